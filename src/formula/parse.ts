@@ -1,0 +1,650 @@
+/**
+ * The lme4 model-formula parser: `parseFormula('Reaction ~ Days + (Days | Subject)')`.
+ *
+ * Three stages, each in its own section below:
+ *   1. `tokenize`   — the text to tokens (names, numbers, operators), with their offsets;
+ *   2. `Parser`     — a Pratt parser from tokens to an AST that follows R's operator precedence;
+ *   3. expansion    — R's term algebra (`terms.formula` in R's model.c) from the AST to the
+ *                     fixed-effects `LinearPart`, plus lme4's handling of random-effects terms
+ *                     (`findbars`, `expandDoubleVerts`, `expandSlash`) and `offset()`.
+ * Labels are written as R's `deparse` writes them, so they match R's term labels and coefficient names.
+ */
+import {
+  FormulaError,
+  type Expr,
+  type Formula,
+  type LinearPart,
+  type RandomTerm,
+  type Response,
+  type Term,
+  type TermVar,
+} from './types.js';
+
+/** Parses an lme4 model formula such as `y ~ x + (1 | g)`; throws `FormulaError` on a malformed formula. */
+export function parseFormula(text: string): Formula {
+  const { response, rhs } = new Parser(text, tokenize(text)).parseFormula();
+  const encoder = new TermEncoder(text, { insideBarAt: null });
+  const terms = encoder.encode(rhs, { parity: true, blocker: null });
+  return {
+    text,
+    response: buildResponse(response, text),
+    fixed: encoder.linearPart(terms),
+    offsets: encoder.offsets,
+    random: encoder.random,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Tokens
+// ---------------------------------------------------------------------------------------------
+
+/** Operators and punctuation; `**` is read as `^`, as R does. */
+type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',';
+
+type Token =
+  | { kind: 'name'; name: string; text: string; pos: number }
+  | { kind: 'num'; value: number; text: string; pos: number }
+  | { kind: 'op'; op: Op; text: string; pos: number }
+  | { kind: 'eof'; text: string; pos: number };
+
+const NAME_START = /[\p{L}.]/u;
+const NAME_CHAR = /[\p{L}\p{N}._]/u;
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const OPERATORS: Op[] = ['||', '~', '+', '-', '*', '/', ':', '^', '|', '(', ')', ','];
+
+/** Splits a formula into tokens, ending with an 'eof' token at `text.length`. */
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (/\s/.test(c)) {
+      i++;
+    } else if (/\d/.test(c) || (c === '.' && /\d/.test(text[i + 1] ?? ''))) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text)!;
+      tokens.push({ kind: 'num', value: Number(m[0]), text: m[0], pos: i });
+      i += m[0].length;
+    } else if (NAME_START.test(c)) {
+      let j = i + 1;
+      while (j < text.length && NAME_CHAR.test(text[j])) j++;
+      const name = text.slice(i, j);
+      tokens.push({ kind: 'name', name, text: name, pos: i });
+      i = j;
+    } else if (c === '`') {
+      const close = text.indexOf('`', i + 1);
+      if (close < 0) throw new FormulaError('unterminated backquoted name: no closing \'`\'', text, i);
+      if (close === i + 1) throw new FormulaError("empty backquoted name '``'", text, i);
+      tokens.push({ kind: 'name', name: text.slice(i + 1, close), text: text.slice(i, close + 1), pos: i });
+      i = close + 1;
+    } else if (text.startsWith('**', i)) {
+      tokens.push({ kind: 'op', op: '^', text: '**', pos: i });
+      i += 2;
+    } else {
+      const op = OPERATORS.find((o) => text.startsWith(o, i));
+      if (op === undefined) {
+        const hint = c === '=' ? ' (named arguments are not supported)' : '';
+        throw new FormulaError(`unexpected character '${c}'${hint}`, text, i);
+      }
+      tokens.push({ kind: 'op', op, text: op, pos: i });
+      i += op.length;
+    }
+  }
+  tokens.push({ kind: 'eof', text: 'end of formula', pos: text.length });
+  return tokens;
+}
+
+/** True if the token is the operator `op` (or one of `ops`). */
+function isOp(tok: Token, ...ops: Op[]): boolean {
+  return tok.kind === 'op' && ops.includes(tok.op);
+}
+
+/** How a token is named in error messages. */
+function describe(tok: Token): string {
+  return tok.kind === 'eof' ? tok.text : `'${tok.text}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. AST and parser
+// ---------------------------------------------------------------------------------------------
+
+type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||';
+
+/**
+ * A formula expression as written. Parentheses are kept (R keeps them too, and `deparse` prints
+ * them back). `pos` is the offset of the node's first token, or of the operator for a binary node.
+ */
+type Node =
+  | { kind: 'name'; name: string; pos: number }
+  | { kind: 'num'; value: number; text: string; pos: number }
+  | { kind: 'call'; fn: string; args: Node[]; pos: number }
+  | { kind: 'paren'; inner: Node; pos: number }
+  | { kind: 'unary'; op: '+' | '-'; arg: Node; pos: number }
+  | { kind: 'binary'; op: BinaryOp; left: Node; right: Node; pos: number };
+
+type BinaryNode = Extract<Node, { kind: 'binary' }>;
+
+/**
+ * Binding powers from R's precedence table (?Syntax), lowest first: `|`/`||`, binary `+ -`,
+ * `* /`, `:`, unary `+ -`, `^`. All are left-associative except `^` (right).
+ */
+const INFIX: Partial<Record<Op, { lbp: number; rbp: number }>> = {
+  '|': { lbp: 10, rbp: 11 },
+  '||': { lbp: 10, rbp: 11 },
+  '+': { lbp: 20, rbp: 21 },
+  '-': { lbp: 20, rbp: 21 },
+  '*': { lbp: 30, rbp: 31 },
+  '/': { lbp: 30, rbp: 31 },
+  ':': { lbp: 40, rbp: 41 },
+  '^': { lbp: 60, rbp: 59 },
+};
+const UNARY_BP = 50;
+
+/** Pratt parser over the token list; `~` only at the top level (`response ~ rhs`). */
+class Parser {
+  private index = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+  ) {}
+
+  /** `response ~ rhs`, then the end of the text. */
+  parseFormula(): { response: Node; rhs: Node } {
+    const first = this.peek();
+    if (first.kind === 'eof') throw this.error("missing '~': a formula has the form 'response ~ terms'", 0);
+    if (isOp(first, '~')) throw this.error("empty response: expected an expression before '~'", first.pos);
+    const response = this.parseExpr(0, null);
+
+    const tilde = this.next();
+    if (!isOp(tilde, '~')) {
+      if (!this.tokens.some((t) => isOp(t, '~'))) {
+        throw this.error(`missing '~': expected '~' after the response, found ${describe(tilde)}`, tilde.pos);
+      }
+      throw this.unexpected(tilde);
+    }
+    const rhs = this.parseExpr(0, tilde);
+    const rest = this.next();
+    if (rest.kind !== 'eof') throw this.unexpected(rest);
+    return { response, rhs };
+  }
+
+  /** An expression whose operators all bind tighter than `minBp`; `after` is the token before it. */
+  private parseExpr(minBp: number, after: Token | null): Node {
+    let left = this.parsePrefix(after);
+    for (;;) {
+      const tok = this.peek();
+      const power = tok.kind === 'op' ? INFIX[tok.op] : undefined;
+      if (tok.kind !== 'op' || power === undefined || power.lbp <= minBp) return left;
+      this.next();
+      const right = this.parseExpr(power.rbp, tok);
+      left = { kind: 'binary', op: tok.op as BinaryOp, left, right, pos: tok.pos };
+    }
+  }
+
+  /** An operand: a name, a call, a number, a parenthesized expression, or a unary `+`/`-`. */
+  private parsePrefix(after: Token | null): Node {
+    const tok = this.peek();
+    if (tok.kind === 'name') {
+      this.next();
+      if (isOp(this.peek(), '(')) return this.parseCall(tok);
+      return { kind: 'name', name: tok.name, pos: tok.pos };
+    }
+    if (tok.kind === 'num') {
+      this.next();
+      return { kind: 'num', value: tok.value, text: tok.text, pos: tok.pos };
+    }
+    if (isOp(tok, '(')) return this.parseParen();
+    if (tok.kind === 'op' && (tok.op === '+' || tok.op === '-')) {
+      this.next();
+      return { kind: 'unary', op: tok.op, arg: this.parseExpr(UNARY_BP, tok), pos: tok.pos };
+    }
+    throw this.missingOperand(after, tok);
+  }
+
+  /** `( expr )`. */
+  private parseParen(): Node {
+    const open = this.next();
+    const unclosed = () => this.error("unbalanced parentheses: '(' is never closed", open.pos);
+    if (this.peek().kind === 'eof') throw unclosed();
+    const inner = this.parseExpr(0, open);
+    const close = this.next();
+    if (close.kind === 'eof') throw unclosed();
+    if (!isOp(close, ')')) throw this.unexpected(close);
+    return { kind: 'paren', inner, pos: open.pos };
+  }
+
+  /** `fn(arg, ...)`, the name already read and `(` next. */
+  private parseCall(fn: Extract<Token, { kind: 'name' }>): Node {
+    const open = this.next();
+    const unclosed = () => this.error(`unclosed function call '${fn.text}(': missing ')'`, fn.pos);
+    const args: Node[] = [];
+    if (isOp(this.peek(), ')')) {
+      this.next();
+      return { kind: 'call', fn: fn.name, args, pos: fn.pos };
+    }
+    let before: Token = open;
+    for (;;) {
+      if (this.peek().kind === 'eof') throw unclosed();
+      args.push(this.parseExpr(0, before));
+      const tok = this.next();
+      if (isOp(tok, ')')) return { kind: 'call', fn: fn.name, args, pos: fn.pos };
+      if (tok.kind === 'eof') throw unclosed();
+      if (!isOp(tok, ',')) throw this.unexpected(tok);
+      before = tok;
+    }
+  }
+
+  /** The error for a missing operand: `found` is where one was expected, `after` the token before it. */
+  private missingOperand(after: Token | null, found: Token): FormulaError {
+    if (isOp(found, '|', '||') && after !== null && isOp(after, '(')) {
+      return this.error(`empty random-effects term: expected a term before '${found.text}'`, found.pos);
+    }
+    if (after === null || !(found.kind === 'eof' || isOp(found, ')', ','))) return this.unexpected(found);
+    if (isOp(after, '|', '||')) return this.error(`expected a grouping factor after '${after.text}'`, after.pos);
+    if (isOp(after, '~')) return this.error("empty right-hand side: expected a term after '~'", after.pos);
+    if (isOp(after, '(') && isOp(found, ')')) return this.error("empty parentheses '()'", after.pos);
+    if (isOp(after, ',')) return this.error("expected an argument after ','", after.pos);
+    return this.error(`expected a term after '${after.text}'`, after.pos);
+  }
+
+  /** The error for a token that cannot appear where it is. */
+  private unexpected(tok: Token): FormulaError {
+    if (isOp(tok, ')')) return this.error("unbalanced parentheses: unexpected ')'", tok.pos);
+    return this.error(`unexpected ${describe(tok)}`, tok.pos);
+  }
+
+  private error(message: string, pos: number): FormulaError {
+    return new FormulaError(message, this.text, pos);
+  }
+
+  private peek(): Token {
+    return this.tokens[this.index];
+  }
+
+  private next(): Token {
+    const tok = this.tokens[this.index];
+    if (tok.kind !== 'eof') this.index++;
+    return tok;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3a. Deparsing and expressions
+// ---------------------------------------------------------------------------------------------
+
+/** R's reserved words, which deparse backquotes when used as names. */
+const RESERVED = new Set([
+  'if', 'else', 'repeat', 'while', 'function', 'for', 'next', 'break', 'in', 'TRUE', 'FALSE', 'NULL',
+  'Inf', 'NaN', 'NA', 'NA_integer_', 'NA_real_', 'NA_character_', 'NA_complex_', '...',
+]);
+
+/** True if R writes `name` without backquotes. */
+function isSyntacticName(name: string): boolean {
+  return /^(?:\p{L}|\.(?!\d))[\p{L}\p{N}._]*$/u.test(name) && !RESERVED.has(name) && !/^\.\.\d+$/.test(name);
+}
+
+/** A name as R's deparse writes it: backquoted when not syntactic (`` `my col` ``). */
+function deparseName(name: string): string {
+  return isSyntacticName(name) ? name : `\`${name.replace(/`/g, '\\`')}\``;
+}
+
+/**
+ * A number as R's deparse writes it: 15 significant digits, fixed notation unless scientific
+ * notation is narrower (`0.5`, `100`, `1e+05`, `1e-04`).
+ */
+function deparseNumber(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Inf' : '-Inf';
+  if (value === 0) return '0';
+  const sign = value < 0 ? '-' : '';
+  const [mantissa, expText] = Math.abs(value).toExponential(14).split('e');
+  const digits = mantissa.replace('.', '').replace(/0+$/, '');
+  const exp = Number(expText);
+  const decimals = Math.max(0, digits.length - exp - 1);
+  const fixedWidth = (exp >= 0 ? exp + 1 : 1) + (decimals > 0 ? decimals + 1 : 0);
+  const sciWidth = digits.length + (digits.length > 1 ? 1 : 0) + (Math.abs(exp) >= 100 ? 5 : 4);
+  if (fixedWidth <= sciWidth) return sign + Math.abs(value).toFixed(decimals);
+  const frac = digits.length > 1 ? `.${digits.slice(1)}` : '';
+  return `${sign}${digits[0]}${frac}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+/** R's deparse: spaces around `+ - * | || ~`, none around `/ ^ :`; parentheses as written. */
+function deparse(node: Node): string {
+  switch (node.kind) {
+    case 'name':
+      return deparseName(node.name);
+    case 'num':
+      return deparseNumber(node.value);
+    case 'call':
+      return `${deparseName(node.fn)}(${node.args.map(deparse).join(', ')})`;
+    case 'paren':
+      return `(${deparse(node.inner)})`;
+    case 'unary':
+      return node.op + deparse(node.arg);
+    case 'binary': {
+      const tight = node.op === '/' || node.op === '^' || node.op === ':';
+      const op = tight ? node.op : ` ${node.op} `;
+      return deparse(node.left) + op + deparse(node.right);
+    }
+  }
+}
+
+/** The `Expr` of an arithmetic expression (a response, a variable, a call argument). */
+function toExpr(node: Node, text: string): Expr {
+  switch (node.kind) {
+    case 'name':
+      return { type: 'var', name: node.name };
+    case 'num':
+      return { type: 'num', value: node.value };
+    case 'call':
+      return { type: 'call', fn: node.fn, args: node.args.map((a) => toExpr(a, text)) };
+    case 'paren':
+      return toExpr(node.inner, text);
+    case 'unary':
+      return node.op === '-' ? { type: 'neg', arg: toExpr(node.arg, text) } : toExpr(node.arg, text);
+    case 'binary':
+      if (node.op === ':' || node.op === '|' || node.op === '||') {
+        throw new FormulaError(`operator '${node.op}' is not supported inside an expression`, text, node.pos);
+      }
+      return { type: 'binop', op: node.op, left: toExpr(node.left, text), right: toExpr(node.right, text) };
+  }
+}
+
+/** The response: `cbind(successes, failures)` or any other expression. */
+function buildResponse(node: Node, text: string): Response {
+  const label = deparse(node);
+  if (node.kind === 'call' && node.fn === 'cbind') {
+    if (node.args.length !== 2) {
+      throw new FormulaError(`'cbind' in the response needs 2 arguments (successes, failures), got ${node.args.length}`, text, node.pos);
+    }
+    return { kind: 'cbind', label, successes: toExpr(node.args[0], text), failures: toExpr(node.args[1], text) };
+  }
+  return { kind: 'expr', label, expr: toExpr(node, text) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3b. Term algebra (R's model.c) and random-effects terms (lme4's findbars)
+// ---------------------------------------------------------------------------------------------
+
+/** A term as the sorted ids of its variables (ids are in order of first appearance). */
+type TermBits = number[];
+
+/** Where an encoding happens, as in R's EncodeVars. */
+interface Scope {
+  /** false inside the right operand of `-` (R's `parity`): there `1` removes the intercept and `0` adds it */
+  parity: boolean;
+  /** the operator under which random terms and offsets may not appear (`a:(1|g)`), or null */
+  blocker: { text: string; pos: number } | null;
+}
+
+const termKey = (t: TermBits) => t.join(',');
+
+/** The terms of `terms` without repeats, first occurrence kept (R's TrimRepeats). */
+function trimRepeats(terms: TermBits[]): TermBits[] {
+  const seen = new Set<string>();
+  return terms.filter((t) => {
+    const key = termKey(t);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The union of the variables of two terms (R's OrBits). */
+function orBits(a: TermBits, b: TermBits): TermBits {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** `a:b`: every term of `a` with every term of `b`. */
+function interactTerms(a: TermBits[], b: TermBits[]): TermBits[] {
+  return trimRepeats(a.flatMap((l) => b.map((r) => orBits(l, r))));
+}
+
+/** `a*b` = `a + b + a:b`. */
+function crossTerms(a: TermBits[], b: TermBits[]): TermBits[] {
+  return trimRepeats([...a, ...b, ...interactTerms(a, b)]);
+}
+
+/** `a/b` = `a` + (all variables of `a`):b. */
+function nestTerms(a: TermBits[], b: TermBits[]): TermBits[] {
+  const all = a.reduce(orBits, []);
+  return trimRepeats([...a, ...b.map((r) => orBits(all, r))]);
+}
+
+/** `a^n`: all interactions of the terms of `a` up to order n. */
+function powerTerms(a: TermBits[], n: number): TermBits[] {
+  let result = a;
+  for (let i = 1; i < n; i++) result = interactTerms(a, result);
+  return result;
+}
+
+/** `a - b`: the terms of `a` that are not in `b`. */
+function deleteTerms(a: TermBits[], b: TermBits[]): TermBits[] {
+  const drop = new Set(b.map(termKey));
+  return a.filter((t) => !drop.has(termKey(t)));
+}
+
+/** The innermost expression inside any number of parentheses. */
+function unwrap(node: Node): Node {
+  return node.kind === 'paren' ? unwrap(node.inner) : node;
+}
+
+/**
+ * Encodes one linear predictor (the fixed part, or the lhs of one random term) into terms, with
+ * its own variable registry and intercept flag. In the fixed part it also collects `offset()`s
+ * and random-effects terms; inside a random term (`insideBarAt` set) both are errors.
+ */
+class TermEncoder {
+  /** the intercept flag, set by `0`/`1` in the order they are met (as in R) */
+  intercept = true;
+  readonly offsets: Expr[] = [];
+  readonly random: RandomTerm[] = [];
+  private readonly vars: TermVar[] = [];
+  private readonly varIds = new Map<string, number>();
+  private readonly offsetLabels = new Set<string>();
+  private readonly insideBarAt: number | null;
+
+  constructor(
+    private readonly text: string,
+    options: { insideBarAt: number | null },
+  ) {
+    this.insideBarAt = options.insideBarAt;
+  }
+
+  /** The terms of `node` (R's EncodeVars). */
+  encode(node: Node, scope: Scope): TermBits[] {
+    switch (node.kind) {
+      case 'num':
+        return this.encodeNumber(node, scope);
+      case 'name':
+        if (node.name === '.') throw this.error("'.' (all other columns) is not supported in a formula", node.pos);
+        return [[this.variable(node)]];
+      case 'call':
+        if (node.fn === 'offset') return this.encodeOffset(node, scope);
+        return [[this.variable(node)]];
+      case 'paren': {
+        const inner = unwrap(node);
+        if (inner.kind === 'binary' && (inner.op === '|' || inner.op === '||')) return this.encodeRandom(node, inner, scope);
+        return this.encode(node.inner, scope);
+      }
+      case 'unary':
+        if (node.op === '+') return this.encode(node.arg, scope);
+        this.encode(node.arg, { parity: !scope.parity, blocker: { text: node.op, pos: node.pos } });
+        return [];
+      case 'binary':
+        return this.encodeBinary(node, scope);
+    }
+  }
+
+  /** The fixed or random linear part for the encoded `terms`: sorted by degree, stable (R's terms()). */
+  linearPart(terms: TermBits[]): LinearPart {
+    const sorted = terms.map((bits, k) => ({ bits, k })).sort((a, b) => a.bits.length - b.bits.length || a.k - b.k);
+    return { intercept: this.intercept, terms: sorted.map(({ bits }) => this.term(bits)) };
+  }
+
+  private encodeBinary(node: BinaryNode, scope: Scope): TermBits[] {
+    const op = { text: node.op, pos: node.pos };
+    const inner: Scope = { parity: scope.parity, blocker: op };
+    switch (node.op) {
+      case '+':
+        return trimRepeats([...this.encode(node.left, scope), ...this.encode(node.right, scope)]);
+      case '-': {
+        const left = this.encode(node.left, scope);
+        return deleteTerms(left, this.encode(node.right, { parity: !scope.parity, blocker: op }));
+      }
+      case '*':
+        return crossTerms(this.encode(node.left, inner), this.encode(node.right, inner));
+      case ':':
+        return interactTerms(this.encode(node.left, inner), this.encode(node.right, inner));
+      case '/':
+        return nestTerms(this.encode(node.left, inner), this.encode(node.right, inner));
+      case '^':
+        return powerTerms(this.encode(node.left, inner), this.power(node.right));
+      case '|':
+      case '||':
+        if (this.insideBarAt !== null) throw this.nestedBar(node.pos);
+        throw this.error(`'${node.op}' outside parentheses: a random-effects term is written (terms ${node.op} group)`, node.pos);
+    }
+  }
+
+  /** `0` and `1` set the intercept; any other number is not a term. */
+  private encodeNumber(node: Extract<Node, { kind: 'num' }>, scope: Scope): TermBits[] {
+    if (node.value !== 0 && node.value !== 1) {
+      throw this.error(`invalid term '${node.text}': only 0 and 1 (the intercept) may be used as numbers in a formula`, node.pos);
+    }
+    this.intercept = (node.value === 1) === scope.parity;
+    return [];
+  }
+
+  /** The exponent of `(terms)^n`: a positive integer. */
+  private power(node: Node): number {
+    const n = unwrap(node);
+    if (n.kind !== 'num' || !Number.isInteger(n.value) || n.value < 1) {
+      throw this.error(`invalid power '${deparse(node)}' in formula: use a positive integer, or I() for arithmetic`, node.pos);
+    }
+    return n.value;
+  }
+
+  /** `offset(expr)`: recorded, contributes no term. */
+  private encodeOffset(node: Extract<Node, { kind: 'call' }>, scope: Scope): TermBits[] {
+    if (this.insideBarAt !== null) throw this.error("'offset' is not allowed inside a random-effects term", node.pos);
+    if (scope.blocker !== null) throw this.error(`'offset' cannot be used with '${scope.blocker.text}'`, node.pos);
+    if (node.args.length !== 1) throw this.error(`'offset' takes 1 argument, got ${node.args.length}`, node.pos);
+    const label = deparse(node);
+    if (!this.offsetLabels.has(label)) {
+      this.offsetLabels.add(label);
+      this.offsets.push(toExpr(node.args[0], this.text));
+    }
+    return [];
+  }
+
+  /** A random-effects term `(lhs | group)` or `(lhs || group)`: recorded, contributes no fixed term. */
+  private encodeRandom(paren: Node, bar: BinaryNode, scope: Scope): TermBits[] {
+    if (this.insideBarAt !== null) throw this.nestedBar(bar.pos);
+    if (scope.blocker !== null) {
+      throw this.error(`a random-effects term cannot be used with '${scope.blocker.text}'`, paren.pos);
+    }
+    this.random.push(...expandRandomTerm(bar, this.text));
+    return [];
+  }
+
+  /** The id of a variable (a name or a call), registering it on first appearance. */
+  private variable(node: Node): number {
+    const label = deparse(node);
+    let id = this.varIds.get(label);
+    if (id === undefined) {
+      id = this.vars.length;
+      this.varIds.set(label, id);
+      this.vars.push({ label, expr: toExpr(node, this.text) });
+    }
+    return id;
+  }
+
+  private term(bits: TermBits): Term {
+    const vars = bits.map((id) => this.vars[id]);
+    return { vars, label: vars.map((v) => v.label).join(':') };
+  }
+
+  private nestedBar(pos: number): FormulaError {
+    return this.error("nested '|': a random-effects term cannot contain another '|'", Math.max(pos, this.insideBarAt ?? pos));
+  }
+
+  private error(message: string, pos: number): FormulaError {
+    return new FormulaError(message, this.text, pos);
+  }
+}
+
+/**
+ * The random-effects terms of one `(lhs | group)` / `(lhs || group)`, after lme4's expansions:
+ * `||` gives `(1 | g)` (with an intercept) and `(0 + t | g)` for each lhs term t; a nested
+ * group `g1/g2` gives one term per grouping factor (see `expandNestedGroup`).
+ */
+function expandRandomTerm(bar: BinaryNode, text: string): RandomTerm[] {
+  const encoder = new TermEncoder(text, { insideBarAt: bar.pos });
+  const lhs = encoder.linearPart(encoder.encode(bar.left, { parity: true, blocker: null }));
+  if (!lhs.intercept && lhs.terms.length === 0) {
+    throw new FormulaError(`random-effects term '${deparse(bar)}' has no intercept and no terms`, text, bar.pos);
+  }
+  const parts: LinearPart[] =
+    bar.op === '|'
+      ? [lhs]
+      : [
+          ...(lhs.intercept ? [{ intercept: true, terms: [] }] : []),
+          ...lhs.terms.map((t) => ({ intercept: false, terms: [t] })),
+        ];
+  const groups = expandNestedGroup(groupComponents(bar.right, bar.pos, text));
+  return parts.flatMap((part) =>
+    groups.map((group) => {
+      const groupLabel = group.join(':');
+      return { lhs: part, group, groupLabel, text: `(${lhsText(part)} | ${groupLabel})` };
+    }),
+  );
+}
+
+/** The lhs of a random term as printed: `1`, `x`, `x + z`, `0 + x`. */
+function lhsText(part: LinearPart): string {
+  const labels = part.terms.map((t) => t.label);
+  if (!part.intercept) return ['0', ...labels].join(' + ');
+  return labels.length === 0 ? '1' : labels.join(' + ');
+}
+
+/**
+ * lme4's expandSlash: components c1/c2/.../cn give the factors
+ * cn:...:c2:c1, ..., c2:c1, c1 — innermost first, in lme4's order (`batch/cask` gives
+ * `cask:batch`, `batch`). The model frame then sorts random terms stably by number of levels.
+ */
+function expandNestedGroup(components: string[][]): string[][] {
+  const cumulative: string[][] = [];
+  for (const c of components) cumulative.push([...c, ...(cumulative.at(-1) ?? [])]);
+  return cumulative.reverse();
+}
+
+/** The `/`-separated components of a grouping expression, each an interaction of names. */
+function groupComponents(node: Node, barPos: number, text: string): string[][] {
+  if (node.kind === 'binary' && node.op === '/') {
+    return [...groupComponents(node.left, barPos, text), interactionNames(node.right, barPos, text)];
+  }
+  return [interactionNames(node, barPos, text)];
+}
+
+/** The names of a grouping factor `g` or interaction `g1:g2`. */
+function interactionNames(node: Node, barPos: number, text: string): string[] {
+  switch (node.kind) {
+    case 'name':
+      return [node.name];
+    case 'paren':
+      return interactionNames(node.inner, barPos, text);
+    case 'binary':
+      if (node.op === ':') return [...interactionNames(node.left, barPos, text), ...interactionNames(node.right, barPos, text)];
+      if (node.op === '|' || node.op === '||') {
+        throw new FormulaError("nested '|': a random-effects term cannot contain another '|'", text, Math.max(barPos, node.pos));
+      }
+      throw new FormulaError(`unexpected '${node.op}' in grouping factor`, text, node.pos);
+    default:
+      throw new FormulaError(
+        `grouping factor must be a variable or an interaction of variables, not '${deparse(node)}'`,
+        text,
+        node.pos,
+      );
+  }
+}

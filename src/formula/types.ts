@@ -1,0 +1,74 @@
+/**
+ * The parsed form of an lme4 model formula. Produced by `parseFormula` (src/formula/parse.ts),
+ * consumed by `buildModelFrame` (src/frame/).
+ */
+
+/** An expression over data columns, as it may appear in a formula (`x`, `log(x)`, `I(x^2)`, `size - incidence`). */
+export type Expr =
+  | { type: 'var'; name: string }
+  | { type: 'num'; value: number }
+  | { type: 'neg'; arg: Expr }
+  | { type: 'binop'; op: '+' | '-' | '*' | '/' | '^'; left: Expr; right: Expr }
+  | { type: 'call'; fn: string; args: Expr[] };
+
+/** One variable of a model term: a column or an expression of columns. `label` is its text as R deparses it (`x`, `log(x)`, `I(x^2)`). */
+export interface TermVar {
+  label: string;
+  expr: Expr;
+}
+
+/** A model term: one variable (main effect) or the interaction of several (`a:b`). */
+export interface Term {
+  /** the variables, ordered as R's terms() orders them (by first appearance in the formula) */
+  vars: TermVar[];
+  /** R's term label: the variable labels joined by ':' */
+  label: string;
+}
+
+/** The right-hand side of a (fixed or random) linear predictor after expansion of `*`, `/`, `-`, `0`/`1`. */
+export interface LinearPart {
+  intercept: boolean;
+  /** terms in R's order: by degree (main effects, then two-way interactions, ...), then by appearance */
+  terms: Term[];
+}
+
+/** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
+export interface RandomTerm {
+  lhs: LinearPart;
+  /** grouping variables; several for an interaction such as `dept:service` or the inner term of `g1/g2` */
+  group: string[];
+  /** the grouping factor's name as lme4 prints it: `group.join(':')`, e.g. `cask:batch` */
+  groupLabel: string;
+  /** the text of this term as lme4 would write it, e.g. `(1 | Subject)`, `(0 + Days | Subject)` */
+  text: string;
+}
+
+export type Response =
+  | { kind: 'expr'; label: string; expr: Expr }
+  /** `cbind(successes, failures)` for binomial models */
+  | { kind: 'cbind'; label: string; successes: Expr; failures: Expr };
+
+export interface Formula {
+  /** the formula text as given */
+  text: string;
+  response: Response;
+  fixed: LinearPart;
+  /** expressions inside `offset(...)` on the right-hand side */
+  offsets: Expr[];
+  /** random-effects terms in the order written (after expansion); the model frame sorts them as lme4 does */
+  random: RandomTerm[];
+}
+
+/** An error in a formula, pointing at the offending token. */
+export class FormulaError extends Error {
+  /** 0-based character offset of the offending token in the formula text */
+  readonly position: number;
+  readonly formula: string;
+  constructor(message: string, formula: string, position: number) {
+    const caret = ' '.repeat(Math.max(0, position)) + '^';
+    super(`${message} at position ${position + 1}:\n  ${formula}\n  ${caret}`);
+    this.name = 'FormulaError';
+    this.position = position;
+    this.formula = formula;
+  }
+}

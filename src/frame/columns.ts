@@ -1,0 +1,230 @@
+/**
+ * Columns of the model frame: numeric vectors and factors, read from an Arrow table and evaluated
+ * from formula expressions.
+ */
+import * as arrow from 'apache-arrow';
+import type { Expr } from '../formula/types.js';
+
+export interface NumericColumn {
+  kind: 'numeric';
+  /** NaN marks a missing value */
+  values: Float64Array;
+}
+
+export interface FactorColumn {
+  kind: 'factor';
+  /** level index per row; -1 marks a missing value */
+  codes: Int32Array;
+  levels: string[];
+}
+
+export type Column = NumericColumn | FactorColumn;
+
+/** R's sort order for character levels (en_US collation, as `factor()` in R's usual locale). */
+const collator = new Intl.Collator('en-US');
+
+/** R's `as.character` for a double: integers without a decimal point, else 15 significant digits. */
+export function formatNumberLevel(v: number): string {
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  return String(Number(v.toPrecision(15)));
+}
+
+/** Reads one Arrow column as a model-frame column. Dictionary, Utf8 and Bool columns become factors. */
+export function columnFromArrow(table: arrow.Table, name: string): Column {
+  const vec = table.getChild(name);
+  if (!vec) {
+    const names = table.schema.fields.map((f) => f.name);
+    throw new Error(`column '${name}' not found in the data (columns: ${names.join(', ')})`);
+  }
+  const n = vec.length;
+  const type = vec.type;
+  if (arrow.DataType.isDictionary(type) || arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
+    // gather the strings per row through the dictionary (or directly), then sort the used levels as R does
+    const raw: (string | null)[] = new Array(n);
+    let i = 0;
+    for (const v of vec) raw[i++] = v == null ? null : String(v);
+    return factorFromStrings(raw);
+  }
+  if (arrow.DataType.isBool(type)) {
+    const codes = new Int32Array(n);
+    let i = 0;
+    for (const v of vec) codes[i++] = v == null ? -1 : v ? 1 : 0;
+    return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'] };
+  }
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
+    const values = new Float64Array(n);
+    if (vec.nullCount === 0 && vec.data.length === 1 && arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.DOUBLE) {
+      values.set(vec.data[0].values as Float64Array);
+    } else {
+      let i = 0;
+      for (const v of vec) values[i++] = v == null ? NaN : Number(v);
+    }
+    return { kind: 'numeric', values };
+  }
+  throw new Error(`column '${name}' has Arrow type ${String(type)}, which is neither numeric, string, dictionary nor boolean`);
+}
+
+/** A factor from per-row strings, levels in R's sort order; numeric-looking levels sort numerically. */
+export function factorFromStrings(raw: (string | null)[]): FactorColumn {
+  const index = new Map<string, number>();
+  const firstCodes = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const s = raw[i];
+    if (s == null) { firstCodes[i] = -1; continue; }
+    let c = index.get(s);
+    if (c === undefined) { c = index.size; index.set(s, c); }
+    firstCodes[i] = c;
+  }
+  const unique = [...index.keys()];
+  const allNumeric = unique.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
+  const sorted = allNumeric
+    ? [...unique].sort((a, b) => Number(a) - Number(b))
+    : [...unique].sort(collator.compare);
+  const remap = new Int32Array(unique.length);
+  sorted.forEach((s, k) => { remap[index.get(s)!] = k; });
+  const codes = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
+  return { kind: 'factor', codes, levels: sorted };
+}
+
+/** A numeric column as a factor (R's `factor(x)` on numbers: levels sorted numerically). */
+export function numericToFactor(col: NumericColumn): FactorColumn {
+  const v = col.values;
+  const uniq = new Set<number>();
+  for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i])) uniq.add(v[i]);
+  const sorted = [...uniq].sort((a, b) => a - b);
+  const pos = new Map<number, number>();
+  sorted.forEach((x, k) => pos.set(x, k));
+  const codes = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) codes[i] = Number.isNaN(v[i]) ? -1 : pos.get(v[i])!;
+  return { kind: 'factor', codes, levels: sorted.map(formatNumberLevel) };
+}
+
+/** Keeps the rows in `keep` and drops levels no longer used (R's drop.unused.levels = TRUE). */
+export function subsetColumn(col: Column, keep: Int32Array | null): Column {
+  if (col.kind === 'numeric') {
+    if (!keep) return col;
+    const out = new Float64Array(keep.length);
+    for (let i = 0; i < keep.length; i++) out[i] = col.values[keep[i]];
+    return { kind: 'numeric', values: out };
+  }
+  const n = keep ? keep.length : col.codes.length;
+  const used = new Uint8Array(col.levels.length);
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = col.codes[keep ? keep[i] : i];
+    codes[i] = c;
+    if (c >= 0) used[c] = 1;
+  }
+  if (used.every((u) => u === 1)) return { kind: 'factor', codes, levels: col.levels };
+  const remap = new Int32Array(col.levels.length).fill(-1);
+  const levels: string[] = [];
+  col.levels.forEach((l, k) => { if (used[k]) { remap[k] = levels.length; levels.push(l); } });
+  for (let i = 0; i < n; i++) if (codes[i] >= 0) codes[i] = remap[codes[i]];
+  return { kind: 'factor', codes, levels };
+}
+
+/**
+ * The interaction of factors (R's `f1:f2` on factors): levels `a:b` with the first factor varying
+ * slowest; only combinations present in the data are kept.
+ */
+export function interactFactors(cols: FactorColumn[]): FactorColumn {
+  if (cols.length === 1) return cols[0];
+  const n = cols[0].codes.length;
+  // mixed-radix key, first factor most significant, so numeric order = R's level order
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let key = 0;
+    let missing = false;
+    for (const c of cols) {
+      const code = c.codes[i];
+      if (code < 0) { missing = true; break; }
+      key = key * c.levels.length + code;
+    }
+    keys[i] = missing ? -1 : key;
+  }
+  const uniq = [...new Set(keys)].filter((k) => k >= 0).sort((a, b) => a - b);
+  const pos = new Map<number, number>();
+  uniq.forEach((k, j) => pos.set(k, j));
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = keys[i] < 0 ? -1 : pos.get(keys[i])!;
+  const levels = uniq.map((key) => {
+    const parts: string[] = new Array(cols.length);
+    for (let f = cols.length - 1; f >= 0; f--) {
+      const L = cols[f].levels.length;
+      parts[f] = cols[f].levels[key % L];
+      key = Math.floor(key / L);
+    }
+    return parts.join(':');
+  });
+  return { kind: 'factor', codes, levels };
+}
+
+const unaryFns: Record<string, (x: number) => number> = {
+  log: Math.log, exp: Math.exp, sqrt: Math.sqrt, abs: Math.abs, log10: Math.log10, log2: Math.log2,
+  log1p: Math.log1p, expm1: Math.expm1, sin: Math.sin, cos: Math.cos, tan: Math.tan, I: (x) => x,
+};
+
+/** Where a formula expression's variables come from. */
+export type ColumnSource = (name: string) => Column;
+
+/**
+ * Evaluates a formula expression. A bare variable keeps its kind (a factor stays a factor);
+ * arithmetic and calls need numeric arguments.
+ */
+export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: number): Column {
+  if (expr.type === 'var') return source(expr.name);
+  return { kind: 'numeric', values: asVector(evalNumeric(expr, source, label), n) };
+}
+
+function evalNumeric(expr: Expr, source: ColumnSource, label: string): Float64Array | number {
+  switch (expr.type) {
+    case 'num':
+      return expr.value;
+    case 'var': {
+      const c = source(expr.name);
+      if (c.kind !== 'numeric') throw new Error(`'${expr.name}' is a factor and cannot be used in the arithmetic of '${label}'`);
+      return c.values;
+    }
+    case 'neg':
+      return map1(evalNumeric(expr.arg, source, label), (x) => -x);
+    case 'binop': {
+      const a = evalNumeric(expr.left, source, label);
+      const b = evalNumeric(expr.right, source, label);
+      const op = expr.op;
+      const f = op === '+' ? (x: number, y: number) => x + y
+        : op === '-' ? (x: number, y: number) => x - y
+        : op === '*' ? (x: number, y: number) => x * y
+        : op === '/' ? (x: number, y: number) => x / y
+        : (x: number, y: number) => Math.pow(x, y);
+      return map2(a, b, f);
+    }
+    case 'call': {
+      const fn = unaryFns[expr.fn];
+      if (!fn || expr.args.length !== 1) {
+        throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${Object.keys(unaryFns).join(', ')} with one argument)`);
+      }
+      return map1(evalNumeric(expr.args[0], source, label), fn);
+    }
+  }
+}
+
+function map1(a: Float64Array | number, f: (x: number) => number): Float64Array | number {
+  if (typeof a === 'number') return f(a);
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = f(a[i]);
+  return out;
+}
+
+function map2(a: Float64Array | number, b: Float64Array | number, f: (x: number, y: number) => number): Float64Array | number {
+  if (typeof a === 'number' && typeof b === 'number') return f(a, b);
+  const n = typeof a === 'number' ? (b as Float64Array).length : a.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = f(typeof a === 'number' ? a : a[i], typeof b === 'number' ? b : b[i]);
+  return out;
+}
+
+/** Broadcasts a scalar expression result to n rows. */
+export function asVector(v: Float64Array | number, n: number): Float64Array {
+  return typeof v === 'number' ? new Float64Array(n).fill(v) : v;
+}

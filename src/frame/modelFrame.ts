@@ -1,0 +1,199 @@
+/**
+ * The model frame (lme4's lFormula): from a parsed formula and an Arrow table to the response y,
+ * the fixed-effects matrix X, and the random-effects terms (grouping factor, its levels, the term's
+ * model matrix), after dropping rows with missing values (R's na.omit).
+ */
+import type * as arrow from 'apache-arrow';
+import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
+import {
+  type Column, type FactorColumn, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
+} from './columns.js';
+import { dropRankDeficient, modelMatrix } from './modelMatrix.js';
+
+/** One random-effects term `(lhs | group)` evaluated on the data. */
+export interface ReTerm {
+  /** the grouping factor's name as lme4 prints it (`Subject`, `cask:batch`) */
+  group: string;
+  /** the grouping factor's levels in R's order */
+  levels: string[];
+  /** level index of each row */
+  codes: Int32Array;
+  /** names of the term's columns (`(Intercept)`, `Days`) */
+  cnames: string[];
+  /** number of columns q */
+  q: number;
+  /** the term's model matrix, n × q, row-major */
+  Z: Float64Array;
+  /** the term as text, e.g. `(Days | Subject)` */
+  text: string;
+  /** the parsed term (its left-hand side and grouping variables), used to evaluate new data */
+  term: RandomTerm;
+}
+
+export interface ModelFrameOptions {
+  /** numeric columns to treat as factors (as R's `factor()`) */
+  factors?: string[];
+}
+
+export interface ModelFrame {
+  formula: Formula;
+  /** number of observations used */
+  n: number;
+  /** the response */
+  y: Float64Array;
+  /** the response's name */
+  yname: string;
+  /** fixed-effects model matrix, n × p, column-major */
+  X: Float64Array;
+  p: number;
+  /** fixed-effect coefficient names as lme4 prints them */
+  xnames: string[];
+  /** offset (sum of the formula's offset() terms), or null */
+  offset: Float64Array | null;
+  /** random-effects terms in lme4's order: by number of levels, largest first (stable) */
+  reTerms: ReTerm[];
+  /** rows of the input dropped for missing values */
+  nDropped: number;
+  /** input row index of each observation used, or null when every row was used */
+  rows: Int32Array | null;
+  /** the input's row count */
+  nInput: number;
+  /** notes for the user (dropped rows, dropped rank-deficient columns) */
+  messages: string[];
+  /** evaluated columns, by formula label, after row filtering (used by predict) */
+  columns: Map<string, Column>;
+}
+
+/** Variables of a linear part, by label, with their expressions. */
+function partVars(part: LinearPart, out: Map<string, Expr>): void {
+  for (const t of part.terms) for (const v of t.vars) out.set(v.label, v.expr);
+}
+
+/** Builds the model frame of a Gaussian (or GLMM) model; throws errors that name the problem. */
+export function buildModelFrame(formula: Formula, table: arrow.Table, options: ModelFrameOptions = {}): ModelFrame {
+  const nInput = table.numRows;
+  if (nInput === 0) throw new Error('the data have no rows');
+  const factorSet = new Set(options.factors ?? []);
+  for (const f of factorSet) {
+    if (!table.getChild(f)) throw new Error(`factors: column '${f}' not found in the data (columns: ${table.schema.fields.map((x) => x.name).join(', ')})`);
+  }
+  // raw columns, read once each
+  const raw = new Map<string, Column>();
+  const source = (name: string): Column => {
+    let c = raw.get(name);
+    if (!c) {
+      c = columnFromArrow(table, name);
+      if (c.kind === 'numeric' && factorSet.has(name)) c = numericToFactor(c);
+      raw.set(name, c);
+    }
+    return c;
+  };
+  const asFactor = (name: string): FactorColumn => {
+    const c = source(name);
+    return c.kind === 'factor' ? c : numericToFactor(c);
+  };
+
+  // evaluate every variable the formula uses, on all input rows
+  const response = formula.response;
+  if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
+  const yCol = evalExpr(response.expr, source, response.label, nInput);
+  if (yCol.kind !== 'numeric') throw new Error(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`);
+
+  const fixedVars = new Map<string, Expr>();
+  partVars(formula.fixed, fixedVars);
+  for (const r of formula.random) partVars(r.lhs, fixedVars);
+  const vars = new Map<string, Column>();
+  for (const [label, expr] of fixedVars) vars.set(label, evalExpr(expr, source, label, nInput));
+  const offsets = formula.offsets.map((e, k) => {
+    const c = evalExpr(e, source, `offset #${k + 1}`, nInput);
+    if (c.kind !== 'numeric') throw new Error('an offset must be numeric, not a factor');
+    return c;
+  });
+  const groups = new Map<string, FactorColumn>();
+  for (const r of formula.random) {
+    if (!groups.has(r.groupLabel)) groups.set(r.groupLabel, interactFactors(r.group.map(asFactor)));
+  }
+
+  // na.omit: keep rows where every used variable is present
+  const ok = new Uint8Array(nInput).fill(1);
+  const markNumeric = (v: Float64Array) => { for (let i = 0; i < nInput; i++) if (!Number.isFinite(v[i])) ok[i] = 0; };
+  const markFactor = (c: Int32Array) => { for (let i = 0; i < nInput; i++) if (c[i] < 0) ok[i] = 0; };
+  const mark = (c: Column) => (c.kind === 'numeric' ? markNumeric(c.values) : markFactor(c.codes));
+  mark(yCol);
+  for (const c of vars.values()) mark(c);
+  for (const c of offsets) mark(c);
+  for (const g of groups.values()) markFactor(g.codes);
+  let n = 0;
+  for (let i = 0; i < nInput; i++) n += ok[i];
+  const nDropped = nInput - n;
+  if (n === 0) throw new Error(`no complete rows: all ${nInput} rows have a missing (null/NaN) value in a variable of the formula`);
+  let rows: Int32Array | null = null;
+  if (nDropped > 0) {
+    rows = new Int32Array(n);
+    for (let i = 0, k = 0; i < nInput; i++) if (ok[i]) rows[k++] = i;
+  }
+  const sub = (c: Column) => subsetColumn(c, rows);
+  const y = (sub(yCol) as { values: Float64Array }).values;
+  const columns = new Map<string, Column>();
+  for (const [label, c] of vars) columns.set(label, sub(c));
+  let offset: Float64Array | null = null;
+  if (offsets.length > 0) {
+    offset = new Float64Array(n);
+    for (const c of offsets) {
+      const v = (sub(c) as { values: Float64Array }).values;
+      for (let i = 0; i < n; i++) offset[i] += v[i];
+    }
+  }
+  const messages: string[] = [];
+  if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (na.omit)`);
+
+  // fixed effects
+  const columnOf = (label: string) => columns.get(label)!;
+  const design = modelMatrix(formula.fixed, columnOf, n);
+  const { kept, dropped } = dropRankDeficient(design);
+  if (dropped.length > 0) {
+    messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
+  }
+  const p = kept.columns.length;
+  if (p > n) throw new Error(`more fixed effects (${p}) than observations (${n})`);
+  const X = new Float64Array(n * p);
+  kept.columns.forEach((col, j) => X.set(col, j * n));
+
+  // random effects
+  const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
+  for (const t of reTerms) checkReTerm(t, n);
+  // lme4 orders terms by number of levels, decreasing (a stable sort)
+  const order = reTerms.map((t, k) => k).sort((a, b) => reTerms[b].levels.length - reTerms[a].levels.length || a - b);
+  const sorted = order.map((k) => reTerms[k]);
+
+  return {
+    formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
+    nDropped, rows, nInput, messages, columns,
+  };
+}
+
+function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) => Column, n: number): ReTerm {
+  const design = modelMatrix(r.lhs, columnOf, n);
+  const q = design.columns.length;
+  if (q === 0) throw new Error(`random-effects term ${r.text} has no columns`);
+  const Z = new Float64Array(n * q);
+  for (let j = 0; j < q; j++) {
+    const col = design.columns[j];
+    for (let i = 0; i < n; i++) Z[i * q + j] = col[i];
+  }
+  return { group: r.groupLabel, levels: g.levels, codes: g.codes, cnames: design.names, q, Z, text: r.text, term: r };
+}
+
+/** lme4's checks (check.nlev.gtr.1, check.nobs.vs.nlev, check.nobs.vs.nRE), all "stop". */
+function checkReTerm(t: ReTerm, n: number): void {
+  const l = t.levels.length;
+  if (l < 2) {
+    throw new Error(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);
+  }
+  if (l >= n) {
+    throw new Error(`grouping factor '${t.group}' has ${l} levels for ${n} observations: the number of levels of each grouping factor must be less than the number of observations`);
+  }
+  if (t.q * l >= n && t.q > 1) {
+    throw new Error(`term ${t.text}: ${t.q * l} random effects (${t.q} per level × ${l} levels of '${t.group}') for ${n} observations: the random-effects parameters and the residual variance are probably unidentifiable`);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Λ(θ): the relative covariance factor. Random-effects terms that share a grouping factor are
+ * amalgamated into one block (as MixedModels.jl does), whose template T (q×q lower triangular) holds
+ * the θ entries of each term on its diagonal sub-block and fixed zeros between terms. Λ is T repeated
+ * for each level of the grouping factor: `b_g = T u_g`.
+ *
+ * θ is ordered as lme4 orders it: terms in lme4's order (by number of levels, decreasing), each
+ * term's lower triangle column by column, so θ, its names and its bounds compare with lme4's.
+ */
+import type { ReTerm } from '../frame/modelFrame.js';
+
+export interface RandomBlock {
+  /** grouping factor name (`Subject`, `cask:batch`) */
+  group: string;
+  levels: string[];
+  /** number of levels */
+  nl: number;
+  /** level index per observation */
+  codes: Int32Array;
+  /** columns per level */
+  q: number;
+  /** the block's model matrix: the terms' Z side by side, n × q row-major */
+  Z: Float64Array;
+  /** column names (`(Intercept)`, `Days`) */
+  cnames: string[];
+  /** for each template entry T[i][j] (row-major q×q), the index of θ that fills it, or -1 for a fixed zero */
+  thetaIndex: Int32Array;
+  /** the lme4 terms merged into this block, with their first column */
+  terms: { term: number; col: number; q: number }[];
+}
+
+export interface ThetaLayout {
+  /** number of θ entries */
+  length: number;
+  /** lme4's names: `Subject.(Intercept)`, `Subject.Days.(Intercept)`, `Subject.Days` */
+  names: string[];
+  /** lower bounds: 0 for diagonal entries, -Infinity for off-diagonal ones */
+  lower: Float64Array;
+  /** lme4's starting value: 1 on the diagonal, 0 off it */
+  start: Float64Array;
+}
+
+/** Groups the terms by grouping factor, keeping lme4's term order for θ. */
+export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; theta: ThetaLayout } {
+  const names: string[] = [];
+  const lower: number[] = [];
+  const start: number[] = [];
+  // θ offset of each term (column-major lower triangle of its q×q factor)
+  const termOffset = terms.map((t) => {
+    const off = names.length;
+    for (let j = 0; j < t.q; j++) {
+      for (let i = j; i < t.q; i++) {
+        names.push(i === j ? `${t.group}.${t.cnames[i]}` : `${t.group}.${t.cnames[i]}.${t.cnames[j]}`);
+        lower.push(i === j ? 0 : -Infinity);
+        start.push(i === j ? 1 : 0);
+      }
+    }
+    return off;
+  });
+  const byGroup = new Map<string, number[]>();
+  terms.forEach((t, k) => {
+    const list = byGroup.get(t.group) ?? [];
+    list.push(k);
+    byGroup.set(t.group, list);
+  });
+  const blocks: RandomBlock[] = [];
+  for (const [group, members] of byGroup) {
+    const first = terms[members[0]];
+    const n = first.codes.length;
+    const q = members.reduce((s, k) => s + terms[k].q, 0);
+    const Z = new Float64Array(n * q);
+    const thetaIndex = new Int32Array(q * q).fill(-1);
+    const cnames: string[] = [];
+    const merged: RandomBlock['terms'] = [];
+    let col = 0;
+    for (const k of members) {
+      const t = terms[k];
+      for (let i = 0; i < n; i++) for (let s = 0; s < t.q; s++) Z[i * q + col + s] = t.Z[i * t.q + s];
+      let idx = termOffset[k];
+      for (let j = 0; j < t.q; j++) for (let i = j; i < t.q; i++) thetaIndex[(col + i) * q + col + j] = idx++;
+      cnames.push(...t.cnames);
+      merged.push({ term: k, col, q: t.q });
+      col += t.q;
+    }
+    blocks.push({ group, levels: first.levels, nl: first.levels.length, codes: first.codes, q, Z, cnames, thetaIndex, terms: merged });
+  }
+  // the blocked Cholesky eliminates the factor with most levels first
+  blocks.sort((a, b) => b.nl - a.nl);
+  return {
+    blocks,
+    theta: { length: names.length, names, lower: Float64Array.from(lower), start: Float64Array.from(start) },
+  };
+}
+
+/** Fills the template T (q×q, row-major, lower triangular) of a block from θ. */
+export function fillTemplate(block: RandomBlock, theta: ArrayLike<number>, T: Float64Array): void {
+  const idx = block.thetaIndex;
+  for (let e = 0; e < idx.length; e++) T[e] = idx[e] >= 0 ? theta[idx[e]] : 0;
+}

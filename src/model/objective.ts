@@ -1,0 +1,43 @@
+/**
+ * The profiled deviance of a linear mixed model as a function of θ (Bates et al. 2015, eqs. 34, 41):
+ *   ML:   −2ℓ(θ)   = log|L_θ|² + n (1 + log(2π r²(θ) / n))
+ *   REML: −2ℓ_R(θ) = log|L_θ|² + log|R_X|² + (n − p)(1 + log(2π r²(θ) / (n − p)))
+ * A backend supplies log|L_θ|², log|R_X|² and r² for each θ.
+ */
+
+export interface ObjectiveParts {
+  /** log |L_θ|² */
+  ldL2: number;
+  /** log |R_X|² */
+  ldRX2: number;
+  /** penalized residual sum of squares r²(θ) */
+  pwrss: number;
+}
+
+/** A backend's evaluator of the blocked factorization at θ. */
+export interface LmmBackend {
+  /** 'cpu' or 'webgpu' */
+  readonly name: string;
+  /** a description of the device that computes (CPU, or the GPU adapter) */
+  readonly device: string;
+  /** the precision of `evaluate`'s arithmetic */
+  readonly precision: 'float64' | 'float32';
+  evaluate(theta: Float64Array): ObjectiveParts;
+  /** releases device resources */
+  dispose?(): void;
+}
+
+export function profiledDeviance(parts: ObjectiveParts, n: number, p: number, reml: boolean): number {
+  const { ldL2, ldRX2, pwrss } = parts;
+  if (!(pwrss > 0)) return Infinity;
+  if (reml) {
+    const nmp = n - p;
+    return ldL2 + ldRX2 + nmp * (1 + Math.log((2 * Math.PI * pwrss) / nmp));
+  }
+  return ldL2 + n * (1 + Math.log((2 * Math.PI * pwrss) / n));
+}
+
+/** θ ↦ profiled deviance through a backend. */
+export function makeObjective(backend: LmmBackend, n: number, p: number, reml: boolean): (theta: Float64Array) => number {
+  return (theta) => profiledDeviance(backend.evaluate(theta), n, p, reml);
+}

@@ -1,0 +1,31 @@
+/** A bounded derivative-free minimizer's interface (BOBYQA class). */
+
+export interface BoundedMinimizeOptions {
+  /** lower bounds (use -Infinity for none) */
+  lower: ArrayLike<number>;
+  /** upper bounds (use Infinity for none) */
+  upper: ArrayLike<number>;
+  /** initial trust-region radius (default 0.2 of the scale of x0, as lme4: 0.2) */
+  rhobeg?: number;
+  /** final trust-region radius (default 2e-7, as lme4's nloptwrap xtol_abs = 1e-6 order) */
+  rhoend?: number;
+  /** maximum number of function evaluations (default 10000) */
+  maxfun?: number;
+  /** number of interpolation points, n+2 ≤ npt ≤ (n+1)(n+2)/2 (default 2n+1) */
+  npt?: number;
+  /** called after each evaluation: (evaluation count, x, f(x)) */
+  onEvaluation?: (feval: number, x: Float64Array, f: number) => void;
+  /** return true to stop early (cancellation); the best point so far is returned */
+  shouldStop?: () => boolean;
+}
+
+export interface MinimizeResult {
+  x: Float64Array;
+  fval: number;
+  /** function evaluations used */
+  feval: number;
+  /** true when the trust region shrank to rhoend */
+  converged: boolean;
+  /** why it stopped, in words */
+  message: string;
+}

@@ -1,0 +1,298 @@
+/**
+ * A fitted linear mixed model: estimates, variance components, conditional modes, fit statistics and
+ * predictions, with the names and meaning of lme4's accessors (fixef, vcov, VarCorr, ranef, logLik,
+ * AIC, BIC, fitted, residuals, predict).
+ */
+import type * as arrow from 'apache-arrow';
+import type { LmmModel } from '../model/fitLmm.js';
+import type { ObjectiveParts } from '../model/objective.js';
+import type { LmmSolution } from '../model/solution.js';
+import { predictLmm, type PredictOptions } from './predict.js';
+import { formatSummary } from './summary.js';
+
+/** One row of lme4's `as.data.frame(VarCorr(fit))`. */
+export interface VarCorrRow {
+  group: string;
+  var1: string | null;
+  var2: string | null;
+  /** variance or covariance */
+  vcov: number;
+  /** standard deviation or correlation */
+  sdcor: number;
+}
+
+/** Conditional modes of one grouping factor (lme4's `ranef(fit, condVar = TRUE)`). */
+export interface RanefGroup {
+  group: string;
+  levels: string[];
+  /** per column name, the conditional mode of each level */
+  values: Record<string, number[]>;
+  /** per column name, the conditional standard deviation of each level */
+  condsd: Record<string, number[]>;
+}
+
+/** Share of the total variance (intercept variances and the residual) at each level of the hierarchy. */
+export interface VarianceShare {
+  group: string;
+  variance: number;
+  /** variance / (Σ intercept variances + σ²): the intraclass correlation of this level */
+  share: number;
+}
+
+export interface LmmFitInit {
+  model: LmmModel;
+  theta: Float64Array;
+  deviance: number;
+  parts: ObjectiveParts;
+  solution: LmmSolution;
+  condVar: Float64Array[];
+  feval: number;
+  converged: boolean;
+  optimizerMessage: string;
+  singular: boolean;
+  messages: string[];
+  backend: { name: string; device: string; precision: string };
+  timings: Record<string, number>;
+  dataName?: string;
+}
+
+export class LmmFit {
+  readonly model: LmmModel;
+  /** θ at the optimum, in lme4's order */
+  readonly theta: Float64Array;
+  /** REML criterion (REML fits) or deviance −2ℓ (ML fits) at θ̂ */
+  readonly objective: number;
+  readonly sigma: number;
+  readonly feval: number;
+  readonly converged: boolean;
+  readonly singular: boolean;
+  readonly messages: string[];
+  readonly backend: { name: string; device: string; precision: string };
+  readonly timings: Record<string, number>;
+  readonly optimizerMessage: string;
+  readonly dataName?: string;
+  private readonly init: LmmFitInit;
+
+  constructor(init: LmmFitInit) {
+    this.init = init;
+    this.model = init.model;
+    this.theta = init.theta;
+    this.objective = init.deviance;
+    this.sigma = init.solution.sigma;
+    this.feval = init.feval;
+    this.converged = init.converged;
+    this.singular = init.singular;
+    this.messages = init.messages;
+    this.backend = init.backend;
+    this.timings = init.timings;
+    this.optimizerMessage = init.optimizerMessage;
+    this.dataName = init.dataName;
+  }
+
+  get reml(): boolean { return this.model.reml; }
+  get nobs(): number { return this.model.frame.n; }
+  get formula(): string { return this.model.formula.text; }
+
+  /** number of levels of each grouping factor */
+  get ngroups(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const b of this.model.blocks) out[b.group] = b.nl;
+    return out;
+  }
+
+  /** fixed-effect estimates by name */
+  get fixef(): Record<string, number> {
+    return named(this.model.frame.xnames, this.init.solution.beta);
+  }
+
+  get beta(): Float64Array { return this.init.solution.beta; }
+
+  /** Var(β̂) as a p × p array of rows */
+  get vcov(): number[][] {
+    const p = this.model.frame.p;
+    const v = this.init.solution.vcov;
+    return Array.from({ length: p }, (_, r) => Array.from(v.subarray(r * p, r * p + p)));
+  }
+
+  /** standard errors of the fixed effects by name */
+  get se(): Record<string, number> {
+    const p = this.model.frame.p;
+    const v = this.init.solution.vcov;
+    return named(this.model.frame.xnames, Array.from({ length: p }, (_, r) => Math.sqrt(v[r * p + r])));
+  }
+
+  /** degrees of freedom of the likelihood: p + length(θ) + 1 */
+  get df(): number { return this.model.frame.p + this.theta.length + 1; }
+
+  /** log-likelihood (REML fits: the REML log-likelihood, as lme4's logLik) */
+  get logLik(): number { return -this.objective / 2; }
+  get AIC(): number { return this.objective + 2 * this.df; }
+  get BIC(): number { return this.objective + Math.log(this.nobs) * this.df; }
+
+  /**
+   * Variance components as lme4's `as.data.frame(VarCorr(fit))`: per term, the variances of its
+   * columns, then the covariances; a term whose grouping factor was already named gets `.1`, `.2`.
+   */
+  get varCorr(): VarCorrRow[] {
+    const rows: VarCorrRow[] = [];
+    const seen = new Map<string, number>();
+    const s2 = this.sigma * this.sigma;
+    const terms = this.model.frame.reTerms;
+    terms.forEach((term, t) => {
+      const count = seen.get(term.group) ?? 0;
+      seen.set(term.group, count + 1);
+      const group = count === 0 ? term.group : `${term.group}.${count}`;
+      const S = this.termCovariance(t, s2);
+      const q = term.q;
+      for (let i = 0; i < q; i++) rows.push({ group, var1: term.cnames[i], var2: null, vcov: S[i * q + i], sdcor: Math.sqrt(S[i * q + i]) });
+      for (let i = 0; i < q; i++) {
+        for (let j = i + 1; j < q; j++) {
+          const c = S[i * q + j];
+          const d = Math.sqrt(S[i * q + i] * S[j * q + j]);
+          rows.push({ group, var1: term.cnames[i], var2: term.cnames[j], vcov: c, sdcor: d > 0 ? c / d : NaN });
+        }
+      }
+    });
+    rows.push({ group: 'Residual', var1: null, var2: null, vcov: s2, sdcor: this.sigma });
+    return rows;
+  }
+
+  /** Σ = σ² T Tᵀ of lme4 term t (q × q row-major) */
+  termCovariance(t: number, s2 = this.sigma * this.sigma): Float64Array {
+    const { blocks } = this.model;
+    const term = this.model.frame.reTerms[t];
+    const q = term.q;
+    // the term's θ entries, column-major lower triangle
+    let off = 0;
+    for (let k = 0; k < t; k++) off += (this.model.frame.reTerms[k].q * (this.model.frame.reTerms[k].q + 1)) / 2;
+    const T = new Float64Array(q * q);
+    for (let j = 0; j < q; j++) for (let i = j; i < q; i++) T[i * q + j] = this.theta[off++];
+    void blocks;
+    const S = new Float64Array(q * q);
+    for (let i = 0; i < q; i++) {
+      for (let j = 0; j < q; j++) {
+        let acc = 0;
+        for (let u = 0; u <= Math.min(i, j); u++) acc += T[i * q + u] * T[j * q + u];
+        S[i * q + j] = s2 * acc;
+      }
+    }
+    return S;
+  }
+
+  /** Share of variance at each grouping level: intercept variances against their sum with σ². */
+  get varianceShares(): VarianceShare[] {
+    const rows = this.varCorr.filter((r) => r.var1 === '(Intercept)' && r.var2 === null);
+    const s2 = this.sigma * this.sigma;
+    const total = rows.reduce((s, r) => s + r.vcov, 0) + s2;
+    return [...rows.map((r) => ({ group: r.group, variance: r.vcov, share: r.vcov / total })), { group: 'Residual', variance: s2, share: s2 / total }];
+  }
+
+  /** conditional modes with conditional standard deviations, per grouping factor */
+  get ranef(): RanefGroup[] {
+    return this.model.blocks.map((blk, k) => {
+      const b = this.init.solution.b[k];
+      const cv = this.init.condVar[k];
+      const q = blk.q;
+      const values: Record<string, number[]> = {};
+      const condsd: Record<string, number[]> = {};
+      blk.cnames.forEach((name, s) => {
+        values[name] = Array.from({ length: blk.nl }, (_, g) => b[g * q + s]);
+        condsd[name] = Array.from({ length: blk.nl }, (_, g) => Math.sqrt(cv[g * q * q + s * q + s]));
+      });
+      return { group: blk.group, levels: blk.levels, values, condsd };
+    });
+  }
+
+  /** conditional covariance matrices (q × q per level) of the random effects of block k */
+  conditionalCovariance(k: number): Float64Array { return this.init.condVar[k]; }
+
+  /** conditional modes b̂ of block k (nl · q, level-major) */
+  conditionalModes(k: number): Float64Array { return this.init.solution.b[k]; }
+
+  /** fitted values Xβ̂ + Zb̂ (+ offset) for the observations used */
+  get fitted(): Float64Array {
+    const { frame, blocks } = this.model;
+    const { n, p, X } = frame;
+    const beta = this.init.solution.beta;
+    const out = new Float64Array(n);
+    if (frame.offset) out.set(frame.offset);
+    for (let r = 0; r < p; r++) {
+      const br = beta[r];
+      for (let i = 0; i < n; i++) out[i] += X[r * n + i] * br;
+    }
+    blocks.forEach((blk, k) => {
+      const b = this.init.solution.b[k];
+      const q = blk.q;
+      for (let i = 0; i < n; i++) {
+        const g = blk.codes[i];
+        let acc = 0;
+        for (let s = 0; s < q; s++) acc += blk.Z[i * q + s] * b[g * q + s];
+        out[i] += acc;
+      }
+    });
+    return out;
+  }
+
+  /** response residuals y − fitted */
+  get residuals(): Float64Array {
+    const f = this.fitted;
+    const y = this.model.frame.y;
+    for (let i = 0; i < f.length; i++) f[i] = y[i] - f[i];
+    return f;
+  }
+
+  /** predictions for new data: with group effects (default), population level, new levels as population */
+  predict(newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+    return predictLmm(this, newdata, options);
+  }
+
+  /** lme4-style summary text */
+  summary(): string {
+    return formatSummary(this);
+  }
+
+  /** the machine-readable result, with the field names and meaning of lme4 reference files */
+  toJSON(): Record<string, unknown> {
+    const reml = this.reml;
+    const out: Record<string, unknown> = {
+      formula: this.formula,
+      family: 'gaussian',
+      reml,
+      nobs: this.nobs,
+      ngroups: this.ngroups,
+      theta: Array.from(this.theta),
+      theta_names: this.model.theta.names,
+      sigma: this.sigma,
+      fixef: this.fixef,
+      se: this.se,
+      vcov: this.vcov,
+      varcorr: this.varCorr,
+      variance_shares: this.varianceShares,
+      loglik: this.logLik,
+      df: this.df,
+      aic: this.AIC,
+      bic: this.BIC,
+    };
+    if (reml) out.remlcrit = this.objective;
+    else out.deviance = this.objective;
+    Object.assign(out, {
+      singular: this.singular,
+      feval: this.feval,
+      converged: this.converged,
+      ranef: this.ranef,
+      nobs_dropped: this.model.frame.nDropped,
+      backend: this.backend.name,
+      device: this.backend.device,
+      precision: this.backend.precision,
+      messages: this.messages,
+      timings_ms: this.timings,
+    });
+    return out;
+  }
+}
+
+function named(names: string[], values: ArrayLike<number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  names.forEach((nm, i) => { out[nm] = values[i]; });
+  return out;
+}

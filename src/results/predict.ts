@@ -1,0 +1,141 @@
+/**
+ * Predictions of a fitted model for new data (lme4's predict.merMod): the fixed part with the
+ * fitted factor levels and contrasts, plus the conditional modes of each group seen in the fit;
+ * a group not seen in the fit contributes zero (population level) when `allowNewLevels` is set.
+ */
+import type * as arrow from 'apache-arrow';
+import type { LmmFit } from './lmmFit.js';
+import {
+  type Column, columnFromArrow, evalExpr, formatNumberLevel, numericToFactor,
+} from '../frame/columns.js';
+import { modelMatrix } from '../frame/modelMatrix.js';
+
+export interface PredictOptions {
+  /** include the random effects (default true); false gives population-level predictions (re.form = NA) */
+  groups?: boolean;
+  /** predict for group levels not seen in the fit at population level (default false: an error, as lme4) */
+  allowNewLevels?: boolean;
+}
+
+/** Columns of new data, read as the fit read its data (the same `factors`). */
+function newDataSource(table: arrow.Table, factors: Set<string>): (name: string) => Column {
+  const cache = new Map<string, Column>();
+  return (name) => {
+    let c = cache.get(name);
+    if (!c) {
+      c = columnFromArrow(table, name);
+      if (c.kind === 'numeric' && factors.has(name)) c = numericToFactor(c);
+      cache.set(name, c);
+    }
+    return c;
+  };
+}
+
+/** Recodes a new-data factor to the fitted levels; an unknown level is an error naming it. */
+function recode(col: Column, fitted: Column, label: string): Column {
+  if (fitted.kind === 'numeric') {
+    if (col.kind !== 'numeric') throw new Error(`'${label}' was numeric in the fitted data but is a factor in the new data`);
+    return col;
+  }
+  const newLevels = col.kind === 'factor' ? col.levels : null;
+  const index = new Map(fitted.levels.map((l, k) => [l, k] as const));
+  const n = col.kind === 'factor' ? col.codes.length : col.values.length;
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let key: string | null;
+    if (col.kind === 'factor') key = col.codes[i] < 0 ? null : newLevels![col.codes[i]];
+    else key = Number.isNaN(col.values[i]) ? null : formatNumberLevel(col.values[i]);
+    if (key === null) { codes[i] = -1; continue; }
+    const k = index.get(key);
+    if (k === undefined) throw new Error(`new data: level '${key}' of '${label}' was not in the fitted data (levels: ${fitted.levels.slice(0, 10).join(', ')}${fitted.levels.length > 10 ? ', …' : ''})`);
+    codes[i] = k;
+  }
+  return { kind: 'factor', codes, levels: fitted.levels };
+}
+
+function levelStrings(col: Column): (string | null)[] {
+  if (col.kind === 'factor') return Array.from(col.codes, (c) => (c < 0 ? null : col.levels[c]));
+  return Array.from(col.values, (v) => (Number.isNaN(v) ? null : formatNumberLevel(v)));
+}
+
+export function predictLmm(fit: LmmFit, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+  const { frame, blocks } = fit.model;
+  const n = newdata.numRows;
+  const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
+  const columns = new Map<string, Column>();
+  const columnOf = (label: string): Column => {
+    let c = columns.get(label);
+    if (!c) {
+      const fittedCol = frame.columns.get(label);
+      if (!fittedCol) throw new Error(`internal: no fitted column '${label}'`);
+      const expr = findExpr(fit, label);
+      c = recode(evalExpr(expr, source, label, n), fittedCol, label);
+      columns.set(label, c);
+    }
+    return c;
+  };
+  const out = new Float64Array(n);
+  // fixed part: the same columns as the fit (after dropping rank-deficient ones)
+  const design = modelMatrix(frame.formula.fixed, columnOf, n);
+  const beta = fit.beta;
+  frame.xnames.forEach((name, j) => {
+    const col = design.columns[design.names.indexOf(name)];
+    for (let i = 0; i < n; i++) out[i] += col[i] * beta[j];
+  });
+  for (const e of frame.formula.offsets) {
+    const c = evalExpr(e, source, 'offset', n);
+    if (c.kind !== 'numeric') throw new Error('an offset must be numeric');
+    for (let i = 0; i < n; i++) out[i] += c.values[i];
+  }
+  // missing values in the fixed part give NaN (na.pass)
+  for (const c of columns.values()) {
+    if (c.kind === 'factor') { for (let i = 0; i < n; i++) if (c.codes[i] < 0) out[i] = NaN; }
+    else { for (let i = 0; i < n; i++) if (Number.isNaN(c.values[i])) out[i] = NaN; }
+  }
+  if (options.groups === false) return out;
+  blocks.forEach((blk, k) => {
+    const b = fit.conditionalModes(k);
+    const q = blk.q;
+    // the group of each new row, by the fitted level names
+    const term0 = frame.reTerms[blk.terms[0].term].term;
+    const parts = term0.group.map((g) => levelStrings(source(g)));
+    const index = new Map(blk.levels.map((l, g) => [l, g] as const));
+    const codes = new Int32Array(n);
+    const unseen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const ps = parts.map((p) => p[i]);
+      if (ps.some((x) => x === null)) { codes[i] = -2; continue; }
+      const key = ps.join(':');
+      const g = index.get(key);
+      if (g === undefined) { unseen.add(key); codes[i] = -1; } else codes[i] = g;
+    }
+    if (unseen.size > 0 && !options.allowNewLevels) {
+      throw new Error(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
+    }
+    // Z of the new rows for each term of the block
+    const zcols: Float64Array[] = [];
+    for (const t of blk.terms) {
+      const d = modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n);
+      zcols.push(...d.columns);
+    }
+    for (let i = 0; i < n; i++) {
+      const g = codes[i];
+      if (g === -2) { out[i] = NaN; continue; }
+      if (g < 0) continue;
+      let acc = 0;
+      for (let s = 0; s < q; s++) acc += zcols[s][i] * b[g * q + s];
+      out[i] += acc;
+    }
+  });
+  return out;
+}
+
+/** The expression of a term variable, by its label, from the formula. */
+function findExpr(fit: LmmFit, label: string) {
+  const f = fit.model.formula;
+  for (const part of [f.fixed, ...f.random.map((r) => r.lhs)]) {
+    for (const t of part.terms) for (const v of t.vars) if (v.label === label) return v.expr;
+  }
+  throw new Error(`internal: no formula variable '${label}'`);
+}
+

@@ -1,0 +1,25 @@
+/**
+ * The profiled objective at fixed θ (no optimizer involved) against lme4's devfun values in the
+ * reference files' `objective_at`: 1e-8 relative.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildLmm, formGram } from '../src/model/fitLmm.js';
+import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
+import { makeObjective } from '../src/model/objective.js';
+import { GAUSSIAN_CASES, loadData, loadReference } from './helpers/reference.js';
+
+describe('profiled objective at fixed θ (CPU, float64)', () => {
+  for (const name of GAUSSIAN_CASES) {
+    it(name, () => {
+      const ref = loadReference(name);
+      const model = buildLmm(ref.formula, loadData(ref), { REML: ref.reml, factors: ref.factors });
+      expect(model.theta.names).toEqual(ref.theta_names);
+      const backend = new CpuBackend(formGram(model), model.theta.length);
+      const f = makeObjective(backend, model.frame.n, model.frame.p, model.reml);
+      for (const pt of ref.objective_at!) {
+        const value = f(Float64Array.from(pt.theta));
+        expect(Math.abs(value - pt.value) / Math.abs(pt.value)).toBeLessThan(1e-8);
+      }
+    });
+  }
+});
