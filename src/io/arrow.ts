@@ -1,0 +1,126 @@
+/**
+ * Apache Arrow helpers (browser-safe): reading Arrow IPC bytes and building the two column kinds the
+ * rest of the package works with, directly from typed arrays (no per-row JS objects):
+ *
+ *  - numeric columns: `Float64` (nullable), and
+ *  - factor columns: `Dictionary<Utf8, Int32>` (nullable), the dictionary holding the levels.
+ */
+import * as arrow from 'apache-arrow';
+
+/** The Arrow type used for factor columns. A fresh dictionary id is allocated per call. */
+export function factorType(): arrow.Dictionary<arrow.Utf8, arrow.Int32> {
+  return new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+}
+
+/** Count the cleared (null) bits among the first `length` bits of an Arrow validity bitmap (LSB order). */
+export function countNulls(validity: Uint8Array, length: number): number {
+  let valid = 0;
+  const fullBytes = length >> 3;
+  for (let i = 0; i < fullBytes; i++) valid += POPCOUNT[validity[i]!]!;
+  for (let i = fullBytes << 3; i < length; i++) valid += (validity[i >> 3]! >> (i & 7)) & 1;
+  return length - valid;
+}
+
+const POPCOUNT = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 1; i < 256; i++) t[i] = (i & 1) + t[i >> 1]!;
+  return t;
+})();
+
+/** A non-null `Utf8` vector of the given strings, built from one UTF-8 buffer and an offsets array. */
+export function makeUtf8Vector(strings: readonly string[]): arrow.Vector<arrow.Utf8> {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = new Array(strings.length);
+  const offsets = new Int32Array(strings.length + 1);
+  let total = 0;
+  for (let i = 0; i < strings.length; i++) {
+    const b = enc.encode(strings[i]!);
+    parts[i] = b;
+    total += b.length;
+    offsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  for (let i = 0; i < parts.length; i++) data.set(parts[i]!, offsets[i]!);
+  return arrow.makeVector(
+    arrow.makeData({ type: new arrow.Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data }),
+  );
+}
+
+/**
+ * A `Float64` vector over `values` (not copied). `validity` is an optional Arrow validity bitmap
+ * (bit i set = row i present, LSB first); omit it when there are no nulls.
+ */
+export function makeFloat64Vector(values: Float64Array, validity?: Uint8Array, nullCount?: number): arrow.Vector<arrow.Float64> {
+  const length = values.length;
+  const nc = validity ? (nullCount ?? countNulls(validity, length)) : 0;
+  return arrow.makeVector(
+    arrow.makeData({
+      type: new arrow.Float64(),
+      length,
+      nullCount: nc,
+      data: values,
+      ...(nc > 0 && validity ? { nullBitmap: validity } : {}),
+    }),
+  );
+}
+
+/**
+ * A factor column: `Dictionary<Utf8, Int32>` whose indices are `indices` (not copied) into `levels`.
+ * `validity` is an optional Arrow validity bitmap (omit when there are no nulls); indices under null
+ * slots must still be in range (0 is fine).
+ */
+export function makeFactorVector(
+  indices: Int32Array,
+  levels: readonly string[],
+  validity?: Uint8Array,
+  nullCount?: number,
+): arrow.Vector<arrow.Dictionary<arrow.Utf8, arrow.Int32>> {
+  const length = indices.length;
+  const nc = validity ? (nullCount ?? countNulls(validity, length)) : 0;
+  return arrow.makeVector(
+    arrow.makeData({
+      type: factorType(),
+      length,
+      nullCount: nc,
+      data: indices,
+      dictionary: makeUtf8Vector(levels),
+      ...(nc > 0 && validity ? { nullBitmap: validity } : {}),
+    }),
+  );
+}
+
+/**
+ * Assemble a Table from named single-chunk vectors, keeping the given column order (an object literal would put
+ * integer-like names such as "2020" first).
+ */
+export function tableFromColumns(columns: ReadonlyArray<readonly [string, arrow.Vector]>): arrow.Table {
+  if (columns.length === 0) return new arrow.Table();
+  const length = columns[0]![1].length;
+  const fields = columns.map(([name, v]) => new arrow.Field(name, v.type, true));
+  const schema = new arrow.Schema(fields);
+  const children = columns.map(([name, v]) => {
+    if (v.length !== length) throw new Error(`column "${name}" has ${v.length} rows, expected ${length}`);
+    if (v.data.length !== 1) throw new Error(`column "${name}" has ${v.data.length} chunks; tableFromColumns expects single-chunk vectors`);
+    return v.data[0]!;
+  });
+  const struct = arrow.makeData({ type: new arrow.Struct(fields), length, nullCount: 0, children });
+  return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
+}
+
+/**
+ * Read an Arrow IPC buffer (file format, i.e. `.arrow`/Feather v2, or stream format) into a Table.
+ * Throws a descriptive Error for empty or malformed input.
+ */
+export function readArrowIpc(bytes: Uint8Array): arrow.Table {
+  if (!bytes || bytes.length === 0) throw new Error('Arrow IPC input is empty');
+  let table: arrow.Table;
+  try {
+    table = arrow.tableFromIPC(bytes);
+  } catch (e) {
+    throw new Error(`Could not read Arrow IPC data (${bytes.length} bytes): ${(e as Error).message}`);
+  }
+  if (table.schema.fields.length === 0) {
+    throw new Error('Arrow IPC data has no columns (not an Arrow IPC file/stream, or an empty schema)');
+  }
+  return table;
+}
