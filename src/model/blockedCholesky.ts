@@ -227,12 +227,25 @@ export class BlockedCholesky {
       if (i < this.denseFrom) {
         // Σ over columns c of L_ki of the outer products of its entries (lower triangle)
         const P = this.patterns[k][i];
+        const rowIdx = P.rowIdx;
+        if (q === 1 && qi === 1) {
+          // scalar terms: a rank-one update per column, written out
+          for (let c = 0; c < P.ncol; c++) {
+            const e0 = P.colPtr[c], e1 = P.colPtr[c + 1];
+            for (let ea = e0; ea < e1; ea++) {
+              const va = V[ea];
+              const ro = rowIdx[ea] * m;
+              for (let eb = e0; eb <= ea; eb++) D[ro + rowIdx[eb]] -= va * V[eb];
+            }
+          }
+          continue;
+        }
         for (let c = 0; c < P.ncol; c++) {
           const e0 = P.colPtr[c], e1 = P.colPtr[c + 1];
           for (let ea = e0; ea < e1; ea++) {
-            const a = P.rowIdx[ea];
+            const a = rowIdx[ea];
             for (let eb = e0; eb <= ea; eb++) {
-              const bb = P.rowIdx[eb];
+              const bb = rowIdx[eb];
               subtractBlockProduct(V, ea * q * qi, V, eb * q * qi, q, q, qi, D, (a * q) * m + bb * q, m);
             }
           }
@@ -448,9 +461,26 @@ function rightSolveBlock(b: Float64Array, bo: number, rows: number, q: number, l
   }
 }
 
-/** S ← S L⁻ᵀ for S rows × m (row-major), L dense m × m lower. */
+/**
+ * S ← S L⁻ᵀ for S rows × m (row-major), L dense m × m lower: each row x solves L xᵀ = rowᵀ by
+ * forward substitution, four rows at a time so each row of L is read once per four.
+ */
 function rightSolveDense(S: Float64Array, rows: number, L: Float64Array, m: number): void {
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    const o0 = r * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+    for (let t = 0; t < m; t++) {
+      let v0 = S[o0 + t], v1 = S[o1 + t], v2 = S[o2 + t], v3 = S[o3 + t];
+      const lt = t * m;
+      for (let u = 0; u < t; u++) {
+        const l = L[lt + u];
+        v0 -= l * S[o0 + u]; v1 -= l * S[o1 + u]; v2 -= l * S[o2 + u]; v3 -= l * S[o3 + u];
+      }
+      const d = L[lt + t];
+      S[o0 + t] = v0 / d; S[o1 + t] = v1 / d; S[o2 + t] = v2 / d; S[o3 + t] = v3 / d;
+    }
+  }
+  for (; r < rows; r++) {
     const ro = r * m;
     for (let t = 0; t < m; t++) {
       let v = S[ro + t];

@@ -121,22 +121,49 @@ export function optimizeAndAssemble(
   }
   const optMs = performance.now() - tOpt;
   if (!res.converged) messages.push(`optimizer did not converge: ${res.message}`);
-  // the fit's numbers always come from the float64 factor at θ̂
-  const theta = res.x;
+  return assembleFit(model, reference, res.x, {
+    feval: res.feval, converged: res.converged, optimizerMessage: res.message, messages,
+    backend: { name: backend.name, device: backend.device, precision: backend.precision },
+    timings: { ...timings, optimizeMs: optMs, perEvaluationMs: optMs / Math.max(1, res.feval) },
+    dataName: options.dataName, t0,
+  });
+}
+
+/** How the optimum was reached, for the fit's record. */
+export interface FitRecord {
+  feval: number;
+  converged: boolean;
+  optimizerMessage: string;
+  messages: string[];
+  backend: { name: string; device: string; precision: string };
+  timings: Record<string, number>;
+  dataName?: string;
+  t0: number;
+}
+
+/**
+ * Stage: the fit at θ (mkMerMod): the float64 factor at θ gives β̂, b̂, σ̂, Var(β̂) and the conditional
+ * variances. With θ from the optimizer this is the fit; with a given θ it is the model at that θ.
+ */
+export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float64Array, record: FitRecord): LmmFit {
+  const { frame, theta: layout, reml } = model;
+  const { n, p } = frame;
+  const tSol = performance.now();
   reference.chol.factor(theta);
   const parts = { ldL2: reference.chol.ldL2, ldRX2: reference.chol.ldRX2, pwrss: reference.chol.pwrss };
   const dev = profiledDeviance(parts, n, p, reml);
   const sol = solveLmm(reference.chol, n, reml);
-  const tSol = performance.now();
   const condVar = conditionalVariances(reference.chol, sol.sigma);
+  // lme4's isSingular: a diagonal element of a relative covariance factor below 1e-4
   const singular = layout.lower.some((lo, k) => lo === 0 && theta[k] < 1e-4);
+  const messages = [...record.messages];
   if (singular) messages.push("boundary (singular) fit: see help('isSingular')");
-  const total = performance.now() - t0;
+  const solveMs = performance.now() - tSol;
   return new LmmFit({
-    model, theta, deviance: dev, parts, solution: sol, condVar, feval: res.feval, converged: res.converged,
-    optimizerMessage: res.message, singular, messages,
-    backend: { name: backend.name, device: backend.device, precision: backend.precision },
-    timings: { ...timings, optimizeMs: optMs, solveMs: performance.now() - tSol, totalMs: total, perEvaluationMs: optMs / Math.max(1, res.feval) },
-    dataName: options.dataName,
+    model, theta: Float64Array.from(theta), deviance: dev, parts, solution: sol, condVar, feval: record.feval,
+    converged: record.converged, optimizerMessage: record.optimizerMessage, singular, messages,
+    backend: record.backend,
+    timings: { ...record.timings, solveMs, totalMs: performance.now() - record.t0 },
+    dataName: record.dataName,
   });
 }
