@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * The `mixedgpu` command line: argument handling only; the commands live in their own modules.
+ *
+ *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { BACKENDS, errorMessage, runFit } from './fitCommand.js';
+
+/** the version in the package's package.json (found upwards from this file, in src/ or dist/src/) */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'mixedgpu' && pkg.version) return pkg.version;
+      } catch {
+        // not ours: keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return 'unknown';
+}
+
+function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mixedgpu')
+    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      // commander's messages start with "error: ..."
+      outputError: (str, write) => write(`mixedgpu: ${str}`),
+    })
+    .exitOverride();
+
+  program
+    .command('fit')
+    .description('fit a linear mixed model and print its lme4-style summary (or JSON)')
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc)')
+    .argument('<formula>', 'lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)')
+    .option('--factors <columns>', 'comma-separated columns to read as factors (grouping variables with numeric codes)')
+    .option('--json', 'print the result as one JSON object instead of the summary')
+    .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--quiet', 'no progress or notes on stderr')
+    .action(async (file: string, formula: string, opts: { ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean }) => {
+      process.exitCode = await runFit({ file, formula, ...opts }, {
+        stdout: (s) => { process.stdout.write(s); },
+        stderr: (s) => { process.stderr.write(s); },
+        stderrIsTTY: process.stderr.isTTY === true,
+      });
+    });
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`mixedgpu: error: ${errorMessage(e)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);
