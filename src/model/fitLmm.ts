@@ -151,6 +151,9 @@ export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float
   const tSol = performance.now();
   reference.chol.factor(theta);
   const parts = { ldL2: reference.chol.ldL2, ldRX2: reference.chol.ldRX2, pwrss: reference.chol.pwrss };
+  if (!(parts.pwrss > 1e-12 * totalSumOfSquares(frame.y))) {
+    throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
+  }
   const dev = profiledDeviance(parts, n, p, reml);
   const sol = solveLmm(reference.chol, n, reml);
   const condVar = conditionalVariances(reference.chol, sol.sigma);
@@ -166,4 +169,14 @@ export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float
     timings: { ...record.timings, solveMs, totalMs: performance.now() - record.t0 },
     dataName: record.dataName,
   });
+}
+
+/** Σ (y − ȳ)², the scale against which a zero residual sum of squares is judged. */
+function totalSumOfSquares(y: Float64Array): number {
+  let mean = 0;
+  for (let i = 0; i < y.length; i++) mean += y[i];
+  mean /= y.length;
+  let ss = 0;
+  for (let i = 0; i < y.length; i++) ss += (y[i] - mean) * (y[i] - mean);
+  return ss > 0 ? ss : 1;
 }
