@@ -22,6 +22,7 @@
 import { type BlockPattern, type GramMatrix, findInPattern, patternFromKeys } from './gram.js';
 import { fillTemplate } from './lambda.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
+import { DenseArena, type DenseKernelKind } from './denseArena.js';
 
 /** Largest dense diagonal block (rows) accepted: 8000² doubles is 512 MB. */
 export const MAX_DENSE_BLOCK = 8000;
@@ -58,7 +59,10 @@ export class BlockedCholesky {
   /** penalized residual sum of squares r² */
   pwrss = 0;
 
-  constructor(gram: GramMatrix, nTheta: number) {
+  /** storage and kernels of the dense blocks (WebAssembly SIMD where available) */
+  readonly arena: DenseArena;
+
+  constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm') {
     this.gram = gram;
     const { blocks } = gram;
     const K = (this.K = blocks.length);
@@ -110,15 +114,22 @@ export class BlockedCholesky {
         this.scatterA[j][k] = pos;
       }
     }
-    // storage, allocated once
+    // storage, allocated once; the dense blocks (from denseFrom on) in the arena
     this.theta = new Float64Array(nTheta);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
-    this.Lkk = blocks.map((b, k) => new Float64Array(k < denseFrom ? b.nl * b.q * b.q : this.m[k] * this.m[k]));
+    const denseSizes: number[] = [];
+    const denseSlot = (size: number) => { denseSizes.push(size); return denseSizes.length - 1; };
+    const slotKK = blocks.map((_, k) => (k >= denseFrom ? denseSlot(this.m[k] * this.m[k]) : -1));
+    const slotJK = blocks.map((_, j) => blocks.map((__, k) => (k < j && k >= denseFrom ? denseSlot(this.m[j] * this.m[k]) : -1)));
+    const slotXK = blocks.map((_, k) => (k >= denseFrom ? denseSlot(this.p1 * this.m[k]) : -1));
+    this.arena = new DenseArena(denseSizes, kernels);
+    const dense = this.arena.arrays;
+    this.Lkk = blocks.map((b, k) => (slotKK[k] >= 0 ? dense[slotKK[k]] : new Float64Array(b.nl * b.q * b.q)));
     this.Ljk = blocks.map((bj, j) => blocks.map((bk, k) => {
       if (k >= j) return new Float64Array(0);
-      return new Float64Array(k < denseFrom ? patterns[j][k].rowIdx.length * bj.q * bk.q : this.m[j] * this.m[k]);
+      return slotJK[j][k] >= 0 ? dense[slotJK[j][k]] : new Float64Array(patterns[j][k].rowIdx.length * bj.q * bk.q);
     }));
-    this.LXk = blocks.map((_, k) => new Float64Array(this.p1 * this.m[k]));
+    this.LXk = blocks.map((_, k) => (slotXK[k] >= 0 ? dense[slotXK[k]] : new Float64Array(this.p1 * this.m[k])));
     this.LXX = new Float64Array(this.p1 * this.p1);
   }
 
@@ -252,18 +263,10 @@ export class BlockedCholesky {
         }
       } else {
         // dense L_ki (m × m_i): D −= L_ki L_kiᵀ, lower triangle
-        const mi = this.m[i];
-        for (let r = 0; r < m; r++) {
-          for (let s = 0; s <= r; s++) {
-            let acc = 0;
-            const ro = r * mi, so = s * mi;
-            for (let u = 0; u < mi; u++) acc += V[ro + u] * V[so + u];
-            D[r * m + s] -= acc;
-          }
-        }
+        this.arena.subtractABt(D, m, V, m, V, m, this.m[i], true);
       }
     }
-    return choleskyInPlace(D, m, `the random-effects block of '${b.group}'`);
+    return this.arena.cholesky(D, m, `the random-effects block of '${b.group}'`);
   }
 
   /** L_jk = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ. */
@@ -317,15 +320,7 @@ export class BlockedCholesky {
         }
       } else {
         // dense: S −= L_ji L_kiᵀ
-        const mi = this.m[i], mj = this.m[j];
-        for (let r = 0; r < mj; r++) {
-          for (let s = 0; s < mk; s++) {
-            let acc = 0;
-            const ro = r * mi, so = s * mi;
-            for (let u = 0; u < mi; u++) acc += Vj[ro + u] * Vk[so + u];
-            S[r * mk + s] -= acc;
-          }
-        }
+        this.arena.subtractABt(S, mk, Vj, this.m[j], Vk, mk, this.m[i], false);
       }
     }
     // right-solve with L_kkᵀ
@@ -335,7 +330,7 @@ export class BlockedCholesky {
         for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) rightSolveBlock(S, e * qj * qk, qj, qk, this.Lkk[k], c * qk * qk);
       }
     } else {
-      rightSolveDense(S, this.m[j], this.Lkk[k], mk);
+      this.arena.rightSolve(S, this.m[j], this.Lkk[k], mk);
     }
   }
 
@@ -380,21 +375,14 @@ export class BlockedCholesky {
           }
         }
       } else {
-        for (let r = 0; r < p1; r++) {
-          for (let s = 0; s < mk; s++) {
-            let acc = 0;
-            const ro = r * mi, so = s * mi;
-            for (let u = 0; u < mi; u++) acc += LXi[ro + u] * V[so + u];
-            S[r * mk + s] -= acc;
-          }
-        }
+        this.arena.subtractABt(S, mk, LXi, p1, V, mk, mi, false);
       }
     }
     if (k < this.denseFrom) {
       const Lk = this.Lkk[k];
       for (let r = 0; r < p1; r++) for (let c = 0; c < bk.nl; c++) rightSolveBlock(S, r * mk + c * q, 1, q, Lk, c * q * q);
     } else {
-      rightSolveDense(S, p1, this.Lkk[k], mk);
+      this.arena.rightSolve(S, p1, this.Lkk[k], mk);
     }
   }
 }
@@ -457,36 +445,6 @@ function rightSolveBlock(b: Float64Array, bo: number, rows: number, q: number, l
       let v = b[ro + t];
       for (let u = 0; u < t; u++) v -= l[lo + t * q + u] * b[ro + u];
       b[ro + t] = v / l[lo + t * q + t];
-    }
-  }
-}
-
-/**
- * S ← S L⁻ᵀ for S rows × m (row-major), L dense m × m lower: each row x solves L xᵀ = rowᵀ by
- * forward substitution, four rows at a time so each row of L is read once per four.
- */
-function rightSolveDense(S: Float64Array, rows: number, L: Float64Array, m: number): void {
-  let r = 0;
-  for (; r + 3 < rows; r += 4) {
-    const o0 = r * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
-    for (let t = 0; t < m; t++) {
-      let v0 = S[o0 + t], v1 = S[o1 + t], v2 = S[o2 + t], v3 = S[o3 + t];
-      const lt = t * m;
-      for (let u = 0; u < t; u++) {
-        const l = L[lt + u];
-        v0 -= l * S[o0 + u]; v1 -= l * S[o1 + u]; v2 -= l * S[o2 + u]; v3 -= l * S[o3 + u];
-      }
-      const d = L[lt + t];
-      S[o0 + t] = v0 / d; S[o1 + t] = v1 / d; S[o2 + t] = v2 / d; S[o3 + t] = v3 / d;
-    }
-  }
-  for (; r < rows; r++) {
-    const ro = r * m;
-    for (let t = 0; t < m; t++) {
-      let v = S[ro + t];
-      const lt = t * m;
-      for (let u = 0; u < t; u++) v -= L[lt + u] * S[ro + u];
-      S[ro + t] = v / L[lt + t];
     }
   }
 }
