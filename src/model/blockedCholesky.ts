@@ -304,6 +304,18 @@ export class BlockedCholesky {
       if (i < this.denseFrom) {
         const Pj = this.patterns[j][i];
         const Pk = this.patterns[k][i];
+        if (!sparse && qj === 1 && qk === 1 && qi === 1) {
+          // scalar terms into a dense block: S[a][b] −= L_ji[a][c] L_ki[b][c], written out
+          for (let c = 0; c < Pk.ncol; c++) {
+            const ej0 = Pj.colPtr[c], ej1 = Pj.colPtr[c + 1];
+            for (let eb = Pk.colPtr[c]; eb < Pk.colPtr[c + 1]; eb++) {
+              const bb = Pk.rowIdx[eb];
+              const vk = Vk[eb];
+              for (let ea = ej0; ea < ej1; ea++) S[Pj.rowIdx[ea] * mk + bb] -= Vj[ea] * vk;
+            }
+          }
+          continue;
+        }
         for (let c = 0; c < Pk.ncol; c++) {
           for (let eb = Pk.colPtr[c]; eb < Pk.colPtr[c + 1]; eb++) {
             const bb = Pk.rowIdx[eb];

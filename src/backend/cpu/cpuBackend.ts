@@ -1,5 +1,6 @@
 /** The float64 CPU backend: the Gram matrix formed on the CPU and the blocked Cholesky per θ. */
 import { BlockedCholesky } from '../../model/blockedCholesky.js';
+import type { DenseKernelKind } from '../../model/denseArena.js';
 import type { GramMatrix } from '../../model/gram.js';
 import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
 
@@ -9,8 +10,9 @@ export class CpuBackend implements LmmBackend {
   readonly precision = 'float64' as const;
   readonly chol: BlockedCholesky;
 
-  constructor(gram: GramMatrix, nTheta: number) {
-    this.chol = new BlockedCholesky(gram, nTheta);
+  /** `kernels`: the dense crossed blocks in WebAssembly SIMD (default, where available) or JavaScript */
+  constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm') {
+    this.chol = new BlockedCholesky(gram, nTheta, kernels);
   }
 
   evaluate(theta: Float64Array): ObjectiveParts {
