@@ -128,14 +128,16 @@ export function conditionalVariances(chol: BlockedCholesky, sigma: number): Floa
     for (let g = 0; g < bk.nl; g++) {
       for (let col = 0; col < q; col++) {
         const x = xs[col];
-        // x_k = L_kk⁻¹ e
-        for (let j = k; j < K; j++) x[j].fill(0);
+        // x_k = L_kk⁻¹ e (only level g's block of x_k is used when L_kk is block diagonal)
+        for (let j = k + 1; j < K; j++) x[j].fill(0);
         if (chol.isBlockDiagonal(k)) {
+          x[k].fill(0, g * q, g * q + q);
           x[k][g * q + col] = 1;
           solveLower(chol.Lkk[k], q, x[k], g * q, g * q * q, q);
         } else {
           const inv = denseInv[k]!;
           const mk = chol.m[k];
+          x[k].fill(0, 0, g * q);
           for (let r = g * q; r < mk; r++) x[k][r] = inv[r * mk + g * q + col];
         }
         for (let j = k + 1; j < K; j++) solveBelow(chol, x, k, g, j, denseInv[j]);

@@ -1,0 +1,446 @@
+/**
+ * CPU benchmark: our float64 CPU backend against R's lme4, case by case, on the same data in the same run.
+ *
+ *   npm run build
+ *   node --expose-gc dist/bench/run.js [--cases 1m,insteval] [--rows N] [--groups G] [--seed S]
+ *                                      [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv]
+ *
+ * Cases:
+ *   1m        1,000,000 rows, 50,000 groups, y ~ x + w + (x | g), REML (seeded synthetic data, ./synth.ts)
+ *   10m       10,000,000 rows, 100,000 groups, same model (only when asked for)
+ *   synth     --rows / --groups (default 100,000 / 5,000), same model
+ *   insteval  test/fixtures/data/insteval.csv, y ~ service + (1 | s) + (1 | d) + (1 | dept:service), REML
+ * --rows / --groups override the size of every synthetic case (its label becomes synth-<rows>x<groups>).
+ *
+ * Each case runs in a fresh child process (`--worker`), so its peak RSS (resourceUsage().maxRSS) is
+ * its own. The child times data generation / reading, then lmer() (frame, Gram pass, optimization,
+ * final solve), and for R writes the synthetic data as CSV under <out>/data (shortest round-trip
+ * digits up to 2M rows, so R fits the same numbers; 10 significant digits above). Then, unless --no-r or
+ * Rscript/lme4 is missing, the parent runs bench/lme4.R on that CSV — never concurrently with our fit.
+ * Results go to <out>/results-<timestamp>.json and a Markdown table is printed (see bench/README.md).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as arrow from 'apache-arrow';
+import { lmer } from '../src/model/fitLmm.js';
+import { readTableFile } from '../src/io/node.js';
+import { generateLmmData, type SynthColumns } from './synth.js';
+import { writeColumnsCsv } from './write-csv.js';
+
+// ---------------------------------------------------------------------------------------------
+// cases
+
+interface CaseSpec {
+  /** label in the table */
+  id: string;
+  formula: string;
+  REML: boolean;
+  factors: string[];
+  /** synthetic data (n rows, groups levels of g) or a CSV file (relative to the repository root) */
+  source: { kind: 'synthetic'; n: number; groups: number; seed: number } | { kind: 'csv'; path: string };
+}
+
+const SYNTH_FORMULA = 'y ~ x + w + (x | g)';
+const INSTEVAL_FORMULA = 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)';
+const INSTEVAL_FACTORS = ['s', 'd', 'dept', 'service', 'studage', 'lectage'];
+
+/** bench/ in the source tree, whether we run from dist/bench or bench */
+function repoRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/bench/run.js → ../.. ; bench/run.ts → ..
+  const up2 = resolve(here, '..', '..');
+  return existsSync(join(up2, 'package.json')) && existsSync(join(up2, 'bench', 'lme4.R')) ? up2 : resolve(here, '..');
+}
+
+interface Args {
+  cases: string[];
+  rows?: number;
+  groups?: number;
+  seed: number;
+  r: boolean;
+  rControl: 'default' | 'tight';
+  out: string;
+  keepCsv: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { cases: ['1m', 'insteval'], seed: 1, r: true, rControl: 'default', out: 'bench/out', keepCsv: false };
+  const num = (flag: string, v: string | undefined): number => {
+    const x = Number(v);
+    if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${flag} needs a positive integer, got ${v}`);
+    return x;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    const [flag, inline] = f.includes('=') ? [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] : [f, undefined];
+    const val = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--cases': a.cases = (val() ?? '').split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--rows': a.rows = num('--rows', val()); break;
+      case '--groups': a.groups = num('--groups', val()); break;
+      case '--seed': a.seed = num('--seed', val()); break;
+      case '--no-r': a.r = false; break;
+      case '--r-control': {
+        const v = val();
+        if (v !== 'default' && v !== 'tight') throw new Error(`--r-control is default or tight, got ${v}`);
+        a.rControl = v;
+        break;
+      }
+      case '--out': a.out = val() ?? a.out; break;
+      case '--keep-csv': a.keepCsv = true; break;
+      case '-h': case '--help':
+        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv]');
+        process.exit(0);
+        break;
+      default: throw new Error(`unknown argument ${f}`);
+    }
+  }
+  return a;
+}
+
+function makeCases(args: Args): CaseSpec[] {
+  const synth = (id: string, n: number, groups: number): CaseSpec => {
+    const overridden = args.rows !== undefined || args.groups !== undefined;
+    const nn = args.rows ?? n;
+    const gg = args.groups ?? groups;
+    return {
+      id: overridden && id !== 'synth' ? `synth-${nn}x${gg}` : id,
+      formula: SYNTH_FORMULA, REML: true, factors: [],
+      source: { kind: 'synthetic', n: nn, groups: gg, seed: args.seed },
+    };
+  };
+  return args.cases.map((c) => {
+    switch (c) {
+      case '1m': return synth('1m', 1_000_000, 50_000);
+      case '10m': return synth('10m', 10_000_000, 100_000);
+      case 'synth': return synth('synth', 100_000, 5_000);
+      case 'insteval':
+        return { id: 'insteval', formula: INSTEVAL_FORMULA, REML: true, factors: INSTEVAL_FACTORS, source: { kind: 'csv', path: 'test/fixtures/data/insteval.csv' } };
+      default: throw new Error(`unknown case '${c}' (1m, 10m, synth, insteval)`);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// worker: one case, our fit
+
+interface OursResult {
+  n: number;
+  ngroups: Record<string, number>;
+  /** data generation (synthetic) or CSV reading, ms */
+  dataMs: number;
+  dataKind: 'generate' | 'read';
+  frameMs: number;
+  gramMs: number;
+  perEvaluationMs: number;
+  feval: number;
+  optimizeMs: number;
+  solveMs: number;
+  /** lmer()'s own total (frame + Gram + optimize + solve) */
+  totalMs: number;
+  /** wall clock around the lmer() call */
+  fitWallMs: number;
+  objective: number;
+  theta: number[];
+  fixef: Record<string, number>;
+  sigma: number;
+  converged: boolean;
+  messages: string[];
+  backend: string;
+  /** RSS after the data existed, before the fit (MiB) */
+  rssAfterDataMB: number;
+  /** peak RSS of the worker process (resourceUsage().maxRSS, MiB) */
+  peakRssMB: number;
+  /** heap + external + arrayBuffers after the fit (MiB) */
+  heapUsedMB: number;
+  arrayBuffersMB: number;
+  /** CSV written for R (synthetic cases) */
+  csv?: { path: string; bytes: number; ms: number };
+}
+
+const MiB = 2 ** 20;
+const gc = (): void => { (globalThis as { gc?: () => void }).gc?.(); };
+
+async function worker(spec: CaseSpec, csvPath: string | null, root: string): Promise<OursResult> {
+  gc();
+  const t0 = performance.now();
+  let table: arrow.Table;
+  let columns: SynthColumns | null = null;
+  if (spec.source.kind === 'synthetic') {
+    const d = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed });
+    table = d.table;
+    columns = d.columns;
+  } else {
+    const r = readTableFile(join(root, spec.source.path), { factors: spec.factors });
+    table = r.table;
+  }
+  const dataMs = performance.now() - t0;
+  gc();
+  const rssAfterDataMB = process.memoryUsage().rss / MiB;
+
+  const t1 = performance.now();
+  const fit = await lmer(spec.formula, table, { REML: spec.REML, factors: spec.factors });
+  const fitWallMs = performance.now() - t1;
+  const mem = process.memoryUsage();
+  const tm = fit.timings;
+  const res: OursResult = {
+    n: fit.nobs,
+    ngroups: fit.ngroups,
+    dataMs,
+    dataKind: spec.source.kind === 'synthetic' ? 'generate' : 'read',
+    frameMs: tm.frameMs ?? NaN,
+    gramMs: tm.gramMs ?? NaN,
+    perEvaluationMs: tm.perEvaluationMs ?? NaN,
+    feval: fit.feval,
+    optimizeMs: tm.optimizeMs ?? NaN,
+    solveMs: tm.solveMs ?? NaN,
+    totalMs: tm.totalMs ?? NaN,
+    fitWallMs,
+    objective: fit.objective,
+    theta: Array.from(fit.theta),
+    fixef: fit.fixef,
+    sigma: fit.sigma,
+    converged: fit.converged,
+    messages: fit.messages,
+    backend: `${fit.backend.name} (${fit.backend.precision})`,
+    rssAfterDataMB,
+    peakRssMB: process.resourceUsage().maxRSS / 1024, // maxRSS is in KiB
+    heapUsedMB: mem.heapUsed / MiB,
+    arrayBuffersMB: mem.arrayBuffers / MiB,
+  };
+  if (csvPath && columns) {
+    const t2 = performance.now();
+    // exact (shortest round-trip) digits while the file stays small; 10 digits for 10M rows
+    const digits = columns.y.length <= 2_000_000 ? 0 : 10;
+    const bytes = writeColumnsCsv(csvPath, columns, { digits });
+    res.csv = { path: csvPath, bytes, ms: performance.now() - t2 };
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------------
+// parent: run workers and lme4, collect, print
+
+interface Lme4Result {
+  read_s: number;
+  fit_s: number;
+  objective: number;
+  objective_kind: string;
+  theta: number[];
+  theta_names: string[];
+  feval: number;
+  fixef: Record<string, number>;
+  sigma: number;
+  nobs: number;
+  ngroups: Record<string, number>;
+  control: string;
+  messages: string[];
+  fit_gc_max_mb: number;
+  peak_rss_mb: number | null;
+  R: string;
+  lme4: string;
+  blas: string | null;
+}
+
+interface CaseResult {
+  case: string;
+  formula: string;
+  REML: boolean;
+  source: CaseSpec['source'];
+  ours?: OursResult;
+  oursError?: string;
+  lme4?: Lme4Result & { wall_s: number };
+  lme4Error?: string;
+  lme4Skipped?: string;
+  /** lme4 fit_s / our lmer() total */
+  ratio?: number;
+  /** ours − lme4 (negative: ours lower) */
+  objectiveDiff?: number;
+  objectiveRelDiff?: number;
+}
+
+const WORKER_MARK = '@@BENCH_RESULT@@ ';
+
+function runChild(cmd: string, args: string[], cwd: string, echoStderr: boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const ch = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    ch.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    ch.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      if (echoStderr) process.stderr.write(s);
+    });
+    ch.on('error', rej);
+    ch.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+function rAvailable(): { ok: true; version: string } | { ok: false; why: string } {
+  const r = spawnSync('Rscript', ['-e', 'suppressMessages(library(lme4)); library(jsonlite); cat(R.version.string, "lme4", as.character(packageVersion("lme4")))'], { encoding: 'utf8' });
+  if (r.error) return { ok: false, why: `Rscript not found (${r.error.message})` };
+  if (r.status !== 0) return { ok: false, why: `lme4/jsonlite not loadable: ${r.stderr.trim().split('\n').pop()}` };
+  return { ok: true, version: r.stdout.trim() };
+}
+
+/** the commit and the files that differ from it under src/ (the benchmark measures the working tree) */
+function gitState(root: string): { commit: string; modified: string[] } | null {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.error || head.status !== 0) return null;
+  const st = spawnSync('git', ['status', '--porcelain', '--', 'src', 'shaders'], { cwd: root, encoding: 'utf8' });
+  return { commit: head.stdout.trim(), modified: st.status === 0 ? st.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [] };
+}
+
+function machine(): Record<string, string | number> {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const m = /^model name\s*:\s*(.+)$/m.exec(info);
+    if (m) cpu = m[1]!.trim();
+  } catch { /* not Linux */ }
+  return {
+    cpu,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+const f1 = (x: number | undefined, d = 1): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const sec = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? '–' : (ms / 1000).toFixed(2));
+
+function markdownTable(results: CaseResult[]): string {
+  const head = [
+    'case', 'rows', 'groups', 'data (s)', 'frame (s)', 'Gram (s)', 'per eval (ms)', 'evals', 'optimize (s)',
+    'solve (s)', 'fit total (s)', 'peak RSS (MiB)', 'lme4 read (s)', 'lme4 fit (s)', 'lme4 evals', 'lme4 peak RSS (MiB)', 'lme4 / ours', 'Δ objective (ours − lme4)',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ':--' : '--:')).join('|')}|`];
+  for (const r of results) {
+    const o = r.ours;
+    const l = r.lme4;
+    const groups = o ? Object.values(o.ngroups).join(' / ') : '–';
+    const delta = r.objectiveDiff === undefined ? (r.lme4Skipped ? 'no R' : r.lme4Error ? 'R failed' : '–')
+      : `${r.objectiveDiff.toExponential(2)} (rel ${r.objectiveRelDiff!.toExponential(1)})`;
+    lines.push(`| ${[
+      r.case, o ? o.n.toLocaleString('en-US') : '–', groups,
+      o ? `${sec(o.dataMs)} ${o.dataKind === 'read' ? '(read)' : '(gen)'}` : 'failed',
+      sec(o?.frameMs), sec(o?.gramMs), f1(o?.perEvaluationMs, 2), o ? String(o.feval) : '–', sec(o?.optimizeMs),
+      sec(o?.solveMs), sec(o?.totalMs), f1(o?.peakRssMB, 0),
+      l ? l.read_s.toFixed(2) : '–', l ? l.fit_s.toFixed(2) : '–', l ? String(l.feval) : '–', l ? f1(l.peak_rss_mb ?? undefined, 0) : '–',
+      r.ratio === undefined ? '–' : `${r.ratio.toFixed(1)}×`, delta,
+    ].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const root = repoRoot();
+
+  if (argv[0] === '--worker') {
+    const spec = JSON.parse(argv[1]!) as CaseSpec;
+    const csvPath = argv[2] && argv[2] !== '-' ? argv[2] : null;
+    const res = await worker(spec, csvPath, root);
+    process.stdout.write(WORKER_MARK + JSON.stringify(res) + '\n');
+    return;
+  }
+
+  const args = parseArgs(argv);
+  const cases = makeCases(args);
+  const outDir = resolve(root, args.out);
+  const dataDir = join(outDir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const mach = machine();
+  const r = args.r ? rAvailable() : ({ ok: false, why: '--no-r' } as const);
+  if (args.r && !r.ok) console.error(`lme4 comparison skipped: ${r.why}`);
+  const script = fileURLToPath(import.meta.url);
+  const started = new Date();
+  const results: CaseResult[] = [];
+
+  for (const spec of cases) {
+    const res: CaseResult = { case: spec.id, formula: spec.formula, REML: spec.REML, source: spec.source };
+    results.push(res);
+    const wantR = r.ok;
+    const csvPath = !wantR ? null
+      : spec.source.kind === 'csv' ? join(root, spec.source.path)
+        : join(dataDir, `synth-${spec.source.n}x${spec.source.groups}-seed${spec.source.seed}.csv`);
+    const workerCsv = wantR && spec.source.kind === 'synthetic' ? csvPath! : '-';
+
+    console.error(`[${spec.id}] our CPU fit: ${spec.formula} ...`);
+    const nodeArgs = [...process.execArgv, script, '--worker', JSON.stringify(spec), workerCsv];
+    const w = await runChild(process.execPath, nodeArgs, root, true);
+    const line = w.stdout.split('\n').find((s) => s.startsWith(WORKER_MARK));
+    if (w.code !== 0 || !line) {
+      res.oursError = `worker exited with ${w.code}: ${w.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+      console.error(`[${spec.id}] ${res.oursError}`);
+      continue;
+    }
+    const ours = JSON.parse(line.slice(WORKER_MARK.length)) as OursResult;
+    res.ours = ours;
+    console.error(`[${spec.id}] ours: fit ${sec(ours.totalMs)} s, ${ours.feval} evals, objective ${ours.objective}`);
+
+    if (!wantR) {
+      res.lme4Skipped = r.ok ? '' : r.why;
+      continue;
+    }
+    console.error(`[${spec.id}] lme4 fit (${args.rControl} control) ...`);
+    const t0 = performance.now();
+    const rr = await runChild('Rscript', [join(root, 'bench', 'lme4.R'), csvPath!, spec.formula, spec.REML ? 'TRUE' : 'FALSE', spec.factors.join(','), args.rControl], root, true);
+    const wall = (performance.now() - t0) / 1000;
+    const rline = rr.stdout.trim().split('\n').pop() ?? '';
+    if (rr.code !== 0 || !rline.startsWith('{')) {
+      res.lme4Error = `Rscript exited with ${rr.code}: ${rr.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+      console.error(`[${spec.id}] ${res.lme4Error}`);
+    } else {
+      const l = JSON.parse(rline) as Lme4Result;
+      res.lme4 = { ...l, wall_s: wall };
+      res.ratio = (l.fit_s * 1000) / ours.totalMs;
+      res.objectiveDiff = ours.objective - l.objective;
+      res.objectiveRelDiff = res.objectiveDiff / Math.abs(l.objective);
+      console.error(`[${spec.id}] lme4: fit ${l.fit_s.toFixed(2)} s, ${l.feval} evals, objective ${l.objective}; ratio ${res.ratio.toFixed(2)}`);
+    }
+    if (spec.source.kind === 'synthetic' && !args.keepCsv) rmSync(csvPath!, { force: true });
+  }
+
+  const rInfo = results.find((x) => x.lme4)?.lme4;
+  const report = {
+    date: started.toISOString(),
+    command: `node ${process.execArgv.join(' ')} ${fileURLToPath(import.meta.url).replace(root + '/', '')} ${argv.join(' ')}`.replace(/\s+/g, ' ').trim(),
+    git: gitState(root),
+    machine: { ...mach, ...(rInfo ? { R: rInfo.R, lme4: rInfo.lme4, blas: rInfo.blas } : {}) },
+    lme4Control: args.rControl,
+    results,
+  };
+  const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const outFile = join(outDir, `results-${stamp}.json`);
+  writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
+
+  const m = report.machine as Record<string, unknown>;
+  console.log(`\nMachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}` +
+    (rInfo ? `; ${rInfo.R}, lme4 ${rInfo.lme4} (lmerControl: ${args.rControl}), BLAS ${rInfo.blas}` : ''));
+  const git = report.git;
+  console.log(`Date: ${report.date}` + (git ? `; commit ${git.commit}${git.modified.length ? ` + uncommitted: ${git.modified.join(', ')}` : ''}` : '') + '\n');
+  console.log(markdownTable(results));
+  for (const x of results) {
+    const notes: string[] = [];
+    if (x.ours && !x.ours.converged) notes.push(`ours did not converge (${x.ours.messages.join('; ')})`);
+    if (x.objectiveRelDiff !== undefined && Math.abs(x.objectiveRelDiff) > 1e-4) notes.push(`objective differs from lme4 by ${x.objectiveRelDiff.toExponential(2)} relative`);
+    const lw = x.lme4?.messages.filter((msg) => !msg.startsWith('NLOPT_')) ?? [];
+    if (lw.length) notes.push(`lme4 warned: ${lw.join('; ')}`);
+    if (x.lme4Error) notes.push(`lme4: ${x.lme4Error}`);
+    if (x.oursError) notes.push(`ours: ${x.oursError}`);
+    if (notes.length) console.log(`\n**${x.case}**: ${notes.join('; ')}`);
+  }
+  console.log(`\nJSON: ${outFile}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  });
+}
