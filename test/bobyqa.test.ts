@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bobyqa } from '../src/optim/bobyqa.js';
-import type { BoundedMinimizeOptions } from '../src/optim/types.js';
+import { bobyqa, bobyqaAsync, bobyqaSteps } from '../src/optim/bobyqa.js';
+import type { BoundedMinimizeOptions, MinimizeResult } from '../src/optim/types.js';
 
 const INF = Infinity;
 
@@ -564,5 +566,338 @@ describe('bobyqa: non-finite values, budget and cancellation', () => {
     expect(() => bobyqa(f, [0, 0], { lower: [-1, -1], upper: [1, 1], npt: 3 })).toThrow(RangeError);
     expect(() => bobyqa(f, [0, 0], { lower: [-1, -1], upper: [1, 1], npt: 7 })).toThrow(RangeError);
     expect(() => bobyqa(f, [NaN], { lower: [-1], upper: [1] })).toThrow(RangeError);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Ask/tell generator (bobyqaSteps) and the async driver (bobyqaAsync).
+// ---------------------------------------------------------------------------
+
+/** A number as stored in the trace fixture: exact in JSON, -0 and non-finite values as strings. */
+type Enc = number | string;
+const enc = (v: number): Enc => (Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v));
+const encResult = (r: MinimizeResult) => ({
+  x: Array.from(r.x, enc),
+  fval: enc(r.fval),
+  feval: r.feval,
+  converged: r.converged,
+  message: r.message,
+});
+
+interface TraceProblem {
+  name: string;
+  f: (x: Float64Array) => number;
+  x0: number[];
+  lower: number[];
+  upper: number[];
+  opts?: Partial<BoundedMinimizeOptions>;
+}
+
+/**
+ * Problems whose evaluation sequences were recorded (test/fixtures/bobyqa-trace.json)
+ * with the synchronous implementation before it was restructured as a
+ * generator; between them they exercise active bounds, the final short step,
+ * non-finite values in the initial design, at trust-region and at geometry
+ * steps, one rebuild of the interpolation set, and a fixed variable.
+ */
+const traceProblems: TraceProblem[] = [
+  // active bounds, geometry steps and the final short step
+  { name: 'rosenbrock-bounds', f: rosenbrock, x0: [-1.2, 1.6], lower: [-INF, 1.5], upper: [0.8, INF] },
+  // NaN at an initial point, NaN/Infinity at trust-region and geometry steps
+  {
+    name: 'hidden-nan-inf',
+    f: (x) => (x[1]! < -0.1 ? NaN : x[0]! + x[1]! > 0.45 ? Infinity : (x[0]! - 1) ** 2 + 2 * (x[1]! + 0.5) ** 2),
+    x0: [0, 0],
+    lower: [-INF, -INF],
+    upper: [INF, INF],
+  },
+  // npt = (n+1)(n+2)/2 in a box: the interpolation set is rebuilt once ([RESCUE])
+  {
+    name: 'sin-quadratic-rescue',
+    f: (x) =>
+      Math.sin(3 * x[0]!) +
+      (x[0]! - 0.2) ** 2 +
+      2 * (x[1]! + 0.3) ** 2 +
+      0.5 * x[1]! * x[2]! +
+      (x[2]! - 0.1) ** 2 +
+      1.5 * (x[3]! - 0.4) ** 2 +
+      0.3 * x[0]! * x[3]!,
+    x0: [-0.5, -0.5, -0.5, -0.5],
+    lower: [-0.6, -0.6, -0.6, -0.6],
+    upper: [0.9, 0.9, 0.9, 0.9],
+    opts: { npt: 15 },
+  },
+  // a fixed variable (lower == upper), x0 outside the box, npt between 2n+1 and max
+  {
+    name: 'fixed-variable',
+    f: (x) => {
+      let s = 0;
+      for (let i = 0; i < 4; i++) s += 100 * (x[i + 1]! - x[i]! ** 2) ** 2 + (1 - x[i]!) ** 2;
+      return s;
+    },
+    x0: [-1, -1, 1, -1, -1],
+    lower: [-2, -INF, 1, -INF, 0],
+    upper: [2, INF, 1, 0.9, INF],
+    opts: { npt: 12, rhobeg: 0.5 },
+  },
+];
+
+interface Trace {
+  result: ReturnType<typeof encResult>;
+  /** [x..., f(x)] per evaluation, as reported by onEvaluation */
+  evals: Enc[][];
+  /** the points f was called with, copied at the call */
+  asked: Enc[][];
+}
+
+const traceFixture = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'bobyqa-trace.json'), 'utf8')) as {
+  problems: { name: string; result: Trace['result']; evals: Enc[][] }[];
+};
+
+/** An objective for bobyqaAsync that resolves on a later macrotask every `slowEvery` calls, else via Promise.resolve. */
+function asAsync(f: (x: Float64Array) => number, slowEvery = 7): (x: Float64Array) => Promise<number> {
+  let k = 0;
+  return (x) => {
+    k++;
+    if (k % slowEvery === 0) return new Promise((resolve) => setTimeout(() => resolve(f(x)), 0));
+    return Promise.resolve(f(x));
+  };
+}
+
+type Driver = 'sync' | 'async' | 'steps';
+
+async function trace(p: TraceProblem, driver: Driver, extra: Partial<BoundedMinimizeOptions> = {}): Promise<Trace> {
+  const evals: Enc[][] = [];
+  const asked: Enc[][] = [];
+  const f = (x: Float64Array): number => {
+    asked.push(Array.from(x, enc));
+    return p.f(x);
+  };
+  const opts: BoundedMinimizeOptions = {
+    lower: p.lower,
+    upper: p.upper,
+    ...p.opts,
+    ...extra,
+    onEvaluation: (k, x, v) => {
+      expect(k).toBe(evals.length + 1);
+      evals.push([...Array.from(x, enc), enc(v)]);
+    },
+  };
+  let res: MinimizeResult;
+  if (driver === 'sync') res = bobyqa(f, p.x0, opts);
+  else if (driver === 'async') res = await bobyqaAsync(asAsync(f), p.x0, opts);
+  else {
+    const steps = bobyqaSteps(p.x0, opts);
+    let s = steps.next();
+    while (!s.done) s = steps.next(f(s.value));
+    res = s.value;
+  }
+  return { result: encResult(res), evals, asked };
+}
+
+describe('bobyqa: ask/tell generator and async driver', () => {
+  it('the trace fixture is small and covers the trace problems', () => {
+    expect(readFileSync(join(import.meta.dirname, 'fixtures', 'bobyqa-trace.json')).length).toBeLessThan(50_000);
+    expect(traceFixture.problems.map((p) => p.name)).toEqual(traceProblems.map((p) => p.name));
+  });
+
+  for (const driver of ['sync', 'async', 'steps'] as const) {
+    it(`${driver}: evaluation sequences are bit-identical to the recorded pre-generator implementation`, async () => {
+      for (const p of traceProblems) {
+        const want = traceFixture.problems.find((q) => q.name === p.name)!;
+        const got = await trace(p, driver);
+        expect(got.evals.length).toBe(want.evals.length);
+        expect(got.evals).toEqual(want.evals);
+        // f is called with exactly the points reported to onEvaluation
+        expect(got.asked).toEqual(want.evals.map((e) => e.slice(0, -1)));
+        expect(got.result).toEqual(want.result);
+      }
+    });
+  }
+
+  it('bobyqa and bobyqaAsync agree exactly on test problems', async () => {
+    const A3 = [
+      [3, 1, 0.5],
+      [1, 2, 0.2],
+      [0.5, 0.2, 1],
+    ];
+    const q = (x: Float64Array) => (x[0]! - 1) ** 2 + 2 * (x[1]! + 0.5) ** 2;
+    const problems: TraceProblem[] = [
+      { name: 'rosenbrock', f: rosenbrock, x0: [-1.2, 1], lower: [-INF, -INF], upper: [INF, INF] },
+      { name: 'quadratic n=3', f: quadratic(A3, [0.4, -1.3, 2.2], -5), x0: [0, 0, 0], lower: [-10, -10, -10], upper: [10, 10, 10] },
+      {
+        name: 'NaN away from the minimum',
+        f: (x) => (x[0]! > 1.3 ? NaN : q(x)),
+        x0: [0, 0],
+        lower: [-INF, -INF],
+        upper: [INF, INF],
+        opts: { rhobeg: 0.5 },
+      },
+      {
+        name: '1-D mixed-model-like',
+        f: (x) => 30 * Math.log(1 + 5 * x[0]! ** 2) + 200 / (1 + x[0]! ** 2),
+        x0: [1],
+        lower: [0],
+        upper: [INF],
+      },
+    ];
+    for (const p of problems) {
+      const a = await trace(p, 'sync');
+      const b = await trace(p, 'async');
+      expect(b.result).toEqual(a.result);
+      expect(b.evals).toEqual(a.evals);
+      expect(b.asked).toEqual(a.asked);
+      expect(a.result.converged).toBe(true);
+      expect(b.result.feval).toBe(b.evals.length);
+    }
+  });
+
+  it('bobyqaAsync accepts an objective that returns plain numbers, or a mix', async () => {
+    const p = traceProblems[0]!;
+    const want = await trace(p, 'sync');
+    const plain = await bobyqaAsync(p.f, p.x0, { lower: p.lower, upper: p.upper });
+    expect(encResult(plain)).toEqual(want.result);
+    let k = 0;
+    const mixed = await bobyqaAsync((x) => (++k % 2 ? p.f(x) : Promise.resolve(p.f(x))), p.x0, { lower: p.lower, upper: p.upper });
+    expect(encResult(mixed)).toEqual(want.result);
+  });
+
+  it('bobyqaSteps driven by hand: fresh in-bounds points in full coordinates, results as bobyqa', () => {
+    const f = (x: Float64Array) => (x[0]! - 1) ** 2 + 2 * (x[1]! + 0.5) ** 2 + (x[2]! - 3) ** 2;
+    const lower = [-INF, -1, 7];
+    const upper = [0.5, INF, 7];
+    const steps = bobyqaSteps([0, 0, 7], { lower, upper });
+    const points: Float64Array[] = [];
+    let s = steps.next();
+    while (!s.done) {
+      const x = s.value;
+      expect(x).toBeInstanceOf(Float64Array);
+      expect(x.length).toBe(3);
+      expect(points.includes(x)).toBe(false); // a fresh array every time
+      for (let i = 0; i < 3; i++) {
+        expect(x[i]).toBeGreaterThanOrEqual(lower[i]!);
+        expect(x[i]).toBeLessThanOrEqual(upper[i]!);
+      }
+      expect(x[2]).toBe(7); // the fixed variable is filled in
+      points.push(x);
+      const v = f(x);
+      x.fill(123); // the caller owns the array: scribbling on it changes nothing
+      s = steps.next(v);
+    }
+    const r = s.value;
+    const ref = bobyqa(f, [0, 0, 7], { lower, upper });
+    expect(r.feval).toBe(points.length);
+    expect(r.feval).toBe(ref.feval);
+    expect(Array.from(r.x)).toEqual(Array.from(ref.x));
+    expect(r.fval).toBe(ref.fval);
+    expectClose(r.x, [0.5, -0.5, 7], 1e-6);
+    expect(r.converged).toBe(true);
+    // the generator is finished
+    expect(steps.next(0).done).toBe(true);
+  });
+
+  it('bobyqaSteps: all variables fixed asks for exactly one point', () => {
+    const steps = bobyqaSteps([0, 0], { lower: [1, 2], upper: [1, 2] });
+    const s = steps.next();
+    expect(s.done).toBe(false);
+    expect(Array.from(s.value as Float64Array)).toEqual([1, 2]);
+    const end = steps.next(5);
+    expect(end.done).toBe(true);
+    const r = end.value as MinimizeResult;
+    expect(r.feval).toBe(1);
+    expect(r.fval).toBe(5);
+    expect(r.converged).toBe(true);
+  });
+
+  it('bobyqaSteps: argument errors on the first next(), misuse and aborts', () => {
+    const bad = bobyqaSteps([0], { lower: [1], upper: [0] });
+    expect(() => bad.next()).toThrow(RangeError);
+    // resuming without a value is a driver error, not a NaN
+    const s1 = bobyqaSteps([0, 0], { lower: [-1, -1], upper: [1, 1] });
+    s1.next();
+    expect(() => s1.next()).toThrow(TypeError);
+    // an error thrown into the generator comes out unchanged
+    const s2 = bobyqaSteps([0, 0], { lower: [-1, -1], upper: [1, 1] });
+    s2.next();
+    s2.next(1);
+    const err = new Error('device lost');
+    expect(() => s2.throw(err)).toThrow(err);
+    expect(s2.next(1).done).toBe(true);
+    // abandoning it with return() is fine too
+    const s3 = bobyqaSteps([0, 0], { lower: [-1, -1], upper: [1, 1] });
+    s3.next();
+    expect(s3.return(undefined as unknown as MinimizeResult).done).toBe(true);
+  });
+
+  it('bobyqaAsync: maxfun and shouldStop as in bobyqa', async () => {
+    const lower = [-INF, -INF];
+    const upper = [INF, INF];
+    const a = await bobyqaAsync(asAsync(rosenbrock, 3), [-1.2, 1], { lower, upper, maxfun: 30 });
+    expect(a.feval).toBe(30);
+    expect(a.converged).toBe(false);
+    expect(a.message).toMatch(/maximum/);
+    expect(encResult(a)).toEqual(encResult(bobyqa(rosenbrock, [-1.2, 1], { lower, upper, maxfun: 30 })));
+
+    // shouldStop set from the asynchronous objective (e.g. a cancelled job)
+    let calls = 0;
+    let cancelled = false;
+    let best = INF;
+    let bestX: number[] = [];
+    const g = async (x: Float64Array): Promise<number> => {
+      await new Promise((r) => setTimeout(r, 0));
+      if (++calls === 20) cancelled = true;
+      return rosenbrock(x);
+    };
+    const r = await bobyqaAsync(g, [-1.2, 1], {
+      lower,
+      upper,
+      shouldStop: () => cancelled,
+      onEvaluation: (_k, x, v) => {
+        if (v < best) {
+          best = v;
+          bestX = Array.from(x);
+        }
+      },
+    });
+    expect(r.feval).toBe(20);
+    expect(calls).toBe(20);
+    expect(r.converged).toBe(false);
+    expect(r.message).toMatch(/shouldStop/);
+    expect(r.fval).toBe(best);
+    expect(Array.from(r.x)).toEqual(bestX);
+  });
+
+  it('bobyqaAsync: a rejected or throwing objective rejects with the same error', async () => {
+    const lower = [-INF, -INF];
+    const upper = [INF, INF];
+    for (const how of ['reject-later', 'reject-now', 'throw'] as const) {
+      const err = new Error(`readback failed (${how})`);
+      let calls = 0;
+      let seen = 0;
+      const g = (x: Float64Array): number | Promise<number> => {
+        if (++calls < 7) return Promise.resolve(rosenbrock(x));
+        if (how === 'throw') throw err;
+        if (how === 'reject-now') return Promise.reject(err);
+        return new Promise((_, reject) => setTimeout(() => reject(err), 0));
+      };
+      await expect(bobyqaAsync(g, [-1.2, 1], { lower, upper, onEvaluation: () => seen++ })).rejects.toBe(err);
+      expect(calls).toBe(7);
+      expect(seen).toBe(6);
+    }
+    // and bobyqa rethrows a throwing objective's error unchanged
+    const err = new Error('sync failure');
+    let calls = 0;
+    expect(() =>
+      bobyqa(
+        (x) => {
+          if (++calls === 4) throw err;
+          return rosenbrock(x);
+        },
+        [-1.2, 1],
+        { lower, upper },
+      ),
+    ).toThrow(err);
+    // invalid arguments reject
+    await expect(bobyqaAsync(rosenbrock, [0], { lower: [1], upper: [0] })).rejects.toThrow(RangeError);
   });
 });

@@ -49,8 +49,22 @@
  * interpolation points, which makes the updating self-correcting against
  * rounding errors.  All quantities that Powell's algorithm uses (Lagrange
  * functions, α, β, τ, σ) are read off that H.
+ *
+ * Interface.  The algorithm is written once, as an ask/tell generator
+ * (bobyqaSteps) that yields each point to evaluate and is resumed with f
+ * there; every helper that needs f is a generator delegated to by `yield*`.
+ * bobyqa (synchronous objective) and bobyqaAsync (objective returning a
+ * number or a Promise, e.g. WebGPU readbacks) are thin drivers of it and give
+ * identical evaluation sequences and results.
  */
-import type { BoundedMinimizeOptions, MinimizeResult } from './types.js';
+import type { BoundedMinimizeOptions, MinimizeResult, MinimizeSteps } from './types.js';
+
+/**
+ * A computation that may ask for objective values: it yields points (full
+ * coordinates), is resumed with f at each, and returns a T.  Every helper
+ * that evaluates f is such a generator and is delegated to with `yield*`.
+ */
+type Ask<T> = Generator<Float64Array, T, number>;
 
 /** Internal signal to stop the iteration (budget, cancellation). */
 class Halt {
@@ -470,11 +484,20 @@ function axisSteps(x: number, lo: number, hi: number, r: number): [number, numbe
   return [-r, up >= dn - r ? up : -dn];
 }
 
-export function bobyqa(
-  f: (x: Float64Array) => number,
-  x0: ArrayLike<number>,
-  options: BoundedMinimizeOptions,
-): MinimizeResult {
+/**
+ * BOBYQA as an ask/tell generator: each `yield` is a point x at which f is
+ * wanted (a fresh Float64Array in full coordinates, inside the bounds, owned
+ * by the caller), and the generator must be resumed with `next(f(x))`; the
+ * generator's return value is the result.  The first `next()` takes no value.
+ *
+ * All bookkeeping lives here, so that every driver behaves the same:
+ * argument checks (thrown from the first `next()`), `shouldStop` (asked
+ * before each evaluation), `maxfun`, `onEvaluation` (called after each
+ * value is received), the treatment of non-finite values and the best point
+ * returned.  To abort with an error from f, call `throw(err)`: it propagates
+ * out of the generator unchanged.  Abandoning the generator is also fine.
+ */
+export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOptions): MinimizeSteps {
   const nAll = x0.length;
   if (nAll < 1) throw new RangeError('bobyqa: x0 must have at least one component');
   if (options.lower.length !== nAll || options.upper.length !== nAll) {
@@ -512,7 +535,8 @@ export function bobyqa(
   let bestF = Infinity;
   let bestX = start.slice();
   let sawFinite = false;
-  const evaluate = (xr: Float64Array): number => {
+  /** f at the free-variable point xr (asked of the driver), or NaN if not finite. */
+  function* evaluate(xr: Float64Array): Ask<number> {
     if (options.shouldStop?.()) throw new Halt('stopped by shouldStop');
     if (feval >= maxfun) throw new Halt(`maximum number of function evaluations (${maxfun}) reached`);
     const xf = start.slice();
@@ -521,7 +545,8 @@ export function bobyqa(
       xf[i] = Math.min(upperAll[i]!, Math.max(lowerAll[i]!, xr[k]!));
     }
     const keep = xf.slice();
-    const v = f(xf);
+    const v: number = yield xf;
+    if (v === undefined) throw new TypeError('bobyqaSteps: resume the generator with next(f(x))');
     feval++;
     options.onEvaluation?.(feval, keep.slice(), v);
     if (Number.isFinite(v)) {
@@ -533,7 +558,7 @@ export function bobyqa(
       return v;
     }
     return NaN;
-  };
+  }
   const result = (converged: boolean, message: string): MinimizeResult => ({
     x: bestX,
     fval: sawFinite ? bestF : NaN,
@@ -544,7 +569,7 @@ export function bobyqa(
 
   if (n === 0) {
     try {
-      evaluate(new Float64Array(0));
+      yield* evaluate(new Float64Array(0));
     } catch (e) {
       if (e instanceof Halt) return result(false, e.message);
       throw e;
@@ -775,7 +800,7 @@ export function bobyqa(
    * the model ([UPDATE]).  If the interpolation
    * system has become singular, rebuild the set around x_opt ([RESCUE]).
    */
-  const replacePoint = (t: number, xnew: Float64Array, fnew: number, rho: number): void => {
+  const replacePoint = function* (t: number, xnew: Float64Array, fnew: number, rho: number): Ask<void> {
     const improved = fnew < fopt();
     if (improved) {
       const ds = new Float64Array(n);
@@ -787,7 +812,7 @@ export function bobyqa(
     fv[t] = fnew;
     if (improved) kopt = t;
     if (buildH()) updateModel();
-    else rebuild(rho);
+    else yield* rebuild(rho);
   };
 
   /** Interpolation design around xc with radius r ([PRELIM] pattern). */
@@ -813,14 +838,14 @@ export function bobyqa(
   };
 
   /** Evaluate f at a design, using a finite surrogate where f is not finite. */
-  const evaluateDesign = (design: Float64Array, skip: number, skipValue: number): void => {
+  const evaluateDesign = function* (design: Float64Array, skip: number, skipValue: number): Ask<void> {
     const bad: number[] = [];
     for (let j = 0; j < npt; j++) {
       if (j === skip) {
         fv[j] = skipValue;
         continue;
       }
-      const v = evaluate(design.subarray(j * n, j * n + n));
+      const v = yield* evaluate(design.subarray(j * n, j * n + n));
       fv[j] = v;
       if (Number.isNaN(v)) bad.push(j);
     }
@@ -837,13 +862,13 @@ export function bobyqa(
    * rho around x_opt; the model changes by the least Frobenius norm needed to
    * interpolate the new values (the current Hessian is kept as "old" model).
    */
-  const rebuild = (rho: number): void => {
+  const rebuild = function* (rho: number): Ask<void> {
     const xc = xopt().slice();
     const fc = fopt();
     const des = design(xc, rho);
     pts.set(des);
     kopt = 0;
-    evaluateDesign(des, 0, fc);
+    yield* evaluateDesign(des, 0, fc);
     let kb = 0;
     for (let j = 1; j < npt; j++) if (fv[j]! < fv[kb]!) kb = j;
     if (kb !== 0) {
@@ -875,7 +900,7 @@ export function bobyqa(
     }
     const des = design(xb, rhobeg);
     pts.set(des);
-    evaluateDesign(des, -1, 0);
+    yield* evaluateDesign(des, -1, 0);
     kopt = 0;
     for (let j = 1; j < npt; j++) if (fv[j]! < fv[kopt]!) kopt = j;
     // first model: least Frobenius norm of the Hessian itself (change from Q ≡ 0)
@@ -931,7 +956,7 @@ export function bobyqa(
      * x_opt + α(y_k − x_opt) through another interpolation point (where
      * ℓ_t is a quadratic in α, maximised in |·| over the feasible α-range).
      */
-    const geometryStep = (t: number, adelt: number): void => {
+    const geometryStep = function* (t: number, adelt: number): Ask<void> {
       const xo = xopt().slice();
       const { gl, Gl } = lagrangeQuad(t);
       const cands: Float64Array[] = [];
@@ -994,10 +1019,10 @@ export function bobyqa(
         bestD[i] = xnew[i]! - xo[i]!;
       }
       const qnew = c0 + modelDelta(bestD);
-      let fnew = evaluate(xnew);
+      let fnew = yield* evaluate(xnew);
       if (Number.isNaN(fnew)) fnew = surrogate();
       else recordError(Math.abs(fnew - qnew));
-      replacePoint(t, xnew, fnew, rho);
+      yield* replacePoint(t, xnew, fnew, rho);
     };
 
     // ---------------------------------------------------------------------
@@ -1018,7 +1043,7 @@ export function bobyqa(
         if (!modelIsAccurate(d, crvmin)) {
           const [kf, dist] = farthest();
           if (dist > 10 * rho) {
-            geometryStep(kf, Math.max(Math.min(0.1 * dist, delta), rho));
+            yield* geometryStep(kf, Math.max(Math.min(0.1 * dist, delta), rho));
             continue;
           }
         }
@@ -1033,7 +1058,7 @@ export function bobyqa(
 
       const xnew = new Float64Array(n);
       for (let i = 0; i < n; i++) xnew[i] = xo[i]! + d[i]!;
-      const fnew = evaluate(xnew);
+      const fnew = yield* evaluate(xnew);
       let ratio: number;
       let stepLen = dn;
       if (Number.isNaN(fnew)) {
@@ -1076,14 +1101,14 @@ export function bobyqa(
             t = j;
           }
         }
-        replacePoint(t, xnew, fnew, rho);
+        yield* replacePoint(t, xnew, fnew, rho);
       }
 
       if (ratio >= 0.1) continue;
       // [MAIN] a poor step — improve the geometry if some point is far away
       const [kf, dist] = farthest();
       if (dist > Math.max(2 * delta, 10 * rho)) {
-        geometryStep(kf, Math.max(Math.min(0.1 * dist, delta), rho));
+        yield* geometryStep(kf, Math.max(Math.min(0.1 * dist, delta), rho));
         continue;
       }
       // (the small tolerance keeps a step of length rho·(1+ε) from rounding
@@ -1103,11 +1128,64 @@ export function bobyqa(
       const xo = xopt();
       const xnew = new Float64Array(n);
       for (let i = 0; i < n; i++) xnew[i] = xo[i]! + pendingShort[i]!;
-      evaluate(xnew);
+      yield* evaluate(xnew);
     }
   } catch (e) {
     if (!(e instanceof Halt)) throw e;
     if (!converged) message = e.message;
   }
   return result(converged, message);
+}
+
+// ---------------------------------------------------------------------------
+// Drivers: they only pass points to f and values back (see bobyqaSteps).
+// ---------------------------------------------------------------------------
+
+/** Minimise f over the box [lower, upper] from x0 (synchronous objective). */
+export function bobyqa(
+  f: (x: Float64Array) => number,
+  x0: ArrayLike<number>,
+  options: BoundedMinimizeOptions,
+): MinimizeResult {
+  const steps = bobyqaSteps(x0, options);
+  let step = steps.next();
+  while (!step.done) {
+    let v: number;
+    try {
+      v = f(step.value);
+    } catch (e) {
+      steps.throw(e); // rethrows e (after the generator's own handling)
+      throw e;
+    }
+    step = steps.next(v);
+  }
+  return step.value;
+}
+
+/**
+ * Minimise f over the box [lower, upper] from x0, for an objective that may
+ * be asynchronous (e.g. resolved by GPU readbacks).  Evaluations are strictly
+ * sequential, and the points, results and callbacks are exactly those of
+ * `bobyqa` on the same values.  A rejected (or throwing) f rejects the result
+ * with the same error; invalid arguments reject with a RangeError.
+ */
+export async function bobyqaAsync(
+  f: (x: Float64Array) => number | Promise<number>,
+  x0: ArrayLike<number>,
+  options: BoundedMinimizeOptions,
+): Promise<MinimizeResult> {
+  const steps = bobyqaSteps(x0, options);
+  let step = steps.next();
+  while (!step.done) {
+    let v: number;
+    try {
+      const r = f(step.value);
+      v = typeof r === 'number' ? r : await r;
+    } catch (e) {
+      steps.throw(e);
+      throw e;
+    }
+    step = steps.next(v);
+  }
+  return step.value;
 }

@@ -29,3 +29,9 @@ export interface MinimizeResult {
   /** why it stopped, in words */
   message: string;
 }
+
+/**
+ * An ask/tell minimisation: yields each point x to evaluate (full
+ * coordinates), is resumed with `next(f(x))`, and returns the result.
+ */
+export type MinimizeSteps = Generator<Float64Array, MinimizeResult, number>;
