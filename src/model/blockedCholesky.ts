@@ -24,6 +24,37 @@ import { fillTemplate } from './lambda.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
 import { DenseArena, type DenseKernelKind } from './denseArena.js';
 
+/** The first block of the factor, computed by another backend (see BlockedCholesky.factor). */
+export interface FirstBlock {
+  /** L_00: one q×q lower factor per level (row-major, level-major), as Lkk[0] */
+  L0: Float64Array;
+  /** L_X0: (p+1) × (nl q) row-major, as LXk[0] */
+  LX0: Float64Array;
+  /** log |L_00|² */
+  ldL2: number;
+  /** A_XX − L_X0 L_X0ᵀ, (p+1) × (p+1) row-major (lower triangle used) */
+  S0: Float64Array;
+}
+
+/**
+ * The Cholesky factor of the [X y] Schur complement L_XX (in place, (p+1) × (p+1) row-major lower):
+ * the leading p × p block is R_XXᵀ (log|R_XX|²), the last row is [r_yXᵀ r] with r² the penalized
+ * residual sum of squares (eq. 20); the last diagonal entry is set to r (0 when r² ≤ 0).
+ */
+export function factorXy(LXX: Float64Array, p1: number): { ldRX2: number; pwrss: number } {
+  const p = p1 - 1;
+  const ldRX2 = p > 0 ? choleskyInPlace(LXX, p, 'the fixed-effects cross-product matrix X\'X − R_ZX\'R_ZX', 0, p1) : 0;
+  for (let s = 0; s < p; s++) {
+    let v = LXX[p * p1 + s];
+    for (let t = 0; t < s; t++) v -= LXX[p * p1 + t] * LXX[s * p1 + t];
+    LXX[p * p1 + s] = v / LXX[s * p1 + s];
+  }
+  let r2 = LXX[p * p1 + p];
+  for (let t = 0; t < p; t++) r2 -= LXX[p * p1 + t] * LXX[p * p1 + t];
+  LXX[p * p1 + p] = r2 > 0 ? Math.sqrt(r2) : 0;
+  return { ldRX2, pwrss: r2 };
+}
+
 /** Largest dense diagonal block (rows) accepted: 8000² doubles is 512 MB. */
 export const MAX_DENSE_BLOCK = 8000;
 
@@ -138,22 +169,32 @@ export class BlockedCholesky {
     return k < this.denseFrom;
   }
 
-  /** Factors the system at θ; afterwards ldL2, ldRX2, pwrss and the L blocks hold its values. */
-  factor(theta: ArrayLike<number>): void {
+  /**
+   * Factors the system at θ; afterwards ldL2, ldRX2, pwrss and the L blocks hold its values.
+   * `first`, when given, is the first block computed elsewhere (the WebGPU backend): its factor
+   * L_00 (level blocks), L_X0, log|L_00|² and A_XX − L_X0 L_X0ᵀ; the rest is computed here.
+   */
+  factor(theta: ArrayLike<number>, first?: FirstBlock): void {
     const { gram, K, p1 } = this;
     const { blocks } = gram;
     this.theta.set(Array.from(theta));
     blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
     let ldL2 = 0;
     for (let k = 0; k < K; k++) {
-      ldL2 += this.factorDiagonal(k);
+      if (k === 0 && first) {
+        this.Lkk[0].set(first.L0);
+        this.LXk[0].set(first.LX0);
+        ldL2 += first.ldL2;
+      } else {
+        ldL2 += this.factorDiagonal(k);
+      }
       for (let j = k + 1; j < K; j++) this.factorOffDiagonal(j, k);
-      this.factorXRow(k);
+      if (!(k === 0 && first)) this.factorXRow(k);
     }
     // L_XX L_XXᵀ = A_XX − Σ_k L_Xk L_Xkᵀ
     const LXX = this.LXX;
-    LXX.set(gram.AXX);
-    for (let k = 0; k < K; k++) {
+    LXX.set(first ? first.S0 : gram.AXX);
+    for (let k = first ? 1 : 0; k < K; k++) {
       const L = this.LXk[k];
       const m = this.m[k];
       for (let r = 0; r < p1; r++) {
@@ -165,18 +206,9 @@ export class BlockedCholesky {
         }
       }
     }
-    const p = p1 - 1;
-    this.ldRX2 = p > 0 ? choleskyInPlace(LXX, p, 'the fixed-effects cross-product matrix X\'X − R_ZX\'R_ZX', 0, p1) : 0;
-    // the last row of L_XX: r_yX = R_XX⁻ᵀ(...) and r² (eq. 20)
-    for (let s = 0; s < p; s++) {
-      let v = LXX[p * p1 + s];
-      for (let t = 0; t < s; t++) v -= LXX[p * p1 + t] * LXX[s * p1 + t];
-      LXX[p * p1 + s] = v / LXX[s * p1 + s];
-    }
-    let r2 = LXX[p * p1 + p];
-    for (let t = 0; t < p; t++) r2 -= LXX[p * p1 + t] * LXX[p * p1 + t];
-    this.pwrss = r2;
-    LXX[p * p1 + p] = r2 > 0 ? Math.sqrt(r2) : 0;
+    const xy = factorXy(LXX, p1);
+    this.ldRX2 = xy.ldRX2;
+    this.pwrss = xy.pwrss;
     this.ldL2 = ldL2;
   }
 

@@ -7,12 +7,12 @@ import type * as arrow from 'apache-arrow';
 import { parseFormula } from '../formula/parse.js';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
-import { bobyqa } from '../optim/bobyqa.js';
+import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGramCpu } from '../backend/cpu/gram.js';
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from './lambda.js';
 import type { GramMatrix } from './gram.js';
-import { type LmmBackend, makeObjective, profiledDeviance } from './objective.js';
+import { type LmmBackend, makeAsyncObjective, makeObjective, profiledDeviance } from './objective.js';
 import { conditionalVariances, solveLmm } from './solution.js';
 import { LmmFit } from '../results/lmmFit.js';
 
@@ -30,8 +30,10 @@ export interface FitProgress {
 export interface LmerOptions extends ModelFrameOptions {
   /** REML (default, as lme4) or maximum likelihood */
   REML?: boolean;
-  /** which backend evaluates the objective (default 'cpu'; 'auto' picks WebGPU when available) */
-  backend?: 'cpu';
+  /** which backend evaluates the objective (default 'cpu'; 'auto' picks WebGPU when an adapter is found) */
+  backend?: 'cpu' | 'webgpu' | 'auto';
+  /** a GPUDevice from the host application for the WebGPU backend */
+  device?: GPUDevice;
   /** optimizer settings: initial and final trust-region radius, evaluation budget */
   optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
   /** called after each objective evaluation */
@@ -81,52 +83,150 @@ export async function lmer(formula: string | Formula, data: arrow.Table, options
   const t0 = performance.now();
   const model = buildLmm(formula, data, options);
   const t1 = performance.now();
+  const timings: Record<string, number> = { frameMs: t1 - t0 };
+  const messages: string[] = [];
+  // the float64 reference: the whole fit on the CPU, or the check and polish of a GPU fit
   const gram = formGram(model);
-  const t2 = performance.now();
-  const backend = new CpuBackend(gram, model.theta.length);
-  return optimizeAndAssemble(model, backend, backend, { frameMs: t1 - t0, gramMs: t2 - t1 }, options, t0);
+  const reference = new CpuBackend(gram, model.theta.length);
+  timings.gramMs = performance.now() - t1;
+  const gpu = await chooseGpuBackend(model, options, messages, timings);
+  if (!gpu) return optimizeAndAssemble(model, reference, reference, timings, options, t0, messages);
+  try {
+    return await optimizeAndAssemble(model, gpu, reference, timings, options, t0, messages);
+  } finally {
+    gpu.dispose?.();
+  }
+}
+
+/**
+ * The WebGPU backend when asked for ('webgpu': an error if none; 'auto': when an adapter is found and
+ * the model fits the shaders), else null for the CPU backend.
+ */
+async function chooseGpuBackend(model: LmmModel, options: LmerOptions, messages: string[], timings: Record<string, number>): Promise<LmmBackend | null> {
+  const want = options.backend ?? 'cpu';
+  if (want === 'cpu') return null;
+  const { acquireGpu } = await import('../backend/webgpu/device.js');
+  const { WebGpuBackend } = await import('../backend/webgpu/webgpuBackend.js');
+  const { gpuUnsupported } = await import('../backend/webgpu/upload.js');
+  const why = gpuUnsupported(model);
+  if (why) {
+    if (want === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+    messages.push(`backend auto: CPU (${why})`);
+    return null;
+  }
+  const t = performance.now();
+  const ctx = await acquireGpu(options.device ? { device: options.device } : {});
+  if (!ctx) {
+    if (want === 'webgpu') throw new Error('no WebGPU adapter is available (in Node: the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader: see README)');
+    messages.push('backend auto: CPU (no WebGPU adapter)');
+    return null;
+  }
+  const backend = await WebGpuBackend.create(ctx, model);
+  timings.gpuSetupMs = performance.now() - t;
+  Object.assign(timings, {
+    gpuLayoutMs: backend.timings.layoutMs, gpuUploadMs: backend.timings.uploadMs,
+    gpuDataPassMs: backend.timings.dataPassMs, gpuCompileMs: backend.timings.compileMs,
+    gpuDataPassGBps: backend.timings.dataPassBytes / 1e6 / Math.max(1e-3, backend.timings.dataPassMs),
+  });
+  return backend;
 }
 
 /**
  * Stage: optimize θ with `backend`'s objective, then assemble the fit from the float64 factor at θ̂.
  * `reference` is the float64 CPU backend; when `backend` is another one, its optimum is checked
- * against the float64 objective and polished there.
+ * against the float64 objective and polished there (a short BOBYQA run in float64 from the GPU's
+ * optimum), and the fit records the GPU objective's error at its optimum.
  */
-export function optimizeAndAssemble(
+export async function optimizeAndAssemble(
   model: LmmModel, backend: LmmBackend, reference: CpuBackend,
-  timings: Record<string, number>, options: LmerOptions, t0: number,
-): LmmFit {
+  timings: Record<string, number>, options: LmerOptions, t0: number, notes: string[] = [],
+): Promise<LmmFit> {
   const { frame, theta: layout, reml } = model;
   const { n, p } = frame;
-  const objective = makeObjective(backend, n, p, reml);
-  const messages = [...frame.messages];
+  const messages = [...frame.messages, ...notes];
   let best = Infinity;
+  let feval = 0;
+  const bounds = { lower: layout.lower, upper: new Float64Array(layout.length).fill(Infinity) };
+  const progress = (theta: Float64Array, f: number) => {
+    feval++;
+    if (f < best) best = f;
+    options.onProgress?.({ feval, deviance: f, best, theta, elapsedMs: performance.now() - t0 });
+  };
+  const shouldStop = () => options.signal?.aborted ?? false;
   const tOpt = performance.now();
-  const res = bobyqa(objective, layout.start, {
-    lower: layout.lower,
-    upper: new Float64Array(layout.length).fill(Infinity),
+  const res = await bobyqaAsync(makeAsyncObjective(backend, n, p, reml), layout.start, {
+    ...bounds,
     rhobeg: options.optimizer?.rhobeg ?? 0.2,
     rhoend: options.optimizer?.rhoend ?? 2e-7,
     maxfun: options.optimizer?.maxfun ?? 10000,
-    onEvaluation: (k, theta, f) => {
-      if (f < best) best = f;
-      options.onProgress?.({ feval: k, deviance: f, best, theta, elapsedMs: performance.now() - t0 });
-    },
-    shouldStop: () => options.signal?.aborted ?? false,
+    onEvaluation: (_k, theta, f) => progress(theta, f),
+    shouldStop,
   });
+  throwIfAborted(options);
+  timings.optimizeMs = performance.now() - tOpt;
+  timings.perEvaluationMs = timings.optimizeMs / Math.max(1, res.feval);
+  let theta = res.x;
+  let converged = res.converged;
+  let message = res.message;
+  let precision: string = backend.precision;
+  let gpu: GpuCheck | undefined;
+  if (backend !== reference) {
+    // check the GPU's optimum against the float64 objective, then polish in float64
+    const f64 = makeObjective(reference, n, p, reml);
+    const tPol = performance.now();
+    const atGpu = f64(theta);
+    const polish = bobyqa(f64, theta, {
+      ...bounds,
+      rhobeg: POLISH_RHOBEG,
+      rhoend: options.optimizer?.rhoend ?? 2e-7,
+      maxfun: options.optimizer?.maxfun ?? 10000,
+      onEvaluation: (_k, th, f) => progress(th, f),
+      shouldStop,
+    });
+    throwIfAborted(options);
+    gpu = {
+      objective: res.fval, float64AtGpuOptimum: atGpu, objectiveError: res.fval - atGpu,
+      polishImprovement: atGpu - polish.fval, polishEvaluations: polish.feval,
+      thetaChange: Math.max(...Array.from(polish.x, (t, k) => Math.abs(t - theta[k]))),
+    };
+    timings.polishMs = performance.now() - tPol;
+    theta = polish.x;
+    converged = polish.converged;
+    message = polish.message;
+    precision = `${backend.precision} (${backend.name}) polished in float64`;
+  }
+  if (!converged) messages.push(`optimizer did not converge: ${message}`);
+  return assembleFit(model, reference, theta, {
+    feval: res.feval + (gpu?.polishEvaluations ?? 0), converged, optimizerMessage: message, messages,
+    backend: { name: backend.name, device: backend.device, precision },
+    timings, dataName: options.dataName, t0, gpu,
+  });
+}
+
+/** Initial trust-region radius of the float64 polish after a GPU optimum. */
+const POLISH_RHOBEG = 0.01;
+
+/** How the GPU objective compared with float64 at its optimum. */
+export interface GpuCheck {
+  /** the GPU objective at its optimum */
+  objective: number;
+  /** the float64 objective at the GPU's optimum */
+  float64AtGpuOptimum: number;
+  /** GPU − float64 at the GPU's optimum */
+  objectiveError: number;
+  /** how much the float64 polish lowered the objective */
+  polishImprovement: number;
+  polishEvaluations: number;
+  /** largest |Δθ| of the polish */
+  thetaChange: number;
+}
+
+function throwIfAborted(options: LmerOptions): void {
   if (options.signal?.aborted) {
     const err = new Error('the fit was cancelled');
     err.name = 'AbortError';
     throw err;
   }
-  const optMs = performance.now() - tOpt;
-  if (!res.converged) messages.push(`optimizer did not converge: ${res.message}`);
-  return assembleFit(model, reference, res.x, {
-    feval: res.feval, converged: res.converged, optimizerMessage: res.message, messages,
-    backend: { name: backend.name, device: backend.device, precision: backend.precision },
-    timings: { ...timings, optimizeMs: optMs, perEvaluationMs: optMs / Math.max(1, res.feval) },
-    dataName: options.dataName, t0,
-  });
 }
 
 /** How the optimum was reached, for the fit's record. */
@@ -139,6 +239,8 @@ export interface FitRecord {
   timings: Record<string, number>;
   dataName?: string;
   t0: number;
+  /** for a GPU fit: its objective's error at its optimum and the float64 polish */
+  gpu?: GpuCheck;
 }
 
 /**
@@ -168,6 +270,7 @@ export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float
     backend: record.backend,
     timings: { ...record.timings, solveMs, totalMs: performance.now() - record.t0 },
     dataName: record.dataName,
+    gpu: record.gpu,
   });
 }
 

@@ -22,7 +22,8 @@ export interface LmmBackend {
   readonly device: string;
   /** the precision of `evaluate`'s arithmetic */
   readonly precision: 'float64' | 'float32';
-  evaluate(theta: Float64Array): ObjectiveParts;
+  /** the parts of the objective at θ (a promise for backends that read back from a device) */
+  evaluate(theta: Float64Array): ObjectiveParts | Promise<ObjectiveParts>;
   /** releases device resources */
   dispose?(): void;
 }
@@ -37,7 +38,20 @@ export function profiledDeviance(parts: ObjectiveParts, n: number, p: number, re
   return ldL2 + n * (1 + Math.log((2 * Math.PI * pwrss) / n));
 }
 
-/** θ ↦ profiled deviance through a backend. */
-export function makeObjective(backend: LmmBackend, n: number, p: number, reml: boolean): (theta: Float64Array) => number {
+/** A backend whose evaluation is synchronous (the CPU backend). */
+export interface SyncLmmBackend extends LmmBackend {
+  evaluate(theta: Float64Array): ObjectiveParts;
+}
+
+/** θ ↦ profiled deviance through a synchronous backend. */
+export function makeObjective(backend: SyncLmmBackend, n: number, p: number, reml: boolean): (theta: Float64Array) => number {
   return (theta) => profiledDeviance(backend.evaluate(theta), n, p, reml);
+}
+
+/** θ ↦ profiled deviance through any backend (a promise where the backend's evaluation is one). */
+export function makeAsyncObjective(backend: LmmBackend, n: number, p: number, reml: boolean): (theta: Float64Array) => number | Promise<number> {
+  return (theta) => {
+    const parts = backend.evaluate(theta);
+    return parts instanceof Promise ? parts.then((x) => profiledDeviance(x, n, p, reml)) : profiledDeviance(parts, n, p, reml);
+  };
 }

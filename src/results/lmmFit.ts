@@ -4,7 +4,7 @@
  * AIC, BIC, fitted, residuals, predict).
  */
 import type * as arrow from 'apache-arrow';
-import type { LmmModel } from '../model/fitLmm.js';
+import type { GpuCheck, LmmModel } from '../model/fitLmm.js';
 import type { ObjectiveParts } from '../model/objective.js';
 import type { LmmSolution } from '../model/solution.js';
 import { predictLmm, type PredictOptions } from './predict.js';
@@ -54,6 +54,8 @@ export interface LmmFitInit {
   backend: { name: string; device: string; precision: string };
   timings: Record<string, number>;
   dataName?: string;
+  /** for a GPU fit: the GPU objective's error at its optimum and the float64 polish */
+  gpu?: GpuCheck;
 }
 
 export class LmmFit {
@@ -71,6 +73,8 @@ export class LmmFit {
   readonly timings: Record<string, number>;
   readonly optimizerMessage: string;
   readonly dataName?: string;
+  /** for a GPU fit: the GPU objective's error at its optimum and the float64 polish */
+  readonly gpuCheck?: GpuCheck;
   private readonly init: LmmFitInit;
 
   constructor(init: LmmFitInit) {
@@ -87,6 +91,7 @@ export class LmmFit {
     this.timings = init.timings;
     this.optimizerMessage = init.optimizerMessage;
     this.dataName = init.dataName;
+    this.gpuCheck = init.gpu;
   }
 
   get reml(): boolean { return this.model.reml; }
@@ -285,6 +290,7 @@ export class LmmFit {
       device: this.backend.device,
       precision: this.backend.precision,
       messages: this.messages,
+      ...(this.gpuCheck ? { gpu_check: this.gpuCheck } : {}),
       timings_ms: this.timings,
     });
     return out;

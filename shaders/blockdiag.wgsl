@@ -1,0 +1,123 @@
+// Per θ, the block-diagonal part of the blocked Cholesky factor (the first grouping factor), one
+// thread per group g, from the group's packed Gram matrix A_g of [Z X y] (see gram.wgsl):
+//   L_g L_gᵀ = Tᵀ A_zz,g T + I                  (q × q, eigenvalues ≥ 1: well conditioned in f32)
+//   L_X,g   = A_xz,g T L_g⁻ᵀ                    ((p+1) × q)
+//   S_g     = A_xx,g − L_X,g L_X,gᵀ             (the group's share of the [X y] Schur complement,
+//                                                 positive semi-definite: summing these has no
+//                                                 cancellation, unlike A_XX − Σ_g L_X,g L_X,gᵀ)
+// `factor` writes log|L_g|² and S_g per group (and, when asked, L_g and L_X,g for the CPU's later
+// blocks); `reduce` sums them over chunks of groups; the CPU finishes the sums in f64.
+
+const MAXQ: u32 = 8u;
+const MAXP1: u32 = 15u;
+
+struct Params {
+  ngroups: u32,
+  q: u32,
+  p1: u32,
+  E: u32,
+  R: u32,
+  chunk: u32,
+  nchunks: u32,
+  writeFactor: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> gram: array<f32>;
+@group(0) @binding(2) var<storage, read> T: array<f32>;
+@group(0) @binding(3) var<storage, read_write> perGroup: array<f32>;
+@group(0) @binding(4) var<storage, read_write> factorOut: array<f32>;
+@group(0) @binding(5) var<storage, read_write> partials: array<f32>;
+
+fn packed(a: u32, b: u32) -> u32 {
+  // entry (a, b) of a symmetric matrix stored as its packed lower triangle
+  if (a >= b) { return a * (a + 1u) / 2u + b; }
+  return b * (b + 1u) / 2u + a;
+}
+
+@compute @workgroup_size(64)
+fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+          @builtin(local_invocation_index) lid: u32) {
+  let g = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (g >= params.ngroups) { return; }
+  let q = params.q;
+  let p1 = params.p1;
+  let base = g * params.E;
+  // AT = A_zz T (q × q), then M = Tᵀ AT + I
+  var AT: array<f32, 64>;
+  for (var s = 0u; s < q; s++) {
+    for (var t = 0u; t < q; t++) {
+      var acc = 0.0;
+      for (var u = t; u < q; u++) { acc += gram[base + packed(s, u)] * T[u * q + t]; }
+      AT[s * MAXQ + t] = acc;
+    }
+  }
+  var L: array<f32, 64>;
+  for (var s = 0u; s < q; s++) {
+    for (var t = 0u; t <= s; t++) {
+      var acc = 0.0;
+      for (var u = s; u < q; u++) { acc += T[u * q + s] * AT[u * MAXQ + t]; }
+      if (s == t) { acc += 1.0; }
+      L[s * MAXQ + t] = acc;
+    }
+  }
+  // Cholesky of M in place, log|L_g|²
+  var logdet = 0.0;
+  for (var j = 0u; j < q; j++) {
+    var d = L[j * MAXQ + j];
+    for (var k = 0u; k < j; k++) { d -= L[j * MAXQ + k] * L[j * MAXQ + k]; }
+    d = sqrt(max(d, 1e-30));
+    L[j * MAXQ + j] = d;
+    logdet += 2.0 * log(d);
+    for (var i = j + 1u; i < q; i++) {
+      var t = L[i * MAXQ + j];
+      for (var k = 0u; k < j; k++) { t -= L[i * MAXQ + k] * L[j * MAXQ + k]; }
+      L[i * MAXQ + j] = t / d;
+    }
+  }
+  // L_X = (A_xz T) L⁻ᵀ: row r solves L xᵀ = (A_xz T)[r]ᵀ
+  var LX: array<f32, 120>; // MAXP1 × MAXQ
+  for (var r = 0u; r < p1; r++) {
+    for (var t = 0u; t < q; t++) {
+      var acc = 0.0;
+      for (var u = t; u < q; u++) { acc += gram[base + packed(q + r, u)] * T[u * q + t]; }
+      for (var u = 0u; u < t; u++) { acc -= L[t * MAXQ + u] * LX[r * MAXQ + u]; }
+      LX[r * MAXQ + t] = acc / L[t * MAXQ + t];
+    }
+  }
+  let out = g * params.R;
+  perGroup[out] = logdet;
+  var e = 1u;
+  for (var r = 0u; r < p1; r++) {
+    for (var s = 0u; s <= r; s++) {
+      var acc = gram[base + packed(q + r, q + s)];
+      for (var t = 0u; t < q; t++) { acc -= LX[r * MAXQ + t] * LX[s * MAXQ + t]; }
+      perGroup[out + e] = acc;
+      e++;
+    }
+  }
+  if (params.writeFactor != 0u) {
+    let fo = g * (q * (q + 1u) / 2u + p1 * q);
+    var f = 0u;
+    for (var s = 0u; s < q; s++) {
+      for (var t = 0u; t <= s; t++) { factorOut[fo + f] = L[s * MAXQ + t]; f++; }
+    }
+    for (var r = 0u; r < p1; r++) {
+      for (var t = 0u; t < q; t++) { factorOut[fo + f] = LX[r * MAXQ + t]; f++; }
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+          @builtin(local_invocation_index) lid: u32) {
+  let c = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (c >= params.nchunks) { return; }
+  let g0 = c * params.chunk;
+  let g1 = min(params.ngroups, g0 + params.chunk);
+  for (var e = 0u; e < params.R; e++) {
+    var t = 0.0;
+    for (var g = g0; g < g1; g++) { t += perGroup[g * params.R + e]; }
+    partials[c * params.R + e] = t;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * GPU buffer helpers: storage / uniform buffers with clear size-limit errors, writes, and reads
+ * through a reused MAP_READ staging buffer.
+ */
+import type { GpuContext } from './device.js';
+
+/** GPUBufferUsage / GPUMapMode bits (fixed by the spec; not read from globals, which Node lacks until WebGPU loads). */
+export const BufferUsage = {
+  MAP_READ: 0x1,
+  MAP_WRITE: 0x2,
+  COPY_SRC: 0x4,
+  COPY_DST: 0x8,
+  INDEX: 0x10,
+  VERTEX: 0x20,
+  UNIFORM: 0x40,
+  STORAGE: 0x80,
+  INDIRECT: 0x100,
+  QUERY_RESOLVE: 0x200,
+} as const;
+const MAP_MODE_READ = 0x1;
+
+export type BufferData = ArrayBuffer | ArrayBufferView;
+
+function bytesOf(data: BufferData): Uint8Array {
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function fmtBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** Throws a clear error when a `size`-byte buffer bound as `binding` exceeds the device's limits. */
+export function checkBufferSize(ctx: Pick<GpuContext, 'limits'>, size: number, label: string, binding: 'storage' | 'uniform'): void {
+  const checks: [string, number][] = [['maxBufferSize', ctx.limits.maxBufferSize]];
+  if (binding === 'storage') checks.push(['maxStorageBufferBindingSize', ctx.limits.maxStorageBufferBindingSize]);
+  else checks.push(['maxUniformBufferBindingSize', ctx.limits.maxUniformBufferBindingSize]);
+  for (const [name, limit] of checks) {
+    if (size > limit) {
+      throw new Error(`buffer '${label}': ${size} bytes (${fmtBytes(size)}) exceeds this device's ${name} of ${limit} bytes (${fmtBytes(limit)})`);
+    }
+  }
+}
+
+function createWith(ctx: GpuContext, bytesOrData: number | BufferData, label: string, usage: number, binding: 'storage' | 'uniform'): GPUBuffer {
+  const dataBytes = typeof bytesOrData === 'number' ? null : bytesOf(bytesOrData);
+  const requested = dataBytes ? dataBytes.byteLength : bytesOrData as number;
+  if (!Number.isInteger(requested) || requested < 0) throw new Error(`buffer '${label}': size must be a non-negative integer, got ${requested}`);
+  // WebGPU wants multiples of 4 for mapping and copies; a zero-size buffer cannot be bound
+  const size = Math.max(4, Math.ceil(requested / 4) * 4);
+  checkBufferSize(ctx, size, label, binding);
+  const buffer = ctx.device.createBuffer({ label, size, usage, mappedAtCreation: dataBytes !== null });
+  if (dataBytes) {
+    new Uint8Array(buffer.getMappedRange()).set(dataBytes);
+    buffer.unmap();
+  }
+  return buffer;
+}
+
+/**
+ * A storage buffer (STORAGE | COPY_DST | COPY_SRC | extraUsage) of `bytesOrData` bytes (rounded up to 4),
+ * or holding a copy of the data. Throws when it exceeds maxBufferSize or maxStorageBufferBindingSize.
+ */
+export function createStorage(ctx: GpuContext, bytesOrData: number | BufferData, label: string, extraUsage = 0): GPUBuffer {
+  return createWith(ctx, bytesOrData, label, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC | extraUsage, 'storage');
+}
+
+/** A uniform buffer (UNIFORM | COPY_DST), e.g. from packUniform(...). */
+export function createUniform(ctx: GpuContext, bytesOrData: number | BufferData, label: string): GPUBuffer {
+  return createWith(ctx, bytesOrData, label, BufferUsage.UNIFORM | BufferUsage.COPY_DST, 'uniform');
+}
+
+/** queue.writeBuffer with checks: offset and length must be multiples of 4 and fit the buffer. */
+export function writeBuffer(ctx: GpuContext, buffer: GPUBuffer, data: BufferData, byteOffset = 0): void {
+  const bytes = bytesOf(data);
+  if (byteOffset % 4 !== 0 || bytes.byteLength % 4 !== 0) {
+    throw new Error(`writeBuffer '${buffer.label}': offset ${byteOffset} and length ${bytes.byteLength} must be multiples of 4`);
+  }
+  if (byteOffset + bytes.byteLength > buffer.size) {
+    throw new Error(`writeBuffer '${buffer.label}': ${bytes.byteLength} bytes at offset ${byteOffset} overrun the buffer (${buffer.size} bytes)`);
+  }
+  ctx.device.queue.writeBuffer(buffer, byteOffset, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+// Free MAP_READ staging buffers per device, by size; a buffer in use is taken out, so concurrent reads never share one.
+const staging = new WeakMap<GPUDevice, Map<number, GPUBuffer[]>>();
+
+/**
+ * Copies `byteLength` bytes at `byteOffset` of `buffer` (which needs COPY_SRC) into a new ArrayBuffer,
+ * through a MAP_READ staging buffer reused for reads of the same size. Offset and length: multiples of 4.
+ */
+export async function readBuffer(ctx: GpuContext, buffer: GPUBuffer, byteOffset = 0, byteLength = buffer.size - byteOffset): Promise<ArrayBuffer> {
+  if (byteOffset % 4 !== 0 || byteLength % 4 !== 0) {
+    throw new Error(`readBuffer '${buffer.label}': offset ${byteOffset} and length ${byteLength} must be multiples of 4`);
+  }
+  if (byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > buffer.size) {
+    throw new Error(`readBuffer '${buffer.label}': ${byteLength} bytes at offset ${byteOffset} are outside the buffer (${buffer.size} bytes)`);
+  }
+  if (byteLength === 0) return new ArrayBuffer(0);
+  const { device } = ctx;
+  let pools = staging.get(device);
+  if (!pools) staging.set(device, (pools = new Map()));
+  let free = pools.get(byteLength);
+  if (!free) pools.set(byteLength, (free = []));
+  const stage = free.pop() ?? device.createBuffer({ label: `staging ${byteLength}`, size: byteLength, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  try {
+    const enc = device.createCommandEncoder({ label: `read ${buffer.label}` });
+    enc.copyBufferToBuffer(buffer, byteOffset, stage, 0, byteLength);
+    device.queue.submit([enc.finish()]);
+    await stage.mapAsync(MAP_MODE_READ);
+    const out = stage.getMappedRange().slice(0);
+    stage.unmap();
+    free.push(stage);
+    return out;
+  } catch (e) {
+    stage.destroy();
+    throw e;
+  }
+}
+
+/** Destroys the cached staging buffers of `ctx`'s device (device.destroy() frees them too). */
+export function releaseStaging(ctx: GpuContext): void {
+  const pools = staging.get(ctx.device);
+  if (!pools) return;
+  for (const list of pools.values()) for (const b of list) b.destroy();
+  staging.delete(ctx.device);
+}

@@ -1,0 +1,230 @@
+/**
+ * Acquiring a WebGPU device, in browsers (navigator.gpu) and in Node (the `webgpu` package, Dawn).
+ *
+ * In Node without a GPU, Dawn runs on SwiftShader (a CPU Vulkan driver shipped in Debian's
+ * chromium-common package) when the Vulkan loader is pointed at its ICD manifest. acquireGpu does
+ * that itself when the user has not chosen a Vulkan driver (VK_ICD_FILENAMES / VK_DRIVER_FILES unset)
+ * and no other driver gives an adapter.
+ *
+ * Nothing here imports a Node module statically: `webgpu` and `node:fs` are loaded with variable
+ * specifiers behind a runtime check, so bundlers leave them alone and browsers never load them.
+ */
+
+/** Where Debian's chromium-common installs SwiftShader's Vulkan ICD manifest. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** The limits acquireGpu raises to the adapter's maximum. */
+export const MAX_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+export interface GpuContext {
+  device: GPUDevice;
+  /** readable adapter name from GPUAdapterInfo, e.g. 'google swiftshader (SwiftShader driver 5.0.0)' */
+  adapterName: string;
+  /** a CPU implementation (SwiftShader, llvmpipe/lavapipe, WARP, a fallback adapter) */
+  isSoftware: boolean;
+  /** the device's limits (what was granted, not the defaults) */
+  limits: GPUSupportedLimits;
+  /** resolves when the device is lost (reason 'destroyed' after releaseGpu) */
+  lost: Promise<GPUDeviceLostInfo>;
+  /** true when acquireGpu created the device (releaseGpu destroys it); false for a host-provided device */
+  owned: boolean;
+}
+
+export interface AcquireGpuOptions {
+  /** use this device (the host owns it: releaseGpu will not destroy it) */
+  device?: GPUDevice;
+  /** extra or overriding device limits; by default the MAX_LIMITS are raised to the adapter's values */
+  requiredLimits?: Partial<Record<string, number>>;
+  powerPreference?: GPUPowerPreference;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+// Variable specifiers: bundlers must not try to resolve Node-only modules for browsers.
+const dynamicImport = (specifier: string): Promise<any> =>
+  import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+
+const isNode = (): boolean =>
+  typeof process !== 'undefined' && typeof process.versions === 'object' && !!process.versions?.node;
+
+let unavailableReason: string | null = null;
+const acquired = new Set<GpuContext>();
+
+/** Why the last acquireGpu call returned null (null when it returned a context). */
+export function gpuUnavailableReason(): string | null {
+  return unavailableReason;
+}
+
+/**
+ * A WebGPU device with raised limits, or null when this environment has no WebGPU adapter
+ * (gpuUnavailableReason() says why). Each call without `device` creates a new device.
+ */
+export async function acquireGpu(opts: AcquireGpuOptions = {}): Promise<GpuContext | null> {
+  unavailableReason = null;
+  if (opts.device) {
+    const device = opts.device;
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    return {
+      device,
+      adapterName: info ? adapterNameOf(info) : 'host-provided device',
+      isSoftware: info ? isSoftwareAdapter(info) : false,
+      limits: device.limits,
+      lost: device.lost,
+      owned: false,
+    };
+  }
+  let gpu: GPU | null;
+  try {
+    gpu = await getGpu();
+  } catch (e) {
+    unavailableReason = `WebGPU could not be loaded: ${(e as Error)?.message ?? String(e)}`;
+    return null;
+  }
+  if (!gpu) return null; // getGpu set the reason
+  const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    unavailableReason = 'requestAdapter() returned null' + (isNode() ? nodeDriverHint() : '');
+    return null;
+  }
+  const requiredLimits: Record<string, number> = {};
+  const adapterLimits = adapter.limits as unknown as Record<string, number>;
+  for (const k of MAX_LIMITS) if (typeof adapterLimits[k] === 'number') requiredLimits[k] = adapterLimits[k];
+  for (const [k, v] of Object.entries(opts.requiredLimits ?? {})) if (v !== undefined) requiredLimits[k] = v;
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, label: 'mixedgpu' });
+  } catch (e) {
+    unavailableReason = `requestDevice failed: ${(e as Error)?.message ?? String(e)}`;
+    return null;
+  }
+  const info = adapter.info;
+  const ctx: GpuContext = {
+    device,
+    adapterName: adapterNameOf(info),
+    isSoftware: isSoftwareAdapter(info, adapter),
+    limits: device.limits,
+    lost: device.lost,
+    owned: true,
+  };
+  acquired.add(ctx);
+  void device.lost.then(() => acquired.delete(ctx));
+  return ctx;
+}
+
+/**
+ * Destroys `ctx`'s device, or every device acquireGpu created when called without one.
+ * Host-provided devices are never destroyed. The Node GPU instance stays cached for the process.
+ * Note: Dawn's destroy() blocks the calling thread until the device's queued work has finished; after
+ * a runaway dispatch, await `device.queue.onSubmittedWorkDone()` (with a timeout) first, or just exit.
+ */
+export function releaseGpu(ctx?: GpuContext): void {
+  const targets = ctx ? [ctx] : [...acquired];
+  for (const c of targets) {
+    acquired.delete(c);
+    if (c.owned) c.device.destroy();
+  }
+}
+
+/** 'vendor architecture (description)', whichever parts the implementation fills in. */
+export function adapterNameOf(info: GPUAdapterInfo): string {
+  const head = [info.vendor, info.architecture].filter((s) => !!s).join(' ');
+  const desc = info.description ?? '';
+  if (head && desc) return `${head} (${desc})`;
+  return head || desc || info.device || 'unknown adapter';
+}
+
+export function isSoftwareAdapter(info: GPUAdapterInfo, adapter?: GPUAdapter): boolean {
+  const i = info as GPUAdapterInfo & { type?: string; isFallbackAdapter?: boolean };
+  if (i.type === 'cpu' || i.isFallbackAdapter === true) return true;
+  if ((adapter as (GPUAdapter & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter === true) return true;
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
+  return /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|basic render driver|\bcpu\b/i.test(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the GPU object comes from
+
+async function getGpu(): Promise<GPU | null> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (!isNode()) {
+    unavailableReason = 'navigator.gpu is not available (this browser has no WebGPU, or the page is not a secure context)';
+    return null;
+  }
+  return nodeGpu();
+}
+
+/** One Dawn instance per process (creating many crashes Dawn), shared even across copies of this module. */
+const NODE_GPU = Symbol.for('mixedgpu.webgpu.nodeGpu');
+
+async function nodeGpu(): Promise<GPU> {
+  const g = globalThis as unknown as Record<symbol, Promise<GPU> | undefined>;
+  let p = g[NODE_GPU];
+  if (!p) {
+    p = createNodeGpu();
+    g[NODE_GPU] = p;
+    // a failed import may be fixed (e.g. by installing the package) without restarting: don't cache it
+    p.catch(() => { if (g[NODE_GPU] === p) g[NODE_GPU] = undefined; });
+  }
+  return p;
+}
+
+async function createNodeGpu(): Promise<GPU> {
+  const env = process.env;
+  const fs = await dynamicImport('node:fs');
+  const hasSwiftShader = process.platform === 'linux' && fs.existsSync(SWIFTSHADER_ICD);
+  const userChoseDriver = env.VK_ICD_FILENAMES !== undefined || env.VK_DRIVER_FILES !== undefined;
+  // No Vulkan driver manifest installed at all: SwiftShader is the only option, choose it before
+  // Dawn starts the Vulkan loader.
+  if (hasSwiftShader && !userChoseDriver && listVulkanIcds(fs).length === 0) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+
+  const mod = await dynamicImport('webgpu');
+  const { create, globals } = mod as { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  // WebGPU's interface objects and constants (GPUBufferUsage, ...), as in a browser; keep any already there
+  for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+
+  let gpu = create([]);
+  if (hasSwiftShader && !userChoseDriver && env.VK_ICD_FILENAMES === undefined) {
+    // Driver manifests exist but may be unusable (e.g. Mesa's on a machine without that GPU, or an
+    // old lavapipe Dawn rejects). If none gives an adapter, fall back to SwiftShader with a second
+    // instance: the loader reads VK_ICD_FILENAMES when Dawn creates its Vulkan instance.
+    const probe = await gpu.requestAdapter();
+    if (!probe) {
+      env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+      gpu = create([]);
+    }
+  }
+  return gpu;
+}
+
+/** The Vulkan loader's default ICD manifest folders on Linux (XDG config and data dirs). */
+function listVulkanIcds(fs: { readdirSync(p: string): string[] }): string[] {
+  const env = process.env;
+  const home = env.HOME ?? '';
+  const configDirs = [env.XDG_CONFIG_HOME || `${home}/.config`, ...(env.XDG_CONFIG_DIRS || '/etc/xdg').split(':'), '/etc'];
+  const dataDirs = [env.XDG_DATA_HOME || `${home}/.local/share`, ...(env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':')];
+  const found: string[] = [];
+  for (const dir of [...configDirs, ...dataDirs]) {
+    if (!dir) continue;
+    try {
+      for (const f of fs.readdirSync(`${dir}/vulkan/icd.d`)) if (f.endsWith('.json')) found.push(`${dir}/vulkan/icd.d/${f}`);
+    } catch {
+      // folder absent
+    }
+  }
+  return found;
+}
+
+function nodeDriverHint(): string {
+  if (process.platform !== 'linux') return '';
+  const icd = process.env.VK_ICD_FILENAMES;
+  return icd !== undefined
+    ? ` (VK_ICD_FILENAMES=${icd})`
+    : ` (no usable Vulkan driver; for a CPU adapter install chromium-common and libvulkan1, which provide ${SWIFTSHADER_ICD})`;
+}

@@ -1,0 +1,97 @@
+/**
+ * The WebGPU backend: the data pass and the first grouping factor's per-group work on the GPU in
+ * f32 (shaders/gram.wgsl, shaders/blockdiag.wgsl); the [X y] Schur complement's chunk sums and its
+ * small Cholesky in float64 on the CPU. With more grouping factors, the first block's factors are
+ * read back and the CPU's blocked Cholesky (float64, WebAssembly SIMD for crossed blocks) finishes
+ * the factorization on the same centred data.
+ */
+import type { LmmModel } from '../../model/fitLmm.js';
+import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
+import { BlockedCholesky, type FirstBlock, factorXy } from '../../model/blockedCholesky.js';
+import { fillTemplate } from '../../model/lambda.js';
+import { formGramCpu } from '../cpu/gram.js';
+import type { GpuContext } from './device.js';
+import { buildGpuLayout, gpuUnsupported } from './upload.js';
+import { formGramGpu } from './gram.js';
+import { BlockDiagKernel } from './blockdiag.js';
+
+export interface WebGpuTimings {
+  layoutMs: number;
+  uploadMs: number;
+  dataPassMs: number;
+  /** bytes the data pass read */
+  dataPassBytes: number;
+  compileMs: number;
+}
+
+export class WebGpuBackend implements LmmBackend {
+  readonly name = 'webgpu';
+  readonly device: string;
+  readonly precision = 'float32' as const;
+  readonly timings: WebGpuTimings;
+  private readonly model: LmmModel;
+  private readonly kernel: BlockDiagKernel;
+  private readonly buffers: GPUBuffer[];
+  /** the CPU's part for models with more than one grouping factor (centred data, float64) */
+  private readonly rest: BlockedCholesky | null;
+  private readonly T0: Float64Array;
+
+  private constructor(ctx: GpuContext, model: LmmModel, kernel: BlockDiagKernel, buffers: GPUBuffer[], rest: BlockedCholesky | null, timings: WebGpuTimings) {
+    this.device = `WebGPU: ${ctx.adapterName}`;
+    this.model = model;
+    this.kernel = kernel;
+    this.buffers = buffers;
+    this.rest = rest;
+    this.timings = timings;
+    this.T0 = new Float64Array(model.blocks[0].q ** 2);
+  }
+
+  /** Uploads the data, runs the data pass and compiles the per-θ pipelines (once per model). */
+  static async create(ctx: GpuContext, model: LmmModel): Promise<WebGpuBackend> {
+    const why = gpuUnsupported(model);
+    if (why) throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+    const t0 = performance.now();
+    const layout = buildGpuLayout(model);
+    const t1 = performance.now();
+    const g = await formGramGpu(ctx, layout);
+    const t2 = performance.now();
+    const K = model.blocks.length;
+    const kernel = await BlockDiagKernel.create(ctx, g.gram, layout.G, layout.q, layout.p, K > 1);
+    const t3 = performance.now();
+    const rest = K > 1
+      ? new BlockedCholesky(formGramCpu({ n: layout.n, X: layout.Xc, p: layout.p, y: layout.yc, blocks: model.blocks }), model.theta.length)
+      : null;
+    return new WebGpuBackend(ctx, model, kernel, [...g.buffers, ...kernel.buffers], rest, {
+      layoutMs: t1 - t0, uploadMs: g.uploadMs, dataPassMs: g.passMs, dataPassBytes: g.bytes, compileMs: t3 - t2,
+    });
+  }
+
+  async evaluate(theta: Float64Array): Promise<ObjectiveParts> {
+    const b0 = this.model.blocks[0];
+    fillTemplate(b0, theta, this.T0);
+    const res = await this.kernel.evaluate(this.T0);
+    const p1 = this.kernel.p1;
+    const S = new Float64Array(p1 * p1);
+    for (let r = 0, e = 0; r < p1; r++) for (let s = 0; s <= r; s++, e++) S[r * p1 + s] = res.S[e];
+    if (!this.rest) return { ldL2: res.ldL2, ...factorXy(S, p1) };
+    // hand the first block to the CPU's blocked Cholesky
+    const q = b0.q;
+    const G = b0.nl;
+    const L0 = new Float64Array(G * q * q);
+    const LX0 = new Float64Array(p1 * G * q);
+    const f = res.factor!;
+    const fs = this.kernel.factorSize;
+    for (let g = 0; g < G; g++) {
+      let o = g * fs;
+      for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) L0[g * q * q + s * q + t] = f[o++];
+      for (let r = 0; r < p1; r++) for (let t = 0; t < q; t++) LX0[r * G * q + g * q + t] = f[o++];
+    }
+    const first: FirstBlock = { L0, LX0, ldL2: res.ldL2, S0: S };
+    this.rest.factor(theta, first);
+    return { ldL2: this.rest.ldL2, ldRX2: this.rest.ldRX2, pwrss: this.rest.pwrss };
+  }
+
+  dispose(): void {
+    for (const b of this.buffers) b.destroy();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The parity suite on the WebGPU backend (SwiftShader in CI): every Gaussian reference case fitted
+ * with backend 'webgpu' — f32 GPU objective, checked and polished in float64 — within the same
+ * tolerances as the CPU backend (test/lmer.test.ts), and the raw GPU objective's error reported.
+ */
+import { describe, expect, it } from 'vitest';
+import { lmer } from '../../src/model/fitLmm.js';
+import { GAUSSIAN_CASES, loadData, loadReference } from '../helpers/reference.js';
+import { checkAgainstReference, loadTight } from '../helpers/parity.js';
+import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
+
+const gpu = await gpuOrSkip();
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'lmer on the WebGPU backend matches lme4'), { timeout: GPU_TIMEOUT * 2 }, () => {
+  for (const name of GAUSSIAN_CASES) {
+    it(name, async () => {
+      const ref = loadReference(name);
+      const fit = await lmer(ref.formula, loadData(ref), { REML: ref.reml, factors: ref.factors, backend: 'webgpu' });
+      expect(fit.backend.name).toBe('webgpu');
+      expect(fit.backend.device).toContain(gpu!.adapterName);
+      expect(fit.backend.precision).toBe('float32 (webgpu) polished in float64');
+      const crit = ref.reml ? ref.remlcrit! : ref.deviance!;
+      expect(fit.objective).toBeLessThanOrEqual(crit + 1e-6);
+      checkAgainstReference(fit, loadTight(name));
+      expect(fit.converged).toBe(true);
+      // the raw f32 objective at the GPU's optimum, relative to float64 there: reported, and bounded
+      const check = fit.gpuCheck!;
+      const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
+      console.log(`${name}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations, Δθ ${check.thetaChange.toExponential(2)}`);
+      expect(relErr).toBeLessThan(1e-5);
+    });
+  }
+});
