@@ -3,7 +3,9 @@
 // Rows arrive sorted by group (CSR offsets computed on the CPU), row-major with w = q + p + 1
 // columns: z_0..z_{q-1}, x_0..x_{p-1} (centred), y (centred). Long groups are split into segments
 // of at most a few hundred rows so no thread walks a long loop; `segments` accumulates one segment
-// per thread in f32 (no barriers, no atomics), `groups` sums each group's segments.
+// per thread in f32 (no barriers, no atomics), `groups` sums each group's segments. Data larger than
+// one storage binding is uploaded in chunks of whole segments: `segments` then runs once per chunk,
+// with the chunk's rows, its segment starts relative to its first row, and its first segment's index.
 
 const MAXW: u32 = 16u;
 const MAXE: u32 = 136u; // MAXW (MAXW + 1) / 2
@@ -13,6 +15,7 @@ struct Params {
   ngroups: u32,
   w: u32,
   E: u32,
+  segOffset: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -43,7 +46,7 @@ fn segments(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  let out = s * params.E;
+  let out = (params.segOffset + s) * params.E;
   for (var e = 0u; e < params.E; e++) { segGram[out + e] = acc[e]; }
 }
 

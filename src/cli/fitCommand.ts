@@ -54,14 +54,12 @@ function parseFactors(factors: string | string[] | undefined): string[] | undefi
   return list.length ? list : undefined;
 }
 
-function resolveBackend(choice: string | undefined, io: CliIO, quiet: boolean): 'cpu' {
+function resolveBackend(choice: string | undefined): BackendChoice {
   const b = (choice ?? 'cpu').toLowerCase();
   if (!(BACKENDS as readonly string[]).includes(b)) {
     throw new CliError(`unknown backend '${choice}' (choose one of ${BACKENDS.join(', ')})`);
   }
-  if (b === 'webgpu') throw new CliError('the WebGPU backend is not available in this build');
-  if (b === 'auto' && !quiet) io.stderr('mixedgpu: note: --backend auto uses the CPU backend (WebGPU is not available in this build)\n');
-  return 'cpu';
+  return b as BackendChoice;
 }
 
 /** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
@@ -72,7 +70,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     if (args.ml && args.reml) throw new CliError('--ml and --reml cannot be used together');
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
-    const backend = resolveBackend(args.backend, io, quiet);
+    const backend = resolveBackend(args.backend);
     const factors = parseFactors(args.factors);
     const { table, warnings } = readTableFile(args.file, { factors });
     if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
@@ -91,6 +89,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       : undefined;
     const fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress });
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
+    if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);
     if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(), null, 2)}\n`);
     else io.stdout(`${fit.summary()}\n`);
     return 0;

@@ -86,7 +86,9 @@ export function formatSummary(fit: SummarySource): string {
     out.push(`Variance shares (intercept variances and residual): ${shares.map((s) => `${s.group} ${(100 * s.share).toFixed(1)}%`).join(', ')}`);
   }
   const b = fit.backend;
-  out.push(`Backend: ${b.name} (${b.device}); ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}`);
+  // the CPU backend's device already says float64; a GPU fit says which precision produced it
+  const precision = b.precision && !b.device.includes(b.precision) ? `, ${b.precision}` : '';
+  out.push(`Backend: ${b.name} (${b.device})${precision}; ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}`);
   return out.join('\n');
 }
 

@@ -18,34 +18,72 @@ export interface GpuGram {
   passMs: number;
   /** bytes read by the data pass (rows) */
   bytes: number;
+  /** upload chunks (one when the rows fit one storage binding) */
+  chunks: number;
 }
 
-export async function formGramGpu(ctx: GpuContext, layout: GpuDataLayout): Promise<GpuGram> {
+/**
+ * Runs the data pass. The rows go up in chunks of whole segments, each within the device's storage
+ * binding and buffer limits (or `maxChunkBytes`, for tests), one `segments` dispatch per chunk.
+ */
+export async function formGramGpu(ctx: GpuContext, layout: GpuDataLayout, maxChunkBytes?: number): Promise<GpuGram> {
   const { device } = ctx;
   const code = shaderSource('gram');
   const [segK, grpK] = await Promise.all([
     ComputeKernel.create(ctx, code, 'segments', { label: 'gram.segments' }),
     ComputeKernel.create(ctx, code, 'groups', { label: 'gram.groups' }),
   ]);
+  const { w, E, G } = layout;
   const nseg = layout.segStart.length - 1;
+  const limit = Math.min(maxChunkBytes ?? Infinity, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
+  const chunks = segmentChunks(layout.segStart, w * 4, limit);
+  const paramLayout = structLayout(code, 'Params');
   const t0 = performance.now();
-  const params = createUniform(ctx, packUniform(structLayout(code, 'Params'), { nseg, ngroups: layout.G, w: layout.w, E: layout.E }), 'gram params');
-  const rows = createStorage(ctx, layout.rows, 'rows');
-  const segStart = createStorage(ctx, layout.segStart, 'segStart');
+  const segGram = createStorage(ctx, nseg * E * 4, 'segGram');
   const groupSeg = createStorage(ctx, layout.groupSeg, 'groupSeg');
-  const segGram = createStorage(ctx, nseg * layout.E * 4, 'segGram');
-  const gram = createStorage(ctx, layout.G * layout.E * 4, 'gram');
-  await device.queue.onSubmittedWorkDone();
-  const t1 = performance.now();
+  const gram = createStorage(ctx, G * E * 4, 'gram');
+  const groupParams = createUniform(ctx, packUniform(paramLayout, { nseg, ngroups: G, w, E, segOffset: 0 }), 'gram params');
+  const transient: GPUBuffer[] = [segGram, groupSeg];
   const enc = device.createCommandEncoder({ label: 'gram pass' });
   const pass = enc.beginComputePass({ label: 'gram pass' });
-  segK.dispatch(pass, segK.bind({ params, rows, segStart, segGram }), segK.workgroupsFor(nseg));
-  grpK.dispatch(pass, grpK.bind({ params, segGram, groupSeg, gram }), grpK.workgroupsFor(layout.G));
+  for (const [s0, s1] of chunks) {
+    const r0 = layout.segStart[s0];
+    const r1 = layout.segStart[s1];
+    const rows = createStorage(ctx, layout.rows.subarray(r0 * w, r1 * w), `rows ${r0}..${r1}`);
+    const starts = new Uint32Array(s1 - s0 + 1);
+    for (let s = s0; s <= s1; s++) starts[s - s0] = layout.segStart[s] - r0;
+    const segStart = createStorage(ctx, starts, 'segStart');
+    const params = createUniform(ctx, packUniform(paramLayout, { nseg: s1 - s0, ngroups: G, w, E, segOffset: s0 }), 'gram chunk params');
+    transient.push(rows, segStart, params);
+    segK.dispatch(pass, segK.bind({ params, rows, segStart, segGram }), segK.workgroupsFor(s1 - s0));
+  }
+  grpK.dispatch(pass, grpK.bind({ params: groupParams, segGram, groupSeg, gram }), grpK.workgroupsFor(G));
   pass.end();
+  await device.queue.onSubmittedWorkDone();
+  const t1 = performance.now();
   device.queue.submit([enc.finish()]);
   await device.queue.onSubmittedWorkDone();
   const t2 = performance.now();
   // the rows and segment partials are not needed after the pass
-  for (const b of [rows, segStart, groupSeg, segGram]) b.destroy();
-  return { gram, buffers: [params, gram], uploadMs: t1 - t0, passMs: t2 - t1, bytes: layout.rows.byteLength };
+  for (const b of transient) b.destroy();
+  return { gram, buffers: [groupParams, gram], uploadMs: t1 - t0, passMs: t2 - t1, bytes: layout.rows.byteLength, chunks: chunks.length };
+}
+
+/** Splits the segments into runs [s0, s1) whose rows fit in `limit` bytes (at least one segment each). */
+export function segmentChunks(segStart: Uint32Array, rowBytes: number, limit: number): [number, number][] {
+  const nseg = segStart.length - 1;
+  const out: [number, number][] = [];
+  let s0 = 0;
+  for (let s = 0; s < nseg; s++) {
+    const bytes = (segStart[s + 1] - segStart[s0]) * rowBytes;
+    if (bytes > limit && s > s0) {
+      out.push([s0, s]);
+      s0 = s;
+    }
+    if ((segStart[s + 1] - segStart[s]) * rowBytes > limit) {
+      throw new Error(`one segment of ${segStart[s + 1] - segStart[s]} rows (${(segStart[s + 1] - segStart[s]) * rowBytes} bytes) exceeds the storage binding limit of ${limit} bytes`);
+    }
+  }
+  if (s0 < nseg) out.push([s0, nseg]);
+  return out;
 }
