@@ -37,6 +37,22 @@ export interface FirstBlock {
 }
 
 /**
+ * Where the dense blocks' Cholesky factorizations and right solves run. The default runs them here
+ * (WebAssembly SIMD or JavaScript, in the arena); the WebGPU backend supplies one that runs them on
+ * the GPU and answers with promises (then `factorAsync` drives the factorization). An external
+ * solver keeps the factor itself: Lkk[k] of a dense block then holds the matrix before factoring.
+ */
+export interface DenseSolver {
+  /** factors dense block k (D: m × m, lower triangle) and returns log det L² */
+  cholesky(k: number, D: Float64Array, m: number, what: string): number | Promise<number>;
+  /** S ← S L_kk⁻ᵀ for S rows × m, L_kk the factor of block k (L: the arena's copy, for local solvers) */
+  rightSolve(k: number, S: Float64Array, rows: number, L: Float64Array, m: number): void | Promise<void>;
+}
+
+/** Work the factorization waits on (an external dense solver's promise). */
+type Pending = Promise<unknown>;
+
+/**
  * The Cholesky factor of the [X y] Schur complement L_XX (in place, (p+1) × (p+1) row-major lower):
  * the leading p × p block is R_XXᵀ (log|R_XX|²), the last row is [r_yXᵀ r] with r² the penalized
  * residual sum of squares (eq. 20); the last diagonal entry is set to r (0 when r² ≤ 0).
@@ -162,6 +178,22 @@ export class BlockedCholesky {
     }));
     this.LXk = blocks.map((_, k) => (slotXK[k] >= 0 ? dense[slotXK[k]] : new Float64Array(this.p1 * this.m[k])));
     this.LXX = new Float64Array(this.p1 * this.p1);
+    this.solver = this.localSolver();
+  }
+
+  /** the dense solver (default: the arena's kernels, here) */
+  private solver: DenseSolver;
+
+  /** Runs the dense blocks' Cholesky and right solves with `solver` (e.g. on a GPU); null restores the local kernels. */
+  useDenseSolver(solver: DenseSolver | null): void {
+    this.solver = solver ?? this.localSolver();
+  }
+
+  private localSolver(): DenseSolver {
+    return {
+      cholesky: (_k, D, m, what) => this.arena.cholesky(D, m, what),
+      rightSolve: (_k, S, rows, L, m) => this.arena.rightSolve(S, rows, L, m),
+    };
   }
 
   /** Is L_kk block diagonal (else dense)? */
@@ -175,6 +207,20 @@ export class BlockedCholesky {
    * L_00 (level blocks), L_X0, log|L_00|² and A_XX − L_X0 L_X0ᵀ; the rest is computed here.
    */
   factor(theta: ArrayLike<number>, first?: FirstBlock): void {
+    // with the local kernels the steps never pause
+    if (!this.factorSteps(theta, first).next().done) {
+      throw new Error('BlockedCholesky.factor: the dense solver is asynchronous; use factorAsync');
+    }
+  }
+
+  /** As `factor`, waiting on an asynchronous dense solver (the GPU's). */
+  async factorAsync(theta: ArrayLike<number>, first?: FirstBlock): Promise<void> {
+    const steps = this.factorSteps(theta, first);
+    for (let r = steps.next(); !r.done; r = steps.next(await r.value));
+  }
+
+  /** The factorization, pausing (yielding) wherever an external dense solver answers with a promise. */
+  private *factorSteps(theta: ArrayLike<number>, first?: FirstBlock): Generator<Pending, void, unknown> {
     const { gram, K, p1 } = this;
     const { blocks } = gram;
     this.theta.set(Array.from(theta));
@@ -186,10 +232,10 @@ export class BlockedCholesky {
         this.LXk[0].set(first.LX0);
         ldL2 += first.ldL2;
       } else {
-        ldL2 += this.factorDiagonal(k);
+        ldL2 += yield* this.factorDiagonal(k);
       }
-      for (let j = k + 1; j < K; j++) this.factorOffDiagonal(j, k);
-      if (!(k === 0 && first)) this.factorXRow(k);
+      for (let j = k + 1; j < K; j++) yield* this.factorOffDiagonal(j, k);
+      if (!(k === 0 && first)) yield* this.factorXRow(k);
     }
     // L_XX L_XXᵀ = A_XX − Σ_k L_Xk L_Xkᵀ
     const LXX = this.LXX;
@@ -213,7 +259,7 @@ export class BlockedCholesky {
   }
 
   /** L_kk from Λ_kᵀ A_kk Λ_k + I − Σ_{i<k} L_ki L_kiᵀ; returns log |L_kk|². */
-  private factorDiagonal(k: number): number {
+  private *factorDiagonal(k: number): Generator<Pending, number, unknown> {
     const { gram } = this;
     const b = gram.blocks[k];
     const q = b.q;
@@ -298,11 +344,12 @@ export class BlockedCholesky {
         this.arena.subtractABt(D, m, V, m, V, m, this.m[i], true);
       }
     }
-    return this.arena.cholesky(D, m, `the random-effects block of '${b.group}'`);
+    const ld = this.solver.cholesky(k, D, m, `the random-effects block of '${b.group}'`);
+    return typeof ld === 'number' ? ld : ((yield ld) as number);
   }
 
   /** L_jk = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ. */
-  private factorOffDiagonal(j: number, k: number): void {
+  private *factorOffDiagonal(j: number, k: number): Generator<Pending, void, unknown> {
     const { gram } = this;
     const bj = gram.blocks[j];
     const bk = gram.blocks[k];
@@ -374,12 +421,13 @@ export class BlockedCholesky {
         for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) rightSolveBlock(S, e * qj * qk, qj, qk, this.Lkk[k], c * qk * qk);
       }
     } else {
-      this.arena.rightSolve(S, this.m[j], this.Lkk[k], mk);
+      const done = this.solver.rightSolve(k, S, this.m[j], this.Lkk[k], mk);
+      if (done) yield done;
     }
   }
 
   /** L_Xk = (A_Xk Λ_k − Σ_{i<k} L_Xi L_kiᵀ) L_kk⁻ᵀ. */
-  private factorXRow(k: number): void {
+  private *factorXRow(k: number): Generator<Pending, void, unknown> {
     const { gram, p1 } = this;
     const bk = gram.blocks[k];
     const q = bk.q;
@@ -426,7 +474,8 @@ export class BlockedCholesky {
       const Lk = this.Lkk[k];
       for (let r = 0; r < p1; r++) for (let c = 0; c < bk.nl; c++) rightSolveBlock(S, r * mk + c * q, 1, q, Lk, c * q * q);
     } else {
-      this.arena.rightSolve(S, p1, this.Lkk[k], mk);
+      const done = this.solver.rightSolve(k, S, p1, this.Lkk[k], mk);
+      if (done) yield done;
     }
   }
 }
