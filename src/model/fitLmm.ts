@@ -14,6 +14,7 @@ import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from './lambda.
 import type { GramMatrix } from './gram.js';
 import { type LmmBackend, makeAsyncObjective, makeObjective, profiledDeviance } from './objective.js';
 import { conditionalVariances, solveLmm } from './solution.js';
+import { type FixedTransform, fixedTransform, mapBeta, mapVcov } from './fixedTransform.js';
 import { LmmFit } from '../results/lmmFit.js';
 
 export interface FitProgress {
@@ -53,6 +54,8 @@ export interface LmmModel {
   reml: boolean;
   /** the options the frame was built with (new data are read the same way) */
   frameOptions: ModelFrameOptions;
+  /** centred X and y − Xβ₀ that the backends form the Gram matrix from (see fixedTransform.ts) */
+  fixed: FixedTransform;
 }
 
 /** Stage: formula text + data → model (frame, random blocks, θ layout). */
@@ -61,7 +64,10 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
   if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   const frame = buildModelFrame(f, data, options);
   const { blocks, theta } = buildRandomBlocks(frame.reTerms);
-  return { formula: f, frame, blocks, theta, reml: options.REML ?? true, frameOptions: { factors: options.factors } };
+  return {
+    formula: f, frame, blocks, theta, reml: options.REML ?? true, frameOptions: { factors: options.factors },
+    fixed: fixedTransform(frame),
+  };
 }
 
 /** The response minus the offset: the LMM's working response. */
@@ -72,10 +78,10 @@ export function workingResponse(frame: ModelFrame): Float64Array {
   return y;
 }
 
-/** Stage: the Gram matrix on the CPU. */
+/** Stage: the Gram matrix on the CPU, of the centred X and y − Xβ₀ (fixedTransform.ts). */
 export function formGram(model: LmmModel): GramMatrix {
-  const { frame, blocks } = model;
-  return formGramCpu({ n: frame.n, X: frame.X, p: frame.p, y: workingResponse(frame), blocks });
+  const { frame, blocks, fixed } = model;
+  return formGramCpu({ n: frame.n, X: fixed.Xc, p: frame.p, y: fixed.yc, blocks });
 }
 
 /** Fits a linear mixed model (lme4's `lmer`). */
@@ -89,7 +95,7 @@ export async function lmer(formula: string | Formula, data: arrow.Table, options
   const gram = formGram(model);
   const reference = new CpuBackend(gram, model.theta.length);
   timings.gramMs = performance.now() - t1;
-  const gpu = await chooseGpuBackend(model, options, messages, timings);
+  const gpu = await chooseGpuBackend(model, reference, options, messages, timings);
   if (!gpu) return optimizeAndAssemble(model, reference, reference, timings, options, t0, messages);
   try {
     return await optimizeAndAssemble(model, gpu, reference, timings, options, t0, messages);
@@ -102,7 +108,7 @@ export async function lmer(formula: string | Formula, data: arrow.Table, options
  * The WebGPU backend when asked for ('webgpu': an error if none; 'auto': when an adapter is found and
  * the model fits the shaders), else null for the CPU backend.
  */
-async function chooseGpuBackend(model: LmmModel, options: LmerOptions, messages: string[], timings: Record<string, number>): Promise<LmmBackend | null> {
+async function chooseGpuBackend(model: LmmModel, reference: CpuBackend, options: LmerOptions, messages: string[], timings: Record<string, number>): Promise<LmmBackend | null> {
   const want = options.backend ?? 'cpu';
   if (want === 'cpu') return null;
   const { acquireGpu } = await import('../backend/webgpu/device.js');
@@ -121,7 +127,7 @@ async function chooseGpuBackend(model: LmmModel, options: LmerOptions, messages:
     messages.push('backend auto: CPU (no WebGPU adapter)');
     return null;
   }
-  const backend = await WebGpuBackend.create(ctx, model);
+  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram);
   timings.gpuSetupMs = performance.now() - t;
   Object.assign(timings, {
     gpuLayoutMs: backend.timings.layoutMs, gpuUploadMs: backend.timings.uploadMs,
@@ -257,7 +263,9 @@ export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float
     throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
   }
   const dev = profiledDeviance(parts, n, p, reml);
-  const sol = solveLmm(reference.chol, n, reml);
+  // the factor is of the transformed fixed effects: map β and Var(β) back to the model's
+  const solC = solveLmm(reference.chol, n, reml);
+  const sol = { ...solC, beta: mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
   const condVar = conditionalVariances(reference.chol, sol.sigma);
   // lme4's isSingular: a diagonal element of a relative covariance factor below 1e-4
   const singular = layout.lower.some((lo, k) => lo === 0 && theta[k] < 1e-4);

@@ -1,12 +1,11 @@
 /**
  * The data as the WebGPU backend uploads it (see shaders/gram.wgsl): rows sorted by the level of the
  * first grouping factor (a counting sort: CSR offsets by group), row-major f32 with the columns
- * z_0..z_{q-1} of the first block, then X and y, X's non-intercept columns and y centred when X has
- * an intercept (a change of β's parametrization that leaves the profiled deviance unchanged: the
- * centring matrix is unit triangular). Long groups are split into segments of at most SEGMENT rows.
+ * z_0..z_{q-1} of the first block, then the centred X and y − Xβ₀ of the model's fixed-effects
+ * transform (src/model/fixedTransform.ts: the profiled deviance does not change, and the f32 sums
+ * lose far less to cancellation). Long groups are split into segments of at most SEGMENT rows.
  */
 import type { LmmModel } from '../../model/fitLmm.js';
-import { workingResponse } from '../../model/fitLmm.js';
 
 /** Most rows one thread accumulates in the data pass. */
 export const SEGMENT = 256;
@@ -30,9 +29,6 @@ export interface GpuDataLayout {
   segStart: Uint32Array;
   /** first segment of each group, G + 1 */
   groupSeg: Uint32Array;
-  /** centred X (column-major n × p, original row order) and y − offset, centred, in float64 */
-  Xc: Float64Array;
-  yc: Float64Array;
 }
 
 /** Why a model cannot run on the WebGPU backend, or null when it can. */
@@ -51,18 +47,7 @@ export function buildGpuLayout(model: LmmModel): GpuDataLayout {
   const q = b.q;
   const G = b.nl;
   const w = q + p + 1;
-  // centre X's non-intercept columns and y when X has an intercept column
-  const y0 = workingResponse(frame);
-  const interceptCol = frame.xnames.indexOf('(Intercept)');
-  const Xc = Float64Array.from(frame.X);
-  const yc = Float64Array.from(y0);
-  if (interceptCol >= 0) {
-    for (let r = 0; r < p; r++) {
-      if (r === interceptCol) continue;
-      centre(Xc.subarray(r * n, r * n + n));
-    }
-    centre(yc);
-  }
+  const { Xc, yc } = model.fixed;
   // counting sort of the rows by level
   const counts = new Uint32Array(G + 1);
   for (let i = 0; i < n; i++) counts[b.codes[i] + 1]++;
@@ -89,12 +74,5 @@ export function buildGpuLayout(model: LmmModel): GpuDataLayout {
   let s = 0;
   for (let g = 0; g < G; g++) for (let r = groupStart[g]; r < groupStart[g + 1]; r += SEGMENT) segStart[s++] = r;
   segStart[nseg] = n;
-  return { n, G, q, p, w, E: (w * (w + 1)) / 2, rows, segStart, groupSeg, Xc, yc };
-}
-
-function centre(v: Float64Array): void {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m += v[i];
-  m /= v.length;
-  for (let i = 0; i < v.length; i++) v[i] -= m;
+  return { n, G, q, p, w, E: (w * (w + 1)) / 2, rows, segStart, groupSeg };
 }

@@ -5,11 +5,11 @@
  * read back and the CPU's blocked Cholesky (float64, WebAssembly SIMD for crossed blocks) finishes
  * the factorization on the same centred data.
  */
-import type { LmmModel } from '../../model/fitLmm.js';
+import { type LmmModel, formGram } from '../../model/fitLmm.js';
 import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
 import { BlockedCholesky, type FirstBlock, factorXy } from '../../model/blockedCholesky.js';
 import { fillTemplate } from '../../model/lambda.js';
-import { formGramCpu } from '../cpu/gram.js';
+import type { GramMatrix } from '../../model/gram.js';
 import type { GpuContext } from './device.js';
 import { buildGpuLayout, gpuUnsupported } from './upload.js';
 import { formGramGpu } from './gram.js';
@@ -47,7 +47,8 @@ export class WebGpuBackend implements LmmBackend {
   }
 
   /** Uploads the data, runs the data pass and compiles the per-θ pipelines (once per model). */
-  static async create(ctx: GpuContext, model: LmmModel): Promise<WebGpuBackend> {
+  /** `gram`: the CPU's float64 Gram matrix of the same model, for the later blocks (formed if not given) */
+  static async create(ctx: GpuContext, model: LmmModel, gram?: GramMatrix): Promise<WebGpuBackend> {
     const why = gpuUnsupported(model);
     if (why) throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
     const t0 = performance.now();
@@ -59,7 +60,7 @@ export class WebGpuBackend implements LmmBackend {
     const kernel = await BlockDiagKernel.create(ctx, g.gram, layout.G, layout.q, layout.p, K > 1);
     const t3 = performance.now();
     const rest = K > 1
-      ? new BlockedCholesky(formGramCpu({ n: layout.n, X: layout.Xc, p: layout.p, y: layout.yc, blocks: model.blocks }), model.theta.length)
+      ? new BlockedCholesky(gram ?? formGram(model), model.theta.length)
       : null;
     return new WebGpuBackend(ctx, model, kernel, [...g.buffers, ...kernel.buffers], rest, {
       layoutMs: t1 - t0, uploadMs: g.uploadMs, dataPassMs: g.passMs, dataPassBytes: g.bytes, compileMs: t3 - t2,
