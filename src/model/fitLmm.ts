@@ -10,7 +10,9 @@ import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../fra
 import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGramCpu } from '../backend/cpu/gram.js';
-import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from './lambda.js';
+import {
+  type RandomBlock, type ThetaLayout, buildRandomBlocks, thetaToInternal, thetaToOriginal, uncentreCovariances, uncentreModes,
+} from './lambda.js';
 import type { GramMatrix } from './gram.js';
 import { type LmmBackend, makeAsyncObjective, makeObjective, profiledDeviance } from './objective.js';
 import { conditionalVariances, solveLmm } from './solution.js';
@@ -153,10 +155,11 @@ export async function optimizeAndAssemble(
   let best = Infinity;
   let feval = 0;
   const bounds = { lower: layout.lower, upper: new Float64Array(layout.length).fill(Infinity) };
-  const progress = (theta: Float64Array, f: number) => {
+  // the optimizer and the backends work with the internal θ_c (see lambda.ts); progress shows lme4's θ
+  const progress = (thetaC: Float64Array, f: number) => {
     feval++;
     if (f < best) best = f;
-    options.onProgress?.({ feval, deviance: f, best, theta, elapsedMs: performance.now() - t0 });
+    if (options.onProgress) options.onProgress({ feval, deviance: f, best, theta: thetaToOriginal(model.blocks, thetaC), elapsedMs: performance.now() - t0 });
   };
   const shouldStop = () => options.signal?.aborted ?? false;
   const tOpt = performance.now();
@@ -202,7 +205,7 @@ export async function optimizeAndAssemble(
     precision = `${backend.precision} (${backend.name}) polished in float64`;
   }
   if (!converged) messages.push(`optimizer did not converge: ${message}`);
-  return assembleFit(model, reference, theta, {
+  return assembleFit(model, reference, thetaToOriginal(model.blocks, theta), {
     feval: res.feval + (gpu?.polishEvaluations ?? 0), converged, optimizerMessage: message, messages,
     backend: { name: backend.name, device: backend.device, precision },
     timings, dataName: options.dataName, t0, gpu,
@@ -250,14 +253,15 @@ export interface FitRecord {
 }
 
 /**
- * Stage: the fit at θ (mkMerMod): the float64 factor at θ gives β̂, b̂, σ̂, Var(β̂) and the conditional
- * variances. With θ from the optimizer this is the fit; with a given θ it is the model at that θ.
+ * Stage: the fit at θ (mkMerMod; θ in lme4's parametrization): the float64 factor at θ gives β̂, b̂,
+ * σ̂, Var(β̂) and the conditional variances. With θ from the optimizer this is the fit; with a given
+ * θ it is the model at that θ.
  */
 export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float64Array, record: FitRecord): LmmFit {
   const { frame, theta: layout, reml } = model;
   const { n, p } = frame;
   const tSol = performance.now();
-  reference.chol.factor(theta);
+  reference.chol.factor(thetaToInternal(model.blocks, theta));
   const parts = { ldL2: reference.chol.ldL2, ldRX2: reference.chol.ldRX2, pwrss: reference.chol.pwrss };
   if (!(parts.pwrss > 1e-12 * totalSumOfSquares(frame.y))) {
     throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
@@ -267,6 +271,11 @@ export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float
   const solC = solveLmm(reference.chol, n, reml);
   const sol = { ...solC, beta: mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
   const condVar = conditionalVariances(reference.chol, sol.sigma);
+  // and of the centred random effects: b = C b_c, Var(b) = C Var(b_c) Cᵀ
+  model.blocks.forEach((blk, k) => {
+    uncentreModes(blk, sol.b[k]);
+    uncentreCovariances(blk, condVar[k]);
+  });
   // lme4's isSingular: a diagonal element of a relative covariance factor below 1e-4
   const singular = layout.lower.some((lo, k) => lo === 0 && theta[k] < 1e-4);
   const messages = [...record.messages];

@@ -6,6 +6,14 @@
  *
  * θ is ordered as lme4 orders it: terms in lme4's order (by number of levels, decreasing), each
  * term's lower triangle column by column, so θ, its names and its bounds compare with lme4's.
+ *
+ * Centring (an internal parametrization): a block that is one unstructured term with an intercept,
+ * such as (x | g), is computed with its other columns centred, Z_c = Z C with C = I − e₀ mᵀ (m the
+ * column means). The model is the same — b = C b_c, Σ = C Σ_c Cᵀ, and the profiled deviance depends
+ * on Σ only — but the optimizer's θ_c (the Cholesky factor of Σ_c) is far better scaled when a
+ * covariate has a large mean (e.g. calendar years): without it the intercept variance and a
+ * correlation near −1 make a long curved valley. `thetaToInternal` / `thetaToOriginal` map between
+ * lme4's θ and the internal θ_c; the backends and the optimizer work with θ_c.
  */
 import type { ReTerm } from '../frame/modelFrame.js';
 
@@ -27,6 +35,10 @@ export interface RandomBlock {
   thetaIndex: Int32Array;
   /** the lme4 terms merged into this block, with their first column */
   terms: { term: number; col: number; q: number }[];
+  /** the column means m subtracted (times the intercept column) when the block is centred, else null */
+  centre: Float64Array | null;
+  /** the model matrix the backends use: Z C when centred, else Z itself */
+  Zc: Float64Array;
 }
 
 export interface ThetaLayout {
@@ -82,7 +94,9 @@ export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; the
       merged.push({ term: k, col, q: t.q });
       col += t.q;
     }
-    blocks.push({ group, levels: first.levels, nl: first.levels.length, codes: first.codes, q, Z, cnames, thetaIndex, terms: merged });
+    const centre = members.length === 1 && q > 1 && cnames[0] === '(Intercept)' ? columnMeans(Z, n, q) : null;
+    const Zc = centre ? centredZ(Z, n, q, centre) : Z;
+    blocks.push({ group, levels: first.levels, nl: first.levels.length, codes: first.codes, q, Z, cnames, thetaIndex, terms: merged, centre, Zc });
   }
   // the blocked Cholesky eliminates the factor with most levels first
   blocks.sort((a, b) => b.nl - a.nl);
@@ -96,4 +110,110 @@ export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; the
 export function fillTemplate(block: RandomBlock, theta: ArrayLike<number>, T: Float64Array): void {
   const idx = block.thetaIndex;
   for (let e = 0; e < idx.length; e++) T[e] = idx[e] >= 0 ? theta[idx[e]] : 0;
+}
+
+/** Means of columns 1..q−1 of Z (n × q row-major); entry 0 stays 0. */
+function columnMeans(Z: Float64Array, n: number, q: number): Float64Array {
+  const m = new Float64Array(q);
+  for (let i = 0; i < n; i++) for (let s = 1; s < q; s++) m[s] += Z[i * q + s];
+  for (let s = 1; s < q; s++) m[s] /= n;
+  return m;
+}
+
+/** Z C: column s minus m_s times column 0 (the intercept). */
+function centredZ(Z: Float64Array, n: number, q: number, m: Float64Array): Float64Array {
+  const Zc = Float64Array.from(Z);
+  for (let i = 0; i < n; i++) for (let s = 1; s < q; s++) Zc[i * q + s] -= m[s] * Z[i * q];
+  return Zc;
+}
+
+/** b = C b_c in place for q-vectors (level-major): b₀ = b_c0 − Σ_s m_s b_cs. */
+export function uncentreModes(block: RandomBlock, b: Float64Array): void {
+  const m = block.centre;
+  if (!m) return;
+  const q = block.q;
+  for (let g = 0; g < block.nl; g++) {
+    let shift = 0;
+    for (let s = 1; s < q; s++) shift += m[s] * b[g * q + s];
+    b[g * q] -= shift;
+  }
+}
+
+/** V = C V_c Cᵀ in place for q × q matrices (level-major). */
+export function uncentreCovariances(block: RandomBlock, V: Float64Array): void {
+  const m = block.centre;
+  if (!m) return;
+  const q = block.q;
+  for (let g = 0; g < block.nl; g++) {
+    const o = g * q * q;
+    // rows: row 0 −= Σ_s m_s row s; then columns likewise
+    for (let t = 0; t < q; t++) {
+      let acc = 0;
+      for (let s = 1; s < q; s++) acc += m[s] * V[o + s * q + t];
+      V[o + t] -= acc;
+    }
+    for (let r = 0; r < q; r++) {
+      let acc = 0;
+      for (let s = 1; s < q; s++) acc += V[o + r * q + s] * m[s];
+      V[o + r * q] -= acc;
+    }
+  }
+}
+
+/** lme4's θ → the internal θ_c: T_c = chol(C⁻¹ T Tᵀ C⁻ᵀ) for centred blocks, C⁻¹ = I + e₀ mᵀ. */
+export function thetaToInternal(blocks: RandomBlock[], theta: ArrayLike<number>): Float64Array {
+  return mapCentredBlocks(blocks, theta, +1);
+}
+
+/** The internal θ_c → lme4's θ: T = chol(C T_c T_cᵀ Cᵀ), C = I − e₀ mᵀ. */
+export function thetaToOriginal(blocks: RandomBlock[], theta: ArrayLike<number>): Float64Array {
+  return mapCentredBlocks(blocks, theta, -1);
+}
+
+function mapCentredBlocks(blocks: RandomBlock[], theta: ArrayLike<number>, sign: 1 | -1): Float64Array {
+  const out = Float64Array.from(theta);
+  for (const b of blocks) {
+    const m = b.centre;
+    if (!m) continue;
+    const q = b.q;
+    const T = new Float64Array(q * q);
+    fillTemplate(b, theta, T);
+    // M = (I + sign e₀ mᵀ) T: only row 0 changes
+    for (let t = 0; t < q; t++) {
+      let acc = 0;
+      for (let s = 1; s < q; s++) acc += m[s] * T[s * q + t];
+      T[t] += sign * acc;
+    }
+    // Σ = M Mᵀ and its Cholesky factor (positive semi-definite: a zero pivot gives a zero column)
+    const S = new Float64Array(q * q);
+    for (let r = 0; r < q; r++) for (let c = 0; c <= r; c++) {
+      let acc = 0;
+      for (let u = 0; u < q; u++) acc += T[r * q + u] * T[c * q + u];
+      S[r * q + c] = acc;
+    }
+    const L = semidefiniteCholesky(S, q);
+    for (let e = 0; e < q * q; e++) if (b.thetaIndex[e] >= 0) out[b.thetaIndex[e]] = L[e];
+  }
+  return out;
+}
+
+/** Cholesky factor of a positive semi-definite matrix (lower triangle of S); pivots ≤ tol · scale become 0. */
+function semidefiniteCholesky(S: Float64Array, q: number): Float64Array {
+  const L = new Float64Array(q * q);
+  let scale = 0;
+  for (let j = 0; j < q; j++) scale = Math.max(scale, S[j * q + j]);
+  const tol = 1e-14 * scale;
+  for (let j = 0; j < q; j++) {
+    let d = S[j * q + j];
+    for (let k = 0; k < j; k++) d -= L[j * q + k] ** 2;
+    if (d <= tol) continue;
+    const r = Math.sqrt(d);
+    L[j * q + j] = r;
+    for (let i = j + 1; i < q; i++) {
+      let v = S[i * q + j];
+      for (let k = 0; k < j; k++) v -= L[i * q + k] * L[j * q + k];
+      L[i * q + j] = v / r;
+    }
+  }
+  return L;
 }

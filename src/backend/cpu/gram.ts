@@ -36,7 +36,7 @@ export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
       const b = blocks[k];
       const q = b.q;
       const c = b.codes[i];
-      const Z = b.Z;
+      const Z = b.Zc;
       const zo = i * q;
       // A_kk[c] += z zᵀ
       const akk = Akk[k];
@@ -86,8 +86,8 @@ export function crossBlock(n: number, bj: RandomBlock, bk: RandomBlock): BlockSp
     }
     const vo = e * qr * qc;
     for (let s = 0; s < qr; s++) {
-      const zs = bj.Z[i * qr + s];
-      for (let t = 0; t < qc; t++) values[vo + s * qc + t] += zs * bk.Z[i * qc + t];
+      const zs = bj.Zc[i * qr + s];
+      for (let t = 0; t < qc; t++) values[vo + s * qc + t] += zs * bk.Zc[i * qc + t];
     }
   }
   return { pattern, qr, qc, values };

@@ -58,7 +58,7 @@ export function buildGpuLayout(model: LmmModel): GpuDataLayout {
   for (let i = 0; i < n; i++) {
     const pos = next[b.codes[i]]++;
     const o = pos * w;
-    for (let s = 0; s < q; s++) rows[o + s] = b.Z[i * q + s];
+    for (let s = 0; s < q; s++) rows[o + s] = b.Zc[i * q + s];
     for (let r = 0; r < p; r++) rows[o + q + r] = Xc[r * n + i];
     rows[o + q + p] = yc[i];
   }
