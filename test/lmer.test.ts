@@ -49,3 +49,36 @@ describe('lmer fits match lme4 (CPU backend)', () => {
     });
   }
 });
+
+describe('a non-float64 backend is checked and polished in float64', () => {
+  const ref = loadReference('sleepstudy_slopes_reml');
+  const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
+  const cpu = new CpuBackend(formGram(model), model.theta.length);
+
+  it('an arithmetic error at the backend\'s optimum is polished away', async () => {
+    const { optimizeAndAssemble } = await import('../src/model/fitLmm.js');
+    // a stand-in device backend whose objective is off by a smooth error, like f32 rounding
+    const biased = {
+      name: 'biased', device: 'test', precision: 'float32' as const,
+      evaluate: (theta: Float64Array) => {
+        const parts = cpu.evaluate(theta);
+        return { ...parts, ldL2: parts.ldL2 + 1e-4 * Math.sin(7 * theta[0]) };
+      },
+    };
+    const fit = await optimizeAndAssemble(model, biased, cpu, {}, {}, performance.now());
+    expect(fit.backend.precision).toBe('float32 (biased) polished in float64');
+    expect(Math.abs(fit.gpuCheck!.objectiveError)).toBeGreaterThan(1e-6);
+    expect(fit.messages.join('\n')).not.toMatch(/re-optimized/);
+    checkAgainstReference(fit, loadTight('sleepstudy_slopes_reml'));
+  });
+
+  it('a stalled backend optimization (no arithmetic error) is re-optimized in float64', async () => {
+    const { optimizeAndAssemble } = await import('../src/model/fitLmm.js');
+    const exact = { name: 'stalled', device: 'test', precision: 'float32' as const, evaluate: (t: Float64Array) => cpu.evaluate(t) };
+    // a budget that stops the backend's run far from the optimum
+    const fit = await optimizeAndAssemble(model, exact, cpu, {}, { optimizer: { maxfun: 12 } }, performance.now());
+    expect(fit.gpuCheck!.objectiveError).toBe(0);
+    expect(fit.gpuCheck!.polishImprovement).toBeGreaterThan(1e-3);
+    expect(fit.messages.join('\n')).toMatch(/stopped .* above the float64 optimum .* re-optimized in float64/);
+  });
+});

@@ -184,18 +184,30 @@ export async function optimizeAndAssemble(
     const f64 = makeObjective(reference, n, p, reml);
     const tPol = performance.now();
     const atGpu = f64(theta);
-    const polish = bobyqa(f64, theta, {
+    const polishOptions = (rhobeg: number) => ({
       ...bounds,
-      rhobeg: POLISH_RHOBEG,
+      rhobeg,
       rhoend: options.optimizer?.rhoend ?? 2e-7,
       maxfun: options.optimizer?.maxfun ?? 10000,
-      onEvaluation: (_k, th, f) => progress(th, f),
+      onEvaluation: (_k: number, th: Float64Array, f: number) => progress(th, f),
       shouldStop,
     });
+    let polish = bobyqa(f64, theta, polishOptions(POLISH_RHOBEG));
     throwIfAborted(options);
+    const improvement = atGpu - polish.fval;
+    let evaluations = polish.feval;
+    // a polish that gains far more than the GPU objective's error means the GPU optimizer stalled
+    // (not an arithmetic error): optimize again in float64 from the polished point, full radius
+    if (improvement > Math.max(10 * Math.abs(res.fval - atGpu), 1e-6 * Math.abs(atGpu))) {
+      const again = bobyqa(f64, polish.x, polishOptions(options.optimizer?.rhobeg ?? 0.2));
+      throwIfAborted(options);
+      evaluations += again.feval;
+      messages.push(`the WebGPU optimizer stopped ${improvement.toPrecision(3)} above the float64 optimum near its point (GPU objective error there ${(res.fval - atGpu).toPrecision(3)}); re-optimized in float64 (${again.feval} evaluations)`);
+      if (again.fval <= polish.fval) polish = again;
+    }
     gpu = {
       objective: res.fval, float64AtGpuOptimum: atGpu, objectiveError: res.fval - atGpu,
-      polishImprovement: atGpu - polish.fval, polishEvaluations: polish.feval,
+      polishImprovement: atGpu - polish.fval, polishEvaluations: evaluations,
       thetaChange: Math.max(...Array.from(polish.x, (t, k) => Math.abs(t - theta[k]))),
     };
     timings.polishMs = performance.now() - tPol;
