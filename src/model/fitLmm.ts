@@ -37,6 +37,11 @@ export interface LmerOptions extends ModelFrameOptions {
   backend?: 'cpu' | 'webgpu' | 'auto';
   /** a GPUDevice from the host application for the WebGPU backend */
   device?: GPUDevice;
+  /**
+   * WebGPU backend: factor crossed factors' dense blocks on the GPU too (default: on hardware GPUs;
+   * on software adapters such as SwiftShader the CPU's float64 SIMD kernels are faster)
+   */
+  denseOnGpu?: boolean;
   /** optimizer settings: initial and final trust-region radius, evaluation budget */
   optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
   /** called after each objective evaluation */
@@ -129,7 +134,8 @@ async function chooseGpuBackend(model: LmmModel, reference: CpuBackend, options:
     messages.push('backend auto: CPU (no WebGPU adapter)');
     return null;
   }
-  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram);
+  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, options.denseOnGpu);
+  if (backend.denseBlocksOn !== 'none') messages.push(`WebGPU backend: the crossed factors' dense blocks are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
   timings.gpuSetupMs = performance.now() - t;
   Object.assign(timings, {
     gpuLayoutMs: backend.timings.layoutMs, gpuUploadMs: backend.timings.uploadMs,

@@ -14,6 +14,7 @@ import type { GpuContext } from './device.js';
 import { buildGpuLayout, gpuUnsupported } from './upload.js';
 import { formGramGpu } from './gram.js';
 import { BlockDiagKernel } from './blockdiag.js';
+import { GpuDenseSolver } from './gpuDenseSolver.js';
 
 export interface WebGpuTimings {
   layoutMs: number;
@@ -35,9 +36,21 @@ export class WebGpuBackend implements LmmBackend {
   /** the CPU's part for models with more than one grouping factor (centred data, float64) */
   private readonly rest: BlockedCholesky | null;
   private readonly T0: Float64Array;
+  /** the crossed factors' dense blocks on the GPU, when used */
+  private readonly denseSolver: GpuDenseSolver | null;
 
-  private constructor(ctx: GpuContext, model: LmmModel, kernel: BlockDiagKernel, buffers: GPUBuffer[], rest: BlockedCholesky | null, timings: WebGpuTimings) {
+  /** where the dense (crossed) blocks are factored */
+  get denseBlocksOn(): 'gpu' | 'cpu' | 'none' {
+    if (!this.rest || this.rest.denseFrom >= this.model.blocks.length) return 'none';
+    return this.denseSolver ? 'gpu' : 'cpu';
+  }
+
+  private constructor(
+    ctx: GpuContext, model: LmmModel, kernel: BlockDiagKernel, buffers: GPUBuffer[], rest: BlockedCholesky | null,
+    denseSolver: GpuDenseSolver | null, timings: WebGpuTimings,
+  ) {
     this.device = `WebGPU: ${ctx.adapterName}`;
+    this.denseSolver = denseSolver;
     this.model = model;
     this.kernel = kernel;
     this.buffers = buffers;
@@ -47,8 +60,12 @@ export class WebGpuBackend implements LmmBackend {
   }
 
   /** Uploads the data, runs the data pass and compiles the per-θ pipelines (once per model). */
-  /** `gram`: the CPU's float64 Gram matrix of the same model, for the later blocks (formed if not given) */
-  static async create(ctx: GpuContext, model: LmmModel, gram?: GramMatrix): Promise<WebGpuBackend> {
+  /**
+   * `gram`: the CPU's float64 Gram matrix of the same model, for the later blocks (formed if not
+   * given); `denseOnGpu`: factor crossed factors' dense blocks on the GPU (default: on hardware GPUs,
+   * not on software adapters such as SwiftShader, where the CPU's SIMD kernels are faster).
+   */
+  static async create(ctx: GpuContext, model: LmmModel, gram?: GramMatrix, denseOnGpu?: boolean): Promise<WebGpuBackend> {
     const why = gpuUnsupported(model);
     if (why) throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
     const t0 = performance.now();
@@ -58,12 +75,23 @@ export class WebGpuBackend implements LmmBackend {
     const t2 = performance.now();
     const K = model.blocks.length;
     const kernel = await BlockDiagKernel.create(ctx, g.gram, layout.G, layout.q, layout.p, K > 1);
-    const t3 = performance.now();
     const rest = K > 1
       ? new BlockedCholesky(gram ?? formGram(model), model.theta.length)
       : null;
-    return new WebGpuBackend(ctx, model, kernel, [...g.buffers, ...kernel.buffers], rest, {
-      layoutMs: t1 - t0, uploadMs: g.uploadMs, dataPassMs: g.passMs, dataPassBytes: g.bytes, compileMs: t3 - t2,
+    let denseSolver: GpuDenseSolver | null = null;
+    if (rest && rest.denseFrom < K && (denseOnGpu ?? !ctx.isSoftware)) {
+      // each dense block solves the rows of the blocks below it and of [X y]
+      const specs = [];
+      for (let k = rest.denseFrom; k < K; k++) {
+        let maxRows = layout.p + 1;
+        for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
+        specs.push({ k, m: rest.m[k], maxRows });
+      }
+      denseSolver = await GpuDenseSolver.create(ctx, specs);
+      rest.useDenseSolver(denseSolver);
+    }
+    return new WebGpuBackend(ctx, model, kernel, [...g.buffers, ...kernel.buffers], rest, denseSolver, {
+      layoutMs: t1 - t0, uploadMs: g.uploadMs, dataPassMs: g.passMs, dataPassBytes: g.bytes, compileMs: performance.now() - t2,
     });
   }
 
@@ -88,11 +116,12 @@ export class WebGpuBackend implements LmmBackend {
       for (let r = 0; r < p1; r++) for (let t = 0; t < q; t++) LX0[r * G * q + g * q + t] = f[o++];
     }
     const first: FirstBlock = { L0, LX0, ldL2: res.ldL2, S0: S };
-    this.rest.factor(theta, first);
+    await this.rest.factorAsync(theta, first);
     return { ldL2: this.rest.ldL2, ldRX2: this.rest.ldRX2, pwrss: this.rest.pwrss };
   }
 
   dispose(): void {
+    this.denseSolver?.destroy();
     for (const b of this.buffers) b.destroy();
   }
 }

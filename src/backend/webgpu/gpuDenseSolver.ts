@@ -1,0 +1,58 @@
+/**
+ * The dense blocks of a crossed model on the GPU: the CPU's blocked Cholesky (float64) assembles each
+ * dense block D_kk and the right-hand sides S of its solves, and this solver factors D_kk and solves
+ * S ← S L_kk⁻ᵀ with shaders/dense.wgsl in f32, keeping L_kk on the GPU (DenseSolver in
+ * src/model/blockedCholesky.ts). Uploads D and S, reads back the solved rows and the log-determinant.
+ */
+import type { DenseSolver } from '../../model/blockedCholesky.js';
+import { NotPositiveDefiniteError } from '../../model/dense.js';
+import type { GpuContext } from './device.js';
+import { DenseCholeskyGpu } from './dense.js';
+import { readBuffer, writeBuffer } from './buffers.js';
+
+export class GpuDenseSolver implements DenseSolver {
+  private readonly ctx: GpuContext;
+  /** one factorization object per dense block index */
+  private readonly kernels: Map<number, DenseCholeskyGpu>;
+
+  private constructor(ctx: GpuContext, kernels: Map<number, DenseCholeskyGpu>) {
+    this.ctx = ctx;
+    this.kernels = kernels;
+  }
+
+  /** For dense blocks k of sizes m_k, each solving at most maxRows_k rows at once. */
+  static async create(ctx: GpuContext, blocks: { k: number; m: number; maxRows: number }[]): Promise<GpuDenseSolver> {
+    const kernels = new Map<number, DenseCholeskyGpu>();
+    for (const b of blocks) kernels.set(b.k, await DenseCholeskyGpu.create(ctx, b.m, Math.max(1, b.maxRows)));
+    return new GpuDenseSolver(ctx, kernels);
+  }
+
+  async cholesky(k: number, D: Float64Array, m: number, what: string): Promise<number> {
+    const dense = this.kernel(k, m);
+    const res = await dense.factor(Float32Array.from(D));
+    if (res.failedPivot >= 0) throw new NotPositiveDefiniteError(`${what} (on the GPU, f32)`, res.failedPivot, res.failedValue);
+    return res.logdet;
+  }
+
+  async rightSolve(k: number, S: Float64Array, rows: number, _L: Float64Array, m: number): Promise<void> {
+    const dense = this.kernel(k, m);
+    // in pieces of at most maxRows rows
+    for (let r0 = 0; r0 < rows; r0 += dense.maxRows) {
+      const r = Math.min(dense.maxRows, rows - r0);
+      writeBuffer(this.ctx, dense.rhs, Float32Array.from(S.subarray(r0 * m, (r0 + r) * m)));
+      dense.rightSolve(dense.rhs, r);
+      const out = new Float32Array(await readBuffer(this.ctx, dense.rhs, 0, r * m * 4));
+      S.set(out, r0 * m);
+    }
+  }
+
+  private kernel(k: number, m: number): DenseCholeskyGpu {
+    const dense = this.kernels.get(k);
+    if (!dense || dense.m !== m) throw new Error(`GpuDenseSolver: no dense kernel for block ${k} of size ${m}`);
+    return dense;
+  }
+
+  destroy(): void {
+    for (const d of this.kernels.values()) d.destroy();
+  }
+}

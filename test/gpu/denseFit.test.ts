@@ -1,0 +1,47 @@
+/**
+ * Crossed models with the dense blocks factored on the GPU (shaders/dense.wgsl through
+ * GpuDenseSolver): the objective at fixed θ against float64, and fits against lme4 after polishing.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
+import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
+import { WebGpuBackend } from '../../src/backend/webgpu/webgpuBackend.js';
+import { profiledDeviance } from '../../src/model/objective.js';
+import { thetaToInternal } from '../../src/model/lambda.js';
+import { loadData, loadReference } from '../helpers/reference.js';
+import { checkAgainstReference, loadTight } from '../helpers/parity.js';
+import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
+
+const gpu = await gpuOrSkip();
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { timeout: GPU_TIMEOUT * 3 }, () => {
+  it('InstEval: the objective at lme4\'s θ values within f32 accuracy of float64', async () => {
+    const ref = loadReference('insteval_crossed_reml');
+    const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
+    const gram = formGram(model);
+    const backend = await WebGpuBackend.create(gpu!, model, gram, true);
+    expect(backend.denseBlocksOn).toBe('gpu');
+    const cpu = new CpuBackend(gram, model.theta.length);
+    const { n, p } = model.frame;
+    for (const pt of ref.objective_at!) {
+      const theta = thetaToInternal(model.blocks, pt.theta);
+      const g = profiledDeviance(await backend.evaluate(theta), n, p, true);
+      const c = profiledDeviance(cpu.evaluate(theta), n, p, true);
+      expect(Math.abs(c - pt.value) / pt.value).toBeLessThan(1e-8);
+      // f32 log-determinant of the 1128 × 1128 block: |error| ≲ 1e-5 · m (see test/gpu/dense.test.ts)
+      expect(Math.abs(g - c)).toBeLessThan(1e-5 * 1128 + 1e-6 * c);
+    }
+    backend.dispose();
+  });
+
+  for (const name of ['penicillin_crossed_reml', 'pastes_nested_reml']) {
+    it(`${name}: the fit matches lme4 after polishing`, async () => {
+      const ref = loadReference(name);
+      const fit = await lmer(ref.formula, loadData(ref), { REML: ref.reml, factors: ref.factors, backend: 'webgpu', denseOnGpu: true });
+      const dense = fit.messages.find((m) => m.startsWith('WebGPU backend:'));
+      if (name.startsWith('penicillin')) expect(dense).toMatch(/factored on the GPU \(f32\)/);
+      expect(fit.objective).toBeLessThanOrEqual(ref.remlcrit! + 1e-6);
+      checkAgainstReference(fit, loadTight(name));
+    });
+  }
+});
