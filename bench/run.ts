@@ -19,41 +19,22 @@
  * Rscript/lme4 is missing, the parent runs bench/lme4.R on that CSV — never concurrently with our fit.
  * Results go to <out>/results-<timestamp>.json and a Markdown table is printed (see bench/README.md).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as arrow from 'apache-arrow';
 import { lmer } from '../src/model/fitLmm.js';
 import { readTableFile } from '../src/io/node.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
+import { type BenchCase, MiB, dateLine, f1, fileStamp, gc, gitState, machine, machineLine, mdTable, repoRoot, makeBenchCases, runChild, sec } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
 // cases
 
-interface CaseSpec {
-  /** label in the table */
-  id: string;
-  formula: string;
-  REML: boolean;
-  factors: string[];
-  /** synthetic data (n rows, groups levels of g) or a CSV file (relative to the repository root) */
-  source: { kind: 'synthetic'; n: number; groups: number; seed: number } | { kind: 'csv'; path: string };
-}
-
-const SYNTH_FORMULA = 'y ~ x + w + (x | g)';
-const INSTEVAL_FORMULA = 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)';
-const INSTEVAL_FACTORS = ['s', 'd', 'dept', 'service', 'studage', 'lectage'];
-
-/** bench/ in the source tree, whether we run from dist/bench or bench */
-function repoRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/bench/run.js → ../.. ; bench/run.ts → ..
-  const up2 = resolve(here, '..', '..');
-  return existsSync(join(up2, 'package.json')) && existsSync(join(up2, 'bench', 'lme4.R')) ? up2 : resolve(here, '..');
-}
+/** the model and data of a case (shared with gpu.ts: see ./common.ts) */
+type CaseSpec = BenchCase;
 
 interface Args {
   cases: string[];
@@ -102,26 +83,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 function makeCases(args: Args): CaseSpec[] {
-  const synth = (id: string, n: number, groups: number): CaseSpec => {
-    const overridden = args.rows !== undefined || args.groups !== undefined;
-    const nn = args.rows ?? n;
-    const gg = args.groups ?? groups;
-    return {
-      id: overridden && id !== 'synth' ? `synth-${nn}x${gg}` : id,
-      formula: SYNTH_FORMULA, REML: true, factors: [],
-      source: { kind: 'synthetic', n: nn, groups: gg, seed: args.seed },
-    };
-  };
-  return args.cases.map((c) => {
-    switch (c) {
-      case '1m': return synth('1m', 1_000_000, 50_000);
-      case '10m': return synth('10m', 10_000_000, 100_000);
-      case 'synth': return synth('synth', 100_000, 5_000);
-      case 'insteval':
-        return { id: 'insteval', formula: INSTEVAL_FORMULA, REML: true, factors: INSTEVAL_FACTORS, source: { kind: 'csv', path: 'test/fixtures/data/insteval.csv' } };
-      default: throw new Error(`unknown case '${c}' (1m, 10m, synth, insteval)`);
-    }
-  });
+  return makeBenchCases(args.cases, args);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,9 +122,6 @@ interface OursResult {
   /** CSV written for R (synthetic cases) */
   csv?: { path: string; bytes: number; ms: number };
 }
-
-const MiB = 2 ** 20;
-const gc = (): void => { (globalThis as { gc?: () => void }).gc?.(); };
 
 async function worker(spec: CaseSpec, csvPath: string | null, root: string): Promise<OursResult> {
   gc();
@@ -264,21 +223,6 @@ interface CaseResult {
 
 const WORKER_MARK = '@@BENCH_RESULT@@ ';
 
-function runChild(cmd: string, args: string[], cwd: string, echoStderr: boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const ch = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    ch.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    ch.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-      if (echoStderr) process.stderr.write(s);
-    });
-    ch.on('error', rej);
-    ch.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
-
 function rAvailable(): { ok: true; version: string } | { ok: false; why: string } {
   const r = spawnSync('Rscript', ['-e', 'suppressMessages(library(lme4)); library(jsonlite); cat(R.version.string, "lme4", as.character(packageVersion("lme4")))'], { encoding: 'utf8' });
   if (r.error) return { ok: false, why: `Rscript not found (${r.error.message})` };
@@ -286,60 +230,33 @@ function rAvailable(): { ok: true; version: string } | { ok: false; why: string 
   return { ok: true, version: r.stdout.trim() };
 }
 
-/** the commit and the files that differ from it under src/ (the benchmark measures the working tree) */
-function gitState(root: string): { commit: string; modified: string[] } | null {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
-  if (head.error || head.status !== 0) return null;
-  const st = spawnSync('git', ['status', '--porcelain', '--', 'src', 'shaders'], { cwd: root, encoding: 'utf8' });
-  return { commit: head.stdout.trim(), modified: st.status === 0 ? st.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [] };
-}
-
-function machine(): Record<string, string | number> {
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const m = /^model name\s*:\s*(.+)$/m.exec(info);
-    if (m) cpu = m[1]!.trim();
-  } catch { /* not Linux */ }
-  return {
-    cpu,
-    cores: os.availableParallelism?.() ?? os.cpus().length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-  };
-}
-
-const f1 = (x: number | undefined, d = 1): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
-const sec = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? '–' : (ms / 1000).toFixed(2));
-
 function markdownTable(results: CaseResult[]): string {
   const head = [
     'case', 'rows', 'groups', 'data (s)', 'frame (s)', 'Gram (s)', 'per eval (ms)', 'evals', 'optimize (s)',
     'solve (s)', 'fit total (s)', 'peak RSS (MiB)', 'lme4 read (s)', 'lme4 fit (s)', 'lme4 evals', 'lme4 peak RSS (MiB)', 'lme4 / ours', 'Δ objective (ours − lme4)',
   ];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ':--' : '--:')).join('|')}|`];
+  const rows: string[][] = [];
   for (const r of results) {
     const o = r.ours;
     const l = r.lme4;
     const groups = o ? Object.values(o.ngroups).join(' / ') : '–';
     const delta = r.objectiveDiff === undefined ? (r.lme4Skipped ? 'no R' : r.lme4Error ? 'R failed' : '–')
       : `${r.objectiveDiff.toExponential(2)} (rel ${r.objectiveRelDiff!.toExponential(1)})`;
-    lines.push(`| ${[
+    rows.push([
       r.case, o ? o.n.toLocaleString('en-US') : '–', groups,
       o ? `${sec(o.dataMs)} ${o.dataKind === 'read' ? '(read)' : '(gen)'}` : 'failed',
       sec(o?.frameMs), sec(o?.gramMs), f1(o?.perEvaluationMs, 2), o ? String(o.feval) : '–', sec(o?.optimizeMs),
       sec(o?.solveMs), sec(o?.totalMs), f1(o?.peakRssMB, 0),
       l ? l.read_s.toFixed(2) : '–', l ? l.fit_s.toFixed(2) : '–', l ? String(l.feval) : '–', l ? f1(l.peak_rss_mb ?? undefined, 0) : '–',
       r.ratio === undefined ? '–' : `${r.ratio.toFixed(1)}×`, delta,
-    ].join(' | ')} |`);
+    ]);
   }
-  return lines.join('\n');
+  return mdTable(head, rows);
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const root = repoRoot();
+  const root = repoRoot(import.meta.url);
 
   if (argv[0] === '--worker') {
     const spec = JSON.parse(argv[1]!) as CaseSpec;
@@ -415,15 +332,12 @@ async function main(): Promise<void> {
     lme4Control: args.rControl,
     results,
   };
-  const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const outFile = join(outDir, `results-${stamp}.json`);
+  const outFile = join(outDir, `results-${fileStamp(started)}.json`);
   writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
 
-  const m = report.machine as Record<string, unknown>;
-  console.log(`\nMachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}` +
+  console.log(`\nMachine: ${machineLine(mach)}` +
     (rInfo ? `; ${rInfo.R}, lme4 ${rInfo.lme4} (lmerControl: ${args.rControl}), BLAS ${rInfo.blas}` : ''));
-  const git = report.git;
-  console.log(`Date: ${report.date}` + (git ? `; commit ${git.commit}${git.modified.length ? ` + uncommitted: ${git.modified.join(', ')}` : ''}` : '') + '\n');
+  console.log(dateLine(report.date, report.git) + '\n');
   console.log(markdownTable(results));
   for (const x of results) {
     const notes: string[] = [];

@@ -118,7 +118,7 @@ export async function lmer(formula: string | Formula, data: arrow.Table, options
 async function chooseGpuBackend(model: LmmModel, reference: CpuBackend, options: LmerOptions, messages: string[], timings: Record<string, number>): Promise<LmmBackend | null> {
   const want = options.backend ?? 'cpu';
   if (want === 'cpu') return null;
-  const { acquireGpu } = await import('../backend/webgpu/device.js');
+  const { acquireGpu, sharedGpu } = await import('../backend/webgpu/device.js');
   const { WebGpuBackend } = await import('../backend/webgpu/webgpuBackend.js');
   const { gpuUnsupported } = await import('../backend/webgpu/upload.js');
   const why = gpuUnsupported(model);
@@ -128,7 +128,7 @@ async function chooseGpuBackend(model: LmmModel, reference: CpuBackend, options:
     return null;
   }
   const t = performance.now();
-  const ctx = await acquireGpu(options.device ? { device: options.device } : {});
+  const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
   if (!ctx) {
     if (want === 'webgpu') throw new Error('no WebGPU adapter is available (in Node: the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader: see README)');
     messages.push('backend auto: CPU (no WebGPU adapter)');

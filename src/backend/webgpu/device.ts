@@ -117,6 +117,22 @@ export async function acquireGpu(opts: AcquireGpuOptions = {}): Promise<GpuConte
   return ctx;
 }
 
+let shared: Promise<GpuContext | null> | null = null;
+
+/**
+ * One device for the fits of this process or page (acquireGpu once, reused while it lives): a fit
+ * without a host-provided device uses it, so repeated fits do not pile up devices. A lost or
+ * released device is replaced on the next call.
+ */
+export async function sharedGpu(): Promise<GpuContext | null> {
+  if (shared) {
+    const ctx = await shared;
+    if (ctx && acquired.has(ctx)) return ctx;
+  }
+  shared = acquireGpu();
+  return shared;
+}
+
 /**
  * Destroys `ctx`'s device, or every device acquireGpu created when called without one.
  * Host-provided devices are never destroyed. The Node GPU instance stays cached for the process.

@@ -1,0 +1,71 @@
+// Bundles the GPU benchmarks with esbuild (run from the repository root):
+//   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs       (Node; `webgpu` left external)
+//   node bench/build.mjs browser  → bench/out/browser/{index.html,main.js} (the page)
+//                                   and bench/out/browser-bench.mjs (the Puppeteer runner; puppeteer external)
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { build } from 'esbuild';
+
+// the commit the bundle was built from: a copy of the tree on a GPU machine has no .git to ask
+function gitState() {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (head.error || head.status !== 0) return null;
+  const st = spawnSync('git', ['status', '--porcelain', '--', 'src', 'shaders', 'bench'], { encoding: 'utf8' });
+  return { commit: head.stdout.trim(), modified: st.status === 0 ? st.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [], bundledAt: new Date().toISOString() };
+}
+const define = { __BENCH_GIT__: JSON.stringify(gitState()) };
+
+const targets = process.argv.slice(2);
+if (targets.length === 0) targets.push('gpu', 'browser');
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  sourcemap: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+// Node bundles: let bundled CommonJS (papaparse) call require()
+const nodeBanner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
+
+for (const t of targets) {
+  if (t === 'gpu') {
+    await build({
+      ...common,
+      entryPoints: ['bench/gpu.ts'],
+      outfile: 'bench/out/gpu-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['webgpu'],
+      banner: nodeBanner,
+      define,
+    });
+    console.log('bench/out/gpu-bench.mjs');
+  } else if (t === 'browser') {
+    mkdirSync('bench/out/browser', { recursive: true });
+    await build({
+      ...common,
+      entryPoints: ['bench/browser/main.ts'],
+      outfile: 'bench/out/browser/main.js',
+      platform: 'browser',
+      target: 'chrome120',
+      // Node-only: src/backend/webgpu/device.ts loads it with a variable specifier (never bundled);
+      // external too, in case that changes
+      external: ['webgpu', 'node:*'],
+    });
+    copyFileSync('bench/browser/index.html', 'bench/out/browser/index.html');
+    await build({
+      ...common,
+      entryPoints: ['bench/browser.ts'],
+      outfile: 'bench/out/browser-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      define,
+    });
+    console.log('bench/out/browser/main.js, bench/out/browser/index.html, bench/out/browser-bench.mjs');
+  } else {
+    console.error(`unknown target ${t} (gpu, browser)`);
+    process.exit(2);
+  }
+}

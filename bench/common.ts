@@ -1,0 +1,191 @@
+/**
+ * Shared by the Node benchmarks (run.ts: CPU against lme4; gpu.ts: WebGPU against CPU; browser.ts):
+ * where the repository is, the machine and commit description, child processes, and table formatting.
+ * Node-only (the browser page imports nothing from here).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MiB = 2 ** 20;
+
+/** Runs the V8 garbage collector when Node was started with --expose-gc. */
+export const gc = (): void => { (globalThis as { gc?: () => void }).gc?.(); };
+
+/**
+ * The repository root, found upwards from the running script (bench/x.ts, dist/bench/x.js or a bundle
+ * in bench/out/): the first folder with package.json and bench/synth.ts.
+ */
+export function repoRoot(scriptUrl: string): string {
+  const start = dirname(fileURLToPath(scriptUrl));
+  for (let d = start; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'bench', 'synth.ts'))) return d;
+    if (dirname(d) === d) return resolve(start, '..');
+  }
+}
+
+/** Set by bench/build.mjs in the esbuild bundles: the commit they were built from. */
+declare const __BENCH_GIT__: { commit: string; modified: string[]; bundledAt: string } | null | undefined;
+
+/**
+ * The commit and the files that differ from it under src/ and shaders/ (the benchmark measures the
+ * working tree); in a bundle run where there is no git repository (a GPU machine), the commit the
+ * bundle was built from.
+ */
+export function gitState(root: string): { commit: string; modified: string[]; bundledAt?: string } | null {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.error || head.status !== 0) return typeof __BENCH_GIT__ === 'undefined' ? null : __BENCH_GIT__;
+  const st = spawnSync('git', ['status', '--porcelain', '--', 'src', 'shaders'], { cwd: root, encoding: 'utf8' });
+  return { commit: head.stdout.trim(), modified: st.status === 0 ? st.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [] };
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+  [k: string]: string | number;
+}
+
+export function machine(): Machine {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const m = /^model name\s*:\s*(.+)$/m.exec(info);
+    if (m) cpu = m[1]!.trim();
+  } catch { /* not Linux */ }
+  return {
+    cpu,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+/** 'Machine: …' line of the printed reports. */
+export function machineLine(m: Machine): string {
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}`;
+}
+
+/** 'Date: …; commit …' line of the printed reports. */
+export function dateLine(date: string, git: { commit: string; modified: string[]; bundledAt?: string } | null): string {
+  return `Date: ${date}` + (git ? `; commit ${git.commit}${git.modified.length ? ` + uncommitted: ${git.modified.join(', ')}` : ''}${git.bundledAt ? ` (bundled ${git.bundledAt})` : ''}` : '');
+}
+
+/** An ISO date usable in a file name: 2026-11-26T06-58-37Z. */
+export function fileStamp(d: Date): string {
+  return d.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+}
+
+export interface ChildResult {
+  code: number | null;
+  /** set when the child was killed for running past timeoutMs */
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command, collecting its output (stderr echoed when asked). With timeoutMs, the child gets
+ * SIGTERM at the limit and SIGKILL 10 s later.
+ */
+export function runChild(cmd: string, args: string[], cwd: string, echoStderr: boolean, timeoutMs?: number, env?: NodeJS.ProcessEnv): Promise<ChildResult> {
+  return new Promise((res, rej) => {
+    const ch = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      ch.kill('SIGTERM');
+      killer = setTimeout(() => ch.kill('SIGKILL'), 10_000);
+    }, timeoutMs);
+    ch.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    ch.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      if (echoStderr) process.stderr.write(s);
+    });
+    ch.on('error', (e) => { clearTimeout(timer); clearTimeout(killer); rej(e); });
+    ch.on('close', (code) => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+      res({ code, timedOut, stdout, stderr });
+    });
+  });
+}
+
+/** The JSON line a worker child prints after this mark, parsed (null when absent). */
+export function workerResult<T>(stdout: string, mark: string): T | null {
+  const line = stdout.split('\n').find((s) => s.startsWith(mark));
+  return line ? (JSON.parse(line.slice(mark.length)) as T) : null;
+}
+
+export { f1, sec, mdTable } from './format.js';
+
+/** `--flag value` / `--flag=value` argument lists: yields [flag, value getter]. */
+export function* flags(argv: string[]): Generator<[string, () => string | undefined, string]> {
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    const eq = f.indexOf('=');
+    const [flag, inline] = f.startsWith('--') && eq > 0 ? [f.slice(0, eq), f.slice(eq + 1)] : [f, undefined];
+    yield [flag, () => inline ?? argv[++i], f];
+  }
+}
+
+/** A positive integer flag value (accepts 1e6 and 1_000_000). */
+export function positiveInt(flag: string, v: string | undefined): number {
+  const x = Number(v?.replace(/_/g, ''));
+  if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${flag} needs a positive integer, got ${v}`);
+  return x;
+}
+
+// ---------------------------------------------------------------------------------------------
+// cases (bench/run.ts and bench/gpu.ts)
+
+export interface BenchCase {
+  /** label in the table */
+  id: string;
+  formula: string;
+  REML: boolean;
+  factors: string[];
+  /** synthetic data (n rows, groups levels of g) or a CSV file (relative to the repository root) */
+  source: { kind: 'synthetic'; n: number; groups: number; seed: number } | { kind: 'csv'; path: string };
+}
+
+export const SYNTH_FORMULA = 'y ~ x + w + (x | g)';
+export const INSTEVAL_FORMULA = 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)';
+export const INSTEVAL_FACTORS = ['s', 'd', 'dept', 'service', 'studage', 'lectage'];
+export const INSTEVAL_CSV = 'test/fixtures/data/insteval.csv';
+
+/**
+ * The cases by name: 1m (1,000,000 rows, 50,000 groups), 10m (10,000,000 rows, 100,000 groups), synth
+ * (100,000 / 5,000) of y ~ x + w + (x | g), and insteval. rows / groups override every synthetic
+ * case's size (its label becomes synth-<rows>x<groups>).
+ */
+export function makeBenchCases(names: string[], o: { rows?: number; groups?: number; seed: number }): BenchCase[] {
+  const synth = (id: string, n: number, groups: number): BenchCase => {
+    const overridden = o.rows !== undefined || o.groups !== undefined;
+    const nn = o.rows ?? n;
+    const gg = o.groups ?? groups;
+    return {
+      id: overridden && id !== 'synth' ? `synth-${nn}x${gg}` : id,
+      formula: SYNTH_FORMULA, REML: true, factors: [],
+      source: { kind: 'synthetic', n: nn, groups: gg, seed: o.seed },
+    };
+  };
+  return names.map((c) => {
+    switch (c) {
+      case '1m': return synth('1m', 1_000_000, 50_000);
+      case '10m': return synth('10m', 10_000_000, 100_000);
+      case 'synth': return synth('synth', 100_000, 5_000);
+      case 'insteval':
+        return { id: 'insteval', formula: INSTEVAL_FORMULA, REML: true, factors: INSTEVAL_FACTORS, source: { kind: 'csv', path: INSTEVAL_CSV } };
+      default: throw new Error(`unknown case '${c}' (1m, 10m, synth, insteval)`);
+    }
+  });
+}

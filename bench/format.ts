@@ -1,0 +1,134 @@
+/**
+ * Table formatting and the per-fit record of the GPU benchmarks. Browser-safe (no Node imports):
+ * shared by bench/gpu.ts (Node, Dawn), bench/browser.ts and the page in bench/browser/.
+ */
+import type { LmmFit } from '../src/results/lmmFit.js';
+import type { BandwidthResult } from './bandwidth.js';
+import { nominalBandwidth } from './bandwidth.js';
+
+export const f1 = (x: number | undefined | null, d = 1): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(d));
+export const sec = (ms: number | undefined | null): string => (ms === undefined || ms === null || !Number.isFinite(ms) ? '–' : (ms / 1000).toFixed(2));
+
+/** A Markdown table: the first column left-aligned, the others right-aligned. */
+export function mdTable(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 ? ':--' : '--:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+/** One fit of a GPU benchmark (webgpu or cpu backend). */
+export interface FitRow {
+  case: string;
+  backend: 'webgpu' | 'cpu';
+  n?: number;
+  ngroups?: Record<string, number>;
+  /** generating the data (gen) or reading the CSV (read), ms; not part of the fit */
+  dataMs?: number;
+  dataKind?: 'generate' | 'read';
+  /** the fit's own timings (ms): frameMs, gramMs, gpuSetupMs, gpuLayoutMs, gpuUploadMs, gpuDataPassMs, gpuCompileMs, gpuDataPassGBps, optimizeMs, perEvaluationMs, polishMs, solveMs, totalMs */
+  timings?: Record<string, number>;
+  /** wall clock around the lmer() call, ms */
+  fitWallMs?: number;
+  /** objective evaluations by the fit's backend (the GPU's for webgpu), and of the float64 polish */
+  evals?: number;
+  polishEvals?: number;
+  objective?: number;
+  theta?: number[];
+  converged?: boolean;
+  messages?: string[];
+  /** fit.backend: device (adapter) and precision */
+  device?: string;
+  precision?: string;
+  gpuCheck?: LmmFit['gpuCheck'];
+  /** memory: peak RSS of the worker process (Node) or the page's JS heap after the fit (browser), MiB */
+  memMB?: number;
+  /** RSS (Node) or JS heap (browser) once the data existed, before the fit, MiB */
+  memAfterDataMB?: number;
+  error?: string;
+}
+
+/** The benchmark's record of a fit. */
+export function fitRow(caseId: string, backend: 'webgpu' | 'cpu', fit: LmmFit, fitWallMs: number): FitRow {
+  const polishEvals = fit.gpuCheck?.polishEvaluations ?? 0;
+  return {
+    case: caseId,
+    backend,
+    n: fit.nobs,
+    ngroups: fit.ngroups,
+    timings: { ...fit.timings },
+    fitWallMs,
+    evals: fit.feval - polishEvals,
+    polishEvals,
+    objective: fit.objective,
+    theta: Array.from(fit.theta),
+    converged: fit.converged,
+    messages: [...fit.messages],
+    device: fit.backend.device,
+    precision: fit.backend.precision,
+    ...(fit.gpuCheck ? { gpuCheck: { ...fit.gpuCheck } } : {}),
+  };
+}
+
+/**
+ * The per-fit table: a webgpu row and a cpu row per case. The data pass's GB/s is shown against the
+ * adapter's measured read bandwidth (bench/bandwidth.ts) and, where the adapter is recognised, its
+ * nominal figure. memLabel names the memory column (peak RSS in Node, JS heap in the browser).
+ */
+export function gpuTable(rows: FitRow[], bw: BandwidthResult | null, adapterName: string | null, memLabel = 'peak RSS (MiB)'): string {
+  const nominal = adapterName ? nominalBandwidth(adapterName) : null;
+  const head = [
+    'case', 'backend', 'rows', 'groups', 'data (s)', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'layout (s)', 'upload (s)',
+    'data pass (ms)', 'data pass GB/s', nominal ? '% of measured read BW (of nominal)' : '% of measured read BW', 'compile (s)',
+    'per eval (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'solve (s)', 'fit total (s)', memLabel,
+    'GPU f32 objective error', 'Δ objective (webgpu − cpu)',
+  ];
+  const cpuObjective = new Map<string, number>();
+  for (const r of rows) if (r.backend === 'cpu' && r.objective !== undefined) cpuObjective.set(r.case, r.objective);
+  const out: string[][] = [];
+  for (const r of rows) {
+    const t = r.timings ?? {};
+    const gpu = r.backend === 'webgpu';
+    const g = (x: string): string => (gpu ? x : '–');
+    const gbps = t.gpuDataPassGBps;
+    let pct = '–';
+    if (gpu && gbps !== undefined && Number.isFinite(gbps)) {
+      pct = bw ? `${f1((100 * gbps) / bw.readGBps, 1)}%` : '–';
+      if (nominal) pct += ` (${f1((100 * gbps) / nominal.GBps, 2)}%)`;
+    }
+    const ref = cpuObjective.get(r.case);
+    const delta = gpu && ref !== undefined && r.objective !== undefined ? (r.objective - ref).toExponential(2) : '–';
+    if (r.error) {
+      out.push([r.case, r.backend, 'failed: ' + r.error.replace(/\|/g, '\\|').slice(0, 160), ...head.slice(3).map(() => '–')]);
+      continue;
+    }
+    out.push([
+      r.case, r.backend, r.n !== undefined ? r.n.toLocaleString('en-US') : '–',
+      r.ngroups ? Object.values(r.ngroups).join(' / ') : '–',
+      r.dataMs !== undefined ? `${sec(r.dataMs)} ${r.dataKind === 'read' ? '(read)' : '(gen)'}` : '–',
+      sec(t.frameMs), sec(t.gramMs),
+      g(sec(t.gpuSetupMs)), g(sec(t.gpuLayoutMs)), g(sec(t.gpuUploadMs)), g(f1(t.gpuDataPassMs, 1)), g(f1(gbps, 2)), pct, g(sec(t.gpuCompileMs)),
+      f1(t.perEvaluationMs, 2), r.evals !== undefined ? `${r.evals}${gpu ? ` + ${r.polishEvals ?? 0}` : ''}` : '–',
+      sec(t.optimizeMs), g(sec(t.polishMs)), sec(t.solveMs), sec(t.totalMs), f1(r.memMB, 0),
+      gpu && r.gpuCheck ? r.gpuCheck.objectiveError.toExponential(2) : '–', delta,
+    ]);
+  }
+  return mdTable(head, out);
+}
+
+/** Lines describing the adapter and its measured bandwidth, for the reports. */
+export function bandwidthLines(adapterName: string | null, isSoftware: boolean | null, bw: BandwidthResult | null, bwError?: string): string[] {
+  const lines: string[] = [];
+  if (adapterName) lines.push(`Adapter: ${adapterName}${isSoftware ? ' — a software (CPU) implementation: the figures show overheads, not GPU speed' : ''}`);
+  const nominal = adapterName ? nominalBandwidth(adapterName) : null;
+  if (bw) {
+    lines.push(`Measured bandwidth (${f1(bw.bytes / 2 ** 20, 0)} MiB buffer, best of ${bw.trials} × ${bw.passesPerTrial} passes): ` +
+      `read kernel ${f1(bw.readGBps, 1)} GB/s, copyBufferToBuffer ${f1(bw.copyGBps, 1)} GB/s (read + write)` +
+      (nominal ? `; nominal ${nominal.label}: the read kernel reaches ${f1((100 * bw.readGBps) / nominal.GBps, 0)}%` : ''));
+  } else if (bwError) {
+    lines.push(`Bandwidth measurement failed: ${bwError}`);
+  }
+  if (!nominal && adapterName) lines.push('Nominal bandwidth: unknown for this adapter (known: H100, H200, A100).');
+  return lines;
+}
