@@ -9,6 +9,7 @@ import {
   type Column, type FactorColumn, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
 import { dropRankDeficient, modelMatrix } from './modelMatrix.js';
+import { type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm } from '../glmm/response.js';
 
 /** One random-effects term `(lhs | group)` evaluated on the data. */
 export interface ReTerm {
@@ -62,6 +63,10 @@ export interface ModelFrame {
   messages: string[];
   /** evaluated columns, by formula label, after row filtering (used by predict) */
   columns: Map<string, Column>;
+  /** a GLMM's prior weights (binomial cbind: the numbers of trials times any `weights`); absent for lmer */
+  weights?: Float64Array;
+  /** a binomial GLMM's numbers of trials (R's `n`: s + f for cbind, else 1), for the log-likelihood */
+  trials?: Float64Array | null;
 }
 
 /** Variables of a linear part, by label, with their expressions. */
@@ -69,8 +74,12 @@ function partVars(part: LinearPart, out: Map<string, Expr>): void {
   for (const t of part.terms) for (const v of t.vars) out.set(v.label, v.expr);
 }
 
-/** Builds the model frame of a Gaussian (or GLMM) model; throws errors that name the problem. */
-export function buildModelFrame(formula: Formula, table: arrow.Table, options: ModelFrameOptions = {}): ModelFrame {
+/**
+ * Builds the model frame of a Gaussian (or GLMM) model; throws errors that name the problem.
+ * `glm`: a GLMM's family and prior weights; the response is then read as R's binomial() or
+ * poisson() reads it (src/glmm/response.ts) and `y` is the proportion or the count.
+ */
+export function buildModelFrame(formula: Formula, table: arrow.Table, options: ModelFrameOptions = {}, glm?: GlmResponseSpec): ModelFrame {
   const nInput = table.numRows;
   if (nInput === 0) throw new Error('the data have no rows');
   const factorSet = new Set(options.factors ?? []);
@@ -95,9 +104,15 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   // evaluate every variable the formula uses, on all input rows
   const response = formula.response;
-  if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
-  const yCol = evalExpr(response.expr, source, response.label, nInput);
-  if (yCol.kind !== 'numeric') throw new Error(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`);
+  let yCol: Column | null = null;
+  let glmRaw: RawGlmResponse | null = null;
+  if (glm) {
+    glmRaw = evalGlmResponse(response, source, table, glm);
+  } else {
+    if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
+    yCol = evalExpr(response.expr, source, response.label, nInput);
+    if (yCol.kind !== 'numeric') throw new Error(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`);
+  }
 
   const fixedVars = new Map<string, Expr>();
   partVars(formula.fixed, fixedVars);
@@ -119,7 +134,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const markNumeric = (v: Float64Array) => { for (let i = 0; i < nInput; i++) if (!Number.isFinite(v[i])) ok[i] = 0; };
   const markFactor = (c: Int32Array) => { for (let i = 0; i < nInput; i++) if (c[i] < 0) ok[i] = 0; };
   const mark = (c: Column) => (c.kind === 'numeric' ? markNumeric(c.values) : markFactor(c.codes));
-  mark(yCol);
+  if (yCol) mark(yCol);
+  if (glmRaw) markMissingGlm(glmRaw, ok);
   for (const c of vars.values()) mark(c);
   for (const c of offsets) mark(c);
   for (const g of groups.values()) markFactor(g.codes);
@@ -133,7 +149,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     for (let i = 0, k = 0; i < nInput; i++) if (ok[i]) rows[k++] = i;
   }
   const sub = (c: Column) => subsetColumn(c, rows);
-  const y = (sub(yCol) as { values: Float64Array }).values;
+  const glmResp = glmRaw ? finishGlmResponse(glmRaw, rows, n) : null;
+  const y = glmResp ? glmResp.y : (sub(yCol!) as { values: Float64Array }).values;
   const columns = new Map<string, Column>();
   for (const [label, c] of vars) columns.set(label, sub(c));
   let offset: Float64Array | null = null;
@@ -146,6 +163,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   }
   const messages: string[] = [];
   if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (na.omit)`);
+  if (glmResp) messages.push(...glmResp.messages);
 
   // fixed effects
   const columnOf = (label: string) => columns.get(label)!;
@@ -161,7 +179,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   // random effects
   const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
-  for (const t of reTerms) checkReTerm(t, n);
+  for (const t of reTerms) checkReTerm(t, n, glm !== undefined);
   // lme4 orders terms by number of levels, decreasing (a stable sort)
   const order = reTerms.map((t, k) => k).sort((a, b) => reTerms[b].levels.length - reTerms[a].levels.length || a - b);
   const sorted = order.map((k) => reTerms[k]);
@@ -169,6 +187,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   return {
     formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
     nDropped, rows, nInput, messages, columns,
+    ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
   };
 }
 
@@ -184,16 +203,19 @@ function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) =
   return { group: r.groupLabel, levels: g.levels, codes: g.codes, cnames: design.names, q, Z, text: r.text, term: r };
 }
 
-/** lme4's checks (check.nlev.gtr.1, check.nobs.vs.nlev, check.nobs.vs.nRE), all "stop". */
-function checkReTerm(t: ReTerm, n: number): void {
+/**
+ * lme4's checks (check.nlev.gtr.1, check.nobs.vs.nlev, check.nobs.vs.nRE), all "stop"; a GLMM
+ * (`allowN`, as glmer) may have as many levels as observations (observation-level random effects).
+ */
+function checkReTerm(t: ReTerm, n: number, allowN = false): void {
   const l = t.levels.length;
   if (l < 2) {
     throw new Error(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);
   }
-  if (l >= n) {
-    throw new Error(`grouping factor '${t.group}' has ${l} levels for ${n} observations: the number of levels of each grouping factor must be less than the number of observations`);
+  if (allowN ? l > n : l >= n) {
+    throw new Error(`grouping factor '${t.group}' has ${l} levels for ${n} observations: the number of levels of each grouping factor must be ${allowN ? 'at most' : 'less than'} the number of observations`);
   }
-  if (t.q * l >= n && t.q > 1) {
+  if ((allowN ? t.q * l > n : t.q * l >= n) && t.q > 1) {
     throw new Error(`term ${t.text}: ${t.q * l} random effects (${t.q} per level × ${l} levels of '${t.group}') for ${n} observations: the random-effects parameters and the residual variance are probably unidentifiable`);
   }
 }

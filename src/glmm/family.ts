@@ -1,0 +1,169 @@
+/**
+ * GLM families and links as lme4 evaluates them (lme4's glmFamily.cpp, which follows R's
+ * `binomial()` and `poisson()`): the link, its inverse and derivative with lme4's clamping at
+ * machine epsilon, the variance function, the deviance residuals and `aic` — minus twice the
+ * log-likelihood of the response given μ, the constant that makes glmer's logLik a likelihood.
+ */
+import { dbinomLog, dnorm, dpoisLog, pnormBoth } from './rmath.js';
+
+export type FamilyName = 'binomial' | 'poisson';
+export type LinkName = 'logit' | 'probit' | 'cloglog' | 'log';
+
+export interface GlmFamily {
+  family: FamilyName;
+  link: LinkName;
+  /** η = g(μ) */
+  linkfun(mu: number): number;
+  /** μ = g⁻¹(η) */
+  linkinv(eta: number): number;
+  /** dμ/dη */
+  muEta(eta: number): number;
+  /** V(μ) */
+  variance(mu: number): number;
+  /** the unit deviance times the prior weight: d(y, μ) · wt */
+  devResid(y: number, mu: number, wt: number): number;
+  /**
+   * −2 Σ log p(y_i | μ_i) with the prior weights, as R's `family$aic(y, n, mu, wt, dev)` (without
+   * the 2·df term): binomial with m = n when any n > 1 (counts of trials) else m = wt.
+   */
+  aic(y: Float64Array, n: Float64Array | null, mu: Float64Array, wt: Float64Array | null): number;
+  /** μ inside the family's range */
+  validmu(mu: number): boolean;
+  /** the starting μ for a response y with prior weight wt (R's family$initialize: mustart) */
+  mustart(y: number, wt: number): number;
+}
+
+const EPS = Number.EPSILON;
+
+/** x · log(x / m) with 0 log 0 = 0 (lme4's Y_log_Y) */
+function ylogy(y: number, mu: number): number {
+  const v = y / mu;
+  return v ? y * Math.log(v) : 0;
+}
+
+function plogis(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function dlogis(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  const d = 1 + e;
+  return e / (d * d);
+}
+
+interface Link {
+  linkfun(mu: number): number;
+  linkinv(eta: number): number;
+  muEta(eta: number): number;
+}
+
+const LINKS: Record<LinkName, Link> = {
+  logit: {
+    linkfun: (mu) => Math.log(mu / (1 - mu)),
+    linkinv: (eta) => Math.min(1 - EPS, plogis(eta)),
+    muEta: (eta) => Math.max(EPS, dlogis(eta)),
+  },
+  probit: {
+    linkfun: (mu) => qnormApprox(mu),
+    linkinv: (eta) => Math.min(1 - EPS, pnormBoth(eta).lower),
+    muEta: (eta) => dnorm(eta),
+  },
+  cloglog: {
+    linkfun: (mu) => Math.log(-Math.log1p(-mu)),
+    linkinv: (eta) => Math.max(EPS, Math.min(1 - EPS, -Math.expm1(-Math.exp(eta)))),
+    muEta: (eta) => Math.max(EPS, Math.exp(eta - Math.exp(eta))),
+  },
+  log: {
+    linkfun: (mu) => Math.log(mu),
+    linkinv: (eta) => Math.max(EPS, Math.exp(eta)),
+    muEta: (eta) => Math.max(EPS, Math.exp(eta)),
+  },
+};
+
+/**
+ * Φ⁻¹(p) by Newton steps on pnorm from Acklam's rational starting value; used only for starting
+ * values of the probit link, so a few ulps do not matter.
+ */
+function qnormApprox(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  // Acklam's approximation
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  let x: number;
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p > 1 - 0.02425) {
+    const q = Math.sqrt(-2 * Math.log1p(-p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  }
+  for (let k = 0; k < 2; k++) {
+    const e = pnormBoth(x).lower - p;
+    const dn = dnorm(x);
+    if (dn > 0) x -= e / dn;
+  }
+  return x;
+}
+
+/** The links each family accepts (R's binomial() and poisson() accept more; these are supported). */
+export const FAMILY_LINKS: Record<FamilyName, LinkName[]> = {
+  binomial: ['logit', 'probit', 'cloglog'],
+  poisson: ['log'],
+};
+
+/** The family object for `family` with `link` (default: the canonical link). */
+export function makeFamily(family: FamilyName, link?: LinkName): GlmFamily {
+  if (!(family in FAMILY_LINKS)) {
+    throw new Error(`family '${String(family)}' is not supported: use 'binomial' or 'poisson' (a Gaussian model is fitted by lmer)`);
+  }
+  const lk = link ?? FAMILY_LINKS[family][0];
+  if (!FAMILY_LINKS[family].includes(lk)) {
+    throw new Error(`link '${String(lk)}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
+  }
+  const L = LINKS[lk];
+  if (family === 'binomial') {
+    return {
+      family, link: lk, ...L,
+      variance: (mu) => Math.max(EPS, mu * (1 - mu)),
+      devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) + ylogy(1 - y, 1 - mu)),
+      aic(y, n, mu, wt) {
+        const len = mu.length;
+        let anyN = false;
+        if (n) for (let i = 0; i < len; i++) if (n[i] > 1) { anyN = true; break; }
+        let ans = 0;
+        for (let i = 0; i < len; i++) {
+          const w = wt ? wt[i] : 1;
+          const m0 = anyN ? n![i] : w;
+          const yy = Math.round(m0 * y[i]);
+          const m = Math.round(m0);
+          if (m <= 0) continue;
+          ans += (w / m) * dbinomLog(yy, m, mu[i]);
+        }
+        return -2 * ans;
+      },
+      validmu: (mu) => Number.isFinite(mu) && mu > 0 && mu < 1,
+      mustart: (y, wt) => (wt * y + 0.5) / (wt + 1),
+    };
+  }
+  return {
+    family, link: lk, ...L,
+    variance: (mu) => mu,
+    devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) - (y - mu)),
+    aic(y, _n, mu, wt) {
+      let ans = 0;
+      for (let i = 0; i < mu.length; i++) ans += dpoisLog(y[i], mu[i]) * (wt ? wt[i] : 1);
+      return -2 * ans;
+    },
+    validmu: (mu) => Number.isFinite(mu) && mu > 0,
+    mustart: (y) => y + 0.1,
+  };
+}

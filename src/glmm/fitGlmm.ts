@@ -1,0 +1,380 @@
+/**
+ * Fitting a generalized linear mixed model as lme4's glmer does:
+ *   stage 1 (nAGQ = 0): θ by BOBYQA with β and u from PIRLS at each θ, objective
+ *           log|L|² + ‖ũ‖² + aic (glmer's nAGQ = 0 deviance);
+ *   stage 2 (nAGQ ≥ 1): (θ, β) together by BOBYQA from stage 1's optimum, with u from PIRLS at each
+ *           point and the Laplace (nAGQ = 1) or adaptive Gauss–Hermite (nAGQ > 1) deviance.
+ * In stage 2, β is searched in the coordinates δ = R_X (β − β̂₁) of stage 1's fixed-effects factor
+ * (β̂₁'s approximate standard errors become unit steps), which makes the trust region round.
+ * PIRLS is converged far tighter than lme4's default (see src/glmm/pirls.ts), so the objective is
+ * smooth and the optimum is at least as good as glmer's.
+ *
+ * Var(β̂), as lme4's vcov for glmer (whose default computes the derivatives): the β block of the
+ * inverse of half the finite-difference Hessian of the deviance in (θ, β) at the optimum; the RX
+ * formula (R_XᵀR_X)⁻¹ with `vcov: 'RX'`, or where the Hessian is not positive definite.
+ */
+import type * as arrow from 'apache-arrow';
+import type { Formula } from '../formula/types.js';
+import { bobyqaAsync } from '../optim/bobyqa.js';
+import { solveLowerT } from '../model/dense.js';
+import type { LinkName } from './family.js';
+import { type GlmmModel, buildGlmm } from './model.js';
+import { PirlsEngine, PirlsError } from './pirls.js';
+import { ghRule, type GHRule } from './rmath.js';
+import { GlmmFit } from './glmmFit.js';
+import { separationWarnings } from './diagnostics.js';
+import { covariancesToOriginal, modesToOriginal, thetaToInternalGlmm, thetaToOriginalGlmm } from './reparam.js';
+
+export interface GlmmProgress {
+  /** 1: θ with β profiled (nAGQ = 0); 2: θ and β together; 3: the Hessian for Var(β̂) */
+  stage: 1 | 2 | 3;
+  /** objective evaluations so far (all stages) */
+  feval: number;
+  /** the objective at the last evaluation */
+  deviance: number;
+  /** the best of this stage so far */
+  best: number;
+  theta: Float64Array;
+  beta: Float64Array;
+  elapsedMs: number;
+}
+
+export interface GlmerOptions {
+  family: 'binomial' | 'poisson';
+  /** binomial: 'logit' (default), 'probit', 'cloglog'; poisson: 'log' */
+  link?: LinkName;
+  /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */
+  nAGQ?: number;
+  /** prior weights: a column of the data or one value per row (binomial: the numbers of trials of proportions) */
+  weights?: string | ArrayLike<number>;
+  /** numeric columns to treat as factors */
+  factors?: string[];
+  /** Var(β̂): 'hessian' (default, as glmer) or 'RX' (faster: no extra evaluations) */
+  vcov?: 'hessian' | 'RX';
+  /**
+   * settings of the final stage's BOBYQA (stage 2; stage 1 when nAGQ = 0): initial and final
+   * trust-region radius (θ and β in units of stage 1's standard errors; defaults 0.05 and 1e-6),
+   * evaluation budget
+   */
+  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
+  /** PIRLS iteration limit (default 100) */
+  pirlsMaxIter?: number;
+  /** called after each objective evaluation */
+  onProgress?: (p: GlmmProgress) => void;
+  /** aborts the fit (an AbortError is thrown) */
+  signal?: AbortSignal;
+  /** a label for the data in the summary (`Data: cbpp`) */
+  dataName?: string;
+}
+
+/** Fits a generalized linear mixed model (lme4's `glmer`). */
+export async function glmer(formula: string | Formula, data: arrow.Table, options: GlmerOptions): Promise<GlmmFit> {
+  const t0 = performance.now();
+  const nAGQ = options.nAGQ ?? 1;
+  if (!(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) throw new Error(`nAGQ must be an integer from 0 to 25, got ${nAGQ}`);
+  const model = buildGlmm(formula, data, options);
+  if (nAGQ > 1 && !(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
+    throw new Error(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
+  }
+  const timings: Record<string, number> = { frameMs: performance.now() - t0 };
+  const engine = new PirlsEngine(model.pirls);
+  timings.setupMs = performance.now() - t0 - timings.frameMs;
+  return fitGlmm(model, engine, nAGQ, options, t0, timings);
+}
+
+/** The optimization and assembly of a fit (the stages after the model is built). */
+export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: number, options: GlmerOptions, t0: number, timings: Record<string, number>): Promise<GlmmFit> {
+  const { theta: layout } = model;
+  const nth = layout.length;
+  const p = model.frame.p;
+  const messages = [...model.frame.messages];
+  const pirlsOpts = { maxIter: options.pirlsMaxIter };
+  const rule: GHRule | null = nAGQ > 1 ? ghRule(nAGQ) : null;
+  let feval = 0;
+  const shouldStop = () => options.signal?.aborted ?? false;
+  // the optimizer and PIRLS work with the internal θ (src/glmm/reparam.ts); lme4's θ is reported
+  const toOriginal = (th: ArrayLike<number>) => thetaToOriginalGlmm(model.blocks, model.transforms, th);
+  const toInternal = (th: ArrayLike<number>) => thetaToInternalGlmm(model.blocks, model.transforms, th);
+  const progress = (stage: 1 | 2 | 3, thetaInt: Float64Array, beta: Float64Array, f: number, best: number) => {
+    if (options.onProgress) options.onProgress({ stage, feval, deviance: f, best, theta: toOriginal(thetaInt), beta, elapsedMs: performance.now() - t0 });
+  };
+  let lastPirlsError: PirlsError | null = null;
+
+  // ---- stage 1: θ, with β from PIRLS -----------------------------------------------------
+  // the first PIRLS, at the starting θ, must succeed: its failure is the user's to see
+  engine.run(layout.start, null, pirlsOpts);
+  const tS1 = performance.now();
+  let best1 = Infinity;
+  const f1 = (theta: Float64Array): number => {
+    feval++;
+    let v: number;
+    try {
+      v = engine.run(theta, null, pirlsOpts).laplace;
+    } catch (e) {
+      if (!(e instanceof PirlsError)) throw e;
+      lastPirlsError = e;
+      v = Infinity;
+    }
+    if (v < best1) best1 = v;
+    progress(1, theta, Float64Array.from(engine.beta), v, best1);
+    return v;
+  };
+  const lower = layout.lower;
+  const upperTheta = new Float64Array(nth).fill(Infinity);
+  const opt = options.optimizer ?? {};
+  const s1 = await bobyqaAsync(f1, layout.start, {
+    lower, upper: upperTheta, shouldStop,
+    // stage 1 only starts stage 2, unless it is the fit (nAGQ = 0)
+    ...(nAGQ === 0 ? { rhobeg: opt.rhobeg ?? 0.2, rhoend: opt.rhoend ?? 2e-7, maxfun: opt.maxfun ?? 10000 } : { rhobeg: 0.2, rhoend: 1e-4, maxfun: 10000 }),
+  });
+  throwIfAborted(options);
+  timings.stage1Ms = performance.now() - tS1;
+  if (!Number.isFinite(s1.fval)) {
+    throw lastPirlsError ?? new Error('the first stage of the fit found no finite deviance');
+  }
+  // the state at stage 1's optimum
+  engine.run(s1.x, null, pirlsOpts);
+  const beta1 = Float64Array.from(engine.beta);
+  const stage1 = { theta: toOriginal(s1.x), beta: beta1, objective: s1.fval, feval: s1.feval, converged: s1.converged, message: s1.message };
+  let theta = Float64Array.from(s1.x);
+  let beta = Float64Array.from(beta1);
+  let objective = s1.fval;
+  let converged = s1.converged;
+  let optimizerMessage = s1.message;
+  let feval2 = 0;
+
+  // ---- stage 2: θ and β together ---------------------------------------------------------
+  const deviance2 = (th: ArrayLike<number>, b: ArrayLike<number>): number => {
+    const r = engine.run(th, b, pirlsOpts);
+    return rule ? engine.agq(rule) : r.laplace;
+  };
+  if (nAGQ > 0) {
+    const tS2 = performance.now();
+    // δ = R_X (β − β̂₁): β = β̂₁ + R_X⁻¹ δ
+    const { RX } = engine.fixedEffectsFactor(s1.x);
+    const LX = new Float64Array(p * p); // R_Xᵀ, lower
+    for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) LX[r * p + s] = RX[s * p + r];
+    const toBeta = (x: Float64Array): Float64Array<ArrayBuffer> => {
+      const d = Float64Array.from(x.subarray(nth));
+      solveLowerT(LX, p, d);
+      for (let j = 0; j < p; j++) d[j] += beta1[j];
+      return d;
+    };
+    let best2 = Infinity;
+    const f2 = (x: Float64Array): number => {
+      feval++;
+      const b = toBeta(x);
+      const th = x.subarray(0, nth);
+      let v: number;
+      try {
+        v = deviance2(th, b);
+      } catch (e) {
+        if (!(e instanceof PirlsError)) throw e;
+        lastPirlsError = e;
+        v = Infinity;
+      }
+      if (v < best2) best2 = v;
+      progress(2, Float64Array.from(th), b, v, best2);
+      return v;
+    };
+    const x0 = new Float64Array(nth + p);
+    x0.set(s1.x);
+    const lower2 = new Float64Array(nth + p).fill(-Infinity);
+    lower2.set(lower);
+    const upper2 = new Float64Array(nth + p).fill(Infinity);
+    const s2 = await bobyqaAsync(f2, x0, {
+      lower: lower2, upper: upper2, rhobeg: opt.rhobeg ?? 0.05, rhoend: opt.rhoend ?? 1e-6, maxfun: opt.maxfun ?? 10000, shouldStop,
+    });
+    throwIfAborted(options);
+    timings.stage2Ms = performance.now() - tS2;
+    if (!Number.isFinite(s2.fval)) throw lastPirlsError ?? new Error('the second stage of the fit found no finite deviance');
+    theta = Float64Array.from(s2.x.subarray(0, nth));
+    beta = toBeta(s2.x);
+    objective = s2.fval;
+    converged = s2.converged;
+    optimizerMessage = s2.message;
+    feval2 = s2.feval;
+  }
+  if (!converged) messages.push(`optimizer did not converge: ${optimizerMessage}`);
+
+  // ---- the fit at the optimum ------------------------------------------------------------
+  const tA = performance.now();
+  let final;
+  if (nAGQ === 0) {
+    final = engine.run(theta, null, pirlsOpts);
+    beta = Float64Array.from(engine.beta);
+  } else {
+    final = engine.run(theta, beta, pirlsOpts);
+    if (rule) objective = engine.agq(rule);
+    else objective = final.laplace;
+  }
+  const state = {
+    u: engine.u.map((u) => Float64Array.from(u)),
+    b: engine.conditionalModes(),
+    eta: Float64Array.from(engine.eta),
+    mu: Float64Array.from(engine.mu),
+    condVar: engine.conditionalVariances(),
+  };
+  const { unsc } = engine.fixedEffectsFactor(theta);
+  timings.assembleMs = performance.now() - tA;
+
+  // ---- Var(β̂) ------------------------------------------------------------------------------
+  let vcov = unsc;
+  let vcovMethod: 'hessian' | 'RX' = 'RX';
+  let hessian: Float64Array | null = null;
+  let gradient: Float64Array | null = null;
+  if ((options.vcov ?? 'hessian') === 'hessian' && nAGQ > 0) {
+    const tH = performance.now();
+    const saved = engine.saveState();
+    // in lme4's coordinates (θ, β), as its deriv12
+    const x = new Float64Array(nth + p);
+    x.set(toOriginal(theta));
+    x.set(beta, nth);
+    // as lme4's deriv12 at the optimum: no bounds (a negative θ gives the same deviance as |θ| for a scalar term)
+    const lowerH = new Float64Array(nth + p).fill(-Infinity);
+    let bestH = objective;
+    const fH = (xx: Float64Array): number => {
+      feval++;
+      let v: number;
+      try {
+        v = deviance2(toInternal(xx.subarray(0, nth)), xx.subarray(nth));
+      } catch (e) {
+        if (!(e instanceof PirlsError)) throw e;
+        v = NaN;
+      }
+      if (v < bestH) bestH = v;
+      if (options.onProgress) options.onProgress({ stage: 3, feval, deviance: v, best: bestH, theta: Float64Array.from(xx.subarray(0, nth)), beta: Float64Array.from(xx.subarray(nth)), elapsedMs: performance.now() - t0 });
+      return v;
+    };
+    const d = deriv12(fH, x, objective, lowerH);
+    engine.restoreState(saved);
+    hessian = d.hessian;
+    gradient = d.gradient;
+    const V = hessianVcov(d.hessian, nth, p);
+    if (V) {
+      vcov = V;
+      vcovMethod = 'hessian';
+    } else {
+      messages.push('variance-covariance matrix computed from finite-difference Hessian is not positive definite or contains NA values: falling back to var-cov estimated from RX');
+    }
+    throwIfAborted(options);
+    timings.hessianMs = performance.now() - tH;
+  }
+  // restore the state at the optimum (the Hessian moved it)
+  if (nAGQ === 0) engine.run(theta, null, pirlsOpts); else engine.run(theta, beta, pirlsOpts);
+
+  // back to lme4's parametrization: θ, b = M b_int, Var(b) = M Var(b_int) Mᵀ
+  const thetaInt = theta;
+  const thetaOrig = toOriginal(thetaInt);
+  state.b.forEach((b, k) => modesToOriginal(b, model.blocks[k].q, model.transforms[k]));
+  state.condVar.forEach((V, k) => covariancesToOriginal(V, model.blocks[k].q, model.transforms[k]));
+  // lme4's isSingular: a diagonal element of a relative covariance factor below 1e-4
+  const singular = layout.lower.some((lo, k) => lo === 0 && thetaOrig[k] < 1e-4);
+  if (singular) messages.push("boundary (singular) fit: see help('isSingular')");
+  const se = Array.from({ length: p }, (_, j) => Math.sqrt(vcov[j * p + j]));
+  messages.push(...separationWarnings(model, state.mu, beta, se));
+  timings.totalMs = performance.now() - t0;
+  return new GlmmFit({
+    model, nAGQ, theta: thetaOrig, thetaInternal: thetaInt, beta, objective, pirls: final, vcov, vcovMethod, unsc, hessian, gradient,
+    u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
+    stage1, feval, feval2, converged, optimizerMessage, singular, messages, timings, dataName: options.dataName,
+  });
+}
+
+/**
+ * Central finite differences of f at x (lme4's deriv12, δ = 1e-4; steps clipped at `lower`): the
+ * gradient and the Hessian.
+ */
+export function deriv12(f: (x: Float64Array) => number, x: Float64Array, fx: number, lower: Float64Array, delta = 1e-4): { gradient: Float64Array; hessian: Float64Array } {
+  const n = x.length;
+  const H = new Float64Array(n * n);
+  const g = new Float64Array(n);
+  const at = (changes: [number, number][]) => {
+    const y = Float64Array.from(x);
+    for (const [i, v] of changes) y[i] = v;
+    return f(y);
+  };
+  const up = (i: number) => x[i] + delta;
+  const dn = (i: number) => Math.max(x[i] - delta, lower[i]);
+  for (let j = 0; j < n; j++) {
+    const xadd = up(j), xsub = dn(j);
+    const fadd = at([[j, xadd]]);
+    const fsub = at([[j, xsub]]);
+    const h = (xadd - xsub) / 2;
+    // second derivative on the (possibly uneven) stencil xsub < x < xadd
+    const hp = xadd - x[j], hm = x[j] - xsub;
+    H[j * n + j] = hm > 0 ? (2 * (hm * fadd - (hp + hm) * fx + hp * fsub)) / (hp * hm * (hp + hm)) : NaN;
+    g[j] = (fadd - fsub) / (2 * h);
+    for (let i = 0; i < j; i++) {
+      const ia = up(i), is = dn(i);
+      const faa = at([[i, ia], [j, xadd]]);
+      const fas = at([[i, ia], [j, xsub]]);
+      const fsa = at([[i, is], [j, xadd]]);
+      const fss = at([[i, is], [j, xsub]]);
+      const v = (faa - fas - fsa + fss) / ((ia - is) * (xadd - xsub));
+      H[i * n + j] = v;
+      H[j * n + i] = v;
+    }
+  }
+  return { gradient: g, hessian: H };
+}
+
+/** Var(β̂) = 2 (H⁻¹)_ββ (the deviance is −2ℓ), or null when H⁻¹'s β block is not positive definite. */
+function hessianVcov(H: Float64Array, nth: number, p: number): Float64Array | null {
+  const n = nth + p;
+  const inv = invertSymmetric(H, n);
+  if (!inv) return null;
+  const V = new Float64Array(p * p);
+  for (let r = 0; r < p; r++) for (let s = 0; s < p; s++) V[r * p + s] = inv[(nth + r) * n + nth + s] + inv[(nth + s) * n + nth + r];
+  // positive definite?
+  const C = Float64Array.from(V);
+  for (let j = 0; j < p; j++) {
+    let d = C[j * p + j];
+    for (let k = 0; k < j; k++) d -= C[j * p + k] * C[j * p + k];
+    if (!(d > 0)) return null;
+    const l = Math.sqrt(d);
+    C[j * p + j] = l;
+    for (let i = j + 1; i < p; i++) {
+      let v = C[i * p + j];
+      for (let k = 0; k < j; k++) v -= C[i * p + k] * C[j * p + k];
+      C[i * p + j] = v / l;
+    }
+  }
+  return V;
+}
+
+/** The inverse of a symmetric matrix by Gauss–Jordan with partial pivoting; null if singular or not finite. */
+function invertSymmetric(A: Float64Array, n: number): Float64Array | null {
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(A[i])) return null;
+  const a = Float64Array.from(A);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[piv * n + c])) piv = r;
+    const pv = a[piv * n + c];
+    if (!(Math.abs(pv) > 0)) return null;
+    if (piv !== c) {
+      for (let k = 0; k < n; k++) {
+        [a[c * n + k], a[piv * n + k]] = [a[piv * n + k], a[c * n + k]];
+        [inv[c * n + k], inv[piv * n + k]] = [inv[piv * n + k], inv[c * n + k]];
+      }
+    }
+    for (let k = 0; k < n; k++) { a[c * n + k] /= pv; inv[c * n + k] /= pv; }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = a[r * n + c];
+      if (f === 0) continue;
+      for (let k = 0; k < n; k++) { a[r * n + k] -= f * a[c * n + k]; inv[r * n + k] -= f * inv[c * n + k]; }
+    }
+  }
+  return inv;
+}
+
+function throwIfAborted(options: GlmerOptions): void {
+  if (options.signal?.aborted) {
+    const err = new Error('the fit was cancelled');
+    err.name = 'AbortError';
+    throw err;
+  }
+}

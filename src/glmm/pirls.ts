@@ -1,0 +1,481 @@
+/**
+ * Penalized iteratively reweighted least squares (PIRLS) for a GLMM at given θ, and the Laplace and
+ * adaptive Gauss–Hermite approximations of the deviance built on its result (Bates et al., lme4's
+ * GLMM description; MixedModels.jl's `pirls!`; lme4's glmerLaplace and glmerAGQ).
+ *
+ * At θ the conditional mode ũ (and, in the first stage of glmer, β̂) minimizes the penalized
+ * deviance  Σ d(y_i, μ_i) + ‖u‖²,  η = offset + Xβ + ZΛu, μ = g⁻¹(η). Each iteration
+ *   1. forms the working weights w = wt · (dμ/dη)² / V(μ) and the working response
+ *      z = η − base + (y − μ)/(dμ/dη) at the current η (base = offset, or offset + Xβ when β is fixed);
+ *   2. forms the weighted Gram matrix A(w) = [Z X z]ᵀ W [Z X z] (src/glmm/weightedGram.ts, the pass
+ *      a GPU backend replaces) and factors it at θ with the blocked Cholesky;
+ *   3. solves the penalized weighted least-squares problem for the new u (and β);
+ *   4. halves the step (up to 10 times) while the penalized deviance increases.
+ * It stops when the remaining error of η, estimated from the last two steps, is below 1e-12 (with
+ * Newton's quadratic convergence that is one step after max |Δη| falls below ~1e-6), and L is then
+ * refactored at the final weights. lme4 instead stops when the relative change of the penalized
+ * deviance is below 1e-7 and keeps L from the previous weights, which leaves its Laplace deviance
+ * up to ~1e-3 above the converged value; here the objective is smooth in θ and β to ~1e-10.
+ *
+ * Laplace:  −2ℓ(θ, β) ≈ log|L|² + ‖ũ‖² + aic(y, μ̃)          (lme4's glmResp::Laplace)
+ * AGQ (one scalar term, k nodes):  Σ_g devc_g(ũ) + log|L|² − 2 Σ_g log Σ_k w_k e^{−(devc_g(ũ_g + z_k s_g) − devc_g(ũ)) / 2 + z_k²/2}
+ * with devc_g(u) = u_g² + Σ_{i∈g} d(y_i, μ_i) and s_g = 1/L_gg (lme4's glmerAGQ).
+ *
+ * θ here is that of `model.blocks`: for a GLMM built by buildGlmm, the internal parametrization
+ * (Z M, src/glmm/reparam.ts); thetaToInternalGlmm maps lme4's θ to it.
+ */
+import { BlockedCholesky } from '../model/blockedCholesky.js';
+import { NotPositiveDefiniteError, invertLower } from '../model/dense.js';
+import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
+import { fillTemplate } from '../model/lambda.js';
+import { conditionalVariances, solveLmm } from '../model/solution.js';
+import type { GlmFamily } from './family.js';
+import type { GHRule } from './rmath.js';
+import { type WeightedGramBackend, WeightedGramCpu } from './weightedGram.js';
+
+/** What PIRLS needs of a GLMM: the data, the random-effects structure and the family. */
+export interface PirlsModel {
+  n: number;
+  /** fixed-effects matrix, n × p column-major */
+  X: Float64Array;
+  p: number;
+  blocks: RandomBlock[];
+  theta: ThetaLayout;
+  family: GlmFamily;
+  y: Float64Array;
+  /** prior weights */
+  weights: Float64Array;
+  /** binomial: numbers of trials (R's n) for the log-likelihood; else null */
+  trials: Float64Array | null;
+  /** offset (zeros when none) */
+  offset: Float64Array;
+}
+
+export interface PirlsOptions {
+  /** iteration limit (default 100) */
+  maxIter?: number;
+}
+
+/** A failure of PIRLS at given parameters (no convergence, step halving failed, singular system). */
+export class PirlsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PirlsError';
+  }
+}
+
+/** The pieces of the deviance at the conditional modes. */
+export interface PirlsResult {
+  /** log |L|² at the converged weights */
+  ldL2: number;
+  /** ‖ũ‖² */
+  sqrU: number;
+  /** Σ deviance residuals at μ̃ */
+  devResid: number;
+  /** −2 Σ log p(y | μ̃) (R's family aic without 2 df) */
+  aic: number;
+  /** Laplace approximation of −2ℓ: ldL2 + sqrU + aic */
+  laplace: number;
+  iterations: number;
+  halvings: number;
+}
+
+/**
+ * PIRLS has converged when the linear predictor's remaining error, estimated from the last step
+ * (max |Δη|) and its ratio to the step before, is below this. The Laplace deviance is first-order
+ * in η through log|L|², so η must be accurate far beyond the penalized deviance's tolerance for the
+ * objective to be smooth enough for a finite-difference Hessian.
+ */
+const ETA_TOL = 1e-12;
+/** Increases of the penalized deviance below this (relative) are rounding, not a failed step. */
+const HALVING_NOISE = 1e-11;
+/** Relative changes of the penalized deviance below PDEV_STALL, STALL_COUNT times running, count as converged. */
+const PDEV_STALL = 1e-13;
+const STALL_COUNT = 8;
+
+export class PirlsEngine {
+  readonly model: PirlsModel;
+  /** the data pass and factor for u and β together (stage 1, RX) */
+  readonly gramFull: WeightedGramBackend;
+  readonly cholFull: BlockedCholesky;
+  /** the data pass and factor for u alone (β fixed) */
+  readonly gramU: WeightedGramBackend;
+  readonly cholU: BlockedCholesky;
+  /** the factor whose L_Z holds the weights at the current η (after a PIRLS run) */
+  lastChol: BlockedCholesky | null = null;
+
+  /** current state: spherical random effects per block, β, η, μ */
+  readonly u: Float64Array[];
+  readonly beta: Float64Array;
+  readonly eta: Float64Array;
+  readonly mu: Float64Array;
+  /** whether u and β hold a converged solution to warm-start from */
+  private warm = false;
+  /** the templates T_k at the θ of the current state */
+  private readonly T: Float64Array[];
+  private readonly thetaNow: Float64Array;
+  /** work arrays */
+  private readonly w: Float64Array;
+  private readonly z: Float64Array;
+  private readonly base: Float64Array;
+  private readonly etaOld: Float64Array;
+
+  constructor(model: PirlsModel) {
+    this.model = model;
+    const { n, X, p, blocks, theta } = model;
+    this.gramFull = new WeightedGramCpu({ n, X, p, blocks });
+    this.gramU = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, this.gramFull as WeightedGramCpu);
+    this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
+    this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
+    this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
+    this.beta = new Float64Array(p);
+    this.eta = new Float64Array(n);
+    this.mu = new Float64Array(n);
+    this.T = blocks.map((b) => new Float64Array(b.q * b.q));
+    this.thetaNow = new Float64Array(theta.length);
+    this.w = new Float64Array(n);
+    this.z = new Float64Array(n);
+    this.base = new Float64Array(n);
+    this.etaOld = new Float64Array(n);
+    this.reset();
+  }
+
+  /** Back to the starting point: η from R's mustart, u = 0, β = 0 (no warm start). */
+  reset(): void {
+    const { n, family, y, weights } = this.model;
+    for (let i = 0; i < n; i++) {
+      const m = family.mustart(y[i], weights[i]);
+      this.eta[i] = family.linkfun(m);
+      this.mu[i] = family.linkinv(this.eta[i]);
+    }
+    for (const u of this.u) u.fill(0);
+    this.beta.fill(0);
+    this.warm = false;
+  }
+
+  /** Copies the state (u, β) so that it can be restored. */
+  saveState(): { u: Float64Array[]; beta: Float64Array; warm: boolean } {
+    return { u: this.u.map((u) => Float64Array.from(u)), beta: Float64Array.from(this.beta), warm: this.warm };
+  }
+
+  restoreState(s: { u: Float64Array[]; beta: Float64Array; warm: boolean }): void {
+    s.u.forEach((u, k) => this.u[k].set(u));
+    this.beta.set(s.beta);
+    this.warm = s.warm;
+  }
+
+  private setTheta(theta: ArrayLike<number>): void {
+    this.thetaNow.set(Array.from(theta));
+    this.model.blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
+  }
+
+  /** η = offset + Xβ + Z Λ(θ) u for the given u and β, into `out`. */
+  linearPredictor(u: Float64Array[], beta: Float64Array, out: Float64Array): void {
+    this.fixedPart(beta, out);
+    this.addRandomPart(u, out);
+  }
+
+  /** out = offset + Xβ */
+  private fixedPart(beta: ArrayLike<number>, out: Float64Array): void {
+    const { n, X, p, offset } = this.model;
+    out.set(offset);
+    for (let r = 0; r < p; r++) {
+      const br = beta[r];
+      if (br === 0) continue;
+      const o = r * n;
+      for (let i = 0; i < n; i++) out[i] += X[o + i] * br;
+    }
+  }
+
+  /** out += Z Λ(θ) u */
+  private addRandomPart(u: Float64Array[], out: Float64Array): void {
+    const { n, blocks } = this.model;
+    blocks.forEach((b, k) => {
+      const q = b.q;
+      const bk = applyTemplate(this.T[k], q, b.nl, u[k]);
+      const Z = b.Z;
+      const codes = b.codes;
+      if (q === 1) {
+        for (let i = 0; i < n; i++) out[i] += Z[i] * bk[codes[i]];
+        return;
+      }
+      for (let i = 0; i < n; i++) {
+        const g = codes[i] * q;
+        let acc = 0;
+        for (let s = 0; s < q; s++) acc += Z[i * q + s] * bk[g + s];
+        out[i] += acc;
+      }
+    });
+  }
+
+  /** η for (u, β): base + ZΛu, with base = offset + Xβ (β fixed) or offset + Xβ computed here (β free) */
+  private setEta(full: boolean): void {
+    if (full) this.fixedPart(this.beta, this.eta);
+    else this.eta.set(this.base);
+    this.addRandomPart(this.u, this.eta);
+  }
+
+  /** μ from η, and the penalized deviance Σ d(y, μ) + ‖u‖² */
+  private updateMu(u: Float64Array[]): number {
+    const { n, family, y, weights } = this.model;
+    let dev = 0;
+    for (let i = 0; i < n; i++) {
+      const m = family.linkinv(this.eta[i]);
+      this.mu[i] = m;
+      dev += family.devResid(y[i], m, weights[i]);
+    }
+    return dev + sumSquares(u);
+  }
+
+  /** working weights and response at the current η; `base` is subtracted from η */
+  private reweight(base: Float64Array): void {
+    const { n, family, y, weights } = this.model;
+    const { w, z, eta, mu } = this;
+    for (let i = 0; i < n; i++) {
+      const me = family.muEta(eta[i]);
+      const v = family.variance(mu[i]);
+      w[i] = (weights[i] * me * me) / v;
+      z[i] = eta[i] - base[i] + (y[i] - mu[i]) / me;
+    }
+  }
+
+  /**
+   * PIRLS at θ: the conditional modes u, and β too when `beta` is null (glmer's first stage, nAGQ = 0),
+   * else with β fixed at `beta`. Starts from the current state (warm start); on failure from a warm
+   * start, retries once from the starting point.
+   */
+  run(theta: ArrayLike<number>, beta: ArrayLike<number> | null, options: PirlsOptions = {}): PirlsResult {
+    const wasWarm = this.warm;
+    try {
+      return this.runOnce(theta, beta, options);
+    } catch (e) {
+      if (!(e instanceof PirlsError) || !wasWarm) throw e;
+      // retry from the start: u = 0 (and, when β is free, η from mustart)
+      this.reset();
+      return this.runOnce(theta, beta, options);
+    }
+  }
+
+  private runOnce(theta: ArrayLike<number>, betaFixed: ArrayLike<number> | null, options: PirlsOptions): PirlsResult {
+    const { n, p, offset } = this.model;
+    const maxIter = options.maxIter ?? 100;
+    const full = betaFixed === null;
+    const chol = full ? this.cholFull : this.cholU;
+    const gram = full ? this.gramFull : this.gramU;
+    this.setTheta(theta);
+    if (!full) this.beta.set(Array.from(betaFixed));
+    // the part of η that the solve does not change
+    const base = this.base;
+    if (full) base.set(offset);
+    else this.fixedPart(this.beta, base);
+    let pdevOld: number;
+    if (full && !this.warm) {
+      // cold start: η from mustart; the first step has nothing to compare with
+      pdevOld = Infinity;
+    } else {
+      this.setEta(full);
+      pdevOld = this.updateMu(this.u);
+    }
+    const uOld = this.u.map((u) => new Float64Array(u.length));
+    const betaOld = new Float64Array(p);
+    let halvings = 0;
+    let it = 0;
+    let converged = false;
+    /** whether η moved since L was last factored (then L is refactored at the final weights) */
+    let stale = false;
+    let stepPrev = NaN;
+    let stalled = 0;
+    let lastStep = NaN;
+    for (; it < maxIter; it++) {
+      this.reweight(base);
+      gram.form(this.w, this.z);
+      try {
+        chol.factor(theta);
+      } catch (e) {
+        if (e instanceof NotPositiveDefiniteError) {
+          throw new PirlsError(`PIRLS: the penalized weighted least-squares system is singular at θ = [${fmt(theta)}] (${e.message}); the fixed effects may not be estimable (complete separation, or a column with all weight on zero)`);
+        }
+        throw e;
+      }
+      const sol = solveLmm(chol, n, false);
+      uOld.forEach((u, k) => u.set(this.u[k]));
+      betaOld.set(this.beta);
+      this.etaOld.set(this.eta);
+      sol.u.forEach((u, k) => this.u[k].set(u));
+      if (full) this.beta.set(sol.beta);
+      this.setEta(full);
+      let pdev = this.updateMu(this.u);
+      // rounding in the sum over n observations: increases below this are not increases
+      const noise = HALVING_NOISE * (Math.abs(pdevOld) + 1);
+      let k = 0;
+      while (!(pdev <= pdevOld + noise) && Number.isFinite(pdevOld) && k < 10) {
+        // step halving: average with the previous iterate
+        for (let b = 0; b < this.u.length; b++) {
+          const u = this.u[b], uo = uOld[b];
+          for (let j = 0; j < u.length; j++) u[j] = 0.5 * (u[j] + uo[j]);
+        }
+        if (full) for (let j = 0; j < p; j++) this.beta[j] = 0.5 * (this.beta[j] + betaOld[j]);
+        this.setEta(full);
+        pdev = this.updateMu(this.u);
+        k++;
+        halvings++;
+      }
+      if (!(pdev <= pdevOld + noise) && Number.isFinite(pdevOld)) {
+        throw new PirlsError(`PIRLS step-halving failed to reduce the penalized deviance at θ = [${fmt(theta)}] (${pdevOld} → ${pdev} after 10 halvings)`);
+      }
+      if (!Number.isFinite(pdev)) {
+        throw new PirlsError(`PIRLS: the penalized deviance is not finite at θ = [${fmt(theta)}]: the linear predictor diverged`);
+      }
+      let step = 0;
+      for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
+      lastStep = step;
+      stale = step > 0;
+      // the error left after this step: a geometric tail with the observed ratio of steps
+      // (Newton's quadratic convergence makes the ratio, and the tail, tiny)
+      const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
+      const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
+      if (step < ETA_TOL || tail < ETA_TOL) { converged = true; it++; break; }
+      stalled = Number.isFinite(pdevOld) && Math.abs(pdevOld - pdev) <= PDEV_STALL * (Math.abs(pdev) + 1) ? stalled + 1 : 0;
+      // the linear predictor still moves but the penalized deviance no longer decreases (e.g. a
+      // coefficient drifting to infinity under separation): accept the point where it stalled
+      if (stalled >= STALL_COUNT) { converged = true; it++; break; }
+      stepPrev = k === 0 ? step : NaN;
+      pdevOld = pdev;
+    }
+    if (!converged) {
+      throw new PirlsError(`PIRLS did not converge in ${maxIter} iterations at θ = [${fmt(theta)}]${full ? '' : ' with β fixed'}: the linear predictor still moved by ${lastStep.toPrecision(3)}`);
+    }
+    if (stale) {
+      // L at the weights of the final η
+      this.reweight(base);
+      gram.form(this.w, this.z);
+      chol.factor(theta);
+    }
+    this.warm = true;
+    this.lastChol = chol;
+    const sqrU = sumSquares(this.u);
+    const { family, y, weights, trials } = this.model;
+    let devResid = 0;
+    for (let i = 0; i < n; i++) devResid += family.devResid(y[i], this.mu[i], weights[i]);
+    const aic = family.aic(y, trials, this.mu, weights);
+    return { ldL2: chol.ldL2, sqrU, devResid, aic, laplace: chol.ldL2 + sqrU + aic, iterations: it, halvings };
+  }
+
+  /**
+   * The adaptive Gauss–Hermite approximation of −2ℓ (lme4's glmerAGQ) at the state of the last
+   * `run` (which must have converged with β fixed): one scalar random-effects term only.
+   */
+  agq(rule: GHRule): number {
+    const { n, blocks, family, y, weights } = this.model;
+    const chol = this.lastChol;
+    if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term');
+    const b = blocks[0];
+    const nl = b.nl;
+    const u = this.u[0];
+    const L = chol.Lkk[0];
+    const t = this.T[0][0];
+    const devc0 = new Float64Array(nl);
+    for (let g = 0; g < nl; g++) devc0[g] = u[g] * u[g];
+    for (let i = 0; i < n; i++) devc0[b.codes[i]] += family.devResid(y[i], this.mu[i], weights[i]);
+    const mult = new Float64Array(nl);
+    const devc = new Float64Array(nl);
+    const SQRT_2PI = Math.sqrt(2 * Math.PI);
+    for (let kn = 0; kn < rule.z.length; kn++) {
+      const zk = rule.z[kn];
+      if (zk === 0) {
+        for (let g = 0; g < nl; g++) mult[g] += rule.w[kn];
+        continue;
+      }
+      for (let g = 0; g < nl; g++) {
+        const ug = u[g] + zk / L[g];
+        devc[g] = ug * ug;
+      }
+      for (let i = 0; i < n; i++) {
+        const g = b.codes[i];
+        const eta = this.eta[i] + b.Z[i] * t * (zk / L[g]);
+        devc[g] += family.devResid(y[i], family.linkinv(eta), weights[i]);
+      }
+      for (let g = 0; g < nl; g++) mult[g] += (Math.exp(-0.5 * (devc[g] - devc0[g]) - rule.ldnorm[kn]) * rule.w[kn]) / SQRT_2PI;
+    }
+    let s0 = 0;
+    let logMult = 0;
+    for (let g = 0; g < nl; g++) {
+      s0 += devc0[g];
+      logMult += Math.log(mult[g]);
+    }
+    return s0 + chol.ldL2 - 2 * logMult;
+  }
+
+  /**
+   * The fixed-effects factor at the current state (weights at the current η): R_X (p × p upper,
+   * row-major) and (R_XᵀR_X)⁻¹, lme4's `unsc()`. Forms the full weighted system once.
+   */
+  fixedEffectsFactor(theta: ArrayLike<number>): { RX: Float64Array; unsc: Float64Array } {
+    const { n, p, offset } = this.model;
+    void n;
+    this.setTheta(theta);
+    this.base.set(offset);
+    this.reweight(this.base);
+    this.gramFull.form(this.w, this.z);
+    this.cholFull.factor(theta);
+    const p1 = p + 1;
+    const LXX = this.cholFull.LXX;
+    const Lp = new Float64Array(p * p);
+    const RX = new Float64Array(p * p);
+    for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) { Lp[r * p + s] = LXX[r * p1 + s]; RX[s * p + r] = LXX[r * p1 + s]; }
+    const Li = invertLower(Lp, p);
+    const unsc = new Float64Array(p * p);
+    for (let r = 0; r < p; r++) {
+      for (let s = 0; s < p; s++) {
+        let acc = 0;
+        for (let t = Math.max(r, s); t < p; t++) acc += Li[t * p + r] * Li[t * p + s];
+        unsc[r * p + s] = acc;
+      }
+    }
+    return { RX, unsc };
+  }
+
+  /** Conditional variances of b (σ = 1) at the state's weights: Λ (L_Z L_Zᵀ)⁻¹ Λᵀ, per level. */
+  conditionalVariances(): Float64Array[] {
+    if (!this.lastChol) throw new Error('internal: conditional variances before PIRLS');
+    return conditionalVariances(this.lastChol, 1);
+  }
+
+  /** b = Λ u per block at the current θ */
+  conditionalModes(): Float64Array[] {
+    return this.model.blocks.map((b, k) => applyTemplate(this.T[k], b.q, b.nl, this.u[k]));
+  }
+
+  /** the θ of the current state */
+  get theta(): Float64Array {
+    return this.thetaNow;
+  }
+}
+
+/** b = T u for each level (q-vectors, level-major). */
+export function applyTemplate(T: Float64Array, q: number, nl: number, u: Float64Array): Float64Array {
+  const b = new Float64Array(nl * q);
+  if (q === 1) {
+    const t = T[0];
+    for (let c = 0; c < nl; c++) b[c] = t * u[c];
+    return b;
+  }
+  for (let c = 0; c < nl; c++) {
+    for (let s = 0; s < q; s++) {
+      let acc = 0;
+      for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[c * q + t];
+      b[c * q + s] = acc;
+    }
+  }
+  return b;
+}
+
+function sumSquares(us: Float64Array[]): number {
+  let s = 0;
+  for (const u of us) for (let j = 0; j < u.length; j++) s += u[j] * u[j];
+  return s;
+}
+
+function fmt(theta: ArrayLike<number>): string {
+  return Array.from(theta, (t) => Number(t).toPrecision(4)).join(', ');
+}

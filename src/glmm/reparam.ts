@@ -1,0 +1,172 @@
+/**
+ * The internal parametrization of the random effects that glmer's optimization runs in.
+ *
+ * Each block's model matrix is transformed, Z_int = Z M with M = C S:
+ *   C  centring (as src/model/lambda.ts does for lmer): a block that is one term with an intercept,
+ *      such as (x | g), has its other columns centred, column s − m_s × the intercept column;
+ *   S  scaling: every non-intercept column divided by its standard deviation (centred blocks) or
+ *      its root mean square (others), so that a slope on a covariate measured in large units has a
+ *      relative covariance factor of order one.
+ * The model is unchanged — b = M b_int, Σ = M Σ_int Mᵀ, and the deviance depends on Σ only — but
+ * the optimizer's θ_int (the Cholesky factor of Σ_int) is far better scaled: with a slope on a
+ * covariate whose mean is 20 and SD 5, lme4's θ couples the intercept and the slope and differs in
+ * scale by ~25, and a derivative-free optimizer crawls along the valley.
+ *
+ * S is diagonal, so a block of several terms (whose template has fixed zeros between the terms)
+ * keeps its zero pattern; C applies only to single-term blocks, whose templates are full.
+ */
+import { fillTemplate, type RandomBlock } from '../model/lambda.js';
+
+/** M (q × q row-major) and M⁻¹ of a block, or null for the identity. */
+export interface BlockTransform {
+  M: Float64Array;
+  Minv: Float64Array;
+}
+
+export function blockTransforms(blocks: RandomBlock[]): (BlockTransform | null)[] {
+  return blocks.map((b) => {
+    const { q } = b;
+    const n = b.codes.length;
+    const Z = b.Z;
+    const intercept = b.cnames.indexOf('(Intercept)');
+    const centre = b.terms.length === 1 && q > 1 && intercept === 0;
+    const mean = new Float64Array(q);
+    const sq = new Float64Array(q);
+    for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) { const v = Z[i * q + s]; mean[s] += v; sq[s] += v * v; }
+    const M = new Float64Array(q * q);
+    let identity = true;
+    for (let s = 0; s < q; s++) {
+      M[s * q + s] = 1;
+      if (s === intercept) continue;
+      const m = mean[s] / n;
+      const spread = centre ? Math.sqrt(Math.max(0, sq[s] / n - m * m)) : Math.sqrt(sq[s] / n);
+      const scale = spread > 0 && Number.isFinite(spread) ? 1 / spread : 1;
+      M[s * q + s] = scale;
+      if (centre) M[0 * q + s] = -m * scale;
+      if (scale !== 1 || (centre && m !== 0)) identity = false;
+    }
+    if (identity) return null;
+    return { M, Minv: invertUnitStructure(M, q) };
+  });
+}
+
+/** The block with Z M in place of Z (what PIRLS works with). */
+export function transformBlock(b: RandomBlock, t: BlockTransform | null): RandomBlock {
+  if (!t) return b;
+  const { q } = b;
+  const n = b.codes.length;
+  const Zi = new Float64Array(n * q);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < q; c++) {
+      let acc = 0;
+      for (let s = 0; s < q; s++) acc += b.Z[i * q + s] * t.M[s * q + c];
+      Zi[i * q + c] = acc;
+    }
+  }
+  return { ...b, Z: Zi, Zc: Zi, centre: null };
+}
+
+/** lme4's θ → θ_int: T_int = chol(M⁻¹ T Tᵀ M⁻ᵀ) */
+export function thetaToInternalGlmm(blocks: RandomBlock[], tr: (BlockTransform | null)[], theta: ArrayLike<number>): Float64Array {
+  return mapTheta(blocks, tr, theta, 'Minv');
+}
+
+/** θ_int → lme4's θ: T = chol(M T_int T_intᵀ Mᵀ) */
+export function thetaToOriginalGlmm(blocks: RandomBlock[], tr: (BlockTransform | null)[], theta: ArrayLike<number>): Float64Array {
+  return mapTheta(blocks, tr, theta, 'M');
+}
+
+function mapTheta(blocks: RandomBlock[], tr: (BlockTransform | null)[], theta: ArrayLike<number>, which: 'M' | 'Minv'): Float64Array {
+  const out = Float64Array.from(theta);
+  blocks.forEach((b, k) => {
+    const t = tr[k];
+    if (!t) return;
+    const q = b.q;
+    const A = t[which];
+    const T = new Float64Array(q * q);
+    fillTemplate(b, theta, T);
+    // A T, then Σ = (A T)(A T)ᵀ and its Cholesky factor
+    const AT = new Float64Array(q * q);
+    for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) {
+      let acc = 0;
+      for (let s = 0; s < q; s++) acc += A[r * q + s] * T[s * q + c];
+      AT[r * q + c] = acc;
+    }
+    const S = new Float64Array(q * q);
+    for (let r = 0; r < q; r++) for (let c = 0; c <= r; c++) {
+      let acc = 0;
+      for (let u = 0; u < q; u++) acc += AT[r * q + u] * AT[c * q + u];
+      S[r * q + c] = acc;
+    }
+    const L = semidefiniteCholesky(S, q);
+    for (let e = 0; e < q * q; e++) if (b.thetaIndex[e] >= 0) out[b.thetaIndex[e]] = L[e];
+  });
+  return out;
+}
+
+/** b = M b_int for q-vectors (level-major), in place. */
+export function modesToOriginal(b: Float64Array, q: number, t: BlockTransform | null): void {
+  if (!t) return;
+  const tmp = new Float64Array(q);
+  for (let g = 0; g * q < b.length; g++) {
+    for (let r = 0; r < q; r++) {
+      let acc = 0;
+      for (let s = 0; s < q; s++) acc += t.M[r * q + s] * b[g * q + s];
+      tmp[r] = acc;
+    }
+    b.set(tmp, g * q);
+  }
+}
+
+/** V = M V_int Mᵀ for q × q matrices (level-major), in place. */
+export function covariancesToOriginal(V: Float64Array, q: number, t: BlockTransform | null): void {
+  if (!t) return;
+  const qq = q * q;
+  const tmp = new Float64Array(qq);
+  for (let o = 0; o < V.length; o += qq) {
+    for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) {
+      let acc = 0;
+      for (let s = 0; s < q; s++) acc += t.M[r * q + s] * V[o + s * q + c];
+      tmp[r * q + c] = acc;
+    }
+    for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) {
+      let acc = 0;
+      for (let s = 0; s < q; s++) acc += tmp[r * q + s] * t.M[c * q + s];
+      V[o + r * q + c] = acc;
+    }
+  }
+}
+
+/** The inverse of M = C S: upper triangular with the nonzeros in the diagonal and row 0. */
+function invertUnitStructure(M: Float64Array, q: number): Float64Array {
+  // M = [d0 r; 0 D] with d0 = 1: M⁻¹ = [1, −r D⁻¹; 0, D⁻¹]
+  const inv = new Float64Array(q * q);
+  inv[0] = 1 / M[0];
+  for (let s = 1; s < q; s++) {
+    const d = M[s * q + s];
+    inv[s * q + s] = 1 / d;
+    inv[s] = -M[s] / (M[0] * d);
+  }
+  return inv;
+}
+
+/** Cholesky factor of a positive semi-definite matrix (lower triangle of S); pivots ≤ 1e-14 · scale become 0. */
+function semidefiniteCholesky(S: Float64Array, q: number): Float64Array {
+  const L = new Float64Array(q * q);
+  let scale = 0;
+  for (let j = 0; j < q; j++) scale = Math.max(scale, S[j * q + j]);
+  const tol = 1e-14 * scale;
+  for (let j = 0; j < q; j++) {
+    let d = S[j * q + j];
+    for (let k = 0; k < j; k++) d -= L[j * q + k] ** 2;
+    if (d <= tol) continue;
+    const r = Math.sqrt(d);
+    L[j * q + j] = r;
+    for (let i = j + 1; i < q; i++) {
+      let v = S[i * q + j];
+      for (let k = 0; k < j; k++) v -= L[i * q + k] * L[j * q + k];
+      L[i * q + j] = v / r;
+    }
+  }
+  return L;
+}
