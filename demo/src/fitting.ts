@@ -1,0 +1,394 @@
+/**
+ * Worker side: fitting (lmer on the CPU, WebGPU or auto backend; glmer), and what the page shows
+ * of a fit: the fixed-effects table with Wald intervals, variance components, conditional modes,
+ * each level's own OLS estimate for the shrinkage plot, and predictions for new rows.
+ */
+import * as arrow from 'apache-arrow';
+import {
+  CpuBackend, FormulaError, buildLmm, formGram, glmer, lmer, optimizeAndAssemble, parseFormula,
+  type Expr, type FitProgress, type Formula, type GlmmFit, type GlmmProgress, type LmmFit,
+} from '../../src/index.js';
+import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
+import { columnKind } from './load.js';
+import type {
+  FitRequest, FitResult, FixefRow, GpuInfo, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
+} from './protocol.js';
+
+const Z975 = 1.959963984540054;
+
+export type AnyFit = LmmFit | GlmmFit;
+
+export interface FitContext {
+  onProgress: (p: { feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }) => void;
+  signal: AbortSignal;
+  gpu: GpuInfo | null;
+}
+
+/** An error the page shows beside the control that caused it. */
+export class PlacedError extends Error {
+  constructor(message: string, readonly where: 'formula' | 'options' | 'data' | 'fit', readonly position?: number) {
+    super(message);
+  }
+}
+
+/** Where an error from the library belongs, with a plainer message where one helps. */
+export function placeError(e: unknown): PlacedError {
+  if (e instanceof PlacedError) return e;
+  if (e instanceof FormulaError) return new PlacedError(e.message.split('\n')[0]!.replace(/ at position \d+:?$/, ''), 'formula', e.position);
+  const msg = (e as Error)?.message ?? String(e);
+  if (/WebGPU|adapter|GPU/i.test(msg)) return new PlacedError(msg, 'options');
+  if (/column|not found in the data|grouping factor|response|random-effects|formula|term|factor|levels? /i.test(msg)) return new PlacedError(msg, 'formula');
+  return new PlacedError(msg, 'fit');
+}
+
+/**
+ * The CPU fit as lmer runs it, with the objective yielding to the worker's event loop every ~50 ms,
+ * so that a Cancel message is received and the AbortSignal stops the optimizer.
+ */
+async function lmerCpuYielding(formula: string, table: arrow.Table, req: FitRequest, ctx: FitContext, notes: string[]): Promise<LmmFit> {
+  const t0 = performance.now();
+  const opts = {
+    REML: req.reml, factors: req.factors, signal: ctx.signal, dataName: req.dataName,
+    onProgress: (p: FitProgress) => ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs }),
+  };
+  const model = buildLmm(formula, table, opts);
+  const t1 = performance.now();
+  const timings: Record<string, number> = { frameMs: t1 - t0 };
+  const gram = formGram(model);
+  const reference = new CpuBackend(gram, model.theta.length);
+  timings.gramMs = performance.now() - t1;
+  const evaluate = reference.evaluate.bind(reference);
+  let last = performance.now();
+  (reference as { evaluate: unknown }).evaluate = (theta: Float64Array) => {
+    const parts = evaluate(theta);
+    const now = performance.now();
+    if (now - last < 50) return parts;
+    last = now;
+    return new Promise((resolve) => setTimeout(() => resolve(parts), 0));
+  };
+  await new Promise((r) => setTimeout(r, 0));
+  if (ctx.signal.aborted) throw abortError();
+  return optimizeAndAssemble(model, reference, reference, timings, opts, t0, notes);
+}
+
+function abortError(): Error {
+  const err = new Error('the fit was cancelled');
+  err.name = 'AbortError';
+  return err;
+}
+
+export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContext): Promise<AnyFit> {
+  let parsed: Formula;
+  try {
+    parsed = parseFormula(req.formula);
+  } catch (e) {
+    throw placeError(e);
+  }
+  checkColumns(parsed, table, req);
+  if (req.family !== 'gaussian') {
+    if (req.backend === 'webgpu') throw new PlacedError('GLMMs (binomial, Poisson) run on the CPU backend only: choose CPU or auto', 'options');
+    try {
+      return await glmer(req.formula, table, {
+        family: req.family, link: req.link as 'logit' | undefined, nAGQ: req.nAGQ ?? 1, factors: req.factors,
+        signal: ctx.signal, dataName: req.dataName,
+        onProgress: (p: GlmmProgress) => ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs, stage: p.stage }),
+      });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw placeError(e);
+    }
+  }
+  try {
+    if (req.backend === 'cpu') return await lmerCpuYielding(req.formula, table, req, ctx, []);
+    if (req.backend === 'auto' && !ctx.gpu?.available) {
+      return await lmerCpuYielding(req.formula, table, req, ctx, [`backend auto: CPU (no WebGPU adapter${ctx.gpu?.reason ? `: ${ctx.gpu.reason}` : ''})`]);
+    }
+    if (req.backend === 'auto' && ctx.gpu?.isSoftware) {
+      return await lmerCpuYielding(req.formula, table, req, ctx, [`backend auto: CPU (the WebGPU adapter, ${ctx.gpu.adapter}, is a software implementation; choose WebGPU to use it anyway)`]);
+    }
+    if (req.backend === 'webgpu' && ctx.gpu && !ctx.gpu.available) {
+      throw new PlacedError(`WebGPU is not available in this browser (${ctx.gpu.reason ?? 'no adapter'}): choose CPU or auto`, 'options');
+    }
+    return await lmer(req.formula, table, {
+      REML: req.reml, factors: req.factors, backend: req.backend, signal: ctx.signal, dataName: req.dataName,
+      onProgress: (p) => ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs }),
+    });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw placeError(e);
+  }
+}
+
+/** Every variable of the formula must be a column: name the ones that are not. */
+export function checkColumns(f: Formula, table: arrow.Table, req: FitRequest): void {
+  const names = new Set(table.schema.fields.map((x) => x.name));
+  const missing = [...formulaVariables(f)].filter((v) => !names.has(v));
+  if (missing.length > 0) {
+    const pos = req.formula.search(new RegExp(`\\b${escapeRe(missing[0]!)}\\b`));
+    throw new PlacedError(
+      `unknown column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}: the data has ${[...names].join(', ')}`,
+      'formula', pos >= 0 ? pos : undefined,
+    );
+  }
+  for (const fac of req.factors) if (!names.has(fac)) throw new PlacedError(`factor column '${fac}' is not in the data`, 'options');
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function exprVars(e: Expr, out: Set<string>): void {
+  switch (e.type) {
+    case 'var': out.add(e.name); break;
+    case 'num': break;
+    case 'neg': exprVars(e.arg, out); break;
+    case 'binop': exprVars(e.left, out); exprVars(e.right, out); break;
+    case 'call': for (const a of e.args) exprVars(a, out); break;
+  }
+}
+
+/** The data columns a formula reads: response, fixed terms, offsets, random terms and grouping factors. */
+export function formulaVariables(f: Formula, opts: { response?: boolean } = {}): Set<string> {
+  const out = new Set<string>();
+  if (opts.response !== false) {
+    if (f.response.kind === 'expr') exprVars(f.response.expr, out);
+    else { exprVars(f.response.successes, out); exprVars(f.response.failures, out); }
+  }
+  for (const t of f.fixed.terms) for (const v of t.vars) exprVars(v.expr, out);
+  for (const o of f.offsets) exprVars(o, out);
+  for (const r of f.random) {
+    for (const t of r.lhs.terms) for (const v of t.vars) exprVars(v.expr, out);
+    for (const g of r.group) out.add(g);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the page shows
+
+function isGlmm(fit: AnyFit): fit is GlmmFit {
+  return 'nAGQ' in fit;
+}
+
+export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], elapsedMs: number): { result: FitResult; transfer: Transferable[] } {
+  const glmm = isGlmm(fit);
+  const names = fit.model.frame.xnames;
+  const se = fit.se;
+  const fixef = fit.fixef;
+  const coefRows = glmm ? fit.coefficients : null;
+  const fixefRows: FixefRow[] = names.map((name, j) => {
+    const est = fixef[name]!;
+    const s = se[name]!;
+    return { name, estimate: est, se: s, stat: est / s, p: coefRows ? coefRows[j]?.p : undefined, lower: est - Z975 * s, upper: est + Z975 * s };
+  });
+  const transfer: Transferable[] = [];
+  const ranef: RanefMsg[] = fit.ranef.map((g) => {
+    const cnames = Object.keys(g.values);
+    const values = cnames.map((c) => Float64Array.from(g.values[c]!));
+    const condsd = cnames.map((c) => Float64Array.from(g.condsd[c]!));
+    for (const a of [...values, ...condsd]) transfer.push(a.buffer);
+    return { group: g.group, levels: g.levels, cnames, values, condsd };
+  });
+  const shrinkage = glmm ? [] : shrinkageData(fit as LmmFit);
+  for (const s of shrinkage) for (const a of [s.count, ...s.ols, ...s.pooled]) transfer.push(a.buffer);
+  const lmm = glmm ? null : (fit as LmmFit);
+  const result: FitResult = {
+    kind: glmm ? 'glmer' : 'lmer',
+    formula: fit.formula,
+    family: glmm ? fit.family : 'gaussian',
+    link: glmm ? fit.link : 'identity',
+    reml: lmm ? lmm.reml : false,
+    summary: fit.summary(),
+    nobs: fit.nobs,
+    ngroups: fit.ngroups,
+    sigma: lmm ? lmm.sigma : null,
+    logLik: fit.logLik,
+    AIC: fit.AIC,
+    BIC: fit.BIC,
+    objective: fit.objective,
+    feval: fit.feval,
+    converged: fit.converged,
+    singular: fit.singular,
+    messages: fit.messages,
+    backend: fit.backend,
+    timings: fit.timings,
+    fixef: fixefRows,
+    varCorr: fit.varCorr,
+    varianceShares: lmm ? lmm.varianceShares : null,
+    ranef,
+    shrinkage,
+    predictors: predictorInputs(fit, table, factors),
+    elapsedMs,
+  };
+  return { result, transfer };
+}
+
+/**
+ * For each grouping factor (with at most 3 random-effects columns): each level's own OLS estimate
+ * of the random-effects columns' coefficients, from that level's rows alone, after subtracting the
+ * fixed effects that have no random counterpart (and the offset); and the partially pooled
+ * estimate β + b̂_g of the same coefficients.
+ */
+export function shrinkageData(fit: LmmFit): ShrinkageMsg[] {
+  const { frame, blocks } = fit.model;
+  const { n, p, X, xnames, y, offset } = frame;
+  const beta = fit.beta;
+  const out: ShrinkageMsg[] = [];
+  blocks.forEach((blk, k) => {
+    const q = blk.q;
+    if (q > 3) return;
+    const inTerm = new Set(blk.cnames);
+    const adjustedFor = xnames.filter((nm) => !inTerm.has(nm));
+    const yAdj = new Float64Array(n);
+    for (let i = 0; i < n; i++) yAdj[i] = y[i]! - (offset ? offset[i]! : 0);
+    for (let j = 0; j < p; j++) {
+      if (inTerm.has(xnames[j]!)) continue;
+      const bj = beta[j]!;
+      const col = j * n;
+      for (let i = 0; i < n; i++) yAdj[i] -= X[col + i]! * bj;
+    }
+    const nl = blk.nl;
+    const qq = q * q;
+    const ztz = new Float64Array(nl * qq);
+    const zty = new Float64Array(nl * q);
+    const count = new Int32Array(nl);
+    const Z = blk.Z;
+    for (let i = 0; i < n; i++) {
+      const g = blk.codes[i]!;
+      count[g]!++;
+      const zi = i * q;
+      const yi = yAdj[i]!;
+      for (let a = 0; a < q; a++) {
+        const za = Z[zi + a]!;
+        zty[g * q + a] += za * yi;
+        for (let b = 0; b <= a; b++) ztz[g * qq + a * q + b] += za * Z[zi + b]!;
+      }
+    }
+    const ols = Array.from({ length: q }, () => new Float64Array(nl).fill(NaN));
+    const pooled = Array.from({ length: q }, () => new Float64Array(nl));
+    const b = fit.conditionalModes(k);
+    const betaOf = blk.cnames.map((c) => {
+      const j = xnames.indexOf(c);
+      return j >= 0 ? beta[j]! : 0;
+    });
+    const L = new Float64Array(qq);
+    const sol = new Float64Array(q);
+    for (let g = 0; g < nl; g++) {
+      for (let s = 0; s < q; s++) pooled[s]![g] = betaOf[s]! + b[g * q + s]!;
+      if (count[g]! < q) continue;
+      // Cholesky of the level's ZᵀZ (lower triangle stored), refusing near-singular systems
+      let ok = true;
+      for (let a = 0; a < q && ok; a++) {
+        for (let c = 0; c <= a; c++) {
+          let v = ztz[g * qq + a * q + c]!;
+          for (let t = 0; t < c; t++) v -= L[a * q + t]! * L[c * q + t]!;
+          if (a === c) {
+            if (!(v > 1e-10 * Math.max(1, ztz[g * qq + a * q + a]!))) { ok = false; break; }
+            L[a * q + a] = Math.sqrt(v);
+          } else L[a * q + c] = v / L[c * q + c]!;
+        }
+      }
+      if (!ok) continue;
+      for (let a = 0; a < q; a++) {
+        let v = zty[g * q + a]!;
+        for (let t = 0; t < a; t++) v -= L[a * q + t]! * sol[t]!;
+        sol[a] = v / L[a * q + a]!;
+      }
+      for (let a = q - 1; a >= 0; a--) {
+        let v = sol[a]!;
+        for (let t = a + 1; t < q; t++) v -= L[t * q + a]! * sol[t]!;
+        sol[a] = v / L[a * q + a]!;
+      }
+      for (let s = 0; s < q; s++) ols[s]![g] = sol[s]!;
+    }
+    out.push({ group: blk.group, cnames: blk.cnames, count, ols, pooled, beta: betaOf, adjustedFor });
+  });
+  return out;
+}
+
+/** Inputs for a prediction: every column the formula reads except the response. */
+function predictorInputs(fit: AnyFit, table: arrow.Table, factors: string[]): PredictorInput[] {
+  const f = fit.model.formula;
+  const grouping = new Set(f.random.flatMap((r) => r.group));
+  const vars = formulaVariables(f, { response: false });
+  const asFactor = new Set(factors);
+  const out: PredictorInput[] = [];
+  for (const name of vars) {
+    const vec = table.getChild(name);
+    if (!vec) continue;
+    const kind = columnKind(vec.type);
+    const isFactor = kind === 'factor' || asFactor.has(name) || grouping.has(name);
+    if (!isFactor) {
+      let sum = 0;
+      let cnt = 0;
+      for (const d of vec.data) {
+        const vals = d.values as ArrayLike<number>;
+        for (let r = 0; r < d.length; r++) {
+          const v = Number(vals[r]);
+          if (Number.isFinite(v) && (d.nullCount === 0 || d.getValid(r))) { sum += v; cnt++; }
+        }
+      }
+      const mean = cnt ? sum / cnt : 0;
+      out.push({ name, kind: 'numeric', grouping: false, initial: String(Number(mean.toPrecision(4))) });
+      continue;
+    }
+    const levels = distinctLevels(vec, kind === 'numeric');
+    out.push({ name, kind: 'factor', grouping: grouping.has(name), initial: levels[0] ?? '', levels: levels.slice(0, 2000), nlevels: levels.length });
+  }
+  return out;
+}
+
+function distinctLevels(vec: arrow.Vector, numeric: boolean): string[] {
+  if (numeric) {
+    const set = new Set<number>();
+    for (const v of vec) if (v != null && !Number.isNaN(Number(v))) set.add(Number(v));
+    return [...set].sort((a, b) => a - b).map((v) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(15)))));
+  }
+  const set = new Set<string>();
+  for (const v of vec) if (v != null) set.add(String(v));
+  const all = [...set];
+  const allNum = all.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
+  return allNum ? all.sort((a, b) => Number(a) - Number(b)) : all.sort(new Intl.Collator('en-US').compare);
+}
+
+/** Predictions for one row: population level, and with the chosen groups' conditional modes. */
+export function predictOne(fit: AnyFit, table: arrow.Table, values: Record<string, string>, newGroups: string[]): PredictResult {
+  const f = fit.model.formula;
+  const vars = [...formulaVariables(f, { response: false })];
+  const isNew = new Set(newGroups);
+  const NEW = '(new level)';
+  const cols: [string, arrow.Vector][] = [];
+  const grouping = new Set(f.random.flatMap((r) => r.group));
+  for (const name of vars) {
+    const vec = table.getChild(name);
+    if (!vec) throw new Error(`column '${name}' is not in the data`);
+    const raw = (values[name] ?? '').trim();
+    if (isNew.has(name) && grouping.has(name)) {
+      cols.push([name, makeFactorVector(Int32Array.of(0), [NEW])]);
+      continue;
+    }
+    if (raw === '') throw new Error(`enter a value for ${name}`);
+    if (columnKind(vec.type) === 'numeric') {
+      const v = Number(raw);
+      if (!Number.isFinite(v)) throw new Error(`${name} must be a number, got '${raw}'`);
+      cols.push([name, makeFloat64Vector(Float64Array.of(v))]);
+    } else {
+      cols.push([name, makeFactorVector(Int32Array.of(0), [raw])]);
+    }
+  }
+  const row = tableFromColumns(cols);
+  const glmm = isGlmm(fit);
+  const pop = fit.predict(row, { groups: false });
+  const cond = fit.predict(row, { allowNewLevels: true });
+  const res: PredictResult = {
+    population: pop[0]!,
+    conditional: cond[0]!,
+    groups: [...grouping].map((g) => `${g} = ${isNew.has(g) ? 'a new level' : values[g]}`).join(', '),
+  };
+  if (glmm) {
+    const g = fit as GlmmFit;
+    res.populationResponse = g.predict(row, { groups: false, type: 'response' })[0];
+    res.conditionalResponse = g.predict(row, { allowNewLevels: true, type: 'response' })[0];
+  }
+  return res;
+}

@@ -1,0 +1,320 @@
+/**
+ * Worker side: reading data into an Apache Arrow table — CSV/TSV (the library's readCsv), Arrow IPC
+ * (readArrowIpc), Parquet (hyparquet, column chunks written straight into typed arrays) and the
+ * bundled examples (fetched, or generated with the seeded generator of bench/synth.ts).
+ */
+import * as arrow from 'apache-arrow';
+import { parquetMetadata, parquetRead } from 'hyparquet';
+import type { ColumnData, FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { readArrowIpc, readCsv } from '../../src/index.js';
+import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
+import { generateLmmData } from '../../bench/synth.js';
+import type { ColumnInfo, DataInfo, DataSource, ExampleName } from './protocol.js';
+
+/** A JS string holds at most 2^29 − 24 UTF-16 units in V8: CSV text beyond this cannot be read at once. */
+const MAX_CSV_BYTES = 500 * 1024 * 1024;
+
+export interface Loaded {
+  table: arrow.Table;
+  info: DataInfo;
+}
+
+export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial'; link?: string }> = {
+  sleepstudy: { label: 'sleepstudy (180 rows)', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'] },
+  insteval: { label: 'InstEval (73,421 rows)', formula: 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)', factors: ['s', 'd', 'dept', 'service'] },
+  cbpp: { label: 'cbpp (binomial)', formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial', link: 'logit' },
+  synthetic: { label: 'generated, 1,000,000 rows', formula: 'y ~ x + w + (x | g)', factors: [] },
+};
+
+type Stage = (s: string) => void;
+
+export async function loadSource(source: DataSource, stage: Stage): Promise<Loaded> {
+  const t0 = performance.now();
+  if (source.kind === 'example') {
+    const ex = EXAMPLES[source.name];
+    let table: arrow.Table;
+    let warnings: string[] = [];
+    let bytes: number | undefined;
+    if (source.name === 'synthetic') {
+      const n = source.rows ?? 1_000_000;
+      stage(`generating ${n.toLocaleString('en-US')} rows (seed 1)…`);
+      table = generateLmmData({ n, groups: Math.max(2, Math.round(n / 50)), seed: 1 }).table;
+    } else {
+      if (!source.url) throw new Error(`no address for the example ${source.name}`);
+      stage(`downloading ${source.name}…`);
+      const res = await fetch(source.url);
+      if (!res.ok) throw new Error(`could not download the example ${source.name} (HTTP ${res.status})`);
+      const text = await res.text();
+      bytes = text.length;
+      stage(`parsing ${source.name}…`);
+      ({ table, warnings } = readCsv(text));
+    }
+    const name = source.name === 'synthetic' ? `generated (${table.numRows.toLocaleString('en-US')} rows, seed 1)` : source.name;
+    return {
+      table,
+      info: {
+        name, rows: table.numRows, columns: describeColumns(table), warnings, bytes, loadMs: performance.now() - t0,
+        suggestion: { formula: ex.formula, factors: ex.factors, family: ex.family, link: ex.link },
+      },
+    };
+  }
+  const file = source.file;
+  const { table, warnings } = await readFile(file, stage);
+  return { table, info: { name: file.name, rows: table.numRows, columns: describeColumns(table), warnings, bytes: file.size, loadMs: performance.now() - t0 } };
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 1 : 0)} MB`;
+}
+
+async function readFile(file: File, stage: Stage): Promise<{ table: arrow.Table; warnings: string[] }> {
+  if (file.size === 0) throw new Error(`${file.name} is empty (0 bytes)`);
+  const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
+  const ascii = String.fromCharCode(...head);
+  const ext = (file.name.split('.').pop() ?? '').toLowerCase();
+  try {
+    if (ascii.startsWith('PAR1') || ext === 'parquet' || ext === 'pq') {
+      stage(`reading Parquet (${mb(file.size)})…`);
+      if (!ascii.startsWith('PAR1')) throw new Error('it does not start with the Parquet signature PAR1');
+      return { table: await readParquet(await file.arrayBuffer()), warnings: [] };
+    }
+    const isArrowFile = ascii.startsWith('ARROW1');
+    const isArrowStream = head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff;
+    if (isArrowFile || isArrowStream || ['arrow', 'feather', 'ipc', 'arrows'].includes(ext)) {
+      stage(`reading Arrow IPC (${mb(file.size)})…`);
+      return { table: readArrowIpc(new Uint8Array(await file.arrayBuffer())), warnings: [] };
+    }
+    if (file.size > MAX_CSV_BYTES) {
+      throw new Error(`the file is ${mb(file.size)}; a browser reads CSV files up to ${mb(MAX_CSV_BYTES)} at once — save the data as Parquet or Arrow IPC instead`);
+    }
+    stage(`reading CSV (${mb(file.size)})…`);
+    const text = await file.text();
+    if (text.indexOf('\u0000') >= 0 && text.indexOf('\u0000') < 4096) {
+      throw new Error('it looks like a binary file, not CSV text (supported: .csv, .tsv, .parquet, .arrow/.feather)');
+    }
+    const firstLine = text.slice(0, Math.min(text.length, 65536)).split(/\r?\n/, 1)[0] ?? '';
+    const delimiter = ext === 'tsv' || ext === 'tab' || (firstLine.includes('\t') && !firstLine.includes(',')) ? '\t' : firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
+    stage(`parsing CSV (${mb(file.size)})…`);
+    return readCsv(text, { delimiter });
+  } catch (e) {
+    throw new Error(`Could not read ${file.name}: ${(e as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parquet
+
+/** Parquet bytes → Arrow table: numbers to Float64 (nullable), strings and booleans to factors. */
+export async function readParquet(buffer: ArrayBuffer): Promise<arrow.Table> {
+  let metadata: FileMetaData;
+  try {
+    metadata = parquetMetadata(buffer);
+  } catch (e) {
+    throw new Error(`not a valid Parquet file (${(e as Error).message})`);
+  }
+  const n = Number(metadata.num_rows);
+  // flat columns: the root's direct children without children of their own
+  const root = metadata.schema[0];
+  const names: string[] = [];
+  const skipped: string[] = [];
+  let i = 1;
+  for (let c = 0; c < (root?.num_children ?? 0); c++) {
+    const el = metadata.schema[i];
+    if (!el) break;
+    if ((el.num_children ?? 0) > 0) {
+      skipped.push(el.name);
+      i = skipSubtree(metadata, i);
+    } else {
+      names.push(el.name);
+      i++;
+    }
+  }
+  if (names.length === 0) throw new Error('the Parquet file has no flat (non-nested) columns');
+  const builders = new Map(names.map((nm) => [nm, new ParquetColumn(n)] as const));
+  await parquetRead({
+    file: buffer,
+    metadata,
+    columns: names,
+    compressors,
+    onChunk: (chunk: ColumnData) => {
+      builders.get(chunk.columnName)?.put(chunk.rowStart, chunk.columnData as ArrayLike<unknown>);
+    },
+  });
+  const table = tableFromColumns(names.map((nm) => [nm, builders.get(nm)!.finish()] as const));
+  if (skipped.length > 0) console.warn(`Parquet: nested columns skipped: ${skipped.join(', ')}`);
+  return table;
+}
+
+function skipSubtree(metadata: FileMetaData, i: number): number {
+  const el = metadata.schema[i]!;
+  let next = i + 1;
+  for (let c = 0; c < (el.num_children ?? 0); c++) next = skipSubtree(metadata, next);
+  return next;
+}
+
+class ParquetColumn {
+  private kind: 'unknown' | 'numeric' | 'text' = 'unknown';
+  private values: Float64Array | null = null;
+  private codes: Int32Array | null = null;
+  private levels = new Map<string, number>();
+  private validity: Uint8Array;
+  private nulls = 0;
+  constructor(private readonly n: number) {
+    this.validity = new Uint8Array((n + 7) >> 3);
+  }
+
+  put(start: number, data: ArrayLike<unknown>): void {
+    const len = Math.min(data.length, this.n - start);
+    if (this.kind === 'unknown') {
+      for (let k = 0; k < len; k++) {
+        const v = data[k];
+        if (v === null || v === undefined) continue;
+        this.kind = typeof v === 'number' || typeof v === 'bigint' ? 'numeric' : 'text';
+        if (this.kind === 'numeric') this.values = new Float64Array(this.n).fill(NaN);
+        else this.codes = new Int32Array(this.n);
+        break;
+      }
+      if (this.kind === 'unknown') return;
+    }
+    const valid = this.validity;
+    if (this.kind === 'numeric') {
+      const out = this.values!;
+      if (data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint32Array) {
+        for (let k = 0; k < len; k++) {
+          const r = start + k;
+          out[r] = data[k]!;
+          valid[r >> 3]! |= 1 << (r & 7);
+        }
+        return;
+      }
+      for (let k = 0; k < len; k++) {
+        const v = data[k];
+        if (v === null || v === undefined) continue;
+        const r = start + k;
+        const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(v as string);
+        if (Number.isNaN(x)) continue;
+        out[r] = x;
+        valid[r >> 3]! |= 1 << (r & 7);
+      }
+      return;
+    }
+    const codes = this.codes!;
+    let last = '';
+    let lastCode = -1;
+    for (let k = 0; k < len; k++) {
+      const v = data[k];
+      if (v === null || v === undefined) continue;
+      const s = typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'TRUE' : 'FALSE') : v instanceof Date ? v.toISOString() : String(v);
+      let c: number;
+      if (s === last) c = lastCode;
+      else {
+        const got = this.levels.get(s);
+        c = got ?? this.levels.size;
+        if (got === undefined) this.levels.set(s, c);
+        last = s;
+        lastCode = c;
+      }
+      const r = start + k;
+      codes[r] = c;
+      valid[r >> 3]! |= 1 << (r & 7);
+    }
+  }
+
+  finish(): arrow.Vector {
+    const n = this.n;
+    let valid = 0;
+    for (let r = 0; r < n; r++) valid += (this.validity[r >> 3]! >> (r & 7)) & 1;
+    this.nulls = n - valid;
+    if (this.kind !== 'text') {
+      const values = this.values ?? new Float64Array(n).fill(NaN);
+      return makeFloat64Vector(values, this.nulls > 0 ? this.validity : undefined, this.nulls);
+    }
+    // levels in R's order (locale collation); remap codes
+    const byCode = [...this.levels.keys()];
+    const sorted = byCode.slice().sort(collator.compare);
+    const pos = new Map(sorted.map((s, k) => [s, k] as const));
+    const perm = Int32Array.from(byCode, (s) => pos.get(s)!);
+    const codes = this.codes!;
+    for (let r = 0; r < n; r++) codes[r] = (this.validity[r >> 3]! >> (r & 7)) & 1 ? perm[codes[r]!]! : 0;
+    return makeFactorVector(codes, sorted, this.nulls > 0 ? this.validity : undefined, this.nulls);
+  }
+}
+
+const collator = new Intl.Collator('en-US', { sensitivity: 'variant' });
+
+// ---------------------------------------------------------------------------------------------
+// Column summaries
+
+export function columnKind(type: arrow.DataType): ColumnInfo['kind'] {
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) return 'numeric';
+  if (arrow.DataType.isDictionary(type) || arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isBool(type)) return 'factor';
+  return 'other';
+}
+
+export function describeColumns(table: arrow.Table): ColumnInfo[] {
+  return table.schema.fields.map((field) => {
+    const vec = table.getChild(field.name)!;
+    const kind = columnKind(field.type);
+    const info: ColumnInfo = { name: field.name, arrowType: typeName(field.type), kind, nulls: vec.nullCount, distinct: 0, sample: [] };
+    if (kind === 'numeric') {
+      let min = Infinity;
+      let max = -Infinity;
+      let sum = 0;
+      let count = 0;
+      let integer = true;
+      const seen = new Set<number>();
+      const visit = (v: number) => {
+        if (Number.isNaN(v)) return;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        sum += v;
+        count++;
+        if (integer && !Number.isInteger(v)) integer = false;
+        if (seen.size <= 10_000) seen.add(v);
+      };
+      for (const d of vec.data) {
+        const vals = d.values as ArrayLike<number | bigint>;
+        const bitmap = d.nullCount > 0 ? d.nullBitmap : null;
+        const off = d.offset;
+        for (let r = 0; r < d.length; r++) {
+          if (bitmap && !((bitmap[(off + r) >> 3]! >> ((off + r) & 7)) & 1)) continue;
+          const v = vals[r];
+          visit(typeof v === 'bigint' ? Number(v) : Number(v));
+        }
+      }
+      Object.assign(info, { min, max, mean: count ? sum / count : NaN, integer, distinct: seen.size });
+      info.sample = [];
+      for (let r = 0; r < Math.min(3, vec.length); r++) {
+        const v = vec.get(r);
+        info.sample.push(v == null ? 'NA' : String(Number(v)));
+      }
+    } else if (kind === 'factor') {
+      const levels = new Set<string>();
+      if (arrow.DataType.isDictionary(field.type)) {
+        for (const d of vec.data) {
+          const dict = d.dictionary;
+          if (dict) for (const s of dict) if (s != null) levels.add(String(s));
+        }
+      } else {
+        for (const v of vec) {
+          if (v != null) levels.add(String(v));
+          if (levels.size > 100_000) break;
+        }
+      }
+      info.distinct = levels.size;
+      for (let r = 0; r < Math.min(3, vec.length); r++) {
+        const v = vec.get(r);
+        info.sample.push(v == null ? 'NA' : String(v));
+      }
+    } else {
+      for (let r = 0; r < Math.min(3, vec.length); r++) info.sample.push(String(vec.get(r)));
+    }
+    return info;
+  });
+}
+
+function typeName(type: arrow.DataType): string {
+  if (arrow.DataType.isDictionary(type)) return `Dictionary<${typeName(type.dictionary)}>`;
+  return String(type);
+}

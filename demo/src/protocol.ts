@@ -1,0 +1,179 @@
+/**
+ * Messages between the page (main.ts) and the worker (worker.ts). Large arrays travel as typed
+ * arrays in the transfer list, never as arrays of objects.
+ */
+
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
+
+export type DataSource =
+  | { kind: 'file'; file: File }
+  | { kind: 'example'; name: ExampleName; url?: string; rows?: number };
+
+export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
+export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson';
+
+export interface FitRequest {
+  formula: string;
+  factors: string[];
+  reml: boolean;
+  backend: BackendChoice;
+  family: FamilyChoice;
+  link?: string;
+  nAGQ?: number;
+  dataName?: string;
+}
+
+export type ToWorker =
+  | { type: 'probeGpu' }
+  | { type: 'load'; id: number; source: DataSource }
+  | { type: 'fit'; id: number; request: FitRequest }
+  | { type: 'cancel'; id: number }
+  | { type: 'predict'; id: number; values: Record<string, string>; newGroups: string[] }
+  | { type: 'exportJson'; id: number };
+
+export interface ColumnInfo {
+  name: string;
+  /** Arrow type as text, e.g. Float64, Dictionary<Int32, Utf8> */
+  arrowType: string;
+  kind: 'numeric' | 'factor' | 'other';
+  nulls: number;
+  /** numeric: min, max, mean (over non-missing values); factor: number of levels */
+  min?: number;
+  max?: number;
+  mean?: number;
+  /** distinct values (numeric columns: counted up to 10,001) */
+  distinct: number;
+  /** a few values for display */
+  sample: string[];
+  /** numeric with only integer values (a candidate for "treat as factor") */
+  integer?: boolean;
+}
+
+export interface DataInfo {
+  name: string;
+  rows: number;
+  columns: ColumnInfo[];
+  warnings: string[];
+  bytes?: number;
+  loadMs: number;
+  /** suggested formula and factor columns (examples) */
+  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string };
+}
+
+export interface GpuInfo {
+  available: boolean;
+  adapter: string | null;
+  isSoftware: boolean | null;
+  reason: string | null;
+}
+
+export interface FixefRow {
+  name: string;
+  estimate: number;
+  se: number;
+  /** t value (lmer) or z value (glmer) */
+  stat: number;
+  /** glmer: Pr(>|z|) */
+  p?: number;
+  lower: number;
+  upper: number;
+}
+
+export interface VarCorrRowMsg {
+  group: string;
+  var1: string | null;
+  var2: string | null;
+  vcov: number;
+  sdcor: number;
+}
+
+export interface RanefMsg {
+  group: string;
+  levels: string[];
+  cnames: string[];
+  /** per column: conditional modes, one per level */
+  values: Float64Array[];
+  /** per column: conditional SDs */
+  condsd: Float64Array[];
+}
+
+export interface ShrinkageMsg {
+  group: string;
+  cnames: string[];
+  /** observations per level */
+  count: Int32Array;
+  /** per column: the level's own OLS estimate (NaN where the level's data cannot determine it) */
+  ols: Float64Array[];
+  /** per column: β + b_g, the partially pooled estimate */
+  pooled: Float64Array[];
+  /** per column: β (0 for a column without a fixed effect) */
+  beta: number[];
+  /** fixed effects subtracted before the per-level OLS */
+  adjustedFor: string[];
+}
+
+export interface PredictorInput {
+  name: string;
+  kind: 'numeric' | 'factor';
+  /** a grouping variable (an existing level, or a new one at population level) */
+  grouping: boolean;
+  /** numeric: the column's mean; factor: its first level */
+  initial: string;
+  /** factor levels (at most 2,000 shown) and how many there are */
+  levels?: string[];
+  nlevels?: number;
+}
+
+export interface FitResult {
+  kind: 'lmer' | 'glmer';
+  formula: string;
+  family: string;
+  link: string;
+  reml: boolean;
+  summary: string;
+  nobs: number;
+  ngroups: Record<string, number>;
+  sigma: number | null;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  objective: number;
+  feval: number;
+  converged: boolean;
+  singular: boolean;
+  messages: string[];
+  backend: { name: string; device: string; precision: string };
+  timings: Record<string, number>;
+  fixef: FixefRow[];
+  varCorr: VarCorrRowMsg[];
+  varianceShares: { group: string; variance: number; share: number }[] | null;
+  ranef: RanefMsg[];
+  shrinkage: ShrinkageMsg[];
+  predictors: PredictorInput[];
+  elapsedMs: number;
+}
+
+export interface PredictResult {
+  /** population level: every grouping factor at a new level (random effects 0) */
+  population: number;
+  /** with the chosen levels' conditional modes (new levels at population level) */
+  conditional: number;
+  /** glmer: the same on the response scale */
+  populationResponse?: number;
+  conditionalResponse?: number;
+  /** a description of the groups used */
+  groups: string;
+}
+
+export type FromWorker =
+  | { type: 'gpu'; info: GpuInfo }
+  | { type: 'loadProgress'; id: number; stage: string }
+  | { type: 'loaded'; id: number; info: DataInfo }
+  | { type: 'loadError'; id: number; message: string }
+  | { type: 'progress'; id: number; feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }
+  | { type: 'fitted'; id: number; result: FitResult }
+  | { type: 'fitError'; id: number; message: string; where: 'formula' | 'options' | 'data' | 'fit'; position?: number }
+  | { type: 'cancelled'; id: number }
+  | { type: 'predicted'; id: number; result: PredictResult }
+  | { type: 'predictError'; id: number; message: string }
+  | { type: 'json'; id: number; text: string };

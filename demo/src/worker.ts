@@ -1,0 +1,118 @@
+/**
+ * The Web Worker: reads and generates data, probes WebGPU, fits, predicts and exports, so that the
+ * page never blocks. The Arrow table and the last fit stay here; the page gets summaries and typed
+ * arrays (transferred, not copied).
+ */
+import type * as arrow from 'apache-arrow';
+import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/webgpu/device.js';
+import { type AnyFit, describeFit, placeError, predictOne, runFit } from './fitting.js';
+import { loadSource } from './load.js';
+import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
+
+interface WorkerScope {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (ev: MessageEvent<ToWorker>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+
+let table: arrow.Table | null = null;
+let fit: AnyFit | null = null;
+let factorsOfFit: string[] = [];
+let gpu: GpuInfo | null = null;
+let gpuProbe: Promise<GpuInfo> | null = null;
+const running = new Map<number, AbortController>();
+
+function probeGpu(): Promise<GpuInfo> {
+  gpuProbe ??= (async () => {
+    try {
+      const ctx = await acquireGpu();
+      if (!ctx) return { available: false, adapter: null, isSoftware: null, reason: gpuUnavailableReason() ?? 'no WebGPU adapter' };
+      const info = { available: true, adapter: ctx.adapterName, isSoftware: ctx.isSoftware, reason: null };
+      releaseGpu(ctx);
+      return info;
+    } catch (e) {
+      return { available: false, adapter: null, isSoftware: null, reason: (e as Error).message };
+    }
+  })();
+  return gpuProbe.then((g) => (gpu = g));
+}
+
+scope.addEventListener('message', (ev) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'probeGpu':
+      void probeGpu().then((info) => post({ type: 'gpu', info }));
+      break;
+    case 'load':
+      void (async () => {
+        try {
+          table = null;
+          fit = null;
+          const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
+          table = loaded.table;
+          post({ type: 'loaded', id: msg.id, info: loaded.info });
+        } catch (e) {
+          post({ type: 'loadError', id: msg.id, message: (e as Error).message ?? String(e) });
+        }
+      })();
+      break;
+    case 'fit':
+      void (async () => {
+        if (!table) {
+          post({ type: 'fitError', id: msg.id, message: 'load data first', where: 'data' });
+          return;
+        }
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        const t0 = performance.now();
+        let lastPost = 0;
+        try {
+          const info = msg.request.backend === 'cpu' ? gpu : await probeGpu();
+          const result = await runFit(table, msg.request, {
+            gpu: info,
+            signal: ac.signal,
+            onProgress: (p) => {
+              const now = performance.now();
+              if (now - lastPost < 100) return;
+              lastPost = now;
+              post({ type: 'progress', id: msg.id, ...p });
+            },
+          });
+          fit = result;
+          factorsOfFit = msg.request.factors;
+          const { result: described, transfer } = describeFit(result, table, factorsOfFit, performance.now() - t0);
+          post({ type: 'fitted', id: msg.id, result: described }, transfer);
+        } catch (e) {
+          if ((e as Error).name === 'AbortError' || ac.signal.aborted) post({ type: 'cancelled', id: msg.id });
+          else {
+            const placed = placeError(e);
+            post({ type: 'fitError', id: msg.id, message: placed.message, where: placed.where, position: placed.position });
+          }
+        } finally {
+          running.delete(msg.id);
+        }
+      })();
+      break;
+    case 'cancel':
+      running.get(msg.id)?.abort();
+      break;
+    case 'predict':
+      try {
+        if (!fit || !table) throw new Error('fit a model first');
+        post({ type: 'predicted', id: msg.id, result: predictOne(fit, table, msg.values, msg.newGroups) });
+      } catch (e) {
+        post({ type: 'predictError', id: msg.id, message: (e as Error).message });
+      }
+      break;
+    case 'exportJson':
+      post({ type: 'json', id: msg.id, text: fit ? JSON.stringify(fit.toJSON(), jsonReplacer, 1) : '{}' });
+      break;
+  }
+});
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
+}
