@@ -9,6 +9,12 @@
  * PIRLS is converged far tighter than lme4's default (see src/glmm/pirls.ts), so the objective is
  * smooth and the optimum is at least as good as glmer's.
  *
+ * With `backend: 'webgpu'` the weighted data pass of each PIRLS iteration runs in WebGPU shaders in
+ * f32 (src/backend/webgpu/glmmPass.ts) while both stages optimize; the GPU optimum is then checked
+ * against the float64 objective and polished there (a short BOBYQA run from the GPU's optimum, as
+ * lmer's WebGPU fits), so every reported number is float64; the fit records the raw GPU
+ * objective's error at its optimum (`gpuCheck`).
+ *
  * Var(β̂), as lme4's vcov for glmer (whose default computes the derivatives): the β block of the
  * inverse of half the finite-difference Hessian of the deviance in (θ, β) at the optimum; the RX
  * formula (R_XᵀR_X)⁻¹ with `vcov: 'RX'`, or where the Hessian is not positive definite.
@@ -19,7 +25,9 @@ import { bobyqaAsync } from '../optim/bobyqa.js';
 import { solveLowerT } from '../model/dense.js';
 import type { LinkName } from './family.js';
 import { type GlmmModel, buildGlmm } from './model.js';
-import { PirlsEngine, PirlsError } from './pirls.js';
+import { F32_PASS_TOLERANCES, PirlsEngine, PirlsError, type PirlsResult } from './pirls.js';
+import { bobyqa } from '../optim/bobyqa.js';
+import type { GpuCheck } from '../model/fitLmm.js';
 import { ghRule, type GHRule } from './rmath.js';
 import { GlmmFit } from './glmmFit.js';
 import { separationWarnings } from './diagnostics.js';
@@ -65,6 +73,26 @@ export interface GlmerOptions {
   signal?: AbortSignal;
   /** a label for the data in the summary (`Data: cbpp`) */
   dataName?: string;
+  /** where the PIRLS data pass runs while optimizing (default 'cpu'); 'webgpu' is then polished in float64 on the CPU */
+  backend?: 'cpu' | 'webgpu';
+  /** a GPUDevice from the host application for the WebGPU backend */
+  device?: GPUDevice;
+  /**
+   * WebGPU backend, experimental: compute the PIRLS weights and working response in the shader from
+   * (β, b) (binomial logit / cloglog, Poisson log) instead of on the CPU (default false: in f32 the
+   * working response jitters enough that PIRLS may not converge, e.g. grouseticks' Poisson fit)
+   */
+  gpuReweight?: boolean;
+}
+
+/** A GLMM fit; for the WebGPU backend, with the check of the GPU optimum against float64. */
+export type GlmmFitWithCheck = GlmmFit & { gpuCheck?: GpuCheck };
+
+/** The WebGPU side of a fit: the PIRLS engine on the GPU pass, and what to report. */
+interface GpuSide {
+  engine: PirlsEngine;
+  device: string;
+  passes: { timings: { setupMs: number; passes: number; passMs: number; finishMs: number }; dispose(): void }[];
 }
 
 /** Fits a generalized linear mixed model (lme4's `glmer`). */
@@ -79,11 +107,36 @@ export async function glmer(formula: string | Formula, data: arrow.Table, option
   const timings: Record<string, number> = { frameMs: performance.now() - t0 };
   const engine = new PirlsEngine(model.pirls);
   timings.setupMs = performance.now() - t0 - timings.frameMs;
-  return fitGlmm(model, engine, nAGQ, options, t0, timings);
+  const backend = options.backend ?? 'cpu';
+  if (backend === 'cpu') return fitGlmm(model, engine, nAGQ, options, t0, timings);
+  if (backend !== 'webgpu') throw new Error(`unknown backend '${String(backend)}' (use 'cpu' or 'webgpu')`);
+  const gpu = await gpuSide(model, options);
+  timings.gpuSetupMs = gpu.passes.reduce((a, p) => a + p.timings.setupMs, 0);
+  try {
+    return await fitGlmm(model, engine, nAGQ, options, t0, timings, gpu);
+  } finally {
+    for (const p of gpu.passes) p.dispose();
+  }
+}
+
+async function gpuSide(model: GlmmModel, options: GlmerOptions): Promise<GpuSide> {
+  const { acquireGpu, sharedGpu } = await import('../backend/webgpu/device.js');
+  const { GlmmPassGpu } = await import('../backend/webgpu/glmmPass.js');
+  const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
+  if (!ctx) throw new Error('no WebGPU adapter is available (in Node: the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader: see README)');
+  const { n, X, p, blocks } = model.pirls;
+  // the weights and working response: on the CPU in float64 and uploaded (f32) per iteration; with
+  // gpuReweight, in the shader from (β, b) where the link is supported
+  const { family, y, weights, offset } = model.pirls;
+  const rowData = options.gpuReweight ? { family, y, weights, offset } : undefined;
+  const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData);
+  const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData);
+  const engine = new PirlsEngine(model.pirls, { grams: { full, u }, tolerances: F32_PASS_TOLERANCES });
+  return { engine, device: ctx.adapterName, passes: [full, u] };
 }
 
 /** The optimization and assembly of a fit (the stages after the model is built). */
-export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: number, options: GlmerOptions, t0: number, timings: Record<string, number>): Promise<GlmmFit> {
+export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: number, options: GlmerOptions, t0: number, timings: Record<string, number>, gpu?: GpuSide): Promise<GlmmFitWithCheck> {
   const { theta: layout } = model;
   const nth = layout.length;
   const p = model.frame.p;
@@ -99,25 +152,39 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
     if (options.onProgress) options.onProgress({ stage, feval, deviance: f, best, theta: toOriginal(thetaInt), beta, elapsedMs: performance.now() - t0 });
   };
   let lastPirlsError: PirlsError | null = null;
+  // the engine the optimizer runs on: the GPU pass (f32) or the float64 one
+  const optEngine = gpu?.engine ?? engine;
+  const optRun = (th: ArrayLike<number>, b: ArrayLike<number> | null): PirlsResult | Promise<PirlsResult> =>
+    gpu ? gpu.engine.runAsync(th, b, pirlsOpts) : engine.run(th, b, pirlsOpts);
+  /** v = value(result of PIRLS), with a PIRLS failure as +∞ (or NaN), synchronously on the CPU pass */
+  const evaluate = (run: () => PirlsResult | Promise<PirlsResult>, value: (r: PirlsResult) => number, done: (v: number) => number, failed = Infinity): number | Promise<number> => {
+    const fail = (e: unknown): number => {
+      if (!(e instanceof PirlsError)) throw e;
+      lastPirlsError = e;
+      return done(failed);
+    };
+    let r: PirlsResult | Promise<PirlsResult>;
+    try {
+      r = run();
+    } catch (e) {
+      return fail(e);
+    }
+    if (r instanceof Promise) return r.then((x) => done(value(x)), fail);
+    return done(value(r));
+  };
 
   // ---- stage 1: θ, with β from PIRLS -----------------------------------------------------
   // the first PIRLS, at the starting θ, must succeed: its failure is the user's to see
-  engine.run(layout.start, null, pirlsOpts);
+  await optRun(layout.start, null);
   const tS1 = performance.now();
   let best1 = Infinity;
-  const f1 = (theta: Float64Array): number => {
+  const f1 = (theta: Float64Array): number | Promise<number> => {
     feval++;
-    let v: number;
-    try {
-      v = engine.run(theta, null, pirlsOpts).laplace;
-    } catch (e) {
-      if (!(e instanceof PirlsError)) throw e;
-      lastPirlsError = e;
-      v = Infinity;
-    }
-    if (v < best1) best1 = v;
-    progress(1, theta, Float64Array.from(engine.beta), v, best1);
-    return v;
+    return evaluate(() => optRun(theta, null), (r) => r.laplace, (v) => {
+      if (v < best1) best1 = v;
+      progress(1, theta, Float64Array.from(optEngine.beta), v, best1);
+      return v;
+    });
   };
   const lower = layout.lower;
   const upperTheta = new Float64Array(nth).fill(Infinity);
@@ -133,8 +200,8 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
     throw lastPirlsError ?? new Error('the first stage of the fit found no finite deviance');
   }
   // the state at stage 1's optimum
-  engine.run(s1.x, null, pirlsOpts);
-  const beta1 = Float64Array.from(engine.beta);
+  await optRun(s1.x, null);
+  const beta1 = Float64Array.from(optEngine.beta);
   const stage1 = { theta: toOriginal(s1.x), beta: beta1, objective: s1.fval, feval: s1.feval, converged: s1.converged, message: s1.message };
   let theta = Float64Array.from(s1.x);
   let beta = Float64Array.from(beta1);
@@ -144,14 +211,16 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
   let feval2 = 0;
 
   // ---- stage 2: θ and β together ---------------------------------------------------------
+  // on the float64 engine (the polish, the Hessian)
   const deviance2 = (th: ArrayLike<number>, b: ArrayLike<number>): number => {
     const r = engine.run(th, b, pirlsOpts);
     return rule ? engine.agq(rule) : r.laplace;
   };
+  let gpuCheck: GpuCheck | undefined;
   if (nAGQ > 0) {
     const tS2 = performance.now();
     // δ = R_X (β − β̂₁): β = β̂₁ + R_X⁻¹ δ
-    const { RX } = engine.fixedEffectsFactor(s1.x);
+    const { RX } = gpu ? await gpu.engine.fixedEffectsFactorAsync(s1.x) : engine.fixedEffectsFactor(s1.x);
     const LX = new Float64Array(p * p); // R_Xᵀ, lower
     for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) LX[r * p + s] = RX[s * p + r];
     const toBeta = (x: Float64Array): Float64Array<ArrayBuffer> => {
@@ -161,22 +230,17 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
       return d;
     };
     let best2 = Infinity;
-    const f2 = (x: Float64Array): number => {
+    const f2With = (run: (th: Float64Array, b: Float64Array) => PirlsResult | Promise<PirlsResult>, eng: PirlsEngine) => (x: Float64Array): number | Promise<number> => {
       feval++;
       const b = toBeta(x);
       const th = x.subarray(0, nth);
-      let v: number;
-      try {
-        v = deviance2(th, b);
-      } catch (e) {
-        if (!(e instanceof PirlsError)) throw e;
-        lastPirlsError = e;
-        v = Infinity;
-      }
-      if (v < best2) best2 = v;
-      progress(2, Float64Array.from(th), b, v, best2);
-      return v;
+      return evaluate(() => run(th, b), (r) => (rule ? eng.agq(rule) : r.laplace), (v) => {
+        if (v < best2) best2 = v;
+        progress(2, Float64Array.from(th), b, v, best2);
+        return v;
+      });
     };
+    const f2 = f2With(optRun, optEngine);
     const x0 = new Float64Array(nth + p);
     x0.set(s1.x);
     const lower2 = new Float64Array(nth + p).fill(-Infinity);
@@ -188,12 +252,42 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
     throwIfAborted(options);
     timings.stage2Ms = performance.now() - tS2;
     if (!Number.isFinite(s2.fval)) throw lastPirlsError ?? new Error('the second stage of the fit found no finite deviance');
-    theta = Float64Array.from(s2.x.subarray(0, nth));
-    beta = toBeta(s2.x);
+    let x2 = s2.x;
     objective = s2.fval;
     converged = s2.converged;
     optimizerMessage = s2.message;
     feval2 = s2.feval;
+    if (gpu) {
+      const pol = polishInFloat64(f2With((th, b) => engine.run(th, b, pirlsOpts), engine) as (x: Float64Array) => number, s2.x, s2.fval, nth, { lower: lower2, upper: upper2 }, options, messages, timings, 1e-6);
+      gpuCheck = pol.check;
+      x2 = pol.x;
+      objective = pol.fval;
+      converged = pol.converged;
+      optimizerMessage = pol.message;
+      feval2 += pol.check.polishEvaluations;
+    }
+    theta = Float64Array.from(x2.subarray(0, nth));
+    beta = toBeta(x2);
+  } else if (gpu) {
+    // nAGQ = 0: stage 1 is the fit; polish it in float64
+    const f1Cpu = (th: Float64Array): number => {
+      feval++;
+      return evaluate(() => engine.run(th, null, pirlsOpts), (r) => r.laplace, (v) => v) as number;
+    };
+    const pol = polishInFloat64(f1Cpu, s1.x, s1.fval, nth, { lower, upper: upperTheta }, options, messages, timings, 2e-7);
+    gpuCheck = pol.check;
+    theta = Float64Array.from(pol.x);
+    objective = pol.fval;
+    converged = pol.converged;
+    optimizerMessage = pol.message;
+    engine.run(theta, null, pirlsOpts);
+    Object.assign(stage1, { theta: toOriginal(theta), beta: Float64Array.from(engine.beta), objective, feval: s1.feval + pol.check.polishEvaluations, converged, message: optimizerMessage });
+  }
+  if (gpu) {
+    const passes = gpu.passes.map((p) => p.timings);
+    timings.gpuPasses = passes.reduce((a, t) => a + t.passes, 0);
+    timings.gpuPassMs = passes.reduce((a, t) => a + t.passMs, 0);
+    timings.gpuFinishMs = passes.reduce((a, t) => a + t.finishMs, 0);
   }
   if (!converged) messages.push(`optimizer did not converge: ${optimizerMessage}`);
 
@@ -274,11 +368,56 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
   const se = Array.from({ length: p }, (_, j) => Math.sqrt(vcov[j * p + j]));
   messages.push(...separationWarnings(model, state.mu, beta, se));
   timings.totalMs = performance.now() - t0;
-  return new GlmmFit({
+  const fit: GlmmFitWithCheck = new GlmmFit({
     model, nAGQ, theta: thetaOrig, thetaInternal: thetaInt, beta, objective, pirls: final, vcov, vcovMethod, unsc, hessian, gradient,
     u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
     stage1, feval, feval2, converged, optimizerMessage, singular, messages, timings, dataName: options.dataName,
   });
+  if (gpu) {
+    // GlmmFit has no constructor field for these yet: set on the instance
+    Object.assign(fit, {
+      backend: { name: 'webgpu', device: gpu.device, precision: 'float32 (webgpu) polished in float64' },
+      gpuCheck,
+    });
+  }
+  return fit;
+}
+
+/** Initial trust-region radius of the float64 polish after a GPU optimum (as lmer's). */
+const POLISH_RHOBEG = 0.01;
+
+/**
+ * The float64 check and polish of a GPU optimum (as lmer's optimizeAndAssemble): the float64
+ * objective at the GPU's optimum, a short BOBYQA run from there, and a full-radius run when the
+ * polish gains far more than the GPU objective's error (the GPU optimizer stalled).
+ */
+function polishInFloat64(
+  f64: (x: Float64Array) => number, xGpu: Float64Array, fGpu: number, nth: number,
+  bounds: { lower: Float64Array; upper: Float64Array }, options: GlmerOptions, messages: string[], timings: Record<string, number>, rhoendDefault: number,
+): { x: Float64Array; fval: number; converged: boolean; message: string; check: GpuCheck } {
+  const tPol = performance.now();
+  const atGpu = f64(xGpu);
+  const opt = options.optimizer ?? {};
+  const shouldStop = () => options.signal?.aborted ?? false;
+  const run = (x0: Float64Array, rhobeg: number) => bobyqa(f64, x0, { ...bounds, rhobeg, rhoend: opt.rhoend ?? rhoendDefault, maxfun: opt.maxfun ?? 10000, shouldStop });
+  let polish = run(xGpu, POLISH_RHOBEG);
+  throwIfAborted(options);
+  let evaluations = polish.feval + 1;
+  const improvement = atGpu - polish.fval;
+  if (improvement > Math.max(10 * Math.abs(fGpu - atGpu), 1e-6 * Math.abs(atGpu))) {
+    const again = run(polish.x, opt.rhobeg ?? 0.05);
+    throwIfAborted(options);
+    evaluations += again.feval;
+    messages.push(`the WebGPU optimizer stopped ${improvement.toPrecision(3)} above the float64 optimum near its point (GPU objective error there ${(fGpu - atGpu).toPrecision(3)}); re-optimized in float64 (${again.feval} evaluations)`);
+    if (again.fval <= polish.fval) polish = again;
+  }
+  timings.polishMs = performance.now() - tPol;
+  const check: GpuCheck = {
+    objective: fGpu, float64AtGpuOptimum: atGpu, objectiveError: fGpu - atGpu,
+    polishImprovement: atGpu - polish.fval, polishEvaluations: evaluations,
+    thetaChange: Math.max(...Array.from(polish.x.subarray(0, nth), (t, k) => Math.abs(t - xGpu[k]))),
+  };
+  return { x: polish.x, fval: polish.fval, converged: polish.converged, message: polish.message, check };
 }
 
 /**

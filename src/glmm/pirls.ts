@@ -31,7 +31,19 @@ import { fillTemplate } from '../model/lambda.js';
 import { conditionalVariances, solveLmm } from '../model/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
-import { type WeightedGramBackend, WeightedGramCpu } from './weightedGram.js';
+import { type AsyncWeightedGramBackend, type WeightedGramBackend, WeightedGramCpu } from './weightedGram.js';
+
+/** A data pass PIRLS can drive: synchronous (run) or asynchronous (runAsync). */
+export type AnyWeightedGram = WeightedGramBackend | AsyncWeightedGramBackend;
+
+/**
+ * An asynchronous pass that can also compute the weights and working response itself from the
+ * state (the WebGPU backend's reweight shader): β, b = Λu, base, and whether β is free.
+ */
+interface StateWeightedGram extends AsyncWeightedGramBackend {
+  readonly reweightsOnGpu: boolean;
+  formAtAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }): Promise<unknown>;
+}
 
 /** What PIRLS needs of a GLMM: the data, the random-effects structure and the family. */
 export interface PirlsModel {
@@ -54,6 +66,29 @@ export interface PirlsModel {
 export interface PirlsOptions {
   /** iteration limit (default 100) */
   maxIter?: number;
+}
+
+/**
+ * Convergence settings of PIRLS. The defaults suit the float64 pass; a pass in f32 (the WebGPU
+ * backend) leaves η jittering at ~1e-7 relative around the fixed point, so it needs looser ones.
+ */
+export interface PirlsTolerances {
+  /** converged when the estimated remaining error of η (max |Δη| and its geometric tail) is below this (default 1e-12) */
+  etaTol: number;
+  /** relative increases of the penalized deviance below this are rounding, not a failed step (default 1e-11) */
+  halvingNoise: number;
+  /** relative changes of the penalized deviance below pdevStall, stallCount times running, count as converged (1e-13, 8) */
+  pdevStall: number;
+  stallCount: number;
+}
+
+/** Tolerances for a weighted Gram pass in f32 (partial sums finished in float64). */
+export const F32_PASS_TOLERANCES: PirlsTolerances = { etaTol: 1e-6, halvingNoise: 1e-8, pdevStall: 1e-10, stallCount: 3 };
+
+export interface PirlsEngineOptions {
+  /** the data passes for (u, β) and for u alone (default: WeightedGramCpu; the second shares the first's structure) */
+  grams?: { full: AnyWeightedGram; u: AnyWeightedGram };
+  tolerances?: Partial<PirlsTolerances>;
 }
 
 /** A failure of PIRLS at given parameters (no convergence, step halving failed, singular system). */
@@ -96,10 +131,11 @@ const STALL_COUNT = 8;
 export class PirlsEngine {
   readonly model: PirlsModel;
   /** the data pass and factor for u and β together (stage 1, RX) */
-  readonly gramFull: WeightedGramBackend;
+  readonly gramFull: AnyWeightedGram;
   readonly cholFull: BlockedCholesky;
   /** the data pass and factor for u alone (β fixed) */
-  readonly gramU: WeightedGramBackend;
+  readonly gramU: AnyWeightedGram;
+  readonly tolerances: PirlsTolerances;
   readonly cholU: BlockedCholesky;
   /** the factor whose L_Z holds the weights at the current η (after a PIRLS run) */
   lastChol: BlockedCholesky | null = null;
@@ -111,6 +147,8 @@ export class PirlsEngine {
   readonly mu: Float64Array;
   /** whether u and β hold a converged solution to warm-start from */
   private warm = false;
+  /** whether η is base + Xβ + ZΛu of the state (not R's starting η from mustart) */
+  private etaIsState = false;
   /** the templates T_k at the θ of the current state */
   private readonly T: Float64Array[];
   private readonly thetaNow: Float64Array;
@@ -120,11 +158,18 @@ export class PirlsEngine {
   private readonly base: Float64Array;
   private readonly etaOld: Float64Array;
 
-  constructor(model: PirlsModel) {
+  constructor(model: PirlsModel, options: PirlsEngineOptions = {}) {
     this.model = model;
     const { n, X, p, blocks, theta } = model;
-    this.gramFull = new WeightedGramCpu({ n, X, p, blocks });
-    this.gramU = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, this.gramFull as WeightedGramCpu);
+    this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, ...options.tolerances };
+    if (options.grams) {
+      this.gramFull = options.grams.full;
+      this.gramU = options.grams.u;
+    } else {
+      const full = new WeightedGramCpu({ n, X, p, blocks });
+      this.gramFull = full;
+      this.gramU = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full);
+    }
     this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
     this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
@@ -151,6 +196,7 @@ export class PirlsEngine {
     for (const u of this.u) u.fill(0);
     this.beta.fill(0);
     this.warm = false;
+    this.etaIsState = false;
   }
 
   /** Copies the state (u, β) so that it can be restored. */
@@ -213,6 +259,7 @@ export class PirlsEngine {
     if (full) this.fixedPart(this.beta, this.eta);
     else this.eta.set(this.base);
     this.addRandomPart(this.u, this.eta);
+    this.etaIsState = true;
   }
 
   /** μ from η, and the penalized deviance Σ d(y, μ) + ‖u‖² */
@@ -247,16 +294,55 @@ export class PirlsEngine {
   run(theta: ArrayLike<number>, beta: ArrayLike<number> | null, options: PirlsOptions = {}): PirlsResult {
     const wasWarm = this.warm;
     try {
-      return this.runOnce(theta, beta, options);
+      return this.drive(this.runOnce(theta, beta, options));
     } catch (e) {
       if (!(e instanceof PirlsError) || !wasWarm) throw e;
       // retry from the start: u = 0 (and, when β is free, η from mustart)
       this.reset();
-      return this.runOnce(theta, beta, options);
+      return this.drive(this.runOnce(theta, beta, options));
     }
   }
 
-  private runOnce(theta: ArrayLike<number>, betaFixed: ArrayLike<number> | null, options: PirlsOptions): PirlsResult {
+  /** `run` for an asynchronous data pass (the WebGPU backend); the same iterations as `run`. */
+  async runAsync(theta: ArrayLike<number>, beta: ArrayLike<number> | null, options: PirlsOptions = {}): Promise<PirlsResult> {
+    const wasWarm = this.warm;
+    try {
+      return await this.driveAsync(this.runOnce(theta, beta, options));
+    } catch (e) {
+      if (!(e instanceof PirlsError) || !wasWarm) throw e;
+      this.reset();
+      return await this.driveAsync(this.runOnce(theta, beta, options));
+    }
+  }
+
+  /** Runs a PIRLS generator, forming each requested weighted Gram matrix synchronously. */
+  private drive<T>(steps: Generator<AnyWeightedGram, T, void>): T {
+    let step = steps.next();
+    while (!step.done) {
+      const g = step.value;
+      if (!('form' in g)) throw new Error('internal: this weighted Gram pass is asynchronous: use runAsync / fixedEffectsFactorAsync');
+      g.form(this.w, this.z);
+      step = steps.next();
+    }
+    return step.value;
+  }
+
+  private async driveAsync<T>(steps: Generator<AnyWeightedGram, T, void>): Promise<T> {
+    let step = steps.next();
+    while (!step.done) {
+      const g = step.value;
+      if ('formAtAsync' in g && (g as StateWeightedGram).reweightsOnGpu && this.etaIsState) {
+        // the weights and working response from the state, in the shader
+        await (g as StateWeightedGram).formAtAsync({ beta: this.beta, b: this.conditionalModes(), base: this.base, full: g === this.gramFull });
+      } else if ('formAsync' in g) await g.formAsync(this.w, this.z);
+      else g.form(this.w, this.z);
+      step = steps.next();
+    }
+    return step.value;
+  }
+
+  /** PIRLS at θ, yielding the data pass whenever A(w) must be formed at the current w and z. */
+  private *runOnce(theta: ArrayLike<number>, betaFixed: ArrayLike<number> | null, options: PirlsOptions): Generator<AnyWeightedGram, PirlsResult, void> {
     const { n, p, offset } = this.model;
     const maxIter = options.maxIter ?? 100;
     const full = betaFixed === null;
@@ -288,7 +374,7 @@ export class PirlsEngine {
     let lastStep = NaN;
     for (; it < maxIter; it++) {
       this.reweight(base);
-      gram.form(this.w, this.z);
+      yield gram;
       try {
         chol.factor(theta);
       } catch (e) {
@@ -306,7 +392,7 @@ export class PirlsEngine {
       this.setEta(full);
       let pdev = this.updateMu(this.u);
       // rounding in the sum over n observations: increases below this are not increases
-      const noise = HALVING_NOISE * (Math.abs(pdevOld) + 1);
+      const noise = this.tolerances.halvingNoise * (Math.abs(pdevOld) + 1);
       let k = 0;
       while (!(pdev <= pdevOld + noise) && Number.isFinite(pdevOld) && k < 10) {
         // step halving: average with the previous iterate
@@ -334,11 +420,11 @@ export class PirlsEngine {
       // (Newton's quadratic convergence makes the ratio, and the tail, tiny)
       const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
       const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
-      if (step < ETA_TOL || tail < ETA_TOL) { converged = true; it++; break; }
-      stalled = Number.isFinite(pdevOld) && Math.abs(pdevOld - pdev) <= PDEV_STALL * (Math.abs(pdev) + 1) ? stalled + 1 : 0;
+      if (step < this.tolerances.etaTol || tail < this.tolerances.etaTol) { converged = true; it++; break; }
+      stalled = Number.isFinite(pdevOld) && Math.abs(pdevOld - pdev) <= this.tolerances.pdevStall * (Math.abs(pdev) + 1) ? stalled + 1 : 0;
       // the linear predictor still moves but the penalized deviance no longer decreases (e.g. a
       // coefficient drifting to infinity under separation): accept the point where it stalled
-      if (stalled >= STALL_COUNT) { converged = true; it++; break; }
+      if (stalled >= this.tolerances.stallCount) { converged = true; it++; break; }
       stepPrev = k === 0 ? step : NaN;
       pdevOld = pdev;
     }
@@ -348,7 +434,7 @@ export class PirlsEngine {
     if (stale) {
       // L at the weights of the final η
       this.reweight(base);
-      gram.form(this.w, this.z);
+      yield gram;
       chol.factor(theta);
     }
     this.warm = true;
@@ -411,12 +497,20 @@ export class PirlsEngine {
    * row-major) and (R_XᵀR_X)⁻¹, lme4's `unsc()`. Forms the full weighted system once.
    */
   fixedEffectsFactor(theta: ArrayLike<number>): { RX: Float64Array; unsc: Float64Array } {
-    const { n, p, offset } = this.model;
-    void n;
+    return this.drive(this.fixedEffectsSteps(theta));
+  }
+
+  /** `fixedEffectsFactor` for an asynchronous data pass */
+  fixedEffectsFactorAsync(theta: ArrayLike<number>): Promise<{ RX: Float64Array; unsc: Float64Array }> {
+    return this.driveAsync(this.fixedEffectsSteps(theta));
+  }
+
+  private *fixedEffectsSteps(theta: ArrayLike<number>): Generator<AnyWeightedGram, { RX: Float64Array; unsc: Float64Array }, void> {
+    const { p, offset } = this.model;
     this.setTheta(theta);
     this.base.set(offset);
     this.reweight(this.base);
-    this.gramFull.form(this.w, this.z);
+    yield this.gramFull;
     this.cholFull.factor(theta);
     const p1 = p + 1;
     const LXX = this.cholFull.LXX;

@@ -19,6 +19,15 @@ export interface WeightedGramBackend {
   form(weights: Float64Array, workingResponse: Float64Array): GramMatrix;
 }
 
+/**
+ * A backend whose pass completes asynchronously (the WebGPU backend: a readback). PIRLS drives it
+ * through PirlsEngine.runAsync; `form` of such a backend may throw.
+ */
+export interface AsyncWeightedGramBackend {
+  readonly gram: GramMatrix;
+  formAsync(weights: Float64Array, workingResponse: Float64Array): Promise<GramMatrix>;
+}
+
 export interface WeightedGramInput {
   n: number;
   /** fixed-effects matrix, n × p column-major; p = 0 for the random effects alone (β fixed) */
@@ -32,7 +41,7 @@ export class WeightedGramCpu implements WeightedGramBackend {
   readonly gram: GramMatrix;
   private readonly input: WeightedGramInput;
   /** for each cross block [j][k] (j > k), the entry of each row in its pattern */
-  private readonly crossPos: Int32Array[][];
+  readonly crossPos: Int32Array[][];
   /** work array: weights times a column */
   private readonly wx: Float64Array;
 

@@ -1,0 +1,331 @@
+/**
+ * The weighted data pass of PIRLS on the WebGPU backend (shaders/glmmPass.wgsl): A(w) = [Z X z]ᵀ W [Z X z]
+ * in the blocked layout of src/model/gram.ts, as WeightedGramCpu computes it in float64.
+ *
+ * Once per fit: X and the blocks' Z columns go up as f32 columns, with the row lists (CSR) of each
+ * segment: the rows of each level of each factor (A_kk, A_Xk), of each (level_j, level_k) entry of
+ * each cross pattern (A_jk), and chunks of consecutive rows (A_XX), every segment at most SEGMENT
+ * rows. Per PIRLS iteration: the weights w and working response z go up (f32), one dispatch computes
+ * one f32 partial sum per (segment, output entry), and the host adds the partials into the
+ * GramMatrix's float64 blocks — the precision policy of the linear case (f32 on the GPU, partial
+ * sums finished in float64). The blocked Cholesky stays on the CPU.
+ *
+ * Accuracy: each partial is a sum of at most SEGMENT products of three f32-rounded values, so every
+ * entry of A(w) is within (SEGMENT + 3) · 2⁻²⁴ · Σ_i |w_i a_i b_i| of the float64 value (≈ 1.6e-5
+ * relative to the sum of absolute terms; test/gpu/glmm.test.ts checks 2e-5).
+ */
+import type { GramMatrix } from '../../model/gram.js';
+import { type AsyncWeightedGramBackend, type WeightedGramInput, WeightedGramCpu } from '../../glmm/weightedGram.js';
+import type { GlmFamily } from '../../glmm/family.js';
+
+/** What the reweight shader needs besides the pass's columns: the response and the family. */
+export interface GlmmRowData {
+  family: GlmFamily;
+  y: Float64Array;
+  /** prior weights */
+  weights: Float64Array;
+  /** offset (zeros when none) */
+  offset: Float64Array;
+}
+
+/** The state the weights are computed from on the GPU (see PirlsEngine). */
+export interface GlmmPassState {
+  beta: Float64Array;
+  /** b = Λu per block */
+  b: Float64Array[];
+  /** the part of η that the solve does not change: offset (β free) or offset + Xβ (β fixed) */
+  base: Float64Array;
+  /** β free: z keeps Xβ (a pass with X); β fixed: the pass has no X and η = base + Zb */
+  full: boolean;
+}
+
+const LINK_CODE: Record<string, number> = { 'binomial/logit': 0, 'binomial/cloglog': 1, 'poisson/log': 2 };
+
+/** Whether the reweight shader has the family and link (else the CPU computes w and z). */
+export function gpuReweightSupported(family: GlmFamily): boolean {
+  return `${family.family}/${family.link}` in LINK_CODE;
+}
+import type { GpuContext } from './device.js';
+import { ComputeKernel, packUniform, structLayout } from './kernel.js';
+import { createStorage, createUniform, readBuffer, writeBuffer } from './buffers.js';
+import { shaderSource } from './shaders.generated.js';
+
+/** Most rows one task sums. */
+export const GLMM_SEGMENT = 256;
+
+/** Relative bound of a GPU entry's error against Σ |w a b| (see the file comment). */
+export const GLMM_PASS_REL_BOUND = (GLMM_SEGMENT + 3) * 2 ** -24;
+
+export interface GlmmPassTimings {
+  /** building the tasks and uploading the data (once) */
+  setupMs: number;
+  /** per-iteration totals: upload of w and z, the pass with its readback, the float64 finish */
+  passes: number;
+  passMs: number;
+  finishMs: number;
+}
+
+/** The weighted Gram pass on the GPU, filling a GramMatrix with the structure of WeightedGramCpu. */
+export class GlmmPassGpu implements AsyncWeightedGramBackend {
+  readonly gram: GramMatrix;
+  readonly timings: GlmmPassTimings = { setupMs: 0, passes: 0, passMs: 0, finishMs: 0 };
+  /** the float64 pass with the same structure (used for the structure only) */
+  readonly structure: WeightedGramCpu;
+  private readonly ctx: GpuContext;
+  private readonly kernel: ComputeKernel;
+  private readonly bindGroup: GPUBindGroup;
+  private readonly n: number;
+  private readonly p: number;
+  private readonly ntasks: number;
+  private readonly colsBuf: GPUBuffer;
+  private readonly wBuf: GPUBuffer;
+  private readonly partialBuf: GPUBuffer;
+  private readonly buffers: GPUBuffer[];
+  /** per task: destination array (index into `targets`), offset, mirrored offset or -1 */
+  private readonly tDest: Uint16Array;
+  private readonly tOff: Int32Array;
+  private readonly tMirror: Int32Array;
+  private readonly targets: Float64Array[];
+  private readonly w32: Float32Array;
+  private readonly z32: Float32Array;
+  /** the reweight kernel and its inputs, when the family is supported */
+  private readonly rw: { kernel: ComputeKernel; bind: GPUBindGroup; coefBuf: GPUBuffer; coef: Float32Array; responseBuf: GPUBuffer; baseOf: Float64Array | null; baseCopy: Float64Array; p: number; paramsFull: GPUBuffer; paramsFixed: GPUBuffer; bindFixed: GPUBindGroup } | null = null;
+
+  private constructor(ctx: GpuContext, kernel: ComputeKernel, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rows?: { kernel: ComputeKernel; data: GlmmRowData }) {
+    const t0 = performance.now();
+    this.ctx = ctx;
+    this.kernel = kernel;
+    const { n, X, p, blocks } = input;
+    this.n = n;
+    this.p = p;
+    this.structure = new WeightedGramCpu(input, shareStructure?.structure);
+    const g = this.structure.gram;
+    this.gram = g;
+    const p1 = p + 1;
+    const K = blocks.length;
+    // columns: X (0..p-1), z (p), then each block's Z columns
+    const colBase: number[] = [];
+    let ncol = p1;
+    for (const b of blocks) { colBase.push(ncol); ncol += b.q; }
+    const cols = new Float32Array(ncol * n);
+    cols.set(X.subarray(0, p * n));
+    blocks.forEach((b, k) => {
+      const q = b.q;
+      for (let s = 0; s < q; s++) {
+        const o = (colBase[k] + s) * n;
+        for (let i = 0; i < n; i++) cols[o + i] = b.Z[i * q + s];
+      }
+    });
+    // row lists and tasks
+    const rowLists: Uint32Array[] = [];
+    let rowTotal = 0;
+    const tasks: number[] = [];
+    const dest: number[] = [], off: number[] = [], mirror: number[] = [];
+    this.targets = [g.AXX, ...g.Akk, ...g.AXk];
+    const targetOf = new Map<Float64Array, number>(this.targets.map((a, i) => [a, i]));
+    const addTarget = (a: Float64Array) => { let i = targetOf.get(a); if (i === undefined) { i = this.targets.length; this.targets.push(a); targetOf.set(a, i); } return i; };
+    /** segments of ≤ GLMM_SEGMENT rows of each group of `list` (group starts `starts`), with tasks from `entries(group)` */
+    const addGrouped = (list: Uint32Array, starts: ArrayLike<number>, ngroups: number, entries: (grp: number, emit: (a: number, b: number, d: number, o: number, m: number) => void) => void) => {
+      const base = rowTotal;
+      rowLists.push(list);
+      rowTotal += list.length;
+      for (let grp = 0; grp < ngroups; grp++) {
+        for (let r = starts[grp]; r < starts[grp + 1]; r += GLMM_SEGMENT) {
+          const r1 = Math.min(r + GLMM_SEGMENT, starts[grp + 1]);
+          entries(grp, (a, b, d, o, m) => { tasks.push(base + r, base + r1, a, b); dest.push(d); off.push(o); mirror.push(m); });
+        }
+      }
+    };
+    // A_XX: chunks of consecutive rows
+    const identity = new Uint32Array(n);
+    for (let i = 0; i < n; i++) identity[i] = i;
+    const nchunk = Math.ceil(n / GLMM_SEGMENT);
+    const chunkStarts = Array.from({ length: nchunk + 1 }, (_, c) => Math.min(c * GLMM_SEGMENT, n));
+    addGrouped(identity, chunkStarts, nchunk, (_c, emit) => {
+      for (let r = 0; r < p1; r++) for (let s = 0; s <= r; s++) emit(r, s, 0, r * p1 + s, r === s ? -1 : s * p1 + r);
+    });
+    // A_kk and A_Xk: rows by level of each factor
+    blocks.forEach((b, k) => {
+      const { list, starts } = sortBy(b.codes, b.nl, n);
+      const q = b.q, m = b.nl * q;
+      const dk = addTarget(g.Akk[k]), dx = addTarget(g.AXk[k]);
+      addGrouped(list, starts, b.nl, (c, emit) => {
+        for (let s = 0; s < q; s++) {
+          for (let t = 0; t <= s; t++) emit(colBase[k] + s, colBase[k] + t, dk, c * q * q + s * q + t, s === t ? -1 : c * q * q + t * q + s);
+        }
+        for (let r = 0; r < p1; r++) for (let s = 0; s < q; s++) emit(r, colBase[k] + s, dx, r * m + c * q + s, -1);
+      });
+    });
+    // A_jk: rows by pattern entry
+    for (let j = 1; j < K; j++) {
+      for (let k = 0; k < j; k++) {
+        const A = g.Ajk[j][k];
+        const nent = A.pattern.rowIdx.length;
+        const { list, starts } = sortBy(this.structure.crossPos[j][k], nent, n);
+        const qj = blocks[j].q, qk = blocks[k].q;
+        const d = addTarget(A.values);
+        addGrouped(list, starts, nent, (e, emit) => {
+          for (let s = 0; s < qj; s++) for (let t = 0; t < qk; t++) emit(colBase[j] + s, colBase[k] + t, d, e * qj * qk + s * qk + t, -1);
+        });
+      }
+    }
+    const rowIdx = new Uint32Array(rowTotal);
+    let o = 0;
+    for (const l of rowLists) { rowIdx.set(l, o); o += l.length; }
+    this.ntasks = dest.length;
+    this.tDest = Uint16Array.from(dest);
+    this.tOff = Int32Array.from(off);
+    this.tMirror = Int32Array.from(mirror);
+    this.w32 = new Float32Array(n);
+    this.z32 = new Float32Array(n);
+    const code = shaderSource('glmmPass');
+    this.colsBuf = createStorage(ctx, cols, 'glmm cols');
+    this.wBuf = createStorage(ctx, n * 4, 'glmm w');
+    const rowBuf = createStorage(ctx, rowIdx, 'glmm rowIdx');
+    const taskBuf = createStorage(ctx, Uint32Array.from(tasks), 'glmm tasks');
+    this.partialBuf = createStorage(ctx, this.ntasks * 4, 'glmm partials');
+    const params = createUniform(ctx, packUniform(structLayout(code, 'Params'), { ntasks: this.ntasks, n }), 'glmm params');
+    this.buffers = [this.colsBuf, this.wBuf, rowBuf, taskBuf, this.partialBuf, params];
+    this.bindGroup = kernel.bind({ params, cols: this.colsBuf, w: this.wBuf, rowIdx: rowBuf, tasks: taskBuf, partial: this.partialBuf });
+    if (rows) {
+      const { family, y, weights, offset } = rows.data;
+      const link = LINK_CODE[`${family.family}/${family.link}`];
+      const response = new Float32Array(3 * n);
+      response.set(y); response.set(weights, n); response.set(offset, 2 * n);
+      const codes = new Uint32Array(blocks.length * n);
+      const info = new Uint32Array(blocks.length * 4);
+      let bOff = p;
+      blocks.forEach((b, k) => {
+        codes.set(b.codes, k * n);
+        info.set([colBase[k], b.q, bOff, k * n], 4 * k);
+        bOff += b.nl * b.q;
+      });
+      const coef = new Float32Array(bOff);
+      const coefBuf = createStorage(ctx, Math.max(4, bOff * 4), 'glmm coef');
+      const responseBuf = createStorage(ctx, response, 'glmm response');
+      const rl = structLayout(code, 'RowParams');
+      const paramsFull = createUniform(ctx, packUniform(rl, { n, p, nblocks: blocks.length, link, full: 1 }), 'glmm row params');
+      const paramsFixed = createUniform(ctx, packUniform(rl, { n, p, nblocks: blocks.length, link, full: 0 }), 'glmm row params');
+      const common = { colsOut: this.colsBuf, wOut: this.wBuf, coef: coefBuf, blockInfo: createStorage(ctx, info, 'glmm blocks'), codes: createStorage(ctx, codes, 'glmm codes'), response: responseBuf };
+      this.buffers.push(coefBuf, responseBuf, paramsFull, paramsFixed, common.blockInfo, common.codes);
+      this.rw = {
+        kernel: rows.kernel, coefBuf, coef, responseBuf, baseOf: null, baseCopy: new Float64Array(n), p, paramsFull, paramsFixed,
+        bind: rows.kernel.bind({ rowParams: paramsFull, ...common }), bindFixed: rows.kernel.bind({ rowParams: paramsFixed, ...common }),
+      };
+    }
+    this.timings.setupMs = performance.now() - t0;
+  }
+
+  /**
+   * The pass for `input` on `ctx`; `shareStructure`: a pass over the same rows and factors whose
+   * cross patterns to reuse (as WeightedGramCpu's).
+   */
+  static async create(ctx: GpuContext, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rowData?: GlmmRowData): Promise<GlmmPassGpu> {
+    const code = shaderSource('glmmPass');
+    const kernel = shareStructure?.kernel ?? await ComputeKernel.create(ctx, code, 'products', { label: 'glmmPass.products' });
+    let rows: { kernel: ComputeKernel; data: GlmmRowData } | undefined;
+    if (rowData && gpuReweightSupported(rowData.family)) {
+      rows = { kernel: shareStructure?.rw?.kernel ?? await ComputeKernel.create(ctx, code, 'reweight', { label: 'glmmPass.reweight' }), data: rowData };
+    }
+    return new GlmmPassGpu(ctx, kernel, input, shareStructure, rows);
+  }
+
+  /** Whether this pass computes the weights and working response itself (formAtAsync). */
+  get reweightsOnGpu(): boolean {
+    return this.rw !== null;
+  }
+
+  /**
+   * The pass at a state: the weights and working response are computed in the shader from β, b
+   * and base (only the small coefficient vector goes up per iteration; base when it changes).
+   */
+  async formAtAsync(state: GlmmPassState): Promise<GramMatrix> {
+    const rw = this.rw;
+    if (!rw) throw new Error('internal: this GLMM pass has no reweight kernel (family not supported on the GPU)');
+    const t0 = performance.now();
+    const { ctx, n, p } = this;
+    if (state.full !== (p > 0)) throw new Error('internal: a GLMM pass with X is for β free, one without for β fixed');
+    rw.coef.set(state.beta.subarray(0, p));
+    let o = p;
+    for (const b of state.b) { rw.coef.set(b, o); o += b.length; }
+    writeBuffer(ctx, rw.coefBuf, rw.coef);
+    if (!state.full) {
+      // η = base + Zb: base (offset + Xβ) goes up when it changed
+      let same = rw.baseOf !== null;
+      if (same) { const a = rw.baseCopy, b = state.base; for (let i = 0; i < n; i++) if (a[i] !== b[i]) { same = false; break; } }
+      if (!same) {
+        rw.baseCopy.set(state.base);
+        rw.baseOf = rw.baseCopy;
+        writeBuffer(ctx, rw.responseBuf, Float32Array.from(state.base), 2 * n * 4);
+      }
+    }
+    const enc = ctx.device.createCommandEncoder({ label: 'glmm pass' });
+    const pass = enc.beginComputePass({ label: 'glmm pass' });
+    rw.kernel.dispatch(pass, state.full ? rw.bind : rw.bindFixed, rw.kernel.workgroupsFor(n));
+    pass.end();
+    const pass2 = enc.beginComputePass({ label: 'glmm products' });
+    this.kernel.dispatch(pass2, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
+    pass2.end();
+    ctx.device.queue.submit([enc.finish()]);
+    return this.finish(t0);
+  }
+
+  /** Number of (segment, entry) tasks of one pass. */
+  get tasks(): number {
+    return this.ntasks;
+  }
+
+  async formAsync(weights: Float64Array, z: Float64Array): Promise<GramMatrix> {
+    const t0 = performance.now();
+    const { ctx, n, p } = this;
+    this.w32.set(weights);
+    this.z32.set(z);
+    writeBuffer(ctx, this.wBuf, this.w32);
+    writeBuffer(ctx, this.colsBuf, this.z32, p * n * 4);
+    const enc = ctx.device.createCommandEncoder({ label: 'glmm pass' });
+    const pass = enc.beginComputePass({ label: 'glmm pass' });
+    this.kernel.dispatch(pass, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
+    pass.end();
+    ctx.device.queue.submit([enc.finish()]);
+    return this.finish(t0);
+  }
+
+  /** Reads the partials back and adds them into the float64 blocks. */
+  private async finish(t0: number): Promise<GramMatrix> {
+    const { ctx, p } = this;
+    const partial = new Float32Array(await readBuffer(ctx, this.partialBuf, 0, this.ntasks * 4));
+    const t1 = performance.now();
+    for (const a of this.targets) a.fill(0);
+    const { tDest, tOff, tMirror, targets } = this;
+    for (let t = 0; t < this.ntasks; t++) {
+      const a = targets[tDest[t]];
+      const v = partial[t];
+      a[tOff[t]] += v;
+      const m = tMirror[t];
+      if (m >= 0) a[m] += v;
+    }
+    const g = this.gram;
+    g.yty = g.AXX[p * (p + 1) + p];
+    const t2 = performance.now();
+    this.timings.passes++;
+    this.timings.passMs += t1 - t0;
+    this.timings.finishMs += t2 - t1;
+    return g;
+  }
+
+  /** Frees the GPU buffers. */
+  dispose(): void {
+    for (const b of this.buffers) b.destroy();
+  }
+}
+
+/** Rows grouped by key (a counting sort): the row list and each key's start in it. */
+function sortBy(keys: ArrayLike<number>, nkeys: number, n: number): { list: Uint32Array; starts: Uint32Array } {
+  const starts = new Uint32Array(nkeys + 1);
+  for (let i = 0; i < n; i++) starts[keys[i] + 1]++;
+  for (let c = 0; c < nkeys; c++) starts[c + 1] += starts[c];
+  const next = starts.slice(0, nkeys);
+  const list = new Uint32Array(n);
+  for (let i = 0; i < n; i++) list[next[keys[i]]++] = i;
+  return { list, starts };
+}
