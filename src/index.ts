@@ -32,6 +32,7 @@ export { formatSummary } from './results/summary.js';
 export { readCsv } from './io/csv.js';
 export type { CsvOptions, ReadResult } from './io/csv.js';
 export { readArrowIpc } from './io/arrow.js';
+export { readParquet } from './io/parquet.js';
 // generalized linear mixed models (lme4's glmer)
 export { glmer, fitGlmm, deriv12 } from './glmm/fitGlmm.js';
 export type { GlmerOptions, GlmmProgress } from './glmm/fitGlmm.js';

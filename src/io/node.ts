@@ -6,16 +6,19 @@ import { extname } from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
 import { checkFactorNames, readCsv, type CsvOptions, type ReadResult } from './csv.js';
 import { readArrowIpc } from './arrow.js';
+import { readParquet } from './parquet.js';
 
 export type { CsvOptions, ReadResult } from './csv.js';
 
 /** Extensions understood by `readTableFile`, lower-case, with the format each selects. */
-export const TABLE_EXTENSIONS: Readonly<Record<string, 'csv' | 'tsv' | 'arrow'>> = {
+export const TABLE_EXTENSIONS: Readonly<Record<string, 'csv' | 'tsv' | 'arrow' | 'parquet'>> = {
   '.csv': 'csv',
   '.tsv': 'tsv',
   '.arrow': 'arrow',
   '.feather': 'arrow',
   '.ipc': 'arrow',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
 };
 
 function checkFile(path: string): number {
@@ -52,13 +55,8 @@ export function readCsvFile(path: string, opts: CsvOptions = {}): ReadResult {
  * (Arrow IPC file or stream). Throws for a missing file or an unknown extension.
  */
 export function readTableFile(path: string, opts: CsvOptions = {}): ReadResult {
-  const ext = extname(path).toLowerCase();
-  const kind = TABLE_EXTENSIONS[ext];
-  if (!kind) {
-    throw new Error(
-      `Unknown data file extension "${ext || '(none)'}" for ${path}; expected one of ${Object.keys(TABLE_EXTENSIONS).join(', ')}`,
-    );
-  }
+  const kind = kindOf(path);
+  if (kind === 'parquet') throw new Error(`${path}: Parquet files are read asynchronously: use readTableFileAsync`);
   if (kind === 'csv') return readCsvFile(path, opts);
   if (kind === 'tsv') return readCsvFile(path, { ...opts, delimiter: opts.delimiter ?? '\t' });
   checkFile(path);
@@ -70,4 +68,29 @@ export function readTableFile(path: string, opts: CsvOptions = {}): ReadResult {
     throw new Error(`${path}: ${(e as Error).message}`);
   }
   return { table, warnings: checkFactorNames(table, opts.factors) };
+}
+
+function kindOf(path: string): 'csv' | 'tsv' | 'arrow' | 'parquet' {
+  const ext = extname(path).toLowerCase();
+  const kind = TABLE_EXTENSIONS[ext];
+  if (!kind) {
+    throw new Error(
+      `Unknown data file extension "${ext || '(none)'}" for ${path}; expected one of ${Object.keys(TABLE_EXTENSIONS).join(', ')}`,
+    );
+  }
+  return kind;
+}
+
+/** As readTableFile, for every format including Parquet (.parquet, .pq). */
+export async function readTableFileAsync(path: string, opts: CsvOptions = {}): Promise<ReadResult> {
+  if (kindOf(path) !== 'parquet') return readTableFile(path, opts);
+  checkFile(path);
+  const bytes = readFileSync(path);
+  let res: ReadResult;
+  try {
+    res = await readParquet(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  return { table: res.table, warnings: [...res.warnings, ...checkFactorNames(res.table, opts.factors)] };
 }

@@ -8,7 +8,8 @@ import { describe, expect, test } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { lmer, readCsv, type LmmFit } from '../../src/index.js';
 import { checkColumns, placeError, predictOne, shrinkageData } from '../../demo/src/fitting.js';
-import { describeColumns, readParquet } from '../../demo/src/load.js';
+import { describeColumns } from '../../demo/src/load.js';
+import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,7 +62,8 @@ describe('browser app logic', () => {
         { name: 'g', data: ['b', 'a', null], type: 'STRING', nullable: true },
       ],
     });
-    const t = await readParquet(buf);
+    const { table: t, warnings } = await readParquet(buf);
+    expect(warnings).toEqual([]);
     expect(t.numRows).toBe(3);
     expect(Array.from(t.getChild('y')!.toArray() as Float64Array)).toEqual([1.5, 2.5, 3.5]);
     expect([...t.getChild('n')!].map((v) => (v === null ? null : Number(v)))).toEqual([1, null, 3]);
