@@ -4,13 +4,19 @@
  *   npm run build
  *   node --expose-gc dist/bench/run.js [--cases 1m,insteval] [--rows N] [--groups G] [--seed S]
  *                                      [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv]
+ *                                      [--backends cpu,webgpu] [--timeout-min T]
  *
  * Cases:
  *   1m        1,000,000 rows, 50,000 groups, y ~ x + w + (x | g), REML (seeded synthetic data, ./synth.ts)
  *   10m       10,000,000 rows, 100,000 groups, same model (only when asked for)
  *   synth     --rows / --groups (default 100,000 / 5,000), same model
  *   insteval  test/fixtures/data/insteval.csv, y ~ service + (1 | s) + (1 | d) + (1 | dept:service), REML
+ *   glmm1m, glmm1m-slope, glmm200k, glmm200k-slope
+ *             binomial GLMMs (glmer, Laplace) y ~ x + w + (1 | g) / (x | g), 1,000,000 rows and 50,000
+ *             groups or 200,000 and 10,000, against lme4's glmer (./glmm.ts); our fit on each of
+ *             --backends cpu,webgpu (default cpu), each in its own process
  * --rows / --groups override the size of every synthetic case (its label becomes synth-<rows>x<groups>).
+ * --timeout-min T (default 30) kills a child (ours or R) after T minutes; the table says so.
  *
  * Each case runs in a fresh child process (`--worker`), so its peak RSS (resourceUsage().maxRSS) is
  * its own. The child times data generation / reading, then lmer() (frame, Gram pass, optimization,
@@ -28,13 +34,16 @@ import { lmer } from '../src/model/fitLmm.js';
 import { readTableFile } from '../src/io/node.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
+import { type GlmmBackend, type GlmmCase, type GlmmCaseResult, type GlmmOursResult, type GlmerResult, glmmMarkdownTable, glmmNotes, glmmWorker, makeGlmmCase } from './glmm.js';
 import { type BenchCase, MiB, dateLine, f1, fileStamp, gc, gitState, machine, machineLine, mdTable, repoRoot, makeBenchCases, runChild, sec } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
 // cases
 
-/** the model and data of a case (shared with gpu.ts: see ./common.ts) */
-type CaseSpec = BenchCase;
+/** the model and data of a case (shared with gpu.ts: see ./common.ts; GLMM cases: ./glmm.ts) */
+type CaseSpec = BenchCase | GlmmCase;
+
+const isGlmm = (c: CaseSpec): c is GlmmCase => 'family' in c;
 
 interface Args {
   cases: string[];
@@ -45,10 +54,14 @@ interface Args {
   rControl: 'default' | 'tight';
   out: string;
   keepCsv: boolean;
+  /** backends of our GLMM fits */
+  backends: GlmmBackend[];
+  /** limit of each child process, minutes */
+  timeoutMin: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cases: ['1m', 'insteval'], seed: 1, r: true, rControl: 'default', out: 'bench/out', keepCsv: false };
+  const a: Args = { cases: ['1m', 'insteval'], seed: 1, r: true, rControl: 'default', out: 'bench/out', keepCsv: false, backends: ['cpu'], timeoutMin: 30 };
   const num = (flag: string, v: string | undefined): number => {
     const x = Number(v);
     if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${flag} needs a positive integer, got ${v}`);
@@ -72,8 +85,16 @@ function parseArgs(argv: string[]): Args {
       }
       case '--out': a.out = val() ?? a.out; break;
       case '--keep-csv': a.keepCsv = true; break;
+      case '--backends': {
+        const list = (val() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const bad = list.filter((b) => b !== 'cpu' && b !== 'webgpu');
+        if (!list.length || bad.length) throw new Error(`--backends is a list of cpu, webgpu, got ${list.join(',')}`);
+        a.backends = list as GlmmBackend[];
+        break;
+      }
+      case '--timeout-min': a.timeoutMin = num('--timeout-min', val()); break;
       case '-h': case '--help':
-        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv]');
+        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,glmm1m,glmm1m-slope,glmm200k,glmm200k-slope] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T]');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${f}`);
@@ -83,7 +104,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 function makeCases(args: Args): CaseSpec[] {
-  return makeBenchCases(args.cases, args);
+  return args.cases.map((c) => makeGlmmCase(c, args) ?? makeBenchCases([c], args)[0]!);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +144,7 @@ interface OursResult {
   csv?: { path: string; bytes: number; ms: number };
 }
 
-async function worker(spec: CaseSpec, csvPath: string | null, root: string): Promise<OursResult> {
+async function worker(spec: BenchCase, csvPath: string | null, root: string): Promise<OursResult> {
   gc();
   const t0 = performance.now();
   let table: arrow.Table;
@@ -223,6 +244,24 @@ interface CaseResult {
 
 const WORKER_MARK = '@@BENCH_RESULT@@ ';
 
+/** Runs one worker child (`--worker ARGS`) and returns its result line, or why there is none. */
+async function runWorker<T>(script: string, workerArgs: string[], root: string, timeoutMin: number): Promise<{ result: T } | { error: string }> {
+  const w = await runChild(process.execPath, [...process.execArgv, script, '--worker', ...workerArgs], root, true, timeoutMin * 60_000);
+  const line = w.stdout.split('\n').find((s) => s.startsWith(WORKER_MARK));
+  if (w.code === 0 && line) return { result: JSON.parse(line.slice(WORKER_MARK.length)) as T };
+  return { error: w.timedOut ? `killed after ${timeoutMin} min` : `worker exited with ${w.code}: ${w.stderr.trim().split('\n').slice(-5).join(' | ')}` };
+}
+
+/** Runs bench/lme4.R with these arguments and returns its JSON line with the wall time, or why there is none. */
+async function runLme4<T>(root: string, rArgs: string[], timeoutMin: number): Promise<{ result: T & { wall_s: number } } | { error: string }> {
+  const t0 = performance.now();
+  const rr = await runChild('Rscript', [join(root, 'bench', 'lme4.R'), ...rArgs], root, true, timeoutMin * 60_000);
+  const wall_s = (performance.now() - t0) / 1000;
+  const line = rr.stdout.trim().split('\n').pop() ?? '';
+  if (rr.code === 0 && line.startsWith('{')) return { result: { ...(JSON.parse(line) as T), wall_s } };
+  return { error: rr.timedOut ? `killed after ${timeoutMin} min` : `Rscript exited with ${rr.code}: ${rr.stderr.trim().split('\n').slice(-5).join(' | ')}` };
+}
+
 function rAvailable(): { ok: true; version: string } | { ok: false; why: string } {
   const r = spawnSync('Rscript', ['-e', 'suppressMessages(library(lme4)); library(jsonlite); cat(R.version.string, "lme4", as.character(packageVersion("lme4")))'], { encoding: 'utf8' });
   if (r.error) return { ok: false, why: `Rscript not found (${r.error.message})` };
@@ -261,7 +300,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--worker') {
     const spec = JSON.parse(argv[1]!) as CaseSpec;
     const csvPath = argv[2] && argv[2] !== '-' ? argv[2] : null;
-    const res = await worker(spec, csvPath, root);
+    const res = isGlmm(spec) ? await glmmWorker(spec, (argv[3] ?? 'cpu') as GlmmBackend, csvPath) : await worker(spec, csvPath, root);
     process.stdout.write(WORKER_MARK + JSON.stringify(res) + '\n');
     return;
   }
@@ -277,8 +316,13 @@ async function main(): Promise<void> {
   const script = fileURLToPath(import.meta.url);
   const started = new Date();
   const results: CaseResult[] = [];
+  const glmmResults: GlmmCaseResult[] = [];
 
   for (const spec of cases) {
+    if (isGlmm(spec)) {
+      glmmResults.push(await runGlmmCase(spec, args, r, root, script, dataDir));
+      continue;
+    }
     const res: CaseResult = { case: spec.id, formula: spec.formula, REML: spec.REML, source: spec.source };
     results.push(res);
     const wantR = r.ok;
@@ -288,15 +332,13 @@ async function main(): Promise<void> {
     const workerCsv = wantR && spec.source.kind === 'synthetic' ? csvPath! : '-';
 
     console.error(`[${spec.id}] our CPU fit: ${spec.formula} ...`);
-    const nodeArgs = [...process.execArgv, script, '--worker', JSON.stringify(spec), workerCsv];
-    const w = await runChild(process.execPath, nodeArgs, root, true);
-    const line = w.stdout.split('\n').find((s) => s.startsWith(WORKER_MARK));
-    if (w.code !== 0 || !line) {
-      res.oursError = `worker exited with ${w.code}: ${w.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+    const w = await runWorker<OursResult>(script, [JSON.stringify(spec), workerCsv], root, args.timeoutMin);
+    if ('error' in w) {
+      res.oursError = w.error;
       console.error(`[${spec.id}] ${res.oursError}`);
       continue;
     }
-    const ours = JSON.parse(line.slice(WORKER_MARK.length)) as OursResult;
+    const ours = w.result;
     res.ours = ours;
     console.error(`[${spec.id}] ours: fit ${sec(ours.totalMs)} s, ${ours.feval} evals, objective ${ours.objective}`);
 
@@ -305,16 +347,13 @@ async function main(): Promise<void> {
       continue;
     }
     console.error(`[${spec.id}] lme4 fit (${args.rControl} control) ...`);
-    const t0 = performance.now();
-    const rr = await runChild('Rscript', [join(root, 'bench', 'lme4.R'), csvPath!, spec.formula, spec.REML ? 'TRUE' : 'FALSE', spec.factors.join(','), args.rControl], root, true);
-    const wall = (performance.now() - t0) / 1000;
-    const rline = rr.stdout.trim().split('\n').pop() ?? '';
-    if (rr.code !== 0 || !rline.startsWith('{')) {
-      res.lme4Error = `Rscript exited with ${rr.code}: ${rr.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+    const rr = await runLme4<Lme4Result>(root, [csvPath!, spec.formula, spec.REML ? 'TRUE' : 'FALSE', spec.factors.join(','), args.rControl], args.timeoutMin);
+    if ('error' in rr) {
+      res.lme4Error = rr.error;
       console.error(`[${spec.id}] ${res.lme4Error}`);
     } else {
-      const l = JSON.parse(rline) as Lme4Result;
-      res.lme4 = { ...l, wall_s: wall };
+      const l = rr.result;
+      res.lme4 = l;
       res.ratio = (l.fit_s * 1000) / ours.totalMs;
       res.objectiveDiff = ours.objective - l.objective;
       res.objectiveRelDiff = res.objectiveDiff / Math.abs(l.objective);
@@ -323,7 +362,7 @@ async function main(): Promise<void> {
     if (spec.source.kind === 'synthetic' && !args.keepCsv) rmSync(csvPath!, { force: true });
   }
 
-  const rInfo = results.find((x) => x.lme4)?.lme4;
+  const rInfo = results.find((x) => x.lme4)?.lme4 ?? glmmResults.find((x) => x.glmer)?.glmer;
   const report = {
     date: started.toISOString(),
     command: `node ${process.execArgv.join(' ')} ${fileURLToPath(import.meta.url).replace(root + '/', '')} ${argv.join(' ')}`.replace(/\s+/g, ' ').trim(),
@@ -331,14 +370,15 @@ async function main(): Promise<void> {
     machine: { ...mach, ...(rInfo ? { R: rInfo.R, lme4: rInfo.lme4, blas: rInfo.blas } : {}) },
     lme4Control: args.rControl,
     results,
+    ...(glmmResults.length ? { glmmResults } : {}),
   };
   const outFile = join(outDir, `results-${fileStamp(started)}.json`);
   writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
 
   console.log(`\nMachine: ${machineLine(mach)}` +
-    (rInfo ? `; ${rInfo.R}, lme4 ${rInfo.lme4} (lmerControl: ${args.rControl}), BLAS ${rInfo.blas}` : ''));
+    (rInfo ? `; ${rInfo.R}, lme4 ${rInfo.lme4} (${results.length ? `lmerControl: ${args.rControl}` : ''}${results.length && glmmResults.length ? ', ' : ''}${glmmResults.length ? 'glmerControl: default' : ''}), BLAS ${rInfo.blas}` : ''));
   console.log(dateLine(report.date, report.git) + '\n');
-  console.log(markdownTable(results));
+  if (results.length) console.log(markdownTable(results));
   for (const x of results) {
     const notes: string[] = [];
     if (x.ours && !x.ours.converged) notes.push(`ours did not converge (${x.ours.messages.join('; ')})`);
@@ -349,7 +389,62 @@ async function main(): Promise<void> {
     if (x.oursError) notes.push(`ours: ${x.oursError}`);
     if (notes.length) console.log(`\n**${x.case}**: ${notes.join('; ')}`);
   }
+  if (glmmResults.length) {
+    console.log(`\nGLMMs (binomial, Laplace; lme4: glmer with the default glmerControl()):\n`);
+    console.log(glmmMarkdownTable(glmmResults));
+    for (const x of glmmResults) {
+      const notes = glmmNotes(x);
+      if (notes.length) console.log(`\n**${x.case}**: ${notes.join('; ')}`);
+    }
+  }
   console.log(`\nJSON: ${outFile}`);
+}
+
+/**
+ * A GLMM case: our fit on each backend in its own child process (the first also writes the CSV
+ * for R), then glmer on that CSV — one after the other, never concurrently.
+ */
+async function runGlmmCase(
+  spec: GlmmCase, args: Args, r: { ok: true; version: string } | { ok: false; why: string },
+  root: string, script: string, dataDir: string,
+): Promise<GlmmCaseResult> {
+  const res: GlmmCaseResult = { case: spec.id, formula: spec.formula, family: spec.family, source: spec.source, ours: [], oursErrors: [] };
+  if (spec.source.kind !== 'synthetic') throw new Error('GLMM cases are synthetic');
+  const csvPath = r.ok ? join(dataDir, `synth-${spec.family}-${spec.source.n}x${spec.source.groups}-seed${spec.source.seed}.csv`) : null;
+  let csvWritten = false;
+  for (const backend of args.backends) {
+    console.error(`[${spec.id}] our ${backend} fit: glmer ${spec.formula}, ${spec.family} ...`);
+    const workerCsv = csvPath && !csvWritten ? csvPath : '-';
+    const w = await runWorker<GlmmOursResult>(script, [JSON.stringify(spec), workerCsv, backend], root, args.timeoutMin);
+    if ('error' in w) {
+      res.oursErrors.push({ backend, error: w.error });
+      console.error(`[${spec.id}] ${backend}: ${w.error}`);
+      continue;
+    }
+    const ours = w.result;
+    if (ours.csv) csvWritten = true;
+    res.ours.push(ours);
+    console.error(`[${spec.id}] ours (${backend}): fit ${sec(ours.timings.totalMs)} s, ${ours.feval} evals, −2ℓ ${ours.objective}`);
+  }
+  if (!r.ok) {
+    res.glmerSkipped = r.why;
+    return res;
+  }
+  if (!csvWritten) {
+    res.glmerError = 'no CSV (our fits failed)';
+    return res;
+  }
+  console.error(`[${spec.id}] lme4 glmer (default glmerControl) ...`);
+  const rr = await runLme4<GlmerResult>(root, [csvPath!, spec.formula, 'FALSE', spec.factors.join(','), 'default', spec.family], args.timeoutMin);
+  if ('error' in rr) {
+    res.glmerError = rr.error;
+    console.error(`[${spec.id}] ${res.glmerError}`);
+  } else {
+    res.glmer = rr.result;
+    console.error(`[${spec.id}] glmer: fit ${res.glmer.fit_s.toFixed(2)} s, ${res.glmer.feval} evals, −2ℓ ${res.glmer.objective}`);
+  }
+  if (!args.keepCsv) rmSync(csvPath!, { force: true });
+  return res;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -2,6 +2,7 @@
  * `mixedgpu fit`: the command as a function with in-memory output writers (no process spawned).
  * Numeric parity with lme4 is tested elsewhere; here: what goes to stdout / stderr and exit codes.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFit, type CliIO, type FitArgs } from '../src/cli/fitCommand.js';
@@ -9,6 +10,14 @@ import { runFit, type CliIO, type FitArgs } from '../src/cli/fitCommand.js';
 const data = join(import.meta.dirname, 'fixtures', 'data');
 const sleepstudy = join(data, 'sleepstudy.csv');
 const FORMULA = 'Reaction ~ Days + (Days | Subject)';
+const cbpp = join(data, 'cbpp.csv');
+const CBPP = 'cbind(incidence, size - incidence) ~ period + (1 | herd)';
+const grouseticks = join(data, 'grouseticks.csv');
+const GROUSE = 'TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | LOCATION)';
+/** lme4 1.1-31 run to convergence (test/oracle/glmer_tight.R) */
+const tight = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'reference-tight', `${name}_tight.json`), 'utf8')) as {
+  loglik: number; fixef: Record<string, number>; theta: number[];
+};
 
 function memoryIO(tty = false): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -103,5 +112,160 @@ describe('mixedgpu fit', () => {
     const { code, stderr } = await run({ file: sleepstudy, formula: FORMULA, ml: true, reml: true });
     expect(code).toBe(1);
     expect(stderr).toMatch(/^mixedgpu: error: --ml and --reml/);
+  });
+});
+
+describe('mixedgpu fit --family (glmer)', () => {
+  it('prints lme4\'s glmer summary for cbpp (binomial, cbind response)', async () => {
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial' });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    // R: print(summary(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial)))
+    // with glmer run to convergence (test/glmm.test.ts has the whole text)
+    expect(stdout).toMatch(new RegExp('^' + [
+      'Generalized linear mixed model fit by maximum likelihood \\(Laplace',
+      '  Approximation\\) \\[glmerMod\\]',
+      ' Family: binomial  \\( logit \\)',
+      'Formula: cbind\\(incidence, size - incidence\\) ~ period \\+ \\(1 \\| herd\\)',
+      '   Data: cbpp',
+      '',
+      '     AIC      BIC   logLik deviance df.resid ',
+      '   194.1    204.2    -92.0    184.1       51 ',
+      '',
+    ].join('\n')));
+    expect(stdout).toContain([
+      'Random effects:',
+      ' Groups Name        Variance Std.Dev.',
+      ' herd   (Intercept) 0.4125   0.6423  ',
+      'Number of obs: 56, groups:  herd, 15',
+      '',
+      'Fixed effects:',
+      '            Estimate Std. Error z value Pr(>|z|)    ',
+      '(Intercept)  -1.3985     0.2325  -6.016 1.79e-09 ***',
+      'period2      -0.9923     0.3066  -3.236 0.001212 ** ',
+      'period3      -1.1287     0.3266  -3.455 0.000549 ***',
+      'period4      -1.5803     0.4274  -3.697 0.000218 ***',
+      '---',
+    ].join('\n'));
+    expect(stdout).toMatch(/\nBackend: cpu \(CPU \(JavaScript, float64\)\); \d+ evaluations; converged; Var\(fixed effects\) from the finite-difference Hessian\n$/);
+  });
+
+  it('--json prints GlmmFit.toJSON() for cbpp', async () => {
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: ['herd', 'period'], family: 'binomial', json: true });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ formula: CBPP, kind: 'glmer', family: 'binomial', link: 'logit', nAGQ: 1, reml: false, nobs: 56, ngroups: { herd: 15 }, sigma: 1, converged: true, backend: 'cpu', vcov_method: 'hessian' });
+    const ref = tight('cbpp_binomial');
+    expect(Math.abs((json.loglik as number) - ref.loglik)).toBeLessThan(1e-6);
+    expect(Object.keys(json.fixef as object)).toEqual(Object.keys(ref.fixef));
+    for (const [k, v] of Object.entries(ref.fixef)) expect((json.fixef as Record<string, number>)[k]).toBeCloseTo(v, 4);
+    expect((json.coefficients as { name: string }[]).map((c) => c.name)).toEqual(Object.keys(ref.fixef));
+    expect((json.varcorr as { group: string }[]).map((r) => r.group)).toEqual(['herd']);
+  });
+
+  it('--json for grouseticks (poisson, two grouping factors)', async () => {
+    const { code, stdout, stderr } = await run({ file: grouseticks, formula: GROUSE, factors: 'YEAR,BROOD,LOCATION,INDEX', family: 'poisson', json: true });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ kind: 'glmer', family: 'poisson', link: 'log', nAGQ: 1, nobs: 403, ngroups: { BROOD: 118, LOCATION: 63 }, converged: true });
+    const ref = tight('grouseticks_poisson');
+    expect(Math.abs((json.loglik as number) - ref.loglik)).toBeLessThan(1e-6);
+    for (const [k, v] of Object.entries(ref.fixef)) expect((json.fixef as Record<string, number>)[k]).toBeCloseTo(v, 4);
+    (json.theta as number[]).forEach((t, i) => expect(t).toBeCloseTo(ref.theta[i], 3));
+  });
+
+  it('--link, --nagq and --weights reach glmer', async () => {
+    const probit = JSON.parse((await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', link: 'probit', json: true })).stdout);
+    expect(probit).toMatchObject({ family: 'binomial', link: 'probit' });
+    const agq = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', nagq: '9' });
+    expect(agq.code).toBe(0);
+    expect(agq.stdout.split('\n').slice(0, 2)).toEqual([
+      'Generalized linear mixed model fit by maximum likelihood (Adaptive',
+      '  Gauss-Hermite Quadrature, nAGQ = 9) [glmerMod]',
+    ]);
+    const props = await run({ file: cbpp, formula: 'incidence / size ~ period + (1 | herd)', factors: 'herd,period', family: 'binomial', weights: 'size', json: true });
+    expect(props.code).toBe(0);
+    expect(JSON.parse(props.stdout).loglik).toBeCloseTo(tight('cbpp_binomial').loglik, 6);
+  });
+
+  it('shows glmer\'s progress on a terminal stderr only', async () => {
+    const tty = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', json: true }, true);
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/stage 1 \(nAGQ = 0\): \d+ evaluations, deviance \d/);
+    expect(tty.stderr).toMatch(/stage 2: \d+ evaluations, deviance \d/);
+    expect(() => JSON.parse(tty.stdout)).not.toThrow();
+  });
+
+  it('an unknown family is a clear error', async () => {
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'gamma' });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe("mixedgpu: error: unknown family 'gamma' (choose one of binomial, poisson; without --family the model is a linear mixed model)\n");
+  });
+
+  it('a link the family does not have is an error', async () => {
+    const bin = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', link: 'log' });
+    expect(bin.code).toBe(1);
+    expect(bin.stdout).toBe('');
+    expect(bin.stderr).toBe("mixedgpu: error: link 'log' is not available for the binomial family (choose one of logit, probit, cloglog)\n");
+    const pois = await run({ file: grouseticks, formula: GROUSE, family: 'poisson', link: 'logit' });
+    expect(pois.code).toBe(1);
+    expect(pois.stderr).toBe("mixedgpu: error: link 'logit' is not available for the poisson family (choose one of log)\n");
+  });
+
+  it('--nagq > 1 with two random-effects terms is glmer\'s error', async () => {
+    const { code, stdout, stderr } = await run({ file: grouseticks, formula: GROUSE, factors: 'YEAR,BROOD,LOCATION,INDEX', family: 'poisson', nagq: '5' });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('mixedgpu: error: nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has (1 | BROOD) + (1 | LOCATION))\n');
+  });
+
+  it('--nagq must be a whole number from 0 to 25', async () => {
+    for (const nagq of ['x', '1.5', '-1', '26']) {
+      const { code, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', nagq });
+      expect(code).toBe(1);
+      expect(stderr).toBe(`mixedgpu: error: --nagq must be a whole number from 0 to 25, got '${nagq}'\n`);
+    }
+  });
+
+  it('--link, --nagq and --weights without --family are errors', async () => {
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', link: 'logit', weights: 'size' });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('mixedgpu: error: --link, --weights are for generalized linear mixed models: add --family (binomial or poisson)\n');
+  });
+
+  it('--reml with --family is an error (a GLMM is fitted by maximum likelihood)', async () => {
+    const { code, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', reml: true });
+    expect(code).toBe(1);
+    expect(stderr).toBe('mixedgpu: error: --reml is for linear mixed models: a GLMM is fitted by maximum likelihood\n');
+  });
+
+  it('--backend webgpu with --family fits on WebGPU or fails clearly, never silently on the CPU', async () => {
+    // test/gpu/ covers the WebGPU fits themselves; here only: the choice reaches glmer
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', backend: 'webgpu', json: true });
+    if (code === 0) {
+      const json = JSON.parse(stdout) as Record<string, unknown>;
+      expect(json.backend).toBe('webgpu');
+      expect(json.precision).toMatch(/float32/);
+    } else {
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^mixedgpu: error: .*WebGPU/);
+    }
+  });
+
+  it('--backend auto fits a GLMM on the CPU and says so', async () => {
+    const { code, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', backend: 'auto', json: true });
+    expect(code).toBe(0);
+    expect(stderr).toBe('mixedgpu: note: --backend auto used cpu (CPU (JavaScript, float64))\n');
+  });
+
+  it('a cbind response without --family is lmer\'s error, not a GLMM', async () => {
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period' });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^mixedgpu: error: /);
   });
 });

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { abbreviate, deparseFormula, formatR, formatSummary, quantile7, roundR, type SummarySource } from '../src/results/summary.js';
+import { abbreviate, deparseFormula, formatR, quantile7, roundR, zapsmall } from '../src/results/format.js';
+import { formatSummary, type SummarySource } from '../src/results/summary.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
@@ -117,8 +118,8 @@ describe('formatSummary (sleepstudy, REML)', () => {
       '',
       'Fixed effects:',
       '            Estimate Std. Error t value',
-      '(Intercept)  251.405      6.825   36.84',
-      'Days          10.467      1.546    6.77',
+      '(Intercept)  251.405      6.825  36.838',
+      'Days          10.467      1.546   6.771',
       '',
       'Correlation of Fixed Effects:',
       '     (Intr)',
@@ -133,8 +134,8 @@ describe('formatSummary (sleepstudy, REML)', () => {
     expect(text).toMatch(/^ Subject +\(Intercept\) 612\.10 +24\.741/m);
     expect(text).toMatch(/^ +Days +35\.07 +5\.922 +0\.07$/m);
     expect(text).toMatch(/^ Residual +654\.94 +25\.592/m);
-    expect(text).toMatch(/^\(Intercept\) +251\.405 +6\.825 +36\.84$/m);
-    expect(text).toMatch(/^Days +10\.467 +1\.546 +6\.77$/m);
+    expect(text).toMatch(/^\(Intercept\) +251\.405 +6\.825 +36\.838$/m);
+    expect(text).toMatch(/^Days +10\.467 +1\.546 +6\.771$/m);
     expect(text).toMatch(/^Days -0\.138$/m);
   });
 
@@ -174,8 +175,8 @@ describe('formatSummary (sleepstudy, ML)', () => {
     ].join('\n'));
     expect(text).toContain([
       '            Estimate Std. Error t value',
-      '(Intercept)  251.405      6.632   37.91',
-      'Days          10.467      1.502    6.97',
+      '(Intercept)  251.405      6.632  37.907',
+      'Days          10.467      1.502   6.968',
     ].join('\n'));
   });
 });
@@ -277,6 +278,46 @@ describe('formatSummary layouts', () => {
   });
 });
 
+describe('scaled residuals (zapsmall as in R 4.2)', () => {
+  const base = loadRef('sleepstudy_slopes_reml');
+  /** the three lines after "Scaled residuals: " for these residuals (σ = 1) */
+  const residualLines = (r: number[]) => {
+    const lines = formatSummary(fakeFit(base, Float64Array.from(r), { sigma: 1 })).split('\n');
+    const at = lines.indexOf('Scaled residuals: ');
+    return lines.slice(at, at + 3);
+  };
+
+  // expected: lme4:::.prt.resids(x, digits = 4) in R 4.2.2
+  it('keeps four decimals when the largest |residual| is between 10 and 31.6', () => {
+    expect(residualLines([-12.3456789, -0.61234567, 0.01234567, 0.51234567, 2.3456789, 1.1, -0.3])).toEqual([
+      'Scaled residuals: ',
+      '     Min       1Q   Median       3Q      Max ',
+      '-12.3457  -0.4562   0.0123   0.8062   2.3457 ',
+    ]);
+    expect(residualLines([-31.5, -0.512345678, 0.0123456789, 0.4123456789, 1.23456789])).toEqual([
+      'Scaled residuals: ',
+      '     Min       1Q   Median       3Q      Max ',
+      '-31.5000  -0.5123   0.0123   0.4123   1.2346 ',
+    ]);
+  });
+
+  it('drops to three decimals above 10^1.5', () => {
+    expect(residualLines([-32, -0.512345678, 0.0123456789, 0.4123456789, 1.23456789])).toEqual([
+      'Scaled residuals: ',
+      '    Min      1Q  Median      3Q     Max ',
+      '-32.000  -0.512   0.012   0.412   1.235 ',
+    ]);
+  });
+
+  it('keeps five decimals when the largest |residual| is between 1 and 3.16', () => {
+    expect(residualLines([-2.12345678, -0.512345678, 0.0123456789, 0.4123456789, 1.23456789])).toEqual([
+      'Scaled residuals: ',
+      '     Min       1Q   Median       3Q      Max ',
+      '-2.12346 -0.51235  0.01235  0.41235  1.23457 ',
+    ]);
+  });
+});
+
 describe('R formatting helpers', () => {
   it('format() like R', () => {
     expect(formatR([612.100158, 35.0717145, 654.940008], 4)).toEqual(['612.10', ' 35.07', '654.94']);
@@ -295,6 +336,20 @@ describe('R formatting helpers', () => {
     expect(roundR(0.125, 2)).toBe(0.12);
     expect(roundR(0.15, 1)).toBe(0.1);
     expect(roundR(1743.62827, 1)).toBe(1743.6);
+  });
+
+  it('zapsmall() like R 4.2 (round to the nearest number of digits)', () => {
+    // R 4.2.2: zapsmall(x, 5)
+    expect(zapsmall([12.3456789, 1.23456789], 5)).toEqual([12.3457, 1.2346]);
+    expect(zapsmall([31.5, 1.23456789], 5)).toEqual([31.5, 1.2346]);
+    expect(zapsmall([31.7, 1.23456789], 5)).toEqual([31.7, 1.235]);
+    expect(zapsmall([2.5, 0.123456789], 5)).toEqual([2.5, 0.12346]);
+    expect(zapsmall([3.5, 0.123456789], 5)).toEqual([3.5, 0.1235]);
+    expect(zapsmall([0.2, 0.0123456789], 5)).toEqual([0.2, 0.012346]);
+    expect(zapsmall([0.5, 0.0123456789], 5)).toEqual([0.5, 0.01235]);
+    expect(zapsmall([150.123456, 1.23456789], 5)).toEqual([150.123, 1.235]);
+    expect(zapsmall([0, 0], 5)).toEqual([0, 0]);
+    expect(zapsmall([NaN, 1.23456789, 15.123456789], 5)).toEqual([NaN, 1.2346, 15.1235]);
   });
 
   it('quantile(type = 7)', () => {

@@ -1,17 +1,20 @@
 /**
- * `mixedgpu fit FILE FORMULA`: read a data file, fit a linear mixed model, print lme4's summary or
- * the JSON result. Written as a function of its arguments and output writers so that tests can call
- * it without a process.
+ * `mixedgpu fit FILE FORMULA`: read a data file, fit a linear mixed model (lme4's lmer) or, with
+ * `--family`, a generalized linear mixed model (lme4's glmer), print lme4's summary or the JSON
+ * result. Written as a function of its arguments and output writers so that tests can call it
+ * without a process.
  */
 import { basename, extname } from 'node:path';
-import { readTableFile } from '../io/node.js';
+import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js';
+import { glmer, type GlmmProgress } from '../glmm/fitGlmm.js';
+import { readTableFileAsync } from '../io/node.js';
 import { lmer, type FitProgress } from '../model/fitLmm.js';
 
 export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 export interface FitArgs {
-  /** data file: .csv, .tsv, .arrow, .feather, .ipc */
+  /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet */
   file: string;
   /** lme4 model formula, e.g. `Reaction ~ Days + (Days | Subject)` */
   formula: string;
@@ -25,6 +28,14 @@ export interface FitArgs {
   json?: boolean;
   /** which backend evaluates the objective (default cpu) */
   backend?: string;
+  /** a GLMM family (binomial, poisson), fitted by glmer; without it, a linear mixed model (lmer) */
+  family?: string;
+  /** the GLMM's link (default: the family's canonical link); needs `family` */
+  link?: string;
+  /** glmer's nAGQ: 1 Laplace (default), 0 the first stage only, > 1 adaptive Gauss–Hermite; needs `family` */
+  nagq?: string | number;
+  /** a column of prior weights (binomial: the numbers of trials of proportions); needs `family` */
+  weights?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
 }
@@ -62,6 +73,42 @@ function resolveBackend(choice: string | undefined): BackendChoice {
   return b as BackendChoice;
 }
 
+const FAMILIES = Object.keys(FAMILY_LINKS) as FamilyName[];
+
+/** the GLMM settings of the arguments (null: a linear mixed model), checked before the data are read */
+function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ?: number; weights?: string } | null {
+  if (args.family === undefined) {
+    const glmmOnly = (['link', 'nagq', 'weights'] as const).filter((k) => args[k] !== undefined);
+    if (glmmOnly.length) {
+      throw new CliError(`${glmmOnly.map((k) => `--${k}`).join(', ')} ${glmmOnly.length > 1 ? 'are' : 'is'} for generalized linear mixed models: add --family (${FAMILIES.join(' or ')})`);
+    }
+    return null;
+  }
+  const family = args.family.toLowerCase();
+  if (!(FAMILIES as string[]).includes(family)) {
+    throw new CliError(`unknown family '${args.family}' (choose one of ${FAMILIES.join(', ')}; without --family the model is a linear mixed model)`);
+  }
+  const fam = family as FamilyName;
+  let link: LinkName | undefined;
+  if (args.link !== undefined) {
+    const lk = args.link.toLowerCase();
+    if (!(FAMILY_LINKS[fam] as string[]).includes(lk)) {
+      throw new CliError(`link '${args.link}' is not available for the ${fam} family (choose one of ${FAMILY_LINKS[fam].join(', ')})`);
+    }
+    link = lk as LinkName;
+  }
+  let nAGQ: number | undefined;
+  if (args.nagq !== undefined) {
+    const text = String(args.nagq).trim();
+    nAGQ = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(nAGQ <= 25)) throw new CliError(`--nagq must be a whole number from 0 to 25, got '${args.nagq}'`);
+  }
+  if (args.reml) throw new CliError('--reml is for linear mixed models: a GLMM is fitted by maximum likelihood');
+  const weights = args.weights?.trim();
+  if (args.weights !== undefined && !weights) throw new CliError('--weights needs a column name');
+  return { family: fam, link, nAGQ, weights };
+}
+
 /** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
 export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
   const quiet = args.quiet ?? false;
@@ -71,23 +118,39 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     const backend = resolveBackend(args.backend);
+    const glmm = resolveGlmm(args);
     const factors = parseFactors(args.factors);
-    const { table, warnings } = readTableFile(args.file, { factors });
+    const { table, warnings } = await readTableFileAsync(args.file, { factors });
     if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
     const dataName = basename(args.file, extname(args.file));
-    const reml = !args.ml;
     const showProgress = !quiet && io.stderrIsTTY === true;
     let lastShown = 0;
-    const onProgress = showProgress
-      ? (p: FitProgress) => {
-        const now = p.elapsedMs;
-        if (p.feval > 1 && now - lastShown < 100) return;
-        lastShown = now;
-        progressShown = true;
-        io.stderr(`\r\x1b[K${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`);
-      }
-      : undefined;
-    const fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress });
+    /** one progress line, at most every 100 ms (and at the first evaluation of each stage) */
+    const show = (feval: number, elapsedMs: number, text: string, first = false) => {
+      if (feval > 1 && !first && elapsedMs - lastShown < 100) return;
+      lastShown = elapsedMs;
+      progressShown = true;
+      io.stderr(`\r\x1b[K${text}`);
+    };
+    let fit: { backend: { name: string; device: string }; toJSON(): Record<string, unknown>; summary(): string };
+    if (glmm) {
+      const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;
+      let stage = 0;
+      const onProgress = showProgress
+        ? (p: GlmmProgress) => {
+          show(p.feval, p.elapsedMs, `${stageName[p.stage]}: ${p.feval} evaluations, deviance ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`, p.stage !== stage);
+          stage = p.stage;
+        }
+        : undefined;
+      // glmer has no automatic choice: auto fits on the CPU (and says so below)
+      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend: backend === 'webgpu' ? 'webgpu' : 'cpu' });
+    } else {
+      const reml = !args.ml;
+      const onProgress = showProgress
+        ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
+        : undefined;
+      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress });
+    }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);
     if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(), null, 2)}\n`);

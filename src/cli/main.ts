@@ -3,6 +3,7 @@
  * The `mixedgpu` command line: argument handling only; the commands live in their own modules.
  *
  *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
+ *                             [--family binomial|poisson [--link NAME] [--nagq N] [--weights COL]]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,7 +35,7 @@ function buildProgram(): Command {
   const program = new Command();
   program
     .name('mixedgpu')
-    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU')
+    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU, and GLMMs (glmer)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(add --help for usage)')
@@ -46,16 +47,23 @@ function buildProgram(): Command {
 
   program
     .command('fit')
-    .description('fit a linear mixed model and print its lme4-style summary (or JSON)')
-    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc)')
+    .description('fit a linear mixed model (lmer) or, with --family, a GLMM (glmer) and print its lme4-style summary (or JSON)')
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
     .argument('<formula>', 'lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"')
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')
     .option('--factors <columns>', 'comma-separated columns to read as factors (grouping variables with numeric codes)')
     .option('--json', 'print the result as one JSON object instead of the summary')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--family <name>', 'fit a generalized linear mixed model (glmer) of this family: binomial or poisson')
+    .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson')
+    .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
+    .option('--weights <column>', 'GLMM prior weights (binomial: the numbers of trials of a proportion response)')
     .option('--quiet', 'no progress or notes on stderr')
-    .action(async (file: string, formula: string, opts: { ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean }) => {
+    .action(async (file: string, formula: string, opts: {
+      ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
+      family?: string; link?: string; nagq?: string; weights?: string;
+    }) => {
       process.exitCode = await runFit({ file, formula, ...opts }, {
         stdout: (s) => { process.stdout.write(s); },
         stderr: (s) => { process.stderr.write(s); },

@@ -372,14 +372,8 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
     model, nAGQ, theta: thetaOrig, thetaInternal: thetaInt, beta, objective, pirls: final, vcov, vcovMethod, unsc, hessian, gradient,
     u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
     stage1, feval, feval2, converged, optimizerMessage, singular, messages, timings, dataName: options.dataName,
+    ...(gpu ? { backend: { name: 'webgpu', device: gpu.device, precision: 'float32 (webgpu) polished in float64' }, gpu: gpuCheck } : {}),
   });
-  if (gpu) {
-    // GlmmFit has no constructor field for these yet: set on the instance
-    Object.assign(fit, {
-      backend: { name: 'webgpu', device: gpu.device, precision: 'float32 (webgpu) polished in float64' },
-      gpuCheck,
-    });
-  }
   return fit;
 }
 

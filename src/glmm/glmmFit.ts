@@ -5,7 +5,9 @@
  * working, response), logLik, AIC, BIC, deviance, and the summary.
  */
 import type * as arrow from 'apache-arrow';
-import type { LmmFit, RanefGroup, VarCorrRow } from '../results/lmmFit.js';
+import type { GpuCheck } from '../model/fitLmm.js';
+import type { LmmFit } from '../results/lmmFit.js';
+import { groupCounts, matrixRows, named, ranefGroups, varCorrRows, type RanefGroup, type VarCorrRow } from '../results/components.js';
 import { predictLmm, type PredictOptions } from '../results/predict.js';
 import type { GlmmModel } from './model.js';
 import type { PirlsResult } from './pirls.js';
@@ -48,6 +50,10 @@ export interface GlmmFitInit {
   messages: string[];
   timings: Record<string, number>;
   dataName?: string;
+  /** the backend that ran the fit's weighted passes (default: the CPU, float64) */
+  backend?: { name: string; device: string; precision: string };
+  /** for a GPU fit: the GPU objective's error at its optimum and the float64 polish */
+  gpu?: GpuCheck;
 }
 
 export interface GlmmPredictOptions extends PredictOptions {
@@ -83,7 +89,9 @@ export class GlmmFit {
   readonly dataName?: string;
   /** how Var(β̂) was computed: the finite-difference Hessian (glmer's default) or R_X */
   readonly vcovMethod: 'hessian' | 'RX';
-  readonly backend = { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' };
+  readonly backend: { name: string; device: string; precision: string };
+  /** for a GPU fit: the GPU objective's error at its optimum and the float64 polish */
+  readonly gpuCheck?: GpuCheck;
   private readonly init: GlmmFitInit;
 
   constructor(init: GlmmFitInit) {
@@ -101,6 +109,8 @@ export class GlmmFit {
     this.optimizerMessage = init.optimizerMessage;
     this.dataName = init.dataName;
     this.vcovMethod = init.vcovMethod;
+    this.backend = init.backend ?? { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' };
+    this.gpuCheck = init.gpu;
   }
 
   get family(): string { return this.model.family.family; }
@@ -109,22 +119,20 @@ export class GlmmFit {
   get formula(): string { return this.model.formula.text; }
   /** the stage-1 (nAGQ = 0) optimum */
   get stage1() { return this.init.stage1; }
+  /** objective evaluations of stage 2 (θ and β together; a GPU fit's float64 polish included) */
+  get feval2(): number { return this.init.feval2; }
   /** the PIRLS pieces at the optimum: log|L|², ‖ũ‖², Σ deviance residuals, aic */
   get pirls(): PirlsResult { return this.init.pirls; }
 
-  get ngroups(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const b of this.model.blocks) out[b.group] = b.nl;
-    return out;
-  }
+  get ngroups(): Record<string, number> { return groupCounts(this.model.blocks); }
 
   get fixef(): Record<string, number> { return named(this.model.frame.xnames, this.beta); }
 
   /** Var(β̂) as a p × p array of rows (lme4's vcov) */
-  get vcov(): number[][] { return rows(this.init.vcov, this.model.frame.p); }
+  get vcov(): number[][] { return matrixRows(this.init.vcov, this.model.frame.p); }
 
   /** (R_XᵀR_X)⁻¹: Var(β̂) by the RX formula (lme4's vcov(fit, use.hessian = FALSE)) */
-  get vcovRX(): number[][] { return rows(this.init.unsc, this.model.frame.p); }
+  get vcovRX(): number[][] { return matrixRows(this.init.unsc, this.model.frame.p); }
 
   get se(): Record<string, number> {
     const p = this.model.frame.p;
@@ -155,53 +163,14 @@ export class GlmmFit {
     const h = this.init.hessian;
     const g = this.init.gradient;
     if (!h || !g) return null;
-    return { gradient: Array.from(g), hessian: rows(h, g.length) };
+    return { gradient: Array.from(g), hessian: matrixRows(h, g.length) };
   }
 
   /** variance components as lme4's as.data.frame(VarCorr(fit)) (no residual row: σ = 1) */
-  get varCorr(): VarCorrRow[] {
-    const out: VarCorrRow[] = [];
-    const seen = new Map<string, number>();
-    const terms = this.model.frame.reTerms;
-    let off = 0;
-    terms.forEach((term) => {
-      const count = seen.get(term.group) ?? 0;
-      seen.set(term.group, count + 1);
-      const group = count === 0 ? term.group : `${term.group}.${count}`;
-      const q = term.q;
-      const T = new Float64Array(q * q);
-      for (let j = 0; j < q; j++) for (let i = j; i < q; i++) T[i * q + j] = this.theta[off++];
-      const S = new Float64Array(q * q);
-      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-        let acc = 0;
-        for (let u = 0; u <= Math.min(i, j); u++) acc += T[i * q + u] * T[j * q + u];
-        S[i * q + j] = acc;
-      }
-      for (let i = 0; i < q; i++) out.push({ group, var1: term.cnames[i], var2: null, vcov: S[i * q + i], sdcor: Math.sqrt(S[i * q + i]) });
-      for (let i = 0; i < q; i++) for (let j = i + 1; j < q; j++) {
-        const c = S[i * q + j];
-        const d = Math.sqrt(S[i * q + i] * S[j * q + j]);
-        out.push({ group, var1: term.cnames[i], var2: term.cnames[j], vcov: c, sdcor: d > 0 ? c / d : NaN });
-      }
-    });
-    return out;
-  }
+  get varCorr(): VarCorrRow[] { return varCorrRows(this.model.frame.reTerms, this.theta, this.sigma, false); }
 
   /** conditional modes with conditional standard deviations, per grouping factor */
-  get ranef(): RanefGroup[] {
-    return this.model.blocks.map((blk, k) => {
-      const b = this.init.b[k];
-      const cv = this.init.condVar[k];
-      const q = blk.q;
-      const values: Record<string, number[]> = {};
-      const condsd: Record<string, number[]> = {};
-      blk.cnames.forEach((name, s) => {
-        values[name] = Array.from({ length: blk.nl }, (_, g) => b[g * q + s]);
-        condsd[name] = Array.from({ length: blk.nl }, (_, g) => Math.sqrt(cv[g * q * q + s * q + s]));
-      });
-      return { group: blk.group, levels: blk.levels, values, condsd };
-    });
-  }
+  get ranef(): RanefGroup[] { return ranefGroups(this.model.blocks, this.init.b, this.init.condVar); }
 
   /** conditional modes b̂ of block k (nl · q, level-major) */
   conditionalModes(k: number): Float64Array { return this.init.b[k]; }
@@ -296,17 +265,8 @@ export class GlmmFit {
       device: this.backend.device,
       precision: this.backend.precision,
       messages: this.messages,
+      ...(this.gpuCheck ? { gpu_check: this.gpuCheck } : {}),
       timings_ms: this.timings,
     };
   }
-}
-
-function named(names: string[], values: ArrayLike<number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  names.forEach((nm, i) => { out[nm] = values[i]; });
-  return out;
-}
-
-function rows(v: Float64Array, p: number): number[][] {
-  return Array.from({ length: p }, (_, r) => Array.from(v.subarray(r * p, r * p + p)));
 }

@@ -7,29 +7,11 @@ import type * as arrow from 'apache-arrow';
 import type { GpuCheck, LmmModel } from '../model/fitLmm.js';
 import type { ObjectiveParts } from '../model/objective.js';
 import type { LmmSolution } from '../model/solution.js';
+import { groupCounts, matrixRows, named, ranefGroups, termCovariance, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
 import { predictLmm, type PredictOptions } from './predict.js';
 import { formatSummary } from './summary.js';
 
-/** One row of lme4's `as.data.frame(VarCorr(fit))`. */
-export interface VarCorrRow {
-  group: string;
-  var1: string | null;
-  var2: string | null;
-  /** variance or covariance */
-  vcov: number;
-  /** standard deviation or correlation */
-  sdcor: number;
-}
-
-/** Conditional modes of one grouping factor (lme4's `ranef(fit, condVar = TRUE)`). */
-export interface RanefGroup {
-  group: string;
-  levels: string[];
-  /** per column name, the conditional mode of each level */
-  values: Record<string, number[]>;
-  /** per column name, the conditional standard deviation of each level */
-  condsd: Record<string, number[]>;
-}
+export type { VarCorrRow, RanefGroup } from './components.js';
 
 /** Share of the total variance (intercept variances and the residual) at each level of the hierarchy. */
 export interface VarianceShare {
@@ -99,11 +81,7 @@ export class LmmFit {
   get formula(): string { return this.model.formula.text; }
 
   /** number of levels of each grouping factor */
-  get ngroups(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const b of this.model.blocks) out[b.group] = b.nl;
-    return out;
-  }
+  get ngroups(): Record<string, number> { return groupCounts(this.model.blocks); }
 
   /** fixed-effect estimates by name */
   get fixef(): Record<string, number> {
@@ -114,9 +92,7 @@ export class LmmFit {
 
   /** Var(β̂) as a p × p array of rows */
   get vcov(): number[][] {
-    const p = this.model.frame.p;
-    const v = this.init.solution.vcov;
-    return Array.from({ length: p }, (_, r) => Array.from(v.subarray(r * p, r * p + p)));
+    return matrixRows(this.init.solution.vcov, this.model.frame.p);
   }
 
   /** standard errors of the fixed effects by name */
@@ -139,49 +115,12 @@ export class LmmFit {
    * columns, then the covariances; a term whose grouping factor was already named gets `.1`, `.2`.
    */
   get varCorr(): VarCorrRow[] {
-    const rows: VarCorrRow[] = [];
-    const seen = new Map<string, number>();
-    const s2 = this.sigma * this.sigma;
-    const terms = this.model.frame.reTerms;
-    terms.forEach((term, t) => {
-      const count = seen.get(term.group) ?? 0;
-      seen.set(term.group, count + 1);
-      const group = count === 0 ? term.group : `${term.group}.${count}`;
-      const S = this.termCovariance(t, s2);
-      const q = term.q;
-      for (let i = 0; i < q; i++) rows.push({ group, var1: term.cnames[i], var2: null, vcov: S[i * q + i], sdcor: Math.sqrt(S[i * q + i]) });
-      for (let i = 0; i < q; i++) {
-        for (let j = i + 1; j < q; j++) {
-          const c = S[i * q + j];
-          const d = Math.sqrt(S[i * q + i] * S[j * q + j]);
-          rows.push({ group, var1: term.cnames[i], var2: term.cnames[j], vcov: c, sdcor: d > 0 ? c / d : NaN });
-        }
-      }
-    });
-    rows.push({ group: 'Residual', var1: null, var2: null, vcov: s2, sdcor: this.sigma });
-    return rows;
+    return varCorrRows(this.model.frame.reTerms, this.theta, this.sigma, true);
   }
 
   /** Σ = σ² T Tᵀ of lme4 term t (q × q row-major) */
   termCovariance(t: number, s2 = this.sigma * this.sigma): Float64Array {
-    const { blocks } = this.model;
-    const term = this.model.frame.reTerms[t];
-    const q = term.q;
-    // the term's θ entries, column-major lower triangle
-    let off = 0;
-    for (let k = 0; k < t; k++) off += (this.model.frame.reTerms[k].q * (this.model.frame.reTerms[k].q + 1)) / 2;
-    const T = new Float64Array(q * q);
-    for (let j = 0; j < q; j++) for (let i = j; i < q; i++) T[i * q + j] = this.theta[off++];
-    void blocks;
-    const S = new Float64Array(q * q);
-    for (let i = 0; i < q; i++) {
-      for (let j = 0; j < q; j++) {
-        let acc = 0;
-        for (let u = 0; u <= Math.min(i, j); u++) acc += T[i * q + u] * T[j * q + u];
-        S[i * q + j] = s2 * acc;
-      }
-    }
-    return S;
+    return termCovariance(this.model.frame.reTerms, this.theta, t, s2);
   }
 
   /** Share of variance at each grouping level: intercept variances against their sum with σ². */
@@ -194,18 +133,7 @@ export class LmmFit {
 
   /** conditional modes with conditional standard deviations, per grouping factor */
   get ranef(): RanefGroup[] {
-    return this.model.blocks.map((blk, k) => {
-      const b = this.init.solution.b[k];
-      const cv = this.init.condVar[k];
-      const q = blk.q;
-      const values: Record<string, number[]> = {};
-      const condsd: Record<string, number[]> = {};
-      blk.cnames.forEach((name, s) => {
-        values[name] = Array.from({ length: blk.nl }, (_, g) => b[g * q + s]);
-        condsd[name] = Array.from({ length: blk.nl }, (_, g) => Math.sqrt(cv[g * q * q + s * q + s]));
-      });
-      return { group: blk.group, levels: blk.levels, values, condsd };
-    });
+    return ranefGroups(this.model.blocks, this.init.solution.b, this.init.condVar);
   }
 
   /** conditional covariance matrices (q × q per level) of the random effects of block k */
@@ -295,10 +223,4 @@ export class LmmFit {
     });
     return out;
   }
-}
-
-function named(names: string[], values: ArrayLike<number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  names.forEach((nm, i) => { out[nm] = values[i]; });
-  return out;
 }

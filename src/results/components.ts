@@ -1,0 +1,119 @@
+/**
+ * The random-effects parts of a fitted mixed model shared by lmer fits (LmmFit) and glmer fits
+ * (GlmmFit): the covariance of each term from θ and the scale (lme4's VarCorr), the rows of
+ * `as.data.frame(VarCorr(fit))`, and the conditional modes by grouping factor (`ranef`).
+ */
+import type { ReTerm } from '../frame/modelFrame.js';
+import type { RandomBlock } from '../model/lambda.js';
+
+/** One row of lme4's `as.data.frame(VarCorr(fit))`. */
+export interface VarCorrRow {
+  group: string;
+  var1: string | null;
+  var2: string | null;
+  /** variance or covariance */
+  vcov: number;
+  /** standard deviation or correlation */
+  sdcor: number;
+}
+
+/** Conditional modes of one grouping factor (lme4's `ranef(fit, condVar = TRUE)`). */
+export interface RanefGroup {
+  group: string;
+  levels: string[];
+  /** per column name, the conditional mode of each level */
+  values: Record<string, number[]>;
+  /** per column name, the conditional standard deviation of each level */
+  condsd: Record<string, number[]>;
+}
+
+/** the parts of an lme4 random-effects term that VarCorr reads */
+export type VarCorrTerm = Pick<ReTerm, 'group' | 'q' | 'cnames'>;
+
+/**
+ * Σ = s² T Tᵀ of term t (q × q row-major), where T is the term's lower-triangular factor filled
+ * column by column from its entries of θ (lme4's order).
+ */
+export function termCovariance(terms: readonly VarCorrTerm[], theta: ArrayLike<number>, t: number, s2: number): Float64Array {
+  const q = terms[t].q;
+  let off = 0;
+  for (let k = 0; k < t; k++) off += (terms[k].q * (terms[k].q + 1)) / 2;
+  const T = new Float64Array(q * q);
+  for (let j = 0; j < q; j++) for (let i = j; i < q; i++) T[i * q + j] = theta[off++];
+  const S = new Float64Array(q * q);
+  for (let i = 0; i < q; i++) {
+    for (let j = 0; j < q; j++) {
+      let acc = 0;
+      for (let u = 0; u <= Math.min(i, j); u++) acc += T[i * q + u] * T[j * q + u];
+      S[i * q + j] = s2 * acc;
+    }
+  }
+  return S;
+}
+
+/**
+ * Variance components as lme4's `as.data.frame(VarCorr(fit))`: per term, the variances of its
+ * columns, then the covariances; a term whose grouping factor was already named gets `.1`, `.2`.
+ * Covariances scale with σ²; with `useScale` (lmer) a last `Residual` row holds σ², without it
+ * (binomial and Poisson glmer, σ = 1) there is none.
+ */
+export function varCorrRows(terms: readonly VarCorrTerm[], theta: ArrayLike<number>, sigma: number, useScale: boolean): VarCorrRow[] {
+  const rows: VarCorrRow[] = [];
+  const seen = new Map<string, number>();
+  const s2 = sigma * sigma;
+  terms.forEach((term, t) => {
+    const count = seen.get(term.group) ?? 0;
+    seen.set(term.group, count + 1);
+    const group = count === 0 ? term.group : `${term.group}.${count}`;
+    const S = termCovariance(terms, theta, t, s2);
+    const q = term.q;
+    for (let i = 0; i < q; i++) rows.push({ group, var1: term.cnames[i], var2: null, vcov: S[i * q + i], sdcor: Math.sqrt(S[i * q + i]) });
+    for (let i = 0; i < q; i++) {
+      for (let j = i + 1; j < q; j++) {
+        const c = S[i * q + j];
+        const d = Math.sqrt(S[i * q + i] * S[j * q + j]);
+        rows.push({ group, var1: term.cnames[i], var2: term.cnames[j], vcov: c, sdcor: d > 0 ? c / d : NaN });
+      }
+    }
+  });
+  if (useScale) rows.push({ group: 'Residual', var1: null, var2: null, vcov: s2, sdcor: sigma });
+  return rows;
+}
+
+/**
+ * Conditional modes with conditional standard deviations, per grouping factor (block): `b[k]` the
+ * modes of block k (nl · q, level-major), `condVar[k]` their q × q conditional covariances per level.
+ */
+export function ranefGroups(blocks: readonly RandomBlock[], b: readonly Float64Array[], condVar: readonly Float64Array[]): RanefGroup[] {
+  return blocks.map((blk, k) => {
+    const bk = b[k];
+    const cv = condVar[k];
+    const q = blk.q;
+    const values: Record<string, number[]> = {};
+    const condsd: Record<string, number[]> = {};
+    blk.cnames.forEach((name, s) => {
+      values[name] = Array.from({ length: blk.nl }, (_, g) => bk[g * q + s]);
+      condsd[name] = Array.from({ length: blk.nl }, (_, g) => Math.sqrt(cv[g * q * q + s * q + s]));
+    });
+    return { group: blk.group, levels: blk.levels, values, condsd };
+  });
+}
+
+/** the number of levels of each grouping factor (block) */
+export function groupCounts(blocks: readonly RandomBlock[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const blk of blocks) out[blk.group] = blk.nl;
+  return out;
+}
+
+/** a p × p row-major matrix as an array of rows */
+export function matrixRows(v: Float64Array, p: number): number[][] {
+  return Array.from({ length: p }, (_, r) => Array.from(v.subarray(r * p, r * p + p)));
+}
+
+/** values keyed by name */
+export function named(names: readonly string[], values: ArrayLike<number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  names.forEach((nm, i) => { out[nm] = values[i]; });
+  return out;
+}
