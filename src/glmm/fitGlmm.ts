@@ -21,12 +21,11 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
-import { bobyqaAsync } from '../optim/bobyqa.js';
-import { solveLowerT } from '../model/dense.js';
+import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
+import { choleskyInPlace, solveLowerT } from '../model/dense.js';
 import type { LinkName } from './family.js';
 import { type GlmmModel, buildGlmm } from './model.js';
 import { F32_PASS_TOLERANCES, PirlsEngine, PirlsError, type PirlsResult } from './pirls.js';
-import { bobyqa } from '../optim/bobyqa.js';
 import type { GpuCheck } from '../model/fitLmm.js';
 import { ghRule, type GHRule } from './rmath.js';
 import { GlmmFit } from './glmmFit.js';
@@ -460,18 +459,10 @@ function hessianVcov(H: Float64Array, nth: number, p: number): Float64Array | nu
   const V = new Float64Array(p * p);
   for (let r = 0; r < p; r++) for (let s = 0; s < p; s++) V[r * p + s] = inv[(nth + r) * n + nth + s] + inv[(nth + s) * n + nth + r];
   // positive definite?
-  const C = Float64Array.from(V);
-  for (let j = 0; j < p; j++) {
-    let d = C[j * p + j];
-    for (let k = 0; k < j; k++) d -= C[j * p + k] * C[j * p + k];
-    if (!(d > 0)) return null;
-    const l = Math.sqrt(d);
-    C[j * p + j] = l;
-    for (let i = j + 1; i < p; i++) {
-      let v = C[i * p + j];
-      for (let k = 0; k < j; k++) v -= C[i * p + k] * C[j * p + k];
-      C[i * p + j] = v / l;
-    }
+  try {
+    choleskyInPlace(Float64Array.from(V), p);
+  } catch {
+    return null;
   }
   return V;
 }

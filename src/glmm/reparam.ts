@@ -16,6 +16,7 @@
  * keeps its zero pattern; C applies only to single-term blocks, whose templates are full.
  */
 import { fillTemplate, type RandomBlock } from '../model/lambda.js';
+import { semidefiniteCholesky } from '../model/dense.js';
 
 /** M (q × q row-major) and M⁻¹ of a block, or null for the identity. */
 export interface BlockTransform {
@@ -148,25 +149,4 @@ function invertUnitStructure(M: Float64Array, q: number): Float64Array {
     inv[s] = -M[s] / (M[0] * d);
   }
   return inv;
-}
-
-/** Cholesky factor of a positive semi-definite matrix (lower triangle of S); pivots ≤ 1e-14 · scale become 0. */
-function semidefiniteCholesky(S: Float64Array, q: number): Float64Array {
-  const L = new Float64Array(q * q);
-  let scale = 0;
-  for (let j = 0; j < q; j++) scale = Math.max(scale, S[j * q + j]);
-  const tol = 1e-14 * scale;
-  for (let j = 0; j < q; j++) {
-    let d = S[j * q + j];
-    for (let k = 0; k < j; k++) d -= L[j * q + k] ** 2;
-    if (d <= tol) continue;
-    const r = Math.sqrt(d);
-    L[j * q + j] = r;
-    for (let i = j + 1; i < q; i++) {
-      let v = S[i * q + j];
-      for (let k = 0; k < j; k++) v -= L[i * q + k] * L[j * q + k];
-      L[i * q + j] = v / r;
-    }
-  }
-  return L;
 }

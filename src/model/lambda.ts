@@ -16,6 +16,7 @@
  * lme4's θ and the internal θ_c; the backends and the optimizer work with θ_c.
  */
 import type { ReTerm } from '../frame/modelFrame.js';
+import { semidefiniteCholesky } from './dense.js';
 
 export interface RandomBlock {
   /** grouping factor name (`Subject`, `cask:batch`) */
@@ -195,25 +196,4 @@ function mapCentredBlocks(blocks: RandomBlock[], theta: ArrayLike<number>, sign:
     for (let e = 0; e < q * q; e++) if (b.thetaIndex[e] >= 0) out[b.thetaIndex[e]] = L[e];
   }
   return out;
-}
-
-/** Cholesky factor of a positive semi-definite matrix (lower triangle of S); pivots ≤ tol · scale become 0. */
-function semidefiniteCholesky(S: Float64Array, q: number): Float64Array {
-  const L = new Float64Array(q * q);
-  let scale = 0;
-  for (let j = 0; j < q; j++) scale = Math.max(scale, S[j * q + j]);
-  const tol = 1e-14 * scale;
-  for (let j = 0; j < q; j++) {
-    let d = S[j * q + j];
-    for (let k = 0; k < j; k++) d -= L[j * q + k] ** 2;
-    if (d <= tol) continue;
-    const r = Math.sqrt(d);
-    L[j * q + j] = r;
-    for (let i = j + 1; i < q; i++) {
-      let v = S[i * q + j];
-      for (let k = 0; k < j; k++) v -= L[i * q + k] * L[j * q + k];
-      L[i * q + j] = v / r;
-    }
-  }
-  return L;
 }
