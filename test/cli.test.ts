@@ -230,11 +230,11 @@ describe('mixedgpu fit --family (glmer)', () => {
     }
   });
 
-  it('--link, --nagq and --weights without --family are errors', async () => {
-    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', link: 'logit', weights: 'size' });
+  it('--link and --nagq without --family are errors (--weights is for lmer too)', async () => {
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', link: 'logit', nagq: '1', weights: 'size' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('mixedgpu: error: --link, --weights are for generalized linear mixed models: add --family (binomial or poisson)\n');
+    expect(stderr).toBe('mixedgpu: error: --link, --nagq are for generalized linear mixed models: add --family (binomial or poisson)\n');
   });
 
   it('--reml with --family is an error (a GLMM is fitted by maximum likelihood)', async () => {

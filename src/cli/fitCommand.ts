@@ -34,7 +34,7 @@ export interface FitArgs {
   link?: string;
   /** glmer's nAGQ: 1 Laplace (default), 0 the first stage only, > 1 adaptive Gauss–Hermite; needs `family` */
   nagq?: string | number;
-  /** a column of prior weights (binomial: the numbers of trials of proportions); needs `family` */
+  /** a column of prior weights (lmer's or glmer's `weights`; binomial: the numbers of trials of proportions) */
   weights?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
@@ -78,7 +78,7 @@ const FAMILIES = Object.keys(FAMILY_LINKS) as FamilyName[];
 /** the GLMM settings of the arguments (null: a linear mixed model), checked before the data are read */
 function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ?: number; weights?: string } | null {
   if (args.family === undefined) {
-    const glmmOnly = (['link', 'nagq', 'weights'] as const).filter((k) => args[k] !== undefined);
+    const glmmOnly = (['link', 'nagq'] as const).filter((k) => args[k] !== undefined);
     if (glmmOnly.length) {
       throw new CliError(`${glmmOnly.map((k) => `--${k}`).join(', ')} ${glmmOnly.length > 1 ? 'are' : 'is'} for generalized linear mixed models: add --family (${FAMILIES.join(' or ')})`);
     }
@@ -104,9 +104,14 @@ function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ
     if (!(nAGQ <= 25)) throw new CliError(`--nagq must be a whole number from 0 to 25, got '${args.nagq}'`);
   }
   if (args.reml) throw new CliError('--reml is for linear mixed models: a GLMM is fitted by maximum likelihood');
+  return { family: fam, link, nAGQ, weights: resolveWeights(args) };
+}
+
+/** the --weights column (lmer or glmer), checked */
+function resolveWeights(args: FitArgs): string | undefined {
   const weights = args.weights?.trim();
   if (args.weights !== undefined && !weights) throw new CliError('--weights needs a column name');
-  return { family: fam, link, nAGQ, weights };
+  return weights;
 }
 
 /** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
@@ -119,6 +124,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     const backend = resolveBackend(args.backend);
     const glmm = resolveGlmm(args);
+    const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
     const { table, warnings } = await readTableFileAsync(args.file, { factors });
     if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
@@ -149,7 +155,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       const onProgress = showProgress
         ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
         : undefined;
-      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress });
+      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);

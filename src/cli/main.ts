@@ -3,7 +3,7 @@
  * The `mixedgpu` command line: argument handling only; the commands live in their own modules.
  *
  *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
- *                             [--family binomial|poisson [--link NAME] [--nagq N] [--weights COL]]
+ *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -58,7 +58,7 @@ function buildProgram(): Command {
     .option('--family <name>', 'fit a generalized linear mixed model (glmer) of this family: binomial or poisson')
     .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson')
     .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
-    .option('--weights <column>', 'GLMM prior weights (binomial: the numbers of trials of a proportion response)')
+    .option('--weights <column>', 'prior weights, lmer or glmer (binomial: the numbers of trials of a proportion response)')
     .option('--quiet', 'no progress or notes on stderr')
     .action(async (file: string, formula: string, opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;

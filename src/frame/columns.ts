@@ -54,7 +54,8 @@ export function columnFromArrow(table: arrow.Table, name: string): Column {
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
     const values = new Float64Array(n);
     if (vec.nullCount === 0 && vec.data.length === 1 && arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.DOUBLE) {
-      values.set(vec.data[0].values as Float64Array);
+      // the buffer may be longer than the column (builders pad it; a slice's values start at the slice)
+      values.set((vec.data[0].values as Float64Array).subarray(0, n));
     } else {
       let i = 0;
       for (const v of vec) values[i++] = v == null ? NaN : Number(v);

@@ -9,7 +9,9 @@ import {
   type Column, type FactorColumn, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
 import { dropRankDeficient, modelMatrix } from './modelMatrix.js';
-import { type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm } from '../glmm/response.js';
+import {
+  type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
+} from '../glmm/response.js';
 
 /** One random-effects term `(lhs | group)` evaluated on the data. */
 export interface ReTerm {
@@ -34,6 +36,12 @@ export interface ReTerm {
 export interface ModelFrameOptions {
   /** numeric columns to treat as factors (as R's `factor()`) */
   factors?: string[];
+  /**
+   * a linear mixed model's prior weights (lme4's `lmer(..., weights = w)`): a numeric column or one
+   * value per input row; rows with a missing weight are dropped (na.omit); weights must be > 0.
+   * (A GLMM gives its weights in the GlmResponseSpec instead.)
+   */
+  weights?: string | ArrayLike<number>;
 }
 
 export interface ModelFrame {
@@ -63,8 +71,13 @@ export interface ModelFrame {
   messages: string[];
   /** evaluated columns, by formula label, after row filtering (used by predict) */
   columns: Map<string, Column>;
-  /** a GLMM's prior weights (binomial cbind: the numbers of trials times any `weights`); absent for lmer */
+  /**
+   * prior weights: a GLMM's (binomial cbind: the numbers of trials times any `weights`), or a linear
+   * mixed model's `weights` option; absent for an unweighted lmer
+   */
   weights?: Float64Array;
+  /** the name of the weights column, when a linear mixed model's weights were given by name */
+  weightsName?: string;
   /** a binomial GLMM's numbers of trials (R's `n`: s + f for cbind, else 1), for the log-likelihood */
   trials?: Float64Array | null;
 }
@@ -106,6 +119,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const response = formula.response;
   let yCol: Column | null = null;
   let glmRaw: RawGlmResponse | null = null;
+  // a linear mixed model's prior weights (a GLMM reads its own with the response)
+  const lmmWeights = glm ? { values: null, label: 'weights' } : readPriorWeights(options.weights, table);
   if (glm) {
     glmRaw = evalGlmResponse(response, source, table, glm);
   } else {
@@ -136,6 +151,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const mark = (c: Column) => (c.kind === 'numeric' ? markNumeric(c.values) : markFactor(c.codes));
   if (yCol) mark(yCol);
   if (glmRaw) markMissingGlm(glmRaw, ok);
+  if (lmmWeights.values) markNumeric(lmmWeights.values);
   for (const c of vars.values()) mark(c);
   for (const c of offsets) mark(c);
   for (const g of groups.values()) markFactor(g.codes);
@@ -159,6 +175,17 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     for (const c of offsets) {
       const v = (sub(c) as { values: Float64Array }).values;
       for (let i = 0; i < n; i++) offset[i] += v[i];
+    }
+  }
+  let lmmW: Float64Array | undefined;
+  if (lmmWeights.values) {
+    lmmW = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const w = lmmWeights.values[rows ? rows[i] : i];
+      if (!(w > 0)) {
+        throw new Error(`weights: '${lmmWeights.label}' is ${w < 0 ? 'negative' : 'zero'} (${w}) in row ${(rows ? rows[i] : i) + 1}; a linear mixed model's prior weights must be > 0${w === 0 ? ' (lme4 accepts a zero weight but its deviance is then infinite: drop the row instead)' : ''}`);
+      }
+      lmmW[i] = w;
     }
   }
   const messages: string[] = [];
@@ -188,6 +215,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
     nDropped, rows, nInput, messages, columns,
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
+    ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
   };
 }
 

@@ -49,19 +49,7 @@ export interface GlmResponse {
 /** Evaluates the response and weights on all input rows. */
 export function evalGlmResponse(response: Response, source: ColumnSource, table: arrow.Table, spec: GlmResponseSpec): RawGlmResponse {
   const nInput = table.numRows;
-  let weights: Float64Array | null = null;
-  let weightsLabel = 'weights';
-  if (spec.weights !== undefined) {
-    if (typeof spec.weights === 'string') {
-      weightsLabel = spec.weights;
-      const c: Column = columnFromArrow(table, spec.weights);
-      if (c.kind !== 'numeric') throw new Error(`weights: column '${spec.weights}' is not numeric`);
-      weights = c.values;
-    } else {
-      if (spec.weights.length !== nInput) throw new Error(`weights: ${spec.weights.length} values for ${nInput} rows of data`);
-      weights = Float64Array.from(spec.weights, (v) => (v === null || v === undefined ? NaN : Number(v)));
-    }
-  }
+  const { values: weights, label: weightsLabel } = readPriorWeights(spec.weights, table);
   const base = { spec, label: response.label, weights, weightsLabel };
   if (response.kind === 'cbind') {
     if (spec.family !== 'binomial') throw new Error(`the response '${response.label}' (cbind) is for the binomial family, not ${spec.family}`);
@@ -78,6 +66,23 @@ export function evalGlmResponse(response: Response, source: ColumnSource, table:
     return { ...base, kind: 'factor', values: [], labels: [response.label], codes: c.codes, levels: c.levels };
   }
   return { ...base, kind: 'numeric', values: [c.values], labels: [response.label] };
+}
+
+/**
+ * Prior weights on every input row: a numeric column of the data (by name) or one value per input
+ * row (null/undefined read as missing). `values` is null when no weights were given.
+ */
+export function readPriorWeights(spec: string | ArrayLike<number> | undefined, table: arrow.Table): { values: Float64Array | null; label: string } {
+  if (spec === undefined) return { values: null, label: 'weights' };
+  const nInput = table.numRows;
+  if (typeof spec === 'string') {
+    if (!table.getChild(spec)) throw new Error(`weights: column '${spec}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+    const c: Column = columnFromArrow(table, spec);
+    if (c.kind !== 'numeric') throw new Error(`weights: column '${spec}' is not numeric`);
+    return { values: c.values, label: spec };
+  }
+  if (spec.length !== nInput) throw new Error(`weights: ${spec.length} values for ${nInput} rows of data`);
+  return { values: Float64Array.from(spec, (v) => (v === null || v === undefined ? NaN : Number(v))), label: 'weights' };
 }
 
 /** Marks rows with a missing response piece or weight (ok[i] = 0). */

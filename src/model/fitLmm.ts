@@ -61,8 +61,13 @@ export interface LmmModel {
   reml: boolean;
   /** the options the frame was built with (new data are read the same way) */
   frameOptions: ModelFrameOptions;
-  /** centred X and y − Xβ₀ that the backends form the Gram matrix from (see fixedTransform.ts) */
+  /**
+   * centred X and y − Xβ₀ that the backends form the Gram matrix from (see fixedTransform.ts); with
+   * prior weights, their rows (and those of the blocks' Zc) are scaled by √w_i
+   */
   fixed: FixedTransform;
+  /** Σ log w_i of the prior weights (0 without weights): the criteria gain −Σ log w_i */
+  sumLogW: number;
 }
 
 /** Stage: formula text + data → model (frame, random blocks, θ layout). */
@@ -71,10 +76,35 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
   if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   const frame = buildModelFrame(f, data, options);
   const { blocks, theta } = buildRandomBlocks(frame.reTerms);
+  const fixed = fixedTransform(frame);
+  const sumLogW = frame.weights ? applyPriorWeights(frame.weights, fixed, blocks) : 0;
   return {
     formula: f, frame, blocks, theta, reml: options.REML ?? true, frameOptions: { factors: options.factors },
-    fixed: fixedTransform(frame),
+    fixed, sumLogW,
   };
+}
+
+/**
+ * Prior weights (lme4's weighted LMM): the rows of X_c, y_c and each block's Z_c scaled by √w_i, so
+ * that either backend forms the weighted Gram matrix [Z X y]ᵀ W [Z X y]. The transform's β₀ and
+ * centring stay valid (any β₀ and any unit-triangular C are). Each block's Zc is replaced by a new
+ * array (it may be the block's Z, which the fitted values read unweighted). Returns Σ log w_i.
+ */
+function applyPriorWeights(w: Float64Array, fixed: FixedTransform, blocks: RandomBlock[]): number {
+  const n = w.length;
+  const sw = Float64Array.from(w, Math.sqrt);
+  let sumLogW = 0;
+  for (let i = 0; i < n; i++) sumLogW += Math.log(w[i]);
+  const p = fixed.Xc.length / n;
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) fixed.Xc[j * n + i] *= sw[i];
+  for (let i = 0; i < n; i++) fixed.yc[i] *= sw[i];
+  for (const blk of blocks) {
+    const q = blk.q;
+    const Zw = new Float64Array(n * q);
+    for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) Zw[i * q + s] = blk.Zc[i * q + s] * sw[i];
+    blk.Zc = Zw;
+  }
+  return sumLogW;
 }
 
 /** The response minus the offset: the LMM's working response. */
@@ -169,7 +199,7 @@ export async function optimizeAndAssemble(
   };
   const shouldStop = () => options.signal?.aborted ?? false;
   const tOpt = performance.now();
-  const res = await bobyqaAsync(makeAsyncObjective(backend, n, p, reml), layout.start, {
+  const res = await bobyqaAsync(makeAsyncObjective(backend, n, p, reml, model.sumLogW), layout.start, {
     ...bounds,
     rhobeg: options.optimizer?.rhobeg ?? 0.2,
     rhoend: options.optimizer?.rhoend ?? 2e-7,
@@ -187,7 +217,7 @@ export async function optimizeAndAssemble(
   let gpu: GpuCheck | undefined;
   if (backend !== reference) {
     // check the GPU's optimum against the float64 objective, then polish in float64
-    const f64 = makeObjective(reference, n, p, reml);
+    const f64 = makeObjective(reference, n, p, reml, model.sumLogW);
     const tPol = performance.now();
     const atGpu = f64(theta);
     const polishOptions = (rhobeg: number) => ({
@@ -284,7 +314,7 @@ export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float
   if (!(parts.pwrss > 1e-12 * totalSumOfSquares(frame.y))) {
     throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
   }
-  const dev = profiledDeviance(parts, n, p, reml);
+  const dev = profiledDeviance(parts, n, p, reml, model.sumLogW);
   // the factor is of the transformed fixed effects: map β and Var(β) back to the model's
   const solC = solveLmm(reference.chol, n, reml);
   const sol = { ...solC, beta: mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };

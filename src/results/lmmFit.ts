@@ -166,13 +166,27 @@ export class LmmFit {
     return out;
   }
 
-  /** response residuals y − fitted */
+  /** response residuals y − fitted (not weighted, as lme4's residuals()) */
   get residuals(): Float64Array {
     const f = this.fitted;
     const y = this.model.frame.y;
     for (let i = 0; i < f.length; i++) f[i] = y[i] - f[i];
     return f;
   }
+
+  /** Pearson residuals √w_i (y − fitted) (lme4's residuals(fit, "pearson"); the response residuals without weights) */
+  get pearsonResiduals(): Float64Array {
+    const r = this.residuals;
+    const w = this.model.frame.weights;
+    if (w) for (let i = 0; i < r.length; i++) r[i] *= Math.sqrt(w[i]);
+    return r;
+  }
+
+  /** the prior weights (one per observation used), or null for an unweighted fit */
+  get weights(): Float64Array | null { return this.model.frame.weights ?? null; }
+
+  /** the name of the prior weights' column (the summary's `Weights:` line), when given by name */
+  get weightsName(): string | null { return this.model.frame.weightsName ?? null; }
 
   /** predictions for new data: with group effects (default), population level, new levels as population */
   predict(newdata: arrow.Table, options: PredictOptions = {}): Float64Array {

@@ -15,14 +15,14 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
->;
+> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName'>>;
 
 /** lme4-style summary text of a fitted linear mixed model (no trailing newline). */
 export function formatSummary(fit: SummarySource): string {
   const out: string[] = [];
   // .prt.methTit: methTitle() pastes a zero-length GLMM suffix, hence two spaces for ML fits
   out.push(...methodTitle(fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood ', 'lmerMod'));
-  out.push(...callLines(fit.formula, fit.dataName));
+  out.push(...callLines(fit.formula, fit.dataName, fit.weightsName));
   out.push('');
   if (fit.reml) {
     out.push(...catFill([['REML criterion at convergence:'], formatR([roundR(fit.objective, 1)], 7)]));
@@ -30,7 +30,8 @@ export function formatSummary(fit: SummarySource): string {
     out.push(...aicTable(fit.AIC, fit.BIC, fit.logLik, fit.objective, fit.nobs - fit.df));
   }
   out.push('');
-  out.push(...residualLines(Array.from(fit.residuals, (r) => r / fit.sigma)));
+  // lme4: residuals(fit, "pearson", scaled = TRUE), √w (y − fitted) / σ
+  out.push(...residualLines(Array.from(fit.pearsonResiduals ?? fit.residuals, (r) => r / fit.sigma)));
   out.push('Random effects:');
   out.push(...varCorrTable(fit.varCorr, fit.sigma));
   out.push(...groupsLines(fit.nobs, fit.ngroups));
