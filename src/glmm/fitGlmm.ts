@@ -22,7 +22,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
-import { choleskyInPlace, solveLowerT } from '../model/dense.js';
+import { choleskyInPlace, invertGaussJordan, solveLowerT } from '../model/dense.js';
 import type { LinkName } from './family.js';
 import { type GlmmModel, buildGlmm } from './model.js';
 import { F32_PASS_TOLERANCES, PirlsEngine, PirlsError, type PirlsResult } from './pirls.js';
@@ -454,7 +454,7 @@ export function deriv12(f: (x: Float64Array) => number, x: Float64Array, fx: num
 /** Var(β̂) = 2 (H⁻¹)_ββ (the deviance is −2ℓ), or null when H⁻¹'s β block is not positive definite. */
 function hessianVcov(H: Float64Array, nth: number, p: number): Float64Array | null {
   const n = nth + p;
-  const inv = invertSymmetric(H, n);
+  const inv = invertGaussJordan(H, n);
   if (!inv) return null;
   const V = new Float64Array(p * p);
   for (let r = 0; r < p; r++) for (let s = 0; s < p; s++) V[r * p + s] = inv[(nth + r) * n + nth + s] + inv[(nth + s) * n + nth + r];
@@ -465,34 +465,6 @@ function hessianVcov(H: Float64Array, nth: number, p: number): Float64Array | nu
     return null;
   }
   return V;
-}
-
-/** The inverse of a symmetric matrix by Gauss–Jordan with partial pivoting; null if singular or not finite. */
-function invertSymmetric(A: Float64Array, n: number): Float64Array | null {
-  for (let i = 0; i < n * n; i++) if (!Number.isFinite(A[i])) return null;
-  const a = Float64Array.from(A);
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[piv * n + c])) piv = r;
-    const pv = a[piv * n + c];
-    if (!(Math.abs(pv) > 0)) return null;
-    if (piv !== c) {
-      for (let k = 0; k < n; k++) {
-        [a[c * n + k], a[piv * n + k]] = [a[piv * n + k], a[c * n + k]];
-        [inv[c * n + k], inv[piv * n + k]] = [inv[piv * n + k], inv[c * n + k]];
-      }
-    }
-    for (let k = 0; k < n; k++) { a[c * n + k] /= pv; inv[c * n + k] /= pv; }
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = a[r * n + c];
-      if (f === 0) continue;
-      for (let k = 0; k < n; k++) { a[r * n + k] -= f * a[c * n + k]; inv[r * n + k] -= f * inv[c * n + k]; }
-    }
-  }
-  return inv;
 }
 
 function throwIfAborted(options: GlmerOptions): void {

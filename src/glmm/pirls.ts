@@ -27,7 +27,7 @@
 import { BlockedCholesky } from '../model/blockedCholesky.js';
 import { NotPositiveDefiniteError, invertLower } from '../model/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
-import { fillTemplate } from '../model/lambda.js';
+import { applyTemplate, fillTemplate } from '../model/lambda.js';
 import { conditionalVariances, solveLmm } from '../model/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
@@ -544,24 +544,6 @@ export class PirlsEngine {
   get theta(): Float64Array {
     return this.thetaNow;
   }
-}
-
-/** b = T u for each level (q-vectors, level-major). */
-export function applyTemplate(T: Float64Array, q: number, nl: number, u: Float64Array): Float64Array {
-  const b = new Float64Array(nl * q);
-  if (q === 1) {
-    const t = T[0];
-    for (let c = 0; c < nl; c++) b[c] = t * u[c];
-    return b;
-  }
-  for (let c = 0; c < nl; c++) {
-    for (let s = 0; s < q; s++) {
-      let acc = 0;
-      for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[c * q + t];
-      b[c * q + s] = acc;
-    }
-  }
-  return b;
 }
 
 function sumSquares(us: Float64Array[]): number {

@@ -130,3 +130,31 @@ export function semidefiniteCholesky(S: Float64Array, q: number): Float64Array {
   }
   return L;
 }
+
+/** The inverse of a square matrix (row-major) by Gauss–Jordan with partial pivoting; null if singular or not finite. */
+export function invertGaussJordan(A: Float64Array, n: number): Float64Array | null {
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(A[i])) return null;
+  const a = Float64Array.from(A);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[piv * n + c])) piv = r;
+    const pv = a[piv * n + c];
+    if (!(Math.abs(pv) > 0)) return null;
+    if (piv !== c) {
+      for (let k = 0; k < n; k++) {
+        [a[c * n + k], a[piv * n + k]] = [a[piv * n + k], a[c * n + k]];
+        [inv[c * n + k], inv[piv * n + k]] = [inv[piv * n + k], inv[c * n + k]];
+      }
+    }
+    for (let k = 0; k < n; k++) { a[c * n + k] /= pv; inv[c * n + k] /= pv; }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = a[r * n + c];
+      if (f === 0) continue;
+      for (let k = 0; k < n; k++) { a[r * n + k] -= f * a[c * n + k]; inv[r * n + k] -= f * inv[c * n + k]; }
+    }
+  }
+  return inv;
+}

@@ -107,6 +107,24 @@ export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; the
   };
 }
 
+/** b = Λ u: b_g = T u_g for each level (q-vectors, level-major). */
+export function applyTemplate(T: Float64Array, q: number, nl: number, u: Float64Array): Float64Array {
+  const b = new Float64Array(nl * q);
+  if (q === 1) {
+    const t = T[0];
+    for (let c = 0; c < nl; c++) b[c] = t * u[c];
+    return b;
+  }
+  for (let c = 0; c < nl; c++) {
+    for (let s = 0; s < q; s++) {
+      let acc = 0;
+      for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[c * q + t];
+      b[c * q + s] = acc;
+    }
+  }
+  return b;
+}
+
 /** Fills the template T (q×q, row-major, lower triangular) of a block from θ. */
 export function fillTemplate(block: RandomBlock, theta: ArrayLike<number>, T: Float64Array): void {
   const idx = block.thetaIndex;

@@ -8,6 +8,7 @@
  */
 import type { BlockedCholesky } from './blockedCholesky.js';
 import { invertLower, solveLower, solveLowerT } from './dense.js';
+import { applyTemplate } from './lambda.js';
 
 export interface LmmSolution {
   beta: Float64Array;
@@ -91,19 +92,6 @@ export function solveLmm(chol: BlockedCholesky, n: number, reml: boolean): LmmSo
     }
   }
   return { beta, u, b, sigma, vcov };
-}
-
-/** b = T u for each level (q-vectors, level-major). */
-function applyTemplate(T: Float64Array, q: number, nl: number, u: Float64Array): Float64Array {
-  const b = new Float64Array(nl * q);
-  for (let c = 0; c < nl; c++) {
-    for (let s = 0; s < q; s++) {
-      let acc = 0;
-      for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[c * q + t];
-      b[c * q + s] = acc;
-    }
-  }
-  return b;
 }
 
 /**

@@ -58,6 +58,7 @@ import { profiledDeviance } from '../../src/model/objective.js';
 import { buildGpuLayout, SEGMENT } from '../../src/backend/webgpu/upload.js';
 import { CHUNK } from '../../src/backend/webgpu/blockdiag.js';
 import type { GramMatrix } from '../../src/model/gram.js';
+import { invertGaussJordan } from '../../src/model/dense.js';
 
 /** f32 unit roundoff */
 export const U32 = 2 ** -24;
@@ -156,27 +157,10 @@ function transpose(A: Float64Array, n: number, m: number): Float64Array {
   return T;
 }
 
-/** inverse of a small symmetric positive definite matrix (Gauss–Jordan with pivoting) */
+/** Gauss–Jordan inverse of a small non-singular matrix. */
 function inverseSmall(A: Float64Array, n: number): Float64Array {
-  const a = Float64Array.from(A);
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[piv * n + c])) piv = r;
-    if (piv !== c) for (let j = 0; j < n; j++) {
-      [a[c * n + j], a[piv * n + j]] = [a[piv * n + j], a[c * n + j]];
-      [inv[c * n + j], inv[piv * n + j]] = [inv[piv * n + j], inv[c * n + j]];
-    }
-    const d = a[c * n + c];
-    for (let j = 0; j < n; j++) { a[c * n + j] /= d; inv[c * n + j] /= d; }
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = a[r * n + c];
-      if (f === 0) continue;
-      for (let j = 0; j < n; j++) { a[r * n + j] -= f * a[c * n + j]; inv[r * n + j] -= f * inv[c * n + j]; }
-    }
-  }
+  const inv = invertGaussJordan(A, n);
+  if (!inv) throw new Error('inverseSmall: singular matrix');
   return inv;
 }
 
