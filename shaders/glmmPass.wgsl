@@ -6,9 +6,9 @@
 // (CSR, built once on the CPU) in `rowIdx`. One thread per task accumulates in f32 (no barriers, no
 // atomics); the host adds the segments' partial sums into the blocks in float64.
 //
-// `cols` holds the columns, n values each: X (p columns), the working response z, then each
-// block's Z columns; `w` the working weights. z and w change at each iteration, the rest is
-// uploaded once per fit.
+// `cols` holds the columns, n values each: X (p columns), the working response z (or the working
+// residual r, see `reweight`), then each block's Z columns; `w` the working weights. z and w change
+// at each iteration (computed by `reweight` below, or uploaded), the rest is uploaded once per fit.
 
 struct Params {
   ntasks: u32,
@@ -39,20 +39,20 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
   partial[t] = acc;
 }
 
-// ---- the working weights and response, from β and the conditional modes b = Λu -------------
-// One thread per row: η = offset + Xβ + Σ_k Z_k b_k[code_k], μ = g⁻¹(η), w = wt (dμ/dη)² / V(μ),
-// z = η − base + (y − μ)/(dμ/dη) with base = offset (β free) or offset + Xβ (β fixed), written to
-// `w` and to z's column of the columns. The clamps are family.ts's, with f32's epsilon for float64's
-// (1 − 2⁻⁵² is 1 in f32).
+// ---- the working weights and residual, and the deviance, from β and b = Λu --------------------
+// One thread per row: η = base + Xβ + Σ_k Z_k b_k[code_k] (base = offset when the pass has X, i.e.
+// β is free; offset + Xβ uploaded when β is fixed and the pass has no X), μ = g⁻¹(η),
+//   w = wt (dμ/dη)² / V(μ),   r = (y − μ)/(dμ/dη),   d = wt · d(y, μ)   (the unit deviance),
+// written to `w`, to z's column of the columns (the working residual: the host adds the fitted part
+// η − base in float64, src/glmm/weightedGram.ts addFittedPart) and to `dev`. The clamps are
+// family.ts's, with f32's epsilon for float64's (1 − 2⁻⁵² is 1 in f32).
 
 struct RowParams {
   n: u32,
   p: u32,
   nblocks: u32,
-  // 0: binomial logit, 1: binomial cloglog, 2: poisson log
+  // 0: binomial logit, 1: binomial cloglog, 2: poisson log, 3: binomial probit
   link: u32,
-  // 1: β free (z keeps Xβ), 0: β fixed
-  full: u32,
 }
 
 @group(0) @binding(6) var<uniform> rowParams: RowParams;
@@ -63,10 +63,24 @@ struct RowParams {
 // per block: first column, q, offset of its b in coef, offset of its codes in codes
 @group(0) @binding(10) var<storage, read> blockInfo: array<vec4u>;
 @group(0) @binding(11) var<storage, read> codes: array<u32>;
-// y, prior weights, offset (n each)
+// y, prior weights, base (n each)
 @group(0) @binding(12) var<storage, read> response: array<f32>;
+@group(0) @binding(13) var<storage, read_write> devOut: array<f32>;
 
 const EPS32: f32 = 1.1920929e-7;
+
+// a log(a / m), with 0 log 0 = 0 (lme4's Y_log_Y)
+fn ylogy(a: f32, m: f32) -> f32 {
+  return select(0.0, a * log(a / m), a > 0.0);
+}
+
+// erfc(x) for x ≥ 0 (Numerical Recipes' erfcc, Chebyshev fit: relative error < 1.2e-7)
+fn erfcPos(x: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.5 * x);
+  let poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * exp(-x * x + poly);
+}
 
 @compute @workgroup_size(64)
 fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -75,17 +89,15 @@ fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
   let n = rowParams.n;
   if (i >= n) { return; }
   let p = rowParams.p;
-  var xb = 0.0;
-  for (var r = 0u; r < p; r++) { xb += colsOut[r * n + i] * coef[r]; }
-  var zb = 0.0;
+  var eta = response[2u * n + i];
+  for (var r = 0u; r < p; r++) { eta += colsOut[r * n + i] * coef[r]; }
   for (var k = 0u; k < rowParams.nblocks; k++) {
     let info = blockInfo[k];
     let c = codes[info.w + i];
-    for (var s = 0u; s < info.y; s++) { zb += colsOut[(info.x + s) * n + i] * coef[info.z + c * info.y + s]; }
+    for (var s = 0u; s < info.y; s++) { eta += colsOut[(info.x + s) * n + i] * coef[info.z + c * info.y + s]; }
   }
   let y = response[i];
   let wt = response[n + i];
-  let eta = response[2u * n + i] + xb + zb;
   var mu: f32;
   var me: f32;
   var v: f32;
@@ -95,17 +107,52 @@ fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
     mu = select(e / d, 1.0 / d, eta >= 0.0);
     mu = min(1.0 - EPS32, max(EPS32, mu));
     me = max(EPS32 * EPS32, e / (d * d));
-    v = max(EPS32 * EPS32, mu * (1.0 - mu));
   } else if (rowParams.link == 1u) {
     let ee = exp(eta);
     mu = max(EPS32, min(1.0 - EPS32, 1.0 - exp(-ee)));
     me = max(EPS32 * EPS32, exp(eta - ee));
-    v = max(EPS32 * EPS32, mu * (1.0 - mu));
+  } else if (rowParams.link == 3u) {
+    // Φ(η) = erfc(−η/√2)/2, the tail from erfc on the positive side
+    let t = erfcPos(abs(eta) * 0.70710678) * 0.5;
+    mu = min(1.0 - EPS32, max(EPS32, select(t, 1.0 - t, eta > 0.0)));
+    me = max(EPS32 * EPS32, 0.39894228 * exp(-0.5 * eta * eta));
   } else {
     mu = max(EPS32 * EPS32, exp(eta));
     me = mu;
+  }
+  var d: f32;
+  if (rowParams.link == 2u) {
     v = mu;
+    d = 2.0 * wt * (ylogy(y, mu) - (y - mu));
+  } else {
+    v = max(EPS32 * EPS32, mu * (1.0 - mu));
+    d = 2.0 * wt * (ylogy(y, mu) + ylogy(1.0 - y, 1.0 - mu));
   }
   wOut[i] = wt * me * me / v;
-  colsOut[p * n + i] = select(0.0, xb, rowParams.full == 1u) + zb + (y - mu) / me;
+  colsOut[p * n + i] = (y - mu) / me;
+  devOut[i] = d;
+}
+
+// ---- the deviance's partial sums: one thread per chunk of CHUNK consecutive rows ----------------
+
+struct SumParams {
+  n: u32,
+  nchunks: u32,
+}
+
+const CHUNK: u32 = 256u;
+
+@group(0) @binding(14) var<uniform> sumParams: SumParams;
+@group(0) @binding(15) var<storage, read> devIn: array<f32>;
+@group(0) @binding(16) var<storage, read_write> chunkOut: array<f32>;
+
+@compute @workgroup_size(64)
+fn chunkSums(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+             @builtin(local_invocation_index) lid: u32) {
+  let c = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (c >= sumParams.nchunks) { return; }
+  let end = min(sumParams.n, (c + 1u) * CHUNK);
+  var acc = 0.0;
+  for (var i = c * CHUNK; i < end; i++) { acc += devIn[i]; }
+  chunkOut[c] = acc;
 }

@@ -28,7 +28,7 @@ import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine } from '../src/glmm/pirls.js';
 import { dbinomLog, dpoisLog, ghRule, pnorm, pvalueNormal } from '../src/glmm/rmath.js';
 import { makeFamily } from '../src/glmm/family.js';
-import { WeightedGramCpu } from '../src/glmm/weightedGram.js';
+import { WeightedGramCpu, addFittedPart } from '../src/glmm/weightedGram.js';
 import { thetaToInternalGlmm } from '../src/glmm/reparam.js';
 import { formGramCpu } from '../src/backend/cpu/gram.js';
 import { loadData, loadReference } from './helpers/reference.js';
@@ -94,6 +94,37 @@ describe('the weighted Gram pass', () => {
     g.AXk.forEach((a, k) => close(a, h.AXk[k]));
     close(g.Ajk[1][0].values, h.Ajk[1][0].values);
     expect(g.Ajk[1][0].pattern.rowIdx).toEqual(h.Ajk[1][0].pattern.rowIdx);
+  });
+  it('the working residual\'s pass plus the fitted part (addFittedPart) is the working response\'s pass', () => {
+    // grouseticks: two nested scalar blocks; VerbAgg with (btype | id): a block with q = 3 crossed with a scalar one
+    const cases: [string, string, 'poisson' | 'binomial'][] = [
+      ['grouseticks_poisson', '', 'poisson'],
+      ['verbagg_binomial_crossed', 'r2 ~ Anger + Gender + btype + situ + (btype | id) + (1 | item)', 'binomial'],
+    ];
+    for (const [name, formula, family] of cases) {
+      const ref = loadReference(name);
+      const data = loadData(ref);
+      const m = buildGlmm(formula || ref.formula, data, { family, factors: ref.factors });
+      const { n, X, p, blocks } = m.pirls;
+      const w = Float64Array.from({ length: n }, (_, i) => 0.5 + ((i * 7919) % 13) / 7);
+      const r = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+      const b = blocks.map((bl, k) => Float64Array.from({ length: bl.nl * bl.q }, (_, e) => Math.cos(3 * e + k)));
+      const beta = Float64Array.from({ length: p }, (_, j) => 1 - j / 3);
+      // z = Xβ + Σ Z_k b_k + r (β free) and Σ Z_k b_k + r (β fixed)
+      for (const withX of [true, false]) {
+        const z = Float64Array.from(r);
+        if (withX) for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) z[i] += X[j * n + i] * beta[j];
+        blocks.forEach((bl, k) => { for (let i = 0; i < n; i++) for (let s = 0; s < bl.q; s++) z[i] += bl.Z[i * bl.q + s] * b[k][bl.codes[i] * bl.q + s]; });
+        const input = { n, X: withX ? X : new Float64Array(0), p: withX ? p : 0, blocks };
+        const direct = new WeightedGramCpu(input).form(w, z);
+        const g = new WeightedGramCpu(input).form(w, r);
+        addFittedPart(g, b, withX ? beta : null);
+        const close = (a: Float64Array, c: Float64Array) => a.forEach((v, k) => expect(Math.abs(v - c[k])).toBeLessThan(1e-10 * (1 + Math.abs(c[k]))));
+        close(g.AXX, direct.AXX);
+        g.AXk.forEach((a, k) => close(a, direct.AXk[k]));
+        expect(Math.abs(g.yty - direct.yty)).toBeLessThan(1e-10 * direct.yty);
+      }
+    }
   });
 });
 

@@ -77,9 +77,9 @@ export interface GlmerOptions {
   /** a GPUDevice from the host application for the WebGPU backend */
   device?: GPUDevice;
   /**
-   * WebGPU backend, experimental: compute the PIRLS weights and working response in the shader from
-   * (β, b) (binomial logit / cloglog, Poisson log) instead of on the CPU (default false: in f32 the
-   * working response jitters enough that PIRLS may not converge, e.g. grouseticks' Poisson fit)
+   * WebGPU backend: evaluate each PIRLS state in the shaders — η, μ, the weights, the working
+   * residual and the deviance per row (default true). false: those are computed on the CPU in
+   * float64 and w and z are uploaded at each iteration (the cross-products stay on the GPU).
    */
   gpuReweight?: boolean;
 }
@@ -124,10 +124,10 @@ async function gpuSide(model: GlmmModel, options: GlmerOptions): Promise<GpuSide
   const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
   if (!ctx) throw new Error('no WebGPU adapter is available (in Node: the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader: see README)');
   const { n, X, p, blocks } = model.pirls;
-  // the weights and working response: on the CPU in float64 and uploaded (f32) per iteration; with
-  // gpuReweight, in the shader from (β, b) where the link is supported
+  // each PIRLS state evaluated in the shaders from (β, b) (unless gpuReweight is false): only the
+  // coefficients go up and O(segments) partial sums come back per iteration
   const { family, y, weights, offset } = model.pirls;
-  const rowData = options.gpuReweight ? { family, y, weights, offset } : undefined;
+  const rowData = options.gpuReweight === false ? undefined : { family, y, weights, offset };
   const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData);
   const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData);
   const engine = new PirlsEngine(model.pirls, { grams: { full, u }, tolerances: F32_PASS_TOLERANCES });

@@ -21,6 +21,15 @@
  * AGQ (one scalar term, k nodes):  Σ_g devc_g(ũ) + log|L|² − 2 Σ_g log Σ_k w_k e^{−(devc_g(ũ_g + z_k s_g) − devc_g(ũ)) / 2 + z_k²/2}
  * with devc_g(u) = u_g² + Σ_{i∈g} d(y_i, μ_i) and s_g = 1/L_gg (lme4's glmerAGQ).
  *
+ * On an asynchronous pass (the WebGPU backend, f32) the working response is split, z = (η − base) + r
+ * with r = (y − μ)/(dμ/dη): the pass forms the cross-products of r and the fitted part's are added in
+ * float64 from A itself (weightedGram.ts addFittedPart), so the solve returns the iterate plus a
+ * Newton step and f32 rounding perturbs only the step (it lowered PIRLS's noise floor in η from
+ * ~4e-5 to ~2e-7 on grouseticks). A pass that evaluates states on its device (rowsOnDevice) also
+ * computes η, μ, the weights, r and the deviance there: per iteration only the coefficients go up,
+ * and the step is bounded from the coefficients' change (etaStepBound); the deviance is then f32
+ * (DEVICE_DEVIANCE_NOISE) and the fit's float64 polish settles the optimum.
+ *
  * θ here is that of `model.blocks`: for a GLMM built by buildGlmm, the internal parametrization
  * (Z M, src/glmm/reparam.ts); thetaToInternalGlmm maps lme4's θ to it.
  */
@@ -31,19 +40,26 @@ import { applyTemplate, fillTemplate } from '../model/lambda.js';
 import { conditionalVariances, solveLmm } from '../model/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
-import { type AsyncWeightedGramBackend, type WeightedGramBackend, WeightedGramCpu } from './weightedGram.js';
+import { type AsyncWeightedGramBackend, type WeightedGramBackend, WeightedGramCpu, addFittedPart } from './weightedGram.js';
 
 /** A data pass PIRLS can drive: synchronous (run) or asynchronous (runAsync). */
 export type AnyWeightedGram = WeightedGramBackend | AsyncWeightedGramBackend;
 
 /**
- * An asynchronous pass that can also compute the weights and working response itself from the
- * state (the WebGPU backend's reweight shader): β, b = Λu, base, and whether β is free.
+ * An asynchronous pass that evaluates a state on its device (the WebGPU backend's reweight shader):
+ * from β, b = Λu and base it computes η, μ, the weights and working residual and the deviance per
+ * row, forms A(w) with the fitted part added (addFittedPart), and returns Σ wt·d(y, μ).
  */
-interface StateWeightedGram extends AsyncWeightedGramBackend {
-  readonly reweightsOnGpu: boolean;
-  formAtAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }): Promise<unknown>;
+export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
+  readonly rowsOnDevice: boolean;
+  evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }): Promise<number>;
 }
+
+/**
+ * What PIRLS asks of its driver: a device evaluation of the state (`evaluate`), or A(w) at the
+ * engine's w and z (with the fitted part added on the host when z holds the working residual).
+ */
+type PassRequest = { gram: AnyWeightedGram; evaluate: true } | { gram: AnyWeightedGram; evaluate: false; residual: boolean; full: boolean };
 
 /** What PIRLS needs of a GLMM: the data, the random-effects structure and the family. */
 export interface PirlsModel {
@@ -80,10 +96,15 @@ export interface PirlsTolerances {
   /** relative changes of the penalized deviance below pdevStall, stallCount times running, count as converged (1e-13, 8) */
   pdevStall: number;
   stallCount: number;
+  /**
+   * the rounding floor of a pass in f32: a step below this that is not at most half the one
+   * before has reached the noise of the pass rather than a slower convergence (0: none)
+   */
+  noiseFloor: number;
 }
 
 /** Tolerances for a weighted Gram pass in f32 (partial sums finished in float64). */
-export const F32_PASS_TOLERANCES: PirlsTolerances = { etaTol: 1e-6, halvingNoise: 1e-8, pdevStall: 1e-10, stallCount: 3 };
+export const F32_PASS_TOLERANCES: PirlsTolerances = { etaTol: 1e-6, halvingNoise: 1e-8, pdevStall: 1e-10, stallCount: 3, noiseFloor: 1e-4 };
 
 export interface PirlsEngineOptions {
   /** the data passes for (u, β) and for u alone (default: WeightedGramCpu; the second shares the first's structure) */
@@ -126,6 +147,12 @@ const ETA_TOL = 1e-12;
 const HALVING_NOISE = 1e-11;
 /** Relative changes of the penalized deviance below PDEV_STALL, STALL_COUNT times running, count as converged. */
 const PDEV_STALL = 1e-13;
+/**
+ * Relative noise of the penalized deviance of a device evaluation: per-row deviances in f32 (their
+ * terms, such as y log(y/μ) and y − μ, cancel) summed in f32 over ≤ 256 rows; seen ≤ 3e-7 on the
+ * reference cases. Increases below it are not failed steps.
+ */
+const DEVICE_DEVIANCE_NOISE = 1e-6;
 const STALL_COUNT = 8;
 
 export class PirlsEngine {
@@ -152,6 +179,22 @@ export class PirlsEngine {
   /** the templates T_k at the θ of the current state */
   private readonly T: Float64Array[];
   private readonly thetaNow: Float64Array;
+  /**
+   * whether the passes evaluate states on their device (then η and μ here are updated only on
+   * request, syncRows), and whether z holds the working residual with the fitted part added on the
+   * host (asynchronous passes: f32 on a GPU)
+   */
+  readonly rowsOnDevice: boolean;
+  private readonly residualForm: boolean;
+  /** device passes: Σ wt·d(y, μ) of the last evaluation, the pass formed at that state, aic − deviance */
+  private devSum = NaN;
+  private formedAt: AnyWeightedGram | null = null;
+  private rowsStale = false;
+  private lastFull = true;
+  private readonly aicConst: number;
+  /** max |X_r| per column and max |Z_ks| per block column: the bound on max |Δη| of a device step */
+  private readonly colMaxX: Float64Array;
+  private readonly colMaxZ: Float64Array[];
   /** work arrays */
   private readonly w: Float64Array;
   private readonly z: Float64Array;
@@ -161,7 +204,7 @@ export class PirlsEngine {
   constructor(model: PirlsModel, options: PirlsEngineOptions = {}) {
     this.model = model;
     const { n, X, p, blocks, theta } = model;
-    this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, ...options.tolerances };
+    this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, noiseFloor: 0, ...options.tolerances };
     if (options.grams) {
       this.gramFull = options.grams.full;
       this.gramU = options.grams.u;
@@ -170,6 +213,12 @@ export class PirlsEngine {
       this.gramFull = full;
       this.gramU = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full);
     }
+    this.residualForm = !('form' in this.gramFull);
+    const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
+    this.aicConst = onDevice(this.gramFull) && onDevice(this.gramU) ? aicMinusDeviance(model) : NaN;
+    this.rowsOnDevice = Number.isFinite(this.aicConst);
+    this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
+    this.colMaxZ = blocks.map((b) => { const m = new Float64Array(b.q); for (let i = 0; i < n * b.q; i++) m[i % b.q] = Math.max(m[i % b.q], Math.abs(b.Z[i])); return m; });
     this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
     this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
@@ -197,6 +246,8 @@ export class PirlsEngine {
     this.beta.fill(0);
     this.warm = false;
     this.etaIsState = false;
+    this.formedAt = null;
+    this.rowsStale = false;
   }
 
   /** Copies the state (u, β) so that it can be restored. */
@@ -208,9 +259,11 @@ export class PirlsEngine {
     s.u.forEach((u, k) => this.u[k].set(u));
     this.beta.set(s.beta);
     this.warm = s.warm;
+    this.formedAt = null;
   }
 
   private setTheta(theta: ArrayLike<number>): void {
+    this.formedAt = null;
     this.thetaNow.set(Array.from(theta));
     this.model.blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
   }
@@ -260,6 +313,7 @@ export class PirlsEngine {
     else this.eta.set(this.base);
     this.addRandomPart(this.u, this.eta);
     this.etaIsState = true;
+    this.rowsStale = false;
   }
 
   /** μ from η, and the penalized deviance Σ d(y, μ) + ‖u‖² */
@@ -274,16 +328,80 @@ export class PirlsEngine {
     return dev + sumSquares(u);
   }
 
-  /** working weights and response at the current η; `base` is subtracted from η */
-  private reweight(base: Float64Array): void {
+  /**
+   * working weights and response at the current η; `base` is subtracted from η, or with `residual`
+   * z is the working residual (y − μ)/(dμ/dη) alone (the fitted part added to A(w) on the host)
+   */
+  private reweight(base: Float64Array, residual = false): void {
     const { n, family, y, weights } = this.model;
     const { w, z, eta, mu } = this;
     for (let i = 0; i < n; i++) {
       const me = family.muEta(eta[i]);
       const v = family.variance(mu[i]);
       w[i] = (weights[i] * me * me) / v;
-      z[i] = eta[i] - base[i] + (y[i] - mu[i]) / me;
+      z[i] = (residual ? 0 : eta[i] - base[i]) + (y[i] - mu[i]) / me;
     }
+  }
+
+  /**
+   * The penalized deviance Σ wt·d(y, μ) + ‖u‖² at the state (u, β) with η = base + ZΛu (+ Xβ when
+   * β is free): on the CPU, or as one device evaluation, which also forms A(w) at the state.
+   */
+  private *evaluate(full: boolean): Generator<PassRequest, number, void> {
+    if (!this.rowsOnDevice) {
+      this.setEta(full);
+      return this.updateMu(this.u);
+    }
+    const gram = full ? this.gramFull : this.gramU;
+    this.formedAt = null;
+    yield { gram, evaluate: true };
+    this.formedAt = gram;
+    this.etaIsState = true;
+    this.rowsStale = true;
+    this.lastFull = full;
+    return this.devSum + sumSquares(this.u);
+  }
+
+  /** A(w) at the current η: already formed by a device evaluation of the state, or from w and z here */
+  private *formGram(full: boolean): Generator<PassRequest, void, void> {
+    const gram = full ? this.gramFull : this.gramU;
+    if (this.rowsOnDevice && this.etaIsState) {
+      if (this.formedAt !== gram) yield* this.evaluate(full);
+      return;
+    }
+    // the CPU's η: of the state, or R's starting η from mustart (no state: z whole)
+    const residual = this.residualForm && this.etaIsState;
+    this.reweight(this.base, residual);
+    yield { gram, evaluate: false, residual, full };
+  }
+
+  /** η and μ here at the state of the last device evaluation (for AGQ and diagnostics) */
+  syncRows(): void {
+    if (!this.rowsStale) return;
+    this.setEta(this.lastFull);
+    this.updateMu(this.u);
+  }
+
+  /**
+   * A bound on max_i |Δη_i| from the change of the coefficients (a device step, whose η stays on
+   * the device): Σ_r max|X_r| |Δβ_r| + Σ_k max_g Σ_s max|Z_ks| |Δb_kgs|, Δb = Λ Δu.
+   */
+  private etaStepBound(uOld: Float64Array[], betaOld: Float64Array, full: boolean): number {
+    let bound = 0;
+    if (full) for (let r = 0; r < this.model.p; r++) bound += this.colMaxX[r] * Math.abs(this.beta[r] - betaOld[r]);
+    this.model.blocks.forEach((b, k) => {
+      const du = Float64Array.from(this.u[k], (v, j) => v - uOld[k][j]);
+      const db = applyTemplate(this.T[k], b.q, b.nl, du);
+      const mz = this.colMaxZ[k];
+      let worst = 0;
+      for (let g = 0; g < b.nl; g++) {
+        let s = 0;
+        for (let t = 0; t < b.q; t++) s += mz[t] * Math.abs(db[g * b.q + t]);
+        if (s > worst) worst = s;
+      }
+      bound += worst;
+    });
+    return bound;
   }
 
   /**
@@ -316,38 +434,43 @@ export class PirlsEngine {
   }
 
   /** Runs a PIRLS generator, forming each requested weighted Gram matrix synchronously. */
-  private drive<T>(steps: Generator<AnyWeightedGram, T, void>): T {
+  private drive<T>(steps: Generator<PassRequest, T, void>): T {
     let step = steps.next();
     while (!step.done) {
-      const g = step.value;
-      if (!('form' in g)) throw new Error('internal: this weighted Gram pass is asynchronous: use runAsync / fixedEffectsFactorAsync');
+      const req = step.value;
+      const g = req.gram;
+      if (req.evaluate || !('form' in g)) throw new Error('internal: this weighted Gram pass is asynchronous: use runAsync / fixedEffectsFactorAsync');
       g.form(this.w, this.z);
+      if (req.residual) addFittedPart(g.gram, this.conditionalModes(), req.full ? this.beta : null);
       step = steps.next();
     }
     return step.value;
   }
 
-  private async driveAsync<T>(steps: Generator<AnyWeightedGram, T, void>): Promise<T> {
+  private async driveAsync<T>(steps: Generator<PassRequest, T, void>): Promise<T> {
     let step = steps.next();
     while (!step.done) {
-      const g = step.value;
-      if ('formAtAsync' in g && (g as StateWeightedGram).reweightsOnGpu && this.etaIsState) {
-        // the weights and working response from the state, in the shader
-        await (g as StateWeightedGram).formAtAsync({ beta: this.beta, b: this.conditionalModes(), base: this.base, full: g === this.gramFull });
-      } else if ('formAsync' in g) await g.formAsync(this.w, this.z);
-      else g.form(this.w, this.z);
+      const req = step.value;
+      const g = req.gram;
+      if (req.evaluate) {
+        // η, μ, the weights, working residual, deviance and A(w) from the state, on the device
+        this.devSum = await (g as DeviceWeightedGram).evaluateAsync({ beta: this.beta, b: this.conditionalModes(), base: this.base, full: g === this.gramFull });
+      } else {
+        if ('formAsync' in g) await g.formAsync(this.w, this.z);
+        else g.form(this.w, this.z);
+        if (req.residual) addFittedPart(g.gram, this.conditionalModes(), req.full ? this.beta : null);
+      }
       step = steps.next();
     }
     return step.value;
   }
 
-  /** PIRLS at θ, yielding the data pass whenever A(w) must be formed at the current w and z. */
-  private *runOnce(theta: ArrayLike<number>, betaFixed: ArrayLike<number> | null, options: PirlsOptions): Generator<AnyWeightedGram, PirlsResult, void> {
+  /** PIRLS at θ, yielding a request to the driver whenever a state must be evaluated or A(w) formed. */
+  private *runOnce(theta: ArrayLike<number>, betaFixed: ArrayLike<number> | null, options: PirlsOptions): Generator<PassRequest, PirlsResult, void> {
     const { n, p, offset } = this.model;
     const maxIter = options.maxIter ?? 100;
     const full = betaFixed === null;
     const chol = full ? this.cholFull : this.cholU;
-    const gram = full ? this.gramFull : this.gramU;
     this.setTheta(theta);
     if (!full) this.beta.set(Array.from(betaFixed));
     // the part of η that the solve does not change
@@ -359,8 +482,7 @@ export class PirlsEngine {
       // cold start: η from mustart; the first step has nothing to compare with
       pdevOld = Infinity;
     } else {
-      this.setEta(full);
-      pdevOld = this.updateMu(this.u);
+      pdevOld = yield* this.evaluate(full);
     }
     const uOld = this.u.map((u) => new Float64Array(u.length));
     const betaOld = new Float64Array(p);
@@ -373,8 +495,7 @@ export class PirlsEngine {
     let stalled = 0;
     let lastStep = NaN;
     for (; it < maxIter; it++) {
-      this.reweight(base);
-      yield gram;
+      yield* this.formGram(full);
       try {
         chol.factor(theta);
       } catch (e) {
@@ -386,13 +507,12 @@ export class PirlsEngine {
       const sol = solveLmm(chol, n, false);
       uOld.forEach((u, k) => u.set(this.u[k]));
       betaOld.set(this.beta);
-      this.etaOld.set(this.eta);
+      if (!this.rowsOnDevice) this.etaOld.set(this.eta);
       sol.u.forEach((u, k) => this.u[k].set(u));
       if (full) this.beta.set(sol.beta);
-      this.setEta(full);
-      let pdev = this.updateMu(this.u);
+      let pdev = yield* this.evaluate(full);
       // rounding in the sum over n observations: increases below this are not increases
-      const noise = this.tolerances.halvingNoise * (Math.abs(pdevOld) + 1);
+      const noise = (this.rowsOnDevice ? Math.max(this.tolerances.halvingNoise, DEVICE_DEVIANCE_NOISE) : this.tolerances.halvingNoise) * (Math.abs(pdevOld) + 1);
       let k = 0;
       while (!(pdev <= pdevOld + noise) && Number.isFinite(pdevOld) && k < 10) {
         // step halving: average with the previous iterate
@@ -401,8 +521,7 @@ export class PirlsEngine {
           for (let j = 0; j < u.length; j++) u[j] = 0.5 * (u[j] + uo[j]);
         }
         if (full) for (let j = 0; j < p; j++) this.beta[j] = 0.5 * (this.beta[j] + betaOld[j]);
-        this.setEta(full);
-        pdev = this.updateMu(this.u);
+        pdev = yield* this.evaluate(full);
         k++;
         halvings++;
       }
@@ -413,7 +532,8 @@ export class PirlsEngine {
         throw new PirlsError(`PIRLS: the penalized deviance is not finite at θ = [${fmt(theta)}]: the linear predictor diverged`);
       }
       let step = 0;
-      for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
+      if (this.rowsOnDevice) step = this.etaStepBound(uOld, betaOld, full);
+      else for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
       lastStep = step;
       stale = step > 0;
       // the error left after this step: a geometric tail with the observed ratio of steps
@@ -421,6 +541,8 @@ export class PirlsEngine {
       const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
       const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
       if (step < this.tolerances.etaTol || tail < this.tolerances.etaTol) { converged = true; it++; break; }
+      // a pass in f32: the step has stopped shrinking at the pass's rounding noise
+      if (k === 0 && step < this.tolerances.noiseFloor && step > 0.5 * stepPrev) { converged = true; it++; break; }
       stalled = Number.isFinite(pdevOld) && Math.abs(pdevOld - pdev) <= this.tolerances.pdevStall * (Math.abs(pdev) + 1) ? stalled + 1 : 0;
       // the linear predictor still moves but the penalized deviance no longer decreases (e.g. a
       // coefficient drifting to infinity under separation): accept the point where it stalled
@@ -433,8 +555,7 @@ export class PirlsEngine {
     }
     if (stale) {
       // L at the weights of the final η
-      this.reweight(base);
-      yield gram;
+      yield* this.formGram(full);
       chol.factor(theta);
     }
     this.warm = true;
@@ -442,8 +563,14 @@ export class PirlsEngine {
     const sqrU = sumSquares(this.u);
     const { family, y, weights, trials } = this.model;
     let devResid = 0;
-    for (let i = 0; i < n; i++) devResid += family.devResid(y[i], this.mu[i], weights[i]);
-    const aic = family.aic(y, trials, this.mu, weights);
+    let aic: number;
+    if (this.rowsOnDevice) {
+      devResid = this.devSum;
+      aic = devResid + this.aicConst;
+    } else {
+      for (let i = 0; i < n; i++) devResid += family.devResid(y[i], this.mu[i], weights[i]);
+      aic = family.aic(y, trials, this.mu, weights);
+    }
     return { ldL2: chol.ldL2, sqrU, devResid, aic, laplace: chol.ldL2 + sqrU + aic, iterations: it, halvings };
   }
 
@@ -455,6 +582,7 @@ export class PirlsEngine {
     const { n, blocks, family, y, weights } = this.model;
     const chol = this.lastChol;
     if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term');
+    this.syncRows();
     const b = blocks[0];
     const nl = b.nl;
     const u = this.u[0];
@@ -505,12 +633,13 @@ export class PirlsEngine {
     return this.driveAsync(this.fixedEffectsSteps(theta));
   }
 
-  private *fixedEffectsSteps(theta: ArrayLike<number>): Generator<AnyWeightedGram, { RX: Float64Array; unsc: Float64Array }, void> {
+  private *fixedEffectsSteps(theta: ArrayLike<number>): Generator<PassRequest, { RX: Float64Array; unsc: Float64Array }, void> {
     const { p, offset } = this.model;
     this.setTheta(theta);
     this.base.set(offset);
-    this.reweight(this.base);
-    yield this.gramFull;
+    // the state's η (β free: base = offset) and A(w) there
+    yield* this.evaluate(true);
+    yield* this.formGram(true);
     this.cholFull.factor(theta);
     const p1 = p + 1;
     const LXX = this.cholFull.LXX;
@@ -544,6 +673,25 @@ export class PirlsEngine {
   get theta(): Float64Array {
     return this.thetaNow;
   }
+}
+
+/**
+ * aic − Σ wt·d(y, μ), which does not depend on μ for these families (both are −2 log-likelihoods, the
+ * deviance relative to the saturated model): evaluated at R's starting μ and checked at a second
+ * μ; NaN where it is not constant (binomial counts m·y that are not whole numbers, which R's aic
+ * rounds), and then η and μ stay on the CPU.
+ */
+function aicMinusDeviance(model: PirlsModel): number {
+  const { n, family, y, weights, trials } = model;
+  const at = (shift: number): [number, number] => {
+    const mu = Float64Array.from({ length: n }, (_, i) => family.linkinv(family.linkfun(family.mustart(y[i], weights[i])) + shift));
+    let dev = 0;
+    for (let i = 0; i < n; i++) dev += family.devResid(y[i], mu[i], weights[i]);
+    return [family.aic(y, trials, mu, weights) - dev, dev];
+  };
+  const [c0, d0] = at(0);
+  const [c1, d1] = at(0.25);
+  return Math.abs(c1 - c0) <= 1e-9 * (Math.abs(c0) + d0 + d1 + 1) ? c0 : NaN;
 }
 
 function sumSquares(us: Float64Array[]): number {

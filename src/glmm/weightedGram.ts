@@ -185,3 +185,88 @@ function entryPositions(n: number, bj: RandomBlock, bk: RandomBlock, pattern: Re
   }
   return pos;
 }
+
+/**
+ * The working response in two parts, z = (η − base) + r with the fitted part η − base = Zb (+ Xβ
+ * when β is free) and the working residual r = (y − μ)/(dμ/dη): given the Gram matrix of [Z X r]
+ * (its last row/column the cross-products with r), this adds the fitted part's cross-products in
+ * float64 from the other blocks,
+ *   [Z X]ᵀW z = [Z X]ᵀW r + A c,   zᵀW z = rᵀW r + 2 cᵀ([Z X]ᵀW r) + cᵀA c,   c = (b, β),
+ * where A is the weighted Gram matrix of [Z X] (β's part only when the gram has X). The PIRLS solve
+ * with this right-hand side is c plus the Newton step (A + penalty)⁻¹(gradient): the rounding of a
+ * pass in f32 then perturbs only the step and the Hessian, not c itself (a pass that forms z in f32
+ * would round η, whose error the solve passes on to the new iterate undiminished).
+ */
+export function addFittedPart(gram: GramMatrix, b: Float64Array[], beta: ArrayLike<number> | null): void {
+  const { p, blocks, Akk, AXk, AXX, Ajk } = gram;
+  const p1 = p + 1;
+  if ((p > 0) !== (beta !== null)) throw new Error('internal: the fitted part needs β exactly when the pass has X');
+  const K = blocks.length;
+  // A c for the rows of each block (Ac[k], level-major) and of X (AcX)
+  const Ac = blocks.map((bl) => new Float64Array(bl.nl * bl.q));
+  const AcX = new Float64Array(p);
+  for (let k = 0; k < K; k++) {
+    const { q, nl } = blocks[k];
+    const m = nl * q;
+    const bk = b[k], A = Akk[k], out = Ac[k], AX = AXk[k];
+    for (let c = 0; c < nl; c++) {
+      for (let s = 0; s < q; s++) {
+        let acc = 0;
+        for (let t = 0; t < q; t++) acc += A[c * q * q + s * q + t] * bk[c * q + t];
+        for (let r = 0; r < p; r++) acc += AX[r * m + c * q + s] * beta![r];
+        out[c * q + s] += acc;
+      }
+    }
+    // the X rows: A_Xk b_k
+    for (let r = 0; r < p; r++) {
+      let acc = 0;
+      for (let e = 0; e < m; e++) acc += AX[r * m + e] * bk[e];
+      AcX[r] += acc;
+    }
+  }
+  for (let r = 0; r < p; r++) {
+    let acc = 0;
+    for (let s = 0; s < p; s++) acc += AXX[r * p1 + s] * beta![s];
+    AcX[r] += acc;
+  }
+  // the cross blocks A_jk (j > k): rows are levels of j, columns levels of k
+  for (let j = 1; j < K; j++) {
+    for (let k = 0; k < j; k++) {
+      const { pattern, qr, qc, values } = Ajk[j][k];
+      const bj = b[j], bk = b[k], outJ = Ac[j], outK = Ac[k];
+      for (let col = 0; col < pattern.ncol; col++) {
+        for (let e = pattern.colPtr[col]; e < pattern.colPtr[col + 1]; e++) {
+          const row = pattern.rowIdx[e];
+          const o = e * qr * qc;
+          for (let s = 0; s < qr; s++) {
+            for (let t = 0; t < qc; t++) {
+              const v = values[o + s * qc + t];
+              outJ[row * qr + s] += v * bk[col * qc + t];
+              outK[col * qc + t] += v * bj[row * qr + s];
+            }
+          }
+        }
+      }
+    }
+  }
+  // r's row becomes z's: A_Xk[p, ·] += (A c)_k, A_XX[p, r] += (A c)_X; zᵀWz as above
+  let cg = 0;
+  let cAc = 0;
+  for (let k = 0; k < K; k++) {
+    const m = blocks[k].nl * blocks[k].q;
+    const AX = AXk[k], bk = b[k], out = Ac[k];
+    for (let e = 0; e < m; e++) {
+      cg += bk[e] * AX[p * m + e];
+      cAc += bk[e] * out[e];
+      AX[p * m + e] += out[e];
+    }
+  }
+  for (let r = 0; r < p; r++) {
+    cg += beta![r] * AXX[p * p1 + r];
+    cAc += beta![r] * AcX[r];
+    AXX[p * p1 + r] += AcX[r];
+    AXX[r * p1 + p] += AcX[r];
+  }
+  AXX[p * p1 + p] += 2 * cg + cAc;
+  gram.yty = AXX[p * p1 + p];
+}

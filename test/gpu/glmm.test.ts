@@ -3,19 +3,24 @@
  *  (1) the GPU weighted Gram pass (shaders/glmmPass.wgsl) at fixed (β, b) equals the float64
  *      WeightedGramCpu.form entry by entry within GLMM_PASS_REL_BOUND · Σ|w a b| (f32 partial sums
  *      of ≤ 256 rows finished in float64; the bound is (256 + 3) · 2⁻²⁴ ≈ 1.5e-5);
- *  (2) the reference fits with backend 'webgpu' (f32 GPU pass in the optimizer, checked and
+ *  (2) a state evaluated on the device (evaluateAsync: η, μ, w, the working residual and the
+ *      deviance in the reweight shader, the products, the fitted part added in float64) equals the
+ *      float64 pass at the same state: A(w) within the pass's bound plus the rounding of the
+ *      weights from an f32 η, the deviance within DEVICE_DEVIANCE_NOISE;
+ *  (3) the reference fits with backend 'webgpu' (f32 GPU pass in the optimizer, checked and
  *      polished in float64) pass the CPU suite's assertions, and the raw GPU objective error at
- *      the GPU optimum is reported and bounded.
+ *      the GPU optimum is reported and bounded; also probit, an offset, proportions with weights,
+ *      and the weights computed on the CPU (gpuReweight: false).
  */
 import { describe, expect, it } from 'vitest';
 import { buildGlmm } from '../../src/glmm/model.js';
 import { PirlsEngine } from '../../src/glmm/pirls.js';
-import { WeightedGramCpu } from '../../src/glmm/weightedGram.js';
+import { WeightedGramCpu, addFittedPart } from '../../src/glmm/weightedGram.js';
 import type { GramMatrix } from '../../src/model/gram.js';
 import { GLMM_PASS_REL_BOUND, GlmmPassGpu } from '../../src/backend/webgpu/glmmPass.js';
 import { glmer, type GlmmFitWithCheck } from '../../src/glmm/fitGlmm.js';
 import { loadData, loadReference } from '../helpers/reference.js';
-import { CONVERGED_DEFAULTS, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
+import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
 
 const gpu = await gpuOrSkip();
@@ -65,6 +70,69 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the GLMM weighted Gram pass on the GPU'
   }
 });
 
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'a PIRLS state evaluated on the device'), { timeout: GPU_TIMEOUT }, () => {
+  for (const name of ['cbpp_binomial', 'cbpp_probit', 'cbpp_cloglog', 'grouseticks_offset', 'verbagg_binomial_crossed']) {
+    it(`${name}: the deviance and A(w) of [Z X z] equal the float64 pass at the state`, async () => {
+      const t = loadTight(name);
+      const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
+      const { n, X, p, blocks, family, y, weights, offset } = model.pirls;
+      // a state: PIRLS at the starting θ, then the coefficients moved off the mode
+      const engine = new PirlsEngine(model.pirls);
+      engine.run(model.theta.start, null);
+      const beta = engine.beta.map((v, j) => v + 0.05 * (j + 1));
+      const b = engine.conditionalModes().map((bk) => bk.map((v, e) => v * 0.9 + 0.01 * Math.sin(e)));
+      // float64: η, μ, w, z = η − offset + r, the deviance; sη = |offset| + Σ|x β| + Σ|z b|, the
+      // scale of η's rounding in f32 (p + Σq + 1 terms)
+      const eta = Float64Array.from(offset);
+      const sEta = offset.map(Math.abs);
+      for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) { eta[i] += X[j * n + i] * beta[j]; sEta[i] += Math.abs(X[j * n + i] * beta[j]); }
+      blocks.forEach((bl, k) => { for (let i = 0; i < n; i++) for (let s = 0; s < bl.q; s++) { const v = bl.Z[i * bl.q + s] * b[k][bl.codes[i] * bl.q + s]; eta[i] += v; sEta[i] += Math.abs(v); } });
+      const nterms = p + blocks.reduce((a, bl) => a + bl.q, 0) + 1;
+      const w = new Float64Array(n), z = new Float64Array(n), r = new Float64Array(n), wRho = new Float64Array(n), rAbs = new Float64Array(n);
+      let dev = 0;
+      for (let i = 0; i < n; i++) {
+        const mu = family.linkinv(eta[i]), me = family.muEta(eta[i]);
+        w[i] = (weights[i] * me * me) / family.variance(mu);
+        r[i] = (y[i] - mu) / me;
+        z[i] = eta[i] - offset[i] + r[i];
+        dev += family.devResid(y[i], mu, weights[i]);
+        // the relative error of w from η's rounding (|d log w / dη| ≤ 2(1 + |η|) for these links)
+        // and the f32 exp/log (a few ulps, growing with |η|); r's absolute error ≤ ρ (1 + |r|)
+        const rho = 2 ** -24 * (1 + Math.abs(eta[i])) * (4 * nterms * sEta[i] + 16);
+        wRho[i] = w[i] * rho;
+        rAbs[i] = 1 + 2 * Math.abs(r[i]);
+      }
+      const input = { n, X, p, blocks };
+      const cpu = new WeightedGramCpu(input).form(w, z);
+      // the scale of each entry's rounding: Σ |w a b| of the residual form plus |A| |c| (the
+      // products in f32), and the same with the weights' error w ρ (the reweight in f32)
+      const absInput = { ...input, X: X.map(Math.abs), blocks: blocks.map((bl) => ({ ...bl, Z: bl.Z.map(Math.abs) })) };
+      const absC = [b.map((bk) => bk.map(Math.abs)), beta.map(Math.abs)] as const;
+      const abs = new WeightedGramCpu(absInput).form(w, r.map(Math.abs));
+      addFittedPart(abs, absC[0], absC[1]);
+      const absRho = new WeightedGramCpu(absInput).form(wRho, rAbs);
+      addFittedPart(absRho, absC[0], absC[1]);
+      const pass = await GlmmPassGpu.create(gpu!, input, undefined, { family, y, weights, offset });
+      try {
+        expect(pass.rowsOnDevice).toBe(true);
+        const devGpu = await pass.evaluateAsync({ beta, b, base: offset, full: true });
+        expect(Math.abs(devGpu - dev)).toBeLessThan(1e-6 * dev);
+        const [A, B, S, R] = [arrays(pass.gram), arrays(cpu), arrays(abs), arrays(absRho)];
+        let worst = 0;
+        A.forEach((a, m) => a.forEach((v, e) => {
+          const err = Math.abs(v - B[m][e]);
+          const bound = GLMM_PASS_REL_BOUND * S[m][e] + R[m][e];
+          expect(err).toBeLessThanOrEqual(bound + 1e-30);
+          if (bound > 0) worst = Math.max(worst, err / bound);
+        }));
+        console.log(`${name}: deviance ${devGpu.toFixed(6)} vs ${dev.toFixed(6)} (relative ${(Math.abs(devGpu - dev) / dev).toExponential(2)}); A(w): largest error / its bound ${worst.toExponential(2)}`);
+      } finally {
+        pass.dispose();
+      }
+    });
+  }
+});
+
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme4'), { timeout: GPU_TIMEOUT * 2 }, () => {
   for (const name of GLMM_CASES) {
     it(name, async () => {
@@ -102,15 +170,32 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme
   }
 });
 
-describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer with the weights computed in the shader (gpuReweight, experimental)'), { timeout: GPU_TIMEOUT }, () => {
-  it('cbpp_binomial', async () => {
-    const t = loadTight('cbpp_binomial');
-    const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device, gpuReweight: true });
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend: other links, an offset, proportions with weights'), { timeout: GPU_TIMEOUT * 2 }, () => {
+  for (const name of EXTRA_CASES.filter((c) => c !== 'cbpp_slope')) {
+    it(name, async () => {
+      const t = loadTight(name);
+      const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device });
+      expect(fit.backend.name).toBe('webgpu');
+      expect(fit.converged).toBe(true);
+      expect(Math.abs(fit.objective - t.deviance_laplace)).toBeLessThan(1e-7);
+      checkEstimates(fit, t);
+      const check = fit.gpuCheck!;
+      const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
+      console.log(`${name}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations`);
+      expect(relErr).toBeLessThan(1e-5);
+    });
+  }
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer with the weights and working residual computed on the CPU (gpuReweight: false)'), { timeout: GPU_TIMEOUT }, () => {
+  it('grouseticks_poisson', async () => {
+    const t = loadTight('grouseticks_poisson');
+    const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device, gpuReweight: false });
     expect(Math.abs(fit.objective - t.deviance_laplace)).toBeLessThan(1e-7);
     checkEstimates(fit, t);
     const check = fit.gpuCheck!;
     const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
-    console.log(`cbpp_binomial (gpuReweight): GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)})`);
+    console.log(`grouseticks_poisson (gpuReweight: false): GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)})`);
     expect(relErr).toBeLessThan(1e-5);
   });
 });

@@ -5,17 +5,25 @@
  * Once per fit: X and the blocks' Z columns go up as f32 columns, with the row lists (CSR) of each
  * segment: the rows of each level of each factor (A_kk, A_Xk), of each (level_j, level_k) entry of
  * each cross pattern (A_jk), and chunks of consecutive rows (A_XX), every segment at most SEGMENT
- * rows. Per PIRLS iteration: the weights w and working response z go up (f32), one dispatch computes
- * one f32 partial sum per (segment, output entry), and the host adds the partials into the
- * GramMatrix's float64 blocks — the precision policy of the linear case (f32 on the GPU, partial
- * sums finished in float64). The blocked Cholesky stays on the CPU.
+ * rows; with the family's row data (y, prior weights, offset, factor codes) for the reweight kernel.
+ *
+ * Per PIRLS iteration, `evaluateAsync` at a state (β, b = Λu): only the coefficients go up (and
+ * offset + Xβ when β is fixed and changed); one submission computes, per row, η, μ, the working
+ * weight, the working residual r = (y − μ)/(dμ/dη) and the unit deviance (`reweight`), the
+ * deviance's chunk sums (`chunkSums`) and one f32 partial sum per (segment, output entry)
+ * (`products`); the host adds the partials into the GramMatrix's float64 blocks and the fitted part
+ * A·(b, β) of the working response in float64 (addFittedPart) — the precision policy of the linear
+ * case (f32 on the GPU, partial sums finished in float64). The readback is the partials and the
+ * deviance's chunk sums, O(segments), never a row vector. `formAsync` instead takes w and z from
+ * the host (PIRLS's cold start from R's mustart, whose η is no state). The blocked Cholesky and the
+ * solve of each iteration stay on the CPU.
  *
  * Accuracy: each partial is a sum of at most SEGMENT products of three f32-rounded values, so every
  * entry of A(w) is within (SEGMENT + 3) · 2⁻²⁴ · Σ_i |w_i a_i b_i| of the float64 value (≈ 1.6e-5
  * relative to the sum of absolute terms; test/gpu/glmm.test.ts checks 2e-5).
  */
 import type { GramMatrix } from '../../model/gram.js';
-import { type AsyncWeightedGramBackend, type WeightedGramInput, WeightedGramCpu } from '../../glmm/weightedGram.js';
+import { type AsyncWeightedGramBackend, type WeightedGramInput, WeightedGramCpu, addFittedPart } from '../../glmm/weightedGram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 
 /** What the reweight shader needs besides the pass's columns: the response and the family. */
@@ -35,11 +43,11 @@ export interface GlmmPassState {
   b: Float64Array[];
   /** the part of η that the solve does not change: offset (β free) or offset + Xβ (β fixed) */
   base: Float64Array;
-  /** β free: z keeps Xβ (a pass with X); β fixed: the pass has no X and η = base + Zb */
+  /** β free (the pass with X) or fixed (the pass without) */
   full: boolean;
 }
 
-const LINK_CODE: Record<string, number> = { 'binomial/logit': 0, 'binomial/cloglog': 1, 'poisson/log': 2 };
+const LINK_CODE: Record<string, number> = { 'binomial/logit': 0, 'binomial/cloglog': 1, 'poisson/log': 2, 'binomial/probit': 3 };
 
 /** Whether the reweight shader has the family and link (else the CPU computes w and z). */
 export function gpuReweightSupported(family: GlmFamily): boolean {
@@ -89,9 +97,14 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
   private readonly w32: Float32Array;
   private readonly z32: Float32Array;
   /** the reweight kernel and its inputs, when the family is supported */
-  private readonly rw: { kernel: ComputeKernel; bind: GPUBindGroup; coefBuf: GPUBuffer; coef: Float32Array; responseBuf: GPUBuffer; baseOf: Float64Array | null; baseCopy: Float64Array; p: number; paramsFull: GPUBuffer; paramsFixed: GPUBuffer; bindFixed: GPUBindGroup } | null = null;
+  private readonly rw: {
+    kernel: ComputeKernel; bind: GPUBindGroup; sums: ComputeKernel; sumsBind: GPUBindGroup; nchunks: number;
+    coefBuf: GPUBuffer; coef: Float32Array; responseBuf: GPUBuffer; chunkBuf: GPUBuffer;
+    /** the base last uploaded (β fixed), or null */
+    baseOf: Float64Array | null; baseCopy: Float64Array;
+  } | null = null;
 
-  private constructor(ctx: GpuContext, kernel: ComputeKernel, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rows?: { kernel: ComputeKernel; data: GlmmRowData }) {
+  private constructor(ctx: GpuContext, kernel: ComputeKernel, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rows?: { kernel: ComputeKernel; sums: ComputeKernel; data: GlmmRowData }) {
     const t0 = performance.now();
     this.ctx = ctx;
     this.kernel = kernel;
@@ -203,14 +216,18 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
       const coef = new Float32Array(bOff);
       const coefBuf = createStorage(ctx, Math.max(4, bOff * 4), 'glmm coef');
       const responseBuf = createStorage(ctx, response, 'glmm response');
-      const rl = structLayout(code, 'RowParams');
-      const paramsFull = createUniform(ctx, packUniform(rl, { n, p, nblocks: blocks.length, link, full: 1 }), 'glmm row params');
-      const paramsFixed = createUniform(ctx, packUniform(rl, { n, p, nblocks: blocks.length, link, full: 0 }), 'glmm row params');
-      const common = { colsOut: this.colsBuf, wOut: this.wBuf, coef: coefBuf, blockInfo: createStorage(ctx, info, 'glmm blocks'), codes: createStorage(ctx, codes, 'glmm codes'), response: responseBuf };
-      this.buffers.push(coefBuf, responseBuf, paramsFull, paramsFixed, common.blockInfo, common.codes);
+      const devBuf = createStorage(ctx, n * 4, 'glmm dev');
+      const nchunks = Math.ceil(n / GLMM_SEGMENT);
+      const chunkBuf = createStorage(ctx, nchunks * 4, 'glmm dev chunks');
+      const rowParams = createUniform(ctx, packUniform(structLayout(code, 'RowParams'), { n, p, nblocks: blocks.length, link }), 'glmm row params');
+      const sumParams = createUniform(ctx, packUniform(structLayout(code, 'SumParams'), { n, nchunks }), 'glmm sum params');
+      const blockInfo = createStorage(ctx, info, 'glmm blocks');
+      const codesBuf = createStorage(ctx, codes, 'glmm codes');
+      this.buffers.push(coefBuf, responseBuf, devBuf, chunkBuf, rowParams, sumParams, blockInfo, codesBuf);
       this.rw = {
-        kernel: rows.kernel, coefBuf, coef, responseBuf, baseOf: null, baseCopy: new Float64Array(n), p, paramsFull, paramsFixed,
-        bind: rows.kernel.bind({ rowParams: paramsFull, ...common }), bindFixed: rows.kernel.bind({ rowParams: paramsFixed, ...common }),
+        kernel: rows.kernel, sums: rows.sums, nchunks, coefBuf, coef, responseBuf, chunkBuf, baseOf: null, baseCopy: new Float64Array(n),
+        bind: rows.kernel.bind({ rowParams, colsOut: this.colsBuf, wOut: this.wBuf, coef: coefBuf, blockInfo, codes: codesBuf, response: responseBuf, devOut: devBuf }),
+        sumsBind: rows.sums.bind({ sumParams, devIn: devBuf, chunkOut: chunkBuf }),
       };
     }
     this.timings.setupMs = performance.now() - t0;
@@ -223,23 +240,30 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
   static async create(ctx: GpuContext, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rowData?: GlmmRowData): Promise<GlmmPassGpu> {
     const code = shaderSource('glmmPass');
     const kernel = shareStructure?.kernel ?? await ComputeKernel.create(ctx, code, 'products', { label: 'glmmPass.products' });
-    let rows: { kernel: ComputeKernel; data: GlmmRowData } | undefined;
+    let rows: { kernel: ComputeKernel; sums: ComputeKernel; data: GlmmRowData } | undefined;
     if (rowData && gpuReweightSupported(rowData.family)) {
-      rows = { kernel: shareStructure?.rw?.kernel ?? await ComputeKernel.create(ctx, code, 'reweight', { label: 'glmmPass.reweight' }), data: rowData };
+      rows = {
+        kernel: shareStructure?.rw?.kernel ?? await ComputeKernel.create(ctx, code, 'reweight', { label: 'glmmPass.reweight' }),
+        sums: shareStructure?.rw?.sums ?? await ComputeKernel.create(ctx, code, 'chunkSums', { label: 'glmmPass.chunkSums' }),
+        data: rowData,
+      };
     }
     return new GlmmPassGpu(ctx, kernel, input, shareStructure, rows);
   }
 
-  /** Whether this pass computes the weights and working response itself (formAtAsync). */
-  get reweightsOnGpu(): boolean {
+  /** Whether this pass evaluates states on the device (evaluateAsync). */
+  get rowsOnDevice(): boolean {
     return this.rw !== null;
   }
 
   /**
-   * The pass at a state: the weights and working response are computed in the shader from β, b
-   * and base (only the small coefficient vector goes up per iteration; base when it changes).
+   * The pass at a state, on the device: η, μ, the working weights and residual and the deviance per
+   * row (reweight), A(w) of [Z X r] (products), then on the host the partials finished in float64
+   * plus the fitted part A·(b, β) (addFittedPart), so that the gram holds A(w) of [Z X z]. Returns
+   * Σ wt·d(y, μ) (f32 chunk sums of ≤ GLMM_SEGMENT rows, added in float64). Only the coefficients go
+   * up per call, and offset + Xβ when β is fixed and it changed.
    */
-  async formAtAsync(state: GlmmPassState): Promise<GramMatrix> {
+  async evaluateAsync(state: GlmmPassState): Promise<number> {
     const rw = this.rw;
     if (!rw) throw new Error('internal: this GLMM pass has no reweight kernel (family not supported on the GPU)');
     const t0 = performance.now();
@@ -259,15 +283,21 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
         writeBuffer(ctx, rw.responseBuf, Float32Array.from(state.base), 2 * n * 4);
       }
     }
-    const enc = ctx.device.createCommandEncoder({ label: 'glmm pass' });
-    const pass = enc.beginComputePass({ label: 'glmm pass' });
-    rw.kernel.dispatch(pass, state.full ? rw.bind : rw.bindFixed, rw.kernel.workgroupsFor(n));
+    const enc = ctx.device.createCommandEncoder({ label: 'glmm evaluate' });
+    const pass = enc.beginComputePass({ label: 'glmm reweight' });
+    rw.kernel.dispatch(pass, rw.bind, rw.kernel.workgroupsFor(n));
     pass.end();
-    const pass2 = enc.beginComputePass({ label: 'glmm products' });
+    const pass2 = enc.beginComputePass({ label: 'glmm deviance sums and products' });
+    rw.sums.dispatch(pass2, rw.sumsBind, rw.sums.workgroupsFor(rw.nchunks));
     this.kernel.dispatch(pass2, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
     pass2.end();
     ctx.device.queue.submit([enc.finish()]);
-    return this.finish(t0);
+    const chunks = readBuffer(ctx, rw.chunkBuf, 0, rw.nchunks * 4);
+    const g = await this.finish(t0);
+    let dev = 0;
+    for (const v of new Float32Array(await chunks)) dev += v;
+    addFittedPart(g, state.b, state.full ? state.beta : null);
+    return dev;
   }
 
   /** Number of (segment, entry) tasks of one pass. */
