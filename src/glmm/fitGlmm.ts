@@ -19,6 +19,7 @@
  * inverse of half the finite-difference Hessian of the deviance in (θ, β) at the optimum; the RX
  * formula (R_XᵀR_X)⁻¹ with `vcov: 'RX'`, or where the Hessian is not positive definite.
  */
+import type { GlmmGroupsGpu } from '../backend/webgpu/glmmGroups.js';
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
@@ -82,6 +83,12 @@ export interface GlmerOptions {
    * float64 and w and z are uploaded at each iteration (the cross-products stay on the GPU).
    */
   gpuReweight?: boolean;
+  /**
+   * WebGPU backend: the per-group updates of PIRLS (per-group Cholesky factors and the solve for u)
+   * in the shaders too, for a model with one grouping factor (q ≤ 8, q + p + 1 ≤ 16) and nAGQ ≤ 1
+   * (default true); false: on the CPU in float64 from the GPU's weighted cross-products.
+   */
+  gpuGroups?: boolean;
 }
 
 /** A GLMM fit; for the WebGPU backend, with the check of the GPU optimum against float64. */
@@ -92,6 +99,8 @@ interface GpuSide {
   engine: PirlsEngine;
   device: string;
   passes: { timings: { setupMs: number; passes: number; passMs: number; finishMs: number }; dispose(): void }[];
+  /** the per-group updates' buffers, when they run on the GPU */
+  groups: { dispose(): void }[];
 }
 
 /** Fits a generalized linear mixed model (lme4's `glmer`). */
@@ -109,18 +118,20 @@ export async function glmer(formula: string | Formula, data: arrow.Table, option
   const backend = options.backend ?? 'cpu';
   if (backend === 'cpu') return fitGlmm(model, engine, nAGQ, options, t0, timings);
   if (backend !== 'webgpu') throw new Error(`unknown backend '${String(backend)}' (use 'cpu' or 'webgpu')`);
-  const gpu = await gpuSide(model, options);
+  const gpu = await gpuSide(model, options, nAGQ);
   timings.gpuSetupMs = gpu.passes.reduce((a, p) => a + p.timings.setupMs, 0);
   try {
     return await fitGlmm(model, engine, nAGQ, options, t0, timings, gpu);
   } finally {
     for (const p of gpu.passes) p.dispose();
+    for (const g of gpu.groups) g.dispose();
   }
 }
 
-async function gpuSide(model: GlmmModel, options: GlmerOptions): Promise<GpuSide> {
+async function gpuSide(model: GlmmModel, options: GlmerOptions, nAGQ: number): Promise<GpuSide> {
   const { acquireGpu, sharedGpu } = await import('../backend/webgpu/device.js');
-  const { GlmmPassGpu } = await import('../backend/webgpu/glmmPass.js');
+  const { GlmmPassGpu, gpuReweightSupported } = await import('../backend/webgpu/glmmPass.js');
+  const groupsGpu = await import('../backend/webgpu/glmmGroups.js');
   const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
   if (!ctx) throw new Error('no WebGPU adapter is available (in Node: the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader: see README)');
   const { n, X, p, blocks } = model.pirls;
@@ -128,10 +139,24 @@ async function gpuSide(model: GlmmModel, options: GlmerOptions): Promise<GpuSide
   // coefficients go up and O(segments) partial sums come back per iteration
   const { family, y, weights, offset } = model.pirls;
   const rowData = options.gpuReweight === false ? undefined : { family, y, weights, offset };
-  const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData);
-  const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData);
-  const engine = new PirlsEngine(model.pirls, { grams: { full, u }, tolerances: F32_PASS_TOLERANCES });
-  return { engine, device: ctx.adapterName, passes: [full, u] };
+  // the per-group updates on the GPU too: one grouping factor, rows on the GPU, Laplace or nAGQ = 0
+  // (AGQ's quadrature reads the factor on the CPU)
+  const groupLayout = options.gpuGroups !== false && rowData !== undefined && gpuReweightSupported(family) &&
+    blocks.length === 1 && groupsGpu.groupUpdatesSupported(blocks[0].q, p) && nAGQ <= 1;
+  const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData, { groupLayout });
+  const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout });
+  let groups: { full: GlmmGroupsGpu; u: GlmmGroupsGpu } | undefined;
+  if (groupLayout) {
+    const gFull = await groupsGpu.GlmmGroupsGpu.create(ctx, full, blocks[0]);
+    groups = { full: gFull, u: await groupsGpu.GlmmGroupsGpu.create(ctx, u, blocks[0], gFull) };
+  }
+  const engine = new PirlsEngine(model.pirls, { grams: { full, u }, groups, tolerances: F32_PASS_TOLERANCES });
+  if (groups && !engine.groups) {
+    // the engine keeps η on the CPU (aic − deviance not constant): no group layout then
+    for (const x of [full, u, groups.u, groups.full]) x.dispose();
+    return gpuSide(model, { ...options, gpuGroups: false }, nAGQ);
+  }
+  return { engine, device: ctx.adapterName, passes: [full, u], groups: groups ? [groups.u, groups.full] : [] };
 }
 
 /** The optimization and assembly of a fit (the stages after the model is built). */

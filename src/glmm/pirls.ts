@@ -34,7 +34,7 @@
  * (Z M, src/glmm/reparam.ts); thetaToInternalGlmm maps lme4's θ to it.
  */
 import { BlockedCholesky } from '../model/blockedCholesky.js';
-import { NotPositiveDefiniteError, invertLower } from '../model/dense.js';
+import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../model/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
 import { applyTemplate, fillTemplate } from '../model/lambda.js';
 import { conditionalVariances, solveLmm } from '../model/solution.js';
@@ -59,7 +59,25 @@ export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
  * What PIRLS asks of its driver: a device evaluation of the state (`evaluate`), or A(w) at the
  * engine's w and z (with the fitted part added on the host when z holds the working residual).
  */
-type PassRequest = { gram: AnyWeightedGram; evaluate: true } | { gram: AnyWeightedGram; evaluate: false; residual: boolean; full: boolean };
+type PassRequest =
+  | { gram: AnyWeightedGram; evaluate: true }
+  | { gram: AnyWeightedGram; evaluate: false; residual: boolean; full: boolean }
+  | { run: () => Promise<void> };
+
+/**
+ * The per-group updates of PIRLS on a device (src/backend/webgpu/glmmGroups.ts), for a model with
+ * one grouping factor: the state u lives on the device; `factor` returns log|L|² and the Schur
+ * complement for Δβ at the Gram matrix the pass formed last, `update` forms u (the step from the
+ * accepted u, the halved step, or the accepted u) and b = Λu for the pass.
+ */
+export interface DeviceGroupSolver {
+  setTemplate(T: Float64Array): void;
+  reset(): void;
+  factor(): Promise<{ ldL2: number; SXX: Float64Array; SXr: Float64Array }>;
+  update(mode: 0 | 1 | 2, dbeta?: Float64Array): Promise<{ sqrU: number; etaBound: number }>;
+  accept(): void;
+  readU(): Promise<Float32Array>;
+}
 
 /** What PIRLS needs of a GLMM: the data, the random-effects structure and the family. */
 export interface PirlsModel {
@@ -109,6 +127,8 @@ export const F32_PASS_TOLERANCES: PirlsTolerances = { etaTol: 1e-6, halvingNoise
 export interface PirlsEngineOptions {
   /** the data passes for (u, β) and for u alone (default: WeightedGramCpu; the second shares the first's structure) */
   grams?: { full: AnyWeightedGram; u: AnyWeightedGram };
+  /** per-group updates on the device for the two passes (needs passes with rows on the device) */
+  groups?: { full: DeviceGroupSolver; u: DeviceGroupSolver };
   tolerances?: Partial<PirlsTolerances>;
 }
 
@@ -188,10 +208,15 @@ export class PirlsEngine {
   private readonly residualForm: boolean;
   /** device passes: Σ wt·d(y, μ) of the last evaluation, the pass formed at that state, aic − deviance */
   private devSum = NaN;
+  /** device groups: ‖u‖² and the bound on |Δη| from the random effects at the last update */
+  private sqrUDevice = NaN;
+  private etaBoundDevice = NaN;
   private formedAt: AnyWeightedGram | null = null;
   private rowsStale = false;
   private lastFull = true;
   private readonly aicConst: number;
+  /** the per-group updates on the device, when the passes have them (then u lives there) */
+  readonly groups: { full: DeviceGroupSolver; u: DeviceGroupSolver } | null;
   /** max |X_r| per column and max |Z_ks| per block column: the bound on max |Δη| of a device step */
   private readonly colMaxX: Float64Array;
   private readonly colMaxZ: Float64Array[];
@@ -217,6 +242,7 @@ export class PirlsEngine {
     const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
     this.aicConst = onDevice(this.gramFull) && onDevice(this.gramU) ? aicMinusDeviance(model) : NaN;
     this.rowsOnDevice = Number.isFinite(this.aicConst);
+    this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
     this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
     this.colMaxZ = blocks.map((b) => { const m = new Float64Array(b.q); for (let i = 0; i < n * b.q; i++) m[i % b.q] = Math.max(m[i % b.q], Math.abs(b.Z[i])); return m; });
     this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
@@ -248,6 +274,7 @@ export class PirlsEngine {
     this.etaIsState = false;
     this.formedAt = null;
     this.rowsStale = false;
+    this.groups?.full.reset();
   }
 
   /** Copies the state (u, β) so that it can be restored. */
@@ -359,12 +386,18 @@ export class PirlsEngine {
     this.etaIsState = true;
     this.rowsStale = true;
     this.lastFull = full;
-    return this.devSum + sumSquares(this.u);
+    return this.devSum + (this.groups ? this.sqrUDevice : sumSquares(this.u));
   }
 
   /** A(w) at the current η: already formed by a device evaluation of the state, or from w and z here */
   private *formGram(full: boolean): Generator<PassRequest, void, void> {
     const gram = full ? this.gramFull : this.gramU;
+    if (this.groups && !this.etaIsState) {
+      // device groups, cold start (u = 0, β = 0 there): w and z from R's mustart η
+      this.reweight(this.base);
+      yield { gram, evaluate: false, residual: false, full };
+      return;
+    }
     if (this.rowsOnDevice && this.etaIsState) {
       if (this.formedAt !== gram) yield* this.evaluate(full);
       return;
@@ -438,6 +471,7 @@ export class PirlsEngine {
     let step = steps.next();
     while (!step.done) {
       const req = step.value;
+      if ('run' in req) throw new Error('internal: device work needs runAsync / fixedEffectsFactorAsync');
       const g = req.gram;
       if (req.evaluate || !('form' in g)) throw new Error('internal: this weighted Gram pass is asynchronous: use runAsync / fixedEffectsFactorAsync');
       g.form(this.w, this.z);
@@ -451,10 +485,13 @@ export class PirlsEngine {
     let step = steps.next();
     while (!step.done) {
       const req = step.value;
+      if ('run' in req) { await req.run(); step = steps.next(); continue; }
       const g = req.gram;
       if (req.evaluate) {
         // η, μ, the weights, working residual, deviance and A(w) from the state, on the device
-        this.devSum = await (g as DeviceWeightedGram).evaluateAsync({ beta: this.beta, b: this.conditionalModes(), base: this.base, full: g === this.gramFull });
+        // (b is there already when the per-group updates run there)
+        const b = this.groups ? [] : this.conditionalModes();
+        this.devSum = await (g as DeviceWeightedGram).evaluateAsync({ beta: this.beta, b, base: this.base, full: g === this.gramFull });
       } else {
         if ('formAsync' in g) await g.formAsync(this.w, this.z);
         else g.form(this.w, this.z);
@@ -471,7 +508,9 @@ export class PirlsEngine {
     const maxIter = options.maxIter ?? 100;
     const full = betaFixed === null;
     const chol = full ? this.cholFull : this.cholU;
+    const gs = this.groups ? (full ? this.groups.full : this.groups.u) : null;
     this.setTheta(theta);
+    gs?.setTemplate(this.T[0]);
     if (!full) this.beta.set(Array.from(betaFixed));
     // the part of η that the solve does not change
     const base = this.base;
@@ -482,9 +521,12 @@ export class PirlsEngine {
       // cold start: η from mustart; the first step has nothing to compare with
       pdevOld = Infinity;
     } else {
+      // device groups: u from the accepted one and b = Λ(θ)u into this pass's coefficients
+      if (gs) yield this.deviceUpdate(gs, 2);
       pdevOld = yield* this.evaluate(full);
     }
     const uOld = this.u.map((u) => new Float64Array(u.length));
+    let ldL2 = NaN;
     const betaOld = new Float64Array(p);
     let halvings = 0;
     let it = 0;
@@ -496,29 +538,41 @@ export class PirlsEngine {
     let lastStep = NaN;
     for (; it < maxIter; it++) {
       yield* this.formGram(full);
-      try {
-        chol.factor(theta);
-      } catch (e) {
-        if (e instanceof NotPositiveDefiniteError) {
-          throw new PirlsError(`PIRLS: the penalized weighted least-squares system is singular at θ = [${fmt(theta)}] (${e.message}); the fixed effects may not be estimable (complete separation, or a column with all weight on zero)`);
-        }
-        throw e;
-      }
-      const sol = solveLmm(chol, n, false);
-      uOld.forEach((u, k) => u.set(this.u[k]));
       betaOld.set(this.beta);
-      if (!this.rowsOnDevice) this.etaOld.set(this.eta);
-      sol.u.forEach((u, k) => this.u[k].set(u));
-      if (full) this.beta.set(sol.beta);
+      if (gs) {
+        // the Newton step on the device: factor per group, Δβ here, then u
+        let fac!: { ldL2: number; SXX: Float64Array; SXr: Float64Array };
+        yield { run: async () => { fac = await gs.factor(); } };
+        const dbeta = full ? solveSchur(fac.SXX, fac.SXr, p, theta) : new Float64Array(0);
+        for (let j = 0; j < dbeta.length; j++) this.beta[j] += dbeta[j];
+        yield this.deviceUpdate(gs, 0, dbeta);
+      } else {
+        try {
+          chol.factor(theta);
+        } catch (e) {
+          if (e instanceof NotPositiveDefiniteError) {
+            throw new PirlsError(`PIRLS: the penalized weighted least-squares system is singular at θ = [${fmt(theta)}] (${e.message}); the fixed effects may not be estimable (complete separation, or a column with all weight on zero)`);
+          }
+          throw e;
+        }
+        const sol = solveLmm(chol, n, false);
+        uOld.forEach((u, k) => u.set(this.u[k]));
+        if (!this.rowsOnDevice) this.etaOld.set(this.eta);
+        sol.u.forEach((u, k) => this.u[k].set(u));
+        if (full) this.beta.set(sol.beta);
+      }
       let pdev = yield* this.evaluate(full);
       // rounding in the sum over n observations: increases below this are not increases
       const noise = (this.rowsOnDevice ? Math.max(this.tolerances.halvingNoise, DEVICE_DEVIANCE_NOISE) : this.tolerances.halvingNoise) * (Math.abs(pdevOld) + 1);
       let k = 0;
       while (!(pdev <= pdevOld + noise) && Number.isFinite(pdevOld) && k < 10) {
         // step halving: average with the previous iterate
-        for (let b = 0; b < this.u.length; b++) {
-          const u = this.u[b], uo = uOld[b];
-          for (let j = 0; j < u.length; j++) u[j] = 0.5 * (u[j] + uo[j]);
+        if (gs) yield this.deviceUpdate(gs, 1);
+        else {
+          for (let b = 0; b < this.u.length; b++) {
+            const u = this.u[b], uo = uOld[b];
+            for (let j = 0; j < u.length; j++) u[j] = 0.5 * (u[j] + uo[j]);
+          }
         }
         if (full) for (let j = 0; j < p; j++) this.beta[j] = 0.5 * (this.beta[j] + betaOld[j]);
         pdev = yield* this.evaluate(full);
@@ -532,7 +586,11 @@ export class PirlsEngine {
         throw new PirlsError(`PIRLS: the penalized deviance is not finite at θ = [${fmt(theta)}]: the linear predictor diverged`);
       }
       let step = 0;
-      if (this.rowsOnDevice) step = this.etaStepBound(uOld, betaOld, full);
+      if (gs) {
+        gs.accept();
+        step = this.etaBoundDevice;
+        for (let r = 0; r < p; r++) step += this.colMaxX[r] * Math.abs(this.beta[r] - betaOld[r]);
+      } else if (this.rowsOnDevice) step = this.etaStepBound(uOld, betaOld, full);
       else for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
       lastStep = step;
       stale = step > 0;
@@ -553,14 +611,20 @@ export class PirlsEngine {
     if (!converged) {
       throw new PirlsError(`PIRLS did not converge in ${maxIter} iterations at θ = [${fmt(theta)}]${full ? '' : ' with β fixed'}: the linear predictor still moved by ${lastStep.toPrecision(3)}`);
     }
-    if (stale) {
-      // L at the weights of the final η
-      yield* this.formGram(full);
-      chol.factor(theta);
+    if (gs) {
+      // log|L|² at the weights of the final η (the pass formed A(w) there)
+      yield { run: async () => { ldL2 = (await gs.factor()).ldL2; } };
+    } else {
+      if (stale) {
+        // L at the weights of the final η
+        yield* this.formGram(full);
+        chol.factor(theta);
+      }
+      ldL2 = chol.ldL2;
+      this.lastChol = chol;
     }
     this.warm = true;
-    this.lastChol = chol;
-    const sqrU = sumSquares(this.u);
+    const sqrU = gs ? this.sqrUDevice : sumSquares(this.u);
     const { family, y, weights, trials } = this.model;
     let devResid = 0;
     let aic: number;
@@ -571,7 +635,18 @@ export class PirlsEngine {
       for (let i = 0; i < n; i++) devResid += family.devResid(y[i], this.mu[i], weights[i]);
       aic = family.aic(y, trials, this.mu, weights);
     }
-    return { ldL2: chol.ldL2, sqrU, devResid, aic, laplace: chol.ldL2 + sqrU + aic, iterations: it, halvings };
+    return { ldL2, sqrU, devResid, aic, laplace: ldL2 + sqrU + aic, iterations: it, halvings };
+  }
+
+  /** A request for the device update of u (see DeviceGroupSolver), keeping ‖u‖² and the η bound. */
+  private deviceUpdate(gs: DeviceGroupSolver, mode: 0 | 1 | 2, dbeta?: Float64Array): PassRequest {
+    return { run: async () => { const r = await gs.update(mode, dbeta); this.sqrUDevice = r.sqrU; this.etaBoundDevice = r.etaBound; } };
+  }
+
+  /** The device's u, into the state here (u = b when the template is the identity). */
+  async syncU(): Promise<void> {
+    if (!this.groups) return;
+    this.u[0].set(await this.groups.full.readU());
   }
 
   /**
@@ -638,14 +713,25 @@ export class PirlsEngine {
     this.setTheta(theta);
     this.base.set(offset);
     // the state's η (β free: base = offset) and A(w) there
+    const gs = this.groups?.full;
+    if (gs) { gs.setTemplate(this.T[0]); yield this.deviceUpdate(gs, 2); }
     yield* this.evaluate(true);
     yield* this.formGram(true);
-    this.cholFull.factor(theta);
-    const p1 = p + 1;
-    const LXX = this.cholFull.LXX;
     const Lp = new Float64Array(p * p);
     const RX = new Float64Array(p * p);
-    for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) { Lp[r * p + s] = LXX[r * p1 + s]; RX[s * p + r] = LXX[r * p1 + s]; }
+    if (gs) {
+      // R_XᵀR_X is the Schur complement S_XX of the factor on the device
+      let SXX!: Float64Array;
+      yield { run: async () => { SXX = (await gs.factor()).SXX; } };
+      for (let r = 0; r < p; r++) for (let c = 0; c <= r; c++) Lp[r * p + c] = SXX[r * p + c];
+      choleskyInPlace(Lp, p, 'the fixed-effects block of the penalized weighted least-squares system');
+      for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) RX[s * p + r] = Lp[r * p + s];
+    } else {
+      this.cholFull.factor(theta);
+      const p1 = p + 1;
+      const LXX = this.cholFull.LXX;
+      for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) { Lp[r * p + s] = LXX[r * p1 + s]; RX[s * p + r] = LXX[r * p1 + s]; }
+    }
     const Li = invertLower(Lp, p);
     const unsc = new Float64Array(p * p);
     for (let r = 0; r < p; r++) {
@@ -692,6 +778,21 @@ function aicMinusDeviance(model: PirlsModel): number {
   const [c0, d0] = at(0);
   const [c1, d1] = at(0.25);
   return Math.abs(c1 - c0) <= 1e-9 * (Math.abs(c0) + d0 + d1 + 1) ? c0 : NaN;
+}
+
+/** Δβ from S_XX Δβ = S_Xr (the fixed effects' Schur complement, p × p), by Cholesky in float64. */
+function solveSchur(SXX: Float64Array, SXr: Float64Array, p: number, theta: ArrayLike<number>): Float64Array {
+  const L = Float64Array.from(SXX);
+  try {
+    choleskyInPlace(L, p);
+  } catch (e) {
+    if (!(e instanceof NotPositiveDefiniteError)) throw e;
+    throw new PirlsError(`PIRLS: the fixed-effects block of the penalized weighted least-squares system is singular at θ = [${fmt(theta)}] (${e.message}); the fixed effects may not be estimable (complete separation, or a column with all weight on zero)`);
+  }
+  const x = Float64Array.from(SXr);
+  solveLower(L, p, x);
+  solveLowerT(L, p, x);
+  return x;
 }
 
 function sumSquares(us: Float64Array[]): number {

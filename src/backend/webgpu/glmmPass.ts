@@ -104,7 +104,15 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     baseOf: Float64Array | null; baseCopy: Float64Array;
   } | null = null;
 
-  private constructor(ctx: GpuContext, kernel: ComputeKernel, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rows?: { kernel: ComputeKernel; sums: ComputeKernel; data: GlmmRowData }) {
+  /**
+   * The group layout (one grouping factor, rows on the device): the tasks of each segment are the
+   * E = w(w+1)/2 entries of the packed lower triangle of the group's Gram matrix of
+   * [Z (q), X (p), r] (w = q + p + 1), segment-major, and `groupSegments` lists each group's
+   * segments; the partials stay on the device for the per-group updates (glmmGroups.ts).
+   */
+  readonly groups: { E: number; q: number; p: number; nl: number; segments: Uint32Array } | null = null;
+
+  private constructor(ctx: GpuContext, kernel: ComputeKernel, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rows?: { kernel: ComputeKernel; sums: ComputeKernel; data: GlmmRowData }, groupLayout = false) {
     const t0 = performance.now();
     this.ctx = ctx;
     this.kernel = kernel;
@@ -149,16 +157,32 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
         }
       }
     };
+    if (groupLayout) {
+      if (K !== 1 || !rows) throw new Error('internal: the group layout is for one grouping factor with rows on the device');
+      const b = blocks[0];
+      const q = b.q, w = q + p1, E = (w * (w + 1)) / 2;
+      // logical column a of [Z X r] → the column in `cols`
+      const col = (a: number) => (a < q ? colBase[0] + a : a - q);
+      const { list, starts } = sortBy(b.codes, b.nl, n);
+      const segments = new Uint32Array(b.nl + 1);
+      let nseg = 0;
+      addGrouped(list, starts, b.nl, (c, emit) => {
+        segments[c + 1] = ++nseg;
+        for (let a = 0; a < w; a++) for (let t = 0; t <= a; t++) emit(col(a), col(t), 0, 0, -1);
+      });
+      for (let c = 0; c < b.nl; c++) if (segments[c + 1] < segments[c]) segments[c + 1] = segments[c];
+      this.groups = { E, q, p, nl: b.nl, segments };
+    }
     // A_XX: chunks of consecutive rows
     const identity = new Uint32Array(n);
     for (let i = 0; i < n; i++) identity[i] = i;
     const nchunk = Math.ceil(n / GLMM_SEGMENT);
     const chunkStarts = Array.from({ length: nchunk + 1 }, (_, c) => Math.min(c * GLMM_SEGMENT, n));
-    addGrouped(identity, chunkStarts, nchunk, (_c, emit) => {
+    if (!groupLayout) addGrouped(identity, chunkStarts, nchunk, (_c, emit) => {
       for (let r = 0; r < p1; r++) for (let s = 0; s <= r; s++) emit(r, s, 0, r * p1 + s, r === s ? -1 : s * p1 + r);
     });
     // A_kk and A_Xk: rows by level of each factor
-    blocks.forEach((b, k) => {
+    if (!groupLayout) blocks.forEach((b, k) => {
       const { list, starts } = sortBy(b.codes, b.nl, n);
       const q = b.q, m = b.nl * q;
       const dk = addTarget(g.Akk[k]), dx = addTarget(g.AXk[k]);
@@ -237,7 +261,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
    * The pass for `input` on `ctx`; `shareStructure`: a pass over the same rows and factors whose
    * cross patterns to reuse (as WeightedGramCpu's).
    */
-  static async create(ctx: GpuContext, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rowData?: GlmmRowData): Promise<GlmmPassGpu> {
+  static async create(ctx: GpuContext, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rowData?: GlmmRowData, options: { groupLayout?: boolean } = {}): Promise<GlmmPassGpu> {
     const code = shaderSource('glmmPass');
     const kernel = shareStructure?.kernel ?? await ComputeKernel.create(ctx, code, 'products', { label: 'glmmPass.products' });
     let rows: { kernel: ComputeKernel; sums: ComputeKernel; data: GlmmRowData } | undefined;
@@ -248,7 +272,13 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
         data: rowData,
       };
     }
-    return new GlmmPassGpu(ctx, kernel, input, shareStructure, rows);
+    return new GlmmPassGpu(ctx, kernel, input, shareStructure, rows, options.groupLayout ?? false);
+  }
+
+  /** The device buffers the per-group updates read (partials) and write (b in the coefficients). */
+  get deviceBuffers(): { partial: GPUBuffer; coef: GPUBuffer } {
+    if (!this.rw) throw new Error('internal: this GLMM pass has no rows on the device');
+    return { partial: this.partialBuf, coef: this.rw.coefBuf };
   }
 
   /** Whether this pass evaluates states on the device (evaluateAsync). */
@@ -270,9 +300,14 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     const { ctx, n, p } = this;
     if (state.full !== (p > 0)) throw new Error('internal: a GLMM pass with X is for β free, one without for β fixed');
     rw.coef.set(state.beta.subarray(0, p));
-    let o = p;
-    for (const b of state.b) { rw.coef.set(b, o); o += b.length; }
-    writeBuffer(ctx, rw.coefBuf, rw.coef);
+    if (this.groups) {
+      // b is on the device already (written by the per-group update): β alone goes up
+      if (p > 0) writeBuffer(ctx, rw.coefBuf, rw.coef.subarray(0, p));
+    } else {
+      let o = p;
+      for (const b of state.b) { rw.coef.set(b, o); o += b.length; }
+      writeBuffer(ctx, rw.coefBuf, rw.coef);
+    }
     if (!state.full) {
       // η = base + Zb: base (offset + Xβ) goes up when it changed
       let same = rw.baseOf !== null;
@@ -293,10 +328,13 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     pass2.end();
     ctx.device.queue.submit([enc.finish()]);
     const chunks = readBuffer(ctx, rw.chunkBuf, 0, rw.nchunks * 4);
-    const g = await this.finish(t0);
+    if (!this.groups) {
+      const g = await this.finish(t0);
+      addFittedPart(g, state.b, state.full ? state.beta : null);
+    }
     let dev = 0;
     for (const v of new Float32Array(await chunks)) dev += v;
-    addFittedPart(g, state.b, state.full ? state.beta : null);
+    if (this.groups) this.count(t0, performance.now());
     return dev;
   }
 
@@ -317,7 +355,14 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     this.kernel.dispatch(pass, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
     pass.end();
     ctx.device.queue.submit([enc.finish()]);
+    // the group layout: the partials stay on the device for the per-group updates
+    if (this.groups) { this.count(t0, performance.now()); return this.gram; }
     return this.finish(t0);
+  }
+
+  private count(t0: number, t1: number): void {
+    this.timings.passes++;
+    this.timings.passMs += t1 - t0;
   }
 
   /** Reads the partials back and adds them into the float64 blocks. */
