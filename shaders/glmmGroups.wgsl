@@ -22,7 +22,7 @@
 // accepted state, u_g = u_acc,g + Δu_g; 1 the halved step u_g = (u_g + u_acc,g)/2; 2 u_g = u_acc,g
 // (a new θ). Then b_g = T u_g into the pass's coefficients (for the next reweight), and per group
 // ‖u_g‖² and Σ_s max|Z_s| |T (u_g − u_acc,g)|_s (a bound on the change of η), which `updateSums`
-// sums (‖u‖²) and maximizes (the bound) over chunks of groups.
+// sums (‖u‖², compensated) and maximizes (the bound) over chunks of groups.
 
 const MAXQ: u32 = 8u;
 const MAXP: u32 = 14u;
@@ -149,6 +149,7 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   for (var t = 0u; t < q; t++) { factorOut[fo + f] = ell[t]; f++; }
 }
 
+// per chunk and entry: the sum and its compensation (Kahan summation, as glmmPass.wgsl's chunkSums)
 @group(0) @binding(7) var<storage, read_write> partials: array<f32>;
 
 @compute @workgroup_size(64)
@@ -159,9 +160,16 @@ fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   let g0 = c * params.chunk;
   let g1 = min(params.ngroups, g0 + params.chunk);
   for (var e = 0u; e < params.R; e++) {
-    var t = 0.0;
-    for (var g = g0; g < g1; g++) { t += perGroup[g * params.R + e]; }
-    partials[c * params.R + e] = t;
+    var s = 0.0;
+    var comp = 0.0;
+    for (var g = g0; g < g1; g++) {
+      let y = perGroup[g * params.R + e] - comp;
+      let t = s + y;
+      comp = (t - s) - y;
+      s = t;
+    }
+    partials[2u * (c * params.R + e)] = s;
+    partials[2u * (c * params.R + e) + 1u] = -comp;
   }
 }
 
@@ -230,6 +238,7 @@ fn update(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
 }
 
 @group(0) @binding(14) var<storage, read> perGroupUIn: array<f32>;
+// per chunk: Σ‖u_g‖² and its compensation (Kahan), the largest bound
 @group(0) @binding(15) var<storage, read_write> partialsU: array<f32>;
 
 @compute @workgroup_size(64)
@@ -240,11 +249,16 @@ fn updateSums(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
   let g0 = c * params.chunk;
   let g1 = min(params.ngroups, g0 + params.chunk);
   var sq = 0.0;
+  var comp = 0.0;
   var worst = 0.0;
   for (var g = g0; g < g1; g++) {
-    sq += perGroupUIn[2u * g];
+    let y = perGroupUIn[2u * g] - comp;
+    let t = sq + y;
+    comp = (t - sq) - y;
+    sq = t;
     worst = max(worst, perGroupUIn[2u * g + 1u]);
   }
-  partialsU[2u * c] = sq;
-  partialsU[2u * c + 1u] = worst;
+  partialsU[3u * c] = sq;
+  partialsU[3u * c + 1u] = -comp;
+  partialsU[3u * c + 2u] = worst;
 }

@@ -27,6 +27,9 @@ import { glmer, type GlmmFitWithCheck } from '../../src/glmm/fitGlmm.js';
 import { loadData, loadReference } from '../helpers/reference.js';
 import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
+import { ComputeKernel, packUniform, structLayout } from '../../src/backend/webgpu/kernel.js';
+import { createStorage, createUniform, readBuffer } from '../../src/backend/webgpu/buffers.js';
+import { shaderSource } from '../../src/backend/webgpu/shaders.generated.js';
 
 const gpu = await gpuOrSkip();
 
@@ -73,6 +76,29 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the GLMM weighted Gram pass on the GPU'
       }
     });
   }
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the compensated chunk sums of the deviance'), { timeout: GPU_TIMEOUT }, () => {
+  it('keep what a plain f32 sum loses (the compiler kept the compensation)', async () => {
+    // per chunk of 256: 1, then 255 × 1e-8 (each below half an ulp of 1: a plain f32 sum stays 1)
+    const n = 512;
+    const x = new Float32Array(n).fill(1e-8);
+    x[0] = 1; x[256] = 1;
+    const code = shaderSource('glmmPass');
+    const k = await ComputeKernel.create(gpu!, code, 'chunkSums', { label: 'chunkSums test' });
+    const sumParams = createUniform(gpu!, packUniform(structLayout(code, 'SumParams'), { n, nchunks: 2 }), 'params');
+    const devIn = createStorage(gpu!, x, 'x');
+    const chunkOut = createStorage(gpu!, 4 * 4, 'out');
+    const enc = gpu!.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    k.dispatch(pass, k.bind({ sumParams, devIn, chunkOut }), 1);
+    pass.end();
+    gpu!.device.queue.submit([enc.finish()]);
+    const out = new Float32Array(await readBuffer(gpu!, chunkOut));
+    const exact = 1 + 255 * Math.fround(1e-8);
+    for (const c of [0, 1]) expect(Math.abs(out[2 * c] + out[2 * c + 1] - exact)).toBeLessThan(1e-12);
+    for (const b of [sumParams, devIn, chunkOut]) b.destroy();
+  });
 });
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'a PIRLS state evaluated on the device'), { timeout: GPU_TIMEOUT }, () => {

@@ -2,8 +2,9 @@
  * Host of shaders/glmmGroups.wgsl: the per-group updates of PIRLS on the device, for a GLMM with one
  * grouping factor (q ≤ 8, q + p + 1 ≤ 16) whose pass (glmmPass.ts) runs in the group layout. Per
  * iteration: `factor` (per-group Cholesky factors, the step's right-hand side and the groups'
- * shares of the Schur complement, summed over chunks of groups) reads back 1 + p(p+1)/2 + p floats
- * per chunk of CHUNK groups; the host solves the p × p system for Δβ in float64; `update` forms u,
+ * shares of the Schur complement, summed over chunks of groups with compensation) reads back
+ * 2(1 + p(p+1)/2 + p) floats per chunk of GROUP_CHUNK groups; the host solves the p × p system for
+ * Δβ in float64; `update` forms u,
  * b = Λu (into the pass's coefficients, where the next reweight reads them) and reads back ‖u‖² and
  * the bound on the change of η per chunk. u stays on the device (f32) between iterations and
  * between PIRLS runs (the warm start); `readU` fetches it.
@@ -74,10 +75,10 @@ export class GlmmGroupsGpu {
     const segments = createStorage(ctx, groups.segments, 'glmm group segments');
     const perGroup = createStorage(ctx, nl * this.R * 4, 'glmm group S');
     const factorBuf = createStorage(ctx, nl * F * 4, 'glmm group factors');
-    this.partials = createStorage(ctx, this.nchunks * this.R * 4, 'glmm group partials');
+    this.partials = createStorage(ctx, this.nchunks * this.R * 2 * 4, 'glmm group partials');
     this.dbeta = createStorage(ctx, Math.max(16, p * 4), 'glmm Δβ');
     const perGroupU = createStorage(ctx, nl * 2 * 4, 'glmm group u sums');
-    this.partialsU = createStorage(ctx, this.nchunks * 2 * 4, 'glmm group u partials');
+    this.partialsU = createStorage(ctx, this.nchunks * 3 * 4, 'glmm group u partials');
     const { partial, coef } = pass.deviceBuffers;
     const k = shared.kernels;
     this.factorBind = k.factor.bind({ params: params[0], partial, segments, T: shared.T, uAcc: shared.uAcc, perGroup, factorOut: factorBuf });
@@ -138,9 +139,10 @@ export class GlmmGroupsGpu {
     k.reduce.dispatch(pass2, this.reduceBind, k.reduce.workgroupsFor(nchunks));
     pass2.end();
     ctx.device.queue.submit([enc.finish()]);
-    const part = new Float32Array(await readBuffer(ctx, this.partials, 0, nchunks * R * 4));
+    // (sum, compensation) per chunk and entry, added in float64
+    const part = new Float32Array(await readBuffer(ctx, this.partials, 0, nchunks * R * 2 * 4));
     const sums = new Float64Array(R);
-    for (let c = 0; c < nchunks; c++) for (let e = 0; e < R; e++) sums[e] += part[c * R + e];
+    for (let c = 0; c < nchunks; c++) for (let e = 0; e < R; e++) sums[e] += part[2 * (c * R + e)] + part[2 * (c * R + e) + 1];
     const SXX = new Float64Array(p * p);
     let e = 1;
     for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) { SXX[r * p + s] = sums[e]; SXX[s * p + r] = sums[e]; e++; }
@@ -163,10 +165,10 @@ export class GlmmGroupsGpu {
     k.updateSums.dispatch(pass2, this.sumsBind, k.updateSums.workgroupsFor(nchunks));
     pass2.end();
     ctx.device.queue.submit([enc.finish()]);
-    const part = new Float32Array(await readBuffer(ctx, this.partialsU, 0, nchunks * 2 * 4));
+    const part = new Float32Array(await readBuffer(ctx, this.partialsU, 0, nchunks * 3 * 4));
     let sqrU = 0;
     let etaBound = 0;
-    for (let c = 0; c < nchunks; c++) { sqrU += part[2 * c]; etaBound = Math.max(etaBound, part[2 * c + 1]); }
+    for (let c = 0; c < nchunks; c++) { sqrU += part[3 * c] + part[3 * c + 1]; etaBound = Math.max(etaBound, part[3 * c + 2]); }
     return { sqrU, etaBound };
   }
 

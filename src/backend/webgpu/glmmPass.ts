@@ -242,7 +242,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
       const responseBuf = createStorage(ctx, response, 'glmm response');
       const devBuf = createStorage(ctx, n * 4, 'glmm dev');
       const nchunks = Math.ceil(n / GLMM_SEGMENT);
-      const chunkBuf = createStorage(ctx, nchunks * 4, 'glmm dev chunks');
+      const chunkBuf = createStorage(ctx, nchunks * 2 * 4, 'glmm dev chunks');
       const rowParams = createUniform(ctx, packUniform(structLayout(code, 'RowParams'), { n, p, nblocks: blocks.length, link }), 'glmm row params');
       const sumParams = createUniform(ctx, packUniform(structLayout(code, 'SumParams'), { n, nchunks }), 'glmm sum params');
       const blockInfo = createStorage(ctx, info, 'glmm blocks');
@@ -327,11 +327,12 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     this.kernel.dispatch(pass2, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
     pass2.end();
     ctx.device.queue.submit([enc.finish()]);
-    const chunks = readBuffer(ctx, rw.chunkBuf, 0, rw.nchunks * 4);
+    const chunks = readBuffer(ctx, rw.chunkBuf, 0, rw.nchunks * 2 * 4);
     if (!this.groups) {
       const g = await this.finish(t0);
       addFittedPart(g, state.b, state.full ? state.beta : null);
     }
+    // Σ (sum + compensation) over chunks, in float64
     let dev = 0;
     for (const v of new Float32Array(await chunks)) dev += v;
     if (this.groups) this.count(t0, performance.now());
