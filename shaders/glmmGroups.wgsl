@@ -12,7 +12,7 @@
 // `factor`, one thread per group g (Λ_g = T, the template at θ):
 //   L_g L_gᵀ = Tᵀ A_zz,g T + I                       (q × q; eigenvalues ≥ 1)
 //   L_X,g    = A_Xz,g T L_g⁻ᵀ                        (p × q)
-//   ℓ_g      = L_g⁻¹ (Tᵀ a_r,g − u_g)                (q)
+//   ℓ_g      = L_g⁻¹ (Tᵀ a_r,g − u_g)                (q; u the state the Gram matrix was formed at)
 //   S_g      = [A_XX,g − L_X,g L_X,gᵀ,  a_X,r,g − L_X,g ℓ_g]   (the group's share of the Schur
 //              complement for Δβ: positive semi-definite in its XX part, so the sum over groups
 //              has no cancellation)
@@ -51,6 +51,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> uAcc: array<f32>;
 @group(0) @binding(5) var<storage, read_write> perGroup: array<f32>;
 @group(0) @binding(6) var<storage, read_write> factorOut: array<f32>;
+// u at the state the pass formed the Gram matrix at (the candidate, accepted or not yet)
+@group(0) @binding(17) var<storage, read> uNow: array<f32>;
 
 fn packed(a: u32, b: u32) -> u32 {
   if (a >= b) { return a * (a + 1u) / 2u + b; }
@@ -113,10 +115,10 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
       LX[r * MAXQ + t] = acc / L[t * MAXQ + t];
     }
   }
-  // ℓ = L⁻¹ (Tᵀ a_r − u_acc)
+  // ℓ = L⁻¹ (Tᵀ a_r − u)
   var ell: array<f32, 8>;
   for (var t = 0u; t < q; t++) {
-    var acc = -uAcc[g * q + t];
+    var acc = -uNow[g * q + t];
     for (var v = t; v < q; v++) { acc += T[v * q + t] * A[packed(rc, v)]; }
     for (var v = 0u; v < t; v++) { acc -= L[t * MAXQ + v] * ell[v]; }
     ell[t] = acc / L[t * MAXQ + t];

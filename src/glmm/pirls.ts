@@ -70,11 +70,16 @@ type PassRequest =
  * complement for Δβ at the Gram matrix the pass formed last, `update` forms u (the step from the
  * accepted u, the halved step, or the accepted u) and b = Λu for the pass.
  */
+/** log|L|² and the fixed effects' Schur complement S_XX, S_Xr of a factor on the device */
+export interface DeviceFactor { ldL2: number; SXX: Float64Array; SXr: Float64Array }
+
 export interface DeviceGroupSolver {
   setTemplate(T: Float64Array): void;
   reset(): void;
-  factor(): Promise<{ ldL2: number; SXX: Float64Array; SXr: Float64Array }>;
+  factor(): Promise<DeviceFactor>;
   update(mode: 0 | 1 | 2, dbeta?: Float64Array): Promise<{ sqrU: number; etaBound: number }>;
+  /** update, then `evaluate` (the pass at the new state), then the factor there, in one round trip */
+  advance(mode: 0 | 1 | 2, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: DeviceFactor }>;
   accept(): void;
   readU(): Promise<Float32Array>;
 }
@@ -211,6 +216,8 @@ export class PirlsEngine {
   /** device groups: ‖u‖² and the bound on |Δη| from the random effects at the last update */
   private sqrUDevice = NaN;
   private etaBoundDevice = NaN;
+  /** device groups: the factor at the current state (computed with each new state), or null */
+  private factorDevice: DeviceFactor | null = null;
   private formedAt: AnyWeightedGram | null = null;
   private rowsStale = false;
   private lastFull = true;
@@ -273,6 +280,7 @@ export class PirlsEngine {
     this.warm = false;
     this.etaIsState = false;
     this.formedAt = null;
+    this.factorDevice = null;
     this.rowsStale = false;
     this.groups?.full.reset();
   }
@@ -291,6 +299,7 @@ export class PirlsEngine {
 
   private setTheta(theta: ArrayLike<number>): void {
     this.formedAt = null;
+    this.factorDevice = null;
     this.thetaNow.set(Array.from(theta));
     this.model.blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
   }
@@ -522,8 +531,7 @@ export class PirlsEngine {
       pdevOld = Infinity;
     } else {
       // device groups: u from the accepted one and b = Λ(θ)u into this pass's coefficients
-      if (gs) yield this.deviceUpdate(gs, 2);
-      pdevOld = yield* this.evaluate(full);
+      pdevOld = gs ? yield* this.advanceDevice(gs, 2, undefined, full) : yield* this.evaluate(full);
     }
     const uOld = this.u.map((u) => new Float64Array(u.length));
     let ldL2 = NaN;
@@ -539,13 +547,15 @@ export class PirlsEngine {
     for (; it < maxIter; it++) {
       yield* this.formGram(full);
       betaOld.set(this.beta);
+      let pdev: number;
       if (gs) {
-        // the Newton step on the device: factor per group, Δβ here, then u
-        let fac!: { ldL2: number; SXX: Float64Array; SXr: Float64Array };
-        yield { run: async () => { fac = await gs.factor(); } };
+        // the Newton step on the device: the factor per group at the state (from its evaluation,
+        // or now after a cold start), Δβ here, then u, the evaluation and the next factor
+        if (!this.factorDevice) yield { run: async () => { this.factorDevice = await gs.factor(); } };
+        const fac = this.factorDevice!;
         const dbeta = full ? solveSchur(fac.SXX, fac.SXr, p, theta) : new Float64Array(0);
         for (let j = 0; j < dbeta.length; j++) this.beta[j] += dbeta[j];
-        yield this.deviceUpdate(gs, 0, dbeta);
+        pdev = yield* this.advanceDevice(gs, 0, dbeta, full);
       } else {
         try {
           chol.factor(theta);
@@ -560,22 +570,22 @@ export class PirlsEngine {
         if (!this.rowsOnDevice) this.etaOld.set(this.eta);
         sol.u.forEach((u, k) => this.u[k].set(u));
         if (full) this.beta.set(sol.beta);
+        pdev = yield* this.evaluate(full);
       }
-      let pdev = yield* this.evaluate(full);
       // rounding in the sum over n observations: increases below this are not increases
       const noise = (this.rowsOnDevice ? Math.max(this.tolerances.halvingNoise, DEVICE_DEVIANCE_NOISE) : this.tolerances.halvingNoise) * (Math.abs(pdevOld) + 1);
       let k = 0;
       while (!(pdev <= pdevOld + noise) && Number.isFinite(pdevOld) && k < 10) {
         // step halving: average with the previous iterate
-        if (gs) yield this.deviceUpdate(gs, 1);
+        if (full) for (let j = 0; j < p; j++) this.beta[j] = 0.5 * (this.beta[j] + betaOld[j]);
+        if (gs) pdev = yield* this.advanceDevice(gs, 1, undefined, full);
         else {
           for (let b = 0; b < this.u.length; b++) {
             const u = this.u[b], uo = uOld[b];
             for (let j = 0; j < u.length; j++) u[j] = 0.5 * (u[j] + uo[j]);
           }
+          pdev = yield* this.evaluate(full);
         }
-        if (full) for (let j = 0; j < p; j++) this.beta[j] = 0.5 * (this.beta[j] + betaOld[j]);
-        pdev = yield* this.evaluate(full);
         k++;
         halvings++;
       }
@@ -612,8 +622,9 @@ export class PirlsEngine {
       throw new PirlsError(`PIRLS did not converge in ${maxIter} iterations at θ = [${fmt(theta)}]${full ? '' : ' with β fixed'}: the linear predictor still moved by ${lastStep.toPrecision(3)}`);
     }
     if (gs) {
-      // log|L|² at the weights of the final η (the pass formed A(w) there)
-      yield { run: async () => { ldL2 = (await gs.factor()).ldL2; } };
+      // log|L|² at the weights of the final η (the factor computed with its evaluation)
+      if (!this.factorDevice) yield { run: async () => { this.factorDevice = await gs.factor(); } };
+      ldL2 = this.factorDevice!.ldL2;
     } else {
       if (stale) {
         // L at the weights of the final η
@@ -638,9 +649,28 @@ export class PirlsEngine {
     return { ldL2, sqrU, devResid, aic, laplace: ldL2 + sqrU + aic, iterations: it, halvings };
   }
 
-  /** A request for the device update of u (see DeviceGroupSolver), keeping ‖u‖² and the η bound. */
-  private deviceUpdate(gs: DeviceGroupSolver, mode: 0 | 1 | 2, dbeta?: Float64Array): PassRequest {
-    return { run: async () => { const r = await gs.update(mode, dbeta); this.sqrUDevice = r.sqrU; this.etaBoundDevice = r.etaBound; } };
+  /**
+   * A new state on the device (see DeviceGroupSolver.advance): u by `mode`, the pass's evaluation
+   * there and the factor for the next step, in one round trip. Returns the penalized deviance.
+   */
+  private *advanceDevice(gs: DeviceGroupSolver, mode: 0 | 1 | 2, dbeta: Float64Array | undefined, full: boolean): Generator<PassRequest, number, void> {
+    const gram = (full ? this.gramFull : this.gramU) as DeviceWeightedGram;
+    this.formedAt = null;
+    this.factorDevice = null;
+    yield {
+      run: async () => {
+        const r = await gs.advance(mode, dbeta, () => gram.evaluateAsync({ beta: this.beta, b: [], base: this.base, full }));
+        this.sqrUDevice = r.sqrU;
+        this.etaBoundDevice = r.etaBound;
+        this.devSum = r.dev;
+        this.factorDevice = r.factor;
+      },
+    };
+    this.formedAt = gram;
+    this.etaIsState = true;
+    this.rowsStale = true;
+    this.lastFull = full;
+    return this.devSum + this.sqrUDevice;
   }
 
   /** The device's u, into the state here (u = b when the template is the identity). */
@@ -714,15 +744,18 @@ export class PirlsEngine {
     this.base.set(offset);
     // the state's η (β free: base = offset) and A(w) there
     const gs = this.groups?.full;
-    if (gs) { gs.setTemplate(this.T[0]); yield this.deviceUpdate(gs, 2); }
-    yield* this.evaluate(true);
-    yield* this.formGram(true);
+    if (gs) {
+      gs.setTemplate(this.T[0]);
+      yield* this.advanceDevice(gs, 2, undefined, true);
+    } else {
+      yield* this.evaluate(true);
+      yield* this.formGram(true);
+    }
     const Lp = new Float64Array(p * p);
     const RX = new Float64Array(p * p);
     if (gs) {
       // R_XᵀR_X is the Schur complement S_XX of the factor on the device
-      let SXX!: Float64Array;
-      yield { run: async () => { SXX = (await gs.factor()).SXX; } };
+      const SXX = this.factorDevice!.SXX;
       for (let r = 0; r < p; r++) for (let c = 0; c <= r; c++) Lp[r * p + c] = SXX[r * p + c];
       choleskyInPlace(Lp, p, 'the fixed-effects block of the penalized weighted least-squares system');
       for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) RX[s * p + r] = Lp[r * p + s];

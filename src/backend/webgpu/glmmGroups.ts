@@ -81,7 +81,7 @@ export class GlmmGroupsGpu {
     this.partialsU = createStorage(ctx, this.nchunks * 3 * 4, 'glmm group u partials');
     const { partial, coef } = pass.deviceBuffers;
     const k = shared.kernels;
-    this.factorBind = k.factor.bind({ params: params[0], partial, segments, T: shared.T, uAcc: shared.uAcc, perGroup, factorOut: factorBuf });
+    this.factorBind = k.factor.bind({ params: params[0], partial, segments, T: shared.T, uNow: shared.uCand, perGroup, factorOut: factorBuf });
     this.reduceBind = k.reduce.bind({ params: params[0], perGroup, partials: this.partials });
     this.updateBinds = params.map((pr) => k.update.bind({
       params: pr, T: shared.T, uAcc: shared.uAcc, factorIn: factorBuf, dbeta: this.dbeta, uCand: shared.uCand, coef, zmax: shared.zmax, perGroupU,
@@ -170,6 +170,20 @@ export class GlmmGroupsGpu {
     let etaBound = 0;
     for (let c = 0; c < nchunks; c++) { sqrU += part[3 * c] + part[3 * c + 1]; etaBound = Math.max(etaBound, part[3 * c + 2]); }
     return { sqrU, etaBound };
+  }
+
+  /**
+   * One round trip for a new state: the update of u by `mode`, then `evaluate` (the pass at the new
+   * state: η, μ, w, r, the deviance and the cross-products, which must submit its work before its
+   * first await), then the factor at that state (for the next step, should the state be accepted),
+   * all queued before any result is awaited.
+   */
+  async advance(mode: UpdateMode, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: { ldL2: number; SXX: Float64Array; SXr: Float64Array } }> {
+    const upd = this.update(mode, dbeta);
+    const dev = evaluate();
+    const factor = this.factor();
+    const [u, d, f] = await Promise.all([upd, dev, factor]);
+    return { ...u, dev: d, factor: f };
   }
 
   /** u_acc = u (the candidate accepted). */
