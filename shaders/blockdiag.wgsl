@@ -8,8 +8,7 @@
 // `factor` writes log|L_g|² and S_g per group (and, when asked, L_g and L_X,g for the CPU's later
 // blocks); `reduce` sums them over chunks of groups; the CPU finishes the sums in f64.
 
-const MAXQ: u32 = 8u;
-const MAXP1: u32 = 15u;
+// #include "groupCholesky.wgsl"
 
 struct Params {
   ngroups: u32,
@@ -29,12 +28,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> factorOut: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partials: array<f32>;
 
-fn packed(a: u32, b: u32) -> u32 {
-  // entry (a, b) of a symmetric matrix stored as its packed lower triangle
-  if (a >= b) { return a * (a + 1u) / 2u + b; }
-  return b * (b + 1u) / 2u + a;
-}
-
 @compute @workgroup_size(64)
 fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           @builtin(local_invocation_index) lid: u32) {
@@ -43,54 +36,19 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   let q = params.q;
   let p1 = params.p1;
   let base = g * params.E;
-  // AT = A_zz T (q × q), then M = Tᵀ AT + I
-  var AT: array<f32, 64>;
-  for (var s = 0u; s < q; s++) {
-    for (var t = 0u; t < q; t++) {
-      var acc = 0.0;
-      for (var u = t; u < q; u++) { acc += gram[base + packed(s, u)] * T[u * q + t]; }
-      AT[s * MAXQ + t] = acc;
-    }
-  }
+  // the group's packed Gram matrix, then L_g and L_X,g (X and y rows)
+  var A: array<f32, 136>;
+  for (var e = 0u; e < params.E; e++) { A[e] = gram[base + e]; }
   var L: array<f32, 64>;
-  for (var s = 0u; s < q; s++) {
-    for (var t = 0u; t <= s; t++) {
-      var acc = 0.0;
-      for (var u = s; u < q; u++) { acc += T[u * q + s] * AT[u * MAXQ + t]; }
-      if (s == t) { acc += 1.0; }
-      L[s * MAXQ + t] = acc;
-    }
-  }
-  // Cholesky of M in place, log|L_g|²
-  var logdet = 0.0;
-  for (var j = 0u; j < q; j++) {
-    var d = L[j * MAXQ + j];
-    for (var k = 0u; k < j; k++) { d -= L[j * MAXQ + k] * L[j * MAXQ + k]; }
-    d = sqrt(max(d, 1e-30));
-    L[j * MAXQ + j] = d;
-    logdet += 2.0 * log(d);
-    for (var i = j + 1u; i < q; i++) {
-      var t = L[i * MAXQ + j];
-      for (var k = 0u; k < j; k++) { t -= L[i * MAXQ + k] * L[j * MAXQ + k]; }
-      L[i * MAXQ + j] = t / d;
-    }
-  }
-  // L_X = (A_xz T) L⁻ᵀ: row r solves L xᵀ = (A_xz T)[r]ᵀ
-  var LX: array<f32, 120>; // MAXP1 × MAXQ
-  for (var r = 0u; r < p1; r++) {
-    for (var t = 0u; t < q; t++) {
-      var acc = 0.0;
-      for (var u = t; u < q; u++) { acc += gram[base + packed(q + r, u)] * T[u * q + t]; }
-      for (var u = 0u; u < t; u++) { acc -= L[t * MAXQ + u] * LX[r * MAXQ + u]; }
-      LX[r * MAXQ + t] = acc / L[t * MAXQ + t];
-    }
-  }
+  let logdet = groupCholesky(&A, q, &L);
+  var LX: array<f32, 120>; // 15 rows × MAXQ
+  groupLX(&A, q, p1, &L, &LX);
   let out = g * params.R;
   perGroup[out] = logdet;
   var e = 1u;
   for (var r = 0u; r < p1; r++) {
     for (var s = 0u; s <= r; s++) {
-      var acc = gram[base + packed(q + r, q + s)];
+      var acc = A[packed(q + r, q + s)];
       for (var t = 0u; t < q; t++) { acc -= LX[r * MAXQ + t] * LX[s * MAXQ + t]; }
       perGroup[out + e] = acc;
       e++;

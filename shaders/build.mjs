@@ -1,5 +1,7 @@
 // Writes src/backend/webgpu/shaders.generated.ts with the text of every shaders/*.wgsl file, so the
 // library gets its WGSL the same way in Node and in browsers (no file reads, no bundler plugins).
+// A line `// #include "name.wgsl"` is replaced by shaders/include/name.wgsl (WGSL has no imports;
+// code shared by several shaders lives there, once).
 // Run: npm run build:shaders    (CI checks that the committed file is up to date)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,12 +10,24 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const outFile = join(here, '..', 'src', 'backend', 'webgpu', 'shaders.generated.ts');
 
+/** The text with each `// #include "x.wgsl"` line replaced by shaders/include/x.wgsl (once per shader). */
+function expandIncludes(text, file) {
+  const seen = new Set();
+  return text.replace(/^\/\/ #include "([A-Za-z0-9_]+\.wgsl)"$/gm, (_line, inc) => {
+    if (seen.has(inc)) throw new Error(`shaders/${file}: ${inc} is included twice`);
+    seen.add(inc);
+    const body = readFileSync(join(here, 'include', inc), 'utf8').replace(/\r\n?/g, '\n');
+    if (/^\/\/ #include /m.test(body)) throw new Error(`shaders/include/${inc}: includes do not nest`);
+    return `// ---- shaders/include/${inc} ----\n${body.trimEnd()}\n// ---- end of ${inc} ----`;
+  });
+}
+
 const files = readdirSync(here).filter((f) => f.endsWith('.wgsl')).sort();
 const entries = files.map((f) => {
   const name = f.slice(0, -'.wgsl'.length);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`shaders/${f}: shader names must be identifiers`);
   // normalise line endings so the output does not depend on the checkout's settings
-  const text = readFileSync(join(here, f), 'utf8').replace(/\r\n?/g, '\n');
+  const text = expandIncludes(readFileSync(join(here, f), 'utf8').replace(/\r\n?/g, '\n'), f);
   return `  ${name}: ${JSON.stringify(text)},`;
 });
 

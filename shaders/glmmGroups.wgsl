@@ -24,10 +24,7 @@
 // ‖u_g‖² and Σ_s max|Z_s| |T (u_g − u_acc,g)|_s (a bound on the change of η), which `updateSums`
 // sums (‖u‖², compensated) and maximizes (the bound) over chunks of groups.
 
-const MAXQ: u32 = 8u;
-const MAXP: u32 = 14u;
-// (q + p + 1)(q + p + 2)/2 for q + p + 1 ≤ 16
-const MAXE: u32 = 136u;
+// #include "groupCholesky.wgsl"
 
 struct Params {
   ngroups: u32,
@@ -54,11 +51,6 @@ struct Params {
 // u at the state the pass formed the Gram matrix at (the candidate, accepted or not yet)
 @group(0) @binding(17) var<storage, read> uNow: array<f32>;
 
-fn packed(a: u32, b: u32) -> u32 {
-  if (a >= b) { return a * (a + 1u) / 2u + b; }
-  return b * (b + 1u) / 2u + a;
-}
-
 @compute @workgroup_size(64)
 fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           @builtin(local_invocation_index) lid: u32) {
@@ -74,47 +66,11 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
     for (var e = 0u; e < E; e++) { A[e] += partial[sg * E + e]; }
   }
   let rc = q + p; // r's column
-  // M = Tᵀ A_zz T + I, AT = A_zz T
-  var AT: array<f32, 64>;
-  for (var s = 0u; s < q; s++) {
-    for (var t = 0u; t < q; t++) {
-      var acc = 0.0;
-      for (var v = t; v < q; v++) { acc += A[packed(s, v)] * T[v * q + t]; }
-      AT[s * MAXQ + t] = acc;
-    }
-  }
+  // L_g (Tᵀ A_zz T + I = L Lᵀ) and L_X,g (X rows)
   var L: array<f32, 64>;
-  for (var s = 0u; s < q; s++) {
-    for (var t = 0u; t <= s; t++) {
-      var acc = 0.0;
-      for (var v = s; v < q; v++) { acc += T[v * q + s] * AT[v * MAXQ + t]; }
-      if (s == t) { acc += 1.0; }
-      L[s * MAXQ + t] = acc;
-    }
-  }
-  var logdet = 0.0;
-  for (var j = 0u; j < q; j++) {
-    var d = L[j * MAXQ + j];
-    for (var k = 0u; k < j; k++) { d -= L[j * MAXQ + k] * L[j * MAXQ + k]; }
-    d = sqrt(max(d, 1e-30));
-    L[j * MAXQ + j] = d;
-    logdet += 2.0 * log(d);
-    for (var i = j + 1u; i < q; i++) {
-      var t = L[i * MAXQ + j];
-      for (var k = 0u; k < j; k++) { t -= L[i * MAXQ + k] * L[j * MAXQ + k]; }
-      L[i * MAXQ + j] = t / d;
-    }
-  }
-  // L_X = (A_Xz T) L⁻ᵀ: row r solves L xᵀ = (A_Xz T)[r]ᵀ
-  var LX: array<f32, 112>; // MAXP × MAXQ
-  for (var r = 0u; r < p; r++) {
-    for (var t = 0u; t < q; t++) {
-      var acc = 0.0;
-      for (var v = t; v < q; v++) { acc += A[packed(q + r, v)] * T[v * q + t]; }
-      for (var v = 0u; v < t; v++) { acc -= L[t * MAXQ + v] * LX[r * MAXQ + v]; }
-      LX[r * MAXQ + t] = acc / L[t * MAXQ + t];
-    }
-  }
+  let logdet = groupCholesky(&A, q, &L);
+  var LX: array<f32, 120>;
+  groupLX(&A, q, p, &L, &LX);
   // ℓ = L⁻¹ (Tᵀ a_r − u)
   var ell: array<f32, 8>;
   for (var t = 0u; t < q; t++) {

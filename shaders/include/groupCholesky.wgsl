@@ -1,0 +1,63 @@
+// The per-group factor of the blocked Cholesky, shared by blockdiag.wgsl and glmmGroups.wgsl (the
+// shader build pastes this file where a shader says `// #include "groupCholesky.wgsl"`). The
+// including shader declares the template `T` (q × q row-major, lower triangular: Λ_g = T).
+// A is the group's Gram matrix as a packed lower triangle over its columns [Z (q), then others].
+
+const MAXQ: u32 = 8u;
+// packed entries of a symmetric matrix of ≤ 16 columns
+const MAXE: u32 = 136u;
+
+fn packed(a: u32, b: u32) -> u32 {
+  // entry (a, b) of a symmetric matrix stored as its packed lower triangle
+  if (a >= b) { return a * (a + 1u) / 2u + b; }
+  return b * (b + 1u) / 2u + a;
+}
+
+// L L^T = T^T A_zz T + I (rows MAXQ apart in L; eigenvalues ≥ 1, well conditioned in f32); returns
+// log|L|²
+fn groupCholesky(A: ptr<function, array<f32, 136>>, q: u32, L: ptr<function, array<f32, 64>>) -> f32 {
+  // AT = A_zz T, then M = T^T AT + I
+  var AT: array<f32, 64>;
+  for (var s = 0u; s < q; s++) {
+    for (var t = 0u; t < q; t++) {
+      var acc = 0.0;
+      for (var v = t; v < q; v++) { acc += (*A)[packed(s, v)] * T[v * q + t]; }
+      AT[s * MAXQ + t] = acc;
+    }
+  }
+  for (var s = 0u; s < q; s++) {
+    for (var t = 0u; t <= s; t++) {
+      var acc = 0.0;
+      for (var v = s; v < q; v++) { acc += T[v * q + s] * AT[v * MAXQ + t]; }
+      if (s == t) { acc += 1.0; }
+      (*L)[s * MAXQ + t] = acc;
+    }
+  }
+  var logdet = 0.0;
+  for (var j = 0u; j < q; j++) {
+    var d = (*L)[j * MAXQ + j];
+    for (var k = 0u; k < j; k++) { d -= (*L)[j * MAXQ + k] * (*L)[j * MAXQ + k]; }
+    d = sqrt(max(d, 1e-30));
+    (*L)[j * MAXQ + j] = d;
+    logdet += 2.0 * log(d);
+    for (var i = j + 1u; i < q; i++) {
+      var t = (*L)[i * MAXQ + j];
+      for (var k = 0u; k < j; k++) { t -= (*L)[i * MAXQ + k] * (*L)[j * MAXQ + k]; }
+      (*L)[i * MAXQ + j] = t / d;
+    }
+  }
+  return logdet;
+}
+
+// L_X = (A_Xz T) L^-T for the `nrows` columns after Z (row r solves L x^T = (A_Xz T)[r]^T; rows
+// MAXQ apart in LX)
+fn groupLX(A: ptr<function, array<f32, 136>>, q: u32, nrows: u32, L: ptr<function, array<f32, 64>>, LX: ptr<function, array<f32, 120>>) {
+  for (var r = 0u; r < nrows; r++) {
+    for (var t = 0u; t < q; t++) {
+      var acc = 0.0;
+      for (var v = t; v < q; v++) { acc += (*A)[packed(q + r, v)] * T[v * q + t]; }
+      for (var v = 0u; v < t; v++) { acc -= (*L)[t * MAXQ + v] * (*LX)[r * MAXQ + v]; }
+      (*LX)[r * MAXQ + t] = acc / (*L)[t * MAXQ + t];
+    }
+  }
+}
