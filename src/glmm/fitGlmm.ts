@@ -19,6 +19,7 @@
  * inverse of half the finite-difference Hessian of the deviance in (θ, β) at the optimum; the RX
  * formula (R_XᵀR_X)⁻¹ with `vcov: 'RX'`, or where the Hessian is not positive definite.
  */
+import { curvatureScales } from '../optim/scaling.js';
 import type { GlmmGroupsGpu } from '../backend/webgpu/glmmGroups.js';
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
@@ -243,6 +244,7 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
   let gpuCheck: GpuCheck | undefined;
   if (nAGQ > 0) {
     const tS2 = performance.now();
+    const feval0 = feval;
     // δ = R_X (β − β̂₁): β = β̂₁ + R_X⁻¹ δ
     const { RX } = gpu ? await gpu.engine.fixedEffectsFactorAsync(s1.x) : engine.fixedEffectsFactor(s1.x);
     const LX = new Float64Array(p * p); // R_Xᵀ, lower
@@ -254,10 +256,12 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
       return d;
     };
     let best2 = Infinity;
+    // the optimizer's variables: θ scaled to unit curvature (sθ, see src/optim/scaling.ts), and δ
+    const sTheta = new Float64Array(nth).fill(1);
     const f2With = (run: (th: Float64Array, b: Float64Array) => PirlsResult | Promise<PirlsResult>, eng: PirlsEngine) => (x: Float64Array): number | Promise<number> => {
       feval++;
       const b = toBeta(x);
-      const th = x.subarray(0, nth);
+      const th = Float64Array.from(x.subarray(0, nth), (v, k) => v / sTheta[k]);
       return evaluate(() => run(th, b), (r) => (rule ? eng.agq(rule) : r.laplace), (v) => {
         if (v < best2) best2 = v;
         progress(2, Float64Array.from(th), b, v, best2);
@@ -269,6 +273,11 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
     x0.set(s1.x);
     const lower2 = new Float64Array(nth + p).fill(-Infinity);
     lower2.set(lower);
+    const f0 = await f2(x0);
+    const scales = await curvatureScales(f2, x0, f0, Array.from({ length: nth }, (_, k) => k), lower2);
+    sTheta.set(scales.subarray(0, nth));
+    for (let k = 0; k < nth; k++) { x0[k] *= sTheta[k]; lower2[k] *= sTheta[k]; }
+    const scaleEvals = feval - feval0;
     const upper2 = new Float64Array(nth + p).fill(Infinity);
     const s2 = await bobyqaAsync(f2, x0, {
       lower: lower2, upper: upper2, rhobeg: opt.rhobeg ?? 0.05, rhoend: opt.rhoend ?? 1e-6, maxfun: opt.maxfun ?? 10000, shouldStop,
@@ -280,9 +289,9 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
     objective = s2.fval;
     converged = s2.converged;
     optimizerMessage = s2.message;
-    feval2 = s2.feval;
+    feval2 = s2.feval + scaleEvals;
     if (gpu) {
-      const pol = polishInFloat64(f2With((th, b) => engine.run(th, b, pirlsOpts), engine) as (x: Float64Array) => number, s2.x, s2.fval, nth, { lower: lower2, upper: upper2 }, options, messages, timings, 1e-6);
+      const pol = polishInFloat64(f2With((th, b) => engine.run(th, b, pirlsOpts), engine) as (x: Float64Array) => number, s2.x, s2.fval, nth, { lower: lower2, upper: upper2 }, options, messages, timings, 1e-6, sTheta);
       gpuCheck = pol.check;
       x2 = pol.x;
       objective = pol.fval;
@@ -290,7 +299,7 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
       optimizerMessage = pol.message;
       feval2 += pol.check.polishEvaluations;
     }
-    theta = Float64Array.from(x2.subarray(0, nth));
+    theta = Float64Array.from(x2.subarray(0, nth), (v, k) => v / sTheta[k]);
     beta = toBeta(x2);
   } else if (gpu) {
     // nAGQ = 0: stage 1 is the fit; polish it in float64
@@ -412,6 +421,8 @@ const POLISH_RHOBEG = 0.01;
 function polishInFloat64(
   f64: (x: Float64Array) => number, xGpu: Float64Array, fGpu: number, nth: number,
   bounds: { lower: Float64Array; upper: Float64Array }, options: GlmerOptions, messages: string[], timings: Record<string, number>, rhoendDefault: number,
+  /** the scales of θ in x (θ_k = x_k / thetaScale_k) */
+  thetaScale?: Float64Array,
 ): { x: Float64Array; fval: number; converged: boolean; message: string; check: GpuCheck } {
   const tPol = performance.now();
   const atGpu = f64(xGpu);
@@ -433,7 +444,7 @@ function polishInFloat64(
   const check: GpuCheck = {
     objective: fGpu, float64AtGpuOptimum: atGpu, objectiveError: fGpu - atGpu,
     polishImprovement: atGpu - polish.fval, polishEvaluations: evaluations,
-    thetaChange: Math.max(...Array.from(polish.x.subarray(0, nth), (t, k) => Math.abs(t - xGpu[k]))),
+    thetaChange: Math.max(...Array.from(polish.x.subarray(0, nth), (t, k) => Math.abs(t - xGpu[k]) / (thetaScale?.[k] ?? 1))),
   };
   return { x: polish.x, fval: polish.fval, converged: polish.converged, message: polish.message, check };
 }
