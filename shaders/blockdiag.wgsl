@@ -45,24 +45,9 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   groupLX(&A, q, p1, &L, &LX);
   let out = g * params.R;
   perGroup[out] = logdet;
-  var e = 1u;
-  for (var r = 0u; r < p1; r++) {
-    for (var s = 0u; s <= r; s++) {
-      var acc = A[packed(q + r, q + s)];
-      for (var t = 0u; t < q; t++) { acc -= LX[r * MAXQ + t] * LX[s * MAXQ + t]; }
-      perGroup[out + e] = acc;
-      e++;
-    }
-  }
+  schurShare(&A, q, p1, &LX, out + 1u);
   if (params.writeFactor != 0u) {
-    let fo = g * (q * (q + 1u) / 2u + p1 * q);
-    var f = 0u;
-    for (var s = 0u; s < q; s++) {
-      for (var t = 0u; t <= s; t++) { factorOut[fo + f] = L[s * MAXQ + t]; f++; }
-    }
-    for (var r = 0u; r < p1; r++) {
-      for (var t = 0u; t < q; t++) { factorOut[fo + f] = LX[r * MAXQ + t]; f++; }
-    }
+    writeGroupFactor(&L, &LX, q, p1, g * (q * (q + 1u) / 2u + p1 * q));
   }
 }
 

@@ -81,30 +81,15 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   }
   let out = g * params.R;
   perGroup[out] = logdet;
-  var e = 1u;
-  for (var r = 0u; r < p; r++) {
-    for (var s = 0u; s <= r; s++) {
-      var acc = A[packed(q + r, q + s)];
-      for (var t = 0u; t < q; t++) { acc -= LX[r * MAXQ + t] * LX[s * MAXQ + t]; }
-      perGroup[out + e] = acc;
-      e++;
-    }
-  }
+  var e = schurShare(&A, q, p, &LX, out + 1u);
   for (var r = 0u; r < p; r++) {
     var acc = A[packed(rc, q + r)];
     for (var t = 0u; t < q; t++) { acc -= LX[r * MAXQ + t] * ell[t]; }
-    perGroup[out + e] = acc;
+    perGroup[e] = acc;
     e++;
   }
-  let fo = g * params.F;
-  var f = 0u;
-  for (var s = 0u; s < q; s++) {
-    for (var t = 0u; t <= s; t++) { factorOut[fo + f] = L[s * MAXQ + t]; f++; }
-  }
-  for (var r = 0u; r < p; r++) {
-    for (var t = 0u; t < q; t++) { factorOut[fo + f] = LX[r * MAXQ + t]; f++; }
-  }
-  for (var t = 0u; t < q; t++) { factorOut[fo + f] = ell[t]; f++; }
+  let f = writeGroupFactor(&L, &LX, q, p, g * params.F);
+  for (var t = 0u; t < q; t++) { factorOut[f + t] = ell[t]; }
 }
 
 // per chunk and entry: the sum and its compensation (Kahan summation, as glmmPass.wgsl's chunkSums)

@@ -1,6 +1,7 @@
 // The per-group factor of the blocked Cholesky, shared by blockdiag.wgsl and glmmGroups.wgsl (the
 // shader build pastes this file where a shader says `// #include "groupCholesky.wgsl"`). The
-// including shader declares the template `T` (q × q row-major, lower triangular: Λ_g = T).
+// including shader declares the template `T` (q × q row-major, lower triangular: Λ_g = T) and the
+// read_write f32 arrays `perGroup` and `factorOut` that schurShare and writeGroupFactor fill.
 // A is the group's Gram matrix as a packed lower triangle over its columns [Z (q), then others].
 
 const MAXQ: u32 = 8u;
@@ -60,4 +61,33 @@ fn groupLX(A: ptr<function, array<f32, 136>>, q: u32, nrows: u32, L: ptr<functio
       (*LX)[r * MAXQ + t] = acc / (*L)[t * MAXQ + t];
     }
   }
+}
+
+// The group's share of the Schur complement over the `nrows` columns after Z,
+// S_g = A_XX,g − L_X,g L_X,gᵀ (packed lower triangle; positive semi-definite, so summing the shares
+// over groups has no cancellation), into perGroup from `at`; returns the next position.
+fn schurShare(A: ptr<function, array<f32, 136>>, q: u32, nrows: u32, LX: ptr<function, array<f32, 120>>, at: u32) -> u32 {
+  var e = at;
+  for (var r = 0u; r < nrows; r++) {
+    for (var s = 0u; s <= r; s++) {
+      var acc = (*A)[packed(q + r, q + s)];
+      for (var t = 0u; t < q; t++) { acc -= (*LX)[r * MAXQ + t] * (*LX)[s * MAXQ + t]; }
+      perGroup[e] = acc;
+      e++;
+    }
+  }
+  return e;
+}
+
+// L_g (packed lower triangle) then the `nrows` rows of L_X,g into factorOut from `at`; returns the
+// next position.
+fn writeGroupFactor(L: ptr<function, array<f32, 64>>, LX: ptr<function, array<f32, 120>>, q: u32, nrows: u32, at: u32) -> u32 {
+  var f = at;
+  for (var s = 0u; s < q; s++) {
+    for (var t = 0u; t <= s; t++) { factorOut[f] = (*L)[s * MAXQ + t]; f++; }
+  }
+  for (var r = 0u; r < nrows; r++) {
+    for (var t = 0u; t < q; t++) { factorOut[f] = (*LX)[r * MAXQ + t]; f++; }
+  }
+  return f;
 }

@@ -36,7 +36,7 @@
 import { BlockedCholesky } from '../model/blockedCholesky.js';
 import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../model/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
-import { applyTemplate, fillTemplate } from '../model/lambda.js';
+import { applyTemplate, columnMaxAbs, fillTemplate } from '../model/lambda.js';
 import { conditionalVariances, solveLmm } from '../model/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
@@ -64,21 +64,20 @@ type PassRequest =
   | { gram: AnyWeightedGram; evaluate: false; residual: boolean; full: boolean }
   | { run: () => Promise<void> };
 
-/**
- * The per-group updates of PIRLS on a device (src/backend/webgpu/glmmGroups.ts), for a model with
- * one grouping factor: the state u lives on the device; `factor` returns log|L|² and the Schur
- * complement for Δβ at the Gram matrix the pass formed last, `update` forms u (the step from the
- * accepted u, the halved step, or the accepted u) and b = Λu for the pass.
- */
 /** log|L|² and the fixed effects' Schur complement S_XX, S_Xr of a factor on the device */
 export interface DeviceFactor { ldL2: number; SXX: Float64Array; SXr: Float64Array }
 
+/**
+ * The per-group updates of PIRLS on a device (src/backend/webgpu/glmmGroups.ts), for a model with
+ * one grouping factor: the state u lives on the device; `factor` returns log|L|² and the Schur
+ * complement for Δβ at the Gram matrix the pass formed last; `advance` forms u (mode 0: the step
+ * from the accepted u, 1: the halved step, 2: the accepted u) and b = Λu for the pass, evaluates the
+ * pass there and factors, in one round trip; `accept` makes u the accepted u.
+ */
 export interface DeviceGroupSolver {
   setTemplate(T: Float64Array): void;
   reset(): void;
   factor(): Promise<DeviceFactor>;
-  update(mode: 0 | 1 | 2, dbeta?: Float64Array): Promise<{ sqrU: number; etaBound: number }>;
-  /** update, then `evaluate` (the pass at the new state), then the factor there, in one round trip */
   advance(mode: 0 | 1 | 2, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: DeviceFactor }>;
   accept(): void;
   readU(): Promise<Float32Array>;
@@ -174,7 +173,7 @@ const HALVING_NOISE = 1e-11;
 const PDEV_STALL = 1e-13;
 /**
  * Relative noise of the penalized deviance of a device evaluation: per-row deviances in f32 (their
- * terms, such as y log(y/μ) and y − μ, cancel) summed in f32 over ≤ 256 rows; seen ≤ 3e-7 on the
+ * terms, such as y log(y/μ) and y − μ, cancel), compensated chunk sums; seen ≤ 3e-7 on the
  * reference cases. Increases below it are not failed steps.
  */
 const DEVICE_DEVIANCE_NOISE = 1e-6;
@@ -251,7 +250,7 @@ export class PirlsEngine {
     this.rowsOnDevice = Number.isFinite(this.aicConst);
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
     this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
-    this.colMaxZ = blocks.map((b) => { const m = new Float64Array(b.q); for (let i = 0; i < n * b.q; i++) m[i % b.q] = Math.max(m[i % b.q], Math.abs(b.Z[i])); return m; });
+    this.colMaxZ = blocks.map(columnMaxAbs);
     this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
     this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
@@ -426,11 +425,13 @@ export class PirlsEngine {
 
   /**
    * A bound on max_i |Δη_i| from the change of the coefficients (a device step, whose η stays on
-   * the device): Σ_r max|X_r| |Δβ_r| + Σ_k max_g Σ_s max|Z_ks| |Δb_kgs|, Δb = Λ Δu.
+   * the device): Σ_r max|X_r| |Δβ_r| + Σ_k max_g Σ_s max|Z_ks| |Δb_kgs|, Δb = Λ Δu; the random
+   * part from the device when u lives there (`randomPart`).
    */
-  private etaStepBound(uOld: Float64Array[], betaOld: Float64Array, full: boolean): number {
+  private etaStepBound(uOld: Float64Array[], betaOld: Float64Array, full: boolean, randomPart?: number): number {
     let bound = 0;
     if (full) for (let r = 0; r < this.model.p; r++) bound += this.colMaxX[r] * Math.abs(this.beta[r] - betaOld[r]);
+    if (randomPart !== undefined) return bound + randomPart;
     this.model.blocks.forEach((b, k) => {
       const du = Float64Array.from(this.u[k], (v, j) => v - uOld[k][j]);
       const db = applyTemplate(this.T[k], b.q, b.nl, du);
@@ -551,8 +552,7 @@ export class PirlsEngine {
       if (gs) {
         // the Newton step on the device: the factor per group at the state (from its evaluation,
         // or now after a cold start), Δβ here, then u, the evaluation and the next factor
-        if (!this.factorDevice) yield { run: async () => { this.factorDevice = await gs.factor(); } };
-        const fac = this.factorDevice!;
+        const fac = yield* this.deviceFactor(gs);
         const dbeta = full ? solveSchur(fac.SXX, fac.SXr, p, theta) : new Float64Array(0);
         for (let j = 0; j < dbeta.length; j++) this.beta[j] += dbeta[j];
         pdev = yield* this.advanceDevice(gs, 0, dbeta, full);
@@ -560,9 +560,7 @@ export class PirlsEngine {
         try {
           chol.factor(theta);
         } catch (e) {
-          if (e instanceof NotPositiveDefiniteError) {
-            throw new PirlsError(`PIRLS: the penalized weighted least-squares system is singular at θ = [${fmt(theta)}] (${e.message}); the fixed effects may not be estimable (complete separation, or a column with all weight on zero)`);
-          }
+          if (e instanceof NotPositiveDefiniteError) throw singularSystem(theta, e);
           throw e;
         }
         const sol = solveLmm(chol, n, false);
@@ -596,11 +594,8 @@ export class PirlsEngine {
         throw new PirlsError(`PIRLS: the penalized deviance is not finite at θ = [${fmt(theta)}]: the linear predictor diverged`);
       }
       let step = 0;
-      if (gs) {
-        gs.accept();
-        step = this.etaBoundDevice;
-        for (let r = 0; r < p; r++) step += this.colMaxX[r] * Math.abs(this.beta[r] - betaOld[r]);
-      } else if (this.rowsOnDevice) step = this.etaStepBound(uOld, betaOld, full);
+      if (gs) gs.accept();
+      if (this.rowsOnDevice) step = this.etaStepBound(uOld, betaOld, full, gs ? this.etaBoundDevice : undefined);
       else for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
       lastStep = step;
       stale = step > 0;
@@ -623,8 +618,7 @@ export class PirlsEngine {
     }
     if (gs) {
       // log|L|² at the weights of the final η (the factor computed with its evaluation)
-      if (!this.factorDevice) yield { run: async () => { this.factorDevice = await gs.factor(); } };
-      ldL2 = this.factorDevice!.ldL2;
+      ldL2 = (yield* this.deviceFactor(gs)).ldL2;
     } else {
       if (stale) {
         // L at the weights of the final η
@@ -673,7 +667,13 @@ export class PirlsEngine {
     return this.devSum + this.sqrUDevice;
   }
 
-  /** The device's u, into the state here (u = b when the template is the identity). */
+  /** The factor on the device at the current state: the one its evaluation computed, or now (after a cold start). */
+  private *deviceFactor(gs: DeviceGroupSolver): Generator<PassRequest, DeviceFactor, void> {
+    if (!this.factorDevice) yield { run: async () => { this.factorDevice = await gs.factor(); } };
+    return this.factorDevice!;
+  }
+
+  /** The device's accepted u (f32), into the state here (for tests and diagnostics). */
   async syncU(): Promise<void> {
     if (!this.groups) return;
     this.u[0].set(await this.groups.full.readU());
@@ -813,6 +813,11 @@ function aicMinusDeviance(model: PirlsModel): number {
   return Math.abs(c1 - c0) <= 1e-9 * (Math.abs(c0) + d0 + d1 + 1) ? c0 : NaN;
 }
 
+/** The PirlsError for a penalized weighted least-squares system (or `part` of it) that is not positive definite. */
+function singularSystem(theta: ArrayLike<number>, e: NotPositiveDefiniteError, part = ''): PirlsError {
+  return new PirlsError(`PIRLS: ${part}the penalized weighted least-squares system is singular at θ = [${fmt(theta)}] (${e.message}); the fixed effects may not be estimable (complete separation, or a column with all weight on zero)`);
+}
+
 /** Δβ from S_XX Δβ = S_Xr (the fixed effects' Schur complement, p × p), by Cholesky in float64. */
 function solveSchur(SXX: Float64Array, SXr: Float64Array, p: number, theta: ArrayLike<number>): Float64Array {
   const L = Float64Array.from(SXX);
@@ -820,7 +825,7 @@ function solveSchur(SXX: Float64Array, SXr: Float64Array, p: number, theta: Arra
     choleskyInPlace(L, p);
   } catch (e) {
     if (!(e instanceof NotPositiveDefiniteError)) throw e;
-    throw new PirlsError(`PIRLS: the fixed-effects block of the penalized weighted least-squares system is singular at θ = [${fmt(theta)}] (${e.message}); the fixed effects may not be estimable (complete separation, or a column with all weight on zero)`);
+    throw singularSystem(theta, e, 'the fixed-effects block of ');
   }
   const x = Float64Array.from(SXr);
   solveLower(L, p, x);

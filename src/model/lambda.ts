@@ -107,6 +107,14 @@ export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; the
   };
 }
 
+/** max_i |Z_is| per column s of a block's model matrix (n × q, row-major). */
+export function columnMaxAbs(block: RandomBlock): Float64Array {
+  const { q, Z } = block;
+  const m = new Float64Array(q);
+  for (let i = 0; i < Z.length; i++) m[i % q] = Math.max(m[i % q], Math.abs(Z[i]));
+  return m;
+}
+
 /** b = Λ u: b_g = T u_g for each level (q-vectors, level-major). */
 export function applyTemplate(T: Float64Array, q: number, nl: number, u: Float64Array): Float64Array {
   const b = new Float64Array(nl * q);

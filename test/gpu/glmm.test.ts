@@ -23,7 +23,7 @@ import { thetaToInternalGlmm } from '../../src/glmm/reparam.js';
 import { WeightedGramCpu, addFittedPart } from '../../src/glmm/weightedGram.js';
 import type { GramMatrix } from '../../src/model/gram.js';
 import { GLMM_PASS_REL_BOUND, GlmmPassGpu } from '../../src/backend/webgpu/glmmPass.js';
-import { glmer, type GlmmFitWithCheck } from '../../src/glmm/fitGlmm.js';
+import { glmer, type GlmerOptions, type GlmmFitWithCheck } from '../../src/glmm/fitGlmm.js';
 import { loadData, loadReference } from '../helpers/reference.js';
 import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
@@ -32,6 +32,12 @@ import { createStorage, createUniform, readBuffer } from '../../src/backend/webg
 import { shaderSource } from '../../src/backend/webgpu/shaders.generated.js';
 
 const gpu = await gpuOrSkip();
+
+/** The raw f32 objective's error at the GPU's optimum, relative to float64 there. */
+function relativeGpuError(fit: GlmmFitWithCheck): number {
+  const check = fit.gpuCheck!;
+  return Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
+}
 
 function arrays(g: GramMatrix): Float64Array[] {
   const out = [g.AXX, ...g.Akk, ...g.AXk];
@@ -234,7 +240,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme
       }
       // the raw f32 objective at the GPU's optimum, relative to float64 there: reported, and bounded
       const check = fit.gpuCheck!;
-      const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
+      const relErr = relativeGpuError(fit);
       const tm = fit.timings;
       console.log(`${name}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations (gain ${check.polishImprovement.toExponential(2)}), Δθ ${check.thetaChange.toExponential(2)}; ${tm.gpuPasses} GPU passes ${tm.gpuPassMs.toFixed(0)} ms; fit ${ms.toFixed(0)} ms (stage 1 ${tm.stage1Ms.toFixed(0)}, stage 2 ${tm.stage2Ms.toFixed(0)} incl. polish ${tm.polishMs.toFixed(0)}, Hessian ${tm.hessianMs.toFixed(0)})`);
       expect(relErr).toBeLessThan(1e-5);
@@ -242,32 +248,24 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme
   }
 });
 
+/** A WebGPU fit of a tight-reference case against that reference, with its raw f32 objective error reported and bounded. */
+async function checkGpuFit(name: string, extra: Partial<GlmerOptions> = {}, label = name): Promise<void> {
+  const t = loadTight(name);
+  const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device, ...extra });
+  expect(fit.backend.name).toBe('webgpu');
+  expect(fit.converged).toBe(true);
+  expect(Math.abs(fit.objective - t.deviance_laplace)).toBeLessThan(1e-7);
+  checkEstimates(fit, t);
+  const check = fit.gpuCheck!;
+  const relErr = relativeGpuError(fit);
+  console.log(`${label}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations`);
+  expect(relErr).toBeLessThan(1e-5);
+}
+
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend: other links, an offset, proportions with weights'), { timeout: GPU_TIMEOUT * 2 }, () => {
-  for (const name of EXTRA_CASES) {
-    it(name, async () => {
-      const t = loadTight(name);
-      const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device });
-      expect(fit.backend.name).toBe('webgpu');
-      expect(fit.converged).toBe(true);
-      expect(Math.abs(fit.objective - t.deviance_laplace)).toBeLessThan(1e-7);
-      checkEstimates(fit, t);
-      const check = fit.gpuCheck!;
-      const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
-      console.log(`${name}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations`);
-      expect(relErr).toBeLessThan(1e-5);
-    });
-  }
+  for (const name of EXTRA_CASES) it(name, () => checkGpuFit(name));
 });
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer with the weights and working residual computed on the CPU (gpuReweight: false)'), { timeout: GPU_TIMEOUT }, () => {
-  it('grouseticks_poisson', async () => {
-    const t = loadTight('grouseticks_poisson');
-    const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device, gpuReweight: false });
-    expect(Math.abs(fit.objective - t.deviance_laplace)).toBeLessThan(1e-7);
-    checkEstimates(fit, t);
-    const check = fit.gpuCheck!;
-    const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
-    console.log(`grouseticks_poisson (gpuReweight: false): GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)})`);
-    expect(relErr).toBeLessThan(1e-5);
-  });
+  it('grouseticks_poisson', () => checkGpuFit('grouseticks_poisson', { gpuReweight: false }, 'grouseticks_poisson (gpuReweight: false)'));
 });

@@ -12,7 +12,7 @@
  * The state is two vectors of ngroups × q: u_acc (the accepted iterate) and u (the candidate);
  * the passes with and without X (β free / fixed) share them.
  */
-import type { RandomBlock } from '../../model/lambda.js';
+import { type RandomBlock, columnMaxAbs } from '../../model/lambda.js';
 import type { GpuContext } from './device.js';
 import type { GlmmPassGpu } from './glmmPass.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
@@ -99,9 +99,8 @@ export class GlmmGroupsGpu {
     const code = shaderSource('glmmGroups');
     const [factor, reduce, update, updateSums] = await Promise.all(['factor', 'reduce', 'update', 'updateSums'].map((e) =>
       ComputeKernel.create(ctx, code, e, { label: `glmmGroups.${e}` })));
-    const { q, nl, Z } = block;
-    const zmax = new Float32Array(q);
-    for (let i = 0; i < Z.length; i++) zmax[i % q] = Math.max(zmax[i % q], Math.abs(Z[i]));
+    const { q, nl } = block;
+    const zmax = Float32Array.from(columnMaxAbs(block));
     const shared: SharedState = {
       uAcc: createStorage(ctx, nl * q * 4, 'glmm u accepted'),
       uCand: createStorage(ctx, nl * q * 4, 'glmm u'),
@@ -150,7 +149,7 @@ export class GlmmGroupsGpu {
   }
 
   /** u by `mode` (Δβ for the step), b = Λu into the pass's coefficients; returns ‖u‖² and the bound on max |Δη| from the random effects. */
-  async update(mode: UpdateMode, dbeta?: Float64Array): Promise<{ sqrU: number; etaBound: number }> {
+  private async update(mode: UpdateMode, dbeta?: Float64Array): Promise<{ sqrU: number; etaBound: number }> {
     const { ctx, nchunks } = this;
     const k = this.shared.kernels;
     if (mode === 0 && this.p > 0) {

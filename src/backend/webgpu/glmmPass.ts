@@ -15,8 +15,9 @@
  * A·(b, β) of the working response in float64 (addFittedPart) — the precision policy of the linear
  * case (f32 on the GPU, partial sums finished in float64). The readback is the partials and the
  * deviance's chunk sums, O(segments), never a row vector. `formAsync` instead takes w and z from
- * the host (PIRLS's cold start from R's mustart, whose η is no state). The blocked Cholesky and the
- * solve of each iteration stay on the CPU.
+ * the host (PIRLS's cold start from R's mustart, whose η is no state). In the group layout (one
+ * grouping factor) the partials stay on the device for the per-group updates (glmmGroups.ts);
+ * otherwise the blocked Cholesky and the solve of each iteration run on the CPU.
  *
  * Accuracy: each partial is a sum of at most SEGMENT products of three f32-rounded values, so every
  * entry of A(w) is within (SEGMENT + 3) · 2⁻²⁴ · Σ_i |w_i a_i b_i| of the float64 value (≈ 1.6e-5
@@ -107,7 +108,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
   /**
    * The group layout (one grouping factor, rows on the device): the tasks of each segment are the
    * E = w(w+1)/2 entries of the packed lower triangle of the group's Gram matrix of
-   * [Z (q), X (p), r] (w = q + p + 1), segment-major, and `groupSegments` lists each group's
+   * [Z (q), X (p), r] (w = q + p + 1), segment-major, and `segments` lists each group's
    * segments; the partials stay on the device for the per-group updates (glmmGroups.ts).
    */
   readonly groups: { E: number; q: number; p: number; nl: number; segments: Uint32Array } | null = null;
@@ -290,7 +291,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
    * The pass at a state, on the device: η, μ, the working weights and residual and the deviance per
    * row (reweight), A(w) of [Z X r] (products), then on the host the partials finished in float64
    * plus the fitted part A·(b, β) (addFittedPart), so that the gram holds A(w) of [Z X z]. Returns
-   * Σ wt·d(y, μ) (f32 chunk sums of ≤ GLMM_SEGMENT rows, added in float64). Only the coefficients go
+   * Σ wt·d(y, μ) (compensated f32 chunk sums of ≤ GLMM_SEGMENT rows, added in float64). Only the coefficients go
    * up per call, and offset + Xβ when β is fixed and it changed.
    */
   async evaluateAsync(state: GlmmPassState): Promise<number> {
