@@ -7,32 +7,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { abbreviate, deparseFormula, formatR, quantile7, roundR, zapsmall } from '../src/results/format.js';
 import { formatSummary, type SummarySource } from '../src/results/summary.js';
+import { type ReferenceCase, loadReference } from './helpers/reference.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
-interface Ref {
-  formula: string;
-  reml: boolean;
-  nobs: number;
-  ngroups: Record<string, number>;
-  sigma: number;
-  fixef: Record<string, number>;
-  se: Record<string, number>;
-  vcov: number[][];
-  varcorr: { group: string; var1: string | null; var2: string | null; vcov: number; sdcor: number }[];
-  loglik: number;
-  df: number;
-  aic: number;
-  bic: number;
-  remlcrit?: number;
-  deviance?: number;
-  ranef: { group: string; levels: string[]; values: Record<string, number[]> }[];
-  resid_head: number[];
-  feval: number;
-}
+/** a reference fit with the two fields the summary also prints */
+type Ref = ReferenceCase & { df: number; feval: number };
 
 function loadRef(name: string): Ref {
-  return JSON.parse(readFileSync(join(fixtures, 'reference', `${name}.json`), 'utf8')) as Ref;
+  return loadReference(name) as Ref;
 }
 
 /** sleepstudy's columns, read directly (quoted strings, numbers) */
