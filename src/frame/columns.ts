@@ -4,6 +4,8 @@
  */
 import * as arrow from 'apache-arrow';
 import type { Expr } from '../formula/types.js';
+import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
+import { FormulaError } from '../errors.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -161,11 +163,6 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
   return { kind: 'factor', codes, levels };
 }
 
-const unaryFns: Record<string, (x: number) => number> = {
-  log: Math.log, exp: Math.exp, sqrt: Math.sqrt, abs: Math.abs, log10: Math.log10, log2: Math.log2,
-  log1p: Math.log1p, expm1: Math.expm1, sin: Math.sin, cos: Math.cos, tan: Math.tan, I: (x) => x,
-};
-
 /** Where a formula expression's variables come from. */
 export type ColumnSource = (name: string) => Column;
 
@@ -201,9 +198,11 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string): Float64Ar
       return map2(a, b, f);
     }
     case 'call': {
-      const fn = unaryFns[expr.fn];
+      // a Map: names such as 'constructor' are unknown (parseFormula refuses them too; a Formula
+      // object may have been built by hand)
+      const fn = FORMULA_FUNCTIONS.get(expr.fn);
       if (!fn || expr.args.length !== 1) {
-        throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${Object.keys(unaryFns).join(', ')} with one argument)`);
+        throw new FormulaError(`unknown function '${expr.fn}' in '${label}' (functions: ${formulaFunctionNames()}, with one argument)`, label, 0);
       }
       return map1(evalNumeric(expr.args[0], source, label), fn);
     }
