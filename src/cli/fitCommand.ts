@@ -9,6 +9,33 @@ import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js'
 import { glmer, type GlmmProgress } from '../glmm/fitGlmm.js';
 import { readTableFileAsync } from '../io/node.js';
 import { lmer, type FitProgress } from '../model/fitLmm.js';
+import { MixedGpuError } from '../errors.js';
+import type { CsvOptions } from '../io/csv.js';
+
+const DELIMITER_NAMES: Record<string, string> = { comma: ',', tab: '\t', '\\t': '\t', semicolon: ';', bar: '|', pipe: '|', space: ' ' };
+
+/** The CSV reading options of the arguments, checked. */
+function resolveCsv(args: FitArgs): CsvOptions {
+  const out: CsvOptions = {};
+  if (args.delimiter !== undefined) {
+    const d = DELIMITER_NAMES[args.delimiter.toLowerCase()] ?? args.delimiter;
+    if (d.length !== 1 || d === '"' || d === '\n' || d === '\r' || d.charCodeAt(0) > 0x7f) {
+      throw new CliError(`--delimiter must be one ASCII character (such as ';' or '|') or one of ${Object.keys(DELIMITER_NAMES).filter((k) => k !== '\\t').join(', ')}, not '${args.delimiter}'`);
+    }
+    out.delimiter = d;
+  }
+  if (args.encoding !== undefined) {
+    const e = args.encoding.toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^(iso-8859-1|latin-1)$/, 'latin1');
+    if (e !== 'utf-8' && e !== 'latin1') throw new CliError(`--encoding must be utf-8 or latin1 (ISO-8859-1), not '${args.encoding}'`);
+    out.encoding = e;
+  }
+  if (args.strayText !== undefined) {
+    const v = args.strayText.toLowerCase();
+    if (v !== 'error' && v !== 'missing') throw new CliError(`--stray-text must be error or missing, not '${args.strayText}'`);
+    out.strayText = v;
+  }
+  return out;
+}
 
 export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -38,6 +65,12 @@ export interface FitArgs {
   weights?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
+  /** CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed) */
+  delimiter?: string;
+  /** CSV text encoding: utf-8 (default) or latin1 */
+  encoding?: string;
+  /** numbers with a few text values in a CSV column: error (default) or missing */
+  strayText?: string;
 }
 
 export interface CliIO {
@@ -47,8 +80,8 @@ export interface CliIO {
   stderrIsTTY?: boolean;
 }
 
-/** An error whose message is shown to the user as it is. */
-export class CliError extends Error {}
+/** An error in the command's arguments, shown to the user as it is. */
+export class CliError extends MixedGpuError {}
 
 /** the message of an error thrown by the library or the reader, without a stack trace */
 export function errorMessage(e: unknown): string {
@@ -126,8 +159,10 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     const glmm = resolveGlmm(args);
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
-    const { table, warnings } = await readTableFileAsync(args.file, { factors });
+    const csv = resolveCsv(args);
+    const { table, warnings, notes } = await readTableFileAsync(args.file, { factors, ...csv });
     if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
+    if (!quiet) for (const note of notes ?? []) io.stderr(`mixedgpu: note: ${basename(args.file)}: ${note}\n`);
     const dataName = basename(args.file, extname(args.file));
     const showProgress = !quiet && io.stderrIsTTY === true;
     let lastShown = 0;

@@ -4,6 +4,7 @@
  *
  *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
+ *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -59,10 +60,13 @@ function buildProgram(): Command {
     .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson')
     .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
     .option('--weights <column>', 'prior weights, lmer or glmer (binomial: the numbers of trials of a proportion response)')
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
     .option('--quiet', 'no progress or notes on stderr')
     .action(async (file: string, formula: string, opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
-      family?: string; link?: string; nagq?: string; weights?: string;
+      family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string;
     }) => {
       process.exitCode = await runFit({ file, formula, ...opts }, {
         stdout: (s) => { process.stdout.write(s); },

@@ -5,7 +5,8 @@
 import * as arrow from 'apache-arrow';
 import type { Expr } from '../formula/types.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
-import { FormulaError } from '../errors.js';
+import { DataError, FormulaError } from '../errors.js';
+import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -31,13 +32,17 @@ export function formatNumberLevel(v: number): string {
   return String(Number(v.toPrecision(15)));
 }
 
-/** Reads one Arrow column as a model-frame column. Dictionary, Utf8 and Bool columns become factors. */
-export function columnFromArrow(table: arrow.Table, name: string): Column {
+/**
+ * Reads one Arrow column as a model-frame column. Dictionary, Utf8 and Bool columns become factors.
+ * `asFactor`: the caller reads it as a factor (listed in `factors`), so numbers with stray text are fine.
+ */
+export function columnFromArrow(table: arrow.Table, name: string, asFactor = false): Column {
   const vec = table.getChild(name);
   if (!vec) {
     const names = table.schema.fields.map((f) => f.name);
-    throw new Error(`column '${name}' not found in the data (columns: ${names.join(', ')})`);
+    throw new DataError(`column '${name}' not found in the data (columns: ${names.join(', ')})`, { column: name });
   }
+  if (!asFactor) checkStrayText(table, name);
   const n = vec.length;
   const type = vec.type;
   if (arrow.DataType.isDictionary(type) || arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
@@ -64,7 +69,24 @@ export function columnFromArrow(table: arrow.Table, name: string): Column {
     }
     return { kind: 'numeric', values };
   }
-  throw new Error(`column '${name}' has Arrow type ${String(type)}, which is neither numeric, string, dictionary nor boolean`);
+  throw new DataError(`column '${name}' has Arrow type ${String(type)}, which is neither numeric, string, dictionary nor boolean`);
+}
+
+/**
+ * A column the CSV reader found to be numbers with a few text values (its field carries
+ * STRAY_TEXT_KEY) is an error when a model uses it: R would quietly make it a factor of hundreds of
+ * number levels, which fits as nonsense or ends in a puzzling numerical error.
+ */
+function checkStrayText(table: arrow.Table, name: string): void {
+  const note = table.schema.fields.find((f) => f.name === name)?.metadata.get(STRAY_TEXT_KEY);
+  if (note === undefined) return;
+  const n = JSON.parse(note) as StrayTextNote;
+  throw new DataError(
+    `column '${name}' holds numbers except for ${n.textRows} of its ${n.valueRows} values that are not numbers (${describeExamples(n)}). ` +
+      `Fix those values; or read them as missing (readCsv option strayText: 'missing', CLI --stray-text missing); ` +
+      `or, if '${name}' is a factor whose levels are mostly numbers, list it in factors`,
+    { column: name, row: n.examples[0]?.row },
+  );
 }
 
 /** A factor from per-row strings, levels in R's sort order; numeric-looking levels sort numerically. */
@@ -181,7 +203,7 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string): Float64Ar
       return expr.value;
     case 'var': {
       const c = source(expr.name);
-      if (c.kind !== 'numeric') throw new Error(`'${expr.name}' is a factor and cannot be used in the arithmetic of '${label}'`);
+      if (c.kind !== 'numeric') throw new DataError(`'${expr.name}' is a factor and cannot be used in the arithmetic of '${label}'`, { column: expr.name });
       return c.values;
     }
     case 'neg':

@@ -23,6 +23,23 @@ function contrastCoded(term: Term, varIndex: number, part: LinearPart): boolean 
   return part.terms.some((t) => t.vars.length === rest.length && t.vars.map((v) => v.label).sort().join('\u0000') === key);
 }
 
+/**
+ * The number of columns `modelMatrix` would build, per term, without building any: a numeric
+ * variable is one column, a factor its levels (less one when contrast-coded), an interaction the
+ * product.
+ */
+export function countColumns(part: LinearPart, columnOf: (label: string) => Column): { total: number; perTerm: { label: string; columns: number }[] } {
+  const perTerm = part.terms.map((term) => {
+    let columns = 1;
+    term.vars.forEach((v, k) => {
+      const c = columnOf(v.label);
+      if (c.kind === 'factor') columns *= c.levels.length - (contrastCoded(term, k, part) ? 1 : 0);
+    });
+    return { label: term.label, columns };
+  });
+  return { total: (part.intercept ? 1 : 0) + perTerm.reduce((a, t) => a + t.columns, 0), perTerm };
+}
+
 /** Builds the design matrix; `columnOf(label)` gives the evaluated column of a term variable. */
 export function modelMatrix(part: LinearPart, columnOf: (label: string) => Column, n: number): DesignMatrix {
   const names: string[] = [];

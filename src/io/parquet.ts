@@ -4,6 +4,7 @@
  * Column chunks are written straight into typed arrays (hyparquet, with its compressors); nested
  * columns are skipped with a warning. Browser-safe.
  */
+import { DataError } from '../errors.js';
 import type * as arrow from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import type { ColumnData, FileMetaData } from 'hyparquet';
@@ -16,7 +17,7 @@ export async function readParquet(buffer: ArrayBuffer): Promise<{ table: arrow.T
   try {
     metadata = parquetMetadata(buffer);
   } catch (e) {
-    throw new Error(`not a valid Parquet file (${(e as Error).message})`);
+    throw new DataError(`not a valid Parquet file (${(e as Error).message})`);
   }
   const n = Number(metadata.num_rows);
   // flat columns: the root's direct children without children of their own
@@ -35,7 +36,7 @@ export async function readParquet(buffer: ArrayBuffer): Promise<{ table: arrow.T
       i++;
     }
   }
-  if (names.length === 0) throw new Error('the Parquet file has no flat (non-nested) columns');
+  if (names.length === 0) throw new DataError('the Parquet file has no flat (non-nested) columns');
   const builders = new Map(names.map((nm) => [nm, new ParquetColumn(n)] as const));
   await parquetRead({
     file: buffer,

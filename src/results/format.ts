@@ -13,6 +13,7 @@
  *
  * so that the text matches R's character for character.
  */
+import { cov2cor } from './components.js';
 import type { VarCorrRow } from './components.js';
 
 /** R's getOption("width") */
@@ -209,7 +210,7 @@ function fixefCorrelation(vcov: number[][], names: string[]): string[] {
   const p = names.length;
   const vals: number[] = [];
   for (let j = 0; j < p; j++) {
-    for (let i = 0; i < p; i++) vals.push(roundR(vcov[i][j] / Math.sqrt(vcov[i][i] * vcov[j][j]), 3));
+    for (let i = 0; i < p; i++) vals.push(roundR(cov2cor(vcov[i][j], vcov[i][i], vcov[j][j]), 3));
   }
   const f = formatR(vals, 7, 3); // column-major, as corF@x
   const rns = abbreviate(names, 11);

@@ -23,7 +23,7 @@ function newDataSource(table: arrow.Table, factors: Set<string>): (name: string)
   return (name) => {
     let c = cache.get(name);
     if (!c) {
-      c = columnFromArrow(table, name);
+      c = columnFromArrow(table, name, factors.has(name));
       if (c.kind === 'numeric' && factors.has(name)) c = numericToFactor(c);
       cache.set(name, c);
     }
