@@ -18,7 +18,7 @@
 export class MixedGpuError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    this.name = 'MixedGpuError';
   }
 }
 
@@ -38,6 +38,7 @@ export class FormulaError extends MixedGpuError {
     const shown = formula.replace(/[\r\n]/g, ' ');
     const pad = before.map((c) => (c === '\t' ? '\t' : ' ')).join('');
     super(`${message} at position ${before.length + 1}:\n  ${shown}\n  ${pad}^`);
+    this.name = 'FormulaError';
     this.position = position;
     this.formula = formula;
   }
@@ -49,6 +50,7 @@ export class OptionError extends MixedGpuError {
   readonly option: string;
   constructor(option: string, message: string) {
     super(message);
+    this.name = 'OptionError';
     this.option = option;
   }
 }
@@ -61,16 +63,27 @@ export class DataError extends MixedGpuError {
   readonly row?: number;
   constructor(message: string, where: { column?: string; row?: number } = {}) {
     super(message);
+    this.name = 'DataError';
     if (where.column !== undefined) this.column = where.column;
     if (where.row !== undefined) this.row = where.row;
   }
 }
 
 /** A model the data cannot support, found before fitting. */
-export class ModelError extends MixedGpuError {}
+export class ModelError extends MixedGpuError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
 
 /** A numerical failure while fitting. */
-export class FitError extends MixedGpuError {}
+export class FitError extends MixedGpuError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FitError';
+  }
+}
 
 /** True for the errors a caller should expect from bad input (the package's own, or an abort). */
 export function isPackageError(e: unknown): boolean {

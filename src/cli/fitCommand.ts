@@ -81,7 +81,12 @@ export interface CliIO {
 }
 
 /** An error in the command's arguments, shown to the user as it is. */
-export class CliError extends MixedGpuError {}
+export class CliError extends MixedGpuError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
 
 /** the message of an error thrown by the library or the reader, without a stack trace */
 export function errorMessage(e: unknown): string {

@@ -8,7 +8,7 @@ import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js'
 import {
   type Column, type FactorColumn, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
-import { countColumns, dropRankDeficient, modelMatrix } from './modelMatrix.js';
+import { countColumns, dropRankDeficient, modelMatrix, relativeResidual } from './modelMatrix.js';
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors.js';
 import {
@@ -217,12 +217,23 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     checkModelMatrixSize(`random-effects term ${r.text}'s`, rc.total, n, rc.perTerm);
   }
   const design = modelMatrix(formula.fixed, columnOf, n);
-  const { kept, dropped } = dropRankDeficient(design);
+  const { kept, dropped, basis } = dropRankDeficient(design);
   if (dropped.length > 0) {
     messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
   }
   const p = kept.columns.length;
   if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
+  // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
+  if (!glm) {
+    const yw = offset ? Float64Array.from(y, (v, i) => v - offset![i]) : y;
+    const rel = relativeResidual(yw, basis);
+    if (rel <= 1e-10) {
+      throw new ModelError(
+        `the residual sum of squares is zero with the fixed effects alone: the model fits the response '${response.label}' exactly ` +
+          `(as ${kept.names.join(' + ') || 'nothing'}${offset ? ' plus the offset' : ''}; relative residual ${rel.toExponential(1)}), so σ and the variance components cannot be estimated`,
+      );
+    }
+  }
   const X = new Float64Array(n * p);
   kept.columns.forEach((col, j) => X.set(col, j * n));
 

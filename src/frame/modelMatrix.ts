@@ -90,9 +90,10 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
 /**
  * Drops columns of X that are linear combinations of earlier ones (lme4 drops them with a message,
  * "fixed-effect model matrix is rank deficient so dropping N columns / coefficients").
- * Modified Gram–Schmidt in column order with relative tolerance `tol` on the residual norm.
+ * Modified Gram–Schmidt in column order with relative tolerance `tol` on the residual norm; also
+ * returns the orthonormal basis of the kept columns.
  */
-export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMatrix; dropped: string[] } {
+export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMatrix; dropped: string[]; basis: Float64Array[] } {
   const basis: Float64Array[] = [];
   const keptNames: string[] = [];
   const keptCols: Float64Array[] = [];
@@ -100,12 +101,7 @@ export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMa
   X.columns.forEach((col, j) => {
     const r = Float64Array.from(col);
     const norm0 = Math.sqrt(dot(r, r));
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of basis) {
-        const c = dot(q, r);
-        for (let i = 0; i < r.length; i++) r[i] -= c * q[i];
-      }
-    }
+    project(r, basis);
     const norm = Math.sqrt(dot(r, r));
     if (norm0 === 0 || norm <= tol * norm0) {
       dropped.push(X.names[j]);
@@ -116,7 +112,26 @@ export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMa
     keptNames.push(X.names[j]);
     keptCols.push(col);
   });
-  return { kept: { names: keptNames, columns: keptCols }, dropped };
+  return { kept: { names: keptNames, columns: keptCols }, dropped, basis };
+}
+
+/** r minus its projection on the orthonormal `basis` (two passes of modified Gram–Schmidt). */
+function project(r: Float64Array, basis: Float64Array[]): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (const q of basis) {
+      const c = dot(q, r);
+      for (let i = 0; i < r.length; i++) r[i] -= c * q[i];
+    }
+  }
+}
+
+/** ‖y − P y‖ / ‖y‖ for the projection P on the orthonormal `basis` (1 when y = 0 has nothing to fit: 0). */
+export function relativeResidual(y: Float64Array, basis: Float64Array[]): number {
+  const r = Float64Array.from(y);
+  const norm0 = Math.sqrt(dot(r, r));
+  if (norm0 === 0) return 0;
+  project(r, basis);
+  return Math.sqrt(dot(r, r)) / norm0;
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

@@ -4,6 +4,7 @@
  * machine epsilon, the variance function, the deviance residuals and `aic` — minus twice the
  * log-likelihood of the response given μ, the constant that makes glmer's logLik a likelihood.
  */
+import { OptionError } from '../errors.js';
 import { dbinomLog, dnorm, dpoisLog, pnormBoth } from './rmath.js';
 
 export type FamilyName = 'binomial' | 'poisson';
@@ -122,12 +123,12 @@ export const FAMILY_LINKS: Record<FamilyName, LinkName[]> = {
 
 /** The family object for `family` with `link` (default: the canonical link). */
 export function makeFamily(family: FamilyName, link?: LinkName): GlmFamily {
-  if (!(family in FAMILY_LINKS)) {
-    throw new Error(`family '${String(family)}' is not supported: use 'binomial' or 'poisson' (a Gaussian model is fitted by lmer)`);
+  if (!Object.hasOwn(FAMILY_LINKS, family)) {
+    throw new OptionError('family', `family '${String(family)}' is not supported: use 'binomial' or 'poisson' (a Gaussian model is fitted by lmer)`);
   }
   const lk = link ?? FAMILY_LINKS[family][0];
   if (!FAMILY_LINKS[family].includes(lk)) {
-    throw new Error(`link '${String(lk)}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
+    throw new OptionError('link', `link '${String(lk)}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
   }
   const L = LINKS[lk];
   if (family === 'binomial') {

@@ -33,6 +33,8 @@ import { ghRule, type GHRule } from './rmath.js';
 import { GlmmFit } from './glmmFit.js';
 import { separationWarnings } from './diagnostics.js';
 import { covariancesToOriginal, modesToOriginal, thetaToInternalGlmm, thetaToOriginalGlmm } from './reparam.js';
+import { checkGlmerCall } from '../options/validate.js';
+import type { DataInput } from '../options/data.js';
 
 export interface GlmmProgress {
   /** 1: θ with β profiled (nAGQ = 0); 2: θ and β together; 3: the Hessian for Var(β̂) */
@@ -104,8 +106,9 @@ interface GpuSide {
   groups: { dispose(): void }[];
 }
 
-/** Fits a generalized linear mixed model (lme4's `glmer`). */
-export async function glmer(formula: string | Formula, data: arrow.Table, options: GlmerOptions): Promise<GlmmFit> {
+/** Fits a generalized linear mixed model (lme4's `glmer`). `input`: an Arrow table, an array of row objects or an object of columns. */
+export async function glmer(formula: string | Formula, input: DataInput, options: GlmerOptions): Promise<GlmmFit> {
+  const data = checkGlmerCall(formula, input, options);
   const t0 = performance.now();
   const nAGQ = options.nAGQ ?? 1;
   if (!(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) throw new Error(`nAGQ must be an integer from 0 to 25, got ${nAGQ}`);

@@ -4,6 +4,7 @@
  * fitted (response scale), predict (link or response scale), residuals (deviance, Pearson,
  * working, response), logLik, AIC, BIC, deviance, and the summary.
  */
+import type { DataInput } from '../options/data.js';
 import type * as arrow from 'apache-arrow';
 import type { GpuCheck } from '../model/fitLmm.js';
 import type { LmmFit } from '../results/lmmFit.js';
@@ -211,7 +212,7 @@ export class GlmmFit {
    * scale; with the conditional modes of groups seen in the fit (default), at population level
    * (`groups: false`), and new levels at population level with `allowNewLevels`.
    */
-  predict(newdata: arrow.Table, options: GlmmPredictOptions = {}): Float64Array {
+  predict(newdata: DataInput, options: GlmmPredictOptions = {}): Float64Array {
     // predictLmm reads the model structure, β̂ and b̂, which a GlmmFit has under the same names
     const eta = predictLmm(this as unknown as LmmFit, newdata, options);
     if (options.type !== 'response') return eta;

@@ -33,6 +33,7 @@
  * θ here is that of `model.blocks`: for a GLMM built by buildGlmm, the internal parametrization
  * (Z M, src/glmm/reparam.ts); thetaToInternalGlmm maps lme4's θ to it.
  */
+import { FitError } from '../errors.js';
 import { BlockedCholesky } from '../model/blockedCholesky.js';
 import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../model/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
@@ -137,7 +138,7 @@ export interface PirlsEngineOptions {
 }
 
 /** A failure of PIRLS at given parameters (no convergence, step halving failed, singular system). */
-export class PirlsError extends Error {
+export class PirlsError extends FitError {
   constructor(message: string) {
     super(message);
     this.name = 'PirlsError';

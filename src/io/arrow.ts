@@ -6,7 +6,7 @@
  *  - factor columns: `Dictionary<Utf8, Int32>` (nullable), the dictionary holding the levels.
  */
 import * as arrow from 'apache-arrow';
-import { DataError } from '../errors.js';
+import { DataError, OptionError, showValue } from '../errors.js';
 
 /** The Arrow type used for factor columns. A fresh dictionary id is allocated per call. */
 export function factorType(): arrow.Dictionary<arrow.Utf8, arrow.Int32> {
@@ -121,7 +121,8 @@ function hasMagicAt(bytes: Uint8Array, at: number): boolean {
  * ends with the magic `ARROW1`; any reader failure is reported as truncated or not Arrow IPC).
  */
 export function readArrowIpc(bytes: Uint8Array): arrow.Table {
-  if (!bytes || bytes.length === 0) throw new DataError('Arrow IPC input is empty');
+  if (!(bytes instanceof Uint8Array)) throw new OptionError('bytes', `readArrowIpc: the input must be a Uint8Array of Arrow IPC bytes, not ${showValue(bytes)}`);
+  if (bytes.length === 0) throw new DataError('Arrow IPC input is empty');
   const isFile = hasMagicAt(bytes, 0);
   const isStream = bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff;
   if (!isFile && !isStream) {

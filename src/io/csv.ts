@@ -43,6 +43,7 @@ import { makeFactorVector, makeFloat64Vector, tableFromColumns } from './arrow.j
 import { CsvTokenizer, describeDelimiter, fieldBytes, sniffDelimiter, type CsvRecord } from './csvTokenizer.js';
 import { DataError, OptionError, showValue } from '../errors.js';
 import { LevelInterner } from './levelInterner.js';
+import { type Schema, checkObject, columnNames, oneOf } from '../options/rules.js';
 
 export interface CsvOptions {
   /**
@@ -615,30 +616,51 @@ function compareCodePoints(a: string, b: string): number {
 }
 
 let collator: Intl.Collator | null = null;
-function compareLocale(a: string, b: string): number {
+/** R's sort order of factor levels in an English UTF-8 locale (a < A < b < B), ties by code point. */
+export function compareLocale(a: string, b: string): number {
   collator ??= new Intl.Collator('en-US', { sensitivity: 'variant', numeric: false });
   return collator.compare(a, b) || compareCodePoints(a, b);
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/** The options checked: a bad value is an OptionError naming it. */
+/** The CSV reader's options (CsvOptions), as checked by `checkCsvOptions`. */
+const CSV_OPTIONS: Schema = {
+  factors: columnNames,
+  delimiter: (d, at) => {
+    if (typeof d !== 'string' || d.length !== 1 || d.charCodeAt(0) > 0x7f || d === '"' || d === '\n' || d === '\r') {
+      throw new OptionError('delimiter', `${at} must be one ASCII character other than a quote or a line break (such as ',', ';', '\\t', '|'), not ${showValue(d)}`);
+    }
+  },
+  levelOrder: oneOf('locale', 'C'),
+  encoding: (e, at) => {
+    if (typeof e !== 'string' || normalEncoding(e) === null) throw new OptionError('encoding', `${at} must be 'utf-8' or 'latin1', not ${showValue(e)}`);
+  },
+  strayText: oneOf('error', 'missing'),
+};
+
+/** 'utf-8' or 'latin1' for the names they go by, else null. */
+function normalEncoding(e: string): 'utf-8' | 'latin1' | null {
+  const x = e.toLowerCase();
+  if (x === 'utf-8' || x === 'utf8') return 'utf-8';
+  if (x === 'latin1' || x === 'latin-1' || x === 'iso-8859-1') return 'latin1';
+  return null;
+}
+
+/** Checks the reader's options (an OptionError for an unknown option or a bad value). */
+export function checkCsvOptions(opts: unknown, at = 'readCsv'): void {
+  checkObject(opts, at, CSV_OPTIONS);
+}
+
+/** The options checked, with their defaults. */
 function checkOptions(opts: CsvOptions): { delimiter: string | null; encoding: 'utf-8' | 'latin1'; levelOrder: 'locale' | 'C'; strayText: 'error' | 'missing' } {
-  if (opts === null || typeof opts !== 'object') throw new OptionError('options', `readCsv: options must be an object, not ${showValue(opts)}`);
-  const d = opts.delimiter;
-  if (d !== undefined && (typeof d !== 'string' || d.length !== 1 || d.charCodeAt(0) > 0x7f || d === '"' || d === '\n' || d === '\r')) {
-    throw new OptionError('delimiter', `delimiter must be one ASCII character other than a quote or a line break (such as ',', ';', '\\t', '|'), not ${showValue(d)}`);
-  }
-  const encoding = opts.encoding === undefined ? 'utf-8' : String(opts.encoding).toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^(iso-8859-1|latin-1)$/, 'latin1');
-  if (encoding !== 'utf-8' && encoding !== 'latin1') throw new OptionError('encoding', `encoding must be 'utf-8' or 'latin1', not ${showValue(opts.encoding)}`);
-  const levelOrder = opts.levelOrder ?? 'locale';
-  if (levelOrder !== 'locale' && levelOrder !== 'C') throw new OptionError('levelOrder', `levelOrder must be 'locale' or 'C', not ${showValue(levelOrder)}`);
-  const strayText = opts.strayText ?? 'error';
-  if (strayText !== 'error' && strayText !== 'missing') throw new OptionError('strayText', `strayText must be 'error' or 'missing', not ${showValue(strayText)}`);
-  if (opts.factors !== undefined && !(Array.isArray(opts.factors) && opts.factors.every((f) => typeof f === 'string'))) {
-    throw new OptionError('factors', `factors must be an array of column names, not ${showValue(opts.factors)}`);
-  }
-  return { delimiter: d ?? null, encoding, levelOrder, strayText };
+  checkCsvOptions(opts);
+  return {
+    delimiter: opts.delimiter ?? null,
+    encoding: opts.encoding === undefined ? 'utf-8' : normalEncoding(opts.encoding)!,
+    levelOrder: opts.levelOrder ?? 'locale',
+    strayText: opts.strayText ?? 'error',
+  };
 }
 
 /**
@@ -648,6 +670,7 @@ function checkOptions(opts: CsvOptions): { delimiter: string | null; encoding: '
  * names, an unterminated quoted field, invalid UTF-8; an OptionError on a bad option.
  */
 export function readCsv(input: CsvInput, opts: CsvOptions = {}): ReadResult {
+  if (opts === null) opts = {};
   const { delimiter: given, encoding, levelOrder, strayText } = checkOptions(opts);
   const source = sourceOf(input);
   const warnings: string[] = [];

@@ -3,7 +3,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { checkFactorNames, readCsv, type ByteSource, type CsvOptions, type ReadResult } from './csv.js';
+import { checkCsvOptions, checkFactorNames, readCsv, type ByteSource, type CsvOptions, type ReadResult } from './csv.js';
 import { readArrowIpc } from './arrow.js';
 import { readParquet } from './parquet.js';
 
@@ -83,6 +83,7 @@ export function readCsvFile(path: string, opts: CsvOptions = {}): ReadResult {
  * (Arrow IPC file or stream). Throws for a missing file or an unknown extension.
  */
 export function readTableFile(path: string, opts: CsvOptions = {}): ReadResult {
+  checkCsvOptions(opts, 'readTableFile');
   const kind = kindOf(path);
   if (kind === 'parquet') throw new OptionError('path', `${path}: Parquet files are read asynchronously: use readTableFileAsync`);
   if (kind === 'csv') return readCsvFile(path, opts);
@@ -100,6 +101,7 @@ export function readTableFile(path: string, opts: CsvOptions = {}): ReadResult {
 }
 
 function kindOf(path: string): 'csv' | 'tsv' | 'arrow' | 'parquet' {
+  if (typeof path !== 'string' || path === '') throw new OptionError('path', `the data file's path must be a non-empty string, not ${showValue(path)}`);
   const ext = extname(path).toLowerCase();
   const kind = TABLE_EXTENSIONS[ext];
   if (!kind) {
@@ -112,6 +114,7 @@ function kindOf(path: string): 'csv' | 'tsv' | 'arrow' | 'parquet' {
 
 /** As readTableFile, for every format including Parquet (.parquet, .pq). */
 export async function readTableFileAsync(path: string, opts: CsvOptions = {}): Promise<ReadResult> {
+  checkCsvOptions(opts, 'readTableFileAsync');
   if (kindOf(path) !== 'parquet') return readTableFile(path, opts);
   checkFile(path);
   const bytes = readFileSync(path);

@@ -4,7 +4,7 @@
  * Column chunks are written straight into typed arrays (hyparquet, with its compressors); nested
  * columns are skipped with a warning. Browser-safe.
  */
-import { DataError } from '../errors.js';
+import { DataError, OptionError, showValue } from '../errors.js';
 import type * as arrow from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import type { ColumnData, FileMetaData } from 'hyparquet';
@@ -13,6 +13,7 @@ import { makeFactorVector, makeFloat64Vector, tableFromColumns } from './arrow.j
 
 /** Parquet bytes → Arrow table: numbers to Float64 (nullable), strings and booleans to factors. */
 export async function readParquet(buffer: ArrayBuffer): Promise<{ table: arrow.Table; warnings: string[] }> {
+  if (!(buffer instanceof ArrayBuffer)) throw new OptionError('buffer', `readParquet: the input must be an ArrayBuffer of Parquet bytes, not ${showValue(buffer)}`);
   let metadata: FileMetaData;
   try {
     metadata = parquetMetadata(buffer);

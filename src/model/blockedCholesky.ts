@@ -19,6 +19,7 @@
  * Schur complement is not block diagonal (a crossed factor), the diagonal blocks and the blocks
  * below them are dense.
  */
+import { ModelError } from '../errors.js';
 import { type BlockPattern, type GramMatrix, findInPattern, patternFromKeys } from './gram.js';
 import { fillTemplate } from './lambda.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
@@ -149,7 +150,7 @@ export class BlockedCholesky {
     this.patterns = patterns;
     for (let k = denseFrom; k < K; k++) {
       if (this.m[k] > MAX_DENSE_BLOCK) {
-        throw new Error(`grouping factor '${blocks[k].group}' is crossed with '${blocks[0].group}' and has ${this.m[k]} random effects: its dense block is too large (limit ${MAX_DENSE_BLOCK})`);
+        throw new ModelError(`grouping factor '${blocks[k].group}' is crossed with '${blocks[0].group}' and has ${this.m[k]} random effects: its dense block is too large (limit ${MAX_DENSE_BLOCK})`);
       }
     }
     this.scatterA = blocks.map(() => []);

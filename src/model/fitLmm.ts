@@ -18,6 +18,8 @@ import { type LmmBackend, makeAsyncObjective, makeObjective, profiledDeviance } 
 import { conditionalVariances, solveLmm } from './solution.js';
 import { type FixedTransform, fixedTransform, mapBeta, mapVcov } from './fixedTransform.js';
 import { LmmFit } from '../results/lmmFit.js';
+import { checkLmerCall } from '../options/validate.js';
+import type { DataInput } from '../options/data.js';
 
 export interface FitProgress {
   /** objective evaluations so far */
@@ -121,8 +123,9 @@ export function formGram(model: LmmModel): GramMatrix {
   return formGramCpu({ n: frame.n, X: fixed.Xc, p: frame.p, y: fixed.yc, blocks });
 }
 
-/** Fits a linear mixed model (lme4's `lmer`). */
-export async function lmer(formula: string | Formula, data: arrow.Table, options: LmerOptions = {}): Promise<LmmFit> {
+/** Fits a linear mixed model (lme4's `lmer`). `input`: an Arrow table, an array of row objects or an object of columns. */
+export async function lmer(formula: string | Formula, input: DataInput, options: LmerOptions = {}): Promise<LmmFit> {
+  const data = checkLmerCall(formula, input, options);
   const t0 = performance.now();
   const model = buildLmm(formula, data, options);
   const t1 = performance.now();

@@ -3,6 +3,7 @@
  * predictions, with the names and meaning of lme4's accessors (fixef, vcov, VarCorr, ranef, logLik,
  * AIC, BIC, fitted, residuals, predict).
  */
+import type { DataInput } from '../options/data.js';
 import type * as arrow from 'apache-arrow';
 import type { GpuCheck, LmmModel } from '../model/fitLmm.js';
 import type { ObjectiveParts } from '../model/objective.js';
@@ -189,7 +190,7 @@ export class LmmFit {
   get weightsName(): string | null { return this.model.frame.weightsName ?? null; }
 
   /** predictions for new data: with group effects (default), population level, new levels as population */
-  predict(newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+  predict(newdata: DataInput, options: PredictOptions = {}): Float64Array {
     return predictLmm(this, newdata, options);
   }
 

@@ -9,6 +9,9 @@ import {
   type Column, columnFromArrow, evalExpr, formatNumberLevel, numericToFactor,
 } from '../frame/columns.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
+import { checkPredictCall } from '../options/validate.js';
+import type { DataInput } from '../options/data.js';
+import { DataError } from '../errors.js';
 
 export interface PredictOptions {
   /** include the random effects (default true); false gives population-level predictions (re.form = NA) */
@@ -34,7 +37,7 @@ function newDataSource(table: arrow.Table, factors: Set<string>): (name: string)
 /** Recodes a new-data factor to the fitted levels; an unknown level is an error naming it. */
 function recode(col: Column, fitted: Column, label: string): Column {
   if (fitted.kind === 'numeric') {
-    if (col.kind !== 'numeric') throw new Error(`'${label}' was numeric in the fitted data but is a factor in the new data`);
+    if (col.kind !== 'numeric') throw new DataError(`'${label}' was numeric in the fitted data but is a factor in the new data`);
     return col;
   }
   const newLevels = col.kind === 'factor' ? col.levels : null;
@@ -47,7 +50,7 @@ function recode(col: Column, fitted: Column, label: string): Column {
     else key = Number.isNaN(col.values[i]) ? null : formatNumberLevel(col.values[i]);
     if (key === null) { codes[i] = -1; continue; }
     const k = index.get(key);
-    if (k === undefined) throw new Error(`new data: level '${key}' of '${label}' was not in the fitted data (levels: ${fitted.levels.slice(0, 10).join(', ')}${fitted.levels.length > 10 ? ', …' : ''})`);
+    if (k === undefined) throw new DataError(`new data: level '${key}' of '${label}' was not in the fitted data (levels: ${fitted.levels.slice(0, 10).join(', ')}${fitted.levels.length > 10 ? ', …' : ''})`);
     codes[i] = k;
   }
   return { kind: 'factor', codes, levels: fitted.levels };
@@ -58,7 +61,9 @@ function levelStrings(col: Column): (string | null)[] {
   return Array.from(col.values, (v) => (Number.isNaN(v) ? null : formatNumberLevel(v)));
 }
 
-export function predictLmm(fit: LmmFit, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+export function predictLmm(fit: LmmFit, input: DataInput, options: PredictOptions = {}): Float64Array {
+  // a glmer fit's model has a family (its predict adds the option `type`)
+  const newdata = checkPredictCall(input, options, 'family' in fit.model);
   const { frame, blocks } = fit.model;
   const n = newdata.numRows;
   const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
@@ -84,7 +89,7 @@ export function predictLmm(fit: LmmFit, newdata: arrow.Table, options: PredictOp
   });
   for (const e of frame.formula.offsets) {
     const c = evalExpr(e, source, 'offset', n);
-    if (c.kind !== 'numeric') throw new Error('an offset must be numeric');
+    if (c.kind !== 'numeric') throw new DataError('an offset must be numeric');
     for (let i = 0; i < n; i++) out[i] += c.values[i];
   }
   // missing values in the fixed part give NaN (na.pass)
@@ -110,7 +115,7 @@ export function predictLmm(fit: LmmFit, newdata: arrow.Table, options: PredictOp
       if (g === undefined) { unseen.add(key); codes[i] = -1; } else codes[i] = g;
     }
     if (unseen.size > 0 && !options.allowNewLevels) {
-      throw new Error(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
+      throw new DataError(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
     }
     // Z of the new rows for each term of the block
     const zcols: Float64Array[] = [];
