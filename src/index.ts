@@ -8,7 +8,9 @@
 export { lmer, buildLmm, formGram, optimizeAndAssemble, assembleFit, workingResponse } from './model/fitLmm.js';
 export type { LmerOptions, LmmModel, FitProgress, FitRecord } from './model/fitLmm.js';
 export { parseFormula } from './formula/parse.js';
-export { FormulaError } from './formula/types.js';
+export { MixedGpuError, FormulaError, OptionError, DataError, ModelError, FitError, isPackageError } from './errors.js';
+export { MAX_MODEL_COLUMNS, MAX_FORMULA_DEPTH } from './limits.js';
+export type { DataInput } from './options/data.js';
 export type { Formula, Term, TermVar, LinearPart, RandomTerm, Response, Expr } from './formula/types.js';
 export { buildModelFrame } from './frame/modelFrame.js';
 export type { ModelFrame, ModelFrameOptions, ReTerm } from './frame/modelFrame.js';
@@ -30,7 +32,7 @@ export type { VarCorrRow, RanefGroup, VarianceShare } from './results/lmmFit.js'
 export type { PredictOptions } from './results/predict.js';
 export { formatSummary } from './results/summary.js';
 export { readCsv } from './io/csv.js';
-export type { CsvOptions, ReadResult } from './io/csv.js';
+export type { CsvOptions, ReadResult, ByteSource, CsvInput } from './io/csv.js';
 export { readArrowIpc } from './io/arrow.js';
 export { readParquet } from './io/parquet.js';
 // generalized linear mixed models (lme4's glmer)

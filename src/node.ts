@@ -1,3 +1,3 @@
 /** Node-only entry: file readers on top of the browser-safe library. */
 export * from './index.js';
-export { readCsvFile, readTableFile, readTableFileAsync, TABLE_EXTENSIONS } from './io/node.js';
+export { readCsvFile, readTableFile, readTableFileAsync, fileSource, TABLE_EXTENSIONS } from './io/node.js';
