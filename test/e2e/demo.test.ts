@@ -8,62 +8,26 @@
  *
  * UPDATE_SCREENSHOTS=1 writes demo/screenshots/*.png from the fitted page.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'puppeteer';
+import { CHROMIUM, CI, launchChromium, run, serve } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => !!p && existsSync(p));
 type Ref = { fixef: Record<string, number>; se: Record<string, number>; sigma: number };
 /** lme4 1.1-31 with its default optimizer settings, and run to a tight tolerance (the optimum) */
 const REF = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/sleepstudy_slopes_reml.json'), 'utf8')) as Ref;
 const REF_TIGHT = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference-tight/sleepstudy_slopes_reml_tight.json'), 'utf8')) as Ref;
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.csv': 'text/csv', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
-};
 
 let outDir = '';
 let tmp = '';
 let server: Server | undefined;
 let browser: Browser | undefined;
 let base = '';
-
-function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`${cmd} ${args.join(' ')} timed out:\n${out}`)); }, timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); rej(e); });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) res(); else rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${out}`));
-    });
-  });
-}
-
-function serve(dir: string): Promise<string> {
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    let path = normalize(join(dir, decodeURIComponent(url.pathname)));
-    if (!path.startsWith(dir + sep) && path !== dir) { res.writeHead(403).end(); return; }
-    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'index.html');
-    if (!existsSync(path)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(path));
-  });
-  return new Promise((res) => server!.listen(0, '127.0.0.1', () => res(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/`)));
-}
 
 async function openPage(): Promise<Page> {
   const page = await browser!.newPage();
@@ -96,23 +60,11 @@ const enabled = !!CHROMIUM || CI;
 
 describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
   beforeAll(async () => {
-    if (!CHROMIUM) throw new Error('Chromium is not installed (/usr/bin/chromium; Debian package chromium): the browser tests cannot run under CI');
     tmp = mkdtempSync(join(tmpdir(), 'mixedgpu-e2e-'));
     outDir = join(tmp, 'dist');
-    await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], 240_000);
-    base = await serve(outDir);
-    const puppeteer = (await import('puppeteer')).default;
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      protocolTimeout: 180_000,
-      args: [
-        '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu-sandbox',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-        `--user-data-dir=${join(tmp, 'profile')}`,
-      ],
-    });
+    await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], ROOT, 240_000);
+    ({ server, base } = await serve(outDir));
+    browser = await launchChromium(join(tmp, 'profile'));
   }, 300_000);
 
   afterAll(async () => {
