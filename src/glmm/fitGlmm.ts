@@ -34,6 +34,7 @@ import { GlmmFit } from './glmmFit.js';
 import { separationWarnings } from './diagnostics.js';
 import { covariancesToOriginal, modesToOriginal, thetaToInternalGlmm, thetaToOriginalGlmm } from './reparam.js';
 import { checkGlmerCall } from '../options/validate.js';
+import { FitError } from '../errors.js';
 import type { DataInput } from '../options/data.js';
 
 export interface GlmmProgress {
@@ -225,7 +226,7 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
   throwIfAborted(options);
   timings.stage1Ms = performance.now() - tS1;
   if (!Number.isFinite(s1.fval)) {
-    throw lastPirlsError ?? new Error('the first stage of the fit found no finite deviance');
+    throw lastPirlsError ?? new FitError('the first stage of the fit found no finite deviance');
   }
   // the state at stage 1's optimum
   await optRun(s1.x, null);
@@ -287,7 +288,7 @@ export async function fitGlmm(model: GlmmModel, engine: PirlsEngine, nAGQ: numbe
     });
     throwIfAborted(options);
     timings.stage2Ms = performance.now() - tS2;
-    if (!Number.isFinite(s2.fval)) throw lastPirlsError ?? new Error('the second stage of the fit found no finite deviance');
+    if (!Number.isFinite(s2.fval)) throw lastPirlsError ?? new FitError('the second stage of the fit found no finite deviance');
     let x2 = s2.x;
     objective = s2.fval;
     converged = s2.converged;

@@ -19,6 +19,7 @@ import { conditionalVariances, solveLmm } from './solution.js';
 import { type FixedTransform, fixedTransform, mapBeta, mapVcov } from './fixedTransform.js';
 import { LmmFit } from '../results/lmmFit.js';
 import { checkLmerCall } from '../options/validate.js';
+import { FitError } from '../errors.js';
 import type { DataInput } from '../options/data.js';
 
 export interface FitProgress {
@@ -315,7 +316,7 @@ export function assembleFit(model: LmmModel, reference: CpuBackend, theta: Float
   reference.chol.factor(thetaToInternal(model.blocks, theta));
   const parts = { ldL2: reference.chol.ldL2, ldRX2: reference.chol.ldRX2, pwrss: reference.chol.pwrss };
   if (!(parts.pwrss > 1e-12 * totalSumOfSquares(frame.y))) {
-    throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
+    throw new FitError(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
   }
   const dev = profiledDeviance(parts, n, p, reml, model.sumLogW);
   // the factor is of the transformed fixed effects: map β and Var(β) back to the model's
