@@ -21,7 +21,6 @@
  */
 import { curvatureScales } from '../optim/scaling.js';
 import type { GlmmGroupsGpu } from '../backend/webgpu/glmmGroups.js';
-import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
 import { choleskyInPlace, invertGaussJordan, solveLowerT } from '../model/dense.js';

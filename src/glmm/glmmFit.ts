@@ -5,7 +5,6 @@
  * working, response), logLik, AIC, BIC, deviance, and the summary.
  */
 import type { DataInput } from '../options/data.js';
-import type * as arrow from 'apache-arrow';
 import type { GpuCheck } from '../model/fitLmm.js';
 import type { LmmFit } from '../results/lmmFit.js';
 import { groupCounts, matrixRows, named, ranefGroups, varCorrRows, type RanefGroup, type VarCorrRow } from '../results/components.js';

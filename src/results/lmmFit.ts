@@ -4,7 +4,6 @@
  * AIC, BIC, fitted, residuals, predict).
  */
 import type { DataInput } from '../options/data.js';
-import type * as arrow from 'apache-arrow';
 import type { GpuCheck, LmmModel } from '../model/fitLmm.js';
 import type { ObjectiveParts } from '../model/objective.js';
 import type { LmmSolution } from '../model/solution.js';
