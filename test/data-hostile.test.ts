@@ -129,6 +129,11 @@ describe('encodings (item 14)', () => {
     expect(() => readCsv('y,g\n1,a\n', { encoding: 'ebcdic' as never })).toThrow(OptionError);
   });
 
+  it('a UTF-16 file is named as such', () => {
+    const utf16 = Uint8Array.from([0xff, 0xfe, ...Array.from(new TextEncoder().encode('y,g\n1,a\n')).flatMap((b) => [b, 0])]);
+    expect(() => readCsv(utf16)).toThrow(/CSV is UTF-16 \(it starts with the byte order mark FF FE\): save it as UTF-8/);
+  });
+
   it('valid UTF-8 (accents, CJK, emoji) reads as it is', () => {
     const t = readCsv(new TextEncoder().encode('y,g\n1,café\n2,東京\n3,😀\n')).table;
     expect(levelsOf(t, 'g').sort()).toEqual(['café', '東京', '😀'].sort());

@@ -204,6 +204,9 @@ export function readCsv(input: CsvInput, opts: CsvOptions = {}): ReadResult {
   }
   const first = concat(head);
   const bom = first.length >= 3 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0;
+  if (first.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
+    throw new DataError(`CSV is UTF-16 (it starts with the byte order mark ${first[0] === 0xff ? 'FF FE' : 'FE FF'}): save it as UTF-8 (or Latin-1)`);
+  }
   let delimiter = given;
   if (delimiter === null) {
     const sniffed = sniffDelimiter(first.subarray(bom, Math.min(first.length, bom + 65536)), ended && first.length - bom <= 65536);
