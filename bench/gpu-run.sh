@@ -62,9 +62,11 @@ BACKENDS=webgpu; [ "$CPU" = 1 ] && BACKENDS=webgpu,cpu
 
 # --- Node, the Vulkan loader and the driver ---------------------------------------------------------
 # carried .deb packages (.gl/, ../shared/device/pack.sh): the Vulkan loader when the machine has none
-if ls .gl/*.deb >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
+# and the GL dispatch libraries NVIDIA's ICD (libGLX_nvidia.so.0) needs: libglvnd0, libglx0, libegl1, ...
+if ls .gl/*.deb >/dev/null 2>&1 && [ ! -e /tmp/.gpu-run-gl-unpacked ]; then
   for f in .gl/*.deb; do dpkg -x "$f" / && say "unpacked $f"; done
   ldconfig
+  touch /tmp/.gpu-run-gl-unpacked
 fi
 if [ -f .gpu/env.sh ]; then
   # shellcheck disable=SC1091
@@ -94,7 +96,12 @@ ADAPTER_JSON=$(node bench/out/gpu-bench.mjs --adapter 2>>"$LOG")
 [ -n "$ADAPTER_JSON" ] || fail "no WebGPU adapter (see $LOG)"
 echo "$ADAPTER_JSON" > "$OUT/raw/adapter.json"
 say "adapter: $ADAPTER_JSON"
-IS_SOFTWARE=$(node -e 'const a = JSON.parse(process.argv[1]); console.log(a.isSoftware === false ? 0 : 1)' "$ADAPTER_JSON")
+IS_SOFTWARE=$(node -e 'const a = JSON.parse(process.argv[1]); console.log(a.isSoftware === false ? 0 : a.isSoftware === true ? 1 : 2)' "$ADAPTER_JSON")
+if [ "$IS_SOFTWARE" = 2 ]; then
+  say "no WebGPU adapter; the Vulkan loader's view (VK_LOADER_DEBUG=error,warn,driver):"
+  VK_LOADER_DEBUG=error,warn,driver node bench/out/gpu-bench.mjs --adapter 2>&1 | head -40 | tee -a "$LOG" >&2
+  fail "no WebGPU adapter ($ADAPTER_JSON)"
+fi
 if [ "$IS_SOFTWARE" = 1 ] && [ "$ALLOW_SOFTWARE" = 0 ]; then
   fail "the WebGPU adapter is a software one ($ADAPTER_JSON), not the GPU: check the Vulkan driver (VK_DRIVER_FILES / VK_ICD_FILENAMES; ls /usr/local/nvidia/share/vulkan/icd.d/), or pass --allow-software to run on it anyway"
 fi
