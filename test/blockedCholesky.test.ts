@@ -9,7 +9,8 @@ import * as arrow from 'apache-arrow';
 import { buildLmm, formGram, workingResponse } from '../src/model/fitLmm.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { makeObjective } from '../src/model/objective.js';
-import { fillTemplate, thetaToInternal } from '../src/model/lambda.js';
+import { thetaToInternal } from '../src/model/lambda.js';
+import { fillTemplate } from '../src/linalg/template.js';
 import type { LmmModel } from '../src/model/fitLmm.js';
 
 /** Dense profiled deviance: L Lᵀ = ΛᵀZᵀZΛ + I on the full q×q matrix, then the Schur complement for [X y]. */

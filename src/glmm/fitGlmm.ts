@@ -24,7 +24,7 @@ import type { GlmmGroupsGpu } from '../backend/webgpu/glmmGroups.js';
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
-import { choleskyInPlace, invertGaussJordan, solveLowerT } from '../model/dense.js';
+import { choleskyInPlace, invertGaussJordan, solveLowerT } from '../linalg/dense.js';
 import type { LinkName } from './family.js';
 import { type GlmmModel, buildGlmm } from './model.js';
 import { F32_PASS_TOLERANCES, PirlsEngine, PirlsError, type PirlsResult } from './pirls.js';

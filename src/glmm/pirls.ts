@@ -33,10 +33,11 @@
  * θ here is that of `model.blocks`: for a GLMM built by buildGlmm, the internal parametrization
  * (Z M, src/glmm/reparam.ts); thetaToInternalGlmm maps lme4's θ to it.
  */
-import { BlockedCholesky } from '../model/blockedCholesky.js';
-import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../model/dense.js';
+import { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../linalg/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
-import { applyTemplate, columnMaxAbs, fillTemplate } from '../model/lambda.js';
+import { columnMaxAbs } from '../model/lambda.js';
+import { applyTemplate, fillTemplate } from '../linalg/template.js';
 import { conditionalVariances, solveLmm } from '../model/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';

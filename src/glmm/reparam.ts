@@ -15,8 +15,9 @@
  * S is diagonal, so a block of several terms (whose template has fixed zeros between the terms)
  * keeps its zero pattern; C applies only to single-term blocks, whose templates are full.
  */
-import { fillTemplate, type RandomBlock } from '../model/lambda.js';
-import { semidefiniteCholesky } from '../model/dense.js';
+import type { RandomBlock } from '../model/lambda.js';
+import { fillTemplate } from '../linalg/template.js';
+import { semidefiniteCholesky } from '../linalg/dense.js';
 
 /** M (q × q row-major) and M⁻¹ of a block, or null for the identity. */
 export interface BlockTransform {

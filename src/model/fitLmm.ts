@@ -13,7 +13,7 @@ import { formGramCpu } from '../backend/cpu/gram.js';
 import {
   type RandomBlock, type ThetaLayout, buildRandomBlocks, thetaToInternal, thetaToOriginal, uncentreCovariances, uncentreModes,
 } from './lambda.js';
-import type { GramMatrix } from './gram.js';
+import type { GramMatrix } from '../linalg/gram.js';
 import { type LmmBackend, makeAsyncObjective, makeObjective, profiledDeviance } from './objective.js';
 import { conditionalVariances, solveLmm } from './solution.js';
 import { type FixedTransform, fixedTransform, mapBeta, mapVcov } from './fixedTransform.js';

@@ -16,7 +16,8 @@
  * lme4's θ and the internal θ_c; the backends and the optimizer work with θ_c.
  */
 import type { ReTerm } from '../frame/modelFrame.js';
-import { semidefiniteCholesky } from './dense.js';
+import { semidefiniteCholesky } from '../linalg/dense.js';
+import { fillTemplate } from '../linalg/template.js';
 
 export interface RandomBlock {
   /** grouping factor name (`Subject`, `cask:batch`) */
@@ -113,30 +114,6 @@ export function columnMaxAbs(block: RandomBlock): Float64Array {
   const m = new Float64Array(q);
   for (let i = 0; i < Z.length; i++) m[i % q] = Math.max(m[i % q], Math.abs(Z[i]));
   return m;
-}
-
-/** b = Λ u: b_g = T u_g for each level (q-vectors, level-major). */
-export function applyTemplate(T: Float64Array, q: number, nl: number, u: Float64Array): Float64Array {
-  const b = new Float64Array(nl * q);
-  if (q === 1) {
-    const t = T[0];
-    for (let c = 0; c < nl; c++) b[c] = t * u[c];
-    return b;
-  }
-  for (let c = 0; c < nl; c++) {
-    for (let s = 0; s < q; s++) {
-      let acc = 0;
-      for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[c * q + t];
-      b[c * q + s] = acc;
-    }
-  }
-  return b;
-}
-
-/** Fills the template T (q×q, row-major, lower triangular) of a block from θ. */
-export function fillTemplate(block: RandomBlock, theta: ArrayLike<number>, T: Float64Array): void {
-  const idx = block.thetaIndex;
-  for (let e = 0; e < idx.length; e++) T[e] = idx[e] >= 0 ? theta[idx[e]] : 0;
 }
 
 /** Means of columns 1..q−1 of Z (n × q row-major); entry 0 stays 0. */

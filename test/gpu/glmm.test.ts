@@ -21,7 +21,7 @@ import { F32_PASS_TOLERANCES, PirlsEngine } from '../../src/glmm/pirls.js';
 import { GlmmGroupsGpu } from '../../src/backend/webgpu/glmmGroups.js';
 import { thetaToInternalGlmm } from '../../src/glmm/reparam.js';
 import { WeightedGramCpu, addFittedPart } from '../../src/glmm/weightedGram.js';
-import type { GramMatrix } from '../../src/model/gram.js';
+import type { GramMatrix } from '../../src/linalg/gram.js';
 import { GLMM_PASS_REL_BOUND, GlmmPassGpu } from '../../src/backend/webgpu/glmmPass.js';
 import { glmer, type GlmerOptions, type GlmmFitWithCheck } from '../../src/glmm/fitGlmm.js';
 import { loadData, loadReference } from '../helpers/reference.js';

@@ -52,13 +52,13 @@ import { generateLmmData, type SynthOptions } from '../../bench/synth.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
 import type { LmmModel } from '../../src/model/fitLmm.js';
 import { formGramCpu } from '../../src/backend/cpu/gram.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { conditionalVariances, solveLmm } from '../../src/model/solution.js';
 import { profiledDeviance } from '../../src/model/objective.js';
 import { buildGpuLayout, SEGMENT } from '../../src/backend/webgpu/upload.js';
 import { CHUNK } from '../../src/backend/webgpu/blockdiag.js';
-import type { GramMatrix } from '../../src/model/gram.js';
-import { invertGaussJordan } from '../../src/model/dense.js';
+import type { GramMatrix } from '../../src/linalg/gram.js';
+import { invertGaussJordan } from '../../src/linalg/dense.js';
 
 /** f32 unit roundoff */
 export const U32 = 2 ** -24;

@@ -1,7 +1,7 @@
 /** The float64 CPU backend: the Gram matrix formed on the CPU and the blocked Cholesky per θ. */
-import { BlockedCholesky } from '../../model/blockedCholesky.js';
-import type { DenseKernelKind } from '../../model/denseArena.js';
-import type { GramMatrix } from '../../model/gram.js';
+import { BlockedCholesky } from '../../linalg/blockedCholesky.js';
+import type { DenseKernelKind } from '../../linalg/denseArena.js';
+import type { GramMatrix } from '../../linalg/gram.js';
 import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
 
 export class CpuBackend implements LmmBackend {

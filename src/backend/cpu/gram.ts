@@ -1,9 +1,9 @@
 /**
  * CPU backend: forms the blocked Gram matrix A = [Z X y]ᵀ[Z X y] in one pass over the data, in
- * float64 (see src/model/gram.ts for the layout).
+ * float64 (see src/linalg/gram.ts for the layout).
  */
 import type { RandomBlock } from '../../model/lambda.js';
-import { type BlockSparse, type GramMatrix, patternFromKeys } from '../../model/gram.js';
+import { type BlockSparse, type GramMatrix, patternFromKeys } from '../../linalg/gram.js';
 
 export interface GramInput {
   n: number;

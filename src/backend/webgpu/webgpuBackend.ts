@@ -7,9 +7,9 @@
  */
 import { type LmmModel, formGram } from '../../model/fitLmm.js';
 import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
-import { BlockedCholesky, type FirstBlock, factorXy } from '../../model/blockedCholesky.js';
-import { fillTemplate } from '../../model/lambda.js';
-import type { GramMatrix } from '../../model/gram.js';
+import { BlockedCholesky, type FirstBlock, factorXy } from '../../linalg/blockedCholesky.js';
+import { fillTemplate } from '../../linalg/template.js';
+import type { GramMatrix } from '../../linalg/gram.js';
 import type { GpuContext } from './device.js';
 import { buildGpuLayout, gpuUnsupported } from './upload.js';
 import { formGramGpu } from './gram.js';

@@ -7,7 +7,14 @@
  *   A_Xk  dense (p+1) × (l_k q_k): [X y]ᵀ Z_k
  *   A_XX  dense (p+1) × (p+1): [X y]ᵀ[X y]
  */
-import type { RandomBlock } from './lambda.js';
+import type { TemplateBlock } from './template.js';
+
+/** What the blocked Cholesky reads of a random-effects block: its template and, for messages, its name and levels. */
+export interface GramBlock extends TemplateBlock {
+  /** grouping factor name (`Subject`, `cask:batch`) */
+  group: string;
+  levels: string[];
+}
 
 /** Block compressed-sparse-column pattern: columns are the levels of factor k, rows the levels of factor j. */
 export interface BlockPattern {
@@ -33,7 +40,7 @@ export interface GramMatrix {
   n: number;
   /** number of fixed-effect columns; [X y] has p + 1 */
   p: number;
-  blocks: RandomBlock[];
+  blocks: GramBlock[];
   /** A_kk: nl_k blocks of q_k × q_k, row-major */
   Akk: Float64Array[];
   /** A_jk for j > k, indexed [j][k]; entries with j ≤ k are unused */
