@@ -8,7 +8,7 @@
  */
 import {
   aicTable, backendLabel, callLines, catFill, fixedEffectsLines, groupsLines, methodTitle, residualLines, varCorrTable, warningLines,
-} from '../results/format.js';
+} from '../results/rFormat.js';
 import type { GlmmFit } from './glmmFit.js';
 
 /** lme4-style summary text of a fitted GLMM (no trailing newline). */

@@ -36,6 +36,23 @@ export interface BlockSparse {
   values: Float64Array;
 }
 
+/** A block's rows for forming A: its template, its level codes and its model matrix Z (n × q, row-major). */
+export interface GramRowsBlock extends GramBlock {
+  codes: Int32Array;
+  Z: Float64Array;
+}
+
+/** The rows [Z X y] that A is formed from. */
+export interface GramInput {
+  n: number;
+  /** fixed-effects matrix, n × p column-major */
+  X: Float64Array;
+  p: number;
+  /** the response column (after any offset and transform) */
+  y: Float64Array;
+  blocks: GramRowsBlock[];
+}
+
 export interface GramMatrix {
   n: number;
   /** number of fixed-effect columns; [X y] has p + 1 */

@@ -4,7 +4,7 @@
  * objective, checked and polished in float64, must reach lme4's weighted fit (test/weights.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { lmer } from '../../src/model/fitLmm.js';
+import { lmer } from '../../src/fit/lmer.js';
 import { loadData } from '../helpers/reference.js';
 import { checkAgainstReference, loadTight } from '../helpers/parity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';

@@ -2,9 +2,9 @@
 import { BlockedCholesky } from '../../linalg/blockedCholesky.js';
 import type { DenseKernelKind } from '../../linalg/denseArena.js';
 import type { GramMatrix } from '../../linalg/gram.js';
-import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
+import type { Float64Reference, ObjectiveParts } from '../../lmm/deviance.js';
 
-export class CpuBackend implements LmmBackend {
+export class CpuBackend implements Float64Reference {
   readonly name = 'cpu';
   readonly device = 'CPU (JavaScript, float64)';
   readonly precision = 'float64' as const;

@@ -6,7 +6,7 @@
  */
 import {
   aicTable, backendLabel, callLines, catFill, fixedEffectsLines, formatR, groupsLines, methodTitle, residualLines, roundR, varCorrTable, warningLines,
-} from './format.js';
+} from '../results/rFormat.js';
 import type { LmmFit } from './lmmFit.js';
 
 /** The fields of a fit that the summary reads. */
