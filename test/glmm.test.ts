@@ -135,7 +135,7 @@ describe('the deviance at fixed parameters matches lme4 (PIRLS converged)', () =
       const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
       const engine = new PirlsEngine(model.pirls);
       const rule = t.nAGQ > 1 ? ghRule(t.nAGQ) : null;
-      // PIRLS works in the internal parametrization of θ (src/glmm/reparam.ts)
+      // PIRLS works in the internal parametrization of θ (src/model/reparam.ts)
       const internal = (theta: number[]) => thetaToInternal(model, theta);
       for (const pt of t.objective_at) {
         engine.reset();
