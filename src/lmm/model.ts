@@ -23,7 +23,7 @@ export interface LmmModel extends MixedModel {
    * the rows the backends form A = [Z X y]ᵀ[Z X y] from: the internal blocks' Z M, the centred X and
    * y − Xβ₀ of the fixed-effects transform; with prior weights, every row scaled by √w_i
    */
-  data: GramInput;
+  rows: GramInput;
 }
 
 /** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
@@ -34,7 +34,7 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
   const { Xc, yc } = mixed.fixed;
   const rows: GramInput = { n: frame.n, X: Xc, p: frame.p, y: yc, blocks: mixed.internalBlocks };
   const sumLogW = mixed.weights ? weightRows(mixed.weights, rows) : 0;
-  return Object.assign(mixed, { reml: options.REML ?? true, sumLogW, data: rows });
+  return Object.assign(mixed, { reml: options.REML ?? true, sumLogW, rows });
 }
 
 /**

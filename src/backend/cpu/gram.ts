@@ -5,8 +5,8 @@
 import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, patternFromKeys } from '../../linalg/gram.js';
 
 /** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
-export function formGram(model: { data: GramInput }): GramMatrix {
-  return formGramCpu(model.data);
+export function formGram(model: { rows: GramInput }): GramMatrix {
+  return formGramCpu(model.rows);
 }
 
 export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {

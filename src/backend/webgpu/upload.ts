@@ -35,7 +35,7 @@ export function gpuUnsupported(model: LmmModel): string | null {
 }
 
 export function buildGpuLayout(model: LmmModel): GpuDataLayout {
-  const { n, p, X: Xc, y: yc, blocks } = model.data;
+  const { n, p, X: Xc, y: yc, blocks } = model.rows;
   const b = blocks[0];
   const q = b.q;
   const G = b.nl;
