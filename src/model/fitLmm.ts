@@ -7,7 +7,8 @@ import type * as arrow from 'apache-arrow';
 import { parseFormula } from '../formula/parse.js';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
-import { bobyqa, bobyqaAsync } from '../optim/bobyqa.js';
+import { optimizeTheta } from '../optim/thetaOptimizer.js';
+import { lmmThetaProblem } from '../optim/lmmTheta.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGramCpu } from '../backend/cpu/gram.js';
 import {
@@ -190,7 +191,6 @@ export async function optimizeAndAssemble(
   const messages = [...frame.messages, ...notes];
   let best = Infinity;
   let feval = 0;
-  const bounds = { lower: layout.lower, upper: new Float64Array(layout.length).fill(Infinity) };
   // the optimizer and the backends work with the internal θ_c (see lambda.ts); progress shows lme4's θ
   const progress = (thetaC: Float64Array, f: number) => {
     feval++;
@@ -198,21 +198,22 @@ export async function optimizeAndAssemble(
     if (options.onProgress) options.onProgress({ feval, deviance: f, best, theta: thetaToOriginal(model.blocks, thetaC), elapsedMs: performance.now() - t0 });
   };
   const shouldStop = () => options.signal?.aborted ?? false;
-  const tOpt = performance.now();
-  const res = await bobyqaAsync(makeAsyncObjective(backend, n, p, reml, model.sumLogW), layout.start, {
-    ...bounds,
-    rhobeg: options.optimizer?.rhobeg ?? 0.2,
+  const problem = lmmThetaProblem(model.blocks, layout, n);
+  const optimizerOptions = (rhobeg: number) => ({
+    rhobeg,
     rhoend: options.optimizer?.rhoend ?? 2e-7,
     maxfun: options.optimizer?.maxfun ?? 10000,
-    onEvaluation: (_k, theta, f) => progress(theta, f),
+    onEvaluation: progress,
     shouldStop,
   });
+  const tOpt = performance.now();
+  const res = await optimizeTheta(makeAsyncObjective(backend, n, p, reml, model.sumLogW), problem, optimizerOptions(options.optimizer?.rhobeg ?? 0.2));
   throwIfAborted(options);
   timings.optimizeMs = performance.now() - tOpt;
   timings.perEvaluationMs = timings.optimizeMs / Math.max(1, res.feval);
   let theta = res.x;
   let converged = res.converged;
-  let message = res.message;
+  let message = [res.message, ...res.notes].join('; ');
   let precision: string = backend.precision;
   let gpu: GpuCheck | undefined;
   if (backend !== reference) {
@@ -220,22 +221,14 @@ export async function optimizeAndAssemble(
     const f64 = makeObjective(reference, n, p, reml, model.sumLogW);
     const tPol = performance.now();
     const atGpu = f64(theta);
-    const polishOptions = (rhobeg: number) => ({
-      ...bounds,
-      rhobeg,
-      rhoend: options.optimizer?.rhoend ?? 2e-7,
-      maxfun: options.optimizer?.maxfun ?? 10000,
-      onEvaluation: (_k: number, th: Float64Array, f: number) => progress(th, f),
-      shouldStop,
-    });
-    let polish = bobyqa(f64, theta, polishOptions(POLISH_RHOBEG));
+    let polish = await optimizeTheta(f64, problem, { ...optimizerOptions(POLISH_RHOBEG), start: theta });
     throwIfAborted(options);
     const improvement = atGpu - polish.fval;
     let evaluations = polish.feval;
     // a polish that gains far more than the GPU objective's error means the GPU optimizer stalled
     // (not an arithmetic error): optimize again in float64 from the polished point, full radius
     if (improvement > Math.max(10 * Math.abs(res.fval - atGpu), 1e-6 * Math.abs(atGpu))) {
-      const again = bobyqa(f64, polish.x, polishOptions(options.optimizer?.rhobeg ?? 0.2));
+      const again = await optimizeTheta(f64, problem, { ...optimizerOptions(options.optimizer?.rhobeg ?? 0.2), start: polish.x });
       throwIfAborted(options);
       evaluations += again.feval;
       messages.push(`the WebGPU optimizer stopped ${improvement.toPrecision(3)} above the float64 optimum near its point (GPU objective error there ${(res.fval - atGpu).toPrecision(3)}); re-optimized in float64 (${again.feval} evaluations)`);
@@ -249,7 +242,7 @@ export async function optimizeAndAssemble(
     timings.polishMs = performance.now() - tPol;
     theta = polish.x;
     converged = polish.converged;
-    message = polish.message;
+    message = [polish.message, ...polish.notes].join('; ');
     precision = `${backend.precision} (${backend.name}) polished in float64`;
   }
   if (!converged) messages.push(`optimizer did not converge: ${message}`);

@@ -1,0 +1,36 @@
+/**
+ * The θ problem of a linear mixed model for the θ optimizer (./thetaOptimizer.ts): the bounds, each
+ * term's factor T as θ indices, and the scales s_k = root mean square of the column of Z_c that θ_k
+ * multiplies (T[i][j] feeds column i of the term: b_i = Σ_j T_ij u_j, so Z_i b_i carries T_ij times
+ * Z_i's size).
+ */
+import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
+import type { CovarianceFactor, ThetaProblem } from './thetaOptimizer.js';
+
+/** Scales are kept within [1/SCALE_LIMIT, SCALE_LIMIT]; an all-zero column gets 1. */
+const SCALE_LIMIT = 1e8;
+
+export function lmmThetaProblem(blocks: RandomBlock[], layout: ThetaLayout, n: number): ThetaProblem {
+  const scales = new Float64Array(layout.length).fill(1);
+  const factors: CovarianceFactor[] = [];
+  for (const blk of blocks) {
+    const Q = blk.q;
+    const rms = new Float64Array(Q);
+    for (let i = 0; i < n; i++) for (let s = 0; s < Q; s++) rms[s] += blk.Zc[i * Q + s] ** 2;
+    for (let s = 0; s < Q; s++) {
+      const r = Math.sqrt(rms[s] / n);
+      rms[s] = r > 0 && Number.isFinite(r) ? Math.min(SCALE_LIMIT, Math.max(1 / SCALE_LIMIT, r)) : 1;
+    }
+    for (const term of blk.terms) {
+      const q = term.q;
+      const index = new Int32Array(q * q).fill(-1);
+      for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+        const k = blk.thetaIndex[(term.col + i) * Q + term.col + j];
+        index[i * q + j] = k;
+        scales[k] = rms[term.col + i];
+      }
+      factors.push({ q, index });
+    }
+  }
+  return { lower: layout.lower, factors, scales };
+}
