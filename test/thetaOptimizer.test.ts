@@ -109,14 +109,22 @@ describe('optimizeTheta', () => {
 describe('θ scaled by the size of Z\'s columns', () => {
   const sleep = readCsv(readFileSync(join(import.meta.dirname, 'fixtures', 'data', 'sleepstudy.csv'), 'utf8')).table;
 
-  it('the scale of a slope\'s θ entries is the RMS of its (centred) column', () => {
+  it('the scale of a slope\'s θ entries is the RMS of its (centred) column where the slope acts', () => {
     const model = buildLmm('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'] });
     const prob = lmmThetaProblem(model.blocks, model.theta, model.frame.n);
-    // θ = (intercept, Days×intercept, Days); Days 0..9 centred: RMS = sd with divisor n = √8.25
+    // θ = (intercept, Days×intercept, Days); Days 0..9 centred (−4.5…4.5), over days 1…9: √(62.25/9)
     expect(prob.scales[0]).toBe(1);
-    expect(prob.scales[1]).toBeCloseTo(Math.sqrt(8.25), 12);
-    expect(prob.scales[2]).toBeCloseTo(Math.sqrt(8.25), 12);
+    expect(prob.scales[1]).toBeCloseTo(Math.sqrt(62.25 / 9), 12);
+    expect(prob.scales[2]).toBeCloseTo(Math.sqrt(62.25 / 9), 12);
     expect(prob.factors).toEqual([{ q: 2, index: new Int32Array([0, -1, 1, 2]) }]);
+  });
+
+  it('an indicator column of a factor term has scale 1 whatever its level\'s frequency', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `${Math.sin(i)},${i % 10 === 0 ? 'rare' : 'common'},g${i % 6}`);
+    const t = readCsv(['y,a,g', ...rows].join('\n')).table;
+    const model = buildLmm('y ~ 1 + (0 + a | g)', t);
+    const prob = lmmThetaProblem(model.blocks, model.theta, model.frame.n);
+    expect(Array.from(prob.scales)).toEqual([1, 1, 1]);
   });
 
   it('makes the fit invariant to the unit of a covariate (ML: Days in days and in 1/1000 days, uncorrelated terms)', async () => {
