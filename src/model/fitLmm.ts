@@ -43,7 +43,7 @@ export interface LmerOptions extends ModelFrameOptions {
    * on software adapters such as SwiftShader the CPU's float64 SIMD kernels are faster)
    */
   denseOnGpu?: boolean;
-  /** optimizer settings: initial and final trust-region radius, evaluation budget */
+  /** optimizer settings: initial and final trust-region radius (in θ scaled by its Z column's size), evaluation budget (default 100,000) */
   optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
   /** called after each objective evaluation */
   onProgress?: (p: FitProgress) => void;
@@ -202,7 +202,7 @@ export async function optimizeAndAssemble(
   const optimizerOptions = (rhobeg: number) => ({
     rhobeg,
     rhoend: options.optimizer?.rhoend ?? 2e-7,
-    maxfun: options.optimizer?.maxfun ?? 10000,
+    maxfun: options.optimizer?.maxfun ?? LMER_MAXFUN,
     onEvaluation: progress,
     shouldStop,
   });
@@ -252,6 +252,12 @@ export async function optimizeAndAssemble(
     timings, dataName: options.dataName, t0, gpu,
   });
 }
+
+/**
+ * Default evaluation budget of lmer's optimization: lme4's nloptwrap maxeval (1e5). Models with
+ * many variance parameters need it (y ~ x + (f | g) with an 11-level f, 66 θ: about 16,000).
+ */
+const LMER_MAXFUN = 100_000;
 
 /** Initial trust-region radius of the float64 polish after a GPU optimum. */
 const POLISH_RHOBEG = 0.01;

@@ -10,10 +10,10 @@
  *    makes θ for its slope ~1e-3 while the intercept's is ~1, and when x's mean is large the two
  *    are nearly collinear: the deviance has a long curved valley θ₀² + (x̄ θ₁)² ≈ const in which
  *    BOBYQA's trust region crawls and stops short. The optimizer therefore works with x = s ⊙ θ,
- *    s_k the root mean square of the Z column that θ_k multiplies (`thetaScales`), which makes the
- *    fit invariant to the units of the covariates, and starts at x = 1 on the diagonal (lme4's start
- *    θ = 1 in those units: each random effect's contribution to the linear predictor has the
- *    residual's scale).
+ *    s_k the size of the Z column that θ_k multiplies (./lmmTheta.ts), which makes the fit invariant
+ *    to the units of the covariates, and starts at x = 1 on the diagonal (lme4's start θ = 1 in
+ *    those units: each random effect's contribution to the linear predictor has the residual's
+ *    scale).
  *
  * 2. The boundary of the Cholesky parametrization. Where T_jj = 0 the factor is not unique: with
  *    M = T[j+1.., j..] (the rows below j of columns j..q−1), any M Q with Q orthogonal and
@@ -55,7 +55,7 @@ export interface ThetaOptimizeOptions {
   /** initial / final trust-region radius in the scaled x (defaults 0.2, 2e-7) */
   rhobeg?: number;
   rhoend?: number;
-  /** evaluation budget of all BOBYQA runs and checks together (default 10000) */
+  /** evaluation budget of all BOBYQA runs and checks together (default 100,000, lme4's nloptwrap maxeval) */
   maxfun?: number;
   /** at most this many restarts from the boundary (default 10) */
   maxRestarts?: number;
@@ -92,7 +92,7 @@ export async function optimizeTheta(
 ): Promise<ThetaOptimum> {
   const { scales, lower } = problem;
   const nth = lower.length;
-  const maxfun = options.maxfun ?? 10000;
+  const maxfun = options.maxfun ?? 100_000;
   const maxRestarts = options.maxRestarts ?? 10;
   const notes: string[] = [];
   let feval = 0;
@@ -117,8 +117,10 @@ export async function optimizeTheta(
     return { ...r, x: toTheta(r.x) };
   };
   const stopped = () => (options.shouldStop?.() ?? false) || feval >= maxfun;
+  let inversions = 0;
 
   const first = await run(best.theta);
+  inversions += first.inversions ?? 0;
   let { converged, message } = first;
   let restarts = 0;
   while (converged && restarts < maxRestarts && !stopped()) {
@@ -127,6 +129,7 @@ export async function optimizeTheta(
     if (!edge) break;
     restarts++;
     const r = await run(edge.theta);
+    inversions += r.inversions ?? 0;
     converged = r.converged;
     message = r.message;
     notes.push(`restarted from the boundary (${edge.where}: derivative ${edge.derivative.toPrecision(3)} along an equivalent factor): the objective went from ${f0.toPrecision(12)} to ${best.f.toPrecision(12)}`);
@@ -139,7 +142,7 @@ export async function optimizeTheta(
       notes.push(`${snap.count} θ entr${snap.count === 1 ? 'y' : 'ies'} within ${BOUNDARY_TOL} of the bound 0 set onto it (lme4's check.boundary)`);
     }
   }
-  return { x: best.theta, fval: best.f, feval, converged, message, notes, restarts };
+  return { x: best.theta, fval: best.f, feval, converged, message, notes, restarts, inversions };
 }
 
 // ---------------------------------------------------------------------------------------------
