@@ -687,7 +687,7 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
    * or when the updated H fails the interpolation condition ℓ_t(y_t) = 1 by more than UPDATE_H_TOL.
    */
   const updating = options.updateH ?? n > UPDATE_H_MIN_N;
-  const rebuildEvery = 2 * Math.max(10, n);
+  const rebuildEvery = 4 * Math.max(10, n);
   let updatesSinceBuild = 0;
   let forceRebuild = false;
 
@@ -1172,6 +1172,42 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
     };
 
     /**
+     * The step d = α u, u = sgn·(∇ℓ_t projected on the box's free directions)/‖·‖, 0 ≤ α ≤ the
+     * largest step within the ball of radius adelt and the box, that maximizes |ℓ_t(x_opt + d)| =
+     * |α gᵀu + ½ α² uᵀ G u| (ℓ_t(x_opt) = 0).
+     */
+    const cauchyStep = (sgn: number, g: Float64Array, hv: HessVec, xo: Float64Array, adelt: number): Float64Array => {
+      const u = new Float64Array(n);
+      let uu = 0;
+      for (let i = 0; i < n; i++) {
+        const gi = sgn * g[i]!;
+        if ((gi > 0 && xo[i]! >= hi[i]!) || (gi < 0 && xo[i]! <= lo[i]!)) continue;
+        u[i] = gi;
+        uu += gi * gi;
+      }
+      const d = new Float64Array(n);
+      if (!(uu > 0)) return d;
+      const un = Math.sqrt(uu);
+      let aMax = adelt;
+      for (let i = 0; i < n; i++) {
+        u[i] /= un;
+        if (u[i]! > 0) aMax = Math.min(aMax, (hi[i]! - xo[i]!) / u[i]!);
+        else if (u[i]! < 0) aMax = Math.min(aMax, (lo[i]! - xo[i]!) / u[i]!);
+      }
+      hv(u, tmpN);
+      const a1 = dot(g, u, n);
+      const a2 = 0.5 * dot(u, tmpN, n);
+      const val = (a: number) => Math.abs(a * (a1 + a2 * a));
+      let al = aMax;
+      if (a2 !== 0) {
+        const st = -a1 / (2 * a2);
+        if (st > 0 && st < aMax && val(st) > val(al)) al = st;
+      }
+      for (let i = 0; i < n; i++) d[i] = al * u[i]!;
+      return d;
+    };
+
+    /**
      * [ALTMOV] replace the far point y_t by x_opt + d, ‖d‖ ≤ adelt,
      * d in the box, chosen to make the updating denominator |σ_t| large.
      * Candidates: maximisers of +ℓ_t and −ℓ_t over ball ∩ box (by the same
@@ -1188,8 +1224,14 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
         hv(x, out);
         for (let i = 0; i < n; i++) out[i] = -out[i]!;
       };
-      cands.push(trsbox(n, ngl, nhv, xo, lo, hi, adelt).d);
-      cands.push(trsbox(n, gl, hv, xo, lo, hi, adelt).d);
+      if (updating) {
+        // Powell's ALTMOV: instead of the bounded trust-region solutions for ±ℓ_t, the Cauchy steps
+        // along ±(projected ∇ℓ_t), each a 1-D quadratic (one Hessian product)
+        for (const sgn of [1, -1]) cands.push(cauchyStep(sgn, gl, hv, xo, adelt));
+      } else {
+        cands.push(trsbox(n, ngl, nhv, xo, lo, hi, adelt).d);
+        cands.push(trsbox(n, gl, hv, xo, lo, hi, adelt).d);
+      }
       // updating: candidates are ranked by Powell's estimate of the denominator (ALTMOV),
       // τ²(τ² + ½ |α_t| ‖d/σ‖⁴) with τ = ℓ_t(x_opt + d) from ℓ_t's quadratic, instead of the exact
       // O(m²) σ of each (the update computes the exact σ of the one chosen, and re-inverts W when it

@@ -29,7 +29,8 @@
  *    diagonal entry (m = 1) this is lme4's `restart_edge` check.
  *
  * 3. Points just inside the bound (T_jj < boundaryTol) are set onto it when that does not raise the
- *    objective (lme4's `check.boundary`, boundary.tol = 1e-5).
+ *    objective (lme4's `check.boundary`, boundary.tol = 1e-5), after each BOBYQA run, so that the
+ *    check of 2. sees them on the bound.
  */
 import { bobyqaAsync } from './bobyqa.js';
 import type { MinimizeResult } from './types.js';
@@ -119,10 +120,22 @@ export async function optimizeTheta(
   const stopped = () => (options.shouldStop?.() ?? false) || feval >= maxfun;
   let inversions = 0;
 
+  // lme4's check.boundary, before each look for a descent off the boundary (which needs T_jj = 0 exactly)
+  let snapped = 0;
+  const snap = async () => {
+    if (stopped()) return;
+    const s = await snapToBoundary(evaluate, problem, best.theta, best.f, stopped);
+    if (s.count) {
+      best = { theta: s.theta, f: s.f };
+      snapped += s.count;
+    }
+  };
+
   const first = await run(best.theta);
   inversions += first.inversions ?? 0;
   let { converged, message } = first;
   let restarts = 0;
+  await snap();
   while (converged && restarts < maxRestarts && !stopped()) {
     const f0 = best.f;
     const edge = await edgeDescent(evaluate, problem, best.theta, f0, stopped);
@@ -133,15 +146,10 @@ export async function optimizeTheta(
     converged = r.converged;
     message = r.message;
     notes.push(`restarted from the boundary (${edge.where}: derivative ${edge.derivative.toPrecision(3)} along an equivalent factor): the objective went from ${f0.toPrecision(12)} to ${best.f.toPrecision(12)}`);
+    await snap();
     if (!(best.f < f0 - 1e-10)) break;
   }
-  if (!stopped()) {
-    const snap = await snapToBoundary(evaluate, problem, best.theta, best.f, stopped);
-    if (snap.count) {
-      best = { theta: snap.theta, f: snap.f };
-      notes.push(`${snap.count} θ entr${snap.count === 1 ? 'y' : 'ies'} within ${BOUNDARY_TOL} of the bound 0 set onto it (lme4's check.boundary)`);
-    }
-  }
+  if (snapped) notes.push(`${snapped} θ entr${snapped === 1 ? 'y' : 'ies'} within ${BOUNDARY_TOL} of the bound 0 set onto it (lme4's check.boundary)`);
   return { x: best.theta, fval: best.f, feval, converged, message, notes, restarts, inversions };
 }
 
