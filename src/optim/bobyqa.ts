@@ -694,7 +694,6 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
   const xopt = (): Float64Array => pts.subarray(kopt * n, kopt * n + n);
   const fopt = (): number => fv[kopt]!;
   const tmpN = new Float64Array(n);
-  const tmpP = new Float64Array(npt);
 
   /** out = G v with the model Hessian G = hq + Σ_j pq_j z_j z_jᵀ */
   const hessVec: HessVec = (v, out) => {
