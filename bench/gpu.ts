@@ -13,6 +13,7 @@
  *   --no-bandwidth             skip the bandwidth measurement
  *   --timeout-min T            a fit's child process is killed after T minutes (default 30)
  *   --out DIR                  where gpu-results-<date>.json goes (default bench/out)
+ *   --adapter                  print the adapter Dawn picks ({ adapterName, isSoftware }) as JSON and exit
  *
  * Each fit (case × backend) and the bandwidth measurement run in their own child process (`--worker`,
  * `--bandwidth`), one after the other, so a fit's peak RSS is its own and a GPU device never outlives
@@ -23,7 +24,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as arrow from 'apache-arrow';
-import { lmer } from '../src/model/fitLmm.js';
+import { lmer } from '../src/fit/lmer.js';
 import { readTableFile } from '../src/io/node.js';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../src/backend/webgpu/device.js';
 import { generateLmmData } from './synth.js';
@@ -154,6 +155,14 @@ async function main(): Promise<void> {
   }
   if (argv[0] === '--bandwidth') {
     finish(await bandwidthWorker(Number(argv[1])));
+    return;
+  }
+  if (argv[0] === '--adapter') {
+    // the adapter Dawn picks, as one JSON line (bench/gpu-run.sh refuses a software adapter from it)
+    const ctx = await acquireGpu();
+    const info = ctx ? { adapterName: ctx.adapterName, isSoftware: ctx.isSoftware } : { adapterName: null, isSoftware: null, error: gpuUnavailableReason() };
+    if (ctx) releaseGpu(ctx);
+    process.stdout.write(JSON.stringify(info) + '\n', () => process.exit(ctx ? 0 : 1));
     return;
   }
 

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { DataError, ModelError, OptionError } from '../src/errors.js';
+import { DataError, ModelError, OptionError } from '../src/errors/errors.js';
 import { readCsv } from '../src/io/csv.js';
 import { readCsvFile, readTableFile } from '../src/io/node.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../src/io/arrow.js';
-import { lmer } from '../src/model/fitLmm.js';
-import { glmer } from '../src/glmm/fitGlmm.js';
+import { lmer } from '../src/fit/lmer.js';
+import { glmer } from '../src/fit/glmer.js';
 import { checkModelMatrixSize } from '../src/frame/checks.js';
 import { loadData } from './helpers/reference.js';
 

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseFormula } from '../src/formula/parse.js';
-import { FormulaError } from '../src/errors.js';
-import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../src/limits.js';
-import { lmer } from '../src/model/fitLmm.js';
+import { FormulaError } from '../src/errors/errors.js';
+import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../src/errors/limits.js';
+import { lmer } from '../src/fit/lmer.js';
 import { loadData } from './helpers/reference.js';
 
 const labels = (text: string) => parseFormula(text).fixed.terms.map((t) => t.label);

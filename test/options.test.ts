@@ -4,9 +4,9 @@
  * data; null data and predict() without data are clear errors.
  */
 import { describe, expect, it } from 'vitest';
-import { DataError, OptionError } from '../src/errors.js';
-import { lmer } from '../src/model/fitLmm.js';
-import { glmer } from '../src/glmm/fitGlmm.js';
+import { DataError, OptionError } from '../src/errors/errors.js';
+import { lmer } from '../src/fit/lmer.js';
+import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { readArrowIpc } from '../src/io/arrow.js';
 import { readTableFile } from '../src/io/node.js';
@@ -66,7 +66,7 @@ describe('glmer options', () => {
     await optionError(glmer(CBIND, cbpp, { family: 'constructor' as never }), 'family', /family 'constructor' is not supported/);
     await optionError(glmer(CBIND, cbpp, { family: 'poisson', link: 'logit' }), 'link', /link 'logit' is not available for the poisson family \(available: log\)/);
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', vcov: 'rx' as never }), 'vcov', /one of 'hessian', 'RX' \(names are case-sensitive\)/);
-    await optionError(glmer(CBIND, cbpp, { family: 'binomial', backend: 'auto' as never }), 'backend', /one of 'cpu', 'webgpu'/);
+    await optionError(glmer(CBIND, cbpp, { family: 'binomial', backend: 'gpu' as never }), 'backend', /one of 'cpu', 'webgpu', 'auto'/);
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', pirlsMaxIter: 0 }), 'pirlsMaxIter', /integer ≥ 1/);
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', gpuGroups: 'no' as never }), 'gpuGroups', /true or false/);
   });

@@ -5,11 +5,14 @@
  * without a process.
  */
 import { basename, extname } from 'node:path';
+import { BACKENDS, type BackendChoice } from '../backend/select.js';
+import { glmer } from '../fit/glmer.js';
+import { lmer } from '../fit/lmer.js';
 import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js';
-import { glmer, type GlmmProgress } from '../glmm/fitGlmm.js';
+import type { GlmmProgress } from '../glmm/fit.js';
 import { readTableFileAsync } from '../io/node.js';
-import { lmer, type FitProgress } from '../model/fitLmm.js';
-import { MixedGpuError } from '../errors.js';
+import type { FitProgress } from '../lmm/fit.js';
+import { MixedGpuError } from '../errors/errors.js';
 import type { CsvOptions } from '../io/csv.js';
 
 const DELIMITER_NAMES: Record<string, string> = { comma: ',', tab: '\t', '\\t': '\t', semicolon: ';', bar: '|', pipe: '|', space: ' ' };
@@ -36,9 +39,6 @@ function resolveCsv(args: FitArgs): CsvOptions {
   }
   return out;
 }
-
-export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
 
 export interface FitArgs {
   /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet */
@@ -188,8 +188,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
           stage = p.stage;
         }
         : undefined;
-      // glmer has no automatic choice: auto fits on the CPU (and says so below)
-      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend: backend === 'webgpu' ? 'webgpu' : 'cpu' });
+      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend });
     } else {
       const reml = !args.ml;
       const onProgress = showProgress

@@ -14,7 +14,7 @@
  * expansion past MAX_MODEL_COLUMNS terms (checked as it grows), a power `^n` beyond the number of
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
-import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../limits.js';
+import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from './functions.js';
 import {
   FormulaError,

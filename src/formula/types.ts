@@ -59,5 +59,5 @@ export interface Formula {
   random: RandomTerm[];
 }
 
-/** Formula errors are one of the package's error types (src/errors.ts). */
-export { FormulaError } from '../errors.js';
+/** Formula errors are one of the package's error types (src/errors/errors.ts). */
+export { FormulaError } from '../errors/errors.js';

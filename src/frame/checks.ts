@@ -8,8 +8,8 @@
  *  - the model matrices' size: columns past MAX_MODEL_COLUMNS, more columns than rows, or more
  *    memory than the machine has — counted from the factors' levels before any column is built.
  */
-import { DataError, ModelError } from '../errors.js';
-import { formatBytes, MAX_MODEL_COLUMNS, memoryBudgetBytes } from '../limits.js';
+import { DataError, ModelError } from '../errors/errors.js';
+import { formatBytes, MAX_MODEL_COLUMNS, memoryBudgetBytes } from '../errors/limits.js';
 
 /**
  * A DataError for the first `Inf` or `-Inf` in `values` among the rows kept (`ok[i] = 1`, after

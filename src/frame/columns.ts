@@ -5,7 +5,7 @@
 import * as arrow from 'apache-arrow';
 import type { Expr } from '../formula/types.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
-import { DataError, FormulaError } from '../errors.js';
+import { DataError, FormulaError } from '../errors/errors.js';
 import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
 
 export interface NumericColumn {

@@ -4,7 +4,7 @@
  * machine epsilon, the variance function, the deviance residuals and `aic` — minus twice the
  * log-likelihood of the response given μ, the constant that makes glmer's logLik a likelihood.
  */
-import { OptionError } from '../errors.js';
+import { OptionError } from '../errors/errors.js';
 import { dbinomLog, dnorm, dpoisLog, pnormBoth } from './rmath.js';
 
 export type FamilyName = 'binomial' | 'poisson';

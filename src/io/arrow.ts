@@ -6,7 +6,7 @@
  *  - factor columns: `Dictionary<Utf8, Int32>` (nullable), the dictionary holding the levels.
  */
 import * as arrow from 'apache-arrow';
-import { DataError, OptionError, showValue } from '../errors.js';
+import { DataError, OptionError, showValue } from '../errors/errors.js';
 
 /** The Arrow type used for factor columns. A fresh dictionary id is allocated per call. */
 export function factorType(): arrow.Dictionary<arrow.Utf8, arrow.Int32> {

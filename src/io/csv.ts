@@ -43,7 +43,7 @@ import { tableFromColumns } from './arrow.js';
 import { CsvTokenizer, describeDelimiter, fieldBytes, sniffDelimiter, type CsvRecord } from './csvTokenizer.js';
 import { ColumnBuilder, STRAY_TEXT_KEY } from './csvColumn.js';
 import { decodeAt } from './csvValues.js';
-import { DataError, OptionError, showValue } from '../errors.js';
+import { DataError, OptionError, showValue } from '../errors/errors.js';
 import { type Schema, checkObject, columnNames, oneOf } from '../options/rules.js';
 
 export { STRAY_TEXT_KEY, compareLocale, describeExamples } from './csvColumn.js';

@@ -12,7 +12,7 @@
  * Fields are reported as byte ranges of the current buffer (no string is made here); a field with
  * `""` or text after its closing quote is flagged and `fieldBytes` returns its content.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../errors/errors.js';
 
 /** The longest record (one line, or several inside a quoted field) the tokenizer carries between chunks. */
 export const MAX_RECORD_BYTES = 64 * 2 ** 20;

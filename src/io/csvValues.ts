@@ -3,7 +3,7 @@
  * reads them (a fast path straight from the bytes, Clinger's, for plain decimals) and text decoded
  * as UTF-8 (invalid bytes an error naming where) or Latin-1.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../errors/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Number parsing like R's type.convert (numeric part)

@@ -7,7 +7,7 @@ import { checkCsvOptions, checkFactorNames, readCsv, type ByteSource, type CsvOp
 import { readArrowIpc } from './arrow.js';
 import { readParquet } from './parquet.js';
 
-import { DataError, MixedGpuError, OptionError, showValue } from '../errors.js';
+import { DataError, MixedGpuError, OptionError, showValue } from '../errors/errors.js';
 
 export type { CsvOptions, ReadResult } from './csv.js';
 

@@ -4,7 +4,7 @@
  * Column chunks are written straight into typed arrays (hyparquet, with its compressors); nested
  * columns are skipped with a warning. Browser-safe.
  */
-import { DataError, OptionError, showValue } from '../errors.js';
+import { DataError, OptionError, showValue } from '../errors/errors.js';
 import type * as arrow from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import type { ColumnData, FileMetaData } from 'hyparquet';

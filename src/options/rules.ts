@@ -3,7 +3,7 @@
  * is no option — is an OptionError naming the function, the option, the value and what is allowed
  * (`lmer: REML must be true or false, not the string "false"`).
  */
-import { OptionError, showValue } from '../errors.js';
+import { OptionError, showValue } from '../errors/errors.js';
 
 /** A rule checks one option's value (never undefined: an absent option is not checked). */
 export type Rule = (value: unknown, at: string) => void;

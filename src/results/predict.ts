@@ -4,14 +4,14 @@
  * a group not seen in the fit contributes zero (population level) when `allowNewLevels` is set.
  */
 import type * as arrow from 'apache-arrow';
-import type { LmmFit } from './lmmFit.js';
+import type { MixedModel } from '../model/mixedModel.js';
 import {
   type Column, columnFromArrow, evalExpr, formatNumberLevel, numericToFactor,
 } from '../frame/columns.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
-import { checkPredictCall } from '../options/validate.js';
-import type { DataInput } from '../options/data.js';
-import { DataError } from '../errors.js';
+import { DataError, OptionError } from '../errors/errors.js';
+import { toArrowTable } from '../io/dataInput.js';
+import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 
 export interface PredictOptions {
   /** include the random effects (default true); false gives population-level predictions (re.form = NA) */
@@ -56,14 +56,33 @@ function recode(col: Column, fitted: Column, label: string): Column {
   return { kind: 'factor', codes, levels: fitted.levels };
 }
 
+/** predict's options for an lmer fit, and for a glmer fit (which adds `type`). */
+export const PREDICT_OPTIONS: Schema = { groups: bool, allowNewLevels: bool };
+export const GLMM_PREDICT_OPTIONS: Schema = { ...PREDICT_OPTIONS, type: oneOf('link', 'response') };
+
+/** predict(newdata, options): the new data as an Arrow table; `glmm` for a glmer fit's options. */
+export function checkPredictCall(newdata: unknown, options: unknown, glmm: boolean): arrow.Table {
+  checkObject(options, 'predict', glmm ? GLMM_PREDICT_OPTIONS : PREDICT_OPTIONS);
+  if (newdata === undefined) {
+    throw new OptionError('newdata', 'predict needs new data: an Arrow table, an array of row objects or an object of columns, with the columns of the formula (the fitted values of the data are fit.fitted)');
+  }
+  return toArrowTable(newdata, 'newdata');
+}
+
 function levelStrings(col: Column): (string | null)[] {
   if (col.kind === 'factor') return Array.from(col.codes, (c) => (c < 0 ? null : col.levels[c]));
   return Array.from(col.values, (v) => (Number.isNaN(v) ? null : formatNumberLevel(v)));
 }
 
-export function predictLmm(fit: LmmFit, input: DataInput, options: PredictOptions = {}): Float64Array {
-  // a glmer fit's model has a family (its predict adds the option `type`)
-  const newdata = checkPredictCall(input, options, 'family' in fit.model);
+/** What a prediction reads of a fit: the model, β̂ and the conditional modes. */
+export interface PredictSource {
+  model: Pick<MixedModel, 'formula' | 'frame' | 'blocks' | 'frameOptions'>;
+  beta: Float64Array;
+  conditionalModes(k: number): Float64Array;
+}
+
+/** The linear predictor Xβ̂ (+ offset) (+ Zb̂ with `groups`) of new data. */
+export function predictLinear(fit: PredictSource, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
   const { frame, blocks } = fit.model;
   const n = newdata.numRows;
   const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
@@ -136,7 +155,7 @@ export function predictLmm(fit: LmmFit, input: DataInput, options: PredictOption
 }
 
 /** The expression of a term variable, by its label, from the formula. */
-function findExpr(fit: LmmFit, label: string) {
+function findExpr(fit: PredictSource, label: string) {
   const f = fit.model.formula;
   for (const part of [f.fixed, ...f.random.map((r) => r.lhs)]) {
     for (const t of part.terms) for (const v of t.vars) if (v.label === label) return v.expr;

@@ -71,7 +71,7 @@ describe('the packed package in a new project', () => {
   it('holds the built library, its shaders and types, and no tests', () => {
     const pkg = join(app, 'node_modules/mixedgpu');
     const files = readdirSync(join(pkg, 'dist/src'));
-    expect(files).toEqual(expect.arrayContaining(['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'errors.js']));
+    expect(files).toEqual(expect.arrayContaining(['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'errors']));
     expect(readdirSync(pkg)).not.toContain('test');
     expect(readdirSync(pkg)).not.toContain('node_modules');
   });

@@ -4,7 +4,7 @@
  * or `npm run fuzz`), and MIXEDGPU_FUZZ_SEED=n changes the seed. A failure prints the seed and
  * the case, so that it can be replayed.
  */
-import { isPackageError } from '../../src/errors.js';
+import { isPackageError } from '../../src/errors/errors.js';
 
 export const LONG = process.env.MIXEDGPU_FUZZ === 'long';
 export const SEED = Number(process.env.MIXEDGPU_FUZZ_SEED ?? 20240917);

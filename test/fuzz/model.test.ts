@@ -10,8 +10,8 @@
  * (the generators are in ./modelCases.ts; `node node_modules/vite-node/vite-node.mjs test/fuzz/replay.ts N` replays case N).
  */
 import { describe, expect, it } from 'vitest';
-import { lmer } from '../../src/model/fitLmm.js';
-import { glmer } from '../../src/glmm/fitGlmm.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { glmer } from '../../src/fit/glmer.js';
 import { Rand, SEED, cases, probe, tally } from './fuzz.js';
 import { modelCase } from './modelCases.js';
 

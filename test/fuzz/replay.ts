@@ -3,8 +3,8 @@
  *   node node_modules/vite-node/vite-node.mjs test/fuzz/replay.ts N   (MIXEDGPU_FUZZ_SEED as the test)
  */
 import { writeFileSync } from 'node:fs';
-import { lmer } from '../../src/model/fitLmm.js';
-import { glmer } from '../../src/glmm/fitGlmm.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { glmer } from '../../src/fit/glmer.js';
 import { Rand, SEED } from './fuzz.js';
 import { modelCase } from './modelCases.js';
 

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# One prepared real-GPU run (issue 15): the Node (Dawn) benchmark, the GLMM benchmark on WebGPU, and,
+# where Chromium is installed, the headless-Chromium benchmark with real-GPU flags; it checks first that
+# the adapter is a hardware one and fails loudly if it is a software one (SwiftShader) unless
+# --allow-software is given; then writes one summary (JSON + Markdown) with the issue's targets.
+#
+#   bash bench/gpu-run.sh [--allow-software] [--quick] [--out DIR] [--cases LIST] [--glmm-cases LIST]
+#                         [--browser-rows LIST] [--no-browser] [--no-cpu] [--timeout-min T]
+#
+# --allow-software  run on a software adapter (this is how the script is checked on a CPU-only machine)
+# --quick           small sizes (20,000 rows, 1,000 groups; InstEval as is): the script end to end in minutes
+#                   on SwiftShader; a real-GPU run leaves it off
+# --out DIR         where summary.json, summary.md and run.log go (default bench/out/gpu-run-<date>);
+#                   the raw per-runner JSON goes to DIR/raw
+# --cases LIST      LMM cases of bench/gpu.ts (default 1m,10m,insteval; quick: synth,insteval)
+# --glmm-cases LIST GLMM cases of bench/run.ts (default glmm1m; quick: glmm200k at the quick size)
+# --browser-rows L  rows of the browser benchmark (default 1e6,1e7; quick: 2e4)
+# --no-browser      skip the browser benchmark; --no-cpu: fit on WebGPU only (no CPU row beside it)
+#
+# Node: `node` on PATH, or .gpu/env.sh (a GPU machine without Node: ../shared/device/pack.sh carries Node,
+# the `webgpu` package and the Vulkan loader; bench/README.md has the whole recipe). The bundles
+# bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (and bench/out/browser* for Chromium) are built here
+# with `npm run bench:gpu:bundle` (and `npm run bench:browser:build`) when node_modules is there; on a
+# machine without it they must be carried.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+ALLOW_SOFTWARE=0; QUICK=0; OUT=""; CASES=""; GLMM_CASES=""; BROWSER_ROWS=""; BROWSER=1; CPU=1; TIMEOUT_MIN=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --allow-software) ALLOW_SOFTWARE=1 ;;
+    --quick) QUICK=1 ;;
+    --out) OUT="$2"; shift ;;
+    --cases) CASES="$2"; shift ;;
+    --glmm-cases) GLMM_CASES="$2"; shift ;;
+    --browser-rows) BROWSER_ROWS="$2"; shift ;;
+    --no-browser) BROWSER=0 ;;
+    --no-cpu) CPU=0 ;;
+    --timeout-min) TIMEOUT_MIN="$2"; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "gpu-run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${OUT:-bench/out/gpu-run-$STAMP}
+mkdir -p "$OUT/raw"
+OUT=$(cd "$OUT" && pwd)
+LOG="$OUT/run.log"
+: > "$LOG"
+say() { echo "[gpu-run] $*" | tee -a "$LOG" >&2; }
+fail() { say "FAILED: $*"; exit 3; }
+
+if [ "$QUICK" = 1 ]; then
+  SIZE=(--rows 20000 --groups 1000)
+  CASES=${CASES:-synth,insteval}; GLMM_CASES=${GLMM_CASES:-glmm200k}; BROWSER_ROWS=${BROWSER_ROWS:-2e4}
+else
+  SIZE=()
+  CASES=${CASES:-1m,10m,insteval}; GLMM_CASES=${GLMM_CASES:-glmm1m}; BROWSER_ROWS=${BROWSER_ROWS:-1e6,1e7}
+fi
+BACKENDS=webgpu; [ "$CPU" = 1 ] && BACKENDS=webgpu,cpu
+
+# --- Node, the Vulkan loader and the driver ---------------------------------------------------------
+# carried .deb packages (.gl/, ../shared/device/pack.sh): the Vulkan loader when the machine has none
+# and the GL dispatch libraries NVIDIA's ICD (libGLX_nvidia.so.0) needs: libglvnd0, libglx0, libegl1, ...
+if ls .gl/*.deb >/dev/null 2>&1 && [ ! -e /tmp/.gpu-run-gl-unpacked ]; then
+  for f in .gl/*.deb; do dpkg -x "$f" / && say "unpacked $f"; done
+  ldconfig
+  touch /tmp/.gpu-run-gl-unpacked
+fi
+if [ -f .gpu/env.sh ]; then
+  # shellcheck disable=SC1091
+  source .gpu/env.sh
+fi
+# the NVIDIA Vulkan ICD: keep what env.sh or the user named when it exists, else look for it
+ICD=${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-}}
+if [ -n "$ICD" ] && [ ! -f "$ICD" ]; then
+  FOUND=$(ls /usr/local/nvidia/share/vulkan/icd.d/*.json /usr/share/vulkan/icd.d/nvidia*.json /etc/vulkan/icd.d/nvidia*.json 2>/dev/null | head -1)
+  if [ -n "$FOUND" ]; then export VK_DRIVER_FILES=$FOUND VK_ICD_FILENAMES=$FOUND; say "Vulkan ICD: $FOUND (not $ICD)"
+  else unset VK_DRIVER_FILES VK_ICD_FILENAMES; say "no Vulkan ICD at $ICD, and no NVIDIA ICD found"; fi
+fi
+command -v node >/dev/null 2>&1 || fail "no node on PATH and no .gpu/env.sh (see bench/README.md: ../shared/device/pack.sh)"
+say "node $(node --version) at $(command -v node); $(uname -srm); $(nproc) cores"
+if command -v nvidia-smi >/dev/null 2>&1; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/[gpu-run] nvidia-smi: /' | tee -a "$LOG" >&2
+fi
+
+if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ]; then
+  [ -d node_modules ] || fail "bench/out/gpu-bench.mjs and run-bench.mjs are missing and there is no node_modules to build them"
+  say "building the bundles (npm run bench:gpu:bundle)"
+  npm run -s bench:gpu:bundle >>"$LOG" 2>&1 || fail "npm run bench:gpu:bundle"
+fi
+
+# --- the adapter ----------------------------------------------------------------------------------
+ADAPTER_JSON=$(node bench/out/gpu-bench.mjs --adapter 2>>"$LOG")
+[ -n "$ADAPTER_JSON" ] || fail "no WebGPU adapter (see $LOG)"
+echo "$ADAPTER_JSON" > "$OUT/raw/adapter.json"
+say "adapter: $ADAPTER_JSON"
+IS_SOFTWARE=$(node -e 'const a = JSON.parse(process.argv[1]); console.log(a.isSoftware === false ? 0 : a.isSoftware === true ? 1 : 2)' "$ADAPTER_JSON")
+if [ "$IS_SOFTWARE" = 2 ]; then
+  say "no WebGPU adapter; the Vulkan loader's view (VK_LOADER_DEBUG=error,warn,driver):"
+  VK_LOADER_DEBUG=error,warn,driver node bench/out/gpu-bench.mjs --adapter 2>&1 | head -40 | tee -a "$LOG" >&2
+  fail "no WebGPU adapter ($ADAPTER_JSON)"
+fi
+if [ "$IS_SOFTWARE" = 1 ] && [ "$ALLOW_SOFTWARE" = 0 ]; then
+  fail "the WebGPU adapter is a software one ($ADAPTER_JSON), not the GPU: check the Vulkan driver (VK_DRIVER_FILES / VK_ICD_FILENAMES; ls /usr/local/nvidia/share/vulkan/icd.d/), or pass --allow-software to run on it anyway"
+fi
+
+STATUS=0
+# --- LMM: bench/gpu.ts (bandwidth, then each case on webgpu and cpu) ---------------------------------
+say "LMM cases $CASES on $BACKENDS"
+node --expose-gc bench/out/gpu-bench.mjs --cases "$CASES" --backends "$BACKENDS" "${SIZE[@]}" \
+  --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the LMM benchmark failed (see $LOG)"; }
+
+# --- GLMM: bench/run.ts's glmm cases on webgpu and cpu (no R on a GPU machine) -----------------------
+if [ -n "$GLMM_CASES" ]; then
+  say "GLMM cases $GLMM_CASES on $BACKENDS"
+  node --expose-gc bench/out/run-bench.mjs --cases "$GLMM_CASES" --backends "$BACKENDS" --no-r "${SIZE[@]}" \
+    --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the GLMM benchmark failed (see $LOG)"; }
+fi
+
+# --- the browser: headless Chromium with WebGPU --------------------------------------------------
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ "$BROWSER" = 0 ]; then
+  say "browser benchmark: skipped (--no-browser)"
+elif [ ! -x "$CHROMIUM" ]; then
+  say "browser benchmark: skipped (no Chromium at $CHROMIUM)"
+  echo "no Chromium at $CHROMIUM" > "$OUT/raw/browser-skipped.txt"
+else
+  if [ ! -f bench/out/browser-bench.mjs ]; then
+    [ -d node_modules ] || fail "bench/out/browser-bench.mjs is missing and there is no node_modules to build it"
+    npm run -s bench:browser:build >>"$LOG" 2>&1 || fail "npm run bench:browser:build"
+  fi
+  REAL=(); [ "$IS_SOFTWARE" = 0 ] && REAL=(--real-gpu)
+  say "browser benchmark: rows $BROWSER_ROWS ${REAL[*]:-(software adapter)}"
+  node bench/out/browser-bench.mjs --rows "$BROWSER_ROWS" --backends "$BACKENDS" "${REAL[@]}" --chromium "$CHROMIUM" \
+    --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the browser benchmark failed (see $LOG)"; }
+fi
+
+# --- one summary --------------------------------------------------------------------------------
+node bench/gpu-summary.mjs "$OUT/raw" "$OUT" --quick "$QUICK" >>"$LOG" 2>&1 || { STATUS=1; say "the summary failed (see $LOG)"; }
+[ -f "$OUT/summary.md" ] && cat "$OUT/summary.md"
+say "done (status $STATUS): $OUT/summary.json, $OUT/summary.md, $LOG"
+exit $STATUS

@@ -1,0 +1,111 @@
+// The summary of bench/gpu-run.sh: reads the raw JSON of its runners (bench/gpu.ts → gpu-results-*.json,
+// bench/run.ts → results-*.json with glmmResults, bench/browser.ts → browser-results-*.json, adapter.json)
+// and writes one summary.json and summary.md, with issue 15's targets for an H100/H200-class GPU:
+// 10M rows / 100k groups y ~ x + w + (x | g) under 2 s, its data pass at ≥ 50% of the measured read
+// bandwidth, InstEval under 0.5 s, the 1M-row binomial GLMM under 5 s.
+//   node bench/gpu-summary.mjs RAW_DIR OUT_DIR [--quick 0|1]
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [rawDir, outDir] = process.argv.slice(2);
+const quick = process.argv.includes('--quick') && process.argv[process.argv.indexOf('--quick') + 1] === '1';
+if (!rawDir || !outDir) { console.error('usage: node bench/gpu-summary.mjs RAW_DIR OUT_DIR [--quick 0|1]'); process.exit(2); }
+const files = readdirSync(rawDir);
+const read = (f) => JSON.parse(readFileSync(join(rawDir, f), 'utf8'));
+const pick = (re) => files.filter((f) => re.test(f)).sort().map(read);
+
+const adapter = files.includes('adapter.json') ? read('adapter.json') : null;
+const lmmRuns = pick(/^gpu-results-.*\.json$/);
+const glmmRuns = pick(/^results-.*\.json$/);
+const browserRuns = pick(/^browser-results-.*\.json$/);
+const browserSkipped = files.includes('browser-skipped.txt') ? readFileSync(join(rawDir, 'browser-skipped.txt'), 'utf8').trim() : null;
+
+const lmm = lmmRuns.flatMap((r) => r.results);
+const bandwidth = lmmRuns.find((r) => r.bandwidth)?.bandwidth ?? null;
+const glmm = glmmRuns.flatMap((r) => (r.glmmResults ?? []).flatMap((c) => [
+  ...c.ours.map((o) => ({ case: c.case, formula: c.formula, ...o })),
+  ...c.oursErrors.map((e) => ({ case: c.case, formula: c.formula, backend: e.backend, error: e.error })),
+]));
+const browser = browserRuns.flatMap((r) => (r.results ?? []).map((x) => ({ ...x, adapter: r.adapter?.name ?? r.adapterName ?? null })));
+
+const s = (ms) => (ms === undefined || ms === null || !Number.isFinite(ms) ? '–' : (ms / 1000).toFixed(3));
+const findLmm = (id, backend) => lmm.find((r) => r.case === id && r.backend === backend && !r.error);
+const findGlmm = (id, backend) => glmm.find((r) => r.case === id && r.backend === backend && !r.error);
+
+// the targets (each: measured, limit, met); a case that was not run says so
+const targets = [];
+const t10 = findLmm('10m', 'webgpu');
+targets.push({ target: '10M rows / 100k groups y ~ x + w + (x | g), webgpu, whole lmer() call', limit: '< 2 s',
+  measured: t10 ? `${s(t10.timings?.totalMs)} s` : 'not run', met: t10 ? t10.timings.totalMs < 2000 : null });
+const pass = t10?.timings?.gpuDataPassGBps;
+targets.push({ target: '10M rows: data pass bandwidth / measured read bandwidth', limit: '≥ 50%',
+  measured: t10 && bandwidth && Number.isFinite(pass) ? `${(100 * pass / bandwidth.readGBps).toFixed(1)}% (${pass.toFixed(1)} of ${bandwidth.readGBps.toFixed(1)} GB/s)` : 'not run',
+  met: t10 && bandwidth && Number.isFinite(pass) ? pass >= 0.5 * bandwidth.readGBps : null });
+const ti = findLmm('insteval', 'webgpu');
+targets.push({ target: 'InstEval y ~ service + (1 | s) + (1 | d) + (1 | dept:service), webgpu', limit: '< 0.5 s',
+  measured: ti ? `${s(ti.timings?.totalMs)} s` : 'not run', met: ti ? ti.timings.totalMs < 500 : null });
+const tg = findGlmm('glmm1m', 'webgpu');
+targets.push({ target: '1M-row binomial GLMM y ~ x + w + (1 | g), 50k groups, webgpu', limit: '< 5 s',
+  measured: tg ? `${s(tg.timings?.totalMs)} s` : 'not run', met: tg ? tg.timings.totalMs < 5000 : null });
+
+const summary = {
+  date: new Date().toISOString(),
+  quick,
+  machine: lmmRuns[0]?.machine ?? glmmRuns[0]?.machine ?? null,
+  git: lmmRuns[0]?.git ?? glmmRuns[0]?.git ?? null,
+  adapter, bandwidth, targets,
+  lmm, glmm, browser, browserSkipped,
+  commands: [...lmmRuns, ...glmmRuns, ...browserRuns].map((r) => r.command).filter(Boolean),
+};
+writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+
+const md = [];
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '--:' : ':--')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+md.push(`# GPU run ${summary.date}${quick ? ' (quick sizes: targets not comparable)' : ''}`);
+md.push('');
+const m = summary.machine;
+if (m) md.push(`Machine: ${m.cpu ?? ''} (${m.cores ?? '?'} cores), ${m.memGiB ?? m.memoryGiB ?? '?'} GiB; node ${m.node ?? ''}; commit ${summary.git?.commit ?? '?'}${summary.git?.modified?.length ? ' (modified)' : ''}`);
+md.push(`Adapter: ${adapter ? `${adapter.adapterName}${adapter.isSoftware ? ' (software)' : ''}` : 'unknown'}` +
+  (bandwidth ? `; measured read ${bandwidth.readGBps.toFixed(1)} GB/s, copy ${bandwidth.copyGBps.toFixed(1)} GB/s` : ''));
+md.push('');
+md.push(table(['target', 'limit', 'measured', 'met'], targets.map((t) => [t.target, t.limit, t.measured, t.met === null ? '–' : t.met ? 'yes' : 'no'])));
+md.push('');
+md.push('LMM (bench/gpu.ts):');
+md.push('');
+md.push(table(['case', 'backend', 'rows', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'data pass (ms)', 'GB/s', 'per eval (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'fit total (s)', 'f32 objective error', 'objective'],
+  lmm.map((r) => r.error ? [r.case, r.backend, `failed: ${String(r.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', '', '', '', ''] : [
+    r.case, r.backend, (r.n ?? 0).toLocaleString('en-US'), s(r.timings?.frameMs), s(r.timings?.gramMs),
+    r.backend === 'webgpu' ? s(r.timings?.gpuSetupMs) : '–', r.backend === 'webgpu' ? (r.timings?.gpuDataPassMs ?? NaN).toFixed(1) : '–',
+    r.backend === 'webgpu' ? (r.timings?.gpuDataPassGBps ?? NaN).toFixed(1) : '–', (r.timings?.perEvaluationMs ?? NaN).toFixed(2),
+    `${r.evals}${r.backend === 'webgpu' ? ` + ${r.polishEvals ?? 0}` : ''}`, s(r.timings?.optimizeMs), r.backend === 'webgpu' ? s(r.timings?.polishMs) : '–',
+    s(r.timings?.totalMs), r.gpuCheck ? r.gpuCheck.objectiveError.toExponential(2) : '–', String(r.objective),
+  ])));
+md.push('');
+if (glmm.length) {
+  md.push('GLMM (bench/run.ts, binomial, Laplace):');
+  md.push('');
+  md.push(table(['case', 'backend', 'rows', 'setup (s)', 'stage 1 (s)', 'stage 2 (s)', 'polish (s)', 'Hessian (s)', 'evals (1 + 2 + all)', 'fit total (s)', 'f32 objective error', '−2ℓ'],
+    glmm.map((o) => o.error ? [o.case, o.backend, `failed: ${String(o.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', ''] : [
+      o.case, o.backend, o.n.toLocaleString('en-US'), s((o.timings.frameMs ?? 0) + (o.timings.setupMs ?? 0) + (o.timings.gpuSetupMs ?? 0)),
+      s(o.timings.stage1Ms), s(o.timings.stage2Ms), s(o.timings.polishMs), s(o.timings.hessianMs),
+      `${o.fevalStage1} + ${o.fevalStage2} + ${o.feval}`, s(o.timings.totalMs),
+      o.gpuObjectiveError !== undefined ? o.gpuObjectiveError.toExponential(2) : '–', String(o.objective),
+    ])));
+  md.push('');
+}
+if (browser.length) {
+  md.push('Browser (bench/browser.ts, headless Chromium):');
+  md.push('');
+  md.push(table(['case', 'backend', 'rows', 'data pass (ms)', 'per eval (ms)', 'fit total (s)', 'adapter'],
+    browser.map((r) => r.error ? [r.case, r.backend, `failed: ${String(r.error).slice(0, 120)}`, '', '', '', ''] : [
+      r.case, r.backend, (r.n ?? 0).toLocaleString('en-US'), r.backend === 'webgpu' ? (r.timings?.gpuDataPassMs ?? NaN).toFixed(1) : '–',
+      (r.timings?.perEvaluationMs ?? NaN).toFixed(2), s(r.timings?.totalMs), r.adapter ?? '',
+    ])));
+} else {
+  md.push(`Browser: ${browserSkipped ?? 'not run'}`);
+}
+md.push('');
+md.push('Commands:');
+for (const c of summary.commands) md.push(`- \`${c}\``);
+writeFileSync(join(outDir, 'summary.md'), md.join('\n') + '\n');
+console.log(`summary: ${join(outDir, 'summary.json')}, ${join(outDir, 'summary.md')}`);
