@@ -65,7 +65,7 @@ summarize_fit <- function(fit, devfun, glmm) {
        pars = I(pars), objective = devfun(pars),
        sigma = if (glmm) NULL else sigma(fit),
        fixef = named(fixef(fit)), se = named(sqrt(diag(as.matrix(vcov(fit))))),
-       vcov = unname(lapply(seq_len(nrow(vcov(fit))), function(i) as.numeric(as.matrix(vcov(fit))[i, ]))),
+       vcov = unname(lapply(seq_len(nrow(vcov(fit))), function(i) I(as.numeric(as.matrix(vcov(fit))[i, ])))),
        remlcrit = if (glmm) NULL else unname(cmp["REML"]), deviance = unname(cmp["dev"]),
        penalty = unname(cmp["penalty"]), loglik = as.numeric(logLik(fit)),
        AIC = AIC(fit), BIC = BIC(fit),

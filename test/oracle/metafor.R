@@ -40,7 +40,7 @@ common <- function(r) {
     beta = named(r$beta, nm), se = named(r$se, nm),
     stat = named(r$zval, nm), pval = named(r$pval, nm),
     ci_lb = named(r$ci.lb, nm), ci_ub = named(r$ci.ub, nm),
-    vb = unname(lapply(seq_len(nrow(r$vb)), function(i) as.numeric(r$vb[i, ]))),
+    vb = unname(lapply(seq_len(nrow(r$vb)), function(i) I(as.numeric(r$vb[i, ])))),
     QE = r$QE, QEp = r$QEp, QM = r$QM, QMdf = num(r$QMdf), QMp = r$QMp, btt = r$btt,
     ddf = num(r$ddf), s2w = r$s2w, parms = r$parms,
     fit_stats = fit_stats(r),
