@@ -6,11 +6,13 @@
  *   - at metafor's τ² (any method, REML/ML included): β, Var(β), SE, z/t, p, CI, the prediction
  *     interval, QE/QEp, I², H², QM/QMp, metafor's ML and REML log-likelihoods, AIC/BIC/AICc, weights,
  *     BLUPs — all to 1e-9 relative (1e-12 absolute for quantities near 0);
- *   - the log-likelihoods at fixed τ² (rma(..., tau2 = t)): 1e-10 relative.
+ *   - the log-likelihoods at fixed τ² (rma(..., tau2 = t)): 1e-10 relative;
+ *   - metafor's printout, line for line.
  */
 import { describe, expect, it } from 'vitest';
 import { escalc } from '../../src/meta/escalc.js';
 import { logLikUni, rmaUniResults } from '../../src/meta/results.js';
+import { formatRmaUni } from '../../src/meta/summary.js';
 import { type MetaDesign, type Tau2Method, seTau2ML, seTau2REML, tau2Closed } from '../../src/meta/tau2.js';
 import { type RmaReference, loadMetaData, loadRma, numericColumn, stringColumn } from '../helpers/metaReference.js';
 
@@ -103,6 +105,7 @@ describe('closed-form and one-dimensional τ² estimators against metafor', () =
       const res = rmaUniResults(d, names, true, method, est.tau2, est.seTau2, test, tau2Null);
       compareAll(ref, res);
       if (ref.R2 !== undefined && ref.R2 !== null) close(res.R2!, ref.R2, 1e-9, `${name} R2`);
+      expect(formatRmaUni(res, mods.length === 0)).toEqual(ref.print);
     });
   }
 });
@@ -120,8 +123,11 @@ describe("outputs at metafor's REML/ML τ² (the estimate itself: test/meta/meta
       const { d, names } = design(mods);
       const se = method === 'ML' ? seTau2ML(d.v, ref.tau2!) : seTau2REML(d, ref.tau2!);
       close(se, ref.se_tau2!, 1e-9, `${name} se.tau2`);
-      const res = rmaUniResults(d, names, true, method, ref.tau2!, se, test, null);
+      const tau2Null = mods.length ? loadRma(method === 'ML' ? 'bcg_ml' : 'bcg_reml').tau2! : null;
+      const res = rmaUniResults(d, names, true, method, ref.tau2!, se, test, tau2Null);
       compareAll(ref, res);
+      if (ref.R2 !== undefined && ref.R2 !== null) close(res.R2!, ref.R2, 1e-9, `${name} R2`);
+      expect(formatRmaUni(res, mods.length === 0)).toEqual(ref.print);
     });
   }
 });
