@@ -9,7 +9,7 @@
  *   tr(P D₁ P D₂) = Σ_i d₁ᵢd₂ᵢ(w_i² − 2w_i³h_i) + tr(A⁻¹C₁A⁻¹C₂),  C_m = Xᵀ diag(w² d_m) X,
  * the last from P_ij = w_iδ_ij − w_iw_j x_iᵀA⁻¹x_j. X is column-major (k × p).
  */
-import { choleskyInPlace, invertLower } from '../model/dense.js';
+import { choleskyInPlace, invertLower } from '../linalg/dense.js';
 
 export interface Wls {
   /** β̂ (p) */

@@ -8,7 +8,7 @@
  * The fit itself (σ² from the mixed model with σ fixed at 1): test/meta/meta.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { choleskyInPlace, solveLower, solveLowerT } from '../../src/model/dense.js';
+import { choleskyInPlace, solveLower, solveLowerT } from '../../src/linalg/dense.js';
 import { type MultilevelSolution, rmaMvResults } from '../../src/meta/results.js';
 import { formatRmaMv } from '../../src/meta/summary.js';
 import type { MetaDesign } from '../../src/meta/tau2.js';

@@ -11,11 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { buildGlmm } from '../../src/glmm/model.js';
 import { PirlsEngine } from '../../src/glmm/pirls.js';
-import { thetaToInternalGlmm } from '../../src/glmm/reparam.js';
-import { thetaToInternal } from '../../src/model/lambda.js';
-import { buildLmm, formGram } from '../../src/model/fitLmm.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
 import { mapBeta } from '../../src/model/fixedTransform.js';
-import { solveLmm } from '../../src/model/solution.js';
+import { solveLmm } from '../../src/lmm/solution.js';
 import { type PriorTerm, evaluatePriors } from '../../src/prior/distributions.js';
 import { blmeControl, blmeLmmObjective, bglmerPenalty } from '../../src/prior/penalty.js';
 import { type BlmeReference, loadBlme, relDiff } from '../helpers/metaReference.js';
@@ -52,7 +52,7 @@ describe('blmer objective at fixed parameters', () => {
       expect(ref.par_names[0]).toBe('theta');
       for (const pt of ref.objective_at) {
         const theta = pt.pars.slice(0, nth);
-        const parts = backend.evaluate(thetaToInternal(model.blocks, theta));
+        const parts = backend.evaluate(thetaToInternal(model, theta));
         let beta: Float64Array | null = null;
         let betaDistance: number | undefined;
         let sigma: number | undefined;
@@ -110,7 +110,7 @@ describe('bglmer objective at fixed parameters', () => {
       for (const pt of ref.objective_at) {
         const theta = pt.pars.slice(0, nth), beta = pt.pars.slice(nth);
         engine.reset();
-        const dev = engine.run(thetaToInternalGlmm(model.blocks, model.transforms, theta), beta).laplace;
+        const dev = engine.run(thetaToInternal(model, theta), beta).laplace;
         const v = dev + bglmerPenalty(theta, beta, priors, control, terms);
         expect(relDiff(v, pt.objective), `${name} at [${pt.pars.join(', ')}]: ${v} vs ${pt.objective}`).toBeLessThan(1e-9);
       }
