@@ -9,6 +9,7 @@ import type { LmmSolution } from './solution.js';
 import { termCovariance } from '../results/components.js';
 import { type JsonParts, MixedFit, type MixedFitInit } from '../results/mixedFit.js';
 import { formatSummary } from './summary.js';
+import type { FitAnnotation } from './assemble.js';
 
 export type { VarCorrRow, RanefGroup } from '../results/components.js';
 
@@ -26,6 +27,10 @@ export interface LmmFitInit extends Omit<MixedFitInit<LmmModel>, 'beta' | 'vcov'
   deviance: number;
   parts: ObjectiveParts;
   solution: LmmSolution;
+  /** σ was fixed, not estimated (meta-analysis, blme's point prior) */
+  sigmaFixed?: boolean;
+  /** a description beyond lme4's (a prior's), for the summary and the JSON */
+  annotation?: FitAnnotation;
 }
 
 export class LmmFit extends MixedFit<LmmModel> {
@@ -33,16 +38,22 @@ export class LmmFit extends MixedFit<LmmModel> {
   protected readonly useScale = true;
   /** log|L|², log|R_X|² and r² at θ̂ */
   readonly parts: ObjectiveParts;
+  /** whether σ was fixed rather than estimated */
+  readonly sigmaFixed: boolean;
+  /** a description beyond lme4's (a prior's: blme's summary lines, its deviance) */
+  readonly annotation?: FitAnnotation;
 
   constructor(init: LmmFitInit) {
     super({ ...init, beta: init.solution.beta, vcov: init.solution.vcov, b: init.solution.b, objective: init.deviance });
     this.sigma = init.solution.sigma;
     this.parts = init.parts;
+    this.sigmaFixed = init.sigmaFixed ?? false;
+    this.annotation = init.annotation;
   }
 
   get reml(): boolean { return this.model.reml; }
-  /** degrees of freedom of the likelihood: p + length(θ) + 1 */
-  get df(): number { return this.model.frame.p + this.theta.length + 1; }
+  /** degrees of freedom of the likelihood: p + length(θ) + 1 (without the 1 when σ is fixed) */
+  get df(): number { return this.model.frame.p + this.theta.length + (this.sigmaFixed ? 0 : 1); }
 
   /** Σ = σ² T Tᵀ of lme4 term t (q × q row-major) */
   termCovariance(t: number, s2 = this.sigma * this.sigma): Float64Array {
@@ -110,9 +121,9 @@ export class LmmFit extends MixedFit<LmmModel> {
 
   protected jsonParts(): JsonParts {
     return {
-      head: { family: 'gaussian', reml: this.reml },
+      head: { family: 'gaussian', reml: this.reml, ...(this.sigmaFixed ? { sigma_fixed: true } : {}) },
       variance: { variance_shares: this.varianceShares },
-      criterion: this.reml ? { remlcrit: this.objective } : { deviance: this.objective },
+      criterion: { ...(this.reml ? { remlcrit: this.objective } : { deviance: this.objective }), ...this.annotation?.json },
     };
   }
 }

@@ -545,9 +545,18 @@ export function priorToString(prior: CovPrior | FixefPrior | ResidPrior, digits 
   }
 }
 
-/** The lines blme's summary prints before the model (printPriors), one per term with a prior. */
+/**
+ * The lines blme's summary prints before the model (printPriors): one per grouping factor with a
+ * prior (the terms of one factor share it: blme assigns priors by factor name), the fixed effects'
+ * and the residual's.
+ */
 export function priorLines(priors: ModelPriors, terms: PriorTerm[], digits = 4): string[] {
-  const cov = priors.cov.flatMap((p, i) => (p ? [`${terms[i].group} ~ ${priorToString(p, digits)}`] : []));
+  const seen = new Set<string>();
+  const cov = priors.cov.flatMap((p, i) => {
+    if (seen.has(terms[i].group)) return [];
+    seen.add(terms[i].group);
+    return p ? [`${terms[i].group} ~ ${priorToString(p, digits)}`] : [];
+  });
   const lines = cov.map((s, i) => (i === 0 ? `Cov prior  : ${s}` : `           : ${s}`));
   if (priors.fixef) lines.push(`Fixef prior: ${priorToString(priors.fixef, digits)}`);
   if (priors.resid) lines.push(`Resid prior: ${priorToString(priors.resid, digits, false)}`);

@@ -25,6 +25,7 @@
  * Matrices: Λ_tᵀ per term as blme's getCovBlocks(Lambdat) (q × q upper triangular, column-major).
  */
 import { lgamma } from '../glmm/rmath.js';
+import { devianceAtSigma } from '../lmm/deviance.js';
 import type { CovPrior, FixefPrior, ModelPriors, PriorTerm, ResidPrior } from './distributions.js';
 
 export type SigmaOptimization = 'na' | 'numeric' | 'point' | 'sigma.sq.linear' | 'sigma.sq.quadratic' | 'sigma.quadratic';
@@ -378,12 +379,6 @@ export function polynomialTerm(priors: ModelPriors, Lts: Float64Array[], terms: 
   return s;
 }
 
-/** lme4's objective at a given σ² (lmerResp::Laplace with sigma_sq). */
-export function devianceAtSigma(ldL2: number, ldRX2: number, pwrss: number, n: number, p: number, reml: boolean, sumLogW: number, sigma2: number): number {
-  const df = n - (reml ? p : 0);
-  return df * Math.log(2 * Math.PI * sigma2) + pwrss / sigma2 + ldL2 + (reml ? ldRX2 : 0) - sumLogW;
-}
-
 /** The profiled σ of blme's closed-form cases. */
 export function profileSigma(type: SigmaOptimization, pwrss: number, exps: Map<number, number>, n: number, p: number, reml: boolean, df: number): number {
   const r2 = pwrss + (exps.get(-2) ?? 0);
@@ -447,7 +442,8 @@ export function blmeLmmObjective(input: BlmeLmmInput, priors: ModelPriors, contr
   if (control.fixefOptimization === 'numeric') exps.set(-2, (exps.get(-2) ?? 0) + (input.betaDistance ?? 0));
   if (sigma === null) sigma = profileSigma(type, pwrss, exps, n, p, reml, control.df);
   const sigma2 = sigma * sigma;
-  let objective = devianceAtSigma(ldL2, ldRX2, pwrss, n, p, reml, sumLogW, sigma2);
+  const parts = { ldL2, ldRX2, pwrss };
+  let objective = devianceAtSigma(parts, n, p, reml, sumLogW, sigma2);
   let expTotal = 0;
   for (const [power, value] of exps) {
     if (!Number.isFinite(value)) {
@@ -459,7 +455,7 @@ export function blmeLmmObjective(input: BlmeLmmInput, priors: ModelPriors, contr
   const penalty = expTotal + poly + control.constant + control.df * Math.log(sigma2);
   objective += penalty;
   // blme reports lme4's objective at σ (with the numeric case's ‖R_X(β − β̃)‖²/σ²) and the rest as the penalty
-  const criterion = devianceAtSigma(ldL2, ldRX2, pwrss, n, p, reml, sumLogW, sigma2)
+  const criterion = devianceAtSigma(parts, n, p, reml, sumLogW, sigma2)
     + (control.fixefOptimization === 'numeric' ? (input.betaDistance ?? 0) / sigma2 : 0);
   return { objective, sigma, criterion, penalty: objective - criterion };
 }
