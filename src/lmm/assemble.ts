@@ -10,6 +10,7 @@ import { covariancesToOriginal, modesToOriginal, thetaToInternal } from '../mode
 import { mapBeta, mapVcov } from '../model/fixedTransform.js';
 import { profiledDeviance } from './deviance.js';
 import { LmmFit } from './lmmFit.js';
+import type { FitAnnotation } from '../results/mixedFit.js';
 import type { LmmModel } from './model.js';
 import { conditionalVariances, solveLmm } from './solution.js';
 
@@ -43,16 +44,6 @@ export interface AssembleOverride {
   beta?: Float64Array;
   /** what the summary prints before lme4's and the JSON adds (a prior's description and deviance) */
   annotation?: FitAnnotation;
-}
-
-/** A fit's description beyond lme4's (blme's prior lines and class, the prior's deviance). */
-export interface FitAnnotation {
-  /** the model class in the summary's title ('blmerMod') */
-  cls?: string;
-  /** lines printed before lme4's summary */
-  preamble?: string[];
-  /** fields added to the JSON object */
-  json?: Record<string, unknown>;
 }
 
 export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky }, theta: Float64Array, record: FitRecord, override?: AssembleOverride): LmmFit {

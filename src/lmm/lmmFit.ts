@@ -9,7 +9,6 @@ import type { LmmSolution } from './solution.js';
 import { termCovariance } from '../results/components.js';
 import { type JsonParts, MixedFit, type MixedFitInit } from '../results/mixedFit.js';
 import { formatSummary } from './summary.js';
-import type { FitAnnotation } from './assemble.js';
 
 export type { VarCorrRow, RanefGroup } from '../results/components.js';
 
@@ -27,10 +26,8 @@ export interface LmmFitInit extends Omit<MixedFitInit<LmmModel>, 'beta' | 'vcov'
   deviance: number;
   parts: ObjectiveParts;
   solution: LmmSolution;
-  /** σ was fixed, not estimated (meta-analysis, blme's point prior) */
+  /** σ was fixed, not estimated (lmer's sigma option): the likelihood's df does not count it */
   sigmaFixed?: boolean;
-  /** a description beyond lme4's (a prior's), for the summary and the JSON */
-  annotation?: FitAnnotation;
 }
 
 export class LmmFit extends MixedFit<LmmModel> {
@@ -40,15 +37,12 @@ export class LmmFit extends MixedFit<LmmModel> {
   readonly parts: ObjectiveParts;
   /** whether σ was fixed rather than estimated */
   readonly sigmaFixed: boolean;
-  /** a description beyond lme4's (a prior's: blme's summary lines, its deviance) */
-  readonly annotation?: FitAnnotation;
 
   constructor(init: LmmFitInit) {
     super({ ...init, beta: init.solution.beta, vcov: init.solution.vcov, b: init.solution.b, objective: init.deviance });
     this.sigma = init.solution.sigma;
     this.parts = init.parts;
     this.sigmaFixed = init.sigmaFixed ?? false;
-    this.annotation = init.annotation;
   }
 
   get reml(): boolean { return this.model.reml; }
@@ -123,7 +117,7 @@ export class LmmFit extends MixedFit<LmmModel> {
     return {
       head: { family: 'gaussian', reml: this.reml, ...(this.sigmaFixed ? { sigma_fixed: true } : {}) },
       variance: { variance_shares: this.varianceShares },
-      criterion: { ...(this.reml ? { remlcrit: this.objective } : { deviance: this.objective }), ...this.annotation?.json },
+      criterion: this.reml ? { remlcrit: this.objective } : { deviance: this.objective },
     };
   }
 }
