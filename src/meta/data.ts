@@ -77,7 +77,12 @@ export function metaData(table: arrow.Table, o: MetaDataOptions): MetaData {
   const formula = parseFormula(`${o.yi} ~ ${rhs}`);
   if (formula.random.length) throw new Error(`mods '${rhs}': random-effects terms go in random ('~ 1 | study'), not in the moderators`);
   if (formula.offsets.length) throw new Error(`mods '${rhs}': offsets are not meaningful in a meta-analysis`);
-  const frame = buildModelFrame(formula, table, { factors: o.factors });
+  for (const lv of levels ?? []) {
+    if (!table.getChild(lv)) throw new Error(`random: column '${lv}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+  }
+  // with nested levels, the frame also drops rows whose levels are missing (as the mixed model's does)
+  const frameFormula = levels ? parseFormula(`${o.yi} ~ ${rhs} + (1 | ${levels.join('/')})`) : formula;
+  const frame = buildModelFrame(frameFormula, table, { factors: [...(o.factors ?? []), ...(levels ?? [])], observationLevel: true });
   const nInput = table.numRows;
   const rows = frame.rows ?? Int32Array.from({ length: nInput }, (_, i) => i);
   const k = frame.n;
@@ -107,9 +112,6 @@ export function metaData(table: arrow.Table, o: MetaDataOptions): MetaData {
   const p = frame.p;
   if (p + 1 > k) throw new Error(`meta: ${p} coefficients and a heterogeneity variance for ${k} studies: the number of parameters to be estimated is larger than the number of studies`);
   const names = frame.xnames.map((n) => (n === '(Intercept)' ? 'intrcpt' : n));
-  for (const lv of levels ?? []) {
-    if (!table.getChild(lv)) throw new Error(`random: column '${lv}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
-  }
   return {
     design: { X: frame.X, k, p, y: frame.y, v },
     names, intercept, modsText: rhs, labels: Array.from(rows, (i) => allLabels[i]), rows, levels, frame, messages,

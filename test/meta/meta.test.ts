@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { escalcTable } from '../../src/meta/escalcTable.js';
 import { type MetaOptions, meta } from '../../src/meta/meta.js';
-import { loadMetaData, loadRma } from '../helpers/metaReference.js';
+import { loadMetaData, loadMetaJson, loadRma } from '../helpers/metaReference.js';
 
 const bcg = escalcTable('RR', loadMetaData('bcg'), { ai: 'tpos', bi: 'tneg', ci: 'cpos', di: 'cneg' }).table;
 
@@ -26,6 +26,59 @@ async function check(name: string, options: Partial<MetaOptions>): Promise<void>
   for (const key of ['I2', 'H2', 'QE'] as const) expect(rel(j[key], ref[key]!), `${name} ${key}`).toBeLessThan(1e-6);
   expect(fit.summary().split('\n').slice(0, ref.print.length)).toEqual(ref.print);
 }
+
+describe('meta() by REML and ML: the mixed model with weights 1/v and σ fixed at 1', () => {
+  it('REML and ML, intercept only (with the shared bcg_meta_reml anchor)', async () => {
+    await check('bcg_reml', { method: 'REML' });
+    await check('bcg_ml', { method: 'ML' });
+    const anchor = loadMetaJson<{ tau2: number; se_tau2: number; mu: number; se: number; I2: number; H2: number; QE: number; loglik_reml: number }>('../reference/bcg_meta_reml');
+    const j = (await meta(bcg, { yi: 'yi', vi: 'vi' })).toJSON() as Record<string, any>;
+    // the anchor is metafor at its default threshold (1e-5): τ² agrees to 1e-5 relative
+    expect(rel(j.tau2, anchor.tau2)).toBeLessThan(1e-5);
+    expect(Math.abs(j.beta.intrcpt - anchor.mu)).toBeLessThan(1e-6);
+    expect(rel(j.se.intrcpt, anchor.se)).toBeLessThan(1e-5);
+    expect(rel(j.se_tau2, anchor.se_tau2)).toBeLessThan(1e-5);
+    expect(rel(j.loglik, anchor.loglik_reml)).toBeLessThan(1e-6);
+  });
+  it('Knapp–Hartung, meta-regression (QM), a factor moderator, two moderators with Knapp–Hartung', async () => {
+    await check('bcg_reml_knha', { test: 'knha' });
+    await check('bcg_reml_ablat', { mods: '~ ablat' });
+    await check('bcg_ml_ablat', { method: 'ML', mods: 'ablat' });
+    await check('bcg_reml_alloc', { mods: '~ alloc' });
+    await check('bcg_reml_ablat_year_knha', { mods: ['ablat', 'year'], test: 'knha' });
+  });
+});
+
+describe('meta() multilevel (rma.mv, ~ 1 | district/school)', () => {
+  const ko = loadMetaData('konstantopoulos2011');
+  for (const [name, o] of [
+    ['konstantopoulos_reml', {}], ['konstantopoulos_ml', { method: 'ML' }],
+    ['konstantopoulos_reml_year', { mods: '~ I(year - 1990)' }], ['konstantopoulos_reml_t', { test: 't' }],
+  ] as const) {
+    it(name, async () => {
+      const ref = loadRma(name);
+      const fit = await meta(ko, { yi: 'yi', vi: 'vi', random: '~ 1 | district/school', ...(o as Partial<MetaOptions>) });
+      const j = fit.toJSON() as Record<string, any>;
+      ref.sigma2!.forEach((s2, l) => expect(rel(j.sigma2[l], s2), `${name} sigma2[${l}]: ${j.sigma2[l]} vs ${s2}`).toBeLessThan(1e-5));
+      for (const nm of Object.keys(ref.beta)) {
+        expect(Math.abs(j.beta[nm] - ref.beta[nm]), `${name} beta ${nm}`).toBeLessThan(1e-6);
+        expect(rel(j.se[nm], ref.se[nm]), `${name} se ${nm}`).toBeLessThan(1e-5);
+      }
+      expect(rel(j.QE, ref.QE)).toBeLessThan(1e-6);
+      expect(rel(j.loglik, ref.method === 'REML' ? ref.fit_stats.REML.ll : ref.fit_stats.ML.ll)).toBeLessThan(1e-8);
+      expect(j.sigma2_nlevels).toEqual(ref.s_nlevels);
+      // metafor's weights.rma.mv: diag(V⁻¹) in %
+      fit.studies().forEach((st, i) => expect(rel(st.weight!, ref.weights![i]), `weight ${i}`).toBeLessThan(1e-5));
+      expect(fit.summary().split('\n').slice(0, ref.print.length)).toEqual(ref.print);
+    });
+  }
+  it('the same fit as blme with σ fixed at 1 (lme4 parametrization)', async () => {
+    const b = loadMetaJson<{ sigma2: number[]; remlcrit: number; log_det_XtX: number }>('konstantopoulos_blme');
+    const fit = await meta(ko, { yi: 'yi', vi: 'vi', random: '~ 1 | district/school' });
+    // lme4's REML criterion = −2 × metafor's restricted log-likelihood + log|X'X|
+    expect(Math.abs(-2 * fit.logLik + b.log_det_XtX - b.remlcrit)).toBeLessThan(1e-7);
+  });
+});
 
 describe('meta() with the closed-form estimators', () => {
   it('DL, PM, HE, SJ, EB, EE (intercept only)', async () => {

@@ -112,6 +112,7 @@ mv <- function(r, name, extra = list()) {
            common(r),
            list(sigma2 = as.numeric(r$sigma2), s_names = r$s.names, s_nlevels = as.numeric(r$s.nlevels),
                 predict = predictions(r),
+                weights = as.numeric(weights(r)),
                 fitted = as.numeric(fitted(r))),
            extra)
   write_json_file(res, name)
