@@ -21,7 +21,7 @@ import type { LmmObjectiveChange } from '../lmm/fit.js';
 import type { LmmModel } from '../lmm/model.js';
 import { solveLmm } from '../lmm/solution.js';
 import type { AssembleOverride } from '../lmm/assemble.js';
-import { type ModelPriors, type PriorTerm, priorLines } from './distributions.js';
+import { type ModelPriors, type PriorTerm, priorLines, priorToString } from './distributions.js';
 import { type BlmeControl, blmeControl, blmeLmmObjective } from './penalty.js';
 
 /** The prior's terms of a model (one per lme4 random-effects term). */
@@ -53,9 +53,9 @@ export function priorAnnotation(priors: ModelPriors, terms: PriorTerm[], penalty
 export function priorJson(priors: ModelPriors, terms: PriorTerm[]): Record<string, unknown> {
   return {
     input: priors.text,
-    cov: priors.cov.map((c, i) => ({ group: terms[i].group, prior: c ? priorLines({ ...priors, cov: [c], fixef: null, resid: null }, [terms[i]])[0].replace(/^Cov prior {2}: /, '') : null })),
-    fixef: priors.fixef ? priorLines({ ...priors, cov: [], resid: null }, [])[0].replace(/^Fixef prior: /, '') : null,
-    resid: priors.resid ? priorLines({ ...priors, cov: [], fixef: null }, [])[0].replace(/^Resid prior: /, '') : null,
+    cov: priors.cov.map((c, i) => ({ group: terms[i].group, prior: c ? priorToString(c) : null })),
+    fixef: priors.fixef ? priorToString(priors.fixef) : null,
+    resid: priors.resid ? priorToString(priors.resid, 4, false) : null,
   };
 }
 
