@@ -20,6 +20,7 @@
  * log|scale|.
  */
 import { type Arg, type Expr, type PriorEnv, type Value, evalExpr, parsePriorExpr } from './syntax.js';
+import { crossprod, invertUpper } from './matrix.js';
 
 export type WishartPrior = { family: 'wishart'; df: number; q: number; RScaleInv: Float64Array; logDetScale: number; posteriorScale: 'cov' | 'sqrt'; commonScale: boolean };
 export type InvWishartPrior = { family: 'invwishart'; df: number; q: number; RScale: Float64Array; logDetScale: number; posteriorScale: 'cov' | 'sqrt'; commonScale: boolean };
@@ -290,20 +291,6 @@ function cholUpper(M: Float64Array, q: number, context: string, what: string): F
   return R;
 }
 
-/** The inverse of an upper-triangular matrix (column-major). */
-function invertUpper(R: Float64Array, q: number): Float64Array {
-  const inv = new Float64Array(q * q);
-  for (let j = 0; j < q; j++) {
-    inv[j * q + j] = 1 / R[j * q + j];
-    for (let i = j - 1; i >= 0; i--) {
-      let s = 0;
-      for (let k = i + 1; k <= j; k++) s += R[k * q + i] * inv[j * q + k];
-      inv[j * q + i] = -s / R[i * q + i];
-    }
-  }
-  return inv;
-}
-
 function wishartScale(scale: Value, q: number, context: string): { RScaleInv: Float64Array; logDetScale: number } {
   const { full, form } = scaleMatrix(scale, q, context, 'wishart prior scale');
   let RScaleInv: Float64Array = new Float64Array(q * q);
@@ -465,17 +452,6 @@ function matString(M: Float64Array, q: number, digits: number): string {
   if (q === 1) return rnum(M[0], digits);
   const vals = Array.from(M).map((x) => rnum(x, digits));
   return q > 2 ? `c(${vals.slice(0, 3).join(', ')}, ...)` : `c(${vals.join(', ')})`;
-}
-
-/** AᵀA of a column-major q × q matrix (R's crossprod). */
-function crossprod(A: Float64Array, q: number): Float64Array {
-  const out = new Float64Array(q * q);
-  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-    let s = 0;
-    for (let k = 0; k < q; k++) s += A[i * q + k] * A[j * q + k];
-    out[j * q + i] = s;
-  }
-  return out;
 }
 
 /** blme's toString of a prior (as its summary prints it; digits = 4 there). */

@@ -89,7 +89,7 @@ function pseudoGram(model: LmmModel, priors: ModelPriors): Float64Array | null {
 }
 
 /** ‖R_X(β − β̃)‖² from the reference's factor (in the transform's coordinates: δ_c = C⁻¹δ, C⁻¹ = I + e_int mᵀ). */
-function distanceRX(reference: Float64Reference, model: LmmModel, beta: ArrayLike<number>, betaTilde: ArrayLike<number>): number {
+export function distanceRX(reference: Pick<Float64Reference, 'chol'>, model: LmmModel, beta: ArrayLike<number>, betaTilde: ArrayLike<number>): number {
   const { LXX, p1 } = reference.chol;
   const p = p1 - 1;
   const { means, intercept } = model.fixed;

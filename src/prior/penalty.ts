@@ -26,6 +26,7 @@
  */
 import { lgamma } from '../glmm/rmath.js';
 import { devianceAtSigma } from '../lmm/deviance.js';
+import { crossprod, invertUpper, transpose } from './matrix.js';
 import type { CovPrior, FixefPrior, ModelPriors, PriorTerm, ResidPrior } from './distributions.js';
 
 export type SigmaOptimization = 'na' | 'numeric' | 'point' | 'sigma.sq.linear' | 'sigma.sq.quadratic' | 'sigma.quadratic';
@@ -234,31 +235,6 @@ function sumSquares(A: Float64Array): number {
   return s;
 }
 
-/** crossprod(A) = AᵀA of a column-major q × q matrix (Σ = crossprod(Λᵀ) = ΛΛᵀ) */
-function covOf(Lt: Float64Array, q: number): Float64Array {
-  const out = new Float64Array(q * q);
-  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-    let s = 0;
-    for (let k = 0; k < q; k++) s += Lt[i * q + k] * Lt[j * q + k];
-    out[j * q + i] = s;
-  }
-  return out;
-}
-
-/** The inverse of an upper-triangular matrix (column-major). */
-function invertUpper(R: Float64Array, q: number): Float64Array {
-  const inv = new Float64Array(q * q);
-  for (let j = 0; j < q; j++) {
-    inv[j * q + j] = 1 / R[j * q + j];
-    for (let i = j - 1; i >= 0; i--) {
-      let s = 0;
-      for (let k = i + 1; k <= j; k++) s += R[k * q + i] * inv[j * q + k];
-      inv[j * q + i] = -s / R[i * q + i];
-    }
-  }
-  return inv;
-}
-
 /** getExponentialTerm of a covariance prior: [σ power, value]. */
 function covExponential(prior: CovPrior, Lt: Float64Array): [number, number] {
   switch (prior.family) {
@@ -270,9 +246,9 @@ function covExponential(prior: CovPrior, Lt: Float64Array): [number, number] {
         value = sumSquares(mul(Lt, prior.RScaleInv, q));
         power = 2;
       } else {
-        const root = matrixFunction(covOf(Lt, q), q, (x) => Math.sqrt(Math.max(x, 0)));
+        const root = matrixFunction(crossprod(Lt, q), q, (x) => Math.sqrt(Math.max(x, 0)));
         // sum(Σ^½ * crossprod(R⁻¹))
-        const C = covOf(prior.RScaleInv, q);
+        const C = crossprod(prior.RScaleInv, q);
         value = 0;
         for (let e = 0; e < q * q; e++) value += root[e] * C[e];
         power = 1;
@@ -288,9 +264,9 @@ function covExponential(prior: CovPrior, Lt: Float64Array): [number, number] {
       if (prior.posteriorScale === 'cov') {
         value = sumSquares(mul(prior.RScale, invertUpper(Lt, q), q));
       } else {
-        const invRoot = matrixFunction(covOf(Lt, q), q, (x) => 1 / Math.sqrt(x));
+        const invRoot = matrixFunction(crossprod(Lt, q), q, (x) => 1 / Math.sqrt(x));
         // sum(Σ^−½ * tcrossprod(R))
-        const C = covOf(transpose(prior.RScale, q), q);
+        const C = crossprod(transpose(prior.RScale, q), q);
         value = 0;
         for (let e = 0; e < q * q; e++) value += invRoot[e] * C[e];
       }
@@ -309,13 +285,6 @@ function covExponential(prior: CovPrior, Lt: Float64Array): [number, number] {
       return [prior.commonScale ? 0 : power, value];
     }
   }
-}
-
-/** Aᵀ of a column-major matrix (covOf(transpose(A)) = AAᵀ, R's tcrossprod). */
-function transpose(A: Float64Array, q: number): Float64Array {
-  const out = new Float64Array(q * q);
-  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) out[i * q + j] = A[j * q + i];
-  return out;
 }
 
 /** getPolynomialTerm of a covariance prior. */

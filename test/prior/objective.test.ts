@@ -18,6 +18,7 @@ import { mapBeta } from '../../src/model/fixedTransform.js';
 import { solveLmm } from '../../src/lmm/solution.js';
 import { type PriorTerm, evaluatePriors } from '../../src/prior/distributions.js';
 import { blmeControl, blmeLmmObjective, bglmerPenalty } from '../../src/prior/penalty.js';
+import { distanceRX } from '../../src/prior/lmmPrior.js';
 import { type BlmeReference, loadBlme, relDiff } from '../helpers/metaReference.js';
 import { loadData } from '../helpers/reference.js';
 
@@ -62,7 +63,7 @@ describe('blmer objective at fixed parameters', () => {
         if (control.fixefOptimization === 'numeric') {
           beta = Float64Array.from(pt.pars.slice(at, at + p));
           at += p;
-          betaDistance = distanceRX(backend, model.fixed.means, model.fixed.intercept, beta, betaTilde);
+          betaDistance = distanceRX(backend, model, beta, betaTilde);
         } else {
           beta = betaTilde;
         }
@@ -74,26 +75,6 @@ describe('blmer objective at fixed parameters', () => {
     });
   }
 });
-
-/** ‖R_X(β − β̃)‖² from the engine's factor (in the centred coordinates: δ_c = C⁻¹δ, C⁻¹ = I + e_int mᵀ). */
-function distanceRX(backend: CpuBackend, means: Float64Array, intercept: number, beta: Float64Array, betaTilde: Float64Array): number {
-  const { LXX, p1 } = backend.chol;
-  const p = p1 - 1;
-  const d = Float64Array.from(beta, (b, j) => b - betaTilde[j]);
-  if (intercept >= 0) {
-    let s = 0;
-    for (let j = 0; j < p; j++) s += means[j] * d[j];
-    d[intercept] += s;
-  }
-  // R_X = Lᵀ (L the leading p × p of L_XX, row-major with stride p1)
-  let total = 0;
-  for (let r = 0; r < p; r++) {
-    let v = 0;
-    for (let c = r; c < p; c++) v += LXX[c * p1 + r] * d[c];
-    total += v * v;
-  }
-  return total;
-}
 
 describe('bglmer objective at fixed parameters', () => {
   for (const name of GLMM_CASES) {
