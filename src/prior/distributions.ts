@@ -137,8 +137,25 @@ function evaluateCov(text: string | null, ctx: PriorContext, messages: string[])
     const env: PriorEnv = { ...baseEnv(ctx), 'level.dim': term.q, 'q.k': term.q, 'n.grps': term.nl, 'j.k': term.nl };
     const context = `cov.prior ${fn}(...) for the term of '${term.group}'`;
     result[i] = covPrior(fn, args, env, ctx.glmm, context, messages);
+    const why = unboundedAtZero(result[i]);
+    if (why) throw new Error(`${context}: ${why}, so the posterior has no mode (the likelihood stays finite there); blme's optimizer would stop at the boundary`);
   });
   return result;
+}
+
+/**
+ * Why a covariance prior's density is unbounded as the term's standard deviations go to 0 (its
+ * polynomial term −2 log p → −∞ with no exponential barrier), or null: there the penalized
+ * objective has no minimum.
+ */
+function unboundedAtZero(prior: CovPrior | null): string | null {
+  if (!prior) return null;
+  switch (prior.family) {
+    case 'wishart': return prior.df < prior.q + 1 ? `df = ${prior.df} < level.dim + 1 = ${prior.q + 1} makes the density unbounded as the covariance goes to 0 (blme's default df is level.dim + 2.5)` : null;
+    case 'invwishart': return prior.logDetScale === -Infinity ? 'a zero scale leaves the density unbounded as the covariance goes to 0' : null;
+    case 'gamma': return prior.shape < 1 ? `shape = ${prior.shape} < 1 makes the density unbounded as the standard deviation goes to 0` : null;
+    case 'invgamma': return prior.scale === 0 ? 'scale = 0 leaves the density unbounded as the standard deviation goes to 0' : null;
+  }
 }
 
 function baseEnv(ctx: PriorContext): PriorEnv {

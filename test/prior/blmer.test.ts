@@ -57,3 +57,21 @@ describe('blmer: the posterior mode against blme', () => {
     });
   }
 });
+
+describe("the shared anchor (dyestuff2_blme.json, blmer's default on the singular Dyestuff2)", () => {
+  it('θ, σ, β, SE, the REML criterion, logLik and the conditional modes', async () => {
+    const { loadReference } = await import('../helpers/reference.js');
+    const ref = loadReference('dyestuff2_blme');
+    const fit = await lmer(ref.formula, loadData({ data: 'dyestuff2.csv' }), { factors: ['Batch'], prior: 'blme' });
+    expect(Math.abs(fit.theta[0] - ref.theta[0])).toBeLessThan(1e-4);
+    const close = (got: number, want: number, what: string) => expect(relDiff(got, want), `${what}: ${got} vs ${want}`).toBeLessThan(1e-5);
+    close(fit.sigma, ref.sigma, 'sigma');
+    close(fit.fixef['(Intercept)'], ref.fixef['(Intercept)'], 'beta');
+    close(fit.se['(Intercept)'], ref.se['(Intercept)'], 'se');
+    close(fit.objective, ref.remlcrit!, 'REML criterion');
+    close(fit.logLik, ref.loglik, 'logLik');
+    expect(fit.singular).toBe(false);
+    const modes = fit.ranef[0].values['(Intercept)'];
+    ref.ranef[0].values['(Intercept)'].forEach((b, i) => expect(Math.abs(modes[i] - b), `b[${i}]`).toBeLessThan(1e-4));
+  });
+});

@@ -45,6 +45,12 @@ describe('prior syntax', () => {
     expect(() => evaluatePriors({ cov: 'gamma(shape = -1)' }, lmm([1]))).toThrow(/gamma prior shape must be positive \(shape = -1\)/);
     expect(() => evaluatePriors({ cov: 'gamma(rate = -1)' }, lmm([1]))).toThrow(/gamma prior rate must be positive/);
     expect(() => evaluatePriors({ cov: 'invgamma(scale = -2)' }, lmm([1]))).toThrow(/invgamma prior scale must be positive/);
+    // priors whose density is unbounded at a zero SD: no posterior mode (never a boundary "fit")
+    expect(() => evaluatePriors({ cov: 'gamma(shape = 0.5)' }, lmm([1]))).toThrow(/shape = 0.5 < 1 makes the density unbounded .* so the posterior has no mode/);
+    expect(() => evaluatePriors({ cov: 'wishart(df = 1.5)' }, lmm([1]))).toThrow(/df = 1.5 < level.dim \+ 1 = 2/);
+    expect(() => evaluatePriors({ cov: 'invwishart(scale = 0)' }, lmm([2]))).toThrow(/a zero scale leaves the density unbounded/);
+    expect(() => evaluatePriors({ cov: 'invgamma(shape = 1, scale = 0)' }, lmm([1]))).toThrow(/scale = 0 leaves the density unbounded/);
+    expect(() => evaluatePriors({ cov: 'wishart(df = 2)' }, lmm([1]))).not.toThrow();
     expect(() => evaluatePriors({ cov: 'wishart(scale = c(1, 2, 3))' }, lmm([2]))).toThrow(/improper length 3/);
     expect(() => evaluatePriors({ cov: 'wishart(scale = matrix(c(1, 2, 2, 1)))' }, lmm([2]))).toThrow(/not positive definite/);
     expect(() => evaluatePriors({ cov: 'cauchy' }, lmm([1]))).toThrow(/unrecognized ranef covariance distribution 'cauchy'/);
