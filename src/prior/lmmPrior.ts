@@ -20,6 +20,8 @@ import type { Float64Reference, LmmBackend, ObjectiveParts } from '../lmm/devian
 import type { LmmObjectiveChange } from '../lmm/fit.js';
 import type { LmmModel } from '../lmm/model.js';
 import { solveLmm } from '../lmm/solution.js';
+import { lmmThetaProblem } from '../lmm/thetaProblem.js';
+import { scaledStart } from '../optim/thetaOptimizer.js';
 import type { AssembleOverride } from '../lmm/assemble.js';
 import { type ModelPriors, type PriorTerm, priorLines, priorToString } from './distributions.js';
 import { type BlmeControl, blmeControl, blmeLmmObjective } from './penalty.js';
@@ -216,8 +218,10 @@ export function blmeLmmChange(model: LmmModel, priors: ModelPriors): LmmObjectiv
     control,
     objective(backend: LmmBackend, reference: Float64Reference): Objective {
       if (needsReference && backend !== reference) throw new Error('a prior on the fixed effects (fixef.prior) runs on the CPU backend');
+      // θ as lmer's objective has it (scaled start; the θ optimizer's problem when x is θ alone)
+      const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, model.theta, n);
+      const start = scaledStart(thetaProblem);
       // scales at the start: β̃₀, R_X₀ and σ̂₀ (lme4's profiled σ at θ's start)
-      const start = Float64Array.from(model.theta.start);
       setPseudo(reference, 1);
       const parts0 = reference.evaluate(start);
       sigma0 = Math.sqrt(parts0.pwrss / (n - (reml ? p : 0)));
@@ -227,7 +231,7 @@ export function blmeLmmChange(model: LmmModel, priors: ModelPriors): LmmObjectiv
         const snapshot = { chol: { LXX: Float64Array.from(reference.chol.LXX), p1: p + 1 } } as unknown as Float64Reference;
         solveRX0 = (v) => solveRX(snapshot, model, v);
       }
-      const xs = [...model.theta.start, ...(numericBeta ? new Array(p).fill(0) : []), ...(numericSigma ? [1] : [])];
+      const xs = [...start, ...(numericBeta ? new Array(p).fill(0) : []), ...(numericSigma ? [1] : [])];
       const lower = [...model.theta.lower, ...(numericBeta ? new Array(p).fill(-Infinity) : []), ...(numericSigma ? [0] : [])];
       const info = { name: backend.name, device: backend.device, precision: backend.precision };
       return {
@@ -238,6 +242,7 @@ export function blmeLmmChange(model: LmmModel, priors: ModelPriors): LmmObjectiv
         backend: info,
         ...(backend === reference ? {} : { f64: (x: Float64Array) => evaluateOn(reference, null)(x) as number }),
         thetaOf: (x) => x.slice(0, nth),
+        ...(numericBeta || numericSigma ? {} : { thetaProblem }),
       };
     },
     thetaOf: (x) => x.slice(0, nth),
