@@ -91,6 +91,7 @@ async function main(): Promise<void> {
       const line = res.stdout.split('\n').find((l) => l.startsWith('{'));
       if (res.timedOut) r = { error: `did not finish in ${o.timeoutMin} min` };
       else if (line) r = JSON.parse(line) as RResult;
+      else if (res.signal) r = { error: `killed by ${res.signal}${res.signal === 'SIGKILL' ? ' (out of memory?)' : ''}` };
       else r = { error: (res.stderr.split('\n').filter((l) => /Error|cannot/.test(l))[0] ?? `exit ${res.code}`).trim() };
       process.stderr.write(`${name} metafor: ${r.error ?? `${r.fit_s?.toFixed(2)} s`}\n`);
     }
