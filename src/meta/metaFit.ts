@@ -3,7 +3,7 @@
  * with metafor's names, and the per-study data a forest or funnel plot needs.
  */
 import { qnorm } from '../stats/distributions.js';
-import type { RmaMvResult, RmaUniResult } from './results.js';
+import type { Prediction, RmaMvResult, RmaUniResult } from './results.js';
 import { formatRmaMv, formatRmaUni } from './summary.js';
 
 export interface MetaFitInit {
@@ -100,6 +100,14 @@ export class MetaFit {
   get sigma2(): number[] | null { return this.mv ? this.mv.sigma2 : null; }
   /** metafor's logLik: the restricted log-likelihood for REML (with ½ log|X'X|), else the ML one */
   get logLik(): number { return this.method === 'REML' ? this.r.fitStats.REML.ll : this.r.fitStats.ML.ll; }
+
+  /**
+   * metafor's predict(): without moderators the pooled estimate (one entry) with its CI and the
+   * prediction interval (τ² or Σσ² added); with moderators each study's fitted value. With
+   * studies(), what a forest plot (per-study CIs, weights, the pooled diamond and its PI) and a
+   * funnel plot (yi against sei around the pooled estimate) draw.
+   */
+  get predict(): Prediction { return this.r.predict; }
 
   /** metafor's printout */
   summary(): string {

@@ -99,6 +99,12 @@ describe('meta() with the closed-form estimators', () => {
       expect(rel(row.weight!, ref.weights![i])).toBeLessThan(1e-9);
       expect(row.ci_ub - row.yi).toBeCloseTo(1.959963984540054 * Math.sqrt(row.vi), 12);
     });
+    // the pooled diamond and the prediction interval: metafor's predict()
+    const pr = fit.predict;
+    expect(pr.pred.length).toBe(1);
+    for (const [got, want] of [[pr.pred, ref.predict.pred], [pr.se, ref.predict.se], [pr.ciLb, ref.predict.ci_lb], [pr.ciUb, ref.predict.ci_ub], [pr.piLb, ref.predict.pi_lb], [pr.piUb, ref.predict.pi_ub]] as const) {
+      expect(rel(got[0], [want].flat()[0])).toBeLessThan(1e-9);
+    }
   });
 });
 
