@@ -53,7 +53,7 @@ function buildProgram(): Command {
   const program = new Command();
   program
     .name('mixedgpu')
-    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU, and GLMMs (glmer)')
+    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU, GLMMs (glmer), priors on variance components (blme) and meta-analyses (metafor)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(add --help for usage)')
