@@ -55,6 +55,18 @@ describe('lmer options', () => {
     await optionError(lmer(F, sleep, { device: {} as never }), 'device', /must be a GPUDevice/);
     await optionError(lmer(F, sleep, { dataName: 3 as never }), 'dataName', /must be a string/);
     await optionError(lmer(F, sleep, 'REML' as never), 'lmer', /the options must be an object/);
+    await optionError(lmer(F, sleep, { yieldEveryMs: 0 }), 'yieldEveryMs', /yieldEveryMs must be a positive finite number, not the number 0/);
+  });
+
+  it('sigma and prior (fixed σ, blme): checked values, and blme prior strings whose errors are OptionErrors', async () => {
+    await optionError(lmer(F, sleep, { sigma: -1 }), 'sigma', /lmer: sigma must be a positive finite number, not the number -1/);
+    await optionError(lmer(F, sleep, { prior: 'yes' as never }), 'prior', /lmer: prior must be 'blme' or an object of blme's prior strings \{ cov, fixef, resid \}, not the string "yes"/);
+    await optionError(lmer(F, sleep, { prior: { covv: 'gamma' } as never }), 'covv', /lmer: prior: unknown option 'covv' \(did you mean 'cov'\?\)/);
+    await optionError(lmer(F, sleep, { prior: { cov: 3 } as never }), 'prior', /lmer: prior: cov must be one of blme's prior strings .* not 3/);
+    await optionError(lmer(F, sleep, { sigma: 1, prior: 'blme' }), 'sigma', /give sigma or prior, not both/);
+    await optionError(lmer(F, sleep, { factors: ['Subject'], prior: { cov: 'gamma(shape = ' } }), 'prior', /prior 'gamma\(shape = '/);
+    await optionError(lmer(F, sleep, { factors: ['Subject'], prior: { cov: 'wishartt' } }), 'prior', /unrecognized ranef covariance distribution 'wishartt'/);
+    await optionError(glmer(CBIND, cbpp, { family: 'binomial', prior: { resid: 'gamma' } as never }), 'prior', /glmer: prior\.resid: resid\.prior applies to linear mixed models only/);
   });
 });
 

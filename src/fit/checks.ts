@@ -15,10 +15,31 @@ import { FAMILY_LINKS } from '../glmm/family.js';
 import { BACKENDS } from '../backend/select.js';
 import { toArrowTable } from '../io/dataInput.js';
 import {
-  type Schema, abortSignal, bool, checkObject, columnNames, fn, gpuDevice, integer, nested, oneOf, positiveNumber, string, weights,
+  type Rule, type Schema, abortSignal, bool, checkObject, columnNames, fn, gpuDevice, integer, nested, oneOf, positiveNumber, string, weights,
 } from '../options/rules.js';
 
 const OPTIMIZER: Schema = { rhobeg: positiveNumber, rhoend: positiveNumber, maxfun: integer(1) };
+
+/** One of blme's prior strings ("gamma(shape = 2.5)"), or null for none. */
+const priorText: Rule = (v, at) => {
+  if (v !== null && typeof v !== 'string') {
+    throw new OptionError('prior', `${at} must be one of blme's prior strings (such as "gamma(shape = 2.5, rate = 0)") or null, not ${showValue(v)}`);
+  }
+};
+
+/** `prior`: 'blme' (blme's defaults) or an object of blme's prior strings with these keys. */
+function prior(keys: readonly ('cov' | 'fixef' | 'resid')[], glmm: boolean): Rule {
+  return (v, at) => {
+    if (v === 'blme') return;
+    if (glmm && v && typeof v === 'object' && Object.hasOwn(v, 'resid')) {
+      throw new OptionError('prior', `${at}.resid: resid.prior applies to linear mixed models only (bglmer has no residual variance)`);
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      throw new OptionError('prior', `${at} must be 'blme' or an object of blme's prior strings { ${keys.join(', ')} }, not ${typeof v === 'string' ? `the string ${showValue(v)}` : showValue(v)}`);
+    }
+    checkObject(v, at, Object.fromEntries(keys.map((k) => [k, priorText])));
+  };
+}
 
 /** lmer's options (LmerOptions in src/fit/lmer.ts). */
 export const LMER_OPTIONS: Schema = {
@@ -33,6 +54,9 @@ export const LMER_OPTIONS: Schema = {
   signal: abortSignal,
   yieldEveryMs: positiveNumber,
   dataName: string,
+  sigma: positiveNumber,
+  prior: prior(['cov', 'fixef', 'resid'], false),
+  observationLevel: bool,
 };
 
 /** glmer's options (GlmerOptions in src/fit/glmer.ts). */
@@ -57,6 +81,7 @@ export const GLMER_OPTIONS: Schema = {
   device: gpuDevice,
   gpuReweight: bool,
   gpuGroups: bool,
+  prior: prior(['cov', 'fixef'], true),
 };
 
 /** The formula argument: text (parsed here, so that a FormulaError comes first) or a parsed Formula. */
@@ -82,6 +107,10 @@ function checkOptimizerOrder(options: { optimizer?: { rhobeg?: number; rhoend?: 
 export function checkLmerCall(formula: unknown, data: unknown, options: unknown): arrow.Table {
   checkObject(options, 'lmer', LMER_OPTIONS);
   checkOptimizerOrder(options as never, 'lmer');
+  const o = options as { sigma?: number; prior?: unknown } | undefined;
+  if (o?.sigma !== undefined && o.prior !== undefined) {
+    throw new OptionError('sigma', "lmer: give sigma or prior, not both (blme's resid.prior = 'point(value = σ)' fixes σ with a prior)");
+  }
   const f = checkFormula(formula, 'lmer');
   if (f.random.length === 0) throw noRandomTerms(f);
   return toArrowTable(data);

@@ -13,6 +13,8 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
+import type { PriorOptions } from '../prior/distributions.js';
+import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkGlmerCall } from './checks.js';
 import { ModelError } from '../errors/errors.js';
@@ -20,6 +22,12 @@ import { ModelError } from '../errors/errors.js';
 export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
   /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */
   nAGQ?: number;
+  /**
+   * priors on the variance components (and β), blme's bglmer: `'blme'` for bglmer's defaults (a
+   * Wishart(q + 2.5, scale = Inf) on every term) or blme's `cov.prior` and `fixef.prior` strings; the
+   * fit is the posterior mode
+   */
+  prior?: 'blme' | Omit<PriorOptions, 'resid'>;
 }
 
 /** Fits a generalized linear mixed model (lme4's `glmer`). `input`: an Arrow table, an array of row objects or an object of columns. */
@@ -33,6 +41,12 @@ export async function glmer(formula: string | Formula, input: DataInput, options
     throw new ModelError(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
   }
   const timings: Record<string, number> = { frameMs: performance.now() - t0 };
+  let penalty;
+  if (options.prior !== undefined) {
+    const priors = glmmPriors(model, options.prior);
+    model.frame.messages.push(...priors.messages);
+    penalty = bglmerPenaltyOf(model, priors);
+  }
   const engine = new PirlsEngine(model.pirls);
   timings.setupMs = performance.now() - t0 - timings.frameMs;
   // a turn for the event loop after the model is built (an abort that came meanwhile stops here)
@@ -40,10 +54,10 @@ export async function glmer(formula: string | Formula, input: DataInput, options
   throwIfAborted(options.signal);
   const messages: string[] = [];
   const device = await glmmDevice(model, options, nAGQ, messages);
-  if (!device) return fitGlmm(model, engine, nAGQ, options, t0, timings, undefined, messages);
+  if (!device) return fitGlmm(model, engine, nAGQ, options, t0, timings, undefined, messages, penalty);
   timings.gpuSetupMs = device.setupMs;
   try {
-    return await fitGlmm(model, engine, nAGQ, options, t0, timings, device, messages);
+    return await fitGlmm(model, engine, nAGQ, options, t0, timings, device, messages, penalty);
   } finally {
     device.dispose();
   }
