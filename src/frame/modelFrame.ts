@@ -230,7 +230,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const p = kept.columns.length;
   if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
   // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
-  if (!glm) {
+  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
+  if (!glm && options.observationLevel !== true) {
     const yw = offset ? Float64Array.from(y, (v, i) => v - offset![i]) : y;
     const rel = relativeResidual(yw, basis);
     if (rel <= 1e-10) {
