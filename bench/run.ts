@@ -9,6 +9,7 @@
  * Cases:
  *   1m        1,000,000 rows, 50,000 groups, y ~ x + w + (x | g), REML (seeded synthetic data, ./synth.ts)
  *   10m       10,000,000 rows, 100,000 groups, same model (only when asked for)
+ *   1m-crossed 1,000,000 rows, y ~ x + w + (x | g) + (1 | h), g 50,000 levels crossed with h 500 levels
  *   synth     --rows / --groups (default 100,000 / 5,000), same model
  *   insteval  test/fixtures/data/insteval.csv, y ~ service + (1 | s) + (1 | d) + (1 | dept:service), REML
  *   q11, q20  y ~ x + (f | g), REML: a factor f with 11 / 20 levels as the random-effects term (66 / 210
@@ -152,7 +153,7 @@ async function worker(spec: BenchCase, csvPath: string | null, root: string): Pr
   let table: arrow.Table;
   let columns: SynthColumns | null = null;
   if (spec.source.kind === 'synthetic') {
-    const d = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed });
+    const d = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, crossed: spec.source.crossed });
     table = d.table;
     columns = d.columns;
   } else {
@@ -330,7 +331,7 @@ async function main(): Promise<void> {
     const wantR = r.ok;
     const csvPath = !wantR ? null
       : spec.source.kind === 'csv' ? join(root, spec.source.path)
-        : join(dataDir, `synth-${spec.source.n}x${spec.source.groups}-seed${spec.source.seed}.csv`);
+        : join(dataDir, `synth-${spec.source.n}x${spec.source.groups}${spec.source.crossed ? `x${spec.source.crossed}` : ''}-seed${spec.source.seed}.csv`);
     const workerCsv = wantR && spec.source.kind === 'synthetic' ? csvPath! : '-';
 
     console.error(`[${spec.id}] our CPU fit: ${spec.formula} ...`);
