@@ -6,7 +6,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
 import {
-  type Column, type FactorColumn, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
+  type Column, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
 import { dropRankDeficient, modelMatrix } from './modelMatrix.js';
 import {
@@ -71,6 +71,8 @@ export interface ModelFrame {
   messages: string[];
   /** evaluated columns, by formula label, after row filtering (used by predict) */
   columns: Map<string, Column>;
+  /** the centre and scale of each scale(x) in the formula (reused for new data) */
+  scales: ScaleParams;
   /**
    * prior weights: a GLMM's (binomial cbind: the numbers of trials times any `weights`), or a linear
    * mixed model's `weights` option; absent for an unweighted lmer
@@ -116,6 +118,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   };
 
   // evaluate every variable the formula uses, on all input rows
+  const scales: ScaleParams = new Map();
   const response = formula.response;
   let yCol: Column | null = null;
   let glmRaw: RawGlmResponse | null = null;
@@ -125,7 +128,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     glmRaw = evalGlmResponse(response, source, table, glm);
   } else {
     if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
-    yCol = evalExpr(response.expr, source, response.label, nInput);
+    yCol = evalExpr(response.expr, source, response.label, nInput, scales);
     if (yCol.kind !== 'numeric') throw new Error(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`);
   }
 
@@ -133,9 +136,9 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   partVars(formula.fixed, fixedVars);
   for (const r of formula.random) partVars(r.lhs, fixedVars);
   const vars = new Map<string, Column>();
-  for (const [label, expr] of fixedVars) vars.set(label, evalExpr(expr, source, label, nInput));
+  for (const [label, expr] of fixedVars) vars.set(label, evalExpr(expr, source, label, nInput, scales));
   const offsets = formula.offsets.map((e, k) => {
-    const c = evalExpr(e, source, `offset #${k + 1}`, nInput);
+    const c = evalExpr(e, source, `offset #${k + 1}`, nInput, scales);
     if (c.kind !== 'numeric') throw new Error('an offset must be numeric, not a factor');
     return c;
   });
@@ -213,7 +216,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   return {
     formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
-    nDropped, rows, nInput, messages, columns,
+    nDropped, rows, nInput, messages, columns, scales,
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
   };
