@@ -92,7 +92,8 @@ export async function lmmBackend(
  * or PIRLS on the WebGPU backend's passes.
  */
 export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
-  const ctx = await chooseDevice(options, async () => null, messages);
+  const relmat = model.known.some((k) => k);
+  const ctx = await chooseDevice(options, async () => (relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null), messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
   return createGlmmDevice(ctx, model, options, nAGQ);

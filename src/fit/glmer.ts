@@ -27,6 +27,9 @@ export async function glmer(formula: string | Formula, data: arrow.Table, option
   const nAGQ = options.nAGQ ?? 1;
   if (!(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) throw new Error(`nAGQ must be an integer from 0 to 25, got ${nAGQ}`);
   const model = buildGlmm(formula, data, options);
+  if (nAGQ > 1 && model.known.some((k) => k)) {
+    throw new Error('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');
+  }
   if (nAGQ > 1 && !(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
     throw new Error(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
   }

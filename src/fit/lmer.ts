@@ -14,6 +14,7 @@ import { macrotask, throwIfAborted } from '../model/control.js';
 import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { type LmmModelOptions, buildLmm } from '../lmm/model.js';
+import { knownCovarianceGram } from '../relmat/gram.js';
 
 export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOptions {
   /**
@@ -31,8 +32,9 @@ export async function lmer(formula: string | Formula, data: arrow.Table, options
   const t1 = performance.now();
   const timings: Record<string, number> = { frameMs: t1 - t0 };
   const messages: string[] = [];
-  // the float64 reference: the whole fit on the CPU, or the check and polish of a GPU fit
-  const reference = new CpuBackend(formGram(model), model.theta.length);
+  // the float64 reference: the whole fit on the CPU, or the check and polish of a GPU fit (with known
+  // covariances, A transformed by their factors: src/relmat/gram.ts)
+  const reference = new CpuBackend(knownCovarianceGram(formGram(model), model.known), model.theta.length);
   timings.gramMs = performance.now() - t1;
   // a turn for the event loop after the passes over the data (an abort that came meanwhile stops here)
   await macrotask();

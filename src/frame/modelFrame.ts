@@ -42,6 +42,12 @@ export interface ModelFrameOptions {
    * (A GLMM gives its weights in the GlmResponseSpec instead.)
    */
   weights?: string | ArrayLike<number>;
+  /**
+   * grouping factors with a known covariance matrix (relmat): lme4's checks that a factor has fewer
+   * levels (and random effects) than observations do not apply to them — K makes their variance
+   * identifiable with one observation per level, as pedigreemm and lme4qtl fit them
+   */
+  knownCovarianceGroups?: string[];
 }
 
 export interface ModelFrame {
@@ -209,7 +215,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   // random effects
   const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
-  for (const t of reTerms) checkReTerm(t, n, glm !== undefined);
+  const known = new Set(options.knownCovarianceGroups ?? []);
+  for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined);
   // lme4 orders terms by number of levels, decreasing (a stable sort)
   const order = reTerms.map((t, k) => k).sort((a, b) => reTerms[b].levels.length - reTerms[a].levels.length || a - b);
   const sorted = order.map((k) => reTerms[k]);

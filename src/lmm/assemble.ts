@@ -12,6 +12,7 @@ import { profiledDeviance } from './deviance.js';
 import { LmmFit } from './lmmFit.js';
 import type { LmmModel } from './model.js';
 import { conditionalVariances, solveLmm } from './solution.js';
+import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 
 /** How the optimum was reached, for the fit's record. */
 export interface FitRecord {
@@ -41,7 +42,11 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
   // the factor is of the transformed fixed effects: map β and Var(β) back to the model's
   const solC = solveLmm(chol, n, reml);
   const sol = { ...solC, beta: mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
-  const condVar = conditionalVariances(chol, sol.sigma);
+  // blocks with a known covariance: b = (F ⊗ I) Λ u and its conditional variances (src/relmat)
+  const known = model.known.map((k) => k?.F ?? null);
+  const condVar = conditionalVariances(chol, sol.sigma, (k) => known[k] !== null);
+  knownModes(sol.b, known, model.blocks.map((b) => b.q));
+  knownConditionalVariances(chol, known, sol.sigma, condVar);
   // and of the internal random effects: b = M b_int, Var(b) = M Var(b_int) Mᵀ
   model.blocks.forEach((blk, k) => {
     modesToOriginal(sol.b[k], blk.q, model.transforms[k]);

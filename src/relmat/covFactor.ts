@@ -15,8 +15,8 @@
  * Two storages: dense (row-major n × n, lower triangular when it is a Cholesky factor, which the
  * kernels below exploit) and compressed sparse rows (a pedigree's factor: row i holds i's ancestors).
  */
-import { semidefiniteCholesky } from '../model/dense.js';
-import { DenseArena } from '../model/denseArena.js';
+import { semidefiniteCholesky } from '../linalg/dense.js';
+import { DenseArena } from '../linalg/denseArena.js';
 
 export interface DenseFactor {
   kind: 'dense';
@@ -135,33 +135,57 @@ export function rightMultiplyFactor(S: Float64Array, rows: number, f: CovFactor,
 }
 
 /**
+ * Work space of the dense congruence for n levels of q columns: the result C (n q × n q) and the
+ * packed chunk P, in one WebAssembly arena (SIMD kernels where available). A model keeps one per
+ * block and refills it (PIRLS forms A(w) at every iteration).
+ */
+export class CongruenceWork {
+  readonly n: number;
+  readonly q: number;
+  readonly arena: DenseArena;
+  /** the result, m × m (m = n q), both triangles */
+  readonly C: Float64Array;
+  readonly P: Float64Array;
+  readonly width: number;
+  constructor(n: number, q: number) {
+    const m = n * q;
+    this.n = n;
+    this.q = q;
+    this.width = Math.min(CHUNK, m);
+    this.arena = new DenseArena([m * m, m * this.width]);
+    [this.C, this.P] = this.arena.arrays;
+  }
+}
+
+/**
  * M = (F ⊗ I_q)ᵀ G (F ⊗ I_q) for G block diagonal (n blocks of q × q, row-major, level-major;
- * each positive semi-definite, as Z_kᵀ W Z_k is), returned dense (n q × n q, row-major, both
- * triangles).
+ * each positive semi-definite, as Z_kᵀ W Z_k is), dense (n q × n q, row-major, both triangles).
  *
  *   M_{(k,s),(l,u)} = Σ_i F_ik F_il G_i[s][u]
  *
  * With G_i = R_i R_iᵀ (R_i lower, semi-definite Cholesky), M = Bᵀ B where
- * B_{(i,t),(k,s)} = F_ik R_i[s][t]. Dense F: the rows of Bᵀ are formed (in a WebAssembly arena
- * when available) and M's lower triangle is a symmetric rank-k product; when F is lower triangular
- * Bᵀ's row (k,s) is zero at i < k, so it is stored with i reversed and each block of rows needs
- * only the prefix i ≥ (its first k): n³/6 multiply–adds for q = 1 instead of n³/2.
- * Sparse F: M += Σ_i (row i ⊗ R_i)(row i ⊗ R_i)ᵀ over each row's entries (Σ_i nnz_i² q² terms).
+ * B_{(i,t),(k,s)} = F_ik R_i[s][t]. Dense F: a symmetric rank-k product over chunks of B's rows,
+ * packed (in a WebAssembly arena when available); when F is lower triangular a chunk of rows
+ * i ∈ [i0, i1) touches only the leading (i1 q) × (i1 q) block: n³/6 multiply–adds for q = 1 instead
+ * of n³/2. Sparse F: M += Σ_i (row i ⊗ R_i)(row i ⊗ R_i)ᵀ over each row's entries (Σ_i nnz_i² q²
+ * terms). With `work` (dense F) the result is work.C.
  */
-export function congruence(f: CovFactor, G: Float64Array, q: number): Float64Array {
-  const n = f.n, m = n * q, qq = q * q;
+export function congruence(f: CovFactor, G: Float64Array, q: number, work?: CongruenceWork): Float64Array {
+  const n = f.n, qq = q * q;
   const R = new Float64Array(n * qq);
   for (let i = 0; i < n; i++) {
     if (q === 1) R[i] = G[i] > 0 ? Math.sqrt(G[i]) : 0;
     else R.set(semidefiniteCholesky(G.subarray(i * qq, (i + 1) * qq), q), i * qq);
   }
-  if (f.kind === 'sparse') return congruenceSparse(f, R, q);
-  return congruenceDense(f, R, q);
+  if (f.kind === 'sparse') return congruenceSparse(f, R, q, work?.C);
+  if (work && (work.n !== n || work.q !== q)) throw new Error(`congruence: work space for ${work.n} × ${work.q}, factor ${n} × ${q}`);
+  return congruenceDense(f, R, q, work ?? new CongruenceWork(n, q));
 }
 
-function congruenceSparse(f: SparseFactor, R: Float64Array, q: number): Float64Array {
+function congruenceSparse(f: SparseFactor, R: Float64Array, q: number, out?: Float64Array): Float64Array {
   const n = f.n, m = n * q, qq = q * q;
-  const M = new Float64Array(m * m);
+  const M = out ?? new Float64Array(m * m);
+  M.fill(0);
   const { rowPtr, colIdx, values } = f;
   for (let i = 0; i < n; i++) {
     const e0 = rowPtr[i], e1 = rowPtr[i + 1];
@@ -187,15 +211,14 @@ function congruenceSparse(f: SparseFactor, R: Float64Array, q: number): Float64A
 /** Columns of B per chunk of the dense symmetric product. */
 const CHUNK = 128;
 
-function congruenceDense(f: DenseFactor, R: Float64Array, q: number): Float64Array {
+function congruenceDense(f: DenseFactor, R: Float64Array, q: number, work: CongruenceWork): Float64Array {
   const n = f.n, m = n * q, qq = q * q;
   const { F, lower } = f;
-  // M = Σ over chunks of B's rows (i, t), i in [i0, i1): P Pᵀ with P = Bᵀ[:, chunk] (m × w, packed);
+  const { arena, C, P, width: w } = work;
+  C.fill(0);
+  // M = Σ over chunks of B's rows (i, t), i in [i0, i1): P Pᵀ with P = Bᵀ[:, chunk] (m × width, packed);
   // when F is lower triangular only rows (k, s) with k < i1 of P are nonzero, so the chunk's
   // product touches the leading (i1 q) × (i1 q) block: Σ_chunks (i1 q)² w / 2 ≈ m³/6 multiply–adds
-  const w = Math.min(CHUNK, m);
-  const arena = new DenseArena([m * m, m * w]);
-  const [C, P] = arena.arrays;
   const levelsPerChunk = Math.max(1, Math.floor(w / q));
   for (let i0 = 0; i0 < n; i0 += levelsPerChunk) {
     const i1 = Math.min(n, i0 + levelsPerChunk);
@@ -218,7 +241,7 @@ function congruenceDense(f: DenseFactor, R: Float64Array, q: number): Float64Arr
     // C −= P Pᵀ on the leading rows × rows block (lower triangle)
     arena.subtractABt(C, m, P, rows, P, rows, width, true);
   }
-  // M = −C in place, both triangles (a view of the arena's memory: one m × m array in all)
+  // M = −C in place, both triangles
   for (let r = 0; r < m; r++) {
     for (let c = 0; c <= r; c++) {
       const v = -C[r * m + c];

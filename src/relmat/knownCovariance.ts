@@ -5,8 +5,8 @@
  * definite when factored, with the failing level named) and matched to the data's levels, and
  * `factor(order)` gives F with F Fᵀ = K[order, order] (src/relmat/covFactor.ts) for the model.
  */
-import { DenseArena } from '../model/denseArena.js';
-import { NotPositiveDefiniteError } from '../model/dense.js';
+import { DenseArena } from '../linalg/denseArena.js';
+import { NotPositiveDefiniteError } from '../linalg/dense.js';
 import type { CovFactor } from './covFactor.js';
 import { type Pedigree, pedigreeFactor } from './pedigree.js';
 import { type NamedMatrix } from './phylo.js';

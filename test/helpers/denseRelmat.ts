@@ -7,9 +7,9 @@
  * only (test sizes).
  */
 import type { CovFactor } from '../../src/relmat/covFactor.js';
-import type { GramMatrix } from '../../src/model/gram.js';
-import { fillTemplate } from '../../src/model/lambda.js';
-import { choleskyInPlace } from '../../src/model/dense.js';
+import type { GramMatrix } from '../../src/linalg/gram.js';
+import { fillTemplate } from '../../src/linalg/template.js';
+import { choleskyInPlace } from '../../src/linalg/dense.js';
 
 /** F as a dense n × n row-major matrix. */
 export function denseOf(f: CovFactor): Float64Array {
