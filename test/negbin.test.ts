@@ -1,5 +1,5 @@
 /**
- * The negative binomial GLMM (src/negbin/) against lme4 1.1-31's glmer.nb and MASS 7.3
+ * The negative binomial GLMM (family.ts, rmath.ts, thetaMl.ts, src/optim/fmin.ts, src/fit/glmerNb.ts) against lme4 1.1-31's glmer.nb and MASS 7.3
  * (test/oracle/negbin.R; fixtures in test/fixtures/negbin).
  *
  * Unit level: digamma/trigamma 1e-13 relative; the family's variance, deviance residuals and aic
@@ -16,20 +16,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
-import { digamma, trigamma } from '../src/negbin/gamma.js';
-import { negativeBinomialFamily } from '../src/negbin/family.js';
-import { thetaMl } from '../src/negbin/thetaMl.js';
-import { fmin } from '../src/negbin/fmin.js';
-import { glmerNb } from '../src/negbin/glmerNb.js';
-import { lgamma } from '../src/glmm/rmath.js';
+import { digamma, lgamma, trigamma } from '../src/glmm/rmath.js';
+import { makeFamily } from '../src/glmm/family.js';
+import { thetaMl } from '../src/glmm/thetaMl.js';
+import { fmin } from '../src/optim/fmin.js';
+import { glmer } from '../src/fit/glmer.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine } from '../src/glmm/pirls.js';
-import type { GlmFamily } from '../src/glmm/family.js';
-import { thetaToInternalGlmm } from '../src/glmm/reparam.js';
+import { thetaToInternal } from '../src/model/reparam.js';
 import { parseFormula } from '../src/formula/parse.js';
 import { buildModelFrame } from '../src/frame/modelFrame.js';
 import { evalExpr } from '../src/frame/columns.js';
 import { tableFromArrays } from 'apache-arrow';
+import { checkModes } from './helpers/relmat.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'negbin');
 const json = <T = any>(f: string): T => JSON.parse(readFileSync(join(dir, f), 'utf8'));
@@ -48,7 +47,7 @@ describe('R and MASS pieces', () => {
   });
   it('the negative.binomial(θ) family: variance, deviance residuals, aic, mustart', () => {
     const f = unit.family;
-    const fam = negativeBinomialFamily(f.theta);
+    const fam = makeFamily('negative.binomial', 'log', f.theta);
     f.y.forEach((y: number, i: number) => {
       const mu = f.mu[i];
       expect(rel(fam.variance(mu), f.variance[i])).toBeLessThan(1e-14);
@@ -60,7 +59,8 @@ describe('R and MASS pieces', () => {
     });
     expect(rel(fam.aic(Float64Array.from(f.y), null, Float64Array.from(f.mu), null), f.aic)).toBeLessThan(1e-13);
     f.lgamma.x.forEach((x: number, k: number) => expect(rel(lgamma(x), f.lgamma.value[k])).toBeLessThan(1e-13));
-    expect(() => negativeBinomialFamily(0)).toThrow(/size theta must be a positive number, got 0/);
+    expect(() => makeFamily('negative.binomial', 'log', 0)).toThrow(/size theta must be a positive number, got 0/);
+    expect(() => makeFamily('negative.binomial')).toThrow(/needs its size theta/);
   });
   it('theta.ml', () => {
     const { y, mu, cases } = unit.theta_ml;
@@ -129,11 +129,9 @@ describe('the NB2 Laplace deviance at fixed (θ_nb, θ, β), against lme4\'s dev
   it.each(cases)('%s', (name, pick) => {
     const ref = json(`${name}.json`);
     const ex = pick(ref);
-    const model = buildGlmm(ref.formula, table(ref.data), { family: 'poisson', factors: ref.factors });
-    const fam = negativeBinomialFamily(ex.nb_size);
-    model.pirls.family = fam as unknown as GlmFamily;
+    const model = buildGlmm(ref.formula, table(ref.data), { family: 'negative.binomial', theta: ex.nb_size, factors: ref.factors });
     const engine = new PirlsEngine(model.pirls);
-    const internal = (th: number[]) => thetaToInternalGlmm(model.blocks, model.transforms, th);
+    const internal = (th: number[]) => thetaToInternal(model, th);
     for (const pt of ex.objective_at) {
       engine.reset();
       expect(Math.abs(engine.run(internal(pt.theta), pt.beta).laplace - pt.value)).toBeLessThan(1e-8);
@@ -149,30 +147,37 @@ describe('glmer.nb: θ estimated', () => {
   for (const name of ['grouseticks_nb', 'nbsim']) {
     it(name, async () => {
       const ref = json<NbRef>(`${name}.json`);
-      const r = await glmerNb(ref.formula, table(ref.data), { factors: ref.factors });
+      const fit = await glmer(ref.formula, table(ref.data), { family: 'negative.binomial', factors: ref.factors });
+      const est = fit.thetaEstimation!;
       // the starting value from the Poisson fit (ours is the Poisson optimum, glmer's stops near it)
-      expect(rel(r.theta0!, ref.glmer_nb.theta0)).toBeLessThan(1e-3);
+      expect(rel(est.theta0, ref.glmer_nb.theta0)).toBeLessThan(1e-3);
       for (const bar of [ref.exact, ref.glmer_nb]) {
-        expect(rel(r.theta, bar.nb_size)).toBeLessThan(1e-4);
-        for (const [k, v] of Object.entries(bar.fixef)) expect(rel(r.fit.fixef[k], v)).toBeLessThan(1e-4);
-        for (const [k, v] of Object.entries(bar.se)) expect(rel(r.fit.se[k], v)).toBeLessThan(1e-3);
-        bar.theta.forEach((t, k) => expect(Math.abs(r.fit.theta[k] - t)).toBeLessThan(1e-3));
+        expect(rel(fit.nbSize!, bar.nb_size)).toBeLessThan(1e-4);
+        for (const [k, v] of Object.entries(bar.fixef)) expect(rel(fit.fixef[k], v)).toBeLessThan(1e-4);
+        for (const [k, v] of Object.entries(bar.se)) expect(rel(fit.se[k], v)).toBeLessThan(1e-3);
+        bar.theta.forEach((t, k) => expect(Math.abs(fit.theta[k] - t)).toBeLessThan(1e-3));
       }
-      expect(r.deviance).toBeLessThan(ref.exact.deviance_laplace + 1e-6);
-      expect(r.deviance).toBeLessThan(ref.glmer_nb.exact_at_default + 1e-6);
-      expect(r.df).toBe(Object.keys(ref.exact.fixef).length + ref.exact.theta.length + 1);
-      expect(Math.abs(r.AIC - ref.exact.aic)).toBeLessThan(1e-4);
+      expect(fit.objective).toBeLessThan(ref.exact.deviance_laplace + 1e-6);
+      expect(fit.objective).toBeLessThan(ref.glmer_nb.exact_at_default + 1e-6);
+      expect(fit.df).toBe(Object.keys(ref.exact.fixef).length + ref.exact.theta.length + 1);
+      expect(Math.abs(fit.AIC - ref.exact.aic)).toBeLessThan(1e-4);
+      checkModes(fit, ref.exact.ranef, 1e-4);
+      const j = fit.toJSON();
+      expect(j.nb_size).toBe(fit.nbSize);
+      expect(j.nb_size_estimated).toBe(true);
+      expect(fit.summary()).toMatch(new RegExp(` Family: Negative Binomial\\(${fit.nbSize!.toFixed(4).replace(/0+$/, '').replace('.', '\\.')}\\)  \\( log \\)`));
     }, 120_000);
   }
   it('θ fixed at 2 (glmer with negative.binomial(2))', async () => {
     const ref = json(`grouseticks_nb_theta2.json`);
-    const r = await glmerNb(ref.formula, table(ref.data), { factors: ref.factors, theta: 2 });
-    expect(r.theta).toBe(2);
-    expect(r.theta0).toBeNull();
-    expect(r.deviance).toBeLessThan(ref.exact.deviance_laplace + 1e-6);
-    expect(Math.abs(r.deviance - ref.exact.deviance_laplace)).toBeLessThan(1e-4);
-    for (const [k, v] of Object.entries(ref.exact.fixef as Record<string, number>)) expect(rel(r.fit.fixef[k], v)).toBeLessThan(1e-4);
-    for (const [k, v] of Object.entries(ref.exact.se as Record<string, number>)) expect(rel(r.fit.se[k], v)).toBeLessThan(1e-3);
-    expect(r.df).toBe(5);
+    const fit = await glmer(ref.formula, table(ref.data), { family: 'negative.binomial', factors: ref.factors, theta: 2 });
+    expect(fit.nbSize).toBe(2);
+    expect(fit.thetaEstimation).toBeNull();
+    expect(fit.objective).toBeLessThan(ref.exact.deviance_laplace + 1e-6);
+    expect(Math.abs(fit.objective - ref.exact.deviance_laplace)).toBeLessThan(1e-4);
+    for (const [k, v] of Object.entries(ref.exact.fixef as Record<string, number>)) expect(rel(fit.fixef[k], v)).toBeLessThan(1e-4);
+    for (const [k, v] of Object.entries(ref.exact.se as Record<string, number>)) expect(rel(fit.se[k], v)).toBeLessThan(1e-3);
+    expect(fit.df).toBe(5);
+    expect(fit.summary()).toMatch(/ Family: Negative Binomial\(2\)  \( log \)/);
   }, 60_000);
 });

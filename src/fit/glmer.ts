@@ -14,6 +14,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
+import { glmerNb } from './glmerNb.js';
 
 export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
   /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */
@@ -26,6 +27,9 @@ export async function glmer(formula: string | Formula, data: arrow.Table, option
   throwIfAborted(options.signal);
   const nAGQ = options.nAGQ ?? 1;
   if (!(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) throw new Error(`nAGQ must be an integer from 0 to 25, got ${nAGQ}`);
+  // the negative binomial without a size: θ estimated by glmer.nb's alternation (src/fit/glmerNb.ts)
+  if (options.family === 'negative.binomial' && options.theta === undefined) return glmerNb(formula, data, options);
+  if (options.theta !== undefined && options.family !== 'negative.binomial') throw new Error(`theta is the negative binomial's size; the ${options.family} family has none`);
   const model = buildGlmm(formula, data, options);
   if (nAGQ > 1 && model.known.some((k) => k)) {
     throw new Error('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');

@@ -13,6 +13,8 @@ import type { PirlsModel } from './pirls.js';
 export interface GlmmModelOptions extends ModelFrameOptions, RelmatOptions {
   family: FamilyName;
   link?: LinkName;
+  /** the negative binomial's size θ (fixed); glmer estimates it when it is not given (glmer.nb) */
+  theta?: number;
   /** prior weights: a column name or one value per input row */
   weights?: string | ArrayLike<number>;
 }
@@ -27,7 +29,7 @@ export interface GlmmModel extends MixedModel {
 
 /** formula text + data → GLMM structure */
 export function buildGlmm(formula: string | Formula, data: arrow.Table, options: GlmmModelOptions): GlmmModel {
-  const family = makeFamily(options.family, options.link);
+  const family = makeFamily(options.family, options.link, options.theta);
   const f = mixedFormula(formula);
   const knownCovarianceGroups = Object.keys(options.relmat ?? {});
   const frame = buildModelFrame(f, data, { factors: options.factors, knownCovarianceGroups }, { family: options.family, weights: options.weights });

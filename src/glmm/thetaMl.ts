@@ -8,7 +8,7 @@
  * from the moment estimate θ₀ = n / Σ w (y/μ − 1)², n = Σ w, with MASS's stopping rule (|Δθ| ≤ eps,
  * at most limit − 1 steps) and its standard error 1/√I.
  */
-import { digamma, trigamma } from './gamma.js';
+import { digamma, trigamma } from './rmath.js';
 
 export interface ThetaMlResult {
   theta: number;
