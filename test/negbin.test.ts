@@ -181,3 +181,17 @@ describe('glmer.nb: θ estimated', () => {
     expect(fit.summary()).toMatch(/ Family: Negative Binomial\(2\)  \( log \)/);
   }, 60_000);
 });
+
+describe('bad input for the negative binomial: clear errors', () => {
+  const t = tableFromArrays({ y: Float64Array.from([0, 3, 1, 7, 2, 5]), g: ['a', 'a', 'b', 'b', 'c', 'c'] });
+  it('negative and non-integer counts name the row; prior weights are refused; θ must be positive', async () => {
+    const neg = tableFromArrays({ y: Float64Array.from([0, 3, -1, 7, 2, 5]), g: ['a', 'a', 'b', 'b', 'c', 'c'] });
+    await expect(glmer('y ~ 1 + (1 | g)', neg, { family: 'negative.binomial', theta: 2 })).rejects.toThrow("the response 'y' is negative (-1) in row 3: the negative binomial family needs counts ≥ 0");
+    const frac = tableFromArrays({ y: Float64Array.from([0, 3, 1.5, 7, 2, 5]), g: ['a', 'a', 'b', 'b', 'c', 'c'] });
+    await expect(glmer('y ~ 1 + (1 | g)', frac, { family: 'negative.binomial' })).rejects.toThrow("the response 'y' is not a whole number (1.5) in row 3: the negative binomial family needs integer counts");
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', theta: 2, weights: [1, 2, 1, 1, 1, 1] })).rejects.toThrow(/prior weights other than 1 are not supported for the negative binomial family/);
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', theta: 0 })).rejects.toThrow('the negative binomial size theta must be a positive number, got 0');
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'poisson', theta: 2 })).rejects.toThrow("theta is the negative binomial's size; the poisson family has none");
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', nAGQ: 3 })).rejects.toThrow(/fitted with the Laplace approximation \(nAGQ = 1\), as glmer.nb/);
+  });
+});

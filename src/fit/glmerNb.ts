@@ -16,6 +16,7 @@ import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import type { GlmmFit, NbThetaEstimation } from '../glmm/glmmFit.js';
 import { thetaMl } from '../glmm/thetaMl.js';
+import { buildGlmm } from '../glmm/model.js';
 import { fminAsync } from '../optim/fmin.js';
 import { type GlmerOptions, glmer } from './glmer.js';
 
@@ -40,7 +41,9 @@ export async function glmerNb(formula: string | Formula, data: arrow.Table, opti
     steps.push({ theta, deviance: fit.objective });
     return fit;
   };
+  // the data read as the negative binomial reads them (its errors name this family), then
   // 1. the Poisson fit and theta.ml from its fitted means
+  buildGlmm(formula, data, { ...options, family: 'negative.binomial', theta: 1 });
   const pois = await glmer(formula, data, { ...options, family: 'poisson', vcov: 'RX' });
   const est = thetaMl(pois.model.pirls.y, pois.fitted, { weights: pois.model.pirls.weights, limit: 20, eps: 2 * tol });
   const theta0 = est.theta;
