@@ -48,6 +48,12 @@ export interface ModelFrameOptions {
    * identifiable with one observation per level, as pedigreemm and lme4qtl fit them
    */
   knownCovarianceGroups?: string[];
+  /**
+   * allow as many levels of a grouping factor as observations (observation-level random effects):
+   * lme4's checks exist because the residual variance would be confounded with them, which does
+   * not apply when σ is fixed (a meta-analysis's known sampling variances; blme's point prior)
+   */
+  observationLevel?: boolean;
 }
 
 export interface ModelFrame {
@@ -216,7 +222,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // random effects
   const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
   const known = new Set(options.knownCovarianceGroups ?? []);
-  for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined);
+  for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
   // lme4 orders terms by number of levels, decreasing (a stable sort)
   const order = reTerms.map((t, k) => k).sort((a, b) => reTerms[b].levels.length - reTerms[a].levels.length || a - b);
   const sorted = order.map((k) => reTerms[k]);
