@@ -101,10 +101,11 @@ export function solveLmm(chol: BlockedCholesky, n: number, reml: boolean): LmmSo
  * through the inverse G of their trailing factor (src/lmm/trailingInverse.ts); otherwise, and as the
  * reference for that path, by conditionalVariancesBySolves.
  */
-export function conditionalVariances(chol: BlockedCholesky, sigma: number): Float64Array[] {
+export function conditionalVariances(chol: BlockedCholesky, sigma: number, skip?: (k: number) => boolean): Float64Array[] {
   const M = trailingSize(chol);
-  if (M === 0 || M > MAX_TRAILING_INVERSE) return conditionalVariancesBySolves(chol, sigma);
-  return conditionalVariancesByTrailingInverse(chol, sigma, trailingInverse(chol));
+  const all = Array.from({ length: chol.K }, (_, k) => k);
+  if (M === 0 || M > MAX_TRAILING_INVERSE || all.every((k) => skip?.(k))) return conditionalVariancesBySolves(chol, sigma, skip);
+  return conditionalVariancesByTrailingInverse(chol, sigma, trailingInverse(chol), skip);
 }
 
 /**
@@ -114,7 +115,7 @@ export function conditionalVariances(chol: BlockedCholesky, sigma: number): Floa
  * with w = −L_TS x_S (nonzero only where the dense levels meet g)
  *   (L_Z L_Zᵀ)⁻¹_gg = x_Sᵀ x_S + wᵀ G w.
  */
-function conditionalVariancesByTrailingInverse(chol: BlockedCholesky, sigma: number, ti: TrailingInverse): Float64Array[] {
+function conditionalVariancesByTrailingInverse(chol: BlockedCholesky, sigma: number, ti: TrailingInverse, skip?: (k: number) => boolean): Float64Array[] {
   const { gram, K } = chol;
   const blocks = gram.blocks;
   const { d, M, offsets, negG } = ti;
@@ -122,6 +123,8 @@ function conditionalVariancesByTrailingInverse(chol: BlockedCholesky, sigma: num
   for (let k = 0; k < K; k++) {
     const q = blocks[k].q;
     const res = new Float64Array(blocks[k].nl * q * q);
+    // a block whose variances the caller computes otherwise (a known covariance: src/relmat/conditional.ts)
+    if (skip?.(k)) { out.push(res); continue; }
     const Mg = new Float64Array(q * q);
     const TM = new Float64Array(q * q);
     if (k >= d) {
@@ -240,14 +243,17 @@ function scaleByTemplate(T: Float64Array, q: number, M: Float64Array, sigma: num
  * The conditional covariances by forward solves: the diagonal block of (L Lᵀ)⁻¹ for the columns E
  * of level g is XᵀX where L X = E, solved block by block downwards from block k.
  */
-export function conditionalVariancesBySolves(chol: BlockedCholesky, sigma: number): Float64Array[] {
+export function conditionalVariancesBySolves(chol: BlockedCholesky, sigma: number, skip?: (k: number) => boolean): Float64Array[] {
   const { gram, K } = chol;
   const blocks = gram.blocks;
-  // inverses of the dense diagonal blocks, used with sparse right-hand sides
-  const denseInv: (Float64Array | null)[] = blocks.map((_, k) => (chol.isBlockDiagonal(k) ? null : invertLower(chol.Lkk[k], chol.m[k])));
+  const first = Array.from({ length: K }, (_, k) => k).find((k) => !skip?.(k)) ?? K;
+  // inverses of the dense diagonal blocks (after the first block computed here), used with sparse right-hand sides
+  const denseInv: (Float64Array | null)[] = blocks.map((_, k) => (chol.isBlockDiagonal(k) || k < first ? null : invertLower(chol.Lkk[k], chol.m[k])));
   const out: Float64Array[] = [];
   for (let k = 0; k < K; k++) {
     const bk = blocks[k];
+    // a block whose variances the caller computes otherwise (a known covariance: src/relmat/conditional.ts)
+    if (skip?.(k)) { out.push(new Float64Array(bk.nl * bk.q * bk.q)); continue; }
     const q = bk.q;
     const res = new Float64Array(bk.nl * q * q);
     // xs[col][j]: block j of the solution of L x = e_(g, col)
