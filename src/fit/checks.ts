@@ -41,6 +41,23 @@ function prior(keys: readonly ('cov' | 'fixef' | 'resid')[], glmm: boolean): Rul
   };
 }
 
+/**
+ * `relmat`: for each grouping factor named, its known covariance (a matrix with level names, a sparse
+ * matrix or a pedigree); their contents are checked where they are read (src/relmat/knownCovariance.ts).
+ */
+const relmat: Rule = (v, at) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new OptionError('relmat', `${at} must be an object of known covariance matrices by grouping factor ({ group: { levels, matrix } }, a sparse matrix or pedigree(...)), not ${showValue(v)}`);
+  }
+  for (const [g, k] of Object.entries(v)) {
+    if (k === null || typeof k !== 'object') {
+      throw new OptionError('relmat', `${at}.${g} must be a known covariance matrix ({ levels, matrix }, { kind: 'sparse', levels, i, j, x }, phyloVcv(newick) or pedigree(...)), not ${showValue(k)}`);
+    }
+  }
+};
+
+const FAMILIES = "'binomial', 'poisson' or 'negative.binomial'";
+
 /** lmer's options (LmerOptions in src/fit/lmer.ts). */
 export const LMER_OPTIONS: Schema = {
   REML: bool,
@@ -57,13 +74,14 @@ export const LMER_OPTIONS: Schema = {
   sigma: positiveNumber,
   prior: prior(['cov', 'fixef', 'resid'], false),
   observationLevel: bool,
+  relmat,
 };
 
 /** glmer's options (GlmerOptions in src/fit/glmer.ts). */
 export const GLMER_OPTIONS: Schema = {
   family: (v, at) => {
     if (typeof v !== 'string' || !Object.hasOwn(FAMILY_LINKS, v)) {
-      throw new OptionError('family', `${at}: family ${typeof v === 'string' ? `'${v}'` : showValue(v)} is not supported: use 'binomial' or 'poisson' (a Gaussian model is fitted by lmer)`);
+      throw new OptionError('family', `${at}: family ${typeof v === 'string' ? `'${v}'` : showValue(v)} is not supported: use ${FAMILIES} (a Gaussian model is fitted by lmer)`);
     }
   },
   link: oneOf(...new Set(Object.values(FAMILY_LINKS).flat())),
@@ -82,6 +100,21 @@ export const GLMER_OPTIONS: Schema = {
   gpuReweight: bool,
   gpuGroups: bool,
   prior: prior(['cov', 'fixef'], true),
+  theta: (v, at) => {
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new OptionError('theta', `${at}: the negative binomial size theta must be a positive number, got ${showValue(v)}`);
+  },
+  relmat,
+};
+
+/** glmerNb's options (GlmerNbOptions in src/fit/glmerNb.ts): glmer's but the family, plus the search's. */
+export const GLMER_NB_OPTIONS: Schema = {
+  ...Object.fromEntries(Object.entries(GLMER_OPTIONS).filter(([k]) => k !== 'family' && k !== 'link' && k !== 'theta')),
+  tol: positiveNumber,
+  interval: (v, at) => {
+    if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x)) || !(v[0] < v[1])) {
+      throw new OptionError('interval', `${at} must be [lower, upper] with finite lower < upper (an interval for log θ), not ${showValue(v)}`);
+    }
+  },
 };
 
 /** The formula argument: text (parsed here, so that a FormulaError comes first) or a parsed Formula. */
@@ -124,7 +157,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
   checkObject(options, 'glmer', GLMER_OPTIONS);
   const o = options as { family?: string; link?: string; nAGQ?: number; factors?: string[] };
   if (o.family === undefined) {
-    throw new OptionError('family', `glmer: family is required: 'binomial' or 'poisson' (a Gaussian model is fitted by lmer)`);
+    throw new OptionError('family', `glmer: family is required: ${FAMILIES} (a Gaussian model is fitted by lmer)`);
   }
   const family = o.family as keyof typeof FAMILY_LINKS;
   if (o.link !== undefined && !(FAMILY_LINKS[family] as string[]).includes(o.link)) {
@@ -138,6 +171,15 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
     throw new ModelError(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${f.random.map((t) => t.text).join(' + ')})`);
   }
   return table;
+}
+
+/** glmerNb(formula, data, options): the checked data as an Arrow table. */
+export function checkGlmerNbCall(formula: unknown, data: unknown, options: unknown): arrow.Table {
+  checkObject(options, 'glmerNb', GLMER_NB_OPTIONS);
+  checkOptimizerOrder(options as never, 'glmerNb');
+  const f = checkFormula(formula, 'glmerNb');
+  if (f.random.length === 0) throw noRandomTerms(f);
+  return toArrowTable(data);
 }
 
 /** One random-effects term of one column: `(1 | g)`, or `(0 + x | g)` for a numeric column x. */

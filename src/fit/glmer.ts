@@ -13,11 +13,12 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
+import { fitGlmerNb } from './glmerNb.js';
 import type { PriorOptions } from '../prior/distributions.js';
 import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkGlmerCall } from './checks.js';
-import { ModelError } from '../errors/errors.js';
+import { ModelError, OptionError } from '../errors/errors.js';
 
 export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
   /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */
@@ -36,7 +37,13 @@ export async function glmer(formula: string | Formula, input: DataInput, options
   const t0 = performance.now();
   throwIfAborted(options.signal);
   const nAGQ = options.nAGQ ?? 1; // an integer from 0 to 25 (checkGlmerCall)
+  // the negative binomial without a size: θ estimated by glmer.nb's alternation (src/fit/glmerNb.ts)
+  if (options.family === 'negative.binomial' && options.theta === undefined) return fitGlmerNb(formula, data, options);
+  if (options.theta !== undefined && options.family !== 'negative.binomial') throw new OptionError('theta', `glmer: theta is the negative binomial's size; the ${options.family} family has none`);
   const model = buildGlmm(formula, data, options);
+  if (nAGQ > 1 && model.known.some((k) => k)) {
+    throw new ModelError('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');
+  }
   if (nAGQ > 1 && !(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
     throw new ModelError(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
   }

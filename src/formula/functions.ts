@@ -18,7 +18,18 @@ export const FORMULA_FUNCTIONS: ReadonlyMap<string, (x: number) => number> = new
   ['I', (x) => x],
 ]);
 
+/**
+ * Functions of a whole column rather than of each value: `scale(x)` is (x − mean)/sd over the data's
+ * rows (frame/columns.ts evaluates it and keeps its centre and scale for new data).
+ */
+export const COLUMN_FUNCTIONS: ReadonlySet<string> = new Set(['scale']);
+
+/** Whether `name` is a function a formula may call (with one argument). */
+export function isFormulaFunction(name: string): boolean {
+  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name);
+}
+
 /** The functions' names, for error messages. */
 export function formulaFunctionNames(): string {
-  return [...FORMULA_FUNCTIONS.keys()].join(', ');
+  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS].join(', ');
 }

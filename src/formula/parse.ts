@@ -15,7 +15,7 @@
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
 import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
-import { FORMULA_FUNCTIONS, formulaFunctionNames } from './functions.js';
+import { formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
   type Expr,
@@ -410,7 +410,7 @@ function toExpr(node: Node, text: string): Expr {
     case 'num':
       return { type: 'num', value: node.value };
     case 'call': {
-      if (!FORMULA_FUNCTIONS.has(node.fn)) {
+      if (!isFormulaFunction(node.fn)) {
         const where = node.fn === 'offset' ? ": 'offset(...)' is a term of the right-hand side, not part of an expression"
           : node.fn === 'cbind' ? ": 'cbind(successes, failures)' is a binomial model's response" : '';
         throw new FormulaError(`unknown function '${node.fn}'${where} (functions: ${formulaFunctionNames()}; I(...) for arithmetic)`, text, node.pos);
