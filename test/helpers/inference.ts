@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
+import { expect } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
+import { buildLmm, formGram } from '../../src/model/fitLmm.js';
+import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
+import { varparCovariance } from '../../src/inference/satterthwaite.js';
+import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
+import type { DdfContext, FTest, TTest } from '../../src/inference/contest.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures');
 
@@ -66,3 +72,38 @@ export function loadDataFile(file: string): arrow.Table {
 }
 
 export const rel = (a: number, b: number, scale = Math.abs(b)) => Math.abs(a - b) / (scale || 1);
+
+/** Satterthwaite's and (when the reference has it) Kenward–Roger's test contexts at the reference's θ. */
+export function contexts(ref: InferenceCase): { sat: DdfContext; kr: DdfContext | null; xnames: string[] } {
+  const model = buildLmm(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
+  const chol = new BlockedCholesky(formGram(model), model.theta.length);
+  const common = { chol, blocks: model.blocks, fixed: model.fixed, n: model.frame.n, p: model.frame.p };
+  const sat = varparCovariance({ ...common, reml: model.reml, theta: ref.theta });
+  const kr = ref.kenward_roger
+    ? kenwardRoger({ ...common, terms: model.frame.reTerms, theta: ref.theta, sigma: ref.sigma })
+    : null;
+  return {
+    sat: { method: 'satterthwaite', sat },
+    kr: kr ? { method: 'kenward-roger', kr, beta: sat.beta, sigma: sat.sigma } : null,
+    xnames: model.frame.xnames,
+  };
+}
+
+export function expectT(got: TTest, want: CoefRef): void {
+  expect(rel(got.estimate, want.estimate)).toBeLessThan(1e-7);
+  expect(rel(got.se, want.se)).toBeLessThan(1e-5);
+  expect(rel(got.df, want.df)).toBeLessThan(1e-3);
+  expect(rel(got.t, want.t)).toBeLessThan(1e-5);
+  if (want.p < 1e-7) expect(Math.abs(got.p - want.p)).toBeLessThan(1e-10);
+  else expect(rel(got.p, want.p)).toBeLessThan(1e-3);
+}
+
+export function expectF(got: FTest, want: AnovaRef): void {
+  expect(got.numdf).toBe(want.numdf);
+  expect(rel(got.dendf, want.dendf)).toBeLessThan(1e-3);
+  expect(rel(got.F, want.F)).toBeLessThan(1e-5);
+  expect(rel(got.sumsq, want.sumsq)).toBeLessThan(1e-5);
+  if (want.p < 1e-7) expect(Math.abs(got.p - want.p)).toBeLessThan(1e-10);
+  else expect(rel(got.p, want.p)).toBeLessThan(1e-3);
+}
+
