@@ -184,7 +184,22 @@ glmer_case <- function(name, file, formula, factors, family) {
        profile = list(level = 0.95, intervals = ci_list(pr$value), time_s = pr$s))
 }
 
+## ---- R's interpolating and inverse splines (profile intervals), on profile-like points ----
+spline_case <- function() {
+  sets <- list(
+    list(x = c(0.5, 0.9, 1.3, 1.8, 2.2, 2.9, 3.5), z = c(-2.9, -1.6, -0.7, 0.1, 0.65, 1.6, 2.4)),
+    list(x = c(0, 0.3, 0.8, 1.2, 1.9), z = c(-1.1, -0.8, 0.2, 1.0, 2.7)),
+    list(x = c(-3, -2.2, -1.5, -1.1, -0.2, 0.4), z = c(-2.7, -2.1, -1.0, -0.2, 0.9, 3.1)))
+  lapply(sets, function(s) {
+    fw <- splines::interpSpline(s$x, s$z)
+    bk <- splines::backSpline(fw)
+    xs <- seq(min(s$x), max(s$x), length.out = 9); zs <- c(-2.5, -1.959964, -1, 0, 0.5, 1.959964, 2.5)
+    list(x = s$x, z = s$z, at = xs, forward = predict(fw, xs)$y, zeta = zs, backward = predict(bk, zs)$y)
+  })
+}
+
 cases <- list(
+  splines = function() list(name = "splines", sets = spline_case()),
   sleepstudy = function() lmer_case("sleepstudy", "sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", "Subject",
     contrasts = list(list(c(1, 5)), list(c(1, 0), c(0, 1)), list(c(0, 1), c(0, 2)))),
   sleepstudy_ml = function() lmer_case("sleepstudy_ml", "sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", "Subject",
