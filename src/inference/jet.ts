@@ -6,6 +6,8 @@
  * differentiation to second order: a computation carried out on jets returns its value with its exact
  * gradient and Hessian (to rounding), here through the blocked Cholesky factorization (jetFactor.ts).
  *
+ * A first-order space (order 1) carries the value and gradient only.
+ *
  * Jets live in Float64Arrays at offsets (one jet = nc consecutive numbers), so that matrices of jets
  * are plain typed arrays with stride nc; every operation writes into a destination slot.
  */
@@ -19,9 +21,13 @@ export class JetSpace {
   readonly pairI: Int32Array;
   readonly pairJ: Int32Array;
 
-  constructor(m: number) {
+  /** 2: value, gradient and Hessian; 1: value and gradient only (nc = 1 + m) */
+  readonly order: 1 | 2;
+
+  constructor(m: number, order: 1 | 2 = 2) {
     this.m = m;
-    const np = (m * (m + 1)) / 2;
+    this.order = order;
+    const np = order === 2 ? (m * (m + 1)) / 2 : 0;
     this.nc = 1 + m + np;
     this.pairI = new Int32Array(np);
     this.pairJ = new Int32Array(np);

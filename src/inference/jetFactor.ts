@@ -34,6 +34,59 @@ export interface JetFactor {
  * patterns of `chol` (its numbers are not used).
  */
 export function jetFactor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]): JetFactor {
+  const f = new JetFactorization(J, chol, T);
+  return { ldL2: f.ldL2, S: f.S };
+}
+
+/** The jet factor itself, kept for further right-hand sides (responseRow). */
+export class JetFactorization {
+  readonly ldL2: Float64Array;
+  readonly S: Float64Array;
+  /** the jet blocks of L, laid out as BlockedCholesky's */
+  readonly Lkk: Float64Array[];
+  readonly Ljk: Float64Array[][];
+  readonly LXk: Float64Array[];
+  private readonly rowOf: (A: Float64Array[], rows: number) => Float64Array[];
+
+  constructor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]) {
+    const r = factorBlocks(J, chol, T);
+    this.ldL2 = r.ldL2;
+    this.S = r.S;
+    this.Lkk = r.Lkk;
+    this.Ljk = r.Ljk;
+    this.LXk = r.LXk;
+    this.rowOf = r.xRows;
+    this.J = J;
+    this.chol = chol;
+  }
+
+  private readonly J: JetSpace;
+  private readonly chol: BlockedCholesky;
+
+  /**
+   * For another response y' with A_Zk,y' (m_k per block), X_cᵀy' (p) and y'ᵀy': its row of L_X and
+   * S_Xy' = X_cᵀṼ⁻¹y' (p jets), S_y'y' = y'ᵀṼ⁻¹y' (one jet), with the same factor.
+   */
+  responseRow(AZy: Float64Array[], AXy: ArrayLike<number>, yy: number): { SXy: Float64Array; Syy: Float64Array } {
+    const { J, chol } = this;
+    const nc = J.nc, p = chol.p1 - 1;
+    const rows = this.rowOf(AZy, 1);
+    const scratch = J.alloc(1);
+    const SXy = J.alloc(p);
+    const Syy = J.alloc(1);
+    for (let a = 0; a < p; a++) SXy[a * nc] = AXy[a];
+    Syy[0] = yy;
+    chol.m.forEach((mk, k) => {
+      const y = rows[k];
+      for (let a = 0; a < p; a++) dotFms(J, this.LXk[k], a * mk * nc, y, 0, mk, SXy, a * nc, scratch);
+      dotFms(J, y, 0, y, 0, mk, Syy, 0, scratch);
+    });
+    return { SXy, Syy };
+  }
+}
+
+/** The blocked recurrences on jets; `xRows` solves further rows of L_X (other responses). */
+function factorBlocks(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]) {
   const { gram, K, p1 } = chol;
   const { blocks } = gram;
   const nc = J.nc;
@@ -52,7 +105,7 @@ export function jetFactor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[])
   for (let k = 0; k < K; k++) {
     factorDiagonal(k);
     for (let j = k + 1; j < K; j++) factorOffDiagonal(j, k);
-    factorXRow(k);
+    factorXRow(k, gram.AXk[k], p1, LXk);
   }
   // S = A_XX − Σ_k L_Xk L_Xkᵀ (lower triangle)
   const S = J.alloc(p1 * p1);
@@ -62,7 +115,13 @@ export function jetFactor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[])
     const mk = m[k];
     for (let r = 0; r < p1; r++) for (let s = 0; s <= r; s++) dotFms(J, L, r * mk * nc, L, s * mk * nc, mk, S, (r * p1 + s) * nc, scratch);
   }
-  return { ldL2, S };
+  /** rows of L_X for `rows` further rows of A_X· (per block, rows × m_k) */
+  const xRows = (A: Float64Array[], rows: number): Float64Array[] => {
+    const out = blocks.map((_, k) => J.alloc(rows * m[k]));
+    for (let k = 0; k < K; k++) factorXRow(k, A[k], rows, out);
+    return out;
+  };
+  return { ldL2, S, Lkk, Ljk, LXk, xRows };
 
   /** L_kk from Λ_kᵀ A_kk Λ_k + I − Σ_{i<k} L_ki L_kiᵀ; adds log|L_kk|² to ldL2. */
   function factorDiagonal(k: number): void {
@@ -177,13 +236,12 @@ export function jetFactor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[])
     }
   }
 
-  /** L_Xk = (A_Xk Λ_k − Σ_{i<k} L_Xi L_kiᵀ) L_kk⁻ᵀ. */
-  function factorXRow(k: number): void {
+  /** L_Xk = (A_Xk Λ_k − Σ_{i<k} L_Xi L_kiᵀ) L_kk⁻ᵀ for the `p1` rows of A (rows × m_k), into out[k]. */
+  function factorXRow(k: number, A: Float64Array, p1: number, out: Float64Array[]): void {
     const bk = blocks[k];
     const q = bk.q;
     const mk = m[k];
-    const A = gram.AXk[k];
-    const S = LXk[k];
+    const S = out[k];
     const Tk = T[k];
     // A_Xk Λ_k: each level's q-wide row block times T (real × jet)
     for (let r = 0; r < p1; r++) {
@@ -195,7 +253,7 @@ export function jetFactor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[])
     for (let i = 0; i < k; i++) {
       const qi = blocks[i].q;
       const mi = m[i];
-      const LXi = LXk[i];
+      const LXi = out[i];
       const V = Ljk[k][i];
       if (!dense(i)) {
         const P = chol.patterns[k][i];

@@ -23,8 +23,11 @@ function uncentreTemplate(J: JetSpace, block: RandomBlock, T: Float64Array): voi
   for (let t = 0; t < q; t++) for (let s = 1; s < q; s++) J.axpy(m[s], T, (s * q + t) * nc, T, t * nc);
 }
 
-/** Templates with jets in lme4's θ (θ_k is variable k). */
-export function thetaTemplates(J: JetSpace, blocks: RandomBlock[], theta: ArrayLike<number>): Float64Array[] {
+/**
+ * Templates with jets in θ (θ_k is variable k): lme4's θ, or with `internal` the backends' θ_c of
+ * lambda.ts (the centred blocks' own factor, used as it is with Z_c).
+ */
+export function thetaTemplates(J: JetSpace, blocks: RandomBlock[], theta: ArrayLike<number>, internal = false): Float64Array[] {
   return blocks.map((b) => {
     const q = b.q;
     const T = J.alloc(q * q);
@@ -32,7 +35,7 @@ export function thetaTemplates(J: JetSpace, blocks: RandomBlock[], theta: ArrayL
       const k = b.thetaIndex[e];
       if (k >= 0) J.variable(T, e * J.nc, theta[k], k);
     }
-    uncentreTemplate(J, b, T);
+    if (!internal) uncentreTemplate(J, b, T);
     return T;
   });
 }

@@ -1,0 +1,130 @@
+/**
+ * The parametric bootstrap's data pass on the CPU: for a batch of B replicates, simulate
+ *   y*_r = X_c β̂_c + Z_c b*_r + σ̂ ε_r,   b*_r = σ̂ Λ_c u_r,   u_r, ε_r ~ N(0, I)
+ * (lme4's simulate(): new random effects and new residuals, in the backends' coordinates of
+ * fixedTransform.ts and lambda.ts, prior weights already in the rows of X_c and Z_c) and form the
+ * only parts of the Gram matrix A = [Z X y]ᵀ[Z X y] that change with y,
+ *   A_Zk,y = Z_kᵀ y*_r,   A_X,y = X_cᵀ y*_r,   y*_rᵀ y*_r,
+ * for all B replicates in one pass over the rows (the design is read once per batch). Storage is
+ * replicate-fastest ((level · q + s) · B + r) so that a row's updates are contiguous.
+ */
+import type { RandomBlock } from '../../model/lambda.js';
+import { CounterNormal, STREAM_EPS, STREAM_U } from '../../inference/random.js';
+
+export interface BootstrapGramInput {
+  n: number;
+  p: number;
+  /** X_c, n × p column-major */
+  Xc: Float64Array;
+  blocks: RandomBlock[];
+  /** β̂ in the backends' coordinates */
+  betaC: Float64Array;
+  /** the internal templates T_c at θ̂ (q_k × q_k row-major, lower) */
+  templates: Float64Array[];
+  sigma: number;
+  rng: CounterNormal;
+  /** the replicates' indices (their random streams) */
+  replicates: number[];
+}
+
+/** The y-dependent Gram parts of a batch of replicates. */
+export interface BootstrapGramBatch {
+  B: number;
+  /** per block: (nl q) × B, replicate-fastest */
+  AZy: Float64Array[];
+  /** p × B, replicate-fastest */
+  AXy: Float64Array;
+  /** B */
+  yy: Float64Array;
+}
+
+/** The simulated random effects b*_r = σ Λ_c u_r of each block, (nl q) × B replicate-fastest. */
+export function simulateEffects(blocks: RandomBlock[], templates: Float64Array[], sigma: number, rng: CounterNormal, replicates: number[]): Float64Array[] {
+  const B = replicates.length;
+  const pair = new Float64Array(2);
+  return blocks.map((blk, k) => {
+    const q = blk.q, m = blk.nl * q;
+    const u = new Float64Array(m * B);
+    replicates.forEach((rep, r) => {
+      for (let e = 0; e < m; e += 2) {
+        rng.normalPair(rep, STREAM_U + k, e >> 1, pair);
+        u[e * B + r] = pair[0];
+        if (e + 1 < m) u[(e + 1) * B + r] = pair[1];
+      }
+    });
+    const T = templates[k];
+    const b = new Float64Array(m * B);
+    for (let g = 0; g < blk.nl; g++) {
+      for (let s = 0; s < q; s++) {
+        const o = (g * q + s) * B;
+        for (let t = 0; t <= s; t++) {
+          const w = sigma * T[s * q + t];
+          if (w === 0) continue;
+          const ou = (g * q + t) * B;
+          for (let r = 0; r < B; r++) b[o + r] += w * u[ou + r];
+        }
+      }
+    }
+    return b;
+  });
+}
+
+/** One pass over the rows for the batch. */
+export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch {
+  const { n, p, Xc, blocks, betaC, templates, sigma, rng, replicates } = input;
+  const B = replicates.length;
+  const b = simulateEffects(blocks, templates, sigma, rng, replicates);
+  const AZy = blocks.map((blk) => new Float64Array(blk.nl * blk.q * B));
+  const AXy = new Float64Array(p * B);
+  const yy = new Float64Array(B);
+  const y = new Float64Array(B);
+  const eps = new Float64Array(2 * B);
+  const pair = new Float64Array(2);
+  const keys = replicates.map((r) => r);
+  for (let i = 0; i < n; i++) {
+    // residual draws come in pairs: rows 2k and 2k + 1 share one generator call
+    if ((i & 1) === 0) {
+      for (let r = 0; r < B; r++) {
+        rng.normalPair(keys[r], STREAM_EPS, i >> 1, pair);
+        eps[2 * r] = pair[0];
+        eps[2 * r + 1] = pair[1];
+      }
+    }
+    let f = 0;
+    for (let j = 0; j < p; j++) f += Xc[j * n + i] * betaC[j];
+    const half = i & 1;
+    for (let r = 0; r < B; r++) y[r] = f + sigma * eps[2 * r + half];
+    for (let k = 0; k < blocks.length; k++) {
+      const blk = blocks[k];
+      const q = blk.q;
+      const g = blk.codes[i];
+      const bk = b[k];
+      for (let s = 0; s < q; s++) {
+        const z = blk.Zc[i * q + s];
+        if (z === 0) continue;
+        const o = (g * q + s) * B;
+        for (let r = 0; r < B; r++) y[r] += z * bk[o + r];
+      }
+    }
+    for (let k = 0; k < blocks.length; k++) {
+      const blk = blocks[k];
+      const q = blk.q;
+      const g = blk.codes[i];
+      const a = AZy[k];
+      for (let s = 0; s < q; s++) {
+        const z = blk.Zc[i * q + s];
+        if (z === 0) continue;
+        const o = (g * q + s) * B;
+        for (let r = 0; r < B; r++) a[o + r] += z * y[r];
+      }
+    }
+    for (let j = 0; j < p; j++) {
+      const x = Xc[j * n + i];
+      if (x === 0) continue;
+      const o = j * B;
+      for (let r = 0; r < B; r++) AXy[o + r] += x * y[r];
+    }
+    for (let r = 0; r < B; r++) yy[r] += y[r] * y[r];
+  }
+  return { B, AZy, AXy, yy };
+}
