@@ -195,7 +195,7 @@ function newtonRefit(
   };
   let th = Float64Array.from(theta0);
   let f = u0.value;
-  let g: Float64Array = u0.gradient;
+  let g = u0.gradient as Float64Array;
   for (let it = 0; it < 30; it++) {
     const L = Float64Array.from(H);
     try { choleskyInPlace(L, nt, 'H'); } catch { return null; }

@@ -33,7 +33,11 @@ export class JetSpace {
     this.pairJ = new Int32Array(np);
     let k = 0;
     for (let i = 0; i < m; i++) for (let j = i; j < m; j++) { this.pairI[k] = i; this.pairJ[k] = j; k++; }
+    this.acc = new Float64Array(this.nc);
   }
+
+  /** accumulator of dotSub */
+  private readonly acc: Float64Array;
 
   /** a zeroed array of `count` jets */
   alloc(count: number): Float64Array {
@@ -93,6 +97,23 @@ export class JetSpace {
       const i = 1 + pairI[k], j = 1 + pairJ[k];
       out[oo + c] -= av * b[bo + c] + a[ao + c] * bv + a[ao + i] * b[bo + j] + a[ao + j] * b[bo + i];
     }
+  }
+
+  /** out −= Σ_{u<count} a_u · b_u for jets at consecutive slots (offsets in numbers) */
+  dotSub(a: Float64Array, ao: number, b: Float64Array, bo: number, count: number, out: Float64Array, oo: number): void {
+    const { m, nc, pairI, pairJ } = this;
+    const acc = this.acc;
+    acc.fill(0);
+    for (let u = 0, x = ao, y = bo; u < count; u++, x += nc, y += nc) {
+      const av = a[x], bv = b[y];
+      acc[0] += av * bv;
+      for (let i = 1; i <= m; i++) acc[i] += av * b[y + i] + a[x + i] * bv;
+      for (let k = 0, c = 1 + m; c < nc; k++, c++) {
+        const i = 1 + pairI[k], j = 1 + pairJ[k];
+        acc[c] += av * b[y + c] + a[x + c] * bv + a[x + i] * b[y + j] + a[x + j] * b[y + i];
+      }
+    }
+    for (let c = 0; c < nc; c++) out[oo + c] -= acc[c];
   }
 
   /** out += a · b */

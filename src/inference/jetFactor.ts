@@ -280,10 +280,8 @@ function factorBlocks(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]) {
 /** out −= Σ_{u<count} a[u] · b[u] for jets at consecutive slots (offsets in numbers, not jets). */
 function dotFms(J: JetSpace, a: Float64Array, ao: number, b: Float64Array, bo: number, count: number, out: Float64Array, oo: number, scratch: Float64Array): void {
   if (count === 1) { J.fms(a, ao, b, bo, out, oo); return; }
-  const nc = J.nc;
-  scratch.fill(0, 0, nc);
-  for (let u = 0; u < count; u++) J.fma(a, ao + u * nc, b, bo + u * nc, scratch, 0);
-  for (let c = 0; c < nc; c++) out[oo + c] -= scratch[c];
+  J.dotSub(a, ao, b, bo, count, out, oo);
+  void scratch;
 }
 
 /**
@@ -325,7 +323,8 @@ function rightSolve(J: JetSpace, B: Float64Array, bo: number, rows: number, q: n
 /** out = Tᵀ A T for the real q × q block A at a[ao] and the jet template T (full q × q); out at slot oo, row stride ld. */
 function congruence(J: JetSpace, T: Float64Array, a: Float64Array, ao: number, q: number, out: Float64Array, oo: number, ld: number, scratch: Float64Array): void {
   const nc = J.nc;
-  const tmp = J.alloc(q * q);
+  const tmp = scratchOf(J, q * q);
+  tmp.fill(0, 0, q * q * nc);
   // tmp = A T
   for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) for (let u = 0; u < q; u++) J.axpy(a[ao + s * q + u], T, (u * q + t) * nc, tmp, (s * q + t) * nc);
   // out = Tᵀ tmp
@@ -342,7 +341,8 @@ function congruence(J: JetSpace, T: Float64Array, a: Float64Array, ao: number, q
 /** out = Tjᵀ B Tk for the real qj × qk block B at b[bo] (out: qj × qk jets, row-major). */
 function leftRight(J: JetSpace, Tj: Float64Array, b: Float64Array, bo: number, Tk: Float64Array, qj: number, qk: number, out: Float64Array, scratch: Float64Array): void {
   const nc = J.nc;
-  const tmp = J.alloc(qj * qk);
+  const tmp = scratchOf(J, qj * qk);
+  tmp.fill(0, 0, qj * qk * nc);
   for (let s = 0; s < qj; s++) for (let t = 0; t < qk; t++) for (let u = 0; u < qk; u++) J.axpy(b[bo + s * qk + u], Tk, (u * qk + t) * nc, tmp, (s * qk + t) * nc);
   out.fill(0);
   for (let s = 0; s < qj; s++) for (let t = 0; t < qk; t++) for (let u = 0; u < qj; u++) J.fma(Tj, (u * qj + s) * nc, tmp, (u * qk + t) * nc, out, (s * qk + t) * nc);
@@ -390,4 +390,15 @@ export function schurJets(J: JetSpace, S: Float64Array, p: number): SchurJets {
     betaC[s] = v / L[(s * p1 + s) * nc];
   }
   return { ldRX2, pwrss, SXX, betaC };
+}
+
+/** a reusable scratch array of at least `count` jets per jet space */
+const scratches = new WeakMap<JetSpace, Float64Array>();
+function scratchOf(J: JetSpace, count: number): Float64Array {
+  let s = scratches.get(J);
+  if (!s || s.length < count * J.nc) {
+    s = J.alloc(count);
+    scratches.set(J, s);
+  }
+  return s;
 }
