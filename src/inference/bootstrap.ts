@@ -193,9 +193,9 @@ function newtonRefit(
     const f = devianceJet(J1, jf.ldL2, jf.S, n, p, reml, sumLogW);
     return f ? J1.unpack(f).gradient : null;
   };
-  let th = Float64Array.from(theta0);
+  let th: Float64Array = Float64Array.from(theta0);
   let f = u0.value;
-  let g = u0.gradient as Float64Array;
+  let g: Float64Array = Float64Array.from(u0.gradient);
   for (let it = 0; it < 30; it++) {
     const L = Float64Array.from(H);
     try { choleskyInPlace(L, nt, 'H'); } catch { return null; }
@@ -216,7 +216,8 @@ function newtonRefit(
       alpha /= 2;
     }
     if (!next) return Math.abs(slope) < 1e-12 * Math.max(1, Math.abs(f)) ? th : null;
-    const gn = gradient(next);
+    const gr = gradient(next);
+    const gn = gr ? Float64Array.from(gr) : null;
     if (!gn) return null;
     // BFGS: H ← H − H s sᵀ H / sᵀHs + y yᵀ / yᵀs
     const sv = next.map((v, k) => v - th[k]);
@@ -228,7 +229,7 @@ function newtonRefit(
       const sHs = Hs.reduce((acc, v, k) => acc + v * sv[k], 0);
       for (let a = 0; a < nt; a++) for (let b = 0; b < nt; b++) H[a * nt + b] += (yv[a] * yv[b]) / ys - (Hs[a] * Hs[b]) / sHs;
     }
-    th = next;
+    th = Float64Array.from(next);
     f = fn;
     g = gn;
   }
