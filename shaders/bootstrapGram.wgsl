@@ -6,7 +6,8 @@
 // x_i y*_i (p) and y*_i² (1); the host finishes the sums per group and overall in float64.
 // The normal draws are those of src/inference/random.ts: Threefry-2x32-20 keyed by
 // (seedLo ⊕ (replicate + 1)·0x9e3779b9, stream), counter (index >> 1, seedHi), Box–Muller, index & 1
-// picking cos or sin; ε_i uses the row's original index i (rowIndex), u_g the index g·q + t.
+// picking cos or sin; ε uses the row's position in the group-sorted order (the CPU pass's order,
+// src/backend/cpu/bootstrapGram.ts groupOrder), u_g the index g·q + t.
 // Rows: group-sorted, row-major, w = q + p columns z_0..z_{q-1} (Z_c), x_0..x_{p-1} (X_c).
 
 const MAXQ: u32 = 8u;
@@ -27,13 +28,12 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> rows: array<f32>;
-@group(0) @binding(2) var<storage, read> rowIndex: array<u32>;
-@group(0) @binding(3) var<storage, read> segStart: array<u32>;
-@group(0) @binding(4) var<storage, read> segGroup: array<u32>;
+@group(0) @binding(2) var<storage, read> segStart: array<u32>;
+@group(0) @binding(3) var<storage, read> segGroup: array<u32>;
 // β̂_c (p), then T_c (q × q, row-major, lower)
-@group(0) @binding(5) var<storage, read> coef: array<f32>;
+@group(0) @binding(4) var<storage, read> coef: array<f32>;
 // per (segment, replicate): q + p + 1 partial sums
-@group(0) @binding(6) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(5) var<storage, read_write> partials: array<f32>;
 
 fn rotl(x: u32, r: u32) -> u32 { return (x << r) | (x >> (32u - r)); }
 
@@ -137,7 +137,7 @@ fn batch(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var syy = 0.0;
   for (var i = segStart[s]; i < segStart[s + 1u]; i++) {
     let base = i * w;
-    var y = sigma * normal(rep, STREAM_EPS, rowIndex[i]);
+    var y = sigma * normal(rep, STREAM_EPS, i);
     for (var a = 0u; a < q; a++) { y += rows[base + a] * b[a]; }
     for (var j = 0u; j < p; j++) { y += rows[base + q + j] * coef[j]; }
     for (var a = 0u; a < q; a++) { sz[a] += rows[base + a] * y; }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
-import { bootstrapGramCpu, simulateEffects } from '../../src/backend/cpu/bootstrapGram.js';
+import { bootstrapGramCpu, groupOrder, simulateEffects } from '../../src/backend/cpu/bootstrapGram.js';
 import { formGramCpu } from '../../src/backend/cpu/gram.js';
 import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
 import { fillTemplate, thetaToInternal } from '../../src/model/lambda.js';
@@ -34,11 +34,14 @@ describe('parametric bootstrap', () => {
     const reps = [0, 1, 5];
     const batch = bootstrapGramCpu({ n, p, Xc: model.fixed.Xc, blocks: model.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates: reps });
     const b = simulateEffects(model.blocks, templates, sol.sigma, rng, reps);
+    const order = groupOrder(n, model.blocks);
+    const position = new Int32Array(n);
+    order.forEach((i, j) => { position[i] = j; });
     reps.forEach((rep, r) => {
       // y*_c explicitly, then the ordinary Gram pass
       const y = new Float64Array(n);
       for (let i = 0; i < n; i++) {
-        let v = sol.sigma * rng.normal(rep, 0, i);
+        let v = sol.sigma * rng.normal(rep, 0, position[i]);
         for (let j = 0; j < p; j++) v += model.fixed.Xc[j * n + i] * sol.beta[j];
         model.blocks.forEach((blk, k) => { for (let s = 0; s < blk.q; s++) v += blk.Zc[i * blk.q + s] * b[k][(blk.codes[i] * blk.q + s) * reps.length + r]; });
         y[i] = v;

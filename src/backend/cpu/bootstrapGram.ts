@@ -69,9 +69,33 @@ export function simulateEffects(blocks: RandomBlock[], templates: Float64Array[]
   });
 }
 
+/**
+ * The rows in the order the pass visits them: sorted by the level of the first (largest) grouping
+ * factor (a stable counting sort), so that consecutive rows update the same group's sums. The
+ * residual draw of a row is indexed by its position in this order (the WebGPU pass sorts the same).
+ */
+export function groupOrder(n: number, blocks: RandomBlock[]): Int32Array {
+  const order = new Int32Array(n);
+  if (blocks.length === 0) { for (let i = 0; i < n; i++) order[i] = i; return order; }
+  const { codes, nl } = blocks[0];
+  const next = new Int32Array(nl + 1);
+  for (let i = 0; i < n; i++) next[codes[i] + 1]++;
+  for (let g = 0; g < nl; g++) next[g + 1] += next[g];
+  for (let i = 0; i < n; i++) order[next[codes[i]]++] = i;
+  return order;
+}
+
+const orders = new WeakMap<Int32Array, Int32Array>();
+
 /** One pass over the rows for the batch. */
 export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch {
   const { n, p, Xc, blocks, betaC, templates, sigma, rng, replicates } = input;
+  // the visiting order, computed once per model (keyed by the first factor's codes)
+  let order = blocks.length ? orders.get(blocks[0].codes) : undefined;
+  if (!order) {
+    order = groupOrder(n, blocks);
+    if (blocks.length) orders.set(blocks[0].codes, order);
+  }
   const B = replicates.length;
   const b = simulateEffects(blocks, templates, sigma, rng, replicates);
   const AZy = blocks.map((blk) => new Float64Array(blk.nl * blk.q * B));
@@ -80,19 +104,19 @@ export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch 
   const y = new Float64Array(B);
   const eps = new Float64Array(2 * B);
   const pair = new Float64Array(2);
-  const keys = replicates.map((r) => r);
-  for (let i = 0; i < n; i++) {
-    // residual draws come in pairs: rows 2k and 2k + 1 share one generator call
-    if ((i & 1) === 0) {
+  for (let j = 0; j < n; j++) {
+    const i = order[j];
+    // residual draws come in pairs: positions 2k and 2k + 1 share one generator call
+    if ((j & 1) === 0) {
       for (let r = 0; r < B; r++) {
-        rng.normalPair(keys[r], STREAM_EPS, i >> 1, pair);
+        rng.normalPair(replicates[r], STREAM_EPS, j >> 1, pair);
         eps[2 * r] = pair[0];
         eps[2 * r + 1] = pair[1];
       }
     }
     let f = 0;
-    for (let j = 0; j < p; j++) f += Xc[j * n + i] * betaC[j];
-    const half = i & 1;
+    for (let c = 0; c < p; c++) f += Xc[c * n + i] * betaC[c];
+    const half = j & 1;
     for (let r = 0; r < B; r++) y[r] = f + sigma * eps[2 * r + half];
     for (let k = 0; k < blocks.length; k++) {
       const blk = blocks[k];
@@ -118,10 +142,10 @@ export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch 
         for (let r = 0; r < B; r++) a[o + r] += z * y[r];
       }
     }
-    for (let j = 0; j < p; j++) {
-      const x = Xc[j * n + i];
+    for (let c = 0; c < p; c++) {
+      const x = Xc[c * n + i];
       if (x === 0) continue;
-      const o = j * B;
+      const o = c * B;
       for (let r = 0; r < B; r++) AXy[o + r] += x * y[r];
     }
     for (let r = 0; r < B; r++) yy[r] += y[r] * y[r];

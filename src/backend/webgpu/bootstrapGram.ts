@@ -1,7 +1,7 @@
 /**
  * Host of shaders/bootstrapGram.wgsl: the bootstrap's y-dependent Gram parts for a batch of
  * replicates on WebGPU, for models with one grouping factor. The design (Z_c, X_c, group-sorted,
- * with each row's original index for its random draws) goes up once; each batch uploads β̂_c and T_c,
+ * in the CPU pass's order, whose positions index the residual draws) goes up once; each batch uploads β̂_c and T_c,
  * runs one dispatch over (segment, replicate) pairs and reads back the per-segment partial sums, which
  * are added per group (A_Zy) and overall (A_Xy, yᵀy) in float64 here. Same draws as the CPU pass
  * (src/inference/random.ts), f32 arithmetic.
@@ -17,7 +17,7 @@ export class BootstrapGramGpu {
   private constructor(
     private readonly ctx: GpuContext,
     private readonly kernel: ComputeKernel,
-    private readonly design: { rows: GPUBuffer; rowIndex: GPUBuffer; segStart: GPUBuffer; segGroup: GPUBuffer },
+    private readonly design: { rows: GPUBuffer; segStart: GPUBuffer; segGroup: GPUBuffer },
     private readonly nseg: number,
     private readonly segGroupHost: Uint32Array,
     private readonly q: number,
@@ -46,10 +46,9 @@ export class BootstrapGramGpu {
     const start = counts.slice();
     const next = counts.slice(0, G);
     const rows = new Float32Array(n * w);
-    const rowIndex = new Uint32Array(n);
+    // the CPU pass's order (a stable counting sort by group): draws are indexed by position in it
     for (let i = 0; i < n; i++) {
       const pos = next[blk.codes[i]]++;
-      rowIndex[pos] = i;
       for (let s = 0; s < q; s++) rows[pos * w + s] = blk.Zc[i * q + s];
       for (let j = 0; j < p; j++) rows[pos * w + q + j] = Xc[j * n + i];
     }
@@ -60,7 +59,6 @@ export class BootstrapGramGpu {
     const kernel = await ComputeKernel.create(ctx, shaderSource('bootstrapGram'), 'batch', { label: 'bootstrapGram.batch' });
     const design = {
       rows: createStorage(ctx, rows, 'bootstrap rows'),
-      rowIndex: createStorage(ctx, rowIndex, 'bootstrap rowIndex'),
       segStart: createStorage(ctx, Uint32Array.from(segs), 'bootstrap segStart'),
       segGroup: createStorage(ctx, Uint32Array.from(segGroup), 'bootstrap segGroup'),
     };
