@@ -67,6 +67,8 @@ export interface BootstrapResult {
   t0: Float64Array;
   /** the statistics of each replicate (rows), NaN where a refit failed */
   t: Float64Array[];
+  /** the refit's deviance (REML criterion for a REML fit) of each replicate */
+  deviance: Float64Array;
   /** how each replicate was refitted */
   refits: { newton: number; bobyqa: number; failed: number };
   nsim: number;
@@ -108,6 +110,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   const J1 = new JetSpace(nt, 1);
   const shared = useNewton ? new JetFactorization(J2, chol, thetaTemplates(J2, blocks, thetaC, true)) : null;
   const t: Float64Array[] = [];
+  const deviances: number[] = [];
   const refits = { newton: 0, bobyqa: 0, failed: 0 };
   let gramMs = 0, refitMs = 0;
   for (let start = 0; start < nsim; start += batchSize) {
@@ -132,16 +135,17 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
       if (!th) {
         refits.failed++;
         t.push(new Float64Array(names.length).fill(NaN));
+        deviances.push(NaN);
         continue;
       }
-      chol.factor(th);
+      deviances.push(objective(th));
       const s = solveLmm(chol, n, reml);
       t.push(stats(th, s.sigma, s.beta));
     }
     refitMs += performance.now() - tr;
     options.onProgress?.({ done: t.length, nsim, elapsedMs: performance.now() - t0 });
   }
-  return { names, t0: t0stats, t, refits, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
+  return { names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
 }
 
 /** Writes replicate r's y parts into the Gram copy: A_Xk's last row, A_XX's last row and column. */
@@ -159,10 +163,11 @@ function setResponse(g: GramMatrix, batch: BootstrapGramBatch, r: number): void 
 
 /**
  * The replicate's optimum by a quasi-Newton method from θ̂: the exact gradient and Hessian at θ̂
- * from the shared jet factor, then steps d = −H⁻¹g with the exact gradient at each iterate (first-
- * order jets), a backtracking line search on the deviance (Armijo), and BFGS updates of H. Null
- * when an iterate would leave the bounds (a boundary fit: BOBYQA handles it), H is not positive
- * definite at θ̂, or 30 steps do not converge.
+ * from the shared jet factor, then steps d = −H⁻¹g with the deviance and its exact gradient at
+ * each iterate (one first-order jet factorization), a backtracking line search (Armijo), and BFGS
+ * updates of H, until the Newton step is below 1e-8 of θ's scale. Null when an iterate would
+ * leave the bounds (a boundary fit: BOBYQA handles it), H is not positive definite at θ̂, or 30
+ * steps do not converge.
  */
 function newtonRefit(
   shared: JetFactorization, work: GramMatrix, chol: BlockedCholesky, theta0: Float64Array, lower: Float64Array,
@@ -184,14 +189,11 @@ function newtonRefit(
   const u0 = J2.unpack(j0);
   const H = Float64Array.from(u0.hessian);
   if (!choleskyOk(H, nt)) return null;
-  const value = (th: Float64Array) => {
-    chol.factor(th);
-    return profiledDeviance({ ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss }, n, p, reml, sumLogW);
-  };
-  const gradient = (th: Float64Array) => {
+  /** the deviance and its gradient at θ (first-order jets; also the value) */
+  const evaluate = (th: Float64Array) => {
     const jf = new JetFactorization(J1, chol, thetaTemplates(J1, work.blocks, th, true));
     const f = devianceJet(J1, jf.ldL2, jf.S, n, p, reml, sumLogW);
-    return f ? J1.unpack(f).gradient : null;
+    return f ? { value: f[0], gradient: Float64Array.from(J1.unpack(f).gradient) } : null;
   };
   let th: Float64Array = Float64Array.from(theta0);
   let f = u0.value;
@@ -203,25 +205,28 @@ function newtonRefit(
     solveLower(L, nt, d);
     solveLowerT(L, nt, d);
     const slope = d.reduce((acc, v, k) => acc + v * g[k], 0);
-    const scale = Math.max(1, ...Array.from(th, Math.abs));
-    if (Math.max(...Array.from(d, Math.abs)) < 1e-9 * scale) return th;
-    // backtracking (Armijo); a step that would cross a bound means the optimum may be on it
+    // converged: the Newton step is below 1e-8 of θ's scale (the deviance is then within about
+    // (1e-8)² × its curvature of the optimum); that last step is taken without another evaluation
+    if (Math.max(...Array.from(d, Math.abs)) <= 1e-8 * Math.max(1, ...Array.from(th, Math.abs))) {
+      const last = th.map((v, k) => v + d[k]);
+      return last.some((v, k) => v < lower[k]) ? th : Float64Array.from(last);
+    }
+    // backtracking (Armijo) on the jets' values; a step that would cross a bound means the
+    // optimum may be on it (BOBYQA's case)
     let alpha = 1;
-    let next: Float64Array | null = null, fn = Infinity;
+    let next: { th: Float64Array; value: number; gradient: Float64Array } | null = null;
     for (let bt = 0; bt < 30; bt++) {
-      const cand = th.map((v, k) => v + alpha * d[k]);
+      const cand = Float64Array.from(th, (v, k) => v + alpha * d[k]);
       if (cand.some((v, k) => v < lower[k])) return null;
-      fn = value(cand);
-      if (fn <= f + 1e-4 * alpha * slope) { next = cand; break; }
+      const e = evaluate(cand);
+      if (!e) return null;
+      if (e.value <= f + 1e-4 * alpha * slope) { next = { th: cand, ...e }; break; }
       alpha /= 2;
     }
-    if (!next) return Math.abs(slope) < 1e-12 * Math.max(1, Math.abs(f)) ? th : null;
-    const gr = gradient(next);
-    const gn = gr ? Float64Array.from(gr) : null;
-    if (!gn) return null;
+    if (!next) return null;
     // BFGS: H ← H − H s sᵀ H / sᵀHs + y yᵀ / yᵀs
-    const sv = next.map((v, k) => v - th[k]);
-    const yv = gn.map((v, k) => v - g[k]);
+    const sv = next.th.map((v, k) => v - th[k]);
+    const yv = next.gradient.map((v, k) => v - g[k]);
     const ys = yv.reduce((acc, v, k) => acc + v * sv[k], 0);
     if (ys > 0) {
       const Hs = new Float64Array(nt);
@@ -229,9 +234,9 @@ function newtonRefit(
       const sHs = Hs.reduce((acc, v, k) => acc + v * sv[k], 0);
       for (let a = 0; a < nt; a++) for (let b = 0; b < nt; b++) H[a * nt + b] += (yv[a] * yv[b]) / ys - (Hs[a] * Hs[b]) / sHs;
     }
-    th = Float64Array.from(next);
-    f = fn;
-    g = gn;
+    th = next.th;
+    f = next.value;
+    g = next.gradient;
   }
   return null;
 }
