@@ -21,6 +21,12 @@ import type { BlockedCholesky } from '../model/blockedCholesky.js';
 import { findInPattern } from '../model/gram.js';
 import { NotPositiveDefiniteError } from '../model/dense.js';
 import type { JetSpace } from './jet.js';
+import { DenseArena } from '../model/denseArena.js';
+
+/** `planarFrom`: dense blocks at least this large are factored in planes (default 96; Infinity: never) */
+export interface JetFactorOptions {
+  planarFrom?: number;
+}
 
 export interface JetFactor {
   /** log|L_Z|² as one jet */
@@ -33,8 +39,8 @@ export interface JetFactor {
  * Factors the system with jet templates `T[k]` (q_k × q_k jets, row-major, full) on the blocks and
  * patterns of `chol` (its numbers are not used).
  */
-export function jetFactor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]): JetFactor {
-  const f = new JetFactorization(J, chol, T);
+export function jetFactor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[], options: JetFactorOptions = {}): JetFactor {
+  const f = new JetFactorization(J, chol, T, options);
   return { ldL2: f.ldL2, S: f.S };
 }
 
@@ -48,8 +54,8 @@ export class JetFactorization {
   readonly LXk: Float64Array[];
   private readonly rowOf: (A: Float64Array[], rows: number) => Float64Array[];
 
-  constructor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]) {
-    const r = factorBlocks(J, chol, T);
+  constructor(J: JetSpace, chol: BlockedCholesky, T: Float64Array[], options: JetFactorOptions = {}) {
+    const r = factorBlocks(J, chol, T, options.planarFrom ?? PLANAR_FROM);
     this.ldL2 = r.ldL2;
     this.S = r.S;
     this.Lkk = r.Lkk;
@@ -86,7 +92,7 @@ export class JetFactorization {
 }
 
 /** The blocked recurrences on jets; `xRows` solves further rows of L_X (other responses). */
-function factorBlocks(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]) {
+function factorBlocks(J: JetSpace, chol: BlockedCholesky, T: Float64Array[], planarFrom: number) {
   const { gram, K, p1 } = chol;
   const { blocks } = gram;
   const nc = J.nc;
@@ -177,7 +183,9 @@ function factorBlocks(J: JetSpace, chol: BlockedCholesky, T: Float64Array[]) {
         for (let r = 0; r < mk; r++) for (let s = 0; s <= r; s++) dotFms(J, V, r * mi * nc, V, s * mi * nc, mi, D, (r * mk + s) * nc, scratch);
       }
     }
-    cholesky(J, D, 0, mk, mk, ldL2, scratch, () => `the random-effects block of '${b.group}'`);
+    const what = () => `the random-effects block of '${b.group}'`;
+    if (mk >= planarFrom) planarCholesky(J, D, mk, ldL2, what);
+    else cholesky(J, D, 0, mk, mk, ldL2, scratch, what);
   }
 
   /** L_jk = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ. */
@@ -401,4 +409,84 @@ function scratchOf(J: JetSpace, count: number): Float64Array {
     scratches.set(J, s);
   }
   return s;
+}
+
+/** Dense blocks at least this large are factored in planes (planarCholesky). */
+const PLANAR_FROM = 96;
+/** panel width of the planar factorization */
+const NB = 48;
+
+/**
+ * The jet Cholesky of a large dense block (a crossed factor's), right-looking and blocked, with each
+ * jet component in its own n × n plane so that the work is matrix products on the dense kernels
+ * (WebAssembly SIMD, denseArena.ts). For a panel of width nb: its diagonal block is factored in
+ * jets (cholesky above); the panel below solves X Lᵀ = B component by component,
+ *   X₀ = B₀ L₀⁻ᵀ,  X_a = (B_a − X₀ L_aᵀ) L₀⁻ᵀ,  X_ab = (B_ab − X₀ L_abᵀ − X_a L_bᵀ − X_b L_aᵀ) L₀⁻ᵀ,
+ * and the trailing block takes C −= X Xᵀ with the product rule,
+ *   C₀ −= X₀X₀ᵀ,  C_a −= X₀X_aᵀ + X_aX₀ᵀ,  C_ab −= X₀X_abᵀ + X_abX₀ᵀ + X_aX_bᵀ + X_bX_aᵀ.
+ * Same result as the scalar jet recurrence (to rounding), in D's AoS layout on return.
+ */
+function planarCholesky(J: JetSpace, D: Float64Array, n: number, logdet: Float64Array, what: () => string): void {
+  const nc = J.nc, m = J.m;
+  const nn = n * n;
+  const arena = new DenseArena([nc * nn, nc * n * NB, nc * NB * NB]);
+  const [P, X, Lp] = arena.arrays;
+  const plane = (c: number) => P.subarray(c * nn, (c + 1) * nn);
+  // AoS → planes (lower triangle)
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+    const o = (i * n + j) * nc;
+    for (let c = 0; c < nc; c++) P[c * nn + i * n + j] = D[o + c];
+  }
+  const small = J.alloc(NB * NB);
+  const scratch = J.alloc(1);
+  const second = J.order === 2;
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(k0 + NB, n);
+    const nb = k1 - k0;
+    // 1. the diagonal block in jets
+    for (let i = 0; i < nb; i++) for (let j = 0; j <= i; j++) for (let c = 0; c < nc; c++) small[(i * nb + j) * nc + c] = P[c * nn + (k0 + i) * n + k0 + j];
+    cholesky(J, small, 0, nb, nb, logdet, scratch, what);
+    for (let i = 0; i < nb; i++) for (let j = 0; j <= i; j++) for (let c = 0; c < nc; c++) P[c * nn + (k0 + i) * n + k0 + j] = small[(i * nb + j) * nc + c];
+    const rows = n - k1;
+    if (rows === 0) break;
+    // L_kk planes, contiguous nb × nb (strict upper zero)
+    Lp.fill(0);
+    for (let c = 0; c < nc; c++) for (let i = 0; i < nb; i++) for (let j = 0; j <= i; j++) Lp[c * nb * nb + i * nb + j] = small[(i * nb + j) * nc + c];
+    const Lc = (c: number) => Lp.subarray(c * nb * nb, (c + 1) * nb * nb);
+    // 2. the panel below, contiguous rows × nb per component
+    for (let c = 0; c < nc; c++) for (let r = 0; r < rows; r++) for (let j = 0; j < nb; j++) X[c * rows * nb + r * nb + j] = P[c * nn + (k1 + r) * n + k0 + j];
+    const Xc = (c: number) => X.subarray(c * rows * nb, (c + 1) * rows * nb);
+    arena.rightSolve(Xc(0), rows, Lc(0), nb);
+    for (let a = 1; a <= m; a++) {
+      arena.subtractABt(Xc(a), nb, Xc(0), rows, Lc(a), nb, nb, false);
+      arena.rightSolve(Xc(a), rows, Lc(0), nb);
+    }
+    if (second) for (let a = 0; a < m; a++) for (let b = a; b < m; b++) {
+      const ab = J.hessianSlot(a, b);
+      arena.subtractABt(Xc(ab), nb, Xc(0), rows, Lc(ab), nb, nb, false);
+      arena.subtractABt(Xc(ab), nb, Xc(1 + a), rows, Lc(1 + b), nb, nb, false);
+      arena.subtractABt(Xc(ab), nb, Xc(1 + b), rows, Lc(1 + a), nb, nb, false);
+      arena.rightSolve(Xc(ab), rows, Lc(0), nb);
+    }
+    for (let c = 0; c < nc; c++) for (let r = 0; r < rows; r++) for (let j = 0; j < nb; j++) P[c * nn + (k1 + r) * n + k0 + j] = X[c * rows * nb + r * nb + j];
+    // 3. the trailing block, lower triangle
+    const C = (c: number) => P.subarray(c * nn + k1 * n + k1);
+    arena.subtractABt(C(0), n, Xc(0), rows, Xc(0), rows, nb, true);
+    for (let a = 1; a <= m; a++) {
+      arena.subtractABt(C(a), n, Xc(0), rows, Xc(a), rows, nb, true);
+      arena.subtractABt(C(a), n, Xc(a), rows, Xc(0), rows, nb, true);
+    }
+    if (second) for (let a = 0; a < m; a++) for (let b = a; b < m; b++) {
+      const ab = J.hessianSlot(a, b);
+      arena.subtractABt(C(ab), n, Xc(0), rows, Xc(ab), rows, nb, true);
+      arena.subtractABt(C(ab), n, Xc(ab), rows, Xc(0), rows, nb, true);
+      arena.subtractABt(C(ab), n, Xc(1 + a), rows, Xc(1 + b), rows, nb, true);
+      arena.subtractABt(C(ab), n, Xc(1 + b), rows, Xc(1 + a), rows, nb, true);
+    }
+  }
+  // planes → AoS
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+    const o = (i * n + j) * nc;
+    for (let c = 0; c < nc; c++) D[o + c] = P[c * nn + i * n + j];
+  }
 }
