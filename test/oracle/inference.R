@@ -198,7 +198,22 @@ spline_case <- function() {
   })
 }
 
+## ---- printed tables (capture.output), for the text formatting ----
+text_case <- function() {
+  d <- read_case("sleepstudy_design.csv", "Subject")
+  m <- lmerTest::lmer(Reaction ~ Days * grp + (Days | Subject), data = d, control = tight)
+  m0 <- lme4::lmer(Reaction ~ Days + grp + (Days | Subject), data = d, control = tight)
+  m1 <- lme4::lmer(Reaction ~ Days * grp + (Days | Subject), data = d, control = tight)
+  cf <- function(s) { o <- capture.output(printCoefmat(s$coefficients, digits = max(3, getOption("digits") - 3))); o }
+  list(name = "text", theta = I(as.numeric(getME(m, "theta"))),
+       coef_satterthwaite = cf(summary(m)), coef_kenward_roger = cf(summary(m, ddf = "Kenward-Roger")),
+       anova_satterthwaite = capture.output(print(anova(m))), anova_kenward_roger = capture.output(print(anova(m, ddf = "Kenward-Roger"))),
+       lrt = capture.output(print(suppressMessages(anova(m0, m1)))),
+       wald = capture.output(print(confint(m1, method = "Wald", oldNames = FALSE))))
+}
+
 cases <- list(
+  text = text_case,
   splines = function() list(name = "splines", sets = spline_case()),
   sleepstudy = function() lmer_case("sleepstudy", "sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", "Subject",
     contrasts = list(list(c(1, 5)), list(c(1, 0), c(0, 1)), list(c(0, 1), c(0, 2)))),
