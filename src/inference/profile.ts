@@ -214,7 +214,14 @@ export function profileIntervals(profile: Profile, level = 0.95): { intervals: P
       if (Number.isNaN(bounds[1]) && pr.index < nvp) bounds[1] = upper[pr.index];
     }
     const clean = (v: number) => (Number.isFinite(v) ? v : null);
-    return { name: pr.name, lower: clean(bounds[0]), upper: clean(bounds[1]) };
+    const out = { name: pr.name, lower: clean(bounds[0]), upper: clean(bounds[1]) };
+    (['lower', 'upper'] as const).forEach((side, k) => {
+      if (out[side] === null && !bad) {
+        const reach = k === 0 ? Math.min(...Array.from(pr.zeta).filter((z) => !Number.isNaN(z))) : Math.max(...Array.from(pr.zeta).filter((z) => !Number.isNaN(z)));
+        warnings.push(`the profile of ${pr.name} does not reach ζ = ${zs[k].toFixed(3)} on its ${side} side (it reaches ${reach.toFixed(3)}): its ${side} bound is null (lme4: NA)`);
+      }
+    });
+    return out;
   });
   return { intervals, warnings };
 }
