@@ -13,7 +13,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildLmm, formGram, lmer } from '../src/model/fitLmm.js';
+import { buildLmm } from '../src/lmm/model.js';
+import { formGram } from '../src/backend/cpu/gram.js';
+import { lmer } from '../src/fit/lmer.js';
 import { bootstrapLmm, percentileIntervals } from '../src/inference/bootstrap.js';
 import { generateLmmData } from './synth.js';
 import { machine, machineLine } from './common.js';

@@ -20,8 +20,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as arrow from 'apache-arrow';
-import { buildLmm, formGram, lmer } from '../src/model/fitLmm.js';
-import { BlockedCholesky } from '../src/model/blockedCholesky.js';
+import { buildLmm } from '../src/lmm/model.js';
+import { formGram } from '../src/backend/cpu/gram.js';
+import { lmer } from '../src/fit/lmer.js';
+import { BlockedCholesky } from '../src/linalg/blockedCholesky.js';
 import { readTableFile } from '../src/io/node.js';
 import { varparCovariance } from '../src/inference/satterthwaite.js';
 import { kenwardRoger } from '../src/inference/kenwardRoger.js';
@@ -62,13 +64,13 @@ async function worker(name: CaseName): Promise<void> {
   t = performance.now();
   if (name === 'satt1m' || name === 'sattinsteval' || name === 'kr1m') {
     const chol = new BlockedCholesky(gram, model.theta.length);
-    const common = { chol, blocks: model.blocks, fixed: model.fixed, n: model.frame.n, p: model.frame.p };
+    const common = { chol, model };
     const unit = (j: number) => model.frame.xnames.map((_, c) => (c === j ? 1 : 0));
     if (name === 'kr1m') {
-      const kr = kenwardRoger({ ...common, terms: model.frame.reTerms, theta: fit.theta, sigma: fit.sigma });
+      const kr = kenwardRoger({ ...common, theta: fit.theta, sigma: fit.sigma });
       detail.table = model.frame.xnames.map((x, j) => ({ name: x, ...contest1D({ method: 'kenward-roger', kr, beta: fit.beta, sigma: fit.sigma }, unit(j)) }));
     } else {
-      const sat = varparCovariance({ ...common, reml: true, theta: fit.theta });
+      const sat = varparCovariance({ ...common, theta: fit.theta });
       detail.table = model.frame.xnames.map((x, j) => ({ name: x, ...contest1D({ method: 'satterthwaite', sat }, unit(j)) }));
     }
   } else if (name === 'profinsteval') {

@@ -30,7 +30,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as arrow from 'apache-arrow';
-import { lmer } from '../src/model/fitLmm.js';
+import { lmer } from '../src/fit/lmer.js';
 import { readTableFile } from '../src/io/node.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';

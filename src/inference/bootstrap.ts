@@ -14,21 +14,22 @@
  *
  * Percentile intervals follow boot's perc.ci (norm.inter interpolation of the order statistics).
  */
-import { BlockedCholesky } from '../model/blockedCholesky.js';
-import type { GramMatrix } from '../model/gram.js';
+import { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import type { GramMatrix } from '../linalg/gram.js';
 import { mapBeta } from '../model/fixedTransform.js';
-import type { LmmModel } from '../model/fitLmm.js';
-import { fillTemplate, thetaToInternal, thetaToOriginal } from '../model/lambda.js';
-import { profiledDeviance } from '../model/objective.js';
-import { solveLmm } from '../model/solution.js';
-import { choleskyInPlace, solveLower, solveLowerT } from '../model/dense.js';
+import type { LmmModel } from '../lmm/model.js';
+import { fillTemplate } from '../linalg/template.js';
+import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
+import { profiledDeviance } from '../lmm/deviance.js';
+import { solveLmm } from '../lmm/solution.js';
+import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 import { bobyqa } from '../optim/bobyqa.js';
 import { type BootstrapGramBatch, type BootstrapGramInput, bootstrapGramCpu } from '../backend/cpu/bootstrapGram.js';
 import { JetSpace } from './jet.js';
 import { JetFactorization, schurJets } from './jetFactor.js';
 import { thetaTemplates } from './templates.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
-import { CounterNormal } from './random.js';
+import { CounterNormal } from '../model/random.js';
 import { qnorm } from './distributions.js';
 
 export interface BootstrapProgress {
@@ -90,13 +91,13 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   // a private copy of the y parts: A_Xk's last row, A_XX's last row and column
   const work: GramMatrix = { ...gram, AXk: gram.AXk.map((a) => Float64Array.from(a)), AXX: Float64Array.from(gram.AXX) };
   const chol = new BlockedCholesky(work, nt);
-  const thetaC = thetaToInternal(blocks, theta);
+  const thetaC = thetaToInternal(model, theta);
   chol.factor(thetaC);
   const sol = solveLmm(chol, n, reml);
   const templates = blocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
   const names = [...varianceParameterNames(frame.reTerms), ...frame.xnames];
   const stats = (th: Float64Array, sigma: number, betaC: Float64Array) =>
-    Float64Array.from([...thetaToSdcor(frame.reTerms, thetaToOriginal(blocks, th), sigma), ...mapBeta(model.fixed, betaC)]);
+    Float64Array.from([...thetaToSdcor(frame.reTerms, thetaToOriginal(model, th), sigma), ...mapBeta(model.fixed, betaC)]);
   const t0stats = stats(thetaC, sol.sigma, sol.beta);
   const rng = new CounterNormal(seed);
   const source = options.gramSource ?? bootstrapGramCpu;
@@ -108,7 +109,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   // the shared second-order jet factor at θ̂ (y-independent rows)
   const J2 = new JetSpace(nt, 2);
   const J1 = new JetSpace(nt, 1);
-  const shared = useNewton ? new JetFactorization(J2, chol, thetaTemplates(J2, blocks, thetaC, true)) : null;
+  const shared = useNewton ? new JetFactorization(J2, chol, thetaTemplates(J2, blocks, null, thetaC)) : null;
   const t: Float64Array[] = [];
   const deviances: number[] = [];
   const refits = { newton: 0, bobyqa: 0, failed: 0 };
@@ -117,7 +118,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     if (options.signal?.aborted) throw abortError();
     const replicates = Array.from({ length: Math.min(batchSize, nsim - start) }, (_, r) => start + r);
     const tg = performance.now();
-    const batch = await source({ n, p, Xc: model.fixed.Xc, blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates });
+    const batch = await source({ n, p, X: model.rows.X, blocks: model.rows.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates });
     gramMs += performance.now() - tg;
     const tr = performance.now();
     for (let r = 0; r < batch.B; r++) {
@@ -191,7 +192,7 @@ function newtonRefit(
   if (!choleskyOk(H, nt)) return null;
   /** the deviance and its gradient at θ (first-order jets; also the value) */
   const evaluate = (th: Float64Array) => {
-    const jf = new JetFactorization(J1, chol, thetaTemplates(J1, work.blocks, th, true));
+    const jf = new JetFactorization(J1, chol, thetaTemplates(J1, work.blocks, null, th));
     const f = devianceJet(J1, jf.ldL2, jf.S, n, p, reml, sumLogW);
     return f ? { value: f[0], gradient: Float64Array.from(J1.unpack(f).gradient) } : null;
   };

@@ -3,7 +3,7 @@
  * printCoefmat in general (the coefficient table with df of lmerTest's summary, the anova tables
  * through print.anova), lmerTest's anova heading, lme4's anova(m0, m1) table, and confint's matrix.
  */
-import { formatPval, formatR, printMatrix, roundR, zapsmall } from '../results/format.js';
+import { formatPval, formatR, printMatrix, roundR, zapsmall } from '../results/rFormat.js';
 
 /** A numeric table: columns of values (NaN prints as the na string), with row and column names. */
 export interface NumericTable {

@@ -8,7 +8,7 @@
 import type { GlmmModel } from '../glmm/model.js';
 import type { PirlsEngine } from '../glmm/pirls.js';
 import { type GHRule, ghRule } from '../glmm/rmath.js';
-import { thetaToInternalGlmm } from '../glmm/reparam.js';
+import { thetaToInternal } from '../model/reparam.js';
 import { bobyqa } from '../optim/bobyqa.js';
 import type { ProfilePoint, ProfileProblem } from './profile.js';
 import { sdcorToTheta, thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
@@ -38,7 +38,7 @@ export function glmmProfileProblem({ model, engine, nAGQ, theta, beta, deviance 
   }
   const rule: GHRule | null = nAGQ > 1 ? ghRule(nAGQ) : null;
   const dev = (pars: Float64Array): number => {
-    const th = thetaToInternalGlmm(model.blocks, model.transforms, sdcorToTheta(terms, pars.subarray(0, nt), 1));
+    const th = thetaToInternal(model, sdcorToTheta(terms, pars.subarray(0, nt), 1));
     try {
       const r = engine.run(th, pars.subarray(nt));
       return rule ? engine.agq(rule) : r.laplace;

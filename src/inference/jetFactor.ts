@@ -17,11 +17,11 @@
  * The templates need not be lower triangular (only Λ Λᵀ matters for these quantities): a centred
  * block (lambda.ts) can be given T' = C⁻¹ T(θ), which is linear in lme4's θ.
  */
-import type { BlockedCholesky } from '../model/blockedCholesky.js';
-import { findInPattern } from '../model/gram.js';
-import { NotPositiveDefiniteError } from '../model/dense.js';
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { findInPattern } from '../linalg/gram.js';
+import { NotPositiveDefiniteError } from '../linalg/dense.js';
 import type { JetSpace } from './jet.js';
-import { DenseArena } from '../model/denseArena.js';
+import { DenseArena } from '../linalg/denseArena.js';
 
 /** `planarFrom`: dense blocks at least this large are factored in planes (default 96; Infinity: never) */
 export interface JetFactorOptions {

@@ -13,10 +13,9 @@
  * V = σ²(I + ZΛΛᵀZᵀ): log|V| = n log σ² + log|L_Z|², XᵀV⁻¹X = S_XX / σ², both taken as jets in γ
  * from one jet factorization through the blocked Cholesky (jetFactor.ts, templates.ts).
  */
-import type { BlockedCholesky } from '../model/blockedCholesky.js';
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { type FixedTransform, mapVcov } from '../model/fixedTransform.js';
-import type { RandomBlock } from '../model/lambda.js';
-import type { ReTerm } from '../frame/modelFrame.js';
+import type { LmmModel } from '../lmm/model.js';
 import { inverse, matmul, pseudoInverse, symmetricEigen } from './eigen.js';
 import { JetSpace } from './jet.js';
 import { jetFactor } from './jetFactor.js';
@@ -37,26 +36,22 @@ export interface KenwardRogerParts {
 
 export interface KenwardRogerInput {
   chol: BlockedCholesky;
-  blocks: RandomBlock[];
-  /** lme4's terms (the model frame's reTerms) */
-  terms: ReTerm[];
-  fixed: FixedTransform;
-  n: number;
-  p: number;
+  model: Pick<LmmModel, 'blocks' | 'transforms' | 'fixed' | 'frame' | 'weights'>;
   /** lme4's θ and σ of a REML fit */
   theta: ArrayLike<number>;
   sigma: number;
-  /** prior weights: pbkrtest ignores them (its residual G is the identity), so they are refused */
-  weighted?: boolean;
 }
 
-export function kenwardRoger({ chol, blocks, terms, fixed, n, p, theta, sigma, weighted }: KenwardRogerInput): KenwardRogerParts {
-  if (weighted) throw new Error('Kenward–Roger: the model has prior weights, which pbkrtest\'s method does not take into account (its residual covariance is σ² I); use Satterthwaite');
+export function kenwardRoger({ chol, model, theta, sigma }: KenwardRogerInput): KenwardRogerParts {
+  const { fixed } = model;
+  const { n, p, reTerms: terms } = model.frame;
+  // prior weights: pbkrtest ignores them (its residual G is the identity), so they are refused
+  if (model.weights) throw new Error('Kenward–Roger: the model has prior weights, which pbkrtest\'s method does not take into account (its residual covariance is σ² I); use Satterthwaite');
   const gamma = gammaFromTheta(terms, theta, sigma);
   const ng = gamma.length;
   const J = new JetSpace(ng);
   const nc = J.nc;
-  const { ldL2, S } = jetFactor(J, chol, gammaTemplates(J, blocks, terms, gamma));
+  const { ldL2, S } = jetFactor(J, chol, gammaTemplates(J, model.blocks, model.transforms, terms, gamma));
   // log|V| = n log σ² + log|L_Z|²
   const logV = J.alloc(1);
   const s2 = J.alloc(1);

@@ -13,13 +13,13 @@
  * Profiles are of the ML fit, as lme4's (devfun2 calls refitML).
  */
 import type { ReTerm } from '../frame/modelFrame.js';
-import { BlockedCholesky } from '../model/blockedCholesky.js';
-import { semidefiniteCholesky } from '../model/dense.js';
-import type { GramMatrix } from '../model/gram.js';
+import { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { semidefiniteCholesky } from '../linalg/dense.js';
+import type { GramMatrix } from '../linalg/gram.js';
 import { mapBeta } from '../model/fixedTransform.js';
-import type { LmmModel } from '../model/fitLmm.js';
-import { thetaToInternal, thetaToOriginal } from '../model/lambda.js';
-import { solveLmm } from '../model/solution.js';
+import type { LmmModel } from '../lmm/model.js';
+import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
+import { solveLmm } from '../lmm/solution.js';
 import { bobyqa } from '../optim/bobyqa.js';
 import type { ProfilePoint, ProfileProblem } from './profile.js';
 
@@ -100,7 +100,7 @@ export interface LmmProfileInput {
 
 /** The ProfileProblem of a linear mixed model at its ML fit. */
 export function lmmProfileProblem({ model, gram, ml }: LmmProfileInput): ProfileProblem {
-  const { frame, blocks } = model;
+  const { frame } = model;
   const terms = frame.reTerms;
   const n = frame.n;
   const nt = model.theta.length;
@@ -120,7 +120,7 @@ export function lmmProfileProblem({ model, gram, ml }: LmmProfileInput): Profile
     const sigma = pars[nvp - 1];
     if (!(sigma > 0)) return Infinity;
     const theta = sdcorToTheta(terms, pars, sigma);
-    chol.factor(thetaToInternal(blocks, theta));
+    chol.factor(thetaToInternal(model, theta));
     return chol.ldL2 + chol.pwrss / (sigma * sigma) + n * Math.log(2 * Math.PI * sigma * sigma) - model.sumLogW;
   };
 
@@ -150,7 +150,7 @@ export function lmmProfileProblem({ model, gram, ml }: LmmProfileInput): Profile
     reduced.set(j, r);
     return r;
   };
-  const thetaStart = thetaToInternal(blocks, ml.theta);
+  const thetaStart = thetaToInternal(model, ml.theta);
   const fixFixed = (j: number, v: number): ProfilePoint => {
     const r = reducedFor(j);
     fillReducedGram(gram, r.gram, r.B(v));
@@ -162,7 +162,7 @@ export function lmmProfileProblem({ model, gram, ml }: LmmProfileInput): Profile
     const res = bobyqa(f, thetaStart, { lower: model.theta.lower, upper: new Float64Array(nt).fill(Infinity), rhobeg: 0.02, rhoend: 1e-7, maxfun: 20000 });
     const dev = f(res.x);
     const sig = Math.sqrt(r.chol.pwrss / n);
-    const vp = thetaToSdcor(terms, thetaToOriginal(blocks, res.x), sig);
+    const vp = thetaToSdcor(terms, thetaToOriginal(model, res.x), sig);
     const beta = r.back(solveLmm(r.chol, n, false).beta, v);
     return { par: Float64Array.from([...vp, ...beta]), deviance: dev };
   };

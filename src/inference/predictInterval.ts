@@ -11,11 +11,13 @@
  * A factor whose level is new (or a population-level prediction) contributes nothing to w: its
  * effect is unknown, with variance zᵀ Σ_b z, which the prediction interval adds with σ²:
  *   confidence: ŷ ± z_{1−α/2} √Var,   prediction: ŷ ± z_{1−α/2} √(Var + Σ_new zᵀΣ_b z + σ²).
- * All in the backends' coordinates: x_c = x C (centred columns), z_c = z C_k for a centred block.
+ * All in the backends' coordinates: x_c = x C (centred columns), z_int = z M for a transformed block
+ * (reparam.ts), with the internal θ's templates.
  */
-import type { BlockedCholesky } from '../model/blockedCholesky.js';
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import type { FixedTransform } from '../model/fixedTransform.js';
 import type { RandomBlock } from '../model/lambda.js';
+import type { BlockTransform } from '../model/reparam.js';
 import { qnorm } from './distributions.js';
 
 /** One new row: x in the model's coordinates; per block, the level (−1: new or unused) and z. */
@@ -37,7 +39,7 @@ export interface PredictionVariance {
  * coordinates (for new levels).
  */
 export function predictionVariances(
-  chol: BlockedCholesky, fixed: FixedTransform, blocks: RandomBlock[], templates: Float64Array[], covariance: Float64Array[],
+  chol: BlockedCholesky, fixed: FixedTransform, blocks: RandomBlock[], transforms: (BlockTransform | null)[], templates: Float64Array[], covariance: Float64Array[],
   sigma: number, rows: PredictionRow[],
 ): PredictionVariance[] {
   const { K, p1 } = chol;
@@ -55,7 +57,13 @@ export function predictionVariances(
         for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) newVar += z[s] * S[s * q + t] * z[t];
         return;
       }
-      const zc = Float64Array.from({ length: q }, (_, s) => z[s] - (blk.centre && s > 0 ? blk.centre[s] * z[0] : 0));
+      const M = transforms[k];
+      const zc = Float64Array.from({ length: q }, (_, c) => {
+        if (!M) return z[c];
+        let acc = 0;
+        for (let s = 0; s < q; s++) acc += z[s] * M.M[s * q + c];
+        return acc;
+      });
       const T = templates[k];
       for (let t = 0; t < q; t++) {
         let acc = 0;

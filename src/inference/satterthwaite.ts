@@ -15,9 +15,9 @@
  *   ∂²d/∂σ² = 6 r²/σ⁴ − 2 (n − p)/σ²  (ML: n),
  *   ∂V/∂θ_i = −σ² S⁻¹ (∂S/∂θ_i) S⁻¹,  ∂V/∂σ = 2σ S⁻¹,  S = R_XᵀR_X.
  */
-import type { BlockedCholesky } from '../model/blockedCholesky.js';
-import { type FixedTransform, mapBeta, mapVcov } from '../model/fixedTransform.js';
-import type { RandomBlock } from '../model/lambda.js';
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { mapBeta, mapVcov } from '../model/fixedTransform.js';
+import type { LmmModel } from '../lmm/model.js';
 import { inverse, pseudoInverse } from './eigen.js';
 import { JetSpace } from './jet.js';
 import { jetFactor, schurJets } from './jetFactor.js';
@@ -42,22 +42,21 @@ export interface VarparCovariance {
 }
 
 export interface SatterthwaiteInput {
+  /** the float64 factor's structure on the model's Gram matrix */
   chol: BlockedCholesky;
-  blocks: RandomBlock[];
-  fixed: FixedTransform;
-  n: number;
-  p: number;
-  reml: boolean;
+  model: Pick<LmmModel, 'blocks' | 'transforms' | 'fixed' | 'frame' | 'reml'>;
   /** lme4's θ */
   theta: ArrayLike<number>;
 }
 
 /** lmerTest's vcov_varpar and Jac_list at θ (σ, β and Var(β̂) follow from θ). */
-export function varparCovariance({ chol, blocks, fixed, n, p, reml, theta }: SatterthwaiteInput): VarparCovariance {
+export function varparCovariance({ chol, model, theta }: SatterthwaiteInput): VarparCovariance {
+  const { fixed, reml } = model;
+  const { n, p } = model.frame;
   const nt = theta.length;
   const J = new JetSpace(nt);
   const nc = J.nc;
-  const { ldL2, S } = jetFactor(J, chol, thetaTemplates(J, blocks, theta));
+  const { ldL2, S } = jetFactor(J, chol, thetaTemplates(J, model.blocks, model.transforms, theta));
   const { ldRX2, pwrss, SXX, betaC } = schurJets(J, S, p);
   const r2 = pwrss[0];
   const dof = reml ? n - p : n;

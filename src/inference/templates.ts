@@ -8,35 +8,37 @@
  *   V(γ) = σ² I + Σ_t Z_t (I ⊗ Σ_t) Z_tᵀ is linear in γ. The template is T = chol(Σ_t / σ²) per
  *   term (a jet Cholesky), so that Λ Λᵀ = Σ_b / σ².
  *
- * A centred block (lambda.ts: Z_c = Z C) is given T' = C⁻¹ T, so that Z_c T' = Z T: the factor then
- * sees exactly the model's Λ Λᵀ (the quantities of jetFactor depend on Λ Λᵀ only).
+ * A transformed block (reparam.ts: the backends see Z M) is given T' = M⁻¹ T, so that Z M T' = Z T:
+ * the factor then sees exactly the model's Λ Λᵀ (the quantities of jetFactor depend on Λ Λᵀ only).
  */
 import type { RandomBlock } from '../model/lambda.js';
+import type { TemplateBlock } from '../linalg/template.js';
+import type { BlockTransform } from '../model/reparam.js';
 import type { ReTerm } from '../frame/modelFrame.js';
 import type { JetSpace } from './jet.js';
 
-/** C⁻¹ T in place for a centred block: row 0 += Σ_s m_s row s (C⁻¹ = I + e₀ mᵀ). */
-function uncentreTemplate(J: JetSpace, block: RandomBlock, T: Float64Array): void {
-  const m = block.centre;
-  if (!m) return;
-  const q = block.q, nc = J.nc;
-  for (let t = 0; t < q; t++) for (let s = 1; s < q; s++) J.axpy(m[s], T, (s * q + t) * nc, T, t * nc);
+/** M⁻¹ T for a transformed block (the backends see Z M: Z M M⁻¹ T = Z T); T itself without a transform. */
+function untransformTemplate(J: JetSpace, q: number, t: BlockTransform | null, T: Float64Array): Float64Array {
+  if (!t) return T;
+  const nc = J.nc;
+  const out = J.alloc(q * q);
+  for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) for (let s = 0; s < q; s++) J.axpy(t.Minv[r * q + s], T, (s * q + c) * nc, out, (r * q + c) * nc);
+  return out;
 }
 
 /**
- * Templates with jets in θ (θ_k is variable k): lme4's θ, or with `internal` the backends' θ_c of
- * lambda.ts (the centred blocks' own factor, used as it is with Z_c).
+ * Templates with jets in θ (θ_k is variable k): lme4's θ with the model's block transforms (M⁻¹ T,
+ * reparam.ts), or, with `transforms` null, the internal θ whose factor the backends use as it is.
  */
-export function thetaTemplates(J: JetSpace, blocks: RandomBlock[], theta: ArrayLike<number>, internal = false): Float64Array[] {
-  return blocks.map((b) => {
+export function thetaTemplates(J: JetSpace, blocks: TemplateBlock[], transforms: (BlockTransform | null)[] | null, theta: ArrayLike<number>): Float64Array[] {
+  return blocks.map((b, bi) => {
     const q = b.q;
     const T = J.alloc(q * q);
     for (let e = 0; e < q * q; e++) {
       const k = b.thetaIndex[e];
       if (k >= 0) J.variable(T, e * J.nc, theta[k], k);
     }
-    if (!internal) uncentreTemplate(J, b, T);
-    return T;
+    return transforms ? untransformTemplate(J, q, transforms[bi], T) : T;
   });
 }
 
@@ -80,7 +82,7 @@ export function gammaFromTheta(terms: ReTerm[], theta: ArrayLike<number>, sigma:
  * Templates with jets in γ: T_t = chol(Σ_t(γ) / γ_last) per term, placed in its block at the
  * term's columns. Throws when a Σ_t is singular (a boundary fit), where no smooth square root exists.
  */
-export function gammaTemplates(J: JetSpace, blocks: RandomBlock[], terms: ReTerm[], gamma: ArrayLike<number>): Float64Array[] {
+export function gammaTemplates(J: JetSpace, blocks: RandomBlock[], transforms: (BlockTransform | null)[], terms: ReTerm[], gamma: ArrayLike<number>): Float64Array[] {
   const nc = J.nc;
   const { offsets, length } = gammaLayout(terms);
   const res = length - 1;
@@ -120,8 +122,7 @@ export function gammaTemplates(J: JetSpace, blocks: RandomBlock[], terms: ReTerm
       const T = Ts[bi];
       for (let i = 0; i < qt; i++) for (let j = 0; j <= i; j++) J.copy(M, (i * qt + j) * nc, T, ((member.col + i) * q + member.col + j) * nc);
     }
-    uncentreTemplate(J, b, Ts[bi]);
   });
   void scratch;
-  return Ts;
+  return Ts.map((T, bi) => untransformTemplate(J, blocks[bi].q, transforms[bi], T));
 }

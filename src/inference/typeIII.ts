@@ -14,7 +14,7 @@ import type { Column } from '../frame/columns.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
 import type { Term } from '../formula/types.js';
-import { zapsmall } from '../results/format.js';
+import { zapsmall } from '../results/rFormat.js';
 
 export interface TermHypothesis {
   /** the term's label (`Days`, `grp`, `Days:grp`) */

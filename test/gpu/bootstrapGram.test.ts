@@ -1,11 +1,14 @@
 /** The WebGPU bootstrap pass (shaders/bootstrapGram.wgsl) against the float64 CPU pass: same draws, f32 sums. */
 import { describe, expect, it } from 'vitest';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
-import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
-import { fillTemplate, thetaToInternal } from '../../src/model/lambda.js';
-import { solveLmm } from '../../src/model/solution.js';
-import { CounterNormal } from '../../src/inference/random.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
+import { fillTemplate } from '../../src/linalg/template.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
+import { solveLmm } from '../../src/lmm/solution.js';
+import { CounterNormal } from '../../src/model/random.js';
 import { bootstrapGramCpu } from '../../src/backend/cpu/bootstrapGram.js';
 import { BootstrapGramGpu } from '../../src/backend/webgpu/bootstrapGram.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
@@ -20,11 +23,11 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'bootstrap Gram pass on WebGPU'), { time
     const model = buildLmm(ref.formula, data, { factors: ref.factors });
     const { n, p } = model.frame;
     const chol = new BlockedCholesky(formGram(model), model.theta.length);
-    const thetaC = thetaToInternal(model.blocks, fit.theta);
+    const thetaC = thetaToInternal(model, fit.theta);
     chol.factor(thetaC);
     const sol = solveLmm(chol, n, true);
-    const templates = model.blocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
-    const input = { n, p, Xc: model.fixed.Xc, blocks: model.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng: new CounterNormal(5), replicates: [3, 4, 5, 6, 7, 8, 9, 10] };
+    const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
+    const input = { n, p, X: model.rows.X, blocks: model.rows.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng: new CounterNormal(5), replicates: [3, 4, 5, 6, 7, 8, 9, 10] };
     const cpu = bootstrapGramCpu(input);
     const g = await BootstrapGramGpu.create(gpu!, input);
     const got = await g.batch(input);

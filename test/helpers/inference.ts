@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { expect } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
-import { buildLmm, formGram } from '../../src/model/fitLmm.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { varparCovariance } from '../../src/inference/satterthwaite.js';
 import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
 import type { DdfContext, FTest, TTest } from '../../src/inference/contest.js';
@@ -77,10 +78,10 @@ export const rel = (a: number, b: number, scale = Math.abs(b)) => Math.abs(a - b
 export function contexts(ref: InferenceCase): { sat: DdfContext; kr: DdfContext | null; xnames: string[] } {
   const model = buildLmm(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
   const chol = new BlockedCholesky(formGram(model), model.theta.length);
-  const common = { chol, blocks: model.blocks, fixed: model.fixed, n: model.frame.n, p: model.frame.p };
-  const sat = varparCovariance({ ...common, reml: model.reml, theta: ref.theta });
+  const common = { chol, model };
+  const sat = varparCovariance({ ...common, theta: ref.theta });
   const kr = ref.kenward_roger
-    ? kenwardRoger({ ...common, terms: model.frame.reTerms, theta: ref.theta, sigma: ref.sigma })
+    ? kenwardRoger({ ...common, theta: ref.theta, sigma: ref.sigma })
     : null;
   return {
     sat: { method: 'satterthwaite', sat },

@@ -1,6 +1,6 @@
 /** lmerTest's type III hypotheses and anova tables (Satterthwaite and Kenward–Roger) at lme4's θ. */
 import { describe, expect, it } from 'vitest';
-import { buildLmm } from '../../src/model/fitLmm.js';
+import { buildLmm } from '../../src/lmm/model.js';
 import { typeIIIContrasts } from '../../src/inference/typeIII.js';
 import { contestMD } from '../../src/inference/contest.js';
 import { contexts, expectF, loadDataFile, loadInference } from '../helpers/inference.js';

@@ -3,13 +3,16 @@
  * Newton refits (fast path) against BOBYQA refits (the general path), and reproducibility.
  */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { lmer } from '../../src/fit/lmer.js';
 import { bootstrapGramCpu, groupOrder, simulateEffects } from '../../src/backend/cpu/bootstrapGram.js';
 import { formGramCpu } from '../../src/backend/cpu/gram.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
-import { fillTemplate, thetaToInternal } from '../../src/model/lambda.js';
-import { solveLmm } from '../../src/model/solution.js';
-import { CounterNormal } from '../../src/inference/random.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
+import { fillTemplate } from '../../src/linalg/template.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
+import { solveLmm } from '../../src/lmm/solution.js';
+import { CounterNormal } from '../../src/model/random.js';
 import { bootstrapLmm, percentileIntervals } from '../../src/inference/bootstrap.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
 
@@ -26,15 +29,15 @@ describe('parametric bootstrap', () => {
     const { fit, model, gram } = await setup('sleepstudy_unbalanced');
     const { n, p } = model.frame;
     const chol = new BlockedCholesky(gram, model.theta.length);
-    const thetaC = thetaToInternal(model.blocks, fit.theta);
+    const thetaC = thetaToInternal(model, fit.theta);
     chol.factor(thetaC);
     const sol = solveLmm(chol, n, true);
-    const templates = model.blocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
+    const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
     const rng = new CounterNormal(7);
     const reps = [0, 1, 5];
-    const batch = bootstrapGramCpu({ n, p, Xc: model.fixed.Xc, blocks: model.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates: reps });
-    const b = simulateEffects(model.blocks, templates, sol.sigma, rng, reps);
-    const order = groupOrder(n, model.blocks);
+    const batch = bootstrapGramCpu({ n, p, X: model.rows.X, blocks: model.rows.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates: reps });
+    const b = simulateEffects(model.rows.blocks, templates, sol.sigma, rng, reps);
+    const order = groupOrder(n, model.rows.blocks);
     const position = new Int32Array(n);
     order.forEach((i, j) => { position[i] = j; });
     reps.forEach((rep, r) => {
@@ -42,11 +45,11 @@ describe('parametric bootstrap', () => {
       const y = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         let v = sol.sigma * rng.normal(rep, 0, position[i]);
-        for (let j = 0; j < p; j++) v += model.fixed.Xc[j * n + i] * sol.beta[j];
-        model.blocks.forEach((blk, k) => { for (let s = 0; s < blk.q; s++) v += blk.Zc[i * blk.q + s] * b[k][(blk.codes[i] * blk.q + s) * reps.length + r]; });
+        for (let j = 0; j < p; j++) v += model.rows.X[j * n + i] * sol.beta[j];
+        model.rows.blocks.forEach((blk, k) => { for (let s = 0; s < blk.q; s++) v += blk.Z[i * blk.q + s] * b[k][(blk.codes[i] * blk.q + s) * reps.length + r]; });
         y[i] = v;
       }
-      const g = formGramCpu({ n, X: model.fixed.Xc, p, y, blocks: model.blocks });
+      const g = formGramCpu({ n, X: model.rows.X, p, y, blocks: model.rows.blocks });
       const m = g.AXk[0].length / (p + 1);
       for (let c = 0; c < m; c++) expect(Math.abs(batch.AZy[0][c * reps.length + r] - g.AXk[0][p * m + c])).toBeLessThan(1e-9 * Math.abs(g.AXk[0][p * m + c]) + 1e-9);
       for (let j = 0; j < p; j++) expect(Math.abs(batch.AXy[j * reps.length + r] - g.AXX[p * (p + 1) + j]) / Math.abs(g.AXX[p * (p + 1) + j])).toBeLessThan(1e-12);

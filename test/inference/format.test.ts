@@ -1,7 +1,9 @@
 /** The printed tables against R's output (capture.output) for the factor × covariate model at R's θ. */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { varparCovariance } from '../../src/inference/satterthwaite.js';
 import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
 import { type DdfContext, contest1D, contestMD } from '../../src/inference/contest.js';
@@ -19,11 +21,11 @@ describe('printed inference tables', async () => {
   const formula = 'Reaction ~ Days * grp + (Days | Subject)';
   const model = buildLmm(formula, data, { factors: ['Subject'] });
   const chol = new BlockedCholesky(formGram(model), model.theta.length);
-  const common = { chol, blocks: model.blocks, fixed: model.fixed, n: model.frame.n, p: model.frame.p };
-  const sat = varparCovariance({ ...common, reml: true, theta: ref.theta });
+  const common = { chol, model };
+  const sat = varparCovariance({ ...common, theta: ref.theta });
   const ctx: Record<string, DdfContext> = {
     satterthwaite: { method: 'satterthwaite', sat },
-    kenward_roger: { method: 'kenward-roger', kr: kenwardRoger({ ...common, terms: model.frame.reTerms, theta: ref.theta, sigma: sat.sigma }), beta: sat.beta, sigma: sat.sigma },
+    kenward_roger: { method: 'kenward-roger', kr: kenwardRoger({ ...common, theta: ref.theta, sigma: sat.sigma }), beta: sat.beta, sigma: sat.sigma },
   };
   const xnames = model.frame.xnames;
   for (const m of ['satterthwaite', 'kenward_roger'] as const) {

@@ -1,6 +1,6 @@
 /** glmer profile intervals (lme4's confint(method = "profile") for cbpp) within 2e-3 of the width. */
 import { describe, expect, it } from 'vitest';
-import { glmer } from '../../src/glmm/fitGlmm.js';
+import { glmer } from '../../src/fit/glmer.js';
 import { buildGlmm } from '../../src/glmm/model.js';
 import { PirlsEngine } from '../../src/glmm/pirls.js';
 import { glmmProfileProblem } from '../../src/inference/glmmProfile.js';

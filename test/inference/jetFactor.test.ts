@@ -3,9 +3,10 @@
  * (crossed factors' large dense blocks) equals the scalar jet recurrence.
  */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram } from '../../src/model/fitLmm.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
-import { thetaToInternal } from '../../src/model/lambda.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
 import { JetSpace } from '../../src/inference/jet.js';
 import { jetFactor, schurJets } from '../../src/inference/jetFactor.js';
 import { thetaTemplates } from '../../src/inference/templates.js';
@@ -23,10 +24,10 @@ describe('jet factorization', () => {
   for (const order of [1, 2] as const) {
     it(`order ${order}: values equal the float64 factor's; planar equals scalar`, () => {
       const J = new JetSpace(theta.length, order);
-      const T = thetaTemplates(J, model.blocks, theta);
+      const T = thetaTemplates(J, model.blocks, model.transforms, theta);
       const planar = jetFactor(J, chol, T);
       const scalar = jetFactor(J, chol, T, { planarFrom: Infinity });
-      chol.factor(thetaToInternal(model.blocks, theta));
+      chol.factor(thetaToInternal(model, theta));
       expect(Math.abs(planar.ldL2[0] - chol.ldL2) / Math.abs(chol.ldL2)).toBeLessThan(1e-12);
       const p = model.frame.p;
       const { pwrss } = schurJets(J, planar.S, p);

@@ -1,7 +1,8 @@
 /** Kenward–Roger at lme4's θ and σ against pbkrtest's vcovAdj (Φ_A, W, P). */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram } from '../../src/model/fitLmm.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
 import { loadDataFile, loadInference, rel } from '../helpers/inference.js';
 
@@ -14,7 +15,7 @@ describe('Kenward–Roger parts at lme4\'s θ', () => {
       const kr = ref.kenward_roger!;
       const model = buildLmm(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
       const chol = new BlockedCholesky(formGram(model), model.theta.length);
-      const parts = kenwardRoger({ chol, blocks: model.blocks, terms: model.frame.reTerms, fixed: model.fixed, n: model.frame.n, p: model.frame.p, theta: ref.theta, sigma: ref.sigma });
+      const parts = kenwardRoger({ chol, model, theta: ref.theta, sigma: ref.sigma });
       const p = model.frame.p;
       // Φ_A: 1e-5 relative on the diagonal (the SEs' squares), off-diagonal relative to √(Φ_aa Φ_bb)
       for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {

@@ -1,7 +1,7 @@
 /** Likelihood-ratio anova between nested lmer and glmer models against lme4's anova(). */
 import { describe, expect, it } from 'vitest';
-import { lmer } from '../../src/model/fitLmm.js';
-import { glmer } from '../../src/glmm/fitGlmm.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { glmer } from '../../src/fit/glmer.js';
 import { likelihoodRatioTable, type LrtModel } from '../../src/inference/lrt.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
 

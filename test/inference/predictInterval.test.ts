@@ -1,8 +1,11 @@
 /** Confidence and prediction intervals for new rows against a dense Henderson-equations computation in R. */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
-import { fillTemplate, thetaToInternal } from '../../src/model/lambda.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
+import { fillTemplate } from '../../src/linalg/template.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
 import { normalInterval, predictionVariances } from '../../src/inference/predictInterval.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
 
@@ -19,12 +22,12 @@ describe('prediction intervals', () => {
     const fit = await lmer(ref.formula, data, { factors: ref.factors });
     const model = buildLmm(ref.formula, data, { factors: ref.factors });
     const chol = new BlockedCholesky(formGram(model), model.theta.length);
-    const thetaC = thetaToInternal(model.blocks, fit.theta);
+    const thetaC = thetaToInternal(model, fit.theta);
     chol.factor(thetaC);
-    const templates = model.blocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
+    const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
     const blk = model.blocks[0];
     const rows = ref.newdata.map((r) => ({ x: [1, r.Days], groups: [{ level: r.Subject === null ? -1 : blk.levels.indexOf(r.Subject), z: [1, r.Days] }] }));
-    const v = predictionVariances(chol, model.fixed, model.blocks, templates, [fit.termCovariance(0)], fit.sigma, rows);
+    const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, [fit.termCovariance(0)], fit.sigma, rows);
     const b = fit.conditionalModes(0);
     rows.forEach((row, i) => {
       const g = row.groups[0].level;

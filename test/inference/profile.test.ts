@@ -4,7 +4,9 @@
  * tolerance), a bound lme4 reports as a limit (0 for an SD) the same limit.
  */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { lmer } from '../../src/fit/lmer.js';
 import { lmmProfileProblem } from '../../src/inference/lmmProfile.js';
 import { profileIntervals, profileModel } from '../../src/inference/profile.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';

@@ -1,6 +1,6 @@
 /** Threefry-2x32-20 against Random123's known-answer vectors, and the normals' first moments. */
 import { describe, expect, it } from 'vitest';
-import { CounterNormal, threefry2x32 } from '../../src/inference/random.js';
+import { CounterNormal, threefry2x32 } from '../../src/model/random.js';
 
 describe('counter-based random numbers', () => {
   it('Threefry-2x32-20 known answers (Random123 kat_vectors)', () => {

@@ -3,11 +3,12 @@
  * its vcov_varpar and the Jacobian of Var(β̂), against lmerTest's numerical derivatives.
  */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram } from '../../src/model/fitLmm.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { varparCovariance } from '../../src/inference/satterthwaite.js';
-import { thetaToInternal } from '../../src/model/lambda.js';
-import type { LmmModel } from '../../src/model/fitLmm.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
+import type { LmmModel } from '../../src/lmm/model.js';
 import { loadDataFile, loadInference, rel } from '../helpers/inference.js';
 
 const CASES = ['sleepstudy', 'sleepstudy_ml', 'sleepstudy_unbalanced', 'sleepstudy_uncorrelated', 'penicillin', 'pastes', 'design_covariate', 'design_factors', 'dyestuff2'];
@@ -19,7 +20,7 @@ describe('Satterthwaite parts at lme4\'s θ', () => {
       const model = buildLmm(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
       const chol = new BlockedCholesky(formGram(model), model.theta.length);
       const t0 = performance.now();
-      const v = varparCovariance({ chol, blocks: model.blocks, fixed: model.fixed, n: model.frame.n, p: model.frame.p, reml: model.reml, theta: ref.theta });
+      const v = varparCovariance({ chol, model, theta: ref.theta });
       const ms = performance.now() - t0;
       const np = ref.theta.length + 1;
       const H = ref.satterthwaite.hessian;
@@ -61,7 +62,7 @@ function deviance(model: LmmModel, chol: BlockedCholesky): (x: number[]) => numb
   const n = model.frame.n, p = model.frame.p;
   return (x) => {
     const sigma = x[x.length - 1];
-    chol.factor(thetaToInternal(model.blocks, x.slice(0, -1)));
+    chol.factor(thetaToInternal(model, x.slice(0, -1)));
     const dof = model.reml ? n - p : n;
     return chol.ldL2 + (model.reml ? chol.ldRX2 : 0) + chol.pwrss / (sigma * sigma) + dof * Math.log(2 * Math.PI * sigma * sigma);
   };

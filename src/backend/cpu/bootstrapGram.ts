@@ -1,22 +1,24 @@
 /**
  * The parametric bootstrap's data pass on the CPU: for a batch of B replicates, simulate
  *   y*_r = X_c β̂_c + Z_c b*_r + σ̂ ε_r,   b*_r = σ̂ Λ_c u_r,   u_r, ε_r ~ N(0, I)
- * (lme4's simulate(): new random effects and new residuals, in the backends' coordinates of
- * fixedTransform.ts and lambda.ts, prior weights already in the rows of X_c and Z_c) and form the
+ * (lme4's simulate(): new random effects and new residuals, in the backends' coordinates — the rows
+ * the Gram matrix is formed from (LmmModel.rows: Z M, X_c, prior weights in the rows) and the internal
+ * θ's templates) and form the
  * only parts of the Gram matrix A = [Z X y]ᵀ[Z X y] that change with y,
  *   A_Zk,y = Z_kᵀ y*_r,   A_X,y = X_cᵀ y*_r,   y*_rᵀ y*_r,
  * for all B replicates in one pass over the rows (the design is read once per batch). Storage is
  * replicate-fastest ((level · q + s) · B + r) so that a row's updates are contiguous.
  */
-import type { RandomBlock } from '../../model/lambda.js';
-import { CounterNormal, STREAM_EPS, STREAM_U } from '../../inference/random.js';
+import type { GramRowsBlock } from '../../linalg/gram.js';
+import { CounterNormal, STREAM_EPS, STREAM_U } from '../../model/random.js';
 
 export interface BootstrapGramInput {
   n: number;
   p: number;
-  /** X_c, n × p column-major */
-  Xc: Float64Array;
-  blocks: RandomBlock[];
+  /** X_c, n × p column-major (LmmModel.rows.X) */
+  X: Float64Array;
+  /** the rows' blocks (LmmModel.rows.blocks: Z M, √w-scaled) */
+  blocks: GramRowsBlock[];
   /** β̂ in the backends' coordinates */
   betaC: Float64Array;
   /** the internal templates T_c at θ̂ (q_k × q_k row-major, lower) */
@@ -39,7 +41,7 @@ export interface BootstrapGramBatch {
 }
 
 /** The simulated random effects b*_r = σ Λ_c u_r of each block, (nl q) × B replicate-fastest. */
-export function simulateEffects(blocks: RandomBlock[], templates: Float64Array[], sigma: number, rng: CounterNormal, replicates: number[]): Float64Array[] {
+export function simulateEffects(blocks: GramRowsBlock[], templates: Float64Array[], sigma: number, rng: CounterNormal, replicates: number[]): Float64Array[] {
   const B = replicates.length;
   const pair = new Float64Array(2);
   return blocks.map((blk, k) => {
@@ -74,7 +76,7 @@ export function simulateEffects(blocks: RandomBlock[], templates: Float64Array[]
  * factor (a stable counting sort), so that consecutive rows update the same group's sums. The
  * residual draw of a row is indexed by its position in this order (the WebGPU pass sorts the same).
  */
-export function groupOrder(n: number, blocks: RandomBlock[]): Int32Array {
+export function groupOrder(n: number, blocks: GramRowsBlock[]): Int32Array {
   const order = new Int32Array(n);
   if (blocks.length === 0) { for (let i = 0; i < n; i++) order[i] = i; return order; }
   const { codes, nl } = blocks[0];
@@ -89,7 +91,7 @@ const orders = new WeakMap<Int32Array, Int32Array>();
 
 /** One pass over the rows for the batch. */
 export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch {
-  const { n, p, Xc, blocks, betaC, templates, sigma, rng, replicates } = input;
+  const { n, p, X: Xc, blocks, betaC, templates, sigma, rng, replicates } = input;
   // the visiting order, computed once per model (keyed by the first factor's codes)
   let order = blocks.length ? orders.get(blocks[0].codes) : undefined;
   if (!order) {
@@ -124,7 +126,7 @@ export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch 
       const g = blk.codes[i];
       const bk = b[k];
       for (let s = 0; s < q; s++) {
-        const z = blk.Zc[i * q + s];
+        const z = blk.Z[i * q + s];
         if (z === 0) continue;
         const o = (g * q + s) * B;
         for (let r = 0; r < B; r++) y[r] += z * bk[o + r];
@@ -136,7 +138,7 @@ export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch 
       const g = blk.codes[i];
       const a = AZy[k];
       for (let s = 0; s < q; s++) {
-        const z = blk.Zc[i * q + s];
+        const z = blk.Z[i * q + s];
         if (z === 0) continue;
         const o = (g * q + s) * B;
         for (let r = 0; r < B; r++) a[o + r] += z * y[r];

@@ -10,7 +10,8 @@ import type { GpuContext } from './device.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
 import { createStorage, createUniform, readBuffer } from './buffers.js';
 import { shaderSource } from './shaders.generated.js';
-import { MAX_Q, MAX_W, SEGMENT } from './upload.js';
+import { SEGMENT } from './upload.js';
+import { MAX_Q, MAX_W } from './limits.js';
 import type { BootstrapGramBatch, BootstrapGramInput } from '../cpu/bootstrapGram.js';
 
 export class BootstrapGramGpu {
@@ -37,7 +38,7 @@ export class BootstrapGramGpu {
   static async create(ctx: GpuContext, input: Omit<BootstrapGramInput, 'replicates' | 'betaC' | 'templates' | 'sigma'>): Promise<BootstrapGramGpu> {
     const why = BootstrapGramGpu.unsupported(input);
     if (why) throw new Error(`the WebGPU bootstrap pass cannot run this model: ${why}`);
-    const { n, p, Xc } = input;
+    const { n, p, X: Xc } = input;
     const blk = input.blocks[0];
     const q = blk.q, w = q + p, G = blk.nl;
     const counts = new Uint32Array(G + 1);
@@ -49,7 +50,7 @@ export class BootstrapGramGpu {
     // the CPU pass's order (a stable counting sort by group): draws are indexed by position in it
     for (let i = 0; i < n; i++) {
       const pos = next[blk.codes[i]]++;
-      for (let s = 0; s < q; s++) rows[pos * w + s] = blk.Zc[i * q + s];
+      for (let s = 0; s < q; s++) rows[pos * w + s] = blk.Z[i * q + s];
       for (let j = 0; j < p; j++) rows[pos * w + q + j] = Xc[j * n + i];
     }
     const segs: number[] = [];

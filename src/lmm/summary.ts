@@ -1,12 +1,13 @@
 /**
  * The text of lme4's `print(summary(fit))` for an lmerMod (lme4 1.1-31, R 4.2, default options:
  * digits = 7, width = 80, show.signif.stars), followed by two lines of our own (variance shares,
- * backend). The blocks and R's number formatting are in src/results/format.ts, shared with the
- * glmer summary (src/glmm/summary.ts).
+ * backend). The blocks are in src/results/lme4Print.ts and R's number formatting in
+ * src/results/rFormat.ts, shared with the glmer summary (src/glmm/summary.ts).
  */
 import {
-  aicTable, backendLabel, callLines, catFill, fixedEffectsLines, formatR, groupsLines, methodTitle, residualLines, roundR, varCorrTable, warningLines,
-} from './format.js';
+  aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, methodTitle, residualLines, varCorrTable, warningLines,
+} from '../results/lme4Print.js';
+import { catFill, formatR, roundR } from '../results/rFormat.js';
 import type { LmmFit } from './lmmFit.js';
 
 /** The fields of a fit that the summary reads. */

@@ -7,7 +7,14 @@
  *   A_Xk  dense (p+1) × (l_k q_k): [X y]ᵀ Z_k
  *   A_XX  dense (p+1) × (p+1): [X y]ᵀ[X y]
  */
-import type { RandomBlock } from './lambda.js';
+import type { TemplateBlock } from './template.js';
+
+/** What the blocked Cholesky reads of a random-effects block: its template and, for messages, its name and levels. */
+export interface GramBlock extends TemplateBlock {
+  /** grouping factor name (`Subject`, `cask:batch`) */
+  group: string;
+  levels: string[];
+}
 
 /** Block compressed-sparse-column pattern: columns are the levels of factor k, rows the levels of factor j. */
 export interface BlockPattern {
@@ -29,11 +36,28 @@ export interface BlockSparse {
   values: Float64Array;
 }
 
+/** A block's rows for forming A: its template, its level codes and its model matrix Z (n × q, row-major). */
+export interface GramRowsBlock extends GramBlock {
+  codes: Int32Array;
+  Z: Float64Array;
+}
+
+/** The rows [Z X y] that A is formed from. */
+export interface GramInput {
+  n: number;
+  /** fixed-effects matrix, n × p column-major */
+  X: Float64Array;
+  p: number;
+  /** the response column (after any offset and transform) */
+  y: Float64Array;
+  blocks: GramRowsBlock[];
+}
+
 export interface GramMatrix {
   n: number;
   /** number of fixed-effect columns; [X y] has p + 1 */
   p: number;
-  blocks: RandomBlock[];
+  blocks: GramBlock[];
   /** A_kk: nl_k blocks of q_k × q_k, row-major */
   Akk: Float64Array[];
   /** A_jk for j > k, indexed [j][k]; entries with j ≤ k are unused */

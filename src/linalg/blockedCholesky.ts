@@ -20,7 +20,7 @@
  * below them are dense.
  */
 import { type BlockPattern, type GramMatrix, findInPattern, patternFromKeys } from './gram.js';
-import { fillTemplate } from './lambda.js';
+import { fillTemplate } from './template.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
 import { DenseArena, type DenseKernelKind } from './denseArena.js';
 

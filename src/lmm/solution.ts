@@ -6,9 +6,9 @@
  * and the conditional variances of the random effects, σ̂² Λ (L_Z L_Zᵀ)⁻¹ Λᵀ, diagonal blocks only
  * (lme4's condVar).
  */
-import type { BlockedCholesky } from './blockedCholesky.js';
-import { invertLower, solveLower, solveLowerT } from './dense.js';
-import { applyTemplate } from './lambda.js';
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { invertLower, solveLower, solveLowerT } from '../linalg/dense.js';
+import { applyTemplate } from '../linalg/template.js';
 
 export interface LmmSolution {
   beta: Float64Array;

@@ -1,22 +1,27 @@
 /**
- * The internal parametrization of the random effects that glmer's optimization runs in.
+ * The internal parametrization of the random effects that the optimizer works in, for lmer and
+ * glmer alike.
  *
  * Each block's model matrix is transformed, Z_int = Z M with M = C S:
- *   C  centring (as src/model/lambda.ts does for lmer): a block that is one term with an intercept,
- *      such as (x | g), has its other columns centred, column s − m_s × the intercept column;
- *   S  scaling: every non-intercept column divided by its standard deviation (centred blocks) or
- *      its root mean square (others), so that a slope on a covariate measured in large units has a
- *      relative covariance factor of order one.
+ *   C  centring: a block that is one term with an intercept, such as (x | g), has its other columns
+ *      centred, column s − m_s × the intercept column (m the column means);
+ *   S  scaling (glmer only, `scale: true`): every non-intercept column divided by its standard
+ *      deviation (centred blocks) or its root mean square (others), so that a slope on a covariate
+ *      measured in large units has a relative covariance factor of order one.
  * The model is unchanged — b = M b_int, Σ = M Σ_int Mᵀ, and the deviance depends on Σ only — but
  * the optimizer's θ_int (the Cholesky factor of Σ_int) is far better scaled: with a slope on a
- * covariate whose mean is 20 and SD 5, lme4's θ couples the intercept and the slope and differs in
- * scale by ~25, and a derivative-free optimizer crawls along the valley.
+ * covariate whose mean is 20 and SD 5 (or calendar years), lme4's θ couples the intercept and the
+ * slope and a derivative-free optimizer crawls along the curved valley that the intercept variance
+ * and a correlation near −1 make.
  *
  * S is diagonal, so a block of several terms (whose template has fixed zeros between the terms)
  * keeps its zero pattern; C applies only to single-term blocks, whose templates are full.
+ * `thetaToInternal` / `thetaToOriginal` map between lme4's θ and θ_int; the objectives and the
+ * backends work with θ_int and the blocks with Z M (`MixedModel.internalBlocks`).
  */
-import { fillTemplate, type RandomBlock } from '../model/lambda.js';
-import { semidefiniteCholesky } from '../model/dense.js';
+import type { RandomBlock } from './lambda.js';
+import { fillTemplate } from '../linalg/template.js';
+import { semidefiniteCholesky } from '../linalg/dense.js';
 
 /** M (q × q row-major) and M⁻¹ of a block, or null for the identity. */
 export interface BlockTransform {
@@ -24,13 +29,20 @@ export interface BlockTransform {
   Minv: Float64Array;
 }
 
-export function blockTransforms(blocks: RandomBlock[]): (BlockTransform | null)[] {
+export interface ReparamOptions {
+  /** S: divide the non-intercept columns by their spread (glmer); false: centring only (lmer) */
+  scale: boolean;
+}
+
+/** The transform M = C S of each block (null where it is the identity). */
+export function blockTransforms(blocks: RandomBlock[], options: ReparamOptions): (BlockTransform | null)[] {
   return blocks.map((b) => {
     const { q } = b;
     const n = b.codes.length;
     const Z = b.Z;
     const intercept = b.cnames.indexOf('(Intercept)');
     const centre = b.terms.length === 1 && q > 1 && intercept === 0;
+    if (!centre && !options.scale) return null;
     const mean = new Float64Array(q);
     const sq = new Float64Array(q);
     for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) { const v = Z[i * q + s]; mean[s] += v; sq[s] += v * v; }
@@ -40,8 +52,11 @@ export function blockTransforms(blocks: RandomBlock[]): (BlockTransform | null)[
       M[s * q + s] = 1;
       if (s === intercept) continue;
       const m = mean[s] / n;
-      const spread = centre ? Math.sqrt(Math.max(0, sq[s] / n - m * m)) : Math.sqrt(sq[s] / n);
-      const scale = spread > 0 && Number.isFinite(spread) ? 1 / spread : 1;
+      let scale = 1;
+      if (options.scale) {
+        const spread = centre ? Math.sqrt(Math.max(0, sq[s] / n - m * m)) : Math.sqrt(sq[s] / n);
+        scale = spread > 0 && Number.isFinite(spread) ? 1 / spread : 1;
+      }
       M[s * q + s] = scale;
       if (centre) M[0 * q + s] = -m * scale;
       if (scale !== 1 || (centre && m !== 0)) identity = false;
@@ -51,7 +66,7 @@ export function blockTransforms(blocks: RandomBlock[]): (BlockTransform | null)[
   });
 }
 
-/** The block with Z M in place of Z (what PIRLS works with). */
+/** The block with Z M in place of Z (what the objective's backends and PIRLS work with). */
 export function transformBlock(b: RandomBlock, t: BlockTransform | null): RandomBlock {
   if (!t) return b;
   const { q } = b;
@@ -64,29 +79,35 @@ export function transformBlock(b: RandomBlock, t: BlockTransform | null): Random
       Zi[i * q + c] = acc;
     }
   }
-  return { ...b, Z: Zi, Zc: Zi, centre: null };
+  return { ...b, Z: Zi };
+}
+
+/** What the maps of θ read of a model: its blocks (lme4's) and their transforms. */
+export interface Reparametrized {
+  blocks: RandomBlock[];
+  transforms: (BlockTransform | null)[];
 }
 
 /** lme4's θ → θ_int: T_int = chol(M⁻¹ T Tᵀ M⁻ᵀ) */
-export function thetaToInternalGlmm(blocks: RandomBlock[], tr: (BlockTransform | null)[], theta: ArrayLike<number>): Float64Array {
-  return mapTheta(blocks, tr, theta, 'Minv');
+export function thetaToInternal(model: Reparametrized, theta: ArrayLike<number>): Float64Array {
+  return mapTheta(model, theta, 'Minv');
 }
 
 /** θ_int → lme4's θ: T = chol(M T_int T_intᵀ Mᵀ) */
-export function thetaToOriginalGlmm(blocks: RandomBlock[], tr: (BlockTransform | null)[], theta: ArrayLike<number>): Float64Array {
-  return mapTheta(blocks, tr, theta, 'M');
+export function thetaToOriginal(model: Reparametrized, theta: ArrayLike<number>): Float64Array {
+  return mapTheta(model, theta, 'M');
 }
 
-function mapTheta(blocks: RandomBlock[], tr: (BlockTransform | null)[], theta: ArrayLike<number>, which: 'M' | 'Minv'): Float64Array {
+function mapTheta({ blocks, transforms }: Reparametrized, theta: ArrayLike<number>, which: 'M' | 'Minv'): Float64Array {
   const out = Float64Array.from(theta);
   blocks.forEach((b, k) => {
-    const t = tr[k];
+    const t = transforms[k];
     if (!t) return;
     const q = b.q;
     const A = t[which];
     const T = new Float64Array(q * q);
     fillTemplate(b, theta, T);
-    // A T, then Σ = (A T)(A T)ᵀ and its Cholesky factor
+    // A T, then Σ = (A T)(A T)ᵀ and its Cholesky factor (positive semi-definite: a zero pivot gives a zero column)
     const AT = new Float64Array(q * q);
     for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) {
       let acc = 0;

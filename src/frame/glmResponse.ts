@@ -10,7 +10,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Response } from '../formula/types.js';
-import { type Column, type ColumnSource, columnFromArrow, evalExpr } from '../frame/columns.js';
+import { type Column, type ColumnSource, columnFromArrow, evalExpr } from './columns.js';
 
 export interface GlmResponseSpec {
   family: 'binomial' | 'poisson';

@@ -2,7 +2,7 @@
  * Storage and kernels for the dense blocks of the blocked Cholesky factor. The dense blocks live in
  * one WebAssembly memory so the SIMD kernels of wasm/dense.ts (Cholesky, right triangular solve,
  * C −= A Bᵀ) work on them in place; where WebAssembly SIMD is not available (or `kernels: 'js'` is
- * asked for) the same kernels run in JavaScript (src/model/dense.ts) on ordinary arrays.
+ * asked for) the same kernels run in JavaScript (src/linalg/dense.ts) on ordinary arrays.
  */
 import { DENSE_WASM_BASE64 } from './denseWasm.generated.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
