@@ -14,6 +14,8 @@ import { macrotask, throwIfAborted } from '../model/control.js';
 import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { type LmmModelOptions, buildLmm } from '../lmm/model.js';
+// the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
+import '../inference/methods.js';
 
 export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOptions {
   /**
