@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
+import { runAnova, runConfint } from './inferenceCommands.js';
 
 /** the version in the package's package.json (found upwards from this file, in src/ or dist/src/) */
 function packageVersion(): string {
@@ -61,15 +62,54 @@ function buildProgram(): Command {
     .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
     .option('--weights <column>', 'prior weights, lmer or glmer (binomial: the numbers of trials of a proportion response)')
     .option('--quiet', 'no progress or notes on stderr')
+    .option('--ddf <method>', 'lmer: lmerTest\'s t tests and type III anova with satterthwaite or kenward-roger denominator df')
     .action(async (file: string, formula: string, opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
-      family?: string; link?: string; nagq?: string; weights?: string;
+      family?: string; link?: string; nagq?: string; weights?: string; ddf?: string;
     }) => {
       process.exitCode = await runFit({ file, formula, ...opts }, {
         stdout: (s) => { process.stdout.write(s); },
         stderr: (s) => { process.stderr.write(s); },
         stderrIsTTY: process.stderr.isTTY === true,
       });
+    });
+  const io = {
+    stdout: (s: string) => { process.stdout.write(s); },
+    stderr: (s: string) => { process.stderr.write(s); },
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
+  const common = (cmd: Command) => cmd
+    .option('--factors <columns>', 'comma-separated columns to read as factors')
+    .option('--json', 'print the result as JSON')
+    .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--family <name>', 'GLMMs (glmer): binomial or poisson')
+    .option('--link <name>', 'the GLMM\'s link')
+    .option('--nagq <n>', 'glmer\'s nAGQ')
+    .option('--weights <column>', 'prior weights')
+    .option('--quiet', 'no progress or notes on stderr');
+
+  common(program
+    .command('anova')
+    .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML)')
+    .argument('<file>', 'data file')
+    .argument('<formulas...>', 'two or more lme4 model formulas'))
+    .action(async (file: string, formulas: string[], opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runAnova({ file, formulas, ...opts }, io);
+    });
+
+  common(program
+    .command('confint')
+    .description('confidence intervals (lme4\'s confint, oldNames = FALSE): profile (default), wald or a parametric bootstrap')
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--method <name>', 'profile, wald or boot', 'profile')
+    .option('--level <p>', 'confidence level', '0.95')
+    .option('--nsim <n>', 'bootstrap replicates (default 500)')
+    .option('--seed <s>', 'bootstrap seed (default 1)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runConfint({ file, formula, ...opts }, io);
     });
   return program;
 }
