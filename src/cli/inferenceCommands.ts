@@ -67,7 +67,7 @@ export async function runConfint(args: ConfintArgs, io: CliIO): Promise<number> 
     if (method === 'boot' && !('reml' in fit)) throw new CliError('--method boot is available for linear mixed models (lmer) here; for a GLMM use profile or wald');
     const showProgress = !args.quiet && io.stderrIsTTY === true;
     const res = await fit.confint({
-      method: method as ConfintMethod, level, nsim, seed,
+      method: method as ConfintMethod, level, nsim, seed, backend: args.backend as 'cpu' | 'webgpu' | 'auto' | undefined,
       onProgress: showProgress ? (p) => io.stderr(`\r\x1b[Kbootstrap: ${p.done}/${p.nsim} replicates`) : undefined,
     });
     if (showProgress && method === 'boot') io.stderr('\r\x1b[K');

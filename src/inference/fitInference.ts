@@ -10,6 +10,7 @@
 import type * as arrow from 'apache-arrow';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGram } from '../backend/cpu/gram.js';
+import { type BackendOptions, bootstrapGramBackend } from '../backend/select.js';
 import type { GramMatrix } from '../linalg/gram.js';
 import { fillTemplate } from '../linalg/template.js';
 import { optimizeAndAssemble } from '../lmm/fit.js';
@@ -130,7 +131,8 @@ export type ConfintMethod = 'wald' | 'profile' | 'boot';
 export interface ConfintOptions {
   method?: ConfintMethod;
   level?: number;
-  /** bootstrap: replicates and seed */
+  /** bootstrap: replicates and seed, and where its data pass runs ('cpu' default, 'webgpu', 'auto') */
+  backend?: BackendOptions['backend'];
   nsim?: number;
   seed?: number;
   onProgress?: BootstrapOptions['onProgress'];
@@ -170,9 +172,9 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
     return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...prof.warnings, ...warnings] };
   }
   if (method === 'boot') {
-    const boot = await bootstrapFit(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal });
+    const boot = await bootstrapFit(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal, backend: options.backend });
     const { intervals, warnings } = percentileIntervals(boot, level);
-    const msgs = [...warnings];
+    const msgs = [...boot.messages, ...warnings];
     if (boot.refits.failed) msgs.push(`${boot.refits.failed} of ${boot.nsim} bootstrap refits failed`);
     return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: msgs };
   }
@@ -189,9 +191,17 @@ function waldIntervals(fit: LmmFit | GlmmFit, vp: string[], level: number): Conf
 }
 
 /** The parametric bootstrap of an lmer fit (batched Gram parts, warm-started refits). */
-export async function bootstrapFit(fit: LmmFit, options: BootstrapOptions): Promise<BootstrapResult> {
+export async function bootstrapFit(fit: LmmFit, options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }> {
   referenceOf(fit);
-  return bootstrapLmm({ model: fit.model, gram: cached(fit).gram!, theta: fit.theta }, options);
+  const messages: string[] = [];
+  const device = options.gramSource ? null : await bootstrapGramBackend(fit.model, options, messages);
+  try {
+    const res = await bootstrapLmm({ model: fit.model, gram: cached(fit).gram!, theta: fit.theta }, { ...options, gramSource: options.gramSource ?? device?.batch });
+    if (device) messages.push(`the bootstrap's data pass ran on WebGPU (${device.device})`);
+    return { ...res, messages };
+  } finally {
+    device?.dispose();
+  }
 }
 
 export type IntervalKind = 'prediction' | 'confidence';

@@ -9,6 +9,7 @@ import type * as arrow from 'apache-arrow';
 import { LmmFit } from '../lmm/lmmFit.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
 import type { PredictOptions } from '../results/predict.js';
+import type { BackendOptions } from '../backend/select.js';
 import type { FTest, TTest } from './contest.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import {
@@ -27,7 +28,7 @@ declare module '../lmm/lmmFit.js' {
     /** lme4's confint (profile by default, Wald, or the parametric bootstrap) */
     confint(options?: ConfintOptions): Promise<ConfintResult>;
     /** the parametric bootstrap (lme4's bootMer with confint's statistics) */
-    bootstrap(options: BootstrapOptions): Promise<BootstrapResult>;
+    bootstrap(options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }>;
     /** predictions (the linear predictor, as before) */
     predict(newdata: arrow.Table, options?: PredictOptions): Float64Array;
     /** predictions with confidence or prediction intervals */
@@ -49,7 +50,7 @@ Object.assign(LmmFit.prototype, {
   anova(this: LmmFit, options?: { ddf?: Ddf }) { return anovaTable(this, options).rows; },
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
-  bootstrap(this: LmmFit, options: BootstrapOptions) { return bootstrapFit(this, options); },
+  bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   predict(this: LmmFit, newdata: arrow.Table, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     if (options.interval === undefined) return plainPredict.call(this, newdata, options);
     return predictWithIntervals(this, newdata, { ...options, interval: options.interval });

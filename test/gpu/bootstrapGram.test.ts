@@ -47,4 +47,13 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'bootstrap Gram pass on WebGPU'), { time
     });
     cpu.yy.forEach((v, e) => expect(Math.abs(got.yy[e] - v) / v).toBeLessThan(1e-5));
   });
+
+  it('fit.bootstrap({ backend: "webgpu" }) agrees with the CPU pass', async () => {
+    const ref = loadInference('sleepstudy');
+    const fit = await lmer(ref.formula, loadDataFile(ref.data), { factors: ref.factors });
+    const cpu = await fit.bootstrap({ nsim: 8, seed: 4 });
+    const g = await fit.bootstrap({ nsim: 8, seed: 4, backend: 'webgpu' });
+    expect(g.messages.join(' ')).toMatch(/ran on WebGPU/);
+    cpu.t.forEach((row, r) => row.forEach((v, k) => expect(Math.abs(g.t[r][k] - v)).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu.t0[k])))));
+  });
 });

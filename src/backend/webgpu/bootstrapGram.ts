@@ -27,7 +27,7 @@ export class BootstrapGramGpu {
   ) {}
 
   /** Why the model's bootstrap pass cannot run here (null when it can). */
-  static unsupported(input: Pick<BootstrapGramInput, 'blocks' | 'p'>): string | null {
+  static unsupported(input: { blocks: { q: number }[]; p: number }): string | null {
     if (input.blocks.length !== 1) return `${input.blocks.length} grouping factors: the WebGPU bootstrap pass takes one`;
     if (input.blocks[0].q > MAX_Q) return `q = ${input.blocks[0].q} > ${MAX_Q}`;
     if (input.blocks[0].q + input.p + 1 > MAX_W) return `q + p + 1 = ${input.blocks[0].q + input.p + 1} > ${MAX_W}`;
@@ -35,7 +35,7 @@ export class BootstrapGramGpu {
   }
 
   /** Uploads the design once (group-sorted rows of Z_c and X_c, their original indices, segments). */
-  static async create(ctx: GpuContext, input: Omit<BootstrapGramInput, 'replicates' | 'betaC' | 'templates' | 'sigma'>): Promise<BootstrapGramGpu> {
+  static async create(ctx: GpuContext, input: Pick<BootstrapGramInput, 'n' | 'p' | 'X' | 'blocks'>): Promise<BootstrapGramGpu> {
     const why = BootstrapGramGpu.unsupported(input);
     if (why) throw new Error(`the WebGPU bootstrap pass cannot run this model: ${why}`);
     const { n, p, X: Xc } = input;
