@@ -7,6 +7,8 @@
  * both criteria gain −Σ log w_i (`sumLogW`), as lme4's deviance.
  */
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { lmmThetaProblem } from './thetaProblem.js';
+import { scaledStart } from '../optim/thetaOptimizer.js';
 import type { Objective } from '../model/objective.js';
 import type { LmmModel } from './model.js';
 
@@ -86,8 +88,10 @@ export function lmmObjective(model: LmmModel, backend: LmmBackend, reference: Sy
     const parts = backend.evaluate(theta);
     return parts instanceof Promise ? parts.then(criterion) : criterion(parts);
   };
+  const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, layout, model.frame.n);
   return {
-    start: layout.start,
+    start: scaledStart(thetaProblem),
+    thetaProblem,
     lower: layout.lower,
     upper: new Float64Array(layout.length).fill(Infinity),
     evaluate,

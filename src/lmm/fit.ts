@@ -40,8 +40,12 @@ export interface LmmFitOptions {
   dataName?: string;
 }
 
-/** lme4's BOBYQA settings for lmer */
-export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 10000 };
+/**
+ * lmer's optimizer settings: lme4's initial radius (in θ scaled by its Z column's size), our final
+ * radius, and lme4's nloptwrap evaluation budget (1e5): models with many variance parameters need it
+ * (y ~ x + (f | g) with an 11-level f, 66 θ: about 16,000 evaluations)
+ */
+export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 100_000 };
 
 /**
  * Stage: optimize θ with `backend`'s objective, then assemble the fit from the float64 factor at θ̂.

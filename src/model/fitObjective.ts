@@ -1,7 +1,8 @@
 /**
  * The one fit driver (lme4's optimizeLmer / optimizeGlmer, then mkMerMod), for every objective:
  *
- *   optimize (BOBYQA on `evaluate`, wherever it runs)
+ *   optimize (BOBYQA on `evaluate`, wherever it runs; for θ of covariance factors, the θ optimizer:
+ *     scaled θ, restarts from the boundary, lme4's boundary snap — src/optim/thetaOptimizer.ts)
  *   → check: for an objective that is not float64, its float64 value at the optimum
  *   → polish: a short float64 BOBYQA run from there (initial radius POLISH_RHOBEG); when that gains
  *     far more than the device objective's error, the device optimizer stalled (not an arithmetic
@@ -12,6 +13,7 @@
  * refused once the caller's AbortSignal is aborted, with turns for the event loop.
  */
 import { bobyqaAsync } from '../optim/bobyqa.js';
+import { optimizeTheta } from '../optim/thetaOptimizer.js';
 import type { MinimizeResult } from '../optim/types.js';
 import type { Evaluations } from './control.js';
 import type { BackendInfo, GpuCheck, Objective } from './objective.js';
@@ -64,9 +66,14 @@ export interface Optimum {
 export async function optimizeObjective(
   objective: Objective, settings: OptimizerSettings, evaluations: Evaluations, report?: (x: Float64Array, f: number) => void,
 ): Promise<Optimum> {
-  const { lower, upper } = objective;
-  const run = (f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number): Promise<MinimizeResult> =>
-    bobyqaAsync(evaluations.wrap(f, report), x0, { lower, upper, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
+  const { lower, upper, thetaProblem } = objective;
+  const run = async (f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number): Promise<MinimizeResult> => {
+    const g = evaluations.wrap(f, report);
+    if (!thetaProblem) return bobyqaAsync(g, x0, { lower, upper, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
+    const r = await optimizeTheta(g, thetaProblem, { start: x0, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
+    // what happened after the first BOBYQA run (restarts from the boundary, snaps onto it) goes with its message
+    return { ...r, message: [r.message, ...r.notes].join('; ') };
+  };
   const t0 = performance.now();
   const res = await run((x) => objective.evaluate(x), objective.start, settings.rhobeg);
   const optimizeMs = performance.now() - t0;

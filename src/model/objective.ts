@@ -12,6 +12,7 @@
  * Every change of what is minimized — a penalty on θ (priors), a fixed residual σ (meta-analysis),
  * another source of the Gram matrix — is a different Objective, never a different fitter.
  */
+import type { ThetaProblem } from '../optim/thetaOptimizer.js';
 
 /** Where an objective is evaluated and in what arithmetic. */
 export interface BackendInfo {
@@ -37,6 +38,12 @@ export interface Objective {
   f64?: (x: Float64Array) => number;
   /** the internal θ in x (for the check's largest |Δθ|; default x itself) */
   thetaOf?: (x: Float64Array) => Float64Array;
+  /**
+   * x is θ of covariance factors with this structure: the optimizer then scales θ by its Z columns'
+   * sizes and restarts from the boundary of the Cholesky parametrization (src/optim/thetaOptimizer.ts);
+   * without it, a plain BOBYQA on x within the bounds
+   */
+  thetaProblem?: ThetaProblem;
 }
 
 /** An objective plus an additive penalty p(x) (e.g. −2 log of a prior on θ), in `evaluate` and `f64` alike. */
