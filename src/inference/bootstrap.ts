@@ -10,7 +10,8 @@
  *   per replicate gives each replicate's exact gradient g_r and Hessian H_r there; then Newton steps
  *   θ ← θ − H_r⁻¹ g(θ) with the exact gradient at the replicate's own θ (first-order jets) converge in
  *   two or three steps. A replicate whose Newton iterates leave the parameter space (a boundary fit)
- *   or do not converge is refitted by BOBYQA from θ̂, as a plain fit would be.
+ *   or do not converge is refitted from θ̂ by the core's optimizer, as a fit is (optimizeObjective on
+ *   lmmObjective: the θ optimizer's scaling, restarts from the boundary and boundary snap).
  *
  * Percentile intervals follow boot's perc.ci (norm.inter interpolation of the order statistics).
  */
@@ -20,10 +21,12 @@ import { mapBeta } from '../model/fixedTransform.js';
 import type { LmmModel } from '../lmm/model.js';
 import { fillTemplate } from '../linalg/template.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
-import { profiledDeviance } from '../lmm/deviance.js';
+import { type SyncLmmBackend, lmmObjective, profiledDeviance } from '../lmm/deviance.js';
+import { LMM_OPTIMIZER } from '../lmm/fit.js';
+import { Evaluations } from '../model/control.js';
+import { optimizeObjective } from '../model/fitObjective.js';
 import { solveLmm } from '../lmm/solution.js';
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
-import { bobyqa } from '../optim/bobyqa.js';
 import { type BootstrapGramBatch, type BootstrapGramInput, bootstrapGramCpu } from '../backend/cpu/bootstrapGram.js';
 import { JetSpace } from './jet.js';
 import { JetFactorization, schurJets } from './jetFactor.js';
@@ -45,7 +48,7 @@ export interface BootstrapOptions {
   seed?: number;
   /** replicates simulated per pass over the rows (default 64) */
   batchSize?: number;
-  /** 'newton' (default): the warm-started Newton refit with BOBYQA as fallback; 'bobyqa': BOBYQA only */
+  /** 'newton' (default): the warm-started Newton refit, the core's optimizer as fallback; 'bobyqa': the core's optimizer only (BOBYQA on scaled θ) */
   refit?: 'newton' | 'bobyqa';
   /** where the batches' Gram parts are formed (default: the CPU pass) */
   gramSource?: (input: BootstrapGramInput) => BootstrapGramBatch | Promise<BootstrapGramBatch>;
@@ -105,6 +108,12 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     chol.factor(th);
     return profiledDeviance({ ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss }, n, p, reml, model.sumLogW);
   };
+  // the fallback refit: the fit's objective on the replicate's Gram matrix (the work copy), optimized from θ̂ as a fit is
+  const replicateBackend: SyncLmmBackend = {
+    name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64',
+    evaluate: (th) => { chol.factor(th); return { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss }; },
+  };
+  const refitObjective = { ...lmmObjective(model, replicateBackend, replicateBackend), start: thetaC };
   const useNewton = (options.refit ?? 'newton') === 'newton';
   // the shared second-order jet factor at θ̂ (y-independent rows)
   const J2 = new JetSpace(nt, 2);
@@ -130,8 +139,8 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
         if (th) refits.newton++;
       }
       if (!th) {
-        const res = bobyqa(objective, thetaC, { lower, upper: new Float64Array(nt).fill(Infinity), rhobeg: 0.1, rhoend: 2e-7, maxfun: 10000 });
-        if (Number.isFinite(res.fval)) { th = res.x; refits.bobyqa++; }
+        const res = await optimizeObjective(refitObjective, LMM_OPTIMIZER, new Evaluations({ signal: options.signal }));
+        if (Number.isFinite(res.fval)) { th = Float64Array.from(res.x); refits.bobyqa++; }
       }
       if (!th) {
         refits.failed++;
@@ -167,7 +176,7 @@ function setResponse(g: GramMatrix, batch: BootstrapGramBatch, r: number): void 
  * from the shared jet factor, then steps d = −H⁻¹g with the deviance and its exact gradient at
  * each iterate (one first-order jet factorization), a backtracking line search (Armijo), and BFGS
  * updates of H, until the Newton step is below 1e-8 of θ's scale. Null when an iterate would
- * leave the bounds (a boundary fit: BOBYQA handles it), H is not positive definite at θ̂, or 30
+ * leave the bounds (a boundary fit: the core's optimizer handles it), H is not positive definite at θ̂, or 30
  * steps do not converge.
  */
 function newtonRefit(
