@@ -4,7 +4,7 @@
 //   y*_i = x_i·β̂_c + z_i·b*_g + σ ε_i,   b*_g = σ T_c u_g,   u_g, ε_i ~ N(0, 1)
 // over the segment's rows (one group), and writes the segment's partial sums of z_i y*_i (q),
 // x_i y*_i (p) and y*_i² (1); the host finishes the sums per group and overall in float64.
-// The normal draws are those of src/inference/random.ts: Threefry-2x32-20 keyed by
+// The normal draws are those of src/model/random.ts: Threefry-2x32-20 keyed by
 // (seedLo ⊕ (replicate + 1)·0x9e3779b9, stream), counter (index >> 1, seedHi), Box–Muller, index & 1
 // picking cos or sin; ε uses the row's position in the group-sorted order (the CPU pass's order,
 // src/backend/cpu/bootstrapGram.ts groupOrder), u_g the index g·q + t.

@@ -4,7 +4,7 @@
  * in the CPU pass's order, whose positions index the residual draws) goes up once; each batch uploads β̂_c and T_c,
  * runs one dispatch over (segment, replicate) pairs and reads back the per-segment partial sums, which
  * are added per group (A_Zy) and overall (A_Xy, yᵀy) in float64 here. Same draws as the CPU pass
- * (src/inference/random.ts), f32 arithmetic.
+ * (src/model/random.ts), f32 arithmetic.
  */
 import type { GpuContext } from './device.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
