@@ -16,7 +16,7 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName'>>;
+> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'annotation'>>;
 
 /**
  * The t tests of lmerTest's summary in place of lme4's table: its title's method and the printed
@@ -30,11 +30,12 @@ export interface SummaryTests {
 
 /** lme4-style summary text of a fitted linear mixed model (no trailing newline); with `tests`, lmerTest's. */
 export function formatSummary(fit: SummarySource, tests?: SummaryTests): string {
-  const out: string[] = [];
+  // a prior's lines first (blme's printPriors and "Prior dev"), then lme4's summary
+  const out: string[] = [...(fit.annotation?.preamble ?? [])];
   // .prt.methTit: methTitle() pastes a zero-length GLMM suffix, hence two spaces for ML fits
   const title = fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood ';
-  if (tests) out.push(...methodTitle(`${fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood '}. t-tests use ${tests.method} method`, 'lmerModLmerTest'));
-  else out.push(...methodTitle(title, 'lmerMod'));
+  if (tests) out.push(...methodTitle(`${title}. t-tests use ${tests.method} method`, 'lmerModLmerTest'));
+  else out.push(...methodTitle(title, fit.annotation?.cls ?? 'lmerMod'));
   out.push(...callLines(fit.formula, fit.dataName, fit.weightsName));
   out.push('');
   if (fit.reml) {
