@@ -6,6 +6,7 @@
 #   profinsteval: lmer (REML) then confint(fit, method = "profile") (work_s, which includes the ML refit)
 #   bootsleep: lmer then bootMer(fit, FUN = confint's default statistics, nsim = 1000, seed 1) (work_s)
 #   boot1m: lmer (fit_s) then bootMer(nsim = 100) (work_s)
+#   bootcbpp: glmer(family = binomial) then bootMer(fit, FUN = (θ, β), nsim = 1000, seed 1) (work_s)
 # All with lme4's default lmerControl(); peak_rss_mb is the process's VmHWM.
 suppressMessages({ library(lme4); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
@@ -20,7 +21,7 @@ peak <- function() {
   if (length(h)) as.numeric(gsub("[^0-9]", "", h)) / 1024 else NA
 }
 res <- list(case = case, R = R.version.string, lme4 = as.character(packageVersion("lme4")))
-fit <- el(lmer(fo, data = d))
+fit <- if (case == "bootcbpp") el(glmer(fo, data = d, family = binomial)) else el(lmer(fo, data = d))
 res$fit_s <- fit$s
 if (case %in% c("satt1m", "sattinsteval")) {
   suppressMessages(library(lmerTest, warn.conflicts = FALSE))
@@ -43,6 +44,10 @@ if (case %in% c("satt1m", "sattinsteval")) {
   }
   b <- el(bootMer(fit$v, FUN, nsim = nsim, seed = 1))
   res$work_s <- b$s; res$nsim <- nsim
+  res$failed <- sum(!is.finite(b$v$t[, 1]))
+} else if (case == "bootcbpp") {
+  b <- el(suppressWarnings(suppressMessages(bootMer(fit$v, function(x) c(getME(x, "theta"), fixef(x)), nsim = 1000, seed = 1))))
+  res$work_s <- b$s; res$nsim <- 1000
   res$failed <- sum(!is.finite(b$v$t[, 1]))
 } else stop("unknown case ", case)
 res$peak_rss_mb <- peak()

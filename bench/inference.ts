@@ -3,7 +3,7 @@
  * process (peak RSS is the process's own), R after ours, never alongside.
  *
  *   npm run build
- *   node dist/bench/inference.js [--cases satt1m,kr1m,sattinsteval,profinsteval,bootsleep,boot1m] [--no-r] [--out bench/out]
+ *   node dist/bench/inference.js [--cases satt1m,kr1m,sattinsteval,profinsteval,bootsleep,bootcbpp,boot1m] [--no-r] [--out bench/out]
  *
  * Cases:
  *   satt1m        1M rows, 50k groups, y ~ x + w + (x | g) (bench/synth.ts, seed 1), REML: Satterthwaite
@@ -13,6 +13,8 @@
  *   sattinsteval  InstEval y ~ service + (1 | s) + (1 | d) + (1 | dept:service), Satterthwaite
  *   profinsteval  InstEval, profile confidence intervals of every parameter; R: confint(fit, method = "profile")
  *   bootsleep     sleepstudy (Days | Subject), 1000 bootstrap replicates; R: bootMer(nsim = 1000)
+ *   bootcbpp      glmer cbind(incidence, size − incidence) ~ period + (1 | herd), binomial, 1000 bootstrap
+ *                 replicates (each a whole glmer refit); R: bootMer(nsim = 1000) on lme4's glmer
  *   boot1m        the 1M-row model, 100 bootstrap replicates, against one fit of the same model (no R run:
  *                 bootMer would refit with lmer 100 times, about an hour here)
  * Results: <out>/inference-<timestamp>.json and a Markdown table on stdout.
@@ -24,6 +26,7 @@ import type * as arrow from 'apache-arrow';
 import { buildLmm } from '../src/lmm/model.js';
 import { formGram } from '../src/backend/cpu/gram.js';
 import { lmer } from '../src/fit/lmer.js';
+import { glmer } from '../src/fit/glmer.js';
 import { BlockedCholesky } from '../src/linalg/blockedCholesky.js';
 import { readTableFile } from '../src/io/node.js';
 import { varparCovariance } from '../src/inference/satterthwaite.js';
@@ -38,12 +41,13 @@ import { MiB, dateLine, fileStamp, gitState, machine, machineLine, repoRoot, run
 
 const MARK = '@@inference@@';
 const ROOT = repoRoot(import.meta.url);
-const CASES = ['satt1m', 'kr1m', 'sattinsteval', 'profinsteval', 'bootsleep', 'boot1m'] as const;
+const CASES = ['satt1m', 'kr1m', 'sattinsteval', 'profinsteval', 'bootsleep', 'bootcbpp', 'boot1m'] as const;
 type CaseName = (typeof CASES)[number];
 
 const ONE_M = { formula: 'y ~ x + w + (x | g)', n: 1_000_000, groups: 50_000 };
 const INSTEVAL = { file: 'test/fixtures/data/insteval.csv', formula: 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)', factors: ['s', 'd', 'dept', 'service'] };
 const SLEEP = { file: 'test/fixtures/data/sleepstudy.csv', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'] };
+const CBPP = { file: 'test/fixtures/data/cbpp.csv', formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'] };
 
 interface OursResult { case: CaseName; fitS: number; workS: number; detail: Record<string, unknown>; peakRssMiB: number }
 
@@ -55,6 +59,7 @@ function tableOf(name: CaseName): { table: arrow.Table; formula: string; factors
 
 /** Runs one case in this process and prints its result after MARK. */
 async function worker(name: CaseName): Promise<void> {
+  if (name === 'bootcbpp') return glmerBootWorker();
   const { table, formula, factors } = tableOf(name);
   let t = performance.now();
   const fit = await lmer(formula, table, { factors, REML: true });
@@ -99,6 +104,20 @@ async function worker(name: CaseName): Promise<void> {
   process.stdout.write(`${MARK}${JSON.stringify(res)}\n`);
 }
 
+/** bootcbpp: a glmer fit and 1000 bootstrap replicates (each refitted by the core's glmer fit). */
+async function glmerBootWorker(): Promise<void> {
+  const table = readTableFile(join(ROOT, CBPP.file), { factors: CBPP.factors }).table;
+  let t = performance.now();
+  const fit = await glmer(CBPP.formula, table, { family: 'binomial', factors: CBPP.factors });
+  const fitS = (performance.now() - t) / 1000;
+  t = performance.now();
+  const boot = await fit.bootstrap({ nsim: 1000, seed: 1 });
+  const workS = (performance.now() - t) / 1000;
+  const detail = { nsim: 1000, refits: boot.refits, timings: boot.timings, intervals: percentileIntervals(boot).intervals };
+  const res: OursResult = { case: 'bootcbpp', fitS, workS, detail, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(`${MARK}${JSON.stringify(res)}\n`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--worker') { await worker(argv[1] as CaseName); return; }
@@ -128,6 +147,8 @@ async function main(): Promise<void> {
         formula = ONE_M.formula; factors = [];
       } else if (c === 'bootsleep') {
         data = join(root, SLEEP.file); formula = SLEEP.formula; factors = SLEEP.factors;
+      } else if (c === 'bootcbpp') {
+        data = join(root, CBPP.file); formula = CBPP.formula; factors = CBPP.factors;
       } else {
         data = join(root, INSTEVAL.file); formula = INSTEVAL.formula; factors = INSTEVAL.factors;
       }

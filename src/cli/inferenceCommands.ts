@@ -64,7 +64,6 @@ export async function runConfint(args: ConfintArgs, io: CliIO): Promise<number> 
     const seed = numberArg(args.seed, 'seed', true);
     if (method !== 'boot' && (nsim !== undefined || seed !== undefined)) throw new CliError('--nsim and --seed are for --method boot');
     const { fit } = await fitFromArgs(args, io);
-    if (method === 'boot' && !('reml' in fit)) throw new CliError('--method boot is available for linear mixed models (lmer) here; for a GLMM use profile or wald');
     const showProgress = !args.quiet && io.stderrIsTTY === true;
     const res = await fit.confint({
       method: method as ConfintMethod, level, nsim, seed, backend: args.backend as 'cpu' | 'webgpu' | 'auto' | undefined,

@@ -23,7 +23,7 @@ import { fillTemplate } from '../linalg/template.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { type SyncLmmBackend, lmmObjective, profiledDeviance } from '../lmm/deviance.js';
 import { LMM_OPTIMIZER } from '../lmm/fit.js';
-import { Evaluations } from '../model/control.js';
+import { Evaluations, abortError } from '../model/control.js';
 import { optimizeObjective } from '../model/fitObjective.js';
 import { solveLmm } from '../lmm/solution.js';
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
@@ -33,7 +33,7 @@ import { JetFactorization, schurJets } from './jetFactor.js';
 import { thetaTemplates } from './templates.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
 import { CounterNormal } from '../model/random.js';
-import { qnorm } from './distributions.js';
+import { qnorm } from '../stats/distributions.js';
 
 export interface BootstrapProgress {
   done: number;
@@ -302,10 +302,4 @@ export function percentileIntervals(result: BootstrapResult, level = 0.95): { in
     return { name, lower: lo, upper: hi };
   });
   return { intervals, warnings: [...new Set(warnings)] };
-}
-
-function abortError(): Error {
-  const e = new Error('the bootstrap was cancelled');
-  e.name = 'AbortError';
-  return e;
 }

@@ -28,9 +28,10 @@ import { lmmProfileProblem, varianceParameterNames } from './lmmProfile.js';
 import { glmmProfileProblem } from './glmmProfile.js';
 import { type ProfileOptions, profileIntervals, profileModel } from './profile.js';
 import { type BootstrapOptions, type BootstrapResult, bootstrapLmm, percentileIntervals } from './bootstrap.js';
+import { bootstrapGlmm } from './glmmBootstrap.js';
 import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
 import { normalInterval, predictionVariances } from './predictInterval.js';
-import { qnorm } from './distributions.js';
+import { qnorm } from '../stats/distributions.js';
 
 export type Ddf = 'satterthwaite' | 'kenward-roger';
 
@@ -38,6 +39,17 @@ export function checkDdf(ddf: string | undefined): Ddf {
   const d = (ddf ?? 'satterthwaite').toLowerCase().replace('_', '-');
   if (d === 'satterthwaite' || d === 'kenward-roger') return d;
   throw new Error(`unknown ddf method '${ddf}' (choose satterthwaite or kenward-roger)`);
+}
+
+/**
+ * Refuses inference that assumes lme4's criterion on a fit that minimized something else: a fixed
+ * residual σ (lmer's `sigma`) or a posterior mode under blme's priors. Their Satterthwaite /
+ * Kenward–Roger df, profiles, bootstrap refits and likelihood-ratio tests would need the changed
+ * objective throughout; Wald intervals and prediction intervals need only the fit.
+ */
+export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string): void {
+  if ('sigmaFixed' in fit && fit.sigmaFixed) throw new Error(`${what} is not available for a fit with a fixed residual σ (lmer's sigma option): it assumes lme4's criterion`);
+  if (fit.annotation) throw new Error(`${what} is not available for a fit with priors (blme's posterior mode): it assumes lme4's criterion`);
 }
 
 interface Cached { gram?: GramMatrix; reference?: CpuBackend; ctx: Map<Ddf, { ctx: DdfContext; messages: string[] }>; ml?: LmmFit }
@@ -64,6 +76,7 @@ function referenceOf(fit: LmmFit): CpuBackend {
  * lmerTest's message.
  */
 export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: string[] } {
+  checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method");
   const c = cached(fit);
   const hit = c.ctx.get(ddf);
   if (hit) return hit;
@@ -117,6 +130,7 @@ export function contrastTest(fit: LmmFit, L: number[][] | number[], options: { d
 
 /** The ML fit of the same model (lme4's refitML): the fit itself when it is ML. */
 export async function mlFit(fit: LmmFit): Promise<LmmFit> {
+  checkLme4Criterion(fit, 'an ML refit');
   if (!fit.reml) return fit;
   const c = cached(fit);
   if (c.ml) return c.ml;
@@ -161,6 +175,7 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
   const vp = varianceParameterNames(fit.model.frame.reTerms);
   if (method === 'wald') return waldIntervals(fit, vp, level);
   if (method === 'profile') {
+    checkLme4Criterion(fit, 'a profile');
     const ml = await mlFit(fit);
     const model = ml.model;
     const problem = lmmProfileProblem({
@@ -172,13 +187,17 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
     return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...prof.warnings, ...warnings] };
   }
   if (method === 'boot') {
-    const boot = await bootstrapFit(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal, backend: options.backend });
-    const { intervals, warnings } = percentileIntervals(boot, level);
-    const msgs = [...boot.messages, ...warnings];
-    if (boot.refits.failed) msgs.push(`${boot.refits.failed} of ${boot.nsim} bootstrap refits failed`);
-    return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: msgs };
+    return bootIntervals(await bootstrapFit(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal, backend: options.backend }), level);
   }
   throw new Error(`unknown confint method '${options.method}' (choose profile, wald or boot)`);
+}
+
+/** boot's percentile intervals of a bootstrap's statistics, as confint(method = "boot") reports them. */
+function bootIntervals(boot: BootstrapResult & { messages: string[] }, level: number): ConfintResult {
+  const { intervals, warnings } = percentileIntervals(boot, level);
+  const msgs = [...boot.messages, ...warnings];
+  if (boot.refits.failed) msgs.push(`${boot.refits.failed} of ${boot.nsim} bootstrap refits failed`);
+  return { method: 'boot', level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: msgs };
 }
 
 /** Wald intervals: β̂ ± z SE for the fixed effects; none for the variance parameters (null, as lme4's NA). */
@@ -192,6 +211,7 @@ function waldIntervals(fit: LmmFit | GlmmFit, vp: string[], level: number): Conf
 
 /** The parametric bootstrap of an lmer fit (batched Gram parts, warm-started refits). */
 export async function bootstrapFit(fit: LmmFit, options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }> {
+  checkLme4Criterion(fit, 'the parametric bootstrap');
   referenceOf(fit);
   const messages: string[] = [];
   const device = options.gramSource ? null : await bootstrapGramBackend(fit.model, options, messages);
@@ -256,7 +276,7 @@ export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options:
   return { fit: yhat, lower, upper, se };
 }
 
-/** confint for a glmer fit: Wald (fixed effects) or profile (θ on the SD scale and β). */
+/** confint for a glmer fit: Wald (fixed effects), profile (θ on the SD scale and β) or the parametric bootstrap (glmmBootstrap.ts). */
 export async function confintGlmm(fit: GlmmFit, options: ConfintOptions = {}): Promise<ConfintResult> {
   const method = (options.method ?? 'profile').toLowerCase() as ConfintMethod;
   const level = options.level ?? 0.95;
@@ -264,12 +284,19 @@ export async function confintGlmm(fit: GlmmFit, options: ConfintOptions = {}): P
   const vp = varianceParameterNames(fit.model.frame.reTerms).slice(0, -1);
   if (method === 'wald') return waldIntervals(fit, vp, level);
   if (method === 'profile') {
+    checkLme4Criterion(fit, 'a profile');
     const problem = glmmProfileProblem({ model: fit.model, engine: new PirlsEngine(fit.model.pirls), nAGQ: fit.nAGQ, theta: fit.theta, beta: fit.beta, deviance: fit.objective });
     const prof = profileModel(problem, { ...options.profile, signal: options.signal });
     const { intervals, warnings } = profileIntervals(prof, level);
     return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...prof.warnings, ...warnings] };
   }
-  throw new Error(`confint method '${method}' is not available for glmer fits here (use profile or wald)`);
+  if (method === 'boot') {
+    checkLme4Criterion(fit, 'the parametric bootstrap');
+    const boot = await bootstrapGlmm(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal });
+    if (options.backend !== undefined && options.backend !== 'cpu') boot.messages.push('the refits of a glmer bootstrap run on the CPU');
+    return bootIntervals(boot, level);
+  }
+  throw new Error(`unknown confint method '${options.method}' (choose profile, wald or boot)`);
 }
 
 /** lme4's anova(m0, m1, …): ML refits of REML fits, models by increasing npar, χ² tests. */
@@ -277,6 +304,7 @@ export async function anovaModels(fits: (LmmFit | GlmmFit)[], names?: string[]):
   const messages: string[] = [];
   if (fits.some((f) => 'reml' in f && (f as LmmFit).reml)) messages.push('refitting model(s) with ML (instead of REML)');
   const models: LrtModel[] = [];
+  for (const f of fits) checkLme4Criterion(f, 'a likelihood-ratio test');
   for (const f of fits) {
     const g = 'reml' in f ? await mlFit(f as LmmFit) : f;
     models.push({

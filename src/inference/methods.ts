@@ -1,7 +1,7 @@
 /**
  * The inference methods of fitted models (issue 11's library interface): fit.coefficients({ ddf }),
  * fit.anova({ ddf }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
- * predict(newdata, { interval }) on lmer fits; confint on glmer fits. The fit classes live below the
+ * predict(newdata, { interval }) on lmer fits; confint and bootstrap on glmer fits. The fit classes live below the
  * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
  * prototypes here; src/fit/lmer.ts and src/fit/glmer.ts load this module.
  */
@@ -14,8 +14,9 @@ import type { FTest, TTest } from './contest.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import {
   type AnovaRow, type CoefficientRow, type ConfintOptions, type ConfintResult, type Ddf, type IntervalKind, type PredictionIntervals,
-  anovaTable, bootstrapFit, coefficientTable, confintGlmm, confintLmm, contrastTest, predictWithIntervals,
+  anovaTable, bootstrapFit, checkLme4Criterion, coefficientTable, confintGlmm, confintLmm, contrastTest, predictWithIntervals,
 } from './fitInference.js';
+import { bootstrapGlmm } from './glmmBootstrap.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -38,8 +39,10 @@ declare module '../lmm/lmmFit.js' {
 
 declare module '../glmm/glmmFit.js' {
   interface GlmmFit {
-    /** lme4's confint for a glmer fit: profile (default) or Wald */
+    /** lme4's confint for a glmer fit: profile (default), Wald or the parametric bootstrap */
     confint(options?: ConfintOptions): Promise<ConfintResult>;
+    /** the parametric bootstrap (lme4's bootMer with confint's statistics: SDs, correlations, β) */
+    bootstrap(options: BootstrapOptions): Promise<BootstrapResult & { messages: string[] }>;
   }
 }
 
@@ -59,4 +62,8 @@ Object.assign(LmmFit.prototype, {
 
 Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
+  bootstrap(this: GlmmFit, options: BootstrapOptions) {
+    checkLme4Criterion(this, 'the parametric bootstrap');
+    return bootstrapGlmm(this, options);
+  },
 });

@@ -48,7 +48,7 @@ export function threefry2x32(k0: number, k1: number, c0: number, c1: number, out
   out[1] = x1 >>> 0;
 }
 
-/** what a draw is for: the random effects of block k (U + k) or the residuals (EPS) */
+/** what a draw is for: the random effects of block k (U + k) or the residuals (EPS; a GLMM's response: its uniforms) */
 export const STREAM_EPS = 0;
 export const STREAM_U = 1;
 
@@ -71,6 +71,16 @@ export class CounterNormal {
   normal(replicate: number, stream: number, index: number): number {
     threefry2x32(this.keyOf(replicate), stream, index >>> 1, this.seedHi, this.words);
     return boxMuller(this.words[0], this.words[1], index & 1);
+  }
+
+  /**
+   * the uniform draw number `index` of `stream` in `replicate`, in (0, 1): the first word of the
+   * block that gives normal pair `index` (a stream is used either for normals or for uniforms)
+   */
+  uniform(replicate: number, stream: number, index: number): number {
+    threefry2x32(this.keyOf(replicate), stream, index, this.seedHi, this.words);
+    // 53 bits from both words, shifted by half a unit: never 0 or 1
+    return ((this.words[0] >>> 5) * 67108864 + (this.words[1] >>> 6) + 0.5) / 9007199254740992;
   }
 
   /** both normals of the pair holding `index` (indices 2k and 2k + 1) into out[0], out[1] */

@@ -71,6 +71,14 @@ describe('mixedgpu inference CLI', () => {
     expect(Object.keys(b.intervals)).toEqual(Object.keys(ref.profile!.intervals));
   }, 60_000);
 
+  it('confint --method boot for a glmer fit (--family)', async () => {
+    const args = { file: data('cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: 'herd,period', family: 'binomial', json: true };
+    const b = JSON.parse((await capture((io) => runConfint({ ...args, method: 'boot', nsim: '12', seed: '4' }, io))).stdout);
+    expect(b).toMatchObject({ method: 'boot', level: 0.95 });
+    expect(Object.keys(b.intervals)).toEqual(['sd_(Intercept)|herd', '(Intercept)', 'period2', 'period3', 'period4']);
+    for (const [lo, hi] of Object.values(b.intervals) as [number, number][]) expect(lo).toBeLessThan(hi);
+  }, 60_000);
+
   it('bad input: names the problem', async () => {
     const args = { file: data('sleepstudy.csv'), formula: 'Reaction ~ Days + (Days | Subject)', factors: 'Subject' };
     expect((await capture((io) => runConfint({ ...args, method: 'boot', nsim: '0' }, io))).stderr).toMatch(/--nsim must be at least 1, got 0/);

@@ -184,6 +184,26 @@ glmer_case <- function(name, file, formula, factors, family) {
        profile = list(level = 0.95, intervals = ci_list(pr$value), time_s = pr$s))
 }
 
+## ---- the parametric bootstrap of a glmer fit: the distribution of confint's statistics under
+## bootMer (lme4's default glmer control, as a user's fit): means, SDs and percentile intervals.
+## Our draws are not R's, so the tests compare distributions, not replicates.
+glmer_boot_case <- function(name, file, formula, factors, family, nsim) {
+  d <- read_case(file, factors)
+  m <- lme4::glmer(as.formula(formula), data = d, family = family)
+  FUN <- function(x) { th <- getME(x, "theta"); c(setNames(th, NULL), fixef(x)) }  # scalar terms: sd = θ
+  set.seed(1)
+  b <- elapsed(suppressWarnings(suppressMessages(bootMer(m, FUN, nsim = nsim))))
+  t <- b$value$t
+  colnames(t) <- c(paste0("sd_(Intercept)|", names(getME(m, "cnms"))), names(fixef(m)))
+  ok <- stats::complete.cases(t)
+  list(name = name, data = file, formula = formula, factors = I(factors), family = family, nsim = nsim,
+       failed = sum(!ok), t0 = named(setNames(b$value$t0, colnames(t))),
+       mean = named(colMeans(t[ok, ])), sd = named(apply(t[ok, ], 2, sd)),
+       singular = mean(t[ok, 1] < 1e-4),
+       percentile = lapply(setNames(seq_len(ncol(t)), colnames(t)), function(j) I(as.numeric(quantile(t[ok, j], c(0.025, 0.975))))),
+       time_s = b$s)
+}
+
 ## ---- R's interpolating and inverse splines (profile intervals), on profile-like points ----
 spline_case <- function() {
   sets <- list(
@@ -243,6 +263,8 @@ cases <- list(
     data.frame(Days = c(0, 4.5, 9, 12, 3), Subject = c("308", "309", "372", NA, NA))),
   profile_cbpp = function() glmer_case("profile_cbpp", "cbpp.csv", "cbind(incidence, size - incidence) ~ period + (1 | herd)",
     c("herd", "period"), "binomial"),
+  boot_cbpp = function() glmer_boot_case("boot_cbpp", "cbpp.csv", "cbind(incidence, size - incidence) ~ period + (1 | herd)",
+    c("herd", "period"), "binomial", 2000),
   dyestuff2 = function() lmer_case("dyestuff2", "dyestuff2.csv", "Yield ~ 1 + (1 | Batch)", character(0), kr = FALSE)
 )
 
