@@ -11,7 +11,7 @@
 import type { KenwardRogerParts } from './kenwardRoger.js';
 import type { VarparCovariance } from './satterthwaite.js';
 import { congruence, inverse, matmul, symmetricEigen, transpose } from './eigen.js';
-import { pfUpper, ptTwoSided } from './distributions.js';
+import { pfUpper, pvalueT } from '../stats/distributions.js';
 
 export type DdfMethod = 'satterthwaite' | 'kenward-roger';
 
@@ -69,7 +69,7 @@ export function contest1D(ctx: DdfContext, l: ArrayLike<number>): TTest {
     df = krDdf(ctx.kr, [Array.from(l)]).df2;
   }
   const t = estimate / se;
-  return { estimate, se, df, t, p: ptTwoSided(t, df) };
+  return { estimate, se, df, t, p: pvalueT(t, df) };
 }
 
 /** The F test of Lβ = 0 (lmerTest::contestMD); L has q rows of p entries. */

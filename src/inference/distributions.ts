@@ -1,53 +1,33 @@
 /**
- * The reference distributions of the tests and intervals, as R's pt, pf, pchisq, qnorm and qchisq,
- * from the regularized incomplete beta and gamma functions of the stdlib library (ports of Boost's
- * implementations, accurate far into the tails): upper tails are computed directly, never as
- * 1 − lower, so a p-value of 1e-30 keeps its digits.
+ * The χ² quantile of lme4's profile cutoff (R's qchisq(p, df)): the root of P(df/2, x/2) = p, with
+ * P the regularized incomplete gamma function of src/stats/distributions.ts (which has the other
+ * distribution functions of the tests and intervals). Newton's method from the Wilson–Hilferty
+ * approximation x₀ = df (1 − 2/(9 df) + z √(2/(9 df)))³, kept inside a bracket that each step
+ * narrows (a bisection where Newton would leave it); the χ² density is
+ *   f(x) = exp((df/2 − 1) log(x/2) − x/2 − log Γ(df/2)) / 2.
  */
-import betainc from '@stdlib/math-base-special-betainc';
-import gammainc from '@stdlib/math-base-special-gammainc';
-import gammaincinv from '@stdlib/math-base-special-gammaincinv';
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+import { lgamma } from '../glmm/rmath.js';
+import { incompleteGamma, qnorm } from '../stats/distributions.js';
 
-/** P(|T| > |t|) for Student's t with `df` degrees of freedom (R: 2 * pt(abs(t), df, lower = FALSE)). */
-export function ptTwoSided(t: number, df: number): number {
-  if (Number.isNaN(t) || !(df > 0)) return NaN;
-  if (!Number.isFinite(t)) return 0;
-  if (df === Infinity) return 2 * normalUpper(Math.abs(t));
-  // P(|T| > t) = I_{df/(df+t²)}(df/2, 1/2)
-  return betainc(df / (df + t * t), df / 2, 0.5, true, false);
-}
-
-/** P(F > f) for F(df1, df2) (R: pf(f, df1, df2, lower.tail = FALSE)). */
-export function pfUpper(f: number, df1: number, df2: number): number {
-  if (Number.isNaN(f) || !(df1 > 0) || !(df2 > 0)) return NaN;
-  if (f <= 0) return 1;
-  if (!Number.isFinite(f)) return 0;
-  if (df2 === Infinity) return pchisqUpper(f * df1, df1);
-  // P(F > f) = I_{df2/(df2+df1 f)}(df2/2, df1/2)
-  return betainc(df2 / (df2 + df1 * f), df2 / 2, df1 / 2, true, false);
-}
-
-/** P(X > x) for χ²(df) (R: pchisq(x, df, lower.tail = FALSE)). */
-export function pchisqUpper(x: number, df: number): number {
-  if (Number.isNaN(x) || !(df > 0)) return NaN;
-  if (x <= 0) return 1;
-  if (!Number.isFinite(x)) return 0;
-  return gammainc(x / 2, df / 2, true, true);
-}
-
-/** The p quantile of χ²(df) (R: qchisq(p, df)). */
 export function qchisq(p: number, df: number): number {
-  return 2 * gammaincinv(p, df / 2);
-}
-
-/** The p quantile of the standard normal (R: qnorm(p)). */
-export function qnorm(p: number): number {
-  return normalQuantile(p, 0, 1);
-}
-
-/** P(Z > z) for the standard normal: Q(1/2, z²/2) / 2 for z ≥ 0. */
-function normalUpper(z: number): number {
-  const half = gammainc((z * z) / 2, 0.5, true, true) / 2;
-  return z >= 0 ? half : 1 - half;
+  if (Number.isNaN(p) || p < 0 || p > 1 || !(df > 0)) return NaN;
+  if (p === 0) return 0;
+  if (p === 1) return Infinity;
+  const a = df / 2;
+  const z = qnorm(p);
+  const c = 2 / (9 * df);
+  let x = df * Math.max(1 - c + z * Math.sqrt(c), 0.01) ** 3;
+  let lo = 0, hi = Infinity;
+  for (let it = 0; it < 200; it++) {
+    const { lower, upper } = incompleteGamma(a, x / 2);
+    // the smaller tail keeps its digits
+    const g = p < 0.5 ? lower - p : (1 - p) - upper;
+    if (g > 0) hi = x; else lo = x;
+    const dens = Math.exp((a - 1) * Math.log(x / 2) - x / 2 - lgamma(a)) / 2;
+    let next = x - g / dens;
+    if (!(next > lo && next < hi) || !Number.isFinite(next)) next = hi === Infinity ? 2 * x : (lo + hi) / 2;
+    if (Math.abs(next - x) <= 1e-15 * x) return next;
+    x = next;
+  }
+  return x;
 }

@@ -4,7 +4,7 @@
  * AIC, BIC, log-likelihood, deviance, and for each model after the first
  *   χ² = 2 max(0, ℓ_k − ℓ_{k−1}) on npar_k − npar_{k−1} degrees of freedom (no p-value for 0).
  */
-import { pchisqUpper } from './distributions.js';
+import { pchisqUpper } from '../stats/distributions.js';
 
 export interface LrtModel {
   formula: string;

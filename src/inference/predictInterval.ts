@@ -18,7 +18,7 @@ import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import type { FixedTransform } from '../model/fixedTransform.js';
 import type { RandomBlock } from '../model/lambda.js';
 import type { BlockTransform } from '../model/reparam.js';
-import { qnorm } from './distributions.js';
+import { qnorm } from '../stats/distributions.js';
 
 /** One new row: x in the model's coordinates; per block, the level (−1: new or unused) and z. */
 export interface PredictionRow {

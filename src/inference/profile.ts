@@ -10,7 +10,8 @@
  *
  * The model-specific part is a `ProfileProblem`: the fits at a fixed value (lmmProfile.ts).
  */
-import { qchisq, qnorm } from './distributions.js';
+import { qnorm } from '../stats/distributions.js';
+import { qchisq } from './distributions.js';
 import { backSpline, evalPolySpline, interpSpline } from './spline.js';
 
 /** One point of a profile: the parameter vector after re-optimizing the others. */

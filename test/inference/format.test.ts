@@ -10,7 +10,7 @@ import { type DdfContext, contest1D, contestMD } from '../../src/inference/conte
 import { typeIIIContrasts } from '../../src/inference/typeIII.js';
 import { likelihoodRatioTable } from '../../src/inference/lrt.js';
 import { printCoefTable, printIntervals, printLrtTable, printTypeIIIAnova } from '../../src/inference/format.js';
-import { qnorm } from '../../src/inference/distributions.js';
+import { qnorm } from '../../src/stats/distributions.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
 
 interface TextCase { theta: number[]; coef_satterthwaite: string[]; coef_kenward_roger: string[]; anova_satterthwaite: string[]; anova_kenward_roger: string[]; lrt: string[]; wald: string[] }
