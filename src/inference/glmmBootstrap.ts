@@ -32,6 +32,7 @@ export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: 
   const { pirls, family } = model;
   const { n, weights } = pirls;
   const messages: string[] = [];
+  if (family.family !== 'binomial' && family.family !== 'poisson') throw new Error(`the parametric bootstrap of a glmer fit simulates binomial and Poisson responses; this fit's family is ${family.family}`);
   if (family.family === 'binomial') {
     for (let i = 0; i < n; i++) {
       if (!(Number.isInteger(weights[i]) && weights[i] >= 1)) {

@@ -90,7 +90,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
       const fittedCol = frame.columns.get(label);
       if (!fittedCol) throw new Error(`internal: no fitted column '${label}'`);
       const expr = findExpr(fit, label);
-      c = recode(evalExpr(expr, source, label, n), fittedCol, label);
+      c = recode(evalExpr(expr, source, label, n, frame.scales), fittedCol, label);
       columns.set(label, c);
     }
     return c;
@@ -102,7 +102,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
   frame.xnames.forEach((name, j) => X.set(design.columns[design.names.indexOf(name)], j * n));
   let offset: Float64Array | null = null;
   for (const e of frame.formula.offsets) {
-    const c = evalExpr(e, source, 'offset', n);
+    const c = evalExpr(e, source, 'offset', n, frame.scales);
     if (c.kind !== 'numeric') throw new Error('an offset must be numeric');
     offset ??= new Float64Array(n);
     for (let i = 0; i < n; i++) offset[i] += c.values[i];
