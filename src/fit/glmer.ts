@@ -19,6 +19,8 @@ import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkGlmerCall } from './checks.js';
 import { ModelError, OptionError } from '../errors/errors.js';
+// the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
+import '../inference/methods.js';
 
 export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
   /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */
