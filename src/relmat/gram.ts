@@ -108,8 +108,15 @@ export class KnownCovarianceGram {
   }
 }
 
-/** The Gram matrix a model's factorization uses: `gram` itself, or transformed by the blocks' known factors. */
+/**
+ * The Gram matrix a model's factorization uses: `gram` itself, or transformed by the blocks' known
+ * factors, once (not refilled: AkkDenseFixed).
+ */
 export function knownCovarianceGram(gram: GramMatrix, known: ({ F: CovFactor } | null)[]): GramMatrix {
   if (!known.some((k) => k)) return gram;
-  return new KnownCovarianceGram(gram, known.map((k) => k?.F ?? null)).gram;
+  // never refilled: the blocked Cholesky may keep each dense block in its factor's storage
+  // (GramMatrix.AkkDenseFixed), and the congruence's work space goes with this object
+  const g = new KnownCovarianceGram(gram, known.map((k) => k?.F ?? null)).gram;
+  g.AkkDenseFixed = true;
+  return g;
 }
