@@ -1,5 +1,6 @@
 // Bundles the GPU benchmarks with esbuild (run from the repository root):
 //   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (Node; `webgpu` left external)
+//                                   (npm run bench:gpu:bundle builds gpu and kinship)
 //   node bench/build.mjs kinship  → bench/out/kinship-bench.mjs (Node; `webgpu` left external)
 //   node bench/build.mjs browser  → bench/out/browser/{index.html,main.js} (the page)
 //                                   and bench/out/browser-bench.mjs (the Puppeteer runner; puppeteer external)
@@ -90,7 +91,7 @@ for (const t of targets) {
     });
     console.log('bench/out/browser/main.js, bench/out/browser/index.html, bench/out/browser-bench.mjs');
   } else {
-    console.error(`unknown target ${t} (gpu, browser)`);
+    console.error(`unknown target ${t} (gpu, kinship, browser)`);
     process.exit(2);
   }
 }

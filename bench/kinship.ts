@@ -6,7 +6,8 @@
  *
  *   npm run build && node --expose-gc dist/bench/kinship.js [--levels 5000] [--records 2]
  *        [--backends cpu,webgpu] [--seed 1] [--r] [--out bench/out] [--timeout-min 20]
- *   (or the bundle: node bench/build.mjs kinship && node --expose-gc bench/out/kinship-bench.mjs …)
+ *   (or the bundle: node bench/build.mjs kinship && node --expose-gc bench/out/kinship-bench.mjs …;
+ *   on a GPU machine: bash bench/gpu-run.sh --kinship 5000 [--kinship-only], WebGPU only, in its summary)
  *
  * Data (seeded, bench/synth.ts's Rng): a pedigree of `levels` animals (10% founders, the others'
  * parents drawn from the previous 20% of the list, so relationships run over many generations),
@@ -142,7 +143,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${text}\n`);
   const out = resolve(root, args.out);
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, `kinship-results-${fileStamp(date)}.json`), JSON.stringify({ args, results, lme4 }, null, 2));
+  const command = `node ${process.execArgv.join(' ')} ${script.replace(root + '/', '')} ${process.argv.slice(2).join(' ')}`.replace(/\s+/g, ' ').trim();
+  writeFileSync(join(out, `kinship-results-${fileStamp(date)}.json`), JSON.stringify({ date: date.toISOString(), command, machine: machine(), git: gitState(root), args, results, lme4 }, null, 2));
+  // a fit that failed or ran out of time fails the run (bench/gpu-run.sh reports it)
+  if (results.some((r) => 'error' in r)) process.exitCode = 1;
 }
 
 await main();
