@@ -84,6 +84,8 @@ interface FitResult {
   backend: string; device: string; precision: string; levels: number; rows: number;
   dataS: number; totalS: number; timings: Record<string, number>; feval: number; objective: number;
   theta: number[]; heritability: number; gpuCheck: unknown; messages: string[]; peakRssMiB: number;
+  /** peak RSS before the fit (the data and K made here): the fit's own peak shows only above it */
+  dataPeakRssMiB: number;
 }
 
 async function worker(args: Args, backend: string): Promise<void> {
@@ -92,6 +94,8 @@ async function worker(args: Args, backend: string): Promise<void> {
   const table = tableFromArrays({ id: d.id, x: d.x, y: d.y });
   const dataS = (performance.now() - t0) / 1000;
   gc();
+  const dataPeakRssMiB = (process.resourceUsage().maxRSS * 1024) / MiB;
+  process.stderr.write(`kinship: data made in ${dataS.toFixed(1)} s, peak RSS so far ${dataPeakRssMiB.toFixed(0)} MiB, RSS now ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB\n`);
   const t1 = performance.now();
   const fit = await lmer('y ~ x + (1 | id)', table, { relmat: { id: { levels: d.ids, matrix: d.K } }, backend: backend as 'cpu', denseOnGpu: true });
   const totalS = (performance.now() - t1) / 1000;
@@ -99,7 +103,7 @@ async function worker(args: Args, backend: string): Promise<void> {
     backend: fit.backend.name, device: fit.backend.device, precision: fit.backend.precision, levels: args.levels, rows: table.numRows,
     dataS, totalS, timings: fit.timings, feval: fit.feval, objective: fit.objective, theta: Array.from(fit.theta),
     heritability: fit.heritability[0]?.heritability ?? NaN, gpuCheck: fit.gpuCheck ?? null, messages: fit.messages,
-    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / MiB,
+    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / MiB, dataPeakRssMiB,
   };
   process.stdout.write(`${MARK}${JSON.stringify(res)}\n`);
 }
