@@ -1,8 +1,9 @@
 /**
  * The memory of a model with a known covariance (issue 13, "Scale"): lmer's transformed dense block
- * lives in its factor's storage (GramMatrix.AkkDenseFixed: A_kk's upper triangle and diagonal level
- * blocks beside L_kk's lower triangle, one m × m array), and the conditional variances are solved a
- * few levels at a time in the factor's own arena. Both against the general path:
+ * is formed in, and lives in, its factor's storage (GramMatrix.AkkDenseFixed / AkkDenseFill: A_kk's
+ * upper triangle and diagonal level blocks beside L_kk's lower triangle, one m × m array), and the
+ * conditional variances are solved a few levels at a time in the factor's own arena. Both against
+ * the general path:
  *  - the objective at fixed θ with the shared storage = with a separate A_kk (the source refilled,
  *    as PIRLS's), to 1e-12 relative, at θ after θ (the factor never overwrites the block), also for
  *    a second factorization reading the first one's storage (the GPU's beside the reference);
@@ -39,8 +40,11 @@ describe('the dense block in its factor\'s storage (lmer) = a separate block', (
     const model = buildLmm(ref.formula, csv(ref.data), { REML: ref.reml, relmat: { [ref.relmat.group]: ref.relmat.kind === 'phylo' ? phyloK : ped } });
     const known = model.known.map((k) => k?.F ?? null);
     const shared = knownCovarianceGram(formGram(model), model.known);
-    const a = new CpuBackend(shared, model.theta.length);
     const k = model.known.findIndex((x) => x);
+    // not formed until the factorization forms it in its own storage
+    expect(shared.AkkDense![k]!.length).toBe(0);
+    const a = new CpuBackend(shared, model.theta.length);
+    expect(shared.AkkDenseFill![k]).toBeNull();
     expect(shared.AkkDenseFixed).toBe(true);
     expect(shared.AkkDense![k]).toBe(a.chol.Lkk[k]);
     expect(shared.AkkDenseDiag![k]!.length).toBe(model.blocks[k].nl * model.blocks[k].q ** 2);

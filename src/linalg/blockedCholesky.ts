@@ -232,16 +232,23 @@ export class BlockedCholesky {
     const A = gram.AkkDense!;
     const diag = (gram.AkkDenseDiag ??= A.map(() => null));
     for (let k = this.denseFrom; k < this.K; k++) {
-      const src = A[k];
+      let src = A[k];
       if (!src || diag[k]) continue;
       const { nl, q } = gram.blocks[k];
       const m = this.m[k], qq = q * q;
       const D = this.Lkk[k];
+      const fill = gram.AkkDenseFill?.[k];
+      if (fill) {
+        // formed here, in place (the scratch rows serve as the congruence's packed chunk)
+        fill({ arena: this.arena, C: D, P: this.scratch[k]! });
+        gram.AkkDenseFill![k] = null;
+        src = D;
+      }
       const d = new Float64Array(nl * qq);
       for (let c = 0; c < nl; c++) {
         for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) d[c * qq + s * q + t] = src[(c * q + s) * m + c * q + t];
       }
-      D.set(src);
+      if (src !== D) D.set(src);
       diag[k] = d;
       A[k] = D;
     }

@@ -53,6 +53,8 @@ export interface GramInput {
   blocks: GramRowsBlock[];
 }
 
+import type { DenseArena } from './denseArena.js';
+
 export interface GramMatrix {
   n: number;
   /** number of fixed-effect columns; [X y] has p + 1 */
@@ -80,6 +82,12 @@ export interface GramMatrix {
    * m_k × m_k array. A refilled source (PIRLS's) leaves this unset.
    */
   AkkDenseFixed?: boolean;
+  /**
+   * With AkkDenseFixed: block k's dense A_kk not formed yet (AkkDense[k] is then an empty marker); the
+   * first BlockedCholesky calls this once to form it straight into its L_kk storage (C, m_k × m_k),
+   * with P (at least m_k × 128) of work in the same arena, so the block never exists twice.
+   */
+  AkkDenseFill?: (((target: { arena: DenseArena; C: Float64Array; P: Float64Array }) => void) | null)[];
   /** A_jk for j > k, indexed [j][k]; entries with j ≤ k are unused */
   Ajk: BlockSparse[][];
   /** A_Xk: (p+1) × (nl_k q_k), row-major */
