@@ -1,0 +1,104 @@
+/**
+ * ClickHouse over HTTP (the official npm @clickhouse/client; Node only), from release 18.16 on: a
+ * table, typically a Distributed table over shards, on which each Gram query is one aggregation
+ * that every shard computes and the initiator merges. Results come back as TabSeparated text
+ * (18.16 has no Arrow format; its float output is exact, shortest round-trip).
+ */
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { GroupSums } from '../assemble.js';
+import type { ColumnKind, ColumnSchema } from '../frameSpec.js';
+import { clickhouse } from './dialect.js';
+import { EngineError, ResultBuilder, type SqlEngine } from './engine.js';
+import type { GramQuery } from './generate.js';
+
+export interface ClickHouseOptions {
+  /** the HTTP interface, e.g. http://127.0.0.1:8123 */
+  url: string;
+  username?: string;
+  password?: string;
+  database?: string;
+  /** per-request timeout in ms (default 10 minutes) */
+  requestTimeoutMs?: number;
+}
+
+/** ClickHouse's type names → how the model frame reads the column. */
+export function clickhouseKind(type: string): ColumnKind {
+  let t = type;
+  for (;;) {
+    const m = /^(Nullable|LowCardinality)\((.*)\)$/.exec(t);
+    if (!m) break;
+    t = m[2];
+  }
+  if (/^(U?Int\d+|Float\d+|Decimal)/.test(t)) return 'numeric';
+  if (t === 'Bool') return 'bool';
+  return 'text';
+}
+
+/** A table name as a FROM item (`db.table` quoted part by part). */
+export function clickhouseSource(table: string): string {
+  return table.split('.').map((part) => clickhouse.ident(part)).join('.');
+}
+
+export class ClickHouseEngine implements SqlEngine {
+  readonly name = 'clickhouse' as const;
+  readonly dialect = clickhouse;
+  private readonly client: ClickHouseClient;
+
+  constructor(readonly options: ClickHouseOptions) {
+    this.client = createClient({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      database: options.database,
+      request_timeout: options.requestTimeoutMs ?? 600_000,
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+  }
+
+  private wrap(stage: string, e: unknown): EngineError {
+    const err = e as { code?: string; message?: string };
+    if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(err?.message ?? '')) {
+      return new EngineError('clickhouse', stage, new Error(`cannot connect to ${this.options.url} (connection refused)`));
+    }
+    return new EngineError('clickhouse', stage, e);
+  }
+
+  async schema(source: string): Promise<ColumnSchema> {
+    const rows = await this.rows(`DESCRIBE TABLE ${source}`, 'reading the schema');
+    return new Map(rows.map((r) => [String(r.name), clickhouseKind(String(r.type))] as const));
+  }
+
+  async run(query: GramQuery): Promise<GroupSums> {
+    const out = new ResultBuilder(query);
+    try {
+      const rs = await this.client.query({ query: query.sql, format: 'TabSeparated' });
+      for await (const rows of rs.stream()) {
+        for (const row of rows as { text: string }[]) out.addTextRow(row.text.split('\t'));
+      }
+    } catch (e) {
+      throw this.wrap(query.stage, e);
+    }
+    return out.finish();
+  }
+
+  async exec(sql: string, stage: string): Promise<void> {
+    try {
+      await this.client.command({ query: sql });
+    } catch (e) {
+      throw this.wrap(stage, e);
+    }
+  }
+
+  async rows(sql: string, stage: string): Promise<Record<string, unknown>[]> {
+    try {
+      const rs = await this.client.query({ query: sql, format: 'JSONEachRow' });
+      return await rs.json<Record<string, unknown>>();
+    } catch (e) {
+      throw this.wrap(stage, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The Gram matrix of a linear mixed model from an SQL engine: the schema, the first pass (moments
+ * per cell → levels, X's columns, the fixed-effects transform), the second pass (per-level and
+ * per-pair sums), and the assembly (../assemble.ts). See ./generate.ts for the SQL.
+ */
+import { parseFormula } from '../../formula/parse.js';
+import type { Formula } from '../../formula/types.js';
+import { type GroupSums, type SecondPass, assembleGram, groupSpecs, pairKey } from '../assemble.js';
+import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
+import type { LevelKey } from '../levels.js';
+import { type CellTable, type MomentPlan, momentPlan, summarizeFrame } from '../moments.js';
+import type { GramSourceResult } from '../source.js';
+import type { QueryTiming, SqlEngine } from './engine.js';
+import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery } from './generate.js';
+
+export interface SqlGramOptions extends FrameSpecOptions {
+  /** the most levels a grouping factor may have (default 50 million) */
+  maxLevels?: number;
+  /** the most pairs of levels of two grouping factors (default 200 million) */
+  maxPairs?: number;
+  /** the most combinations of the fixed-effect factors' levels (default 100 000) */
+  maxCells?: number;
+}
+
+/** The table or file an engine reads: its FROM item and how to name it in messages. */
+export interface SqlSourceRef {
+  /** a FROM item in the engine's SQL: a table, `read_parquet('x/*.parquet')` */
+  from: string;
+  /** the file, glob or table as the user gave it */
+  name: string;
+}
+
+/** A pass-1 result as a cell table (see ../moments.ts). */
+export function cellTable(plan: MomentPlan, res: GroupSums, weights: boolean): CellTable {
+  const nf = plan.cellFactors.length;
+  const M = plan.monos.length + 1;
+  const n = res.values[0];
+  const ok = Uint8Array.from(res.keys[0], (k) => (k === 1 ? 1 : 0));
+  const sums = res.values.slice(1, 1 + M);
+  // covar_pop · n: the centred co-moment Σ (u_a − ū_a)(u_b − ū_b)
+  const comoments = res.values.slice(1 + M, 1 + M + plan.pairs.length).map((cov) => Float64Array.from(cov, (c, i) => c * n[i]));
+  const t: CellTable = { ok, keys: res.keys.slice(1, 1 + nf), n, sums, comoments };
+  if (weights) {
+    const o = 1 + M + plan.pairs.length;
+    t.logW = res.values[o];
+    t.badW = res.values[o + 1];
+    t.minW = res.values[o + 2];
+  }
+  return t;
+}
+
+export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlGramOptions = {}): Promise<GramSourceResult> {
+  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
+  const maxLevels = options.maxLevels ?? 50_000_000;
+  const maxPairs = options.maxPairs ?? 200_000_000;
+  const maxCells = options.maxCells ?? 100_000;
+  const queries: QueryTiming[] = [];
+  let scans = 0;
+  const run = async (q: GramQuery, scan = true): Promise<GroupSums> => {
+    const t = performance.now();
+    const res = await engine.run(q);
+    queries.push({ stage: q.stage, ms: performance.now() - t, rows: res.rows });
+    if (scan) scans++;
+    return res;
+  };
+  const t0 = performance.now();
+  const schema = await engine.schema(source.from);
+  queries.push({ stage: 'reading the schema', ms: performance.now() - t0, rows: schema.size });
+  const spec = describeFrame(f, schema, options);
+  const plan = momentPlan(spec);
+  const frame = new SqlFrame(engine.dialect, spec);
+
+  // pass 1: moments per cell
+  const r1 = await run(momentsQuery(frame, plan, source.from, maxCells));
+  if (r1.rows > maxCells) {
+    throw new Error(`${engine.name}: pass 1 (moments): the fixed-effect factors (${plan.cellFactors.join(', ')}) have more than ${maxCells} combinations of levels (the limit)`);
+  }
+  const cells = cellTable(plan, r1, spec.weights !== null);
+  let nInput = 0;
+  for (let c = 0; c < r1.rows; c++) nInput += cells.n[c];
+  const summary = summarizeFrame(plan, cells, nInput);
+
+  // pass 2: per-level and per-pair sums of the centred columns
+  const groups = groupSpecs(spec, summary);
+  const cf = new CentredFrame(frame, summary, groups);
+  const levels = new Map<string, GroupSums>();
+  for (const [gi, g] of groups.entries()) {
+    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels));
+    if (res.rows > maxLevels) {
+      throw new Error(`${engine.name}: pass 2 (per level of ${g.label}): the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
+    }
+    levels.set(g.label, res);
+  }
+  const pairs = new Map<string, GroupSums>();
+  for (let a = 0; a < groups.length; a++) {
+    for (let b = a + 1; b < groups.length; b++) {
+      const res = await run(cf.pairQuery(groups[a], groups[b], source.from, maxPairs));
+      if (res.rows > maxPairs) {
+        throw new Error(`${engine.name}: pass 2 (pairs of ${groups[a].label} and ${groups[b].label}): more than ${maxPairs} pairs of levels (the limit, maxPairs)`);
+      }
+      pairs.set(pairKey(groups[a].label, groups[b].label), res);
+    }
+  }
+  // R sorts a text factor's levels numerically only if every value in the input looks like a number
+  const dropped = new Map<string, LevelKey[]>();
+  if (summary.nDropped > 0) {
+    const seen = new Set<string>();
+    for (const g of groups) {
+      for (const comp of g.components) {
+        if (comp.kind !== 'text' || seen.has(comp.column)) continue;
+        seen.add(comp.column);
+        const res = await run(droppedKeysQuery(frame, comp, source.from));
+        dropped.set(comp.column, res.keys[0].filter((k): k is LevelKey => k !== null));
+      }
+    }
+  }
+  const pass: SecondPass = { levels, pairs, xxGroup: groups[0].label, dropped };
+  const assembled = assembleGram(spec, summary, groups, pass);
+  return { engine: engine.name, spec, summary, ...assembled, rowsScanned: scans * nInput, queries };
+}

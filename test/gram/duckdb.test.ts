@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
+import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
+import { buildLmm, formGram } from '../../src/model/fitLmm.js';
+import { thetaToInternal } from '../../src/model/lambda.js';
+import { GAUSSIAN_CASES, dataPath, loadData, loadReference } from '../helpers/reference.js';
+import { gramDifference, objectiveAt } from '../helpers/gramCompare.js';
+
+let engine: DuckDbEngine;
+beforeAll(async () => { engine = await DuckDbEngine.open({ threads: 2 }); });
+afterAll(async () => { await engine?.close(); });
+
+describe('DuckDB Gram source equals the in-memory Gram matrix', () => {
+  for (const name of GAUSSIAN_CASES) {
+    it(name, async () => {
+      const ref = loadReference(name);
+      const file = ref.data.replace('../data/', '');
+      const model = buildLmm(ref.formula, loadData(ref), { REML: ref.reml, factors: ref.factors });
+      const mem = formGram(model);
+      const sql = await gramFromSql(engine, { from: duckdbSource(dataPath(file)), name: file }, ref.formula, { factors: ref.factors });
+      expect(sql.summary.n).toBe(model.frame.n);
+      expect(sql.summary.xnames).toEqual(model.frame.xnames);
+      expect(sql.blocks.map((b) => b.levels)).toEqual(model.blocks.map((b) => b.levels));
+      expect(sql.theta.names).toEqual(model.theta.names);
+      const d = gramDifference(mem, sql.gram);
+      expect(d, gramDifference.where).toBeLessThan(1e-10);
+      for (const at of ref.objective_at ?? []) {
+        const th = thetaToInternal(model.blocks, at.theta);
+        const a = objectiveAt(mem, model.theta.length, th, ref.reml);
+        const b = objectiveAt(sql.gram, sql.theta.length, thetaToInternal(sql.blocks, at.theta), ref.reml);
+        expect(Math.abs(a - b) / Math.abs(a)).toBeLessThan(1e-10);
+      }
+    }, 60_000);
+  }
+});
