@@ -62,6 +62,41 @@ export interface SecondPass {
 
 export const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
+/**
+ * Rows with the same keys summed into one (compensated): an engine that returns partial results,
+ * e.g. ClickHouse's shards each returning their own groups, gives the same sums as one GROUP BY.
+ */
+export function mergeDuplicateKeys(res: GroupSums): GroupSums {
+  const first = new Map<string, number>();
+  const target = new Int32Array(res.rows);
+  let unique = 0;
+  for (let i = 0; i < res.rows; i++) {
+    const key = JSON.stringify(res.keys.map((k) => k[i]));
+    const f = first.get(key);
+    if (f === undefined) { first.set(key, i); target[i] = unique++; } else target[i] = -1 - f;
+  }
+  if (unique === res.rows) return res;
+  const comp = res.values.map(() => new Float64Array(res.rows));
+  const values = res.values.map((v) => Float64Array.from(v));
+  for (let i = 0; i < res.rows; i++) {
+    if (target[i] >= 0) continue;
+    const into = -1 - target[i];
+    for (let c = 0; c < values.length; c++) {
+      const a = values[c][into], b = res.values[c][i];
+      const t = a + b;
+      comp[c][into] += Math.abs(a) >= Math.abs(b) ? (a - t) + b : (b - t) + a;
+      values[c][into] = t;
+    }
+  }
+  const keep: number[] = [];
+  for (let i = 0; i < res.rows; i++) if (target[i] >= 0) keep.push(i);
+  return {
+    rows: keep.length,
+    keys: res.keys.map((k) => keep.map((i) => k[i])),
+    values: values.map((v, c) => Float64Array.from(keep, (i) => v[i] + comp[c][i])),
+  };
+}
+
 export interface AssembledGram {
   gram: GramMatrix;
   /** the random-effects terms (levels, columns; no rows) in lme4's order */

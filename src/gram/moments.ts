@@ -65,6 +65,50 @@ export interface CellTable {
   minW?: Float64Array;
 }
 
+/**
+ * Cells with the same keys merged (an engine's partial results, e.g. one per shard): counts and sums
+ * add, co-moments by Chan's formula M = M₁ + M₂ + (n₁n₂/n)(ū_a1 − ū_a2)(ū_b1 − ū_b2), weights' minima.
+ */
+export function mergeCells(plan: MomentPlan, t: CellTable): CellTable {
+  const index = new Map<string, number>();
+  const rows: number[] = [];
+  const n: number[] = [];
+  const sums = t.sums.map(() => [] as number[]);
+  const co = t.comoments.map(() => [] as number[]);
+  const logW: number[] = [], badW: number[] = [], minW: number[] = [];
+  for (let c = 0; c < t.n.length; c++) {
+    const key = JSON.stringify([t.ok[c], ...t.keys.map((k) => k[c])]);
+    const at = index.get(key);
+    if (at === undefined) {
+      index.set(key, rows.length);
+      rows.push(c);
+      n.push(t.n[c]);
+      sums.forEach((s, v) => s.push(t.sums[v][c]));
+      co.forEach((m, k) => m.push(t.comoments[k][c]));
+      if (t.logW) { logW.push(t.logW[c]); badW.push(t.badW![c]); minW.push(t.minW![c]); }
+      continue;
+    }
+    const n1 = n[at], n2 = t.n[c], nn = n1 + n2;
+    plan.pairs.forEach(([a, b], k) => {
+      const da = sums[a][at] / n1 - t.sums[a][c] / n2;
+      const db = sums[b][at] / n1 - t.sums[b][c] / n2;
+      co[k][at] += t.comoments[k][c] + (n1 * n2 / nn) * da * db;
+    });
+    sums.forEach((s, v) => { s[at] += t.sums[v][c]; });
+    n[at] = nn;
+    if (t.logW) { logW[at] += t.logW[c]; badW[at] += t.badW![c]; minW[at] = Math.min(minW[at], t.minW![c]); }
+  }
+  if (rows.length === t.n.length) return t;
+  return {
+    ok: Uint8Array.from(rows, (c) => t.ok[c]),
+    keys: t.keys.map((k) => rows.map((c) => k[c])),
+    n: Float64Array.from(n),
+    sums: sums.map((s) => Float64Array.from(s)),
+    comoments: co.map((m) => Float64Array.from(m)),
+    ...(t.logW ? { logW: Float64Array.from(logW), badW: Float64Array.from(badW), minW: Float64Array.from(minW) } : {}),
+  };
+}
+
 /** The model frame's shape and the fixed-effects transform, from the first pass. */
 export interface FrameSummary {
   plan: MomentPlan;

@@ -1,7 +1,7 @@
 /**
  * ClickHouse over HTTP (the official npm @clickhouse/client; Node only), from release 18.16 on: a
  * table, typically a Distributed table over shards, on which each Gram query is one aggregation
- * that every shard computes and the initiator merges. Results come back as TabSeparated text
+ * that every shard computes; the shards' groups are added up by the client (../assemble.ts). Results come back as TabSeparated text
  * (18.16 has no Arrow format; its float output is exact, shortest round-trip).
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -71,7 +71,9 @@ export class ClickHouseEngine implements SqlEngine {
   async run(query: GramQuery): Promise<GroupSums> {
     const out = new ResultBuilder(query);
     try {
-      const rs = await this.client.query({ query: query.sql, format: 'TabSeparated' });
+      // each shard returns its own groups, finished; the Gram source adds them up. (Debian's
+      // 18.16 cannot merge sumKahan / covarPopStable states between servers: "Unknown packet".)
+      const rs = await this.client.query({ query: query.sql, format: 'TabSeparated', clickhouse_settings: { distributed_group_by_no_merge: '1' } });
       for await (const rows of rs.stream()) {
         for (const row of rows as { text: string }[]) out.addTextRow(row.text.split('\t'));
       }

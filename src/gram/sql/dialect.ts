@@ -23,6 +23,8 @@ export interface Dialect {
   ident(name: string): string;
   /** an exact Float64 literal */
   double(v: number): string;
+  /** a constant as a column (the intercept's value in every row) */
+  constantColumn(v: number): string;
   /** a string literal */
   text(s: string): string;
   /** a numeric column as a double, NULL read as NaN */
@@ -39,6 +41,8 @@ export interface Dialect {
   isFinite(e: string): string;
   /** the conjunction of predicates (true when empty) */
   and(preds: string[]): string;
+  /** the negation of a predicate */
+  not(pred: string): string;
   /** CASE WHEN cond THEN a ELSE b END */
   ifThen(cond: string, a: string, b: string): string;
   /** a compensated (Kahan) float64 sum */
@@ -86,6 +90,7 @@ export const duckdb: Dialect = {
   name: 'duckdb',
   ident: (name) => `"${name.replace(/"/g, '""')}"`,
   double: duckDouble,
+  constantColumn: duckDouble,
   text: (s) => `'${s.replace(/'/g, "''")}'`,
   numericColumn(name) {
     return `coalesce(CAST(${this.ident(name)} AS DOUBLE), CAST('NaN' AS DOUBLE))`;
@@ -114,6 +119,7 @@ export const duckdb: Dialect = {
   pow: (a, b) => `(CASE WHEN isnan(${b}) OR (abs(${a}) = 1 AND isinf(${b})) THEN CAST('NaN' AS DOUBLE) ELSE pow(${a}, ${b}) END)`,
   isFinite: (e) => `coalesce(isfinite(${e}), false)`,
   and: (preds) => (preds.length === 0 ? 'true' : preds.map((p) => `(${p})`).join(' AND ')),
+  not: (pred) => `(NOT ${pred})`,
   ifThen: (c, a, b) => `(CASE WHEN ${c} THEN ${a} ELSE ${b} END)`,
   kahanSum: (e) => `fsum(${e})`,
   covarPop: (a, b) => `covar_pop(${a}, ${b})`,
@@ -133,6 +139,8 @@ export const clickhouse: Dialect = {
   name: 'clickhouse',
   ident: (name) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``,
   double: clickhouseDouble,
+  // 18.16's sumKahan of a constant column fails on a shard (std::bad_typeid)
+  constantColumn: (v) => `materialize(${clickhouseDouble(v)})`,
   text: (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
   numericColumn(name) {
     return `ifNull(toFloat64(${this.ident(name)}), nan)`;
@@ -143,7 +151,9 @@ export const clickhouse: Dialect = {
     if (kind === 'bool') return `multiIf(isNull(${id}), NULL, ${id} != 0, 'TRUE', 'FALSE')`;
     return `toString(${id})`;
   },
-  keyPresent: (key, kind) => (kind === 'numeric' ? `(isNotNull(${key}) AND NOT isNaN(ifNull(${key}, 0)))` : `isNotNull(${key})`),
+  keyPresent(key, kind) {
+    return kind === 'numeric' ? this.and([`isNotNull(${key})`, `isNaN(ifNull(${key}, 0)) = 0`]) : `isNotNull(${key})`;
+  },
   call(fn, a, label) {
     switch (fn) {
       case 'I': return a;
@@ -153,8 +163,11 @@ export const clickhouse: Dialect = {
     }
   },
   pow: (a, b) => `if(isNaN(${b}) OR (abs(${a}) = 1 AND isInfinite(${b})), nan, pow(${a}, ${b}))`,
-  isFinite: (e) => `ifNull(isFinite(${e}), 0)`,
-  and: (preds) => (preds.length === 0 ? '1' : preds.map((p) => `(${p})`).join(' AND ')),
+  // every numeric expression of the frame is non-Nullable (NULL reads as nan)
+  isFinite: (e) => `isFinite(${e})`,
+  // nested if(): 18.16 fails on a shard (std::bad_typeid) for some `a AND b` in a WHERE
+  and: (preds) => (preds.length === 0 ? 'toUInt8(1)' : preds.reduceRight((acc, p) => `if(${p}, ${acc}, toUInt8(0))`, 'toUInt8(1)')),
+  not: (pred) => `(${pred} = 0)`,
   ifThen: (c, a, b) => `if(${c}, ${a}, ${b})`,
   kahanSum: (e) => `sumKahan(${e})`,
   covarPop: (a, b) => `covarPopStable(${a}, ${b})`,

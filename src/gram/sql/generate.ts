@@ -206,7 +206,7 @@ export class CentredFrame {
   /** a model-matrix column's value: the product of its numeric variables where its factors are at its levels, else 0 */
   private value(col: DesignColumn): string {
     const { d } = this.frame;
-    const mono = this.frame.monomial(col.mono) ?? d.double(1);
+    const mono = this.frame.monomial(col.mono) ?? d.constantColumn(1);
     if (col.ind.length === 0) return mono;
     const conds = col.ind.map(({ factor, level }) => {
       const f = this.frame.spec.factors.get(factor)!;
@@ -271,7 +271,7 @@ export function droppedKeysQuery(frame: SqlFrame, f: FactorVar, source: string):
   const key = frame.key(f);
   return {
     stage: `levels of '${f.column}' in dropped rows`,
-    sql: d.query({ source, layers: [frame.layer0, frame.layer1], select: [key], where: d.and([`NOT ${A.ok}`, d.keyPresent(key, f.kind)]), groupBy: [key] }),
+    sql: d.query({ source, layers: [frame.layer0, frame.layer1], select: [key], where: d.and([d.not(A.ok), d.keyPresent(key, f.kind)]), groupBy: [key] }),
     keys: [f.kind],
     values: 0,
   };

@@ -5,10 +5,10 @@
  */
 import { parseFormula } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
-import { type GroupSums, type SecondPass, assembleGram, groupSpecs, pairKey } from '../assemble.js';
+import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
 import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
 import type { LevelKey } from '../levels.js';
-import { type CellTable, type MomentPlan, momentPlan, summarizeFrame } from '../moments.js';
+import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
 import type { QueryTiming, SqlEngine } from './engine.js';
 import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery } from './generate.js';
@@ -46,7 +46,8 @@ export function cellTable(plan: MomentPlan, res: GroupSums, weights: boolean): C
     t.badW = res.values[o + 1];
     t.minW = res.values[o + 2];
   }
-  return t;
+  // an engine may return a cell more than once (a ClickHouse shard each)
+  return mergeCells(plan, t);
 }
 
 export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlGramOptions = {}): Promise<GramSourceResult> {
@@ -57,11 +58,14 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const maxCells = options.maxCells ?? 100_000;
   const queries: QueryTiming[] = [];
   let scans = 0;
-  const run = async (q: GramQuery, scan = true): Promise<GroupSums> => {
+  // each query scans the source once; rows with equal keys (one per ClickHouse shard) are summed
+  // here, except the first pass's, whose co-moments merge by Chan's formula (cellTable)
+  const run = async (q: GramQuery, merge = true): Promise<GroupSums> => {
     const t = performance.now();
-    const res = await engine.run(q);
+    const raw = await engine.run(q);
+    const res = merge ? mergeDuplicateKeys(raw) : raw;
     queries.push({ stage: q.stage, ms: performance.now() - t, rows: res.rows });
-    if (scan) scans++;
+    scans++;
     return res;
   };
   const t0 = performance.now();
@@ -72,13 +76,13 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const frame = new SqlFrame(engine.dialect, spec);
 
   // pass 1: moments per cell
-  const r1 = await run(momentsQuery(frame, plan, source.from, maxCells));
-  if (r1.rows > maxCells) {
+  const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false);
+  const cells = cellTable(plan, r1, spec.weights !== null);
+  if (cells.n.length > maxCells) {
     throw new Error(`${engine.name}: pass 1 (moments): the fixed-effect factors (${plan.cellFactors.join(', ')}) have more than ${maxCells} combinations of levels (the limit)`);
   }
-  const cells = cellTable(plan, r1, spec.weights !== null);
   let nInput = 0;
-  for (let c = 0; c < r1.rows; c++) nInput += cells.n[c];
+  for (let c = 0; c < cells.n.length; c++) nInput += cells.n[c];
   const summary = summarizeFrame(plan, cells, nInput);
 
   // pass 2: per-level and per-pair sums of the centred columns
