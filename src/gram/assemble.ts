@@ -54,8 +54,10 @@ export interface SecondPass {
   levels: Map<string, GroupSums>;
   /** per pair of levels, keyed `${a}\u0000${b}` with a before b in the formula: z_a × z_b row-major */
   pairs: Map<string, GroupSums>;
-  /** the grouping factor whose rows also carry A_XX */
+  /** the grouping factor whose rows also carry A_XX (unless `xx` is given) */
   xxGroup: string;
+  /** A_XX ((p+1)², row-major) and Σ y_c², summed directly over the rows */
+  xx?: { AXX: Float64Array; yty: number };
   /** keys of text grouping components seen only in dropped rows, by column */
   dropped: Map<string, LevelKey[]>;
 }
@@ -185,15 +187,21 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
     AXk.push(axk);
   }
 
-  // A_XX and Σ y_c², summed over the levels of one factor
-  const xx = pass.levels.get(pass.xxGroup)!;
-  const qx = byLabel.get(pass.xxGroup)!.zcols.length;
-  let col = (qx * (qx + 1)) / 2 + p1 * qx;
-  const AXX = new Float64Array(p1 * p1);
-  for (let r = 0; r < p1; r++) {
-    for (let s = r; s < p1; s++, col++) AXX[r * p1 + s] = AXX[s * p1 + r] = compensatedSum(xx.values[col]);
+  // A_XX and Σ y_c², given or summed over the levels of one factor
+  let AXX: Float64Array;
+  let yty: number;
+  if (pass.xx) {
+    ({ AXX, yty } = pass.xx);
+  } else {
+    const xx = pass.levels.get(pass.xxGroup)!;
+    const qx = byLabel.get(pass.xxGroup)!.zcols.length;
+    let col = (qx * (qx + 1)) / 2 + p1 * qx;
+    AXX = new Float64Array(p1 * p1);
+    for (let r = 0; r < p1; r++) {
+      for (let s = r; s < p1; s++, col++) AXX[r * p1 + s] = AXX[s * p1 + r] = compensatedSum(xx.values[col]);
+    }
+    yty = compensatedSum(xx.values[col]);
   }
-  const yty = compensatedSum(xx.values[col]);
 
   // A_jk (j > k in block order) from the pair sums
   const Ajk: BlockSparse[][] = blocks.map(() => []);

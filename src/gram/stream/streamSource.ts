@@ -1,0 +1,72 @@
+/**
+ * The Gram matrix of a linear mixed model from record batches (./batch.ts), never holding the
+ * table: pass 1 accumulates the moments per cell and the grouping factors' levels, pass 2 the
+ * per-level and per-pair sums, both row by row in float64 (./accumulate.ts); the model frame, the
+ * transform and the assembly are those of the SQL engines (../moments.ts, ../assemble.ts).
+ * Memory: O(batch + levels + pairs). Browser-safe.
+ */
+import { parseFormula } from '../../formula/parse.js';
+import type { Formula } from '../../formula/types.js';
+import { assembleGram, groupSpecs } from '../assemble.js';
+import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
+import { momentPlan, summarizeFrame } from '../moments.js';
+import type { GramSourceResult, QueryTiming } from '../source.js';
+import type { BatchSource } from './batch.js';
+import { evaluateBatch } from './evaluate.js';
+import { GramAccumulator, MomentAccumulator } from './accumulate.js';
+
+export interface StreamGramOptions extends FrameSpecOptions {
+  /** rows per batch (default 65 536) */
+  batchSize?: number;
+  /** the most levels a grouping factor may have (default 50 million) */
+  maxLevels?: number;
+  /** called after each batch: the pass (1, 2) and the rows read in it so far */
+  onBatch?: (pass: 1 | 2, rows: number) => void;
+  /** aborts between batches */
+  signal?: AbortSignal;
+}
+
+export async function gramFromStream(source: BatchSource, formula: string | Formula, options: StreamGramOptions = {}): Promise<GramSourceResult> {
+  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
+  const batchSize = options.batchSize ?? 65_536;
+  if (!(batchSize >= 1)) throw new Error(`batchSize must be at least 1 (got ${batchSize})`);
+  const maxLevels = options.maxLevels ?? 50_000_000;
+  const queries: QueryTiming[] = [];
+  const abort = () => {
+    if (options.signal?.aborted) { const e = new Error('the fit was cancelled'); e.name = 'AbortError'; throw e; }
+  };
+  let t = performance.now();
+  const schema = await source.schema();
+  queries.push({ stage: 'reading the schema', ms: performance.now() - t, rows: schema.size });
+  const spec = describeFrame(f, schema, options);
+  const plan = momentPlan(spec);
+
+  t = performance.now();
+  const moments = new MomentAccumulator(plan, [...spec.groups]);
+  for await (const batch of source.batches(spec.columns, batchSize)) {
+    abort();
+    moments.add(evaluateBatch(spec, batch));
+    for (const [label, lv] of moments.groupLevels) {
+      if (lv.size > maxLevels) throw new Error(`stream: pass 1 (moments): the grouping factor '${label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
+    }
+    options.onBatch?.(1, moments.nInput);
+  }
+  queries.push({ stage: 'pass 1 (moments)', ms: performance.now() - t, rows: moments.nInput });
+  const summary = summarizeFrame(plan, moments.cellTable(), moments.nInput);
+  const groups = groupSpecs(spec, summary);
+
+  t = performance.now();
+  const gram = new GramAccumulator(summary, groups, moments.groupLevels);
+  let rows = 0;
+  for await (const batch of source.batches(spec.columns, batchSize)) {
+    abort();
+    gram.add(evaluateBatch(spec, batch));
+    rows += batch.n;
+    options.onBatch?.(2, rows);
+  }
+  if (rows !== moments.nInput) throw new Error(`stream: ${source.name} changed between the passes (${moments.nInput} rows, then ${rows})`);
+  queries.push({ stage: 'pass 2 (Gram)', ms: performance.now() - t, rows });
+  const assembled = assembleGram(spec, summary, groups, gram.secondPass(moments.dropped));
+  return { engine: 'stream', spec, summary, ...assembled, rowsScanned: 2 * moments.nInput, queries };
+}
