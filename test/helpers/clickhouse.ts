@@ -59,6 +59,8 @@ export interface Cluster {
   logs(): string;
   /** runs a statement on server `k` (0 or 1) over HTTP; returns the response text */
   sql(k: number, query: string, body?: Uint8Array): Promise<string>;
+  /** stops server `k` alone (to test a failure mid-fit) */
+  stopServer(k: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export async function startCluster(): Promise<Cluster> {
       if (!r.ok) throw new Error(`clickhouse (server ${k + 1}): ${text.trim()}`);
       return text;
     },
+    stopServer: (k) => stopServers([servers[k]]),
     async stop() {
       await stopServers(servers);
       rmSync(root, { recursive: true, force: true });

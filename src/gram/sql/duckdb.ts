@@ -3,6 +3,9 @@
  * 'data/*.parquet') and tables of a DuckDB database, scanned out of core: the Gram queries'
  * GROUP BY state is O(levels + pairs), and DuckDB spills to its temporary directory past its memory limit.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { GroupSums } from '../assemble.js';
 import type { ColumnKind, ColumnSchema } from '../frameSpec.js';
@@ -17,7 +20,7 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** worker threads (default: DuckDB's, the number of cores) */
   threads?: number;
-  /** where DuckDB spills (default: DuckDB's) */
+  /** where DuckDB spills (default: a new temporary directory, removed by close()) */
   tempDirectory?: string;
 }
 
@@ -47,23 +50,25 @@ export class DuckDbEngine implements SqlEngine {
   readonly name = 'duckdb' as const;
   readonly dialect = duckdb;
 
-  private constructor(private readonly instance: DuckDBInstance, private readonly con: DuckDBConnection) {}
+  private constructor(private readonly instance: DuckDBInstance, private readonly con: DuckDBConnection, private readonly ownTemp: string | null) {}
 
   static async open(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
     let instance: DuckDBInstance;
+    // spills go to a directory of our own (DuckDB's default is .tmp under the working directory)
+    const ownTemp = options.tempDirectory ? null : mkdtempSync(join(tmpdir(), 'mixedgpu-duckdb-'));
     try {
-      const config: Record<string, string> = {};
+      const config: Record<string, string> = { temp_directory: options.tempDirectory ?? ownTemp! };
       if (options.memoryLimit) config.memory_limit = options.memoryLimit;
       if (options.threads) config.threads = String(options.threads);
-      if (options.tempDirectory) config.temp_directory = options.tempDirectory;
       instance = await DuckDBInstance.create(options.database ?? ':memory:', config);
     } catch (e) {
+      if (ownTemp) rmSync(ownTemp, { recursive: true, force: true });
       throw new EngineError('duckdb', `opening ${options.database ?? 'an in-memory database'}`, e);
     }
     const con = await instance.connect();
     // row order does not matter to sums; letting DuckDB drop it saves memory on large scans
     await con.run('SET preserve_insertion_order = false');
-    return new DuckDbEngine(instance, con);
+    return new DuckDbEngine(instance, con, ownTemp);
   }
 
   async schema(source: string): Promise<ColumnSchema> {
@@ -108,5 +113,6 @@ export class DuckDbEngine implements SqlEngine {
   async close(): Promise<void> {
     this.con.closeSync();
     this.instance.closeSync();
+    if (this.ownTemp) rmSync(this.ownTemp, { recursive: true, force: true });
   }
 }

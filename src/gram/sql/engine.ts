@@ -29,11 +29,21 @@ export interface SqlEngine {
   close(): Promise<void>;
 }
 
-/** An engine's failure, with the stage of the fit it happened in. */
+/** An engine's failure, with the stage of the fit it happened in: `engine: stage: cause`. */
 export class EngineError extends Error {
   constructor(readonly engine: string, readonly stage: string, cause: unknown) {
-    super(`${engine}: ${stage} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`${engine}: ${stage}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'EngineError';
+  }
+}
+
+/** Runs a step of a fit, naming the engine and the stage in any error it throws. */
+export async function inStage<T>(engine: string, stage: string, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof EngineError || (e as Error)?.name === 'AbortError') throw e;
+    throw new EngineError(engine, stage, e);
   }
 }
 

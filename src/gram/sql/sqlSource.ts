@@ -10,7 +10,7 @@ import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
 import type { LevelKey } from '../levels.js';
 import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
-import type { QueryTiming, SqlEngine } from './engine.js';
+import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
 import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery } from './generate.js';
 
 export interface SqlGramOptions extends FrameSpecOptions {
@@ -71,19 +71,20 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const t0 = performance.now();
   const schema = await engine.schema(source.from);
   queries.push({ stage: 'reading the schema', ms: performance.now() - t0, rows: schema.size });
-  const spec = describeFrame(f, schema, options);
-  const plan = momentPlan(spec);
-  const frame = new SqlFrame(engine.dialect, spec);
+  const { spec, plan, frame } = await inStage(engine.name, `the model frame of ${source.name}`, () => {
+    const spec = describeFrame(f, schema, options);
+    return { spec, plan: momentPlan(spec), frame: new SqlFrame(engine.dialect, spec) };
+  });
 
   // pass 1: moments per cell
   const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false);
   const cells = cellTable(plan, r1, spec.weights !== null);
   if (cells.n.length > maxCells) {
-    throw new Error(`${engine.name}: pass 1 (moments): the fixed-effect factors (${plan.cellFactors.join(', ')}) have more than ${maxCells} combinations of levels (the limit)`);
+    throw new EngineError(engine.name, 'pass 1 (moments)', `the fixed-effect factors (${plan.cellFactors.join(', ')}) have more than ${maxCells} combinations of levels (the limit, maxCells)`);
   }
   let nInput = 0;
   for (let c = 0; c < cells.n.length; c++) nInput += cells.n[c];
-  const summary = summarizeFrame(plan, cells, nInput);
+  const summary = await inStage(engine.name, 'pass 1 (moments)', () => summarizeFrame(plan, cells, nInput));
 
   // pass 2: per-level and per-pair sums of the centred columns
   const groups = groupSpecs(spec, summary);
@@ -92,7 +93,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   for (const [gi, g] of groups.entries()) {
     const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels));
     if (res.rows > maxLevels) {
-      throw new Error(`${engine.name}: pass 2 (per level of ${g.label}): the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
+      throw new EngineError(engine.name, `pass 2 (per level of ${g.label})`, `the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
     }
     levels.set(g.label, res);
   }
@@ -101,7 +102,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     for (let b = a + 1; b < groups.length; b++) {
       const res = await run(cf.pairQuery(groups[a], groups[b], source.from, maxPairs));
       if (res.rows > maxPairs) {
-        throw new Error(`${engine.name}: pass 2 (pairs of ${groups[a].label} and ${groups[b].label}): more than ${maxPairs} pairs of levels (the limit, maxPairs)`);
+        throw new EngineError(engine.name, `pass 2 (pairs of ${groups[a].label} and ${groups[b].label})`, `more than ${maxPairs} pairs of levels (the limit, maxPairs)`);
       }
       pairs.set(pairKey(groups[a].label, groups[b].label), res);
     }
@@ -120,6 +121,6 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     }
   }
   const pass: SecondPass = { levels, pairs, xxGroup: groups[0].label, dropped };
-  const assembled = assembleGram(spec, summary, groups, pass);
+  const assembled = await inStage(engine.name, 'assembling A', () => assembleGram(spec, summary, groups, pass));
   return { engine: engine.name, spec, summary, ...assembled, rowsScanned: scans * nInput, queries };
 }

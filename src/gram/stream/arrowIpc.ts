@@ -26,7 +26,7 @@ export class ArrowBatchSource implements BatchSource {
       const r = await arrow.RecordBatchReader.from(this.open() as AsyncIterable<Uint8Array>);
       return await r.open();
     } catch (e) {
-      throw new Error(`stream: ${this.name}: not a valid Arrow IPC stream or file (${(e as Error).message})`);
+      throw new Error(`${this.name}: not a valid Arrow IPC stream or file (${(e as Error).message})`);
     }
   }
 

@@ -27,7 +27,7 @@ export class CsvBatchSource implements BatchSource {
     const parse = (text: string): string[][] => {
       const res = Papa.parse<string[]>(text, { delimiter: this.delimiter, header: false, dynamicTyping: false, skipEmptyLines: true, fastMode: false });
       const bad = res.errors.find((e) => e.code === 'MissingQuotes');
-      if (bad) throw new Error(`stream: ${this.name}: quoted field is not terminated (near line ${line + (bad.row ?? 0)})`);
+      if (bad) throw new Error(`${this.name}: quoted field is not terminated (near line ${line + (bad.row ?? 0)})`);
       let rows = res.data;
       if (first) {
         if (rows.length === 0) return [];
@@ -35,8 +35,8 @@ export class CsvBatchSource implements BatchSource {
         const header = rows[0].map((h, j) => (j === 0 ? h.replace(/^\uFEFF/, '') : h));
         const seen = new Set<string>();
         header.forEach((h, j) => {
-          if (h.trim() === '') throw new Error(`stream: ${this.name}: CSV column ${j + 1} has an empty name`);
-          if (seen.has(h)) throw new Error(`stream: ${this.name}: CSV header has duplicate column name "${h}"`);
+          if (h.trim() === '') throw new Error(`${this.name}: CSV column ${j + 1} has an empty name`);
+          if (seen.has(h)) throw new Error(`${this.name}: CSV header has duplicate column name "${h}"`);
           seen.add(h);
         });
         this.header = header;
@@ -44,7 +44,7 @@ export class CsvBatchSource implements BatchSource {
       }
       const ncol = this.header!.length;
       for (const r of rows) {
-        if (r.length !== ncol) throw new Error(`stream: ${this.name}: a CSV row near line ${line} has ${r.length} field${r.length === 1 ? '' : 's'}, but the header has ${ncol}`);
+        if (r.length !== ncol) throw new Error(`${this.name}: a CSV row near line ${line} has ${r.length} field${r.length === 1 ? '' : 's'}, but the header has ${ncol}`);
       }
       line += rows.length;
       return rows;
@@ -70,7 +70,7 @@ export class CsvBatchSource implements BatchSource {
       const rows = parse(pending);
       if (rows.length) yield rows;
     }
-    if (first) throw new Error(`stream: ${this.name}: the CSV file is empty: expected a header row with column names`);
+    if (first) throw new Error(`${this.name}: the CSV file is empty: expected a header row with column names`);
   }
 
   async schema(): Promise<ColumnSchema> {
@@ -84,7 +84,7 @@ export class CsvBatchSource implements BatchSource {
       }
       rows += chunk.length;
     }
-    if (!this.header || rows === 0) throw new Error(`stream: ${this.name}: the CSV file has a header but no data rows`);
+    if (!this.header || rows === 0) throw new Error(`${this.name}: the CSV file has a header but no data rows`);
     const flags = numeric ?? this.header.map(() => true);
     this.kinds = new Map(this.header.map((h, j) => [h, (flags[j] ? 'numeric' : 'text') as ColumnKind] as const));
     return this.kinds;

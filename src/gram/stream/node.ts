@@ -33,8 +33,8 @@ export async function fileByteSource(path: string): Promise<ByteSource & { close
 
 /** The batch source of a data file (.parquet, .pq, .csv, .tsv, .arrow, .feather, .ipc); close() when done. */
 export async function openBatchSource(path: string): Promise<BatchSource & { close(): Promise<void> }> {
-  if (!existsSync(path)) throw new Error(`stream: data file not found: ${path}`);
-  if (!statSync(path).isFile()) throw new Error(`stream: not a regular file: ${path}`);
+  if (!existsSync(path)) throw new Error(`stream: reading ${path}: data file not found`);
+  if (!statSync(path).isFile()) throw new Error(`stream: reading ${path}: not a regular file`);
   const ext = extname(path).toLowerCase();
   if (ext === '.arrow' || ext === '.feather' || ext === '.ipc') {
     const src = new ArrowBatchSource(() => createReadStream(path), path);
@@ -47,7 +47,7 @@ export async function openBatchSource(path: string): Promise<BatchSource & { clo
   else if (ext === '.tsv') src = new CsvBatchSource(bytes, path, '\t');
   else {
     await bytes.close();
-    throw new Error(`stream: unknown data file extension "${ext || '(none)'}" for ${path}; expected .parquet, .pq, .csv, .tsv, .arrow, .feather or .ipc`);
+    throw new Error(`stream: reading ${path}: unknown data file extension "${ext || '(none)'}"; expected .parquet, .pq, .csv, .tsv, .arrow, .feather or .ipc`);
   }
   return Object.assign(src, { close: () => bytes.close() });
 }

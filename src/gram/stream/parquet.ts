@@ -32,7 +32,7 @@ export class ParquetBatchSource implements BatchSource {
       try {
         this.metadata = await parquetMetadataAsync(this.file);
       } catch (e) {
-        throw new Error(`stream: ${this.name}: not a valid Parquet file (${(e as Error).message})`);
+        throw new Error(`${this.name}: not a valid Parquet file (${(e as Error).message})`);
       }
     }
     return this.metadata;

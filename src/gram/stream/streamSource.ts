@@ -14,6 +14,7 @@ import type { GramSourceResult, QueryTiming } from '../source.js';
 import type { BatchSource } from './batch.js';
 import { evaluateBatch } from './evaluate.js';
 import { GramAccumulator, MomentAccumulator } from './accumulate.js';
+import { inStage } from '../sql/engine.js';
 
 export interface StreamGramOptions extends FrameSpecOptions {
   /** rows per batch (default 65 536) */
@@ -37,36 +38,44 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     if (options.signal?.aborted) { const e = new Error('the fit was cancelled'); e.name = 'AbortError'; throw e; }
   };
   let t = performance.now();
-  const schema = await source.schema();
+  const schema = await inStage('stream', 'reading the schema', () => source.schema());
   queries.push({ stage: 'reading the schema', ms: performance.now() - t, rows: schema.size });
-  const spec = describeFrame(f, schema, options);
-  const plan = momentPlan(spec);
+  const { spec, plan } = await inStage('stream', `the model frame of ${source.name}`, () => {
+    const spec = describeFrame(f, schema, options);
+    return { spec, plan: momentPlan(spec) };
+  });
 
   t = performance.now();
   const moments = new MomentAccumulator(plan, [...spec.groups]);
-  for await (const batch of source.batches(spec.columns, batchSize)) {
-    abort();
-    moments.add(evaluateBatch(spec, batch));
-    for (const [label, lv] of moments.groupLevels) {
-      if (lv.size > maxLevels) throw new Error(`stream: pass 1 (moments): the grouping factor '${label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
+  await inStage('stream', 'pass 1 (moments)', async () => {
+    for await (const batch of source.batches(spec.columns, batchSize)) {
+      abort();
+      moments.add(evaluateBatch(spec, batch));
+      for (const [label, lv] of moments.groupLevels) {
+        if (lv.size > maxLevels) throw new Error(`the grouping factor '${label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
+      }
+      options.onBatch?.(1, moments.nInput);
     }
-    options.onBatch?.(1, moments.nInput);
-  }
+  });
   queries.push({ stage: 'pass 1 (moments)', ms: performance.now() - t, rows: moments.nInput });
-  const summary = summarizeFrame(plan, moments.cellTable(), moments.nInput);
-  const groups = groupSpecs(spec, summary);
+  const { summary, groups } = await inStage('stream', 'pass 1 (moments)', () => {
+    const summary = summarizeFrame(plan, moments.cellTable(), moments.nInput);
+    return { summary, groups: groupSpecs(spec, summary) };
+  });
 
   t = performance.now();
   const gram = new GramAccumulator(summary, groups, moments.groupLevels);
   let rows = 0;
-  for await (const batch of source.batches(spec.columns, batchSize)) {
-    abort();
-    gram.add(evaluateBatch(spec, batch));
-    rows += batch.n;
-    options.onBatch?.(2, rows);
-  }
-  if (rows !== moments.nInput) throw new Error(`stream: ${source.name} changed between the passes (${moments.nInput} rows, then ${rows})`);
+  await inStage('stream', 'pass 2 (Gram)', async () => {
+    for await (const batch of source.batches(spec.columns, batchSize)) {
+      abort();
+      gram.add(evaluateBatch(spec, batch));
+      rows += batch.n;
+      options.onBatch?.(2, rows);
+    }
+    if (rows !== moments.nInput) throw new Error(`${source.name} changed between the passes (${moments.nInput} rows, then ${rows})`);
+  });
   queries.push({ stage: 'pass 2 (Gram)', ms: performance.now() - t, rows });
-  const assembled = assembleGram(spec, summary, groups, gram.secondPass(moments.dropped));
+  const assembled = await inStage('stream', 'assembling A', () => assembleGram(spec, summary, groups, gram.secondPass(moments.dropped)));
   return { engine: 'stream', spec, summary, ...assembled, rowsScanned: 2 * moments.nInput, queries };
 }
