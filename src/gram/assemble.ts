@@ -101,6 +101,8 @@ export function mergeDuplicateKeys(res: GroupSums): GroupSums {
 
 export interface AssembledGram {
   gram: GramMatrix;
+  /** each grouping factor's level keys by component, in level order: levelKeys.get(label)[component][level] */
+  levelKeys: Map<string, LevelKey[][]>;
   /** the random-effects terms (levels, columns; no rows) in lme4's order */
   reTerms: ReTerm[];
   blocks: RandomBlock[];
@@ -125,6 +127,7 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
   const p1 = p + 1;
   // levels of each grouping factor, and the level code of each result row
   const levelInfo = new Map<string, { labels: string[]; code: Int32Array; codeOf: Map<string, number> }>();
+  const levelKeys = new Map<string, LevelKey[][]>();
   for (const g of groups) {
     const res = pass.levels.get(g.label)!;
     const comps: OrderedLevels[] = g.components.map((f, c) => {
@@ -133,8 +136,13 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
     });
     const { labels, code } = orderInteraction(comps, res.keys as LevelKey[][], res.rows);
     const codeOf = new Map<string, number>();
-    for (let i = 0; i < res.rows; i++) codeOf.set(JSON.stringify(res.keys.map((k) => k[i])), code[i]);
+    const keysByLevel: LevelKey[][] = g.components.map(() => new Array<LevelKey>(labels.length));
+    for (let i = 0; i < res.rows; i++) {
+      codeOf.set(JSON.stringify(res.keys.map((k) => k[i])), code[i]);
+      res.keys.forEach((k, c) => { keysByLevel[c][code[i]] = k[i] as LevelKey; });
+    }
     levelInfo.set(g.label, { labels, code, codeOf });
+    levelKeys.set(g.label, keysByLevel);
   }
 
   // the random-effects terms without rows, in lme4's order (by number of levels, stable)
@@ -247,5 +255,5 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
       Ajk[j][k] = { pattern, qr, qc, values };
     }
   }
-  return { gram: { n, p, blocks, Akk, Ajk, AXk, AXX, yty }, reTerms, blocks, theta };
+  return { gram: { n, p, blocks, Akk, Ajk, AXk, AXX, yty }, levelKeys, reTerms, blocks, theta };
 }

@@ -43,6 +43,12 @@ export interface Dialect {
   and(preds: string[]): string;
   /** the negation of a predicate */
   not(pred: string): string;
+  /** the disjunction of predicates (false when empty) */
+  or(preds: string[]): string;
+  /** the number of rows where a predicate holds, as a double */
+  countIf(pred: string): string;
+  /** an approximate quantile (a t-digest) at p */
+  approxQuantile(e: string, p: number): string;
   /** CASE WHEN cond THEN a ELSE b END */
   ifThen(cond: string, a: string, b: string): string;
   /** a compensated (Kahan) float64 sum */
@@ -120,6 +126,9 @@ export const duckdb: Dialect = {
   isFinite: (e) => `coalesce(isfinite(${e}), false)`,
   and: (preds) => (preds.length === 0 ? 'true' : preds.map((p) => `(${p})`).join(' AND ')),
   not: (pred) => `(NOT ${pred})`,
+  or: (preds) => (preds.length === 0 ? 'false' : preds.map((p) => `(${p})`).join(' OR ')),
+  countIf: (pred) => `CAST(count_if(${pred}) AS DOUBLE)`,
+  approxQuantile: (e, p) => `approx_quantile(${e}, ${p})`,
   ifThen: (c, a, b) => `(CASE WHEN ${c} THEN ${a} ELSE ${b} END)`,
   kahanSum: (e) => `fsum(${e})`,
   covarPop: (a, b) => `covar_pop(${a}, ${b})`,
@@ -168,6 +177,9 @@ export const clickhouse: Dialect = {
   // nested if(): 18.16 fails on a shard (std::bad_typeid) for some `a AND b` in a WHERE
   and: (preds) => (preds.length === 0 ? 'toUInt8(1)' : preds.reduceRight((acc, p) => `if(${p}, ${acc}, toUInt8(0))`, 'toUInt8(1)')),
   not: (pred) => `(${pred} = 0)`,
+  or: (preds) => (preds.length === 0 ? 'toUInt8(0)' : preds.reduceRight((acc, p) => `if(${p}, toUInt8(1), ${acc})`, 'toUInt8(0)')),
+  countIf: (pred) => `toFloat64(countIf(${pred}))`,
+  approxQuantile: (e, p) => `quantileTDigest(${p})(${e})`,
   ifThen: (c, a, b) => `if(${c}, ${a}, ${b})`,
   kahanSum: (e) => `sumKahan(${e})`,
   covarPop: (a, b) => `covarPopStable(${a}, ${b})`,

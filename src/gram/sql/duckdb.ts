@@ -10,7 +10,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { GroupSums } from '../assemble.js';
 import type { ColumnKind, ColumnSchema } from '../frameSpec.js';
 import { duckdb } from './dialect.js';
-import { EngineError, ResultBuilder, type SqlEngine } from './engine.js';
+import { EngineError, ResultBuilder, type SqlEngine, type TableColumn } from './engine.js';
 import type { GramQuery } from './generate.js';
 
 export interface DuckDbOptions {
@@ -108,6 +108,30 @@ export class DuckDbEngine implements SqlEngine {
     } catch (e) {
       throw new EngineError('duckdb', stage, e);
     }
+  }
+
+  async createTable(name: string, columns: TableColumn[], data: (string[] | Float64Array)[], stage: string): Promise<void> {
+    const d = this.dialect;
+    await this.exec(`CREATE TEMP TABLE ${d.ident(name)} (${columns.map((c) => `${d.ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`).join(', ')})`, stage);
+    try {
+      const app = await this.con.createAppender(name, 'main', 'temp');
+      const rows = data[0]?.length ?? 0;
+      for (let i = 0; i < rows; i++) {
+        columns.forEach((c, k) => {
+          if (c.kind === 'numeric') app.appendDouble((data[k] as Float64Array)[i]);
+          else app.appendVarchar((data[k] as string[])[i]);
+        });
+        app.endRow();
+      }
+      app.closeSync();
+    } catch (e) {
+      await this.dropTable(name);
+      throw new EngineError('duckdb', stage, e);
+    }
+  }
+
+  async dropTable(name: string): Promise<void> {
+    await this.con.run(`DROP TABLE IF EXISTS temp.main.${this.dialect.ident(name)}`);
   }
 
   async close(): Promise<void> {

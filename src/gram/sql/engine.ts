@@ -26,7 +26,20 @@ export interface SqlEngine {
   exec(sql: string, stage: string): Promise<void>;
   /** the rows of a query as objects (small results: quantiles, counts) */
   rows(sql: string, stage: string): Promise<Record<string, unknown>[]>;
+  /**
+   * A table of text and float64 columns, loaded exactly (temporary where the engine has them;
+   * ClickHouse: a Memory table on the server the client talks to). `data[c]` holds column c.
+   */
+  createTable(name: string, columns: TableColumn[], data: (string[] | Float64Array)[], stage: string): Promise<void>;
+  /** drops a table created by createTable (no error if it is gone) */
+  dropTable(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A column of a table the engine is given: text or float64. */
+export interface TableColumn {
+  name: string;
+  kind: 'numeric' | 'text';
 }
 
 /** An engine's failure, with the stage of the fit it happened in: `engine: stage: cause`. */

@@ -37,16 +37,18 @@ export interface GramQuery {
 }
 
 /** Names of the frame's columns (prefixed so as not to clash with the user's). */
-const A = {
+export const A = {
   col: (i: number) => `__mg_c${i}`,
   key: (i: number) => `__mg_k${i}`,
   w: '__mg_w',
   v: (i: number) => `__mg_v${i}`,
   yp: '__mg_yp',
+  y: '__mg_y',
+  off: '__mg_off',
   ok: '__mg_ok',
   sw: '__mg_sw',
   x: (j: number) => `__mg_x${j}`,
-  y: '__mg_yc',
+  yc: '__mg_yc',
   yw: '__mg_ycw',
   z: (g: number, s: number) => `__mg_z${g}_${s}`,
 };
@@ -74,12 +76,14 @@ export class SqlFrame {
     }
     for (const f of spec.factors.values()) preds.push(this.keyPresentOf(f));
     for (const comps of spec.groups.values()) for (const f of comps) preds.push(this.keyPresentOf(f));
-    let yp = numeric(spec.response, spec.yname);
-    preds.push(d.isFinite(yp));
+    this.layer1.push([A.y, numeric(spec.response, spec.yname)]);
+    preds.push(d.isFinite(A.y));
+    let yp = A.y;
     if (spec.offsets.length > 0) {
       const offs = spec.offsets.map((e, k) => numeric(e, `offset #${k + 1}`));
       for (const o of offs) preds.push(d.isFinite(o));
-      yp = `(${yp} - ${offs.reduce((a, b) => `(${a} + ${b})`)})`;
+      this.layer1.push([A.off, offs.reduce((a, b) => `(${a} + ${b})`)]);
+      yp = `(${A.y} - ${A.off})`;
     }
     this.layer1.push([A.yp, yp]);
     this.hasWeights = spec.weights !== null;
@@ -131,6 +135,19 @@ export class SqlFrame {
     return this.d.keyPresent(this.key(f), f.kind);
   }
 
+  /** a model-matrix column's value: the product of its numeric variables where its factors are at its levels, else 0 */
+  value(col: DesignColumn, summary: FrameSummary): string {
+    const { d } = this;
+    const mono = this.monomial(col.mono) ?? d.constantColumn(1);
+    if (col.ind.length === 0) return mono;
+    const conds = col.ind.map(({ factor, level }) => {
+      const f = this.spec.factors.get(factor)!;
+      const key = summary.levels.get(factor)!.keys[level];
+      return `${this.key(f)} = ${typeof key === 'number' ? d.double(key) : d.text(key)}`;
+    });
+    return d.ifThen(d.and(conds), mono, d.double(0));
+  }
+
   /** the product of numeric variables (left to right), or null for the constant 1 */
   monomial(mono: readonly string[]): string | null {
     if (mono.length === 0) return null;
@@ -173,7 +190,7 @@ export class CentredFrame {
     const hasIntercept = S.intercept >= 0;
     const xc: string[] = [];
     S.xcols.forEach((col, j) => {
-      let e = this.value(col);
+      let e = frame.value(col, S);
       if (hasIntercept && j !== S.intercept) e = `(${e} - ${d.double(S.means[j])})`;
       this.layer2.push([A.x(j), e]);
       xc.push(A.x(j));
@@ -181,18 +198,18 @@ export class CentredFrame {
     // y_c = y' − x_c,0 β₀,0 − …, in column order, skipping β₀,j = 0 (fixedTransform.ts)
     let yc = A.yp;
     S.beta0.forEach((b, j) => { if (b !== 0) yc = `(${yc} - (${xc[j]} * ${d.double(b)}))`; });
-    this.layer2.push([A.y, yc]);
+    this.layer2.push([A.yc, yc]);
     const xw = xc.map((x, j) => {
       if (!frame.hasWeights) return x;
       this.layer2.push([`${x}w`, weight(x)]);
       return `${x}w`;
     });
-    let yw = A.y;
-    if (frame.hasWeights) { this.layer2.push([A.yw, weight(A.y)]); yw = A.yw; }
+    let yw = A.yc;
+    if (frame.hasWeights) { this.layer2.push([A.yw, weight(A.yc)]); yw = A.yw; }
     this.v = [...xw, yw];
     groups.forEach((g, gi) => {
       const names = g.zcols.map((col, s) => {
-        let e = this.value(col);
+        let e = frame.value(col, S);
         // Z_c = Z C: column s minus m_s times the intercept column (which is 1)
         if (g.centre && s > 0) e = `(${e} - ${d.double(g.centre[s])})`;
         const alias = A.z(gi, s);
@@ -203,18 +220,7 @@ export class CentredFrame {
     });
   }
 
-  /** a model-matrix column's value: the product of its numeric variables where its factors are at its levels, else 0 */
-  private value(col: DesignColumn): string {
-    const { d } = this.frame;
-    const mono = this.frame.monomial(col.mono) ?? d.constantColumn(1);
-    if (col.ind.length === 0) return mono;
-    const conds = col.ind.map(({ factor, level }) => {
-      const f = this.frame.spec.factors.get(factor)!;
-      const key = this.summary.levels.get(factor)!.keys[level];
-      return `${this.frame.key(f)} = ${typeof key === 'number' ? d.double(key) : d.text(key)}`;
-    });
-    return d.ifThen(d.and(conds), mono, d.double(0));
-  }
+
 
   private layers(): FrameLayer[] {
     return [this.frame.layer0, this.frame.layer1, this.layer2];
@@ -238,7 +244,7 @@ export class CentredFrame {
     for (const v of this.v) for (let s = 0; s < q; s++) select.push(this.dot(v, z[s]));
     if (withXX) {
       for (let r = 0; r < this.v.length; r++) for (let s = r; s < this.v.length; s++) select.push(this.dot(this.v[r], this.v[s]));
-      select.push(this.dot(A.y, A.y));
+      select.push(this.dot(A.yc, A.yc));
     }
     const keys = this.keysOf(g);
     return {

@@ -1,0 +1,90 @@
+/**
+ * Fitted values, residuals and the summary's scaled-residual quantiles as queries (DuckDB,
+ * ClickHouse) equal the in-memory fit's, given the in-memory estimates; the b̂ tables are dropped.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as arrow from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readParquet } from '../../src/io/parquet.js';
+import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
+import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
+import { residualQuantiles, residualSql } from '../../src/gram/sql/residuals.js';
+import type { SqlEngine } from '../../src/gram/sql/engine.js';
+import { lmer } from '../../src/model/fitLmm.js';
+import { quantile7 } from '../../src/results/format.js';
+import { FEATURE_MODELS, featureColumns, featureParquet } from '../helpers/featureData.js';
+import { dataPath, loadData, loadReference } from '../helpers/reference.js';
+import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+
+interface Case { name: string; formula: string; table: () => arrow.Table; file: () => string; options: { factors?: string[]; weights?: string } }
+
+let dir: string;
+let features: arrow.Table;
+const cases: Case[] = [
+  { name: 'sleepstudy slopes', formula: 'Reaction ~ Days + (Days | Subject)', table: () => loadData(loadReference('sleepstudy_slopes_reml')), file: () => dataPath('sleepstudy.csv'), options: { factors: ['Subject'] } },
+  { name: 'penicillin crossed', formula: 'diameter ~ 1 + (1 | plate) + (1 | sample)', table: () => loadData(loadReference('penicillin_crossed_reml')), file: () => dataPath('penicillin.csv'), options: {} },
+  ...FEATURE_MODELS.slice(0, 3).map((m) => ({ name: m.name, formula: m.formula, table: () => features, file: () => join(dir, 'features.parquet'), options: { factors: m.factors, weights: m.weights } })),
+];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mixedgpu-resid-'));
+  const pq = featureParquet(featureColumns());
+  writeFileSync(join(dir, 'features.parquet'), new Uint8Array(pq));
+  features = (await readParquet(pq)).table;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function check(engine: SqlEngine, from: string, c: Case): Promise<void> {
+  const fit = await lmer(c.formula, c.table(), c.options);
+  const g = await gramFromSql(engine, { from, name: c.name }, c.formula, c.options);
+  const rs = residualSql(engine, g, { beta: fit.beta, b: g.blocks.map((_, k) => fit.conditionalModes(k)), sigma: fit.sigma });
+  // every residual (as a sorted vector: the engines return rows in their own order)
+  const all = await rs.withTables(engine, () => engine.run({ stage: 'residuals', sql: `SELECT __mg_res, __mg_fit FROM ${rs.relation(from)} AS t`, keys: [], values: 2 }));
+  const mine = Float64Array.from(all.values[0]).sort();
+  const theirs = Float64Array.from(fit.residuals).sort();
+  expect(mine.length).toBe(theirs.length);
+  const scale = Math.max(...theirs.map(Math.abs));
+  for (let i = 0; i < mine.length; i++) expect(Math.abs(mine[i] - theirs[i])).toBeLessThanOrEqual(1e-12 * scale);
+  // the summary's quantiles of the scaled Pearson residuals
+  const scaled = Array.from(fit.pearsonResiduals, (r) => r / fit.sigma);
+  const want = quantile7(scaled, [0, 0.25, 0.5, 0.75, 1]);
+  const { quantiles } = await residualQuantiles(engine, rs, from);
+  quantiles.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[k]))));
+  // the b̂ tables are gone
+  const left = await engine.rows(engine.name === 'duckdb' ? "SELECT table_name AS name FROM duckdb_tables() WHERE table_name LIKE '__mg_b_%'" : "SELECT name FROM system.tables WHERE name LIKE '__mg_b_%'", 'listing tables');
+  expect(left).toEqual([]);
+}
+
+describe('DuckDB: residuals and their quantiles as queries', () => {
+  let duck: DuckDbEngine;
+  beforeAll(async () => { duck = await DuckDbEngine.open({ threads: 2 }); });
+  afterAll(async () => { await duck?.close(); });
+  for (const c of cases) it(c.name, async () => { await check(duck, duckdbSource(c.file()), c); }, 60_000);
+});
+
+const missing = clickhouseMissing();
+if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+
+describe.skipIf(missing !== null)('ClickHouse (two shards): residuals and their quantiles as queries', () => {
+  let cluster: Cluster;
+  let engine: ClickHouseEngine;
+  const tables = new Map<arrow.Table, string>();
+  beforeAll(async () => {
+    cluster = await startCluster();
+    engine = new ClickHouseEngine({ url: cluster.urls[0] });
+  }, 120_000);
+  afterAll(async () => {
+    await engine?.close();
+    await cluster?.stop();
+  }, 60_000);
+  for (const c of cases) {
+    it(c.name, async () => {
+      const t = c.table();
+      if (!tables.has(t)) tables.set(t, await loadSharded(cluster, `r${tables.size}`, t));
+      await check(engine, clickhouseSource(tables.get(t)!), c);
+    }, 60_000);
+  }
+});
