@@ -2,7 +2,7 @@
  * Fitted values, residuals and the summary's scaled-residual quantiles as queries (DuckDB,
  * ClickHouse) equal the in-memory fit's, given the in-memory estimates; the b̂ tables are dropped.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
@@ -11,7 +11,7 @@ import { readParquet } from '../../src/io/parquet.js';
 import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
 import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhouse.js';
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
-import { residualQuantiles, residualSql } from '../../src/gram/sql/residuals.js';
+import { residualQuantiles, residualSql, writeResiduals } from '../../src/gram/sql/residuals.js';
 import type { SqlEngine } from '../../src/gram/sql/engine.js';
 import { lmer } from '../../src/model/fitLmm.js';
 import { quantile7 } from '../../src/results/format.js';
@@ -53,6 +53,15 @@ async function check(engine: SqlEngine, from: string, c: Case): Promise<void> {
   const want = quantile7(scaled, [0, 0.25, 0.5, 0.75, 1]);
   const { quantiles } = await residualQuantiles(engine, rs, from);
   quantiles.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[k]))));
+  // written back: every complete row with its fitted value and residual
+  const target = engine.name === 'duckdb' ? { file: join(dir, `resid-${Math.random().toString(36).slice(2)}.parquet`) } : { table: `resid_${Math.random().toString(36).slice(2)}` };
+  const written = await writeResiduals(engine, rs, from, target);
+  expect(written).toBe(fit.nobs);
+  const back = 'file' in target ? (await readParquet(new Uint8Array(readFileSync(target.file)).buffer)).table : null;
+  const col = back ? Float64Array.from(back.getChild('residual')!.toArray() as Float64Array).sort()
+    : Float64Array.from((await engine.rows(`SELECT residual FROM ${(target as { table: string }).table}`, 'read back')).map((r) => Number(r.residual))).sort();
+  for (let i = 0; i < col.length; i++) expect(Math.abs(col[i] - theirs[i])).toBeLessThanOrEqual(1e-12 * scale);
+  await expect(writeResiduals(engine, rs, from, target)).rejects.toThrow(/exists \(not overwritten\)/);
   // the b̂ tables are gone
   const left = await engine.rows(engine.name === 'duckdb' ? "SELECT table_name AS name FROM duckdb_tables() WHERE table_name LIKE '__mg_b_%'" : "SELECT name FROM system.tables WHERE name LIKE '__mg_b_%'", 'listing tables');
   expect(left).toEqual([]);

@@ -140,3 +140,50 @@ export async function residualQuantiles(engine: SqlEngine, rs: ResidualSql, sour
     return { quantiles: res.quantiles, scans: res.scans };
   });
 }
+
+/** Where fitted values and residuals go: a file (DuckDB: .parquet or .csv) or a new table (ClickHouse). */
+export type ResidualTarget = { file: string } | { table: string };
+
+/**
+ * Writes the model's rows (complete cases, every source column) with `fitted` and `residual`
+ * columns: DuckDB COPYs them to a Parquet or CSV file, ClickHouse creates a MergeTree table. The
+ * target must not exist; a partial target is removed after an error. Returns the rows written.
+ */
+export async function writeResiduals(engine: SqlEngine, rs: ResidualSql, source: string, target: ResidualTarget): Promise<number> {
+  const d = engine.dialect;
+  const schema = await engine.schema(source);
+  for (const c of ['fitted', 'residual']) {
+    if (schema.has(c)) throw new Error(`${engine.name}: writing residuals: the data already have a column '${c}'`);
+  }
+  const cols = [...schema.keys()].map((c) => d.ident(c));
+  const select = `SELECT ${[...cols, `${R.fit} AS fitted`, `${R.res} AS residual`].join(', ')} FROM ${rs.relation(source)} AS __mg_w`;
+  return rs.withTables(engine, async () => {
+    if ('file' in target) {
+      if (engine.name !== 'duckdb') throw new Error(`${engine.name}: writing residuals: a file target needs the DuckDB engine; give a table name`);
+      const { existsSync, rmSync } = await import('node:fs');
+      if (existsSync(target.file)) throw new Error(`duckdb: writing residuals: ${target.file} exists (not overwritten)`);
+      const format = /\.(parquet|pq)$/i.test(target.file) ? 'PARQUET' : /\.csv$/i.test(target.file) ? 'CSV, HEADER' : null;
+      if (!format) throw new Error(`duckdb: writing residuals: ${target.file}: the file must end in .parquet or .csv`);
+      try {
+        const rows = await engine.rows(`COPY (${select}) TO ${d.text(target.file)} (FORMAT ${format})`, 'writing residuals');
+        return Number(Object.values(rows[0] ?? {})[0] ?? 0);
+      } catch (e) {
+        rmSync(target.file, { force: true, recursive: true });
+        throw e;
+      }
+    }
+    const table = target.table.split('.').map((part) => d.ident(part)).join('.');
+    const found = await engine.rows(engine.name === 'duckdb'
+      ? `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ${d.text(target.table.split('.').pop()!)}`
+      : `SELECT count() AS n FROM system.tables WHERE name = ${d.text(target.table.split('.').pop()!)}`, 'writing residuals');
+    if (Number(found[0]?.n) > 0) throw new Error(`${engine.name}: writing residuals: table ${target.table} exists (not overwritten)`);
+    try {
+      await engine.exec(`CREATE TABLE ${table} ${engine.name === 'clickhouse' ? 'ENGINE = MergeTree() ORDER BY tuple() ' : ''}AS ${select}`, 'writing residuals');
+    } catch (e) {
+      await engine.exec(`DROP TABLE IF EXISTS ${table}`, 'removing a partial residual table').catch(() => {});
+      throw e;
+    }
+    const n = await engine.rows(`SELECT count(*) AS n FROM ${table}`, 'writing residuals');
+    return Number(n[0].n);
+  });
+}
