@@ -54,7 +54,7 @@ async function check(engine: SqlEngine, from: string, c: Case): Promise<void> {
   const { quantiles } = await residualQuantiles(engine, rs, from);
   quantiles.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[k]))));
   // written back: every complete row with its fitted value and residual
-  const target = engine.name === 'duckdb' ? { file: join(dir, `resid-${Math.random().toString(36).slice(2)}.parquet`) } : { table: `resid_${Math.random().toString(36).slice(2)}` };
+  const target: { file: string } | { table: string } = engine.name === 'duckdb' ? { file: join(dir, `resid-${Math.random().toString(36).slice(2)}.parquet`) } : { table: `resid_${Math.random().toString(36).slice(2)}` };
   const written = await writeResiduals(engine, rs, from, target);
   expect(written).toBe(fit.nobs);
   const back = 'file' in target ? (await readParquet(new Uint8Array(readFileSync(target.file)).buffer)).table : null;

@@ -13,6 +13,15 @@ import type { LevelKey } from '../levels.js';
 import type { CellTable, FrameSummary, MomentPlan } from '../moments.js';
 import { type BatchFrame, centreBatch, monomials } from './evaluate.js';
 
+/** A row's level of a grouping factor as a map key: the key itself for one component, else the keys joined. */
+type LevelId = LevelKey;
+function levelIdOf(cols: (LevelKey | null)[][], i: number): LevelId {
+  if (cols.length === 1) return cols[0][i] as LevelKey;
+  let id = '';
+  for (const c of cols) id += `${String(c[i])}\u0001`;
+  return id;
+}
+
 /** Growable float64 columns. */
 class Columns {
   data: Float64Array[];
@@ -47,8 +56,8 @@ interface Cell {
 
 export class MomentAccumulator {
   private cells = new Map<string, Cell>();
-  /** per group: the level combinations of complete rows (key → component keys) */
-  readonly groupLevels = new Map<string, Map<string, LevelKey[]>>();
+  /** per group: the level combinations of complete rows (level id → component keys) */
+  readonly groupLevels = new Map<string, Map<LevelId, LevelKey[]>>();
   /** text grouping components: keys seen in dropped rows */
   readonly dropped = new Map<string, Set<LevelKey>>();
   nInput = 0;
@@ -68,11 +77,13 @@ export class MomentAccumulator {
     const u = [...monomials(frame, plan.monos), frame.yp];
     const factorKeys = plan.cellFactors.map((f) => frame.keys.get(plan.spec.factors.get(f)!.column)!);
     const w = frame.w;
+    const delta = new Float64Array(M + 1);
     for (let i = 0; i < n; i++) {
-      const keys = factorKeys.map((k) => k[i]);
-      const id = JSON.stringify([ok[i], ...keys]);
+      let id = ok[i] ? '1' : '0';
+      for (const k of factorKeys) id += `\u0001${String(k[i])}`;
       let cell = this.cells.get(id);
       if (!cell) {
+        const keys = factorKeys.map((k) => k[i]);
         cell = {
           ok: ok[i] as 0 | 1, keys, n: 0, sum: new Float64Array(M + 1), comp: new Float64Array(M + 1),
           mean: new Float64Array(M + 1), co: new Float64Array(plan.pairs.length), logW: 0, badW: 0, minW: Infinity,
@@ -83,7 +94,6 @@ export class MomentAccumulator {
       if (!ok[i]) continue;
       // Welford: δ = u − mean_old; mean += δ/n; co_ab += δ_a (u_b − mean_b,new)
       const cn = cell.n;
-      const delta = new Float64Array(M + 1);
       for (let v = 0; v <= M; v++) {
         const x = u[v][i];
         const s = cell.sum[v], t = s + x;
@@ -103,11 +113,9 @@ export class MomentAccumulator {
       const levels = this.groupLevels.get(label)!;
       const cols = comps.map((c) => frame.keys.get(c.column)!);
       for (let i = 0; i < n; i++) {
-        if (ok[i]) {
-          const k = cols.map((c) => c[i] as LevelKey);
-          const id = JSON.stringify(k);
-          if (!levels.has(id)) levels.set(id, k);
-        }
+        if (!ok[i]) continue;
+        const id = levelIdOf(cols, i);
+        if (!levels.has(id)) levels.set(id, cols.map((c) => c[i] as LevelKey));
       }
       comps.forEach((c, ci) => {
         const set = this.dropped.get(c.column);
@@ -137,7 +145,7 @@ export class MomentAccumulator {
 }
 
 export class GramAccumulator {
-  private readonly index: Map<string, number>[];
+  private readonly index: Map<LevelId, number>[];
   private readonly levelSums: Columns[];
   private readonly pairIndex: Map<number, number>[] = [];
   private readonly pairSums: Columns[] = [];
@@ -146,7 +154,7 @@ export class GramAccumulator {
   private readonly AXX: Float64Array;
   private yty = 0;
 
-  constructor(readonly summary: FrameSummary, readonly groups: GroupSpec[], readonly levels: Map<string, Map<string, LevelKey[]>>) {
+  constructor(readonly summary: FrameSummary, readonly groups: GroupSpec[], readonly levels: Map<string, Map<LevelId, LevelKey[]>>) {
     this.p1 = summary.p + 1;
     this.AXX = new Float64Array(this.p1 * this.p1);
     this.index = groups.map((g) => new Map([...levels.get(g.label)!.keys()].map((k, i) => [k, i] as const)));
@@ -181,7 +189,7 @@ export class GramAccumulator {
       const cols = g.components.map((c) => frame.keys.get(c.column)!);
       const idx = this.index[gi];
       const out = new Int32Array(n).fill(-1);
-      for (let i = 0; i < n; i++) if (ok[i]) out[i] = idx.get(JSON.stringify(cols.map((c) => c[i])))!;
+      for (let i = 0; i < n; i++) if (ok[i]) out[i] = idx.get(levelIdOf(cols, i))!;
       return out;
     });
     this.groups.forEach((g, gi) => {
