@@ -20,3 +20,12 @@ export interface GramSourceResult extends AssembledGram {
   /** each query or pass with its time */
   queries: QueryTiming[];
 }
+
+/** The estimates that post-fit passes (fitted values, residuals) need, on the model's scale. */
+export interface FitValues {
+  /** β̂ in the order of the summary's X columns */
+  beta: Float64Array;
+  /** b̂ per random-effects block (the blocks' order): level-major nl × q, uncentred */
+  b: Float64Array[];
+  sigma: number;
+}

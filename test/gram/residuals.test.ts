@@ -15,6 +15,10 @@ import { residualQuantiles, residualSql, writeResiduals } from '../../src/gram/s
 import type { SqlEngine } from '../../src/gram/sql/engine.js';
 import { lmer } from '../../src/model/fitLmm.js';
 import { quantile7 } from '../../src/results/format.js';
+import { readCsv } from '../../src/io/csv.js';
+import { gramFromStream } from '../../src/gram/stream/streamSource.js';
+import { openBatchSource, writeStreamResiduals } from '../../src/gram/stream/node.js';
+import { StreamResiduals, streamResidualQuantiles } from '../../src/gram/stream/residuals.js';
 import { FEATURE_MODELS, featureColumns, featureParquet } from '../helpers/featureData.js';
 import { dataPath, loadData, loadReference } from '../helpers/reference.js';
 import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
@@ -94,6 +98,39 @@ describe.skipIf(missing !== null)('ClickHouse (two shards): residuals and their 
       const t = c.table();
       if (!tables.has(t)) tables.set(t, await loadSharded(cluster, `r${tables.size}`, t));
       await check(engine, clickhouseSource(tables.get(t)!), c);
+    }, 60_000);
+  }
+});
+
+describe('stream: residuals, their quantiles and the rows written back', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const fit = await lmer(c.formula, c.table(), c.options);
+      const src = await openBatchSource(c.file());
+      try {
+        const g = await gramFromStream(src, c.formula, { ...c.options, batchSize: 500 });
+        const sr = new StreamResiduals(g, { beta: fit.beta, b: g.blocks.map((_, k) => fit.conditionalModes(k)), sigma: fit.sigma });
+        const mine: number[] = [];
+        for await (const b of src.batches(g.spec.columns, 500)) { const r = sr.compute(b); r.residual.forEach((v, i) => { if (r.ok[i]) mine.push(v); }); }
+        // rows come in input order here: compare row by row
+        const theirs = fit.residuals;
+        expect(mine.length).toBe(theirs.length);
+        const scale = Math.max(...Array.from(theirs, Math.abs));
+        mine.forEach((v, i) => expect(Math.abs(v - theirs[i])).toBeLessThanOrEqual(1e-12 * scale));
+        const want = quantile7(Array.from(fit.pearsonResiduals, (r) => r / fit.sigma), [0, 0.25, 0.5, 0.75, 1]);
+        const { quantiles } = await streamResidualQuantiles(src, sr, 500);
+        quantiles.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[k]))));
+        for (const ext of ['parquet', 'csv']) {
+          const out = join(dir, `stream-resid-${Math.random().toString(36).slice(2)}.${ext}`);
+          expect(await writeStreamResiduals(src, sr, out, 700)).toBe(fit.nobs);
+          const back = ext === 'parquet' ? (await readParquet(new Uint8Array(readFileSync(out)).buffer)).table : readCsv(readFileSync(out, 'utf8')).table;
+          const r = back.getChild('residual')!.toArray() as Float64Array;
+          r.forEach((v, i) => expect(Math.abs(v - theirs[i])).toBeLessThanOrEqual(1e-12 * scale));
+          await expect(writeStreamResiduals(src, sr, out)).rejects.toThrow(/exists \(not overwritten\)/);
+        }
+      } finally {
+        await src.close();
+      }
     }, 60_000);
   }
 });

@@ -9,20 +9,13 @@
  * the factor) and joined; the tables are dropped afterwards, also after an error.
  */
 import { type AssembledGram, type GroupSpec, groupSpecs } from '../assemble.js';
-import type { GramSourceResult } from '../source.js';
+import type { FitValues, GramSourceResult } from '../source.js';
 import type { FrameSummary } from '../moments.js';
 import { exactQuantiles } from '../quantiles.js';
 import type { SqlEngine, TableColumn } from './engine.js';
 import { A, type GramQuery, SqlFrame } from './generate.js';
 
-/** The estimates the queries need, on the model's scale. */
-export interface FitValues {
-  /** β̂ in the order of the summary's X columns */
-  beta: Float64Array;
-  /** b̂ per random-effects block (the blocks' order): level-major nl × q, uncentred */
-  b: Float64Array[];
-  sigma: number;
-}
+export type { FitValues } from '../source.js';
 
 const R = {
   fit: '__mg_fit',

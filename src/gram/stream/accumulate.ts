@@ -14,8 +14,8 @@ import type { CellTable, FrameSummary, MomentPlan } from '../moments.js';
 import { type BatchFrame, centreBatch, monomials } from './evaluate.js';
 
 /** A row's level of a grouping factor as a map key: the key itself for one component, else the keys joined. */
-type LevelId = LevelKey;
-function levelIdOf(cols: (LevelKey | null)[][], i: number): LevelId {
+export type LevelId = LevelKey;
+export function levelIdOf(cols: (LevelKey | null)[][], i: number): LevelId {
   if (cols.length === 1) return cols[0][i] as LevelKey;
   let id = '';
   for (const c of cols) id += `${String(c[i])}\u0001`;

@@ -20,6 +20,10 @@ export interface BatchFrame {
   ok: Uint8Array;
   /** numeric variables by label */
   vars: Map<string, Float64Array>;
+  /** the response y */
+  y: Float64Array;
+  /** the offset o₁ + o₂ + … (null without offsets) */
+  off: Float64Array | null;
   /** the working response y − (o₁ + o₂ + …) */
   yp: Float64Array;
   /** prior weights, or null */
@@ -50,8 +54,9 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
   const vars = new Map<string, Float64Array>();
   for (const [label, e] of spec.numeric) { const v = numeric(label, e); vars.set(label, v); mark(v); }
   let yp = y;
+  let off: Float64Array | null = null;
   if (spec.offsets.length > 0) {
-    const offset = new Float64Array(n);
+    const offset = (off = new Float64Array(n));
     spec.offsets.forEach((e, k) => {
       const v = numeric(`offset #${k + 1}`, e);
       mark(v);
@@ -72,7 +77,7 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
   };
   for (const f of spec.factors.values()) factorKeys(f.column, f.kind);
   for (const comps of spec.groups.values()) for (const f of comps) factorKeys(f.column, f.kind);
-  return { n, ok, vars, yp, w, keys };
+  return { n, ok, vars, y, off, yp, w, keys };
 }
 
 /** The products of numeric variables (monomials) of a frame, by key. */
@@ -99,12 +104,15 @@ export interface CentredBatch {
   z: Float64Array[];
 }
 
-export function centreBatch(frame: BatchFrame, summary: FrameSummary, groups: GroupSpec[]): CentredBatch {
+/**
+ * The columns of the model matrices on a batch: a column is the product of its numeric variables
+ * where its factors are at its levels, else 0 (src/frame/modelMatrix.ts's values).
+ */
+export function designColumns(frame: BatchFrame, summary: FrameSummary): (col: DesignColumn) => Float64Array {
   const { n } = frame;
   const monoIndex = new Map(summary.plan.monos.map((m, k) => [monoKey(m), k] as const));
   const monoValues = monomials(frame, summary.plan.monos);
-  // a model-matrix column: the product of its numeric variables where its factors are at its levels, else 0
-  const column = (col: DesignColumn): Float64Array => {
+  return (col) => {
     const mono = col.mono.length ? monoValues[monoIndex.get(monoKey(col.mono))!] : null;
     const out = new Float64Array(n);
     const conds = col.ind.map(({ factor, level }) => ({ keys: frame.keys.get(summary.plan.spec.factors.get(factor)!.column)!, key: summary.levels.get(factor)!.keys[level] }));
@@ -115,6 +123,11 @@ export function centreBatch(frame: BatchFrame, summary: FrameSummary, groups: Gr
     }
     return out;
   };
+}
+
+export function centreBatch(frame: BatchFrame, summary: FrameSummary, groups: GroupSpec[]): CentredBatch {
+  const { n } = frame;
+  const column = designColumns(frame, summary);
   const sw = frame.w ? Float64Array.from(frame.w, Math.sqrt) : null;
   const S = summary;
   const hasIntercept = S.intercept >= 0;
