@@ -53,6 +53,10 @@ export interface Dialect {
   ifThen(cond: string, a: string, b: string): string;
   /** a compensated (Kahan) float64 sum */
   kahanSum(e: string): string;
+  /** a plain float64 sum (where groups are many and small: DuckDB spills plain sums, not Kahan sums) */
+  plainSum(e: string): string;
+  /** an estimate of the number of distinct key tuples (HyperLogLog) */
+  approxDistinct(keys: string[]): string;
   /** the population covariance (a numerically stable, mergeable algorithm) */
   covarPop(a: string, b: string): string;
   /** the row count as a double */
@@ -131,6 +135,8 @@ export const duckdb: Dialect = {
   approxQuantile: (e, p) => `approx_quantile(${e}, ${p})`,
   ifThen: (c, a, b) => `(CASE WHEN ${c} THEN ${a} ELSE ${b} END)`,
   kahanSum: (e) => `fsum(${e})`,
+  plainSum: (e) => `sum(${e})`,
+  approxDistinct: (keys) => `CAST(approx_count_distinct(${keys.length > 1 ? `hash(${keys.join(', ')})` : keys[0]}) AS DOUBLE)`,
   covarPop: (a, b) => `covar_pop(${a}, ${b})`,
   count: 'CAST(count(*) AS DOUBLE)',
   min: (e) => `min(${e})`,
@@ -182,6 +188,8 @@ export const clickhouse: Dialect = {
   approxQuantile: (e, p) => `quantileTDigest(${p})(${e})`,
   ifThen: (c, a, b) => `if(${c}, ${a}, ${b})`,
   kahanSum: (e) => `sumKahan(${e})`,
+  plainSum: (e) => `sum(${e})`,
+  approxDistinct: (keys) => `toFloat64(uniq(${keys.join(', ')}))`,
   covarPop: (a, b) => `covarPopStable(${a}, ${b})`,
   count: 'toFloat64(count())',
   min: (e) => `min(${e})`,

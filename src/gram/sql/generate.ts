@@ -18,7 +18,10 @@
  *   pass 2 (per pair) for each pair of grouping factors, GROUP BY both keys: Σ z_c,j z_c,kᵀ (A_jk);
  *   distinct keys of dropped rows, for a text grouping factor when rows were dropped (R sorts
  *   levels numerically only when every value of the column looks like a number).
- * Sums are compensated (Kahan) float64 sums in the engine.
+ * Sums are compensated (Kahan) float64 sums in the engine, except for a grouping factor of very
+ * many levels (over `compensatedUpTo`, estimated in pass 1): its levels hold few rows each, where a
+ * plain sum is as accurate as the in-memory pass, and DuckDB spills plain sums to disk but runs out
+ * of memory with Kahan sums (1M levels, 100M rows, memory_limit 1 GB).
  */
 import type { Expr } from '../../formula/types.js';
 import type { GroupSpec } from '../assemble.js';
@@ -168,6 +171,8 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
   if (frame.hasWeights) {
     select.push(d.kahanSum(d.call('log', A.w, 'weights')), d.kahanSum(d.ifThen(`${A.w} <= 0`, '1', '0')), d.min(A.w));
   }
+  // each grouping factor's number of levels, estimated (it decides the second pass's sums)
+  for (const comps of spec.groups.values()) select.push(d.approxDistinct(comps.map((f) => frame.key(f))));
   return {
     stage: 'pass 1 (moments)',
     sql: d.query({ source, layers: [frame.layer0, frame.layer1], select, groupBy: [A.ok, ...keys], limit: maxCells + 1 }),
@@ -230,21 +235,26 @@ export class CentredFrame {
     return g.components.map((f) => this.frame.key(f));
   }
 
-  /** Σ a·b (compensated) */
-  private dot(a: string, b: string): string {
-    return this.frame.d.kahanSum(`(${a} * ${b})`);
+  /** Σ a·b, compensated or plain */
+  private dot(a: string, b: string, compensated = true): string {
+    const d = this.frame.d;
+    return compensated ? d.kahanSum(`(${a} * ${b})`) : d.plainSum(`(${a} * ${b})`);
   }
 
-  /** per level of group g: A_kk (s ≤ t), A_Xk ([x_c y_c] × z_c), and with `withXX` A_XX (r ≤ s) and Σ y_c² */
-  levelQuery(g: GroupSpec, source: string, withXX: boolean, maxLevels: number): GramQuery {
+  /**
+   * per level of group g: A_kk (s ≤ t), A_Xk ([x_c y_c] × z_c), and with `withXX` A_XX (r ≤ s) and
+   * Σ y_c²; `compensated` false for factors of very many levels (few rows each)
+   */
+  levelQuery(g: GroupSpec, source: string, withXX: boolean, maxLevels: number, compensated = true): GramQuery {
     const z = this.z.get(g.label)!;
     const q = z.length;
     const select = [...this.keysOf(g)];
-    for (let s = 0; s < q; s++) for (let t = s; t < q; t++) select.push(this.dot(z[s], z[t]));
-    for (const v of this.v) for (let s = 0; s < q; s++) select.push(this.dot(v, z[s]));
+    const c = compensated;
+    for (let s = 0; s < q; s++) for (let t = s; t < q; t++) select.push(this.dot(z[s], z[t], c));
+    for (const v of this.v) for (let s = 0; s < q; s++) select.push(this.dot(v, z[s], c));
     if (withXX) {
-      for (let r = 0; r < this.v.length; r++) for (let s = r; s < this.v.length; s++) select.push(this.dot(this.v[r], this.v[s]));
-      select.push(this.dot(A.yc, A.yc));
+      for (let r = 0; r < this.v.length; r++) for (let s = r; s < this.v.length; s++) select.push(this.dot(this.v[r], this.v[s], c));
+      select.push(this.dot(A.yc, A.yc, c));
     }
     const keys = this.keysOf(g);
     return {
@@ -256,12 +266,12 @@ export class CentredFrame {
   }
 
   /** per pair of levels of groups a and b: Σ z_c,a z_c,bᵀ (q_a × q_b, row-major) */
-  pairQuery(a: GroupSpec, b: GroupSpec, source: string, maxPairs: number): GramQuery {
+  pairQuery(a: GroupSpec, b: GroupSpec, source: string, maxPairs: number, compensated = true): GramQuery {
     const za = this.z.get(a.label)!;
     const zb = this.z.get(b.label)!;
     const keys = [...this.keysOf(a), ...this.keysOf(b)];
     const select = [...keys];
-    for (const s of za) for (const t of zb) select.push(this.dot(s, t));
+    for (const s of za) for (const t of zb) select.push(this.dot(s, t, compensated));
     return {
       stage: `pass 2 (per pair of levels of ${a.label} and ${b.label})`,
       sql: this.frame.d.query({ source, layers: this.layers(), select, where: A.ok, groupBy: [...new Set(keys)], limit: maxPairs + 1 }),

@@ -20,6 +20,11 @@ export interface SqlGramOptions extends FrameSpecOptions {
   maxPairs?: number;
   /** the most combinations of the fixed-effect factors' levels (default 100 000) */
   maxCells?: number;
+  /**
+   * compensated (Kahan) sums in the second pass for grouping factors of at most this many levels
+   * (estimated in the first pass); plain sums beyond (default 131 072)
+   */
+  compensatedUpTo?: number;
 }
 
 /** The table or file an engine reads: its FROM item and how to name it in messages. */
@@ -79,6 +84,16 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   // pass 1: moments per cell
   const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false);
   const cells = cellTable(plan, r1, spec.weights !== null);
+  // the estimated levels of each grouping factor: the last columns, summed over the complete cells
+  const levelEstimate = new Map<string, number>();
+  [...spec.groups.keys()].forEach((label, k) => {
+    const col = r1.values[r1.values.length - spec.groups.size + k];
+    let est = 0;
+    for (let c = 0; c < r1.rows; c++) if (r1.keys[0][c] === 1) est += col[c];
+    levelEstimate.set(label, est);
+  });
+  const upTo = options.compensatedUpTo ?? 131_072;
+  const compensated = (label: string) => levelEstimate.get(label)! <= upTo;
   if (cells.n.length > maxCells) {
     throw new EngineError(engine.name, 'pass 1 (moments)', `the fixed-effect factors (${plan.cellFactors.join(', ')}) have more than ${maxCells} combinations of levels (the limit, maxCells)`);
   }
@@ -91,7 +106,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const cf = new CentredFrame(frame, summary, groups);
   const levels = new Map<string, GroupSums>();
   for (const [gi, g] of groups.entries()) {
-    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels));
+    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label)));
     if (res.rows > maxLevels) {
       throw new EngineError(engine.name, `pass 2 (per level of ${g.label})`, `the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
     }
@@ -100,7 +115,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const pairs = new Map<string, GroupSums>();
   for (let a = 0; a < groups.length; a++) {
     for (let b = a + 1; b < groups.length; b++) {
-      const res = await run(cf.pairQuery(groups[a], groups[b], source.from, maxPairs));
+      const res = await run(cf.pairQuery(groups[a], groups[b], source.from, maxPairs, compensated(groups[a].label) && compensated(groups[b].label)));
       if (res.rows > maxPairs) {
         throw new EngineError(engine.name, `pass 2 (pairs of ${groups[a].label} and ${groups[b].label})`, `more than ${maxPairs} pairs of levels (the limit, maxPairs)`);
       }
