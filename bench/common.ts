@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureFactorSlopesCsv } from './factorSlopes.js';
 
 export const MiB = 2 ** 20;
 
@@ -162,10 +163,26 @@ export const INSTEVAL_FORMULA = 'y ~ service + (1 | s) + (1 | d) + (1 | dept:ser
 export const INSTEVAL_FACTORS = ['s', 'd', 'dept', 'service', 'studage', 'lectage'];
 export const INSTEVAL_CSV = 'test/fixtures/data/insteval.csv';
 
+export const FACTOR_SLOPES_FORMULA = 'y ~ x + (f | g)';
+
+/**
+ * A large-q case: y ~ x + (f | g) with a q-level factor f, 2,000 rows and 50 groups (the shape of
+ * the issue's probe data; q = 20 has 210 variance parameters), data from ./factorSlopes.ts written
+ * once to bench/out/data/.
+ */
+function factorSlopesCase(q: number, seed: number): BenchCase {
+  const n = 2000;
+  const groups = 50;
+  const path = join('bench', 'out', 'data', `factor-slopes-q${q}-${n}x${groups}-seed${seed}.csv`);
+  ensureFactorSlopesCsv(join(repoRoot(import.meta.url), path), { n, groups, q, seed });
+  return { id: `q${q}`, formula: FACTOR_SLOPES_FORMULA, REML: true, factors: [], source: { kind: 'csv', path } };
+}
+
 /**
  * The cases by name: 1m (1,000,000 rows, 50,000 groups), 10m (10,000,000 rows, 100,000 groups), synth
- * (100,000 / 5,000) of y ~ x + w + (x | g), and insteval. rows / groups override every synthetic
- * case's size (its label becomes synth-<rows>x<groups>).
+ * (100,000 / 5,000) of y ~ x + w + (x | g), insteval, and q11 / q20 (y ~ x + (f | g), f with 11 / 20
+ * levels: 66 / 210 variance parameters). rows / groups override every synthetic case's size (its label
+ * becomes synth-<rows>x<groups>); they do not apply to q11 / q20.
  */
 export function makeBenchCases(names: string[], o: { rows?: number; groups?: number; seed: number }): BenchCase[] {
   const synth = (id: string, n: number, groups: number): BenchCase => {
@@ -185,7 +202,9 @@ export function makeBenchCases(names: string[], o: { rows?: number; groups?: num
       case 'synth': return synth('synth', 100_000, 5_000);
       case 'insteval':
         return { id: 'insteval', formula: INSTEVAL_FORMULA, REML: true, factors: INSTEVAL_FACTORS, source: { kind: 'csv', path: INSTEVAL_CSV } };
-      default: throw new Error(`unknown case '${c}' (1m, 10m, synth, insteval)`);
+      case 'q11': return factorSlopesCase(11, o.seed);
+      case 'q20': return factorSlopesCase(20, o.seed);
+      default: throw new Error(`unknown case '${c}' (1m, 10m, synth, insteval, q11, q20)`);
     }
   });
 }

@@ -2,7 +2,7 @@
  * Table formatting and the per-fit record of the GPU benchmarks. Browser-safe (no Node imports):
  * shared by bench/gpu.ts (Node, Dawn), bench/browser.ts and the page in bench/browser/.
  */
-import type { LmmFit } from '../src/results/lmmFit.js';
+import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { BandwidthResult } from './bandwidth.js';
 import { nominalBandwidth } from './bandwidth.js';
 

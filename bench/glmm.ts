@@ -15,7 +15,7 @@ import type { BenchCase } from './common.js';
 import { f1, gc, mdTable, sec } from './common.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
-import { glmer } from '../src/glmm/fitGlmm.js';
+import { glmer } from '../src/fit/glmer.js';
 
 export type GlmmBackend = 'cpu' | 'webgpu';
 

@@ -24,7 +24,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as arrow from 'apache-arrow';
-import { lmer } from '../src/model/fitLmm.js';
+import { lmer } from '../src/fit/lmer.js';
 import { readTableFile } from '../src/io/node.js';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../src/backend/webgpu/device.js';
 import { generateLmmData } from './synth.js';

@@ -8,6 +8,7 @@
 // `factor` writes log|L_g|² and S_g per group (and, when asked, L_g and L_X,g for the CPU's later
 // blocks); `reduce` sums them over chunks of groups; the CPU finishes the sums in f64.
 
+// #include "limits.wgsl"
 // #include "groupCholesky.wgsl"
 
 struct Params {
@@ -37,11 +38,11 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   let p1 = params.p1;
   let base = g * params.E;
   // the group's packed Gram matrix, then L_g and L_X,g (X and y rows)
-  var A: array<f32, 136>;
+  var A: array<f32, MAXE>;
   for (var e = 0u; e < params.E; e++) { A[e] = gram[base + e]; }
-  var L: array<f32, 64>;
+  var L: array<f32, MAXQQ>;
   let logdet = groupCholesky(&A, q, &L);
-  var LX: array<f32, 120>; // 15 rows × MAXQ
+  var LX: array<f32, MAXLX>;
   groupLX(&A, q, p1, &L, &LX);
   let out = g * params.R;
   perGroup[out] = logdet;

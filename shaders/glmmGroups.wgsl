@@ -24,6 +24,7 @@
 // ‖u_g‖² and Σ_s max|Z_s| |T (u_g − u_acc,g)|_s (a bound on the change of η), which `updateSums`
 // sums (‖u‖², compensated) and maximizes (the bound) over chunks of groups.
 
+// #include "limits.wgsl"
 // #include "groupCholesky.wgsl"
 
 struct Params {
@@ -60,19 +61,19 @@ fn factor(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   let p = params.p;
   let E = params.E;
   // the group's Gram matrix of [Z X r]: its segments' partials summed
-  var A: array<f32, 136>;
+  var A: array<f32, MAXE>;
   for (var e = 0u; e < E; e++) { A[e] = 0.0; }
   for (var sg = segments[g]; sg < segments[g + 1u]; sg++) {
     for (var e = 0u; e < E; e++) { A[e] += partial[sg * E + e]; }
   }
   let rc = q + p; // r's column
   // L_g (Tᵀ A_zz T + I = L Lᵀ) and L_X,g (X rows)
-  var L: array<f32, 64>;
+  var L: array<f32, MAXQQ>;
   let logdet = groupCholesky(&A, q, &L);
-  var LX: array<f32, 120>;
+  var LX: array<f32, MAXLX>;
   groupLX(&A, q, p, &L, &LX);
   // ℓ = L⁻¹ (Tᵀ a_r − u)
-  var ell: array<f32, 8>;
+  var ell: array<f32, MAXQ>;
   for (var t = 0u; t < q; t++) {
     var acc = -uNow[g * q + t];
     for (var v = t; v < q; v++) { acc += T[v * q + t] * A[packed(rc, v)]; }
@@ -137,13 +138,13 @@ fn update(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   let q = params.q;
   let p = params.p;
   let o = g * q;
-  var u: array<f32, 8>;
+  var u: array<f32, MAXQ>;
   if (params.mode == 0u) {
     // Δu = L⁻ᵀ (ℓ − L_Xᵀ Δβ): back substitution with the packed lower L
     let fo = g * params.F;
     let lx = fo + q * (q + 1u) / 2u;
     let el = lx + p * q;
-    var x: array<f32, 8>;
+    var x: array<f32, MAXQ>;
     for (var t = 0u; t < q; t++) {
       var acc = factorIn[el + t];
       for (var r = 0u; r < p; r++) { acc -= factorIn[lx + r * q + t] * dbeta[r]; }

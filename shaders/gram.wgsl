@@ -7,8 +7,7 @@
 // one storage binding is uploaded in chunks of whole segments: `segments` then runs once per chunk,
 // with the chunk's rows, its segment starts relative to its first row, and its first segment's index.
 
-const MAXW: u32 = 16u;
-const MAXE: u32 = 136u; // MAXW (MAXW + 1) / 2
+// #include "limits.wgsl"
 
 struct Params {
   nseg: u32,

@@ -1,41 +1,75 @@
 /**
- * mixedgpu: linear mixed models (lme4's lmer) on Apache Arrow tables, float64 CPU backend.
- * The pipeline's stages are exported for use and testing one by one:
- *   parseFormula → buildModelFrame → buildRandomBlocks → formGramCpu → BlockedCholesky /
- *   makeObjective → bobyqa → assembleFit (LmmFit).
- * Browser-safe: file-system readers are in 'mixedgpu/node'.
+ * mixedgpu: linear and generalized linear mixed models (lme4's lmer and glmer) on Apache Arrow
+ * tables, with a float64 CPU backend and a WebGPU backend (see ARCHITECTURE.md). The pipeline's
+ * stages are exported for use and testing one by one:
+ *   parseFormula → buildModelFrame → buildMixedModel (buildLmm / buildGlmm) → formGram (the source of A)
+ *   → a backend (CpuBackend, or the rule of the `backend` option) → an Objective
+ *   → fitObjective (optimize → float64 check and polish → assemble) → LmmFit / GlmmFit.
+ * Browser-safe: file-system readers are in 'mixedgpu/node'; the WebGPU code is loaded only for a
+ * WebGPU fit.
  */
-export { lmer, buildLmm, formGram, optimizeAndAssemble, assembleFit, workingResponse } from './model/fitLmm.js';
-export type { LmerOptions, LmmModel, FitProgress, FitRecord } from './model/fitLmm.js';
+// the fits
+export { lmer } from './fit/lmer.js';
+export type { LmerOptions } from './fit/lmer.js';
+export { glmer } from './fit/glmer.js';
+export type { GlmerOptions } from './fit/glmer.js';
+export { BACKENDS } from './backend/select.js';
+export type { BackendChoice, BackendOptions } from './backend/select.js';
+// formula and model frame
 export { parseFormula } from './formula/parse.js';
 export { FormulaError } from './formula/types.js';
 export type { Formula, Term, TermVar, LinearPart, RandomTerm, Response, Expr } from './formula/types.js';
 export { buildModelFrame } from './frame/modelFrame.js';
 export type { ModelFrame, ModelFrameOptions, ReTerm } from './frame/modelFrame.js';
-export { buildRandomBlocks, fillTemplate } from './model/lambda.js';
+// the mixed model shared by lmer and glmer, its objective and the fit driver
+export { buildMixedModel, mixedFormula } from './model/mixedModel.js';
+export type { MixedModel } from './model/mixedModel.js';
+export { buildRandomBlocks } from './model/lambda.js';
 export type { RandomBlock, ThetaLayout } from './model/lambda.js';
-export type { GramMatrix, BlockSparse, BlockPattern } from './model/gram.js';
-export { formGramCpu } from './backend/cpu/gram.js';
+export { thetaToInternal, thetaToOriginal } from './model/reparam.js';
+export type { BlockTransform } from './model/reparam.js';
+export { withPenalty } from './model/objective.js';
+export type { Objective, BackendInfo, GpuCheck } from './model/objective.js';
+export { fitObjective, optimizeObjective, POLISH_RHOBEG } from './model/fitObjective.js';
+export type { Optimum, OptimizerSettings } from './model/fitObjective.js';
+export { Evaluations } from './model/control.js';
+// linear algebra
+export { fillTemplate } from './linalg/template.js';
+export type { GramMatrix, GramInput, BlockSparse, BlockPattern } from './linalg/gram.js';
+export { BlockedCholesky } from './linalg/blockedCholesky.js';
+export { NotPositiveDefiniteError } from './linalg/dense.js';
+// linear mixed models
+export { buildLmm, workingResponse } from './lmm/model.js';
+export type { LmmModel, LmmModelOptions } from './lmm/model.js';
+export { formGram, formGramCpu } from './backend/cpu/gram.js';
 export { CpuBackend } from './backend/cpu/cpuBackend.js';
-export { BlockedCholesky } from './model/blockedCholesky.js';
-export { NotPositiveDefiniteError } from './model/dense.js';
-export { makeObjective, profiledDeviance } from './model/objective.js';
-export type { LmmBackend, ObjectiveParts } from './model/objective.js';
-export { solveLmm, conditionalVariances } from './model/solution.js';
-export type { LmmSolution } from './model/solution.js';
+export { lmmObjective, makeObjective, profiledCriterion, profiledDeviance } from './lmm/deviance.js';
+export type { Float64Reference, LmmBackend, LmmCriterion, ObjectiveParts } from './lmm/deviance.js';
+export { optimizeAndAssemble } from './lmm/fit.js';
+export type { FitProgress, LmmFitOptions } from './lmm/fit.js';
+export { assembleFit } from './lmm/assemble.js';
+export type { FitRecord } from './lmm/assemble.js';
+export { solveLmm, conditionalVariances } from './lmm/solution.js';
+export type { LmmSolution } from './lmm/solution.js';
+export { LmmFit } from './lmm/lmmFit.js';
+export type { VarianceShare } from './lmm/lmmFit.js';
+export { formatSummary } from './lmm/summary.js';
+// what every fit has
+export { MixedFit } from './results/mixedFit.js';
+export type { VarCorrRow, RanefGroup } from './results/components.js';
+export type { PredictOptions } from './results/predict.js';
+// the optimizer
 export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';
 export type { BoundedMinimizeOptions, MinimizeResult, MinimizeSteps } from './optim/types.js';
-export { LmmFit } from './results/lmmFit.js';
-export type { VarCorrRow, RanefGroup, VarianceShare } from './results/lmmFit.js';
-export type { PredictOptions } from './results/predict.js';
-export { formatSummary } from './results/summary.js';
+// data input
 export { readCsv } from './io/csv.js';
 export type { CsvOptions, ReadResult } from './io/csv.js';
 export { readArrowIpc } from './io/arrow.js';
 export { readParquet } from './io/parquet.js';
-// generalized linear mixed models (lme4's glmer)
-export { glmer, fitGlmm, deriv12 } from './glmm/fitGlmm.js';
-export type { GlmerOptions, GlmmProgress } from './glmm/fitGlmm.js';
+// generalized linear mixed models
+export { fitGlmm } from './glmm/fit.js';
+export type { GlmmProgress, GlmmFitOptions } from './glmm/fit.js';
+export { deriv12 } from './glmm/hessian.js';
 export { GlmmFit } from './glmm/glmmFit.js';
 export type { GlmmFitInit, GlmmPredictOptions, CoefRow } from './glmm/glmmFit.js';
 export { buildGlmm } from './glmm/model.js';

@@ -1,8 +1,9 @@
 /** The WebAssembly SIMD dense kernels against the JavaScript ones (the fast path against the general path). */
 import { describe, expect, it } from 'vitest';
-import { DenseArena } from '../src/model/denseArena.js';
-import { BlockedCholesky } from '../src/model/blockedCholesky.js';
-import { buildLmm, formGram } from '../src/model/fitLmm.js';
+import { DenseArena } from '../src/linalg/denseArena.js';
+import { BlockedCholesky } from '../src/linalg/blockedCholesky.js';
+import { buildLmm } from '../src/lmm/model.js';
+import { formGram } from '../src/backend/cpu/gram.js';
 import { loadData, loadReference } from './helpers/reference.js';
 
 function spd(n: number, seed: number): Float64Array {

@@ -1,6 +1,6 @@
 /** Bad input gets a clear error that names the problem, never a wrong fit. */
 import { describe, expect, it } from 'vitest';
-import { lmer } from '../src/model/fitLmm.js';
+import { lmer } from '../src/fit/lmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { loadData, loadReference } from './helpers/reference.js';
 

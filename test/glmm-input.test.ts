@@ -1,7 +1,7 @@
 /** GLMM bad input: clear errors (naming the column and a row) or warnings, never a silent wrong fit. */
 import { describe, expect, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
-import { glmer } from '../src/glmm/fitGlmm.js';
+import { glmer } from '../src/fit/glmer.js';
 import { loadData } from './helpers/reference.js';
 
 const cbpp = () => loadData({ data: '../data/cbpp.csv' });
@@ -142,7 +142,7 @@ describe('model and fitting errors', () => {
   });
 
   it('lmer still refuses a cbind response', async () => {
-    const { lmer } = await import('../src/model/fitLmm.js');
+    const { lmer } = await import('../src/fit/lmer.js');
     await expect(lmer(CBIND, cbpp())).rejects.toThrow(/\(cbind\) is for binomial models/);
   });
 });

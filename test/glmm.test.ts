@@ -22,14 +22,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
-import { glmer } from '../src/glmm/fitGlmm.js';
+import { glmer } from '../src/fit/glmer.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine } from '../src/glmm/pirls.js';
 import { dbinomLog, dpoisLog, ghRule, pnorm, pvalueNormal } from '../src/glmm/rmath.js';
 import { makeFamily } from '../src/glmm/family.js';
 import { WeightedGramCpu, addFittedPart } from '../src/glmm/weightedGram.js';
-import { thetaToInternalGlmm } from '../src/glmm/reparam.js';
+import { thetaToInternal } from '../src/model/reparam.js';
 import { formGramCpu } from '../src/backend/cpu/gram.js';
 import { loadData, loadReference } from './helpers/reference.js';
 import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, type TightCase, checkEstimates, checkRandomAndFitted, loadTight, optionsOf, rel } from './helpers/glmmParity.js';
@@ -135,8 +135,8 @@ describe('the deviance at fixed parameters matches lme4 (PIRLS converged)', () =
       const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
       const engine = new PirlsEngine(model.pirls);
       const rule = t.nAGQ > 1 ? ghRule(t.nAGQ) : null;
-      // PIRLS works in the internal parametrization of θ (src/glmm/reparam.ts)
-      const internal = (theta: number[]) => thetaToInternalGlmm(model.blocks, model.transforms, theta);
+      // PIRLS works in the internal parametrization of θ (src/model/reparam.ts)
+      const internal = (theta: number[]) => thetaToInternal(model, theta);
       for (const pt of t.objective_at) {
         engine.reset();
         const r = engine.run(internal(pt.theta), pt.beta);

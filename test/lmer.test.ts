@@ -16,7 +16,10 @@
  *     stated tolerances without asking the optimizer to stop where lme4's happened to.
  */
 import { describe, expect, it } from 'vitest';
-import { assembleFit, buildLmm, formGram, lmer } from '../src/model/fitLmm.js';
+import { assembleFit } from '../src/lmm/assemble.js';
+import { buildLmm } from '../src/lmm/model.js';
+import { formGram } from '../src/backend/cpu/gram.js';
+import { lmer } from '../src/fit/lmer.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { GAUSSIAN_CASES, loadData, loadReference } from './helpers/reference.js';
 import { checkAgainstReference, loadTight } from './helpers/parity.js';
@@ -56,7 +59,7 @@ describe('a non-float64 backend is checked and polished in float64', () => {
   const cpu = new CpuBackend(formGram(model), model.theta.length);
 
   it('an arithmetic error at the backend\'s optimum is polished away', async () => {
-    const { optimizeAndAssemble } = await import('../src/model/fitLmm.js');
+    const { optimizeAndAssemble } = await import('../src/lmm/fit.js');
     // a stand-in device backend whose objective is off by a smooth error, like f32 rounding
     const biased = {
       name: 'biased', device: 'test', precision: 'float32' as const,
@@ -73,7 +76,7 @@ describe('a non-float64 backend is checked and polished in float64', () => {
   });
 
   it('a stalled backend optimization (no arithmetic error) is re-optimized in float64', async () => {
-    const { optimizeAndAssemble } = await import('../src/model/fitLmm.js');
+    const { optimizeAndAssemble } = await import('../src/lmm/fit.js');
     const exact = { name: 'stalled', device: 'test', precision: 'float32' as const, evaluate: (t: Float64Array) => cpu.evaluate(t) };
     // a budget that stops the backend's run far from the optimum
     const fit = await optimizeAndAssemble(model, exact, cpu, {}, { optimizer: { maxfun: 12 } }, performance.now());

@@ -3,10 +3,11 @@
  * reference files' `objective_at`: 1e-8 relative.
  */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram } from '../src/model/fitLmm.js';
+import { buildLmm } from '../src/lmm/model.js';
+import { formGram } from '../src/backend/cpu/gram.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
-import { makeObjective } from '../src/model/objective.js';
-import { thetaToInternal } from '../src/model/lambda.js';
+import { makeObjective } from '../src/lmm/deviance.js';
+import { thetaToInternal } from '../src/model/reparam.js';
 import { GAUSSIAN_CASES, loadData, loadReference } from './helpers/reference.js';
 
 describe('profiled objective at fixed θ (CPU, float64)', () => {
@@ -19,7 +20,7 @@ describe('profiled objective at fixed θ (CPU, float64)', () => {
       const f = makeObjective(backend, model.frame.n, model.frame.p, model.reml);
       for (const pt of ref.objective_at!) {
         // the backends work in the internal (centred) parametrization of θ
-        const value = f(thetaToInternal(model.blocks, pt.theta));
+        const value = f(thetaToInternal(model, pt.theta));
         expect(Math.abs(value - pt.value) / Math.abs(pt.value)).toBeLessThan(1e-8);
       }
     });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readTableFileAsync, readTableFile } from '../src/io/node.js';
-import { lmer } from '../src/model/fitLmm.js';
+import { lmer } from '../src/fit/lmer.js';
 import { loadData, loadReference } from './helpers/reference.js';
 
 describe('Parquet', () => {

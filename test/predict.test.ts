@@ -1,6 +1,6 @@
 /** predict() on new data: with group effects, population level, and for groups not seen in the fit. */
 import { describe, expect, it } from 'vitest';
-import { lmer } from '../src/model/fitLmm.js';
+import { lmer } from '../src/fit/lmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { loadData, loadReference } from './helpers/reference.js';
 

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { abbreviate, deparseFormula, formatR, quantile7, roundR, zapsmall } from '../src/results/format.js';
-import { formatSummary, type SummarySource } from '../src/results/summary.js';
+import { abbreviate, deparseFormula, formatR, quantile7, roundR, zapsmall } from '../src/results/rFormat.js';
+import { formatSummary, type SummarySource } from '../src/lmm/summary.js';
 import { type ReferenceCase, loadReference } from './helpers/reference.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');

@@ -8,10 +8,13 @@
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { assembleFit, buildLmm, formGram, lmer } from '../src/model/fitLmm.js';
+import { assembleFit } from '../src/lmm/assemble.js';
+import { buildLmm } from '../src/lmm/model.js';
+import { formGram } from '../src/backend/cpu/gram.js';
+import { lmer } from '../src/fit/lmer.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
-import { makeObjective } from '../src/model/objective.js';
-import { thetaToInternal } from '../src/model/lambda.js';
+import { makeObjective } from '../src/lmm/deviance.js';
+import { thetaToInternal } from '../src/model/reparam.js';
 import { runFit, type CliIO } from '../src/cli/fitCommand.js';
 import { loadData } from './helpers/reference.js';
 import { checkAgainstReference, loadTight } from './helpers/parity.js';
@@ -43,7 +46,7 @@ describe('lmer with prior weights matches lme4', () => {
       const cpu = new CpuBackend(formGram(model), model.theta.length);
       const f = makeObjective(cpu, model.frame.n, model.frame.p, reml, model.sumLogW);
       for (const { theta, value } of ref.objective_at) {
-        const ours = f(thetaToInternal(model.blocks, Float64Array.from(theta)));
+        const ours = f(thetaToInternal(model, Float64Array.from(theta)));
         expect(Math.abs(ours - value) / Math.abs(value)).toBeLessThan(1e-8);
       }
     });

@@ -1,6 +1,6 @@
 // AssemblyScript source of the WebAssembly (SIMD, f64x2) dense kernels of the CPU backend.
-// Built by `npm run build:wasm` into src/model/denseWasm.generated.ts (base64), which the CPU backend
-// loads; src/model/dense.ts holds the same kernels in JavaScript (the fallback and the reference the
+// Built by `npm run build:wasm` into src/linalg/denseWasm.generated.ts (base64), which the CPU backend
+// loads; src/linalg/dense.ts holds the same kernels in JavaScript (the fallback and the reference the
 // tests compare these with). Matrices are row-major n × n (lower triangle used) at byte addresses in
 // the module's imported memory.
 
@@ -19,7 +19,7 @@ function dot(x: usize, y: usize, len: i32): f64 {
 }
 
 /**
- * In-place Cholesky A = L Lᵀ (row-oriented Crout form, as src/model/dense.ts choleskyInPlace):
+ * In-place Cholesky A = L Lᵀ (row-oriented Crout form, as src/linalg/dense.ts choleskyInPlace):
  *   L[i][j] = (A[i][j] − Σ_{k<j} L[i][k] L[j][k]) / L[j][j],  L[j][j] = √(A[j][j] − Σ_{k<j} L[j][k]²)
  * four rows × two columns at a time, inner products two lanes wide. Returns log det L² = 2 Σ log L[j][j],
  * or NaN when a pivot is not positive, with the pivot's index stored at address 0 (reserved).

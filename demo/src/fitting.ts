@@ -1,17 +1,16 @@
 /**
- * Worker side: fitting (lmer on the CPU, WebGPU or auto backend; glmer), and what the page shows
+ * Worker side: fitting (lmer and glmer on the CPU, WebGPU or auto backend), and what the page shows
  * of a fit: the fixed-effects table with Wald intervals, variance components, conditional modes,
  * each level's own OLS estimate for the shrinkage plot, and predictions for new rows.
  */
 import * as arrow from 'apache-arrow';
 import {
-  CpuBackend, FormulaError, buildLmm, formGram, glmer, lmer, optimizeAndAssemble, parseFormula,
-  type Expr, type FitProgress, type Formula, type GlmmFit, type GlmmProgress, type LmmFit,
+  FormulaError, glmer, lmer, parseFormula, type Expr, type Formula, type GlmmFit, type LmmFit,
 } from '../../src/index.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
 import { columnKind } from './load.js';
 import type {
-  FitRequest, FitResult, FixefRow, GpuInfo, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
+  FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
 } from './protocol.js';
 
 const Z975 = 1.959963984540054;
@@ -21,7 +20,6 @@ export type AnyFit = LmmFit | GlmmFit;
 export interface FitContext {
   onProgress: (p: { feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }) => void;
   signal: AbortSignal;
-  gpu: GpuInfo | null;
 }
 
 /** An error the page shows beside the control that caused it. */
@@ -41,42 +39,6 @@ export function placeError(e: unknown): PlacedError {
   return new PlacedError(msg, 'fit');
 }
 
-/**
- * The CPU fit as lmer runs it, with the objective yielding to the worker's event loop every ~50 ms,
- * so that a Cancel message is received and the AbortSignal stops the optimizer.
- */
-async function lmerCpuYielding(formula: string, table: arrow.Table, req: FitRequest, ctx: FitContext, notes: string[]): Promise<LmmFit> {
-  const t0 = performance.now();
-  const opts = {
-    REML: req.reml, factors: req.factors, signal: ctx.signal, dataName: req.dataName,
-    onProgress: (p: FitProgress) => ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs }),
-  };
-  const model = buildLmm(formula, table, opts);
-  const t1 = performance.now();
-  const timings: Record<string, number> = { frameMs: t1 - t0 };
-  const gram = formGram(model);
-  const reference = new CpuBackend(gram, model.theta.length);
-  timings.gramMs = performance.now() - t1;
-  const evaluate = reference.evaluate.bind(reference);
-  let last = performance.now();
-  (reference as { evaluate: unknown }).evaluate = (theta: Float64Array) => {
-    const parts = evaluate(theta);
-    const now = performance.now();
-    if (now - last < 50) return parts;
-    last = now;
-    return new Promise((resolve) => setTimeout(() => resolve(parts), 0));
-  };
-  await new Promise((r) => setTimeout(r, 0));
-  if (ctx.signal.aborted) throw abortError();
-  return optimizeAndAssemble(model, reference, reference, timings, opts, t0, notes);
-}
-
-function abortError(): Error {
-  const err = new Error('the fit was cancelled');
-  err.name = 'AbortError';
-  return err;
-}
-
 export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContext): Promise<AnyFit> {
   let parsed: Formula;
   try {
@@ -85,33 +47,19 @@ export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContex
     throw placeError(e);
   }
   checkColumns(parsed, table, req);
-  if (req.family !== 'gaussian') {
-    if (req.backend === 'webgpu') throw new PlacedError('GLMMs (binomial, Poisson) run on the CPU backend only: choose CPU or auto', 'options');
-    try {
+  // one backend rule for the library, the CLI and this page (src/backend/select.ts): 'auto' fits on
+  // the CPU when the adapter is a software one, and the fit's messages say why
+  const progress = (p: { feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }) =>
+    ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs, stage: p.stage });
+  try {
+    if (req.family !== 'gaussian') {
       return await glmer(req.formula, table, {
         family: req.family, link: req.link as 'logit' | undefined, nAGQ: req.nAGQ ?? 1, factors: req.factors,
-        signal: ctx.signal, dataName: req.dataName,
-        onProgress: (p: GlmmProgress) => ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs, stage: p.stage }),
+        backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress,
       });
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') throw e;
-      throw placeError(e);
-    }
-  }
-  try {
-    if (req.backend === 'cpu') return await lmerCpuYielding(req.formula, table, req, ctx, []);
-    if (req.backend === 'auto' && !ctx.gpu?.available) {
-      return await lmerCpuYielding(req.formula, table, req, ctx, [`backend auto: CPU (no WebGPU adapter${ctx.gpu?.reason ? `: ${ctx.gpu.reason}` : ''})`]);
-    }
-    if (req.backend === 'auto' && ctx.gpu?.isSoftware) {
-      return await lmerCpuYielding(req.formula, table, req, ctx, [`backend auto: CPU (the WebGPU adapter, ${ctx.gpu.adapter}, is a software implementation; choose WebGPU to use it anyway)`]);
-    }
-    if (req.backend === 'webgpu' && ctx.gpu && !ctx.gpu.available) {
-      throw new PlacedError(`WebGPU is not available in this browser (${ctx.gpu.reason ?? 'no adapter'}): choose CPU or auto`, 'options');
     }
     return await lmer(req.formula, table, {
-      REML: req.reml, factors: req.factors, backend: req.backend, signal: ctx.signal, dataName: req.dataName,
-      onProgress: (p) => ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs }),
+      REML: req.reml, factors: req.factors, backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress,
     });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;

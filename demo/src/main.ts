@@ -423,7 +423,7 @@ function onFamilyChange(link?: string): void {
   for (const r of el.criterion.querySelectorAll('input')) r.disabled = fam !== 'gaussian';
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
-    : 'GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1) on the CPU backend.';
+    : 'GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).';
   el.optionsError.textContent = '';
   validateFormula();
   updateFitButton();
@@ -515,7 +515,8 @@ function cancelFit(): void {
   const id = fitId;
   send({ type: 'cancel', id });
   el.progressText.textContent = 'cancelling…';
-  // a fit that does not yield to the worker's event loop (GLMMs) cannot see the message: restart the worker
+  // lmer and glmer give the worker's event loop a turn every ~50 ms, so the AbortSignal stops them;
+  // a single step that takes longer (a pass over very large data) cannot see it: restart the worker
   cancelTimer = window.setTimeout(() => {
     if (fitId !== id) return;
     worker.terminate();

@@ -19,7 +19,6 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage
 let table: arrow.Table | null = null;
 let fit: AnyFit | null = null;
 let factorsOfFit: string[] = [];
-let gpu: GpuInfo | null = null;
 let gpuProbe: Promise<GpuInfo> | null = null;
 const running = new Map<number, AbortController>();
 
@@ -35,7 +34,7 @@ function probeGpu(): Promise<GpuInfo> {
       return { available: false, adapter: null, isSoftware: null, reason: (e as Error).message };
     }
   })();
-  return gpuProbe.then((g) => (gpu = g));
+  return gpuProbe;
 }
 
 scope.addEventListener('message', (ev) => {
@@ -68,9 +67,7 @@ scope.addEventListener('message', (ev) => {
         const t0 = performance.now();
         let lastPost = 0;
         try {
-          const info = msg.request.backend === 'cpu' ? gpu : await probeGpu();
           const result = await runFit(table, msg.request, {
-            gpu: info,
             signal: ac.signal,
             onProgress: (p) => {
               const now = performance.now();

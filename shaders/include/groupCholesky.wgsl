@@ -3,10 +3,7 @@
 // including shader declares the template `T` (q × q row-major, lower triangular: Λ_g = T) and the
 // read_write f32 arrays `perGroup` and `factorOut` that schurShare and writeGroupFactor fill.
 // A is the group's Gram matrix as a packed lower triangle over its columns [Z (q), then others].
-
-const MAXQ: u32 = 8u;
-// packed entries of a symmetric matrix of ≤ 16 columns
-const MAXE: u32 = 136u;
+// The sizes MAXQ, MAXE, MAXQQ and MAXLX come from limits.wgsl, which the including shader includes first.
 
 fn packed(a: u32, b: u32) -> u32 {
   // entry (a, b) of a symmetric matrix stored as its packed lower triangle
@@ -16,9 +13,9 @@ fn packed(a: u32, b: u32) -> u32 {
 
 // L L^T = T^T A_zz T + I (rows MAXQ apart in L; eigenvalues ≥ 1, well conditioned in f32); returns
 // log|L|²
-fn groupCholesky(A: ptr<function, array<f32, 136>>, q: u32, L: ptr<function, array<f32, 64>>) -> f32 {
+fn groupCholesky(A: ptr<function, array<f32, MAXE>>, q: u32, L: ptr<function, array<f32, MAXQQ>>) -> f32 {
   // AT = A_zz T, then M = T^T AT + I
-  var AT: array<f32, 64>;
+  var AT: array<f32, MAXQQ>;
   for (var s = 0u; s < q; s++) {
     for (var t = 0u; t < q; t++) {
       var acc = 0.0;
@@ -52,7 +49,7 @@ fn groupCholesky(A: ptr<function, array<f32, 136>>, q: u32, L: ptr<function, arr
 
 // L_X = (A_Xz T) L^-T for the `nrows` columns after Z (row r solves L x^T = (A_Xz T)[r]^T; rows
 // MAXQ apart in LX)
-fn groupLX(A: ptr<function, array<f32, 136>>, q: u32, nrows: u32, L: ptr<function, array<f32, 64>>, LX: ptr<function, array<f32, 120>>) {
+fn groupLX(A: ptr<function, array<f32, MAXE>>, q: u32, nrows: u32, L: ptr<function, array<f32, MAXQQ>>, LX: ptr<function, array<f32, MAXLX>>) {
   for (var r = 0u; r < nrows; r++) {
     for (var t = 0u; t < q; t++) {
       var acc = 0.0;
@@ -66,7 +63,7 @@ fn groupLX(A: ptr<function, array<f32, 136>>, q: u32, nrows: u32, L: ptr<functio
 // The group's share of the Schur complement over the `nrows` columns after Z,
 // S_g = A_XX,g − L_X,g L_X,gᵀ (packed lower triangle; positive semi-definite, so summing the shares
 // over groups has no cancellation), into perGroup from `at`; returns the next position.
-fn schurShare(A: ptr<function, array<f32, 136>>, q: u32, nrows: u32, LX: ptr<function, array<f32, 120>>, at: u32) -> u32 {
+fn schurShare(A: ptr<function, array<f32, MAXE>>, q: u32, nrows: u32, LX: ptr<function, array<f32, MAXLX>>, at: u32) -> u32 {
   var e = at;
   for (var r = 0u; r < nrows; r++) {
     for (var s = 0u; s <= r; s++) {
@@ -81,7 +78,7 @@ fn schurShare(A: ptr<function, array<f32, 136>>, q: u32, nrows: u32, LX: ptr<fun
 
 // L_g (packed lower triangle) then the `nrows` rows of L_X,g into factorOut from `at`; returns the
 // next position.
-fn writeGroupFactor(L: ptr<function, array<f32, 64>>, LX: ptr<function, array<f32, 120>>, q: u32, nrows: u32, at: u32) -> u32 {
+fn writeGroupFactor(L: ptr<function, array<f32, MAXQQ>>, LX: ptr<function, array<f32, MAXLX>>, q: u32, nrows: u32, at: u32) -> u32 {
   var f = at;
   for (var s = 0u; s < q; s++) {
     for (var t = 0u; t <= s; t++) { factorOut[f] = (*L)[s * MAXQ + t]; f++; }

@@ -5,13 +5,13 @@
  * without a process.
  */
 import { basename, extname } from 'node:path';
+import { BACKENDS, type BackendChoice } from '../backend/select.js';
+import { glmer } from '../fit/glmer.js';
+import { lmer } from '../fit/lmer.js';
 import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js';
-import { glmer, type GlmmProgress } from '../glmm/fitGlmm.js';
+import type { GlmmProgress } from '../glmm/fit.js';
 import { readTableFileAsync } from '../io/node.js';
-import { lmer, type FitProgress } from '../model/fitLmm.js';
-
-export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+import type { FitProgress } from '../lmm/fit.js';
 
 export interface FitArgs {
   /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet */
@@ -148,8 +148,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
           stage = p.stage;
         }
         : undefined;
-      // glmer has no automatic choice: auto fits on the CPU (and says so below)
-      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend: backend === 'webgpu' ? 'webgpu' : 'cpu' });
+      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend });
     } else {
       const reml = !args.ml;
       const onProgress = showProgress

@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { BACKENDS, errorMessage, runFit } from './fitCommand.js';
+import { BACKENDS } from '../backend/select.js';
+import { errorMessage, runFit } from './fitCommand.js';
 
 /** the version in the package's package.json (found upwards from this file, in src/ or dist/src/) */
 function packageVersion(): string {

@@ -11,7 +11,7 @@ import {
 import { dropRankDeficient, modelMatrix } from './modelMatrix.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
-} from '../glmm/response.js';
+} from './glmResponse.js';
 
 /** One random-effects term `(lhs | group)` evaluated on the data. */
 export interface ReTerm {
@@ -90,7 +90,7 @@ function partVars(part: LinearPart, out: Map<string, Expr>): void {
 /**
  * Builds the model frame of a Gaussian (or GLMM) model; throws errors that name the problem.
  * `glm`: a GLMM's family and prior weights; the response is then read as R's binomial() or
- * poisson() reads it (src/glmm/response.ts) and `y` is the proportion or the count.
+ * poisson() reads it (src/frame/glmResponse.ts) and `y` is the proportion or the count.
  */
 export function buildModelFrame(formula: Formula, table: arrow.Table, options: ModelFrameOptions = {}, glm?: GlmResponseSpec): ModelFrame {
   const nInput = table.numRows;

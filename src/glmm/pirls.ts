@@ -1,7 +1,7 @@
 /**
- * Penalized iteratively reweighted least squares (PIRLS) for a GLMM at given θ, and the Laplace and
- * adaptive Gauss–Hermite approximations of the deviance built on its result (Bates et al., lme4's
- * GLMM description; MixedModels.jl's `pirls!`; lme4's glmerLaplace and glmerAGQ).
+ * Penalized iteratively reweighted least squares (PIRLS) for a GLMM at given θ, and the Laplace
+ * approximation of the deviance built on its result (Bates et al., lme4's GLMM description;
+ * MixedModels.jl's `pirls!`; lme4's glmerLaplace).
  *
  * At θ the conditional mode ũ (and, in the first stage of glmer, β̂) minimizes the penalized
  * deviance  Σ d(y_i, μ_i) + ‖u‖²,  η = offset + Xβ + ZΛu, μ = g⁻¹(η). Each iteration
@@ -18,8 +18,7 @@
  * up to ~1e-3 above the converged value; here the objective is smooth in θ and β to ~1e-10.
  *
  * Laplace:  −2ℓ(θ, β) ≈ log|L|² + ‖ũ‖² + aic(y, μ̃)          (lme4's glmResp::Laplace)
- * AGQ (one scalar term, k nodes):  Σ_g devc_g(ũ) + log|L|² − 2 Σ_g log Σ_k w_k e^{−(devc_g(ũ_g + z_k s_g) − devc_g(ũ)) / 2 + z_k²/2}
- * with devc_g(u) = u_g² + Σ_{i∈g} d(y_i, μ_i) and s_g = 1/L_gg (lme4's glmerAGQ).
+ * AGQ (one scalar term): src/glmm/agq.ts, from the state PIRLS leaves.
  *
  * On an asynchronous pass (the WebGPU backend, f32) the working response is split, z = (η − base) + r
  * with r = (y − μ)/(dμ/dη): the pass forms the cross-products of r and the fitted part's are added in
@@ -30,30 +29,22 @@
  * and the step is bounded from the coefficients' change (etaStepBound); the deviance is then f32
  * (DEVICE_DEVIANCE_NOISE) and the fit's float64 polish settles the optimum.
  *
+ * The device passes and per-group solvers PIRLS can drive are described in src/glmm/pirlsDevice.ts.
+ *
  * θ here is that of `model.blocks`: for a GLMM built by buildGlmm, the internal parametrization
- * (Z M, src/glmm/reparam.ts); thetaToInternalGlmm maps lme4's θ to it.
+ * (Z M, src/model/reparam.ts); thetaToInternal maps lme4's θ to it.
  */
-import { BlockedCholesky } from '../model/blockedCholesky.js';
-import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../model/dense.js';
+import { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../linalg/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
-import { applyTemplate, columnMaxAbs, fillTemplate } from '../model/lambda.js';
-import { conditionalVariances, solveLmm } from '../model/solution.js';
+import { columnMaxAbs } from '../model/lambda.js';
+import { applyTemplate, fillTemplate } from '../linalg/template.js';
+import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
-import { type AsyncWeightedGramBackend, type WeightedGramBackend, WeightedGramCpu, addFittedPart } from './weightedGram.js';
-
-/** A data pass PIRLS can drive: synchronous (run) or asynchronous (runAsync). */
-export type AnyWeightedGram = WeightedGramBackend | AsyncWeightedGramBackend;
-
-/**
- * An asynchronous pass that evaluates a state on its device (the WebGPU backend's reweight shader):
- * from β, b = Λu and base it computes η, μ, the weights and working residual and the deviance per
- * row, forms A(w) with the fitted part added (addFittedPart), and returns Σ wt·d(y, μ).
- */
-export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
-  readonly rowsOnDevice: boolean;
-  evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }): Promise<number>;
-}
+import { agqDeviance } from './agq.js';
+import { WeightedGramCpu, addFittedPart } from './weightedGram.js';
+import type { AnyWeightedGram, DeviceFactor, DeviceGroupSolver, DeviceWeightedGram } from './pirlsDevice.js';
 
 /**
  * What PIRLS asks of its driver: a device evaluation of the state (`evaluate`), or A(w) at the
@@ -63,25 +54,6 @@ type PassRequest =
   | { gram: AnyWeightedGram; evaluate: true }
   | { gram: AnyWeightedGram; evaluate: false; residual: boolean; full: boolean }
   | { run: () => Promise<void> };
-
-/** log|L|² and the fixed effects' Schur complement S_XX, S_Xr of a factor on the device */
-export interface DeviceFactor { ldL2: number; SXX: Float64Array; SXr: Float64Array }
-
-/**
- * The per-group updates of PIRLS on a device (src/backend/webgpu/glmmGroups.ts), for a model with
- * one grouping factor: the state u lives on the device; `factor` returns log|L|² and the Schur
- * complement for Δβ at the Gram matrix the pass formed last; `advance` forms u (mode 0: the step
- * from the accepted u, 1: the halved step, 2: the accepted u) and b = Λu for the pass, evaluates the
- * pass there and factors, in one round trip; `accept` makes u the accepted u.
- */
-export interface DeviceGroupSolver {
-  setTemplate(T: Float64Array): void;
-  reset(): void;
-  factor(): Promise<DeviceFactor>;
-  advance(mode: 0 | 1 | 2, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: DeviceFactor }>;
-  accept(): void;
-  readU(): Promise<Float32Array>;
-}
 
 /** What PIRLS needs of a GLMM: the data, the random-effects structure and the family. */
 export interface PirlsModel {
@@ -680,49 +652,15 @@ export class PirlsEngine {
   }
 
   /**
-   * The adaptive Gauss–Hermite approximation of −2ℓ (lme4's glmerAGQ) at the state of the last
-   * `run` (which must have converged with β fixed): one scalar random-effects term only.
+   * The adaptive Gauss–Hermite approximation of −2ℓ (lme4's glmerAGQ, src/glmm/agq.ts) at the state
+   * of the last `run` (which must have converged with β fixed): one scalar random-effects term only.
    */
   agq(rule: GHRule): number {
-    const { n, blocks, family, y, weights } = this.model;
     const chol = this.lastChol;
+    const { blocks } = this.model;
     if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term');
     this.syncRows();
-    const b = blocks[0];
-    const nl = b.nl;
-    const u = this.u[0];
-    const L = chol.Lkk[0];
-    const t = this.T[0][0];
-    const devc0 = new Float64Array(nl);
-    for (let g = 0; g < nl; g++) devc0[g] = u[g] * u[g];
-    for (let i = 0; i < n; i++) devc0[b.codes[i]] += family.devResid(y[i], this.mu[i], weights[i]);
-    const mult = new Float64Array(nl);
-    const devc = new Float64Array(nl);
-    const SQRT_2PI = Math.sqrt(2 * Math.PI);
-    for (let kn = 0; kn < rule.z.length; kn++) {
-      const zk = rule.z[kn];
-      if (zk === 0) {
-        for (let g = 0; g < nl; g++) mult[g] += rule.w[kn];
-        continue;
-      }
-      for (let g = 0; g < nl; g++) {
-        const ug = u[g] + zk / L[g];
-        devc[g] = ug * ug;
-      }
-      for (let i = 0; i < n; i++) {
-        const g = b.codes[i];
-        const eta = this.eta[i] + b.Z[i] * t * (zk / L[g]);
-        devc[g] += family.devResid(y[i], family.linkinv(eta), weights[i]);
-      }
-      for (let g = 0; g < nl; g++) mult[g] += (Math.exp(-0.5 * (devc[g] - devc0[g]) - rule.ldnorm[kn]) * rule.w[kn]) / SQRT_2PI;
-    }
-    let s0 = 0;
-    let logMult = 0;
-    for (let g = 0; g < nl; g++) {
-      s0 += devc0[g];
-      logMult += Math.log(mult[g]);
-    }
-    return s0 + chol.ldL2 - 2 * logMult;
+    return agqDeviance({ model: this.model, L: chol.Lkk[0], ldL2: chol.ldL2, u: this.u[0], t: this.T[0][0], eta: this.eta, mu: this.mu }, rule);
   }
 
   /**

@@ -3,12 +3,14 @@
  * digits = 7, width = 80, show.signif.stars), followed by a line of our own (backend, evaluations).
  * The blocks (`.prt.methTit`, `.prt.family`, `.prt.call`, `.prt.aictab`, `.prt.resids` of the
  * Pearson residuals, `.prt.VC` without a residual row, `.prt.grps`, `printCoefmat` with z values,
- * `format.pval` and significance stars, the fixed-effects correlations, `.prt.warn`) and R's number
- * formatting are in src/results/format.ts, shared with the lmer summary.
+ * `format.pval` and significance stars, the fixed-effects correlations, `.prt.warn`) are in
+ * src/results/lme4Print.ts and R's number formatting in src/results/rFormat.ts, shared with the
+ * lmer summary.
  */
 import {
-  aicTable, backendLabel, callLines, catFill, fixedEffectsLines, groupsLines, methodTitle, residualLines, varCorrTable, warningLines,
-} from '../results/format.js';
+  aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, methodTitle, residualLines, varCorrTable, warningLines,
+} from '../results/lme4Print.js';
+import { catFill } from '../results/rFormat.js';
 import type { GlmmFit } from './glmmFit.js';
 
 /** lme4-style summary text of a fitted GLMM (no trailing newline). */

@@ -1,6 +1,6 @@
 /**
  * The weighted Gram matrix of one PIRLS iteration, A(w) = [Z X z]ᵀ W [Z X z] (W = diag(w), z the
- * working response), in the blocked layout of src/model/gram.ts so that the blocked Cholesky
+ * working response), in the blocked layout of src/linalg/gram.ts so that the blocked Cholesky
  * factors it unchanged. This pass over the data is the stage a GPU backend replaces: a backend is
  * anything with `form(weights, workingResponse) → GramMatrix`.
  *
@@ -9,7 +9,7 @@
  * blocked Cholesky built on the returned GramMatrix reads those arrays at each factorization.
  */
 import type { RandomBlock } from '../model/lambda.js';
-import { type BlockSparse, type GramMatrix, patternFromKeys } from '../model/gram.js';
+import { type BlockSparse, type GramMatrix, patternFromKeys } from '../linalg/gram.js';
 
 /** A backend of the weighted data pass. */
 export interface WeightedGramBackend {

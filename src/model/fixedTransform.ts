@@ -11,7 +11,7 @@
  * random effects, fitted values and the objective are the same as without the transform.
  */
 import type { ModelFrame } from '../frame/modelFrame.js';
-import { choleskyInPlace, solveLower, solveLowerT } from './dense.js';
+import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 
 export interface FixedTransform {
   /** X C, n × p column-major */

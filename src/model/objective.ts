@@ -1,60 +1,77 @@
 /**
- * The profiled deviance of a linear mixed model as a function of θ (Bates et al. 2015, eqs. 34, 41):
- *   ML:   −2ℓ(θ)   = log|L_θ|² + n (1 + log(2π r²(θ) / n))
- *   REML: −2ℓ_R(θ) = log|L_θ|² + log|R_X|² + (n − p)(1 + log(2π r²(θ) / (n − p)))
- * A backend supplies log|L_θ|², log|R_X|² and r² for each θ.
- * With prior weights w (lme4's `weights`), the backends see the rows of X, Z and y scaled by √w_i and
- * both criteria gain −Σ log w_i (`sumLogW`), as lme4's deviance.
+ * The objective a fit minimizes, as the optimizer and the fit driver (fitObjective.ts) see it, for
+ * lmer and glmer alike: a function of the optimizer's variables x with a start and box bounds.
+ *
+ *   lmer:          x = θ_int, the profiled deviance or REML criterion (src/lmm/deviance.ts);
+ *   glmer stage 1: x = θ_int, the nAGQ = 0 deviance with β from PIRLS (src/glmm/objectives.ts);
+ *   glmer stage 2: x = (θ_int scaled, δ = R_X (β − β̂₁)), the Laplace or AGQ deviance.
+ *
+ * A backend plugs in here: `evaluate` runs where the backend runs (a promise when a device computes
+ * it), and when its arithmetic is not float64, `f64` is the same objective in float64 on the CPU,
+ * against which the fit checks the optimum and polishes it (DESIGN.md's GPU numerics policy).
+ * Every change of what is minimized — a penalty on θ (priors), a fixed residual σ (meta-analysis),
+ * another source of the Gram matrix — is a different Objective, never a different fitter.
  */
+import type { ThetaProblem } from '../optim/thetaOptimizer.js';
 
-export interface ObjectiveParts {
-  /** log |L_θ|² */
-  ldL2: number;
-  /** log |R_X|² */
-  ldRX2: number;
-  /** penalized residual sum of squares r²(θ) */
-  pwrss: number;
-}
-
-/** A backend's evaluator of the blocked factorization at θ. */
-export interface LmmBackend {
+/** Where an objective is evaluated and in what arithmetic. */
+export interface BackendInfo {
   /** 'cpu' or 'webgpu' */
-  readonly name: string;
-  /** a description of the device that computes (CPU, or the GPU adapter) */
-  readonly device: string;
-  /** the precision of `evaluate`'s arithmetic */
-  readonly precision: 'float64' | 'float32';
-  /** the parts of the objective at θ (a promise for backends that read back from a device) */
-  evaluate(theta: Float64Array): ObjectiveParts | Promise<ObjectiveParts>;
-  /** releases device resources */
-  dispose?(): void;
+  name: string;
+  /** the device that computes (the CPU, or the GPU adapter) */
+  device: string;
+  /** 'float64', 'float32', or for a polished fit `float32 (webgpu) polished in float64` */
+  precision: string;
 }
 
-/** `sumLogW`: Σ log w_i of the prior weights (0 without weights). */
-export function profiledDeviance(parts: ObjectiveParts, n: number, p: number, reml: boolean, sumLogW = 0): number {
-  const { ldL2, ldRX2, pwrss } = parts;
-  if (!(pwrss > 0)) return Infinity;
-  if (reml) {
-    const nmp = n - p;
-    return ldL2 + ldRX2 - sumLogW + nmp * (1 + Math.log((2 * Math.PI * pwrss) / nmp));
-  }
-  return ldL2 - sumLogW + n * (1 + Math.log((2 * Math.PI * pwrss) / n));
+export interface Objective {
+  /** the optimizer's starting point */
+  start: Float64Array;
+  /** box bounds (−∞ / +∞ where none) */
+  lower: Float64Array;
+  upper: Float64Array;
+  /** the objective at x; a promise where a device computes it. +∞ where it is not defined. */
+  evaluate(x: Float64Array): number | Promise<number>;
+  /** where `evaluate` runs and its precision ('float64' or 'float32') */
+  backend: BackendInfo;
+  /** the same objective in float64, when `evaluate` is not: the optimum is checked and polished against it */
+  f64?: (x: Float64Array) => number;
+  /** the internal θ in x (for the check's largest |Δθ|; default x itself) */
+  thetaOf?: (x: Float64Array) => Float64Array;
+  /**
+   * x is θ of covariance factors with this structure: the optimizer then scales θ by its Z columns'
+   * sizes and restarts from the boundary of the Cholesky parametrization (src/optim/thetaOptimizer.ts);
+   * without it, a plain BOBYQA on x within the bounds
+   */
+  thetaProblem?: ThetaProblem;
 }
 
-/** A backend whose evaluation is synchronous (the CPU backend). */
-export interface SyncLmmBackend extends LmmBackend {
-  evaluate(theta: Float64Array): ObjectiveParts;
-}
-
-/** θ ↦ profiled deviance through a synchronous backend. */
-export function makeObjective(backend: SyncLmmBackend, n: number, p: number, reml: boolean, sumLogW = 0): (theta: Float64Array) => number {
-  return (theta) => profiledDeviance(backend.evaluate(theta), n, p, reml, sumLogW);
-}
-
-/** θ ↦ profiled deviance through any backend (a promise where the backend's evaluation is one). */
-export function makeAsyncObjective(backend: LmmBackend, n: number, p: number, reml: boolean, sumLogW = 0): (theta: Float64Array) => number | Promise<number> {
-  return (theta) => {
-    const parts = backend.evaluate(theta);
-    return parts instanceof Promise ? parts.then((x) => profiledDeviance(x, n, p, reml, sumLogW)) : profiledDeviance(parts, n, p, reml, sumLogW);
+/** An objective plus an additive penalty p(x) (e.g. −2 log of a prior on θ), in `evaluate` and `f64` alike. */
+export function withPenalty(objective: Objective, penalty: (x: Float64Array) => number): Objective {
+  const add = (x: Float64Array, v: number) => v + penalty(x);
+  const f64 = objective.f64;
+  return {
+    ...objective,
+    evaluate: (x) => {
+      const v = objective.evaluate(x);
+      return typeof v === 'number' ? add(x, v) : v.then((w) => add(x, w));
+    },
+    ...(f64 ? { f64: (x: Float64Array) => add(x, f64(x)) } : {}),
   };
+}
+
+/** How the optimum of a non-float64 objective compared with float64 there (the fit's `gpuCheck`). */
+export interface GpuCheck {
+  /** the device objective at its optimum */
+  objective: number;
+  /** the float64 objective at the device's optimum */
+  float64AtGpuOptimum: number;
+  /** device − float64 at the device's optimum */
+  objectiveError: number;
+  /** how much the float64 polish lowered the objective */
+  polishImprovement: number;
+  /** float64 evaluations of the check and the polish */
+  polishEvaluations: number;
+  /** largest |Δθ_int| of the polish */
+  thetaChange: number;
 }

@@ -40,7 +40,7 @@
  * surrogate larger than every value in the set is used.  Such regions act as
  * hidden constraints that the method only approximately respects.
  *
- * Implementation choice (allowed by the small n of lme4's theta): instead of
+ * Implementation choice (allowed by the small n of most lme4 θ): instead of
  * Powell's rank-two updates of H = W^{-1}, the full (npt+n+1)×(npt+n+1) KKT
  * matrix W of the least-Frobenius-norm interpolation problem is formed afresh
  * after every change of the interpolation set, in coordinates centred at the
@@ -48,7 +48,13 @@
  * partial pivoting.  The model is then corrected with the residuals at ALL
  * interpolation points, which makes the updating self-correcting against
  * rounding errors.  All quantities that Powell's algorithm uses (Lagrange
- * functions, α, β, τ, σ) are read off that H.
+ * functions, α, β, τ, σ) are read off that H.  That costs O(m³) per
+ * evaluation, m = npt + n + 1; above 20 free variables (a random-effects term
+ * with q ≥ 6 columns has ≥ 21 θ; q = 20 has 210 and m = 632) H is instead
+ * updated by Powell's formula (`updateKktInverse`, O(m²)), the model by the
+ * new point's Lagrange function with an implicit Hessian part, and geometry
+ * steps are ranked by Powell's estimate of σ; W is re-inverted only
+ * occasionally (see `updating`).  Option `updateH` chooses either path.
  *
  * Interface.  The algorithm is written once, as an ask/tell generator
  * (bobyqaSteps) that yields each point to evaluate and is resumed with f
@@ -65,6 +71,26 @@ import type { BoundedMinimizeOptions, MinimizeResult, MinimizeSteps } from './ty
  * that evaluates f is such a generator and is delegated to with `yield*`.
  */
 type Ask<T> = Generator<Float64Array, T, number>;
+
+/** Above this many free variables H = W⁻¹ is updated rather than re-inverted (see `updating`). */
+const UPDATE_H_MIN_N = 20;
+/** Updating: W is re-inverted when the new Lagrange function misses 1 at its point by more than this. */
+const UPDATE_H_TOL = 1e-8;
+
+/** Lagrange-function values at a trial point (see `lagrangeData`). */
+interface LagrangeData {
+  /** τ_j = ℓ_j(x), j < npt */
+  tau: Float64Array;
+  beta: number;
+  /** H w (length m) */
+  hw: Float64Array;
+  /** the point's column of W with the current points, w = (½ (z_jᵀ z)², 1, z) */
+  w: Float64Array;
+  /** ‖z‖² */
+  zz: number;
+  /** the point's scaled coordinates z = (x − x_base)/σ */
+  z: Float64Array;
+}
 
 /** Internal signal to stop the iteration (budget, cancellation). */
 class Halt {
@@ -176,9 +202,46 @@ function invert(a: Float64Array, m: number): Float64Array | null {
   return inv;
 }
 
+/**
+ * [UPDATE] The inverse of the KKT matrix W of the least-Frobenius-norm interpolation problem after
+ * interpolation point t is replaced (Powell 2004, the rank-two updating formula): with w the new
+ * point's column of W evaluated with the old points (w_j = ½(z_jᵀz⁺)², 1, z⁺), Hw = H w,
+ * α = H_tt, β = ½‖z⁺‖⁴ − wᵀHw, τ = (Hw)_t and σ = αβ + τ²,
+ *   H⁺ = H + [α (e_t − Hw)(e_t − Hw)ᵀ − β H e_t e_tᵀ H + τ (H e_t (e_t − Hw)ᵀ + (e_t − Hw) e_tᵀ H)] / σ.
+ * In place on the m×m row-major H, O(m²).
+ */
+export function updateKktInverse(H: Float64Array, m: number, t: number, hw: Float64Array, beta: number, sigma: number): void {
+  const alpha = H[t * m + t]!;
+  const tau = hw[t]!;
+  const u = new Float64Array(m); // e_t − Hw
+  const ht = new Float64Array(m); // H e_t
+  for (let k = 0; k < m; k++) {
+    u[k] = -hw[k]!;
+    ht[k] = H[k * m + t]!;
+  }
+  u[t] += 1;
+  const a = alpha / sigma;
+  const b = beta / sigma;
+  const c = tau / sigma;
+  for (let i = 0; i < m; i++) {
+    const ui = u[i]!;
+    const hi = ht[i]!;
+    const o = i * m;
+    const p1 = a * ui + c * hi;
+    const p2 = c * ui - b * hi;
+    for (let j = 0; j < m; j++) H[o + j] += p1 * u[j]! + p2 * ht[j]!;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Trust-region subproblem with bounds [TRSBOX].
 // ---------------------------------------------------------------------------
+
+/** out = G v for a model Hessian G (dense, or an explicit part plus Σ_j μ_j z_j z_jᵀ). */
+type HessVec = (v: Float64Array, out: Float64Array) => void;
+
+/** The operator of a dense n×n matrix. */
+const denseHessVec = (G: Float64Array, n: number): HessVec => (v, out) => { matVec(G, v, n, out); };
 
 interface TrStep {
   /** the step from x (x + d lies in the box) */
@@ -207,7 +270,7 @@ function firstCrossing(a: number, b: number, bound: number): number {
 
 /**
  * Approximately minimise Q(x + d) = g^T d + ½ d^T G d subject to ‖d‖ ≤ Δ and
- * lo ≤ x + d ≤ hi [TRSBOX].
+ * lo ≤ x + d ≤ hi [TRSBOX] (G given as its product with a vector).
  *
  *  1. Variables at a bound whose gradient component pushes out of the box are
  *     fixed (the initial active set).
@@ -227,7 +290,7 @@ function firstCrossing(a: number, b: number, bound: number): number {
 function trsbox(
   n: number,
   g: Float64Array,
-  G: Float64Array,
+  G: HessVec,
   x: Float64Array,
   lo: Float64Array,
   hi: Float64Array,
@@ -251,7 +314,7 @@ function trsbox(
   let restart = true;
   let rrOld = 0;
   const recomputeGrad = (): void => {
-    matVec(G, d, n, gd);
+    G(d, gd);
     for (let i = 0; i < n; i++) gd[i] += g[i]!;
   };
 
@@ -296,7 +359,7 @@ function trsbox(
         iB = i;
       }
     }
-    matVec(G, p, n, gp);
+    G(p, gp);
     const kappa = dot(p, gp, n);
     const slope = dot(gd, p, n); // = -r·p < 0
     const aCg = kappa > 0 ? -slope / kappa : Infinity;
@@ -384,8 +447,8 @@ function trsbox(
         continue;
       }
       // Q(d(θ)) − Q(d) as a trigonometric polynomial in θ
-      matVec(G, u, n, gu);
-      matVec(G, v, n, gv);
+      G(u, gu);
+      G(v, gv);
       const cgu = dot(gd, u, n);
       const cgv = dot(gd, v, n);
       const uGu = dot(u, gu, n);
@@ -559,12 +622,14 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
     }
     return NaN;
   }
+  let inversions = 0;
   const result = (converged: boolean, message: string): MinimizeResult => ({
     x: bestX,
     fval: sawFinite ? bestF : NaN,
     feval,
     converged,
     message,
+    inversions,
   });
 
   if (n === 0) {
@@ -600,21 +665,77 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
   const pts = new Float64Array(npt * n); // absolute coordinates y_j
   const fv = new Float64Array(npt); // f(y_j) (a finite surrogate where f was not finite)
   let kopt = 0;
-  // Quadratic model Q(x_opt + s) = c0 + gopt·s + ½ sᵀ hq s, centred at x_opt.
+  // Quadratic model Q(x_opt + s) = c0 + gopt·s + ½ sᵀ G s, centred at x_opt, with the Hessian
+  // G = hq + Σ_j pq_j z_j z_jᵀ (the implicit part is used only when updating H, see below).
   let c0 = 0;
   const gopt = new Float64Array(n);
   const hq = new Float64Array(n * n);
-  // Scaled displacements z_j = (y_j − x_opt)/σ and H = W^{-1} in z-coordinates.
+  const pq = new Float64Array(npt);
+  // Scaled displacements z_j = (y_j − x_base)/σ and H = W^{-1} in z-coordinates; x_base is x_opt
+  // when H was last formed (re-inverted), and always x_opt without updating.
   let sig = 1;
   const Z = new Float64Array(npt * n);
   let H: Float64Array = new Float64Array(m * m);
+  const xbase = new Float64Array(n);
+  /**
+   * Updating [UPDATE]: for large n, inverting the (npt+n+1)² matrix W after every change of the
+   * interpolation set costs O(m³) per evaluation (m = 632 for n = 210: ~0.5 s). Then H is updated
+   * by Powell's (2004) rank-two formula in O(m²), the model by the Lagrange function of the new
+   * point with an implicit Hessian part (O(npt·n)), and W is formed and inverted afresh (at x_base =
+   * x_opt, which also corrects the model with the residuals at all points) only every
+   * `rebuildEvery` updates, when ρ is reduced, when the update's denominator is too small to trust,
+   * or when the updated H fails the interpolation condition ℓ_t(y_t) = 1 by more than UPDATE_H_TOL.
+   */
+  const updating = options.updateH ?? n > UPDATE_H_MIN_N;
+  const rebuildEvery = 4 * Math.max(10, n);
+  let updatesSinceBuild = 0;
+  let forceRebuild = false;
 
   const xopt = (): Float64Array => pts.subarray(kopt * n, kopt * n + n);
   const fopt = (): number => fv[kopt]!;
   const tmpN = new Float64Array(n);
 
-  /** model value relative to its centre: gopt·s + ½ sᵀ hq s */
-  const modelDelta = (s: Float64Array): number => dot(gopt, s, n) + 0.5 * quadForm(hq, s, n);
+  /** out = G v with the model Hessian G = hq + Σ_j pq_j z_j z_jᵀ */
+  const hessVec: HessVec = (v, out) => {
+    matVec(hq, v, n, out);
+    if (!updating) return;
+    for (let j = 0; j < npt; j++) {
+      const c = pq[j]!;
+      if (c === 0) continue;
+      const zj = j * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Z[zj + i]! * v[i]!;
+      s *= c;
+      for (let i = 0; i < n; i++) out[i] += s * Z[zj + i]!;
+    }
+  };
+
+  /** model value relative to its centre: gopt·s + ½ sᵀ G s */
+  const modelDelta = (s: Float64Array): number => {
+    let q = quadForm(hq, s, n);
+    if (updating) {
+      for (let j = 0; j < npt; j++) {
+        if (pq[j] === 0) continue;
+        let zs = 0;
+        for (let i = 0; i < n; i++) zs += Z[j * n + i]! * s[i]!;
+        q += pq[j]! * zs * zs;
+      }
+    }
+    return dot(gopt, s, n) + 0.5 * q;
+  };
+
+  /** Moves the implicit Hessian term of point j into hq (before z_j changes). */
+  const foldImplicit = (j: number): void => {
+    const c = pq[j]!;
+    if (c === 0) return;
+    const zj = j * n;
+    for (let a = 0; a < n; a++) {
+      const za = c * Z[zj + a]!;
+      if (za === 0) continue;
+      for (let b = 0; b < n; b++) hq[a * n + b] += za * Z[zj + b]!;
+    }
+    pq[j] = 0;
+  };
 
   /** Large finite stand-in for a non-finite objective value. */
   const surrogate = (): number => {
@@ -642,6 +763,10 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
    */
   const buildH = (): boolean => {
     const xo = xopt();
+    if (updating) for (let j = 0; j < npt; j++) foldImplicit(j);
+    xbase.set(xo);
+    updatesSinceBuild = 0;
+    forceRebuild = false;
     let maxd2 = 0;
     for (let j = 0; j < npt; j++) {
       let s2 = 0;
@@ -672,6 +797,7 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
       }
     }
     const inv = invert(W, m);
+    inversions++;
     if (!inv) return false;
     H = inv;
     return true;
@@ -716,23 +842,24 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
   /** Move the model's centre from x_opt to x_opt + ds (Taylor shift of a quadratic). */
   const shiftModel = (ds: Float64Array): void => {
     c0 += modelDelta(ds);
-    matVec(hq, ds, n, tmpN);
+    hessVec(ds, tmpN);
     for (let i = 0; i < n; i++) gopt[i] += tmpN[i]!;
   };
 
   /**
    * For a trial point x_opt + d: the values τ_t = ℓ_t(x_opt + d) of all
    * Lagrange functions and β = ½‖z‖⁴ − wᵀHw, with
-   * w = (½ (z_jᵀ z)², 1, z), z = d/σ ([UPDATE], Powell 2004).
+   * w = (½ (z_jᵀ z)², 1, z), z = (x_opt + d − x_base)/σ ([UPDATE], Powell 2004).
    * The denominator of the update that replaces y_t by the trial point is
    * σ_t = α_t β + τ_t² with α_t = H_tt; |σ_t| is the ratio of the
-   * determinants of the new and old W.
+   * determinants of the new and old W. Also returns Hw and z for `updateH`.
    */
-  const lagrangeData = (d: Float64Array): { tau: Float64Array; beta: number } => {
+  const lagrangeData = (d: Float64Array): LagrangeData => {
     const w = new Float64Array(m);
     let zz = 0;
+    const xo = xopt();
     for (let i = 0; i < n; i++) {
-      const zi = d[i]! / sig;
+      const zi = updating ? (xo[i]! - xbase[i]! + d[i]!) / sig : d[i]! / sig;
       w[npt + 1 + i] = zi;
       zz += zi * zi;
     }
@@ -751,7 +878,45 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
       hw[k] = acc;
       whw += w[k]! * acc;
     }
-    return { tau: hw.subarray(0, npt), beta: 0.5 * zz * zz - whw };
+    return { tau: hw.subarray(0, npt), beta: 0.5 * zz * zz - whw, hw, w, zz, z: w.subarray(npt + 1) };
+  };
+
+  /** [UPDATE] H ← W⁺⁻¹ after y_t is replaced by the point of `lag` (`updateKktInverse`); z into row t of Z. */
+  const updateH = (t: number, lag: LagrangeData, sigma: number): void => {
+    updateKktInverse(H, m, t, lag.hw, lag.beta, sigma);
+    Z.set(lag.z, t * n);
+  };
+
+  /**
+   * The model after y_t was replaced (and H updated): Q ← Q + (f_t − Q(y_t)) ℓ_t, ℓ_t the Lagrange
+   * function of the new point (column t of H), whose Hessian Σ_j μ_j z_j z_jᵀ / σ² goes into the
+   * implicit part pq. The other interpolation conditions hold already. O(npt·n).
+   */
+  const updateModelAt = (t: number, diff: number): void => {
+    const xo = xopt();
+    const zo = tmpN;
+    for (let i = 0; i < n; i++) zo[i] = (xo[i]! - xbase[i]!) / sig;
+    const s2 = sig * sig;
+    // ℓ_t(x_opt) and its gradient there
+    let lval = H[npt * m + t]!;
+    const grad = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const hi = H[(npt + 1 + i) * m + t]!;
+      grad[i] = hi;
+      lval += hi * zo[i]!;
+    }
+    for (let j = 0; j < npt; j++) {
+      const mu = H[j * m + t]!;
+      if (mu === 0) continue;
+      let zz = 0;
+      for (let i = 0; i < n; i++) zz += Z[j * n + i]! * zo[i]!;
+      lval += 0.5 * mu * zz * zz;
+      const c = mu * zz;
+      for (let i = 0; i < n; i++) grad[i] += c * Z[j * n + i]!;
+      pq[j] += (diff * mu) / s2;
+    }
+    c0 += diff * lval;
+    for (let i = 0; i < n; i++) gopt[i] += (diff * grad[i]!) / sig;
   };
 
   /**
@@ -759,11 +924,36 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
    * its Hessian) as gradient at x_opt and Hessian in x-coordinates: column t
    * of H gives (μ, c, h) with ℓ_t(z) = c + hᵀz + ½ Σ μ_j (z_jᵀz)².
    */
-  const lagrangeQuad = (t: number): { gl: Float64Array; Gl: Float64Array } => {
+  const lagrangeQuad = (t: number): { gl: Float64Array; Gl: Float64Array | null; hv: HessVec } => {
     const gl = new Float64Array(n);
-    const Gl = new Float64Array(n * n);
     for (let i = 0; i < n; i++) gl[i] = H[(npt + 1 + i) * m + t]! / sig;
     const s2 = sig * sig;
+    if (updating) {
+      // gradient at x_opt (z_opt = (x_opt − x_base)/σ) and the Hessian as an operator, O(npt·n) each
+      const xo = xopt();
+      const zo = new Float64Array(n);
+      for (let i = 0; i < n; i++) zo[i] = (xo[i]! - xbase[i]!) / sig;
+      const mu = new Float64Array(npt);
+      for (let j = 0; j < npt; j++) {
+        mu[j] = H[j * m + t]!;
+        let zz = 0;
+        for (let i = 0; i < n; i++) zz += Z[j * n + i]! * zo[i]!;
+        const c = (mu[j]! * zz) / sig;
+        for (let i = 0; i < n; i++) gl[i] += c * Z[j * n + i]!;
+      }
+      const hv: HessVec = (v, out) => {
+        out.fill(0);
+        for (let j = 0; j < npt; j++) {
+          if (mu[j] === 0) continue;
+          let zv = 0;
+          for (let i = 0; i < n; i++) zv += Z[j * n + i]! * v[i]!;
+          zv *= mu[j]! / s2;
+          for (let i = 0; i < n; i++) out[i] += zv * Z[j * n + i]!;
+        }
+      };
+      return { gl, Gl: null, hv };
+    }
+    const Gl = new Float64Array(n * n);
     for (let j = 0; j < npt; j++) {
       const mu = H[j * m + t]! / s2;
       if (mu === 0) continue;
@@ -773,7 +963,7 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
         for (let b = 0; b < n; b++) Gl[a * n + b] += za * Z[j * n + b]!;
       }
     }
-    return { gl, Gl };
+    return { gl, Gl, hv: denseHessVec(Gl, n) };
   };
 
   /** the interpolation point farthest from x_opt and its distance */
@@ -800,8 +990,39 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
    * the model ([UPDATE]).  If the interpolation
    * system has become singular, rebuild the set around x_opt ([RESCUE]).
    */
-  const replacePoint = function* (t: number, xnew: Float64Array, fnew: number, rho: number): Ask<void> {
+  const replacePoint = function* (t: number, xnew: Float64Array, fnew: number, rho: number, lag?: LagrangeData): Ask<void> {
     const improved = fnew < fopt();
+    if (updating && !forceRebuild && updatesSinceBuild < rebuildEvery) {
+      const xo = xopt();
+      const d = new Float64Array(n);
+      for (let i = 0; i < n; i++) d[i] = xnew[i]! - xo[i]!;
+      const L = lag ?? lagrangeData(d);
+      const alpha = H[t * m + t]!;
+      const tau = L.hw[t]!;
+      const sigma = alpha * L.beta + tau * tau;
+      if (Number.isFinite(sigma) && Math.abs(sigma) > 1e-10 * Math.max(Math.abs(alpha * L.beta), tau * tau)) {
+        // Q(x_new) before the change (after the shift, x_new is the model's centre)
+        let qnew: number;
+        if (improved) {
+          shiftModel(d);
+          qnew = c0;
+        } else {
+          qnew = c0 + modelDelta(d);
+        }
+        foldImplicit(t);
+        updateH(t, L, sigma);
+        // accuracy monitor: the new Lagrange function ℓ_t (column t of H) is 1 at the new point
+        let lt = 0;
+        for (let j = 0; j < m; j++) lt += H[j * m + t]! * (j === t ? 0.5 * L.zz * L.zz : L.w[j]!);
+        if (!(Math.abs(lt - 1) <= UPDATE_H_TOL)) forceRebuild = true;
+        pts.set(xnew, t * n);
+        fv[t] = fnew;
+        if (improved) kopt = t;
+        updatesSinceBuild++;
+        updateModelAt(t, fnew - qnew);
+        return;
+      }
+    }
     if (improved) {
       const ds = new Float64Array(n);
       const xo = xopt();
@@ -922,6 +1143,7 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
       else rho = 0.1 * rho;
       delta = Math.max(0.5 * old, rho);
       errs = [];
+      forceRebuild = updating;
     };
 
     /**
@@ -937,7 +1159,7 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
       const errbig = Math.max(...errs);
       if (crvmin > 0 && errbig > 0.125 * crvmin * rho * rho) return false;
       const bdtol = errbig / rho;
-      matVec(hq, d, n, tmpN);
+      hessVec(d, tmpN);
       const xo = xopt();
       for (let i = 0; i < n; i++) {
         const gi = gopt[i]! + tmpN[i]!;
@@ -946,6 +1168,42 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
         if (xi >= hi[i]! && gi > -bdtol) return false;
       }
       return true;
+    };
+
+    /**
+     * The step d = α u, u = sgn·(∇ℓ_t projected on the box's free directions)/‖·‖, 0 ≤ α ≤ the
+     * largest step within the ball of radius adelt and the box, that maximizes |ℓ_t(x_opt + d)| =
+     * |α gᵀu + ½ α² uᵀ G u| (ℓ_t(x_opt) = 0).
+     */
+    const cauchyStep = (sgn: number, g: Float64Array, hv: HessVec, xo: Float64Array, adelt: number): Float64Array => {
+      const u = new Float64Array(n);
+      let uu = 0;
+      for (let i = 0; i < n; i++) {
+        const gi = sgn * g[i]!;
+        if ((gi > 0 && xo[i]! >= hi[i]!) || (gi < 0 && xo[i]! <= lo[i]!)) continue;
+        u[i] = gi;
+        uu += gi * gi;
+      }
+      const d = new Float64Array(n);
+      if (!(uu > 0)) return d;
+      const un = Math.sqrt(uu);
+      let aMax = adelt;
+      for (let i = 0; i < n; i++) {
+        u[i] /= un;
+        if (u[i]! > 0) aMax = Math.min(aMax, (hi[i]! - xo[i]!) / u[i]!);
+        else if (u[i]! < 0) aMax = Math.min(aMax, (lo[i]! - xo[i]!) / u[i]!);
+      }
+      hv(u, tmpN);
+      const a1 = dot(g, u, n);
+      const a2 = 0.5 * dot(u, tmpN, n);
+      const val = (a: number) => Math.abs(a * (a1 + a2 * a));
+      let al = aMax;
+      if (a2 !== 0) {
+        const st = -a1 / (2 * a2);
+        if (st > 0 && st < aMax && val(st) > val(al)) al = st;
+      }
+      for (let i = 0; i < n; i++) d[i] = al * u[i]!;
+      return d;
     };
 
     /**
@@ -958,12 +1216,37 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
      */
     const geometryStep = function* (t: number, adelt: number): Ask<void> {
       const xo = xopt().slice();
-      const { gl, Gl } = lagrangeQuad(t);
+      const { gl, Gl, hv } = lagrangeQuad(t);
       const cands: Float64Array[] = [];
       const ngl = gl.map((v) => -v);
-      const nGl = Gl.map((v) => -v);
-      cands.push(trsbox(n, ngl, nGl, xo, lo, hi, adelt).d);
-      cands.push(trsbox(n, gl, Gl, xo, lo, hi, adelt).d);
+      const nhv: HessVec = Gl ? denseHessVec(Gl.map((v) => -v), n) : (x, out) => {
+        hv(x, out);
+        for (let i = 0; i < n; i++) out[i] = -out[i]!;
+      };
+      if (updating) {
+        // Powell's ALTMOV: instead of the bounded trust-region solutions for ±ℓ_t, the Cauchy steps
+        // along ±(projected ∇ℓ_t), each a 1-D quadratic (one Hessian product)
+        for (const sgn of [1, -1]) cands.push(cauchyStep(sgn, gl, hv, xo, adelt));
+      } else {
+        cands.push(trsbox(n, ngl, nhv, xo, lo, hi, adelt).d);
+        cands.push(trsbox(n, gl, hv, xo, lo, hi, adelt).d);
+      }
+      // updating: candidates are ranked by Powell's estimate of the denominator (ALTMOV),
+      // τ²(τ² + ½ |α_t| ‖d/σ‖⁴) with τ = ℓ_t(x_opt + d) from ℓ_t's quadratic, instead of the exact
+      // O(m²) σ of each (the update computes the exact σ of the one chosen, and re-inverts W when it
+      // is too small)
+      const alphaT = H[t * m + t]!;
+      const estimate = (tau: number, d: Float64Array): number => {
+        const dz2 = dot(d, d, n) / (sig * sig);
+        return tau * tau * (tau * tau + 0.5 * Math.abs(alphaT) * dz2 * dz2);
+      };
+      const scored: { d: Float64Array; score: number }[] = [];
+      if (updating) {
+        for (const d of cands) {
+          hv(d, tmpN);
+          scored.push({ d, score: estimate(dot(gl, d, n) + 0.5 * dot(d, tmpN, n), d) });
+        }
+      }
       const v = new Float64Array(n);
       for (let k = 0; k < npt; k++) {
         if (k === kopt) continue;
@@ -987,8 +1270,9 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
           }
         }
         // ℓ_t(x_opt + αv) = a1 α + a2 α²  (ℓ_t(x_opt) = 0 because t ≠ kopt)
+        // (updating: a1 + a2 = ℓ_t(y_k) = δ_tk gives a2 without the Hessian)
         const a1 = dot(gl, v, n);
-        const a2 = 0.5 * quadForm(Gl, v, n);
+        const a2 = Gl ? 0.5 * quadForm(Gl, v, n) : (k === t ? 1 : 0) - a1;
         const val = (al: number): number => Math.abs(al * (a1 + a2 * al));
         let al = Math.abs(val(aLo)) > Math.abs(val(aHi)) ? aLo : aHi;
         if (a2 !== 0) {
@@ -998,12 +1282,21 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
         if (al === 0) continue;
         const d = new Float64Array(n);
         for (let i = 0; i < n; i++) d[i] = al * v[i]!;
-        cands.push(d);
+        if (!updating) {
+          cands.push(d);
+          continue;
+        }
+        scored.push({ d, score: estimate(al * (a1 + a2 * al), d) });
       }
-      const alphaT = H[t * m + t]!;
       let bestD: Float64Array | null = null;
       let bestS = -1;
-      for (const d of cands) {
+      for (const c of scored) {
+        if (c.score > bestS && dot(c.d, c.d, n) > 0) {
+          bestS = c.score;
+          bestD = c.d;
+        }
+      }
+      for (const d of updating ? [] : cands) {
         if (!(dot(d, d, n) > 0)) continue;
         const { tau, beta } = lagrangeData(d);
         const s = Math.abs(alphaT * beta + tau[t]! * tau[t]!);
@@ -1031,7 +1324,7 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
     for (;;) {
       const xo = xopt().slice();
       // trust-region step from x_opt [TRSBOX]
-      const { d, crvmin } = trsbox(n, gopt, hq, xo, lo, hi, delta);
+      const { d, crvmin } = trsbox(n, gopt, hessVec, xo, lo, hi, delta);
       const dn = Math.sqrt(dot(d, d, n));
       const pred = -modelDelta(d); // predicted reduction Q(x_opt) − Q(x_opt + d)
 
@@ -1083,7 +1376,8 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
         // max(1, (‖y_t − x_opt‖/Δ)⁴), which favours discarding far points
         // while keeping W well conditioned.  x_opt stays unless f improved.
         const improved = fnew < fo;
-        const { tau, beta } = lagrangeData(d);
+        const lag = lagrangeData(d);
+        const { tau, beta } = lag;
         const delsq = delta * delta;
         let t = -1;
         let bestScore = -1;
@@ -1101,7 +1395,7 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
             t = j;
           }
         }
-        yield* replacePoint(t, xnew, fnew, rho);
+        yield* replacePoint(t, xnew, fnew, rho, lag);
       }
 
       if (ratio >= 0.1) continue;

@@ -13,6 +13,12 @@ export interface BoundedMinimizeOptions {
   maxfun?: number;
   /** number of interpolation points, n+2 ≤ npt ≤ (n+1)(n+2)/2 (default 2n+1) */
   npt?: number;
+  /**
+   * update H = W⁻¹ of the interpolation system by Powell's rank-two formula between occasional
+   * re-inversions (O(m²) instead of O(m³) per evaluation, m = npt + n + 1), with an implicit model
+   * Hessian; default: when more than 20 variables are free
+   */
+  updateH?: boolean;
   /** called after each evaluation: (evaluation count, x, f(x)) */
   onEvaluation?: (feval: number, x: Float64Array, f: number) => void;
   /** return true to stop early (cancellation); the best point so far is returned */
@@ -28,6 +34,11 @@ export interface MinimizeResult {
   converged: boolean;
   /** why it stopped, in words */
   message: string;
+  /**
+   * how many times the interpolation system W was formed and inverted (O(m³) each): once per
+   * change of the interpolation set without `updateH`, occasionally with it
+   */
+  inversions?: number;
 }
 
 /**

@@ -4,7 +4,7 @@
  * a group not seen in the fit contributes zero (population level) when `allowNewLevels` is set.
  */
 import type * as arrow from 'apache-arrow';
-import type { LmmFit } from './lmmFit.js';
+import type { MixedModel } from '../model/mixedModel.js';
 import {
   type Column, columnFromArrow, evalExpr, formatNumberLevel, numericToFactor,
 } from '../frame/columns.js';
@@ -58,7 +58,15 @@ function levelStrings(col: Column): (string | null)[] {
   return Array.from(col.values, (v) => (Number.isNaN(v) ? null : formatNumberLevel(v)));
 }
 
-export function predictLmm(fit: LmmFit, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+/** What a prediction reads of a fit: the model, β̂ and the conditional modes. */
+export interface PredictSource {
+  model: Pick<MixedModel, 'formula' | 'frame' | 'blocks' | 'frameOptions'>;
+  beta: Float64Array;
+  conditionalModes(k: number): Float64Array;
+}
+
+/** The linear predictor Xβ̂ (+ offset) (+ Zb̂ with `groups`) of new data. */
+export function predictLinear(fit: PredictSource, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
   const { frame, blocks } = fit.model;
   const n = newdata.numRows;
   const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
@@ -131,7 +139,7 @@ export function predictLmm(fit: LmmFit, newdata: arrow.Table, options: PredictOp
 }
 
 /** The expression of a term variable, by its label, from the formula. */
-function findExpr(fit: LmmFit, label: string) {
+function findExpr(fit: PredictSource, label: string) {
   const f = fit.model.formula;
   for (const part of [f.fixed, ...f.random.map((r) => r.lhs)]) {
     for (const t of part.terms) for (const v of t.vars) if (v.label === label) return v.expr;

@@ -28,11 +28,27 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'mixedgpu fit --backend'), { timeout: GP
     expect(j.remlcrit).toBeCloseTo(1743.6282719599, 6);
   });
 
-  it('auto picks the adapter and notes it on stderr', async () => {
+  it('auto follows the one backend rule (a hardware adapter: WebGPU; a software one: the CPU, with the reason in the messages) and notes it on stderr', async () => {
     const { code, stdout, stderr } = await run({ file: sleepstudy, formula: FORMULA, factors: 'Subject', json: true, backend: 'auto' });
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).backend).toBe('webgpu');
-    expect(stderr).toMatch(/--backend auto used webgpu/);
+    const j = JSON.parse(stdout);
+    if (gpu!.isSoftware) {
+      expect(j.backend).toBe('cpu');
+      expect(j.messages).toContainEqual(expect.stringMatching(/^backend auto: CPU \(the WebGPU adapter, .* is a software implementation/));
+      expect(stderr).toMatch(/--backend auto used cpu/);
+    } else {
+      expect(j.backend).toBe('webgpu');
+      expect(stderr).toMatch(/--backend auto used webgpu/);
+    }
+  });
+
+  it('auto with --family follows the same rule', async () => {
+    const cbpp = join(import.meta.dirname, '..', 'fixtures', 'data', 'cbpp.csv');
+    const { code, stdout } = await run({ file: cbpp, formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: 'herd,period', family: 'binomial', json: true, backend: 'auto' });
+    expect(code).toBe(0);
+    const j = JSON.parse(stdout);
+    expect(j.backend).toBe(gpu!.isSoftware ? 'cpu' : 'webgpu');
+    if (gpu!.isSoftware) expect(j.messages).toContainEqual(expect.stringMatching(/software implementation/));
   });
 
   it('the summary names the backend', async () => {

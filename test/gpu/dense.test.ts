@@ -3,7 +3,7 @@ import { gpuOrSkip, gpuSuiteName, GPU_TIMEOUT } from './setup.js';
 import type { GpuContext } from '../../src/backend/webgpu/device.js';
 import { DenseCholeskyGpu, type DenseUpdateVariant } from '../../src/backend/webgpu/dense.js';
 import { createStorage, readBuffer } from '../../src/backend/webgpu/buffers.js';
-import { choleskyInPlace, NotPositiveDefiniteError } from '../../src/model/dense.js';
+import { choleskyInPlace, NotPositiveDefiniteError } from '../../src/linalg/dense.js';
 
 const gpu = await gpuOrSkip();
 

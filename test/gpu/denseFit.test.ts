@@ -3,11 +3,13 @@
  * GpuDenseSolver): the objective at fixed θ against float64, and fits against lme4 after polishing.
  */
 import { describe, expect, it } from 'vitest';
-import { buildLmm, formGram, lmer } from '../../src/model/fitLmm.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { lmer } from '../../src/fit/lmer.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { WebGpuBackend } from '../../src/backend/webgpu/webgpuBackend.js';
-import { profiledDeviance } from '../../src/model/objective.js';
-import { thetaToInternal } from '../../src/model/lambda.js';
+import { profiledDeviance } from '../../src/lmm/deviance.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
 import { loadData, loadReference } from '../helpers/reference.js';
 import { checkAgainstReference, loadTight } from '../helpers/parity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
@@ -24,7 +26,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { ti
     const cpu = new CpuBackend(gram, model.theta.length);
     const { n, p } = model.frame;
     for (const pt of ref.objective_at!) {
-      const theta = thetaToInternal(model.blocks, pt.theta);
+      const theta = thetaToInternal(model, pt.theta);
       const g = profiledDeviance(await backend.evaluate(theta), n, p, true);
       const c = profiledDeviance(cpu.evaluate(theta), n, p, true);
       expect(Math.abs(c - pt.value) / pt.value).toBeLessThan(1e-8);

@@ -19,11 +19,12 @@ import { describe, expect, it } from 'vitest';
 import { buildGlmm } from '../../src/glmm/model.js';
 import { F32_PASS_TOLERANCES, PirlsEngine } from '../../src/glmm/pirls.js';
 import { GlmmGroupsGpu } from '../../src/backend/webgpu/glmmGroups.js';
-import { thetaToInternalGlmm } from '../../src/glmm/reparam.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
 import { WeightedGramCpu, addFittedPart } from '../../src/glmm/weightedGram.js';
-import type { GramMatrix } from '../../src/model/gram.js';
+import type { GramMatrix } from '../../src/linalg/gram.js';
 import { GLMM_PASS_REL_BOUND, GlmmPassGpu } from '../../src/backend/webgpu/glmmPass.js';
-import { glmer, type GlmerOptions, type GlmmFitWithCheck } from '../../src/glmm/fitGlmm.js';
+import { glmer, type GlmerOptions } from '../../src/fit/glmer.js';
+import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { loadData, loadReference } from '../helpers/reference.js';
 import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
@@ -34,7 +35,7 @@ import { shaderSource } from '../../src/backend/webgpu/shaders.generated.js';
 const gpu = await gpuOrSkip();
 
 /** The raw f32 objective's error at the GPU's optimum, relative to float64 there. */
-function relativeGpuError(fit: GlmmFitWithCheck): number {
+function relativeGpuError(fit: GlmmFit): number {
   const check = fit.gpuCheck!;
   return Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
 }
@@ -185,7 +186,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'PIRLS with the per-group updates on the
         const dev = new PirlsEngine(model.pirls, { grams: { full, u }, groups: { full: gFull, u: gU }, tolerances: F32_PASS_TOLERANCES });
         expect(dev.groups).not.toBeNull();
         const cpu = new PirlsEngine(model.pirls);
-        const internal = (theta: number[]) => thetaToInternalGlmm(model.blocks, model.transforms, theta);
+        const internal = (theta: number[]) => thetaToInternal(model, theta);
         let worst = 0;
         for (const [pt, beta] of [...t.objective_at.map((o) => [o, o.beta] as const), ...t.objective0_at.map((o) => [o, null] as const)]) {
           for (const e of [dev, cpu]) e.reset();
@@ -216,7 +217,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme
     it(name, async () => {
       const t = loadTight(name);
       const t0 = performance.now();
-      const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device });
+      const fit: GlmmFit = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device });
       const ms = performance.now() - t0;
       expect(fit.backend.name).toBe('webgpu');
       expect(fit.backend.device).toContain(gpu!.adapterName);
@@ -251,7 +252,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme
 /** A WebGPU fit of a tight-reference case against that reference, with its raw f32 objective error reported and bounded. */
 async function checkGpuFit(name: string, extra: Partial<GlmerOptions> = {}, label = name): Promise<void> {
   const t = loadTight(name);
-  const fit: GlmmFitWithCheck = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device, ...extra });
+  const fit: GlmmFit = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device, ...extra });
   expect(fit.backend.name).toBe('webgpu');
   expect(fit.converged).toBe(true);
   expect(Math.abs(fit.objective - t.deviance_laplace)).toBeLessThan(1e-7);

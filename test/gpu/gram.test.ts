@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateLmmData } from '../../bench/synth.js';
-import { buildLmm, formGram } from '../../src/model/fitLmm.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { buildGpuLayout, SEGMENT } from '../../src/backend/webgpu/upload.js';
 import { formGramGpu, segmentChunks } from '../../src/backend/webgpu/gram.js';

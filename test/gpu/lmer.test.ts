@@ -4,7 +4,7 @@
  * tolerances as the CPU backend (test/lmer.test.ts), and the raw GPU objective's error reported.
  */
 import { describe, expect, it } from 'vitest';
-import { lmer } from '../../src/model/fitLmm.js';
+import { lmer } from '../../src/fit/lmer.js';
 import { GAUSSIAN_CASES, loadData, loadReference } from '../helpers/reference.js';
 import { checkAgainstReference, loadTight } from '../helpers/parity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';

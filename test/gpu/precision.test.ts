@@ -23,12 +23,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildLmm, formGram, lmer, type LmerOptions, type LmmModel } from '../../src/model/fitLmm.js';
+import { buildLmm, type LmmModel } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { lmer, type LmerOptions } from '../../src/fit/lmer.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
-import { makeObjective, profiledDeviance } from '../../src/model/objective.js';
+import { makeObjective, profiledDeviance } from '../../src/lmm/deviance.js';
 import { WebGpuBackend } from '../../src/backend/webgpu/webgpuBackend.js';
 import { readCsv } from '../../src/io/csv.js';
-import type { LmmFit } from '../../src/results/lmmFit.js';
+import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { bobyqa } from '../../src/optim/bobyqa.js';
 import { GpuErrorModel, type HardCase, syntheticHardCases } from '../helpers/hardCases.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';

@@ -1,10 +1,10 @@
 /**
  * lmer with prior weights on the WebGPU backend (SwiftShader in CI): the weighted rows (√w X_c,
- * √w y_c, √w Z_c, see fitLmm.ts applyPriorWeights) are what the backend uploads, so the f32 GPU
+ * √w y_c, √w Z_c, see src/lmm/model.ts weightRows) are what the backend uploads, so the f32 GPU
  * objective, checked and polished in float64, must reach lme4's weighted fit (test/weights.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { lmer } from '../../src/model/fitLmm.js';
+import { lmer } from '../../src/fit/lmer.js';
 import { loadData } from '../helpers/reference.js';
 import { checkAgainstReference, loadTight } from '../helpers/parity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';

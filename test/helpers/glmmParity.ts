@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { GlmerOptions } from '../../src/glmm/fitGlmm.js';
+import type { GlmerOptions } from '../../src/fit/glmer.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import type { ReferenceCase } from './reference.js';
 

@@ -50,15 +50,15 @@
 import type * as arrow from 'apache-arrow';
 import { generateLmmData, type SynthOptions } from '../../bench/synth.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
-import type { LmmModel } from '../../src/model/fitLmm.js';
+import type { LmmModel } from '../../src/lmm/model.js';
 import { formGramCpu } from '../../src/backend/cpu/gram.js';
-import { BlockedCholesky } from '../../src/model/blockedCholesky.js';
-import { conditionalVariances, solveLmm } from '../../src/model/solution.js';
-import { profiledDeviance } from '../../src/model/objective.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
+import { conditionalVariances, solveLmm } from '../../src/lmm/solution.js';
+import { profiledDeviance } from '../../src/lmm/deviance.js';
 import { buildGpuLayout, SEGMENT } from '../../src/backend/webgpu/upload.js';
 import { CHUNK } from '../../src/backend/webgpu/blockdiag.js';
-import type { GramMatrix } from '../../src/model/gram.js';
-import { invertGaussJordan } from '../../src/model/dense.js';
+import type { GramMatrix } from '../../src/linalg/gram.js';
+import { invertGaussJordan } from '../../src/linalg/dense.js';
 
 /** f32 unit roundoff */
 export const U32 = 2 ** -24;
@@ -249,7 +249,7 @@ export class GpuErrorModel {
     this.q = q;
     this.G = G;
     this.w = w;
-    this.gram = formGramCpu({ n, X: model.fixed.Xc, p, y: model.fixed.yc, blocks: model.blocks });
+    this.gram = formGramCpu({ n, X: model.fixed.Xc, p, y: model.fixed.yc, blocks: model.rows.blocks });
     this.chol = new BlockedCholesky(this.gram, model.theta.length);
     const AXX = this.gram.AXX;
     const XtX = new Float64Array(p * p);
@@ -259,7 +259,7 @@ export class GpuErrorModel {
     for (let r = 0; r < p; r++) for (let s = 0; s < p; s++) beta0[r] += XtXi[r * p + s] * AXX[s * (p + 1) + p];
     const yr = Float64Array.from(model.fixed.yc);
     for (let r = 0; r < p; r++) for (let i = 0; i < n; i++) yr[i] -= beta0[r] * model.fixed.Xc[r * n + i];
-    this.accurateChol = new BlockedCholesky(formGramCpu({ n, X: model.fixed.Xc, p, y: yr, blocks: model.blocks }), model.theta.length);
+    this.accurateChol = new BlockedCholesky(formGramCpu({ n, X: model.fixed.Xc, p, y: yr, blocks: model.rows.blocks }), model.theta.length);
     // per-group Gram matrices in float64 from the centred data (rows in the original order)
     this.A = new Float64Array(G * w * w);
     this.Aabs = new Float64Array(G * w * w);

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LmmFit } from '../../src/results/lmmFit.js';
+import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import type { ReferenceCase } from './reference.js';
 
 function rel(a: number, b: number, scale = Math.abs(b)): number {

@@ -1,10 +1,10 @@
 /** The float64 CPU backend: the Gram matrix formed on the CPU and the blocked Cholesky per θ. */
-import { BlockedCholesky } from '../../model/blockedCholesky.js';
-import type { DenseKernelKind } from '../../model/denseArena.js';
-import type { GramMatrix } from '../../model/gram.js';
-import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
+import { BlockedCholesky } from '../../linalg/blockedCholesky.js';
+import type { DenseKernelKind } from '../../linalg/denseArena.js';
+import type { GramMatrix } from '../../linalg/gram.js';
+import type { Float64Reference, ObjectiveParts } from '../../lmm/deviance.js';
 
-export class CpuBackend implements LmmBackend {
+export class CpuBackend implements Float64Reference {
   readonly name = 'cpu';
   readonly device = 'CPU (JavaScript, float64)';
   readonly precision = 'float64' as const;

@@ -1,18 +1,12 @@
 /**
  * CPU backend: forms the blocked Gram matrix A = [Z X y]ᵀ[Z X y] in one pass over the data, in
- * float64 (see src/model/gram.ts for the layout).
+ * float64 (see src/linalg/gram.ts for the layout).
  */
-import type { RandomBlock } from '../../model/lambda.js';
-import { type BlockSparse, type GramMatrix, patternFromKeys } from '../../model/gram.js';
+import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, patternFromKeys } from '../../linalg/gram.js';
 
-export interface GramInput {
-  n: number;
-  /** fixed-effects matrix, n × p column-major */
-  X: Float64Array;
-  p: number;
-  /** response minus offset */
-  y: Float64Array;
-  blocks: RandomBlock[];
+/** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
+export function formGram(model: { rows: GramInput }): GramMatrix {
+  return formGramCpu(model.rows);
 }
 
 export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
@@ -36,7 +30,7 @@ export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
       const b = blocks[k];
       const q = b.q;
       const c = b.codes[i];
-      const Z = b.Zc;
+      const Z = b.Z;
       const zo = i * q;
       // A_kk[c] += z zᵀ
       const akk = Akk[k];
@@ -62,7 +56,7 @@ export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
 }
 
 /** A_jk = Z_jᵀ Z_k as a block-sparse matrix over the pairs of levels that occur together. */
-export function crossBlock(n: number, bj: RandomBlock, bk: RandomBlock): BlockSparse {
+export function crossBlock(n: number, bj: GramRowsBlock, bk: GramRowsBlock): BlockSparse {
   const nrow = bj.nl;
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) keys[i] = bk.codes[i] * nrow + bj.codes[i];
@@ -86,8 +80,8 @@ export function crossBlock(n: number, bj: RandomBlock, bk: RandomBlock): BlockSp
     }
     const vo = e * qr * qc;
     for (let s = 0; s < qr; s++) {
-      const zs = bj.Zc[i * qr + s];
-      for (let t = 0; t < qc; t++) values[vo + s * qc + t] += zs * bk.Zc[i * qc + t];
+      const zs = bj.Z[i * qr + s];
+      for (let t = 0; t < qc; t++) values[vo + s * qc + t] += zs * bk.Z[i * qc + t];
     }
   }
   return { pattern, qr, qc, values };

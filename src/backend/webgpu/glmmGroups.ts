@@ -1,6 +1,6 @@
 /**
  * Host of shaders/glmmGroups.wgsl: the per-group updates of PIRLS on the device, for a GLMM with one
- * grouping factor (q ≤ 8, q + p + 1 ≤ 16) whose pass (glmmPass.ts) runs in the group layout. Per
+ * grouping factor (q ≤ MAX_Q, q + p + 1 ≤ MAX_W: limits.ts) whose pass (glmmPass.ts) runs in the group layout. Per
  * iteration: `factor` (per-group Cholesky factors, the step's right-hand side and the groups'
  * shares of the Schur complement, summed over chunks of groups with compensation) reads back
  * 2(1 + p(p+1)/2 + p) floats per chunk of GROUP_CHUNK groups; the host solves the p × p system for
@@ -14,6 +14,7 @@
  */
 import { type RandomBlock, columnMaxAbs } from '../../model/lambda.js';
 import type { GpuContext } from './device.js';
+import { groupShaderLimit } from './limits.js';
 import type { GlmmPassGpu } from './glmmPass.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
 import { createStorage, createUniform, readBuffer, writeBuffer } from './buffers.js';
@@ -24,7 +25,7 @@ export const GROUP_CHUNK = 256;
 
 /** Whether a block and p fit the shader's per-thread arrays. */
 export function groupUpdatesSupported(q: number, p: number): boolean {
-  return q >= 1 && q <= 8 && q + p + 1 <= 16;
+  return q >= 1 && groupShaderLimit(q, p) === null;
 }
 
 /** The update of u: the Newton step from u_acc (0), the halved step (1), u = u_acc (2). */

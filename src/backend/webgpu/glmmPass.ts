@@ -1,6 +1,6 @@
 /**
  * The weighted data pass of PIRLS on the WebGPU backend (shaders/glmmPass.wgsl): A(w) = [Z X z]ᵀ W [Z X z]
- * in the blocked layout of src/model/gram.ts, as WeightedGramCpu computes it in float64.
+ * in the blocked layout of src/linalg/gram.ts, as WeightedGramCpu computes it in float64.
  *
  * Once per fit: X and the blocks' Z columns go up as f32 columns, with the row lists (CSR) of each
  * segment: the rows of each level of each factor (A_kk, A_Xk), of each (level_j, level_k) entry of
@@ -23,7 +23,7 @@
  * entry of A(w) is within (SEGMENT + 3) · 2⁻²⁴ · Σ_i |w_i a_i b_i| of the float64 value (≈ 1.6e-5
  * relative to the sum of absolute terms; test/gpu/glmm.test.ts checks 2e-5).
  */
-import type { GramMatrix } from '../../model/gram.js';
+import type { GramMatrix } from '../../linalg/gram.js';
 import { type AsyncWeightedGramBackend, type WeightedGramInput, WeightedGramCpu, addFittedPart } from '../../glmm/weightedGram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 

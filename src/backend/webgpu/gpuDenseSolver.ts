@@ -2,10 +2,10 @@
  * The dense blocks of a crossed model on the GPU: the CPU's blocked Cholesky (float64) assembles each
  * dense block D_kk and the right-hand sides S of its solves, and this solver factors D_kk and solves
  * S ← S L_kk⁻ᵀ with shaders/dense.wgsl in f32, keeping L_kk on the GPU (DenseSolver in
- * src/model/blockedCholesky.ts). Uploads D and S, reads back the solved rows and the log-determinant.
+ * src/linalg/blockedCholesky.ts). Uploads D and S, reads back the solved rows and the log-determinant.
  */
-import type { DenseSolver } from '../../model/blockedCholesky.js';
-import { NotPositiveDefiniteError } from '../../model/dense.js';
+import type { DenseSolver } from '../../linalg/blockedCholesky.js';
+import { NotPositiveDefiniteError } from '../../linalg/dense.js';
 import type { GpuContext } from './device.js';
 import { DenseCholeskyGpu } from './dense.js';
 import { readBuffer, writeBuffer } from './buffers.js';

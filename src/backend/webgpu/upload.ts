@@ -5,13 +5,11 @@
  * transform (src/model/fixedTransform.ts: the profiled deviance does not change, and the f32 sums
  * lose far less to cancellation). Long groups are split into segments of at most SEGMENT rows.
  */
-import type { LmmModel } from '../../model/fitLmm.js';
+import type { LmmModel } from '../../lmm/model.js';
+import { groupShaderLimit } from './limits.js';
 
 /** Most rows one thread accumulates in the data pass. */
 export const SEGMENT = 256;
-/** Widest [Z X y] row the shaders take (q + p + 1), and the largest q. */
-export const MAX_W = 16;
-export const MAX_Q = 8;
 
 export interface GpuDataLayout {
   n: number;
@@ -33,21 +31,15 @@ export interface GpuDataLayout {
 
 /** Why a model cannot run on the WebGPU backend, or null when it can. */
 export function gpuUnsupported(model: LmmModel): string | null {
-  const b = model.blocks[0];
-  if (b.q > MAX_Q) return `the first random-effects block has ${b.q} columns; the WebGPU shaders take at most ${MAX_Q}`;
-  const w = b.q + model.frame.p + 1;
-  if (w > MAX_W) return `q + p + 1 = ${w} columns; the WebGPU shaders take at most ${MAX_W}`;
-  return null;
+  return groupShaderLimit(model.blocks[0].q, model.frame.p);
 }
 
 export function buildGpuLayout(model: LmmModel): GpuDataLayout {
-  const { frame, blocks } = model;
-  const { n, p } = frame;
+  const { n, p, X: Xc, y: yc, blocks } = model.rows;
   const b = blocks[0];
   const q = b.q;
   const G = b.nl;
   const w = q + p + 1;
-  const { Xc, yc } = model.fixed;
   // counting sort of the rows by level
   const counts = new Uint32Array(G + 1);
   for (let i = 0; i < n; i++) counts[b.codes[i] + 1]++;
@@ -58,7 +50,7 @@ export function buildGpuLayout(model: LmmModel): GpuDataLayout {
   for (let i = 0; i < n; i++) {
     const pos = next[b.codes[i]]++;
     const o = pos * w;
-    for (let s = 0; s < q; s++) rows[o + s] = b.Zc[i * q + s];
+    for (let s = 0; s < q; s++) rows[o + s] = b.Z[i * q + s];
     for (let r = 0; r < p; r++) rows[o + q + r] = Xc[r * n + i];
     rows[o + q + p] = yc[i];
   }

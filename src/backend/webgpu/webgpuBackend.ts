@@ -5,11 +5,12 @@
  * read back and the CPU's blocked Cholesky (float64, WebAssembly SIMD for crossed blocks) finishes
  * the factorization on the same centred data.
  */
-import { type LmmModel, formGram } from '../../model/fitLmm.js';
-import type { LmmBackend, ObjectiveParts } from '../../model/objective.js';
-import { BlockedCholesky, type FirstBlock, factorXy } from '../../model/blockedCholesky.js';
-import { fillTemplate } from '../../model/lambda.js';
-import type { GramMatrix } from '../../model/gram.js';
+import type { LmmModel } from '../../lmm/model.js';
+import { formGram } from '../cpu/gram.js';
+import type { LmmBackend, ObjectiveParts } from '../../lmm/deviance.js';
+import { BlockedCholesky, type FirstBlock, factorXy } from '../../linalg/blockedCholesky.js';
+import { fillTemplate } from '../../linalg/template.js';
+import type { GramMatrix } from '../../linalg/gram.js';
 import type { GpuContext } from './device.js';
 import { buildGpuLayout, gpuUnsupported } from './upload.js';
 import { formGramGpu } from './gram.js';

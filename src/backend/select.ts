@@ -1,0 +1,99 @@
+/**
+ * Which backend a fit runs on — one rule for lmer, glmer, the CLI and the browser app — and the one
+ * place that loads the WebGPU code (dynamic imports: a CPU fit never loads it).
+ *
+ *   'cpu' (default)  the CPU, float64;
+ *   'webgpu'         the WebGPU adapter: the host's `device`, or the process's shared one; an error
+ *                    when there is none or the model does not fit the shaders;
+ *   'auto'           WebGPU when an adapter is found, it is a hardware GPU and the model fits the
+ *                    shaders; otherwise the CPU, and the fit's messages say why. A software adapter
+ *                    (SwiftShader, llvmpipe, WARP) is several times slower than the CPU backend:
+ *                    'webgpu' uses it anyway.
+ *
+ * A WebGPU fit optimizes on the device and is checked and polished in float64 on the CPU
+ * (src/model/fitObjective.ts), so its numbers are float64 numbers either way.
+ */
+import type { CpuBackend } from './cpu/cpuBackend.js';
+import type { GpuContext } from './webgpu/device.js';
+import type { LmmBackend } from '../lmm/deviance.js';
+import type { LmmModel } from '../lmm/model.js';
+import type { GlmmModel } from '../glmm/model.js';
+import type { GlmmDevice, GlmmGpuOptions } from '../glmm/objectives.js';
+
+export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+export interface BackendOptions {
+  /** which backend evaluates the objective: 'cpu' (default), 'webgpu', or 'auto' (see src/backend/select.ts) */
+  backend?: BackendChoice;
+  /** a GPUDevice from the host application for the WebGPU backend (the host keeps owning it) */
+  device?: GPUDevice;
+}
+
+/**
+ * The GPU context a fit runs on, or null for the CPU (the rule above). `unsupported`: why the model
+ * does not fit the shaders, or null. For 'auto', `messages` gets the reason for a CPU fit.
+ */
+export async function chooseDevice(options: BackendOptions, unsupported: () => Promise<string | null>, messages: string[]): Promise<GpuContext | null> {
+  const want: string = options.backend ?? 'cpu';
+  if (want === 'cpu') return null;
+  if (want !== 'webgpu' && want !== 'auto') throw new Error(`unknown backend '${want}' (choose one of ${BACKENDS.join(', ')})`);
+  const why = await unsupported();
+  if (why) {
+    if (want === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+    messages.push(`backend auto: CPU (${why})`);
+    return null;
+  }
+  const { acquireGpu, gpuUnavailableReason, sharedGpu } = await import('./webgpu/device.js');
+  const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
+  if (!ctx) {
+    const reason = gpuUnavailableReason();
+    if (want === 'webgpu') {
+      throw new Error(`no WebGPU adapter is available${reason ? ` (${reason})` : ''}: in Node, the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader (see README)`);
+    }
+    messages.push(`backend auto: CPU (no WebGPU adapter${reason ? `: ${reason}` : ''})`);
+    return null;
+  }
+  if (want === 'auto' && ctx.isSoftware) {
+    messages.push(`backend auto: CPU (the WebGPU adapter, ${ctx.adapterName}, is a software implementation, slower than the CPU backend; choose backend 'webgpu' to use it anyway)`);
+    return null;
+  }
+  return ctx;
+}
+
+/** A device backend of an LMM fit, to be disposed of after the fit. */
+export type DeviceLmmBackend = LmmBackend & { dispose(): void };
+
+/**
+ * The LMM's backend by the rule: null for the CPU (the float64 `reference` is then the backend),
+ * or the WebGPU backend with the model's data uploaded and its pipelines compiled.
+ */
+export async function lmmBackend(
+  model: LmmModel, reference: CpuBackend, options: BackendOptions & { denseOnGpu?: boolean },
+  messages: string[], timings: Record<string, number>,
+): Promise<DeviceLmmBackend | null> {
+  const t = performance.now();
+  const ctx = await chooseDevice(options, async () => (await import('./webgpu/upload.js')).gpuUnsupported(model), messages);
+  if (!ctx) return null;
+  const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
+  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, options.denseOnGpu);
+  if (backend.denseBlocksOn !== 'none') messages.push(`WebGPU backend: the crossed factors' dense blocks are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
+  timings.gpuSetupMs = performance.now() - t;
+  Object.assign(timings, {
+    gpuLayoutMs: backend.timings.layoutMs, gpuUploadMs: backend.timings.uploadMs,
+    gpuDataPassMs: backend.timings.dataPassMs, gpuCompileMs: backend.timings.compileMs,
+    gpuDataPassGBps: backend.timings.dataPassBytes / 1e6 / Math.max(1e-3, backend.timings.dataPassMs),
+  });
+  return backend;
+}
+
+/**
+ * The GLMM's device by the rule: null for the CPU (PIRLS's float64 engine then runs the whole fit),
+ * or PIRLS on the WebGPU backend's passes.
+ */
+export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
+  const ctx = await chooseDevice(options, async () => null, messages);
+  if (!ctx) return null;
+  const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
+  return createGlmmDevice(ctx, model, options, nAGQ);
+}

@@ -1,0 +1,50 @@
+/**
+ * A GLMM's PIRLS on the WebGPU backend (src/glmm/objectives.ts GlmmDevice): the weighted passes with
+ * and without X (glmmPass.ts), each PIRLS state evaluated in the shaders unless `gpuReweight` is
+ * false, and for one grouping factor the per-group updates there too (glmmGroups.ts).
+ */
+import type { GlmmModel } from '../../glmm/model.js';
+import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
+import { F32_PASS_TOLERANCES, PirlsEngine } from '../../glmm/pirls.js';
+import type { GpuContext } from './device.js';
+import { GlmmGroupsGpu, groupUpdatesSupported } from './glmmGroups.js';
+import { GlmmPassGpu, gpuReweightSupported } from './glmmPass.js';
+
+/** The GLMM's device side on `ctx`; `nAGQ` > 1 keeps the per-group updates on the CPU (AGQ reads the factor there). */
+export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, options: GlmmGpuOptions, nAGQ: number): Promise<GlmmDevice> {
+  const { n, X, p, blocks } = model.pirls;
+  // each PIRLS state evaluated in the shaders from (β, b) (unless gpuReweight is false): only the
+  // coefficients go up and O(segments) partial sums come back per iteration
+  const { family, y, weights, offset } = model.pirls;
+  const rowData = options.gpuReweight === false ? undefined : { family, y, weights, offset };
+  // the per-group updates on the GPU too: one grouping factor, rows on the GPU, Laplace or nAGQ = 0
+  // (AGQ's quadrature reads the factor on the CPU)
+  const groupLayout = options.gpuGroups !== false && rowData !== undefined && gpuReweightSupported(family) &&
+    blocks.length === 1 && groupUpdatesSupported(blocks[0].q, p) && nAGQ <= 1;
+  const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData, { groupLayout });
+  const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout });
+  let groups: { full: GlmmGroupsGpu; u: GlmmGroupsGpu } | undefined;
+  if (groupLayout) {
+    const gFull = await GlmmGroupsGpu.create(ctx, full, blocks[0]);
+    groups = { full: gFull, u: await GlmmGroupsGpu.create(ctx, u, blocks[0], gFull) };
+  }
+  const engine = new PirlsEngine(model.pirls, { grams: { full, u }, groups, tolerances: F32_PASS_TOLERANCES });
+  if (groups && !engine.groups) {
+    // the engine keeps η on the CPU (aic − deviance not constant): no group layout then
+    for (const x of [full, u, groups.u, groups.full]) x.dispose();
+    return createGlmmDevice(ctx, model, { ...options, gpuGroups: false }, nAGQ);
+  }
+  const passes = [full, u];
+  const resources = [full, u, ...(groups ? [groups.u, groups.full] : [])];
+  return {
+    engine,
+    backend: { name: 'webgpu', device: ctx.adapterName, precision: 'float32' },
+    setupMs: passes.reduce((a, x) => a + x.timings.setupMs, 0),
+    passTimings: () => ({
+      passes: passes.reduce((a, x) => a + x.timings.passes, 0),
+      passMs: passes.reduce((a, x) => a + x.timings.passMs, 0),
+      finishMs: passes.reduce((a, x) => a + x.timings.finishMs, 0),
+    }),
+    dispose: () => { for (const x of resources) x.dispose(); },
+  };
+}

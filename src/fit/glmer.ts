@@ -1,0 +1,48 @@
+/**
+ * glmer: fitting a generalized linear mixed model, lme4's pipeline (glFormula → mkGlmerDevfun →
+ * optimizeGlmer → mkMerMod) as stages that can each be run alone:
+ *   buildGlmm (formula → frame → mixed model + family, src/glmm/model.ts) → PirlsEngine (float64)
+ *   → glmmDevice (the backend rule, src/backend/select.ts) → fitGlmm (stage 1, stage 2, the fit,
+ *   src/glmm/fit.ts) → GlmmFit.
+ */
+import type * as arrow from 'apache-arrow';
+import type { Formula } from '../formula/types.js';
+import { type BackendOptions, glmmDevice } from '../backend/select.js';
+import { macrotask, throwIfAborted } from '../model/control.js';
+import { type GlmmFitOptions, fitGlmm } from '../glmm/fit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import type { GlmmGpuOptions } from '../glmm/objectives.js';
+import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
+import { PirlsEngine } from '../glmm/pirls.js';
+
+export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
+  /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */
+  nAGQ?: number;
+}
+
+/** Fits a generalized linear mixed model (lme4's `glmer`). */
+export async function glmer(formula: string | Formula, data: arrow.Table, options: GlmerOptions): Promise<GlmmFit> {
+  const t0 = performance.now();
+  throwIfAborted(options.signal);
+  const nAGQ = options.nAGQ ?? 1;
+  if (!(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) throw new Error(`nAGQ must be an integer from 0 to 25, got ${nAGQ}`);
+  const model = buildGlmm(formula, data, options);
+  if (nAGQ > 1 && !(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
+    throw new Error(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
+  }
+  const timings: Record<string, number> = { frameMs: performance.now() - t0 };
+  const engine = new PirlsEngine(model.pirls);
+  timings.setupMs = performance.now() - t0 - timings.frameMs;
+  // a turn for the event loop after the model is built (an abort that came meanwhile stops here)
+  await macrotask();
+  throwIfAborted(options.signal);
+  const messages: string[] = [];
+  const device = await glmmDevice(model, options, nAGQ, messages);
+  if (!device) return fitGlmm(model, engine, nAGQ, options, t0, timings, undefined, messages);
+  timings.gpuSetupMs = device.setupMs;
+  try {
+    return await fitGlmm(model, engine, nAGQ, options, t0, timings, device, messages);
+  } finally {
+    device.dispose();
+  }
+}

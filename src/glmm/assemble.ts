@@ -1,0 +1,123 @@
+/**
+ * Stage: a GLMM's fit at its optimum (lme4's mkMerMod for glmer): PIRLS at (θ̂, β̂) on the float64
+ * engine for the conditional modes, μ̂ and the conditional variances; Var(β̂) from the
+ * finite-difference Hessian of the deviance in (θ, β) (glmer's default; hessian.ts) or from R_X; then
+ * everything back in lme4's parametrization.
+ */
+import type { Evaluations } from '../model/control.js';
+import type { Optimum } from '../model/fitObjective.js';
+import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
+import { covariancesToOriginal, modesToOriginal, thetaToInternal, thetaToOriginal } from '../model/reparam.js';
+import { separationWarnings } from './diagnostics.js';
+import { GlmmFit, type GlmmFitInit } from './glmmFit.js';
+import { deriv12, hessianVcov } from './hessian.js';
+import type { GlmmEngines } from './objectives.js';
+import type { GHRule } from './rmath.js';
+
+export interface GlmmOptimum {
+  /** θ_int and β at the optimum */
+  theta: Float64Array;
+  beta: Float64Array;
+  /** the objective there */
+  objective: number;
+  /** the final stage's optimum (its evaluations, convergence, backend and check) */
+  optimum: Optimum;
+  stage1: GlmmFitInit['stage1'];
+  /** evaluations of stage 2 (θ's scaling, the optimizer, the check and the polish) */
+  feval2: number;
+}
+
+export interface GlmmAssembleOptions {
+  nAGQ: number;
+  rule: GHRule | null;
+  vcov?: 'hessian' | 'RX';
+  /** the Hessian's evaluations are reported as stage 3 */
+  onStage3?: (theta: Float64Array, beta: Float64Array, f: number, best: number) => void;
+  dataName?: string;
+}
+
+export async function assembleGlmm(
+  e: GlmmEngines, at: GlmmOptimum, options: GlmmAssembleOptions, evaluations: Evaluations,
+  messages: string[], timings: Record<string, number>, t0: number,
+): Promise<GlmmFit> {
+  const { model, engine } = e;
+  const nth = model.theta.length;
+  const p = model.frame.p;
+  const { nAGQ, rule } = options;
+  const theta = at.theta;
+  let beta = at.beta;
+  let objective = at.objective;
+  const tA = performance.now();
+  let final;
+  if (nAGQ === 0) {
+    final = e.run(theta, null);
+    beta = Float64Array.from(engine.beta);
+  } else {
+    final = e.run(theta, beta);
+    objective = rule ? engine.agq(rule) : final.laplace;
+  }
+  const state = {
+    u: engine.u.map((u) => Float64Array.from(u)),
+    b: engine.conditionalModes(),
+    eta: Float64Array.from(engine.eta),
+    mu: Float64Array.from(engine.mu),
+    condVar: engine.conditionalVariances(),
+  };
+  const { unsc } = engine.fixedEffectsFactor(theta);
+  timings.assembleMs = performance.now() - tA;
+
+  // ---- Var(β̂) ------------------------------------------------------------------------------
+  let vcov = unsc;
+  let vcovMethod: 'hessian' | 'RX' = 'RX';
+  let hessian: Float64Array | null = null;
+  let gradient: Float64Array | null = null;
+  if ((options.vcov ?? 'hessian') === 'hessian' && nAGQ > 0) {
+    const tH = performance.now();
+    const saved = engine.saveState();
+    // in lme4's coordinates (θ, β), as its deriv12
+    const x = new Float64Array(nth + p);
+    x.set(thetaToOriginal(model, theta));
+    x.set(beta, nth);
+    // as lme4's deriv12 at the optimum: no bounds (a negative θ gives the same deviance as |θ| for a scalar term)
+    const lowerH = new Float64Array(nth + p).fill(-Infinity);
+    let bestH = objective;
+    const fH = evaluations.wrap(
+      (xx) => e.value(() => e.run(thetaToInternal(model, xx.subarray(0, nth)), xx.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN),
+      (xx, v) => {
+        if (v < bestH) bestH = v;
+        options.onStage3?.(Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)), v, bestH);
+      },
+    );
+    const d = await deriv12(fH, x, objective, lowerH);
+    engine.restoreState(saved);
+    hessian = d.hessian;
+    gradient = d.gradient;
+    const V = hessianVcov(d.hessian, nth, p);
+    if (V) {
+      vcov = V;
+      vcovMethod = 'hessian';
+    } else {
+      messages.push('variance-covariance matrix computed from finite-difference Hessian is not positive definite or contains NA values: falling back to var-cov estimated from RX');
+    }
+    timings.hessianMs = performance.now() - tH;
+  }
+  // restore the state at the optimum (the Hessian moved it)
+  if (nAGQ === 0) e.run(theta, null); else e.run(theta, beta);
+
+  // back to lme4's parametrization: θ, b = M b_int, Var(b) = M Var(b_int) Mᵀ
+  const thetaOrig = thetaToOriginal(model, theta);
+  state.b.forEach((b, k) => modesToOriginal(b, model.blocks[k].q, model.transforms[k]));
+  state.condVar.forEach((V, k) => covariancesToOriginal(V, model.blocks[k].q, model.transforms[k]));
+  const singular = isSingular(model.theta, thetaOrig);
+  if (singular) messages.push(SINGULAR_MESSAGE);
+  const se = Array.from({ length: p }, (_, j) => Math.sqrt(vcov[j * p + j]));
+  messages.push(...separationWarnings(model, state.mu, beta, se));
+  timings.totalMs = performance.now() - t0;
+  const opt = at.optimum;
+  return new GlmmFit({
+    model, nAGQ, theta: thetaOrig, thetaInternal: theta, beta, objective, pirls: final, vcov, vcovMethod, unsc, hessian, gradient,
+    u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
+    stage1: at.stage1, feval: evaluations.count, feval2: at.feval2, converged: opt.converged, optimizerMessage: opt.message,
+    singular, messages, timings, dataName: options.dataName, backend: opt.backend, gpu: opt.gpu,
+  });
+}

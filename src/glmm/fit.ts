@@ -1,0 +1,153 @@
+/**
+ * Fitting a generalized linear mixed model as lme4's glmer does, once its model and engines are
+ * built (src/fit/glmer.ts builds them and chooses the backend):
+ *   stage 1 (nAGQ = 0): θ by BOBYQA with β and u from PIRLS at each θ (objectives.ts);
+ *   stage 2 (nAGQ ≥ 1): (θ, β) together by BOBYQA from stage 1's optimum, with u from PIRLS at each
+ *           point and the Laplace (nAGQ = 1) or adaptive Gauss–Hermite (nAGQ > 1) deviance;
+ *   the final stage through the one fit driver (src/model/fitObjective.ts: optimize → float64 check
+ *   and polish of a device optimum → assemble.ts, with Var(β̂) from the Hessian).
+ * PIRLS is converged far tighter than lme4's default (see src/glmm/pirls.ts), so the objective is
+ * smooth and the optimum is at least as good as glmer's.
+ *
+ * With a device (the WebGPU backend) the weighted data passes of PIRLS run there in f32 while both
+ * stages optimize; the final optimum is checked against the float64 objective and polished there,
+ * so every reported number is float64; the fit records the device objective's error (`gpuCheck`).
+ */
+import { Evaluations } from '../model/control.js';
+import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings } from '../model/fitObjective.js';
+import { thetaToOriginal } from '../model/reparam.js';
+import { curvatureScales } from '../optim/scaling.js';
+import { type GlmmOptimum, assembleGlmm } from './assemble.js';
+import type { GlmmFit } from './glmmFit.js';
+import type { GlmmModel } from './model.js';
+import { type GlmmDevice, GlmmEngines, stage1Objective, stage2Objective } from './objectives.js';
+import type { PirlsEngine } from './pirls.js';
+import { ghRule } from './rmath.js';
+
+export interface GlmmProgress {
+  /** 1: θ with β profiled (nAGQ = 0); 2: θ and β together; 3: the Hessian for Var(β̂) */
+  stage: 1 | 2 | 3;
+  /** objective evaluations so far (all stages) */
+  feval: number;
+  /** the objective at the last evaluation */
+  deviance: number;
+  /** the best of this stage so far */
+  best: number;
+  theta: Float64Array;
+  beta: Float64Array;
+  elapsedMs: number;
+}
+
+/** How a GLMM fit optimizes and reports. */
+export interface GlmmFitOptions {
+  /** Var(β̂): 'hessian' (default, as glmer) or 'RX' (faster: no extra evaluations) */
+  vcov?: 'hessian' | 'RX';
+  /**
+   * settings of the final stage's BOBYQA (stage 2; stage 1 when nAGQ = 0): initial and final
+   * trust-region radius (θ and β in units of stage 1's standard errors; defaults 0.05 and 1e-6),
+   * evaluation budget
+   */
+  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
+  /** PIRLS iteration limit (default 100) */
+  pirlsMaxIter?: number;
+  /** called after each objective evaluation */
+  onProgress?: (p: GlmmProgress) => void;
+  /** aborts the fit (an AbortError is thrown) */
+  signal?: AbortSignal;
+  /**
+   * the longest stretch of computing, in ms, between turns for the event loop (default 50): timers,
+   * an AbortSignal's timeout and a page's or worker's messages run during the fit
+   */
+  yieldEveryMs?: number;
+  /** a label for the data in the summary (`Data: cbpp`) */
+  dataName?: string;
+}
+
+/** Stage 1 when it is the fit (nAGQ = 0), as lmer's settings */
+const STAGE1_FINAL: OptimizerSettings = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 10000 };
+/** Stage 1 when it only starts stage 2 */
+const STAGE1_START: OptimizerSettings = { rhobeg: 0.2, rhoend: 1e-4, maxfun: 10000 };
+const STAGE2: OptimizerSettings = { rhobeg: 0.05, rhoend: 1e-6, maxfun: 10000 };
+
+/** The optimization and assembly of a fit (the stages after the model is built). */
+export async function fitGlmm(
+  model: GlmmModel, engine: PirlsEngine, nAGQ: number, options: GlmmFitOptions, t0: number, timings: Record<string, number>,
+  device?: GlmmDevice, notes: string[] = [],
+): Promise<GlmmFit> {
+  const nth = model.theta.length;
+  const messages = [...model.frame.messages, ...notes];
+  const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
+  const evaluations = new Evaluations(options);
+  const e = new GlmmEngines(model, engine, device, options.pirlsMaxIter);
+  // the optimizer and PIRLS work with the internal θ (src/model/reparam.ts); lme4's θ is reported
+  const progress = (stage: 1 | 2 | 3, thetaInt: Float64Array, beta: Float64Array, f: number, best: number) => {
+    if (options.onProgress) options.onProgress({ stage, feval: evaluations.count, deviance: f, best, theta: thetaToOriginal(model, thetaInt), beta, elapsedMs: performance.now() - t0 });
+  };
+  /** the fit at the final stage's optimum */
+  const assemble = (at: GlmmOptimum) => {
+    if (device) {
+      const t = device.passTimings();
+      timings.gpuPasses = t.passes;
+      timings.gpuPassMs = t.passMs;
+      timings.gpuFinishMs = t.finishMs;
+    }
+    const opt = at.optimum;
+    if (opt.gpu) timings.polishMs = opt.polishMs;
+    messages.push(...opt.messages);
+    if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
+    return assembleGlmm(e, at, {
+      nAGQ, rule, vcov: options.vcov, dataName: options.dataName,
+      onStage3: options.onProgress && ((theta, beta, f, best) => options.onProgress!({ stage: 3, feval: evaluations.count, deviance: f, best, theta, beta, elapsedMs: performance.now() - t0 })),
+    }, evaluations, messages, timings, t0);
+  };
+
+  // ---- stage 1: θ, with β from PIRLS -----------------------------------------------------
+  // the first PIRLS, at the starting θ, must succeed: its failure is the user's to see
+  await e.runOpt(model.theta.start, null);
+  const s1 = stage1Objective(e, nAGQ === 0);
+  let best1 = Infinity;
+  const report1 = (theta: Float64Array, f: number) => {
+    if (f < best1) best1 = f;
+    progress(1, theta, s1.beta(), f, best1);
+  };
+  /** the stage-1 record, from its optimum and the engine that produced it */
+  const stage1Of = async (opt: Optimum) => {
+    timings.stage1Ms = opt.optimizeMs;
+    if (!Number.isFinite(opt.fval)) throw e.noFiniteValue('first');
+    const eng = opt.gpu ? engine : e.optEngine;
+    await (opt.gpu ? e.run(opt.x, null) : e.runOpt(opt.x, null));
+    const beta = Float64Array.from(eng.beta);
+    return { theta: thetaToOriginal(model, opt.x), beta, objective: opt.fval, feval: opt.feval, converged: opt.converged, message: opt.message };
+  };
+  if (nAGQ === 0) {
+    return fitObjective(s1, optimizerSettings(options.optimizer, STAGE1_FINAL), evaluations, async (opt) => {
+      const stage1 = await stage1Of(opt);
+      return assemble({ theta: Float64Array.from(opt.x), beta: stage1.beta, objective: opt.fval, optimum: opt, stage1, feval2: 0 });
+    }, report1);
+  }
+  const opt1 = await optimizeObjective(s1, STAGE1_START, evaluations, report1);
+  const stage1 = await stage1Of(opt1);
+
+  // ---- stage 2: θ and β together ---------------------------------------------------------
+  const tS2 = performance.now();
+  const before = evaluations.count;
+  const { RX } = device ? await device.engine.fixedEffectsFactorAsync(opt1.x) : engine.fixedEffectsFactor(opt1.x);
+  const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule);
+  let best2 = Infinity;
+  const report2 = (x: Float64Array, f: number) => {
+    if (f < best2) best2 = f;
+    progress(2, s2.theta(x), s2.beta(x), f, best2);
+  };
+  // θ scaled to unit curvature at stage 1's optimum (src/optim/scaling.ts)
+  const f2 = evaluations.wrap(s2.objective.evaluate, report2);
+  const x0 = s2.objective.start;
+  const f0 = await f2(x0);
+  s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nth }, (_, k) => k), s2.objective.lower));
+  const scaleEvals = evaluations.count - before;
+  const scaleMs = performance.now() - tS2;
+  return fitObjective(s2.objective, optimizerSettings(options.optimizer, STAGE2), evaluations, (opt) => {
+    timings.stage2Ms = scaleMs + opt.optimizeMs;
+    if (!Number.isFinite(opt.fval)) throw e.noFiniteValue('second');
+    return assemble({ theta: s2.theta(opt.x), beta: s2.beta(opt.x), objective: opt.fval, optimum: opt, stage1, feval2: opt.feval + scaleEvals });
+  }, report2);
+}

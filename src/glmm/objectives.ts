@@ -1,0 +1,185 @@
+/**
+ * glmer's two objectives (src/model/objective.ts), each evaluated by PIRLS at every point:
+ *
+ *   stage 1 (nAGQ = 0 deviance): x = θ_int, with u and β from PIRLS, f = log|L|² + ‖ũ‖² + aic;
+ *   stage 2 (nAGQ ≥ 1): x = (s ⊙ θ_int, δ) with β = β̂₁ + R_X⁻¹ δ, u from PIRLS with β fixed, and f
+ *           the Laplace (nAGQ = 1) or adaptive Gauss–Hermite (nAGQ > 1) deviance.
+ *
+ * In stage 2, β is searched in the coordinates δ = R_X (β − β̂₁) of stage 1's fixed-effects factor
+ * (β̂₁'s approximate standard errors become unit steps), which makes the trust region round, and θ
+ * is scaled to unit curvature (s from src/optim/scaling.ts at stage 1's optimum).
+ *
+ * Each objective runs on the optimizing engine (the device's PIRLS when a backend provides one) and,
+ * when that is not float64, has the float64 engine's value as `f64`. A PIRLS failure at a point is
+ * an objective of +∞ there; the last one is kept to explain a stage that found no finite value.
+ */
+import { solveLowerT } from '../linalg/dense.js';
+import type { BackendInfo, Objective } from '../model/objective.js';
+import type { GlmmModel } from './model.js';
+import { PirlsError, type PirlsEngine, type PirlsResult } from './pirls.js';
+import type { GHRule } from './rmath.js';
+
+/** A backend's PIRLS for a GLMM (src/backend/webgpu/glmmSide.ts): its engine, what to report, its resources. */
+export interface GlmmDevice {
+  /** the PIRLS engine on the device's passes */
+  engine: PirlsEngine;
+  /** where and in what precision the engine's passes run */
+  backend: BackendInfo;
+  /** the passes' totals, for the fit's timings */
+  passTimings(): { passes: number; passMs: number; finishMs: number };
+  /** time spent setting the passes up (their data and tasks) */
+  setupMs: number;
+  dispose(): void;
+}
+
+/** Where a GLMM's PIRLS work runs on the WebGPU backend. */
+export interface GlmmGpuOptions {
+  /**
+   * evaluate each PIRLS state in the shaders — η, μ, the weights, the working residual and the
+   * deviance per row (default true). false: those are computed on the CPU in float64 and w and z
+   * are uploaded at each iteration (the cross-products stay on the GPU).
+   */
+  gpuReweight?: boolean;
+  /**
+   * the per-group updates of PIRLS (per-group Cholesky factors and the solve for u) in the shaders
+   * too, for a model with one grouping factor (q ≤ 8, q + p + 1 ≤ 16) and nAGQ ≤ 1 (default true);
+   * false: on the CPU in float64 from the GPU's weighted cross-products.
+   */
+  gpuGroups?: boolean;
+}
+
+/** The engines of a fit and the PIRLS runs its objectives make. */
+export class GlmmEngines {
+  readonly model: GlmmModel;
+  /** the float64 engine (the CPU pass): the check and polish, the Hessian, the fit at the optimum */
+  readonly engine: PirlsEngine;
+  /** the engine the optimizer runs on: the device's, or the float64 one */
+  readonly optEngine: PirlsEngine;
+  readonly device?: GlmmDevice;
+  /** the last PIRLS failure met by an objective (whose value there was +∞) */
+  lastError: PirlsError | null = null;
+  private readonly pirlsOptions: { maxIter?: number };
+
+  constructor(model: GlmmModel, engine: PirlsEngine, device: GlmmDevice | undefined, pirlsMaxIter: number | undefined) {
+    this.model = model;
+    this.engine = engine;
+    this.device = device;
+    this.optEngine = device?.engine ?? engine;
+    this.pirlsOptions = { maxIter: pirlsMaxIter };
+  }
+
+  /** where the optimizer's evaluations run */
+  get backend(): BackendInfo {
+    return this.device?.backend ?? { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' };
+  }
+
+  /** PIRLS at θ (β free when `beta` is null) on the optimizing engine: asynchronous on a device */
+  runOpt(theta: ArrayLike<number>, beta: ArrayLike<number> | null): PirlsResult | Promise<PirlsResult> {
+    return this.device ? this.device.engine.runAsync(theta, beta, this.pirlsOptions) : this.engine.run(theta, beta, this.pirlsOptions);
+  }
+
+  /** PIRLS at θ on the float64 engine */
+  run(theta: ArrayLike<number>, beta: ArrayLike<number> | null): PirlsResult {
+    return this.engine.run(theta, beta, this.pirlsOptions);
+  }
+
+  /**
+   * value(PIRLS's result) of a run, with a PIRLS failure as `failed` (+∞, or NaN for the Hessian);
+   * synchronous where the run is.
+   */
+  value(run: () => PirlsResult | Promise<PirlsResult>, value: (r: PirlsResult) => number, failed = Infinity): number | Promise<number> {
+    const fail = (e: unknown): number => {
+      if (!(e instanceof PirlsError)) throw e;
+      this.lastError = e;
+      return failed;
+    };
+    let r: PirlsResult | Promise<PirlsResult>;
+    try {
+      r = run();
+    } catch (e) {
+      return fail(e);
+    }
+    return r instanceof Promise ? r.then(value, fail) : value(r);
+  }
+
+  /** The error for a stage that found no finite deviance. */
+  noFiniteValue(stage: string): Error {
+    return this.lastError ?? new Error(`the ${stage} stage of the fit found no finite deviance`);
+  }
+}
+
+/** Stage 1's objective; `beta()` is β̂ of the last evaluation (for progress reports). */
+export function stage1Objective(e: GlmmEngines, checked: boolean): Objective & { beta(): Float64Array } {
+  const layout = e.model.theta;
+  let last = e.optEngine;
+  return {
+    start: layout.start,
+    lower: layout.lower,
+    upper: new Float64Array(layout.length).fill(Infinity),
+    evaluate: (theta) => {
+      last = e.optEngine;
+      return e.value(() => e.runOpt(theta, null), (r) => r.laplace);
+    },
+    backend: e.backend,
+    ...(checked && e.device ? {
+      f64: (theta: Float64Array) => {
+        last = e.engine;
+        return e.value(() => e.run(theta, null), (r) => r.laplace) as number;
+      },
+    } : {}),
+    beta: () => Float64Array.from(last.beta),
+  };
+}
+
+/** Stage 2's objective and the maps from its variables to θ_int and β. */
+export interface Stage2 {
+  objective: Objective;
+  /** the scales s of θ in x (1 until `scaleTheta`) */
+  sTheta: Float64Array;
+  /** scales θ's part of the start and the lower bounds by s (the optimizer's variables s ⊙ θ_int) */
+  scaleTheta(s: Float64Array): void;
+  /** θ_int of x */
+  theta(x: Float64Array): Float64Array;
+  /** β of x: β̂₁ + R_X⁻¹ δ */
+  beta(x: Float64Array): Float64Array<ArrayBuffer>;
+}
+
+/**
+ * Stage 2's objective from stage 1's optimum θ̂₁ (θ_int), β̂₁ and its fixed-effects factor R_X (p × p
+ * upper, row-major); `rule` for adaptive Gauss–Hermite quadrature (nAGQ > 1), else Laplace.
+ */
+export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Float64Array, RX: Float64Array, rule: GHRule | null): Stage2 {
+  const nth = e.model.theta.length;
+  const p = e.model.frame.p;
+  const LX = new Float64Array(p * p); // R_Xᵀ, lower
+  for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) LX[r * p + s] = RX[s * p + r];
+  const sTheta = new Float64Array(nth).fill(1);
+  const beta = (x: Float64Array): Float64Array<ArrayBuffer> => {
+    const d = Float64Array.from(x.subarray(nth));
+    solveLowerT(LX, p, d);
+    for (let j = 0; j < p; j++) d[j] += beta1[j];
+    return d;
+  };
+  const theta = (x: Float64Array) => Float64Array.from(x.subarray(0, nth), (v, k) => v / sTheta[k]);
+  const deviance = (eng: PirlsEngine) => (r: PirlsResult) => (rule ? eng.agq(rule) : r.laplace);
+  const start = new Float64Array(nth + p);
+  start.set(theta1);
+  const lower = new Float64Array(nth + p).fill(-Infinity);
+  lower.set(e.model.theta.lower);
+  const objective: Objective = {
+    start,
+    lower,
+    upper: new Float64Array(nth + p).fill(Infinity),
+    evaluate: (x) => e.value(() => e.runOpt(theta(x), beta(x)), deviance(e.optEngine)),
+    backend: e.backend,
+    ...(e.device ? { f64: (x: Float64Array) => e.value(() => e.run(theta(x), beta(x)), deviance(e.engine)) as number } : {}),
+    thetaOf: theta,
+  };
+  return {
+    objective, sTheta, theta, beta,
+    scaleTheta(s) {
+      sTheta.set(s.subarray(0, nth));
+      for (let k = 0; k < nth; k++) { start[k] *= sTheta[k]; lower[k] *= sTheta[k]; }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * What PIRLS (src/glmm/pirls.ts) asks of a device, the interfaces a backend implements to run a
+ * GLMM's passes there (src/backend/webgpu/glmmPass.ts and glmmGroups.ts): a weighted Gram pass that
+ * may be asynchronous, one that evaluates a state on its device, and the per-group updates.
+ */
+import type { AsyncWeightedGramBackend, WeightedGramBackend } from './weightedGram.js';
+
+/** A data pass PIRLS can drive: synchronous (run) or asynchronous (runAsync). */
+export type AnyWeightedGram = WeightedGramBackend | AsyncWeightedGramBackend;
+
+/**
+ * An asynchronous pass that evaluates a state on its device (the WebGPU backend's reweight shader):
+ * from β, b = Λu and base it computes η, μ, the weights and working residual and the deviance per
+ * row, forms A(w) with the fitted part added (addFittedPart), and returns Σ wt·d(y, μ).
+ */
+export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
+  readonly rowsOnDevice: boolean;
+  evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }): Promise<number>;
+}
+
+/** log|L|² and the fixed effects' Schur complement S_XX, S_Xr of a factor on the device */
+export interface DeviceFactor { ldL2: number; SXX: Float64Array; SXr: Float64Array }
+
+/**
+ * The per-group updates of PIRLS on a device (src/backend/webgpu/glmmGroups.ts), for a model with
+ * one grouping factor: the state u lives on the device; `factor` returns log|L|² and the Schur
+ * complement for Δβ at the Gram matrix the pass formed last; `advance` forms u (mode 0: the step
+ * from the accepted u, 1: the halved step, 2: the accepted u) and b = Λu for the pass, evaluates the
+ * pass there and factors, in one round trip; `accept` makes u the accepted u.
+ */
+export interface DeviceGroupSolver {
+  setTemplate(T: Float64Array): void;
+  reset(): void;
+  factor(): Promise<DeviceFactor>;
+  advance(mode: 0 | 1 | 2, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: DeviceFactor }>;
+  accept(): void;
+  readU(): Promise<Float32Array>;
+}

@@ -1,0 +1,543 @@
+/**
+ * The blocked Cholesky factor of the augmented system at θ (Bates et al. 2015, eqs. 18–20; the
+ * blocked form of MixedModels.jl):
+ *
+ *   [ΛᵀZᵀZΛ + I   ΛᵀZᵀ[X y]]   =  L Lᵀ,    L = [L_Z    0  ]
+ *   [[X y]ᵀZΛ     [X y]ᵀ[X y]]                 [L_XZ  L_XX]
+ *
+ * with the random blocks ordered by number of levels (largest first). Block k of L_Z:
+ *   L_kk L_kkᵀ = Λ_kᵀ A_kk Λ_k + I − Σ_{i<k} L_ki L_kiᵀ
+ *   L_jk       = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ           (j > k)
+ *   L_Xk       = (A_Xk Λ_k − Σ_{i<k} L_Xi L_kiᵀ) L_kk⁻ᵀ
+ *   L_XX L_XXᵀ = A_XX − Σ_k L_Xk L_Xkᵀ
+ * L_XX's leading p × p block is R_XXᵀ, its last row is [r_yXᵀ  r], r² the penalized residual sum of
+ * squares (pwrss).
+ *
+ * Storage: the first block, and any later block whose Schur complement stays block diagonal (a
+ * factor in which the earlier ones are nested), keeps L_kk block diagonal (one q×q factor per level)
+ * and L_jk block sparse, with the fill pattern found once, symbolically. From the first block whose
+ * Schur complement is not block diagonal (a crossed factor), the diagonal blocks and the blocks
+ * below them are dense.
+ */
+import { type BlockPattern, type GramMatrix, findInPattern, patternFromKeys } from './gram.js';
+import { fillTemplate } from './template.js';
+import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
+import { DenseArena, type DenseKernelKind } from './denseArena.js';
+
+/** The first block of the factor, computed by another backend (see BlockedCholesky.factor). */
+export interface FirstBlock {
+  /** L_00: one q×q lower factor per level (row-major, level-major), as Lkk[0] */
+  L0: Float64Array;
+  /** L_X0: (p+1) × (nl q) row-major, as LXk[0] */
+  LX0: Float64Array;
+  /** log |L_00|² */
+  ldL2: number;
+  /** A_XX − L_X0 L_X0ᵀ, (p+1) × (p+1) row-major (lower triangle used) */
+  S0: Float64Array;
+}
+
+/**
+ * Where the dense blocks' Cholesky factorizations and right solves run. The default runs them here
+ * (WebAssembly SIMD or JavaScript, in the arena); the WebGPU backend supplies one that runs them on
+ * the GPU and answers with promises (then `factorAsync` drives the factorization). An external
+ * solver keeps the factor itself: Lkk[k] of a dense block then holds the matrix before factoring.
+ */
+export interface DenseSolver {
+  /** factors dense block k (D: m × m, lower triangle) and returns log det L² */
+  cholesky(k: number, D: Float64Array, m: number, what: string): number | Promise<number>;
+  /** S ← S L_kk⁻ᵀ for S rows × m, L_kk the factor of block k (L: the arena's copy, for local solvers) */
+  rightSolve(k: number, S: Float64Array, rows: number, L: Float64Array, m: number): void | Promise<void>;
+}
+
+/** Work the factorization waits on (an external dense solver's promise). */
+type Pending = Promise<unknown>;
+
+/**
+ * The Cholesky factor of the [X y] Schur complement L_XX (in place, (p+1) × (p+1) row-major lower):
+ * the leading p × p block is R_XXᵀ (log|R_XX|²), the last row is [r_yXᵀ r] with r² the penalized
+ * residual sum of squares (eq. 20); the last diagonal entry is set to r (0 when r² ≤ 0).
+ */
+export function factorXy(LXX: Float64Array, p1: number): { ldRX2: number; pwrss: number } {
+  const p = p1 - 1;
+  const ldRX2 = p > 0 ? choleskyInPlace(LXX, p, 'the fixed-effects cross-product matrix X\'X − R_ZX\'R_ZX', 0, p1) : 0;
+  for (let s = 0; s < p; s++) {
+    let v = LXX[p * p1 + s];
+    for (let t = 0; t < s; t++) v -= LXX[p * p1 + t] * LXX[s * p1 + t];
+    LXX[p * p1 + s] = v / LXX[s * p1 + s];
+  }
+  let r2 = LXX[p * p1 + p];
+  for (let t = 0; t < p; t++) r2 -= LXX[p * p1 + t] * LXX[p * p1 + t];
+  LXX[p * p1 + p] = r2 > 0 ? Math.sqrt(r2) : 0;
+  return { ldRX2, pwrss: r2 };
+}
+
+/** Largest dense diagonal block (rows) accepted: 8000² doubles is 512 MB. */
+export const MAX_DENSE_BLOCK = 8000;
+
+export class BlockedCholesky {
+  readonly gram: GramMatrix;
+  readonly K: number;
+  readonly p1: number;
+  /** index of the first dense diagonal block (K when all are block diagonal) */
+  readonly denseFrom: number;
+  /** sizes m_k = nl_k q_k */
+  readonly m: number[];
+  /** L_jk patterns for j > k, k < denseFrom */
+  readonly patterns: BlockPattern[][];
+  /** for sparse L_jk: position in L_jk's pattern of each entry of A_jk */
+  private readonly scatterA: Int32Array[][];
+
+  /** the current θ */
+  readonly theta: Float64Array;
+  /** templates T_k (q_k × q_k row-major) at the current θ */
+  readonly T: Float64Array[];
+  /** L_kk: block diagonal (nl·q·q) for k < denseFrom, else dense m_k × m_k row-major */
+  readonly Lkk: Float64Array[];
+  /** L_jk (j > k): block sparse values for k < denseFrom, else dense m_j × m_k row-major */
+  readonly Ljk: Float64Array[][];
+  /** L_Xk: (p+1) × m_k row-major */
+  readonly LXk: Float64Array[];
+  /** L_XX: (p+1) × (p+1) row-major lower */
+  readonly LXX: Float64Array;
+  /** log |L_Z|² */
+  ldL2 = 0;
+  /** log |R_XX|² */
+  ldRX2 = 0;
+  /** penalized residual sum of squares r² */
+  pwrss = 0;
+
+  /** storage and kernels of the dense blocks (WebAssembly SIMD where available) */
+  readonly arena: DenseArena;
+
+  constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm') {
+    this.gram = gram;
+    const { blocks } = gram;
+    const K = (this.K = blocks.length);
+    this.p1 = gram.p + 1;
+    this.m = blocks.map((b) => b.nl * b.q);
+    // symbolic analysis: the fill pattern of each sparse L_jk, and where the dense part begins
+    let denseFrom = K;
+    const patterns: BlockPattern[][] = blocks.map(() => []);
+    for (let k = 0; k < K; k++) {
+      if (k > 0 && denseFrom === K) {
+        // L_kk stays block diagonal iff every column of every L_ki (i < k) has at most one entry
+        for (let i = 0; i < k && denseFrom === K; i++) {
+          const cp = patterns[k][i].colPtr;
+          for (let c = 0; c + 1 < cp.length; c++) if (cp[c + 1] - cp[c] > 1) { denseFrom = k; break; }
+        }
+      }
+      if (k >= denseFrom) break;
+      for (let j = k + 1; j < K; j++) {
+        const nrow = blocks[j].nl;
+        const A = gram.Ajk[j][k].pattern;
+        const keys: number[] = [];
+        for (let c = 0; c < A.ncol; c++) for (let e = A.colPtr[c]; e < A.colPtr[c + 1]; e++) keys.push(c * nrow + A.rowIdx[e]);
+        for (let i = 0; i < k; i++) {
+          const Pj = patterns[j][i];
+          const Pk = patterns[k][i];
+          for (let c = 0; c < Pk.ncol; c++) {
+            for (let eb = Pk.colPtr[c]; eb < Pk.colPtr[c + 1]; eb++) {
+              const b = Pk.rowIdx[eb];
+              for (let ea = Pj.colPtr[c]; ea < Pj.colPtr[c + 1]; ea++) keys.push(b * nrow + Pj.rowIdx[ea]);
+            }
+          }
+        }
+        patterns[j][k] = patternFromKeys(keys, nrow, blocks[k].nl);
+      }
+    }
+    this.denseFrom = denseFrom;
+    this.patterns = patterns;
+    for (let k = denseFrom; k < K; k++) {
+      if (this.m[k] > MAX_DENSE_BLOCK) {
+        throw new Error(`grouping factor '${blocks[k].group}' is crossed with '${blocks[0].group}' and has ${this.m[k]} random effects: its dense block is too large (limit ${MAX_DENSE_BLOCK})`);
+      }
+    }
+    this.scatterA = blocks.map(() => []);
+    for (let j = 1; j < K; j++) {
+      for (let k = 0; k < Math.min(j, denseFrom); k++) {
+        const A = gram.Ajk[j][k].pattern;
+        const pos = new Int32Array(A.rowIdx.length);
+        for (let c = 0; c < A.ncol; c++) for (let e = A.colPtr[c]; e < A.colPtr[c + 1]; e++) pos[e] = findInPattern(patterns[j][k], c, A.rowIdx[e]);
+        this.scatterA[j][k] = pos;
+      }
+    }
+    // storage, allocated once; the dense blocks (from denseFrom on) in the arena
+    this.theta = new Float64Array(nTheta);
+    this.T = blocks.map((b) => new Float64Array(b.q * b.q));
+    const denseSizes: number[] = [];
+    const denseSlot = (size: number) => { denseSizes.push(size); return denseSizes.length - 1; };
+    const slotKK = blocks.map((_, k) => (k >= denseFrom ? denseSlot(this.m[k] * this.m[k]) : -1));
+    const slotJK = blocks.map((_, j) => blocks.map((__, k) => (k < j && k >= denseFrom ? denseSlot(this.m[j] * this.m[k]) : -1)));
+    const slotXK = blocks.map((_, k) => (k >= denseFrom ? denseSlot(this.p1 * this.m[k]) : -1));
+    this.arena = new DenseArena(denseSizes, kernels);
+    const dense = this.arena.arrays;
+    this.Lkk = blocks.map((b, k) => (slotKK[k] >= 0 ? dense[slotKK[k]] : new Float64Array(b.nl * b.q * b.q)));
+    this.Ljk = blocks.map((bj, j) => blocks.map((bk, k) => {
+      if (k >= j) return new Float64Array(0);
+      return slotJK[j][k] >= 0 ? dense[slotJK[j][k]] : new Float64Array(patterns[j][k].rowIdx.length * bj.q * bk.q);
+    }));
+    this.LXk = blocks.map((_, k) => (slotXK[k] >= 0 ? dense[slotXK[k]] : new Float64Array(this.p1 * this.m[k])));
+    this.LXX = new Float64Array(this.p1 * this.p1);
+    this.solver = this.localSolver();
+  }
+
+  /** the dense solver (default: the arena's kernels, here) */
+  private solver: DenseSolver;
+
+  /** Runs the dense blocks' Cholesky and right solves with `solver` (e.g. on a GPU); null restores the local kernels. */
+  useDenseSolver(solver: DenseSolver | null): void {
+    this.solver = solver ?? this.localSolver();
+  }
+
+  private localSolver(): DenseSolver {
+    return {
+      cholesky: (_k, D, m, what) => this.arena.cholesky(D, m, what),
+      rightSolve: (_k, S, rows, L, m) => this.arena.rightSolve(S, rows, L, m),
+    };
+  }
+
+  /** Is L_kk block diagonal (else dense)? */
+  isBlockDiagonal(k: number): boolean {
+    return k < this.denseFrom;
+  }
+
+  /**
+   * Factors the system at θ; afterwards ldL2, ldRX2, pwrss and the L blocks hold its values.
+   * `first`, when given, is the first block computed elsewhere (the WebGPU backend): its factor
+   * L_00 (level blocks), L_X0, log|L_00|² and A_XX − L_X0 L_X0ᵀ; the rest is computed here.
+   */
+  factor(theta: ArrayLike<number>, first?: FirstBlock): void {
+    // with the local kernels the steps never pause
+    if (!this.factorSteps(theta, first).next().done) {
+      throw new Error('BlockedCholesky.factor: the dense solver is asynchronous; use factorAsync');
+    }
+  }
+
+  /** As `factor`, waiting on an asynchronous dense solver (the GPU's). */
+  async factorAsync(theta: ArrayLike<number>, first?: FirstBlock): Promise<void> {
+    const steps = this.factorSteps(theta, first);
+    for (let r = steps.next(); !r.done; r = steps.next(await r.value));
+  }
+
+  /** The factorization, pausing (yielding) wherever an external dense solver answers with a promise. */
+  private *factorSteps(theta: ArrayLike<number>, first?: FirstBlock): Generator<Pending, void, unknown> {
+    const { gram, K, p1 } = this;
+    const { blocks } = gram;
+    this.theta.set(Array.from(theta));
+    blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
+    let ldL2 = 0;
+    for (let k = 0; k < K; k++) {
+      if (k === 0 && first) {
+        this.Lkk[0].set(first.L0);
+        this.LXk[0].set(first.LX0);
+        ldL2 += first.ldL2;
+      } else {
+        ldL2 += yield* this.factorDiagonal(k);
+      }
+      for (let j = k + 1; j < K; j++) yield* this.factorOffDiagonal(j, k);
+      if (!(k === 0 && first)) yield* this.factorXRow(k);
+    }
+    // L_XX L_XXᵀ = A_XX − Σ_k L_Xk L_Xkᵀ
+    const LXX = this.LXX;
+    LXX.set(first ? first.S0 : gram.AXX);
+    for (let k = first ? 1 : 0; k < K; k++) {
+      const L = this.LXk[k];
+      const m = this.m[k];
+      for (let r = 0; r < p1; r++) {
+        for (let s = 0; s <= r; s++) {
+          let acc = 0;
+          const ro = r * m, so = s * m;
+          for (let c = 0; c < m; c++) acc += L[ro + c] * L[so + c];
+          LXX[r * p1 + s] -= acc;
+        }
+      }
+    }
+    const xy = factorXy(LXX, p1);
+    this.ldRX2 = xy.ldRX2;
+    this.pwrss = xy.pwrss;
+    this.ldL2 = ldL2;
+  }
+
+  /** L_kk from Λ_kᵀ A_kk Λ_k + I − Σ_{i<k} L_ki L_kiᵀ; returns log |L_kk|². */
+  private *factorDiagonal(k: number): Generator<Pending, number, unknown> {
+    const { gram } = this;
+    const b = gram.blocks[k];
+    const q = b.q;
+    const qq = q * q;
+    const T = this.T[k];
+    const A = gram.Akk[k];
+    const D = this.Lkk[k];
+    const M = new Float64Array(qq);
+    const tmp = new Float64Array(qq);
+    if (k < this.denseFrom) {
+      for (let c = 0; c < b.nl; c++) {
+        congruence(T, A, c * qq, q, M, tmp);
+        for (let e = 0; e < qq; e++) D[c * qq + e] = M[e];
+        for (let s = 0; s < q; s++) D[c * qq + s * q + s] += 1;
+      }
+      // nested: each column of L_ki has at most one entry, so the update stays block diagonal
+      for (let i = 0; i < k; i++) {
+        const P = this.patterns[k][i];
+        const qi = gram.blocks[i].q;
+        const V = this.Ljk[k][i];
+        for (let e = 0; e < P.rowIdx.length; e++) {
+          const a = P.rowIdx[e];
+          const vo = e * q * qi;
+          for (let s = 0; s < q; s++) {
+            for (let t = 0; t <= s; t++) {
+              let acc = 0;
+              for (let u = 0; u < qi; u++) acc += V[vo + s * qi + u] * V[vo + t * qi + u];
+              D[a * qq + s * q + t] -= acc;
+            }
+          }
+        }
+      }
+      let ld = 0;
+      for (let c = 0; c < b.nl; c++) {
+        try {
+          ld += choleskyInPlace(D, q, '', c * qq, q);
+        } catch (e) {
+          if (e instanceof NotPositiveDefiniteError) throw new NotPositiveDefiniteError(`the random-effects block of level '${b.levels[c]}' of '${b.group}'`, 0, NaN);
+          throw e;
+        }
+      }
+      return ld;
+    }
+    // dense diagonal block
+    const m = this.m[k];
+    D.fill(0);
+    for (let c = 0; c < b.nl; c++) {
+      congruence(T, A, c * qq, q, M, tmp);
+      for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) D[(c * q + s) * m + c * q + t] = M[s * q + t] + (s === t ? 1 : 0);
+    }
+    for (let i = 0; i < k; i++) {
+      const qi = gram.blocks[i].q;
+      const V = this.Ljk[k][i];
+      if (i < this.denseFrom) {
+        // Σ over columns c of L_ki of the outer products of its entries (lower triangle)
+        const P = this.patterns[k][i];
+        const rowIdx = P.rowIdx;
+        if (q === 1 && qi === 1) {
+          // scalar terms: a rank-one update per column, written out
+          for (let c = 0; c < P.ncol; c++) {
+            const e0 = P.colPtr[c], e1 = P.colPtr[c + 1];
+            for (let ea = e0; ea < e1; ea++) {
+              const va = V[ea];
+              const ro = rowIdx[ea] * m;
+              for (let eb = e0; eb <= ea; eb++) D[ro + rowIdx[eb]] -= va * V[eb];
+            }
+          }
+          continue;
+        }
+        for (let c = 0; c < P.ncol; c++) {
+          const e0 = P.colPtr[c], e1 = P.colPtr[c + 1];
+          for (let ea = e0; ea < e1; ea++) {
+            const a = rowIdx[ea];
+            for (let eb = e0; eb <= ea; eb++) {
+              const bb = rowIdx[eb];
+              subtractBlockProduct(V, ea * q * qi, V, eb * q * qi, q, q, qi, D, (a * q) * m + bb * q, m);
+            }
+          }
+        }
+      } else {
+        // dense L_ki (m × m_i): D −= L_ki L_kiᵀ, lower triangle
+        this.arena.subtractABt(D, m, V, m, V, m, this.m[i], true);
+      }
+    }
+    const ld = this.solver.cholesky(k, D, m, `the random-effects block of '${b.group}'`);
+    return typeof ld === 'number' ? ld : ((yield ld) as number);
+  }
+
+  /** L_jk = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ. */
+  private *factorOffDiagonal(j: number, k: number): Generator<Pending, void, unknown> {
+    const { gram } = this;
+    const bj = gram.blocks[j];
+    const bk = gram.blocks[k];
+    const qj = bj.q, qk = bk.q;
+    const Tj = this.T[j], Tk = this.T[k];
+    const A = gram.Ajk[j][k];
+    const S = this.Ljk[j][k];
+    S.fill(0);
+    const blk = new Float64Array(qj * qk);
+    const tmp = new Float64Array(qj * qk);
+    const sparse = k < this.denseFrom;
+    const mk = this.m[k];
+    // Λ_jᵀ A_jk Λ_k, scattered into L_jk's storage
+    const Ap = A.pattern;
+    for (let c = 0; c < Ap.ncol; c++) {
+      for (let e = Ap.colPtr[c]; e < Ap.colPtr[c + 1]; e++) {
+        leftRight(Tj, A.values, e * qj * qk, Tk, qj, qk, blk, tmp);
+        const a = Ap.rowIdx[e];
+        if (sparse) {
+          const pos = this.scatterA[j][k][e] * qj * qk;
+          for (let t = 0; t < qj * qk; t++) S[pos + t] += blk[t];
+        } else {
+          for (let s = 0; s < qj; s++) for (let t = 0; t < qk; t++) S[(a * qj + s) * mk + c * qk + t] += blk[s * qk + t];
+        }
+      }
+    }
+    for (let i = 0; i < k; i++) {
+      const qi = gram.blocks[i].q;
+      const Vj = this.Ljk[j][i];
+      const Vk = this.Ljk[k][i];
+      if (i < this.denseFrom) {
+        const Pj = this.patterns[j][i];
+        const Pk = this.patterns[k][i];
+        if (!sparse && qj === 1 && qk === 1 && qi === 1) {
+          // scalar terms into a dense block: S[a][b] −= L_ji[a][c] L_ki[b][c], written out
+          for (let c = 0; c < Pk.ncol; c++) {
+            const ej0 = Pj.colPtr[c], ej1 = Pj.colPtr[c + 1];
+            for (let eb = Pk.colPtr[c]; eb < Pk.colPtr[c + 1]; eb++) {
+              const bb = Pk.rowIdx[eb];
+              const vk = Vk[eb];
+              for (let ea = ej0; ea < ej1; ea++) S[Pj.rowIdx[ea] * mk + bb] -= Vj[ea] * vk;
+            }
+          }
+          continue;
+        }
+        for (let c = 0; c < Pk.ncol; c++) {
+          for (let eb = Pk.colPtr[c]; eb < Pk.colPtr[c + 1]; eb++) {
+            const bb = Pk.rowIdx[eb];
+            for (let ea = Pj.colPtr[c]; ea < Pj.colPtr[c + 1]; ea++) {
+              const a = Pj.rowIdx[ea];
+              if (sparse) {
+                const pos = findInPattern(this.patterns[j][k], bb, a);
+                subtractBlockProduct(Vj, ea * qj * qi, Vk, eb * qk * qi, qj, qk, qi, S, pos * qj * qk, qk);
+              } else {
+                subtractBlockProduct(Vj, ea * qj * qi, Vk, eb * qk * qi, qj, qk, qi, S, (a * qj) * mk + bb * qk, mk);
+              }
+            }
+          }
+        }
+      } else {
+        // dense: S −= L_ji L_kiᵀ
+        this.arena.subtractABt(S, mk, Vj, this.m[j], Vk, mk, this.m[i], false);
+      }
+    }
+    // right-solve with L_kkᵀ
+    if (sparse) {
+      const P = this.patterns[j][k];
+      for (let c = 0; c < P.ncol; c++) {
+        for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) rightSolveBlock(S, e * qj * qk, qj, qk, this.Lkk[k], c * qk * qk);
+      }
+    } else {
+      const done = this.solver.rightSolve(k, S, this.m[j], this.Lkk[k], mk);
+      if (done) yield done;
+    }
+  }
+
+  /** L_Xk = (A_Xk Λ_k − Σ_{i<k} L_Xi L_kiᵀ) L_kk⁻ᵀ. */
+  private *factorXRow(k: number): Generator<Pending, void, unknown> {
+    const { gram, p1 } = this;
+    const bk = gram.blocks[k];
+    const q = bk.q;
+    const mk = this.m[k];
+    const T = this.T[k];
+    const A = gram.AXk[k];
+    const S = this.LXk[k];
+    // A_Xk Λ_k: each q-wide level block times T
+    for (let r = 0; r < p1; r++) {
+      for (let c = 0; c < bk.nl; c++) {
+        const o = r * mk + c * q;
+        for (let t = 0; t < q; t++) {
+          let acc = 0;
+          for (let s = t; s < q; s++) acc += A[o + s] * T[s * q + t];
+          S[o + t] = acc;
+        }
+      }
+    }
+    for (let i = 0; i < k; i++) {
+      const qi = gram.blocks[i].q;
+      const mi = this.m[i];
+      const LXi = this.LXk[i];
+      const V = this.Ljk[k][i];
+      if (i < this.denseFrom) {
+        const P = this.patterns[k][i];
+        for (let c = 0; c < P.ncol; c++) {
+          for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) {
+            const a = P.rowIdx[e];
+            // S[:, a-block] −= L_Xi[:, c-block] · blockᵀ
+            for (let r = 0; r < p1; r++) {
+              for (let s = 0; s < q; s++) {
+                let acc = 0;
+                for (let u = 0; u < qi; u++) acc += LXi[r * mi + c * qi + u] * V[e * q * qi + s * qi + u];
+                S[r * mk + a * q + s] -= acc;
+              }
+            }
+          }
+        }
+      } else {
+        this.arena.subtractABt(S, mk, LXi, p1, V, mk, mi, false);
+      }
+    }
+    if (k < this.denseFrom) {
+      const Lk = this.Lkk[k];
+      for (let r = 0; r < p1; r++) for (let c = 0; c < bk.nl; c++) rightSolveBlock(S, r * mk + c * q, 1, q, Lk, c * q * q);
+    } else {
+      const done = this.solver.rightSolve(k, S, p1, this.Lkk[k], mk);
+      if (done) yield done;
+    }
+  }
+}
+
+/** out = Tᵀ A T for q×q A at a[ao] (row-major), T lower triangular. */
+function congruence(T: Float64Array, a: Float64Array, ao: number, q: number, out: Float64Array, tmp: Float64Array): void {
+  // tmp = A T
+  for (let s = 0; s < q; s++) {
+    for (let t = 0; t < q; t++) {
+      let acc = 0;
+      for (let u = t; u < q; u++) acc += a[ao + s * q + u] * T[u * q + t];
+      tmp[s * q + t] = acc;
+    }
+  }
+  // out = Tᵀ tmp
+  for (let s = 0; s < q; s++) {
+    for (let t = 0; t < q; t++) {
+      let acc = 0;
+      for (let u = s; u < q; u++) acc += T[u * q + s] * tmp[u * q + t];
+      out[s * q + t] = acc;
+    }
+  }
+}
+
+/** out = Tjᵀ B Tk for the qj × qk block B at b[bo]. */
+function leftRight(Tj: Float64Array, b: Float64Array, bo: number, Tk: Float64Array, qj: number, qk: number, out: Float64Array, tmp: Float64Array): void {
+  for (let s = 0; s < qj; s++) {
+    for (let t = 0; t < qk; t++) {
+      let acc = 0;
+      for (let u = t; u < qk; u++) acc += b[bo + s * qk + u] * Tk[u * qk + t];
+      tmp[s * qk + t] = acc;
+    }
+  }
+  for (let s = 0; s < qj; s++) {
+    for (let t = 0; t < qk; t++) {
+      let acc = 0;
+      for (let u = s; u < qj; u++) acc += Tj[u * qj + s] * tmp[u * qk + t];
+      out[s * qk + t] = acc;
+    }
+  }
+}
+
+/** out[oo + s*ld + t] −= Σ_u X[xo + s*qu + u] · Y[yo + t*qu + u]  (X: qa × qu, Y: qb × qu). */
+function subtractBlockProduct(X: Float64Array, xo: number, Y: Float64Array, yo: number, qa: number, qb: number, qu: number, out: Float64Array, oo: number, ld: number): void {
+  for (let s = 0; s < qa; s++) {
+    for (let t = 0; t < qb; t++) {
+      let acc = 0;
+      for (let u = 0; u < qu; u++) acc += X[xo + s * qu + u] * Y[yo + t * qu + u];
+      out[oo + s * ld + t] -= acc;
+    }
+  }
+}
+
+/** B ← B L⁻ᵀ for the rows × q block B at b[bo] (row stride q), L the q × q lower factor at l[lo]. */
+function rightSolveBlock(b: Float64Array, bo: number, rows: number, q: number, l: Float64Array, lo: number): void {
+  // each row x solves L xᵀ = rowᵀ
+  for (let r = 0; r < rows; r++) {
+    const ro = bo + r * q;
+    for (let t = 0; t < q; t++) {
+      let v = b[ro + t];
+      for (let u = 0; u < t; u++) v -= l[lo + t * q + u] * b[ro + u];
+      b[ro + t] = v / l[lo + t * q + t];
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Storage and kernels for the dense blocks of the blocked Cholesky factor. The dense blocks live in
+ * one WebAssembly memory so the SIMD kernels of wasm/dense.ts (Cholesky, right triangular solve,
+ * C −= A Bᵀ) work on them in place; where WebAssembly SIMD is not available (or `kernels: 'js'` is
+ * asked for) the same kernels run in JavaScript (src/linalg/dense.ts) on ordinary arrays.
+ */
+import { DENSE_WASM_BASE64 } from './denseWasm.generated.js';
+import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
+
+export type DenseKernelKind = 'wasm' | 'js';
+
+interface DenseExports {
+  cholesky(a: number, n: number): number;
+  rightSolve(s: number, rows: number, l: number, m: number): void;
+  subtractABt(c: number, ldc: number, a: number, ra: number, b: number, rb: number, k: number, lower: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel module, or null where WebAssembly SIMD is unavailable. */
+function denseModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    const bytes = base64ToBytes(DENSE_WASM_BASE64);
+    compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export class DenseArena {
+  /** which kernels run */
+  readonly kind: DenseKernelKind;
+  /** the arrays asked for, in order */
+  readonly arrays: Float64Array[];
+  private readonly wasm: DenseExports | null;
+  private readonly buffer: ArrayBufferLike | null;
+
+  /** Allocates one array per size (in doubles), in WebAssembly memory when the wasm kernels are used. */
+  constructor(sizes: number[], prefer: DenseKernelKind = 'wasm') {
+    const mod = prefer === 'wasm' && sizes.some((s) => s > 0) ? denseModule() : null;
+    if (!mod) {
+      this.kind = 'js';
+      this.wasm = null;
+      this.buffer = null;
+      this.arrays = sizes.map((s) => new Float64Array(s));
+      return;
+    }
+    // the first page is the module's own (its static data, and the failing pivot's index at
+    // address 0); the arrays follow, 16-byte aligned for the v128 loads
+    const offsets: number[] = [];
+    let bytes = 65536;
+    for (const s of sizes) {
+      offsets.push(bytes);
+      bytes += Math.ceil((s * 8) / 16) * 16;
+    }
+    const pages = Math.ceil(bytes / 65536) + 1;
+    if (pages > 65536) throw new Error(`the dense blocks need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than WebAssembly memory allows`);
+    const memory = new WebAssembly.Memory({ initial: pages });
+    const instance = new WebAssembly.Instance(mod, { env: { memory, abort: () => { throw new Error('dense kernel aborted'); } } });
+    this.kind = 'wasm';
+    this.wasm = instance.exports as unknown as DenseExports;
+    this.buffer = memory.buffer;
+    this.arrays = sizes.map((s, k) => new Float64Array(memory.buffer, offsets[k], s));
+  }
+
+  private inArena(a: Float64Array): boolean {
+    return this.wasm !== null && a.buffer === this.buffer;
+  }
+
+  /** In-place Cholesky of the n × n matrix a (lower); returns log det L². */
+  cholesky(a: Float64Array, n: number, what: string): number {
+    if (!this.inArena(a)) return choleskyInPlace(a, n, what);
+    const r = this.wasm!.cholesky(a.byteOffset, n);
+    if (Number.isNaN(r)) {
+      // the kernel leaves the failing pivot's index at address 0
+      const pivot = new Int32Array(this.buffer!, 0, 1)[0];
+      throw new NotPositiveDefiniteError(what, pivot, a[pivot * n + pivot]);
+    }
+    return r;
+  }
+
+  /** S ← S L⁻ᵀ, S rows × m, L m × m lower. */
+  rightSolve(S: Float64Array, rows: number, L: Float64Array, m: number): void {
+    if (this.inArena(S) && this.inArena(L)) {
+      this.wasm!.rightSolve(S.byteOffset, rows, L.byteOffset, m);
+      return;
+    }
+    rightSolveJs(S, rows, L, m);
+  }
+
+  /** C −= A Bᵀ for C ra × rb (row stride ldc), A ra × k, B rb × k; only the lower triangle when `lower`. */
+  subtractABt(C: Float64Array, ldc: number, A: Float64Array, ra: number, B: Float64Array, rb: number, k: number, lower: boolean): void {
+    if (this.inArena(C) && this.inArena(A) && this.inArena(B)) {
+      this.wasm!.subtractABt(C.byteOffset, ldc, A.byteOffset, ra, B.byteOffset, rb, k, lower ? 1 : 0);
+      return;
+    }
+    for (let r = 0; r < ra; r++) {
+      const end = lower ? Math.min(r + 1, rb) : rb;
+      for (let s = 0; s < end; s++) {
+        let acc = 0;
+        const ro = r * k, so = s * k;
+        for (let u = 0; u < k; u++) acc += A[ro + u] * B[so + u];
+        C[r * ldc + s] -= acc;
+      }
+    }
+  }
+}
+
+/**
+ * S ← S L⁻ᵀ for S rows × m (row-major), L dense m × m lower: each row x solves L xᵀ = rowᵀ by
+ * forward substitution, four rows at a time so each row of L is read once per four.
+ */
+function rightSolveJs(S: Float64Array, rows: number, L: Float64Array, m: number): void {
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    const o0 = r * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+    for (let t = 0; t < m; t++) {
+      let v0 = S[o0 + t], v1 = S[o1 + t], v2 = S[o2 + t], v3 = S[o3 + t];
+      const lt = t * m;
+      for (let u = 0; u < t; u++) {
+        const l = L[lt + u];
+        v0 -= l * S[o0 + u]; v1 -= l * S[o1 + u]; v2 -= l * S[o2 + u]; v3 -= l * S[o3 + u];
+      }
+      const d = L[lt + t];
+      S[o0 + t] = v0 / d; S[o1 + t] = v1 / d; S[o2 + t] = v2 / d; S[o3 + t] = v3 / d;
+    }
+  }
+  for (; r < rows; r++) {
+    const ro = r * m;
+    for (let t = 0; t < m; t++) {
+      let v = S[ro + t];
+      const lt = t * m;
+      for (let u = 0; u < t; u++) v -= L[lt + u] * S[ro + u];
+      S[ro + t] = v / L[lt + t];
+    }
+  }
+}

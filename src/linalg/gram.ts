@@ -1,0 +1,101 @@
+/**
+ * The Gram matrix A = [Z X y]ᵀ[Z X y], stored by blocks: one block row per random block (grouping
+ * factor) k, then the block of [X y] (p + 1 columns, y last). Formed once per fit by a backend.
+ *
+ *   A_kk  block diagonal: one q_k × q_k block Z_gᵀZ_g per level g of factor k
+ *   A_jk  (j > k) block sparse: a q_j × q_k block for each pair of levels seen together in a row
+ *   A_Xk  dense (p+1) × (l_k q_k): [X y]ᵀ Z_k
+ *   A_XX  dense (p+1) × (p+1): [X y]ᵀ[X y]
+ */
+import type { TemplateBlock } from './template.js';
+
+/** What the blocked Cholesky reads of a random-effects block: its template and, for messages, its name and levels. */
+export interface GramBlock extends TemplateBlock {
+  /** grouping factor name (`Subject`, `cask:batch`) */
+  group: string;
+  levels: string[];
+}
+
+/** Block compressed-sparse-column pattern: columns are the levels of factor k, rows the levels of factor j. */
+export interface BlockPattern {
+  /** number of block rows (levels of j) */
+  nrow: number;
+  /** number of block columns (levels of k) */
+  ncol: number;
+  /** start of each column's entries in rowIdx, length ncol + 1 */
+  colPtr: Int32Array;
+  /** block-row index of each entry, sorted within a column */
+  rowIdx: Int32Array;
+}
+
+/** A block-sparse matrix: a pattern and a qr × qc block (row-major) per entry. */
+export interface BlockSparse {
+  pattern: BlockPattern;
+  qr: number;
+  qc: number;
+  values: Float64Array;
+}
+
+/** A block's rows for forming A: its template, its level codes and its model matrix Z (n × q, row-major). */
+export interface GramRowsBlock extends GramBlock {
+  codes: Int32Array;
+  Z: Float64Array;
+}
+
+/** The rows [Z X y] that A is formed from. */
+export interface GramInput {
+  n: number;
+  /** fixed-effects matrix, n × p column-major */
+  X: Float64Array;
+  p: number;
+  /** the response column (after any offset and transform) */
+  y: Float64Array;
+  blocks: GramRowsBlock[];
+}
+
+export interface GramMatrix {
+  n: number;
+  /** number of fixed-effect columns; [X y] has p + 1 */
+  p: number;
+  blocks: GramBlock[];
+  /** A_kk: nl_k blocks of q_k × q_k, row-major */
+  Akk: Float64Array[];
+  /** A_jk for j > k, indexed [j][k]; entries with j ≤ k are unused */
+  Ajk: BlockSparse[][];
+  /** A_Xk: (p+1) × (nl_k q_k), row-major */
+  AXk: Float64Array[];
+  /** A_XX: (p+1) × (p+1), row-major */
+  AXX: Float64Array;
+  /** Σ y² on the original scale, kept for diagnostics */
+  yty: number;
+}
+
+/** Position of block row `row` in column `col` of a pattern, or -1 (binary search). */
+export function findInPattern(pat: BlockPattern, col: number, row: number): number {
+  let lo = pat.colPtr[col];
+  let hi = pat.colPtr[col + 1] - 1;
+  const r = pat.rowIdx;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = r[mid];
+    if (v === row) return mid;
+    if (v < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Builds a pattern from (column, row) pairs given as keys col * nrow + row (any order, duplicates allowed). */
+export function patternFromKeys(keys: Iterable<number>, nrow: number, ncol: number): BlockPattern {
+  const sorted = Float64Array.from(new Set(keys)).sort();
+  const colPtr = new Int32Array(ncol + 1);
+  const rowIdx = new Int32Array(sorted.length);
+  for (let e = 0; e < sorted.length; e++) {
+    const key = sorted[e];
+    const col = Math.floor(key / nrow);
+    rowIdx[e] = key - col * nrow;
+    colPtr[col + 1]++;
+  }
+  for (let c = 0; c < ncol; c++) colPtr[c + 1] += colPtr[c];
+  return { nrow, ncol, colPtr, rowIdx };
+}

@@ -1,0 +1,72 @@
+/**
+ * Stage: the LMM's fit at θ (lme4's mkMerMod; θ in lme4's parametrization): the float64 factor at θ
+ * gives β̂, b̂, σ̂, Var(β̂) and the conditional variances. With θ from the optimizer this is the fit;
+ * with a given θ it is the model at that θ.
+ */
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
+import type { BackendInfo, GpuCheck } from '../model/objective.js';
+import { covariancesToOriginal, modesToOriginal, thetaToInternal } from '../model/reparam.js';
+import { mapBeta, mapVcov } from '../model/fixedTransform.js';
+import { profiledDeviance } from './deviance.js';
+import { LmmFit } from './lmmFit.js';
+import type { LmmModel } from './model.js';
+import { conditionalVariances, solveLmm } from './solution.js';
+
+/** How the optimum was reached, for the fit's record. */
+export interface FitRecord {
+  feval: number;
+  converged: boolean;
+  optimizerMessage: string;
+  messages: string[];
+  backend: BackendInfo;
+  timings: Record<string, number>;
+  dataName?: string;
+  t0: number;
+  /** for a GPU fit: its objective's error at its optimum and the float64 polish */
+  gpu?: GpuCheck;
+}
+
+export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky }, theta: Float64Array, record: FitRecord): LmmFit {
+  const { frame, reml } = model;
+  const { n, p } = frame;
+  const tSol = performance.now();
+  const chol = reference.chol;
+  chol.factor(thetaToInternal(model, theta));
+  const parts = { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss };
+  if (!(parts.pwrss > 1e-12 * totalSumOfSquares(frame.y))) {
+    throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
+  }
+  const dev = profiledDeviance(parts, n, p, reml, model.sumLogW);
+  // the factor is of the transformed fixed effects: map β and Var(β) back to the model's
+  const solC = solveLmm(chol, n, reml);
+  const sol = { ...solC, beta: mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
+  const condVar = conditionalVariances(chol, sol.sigma);
+  // and of the internal random effects: b = M b_int, Var(b) = M Var(b_int) Mᵀ
+  model.blocks.forEach((blk, k) => {
+    modesToOriginal(sol.b[k], blk.q, model.transforms[k]);
+    covariancesToOriginal(condVar[k], blk.q, model.transforms[k]);
+  });
+  const singular = isSingular(model.theta, theta);
+  const messages = [...record.messages];
+  if (singular) messages.push(SINGULAR_MESSAGE);
+  const solveMs = performance.now() - tSol;
+  return new LmmFit({
+    model, theta: Float64Array.from(theta), deviance: dev, parts, solution: sol, condVar, feval: record.feval,
+    converged: record.converged, optimizerMessage: record.optimizerMessage, singular, messages,
+    backend: record.backend,
+    timings: { ...record.timings, solveMs, totalMs: performance.now() - record.t0 },
+    dataName: record.dataName,
+    gpu: record.gpu,
+  });
+}
+
+/** Σ (y − ȳ)², the scale against which a zero residual sum of squares is judged. */
+function totalSumOfSquares(y: Float64Array): number {
+  let mean = 0;
+  for (let i = 0; i < y.length; i++) mean += y[i];
+  mean /= y.length;
+  let ss = 0;
+  for (let i = 0; i < y.length; i++) ss += (y[i] - mean) * (y[i] - mean);
+  return ss > 0 ? ss : 1;
+}

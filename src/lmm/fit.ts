@@ -1,0 +1,80 @@
+/**
+ * Fitting a linear mixed model once its model and backend are chosen (src/fit/lmer.ts chooses
+ * them): the LMM's objective on the backend (deviance.ts) through the one fit driver
+ * (src/model/fitObjective.ts: optimize → float64 check and polish → assemble), assembled from the
+ * float64 reference's factor at θ̂ (assemble.ts).
+ */
+import { Evaluations } from '../model/control.js';
+import { fitObjective, optimizerSettings } from '../model/fitObjective.js';
+import { thetaToOriginal } from '../model/reparam.js';
+import { type FitRecord, assembleFit } from './assemble.js';
+import { type Float64Reference, type LmmBackend, lmmObjective } from './deviance.js';
+import type { LmmFit } from './lmmFit.js';
+import type { LmmModel } from './model.js';
+
+export interface FitProgress {
+  /** objective evaluations so far */
+  feval: number;
+  /** the deviance (REML criterion) at the last evaluation */
+  deviance: number;
+  /** the best so far */
+  best: number;
+  theta: Float64Array;
+  elapsedMs: number;
+}
+
+/** How the optimization runs and reports. */
+export interface LmmFitOptions {
+  /** optimizer settings: initial and final trust-region radius, evaluation budget */
+  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
+  /** called after each objective evaluation */
+  onProgress?: (p: FitProgress) => void;
+  /** aborts the fit (the optimizer stops and an AbortError is thrown) */
+  signal?: AbortSignal;
+  /**
+   * the longest stretch of computing, in ms, between turns for the event loop (default 50): timers,
+   * an AbortSignal's timeout and a page's or worker's messages run during the fit
+   */
+  yieldEveryMs?: number;
+  /** a label for the data in the summary (`Data: sleepstudy`) */
+  dataName?: string;
+}
+
+/**
+ * lmer's optimizer settings: lme4's initial radius (in θ scaled by its Z column's size), our final
+ * radius, and lme4's nloptwrap evaluation budget (1e5): models with many variance parameters need it
+ * (y ~ x + (f | g) with an 11-level f, 66 θ: about 16,000 evaluations)
+ */
+export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 100_000 };
+
+/**
+ * Stage: optimize θ with `backend`'s objective, then assemble the fit from the float64 factor at θ̂.
+ * `reference` is the float64 backend; when `backend` is another one, its optimum is checked against
+ * the float64 objective and polished there, and the fit records the objective's error at its optimum.
+ */
+export async function optimizeAndAssemble(
+  model: LmmModel, backend: LmmBackend, reference: Float64Reference,
+  timings: Record<string, number>, options: LmmFitOptions, t0: number, notes: string[] = [],
+): Promise<LmmFit> {
+  const messages = [...model.frame.messages, ...notes];
+  const evaluations = new Evaluations(options);
+  let best = Infinity;
+  // the optimizer and the backends work with the internal θ (src/model/reparam.ts); progress shows lme4's θ
+  const report = (thetaInt: Float64Array, f: number) => {
+    if (f < best) best = f;
+    if (options.onProgress) options.onProgress({ feval: evaluations.count, deviance: f, best, theta: thetaToOriginal(model, thetaInt), elapsedMs: performance.now() - t0 });
+  };
+  const objective = lmmObjective(model, backend, reference);
+  return fitObjective(objective, optimizerSettings(options.optimizer, LMM_OPTIMIZER), evaluations, (opt) => {
+    timings.optimizeMs = opt.optimizeMs;
+    timings.perEvaluationMs = opt.optimizeMs / Math.max(1, opt.optimizerFeval);
+    if (opt.gpu) timings.polishMs = opt.polishMs;
+    messages.push(...opt.messages);
+    if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
+    const record: FitRecord = {
+      feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, messages,
+      backend: opt.backend, timings, dataName: options.dataName, t0, gpu: opt.gpu,
+    };
+    return assembleFit(model, reference, thetaToOriginal(model, opt.x), record);
+  }, report);
+}

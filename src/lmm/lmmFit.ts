@@ -1,0 +1,118 @@
+/**
+ * A fitted linear mixed model: the accessors every fit has (src/results/mixedFit.ts: fixef, vcov,
+ * VarCorr, ranef, logLik, AIC, BIC, predict, toJSON) and the LMM's own: σ̂, REML, variance shares,
+ * fitted values and residuals, prior weights, lmer's summary.
+ */
+import type { LmmModel } from './model.js';
+import type { ObjectiveParts } from './deviance.js';
+import type { LmmSolution } from './solution.js';
+import { termCovariance } from '../results/components.js';
+import { type JsonParts, MixedFit, type MixedFitInit } from '../results/mixedFit.js';
+import { formatSummary } from './summary.js';
+
+export type { VarCorrRow, RanefGroup } from '../results/components.js';
+
+/** Share of the total variance (intercept variances and the residual) at each level of the hierarchy. */
+export interface VarianceShare {
+  group: string;
+  variance: number;
+  /** variance / (Σ intercept variances + σ²): the intraclass correlation of this level */
+  share: number;
+}
+
+/** What an LMM fit holds besides the common parts: the criterion's pieces and the solution at θ̂. */
+export interface LmmFitInit extends Omit<MixedFitInit<LmmModel>, 'beta' | 'vcov' | 'b' | 'objective'> {
+  /** REML criterion (REML fits) or deviance −2ℓ (ML fits) at θ̂ */
+  deviance: number;
+  parts: ObjectiveParts;
+  solution: LmmSolution;
+}
+
+export class LmmFit extends MixedFit<LmmModel> {
+  readonly sigma: number;
+  protected readonly useScale = true;
+  /** log|L|², log|R_X|² and r² at θ̂ */
+  readonly parts: ObjectiveParts;
+
+  constructor(init: LmmFitInit) {
+    super({ ...init, beta: init.solution.beta, vcov: init.solution.vcov, b: init.solution.b, objective: init.deviance });
+    this.sigma = init.solution.sigma;
+    this.parts = init.parts;
+  }
+
+  get reml(): boolean { return this.model.reml; }
+  /** degrees of freedom of the likelihood: p + length(θ) + 1 */
+  get df(): number { return this.model.frame.p + this.theta.length + 1; }
+
+  /** Σ = σ² T Tᵀ of lme4 term t (q × q row-major) */
+  termCovariance(t: number, s2 = this.sigma * this.sigma): Float64Array {
+    return termCovariance(this.model.frame.reTerms, this.theta, t, s2);
+  }
+
+  /** Share of variance at each grouping level: intercept variances against their sum with σ². */
+  get varianceShares(): VarianceShare[] {
+    const rows = this.varCorr.filter((r) => r.var1 === '(Intercept)' && r.var2 === null);
+    const s2 = this.sigma * this.sigma;
+    const total = rows.reduce((s, r) => s + r.vcov, 0) + s2;
+    return [...rows.map((r) => ({ group: r.group, variance: r.vcov, share: r.vcov / total })), { group: 'Residual', variance: s2, share: s2 / total }];
+  }
+
+  /** fitted values Xβ̂ + Zb̂ (+ offset) for the observations used */
+  get fitted(): Float64Array {
+    const { frame, blocks } = this.model;
+    const { n, p, X } = frame;
+    const beta = this.beta;
+    const out = new Float64Array(n);
+    if (frame.offset) out.set(frame.offset);
+    for (let r = 0; r < p; r++) {
+      const br = beta[r];
+      for (let i = 0; i < n; i++) out[i] += X[r * n + i] * br;
+    }
+    blocks.forEach((blk, k) => {
+      const b = this.modes[k];
+      const q = blk.q;
+      for (let i = 0; i < n; i++) {
+        const g = blk.codes[i];
+        let acc = 0;
+        for (let s = 0; s < q; s++) acc += blk.Z[i * q + s] * b[g * q + s];
+        out[i] += acc;
+      }
+    });
+    return out;
+  }
+
+  /** response residuals y − fitted (not weighted, as lme4's residuals()) */
+  get residuals(): Float64Array {
+    const f = this.fitted;
+    const y = this.model.frame.y;
+    for (let i = 0; i < f.length; i++) f[i] = y[i] - f[i];
+    return f;
+  }
+
+  /** Pearson residuals √w_i (y − fitted) (lme4's residuals(fit, "pearson"); the response residuals without weights) */
+  get pearsonResiduals(): Float64Array {
+    const r = this.residuals;
+    const w = this.model.frame.weights;
+    if (w) for (let i = 0; i < r.length; i++) r[i] *= Math.sqrt(w[i]);
+    return r;
+  }
+
+  /** the prior weights (one per observation used), or null for an unweighted fit */
+  get weights(): Float64Array | null { return this.model.frame.weights ?? null; }
+
+  /** the name of the prior weights' column (the summary's `Weights:` line), when given by name */
+  get weightsName(): string | null { return this.model.frame.weightsName ?? null; }
+
+  /** lme4-style summary text */
+  summary(): string {
+    return formatSummary(this);
+  }
+
+  protected jsonParts(): JsonParts {
+    return {
+      head: { family: 'gaussian', reml: this.reml },
+      variance: { variance_shares: this.varianceShares },
+      criterion: this.reml ? { remlcrit: this.objective } : { deviance: this.objective },
+    };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A linear mixed model: the mixed model (src/model/mixedModel.ts, θ centred as reparam.ts says)
+ * plus REML or ML and the rows [Z X y] its Gram matrix A is formed from: Z M, the centred X and
+ * y − offset − X_c β₀ of the fixed-effects transform, each row scaled by √w_i for prior weights.
+ */
+import type * as arrow from 'apache-arrow';
+import type { Formula } from '../formula/types.js';
+import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
+import type { GramInput } from '../linalg/gram.js';
+import { type MixedModel, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
+
+export interface LmmModelOptions extends ModelFrameOptions {
+  /** REML (default, as lme4) or maximum likelihood */
+  REML?: boolean;
+}
+
+/** The model structure shared by the objective and the results. */
+export interface LmmModel extends MixedModel {
+  reml: boolean;
+  /** Σ log w_i of the prior weights (0 without weights): the criteria gain −Σ log w_i */
+  sumLogW: number;
+  /**
+   * the rows the backends form A = [Z X y]ᵀ[Z X y] from: the internal blocks' Z M, the centred X and
+   * y − Xβ₀ of the fixed-effects transform; with prior weights, every row scaled by √w_i
+   */
+  rows: GramInput;
+}
+
+/** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
+export function buildLmm(formula: string | Formula, data: arrow.Table, options: LmmModelOptions = {}): LmmModel {
+  const f = mixedFormula(formula);
+  const frame = buildModelFrame(f, data, options);
+  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: false });
+  const { Xc, yc } = mixed.fixed;
+  const rows: GramInput = { n: frame.n, X: Xc, p: frame.p, y: yc, blocks: mixed.internalBlocks };
+  const sumLogW = mixed.weights ? weightRows(mixed.weights, rows) : 0;
+  return Object.assign(mixed, { reml: options.REML ?? true, sumLogW, rows });
+}
+
+/**
+ * Prior weights (lme4's weighted LMM): the rows of X_c, y_c and each block's Z scaled by √w_i, so
+ * that either backend forms the weighted Gram matrix [Z X y]ᵀ W [Z X y]. The transform's β₀ and
+ * centring stay valid (any β₀ and any unit-triangular C are). New arrays: the fixed-effects
+ * transform and the blocks keep the unweighted ones. Returns Σ log w_i.
+ */
+function weightRows(w: Float64Array, rows: GramInput): number {
+  const { n, p } = rows;
+  const sw = Float64Array.from(w, Math.sqrt);
+  let sumLogW = 0;
+  for (let i = 0; i < n; i++) sumLogW += Math.log(w[i]);
+  const X = Float64Array.from(rows.X);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X[j * n + i] *= sw[i];
+  const y = Float64Array.from(rows.y, (v, i) => v * sw[i]);
+  rows.X = X;
+  rows.y = y;
+  rows.blocks = rows.blocks.map((blk) => {
+    const q = blk.q;
+    const Zw = new Float64Array(n * q);
+    for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) Zw[i * q + s] = blk.Z[i * q + s] * sw[i];
+    return { ...blk, Z: Zw };
+  });
+  return sumLogW;
+}
+
+/** The response minus the offset: the LMM's working response. */
+export function workingResponse(frame: ModelFrame): Float64Array {
+  if (!frame.offset) return frame.y;
+  const y = new Float64Array(frame.n);
+  for (let i = 0; i < frame.n; i++) y[i] = frame.y[i] - frame.offset[i];
+  return y;
+}

@@ -1,0 +1,214 @@
+/**
+ * The solution of the penalized least-squares problem at θ from the blocked factor L
+ * (Bates et al. 2015, section 3.5):
+ *   R_XX β̂ = r_yX,    L_Zᵀ û = c_y − L_XZᵀ β̂,    b̂ = Λ û,
+ *   σ̂² = r² / n (ML) or r² / (n − p) (REML),   Var(β̂) = σ̂² R_XX⁻¹ R_XX⁻ᵀ,
+ * and the conditional variances of the random effects, σ̂² Λ (L_Z L_Zᵀ)⁻¹ Λᵀ, diagonal blocks only
+ * (lme4's condVar).
+ */
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { invertLower, solveLower, solveLowerT } from '../linalg/dense.js';
+import { applyTemplate } from '../linalg/template.js';
+
+export interface LmmSolution {
+  beta: Float64Array;
+  /** spherical random effects û per block (nl · q, level-major) */
+  u: Float64Array[];
+  /** conditional modes b̂ = Λ û per block (nl · q, level-major) */
+  b: Float64Array[];
+  sigma: number;
+  /** Var(β̂), p × p row-major */
+  vcov: Float64Array;
+}
+
+export function solveLmm(chol: BlockedCholesky, n: number, reml: boolean): LmmSolution {
+  const { gram, K, p1, LXX } = chol;
+  const p = p1 - 1;
+  const blocks = gram.blocks;
+  // R_XX β = r_yX, with R_XX = (leading p×p of L_XX)ᵀ
+  const beta = new Float64Array(p);
+  for (let s = 0; s < p; s++) beta[s] = LXX[p * p1 + s];
+  solveLowerT(LXX, p, beta, 0, 0, p1);
+  // rhs_k = c_y − L_XZᵀ β
+  const u = blocks.map((_, k) => {
+    const m = chol.m[k];
+    const L = chol.LXk[k];
+    const w = new Float64Array(m);
+    for (let c = 0; c < m; c++) {
+      let v = L[p * m + c];
+      for (let r = 0; r < p; r++) v -= L[r * m + c] * beta[r];
+      w[c] = v;
+    }
+    return w;
+  });
+  // back substitution L_Zᵀ û = rhs, last block first
+  for (let k = K - 1; k >= 0; k--) {
+    const w = u[k];
+    const qk = blocks[k].q;
+    const mk = chol.m[k];
+    for (let j = k + 1; j < K; j++) {
+      const qj = blocks[j].q;
+      const V = chol.Ljk[j][k];
+      const uj = u[j];
+      if (chol.isBlockDiagonal(k)) {
+        const P = chol.patterns[j][k];
+        for (let c = 0; c < P.ncol; c++) {
+          for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) {
+            const a = P.rowIdx[e];
+            for (let t = 0; t < qk; t++) {
+              let acc = 0;
+              for (let s = 0; s < qj; s++) acc += V[e * qj * qk + s * qk + t] * uj[a * qj + s];
+              w[c * qk + t] -= acc;
+            }
+          }
+        }
+      } else {
+        const mj = chol.m[j];
+        for (let r = 0; r < mj; r++) {
+          const ur = uj[r];
+          if (ur === 0) continue;
+          for (let c = 0; c < mk; c++) w[c] -= V[r * mk + c] * ur;
+        }
+      }
+    }
+    if (chol.isBlockDiagonal(k)) {
+      for (let c = 0; c < blocks[k].nl; c++) solveLowerT(chol.Lkk[k], qk, w, c * qk, c * qk * qk, qk);
+    } else {
+      solveLowerT(chol.Lkk[k], mk, w);
+    }
+  }
+  const b = blocks.map((blk, k) => applyTemplate(chol.T[k], blk.q, blk.nl, u[k]));
+  const sigma = Math.sqrt(chol.pwrss / (reml ? n - p : n));
+  // Var(β) = σ² R⁻¹R⁻ᵀ = σ² L⁻ᵀ L⁻¹ with L the leading p×p of L_XX
+  const Lp = new Float64Array(p * p);
+  for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) Lp[r * p + s] = LXX[r * p1 + s];
+  const Li = invertLower(Lp, p);
+  const vcov = new Float64Array(p * p);
+  for (let r = 0; r < p; r++) {
+    for (let s = 0; s < p; s++) {
+      let acc = 0;
+      for (let t = Math.max(r, s); t < p; t++) acc += Li[t * p + r] * Li[t * p + s];
+      vcov[r * p + s] = sigma * sigma * acc;
+    }
+  }
+  return { beta, u, b, sigma, vcov };
+}
+
+/**
+ * Conditional covariance of b̂ for each level of each block: σ² T (L_Z L_Zᵀ)⁻¹_gg Tᵀ, q × q per level
+ * (nl · q · q, level-major). The diagonal block of (L Lᵀ)⁻¹ for the columns E of level g is XᵀX where
+ * L X = E, solved block by block downwards from block k.
+ */
+export function conditionalVariances(chol: BlockedCholesky, sigma: number): Float64Array[] {
+  const { gram, K } = chol;
+  const blocks = gram.blocks;
+  // inverses of the dense diagonal blocks, used with sparse right-hand sides
+  const denseInv: (Float64Array | null)[] = blocks.map((_, k) => (chol.isBlockDiagonal(k) ? null : invertLower(chol.Lkk[k], chol.m[k])));
+  const out: Float64Array[] = [];
+  for (let k = 0; k < K; k++) {
+    const bk = blocks[k];
+    const q = bk.q;
+    const res = new Float64Array(bk.nl * q * q);
+    // xs[col][j]: block j of the solution of L x = e_(g, col)
+    const xs: Float64Array[][] = Array.from({ length: q }, () => blocks.map((_, j) => new Float64Array(j >= k ? chol.m[j] : 0)));
+    const M = new Float64Array(q * q);
+    const TM = new Float64Array(q * q);
+    for (let g = 0; g < bk.nl; g++) {
+      for (let col = 0; col < q; col++) {
+        const x = xs[col];
+        // x_k = L_kk⁻¹ e (only level g's block of x_k is used when L_kk is block diagonal)
+        for (let j = k + 1; j < K; j++) x[j].fill(0);
+        if (chol.isBlockDiagonal(k)) {
+          x[k].fill(0, g * q, g * q + q);
+          x[k][g * q + col] = 1;
+          solveLower(chol.Lkk[k], q, x[k], g * q, g * q * q, q);
+        } else {
+          const inv = denseInv[k]!;
+          const mk = chol.m[k];
+          x[k].fill(0, 0, g * q);
+          for (let r = g * q; r < mk; r++) x[k][r] = inv[r * mk + g * q + col];
+        }
+        for (let j = k + 1; j < K; j++) solveBelow(chol, x, k, g, j, denseInv[j]);
+      }
+      // M = XᵀX over the blocks (only block g of x_k is nonzero when L_kk is block diagonal)
+      for (let c1 = 0; c1 < q; c1++) {
+        for (let c2 = 0; c2 <= c1; c2++) {
+          let acc = 0;
+          for (let j = k; j < K; j++) {
+            const a = xs[c1][j], bb = xs[c2][j];
+            const r0 = j === k && chol.isBlockDiagonal(k) ? g * q : 0;
+            const r1 = j === k && chol.isBlockDiagonal(k) ? g * q + q : a.length;
+            for (let r = r0; r < r1; r++) acc += a[r] * bb[r];
+          }
+          M[c1 * q + c2] = acc;
+          M[c2 * q + c1] = acc;
+        }
+      }
+      // σ² T M Tᵀ
+      const T = chol.T[k];
+      for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) {
+        let acc = 0;
+        for (let u = 0; u <= s; u++) acc += T[s * q + u] * M[u * q + t];
+        TM[s * q + t] = acc;
+      }
+      for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) {
+        let acc = 0;
+        for (let u = 0; u <= t; u++) acc += TM[s * q + u] * T[t * q + u];
+        res[g * q * q + s * q + t] = sigma * sigma * acc;
+      }
+    }
+    out.push(res);
+  }
+  return out;
+}
+
+/**
+ * Block j of the forward substitution L x = e below block k:
+ *   x_j = L_jj⁻¹ (−Σ_{k≤i<j} L_ji x_i)
+ * where x_k is nonzero only in level g's block when L_kk is block diagonal.
+ */
+function solveBelow(chol: BlockedCholesky, x: Float64Array[], k: number, g: number, j: number, inv: Float64Array | null): void {
+  const blocks = chol.gram.blocks;
+  const rhs = x[j];
+  const qj = blocks[j].q;
+  for (let i = k; i < j; i++) {
+    const V = chol.Ljk[j][i];
+    const xi = x[i];
+    const qi = blocks[i].q;
+    if (chol.isBlockDiagonal(i)) {
+      const P = chol.patterns[j][i];
+      const c0 = i === k ? g : 0;
+      const c1 = i === k ? g + 1 : P.ncol;
+      for (let c = c0; c < c1; c++) {
+        for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) {
+          const a = P.rowIdx[e];
+          for (let s = 0; s < qj; s++) {
+            let acc = 0;
+            for (let t = 0; t < qi; t++) acc += V[e * qj * qi + s * qi + t] * xi[c * qi + t];
+            rhs[a * qj + s] -= acc;
+          }
+        }
+      }
+    } else {
+      const mi = chol.m[i], mj = chol.m[j];
+      for (let r = 0; r < mj; r++) {
+        let acc = 0;
+        for (let t = 0; t < mi; t++) acc += V[r * mi + t] * xi[t];
+        rhs[r] -= acc;
+      }
+    }
+  }
+  if (inv === null) {
+    for (let c = 0; c < blocks[j].nl; c++) solveLower(chol.Lkk[j], qj, rhs, c * qj, c * qj * qj, qj);
+    return;
+  }
+  // x_j = L_jj⁻¹ rhs through the inverse, touching only the nonzeros of rhs
+  const mj = chol.m[j];
+  const sol = new Float64Array(mj);
+  for (let c = 0; c < mj; c++) {
+    const v = rhs[c];
+    if (v === 0) continue;
+    for (let r = c; r < mj; r++) sol[r] += inv[r * mj + c] * v;
+  }
+  rhs.set(sol);
+}

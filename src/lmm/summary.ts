@@ -1,0 +1,52 @@
+/**
+ * The text of lme4's `print(summary(fit))` for an lmerMod (lme4 1.1-31, R 4.2, default options:
+ * digits = 7, width = 80, show.signif.stars), followed by two lines of our own (variance shares,
+ * backend). The blocks are in src/results/lme4Print.ts and R's number formatting in
+ * src/results/rFormat.ts, shared with the glmer summary (src/glmm/summary.ts).
+ */
+import {
+  aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, methodTitle, residualLines, varCorrTable, warningLines,
+} from '../results/lme4Print.js';
+import { catFill, formatR, roundR } from '../results/rFormat.js';
+import type { LmmFit } from './lmmFit.js';
+
+/** The fields of a fit that the summary reads. */
+export type SummarySource = Pick<
+  LmmFit,
+  | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
+  | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
+  | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
+> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName'>>;
+
+/** lme4-style summary text of a fitted linear mixed model (no trailing newline). */
+export function formatSummary(fit: SummarySource): string {
+  const out: string[] = [];
+  // .prt.methTit: methTitle() pastes a zero-length GLMM suffix, hence two spaces for ML fits
+  out.push(...methodTitle(fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood ', 'lmerMod'));
+  out.push(...callLines(fit.formula, fit.dataName, fit.weightsName));
+  out.push('');
+  if (fit.reml) {
+    out.push(...catFill([['REML criterion at convergence:'], formatR([roundR(fit.objective, 1)], 7)]));
+  } else {
+    out.push(...aicTable(fit.AIC, fit.BIC, fit.logLik, fit.objective, fit.nobs - fit.df));
+  }
+  out.push('');
+  // lme4: residuals(fit, "pearson", scaled = TRUE), √w (y − fitted) / σ
+  out.push(...residualLines(Array.from(fit.pearsonResiduals ?? fit.residuals, (r) => r / fit.sigma)));
+  out.push('Random effects:');
+  out.push(...varCorrTable(fit.varCorr, fit.sigma));
+  out.push(...groupsLines(fit.nobs, fit.ngroups));
+  const names = Object.keys(fit.fixef);
+  const estimate = names.map((n) => fit.fixef[n]);
+  const se = names.map((n) => fit.se[n]);
+  out.push(...fixedEffectsLines({ names, estimate, se, statistic: estimate.map((e, i) => e / se[i]), statName: 't value' }, fit.vcov));
+  out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage));
+  // our own additions, after lme4's part
+  if (out[out.length - 1] !== '') out.push('');
+  const shares = fit.varianceShares;
+  if (shares.length > 1) {
+    out.push(`Variance shares (intercept variances and residual): ${shares.map((s) => `${s.group} ${(100 * s.share).toFixed(1)}%`).join(', ')}`);
+  }
+  out.push(`Backend: ${backendLabel(fit.backend)}; ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}`);
+  return out.join('\n');
+}

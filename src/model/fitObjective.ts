@@ -1,0 +1,123 @@
+/**
+ * The one fit driver (lme4's optimizeLmer / optimizeGlmer, then mkMerMod), for every objective:
+ *
+ *   optimize (BOBYQA on `evaluate`, wherever it runs; for θ of covariance factors, the θ optimizer:
+ *     scaled θ, restarts from the boundary, lme4's boundary snap — src/optim/thetaOptimizer.ts)
+ *   → check: for an objective that is not float64, its float64 value at the optimum
+ *   → polish: a short float64 BOBYQA run from there (initial radius POLISH_RHOBEG); when that gains
+ *     far more than the device objective's error, the device optimizer stalled (not an arithmetic
+ *     error): optimize again in float64 from the polished point with the full initial radius
+ *   → assemble: the model's fit at the optimum (src/lmm/assemble.ts, src/glmm/assemble.ts).
+ *
+ * Every evaluation goes through the fit's Evaluations (src/model/control.ts): counted, reported,
+ * refused once the caller's AbortSignal is aborted, with turns for the event loop.
+ */
+import { bobyqaAsync } from '../optim/bobyqa.js';
+import { optimizeTheta } from '../optim/thetaOptimizer.js';
+import type { MinimizeResult } from '../optim/types.js';
+import type { Evaluations } from './control.js';
+import type { BackendInfo, GpuCheck, Objective } from './objective.js';
+
+/** Initial trust-region radius of the float64 polish after a device optimum. */
+export const POLISH_RHOBEG = 0.01;
+
+/** BOBYQA's settings for one optimization (the polish uses the same rhoend and maxfun). */
+export interface OptimizerSettings {
+  /** initial trust-region radius (also the radius of a float64 re-optimization after a stall) */
+  rhobeg: number;
+  /** final trust-region radius */
+  rhoend: number;
+  /** evaluation budget */
+  maxfun: number;
+}
+
+/** The settings of the user's `optimizer` option over a stage's defaults. */
+export function optimizerSettings(user: Partial<OptimizerSettings> | undefined, defaults: OptimizerSettings): OptimizerSettings {
+  return { rhobeg: user?.rhobeg ?? defaults.rhobeg, rhoend: user?.rhoend ?? defaults.rhoend, maxfun: user?.maxfun ?? defaults.maxfun };
+}
+
+/** Where the optimizer stopped, and how it got there. */
+export interface Optimum {
+  x: Float64Array;
+  fval: number;
+  /** evaluations of the optimizer, the check and the polish */
+  feval: number;
+  converged: boolean;
+  /** the optimizer's reason for stopping */
+  message: string;
+  /** the backend that produced the numbers (a polished device fit says so in its precision) */
+  backend: BackendInfo;
+  /** for an objective that is not float64: its check and polish */
+  gpu?: GpuCheck;
+  /** notes for the fit's messages (a float64 re-optimization after a stalled device optimizer) */
+  messages: string[];
+  /** time of the optimization and of the check and polish */
+  optimizeMs: number;
+  polishMs: number;
+  /** evaluations of the optimization alone */
+  optimizerFeval: number;
+}
+
+/**
+ * Optimize → check → polish: the optimum of `objective` from its start, in float64 (checked and
+ * polished there when `objective` is not float64). `evaluations` counts, reports and controls every
+ * evaluation; `report(x, f)` is called after each.
+ */
+export async function optimizeObjective(
+  objective: Objective, settings: OptimizerSettings, evaluations: Evaluations, report?: (x: Float64Array, f: number) => void,
+): Promise<Optimum> {
+  const { lower, upper, thetaProblem } = objective;
+  const run = async (f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number): Promise<MinimizeResult> => {
+    const g = evaluations.wrap(f, report);
+    if (!thetaProblem) return bobyqaAsync(g, x0, { lower, upper, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
+    const r = await optimizeTheta(g, thetaProblem, { start: x0, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
+    // what happened after the first BOBYQA run (restarts from the boundary, snaps onto it) goes with its message
+    return { ...r, message: [r.message, ...r.notes].join('; ') };
+  };
+  const t0 = performance.now();
+  const res = await run((x) => objective.evaluate(x), objective.start, settings.rhobeg);
+  const optimizeMs = performance.now() - t0;
+  const base = {
+    feval: res.feval, converged: res.converged, message: res.message, messages: [] as string[],
+    optimizeMs, polishMs: 0, optimizerFeval: res.feval,
+  };
+  const f64 = objective.f64;
+  if (!f64 || !Number.isFinite(res.fval)) return { ...base, x: res.x, fval: res.fval, backend: objective.backend };
+  // the float64 objective at the device's optimum, then the polish from there
+  const tPol = performance.now();
+  const before = evaluations.count;
+  const atDevice = await evaluations.wrap(f64, report)(res.x);
+  let polish = await run(f64, res.x, POLISH_RHOBEG);
+  const improvement = atDevice - polish.fval;
+  const messages: string[] = [];
+  if (improvement > Math.max(10 * Math.abs(res.fval - atDevice), 1e-6 * Math.abs(atDevice))) {
+    const again = await run(f64, polish.x, settings.rhobeg);
+    const name = objective.backend.name === 'webgpu' ? 'WebGPU' : objective.backend.name;
+    messages.push(`the ${name} optimizer stopped ${improvement.toPrecision(3)} above the float64 optimum near its point (${name} objective error there ${(res.fval - atDevice).toPrecision(3)}); re-optimized in float64 (${again.feval} evaluations)`);
+    if (again.fval <= polish.fval) polish = again;
+  }
+  const polishEvaluations = evaluations.count - before;
+  const thetaOf = objective.thetaOf ?? ((x: Float64Array) => x);
+  const t1 = thetaOf(res.x), t2 = thetaOf(polish.x);
+  const gpu: GpuCheck = {
+    objective: res.fval, float64AtGpuOptimum: atDevice, objectiveError: res.fval - atDevice,
+    polishImprovement: atDevice - polish.fval, polishEvaluations,
+    thetaChange: Math.max(...Array.from(t2, (t, k) => Math.abs(t - t1[k]))),
+  };
+  const { name, device, precision } = objective.backend;
+  return {
+    ...base, x: polish.x, fval: polish.fval, feval: res.feval + polishEvaluations, converged: polish.converged, message: polish.message,
+    backend: { name, device, precision: `${precision} (${name}) polished in float64` }, gpu, messages,
+    polishMs: performance.now() - tPol,
+  };
+}
+
+/** optimize → check → polish → assemble: the fit of `objective`, made by `assemble` from the optimum. */
+export async function fitObjective<F>(
+  objective: Objective, settings: OptimizerSettings, evaluations: Evaluations,
+  assemble: (optimum: Optimum) => F | Promise<F>, report?: (x: Float64Array, f: number) => void,
+): Promise<F> {
+  const optimum = await optimizeObjective(objective, settings, evaluations, report);
+  evaluations.check();
+  return assemble(optimum);
+}

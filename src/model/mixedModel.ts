@@ -1,0 +1,60 @@
+/**
+ * The mixed model that lmer and glmer both build (lme4's lFormula; MixedModels.jl's
+ * LinearMixedModel, which its GeneralizedLinearMixedModel holds): the model frame, the
+ * random-effects blocks with Λ(θ)'s template, θ's layout and bounds, the internal parametrization
+ * the optimizer works in, the fixed-effects transform, prior weights and offset.
+ *
+ *   formula → mixedFormula → buildModelFrame (src/frame) → buildMixedModel
+ *
+ * An LMM (src/lmm/model.ts) adds REML and the weighted rows its Gram matrix is formed from; a GLMM
+ * (src/glmm/model.ts) adds the family and the data PIRLS works on. Each extends the object in place,
+ * so the lazily computed fixed-effects transform is computed only when a model uses it.
+ */
+import { parseFormula } from '../formula/parse.js';
+import type { Formula } from '../formula/types.js';
+import type { ModelFrame, ModelFrameOptions } from '../frame/modelFrame.js';
+import { type FixedTransform, fixedTransform } from './fixedTransform.js';
+import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from './lambda.js';
+import { type BlockTransform, type ReparamOptions, blockTransforms, transformBlock } from './reparam.js';
+
+export interface MixedModel {
+  formula: Formula;
+  frame: ModelFrame;
+  /** the options the frame was built with (new data are read the same way) */
+  frameOptions: ModelFrameOptions;
+  /** the random-effects blocks, with Z as the formula defines it (Λ's template in lme4's θ) */
+  blocks: RandomBlock[];
+  /** θ's names, lower bounds and start, in lme4's order */
+  theta: ThetaLayout;
+  /** the internal parametrization (src/model/reparam.ts): M per block, null for the identity */
+  transforms: (BlockTransform | null)[];
+  /** the blocks with Z M in place of Z, whose θ is the internal θ: what the objectives see */
+  internalBlocks: RandomBlock[];
+  /** the fixed-effects transform (centred X, y − offset − X_c β₀; see fixedTransform.ts), computed on first use */
+  readonly fixed: FixedTransform;
+  /** prior weights (one per observation used), or null */
+  weights: Float64Array | null;
+  /** the offset, or null */
+  offset: Float64Array | null;
+}
+
+/** The formula of a mixed model: parsed, with at least one random-effects term. */
+export function mixedFormula(formula: string | Formula): Formula {
+  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
+  return f;
+}
+
+/** Stage: model frame → mixed model (random blocks, θ layout, internal parametrization). */
+export function buildMixedModel(formula: Formula, frame: ModelFrame, frameOptions: ModelFrameOptions, reparam: ReparamOptions): MixedModel {
+  const { blocks, theta } = buildRandomBlocks(frame.reTerms);
+  const transforms = blockTransforms(blocks, reparam);
+  let fixed: FixedTransform | undefined;
+  return {
+    formula, frame, frameOptions, blocks, theta, transforms,
+    internalBlocks: blocks.map((b, k) => transformBlock(b, transforms[k])),
+    get fixed() { return (fixed ??= fixedTransform(frame)); },
+    weights: frame.weights ?? null,
+    offset: frame.offset,
+  };
+}

@@ -1,0 +1,309 @@
+/**
+ * The optimization of θ for a linear mixed model (lme4's optimizeLmer): BOBYQA on scaled θ, then
+ * restarts from the boundary while a descent direction leaves it, then lme4's boundary snap.
+ *
+ * θ holds, for each random-effects term, the lower triangle of a q×q factor T with Σ = σ² T Tᵀ
+ * (Bates et al. 2015, Λ_θ), with T_jj ≥ 0. Three things make a bound-constrained local optimizer
+ * stop at a worse point than it should on this parametrization (issue 9, item 16):
+ *
+ * 1. Scale. T_jj multiplies column j of Z, so a covariate in large units (calendar years: x ≈ 2000)
+ *    makes θ for its slope ~1e-3 while the intercept's is ~1, and when x's mean is large the two
+ *    are nearly collinear: the deviance has a long curved valley θ₀² + (x̄ θ₁)² ≈ const in which
+ *    BOBYQA's trust region crawls and stops short. The optimizer therefore works with x = s ⊙ θ,
+ *    s_k the size of the Z column that θ_k multiplies (src/lmm/thetaProblem.ts), which makes the fit invariant
+ *    to the units of the covariates, and starts at x = 1 on the diagonal (lme4's start θ = 1 in
+ *    those units: each random effect's contribution to the linear predictor has the residual's
+ *    scale).
+ *
+ * 2. The boundary of the Cholesky parametrization. Where T_jj = 0 the factor is not unique: with
+ *    M = T[j+1.., j..] (the rows below j of columns j..q−1), any M Q with Q orthogonal and
+ *    T[j+1.., j+1..] re-triangularized gives the same Σ. Stepping off the bound, T_jj = h, changes Σ
+ *    by h (e_j cᵀ + c e_jᵀ) + h² e_j e_jᵀ with c = M u (u = Q e₀ any unit vector), so the directional
+ *    derivative is D(u) = aᵀu, a linear function of u; the parametrization only sees u = e₀ (the
+ *    current column c). A point where D(e₀) ≥ 0 is a local minimum in θ but not in Σ when a ≠ 0:
+ *    the descent D(−a/‖a‖) = −‖a‖ < 0 is there in another representation of the same Σ. This is
+ *    what stopped `log(y) ~ 1 + (0 + a | g:h)` at 120.232 (lme4: 120.101): T₀₀ = 0 with its column
+ *    parallel to column 1, pointing the wrong way. `edgeDescent` estimates a by forward differences
+ *    (one evaluation per u = e_k), rotates the factor to u = −a/‖a‖ and, when the derivative there
+ *    is clearly negative, BOBYQA restarts from the rotated point. For a scalar term or the last
+ *    diagonal entry (m = 1) this is lme4's `restart_edge` check.
+ *
+ * 3. Points just inside the bound (T_jj < boundaryTol) are set onto it when that does not raise the
+ *    objective (lme4's `check.boundary`, boundary.tol = 1e-5), after each BOBYQA run, so that the
+ *    check of 2. sees them on the bound.
+ */
+import { bobyqaAsync } from './bobyqa.js';
+import type { MinimizeResult } from './types.js';
+
+/** One term's factor T in θ: its dimension and the θ index of each entry T[i][j] (row-major q×q; −1 above the diagonal). */
+export interface CovarianceFactor {
+  q: number;
+  index: Int32Array;
+}
+
+/** What the θ optimizer needs to know about θ besides the objective. */
+export interface ThetaProblem {
+  /** lower bounds: 0 on the factors' diagonals, −∞ off them */
+  lower: Float64Array;
+  factors: CovarianceFactor[];
+  /** the optimizer works with x = s ⊙ θ (see the header); all ones for no scaling */
+  scales: Float64Array;
+}
+
+export interface ThetaOptimizeOptions {
+  /** starting θ (default: T = diag(1 / s), x = 1 on the diagonal) */
+  start?: Float64Array;
+  /** initial / final trust-region radius in the scaled x (defaults 0.2, 2e-7) */
+  rhobeg?: number;
+  rhoend?: number;
+  /** evaluation budget of all BOBYQA runs and checks together (default 100,000, lme4's nloptwrap maxeval) */
+  maxfun?: number;
+  /** at most this many restarts from the boundary (default 10) */
+  maxRestarts?: number;
+  onEvaluation?: (theta: Float64Array, f: number) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface ThetaOptimum extends MinimizeResult {
+  /** what happened after the first BOBYQA run, in words (restarts from the boundary, snaps onto it) */
+  notes: string[];
+  restarts: number;
+}
+
+/** Step of the forward differences on the boundary, in the scaled x. */
+const EDGE_STEP = 1e-5;
+/** A directional derivative (per unit of x) below −EDGE_DESCENT leaves the boundary. */
+const EDGE_DESCENT = 1e-4;
+/** lme4's boundary.tol, in the scaled x. */
+const BOUNDARY_TOL = 1e-5;
+
+/** The default start: T = diag(1/s) (x = 1 on the diagonal, 0 off it). */
+export function scaledStart(problem: ThetaProblem): Float64Array {
+  const theta = new Float64Array(problem.lower.length);
+  for (const fac of problem.factors) for (let j = 0; j < fac.q; j++) {
+    const k = fac.index[j * fac.q + j];
+    theta[k] = 1 / problem.scales[k];
+  }
+  return theta;
+}
+
+/** Minimizes f(θ) over θ's box: scaled BOBYQA, restarts from the boundary, the boundary snap. */
+export async function optimizeTheta(
+  f: (theta: Float64Array) => number | Promise<number>, problem: ThetaProblem, options: ThetaOptimizeOptions = {},
+): Promise<ThetaOptimum> {
+  const { scales, lower } = problem;
+  const nth = lower.length;
+  const maxfun = options.maxfun ?? 100_000;
+  const maxRestarts = options.maxRestarts ?? 10;
+  const notes: string[] = [];
+  let feval = 0;
+  let best: { theta: Float64Array; f: number } = { theta: Float64Array.from(options.start ?? scaledStart(problem)), f: Infinity };
+  const evaluate = async (theta: Float64Array): Promise<number> => {
+    const v = await f(theta);
+    feval++;
+    options.onEvaluation?.(theta, v);
+    if (v < best.f) best = { theta: Float64Array.from(theta), f: v };
+    return v;
+  };
+  const toX = (theta: Float64Array) => Float64Array.from(theta, (t, k) => t * scales[k]);
+  const toTheta = (x: Float64Array) => Float64Array.from(x, (v, k) => v / scales[k]);
+  const xLower = toX(lower);
+  const xUpper = new Float64Array(nth).fill(Infinity);
+  const run = async (theta0: Float64Array): Promise<MinimizeResult> => {
+    const r = await bobyqaAsync((x) => evaluate(toTheta(x)), toX(theta0), {
+      lower: xLower, upper: xUpper,
+      rhobeg: options.rhobeg ?? 0.2, rhoend: options.rhoend ?? 2e-7, maxfun: Math.max(1, maxfun - feval),
+      shouldStop: options.shouldStop,
+    });
+    return { ...r, x: toTheta(r.x) };
+  };
+  const stopped = () => (options.shouldStop?.() ?? false) || feval >= maxfun;
+  let inversions = 0;
+
+  // lme4's check.boundary, before each look for a descent off the boundary (which needs T_jj = 0 exactly)
+  let snapped = 0;
+  const snap = async () => {
+    if (stopped()) return;
+    const s = await snapToBoundary(evaluate, problem, best.theta, best.f, stopped);
+    if (s.count) {
+      best = { theta: s.theta, f: s.f };
+      snapped += s.count;
+    }
+  };
+
+  const first = await run(best.theta);
+  inversions += first.inversions ?? 0;
+  let { converged, message } = first;
+  let restarts = 0;
+  await snap();
+  while (converged && restarts < maxRestarts && !stopped()) {
+    const f0 = best.f;
+    const edge = await edgeDescent(evaluate, problem, best.theta, f0, stopped);
+    if (!edge) break;
+    restarts++;
+    const r = await run(edge.theta);
+    inversions += r.inversions ?? 0;
+    converged = r.converged;
+    message = r.message;
+    notes.push(`restarted from the boundary (${edge.where}: derivative ${edge.derivative.toPrecision(3)} along an equivalent factor): the objective went from ${f0.toPrecision(12)} to ${best.f.toPrecision(12)}`);
+    await snap();
+    if (!(best.f < f0 - 1e-10)) break;
+  }
+  if (snapped) notes.push(`${snapped} θ entr${snapped === 1 ? 'y' : 'ies'} within ${BOUNDARY_TOL} of the bound 0 set onto it (lme4's check.boundary)`);
+  return { x: best.theta, fval: best.f, feval, converged, message, notes, restarts, inversions };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the factor T of one term as a q×q matrix
+
+function factorOf(fac: CovarianceFactor, theta: ArrayLike<number>): Float64Array {
+  const T = new Float64Array(fac.q * fac.q);
+  for (let e = 0; e < T.length; e++) if (fac.index[e] >= 0) T[e] = theta[fac.index[e]];
+  return T;
+}
+
+function storeFactor(fac: CovarianceFactor, T: Float64Array, theta: Float64Array): void {
+  for (let e = 0; e < T.length; e++) if (fac.index[e] >= 0) theta[fac.index[e]] = T[e];
+}
+
+/**
+ * The same T T^T with T_jj = 0 and a new column j below the diagonal: c = M u, M = T[j+1.., j..]
+ * ((q−j−1) × m, m = q − j), u a unit m-vector. M H with the Householder reflection H that maps
+ * e₀ to u has first column M u; its other columns are brought back to lower-triangular form with
+ * non-negative diagonal by Givens rotations of column pairs (an LQ factorization), which leave
+ * M Mᵀ unchanged. Rows and columns before j are untouched.
+ */
+export function rotateFactorColumn(T: Float64Array, q: number, j: number, u: ArrayLike<number>): Float64Array {
+  const m = q - j;
+  const rows = m - 1;
+  const out = Float64Array.from(T);
+  out[j * q + j] = 0;
+  if (rows === 0) return out;
+  // N = M H, (rows × m), H = I − 2 v vᵀ / vᵀv with v = u − e₀
+  const N = new Float64Array(rows * m);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < m; c++) N[r * m + c] = c <= r + 1 ? T[(j + 1 + r) * q + j + c] : 0;
+  const v = Float64Array.from(u);
+  v[0] -= 1;
+  let vv = 0;
+  for (let c = 0; c < m; c++) vv += v[c] * v[c];
+  if (vv > 1e-30) {
+    for (let r = 0; r < rows; r++) {
+      let mv = 0;
+      for (let c = 0; c < m; c++) mv += N[r * m + c] * v[c];
+      const s = (2 * mv) / vv;
+      for (let c = 0; c < m; c++) N[r * m + c] -= s * v[c];
+    }
+  }
+  // LQ of the columns 1..m−1 by Givens rotations: row i keeps columns ≤ i + 1 (i.e. its own diagonal in T)
+  for (let i = 0; i < rows; i++) {
+    const d = i + 1;
+    for (let k = m - 1; k > d; k--) {
+      const a = N[i * m + d];
+      const b = N[i * m + k];
+      if (b === 0) continue;
+      const rr = Math.hypot(a, b);
+      const cs = a / rr;
+      const sn = b / rr;
+      for (let r = i; r < rows; r++) {
+        const x = N[r * m + d];
+        const y = N[r * m + k];
+        N[r * m + d] = cs * x + sn * y;
+        N[r * m + k] = -sn * x + cs * y;
+      }
+    }
+    if (N[i * m + d] < 0) for (let r = i; r < rows; r++) N[r * m + d] = -N[r * m + d];
+  }
+  for (let r = 0; r < rows; r++) for (let c = 0; c < m; c++) {
+    if (c <= r + 1) out[(j + 1 + r) * q + j + c] = N[r * m + c];
+  }
+  return out;
+}
+
+interface EdgeStep {
+  theta: Float64Array;
+  derivative: number;
+  where: string;
+}
+
+/**
+ * A descent direction off the boundary T_jj = 0 in some representation of the same Σ (see the
+ * header), or null. For each zero diagonal entry the derivatives a_k = D(e_k) are measured by
+ * forward differences (f(T_jj = h) − f₀) / h after rotating column j + k into column j, then
+ * D(−a/‖a‖) is measured; the most negative measured derivative wins if it is below −EDGE_DESCENT.
+ * Returns θ with that rotation and T_jj = 0 (the same Σ: the objective is f₀ there).
+ */
+async function edgeDescent(
+  evaluate: (theta: Float64Array) => Promise<number>, problem: ThetaProblem, theta: Float64Array, f0: number, stopped: () => boolean,
+): Promise<EdgeStep | null> {
+  let best: EdgeStep | null = null;
+  for (let t = 0; t < problem.factors.length; t++) {
+    const fac = problem.factors[t];
+    const q = fac.q;
+    for (let j = 0; j < q; j++) {
+      const kjj = fac.index[j * q + j];
+      if (theta[kjj] !== problem.lower[kjj]) continue;
+      const T = factorOf(fac, theta);
+      const h = EDGE_STEP / problem.scales[kjj];
+      const derivativeAt = async (u: ArrayLike<number>): Promise<{ d: number; R: Float64Array } | null> => {
+        if (stopped()) return null;
+        const R = rotateFactorColumn(T, q, j, u);
+        const th = Float64Array.from(theta);
+        storeFactor(fac, R, th);
+        th[kjj] = h;
+        const fh = await evaluate(th);
+        return { d: (fh - f0) / EDGE_STEP, R };
+      };
+      const m = q - j;
+      const a = new Float64Array(m);
+      const tried: { d: number; R: Float64Array }[] = [];
+      for (let k = 0; k < m; k++) {
+        const e = new Float64Array(m);
+        e[k] = 1;
+        const r = await derivativeAt(e);
+        if (!r) return best;
+        a[k] = r.d;
+        tried.push(r);
+      }
+      const norm = Math.hypot(...a);
+      if (m > 1 && norm > 0) {
+        const r = await derivativeAt(Array.from(a, (v) => -v / norm));
+        if (!r) return best;
+        tried.push(r);
+      }
+      for (const r of tried) {
+        if (r.d < -EDGE_DESCENT && (!best || r.d < best.derivative)) {
+          const th = Float64Array.from(theta);
+          storeFactor(fac, r.R, th);
+          best = { theta: th, derivative: r.d, where: `term ${t + 1}, diagonal entry ${j + 1} of ${q}` };
+        }
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * lme4's check.boundary: diagonal entries with 0 < x < BOUNDARY_TOL set to 0, one at a time, where
+ * that does not raise f. Returns the point, its value and how many entries were set.
+ */
+async function snapToBoundary(
+  evaluate: (theta: Float64Array) => Promise<number>, problem: ThetaProblem, theta: Float64Array, f0: number, stopped: () => boolean,
+): Promise<{ theta: Float64Array; f: number; count: number }> {
+  let count = 0;
+  let f = f0;
+  const cur = Float64Array.from(theta);
+  for (const fac of problem.factors) for (let j = 0; j < fac.q; j++) {
+    const k = fac.index[j * fac.q + j];
+    const x = cur[k] * problem.scales[k];
+    if (!(x > 0 && x < BOUNDARY_TOL) || stopped()) continue;
+    const th = Float64Array.from(cur);
+    th[k] = 0;
+    const v = await evaluate(th);
+    if (v <= f) {
+      cur[k] = 0;
+      f = v;
+      count++;
+    }
+  }
+  return { theta: cur, f, count };
+}

@@ -1,0 +1,195 @@
+/**
+ * What a fitted mixed model is, for lmer fits (src/lmm/lmmFit.ts) and glmer fits
+ * (src/glmm/glmmFit.ts) alike, with the names and meaning of lme4's accessors: fixef, vcov, se,
+ * theta, VarCorr, ranef (with conditional SDs), logLik, AIC, BIC, predict (on the linear predictor's
+ * scale) and the machine-readable toJSON, whose model-specific fields the subclasses add.
+ */
+import type * as arrow from 'apache-arrow';
+import type { MixedModel } from '../model/mixedModel.js';
+import type { BackendInfo, GpuCheck } from '../model/objective.js';
+import { groupCounts, matrixRows, named, ranefGroups, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
+import { predictLinear, type PredictOptions } from './predict.js';
+
+/** What every fit holds: the estimates at the optimum and how it was reached. */
+export interface MixedFitInit<M extends MixedModel = MixedModel> {
+  model: M;
+  /** θ at the optimum, in lme4's parametrization */
+  theta: Float64Array;
+  beta: Float64Array;
+  /** Var(β̂), p × p row-major */
+  vcov: Float64Array;
+  /** conditional modes b̂ per block (nl · q, level-major) */
+  b: Float64Array[];
+  /** their conditional covariance matrices (q × q per level) */
+  condVar: Float64Array[];
+  /** the criterion at the optimum (−2ℓ, or the REML criterion) */
+  objective: number;
+  feval: number;
+  converged: boolean;
+  optimizerMessage: string;
+  singular: boolean;
+  messages: string[];
+  backend: BackendInfo;
+  timings: Record<string, number>;
+  dataName?: string;
+  /** for a device fit: its objective's error at its optimum and the float64 polish */
+  gpu?: GpuCheck;
+}
+
+/** The model-specific parts of toJSON, in their places among the common fields. */
+export interface JsonParts {
+  /** after `formula`: the family and how it was fitted */
+  head: Record<string, unknown>;
+  /** after `vcov` */
+  estimates?: Record<string, unknown>;
+  /** after `varcorr` */
+  variance?: Record<string, unknown>;
+  /** after `df` */
+  df?: Record<string, unknown>;
+  /** after `bic`: the criterion at the optimum */
+  criterion: Record<string, unknown>;
+  /** after `converged` */
+  optimizer?: Record<string, unknown>;
+  /** after `ranef` */
+  fitted?: Record<string, unknown>;
+}
+
+export abstract class MixedFit<M extends MixedModel = MixedModel> {
+  readonly model: M;
+  /** θ at the optimum, in lme4's order */
+  readonly theta: Float64Array;
+  readonly beta: Float64Array;
+  /** the criterion at the optimum: the REML criterion (REML fits) or −2ℓ */
+  readonly objective: number;
+  readonly feval: number;
+  readonly converged: boolean;
+  readonly singular: boolean;
+  readonly messages: string[];
+  readonly backend: BackendInfo;
+  readonly timings: Record<string, number>;
+  readonly optimizerMessage: string;
+  readonly dataName?: string;
+  /** for a GPU fit: the GPU objective's error at its optimum and the float64 polish */
+  readonly gpuCheck?: GpuCheck;
+  /** the residual standard deviation (1 for families without a scale) */
+  abstract readonly sigma: number;
+  /** degrees of freedom of the likelihood */
+  abstract get df(): number;
+  protected readonly vcovValues: Float64Array;
+  protected readonly modes: Float64Array[];
+  protected readonly condVar: Float64Array[];
+
+  constructor(init: MixedFitInit<M>) {
+    this.model = init.model;
+    this.theta = init.theta;
+    this.beta = init.beta;
+    this.objective = init.objective;
+    this.feval = init.feval;
+    this.converged = init.converged;
+    this.singular = init.singular;
+    this.messages = init.messages;
+    this.backend = init.backend;
+    this.timings = init.timings;
+    this.optimizerMessage = init.optimizerMessage;
+    this.dataName = init.dataName;
+    this.gpuCheck = init.gpu;
+    this.vcovValues = init.vcov;
+    this.modes = init.b;
+    this.condVar = init.condVar;
+  }
+
+  get nobs(): number { return this.model.frame.n; }
+  get formula(): string { return this.model.formula.text; }
+
+  /** number of levels of each grouping factor */
+  get ngroups(): Record<string, number> { return groupCounts(this.model.blocks); }
+
+  /** fixed-effect estimates by name */
+  get fixef(): Record<string, number> { return named(this.model.frame.xnames, this.beta); }
+
+  /** Var(β̂) as a p × p array of rows (lme4's vcov) */
+  get vcov(): number[][] { return matrixRows(this.vcovValues, this.model.frame.p); }
+
+  /** standard errors of the fixed effects by name */
+  get se(): Record<string, number> {
+    const p = this.model.frame.p;
+    const v = this.vcovValues;
+    return named(this.model.frame.xnames, Array.from({ length: p }, (_, r) => Math.sqrt(v[r * p + r])));
+  }
+
+  get logLik(): number { return -this.objective / 2; }
+  get AIC(): number { return this.objective + 2 * this.df; }
+  get BIC(): number { return this.objective + Math.log(this.nobs) * this.df; }
+
+  /** whether the variance components scale with σ² and VarCorr has a residual row (lmer: yes; binomial, Poisson: no) */
+  protected abstract readonly useScale: boolean;
+
+  /**
+   * Variance components as lme4's `as.data.frame(VarCorr(fit))`: per term, the variances of its
+   * columns, then the covariances; a term whose grouping factor was already named gets `.1`, `.2`.
+   */
+  get varCorr(): VarCorrRow[] { return varCorrRows(this.model.frame.reTerms, this.theta, this.sigma, this.useScale); }
+
+  /** conditional modes with conditional standard deviations, per grouping factor */
+  get ranef(): RanefGroup[] { return ranefGroups(this.model.blocks, this.modes, this.condVar); }
+
+  /** conditional modes b̂ of block k (nl · q, level-major) */
+  conditionalModes(k: number): Float64Array { return this.modes[k]; }
+
+  /** conditional covariance matrices (q × q per level) of the random effects of block k */
+  conditionalCovariance(k: number): Float64Array { return this.condVar[k]; }
+
+  /**
+   * Predictions of the linear predictor for new data (lme4's predict.merMod): with the conditional
+   * modes of groups seen in the fit (default), at population level (`groups: false`), and new
+   * levels at population level with `allowNewLevels`.
+   */
+  predict(newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+    return predictLinear(this, newdata, options);
+  }
+
+  /** lme4-style summary text */
+  abstract summary(): string;
+
+  /** the model-specific fields of toJSON */
+  protected abstract jsonParts(): JsonParts;
+
+  /** the machine-readable result, with the field names and meaning of the lme4 reference files */
+  toJSON(): Record<string, unknown> {
+    const s = this.jsonParts();
+    return {
+      formula: this.formula,
+      ...s.head,
+      nobs: this.nobs,
+      ngroups: this.ngroups,
+      theta: Array.from(this.theta),
+      theta_names: this.model.theta.names,
+      sigma: this.sigma,
+      fixef: this.fixef,
+      se: this.se,
+      vcov: this.vcov,
+      ...s.estimates,
+      varcorr: this.varCorr,
+      ...s.variance,
+      loglik: this.logLik,
+      df: this.df,
+      ...s.df,
+      aic: this.AIC,
+      bic: this.BIC,
+      ...s.criterion,
+      singular: this.singular,
+      feval: this.feval,
+      converged: this.converged,
+      ...s.optimizer,
+      ranef: this.ranef,
+      ...s.fitted,
+      nobs_dropped: this.model.frame.nDropped,
+      backend: this.backend.name,
+      device: this.backend.device,
+      precision: this.backend.precision,
+      messages: this.messages,
+      ...(this.gpuCheck ? { gpu_check: this.gpuCheck } : {}),
+      timings_ms: this.timings,
+    };
+  }
+}
