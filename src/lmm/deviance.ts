@@ -88,7 +88,7 @@ export function lmmObjective(model: LmmModel, backend: LmmBackend, reference: Sy
     const parts = backend.evaluate(theta);
     return parts instanceof Promise ? parts.then(criterion) : criterion(parts);
   };
-  const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, layout, model.frame.n);
+  const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, layout, model.frame.n, model.source?.zSquares);
   return {
     start: scaledStart(thetaProblem),
     thetaProblem,

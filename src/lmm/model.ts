@@ -7,7 +7,28 @@ import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import type { GramInput } from '../linalg/gram.js';
+import type { ColumnSquares } from './thetaProblem.js';
 import { type MixedModel, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
+
+/**
+ * Where the rows are when A came from elsewhere (#14: an SQL engine, a stream of record batches,
+ * src/gram/): the model then holds no rows (its frame's arrays are empty), and what the fit would
+ * have computed from them comes from the source.
+ */
+export interface RowSource {
+  /** 'duckdb', 'clickhouse', 'stream' */
+  engine: string;
+  /** the file, glob or table as the user named it */
+  name: string;
+  /** input rows read over all passes */
+  rowsScanned: number;
+  /** each query or pass with its time */
+  queries: { stage: string; ms: number; rows: number }[];
+  /** Σ (y − ȳ)² of the response: the scale of the exact-fit check (assemble.ts) */
+  responseSS: number;
+  /** per block column: Σ (Z M)_s² and the count over rows where Z_s ≠ 0 (thetaProblem.ts) */
+  zSquares: ColumnSquares[];
+}
 
 export interface LmmModelOptions extends ModelFrameOptions {
   /** REML (default, as lme4) or maximum likelihood */
@@ -24,6 +45,8 @@ export interface LmmModel extends MixedModel {
    * y − Xβ₀ of the fixed-effects transform; with prior weights, every row scaled by √w_i
    */
   rows: GramInput;
+  /** set when A came from an SQL engine or a stream (src/gram/): the rows are there, not here */
+  source?: RowSource;
 }
 
 /** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
