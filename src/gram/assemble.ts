@@ -7,10 +7,11 @@
  *   A_XX        = Σ_c Σ_{i: g(i)=c} [x_c y_c][x_c y_c]ᵀ (any one factor's levels partition the rows)
  *   A_jk[d, c]  = Σ_{i: g_j(i)=d, g_k(i)=c} z_c,j z_c,kᵀ  (one GROUP BY g_j, g_k row per pair present)
  * The levels are ordered as R orders them (./levels.ts); the blocks by number of levels as lme4.
+ * Z is the internal Z M of lmer (centred single-term blocks, src/model/reparam.ts).
  */
 import type { ReTerm } from '../frame/modelFrame.js';
 import { checkReTerm } from '../frame/modelFrame.js';
-import { type BlockSparse, type GramMatrix, findInPattern, patternFromKeys } from '../model/gram.js';
+import { type BlockSparse, type GramMatrix, findInPattern, patternFromKeys } from '../linalg/gram.js';
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from '../model/lambda.js';
 import type { DesignColumn, FactorVar, FrameSpec } from './frameSpec.js';
 import { type LevelKey, type OrderedLevels, orderInteraction, orderLevels } from './levels.js';
@@ -58,6 +59,11 @@ export interface SecondPass {
   xxGroup: string;
   /** A_XX ((p+1)², row-major) and Σ y_c², summed directly over the rows */
   xx?: { AXX: Float64Array; yty: number };
+  /**
+   * per group: Σ (Z C)_s² and the count over the rows where Z_s ≠ 0, summed directly over the rows
+   * (else read from the last 2q columns of the group's per-level sums)
+   */
+  zSquares?: Map<string, { sumSq: Float64Array; count: Float64Array }>;
   /** keys of text grouping components seen only in dropped rows, by column */
   dropped: Map<string, LevelKey[]>;
 }
@@ -105,8 +111,19 @@ export interface AssembledGram {
   levelKeys: Map<string, LevelKey[][]>;
   /** the random-effects terms (levels, columns; no rows) in lme4's order */
   reTerms: ReTerm[];
+  /** the random-effects blocks (levels, columns, Λ's template; no rows) */
   blocks: RandomBlock[];
   theta: ThetaLayout;
+  /**
+   * per block column: Σ (Z M)_s² and the count over the rows where Z_s ≠ 0 (the θ optimizer's
+   * scales, src/lmm/thetaProblem.ts)
+   */
+  zSquares: { sumSq: Float64Array; count: Float64Array }[];
+  /**
+   * per block, the means m subtracted from columns 1.. when the block is centred (lmer's internal
+   * parametrization, src/model/reparam.ts: Z M with M = I − e₀ mᵀ), else null; A is of Z M
+   */
+  centres: (Float64Array | null)[];
 }
 
 /** Neumaier sum of v[rows] */
@@ -162,11 +179,8 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
   const reTerms = order.map((k) => terms[k]);
   const { blocks, theta } = buildRandomBlocks(reTerms);
   const byLabel = new Map(groups.map((g) => [g.label, g] as const));
-  for (const b of blocks) {
-    // buildRandomBlocks centres from the rows; here the means come from the first pass
-    const g = byLabel.get(b.group)!;
-    b.centre = b.centre ? g.centre : null;
-  }
+  // the centring means of each block's columns (src/model/reparam.ts's C), from the first pass
+  const centres = blocks.map((b) => byLabel.get(b.group)!.centre);
 
   // A_kk and A_Xk
   const Akk: Float64Array[] = [];
@@ -255,5 +269,16 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
       Ajk[j][k] = { pattern, qr, qc, values };
     }
   }
-  return { gram: { n, p, blocks, Akk, Ajk, AXk, AXX, yty }, levelKeys, reTerms, blocks, theta };
+  const zSquares = blocks.map((b) => {
+    const given = pass.zSquares?.get(b.group);
+    if (given) return given;
+    const res = pass.levels.get(b.group)!;
+    const q = b.q;
+    const last = res.values.length - 2 * q;
+    return {
+      sumSq: Float64Array.from({ length: q }, (_, s) => compensatedSum(res.values[last + 2 * s])),
+      count: Float64Array.from({ length: q }, (_, s) => compensatedSum(res.values[last + 2 * s + 1])),
+    };
+  });
+  return { gram: { n, p, blocks, Akk, Ajk, AXk, AXX, yty }, levelKeys, reTerms, blocks, theta, centres, zSquares };
 }

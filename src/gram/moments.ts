@@ -17,7 +17,7 @@
  * and the means of the random-effects columns that a centred block subtracts (src/model/lambda.ts).
  * Every engine (SQL, a stream of batches) returns the same CellTable; this module is pure.
  */
-import { choleskyInPlace, solveLower, solveLowerT } from '../model/dense.js';
+import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 import {
   type DesignColumn, type FrameSpec, cellFactors, expandDesign, monoKey, partMonomials,
 } from './frameSpec.js';
@@ -32,6 +32,10 @@ export interface MomentPlan {
   monos: string[][];
   /** the working response y' is variable monos.length */
   response: number;
+  /** the response y itself is variable monos.length + 1 (its total sum of squares: lmer's exact-fit check) */
+  y: number;
+  /** number of variables: monomials, y', y */
+  nvars: number;
   /** pairs (a ≤ b) of variables whose centred co-moments are summed: X's monomials and y' */
   pairs: [number, number][];
 }
@@ -44,7 +48,9 @@ export function momentPlan(spec: FrameSpec): MomentPlan {
   const co = [...fixedMonos.map((m) => index.get(monoKey(m))!), response];
   const pairs: [number, number][] = [];
   for (let a = 0; a < co.length; a++) for (let b = a; b < co.length; b++) pairs.push([co[a], co[b]]);
-  return { spec, cellFactors: cellFactors(spec), monos, response, pairs };
+  const y = response + 1;
+  pairs.push([y, y]);
+  return { spec, cellFactors: cellFactors(spec), monos, response, y, nvars: monos.length + 2, pairs };
 }
 
 /** The first pass's result: one entry per cell (and per cell of incomplete rows, flagged). */
@@ -55,7 +61,7 @@ export interface CellTable {
   keys: (LevelKey | null)[][];
   /** rows per cell */
   n: Float64Array;
-  /** Σ v per variable (monomials, then y'): sums[v][cell] */
+  /** Σ v per variable (monomials, then y', then y): sums[v][cell] */
   sums: Float64Array[];
   /** Σ (v_a − v̄_a)(v_b − v̄_b) per plan pair: comoments[pair][cell] */
   comoments: Float64Array[];
@@ -129,6 +135,8 @@ export interface FrameSummary {
   beta0: Float64Array;
   /** Σ log w_i (0 without weights) */
   sumLogW: number;
+  /** Σ (y_i − ȳ)² of the response (lmer's check that the fit is not exact is relative to it) */
+  responseSS: number;
   /** notes as the in-memory frame gives them */
   messages: string[];
   /** the mean over the used rows of a column of a model matrix */
@@ -289,8 +297,15 @@ export function summarizeFrame(plan: MomentPlan, cells: CellTable, nInput: numbe
     sumLogW = sumOver(cells.logW!, isOk);
   }
   const zcols = spec.formula.random.map((r) => expandDesign(r.lhs, spec, levelsOf));
+  // Σ (y − ȳ)² by Chan's formula over the cells
+  const yMean = sumOver(cells.sums[plan.y], isOk) / N;
+  const yPair = plan.pairs.findIndex(([a, b]) => a === plan.y && b === plan.y);
+  const responseSS = sumOver(Float64Array.from(okCells, (c) => {
+    const d = cells.sums[plan.y][c] / cells.n[c] - yMean;
+    return cells.comoments[yPair][c] + cells.n[c] * d * d;
+  }), () => true);
   return {
     plan, n: N, nInput, nDropped, levels, xcols, xnames: xcols.map((c) => c.name), p, means, intercept, beta0,
-    sumLogW, messages, meanOf, zcols,
+    sumLogW, responseSS, messages, meanOf, zcols,
   };
 }

@@ -6,9 +6,31 @@
 import type { AssembledGram } from './assemble.js';
 import type { FrameSpec } from './frameSpec.js';
 import type { FrameSummary } from './moments.js';
-import type { QueryTiming } from './sql/engine.js';
 
-export type { QueryTiming } from './sql/engine.js';
+/** How long a query took and how many rows it returned. */
+export interface QueryTiming {
+  stage: string;
+  ms: number;
+  rows: number;
+}
+
+/** An engine's failure, with the stage of the fit it happened in: `engine: stage: cause`. */
+export class EngineError extends Error {
+  constructor(readonly engine: string, readonly stage: string, cause: unknown) {
+    super(`${engine}: ${stage}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'EngineError';
+  }
+}
+
+/** Runs a step of a fit, naming the engine and the stage in any error it throws. */
+export async function inStage<T>(engine: string, stage: string, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof EngineError || (e as Error)?.name === 'AbortError') throw e;
+    throw new EngineError(engine, stage, e);
+  }
+}
 
 export interface GramSourceResult extends AssembledGram {
   /** 'duckdb', 'clickhouse', 'stream' */

@@ -13,8 +13,8 @@ import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhous
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { residualQuantiles, residualSql, writeResiduals } from '../../src/gram/sql/residuals.js';
 import type { SqlEngine } from '../../src/gram/sql/engine.js';
-import { lmer } from '../../src/model/fitLmm.js';
-import { quantile7 } from '../../src/results/format.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { quantile7 } from '../../src/results/rFormat.js';
 import { readCsv } from '../../src/io/csv.js';
 import { gramFromStream } from '../../src/gram/stream/streamSource.js';
 import { openBatchSource, writeStreamResiduals } from '../../src/gram/stream/node.js';

@@ -12,12 +12,13 @@ import { readParquet } from '../../src/io/parquet.js';
 import { readCsv } from '../../src/io/csv.js';
 import { gramFromStream } from '../../src/gram/stream/streamSource.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
-import { buildLmm, formGram, type LmmModel } from '../../src/model/fitLmm.js';
-import { thetaToInternal } from '../../src/model/lambda.js';
+import { buildLmm, type LmmModel } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
 import type { GramSourceResult } from '../../src/gram/source.js';
 import { GAUSSIAN_CASES, dataPath, loadData, loadReference } from '../helpers/reference.js';
 import { FEATURE_MODELS, featureColumns, featureCsv, featureParquet } from '../helpers/featureData.js';
-import { gramDifference, objectiveAt, rebaseGram } from '../helpers/gramCompare.js';
+import { centresOf, gramDifference, objectiveAt, rebaseGram } from '../helpers/gramCompare.js';
 
 async function streamGram(path: string, formula: string, options: { factors?: string[]; weights?: string; batchSize: number }): Promise<GramSourceResult> {
   const src = await openBatchSource(path);
@@ -34,7 +35,7 @@ function compare(model: LmmModel, got: GramSourceResult, reml: boolean, thetas: 
   expect(got.summary.messages).toEqual(model.frame.messages);
   expect(got.summary.xnames).toEqual(model.frame.xnames);
   expect(got.reTerms.map((t) => [t.group, t.levels, t.cnames])).toEqual(model.frame.reTerms.map((t) => [t.group, t.levels, t.cnames]));
-  const mem = rebaseGram(formGram(model), { ...model.fixed, centres: model.blocks.map((b) => b.centre) }, { ...got.summary, centres: got.blocks.map((b) => b.centre) });
+  const mem = rebaseGram(formGram(model), { ...model.fixed, centres: centresOf(model) }, { ...got.summary, centres: got.centres });
   expect(gramDifference(mem, got.gram), gramDifference.where).toBeLessThan(tol);
   for (const th of thetas) {
     const a = objectiveAt(mem, model.theta.length, th, reml, model.sumLogW);
@@ -49,7 +50,7 @@ describe('stream: every lmer reference case from its CSV', () => {
       const ref = loadReference(name);
       const file = dataPath(ref.data.replace('../data/', ''));
       const model = buildLmm(ref.formula, loadData(ref), { REML: ref.reml, factors: ref.factors });
-      const thetas = (ref.objective_at ?? []).map((a) => thetaToInternal(model.blocks, a.theta));
+      const thetas = (ref.objective_at ?? []).map((a) => thetaToInternal(model, a.theta));
       for (const batchSize of [1000, 7]) {
         if (batchSize === 7 && model.frame.n > 2000) continue;
         compare(model, await streamGram(file, ref.formula, { factors: ref.factors, batchSize }), ref.reml, thetas, 1e-12);

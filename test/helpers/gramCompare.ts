@@ -3,10 +3,10 @@
  * its entry, √(A_ii A_jj) (so a near-zero entry such as X_cᵀy_c is judged against its row and
  * column, not against itself); and the profiled objective of two Gram matrices at fixed θ.
  */
-import type { GramMatrix } from '../../src/model/gram.js';
-import { findInPattern } from '../../src/model/gram.js';
+import type { GramMatrix } from '../../src/linalg/gram.js';
+import { findInPattern } from '../../src/linalg/gram.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
-import { profiledDeviance } from '../../src/model/objective.js';
+import { profiledDeviance } from '../../src/lmm/deviance.js';
 
 /** max over entries of |a − b| / √(a_ii a_jj) (diagonals from `a`) */
 export function gramDifference(a: GramMatrix, b: GramMatrix): number {
@@ -61,6 +61,11 @@ export function gramDifference(a: GramMatrix, b: GramMatrix): number {
   return worst;
 }
 gramDifference.where = '';
+
+/** the centring means of a model's blocks (src/model/reparam.ts: M = I − e₀ mᵀ), or null */
+export function centresOf(model: { transforms: ({ M: Float64Array } | null)[]; blocks: { q: number }[] }): (Float64Array | null)[] {
+  return model.transforms.map((t, k) => (t ? Float64Array.from({ length: model.blocks[k].q }, (_, s) => (s === 0 ? 0 : -t.M[s])) : null));
+}
 
 /** the profiled objective (REML or ML) of a Gram matrix at θ (internal parametrization) */
 export function objectiveAt(g: GramMatrix, nTheta: number, theta: Float64Array, reml: boolean, sumLogW = 0): number {

@@ -7,13 +7,9 @@ import type { ColumnSchema } from '../frameSpec.js';
 import type { LevelKey } from '../levels.js';
 import type { Dialect, EngineName } from './dialect.js';
 import type { GramQuery } from './generate.js';
+import type { QueryTiming } from '../source.js';
 
-/** How long a query took and how many rows it returned. */
-export interface QueryTiming {
-  stage: string;
-  ms: number;
-  rows: number;
-}
+export { EngineError, inStage, type QueryTiming } from '../source.js';
 
 export interface SqlEngine {
   readonly name: EngineName;
@@ -40,24 +36,6 @@ export interface SqlEngine {
 export interface TableColumn {
   name: string;
   kind: 'numeric' | 'text';
-}
-
-/** An engine's failure, with the stage of the fit it happened in: `engine: stage: cause`. */
-export class EngineError extends Error {
-  constructor(readonly engine: string, readonly stage: string, cause: unknown) {
-    super(`${engine}: ${stage}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'EngineError';
-  }
-}
-
-/** Runs a step of a fit, naming the engine and the stage in any error it throws. */
-export async function inStage<T>(engine: string, stage: string, step: () => T | Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (e) {
-    if (e instanceof EngineError || (e as Error)?.name === 'AbortError') throw e;
-    throw new EngineError(engine, stage, e);
-  }
 }
 
 /** A key value as the Gram source keeps it. */

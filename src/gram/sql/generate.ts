@@ -162,7 +162,7 @@ export class SqlFrame {
 export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, maxCells: number): GramQuery {
   const { d, spec } = frame;
   const keys = plan.cellFactors.map((f) => frame.key(spec.factors.get(f)!));
-  const u = [...plan.monos.map((m) => frame.monomial(m)!), A.yp];
+  const u = [...plan.monos.map((m) => frame.monomial(m)!), A.yp, A.y];
   const select = [
     A.ok, ...keys, d.count,
     ...u.map((e) => d.kahanSum(e)),
@@ -186,6 +186,8 @@ export class CentredFrame {
   readonly layer2: FrameLayer = [];
   readonly v: string[] = [];
   readonly z = new Map<string, string[]>();
+  /** per group: Z's columns as the formula defines them, and Z C unweighted (for the θ optimizer's scales) */
+  readonly zRaw = new Map<string, { raw: string[]; unweighted: string[] }>();
 
   constructor(readonly frame: SqlFrame, readonly summary: FrameSummary, readonly groups: GroupSpec[]) {
     const { d } = frame;
@@ -213,15 +215,24 @@ export class CentredFrame {
     if (frame.hasWeights) { this.layer2.push([A.yw, weight(A.yc)]); yw = A.yw; }
     this.v = [...xw, yw];
     groups.forEach((g, gi) => {
+      const raw: string[] = [];
+      const unweighted: string[] = [];
       const names = g.zcols.map((col, s) => {
-        let e = frame.value(col, S);
+        const zr = `__mg_zr${gi}_${s}`;
+        this.layer2.push([zr, frame.value(col, S)]);
+        raw.push(zr);
         // Z_c = Z C: column s minus m_s times the intercept column (which is 1)
-        if (g.centre && s > 0) e = `(${e} - ${d.double(g.centre[s])})`;
+        const e = g.centre && s > 0 ? `(${zr} - ${d.double(g.centre[s])})` : zr;
+        const zu = `__mg_zu${gi}_${s}`;
+        this.layer2.push([zu, e]);
+        unweighted.push(zu);
+        if (!frame.hasWeights) return zu;
         const alias = A.z(gi, s);
-        this.layer2.push([alias, weight(e)]);
+        this.layer2.push([alias, weight(zu)]);
         return alias;
       });
       this.z.set(g.label, names);
+      this.zRaw.set(g.label, { raw, unweighted });
     });
   }
 
@@ -255,6 +266,13 @@ export class CentredFrame {
     if (withXX) {
       for (let r = 0; r < this.v.length; r++) for (let s = r; s < this.v.length; s++) select.push(this.dot(this.v[r], this.v[s], c));
       select.push(this.dot(A.yc, A.yc, c));
+    }
+    // the θ optimizer's column scales (src/lmm/thetaProblem.ts): Σ (Z C)_s² and the count over rows where Z_s ≠ 0
+    const d = this.frame.d;
+    const { raw, unweighted } = this.zRaw.get(g.label)!;
+    for (let s = 0; s < q; s++) {
+      const sq = d.ifThen(`${raw[s]} != 0`, `(${unweighted[s]} * ${unweighted[s]})`, d.double(0));
+      select.push(c ? d.kahanSum(sq) : d.plainSum(sq), d.countIf(`${raw[s]} != 0`));
     }
     const keys = this.keysOf(g);
     return {

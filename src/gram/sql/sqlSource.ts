@@ -38,7 +38,7 @@ export interface SqlSourceRef {
 /** A pass-1 result as a cell table (see ../moments.ts). */
 export function cellTable(plan: MomentPlan, res: GroupSums, weights: boolean): CellTable {
   const nf = plan.cellFactors.length;
-  const M = plan.monos.length + 1;
+  const M = plan.nvars;
   const n = res.values[0];
   const ok = Uint8Array.from(res.keys[0], (k) => (k === 1 ? 1 : 0));
   const sums = res.values.slice(1, 1 + M);

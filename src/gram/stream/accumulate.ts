@@ -73,8 +73,8 @@ export class MomentAccumulator {
     const { plan } = this;
     const { n, ok } = frame;
     this.nInput += n;
-    const M = plan.monos.length;
-    const u = [...monomials(frame, plan.monos), frame.yp];
+    const M = plan.nvars - 1;
+    const u = [...monomials(frame, plan.monos), frame.yp, frame.y];
     const factorKeys = plan.cellFactors.map((f) => frame.keys.get(plan.spec.factors.get(f)!.column)!);
     const w = frame.w;
     const delta = new Float64Array(M + 1);
@@ -127,7 +127,7 @@ export class MomentAccumulator {
 
   cellTable(): CellTable {
     const cells = [...this.cells.values()];
-    const M = this.plan.monos.length;
+    const M = this.plan.nvars - 1;
     const t: CellTable = {
       ok: Uint8Array.from(cells, (c) => c.ok),
       keys: this.plan.cellFactors.map((_, f) => cells.map((c) => c.keys[f])),
@@ -153,10 +153,12 @@ export class GramAccumulator {
   private readonly p1: number;
   private readonly AXX: Float64Array;
   private yty = 0;
+  private readonly zSquares: { sumSq: Float64Array; count: Float64Array }[];
 
   constructor(readonly summary: FrameSummary, readonly groups: GroupSpec[], readonly levels: Map<string, Map<LevelId, LevelKey[]>>) {
     this.p1 = summary.p + 1;
     this.AXX = new Float64Array(this.p1 * this.p1);
+    this.zSquares = groups.map((g) => ({ sumSq: new Float64Array(g.zcols.length), count: new Float64Array(g.zcols.length) }));
     this.index = groups.map((g) => new Map([...levels.get(g.label)!.keys()].map((k, i) => [k, i] as const)));
     this.levelSums = groups.map((g, gi) => {
       const q = g.zcols.length;
@@ -176,12 +178,26 @@ export class GramAccumulator {
 
   add(frame: BatchFrame): void {
     const { n, ok } = frame;
-    const { v, yc, z } = centreBatch(frame, this.summary, this.groups);
+    const { v, z, zRaw, zUnweighted } = centreBatch(frame, this.summary, this.groups);
+    // the θ optimizer's column scales, row by row as src/lmm/thetaProblem.ts sums them
+    this.groups.forEach((g, gi) => {
+      const q = g.zcols.length;
+      const { sumSq, count } = this.zSquares[gi];
+      const raw = zRaw[gi], zu = zUnweighted[gi];
+      for (let i = 0; i < n; i++) {
+        if (!ok[i]) continue;
+        for (let s = 0; s < q; s++) {
+          if (raw[i * q + s] === 0) continue;
+          sumSq[s] += zu[i * q + s] ** 2;
+          count[s]++;
+        }
+      }
+    });
     const p1 = this.p1;
     const AXX = this.AXX;
     for (let i = 0; i < n; i++) {
       if (!ok[i]) continue;
-      this.yty += yc[i] * yc[i];
+      this.yty += v[p1 - 1][i] * v[p1 - 1][i];
       for (let r = 0; r < p1; r++) for (let s = 0; s <= r; s++) AXX[r * p1 + s] += v[r][i] * v[s][i];
     }
     // each row's level per group
@@ -246,6 +262,7 @@ export class GramAccumulator {
     for (let r = 0; r < p1; r++) for (let s = r + 1; s < p1; s++) AXX[r * p1 + s] = AXX[s * p1 + r];
     return {
       levels, pairs, xxGroup: this.groups[0].label, xx: { AXX, yty: this.yty },
+      zSquares: new Map(this.groups.map((g, gi) => [g.label, this.zSquares[gi]] as const)),
       dropped: new Map([...dropped].map(([c, s]) => [c, [...s]] as const)),
     };
   }

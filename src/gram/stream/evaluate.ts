@@ -102,6 +102,9 @@ export interface CentredBatch {
   yc: Float64Array;
   /** per group (in `groups` order): n × q row-major */
   z: Float64Array[];
+  /** per group: Z as the formula defines it, and Z C unweighted (n × q row-major) */
+  zRaw: Float64Array[];
+  zUnweighted: Float64Array[];
 }
 
 /**
@@ -141,16 +144,24 @@ export function centreBatch(frame: BatchFrame, summary: FrameSummary, groups: Gr
   S.beta0.forEach((b, j) => { if (b !== 0) { const x = xc[j]; for (let i = 0; i < n; i++) yc[i] -= x[i] * b; } });
   const weigh = (a: Float64Array) => { if (!sw) return a; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = a[i] * sw[i]; return out; };
   const v = [...xc.map(weigh), weigh(yc)];
+  const zRaw: Float64Array[] = [];
+  const zUnweighted: Float64Array[] = [];
   const z = groups.map((g) => {
     const q = g.zcols.length;
-    const out = new Float64Array(n * q);
+    const raw = new Float64Array(n * q);
+    const zu = new Float64Array(n * q);
+    const out = sw ? new Float64Array(n * q) : zu;
     g.zcols.forEach((col, s) => {
       const c = column(col);
+      for (let i = 0; i < n; i++) raw[i * q + s] = c[i];
       // Z_c = Z C: column s minus m_s times the intercept column (1)
       if (g.centre && s > 0) { const m = g.centre[s]; for (let i = 0; i < n; i++) c[i] -= m; }
-      for (let i = 0; i < n; i++) out[i * q + s] = sw ? c[i] * sw[i] : c[i];
+      for (let i = 0; i < n; i++) zu[i * q + s] = c[i];
+      if (sw) for (let i = 0; i < n; i++) out[i * q + s] = c[i] * sw[i];
     });
+    zRaw.push(raw);
+    zUnweighted.push(zu);
     return out;
   });
-  return { v, yc, z };
+  return { v, yc, z, zRaw, zUnweighted };
 }

@@ -10,11 +10,12 @@ import type { Formula } from '../../formula/types.js';
 import { assembleGram, groupSpecs } from '../assemble.js';
 import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
 import { momentPlan, summarizeFrame } from '../moments.js';
-import type { GramSourceResult, QueryTiming } from '../source.js';
+import { type GramSourceResult, type QueryTiming } from '../source.js';
 import type { BatchSource } from './batch.js';
 import { evaluateBatch } from './evaluate.js';
 import { GramAccumulator, MomentAccumulator } from './accumulate.js';
-import { inStage } from '../sql/engine.js';
+import { ColumnSums, NormalEquations } from './exact.js';
+import { inStage } from '../source.js';
 
 export interface StreamGramOptions extends FrameSpecOptions {
   /** rows per batch (default 65 536) */
@@ -25,6 +26,13 @@ export interface StreamGramOptions extends FrameSpecOptions {
   onBatch?: (pass: 1 | 2, rows: number) => void;
   /** aborts between batches */
   signal?: AbortSignal;
+  /**
+   * the in-memory path's arithmetic (default true): two more passes (plain sums in input order for
+   * the fixed-effects transform and the centring, ./exact.ts), so that A and the fit are the ones
+   * the whole table in memory gives, bit for bit; false: the first pass's moments (compensated,
+   * Welford) give the transform, A agrees to rounding
+   */
+  exact?: boolean;
 }
 
 export async function gramFromStream(source: BatchSource, formula: string | Formula, options: StreamGramOptions = {}): Promise<GramSourceResult> {
@@ -58,15 +66,36 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     }
   });
   queries.push({ stage: 'pass 1 (moments)', ms: performance.now() - t, rows: moments.nInput });
-  const { summary, groups } = await inStage('stream', 'pass 1 (moments)', () => {
+  let { summary, groups } = await inStage('stream', 'pass 1 (moments)', () => {
     const summary = summarizeFrame(plan, moments.cellTable(), moments.nInput);
     return { summary, groups: groupSpecs(spec, summary) };
   });
+  let passes = 2;
+  if (options.exact ?? true) {
+    // the transform with the in-memory path's sums (./exact.ts)
+    t = performance.now();
+    const sums = new ColumnSums(summary, groups);
+    await inStage('stream', 'pass 2 (column sums)', async () => {
+      for await (const batch of source.batches(spec.columns, batchSize)) { abort(); sums.add(evaluateBatch(spec, batch)); options.onBatch?.(2, sums.n); }
+    });
+    queries.push({ stage: 'pass 2 (column sums)', ms: performance.now() - t, rows: moments.nInput });
+    const m = sums.means();
+    t = performance.now();
+    const normal = new NormalEquations(summary, m.x, m.y);
+    await inStage('stream', 'pass 3 (normal equations)', async () => {
+      for await (const batch of source.batches(spec.columns, batchSize)) { abort(); normal.add(evaluateBatch(spec, batch)); options.onBatch?.(2, sums.n); }
+    });
+    queries.push({ stage: 'pass 3 (normal equations)', ms: performance.now() - t, rows: moments.nInput });
+    const beta0 = await inStage('stream', 'pass 3 (normal equations)', () => normal.beta0());
+    summary = { ...summary, means: m.x, beta0, sumLogW: sums.logW, responseSS: normal.ss };
+    groups = groups.map((g, gi) => ({ ...g, centre: m.z[gi] }));
+    passes = 4;
+  }
 
   t = performance.now();
   const gram = new GramAccumulator(summary, groups, moments.groupLevels);
   let rows = 0;
-  await inStage('stream', 'pass 2 (Gram)', async () => {
+  await inStage('stream', `pass ${passes} (Gram)`, async () => {
     for await (const batch of source.batches(spec.columns, batchSize)) {
       abort();
       gram.add(evaluateBatch(spec, batch));
@@ -75,7 +104,7 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     }
     if (rows !== moments.nInput) throw new Error(`${source.name} changed between the passes (${moments.nInput} rows, then ${rows})`);
   });
-  queries.push({ stage: 'pass 2 (Gram)', ms: performance.now() - t, rows });
+  queries.push({ stage: `pass ${passes} (Gram)`, ms: performance.now() - t, rows });
   const assembled = await inStage('stream', 'assembling A', () => assembleGram(spec, summary, groups, gram.secondPass(moments.dropped)));
-  return { engine: 'stream', spec, summary, ...assembled, rowsScanned: 2 * moments.nInput, queries };
+  return { engine: 'stream', spec, summary, ...assembled, rowsScanned: passes * moments.nInput, queries };
 }
