@@ -12,10 +12,11 @@ import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js'
 import type { GlmmProgress } from '../glmm/fit.js';
 import { readTableFileAsync } from '../io/node.js';
 import type { FitProgress } from '../lmm/fit.js';
+import { chooseEngine, glmmEngineError, lmerThroughEngine } from './engines.js';
 
 export interface FitArgs {
-  /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet */
-  file: string;
+  /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet; with --engine duckdb also a glob ('data/*.parquet'); none with --engine clickhouse */
+  file?: string;
   /** lme4 model formula, e.g. `Reaction ~ Days + (Days | Subject)` */
   formula: string;
   /** maximum likelihood instead of REML */
@@ -38,6 +39,16 @@ export interface FitArgs {
   weights?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
+  /** where the rows are read: memory, stream, duckdb, clickhouse (default: memory, duckdb for a large file or a glob; src/cli/engines.ts) */
+  engine?: string;
+  /** clickhouse: the HTTP interface */
+  url?: string;
+  /** clickhouse: the table */
+  table?: string;
+  /** stream: rows per batch */
+  batchSize?: string | number;
+  /** write fitted values and residuals: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
+  residuals?: string;
 }
 
 export interface CliIO {
@@ -114,21 +125,39 @@ function resolveWeights(args: FitArgs): string | undefined {
   return weights;
 }
 
+/** the --engine choice, checked (a usage error for an unknown name) */
+function resolveEngine(args: FitArgs, glmm: boolean): ReturnType<typeof chooseEngine> {
+  try {
+    return chooseEngine(args.file, args.engine ?? (args.table !== undefined || args.url !== undefined ? 'clickhouse' : undefined), glmm);
+  } catch (e) {
+    throw new CliError(errorMessage(e));
+  }
+}
+
 /** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
 export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
   const quiet = args.quiet ?? false;
   let progressShown = false;
   try {
     if (args.ml && args.reml) throw new CliError('--ml and --reml cannot be used together');
-    if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     const backend = resolveBackend(args.backend);
     const glmm = resolveGlmm(args);
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
-    const { table, warnings } = await readTableFileAsync(args.file, { factors });
-    if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
-    const dataName = basename(args.file, extname(args.file));
+    const { engine, note } = resolveEngine(args, glmm !== null);
+    if (engine !== 'memory' && glmm) throw new CliError(glmmEngineError(engine));
+    if (engine === 'clickhouse' ? args.file !== undefined : !args.file) {
+      throw new CliError(engine === 'clickhouse' ? `--engine clickhouse reads --table, not a file ('${args.file}')` : 'missing data file');
+    }
+    for (const k of ['url', 'table'] as const) if (args[k] !== undefined && engine !== 'clickhouse') throw new CliError(`--${k} is for --engine clickhouse`);
+    if (args.batchSize !== undefined && engine !== 'stream') throw new CliError('--batch-size is for --engine stream');
+    if (args.residuals !== undefined && engine === 'memory') throw new CliError('--residuals writes the rows back through an engine: add --engine stream, duckdb or clickhouse');
+    const batchSize = args.batchSize === undefined ? undefined : Number(args.batchSize);
+    if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new CliError(`--batch-size must be a positive whole number, got '${args.batchSize}'`);
+    if (note && !quiet) io.stderr(`mixedgpu: note: ${note}\n`);
+    const file = args.file ?? '';
+    const dataName = engine === 'clickhouse' ? args.table! : basename(file, extname(file));
     const showProgress = !quiet && io.stderrIsTTY === true;
     let lastShown = 0;
     /** one progress line, at most every 100 ms (and at the first evaluation of each stage) */
@@ -139,7 +168,19 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       io.stderr(`\r\x1b[K${text}`);
     };
     let fit: { backend: { name: string; device: string }; toJSON(): Record<string, unknown>; summary(): string };
-    if (glmm) {
+    const notes: string[] = [];
+    if (engine !== 'memory') {
+      const reml = !args.ml;
+      const onProgress = showProgress
+        ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
+        : undefined;
+      fit = await lmerThroughEngine({
+        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, residuals: args.residuals, notes,
+        REML: reml, factors, weights, backend, dataName, onProgress,
+      });
+    } else if (glmm) {
+      const { table, warnings } = await readTableFileAsync(file, { factors });
+      if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;
       let stage = 0;
       const onProgress = showProgress
@@ -150,6 +191,8 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
         : undefined;
       fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend });
     } else {
+      const { table, warnings } = await readTableFileAsync(file, { factors });
+      if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
       const reml = !args.ml;
       const onProgress = showProgress
         ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
@@ -157,6 +200,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
+    if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);
     if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(), null, 2)}\n`);
     else io.stdout(`${fit.summary()}\n`);

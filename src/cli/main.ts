@@ -4,6 +4,8 @@
  *
  *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
+ *                             [--engine memory|stream|duckdb] [--batch-size N] [--residuals OUT.parquet]
+ *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
+import { ENGINES } from './engines.js';
 
 /** the version in the package's package.json (found upwards from this file, in src/ or dist/src/) */
 function packageVersion(): string {
@@ -49,8 +52,7 @@ function buildProgram(): Command {
   program
     .command('fit')
     .description('fit a linear mixed model (lmer) or, with --family, a GLMM (glmer) and print its lme4-style summary (or JSON)')
-    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
-    .argument('<formula>', 'lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"')
+    .argument('<file-and-formula...>', 'FILE FORMULA: the data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet; a glob such as \'data/*.parquet\' with --engine duckdb) and the lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"; with --engine clickhouse the formula alone')
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')
     .option('--factors <columns>', 'comma-separated columns to read as factors (grouping variables with numeric codes)')
@@ -61,10 +63,22 @@ function buildProgram(): Command {
     .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
     .option('--weights <column>', 'prior weights, lmer or glmer (binomial: the numbers of trials of a proportion response)')
     .option('--quiet', 'no progress or notes on stderr')
-    .action(async (file: string, formula: string, opts: {
+    .addOption(new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB').choices([...ENGINES]))
+    .option('--url <url>', 'clickhouse: the HTTP interface, e.g. http://127.0.0.1:8123 (user and password from CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)')
+    .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
+    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
+    .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string;
+      engine?: string; url?: string; table?: string; batchSize?: string; residuals?: string;
     }) => {
+      if (positional.length > 2) {
+        process.stderr.write(`mixedgpu: error: too many arguments (${positional.length}): give FILE and FORMULA (quote the formula)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const [file, formula] = positional.length === 2 ? positional : [undefined, positional[0]];
       process.exitCode = await runFit({ file, formula, ...opts }, {
         stdout: (s) => { process.stdout.write(s); },
         stderr: (s) => { process.stderr.write(s); },
