@@ -56,6 +56,8 @@ export interface EngineFitArgs extends GramLmerOptions {
   url?: string;
   /** stream: rows per batch */
   batchSize?: number;
+  /** duckdb: its memory_limit (e.g. '1.5GB'; past it DuckDB spills to a temporary directory) */
+  memoryLimit?: string;
   /** where fitted values and residuals go: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
   residuals?: string;
   /** notes for stderr (the rows written) */
@@ -97,7 +99,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   if (args.residuals && existsSync(args.residuals)) throw new Error(`--residuals: ${args.residuals} exists (not overwritten)`);
   if (engine === 'duckdb') {
     if (!isGlob(args.file) && !existsSync(args.file)) throw new Error(`duckdb: reading ${args.file}: data file not found`);
-    const duck = await DuckDbEngine.open();
+    const duck = await DuckDbEngine.open({ memoryLimit: args.memoryLimit });
     try {
       const from = duckdbSource(args.file);
       const { fit, residuals } = await lmerSql(duck, { from, name: args.file }, formula, options);

@@ -47,6 +47,8 @@ export interface FitArgs {
   table?: string;
   /** stream: rows per batch */
   batchSize?: string | number;
+  /** duckdb: its memory limit, e.g. 1.5GB */
+  memoryLimit?: string;
   /** write fitted values and residuals: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
   residuals?: string;
 }
@@ -152,6 +154,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     }
     for (const k of ['url', 'table'] as const) if (args[k] !== undefined && engine !== 'clickhouse') throw new CliError(`--${k} is for --engine clickhouse`);
     if (args.batchSize !== undefined && engine !== 'stream') throw new CliError('--batch-size is for --engine stream');
+    if (args.memoryLimit !== undefined && engine !== 'duckdb') throw new CliError('--memory-limit is for --engine duckdb');
     if (args.residuals !== undefined && engine === 'memory') throw new CliError('--residuals writes the rows back through an engine: add --engine stream, duckdb or clickhouse');
     const batchSize = args.batchSize === undefined ? undefined : Number(args.batchSize);
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new CliError(`--batch-size must be a positive whole number, got '${args.batchSize}'`);
@@ -175,7 +178,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
         ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
         : undefined;
       fit = await lmerThroughEngine({
-        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, residuals: args.residuals, notes,
+        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
         REML: reml, factors, weights, backend, dataName, onProgress,
       });
     } else if (glmm) {

@@ -4,7 +4,7 @@
  *
  *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
- *                             [--engine memory|stream|duckdb] [--batch-size N] [--residuals OUT.parquet]
+ *                             [--engine memory|stream|duckdb] [--batch-size N] [--memory-limit 1.5GB] [--residuals OUT.parquet]
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -67,11 +67,12 @@ function buildProgram(): Command {
     .option('--url <url>', 'clickhouse: the HTTP interface, e.g. http://127.0.0.1:8123 (user and password from CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)')
     .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
     .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)')
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string;
-      engine?: string; url?: string; table?: string; batchSize?: string; residuals?: string;
+      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string;
     }) => {
       if (positional.length > 2) {
         process.stderr.write(`mixedgpu: error: too many arguments (${positional.length}): give FILE and FORMULA (quote the formula)\n`);

@@ -64,7 +64,7 @@ describe('mixedgpu fit --engine', () => {
   });
 
   it('duckdb: the same fit, with the engine, the rows scanned and each query\'s time', async () => {
-    const duck = await fitJson({ file: sleepstudy, formula: FORMULA, factors: 'Subject', engine: 'duckdb' });
+    const duck = await fitJson({ file: sleepstudy, formula: FORMULA, factors: 'Subject', engine: 'duckdb', memoryLimit: '256MB' });
     expectSameFit(memory, duck, { criterion: 1e-10, theta: 1e-6, beta: 1e-8 });
     expect(duck.engine).toBe('duckdb');
     // two passes for A, three scans for the residual quantiles
@@ -144,6 +144,7 @@ describe('mixedgpu fit --engine', () => {
     expect(emptyGlob.stderr).toMatch(/duckdb: reading the schema: IO Error: No files found that match the pattern/);
     expect((await run({ file: sleepstudy, formula: FORMULA, engine: 'stream', table: 't' })).stderr).toMatch(/--table is for --engine clickhouse/);
     expect((await run({ file: sleepstudy, formula: FORMULA, batchSize: '10' })).stderr).toMatch(/--batch-size is for --engine stream/);
+    expect((await run({ file: sleepstudy, formula: FORMULA, engine: 'stream', memoryLimit: '1GB' })).stderr).toMatch(/--memory-limit is for --engine duckdb/);
     expect((await run({ file: sleepstudy, formula: FORMULA, residuals: join(dir, 'r.parquet') })).stderr).toMatch(/--residuals .*add --engine stream, duckdb or clickhouse/);
     expect((await run({ file: sleepstudy, formula: FORMULA, engine: 'spark' })).stderr).toMatch(/unknown engine 'spark' \(choose one of memory, stream, duckdb, clickhouse\)/);
     expect((await run({ formula: FORMULA, engine: 'clickhouse', table: 't' })).stderr).toMatch(/--engine clickhouse needs --url/);
