@@ -9,8 +9,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GramLmerOptions } from '../gram/fit.js';
-import { DuckDbEngine, duckdbSource } from '../gram/sql/duckdb.js';
-import { ClickHouseEngine, clickhouseSource } from '../gram/sql/clickhouse.js';
 import { lmerSql } from '../gram/sql/lmer.js';
 import { writeResiduals } from '../gram/sql/residuals.js';
 import { lmerStream } from '../gram/stream/lmer.js';
@@ -79,6 +77,8 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   if (engine === 'clickhouse') {
     if (!args.url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');
     if (!args.table) throw new Error('--engine clickhouse needs --table (a table or a Distributed table over shards)');
+    // the engines' clients load only when used (DuckDB's is a native module)
+    const { ClickHouseEngine, clickhouseSource } = await import('../gram/sql/clickhouse.js');
     const ch = new ClickHouseEngine({
       url: args.url, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD,
     });
@@ -99,6 +99,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   if (args.residuals && existsSync(args.residuals)) throw new Error(`--residuals: ${args.residuals} exists (not overwritten)`);
   if (engine === 'duckdb') {
     if (!isGlob(args.file) && !existsSync(args.file)) throw new Error(`duckdb: reading ${args.file}: data file not found`);
+    const { DuckDbEngine, duckdbSource } = await import('../gram/sql/duckdb.js');
     const duck = await DuckDbEngine.open({ memoryLimit: args.memoryLimit });
     try {
       const from = duckdbSource(args.file);
