@@ -2,17 +2,17 @@
  * The ClickHouse benchmark: starts the two-shard cluster of the tests (two clickhouse-server
  * processes on loopback, temporary directories, stopped by PID), loads a Parquet file into a
  * MergeTree table on each shard (row groups alternating, RowBinary: exact doubles) with a
- * Distributed table over them, and forms the Gram matrix through the Distributed table.
+ * Distributed table over them, and fits lmer through the Distributed table (lmerSql: A by queries,
+ * the optimization on A, the residual quantiles by queries); time split into queries and optimization.
  *
  *   node dist/bench/gram/clickhouse.js --file bench/out/data/rows10m.parquet --formula 'y ~ x + w + (x | g)' --factors g
  */
 import { statSync } from 'node:fs';
 import { startCluster } from '../../test/helpers/clickhouse.js';
 import { ClickHouseEngine, clickhouseSource, rowBinary } from '../../src/gram/sql/clickhouse.js';
-import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
+import { lmerSql } from '../../src/gram/sql/lmer.js';
 import { ParquetBatchSource } from '../../src/gram/stream/parquet.js';
 import { fileByteSource } from '../../src/gram/stream/node.js';
-import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 
 const arg = (k: string, d?: string) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
 
@@ -44,17 +44,17 @@ async function main(): Promise<void> {
     const perShard = await Promise.all([0, 1].map(async (k) => Number((await cluster.sql(k, 'SELECT count() FROM t')).trim())));
     const engine = new ClickHouseEngine({ url: cluster.urls[0] });
     const t0 = performance.now();
-    const res = await gramFromSql(engine, { from: clickhouseSource('t_all'), name: 't_all' }, formula, { factors });
-    const gramSeconds = (performance.now() - t0) / 1000;
+    const { fit, gram } = await lmerSql(engine, { from: clickhouseSource('t_all'), name: 't_all' }, formula, { factors });
+    const fitSeconds = (performance.now() - t0) / 1000;
     await engine.close();
-    const be = new CpuBackend(res.gram, res.theta.length);
-    const te = performance.now();
-    for (let k = 0; k < 5; k++) be.evaluate(Float64Array.from(res.theta.start, (t) => t * (1 + 0.1 * k)));
+    const queries = fit.model.source!.queries;
+    const querySeconds = queries.reduce((s, q) => s + q.ms, 0) / 1000;
     console.log(JSON.stringify({
       engine: 'clickhouse (2 shards on this machine)', file, fileGB: statSync(file).size / 1e9, rows, perShard, loadSeconds,
-      formula, levels: Object.fromEntries(res.blocks.map((b) => [b.group, b.nl])), rowsScanned: res.rowsScanned, gramSeconds,
-      queries: res.queries.map((q) => ({ stage: q.stage, seconds: q.ms / 1000, rows: q.rows })),
-      perEvaluationMs: (performance.now() - te) / 5,
+      formula, levels: Object.fromEntries(gram.blocks.map((b) => [b.group, b.nl])), rowsScanned: fit.model.source!.rowsScanned,
+      fitSeconds, querySeconds, optimizeSeconds: fit.timings.optimizeMs / 1000, evaluations: fit.feval,
+      perEvaluationMs: fit.timings.perEvaluationMs, objective: fit.objective, theta: Array.from(fit.theta),
+      queries: queries.map((q) => ({ stage: q.stage, seconds: q.ms / 1000, rows: q.rows })),
     }, null, 2));
   } finally {
     await cluster.stop();
