@@ -51,6 +51,14 @@ export interface FitArgs {
   memoryLimit?: string;
   /** write fitted values and residuals: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
   residuals?: string;
+  /** 'blme': blmer/bglmer's default priors (a Wishart on every random-effects term) */
+  prior?: string;
+  /** blme's cov.prior, in its syntax: "gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')" */
+  covPrior?: string;
+  /** blme's fixef.prior: "normal(sd = c(10, 2.5))", "t(df = 3)" */
+  fixefPrior?: string;
+  /** blme's resid.prior (lmer only): "point(value = 1)", "invgamma(shape = 2, scale = 1)" */
+  residPrior?: string;
 }
 
 export interface CliIO {
@@ -136,6 +144,15 @@ function resolveEngine(args: FitArgs, glmm: boolean): ReturnType<typeof chooseEn
   }
 }
 
+/** The prior options of the arguments (blme's), or undefined for none. */
+export function resolvePrior(args: Pick<FitArgs, 'prior' | 'covPrior' | 'fixefPrior' | 'residPrior'>): 'blme' | { cov?: string; fixef?: string; resid?: string } | undefined {
+  if (args.prior !== undefined && args.prior.trim().toLowerCase() !== 'blme') throw new CliError(`--prior takes 'blme' (blmer's and bglmer's defaults), got '${args.prior}'; give priors in blme's syntax with --cov-prior, --fixef-prior, --resid-prior`);
+  const given = (['covPrior', 'fixefPrior', 'residPrior'] as const).filter((k) => args[k] !== undefined);
+  if (given.length === 0) return args.prior !== undefined ? 'blme' : undefined;
+  // blme's defaults with the given ones replaced: cov.prior defaults to wishart as in blmer
+  return { cov: args.covPrior, fixef: args.fixefPrior, resid: args.residPrior };
+}
+
 /** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
 export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
   const quiet = args.quiet ?? false;
@@ -161,6 +178,9 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     if (note && !quiet) io.stderr(`mixedgpu: note: ${note}\n`);
     const file = args.file ?? '';
     const dataName = engine === 'clickhouse' ? args.table! : basename(file, extname(file));
+    const prior = resolvePrior(args);
+    if (glmm && typeof prior === 'object' && prior.resid !== undefined) throw new CliError('--resid-prior is for linear mixed models (a GLMM has no residual variance)');
+    if (prior !== undefined && engine !== 'memory') throw new CliError(`priors (--prior, --cov-prior, --fixef-prior, --resid-prior) are fitted with the rows in memory; the ${engine} engine does not take them yet (use --engine memory)`);
     const showProgress = !quiet && io.stderrIsTTY === true;
     let lastShown = 0;
     /** one progress line, at most every 100 ms (and at the first evaluation of each stage) */
@@ -192,7 +212,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend });
+      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend, prior });
     } else {
       const { table, warnings } = await readTableFileAsync(file, { factors });
       if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
@@ -200,7 +220,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       const onProgress = showProgress
         ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
         : undefined;
-      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights });
+      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights, prior });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);
