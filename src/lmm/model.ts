@@ -33,6 +33,11 @@ export interface RowSource {
 export interface LmmModelOptions extends ModelFrameOptions {
   /** REML (default, as lme4) or maximum likelihood */
   REML?: boolean;
+  /**
+   * also start the optimizer from moment estimates (src/lmm/momentStart.ts; default true); a fit
+   * whose rows are in an engine or a file has none (they backfit over the rows)
+   */
+  momentStart?: boolean;
 }
 
 /** The model structure shared by the objective and the results. */
@@ -47,6 +52,8 @@ export interface LmmModel extends MixedModel {
   rows: GramInput;
   /** set when A came from an SQL engine or a stream (src/gram/): the rows are there, not here */
   source?: RowSource;
+  /** false: the optimizer starts from lme4's start only (no moment estimates) */
+  momentStart?: boolean;
 }
 
 /** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
@@ -57,7 +64,7 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
   const { Xc, yc } = mixed.fixed;
   const rows: GramInput = { n: frame.n, X: Xc, p: frame.p, y: yc, blocks: mixed.internalBlocks };
   const sumLogW = mixed.weights ? weightRows(mixed.weights, rows) : 0;
-  return Object.assign(mixed, { reml: options.REML ?? true, sumLogW, rows });
+  return Object.assign(mixed, { reml: options.REML ?? true, sumLogW, rows, ...(options.momentStart === false ? { momentStart: false } : {}) });
 }
 
 /**

@@ -74,15 +74,19 @@ describe('mixedgpu fit --engine', () => {
     expect(duck.stderr).toBe('');
   });
 
-  it('stream: batches of 1 000 rows from Parquet give the in-memory fit to 1e-12; the summary is the same', async () => {
+  it('stream: batches of 1 000 rows from Parquet give the in-memory fit (same starts) to 1e-12; the summary is the same', async () => {
     const parquet = join(dir, 'sleepstudy.parquet');
-    writeFileSync(parquet, new Uint8Array(tableToParquet(loadData(loadReference('sleepstudy_slopes_reml')), 50)));
+    const table = loadData(loadReference('sleepstudy_slopes_reml'));
+    writeFileSync(parquet, new Uint8Array(tableToParquet(table, 50)));
     const s = await fitJson({ file: parquet, formula: FORMULA, factors: 'Subject', engine: 'stream', batchSize: '1000' });
-    expectSameFit(memory, s, { criterion: 1e-12, theta: 1e-12, beta: 1e-12 });
+    // the in-memory fit from lme4's start only: the moment start backfits over rows, which a stream fit has not
+    const mem = await lmer(FORMULA, table, { factors: ['Subject'], momentStart: false, dataName: 'sleepstudy' });
+    const memJson = mem.toJSON() as unknown as FitJson;
+    expectSameFit(memJson, s, { criterion: 1e-12, theta: 1e-12, beta: 1e-12 });
+    expectSameFit(memory, s, { criterion: 1e-6, theta: 1e-2, beta: 1e-4 });
     expect(s.engine).toBe('stream');
-    const text = async (engine: string) => (await run({ file: parquet, formula: FORMULA, factors: 'Subject', engine })).stdout
-      .split('\n').filter((l) => !l.startsWith('Backend:')).join('\n');
-    expect(await text('stream')).toBe(await text('memory'));
+    const body = (t: string) => t.split('\n').filter((l) => !l.startsWith('Backend:')).join('\n');
+    expect(body((await run({ file: parquet, formula: FORMULA, factors: 'Subject', engine: 'stream' })).stdout)).toBe(`${body(mem.summary())}\n`);
   });
 
   it('a glob goes to DuckDB by default, and says so', async () => {

@@ -79,7 +79,8 @@ describe('a Parquet file streamed in batches of 1 000 rows equals the in-memory 
       const table = loadData(ref);
       const path = join(dir, `${name}.parquet`);
       writeFileSync(path, new Uint8Array(tableToParquet(table, 1000)));
-      const mem = await lmer(ref.formula, table, { REML: ref.reml, factors: ref.factors });
+      // the same starts as the stream fit: the moment start backfits over rows, which an engine's fit has not
+      const mem = await lmer(ref.formula, table, { REML: ref.reml, factors: ref.factors, momentStart: false });
       const src = await openBatchSource(path);
       try {
         const { fit } = await lmerStream(src, ref.formula, { REML: ref.reml, factors: ref.factors, batchSize: 1000 });
