@@ -38,7 +38,7 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   const frame: ModelFrame = {
     formula: res.spec.formula, n: S.n, y: empty, yname: res.spec.yname, X: empty, p: S.p, xnames: S.xnames,
     offset: null, reTerms: res.reTerms, nDropped: S.nDropped, rows: null, nInput: S.nInput, messages: S.messages,
-    columns: new Map(), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
+    columns: new Map(), scales: new Map(), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
   };
   const transforms = res.blocks.map((b, k) => centreTransform(res.centres[k], b.q));
   const source: RowSource = {
@@ -48,7 +48,7 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   const fixed = { Xc: empty, yc: empty, means: S.means, intercept: S.intercept, beta0: S.beta0 };
   return {
     formula: res.spec.formula, frame, frameOptions: { factors: options.factors }, blocks: res.blocks, theta: res.theta,
-    transforms, internalBlocks: res.blocks, fixed, weights: null, offset: null,
+    transforms, known: res.blocks.map(() => null), internalBlocks: res.blocks, fixed, weights: null, offset: null,
     reml: options.REML ?? true, sumLogW: S.sumLogW,
     rows: { n: S.n, X: empty, p: S.p, y: empty, blocks: res.blocks },
     source,

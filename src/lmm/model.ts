@@ -8,7 +8,7 @@ import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import type { GramInput } from '../linalg/gram.js';
 import type { ColumnSquares } from './thetaProblem.js';
-import { type MixedModel, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
+import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
 
 /**
  * Where the rows are when A came from elsewhere (#14: an SQL engine, a stream of record batches,
@@ -30,7 +30,7 @@ export interface RowSource {
   zSquares: ColumnSquares[];
 }
 
-export interface LmmModelOptions extends ModelFrameOptions {
+export interface LmmModelOptions extends ModelFrameOptions, RelmatOptions {
   /** REML (default, as lme4) or maximum likelihood */
   REML?: boolean;
   /**
@@ -59,8 +59,9 @@ export interface LmmModel extends MixedModel {
 /** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
 export function buildLmm(formula: string | Formula, data: arrow.Table, options: LmmModelOptions = {}): LmmModel {
   const f = mixedFormula(formula);
-  const frame = buildModelFrame(f, data, options);
-  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: false });
+  const relmatGroups = Object.keys(options.relmat ?? {});
+  const frame = buildModelFrame(f, data, { ...options, knownCovarianceGroups: relmatGroups });
+  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: false }, options.relmat);
   const { Xc, yc } = mixed.fixed;
   const rows: GramInput = { n: frame.n, X: Xc, p: frame.p, y: yc, blocks: mixed.internalBlocks };
   const sumLogW = mixed.weights ? weightRows(mixed.weights, rows) : 0;
