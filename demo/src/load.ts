@@ -67,14 +67,16 @@ const GROUP_NAME = /^(g|grp|group|id|subject|subj|participant|cluster|site|schoo
 
 /**
  * A formula for uploaded data, for the user to edit: the response is the first numeric column named
- * like y/response/outcome, else the last numeric column; the grouping factors are text columns whose
+ * like y/response/outcome, else the last numeric column (the last with fractional values, if any); the grouping factors are text columns whose
  * values repeat (2 ≤ levels ≤ rows / 2) — or, when there is none, an integer column named like a
  * group or id with repeats, marked as a factor; the other numeric columns (at most 4, not row ids)
  * are fixed effects. Null when no response or no grouping factor can be found.
  */
 export function suggestFormula(columns: ColumnInfo[], rows: number): NonNullable<DataInfo['suggestion']> | null {
   const numeric = columns.filter((c) => c.kind === 'numeric' && c.distinct > 1);
-  const response = numeric.find((c) => RESPONSE_NAME.test(c.name)) ?? numeric.filter((c) => !GROUP_NAME.test(c.name)).at(-1) ?? null;
+  const candidates = numeric.filter((c) => !GROUP_NAME.test(c.name));
+  // a measured (non-integer) column before a count or code
+  const response = numeric.find((c) => RESPONSE_NAME.test(c.name)) ?? candidates.filter((c) => !c.integer).at(-1) ?? candidates.at(-1) ?? null;
   if (!response) return null;
   const repeats = (c: ColumnInfo) => c.distinct >= 2 && c.distinct <= rows / 2;
   let groups = columns.filter((c) => c.kind === 'factor' && c !== response && repeats(c)).slice(0, 3);

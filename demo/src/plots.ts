@@ -253,7 +253,7 @@ export function qqPlot(q: QqMsg, label: string, width: number, reference: 'ident
 
 /** The plot's SVG as a standalone file (the largest SVG of a figure: the plot, not its legend). */
 export function svgText(container: Element): string | null {
-  const svgs = [...container.querySelectorAll('svg')];
+  const svgs = Array.from(container.querySelectorAll('svg'));
   if (svgs.length === 0) return null;
   const main = svgs.reduce((a, b) => (b.clientWidth * b.clientHeight > a.clientWidth * a.clientHeight ? b : a));
   const clone = main.cloneNode(true) as SVGSVGElement;

@@ -1,9 +1,9 @@
 /**
  * The two distribution functions the app's diagnostics and model comparison need:
  * the standard normal quantile (QQ plots) and the upper tail of the χ² distribution (the
- * likelihood-ratio test). lgamma and pnorm are the library's (src/glmm/rmath.ts).
+ * likelihood-ratio test). lgamma and pnormBoth are the library's (src/glmm/rmath.ts).
  */
-import { lgamma, pnorm } from '../../src/glmm/rmath.js';
+import { lgamma, pnormBoth } from '../../src/glmm/rmath.js';
 
 /**
  * Φ⁻¹(p): Acklam's rational approximation (relative error < 1.2e-9), then one Halley step on
@@ -28,8 +28,10 @@ export function qnorm(p: number): number {
     const q = Math.sqrt(-2 * Math.log(1 - p));
     x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
   }
-  // Halley: e = Φ(x) − p, u = e·√(2π)·exp(x²/2), x ← x − u / (1 + x·u/2)
-  const e = pnorm(x) - p;
+  // Halley: e = Φ(x) − p, u = e·√(2π)·exp(x²/2), x ← x − u / (1 + x·u/2); above the median
+  // e = (1 − p) − (1 − Φ(x)), from the upper tail, which keeps its digits there
+  const tails = pnormBoth(x);
+  const e = p > 0.5 ? (1 - p) - tails.upper : tails.lower - p;
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
   return x - u / (1 + (x * u) / 2);
 }
