@@ -1,5 +1,6 @@
 // Bundles the GPU benchmarks with esbuild (run from the repository root):
 //   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (Node; `webgpu` left external)
+//   node bench/build.mjs app      → bench/out/app-bench.mjs (the browser app against Node, bench/app.ts)
 //   node bench/build.mjs browser  → bench/out/browser/{index.html,main.js} (the page)
 //                                   and bench/out/browser-bench.mjs (the Puppeteer runner; puppeteer external)
 import { spawnSync } from 'node:child_process';
@@ -52,6 +53,19 @@ for (const t of targets) {
       define,
     });
     console.log('bench/out/gpu-bench.mjs, bench/out/run-bench.mjs');
+  } else if (t === 'app') {
+    // the browser app against the library in Node (bench/app.ts); puppeteer and the Vite build stay external
+    await build({
+      ...common,
+      entryPoints: ['bench/app.ts'],
+      outfile: 'bench/out/app-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['webgpu', 'puppeteer'],
+      banner: nodeBanner,
+      define,
+    });
+    console.log('bench/out/app-bench.mjs');
   } else if (t === 'browser') {
     mkdirSync('bench/out/browser', { recursive: true });
     await build({

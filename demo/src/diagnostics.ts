@@ -54,17 +54,22 @@ export function qqPoints(values: ArrayLike<number>, max = MAX_QQ): QqMsg {
 }
 
 /**
- * Bins of (x, y) with equal counts along x: the mean x and mean y of each bin, and ±2 standard
- * errors of the mean y (the binned-residual plot's band when y is a residual).
+ * Bins with equal counts along x (nearly equal beyond 50,000 values; shared by every y): for each y, the mean x and
+ * mean y of each bin, and ±2 standard errors of the mean y (the binned-residual plot's band when y
+ * is a residual).
  */
-export function binnedMeans(x: Float64Array, y: Float64Array, bins: number): BinnedMsg {
+export function binnedMeansOf(x: Float64Array, ys: Float64Array[], bins: number): BinnedMsg[] {
   const n = x.length;
-  const sortedX = Float64Array.from(x).sort();
+  // the edges: quantiles of x, from an evenly spread 50,000 of its values when there are more
+  // (bins of nearly equal counts without sorting millions)
+  const sortedX = Float64Array.from(spread(n, 50_000), (i) => x[i]!).sort();
+  const m = sortedX.length;
   const nb = Math.max(1, Math.min(bins, n));
   const edges = new Float64Array(nb - 1);
-  for (let b = 1; b < nb; b++) edges[b - 1] = sortedX[Math.floor((b * n) / nb)]!;
-  const sx = new Float64Array(nb), sy = new Float64Array(nb), syy = new Float64Array(nb);
+  for (let b = 1; b < nb; b++) edges[b - 1] = sortedX[Math.floor((b * m) / nb)]!;
+  const bin = new Int32Array(n);
   const count = new Int32Array(nb);
+  const sx = new Float64Array(nb);
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
     // the first bin whose upper edge exceeds xi (ties stay in one bin)
@@ -73,23 +78,34 @@ export function binnedMeans(x: Float64Array, y: Float64Array, bins: number): Bin
       const mid = (lo + hi) >> 1;
       if (xi < edges[mid]!) hi = mid; else lo = mid + 1;
     }
+    bin[i] = lo;
     count[lo]!++;
     sx[lo] += xi;
-    sy[lo] += y[i]!;
-    syy[lo] += y[i]! * y[i]!;
   }
-  const keep = [...count.keys()].filter((b) => count[b]! > 0);
-  const mx = new Float64Array(keep.length), my = new Float64Array(keep.length), se2 = new Float64Array(keep.length);
-  const cnt = new Int32Array(keep.length);
-  keep.forEach((b, k) => {
-    const c = count[b]!;
-    cnt[k] = c;
-    mx[k] = sx[b]! / c;
-    my[k] = sy[b]! / c;
-    const v = c > 1 ? Math.max(0, (syy[b]! - c * my[k]! * my[k]!) / (c - 1)) : 0;
-    se2[k] = 2 * Math.sqrt(v / c);
+  const keep = Array.from(count.keys()).filter((b) => count[b]! > 0);
+  return ys.map((y) => {
+    const sy = new Float64Array(nb), syy = new Float64Array(nb);
+    for (let i = 0; i < n; i++) {
+      const b = bin[i]!;
+      sy[b] += y[i]!;
+      syy[b] += y[i]! * y[i]!;
+    }
+    const mx = new Float64Array(keep.length), my = new Float64Array(keep.length), se2 = new Float64Array(keep.length);
+    const cnt = new Int32Array(keep.length);
+    keep.forEach((b, k) => {
+      const c = count[b]!;
+      cnt[k] = c;
+      mx[k] = sx[b]! / c;
+      my[k] = sy[b]! / c;
+      const v = c > 1 ? Math.max(0, (syy[b]! - c * my[k]! * my[k]!) / (c - 1)) : 0;
+      se2[k] = 2 * Math.sqrt(v / c);
+    });
+    return { x: mx, y: my, twoSe: se2, count: cnt };
   });
-  return { x: mx, y: my, twoSe: se2, count: cnt };
+}
+
+export function binnedMeans(x: Float64Array, y: Float64Array, bins: number): BinnedMsg {
+  return binnedMeansOf(x, [y], bins)[0]!;
 }
 
 /** mulberry32: a seeded uniform generator, so that randomized residuals are the same on every draw. */
@@ -162,11 +178,12 @@ export function diagnosticsOf(fit: LmmFit | GlmmFit, glmm: boolean): { msg: Diag
     for (let i = 0; i < scaled.length; i++) scaled[i] = scaled[i]! / lmm.sigma;
     const idx = spread(fitted.length, MAX_POINTS);
     const root = scaled.map((r) => Math.sqrt(Math.abs(r)));
+    const [smooth, rootSmooth] = binnedMeansOf(fitted, [scaled, root], 30);
     msg = {
       kind: 'lmer', n: fitted.length, fittedLabel: 'fitted value', residualLabel: 'scaled residual (Pearson / σ)',
       fitted: pick(fitted, idx), resid: pick(scaled, idx),
-      smooth: binnedMeans(fitted, scaled, 30),
-      scaleLoc: { y: pick(root, idx), smooth: binnedMeans(fitted, root, 30) },
+      smooth: smooth!,
+      scaleLoc: { y: pick(root, idx), smooth: rootSmooth! },
       qq: qqPoints(scaled), modesQQ, binned: null, quantileQQ: null,
     };
   } else {
@@ -178,11 +195,12 @@ export function diagnosticsOf(fit: LmmFit | GlmmFit, glmm: boolean): { msg: Diag
     const { y, weights } = g.model.pirls;
     const rqr = quantileResiduals(g.family, y, weights, mu, spread(mu.length, MAX_QQ));
     const root = pearson.map((r) => Math.sqrt(Math.abs(r)));
+    const [smooth, rootSmooth] = binnedMeansOf(mu, [pearson, root], 30);
     msg = {
       kind: 'glmer', n: mu.length, fittedLabel: `fitted ${g.family === 'binomial' ? 'probability' : 'mean'} μ̂`, residualLabel: 'Pearson residual',
       fitted: pick(mu, idx), resid: pick(pearson, idx),
-      smooth: binnedMeans(mu, pearson, 30),
-      scaleLoc: { y: pick(root, idx), smooth: binnedMeans(mu, root, 30) },
+      smooth: smooth!,
+      scaleLoc: { y: pick(root, idx), smooth: rootSmooth! },
       qq: qqPoints(g.residuals('deviance')),
       modesQQ,
       binned: binnedMeans(mu, response, Math.max(5, Math.min(50, Math.floor(Math.sqrt(mu.length))))),

@@ -337,7 +337,9 @@ function predictorInputs(fit: AnyFit, table: arrow.Table, factors: string[]): Pr
       out.push({ name, kind: 'numeric', grouping: false, initial: String(Number(mean.toPrecision(4))) });
       continue;
     }
-    const levels = distinctLevels(vec, kind === 'numeric');
+    // a grouping factor's levels are the fit's (no pass over the rows); other factors are read
+    const known = grouping.has(name) ? fit.model.blocks.find((b) => b.group === name)?.levels : undefined;
+    const levels = known ? sortLevels(known.map(String)) : distinctLevels(vec, kind === 'numeric');
     out.push({ name, kind: 'factor', grouping: grouping.has(name), initial: levels[0] ?? '', levels: levels.slice(0, 2000), nlevels: levels.length });
   }
   return out;
@@ -351,7 +353,11 @@ function distinctLevels(vec: arrow.Vector, numeric: boolean): string[] {
   }
   const set = new Set<string>();
   for (const v of vec) if (v != null) set.add(String(v));
-  const all = [...set];
+  return sortLevels([...set]);
+}
+
+/** numerically when every level is a number, else alphabetically */
+function sortLevels(all: string[]): string[] {
   const allNum = all.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
   return allNum ? all.sort((a, b) => Number(a) - Number(b)) : all.sort(new Intl.Collator('en-US').compare);
 }

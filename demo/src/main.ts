@@ -157,7 +157,9 @@ function onMessage(m: FromWorker): void {
       const entry: HistoryEntry = { id, loadId, dataName: data?.name ?? '', request: fitRequest!, result: m.result, totalMs: 0 };
       history.push(entry);
       setState('fitted');
+      const tr = performance.now();
       renderResults(entry);
+      renderMs = performance.now() - tr;
       // click to result: the fit in the worker, the messages both ways and drawing the results
       entry.totalMs = performance.now() - started;
       renderTiming(entry);
@@ -495,6 +497,8 @@ function validateFormula(): boolean {
 // Options
 
 let gaussianCriterion = 'reml';
+/** the page's drawing time of the last results (the timing header's breakdown) */
+let renderMs = 0;
 
 function onFamilyChange(link?: string): void {
   const fam = el.family.value as FamilyChoice;
@@ -674,6 +678,8 @@ function renderTiming(entry: HistoryEntry): void {
   const results = Math.max(0, entry.totalMs - r.elapsedMs);
   t.dataset.totalMs = String(entry.totalMs);
   t.dataset.fitMs = String(r.elapsedMs);
+  t.dataset.describeMs = String(r.describeMs);
+  t.dataset.renderMs = String(renderMs);
   clear(t, 'Click to result ', h('b', { id: 'timing-total' }, fmtMs(entry.totalMs)), ': model setup ', h('span', { id: 'timing-setup' }, fmtMs(r.setupMs)),
     ' · optimize ', h('span', { id: 'timing-optimize' }, fmtMs(optimize)),
     ' · results ', h('span', { id: 'timing-results' }, fmtMs(results)), ` (tables, diagnostics, messages and drawing)`,
@@ -781,11 +787,11 @@ function renderCaterpillarControls(r: FitResult): void {
     }
     // thousands of levels: all of them, dense, with a brush to zoom
     const plot = denseCaterpillarPlot(grp, c, width, zoom);
-    const wrap = h('div', { class: 'dense-wrap', id: 'dense-caterpillar', 'data-from': plot.from, 'data-to': plot.to, 'data-total': total, 'data-labels': plot.labels }, plot.svg);
+    const wrap = h('div', { class: 'dense-wrap', id: 'dense-caterpillar', 'data-from': plot.from, 'data-to': plot.to, 'data-total': total, 'data-labels': plot.labels, 'data-band': String(plot.band) }, plot.svg);
     const reset = h('button', { type: 'button', id: 'cat-reset', disabled: !zoom, onclick: () => { zoom = undefined; draw(); } }, 'Show all levels');
     clear(el.caterpillar, wrap,
       h('p', { class: 'caption' },
-        `All ${total.toLocaleString('en-US')} levels of ${grp.group}, sorted by conditional mode b̂, each with its ±1.96 conditional SD interval` +
+        `All ${total.toLocaleString('en-US')} levels of ${grp.group}, sorted by conditional mode b̂, each with its ±1.96 conditional SD interval${plot.band ? ' (more levels than pixels: the intervals form the blue band, the modes the black line)' : ''}` +
         (zoom ? ` — ranks ${plot.from.toLocaleString('en-US')} to ${plot.to.toLocaleString('en-US')} shown` : '') +
         `; ${plot.labels} level names are written where they fit. Drag across the plot to zoom. `, reset));
     brush(wrap, plot.svg as SVGSVGElement, (lo, hi) => {

@@ -159,10 +159,11 @@ export function labelledRanks(from: number, to: number, width: number, px = 13):
 
 /**
  * The dense caterpillar: every level (x = rank of its conditional mode) with its ±1.96 conditional
- * SD interval as a vertical line; level names on the axis only where they fit. `range` zooms to
+ * SD interval as a vertical line (a band when there are more levels than pixels); level names on
+ * the axis only where they fit. `range` zooms to
  * ranks [from, to].
  */
-export function denseCaterpillarPlot(g: RanefMsg, col: number, width: number, range?: [number, number]): { svg: Element; from: number; to: number; labels: number } {
+export function denseCaterpillarPlot(g: RanefMsg, col: number, width: number, range?: [number, number]): { svg: Element; from: number; to: number; labels: number; band: boolean } {
   const all = denseRows(g, col);
   const from = Math.max(1, range?.[0] ?? 1);
   const to = Math.min(all.length, range?.[1] ?? all.length);
@@ -171,6 +172,9 @@ export function denseCaterpillarPlot(g: RanefMsg, col: number, width: number, ra
   const ticks = labelledRanks(from, to, width - 60);
   const names = new Map(rows.map((r) => [r.rank, r.level]));
   const thin = rows.length > 400;
+  // more levels than pixels: the intervals as one band and the modes as one line (two SVG paths,
+  // not tens of thousands of lines and dots, which look the same at this density)
+  const band = rows.length > width;
   const svg = Plot.plot({
     width,
     height: 280 + 6.5 * longest,
@@ -180,12 +184,12 @@ export function denseCaterpillarPlot(g: RanefMsg, col: number, width: number, ra
     y: { label: `↑ conditional mode of ${g.cnames[col]} (±1.96 conditional SD)`, grid: true },
     marks: [
       Plot.ruleY([0], { stroke: '#888', strokeDasharray: '4,3' }),
-      Plot.ruleX(rows, { x: 'rank', y1: 'lo', y2: 'hi', stroke: '#4269d0', strokeOpacity: thin ? 0.35 : 0.8, strokeWidth: thin ? 1 : 1.5 }),
-      Plot.dot(rows, { x: 'rank', y: 'mode', fill: '#1a1a1a', r: thin ? 0.9 : 2.2, stroke: null }),
+      band ? Plot.areaY(rows, { x: 'rank', y1: 'lo', y2: 'hi', fill: '#4269d0', fillOpacity: 0.35 }) : Plot.ruleX(rows, { x: 'rank', y1: 'lo', y2: 'hi', stroke: '#4269d0', strokeOpacity: thin ? 0.35 : 0.8, strokeWidth: thin ? 1 : 1.5 }),
+      band ? Plot.lineY(rows, { x: 'rank', y: 'mode', stroke: '#1a1a1a', strokeWidth: 1 }) : Plot.dot(rows, { x: 'rank', y: 'mode', fill: '#1a1a1a', r: thin ? 0.9 : 2.2, stroke: null }),
       Plot.tip(rows, Plot.pointerX({ x: 'rank', y: 'mode', title: (d: { level: string; mode: number; lo: number; hi: number; rank: number }) => `${g.group} ${d.level} (rank ${d.rank})\nmode ${fmt(d.mode, 4)}\n95% [${fmt(d.lo, 4)}, ${fmt(d.hi, 4)}]` })),
     ],
   });
-  return { svg, from, to, labels: ticks.length };
+  return { svg, from, to, labels: ticks.length, band };
 }
 
 const idx = (n: number) => ({ length: n });

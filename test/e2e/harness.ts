@@ -2,6 +2,7 @@
  * The browser tests' harness: the page is built once per test file with Vite into a temporary
  * folder, served by a small static server on 127.0.0.1, and driven in Debian's Chromium through
  * Puppeteer (never a downloaded browser), with WebGPU on SwiftShader (--enable-unsafe-webgpu).
+ * Also used by bench/app.ts (no vitest here).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -10,7 +11,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 import type { Browser, Page } from 'puppeteer';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,7 +89,7 @@ export async function startApp(): Promise<App> {
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(base + query, { waitUntil: 'load' });
       await page.waitForFunction(() => document.body.dataset.gpu !== 'probing', { timeout: 60_000 });
-      expect(errors).toEqual([]);
+      if (errors.length) throw new Error(`the page threw while loading: ${errors.join('; ')}`);
       return page;
     },
     async close() {

@@ -280,13 +280,15 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await fitted(page);
       const dense = async () => page.$eval('#dense-caterpillar', (e) => {
         const d = (e as HTMLElement).dataset;
-        return { total: d.total, from: d.from, to: d.to, labels: d.labels, rules: Math.max(...Array.from(e.querySelectorAll('[aria-label="rule"]'), (g) => g.querySelectorAll('line').length)) };
+        return { total: d.total, from: d.from, to: d.to, labels: d.labels, band: d.band, areas: e.querySelectorAll('[aria-label="area"] path').length, rules: Math.max(...Array.from(e.querySelectorAll('[aria-label="rule"]'), (g) => g.querySelectorAll('line').length)) };
       });
       const all = await dense();
       expect(all.total).toBe('3000');
       expect(all.from).toBe('1');
       expect(all.to).toBe('3000');
-      expect(all.rules).toBe(3000);
+      // more levels than pixels: one band of intervals and one line of modes
+      expect(all.band).toBe('true');
+      expect(all.areas).toBe(1);
       expect(Number(all.labels)).toBeGreaterThan(10);
       expect(Number(all.labels)).toBeLessThan(200);
       // brush: drag across the middle fifth of the plot
@@ -301,6 +303,8 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       const span = Number(zoomed.to) - Number(zoomed.from) + 1;
       expect(span).toBeGreaterThan(300);
       expect(span).toBeLessThan(1000);
+      // fewer levels than pixels: one interval line per level
+      expect(zoomed.band).toBe('false');
       expect(zoomed.rules).toBe(span);
       await page.click('#cat-reset');
       expect((await dense()).to).toBe('3000');
