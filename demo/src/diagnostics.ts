@@ -8,7 +8,7 @@
  */
 import type { GlmmFit, LmmFit } from '../../src/index.js';
 import { dbinomLog, dpoisLog } from '../../src/glmm/rmath.js';
-import { qnorm } from './stats.js';
+import { qnorm } from '../../src/stats/distributions.js';
 import type { BinnedMsg, DiagnosticsMsg, QqMsg } from './protocol.js';
 
 export const MAX_POINTS = 4000;

@@ -10,7 +10,7 @@ import {
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
 import { columnKind } from './load.js';
 import { diagnosticsOf } from './diagnostics.js';
-import { pchisqUpper } from './stats.js';
+import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
   CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
 } from './protocol.js';

@@ -10,7 +10,7 @@ import { lmer, readCsv, type LmmFit } from '../../src/index.js';
 import { checkColumns, compareFits, placeError, predictOne, shrinkageData } from '../../demo/src/fitting.js';
 import { describeColumns, suggestFormula } from '../../demo/src/load.js';
 import { binnedMeans, diagnosticsOf, qqPoints, quantileResiduals, residualsCsv } from '../../demo/src/diagnostics.js';
-import { pchisqUpper, qnorm } from '../../demo/src/stats.js';
+import { pchisqUpper, qnorm } from '../../src/stats/distributions.js';
 import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
 import { shrinkageCaption, labelledRanks } from '../../demo/src/plots.js';
 import { readParquet } from '../../src/io/parquet.js';
@@ -98,7 +98,7 @@ describe('browser app logic', () => {
     expect(placeError(new Error('no WebGPU adapter is available')).where).toBe('options');
   });
 
-  test('qnorm and the χ² upper tail: R\'s qnorm and pchisq(lower.tail = FALSE)', () => {
+  test('the library\'s qnorm and χ² upper tail as the app uses them: R\'s values', () => {
     // R: qnorm(c(1e-10, 0.001, 0.025, 0.3, 0.5, 0.975, 0.999999))
     const q: [number, number][] = [[1e-10, -6.361340902404056], [0.001, -3.090232306167813], [0.025, -1.959963984540054], [0.3, -0.5244005127080407], [0.5, 0], [0.975, 1.959963984540054], [0.999999, 4.753424308817089]];
     for (const [p, ref] of q) expect(Math.abs(qnorm(p) - ref)).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref)));
