@@ -10,10 +10,10 @@ import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
-  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText,
+  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
 } from './plots.js';
 import type {
-  BackendChoice, CompareRow, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  BackendChoice, CompareRow, MetaResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -101,7 +101,20 @@ const el = {
   compareError: byId('compare-error'),
   diagControls: byId('diag-controls'),
   diagnostics: byId('diagnostics'),
+  metaPanel: byId('meta-panel'),
+  metaYi: byId<HTMLSelectElement>('meta-yi'),
+  metaVi: byId<HTMLSelectElement>('meta-vi'),
+  metaSlab: byId<HTMLSelectElement>('meta-slab'),
+  metaMethod: byId<HTMLSelectElement>('meta-method'),
+  metaFit: byId<HTMLButtonElement>('meta-fit'),
+  metaError: byId('meta-error'),
+  metaResults: byId('meta-results'),
+  metaInfo: byId('meta-info'),
+  forest: byId('forest'),
+  funnel: byId('funnel'),
+  metaSummary: byId('meta-summary'),
 };
+let metaId = 0;
 
 function setState(s: 'empty' | 'loading' | 'loaded' | 'fitting' | 'fitted' | 'error'): void {
   document.body.dataset.state = s;
@@ -212,6 +225,19 @@ function onMessage(m: FromWorker): void {
       textWaiters.get(m.id)?.fail(m.message);
       textWaiters.delete(m.id);
       break;
+    case 'metaFitted':
+      if (m.id !== metaId) break;
+      metaId = 0;
+      el.metaFit.disabled = false;
+      renderMeta(m.result);
+      break;
+    case 'metaError':
+      if (m.id !== metaId) break;
+      metaId = 0;
+      el.metaFit.disabled = false;
+      el.metaResults.hidden = true;
+      showError(el.metaError, m.message);
+      break;
     case 'compared':
       if (m.id !== compareId) break;
       compareId = 0;
@@ -238,6 +264,9 @@ function load(src: DataSource): void {
   result = null;
   shown = null;
   el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.metaPanel.hidden = true;
+  el.metaError.textContent = '';
   clearStale();
   compareSel.length = 0;
   el.compareOut.textContent = '';
@@ -276,6 +305,7 @@ function onLoaded(info: DataInfo): void {
   }
   validateFormula();
   renderColumns();
+  renderMetaPanel(info);
   updateFitButton();
   syncUrl();
   if (url?.fit && !el.fit.disabled) startFit();
@@ -791,7 +821,7 @@ function renderCaterpillarControls(r: FitResult): void {
     const reset = h('button', { type: 'button', id: 'cat-reset', disabled: !zoom, onclick: () => { zoom = undefined; draw(); } }, 'Show all levels');
     clear(el.caterpillar, wrap,
       h('p', { class: 'caption' },
-        `All ${total.toLocaleString('en-US')} levels of ${grp.group}, sorted by conditional mode b̂, each with its ±1.96 conditional SD interval${plot.band ? ' (more levels than pixels: the intervals form the blue band, the modes the black line)' : ''}` +
+        `All ${total.toLocaleString('en-US')} levels of ${grp.group}, sorted by conditional mode b̂, each with its ±1.96 conditional SD interval${plot.band ? ' (more than two levels per pixel: the intervals form the blue band, the modes the black line)' : ''}` +
         (zoom ? ` — ranks ${plot.from.toLocaleString('en-US')} to ${plot.to.toLocaleString('en-US')} shown` : '') +
         `; ${plot.labels} level names are written where they fit. Drag across the plot to zoom. `, reset));
     brush(wrap, plot.svg as SVGSVGElement, (lo, hi) => {
@@ -957,6 +987,48 @@ function renderDiagnostics(r: FitResult): void {
   };
   controls();
   draw();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meta-analysis mode (the library's meta(), metafor's rma)
+
+function renderMetaPanel(info: DataInfo): void {
+  const numeric = info.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+  el.metaPanel.hidden = numeric.length < 2;
+  const fill = (sel: HTMLSelectElement, names: string[], pick: string | undefined, empty?: string) => {
+    clear(sel, empty ? h('option', { value: '' }, empty) : null, names.map((n) => h('option', { value: n, selected: n === pick }, n)));
+  };
+  const find = (re: RegExp) => numeric.find((n) => re.test(n));
+  fill(el.metaYi, numeric, find(/^(yi|y|effect|es|d|g|lnor|logor|smd)$/i) ?? numeric[0]);
+  fill(el.metaVi, numeric, find(/^(vi|v|var|variance)$/i) ?? numeric[1]);
+  fill(el.metaSlab, info.columns.map((c) => c.name), info.columns.find((c) => /^(author|study|slab|label|name)$/i.test(c.name))?.name, '(row numbers)');
+}
+
+function startMeta(): void {
+  if (!data) return;
+  metaId = nextId++;
+  el.metaError.textContent = '';
+  el.metaFit.disabled = true;
+  send({ type: 'meta', id: metaId, request: { yi: el.metaYi.value, vi: el.metaVi.value, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, dataName: data.name } });
+}
+
+function renderMeta(r: MetaResultMsg): void {
+  el.metaResults.hidden = false;
+  const pct = `${r.level}%`;
+  clear(el.metaInfo,
+    h('div', {}, `Random-effects model (${r.method}), k = ${r.k} studies · pooled estimate `, h('b', { id: 'meta-mu' }, fmt(r.mu)),
+      ` (SE ${fmt(r.se)}), ${pct} CI [`, h('span', { id: 'meta-ci' }, `${fmt(r.ci[0])}, ${fmt(r.ci[1])}`), `], ${pct} prediction interval [`,
+      h('span', { id: 'meta-pi' }, `${fmt(r.pi[0])}, ${fmt(r.pi[1])}`), ']'),
+    h('div', {}, 'Heterogeneity: τ² = ', h('b', { id: 'meta-tau2' }, fmt(r.tau2)), ' · I² = ', h('b', { id: 'meta-i2' }, `${fmtFixed(r.I2, 2)}%`),
+      ` · H² = ${fmtFixed(r.H2, 2)} · Q(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`),
+    h('div', { class: 'timing' }, `fitted in ${fmtMs(r.elapsedMs)}`),
+  );
+  const pooled = { mu: r.mu, ci: r.ci, pi: r.pi };
+  clear(el.forest, forestPlot(r.studies, pooled, plotWidth(el.forest), r.level),
+    h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight); the red diamond is the pooled estimate with its ${pct} CI (thick) and the ${pct} prediction interval for a new study (dashed).`));
+  clear(el.funnel, funnelPlot(r.studies, r.mu, plotWidth(el.funnel)),
+    h('p', { class: 'caption' }, 'Effect size against its standard error (small studies at the bottom), with the pooled estimate and its ±1.96 SE funnel: an asymmetric funnel hints at small-study effects or publication bias.'));
+  el.metaSummary.textContent = r.summary;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1234,6 +1306,7 @@ function init(): void {
   el.nagq.addEventListener('change', () => syncUrl());
   el.criterion.addEventListener('change', () => syncUrl());
   el.compare.addEventListener('click', startCompare);
+  el.metaFit.addEventListener('click', startMeta);
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
   el.predictForm.addEventListener('submit', onPredict);

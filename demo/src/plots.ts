@@ -159,7 +159,7 @@ export function labelledRanks(from: number, to: number, width: number, px = 13):
 
 /**
  * The dense caterpillar: every level (x = rank of its conditional mode) with its ±1.96 conditional
- * SD interval as a vertical line (a band when there are more levels than pixels); level names on
+ * SD interval as a vertical line (a band beyond two levels per pixel); level names on
  * the axis only where they fit. `range` zooms to
  * ranks [from, to].
  */
@@ -172,9 +172,9 @@ export function denseCaterpillarPlot(g: RanefMsg, col: number, width: number, ra
   const ticks = labelledRanks(from, to, width - 60);
   const names = new Map(rows.map((r) => [r.rank, r.level]));
   const thin = rows.length > 400;
-  // more levels than pixels: the intervals as one band and the modes as one line (two SVG paths,
+  // beyond two levels per pixel: the intervals as one band and the modes as one line (two SVG paths,
   // not tens of thousands of lines and dots, which look the same at this density)
-  const band = rows.length > width;
+  const band = rows.length > 2 * width;
   const svg = Plot.plot({
     width,
     height: 280 + 6.5 * longest,
@@ -285,4 +285,51 @@ export async function pngBlob(svg: string, width: number, height: number, scale 
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
   return new Promise((res, rej) => canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));
+}
+
+interface StudyMsg { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null }
+
+/** The forest plot: each study's estimate and CI (square sized by its weight), the pooled diamond and its prediction interval. */
+export function forestPlot(studies: StudyMsg[], pooled: { mu: number; ci: [number, number]; pi: [number, number] }, width: number, level: number): Element {
+  // rows by position (study labels may repeat, e.g. two trials of one author)
+  const labels = [...studies.map((s) => s.label), 'RE model'];
+  const rows = studies.map((s, i) => ({ ...s, row: i }));
+  const pooledRow = studies.length;
+  const longest = Math.min(28, Math.max(...labels.map((l) => l.length)));
+  return Plot.plot({
+    width,
+    height: 50 + 20 * labels.length,
+    marginLeft: Math.min(200, 12 + 6.5 * longest),
+    style: { fontSize: `${FONT}px` },
+    x: { label: `effect size (${level}% CI) →`, grid: true },
+    y: { label: null, type: 'band', domain: labels.map((_, i) => i), tickFormat: (i: number) => labels[i]!.slice(0, 28) },
+    marks: [
+      Plot.ruleX([0], { stroke: '#888', strokeDasharray: '4,3' }),
+      Plot.ruleY(rows, { y: 'row', x1: 'lo', x2: 'hi', stroke: '#333' }),
+      Plot.dot(rows, { y: 'row', x: 'yi', symbol: 'square', fill: '#4269d0', r: (s: StudyMsg) => 2 + Math.sqrt(s.weight ?? 4) }),
+      Plot.ruleY([{ y: pooledRow, x1: pooled.pi[0], x2: pooled.pi[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeDasharray: '5,3' }),
+      Plot.ruleY([{ y: pooledRow, x1: pooled.ci[0], x2: pooled.ci[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeWidth: 5 }),
+      Plot.dot([{ y: pooledRow, x: pooled.mu }], { x: 'x', y: 'y', symbol: 'diamond', r: 7, fill: '#d03f3f' }),
+      Plot.tip(rows, Plot.pointerY({ y: 'row', x: 'yi', title: (s: StudyMsg) => `${s.label}\n${fmt(s.yi, 4)} [${fmt(s.lo, 4)}, ${fmt(s.hi, 4)}]${s.weight === null ? '' : `\nweight ${s.weight.toFixed(1)}%`}` })),
+    ],
+  });
+}
+
+/** The funnel plot: effect size against its standard error (reversed), around the pooled estimate with ±1.96 SE lines. */
+export function funnelPlot(studies: StudyMsg[], mu: number, width: number): Element {
+  const maxSe = Math.max(...studies.map((s) => s.sei)) * 1.05;
+  return Plot.plot({
+    width,
+    height: Math.round(Math.min(420, Math.max(260, width * 0.62))),
+    grid: true,
+    style: { fontSize: `${FONT}px` },
+    x: { label: 'effect size →' },
+    y: { label: '↑ standard error', domain: [maxSe, 0] },
+    marks: [
+      Plot.link([0], { x1: mu, y1: 0, x2: mu - Z975 * maxSe, y2: maxSe, stroke: '#999', strokeDasharray: '4,3' }),
+      Plot.link([0], { x1: mu, y1: 0, x2: mu + Z975 * maxSe, y2: maxSe, stroke: '#999', strokeDasharray: '4,3' }),
+      Plot.ruleX([mu], { stroke: '#d03f3f' }),
+      Plot.dot(studies, { x: 'yi', y: 'sei', fill: '#4269d0', r: 3.5 }),
+    ],
+  });
 }

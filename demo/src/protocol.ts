@@ -31,7 +31,37 @@ export type ToWorker =
   | { type: 'predict'; id: number; values: Record<string, string>; newGroups: string[]; fit?: number }
   | { type: 'exportJson'; id: number; fit?: number }
   | { type: 'exportResiduals'; id: number; fit: number }
-  | { type: 'compare'; id: number; fits: [number, number] };
+  | { type: 'compare'; id: number; fits: [number, number] }
+  | { type: 'meta'; id: number; request: MetaRequest };
+
+/** a random-effects meta-analysis (metafor's rma) of known effect sizes and sampling variances */
+export interface MetaRequest {
+  yi: string;
+  vi: string;
+  slab?: string;
+  method: string;
+  dataName?: string;
+}
+
+export interface MetaResultMsg {
+  summary: string;
+  k: number;
+  method: string;
+  /** the pooled estimate (intercept-only model), its SE, CI and prediction interval */
+  mu: number;
+  se: number;
+  ci: [number, number];
+  pi: [number, number];
+  tau2: number;
+  I2: number;
+  H2: number;
+  QE: number;
+  QEdf: number;
+  QEp: number;
+  level: number;
+  studies: { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null }[];
+  elapsedMs: number;
+}
 
 export interface ColumnInfo {
   name: string;
@@ -241,4 +271,6 @@ export type FromWorker =
   | { type: 'text'; id: number; text: string }
   | { type: 'textError'; id: number; message: string }
   | { type: 'compared'; id: number; rows: CompareRow[]; refitted: string[]; notes: string[] }
-  | { type: 'compareError'; id: number; message: string };
+  | { type: 'compareError'; id: number; message: string }
+  | { type: 'metaFitted'; id: number; result: MetaResultMsg }
+  | { type: 'metaError'; id: number; message: string };

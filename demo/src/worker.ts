@@ -7,6 +7,7 @@ import type * as arrow from 'apache-arrow';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/webgpu/device.js';
 import { type AnyFit, type StoredFit, compareFits, describeFit, placeError, predictOne, runFit } from './fitting.js';
 import { residualsCsv } from './diagnostics.js';
+import { runMeta } from './meta.js';
 import { loadSource } from './load.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
@@ -119,6 +120,16 @@ scope.addEventListener('message', (ev) => {
       else post({ type: 'text', id: msg.id, text: residualsCsv(s.fit, 'nAGQ' in s.fit) });
       break;
     }
+    case 'meta':
+      void (async () => {
+        try {
+          if (!table) throw new Error('load data first');
+          post({ type: 'metaFitted', id: msg.id, result: await runMeta(table, msg.request) });
+        } catch (e) {
+          post({ type: 'metaError', id: msg.id, message: (e as Error).message ?? String(e) });
+        }
+      })();
+      break;
     case 'compare':
       void (async () => {
         const [a, b] = msg.fits.map((k) => fits.get(k));

@@ -34,7 +34,11 @@ async function setFormula(page: Page, formula: string): Promise<void> {
 
 /** every plot in the results is drawn at its container's width: not scaled down, not wider than its card */
 async function expectPlotsUnscaled(page: Page): Promise<void> {
-  const plots = await page.$$eval('#results svg[viewBox]', (svgs) => svgs.filter((s) => (s as SVGSVGElement).getBoundingClientRect().width > 0).map((s) => {
+  await expectPlotsUnscaledIn(page, '#results');
+}
+
+async function expectPlotsUnscaledIn(page: Page, root: string): Promise<void> {
+  const plots = await page.$$eval(`${root} svg[viewBox]`, (svgs) => svgs.filter((s) => (s as SVGSVGElement).getBoundingClientRect().width > 0).map((s) => {
     const svg = s as SVGSVGElement;
     const r = svg.getBoundingClientRect();
     const box = svg.closest('.plot, #icc')!;
@@ -286,7 +290,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(all.total).toBe('3000');
       expect(all.from).toBe('1');
       expect(all.to).toBe('3000');
-      // more levels than pixels: one band of intervals and one line of modes
+      // more than two levels per pixel: one band of intervals and one line of modes
       expect(all.band).toBe('true');
       expect(all.areas).toBe(1);
       expect(Number(all.labels)).toBeGreaterThan(10);
@@ -303,7 +307,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       const span = Number(zoomed.to) - Number(zoomed.from) + 1;
       expect(span).toBeGreaterThan(300);
       expect(span).toBeLessThan(1000);
-      // fewer levels than pixels: one interval line per level
+      // fewer: one interval line per level
       expect(zoomed.band).toBe('false');
       expect(zoomed.rules).toBe(span);
       await page.click('#cat-reset');
@@ -319,4 +323,41 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await page.close();
     }
   }, 240_000);
+
+  test('meta-analysis mode: dat.bcg as metafor\'s rma (REML), forest and funnel plots', async () => {
+    const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/bcg_meta_reml.json'), 'utf8')) as { mu: number; tau2: number; I2: number; QE: number; pi: number[]; ci: number[] };
+    const page = await app!.openPage();
+    try {
+      const input = await page.$('#file');
+      await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(join(ROOT, 'test/fixtures/data/bcg.csv'));
+      await page.waitForSelector('body[data-state="loaded"]');
+      // no repeated grouping column: no mixed-model formula is suggested, and none is kept
+      expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe('');
+      expect(await page.$eval('#meta-panel', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await page.$eval('#meta-yi', (e) => (e as HTMLSelectElement).value)).toBe('yi');
+      expect(await page.$eval('#meta-vi', (e) => (e as HTMLSelectElement).value)).toBe('vi');
+      expect(await page.$eval('#meta-slab', (e) => (e as HTMLSelectElement).value)).toBe('author');
+      await page.click('#meta-fit');
+      await page.waitForSelector('#meta-results:not([hidden])');
+      expect(await text(page, '#meta-error')).toBe('');
+      const near = (shown: string, v: number, what: string) => {
+        const decimals = (shown.split('.')[1] ?? '').length;
+        expect(Math.abs(Number(shown) - v), `${what}: ${shown} vs metafor ${v}`).toBeLessThanOrEqual(0.5 * 10 ** -decimals + 1e-6 * Math.abs(v));
+      };
+      near(await text(page, '#meta-mu'), ref.mu, 'pooled estimate');
+      near(await text(page, '#meta-tau2'), ref.tau2, 'τ²');
+      near((await text(page, '#meta-i2')).replace('%', ''), ref.I2, 'I²');
+      near(await text(page, '#meta-q'), ref.QE, 'Q');
+      const [piLo, piHi] = (await text(page, '#meta-pi')).split(', ');
+      near(piLo!, ref.pi[0]!, 'PI lower');
+      near(piHi!, ref.pi[1]!, 'PI upper');
+      // 13 studies and the pooled row in the forest plot; 13 points in the funnel
+      expect(await page.$$eval('#forest svg [aria-label="y-axis tick label"] text', (t) => t.length)).toBe(14);
+      expect(await page.$$eval('#funnel svg [aria-label="dot"] circle', (c) => c.length)).toBe(13);
+      expect(await text(page, '#meta-summary')).toMatch(/Random-Effects Model \(k = 13; tau\^2 estimator: REML\)/);
+      await expectPlotsUnscaledIn(page, '#meta-results');
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });
