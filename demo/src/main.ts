@@ -999,8 +999,12 @@ function renderMetaPanel(info: DataInfo): void {
     clear(sel, empty ? h('option', { value: '' }, empty) : null, names.map((n) => h('option', { value: n, selected: n === pick }, n)));
   };
   const find = (re: RegExp) => numeric.find((n) => re.test(n));
-  fill(el.metaYi, numeric, find(/^(yi|y|effect|es|d|g|lnor|logor|smd)$/i) ?? numeric[0]);
-  fill(el.metaVi, numeric, find(/^(vi|v|var|variance)$/i) ?? numeric[1]);
+  const yi = find(/^(yi|effect|es|lnor|logor|smd)$/i);
+  const vi = find(/^(vi|var|variance)$/i);
+  // open when the data look like a meta-analysis (columns named like yi and vi)
+  byId<HTMLDetailsElement>('meta-details').open = !!(yi && vi);
+  fill(el.metaYi, numeric, yi ?? numeric[0]);
+  fill(el.metaVi, numeric, vi ?? numeric.find((n) => n !== (yi ?? numeric[0])));
   fill(el.metaSlab, info.columns.map((c) => c.name), info.columns.find((c) => /^(author|study|slab|label|name)$/i.test(c.name))?.name, '(row numbers)');
 }
 
