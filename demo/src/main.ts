@@ -465,6 +465,8 @@ function clearFormulaError(): void {
 /** Parses the formula and checks it against the columns; shows the first problem at its token. */
 function validateFormula(): boolean {
   const text = el.formula.value;
+  // the text the messages below belong to (typing is debounced: tests wait for this to catch up)
+  el.formula.dataset.validated = text;
   parsed = null;
   if (text.trim() === '') {
     clearFormulaError();

@@ -23,6 +23,14 @@ let app: App | undefined;
 let tmp = '';
 const openPage = (): Promise<Page> => app!.openPage();
 
+/** Waits until the (debounced) formula check has seen the text now in the box. */
+async function validated(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const f = document.querySelector('#formula') as HTMLInputElement;
+    return f.dataset.validated === f.value;
+  });
+}
+
 /** shown = the reference to the precision the page displays (plus a hair for the optimizer's tolerance). */
 function expectDisplayed(shown: string, ref: number, what: string): void {
   const v = Number(shown);
@@ -149,6 +157,7 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       const formula = 'Reaction ~ Days + (Days | Subject) + * Days';
       await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
       await page.type('#formula', formula);
+      await validated(page);
       await page.waitForSelector('#formula-token');
       const pos = Number(await page.$eval('#formula-token', (e) => (e as HTMLElement).dataset.position));
       expect(pos).toBe(formula.indexOf('*'));
@@ -159,6 +168,7 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       // an unclosed parenthesis points at the end or at the parenthesis
       await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
       await page.type('#formula', 'Reaction ~ Days + (Days | Subject');
+      await validated(page);
       await page.waitForFunction(() => !!document.querySelector('#formula-token'));
       expect(await text(page, '#formula-error')).toMatch(/\)|parenthes/i);
       // fixing it clears the message
@@ -178,6 +188,7 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       const formula = 'Reaction ~ Dayz + (Days | Subject)';
       await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
       await page.type('#formula', formula);
+      await validated(page);
       await page.waitForSelector('#formula-token');
       const msg = await text(page, '#formula-error');
       expect(msg).toMatch(/Unknown column 'Dayz'/);
