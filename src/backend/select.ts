@@ -77,7 +77,10 @@ export async function lmmBackend(
   if (!ctx) return null;
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
   const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, options.denseOnGpu);
-  if (backend.denseBlocksOn !== 'none') messages.push(`WebGPU backend: the crossed factors' dense blocks are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
+  if (backend.denseBlocksOn !== 'none') {
+    const what = model.known.some((k) => k) ? 'the dense blocks (crossed factors, known covariances)' : 'the crossed factors\' dense blocks';
+    messages.push(`WebGPU backend: ${what} are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
+  }
   timings.gpuSetupMs = performance.now() - t;
   Object.assign(timings, {
     gpuLayoutMs: backend.timings.layoutMs, gpuUploadMs: backend.timings.uploadMs,
@@ -92,7 +95,8 @@ export async function lmmBackend(
  * or PIRLS on the WebGPU backend's passes.
  */
 export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
-  const ctx = await chooseDevice(options, async () => null, messages);
+  const relmat = model.known.some((k) => k);
+  const ctx = await chooseDevice(options, async () => (relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null), messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
   return createGlmmDevice(ctx, model, options, nAGQ);

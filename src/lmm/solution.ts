@@ -99,14 +99,17 @@ export function solveLmm(chol: BlockedCholesky, n: number, reml: boolean): LmmSo
  * (nl · q · q, level-major). The diagonal block of (L Lᵀ)⁻¹ for the columns E of level g is XᵀX where
  * L X = E, solved block by block downwards from block k.
  */
-export function conditionalVariances(chol: BlockedCholesky, sigma: number): Float64Array[] {
+export function conditionalVariances(chol: BlockedCholesky, sigma: number, skip?: (k: number) => boolean): Float64Array[] {
   const { gram, K } = chol;
   const blocks = gram.blocks;
-  // inverses of the dense diagonal blocks, used with sparse right-hand sides
-  const denseInv: (Float64Array | null)[] = blocks.map((_, k) => (chol.isBlockDiagonal(k) ? null : invertLower(chol.Lkk[k], chol.m[k])));
+  const first = Array.from({ length: K }, (_, k) => k).find((k) => !skip?.(k)) ?? K;
+  // inverses of the dense diagonal blocks (after the first block computed here), used with sparse right-hand sides
+  const denseInv: (Float64Array | null)[] = blocks.map((_, k) => (chol.isBlockDiagonal(k) || k < first ? null : invertLower(chol.Lkk[k], chol.m[k])));
   const out: Float64Array[] = [];
   for (let k = 0; k < K; k++) {
     const bk = blocks[k];
+    // a block whose variances the caller computes otherwise (a known covariance: src/relmat/conditional.ts)
+    if (skip?.(k)) { out.push(new Float64Array(bk.nl * bk.q * bk.q)); continue; }
     const q = bk.q;
     const res = new Float64Array(bk.nl * q * q);
     // xs[col][j]: block j of the solution of L x = e_(g, col)

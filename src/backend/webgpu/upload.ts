@@ -31,6 +31,8 @@ export interface GpuDataLayout {
 
 /** Why a model cannot run on the WebGPU backend, or null when it can. */
 export function gpuUnsupported(model: LmmModel): string | null {
+  // a first block with a known covariance is dense: no per-group shaders (see WebGpuBackend)
+  if (model.known[0]) return null;
   return groupShaderLimit(model.blocks[0].q, model.frame.p);
 }
 

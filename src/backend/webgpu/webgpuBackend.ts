@@ -4,6 +4,12 @@
  * small Cholesky in float64 on the CPU. With more grouping factors, the first block's factors are
  * read back and the CPU's blocked Cholesky (float64, WebAssembly SIMD for crossed blocks) finishes
  * the factorization on the same centred data.
+ *
+ * A model whose blocks all have a known covariance matrix (relmat: a kinship, pedigree or phylogeny,
+ * src/relmat) has no block-diagonal first block: its A is formed and transformed by the known
+ * factors on the CPU in float64, once, and for each θ the dense blocks' Cholesky factorizations and
+ * solves — the O(m³) work — run on the GPU (shaders/dense.wgsl, f32), assembled by the CPU's
+ * blocked Cholesky.
  */
 import type { LmmModel } from '../../lmm/model.js';
 import { formGram } from '../cpu/gram.js';
@@ -16,6 +22,7 @@ import { buildGpuLayout, gpuUnsupported } from './upload.js';
 import { formGramGpu } from './gram.js';
 import { BlockDiagKernel } from './blockdiag.js';
 import { GpuDenseSolver } from './gpuDenseSolver.js';
+import { knownCovarianceGram } from '../../relmat/gram.js';
 
 export interface WebGpuTimings {
   layoutMs: number;
@@ -32,7 +39,8 @@ export class WebGpuBackend implements LmmBackend {
   readonly precision = 'float32' as const;
   readonly timings: WebGpuTimings;
   private readonly model: LmmModel;
-  private readonly kernel: BlockDiagKernel;
+  /** the first block's per-group kernel (null when the first block is dense: a known covariance) */
+  private readonly kernel: BlockDiagKernel | null;
   private readonly buffers: GPUBuffer[];
   /** the CPU's part for models with more than one grouping factor (centred data, float64) */
   private readonly rest: BlockedCholesky | null;
@@ -47,7 +55,7 @@ export class WebGpuBackend implements LmmBackend {
   }
 
   private constructor(
-    ctx: GpuContext, model: LmmModel, kernel: BlockDiagKernel, buffers: GPUBuffer[], rest: BlockedCholesky | null,
+    ctx: GpuContext, model: LmmModel, kernel: BlockDiagKernel | null, buffers: GPUBuffer[], rest: BlockedCholesky | null,
     denseSolver: GpuDenseSolver | null, timings: WebGpuTimings,
   ) {
     this.device = `WebGPU: ${ctx.adapterName}`;
@@ -69,6 +77,7 @@ export class WebGpuBackend implements LmmBackend {
   static async create(ctx: GpuContext, model: LmmModel, gram?: GramMatrix, denseOnGpu?: boolean): Promise<WebGpuBackend> {
     const why = gpuUnsupported(model);
     if (why) throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+    if (model.known[0]) return WebGpuBackend.createDense(ctx, model, gram ?? knownCovarianceGram(formGram(model), model.known));
     const t0 = performance.now();
     const layout = buildGpuLayout(model);
     const t1 = performance.now();
@@ -96,7 +105,33 @@ export class WebGpuBackend implements LmmBackend {
     });
   }
 
+  /**
+   * A model whose first block has a known covariance (then every block has one: those come last):
+   * the dense blocks on the GPU, each θ's factorization assembled by the CPU's blocked Cholesky of
+   * the transformed A (`gram`).
+   */
+  private static async createDense(ctx: GpuContext, model: LmmModel, gram: GramMatrix): Promise<WebGpuBackend> {
+    const t0 = performance.now();
+    const rest = new BlockedCholesky(gram, model.theta.length);
+    const K = model.blocks.length;
+    const specs = [];
+    for (let k = rest.denseFrom; k < K; k++) {
+      let maxRows = model.frame.p + 1;
+      for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
+      specs.push({ k, m: rest.m[k], maxRows });
+    }
+    const denseSolver = await GpuDenseSolver.create(ctx, specs);
+    rest.useDenseSolver(denseSolver);
+    return new WebGpuBackend(ctx, model, null, [], rest, denseSolver, {
+      layoutMs: 0, uploadMs: 0, dataPassMs: 0, dataPassBytes: 0, compileMs: performance.now() - t0,
+    });
+  }
+
   async evaluate(theta: Float64Array): Promise<ObjectiveParts> {
+    if (!this.kernel) {
+      await this.rest!.factorAsync(theta);
+      return { ldL2: this.rest!.ldL2, ldRX2: this.rest!.ldRX2, pwrss: this.rest!.pwrss };
+    }
     const b0 = this.model.blocks[0];
     fillTemplate(b0, theta, this.T0);
     const res = await this.kernel.evaluate(this.T0);
