@@ -101,3 +101,23 @@ export async function glmmDevice(model: GlmmModel, options: BackendOptions & Glm
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
   return createGlmmDevice(ctx, model, options, nAGQ);
 }
+
+/** A source of the bootstrap's batched Gram parts on the device, to be disposed of after the bootstrap. */
+export interface DeviceBootstrapGram {
+  batch(input: import('./cpu/bootstrapGram.js').BootstrapGramInput): Promise<import('./cpu/bootstrapGram.js').BootstrapGramBatch>;
+  dispose(): void;
+  device: string;
+}
+
+/**
+ * The bootstrap's data pass by the same rule (shaders/bootstrapGram.wgsl, one grouping factor), or
+ * null for the CPU pass; `messages` gets why an 'auto' choice stayed on the CPU.
+ */
+export async function bootstrapGramBackend(model: LmmModel, options: BackendOptions, messages: string[]): Promise<DeviceBootstrapGram | null> {
+  const { BootstrapGramGpu } = await import('./webgpu/bootstrapGram.js');
+  const rows = model.rows;
+  const ctx = await chooseDevice(options, async () => BootstrapGramGpu.unsupported({ blocks: rows.blocks, p: rows.p }), messages);
+  if (!ctx) return null;
+  const g = await BootstrapGramGpu.create(ctx, { n: rows.n, p: rows.p, X: rows.X, blocks: rows.blocks });
+  return { batch: (input) => g.batch(input), dispose: () => g.dispose(), device: ctx.adapterName };
+}
