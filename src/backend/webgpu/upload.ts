@@ -31,6 +31,7 @@ export interface GpuDataLayout {
 
 /** Why a model cannot run on the WebGPU backend, or null when it can. */
 export function gpuUnsupported(model: LmmModel): string | null {
+  if (model.source) return `A came from ${model.source.engine}, and the WebGPU backend forms A from rows it holds`;
   // a first block with a known covariance is dense: no per-group shaders (see WebGpuBackend)
   if (model.known[0]) return null;
   return groupShaderLimit(model.blocks[0].q, model.frame.p);
