@@ -1,5 +1,6 @@
 // The summary of bench/gpu-run.sh: reads the raw JSON of its runners (bench/gpu.ts → gpu-results-*.json,
-// bench/run.ts → results-*.json with glmmResults, bench/browser.ts → browser-results-*.json, adapter.json)
+// bench/run.ts → results-*.json with glmmResults, bench/kinship.ts → kinship-results-*.json,
+// bench/browser.ts → browser-results-*.json, adapter.json)
 // and writes one summary.json and summary.md, with issue 15's targets for an H100/H200-class GPU:
 // 10M rows / 100k groups y ~ x + w + (x | g) under 2 s, its data pass at ≥ 50% of the measured read
 // bandwidth, InstEval under 0.5 s, the 1M-row binomial GLMM under 5 s.
@@ -18,6 +19,7 @@ const adapter = files.includes('adapter.json') ? read('adapter.json') : null;
 const lmmRuns = pick(/^gpu-results-.*\.json$/);
 const glmmRuns = pick(/^results-.*\.json$/);
 const browserRuns = pick(/^browser-results-.*\.json$/);
+const kinshipRuns = pick(/^kinship-results-.*\.json$/);
 const browserSkipped = files.includes('browser-skipped.txt') ? readFileSync(join(rawDir, 'browser-skipped.txt'), 'utf8').trim() : null;
 
 const lmm = lmmRuns.flatMap((r) => r.results);
@@ -26,6 +28,7 @@ const glmm = glmmRuns.flatMap((r) => (r.glmmResults ?? []).flatMap((c) => [
   ...c.ours.map((o) => ({ case: c.case, formula: c.formula, ...o })),
   ...c.oursErrors.map((e) => ({ case: c.case, formula: c.formula, backend: e.backend, error: e.error })),
 ]));
+const kinship = kinshipRuns.flatMap((r) => (r.results ?? []).map((x) => ({ levels: r.args?.levels, records: r.args?.records, ...x })));
 const browser = browserRuns.flatMap((r) => (r.results ?? []).map((x) => ({ ...x, adapter: r.adapter?.name ?? r.adapterName ?? null })));
 
 const s = (ms) => (ms === undefined || ms === null || !Number.isFinite(ms) ? '–' : (ms / 1000).toFixed(3));
@@ -51,11 +54,11 @@ targets.push({ target: '1M-row binomial GLMM y ~ x + w + (1 | g), 50k groups, we
 const summary = {
   date: new Date().toISOString(),
   quick,
-  machine: lmmRuns[0]?.machine ?? glmmRuns[0]?.machine ?? null,
-  git: lmmRuns[0]?.git ?? glmmRuns[0]?.git ?? null,
+  machine: lmmRuns[0]?.machine ?? glmmRuns[0]?.machine ?? kinshipRuns[0]?.machine ?? null,
+  git: lmmRuns[0]?.git ?? glmmRuns[0]?.git ?? kinshipRuns[0]?.git ?? null,
   adapter, bandwidth, targets,
-  lmm, glmm, browser, browserSkipped,
-  commands: [...lmmRuns, ...glmmRuns, ...browserRuns].map((r) => r.command).filter(Boolean),
+  lmm, glmm, kinship, browser, browserSkipped,
+  commands: [...lmmRuns, ...glmmRuns, ...kinshipRuns, ...browserRuns].map((r) => r.command).filter(Boolean),
 };
 writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
 
@@ -70,6 +73,8 @@ md.push(`Adapter: ${adapter ? `${adapter.adapterName}${adapter.isSoftware ? ' (s
 md.push('');
 md.push(table(['target', 'limit', 'measured', 'met'], targets.map((t) => [t.target, t.limit, t.measured, t.met === null ? '–' : t.met ? 'yes' : 'no'])));
 md.push('');
+if (!lmm.length) md.push('LMM (bench/gpu.ts): not run');
+else {
 md.push('LMM (bench/gpu.ts):');
 md.push('');
 md.push(table(['case', 'backend', 'rows', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'data pass (ms)', 'GB/s', 'per eval (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'fit total (s)', 'f32 objective error', 'objective'],
@@ -80,6 +85,7 @@ md.push(table(['case', 'backend', 'rows', 'frame (s)', 'Gram f64 (s)', 'GPU setu
     `${r.evals}${r.backend === 'webgpu' ? ` + ${r.polishEvals ?? 0}` : ''}`, s(r.timings?.optimizeMs), r.backend === 'webgpu' ? s(r.timings?.polishMs) : '–',
     s(r.timings?.totalMs), r.gpuCheck ? r.gpuCheck.objectiveError.toExponential(2) : '–', String(r.objective),
   ])));
+}
 md.push('');
 if (glmm.length) {
   md.push('GLMM (bench/run.ts, binomial, Laplace):');
@@ -90,6 +96,18 @@ if (glmm.length) {
       s(o.timings.stage1Ms), s(o.timings.stage2Ms), s(o.timings.polishMs), s(o.timings.hessianMs),
       `${o.fevalStage1} + ${o.fevalStage2} + ${o.feval}`, s(o.timings.totalMs),
       o.gpuObjectiveError !== undefined ? o.gpuObjectiveError.toExponential(2) : '–', String(o.objective),
+    ])));
+  md.push('');
+}
+if (kinship.length) {
+  md.push('Kinship (bench/kinship.ts, y ~ x + (1 | id), dense K, REML):');
+  md.push('');
+  md.push(table(['levels', 'backend', 'device', 'rows', 'frame + K factor (s)', 'Gram + F transform (s)', 'per eval (ms)', 'evals (+ polish)', 'fit total (s)', 'peak RSS (MiB)', 'f32 objective error', 'REML criterion'],
+    kinship.map((r) => r.error ? [String(r.levels), r.backend, `failed: ${String(r.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', ''] : [
+      String(r.levels), r.backend, r.device, (r.rows ?? 0).toLocaleString('en-US'), s(r.timings?.frameMs), s(r.timings?.gramMs),
+      (r.timings?.perEvaluationMs ?? NaN).toFixed(0), `${r.feval}${r.gpuCheck?.polishEvaluations !== undefined ? ` + ${r.gpuCheck.polishEvaluations}` : ''}`,
+      (r.totalS ?? NaN).toFixed(1), (r.peakRssMiB ?? NaN).toFixed(0),
+      r.gpuCheck && Number.isFinite(r.gpuCheck.objectiveError) ? r.gpuCheck.objectiveError.toExponential(2) : '–', String(r.objective),
     ])));
   md.push('');
 }
