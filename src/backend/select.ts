@@ -66,24 +66,22 @@ export type DeviceLmmBackend = LmmBackend & { dispose(): void };
 
 /**
  * The LMM's backend by the rule: null for the CPU (the float64 `reference` is then the backend),
- * or the WebGPU backend with the model's data uploaded and its pipelines compiled.
+ * or the WebGPU backend on the reference's Gram matrix (its first block uploaded, its pipelines
+ * compiled). Every LMM fits the WebGPU shaders (no size limits; see src/backend/webgpu/blockdiag.ts).
  */
 export async function lmmBackend(
   model: LmmModel, reference: CpuBackend, options: BackendOptions & { denseOnGpu?: boolean },
   messages: string[], timings: Record<string, number>,
 ): Promise<DeviceLmmBackend | null> {
   const t = performance.now();
-  const ctx = await chooseDevice(options, async () => (await import('./webgpu/upload.js')).gpuUnsupported(model), messages);
+  const ctx = await chooseDevice(options, async () => null, messages);
   if (!ctx) return null;
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
-  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, options.denseOnGpu);
-  if (backend.denseBlocksOn !== 'none') messages.push(`WebGPU backend: the crossed factors' dense blocks are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
+  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, { denseOnGpu: options.denseOnGpu });
+  if (backend.denseNote) messages.push(`WebGPU backend: ${backend.denseNote}`);
+  else if (backend.denseBlocksOn !== 'none') messages.push(`WebGPU backend: the crossed factors' dense blocks are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
   timings.gpuSetupMs = performance.now() - t;
-  Object.assign(timings, {
-    gpuLayoutMs: backend.timings.layoutMs, gpuUploadMs: backend.timings.uploadMs,
-    gpuDataPassMs: backend.timings.dataPassMs, gpuCompileMs: backend.timings.compileMs,
-    gpuDataPassGBps: backend.timings.dataPassBytes / 1e6 / Math.max(1e-3, backend.timings.dataPassMs),
-  });
+  Object.assign(timings, { gpuUploadMs: backend.timings.uploadMs, gpuUploadBytes: backend.timings.uploadBytes, gpuCompileMs: backend.timings.compileMs });
   return backend;
 }
 
