@@ -4,11 +4,14 @@
  *
  *   'cpu' (default)  the CPU, float64;
  *   'webgpu'         the WebGPU adapter: the host's `device`, or the process's shared one; an error
- *                    when there is none or the model does not fit the shaders;
- *   'auto'           WebGPU when an adapter is found, it is a hardware GPU and the model fits the
- *                    shaders; otherwise the CPU, and the fit's messages say why. A software adapter
- *                    (SwiftShader, llvmpipe, WARP) is several times slower than the CPU backend:
- *                    'webgpu' uses it anyway.
+ *                    when there is none;
+ *   'auto'           WebGPU when an adapter is found and it is a hardware GPU; otherwise the CPU, and
+ *                    the fit's messages say why. A software adapter (SwiftShader, llvmpipe, WARP) is
+ *                    several times slower than the CPU backend: 'webgpu' uses it anyway.
+ *
+ * The rule does not look at the model's size: every LMM and GLMM runs on the WebGPU backend (no
+ * limit on p or q: src/backend/webgpu/blockdiag.ts, glmmPass.ts; a GLMM's per-group updates run in
+ * the shaders where glmmSide.ts says, on the CPU in float64 otherwise).
  *
  * A WebGPU fit optimizes on the device and is checked and polished in float64 on the CPU
  * (src/model/fitObjective.ts), so its numbers are float64 numbers either way.
@@ -31,19 +34,13 @@ export interface BackendOptions {
 }
 
 /**
- * The GPU context a fit runs on, or null for the CPU (the rule above). `unsupported`: why the model
- * does not fit the shaders, or null. For 'auto', `messages` gets the reason for a CPU fit.
+ * The GPU context a fit runs on, or null for the CPU (the rule above). For 'auto', `messages` gets
+ * the reason for a CPU fit.
  */
-export async function chooseDevice(options: BackendOptions, unsupported: () => Promise<string | null>, messages: string[]): Promise<GpuContext | null> {
+export async function chooseDevice(options: BackendOptions, messages: string[]): Promise<GpuContext | null> {
   const want: string = options.backend ?? 'cpu';
   if (want === 'cpu') return null;
   if (want !== 'webgpu' && want !== 'auto') throw new Error(`unknown backend '${want}' (choose one of ${BACKENDS.join(', ')})`);
-  const why = await unsupported();
-  if (why) {
-    if (want === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
-    messages.push(`backend auto: CPU (${why})`);
-    return null;
-  }
   const { acquireGpu, gpuUnavailableReason, sharedGpu } = await import('./webgpu/device.js');
   const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
   if (!ctx) {
@@ -74,7 +71,7 @@ export async function lmmBackend(
   messages: string[], timings: Record<string, number>,
 ): Promise<DeviceLmmBackend | null> {
   const t = performance.now();
-  const ctx = await chooseDevice(options, async () => null, messages);
+  const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
   const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, { denseOnGpu: options.denseOnGpu });
@@ -90,7 +87,7 @@ export async function lmmBackend(
  * or PIRLS on the WebGPU backend's passes.
  */
 export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
-  const ctx = await chooseDevice(options, async () => null, messages);
+  const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
   return createGlmmDevice(ctx, model, options, nAGQ);
