@@ -85,6 +85,8 @@ export function fileStamp(d: Date): string {
 
 export interface ChildResult {
   code: number | null;
+  /** the signal that ended the child, when one did (e.g. SIGKILL from the kernel's out-of-memory killer) */
+  signal?: NodeJS.Signals | null;
   /** set when the child was killed for running past timeoutMs */
   timedOut: boolean;
   stdout: string;
@@ -113,10 +115,10 @@ export function runChild(cmd: string, args: string[], cwd: string, echoStderr: b
       if (echoStderr) process.stderr.write(s);
     });
     ch.on('error', (e) => { clearTimeout(timer); clearTimeout(killer); rej(e); });
-    ch.on('close', (code) => {
+    ch.on('close', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(killer);
-      res({ code, timedOut, stdout, stderr });
+      res({ code, signal, timedOut, stdout, stderr });
     });
   });
 }

@@ -43,12 +43,12 @@ export { buildLmm, workingResponse } from './lmm/model.js';
 export type { LmmModel, LmmModelOptions } from './lmm/model.js';
 export { formGram, formGramCpu } from './backend/cpu/gram.js';
 export { CpuBackend } from './backend/cpu/cpuBackend.js';
-export { lmmObjective, makeObjective, profiledCriterion, profiledDeviance } from './lmm/deviance.js';
+export { devianceAtSigma, fixedSigmaCriterion, lmmObjective, makeObjective, profiledCriterion, profiledDeviance } from './lmm/deviance.js';
 export type { Float64Reference, LmmBackend, LmmCriterion, ObjectiveParts } from './lmm/deviance.js';
 export { optimizeAndAssemble } from './lmm/fit.js';
-export type { FitProgress, LmmFitOptions } from './lmm/fit.js';
+export type { FitProgress, LmmFitOptions, LmmObjectiveChange } from './lmm/fit.js';
 export { assembleFit } from './lmm/assemble.js';
-export type { FitRecord } from './lmm/assemble.js';
+export type { AssembleOverride, FitRecord } from './lmm/assemble.js';
 export { solveLmm, conditionalVariances } from './lmm/solution.js';
 export type { LmmSolution } from './lmm/solution.js';
 export { LmmFit } from './lmm/lmmFit.js';
@@ -56,6 +56,7 @@ export type { VarianceShare } from './lmm/lmmFit.js';
 export { formatSummary } from './lmm/summary.js';
 // what every fit has
 export { MixedFit } from './results/mixedFit.js';
+export type { FitAnnotation } from './results/mixedFit.js';
 export type { VarCorrRow, RanefGroup } from './results/components.js';
 export type { PredictOptions } from './results/predict.js';
 // the optimizer
@@ -68,7 +69,7 @@ export { readArrowIpc } from './io/arrow.js';
 export { readParquet } from './io/parquet.js';
 // generalized linear mixed models
 export { fitGlmm } from './glmm/fit.js';
-export type { GlmmProgress, GlmmFitOptions } from './glmm/fit.js';
+export type { GlmmPenalty, GlmmProgress, GlmmFitOptions } from './glmm/fit.js';
 export { deriv12 } from './glmm/hessian.js';
 export { GlmmFit } from './glmm/glmmFit.js';
 export type { GlmmFitInit, GlmmPredictOptions, CoefRow } from './glmm/glmmFit.js';
@@ -83,3 +84,30 @@ export type { WeightedGramBackend, WeightedGramInput } from './glmm/weightedGram
 export { ghRule } from './glmm/rmath.js';
 export type { GHRule } from './glmm/rmath.js';
 export { formatGlmmSummary } from './glmm/summary.js';
+// meta-analysis (metafor's rma, rma.mv, escalc)
+export { meta, checkMetaOptions, META_METHODS, META_TESTS } from './meta/meta.js';
+export type { MetaOptions } from './meta/meta.js';
+export { MetaFit } from './meta/metaFit.js';
+export type { StudyRow } from './meta/metaFit.js';
+export { metaData, modsRhs, parseRandom } from './meta/data.js';
+export type { MetaData, MetaDataOptions } from './meta/data.js';
+export { escalc, hedgesCorrection, EFFECT_MEASURES, MEASURE_INPUTS } from './meta/escalc.js';
+export type { EffectMeasure, EscalcInput, EscalcOptions, EscalcResult } from './meta/escalc.js';
+export { escalcTable } from './meta/escalcTable.js';
+export type { EscalcColumns, EscalcTableOptions } from './meta/escalcTable.js';
+export { tau2Closed, tau2DL, tau2HE, tau2PM, tau2SJ, seTau2ML, seTau2REML, generalizedQ } from './meta/tau2.js';
+export type { MetaDesign, Tau2Estimate, Tau2Method } from './meta/tau2.js';
+export { rmaUniResults, rmaMvResults, logLikUni, heterogeneity, coefficientTests, moderatorTest, predictions } from './meta/results.js';
+export type { RmaUniResult, RmaMvResult, MultilevelSolution } from './meta/results.js';
+export { formatRmaUni, formatRmaMv } from './meta/summary.js';
+export { wls, ProjectionTraces } from './meta/wls.js';
+export { tableToCsv } from './io/csvWrite.js';
+// priors on variance components (blme's blmer, bglmer)
+export { evaluatePriors, priorToString, priorLines } from './prior/distributions.js';
+export type { CovPrior, FixefPrior, ResidPrior, ModelPriors, PriorOptions, PriorContext, PriorTerm } from './prior/distributions.js';
+export { parsePriorExpr } from './prior/syntax.js';
+export { blmeControl, blmeLmmObjective, bglmerPenalty, exponentialTerms, polynomialTerm, profileSigma, lambdaBlocks } from './prior/penalty.js';
+export type { BlmeControl } from './prior/penalty.js';
+export { blmeLmmChange } from './prior/lmmPrior.js';
+export { bglmerPenaltyOf } from './prior/glmmPrior.js';
+export { pchisqUpper, pfUpper, pvalueT, qnorm, qt } from './stats/distributions.js';

@@ -38,6 +38,14 @@ export interface FitArgs {
   weights?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
+  /** 'blme': blmer/bglmer's default priors (a Wishart on every random-effects term) */
+  prior?: string;
+  /** blme's cov.prior, in its syntax: "gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')" */
+  covPrior?: string;
+  /** blme's fixef.prior: "normal(sd = c(10, 2.5))", "t(df = 3)" */
+  fixefPrior?: string;
+  /** blme's resid.prior (lmer only): "point(value = 1)", "invgamma(shape = 2, scale = 1)" */
+  residPrior?: string;
 }
 
 export interface CliIO {
@@ -114,6 +122,15 @@ function resolveWeights(args: FitArgs): string | undefined {
   return weights;
 }
 
+/** The prior options of the arguments (blme's), or undefined for none. */
+export function resolvePrior(args: Pick<FitArgs, 'prior' | 'covPrior' | 'fixefPrior' | 'residPrior'>): 'blme' | { cov?: string; fixef?: string; resid?: string } | undefined {
+  if (args.prior !== undefined && args.prior.trim().toLowerCase() !== 'blme') throw new CliError(`--prior takes 'blme' (blmer's and bglmer's defaults), got '${args.prior}'; give priors in blme's syntax with --cov-prior, --fixef-prior, --resid-prior`);
+  const given = (['covPrior', 'fixefPrior', 'residPrior'] as const).filter((k) => args[k] !== undefined);
+  if (given.length === 0) return args.prior !== undefined ? 'blme' : undefined;
+  // blme's defaults with the given ones replaced: cov.prior defaults to wishart as in blmer
+  return { cov: args.covPrior, fixef: args.fixefPrior, resid: args.residPrior };
+}
+
 /** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
 export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
   const quiet = args.quiet ?? false;
@@ -126,6 +143,8 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     const glmm = resolveGlmm(args);
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
+    const prior = resolvePrior(args);
+    if (glmm && typeof prior === 'object' && prior.resid !== undefined) throw new CliError('--resid-prior is for linear mixed models (a GLMM has no residual variance)');
     const { table, warnings } = await readTableFileAsync(args.file, { factors });
     if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
     const dataName = basename(args.file, extname(args.file));
@@ -148,13 +167,13 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend });
+      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend, prior });
     } else {
       const reml = !args.ml;
       const onProgress = showProgress
         ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
         : undefined;
-      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights });
+      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights, prior });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);

@@ -4,6 +4,10 @@
  *
  *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
+ *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
+ *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
+ *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
+ *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
+import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
+import { runMeta } from './metaCommand.js';
+import { EFFECT_MEASURES } from '../meta/escalc.js';
+import { META_METHODS } from '../meta/meta.js';
 
 /** the version in the package's package.json (found upwards from this file, in src/ or dist/src/) */
 function packageVersion(): string {
@@ -32,11 +40,20 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+/** the process's output writers */
+function io() {
+  return {
+    stdout: (s: string) => { process.stdout.write(s); },
+    stderr: (s: string) => { process.stderr.write(s); },
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
+}
+
 function buildProgram(): Command {
   const program = new Command();
   program
     .name('mixedgpu')
-    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU, and GLMMs (glmer)')
+    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU, GLMMs (glmer), priors on variance components (blme) and meta-analyses (metafor)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(add --help for usage)')
@@ -60,16 +77,55 @@ function buildProgram(): Command {
     .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson')
     .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
     .option('--weights <column>', 'prior weights, lmer or glmer (binomial: the numbers of trials of a proportion response)')
+    .option('--prior <name>', "priors on the variance components: 'blme' (blmer's and bglmer's defaults, a Wishart on every term); the fit is the posterior mode")
+    .option('--cov-prior <prior>', "blme's cov.prior in its syntax, e.g. \"gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')\" or \"list(Subject ~ wishart, invgamma)\"")
+    .option('--fixef-prior <prior>', "blme's fixef.prior, e.g. \"normal(sd = c(10, 2.5))\" or \"t(df = 3)\" (ML)")
+    .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\"")
     .option('--quiet', 'no progress or notes on stderr')
     .action(async (file: string, formula: string, opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string;
+      prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
-      process.exitCode = await runFit({ file, formula, ...opts }, {
-        stdout: (s) => { process.stdout.write(s); },
-        stderr: (s) => { process.stderr.write(s); },
-        stderrIsTTY: process.stderr.isTTY === true,
-      });
+      process.exitCode = await runFit({ file, formula, ...opts }, io());
+    });
+
+  program
+    .command('meta')
+    .description("random-effects meta-analysis with known sampling variances (metafor's rma; rma.mv with --random) and its metafor-style printout (or JSON)")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .option('--yi <column>', 'effect sizes')
+    .option('--vi <column>', 'their sampling variances')
+    .option('--sei <column>', 'or their standard errors')
+    .option('--method <name>', `heterogeneity estimator: ${META_METHODS.join(', ')} (default REML; multilevel: REML or ML)`)
+    .option('--test <name>', "z (default), knha (Knapp-Hartung, univariate) or t (multilevel: t and F tests with k - p df)")
+    .option('--mods <moderators>', 'moderators (meta-regression): columns separated by commas, or a formula such as "~ ablat + alloc"')
+    .option('--random <levels>', 'nested random intercepts of a multilevel model, e.g. "~ 1 | district/school"')
+    .option('--slab <column>', 'study labels')
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors (moderators)')
+    .option('--level <percent>', 'confidence level of the intervals (default 95)')
+    .option('--json', "print the result as one JSON object with metafor's names")
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runMeta>[0], 'file'>) => {
+      process.exitCode = await runMeta({ file, ...opts }, io());
+    });
+
+  const escalc = program
+    .command('escalc')
+    .description("effect sizes and sampling variances from raw study data (metafor's escalc): the data with yi and vi appended, as CSV on stdout or to --out")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .option('--measure <name>', `effect-size measure: ${EFFECT_MEASURES.join(', ')}`);
+  for (const a of ESCALC_COLUMN_ARGS) escalc.option(`--${a} <column>`, `the column of metafor's ${a}`);
+  escalc
+    .option('--add <x>', 'added to the cells of studies with a zero cell (2x2 tables, proportions; default 0.5)')
+    .option('--to <which>', 'which studies get --add: only0 (default), all, if0all, none')
+    .option('--drop00', 'drop studies with no events (or only events) in both groups')
+    .option('--vtype <type>', 'sampling-variance type: LS (default), UB (RD, SMD, PR), HO (MD, ROM)')
+    .option('--slab <column>', 'study labels (for error messages)')
+    .option('--out <file>', 'write to a .csv or Arrow IPC (.arrow, .feather, .ipc) file instead of stdout')
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runEscalc>[0], 'file'>) => {
+      process.exitCode = await runEscalc({ file, ...opts }, io());
     });
   return program;
 }

@@ -14,10 +14,18 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
+import type { PriorOptions } from '../prior/distributions.js';
+import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
 
 export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
   /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */
   nAGQ?: number;
+  /**
+   * priors on the variance components (and β), blme's bglmer: `'blme'` for bglmer's defaults (a
+   * Wishart(q + 2.5, scale = Inf) on every term) or blme's `cov.prior` and `fixef.prior` strings; the
+   * fit is the posterior mode
+   */
+  prior?: 'blme' | Omit<PriorOptions, 'resid'>;
 }
 
 /** Fits a generalized linear mixed model (lme4's `glmer`). */
@@ -31,6 +39,13 @@ export async function glmer(formula: string | Formula, data: arrow.Table, option
     throw new Error(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
   }
   const timings: Record<string, number> = { frameMs: performance.now() - t0 };
+  let penalty;
+  if (options.prior !== undefined) {
+    if (typeof options.prior === 'object' && 'resid' in options.prior && (options.prior as PriorOptions).resid) throw new Error('resid.prior applies to linear mixed models only (bglmer has no residual variance)');
+    const priors = glmmPriors(model, options.prior);
+    model.frame.messages.push(...priors.messages);
+    penalty = bglmerPenaltyOf(model, priors);
+  }
   const engine = new PirlsEngine(model.pirls);
   timings.setupMs = performance.now() - t0 - timings.frameMs;
   // a turn for the event loop after the model is built (an abort that came meanwhile stops here)
@@ -38,10 +53,10 @@ export async function glmer(formula: string | Formula, data: arrow.Table, option
   throwIfAborted(options.signal);
   const messages: string[] = [];
   const device = await glmmDevice(model, options, nAGQ, messages);
-  if (!device) return fitGlmm(model, engine, nAGQ, options, t0, timings, undefined, messages);
+  if (!device) return fitGlmm(model, engine, nAGQ, options, t0, timings, undefined, messages, penalty);
   timings.gpuSetupMs = device.setupMs;
   try {
-    return await fitGlmm(model, engine, nAGQ, options, t0, timings, device, messages);
+    return await fitGlmm(model, engine, nAGQ, options, t0, timings, device, messages, penalty);
   } finally {
     device.dispose();
   }

@@ -11,9 +11,12 @@ import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGram } from '../backend/cpu/gram.js';
 import { type BackendOptions, lmmBackend } from '../backend/select.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
-import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
+import { type LmmFitOptions, type LmmObjectiveChange, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
-import { type LmmModelOptions, buildLmm } from '../lmm/model.js';
+import { type LmmModel, type LmmModelOptions, buildLmm } from '../lmm/model.js';
+import { fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
+import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
+import { blmeLmmChange, priorTerms } from '../prior/lmmPrior.js';
 
 export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOptions {
   /**
@@ -21,13 +24,52 @@ export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOpti
    * on software adapters such as SwiftShader the CPU's float64 SIMD kernels are faster)
    */
   denseOnGpu?: boolean;
+  /**
+   * fix the residual SD at this value instead of estimating it: the criterion's σ profile is
+   * replaced by the fixed σ (REML and ML). A meta-analysis is weights 1/v_i with sigma 1.
+   */
+  sigma?: number;
+  /**
+   * priors on the variance components (and β, σ), blme's blmer: `'blme'` for blmer's defaults (a
+   * Wishart(q + 2.5, scale = Inf) on every term), or blme's `cov.prior`, `fixef.prior`,
+   * `resid.prior` strings (`{ cov: "gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')" }`); the
+   * fit is the posterior mode. A prior on β needs the CPU backend.
+   */
+  prior?: 'blme' | PriorOptions;
+}
+
+/** The change of objective that `sigma` or `prior` asks for (null: lme4's criterion). */
+function objectiveChange(model: LmmModel, options: LmerOptions): LmmObjectiveChange | null {
+  if (options.sigma !== undefined && options.prior !== undefined) throw new Error("give sigma or prior, not both (blme's resid.prior = 'point(value = σ)' fixes σ with a prior)");
+  if (options.sigma !== undefined) {
+    const sigma = options.sigma;
+    const criterion = fixedSigmaCriterion(model, sigma);
+    return {
+      objective: (backend, reference) => lmmObjective(model, backend, reference, criterion),
+      atOptimum: (x, reference) => ({ sigma, sigmaFixed: true, criterion: criterion(reference.evaluate(x)) }),
+    };
+  }
+  if (options.prior === undefined) return null;
+  const priors = evaluatePriors(options.prior, {
+    terms: priorTerms(model), p: model.frame.p, xnames: model.frame.xnames, n: model.frame.n, glmm: false, reml: model.reml,
+  });
+  model.frame.messages.push(...priors.messages);
+  return blmeLmmChange(model, priors);
+}
+
+/** The fixed σ of the options (sigma, or blme's point prior), for the frame's checks. */
+function sigmaIsFixed(options: LmerOptions): boolean {
+  if (options.sigma !== undefined) return true;
+  const r = typeof options.prior === 'object' ? options.prior.resid : null;
+  return typeof r === 'string' && /^\s*point\b/.test(r);
 }
 
 /** Fits a linear mixed model (lme4's `lmer`). */
 export async function lmer(formula: string | Formula, data: arrow.Table, options: LmerOptions = {}): Promise<LmmFit> {
   const t0 = performance.now();
   throwIfAborted(options.signal);
-  const model = buildLmm(formula, data, options);
+  const model = buildLmm(formula, data, { ...options, observationLevel: options.observationLevel ?? sigmaIsFixed(options) });
+  const change = objectiveChange(model, options);
   const t1 = performance.now();
   const timings: Record<string, number> = { frameMs: t1 - t0 };
   const messages: string[] = [];
@@ -37,9 +79,12 @@ export async function lmer(formula: string | Formula, data: arrow.Table, options
   // a turn for the event loop after the passes over the data (an abort that came meanwhile stops here)
   await macrotask();
   throwIfAborted(options.signal);
-  const device = await lmmBackend(model, reference, options, messages, timings);
+  // a prior on β changes the float64 decomposition itself: the CPU backend
+  const cpuOnly = change && typeof options.prior === 'object' && !!options.prior.fixef && options.prior.fixef.trim() !== 'NULL';
+  if (cpuOnly && options.backend === 'webgpu') throw new Error('a prior on the fixed effects (fixef.prior) needs the CPU backend');
+  const device = cpuOnly ? null : await lmmBackend(model, reference, options, messages, timings);
   try {
-    return await optimizeAndAssemble(model, device ?? reference, reference, timings, options, t0, messages);
+    return await optimizeAndAssemble(model, device ?? reference, reference, timings, options, t0, messages, change ?? undefined);
   } finally {
     device?.dispose();
   }

@@ -42,6 +42,12 @@ export interface ModelFrameOptions {
    * (A GLMM gives its weights in the GlmResponseSpec instead.)
    */
   weights?: string | ArrayLike<number>;
+  /**
+   * allow as many levels of a grouping factor as observations (observation-level random effects):
+   * lme4's checks exist because the residual variance would be confounded with them, which does
+   * not apply when σ is fixed (a meta-analysis's known sampling variances; blme's point prior)
+   */
+  observationLevel?: boolean;
 }
 
 export interface ModelFrame {
@@ -206,7 +212,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   // random effects
   const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
-  for (const t of reTerms) checkReTerm(t, n, glm !== undefined);
+  for (const t of reTerms) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
   // lme4 orders terms by number of levels, decreasing (a stable sort)
   const order = reTerms.map((t, k) => k).sort((a, b) => reTerms[b].levels.length - reTerms[a].levels.length || a - b);
   const sorted = order.map((k) => reTerms[k]);

@@ -13,6 +13,7 @@ import { GlmmFit, type GlmmFitInit } from './glmmFit.js';
 import { deriv12, hessianVcov } from './hessian.js';
 import type { GlmmEngines } from './objectives.js';
 import type { GHRule } from './rmath.js';
+import type { FitAnnotation } from '../results/mixedFit.js';
 
 export interface GlmmOptimum {
   /** θ_int and β at the optimum */
@@ -34,6 +35,10 @@ export interface GlmmAssembleOptions {
   /** the Hessian's evaluations are reported as stage 3 */
   onStage3?: (theta: Float64Array, beta: Float64Array, f: number, best: number) => void;
   dataName?: string;
+  /** a penalty on the objective (lme4's θ and β): its Hessian is the penalized objective's (glmm/fit.ts GlmmPenalty) */
+  penalty?: (theta: Float64Array, beta: Float64Array) => number;
+  /** the fit's record beyond lme4's (a prior's) */
+  annotation?: (theta: Float64Array, beta: Float64Array) => FitAnnotation;
 }
 
 export async function assembleGlmm(
@@ -80,15 +85,22 @@ export async function assembleGlmm(
     x.set(beta, nth);
     // as lme4's deriv12 at the optimum: no bounds (a negative θ gives the same deviance as |θ| for a scalar term)
     const lowerH = new Float64Array(nth + p).fill(-Infinity);
-    let bestH = objective;
+    const pen = options.penalty;
+    const at0 = pen ? objective + pen(thetaToOriginal(model, theta), beta) : objective;
+    let bestH = at0;
     const fH = evaluations.wrap(
-      (xx) => e.value(() => e.run(thetaToInternal(model, xx.subarray(0, nth)), xx.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN),
+      (xx) => {
+        const v = e.value(() => e.run(thetaToInternal(model, xx.subarray(0, nth)), xx.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN);
+        if (!pen) return v;
+        const add = (w: number) => w + pen(Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)));
+        return typeof v === 'number' ? add(v) : v.then(add);
+      },
       (xx, v) => {
         if (v < bestH) bestH = v;
         options.onStage3?.(Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)), v, bestH);
       },
     );
-    const d = await deriv12(fH, x, objective, lowerH);
+    const d = await deriv12(fH, x, at0, lowerH);
     engine.restoreState(saved);
     hessian = d.hessian;
     gradient = d.gradient;
@@ -119,5 +131,6 @@ export async function assembleGlmm(
     u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
     stage1: at.stage1, feval: evaluations.count, feval2: at.feval2, converged: opt.converged, optimizerMessage: opt.message,
     singular, messages, timings, dataName: options.dataName, backend: opt.backend, gpu: opt.gpu,
+    ...(options.annotation ? { annotation: options.annotation(thetaOrig, beta) } : {}),
   });
 }

@@ -14,6 +14,8 @@
  * so every reported number is float64; the fit records the device objective's error (`gpuCheck`).
  */
 import { Evaluations } from '../model/control.js';
+import { withPenalty } from '../model/objective.js';
+import type { FitAnnotation } from '../results/mixedFit.js';
 import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings } from '../model/fitObjective.js';
 import { thetaToOriginal } from '../model/reparam.js';
 import { curvatureScales } from '../optim/scaling.js';
@@ -63,6 +65,21 @@ export interface GlmmFitOptions {
   dataName?: string;
 }
 
+/**
+ * A penalty added to the GLMM's objective (blme's bglmer: −2 log of the priors on θ and β) as
+ * functions of lme4's θ and β: every stage minimizes deviance + penalty (ARCHITECTURE.md: an
+ * additive penalty is withPenalty on the stage's objective), the Hessian for Var(β̂) is the
+ * penalized objective's (as bglmer's), and the reported deviance is the unpenalized one.
+ */
+export interface GlmmPenalty {
+  /** stage 1, where β is not a variable (bglmer evaluates the prior at β = 0) */
+  stage1(theta: Float64Array): number;
+  /** stage 2 and the Hessian */
+  stage2(theta: Float64Array, beta: Float64Array): number;
+  /** the fit's record at the optimum (the summary's lines, the JSON's fields) */
+  annotation(theta: Float64Array, beta: Float64Array): FitAnnotation;
+}
+
 /** Stage 1 when it is the fit (nAGQ = 0), as lmer's settings */
 const STAGE1_FINAL: OptimizerSettings = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 10000 };
 /** Stage 1 when it only starts stage 2 */
@@ -72,7 +89,7 @@ const STAGE2: OptimizerSettings = { rhobeg: 0.05, rhoend: 1e-6, maxfun: 10000 };
 /** The optimization and assembly of a fit (the stages after the model is built). */
 export async function fitGlmm(
   model: GlmmModel, engine: PirlsEngine, nAGQ: number, options: GlmmFitOptions, t0: number, timings: Record<string, number>,
-  device?: GlmmDevice, notes: string[] = [],
+  device?: GlmmDevice, notes: string[] = [], penalty?: GlmmPenalty,
 ): Promise<GlmmFit> {
   const nth = model.theta.length;
   const messages = [...model.frame.messages, ...notes];
@@ -97,6 +114,7 @@ export async function fitGlmm(
     if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
     return assembleGlmm(e, at, {
       nAGQ, rule, vcov: options.vcov, dataName: options.dataName,
+      ...(penalty ? { penalty: (theta: Float64Array, beta: Float64Array) => penalty.stage2(theta, beta), annotation: penalty.annotation } : {}),
       onStage3: options.onProgress && ((theta, beta, f, best) => options.onProgress!({ stage: 3, feval: evaluations.count, deviance: f, best, theta, beta, elapsedMs: performance.now() - t0 })),
     }, evaluations, messages, timings, t0);
   };
@@ -105,6 +123,7 @@ export async function fitGlmm(
   // the first PIRLS, at the starting θ, must succeed: its failure is the user's to see
   await e.runOpt(model.theta.start, null);
   const s1 = stage1Objective(e, nAGQ === 0);
+  const s1p = penalty ? withPenalty(s1, (x) => penalty.stage1(thetaToOriginal(model, x))) : s1;
   let best1 = Infinity;
   const report1 = (theta: Float64Array, f: number) => {
     if (f < best1) best1 = f;
@@ -117,15 +136,16 @@ export async function fitGlmm(
     const eng = opt.gpu ? engine : e.optEngine;
     await (opt.gpu ? e.run(opt.x, null) : e.runOpt(opt.x, null));
     const beta = Float64Array.from(eng.beta);
-    return { theta: thetaToOriginal(model, opt.x), beta, objective: opt.fval, feval: opt.feval, converged: opt.converged, message: opt.message };
+    const objective = penalty ? opt.fval - penalty.stage1(thetaToOriginal(model, opt.x)) : opt.fval;
+    return { theta: thetaToOriginal(model, opt.x), beta, objective, feval: opt.feval, converged: opt.converged, message: opt.message };
   };
   if (nAGQ === 0) {
-    return fitObjective(s1, optimizerSettings(options.optimizer, STAGE1_FINAL), evaluations, async (opt) => {
+    return fitObjective(s1p, optimizerSettings(options.optimizer, STAGE1_FINAL), evaluations, async (opt) => {
       const stage1 = await stage1Of(opt);
-      return assemble({ theta: Float64Array.from(opt.x), beta: stage1.beta, objective: opt.fval, optimum: opt, stage1, feval2: 0 });
+      return assemble({ theta: Float64Array.from(opt.x), beta: stage1.beta, objective: stage1.objective, optimum: opt, stage1, feval2: 0 });
     }, report1);
   }
-  const opt1 = await optimizeObjective(s1, STAGE1_START, evaluations, report1);
+  const opt1 = await optimizeObjective(s1p, STAGE1_START, evaluations, report1);
   const stage1 = await stage1Of(opt1);
 
   // ---- stage 2: θ and β together ---------------------------------------------------------
@@ -133,19 +153,20 @@ export async function fitGlmm(
   const before = evaluations.count;
   const { RX } = device ? await device.engine.fixedEffectsFactorAsync(opt1.x) : engine.fixedEffectsFactor(opt1.x);
   const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule);
+  const obj2 = penalty ? withPenalty(s2.objective, (x) => penalty.stage2(thetaToOriginal(model, s2.theta(x)), s2.beta(x))) : s2.objective;
   let best2 = Infinity;
   const report2 = (x: Float64Array, f: number) => {
     if (f < best2) best2 = f;
     progress(2, s2.theta(x), s2.beta(x), f, best2);
   };
   // θ scaled to unit curvature at stage 1's optimum (src/optim/scaling.ts)
-  const f2 = evaluations.wrap(s2.objective.evaluate, report2);
+  const f2 = evaluations.wrap(obj2.evaluate, report2);
   const x0 = s2.objective.start;
   const f0 = await f2(x0);
   s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nth }, (_, k) => k), s2.objective.lower));
   const scaleEvals = evaluations.count - before;
   const scaleMs = performance.now() - tS2;
-  return fitObjective(s2.objective, optimizerSettings(options.optimizer, STAGE2), evaluations, (opt) => {
+  return fitObjective(obj2, optimizerSettings(options.optimizer, STAGE2), evaluations, (opt) => {
     timings.stage2Ms = scaleMs + opt.optimizeMs;
     if (!Number.isFinite(opt.fval)) throw e.noFiniteValue('second');
     return assemble({ theta: s2.theta(opt.x), beta: s2.beta(opt.x), objective: opt.fval, optimum: opt, stage1, feval2: opt.feval + scaleEvals });

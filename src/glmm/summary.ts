@@ -15,9 +15,10 @@ import type { GlmmFit } from './glmmFit.js';
 
 /** lme4-style summary text of a fitted GLMM (no trailing newline). */
 export function formatGlmmSummary(fit: GlmmFit): string {
-  const out: string[] = [];
+  // a prior's lines first (blme's printPriors and "Prior dev"), then lme4's summary
+  const out: string[] = [...(fit.annotation?.preamble ?? [])];
   const method = fit.nAGQ === 1 ? '(Laplace Approximation)' : `(Adaptive Gauss-Hermite Quadrature, nAGQ = ${fit.nAGQ})`;
-  out.push(...methodTitle(`Generalized linear mixed model fit by maximum likelihood ${method}`, 'glmerMod'));
+  out.push(...methodTitle(`Generalized linear mixed model fit by maximum likelihood ${method}`, fit.annotation?.cls ?? 'glmerMod'));
   // .prt.family
   out.push(...catFill([[' Family:'], [fit.family], [` ( ${fit.link} )`]]));
   out.push(...callLines(fit.formula, fit.dataName, fit.model.weightsName));

@@ -10,6 +10,7 @@ import { covariancesToOriginal, modesToOriginal, thetaToInternal } from '../mode
 import { mapBeta, mapVcov } from '../model/fixedTransform.js';
 import { profiledDeviance } from './deviance.js';
 import { LmmFit } from './lmmFit.js';
+import type { FitAnnotation } from '../results/mixedFit.js';
 import type { LmmModel } from './model.js';
 import { conditionalVariances, solveLmm } from './solution.js';
 
@@ -27,7 +28,25 @@ export interface FitRecord {
   gpu?: GpuCheck;
 }
 
-export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky }, theta: Float64Array, record: FitRecord): LmmFit {
+/**
+ * How a fit whose objective is not lme4's profiled criterion differs at its optimum
+ * (src/lmm/fit.ts LmmObjectiveChange): its σ (fixed, or profiled with a prior's terms), the
+ * criterion it reports, β when the optimizer searched it, and a record for the summary and JSON.
+ */
+export interface AssembleOverride {
+  /** the residual SD: Var(β̂) and the conditional variances scale with σ² */
+  sigma: number;
+  /** whether σ was fixed (not estimated): the likelihood's df does not count it */
+  sigmaFixed?: boolean;
+  /** the criterion reported as the REML criterion or deviance */
+  criterion: number;
+  /** β̂ when it is an optimizer variable (else the penalized least-squares solution at θ̂) */
+  beta?: Float64Array;
+  /** what the summary prints before lme4's and the JSON adds (a prior's description and deviance) */
+  annotation?: FitAnnotation;
+}
+
+export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky }, theta: Float64Array, record: FitRecord, override?: AssembleOverride): LmmFit {
   const { frame, reml } = model;
   const { n, p } = frame;
   const tSol = performance.now();
@@ -37,10 +56,16 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
   if (!(parts.pwrss > 1e-12 * totalSumOfSquares(frame.y))) {
     throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
   }
-  const dev = profiledDeviance(parts, n, p, reml, model.sumLogW);
+  const dev = override ? override.criterion : profiledDeviance(parts, n, p, reml, model.sumLogW);
   // the factor is of the transformed fixed effects: map β and Var(β) back to the model's
   const solC = solveLmm(chol, n, reml);
-  const sol = { ...solC, beta: mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
+  if (override) {
+    // Var(β̂) = σ² R_X⁻¹R_X⁻ᵀ at the override's σ instead of σ̂
+    const r = (override.sigma / solC.sigma) ** 2;
+    for (let e = 0; e < solC.vcov.length; e++) solC.vcov[e] *= r;
+    solC.sigma = override.sigma;
+  }
+  const sol = { ...solC, beta: override?.beta ?? mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
   const condVar = conditionalVariances(chol, sol.sigma);
   // and of the internal random effects: b = M b_int, Var(b) = M Var(b_int) Mᵀ
   model.blocks.forEach((blk, k) => {
@@ -58,6 +83,8 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
     timings: { ...record.timings, solveMs, totalMs: performance.now() - record.t0 },
     dataName: record.dataName,
     gpu: record.gpu,
+    sigmaFixed: override?.sigmaFixed ?? false,
+    annotation: override?.annotation,
   });
 }
 

@@ -70,12 +70,34 @@ export type LmmCriterion = (parts: ObjectiveParts) => number;
 
 /**
  * lme4's criterion of a model: the REML criterion or the ML deviance, with its prior weights. A
- * criterion with a fixed residual σ (meta-analysis, blme's `resid.prior = point(σ)`) would be
- * another LmmCriterion: the factorization and the fit stay the same.
+ * criterion with a fixed residual σ (meta-analysis, blme's `resid.prior = point(σ)`) is another
+ * LmmCriterion (fixedSigmaCriterion): the factorization and the fit stay the same.
  */
 export function profiledCriterion(model: Pick<LmmModel, 'frame' | 'reml' | 'sumLogW'>): LmmCriterion {
   const { n, p } = model.frame;
   return (parts) => profiledDeviance(parts, n, p, model.reml, model.sumLogW);
+}
+
+/**
+ * lme4's objective at a given residual variance σ² instead of its profiled σ̂ (lmerResp::Laplace
+ * with sigma_sq, as blme calls it):
+ *   −2ℓ(θ, σ) = log|L_θ|² [+ log|R_X|²] − Σ log w_i + (n − reml·p) log(2πσ²) + r²(θ)/σ²
+ */
+export function devianceAtSigma(parts: ObjectiveParts, n: number, p: number, reml: boolean, sumLogW: number, sigma2: number): number {
+  const { ldL2, ldRX2, pwrss } = parts;
+  const df = n - (reml ? p : 0);
+  return df * Math.log(2 * Math.PI * sigma2) + pwrss / sigma2 + ldL2 + (reml ? ldRX2 : 0) - sumLogW;
+}
+
+/**
+ * The criterion with the residual SD fixed at σ (the σ profile replaced by the fixed value): a
+ * meta-analysis's known sampling variances are prior weights 1/v_i with σ = 1.
+ */
+export function fixedSigmaCriterion(model: Pick<LmmModel, 'frame' | 'reml' | 'sumLogW'>, sigma: number): LmmCriterion {
+  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`sigma must be a positive number (the fixed residual SD), got ${sigma}`);
+  const { n, p } = model.frame;
+  const s2 = sigma * sigma;
+  return (parts) => devianceAtSigma(parts, n, p, model.reml, model.sumLogW, s2);
 }
 
 /**

@@ -7,7 +7,8 @@
 import { Evaluations } from '../model/control.js';
 import { fitObjective, optimizerSettings } from '../model/fitObjective.js';
 import { thetaToOriginal } from '../model/reparam.js';
-import { type FitRecord, assembleFit } from './assemble.js';
+import type { Objective } from '../model/objective.js';
+import { type AssembleOverride, type FitRecord, assembleFit } from './assemble.js';
 import { type Float64Reference, type LmmBackend, lmmObjective } from './deviance.js';
 import type { LmmFit } from './lmmFit.js';
 import type { LmmModel } from './model.js';
@@ -41,6 +42,21 @@ export interface LmmFitOptions {
 }
 
 /**
+ * A change of what an LMM fit minimizes (ARCHITECTURE.md: a new Objective, not a new fitter): a fixed
+ * residual σ (another criterion), or a prior whose posterior mode is sought (blme: a penalty, a σ
+ * profiled with the prior's terms, σ or β among the optimizer's variables). The default is lme4's
+ * profiled criterion with x = θ_int.
+ */
+export interface LmmObjectiveChange {
+  /** the objective on `backend`, with the float64 `reference` where they differ */
+  objective(backend: LmmBackend, reference: Float64Reference): Objective;
+  /** θ_int of the optimizer's variables x (default: x itself) */
+  thetaOf?(x: Float64Array): Float64Array;
+  /** how the fit at the optimum x differs from lme4's (σ, the reported criterion, β, the prior's record) */
+  atOptimum?(x: Float64Array, reference: Float64Reference): AssembleOverride;
+}
+
+/**
  * lmer's optimizer settings: lme4's initial radius (in θ scaled by its Z column's size), our final
  * radius, and lme4's nloptwrap evaluation budget (1e5): models with many variance parameters need it
  * (y ~ x + (f | g) with an 11-level f, 66 θ: about 16,000 evaluations)
@@ -54,17 +70,18 @@ export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 100_000 };
  */
 export async function optimizeAndAssemble(
   model: LmmModel, backend: LmmBackend, reference: Float64Reference,
-  timings: Record<string, number>, options: LmmFitOptions, t0: number, notes: string[] = [],
+  timings: Record<string, number>, options: LmmFitOptions, t0: number, notes: string[] = [], change?: LmmObjectiveChange,
 ): Promise<LmmFit> {
   const messages = [...model.frame.messages, ...notes];
   const evaluations = new Evaluations(options);
   let best = Infinity;
   // the optimizer and the backends work with the internal θ (src/model/reparam.ts); progress shows lme4's θ
-  const report = (thetaInt: Float64Array, f: number) => {
+  const thetaOf = change?.thetaOf ?? ((x: Float64Array) => x);
+  const report = (x: Float64Array, f: number) => {
     if (f < best) best = f;
-    if (options.onProgress) options.onProgress({ feval: evaluations.count, deviance: f, best, theta: thetaToOriginal(model, thetaInt), elapsedMs: performance.now() - t0 });
+    if (options.onProgress) options.onProgress({ feval: evaluations.count, deviance: f, best, theta: thetaToOriginal(model, thetaOf(x)), elapsedMs: performance.now() - t0 });
   };
-  const objective = lmmObjective(model, backend, reference);
+  const objective = change ? change.objective(backend, reference) : lmmObjective(model, backend, reference);
   return fitObjective(objective, optimizerSettings(options.optimizer, LMM_OPTIMIZER), evaluations, (opt) => {
     timings.optimizeMs = opt.optimizeMs;
     timings.perEvaluationMs = opt.optimizeMs / Math.max(1, opt.optimizerFeval);
@@ -75,6 +92,6 @@ export async function optimizeAndAssemble(
       feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, messages,
       backend: opt.backend, timings, dataName: options.dataName, t0, gpu: opt.gpu,
     };
-    return assembleFit(model, reference, thetaToOriginal(model, opt.x), record);
+    return assembleFit(model, reference, thetaToOriginal(model, thetaOf(opt.x)), record, change?.atOptimum?.(opt.x, reference));
   }, report);
 }

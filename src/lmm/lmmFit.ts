@@ -26,6 +26,8 @@ export interface LmmFitInit extends Omit<MixedFitInit<LmmModel>, 'beta' | 'vcov'
   deviance: number;
   parts: ObjectiveParts;
   solution: LmmSolution;
+  /** σ was fixed, not estimated (lmer's sigma option): the likelihood's df does not count it */
+  sigmaFixed?: boolean;
 }
 
 export class LmmFit extends MixedFit<LmmModel> {
@@ -33,16 +35,19 @@ export class LmmFit extends MixedFit<LmmModel> {
   protected readonly useScale = true;
   /** log|L|², log|R_X|² and r² at θ̂ */
   readonly parts: ObjectiveParts;
+  /** whether σ was fixed rather than estimated */
+  readonly sigmaFixed: boolean;
 
   constructor(init: LmmFitInit) {
     super({ ...init, beta: init.solution.beta, vcov: init.solution.vcov, b: init.solution.b, objective: init.deviance });
     this.sigma = init.solution.sigma;
     this.parts = init.parts;
+    this.sigmaFixed = init.sigmaFixed ?? false;
   }
 
   get reml(): boolean { return this.model.reml; }
-  /** degrees of freedom of the likelihood: p + length(θ) + 1 */
-  get df(): number { return this.model.frame.p + this.theta.length + 1; }
+  /** degrees of freedom of the likelihood: p + length(θ) + 1 (without the 1 when σ is fixed) */
+  get df(): number { return this.model.frame.p + this.theta.length + (this.sigmaFixed ? 0 : 1); }
 
   /** Σ = σ² T Tᵀ of lme4 term t (q × q row-major) */
   termCovariance(t: number, s2 = this.sigma * this.sigma): Float64Array {
@@ -110,7 +115,7 @@ export class LmmFit extends MixedFit<LmmModel> {
 
   protected jsonParts(): JsonParts {
     return {
-      head: { family: 'gaussian', reml: this.reml },
+      head: { family: 'gaussian', reml: this.reml, ...(this.sigmaFixed ? { sigma_fixed: true } : {}) },
       variance: { variance_shares: this.varianceShares },
       criterion: this.reml ? { remlcrit: this.objective } : { deviance: this.objective },
     };

@@ -16,13 +16,14 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName'>>;
+> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'annotation'>>;
 
 /** lme4-style summary text of a fitted linear mixed model (no trailing newline). */
 export function formatSummary(fit: SummarySource): string {
-  const out: string[] = [];
+  // a prior's lines first (blme's printPriors and "Prior dev"), then lme4's summary
+  const out: string[] = [...(fit.annotation?.preamble ?? [])];
   // .prt.methTit: methTitle() pastes a zero-length GLMM suffix, hence two spaces for ML fits
-  out.push(...methodTitle(fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood ', 'lmerMod'));
+  out.push(...methodTitle(fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood ', fit.annotation?.cls ?? 'lmerMod'));
   out.push(...callLines(fit.formula, fit.dataName, fit.weightsName));
   out.push('');
   if (fit.reml) {

@@ -10,6 +10,16 @@ import type { BackendInfo, GpuCheck } from '../model/objective.js';
 import { groupCounts, matrixRows, named, ranefGroups, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
 import { predictLinear, type PredictOptions } from './predict.js';
 
+/** A fit's description beyond lme4's (blme's prior lines and class, the prior's deviance). */
+export interface FitAnnotation {
+  /** the model class in the summary's title ('blmerMod', 'bglmerMod') */
+  cls?: string;
+  /** lines printed before lme4's summary */
+  preamble?: string[];
+  /** fields added to the JSON object (after the criterion) */
+  json?: Record<string, unknown>;
+}
+
 /** What every fit holds: the estimates at the optimum and how it was reached. */
 export interface MixedFitInit<M extends MixedModel = MixedModel> {
   model: M;
@@ -34,6 +44,8 @@ export interface MixedFitInit<M extends MixedModel = MixedModel> {
   dataName?: string;
   /** for a device fit: its objective's error at its optimum and the float64 polish */
   gpu?: GpuCheck;
+  /** a description beyond lme4's (a prior's), for the summary and the JSON */
+  annotation?: FitAnnotation;
 }
 
 /** The model-specific parts of toJSON, in their places among the common fields. */
@@ -71,6 +83,8 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
   readonly dataName?: string;
   /** for a GPU fit: the GPU objective's error at its optimum and the float64 polish */
   readonly gpuCheck?: GpuCheck;
+  /** a description beyond lme4's (a prior's: blme's summary lines and class, its deviance) */
+  readonly annotation?: FitAnnotation;
   /** the residual standard deviation (1 for families without a scale) */
   abstract readonly sigma: number;
   /** degrees of freedom of the likelihood */
@@ -93,6 +107,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
     this.optimizerMessage = init.optimizerMessage;
     this.dataName = init.dataName;
     this.gpuCheck = init.gpu;
+    this.annotation = init.annotation;
     this.vcovValues = init.vcov;
     this.modes = init.b;
     this.condVar = init.condVar;
@@ -177,6 +192,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
       aic: this.AIC,
       bic: this.BIC,
       ...s.criterion,
+      ...this.annotation?.json,
       singular: this.singular,
       feval: this.feval,
       converged: this.converged,
