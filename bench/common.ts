@@ -158,10 +158,12 @@ export interface BenchCase {
   REML: boolean;
   factors: string[];
   /** synthetic data (n rows, groups levels of g) or a CSV file (relative to the repository root) */
-  source: { kind: 'synthetic'; n: number; groups: number; seed: number } | { kind: 'csv'; path: string };
+  source: { kind: 'synthetic'; n: number; groups: number; seed: number; crossed?: number } | { kind: 'csv'; path: string };
 }
 
 export const SYNTH_FORMULA = 'y ~ x + w + (x | g)';
+/** the synthetic data with a crossed factor h (./synth.ts `crossed`) */
+export const CROSSED_FORMULA = 'y ~ x + w + (x | g) + (1 | h)';
 export const INSTEVAL_FORMULA = 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)';
 export const INSTEVAL_FACTORS = ['s', 'd', 'dept', 'service', 'studage', 'lectage'];
 export const INSTEVAL_CSV = 'test/fixtures/data/insteval.csv';
@@ -197,32 +199,34 @@ function wideCase(seed: number): BenchCase {
 /**
  * The cases by name: 1m (1,000,000 rows, 50,000 groups), 10m (10,000,000 rows, 100,000 groups), synth
  * (100,000 / 5,000) of y ~ x + w + (x | g), insteval, and q11 / q20 (y ~ x + (f | g), f with 11 / 20
- * levels: 66 / 210 variance parameters), wide (20,000 rows, 200 groups, p = 21, q = 9: wideCase). rows /
- * groups override every synthetic case's size (its label becomes synth-<rows>x<groups>); they do not apply
- * to q11 / q20 / wide.
+ * levels: 66 / 210 variance parameters), 1m-crossed (1,000,000 rows, 50,000 levels of g crossed with
+ * 500 of h: y ~ x + w + (x | g) + (1 | h)), and wide (20,000 rows, 200 groups, p = 21, q = 9: wideCase).
+ * rows / groups override every synthetic case's size (its label becomes synth-<rows>x<groups>); they do
+ * not apply to q11 / q20 / wide.
  */
 export function makeBenchCases(names: string[], o: { rows?: number; groups?: number; seed: number }): BenchCase[] {
-  const synth = (id: string, n: number, groups: number): BenchCase => {
+  const synth = (id: string, n: number, groups: number, crossed = 0): BenchCase => {
     const overridden = o.rows !== undefined || o.groups !== undefined;
     const nn = o.rows ?? n;
     const gg = o.groups ?? groups;
     return {
-      id: overridden && id !== 'synth' ? `synth-${nn}x${gg}` : id,
-      formula: SYNTH_FORMULA, REML: true, factors: [],
-      source: { kind: 'synthetic', n: nn, groups: gg, seed: o.seed },
+      id: overridden && id !== 'synth' ? `synth-${nn}x${gg}${crossed ? `x${crossed}` : ''}` : id,
+      formula: crossed ? CROSSED_FORMULA : SYNTH_FORMULA, REML: true, factors: [],
+      source: { kind: 'synthetic', n: nn, groups: gg, seed: o.seed, ...(crossed ? { crossed } : {}) },
     };
   };
   return names.map((c) => {
     switch (c) {
       case '1m': return synth('1m', 1_000_000, 50_000);
       case '10m': return synth('10m', 10_000_000, 100_000);
+      case '1m-crossed': return synth('1m-crossed', 1_000_000, 50_000, 500);
       case 'synth': return synth('synth', 100_000, 5_000);
       case 'insteval':
         return { id: 'insteval', formula: INSTEVAL_FORMULA, REML: true, factors: INSTEVAL_FACTORS, source: { kind: 'csv', path: INSTEVAL_CSV } };
       case 'q11': return factorSlopesCase(11, o.seed);
       case 'q20': return factorSlopesCase(20, o.seed);
       case 'wide': return wideCase(o.seed);
-      default: throw new Error(`unknown case '${c}' (1m, 10m, synth, insteval, q11, q20, wide)`);
+      default: throw new Error(`unknown case '${c}' (1m, 10m, 1m-crossed, synth, insteval, q11, q20, wide)`);
     }
   });
 }

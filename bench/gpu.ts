@@ -110,7 +110,7 @@ async function fitWorker(spec: BenchCase, backend: Backend, root: string): Promi
   const t0 = performance.now();
   let table: arrow.Table;
   if (spec.source.kind === 'synthetic') {
-    table = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed }).table;
+    table = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, crossed: spec.source.crossed }).table;
   } else {
     table = readTableFile(join(root, spec.source.path), { factors: spec.factors }).table;
   }

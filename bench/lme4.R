@@ -13,14 +13,14 @@
 #             nAGQ = 1) with the default glmerControl() (bobyqa then Nelder_Mead, and the
 #             finite-difference Hessian for the standard errors, calc.derivs = TRUE)
 #
-# Output (stdout, one line): {"read_s", "fit_s", "objective", "objective_kind" ("REMLcrit"|"deviance";
+# Output (stdout, one line): {"read_s", "fit_s", "fit_cpu_s", "objective", "objective_kind" ("REMLcrit"|"deviance";
 #   glmer: "-2logLik", the Laplace deviance criterion), "family",
 #   "theta", "theta_names", "feval", "fixef", "sigma", "nobs", "ngroups", "messages",
 #   "fit_gc_max_mb" (R heap high-water mark during lmer(): Ncells + Vcells "max used" after
 #   gc(reset = TRUE), in Mb), "peak_rss_mb" (VmHWM of the R process from /proc/self/status; NA
 #   elsewhere), "R", "lme4", "blas"}; glmer adds "fixef_se" (feval is the last optimizer's count:
 #   glmer does not keep the nAGQ = 0 stage's).
-# Elapsed times are proc.time() "elapsed" seconds; fit_s covers the lmer() / glmer() call only (model
+# Elapsed times are proc.time() "elapsed" seconds (fit_cpu_s: the fit's user + system CPU seconds); fit_s covers the lmer() / glmer() call only (model
 # frame, Z, optimization, for glmer the Hessian, and the final fit object), read_s covers read.csv +
 # factor conversion.
 suppressMessages({ library(lme4); library(jsonlite) })
@@ -64,13 +64,17 @@ ctrl <- if (glmm) {
   stop(sprintf("unknown control '%s' (default|tight)", control)))
 
 invisible(gc(reset = TRUE))
-t1 <- proc.time()[["elapsed"]]
+pt1 <- proc.time()
+t1 <- pt1[["elapsed"]]
 m <- if (glmm) {
   lme4::glmer(fo, data = d, family = get(family, mode = "function"), nAGQ = 1L, control = ctrl)
 } else {
   lme4::lmer(fo, data = d, REML = reml, control = ctrl)
 }
-fit_s <- proc.time()[["elapsed"]] - t1
+pt2 <- proc.time()
+fit_s <- pt2[["elapsed"]] - t1
+# CPU seconds of the fit (user + system): on a shared machine the comparable figure
+fit_cpu_s <- (pt2[["user.self"]] + pt2[["sys.self"]]) - (pt1[["user.self"]] + pt1[["sys.self"]])
 g <- gc()
 fit_gc_max_mb <- sum(g[, ncol(g)])  # the last column is "max used" in Mb
 
@@ -82,6 +86,7 @@ blas <- tryCatch(sessionInfo()$BLAS, error = function(e) NA_character_)
 res <- list(
   read_s = read_s,
   fit_s = fit_s,
+  fit_cpu_s = fit_cpu_s,
   objective = obj,
   objective_kind = if (glmm) "-2logLik" else if (reml) "REMLcrit" else "deviance",
   family = family,

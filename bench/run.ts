@@ -9,6 +9,7 @@
  * Cases:
  *   1m        1,000,000 rows, 50,000 groups, y ~ x + w + (x | g), REML (seeded synthetic data, ./synth.ts)
  *   10m       10,000,000 rows, 100,000 groups, same model (only when asked for)
+ *   1m-crossed 1,000,000 rows, y ~ x + w + (x | g) + (1 | h), g 50,000 levels crossed with h 500 levels
  *   synth     --rows / --groups (default 100,000 / 5,000), same model
  *   insteval  test/fixtures/data/insteval.csv, y ~ service + (1 | s) + (1 | d) + (1 | dept:service), REML
  *   q11, q20  y ~ x + (f | g), REML: a factor f with 11 / 20 levels as the random-effects term (66 / 210
@@ -129,6 +130,8 @@ interface OursResult {
   totalMs: number;
   /** wall clock around the lmer() call */
   fitWallMs: number;
+  /** CPU time (user + system) of the process during the lmer() call: on a shared machine the comparable figure */
+  fitCpuMs: number;
   objective: number;
   theta: number[];
   fixef: Record<string, number>;
@@ -153,7 +156,7 @@ async function worker(spec: BenchCase, csvPath: string | null, root: string): Pr
   let table: arrow.Table;
   let columns: SynthColumns | null = null;
   if (spec.source.kind === 'synthetic') {
-    const d = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed });
+    const d = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, crossed: spec.source.crossed });
     table = d.table;
     columns = d.columns;
   } else {
@@ -165,8 +168,10 @@ async function worker(spec: BenchCase, csvPath: string | null, root: string): Pr
   const rssAfterDataMB = process.memoryUsage().rss / MiB;
 
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const fit = await lmer(spec.formula, table, { REML: spec.REML, factors: spec.factors });
   const fitWallMs = performance.now() - t1;
+  const c2 = process.cpuUsage(c1);
   const mem = process.memoryUsage();
   const tm = fit.timings;
   const res: OursResult = {
@@ -182,6 +187,7 @@ async function worker(spec: BenchCase, csvPath: string | null, root: string): Pr
     solveMs: tm.solveMs ?? NaN,
     totalMs: tm.totalMs ?? NaN,
     fitWallMs,
+    fitCpuMs: (c2.user + c2.system) / 1e3,
     objective: fit.objective,
     theta: Array.from(fit.theta),
     fixef: fit.fixef,
@@ -210,6 +216,8 @@ async function worker(spec: BenchCase, csvPath: string | null, root: string): Pr
 interface Lme4Result {
   read_s: number;
   fit_s: number;
+  /** user + system CPU seconds of the fit */
+  fit_cpu_s?: number;
   objective: number;
   objective_kind: string;
   theta: number[];
@@ -240,6 +248,8 @@ interface CaseResult {
   lme4Skipped?: string;
   /** lme4 fit_s / our lmer() total */
   ratio?: number;
+  /** lme4 fit_cpu_s / our lmer() CPU time */
+  cpuRatio?: number;
   /** ours − lme4 (negative: ours lower) */
   objectiveDiff?: number;
   objectiveRelDiff?: number;
@@ -275,7 +285,7 @@ function rAvailable(): { ok: true; version: string } | { ok: false; why: string 
 function markdownTable(results: CaseResult[]): string {
   const head = [
     'case', 'rows', 'groups', 'data (s)', 'frame (s)', 'Gram (s)', 'per eval (ms)', 'evals', 'optimize (s)',
-    'solve (s)', 'fit total (s)', 'peak RSS (MiB)', 'lme4 read (s)', 'lme4 fit (s)', 'lme4 evals', 'lme4 peak RSS (MiB)', 'lme4 / ours', 'Δ objective (ours − lme4)',
+    'solve (s)', 'fit total (s)', 'peak RSS (MiB)', 'lme4 read (s)', 'lme4 fit (s)', 'lme4 evals', 'lme4 peak RSS (MiB)', 'lme4 / ours', 'fit CPU (s)', 'lme4 fit CPU (s)', 'lme4 / ours (CPU)', 'Δ objective (ours − lme4)',
   ];
   const rows: string[][] = [];
   for (const r of results) {
@@ -290,7 +300,8 @@ function markdownTable(results: CaseResult[]): string {
       sec(o?.frameMs), sec(o?.gramMs), f1(o?.perEvaluationMs, 2), o ? String(o.feval) : '–', sec(o?.optimizeMs),
       sec(o?.solveMs), sec(o?.totalMs), f1(o?.peakRssMB, 0),
       l ? l.read_s.toFixed(2) : '–', l ? l.fit_s.toFixed(2) : '–', l ? String(l.feval) : '–', l ? f1(l.peak_rss_mb ?? undefined, 0) : '–',
-      r.ratio === undefined ? '–' : `${r.ratio.toFixed(1)}×`, delta,
+      r.ratio === undefined ? '–' : `${r.ratio.toFixed(1)}×`, sec(o?.fitCpuMs),
+      l?.fit_cpu_s !== undefined ? l.fit_cpu_s.toFixed(2) : '–', r.cpuRatio === undefined ? '–' : `${r.cpuRatio.toFixed(1)}×`, delta,
     ]);
   }
   return mdTable(head, rows);
@@ -331,7 +342,7 @@ async function main(): Promise<void> {
     const wantR = r.ok;
     const csvPath = !wantR ? null
       : spec.source.kind === 'csv' ? join(root, spec.source.path)
-        : join(dataDir, `synth-${spec.source.n}x${spec.source.groups}-seed${spec.source.seed}.csv`);
+        : join(dataDir, `synth-${spec.source.n}x${spec.source.groups}${spec.source.crossed ? `x${spec.source.crossed}` : ''}-seed${spec.source.seed}.csv`);
     const workerCsv = wantR && spec.source.kind === 'synthetic' ? csvPath! : '-';
 
     console.error(`[${spec.id}] our CPU fit: ${spec.formula} ...`);
@@ -358,6 +369,7 @@ async function main(): Promise<void> {
       const l = rr.result;
       res.lme4 = l;
       res.ratio = (l.fit_s * 1000) / ours.totalMs;
+      if (l.fit_cpu_s !== undefined && ours.fitCpuMs > 0) res.cpuRatio = (l.fit_cpu_s * 1000) / ours.fitCpuMs;
       res.objectiveDiff = ours.objective - l.objective;
       res.objectiveRelDiff = res.objectiveDiff / Math.abs(l.objective);
       console.error(`[${spec.id}] lme4: fit ${l.fit_s.toFixed(2)} s, ${l.feval} evals, objective ${l.objective}; ratio ${res.ratio.toFixed(2)}`);

@@ -9,7 +9,8 @@ import * as arrow from 'apache-arrow';
 import { buildLmm, workingResponse } from '../src/lmm/model.js';
 import { formGram } from '../src/backend/cpu/gram.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
-import { makeObjective } from '../src/lmm/deviance.js';
+import { makeObjective, profiledDeviance } from '../src/lmm/deviance.js';
+import { BlockedCholesky } from '../src/linalg/blockedCholesky.js';
 import { thetaToInternal } from '../src/model/reparam.js';
 import { fillTemplate } from '../src/linalg/template.js';
 import type { LmmModel } from '../src/lmm/model.js';
@@ -105,9 +106,12 @@ describe('blocked Cholesky objective equals the dense evaluation', () => {
       const nested = formula.includes('klass/rater');
       // the nested designs keep every block sparse; the others have a dense (crossed) part
       expect(new CpuBackend(formGram(model), model.theta.length).chol.denseFrom === model.blocks.length).toBe(nested || formula === 'y ~ x + (1 | school/klass)');
-      for (const kernels of ['wasm', 'js'] as const) {
+      for (const [kernels, denseUpdate] of [['wasm', 'auto'], ['js', 'auto'], ['wasm', 'rows'], ['wasm', 'columns']] as const) {
         const cpu = new CpuBackend(formGram(model), model.theta.length, kernels);
-        const f = makeObjective(cpu, model.frame.n, model.frame.p, reml);
+        const f = denseUpdate === 'auto' ? makeObjective(cpu, model.frame.n, model.frame.p, reml) : (() => {
+          const chol = new BlockedCholesky(formGram(model), model.theta.length, kernels, { denseUpdate });
+          return (th: Float64Array) => { chol.factor(th); return profiledDeviance({ ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss }, model.frame.n, model.frame.p, reml); };
+        })();
         for (const scale of [0.3, 1, 2.5]) {
           const theta = model.theta.start.map((t, k) => (model.theta.lower[k] === 0 ? scale * (1 + 0.1 * k) : 0.2 * scale - 0.1 * k));
           const dense = denseObjective(model, theta);

@@ -1,8 +1,16 @@
 // AssemblyScript source of the WebAssembly (SIMD, f64x2) dense kernels of the CPU backend.
 // Built by `npm run build:wasm` into src/linalg/denseWasm.generated.ts (base64), which the CPU backend
 // loads; src/linalg/dense.ts holds the same kernels in JavaScript (the fallback and the reference the
-// tests compare these with). Matrices are row-major n × n (lower triangle used) at byte addresses in
-// the module's imported memory.
+// tests compare these with). Matrices are row-major (lower triangle used) at byte addresses in the
+// module's imported memory; `ld` arguments are row strides in bytes.
+
+/** Width of the panels of the blocked Cholesky: a panel of 1,000 rows is 0.5 MB, well inside L2. */
+const NB: i32 = 64;
+
+@inline
+function hsum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
 
 /** Σ_k x[k]·y[k] over k < len, two lanes at a time. */
 @inline
@@ -13,20 +21,19 @@ function dot(x: usize, y: usize, len: i32): f64 {
     const o = <usize>k << 3;
     s = f64x2.add(s, f64x2.mul(v128.load(x + o), v128.load(y + o)));
   }
-  let t = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  let t = hsum(s);
   for (; k < len; k++) t += load<f64>(x + (<usize>k << 3)) * load<f64>(y + (<usize>k << 3));
   return t;
 }
 
 /**
- * In-place Cholesky A = L Lᵀ (row-oriented Crout form, as src/linalg/dense.ts choleskyInPlace):
+ * Unblocked in-place Cholesky of the n × n matrix at a (row stride ld bytes), row-oriented (Crout):
  *   L[i][j] = (A[i][j] − Σ_{k<j} L[i][k] L[j][k]) / L[j][j],  L[j][j] = √(A[j][j] − Σ_{k<j} L[j][k]²)
- * four rows × two columns at a time, inner products two lanes wide. Returns log det L² = 2 Σ log L[j][j],
- * or NaN when a pivot is not positive, with the pivot's index stored at address 0 (reserved).
+ * four rows × two columns at a time, inner products two lanes wide. Returns log det L², or NaN when
+ * a pivot is not positive, with the pivot's index (plus `base`) stored at address 0 (reserved).
  */
-export function cholesky(a: usize, n: i32): f64 {
+function crout(a: usize, n: i32, ld: usize, base: i32): f64 {
   let logdet: f64 = 0;
-  const ld = <usize>n << 3;
   for (let i0 = 0; i0 < n; i0 += 4) {
     const m = min(4, n - i0);
     let j = 0;
@@ -46,14 +53,8 @@ export function cholesky(a: usize, n: i32): f64 {
           s01 = f64x2.add(s01, f64x2.mul(x0, h)); s11 = f64x2.add(s11, f64x2.mul(x1, h));
           s21 = f64x2.add(s21, f64x2.mul(x2, h)); s31 = f64x2.add(s31, f64x2.mul(x3, h));
         }
-        let t00 = f64x2.extract_lane(s00, 0) + f64x2.extract_lane(s00, 1);
-        let t10 = f64x2.extract_lane(s10, 0) + f64x2.extract_lane(s10, 1);
-        let t20 = f64x2.extract_lane(s20, 0) + f64x2.extract_lane(s20, 1);
-        let t30 = f64x2.extract_lane(s30, 0) + f64x2.extract_lane(s30, 1);
-        let t01 = f64x2.extract_lane(s01, 0) + f64x2.extract_lane(s01, 1);
-        let t11 = f64x2.extract_lane(s11, 0) + f64x2.extract_lane(s11, 1);
-        let t21 = f64x2.extract_lane(s21, 0) + f64x2.extract_lane(s21, 1);
-        let t31 = f64x2.extract_lane(s31, 0) + f64x2.extract_lane(s31, 1);
+        let t00 = hsum(s00), t10 = hsum(s10), t20 = hsum(s20), t30 = hsum(s30);
+        let t01 = hsum(s01), t11 = hsum(s11), t21 = hsum(s21), t31 = hsum(s31);
         for (; k < j; k++) {
           const o = <usize>k << 3;
           const l = load<f64>(rj + o), h = load<f64>(rk + o);
@@ -87,7 +88,7 @@ export function cholesky(a: usize, n: i32): f64 {
       const rj = a + <usize>jj * ld;
       const oj = <usize>jj << 3;
       const s = load<f64>(rj + oj) - dot(rj, rj, jj);
-      if (!(s > 0)) { store<i32>(0, jj); return NaN; }
+      if (!(s > 0)) { store<i32>(0, base + jj); return NaN; }
       const d = Math.sqrt(s);
       store<f64>(rj + oj, d);
       logdet += 2 * Math.log(d);
@@ -100,54 +101,142 @@ export function cholesky(a: usize, n: i32): f64 {
   return logdet;
 }
 
+/** Rows of S solved together in `trsm`: each row of L is read once per chunk (a chunk of 1,000 columns is 0.5 MB). */
+const CHUNK: i32 = 64;
+
 /**
- * S ← S L⁻ᵀ for S rows × m (row-major) and L dense m × m lower: each row x solves L xᵀ = rowᵀ,
- * x[t] = (s[t] − Σ_{u<t} L[t][u] x[u]) / L[t][t].
+ * S ← S L⁻ᵀ for S rows × m (row stride lds bytes) and L m × m lower (row stride ldl bytes): each row x
+ * solves L xᵀ = rowᵀ, x[t] = (s[t] − Σ_{u<t} L[t][u] x[u]) / L[t][t]. In chunks of CHUNK rows, column t
+ * by column t (row t of L read once per chunk), four rows at a time.
  */
-export function rightSolve(s: usize, rows: i32, l: usize, m: i32): void {
-  const ld = <usize>m << 3;
-  let r = 0;
-  // four rows at a time share each row of L
-  for (; r + 3 < rows; r += 4) {
-    const o0 = s + <usize>r * ld, o1 = o0 + ld, o2 = o1 + ld, o3 = o2 + ld;
+function trsm(s: usize, rows: i32, l: usize, m: i32, lds: usize, ldl: usize): void {
+  for (let c0 = 0; c0 < rows; c0 += CHUNK) {
+    const c1 = min(rows, c0 + CHUNK);
     for (let t = 0; t < m; t++) {
-      const lt = l + <usize>t * ld;
-      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-      let k = 0;
-      for (; k + 1 < t; k += 2) {
-        const o = <usize>k << 3;
-        const lv = v128.load(lt + o);
-        a0 = f64x2.add(a0, f64x2.mul(lv, v128.load(o0 + o)));
-        a1 = f64x2.add(a1, f64x2.mul(lv, v128.load(o1 + o)));
-        a2 = f64x2.add(a2, f64x2.mul(lv, v128.load(o2 + o)));
-        a3 = f64x2.add(a3, f64x2.mul(lv, v128.load(o3 + o)));
-      }
-      let t0 = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
-      let t1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
-      let t2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
-      let t3 = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
-      for (; k < t; k++) {
-        const o = <usize>k << 3;
-        const lv = load<f64>(lt + o);
-        t0 += lv * load<f64>(o0 + o); t1 += lv * load<f64>(o1 + o);
-        t2 += lv * load<f64>(o2 + o); t3 += lv * load<f64>(o3 + o);
-      }
+      const lt = l + <usize>t * ldl;
       const ot = <usize>t << 3;
       const d = load<f64>(lt + ot);
-      store<f64>(o0 + ot, (load<f64>(o0 + ot) - t0) / d);
-      store<f64>(o1 + ot, (load<f64>(o1 + ot) - t1) / d);
-      store<f64>(o2 + ot, (load<f64>(o2 + ot) - t2) / d);
-      store<f64>(o3 + ot, (load<f64>(o3 + ot) - t3) / d);
+      let r = c0;
+      for (; r + 3 < c1; r += 4) {
+        const o0 = s + <usize>r * lds, o1 = o0 + lds, o2 = o1 + lds, o3 = o2 + lds;
+        let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+        let k = 0;
+        for (; k + 1 < t; k += 2) {
+          const o = <usize>k << 3;
+          const lv = v128.load(lt + o);
+          a0 = f64x2.add(a0, f64x2.mul(lv, v128.load(o0 + o)));
+          a1 = f64x2.add(a1, f64x2.mul(lv, v128.load(o1 + o)));
+          a2 = f64x2.add(a2, f64x2.mul(lv, v128.load(o2 + o)));
+          a3 = f64x2.add(a3, f64x2.mul(lv, v128.load(o3 + o)));
+        }
+        let t0 = hsum(a0), t1 = hsum(a1), t2 = hsum(a2), t3 = hsum(a3);
+        if (k < t) {
+          const o = <usize>k << 3;
+          const lv = load<f64>(lt + o);
+          t0 += lv * load<f64>(o0 + o); t1 += lv * load<f64>(o1 + o);
+          t2 += lv * load<f64>(o2 + o); t3 += lv * load<f64>(o3 + o);
+        }
+        store<f64>(o0 + ot, (load<f64>(o0 + ot) - t0) / d);
+        store<f64>(o1 + ot, (load<f64>(o1 + ot) - t1) / d);
+        store<f64>(o2 + ot, (load<f64>(o2 + ot) - t2) / d);
+        store<f64>(o3 + ot, (load<f64>(o3 + ot) - t3) / d);
+      }
+      for (; r < c1; r++) {
+        const ro = s + <usize>r * lds;
+        store<f64>(ro + ot, (load<f64>(ro + ot) - dot(lt, ro, t)) / d);
+      }
     }
   }
-  for (; r < rows; r++) {
-    const ro = s + <usize>r * ld;
-    for (let t = 0; t < m; t++) {
-      const lt = l + <usize>t * ld;
-      const ot = <usize>t << 3;
-      store<f64>(ro + ot, (load<f64>(ro + ot) - dot(lt, ro, t)) / load<f64>(lt + ot));
+}
+
+/**
+ * The trailing update of the blocked Cholesky, rows [i0, i1) (i0 a multiple of 4):
+ *   C[i][j] −= Σ_{u<kb} P[i][u] P[j][u]   for j ≤ i,
+ * C the trailing lower triangle at c, P the panel (its rows beside C's) at p, both with row stride ld
+ * bytes. Tiles of 4 rows × 2 columns, eight two-lane accumulators; the inner dimension is the panel's.
+ */
+export function syrkRows(c: usize, p: usize, kb: i32, ld: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 3 < i1; i += 4) {
+    const a0 = p + <usize>i * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
+    const c0 = c + <usize>i * ld, c1 = c0 + ld, c2 = c1 + ld, c3 = c2 + ld;
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      const b0 = p + <usize>j * ld, b1 = b0 + ld;
+      let s00 = f64x2.splat(0), s10 = f64x2.splat(0), s20 = f64x2.splat(0), s30 = f64x2.splat(0);
+      let s01 = f64x2.splat(0), s11 = f64x2.splat(0), s21 = f64x2.splat(0), s31 = f64x2.splat(0);
+      let k = 0;
+      for (; k + 1 < kb; k += 2) {
+        const o = <usize>k << 3;
+        const l = v128.load(b0 + o), h = v128.load(b1 + o);
+        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o), x2 = v128.load(a2 + o), x3 = v128.load(a3 + o);
+        s00 = f64x2.add(s00, f64x2.mul(x0, l)); s10 = f64x2.add(s10, f64x2.mul(x1, l));
+        s20 = f64x2.add(s20, f64x2.mul(x2, l)); s30 = f64x2.add(s30, f64x2.mul(x3, l));
+        s01 = f64x2.add(s01, f64x2.mul(x0, h)); s11 = f64x2.add(s11, f64x2.mul(x1, h));
+        s21 = f64x2.add(s21, f64x2.mul(x2, h)); s31 = f64x2.add(s31, f64x2.mul(x3, h));
+      }
+      let t00 = hsum(s00), t10 = hsum(s10), t20 = hsum(s20), t30 = hsum(s30);
+      let t01 = hsum(s01), t11 = hsum(s11), t21 = hsum(s21), t31 = hsum(s31);
+      if (k < kb) {
+        const o = <usize>k << 3;
+        const l = load<f64>(b0 + o), h = load<f64>(b1 + o);
+        const x0 = load<f64>(a0 + o), x1 = load<f64>(a1 + o), x2 = load<f64>(a2 + o), x3 = load<f64>(a3 + o);
+        t00 += x0 * l; t10 += x1 * l; t20 += x2 * l; t30 += x3 * l;
+        t01 += x0 * h; t11 += x1 * h; t21 += x2 * h; t31 += x3 * h;
+      }
+      const oj = <usize>j << 3;
+      store<f64>(c0 + oj, load<f64>(c0 + oj) - t00); store<f64>(c0 + oj + 8, load<f64>(c0 + oj + 8) - t01);
+      store<f64>(c1 + oj, load<f64>(c1 + oj) - t10); store<f64>(c1 + oj + 8, load<f64>(c1 + oj + 8) - t11);
+      store<f64>(c2 + oj, load<f64>(c2 + oj) - t20); store<f64>(c2 + oj + 8, load<f64>(c2 + oj + 8) - t21);
+      store<f64>(c3 + oj, load<f64>(c3 + oj) - t30); store<f64>(c3 + oj + 8, load<f64>(c3 + oj + 8) - t31);
+    }
+    // the 4 × 4 diagonal tile (j = i … i + 3), lower triangle
+    for (let r = 0; r < 4; r++) {
+      const ar = a0 + <usize>r * ld, cr = c0 + <usize>r * ld;
+      for (let jj = j; jj <= i + r; jj++) {
+        const oj = <usize>jj << 3;
+        store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, p + <usize>jj * ld, kb));
+      }
     }
   }
+  for (; i < i1; i++) {
+    const ar = p + <usize>i * ld, cr = c + <usize>i * ld;
+    for (let jj = 0; jj <= i; jj++) {
+      const oj = <usize>jj << 3;
+      store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, p + <usize>jj * ld, kb));
+    }
+  }
+}
+
+/**
+ * In-place Cholesky A = L Lᵀ of the n × n matrix at a (row-major, lower triangle read and written,
+ * the strict upper triangle untouched), right-looking by panels of NB columns: factor the diagonal
+ * block (crout), solve the panel below it (L₂₁ = A₂₁ L₁₁⁻ᵀ, trsm), update the trailing lower triangle
+ * (A₂₂ −= L₂₁ L₂₁ᵀ, syrkRows). Returns log det L² = 2 Σ log L[j][j], or NaN when a pivot is not
+ * positive, with the pivot's index stored at address 0 (reserved).
+ */
+export function cholesky(a: usize, n: i32): f64 {
+  const ld = <usize>n << 3;
+  let logdet: f64 = 0;
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const kb = min(NB, n - k0);
+    const d = a + <usize>k0 * ld + (<usize>k0 << 3);
+    const r = crout(d, kb, ld, k0);
+    if (isNaN(r)) return NaN;
+    logdet += r;
+    const m = n - k0 - kb;
+    if (m == 0) break;
+    const panel = d + <usize>kb * ld;
+    trsm(panel, m, d, kb, ld, ld);
+    syrkRows(panel + (<usize>kb << 3), panel, kb, ld, 0, m);
+  }
+  return logdet;
+}
+
+/** S ← S L⁻ᵀ for S rows × m (row-major) and L dense m × m lower (both packed, row stride m). */
+export function rightSolve(s: usize, rows: i32, l: usize, m: i32): void {
+  const ld = <usize>m << 3;
+  trsm(s, rows, l, m, ld, ld);
 }
 
 /** C[r][s] −= Σ_u A[r][u] B[s][u] for C ra × rb (row stride ldc), A ra × k, B rb × k; lower only when lower ≠ 0. */

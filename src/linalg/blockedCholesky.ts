@@ -19,7 +19,7 @@
  * Schur complement is not block diagonal (a crossed factor), the diagonal blocks and the blocks
  * below them are dense.
  */
-import { type BlockPattern, type GramMatrix, findInPattern, patternFromKeys } from './gram.js';
+import { type BlockPattern, type GramMatrix, type PatternRows, findInPattern, patternFromKeys, patternRows } from './gram.js';
 import { fillTemplate } from './template.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
 import { DenseArena, type DenseKernelKind } from './denseArena.js';
@@ -71,6 +71,20 @@ export function factorXy(LXX: Float64Array, p1: number): { ldRX2: number; pwrss:
   return { ldRX2, pwrss: r2 };
 }
 
+/**
+ * The order of the updates of a dense diagonal block from the sparse blocks to its left: by the
+ * sparse blocks' columns, by the dense block's rows, or by its size ('auto'). Both give the same
+ * factor up to rounding; the choice is the cache's.
+ */
+export type DenseUpdateOrder = 'auto' | 'rows' | 'columns';
+
+export interface BlockedCholeskyOptions {
+  denseUpdate?: DenseUpdateOrder;
+}
+
+/** A dense block up to this size is updated from the sparse blocks column by column (it stays in cache). */
+const DENSE_IN_CACHE_BYTES = 4 * 2 ** 20;
+
 /** Largest dense diagonal block (rows) accepted: 8000² doubles is 512 MB. */
 export const MAX_DENSE_BLOCK = 8000;
 
@@ -86,6 +100,11 @@ export class BlockedCholesky {
   readonly patterns: BlockPattern[][];
   /** for sparse L_jk: position in L_jk's pattern of each entry of A_jk */
   private readonly scatterA: Int32Array[][];
+  /**
+   * for sparse L_ji below a dense block (j ≥ denseFrom > i): its pattern by rows, so that the
+   * updates of the dense blocks from it run row by row (each row of the dense block stays in cache)
+   */
+  private readonly rowsOf: PatternRows[][];
 
   /** the current θ */
   readonly theta: Float64Array;
@@ -109,8 +128,12 @@ export class BlockedCholesky {
   /** storage and kernels of the dense blocks (WebAssembly SIMD where available) */
   readonly arena: DenseArena;
 
-  constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm') {
+  /** how the dense diagonal blocks are updated from the sparse ones (see factorDiagonal) */
+  private readonly denseUpdate: DenseUpdateOrder;
+
+  constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm', options: BlockedCholeskyOptions = {}) {
     this.gram = gram;
+    this.denseUpdate = options.denseUpdate ?? 'auto';
     const { blocks } = gram;
     const K = (this.K = blocks.length);
     this.p1 = gram.p + 1;
@@ -161,6 +184,7 @@ export class BlockedCholesky {
         this.scatterA[j][k] = pos;
       }
     }
+    this.rowsOf = blocks.map((_, j) => blocks.map((__, i) => (j >= denseFrom && i < denseFrom ? patternRows(patterns[j][i]) : (null as unknown as PatternRows))));
     // storage, allocated once; the dense blocks (from denseFrom on) in the arena
     this.theta = new Float64Array(nTheta);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
@@ -303,46 +327,33 @@ export class BlockedCholesky {
       }
       return ld;
     }
-    // dense diagonal block
+    // dense diagonal block, row block by row block: Λ_kᵀ A_kk Λ_k + I, then the updates from the sparse
+    // blocks to its left while the rows are in cache; then those from the dense blocks
     const m = this.m[k];
-    D.fill(0);
+    const sparseLeft = Math.min(k, this.denseFrom);
+    // a block that fits in cache is updated column by column of the sparse blocks (streaming them
+    // once); a larger one row by row (each of its rows stays in cache while the sparse columns that
+    // touch it are read)
+    const byRows = this.denseUpdate === 'auto' ? m * m * 8 > DENSE_IN_CACHE_BYTES : this.denseUpdate === 'rows';
     for (let c = 0; c < b.nl; c++) {
       congruence(T, A, c * qq, q, M, tmp);
-      for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) D[(c * q + s) * m + c * q + t] = M[s * q + t] + (s === t ? 1 : 0);
-    }
-    for (let i = 0; i < k; i++) {
-      const qi = gram.blocks[i].q;
-      const V = this.Ljk[k][i];
-      if (i < this.denseFrom) {
-        // Σ over columns c of L_ki of the outer products of its entries (lower triangle)
-        const P = this.patterns[k][i];
-        const rowIdx = P.rowIdx;
-        if (q === 1 && qi === 1) {
-          // scalar terms: a rank-one update per column, written out
-          for (let c = 0; c < P.ncol; c++) {
-            const e0 = P.colPtr[c], e1 = P.colPtr[c + 1];
-            for (let ea = e0; ea < e1; ea++) {
-              const va = V[ea];
-              const ro = rowIdx[ea] * m;
-              for (let eb = e0; eb <= ea; eb++) D[ro + rowIdx[eb]] -= va * V[eb];
-            }
-          }
-          continue;
-        }
-        for (let c = 0; c < P.ncol; c++) {
-          const e0 = P.colPtr[c], e1 = P.colPtr[c + 1];
-          for (let ea = e0; ea < e1; ea++) {
-            const a = rowIdx[ea];
-            for (let eb = e0; eb <= ea; eb++) {
-              const bb = rowIdx[eb];
-              subtractBlockProduct(V, ea * q * qi, V, eb * q * qi, q, q, qi, D, (a * q) * m + bb * q, m);
-            }
-          }
-        }
-      } else {
-        // dense L_ki (m × m_i): D −= L_ki L_kiᵀ, lower triangle
-        this.arena.subtractABt(D, m, V, m, V, m, this.m[i], true);
+      for (let s = 0; s < q; s++) {
+        const r = c * q + s;
+        D.fill(0, r * m, r * m + c * q);
+        for (let t = 0; t <= s; t++) D[r * m + c * q + t] = M[s * q + t] + (s === t ? 1 : 0);
       }
+      if (!byRows) continue;
+      for (let i = 0; i < sparseLeft; i++) {
+        subtractSparseRow(D, m, c, q, q, gram.blocks[i].q, this.Ljk[k][i], this.rowsOf[k][i], this.Ljk[k][i], this.patterns[k][i], true);
+      }
+    }
+    if (!byRows) {
+      for (let i = 0; i < sparseLeft; i++) subtractSparseColumns(D, m, q, gram.blocks[i].q, this.Ljk[k][i], this.patterns[k][i]);
+    }
+    for (let i = this.denseFrom; i < k; i++) {
+      // dense L_ki (m × m_i): D −= L_ki L_kiᵀ, lower triangle
+      const V = this.Ljk[k][i];
+      this.arena.subtractABt(D, m, V, m, V, m, this.m[i], true);
     }
     const ld = this.solver.cholesky(k, D, m, `the random-effects block of '${b.group}'`);
     return typeof ld === 'number' ? ld : ((yield ld) as number);
@@ -357,13 +368,19 @@ export class BlockedCholesky {
     const Tj = this.T[j], Tk = this.T[k];
     const A = gram.Ajk[j][k];
     const S = this.Ljk[j][k];
+    const Ap = A.pattern;
+    if (k === 0 && this.denseFrom > 0) {
+      // the first block: no updates, and L_j0's pattern is A_j0's (scatterA is the identity), so
+      // each entry is formed and right-solved with its level's L_00 block in one go
+      firstBlockColumn(S, A.values, Ap, Tj, Tk, qj, qk, this.Lkk[0]);
+      return;
+    }
     S.fill(0);
     const blk = new Float64Array(qj * qk);
     const tmp = new Float64Array(qj * qk);
     const sparse = k < this.denseFrom;
     const mk = this.m[k];
     // Λ_jᵀ A_jk Λ_k, scattered into L_jk's storage
-    const Ap = A.pattern;
     for (let c = 0; c < Ap.ncol; c++) {
       for (let e = Ap.colPtr[c]; e < Ap.colPtr[c + 1]; e++) {
         leftRight(Tj, A.values, e * qj * qk, Tk, qj, qk, blk, tmp);
@@ -383,29 +400,18 @@ export class BlockedCholesky {
       if (i < this.denseFrom) {
         const Pj = this.patterns[j][i];
         const Pk = this.patterns[k][i];
-        if (!sparse && qj === 1 && qk === 1 && qi === 1) {
-          // scalar terms into a dense block: S[a][b] −= L_ji[a][c] L_ki[b][c], written out
-          for (let c = 0; c < Pk.ncol; c++) {
-            const ej0 = Pj.colPtr[c], ej1 = Pj.colPtr[c + 1];
-            for (let eb = Pk.colPtr[c]; eb < Pk.colPtr[c + 1]; eb++) {
-              const bb = Pk.rowIdx[eb];
-              const vk = Vk[eb];
-              for (let ea = ej0; ea < ej1; ea++) S[Pj.rowIdx[ea] * mk + bb] -= Vj[ea] * vk;
-            }
-          }
+        if (!sparse) {
+          // into the dense L_jk, row block by row block of block j
+          const Rj = this.rowsOf[j][i];
+          for (let a = 0; a < bj.nl; a++) subtractSparseRow(S, mk, a, qj, qk, qi, Vj, Rj, Vk, Pk, false);
           continue;
         }
         for (let c = 0; c < Pk.ncol; c++) {
           for (let eb = Pk.colPtr[c]; eb < Pk.colPtr[c + 1]; eb++) {
             const bb = Pk.rowIdx[eb];
             for (let ea = Pj.colPtr[c]; ea < Pj.colPtr[c + 1]; ea++) {
-              const a = Pj.rowIdx[ea];
-              if (sparse) {
-                const pos = findInPattern(this.patterns[j][k], bb, a);
-                subtractBlockProduct(Vj, ea * qj * qi, Vk, eb * qk * qi, qj, qk, qi, S, pos * qj * qk, qk);
-              } else {
-                subtractBlockProduct(Vj, ea * qj * qi, Vk, eb * qk * qi, qj, qk, qi, S, (a * qj) * mk + bb * qk, mk);
-              }
+              const pos = findInPattern(this.patterns[j][k], bb, Pj.rowIdx[ea]);
+              subtractBlockProduct(Vj, ea * qj * qi, Vk, eb * qk * qi, qj, qk, qi, S, pos * qj * qk, qk);
             }
           }
         }
@@ -452,16 +458,22 @@ export class BlockedCholesky {
       const LXi = this.LXk[i];
       const V = this.Ljk[k][i];
       if (i < this.denseFrom) {
+        // S[:, a-block] −= L_Xi[:, c-block] · (entry e = (a, c) of L_ki)ᵀ
         const P = this.patterns[k][i];
+        const { colPtr, rowIdx } = P;
+        const qqi = q * qi;
+        const x = new Float64Array(p1 * qi);
         for (let c = 0; c < P.ncol; c++) {
-          for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) {
-            const a = P.rowIdx[e];
-            // S[:, a-block] −= L_Xi[:, c-block] · blockᵀ
-            for (let r = 0; r < p1; r++) {
-              for (let s = 0; s < q; s++) {
+          // L_Xi's columns of level c, then each entry of column c of L_ki (one pass over L_ki)
+          for (let r = 0; r < p1; r++) for (let u = 0; u < qi; u++) x[r * qi + u] = LXi[r * mi + c * qi + u];
+          for (let e = colPtr[c]; e < colPtr[c + 1]; e++) {
+            const ao = rowIdx[e] * q, vo = e * qqi;
+            for (let s = 0; s < q; s++) {
+              const vs = vo + s * qi;
+              for (let r = 0; r < p1; r++) {
                 let acc = 0;
-                for (let u = 0; u < qi; u++) acc += LXi[r * mi + c * qi + u] * V[e * q * qi + s * qi + u];
-                S[r * mk + a * q + s] -= acc;
+                for (let u = 0; u < qi; u++) acc += x[r * qi + u] * V[vs + u];
+                S[r * mk + ao + s] -= acc;
               }
             }
           }
@@ -538,6 +550,160 @@ function rightSolveBlock(b: Float64Array, bo: number, rows: number, q: number, l
       let v = b[ro + t];
       for (let u = 0; u < t; u++) v -= l[lo + t * q + u] * b[ro + u];
       b[ro + t] = v / l[lo + t * q + t];
+    }
+  }
+}
+
+/**
+ * Row block a of a dense block X (q_j rows of row stride ldx) less the products of sparse blocks to
+ * its left through a common sparse block i: X[a][b] −= Σ_c Vj[a,c] Vk[b,c]ᵀ, Vj = L_ji by rows (Rj),
+ * Vk = L_ki by columns (Pk), q_i columns per level of i. `lower` (Vj = Vk, X diagonal): only b ≤ a,
+ * and within the diagonal q × q block only its lower triangle. Rows of Pk's columns are sorted, so
+ * on the diagonal the entries b ≤ a of column c are those up to entry e itself.
+ */
+function subtractSparseRow(
+  X: Float64Array, ldx: number, a: number, qj: number, qk: number, qi: number,
+  Vj: Float64Array, Rj: PatternRows, Vk: Float64Array, Pk: BlockPattern, lower: boolean,
+): void {
+  const { rowPtr, entry, colOf } = Rj;
+  const { colPtr, rowIdx } = Pk;
+  const t0 = rowPtr[a], t1 = rowPtr[a + 1];
+  if (qj === 1 && qk === 1) {
+    const xo = a * ldx;
+    if (qi === 1) {
+      for (let t = t0; t < t1; t++) {
+        const e = entry[t];
+        const c = colOf[e];
+        const va = Vj[e];
+        const end = lower ? e + 1 : colPtr[c + 1];
+        for (let eb = colPtr[c]; eb < end; eb++) X[xo + rowIdx[eb]] -= va * Vk[eb];
+      }
+      return;
+    }
+    for (let t = t0; t < t1; t++) {
+      const e = entry[t];
+      const c = colOf[e];
+      const vo = e * qi;
+      const end = lower ? e + 1 : colPtr[c + 1];
+      for (let eb = colPtr[c]; eb < end; eb++) {
+        const wo = eb * qi;
+        let acc = 0;
+        for (let u = 0; u < qi; u++) acc += Vj[vo + u] * Vk[wo + u];
+        X[xo + rowIdx[eb]] -= acc;
+      }
+    }
+    return;
+  }
+  const qjqi = qj * qi, qkqi = qk * qi;
+  for (let t = t0; t < t1; t++) {
+    const e = entry[t];
+    const c = colOf[e];
+    const vo = e * qjqi;
+    const end = lower ? e + 1 : colPtr[c + 1];
+    for (let eb = colPtr[c]; eb < end; eb++) {
+      const wo = eb * qkqi;
+      const diag = lower && eb === e;
+      const xo = a * qj * ldx + rowIdx[eb] * qk;
+      for (let s = 0; s < qj; s++) {
+        const tEnd = diag ? s + 1 : qk;
+        for (let u = 0; u < tEnd; u++) {
+          let acc = 0;
+          for (let w = 0; w < qi; w++) acc += Vj[vo + s * qi + w] * Vk[wo + u * qi + w];
+          X[xo + s * ldx + u] -= acc;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * L_j0 of the first (block diagonal) block: entry e = (a, c) is (T_jᵀ A_e T_0) L_00[c]⁻ᵀ, with
+ * T_0 and L_00[c] q_0 × q_0 lower and A_e q_j × q_0. Written for every entry of A_j0's pattern.
+ */
+function firstBlockColumn(
+  S: Float64Array, values: Float64Array, P: BlockPattern, Tj: Float64Array, Tk: Float64Array, qj: number, qk: number, L0: Float64Array,
+): void {
+  const { colPtr } = P;
+  if (qj === 1 && qk === 1) {
+    const t = Tj[0] * Tk[0];
+    for (let c = 0; c < P.ncol; c++) {
+      const f = t / L0[c];
+      for (let e = colPtr[c]; e < colPtr[c + 1]; e++) S[e] = values[e] * f;
+    }
+    return;
+  }
+  const qq = qk * qk;
+  const blk = new Float64Array(qj * qk);
+  const tmp = new Float64Array(qj * qk);
+  for (let c = 0; c < P.ncol; c++) {
+    const lo = c * qq;
+    for (let e = colPtr[c]; e < colPtr[c + 1]; e++) {
+      const o = e * qj * qk;
+      if (qj === 1) {
+        // (t_j a T_k) L⁻ᵀ: a row vector, then forward substitution
+        const tj = Tj[0];
+        for (let t = 0; t < qk; t++) {
+          let acc = 0;
+          for (let u = t; u < qk; u++) acc += values[o + u] * Tk[u * qk + t];
+          let v = tj * acc;
+          for (let u = 0; u < t; u++) v -= L0[lo + t * qk + u] * S[o + u];
+          S[o + t] = v / L0[lo + t * qk + t];
+        }
+        continue;
+      }
+      leftRight(Tj, values, o, Tk, qj, qk, blk, tmp);
+      S.set(blk, o);
+      rightSolveBlock(S, o, qj, qk, L0, lo);
+    }
+  }
+}
+
+/**
+ * A dense diagonal block X (row stride ldx, q rows and columns per level) less the outer products of
+ * the columns of a sparse block V = L_ki to its left: X[a][b] −= Σ_c V[a,c] V[b,c]ᵀ for b ≤ a (within
+ * the diagonal q × q blocks, the lower triangle), column c by column c of V.
+ */
+function subtractSparseColumns(X: Float64Array, ldx: number, q: number, qi: number, V: Float64Array, P: BlockPattern): void {
+  const { colPtr, rowIdx } = P;
+  if (q === 1) {
+    for (let c = 0; c < P.ncol; c++) {
+      const e0 = colPtr[c], e1 = colPtr[c + 1];
+      for (let ea = e0; ea < e1; ea++) {
+        const xo = rowIdx[ea] * ldx;
+        if (qi === 1) {
+          const va = V[ea];
+          for (let eb = e0; eb <= ea; eb++) X[xo + rowIdx[eb]] -= va * V[eb];
+        } else if (qi === 2) {
+          const v0 = V[2 * ea], v1 = V[2 * ea + 1];
+          for (let eb = e0; eb <= ea; eb++) X[xo + rowIdx[eb]] -= v0 * V[2 * eb] + v1 * V[2 * eb + 1];
+        } else {
+          const vo = ea * qi;
+          for (let eb = e0; eb <= ea; eb++) {
+            let acc = 0;
+            for (let u = 0; u < qi; u++) acc += V[vo + u] * V[eb * qi + u];
+            X[xo + rowIdx[eb]] -= acc;
+          }
+        }
+      }
+    }
+    return;
+  }
+  const qqi = q * qi;
+  for (let c = 0; c < P.ncol; c++) {
+    const e0 = colPtr[c], e1 = colPtr[c + 1];
+    for (let ea = e0; ea < e1; ea++) {
+      const xo = rowIdx[ea] * q * ldx;
+      for (let eb = e0; eb <= ea; eb++) {
+        const bo = rowIdx[eb] * q;
+        for (let s = 0; s < q; s++) {
+          const tEnd = eb === ea ? s + 1 : q;
+          for (let t = 0; t < tEnd; t++) {
+            let acc = 0;
+            for (let u = 0; u < qi; u++) acc += V[ea * qqi + s * qi + u] * V[eb * qqi + t * qi + u];
+            X[xo + s * ldx + bo + t] -= acc;
+          }
+        }
+      }
     }
   }
 }

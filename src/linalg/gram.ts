@@ -85,17 +85,58 @@ export function findInPattern(pat: BlockPattern, col: number, row: number): numb
   return -1;
 }
 
-/** Builds a pattern from (column, row) pairs given as keys col * nrow + row (any order, duplicates allowed). */
+/**
+ * Builds a pattern from (column, row) pairs given as keys col * nrow + row (any order, duplicates
+ * allowed): a counting sort by column, then each column's rows sorted and de-duplicated.
+ */
 export function patternFromKeys(keys: Iterable<number>, nrow: number, ncol: number): BlockPattern {
-  const sorted = Float64Array.from(new Set(keys)).sort();
-  const colPtr = new Int32Array(ncol + 1);
-  const rowIdx = new Int32Array(sorted.length);
-  for (let e = 0; e < sorted.length; e++) {
-    const key = sorted[e];
-    const col = Math.floor(key / nrow);
-    rowIdx[e] = key - col * nrow;
-    colPtr[col + 1]++;
+  const arr: ArrayLike<number> = ArrayBuffer.isView(keys) || Array.isArray(keys) ? (keys as ArrayLike<number>) : Float64Array.from(keys);
+  const N = arr.length;
+  const start = new Int32Array(ncol + 1);
+  const colOf = new Int32Array(N);
+  for (let e = 0; e < N; e++) {
+    const col = Math.floor(arr[e] / nrow);
+    colOf[e] = col;
+    start[col + 1]++;
   }
-  for (let c = 0; c < ncol; c++) colPtr[c + 1] += colPtr[c];
-  return { nrow, ncol, colPtr, rowIdx };
+  for (let c = 0; c < ncol; c++) start[c + 1] += start[c];
+  const rows = new Int32Array(N);
+  const cursor = start.slice(0, ncol);
+  for (let e = 0; e < N; e++) rows[cursor[colOf[e]]++] = arr[e] - colOf[e] * nrow;
+  const colPtr = new Int32Array(ncol + 1);
+  let out = 0;
+  for (let c = 0; c < ncol; c++) {
+    const s0 = start[c], s1 = start[c + 1];
+    if (s1 - s0 > 1) rows.subarray(s0, s1).sort();
+    for (let e = s0; e < s1; e++) if (e === s0 || rows[e] !== rows[e - 1]) rows[out++] = rows[e];
+    colPtr[c + 1] = out;
+  }
+  return { nrow, ncol, colPtr, rowIdx: rows.slice(0, out) };
+}
+
+/** The transpose of a pattern, as rows: for each row, its entries' indices e (into rowIdx / the values), by column. */
+export interface PatternRows {
+  /** start of each row's entries in `entry`, length nrow + 1 */
+  rowPtr: Int32Array;
+  /** entry indices, row by row, columns ascending within a row */
+  entry: Int32Array;
+  /** the column of each entry (indexed by e) */
+  colOf: Int32Array;
+}
+
+export function patternRows(pat: BlockPattern): PatternRows {
+  const nnz = pat.rowIdx.length;
+  const rowPtr = new Int32Array(pat.nrow + 1);
+  for (let e = 0; e < nnz; e++) rowPtr[pat.rowIdx[e] + 1]++;
+  for (let r = 0; r < pat.nrow; r++) rowPtr[r + 1] += rowPtr[r];
+  const cursor = rowPtr.slice(0, pat.nrow);
+  const entry = new Int32Array(nnz);
+  const colOf = new Int32Array(nnz);
+  for (let c = 0; c < pat.ncol; c++) {
+    for (let e = pat.colPtr[c]; e < pat.colPtr[c + 1]; e++) {
+      colOf[e] = c;
+      entry[cursor[pat.rowIdx[e]]++] = e;
+    }
+  }
+  return { rowPtr, entry, colOf };
 }

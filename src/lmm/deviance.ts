@@ -9,6 +9,7 @@
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { lmmThetaProblem } from './thetaProblem.js';
 import { scaledStart } from '../optim/thetaOptimizer.js';
+import { MOMENT_RHOBEG, momentStart } from './momentStart.js';
 import type { Objective } from '../model/objective.js';
 import type { LmmModel } from './model.js';
 
@@ -111,8 +112,11 @@ export function lmmObjective(model: LmmModel, backend: LmmBackend, reference: Sy
     return parts instanceof Promise ? parts.then(criterion) : criterion(parts);
   };
   const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, layout, model.frame.n);
+  const start = scaledStart(thetaProblem);
+  const moments = momentStart(model, start);
   return {
-    start: scaledStart(thetaProblem),
+    start,
+    ...(moments ? { startCandidates: [moments], candidateRhobeg: MOMENT_RHOBEG } : {}),
     thetaProblem,
     lower: layout.lower,
     upper: new Float64Array(layout.length).fill(Infinity),

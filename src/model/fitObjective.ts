@@ -71,15 +71,15 @@ export async function optimizeObjective(
   objective: Objective, settings: OptimizerSettings, evaluations: Evaluations, report?: (x: Float64Array, f: number) => void,
 ): Promise<Optimum> {
   const { lower, upper, thetaProblem } = objective;
-  const run = async (f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number): Promise<MinimizeResult> => {
+  const run = async (f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number, candidates?: Float64Array[], candidateRhobeg?: number): Promise<MinimizeResult> => {
     const g = evaluations.wrap(f, report);
     if (!thetaProblem) return bobyqaAsync(g, x0, { lower, upper, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
-    const r = await optimizeTheta(g, thetaProblem, { start: x0, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
+    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
     // what happened after the first BOBYQA run (restarts from the boundary, snaps onto it) goes with its message
     return { ...r, message: [r.message, ...r.notes].join('; ') };
   };
   const t0 = performance.now();
-  const res = await run((x) => objective.evaluate(x), objective.start, settings.rhobeg);
+  const res = await run((x) => objective.evaluate(x), objective.start, settings.rhobeg, objective.startCandidates, objective.candidateRhobeg);
   const optimizeMs = performance.now() - t0;
   const base = {
     feval: res.feval, converged: res.converged, message: res.message, messages: [] as string[],

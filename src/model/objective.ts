@@ -27,6 +27,10 @@ export interface BackendInfo {
 export interface Objective {
   /** the optimizer's starting point */
   start: Float64Array;
+  /** other starting points the θ optimizer weighs against `start` (its `candidates`) */
+  startCandidates?: Float64Array[];
+  /** the θ optimizer's first initial radius when one of them is lowest (its `candidateRhobeg`) */
+  candidateRhobeg?: number;
   /** box bounds (−∞ / +∞ where none) */
   lower: Float64Array;
   upper: Float64Array;

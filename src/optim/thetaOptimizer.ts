@@ -53,6 +53,13 @@ export interface ThetaProblem {
 export interface ThetaOptimizeOptions {
   /** starting θ (default: T = diag(1 / s), x = 1 on the diagonal) */
   start?: Float64Array;
+  /**
+   * other starting θ (moment estimates, src/lmm/momentStart.ts): `start` and each of these are
+   * evaluated (counted) and BOBYQA begins at the lowest (the first of equals)
+   */
+  candidates?: Float64Array[];
+  /** the first run's initial radius when a candidate is lowest (one near the optimum needs no wide first design) */
+  candidateRhobeg?: number;
   /** initial / final trust-region radius in the scaled x (defaults 0.2, 2e-7) */
   rhobeg?: number;
   rhoend?: number;
@@ -98,7 +105,11 @@ export async function optimizeTheta(
   const notes: string[] = [];
   let feval = 0;
   let best: { theta: Float64Array; f: number } = { theta: Float64Array.from(options.start ?? scaledStart(problem)), f: Infinity };
+  // the starts weighed before the first run: BOBYQA's first point is one of them, not evaluated twice
+  const weighed: { theta: Float64Array; f: number }[] = [];
   const evaluate = async (theta: Float64Array): Promise<number> => {
+    const seen = weighed.find((w) => w.theta.every((t, k) => t === theta[k]));
+    if (seen) return seen.f;
     const v = await f(theta);
     feval++;
     options.onEvaluation?.(theta, v);
@@ -109,10 +120,10 @@ export async function optimizeTheta(
   const toTheta = (x: Float64Array) => Float64Array.from(x, (v, k) => v / scales[k]);
   const xLower = toX(lower);
   const xUpper = new Float64Array(nth).fill(Infinity);
-  const run = async (theta0: Float64Array): Promise<MinimizeResult> => {
+  const run = async (theta0: Float64Array, rhobeg = options.rhobeg ?? 0.2): Promise<MinimizeResult> => {
     const r = await bobyqaAsync((x) => evaluate(toTheta(x)), toX(theta0), {
       lower: xLower, upper: xUpper,
-      rhobeg: options.rhobeg ?? 0.2, rhoend: options.rhoend ?? 2e-7, maxfun: Math.max(1, maxfun - feval),
+      rhobeg, rhoend: options.rhoend ?? 2e-7, maxfun: Math.max(1, maxfun - feval),
       shouldStop: options.shouldStop,
     });
     return { ...r, x: toTheta(r.x) };
@@ -131,7 +142,19 @@ export async function optimizeTheta(
     }
   };
 
-  const first = await run(best.theta);
+  let rhobeg0 = options.rhobeg ?? 0.2;
+  if (options.candidates?.length) {
+    // `evaluate` keeps the lowest in `best`, the first of equals
+    const f0 = await evaluate(best.theta);
+    weighed.push({ theta: Float64Array.from(best.theta), f: f0 });
+    for (const c of options.candidates) {
+      if (stopped()) break;
+      const theta = Float64Array.from(c);
+      weighed.push({ theta, f: await evaluate(theta) });
+    }
+    if (best.f < f0 && options.candidateRhobeg !== undefined) rhobeg0 = Math.min(rhobeg0, options.candidateRhobeg);
+  }
+  const first = await run(best.theta, rhobeg0);
   inversions += first.inversions ?? 0;
   let { converged, message } = first;
   let restarts = 0;
