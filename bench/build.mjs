@@ -1,5 +1,6 @@
 // Bundles the GPU benchmarks with esbuild (run from the repository root):
 //   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (Node; `webgpu` left external)
+//   node bench/build.mjs kinship  → bench/out/kinship-bench.mjs (Node; `webgpu` left external)
 //   node bench/build.mjs browser  → bench/out/browser/{index.html,main.js} (the page)
 //                                   and bench/out/browser-bench.mjs (the Puppeteer runner; puppeteer external)
 import { spawnSync } from 'node:child_process';
@@ -52,6 +53,19 @@ for (const t of targets) {
       define,
     });
     console.log('bench/out/gpu-bench.mjs, bench/out/run-bench.mjs');
+  } else if (t === 'kinship') {
+    // the known-covariance (relmat) benchmark, for a GPU machine without a build
+    await build({
+      ...common,
+      entryPoints: ['bench/kinship.ts'],
+      outfile: 'bench/out/kinship-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['webgpu'],
+      banner: nodeBanner,
+      define,
+    });
+    console.log('bench/out/kinship-bench.mjs');
   } else if (t === 'browser') {
     mkdirSync('bench/out/browser', { recursive: true });
     await build({

@@ -49,7 +49,7 @@ for (const levels of [1, 7, 67]) {
     for (let i = 0; i < evals; i++) cpu.evaluate(theta);
     const cpuMs = (performance.now() - t0) / evals;
     const f = (x: number) => x.toFixed(2);
-    console.log(`| ${model.frame.p} | ${q} | ${n.toLocaleString('en-US')} | ${backend.kernel.factorVariant} | ${f(per(t.submitMs))} | ${f(per(t.dispatchMs))} | ${f(per(t.readbackMs))} | ${f(per(t.cpuMs))} | ${f(unprofiled)} | ${(per(t.readbackBytes) / 1024).toFixed(1)} | ${f(cpuMs)} |`);
+    console.log(`| ${model.frame.p} | ${q} | ${n.toLocaleString('en-US')} | ${backend.kernel!.factorVariant} | ${f(per(t.submitMs))} | ${f(per(t.dispatchMs))} | ${f(per(t.readbackMs))} | ${f(per(t.cpuMs))} | ${f(unprofiled)} | ${(per(t.readbackBytes) / 1024).toFixed(1)} | ${f(cpuMs)} |`);
     backend.dispose();
   }
 }

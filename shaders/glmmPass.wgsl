@@ -51,8 +51,10 @@ struct RowParams {
   n: u32,
   p: u32,
   nblocks: u32,
-  // 0: binomial logit, 1: binomial cloglog, 2: poisson log, 3: binomial probit
+  // 0: binomial logit, 1: binomial cloglog, 2: poisson log, 3: binomial probit,
+  // 4: negative binomial (NB2, size nbTheta) log
   link: u32,
+  nbTheta: f32,
 }
 
 @group(0) @binding(6) var<uniform> rowParams: RowParams;
@@ -124,6 +126,11 @@ fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
   if (rowParams.link == 2u) {
     v = mu;
     d = 2.0 * wt * (ylogy(y, mu) - (y - mu));
+  } else if (rowParams.link == 4u) {
+    // NB2: V(μ) = μ + μ²/θ, d = 2 wt [y log(y/μ) − (y + θ) log((y + θ)/(μ + θ))]
+    let th = rowParams.nbTheta;
+    v = mu + mu * mu / th;
+    d = 2.0 * wt * (ylogy(y, mu) - (y + th) * log((y + th) / (mu + th)));
   } else {
     v = max(EPS32 * EPS32, mu * (1.0 - mu));
     d = 2.0 * wt * (ylogy(y, mu) + ylogy(1.0 - y, 1.0 - mu));

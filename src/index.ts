@@ -13,6 +13,8 @@ export { lmer } from './fit/lmer.js';
 export type { LmerOptions } from './fit/lmer.js';
 export { glmer } from './fit/glmer.js';
 export type { GlmerOptions } from './fit/glmer.js';
+export { glmerNb } from './fit/glmerNb.js';
+export type { GlmerNbOptions } from './fit/glmerNb.js';
 export { BACKENDS } from './backend/select.js';
 export type { BackendChoice, BackendOptions } from './backend/select.js';
 // formula and model frame
@@ -84,6 +86,24 @@ export type { WeightedGramBackend, WeightedGramInput } from './glmm/weightedGram
 export { ghRule } from './glmm/rmath.js';
 export type { GHRule } from './glmm/rmath.js';
 export { formatGlmmSummary } from './glmm/summary.js';
+export { thetaMl } from './glmm/thetaMl.js';
+export type { ThetaMlResult } from './glmm/thetaMl.js';
+export type { NbThetaEstimation } from './glmm/glmmFit.js';
+export { digamma, trigamma } from './glmm/rmath.js';
+export { fmin, fminAsync, fminSteps } from './optim/fmin.js';
+// known covariance matrices (relmat: kinship, pedigree, phylogeny)
+export type { RelmatOptions } from './model/mixedModel.js';
+export type { RelmatSpec, KnownBlock } from './relmat/blocks.js';
+export { knownCovariance, matchLevels } from './relmat/knownCovariance.js';
+export type { KnownCovariance, RelmatInput, DenseRelmat, SparseRelmat } from './relmat/knownCovariance.js';
+export { pedigree, pedigreeFactor, relationshipMatrix, sortPedigree } from './relmat/pedigree.js';
+export type { Pedigree, PedigreeColumns } from './relmat/pedigree.js';
+export { phyloVcv, parseNewick } from './relmat/phylo.js';
+export type { NamedMatrix, PhyloNode } from './relmat/phylo.js';
+export { namedMatrixFromTable } from './relmat/matrixTable.js';
+export { KnownCovarianceGram, knownCovarianceGram } from './relmat/gram.js';
+export { applyFactor, applyFactorT, congruence, rightMultiplyFactor } from './relmat/covFactor.js';
+export type { CovFactor, DenseFactor, SparseFactor } from './relmat/covFactor.js';
 // meta-analysis (metafor's rma, rma.mv, escalc)
 export { meta, checkMetaOptions, META_METHODS, META_TESTS } from './meta/meta.js';
 export type { MetaOptions } from './meta/meta.js';

@@ -125,7 +125,7 @@ describe('blocked Cholesky objective equals the dense evaluation', () => {
 
 describe('conditional variances equal the dense inverse', () => {
   const table = design(160, 777);
-  for (const formula of ['y ~ x + (1 | school/klass/rater) + (0 + x | klass:school)', 'y ~ x + (x | rater) + (1 | item) + (1 | school)']) {
+  for (const formula of ['y ~ x + (1 | school/klass/rater) + (0 + x | klass:school)', 'y ~ x + (x | rater) + (1 | item) + (1 | school)', 'y ~ x + (1 | school/klass) + (x | rater) + (1 | item)']) {
     it(formula, async () => {
       const { assembleFit } = await import('../src/lmm/assemble.js');
       const model = buildLmm(formula, table, { REML: true });
@@ -178,5 +178,52 @@ describe('conditional variances equal the dense inverse', () => {
         }
       });
     });
+  }
+});
+
+describe('conditional variances through the trailing inverse equal those by forward solves', () => {
+  // crossed designs whose dense part spans several panels of L_T⁻ᵀ (M > 128), with a vector-valued
+  // sparse block, a nested block between the sparse and the dense ones, and two dense blocks
+  function crossed(n: number, seed: number): arrow.Table {
+    let s = seed;
+    const rnd = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
+    const g: string[] = [], a: string[] = [], h: string[] = [], item: string[] = [];
+    const x = new Float64Array(n), y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const gi = Math.floor(rnd() * 600);
+      g.push(`G${gi}`);
+      a.push(`A${gi % 400}`); // g nested in a (more levels than h: a sorts before it)
+      h.push(`H${Math.floor(rnd() * 290)}`);
+      item.push(`I${Math.floor(rnd() * 23)}`);
+      x[i] = rnd() * 2 - 1;
+      y[i] = 0.5 * x[i] + Math.sin(gi) + 0.4 * Math.cos(i * 0.37) + rnd();
+    }
+    return arrow.tableFromArrays({ y, x, g, a, h, item });
+  }
+  const table = crossed(4000, 4242);
+  for (const formula of ['y ~ x + (x | g) + (1 | h)', 'y ~ x + (1 | a/g) + (1 | h) + (x | item)', 'y ~ x + (x | g) + (0 + x | h) + (1 | item)']) {
+    for (const kernels of ['wasm', 'js'] as const) {
+      it(`${formula} (${kernels})`, async () => {
+        const { conditionalVariances, conditionalVariancesBySolves } = await import('../src/lmm/solution.js');
+        const { trailingSize } = await import('../src/lmm/trailingInverse.js');
+        const model = buildLmm(formula, table, { REML: true });
+        const cpu = new CpuBackend(formGram(model), model.theta.length, kernels);
+        const chol = cpu.chol;
+        chol.factor(thetaToInternal(model, model.theta.start.map((t, k) => (model.theta.lower[k] === 0 ? 0.6 + 0.2 * k : 0.1))));
+        expect(chol.denseFrom).toBeLessThan(model.blocks.length);
+        // the nested design has a second block-diagonal block (a, g nested in it) before the dense ones
+        expect(chol.denseFrom).toBe(formula.includes('a/g') ? 2 : 1);
+        expect(trailingSize(chol)).toBeGreaterThan(2 * 128);
+        const fast = conditionalVariances(chol, 1.3);
+        const slow = conditionalVariancesBySolves(chol, 1.3);
+        expect(fast.length).toBe(slow.length);
+        fast.forEach((f, k) => {
+          expect(f.length).toBe(slow[k].length);
+          let scale = 0;
+          for (const v of slow[k]) scale = Math.max(scale, Math.abs(v));
+          for (let e = 0; e < f.length; e++) expect(Math.abs(f[e] - slow[k][e])).toBeLessThan(1e-12 * scale);
+        });
+      });
+    }
   }
 });

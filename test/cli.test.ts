@@ -202,7 +202,7 @@ describe('mixedgpu fit --family (glmer)', () => {
     const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'gamma' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe("mixedgpu: error: unknown family 'gamma' (choose one of binomial, poisson; without --family the model is a linear mixed model)\n");
+    expect(stderr).toBe("mixedgpu: error: unknown family 'gamma' (choose one of binomial, poisson, negative.binomial; without --family the model is a linear mixed model)\n");
   });
 
   it('a link the family does not have is an error', async () => {
@@ -234,7 +234,7 @@ describe('mixedgpu fit --family (glmer)', () => {
     const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', link: 'logit', nagq: '1', weights: 'size' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('mixedgpu: error: --link, --nagq are for generalized linear mixed models: add --family (binomial or poisson)\n');
+    expect(stderr).toBe('mixedgpu: error: --link, --nagq are for generalized linear mixed models: add --family (binomial, poisson or negative.binomial)\n');
   });
 
   it('--reml with --family is an error (a GLMM is fitted by maximum likelihood)', async () => {

@@ -11,7 +11,8 @@
  *
  * The rule does not look at the model's size: every LMM and GLMM runs on the WebGPU backend (no
  * limit on p or q: src/backend/webgpu/blockdiag.ts, glmmPass.ts; a GLMM's per-group updates run in
- * the shaders where glmmSide.ts says, on the CPU in float64 otherwise).
+ * the shaders where glmmSide.ts says, on the CPU in float64 otherwise), except a GLMM with a known
+ * covariance matrix (relmat), whose PIRLS runs on the CPU ('webgpu' refuses it, 'auto' says why).
  *
  * A WebGPU fit optimizes on the device and is checked and polished in float64 on the CPU
  * (src/model/fitObjective.ts), so its numbers are float64 numbers either way.
@@ -76,7 +77,10 @@ export async function lmmBackend(
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
   const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, { denseOnGpu: options.denseOnGpu });
   if (backend.denseNote) messages.push(`WebGPU backend: ${backend.denseNote}`);
-  else if (backend.denseBlocksOn !== 'none') messages.push(`WebGPU backend: the crossed factors' dense blocks are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
+  else if (backend.denseBlocksOn !== 'none') {
+    const what = model.known.some((k) => k) ? 'the dense blocks (crossed factors, known covariances)' : 'the crossed factors\' dense blocks';
+    messages.push(`WebGPU backend: ${what} are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
+  }
   timings.gpuSetupMs = performance.now() - t;
   Object.assign(timings, { gpuUploadMs: backend.timings.uploadMs, gpuUploadBytes: backend.timings.uploadBytes, gpuCompileMs: backend.timings.compileMs });
   return backend;
@@ -87,6 +91,12 @@ export async function lmmBackend(
  * or PIRLS on the WebGPU backend's passes.
  */
 export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
+  if (model.known.some((k) => k) && (options.backend === 'webgpu' || options.backend === 'auto')) {
+    const why = 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)';
+    if (options.backend === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+    messages.push(`backend auto: CPU (${why})`);
+    return null;
+  }
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');

@@ -12,6 +12,10 @@ import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js'
 import type { GlmmProgress } from '../glmm/fit.js';
 import { readTableFileAsync } from '../io/node.js';
 import type { FitProgress } from '../lmm/fit.js';
+import type { RelmatSpec } from '../relmat/blocks.js';
+import { namedMatrixFromTable } from '../relmat/matrixTable.js';
+import { pedigree } from '../relmat/pedigree.js';
+import { phyloVcv } from '../relmat/phylo.js';
 
 export interface FitArgs {
   /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet */
@@ -36,6 +40,14 @@ export interface FitArgs {
   nagq?: string | number;
   /** a column of prior weights (lmer's or glmer's `weights`; binomial: the numbers of trials of proportions) */
   weights?: string;
+  /** negative.binomial: a fixed size θ (default: estimated as glmer.nb) */
+  theta?: string | number;
+  /** known covariance matrices, `group=file` (CSV with level names as header and first column, or a Newick tree) */
+  relmat?: string | string[];
+  /** pedigrees, `group=file` (CSV with columns id, sire, dam) */
+  pedigree?: string | string[];
+  /** the pedigree files' column names, `id,sire,dam` */
+  pedigreeColumns?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
   /** 'blme': blmer/bglmer's default priors (a Wishart on every random-effects term) */
@@ -84,11 +96,11 @@ function resolveBackend(choice: string | undefined): BackendChoice {
 const FAMILIES = Object.keys(FAMILY_LINKS) as FamilyName[];
 
 /** the GLMM settings of the arguments (null: a linear mixed model), checked before the data are read */
-function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ?: number; weights?: string } | null {
+function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ?: number; weights?: string; theta?: number } | null {
   if (args.family === undefined) {
-    const glmmOnly = (['link', 'nagq'] as const).filter((k) => args[k] !== undefined);
+    const glmmOnly = (['link', 'nagq', 'theta'] as const).filter((k) => args[k] !== undefined);
     if (glmmOnly.length) {
-      throw new CliError(`${glmmOnly.map((k) => `--${k}`).join(', ')} ${glmmOnly.length > 1 ? 'are' : 'is'} for generalized linear mixed models: add --family (${FAMILIES.join(' or ')})`);
+      throw new CliError(`${glmmOnly.map((k) => `--${k}`).join(', ')} ${glmmOnly.length > 1 ? 'are' : 'is'} for generalized linear mixed models: add --family (${FAMILIES.slice(0, -1).join(', ')} or ${FAMILIES[FAMILIES.length - 1]})`);
     }
     return null;
   }
@@ -112,7 +124,60 @@ function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ
     if (!(nAGQ <= 25)) throw new CliError(`--nagq must be a whole number from 0 to 25, got '${args.nagq}'`);
   }
   if (args.reml) throw new CliError('--reml is for linear mixed models: a GLMM is fitted by maximum likelihood');
-  return { family: fam, link, nAGQ, weights: resolveWeights(args) };
+  let theta: number | undefined;
+  if (args.theta !== undefined) {
+    if (fam !== 'negative.binomial') throw new CliError(`--theta is the negative binomial's size: it needs --family negative.binomial, not ${fam}`);
+    theta = Number(String(args.theta).trim());
+    if (!(theta > 0 && Number.isFinite(theta)) || String(args.theta).trim() === '') throw new CliError(`--theta must be a positive number, got '${args.theta}'`);
+  }
+  return { family: fam, link, nAGQ, weights: resolveWeights(args), theta };
+}
+
+/** `group=file` pairs of --relmat or --pedigree */
+function groupFiles(values: string | string[] | undefined, option: string): [string, string][] {
+  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
+  return list.map((v) => {
+    const eq = v.indexOf('=');
+    const group = eq > 0 ? v.slice(0, eq).trim() : '';
+    const file = eq > 0 ? v.slice(eq + 1).trim() : '';
+    if (!group || !file) throw new CliError(`${option} needs group=file (e.g. ${option} animal=K.csv), got '${v}'`);
+    return [group, file];
+  });
+}
+
+/** the known covariance matrices of --relmat and --pedigree, read and checked */
+async function readRelmat(args: FitArgs): Promise<RelmatSpec | undefined> {
+  const relmats = groupFiles(args.relmat, '--relmat');
+  const peds = groupFiles(args.pedigree, '--pedigree');
+  if (relmats.length + peds.length === 0) {
+    if (args.pedigreeColumns !== undefined) throw new CliError('--pedigree-columns needs --pedigree');
+    return undefined;
+  }
+  const spec: RelmatSpec = {};
+  const add = (group: string, value: RelmatSpec[string]) => {
+    if (group in spec) throw new CliError(`the grouping factor '${group}' has two known covariance matrices (--relmat / --pedigree)`);
+    spec[group] = value;
+  };
+  for (const [group, file] of relmats) {
+    if (/\.(nwk|newick|tre|tree)$/i.test(file)) {
+      const { readFile } = await import('node:fs/promises');
+      add(group, phyloVcv(await readFile(file, 'utf8')));
+    } else {
+      const { table } = await readTableFileAsync(file);
+      add(group, namedMatrixFromTable(table, `--relmat ${group}=${file}`));
+    }
+  }
+  let columns: { id: string; sire: string; dam: string } | undefined;
+  if (args.pedigreeColumns !== undefined) {
+    const c = args.pedigreeColumns.split(',').map((s) => s.trim());
+    if (c.length !== 3 || c.some((s) => !s)) throw new CliError(`--pedigree-columns needs three column names id,sire,dam, got '${args.pedigreeColumns}'`);
+    columns = { id: c[0], sire: c[1], dam: c[2] };
+  }
+  for (const [group, file] of peds) {
+    const { table } = await readTableFileAsync(file);
+    add(group, pedigree(table, columns));
+  }
+  return spec;
 }
 
 /** the --weights column (lmer or glmer), checked */
@@ -143,6 +208,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     const glmm = resolveGlmm(args);
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
+    const relmat = await readRelmat(args);
     const prior = resolvePrior(args);
     if (glmm && typeof prior === 'object' && prior.resid !== undefined) throw new CliError('--resid-prior is for linear mixed models (a GLMM has no residual variance)');
     const { table, warnings } = await readTableFileAsync(args.file, { factors });
@@ -167,13 +233,13 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend, prior });
+      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend, relmat, prior });
     } else {
       const reml = !args.ml;
       const onProgress = showProgress
         ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
         : undefined;
-      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights, prior });
+      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights, relmat, prior });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);

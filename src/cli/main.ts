@@ -73,8 +73,12 @@ function buildProgram(): Command {
     .option('--factors <columns>', 'comma-separated columns to read as factors (grouping variables with numeric codes)')
     .option('--json', 'print the result as one JSON object instead of the summary')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
-    .option('--family <name>', 'fit a generalized linear mixed model (glmer) of this family: binomial or poisson')
-    .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson')
+    .option('--family <name>', 'fit a generalized linear mixed model (glmer) of this family: binomial, poisson or negative.binomial')
+    .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson and negative.binomial')
+    .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
+    .option('--relmat <group=file>', 'a known covariance matrix K for a grouping factor: CSV with the level names as header and first column, or a Newick tree (.nwk, .tre, .newick: its phylogenetic correlation matrix); repeatable', collect, [])
+    .option('--pedigree <group=file>', 'a pedigree for a grouping factor (CSV with columns id, sire, dam; unknown parents empty, NA or 0); repeatable', collect, [])
+    .option('--pedigree-columns <id,sire,dam>', 'the pedigree file\'s column names, if not id, sire, dam')
     .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
     .option('--weights <column>', 'prior weights, lmer or glmer (binomial: the numbers of trials of a proportion response)')
     .option('--prior <name>', "priors on the variance components: 'blme' (blmer's and bglmer's defaults, a Wishart on every term); the fit is the posterior mode")
@@ -84,7 +88,8 @@ function buildProgram(): Command {
     .option('--quiet', 'no progress or notes on stderr')
     .action(async (file: string, formula: string, opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
-      family?: string; link?: string; nagq?: string; weights?: string;
+      family?: string; link?: string; nagq?: string; weights?: string; theta?: string;
+      relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
       process.exitCode = await runFit({ file, formula, ...opts }, io());
@@ -128,6 +133,11 @@ function buildProgram(): Command {
       process.exitCode = await runEscalc({ file, ...opts }, io());
     });
   return program;
+}
+
+/** commander: a repeatable option's values in a list */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -14,6 +14,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
+import { glmerNb } from './glmerNb.js';
 import type { PriorOptions } from '../prior/distributions.js';
 import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
 
@@ -34,7 +35,13 @@ export async function glmer(formula: string | Formula, data: arrow.Table, option
   throwIfAborted(options.signal);
   const nAGQ = options.nAGQ ?? 1;
   if (!(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) throw new Error(`nAGQ must be an integer from 0 to 25, got ${nAGQ}`);
+  // the negative binomial without a size: θ estimated by glmer.nb's alternation (src/fit/glmerNb.ts)
+  if (options.family === 'negative.binomial' && options.theta === undefined) return glmerNb(formula, data, options);
+  if (options.theta !== undefined && options.family !== 'negative.binomial') throw new Error(`theta is the negative binomial's size; the ${options.family} family has none`);
   const model = buildGlmm(formula, data, options);
+  if (nAGQ > 1 && model.known.some((k) => k)) {
+    throw new Error('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');
+  }
   if (nAGQ > 1 && !(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
     throw new Error(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
   }

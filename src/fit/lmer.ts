@@ -13,6 +13,7 @@ import { type BackendOptions, lmmBackend } from '../backend/select.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
 import { type LmmFitOptions, type LmmObjectiveChange, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
+import { knownCovarianceGram } from '../relmat/gram.js';
 import { type LmmModel, type LmmModelOptions, buildLmm } from '../lmm/model.js';
 import { fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
 import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
@@ -73,8 +74,9 @@ export async function lmer(formula: string | Formula, data: arrow.Table, options
   const t1 = performance.now();
   const timings: Record<string, number> = { frameMs: t1 - t0 };
   const messages: string[] = [];
-  // the float64 reference: the whole fit on the CPU, or the check and polish of a GPU fit
-  const reference = new CpuBackend(formGram(model), model.theta.length);
+  // the float64 reference: the whole fit on the CPU, or the check and polish of a GPU fit (with known
+  // covariances, A transformed by their factors: src/relmat/gram.ts)
+  const reference = new CpuBackend(knownCovarianceGram(formGram(model), model.known), model.theta.length);
   timings.gramMs = performance.now() - t1;
   // a turn for the event loop after the passes over the data (an abort that came meanwhile stops here)
   await macrotask();

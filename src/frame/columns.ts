@@ -294,15 +294,49 @@ const unaryFns: Record<string, (x: number) => number> = {
 export type ColumnSource = (name: string) => Column;
 
 /**
- * Evaluates a formula expression. A bare variable keeps its kind (a factor stays a factor);
- * arithmetic and calls need numeric arguments.
+ * The centre and scale of each `scale(x)` in a formula, keyed by the call (scaleKey): computed on the
+ * data when a model frame is built, and reused for new data (R's `makepredictcall` for scale).
  */
-export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: number): Column {
-  if (expr.type === 'var') return source(expr.name);
-  return { kind: 'numeric', values: asVector(evalNumeric(expr, source, label), n) };
+export type ScaleParams = Map<string, { center: number; scale: number }>;
+
+/** The key of a `scale(…)` call in ScaleParams. */
+export function scaleKey(expr: Expr): string {
+  return JSON.stringify(expr);
 }
 
-function evalNumeric(expr: Expr, source: ColumnSource, label: string): Float64Array | number {
+/**
+ * Evaluates a formula expression. A bare variable keeps its kind (a factor stays a factor);
+ * arithmetic and calls need numeric arguments. `scale(x)` is (x − mean)/sd as R's scale(): over
+ * all rows of the data where x is not missing (R evaluates it before na.omit), unless `scales`
+ * already holds its centre and scale (new data); what it computes is recorded in `scales`.
+ */
+export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: number, scales?: ScaleParams): Column {
+  if (expr.type === 'var') return source(expr.name);
+  return { kind: 'numeric', values: asVector(evalNumeric(expr, source, label, scales), n) };
+}
+
+/** R's scale(x): centre = mean, scale = √(Σ (x − centre)² / (m − 1)) over the m non-missing values. */
+function scaleColumn(x: Float64Array | number, key: string, label: string, scales?: ScaleParams): Float64Array {
+  if (typeof x === 'number') throw new Error(`scale() of a constant in '${label}': scale needs a variable`);
+  let p = scales?.get(key);
+  if (!p) {
+    let m = 0, sum = 0;
+    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { m++; sum += x[i]; }
+    const center = sum / m;
+    let ss = 0;
+    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) ss += (x[i] - center) * (x[i] - center);
+    const scale = Math.sqrt(ss / Math.max(1, m - 1));
+    if (!(scale > 0 && Number.isFinite(scale))) {
+      throw new Error(`scale() in '${label}': the variable ${m === 0 ? 'has no values' : `is constant (${center})`}, so it cannot be scaled`);
+    }
+    p = { center, scale };
+    scales?.set(key, p);
+  }
+  const { center, scale } = p;
+  return Float64Array.from(x, (v) => (v - center) / scale);
+}
+
+function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: ScaleParams): Float64Array | number {
   switch (expr.type) {
     case 'num':
       return expr.value;
@@ -312,10 +346,10 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string): Float64Ar
       return c.values;
     }
     case 'neg':
-      return map1(evalNumeric(expr.arg, source, label), (x) => -x);
+      return map1(evalNumeric(expr.arg, source, label, scales), (x) => -x);
     case 'binop': {
-      const a = evalNumeric(expr.left, source, label);
-      const b = evalNumeric(expr.right, source, label);
+      const a = evalNumeric(expr.left, source, label, scales);
+      const b = evalNumeric(expr.right, source, label, scales);
       const op = expr.op;
       const f = op === '+' ? (x: number, y: number) => x + y
         : op === '-' ? (x: number, y: number) => x - y
@@ -325,11 +359,12 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string): Float64Ar
       return map2(a, b, f);
     }
     case 'call': {
+      if (expr.fn === 'scale' && expr.args.length === 1) return scaleColumn(evalNumeric(expr.args[0], source, label, scales), scaleKey(expr), label, scales);
       const fn = unaryFns[expr.fn];
       if (!fn || expr.args.length !== 1) {
-        throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${Object.keys(unaryFns).join(', ')} with one argument)`);
+        throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${Object.keys(unaryFns).join(', ')}, scale with one argument)`);
       }
-      return map1(evalNumeric(expr.args[0], source, label), fn);
+      return map1(evalNumeric(expr.args[0], source, label, scales), fn);
     }
   }
 }

@@ -4,7 +4,7 @@
  *             success); proportions in [0, 1] with `weights` (the numbers of trials); or
  *             `cbind(successes, failures)`, which becomes the proportion s/(s+f) with prior weight
  *             s+f (times any `weights`);
- *   poisson:  non-negative integer counts (with an `offset()` for exposure).
+ *   poisson, negative.binomial: non-negative integer counts (with an `offset()` for exposure).
  * Bad values stop the fit with an error that names the column and the first offending row (its
  * 1-based row number in the input).
  */
@@ -13,7 +13,7 @@ import type { Response } from '../formula/types.js';
 import { type Column, type ColumnSource, columnFromArrow, evalExpr } from './columns.js';
 
 export interface GlmResponseSpec {
-  family: 'binomial' | 'poisson';
+  family: 'binomial' | 'poisson' | 'negative.binomial';
   /** prior weights: a column of the data, or one value per input row */
   weights?: string | ArrayLike<number>;
 }
@@ -111,11 +111,15 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
   const y = new Float64Array(n);
   const weights = new Float64Array(n);
   let trials: Float64Array | null = null;
-  if (raw.spec.family === 'poisson') {
+  if (raw.spec.family !== 'binomial') {
     const v = pick(raw.values[0]);
+    const fam = raw.spec.family === 'poisson' ? 'poisson' : 'negative binomial';
     for (let i = 0; i < n; i++) {
-      if (v[i] < 0) throw new Error(`the response '${raw.label}' is negative (${v[i]}) in ${rowText(i)}: the poisson family needs counts ≥ 0`);
-      if (v[i] !== Math.round(v[i])) throw new Error(`the response '${raw.label}' is not a whole number (${v[i]}) in ${rowText(i)}: the poisson family needs integer counts`);
+      if (v[i] < 0) throw new Error(`the response '${raw.label}' is negative (${v[i]}) in ${rowText(i)}: the ${fam} family needs counts ≥ 0`);
+      if (v[i] !== Math.round(v[i])) throw new Error(`the response '${raw.label}' is not a whole number (${v[i]}) in ${rowText(i)}: the ${fam} family needs integer counts`);
+    }
+    if (raw.spec.family === 'negative.binomial' && prior && prior.some((w) => w !== 1)) {
+      throw new Error(`weights: prior weights other than 1 are not supported for the negative binomial family ('${raw.weightsLabel}' has ${prior.find((w) => w !== 1)}): lme4 1.1-31 weights only one term of its log-likelihood, so there is no reference to agree with`);
     }
     y.set(v);
     if (prior) weights.set(prior); else weights.fill(1);

@@ -6,7 +6,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
 import {
-  type Column, type FactorColumn, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
+  type Column, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
 import { dropRankDeficient, modelMatrix } from './modelMatrix.js';
 import {
@@ -43,6 +43,12 @@ export interface ModelFrameOptions {
    */
   weights?: string | ArrayLike<number>;
   /**
+   * grouping factors with a known covariance matrix (relmat): lme4's checks that a factor has fewer
+   * levels (and random effects) than observations do not apply to them — K makes their variance
+   * identifiable with one observation per level, as pedigreemm and lme4qtl fit them
+   */
+  knownCovarianceGroups?: string[];
+  /**
    * allow as many levels of a grouping factor as observations (observation-level random effects):
    * lme4's checks exist because the residual variance would be confounded with them, which does
    * not apply when σ is fixed (a meta-analysis's known sampling variances; blme's point prior)
@@ -77,6 +83,8 @@ export interface ModelFrame {
   messages: string[];
   /** evaluated columns, by formula label, after row filtering (used by predict) */
   columns: Map<string, Column>;
+  /** the centre and scale of each scale(x) in the formula (reused for new data) */
+  scales: ScaleParams;
   /**
    * prior weights: a GLMM's (binomial cbind: the numbers of trials times any `weights`), or a linear
    * mixed model's `weights` option; absent for an unweighted lmer
@@ -122,6 +130,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   };
 
   // evaluate every variable the formula uses, on all input rows
+  const scales: ScaleParams = new Map();
   const response = formula.response;
   let yCol: Column | null = null;
   let glmRaw: RawGlmResponse | null = null;
@@ -131,7 +140,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     glmRaw = evalGlmResponse(response, source, table, glm);
   } else {
     if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
-    yCol = evalExpr(response.expr, source, response.label, nInput);
+    yCol = evalExpr(response.expr, source, response.label, nInput, scales);
     if (yCol.kind !== 'numeric') throw new Error(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`);
   }
 
@@ -139,9 +148,9 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   partVars(formula.fixed, fixedVars);
   for (const r of formula.random) partVars(r.lhs, fixedVars);
   const vars = new Map<string, Column>();
-  for (const [label, expr] of fixedVars) vars.set(label, evalExpr(expr, source, label, nInput));
+  for (const [label, expr] of fixedVars) vars.set(label, evalExpr(expr, source, label, nInput, scales));
   const offsets = formula.offsets.map((e, k) => {
-    const c = evalExpr(e, source, `offset #${k + 1}`, nInput);
+    const c = evalExpr(e, source, `offset #${k + 1}`, nInput, scales);
     if (c.kind !== 'numeric') throw new Error('an offset must be numeric, not a factor');
     return c;
   });
@@ -212,14 +221,15 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   // random effects
   const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
-  for (const t of reTerms) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
+  const known = new Set(options.knownCovarianceGroups ?? []);
+  for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
   // lme4 orders terms by number of levels, decreasing (a stable sort)
   const order = reTerms.map((t, k) => k).sort((a, b) => reTerms[b].levels.length - reTerms[a].levels.length || a - b);
   const sorted = order.map((k) => reTerms[k]);
 
   return {
     formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
-    nDropped, rows, nInput, messages, columns,
+    nDropped, rows, nInput, messages, columns, scales,
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
   };

@@ -1,12 +1,20 @@
 /**
  * GLM families and links as lme4 evaluates them (lme4's glmFamily.cpp, which follows R's
- * `binomial()` and `poisson()`): the link, its inverse and derivative with lme4's clamping at
- * machine epsilon, the variance function, the deviance residuals and `aic` — minus twice the
- * log-likelihood of the response given μ, the constant that makes glmer's logLik a likelihood.
+ * `binomial()`, `poisson()` and MASS's `negative.binomial(theta)`): the link, its inverse and
+ * derivative with lme4's clamping at machine epsilon, the variance function, the deviance residuals
+ * and `aic` — minus twice the log-likelihood of the response given μ, the constant that makes
+ * glmer's logLik a likelihood.
+ *
+ * The negative binomial NB2 with size θ (log link): Var(y) = μ + μ²/θ,
+ *   d(y, μ) = 2 [y log(y/μ) − (y + θ) log((y + θ)/(μ + θ))],
+ *   aic = 2 Σ wt [(y + θ) log(μ + θ) − y log μ + log Γ(y + 1) − θ log θ + log Γ(θ) − log Γ(θ + y)],
+ * R's starting values μ = y + 1/6 where y = 0. PIRLS uses the expected information for every family,
+ * as lme4 does: w = (dμ/dη)²/V(μ) = μ/(1 + μ/θ) here, not the observed information of glmmTMB's
+ * exact Laplace (see README, "Negative binomial").
  */
-import { dbinomLog, dnorm, dpoisLog, pnormBoth } from './rmath.js';
+import { dbinomLog, dnorm, dpoisLog, lgamma, pnormBoth } from './rmath.js';
 
-export type FamilyName = 'binomial' | 'poisson';
+export type FamilyName = 'binomial' | 'poisson' | 'negative.binomial';
 export type LinkName = 'logit' | 'probit' | 'cloglog' | 'log';
 
 export interface GlmFamily {
@@ -31,6 +39,8 @@ export interface GlmFamily {
   validmu(mu: number): boolean;
   /** the starting μ for a response y with prior weight wt (R's family$initialize: mustart) */
   mustart(y: number, wt: number): number;
+  /** the negative binomial's size θ (undefined for the other families) */
+  theta?: number;
 }
 
 const EPS = Number.EPSILON;
@@ -118,12 +128,13 @@ function qnormApprox(p: number): number {
 export const FAMILY_LINKS: Record<FamilyName, LinkName[]> = {
   binomial: ['logit', 'probit', 'cloglog'],
   poisson: ['log'],
+  'negative.binomial': ['log'],
 };
 
-/** The family object for `family` with `link` (default: the canonical link). */
-export function makeFamily(family: FamilyName, link?: LinkName): GlmFamily {
+/** The family object for `family` with `link` (default: the canonical link); the negative binomial needs its size θ. */
+export function makeFamily(family: FamilyName, link?: LinkName, theta?: number): GlmFamily {
   if (!(family in FAMILY_LINKS)) {
-    throw new Error(`family '${String(family)}' is not supported: use 'binomial' or 'poisson' (a Gaussian model is fitted by lmer)`);
+    throw new Error(`family '${String(family)}' is not supported: use 'binomial', 'poisson' or 'negative.binomial' (a Gaussian model is fitted by lmer)`);
   }
   const lk = link ?? FAMILY_LINKS[family][0];
   if (!FAMILY_LINKS[family].includes(lk)) {
@@ -154,6 +165,7 @@ export function makeFamily(family: FamilyName, link?: LinkName): GlmFamily {
       mustart: (y, wt) => (wt * y + 0.5) / (wt + 1),
     };
   }
+  if (family === 'negative.binomial') return negativeBinomial(theta, L);
   return {
     family, link: lk, ...L,
     variance: (mu) => mu,
@@ -166,4 +178,34 @@ export function makeFamily(family: FamilyName, link?: LinkName): GlmFamily {
     validmu: (mu) => Number.isFinite(mu) && mu > 0,
     mustart: (y) => y + 0.1,
   };
+}
+
+/** NB2 with size θ and the log link (see the header; lme4's negativeBinomialDist). */
+function negativeBinomial(theta: number | undefined, L: Link): GlmFamily {
+  if (theta === undefined) throw new Error('the negative binomial family needs its size theta (glmer estimates it when none is given, as glmer.nb)');
+  if (!(theta > 0 && Number.isFinite(theta))) throw new Error(`the negative binomial size theta must be a positive number, got ${theta}`);
+  const lgTheta = lgamma(theta);
+  const thetaLogTheta = theta * Math.log(theta);
+  return {
+    family: 'negative.binomial', link: 'log', theta, ...L,
+    variance: (mu) => mu + (mu * mu) / theta,
+    devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) - (y + theta) * Math.log((y + theta) / (mu + theta))),
+    aic(y, _n, mu, wt) {
+      let s = 0;
+      for (let i = 0; i < mu.length; i++) {
+        const yi = y[i], mi = mu[i];
+        const term = (yi + theta) * Math.log(mi + theta) - (yi === 0 ? 0 : yi * Math.log(mi)) + lgamma(yi + 1) - thetaLogTheta + lgTheta - lgamma(theta + yi);
+        s += term * (wt ? wt[i] : 1);
+      }
+      return 2 * s;
+    },
+    validmu: (mu) => Number.isFinite(mu) && mu > 0,
+    mustart: (y) => y + (y === 0 ? 1 / 6 : 0),
+  };
+}
+
+/** lme4's (MASS's) name of a family: `Negative Binomial(2.0522)` for the negative binomial. */
+export function familyLabel(f: Pick<GlmFamily, 'family' | 'theta'>): string {
+  if (f.family !== 'negative.binomial') return f.family;
+  return `Negative Binomial(${Number((f.theta ?? NaN).toFixed(4))})`;
 }

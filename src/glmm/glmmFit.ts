@@ -13,6 +13,7 @@ import type { PredictOptions } from '../results/predict.js';
 import type { GlmmModel } from './model.js';
 import type { PirlsResult } from './pirls.js';
 import { pvalueNormal } from './rmath.js';
+import { familyLabel } from './family.js';
 import { formatGlmmSummary } from './summary.js';
 
 export interface GlmmFitInit extends Omit<MixedFitInit<GlmmModel>, 'backend'> {
@@ -44,6 +45,21 @@ export interface GlmmPredictOptions extends PredictOptions {
   type?: 'link' | 'response';
 }
 
+/** How glmer.nb estimated the negative binomial size θ (src/fit/glmerNb.ts). */
+export interface NbThetaEstimation {
+  /** theta.ml's starting value from the Poisson fit, and its warning if any */
+  theta0: number;
+  theta0Warning: string | null;
+  /** the interval of log θ searched and the tolerance */
+  interval: [number, number];
+  tol: number;
+  /** the fits of the search, in order (θ, −2 log L), the last at the estimate */
+  steps: { theta: number; deviance: number }[];
+  evaluations: number;
+  /** whether the estimate is at an end of the interval */
+  boundary: boolean;
+}
+
 /** One row of the fixed-effects table: estimate, standard error, z value, Pr(>|z|). */
 export interface CoefRow {
   name: string;
@@ -70,6 +86,19 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   }
 
   get family(): string { return this.model.family.family; }
+  /** the family as lme4 names it (`Negative Binomial(2.0522)`) */
+  get familyName(): string { return familyLabel(this.model.family); }
+  /** the negative binomial's size θ, or null for other families */
+  get nbSize(): number | null { return this.model.family.family === 'negative.binomial' ? this.model.family.theta ?? null : null; }
+  /** how θ was estimated (glmer.nb), or null when it was given or the family has none */
+  get thetaEstimation(): NbThetaEstimation | null { return this.nbEstimation; }
+  private nbEstimation: NbThetaEstimation | null = null;
+
+  /** glmer.nb (src/fit/glmerNb.ts): this fit is at an estimated θ, which counts as a parameter */
+  recordThetaEstimation(e: NbThetaEstimation): void {
+    if (this.model.family.family !== 'negative.binomial') throw new Error('internal: a θ estimate for a family without θ');
+    this.nbEstimation = e;
+  }
   get link(): string { return this.model.family.link; }
   /** the stage-1 (nAGQ = 0) optimum */
   get stage1() { return this.init.stage1; }
@@ -91,8 +120,8 @@ export class GlmmFit extends MixedFit<GlmmModel> {
     });
   }
 
-  /** degrees of freedom of the likelihood: p + length(θ) */
-  get df(): number { return this.model.frame.p + this.theta.length; }
+  /** degrees of freedom of the likelihood: p + length(θ), + 1 for an estimated negative binomial size (glmer.nb) */
+  get df(): number { return this.model.frame.p + this.theta.length + (this.nbEstimation ? 1 : 0); }
   get dfResidual(): number { return this.nobs - this.df; }
   /** lme4's deviance() of a GLMM: the sum of squared deviance residuals at μ̂ (not −2ℓ) */
   get deviance(): number { return this.init.pirls.devResid; }
@@ -155,7 +184,11 @@ export class GlmmFit extends MixedFit<GlmmModel> {
 
   protected jsonParts(): JsonParts {
     return {
-      head: { family: this.family, link: this.link, kind: 'glmer', nAGQ: this.nAGQ, reml: false },
+      head: {
+        family: this.family, link: this.link, kind: 'glmer', nAGQ: this.nAGQ, reml: false,
+        ...(this.nbSize !== null ? { nb_size: this.nbSize, nb_size_estimated: this.nbEstimation !== null } : {}),
+        ...(this.nbEstimation ? { nb_theta0: this.nbEstimation.theta0, nb_evaluations: this.nbEstimation.evaluations } : {}),
+      },
       estimates: { vcov_method: this.vcovMethod, coefficients: this.coefficients },
       df: { df_resid: this.dfResidual },
       criterion: { deviance: this.deviance, deviance_laplace: this.objective },

@@ -6,13 +6,15 @@
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
-import { type MixedModel, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
+import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
 import { type FamilyName, type GlmFamily, type LinkName, makeFamily } from './family.js';
 import type { PirlsModel } from './pirls.js';
 
-export interface GlmmModelOptions extends ModelFrameOptions {
+export interface GlmmModelOptions extends ModelFrameOptions, RelmatOptions {
   family: FamilyName;
   link?: LinkName;
+  /** the negative binomial's size θ (fixed); glmer estimates it when it is not given (glmer.nb) */
+  theta?: number;
   /** prior weights: a column name or one value per input row */
   weights?: string | ArrayLike<number>;
 }
@@ -27,10 +29,11 @@ export interface GlmmModel extends MixedModel {
 
 /** formula text + data → GLMM structure */
 export function buildGlmm(formula: string | Formula, data: arrow.Table, options: GlmmModelOptions): GlmmModel {
-  const family = makeFamily(options.family, options.link);
+  const family = makeFamily(options.family, options.link, options.theta);
   const f = mixedFormula(formula);
-  const frame = buildModelFrame(f, data, { factors: options.factors }, { family: options.family, weights: options.weights });
-  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: true });
+  const knownCovarianceGroups = Object.keys(options.relmat ?? {});
+  const frame = buildModelFrame(f, data, { factors: options.factors, knownCovarianceGroups }, { family: options.family, weights: options.weights });
+  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: true }, options.relmat);
   const n = frame.n;
   const pirls: PirlsModel = {
     n, X: frame.X, p: frame.p, blocks: mixed.internalBlocks, theta: mixed.theta, family,
@@ -38,6 +41,7 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
     weights: mixed.weights ?? new Float64Array(n).fill(1),
     trials: frame.trials ?? null,
     offset: mixed.offset ?? new Float64Array(n),
+    ...(mixed.known.some((k) => k) ? { known: mixed.known.map((k) => k?.F ?? null) } : {}),
   };
   return Object.assign(mixed, { family, weightsName: typeof options.weights === 'string' ? options.weights : undefined, pirls });
 }

@@ -43,7 +43,9 @@ import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance } from './agq.js';
-import { WeightedGramCpu, addFittedPart } from './weightedGram.js';
+import { WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
+import type { CovFactor } from '../relmat/covFactor.js';
+import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 import type { AnyWeightedGram, DeviceFactor, DeviceGroupSolver, DeviceWeightedGram } from './pirlsDevice.js';
 
 /**
@@ -69,6 +71,11 @@ export interface PirlsModel {
   weights: Float64Array;
   /** binomial: numbers of trials (R's n) for the log-likelihood; else null */
   trials: Float64Array | null;
+  /**
+   * per block, the factor F of its known covariance matrix (relmat; Z (F ⊗ I) in place of Z,
+   * b = (F ⊗ I) Λ u), or null; absent when no block has one
+   */
+  known?: (CovFactor | null)[];
   /** offset (zeros when none) */
   offset: Float64Array;
 }
@@ -213,8 +220,11 @@ export class PirlsEngine {
       this.gramU = options.grams.u;
     } else {
       const full = new WeightedGramCpu({ n, X, p, blocks });
-      this.gramFull = full;
-      this.gramU = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full);
+      const u = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full);
+      // known covariances: each pass's A(w) transformed by the factors (src/relmat/gram.ts)
+      const known = model.known?.some((f) => f) ? model.known : null;
+      this.gramFull = known ? knownWeightedGram(full, known) : full;
+      this.gramU = known ? knownWeightedGram(u, known) : u;
     }
     this.residualForm = !('form' in this.gramFull);
     const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
@@ -293,12 +303,23 @@ export class PirlsEngine {
     }
   }
 
+  /** b_k = Λ_k u_k, or (F ⊗ I) Λ_k u_k for a block with a known covariance */
+  private randomEffects(k: number, u: Float64Array): Float64Array {
+    const b = this.model.blocks[k];
+    const bk = applyTemplate(this.T[k], b.q, b.nl, u);
+    const f = this.model.known?.[k];
+    if (!f) return bk;
+    const out = [bk];
+    knownModes(out, [f], [b.q]);
+    return out[0];
+  }
+
   /** out += Z Λ(θ) u */
   private addRandomPart(u: Float64Array[], out: Float64Array): void {
     const { n, blocks } = this.model;
     blocks.forEach((b, k) => {
       const q = b.q;
-      const bk = applyTemplate(this.T[k], q, b.nl, u[k]);
+      const bk = this.randomEffects(k, u[k]);
       const Z = b.Z;
       const codes = b.codes;
       if (q === 1) {
@@ -406,7 +427,7 @@ export class PirlsEngine {
     if (randomPart !== undefined) return bound + randomPart;
     this.model.blocks.forEach((b, k) => {
       const du = Float64Array.from(this.u[k], (v, j) => v - uOld[k][j]);
-      const db = applyTemplate(this.T[k], b.q, b.nl, du);
+      const db = this.randomEffects(k, du);
       const mz = this.colMaxZ[k];
       let worst = 0;
       for (let g = 0; g < b.nl; g++) {
@@ -718,12 +739,17 @@ export class PirlsEngine {
   /** Conditional variances of b (σ = 1) at the state's weights: Λ (L_Z L_Zᵀ)⁻¹ Λᵀ, per level. */
   conditionalVariances(): Float64Array[] {
     if (!this.lastChol) throw new Error('internal: conditional variances before PIRLS');
-    return conditionalVariances(this.lastChol, 1);
+    const known = this.model.known;
+    if (!known?.some((f) => f)) return conditionalVariances(this.lastChol, 1);
+    // blocks with a known covariance: (F ⊗ T) (L Lᵀ)⁻¹ (F ⊗ T)ᵀ (src/relmat/conditional.ts)
+    const cv = conditionalVariances(this.lastChol, 1, (k) => known[k] !== null);
+    knownConditionalVariances(this.lastChol, known, 1, cv);
+    return cv;
   }
 
-  /** b = Λ u per block at the current θ */
+  /** b = Λ u per block at the current θ ((F ⊗ I) Λ u for a block with a known covariance) */
   conditionalModes(): Float64Array[] {
-    return this.model.blocks.map((b, k) => applyTemplate(this.T[k], b.q, b.nl, this.u[k]));
+    return this.model.blocks.map((_, k) => this.randomEffects(k, this.u[k]));
   }
 
   /** the θ of the current state */

@@ -20,7 +20,7 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   const method = fit.nAGQ === 1 ? '(Laplace Approximation)' : `(Adaptive Gauss-Hermite Quadrature, nAGQ = ${fit.nAGQ})`;
   out.push(...methodTitle(`Generalized linear mixed model fit by maximum likelihood ${method}`, fit.annotation?.cls ?? 'glmerMod'));
   // .prt.family
-  out.push(...catFill([[' Family:'], [fit.family], [` ( ${fit.link} )`]]));
+  out.push(...catFill([[' Family:'], [fit.familyName], [` ( ${fit.link} )`]]));
   out.push(...callLines(fit.formula, fit.dataName, fit.model.weightsName));
   out.push('');
   out.push(...aicTable(fit.AIC, fit.BIC, fit.logLik, fit.objective, fit.dfResidual));

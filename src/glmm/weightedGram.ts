@@ -10,6 +10,8 @@
  */
 import type { RandomBlock } from '../model/lambda.js';
 import { type BlockSparse, type GramMatrix, patternFromKeys } from '../linalg/gram.js';
+import type { CovFactor } from '../relmat/covFactor.js';
+import { KnownCovarianceGram } from '../relmat/gram.js';
 
 /** A backend of the weighted data pass. */
 export interface WeightedGramBackend {
@@ -269,4 +271,19 @@ export function addFittedPart(gram: GramMatrix, b: Float64Array[], beta: ArrayLi
   }
   AXX[p * p1 + p] += 2 * cg + cAc;
   gram.yty = AXX[p * p1 + p];
+}
+
+/**
+ * A weighted pass whose A(w) is transformed by known covariance factors (relmat): the pass of
+ * `inner`, then B_kᵀ A(w) B_k for the blocks with a factor (src/relmat/gram.ts), into one
+ * GramMatrix that the blocked Cholesky holds.
+ */
+export function knownWeightedGram(inner: WeightedGramBackend, known: (CovFactor | null)[]): WeightedGramBackend {
+  const transformed = new KnownCovarianceGram(inner.gram, known);
+  return {
+    gram: transformed.gram,
+    form(weights, workingResponse) {
+      return transformed.update(inner.form(weights, workingResponse));
+    },
+  };
 }

@@ -16,8 +16,9 @@
  * Storage: the first block, and any later block whose Schur complement stays block diagonal (a
  * factor in which the earlier ones are nested), keeps L_kk block diagonal (one q×q factor per level)
  * and L_jk block sparse, with the fill pattern found once, symbolically. From the first block whose
- * Schur complement is not block diagonal (a crossed factor), the diagonal blocks and the blocks
- * below them are dense.
+ * Schur complement is not block diagonal (a crossed factor), or whose A_kk is dense (a known
+ * covariance factor mixes its levels: GramMatrix.AkkDense), the diagonal blocks and the blocks below
+ * them are dense.
  */
 import { type BlockPattern, type GramMatrix, type PatternRows, findInPattern, patternFromKeys, patternRows } from './gram.js';
 import { fillTemplate } from './template.js';
@@ -138,8 +139,10 @@ export class BlockedCholesky {
     const K = (this.K = blocks.length);
     this.p1 = gram.p + 1;
     this.m = blocks.map((b) => b.nl * b.q);
-    // symbolic analysis: the fill pattern of each sparse L_jk, and where the dense part begins
-    let denseFrom = K;
+    // symbolic analysis: the fill pattern of each sparse L_jk, and where the dense part begins (at the
+    // latest, at the first block with a dense A_kk)
+    const firstDenseA = gram.AkkDense ? gram.AkkDense.findIndex((a) => a !== null && a !== undefined) : -1;
+    let denseFrom = firstDenseA >= 0 ? firstDenseA : K;
     const patterns: BlockPattern[][] = blocks.map(() => []);
     for (let k = 0; k < K; k++) {
       if (k > 0 && denseFrom === K) {
@@ -172,7 +175,8 @@ export class BlockedCholesky {
     this.patterns = patterns;
     for (let k = denseFrom; k < K; k++) {
       if (this.m[k] > MAX_DENSE_BLOCK) {
-        throw new Error(`grouping factor '${blocks[k].group}' is crossed with '${blocks[0].group}' and has ${this.m[k]} random effects: its dense block is too large (limit ${MAX_DENSE_BLOCK})`);
+        const why = gram.AkkDense?.[k] ? 'has a known covariance matrix' : `is crossed with '${blocks[0].group}'`;
+        throw new Error(`grouping factor '${blocks[k].group}' ${why} and has ${this.m[k]} random effects: its dense block is too large (limit ${MAX_DENSE_BLOCK})`);
       }
     }
     this.scatterA = blocks.map(() => []);
@@ -335,12 +339,17 @@ export class BlockedCholesky {
     // once); a larger one row by row (each of its rows stays in cache while the sparse columns that
     // touch it are read)
     const byRows = this.denseUpdate === 'auto' ? m * m * 8 > DENSE_IN_CACHE_BYTES : this.denseUpdate === 'rows';
+    // a block with a known covariance (relmat) comes dense: Λᵀ A_kk Λ + I over all its level pairs at once
+    const Adense = gram.AkkDense?.[k];
+    if (Adense) denseCongruence(T, Adense, q, b.nl, D);
     for (let c = 0; c < b.nl; c++) {
-      congruence(T, A, c * qq, q, M, tmp);
-      for (let s = 0; s < q; s++) {
-        const r = c * q + s;
-        D.fill(0, r * m, r * m + c * q);
-        for (let t = 0; t <= s; t++) D[r * m + c * q + t] = M[s * q + t] + (s === t ? 1 : 0);
+      if (!Adense) {
+        congruence(T, A, c * qq, q, M, tmp);
+        for (let s = 0; s < q; s++) {
+          const r = c * q + s;
+          D.fill(0, r * m, r * m + c * q);
+          for (let t = 0; t <= s; t++) D[r * m + c * q + t] = M[s * q + t] + (s === t ? 1 : 0);
+        }
       }
       if (!byRows) continue;
       for (let i = 0; i < sparseLeft; i++) {
@@ -488,6 +497,43 @@ export class BlockedCholesky {
     } else {
       const done = this.solver.rightSolve(k, S, p1, this.Lkk[k], mk);
       if (done) yield done;
+    }
+  }
+}
+
+/**
+ * D = (I ⊗ T)ᵀ A (I ⊗ T) + I for a dense A (m × m, m = nl q, row-major), lower triangle of D:
+ * D[(c,s)][(d,t)] = Σ_{u ≥ s, v ≥ t} T[u][s] A[(c,u)][(d,v)] T[v][t]  (θ² A + I for q = 1).
+ */
+function denseCongruence(T: Float64Array, A: Float64Array, q: number, nl: number, D: Float64Array): void {
+  const m = nl * q;
+  if (q === 1) {
+    const t2 = T[0] * T[0];
+    for (let r = 0; r < m; r++) {
+      const o = r * m;
+      for (let c = 0; c <= r; c++) D[o + c] = t2 * A[o + c];
+      D[o + r] += 1;
+    }
+    return;
+  }
+  const tmp = new Float64Array(q * q);
+  for (let c = 0; c < nl; c++) {
+    for (let d = 0; d <= c; d++) {
+      // tmp = A_cd T, then Tᵀ tmp
+      for (let s = 0; s < q; s++) {
+        for (let t = 0; t < q; t++) {
+          let acc = 0;
+          for (let v = t; v < q; v++) acc += A[(c * q + s) * m + d * q + v] * T[v * q + t];
+          tmp[s * q + t] = acc;
+        }
+      }
+      for (let s = 0; s < q; s++) {
+        for (let t = 0; t < q; t++) {
+          let acc = 0;
+          for (let u = s; u < q; u++) acc += T[u * q + s] * tmp[u * q + t];
+          D[(c * q + s) * m + d * q + t] = acc + (c === d && s === t ? 1 : 0);
+        }
+      }
     }
   }
 }

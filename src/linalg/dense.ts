@@ -5,7 +5,7 @@
 
 /** Thrown when a matrix that must be positive definite is not. */
 export class NotPositiveDefiniteError extends Error {
-  constructor(what: string, index: number, pivot: number) {
+  constructor(what: string, readonly index: number, readonly pivot: number) {
     super(`${what} is not positive definite (pivot ${index + 1} is ${pivot})`);
     this.name = 'NotPositiveDefiniteError';
   }

@@ -60,6 +60,12 @@ export interface GramMatrix {
   blocks: GramBlock[];
   /** A_kk: nl_k blocks of q_k × q_k, row-major */
   Akk: Float64Array[];
+  /**
+   * A_kk as a dense m_k × m_k matrix (row-major, m_k = nl_k q_k) for a block whose levels a known
+   * covariance factor mixes (src/relmat: (F ⊗ I)ᵀ A_kk (F ⊗ I)); such a block is factored as a dense
+   * block and its Akk entry is not read. Absent, or null per block, where A_kk is block diagonal.
+   */
+  AkkDense?: (Float64Array | null)[];
   /** A_jk for j > k, indexed [j][k]; entries with j ≤ k are unused */
   Ajk: BlockSparse[][];
   /** A_Xk: (p+1) × (nl_k q_k), row-major */

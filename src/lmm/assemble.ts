@@ -13,6 +13,7 @@ import { LmmFit } from './lmmFit.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
 import type { LmmModel } from './model.js';
 import { conditionalVariances, solveLmm } from './solution.js';
+import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 
 /** How the optimum was reached, for the fit's record. */
 export interface FitRecord {
@@ -66,7 +67,11 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
     solC.sigma = override.sigma;
   }
   const sol = { ...solC, beta: override?.beta ?? mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
-  const condVar = conditionalVariances(chol, sol.sigma);
+  // blocks with a known covariance: b = (F ⊗ I) Λ u and its conditional variances (src/relmat)
+  const known = model.known.map((k) => k?.F ?? null);
+  const condVar = conditionalVariances(chol, sol.sigma, (k) => known[k] !== null);
+  knownModes(sol.b, known, model.blocks.map((b) => b.q));
+  knownConditionalVariances(chol, known, sol.sigma, condVar);
   // and of the internal random effects: b = M b_int, Var(b) = M Var(b_int) Mᵀ
   model.blocks.forEach((blk, k) => {
     modesToOriginal(sol.b[k], blk.q, model.transforms[k]);

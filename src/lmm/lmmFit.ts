@@ -62,6 +62,24 @@ export class LmmFit extends MixedFit<LmmModel> {
     return [...rows.map((r) => ({ group: r.group, variance: r.vcov, share: r.vcov / total })), { group: 'Residual', variance: s2, share: s2 / total }];
   }
 
+  /**
+   * Heritability of each scalar grouping factor with a known covariance (relmat: a kinship,
+   * pedigree or phylogeny): σ²_b / (σ²_b + σ²), the share of the additive (or phylogenetic)
+   * variance in the sum with the residual variance (Lynch & Walsh's h², Pagel's λ for a phylogeny);
+   * the variance shares give each component's share of the total.
+   */
+  get heritability(): { group: string; variance: number; heritability: number }[] {
+    const s2 = this.sigma * this.sigma;
+    const out: { group: string; variance: number; heritability: number }[] = [];
+    this.model.known.forEach((k, b) => {
+      const blk = this.model.blocks[b];
+      if (!k || blk.q !== 1 || blk.cnames[0] !== '(Intercept)') return;
+      const row = this.varCorr.find((r) => r.group === k.group && r.var1 === '(Intercept)' && r.var2 === null);
+      if (row) out.push({ group: k.group, variance: row.vcov, heritability: row.vcov / (row.vcov + s2) });
+    });
+    return out;
+  }
+
   /** fitted values Xβ̂ + Zb̂ (+ offset) for the observations used */
   get fitted(): Float64Array {
     const { frame, blocks } = this.model;
@@ -116,7 +134,7 @@ export class LmmFit extends MixedFit<LmmModel> {
   protected jsonParts(): JsonParts {
     return {
       head: { family: 'gaussian', reml: this.reml, ...(this.sigmaFixed ? { sigma_fixed: true } : {}) },
-      variance: { variance_shares: this.varianceShares },
+      variance: { variance_shares: this.varianceShares, ...(this.heritability.length > 0 ? { heritability: this.heritability } : {}) },
       criterion: this.reml ? { remlcrit: this.objective } : { deviance: this.objective },
     };
   }

@@ -7,9 +7,9 @@ import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import type { GramInput } from '../linalg/gram.js';
-import { type MixedModel, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
+import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
 
-export interface LmmModelOptions extends ModelFrameOptions {
+export interface LmmModelOptions extends ModelFrameOptions, RelmatOptions {
   /** REML (default, as lme4) or maximum likelihood */
   REML?: boolean;
 }
@@ -29,8 +29,9 @@ export interface LmmModel extends MixedModel {
 /** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
 export function buildLmm(formula: string | Formula, data: arrow.Table, options: LmmModelOptions = {}): LmmModel {
   const f = mixedFormula(formula);
-  const frame = buildModelFrame(f, data, options);
-  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: false });
+  const relmatGroups = Object.keys(options.relmat ?? {});
+  const frame = buildModelFrame(f, data, { ...options, knownCovarianceGroups: relmatGroups });
+  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: false }, options.relmat);
   const { Xc, yc } = mixed.fixed;
   const rows: GramInput = { n: frame.n, X: Xc, p: frame.p, y: yc, blocks: mixed.internalBlocks };
   const sumLogW = mixed.weights ? weightRows(mixed.weights, rows) : 0;

@@ -5,7 +5,7 @@
  * src/results/rFormat.ts, shared with the glmer summary (src/glmm/summary.ts).
  */
 import {
-  aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, methodTitle, residualLines, varCorrTable, warningLines,
+  aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, knownCovarianceLines, methodTitle, residualLines, varCorrTable, warningLines,
 } from '../results/lme4Print.js';
 import { catFill, formatR, roundR } from '../results/rFormat.js';
 import type { LmmFit } from './lmmFit.js';
@@ -16,7 +16,7 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'annotation'>>;
+> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation'>>;
 
 /** lme4-style summary text of a fitted linear mixed model (no trailing newline). */
 export function formatSummary(fit: SummarySource): string {
@@ -47,6 +47,10 @@ export function formatSummary(fit: SummarySource): string {
   const shares = fit.varianceShares;
   if (shares.length > 1) {
     out.push(`Variance shares (intercept variances and residual): ${shares.map((s) => `${s.group} ${(100 * s.share).toFixed(1)}%`).join(', ')}`);
+  }
+  out.push(...knownCovarianceLines(fit.knownCovariances ?? []));
+  for (const h of fit.heritability ?? []) {
+    out.push(`Heritability: ${h.group} ${formatR([h.heritability], 4)[0]} (${h.group} variance / (${h.group} variance + residual variance))`);
   }
   out.push(`Backend: ${backendLabel(fit.backend)}; ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}`);
   return out.join('\n');

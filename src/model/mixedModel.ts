@@ -16,6 +16,17 @@ import type { ModelFrame, ModelFrameOptions } from '../frame/modelFrame.js';
 import { type FixedTransform, fixedTransform } from './fixedTransform.js';
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from './lambda.js';
 import { type BlockTransform, type ReparamOptions, blockTransforms, transformBlock } from './reparam.js';
+import { type KnownBlock, type RelmatSpec, attachKnownCovariances } from '../relmat/blocks.js';
+
+/** Random effects with a known covariance matrix (relatedness: kinship, pedigree, phylogeny). */
+export interface RelmatOptions {
+  /**
+   * for a grouping factor, its known covariance matrix K (b ~ N(0, σ_b² K)): a matrix with level
+   * names ({ levels, matrix }, or phyloVcv(newick)), a sparse one ({ kind: 'sparse', levels, i, j, x })
+   * or a pedigree (pedigree(table, { id, sire, dam }))
+   */
+  relmat?: RelmatSpec;
+}
 
 export interface MixedModel {
   formula: Formula;
@@ -30,6 +41,11 @@ export interface MixedModel {
   transforms: (BlockTransform | null)[];
   /** the blocks with Z M in place of Z, whose θ is the internal θ: what the objectives see */
   internalBlocks: RandomBlock[];
+  /**
+   * per block, its known covariance (relmat): the factor F over the block's levels (Z (F ⊗ I) in
+   * place of Z, b = (F ⊗ I) Λ u; src/relmat), or null. Such blocks come after the others.
+   */
+  known: (KnownBlock | null)[];
   /** the fixed-effects transform (centred X, y − offset − X_c β₀; see fixedTransform.ts), computed on first use */
   readonly fixed: FixedTransform;
   /** prior weights (one per observation used), or null */
@@ -46,12 +62,15 @@ export function mixedFormula(formula: string | Formula): Formula {
 }
 
 /** Stage: model frame → mixed model (random blocks, θ layout, internal parametrization). */
-export function buildMixedModel(formula: Formula, frame: ModelFrame, frameOptions: ModelFrameOptions, reparam: ReparamOptions): MixedModel {
-  const { blocks, theta } = buildRandomBlocks(frame.reTerms);
+export function buildMixedModel(formula: Formula, frame: ModelFrame, frameOptions: ModelFrameOptions, reparam: ReparamOptions, relmat?: RelmatSpec): MixedModel {
+  const built = buildRandomBlocks(frame.reTerms);
+  const theta = built.theta;
+  // known covariances: levels matched to K's, the factor F, those blocks last (src/relmat/blocks.ts)
+  const { blocks, known } = attachKnownCovariances(built.blocks, relmat);
   const transforms = blockTransforms(blocks, reparam);
   let fixed: FixedTransform | undefined;
   return {
-    formula, frame, frameOptions, blocks, theta, transforms,
+    formula, frame, frameOptions, blocks, theta, transforms, known,
     internalBlocks: blocks.map((b, k) => transformBlock(b, transforms[k])),
     get fixed() { return (fixed ??= fixedTransform(frame)); },
     weights: frame.weights ?? null,

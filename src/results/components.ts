@@ -85,7 +85,8 @@ export function varCorrRows(terms: readonly VarCorrTerm[], theta: ArrayLike<numb
  * modes of block k (nl · q, level-major), `condVar[k]` their q × q conditional covariances per level.
  */
 export function ranefGroups(blocks: readonly RandomBlock[], b: readonly Float64Array[], condVar: readonly Float64Array[]): RanefGroup[] {
-  return blocks.map((blk, k) => {
+  return lme4BlockOrder(blocks).map((k) => {
+    const blk = blocks[k];
     const bk = b[k];
     const cv = condVar[k];
     const q = blk.q;
@@ -99,10 +100,21 @@ export function ranefGroups(blocks: readonly RandomBlock[], b: readonly Float64A
   });
 }
 
-/** the number of levels of each grouping factor (block) */
-export function groupCounts(blocks: readonly RandomBlock[]): Record<string, number> {
+/**
+ * The blocks in lme4's order of its grouping factors (by their first term: number of levels,
+ * decreasing); the model may keep them otherwise (blocks with a known covariance come last).
+ */
+export function lme4BlockOrder(blocks: readonly RandomBlock[]): number[] {
+  return blocks.map((_, k) => k).sort((a, b) => blocks[a].terms[0].term - blocks[b].terms[0].term);
+}
+
+/**
+ * The number of levels of each grouping factor (block) in the data, in lme4's order; `extraLevels[k]`:
+ * levels of block k without data (a pedigree's ancestors), not counted.
+ */
+export function groupCounts(blocks: readonly RandomBlock[], extraLevels?: readonly number[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const blk of blocks) out[blk.group] = blk.nl;
+  for (const k of lme4BlockOrder(blocks)) out[blocks[k].group] = blocks[k].nl - (extraLevels?.[k] ?? 0);
   return out;
 }
 

@@ -121,6 +121,11 @@ export function groupsLines(nobs: number, ngroups: Record<string, number>): stri
   return catFill([[`Number of obs: ${nobs}, groups: `], [groups]]);
 }
 
+/** Our line for the grouping factors with a known covariance matrix (relmat), after lme4's part. */
+export function knownCovarianceLines(known: readonly { group: string; source: string; levels: number; levels_without_data: number }[]): string[] {
+  return known.map((k) => `Known covariance (relmat): ${k.group}, ${k.source === 'pedigree' ? 'pedigree' : k.source === 'sparse' ? 'sparse matrix' : 'matrix'} of ${k.levels} levels${k.levels_without_data > 0 ? ` (${k.levels_without_data} without data, predicted from their relatives)` : ''}`);
+}
+
 /** The columns of a fixed-effects table: estimates, standard errors, test statistics and, for z tests, p-values. */
 export interface CoefColumns {
   names: string[];

@@ -117,7 +117,19 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
   get formula(): string { return this.model.formula.text; }
 
   /** number of levels of each grouping factor */
-  get ngroups(): Record<string, number> { return groupCounts(this.model.blocks); }
+  get ngroups(): Record<string, number> { return groupCounts(this.model.blocks, this.model.known.map((k) => k?.extraLevels ?? 0)); }
+
+  /**
+   * The grouping factors with a known covariance matrix (relmat): where K came from, its levels, and
+   * how many of them have no rows in the data (a pedigree's ancestors, whose values are predicted)
+   */
+  get knownCovariances(): { group: string; source: string; levels: number; levels_without_data: number }[] {
+    const out: { group: string; source: string; levels: number; levels_without_data: number }[] = [];
+    this.model.known.forEach((k, b) => {
+      if (k) out.push({ group: k.group, source: k.source, levels: this.model.blocks[b].nl, levels_without_data: k.extraLevels });
+    });
+    return out;
+  }
 
   /** fixed-effect estimates by name */
   get fixef(): Record<string, number> { return named(this.model.frame.xnames, this.beta); }
@@ -198,6 +210,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
       converged: this.converged,
       ...s.optimizer,
       ranef: this.ranef,
+      ...(this.model.known.some((k) => k) ? { relmat: this.knownCovariances } : {}),
       ...s.fitted,
       nobs_dropped: this.model.frame.nDropped,
       backend: this.backend.name,

@@ -77,7 +77,7 @@ export function predictLinear(fit: PredictSource, newdata: arrow.Table, options:
       const fittedCol = frame.columns.get(label);
       if (!fittedCol) throw new Error(`internal: no fitted column '${label}'`);
       const expr = findExpr(fit, label);
-      c = recode(evalExpr(expr, source, label, n), fittedCol, label);
+      c = recode(evalExpr(expr, source, label, n, frame.scales), fittedCol, label);
       columns.set(label, c);
     }
     return c;
@@ -91,7 +91,7 @@ export function predictLinear(fit: PredictSource, newdata: arrow.Table, options:
     for (let i = 0; i < n; i++) out[i] += col[i] * beta[j];
   });
   for (const e of frame.formula.offsets) {
-    const c = evalExpr(e, source, 'offset', n);
+    const c = evalExpr(e, source, 'offset', n, frame.scales);
     if (c.kind !== 'numeric') throw new Error('an offset must be numeric');
     for (let i = 0; i < n; i++) out[i] += c.values[i];
   }

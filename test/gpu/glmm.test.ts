@@ -26,7 +26,7 @@ import { GLMM_PASS_REL_BOUND, GlmmPassGpu } from '../../src/backend/webgpu/glmmP
 import { glmer, type GlmerOptions } from '../../src/fit/glmer.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { loadData, loadReference } from '../helpers/reference.js';
-import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
+import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadNbTight, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
 import { ComputeKernel, packUniform, structLayout } from '../../src/backend/webgpu/kernel.js';
 import { createStorage, createUniform, readBuffer } from '../../src/backend/webgpu/buffers.js';
@@ -109,9 +109,9 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the compensated chunk sums of the devia
 });
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'a PIRLS state evaluated on the device'), { timeout: GPU_TIMEOUT }, () => {
-  for (const name of ['cbpp_binomial', 'cbpp_probit', 'cbpp_cloglog', 'grouseticks_offset', 'verbagg_binomial_crossed']) {
+  for (const name of ['cbpp_binomial', 'cbpp_probit', 'cbpp_cloglog', 'grouseticks_offset', 'verbagg_binomial_crossed', 'grouseticks_nb']) {
     it(`${name}: the deviance and A(w) of [Z X z] equal the float64 pass at the state`, async () => {
-      const t = loadTight(name);
+      const t = name.endsWith('_nb') ? loadNbTight(name) : loadTight(name);
       const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
       const { n, X, p, blocks, family, y, weights, offset } = model.pirls;
       // a state: PIRLS at the starting θ, then the coefficients moved off the mode
@@ -172,9 +172,9 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'a PIRLS state evaluated on the device')
 });
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'PIRLS with the per-group updates on the device'), { timeout: GPU_TIMEOUT }, () => {
-  for (const name of ['cbpp_binomial', 'cbpp_probit', 'cbpp_cloglog', 'cbpp_slope']) {
+  for (const name of ['cbpp_binomial', 'cbpp_probit', 'cbpp_cloglog', 'cbpp_slope', 'grouseticks_nb']) {
     it(`${name}: the Laplace deviance at lme4's (θ, β) and at θ, and the modes, equal the float64 engine's`, async () => {
-      const t = loadTight(name);
+      const t = name.endsWith('_nb') ? loadNbTight(name) : loadTight(name);
       const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
       const { n, X, p, blocks, family, y, weights, offset } = model.pirls;
       const rowData = { family, y, weights, offset };

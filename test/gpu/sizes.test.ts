@@ -39,7 +39,7 @@ async function compare(label: string, table: arrow.Table, formula: string, optio
       const g = profiledDeviance(await backend.evaluate(theta), n, p, true);
       const c = profiledDeviance(cpu.evaluate(theta), n, p, true);
       const rel = Math.abs(g - c) / Math.abs(c);
-      console.log(`${label}: p = ${p}, q = ${model.blocks[0].q}, ${model.blocks.map((b) => `${b.group} ${b.nl}`).join(', ')}: ${backend.kernel.factorVariant} factor, ${backend.kernel.slabs.length} slab(s); GPU ${g.toFixed(6)} CPU ${c.toFixed(6)} rel ${rel.toExponential(2)}`);
+      console.log(`${label}: p = ${p}, q = ${model.blocks[0].q}, ${model.blocks.map((b) => `${b.group} ${b.nl}`).join(', ')}: ${backend.kernel!.factorVariant} factor, ${backend.kernel!.slabs.length} slab(s); GPU ${g.toFixed(6)} CPU ${c.toFixed(6)} rel ${rel.toExponential(2)}`);
       expect(rel).toBeLessThan(tol);
     }
   } finally {
@@ -60,7 +60,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the WebGPU backend has no size limits')
     for (const q of [1, 3, 8, 9, 20, 32]) {
       const { table, formula } = sizedTable({ n: 40 * Math.max(60, 4 * q), groups: 40, levels: 1, q, seed: 100 + q });
       const b = await compare(`q ${q}`, table, formula);
-      expect(b.kernel.factorVariant).toBe(q <= 8 || gpu!.isSoftware ? 'thread' : 'group');
+      expect(b.kernel!.factorVariant).toBe(q <= 8 || gpu!.isSoftware ? 'thread' : 'group');
     }
   });
 
@@ -76,7 +76,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the WebGPU backend has no size limits')
     const { table, formula } = sizedTable({ n: 20000, groups: 2000, levels: 7, q: 2, seed: 9 });
     // A_Xz: (p + 1) q = 22 × 2 floats (176 bytes) per group: 250 groups per 44 KB binding
     const b = await compare('slabs', table, formula, { maxBindingBytes: 44_000 });
-    expect(b.kernel.slabs.length).toBe(8);
+    expect(b.kernel!.slabs.length).toBe(8);
   });
 
   it('several grouping factors (a crossed one) with p = 21 and q = 9', async () => {

@@ -32,9 +32,20 @@ export function loadTight(name: string): TightCase {
   return JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'reference-tight', `${name}_tight.json`), 'utf8'));
 }
 
+/**
+ * A negative binomial reference (test/fixtures/negbin, test/oracle/negbin.R: the optimum of the exact
+ * Laplace deviance at glmer.nb's size θ, and that deviance at fixed points) in TightCase's shape, with
+ * its size in `nb_size` (optionsOf passes it as `theta`).
+ */
+export function loadNbTight(name: string): TightCase & { nb_size: number } {
+  const r = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'negbin', `${name}.json`), 'utf8'));
+  return { ...r, ...r.exact, name, nAGQ: 1, link: 'log', family: 'negative.binomial' };
+}
+
 export function optionsOf(t: TightCase): GlmerOptions {
   return {
     family: t.family as 'binomial', link: t.link as 'logit', factors: t.factors, nAGQ: t.nAGQ, weights: t.weights ?? undefined,
+    ...((t as { nb_size?: number }).nb_size !== undefined ? { theta: (t as { nb_size?: number }).nb_size } : {}),
     dataName: t.data.replace(/^.*\//, '').replace(/\.csv$/, ''),
   };
 }

@@ -48,7 +48,7 @@ export interface GlmmPassState {
   full: boolean;
 }
 
-const LINK_CODE: Record<string, number> = { 'binomial/logit': 0, 'binomial/cloglog': 1, 'poisson/log': 2, 'binomial/probit': 3 };
+const LINK_CODE: Record<string, number> = { 'binomial/logit': 0, 'binomial/cloglog': 1, 'poisson/log': 2, 'binomial/probit': 3, 'negative.binomial/log': 4 };
 
 /** Whether the reweight shader has the family and link (else the CPU computes w and z). */
 export function gpuReweightSupported(family: GlmFamily): boolean {
@@ -244,7 +244,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
       const devBuf = createStorage(ctx, n * 4, 'glmm dev');
       const nchunks = Math.ceil(n / GLMM_SEGMENT);
       const chunkBuf = createStorage(ctx, nchunks * 2 * 4, 'glmm dev chunks');
-      const rowParams = createUniform(ctx, packUniform(structLayout(code, 'RowParams'), { n, p, nblocks: blocks.length, link }), 'glmm row params');
+      const rowParams = createUniform(ctx, packUniform(structLayout(code, 'RowParams'), { n, p, nblocks: blocks.length, link, nbTheta: family.theta ?? 0 }), 'glmm row params');
       const sumParams = createUniform(ctx, packUniform(structLayout(code, 'SumParams'), { n, nchunks }), 'glmm sum params');
       const blockInfo = createStorage(ctx, info, 'glmm blocks');
       const codesBuf = createStorage(ctx, codes, 'glmm codes');

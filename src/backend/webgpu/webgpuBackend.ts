@@ -7,6 +7,13 @@
  * (A_XX exact in float64) and its small Cholesky run in float64 on the CPU. With more grouping
  * factors, the first block's factors are read back and the CPU's blocked Cholesky (float64, the
  * crossed factors' dense blocks optionally on the GPU) finishes the factorization.
+ *
+ * A model whose first block has a known covariance matrix (relmat: a kinship, pedigree or phylogeny,
+ * src/relmat; then every block has one, those come last) has no block-diagonal first block: its A,
+ * transformed by the known factors on the CPU in float64 once (src/relmat/gram.ts, the reference's
+ * Gram matrix), goes to the CPU's blocked Cholesky, and for each θ the dense blocks' Cholesky
+ * factorizations and solves — the O(m³) work — run on the GPU (shaders/dense.wgsl, f32), with no
+ * per-group kernel.
  */
 import type { LmmModel } from '../../lmm/model.js';
 import type { LmmBackend, ObjectiveParts } from '../../lmm/deviance.js';
@@ -16,6 +23,7 @@ import type { GramMatrix } from '../../linalg/gram.js';
 import type { GpuContext } from './device.js';
 import { BlockDiagKernel, type BlockDiagOptions, type EvalTimings } from './blockdiag.js';
 import { GpuDenseSolver } from './gpuDenseSolver.js';
+import { knownCovarianceGram } from '../../relmat/gram.js';
 
 export interface WebGpuTimings {
   /** the first block's entries of A converted and uploaded (ms) */
@@ -43,10 +51,11 @@ export class WebGpuBackend implements LmmBackend {
   readonly evalTimings: EvalTimings = { evaluations: 0, submitMs: 0, dispatchMs: 0, readbackMs: 0, cpuMs: 0, readbackBytes: 0 };
   /** wait for each evaluation's completion before its readback, to time the two apart (costs a round trip) */
   profile = false;
-  readonly kernel: BlockDiagKernel;
+  /** the first block's per-group kernel (null when the first block is dense: a known covariance) */
+  readonly kernel: BlockDiagKernel | null;
   private readonly model: LmmModel;
   private readonly AXX: Float64Array;
-  /** the CPU's part for models with more than one grouping factor (float64) */
+  /** the CPU's part for models with more than one grouping factor, or a known-covariance first block (float64) */
   private readonly rest: BlockedCholesky | null;
   private readonly T0: Float64Array;
   /** the crossed factors' dense blocks on the GPU, when used */
@@ -61,7 +70,7 @@ export class WebGpuBackend implements LmmBackend {
   }
 
   private constructor(
-    ctx: GpuContext, model: LmmModel, gram: GramMatrix, kernel: BlockDiagKernel, rest: BlockedCholesky | null,
+    ctx: GpuContext, model: LmmModel, gram: GramMatrix, kernel: BlockDiagKernel | null, rest: BlockedCholesky | null,
     denseSolver: GpuDenseSolver | null, denseNote: string | null, timings: WebGpuTimings,
   ) {
     this.device = `WebGPU: ${ctx.adapterName}`;
@@ -80,35 +89,65 @@ export class WebGpuBackend implements LmmBackend {
    * reference's) and compiles the per-θ pipelines (once per model).
    */
   static async create(ctx: GpuContext, model: LmmModel, gram: GramMatrix, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+    if (model.known[0]) return WebGpuBackend.createDense(ctx, model, gram, options);
     const K = model.blocks.length;
     const kernel = await BlockDiagKernel.create(ctx, gram, { withFactor: K > 1, factor: options.factor, maxBindingBytes: options.maxBindingBytes });
     const t1 = performance.now();
     const rest = K > 1 ? new BlockedCholesky(gram, model.theta.length) : null;
-    let denseSolver: GpuDenseSolver | null = null;
-    let denseNote: string | null = null;
-    if (rest && rest.denseFrom < K && (options.denseOnGpu ?? !ctx.isSoftware)) {
-      // each dense block solves the rows of the blocks below it and of [X y]
-      const specs = [];
-      for (let k = rest.denseFrom; k < K; k++) {
-        let maxRows = model.frame.p + 1;
-        for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
-        specs.push({ k, m: rest.m[k], maxRows });
-      }
-      const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
-      const big = specs.find((sp) => sp.m * Math.max(sp.m, sp.maxRows) * 4 > limit);
-      if (big) {
-        denseNote = `the dense block of '${model.blocks[big.k].group}' (${big.m} × ${big.m}) needs ${big.m * Math.max(big.m, big.maxRows) * 4} bytes in one storage binding, over this device's maxStorageBufferBindingSize of ${limit}: the dense blocks are factored on the CPU`;
-      } else {
-        denseSolver = await GpuDenseSolver.create(ctx, specs);
-        rest.useDenseSolver(denseSolver);
-      }
-    }
-    return new WebGpuBackend(ctx, model, gram, kernel, rest, denseSolver, denseNote, {
+    const dense = rest && rest.denseFrom < K && (options.denseOnGpu ?? !ctx.isSoftware)
+      ? await WebGpuBackend.denseOnGpu(ctx, model, rest)
+      : { solver: null, note: null };
+    return new WebGpuBackend(ctx, model, gram, kernel, rest, dense.solver, dense.note, {
       uploadMs: kernel.uploadMs, uploadBytes: kernel.uploadBytes, compileMs: kernel.compileMs + (performance.now() - t1),
     });
   }
 
+  /**
+   * A model whose first block has a known covariance (then every block has one: those come last):
+   * no per-group kernel; each θ's factorization is the CPU's blocked Cholesky of the transformed A
+   * (`gram`) with the dense blocks on the GPU — the backend's GPU work, so on by default on every
+   * adapter (`denseOnGpu: false` keeps them on the CPU).
+   */
+  private static async createDense(ctx: GpuContext, model: LmmModel, gram: GramMatrix, options: WebGpuBackendOptions): Promise<WebGpuBackend> {
+    const t0 = performance.now();
+    const rest = new BlockedCholesky(gram, model.theta.length);
+    const dense = (options.denseOnGpu ?? true) ? await WebGpuBackend.denseOnGpu(ctx, model, rest) : { solver: null, note: null };
+    return new WebGpuBackend(ctx, model, gram, null, rest, dense.solver, dense.note, {
+      uploadMs: 0, uploadBytes: 0, compileMs: performance.now() - t0,
+    });
+  }
+
+  /**
+   * The dense blocks (rest.denseFrom onwards) on the GPU's dense solver, plugged into `rest`; or,
+   * when a block does not fit one storage binding, no solver and the note saying why.
+   */
+  private static async denseOnGpu(ctx: GpuContext, model: LmmModel, rest: BlockedCholesky): Promise<{ solver: GpuDenseSolver | null; note: string | null }> {
+    const K = model.blocks.length;
+    // each dense block solves the rows of the blocks below it and of [X y]
+    const specs = [];
+    for (let k = rest.denseFrom; k < K; k++) {
+      let maxRows = model.frame.p + 1;
+      for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
+      specs.push({ k, m: rest.m[k], maxRows });
+    }
+    const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
+    const big = specs.find((sp) => sp.m * Math.max(sp.m, sp.maxRows) * 4 > limit);
+    if (big) {
+      return {
+        solver: null,
+        note: `the dense block of '${model.blocks[big.k].group}' (${big.m} × ${big.m}) needs ${big.m * Math.max(big.m, big.maxRows) * 4} bytes in one storage binding, over this device's maxStorageBufferBindingSize of ${limit}: the dense blocks are factored on the CPU`,
+      };
+    }
+    const solver = await GpuDenseSolver.create(ctx, specs);
+    rest.useDenseSolver(solver);
+    return { solver, note: null };
+  }
+
   async evaluate(theta: Float64Array): Promise<ObjectiveParts> {
+    if (!this.kernel) {
+      await this.rest!.factorAsync(theta);
+      return { ldL2: this.rest!.ldL2, ldRX2: this.rest!.ldRX2, pwrss: this.rest!.pwrss };
+    }
     const b0 = this.model.blocks[0];
     fillTemplate(b0, theta, this.T0);
     const res = await this.kernel.evaluate(this.T0, this.evalTimings, this.profile);
@@ -132,6 +171,6 @@ export class WebGpuBackend implements LmmBackend {
 
   dispose(): void {
     this.denseSolver?.destroy();
-    for (const b of this.kernel.buffers) b.destroy();
+    for (const b of this.kernel?.buffers ?? []) b.destroy();
   }
 }

@@ -1,0 +1,39 @@
+# Shared by test/oracle/relmat.R and test/oracle/negbin.R (sourced, not run alone).
+#
+# glmer's PIRLS stops at a relative change of tolPwrss in the penalized deviance and evaluates the
+# Laplace deviance with the Cholesky factor of the previous iteration's weights (see
+# test/oracle/glmer_tight.R for the numbers). Our PIRLS runs to convergence, so the objective-level
+# references and the "tight" optima are computed on the exact Laplace deviance: glmer's deviance
+# function followed by further glmerLaplace passes until the value settles.
+suppressMessages({ library(lme4); library(jsonlite) })
+
+TIGHT_NLOPT <- list(ftol_abs = 1e-13, ftol_rel = 1e-16, xtol_abs = 1e-10, xtol_rel = 1e-13, maxeval = 1e5)
+TIGHT_LMER <- list(ftol_abs = 1e-12, ftol_rel = 1e-15, xtol_abs = 1e-10, xtol_rel = 1e-12, maxeval = 1e5)
+
+named <- function(v) as.list(setNames(as.numeric(v), names(v)))
+
+settle <- function(first, again) {
+  v <- first
+  for (k in 1:10) { v1 <- again(); if (abs(v1 - v) < 1e-12 * abs(v1)) return(v1); v <- v1 }
+  v
+}
+
+# the exact Laplace (nAGQ = 1) or stage-1 (nAGQ = 0) deviance from a glmer deviance function
+exact_devfun <- function(dev, nAGQ = 1L) {
+  rho <- environment(dev)
+  function(x) settle(dev(x), function() .Call(lme4:::glmerLaplace, rho$pp$ptr(), rho$resp$ptr(), as.integer(nAGQ), 1e-12, 100L, 0L))
+}
+
+# minimizes the exact stage-2 deviance from (theta0, beta0); returns the optimum, Hessian-based Var(beta)
+exact_optimum <- function(exact, theta0, beta0, lower) {
+  nth <- length(theta0); p <- length(beta0)
+  opt <- nloptwrap(c(theta0, beta0), exact, lower = c(lower, rep(-Inf, p)), upper = rep(Inf, nth + p), control = TIGHT_NLOPT)
+  der <- lme4:::deriv12(exact, opt$par, fx = opt$fval)
+  Vh <- solve(der$Hessian)[-seq_len(nth), -seq_len(nth), drop = FALSE]
+  list(value = opt$fval, theta = opt$par[seq_len(nth)], beta = opt$par[-seq_len(nth)],
+       vcov = unname(Vh + t(Vh)), feval = opt$feval, gradient = der$gradient)
+}
+
+write_json_file <- function(x, path) {
+  writeLines(toJSON(x, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), path)
+}
