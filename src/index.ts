@@ -131,3 +131,21 @@ export type { BlmeControl } from './prior/penalty.js';
 export { blmeLmmChange } from './prior/lmmPrior.js';
 export { bglmerPenaltyOf } from './prior/glmmPrior.js';
 export { pchisqUpper, pfUpper, pvalueT, qnorm, qt } from './stats/distributions.js';
+
+// inference (issue 11): lmerTest's tests, lme4's confint and anova, the parametric bootstrap
+import './inference/methods.js';
+export { anovaModels as anova, coefficientTable, anovaTable, contrastTest, confintLmm, confintGlmm, bootstrapFit, predictWithIntervals, mlFit, checkDdf } from './inference/fitInference.js';
+export type { Ddf, CoefficientRow, AnovaRow, ConfintMethod, ConfintOptions, ConfintResult, IntervalKind, PredictionIntervals } from './inference/fitInference.js';
+export { varparCovariance } from './inference/satterthwaite.js';
+export type { VarparCovariance } from './inference/satterthwaite.js';
+export { kenwardRoger } from './inference/kenwardRoger.js';
+export type { KenwardRogerParts } from './inference/kenwardRoger.js';
+export { contest1D, contestMD } from './inference/contest.js';
+export type { DdfContext, FTest, TTest } from './inference/contest.js';
+export { typeIIIContrasts } from './inference/typeIII.js';
+export { likelihoodRatioTable } from './inference/lrt.js';
+export type { LrtModel, LrtTable } from './inference/lrt.js';
+export { profileModel, profileIntervals } from './inference/profile.js';
+export type { Profile, ProfileProblem, ProfileOptions, ProfileInterval } from './inference/profile.js';
+export { bootstrapLmm, percentileIntervals } from './inference/bootstrap.js';
+export type { BootstrapOptions, BootstrapResult, BootstrapProgress } from './inference/bootstrap.js';

@@ -13,6 +13,8 @@
  * limit on p or q: src/backend/webgpu/blockdiag.ts, glmmPass.ts; a GLMM's per-group updates run in
  * the shaders where glmmSide.ts says, on the CPU in float64 otherwise), except a GLMM with a known
  * covariance matrix (relmat), whose PIRLS runs on the CPU ('webgpu' refuses it, 'auto' says why).
+ * The parametric bootstrap's data pass (shaders/bootstrapGram.wgsl) keeps its shader's limits: one
+ * grouping factor, q and q + p + 1 within src/backend/webgpu/limits.ts (refused or noted alike).
  *
  * A WebGPU fit optimizes on the device and is checked and polished in float64 on the CPU
  * (src/model/fitObjective.ts), so its numbers are float64 numbers either way.
@@ -59,6 +61,17 @@ export async function chooseDevice(options: BackendOptions, messages: string[]):
   return ctx;
 }
 
+/**
+ * A model this WebGPU path cannot take (`why`, null when it can): 'webgpu' throws, naming the reason;
+ * 'auto' puts it in `messages` and answers true (fit on the CPU); false otherwise.
+ */
+function refuseModel(options: BackendOptions, why: string | null, messages: string[]): boolean {
+  if (!why || (options.backend !== 'webgpu' && options.backend !== 'auto')) return false;
+  if (options.backend === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+  messages.push(`backend auto: CPU (${why})`);
+  return true;
+}
+
 /** A device backend of an LMM fit, to be disposed of after the fit. */
 export type DeviceLmmBackend = LmmBackend & { dispose(): void };
 
@@ -91,14 +104,32 @@ export async function lmmBackend(
  * or PIRLS on the WebGPU backend's passes.
  */
 export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
-  if (model.known.some((k) => k) && (options.backend === 'webgpu' || options.backend === 'auto')) {
-    const why = 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)';
-    if (options.backend === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
-    messages.push(`backend auto: CPU (${why})`);
-    return null;
-  }
+  const relmat = model.known.some((k) => k);
+  if (refuseModel(options, relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null, messages)) return null;
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
   return createGlmmDevice(ctx, model, options, nAGQ);
+}
+
+/** A source of the bootstrap's batched Gram parts on the device, to be disposed of after the bootstrap. */
+export interface DeviceBootstrapGram {
+  batch(input: import('./cpu/bootstrapGram.js').BootstrapGramInput): Promise<import('./cpu/bootstrapGram.js').BootstrapGramBatch>;
+  dispose(): void;
+  device: string;
+}
+
+/**
+ * The bootstrap's data pass by the same rule (shaders/bootstrapGram.wgsl, one grouping factor), or
+ * null for the CPU pass; `messages` gets why an 'auto' choice stayed on the CPU.
+ */
+export async function bootstrapGramBackend(model: LmmModel, options: BackendOptions, messages: string[]): Promise<DeviceBootstrapGram | null> {
+  if ((options.backend ?? 'cpu') === 'cpu') return null;
+  const { BootstrapGramGpu } = await import('./webgpu/bootstrapGram.js');
+  const rows = model.rows;
+  if (refuseModel(options, BootstrapGramGpu.unsupported({ blocks: rows.blocks, p: rows.p }), messages)) return null;
+  const ctx = await chooseDevice(options, messages);
+  if (!ctx) return null;
+  const g = await BootstrapGramGpu.create(ctx, { n: rows.n, p: rows.p, X: rows.X, blocks: rows.blocks });
+  return { batch: (input) => g.batch(input), dispose: () => g.dispose(), device: ctx.adapterName };
 }

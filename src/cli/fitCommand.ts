@@ -12,6 +12,12 @@ import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js'
 import type { GlmmProgress } from '../glmm/fit.js';
 import { readTableFileAsync } from '../io/node.js';
 import type { FitProgress } from '../lmm/fit.js';
+import type * as arrow from 'apache-arrow';
+import type { LmmFit } from '../lmm/lmmFit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { formatSummary } from '../lmm/summary.js';
+import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInference.js';
+import { printCoefTable, printTypeIIIAnova } from '../inference/format.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
 import { pedigree } from '../relmat/pedigree.js';
@@ -50,6 +56,8 @@ export interface FitArgs {
   pedigreeColumns?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
+  /** lmer: add lmerTest's t tests and type III anova with these ddf (satterthwaite or kenward-roger) */
+  ddf?: string;
   /** 'blme': blmer/bglmer's default priors (a Wishart on every random-effects term) */
   prior?: string;
   /** blme's cov.prior, in its syntax: "gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')" */
@@ -196,8 +204,14 @@ export function resolvePrior(args: Pick<FitArgs, 'prior' | 'covPrior' | 'fixefPr
   return { cov: args.covPrior, fixef: args.fixefPrior, resid: args.residPrior };
 }
 
-/** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
-export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
+/** What the CLI commands get back from a fit. */
+export type CliFit = LmmFit | GlmmFit;
+
+/**
+ * Reads the data file and fits the model of `args` (lmer, or glmer with --family), with progress
+ * on a terminal's stderr; `table` reuses data already read (for anova's several models).
+ */
+export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table): Promise<{ fit: CliFit; table: arrow.Table }> {
   const quiet = args.quiet ?? false;
   let progressShown = false;
   try {
@@ -211,8 +225,11 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     const relmat = await readRelmat(args);
     const prior = resolvePrior(args);
     if (glmm && typeof prior === 'object' && prior.resid !== undefined) throw new CliError('--resid-prior is for linear mixed models (a GLMM has no residual variance)');
-    const { table, warnings } = await readTableFileAsync(args.file, { factors });
-    if (!quiet) for (const w of warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
+    if (!table) {
+      const read = await readTableFileAsync(args.file, { factors });
+      if (!quiet) for (const w of read.warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
+      table = read.table;
+    }
     const dataName = basename(args.file, extname(args.file));
     const showProgress = !quiet && io.stderrIsTTY === true;
     let lastShown = 0;
@@ -223,7 +240,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       progressShown = true;
       io.stderr(`\r\x1b[K${text}`);
     };
-    let fit: { backend: { name: string; device: string }; toJSON(): Record<string, unknown>; summary(): string };
+    let fit: CliFit;
     if (glmm) {
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;
       let stage = 0;
@@ -241,13 +258,41 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
         : undefined;
       fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights, relmat, prior });
     }
-    if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);
+    return { fit, table };
+  } finally {
+    if (progressShown) io.stderr('\r\x1b[K');
+  }
+}
+
+/** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
+export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
+  try {
+    const ddf = args.ddf === undefined ? undefined : checkDdf(args.ddf);
+    if (ddf && args.family !== undefined) throw new CliError('--ddf is for linear mixed models (lmer): a GLMM\'s fixed effects get z tests');
+    const { fit } = await fitFromArgs(args, io);
+    if (ddf && 'reml' in fit) {
+      const coef = coefficientTable(fit, { ddf });
+      const aov = anovaTable(fit, { ddf });
+      if (!args.quiet) for (const m of new Set([...coef.messages, ...aov.messages])) io.stderr(`mixedgpu: warning: ${m}\n`);
+      if (args.json) {
+        const j = fit.toJSON();
+        j.ddf = coef.ddf;
+        j.coefficients = Object.fromEntries(coef.rows.map((r) => [r.name, { estimate: r.estimate, se: r.se, df: r.df, t: r.t, p: r.p }]));
+        j.anova = Object.fromEntries(aov.rows.map((r) => [r.term, { numdf: r.numdf, dendf: r.dendf, F: r.F, p: r.p, sumsq: r.sumsq, meansq: r.meansq }]));
+        io.stdout(`${JSON.stringify(j, null, 2)}\n`);
+      } else {
+        const method = coef.ddf === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's";
+        const text = formatSummary(fit, { method, table: printCoefTable(coef.rows) });
+        const anovaText = aov.rows.length ? ['', ...printTypeIIIAnova(aov.rows, coef.ddf)] : [];
+        io.stdout(`${[text, ...anovaText].join('\n')}\n`);
+      }
+      return 0;
+    }
     if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(), null, 2)}\n`);
     else io.stdout(`${fit.summary()}\n`);
     return 0;
   } catch (e) {
-    if (progressShown) io.stderr('\r\x1b[K');
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
     return 1;
   }

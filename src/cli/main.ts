@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
+import { runAnova, runConfint } from './inferenceCommands.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
@@ -86,9 +87,10 @@ function buildProgram(): Command {
     .option('--fixef-prior <prior>', "blme's fixef.prior, e.g. \"normal(sd = c(10, 2.5))\" or \"t(df = 3)\" (ML)")
     .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\"")
     .option('--quiet', 'no progress or notes on stderr')
+    .option('--ddf <method>', 'lmer: lmerTest\'s t tests and type III anova with satterthwaite or kenward-roger denominator df')
     .action(async (file: string, formula: string, opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
-      family?: string; link?: string; nagq?: string; weights?: string; theta?: string;
+      family?: string; link?: string; nagq?: string; weights?: string; theta?: string; ddf?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
@@ -131,6 +133,39 @@ function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, opts: Omit<Parameters<typeof runEscalc>[0], 'file'>) => {
       process.exitCode = await runEscalc({ file, ...opts }, io());
+    });
+  const common = (cmd: Command) => cmd
+    .option('--factors <columns>', 'comma-separated columns to read as factors')
+    .option('--json', 'print the result as JSON')
+    .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--family <name>', 'GLMMs (glmer): binomial or poisson')
+    .option('--link <name>', 'the GLMM\'s link')
+    .option('--nagq <n>', 'glmer\'s nAGQ')
+    .option('--weights <column>', 'prior weights')
+    .option('--quiet', 'no progress or notes on stderr');
+
+  common(program
+    .command('anova')
+    .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML)')
+    .argument('<file>', 'data file')
+    .argument('<formulas...>', 'two or more lme4 model formulas'))
+    .action(async (file: string, formulas: string[], opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runAnova({ file, formulas, ...opts }, io());
+    });
+
+  common(program
+    .command('confint')
+    .description('confidence intervals (lme4\'s confint, oldNames = FALSE): profile (default), wald or a parametric bootstrap')
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--method <name>', 'profile, wald or boot', 'profile')
+    .option('--level <p>', 'confidence level', '0.95')
+    .option('--nsim <n>', 'bootstrap replicates (default 500)')
+    .option('--seed <s>', 'bootstrap seed (default 1)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runConfint({ file, formula, ...opts }, io());
     });
   return program;
 }

@@ -17,6 +17,8 @@ import { PirlsEngine } from '../glmm/pirls.js';
 import { glmerNb } from './glmerNb.js';
 import type { PriorOptions } from '../prior/distributions.js';
 import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
+// the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
+import '../inference/methods.js';
 
 export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
   /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */

@@ -18,6 +18,8 @@ import { type LmmModel, type LmmModelOptions, buildLmm } from '../lmm/model.js';
 import { fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
 import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
 import { blmeLmmChange, priorTerms } from '../prior/lmmPrior.js';
+// the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
+import '../inference/methods.js';
 
 export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOptions {
   /**

@@ -18,12 +18,24 @@ export type SummarySource = Pick<
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
 > & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation'>>;
 
-/** lme4-style summary text of a fitted linear mixed model (no trailing newline). */
-export function formatSummary(fit: SummarySource): string {
+/**
+ * The t tests of lmerTest's summary in place of lme4's table: its title's method and the printed
+ * coefficient table (src/inference/format.ts printCoefTable).
+ */
+export interface SummaryTests {
+  /** "Satterthwaite's" or "Kenward-Roger's" */
+  method: string;
+  table: string[];
+}
+
+/** lme4-style summary text of a fitted linear mixed model (no trailing newline); with `tests`, lmerTest's. */
+export function formatSummary(fit: SummarySource, tests?: SummaryTests): string {
   // a prior's lines first (blme's printPriors and "Prior dev"), then lme4's summary
   const out: string[] = [...(fit.annotation?.preamble ?? [])];
   // .prt.methTit: methTitle() pastes a zero-length GLMM suffix, hence two spaces for ML fits
-  out.push(...methodTitle(fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood ', fit.annotation?.cls ?? 'lmerMod'));
+  const title = fit.reml ? 'Linear mixed model fit by REML' : 'Linear mixed model fit by maximum likelihood ';
+  if (tests) out.push(...methodTitle(`${title}. t-tests use ${tests.method} method`, 'lmerModLmerTest'));
+  else out.push(...methodTitle(title, fit.annotation?.cls ?? 'lmerMod'));
   out.push(...callLines(fit.formula, fit.dataName, fit.weightsName));
   out.push('');
   if (fit.reml) {
@@ -40,7 +52,7 @@ export function formatSummary(fit: SummarySource): string {
   const names = Object.keys(fit.fixef);
   const estimate = names.map((n) => fit.fixef[n]);
   const se = names.map((n) => fit.se[n]);
-  out.push(...fixedEffectsLines({ names, estimate, se, statistic: estimate.map((e, i) => e / se[i]), statName: 't value' }, fit.vcov));
+  out.push(...fixedEffectsLines({ names, estimate, se, statistic: estimate.map((e, i) => e / se[i]), statName: 't value' }, fit.vcov, tests?.table));
   out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage));
   // our own additions, after lme4's part
   if (out[out.length - 1] !== '') out.push('');

@@ -15,21 +15,31 @@ export const DIGITS = 4;
 /** getOption("lme4.summary.cor.max") */
 export const COR_MAX = 12;
 
-/** .prt.methTit: "title ['class']", or the title wrapped (strwrap to width − 2, exdent 2) then " [class]" */
+/**
+ * .prt.methTit: "title ['class']", or the title wrapped (strwrap to width − 2, exdent 2) then
+ * cat(lines, " [", class, "]", sep = "", fill = TRUE): an item that would pass the width starts a line.
+ */
 export function methodTitle(title: string, cls: string): string[] {
   if (title.length + 5 + cls.length <= WIDTH) return [`${title} ['${cls}']`];
-  const lines: string[] = [];
+  const wrapped: string[] = [];
   let cur = '';
   for (const word of title.split(' ')) {
-    const candidate = cur === '' ? (lines.length > 0 ? '  ' : '') + word : `${cur} ${word}`;
+    const candidate = cur === '' ? (wrapped.length > 0 ? '  ' : '') + word : `${cur} ${word}`;
     if (cur !== '' && candidate.length >= WIDTH - 2) {
-      lines.push(cur);
+      wrapped.push(cur);
       cur = `  ${word}`;
     } else cur = candidate;
   }
-  const last = `${cur} [${cls}]`;
-  if (last.length <= WIDTH) lines.push(last);
-  else lines.push(cur, ` [${cls}]`);
+  wrapped.push(cur);
+  const lines: string[] = [];
+  let line = '';
+  for (const item of [...wrapped, ' [', cls, ']']) {
+    if (line.length > 0 && line.length + item.length > WIDTH) {
+      lines.push(line);
+      line = item;
+    } else line += item;
+  }
+  lines.push(line);
   return lines;
 }
 
@@ -185,10 +195,11 @@ export function printCoefmat(c: CoefColumns): string[] {
  * The fixed-effects block: the coefficient table, then the correlation of the fixed effects (p ≤ 12)
  * or a note in its place (lme4's message, which goes to stderr in R); nothing when p = 0.
  */
-export function fixedEffectsLines(c: CoefColumns, vcov: number[][]): string[] {
+export function fixedEffectsLines(c: CoefColumns, vcov: number[][], table?: string[]): string[] {
   const p = c.names.length;
   if (p === 0) return [];
-  const out = ['', 'Fixed effects:', ...printCoefmat(c)];
+  // `table`: another coefficient table in lme4's place (lmerTest's, with df and p-values)
+  const out = ['', 'Fixed effects:', ...(table ?? printCoefmat(c))];
   if (p > COR_MAX) {
     out.push('', `Correlation matrix not shown by default, as p = ${p} > ${COR_MAX}.`,
       'Use fit.vcov (or the JSON output\'s "vcov") if you need it', '');

@@ -65,8 +65,21 @@ export interface PredictSource {
   conditionalModes(k: number): Float64Array;
 }
 
-/** The linear predictor Xβ̂ (+ offset) (+ Zb̂ with `groups`) of new data. */
-export function predictLinear(fit: PredictSource, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+/** New data read as the fit read its data: X (the fit's columns), the offset, and per block the rows' levels and Z. */
+export interface NewDataDesign {
+  n: number;
+  /** n × p, column-major, the fitted X's columns */
+  X: Float64Array;
+  /** the offset, or null */
+  offset: Float64Array | null;
+  /** rows with a missing value in the fixed part */
+  missing: Uint8Array;
+  /** per block: each row's level (−1 new, −2 missing), and Z's columns (q of length n); absent without `groups` */
+  blocks: { codes: Int32Array; Z: Float64Array[] }[] | null;
+}
+
+/** Stage: new data → its design (the fixed part; with `groups`, the grouping levels and Z). */
+export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, options: PredictOptions = {}): NewDataDesign {
   const { frame, blocks } = fit.model;
   const n = newdata.numRows;
   const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
@@ -82,28 +95,26 @@ export function predictLinear(fit: PredictSource, newdata: arrow.Table, options:
     }
     return c;
   };
-  const out = new Float64Array(n);
   // fixed part: the same columns as the fit (after dropping rank-deficient ones)
   const design = modelMatrix(frame.formula.fixed, columnOf, n);
-  const beta = fit.beta;
-  frame.xnames.forEach((name, j) => {
-    const col = design.columns[design.names.indexOf(name)];
-    for (let i = 0; i < n; i++) out[i] += col[i] * beta[j];
-  });
+  const p = frame.p;
+  const X = new Float64Array(n * p);
+  frame.xnames.forEach((name, j) => X.set(design.columns[design.names.indexOf(name)], j * n));
+  let offset: Float64Array | null = null;
   for (const e of frame.formula.offsets) {
     const c = evalExpr(e, source, 'offset', n, frame.scales);
     if (c.kind !== 'numeric') throw new Error('an offset must be numeric');
-    for (let i = 0; i < n; i++) out[i] += c.values[i];
+    offset ??= new Float64Array(n);
+    for (let i = 0; i < n; i++) offset[i] += c.values[i];
   }
   // missing values in the fixed part give NaN (na.pass)
+  const missing = new Uint8Array(n);
   for (const c of columns.values()) {
-    if (c.kind === 'factor') { for (let i = 0; i < n; i++) if (c.codes[i] < 0) out[i] = NaN; }
-    else { for (let i = 0; i < n; i++) if (Number.isNaN(c.values[i])) out[i] = NaN; }
+    if (c.kind === 'factor') { for (let i = 0; i < n; i++) if (c.codes[i] < 0) missing[i] = 1; }
+    else { for (let i = 0; i < n; i++) if (Number.isNaN(c.values[i])) missing[i] = 1; }
   }
-  if (options.groups === false) return out;
-  blocks.forEach((blk, k) => {
-    const b = fit.conditionalModes(k);
-    const q = blk.q;
+  if (options.groups === false) return { n, X, offset, missing, blocks: null };
+  const re = blocks.map((blk) => {
     // the group of each new row, by the fitted level names
     const term0 = frame.reTerms[blk.terms[0].term].term;
     const parts = term0.group.map((g) => levelStrings(source(g)));
@@ -111,7 +122,7 @@ export function predictLinear(fit: PredictSource, newdata: arrow.Table, options:
     const codes = new Int32Array(n);
     const unseen = new Set<string>();
     for (let i = 0; i < n; i++) {
-      const ps = parts.map((p) => p[i]);
+      const ps = parts.map((pp) => pp[i]);
       if (ps.some((x) => x === null)) { codes[i] = -2; continue; }
       const key = ps.join(':');
       const g = index.get(key);
@@ -121,17 +132,30 @@ export function predictLinear(fit: PredictSource, newdata: arrow.Table, options:
       throw new Error(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
     }
     // Z of the new rows for each term of the block
-    const zcols: Float64Array[] = [];
-    for (const t of blk.terms) {
-      const d = modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n);
-      zcols.push(...d.columns);
-    }
+    const Z: Float64Array[] = [];
+    for (const t of blk.terms) Z.push(...modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n).columns);
+    return { codes, Z };
+  });
+  return { n, X, offset, missing, blocks: re };
+}
+
+/** The linear predictor Xβ̂ (+ offset) (+ Zb̂ with `groups`) of new data. */
+export function predictLinear(fit: PredictSource, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
+  const d = newDataDesign(fit, newdata, options);
+  const { n, X } = d;
+  const out = d.offset ? Float64Array.from(d.offset) : new Float64Array(n);
+  const beta = fit.beta;
+  beta.forEach((bj, j) => { for (let i = 0; i < n; i++) out[i] += X[j * n + i] * bj; });
+  for (let i = 0; i < n; i++) if (d.missing[i]) out[i] = NaN;
+  d.blocks?.forEach(({ codes, Z }, k) => {
+    const b = fit.conditionalModes(k);
+    const q = Z.length;
     for (let i = 0; i < n; i++) {
       const g = codes[i];
       if (g === -2) { out[i] = NaN; continue; }
       if (g < 0) continue;
       let acc = 0;
-      for (let s = 0; s < q; s++) acc += zcols[s][i] * b[g * q + s];
+      for (let s = 0; s < q; s++) acc += Z[s][i] * b[g * q + s];
       out[i] += acc;
     }
   });
@@ -139,7 +163,7 @@ export function predictLinear(fit: PredictSource, newdata: arrow.Table, options:
 }
 
 /** The expression of a term variable, by its label, from the formula. */
-function findExpr(fit: PredictSource, label: string) {
+function findExpr(fit: Pick<PredictSource, 'model'>, label: string) {
   const f = fit.model.formula;
   for (const part of [f.fixed, ...f.random.map((r) => r.lhs)]) {
     for (const t of part.terms) for (const v of t.vars) if (v.label === label) return v.expr;

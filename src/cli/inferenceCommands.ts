@@ -1,0 +1,85 @@
+/**
+ * `mixedgpu anova FILE FORMULA0 FORMULA1 […]` (lme4's anova(m0, m1, …): likelihood-ratio tests of
+ * nested models, refitted by ML) and `mixedgpu confint FILE FORMULA --method profile|wald|boot`
+ * (lme4's confint, oldNames = FALSE). Functions of their arguments and output writers, as runFit.
+ */
+import { basename, extname } from 'node:path';
+import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
+import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
+import { printIntervals, printLrtTable } from '../inference/format.js';
+
+export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
+  formulas: string[];
+}
+
+/** Runs `mixedgpu anova`; returns the exit code. */
+export async function runAnova(args: AnovaArgs, io: CliIO): Promise<number> {
+  try {
+    if (!args.formulas || args.formulas.length < 2) throw new CliError('anova needs at least two model formulas to compare');
+    const fits: CliFit[] = [];
+    let table;
+    for (const formula of args.formulas) {
+      const r = await fitFromArgs({ ...args, formula }, io, table);
+      table = r.table;
+      fits.push(r.fit);
+    }
+    const names = args.formulas.map((_, k) => `m${k}`);
+    const res = await anovaModels(fits, names);
+    if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: ${m.startsWith('refitting') ? 'note' : 'warning'}: ${m}\n`);
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ models: res.models, tests: res.tests }, null, 2)}\n`);
+    } else {
+      io.stdout(`${printLrtTable(res.names, basename(args.file, extname(args.file)), res.models, res.tests).join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface ConfintArgs extends Omit<FitArgs, 'ddf'> {
+  method?: string;
+  level?: string | number;
+  nsim?: string | number;
+  seed?: string | number;
+}
+
+function numberArg(v: string | number | undefined, name: string, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const x = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isFinite(x) || (integer && !Number.isInteger(x))) throw new CliError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, got '${v}'`);
+  return x;
+}
+
+/** Runs `mixedgpu confint`; returns the exit code. */
+export async function runConfint(args: ConfintArgs, io: CliIO): Promise<number> {
+  try {
+    const method = (args.method ?? 'profile').toLowerCase();
+    if (!['profile', 'wald', 'boot'].includes(method)) throw new CliError(`unknown --method '${args.method}' (choose profile, wald or boot)`);
+    const level = numberArg(args.level, 'level', false) ?? 0.95;
+    if (!(level > 0 && level < 1)) throw new CliError(`--level must be between 0 and 1 (exclusive), got ${level}`);
+    const nsim = numberArg(args.nsim, 'nsim', true);
+    if (nsim !== undefined && nsim < 1) throw new CliError(`--nsim must be at least 1, got ${nsim}`);
+    const seed = numberArg(args.seed, 'seed', true);
+    if (method !== 'boot' && (nsim !== undefined || seed !== undefined)) throw new CliError('--nsim and --seed are for --method boot');
+    const { fit } = await fitFromArgs(args, io);
+    const showProgress = !args.quiet && io.stderrIsTTY === true;
+    const res = await fit.confint({
+      method: method as ConfintMethod, level, nsim, seed, backend: args.backend as 'cpu' | 'webgpu' | 'auto' | undefined,
+      onProgress: showProgress ? (p) => io.stderr(`\r\x1b[Kbootstrap: ${p.done}/${p.nsim} replicates`) : undefined,
+    });
+    if (showProgress && method === 'boot') io.stderr('\r\x1b[K');
+    if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ method: res.method, level: res.level, intervals: res.intervals }, null, 2)}\n`);
+    } else {
+      const rows = Object.entries(res.intervals).map(([name, [lower, upper]]) => ({ name, lower, upper }));
+      io.stdout(`${printIntervals(rows, level).join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Binomial and Poisson draws by inversion of their distribution functions, from one uniform each
+ * (the counter-based uniforms of src/model/random.ts, so a GLMM bootstrap replicate is a pure
+ * function of its seed and index, as the LMM's):
+ *
+ *   X = min{ k : F(k) ≥ u },   F(k) = P(X ≤ k).
+ *
+ * The search starts at k₀ = ⌊mean⌋ with F(k₀) from the regularized incomplete beta / gamma function (src/stats/distributions.ts)
+ *   binomial(n, p):  F(k) = I_{1−p}(n − k, k + 1),   Poisson(λ):  F(k) = Q(k + 1, λ)
+ * and P(X = k₀) from Loader's saddle-point densities (src/glmm/rmath.ts), then walks down or up with
+ * the ratios of successive probabilities,
+ *   binomial:  P(k + 1) / P(k) = (n − k) p / ((k + 1)(1 − p)),   Poisson:  P(k + 1) / P(k) = λ / (k + 1),
+ * so a draw costs O(SD) steps and never underflows at large means.
+ */
+import { incompleteBeta, incompleteGamma } from '../stats/distributions.js';
+import { dbinomLog, dpoisLog } from '../glmm/rmath.js';
+
+/** The Binomial(n, p) draw of the uniform u ∈ (0, 1) (n a whole number ≥ 0). */
+export function binomialInverse(u: number, n: number, p: number): number {
+  if (n === 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  let k = Math.min(n, Math.floor(n * p));
+  let F = k >= n ? 1 : incompleteBeta(1 - p, n - k, k + 1).lower;
+  let pk = Math.exp(dbinomLog(k, n, p));
+  const odds = p / (1 - p);
+  if (u <= F) {
+    // down: F(k − 1) = F(k) − P(k); P(k − 1) = P(k) k (1 − p) / ((n − k + 1) p)
+    while (k > 0 && u <= F - pk) {
+      F -= pk;
+      pk *= k / ((n - k + 1) * odds);
+      k--;
+    }
+    return k;
+  }
+  while (u > F && k < n) {
+    pk *= ((n - k) * odds) / (k + 1);
+    k++;
+    F += pk;
+    if (pk === 0) break;
+  }
+  return k;
+}
+
+/** The Poisson(λ) draw of the uniform u ∈ (0, 1) (λ ≥ 0). */
+export function poissonInverse(u: number, lambda: number): number {
+  if (!(lambda > 0)) return 0;
+  let k = Math.floor(lambda);
+  let pk = Math.exp(dpoisLog(k, lambda));
+  let F = incompleteGamma(k + 1, lambda).upper;
+  if (u <= F) {
+    // down: P(k − 1) = P(k) k / λ
+    while (k > 0 && u <= F - pk) {
+      F -= pk;
+      pk *= k / lambda;
+      k--;
+    }
+    return k;
+  }
+  while (u > F) {
+    k++;
+    pk *= lambda / k;
+    F += pk;
+    if (pk === 0) break;
+  }
+  return k;
+}
+

@@ -1,0 +1,320 @@
+/**
+ * Inference on fitted models, the library's entry points (the CLI and the fit methods of
+ * methods.ts call these): lmerTest's coefficient table and type III anova with Satterthwaite's or
+ * Kenward–Roger's ddf, contrasts, lme4's confint (Wald, profile, parametric bootstrap), the
+ * bootstrap itself, prediction intervals, and anova(m0, m1, …) between nested models.
+ *
+ * An ML refit (anova of REML fits, profiles) goes through the core's fit driver
+ * (src/lmm/fit.ts optimizeAndAssemble) on the same model with REML off; nothing here re-reads data.
+ */
+import type * as arrow from 'apache-arrow';
+import { CpuBackend } from '../backend/cpu/cpuBackend.js';
+import { formGram } from '../backend/cpu/gram.js';
+import { type BackendOptions, bootstrapGramBackend } from '../backend/select.js';
+import type { GramMatrix } from '../linalg/gram.js';
+import { fillTemplate } from '../linalg/template.js';
+import { optimizeAndAssemble } from '../lmm/fit.js';
+import type { LmmFit } from '../lmm/lmmFit.js';
+import type { LmmModel } from '../lmm/model.js';
+import { thetaToInternal } from '../model/reparam.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { PirlsEngine } from '../glmm/pirls.js';
+import { newDataDesign } from '../results/predict.js';
+import { type DdfContext, type FTest, type TTest, contest1D, contestMD } from './contest.js';
+import { kenwardRoger } from './kenwardRoger.js';
+import { varparCovariance } from './satterthwaite.js';
+import { typeIIIContrasts } from './typeIII.js';
+import { lmmProfileProblem, varianceParameterNames } from './lmmProfile.js';
+import { glmmProfileProblem } from './glmmProfile.js';
+import { type ProfileOptions, profileIntervals, profileModel } from './profile.js';
+import { type BootstrapOptions, type BootstrapResult, bootstrapLmm, percentileIntervals } from './bootstrap.js';
+import { bootstrapGlmm } from './glmmBootstrap.js';
+import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
+import { normalInterval, predictionVariances } from './predictInterval.js';
+import { qnorm } from '../stats/distributions.js';
+
+export type Ddf = 'satterthwaite' | 'kenward-roger';
+
+export function checkDdf(ddf: string | undefined): Ddf {
+  const d = (ddf ?? 'satterthwaite').toLowerCase().replace('_', '-');
+  if (d === 'satterthwaite' || d === 'kenward-roger') return d;
+  throw new Error(`unknown ddf method '${ddf}' (choose satterthwaite or kenward-roger)`);
+}
+
+/**
+ * Refuses inference that assumes lme4's criterion on a fit that minimized something else: a fixed
+ * residual σ (lmer's `sigma`) or a posterior mode under blme's priors. Their Satterthwaite /
+ * Kenward–Roger df, profiles, bootstrap refits and likelihood-ratio tests would need the changed
+ * objective throughout; Wald intervals and prediction intervals need only the fit.
+ */
+export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string): void {
+  if ('sigmaFixed' in fit && fit.sigmaFixed) throw new Error(`${what} is not available for a fit with a fixed residual σ (lmer's sigma option): it assumes lme4's criterion`);
+  if (fit.annotation) throw new Error(`${what} is not available for a fit with priors (blme's posterior mode): it assumes lme4's criterion`);
+}
+
+interface Cached { gram?: GramMatrix; reference?: CpuBackend; ctx: Map<Ddf, { ctx: DdfContext; messages: string[] }>; ml?: LmmFit }
+const cache = new WeakMap<LmmFit, Cached>();
+const cached = (fit: LmmFit): Cached => {
+  let c = cache.get(fit);
+  if (!c) cache.set(fit, (c = { ctx: new Map() }));
+  return c;
+};
+
+/** The fit's float64 factor (its Gram matrix formed again from the model's rows, once per fit). */
+function referenceOf(fit: LmmFit): CpuBackend {
+  const c = cached(fit);
+  if (!c.reference) {
+    c.gram = formGram(fit.model);
+    c.reference = new CpuBackend(c.gram, fit.model.theta.length);
+  }
+  return c.reference;
+}
+
+/**
+ * The ddf method's parts at the fit (computed once per fit and method). Kenward–Roger needs a REML
+ * fit, as lmerTest; where it cannot be computed (a singular fit), Satterthwaite's is used with
+ * lmerTest's message.
+ */
+export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: string[] } {
+  checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method");
+  const c = cached(fit);
+  const hit = c.ctx.get(ddf);
+  if (hit) return hit;
+  const chol = referenceOf(fit).chol;
+  let out: { ctx: DdfContext; messages: string[] };
+  if (ddf === 'kenward-roger') {
+    if (!fit.reml) throw new Error("Kenward-Roger's method is only available for REML model fits (lmerTest's rule): fit with REML, or use --ddf satterthwaite");
+    try {
+      const kr = kenwardRoger({ chol, model: fit.model, theta: fit.theta, sigma: fit.sigma });
+      out = { ctx: { method: 'kenward-roger', kr, beta: fit.beta, sigma: fit.sigma }, messages: [] };
+    } catch (e) {
+      const sat = ddfContext(fit, 'satterthwaite');
+      out = { ctx: sat.ctx, messages: [...sat.messages, `Unable to compute Kenward-Roger's method (${(e as Error).message}): using Satterthwaite instead`] };
+    }
+  } else {
+    const sat = varparCovariance({ chol, model: fit.model, theta: fit.theta });
+    out = { ctx: { method: 'satterthwaite', sat }, messages: sat.warnings };
+  }
+  c.ctx.set(ddf, out);
+  return out;
+}
+
+export interface CoefficientRow extends TTest { name: string }
+
+/** lmerTest's summary coefficient table: per fixed effect its estimate, SE, df, t and p (KR: SE and t from Φ_A). */
+export function coefficientTable(fit: LmmFit, options: { ddf?: Ddf } = {}): { ddf: Ddf; rows: CoefficientRow[]; messages: string[] } {
+  const ddf = checkDdf(options.ddf);
+  const { ctx, messages } = ddfContext(fit, ddf);
+  const xn = fit.model.frame.xnames;
+  const rows = xn.map((name, j) => ({ name, ...contest1D(ctx, xn.map((_, c) => (c === j ? 1 : 0))) }));
+  return { ddf: ctx.method, rows, messages };
+}
+
+export interface AnovaRow extends FTest { term: string }
+
+/** lmerTest's anova(fit, type = "III", ddf): one F test per fixed-effects term. */
+export function anovaTable(fit: LmmFit, options: { ddf?: Ddf } = {}): { ddf: Ddf; rows: AnovaRow[]; messages: string[] } {
+  const ddf = checkDdf(options.ddf);
+  const { ctx, messages } = ddfContext(fit, ddf);
+  const rows = typeIIIContrasts(fit.model.frame).filter((h) => h.L.length > 0).map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
+  return { ddf: ctx.method, rows, messages };
+}
+
+/** The test of Lβ = 0 for any contrast matrix L (rows of p entries; one row also gives its t test). */
+export function contrastTest(fit: LmmFit, L: number[][] | number[], options: { ddf?: Ddf } = {}): FTest & { t?: TTest } {
+  const rows = (Array.isArray(L[0]) ? L : [L]) as number[][];
+  const { ctx } = ddfContext(fit, checkDdf(options.ddf));
+  const F = contestMD(ctx, rows);
+  return rows.length === 1 ? { ...F, t: contest1D(ctx, rows[0]) } : F;
+}
+
+/** The ML fit of the same model (lme4's refitML): the fit itself when it is ML. */
+export async function mlFit(fit: LmmFit): Promise<LmmFit> {
+  checkLme4Criterion(fit, 'an ML refit');
+  if (!fit.reml) return fit;
+  const c = cached(fit);
+  if (c.ml) return c.ml;
+  const model: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(fit.model)), fit.model, { reml: false });
+  const reference = referenceOf(fit);
+  c.ml = await optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
+  return c.ml;
+}
+
+export type ConfintMethod = 'wald' | 'profile' | 'boot';
+
+export interface ConfintOptions {
+  method?: ConfintMethod;
+  level?: number;
+  /** bootstrap: replicates and seed, and where its data pass runs ('cpu' default, 'webgpu', 'auto') */
+  backend?: BackendOptions['backend'];
+  nsim?: number;
+  seed?: number;
+  onProgress?: BootstrapOptions['onProgress'];
+  signal?: AbortSignal;
+  /** profile: lme4's profile settings */
+  profile?: ProfileOptions;
+}
+
+export interface ConfintResult {
+  method: ConfintMethod;
+  level: number;
+  /** lme4's names (oldNames = FALSE); null where lme4 reports NA */
+  intervals: Record<string, [number | null, number | null]>;
+  messages: string[];
+}
+
+function checkLevel(level: number): void {
+  if (!(level > 0 && level < 1)) throw new Error(`level must be between 0 and 1 (exclusive), got ${level}`);
+}
+
+/** lme4's confint(fit, method = "Wald" | "profile" | "boot", oldNames = FALSE) for an lmer fit. */
+export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Promise<ConfintResult> {
+  const method = (options.method ?? 'profile').toLowerCase() as ConfintMethod;
+  const level = options.level ?? 0.95;
+  checkLevel(level);
+  const vp = varianceParameterNames(fit.model.frame.reTerms);
+  if (method === 'wald') return waldIntervals(fit, vp, level);
+  if (method === 'profile') {
+    checkLme4Criterion(fit, 'a profile');
+    const ml = await mlFit(fit);
+    const model = ml.model;
+    const problem = lmmProfileProblem({
+      model, gram: cached(fit).gram ?? formGram(model),
+      ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
+    });
+    const prof = profileModel(problem, { ...options.profile, signal: options.signal });
+    const { intervals, warnings } = profileIntervals(prof, level);
+    return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...prof.warnings, ...warnings] };
+  }
+  if (method === 'boot') {
+    return bootIntervals(await bootstrapFit(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal, backend: options.backend }), level);
+  }
+  throw new Error(`unknown confint method '${options.method}' (choose profile, wald or boot)`);
+}
+
+/** boot's percentile intervals of a bootstrap's statistics, as confint(method = "boot") reports them. */
+function bootIntervals(boot: BootstrapResult & { messages: string[] }, level: number): ConfintResult {
+  const { intervals, warnings } = percentileIntervals(boot, level);
+  const msgs = [...boot.messages, ...warnings];
+  if (boot.refits.failed) msgs.push(`${boot.refits.failed} of ${boot.nsim} bootstrap refits failed`);
+  return { method: 'boot', level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: msgs };
+}
+
+/** Wald intervals: β̂ ± z SE for the fixed effects; none for the variance parameters (null, as lme4's NA). */
+function waldIntervals(fit: LmmFit | GlmmFit, vp: string[], level: number): ConfintResult {
+  const z = qnorm(1 - (1 - level) / 2);
+  const intervals: Record<string, [number | null, number | null]> = {};
+  for (const name of vp) intervals[name] = [null, null];
+  for (const [name, b] of Object.entries(fit.fixef)) intervals[name] = [b - z * fit.se[name], b + z * fit.se[name]];
+  return { method: 'wald', level, intervals, messages: ['Wald intervals are not available for the variance parameters (lme4 reports NA): use method profile or boot'] };
+}
+
+/** The parametric bootstrap of an lmer fit (batched Gram parts, warm-started refits). */
+export async function bootstrapFit(fit: LmmFit, options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }> {
+  checkLme4Criterion(fit, 'the parametric bootstrap');
+  referenceOf(fit);
+  const messages: string[] = [];
+  const device = options.gramSource ? null : await bootstrapGramBackend(fit.model, options, messages);
+  try {
+    const res = await bootstrapLmm({ model: fit.model, gram: cached(fit).gram!, theta: fit.theta }, { ...options, gramSource: options.gramSource ?? device?.batch });
+    if (device) messages.push(`the bootstrap's data pass ran on WebGPU (${device.device})`);
+    return { ...res, messages };
+  } finally {
+    device?.dispose();
+  }
+}
+
+export type IntervalKind = 'prediction' | 'confidence';
+
+export interface PredictionIntervals {
+  fit: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  /** the standard error of each bound's half-width: √Var (confidence) or √(Var + new-level variance + σ²) (prediction) */
+  se: Float64Array;
+}
+
+/** Confidence or prediction intervals for new rows (predictInterval.ts). */
+export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options: { interval: IntervalKind; level?: number; groups?: boolean; allowNewLevels?: boolean }): PredictionIntervals {
+  const level = options.level ?? 0.95;
+  checkLevel(level);
+  if (options.interval !== 'prediction' && options.interval !== 'confidence') throw new Error(`interval must be 'prediction' or 'confidence', got '${String(options.interval)}'`);
+  const yhat = fit.predict(newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
+  const d = newDataDesign(fit, newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
+  const model = fit.model;
+  const chol = referenceOf(fit).chol;
+  const thetaInt = thetaToInternal(model, fit.theta);
+  chol.factor(thetaInt);
+  const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaInt, T); return T; });
+  const covariance = model.blocks.map((_, k) => {
+    // Σ_b of the block in the model's coordinates: σ² T Tᵀ of its lme4 θ (terms of a block side by side)
+    const b = model.blocks[k], q = b.q;
+    const T = new Float64Array(q * q);
+    fillTemplate(b, fit.theta, T);
+    const S = new Float64Array(q * q);
+    for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) { let acc = 0; for (let u = 0; u < q; u++) acc += T[r * q + u] * T[c * q + u]; S[r * q + c] = fit.sigma * fit.sigma * acc; }
+    return S;
+  });
+  const { n, X } = d;
+  const p = model.frame.p;
+  const rows = Array.from({ length: n }, (_, i) => ({
+    x: Float64Array.from({ length: p }, (_, j) => X[j * n + i]),
+    groups: model.blocks.map((_, k) => {
+      const blk = d.blocks?.[k];
+      const level = blk ? blk.codes[i] : -1;
+      return { level: level >= 0 ? level : -1, z: blk ? blk.Z.map((col) => col[i]) : new Array(model.blocks[k].q).fill(0) };
+    }),
+  }));
+  const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, covariance, fit.sigma, rows);
+  const lower = new Float64Array(n), upper = new Float64Array(n), se = new Float64Array(n);
+  v.forEach((vi, i) => {
+    // without group effects every factor is "new": its variance belongs to a prediction
+    const variance = options.interval === 'prediction' ? vi.prediction : vi.confidence;
+    const [lo, hi] = normalInterval(yhat[i], variance, level);
+    lower[i] = lo; upper[i] = hi; se[i] = Math.sqrt(variance);
+  });
+  return { fit: yhat, lower, upper, se };
+}
+
+/** confint for a glmer fit: Wald (fixed effects), profile (θ on the SD scale and β) or the parametric bootstrap (glmmBootstrap.ts). */
+export async function confintGlmm(fit: GlmmFit, options: ConfintOptions = {}): Promise<ConfintResult> {
+  const method = (options.method ?? 'profile').toLowerCase() as ConfintMethod;
+  const level = options.level ?? 0.95;
+  checkLevel(level);
+  const vp = varianceParameterNames(fit.model.frame.reTerms).slice(0, -1);
+  if (method === 'wald') return waldIntervals(fit, vp, level);
+  if (method === 'profile') {
+    checkLme4Criterion(fit, 'a profile');
+    const problem = glmmProfileProblem({ model: fit.model, engine: new PirlsEngine(fit.model.pirls), nAGQ: fit.nAGQ, theta: fit.theta, beta: fit.beta, deviance: fit.objective });
+    const prof = profileModel(problem, { ...options.profile, signal: options.signal });
+    const { intervals, warnings } = profileIntervals(prof, level);
+    return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...prof.warnings, ...warnings] };
+  }
+  if (method === 'boot') {
+    checkLme4Criterion(fit, 'the parametric bootstrap');
+    const boot = await bootstrapGlmm(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal });
+    if (options.backend !== undefined && options.backend !== 'cpu') boot.messages.push('the refits of a glmer bootstrap run on the CPU');
+    return bootIntervals(boot, level);
+  }
+  throw new Error(`unknown confint method '${options.method}' (choose profile, wald or boot)`);
+}
+
+/** lme4's anova(m0, m1, …): ML refits of REML fits, models by increasing npar, χ² tests. */
+export async function anovaModels(fits: (LmmFit | GlmmFit)[], names?: string[]): Promise<LrtTable & { names: string[]; messages: string[] }> {
+  const messages: string[] = [];
+  if (fits.some((f) => 'reml' in f && (f as LmmFit).reml)) messages.push('refitting model(s) with ML (instead of REML)');
+  const models: LrtModel[] = [];
+  for (const f of fits) checkLme4Criterion(f, 'a likelihood-ratio test');
+  for (const f of fits) {
+    const g = 'reml' in f ? await mlFit(f as LmmFit) : f;
+    models.push({
+      formula: g.formula, npar: g.df, loglik: g.logLik, nobs: g.nobs, rows: g.model.frame.rows, nInput: g.model.frame.nInput,
+      fixed: g.model.frame.xnames, random: g.model.frame.reTerms.flatMap((t) => t.cnames.map((cn) => `${cn}|${t.group}`)),
+      family: 'reml' in f ? 'gaussian' : `${(f as GlmmFit).family}(${(f as GlmmFit).link})`,
+    });
+  }
+  const table = likelihoodRatioTable(models);
+  const base = names ?? fits.map((_, k) => `m${k}`);
+  const order = models.map((_, k) => k).sort((a, b) => models[a].npar - models[b].npar || a - b);
+  return { ...table, names: order.map((k) => base[k]), messages: [...messages, ...table.warnings] };
+}

@@ -1,0 +1,168 @@
+/**
+ * The printed tables of the inference results, as R prints them (R 4.2, default options): R's
+ * printCoefmat in general (the coefficient table with df of lmerTest's summary, the anova tables
+ * through print.anova), lmerTest's anova heading, lme4's anova(m0, m1) table, and confint's matrix.
+ */
+import { formatPval, formatR, printMatrix, roundR, zapsmall } from '../results/rFormat.js';
+
+/** A numeric table: columns of values (NaN prints as the na string), with row and column names. */
+export interface NumericTable {
+  rowNames: string[];
+  colNames: string[];
+  columns: number[][];
+}
+
+export interface CoefmatOptions {
+  digits?: number;
+  signifStars?: boolean;
+  /** 0-based columns formatted together as coefficients and SEs (default: all before the test column) */
+  csInd?: number[];
+  /** 0-based test-statistic columns (default: the one after csInd) */
+  tstInd?: number[];
+  /** 0-based columns zapsmall()ed first */
+  zapInd?: number[];
+  /** the last column holds p-values (default: its name starts with "Pr(" or "p-v") */
+  hasPvalue?: boolean;
+  naPrint?: string;
+}
+
+const LEGEND = "Signif. codes:  0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’ 1";
+
+/** R's format(x, digits) of a numeric vector with NAs (NaN here): "NA" counts 2 characters in the common width. */
+function formatNA(values: number[], digits: number): string[] {
+  const ok = values.filter((v) => !Number.isNaN(v));
+  const f = ok.length ? formatR(ok, digits) : [];
+  const w = Math.max(0, ...f.map((x) => x.length), ok.length < values.length ? 2 : 0);
+  let k = 0;
+  return values.map((v) => (Number.isNaN(v) ? 'NA' : f[k++]).padStart(w));
+}
+
+/** R's stats::printCoefmat. */
+export function printCoefmat(x: NumericTable, o: CoefmatOptions = {}): string[] {
+  const nc = x.columns.length;
+  const nr = x.rowNames.length;
+  const digits = o.digits ?? 5;
+  const digTst = Math.max(1, Math.min(5, digits - 1));
+  const last = x.colNames[nc - 1] ?? '';
+  const hasP = o.hasPvalue ?? (nc >= 4 && (last.startsWith('Pr(') || last.startsWith('p-v')));
+  const k = nc - (hasP ? 1 : 0) - (o.tstInd ? o.tstInd.length : 1);
+  const csInd = o.csInd ?? Array.from({ length: k }, (_, i) => i);
+  const tstInd = o.tstInd ?? [k];
+  const naPrint = o.naPrint ?? 'NA';
+  const xm = x.columns.map((c) => c.slice());
+  const Cf: string[][] = x.columns.map((c) => c.map(() => ''));
+  for (const i of o.zapInd ?? []) xm[i] = zapsmall(xm[i], digits);
+  if (csInd.length) {
+    const vals = csInd.flatMap((j) => xm[j]);
+    const acs = vals.map(Math.abs).filter((a) => Number.isFinite(a));
+    if (acs.length) {
+      const nz = acs.filter((a) => a !== 0);
+      const digmin = nz.length ? [Math.min(...nz), Math.max(...nz)].map((a) => 1 + Math.floor(Math.log10(a))) : [1];
+      const dec = Math.max(1, ...digmin.map((d) => digits - d));
+      const f = formatNA(vals.map((v) => (Number.isFinite(v) ? roundR(v, dec) : v)), digits);
+      csInd.forEach((j, a) => { for (let r = 0; r < nr; r++) Cf[j][r] = f[a * nr + r]; });
+    }
+  }
+  if (tstInd.length) {
+    const vals = tstInd.flatMap((j) => xm[j]);
+    const f = formatNA(vals.map((v) => (Number.isFinite(v) ? roundR(v, digTst) : v)), digits);
+    tstInd.forEach((j, a) => { for (let r = 0; r < nr; r++) Cf[j][r] = f[a * nr + r]; });
+  }
+  for (let j = 0; j < nc; j++) {
+    if (csInd.includes(j) || tstInd.includes(j) || (hasP && j === nc - 1)) continue;
+    Cf[j] = formatNA(xm[j], digits);
+  }
+  // cells that print as 0 although the value is not (or the reverse): formatted with digits − 1
+  const cells: [number, number][] = [];
+  for (let j = 0; j < nc - (hasP ? 1 : 0); j++) {
+    if (tstInd.includes(j)) continue;
+    for (let r = 0; r < nr; r++) {
+      const v = xm[j][r];
+      if (Number.isNaN(v)) continue;
+      if ((v === 0) !== (Number(Cf[j][r]) === 0)) cells.push([j, r]);
+    }
+  }
+  if (cells.length) {
+    const f = formatR(cells.map(([j, r]) => xm[j][r]), Math.max(1, digits - 1));
+    cells.forEach(([j, r], a) => { Cf[j][r] = f[a]; });
+  }
+  for (let j = 0; j < nc; j++) for (let r = 0; r < nr; r++) if (Number.isNaN(x.columns[j][r]) && !(hasP && j === nc - 1)) Cf[j][r] = naPrint;
+  const cols = Cf;
+  const names = [...x.colNames];
+  let stars = false;
+  if (hasP) {
+    const pv = xm[nc - 1];
+    const okP = pv.map((v) => !Number.isNaN(v));
+    const f = formatPval(pv.filter((_, r) => okP[r]), digTst);
+    let a = 0;
+    cols[nc - 1] = pv.map((_, r) => (okP[r] ? f[a++] : naPrint));
+    stars = (o.signifStars ?? true) && pv.some((v) => v < 0.1);
+    if (stars) {
+      const sym = pv.map((v) => (Number.isNaN(v) ? '' : v <= 0.001 ? '***' : v <= 0.01 ? '**' : v <= 0.05 ? '*' : v <= 0.1 ? '.' : ' '));
+      const w = Math.max(...sym.map((s) => s.length));
+      cols.push(sym.map((s) => s.padEnd(w)));
+      names.push('');
+    }
+  }
+  const lines = printMatrix(cols, x.rowNames, names, true);
+  if (stars) lines.push('---', LEGEND);
+  return lines;
+}
+
+/** R's print.anova: printCoefmat with digits 5, test columns F/Chisq/"… value", zapsmall on the others but Df. */
+export function printAnova(x: NumericTable, heading: string[]): string[] {
+  const nc = x.colNames.length;
+  const hasP = /^(P|Pr)\(/.test(x.colNames[nc - 1]);
+  const tst = x.colNames.flatMap((c, j) => (c.slice(1, 7) === ' value' || ['F', 'Cp', 'Chisq'].includes(c) ? [j] : []));
+  const zap = Array.from({ length: hasP ? nc - 1 : nc }, (_, j) => j).filter((j) => !tst.includes(j) && !/Df$/.test(x.colNames[j]));
+  return [...heading, ...printCoefmat(x, { digits: 5, csInd: [], tstInd: tst, zapInd: zap, hasPvalue: hasP, naPrint: '' })];
+}
+
+/** lmerTest's coefficient table (print.summary.merMod: printCoefmat, digits 4; Estimate, SE and df together). */
+export function printCoefTable(rows: { name: string; estimate: number; se: number; df: number; t: number; p: number }[]): string[] {
+  return printCoefmat({
+    rowNames: rows.map((r) => r.name),
+    colNames: ['Estimate', 'Std. Error', 'df', 't value', 'Pr(>|t|)'],
+    columns: [rows.map((r) => r.estimate), rows.map((r) => r.se), rows.map((r) => r.df), rows.map((r) => r.t), rows.map((r) => r.p)],
+  }, { digits: 4 });
+}
+
+/** lmerTest's anova(fit, type = "III", ddf): heading and table. */
+export function printTypeIIIAnova(rows: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[], method: 'satterthwaite' | 'kenward-roger'): string[] {
+  const heading = `Type III Analysis of Variance Table with ${method === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's"} method`;
+  return printAnova({
+    rowNames: rows.map((r) => r.term),
+    colNames: ['Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'],
+    columns: [rows.map((r) => r.sumsq), rows.map((r) => r.meansq), rows.map((r) => r.numdf), rows.map((r) => r.dendf), rows.map((r) => r.F), rows.map((r) => r.p)],
+  }, [heading]);
+}
+
+/** lme4's anova(m0, m1, …) table: the header lines, then npar, AIC, BIC, logLik, deviance, Chisq, Df, Pr(>Chisq). */
+export function printLrtTable(
+  names: string[], dataName: string,
+  models: { formula: string; npar: number; aic: number; bic: number; loglik: number; deviance: number }[],
+  tests: ({ chisq: number; df: number; p: number | null } | null)[],
+): string[] {
+  const heading = [`Data: ${dataName}`, 'Models:', ...models.map((m, k) => `${names[k]}: ${m.formula}`)];
+  return printAnova({
+    rowNames: names,
+    colNames: ['npar', 'AIC', 'BIC', 'logLik', 'deviance', 'Chisq', 'Df', 'Pr(>Chisq)'],
+    columns: [
+      models.map((m) => m.npar), models.map((m) => m.aic), models.map((m) => m.bic), models.map((m) => m.loglik), models.map((m) => m.deviance),
+      tests.map((t) => t?.chisq ?? NaN), tests.map((t) => t?.df ?? NaN), tests.map((t) => t?.p ?? NaN),
+    ],
+  }, heading);
+}
+
+/** print() of confint's matrix: columns "2.5 %" and "97.5 %" (R's format.perc), 7 significant digits, NA for a missing bound. */
+export function printIntervals(intervals: { name: string; lower: number | null; upper: number | null }[], level: number): string[] {
+  const a = (1 - level) / 2;
+  const perc = (v: number) => `${String(Number((100 * v).toPrecision(3)))} %`;
+  const lo = intervals.map((i) => i.lower ?? NaN), hi = intervals.map((i) => i.upper ?? NaN);
+  const fmt = (v: number[]) => {
+    const f = formatR(v.filter((x) => !Number.isNaN(x)), 7);
+    let k = 0;
+    return v.map((x) => (Number.isNaN(x) ? 'NA' : f[k++]));
+  };
+  return printMatrix([fmt(lo), fmt(hi)], intervals.map((i) => i.name), [perc(a), perc(1 - a)], true);
+}

@@ -1,0 +1,69 @@
+/**
+ * The inference methods of fitted models (issue 11's library interface): fit.coefficients({ ddf }),
+ * fit.anova({ ddf }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
+ * predict(newdata, { interval }) on lmer fits; confint and bootstrap on glmer fits. The fit classes live below the
+ * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
+ * prototypes here; src/fit/lmer.ts and src/fit/glmer.ts load this module.
+ */
+import type * as arrow from 'apache-arrow';
+import { LmmFit } from '../lmm/lmmFit.js';
+import { GlmmFit } from '../glmm/glmmFit.js';
+import type { PredictOptions } from '../results/predict.js';
+import type { BackendOptions } from '../backend/select.js';
+import type { FTest, TTest } from './contest.js';
+import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
+import {
+  type AnovaRow, type CoefficientRow, type ConfintOptions, type ConfintResult, type Ddf, type IntervalKind, type PredictionIntervals,
+  anovaTable, bootstrapFit, checkLme4Criterion, coefficientTable, confintGlmm, confintLmm, contrastTest, predictWithIntervals,
+} from './fitInference.js';
+import { bootstrapGlmm } from './glmmBootstrap.js';
+
+declare module '../lmm/lmmFit.js' {
+  interface LmmFit {
+    /** lmerTest's coefficient table with Satterthwaite's (default) or Kenward–Roger's ddf */
+    coefficients(options?: { ddf?: Ddf }): CoefficientRow[];
+    /** lmerTest's type III anova table */
+    anova(options?: { ddf?: Ddf }): AnovaRow[];
+    /** the F test of Lβ = 0 (and the t test for one row) */
+    contrast(L: number[][] | number[], options?: { ddf?: Ddf }): FTest & { t?: TTest };
+    /** lme4's confint (profile by default, Wald, or the parametric bootstrap) */
+    confint(options?: ConfintOptions): Promise<ConfintResult>;
+    /** the parametric bootstrap (lme4's bootMer with confint's statistics) */
+    bootstrap(options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }>;
+    /** predictions (the linear predictor, as before) */
+    predict(newdata: arrow.Table, options?: PredictOptions): Float64Array;
+    /** predictions with confidence or prediction intervals */
+    predict(newdata: arrow.Table, options: PredictOptions & { interval: IntervalKind; level?: number }): PredictionIntervals;
+  }
+}
+
+declare module '../glmm/glmmFit.js' {
+  interface GlmmFit {
+    /** lme4's confint for a glmer fit: profile (default), Wald or the parametric bootstrap */
+    confint(options?: ConfintOptions): Promise<ConfintResult>;
+    /** the parametric bootstrap (lme4's bootMer with confint's statistics: SDs, correlations, β) */
+    bootstrap(options: BootstrapOptions): Promise<BootstrapResult & { messages: string[] }>;
+  }
+}
+
+const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata: arrow.Table, options?: PredictOptions) => Float64Array;
+
+Object.assign(LmmFit.prototype, {
+  coefficients(this: LmmFit, options?: { ddf?: Ddf }) { return coefficientTable(this, options).rows; },
+  anova(this: LmmFit, options?: { ddf?: Ddf }) { return anovaTable(this, options).rows; },
+  contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
+  confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
+  bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
+  predict(this: LmmFit, newdata: arrow.Table, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
+    if (options.interval === undefined) return plainPredict.call(this, newdata, options);
+    return predictWithIntervals(this, newdata, { ...options, interval: options.interval });
+  },
+});
+
+Object.assign(GlmmFit.prototype, {
+  confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
+  bootstrap(this: GlmmFit, options: BootstrapOptions) {
+    checkLme4Criterion(this, 'the parametric bootstrap');
+    return bootstrapGlmm(this, options);
+  },
+});

@@ -1,0 +1,244 @@
+/**
+ * Likelihood profiles and profile confidence intervals, as lme4's profile.merMod and confint.thpr:
+ * for each parameter, the signed square root of the deviance increase
+ *   ζ(x) = sign(x − x̂) √(d(x) − d̂),   d(x) = min over the other parameters with this one fixed at x,
+ * on a grid that steps away from the estimate until |ζ| passes √χ²(1 − 0.01, npar) (or a bound),
+ * each step sized to change ζ by a fixed amount (lme4's nextpar); the interval's ends are where the
+ * inverse of the interpolating spline of ζ reaches the normal quantiles (spline.ts). A bound the
+ * spline does not reach is the parameter's lower/upper limit (0 for a standard deviation, ±1 for a
+ * correlation), or null ("NA") where there is none.
+ *
+ * The model-specific part is a `ProfileProblem`: the fits at a fixed value (lmmProfile.ts).
+ */
+import { qnorm } from '../stats/distributions.js';
+import { qchisq } from './distributions.js';
+import { backSpline, evalPolySpline, interpSpline } from './spline.js';
+
+/** One point of a profile: the parameter vector after re-optimizing the others. */
+export interface ProfilePoint {
+  /** all parameters: the variance parameters (sd/cor/σ), then the fixed effects */
+  par: Float64Array;
+  /** the deviance there */
+  deviance: number;
+}
+
+export interface ProfileProblem {
+  /** lme4's names (oldNames = FALSE): sd_…, cor_…, sigma, then the fixed effects */
+  names: string[];
+  /** the parameters at the (ML) optimum */
+  opt: Float64Array;
+  /** number of variance parameters (first in `names`) */
+  nvp: number;
+  /** bounds of the variance parameters */
+  lower: Float64Array;
+  upper: Float64Array;
+  /** the deviance at the optimum */
+  base: number;
+  /** standard errors of the fixed effects (the first step of a fixed effect's profile is δ·SE) */
+  stderr: Float64Array;
+  /** the fit with variance parameter w fixed at x, started from `start` (the variance parameters) */
+  fixVariance(w: number, x: number, start: Float64Array): ProfilePoint;
+  /** the fit with fixed effect j fixed at v */
+  fixFixed(j: number, v: number): ProfilePoint;
+}
+
+export interface ProfileOptions {
+  /** which parameters (indices into names; default all) */
+  which?: number[];
+  /** lme4's alphamax (0.01), maxpts (100), delta.cutoff (1/8), maxmult (10), devtol (1e-9) */
+  alphamax?: number;
+  maxpts?: number;
+  deltaCutoff?: number;
+  maxmult?: number;
+  devtol?: number;
+  /** called before each parameter's profile */
+  onParameter?: (name: string, index: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A parameter's profile: the points (sorted by the parameter), their ζ, and warnings. */
+export interface ParameterProfile {
+  name: string;
+  index: number;
+  /** parameter values, increasing */
+  values: Float64Array;
+  zeta: Float64Array;
+  /** the other parameters at each point (rows of `par`) */
+  points: Float64Array[];
+}
+
+export interface Profile {
+  problem: ProfileProblem;
+  profiles: ParameterProfile[];
+  warnings: string[];
+}
+
+/** lme4's profile.merMod on a ProfileProblem. */
+export function profileModel(problem: ProfileProblem, options: ProfileOptions = {}): Profile {
+  const { names, opt, nvp, base } = problem;
+  const nptot = names.length;
+  const alphamax = options.alphamax ?? 0.01;
+  const maxpts = options.maxpts ?? 100;
+  const maxmult = options.maxmult ?? 10;
+  const devtol = options.devtol ?? 1e-9;
+  const cutoff = Math.sqrt(qchisq(1 - alphamax, nptot));
+  const delta = cutoff * (options.deltaCutoff ?? 1 / 8);
+  const which = options.which ?? names.map((_, k) => k);
+  const warnings: string[] = [];
+  const profiles: ParameterProfile[] = [];
+
+  type Row = { zeta: number; par: Float64Array };
+  const zetaOf = (w: number, x: number, point: ProfilePoint, signed = true): Row => {
+    let devdiff = point.deviance - base;
+    if (w < nvp) {
+      if (devdiff < -devtol) throw new Error(`profiling ${names[w]} detected a new, lower deviance (${point.deviance} < ${base}): the fit had not reached its optimum`);
+      if (devdiff < 0) warnings.push(`slightly lower deviances (diff=${devdiff.toPrecision(3)}) detected for ${names[w]}`);
+      devdiff = Math.max(0, devdiff);
+    }
+    const zeta = signed ? Math.sign(x - opt[w]) * Math.sqrt(devdiff) : Math.sqrt(devdiff);
+    return { zeta, par: point.par };
+  };
+
+  /** lme4's nextpar: the next value, sized so ζ changes by about `delta` (from the last two rows) */
+  const nextpar = (rows: Row[], w: number, lower: number, upper: number): number => {
+    const r = rows.length - 1;
+    const p0 = rows[r - 1].par[w], p1 = rows[r].par[w];
+    const num = p1 - p0;
+    const denom = rows[r].zeta - rows[r - 1].zeta;
+    let step: number;
+    if (Number.isNaN(denom) || denom === 0) {
+      warnings.push(`${names[w]}: last two rows have identical or NA ζ values: using minstep`);
+      step = 1e-6;
+    } else {
+      step = (delta * num) / denom;
+      if (step < 0) {
+        warnings.push(`${names[w]}: unexpected decrease in profile: using minstep`);
+        step = 1e-6;
+      } else if (r > 1 && Math.abs(step) > maxmult * Math.abs(num)) {
+        step = Math.sign(step) * maxmult * Math.abs(num);
+      }
+    }
+    return Math.min(upper, Math.max(lower, p1 + Math.sign(num) * step));
+  };
+
+  /** lme4's fillmat: steps from the last two rows until |ζ| > cutoff, a bound, or maxpts */
+  const fill = (rows: Row[], w: number, lower: number, upper: number, next: (x: number, prev: Row) => Row) => {
+    while (rows.length < maxpts) {
+      const last = rows[rows.length - 1];
+      const v = last.par[w];
+      if (!(v > lower && v < upper)) break;
+      if (!(Number.isNaN(last.zeta) || Math.abs(last.zeta) <= cutoff)) break;
+      if (options.signal?.aborted) throw abortError();
+      rows.push(next(nextpar(rows, w, lower, upper), last));
+    }
+  };
+
+  for (const w of which) {
+    options.onParameter?.(names[w], w);
+    const optimum: Row = { zeta: 0, par: opt };
+    let rows: Row[];
+    if (w < nvp) {
+      const pw = opt[w];
+      const lower = problem.lower[w], upper = problem.upper[w];
+      const at = (x: number, start: Float64Array) => zetaOf(w, x, problem.fixVariance(w, x, start));
+      const shifted = at(pw === 0 ? 0.001 : pw * 1.01, opt.slice(0, nvp));
+      // upwards: [optimum, shifted, …]; downwards: [shifted, optimum, …]
+      const up = [optimum, shifted];
+      fill(up, w, lower, upper, (x, prev) => at(x, prev.par.slice(0, nvp)));
+      const down = [shifted, optimum];
+      if (pw > lower) fill(down, w, lower, upper, (x, prev) => at(x, prev.par.slice(0, nvp)));
+      rows = [...up, ...down.slice(2)];
+    } else {
+      const j = w - nvp;
+      const est = opt[w];
+      const at = (v: number) => zetaOf(w, v, problem.fixFixed(j, v));
+      const shifted = at(est + delta * problem.stderr[j]);
+      const up = [optimum, shifted];
+      fill(up, w, -Infinity, Infinity, (x) => at(x));
+      const down = [shifted, optimum];
+      fill(down, w, -Infinity, Infinity, (x) => at(x));
+      rows = [...up, ...down.slice(2)];
+    }
+    // unique rows, sorted by the parameter
+    rows.sort((a, b) => a.par[w] - b.par[w]);
+    const uniq = rows.filter((r, k) => k === 0 || r.par[w] !== rows[k - 1].par[w] || r.zeta !== rows[k - 1].zeta);
+    profiles.push({
+      name: names[w], index: w,
+      values: Float64Array.from(uniq, (r) => r.par[w]),
+      zeta: Float64Array.from(uniq, (r) => r.zeta),
+      points: uniq.map((r) => r.par),
+    });
+  }
+  return { problem, profiles, warnings };
+}
+
+export interface ProfileInterval {
+  name: string;
+  /** null where lme4 reports NA */
+  lower: number | null;
+  upper: number | null;
+}
+
+/** lme4's confint.thpr: the interval from each profile's inverse spline (non.mono.tol 0.01). */
+export function profileIntervals(profile: Profile, level = 0.95): { intervals: ProfileInterval[]; warnings: string[] } {
+  if (!(level > 0 && level < 1)) throw new Error(`level must be between 0 and 1, got ${level}`);
+  const a = (1 - level) / 2;
+  const zs = [qnorm(a), qnorm(1 - a)];
+  const warnings: string[] = [];
+  const { nvp, lower, upper } = profile.problem;
+  const intervals = profile.profiles.map((pr) => {
+    let bounds: number[] = [NaN, NaN];
+    let bad = false;
+    let back = null;
+    try {
+      back = backSpline(interpSpline(pr.values, pr.zeta));
+    } catch {
+      back = null;
+    }
+    if (back) {
+      bounds = zs.map((z) => evalPolySpline(back!, z));
+    } else {
+      const finite = Array.from(pr.zeta).filter((z) => !Number.isNaN(z));
+      if (finite.length === 0) {
+        bad = true;
+        warnings.push(`bad profile for ${pr.name}`);
+      } else if (Array.from(pr.zeta).some((z, k) => k > 0 && z - pr.zeta[k - 1] < -0.01)) {
+        bad = true;
+        warnings.push(`non-monotonic profile for ${pr.name}`);
+      } else {
+        warnings.push(`bad spline fit for ${pr.name}: falling back to linear interpolation`);
+        bounds = zs.map((z) => linearInterpolate(pr.zeta, pr.values, z));
+      }
+    }
+    if (!bad) {
+      if (Number.isNaN(bounds[0]) && pr.index < nvp) bounds[0] = lower[pr.index];
+      if (Number.isNaN(bounds[1]) && pr.index < nvp) bounds[1] = upper[pr.index];
+    }
+    const clean = (v: number) => (Number.isFinite(v) ? v : null);
+    const out = { name: pr.name, lower: clean(bounds[0]), upper: clean(bounds[1]) };
+    (['lower', 'upper'] as const).forEach((side, k) => {
+      if (out[side] === null && !bad) {
+        const reach = k === 0 ? Math.min(...Array.from(pr.zeta).filter((z) => !Number.isNaN(z))) : Math.max(...Array.from(pr.zeta).filter((z) => !Number.isNaN(z)));
+        warnings.push(`the profile of ${pr.name} does not reach ζ = ${zs[k].toFixed(3)} on its ${side} side (it reaches ${reach.toFixed(3)}): its ${side} bound is null (lme4: NA)`);
+      }
+    });
+    return out;
+  });
+  return { intervals, warnings };
+}
+
+/** R's approxfun(x, y)(v): linear interpolation, NA outside (x sorted by the caller's ζ). */
+function linearInterpolate(x: ArrayLike<number>, y: ArrayLike<number>, v: number): number {
+  const idx = Array.from({ length: x.length }, (_, i) => i).filter((i) => !Number.isNaN(x[i])).sort((a, b) => x[a] - x[b]);
+  for (let k = 0; k + 1 < idx.length; k++) {
+    const i = idx[k], j = idx[k + 1];
+    if (v >= x[i] && v <= x[j]) return x[j] === x[i] ? y[i] : y[i] + ((v - x[i]) * (y[j] - y[i])) / (x[j] - x[i]);
+  }
+  return NaN;
+}
+
+function abortError(): Error {
+  const e = new Error('the profile was cancelled');
+  e.name = 'AbortError';
+  return e;
+}

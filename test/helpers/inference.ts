@@ -1,0 +1,110 @@
+/** The inference references of test/oracle/inference.R (test/fixtures/inference/*.json) and their data. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as arrow from 'apache-arrow';
+import { expect } from 'vitest';
+import { readCsv } from '../../src/io/csv.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
+import { varparCovariance } from '../../src/inference/satterthwaite.js';
+import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
+import type { DdfContext, FTest, TTest } from '../../src/inference/contest.js';
+
+const root = join(import.meta.dirname, '..', 'fixtures');
+
+export interface CoefRef { estimate: number; se: number; df: number; t: number; p: number }
+export interface AnovaRef { sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }
+
+export interface InferenceCase {
+  name: string;
+  data: string;
+  formula: string;
+  factors: string[];
+  reml: boolean;
+  nobs: number;
+  theta: number[];
+  sigma: number;
+  beta: Record<string, number>;
+  vcov: number[][];
+  objective: number;
+  satterthwaite: {
+    hessian: number[][];
+    vcov_varpar: number[][];
+    jacobian: number[][][];
+    coefficients: Record<string, CoefRef>;
+    anova: Record<string, AnovaRef>;
+    time_s: number;
+  };
+  kenward_roger?: {
+    coefficients: Record<string, CoefRef>;
+    anova: Record<string, AnovaRef>;
+    vcov_adj: number[][];
+    W: number[][];
+    P: number[][][];
+  };
+  type3_contrasts: Record<string, number[][]>;
+  contrasts: {
+    L: number[][];
+    satterthwaite: AnovaRef;
+    satterthwaite_t?: CoefRef;
+    kenward_roger?: AnovaRef;
+    kenward_roger_t?: CoefRef;
+  }[];
+  wald: Record<string, (number | null)[]>;
+  profile?: { level: number; intervals: Record<string, (number | null)[]>; time_s: number };
+  profile90?: { level: number; intervals: Record<string, (number | null)[]> };
+}
+
+export function loadInference<T = InferenceCase>(name: string): T {
+  return JSON.parse(readFileSync(join(root, 'inference', `${name}.json`), 'utf8')) as T;
+}
+
+const tables = new Map<string, arrow.Table>();
+
+/** A data file of test/fixtures/data as an Arrow table (cached). */
+export function loadDataFile(file: string): arrow.Table {
+  let t = tables.get(file);
+  if (!t) {
+    t = readCsv(readFileSync(join(root, 'data', file), 'utf8')).table;
+    tables.set(file, t);
+  }
+  return t;
+}
+
+export const rel = (a: number, b: number, scale = Math.abs(b)) => Math.abs(a - b) / (scale || 1);
+
+/** Satterthwaite's and (when the reference has it) Kenward–Roger's test contexts at the reference's θ. */
+export function contexts(ref: InferenceCase): { sat: DdfContext; kr: DdfContext | null; xnames: string[] } {
+  const model = buildLmm(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
+  const chol = new BlockedCholesky(formGram(model), model.theta.length);
+  const common = { chol, model };
+  const sat = varparCovariance({ ...common, theta: ref.theta });
+  const kr = ref.kenward_roger
+    ? kenwardRoger({ ...common, theta: ref.theta, sigma: ref.sigma })
+    : null;
+  return {
+    sat: { method: 'satterthwaite', sat },
+    kr: kr ? { method: 'kenward-roger', kr, beta: sat.beta, sigma: sat.sigma } : null,
+    xnames: model.frame.xnames,
+  };
+}
+
+export function expectT(got: TTest, want: CoefRef): void {
+  expect(rel(got.estimate, want.estimate)).toBeLessThan(1e-7);
+  expect(rel(got.se, want.se)).toBeLessThan(1e-5);
+  expect(rel(got.df, want.df)).toBeLessThan(1e-3);
+  expect(rel(got.t, want.t)).toBeLessThan(1e-5);
+  if (want.p < 1e-7) expect(Math.abs(got.p - want.p)).toBeLessThan(1e-10);
+  else expect(rel(got.p, want.p)).toBeLessThan(1e-3);
+}
+
+export function expectF(got: FTest, want: AnovaRef): void {
+  expect(got.numdf).toBe(want.numdf);
+  expect(rel(got.dendf, want.dendf)).toBeLessThan(1e-3);
+  expect(rel(got.F, want.F)).toBeLessThan(1e-5);
+  expect(rel(got.sumsq, want.sumsq)).toBeLessThan(1e-5);
+  if (want.p < 1e-7) expect(Math.abs(got.p - want.p)).toBeLessThan(1e-10);
+  else expect(rel(got.p, want.p)).toBeLessThan(1e-3);
+}
+
