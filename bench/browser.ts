@@ -89,7 +89,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves `dir` (GET/HEAD only, nothing outside it) on 127.0.0.1 at a random port. */
-function serve(dir: string): Promise<{ server: Server; url: string }> {
+export function serve(dir: string): Promise<{ server: Server; url: string }> {
   const root = resolve(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);

@@ -149,3 +149,16 @@ export { profileModel, profileIntervals } from './inference/profile.js';
 export type { Profile, ProfileProblem, ProfileOptions, ProfileInterval } from './inference/profile.js';
 export { bootstrapLmm, percentileIntervals } from './inference/bootstrap.js';
 export type { BootstrapOptions, BootstrapResult, BootstrapProgress } from './inference/bootstrap.js';
+// A from record batches (Parquet row groups, Arrow IPC, CSV chunks), never the whole table (#14)
+export { lmerStream } from './gram/stream/lmer.js';
+export type { StreamFit, StreamLmerOptions } from './gram/stream/lmer.js';
+export { gramFromStream } from './gram/stream/streamSource.js';
+export type { StreamGramOptions } from './gram/stream/streamSource.js';
+export { blobSource } from './gram/stream/batch.js';
+export type { Batch, BatchSource, ByteSource } from './gram/stream/batch.js';
+export { ParquetBatchSource } from './gram/stream/parquet.js';
+export { CsvBatchSource } from './gram/stream/csv.js';
+export { ArrowBatchSource } from './gram/stream/arrowIpc.js';
+export { lmerFromGram } from './gram/fit.js';
+export type { GramSourceResult, QueryTiming } from './gram/source.js';
+export { EngineError } from './gram/source.js';

@@ -285,7 +285,7 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
   return { kind: 'factor', codes, levels };
 }
 
-const unaryFns: Record<string, (x: number) => number> = {
+export const unaryFns: Record<string, (x: number) => number> = {
   log: Math.log, exp: Math.exp, sqrt: Math.sqrt, abs: Math.abs, log10: Math.log10, log2: Math.log2,
   log1p: Math.log1p, expm1: Math.expm1, sin: Math.sin, cos: Math.cos, tan: Math.tan, I: (x) => x,
 };

@@ -251,7 +251,7 @@ function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) =
  * lme4's checks (check.nlev.gtr.1, check.nobs.vs.nlev, check.nobs.vs.nRE), all "stop"; a GLMM
  * (`allowN`, as glmer) may have as many levels as observations (observation-level random effects).
  */
-function checkReTerm(t: ReTerm, n: number, allowN = false): void {
+export function checkReTerm(t: ReTerm, n: number, allowN = false): void {
   const l = t.levels.length;
   if (l < 2) {
     throw new Error(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);

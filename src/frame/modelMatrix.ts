@@ -16,7 +16,7 @@ export interface DesignMatrix {
  * R's rule for coding a factor F inside a term T: F is coded by contrasts when the term T without F
  * (the empty term being the intercept) is in the model, and by one indicator per level otherwise.
  */
-function contrastCoded(term: Term, varIndex: number, part: LinearPart): boolean {
+export function contrastCoded(term: Term, varIndex: number, part: LinearPart): boolean {
   const rest = term.vars.filter((_, k) => k !== varIndex).map((v) => v.label);
   if (rest.length === 0) return part.intercept;
   const key = [...rest].sort().join('\u0000');

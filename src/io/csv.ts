@@ -94,6 +94,20 @@ function classifyNumeric(s: string): Kind {
   return Kind.Text;
 }
 
+/**
+ * A CSV field read as a numeric column reads it (R's type.convert): the number, null for a missing
+ * value (empty, whitespace-only, NA), or undefined when the field is text (the column is then a factor).
+ */
+export function csvFieldNumber(s: string): number | null | undefined {
+  const k = classifyNumeric(s);
+  return k === Kind.Number ? parsedValue : k === Kind.Missing ? null : undefined;
+}
+
+/** A CSV field read as a factor column reads it: null for an empty field or NA, else the string. */
+export function csvFieldText(s: string): string | null {
+  return s.length === 0 || s === 'NA' ? null : s;
+}
+
 function hasDigit(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
