@@ -33,7 +33,7 @@ export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
 /** Rows per block of the column cross-products (each block's column pieces stay in cache). */
 const ROW_BLOCK = 512;
 
-/** [X y]ᵀ[X y] (p1 × p1 row-major, symmetric) from the columns, accumulated over blocks of rows. */
+/** [X y]ᵀ[X y] (p1 × p1 row-major, symmetric) from the columns, over blocks of rows, each sum in row order. */
 function crossProducts(cols: Float64Array[], n: number): Float64Array {
   const p1 = cols.length;
   const out = new Float64Array(p1 * p1);
@@ -43,9 +43,11 @@ function crossProducts(cols: Float64Array[], n: number): Float64Array {
       const a = cols[r];
       for (let s = 0; s <= r; s++) {
         const b = cols[s];
-        let acc = 0;
+        // carry the running sum across row blocks: the additions happen in row order, as the
+        // row-by-row sum (and the streamed sources) make them, so the results are bit-identical
+        let acc = out[r * p1 + s];
         for (let i = i0; i < i1; i++) acc += a[i] * b[i];
-        out[r * p1 + s] += acc;
+        out[r * p1 + s] = acc;
       }
     }
   }
