@@ -13,7 +13,8 @@
 #                   on SwiftShader; a real-GPU run leaves it off
 # --out DIR         where summary.json, summary.md and run.log go (default bench/out/gpu-run-<date>);
 #                   the raw per-runner JSON goes to DIR/raw
-# --cases LIST      LMM cases of bench/gpu.ts (default 1m,10m,insteval; quick: synth,insteval)
+# --cases LIST      LMM cases of bench/gpu.ts (default 1m,10m,insteval,wide; quick: synth,insteval,wide;
+#                   wide: p = 21, q = 9, beyond the old shader limits)
 # --glmm-cases LIST GLMM cases of bench/run.ts (default glmm1m; quick: glmm200k at the quick size)
 # --browser-rows L  rows of the browser benchmark (default 1e6,1e7; quick: 2e4)
 # --no-browser      skip the browser benchmark; --no-cpu: fit on WebGPU only (no CPU row beside it)
@@ -67,10 +68,10 @@ fail() { say "FAILED: $*"; exit 3; }
 
 if [ "$QUICK" = 1 ]; then
   SIZE=(--rows 20000 --groups 1000)
-  CASES=${CASES:-synth,insteval}; GLMM_CASES=${GLMM_CASES:-glmm200k}; BROWSER_ROWS=${BROWSER_ROWS:-2e4}
+  CASES=${CASES:-synth,insteval,wide}; GLMM_CASES=${GLMM_CASES:-glmm200k}; BROWSER_ROWS=${BROWSER_ROWS:-2e4}
 else
   SIZE=()
-  CASES=${CASES:-1m,10m,insteval}; GLMM_CASES=${GLMM_CASES:-glmm1m}; BROWSER_ROWS=${BROWSER_ROWS:-1e6,1e7}
+  CASES=${CASES:-1m,10m,insteval,wide}; GLMM_CASES=${GLMM_CASES:-glmm1m}; BROWSER_ROWS=${BROWSER_ROWS:-1e6,1e7}
 fi
 BACKENDS=webgpu; [ "$CPU" = 1 ] && BACKENDS=webgpu,cpu
 
@@ -99,9 +100,14 @@ if command -v nvidia-smi >/dev/null 2>&1; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/[gpu-run] nvidia-smi: /' | tee -a "$LOG" >&2
 fi
 
-if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; }; then
+# (re)built where node_modules is, when missing or older than a source: a stale bundle would measure old code
+STALE=""
+if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -d node_modules ]; then
+  STALE=$(find src shaders bench -maxdepth 3 \( -name '*.ts' -o -name '*.wgsl' \) -not -path 'bench/out/*' -newer bench/out/run-bench.mjs 2>/dev/null | head -1)
+fi
+if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || [ -n "$STALE" ]; then
   [ -d node_modules ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs or kinship-bench.mjs is missing and there is no node_modules to build them"
-  say "building the bundles (npm run bench:gpu:bundle)"
+  say "building the bundles (npm run bench:gpu:bundle)${STALE:+: $STALE is newer than them}"
   npm run -s bench:gpu:bundle >>"$LOG" 2>&1 || fail "npm run bench:gpu:bundle"
 fi
 
