@@ -89,7 +89,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves `dir` (GET/HEAD only, nothing outside it) on 127.0.0.1 at a random port. */
-function serve(dir: string): Promise<{ server: Server; url: string }> {
+export function serve(dir: string): Promise<{ server: Server; url: string }> {
   const root = resolve(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
     `Browser: ${browserVersion} (${args.chromium}, ${args.headful ? 'headful' : 'headless'}; ${report.browser.args.join(' ')})`,
     ...bandwidthLines(info?.adapterName ?? null, info?.isSoftware ?? null, bw, bwError ?? (info?.adapterName ? undefined : info?.error ?? undefined)),
     '',
-    gpuTable(rows, bw, info?.adapterName ?? null, 'JS heap (MiB)'),
+    gpuTable(rows, 'JS heap (MiB)'),
     ...rows.filter((r) => r.converged === false).map((r) => `\n**${r.case} ${r.backend}**: did not converge`),
   ].join('\n');
   const mdFile = join(outDir, `browser-results-${stamp}.md`);

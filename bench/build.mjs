@@ -1,5 +1,9 @@
 // Bundles the GPU benchmarks with esbuild (run from the repository root):
 //   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (Node; `webgpu` left external)
+//                                   (npm run bench:gpu:bundle builds gpu and kinship)
+//   node bench/build.mjs stream-browser → bench/out/stream-browser/ (a Parquet file streamed in a worker)
+//                                   and bench/out/stream-browser-bench.mjs (its Puppeteer runner)
+//   node bench/build.mjs app      → bench/out/app-bench.mjs (the browser app against Node, bench/app.ts)
 //   node bench/build.mjs kinship  → bench/out/kinship-bench.mjs (Node; `webgpu` left external)
 //   node bench/build.mjs browser  → bench/out/browser/{index.html,main.js} (the page)
 //                                   and bench/out/browser-bench.mjs (the Puppeteer runner; puppeteer external)
@@ -53,6 +57,19 @@ for (const t of targets) {
       define,
     });
     console.log('bench/out/gpu-bench.mjs, bench/out/run-bench.mjs');
+  } else if (t === 'app') {
+    // the browser app against the library in Node (bench/app.ts); puppeteer and the Vite build stay external
+    await build({
+      ...common,
+      entryPoints: ['bench/app.ts'],
+      outfile: 'bench/out/app-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['webgpu', 'puppeteer'],
+      banner: nodeBanner,
+      define,
+    });
+    console.log('bench/out/app-bench.mjs');
   } else if (t === 'kinship') {
     // the known-covariance (relmat) benchmark, for a GPU machine without a build
     await build({
@@ -89,8 +106,31 @@ for (const t of targets) {
       define,
     });
     console.log('bench/out/browser/main.js, bench/out/browser/index.html, bench/out/browser-bench.mjs');
+  } else if (t === 'stream-browser') {
+    mkdirSync('bench/out/stream-browser', { recursive: true });
+    for (const name of ['main', 'worker']) {
+      await build({
+        ...common,
+        entryPoints: [`bench/stream-browser/${name}.ts`],
+        outfile: `bench/out/stream-browser/${name}.js`,
+        platform: 'browser',
+        target: 'chrome120',
+        external: ['webgpu', 'node:*'],
+      });
+    }
+    copyFileSync('bench/stream-browser/index.html', 'bench/out/stream-browser/index.html');
+    await build({
+      ...common,
+      entryPoints: ['bench/stream-browser.ts'],
+      outfile: 'bench/out/stream-browser-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      define,
+    });
+    console.log('bench/out/stream-browser/, bench/out/stream-browser-bench.mjs');
   } else {
-    console.error(`unknown target ${t} (gpu, browser)`);
+    console.error(`unknown target ${t} (gpu, browser, stream-browser, app, kinship)`);
     process.exit(2);
   }
 }

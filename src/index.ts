@@ -68,7 +68,7 @@ export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';
 export type { BoundedMinimizeOptions, MinimizeResult, MinimizeSteps } from './optim/types.js';
 // data input
 export { readCsv } from './io/csv.js';
-export type { CsvOptions, ReadResult, ByteSource, CsvInput } from './io/csv.js';
+export type { CsvOptions, ReadResult, ByteSource as CsvByteSource, CsvInput } from './io/csv.js';
 export { readArrowIpc } from './io/arrow.js';
 export { readParquet } from './io/parquet.js';
 // generalized linear mixed models
@@ -151,3 +151,16 @@ export { profileModel, profileIntervals } from './inference/profile.js';
 export type { Profile, ProfileProblem, ProfileOptions, ProfileInterval } from './inference/profile.js';
 export { bootstrapLmm, percentileIntervals } from './inference/bootstrap.js';
 export type { BootstrapOptions, BootstrapResult, BootstrapProgress } from './inference/bootstrap.js';
+// A from record batches (Parquet row groups, Arrow IPC, CSV chunks), never the whole table (#14)
+export { lmerStream } from './gram/stream/lmer.js';
+export type { StreamFit, StreamLmerOptions } from './gram/stream/lmer.js';
+export { gramFromStream } from './gram/stream/streamSource.js';
+export type { StreamGramOptions } from './gram/stream/streamSource.js';
+export { blobSource } from './gram/stream/batch.js';
+export type { Batch, BatchSource, ByteSource } from './gram/stream/batch.js';
+export { ParquetBatchSource } from './gram/stream/parquet.js';
+export { CsvBatchSource } from './gram/stream/csv.js';
+export { ArrowBatchSource } from './gram/stream/arrowIpc.js';
+export { lmerFromGram } from './gram/fit.js';
+export type { GramSourceResult, QueryTiming } from './gram/source.js';
+export { EngineError } from './gram/source.js';

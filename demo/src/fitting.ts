@@ -9,8 +9,10 @@ import {
 } from '../../src/index.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
 import { columnKind } from './load.js';
+import { diagnosticsOf } from './diagnostics.js';
+import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
-  FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
+  CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
 } from './protocol.js';
 
 const Z975 = 1.959963984540054;
@@ -118,7 +120,13 @@ function isGlmm(fit: AnyFit): fit is GlmmFit {
   return 'nAGQ' in fit;
 }
 
+/** Of a fit's timings, the part before the optimizer: model frame, Gram matrix, backend set-up. */
+export function setupMsOf(timings: Record<string, number>): number {
+  return (timings.frameMs ?? 0) + (timings.gramMs ?? 0) + (timings.setupMs ?? 0) + (timings.gpuSetupMs ?? 0);
+}
+
 export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], elapsedMs: number): { result: FitResult; transfer: Transferable[] } {
+  const t0 = performance.now();
   const glmm = isGlmm(fit);
   const names = fit.model.frame.xnames;
   const se = fit.se;
@@ -167,8 +175,57 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     shrinkage,
     predictors: predictorInputs(fit, table, factors),
     elapsedMs,
+    setupMs: Math.min(elapsedMs, setupMsOf(fit.timings)),
+    describeMs: 0,
+    diagnostics: null as unknown as FitResult['diagnostics'],
   };
+  const diag = diagnosticsOf(fit, glmm);
+  result.diagnostics = diag.msg;
+  transfer.push(...diag.transfer);
+  result.describeMs = performance.now() - t0;
   return { result, transfer };
+}
+
+/** A fit the worker keeps for comparisons and exports, with the request that made it. */
+export interface StoredFit {
+  id: number;
+  fit: AnyFit;
+  request: FitRequest;
+}
+
+/**
+ * lme4's anova(m0, m1): REML fits are refitted by ML (as lme4 does), the models ordered by their
+ * number of parameters, and the likelihood-ratio statistic χ² = 2·max(0, ℓ₁ − ℓ₀) on
+ * Df = npar₁ − npar₀ degrees of freedom. The models must be fitted to the same observations.
+ */
+export async function compareFits(a: StoredFit, b: StoredFit, table: arrow.Table, ctx: FitContext): Promise<{ rows: CompareRow[]; refitted: string[]; notes: string[] }> {
+  if (a.id === b.id) throw new Error('choose two different fits');
+  const famA = isGlmm(a.fit) ? `${a.fit.family}` : 'gaussian';
+  const famB = isGlmm(b.fit) ? `${b.fit.family}` : 'gaussian';
+  if (famA !== famB) throw new Error(`the fits have different families (${famA}, ${famB}): their likelihoods are not comparable`);
+  if (a.fit.nobs !== b.fit.nobs) throw new Error(`models were not all fitted to the same size of dataset (${a.fit.nobs.toLocaleString('en-US')} and ${b.fit.nobs.toLocaleString('en-US')} observations)`);
+  const resp = (s: StoredFit) => s.fit.model.formula.text.split('~')[0]!.replace(/\s+/g, '');
+  if (resp(a) !== resp(b)) throw new Error(`the fits have different responses (${resp(a)}, ${resp(b)})`);
+  const refitted: string[] = [];
+  const ml = async (s: StoredFit): Promise<AnyFit> => {
+    if (isGlmm(s.fit) || !(s.fit as LmmFit).reml) return s.fit;
+    refitted.push(s.fit.formula);
+    return runFit(table, { ...s.request, reml: false }, ctx);
+  };
+  const models = [{ s: a, f: await ml(a) }, { s: b, f: await ml(b) }].sort((x, y) => x.f.df - y.f.df);
+  const rows: CompareRow[] = models.map(({ s, f }, k) => {
+    const prev = k > 0 ? models[k - 1]!.f : null;
+    const Df = prev ? f.df - prev.df : null;
+    const Chisq = prev ? 2 * Math.max(0, f.logLik - prev.logLik) : null;
+    return {
+      fit: s.id, formula: f.formula, npar: f.df, AIC: f.AIC, BIC: f.BIC, logLik: f.logLik, deviance: -2 * f.logLik,
+      Chisq, Df, p: Chisq !== null && Df !== null && Df > 0 ? pchisqUpper(Chisq, Df) : null,
+    };
+  });
+  const notes: string[] = [];
+  if (rows[0]!.npar === rows[1]!.npar) notes.push('Both models have the same number of parameters: there is no likelihood-ratio test, compare AIC and BIC.');
+  notes.push('The test assumes the smaller model is nested in the larger one (lme4 does not check this either); a variance at its boundary of 0 makes the χ² p-value conservative.');
+  return { rows, refitted, notes };
 }
 
 /**
@@ -280,7 +337,9 @@ function predictorInputs(fit: AnyFit, table: arrow.Table, factors: string[]): Pr
       out.push({ name, kind: 'numeric', grouping: false, initial: String(Number(mean.toPrecision(4))) });
       continue;
     }
-    const levels = distinctLevels(vec, kind === 'numeric');
+    // a grouping factor's levels are the fit's (no pass over the rows); other factors are read
+    const known = grouping.has(name) ? fit.model.blocks.find((b) => b.group === name)?.levels : undefined;
+    const levels = known ? sortLevels(known.map(String)) : distinctLevels(vec, kind === 'numeric');
     out.push({ name, kind: 'factor', grouping: grouping.has(name), initial: levels[0] ?? '', levels: levels.slice(0, 2000), nlevels: levels.length });
   }
   return out;
@@ -294,7 +353,11 @@ function distinctLevels(vec: arrow.Vector, numeric: boolean): string[] {
   }
   const set = new Set<string>();
   for (const v of vec) if (v != null) set.add(String(v));
-  const all = [...set];
+  return sortLevels([...set]);
+}
+
+/** numerically when every level is a number, else alphabetically */
+function sortLevels(all: string[]): string[] {
   const allNum = all.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
   return allNum ? all.sort((a, b) => Number(a) - Number(b)) : all.sort(new Intl.Collator('en-US').compare);
 }

@@ -57,7 +57,48 @@ export async function loadSource(source: DataSource, stage: Stage): Promise<Load
   }
   const file = source.file;
   const { table, warnings } = await readFile(file, stage);
-  return { table, info: { name: file.name, rows: table.numRows, columns: describeColumns(table), warnings, bytes: file.size, loadMs: performance.now() - t0 } };
+  const columns = describeColumns(table);
+  const suggestion = suggestFormula(columns, table.numRows) ?? undefined;
+  return { table, info: { name: file.name, rows: table.numRows, columns, warnings, bytes: file.size, loadMs: performance.now() - t0, suggestion } };
+}
+
+const RESPONSE_NAME = /^(y|resp|response|outcome|target|dv|score)$|response|outcome/i;
+const GROUP_NAME = /^(g|grp|group|id|subject|subj|participant|cluster|site|school|herd|batch|plate|unit|item|block)\d*$|group|subject|cluster|_id$/i;
+
+/**
+ * A formula for uploaded data, for the user to edit: the response is the first numeric column named
+ * like y/response/outcome, else the last numeric column (the last with fractional values, if any); the grouping factors are text columns whose
+ * values repeat (2 ≤ levels ≤ rows / 2) — or, when there is none, an integer column named like a
+ * group or id with repeats, marked as a factor; the other numeric columns (at most 4, not row ids)
+ * are fixed effects. Null when no response or no grouping factor can be found.
+ */
+export function suggestFormula(columns: ColumnInfo[], rows: number): NonNullable<DataInfo['suggestion']> | null {
+  const numeric = columns.filter((c) => c.kind === 'numeric' && c.distinct > 1);
+  const candidates = numeric.filter((c) => !GROUP_NAME.test(c.name));
+  // a measured (non-integer) column before a count or code
+  const response = numeric.find((c) => RESPONSE_NAME.test(c.name)) ?? candidates.filter((c) => !c.integer).at(-1) ?? candidates.at(-1) ?? null;
+  if (!response) return null;
+  const repeats = (c: ColumnInfo) => c.distinct >= 2 && c.distinct <= rows / 2;
+  let groups = columns.filter((c) => c.kind === 'factor' && c !== response && repeats(c)).slice(0, 3);
+  const factors: string[] = [];
+  if (groups.length === 0) {
+    const coded = columns.find((c) => c.kind === 'numeric' && c !== response && c.integer && GROUP_NAME.test(c.name) && repeats(c));
+    if (coded) {
+      groups = [coded];
+      factors.push(coded.name);
+    }
+  }
+  if (groups.length === 0) return null;
+  // covariates: the other numeric columns, but not row ids (whole numbers, nearly all distinct) nor id-like names
+  const idLike = (c: ColumnInfo) => GROUP_NAME.test(c.name) || (c.integer === true && (c.distinct > 10_000 || c.distinct >= 0.9 * rows));
+  const fixed = numeric.filter((c) => c !== response && !groups.includes(c) && !idLike(c)).slice(0, 4).map((c) => ident(c.name));
+  const random = groups.map((g) => `(1 | ${ident(g.name)})`);
+  return { formula: `${ident(response.name)} ~ ${[...(fixed.length ? fixed : ['1']), ...random].join(' + ')}`, factors };
+}
+
+/** A column name as a formula token: backquoted unless it is a plain identifier. */
+function ident(name: string): string {
+  return /^[A-Za-z.][A-Za-z0-9_.]*$/.test(name) ? name : `\`${name.replace(/`/g, '')}\``;
 }
 
 function mb(bytes: number): string {

@@ -7,11 +7,15 @@ import { FormulaError, parseFormula, type Formula } from '../../src/index.js';
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
-import { byId, clear, csv, download, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
-import { MAX_CATERPILLAR, MAX_SHRINKAGE, caterpillarPlot, caterpillarRows, sharePlot, shrinkagePlot, shrinkageRows } from './plots.js';
+import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
+import {
+  MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
+  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
+} from './plots.js';
 import type {
-  BackendChoice, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  BackendChoice, CompareRow, MetaResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
+import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
 const LINKS: Record<FamilyChoice, string[]> = { gaussian: ['identity'], binomial: ['logit', 'probit', 'cloglog'], poisson: ['log'] };
@@ -33,6 +37,27 @@ let cancelTimer: number | undefined;
 let result: FitResult | null = null;
 let parsed: Formula | null = null;
 const jsonWaiters = new Map<number, (text: string) => void>();
+const textWaiters = new Map<number, { ok: (text: string) => void; fail: (message: string) => void }>();
+
+/** every fit of this session, newest last; `loadId` ties a fit to the data it was fitted to */
+interface HistoryEntry {
+  id: number;
+  loadId: number;
+  dataName: string;
+  request: FitRequest;
+  result: FitResult;
+  totalMs: number;
+}
+const history: HistoryEntry[] = [];
+/** the fit whose results are shown */
+let shown: HistoryEntry | null = null;
+let fitRequest: FitRequest | null = null;
+const compareSel: number[] = [];
+let compareId = 0;
+/** state read from the address, applied once its data have loaded */
+let pendingUrl: UrlState | null = null;
+/** the caterpillar's and the diagnostics panel's selections (kept in the address) */
+const view = { cat: '0:0', diag: '', modes: '0' };
 
 const el = {
   drop: byId('drop'),
@@ -68,7 +93,28 @@ const el = {
   predictOut: byId('predict-out'),
   predictError: byId('predict-error'),
   summary: byId('summary'),
+  staleBanner: byId('stale-banner'),
+  historyPanel: byId('history-panel'),
+  history: byId('history'),
+  compare: byId<HTMLButtonElement>('compare'),
+  compareOut: byId('compare-out'),
+  compareError: byId('compare-error'),
+  diagControls: byId('diag-controls'),
+  diagnostics: byId('diagnostics'),
+  metaPanel: byId('meta-panel'),
+  metaYi: byId<HTMLSelectElement>('meta-yi'),
+  metaVi: byId<HTMLSelectElement>('meta-vi'),
+  metaSlab: byId<HTMLSelectElement>('meta-slab'),
+  metaMethod: byId<HTMLSelectElement>('meta-method'),
+  metaFit: byId<HTMLButtonElement>('meta-fit'),
+  metaError: byId('meta-error'),
+  metaResults: byId('meta-results'),
+  metaInfo: byId('meta-info'),
+  forest: byId('forest'),
+  funnel: byId('funnel'),
+  metaSummary: byId('meta-summary'),
 };
+let metaId = 0;
 
 function setState(s: 'empty' | 'loading' | 'loaded' | 'fitting' | 'fitted' | 'error'): void {
   document.body.dataset.state = s;
@@ -115,17 +161,30 @@ function onMessage(m: FromWorker): void {
     case 'progress':
       if (m.id === fitId) showProgress(m);
       break;
-    case 'fitted':
+    case 'fitted': {
       if (m.id !== fitId) break;
+      const id = fitId;
+      const started = fitStarted;
       endFit();
       result = m.result;
+      const entry: HistoryEntry = { id, loadId, dataName: data?.name ?? '', request: fitRequest!, result: m.result, totalMs: 0 };
+      history.push(entry);
       setState('fitted');
-      renderResults(m.result);
+      const tr = performance.now();
+      renderResults(entry);
+      renderMs = performance.now() - tr;
+      // click to result: the fit in the worker, the messages both ways and drawing the results
+      entry.totalMs = performance.now() - started;
+      renderTiming(entry);
+      renderHistory();
+      syncUrl();
       break;
+    }
     case 'fitError': {
       if (m.id !== fitId) break;
       endFit();
       setState('error');
+      markStale('The fit failed: the results below are from the previous fit');
       if (m.where === 'formula') showFormulaError(m.message, m.position);
       else showError(m.where === 'options' ? el.optionsError : m.where === 'data' ? el.dataError : el.fitError, m.message);
       break;
@@ -137,6 +196,7 @@ function onMessage(m: FromWorker): void {
       el.fitError.textContent = '';
       el.progress.hidden = false;
       el.progressText.textContent = 'Cancelled.';
+      markStale('Cancelled: the results below are from the previous fit');
       break;
     case 'predicted': {
       el.predictError.textContent = '';
@@ -157,6 +217,40 @@ function onMessage(m: FromWorker): void {
       jsonWaiters.get(m.id)?.(m.text);
       jsonWaiters.delete(m.id);
       break;
+    case 'text':
+      textWaiters.get(m.id)?.ok(m.text);
+      textWaiters.delete(m.id);
+      break;
+    case 'textError':
+      textWaiters.get(m.id)?.fail(m.message);
+      textWaiters.delete(m.id);
+      break;
+    case 'metaFitted':
+      if (m.id !== metaId) break;
+      metaId = 0;
+      el.metaFit.disabled = false;
+      renderMeta(m.result);
+      break;
+    case 'metaError':
+      if (m.id !== metaId) break;
+      metaId = 0;
+      el.metaFit.disabled = false;
+      el.metaResults.hidden = true;
+      showError(el.metaError, m.message);
+      break;
+    case 'compared':
+      if (m.id !== compareId) break;
+      compareId = 0;
+      renderComparison(m.rows, m.refitted, m.notes);
+      updateCompareButton();
+      break;
+    case 'compareError':
+      if (m.id !== compareId) break;
+      compareId = 0;
+      el.compareOut.textContent = '';
+      showError(el.compareError, `No comparison: ${m.message}.`);
+      updateCompareButton();
+      break;
   }
 }
 
@@ -168,7 +262,16 @@ function load(src: DataSource): void {
   loadId = nextId++;
   data = null;
   result = null;
+  shown = null;
   el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.metaPanel.hidden = true;
+  el.metaError.textContent = '';
+  clearStale();
+  compareSel.length = 0;
+  el.compareOut.textContent = '';
+  el.compareError.textContent = '';
+  renderHistory();
   setState('loading');
   el.dataError.textContent = '';
   el.fitError.textContent = '';
@@ -187,16 +290,27 @@ function onLoaded(info: DataInfo): void {
   el.dataStatus.textContent = `${info.name}: ${info.rows.toLocaleString('en-US')} rows × ${info.columns.length} columns${size}, read in ${fmtMs(info.loadMs)}`;
   if (info.warnings.length) showError(el.dataError, info.warnings.join('\n'));
   factors.clear();
-  if (info.suggestion) {
-    el.formula.value = info.suggestion.formula;
-    for (const f of info.suggestion.factors) factors.add(f);
-    el.family.value = info.suggestion.family ?? 'gaussian';
-    onFamilyChange(info.suggestion.link);
+  // a formula for these data: the example's, or one suggested from the columns, or none (never the
+  // previous data's formula)
+  const url = pendingUrl && ((source?.kind === 'example' && pendingUrl.example === source.name) || (source?.kind === 'file' && pendingUrl.file === source.file.name)) ? pendingUrl : null;
+  pendingUrl = null;
+  const sug = info.suggestion;
+  el.formula.value = url?.formula ?? sug?.formula ?? '';
+  for (const f of url?.factors ?? sug?.factors ?? []) if (info.columns.some((c) => c.name === f)) factors.add(f);
+  el.family.value = url?.family ?? sug?.family ?? 'gaussian';
+  onFamilyChange(url?.link ?? sug?.link);
+  if (url) applyOptions(url);
+  if (source?.kind === 'file' && !url) {
+    el.dataStatus.append(sug ? ' · formula suggested from the columns: edit it as you need' : ' · write a formula for these data (no numeric response with a repeated grouping column was found to suggest one)');
   }
   validateFormula();
   renderColumns();
+  renderMetaPanel(info);
   updateFitButton();
+  syncUrl();
+  if (url?.fit && !el.fit.disabled) startFit();
 }
+
 
 function renderColumns(): void {
   if (!data) {
@@ -235,12 +349,12 @@ function renderColumns(): void {
       h('td', {}, toggle ? h('label', { title: 'treat as a factor (categorical)' }, toggle, ' factor') : null),
     );
   });
-  clear(el.columns,
+  clear(el.columns, h('div', { class: 'columns-wrap' },
     h('table', { class: 'columns', id: 'columns-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Column'), h('th', {}, 'Type'), h('th', {}, 'Values'), h('th', {}, 'First rows'), h('th', {}, ''))),
       h('tbody', {}, rows),
     ),
-  );
+  ));
 }
 
 function setupDrop(): void {
@@ -331,12 +445,10 @@ function showFormulaError(message: string, position?: number): void {
   if (position !== undefined && position >= 0) {
     const [a, b] = tokenAt(text, position);
     const token = text.slice(a, b);
+    // two lines in one monospaced block: the formula with the token marked, and the caret under it
     const where = h('span', { class: 'where' },
-      text.slice(0, a),
-      h('mark', { id: 'formula-token', 'data-position': String(position) }, token || ' '),
-      text.slice(b),
-      '\n',
-      h('span', { class: 'caret' }, ' '.repeat(a) + '^'.repeat(Math.max(1, b - a))),
+      h('span', { class: 'where-line' }, text.slice(0, a), h('mark', { id: 'formula-token', 'data-position': String(position) }, token || ' '), text.slice(b)),
+      h('span', { class: 'where-line caret', id: 'formula-caret' }, ' '.repeat(a) + '^'.repeat(Math.max(1, b - a))),
     );
     parts.push(where);
   }
@@ -353,6 +465,8 @@ function clearFormulaError(): void {
 /** Parses the formula and checks it against the columns; shows the first problem at its token. */
 function validateFormula(): boolean {
   const text = el.formula.value;
+  // the text the messages below belong to (typing is debounced: tests wait for this to catch up)
+  el.formula.dataset.validated = text;
   parsed = null;
   if (text.trim() === '') {
     clearFormulaError();
@@ -414,13 +528,23 @@ function validateFormula(): boolean {
 // ---------------------------------------------------------------------------------------------
 // Options
 
+let gaussianCriterion = 'reml';
+/** the page's drawing time of the last results (the timing header's breakdown) */
+let renderMs = 0;
+
 function onFamilyChange(link?: string): void {
   const fam = el.family.value as FamilyChoice;
   clear(el.link, LINKS[fam].map((l) => h('option', { value: l }, l)));
   if (link && LINKS[fam].includes(link)) el.link.value = link;
   el.link.disabled = fam === 'gaussian';
   el.nagq.disabled = fam === 'gaussian';
-  for (const r of el.criterion.querySelectorAll('input')) r.disabled = fam !== 'gaussian';
+  // glmer is fit by maximum likelihood: ML checked (and greyed); the Gaussian choice comes back
+  const radios = [...el.criterion.querySelectorAll<HTMLInputElement>('input')];
+  if (fam !== 'gaussian' && !radios[0]!.disabled) gaussianCriterion = radios.find((r) => r.checked)?.value ?? 'reml';
+  for (const r of radios) {
+    r.disabled = fam !== 'gaussian';
+    r.checked = fam === 'gaussian' ? r.value === gaussianCriterion : r.value === 'ml';
+  }
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
     : 'GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).';
@@ -477,6 +601,8 @@ function startFit(): void {
   };
   fitId = nextId++;
   fitStarted = performance.now();
+  fitRequest = req;
+  markStale('Fitting: the results below are from the previous fit');
   setState('fitting');
   el.progress.hidden = false;
   el.progress.querySelector<HTMLElement>('.bar')!.hidden = false;
@@ -557,18 +683,58 @@ function showError(target: HTMLElement, message: string): void {
   target.textContent = message;
 }
 
-function renderResults(r: FitResult): void {
+/** the width a plot gets: its container's, so that it is drawn at 1:1 and never scaled down */
+function plotWidth(container: HTMLElement): number {
+  return Math.max(240, Math.floor(container.clientWidth || container.parentElement?.clientWidth || 480));
+}
+
+function markStale(why: string): void {
+  if (el.results.hidden || !shown) return;
+  el.results.classList.add('stale');
+  el.results.dataset.stale = 'true';
+  el.staleBanner.hidden = false;
+  el.staleBanner.textContent = `${why}: ${shown.result.formula} (fit ${history.indexOf(shown) + 1}).`;
+}
+
+function clearStale(): void {
+  el.results.classList.remove('stale');
+  delete el.results.dataset.stale;
+  el.staleBanner.hidden = true;
+  el.staleBanner.textContent = '';
+}
+
+function renderTiming(entry: HistoryEntry): void {
+  const r = entry.result;
+  const t = byId('timing');
+  const optimize = Math.max(0, r.elapsedMs - r.setupMs);
+  const results = Math.max(0, entry.totalMs - r.elapsedMs);
+  t.dataset.totalMs = String(entry.totalMs);
+  t.dataset.fitMs = String(r.elapsedMs);
+  t.dataset.describeMs = String(r.describeMs);
+  t.dataset.renderMs = String(renderMs);
+  clear(t, 'Click to result ', h('b', { id: 'timing-total' }, fmtMs(entry.totalMs)), ': model setup ', h('span', { id: 'timing-setup' }, fmtMs(r.setupMs)),
+    ' · optimize ', h('span', { id: 'timing-optimize' }, fmtMs(optimize)),
+    ' · results ', h('span', { id: 'timing-results' }, fmtMs(results)), ` (tables, diagnostics, messages and drawing)`,
+    data ? ` · the data were read before, in ${fmtMs(data.loadMs)}` : '');
+}
+
+function renderResults(entry: HistoryEntry): void {
+  const r = entry.result;
+  shown = entry;
+  result = r;
+  clearStale();
   el.results.hidden = false;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
   const crit = r.kind === 'lmer' ? (r.reml ? 'REML criterion' : 'deviance (ML)') : 'deviance (Laplace)';
   clear(el.fitInfo,
     h('div', {},
-      'Fitted on ', h('span', { class: 'backend', id: 'backend-name' }, r.backend.name),
+      `Fit ${history.indexOf(entry) + 1} on `, h('span', { class: 'backend', id: 'backend-name' }, r.backend.name),
       ' — ', h('span', { id: 'backend-device' }, r.backend.device),
       ' · ', h('span', { id: 'backend-precision' }, r.backend.precision),
-      ` · ${fmtMs(r.elapsedMs)} · ${r.feval} evaluations`,
+      ` · ${r.feval} evaluations`,
     ),
+    h('div', { class: 'timing', id: 'timing' }),
     h('div', {},
       `${r.kind === 'lmer' ? 'Linear mixed model' : `GLMM, ${r.family} (${r.link})`}: `, h('code', {}, r.formula),
       ` · ${r.nobs.toLocaleString('en-US')} observations · ${groups}`,
@@ -580,6 +746,7 @@ function renderResults(r: FitResult): void {
     r.converged ? null : h('div', { class: 'msg' }, 'The optimizer did not report convergence.'),
     r.messages.map((m) => h('div', { class: 'msg' }, m)),
   );
+  if (entry.totalMs > 0) renderTiming(entry);
   // fixed effects
   const statName = r.kind === 'lmer' ? 't value' : 'z value';
   clear(el.fixef,
@@ -617,45 +784,105 @@ function renderResults(r: FitResult): void {
     )),
   );
   if (r.varianceShares) {
-    clear(el.icc, h('h3', {}, 'Share of variance per level ', h('span', { class: 'hint' }, 'intercept variances and σ²: the intraclass correlation')),
-      sharePlot(r.varianceShares, Math.max(320, el.icc.clientWidth || 420)));
+    clear(el.icc, h('h3', {}, 'Share of variance per level ', h('span', { class: 'hint' }, 'intercept variances and σ²: the intraclass correlation')));
+    el.icc.append(sharePlot(r.varianceShares, plotWidth(el.icc)));
   } else {
     clear(el.icc, h('p', { class: 'caption' }, 'A GLMM has no residual variance on the data scale, so the share of variance per level is not shown (latent-scale ICCs depend on the link).'));
   }
   renderCaterpillarControls(r);
   renderShrinkageControls(r);
+  renderDiagnostics(r);
   renderPredictForm(r);
   el.summary.textContent = r.summary;
 }
 
-function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string): HTMLElement {
-  const s = h('select', { id }, options.map((o) => h('option', { value: o.value }, o.text)));
+function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string, value?: string): HTMLElement {
+  const s = h('select', { id }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.text)));
   s.addEventListener('change', () => onChange(s.value));
   return h('label', {}, `${label} `, s);
 }
 
 function renderCaterpillarControls(r: FitResult): void {
-  let g = 0;
-  let c = 0;
+  let [g, c] = view.cat.split(':').map(Number) as [number, number];
+  if (!(g < r.ranef.length)) g = 0;
+  if (!(c < r.ranef[g]!.cnames.length)) c = 0;
+  let zoom: [number, number] | undefined;
   const draw = () => {
+    view.cat = `${g}:${c}`;
     const grp = r.ranef[g]!;
-    const width = Math.max(360, el.caterpillar.clientWidth || 480);
+    const width = plotWidth(el.caterpillar);
     const { total } = caterpillarRows(grp, c);
-    clear(el.caterpillar, caterpillarPlot(grp, c, width),
-      h('p', { class: 'caption' }, `Conditional modes b̂ of ${grp.group}, sorted, with ±1.96 conditional SDs.` +
-        (total > MAX_CATERPILLAR ? ` Showing ${MAX_CATERPILLAR} of ${total.toLocaleString('en-US')} levels, evenly spaced in the sorted order; the export has all.` : '')));
+    if (total <= MAX_CATERPILLAR) {
+      clear(el.caterpillar, caterpillarPlot(grp, c, width),
+        h('p', { class: 'caption' }, `Conditional modes b̂ of ${grp.group}, sorted, with ±1.96 conditional SDs.`));
+      return;
+    }
+    // thousands of levels: all of them, dense, with a brush to zoom
+    const plot = denseCaterpillarPlot(grp, c, width, zoom);
+    const wrap = h('div', { class: 'dense-wrap', id: 'dense-caterpillar', 'data-from': plot.from, 'data-to': plot.to, 'data-total': total, 'data-labels': plot.labels, 'data-band': String(plot.band) }, plot.svg);
+    const reset = h('button', { type: 'button', id: 'cat-reset', disabled: !zoom, onclick: () => { zoom = undefined; draw(); } }, 'Show all levels');
+    clear(el.caterpillar, wrap,
+      h('p', { class: 'caption' },
+        `All ${total.toLocaleString('en-US')} levels of ${grp.group}, sorted by conditional mode b̂, each with its ±1.96 conditional SD interval${plot.band ? ' (more than two levels per pixel: the intervals form the blue band, the modes the black line)' : ''}` +
+        (zoom ? ` — ranks ${plot.from.toLocaleString('en-US')} to ${plot.to.toLocaleString('en-US')} shown` : '') +
+        `; ${plot.labels} level names are written where they fit. Drag across the plot to zoom. `, reset));
+    brush(wrap, plot.svg as SVGSVGElement, (lo, hi) => {
+      const a = Math.max(plot.from, Math.ceil(lo));
+      const b = Math.min(plot.to, Math.floor(hi));
+      if (b - a >= 1) {
+        zoom = [a, b];
+        draw();
+      }
+    });
   };
-  const colSelect = () => selectFor('term', r.ranef[g]!.cnames.map((n, k) => ({ value: String(k), text: n })), (v) => { c = Number(v); draw(); }, 'cat-col');
+  const colSelect = () => selectFor('term', r.ranef[g]!.cnames.map((n, k) => ({ value: String(k), text: n })), (v) => { c = Number(v); zoom = undefined; draw(); syncUrl(); }, 'cat-col', String(c));
   clear(el.catControls,
     selectFor('grouping factor', r.ranef.map((x, k) => ({ value: String(k), text: x.group })), (v) => {
       g = Number(v);
       c = 0;
+      zoom = undefined;
       el.catControls.lastElementChild?.replaceWith(colSelect());
       draw();
-    }, 'cat-group'),
+      syncUrl();
+    }, 'cat-group', String(g)),
     colSelect(),
   );
   draw();
+}
+
+/** A horizontal brush over a plot: drag to select an x range (in the plot's x scale's units). */
+function brush(wrap: HTMLElement, svg: SVGSVGElement, done: (lo: number, hi: number) => void): void {
+  const scale = (svg as unknown as { scale(n: 'x'): { invert?: (px: number) => number; domain: number[]; range: number[] } }).scale('x');
+  const invert = scale.invert ?? ((px: number) => scale.domain[0]! + ((px - scale.range[0]!) / (scale.range[1]! - scale.range[0]!)) * (scale.domain[1]! - scale.domain[0]!));
+  let start: number | null = null;
+  const box = h('div', { class: 'brush', hidden: true });
+  wrap.append(box);
+  const x = (ev: PointerEvent) => ev.clientX - svg.getBoundingClientRect().left;
+  // in the capture phase: Plot's pointer (the tip) stops the event's propagation at the svg
+  wrap.addEventListener('pointerdown', (ev) => {
+    ev.stopPropagation();
+    start = x(ev);
+    box.hidden = false;
+    box.style.left = `${start}px`;
+    box.style.width = '0px';
+    wrap.setPointerCapture(ev.pointerId);
+  }, { capture: true });
+  wrap.addEventListener('pointermove', (ev) => {
+    if (start === null) return;
+    const now = x(ev);
+    box.style.left = `${Math.min(start, now)}px`;
+    box.style.width = `${Math.abs(now - start)}px`;
+  });
+  wrap.addEventListener('pointerup', (ev) => {
+    if (start === null) return;
+    const end = x(ev);
+    const a = start;
+    start = null;
+    box.hidden = true;
+    if (Math.abs(end - a) < 5) return;
+    const [lo, hi] = [invert(Math.min(a, end)), invert(Math.max(a, end))];
+    done(lo, hi);
+  });
 }
 
 function renderShrinkageControls(r: FitResult): void {
@@ -671,16 +898,10 @@ function renderShrinkageControls(r: FitResult): void {
   const draw = () => {
     const sh = r.shrinkage[s]!;
     const levels = r.ranef.find((x) => x.group === sh.group)?.levels ?? [];
-    const width = Math.max(360, el.shrinkage.clientWidth || 480);
-    const { estimable, total } = shrinkageRows(sh, levels, c);
-    const adj = sh.adjustedFor.length ? ` after subtracting ${sh.adjustedFor.map((a) => `${a}·β`).join(', ')}` : '';
+    const width = plotWidth(el.shrinkage);
+    const { rows, estimable, total } = shrinkageRows(sh, levels, c);
     clear(el.shrinkage, shrinkagePlot(sh, levels, c, width),
-      h('p', { class: 'caption' },
-        `Each point is one ${sh.group}: x is its own least-squares estimate of ${sh.cnames.join(' and ')} from its rows alone${adj}; ` +
-        `y is the mixed model's partially pooled estimate β + b̂. Arrows point from the diagonal (no pooling) to the pooled value: ` +
-        `levels with few or noisy observations are pulled furthest toward the population value β (red line).` +
-        (estimable < total ? ` ${(total - estimable).toLocaleString('en-US')} of ${total.toLocaleString('en-US')} levels have too few rows for their own estimate.` : '') +
-        (estimable > MAX_SHRINKAGE ? ` Showing ${MAX_SHRINKAGE.toLocaleString('en-US')} of ${estimable.toLocaleString('en-US')} levels.` : '')),
+      h('p', { class: 'caption', id: 'shrink-caption' }, shrinkageCaption({ group: sh.group, cnames: sh.cnames, adjustedFor: sh.adjustedFor, shown: rows.length, estimable, total })),
     );
   };
   const colSelect = () => selectFor('coefficient', r.shrinkage[s]!.cnames.map((n, k) => ({ value: String(k), text: n })), (v) => { c = Number(v); draw(); }, 'shrink-col');
@@ -695,6 +916,289 @@ function renderShrinkageControls(r: FitResult): void {
   );
   draw();
 }
+
+const DIAG_KINDS: Record<'lmer' | 'glmer', { value: string; text: string }[]> = {
+  lmer: [
+    { value: 'resid', text: 'residuals vs fitted' },
+    { value: 'qq', text: 'normal QQ of scaled residuals' },
+    { value: 'scale', text: 'scale–location' },
+    { value: 'modes', text: 'normal QQ of conditional modes' },
+  ],
+  glmer: [
+    { value: 'binned', text: 'binned residuals' },
+    { value: 'rqr', text: 'QQ of randomized quantile residuals' },
+    { value: 'resid', text: 'Pearson residuals vs fitted' },
+    { value: 'scale', text: 'scale–location' },
+    { value: 'modes', text: 'normal QQ of conditional modes' },
+  ],
+};
+
+function renderDiagnostics(r: FitResult): void {
+  const d = r.diagnostics;
+  const kinds = DIAG_KINDS[r.kind];
+  if (!kinds.some((k) => k.value === view.diag)) view.diag = kinds[0]!.value;
+  if (!(Number(view.modes) < d.modesQQ.length)) view.modes = '0';
+  const n = d.n.toLocaleString('en-US');
+  const subset = d.fitted.length < d.n ? ` Points: an evenly spread ${d.fitted.length.toLocaleString('en-US')} of the ${n} observations; the smoother uses all of them.` : '';
+  const draw = () => {
+    const width = plotWidth(el.diagnostics);
+    let plot: Element;
+    let caption: string;
+    switch (view.diag) {
+      case 'qq':
+        plot = qqPlot(d.qq, d.kind === 'lmer' ? 'scaled residual (sample quantile)' : 'deviance residual (sample quantile)', width, d.kind === 'lmer' ? 'identity' : 'qqline');
+        caption = d.kind === 'lmer'
+          ? `Normal QQ plot of the ${n} scaled residuals (Pearson residual / σ, as lme4's summary) against standard normal quantiles (R's ppoints); the red line is y = x. Points off the line in the tails: heavier (or lighter) tails than the model assumes.`
+          : `Normal QQ plot of the deviance residuals with R's qqline (through the quartiles). For binary or small-count data they are not normal even under a right model: the randomized quantile residuals are.`;
+        if (d.qq.theoretical.length < d.qq.n) caption += ` ${d.qq.theoretical.length.toLocaleString('en-US')} of the ${d.qq.n.toLocaleString('en-US')} sorted values are drawn, at evenly spread ranks.`;
+        break;
+      case 'scale':
+        plot = residualPlot(d, width, 'scale');
+        caption = `Scale–location: √|${d.residualLabel}| against the ${d.fittedLabel}, with the means in 30 equal-count bins of the fitted values (red). A trend: the residual spread changes with the mean.${subset}`;
+        break;
+      case 'modes': {
+        const m = d.modesQQ[Number(view.modes)]!;
+        plot = qqPlot(m, `conditional mode of ${m.cname} (${m.group})`, width, 'qqline');
+        caption = `Normal QQ plot of the ${m.n.toLocaleString('en-US')} conditional modes b̂ of ${m.cname} per ${m.group}, with R's qqline (through the quartiles). The model assumes the random effects are normal; conditional modes are shrunken, so the line is flatter than their SD.`;
+        break;
+      }
+      case 'binned':
+        plot = binnedPlot(d.binned!, d, width);
+        caption = `Binned residuals (Gelman & Hill): the ${n} observations in ${d.binned!.x.length} equal-count bins of the fitted ${d.fittedLabel}; each point is a bin's mean response residual y − μ̂, the dashed lines ±2 standard errors. About 95% of the bins should fall inside.`;
+        break;
+      case 'rqr':
+        if (d.quantileQQ) {
+          plot = qqPlot(d.quantileQQ, 'randomized quantile residual', width, 'identity');
+          caption = `Randomized quantile residuals (Dunn & Smyth) of ${d.quantileQQ.n.toLocaleString('en-US')} observations: Φ⁻¹(u), u uniform between the fitted distribution's CDF just below and at the observed value (seeded). Under the model they are standard normal: the red line is y = x.`;
+        } else {
+          plot = h('p', {}, 'Randomized quantile residuals need whole counts (binomial: successes = proportion × trials).');
+          caption = '';
+        }
+        break;
+      default:
+        plot = residualPlot(d, width, 'resid');
+        caption = `${d.residualLabel[0]!.toUpperCase()}${d.residualLabel.slice(1)} against the ${d.fittedLabel}; the red line is the smoother: residual means in 30 equal-count bins of the fitted values. A curve means a missing nonlinearity; a funnel, a variance that changes with the mean.${subset}`;
+    }
+    clear(el.diagnostics, plot, caption ? h('p', { class: 'caption', id: 'diag-caption' }, caption) : null);
+  };
+  const modesSelect = () => selectFor('term', d.modesQQ.map((m, k) => ({ value: String(k), text: `${m.group}: ${m.cname}` })), (v) => { view.modes = v; draw(); syncUrl(); }, 'diag-modes', view.modes);
+  const controls = () => {
+    clear(el.diagControls,
+      selectFor('plot', kinds, (v) => { view.diag = v; controls(); draw(); syncUrl(); }, 'diag-kind', view.diag),
+      view.diag === 'modes' ? modesSelect() : null);
+  };
+  controls();
+  draw();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meta-analysis mode (the library's meta(), metafor's rma)
+
+function renderMetaPanel(info: DataInfo): void {
+  const numeric = info.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+  el.metaPanel.hidden = numeric.length < 2;
+  const fill = (sel: HTMLSelectElement, names: string[], pick: string | undefined, empty?: string) => {
+    clear(sel, empty ? h('option', { value: '' }, empty) : null, names.map((n) => h('option', { value: n, selected: n === pick }, n)));
+  };
+  const find = (re: RegExp) => numeric.find((n) => re.test(n));
+  const yi = find(/^(yi|effect|es|lnor|logor|smd)$/i);
+  const vi = find(/^(vi|var|variance)$/i);
+  // open when the data look like a meta-analysis (columns named like yi and vi)
+  byId<HTMLDetailsElement>('meta-details').open = !!(yi && vi);
+  fill(el.metaYi, numeric, yi ?? numeric[0]);
+  fill(el.metaVi, numeric, vi ?? numeric.find((n) => n !== (yi ?? numeric[0])));
+  fill(el.metaSlab, info.columns.map((c) => c.name), info.columns.find((c) => /^(author|study|slab|label|name)$/i.test(c.name))?.name, '(row numbers)');
+}
+
+function startMeta(): void {
+  if (!data) return;
+  metaId = nextId++;
+  el.metaError.textContent = '';
+  el.metaFit.disabled = true;
+  send({ type: 'meta', id: metaId, request: { yi: el.metaYi.value, vi: el.metaVi.value, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, dataName: data.name } });
+}
+
+function renderMeta(r: MetaResultMsg): void {
+  el.metaResults.hidden = false;
+  const pct = `${r.level}%`;
+  clear(el.metaInfo,
+    h('div', {}, `Random-effects model (${r.method}), k = ${r.k} studies · pooled estimate `, h('b', { id: 'meta-mu' }, fmt(r.mu)),
+      ` (SE ${fmt(r.se)}), ${pct} CI [`, h('span', { id: 'meta-ci' }, `${fmt(r.ci[0])}, ${fmt(r.ci[1])}`), `], ${pct} prediction interval [`,
+      h('span', { id: 'meta-pi' }, `${fmt(r.pi[0])}, ${fmt(r.pi[1])}`), ']'),
+    h('div', {}, 'Heterogeneity: τ² = ', h('b', { id: 'meta-tau2' }, fmt(r.tau2)), ' · I² = ', h('b', { id: 'meta-i2' }, `${fmtFixed(r.I2, 2)}%`),
+      ` · H² = ${fmtFixed(r.H2, 2)} · Q(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`),
+    h('div', { class: 'timing' }, `fitted in ${fmtMs(r.elapsedMs)}`),
+  );
+  const pooled = { mu: r.mu, ci: r.ci, pi: r.pi };
+  clear(el.forest, forestPlot(r.studies, pooled, plotWidth(el.forest), r.level),
+    h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight); the red diamond is the pooled estimate with its ${pct} CI (thick) and the ${pct} prediction interval for a new study (dashed).`));
+  clear(el.funnel, funnelPlot(r.studies, r.mu, plotWidth(el.funnel)),
+    h('p', { class: 'caption' }, 'Effect size against its standard error (small studies at the bottom), with the pooled estimate and its ±1.96 SE funnel: an asymmetric funnel hints at small-study effects or publication bias.'));
+  el.metaSummary.textContent = r.summary;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fits: the history and the likelihood-ratio comparison
+
+function renderHistory(): void {
+  el.historyPanel.hidden = history.length === 0;
+  if (history.length === 0) {
+    el.history.replaceChildren();
+    return;
+  }
+  const rows = history.map((e, k) => {
+    const r = e.result;
+    const current = e.loadId === loadId && !!data;
+    const opts = r.kind === 'lmer' ? (r.reml ? 'REML' : 'ML') : `${r.family}(${r.link}), nAGQ ${e.request.nAGQ ?? 1}`;
+    const box = h('input', {
+      type: 'checkbox', 'data-compare': String(e.id), checked: compareSel.includes(e.id), disabled: !current,
+      'aria-label': `compare fit ${k + 1}`, title: current ? 'select for a comparison' : 'fitted to other data: reload those data to compare',
+      onchange: (ev: Event) => {
+        const on = (ev.target as HTMLInputElement).checked;
+        const i = compareSel.indexOf(e.id);
+        if (on && i < 0) compareSel.push(e.id);
+        if (!on && i >= 0) compareSel.splice(i, 1);
+        while (compareSel.length > 2) compareSel.shift();
+        renderHistory();
+      },
+    });
+    return h('tr', { 'data-fit': String(e.id), class: e === shown ? 'selected' : '' },
+      h('td', {}, box),
+      h('td', {}, String(k + 1)),
+      h('td', { class: 'text name' }, h('code', {}, r.formula)),
+      h('td', { class: 'text' }, e.dataName),
+      h('td', { class: 'text' }, opts),
+      h('td', { class: 'text' }, r.backend.name),
+      h('td', { 'data-col': 'logLik' }, fmt(r.logLik, 7)),
+      h('td', { 'data-col': 'AIC' }, fmt(r.AIC, 7)),
+      h('td', { 'data-col': 'BIC' }, fmt(r.BIC, 7)),
+      h('td', {}, fmtMs(e.totalMs)),
+      h('td', {}, h('button', { type: 'button', 'data-show': String(e.id), disabled: e === shown || !current, onclick: () => showFit(e) }, e === shown ? 'shown' : 'show')),
+    );
+  });
+  clear(el.history, h('table', { class: 'stats history-table', id: 'history-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, '#'), h('th', { class: 'text' }, 'Formula'), h('th', { class: 'text' }, 'Data'), h('th', { class: 'text' }, 'Options'),
+      h('th', { class: 'text' }, 'Backend'), h('th', {}, 'logLik'), h('th', {}, 'AIC'), h('th', {}, 'BIC'), h('th', {}, 'Time'), h('th', {}, ''))),
+    h('tbody', {}, rows)));
+  updateCompareButton();
+}
+
+function showFit(e: HistoryEntry): void {
+  renderResults(e);
+  renderHistory();
+}
+
+function updateCompareButton(): void {
+  el.compare.disabled = compareSel.length !== 2 || compareId !== 0 || fitId !== 0;
+}
+
+function startCompare(): void {
+  if (compareSel.length !== 2) return;
+  compareId = nextId++;
+  el.compareError.textContent = '';
+  el.compareOut.textContent = 'comparing… (REML fits are refitted by ML first, as lme4\'s anova does)';
+  updateCompareButton();
+  send({ type: 'compare', id: compareId, fits: [compareSel[0]!, compareSel[1]!] });
+}
+
+function renderComparison(rows: CompareRow[], refitted: string[], notes: string[]): void {
+  const num = (k: number) => history.findIndex((e) => e.id === rows[k]!.fit) + 1;
+  clear(el.compareOut,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'compare-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Fit'), h('th', {}, 'npar'), h('th', {}, 'AIC'), h('th', {}, 'BIC'), h('th', {}, 'logLik'), h('th', {}, 'deviance'),
+        h('th', {}, 'Chisq'), h('th', {}, 'Df'), h('th', {}, 'Pr(>Chisq)'))),
+      h('tbody', {}, rows.map((r, k) => h('tr', { 'data-fit': String(r.fit) },
+        h('td', { title: r.formula }, `${num(k)}: `, h('code', {}, r.formula)),
+        h('td', { 'data-col': 'npar' }, String(r.npar)),
+        h('td', { 'data-col': 'AIC' }, fmt(r.AIC, 7)),
+        h('td', { 'data-col': 'BIC' }, fmt(r.BIC, 7)),
+        h('td', { 'data-col': 'logLik' }, fmt(r.logLik, 7)),
+        h('td', { 'data-col': 'deviance' }, fmt(r.deviance, 7)),
+        h('td', { 'data-col': 'Chisq' }, r.Chisq === null ? '' : fmtFixed(r.Chisq, 4)),
+        h('td', { 'data-col': 'Df' }, r.Df === null ? '' : String(r.Df)),
+        h('td', { 'data-col': 'p' }, r.p === null ? '' : fmtP(r.p)),
+      ))))),
+    h('p', { class: 'caption' }, `Likelihood-ratio test as lme4's anova(m0, m1): models ordered by their number of parameters; Chisq = 2 (logLik₁ − logLik₀) on Df = npar₁ − npar₀.` +
+      (refitted.length ? ` Refitted by ML (REML likelihoods of models with different fixed effects are not comparable): ${refitted.join('; ')}.` : '') + ` ${notes.join(' ')}`),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// State in the address
+
+function applyOptions(u: UrlState): void {
+  if (u.nAGQ !== undefined) el.nagq.value = String(u.nAGQ);
+  if (u.backend && !el.backend.querySelector<HTMLOptionElement>(`option[value="${u.backend}"]`)?.disabled) el.backend.value = u.backend;
+  if (u.criterion && el.family.value === 'gaussian') {
+    gaussianCriterion = u.criterion;
+    for (const r of el.criterion.querySelectorAll<HTMLInputElement>('input')) r.checked = r.value === u.criterion;
+  }
+  if (u.diag) view.diag = u.diag;
+  if (u.modes) view.modes = u.modes;
+  if (u.cat) view.cat = u.cat;
+}
+
+function currentUrlState(): UrlState {
+  const fam = el.family.value as FamilyChoice;
+  return {
+    example: source?.kind === 'example' ? source.name : undefined,
+    file: source?.kind === 'file' ? source.file.name : undefined,
+    formula: el.formula.value || undefined,
+    factors: [...factors],
+    family: fam,
+    link: el.link.value,
+    nAGQ: Number(el.nagq.value),
+    criterion: (document.querySelector<HTMLInputElement>('input[name="crit"]:checked')?.value ?? 'reml') as 'reml' | 'ml',
+    backend: el.backend.value as BackendChoice,
+    diag: shown ? view.diag : undefined,
+    modes: shown ? view.modes : undefined,
+    cat: shown ? view.cat : undefined,
+    fit: !!shown && shown.result.formula === el.formula.value,
+  };
+}
+
+function syncUrl(): void {
+  if (pendingUrl) return;
+  const q = writeUrlState(currentUrlState());
+  if (q !== location.search) history_.replaceState(null, '', `${location.pathname}${q}${location.hash}`);
+}
+const history_ = window.history;
+
+/** The state in the address at start: load its example (then apply the rest), or ask for its file. */
+function restoreFromUrl(): void {
+  const u = readUrlState(location.search);
+  if (u.example) {
+    pendingUrl = u;
+    const b = document.querySelector<HTMLButtonElement>(`[data-example="${u.example}"]`);
+    b?.click();
+  } else if (u.file) {
+    pendingUrl = u;
+    el.dataStatus.textContent = `This link was made with the file ${u.file}: choose it to see the same model (the data never left that computer).`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plot exports
+
+function setupPlotExports(): void {
+  for (const span of document.querySelectorAll<HTMLElement>('.plot-export')) {
+    const target = byId(span.dataset.plot!);
+    const name = () => `${baseName()}_${span.dataset.plot}${span.dataset.plot === 'diagnostics' ? `_${view.diag}` : ''}`;
+    clear(span,
+      h('button', { type: 'button', 'data-export-svg': span.dataset.plot!, title: 'download the plot as SVG', onclick: () => {
+        const svg = svgText(target);
+        if (svg) download(`${name()}.svg`, svg, 'image/svg+xml');
+      } }, 'SVG'),
+      h('button', { type: 'button', 'data-export-png': span.dataset.plot!, title: 'download the plot as PNG (2× resolution)', onclick: () => {
+        const svg = svgText(target);
+        const main = [...target.querySelectorAll('svg')].reduce<SVGSVGElement | null>((a, b) => (!a || b.clientWidth * b.clientHeight > a.clientWidth * a.clientHeight ? b : a), null);
+        if (!svg || !main) return;
+        void pngBlob(svg, main.clientWidth, main.clientHeight).then((blob) => downloadBlob(`${name()}.png`, blob));
+      } }, 'PNG'),
+    );
+  }
+}
+
 
 const NEW_LEVEL = '__new__';
 
@@ -731,7 +1235,7 @@ function onPredict(ev: Event): void {
     if (p.grouping && (v === NEW_LEVEL || v.trim() === '')) newGroups.push(p.name);
     else values[p.name] = v;
   }
-  send({ type: 'predict', id: nextId++, values, newGroups });
+  send({ type: 'predict', id: nextId++, values, newGroups, fit: shown?.id });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -745,7 +1249,7 @@ function setupExport(): void {
   byId('export-json').addEventListener('click', () => {
     const id = nextId++;
     jsonWaiters.set(id, (text) => download(`${baseName()}_fit.json`, text, 'application/json'));
-    send({ type: 'exportJson', id });
+    send({ type: 'exportJson', id, fit: shown?.id });
   });
   byId('export-fixef').addEventListener('click', () => {
     if (!result) return;
@@ -759,6 +1263,15 @@ function setupExport(): void {
     if (!result) return;
     download(`${baseName()}_varcorr.csv`, csv(['group', 'var1', 'var2', 'vcov', 'sdcor'],
       result.varCorr.map((v) => [v.group, v.var1, v.var2, v.vcov, v.sdcor])), 'text/csv');
+  });
+  byId('export-residuals').addEventListener('click', () => {
+    if (!shown) return;
+    const id = nextId++;
+    textWaiters.set(id, {
+      ok: (text) => download(`${baseName()}_residuals.csv`, text, 'text/csv'),
+      fail: (message) => showError(el.fitError, `No export: ${message}.`),
+    });
+    send({ type: 'exportResiduals', id, fit: shown.id });
   });
   byId('export-ranef').addEventListener('click', () => {
     if (!result) return;
@@ -778,6 +1291,7 @@ function init(): void {
   startWorker();
   setupDrop();
   setupExport();
+  setupPlotExports();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {
@@ -786,17 +1300,24 @@ function init(): void {
       validateFormula();
       renderColumns();
       updateFitButton();
+      syncUrl();
     }, 120);
   });
   el.formula.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !el.fit.disabled) startFit();
   });
-  el.family.addEventListener('change', () => onFamilyChange());
-  el.backend.addEventListener('change', () => { el.optionsError.textContent = ''; });
+  el.family.addEventListener('change', () => { onFamilyChange(); syncUrl(); });
+  el.backend.addEventListener('change', () => { el.optionsError.textContent = ''; syncUrl(); });
+  el.link.addEventListener('change', () => syncUrl());
+  el.nagq.addEventListener('change', () => syncUrl());
+  el.criterion.addEventListener('change', () => syncUrl());
+  el.compare.addEventListener('click', startCompare);
+  el.metaFit.addEventListener('click', startMeta);
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
   el.predictForm.addEventListener('submit', onPredict);
   updateFitButton();
+  restoreFromUrl();
 }
 
 init();

@@ -4,17 +4,22 @@
  * OLS estimate against its partially pooled estimate β + b̂_g).
  */
 import * as Plot from '@observablehq/plot';
-import type { RanefMsg, ShrinkageMsg } from './protocol.js';
+import type { BinnedMsg, DiagnosticsMsg, QqMsg, RanefMsg, ShrinkageMsg } from './protocol.js';
 import { fmt } from './dom.js';
 
 const Z975 = 1.959963984540054;
 /** most levels drawn in one caterpillar or shrinkage plot (evenly spread over the sorted levels) */
 export const MAX_CATERPILLAR = 40;
 export const MAX_SHRINKAGE = 1500;
+/** beyond this many levels the shrinkage plot draws points without arrows */
+export const MAX_ARROWS = 300;
+/** the axis labels' font size in px: plots are drawn at their container's width, never scaled */
+const FONT = 11;
 
 export function sharePlot(shares: { group: string; variance: number; share: number }[], width: number): Element {
   return Plot.plot({
     width,
+    style: { fontSize: `${FONT}px` },
     height: 36 + 26 * shares.length,
     marginLeft: 110,
     marginRight: 60,
@@ -53,6 +58,7 @@ export function caterpillarPlot(g: RanefMsg, col: number, width: number): Elemen
   const { rows } = caterpillarRows(g, col);
   return Plot.plot({
     width,
+    style: { fontSize: `${FONT}px` },
     height: 40 + 13 * rows.length,
     marginLeft: Math.min(160, 14 + 7 * Math.max(...rows.map((r) => r.level.length))),
     x: { label: `conditional mode of ${g.cnames[col]} (±1.96 conditional SD) →`, grid: true },
@@ -99,9 +105,10 @@ export function shrinkagePlot(s: ShrinkageMsg, levels: string[], col: number, wi
   const domain = [lo - pad, hi + pad];
   const counts = rows.map((r) => r.n);
   const varied = Math.min(...counts) !== Math.max(...counts);
-  const many = rows.length > 300;
+  const many = rows.length > MAX_ARROWS;
   return Plot.plot({
     width,
+    style: { fontSize: `${FONT}px` },
     height: Math.min(520, Math.max(320, width * 0.62)),
     grid: true,
     x: { label: `own OLS estimate of ${s.cnames[col]} per ${s.group} →`, domain },
@@ -114,6 +121,215 @@ export function shrinkagePlot(s: ShrinkageMsg, levels: string[], col: number, wi
       many ? null : Plot.arrow(rows, { x1: 'ols', y1: 'ols', x2: 'ols', y2: 'pooled', stroke: varied ? 'n' : '#4269d0', strokeOpacity: 0.55, headLength: 6, insetEnd: 2.5 }),
       Plot.dot(rows, { x: 'ols', y: 'pooled', fill: varied ? 'n' : '#4269d0', r: many ? 1.8 : 3, fillOpacity: many ? 0.6 : 1 }),
       Plot.tip(rows, Plot.pointer({ x: 'ols', y: 'pooled', title: (d: ShrinkRow) => `${s.group} ${d.level} (${d.n} obs.)\nown OLS ${fmt(d.ols, 4)}\npooled ${fmt(d.pooled, 4)}` })),
+    ],
+  });
+}
+
+/** The shrinkage plot's caption: it describes the arrows only when they are drawn. */
+export function shrinkageCaption(o: { group: string; cnames: string[]; adjustedFor: string[]; shown: number; estimable: number; total: number }): string {
+  const adj = o.adjustedFor.length ? ` after subtracting ${o.adjustedFor.map((a) => `${a}·β`).join(', ')}` : '';
+  const arrows = o.shown <= MAX_ARROWS;
+  return `Each point is one ${o.group}: x is its own least-squares estimate of ${o.cnames.join(' and ')} from its rows alone${adj}; ` +
+    `y is the mixed model's partially pooled estimate β + b̂. ` +
+    (arrows
+      ? 'Arrows point from the diagonal (no pooling) to the pooled value: '
+      : `With ${o.shown.toLocaleString('en-US')} levels drawn, the arrows from the diagonal (no pooling) are left out (they are drawn for at most ${MAX_ARROWS}); the vertical distance of a point from the dashed diagonal is its shrinkage: `) +
+    'levels with few or noisy observations are pulled furthest toward the population value β (red line).' +
+    (o.estimable < o.total ? ` ${(o.total - o.estimable).toLocaleString('en-US')} of ${o.total.toLocaleString('en-US')} levels have too few rows for their own estimate.` : '') +
+    (o.estimable > o.shown ? ` Showing ${o.shown.toLocaleString('en-US')} of ${o.estimable.toLocaleString('en-US')} levels.` : '');
+}
+
+/** All levels, sorted: rank, mode and interval (the dense caterpillar's rows). */
+export function denseRows(g: RanefMsg, col: number): { rank: number; level: string; mode: number; lo: number; hi: number }[] {
+  const values = g.values[col]!;
+  const sd = g.condsd[col]!;
+  const order = Array.from(values.keys()).sort((a, b) => values[a]! - values[b]!);
+  return order.map((i, k) => ({ rank: k + 1, level: g.levels[i]!, mode: values[i]!, lo: values[i]! - Z975 * sd[i]!, hi: values[i]! + Z975 * sd[i]! }));
+}
+
+/** the ranks that get a label: as many as fit at `px` per label across `width`, evenly spaced */
+export function labelledRanks(from: number, to: number, width: number, px = 13): number[] {
+  const count = to - from + 1;
+  const fit = Math.max(2, Math.floor(width / px));
+  const step = Math.max(1, Math.ceil(count / fit));
+  const out: number[] = [];
+  for (let r = from; r <= to; r += step) out.push(r);
+  return out;
+}
+
+/**
+ * The dense caterpillar: every level (x = rank of its conditional mode) with its ±1.96 conditional
+ * SD interval as a vertical line (a band beyond two levels per pixel); level names on
+ * the axis only where they fit. `range` zooms to
+ * ranks [from, to].
+ */
+export function denseCaterpillarPlot(g: RanefMsg, col: number, width: number, range?: [number, number]): { svg: Element; from: number; to: number; labels: number; band: boolean } {
+  const all = denseRows(g, col);
+  const from = Math.max(1, range?.[0] ?? 1);
+  const to = Math.min(all.length, range?.[1] ?? all.length);
+  const rows = all.slice(from - 1, to);
+  const longest = Math.min(18, Math.max(...rows.map((r) => r.level.length)));
+  const ticks = labelledRanks(from, to, width - 60);
+  const names = new Map(rows.map((r) => [r.rank, r.level]));
+  const thin = rows.length > 400;
+  // beyond two levels per pixel: the intervals as one band and the modes as one line (two SVG paths,
+  // not tens of thousands of lines and dots, which look the same at this density)
+  const band = rows.length > 2 * width;
+  const svg = Plot.plot({
+    width,
+    height: 280 + 6.5 * longest,
+    marginBottom: 16 + 6.5 * longest,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${g.group}, levels sorted by conditional mode →`, domain: [from - 0.5, to + 0.5], ticks, tickFormat: (r: number) => (names.get(r) ?? '').slice(0, 18), tickRotate: -90 },
+    y: { label: `↑ conditional mode of ${g.cnames[col]} (±1.96 conditional SD)`, grid: true },
+    marks: [
+      Plot.ruleY([0], { stroke: '#888', strokeDasharray: '4,3' }),
+      band ? Plot.areaY(rows, { x: 'rank', y1: 'lo', y2: 'hi', fill: '#4269d0', fillOpacity: 0.35 }) : Plot.ruleX(rows, { x: 'rank', y1: 'lo', y2: 'hi', stroke: '#4269d0', strokeOpacity: thin ? 0.35 : 0.8, strokeWidth: thin ? 1 : 1.5 }),
+      band ? Plot.lineY(rows, { x: 'rank', y: 'mode', stroke: '#1a1a1a', strokeWidth: 1 }) : Plot.dot(rows, { x: 'rank', y: 'mode', fill: '#1a1a1a', r: thin ? 0.9 : 2.2, stroke: null }),
+      Plot.tip(rows, Plot.pointerX({ x: 'rank', y: 'mode', title: (d: { level: string; mode: number; lo: number; hi: number; rank: number }) => `${g.group} ${d.level} (rank ${d.rank})\nmode ${fmt(d.mode, 4)}\n95% [${fmt(d.lo, 4)}, ${fmt(d.hi, 4)}]` })),
+    ],
+  });
+  return { svg, from, to, labels: ticks.length, band };
+}
+
+const idx = (n: number) => ({ length: n });
+
+/** residuals (or √|residuals|) against fitted values, with the binned means as the smoother */
+export function residualPlot(d: DiagnosticsMsg, width: number, which: 'resid' | 'scale'): Element {
+  const y = which === 'resid' ? d.resid : d.scaleLoc.y;
+  const sm = which === 'resid' ? d.smooth : d.scaleLoc.smooth;
+  const n = d.fitted.length;
+  return Plot.plot({
+    width,
+    height: Math.round(Math.min(420, Math.max(260, width * 0.62))),
+    grid: true,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${d.fittedLabel} →` },
+    y: { label: which === 'resid' ? `↑ ${d.residualLabel}` : `↑ √|${d.residualLabel}|` },
+    marks: [
+      which === 'resid' ? Plot.ruleY([0], { stroke: '#888' }) : null,
+      Plot.dot(idx(n), { x: d.fitted, y, r: n > 1000 ? 1.3 : 2.2, fill: '#4269d0', fillOpacity: n > 1000 ? 0.35 : 0.7, stroke: null }),
+      Plot.line(idx(sm.x.length), { x: sm.x, y: sm.y, stroke: '#d03f3f', strokeWidth: 2 }),
+    ],
+  });
+}
+
+/** binned residuals (Gelman & Hill): mean response residual per bin with ±2 SE bands */
+export function binnedPlot(b: BinnedMsg, d: DiagnosticsMsg, width: number): Element {
+  const n = b.x.length;
+  const lo = Float64Array.from(b.twoSe, (v) => -v);
+  return Plot.plot({
+    width,
+    height: Math.round(Math.min(420, Math.max(260, width * 0.62))),
+    grid: true,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `mean ${d.fittedLabel} in the bin →` },
+    y: { label: '↑ mean residual y − μ̂ in the bin' },
+    marks: [
+      Plot.ruleY([0], { stroke: '#888' }),
+      Plot.line(idx(n), { x: b.x, y: b.twoSe, stroke: '#999', strokeDasharray: '4,3' }),
+      Plot.line(idx(n), { x: b.x, y: lo, stroke: '#999', strokeDasharray: '4,3' }),
+      Plot.dot(idx(n), { x: b.x, y: b.y, fill: '#4269d0', r: 3 }),
+    ],
+  });
+}
+
+/** a normal QQ plot with its reference line (y = x for standardized values, else R's qqline) */
+export function qqPlot(q: QqMsg, label: string, width: number, reference: 'identity' | 'qqline'): Element {
+  const m = q.theoretical.length;
+  const t0 = m ? q.theoretical[0]! : -3;
+  const t1 = m ? q.theoretical[m - 1]! : 3;
+  const slope = reference === 'identity' ? 1 : q.slope;
+  const intercept = reference === 'identity' ? 0 : q.intercept;
+  return Plot.plot({
+    width,
+    height: Math.round(Math.min(420, Math.max(260, width * 0.62))),
+    grid: true,
+    style: { fontSize: `${FONT}px` },
+    x: { label: 'standard normal quantile →' },
+    y: { label: `↑ ${label}` },
+    marks: [
+      Plot.link([0], { x1: t0, y1: intercept + slope * t0, x2: t1, y2: intercept + slope * t1, stroke: '#d03f3f', strokeWidth: 1.5 }),
+      Plot.dot(idx(m), { x: q.theoretical, y: q.sample, r: m > 500 ? 1.5 : 2.5, fill: '#4269d0', fillOpacity: 0.7, stroke: null }),
+    ],
+  });
+}
+
+/** The plot's SVG as a standalone file (the largest SVG of a figure: the plot, not its legend). */
+export function svgText(container: Element): string | null {
+  const svgs = Array.from(container.querySelectorAll('svg'));
+  if (svgs.length === 0) return null;
+  const main = svgs.reduce((a, b) => (b.clientWidth * b.clientHeight > a.clientWidth * a.clientHeight ? b : a));
+  const clone = main.cloneNode(true) as SVGSVGElement;
+  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  clone.setAttribute('xmlns:xlink', 'http://www.w3.org/1999/xlink');
+  clone.style.background = '#fff';
+  return new XMLSerializer().serializeToString(clone);
+}
+
+/** The SVG drawn on a canvas at `scale` × its size, as PNG bytes. */
+export async function pngBlob(svg: string, width: number, height: number, scale = 2): Promise<Blob> {
+  const img = new Image();
+  img.width = width;
+  img.height = height;
+  await new Promise<void>((res, rej) => {
+    img.onload = () => res();
+    img.onerror = () => rej(new Error('the plot could not be drawn as an image'));
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  });
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+  return new Promise((res, rej) => canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));
+}
+
+interface StudyMsg { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null }
+
+/** The forest plot: each study's estimate and CI (square sized by its weight), the pooled diamond and its prediction interval. */
+export function forestPlot(studies: StudyMsg[], pooled: { mu: number; ci: [number, number]; pi: [number, number] }, width: number, level: number): Element {
+  // rows by position (study labels may repeat, e.g. two trials of one author)
+  const labels = [...studies.map((s) => s.label), 'RE model'];
+  const rows = studies.map((s, i) => ({ ...s, row: i }));
+  const pooledRow = studies.length;
+  const longest = Math.min(28, Math.max(...labels.map((l) => l.length)));
+  return Plot.plot({
+    width,
+    height: 50 + 20 * labels.length,
+    marginLeft: Math.min(200, 12 + 6.5 * longest),
+    style: { fontSize: `${FONT}px` },
+    x: { label: `effect size (${level}% CI) →`, grid: true },
+    y: { label: null, type: 'band', domain: labels.map((_, i) => i), tickFormat: (i: number) => labels[i]!.slice(0, 28) },
+    marks: [
+      Plot.ruleX([0], { stroke: '#888', strokeDasharray: '4,3' }),
+      Plot.ruleY(rows, { y: 'row', x1: 'lo', x2: 'hi', stroke: '#333' }),
+      Plot.dot(rows, { y: 'row', x: 'yi', symbol: 'square', fill: '#4269d0', r: (s: StudyMsg) => 2 + Math.sqrt(s.weight ?? 4) }),
+      Plot.ruleY([{ y: pooledRow, x1: pooled.pi[0], x2: pooled.pi[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeDasharray: '5,3' }),
+      Plot.ruleY([{ y: pooledRow, x1: pooled.ci[0], x2: pooled.ci[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeWidth: 5 }),
+      Plot.dot([{ y: pooledRow, x: pooled.mu }], { x: 'x', y: 'y', symbol: 'diamond', r: 7, fill: '#d03f3f' }),
+      Plot.tip(rows, Plot.pointerY({ y: 'row', x: 'yi', title: (s: StudyMsg) => `${s.label}\n${fmt(s.yi, 4)} [${fmt(s.lo, 4)}, ${fmt(s.hi, 4)}]${s.weight === null ? '' : `\nweight ${s.weight.toFixed(1)}%`}` })),
+    ],
+  });
+}
+
+/** The funnel plot: effect size against its standard error (reversed), around the pooled estimate with ±1.96 SE lines. */
+export function funnelPlot(studies: StudyMsg[], mu: number, width: number): Element {
+  const maxSe = Math.max(...studies.map((s) => s.sei)) * 1.05;
+  return Plot.plot({
+    width,
+    height: Math.round(Math.min(420, Math.max(260, width * 0.62))),
+    grid: true,
+    style: { fontSize: `${FONT}px` },
+    x: { label: 'effect size →' },
+    y: { label: '↑ standard error', domain: [maxSe, 0] },
+    marks: [
+      Plot.link([0], { x1: mu, y1: 0, x2: mu - Z975 * maxSe, y2: maxSe, stroke: '#999', strokeDasharray: '4,3' }),
+      Plot.link([0], { x1: mu, y1: 0, x2: mu + Z975 * maxSe, y2: maxSe, stroke: '#999', strokeDasharray: '4,3' }),
+      Plot.ruleX([mu], { stroke: '#d03f3f' }),
+      Plot.dot(studies, { x: 'yi', y: 'sei', fill: '#4269d0', r: 3.5 }),
     ],
   });
 }

@@ -28,8 +28,40 @@ export type ToWorker =
   | { type: 'load'; id: number; source: DataSource }
   | { type: 'fit'; id: number; request: FitRequest }
   | { type: 'cancel'; id: number }
-  | { type: 'predict'; id: number; values: Record<string, string>; newGroups: string[] }
-  | { type: 'exportJson'; id: number };
+  | { type: 'predict'; id: number; values: Record<string, string>; newGroups: string[]; fit?: number }
+  | { type: 'exportJson'; id: number; fit?: number }
+  | { type: 'exportResiduals'; id: number; fit: number }
+  | { type: 'compare'; id: number; fits: [number, number] }
+  | { type: 'meta'; id: number; request: MetaRequest };
+
+/** a random-effects meta-analysis (metafor's rma) of known effect sizes and sampling variances */
+export interface MetaRequest {
+  yi: string;
+  vi: string;
+  slab?: string;
+  method: string;
+  dataName?: string;
+}
+
+export interface MetaResultMsg {
+  summary: string;
+  k: number;
+  method: string;
+  /** the pooled estimate (intercept-only model), its SE, CI and prediction interval */
+  mu: number;
+  se: number;
+  ci: [number, number];
+  pi: [number, number];
+  tau2: number;
+  I2: number;
+  H2: number;
+  QE: number;
+  QEdf: number;
+  QEp: number;
+  level: number;
+  studies: { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null }[];
+  elapsedMs: number;
+}
 
 export interface ColumnInfo {
   name: string;
@@ -150,7 +182,66 @@ export interface FitResult {
   ranef: RanefMsg[];
   shrinkage: ShrinkageMsg[];
   predictors: PredictorInput[];
+  /** in the worker: the fit itself (lmer/glmer, from the request to the fit object) */
   elapsedMs: number;
+  /** in the worker: of elapsedMs, the model frame, Gram matrix and backend set-up before the optimizer */
+  setupMs: number;
+  /** in the worker: the tables, plots' data and diagnostics computed after the fit */
+  describeMs: number;
+  diagnostics: DiagnosticsMsg;
+}
+
+/** Normal QQ points (at most 2,000, at evenly spread ranks) and R's qqline */
+export interface QqMsg {
+  n: number;
+  theoretical: Float64Array;
+  sample: Float64Array;
+  slope: number;
+  intercept: number;
+}
+
+/** equal-count bins along x: mean x, mean y, ±2 SE of the mean y, observations per bin */
+export interface BinnedMsg {
+  x: Float64Array;
+  y: Float64Array;
+  twoSe: Float64Array;
+  count: Int32Array;
+}
+
+export interface DiagnosticsMsg {
+  kind: 'lmer' | 'glmer';
+  /** observations in the fit */
+  n: number;
+  fittedLabel: string;
+  residualLabel: string;
+  /** an evenly spread subset of at most 4,000 observations: fitted value and residual */
+  fitted: Float64Array;
+  resid: Float64Array;
+  /** residual means in 30 equal-count bins of the fitted values (all observations) */
+  smooth: BinnedMsg;
+  /** √|residual| of the subset, and its binned means */
+  scaleLoc: { y: Float64Array; smooth: BinnedMsg };
+  /** lmer: scaled residuals; glmer: deviance residuals */
+  qq: QqMsg;
+  modesQQ: (QqMsg & { group: string; cname: string })[];
+  /** glmer: binned response residuals y − μ̂ (Gelman & Hill) */
+  binned: BinnedMsg | null;
+  /** glmer: randomized quantile residuals (Dunn & Smyth) of up to 2,000 observations */
+  quantileQQ: QqMsg | null;
+}
+
+/** one model of a likelihood-ratio comparison (lme4's anova(m0, m1) row) */
+export interface CompareRow {
+  fit: number;
+  formula: string;
+  npar: number;
+  AIC: number;
+  BIC: number;
+  logLik: number;
+  deviance: number;
+  Chisq: number | null;
+  Df: number | null;
+  p: number | null;
 }
 
 export interface PredictResult {
@@ -176,4 +267,10 @@ export type FromWorker =
   | { type: 'cancelled'; id: number }
   | { type: 'predicted'; id: number; result: PredictResult }
   | { type: 'predictError'; id: number; message: string }
-  | { type: 'json'; id: number; text: string };
+  | { type: 'json'; id: number; text: string }
+  | { type: 'text'; id: number; text: string }
+  | { type: 'textError'; id: number; message: string }
+  | { type: 'compared'; id: number; rows: CompareRow[]; refitted: string[]; notes: string[] }
+  | { type: 'compareError'; id: number; message: string }
+  | { type: 'metaFitted'; id: number; result: MetaResultMsg }
+  | { type: 'metaError'; id: number; message: string };

@@ -5,7 +5,9 @@
  */
 import type * as arrow from 'apache-arrow';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/webgpu/device.js';
-import { type AnyFit, describeFit, placeError, predictOne, runFit } from './fitting.js';
+import { type AnyFit, type StoredFit, compareFits, describeFit, placeError, predictOne, runFit } from './fitting.js';
+import { residualsCsv } from './diagnostics.js';
+import { runMeta } from './meta.js';
 import { loadSource } from './load.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
@@ -19,6 +21,8 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage
 let table: arrow.Table | null = null;
 let fit: AnyFit | null = null;
 let factorsOfFit: string[] = [];
+/** every fit of the current data, by the page's fit id (for comparisons and exports); emptied when new data load */
+const fits = new Map<number, StoredFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const running = new Map<number, AbortController>();
 
@@ -48,6 +52,7 @@ scope.addEventListener('message', (ev) => {
         try {
           table = null;
           fit = null;
+          fits.clear();
           const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
           table = loaded.table;
           post({ type: 'loaded', id: msg.id, info: loaded.info });
@@ -78,6 +83,7 @@ scope.addEventListener('message', (ev) => {
           });
           fit = result;
           factorsOfFit = msg.request.factors;
+          fits.set(msg.id, { id: msg.id, fit: result, request: msg.request });
           const { result: described, transfer } = describeFit(result, table, factorsOfFit, performance.now() - t0);
           post({ type: 'fitted', id: msg.id, result: described }, transfer);
         } catch (e) {
@@ -96,14 +102,52 @@ scope.addEventListener('message', (ev) => {
       break;
     case 'predict':
       try {
-        if (!fit || !table) throw new Error('fit a model first');
-        post({ type: 'predicted', id: msg.id, result: predictOne(fit, table, msg.values, msg.newGroups) });
+        const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit : undefined) ?? fit;
+        if (!f || !table) throw new Error('fit a model first');
+        post({ type: 'predicted', id: msg.id, result: predictOne(f, table, msg.values, msg.newGroups) });
       } catch (e) {
         post({ type: 'predictError', id: msg.id, message: (e as Error).message });
       }
       break;
-    case 'exportJson':
-      post({ type: 'json', id: msg.id, text: fit ? JSON.stringify(fit.toJSON(), jsonReplacer, 1) : '{}' });
+    case 'exportJson': {
+      const f = msg.fit !== undefined ? fits.get(msg.fit)?.fit : fit;
+      post({ type: 'json', id: msg.id, text: f ? JSON.stringify(f.toJSON(), jsonReplacer, 1) : '{}' });
+      break;
+    }
+    case 'exportResiduals': {
+      const s = fits.get(msg.fit);
+      if (!s) post({ type: 'textError', id: msg.id, message: 'that fit is no longer kept (new data were loaded)' });
+      else post({ type: 'text', id: msg.id, text: residualsCsv(s.fit, 'nAGQ' in s.fit) });
+      break;
+    }
+    case 'meta':
+      void (async () => {
+        try {
+          if (!table) throw new Error('load data first');
+          post({ type: 'metaFitted', id: msg.id, result: await runMeta(table, msg.request) });
+        } catch (e) {
+          post({ type: 'metaError', id: msg.id, message: (e as Error).message ?? String(e) });
+        }
+      })();
+      break;
+    case 'compare':
+      void (async () => {
+        const [a, b] = msg.fits.map((k) => fits.get(k));
+        if (!a || !b || !table) {
+          post({ type: 'compareError', id: msg.id, message: 'both fits must be of the data loaded now' });
+          return;
+        }
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        try {
+          const out = await compareFits(a, b, table, { signal: ac.signal, onProgress: () => {} });
+          post({ type: 'compared', id: msg.id, ...out });
+        } catch (e) {
+          post({ type: 'compareError', id: msg.id, message: (e as Error).message ?? String(e) });
+        } finally {
+          running.delete(msg.id);
+        }
+      })();
       break;
   }
 });

@@ -18,6 +18,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import { formatSummary } from '../lmm/summary.js';
 import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInference.js';
 import { printCoefTable, printTypeIIIAnova } from '../inference/format.js';
+import { chooseEngine, glmmEngineError, lmerThroughEngine } from './engines.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
 import { pedigree } from '../relmat/pedigree.js';
@@ -51,8 +52,8 @@ function resolveCsv(args: FitArgs): CsvOptions {
 }
 
 export interface FitArgs {
-  /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet */
-  file: string;
+  /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet; with --engine duckdb also a glob ('data/*.parquet'); none with --engine clickhouse */
+  file?: string;
   /** lme4 model formula, e.g. `Reaction ~ Days + (Days | Subject)` */
   formula: string;
   /** maximum likelihood instead of REML */
@@ -91,6 +92,18 @@ export interface FitArgs {
   strayText?: string;
   /** lmer: add lmerTest's t tests and type III anova with these ddf (satterthwaite or kenward-roger) */
   ddf?: string;
+  /** where the rows are read: memory, stream, duckdb, clickhouse (default: memory, duckdb for a large file or a glob; src/cli/engines.ts) */
+  engine?: string;
+  /** clickhouse: the HTTP interface */
+  url?: string;
+  /** clickhouse: the table */
+  table?: string;
+  /** stream: rows per batch */
+  batchSize?: string | number;
+  /** duckdb: its memory limit, e.g. 1.5GB */
+  memoryLimit?: string;
+  /** write fitted values and residuals: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
+  residuals?: string;
   /** 'blme': blmer/bglmer's default priors (a Wishart on every random-effects term) */
   prior?: string;
   /** blme's cov.prior, in its syntax: "gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')" */
@@ -233,6 +246,15 @@ function resolveWeights(args: FitArgs): string | undefined {
   return weights;
 }
 
+/** the --engine choice, checked (a usage error for an unknown name) */
+function resolveEngine(args: FitArgs, glmm: boolean): ReturnType<typeof chooseEngine> {
+  try {
+    return chooseEngine(args.file, args.engine ?? (args.table !== undefined || args.url !== undefined ? 'clickhouse' : undefined), glmm);
+  } catch (e) {
+    throw new CliError(errorMessage(e));
+  }
+}
+
 /** The prior options of the arguments (blme's), or undefined for none. */
 export function resolvePrior(args: Pick<FitArgs, 'prior' | 'covPrior' | 'fixefPrior' | 'residPrior'>): 'blme' | { cov?: string; fixef?: string; resid?: string } | undefined {
   if (args.prior !== undefined && args.prior.trim().toLowerCase() !== 'blme') throw new CliError(`--prior takes 'blme' (blmer's and bglmer's defaults), got '${args.prior}'; give priors in blme's syntax with --cov-prior, --fixef-prior, --resid-prior`);
@@ -249,28 +271,43 @@ export type CliFit = LmmFit | GlmmFit;
  * Reads the data file and fits the model of `args` (lmer, or glmer with --family), with progress
  * on a terminal's stderr; `table` reuses data already read (for anova's several models).
  */
-export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table): Promise<{ fit: CliFit; table: arrow.Table }> {
+export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table): Promise<{ fit: CliFit; table?: arrow.Table }> {
   const quiet = args.quiet ?? false;
   let progressShown = false;
   try {
     if (args.ml && args.reml) throw new CliError('--ml and --reml cannot be used together');
-    if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     const backend = resolveBackend(args.backend);
     const glmm = resolveGlmm(args);
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
+    const { engine, note } = resolveEngine(args, glmm !== null);
+    if (engine !== 'memory' && glmm) throw new CliError(glmmEngineError(engine));
+    if (engine === 'clickhouse' ? args.file !== undefined : !args.file) {
+      throw new CliError(engine === 'clickhouse' ? `--engine clickhouse reads --table, not a file ('${args.file}')` : 'missing data file');
+    }
+    for (const k of ['url', 'table'] as const) if (args[k] !== undefined && engine !== 'clickhouse') throw new CliError(`--${k} is for --engine clickhouse`);
+    if (args.batchSize !== undefined && engine !== 'stream') throw new CliError('--batch-size is for --engine stream');
+    if (args.memoryLimit !== undefined && engine !== 'duckdb') throw new CliError('--memory-limit is for --engine duckdb');
+    if (args.residuals !== undefined && engine === 'memory') throw new CliError('--residuals writes the rows back through an engine: add --engine stream, duckdb or clickhouse');
+    const batchSize = args.batchSize === undefined ? undefined : Number(args.batchSize);
+    if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new CliError(`--batch-size must be a positive whole number, got '${args.batchSize}'`);
+    if (note && !quiet) io.stderr(`mixedgpu: note: ${note}\n`);
+    const file = args.file ?? '';
+    const dataName = engine === 'clickhouse' ? args.table! : basename(file, extname(file));
     const relmat = await readRelmat(args);
+    if (relmat && engine !== 'memory') throw new CliError(`known covariances (--relmat, --pedigree) are fitted with the rows in memory; the ${engine} engine does not take them (use --engine memory)`);
     const prior = resolvePrior(args);
     if (glmm && typeof prior === 'object' && prior.resid !== undefined) throw new CliError('--resid-prior is for linear mixed models (a GLMM has no residual variance)');
+    if (prior !== undefined && engine !== 'memory') throw new CliError(`priors (--prior, --cov-prior, --fixef-prior, --resid-prior) are fitted with the rows in memory; the ${engine} engine does not take them yet (use --engine memory)`);
     const csv = resolveCsv(args);
-    if (!table) {
-      const read = await readTableFileAsync(args.file, { factors, ...csv });
+    if (Object.keys(csv).length > 0 && engine !== 'memory') throw new CliError(`--delimiter, --encoding and --stray-text are for a CSV read into memory; the ${engine} engine does not take them (use --engine memory)`);
+    if (!table && engine === 'memory') {
+      const read = await readTableFileAsync(file, { factors, ...csv });
       if (!quiet) for (const w of read.warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
-      if (!quiet) for (const note of read.notes ?? []) io.stderr(`mixedgpu: note: ${basename(args.file)}: ${note}\n`);
+      if (!quiet) for (const n of read.notes ?? []) io.stderr(`mixedgpu: note: ${basename(file)}: ${n}\n`);
       table = read.table;
     }
-    const dataName = basename(args.file, extname(args.file));
     const showProgress = !quiet && io.stderrIsTTY === true;
     let lastShown = 0;
     /** one progress line, at most every 100 ms (and at the first evaluation of each stage) */
@@ -280,8 +317,18 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
       progressShown = true;
       io.stderr(`\r\x1b[K${text}`);
     };
+    const reml = !args.ml;
+    const lmmProgress = showProgress
+      ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
+      : undefined;
     let fit: CliFit;
-    if (glmm) {
+    const notes: string[] = [];
+    if (engine !== 'memory') {
+      fit = await lmerThroughEngine({
+        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
+        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress,
+      });
+    } else if (glmm) {
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;
       let stage = 0;
       const onProgress = showProgress
@@ -290,14 +337,12 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table, { ...glmm, factors, dataName, onProgress, backend, relmat, prior });
+      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior });
     } else {
-      const reml = !args.ml;
-      const onProgress = showProgress
-        ? (p: FitProgress) => show(p.feval, p.elapsedMs, `${p.feval} evaluations, ${reml ? 'REML criterion' : 'deviance'} ${p.deviance.toFixed(4)} (best ${p.best.toFixed(4)})`)
-        : undefined;
-      fit = await lmer(args.formula, table, { REML: reml, factors, dataName, backend, onProgress, weights, relmat, prior });
+      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior });
     }
+    if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
+    if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);
     return { fit, table };
   } finally {

@@ -29,7 +29,7 @@ export async function runAnova(args: AnovaArgs, io: CliIO): Promise<number> {
     if (args.json) {
       io.stdout(`${JSON.stringify({ models: res.models, tests: res.tests }, null, 2)}\n`);
     } else {
-      io.stdout(`${printLrtTable(res.names, basename(args.file, extname(args.file)), res.models, res.tests).join('\n')}\n`);
+      io.stdout(`${printLrtTable(res.names, basename(args.file ?? '', extname(args.file ?? '')), res.models, res.tests).join('\n')}\n`);
     }
     return 0;
   } catch (e) {

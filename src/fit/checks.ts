@@ -75,6 +75,7 @@ export const LMER_OPTIONS: Schema = {
   prior: prior(['cov', 'fixef', 'resid'], false),
   observationLevel: bool,
   relmat,
+  momentStart: bool,
 };
 
 /** glmer's options (GlmerOptions in src/fit/glmer.ts). */

@@ -232,7 +232,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     checkModelMatrixSize(`random-effects term ${r.text}'s`, rc.total, n, rc.perTerm);
   }
   const design = modelMatrix(formula.fixed, columnOf, n);
-  const { kept, dropped, basis } = dropRankDeficient(design);
+  const { kept, dropped } = dropRankDeficient(design);
   if (dropped.length > 0) {
     messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
   }
@@ -242,7 +242,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
   if (!glm && options.observationLevel !== true) {
     const yw = offset ? Float64Array.from(y, (v, i) => v - offset![i]) : y;
-    const rel = relativeResidual(yw, basis);
+    const rel = relativeResidual(yw, kept.columns);
     if (rel <= 1e-10) {
       throw new ModelError(
         `the residual sum of squares is zero with the fixed effects alone: the model fits the response '${response.label}' exactly ` +
@@ -285,7 +285,7 @@ function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) =
  * lme4's checks (check.nlev.gtr.1, check.nobs.vs.nlev, check.nobs.vs.nRE), all "stop"; a GLMM
  * (`allowN`, as glmer) may have as many levels as observations (observation-level random effects).
  */
-function checkReTerm(t: ReTerm, n: number, allowN = false): void {
+export function checkReTerm(t: ReTerm, n: number, allowN = false): void {
   const l = t.levels.length;
   if (l < 2) {
     throw new ModelError(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);

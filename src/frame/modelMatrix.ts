@@ -16,7 +16,7 @@ export interface DesignMatrix {
  * R's rule for coding a factor F inside a term T: F is coded by contrasts when the term T without F
  * (the empty term being the intercept) is in the model, and by one indicator per level otherwise.
  */
-function contrastCoded(term: Term, varIndex: number, part: LinearPart): boolean {
+export function contrastCoded(term: Term, varIndex: number, part: LinearPart): boolean {
   const rest = term.vars.filter((_, k) => k !== varIndex).map((v) => v.label);
   if (rest.length === 0) return part.intercept;
   const key = [...rest].sort().join('\u0000');
@@ -90,50 +90,98 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
 /**
  * Drops columns of X that are linear combinations of earlier ones (lme4 drops them with a message,
  * "fixed-effect model matrix is rank deficient so dropping N columns / coefficients").
- * Modified Gram–Schmidt in column order with relative tolerance `tol` on the residual norm; also
- * returns the orthonormal basis of the kept columns.
+ * Modified Gram–Schmidt in column order with relative tolerance `tol` on the residual norm, run on
+ * the triangular factor R of X = QR rather than on X itself: Q is orthonormal, so every inner
+ * product, norm and projection residual of X's columns is R's. R comes from one pass over the rows
+ * (Householder QR of row blocks stacked under the R so far, TSQR), backward stable, so the residual
+ * norms are as accurate as Gram–Schmidt on X, at O(n p²) flops in one read of X.
  */
-export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMatrix; dropped: string[]; basis: Float64Array[] } {
+export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMatrix; dropped: string[] } {
+  const p = X.columns.length;
+  const R = triangularFactor(X.columns);
   const basis: Float64Array[] = [];
   const keptNames: string[] = [];
   const keptCols: Float64Array[] = [];
   const dropped: string[] = [];
   X.columns.forEach((col, j) => {
-    const r = Float64Array.from(col);
+    // column j of R (rows 0..j; the rest are zero)
+    const r = new Float64Array(p);
+    for (let i = 0; i <= j; i++) r[i] = R[i * p + j];
     const norm0 = Math.sqrt(dot(r, r));
-    project(r, basis);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const q of basis) {
+        const c = dot(q, r);
+        for (let i = 0; i < p; i++) r[i] -= c * q[i];
+      }
+    }
     const norm = Math.sqrt(dot(r, r));
     if (norm0 === 0 || norm <= tol * norm0) {
       dropped.push(X.names[j]);
       return;
     }
-    for (let i = 0; i < r.length; i++) r[i] /= norm;
+    for (let i = 0; i < p; i++) r[i] /= norm;
     basis.push(r);
     keptNames.push(X.names[j]);
     keptCols.push(col);
   });
-  return { kept: { names: keptNames, columns: keptCols }, dropped, basis };
+  return { kept: { names: keptNames, columns: keptCols }, dropped };
 }
 
-/** r minus its projection on the orthonormal `basis` (two passes of modified Gram–Schmidt). */
-function project(r: Float64Array, basis: Float64Array[]): void {
-  for (let pass = 0; pass < 2; pass++) {
-    for (const q of basis) {
-      const c = dot(q, r);
-      for (let i = 0; i < r.length; i++) r[i] -= c * q[i];
+/**
+ * ‖y − P y‖ / ‖y‖ for the projection P on the span of `columns` (full column rank, as
+ * dropRankDeficient keeps them); 0 when y = 0 (nothing to fit). With [X y] = QR, the residual of y
+ * on X is Q's last column times R's last diagonal entry, so its norm is |R[p, p]| (one TSQR pass).
+ */
+export function relativeResidual(y: Float64Array, columns: Float64Array[]): number {
+  const norm0 = Math.sqrt(dot(y, y));
+  if (norm0 === 0) return 0;
+  const p = columns.length;
+  const R = triangularFactor([...columns, y]);
+  return Math.abs(R[p * (p + 1) + p]) / norm0;
+}
+
+/** Rows per block of the TSQR. */
+const QR_BLOCK = 128;
+
+/**
+ * R (p × p upper triangular, row-major) with X = QR for the columns of X (each of length n): R is
+ * updated with each block of rows by Householder reflections of [R; block] (R's zeros below the
+ * diagonal make each reflection touch row k of R and the block's rows only).
+ */
+export function triangularFactor(columns: Float64Array[]): Float64Array {
+  const p = columns.length;
+  const R = new Float64Array(p * p);
+  if (p === 0) return R;
+  const n = columns[0].length;
+  const B = new Float64Array(QR_BLOCK * p); // the block, column-major (b rows per column)
+  for (let r0 = 0; r0 < n; r0 += QR_BLOCK) {
+    const b = Math.min(QR_BLOCK, n - r0);
+    for (let j = 0; j < p; j++) B.set(columns[j].subarray(r0, r0 + b), j * b);
+    for (let k = 0; k < p; k++) {
+      const ko = k * b;
+      let sigma = 0;
+      for (let i = 0; i < b; i++) sigma += B[ko + i] * B[ko + i];
+      if (sigma === 0) continue;
+      // H = I − τ v vᵀ with v = [1 (row k of R); x / (α − β) (the block)], mapping (α, x) to (β, 0)
+      const alpha = R[k * p + k];
+      const norm = Math.sqrt(alpha * alpha + sigma);
+      const beta = alpha >= 0 ? -norm : norm;
+      const scale = 1 / (alpha - beta);
+      const tau = (beta - alpha) / beta;
+      for (let i = 0; i < b; i++) B[ko + i] *= scale;
+      R[k * p + k] = beta;
+      for (let j = k + 1; j < p; j++) {
+        const jo = j * b;
+        let w = R[k * p + j];
+        for (let i = 0; i < b; i++) w += B[ko + i] * B[jo + i];
+        w *= tau;
+        R[k * p + j] -= w;
+        for (let i = 0; i < b; i++) B[jo + i] -= w * B[ko + i];
+      }
     }
   }
+  return R;
 }
-
-/** ‖y − P y‖ / ‖y‖ for the projection P on the orthonormal `basis` (1 when y = 0 has nothing to fit: 0). */
-export function relativeResidual(y: Float64Array, basis: Float64Array[]): number {
-  const r = Float64Array.from(y);
-  const norm0 = Math.sqrt(dot(r, r));
-  if (norm0 === 0) return 0;
-  project(r, basis);
-  return Math.sqrt(dot(r, r)) / norm0;
-}
-
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];

@@ -42,7 +42,7 @@ import type * as arrow from 'apache-arrow';
 import { tableFromColumns } from './arrow.js';
 import { CsvTokenizer, describeDelimiter, fieldBytes, sniffDelimiter, type CsvRecord } from './csvTokenizer.js';
 import { ColumnBuilder, STRAY_TEXT_KEY } from './csvColumn.js';
-import { decodeAt } from './csvValues.js';
+import { Kind, classifyNumber, decodeAt, parsedValue } from './csvValues.js';
 import { DataError, OptionError, showValue } from '../errors/errors.js';
 import { type Schema, checkObject, columnNames, oneOf } from '../options/rules.js';
 
@@ -92,6 +92,21 @@ export interface ByteSource {
 }
 
 export type CsvInput = string | Uint8Array | ArrayBuffer | ByteSource;
+
+/**
+ * A CSV field read as a numeric column reads it (R's type.convert): the number, null for a missing
+ * value (empty, whitespace-only, NA), or undefined when the field is text (the column is then a factor).
+ * For the streamed CSV source (src/gram/stream/csv.ts), which parses records as strings.
+ */
+export function csvFieldNumber(s: string): number | null | undefined {
+  const k = classifyNumber(s, false);
+  return k === Kind.Number ? parsedValue : k === Kind.Missing ? null : undefined;
+}
+
+/** A CSV field read as a factor column reads it: null for an empty field or NA, else the string. */
+export function csvFieldText(s: string): string | null {
+  return s.length === 0 || s === 'NA' ? null : s;
+}
 
 
 const CHUNK = 4 * 2 ** 20;

@@ -55,7 +55,8 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
   const chol = reference.chol;
   chol.factor(thetaToInternal(model, theta));
   const parts = { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss };
-  if (!(parts.pwrss > 1e-12 * totalSumOfSquares(frame.y))) {
+  const tss = model.source ? (model.source.responseSS > 0 ? model.source.responseSS : 1) : totalSumOfSquares(frame.y);
+  if (!(parts.pwrss > 1e-12 * tss)) {
     throw new FitError(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
   }
   const dev = override ? override.criterion : profiledDeviance(parts, n, p, reml, model.sumLogW);

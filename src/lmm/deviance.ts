@@ -111,9 +111,10 @@ export function lmmObjective(model: LmmModel, backend: LmmBackend, reference: Sy
     const parts = backend.evaluate(theta);
     return parts instanceof Promise ? parts.then(criterion) : criterion(parts);
   };
-  const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, layout, model.frame.n);
+  const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, layout, model.frame.n, model.source?.zSquares);
   const start = scaledStart(thetaProblem);
-  const moments = momentStart(model, start);
+  // the moment start backfits over the rows: none when they are in an engine or a file (src/gram/)
+  const moments = model.source || model.momentStart === false ? null : momentStart(model, start);
   return {
     start,
     ...(moments ? { startCandidates: [moments], candidateRhobeg: MOMENT_RHOBEG } : {}),

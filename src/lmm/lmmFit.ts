@@ -63,6 +63,18 @@ export class LmmFit extends MixedFit<LmmModel> {
   }
 
   /**
+   * the quantiles (Min, 1Q, Median, 3Q, Max) of the scaled Pearson residuals, when the rows are not
+   * in memory (an out-of-core fit, src/gram/fit.ts, computes them by queries); else null
+   */
+  scaledResidualQuantiles: number[] | null = null;
+
+  /** an error for the accessors that need the rows, when they are in an engine or a file */
+  private rowsElsewhere(what: string): Error {
+    const src = this.model.source!;
+    return new Error(`${what}: the rows of this fit are in ${src.engine} (${src.name}), not in memory; write the fitted values and residuals there (writeResiduals, the CLI's --residuals)`);
+  }
+
+  /**
    * Heritability of each scalar grouping factor with a known covariance (relmat: a kinship,
    * pedigree or phylogeny): σ²_b / (σ²_b + σ²), the share of the additive (or phylogenetic)
    * variance in the sum with the residual variance (Lynch & Walsh's h², Pagel's λ for a phylogeny);
@@ -82,6 +94,7 @@ export class LmmFit extends MixedFit<LmmModel> {
 
   /** fitted values Xβ̂ + Zb̂ (+ offset) for the observations used */
   get fitted(): Float64Array {
+    if (this.model.source) throw this.rowsElsewhere('fitted values');
     const { frame, blocks } = this.model;
     const { n, p, X } = frame;
     const beta = this.beta;
@@ -106,6 +119,7 @@ export class LmmFit extends MixedFit<LmmModel> {
 
   /** response residuals y − fitted (not weighted, as lme4's residuals()) */
   get residuals(): Float64Array {
+    if (this.model.source) throw this.rowsElsewhere('residuals');
     const f = this.fitted;
     const y = this.model.frame.y;
     for (let i = 0; i < f.length; i++) f[i] = y[i] - f[i];

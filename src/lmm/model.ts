@@ -7,11 +7,37 @@ import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import type { GramInput } from '../linalg/gram.js';
+import type { ColumnSquares } from './thetaProblem.js';
 import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
+
+/**
+ * Where the rows are when A came from elsewhere (#14: an SQL engine, a stream of record batches,
+ * src/gram/): the model then holds no rows (its frame's arrays are empty), and what the fit would
+ * have computed from them comes from the source.
+ */
+export interface RowSource {
+  /** 'duckdb', 'clickhouse', 'stream' */
+  engine: string;
+  /** the file, glob or table as the user named it */
+  name: string;
+  /** input rows read over all passes */
+  rowsScanned: number;
+  /** each query or pass with its time */
+  queries: { stage: string; ms: number; rows: number }[];
+  /** Σ (y − ȳ)² of the response: the scale of the exact-fit check (assemble.ts) */
+  responseSS: number;
+  /** per block column: Σ (Z M)_s² and the count over rows where Z_s ≠ 0 (thetaProblem.ts) */
+  zSquares: ColumnSquares[];
+}
 
 export interface LmmModelOptions extends ModelFrameOptions, RelmatOptions {
   /** REML (default, as lme4) or maximum likelihood */
   REML?: boolean;
+  /**
+   * also start the optimizer from moment estimates (src/lmm/momentStart.ts; default true); a fit
+   * whose rows are in an engine or a file has none (they backfit over the rows)
+   */
+  momentStart?: boolean;
 }
 
 /** The model structure shared by the objective and the results. */
@@ -24,6 +50,10 @@ export interface LmmModel extends MixedModel {
    * y − Xβ₀ of the fixed-effects transform; with prior weights, every row scaled by √w_i
    */
   rows: GramInput;
+  /** set when A came from an SQL engine or a stream (src/gram/): the rows are there, not here */
+  source?: RowSource;
+  /** false: the optimizer starts from lme4's start only (no moment estimates) */
+  momentStart?: boolean;
 }
 
 /** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
@@ -35,7 +65,7 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
   const { Xc, yc } = mixed.fixed;
   const rows: GramInput = { n: frame.n, X: Xc, p: frame.p, y: yc, blocks: mixed.internalBlocks };
   const sumLogW = mixed.weights ? weightRows(mixed.weights, rows) : 0;
-  return Object.assign(mixed, { reml: options.REML ?? true, sumLogW, rows });
+  return Object.assign(mixed, { reml: options.REML ?? true, sumLogW, rows, ...(options.momentStart === false ? { momentStart: false } : {}) });
 }
 
 /**

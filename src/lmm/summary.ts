@@ -5,7 +5,7 @@
  * src/results/rFormat.ts, shared with the glmer summary (src/glmm/summary.ts).
  */
 import {
-  aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, knownCovarianceLines, methodTitle, residualLines, varCorrTable, warningLines,
+  aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, knownCovarianceLines, methodTitle, residualLines, residualQuantileLines, varCorrTable, warningLines,
 } from '../results/lme4Print.js';
 import { catFill, formatR, roundR } from '../results/rFormat.js';
 import type { LmmFit } from './lmmFit.js';
@@ -16,7 +16,7 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation'>>;
+> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles'>>;
 
 /**
  * The t tests of lmerTest's summary in place of lme4's table: its title's method and the printed
@@ -45,7 +45,10 @@ export function formatSummary(fit: SummarySource, tests?: SummaryTests): string 
   }
   out.push('');
   // lme4: residuals(fit, "pearson", scaled = TRUE), √w (y − fitted) / σ
-  out.push(...residualLines(Array.from(fit.pearsonResiduals ?? fit.residuals, (r) => r / fit.sigma)));
+  // (an out-of-core fit computes the quantiles by queries: src/gram/)
+  out.push(...(fit.scaledResidualQuantiles
+    ? residualQuantileLines(fit.scaledResidualQuantiles)
+    : residualLines(Array.from(fit.pearsonResiduals ?? fit.residuals, (r) => r / fit.sigma))));
   out.push('Random effects:');
   out.push(...varCorrTable(fit.varCorr, fit.sigma));
   out.push(...groupsLines(fit.nobs, fit.ngroups));

@@ -15,21 +15,39 @@ import type { CovarianceFactor, ThetaProblem } from '../optim/thetaOptimizer.js'
 /** Scales are kept within [1/SCALE_LIMIT, SCALE_LIMIT]; an all-zero column gets 1. */
 const SCALE_LIMIT = 1e8;
 
-export function lmmThetaProblem(blocks: RandomBlock[], internal: RandomBlock[], layout: ThetaLayout, n: number): ThetaProblem {
+/** Per column of a block: Σ (Z M)_s² and the number of rows where Z_s ≠ 0. */
+export interface ColumnSquares {
+  sumSq: Float64Array;
+  count: Float64Array;
+}
+
+/** A block's column squares from its rows. */
+export function columnSquares(blk: RandomBlock, internal: RandomBlock, n: number): ColumnSquares {
+  const Zc = internal.Z; // Z M: the centred columns the internal θ multiplies (src/model/reparam.ts)
+  const Q = blk.q;
+  const sumSq = new Float64Array(Q);
+  const count = new Float64Array(Q);
+  for (let i = 0; i < n; i++) for (let s = 0; s < Q; s++) {
+    if (blk.Z[i * Q + s] === 0) continue;
+    sumSq[s] += Zc[i * Q + s] ** 2;
+    count[s]++;
+  }
+  return { sumSq, count };
+}
+
+/**
+ * `squares`: each block's column squares when the model holds no rows (A from an SQL engine or a
+ * stream, src/gram/), else they are summed from the blocks' rows.
+ */
+export function lmmThetaProblem(blocks: RandomBlock[], internal: RandomBlock[], layout: ThetaLayout, n: number, squares?: ColumnSquares[]): ThetaProblem {
   const scales = new Float64Array(layout.length).fill(1);
   const factors: CovarianceFactor[] = [];
   for (const [b, blk] of blocks.entries()) {
-    const Zc = internal[b].Z; // Z M: the centred columns the internal θ multiplies (src/model/reparam.ts)
     const Q = blk.q;
+    const { sumSq, count } = squares?.[b] ?? columnSquares(blk, internal[b], n);
     const rms = new Float64Array(Q);
-    const count = new Float64Array(Q);
-    for (let i = 0; i < n; i++) for (let s = 0; s < Q; s++) {
-      if (blk.Z[i * Q + s] === 0) continue;
-      rms[s] += Zc[i * Q + s] ** 2;
-      count[s]++;
-    }
     for (let s = 0; s < Q; s++) {
-      const r = Math.sqrt(rms[s] / Math.max(1, count[s]));
+      const r = Math.sqrt(sumSq[s] / Math.max(1, count[s]));
       rms[s] = r > 0 && Number.isFinite(r) ? Math.min(SCALE_LIMIT, Math.max(1 / SCALE_LIMIT, r)) : 1;
     }
     for (const term of blk.terms) {

@@ -61,7 +61,12 @@ export function aicTable(aic: number, bic: number, logLik: number, deviance: num
 
 /** .prt.resids: the quantiles of the scaled residuals, zapsmall(·, digits + 1) and printed with `digits` */
 export function residualLines(resids: ArrayLike<number>): string[] {
-  const rq = zapsmall(quantile7(resids, [0, 0.25, 0.5, 0.75, 1]), DIGITS + 1);
+  return residualQuantileLines(quantile7(resids, [0, 0.25, 0.5, 0.75, 1]));
+}
+
+/** .prt.resids from the quantiles (Min, 1Q, Median, 3Q, Max) themselves (an out-of-core fit's, computed by queries) */
+export function residualQuantileLines(quantiles: number[]): string[] {
+  const rq = zapsmall(quantiles, DIGITS + 1);
   return ['Scaled residuals: ', ...printNamedVector(formatR(rq, DIGITS), ['Min', '1Q', 'Median', '3Q', 'Max']), ''];
 }
 

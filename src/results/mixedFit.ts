@@ -66,6 +66,13 @@ export interface JsonParts {
   fitted?: Record<string, unknown>;
 }
 
+/** Where A came from (#14): an SQL engine or a stream (src/gram/), else the in-memory table. */
+interface SourceInfo {
+  engine: string;
+  rowsScanned: number;
+  queries: { stage: string; ms: number; rows: number }[];
+}
+
 export abstract class MixedFit<M extends MixedModel = MixedModel> {
   readonly model: M;
   /** θ at the optimum, in lme4's order */
@@ -214,6 +221,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
       ...(this.model.known.some((k) => k) ? { relmat: this.knownCovariances } : {}),
       ...s.fitted,
       nobs_dropped: this.model.frame.nDropped,
+      ...this.engineJson(),
       backend: this.backend.name,
       device: this.backend.device,
       precision: this.backend.precision,
@@ -221,5 +229,12 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
       ...(this.gpuCheck ? { gpu_check: this.gpuCheck } : {}),
       timings_ms: this.timings,
     };
+  }
+
+  /** `engine`, `rows_scanned` and the time of each query or pass over the rows */
+  private engineJson(): Record<string, unknown> {
+    const src = (this.model as { source?: SourceInfo }).source;
+    if (!src) return { engine: 'memory', rows_scanned: this.model.frame.nInput, queries: [] };
+    return { engine: src.engine, rows_scanned: src.rowsScanned, queries: src.queries.map((q) => ({ stage: q.stage, ms: q.ms, rows: q.rows })) };
   }
 }

@@ -177,7 +177,8 @@ export function formatPval(pv: number[], digits: number): string[] {
 
 /** R's quantile(x, probs, type = 7, na.rm = TRUE) */
 export function quantile7(values: ArrayLike<number>, probs: number[]): number[] {
-  const x = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  // a typed array's sort is numeric (and much faster on millions of values than a comparator's)
+  const x = Float64Array.from(values).filter((v) => !Number.isNaN(v)).sort();
   const n = x.length;
   if (n === 0) return probs.map(() => NaN);
   return probs.map((pr) => {

@@ -7,8 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { lmer, readCsv, type LmmFit } from '../../src/index.js';
-import { checkColumns, placeError, predictOne, shrinkageData } from '../../demo/src/fitting.js';
-import { describeColumns } from '../../demo/src/load.js';
+import { checkColumns, compareFits, placeError, predictOne, shrinkageData } from '../../demo/src/fitting.js';
+import { describeColumns, suggestFormula } from '../../demo/src/load.js';
+import { binnedMeans, diagnosticsOf, qqPoints, quantileResiduals, residualsCsv } from '../../demo/src/diagnostics.js';
+import { pchisqUpper, qnorm } from '../../src/stats/distributions.js';
+import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
+import { shrinkageCaption, labelledRanks } from '../../demo/src/plots.js';
 import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
 
@@ -92,5 +96,113 @@ describe('browser app logic', () => {
     expect(placed.position).toBe(6);
     expect(placed.message).not.toMatch(/\n/);
     expect(placeError(new Error('no WebGPU adapter is available')).where).toBe('options');
+  });
+
+  test('the library\'s qnorm and χ² upper tail as the app uses them: R\'s values', () => {
+    // R: qnorm(c(1e-10, 0.001, 0.025, 0.3, 0.5, 0.975, 0.999999))
+    const q: [number, number][] = [[1e-10, -6.361340902404056], [0.001, -3.090232306167813], [0.025, -1.959963984540054], [0.3, -0.5244005127080407], [0.5, 0], [0.975, 1.959963984540054], [0.999999, 4.753424308817089]];
+    for (const [p, ref] of q) expect(Math.abs(qnorm(p) - ref)).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref)));
+    // R: pchisq(x, df, lower.tail = FALSE)
+    const c: [number, number, number][] = [[42.1392985420164, 2, 7.07241254722995e-10], [3.84145882069412, 1, 5.00000000000002e-02], [0.5, 3, 0.918891411654676], [100, 10, 5.44970198292053e-17], [12, 12, 0.445679641364611]];
+    for (const [x, df, ref] of c) expect(Math.abs(pchisqUpper(x, df) - ref) / ref).toBeLessThan(1e-9);
+    expect(pchisqUpper(0, 2)).toBe(1);
+  });
+
+  test('anova of two sleepstudy fits: lme4\'s table (REML fits refitted by ML)', async () => {
+    const ref = JSON.parse(readFileSync(`${ROOT}test/fixtures/reference/sleepstudy_anova.json`, 'utf8')) as { npar: number[]; logLik: number[]; AIC: number[]; BIC: number[]; Chisq: number; Df: number; p: number };
+    const req = (formula: string) => ({ formula, factors: ['Subject'], reml: true, backend: 'cpu' as const, family: 'gaussian' as const });
+    const m1 = { id: 2, fit, request: req('Reaction ~ Days + (Days | Subject)') };
+    const m0 = { id: 1, fit: await lmer('Reaction ~ Days + (1 | Subject)', sleep, { factors: ['Subject'] }), request: req('Reaction ~ Days + (1 | Subject)') };
+    const ctx = { signal: new AbortController().signal, onProgress: () => {} };
+    const { rows, refitted } = await compareFits(m1, m0, sleep, ctx);
+    expect(refitted.length).toBe(2);
+    expect(rows.map((r) => r.fit)).toEqual([1, 2]);
+    expect(rows.map((r) => r.npar)).toEqual(ref.npar);
+    for (let k = 0; k < 2; k++) {
+      expect(rows[k]!.logLik).toBeCloseTo(ref.logLik[k]!, 5);
+      expect(rows[k]!.AIC).toBeCloseTo(ref.AIC[k]!, 4);
+      expect(rows[k]!.BIC).toBeCloseTo(ref.BIC[k]!, 4);
+    }
+    expect(rows[1]!.Chisq!).toBeCloseTo(ref.Chisq, 4);
+    expect(rows[1]!.Df).toBe(ref.Df);
+    expect(Math.abs(rows[1]!.p! - ref.p) / ref.p).toBeLessThan(1e-4);
+    expect(rows[0]!.Chisq).toBeNull();
+    // not the same observations: refused, with the counts
+    const fewer = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8').split('\n').slice(0, 101).join('\n')).table;
+    const m2 = { id: 3, fit: await lmer('Reaction ~ Days + (1 | Subject)', fewer, { factors: ['Subject'] }), request: req('Reaction ~ Days + (1 | Subject)') };
+    await expect(compareFits(m0, m2, sleep, ctx)).rejects.toThrow(/same size of dataset \(180 and 100 observations\)/);
+  });
+
+  test('diagnostics: QQ points, binned means, residuals CSV', () => {
+    const q = qqPoints([3, 1, 2, 5, 4]);
+    expect(Array.from(q.sample)).toEqual([1, 2, 3, 4, 5]);
+    // R: qnorm(ppoints(5))
+    expect(q.theoretical[0]).toBeCloseTo(-1.1797611, 6);
+    expect(q.theoretical[2]).toBeCloseTo(0, 12);
+    // R: qqline: quartiles 2 and 4 against ±0.6744898
+    expect(q.slope).toBeCloseTo(2 / (2 * 0.6744897501960817), 12);
+    expect(q.intercept).toBeCloseTo(3, 12);
+    const big = qqPoints(Float64Array.from({ length: 10_000 }, (_, i) => i));
+    expect(big.theoretical.length).toBe(2000);
+    expect(big.sample[1999]).toBe(9999);
+    const b = binnedMeans(Float64Array.of(1, 2, 3, 4, 5, 6), Float64Array.of(1, 1, 2, 2, 3, 5), 3);
+    expect(Array.from(b.x)).toEqual([1.5, 3.5, 5.5]);
+    expect(Array.from(b.y)).toEqual([1, 2, 4]);
+    expect(Array.from(b.count)).toEqual([2, 2, 2]);
+    expect(b.twoSe[2]).toBeCloseTo(2 * Math.sqrt(2 / 2), 12);
+    const d = diagnosticsOf(fit, false).msg;
+    expect(d.n).toBe(180);
+    expect(d.modesQQ.map((m) => `${m.group}:${m.cname}:${m.n}`)).toEqual(['Subject:(Intercept):18', 'Subject:Days:18']);
+    // scaled residuals: (y − fitted) / σ
+    const r = fit.residuals;
+    expect(d.resid[0]).toBeCloseTo(r[0]! / fit.sigma, 12);
+    expect(d.smooth.count.reduce((a, c) => a + c, 0)).toBe(180);
+    const csvText = residualsCsv(fit, false).trim().split('\n');
+    expect(csvText.length).toBe(181);
+    expect(Number(csvText[1]!.split(',')[1]) + Number(csvText[1]!.split(',')[2])).toBeCloseTo(249.56, 9);
+  });
+
+  test('randomized quantile residuals: inside the observation\'s CDF jump', () => {
+    // binomial, 4 trials, 1 success, μ = 0.5: u in [F(0), F(1)] = [1/16, 5/16]
+    const r = quantileResiduals('binomial', Float64Array.of(0.25), Float64Array.of(4), Float64Array.of(0.5), Int32Array.of(0))!;
+    expect(r[0]!).toBeGreaterThanOrEqual(qnorm(1 / 16));
+    expect(r[0]!).toBeLessThanOrEqual(qnorm(5 / 16));
+    // Poisson 0 with μ = 2: u in [0, e^{−2}]
+    const p = quantileResiduals('poisson', Float64Array.of(0), Float64Array.of(1), Float64Array.of(2), Int32Array.of(0))!;
+    expect(p[0]!).toBeLessThanOrEqual(qnorm(Math.exp(-2)));
+    // not whole counts: none
+    expect(quantileResiduals('binomial', Float64Array.of(0.3), Float64Array.of(1.5), Float64Array.of(0.5), Int32Array.of(0))).toBeNull();
+  });
+
+  test('a suggested formula for uploaded data', () => {
+    const col = (name: string, kind: 'numeric' | 'factor', distinct: number, integer = false) => ({ name, arrowType: '', kind, nulls: 0, distinct, sample: [], integer });
+    expect(suggestFormula([col('id', 'numeric', 1000, true), col('x', 'numeric', 990), col('school', 'factor', 100), col('outcome', 'numeric', 1000)], 1000))
+      .toEqual({ formula: 'outcome ~ x + (1 | school)', factors: [] });
+    // no text column: an integer column named like a group, as a factor; the last numeric column is the response
+    expect(suggestFormula([col('Reaction', 'numeric', 180), col('Days', 'numeric', 10, true), col('Subject', 'numeric', 18, true)], 180))
+      .toEqual({ formula: 'Reaction ~ Days + (1 | Subject)', factors: ['Subject'] });
+    // names that are not identifiers are backquoted
+    expect(suggestFormula([col('my y', 'numeric', 50), col('site', 'factor', 5)], 50)!.formula).toBe('`my y` ~ 1 + (1 | site)');
+    // no repeated grouping column: nothing to suggest
+    expect(suggestFormula([col('y', 'numeric', 50), col('name', 'factor', 50)], 50)).toBeNull();
+  });
+
+  test('the state in the address round-trips; invalid values are dropped', () => {
+    const s = { example: 'cbpp' as const, formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial' as const, link: 'logit', nAGQ: 1, backend: 'cpu' as const, diag: 'binned', fit: true };
+    expect(readUrlState(writeUrlState(s))).toEqual(s);
+    expect(readUrlState('?example=nope&family=gamma&nAGQ=99&backend=tpu&criterion=ml&file=a.csv')).toEqual({ file: 'a.csv', criterion: 'ml' });
+  });
+
+  test('the shrinkage caption describes arrows only when they are drawn; labels only where they fit', () => {
+    const base = { group: 'g', cnames: ['(Intercept)'], adjustedFor: [], estimable: 3000, total: 3000 };
+    expect(shrinkageCaption({ ...base, shown: 18, estimable: 18, total: 18 })).toMatch(/Arrows point from the diagonal/);
+    const many = shrinkageCaption({ ...base, shown: 1500 });
+    expect(many).not.toMatch(/Arrows point/);
+    expect(many).toMatch(/arrows from the diagonal \(no pooling\) are left out \(they are drawn for at most 300\)/);
+    expect(many).toMatch(/Showing 1,500 of 3,000 levels/);
+    const ticks = labelledRanks(1, 3000, 650);
+    expect(ticks.length).toBeLessThanOrEqual(50);
+    expect(ticks[0]).toBe(1);
+    expect(labelledRanks(1, 10, 650)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });

@@ -8,42 +8,27 @@
  *
  * UPDATE_SCREENSHOTS=1 writes demo/screenshots/*.png from the fitted page.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'puppeteer';
-import { CHROMIUM, CI, launchChromium, run, serve } from './browser.js';
+import type { Page } from 'puppeteer';
+import { CI, ROOT, captureDownloads, dropFile, enabled, startApp, text, type App } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 type Ref = { fixef: Record<string, number>; se: Record<string, number>; sigma: number };
 /** lme4 1.1-31 with its default optimizer settings, and run to a tight tolerance (the optimum) */
 const REF = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/sleepstudy_slopes_reml.json'), 'utf8')) as Ref;
 const REF_TIGHT = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference-tight/sleepstudy_slopes_reml_tight.json'), 'utf8')) as Ref;
 
-let outDir = '';
+let app: App | undefined;
 let tmp = '';
-let server: Server | undefined;
-let browser: Browser | undefined;
-let base = '';
+const openPage = (): Promise<Page> => app!.openPage();
 
-async function openPage(): Promise<Page> {
-  const page = await browser!.newPage();
-  await page.setViewport({ width: 1440, height: 1000, deviceScaleFactor: 1 });
-  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
-  page.setDefaultTimeout(60_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(base, { waitUntil: 'load' });
-  await page.waitForFunction(() => document.body.dataset.gpu !== 'probing', { timeout: 60_000 });
-  expect(errors).toEqual([]);
-  return page;
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return page.$eval(selector, (e) => (e.textContent ?? '').trim());
+/** Waits until the (debounced) formula check has seen the text now in the box. */
+async function validated(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const f = document.querySelector('#formula') as HTMLInputElement;
+    return f.dataset.validated === f.value;
+  });
 }
 
 /** shown = the reference to the precision the page displays (plus a hair for the optimizer's tolerance). */
@@ -56,21 +41,14 @@ function expectDisplayed(shown: string, ref: number, what: string): void {
   expect(shown.replace(/[-.]/g, '').replace(/^0+/, '').length, `${what}: at least 5 significant digits shown`).toBeGreaterThanOrEqual(5);
 }
 
-const enabled = !!CHROMIUM || CI;
-
 describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'mixedgpu-e2e-'));
-    outDir = join(tmp, 'dist');
-    await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], ROOT, 240_000);
-    ({ server, base } = await serve(outDir));
-    browser = await launchChromium(join(tmp, 'profile'));
+    app = await startApp();
+    tmp = app.tmp;
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close().catch(() => {});
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await app?.close();
   }, 60_000);
 
   test('sleepstudy on WebGPU: the shown estimates are lme4\'s', async (ctx) => {
@@ -118,18 +96,8 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       expectDisplayed(await text(page, '#pred-population'), REF.fixef['(Intercept)']! + 4.5 * REF.fixef.Days!, 'population prediction');
       expect(await text(page, '#predict-out')).toMatch(/Subject = 308/);
       // exports: capture the downloads' contents
-      await page.evaluate(() => {
-        const w = window as unknown as { downloads: Record<string, string> };
-        w.downloads = {};
-        HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
-          const name = this.download;
-          void fetch(this.href).then((r) => r.text()).then((t) => { w.downloads[name] = t; });
-        };
-      });
-      const downloaded = async (name: string): Promise<string> => {
-        await page.waitForFunction((n) => (window as unknown as { downloads: Record<string, string> }).downloads[n] !== undefined, {}, name);
-        return page.evaluate((n) => (window as unknown as { downloads: Record<string, string> }).downloads[n]!, name);
-      };
+      const get = await captureDownloads(page);
+      const downloaded = async (name: string): Promise<string> => (await get(name)).text;
       await page.click('#export-fixef');
       const fixefCsv = (await downloaded('sleepstudy_fixef.csv')).trim().split('\n');
       expect(fixefCsv[0]).toBe('term,estimate,std_error,t_value,wald_lower_95,wald_upper_95');
@@ -171,11 +139,7 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       expect(await page.$eval('#drop', (e) => e.classList.contains('invalid'))).toBe(true);
       expect(await page.$eval('#fit', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
       // a good file dropped on the drop zone replaces it and clears the message
-      await page.$eval('#drop', (zone) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File(['y,x,g\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n'], 'dropped.csv', { type: 'text/csv' }));
-        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      });
+      await dropFile(page, 'dropped.csv', 'y,x,g\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n');
       await page.waitForSelector('body[data-state="loaded"]');
       expect(await text(page, '#data-error')).toBe('');
       expect(await text(page, '#data-status')).toMatch(/^dropped\.csv: 4 rows × 3 columns/);
@@ -193,6 +157,7 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       const formula = 'Reaction ~ Days + (Days | Subject) + * Days';
       await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
       await page.type('#formula', formula);
+      await validated(page);
       await page.waitForSelector('#formula-token');
       const pos = Number(await page.$eval('#formula-token', (e) => (e as HTMLElement).dataset.position));
       expect(pos).toBe(formula.indexOf('*'));
@@ -203,6 +168,7 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       // an unclosed parenthesis points at the end or at the parenthesis
       await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
       await page.type('#formula', 'Reaction ~ Days + (Days | Subject');
+      await validated(page);
       await page.waitForFunction(() => !!document.querySelector('#formula-token'));
       expect(await text(page, '#formula-error')).toMatch(/\)|parenthes/i);
       // fixing it clears the message
@@ -222,6 +188,7 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       const formula = 'Reaction ~ Dayz + (Days | Subject)';
       await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
       await page.type('#formula', formula);
+      await validated(page);
       await page.waitForSelector('#formula-token');
       const msg = await text(page, '#formula-error');
       expect(msg).toMatch(/Unknown column 'Dayz'/);
@@ -248,6 +215,9 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       expect(await text(page, '#data-error')).toBe('');
       expect(await text(page, '#data-status')).toMatch(/1,000,000 rows × 4 columns/);
       expect(await text(page, '#columns-table tr[data-column="g"] .kind')).toBe('factor');
+      // the formula suggested for the file (response y, text grouping column g), then the user's
+      expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe('y ~ x + w + (1 | g)');
+      await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
       await page.type('#formula', 'y ~ x + w + (x | g)');
       await page.select('#backend', 'cpu');
       await page.waitForFunction(() => !(document.querySelector('#fit') as HTMLButtonElement).disabled);
@@ -275,7 +245,19 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       await page.click('[data-example="insteval"]');
       await page.waitForSelector('body[data-state="loaded"]', { timeout: 120_000 });
       await page.select('#backend', 'cpu');
+      // a quick fit first: its results are marked stale while the next fit runs and after its Cancel
+      const full = await page.$eval('#formula', (e) => (e as HTMLInputElement).value);
+      await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
+      await page.type('#formula', 'y ~ 1 + (1 | dept)');
+      await page.waitForFunction(() => !(document.querySelector('#fit') as HTMLButtonElement).disabled);
       await page.click('#fit');
+      await page.waitForSelector('body[data-state="fitted"]', { timeout: 120_000 });
+      await page.$eval('#formula', (e) => { (e as HTMLInputElement).value = ''; });
+      await page.type('#formula', full);
+      await page.waitForFunction(() => !(document.querySelector('#fit') as HTMLButtonElement).disabled);
+      await page.click('#fit');
+      expect(await page.$eval('#results', (e) => e.getAttribute('data-stale'))).toBe('true');
+      expect(await text(page, '#stale-banner')).toMatch(/^Fitting: the results below are from the previous fit: y ~ 1 \+ \(1 \| dept\)/);
       await page.waitForFunction(() => /evaluations \d+/.test(document.querySelector('#progress-text')?.textContent ?? ''), { timeout: 120_000 });
       expect(await page.$eval('#cancel', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
       await page.click('#cancel');
@@ -284,7 +266,11 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       expect(await text(page, '#progress-text')).toBe('Cancelled.');
       expect(await page.evaluate(() => document.body.dataset.state)).toBe('loaded');
       expect(await page.$eval('#fit', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
-      expect(await page.$eval('#results', (e) => (e as HTMLElement).hidden)).toBe(true);
+      // the previous fit's results stay, marked stale
+      expect(await page.$eval('#results', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await page.$eval('#results', (e) => e.getAttribute('data-stale'))).toBe('true');
+      expect(await text(page, '#stale-banner')).toMatch(/^Cancelled: the results below are from the previous fit: y ~ 1 \+ \(1 \| dept\)/);
+      expect(await page.$eval('#fixef-table', (e) => getComputedStyle(e.closest('.card')!).opacity)).toBe('0.45');
       // the seeded generator runs in the worker
       await page.click('[data-example="synthetic"]');
       await page.waitForSelector('body[data-state="loaded"]', { timeout: 120_000 });

@@ -1,0 +1,128 @@
+/**
+ * `mixedgpu fit --engine …`: where the rows are read and A is formed (issue 14).
+ *   memory      the whole table read into memory (src/fit/lmer.ts)
+ *   stream      record batches of a Parquet, CSV or Arrow IPC file, never the whole table (src/gram/stream/)
+ *   duckdb      DuckDB embedded over a file or glob ('data/*.parquet'), out of core (src/gram/sql/)
+ *   clickhouse  a ClickHouse table (a Distributed table over shards) at --url (src/gram/sql/)
+ * Without --engine: memory for a file up to AUTO_ENGINE_BYTES, duckdb past it and for a glob.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { LmmFit } from '../lmm/lmmFit.js';
+import type { GramLmerOptions } from '../gram/fit.js';
+import { lmerSql } from '../gram/sql/lmer.js';
+import { writeResiduals } from '../gram/sql/residuals.js';
+import { lmerStream } from '../gram/stream/lmer.js';
+import { openBatchSource, writeStreamResiduals } from '../gram/stream/node.js';
+
+export const ENGINES = ['memory', 'stream', 'duckdb', 'clickhouse'] as const;
+export type EngineChoice = (typeof ENGINES)[number];
+
+/** Files larger than this (on disk) are fitted through DuckDB when no engine is named: 10M rows in memory take 1.7–2.5 GB. */
+export const AUTO_ENGINE_BYTES = 1 << 30;
+
+/** whether a path is a glob (DuckDB expands it) */
+export function isGlob(path: string): boolean {
+  return /[*?[]/.test(path);
+}
+
+/** The engine to use and, when it was chosen for the user, why (said on stderr). */
+export function chooseEngine(file: string | undefined, engine: string | undefined, glmm: boolean): { engine: EngineChoice; note: string | null } {
+  if (engine !== undefined) {
+    const e = engine.toLowerCase();
+    if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`unknown engine '${engine}' (choose one of ${ENGINES.join(', ')})`);
+    return { engine: e as EngineChoice, note: null };
+  }
+  if (!file || glmm) return { engine: 'memory', note: null };
+  if (isGlob(file)) return { engine: 'duckdb', note: `${file} is a glob: read through DuckDB (--engine duckdb)` };
+  if (existsSync(file) && statSync(file).size > AUTO_ENGINE_BYTES) {
+    const gb = (statSync(file).size / 1e9).toFixed(2);
+    return { engine: 'duckdb', note: `${file} is ${gb} GB, over the ${(AUTO_ENGINE_BYTES / 1e9).toFixed(2)} GB that are read into memory: read through DuckDB (--engine duckdb; --engine memory to override)` };
+  }
+  return { engine: 'memory', note: null };
+}
+
+export interface EngineFitArgs extends GramLmerOptions {
+  /** the prior weights' column */
+  weights?: string;
+  engine: Exclude<EngineChoice, 'memory'>;
+  formula: string;
+  /** the file or glob (stream, duckdb) */
+  file?: string;
+  /** the table (clickhouse) */
+  table?: string;
+  /** the HTTP interface (clickhouse) */
+  url?: string;
+  /** stream: rows per batch */
+  batchSize?: number;
+  /** duckdb: its memory_limit (e.g. '1.5GB'; past it DuckDB spills to a temporary directory) */
+  memoryLimit?: string;
+  /** where fitted values and residuals go: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
+  residuals?: string;
+  /** notes for stderr (the rows written) */
+  notes: string[];
+}
+
+/** GLMMs need one pass over the rows per PIRLS iteration; only the memory engine holds them. */
+export function glmmEngineError(engine: EngineChoice): string {
+  return `--family: a GLMM (glmer) needs one pass over the rows for every PIRLS iteration, and the ${engine} engine forms A once (a linear mixed model needs only A); fit GLMMs with --engine memory`;
+}
+
+/** Fits a linear mixed model through a stream or an SQL engine; writes the residuals when asked. */
+export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
+  const { engine, formula, notes } = args;
+  const options: GramLmerOptions & { weights?: string } = {
+    REML: args.REML, factors: args.factors, weights: args.weights, backend: args.backend, dataName: args.dataName,
+    onProgress: args.onProgress,
+  };
+  if (engine === 'clickhouse') {
+    if (!args.url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');
+    if (!args.table) throw new Error('--engine clickhouse needs --table (a table or a Distributed table over shards)');
+    // the engines' clients load only when used (DuckDB's is a native module)
+    const { ClickHouseEngine, clickhouseSource } = await import('../gram/sql/clickhouse.js');
+    const ch = new ClickHouseEngine({
+      url: args.url, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD,
+    });
+    try {
+      const from = clickhouseSource(args.table);
+      const { fit, residuals } = await lmerSql(ch, { from, name: args.table }, formula, options);
+      if (args.residuals) {
+        const n = await writeResiduals(ch, residuals, from, { table: args.residuals });
+        notes.push(`fitted values and residuals of ${n} rows written to the table ${args.residuals}`);
+      }
+      return fit;
+    } finally {
+      await ch.close();
+    }
+  }
+  if (!args.file) throw new Error(`--engine ${engine} needs a data file`);
+  if (args.table) throw new Error(`--table is for --engine clickhouse; the ${engine} engine reads ${args.file}`);
+  if (args.residuals && existsSync(args.residuals)) throw new Error(`--residuals: ${args.residuals} exists (not overwritten)`);
+  if (engine === 'duckdb') {
+    if (!isGlob(args.file) && !existsSync(args.file)) throw new Error(`duckdb: reading ${args.file}: data file not found`);
+    const { DuckDbEngine, duckdbSource } = await import('../gram/sql/duckdb.js');
+    const duck = await DuckDbEngine.open({ memoryLimit: args.memoryLimit });
+    try {
+      const from = duckdbSource(args.file);
+      const { fit, residuals } = await lmerSql(duck, { from, name: args.file }, formula, options);
+      if (args.residuals) {
+        const n = await writeResiduals(duck, residuals, from, { file: args.residuals });
+        notes.push(`fitted values and residuals of ${n} rows written to ${args.residuals}`);
+      }
+      return fit;
+    } finally {
+      await duck.close();
+    }
+  }
+  if (isGlob(args.file)) throw new Error(`stream: ${args.file} is a glob; the stream engine reads one file (use --engine duckdb)`);
+  const src = await openBatchSource(args.file);
+  try {
+    const { fit, residuals } = await lmerStream(src, formula, { ...options, batchSize: args.batchSize });
+    if (args.residuals) {
+      const n = await writeStreamResiduals(src, residuals, args.residuals, args.batchSize);
+      notes.push(`fitted values and residuals of ${n} rows written to ${args.residuals}`);
+    }
+    return fit;
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * lmer from a Gram source (an SQL engine or a stream of record batches): the model without its rows
+ * (the core's LmmModel with empty row arrays and a `source`), fitted by the core's own stages —
+ * the float64 reference CpuBackend(A), the backend rule, and optimizeAndAssemble (the one fit
+ * driver) — exactly as src/fit/lmer.ts fits an in-memory table; nothing here optimizes.
+ */
+import { CpuBackend } from '../backend/cpu/cpuBackend.js';
+import { type BackendOptions, lmmBackend } from '../backend/select.js';
+import type { FrameSummary } from './moments.js';
+import type { FitValues, GramSourceResult } from './source.js';
+import type { ModelFrame } from '../frame/modelFrame.js';
+import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
+import type { LmmFit } from '../lmm/lmmFit.js';
+import type { LmmModel, RowSource } from '../lmm/model.js';
+import type { BlockTransform } from '../model/reparam.js';
+
+/** The centring of a block (src/model/reparam.ts, lmer: M = I − e₀ mᵀ), or null for the identity. */
+export function centreTransform(m: Float64Array | null, q: number): BlockTransform | null {
+  if (!m || m.every((v) => v === 0)) return null;
+  const M = new Float64Array(q * q);
+  const Minv = new Float64Array(q * q);
+  for (let s = 0; s < q; s++) { M[s * q + s] = 1; Minv[s * q + s] = 1; }
+  for (let s = 1; s < q; s++) { M[s] = -m[s]; Minv[s] = m[s]; }
+  return { M, Minv };
+}
+
+export interface GramLmmOptions {
+  /** REML (default) or ML */
+  REML?: boolean;
+  /** the numeric columns read as factors (kept for new data, as the in-memory model keeps them) */
+  factors?: string[];
+}
+
+/** The model of a Gram source: shapes, transform and A's statistics, no rows. */
+export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sourceName = res.engine): LmmModel {
+  const S: FrameSummary = res.summary;
+  const empty = new Float64Array(0);
+  const frame: ModelFrame = {
+    formula: res.spec.formula, n: S.n, y: empty, yname: res.spec.yname, X: empty, p: S.p, xnames: S.xnames,
+    offset: null, reTerms: res.reTerms, nDropped: S.nDropped, rows: null, nInput: S.nInput, messages: S.messages,
+    columns: new Map(), scales: new Map(), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
+  };
+  const transforms = res.blocks.map((b, k) => centreTransform(res.centres[k], b.q));
+  const source: RowSource = {
+    engine: res.engine, name: sourceName, rowsScanned: res.rowsScanned, queries: res.queries,
+    responseSS: S.responseSS, zSquares: res.zSquares,
+  };
+  const fixed = { Xc: empty, yc: empty, means: S.means, intercept: S.intercept, beta0: S.beta0 };
+  return {
+    formula: res.spec.formula, frame, frameOptions: { factors: options.factors }, blocks: res.blocks, theta: res.theta,
+    transforms, known: res.blocks.map(() => null), internalBlocks: res.blocks, fixed, weights: null, offset: null,
+    reml: options.REML ?? true, sumLogW: S.sumLogW,
+    rows: { n: S.n, X: empty, p: S.p, y: empty, blocks: res.blocks },
+    source,
+  };
+}
+
+export interface GramLmerOptions extends GramLmmOptions, LmmFitOptions, BackendOptions {}
+
+/** Fits the model of a Gram source (no post-fit queries: see the engines' residual modules). */
+export async function lmerFromGram(res: GramSourceResult, options: GramLmerOptions = {}, sourceName?: string): Promise<LmmFit> {
+  const t0 = performance.now();
+  const model = gramLmm(res, options, sourceName);
+  const timings: Record<string, number> = {};
+  for (const q of res.queries) timings[`${res.engine}: ${q.stage} (ms)`] = q.ms;
+  const messages: string[] = [];
+  const reference = new CpuBackend(res.gram, model.theta.length);
+  timings.gramSetupMs = performance.now() - t0;
+  const device = await lmmBackend(model, reference, options, messages, timings);
+  try {
+    return await optimizeAndAssemble(model, device ?? reference, reference, timings, options, t0, messages);
+  } finally {
+    device?.dispose();
+  }
+}
+
+/** The estimates the post-fit passes need (β̂, b̂ per block on the model's scale, σ̂). */
+export function fitValues(fit: LmmFit): FitValues {
+  return { beta: fit.beta, b: fit.model.blocks.map((_, k) => fit.conditionalModes(k)), sigma: fit.sigma };
+}

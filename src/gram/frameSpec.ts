@@ -1,0 +1,231 @@
+/**
+ * The model frame described without its rows (lme4's lFormula as a plan): which columns a formula
+ * reads, which of its variables are numeric expressions and which are factors, the response, the
+ * offsets, the prior weights and the grouping factors. An engine that never holds the table (an SQL
+ * engine, a stream of record batches) evaluates this description row by row; the in-memory model
+ * frame (src/frame/modelFrame.ts) is the reference it reproduces.
+ *
+ * Rules shared with the in-memory frame:
+ *  - a variable is a factor when it is a bare column that is text, boolean, or named in `factors`;
+ *    every other variable is a numeric expression of numeric columns;
+ *  - the model matrix's columns (`expandDesign`) follow R's model.matrix: treatment contrasts where
+ *    the term without the factor is in the model, indicators otherwise, the first variable of an
+ *    interaction varying fastest; a column's value is the product of its numeric variables (in the
+ *    term's order) when its factors are at its levels, else 0.
+ */
+import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
+import { FORMULA_FUNCTIONS } from '../formula/functions.js';
+import { contrastCoded } from '../frame/modelMatrix.js';
+
+/** How an engine's column reads into the model frame. */
+export type ColumnKind = 'numeric' | 'text' | 'bool';
+
+/** The columns of a table, in order, with their kinds. */
+export type ColumnSchema = ReadonlyMap<string, ColumnKind>;
+
+/** A factor variable: a bare column read as a factor. `kind` 'numeric': a numeric column named in `factors`. */
+export interface FactorVar {
+  column: string;
+  kind: ColumnKind;
+}
+
+/** One random-effects term of the frame, with its grouping factor's components. */
+export interface RandomSpec {
+  term: RandomTerm;
+  /** the grouping factor's label (`Subject`, `cask:batch`) */
+  group: string;
+}
+
+export interface FrameSpec {
+  formula: Formula;
+  /** the response's label */
+  yname: string;
+  /** the response, a numeric expression */
+  response: Expr;
+  /** numeric variables of the fixed part and of the random terms' left-hand sides, by label */
+  numeric: Map<string, Expr>;
+  /** factor variables of the fixed part and of the random terms' left-hand sides, by label (= column) */
+  factors: Map<string, FactorVar>;
+  /** the formula's offset() expressions (numeric) */
+  offsets: Expr[];
+  /** the prior weights' column, or null */
+  weights: string | null;
+  /** grouping factors by label, in order of first appearance: their component columns */
+  groups: Map<string, FactorVar[]>;
+  /** the random-effects terms in the order written (after expansion) */
+  random: RandomSpec[];
+  /** every column the model reads */
+  columns: string[];
+}
+
+export interface FrameSpecOptions {
+  /** numeric columns read as factors (R's factor()) */
+  factors?: string[];
+  /** the prior weights' column (lmer's `weights`) */
+  weights?: string | ArrayLike<number>;
+}
+
+function columnList(schema: ColumnSchema): string {
+  return [...schema.keys()].join(', ');
+}
+
+/**
+ * Describes the model frame of `formula` over a table with `schema`; throws the in-memory frame's
+ * errors for a missing column, a factor in arithmetic, a factor response or offset, an unknown function.
+ */
+export function describeFrame(formula: Formula, schema: ColumnSchema, options: FrameSpecOptions = {}): FrameSpec {
+  const factorSet = new Set(options.factors ?? []);
+  for (const f of factorSet) {
+    if (!schema.has(f)) throw new Error(`factors: column '${f}' not found in the data (columns: ${columnList(schema)})`);
+  }
+  const used = new Set<string>();
+  const need = (name: string): ColumnKind => {
+    const kind = schema.get(name);
+    if (kind === undefined) throw new Error(`column '${name}' not found in the data (columns: ${columnList(schema)})`);
+    used.add(name);
+    return kind;
+  };
+  const isFactorColumn = (name: string) => {
+    const kind = need(name);
+    return kind !== 'numeric' || factorSet.has(name);
+  };
+  const checkNumeric = (expr: Expr, label: string): void => {
+    switch (expr.type) {
+      case 'num':
+        return;
+      case 'var':
+        if (isFactorColumn(expr.name)) throw new Error(`'${expr.name}' is a factor and cannot be used in the arithmetic of '${label}'`);
+        return;
+      case 'neg':
+        checkNumeric(expr.arg, label);
+        return;
+      case 'binop':
+        checkNumeric(expr.left, label);
+        checkNumeric(expr.right, label);
+        return;
+      case 'call':
+        if (!FORMULA_FUNCTIONS.has(expr.fn) || expr.args.length !== 1) {
+          throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${[...FORMULA_FUNCTIONS.keys()].join(', ')} with one argument)`);
+        }
+        checkNumeric(expr.args[0], label);
+    }
+  };
+
+  const response = formula.response;
+  if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
+  if (response.expr.type === 'var' && isFactorColumn(response.expr.name)) {
+    throw new Error(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`);
+  }
+  checkNumeric(response.expr, response.label);
+
+  let weights: string | null = null;
+  if (options.weights !== undefined) {
+    if (typeof options.weights !== 'string') throw new Error('weights: an engine that does not hold the table reads prior weights from a column: give the column\'s name');
+    const w = options.weights;
+    if (!schema.has(w)) throw new Error(`weights: column '${w}' not found in the data (columns: ${columnList(schema)})`);
+    if (schema.get(w) !== 'numeric') throw new Error(`weights: column '${w}' is not numeric`);
+    used.add(w);
+    weights = w;
+  }
+
+  const numeric = new Map<string, Expr>();
+  const factors = new Map<string, FactorVar>();
+  const addPart = (part: LinearPart) => {
+    for (const t of part.terms) {
+      for (const v of t.vars) {
+        if (numeric.has(v.label) || factors.has(v.label)) continue;
+        if (v.expr.type === 'var' && isFactorColumn(v.expr.name)) {
+          factors.set(v.label, { column: v.expr.name, kind: schema.get(v.expr.name)! });
+        } else {
+          checkNumeric(v.expr, v.label);
+          numeric.set(v.label, v.expr);
+        }
+      }
+    }
+  };
+  addPart(formula.fixed);
+  for (const r of formula.random) addPart(r.lhs);
+
+  const offsets = formula.offsets.map((e, k) => {
+    if (e.type === 'var' && isFactorColumn(e.name)) throw new Error('an offset must be numeric, not a factor');
+    checkNumeric(e, `offset #${k + 1}`);
+    return e;
+  });
+
+  const groups = new Map<string, FactorVar[]>();
+  for (const r of formula.random) {
+    if (groups.has(r.groupLabel)) continue;
+    groups.set(r.groupLabel, r.group.map((name) => ({ column: name, kind: need(name) })));
+  }
+  const random = formula.random.map((term) => ({ term, group: term.groupLabel }));
+  return {
+    formula, yname: response.label, response: response.expr, numeric, factors, offsets, weights, groups, random,
+    columns: [...schema.keys()].filter((c) => used.has(c)),
+  };
+}
+
+/** The factor variables whose levels the model matrices need (the cells of the first pass). */
+export function cellFactors(spec: FrameSpec): string[] {
+  return [...spec.factors.keys()];
+}
+
+/** One column of a model matrix: its R name, its numeric variables (a product, in term order) and its factor levels. */
+export interface DesignColumn {
+  name: string;
+  /** labels of the numeric variables whose product is the column (empty: the constant 1) */
+  mono: string[];
+  /** the factor levels at which the column is non-zero (indices into the factor's levels) */
+  ind: { factor: string; level: number }[];
+}
+
+/** Key of a monomial (its variables in order). */
+export function monoKey(mono: readonly string[]): string {
+  return mono.join('\u0000');
+}
+
+/**
+ * R's model.matrix columns of a linear part (the same names and order as src/frame/modelMatrix.ts),
+ * given each factor's levels.
+ */
+export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (factor: string) => readonly string[]): DesignColumn[] {
+  const out: DesignColumn[] = [];
+  if (part.intercept) out.push({ name: '(Intercept)', mono: [], ind: [] });
+  for (const term of part.terms) {
+    let pieces: DesignColumn[] = [{ name: '', mono: [], ind: [] }];
+    let first = true;
+    term.vars.forEach((v, k) => {
+      let own: DesignColumn[];
+      if (spec.numeric.has(v.label)) {
+        own = [{ name: v.label, mono: [v.label], ind: [] }];
+      } else {
+        const levels = levelsOf(v.label);
+        const start = contrastCoded(term, k, part) ? 1 : 0;
+        own = [];
+        for (let l = start; l < levels.length; l++) own.push({ name: v.label + levels[l], mono: [], ind: [{ factor: v.label, level: l }] });
+      }
+      const next: DesignColumn[] = [];
+      for (const o of own) {
+        for (const p of pieces) {
+          if (first) { next.push(o); continue; }
+          next.push({ name: `${p.name}:${o.name}`, mono: [...p.mono, ...o.mono], ind: [...p.ind, ...o.ind] });
+        }
+      }
+      pieces = next;
+      first = false;
+    });
+    out.push(...pieces);
+  }
+  return out;
+}
+
+/** The distinct non-constant monomials of some parts' columns (level-independent: the numeric variables of each term). */
+export function partMonomials(parts: LinearPart[], spec: FrameSpec): string[][] {
+  const seen = new Map<string, string[]>();
+  for (const part of parts) {
+    for (const term of part.terms) {
+      const mono = term.vars.filter((v) => spec.numeric.has(v.label)).map((v) => v.label);
+      if (mono.length > 0 && !seen.has(monoKey(mono))) seen.set(monoKey(mono), mono);
+    }
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,87 @@
+/**
+ * Factor levels in R's order from the distinct values an engine returns (SELECT DISTINCT / GROUP BY
+ * keys), as the in-memory frame orders them (src/frame/columns.ts):
+ *  - text: R's sort over every value of the column in the input (numeric-looking values numerically,
+ *    else the en-US collation), then the levels no complete row uses dropped (drop.unused.levels);
+ *  - a numeric column read as a factor: numerically, labelled as R's as.character;
+ *  - boolean: FALSE, TRUE.
+ * An engine returns a text or boolean key as a string ('TRUE'/'FALSE' for booleans) and a numeric
+ * factor's key as a number.
+ */
+import { factorFromStrings, formatNumberLevel } from '../frame/columns.js';
+import type { ColumnKind } from './frameSpec.js';
+
+/** A factor's key as an engine returns it. */
+export type LevelKey = string | number;
+
+export interface OrderedLevels {
+  /** the levels' labels, in R's order */
+  labels: string[];
+  /** the engine's key of each level */
+  keys: LevelKey[];
+  /** key → level index */
+  index: Map<LevelKey, number>;
+}
+
+/**
+ * The levels of one factor: `present` are the keys seen in complete rows, `others` any further keys
+ * seen only in rows dropped for missing values (they decide whether text sorts numerically).
+ */
+export function orderLevels(kind: ColumnKind, present: Iterable<LevelKey>, others: Iterable<LevelKey> = []): OrderedLevels {
+  const used = new Set<LevelKey>();
+  for (const k of present) used.add(k);
+  let keys: LevelKey[];
+  if (kind === 'numeric') {
+    keys = [...used].sort((a, b) => (a as number) - (b as number));
+    const labels = keys.map((k) => formatNumberLevel(k as number));
+    return { labels, keys, index: indexOf(keys) };
+  }
+  const all = new Set<string>();
+  for (const k of used) all.add(String(k));
+  for (const k of others) all.add(String(k));
+  // the in-memory frame's own sort over every value of the column
+  const sorted = factorFromStrings([...all]).levels;
+  keys = sorted.filter((s) => used.has(s));
+  return { labels: keys as string[], keys, index: indexOf(keys) };
+}
+
+function indexOf(keys: LevelKey[]): Map<LevelKey, number> {
+  const m = new Map<LevelKey, number>();
+  keys.forEach((k, i) => m.set(k, i));
+  return m;
+}
+
+/**
+ * The levels of an interaction of factors (a grouping factor such as `dept:service`): the
+ * combinations present, ordered with the first factor varying slowest, labelled `a:b` (R's
+ * interaction with drop = TRUE, as src/frame/columns.ts interactFactors).
+ * `rows[c][i]`: the key of component c in row i (rows may repeat a combination).
+ */
+export function orderInteraction(components: OrderedLevels[], rows: LevelKey[][], nrows: number): { labels: string[]; code: Int32Array } {
+  const C = components.length;
+  const rank = new Float64Array(nrows);
+  for (let i = 0; i < nrows; i++) {
+    let key = 0;
+    for (let c = 0; c < C; c++) {
+      const r = components[c].index.get(rows[c][i]);
+      if (r === undefined) throw new Error(`level '${String(rows[c][i])}' not among the levels found for the grouping factor's component ${c + 1}`);
+      key = key * components[c].keys.length + r;
+    }
+    rank[i] = key;
+  }
+  const uniq = [...new Set(rank)].sort((a, b) => a - b);
+  const pos = new Map<number, number>();
+  uniq.forEach((k, j) => pos.set(k, j));
+  const code = new Int32Array(nrows);
+  for (let i = 0; i < nrows; i++) code[i] = pos.get(rank[i])!;
+  const labels = uniq.map((key) => {
+    const parts: string[] = new Array(C);
+    for (let c = C - 1; c >= 0; c--) {
+      const L = components[c].keys.length;
+      parts[c] = components[c].labels[key % L];
+      key = Math.floor(key / L);
+    }
+    return parts.join(':');
+  });
+  return { labels, code };
+}

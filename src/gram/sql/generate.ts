@@ -1,0 +1,312 @@
+/**
+ * The model frame and the Gram matrix A = [Z X y]ᵀ W [Z X y] as SQL (one generator, two dialects).
+ *
+ * The frame is written as layers of named expressions over the source's columns:
+ *   layer 0  the numeric columns as doubles (NULL → NaN), the factors' keys, the weights;
+ *   layer 1  the formula's numeric variables (`log(x)`, `I(x^2)`), the working response
+ *            y' = y − (o₁ + o₂ + …) and the na.omit predicate `ok` (every variable finite or present);
+ *   layer 2  (second pass) the transformed columns of src/model/fixedTransform.ts and lambda.ts:
+ *            x_c,j = x_j − mean_j, y_c = ((y' − x_c,0 β₀,0) − x_c,1 β₀,1) − …, z_c,s = z_s − m_s z_0,
+ *            each times √w_i with prior weights — the same operations in the same order as the
+ *            in-memory path, so the same doubles per row.
+ * Queries:
+ *   pass 1 (moments)  GROUP BY ok, the cell factors: count, Σu and covar_pop(u_a, u_b) of X's
+ *                     monomials and y', and Σ log w (see ../moments.ts);
+ *   pass 2 (per level) for each grouping factor, GROUP BY its key: Σ z_c z_cᵀ (A_kk), Σ [x_c y_c] z_cᵀ
+ *                     (A_Xk), and for one of them also Σ [x_c y_c][x_c y_c]ᵀ (A_XX, summed over its
+ *                     levels) and Σ y_c² (unweighted);
+ *   pass 2 (per pair) for each pair of grouping factors, GROUP BY both keys: Σ z_c,j z_c,kᵀ (A_jk);
+ *   distinct keys of dropped rows, for a text grouping factor when rows were dropped (R sorts
+ *   levels numerically only when every value of the column looks like a number).
+ * Sums are compensated (Kahan) float64 sums in the engine, except for a grouping factor of very
+ * many levels (over `compensatedUpTo`, estimated in pass 1): its levels hold few rows each, where a
+ * plain sum is as accurate as the in-memory pass, and DuckDB spills plain sums to disk but runs out
+ * of memory with Kahan sums (1M levels, 100M rows, memory_limit 1 GB).
+ */
+import type { Expr } from '../../formula/types.js';
+import type { GroupSpec } from '../assemble.js';
+import type { DesignColumn, FactorVar, FrameSpec } from '../frameSpec.js';
+import type { FrameSummary, MomentPlan } from '../moments.js';
+import type { Dialect, FrameLayer } from './dialect.js';
+
+/** A query with the layout of its result: `keys` key columns first, then `sums` numeric columns. */
+export interface GramQuery {
+  stage: string;
+  sql: string;
+  /** kinds of the leading key columns */
+  keys: ('numeric' | 'text' | 'bool')[];
+  /** number of numeric columns after the keys */
+  values: number;
+}
+
+/** Names of the frame's columns (prefixed so as not to clash with the user's). */
+export const A = {
+  col: (i: number) => `__mg_c${i}`,
+  key: (i: number) => `__mg_k${i}`,
+  w: '__mg_w',
+  v: (i: number) => `__mg_v${i}`,
+  yp: '__mg_yp',
+  y: '__mg_y',
+  off: '__mg_off',
+  ok: '__mg_ok',
+  sw: '__mg_sw',
+  x: (j: number) => `__mg_x${j}`,
+  yc: '__mg_yc',
+  yw: '__mg_ycw',
+  z: (g: number, s: number) => `__mg_z${g}_${s}`,
+};
+
+/** The frame's first two layers, shared by both passes. */
+export class SqlFrame {
+  readonly layer0: FrameLayer = [];
+  readonly layer1: FrameLayer = [];
+  /** alias of each raw numeric column */
+  private readonly colAlias = new Map<string, string>();
+  /** alias of each factor key, by column */
+  private readonly keyAlias = new Map<string, { alias: string; kind: FactorVar['kind'] }>();
+  /** alias of each numeric variable, by label */
+  readonly varAlias = new Map<string, string>();
+  readonly hasWeights: boolean;
+
+  constructor(readonly d: Dialect, readonly spec: FrameSpec) {
+    const preds: string[] = [];
+    const numeric = (e: Expr, label: string): string => this.expr(e, label);
+    for (const [label, e] of spec.numeric) {
+      const alias = A.v(this.varAlias.size);
+      this.layer1.push([alias, numeric(e, label)]);
+      this.varAlias.set(label, alias);
+      preds.push(d.isFinite(alias));
+    }
+    for (const f of spec.factors.values()) preds.push(this.keyPresentOf(f));
+    for (const comps of spec.groups.values()) for (const f of comps) preds.push(this.keyPresentOf(f));
+    this.layer1.push([A.y, numeric(spec.response, spec.yname)]);
+    preds.push(d.isFinite(A.y));
+    let yp = A.y;
+    if (spec.offsets.length > 0) {
+      const offs = spec.offsets.map((e, k) => numeric(e, `offset #${k + 1}`));
+      for (const o of offs) preds.push(d.isFinite(o));
+      this.layer1.push([A.off, offs.reduce((a, b) => `(${a} + ${b})`)]);
+      yp = `(${A.y} - ${A.off})`;
+    }
+    this.layer1.push([A.yp, yp]);
+    this.hasWeights = spec.weights !== null;
+    if (spec.weights !== null) {
+      this.layer0.push([A.w, d.numericColumn(spec.weights)]);
+      preds.push(d.isFinite(A.w));
+    }
+    this.layer1.push([A.ok, d.and([...new Set(preds)])]);
+  }
+
+  /** a numeric formula expression over layer 0's columns */
+  private expr(e: Expr, label: string): string {
+    const d = this.d;
+    switch (e.type) {
+      case 'num': return d.double(e.value);
+      case 'var': return this.column(e.name);
+      case 'neg': return `(-${this.expr(e.arg, label)})`;
+      case 'binop': {
+        const a = this.expr(e.left, label);
+        const b = this.expr(e.right, label);
+        return e.op === '^' ? d.pow(a, b) : `(${a} ${e.op} ${b})`;
+      }
+      case 'call': return d.call(e.fn, this.expr(e.args[0], label), label);
+    }
+  }
+
+  private column(name: string): string {
+    let a = this.colAlias.get(name);
+    if (!a) {
+      a = A.col(this.colAlias.size);
+      this.colAlias.set(name, a);
+      this.layer0.push([a, this.d.numericColumn(name)]);
+    }
+    return a;
+  }
+
+  /** the alias of a factor's key (a column read as a factor) */
+  key(f: FactorVar): string {
+    let k = this.keyAlias.get(f.column);
+    if (!k) {
+      k = { alias: A.key(this.keyAlias.size), kind: f.kind };
+      this.keyAlias.set(f.column, k);
+      this.layer0.push([k.alias, this.d.factorKey(f.column, f.kind === 'numeric' ? 'numeric' : f.kind)]);
+    }
+    return k.alias;
+  }
+
+  private keyPresentOf(f: FactorVar): string {
+    return this.d.keyPresent(this.key(f), f.kind);
+  }
+
+  /** a model-matrix column's value: the product of its numeric variables where its factors are at its levels, else 0 */
+  value(col: DesignColumn, summary: FrameSummary): string {
+    const { d } = this;
+    const mono = this.monomial(col.mono) ?? d.constantColumn(1);
+    if (col.ind.length === 0) return mono;
+    const conds = col.ind.map(({ factor, level }) => {
+      const f = this.spec.factors.get(factor)!;
+      const key = summary.levels.get(factor)!.keys[level];
+      return `${this.key(f)} = ${typeof key === 'number' ? d.double(key) : d.text(key)}`;
+    });
+    return d.ifThen(d.and(conds), mono, d.double(0));
+  }
+
+  /** the product of numeric variables (left to right), or null for the constant 1 */
+  monomial(mono: readonly string[]): string | null {
+    if (mono.length === 0) return null;
+    return mono.map((l) => this.varAlias.get(l)!).reduce((a, b) => `(${a} * ${b})`);
+  }
+}
+
+/** The first pass: moments per cell (../moments.ts). */
+export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, maxCells: number): GramQuery {
+  const { d, spec } = frame;
+  const keys = plan.cellFactors.map((f) => frame.key(spec.factors.get(f)!));
+  const u = [...plan.monos.map((m) => frame.monomial(m)!), A.yp, A.y];
+  const select = [
+    A.ok, ...keys, d.count,
+    ...u.map((e) => d.kahanSum(e)),
+    ...plan.pairs.map(([a, b]) => d.covarPop(u[a], u[b])),
+  ];
+  if (frame.hasWeights) {
+    select.push(d.kahanSum(d.call('log', A.w, 'weights')), d.kahanSum(d.ifThen(`${A.w} <= 0`, '1', '0')), d.min(A.w));
+  }
+  // each grouping factor's number of levels, estimated (it decides the second pass's sums)
+  for (const comps of spec.groups.values()) select.push(d.approxDistinct(comps.map((f) => frame.key(f))));
+  return {
+    stage: 'pass 1 (moments)',
+    sql: d.query({ source, layers: [frame.layer0, frame.layer1], select, groupBy: [A.ok, ...keys], limit: maxCells + 1 }),
+    keys: ['numeric', ...plan.cellFactors.map((f) => spec.factors.get(f)!.kind)],
+    values: select.length - 1 - keys.length,
+  };
+}
+
+/** The second pass's layer: the transformed, weighted columns. */
+export class CentredFrame {
+  readonly layer2: FrameLayer = [];
+  readonly v: string[] = [];
+  readonly z = new Map<string, string[]>();
+  /** per group: Z's columns as the formula defines them, and Z C unweighted (for the θ optimizer's scales) */
+  readonly zRaw = new Map<string, { raw: string[]; unweighted: string[] }>();
+
+  constructor(readonly frame: SqlFrame, readonly summary: FrameSummary, readonly groups: GroupSpec[]) {
+    const { d } = frame;
+    const S = summary;
+    const weight = (e: string) => (frame.hasWeights ? `(${e} * ${A.sw})` : e);
+    if (frame.hasWeights) this.layer2.push([A.sw, d.call('sqrt', A.w, 'weights')]);
+    const hasIntercept = S.intercept >= 0;
+    const xc: string[] = [];
+    S.xcols.forEach((col, j) => {
+      let e = frame.value(col, S);
+      if (hasIntercept && j !== S.intercept) e = `(${e} - ${d.double(S.means[j])})`;
+      this.layer2.push([A.x(j), e]);
+      xc.push(A.x(j));
+    });
+    // y_c = y' − x_c,0 β₀,0 − …, in column order, skipping β₀,j = 0 (fixedTransform.ts)
+    let yc = A.yp;
+    S.beta0.forEach((b, j) => { if (b !== 0) yc = `(${yc} - (${xc[j]} * ${d.double(b)}))`; });
+    this.layer2.push([A.yc, yc]);
+    const xw = xc.map((x, j) => {
+      if (!frame.hasWeights) return x;
+      this.layer2.push([`${x}w`, weight(x)]);
+      return `${x}w`;
+    });
+    let yw = A.yc;
+    if (frame.hasWeights) { this.layer2.push([A.yw, weight(A.yc)]); yw = A.yw; }
+    this.v = [...xw, yw];
+    groups.forEach((g, gi) => {
+      const raw: string[] = [];
+      const unweighted: string[] = [];
+      const names = g.zcols.map((col, s) => {
+        const zr = `__mg_zr${gi}_${s}`;
+        this.layer2.push([zr, frame.value(col, S)]);
+        raw.push(zr);
+        // Z_c = Z C: column s minus m_s times the intercept column (which is 1)
+        const e = g.centre && s > 0 ? `(${zr} - ${d.double(g.centre[s])})` : zr;
+        const zu = `__mg_zu${gi}_${s}`;
+        this.layer2.push([zu, e]);
+        unweighted.push(zu);
+        if (!frame.hasWeights) return zu;
+        const alias = A.z(gi, s);
+        this.layer2.push([alias, weight(zu)]);
+        return alias;
+      });
+      this.z.set(g.label, names);
+      this.zRaw.set(g.label, { raw, unweighted });
+    });
+  }
+
+
+
+  private layers(): FrameLayer[] {
+    return [this.frame.layer0, this.frame.layer1, this.layer2];
+  }
+
+  private keysOf(g: GroupSpec): string[] {
+    return g.components.map((f) => this.frame.key(f));
+  }
+
+  /** Σ a·b, compensated or plain */
+  private dot(a: string, b: string, compensated = true): string {
+    const d = this.frame.d;
+    return compensated ? d.kahanSum(`(${a} * ${b})`) : d.plainSum(`(${a} * ${b})`);
+  }
+
+  /**
+   * per level of group g: A_kk (s ≤ t), A_Xk ([x_c y_c] × z_c), and with `withXX` A_XX (r ≤ s) and
+   * Σ y_c²; `compensated` false for factors of very many levels (few rows each)
+   */
+  levelQuery(g: GroupSpec, source: string, withXX: boolean, maxLevels: number, compensated = true): GramQuery {
+    const z = this.z.get(g.label)!;
+    const q = z.length;
+    const select = [...this.keysOf(g)];
+    const c = compensated;
+    for (let s = 0; s < q; s++) for (let t = s; t < q; t++) select.push(this.dot(z[s], z[t], c));
+    for (const v of this.v) for (let s = 0; s < q; s++) select.push(this.dot(v, z[s], c));
+    if (withXX) {
+      for (let r = 0; r < this.v.length; r++) for (let s = r; s < this.v.length; s++) select.push(this.dot(this.v[r], this.v[s], c));
+      select.push(this.dot(A.yc, A.yc, c));
+    }
+    // the θ optimizer's column scales (src/lmm/thetaProblem.ts): Σ (Z C)_s² and the count over rows where Z_s ≠ 0
+    const d = this.frame.d;
+    const { raw, unweighted } = this.zRaw.get(g.label)!;
+    for (let s = 0; s < q; s++) {
+      const sq = d.ifThen(`${raw[s]} != 0`, `(${unweighted[s]} * ${unweighted[s]})`, d.double(0));
+      select.push(c ? d.kahanSum(sq) : d.plainSum(sq), d.countIf(`${raw[s]} != 0`));
+    }
+    const keys = this.keysOf(g);
+    return {
+      stage: `pass 2 (per level of ${g.label})`,
+      sql: this.frame.d.query({ source, layers: this.layers(), select, where: A.ok, groupBy: [...new Set(keys)], limit: maxLevels + 1 }),
+      keys: g.components.map((f) => f.kind),
+      values: select.length - keys.length,
+    };
+  }
+
+  /** per pair of levels of groups a and b: Σ z_c,a z_c,bᵀ (q_a × q_b, row-major) */
+  pairQuery(a: GroupSpec, b: GroupSpec, source: string, maxPairs: number, compensated = true): GramQuery {
+    const za = this.z.get(a.label)!;
+    const zb = this.z.get(b.label)!;
+    const keys = [...this.keysOf(a), ...this.keysOf(b)];
+    const select = [...keys];
+    for (const s of za) for (const t of zb) select.push(this.dot(s, t, compensated));
+    return {
+      stage: `pass 2 (per pair of levels of ${a.label} and ${b.label})`,
+      sql: this.frame.d.query({ source, layers: this.layers(), select, where: A.ok, groupBy: [...new Set(keys)], limit: maxPairs + 1 }),
+      keys: [...a.components, ...b.components].map((f) => f.kind),
+      values: za.length * zb.length,
+    };
+  }
+}
+
+/** The distinct keys of a text column in rows dropped for missing values (they decide R's level order). */
+export function droppedKeysQuery(frame: SqlFrame, f: FactorVar, source: string): GramQuery {
+  const { d } = frame;
+  const key = frame.key(f);
+  return {
+    stage: `levels of '${f.column}' in dropped rows`,
+    sql: d.query({ source, layers: [frame.layer0, frame.layer1], select: [key], where: d.and([d.not(A.ok), d.keyPresent(key, f.kind)]), groupBy: [key] }),
+    keys: [f.kind],
+    values: 0,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * lmer through an SQL engine: the Gram matrix by queries (./sqlSource.ts), the fit by the core
+ * (../fit.ts), then the summary's scaled-residual quantiles by queries (./residuals.ts). The result
+ * keeps what writing the residuals back needs.
+ */
+import type { Formula } from '../../formula/types.js';
+import type { LmmFit } from '../../lmm/lmmFit.js';
+import { type GramLmerOptions, fitValues, lmerFromGram } from '../fit.js';
+import type { GramSourceResult } from '../source.js';
+import type { SqlEngine } from './engine.js';
+import { type ResidualSql, residualQuantiles, residualSql } from './residuals.js';
+import { type SqlGramOptions, type SqlSourceRef, gramFromSql } from './sqlSource.js';
+
+export interface SqlLmerOptions extends SqlGramOptions, GramLmerOptions {
+  /** compute the summary's scaled-residual quantiles (three more scans; default true) */
+  residualQuantiles?: boolean;
+}
+
+export interface SqlFit {
+  fit: LmmFit;
+  gram: GramSourceResult;
+  /** the queries of fitted values and residuals (writeResiduals) */
+  residuals: ResidualSql;
+}
+
+export async function lmerSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlLmerOptions = {}): Promise<SqlFit> {
+  const gram = await gramFromSql(engine, source, formula, options);
+  const fit = await lmerFromGram(gram, options, source.name);
+  const residuals = residualSql(engine, gram, fitValues(fit));
+  if (options.residualQuantiles ?? true) {
+    const t = performance.now();
+    const q = await residualQuantiles(engine, residuals, source.from);
+    fit.scaledResidualQuantiles = q.quantiles;
+    fit.model.source!.queries.push({ stage: `residual quantiles (${q.scans} scans)`, ms: performance.now() - t, rows: fit.nobs });
+    fit.model.source!.rowsScanned += q.scans * gram.summary.nInput;
+  }
+  return { fit, gram, residuals };
+}

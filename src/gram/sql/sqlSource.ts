@@ -1,0 +1,141 @@
+/**
+ * The Gram matrix of a linear mixed model from an SQL engine: the schema, the first pass (moments
+ * per cell → levels, X's columns, the fixed-effects transform), the second pass (per-level and
+ * per-pair sums), and the assembly (../assemble.ts). See ./generate.ts for the SQL.
+ */
+import { parseFormula } from '../../formula/parse.js';
+import type { Formula } from '../../formula/types.js';
+import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
+import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
+import type { LevelKey } from '../levels.js';
+import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
+import type { GramSourceResult } from '../source.js';
+import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
+import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery } from './generate.js';
+
+export interface SqlGramOptions extends FrameSpecOptions {
+  /** the most levels a grouping factor may have (default 50 million) */
+  maxLevels?: number;
+  /** the most pairs of levels of two grouping factors (default 200 million) */
+  maxPairs?: number;
+  /** the most combinations of the fixed-effect factors' levels (default 100 000) */
+  maxCells?: number;
+  /**
+   * compensated (Kahan) sums in the second pass for grouping factors of at most this many levels
+   * (estimated in the first pass); plain sums beyond (default 131 072)
+   */
+  compensatedUpTo?: number;
+}
+
+/** The table or file an engine reads: its FROM item and how to name it in messages. */
+export interface SqlSourceRef {
+  /** a FROM item in the engine's SQL: a table, `read_parquet('x/*.parquet')` */
+  from: string;
+  /** the file, glob or table as the user gave it */
+  name: string;
+}
+
+/** A pass-1 result as a cell table (see ../moments.ts). */
+export function cellTable(plan: MomentPlan, res: GroupSums, weights: boolean): CellTable {
+  const nf = plan.cellFactors.length;
+  const M = plan.nvars;
+  const n = res.values[0];
+  const ok = Uint8Array.from(res.keys[0], (k) => (k === 1 ? 1 : 0));
+  const sums = res.values.slice(1, 1 + M);
+  // covar_pop · n: the centred co-moment Σ (u_a − ū_a)(u_b − ū_b)
+  const comoments = res.values.slice(1 + M, 1 + M + plan.pairs.length).map((cov) => Float64Array.from(cov, (c, i) => c * n[i]));
+  const t: CellTable = { ok, keys: res.keys.slice(1, 1 + nf), n, sums, comoments };
+  if (weights) {
+    const o = 1 + M + plan.pairs.length;
+    t.logW = res.values[o];
+    t.badW = res.values[o + 1];
+    t.minW = res.values[o + 2];
+  }
+  // an engine may return a cell more than once (a ClickHouse shard each)
+  return mergeCells(plan, t);
+}
+
+export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlGramOptions = {}): Promise<GramSourceResult> {
+  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
+  const maxLevels = options.maxLevels ?? 50_000_000;
+  const maxPairs = options.maxPairs ?? 200_000_000;
+  const maxCells = options.maxCells ?? 100_000;
+  const queries: QueryTiming[] = [];
+  let scans = 0;
+  // each query scans the source once; rows with equal keys (one per ClickHouse shard) are summed
+  // here, except the first pass's, whose co-moments merge by Chan's formula (cellTable)
+  const run = async (q: GramQuery, merge = true): Promise<GroupSums> => {
+    const t = performance.now();
+    const raw = await engine.run(q);
+    const res = merge ? mergeDuplicateKeys(raw) : raw;
+    queries.push({ stage: q.stage, ms: performance.now() - t, rows: res.rows });
+    scans++;
+    return res;
+  };
+  const t0 = performance.now();
+  const schema = await engine.schema(source.from);
+  queries.push({ stage: 'reading the schema', ms: performance.now() - t0, rows: schema.size });
+  const { spec, plan, frame } = await inStage(engine.name, `the model frame of ${source.name}`, () => {
+    const spec = describeFrame(f, schema, options);
+    return { spec, plan: momentPlan(spec), frame: new SqlFrame(engine.dialect, spec) };
+  });
+
+  // pass 1: moments per cell
+  const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false);
+  const cells = cellTable(plan, r1, spec.weights !== null);
+  // the estimated levels of each grouping factor: the last columns, summed over the complete cells
+  const levelEstimate = new Map<string, number>();
+  [...spec.groups.keys()].forEach((label, k) => {
+    const col = r1.values[r1.values.length - spec.groups.size + k];
+    let est = 0;
+    for (let c = 0; c < r1.rows; c++) if (r1.keys[0][c] === 1) est += col[c];
+    levelEstimate.set(label, est);
+  });
+  const upTo = options.compensatedUpTo ?? 131_072;
+  const compensated = (label: string) => levelEstimate.get(label)! <= upTo;
+  if (cells.n.length > maxCells) {
+    throw new EngineError(engine.name, 'pass 1 (moments)', `the fixed-effect factors (${plan.cellFactors.join(', ')}) have more than ${maxCells} combinations of levels (the limit, maxCells)`);
+  }
+  let nInput = 0;
+  for (let c = 0; c < cells.n.length; c++) nInput += cells.n[c];
+  const summary = await inStage(engine.name, 'pass 1 (moments)', () => summarizeFrame(plan, cells, nInput));
+
+  // pass 2: per-level and per-pair sums of the centred columns
+  const groups = groupSpecs(spec, summary);
+  const cf = new CentredFrame(frame, summary, groups);
+  const levels = new Map<string, GroupSums>();
+  for (const [gi, g] of groups.entries()) {
+    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label)));
+    if (res.rows > maxLevels) {
+      throw new EngineError(engine.name, `pass 2 (per level of ${g.label})`, `the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
+    }
+    levels.set(g.label, res);
+  }
+  const pairs = new Map<string, GroupSums>();
+  for (let a = 0; a < groups.length; a++) {
+    for (let b = a + 1; b < groups.length; b++) {
+      const res = await run(cf.pairQuery(groups[a], groups[b], source.from, maxPairs, compensated(groups[a].label) && compensated(groups[b].label)));
+      if (res.rows > maxPairs) {
+        throw new EngineError(engine.name, `pass 2 (pairs of ${groups[a].label} and ${groups[b].label})`, `more than ${maxPairs} pairs of levels (the limit, maxPairs)`);
+      }
+      pairs.set(pairKey(groups[a].label, groups[b].label), res);
+    }
+  }
+  // R sorts a text factor's levels numerically only if every value in the input looks like a number
+  const dropped = new Map<string, LevelKey[]>();
+  if (summary.nDropped > 0) {
+    const seen = new Set<string>();
+    for (const g of groups) {
+      for (const comp of g.components) {
+        if (comp.kind !== 'text' || seen.has(comp.column)) continue;
+        seen.add(comp.column);
+        const res = await run(droppedKeysQuery(frame, comp, source.from));
+        dropped.set(comp.column, res.keys[0].filter((k): k is LevelKey => k !== null));
+      }
+    }
+  }
+  const pass: SecondPass = { levels, pairs, xxGroup: groups[0].label, dropped };
+  const assembled = await inStage(engine.name, 'assembling A', () => assembleGram(spec, summary, groups, pass));
+  return { engine: engine.name, spec, summary, ...assembled, rowsScanned: scans * nInput, queries };
+}

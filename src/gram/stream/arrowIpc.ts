@@ -1,0 +1,56 @@
+/**
+ * An Arrow IPC stream (or file) read record batch by record batch (apache-arrow's RecordBatchReader
+ * over a byte stream), each batch typed as the in-memory frame reads an Arrow table
+ * (src/frame/columns.ts columnFromArrow). Browser-safe: the caller opens the bytes (a Blob's
+ * stream(), a Node read stream), once per pass.
+ */
+import * as arrow from 'apache-arrow';
+import { columnFromArrow } from '../../frame/columns.js';
+import type { ColumnKind, ColumnSchema } from '../frameSpec.js';
+import { type Batch, type BatchSource, type BatchValues, rebatch } from './batch.js';
+
+/** Something apache-arrow can read an IPC stream from. */
+export type ArrowBytes = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | NodeJS.ReadableStream;
+
+export function arrowKind(type: arrow.DataType): ColumnKind {
+  if (arrow.DataType.isBool(type)) return 'bool';
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) return 'numeric';
+  return 'text';
+}
+
+export class ArrowBatchSource implements BatchSource {
+  constructor(private readonly open: () => ArrowBytes, readonly name: string) {}
+
+  private async reader(): Promise<arrow.RecordBatchReader> {
+    try {
+      const r = await arrow.RecordBatchReader.from(this.open() as AsyncIterable<Uint8Array>);
+      return await r.open();
+    } catch (e) {
+      throw new Error(`${this.name}: not a valid Arrow IPC stream or file (${(e as Error).message})`);
+    }
+  }
+
+  async schema(): Promise<ColumnSchema> {
+    const r = await this.reader();
+    const out = new Map<string, ColumnKind>(r.schema.fields.map((f: arrow.Field) => [f.name, arrowKind(f.type)] as const));
+    await r.cancel();
+    return out;
+  }
+
+  batches(columns: string[], batchSize: number): AsyncIterable<Batch> {
+    return rebatch(this.records(columns), batchSize);
+  }
+
+  private async *records(columns: string[]): AsyncIterable<Batch> {
+    const r = await this.reader();
+    for await (const rb of r) {
+      const table = new arrow.Table(rb);
+      const cols = new Map<string, BatchValues>();
+      for (const name of columns) {
+        const c = columnFromArrow(table, name);
+        cols.set(name, c.kind === 'numeric' ? c.values : Array.from(c.codes, (k) => (k < 0 ? null : c.levels[k])));
+      }
+      yield { n: rb.numRows, columns: cols };
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Record batches: a table read a slice of rows at a time, never whole. A batch holds the columns a
+ * model reads: numeric columns as float64 (NaN: missing), text and boolean columns as keys (strings;
+ * 'TRUE'/'FALSE' for booleans; null: missing), typed as the in-memory readers type them
+ * (src/io/csv.ts, parquet.ts, arrow.ts). Browser-safe.
+ */
+import type { ColumnSchema } from '../frameSpec.js';
+
+/** A column of a batch: numbers, or the keys of a text or boolean column. */
+export type BatchValues = Float64Array | (string | null)[];
+
+export interface Batch {
+  /** rows in the batch */
+  n: number;
+  columns: Map<string, BatchValues>;
+}
+
+/** A table that can be read in batches, once per pass. */
+export interface BatchSource {
+  /** the file as the user named it */
+  readonly name: string;
+  /** the columns and their kinds */
+  schema(): Promise<ColumnSchema>;
+  /** the rows in order, in batches of at most `batchSize` rows, with the named columns only */
+  batches(columns: string[], batchSize: number): AsyncIterable<Batch>;
+}
+
+/** Bytes that can be read by range: hyparquet's AsyncBuffer (a File, a Blob, a file handle in Node). */
+export interface ByteSource {
+  byteLength: number;
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer>;
+}
+
+/** A Blob or File (browser) as a byte source. */
+export function blobSource(blob: Blob): ByteSource {
+  return { byteLength: blob.size, slice: (start, end) => blob.slice(start, end).arrayBuffer() };
+}
+
+/** Rows [from, to) of a batch. */
+export function sliceBatch(b: Batch, from: number, to: number): Batch {
+  const columns = new Map<string, BatchValues>();
+  for (const [k, v] of b.columns) columns.set(k, v instanceof Float64Array ? v.subarray(from, to) : v.slice(from, to));
+  return { n: to - from, columns };
+}
+
+/** Splits a stream of batches of any size into batches of at most `size` rows. */
+export async function* rebatch(batches: AsyncIterable<Batch>, size: number): AsyncIterable<Batch> {
+  for await (const b of batches) {
+    if (b.n <= size) { if (b.n > 0) yield b; continue; }
+    for (let from = 0; from < b.n; from += size) yield sliceBatch(b, from, Math.min(b.n, from + size));
+  }
+}

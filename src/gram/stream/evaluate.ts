@@ -1,0 +1,167 @@
+/**
+ * The model frame's variables on one batch of rows, evaluated as the in-memory frame evaluates them
+ * (src/frame/columns.ts evalExpr; src/frame/modelFrame.ts's na.omit), and the transformed columns of
+ * the second pass (src/model/fixedTransform.ts, lambda.ts): the same arithmetic in the same order,
+ * so the same doubles per row.
+ */
+import { evalExpr } from '../../frame/columns.js';
+import type { Column } from '../../frame/columns.js';
+import type { GroupSpec } from '../assemble.js';
+import type { DesignColumn, FrameSpec } from '../frameSpec.js';
+import type { LevelKey } from '../levels.js';
+import type { FrameSummary } from '../moments.js';
+import { monoKey } from '../frameSpec.js';
+import type { Batch } from './batch.js';
+
+/** A batch's model variables. */
+export interface BatchFrame {
+  n: number;
+  /** 1 where the row is complete (na.omit keeps it) */
+  ok: Uint8Array;
+  /** numeric variables by label */
+  vars: Map<string, Float64Array>;
+  /** the response y */
+  y: Float64Array;
+  /** the offset o₁ + o₂ + … (null without offsets) */
+  off: Float64Array | null;
+  /** the working response y − (o₁ + o₂ + …) */
+  yp: Float64Array;
+  /** prior weights, or null */
+  w: Float64Array | null;
+  /** factor keys by column (factor variables and grouping components) */
+  keys: Map<string, (LevelKey | null)[]>;
+}
+
+export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
+  const { n } = batch;
+  const raw = (name: string) => {
+    const v = batch.columns.get(name);
+    if (!v) throw new Error(`internal: column '${name}' not read`);
+    return v;
+  };
+  const source = (name: string): Column => {
+    const v = raw(name);
+    if (!(v instanceof Float64Array)) throw new Error(`'${name}' is a factor and cannot be used in arithmetic`);
+    return { kind: 'numeric', values: v };
+  };
+  const numeric = (label: string, e: Parameters<typeof evalExpr>[0]) => (evalExpr(e, source, label, n) as { values: Float64Array }).values;
+  const ok = new Uint8Array(n).fill(1);
+  const mark = (v: Float64Array) => { for (let i = 0; i < n; i++) if (!Number.isFinite(v[i])) ok[i] = 0; };
+  const y = numeric(spec.yname, spec.response);
+  mark(y);
+  let w: Float64Array | null = null;
+  if (spec.weights) { w = raw(spec.weights) as Float64Array; mark(w); }
+  const vars = new Map<string, Float64Array>();
+  for (const [label, e] of spec.numeric) { const v = numeric(label, e); vars.set(label, v); mark(v); }
+  let yp = y;
+  let off: Float64Array | null = null;
+  if (spec.offsets.length > 0) {
+    const offset = (off = new Float64Array(n));
+    spec.offsets.forEach((e, k) => {
+      const v = numeric(`offset #${k + 1}`, e);
+      mark(v);
+      for (let i = 0; i < n; i++) offset[i] += v[i];
+    });
+    yp = new Float64Array(n);
+    for (let i = 0; i < n; i++) yp[i] = y[i] - offset[i];
+  }
+  const keys = new Map<string, (LevelKey | null)[]>();
+  const factorKeys = (column: string, kind: string) => {
+    if (keys.has(column)) return;
+    const v = raw(column);
+    const k: (LevelKey | null)[] = v instanceof Float64Array
+      ? (kind === 'numeric' ? Array.from(v, (x) => (Number.isNaN(x) ? null : x)) : Array.from(v, (x) => (Number.isNaN(x) ? null : String(x))))
+      : v;
+    keys.set(column, k);
+    for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
+  };
+  for (const f of spec.factors.values()) factorKeys(f.column, f.kind);
+  for (const comps of spec.groups.values()) for (const f of comps) factorKeys(f.column, f.kind);
+  return { n, ok, vars, y, off, yp, w, keys };
+}
+
+/** The products of numeric variables (monomials) of a frame, by key. */
+export function monomials(frame: BatchFrame, monos: string[][]): Float64Array[] {
+  return monos.map((m) => {
+    let v = frame.vars.get(m[0])!;
+    for (let k = 1; k < m.length; k++) {
+      const next = frame.vars.get(m[k])!;
+      const out = new Float64Array(frame.n);
+      for (let i = 0; i < frame.n; i++) out[i] = v[i] * next[i];
+      v = out;
+    }
+    return v;
+  });
+}
+
+/** The second pass's columns of a batch: [x_c √w … y_c √w], y_c, and each group's z_c √w (row-major n × q). */
+export interface CentredBatch {
+  /** [X_c y_c] scaled by √w: p + 1 columns */
+  v: Float64Array[];
+  /** y_c unweighted */
+  yc: Float64Array;
+  /** per group (in `groups` order): n × q row-major */
+  z: Float64Array[];
+  /** per group: Z as the formula defines it, and Z C unweighted (n × q row-major) */
+  zRaw: Float64Array[];
+  zUnweighted: Float64Array[];
+}
+
+/**
+ * The columns of the model matrices on a batch: a column is the product of its numeric variables
+ * where its factors are at its levels, else 0 (src/frame/modelMatrix.ts's values).
+ */
+export function designColumns(frame: BatchFrame, summary: FrameSummary): (col: DesignColumn) => Float64Array {
+  const { n } = frame;
+  const monoIndex = new Map(summary.plan.monos.map((m, k) => [monoKey(m), k] as const));
+  const monoValues = monomials(frame, summary.plan.monos);
+  return (col) => {
+    const mono = col.mono.length ? monoValues[monoIndex.get(monoKey(col.mono))!] : null;
+    const out = new Float64Array(n);
+    const conds = col.ind.map(({ factor, level }) => ({ keys: frame.keys.get(summary.plan.spec.factors.get(factor)!.column)!, key: summary.levels.get(factor)!.keys[level] }));
+    for (let i = 0; i < n; i++) {
+      let at = true;
+      for (const c of conds) if (c.keys[i] !== c.key) { at = false; break; }
+      out[i] = at ? (mono ? mono[i] : 1) : 0;
+    }
+    return out;
+  };
+}
+
+export function centreBatch(frame: BatchFrame, summary: FrameSummary, groups: GroupSpec[]): CentredBatch {
+  const { n } = frame;
+  const column = designColumns(frame, summary);
+  const sw = frame.w ? Float64Array.from(frame.w, Math.sqrt) : null;
+  const S = summary;
+  const hasIntercept = S.intercept >= 0;
+  const xc = S.xcols.map((col, j) => {
+    const x = column(col);
+    if (hasIntercept && j !== S.intercept) { const m = S.means[j]; for (let i = 0; i < n; i++) x[i] -= m; }
+    return x;
+  });
+  // y_c = y' − x_c,0 β₀,0 − … in column order, skipping β₀,j = 0 (fixedTransform.ts)
+  const yc = Float64Array.from(frame.yp);
+  S.beta0.forEach((b, j) => { if (b !== 0) { const x = xc[j]; for (let i = 0; i < n; i++) yc[i] -= x[i] * b; } });
+  const weigh = (a: Float64Array) => { if (!sw) return a; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = a[i] * sw[i]; return out; };
+  const v = [...xc.map(weigh), weigh(yc)];
+  const zRaw: Float64Array[] = [];
+  const zUnweighted: Float64Array[] = [];
+  const z = groups.map((g) => {
+    const q = g.zcols.length;
+    const raw = new Float64Array(n * q);
+    const zu = new Float64Array(n * q);
+    const out = sw ? new Float64Array(n * q) : zu;
+    g.zcols.forEach((col, s) => {
+      const c = column(col);
+      for (let i = 0; i < n; i++) raw[i * q + s] = c[i];
+      // Z_c = Z C: column s minus m_s times the intercept column (1)
+      if (g.centre && s > 0) { const m = g.centre[s]; for (let i = 0; i < n; i++) c[i] -= m; }
+      for (let i = 0; i < n; i++) zu[i * q + s] = c[i];
+      if (sw) for (let i = 0; i < n; i++) out[i * q + s] = c[i] * sw[i];
+    });
+    zRaw.push(raw);
+    zUnweighted.push(zu);
+    return out;
+  });
+  return { v, yc, z, zRaw, zUnweighted };
+}

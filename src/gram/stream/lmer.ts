@@ -1,0 +1,37 @@
+/**
+ * lmer from record batches: the Gram matrix in two passes (./streamSource.ts), the fit by the core
+ * (../fit.ts), then the summary's scaled-residual quantiles in three more (./residuals.ts).
+ * Browser-safe.
+ */
+import type { Formula } from '../../formula/types.js';
+import type { LmmFit } from '../../lmm/lmmFit.js';
+import { type GramLmerOptions, fitValues, lmerFromGram } from '../fit.js';
+import type { GramSourceResult } from '../source.js';
+import type { BatchSource } from './batch.js';
+import { StreamResiduals, streamResidualQuantiles } from './residuals.js';
+import { type StreamGramOptions, gramFromStream } from './streamSource.js';
+
+export interface StreamLmerOptions extends StreamGramOptions, GramLmerOptions {
+  /** compute the summary's scaled-residual quantiles (three more passes; default true) */
+  residualQuantiles?: boolean;
+}
+
+export interface StreamFit {
+  fit: LmmFit;
+  gram: GramSourceResult;
+  residuals: StreamResiduals;
+}
+
+export async function lmerStream(source: BatchSource, formula: string | Formula, options: StreamLmerOptions = {}): Promise<StreamFit> {
+  const gram = await gramFromStream(source, formula, options);
+  const fit = await lmerFromGram(gram, options, source.name);
+  const residuals = new StreamResiduals(gram, fitValues(fit));
+  if (options.residualQuantiles ?? true) {
+    const t = performance.now();
+    const q = await streamResidualQuantiles(source, residuals, options.batchSize);
+    fit.scaledResidualQuantiles = q.quantiles;
+    fit.model.source!.queries.push({ stage: `residual quantiles (${q.scans} passes)`, ms: performance.now() - t, rows: fit.nobs });
+    fit.model.source!.rowsScanned += q.scans * gram.summary.nInput;
+  }
+  return { fit, gram, residuals };
+}

@@ -1,0 +1,110 @@
+/**
+ * The Gram matrix of a linear mixed model from record batches (./batch.ts), never holding the
+ * table: pass 1 accumulates the moments per cell and the grouping factors' levels, pass 2 the
+ * per-level and per-pair sums, both row by row in float64 (./accumulate.ts); the model frame, the
+ * transform and the assembly are those of the SQL engines (../moments.ts, ../assemble.ts).
+ * Memory: O(batch + levels + pairs). Browser-safe.
+ */
+import { parseFormula } from '../../formula/parse.js';
+import type { Formula } from '../../formula/types.js';
+import { assembleGram, groupSpecs } from '../assemble.js';
+import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
+import { momentPlan, summarizeFrame } from '../moments.js';
+import { type GramSourceResult, type QueryTiming } from '../source.js';
+import type { BatchSource } from './batch.js';
+import { evaluateBatch } from './evaluate.js';
+import { GramAccumulator, MomentAccumulator } from './accumulate.js';
+import { ColumnSums, NormalEquations } from './exact.js';
+import { inStage } from '../source.js';
+
+export interface StreamGramOptions extends FrameSpecOptions {
+  /** rows per batch (default 65 536) */
+  batchSize?: number;
+  /** the most levels a grouping factor may have (default 50 million) */
+  maxLevels?: number;
+  /** called after each batch: the pass (1, 2) and the rows read in it so far */
+  onBatch?: (pass: 1 | 2, rows: number) => void;
+  /** aborts between batches */
+  signal?: AbortSignal;
+  /**
+   * the in-memory path's arithmetic (default true): two more passes (plain sums in input order for
+   * the fixed-effects transform and the centring, ./exact.ts), so that A and the fit are the ones
+   * the whole table in memory gives, bit for bit; false: the first pass's moments (compensated,
+   * Welford) give the transform, A agrees to rounding
+   */
+  exact?: boolean;
+}
+
+export async function gramFromStream(source: BatchSource, formula: string | Formula, options: StreamGramOptions = {}): Promise<GramSourceResult> {
+  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
+  const batchSize = options.batchSize ?? 65_536;
+  if (!(batchSize >= 1)) throw new Error(`batchSize must be at least 1 (got ${batchSize})`);
+  const maxLevels = options.maxLevels ?? 50_000_000;
+  const queries: QueryTiming[] = [];
+  const abort = () => {
+    if (options.signal?.aborted) { const e = new Error('the fit was cancelled'); e.name = 'AbortError'; throw e; }
+  };
+  let t = performance.now();
+  const schema = await inStage('stream', 'reading the schema', () => source.schema());
+  queries.push({ stage: 'reading the schema', ms: performance.now() - t, rows: schema.size });
+  const { spec, plan } = await inStage('stream', `the model frame of ${source.name}`, () => {
+    const spec = describeFrame(f, schema, options);
+    return { spec, plan: momentPlan(spec) };
+  });
+
+  t = performance.now();
+  const moments = new MomentAccumulator(plan, [...spec.groups]);
+  await inStage('stream', 'pass 1 (moments)', async () => {
+    for await (const batch of source.batches(spec.columns, batchSize)) {
+      abort();
+      moments.add(evaluateBatch(spec, batch));
+      for (const [label, lv] of moments.groupLevels) {
+        if (lv.size > maxLevels) throw new Error(`the grouping factor '${label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
+      }
+      options.onBatch?.(1, moments.nInput);
+    }
+  });
+  queries.push({ stage: 'pass 1 (moments)', ms: performance.now() - t, rows: moments.nInput });
+  let { summary, groups } = await inStage('stream', 'pass 1 (moments)', () => {
+    const summary = summarizeFrame(plan, moments.cellTable(), moments.nInput);
+    return { summary, groups: groupSpecs(spec, summary) };
+  });
+  let passes = 2;
+  if (options.exact ?? true) {
+    // the transform with the in-memory path's sums (./exact.ts)
+    t = performance.now();
+    const sums = new ColumnSums(summary, groups);
+    await inStage('stream', 'pass 2 (column sums)', async () => {
+      for await (const batch of source.batches(spec.columns, batchSize)) { abort(); sums.add(evaluateBatch(spec, batch)); options.onBatch?.(2, sums.n); }
+    });
+    queries.push({ stage: 'pass 2 (column sums)', ms: performance.now() - t, rows: moments.nInput });
+    const m = sums.means();
+    t = performance.now();
+    const normal = new NormalEquations(summary, m.x, m.y);
+    await inStage('stream', 'pass 3 (normal equations)', async () => {
+      for await (const batch of source.batches(spec.columns, batchSize)) { abort(); normal.add(evaluateBatch(spec, batch)); options.onBatch?.(2, sums.n); }
+    });
+    queries.push({ stage: 'pass 3 (normal equations)', ms: performance.now() - t, rows: moments.nInput });
+    const beta0 = await inStage('stream', 'pass 3 (normal equations)', () => normal.beta0());
+    summary = { ...summary, means: m.x, beta0, sumLogW: sums.logW, responseSS: normal.ss };
+    groups = groups.map((g, gi) => ({ ...g, centre: m.z[gi] }));
+    passes = 4;
+  }
+
+  t = performance.now();
+  const gram = new GramAccumulator(summary, groups, moments.groupLevels);
+  let rows = 0;
+  await inStage('stream', `pass ${passes} (Gram)`, async () => {
+    for await (const batch of source.batches(spec.columns, batchSize)) {
+      abort();
+      gram.add(evaluateBatch(spec, batch));
+      rows += batch.n;
+      options.onBatch?.(2, rows);
+    }
+    if (rows !== moments.nInput) throw new Error(`${source.name} changed between the passes (${moments.nInput} rows, then ${rows})`);
+  });
+  queries.push({ stage: `pass ${passes} (Gram)`, ms: performance.now() - t, rows });
+  const assembled = await inStage('stream', 'assembling A', () => assembleGram(spec, summary, groups, gram.secondPass(moments.dropped)));
+  return { engine: 'stream', spec, summary, ...assembled, rowsScanned: passes * moments.nInput, queries };
+}

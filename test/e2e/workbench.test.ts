@@ -1,0 +1,363 @@
+/**
+ * The browser app as an analysis workbench (issue 16), in headless Chromium: the page at 390 px,
+ * results that never outlive their data or their fit, the formula box, the REML control for glmer,
+ * the timing header, the diagnostics panel, the dense caterpillar with its brush, the fits' history
+ * and likelihood-ratio comparison (against lme4's anova), the state in the address, and exports of
+ * residuals and plots. Small data only: every fit here takes well under a second on the CPU.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'puppeteer';
+import { ROOT, captureDownloads, dropFile, enabled, startApp, text, type App } from './harness.js';
+
+const ANOVA = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/sleepstudy_anova.json'), 'utf8')) as {
+  npar: number[]; AIC: number[]; logLik: number[]; Chisq: number; Df: number; p: number;
+};
+
+let app: App | undefined;
+
+async function fitted(page: Page, timeout = 120_000): Promise<void> {
+  await page.waitForSelector('body[data-state="fitted"], body[data-state="error"]', { timeout });
+  const errors = await text(page, '#fit-error') + await text(page, '#options-error') + await text(page, '#formula-error');
+  expect(errors).toBe('');
+}
+
+async function setFormula(page: Page, formula: string): Promise<void> {
+  await page.$eval('#formula', (e, f) => {
+    const input = e as HTMLInputElement;
+    input.value = f;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, formula);
+  await page.waitForFunction(() => !(document.querySelector('#fit') as HTMLButtonElement).disabled);
+}
+
+/** every plot in the results is drawn at its container's width: not scaled down, not wider than its card */
+async function expectPlotsUnscaled(page: Page): Promise<void> {
+  await expectPlotsUnscaledIn(page, '#results');
+}
+
+async function expectPlotsUnscaledIn(page: Page, root: string): Promise<void> {
+  const plots = await page.$$eval(`${root} svg[viewBox]`, (svgs) => svgs.filter((s) => (s as SVGSVGElement).getBoundingClientRect().width > 0).map((s) => {
+    const svg = s as SVGSVGElement;
+    const r = svg.getBoundingClientRect();
+    const box = svg.closest('.plot, #icc')!;
+    return { id: box.id, ratio: r.width / Number(svg.getAttribute('width')), over: (box as HTMLElement).scrollWidth - (box as HTMLElement).clientWidth, font: getComputedStyle(svg).fontSize };
+  }));
+  expect(plots.length).toBeGreaterThan(0);
+  for (const p of plots) {
+    expect(p.ratio, `${p.id} drawn at ${p.ratio} of its size`).toBeGreaterThan(0.99);
+    expect(p.ratio, p.id).toBeLessThan(1.01);
+    expect(p.over, `${p.id} overflows its card`).toBeLessThanOrEqual(1);
+    expect(parseFloat(p.font), `${p.id} font`).toBeGreaterThanOrEqual(10);
+  }
+}
+
+describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
+  beforeAll(async () => {
+    app = await startApp();
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.close();
+  }, 60_000);
+
+  test('sleepstudy: results hidden before a fit, REML for lmer only, timing, stale marking, diagnostics, history and anova, exports, the address', async () => {
+    const page = await app!.openPage();
+    try {
+      await page.click('[data-example="sleepstudy"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      // before any fit: no results panel, no live export buttons
+      expect(await page.$eval('#results', (e) => getComputedStyle(e).display)).toBe('none');
+      expect(await page.$eval('#export-json', (e) => (e as HTMLElement).offsetParent === null)).toBe(true);
+      // the factor checkboxes' labels stay inside the data panel
+      const spill = await page.$$eval('[data-factor]', (boxes) => {
+        const panel = document.querySelector('#data-panel')!.getBoundingClientRect();
+        return boxes.map((b) => b.closest('label')!.getBoundingClientRect().right - panel.right);
+      });
+      for (const s of spill) expect(s).toBeLessThanOrEqual(0);
+      // glmer is fitted by ML: REML unchecked and disabled; back to Gaussian restores REML
+      const crit = () => page.$$eval('input[name="crit"]', (rs) => rs.map((r) => `${(r as HTMLInputElement).value}:${(r as HTMLInputElement).checked}:${(r as HTMLInputElement).disabled}`).join(' '));
+      expect(await crit()).toBe('reml:true:false ml:false:false');
+      await page.select('#family', 'poisson');
+      expect(await crit()).toBe('reml:false:true ml:true:true');
+      await page.select('#family', 'gaussian');
+      expect(await crit()).toBe('reml:true:false ml:false:false');
+      await page.select('#backend', 'cpu');
+
+      // fit 1: the timing header counts from the click to the drawn result
+      await setFormula(page, 'Reaction ~ Days + (1 | Subject)');
+      const t0 = Date.now();
+      await page.click('#fit');
+      await fitted(page);
+      const wall = Date.now() - t0;
+      const timing = await page.$eval('#timing', (e) => ({ total: Number((e as HTMLElement).dataset.totalMs), fit: Number((e as HTMLElement).dataset.fitMs), text: e.textContent ?? '' }));
+      expect(timing.total).toBeGreaterThanOrEqual(timing.fit);
+      expect(timing.total).toBeLessThanOrEqual(wall + 50);
+      expect(timing.text).toMatch(/^Click to result .*: model setup .* · optimize .* · results /);
+
+      // fit 2: while it runs, the first fit's results are marked stale
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      const during = await page.evaluate(() => {
+        (document.querySelector('#fit') as HTMLButtonElement).click();
+        return { stale: document.querySelector('#results')!.getAttribute('data-stale'), banner: document.querySelector('#stale-banner')!.textContent };
+      });
+      expect(during.stale).toBe('true');
+      expect(during.banner).toMatch(/^Fitting: the results below are from the previous fit: Reaction ~ Days \+ \(1 \| Subject\)/);
+      await fitted(page);
+      expect(await page.$eval('#results', (e) => e.getAttribute('data-stale'))).toBe(null);
+      expect(await page.$eval('#stale-banner', (e) => (e as HTMLElement).hidden)).toBe(true);
+
+      // diagnostics: each plot kind draws
+      for (const kind of ['resid', 'qq', 'scale', 'modes']) {
+        await page.select('#diag-kind', kind);
+        await page.waitForFunction(() => !!document.querySelector('#diagnostics svg'));
+        expect(await text(page, '#diag-caption')).not.toBe('');
+      }
+      expect(await text(page, '#diag-caption')).toMatch(/18 conditional modes/);
+      await page.select('#diag-modes', '1');
+      expect(await text(page, '#diag-caption')).toMatch(/conditional modes b̂ of Days per Subject/);
+      await page.select('#diag-kind', 'qq');
+      expect(await text(page, '#diag-caption')).toMatch(/180 scaled residuals/);
+      // 18 levels: the arrows are drawn, and the caption says so
+      expect(await page.$$eval('#shrinkage [aria-label="arrow"] path', (a) => a.length)).toBe(18);
+      expect(await text(page, '#shrink-caption')).toMatch(/Arrows point from the diagonal/);
+      await expectPlotsUnscaled(page);
+
+      // the history keeps both fits; the comparison is lme4's anova(fm0, fm1) (ML refits)
+      expect(await page.$$eval('#history-table tbody tr', (r) => r.length)).toBe(2);
+      await page.click('#history-table tbody tr:nth-child(1) [data-compare]');
+      await page.click('#history-table tbody tr:nth-child(2) [data-compare]');
+      await page.click('#compare');
+      await page.waitForSelector('#compare-table');
+      const rows = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => Object.fromEntries(Array.from(tr.querySelectorAll('td[data-col]'), (td) => [(td as HTMLElement).dataset.col, td.textContent]))));
+      expect(rows.map((r) => Number(r.npar))).toEqual(ANOVA.npar);
+      for (let k = 0; k < 2; k++) {
+        expect(Math.abs(Number(rows[k]!.logLik) - ANOVA.logLik[k]!)).toBeLessThan(1e-3);
+        expect(Math.abs(Number(rows[k]!.AIC) - ANOVA.AIC[k]!)).toBeLessThan(2e-3);
+      }
+      expect(Math.abs(Number(rows[1]!.Chisq) - ANOVA.Chisq)).toBeLessThan(1e-3);
+      expect(Number(rows[1]!.Df)).toBe(ANOVA.Df);
+      expect(Math.abs(Number(rows[1]!.p) - ANOVA.p) / ANOVA.p).toBeLessThan(1e-3);
+      expect(await text(page, '#compare-out')).toMatch(/Refitted by ML/);
+      // an earlier fit can be shown again
+      await page.click('#history-table tbody tr:nth-child(1) [data-show]');
+      expect(await text(page, '#fit-info')).toMatch(/^Fit 1 on cpu/);
+      await page.click('#history-table tbody tr:nth-child(2) [data-show]');
+
+      // exports: fitted values and residuals, the plots as SVG and PNG
+      const get = await captureDownloads(page);
+      await page.click('#export-residuals');
+      const res = (await get('sleepstudy_residuals.csv')).text.trim().split('\n');
+      expect(res[0]).toBe('row,fitted,residual,scaled_residual');
+      expect(res.length).toBe(181);
+      const [row, fit1, res1] = res[1]!.split(',').map(Number);
+      expect(row).toBe(1);
+      expect(Math.abs(fit1! + res1! - 249.56)).toBeLessThan(1e-9);
+      await page.click('[data-export-svg="caterpillar"]');
+      const svg = (await get('sleepstudy_caterpillar.svg')).text;
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+      await page.click('[data-export-png="diagnostics"]');
+      const png = (await get('sleepstudy_diagnostics_qq.png')).bytes;
+      expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+      expect(png.length).toBeGreaterThan(5000);
+
+      // the state is in the address: a new tab with it shows the same fit
+      const search = await page.evaluate(() => location.search);
+      const q = new URLSearchParams(search);
+      expect(q.get('example')).toBe('sleepstudy');
+      expect(q.get('formula')).toBe('Reaction ~ Days + (Days | Subject)');
+      expect(q.get('fit')).toBe('1');
+      expect(q.get('diag')).toBe('qq');
+      const again = await app!.openPage({ query: search });
+      try {
+        await fitted(again);
+        expect(await again.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe('Reaction ~ Days + (Days | Subject)');
+        expect(await text(again, '#backend-name')).toBe('cpu');
+        expect(await again.$eval('#diag-kind', (e) => (e as HTMLSelectElement).value)).toBe('qq');
+        expect(await text(again, '#sigma')).toBe(await text(page, '#sigma'));
+      } finally {
+        await again.close();
+      }
+
+      // new data: the old results go, the formula is the new data's
+      await page.click('[data-example="cbpp"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      expect(await page.$eval('#results', (e) => getComputedStyle(e).display)).toBe('none');
+      expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toMatch(/^cbind\(incidence/);
+      expect(await page.$eval('#history-table tbody tr [data-compare]', (e) => (e as HTMLInputElement).disabled)).toBe(true);
+      // a GLMM: ML, its summary shown whole, binned and randomized quantile residuals
+      expect(await crit()).toBe('reml:false:true ml:true:true');
+      await page.click('#fit');
+      await fitted(page);
+      const pre = await page.$eval('#summary', (e) => ({ sh: e.scrollHeight, ch: e.clientHeight, lastLine: (e.textContent ?? '').trim().split('\n').pop() }));
+      expect(pre.sh).toBeLessThanOrEqual(pre.ch);
+      expect(pre.lastLine).not.toBe('');
+      for (const kind of ['binned', 'rqr']) {
+        await page.select('#diag-kind', kind);
+        await page.waitForFunction(() => !!document.querySelector('#diagnostics svg'));
+      }
+      expect(await text(page, '#diag-caption')).toMatch(/Randomized quantile residuals/);
+      await expectPlotsUnscaled(page);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
+  test('at 390 px: no sideways scroll before and after a fit; the caret sits under the bad token', async () => {
+    const page = await app!.openPage({ width: 390, height: 844 });
+    try {
+      const scroll = () => page.evaluate(() => document.documentElement.scrollWidth);
+      expect(await scroll()).toBeLessThanOrEqual(390);
+      await page.click('[data-example="sleepstudy"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      expect(await scroll()).toBeLessThanOrEqual(390);
+      const spill = await page.$$eval('[data-factor]', (boxes) => {
+        const panel = document.querySelector('#data-panel')!.getBoundingClientRect();
+        return Math.max(...boxes.map((b) => b.getBoundingClientRect().right - panel.right));
+      });
+      expect(spill).toBeLessThanOrEqual(0);
+      // the caret: under the marked token, on its own line
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.$eval('#formula', (e) => {
+        (e as HTMLInputElement).value = 'Reaction ~ Days + * (1 | Subject)';
+        e.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await page.waitForSelector('#formula-token');
+      const pos = await page.evaluate(() => {
+        const m = document.querySelector('#formula-token')!.getBoundingClientRect();
+        const c = document.querySelector('#formula-caret')!;
+        const range = document.createRange();
+        const textNode = c.firstChild!;
+        const caretCol = textNode.textContent!.indexOf('^');
+        range.setStart(textNode, caretCol);
+        range.setEnd(textNode, caretCol + 1);
+        const r = range.getBoundingClientRect();
+        return { markLeft: m.left, markRight: m.right, markBottom: m.bottom, caretLeft: r.left, caretRight: r.right, caretTop: r.top };
+      });
+      expect(Math.abs(pos.caretLeft - pos.markLeft)).toBeLessThanOrEqual(1);
+      expect(pos.caretTop).toBeGreaterThanOrEqual(pos.markBottom - 1);
+      expect(await scroll()).toBeLessThanOrEqual(390);
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.select('#backend', 'cpu');
+      await page.click('#fit');
+      await fitted(page);
+      expect(await scroll()).toBeLessThanOrEqual(390);
+      await expectPlotsUnscaled(page);
+      if (process.env.UPDATE_SCREENSHOTS) {
+        await page.mouse.move(2, 2);
+        await page.screenshot({ path: join(ROOT, 'demo/screenshots/sleepstudy-phone.png'), fullPage: true });
+      }
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
+
+  test('an uploaded file with 3,000 groups: a suggested formula, the dense caterpillar and its brush, a true shrinkage caption', async () => {
+    // seeded: 3,000 schools × 4 pupils, score = 50 + 2 x + u_school + e
+    let seed = 7;
+    const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+    const lines = ['pupil,x,school,score'];
+    for (let s = 0; s < 3000; s++) {
+      const u = 3 * gauss();
+      for (let k = 0; k < 4; k++) {
+        const x = rand() * 10;
+        lines.push(`${s * 4 + k + 1},${x.toFixed(4)},S${String(s).padStart(4, '0')},${(50 + 2 * x + u + 2 * gauss()).toFixed(4)}`);
+      }
+    }
+    const page = await app!.openPage();
+    try {
+      // a previous data set's fit must not stay beside the new data
+      await page.click('[data-example="sleepstudy"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      await page.select('#backend', 'cpu');
+      await page.click('#fit');
+      await fitted(page);
+      await dropFile(page, 'schools.csv', lines.join('\n') + '\n');
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('schools.csv'));
+      expect(await page.$eval('#results', (e) => getComputedStyle(e).display)).toBe('none');
+      expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe('score ~ x + (1 | school)');
+      expect(await text(page, '#formula-error')).toBe('');
+      await page.click('#fit');
+      await fitted(page);
+      const dense = async () => page.$eval('#dense-caterpillar', (e) => {
+        const d = (e as HTMLElement).dataset;
+        return { total: d.total, from: d.from, to: d.to, labels: d.labels, band: d.band, areas: e.querySelectorAll('[aria-label="area"] path').length, rules: Math.max(...Array.from(e.querySelectorAll('[aria-label="rule"]'), (g) => g.querySelectorAll('line').length)) };
+      });
+      const all = await dense();
+      expect(all.total).toBe('3000');
+      expect(all.from).toBe('1');
+      expect(all.to).toBe('3000');
+      // more than two levels per pixel: one band of intervals and one line of modes
+      expect(all.band).toBe('true');
+      expect(all.areas).toBe(1);
+      expect(Number(all.labels)).toBeGreaterThan(10);
+      expect(Number(all.labels)).toBeLessThan(200);
+      // brush: drag across the middle fifth of the plot
+      const box = (await (await page.$('#dense-caterpillar svg'))!.boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.4);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4, { steps: 4 });
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4, { steps: 4 });
+      await page.mouse.up();
+      await page.waitForFunction(() => (document.querySelector('#dense-caterpillar') as HTMLElement | null)?.dataset.to !== '3000');
+      const zoomed = await dense();
+      const span = Number(zoomed.to) - Number(zoomed.from) + 1;
+      expect(span).toBeGreaterThan(300);
+      expect(span).toBeLessThan(1000);
+      // fewer: one interval line per level
+      expect(zoomed.band).toBe('false');
+      expect(zoomed.rules).toBe(span);
+      await page.click('#cat-reset');
+      expect((await dense()).to).toBe('3000');
+      // 1,500 of 3,000 levels drawn: no arrows, and the caption does not describe any
+      expect(await page.$$eval('#shrinkage [aria-label="arrow"]', (a) => a.length)).toBe(0);
+      const caption = await text(page, '#shrink-caption');
+      expect(caption).not.toMatch(/Arrows point/);
+      expect(caption).toMatch(/arrows from the diagonal \(no pooling\) are left out/);
+      expect(caption).toMatch(/Showing 1,500 of 3,000 levels/);
+      await expectPlotsUnscaled(page);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+
+  test('meta-analysis mode: dat.bcg as metafor\'s rma (REML), forest and funnel plots', async () => {
+    const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/bcg_meta_reml.json'), 'utf8')) as { mu: number; tau2: number; I2: number; QE: number; pi: number[]; ci: number[] };
+    const page = await app!.openPage();
+    try {
+      const input = await page.$('#file');
+      await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(join(ROOT, 'test/fixtures/data/bcg.csv'));
+      await page.waitForSelector('body[data-state="loaded"]');
+      // no repeated grouping column: no mixed-model formula is suggested, and none is kept
+      expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe('');
+      expect(await page.$eval('#meta-panel', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await page.$eval('#meta-yi', (e) => (e as HTMLSelectElement).value)).toBe('yi');
+      expect(await page.$eval('#meta-vi', (e) => (e as HTMLSelectElement).value)).toBe('vi');
+      expect(await page.$eval('#meta-slab', (e) => (e as HTMLSelectElement).value)).toBe('author');
+      await page.click('#meta-fit');
+      await page.waitForSelector('#meta-results:not([hidden])');
+      expect(await text(page, '#meta-error')).toBe('');
+      const near = (shown: string, v: number, what: string) => {
+        const decimals = (shown.split('.')[1] ?? '').length;
+        expect(Math.abs(Number(shown) - v), `${what}: ${shown} vs metafor ${v}`).toBeLessThanOrEqual(0.5 * 10 ** -decimals + 1e-6 * Math.abs(v));
+      };
+      near(await text(page, '#meta-mu'), ref.mu, 'pooled estimate');
+      near(await text(page, '#meta-tau2'), ref.tau2, 'τ²');
+      near((await text(page, '#meta-i2')).replace('%', ''), ref.I2, 'I²');
+      near(await text(page, '#meta-q'), ref.QE, 'Q');
+      const [piLo, piHi] = (await text(page, '#meta-pi')).split(', ');
+      near(piLo!, ref.pi[0]!, 'PI lower');
+      near(piHi!, ref.pi[1]!, 'PI upper');
+      // 13 studies and the pooled row in the forest plot; 13 points in the funnel
+      expect(await page.$$eval('#forest svg [aria-label="y-axis tick label"] text', (t) => t.length)).toBe(14);
+      expect(await page.$$eval('#funnel svg [aria-label="dot"] circle', (c) => c.length)).toBe(13);
+      expect(await text(page, '#meta-summary')).toMatch(/Random-Effects Model \(k = 13; tau\^2 estimator: REML\)/);
+      await expectPlotsUnscaledIn(page, '#meta-results');
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,120 @@
+/**
+ * Bad input to the out-of-core Gram sources gives a clear error naming the engine, the stage and
+ * the cause; nothing is left behind (DuckDB's spill directory is its own and removed).
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
+import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
+import { gramFromStream } from '../../src/gram/stream/streamSource.js';
+import { openBatchSource } from '../../src/gram/stream/node.js';
+import { dataPath, loadData, loadReference } from '../helpers/reference.js';
+import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+
+const sleep = dataPath('sleepstudy.csv');
+const F = 'Reaction ~ Days + (Days | Subject)';
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mixedgpu-errors-'));
+  // a CSV whose 30 000th row breaks the type DuckDB sniffed from the first rows
+  const lines = ['y,x,g'];
+  for (let i = 0; i < 40_000; i++) lines.push(`${i % 17},${i === 30_000 ? 'oops' : i % 13},g${i % 50}`);
+  writeFileSync(join(dir, 'late-text.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'not.parquet'), 'y,x\n1,2\n');
+  writeFileSync(join(dir, 'ragged.csv'), 'y,x,g\n1,2,a\n3,4\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('DuckDB: bad input', () => {
+  let duck: DuckDbEngine;
+  beforeAll(async () => { duck = await DuckDbEngine.open({ threads: 1 }); });
+  afterAll(async () => { await duck?.close(); });
+  const fit = (path: string, formula = F, opts = {}) => gramFromSql(duck, { from: duckdbSource(path), name: path }, formula, opts);
+
+  it('a missing file', async () => {
+    await expect(fit(join(dir, 'nope.parquet'))).rejects.toThrow(/^duckdb: reading the schema: .*nope\.parquet/s);
+  });
+  it('a glob that matches nothing', async () => {
+    await expect(fit(join(dir, 'none-*.parquet'))).rejects.toThrow(/^duckdb: reading the schema: .*No files found.*none-\*\.parquet/s);
+  });
+  it('a column that does not exist', async () => {
+    await expect(fit(sleep, 'Reaction ~ Dayz + (1 | Subject)')).rejects.toThrow(/^duckdb: the model frame of .*sleepstudy\.csv: column 'Dayz' not found in the data \(columns: Reaction, Days, Subject\)/);
+  });
+  it('a query that fails mid-way (a value the sniffed type cannot hold)', async () => {
+    await expect(fit(join(dir, 'late-text.csv'), 'y ~ x + (1 | g)')).rejects.toThrow(/^duckdb: pass 1 \(moments\): .*oops/s);
+  });
+  it('a grouping factor with more levels than the limit', async () => {
+    await expect(fit(sleep, F, { factors: ['Subject'], maxLevels: 10 })).rejects.toThrow(/^duckdb: pass 2 \(per level of Subject\): the grouping factor 'Subject' has more than 10 levels \(the limit, maxLevels\)/);
+  });
+  it('Arrow IPC is not a DuckDB input', () => {
+    expect(() => duckdbSource('x.arrow')).toThrow(/duckdb: x\.arrow: DuckDB reads Parquet and CSV files, not Arrow IPC/);
+  });
+  it('spills only into its own temporary directory, removed on close', async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('mixedgpu-duckdb-')));
+    const e = await DuckDbEngine.open();
+    const mine = readdirSync(tmpdir()).filter((d) => d.startsWith('mixedgpu-duckdb-') && !before.has(d));
+    expect(mine).toHaveLength(1);
+    await gramFromSql(e, { from: duckdbSource(sleep), name: sleep }, F, { factors: ['Subject'] });
+    await e.close();
+    expect(existsSync(join(tmpdir(), mine[0]))).toBe(false);
+    expect(existsSync(join(process.cwd(), '.tmp'))).toBe(false);
+  });
+});
+
+describe('stream: bad input', () => {
+  const fit = async (path: string, formula = F) => {
+    const src = await openBatchSource(path);
+    try { return await gramFromStream(src, formula, { batchSize: 100 }); } finally { await src.close(); }
+  };
+  it('a missing file', async () => {
+    await expect(fit(join(dir, 'nope.parquet'))).rejects.toThrow(/^stream: reading .*nope\.parquet: data file not found/);
+  });
+  it('a file that is not Parquet', async () => {
+    await expect(fit(join(dir, 'not.parquet'), 'y ~ x + (1 | x)')).rejects.toThrow(/^stream: reading the schema: .*not\.parquet: not a valid Parquet file/);
+  });
+  it('a CSV row with too few fields', async () => {
+    await expect(fit(join(dir, 'ragged.csv'), 'y ~ x + (1 | g)')).rejects.toThrow(/^stream: reading the schema: .*ragged\.csv: a CSV row near line \d+ has 2 fields, but the header has 3/);
+  });
+  it('a column that does not exist', async () => {
+    await expect(fit(sleep, 'Reaction ~ Dayz + (1 | Subject)')).rejects.toThrow(/^stream: the model frame of .*sleepstudy\.csv: column 'Dayz' not found/);
+  });
+});
+
+const missing = clickhouseMissing();
+if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+
+describe.skipIf(missing !== null)('ClickHouse: bad input', () => {
+  let cluster: Cluster;
+  let table: string;
+  beforeAll(async () => {
+    cluster = await startCluster();
+    table = await loadSharded(cluster, 'sleep', loadData(loadReference('sleepstudy_slopes_reml')));
+  }, 120_000);
+  afterAll(async () => { await cluster?.stop(); }, 60_000);
+
+  it('a server that refuses the connection', async () => {
+    const e = new ClickHouseEngine({ url: 'http://127.0.0.1:9', requestTimeoutMs: 5000 });
+    await expect(gramFromSql(e, { from: clickhouseSource('t'), name: 't' }, F)).rejects.toThrow(/^clickhouse: reading the schema: cannot connect to http:\/\/127\.0\.0\.1:9 \(connection refused\)/);
+    await e.close();
+  });
+  it('a table that does not exist', async () => {
+    const e = new ClickHouseEngine({ url: cluster.urls[0] });
+    await expect(gramFromSql(e, { from: clickhouseSource('nope'), name: 'nope' }, F)).rejects.toThrow(/^clickhouse: reading the schema: .*nope.*doesn't exist/s);
+    await e.close();
+  });
+  it('a shard that goes away mid-fit', async () => {
+    const e = new ClickHouseEngine({ url: cluster.urls[0] });
+    const run = e.run.bind(e);
+    let calls = 0;
+    e.run = async (q) => {
+      if (++calls === 2) await cluster.stopServer(1);
+      return run(q);
+    };
+    await expect(gramFromSql(e, { from: clickhouseSource(table), name: table }, F, { factors: ['Subject'] })).rejects.toThrow(/^clickhouse: pass 2 \(per level of Subject\): /);
+    await e.close();
+  }, 60_000);
+});
