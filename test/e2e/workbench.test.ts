@@ -205,6 +205,74 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     }
   }, 300_000);
 
+  test('lmer inference: lmerTest\'s p-values (Satterthwaite, then Kenward–Roger), the type III anova, Wald then profile intervals, a cancelled and a finished bootstrap', async () => {
+    const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/inference/sleepstudy.json'), 'utf8')) as {
+      satterthwaite: { coefficients: Record<string, { df: number; p: number }>; anova: Record<string, { F: number; dendf: number; p: number }> };
+      kenward_roger: { coefficients: Record<string, { df: number; p: number }> };
+      wald: Record<string, [number | null, number | null]>;
+      profile: { intervals: Record<string, [number, number]> };
+    };
+    const page = await app!.openPage();
+    try {
+      await page.click('[data-example="sleepstudy"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      await page.select('#backend', 'cpu');
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      const pOf = async (term: string) => {
+        await page.waitForFunction((t) => !!document.querySelector(`#fixef-table tr[data-term="${t}"]`)?.getAttribute('data-p'), {}, term);
+        return page.$eval(`#fixef-table tr[data-term="${term}"]`, (e) => ({ p: Number((e as HTMLElement).dataset.p), df: Number((e as HTMLElement).dataset.df), shown: e.querySelector('[data-col="p"]')!.textContent }));
+      };
+      const sat = await pOf('Days');
+      expect(Math.abs(sat.df - ref.satterthwaite.coefficients.Days!.df) / 17).toBeLessThan(1e-4);
+      expect(Math.abs(sat.p - ref.satterthwaite.coefficients.Days!.p) / ref.satterthwaite.coefficients.Days!.p).toBeLessThan(1e-3);
+      expect(sat.shown).not.toBe('…');
+      expect(await text(page, '#fixef-ddf-caption')).toMatch(/Satterthwaite's denominator degrees of freedom/);
+      const an = await page.$eval('#anova-table tr[data-term="Days"]', (e) => ({ F: Number((e as HTMLElement).dataset.f), p: Number((e as HTMLElement).dataset.p) }));
+      expect(Math.abs(an.F - ref.satterthwaite.anova.Days!.F) / ref.satterthwaite.anova.Days!.F).toBeLessThan(1e-5);
+      expect(await page.$eval('#anova-wrap', (e) => (e as HTMLElement).hidden)).toBe(false);
+      // Kenward–Roger on request
+      await page.$eval('#fixef-table tr[data-term="Days"]', (e) => e.removeAttribute('data-p'));
+      await page.select('#ddf', 'kenward-roger');
+      const kr = await pOf('Days');
+      expect(Math.abs(kr.p - ref.kenward_roger.coefficients.Days!.p) / ref.kenward_roger.coefficients.Days!.p).toBeLessThan(1e-3);
+      expect(await text(page, '#fixef-ddf-caption')).toMatch(/Kenward–Roger's/);
+      // Wald at once: the fixed effects, NA for the variance parameters (lme4's confint(method = "Wald"))
+      expect(await page.$eval('#confint-table', (e) => e.getAttribute('data-method'))).toBe('wald');
+      const wald = await page.$eval('#confint-table tr[data-name="Days"]', (e) => Number((e as HTMLElement).dataset.lower));
+      expect(Math.abs(wald - ref.wald.Days![0]!)).toBeLessThan(1e-4);
+      // profile: lme4's intervals, every parameter
+      await page.click('#confint-profile');
+      await page.waitForSelector('#confint-table[data-method="profile"]', { timeout: 120_000 });
+      const prof = await page.$$eval('#confint-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.name!, Number((tr as HTMLElement).dataset.lower), Number((tr as HTMLElement).dataset.upper)] as const));
+      expect(prof.map((r) => r[0])).toEqual(Object.keys(ref.profile.intervals));
+      for (const [name, lo, hi] of prof) {
+        const [wl, wh] = ref.profile.intervals[name]!;
+        expect(Math.abs(lo - wl) / (wh - wl), name).toBeLessThan(2e-3);
+        expect(Math.abs(hi - wh) / (wh - wl), name).toBeLessThan(2e-3);
+      }
+      // a long bootstrap shows its progress and stops on Cancel; the profile table stays
+      await page.$eval('#confint-nsim', (e) => { (e as HTMLInputElement).value = '20000'; });
+      await page.click('#confint-boot');
+      await page.waitForFunction(() => /of 20000 replicates/.test(document.querySelector('#confint-progress-text')!.textContent ?? '') && !/^0 of/.test(document.querySelector('#confint-progress-text')!.textContent ?? ''), { timeout: 60_000 });
+      await page.click('#confint-cancel');
+      await page.waitForFunction(() => document.querySelector('#confint-progress-text')!.textContent === 'Cancelled.', { timeout: 30_000 });
+      expect(await page.$eval('#confint-table', (e) => e.getAttribute('data-method'))).toBe('profile');
+      expect(await page.$eval('#confint-boot', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      // a short one finishes: percentile intervals for every parameter
+      await page.$eval('#confint-nsim', (e) => { (e as HTMLInputElement).value = '40'; });
+      await page.click('#confint-boot');
+      await page.waitForSelector('#confint-table[data-method="boot"]', { timeout: 120_000 });
+      const boot = await page.$$eval('#confint-table tbody tr', (trs) => trs.map((tr) => [Number((tr as HTMLElement).dataset.lower), Number((tr as HTMLElement).dataset.upper)]));
+      expect(boot.length).toBe(6);
+      for (const [lo, hi] of boot) expect(lo!).toBeLessThan(hi!);
+      expect(await text(page, '#confint-caption')).toMatch(/^Parametric bootstrap/);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
   test('at 390 px: no sideways scroll before and after a fit; the caret sits under the bad token', async () => {
     const page = await app!.openPage({ width: 390, height: 844 });
     try {
