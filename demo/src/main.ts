@@ -13,7 +13,7 @@ import {
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
 } from './plots.js';
 import type {
-  BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -117,6 +117,23 @@ const el = {
 let metaId = 0;
 /** the pending coefficient-table request and confint run (0: none) */
 let inferenceId = 0;
+/** the running streamed fit (0: none) */
+let streamId = 0;
+const st = {
+  file: byId<HTMLInputElement>('stream-file'),
+  formula: byId<HTMLInputElement>('stream-formula'),
+  factors: byId<HTMLInputElement>('stream-factors'),
+  reml: byId<HTMLInputElement>('stream-reml'),
+  batch: byId<HTMLInputElement>('stream-batch'),
+  fit: byId<HTMLButtonElement>('stream-fit'),
+  cancel: byId<HTMLButtonElement>('stream-cancel'),
+  progress: byId('stream-progress'),
+  error: byId('stream-error'),
+  result: byId('stream-result'),
+  info: byId('stream-info'),
+  fixef: byId('stream-fixef'),
+  summary: byId('stream-summary'),
+};
 let confintId = 0;
 const inf = {
   ddf: byId<HTMLSelectElement>('ddf'),
@@ -284,6 +301,19 @@ function onMessage(m: FromWorker): void {
       if (m.id !== confintId) break;
       endConfint();
       if (m.cancelled) { inf.progress.hidden = false; inf.progressText.textContent = 'Cancelled.'; inf.bar.hidden = true; } else showError(inf.cierror, m.message);
+      break;
+    case 'streamProgress':
+      if (m.id === streamId) showStreamProgress(m);
+      break;
+    case 'streamFitted':
+      if (m.id !== streamId) break;
+      endStream();
+      renderStream(m.result);
+      break;
+    case 'streamError':
+      if (m.id !== streamId) break;
+      endStream();
+      if (m.cancelled) { st.progress.hidden = false; st.progress.textContent = 'Cancelled.'; } else showError(st.error, m.message);
       break;
     case 'compared':
       if (m.id !== compareId) break;
@@ -937,6 +967,57 @@ function renderConfint(m: ConfintMsg): void {
   );
 }
 
+function fmtBytes(b: number): string {
+  return b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`;
+}
+
+function startStream(): void {
+  const file = st.file.files?.[0];
+  st.error.textContent = '';
+  if (!file) { showError(st.error, 'Choose a Parquet file first.'); return; }
+  if (!st.formula.value.trim()) { showError(st.error, 'Enter a formula.'); return; }
+  const batchSize = Number(st.batch.value);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) { showError(st.error, 'Rows per batch must be a whole number ≥ 1.'); return; }
+  streamId = nextId++;
+  st.fit.disabled = true;
+  st.cancel.disabled = false;
+  st.progress.hidden = false;
+  st.progress.textContent = `reading ${file.name} (${fmtBytes(file.size)})…`;
+  const factorList = st.factors.value.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  send({ type: 'streamFit', id: streamId, file, request: { formula: st.formula.value, factors: factorList, reml: st.reml.checked, batchSize } });
+}
+
+function showStreamProgress(p: StreamProgressMsg): void {
+  const rate = p.rowsScanned / Math.max(1e-3, p.elapsedMs / 1000);
+  st.progress.dataset.bytesRead = String(p.bytesRead);
+  st.progress.textContent = `pass ${p.pass} · ${p.rows.toLocaleString('en-US')} rows · ${fmtBytes(p.bytesRead)} read of a ${fmtBytes(p.fileBytes)} file · ${Math.round(rate).toLocaleString('en-US')} rows/s · ${fmtMs(p.elapsedMs)}`;
+}
+
+function endStream(): void {
+  streamId = 0;
+  st.fit.disabled = false;
+  st.cancel.disabled = true;
+  st.progress.hidden = true;
+}
+
+function renderStream(r: StreamResultMsg): void {
+  st.result.hidden = false;
+  clear(st.info,
+    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-rows-scanned': String(r.rowsScanned) },
+      `${r.nobs.toLocaleString('en-US')} observations streamed in ${r.passes.length} passes (${r.rowsScanned.toLocaleString('en-US')} rows read): `,
+      h('b', {}, `${fmtBytes(r.bytesRead)} read`), ` of a ${fmtBytes(r.fileBytes)} file · `,
+      h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` · ${fmtMs(r.elapsedMs)} on the CPU`),
+    h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
+      ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
+  );
+  clear(st.fixef, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'stream-fixef-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 't value'))),
+    h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se) },
+      h('td', { class: 'name' }, f.name), h('td', {}, fmt(f.estimate)), h('td', {}, fmt(f.se)), h('td', {}, fmtFixed(f.stat, 3))))),
+  )));
+  st.summary.textContent = r.summary;
+}
+
 function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string, value?: string): HTMLElement {
   const s = h('select', { id }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.text)));
   s.addEventListener('change', () => onChange(s.value));
@@ -1457,6 +1538,8 @@ function init(): void {
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
   inf.ddf.addEventListener('change', requestInference);
+  st.fit.addEventListener('click', startStream);
+  st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
   inf.profile.addEventListener('click', () => startConfint('profile'));
   inf.boot.addEventListener('click', () => startConfint('boot'));
   inf.cancel.addEventListener('click', () => { if (confintId) { send({ type: 'cancel', id: confintId }); inf.progressText.textContent = 'cancelling…'; } });

@@ -34,7 +34,46 @@ export type ToWorker =
   | { type: 'compare'; id: number; fits: [number, number] }
   | { type: 'meta'; id: number; request: MetaRequest }
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger' }
-  | { type: 'confint'; id: number; fit: number; request: ConfintRequest };
+  | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
+  | { type: 'streamFit'; id: number; file: File; request: StreamRequest };
+
+/** an lmer fit of a Parquet file streamed in the worker, never held whole */
+export interface StreamRequest {
+  formula: string;
+  factors: string[];
+  reml: boolean;
+  /** rows per batch (default 65,536) */
+  batchSize?: number;
+}
+
+export interface StreamProgressMsg {
+  pass: number;
+  /** rows read in this pass so far */
+  rows: number;
+  /** rows read over all passes */
+  rowsScanned: number;
+  bytesRead: number;
+  fileBytes: number;
+  elapsedMs: number;
+}
+
+export interface StreamResultMsg {
+  formula: string;
+  reml: boolean;
+  nobs: number;
+  sigma: number;
+  objective: number;
+  logLik: number;
+  fixef: { name: string; estimate: number; se: number; stat: number }[];
+  varCorr: VarCorrRowMsg[];
+  summary: string;
+  bytesRead: number;
+  fileBytes: number;
+  rowsScanned: number;
+  passes: string[];
+  rowsPerSecond: number;
+  elapsedMs: number;
+}
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
 export interface ConfintRequest {
@@ -305,4 +344,7 @@ export type FromWorker =
   | { type: 'inferenceError'; id: number; message: string }
   | { type: 'confintProgress'; id: number; done: number; total: number; label: string }
   | { type: 'confinted'; id: number; result: ConfintMsg }
-  | { type: 'confintError'; id: number; message: string; cancelled: boolean };
+  | { type: 'confintError'; id: number; message: string; cancelled: boolean }
+  | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
+  | { type: 'streamFitted'; id: number; result: StreamResultMsg }
+  | { type: 'streamError'; id: number; message: string; cancelled: boolean };

@@ -9,6 +9,7 @@ import { type AnyFit, type StoredFit, compareFits, describeFit, placeError, pred
 import { residualsCsv } from './diagnostics.js';
 import { runMeta } from './meta.js';
 import { inferenceTables, runConfint } from './inference.js';
+import { streamFit } from './stream.js';
 import { loadSource } from './load.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
@@ -162,6 +163,30 @@ scope.addEventListener('message', (ev) => {
         } catch (e) {
           const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
           post({ type: 'confintError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
+        } finally {
+          running.delete(msg.id);
+        }
+      })();
+      break;
+    case 'streamFit':
+      void (async () => {
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        let lastPost = 0;
+        try {
+          const result = await streamFit(msg.file, msg.file.name, msg.request, {
+            signal: ac.signal,
+            onProgress: (p) => {
+              const now = performance.now();
+              if (now - lastPost < 100) return;
+              lastPost = now;
+              post({ type: 'streamProgress', id: msg.id, ...p });
+            },
+          });
+          post({ type: 'streamFitted', id: msg.id, result });
+        } catch (e) {
+          const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
+          post({ type: 'streamError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
         } finally {
           running.delete(msg.id);
         }

@@ -16,6 +16,8 @@ import { shrinkageCaption, labelledRanks } from '../../demo/src/plots.js';
 import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
 import { inferenceTables, runConfint } from '../../demo/src/inference.js';
+import { streamFit } from '../../demo/src/stream.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8')).table;
@@ -180,6 +182,36 @@ describe('browser app logic', () => {
     await expect(running).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }) as unknown as Error);
     await expect(runConfint(fit, { method: 'boot', nsim: 3 }, ctx(new AbortController().signal))).rejects.toThrow(/replicates must be a whole number from 10/);
   }, 120_000);
+
+  test('a Parquet file streamed in small batches: the in-memory fit, the bytes read counted, GLMMs refused', async () => {
+    // the same start as the stream fit (the moment start backfits over rows, which a stream has not)
+    const mem = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'], momentStart: false });
+    const blob = new Blob([tableToParquet(sleep, 25)]);
+    const progress: { pass: number; rowsScanned: number; bytesRead: number }[] = [];
+    const r = await streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, {
+      signal: new AbortController().signal, onProgress: (p) => progress.push(p),
+    });
+    // the stream path's exact mode: the in-memory fit's arithmetic in the same order
+    expect(r.nobs).toBe(180);
+    expect(Math.abs(r.objective - mem.objective)).toBeLessThan(1e-12 * mem.objective);
+    expect(Math.abs(r.sigma - mem.sigma) / mem.sigma).toBeLessThan(1e-12);
+    for (const f of r.fixef) {
+      expect(Math.abs(f.estimate - mem.fixef[f.name]!) / Math.abs(mem.fixef[f.name]!)).toBeLessThan(1e-12);
+      expect(Math.abs(f.se - mem.se[f.name]!) / mem.se[f.name]!).toBeLessThan(1e-12);
+    }
+    // every pass reads the file's used columns again: bytes read grow past the file's size
+    expect(progress.length).toBeGreaterThan(20);
+    expect(new Set(progress.map((p) => p.pass)).size).toBe(2);
+    expect(r.bytesRead).toBeGreaterThan(blob.size);
+    expect(r.rowsScanned).toBeGreaterThanOrEqual(180 * 4);
+    expect(r.rowsPerSecond).toBeGreaterThan(0);
+    const ctx = { signal: new AbortController().signal, onProgress: () => {} };
+    await expect(streamFit(blob, 'sleep.parquet', { formula: 'cbind(a, b) ~ 1 + (1 | g)', factors: [], reml: false }, ctx)).rejects.toThrow(/GLMM .* cannot be fitted from a stream/);
+    await expect(streamFit(blob, 'sleep.csv', { formula: 'Reaction ~ 1 + (1 | Subject)', factors: [], reml: true }, ctx)).rejects.toThrow(/streaming reads Parquet files/);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (1 | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, { signal: ac.signal, onProgress: () => {} })).rejects.toThrow();
+  });
 
   test('diagnostics: QQ points, binned means, residuals CSV', () => {
     const q = qqPoints([3, 1, 2, 5, 4]);
