@@ -363,7 +363,8 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(all.areas).toBe(1);
       expect(Number(all.labels)).toBeGreaterThan(10);
       expect(Number(all.labels)).toBeLessThan(200);
-      // brush: drag across the middle fifth of the plot
+      // brush: drag across the middle fifth of the plot (scrolled into the viewport first: the mouse acts on what is shown)
+      await page.$eval('#dense-caterpillar svg', (e) => e.scrollIntoView({ block: 'center' }));
       const box = (await (await page.$('#dense-caterpillar svg'))!.boundingBox())!;
       await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.4);
       await page.mouse.down();
