@@ -5,10 +5,13 @@
  * and likelihood-ratio comparison (against lme4's anova), the state in the address, and exports of
  * residuals and plots. Small data only: every fit here takes well under a second on the CPU.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
+import { readCsv } from '../../src/index.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
 import { ROOT, captureDownloads, dropFile, enabled, startApp, text, type App } from './harness.js';
 
 const ANOVA = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/sleepstudy_anova.json'), 'utf8')) as {
@@ -270,6 +273,59 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(await text(page, '#confint-caption')).toMatch(/^Parametric bootstrap/);
     } finally {
       await page.close();
+    }
+  }, 300_000);
+
+  test('files larger than the tab: a Parquet file streamed in batches of 7 rows fits as the same file loaded whole; bytes read and rows per second shown', async () => {
+    const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/inference/sleepstudy.json'), 'utf8')) as { beta: Record<string, number>; sigma: number; objective: number };
+    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-stream-'));
+    const path = join(dir, 'sleep_rg.parquet');
+    const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
+    writeFileSync(path, new Uint8Array(tableToParquet(sleep, 20)));
+    const page = await app!.openPage();
+    try {
+      // the same file loaded whole and fitted the ordinary way
+      const input = await page.$('#file');
+      await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('sleep_rg.parquet'));
+      await page.select('#backend', 'cpu');
+      await page.$$eval('[data-factor]', (boxes) => { for (const b of boxes) if ((b as HTMLInputElement).dataset.factor === 'Subject' && !(b as HTMLInputElement).checked) (b as HTMLInputElement).click(); });
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      const whole = await page.$$eval('#fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term, tr.querySelector('[data-col="estimate"]')!.textContent, tr.querySelector('[data-col="se"]')!.textContent]));
+      const wholeSigma = await text(page, '#sigma');
+
+      // streamed: the worker reads row groups of 20 rows, 7 rows a batch
+      await page.click('#stream-details summary');
+      const sinput = await page.$('#stream-file');
+      await (sinput as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
+      await page.$eval('#stream-formula', (e) => { (e as HTMLInputElement).value = 'Reaction ~ Days + (Days | Subject)'; });
+      await page.$eval('#stream-factors', (e) => { (e as HTMLInputElement).value = 'Subject'; });
+      await page.$eval('#stream-batch', (e) => { (e as HTMLInputElement).value = '7'; });
+      await page.click('#stream-fit');
+      await page.waitForSelector('#stream-result:not([hidden]), #stream-error:not(:empty)', { timeout: 60_000 });
+      expect(await text(page, '#stream-error')).toBe('');
+      const streamed = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term, tr.children[1]!.textContent, tr.children[2]!.textContent]));
+      expect(streamed).toEqual(whole);
+      expect(await text(page, '#stream-sigma')).toBe(wholeSigma);
+      // and lme4's fit
+      const values = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term!, Number((tr as HTMLElement).dataset.estimate)] as const));
+      for (const [name, b] of values) expect(Math.abs(b - ref.beta[name]!) / Math.abs(ref.beta[name]!)).toBeLessThan(1e-6);
+      expect(Math.abs(Number(await page.$eval('#stream-sigma', (e) => (e as HTMLElement).dataset.value)) - ref.sigma) / ref.sigma).toBeLessThan(1e-6);
+      expect(Math.abs(Number(await page.$eval('#stream-objective', (e) => (e as HTMLElement).dataset.value)) - ref.objective)).toBeLessThan(1e-6);
+      const stats = await page.$eval('#stream-stats', (e) => ({ bytes: Number((e as HTMLElement).dataset.bytesRead), rate: Number((e as HTMLElement).dataset.rowsPerSecond), text: e.textContent ?? '' }));
+      expect(stats.bytes).toBeGreaterThan(readFileSync(path).length);
+      expect(stats.rate).toBeGreaterThan(0);
+      expect(stats.text).toMatch(/^180 observations streamed in \d+ passes .* read of a .* file · [\d,]+ rows\/s/);
+      // a GLMM is refused with the reason
+      await page.$eval('#stream-formula', (e) => { (e as HTMLInputElement).value = 'cbind(Reaction, Days) ~ 1 + (1 | Subject)'; });
+      await page.click('#stream-fit');
+      await page.waitForFunction(() => (document.querySelector('#stream-error')!.textContent ?? '') !== '');
+      expect(await text(page, '#stream-error')).toMatch(/cannot be fitted from a stream/);
+    } finally {
+      await page.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
 
