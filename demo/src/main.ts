@@ -117,6 +117,8 @@ const el = {
 let metaId = 0;
 /** the pending coefficient-table request and confint run (0: none) */
 let inferenceId = 0;
+/** the coefficient table last received, and the fit it belongs to */
+let shownInference: { fit: HistoryEntry | null; msg: InferenceMsg } | null = null;
 /** the running streamed fit (0: none) */
 let streamId = 0;
 const st = {
@@ -278,6 +280,7 @@ function onMessage(m: FromWorker): void {
     case 'inferred':
       if (m.id !== inferenceId) break;
       inferenceId = 0;
+      shownInference = { fit: shown, msg: m.result };
       renderInference(m.result);
       break;
     case 'inferenceError':
@@ -1476,6 +1479,15 @@ function setupExport(): void {
   byId('export-fixef').addEventListener('click', () => {
     if (!result) return;
     const glmm = result.kind === 'glmer';
+    // lmer: lmerTest's columns once the worker has sent them (the ddf method chosen now)
+    const inferred = !glmm && shownInference?.fit === shown ? shownInference.msg : null;
+    if (inferred) {
+      download(`${baseName()}_fixef.csv`, csv(
+        ['term', 'estimate', 'std_error', 'df', 't_value', 'p_value', 'ddf_method', 'wald_lower_95', 'wald_upper_95'],
+        result.fixef.map((f, j) => { const c = inferred.coefficients[j]!; return [f.name, f.estimate, c.se, c.df, c.t, c.p, inferred.ddf, f.lower, f.upper]; }),
+      ), 'text/csv');
+      return;
+    }
     download(`${baseName()}_fixef.csv`, csv(
       ['term', 'estimate', 'std_error', glmm ? 'z_value' : 't_value', ...(glmm ? ['p_value'] : []), 'wald_lower_95', 'wald_upper_95'],
       result.fixef.map((f) => [f.name, f.estimate, f.se, f.stat, ...(glmm ? [f.p ?? NaN] : []), f.lower, f.upper]),

@@ -241,6 +241,14 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       const kr = await pOf('Days');
       expect(Math.abs(kr.p - ref.kenward_roger.coefficients.Days!.p) / ref.kenward_roger.coefficients.Days!.p).toBeLessThan(1e-3);
       expect(await text(page, '#fixef-ddf-caption')).toMatch(/Kenward–Roger's/);
+      // the fixed-effects CSV carries lmerTest's columns
+      const get = await captureDownloads(page);
+      await page.click('#export-fixef');
+      const rowsCsv = (await get('sleepstudy_fixef.csv')).text.trim().split('\n');
+      expect(rowsCsv[0]).toBe('term,estimate,std_error,df,t_value,p_value,ddf_method,wald_lower_95,wald_upper_95');
+      const days = rowsCsv.find((l) => l.startsWith('Days,'))!.split(',');
+      expect(Math.abs(Number(days[5]) - ref.kenward_roger.coefficients.Days!.p) / ref.kenward_roger.coefficients.Days!.p).toBeLessThan(1e-3);
+      expect(days[6]).toBe('kenward-roger');
       // Wald at once: the fixed effects, NA for the variance parameters (lme4's confint(method = "Wald"))
       expect(await page.$eval('#confint-table', (e) => e.getAttribute('data-method'))).toBe('wald');
       const wald = await page.$eval('#confint-table tr[data-name="Days"]', (e) => Number((e as HTMLElement).dataset.lower));
