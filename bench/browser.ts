@@ -256,7 +256,7 @@ async function main(): Promise<void> {
     `Browser: ${browserVersion} (${args.chromium}, ${args.headful ? 'headful' : 'headless'}; ${report.browser.args.join(' ')})`,
     ...bandwidthLines(info?.adapterName ?? null, info?.isSoftware ?? null, bw, bwError ?? (info?.adapterName ? undefined : info?.error ?? undefined)),
     '',
-    gpuTable(rows, bw, info?.adapterName ?? null, 'JS heap (MiB)'),
+    gpuTable(rows, 'JS heap (MiB)'),
     ...rows.filter((r) => r.converged === false).map((r) => `\n**${r.case} ${r.backend}**: did not converge`),
   ].join('\n');
   const mdFile = join(outDir, `browser-results-${stamp}.md`);

@@ -1,5 +1,6 @@
 // Bundles the GPU benchmarks with esbuild (run from the repository root):
 //   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (Node; `webgpu` left external)
+//                                   (npm run bench:gpu:bundle builds gpu and kinship)
 //   node bench/build.mjs stream-browser → bench/out/stream-browser/ (a Parquet file streamed in a worker)
 //                                   and bench/out/stream-browser-bench.mjs (its Puppeteer runner)
 //   node bench/build.mjs app      → bench/out/app-bench.mjs (the browser app against Node, bench/app.ts)

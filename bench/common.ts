@@ -9,6 +9,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureFactorSlopesCsv } from './factorSlopes.js';
+import { ensureSizedCsv } from './sized.js';
 
 export const MiB = 2 ** 20;
 
@@ -182,12 +183,26 @@ function factorSlopesCase(q: number, seed: number): BenchCase {
   return { id: `q${q}`, formula: FACTOR_SLOPES_FORMULA, REML: true, factors: [], source: { kind: 'csv', path } };
 }
 
+/** The wide case's size: p = 21 fixed effects (f with 7 levels, times x and z), q = 9 (45 variance parameters). */
+export const WIDE = { n: 20_000, groups: 200, levels: 7, q: 9 };
+
+/**
+ * A case beyond the old WebGPU shader limits (q ≤ 8, q + p + 1 ≤ 16; issue 15): p = 21 and q = 9,
+ * data from ./sized.ts written once to bench/out/data/.
+ */
+function wideCase(seed: number): BenchCase {
+  const path = join('bench', 'out', 'data', `wide-p21-q9-${WIDE.n}x${WIDE.groups}-seed${seed}.csv`);
+  const formula = ensureSizedCsv(join(repoRoot(import.meta.url), path), { ...WIDE, seed });
+  return { id: 'wide', formula, REML: true, factors: [], source: { kind: 'csv', path } };
+}
+
 /**
  * The cases by name: 1m (1,000,000 rows, 50,000 groups), 10m (10,000,000 rows, 100,000 groups), synth
  * (100,000 / 5,000) of y ~ x + w + (x | g), insteval, and q11 / q20 (y ~ x + (f | g), f with 11 / 20
- * levels: 66 / 210 variance parameters), and 1m-crossed (1,000,000 rows, 50,000 levels of g crossed with
- * 500 of h: y ~ x + w + (x | g) + (1 | h)). rows / groups override every synthetic case's size (its label
- * becomes synth-<rows>x<groups>); they do not apply to q11 / q20.
+ * levels: 66 / 210 variance parameters), 1m-crossed (1,000,000 rows, 50,000 levels of g crossed with
+ * 500 of h: y ~ x + w + (x | g) + (1 | h)), and wide (20,000 rows, 200 groups, p = 21, q = 9: wideCase).
+ * rows / groups override every synthetic case's size (its label becomes synth-<rows>x<groups>); they do
+ * not apply to q11 / q20 / wide.
  */
 export function makeBenchCases(names: string[], o: { rows?: number; groups?: number; seed: number }): BenchCase[] {
   const synth = (id: string, n: number, groups: number, crossed = 0): BenchCase => {
@@ -210,7 +225,8 @@ export function makeBenchCases(names: string[], o: { rows?: number; groups?: num
         return { id: 'insteval', formula: INSTEVAL_FORMULA, REML: true, factors: INSTEVAL_FACTORS, source: { kind: 'csv', path: INSTEVAL_CSV } };
       case 'q11': return factorSlopesCase(11, o.seed);
       case 'q20': return factorSlopesCase(20, o.seed);
-      default: throw new Error(`unknown case '${c}' (1m, 10m, 1m-crossed, synth, insteval, q11, q20)`);
+      case 'wide': return wideCase(o.seed);
+      default: throw new Error(`unknown case '${c}' (1m, 10m, 1m-crossed, synth, insteval, q11, q20, wide)`);
     }
   });
 }

@@ -27,7 +27,7 @@ export interface FitRow {
   /** generating the data (gen) or reading the CSV (read), ms; not part of the fit */
   dataMs?: number;
   dataKind?: 'generate' | 'read';
-  /** the fit's own timings (ms): frameMs, gramMs, gpuSetupMs, gpuLayoutMs, gpuUploadMs, gpuDataPassMs, gpuCompileMs, gpuDataPassGBps, optimizeMs, perEvaluationMs, polishMs, solveMs, totalMs */
+  /** the fit's own timings (ms): frameMs, gramMs, gpuSetupMs, gpuUploadMs, gpuUploadBytes, gpuCompileMs, optimizeMs, perEvaluationMs, polishMs, solveMs, totalMs */
   timings?: Record<string, number>;
   /** wall clock around the lmer() call, ms */
   fitWallMs?: number;
@@ -72,15 +72,14 @@ export function fitRow(caseId: string, backend: 'webgpu' | 'cpu', fit: LmmFit, f
 }
 
 /**
- * The per-fit table: a webgpu row and a cpu row per case. The data pass's GB/s is shown against the
- * adapter's measured read bandwidth (bench/bandwidth.ts) and, where the adapter is recognised, its
- * nominal figure. memLabel names the memory column (peak RSS in Node, JS heap in the browser).
+ * The per-fit table: a webgpu row and a cpu row per case. The LMM has no data pass on the GPU (the
+ * rows are read once on the CPU into the float64 Gram matrix: 'Gram f64'); the GPU's setup is the
+ * upload of the first block's Gram entries and the pipelines' compilation. memLabel names the
+ * memory column (peak RSS in Node, JS heap in the browser).
  */
-export function gpuTable(rows: FitRow[], bw: BandwidthResult | null, adapterName: string | null, memLabel = 'peak RSS (MiB)'): string {
-  const nominal = adapterName ? nominalBandwidth(adapterName) : null;
+export function gpuTable(rows: FitRow[], memLabel = 'peak RSS (MiB)'): string {
   const head = [
-    'case', 'backend', 'rows', 'groups', 'data (s)', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'layout (s)', 'upload (s)',
-    'data pass (ms)', 'data pass GB/s', nominal ? '% of measured read BW (of nominal)' : '% of measured read BW', 'compile (s)',
+    'case', 'backend', 'rows', 'groups', 'data (s)', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'upload (s)', 'upload (MB)', 'compile (s)',
     'per eval (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'solve (s)', 'fit total (s)', memLabel,
     'GPU f32 objective error', 'Δ objective (webgpu − cpu)',
   ];
@@ -91,12 +90,6 @@ export function gpuTable(rows: FitRow[], bw: BandwidthResult | null, adapterName
     const t = r.timings ?? {};
     const gpu = r.backend === 'webgpu';
     const g = (x: string): string => (gpu ? x : '–');
-    const gbps = t.gpuDataPassGBps;
-    let pct = '–';
-    if (gpu && gbps !== undefined && Number.isFinite(gbps)) {
-      pct = bw ? `${f1((100 * gbps) / bw.readGBps, 1)}%` : '–';
-      if (nominal) pct += ` (${f1((100 * gbps) / nominal.GBps, 2)}%)`;
-    }
     const ref = cpuObjective.get(r.case);
     const delta = gpu && ref !== undefined && r.objective !== undefined ? (r.objective - ref).toExponential(2) : '–';
     if (r.error) {
@@ -108,7 +101,7 @@ export function gpuTable(rows: FitRow[], bw: BandwidthResult | null, adapterName
       r.ngroups ? Object.values(r.ngroups).join(' / ') : '–',
       r.dataMs !== undefined ? `${sec(r.dataMs)} ${r.dataKind === 'read' ? '(read)' : '(gen)'}` : '–',
       sec(t.frameMs), sec(t.gramMs),
-      g(sec(t.gpuSetupMs)), g(sec(t.gpuLayoutMs)), g(sec(t.gpuUploadMs)), g(f1(t.gpuDataPassMs, 1)), g(f1(gbps, 2)), pct, g(sec(t.gpuCompileMs)),
+      g(sec(t.gpuSetupMs)), g(sec(t.gpuUploadMs)), g(f1((t.gpuUploadBytes ?? NaN) / 1e6, 2)), g(sec(t.gpuCompileMs)),
       f1(t.perEvaluationMs, 2), r.evals !== undefined ? `${r.evals}${gpu ? ` + ${r.polishEvals ?? 0}` : ''}` : '–',
       sec(t.optimizeMs), g(sec(t.polishMs)), sec(t.solveMs), sec(t.totalMs), f1(r.memMB, 0),
       gpu && r.gpuCheck ? r.gpuCheck.objectiveError.toExponential(2) : '–', delta,

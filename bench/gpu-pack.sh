@@ -5,7 +5,8 @@
 # without libglvnd0/libglx0 the loader finds the ICD but "Could not get 'vkCreateInstance'", and Dawn has no
 # adapter. Run from the repository root after `npm ci`:
 #   bash bench/gpu-pack.sh
-# then carry .gpu, .gl, bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (bench/README.md).
+# then carry .gpu, .gl, bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (bench/README.md), and
+# bench/out/kinship-bench.mjs for --kinship.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .gpu .gl
@@ -31,4 +32,4 @@ export PATH=/tmp/gpu/bin:$PATH
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 export VK_ICD_FILENAMES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 EOS
-du -sh .gpu .gl bench/out/gpu-bench.mjs bench/out/run-bench.mjs
+du -sh .gpu .gl bench/out/gpu-bench.mjs bench/out/run-bench.mjs bench/out/kinship-bench.mjs

@@ -6,16 +6,24 @@
 #
 #   bash bench/gpu-run.sh [--allow-software] [--quick] [--out DIR] [--cases LIST] [--glmm-cases LIST]
 #                         [--browser-rows LIST] [--no-browser] [--no-cpu] [--timeout-min T]
+#                         [--kinship LEVELS [--kinship-only] [--kinship-timeout-min T]]
 #
 # --allow-software  run on a software adapter (this is how the script is checked on a CPU-only machine)
 # --quick           small sizes (20,000 rows, 1,000 groups; InstEval as is): the script end to end in minutes
 #                   on SwiftShader; a real-GPU run leaves it off
 # --out DIR         where summary.json, summary.md and run.log go (default bench/out/gpu-run-<date>);
 #                   the raw per-runner JSON goes to DIR/raw
-# --cases LIST      LMM cases of bench/gpu.ts (default 1m,10m,insteval; quick: synth,insteval)
+# --cases LIST      LMM cases of bench/gpu.ts (default 1m,10m,insteval,wide; quick: synth,insteval,wide;
+#                   wide: p = 21, q = 9, beyond the old shader limits)
 # --glmm-cases LIST GLMM cases of bench/run.ts (default glmm1m; quick: glmm200k at the quick size)
 # --browser-rows L  rows of the browser benchmark (default 1e6,1e7; quick: 2e4)
 # --no-browser      skip the browser benchmark; --no-cpu: fit on WebGPU only (no CPU row beside it)
+# --kinship LEVELS  also the known-covariance model of bench/kinship.ts (issue 13: y ~ x + (1 | id), a dense
+#                   LEVELS × LEVELS kinship K, 2 records per level) on the WebGPU backend only (the dense
+#                   block's Cholesky on the GPU, f32, then the float64 check and polish on the CPU), killed
+#                   after --kinship-timeout-min minutes (default: --timeout-min); its JSON goes to DIR/raw
+#                   and its row to the summary
+# --kinship-only    with --kinship: skip the LMM, GLMM and browser benchmarks (the adapter check stays)
 #
 # Node: `node` on PATH, or .gpu/env.sh (a GPU machine without Node: ../shared/device/pack.sh carries Node,
 # the `webgpu` package and the Vulkan loader; bench/README.md has the whole recipe). The bundles
@@ -26,6 +34,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ALLOW_SOFTWARE=0; QUICK=0; OUT=""; CASES=""; GLMM_CASES=""; BROWSER_ROWS=""; BROWSER=1; CPU=1; TIMEOUT_MIN=8
+KINSHIP=""; KINSHIP_ONLY=0; KINSHIP_TIMEOUT_MIN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --allow-software) ALLOW_SOFTWARE=1 ;;
@@ -37,11 +46,17 @@ while [ $# -gt 0 ]; do
     --no-browser) BROWSER=0 ;;
     --no-cpu) CPU=0 ;;
     --timeout-min) TIMEOUT_MIN="$2"; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --kinship) KINSHIP="$2"; shift ;;
+    --kinship-only) KINSHIP_ONLY=1 ;;
+    --kinship-timeout-min) KINSHIP_TIMEOUT_MIN="$2"; shift ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "gpu-run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
+if [ -n "$KINSHIP" ] && ! [[ "$KINSHIP" =~ ^[1-9][0-9]*$ ]]; then echo "gpu-run.sh: --kinship needs a number of levels, got '$KINSHIP'" >&2; exit 2; fi
+if [ "$KINSHIP_ONLY" = 1 ] && [ -z "$KINSHIP" ]; then echo "gpu-run.sh: --kinship-only needs --kinship LEVELS" >&2; exit 2; fi
+KINSHIP_TIMEOUT_MIN=${KINSHIP_TIMEOUT_MIN:-$TIMEOUT_MIN}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-bench/out/gpu-run-$STAMP}
 mkdir -p "$OUT/raw"
@@ -53,10 +68,10 @@ fail() { say "FAILED: $*"; exit 3; }
 
 if [ "$QUICK" = 1 ]; then
   SIZE=(--rows 20000 --groups 1000)
-  CASES=${CASES:-synth,insteval}; GLMM_CASES=${GLMM_CASES:-glmm200k}; BROWSER_ROWS=${BROWSER_ROWS:-2e4}
+  CASES=${CASES:-synth,insteval,wide}; GLMM_CASES=${GLMM_CASES:-glmm200k}; BROWSER_ROWS=${BROWSER_ROWS:-2e4}
 else
   SIZE=()
-  CASES=${CASES:-1m,10m,insteval}; GLMM_CASES=${GLMM_CASES:-glmm1m}; BROWSER_ROWS=${BROWSER_ROWS:-1e6,1e7}
+  CASES=${CASES:-1m,10m,insteval,wide}; GLMM_CASES=${GLMM_CASES:-glmm1m}; BROWSER_ROWS=${BROWSER_ROWS:-1e6,1e7}
 fi
 BACKENDS=webgpu; [ "$CPU" = 1 ] && BACKENDS=webgpu,cpu
 
@@ -85,9 +100,14 @@ if command -v nvidia-smi >/dev/null 2>&1; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/[gpu-run] nvidia-smi: /' | tee -a "$LOG" >&2
 fi
 
-if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ]; then
-  [ -d node_modules ] || fail "bench/out/gpu-bench.mjs and run-bench.mjs are missing and there is no node_modules to build them"
-  say "building the bundles (npm run bench:gpu:bundle)"
+# (re)built where node_modules is, when missing or older than a source: a stale bundle would measure old code
+STALE=""
+if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -d node_modules ]; then
+  STALE=$(find src shaders bench -maxdepth 3 \( -name '*.ts' -o -name '*.wgsl' \) -not -path 'bench/out/*' -newer bench/out/run-bench.mjs 2>/dev/null | head -1)
+fi
+if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || [ -n "$STALE" ]; then
+  [ -d node_modules ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs or kinship-bench.mjs is missing and there is no node_modules to build them"
+  say "building the bundles (npm run bench:gpu:bundle)${STALE:+: $STALE is newer than them}"
   npm run -s bench:gpu:bundle >>"$LOG" 2>&1 || fail "npm run bench:gpu:bundle"
 fi
 
@@ -107,16 +127,32 @@ if [ "$IS_SOFTWARE" = 1 ] && [ "$ALLOW_SOFTWARE" = 0 ]; then
 fi
 
 STATUS=0
+if [ "$KINSHIP_ONLY" = 1 ]; then
+  say "--kinship-only: the LMM, GLMM and browser benchmarks are skipped"
+  CASES=""; GLMM_CASES=""; BROWSER=0
+fi
 # --- LMM: bench/gpu.ts (bandwidth, then each case on webgpu and cpu) ---------------------------------
+if [ -n "$CASES" ]; then
 say "LMM cases $CASES on $BACKENDS"
 node --expose-gc bench/out/gpu-bench.mjs --cases "$CASES" --backends "$BACKENDS" "${SIZE[@]}" \
   --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the LMM benchmark failed (see $LOG)"; }
+fi
 
 # --- GLMM: bench/run.ts's glmm cases on webgpu and cpu (no R on a GPU machine) -----------------------
 if [ -n "$GLMM_CASES" ]; then
   say "GLMM cases $GLMM_CASES on $BACKENDS"
   node --expose-gc bench/out/run-bench.mjs --cases "$GLMM_CASES" --backends "$BACKENDS" --no-r "${SIZE[@]}" \
     --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the GLMM benchmark failed (see $LOG)"; }
+fi
+
+# --- kinship: bench/kinship.ts, a dense known covariance, on the WebGPU adapter only ---------------------
+if [ -n "$KINSHIP" ]; then
+  say "kinship model: $KINSHIP levels on webgpu, at most $KINSHIP_TIMEOUT_MIN min"
+  # the bench kills its fit at the limit; `timeout` (a minute later) guards the bench itself
+  TO=(); command -v timeout >/dev/null 2>&1 && TO=(timeout -k 10 $((KINSHIP_TIMEOUT_MIN * 60 + 60)))
+  "${TO[@]}" node --expose-gc bench/out/kinship-bench.mjs --levels "$KINSHIP" --backends webgpu \
+    --timeout-min "$KINSHIP_TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the kinship benchmark failed (see $LOG)"; }
+  ls "$OUT"/raw/kinship-results-*.json >/dev/null 2>&1 || { STATUS=1; say "the kinship benchmark wrote no JSON (see $LOG)"; }
 fi
 
 # --- the browser: headless Chromium with WebGPU --------------------------------------------------

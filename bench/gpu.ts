@@ -6,7 +6,8 @@
  *   (or: npm run build && node --expose-gc dist/bench/gpu.js [options])
  *
  * Options:
- *   --cases 1m,insteval        comma list of 1m, 10m, synth, insteval (default 1m,insteval; 10m only when asked)
+ *   --cases 1m,insteval        comma list of 1m, 10m, synth, insteval, q11, q20, wide (bench/common.ts;
+ *                              default 1m,insteval; 10m only when asked)
  *   --backends webgpu,cpu      which backends to fit, in this order (default both)
  *   --rows N --groups G        size of every synthetic case (label synth-<N>x<G>); --seed S (default 1)
  *   --bw-mib M                 buffer of the bandwidth measurement (default 256, capped by the device limits)
@@ -49,7 +50,7 @@ interface Args {
   out: string;
 }
 
-const USAGE = 'usage: node --expose-gc bench/out/gpu-bench.mjs [--cases 1m,insteval,10m,synth] [--backends webgpu,cpu] [--rows N] [--groups G] [--seed S] [--bw-mib 256] [--no-bandwidth] [--timeout-min 30] [--out bench/out]';
+const USAGE = 'usage: node --expose-gc bench/out/gpu-bench.mjs [--cases 1m,insteval,10m,synth,q11,q20,wide] [--backends webgpu,cpu] [--rows N] [--groups G] [--seed S] [--bw-mib 256] [--no-bandwidth] [--timeout-min 30] [--out bench/out]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { cases: ['1m', 'insteval'], backends: ['webgpu', 'cpu'], seed: 1, bwMiB: 256, bandwidth: true, timeoutMin: 30, out: 'bench/out' };
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
       rows.push(r);
       const t = r.timings ?? {};
       console.error(`[${spec.id}] ${backend}: fit ${sec(t.totalMs)} s, ${r.evals}${backend === 'webgpu' ? ` + ${r.polishEvals} polish` : ''} evals, objective ${r.objective}` +
-        (backend === 'webgpu' ? `; data pass ${t.gpuDataPassMs?.toFixed(1)} ms (${t.gpuDataPassGBps?.toFixed(2)} GB/s)` : ''));
+        (backend === 'webgpu' ? `; Gram f64 ${sec(t.gramMs)} s on the CPU, upload ${((t.gpuUploadBytes ?? NaN) / 1e6).toFixed(2)} MB in ${t.gpuUploadMs?.toFixed(1)} ms` : ''));
     }
   }
 
@@ -232,7 +233,7 @@ async function main(): Promise<void> {
   console.log(`\nMachine: ${machineLine(mach)}`);
   console.log(dateLine(report.date, report.git) + `; load average ${report.loadAverage.start.toFixed(1)} → ${report.loadAverage.end.toFixed(1)} (${mach.cores} cores)`);
   for (const l of bandwidthLines(adapterName, bw?.isSoftware ?? null, bw?.bandwidth ?? null, bwError)) console.log(l);
-  console.log('\n' + gpuTable(rows, bw?.bandwidth ?? null, adapterName));
+  console.log('\n' + gpuTable(rows));
   for (const r of rows) {
     const notes: string[] = [];
     if (r.converged === false) notes.push(`did not converge`);

@@ -6,7 +6,8 @@
  *
  *   npm run build && node --expose-gc dist/bench/kinship.js [--levels 5000] [--records 2]
  *        [--backends cpu,webgpu] [--seed 1] [--r] [--out bench/out] [--timeout-min 20]
- *   (or the bundle: node bench/build.mjs kinship && node --expose-gc bench/out/kinship-bench.mjs …)
+ *   (or the bundle: node bench/build.mjs kinship && node --expose-gc bench/out/kinship-bench.mjs …;
+ *   on a GPU machine: bash bench/gpu-run.sh --kinship 5000 [--kinship-only], WebGPU only, in its summary)
  *
  * Data (seeded, bench/synth.ts's Rng): a pedigree of `levels` animals (10% founders, the others'
  * parents drawn from the previous 20% of the list, so relationships run over many generations),
@@ -83,6 +84,8 @@ interface FitResult {
   backend: string; device: string; precision: string; levels: number; rows: number;
   dataS: number; totalS: number; timings: Record<string, number>; feval: number; objective: number;
   theta: number[]; heritability: number; gpuCheck: unknown; messages: string[]; peakRssMiB: number;
+  /** peak RSS before the fit (the data and K made here): the fit's own peak shows only above it */
+  dataPeakRssMiB: number;
 }
 
 async function worker(args: Args, backend: string): Promise<void> {
@@ -91,6 +94,8 @@ async function worker(args: Args, backend: string): Promise<void> {
   const table = tableFromArrays({ id: d.id, x: d.x, y: d.y });
   const dataS = (performance.now() - t0) / 1000;
   gc();
+  const dataPeakRssMiB = (process.resourceUsage().maxRSS * 1024) / MiB;
+  process.stderr.write(`kinship: data made in ${dataS.toFixed(1)} s, peak RSS so far ${dataPeakRssMiB.toFixed(0)} MiB, RSS now ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB\n`);
   const t1 = performance.now();
   const fit = await lmer('y ~ x + (1 | id)', table, { relmat: { id: { levels: d.ids, matrix: d.K } }, backend: backend as 'cpu', denseOnGpu: true });
   const totalS = (performance.now() - t1) / 1000;
@@ -98,7 +103,7 @@ async function worker(args: Args, backend: string): Promise<void> {
     backend: fit.backend.name, device: fit.backend.device, precision: fit.backend.precision, levels: args.levels, rows: table.numRows,
     dataS, totalS, timings: fit.timings, feval: fit.feval, objective: fit.objective, theta: Array.from(fit.theta),
     heritability: fit.heritability[0]?.heritability ?? NaN, gpuCheck: fit.gpuCheck ?? null, messages: fit.messages,
-    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / MiB,
+    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / MiB, dataPeakRssMiB,
   };
   process.stdout.write(`${MARK}${JSON.stringify(res)}\n`);
 }
@@ -142,7 +147,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${text}\n`);
   const out = resolve(root, args.out);
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, `kinship-results-${fileStamp(date)}.json`), JSON.stringify({ args, results, lme4 }, null, 2));
+  const command = `node ${process.execArgv.join(' ')} ${script.replace(root + '/', '')} ${process.argv.slice(2).join(' ')}`.replace(/\s+/g, ' ').trim();
+  writeFileSync(join(out, `kinship-results-${fileStamp(date)}.json`), JSON.stringify({ date: date.toISOString(), command, machine: machine(), git: gitState(root), args, results, lme4 }, null, 2));
+  // a fit that failed or ran out of time fails the run (bench/gpu-run.sh reports it)
+  if (results.some((r) => 'error' in r)) process.exitCode = 1;
 }
 
 await main();

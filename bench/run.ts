@@ -14,6 +14,7 @@
  *   insteval  test/fixtures/data/insteval.csv, y ~ service + (1 | s) + (1 | d) + (1 | dept:service), REML
  *   q11, q20  y ~ x + (f | g), REML: a factor f with 11 / 20 levels as the random-effects term (66 / 210
  *             variance parameters), 2,000 rows, 50 groups (seeded data, ./factorSlopes.ts)
+ *   wide      y ~ f * (x + z) + (x1 + … + x8 | g), REML: p = 21, q = 9, 20,000 rows, 200 groups (./sized.ts)
  *   glmm1m, glmm1m-slope, glmm200k, glmm200k-slope
  *             binomial GLMMs (glmer, Laplace) y ~ x + w + (1 | g) / (x | g), 1,000,000 rows and 50,000
  *             groups or 200,000 and 10,000, against lme4's glmer (./glmm.ts); our fit on each of
@@ -97,7 +98,7 @@ function parseArgs(argv: string[]): Args {
       }
       case '--timeout-min': a.timeoutMin = num('--timeout-min', val()); break;
       case '-h': case '--help':
-        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,glmm1m,glmm1m-slope,glmm200k,glmm200k-slope] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T]');
+        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm200k,glmm200k-slope] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T]');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${f}`);

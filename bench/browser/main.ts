@@ -144,6 +144,6 @@ if (q.has('run')) {
     const backends = (q.get('backends') ?? 'webgpu,cpu').split(',') as ('webgpu' | 'cpu')[];
     const rows: FitRow[] = [];
     for (const n of sizes) rows.push(...(await fitSize(n, groupsFor(n), 1, backends)));
-    log('\n' + gpuTable(rows, bwOk, i.adapterName, 'JS heap (MiB)'));
+    log('\n' + gpuTable(rows, 'JS heap (MiB)'));
   })();
 }

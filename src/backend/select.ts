@@ -4,11 +4,17 @@
  *
  *   'cpu' (default)  the CPU, float64;
  *   'webgpu'         the WebGPU adapter: the host's `device`, or the process's shared one; an error
- *                    when there is none or the model does not fit the shaders;
- *   'auto'           WebGPU when an adapter is found, it is a hardware GPU and the model fits the
- *                    shaders; otherwise the CPU, and the fit's messages say why. A software adapter
- *                    (SwiftShader, llvmpipe, WARP) is several times slower than the CPU backend:
- *                    'webgpu' uses it anyway.
+ *                    when there is none;
+ *   'auto'           WebGPU when an adapter is found and it is a hardware GPU; otherwise the CPU, and
+ *                    the fit's messages say why. A software adapter (SwiftShader, llvmpipe, WARP) is
+ *                    several times slower than the CPU backend: 'webgpu' uses it anyway.
+ *
+ * The rule does not look at the model's size: every LMM and GLMM runs on the WebGPU backend (no
+ * limit on p or q: src/backend/webgpu/blockdiag.ts, glmmPass.ts; a GLMM's per-group updates run in
+ * the shaders where glmmSide.ts says, on the CPU in float64 otherwise), except a GLMM with a known
+ * covariance matrix (relmat), whose PIRLS runs on the CPU ('webgpu' refuses it, 'auto' says why).
+ * The parametric bootstrap's data pass (shaders/bootstrapGram.wgsl) keeps its shader's limits: one
+ * grouping factor, q and q + p + 1 within src/backend/webgpu/limits.ts (refused or noted alike).
  *
  * A WebGPU fit optimizes on the device and is checked and polished in float64 on the CPU
  * (src/model/fitObjective.ts), so its numbers are float64 numbers either way.
@@ -31,19 +37,13 @@ export interface BackendOptions {
 }
 
 /**
- * The GPU context a fit runs on, or null for the CPU (the rule above). `unsupported`: why the model
- * does not fit the shaders, or null. For 'auto', `messages` gets the reason for a CPU fit.
+ * The GPU context a fit runs on, or null for the CPU (the rule above). For 'auto', `messages` gets
+ * the reason for a CPU fit.
  */
-export async function chooseDevice(options: BackendOptions, unsupported: () => Promise<string | null>, messages: string[]): Promise<GpuContext | null> {
+export async function chooseDevice(options: BackendOptions, messages: string[]): Promise<GpuContext | null> {
   const want: string = options.backend ?? 'cpu';
   if (want === 'cpu') return null;
   if (want !== 'webgpu' && want !== 'auto') throw new Error(`unknown backend '${want}' (choose one of ${BACKENDS.join(', ')})`);
-  const why = await unsupported();
-  if (why) {
-    if (want === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
-    messages.push(`backend auto: CPU (${why})`);
-    return null;
-  }
   const { acquireGpu, gpuUnavailableReason, sharedGpu } = await import('./webgpu/device.js');
   const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
   if (!ctx) {
@@ -61,32 +61,41 @@ export async function chooseDevice(options: BackendOptions, unsupported: () => P
   return ctx;
 }
 
+/**
+ * A model this WebGPU path cannot take (`why`, null when it can): 'webgpu' throws, naming the reason;
+ * 'auto' puts it in `messages` and answers true (fit on the CPU); false otherwise.
+ */
+function refuseModel(options: BackendOptions, why: string | null, messages: string[]): boolean {
+  if (!why || (options.backend !== 'webgpu' && options.backend !== 'auto')) return false;
+  if (options.backend === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+  messages.push(`backend auto: CPU (${why})`);
+  return true;
+}
+
 /** A device backend of an LMM fit, to be disposed of after the fit. */
 export type DeviceLmmBackend = LmmBackend & { dispose(): void };
 
 /**
  * The LMM's backend by the rule: null for the CPU (the float64 `reference` is then the backend),
- * or the WebGPU backend with the model's data uploaded and its pipelines compiled.
+ * or the WebGPU backend on the reference's Gram matrix (its first block uploaded, its pipelines
+ * compiled). Every LMM fits the WebGPU shaders (no size limits; see src/backend/webgpu/blockdiag.ts).
  */
 export async function lmmBackend(
   model: LmmModel, reference: CpuBackend, options: BackendOptions & { denseOnGpu?: boolean },
   messages: string[], timings: Record<string, number>,
 ): Promise<DeviceLmmBackend | null> {
   const t = performance.now();
-  const ctx = await chooseDevice(options, async () => (await import('./webgpu/upload.js')).gpuUnsupported(model), messages);
+  const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
-  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, options.denseOnGpu);
-  if (backend.denseBlocksOn !== 'none') {
+  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, { denseOnGpu: options.denseOnGpu });
+  if (backend.denseNote) messages.push(`WebGPU backend: ${backend.denseNote}`);
+  else if (backend.denseBlocksOn !== 'none') {
     const what = model.known.some((k) => k) ? 'the dense blocks (crossed factors, known covariances)' : 'the crossed factors\' dense blocks';
     messages.push(`WebGPU backend: ${what} are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
   }
   timings.gpuSetupMs = performance.now() - t;
-  Object.assign(timings, {
-    gpuLayoutMs: backend.timings.layoutMs, gpuUploadMs: backend.timings.uploadMs,
-    gpuDataPassMs: backend.timings.dataPassMs, gpuCompileMs: backend.timings.compileMs,
-    gpuDataPassGBps: backend.timings.dataPassBytes / 1e6 / Math.max(1e-3, backend.timings.dataPassMs),
-  });
+  Object.assign(timings, { gpuUploadMs: backend.timings.uploadMs, gpuUploadBytes: backend.timings.uploadBytes, gpuCompileMs: backend.timings.compileMs });
   return backend;
 }
 
@@ -96,7 +105,8 @@ export async function lmmBackend(
  */
 export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
   const relmat = model.known.some((k) => k);
-  const ctx = await chooseDevice(options, async () => (relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null), messages);
+  if (refuseModel(options, relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null, messages)) return null;
+  const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
   return createGlmmDevice(ctx, model, options, nAGQ);
@@ -114,9 +124,11 @@ export interface DeviceBootstrapGram {
  * null for the CPU pass; `messages` gets why an 'auto' choice stayed on the CPU.
  */
 export async function bootstrapGramBackend(model: LmmModel, options: BackendOptions, messages: string[]): Promise<DeviceBootstrapGram | null> {
+  if ((options.backend ?? 'cpu') === 'cpu') return null;
   const { BootstrapGramGpu } = await import('./webgpu/bootstrapGram.js');
   const rows = model.rows;
-  const ctx = await chooseDevice(options, async () => BootstrapGramGpu.unsupported({ blocks: rows.blocks, p: rows.p }), messages);
+  if (refuseModel(options, BootstrapGramGpu.unsupported({ blocks: rows.blocks, p: rows.p }), messages)) return null;
+  const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const g = await BootstrapGramGpu.create(ctx, { n: rows.n, p: rows.p, X: rows.X, blocks: rows.blocks });
   return { batch: (input) => g.batch(input), dispose: () => g.dispose(), device: ctx.adapterName };

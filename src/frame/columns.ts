@@ -29,7 +29,11 @@ export function formatNumberLevel(v: number): string {
   return String(Number(v.toPrecision(15)));
 }
 
-/** Reads one Arrow column as a model-frame column. Dictionary, Utf8 and Bool columns become factors. */
+/**
+ * Reads one Arrow column as a model-frame column. Dictionary, Utf8 and Bool columns become factors.
+ * The buffers are read directly, chunk by chunk (typed-array loops, no per-row objects): a dictionary
+ * column's strings are read once per dictionary entry, not once per row.
+ */
 export function columnFromArrow(table: arrow.Table, name: string): Column {
   const vec = table.getChild(name);
   if (!vec) {
@@ -38,31 +42,102 @@ export function columnFromArrow(table: arrow.Table, name: string): Column {
   }
   const n = vec.length;
   const type = vec.type;
-  if (arrow.DataType.isDictionary(type) || arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
-    // gather the strings per row through the dictionary (or directly), then sort the used levels as R does
-    const raw: (string | null)[] = new Array(n);
-    let i = 0;
-    for (const v of vec) raw[i++] = v == null ? null : String(v);
-    return factorFromStrings(raw);
-  }
+  if (arrow.DataType.isDictionary(type)) return dictionaryFactor(vec.data);
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return factorFromStrings(utf8Strings(vec.data, n));
   if (arrow.DataType.isBool(type)) {
     const codes = new Int32Array(n);
-    let i = 0;
-    for (const v of vec) codes[i++] = v == null ? -1 : v ? 1 : 0;
+    let o = 0;
+    for (const d of vec.data) {
+      const bits = d.values as Uint8Array;
+      for (let i = 0; i < d.length; i++) {
+        const pos = d.offset + i;
+        codes[o + i] = !isValid(d, i) ? -1 : (bits[pos >> 3] >> (pos & 7)) & 1;
+      }
+      o += d.length;
+    }
     return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'] };
   }
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
     const values = new Float64Array(n);
-    if (vec.nullCount === 0 && vec.data.length === 1 && arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.DOUBLE) {
-      // the buffer may be longer than the column (builders pad it; a slice's values start at the slice)
-      values.set((vec.data[0].values as Float64Array).subarray(0, n));
-    } else {
+    const direct = !arrow.DataType.isDecimal(type) && !(arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.HALF);
+    if (!direct) {
       let i = 0;
       for (const v of vec) values[i++] = v == null ? NaN : Number(v);
+      return { kind: 'numeric', values };
+    }
+    let o = 0;
+    for (const d of vec.data) {
+      // the values start at the chunk's first row (Arrow slices them with the chunk); 64-bit integers are BigInts
+      const src = d.values as ArrayLike<number | bigint>;
+      if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
+        for (let i = 0; i < d.length; i++) values[o + i] = Number(src[i]);
+      } else {
+        values.set((src as Float64Array).subarray(0, d.length), o);
+      }
+      if (d.nullCount > 0) for (let i = 0; i < d.length; i++) if (!isValid(d, i)) values[o + i] = NaN;
+      o += d.length;
     }
     return { kind: 'numeric', values };
   }
   throw new Error(`column '${name}' has Arrow type ${String(type)}, which is neither numeric, string, dictionary nor boolean`);
+}
+
+/** Whether row i of a chunk is present (its validity bit; the bitmap counts from the chunk's offset). */
+function isValid(d: arrow.Data, i: number): boolean {
+  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return true;
+  const pos = d.offset + i;
+  return ((d.nullBitmap[pos >> 3] >> (pos & 7)) & 1) === 1;
+}
+
+/** The strings of Utf8 / LargeUtf8 chunks, decoded from their buffers (null for a missing value). */
+function utf8Strings(chunks: readonly arrow.Data[], n: number): (string | null)[] {
+  const out: (string | null)[] = new Array(n);
+  const dec = new TextDecoder();
+  let o = 0;
+  for (const d of chunks) {
+    const offsets = d.valueOffsets as ArrayLike<number | bigint>;
+    const bytes = d.values as Uint8Array;
+    for (let i = 0; i < d.length; i++) {
+      out[o + i] = isValid(d, i) ? dec.decode(bytes.subarray(Number(offsets[i]), Number(offsets[i + 1]))) : null;
+    }
+    o += d.length;
+  }
+  return out;
+}
+
+/**
+ * A dictionary column as a factor: each chunk's dictionary entries read once as strings (String(v),
+ * as the rows would read), then the rows' indices mapped through them; the levels are the strings
+ * the rows use, sorted as factorFromStrings sorts them.
+ */
+function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
+  let n = 0;
+  for (const d of chunks) n += d.length;
+  const index = new Map<string, number>();
+  const firstCodes = new Int32Array(n);
+  let o = 0;
+  for (const d of chunks) {
+    const dict = d.dictionary;
+    if (!dict) throw new Error('a dictionary column without its dictionary');
+    const idx = d.values as ArrayLike<number | bigint>;
+    const big = idx instanceof BigInt64Array || idx instanceof BigUint64Array;
+    const at = (i: number): number => (big ? Number(idx[i]) : (idx[i] as number));
+    // the entries the rows use, then their strings in dictionary order (-1: a null entry)
+    const entry = new Int32Array(dict.length).fill(-2);
+    for (let i = 0; i < d.length; i++) if (isValid(d, i)) entry[at(i)] = 0;
+    for (let j = 0; j < entry.length; j++) {
+      if (entry[j] !== 0) continue;
+      const v = dict.get(j);
+      if (v == null) { entry[j] = -1; continue; }
+      const s = String(v);
+      let k = index.get(s);
+      if (k === undefined) { k = index.size; index.set(s, k); }
+      entry[j] = k;
+    }
+    for (let i = 0; i < d.length; i++) firstCodes[o + i] = isValid(d, i) ? entry[at(i)] : -1;
+    o += d.length;
+  }
+  return sortLevels(firstCodes, [...index.keys()]);
 }
 
 /** A factor from per-row strings, levels in R's sort order; numeric-looking levels sort numerically. */
@@ -76,30 +151,67 @@ export function factorFromStrings(raw: (string | null)[]): FactorColumn {
     if (c === undefined) { c = index.size; index.set(s, c); }
     firstCodes[i] = c;
   }
-  const unique = [...index.keys()];
+  return sortLevels(firstCodes, [...index.keys()]);
+}
+
+/** Codes into `unique` (first-seen order, -1 missing) → a factor with the levels in R's sort order. */
+function sortLevels(firstCodes: Int32Array, unique: string[]): FactorColumn {
   const allNumeric = unique.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
-  const sorted = allNumeric
-    ? [...unique].sort((a, b) => Number(a) - Number(b))
-    : [...unique].sort(collator.compare);
+  const order = unique.map((_, k) => k);
+  // already in order (a dictionary written in R's order): the sort, being stable, would keep it
+  let inOrder = true;
+  if (allNumeric) {
+    for (let k = 1; k < unique.length && inOrder; k++) inOrder = Number(unique[k - 1]) <= Number(unique[k]);
+  } else {
+    for (let k = 1; k < unique.length && inOrder; k++) inOrder = collator.compare(unique[k - 1], unique[k]) <= 0;
+  }
+  if (inOrder) {
+    // nothing to sort
+  } else if (allNumeric) {
+    const num = unique.map(Number);
+    order.sort((a, b) => num[a] - num[b]);
+  } else {
+    order.sort((a, b) => collator.compare(unique[a], unique[b]));
+  }
   const remap = new Int32Array(unique.length);
-  sorted.forEach((s, k) => { remap[index.get(s)!] = k; });
-  const codes = new Int32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
-  return { kind: 'factor', codes, levels: sorted };
+  order.forEach((k, r) => { remap[k] = r; });
+  const codes = new Int32Array(firstCodes.length);
+  for (let i = 0; i < firstCodes.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
+  return { kind: 'factor', codes, levels: order.map((k) => unique[k]) };
 }
 
 /** A numeric column as a factor (R's `factor(x)` on numbers: levels sorted numerically). */
 export function numericToFactor(col: NumericColumn): FactorColumn {
   const v = col.values;
+  const n = v.length;
+  const codes = new Int32Array(n);
+  // small non-negative integers (ids): a direct table, no hashing per row
+  let maxInt = -1;
+  let ints = true;
+  for (let i = 0; i < n && ints; i++) {
+    const x = v[i];
+    if (Number.isNaN(x)) continue;
+    if (Number.isInteger(x) && x >= 0 && x <= DIRECT_TABLE_MAX && !Object.is(x, -0)) { if (x > maxInt) maxInt = x; } else ints = false;
+  }
+  if (ints && maxInt <= Math.max(4 * n, 1 << 16)) {
+    const table = new Int32Array(maxInt + 1).fill(-1);
+    for (let i = 0; i < n; i++) if (!Number.isNaN(v[i])) table[v[i]] = 0;
+    const levels: string[] = [];
+    for (let x = 0; x <= maxInt; x++) if (table[x] === 0) { table[x] = levels.length; levels.push(formatNumberLevel(x)); }
+    for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[i]) ? -1 : table[v[i]];
+    return { kind: 'factor', codes, levels };
+  }
   const uniq = new Set<number>();
-  for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i])) uniq.add(v[i]);
+  for (let i = 0; i < n; i++) if (!Number.isNaN(v[i])) uniq.add(v[i]);
   const sorted = [...uniq].sort((a, b) => a - b);
   const pos = new Map<number, number>();
   sorted.forEach((x, k) => pos.set(x, k));
-  const codes = new Int32Array(v.length);
-  for (let i = 0; i < v.length; i++) codes[i] = Number.isNaN(v[i]) ? -1 : pos.get(v[i])!;
+  for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[i]) ? -1 : pos.get(v[i])!;
   return { kind: 'factor', codes, levels: sorted.map(formatNumberLevel) };
 }
+
+/** Largest integer value (and key) indexed by a direct lookup table rather than a hash map. */
+const DIRECT_TABLE_MAX = 1 << 26;
 
 /** Keeps the rows in `keep` and drops levels no longer used (R's drop.unused.levels = TRUE). */
 export function subsetColumn(col: Column, keep: Int32Array | null): Column {
@@ -134,6 +246,8 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
   const n = cols[0].codes.length;
   // mixed-radix key, first factor most significant, so numeric order = R's level order
   const keys = new Float64Array(n);
+  let space = 1;
+  for (const c of cols) space *= c.levels.length;
   for (let i = 0; i < n; i++) {
     let key = 0;
     let missing = false;
@@ -144,11 +258,21 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
     }
     keys[i] = missing ? -1 : key;
   }
-  const uniq = [...new Set(keys)].filter((k) => k >= 0).sort((a, b) => a - b);
-  const pos = new Map<number, number>();
-  uniq.forEach((k, j) => pos.set(k, j));
   const codes = new Int32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = keys[i] < 0 ? -1 : pos.get(keys[i])!;
+  let uniq: number[];
+  if (space <= Math.max(4 * n, 1 << 16) && space <= DIRECT_TABLE_MAX) {
+    // a direct table over the key space: the keys in use, numbered in increasing order
+    const table = new Int32Array(space).fill(-1);
+    for (let i = 0; i < n; i++) if (keys[i] >= 0) table[keys[i]] = 0;
+    uniq = [];
+    for (let k = 0; k < space; k++) if (table[k] === 0) { table[k] = uniq.length; uniq.push(k); }
+    for (let i = 0; i < n; i++) codes[i] = keys[i] < 0 ? -1 : table[keys[i]];
+  } else {
+    uniq = [...new Set(keys)].filter((k) => k >= 0).sort((a, b) => a - b);
+    const pos = new Map<number, number>();
+    uniq.forEach((k, j) => pos.set(k, j));
+    for (let i = 0; i < n; i++) codes[i] = keys[i] < 0 ? -1 : pos.get(keys[i])!;
+  }
   const levels = uniq.map((key) => {
     const parts: string[] = new Array(cols.length);
     for (let f = cols.length - 1; f >= 0; f--) {

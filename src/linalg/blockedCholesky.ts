@@ -86,6 +86,9 @@ export interface BlockedCholeskyOptions {
 /** A dense block up to this size is updated from the sparse blocks column by column (it stays in cache). */
 const DENSE_IN_CACHE_BYTES = 4 * 2 ** 20;
 
+/** Rows of BlockedCholesky.scratch per dense block. */
+export const SCRATCH_ROWS = 240;
+
 /** Largest dense diagonal block (rows) accepted: 8000² doubles is 512 MB. */
 export const MAX_DENSE_BLOCK = 8000;
 
@@ -197,9 +200,15 @@ export class BlockedCholesky {
     const slotKK = blocks.map((_, k) => (k >= denseFrom ? denseSlot(this.m[k] * this.m[k]) : -1));
     const slotJK = blocks.map((_, j) => blocks.map((__, k) => (k < j && k >= denseFrom ? denseSlot(this.m[j] * this.m[k]) : -1)));
     const slotXK = blocks.map((_, k) => (k >= denseFrom ? denseSlot(this.p1 * this.m[k]) : -1));
+    // with a known covariance: a few rows of work beside each dense block, for solves with its L_kk
+    // in place (src/relmat/conditional.ts) instead of copying it
+    const known = !!gram.AkkDense?.some((a) => a);
+    const slotScratch = blocks.map((_, k) => (known && k >= denseFrom ? denseSlot(SCRATCH_ROWS * this.m[k]) : -1));
     this.arena = new DenseArena(denseSizes, kernels);
     const dense = this.arena.arrays;
     this.Lkk = blocks.map((b, k) => (slotKK[k] >= 0 ? dense[slotKK[k]] : new Float64Array(b.nl * b.q * b.q)));
+    this.scratch = blocks.map((_, k) => (slotScratch[k] >= 0 ? dense[slotScratch[k]] : null));
+    if (gram.AkkDenseFixed) this.adoptDenseBlocks();
     this.Ljk = blocks.map((bj, j) => blocks.map((bk, k) => {
       if (k >= j) return new Float64Array(0);
       return slotJK[j][k] >= 0 ? dense[slotJK[j][k]] : new Float64Array(patterns[j][k].rowIdx.length * bj.q * bk.q);
@@ -208,6 +217,45 @@ export class BlockedCholesky {
     this.LXX = new Float64Array(this.p1 * this.p1);
     this.solver = this.localSolver();
   }
+
+  /**
+   * The dense blocks of a Gram matrix that is never refilled (GramMatrix.AkkDenseFixed) move into
+   * L_kk's storage: A_kk's strict upper block triangle stays where it is (the factorization writes
+   * only the lower triangle and the diagonal level blocks, src/linalg/dense.ts, wasm/dense.ts and
+   * shaders/dense.wgsl read and write nothing else), its diagonal level blocks go to AkkDenseDiag,
+   * and the separate array is dropped: one m_k × m_k array holds both the block and, from the first
+   * θ on, its factor. A second factorization of the same matrix (the GPU's beside the float64
+   * reference) reads the block from the first one's storage.
+   */
+  private adoptDenseBlocks(): void {
+    const { gram } = this;
+    const A = gram.AkkDense!;
+    const diag = (gram.AkkDenseDiag ??= A.map(() => null));
+    for (let k = this.denseFrom; k < this.K; k++) {
+      let src = A[k];
+      if (!src || diag[k]) continue;
+      const { nl, q } = gram.blocks[k];
+      const m = this.m[k], qq = q * q;
+      const D = this.Lkk[k];
+      const fill = gram.AkkDenseFill?.[k];
+      if (fill) {
+        // formed here, in place (the scratch rows serve as the congruence's packed chunk)
+        fill({ arena: this.arena, C: D, P: this.scratch[k]! });
+        gram.AkkDenseFill![k] = null;
+        src = D;
+      }
+      const d = new Float64Array(nl * qq);
+      for (let c = 0; c < nl; c++) {
+        for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) d[c * qq + s * q + t] = src[(c * q + s) * m + c * q + t];
+      }
+      if (src !== D) D.set(src);
+      diag[k] = d;
+      A[k] = D;
+    }
+  }
+
+  /** per dense block (with a known covariance), SCRATCH_ROWS × m_k of work in the arena, else null */
+  readonly scratch: (Float64Array | null)[];
 
   /** the dense solver (default: the arena's kernels, here) */
   private solver: DenseSolver;
@@ -341,7 +389,7 @@ export class BlockedCholesky {
     const byRows = this.denseUpdate === 'auto' ? m * m * 8 > DENSE_IN_CACHE_BYTES : this.denseUpdate === 'rows';
     // a block with a known covariance (relmat) comes dense: Λᵀ A_kk Λ + I over all its level pairs at once
     const Adense = gram.AkkDense?.[k];
-    if (Adense) denseCongruence(T, Adense, q, b.nl, D);
+    if (Adense) denseCongruence(T, Adense, gram.AkkDenseDiag?.[k] ?? null, q, b.nl, D);
     for (let c = 0; c < b.nl; c++) {
       if (!Adense) {
         congruence(T, A, c * qq, q, M, tmp);
@@ -502,28 +550,41 @@ export class BlockedCholesky {
 }
 
 /**
- * D = (I ⊗ T)ᵀ A (I ⊗ T) + I for a dense A (m × m, m = nl q, row-major), lower triangle of D:
- * D[(c,s)][(d,t)] = Σ_{u ≥ s, v ≥ t} T[u][s] A[(c,u)][(d,v)] T[v][t]  (θ² A + I for q = 1).
+ * D = Λᵀ A Λ + I (lower triangle, and the diagonal level blocks whole) for a dense A (m × m, m = nl q)
+ * and Λ = I ⊗ T: level block (c, d), d ≤ c, is Tᵀ A_cd T. A is read only in its upper block triangle,
+ * A_cd = A_dcᵀ, and its diagonal level blocks come from `diag` where given (GramMatrix.AkkDenseDiag),
+ * so A may be D itself; the reads go tile by tile (A's rows, D's columns) to stay in cache.
  */
-function denseCongruence(T: Float64Array, A: Float64Array, q: number, nl: number, D: Float64Array): void {
-  const m = nl * q;
+function denseCongruence(T: Float64Array, A: Float64Array, diag: Float64Array | null, q: number, nl: number, D: Float64Array): void {
+  const m = nl * q, qq = q * q;
   if (q === 1) {
     const t2 = T[0] * T[0];
-    for (let r = 0; r < m; r++) {
-      const o = r * m;
-      for (let c = 0; c <= r; c++) D[o + c] = t2 * A[o + c];
-      D[o + r] += 1;
+    for (let r0 = 0; r0 < m; r0 += TILE) {
+      const r1 = Math.min(m, r0 + TILE);
+      for (let c0 = 0; c0 <= r0; c0 += TILE) {
+        for (let c = c0; c < Math.min(c0 + TILE, r1); c++) {
+          const o = c * m;
+          // D[r][c] = θ² A[c][r] for r > c
+          for (let r = Math.max(r0, c + 1); r < r1; r++) D[r * m + c] = t2 * A[o + r];
+        }
+      }
+      for (let r = r0; r < r1; r++) D[r * m + r] = t2 * (diag ? diag[r] : A[r * m + r]) + 1;
     }
     return;
   }
-  const tmp = new Float64Array(q * q);
+  const tmp = new Float64Array(qq);
   for (let c = 0; c < nl; c++) {
     for (let d = 0; d <= c; d++) {
-      // tmp = A_cd T, then Tᵀ tmp
+      // tmp = A_cd T, then Tᵀ tmp; A_cd[s][v] = A[(d q + v)][(c q + s)] below the diagonal
       for (let s = 0; s < q; s++) {
         for (let t = 0; t < q; t++) {
           let acc = 0;
-          for (let v = t; v < q; v++) acc += A[(c * q + s) * m + d * q + v] * T[v * q + t];
+          for (let v = t; v < q; v++) {
+            const a = c === d
+              ? (diag ? diag[c * qq + s * q + v] : A[(c * q + s) * m + c * q + v])
+              : A[(d * q + v) * m + c * q + s];
+            acc += a * T[v * q + t];
+          }
           tmp[s * q + t] = acc;
         }
       }
@@ -537,6 +598,9 @@ function denseCongruence(T: Float64Array, A: Float64Array, q: number, nl: number
     }
   }
 }
+
+/** Tile of denseCongruence's transposed reads (64 × 64 doubles: 32 KB). */
+const TILE = 64;
 
 /** out = Tᵀ A T for q×q A at a[ao] (row-major), T lower triangular. */
 function congruence(T: Float64Array, a: Float64Array, ao: number, q: number, out: Float64Array, tmp: Float64Array): void {

@@ -53,6 +53,8 @@ export interface GramInput {
   blocks: GramRowsBlock[];
 }
 
+import type { DenseArena } from './denseArena.js';
+
 export interface GramMatrix {
   n: number;
   /** number of fixed-effect columns; [X y] has p + 1 */
@@ -66,6 +68,26 @@ export interface GramMatrix {
    * block and its Akk entry is not read. Absent, or null per block, where A_kk is block diagonal.
    */
   AkkDense?: (Float64Array | null)[];
+  /**
+   * Where set for block k, AkkDense[k] is shared with a factor's storage (BlockedCholesky keeps the
+   * block there, src/linalg/blockedCholesky.ts): only its strict upper block triangle (level blocks
+   * (c, d), c < d) holds A_kk, and its diagonal q × q level blocks are here (nl · q · q, level-major).
+   * Readers of AkkDense take level block (c, d), d < c, as the transpose of block (d, c).
+   */
+  AkkDenseDiag?: (Float64Array | null)[];
+  /**
+   * The dense blocks are never refilled (lmer's transformed Gram matrix, src/relmat/gram.ts): the
+   * first BlockedCholesky built on this matrix moves each AkkDense[k] into its own L_kk storage (upper
+   * triangle, AkkDenseDiag) and drops the separate array, so the block and its factor share one
+   * m_k × m_k array. A refilled source (PIRLS's) leaves this unset.
+   */
+  AkkDenseFixed?: boolean;
+  /**
+   * With AkkDenseFixed: block k's dense A_kk not formed yet (AkkDense[k] is then an empty marker); the
+   * first BlockedCholesky calls this once to form it straight into its L_kk storage (C, m_k × m_k),
+   * with P (at least m_k × 128) of work in the same arena, so the block never exists twice.
+   */
+  AkkDenseFill?: (((target: { arena: DenseArena; C: Float64Array; P: Float64Array }) => void) | null)[];
   /** A_jk for j > k, indexed [j][k]; entries with j ≤ k are unused */
   Ajk: BlockSparse[][];
   /** A_Xk: (p+1) × (nl_k q_k), row-major */

@@ -4,9 +4,12 @@
  *   optimize (BOBYQA on `evaluate`, wherever it runs; for θ of covariance factors, the θ optimizer:
  *     scaled θ, restarts from the boundary, lme4's boundary snap — src/optim/thetaOptimizer.ts)
  *   → check: for an objective that is not float64, its float64 value at the optimum
- *   → polish: a short float64 BOBYQA run from there (initial radius POLISH_RHOBEG); when that gains
- *     far more than the device objective's error, the device optimizer stalled (not an arithmetic
- *     error): optimize again in float64 from the polished point with the full initial radius
+ *   → polish: Newton steps in float64 with the device's Hessian (src/model/polish.ts: 2n + 1
+ *     float64 evaluations a step) where they are expected to cost less than a BOBYQA run and the
+ *     optimum is away from the bounds; otherwise, or when the Newton model fails, a short float64
+ *     BOBYQA run (initial radius POLISH_RHOBEG); when the polish gains far more than the device
+ *     objective's error, the device optimizer stalled (not an arithmetic error): optimize again in
+ *     float64 from the polished point with the full initial radius
  *   → assemble: the model's fit at the optimum (src/lmm/assemble.ts, src/glmm/assemble.ts).
  *
  * Every evaluation goes through the fit's Evaluations (src/model/control.ts): counted, reported,
@@ -17,6 +20,7 @@ import { optimizeTheta } from '../optim/thetaOptimizer.js';
 import type { MinimizeResult } from '../optim/types.js';
 import type { Evaluations } from './control.js';
 import type { BackendInfo, GpuCheck, Objective } from './objective.js';
+import { newtonPolish } from './polish.js';
 
 /** Initial trust-region radius of the float64 polish after a device optimum. */
 export const POLISH_RHOBEG = 0.01;
@@ -87,9 +91,28 @@ export async function optimizeObjective(
   const tPol = performance.now();
   const before = evaluations.count;
   const atDevice = await evaluations.wrap(f64, report)(res.x);
-  let polish = await run(f64, res.x, POLISH_RHOBEG);
-  const improvement = atDevice - polish.fval;
+  const f64Ms = performance.now() - tPol;
   const messages: string[] = [];
+  // Newton steps where cheaper than BOBYQA's ~10n float64 evaluations (device evaluations of the
+  // Hessian at the optimizer's cost per evaluation)
+  const n = res.x.length;
+  const deviceMs = optimizeMs / Math.max(1, res.feval);
+  const newtonCost = (4 * n + (n * (n - 1)) / 2) * deviceMs + 2 * (2 * n + 1) * f64Ms;
+  let polish: MinimizeResult;
+  let newton: GpuCheck['newton'];
+  if (newtonCost < 10 * n * f64Ms) {
+    const r = await newtonPolish({
+      device: evaluations.wrap((x) => objective.evaluate(x)), deviceAtX0: res.fval,
+      f64: evaluations.wrap(f64, report), f64AtX0: atDevice, x0: res.x, lower, upper, scales: thetaProblem?.scales,
+    });
+    newton = { ok: r.ok, reason: r.reason, steps: r.steps, deviceEvaluations: r.deviceEvaluations, f64Evaluations: r.f64Evaluations };
+    polish = r.ok
+      ? { x: r.x, fval: r.fval, feval: r.f64Evaluations, converged: true, message: `float64 Newton polish: ${r.reason} after ${r.steps} step${r.steps === 1 ? '' : 's'}` }
+      : await run(f64, r.x, POLISH_RHOBEG);
+  } else {
+    polish = await run(f64, res.x, POLISH_RHOBEG);
+  }
+  const improvement = atDevice - polish.fval;
   if (improvement > Math.max(10 * Math.abs(res.fval - atDevice), 1e-6 * Math.abs(atDevice))) {
     const again = await run(f64, polish.x, settings.rhobeg);
     const name = objective.backend.name === 'webgpu' ? 'WebGPU' : objective.backend.name;
@@ -103,6 +126,7 @@ export async function optimizeObjective(
     objective: res.fval, float64AtGpuOptimum: atDevice, objectiveError: res.fval - atDevice,
     polishImprovement: atDevice - polish.fval, polishEvaluations,
     thetaChange: Math.max(...Array.from(t2, (t, k) => Math.abs(t - t1[k]))),
+    ...(newton ? { newton } : {}),
   };
   const { name, device, precision } = objective.backend;
   return {

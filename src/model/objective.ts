@@ -78,4 +78,9 @@ export interface GpuCheck {
   polishEvaluations: number;
   /** largest |Δθ_int| of the polish */
   thetaChange: number;
+  /**
+   * the Newton polish (src/model/polish.ts), when tried: whether it converged (else BOBYQA polished
+   * from its best point), why, its steps and evaluations (device ones for the Hessian, float64 ones)
+   */
+  newton?: { ok: boolean; reason: string; steps: number; deviceEvaluations: number; f64Evaluations: number };
 }

@@ -147,11 +147,19 @@ export class CongruenceWork {
   readonly C: Float64Array;
   readonly P: Float64Array;
   readonly width: number;
-  constructor(n: number, q: number) {
+  /** `storage`: C (m × m) and P (at least m × min(128, m)) in an existing arena (a factor's: GramMatrix.AkkDenseFill) */
+  constructor(n: number, q: number, storage?: { arena: DenseArena; C: Float64Array; P: Float64Array }) {
     const m = n * q;
     this.n = n;
     this.q = q;
     this.width = Math.min(CHUNK, m);
+    if (storage) {
+      if (storage.C.length < m * m || storage.P.length < m * this.width) throw new Error(`internal: congruence storage too small for ${m} columns`);
+      this.arena = storage.arena;
+      this.C = storage.C;
+      this.P = storage.P;
+      return;
+    }
     this.arena = new DenseArena([m * m, m * this.width]);
     [this.C, this.P] = this.arena.arrays;
   }

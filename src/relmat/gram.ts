@@ -46,19 +46,27 @@ export class KnownCovarianceGram {
   private readonly known: (CovFactor | null)[];
   private readonly work: (CongruenceWork | null)[];
 
-  /** `known[k]`: block k's factor F, or null; blocks with a factor must have every level (the extended ones too). */
-  constructor(source: GramMatrix, known: (CovFactor | null)[]) {
+  /** the dense blocks are formed by the factorization into its own storage (GramMatrix.AkkDenseFill) */
+  private readonly deferred: boolean;
+
+  /**
+   * `known[k]`: block k's factor F, or null; blocks with a factor must have every level (the extended
+   * ones too). `deferDense`: leave the dense blocks to the first BlockedCholesky (AkkDenseFixed and
+   * AkkDenseFill; the matrix is then not refilled by `update`).
+   */
+  constructor(source: GramMatrix, known: (CovFactor | null)[], options: { deferDense?: boolean } = {}) {
     const { blocks, p } = source;
     const p1 = p + 1;
     this.known = known;
+    this.deferred = !!options.deferDense;
     known.forEach((f, k) => {
       if (f && f.n !== blocks[k].nl) throw new Error(`internal: the known factor of '${blocks[k].group}' has ${f.n} levels, the block ${blocks[k].nl}`);
     });
-    this.work = known.map((f, k) => (f && f.kind === 'dense' ? new CongruenceWork(f.n, blocks[k].q) : null));
+    this.work = known.map((f, k) => (f && f.kind === 'dense' && !this.deferred ? new CongruenceWork(f.n, blocks[k].q) : null));
     const m = blocks.map((b) => b.nl * b.q);
     this.gram = {
       n: source.n, p, blocks, Akk: source.Akk, yty: source.yty, AXX: source.AXX,
-      AkkDense: known.map((f, k) => (f ? (this.work[k]?.C ?? new Float64Array(m[k] * m[k])) : null)),
+      AkkDense: known.map((f, k) => (f ? (this.deferred ? new Float64Array(0) : (this.work[k]?.C ?? new Float64Array(m[k] * m[k]))) : null)),
       AXk: source.AXk.map((a, k) => (known[k] ? new Float64Array(p1 * m[k]) : a)),
       Ajk: source.Ajk.map((row, j) => row.map((A, k) => {
         if (!A || !(known[j] || known[k])) return A;
@@ -66,6 +74,13 @@ export class KnownCovarianceGram {
         return { pattern, qr: A.qr, qc: A.qc, values: new Float64Array(pattern.rowIdx.length * A.qr * A.qc) };
       })),
     };
+    if (this.deferred) {
+      this.gram.AkkDenseFixed = true;
+      this.gram.AkkDenseFill = known.map((f, k) => (f ? (target) => {
+        const M = congruence(f, source.Akk[k], blocks[k].q, new CongruenceWork(f.n, blocks[k].q, target));
+        if (M !== target.C) target.C.set(M);
+      } : null));
+    }
     this.update(source);
   }
 
@@ -77,11 +92,14 @@ export class KnownCovarianceGram {
     // arrays that are not transformed follow the source (a source may replace them)
     g.AXX = source.AXX;
     g.yty = source.yty;
+    if (this.deferred && g.AkkDense!.some((a, k) => this.known[k] && a!.length > 0)) throw new Error('internal: a Gram matrix whose dense blocks live in a factor is not refilled');
     this.known.forEach((f, k) => {
       if (!f) { g.AXk[k] = source.AXk[k]; return; }
       const q = blocks[k].q;
-      const M = congruence(f, source.Akk[k], q, this.work[k] ?? undefined);
-      if (M !== g.AkkDense![k]) g.AkkDense![k]!.set(M);
+      if (!this.deferred) {
+        const M = congruence(f, source.Akk[k], q, this.work[k] ?? undefined);
+        if (M !== g.AkkDense![k]) g.AkkDense![k]!.set(M);
+      }
       g.AXk[k].set(rightMultiplyFactor(source.AXk[k], p1, f, q));
     });
     for (let j = 1; j < blocks.length; j++) {
@@ -108,8 +126,13 @@ export class KnownCovarianceGram {
   }
 }
 
-/** The Gram matrix a model's factorization uses: `gram` itself, or transformed by the blocks' known factors. */
+/**
+ * The Gram matrix a model's factorization uses: `gram` itself, or transformed by the blocks' known
+ * factors, once (not refilled: AkkDenseFixed).
+ */
 export function knownCovarianceGram(gram: GramMatrix, known: ({ F: CovFactor } | null)[]): GramMatrix {
   if (!known.some((k) => k)) return gram;
-  return new KnownCovarianceGram(gram, known.map((k) => k?.F ?? null)).gram;
+  // never refilled: the blocked Cholesky forms each dense block in its factor's storage
+  // (GramMatrix.AkkDenseFixed, AkkDenseFill)
+  return new KnownCovarianceGram(gram, known.map((k) => k?.F ?? null), { deferDense: true }).gram;
 }

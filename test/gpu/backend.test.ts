@@ -11,6 +11,13 @@ import { lmer } from '../../src/fit/lmer.js';
 import { abortLatency } from '../helpers/abort.js';
 import { loadData, loadReference } from '../helpers/reference.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
+import { lmmBackend, glmmDevice } from '../../src/backend/select.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { buildGlmm } from '../../src/glmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
+import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
+import { sizedLmmData, sizedLmmTable } from '../../bench/sized.js';
 
 const gpu = await gpuOrSkip();
 const SOFTWARE = /^backend auto: CPU \(the WebGPU adapter, .* is a software implementation, slower than the CPU backend; choose backend 'webgpu' to use it anyway\)$/;
@@ -38,6 +45,50 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the backend rule'), { timeout: GPU_TIME
     } else {
       expect(fit.backend.name).toBe('webgpu');
     }
+  });
+
+  it("auto takes a hardware adapter for models beyond the old shader limits (p = 21, q = 9: lmer and glmer)", async () => {
+    // the shared device as a host's GPUDevice that does not say what its adapter is: taken as hardware
+    const hostDevice = new Proxy(gpu!.device, {
+      get(t, k) {
+        if (k === 'adapterInfo') return undefined;
+        const v = Reflect.get(t, k, t) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const opts = { n: 3000, groups: 30, levels: 7, q: 9, seed: 31 };
+    const { table, formula } = sizedLmmTable(opts);
+    const model = buildLmm(formula, table, { REML: true });
+    expect([model.frame.p, model.blocks[0].q]).toEqual([21, 9]);
+    const messages: string[] = [];
+    const backend = await lmmBackend(model, new CpuBackend(formGram(model), model.theta.length), { backend: 'auto', device: hostDevice }, messages, {});
+    try {
+      expect(backend, messages.join('; ')).not.toBeNull();
+      expect(messages.join('\n')).not.toMatch(/backend auto/);
+      const theta = Float64Array.from(model.theta.start);
+      const cpu = new CpuBackend(formGram(model), model.theta.length).evaluate(theta);
+      const dev = await backend!.evaluate(theta);
+      expect(Math.abs(dev.ldL2 - cpu.ldL2) / Math.abs(cpu.ldL2)).toBeLessThan(1e-5);
+    } finally {
+      backend?.dispose();
+    }
+    // a binomial GLMM of the same shape
+    const d = sizedLmmData(opts);
+    const y = d.numeric[0][1];
+    const cols = [
+      ['y01', makeFloat64Vector(Float64Array.from(y, (v) => (v > 1 ? 1 : 0)))] as const,
+      ...d.numeric.slice(1).map(([name, v]) => [name, makeFloat64Vector(v)] as const),
+      ...d.factors.map(([name, codes, levels]) => [name, makeFactorVector(codes, levels)] as const),
+    ];
+    const gm = buildGlmm(formula.replace(/^y ~/, 'y01 ~'), tableFromColumns(cols), { family: 'binomial' });
+    expect(gm.frame.p).toBe(21);
+    const gmMessages: string[] = [];
+    const dev = await glmmDevice(gm, { backend: 'auto', device: hostDevice }, 1, gmMessages);
+    expect(dev, gmMessages.join('; ')).not.toBeNull();
+    expect(dev!.backend.name).toBe('webgpu');
+    dev!.dispose();
+    // and the same device, saying it is SwiftShader, is refused by auto
+    if (gpu!.isSoftware) expect(await lmmBackend(model, new CpuBackend(formGram(model), model.theta.length), { backend: 'auto', device: gpu!.device }, [], {})).toBeNull();
   });
 
   it('webgpu uses the adapter, software or not', async () => {

@@ -21,7 +21,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { ti
     const ref = loadReference('insteval_crossed_reml');
     const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
     const gram = formGram(model);
-    const backend = await WebGpuBackend.create(gpu!, model, gram, true);
+    const backend = await WebGpuBackend.create(gpu!, model, gram, { denseOnGpu: true });
     expect(backend.denseBlocksOn).toBe('gpu');
     const cpu = new CpuBackend(gram, model.theta.length);
     const { n, p } = model.frame;

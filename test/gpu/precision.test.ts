@@ -120,8 +120,9 @@ function printTable(title: string, rs: Row[]): void {
 async function compareAt(c: HardCase, model: LmmModel, points: { at: string; theta: Float64Array }[], err = new GpuErrorModel(model)): Promise<Row[]> {
   const { n, p } = model.frame;
   const reml = model.reml;
-  const cpu = makeObjective(new CpuBackend(formGram(model), model.theta.length), n, p, reml);
-  const backend = await WebGpuBackend.create(gpu!, model);
+  const gram = formGram(model);
+  const cpu = makeObjective(new CpuBackend(gram, model.theta.length), n, p, reml);
+  const backend = await WebGpuBackend.create(gpu!, model, gram);
   const out: Row[] = [];
   try {
     for (const { at, theta } of points) {

@@ -2,27 +2,25 @@
  * Hard cases for the precision of the WebGPU backend's f32 objective (test/gpu/precision.test.ts),
  * and a first-order bound on the error that f32 arithmetic allows in that objective.
  *
- * The bound (GpuErrorModel.bound) follows the GPU's computation (src/backend/webgpu/upload.ts,
- * shaders/gram.wgsl, shaders/blockdiag.wgsl, webgpuBackend.ts) step by step. With u = 2⁻²⁴ (f32 unit
- * roundoff), the GPU's objective at θ is, to first order, the exact objective of the centred data
- * at θ rounded to f32, with
- *   - each per-group Gram entry A_g,ab (first random-effects block, [z x y] columns) perturbed by
- *     at most ε_g · Aabs_g,ab, where Aabs_g,ab = Σ_{i∈g} |v_ia v_ib|, and
- *       ε_g = u (3 √k_g + 3 + 2q + 3):
- *       3 √k_g u  the f32 sums of the data pass (k_g = rows of the group's longest segment plus its
- *                 number of segments); rounding errors of a running sum of k terms behave like a
- *                 random walk (std ≤ u √k / √3 times the sum of |terms|): 3 √k u is 5σ,
- *       3 u       the data rounded to f32 (2u per product of two rounded values) and the product,
+ * The bound (GpuErrorModel.bound) follows the GPU's computation (src/backend/webgpu/blockdiag.ts,
+ * shaders/blockdiag.wgsl, webgpuBackend.ts) step by step. The GPU receives the first block's entries
+ * of the float64 Gram matrix of the centred data (A_zz,g, A_Xz,g per group) rounded to f32; A_XX
+ * stays in float64 on the CPU. With u = 2⁻²⁴ (f32 unit roundoff), the GPU's objective at θ is, to
+ * first order, the exact objective of the centred data at θ rounded to f32, with
+ *   - each per-group Gram entry A_g,ab of the z rows (first random-effects block, [z x y] columns,
+ *     a or b among the z columns) perturbed by at most ε_g · Aabs_g,ab, where
+ *     Aabs_g,ab = Σ_{i∈g} |v_ia v_ib| ≥ |A_g,ab|, and ε_g = u (1 + 2q + 3):
+ *       u         the float64 entry rounded to f32,
  *       (2q+3) u  the per-group factor (A_zz T, L_X = A_xz T L⁻ᵀ: sums of ≤ q terms, WGSL's
- *                 division 2.5 ULP);
+ *                 division 2.5 ULP); the [X y] × [X y] entries (A_XX) are exact;
  *   - each M_g = Tᵀ A_zz,g T + I perturbed by ε_M · Mabs_g, ε_M = (2q + 4) u (forming M: 2q-term
  *     sums; Cholesky, backward error γ_{q+1} |L||Lᵀ| ≤ γ_{q+1} √(M_aa M_bb); WGSL's sqrt 2.5 ULP),
  *     Mabs_g = |T|ᵀ Aabs_zz,g |T| + [√(M_aa M_bb)];
- *   - each within-group Schur complement S_g = A_xx,g − L_X,g L_X,gᵀ perturbed by
- *     2 (q + 1) u √(Aabs_rr,g Aabs_ss,g) (its q-term subtraction; |L_X,r|² ≤ A_rr since S_g ⪰ 0);
- *   - the chunk sums of S_g and log|L_g|² over C ≤ 256 groups in f32 perturbed by
- *     ε_C = u (3 √C + 1) times Σ_g |S_g| and Σ_g |log|L_g|²| (the f64 sum over chunks is exact
- *     enough);
+ *   - each product L_X,g L_X,gᵀ perturbed by 2 (q + 1) u √(Aabs_rr,g Aabs_ss,g) (its q-term sums;
+ *     |L_X,r|² ≤ A_rr since A_xx,g − L_X,g L_X,gᵀ ⪰ 0);
+ *   - the chunk sums of L_X,g L_X,gᵀ and log|L_g|² over C groups in f32 (Kahan-compensated, so
+ *     2u would do; the uncompensated bound is kept) perturbed by ε_C = u (3 √C + 1) times
+ *     Σ_g |L_X,g L_X,gᵀ| and Σ_g |log|L_g|²| (the f64 sum over chunks is exact enough);
  *   - each log in WGSL (absolute error 2⁻²¹ on [0.5, 2], 3 ULP elsewhere) off by 2q · 2⁻²¹ +
  *     4u |log|L_g|²| per group.
  * The first-order change of the profiled deviance f under these perturbations is bounded by the
@@ -35,7 +33,7 @@
  * are the group's own; with more (InstEval) they are those of the whole crossed system, which the
  * CPU half of the backend factors in float64 from the GPU's f32 first block. The bound is
  *   |Δθ-rounding| + Σ_g ε_g Σ_ab |∂f/∂A_g|∘Aabs_g + ε_M Σ_g Σ_ab |∂f/∂M_g|∘Mabs_g
- *   + 2(q+1)u Σ_g Σ_rs |W_rs| √(Aabs_rr,g Aabs_ss,g) + ε_C (Σ_g Σ_rs |W_rs||S_g,rs| + Σ_g |ld_g|)
+ *   + 2(q+1)u Σ_g Σ_rs |W_rs| √(Aabs_rr,g Aabs_ss,g) + ε_C (Σ_g Σ_rs |W_rs||(L_X,g L_X,gᵀ)_rs| + Σ_g |ld_g|)
  *   + Σ_g (2q 2⁻²¹ + 4u |ld_g|),
  * with Δθ-rounding = f(fround(θ)) − f(θ) computed exactly (the GPU receives T in f32). It is a
  * first-order bound: where ε times a condition number approaches 1 it no longer holds. Its constant
@@ -55,8 +53,7 @@ import { formGramCpu } from '../../src/backend/cpu/gram.js';
 import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { conditionalVariances, solveLmm } from '../../src/lmm/solution.js';
 import { profiledDeviance } from '../../src/lmm/deviance.js';
-import { buildGpuLayout, SEGMENT } from '../../src/backend/webgpu/upload.js';
-import { CHUNK } from '../../src/backend/webgpu/blockdiag.js';
+import { MIN_CHUNK, READBACK_FLOATS } from '../../src/backend/webgpu/blockdiag.js';
 import type { GramMatrix } from '../../src/linalg/gram.js';
 import { invertGaussJordan } from '../../src/linalg/dense.js';
 
@@ -192,13 +189,13 @@ export interface ErrorBound {
   centred: number;
   /** f(fround θ) − f(θ): the GPU receives T in f32 */
   thetaRounding: number;
-  /** per-group Gram entries: data rounding, data-pass sums, per-group factor */
+  /** per-group Gram entries of the z rows: rounding to f32, the per-group factor */
   gram: number;
   /** M_g's formation and Cholesky */
   cholesky: number;
-  /** the within-group Schur complements' subtraction */
+  /** the products L_X,g L_X,gᵀ */
   schur: number;
-  /** f32 chunk sums of S_g and log|L_g|² */
+  /** f32 chunk sums of L_X,g L_X,gᵀ and log|L_g|² */
   chunks: number;
   /** WGSL's log */
   logs: number;
@@ -232,12 +229,11 @@ export class GpuErrorModel {
   /** per group of the first block: A_g and Aabs_g, full w × w */
   private readonly A: Float64Array;
   private readonly Aabs: Float64Array;
-  /** per group: ε_g / u */
-  private readonly epsG: Float64Array;
+  /** per group: ε_g / u for the entries of the z rows (the [X y] × [X y] ones are exact) */
+  private readonly epsG: number;
   private readonly chunkGroups: number;
 
   constructor(model: LmmModel) {
-    const layout = buildGpuLayout(model);
     const { n, p } = model.frame;
     this.n = n;
     this.p = p;
@@ -275,18 +271,10 @@ export class GpuErrorModel {
         this.Aabs[o + a * w + b] += Math.abs(t);
       }
     }
-    // k_g: the longest segment of the group plus its number of segments
-    this.epsG = new Float64Array(G);
-    for (let g = 0; g < G; g++) {
-      const s0 = layout.groupSeg[g];
-      const s1 = layout.groupSeg[g + 1];
-      let longest = 0;
-      for (let s = s0; s < s1; s++) longest = Math.max(longest, layout.segStart[s + 1] - layout.segStart[s]);
-      if (longest > SEGMENT) throw new Error('segment longer than SEGMENT');
-      const k = longest + (s1 - s0);
-      this.epsG[g] = 3 * Math.sqrt(k) + 3 + 2 * q + 3;
-    }
-    this.chunkGroups = Math.min(G, CHUNK);
+    this.epsG = 1 + 2 * q + 3;
+    // the GPU's chunk of groups (src/backend/webgpu/blockdiag.ts)
+    const E = 1 + ((p + 1) * (p + 2)) / 2;
+    this.chunkGroups = Math.min(G, Math.max(MIN_CHUNK, Math.ceil(G / Math.max(1, Math.floor(READBACK_FLOATS / (2 * E))))));
   }
 
   /** the float64 profiled deviance of the centred data at θ */
@@ -373,10 +361,10 @@ export class GpuErrorModel {
         if (a < q && b < q) d = Pg[a * q + b] + CWC[a * q + b];
         else if (a < q) d = -CW[a * p1 + (b - q)];
         else if (b < q) d = -CW[b * p1 + (a - q)];
-        else d = W[(a - q) * p1 + (b - q)];
+        else continue; // A_XX: exact in float64
         kA += Math.abs(d) * Bg[a * w + b];
       }
-      gramTerm += this.epsG[g] * kA;
+      gramTerm += this.epsG * kA;
       // M_g = Tᵀ A_zz T + I and its componentwise magnitude
       const Azz = new Float64Array(q * q);
       const Bzz = new Float64Array(q * q);
@@ -390,15 +378,14 @@ export class GpuErrorModel {
         kM += Math.abs(Oi[a * q + b] + UWU[a * q + b]) * mab;
       }
       cholTerm += kM;
-      // the group's own Schur complement S_g = A_xx − A_xz T M⁻¹ Tᵀ A_zx and log|L_g|²
+      // the group's L_X,g L_X,gᵀ = A_xz T M⁻¹ Tᵀ A_zx and log|L_g|²
       const Mi = inverseSmall(M, q);
       const Azx = new Float64Array(q * p1);
       for (let a = 0; a < q; a++) for (let r = 0; r < p1; r++) Azx[a * p1 + r] = Ag[a * w + q + r];
       const TtAzx = matmul(Tt, Azx, q, q, p1);
       const proj = matmul(transpose(TtAzx, q, p1), matmul(Mi, TtAzx, q, q, p1), p1, q, p1);
       for (let r = 0; r < p1; r++) for (let s = 0; s < p1; s++) {
-        const Sg = Ag[(q + r) * w + q + s] - proj[r * p1 + s];
-        chunkS += Math.abs(W[r * p1 + s]) * Math.abs(Sg);
+        chunkS += Math.abs(W[r * p1 + s]) * Math.abs(proj[r * p1 + s]);
         schurTerm += Math.abs(W[r * p1 + s]) * Math.sqrt(Bg[(q + r) * w + q + r] * Bg[(q + s) * w + q + s]);
       }
       sumAbsLd += Math.abs(logDetSpd(M, q));

@@ -12,47 +12,109 @@ export function formGram(model: { rows: GramInput }): GramMatrix {
 export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
   const p1 = p + 1;
   const K = blocks.length;
-  const Akk = blocks.map((b) => new Float64Array(b.nl * b.q * b.q));
-  const AXk = blocks.map((b) => new Float64Array(p1 * b.nl * b.q));
-  const AXX = new Float64Array(p1 * p1);
-  const xy = new Float64Array(p1);
-  let yty = 0;
-  for (let i = 0; i < n; i++) {
-    for (let r = 0; r < p; r++) xy[r] = X[r * n + i];
-    xy[p] = y[i];
-    yty += y[i] * y[i];
-    // A_XX += [x y]ᵀ[x y] (lower triangle; mirrored below)
-    for (let r = 0; r < p1; r++) {
-      const v = xy[r];
-      for (let s = 0; s <= r; s++) AXX[r * p1 + s] += v * xy[s];
-    }
-    for (let k = 0; k < K; k++) {
-      const b = blocks[k];
-      const q = b.q;
-      const c = b.codes[i];
-      const Z = b.Z;
-      const zo = i * q;
-      // A_kk[c] += z zᵀ
-      const akk = Akk[k];
-      const ao = c * q * q;
-      for (let s = 0; s < q; s++) {
-        const zs = Z[zo + s];
-        for (let t = 0; t < q; t++) akk[ao + s * q + t] += zs * Z[zo + t];
-      }
-      // A_Xk[:, c] += [x y] zᵀ
-      const axk = AXk[k];
-      const m = b.nl * q;
-      for (let r = 0; r < p1; r++) {
-        const v = xy[r];
-        const base = r * m + c * q;
-        for (let s = 0; s < q; s++) axk[base + s] += v * Z[zo + s];
-      }
-    }
+  const cols: Float64Array[] = [];
+  for (let r = 0; r < p; r++) cols.push(X.subarray(r * n, r * n + n));
+  cols.push(y);
+  const AXX = crossProducts(cols, n);
+  const Akk: Float64Array[] = [];
+  const AXk: Float64Array[] = [];
+  for (const b of blocks) {
+    const { Akk: akk, AXk: axk } = levelBlocks(b, cols, n);
+    Akk.push(akk);
+    AXk.push(axk);
   }
-  for (let r = 0; r < p1; r++) for (let s = r + 1; s < p1; s++) AXX[r * p1 + s] = AXX[s * p1 + r];
+  let yty = 0;
+  for (let i = 0; i < n; i++) yty += y[i] * y[i];
   const Ajk: BlockSparse[][] = blocks.map(() => []);
   for (let j = 1; j < K; j++) for (let k = 0; k < j; k++) Ajk[j][k] = crossBlock(n, blocks[j], blocks[k]);
   return { n, p, blocks, Akk, Ajk, AXk, AXX, yty };
+}
+
+/** Rows per block of the column cross-products (each block's column pieces stay in cache). */
+const ROW_BLOCK = 512;
+
+/** [X y]ᵀ[X y] (p1 × p1 row-major, symmetric) from the columns, over blocks of rows, each sum in row order. */
+function crossProducts(cols: Float64Array[], n: number): Float64Array {
+  const p1 = cols.length;
+  const out = new Float64Array(p1 * p1);
+  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
+    const i1 = Math.min(n, i0 + ROW_BLOCK);
+    for (let r = 0; r < p1; r++) {
+      const a = cols[r];
+      for (let s = 0; s <= r; s++) {
+        const b = cols[s];
+        // carry the running sum across row blocks: the additions happen in row order, as the
+        // row-by-row sum (and the streamed sources) make them, so the results are bit-identical
+        let acc = out[r * p1 + s];
+        for (let i = i0; i < i1; i++) acc += a[i] * b[i];
+        out[r * p1 + s] = acc;
+      }
+    }
+  }
+  for (let r = 0; r < p1; r++) for (let s = r + 1; s < p1; s++) out[r * p1 + s] = out[s * p1 + r];
+  return out;
+}
+
+/**
+ * A_kk (per level Z_gᵀZ_g) and A_Xk ([X y]ᵀZ_k) of one block in one pass over the rows. Each level
+ * accumulates into one contiguous record [Z_gᵀZ_g (lower) | Z_gᵀ[X y]] (a row touches one or two
+ * cache lines rather than p + 2 places far apart); A_Xk is transposed into place at the end.
+ */
+function levelBlocks(b: GramRowsBlock, cols: Float64Array[], n: number): { Akk: Float64Array; AXk: Float64Array } {
+  const { q, nl, codes, Z } = b;
+  const p1 = cols.length;
+  const qq = q * q;
+  const R = qq + q * p1;
+  const acc = new Float64Array(nl * R);
+  const xy = new Float64Array(p1);
+  if (q === 1) {
+    for (let i = 0; i < n; i++) {
+      const o = codes[i] * R;
+      const z = Z[i];
+      acc[o] += z * z;
+      for (let r = 0; r < p1; r++) acc[o + 1 + r] += z * cols[r][i];
+    }
+  } else if (q === 2) {
+    for (let i = 0; i < n; i++) {
+      const o = codes[i] * R;
+      const z0 = Z[2 * i], z1 = Z[2 * i + 1];
+      acc[o] += z0 * z0;
+      acc[o + 2] += z1 * z0;
+      acc[o + 3] += z1 * z1;
+      for (let r = 0; r < p1; r++) {
+        const v = cols[r][i];
+        acc[o + 4 + r] += z0 * v;
+        acc[o + 4 + p1 + r] += z1 * v;
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const o = codes[i] * R;
+      const zo = i * q;
+      for (let r = 0; r < p1; r++) xy[r] = cols[r][i];
+      for (let s = 0; s < q; s++) {
+        const zs = Z[zo + s];
+        for (let t = 0; t <= s; t++) acc[o + s * q + t] += zs * Z[zo + t];
+        const xo = o + qq + s * p1;
+        for (let r = 0; r < p1; r++) acc[xo + r] += zs * xy[r];
+      }
+    }
+  }
+  const Akk = new Float64Array(nl * qq);
+  const m = nl * q;
+  const AXk = new Float64Array(p1 * m);
+  for (let c = 0; c < nl; c++) {
+    const o = c * R;
+    for (let s = 0; s < q; s++) {
+      for (let t = 0; t <= s; t++) {
+        const v = acc[o + s * q + t];
+        Akk[c * qq + s * q + t] = v;
+        Akk[c * qq + t * q + s] = v;
+      }
+      for (let r = 0; r < p1; r++) AXk[r * m + c * q + s] = acc[o + qq + s * p1 + r];
+    }
+  }
+  return { Akk, AXk };
 }
 
 /** A_jk = Z_jᵀ Z_k as a block-sparse matrix over the pairs of levels that occur together. */

@@ -1,100 +1,278 @@
 /**
- * Host of shaders/blockdiag.wgsl: per θ, the first block's per-group Cholesky factors, log|L_00|²
- * and the within-group Schur complements S_g, summed over chunks of groups on the GPU; the CPU
- * finishes the sums in float64. Pipelines and buffers are made once per model; each evaluation
- * writes T, dispatches twice and reads back nchunks × R floats (and, for models with more grouping
- * factors, the per-group factors).
+ * Host of shaders/blockdiag.wgsl: per θ, the first grouping factor's block of the factor on the GPU
+ * in f32, for any q and p (no size limits): per group L_g and L_X,g, and by chunks of groups the
+ * compensated partial sums of log|L_g|² and L_X,g L_X,gᵀ, which the host finishes in float64.
+ *
+ * Once per model: the first block's entries of the float64 Gram matrix (A_zz,g and A_Xz,g per
+ * group) go up in f32 — O(groups · q (q + p)) floats, not the rows — with the pipelines and bind
+ * groups. Per evaluation: T (q × q) is written, one submission runs the factor, the solve and the
+ * sums and copies the partials (and, for models with more grouping factors, L_g and L_X,g) into one
+ * staging buffer, and one map reads them back.
+ *
+ * Sizes come from the adapter's limits and the WGSL, read by reflection:
+ *  - the groups are split into slabs whose per-group buffers each fit maxStorageBufferBindingSize
+ *    (and maxBufferSize), every slab a dispatch of each kernel (a model larger than one binding
+ *    runs in pieces; only a single group too large for one binding is refused, naming the limit);
+ *  - the sums' output tile is the `sums` kernel's workgroup (TILE × TILE = its invocations, as
+ *    reflected), and a chunk holds enough groups that the partials read back stay within
+ *    READBACK_FLOATS (at least MIN_CHUNK groups);
+ *  - the factor runs one thread per group up to THREAD_MAX_Q, one workgroup per group (blocked
+ *    right-looking updates) above (on a hardware adapter; a software one runs one thread per group); every kernel's invocations are checked against
+ *    maxComputeInvocationsPerWorkgroup, and grids beyond maxComputeWorkgroupsPerDimension go 2-D.
  */
+import type { GramMatrix } from '../../linalg/gram.js';
 import type { GpuContext } from './device.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
-import { createStorage, createUniform, readBuffer, writeBuffer } from './buffers.js';
+import { checkBufferSize, createStorage, createUniform, readRanges, writeBuffer } from './buffers.js';
 import { shaderSource } from './shaders.generated.js';
 
-/** Groups summed by one thread of `reduce`. */
-export const CHUNK = 256;
+/** Largest q factored one thread per group; larger blocks take one workgroup per group. */
+export const THREAD_MAX_Q = 8;
+/** Fewest groups per chunk of the sums. */
+export const MIN_CHUNK = 256;
+/** Most floats of partial sums read back per evaluation (across slabs, before the float64 finish). */
+export const READBACK_FLOATS = 1 << 19;
+
+export type FactorVariant = 'thread' | 'group';
+
+export interface BlockDiagOptions {
+  /** also read back L_g and L_X,g (models with more grouping factors: the CPU continues from them) */
+  withFactor?: boolean;
+  /** force a factor kernel (tests; default by q) */
+  factor?: FactorVariant;
+  /** a smaller binding limit than the device's (tests of the slabs) */
+  maxBindingBytes?: number;
+}
 
 export interface BlockDiagResult {
   /** Σ_g log|L_g|² */
   ldL2: number;
-  /** Σ_g S_g, packed lower triangle of (p+1) × (p+1), float64 */
-  S: Float64Array;
-  /** per group: packed L_g (q(q+1)/2) then L_X,g ((p+1) × q), f32 — when asked for */
-  factor: Float32Array | null;
+  /** Σ_g L_X,g L_X,gᵀ, (p+1) × (p+1) row-major, symmetric, float64 sums of the f32 partials */
+  LXLXt: Float64Array;
+  /** with `withFactor`: L_00 (per group q × q, row-major lower) and L_X0 ((p+1) × G q, row-major), f32 values */
+  factor: { L0: Float64Array; LX0: Float64Array } | null;
+}
+
+/** Per-evaluation timings, summed (see WebGpuBackend.profile). */
+export interface EvalTimings {
+  evaluations: number;
+  /** CPU: writing T, encoding and submitting */
+  submitMs: number;
+  /** submission to the work's completion (GPU execution and queue latency); profiled evaluations only */
+  dispatchMs: number;
+  /** to the readback's arrival: mapping and copying out (with dispatchMs when not profiled) */
+  readbackMs: number;
+  /** CPU: the float64 finish of the sums (and the later blocks, for several grouping factors) */
+  cpuMs: number;
+  /** bytes read back */
+  readbackBytes: number;
+}
+
+interface Slab {
+  g0: number;
+  ngroups: number;
+  nchunks: number;
+  chunk: number;
+  buffers: GPUBuffer[];
+  L: GPUBuffer;
+  LX: GPUBuffer;
+  partials: GPUBuffer;
+  bind: { factor: GPUBindGroup; solve: GPUBindGroup; sums: GPUBindGroup };
 }
 
 export class BlockDiagKernel {
-  private readonly ctx: GpuContext;
-  private readonly factorK: ComputeKernel;
-  private readonly reduceK: ComputeKernel;
-  private readonly factorBG: GPUBindGroup;
-  private readonly reduceBG: GPUBindGroup;
-  private readonly T: GPUBuffer;
-  private readonly partials: GPUBuffer;
-  private readonly factorBuf: GPUBuffer;
-  readonly buffers: GPUBuffer[];
   readonly G: number;
   readonly q: number;
   readonly p1: number;
-  readonly R: number;
-  readonly nchunks: number;
-  readonly factorSize: number;
+  /** entries per chunk's partials: 1 + p1 (p1 + 1) / 2 */
+  readonly E: number;
+  readonly factorVariant: FactorVariant;
   readonly withFactor: boolean;
+  readonly slabs: readonly Slab[];
+  /** bytes uploaded once (the first block's A entries) */
+  readonly uploadBytes: number;
+  /** ms: compiling the pipelines; converting and uploading the A entries */
+  readonly compileMs: number;
+  readonly uploadMs: number;
+  private readonly ctx: GpuContext;
+  private readonly factorK: ComputeKernel;
+  private readonly solveK: ComputeKernel;
+  private readonly sumsK: ComputeKernel;
+  private readonly T: GPUBuffer;
+  private readonly tilePairs: number;
+  private readonly T32: Float32Array;
 
   private constructor(ctx: GpuContext, init: {
-    factorK: ComputeKernel; reduceK: ComputeKernel; factorBG: GPUBindGroup; reduceBG: GPUBindGroup;
-    T: GPUBuffer; partials: GPUBuffer; factorBuf: GPUBuffer; buffers: GPUBuffer[];
-    G: number; q: number; p1: number; R: number; nchunks: number; factorSize: number; withFactor: boolean;
+    G: number; q: number; p1: number; factorVariant: FactorVariant; withFactor: boolean; slabs: Slab[]; uploadBytes: number;
+    compileMs: number; uploadMs: number; factorK: ComputeKernel; solveK: ComputeKernel; sumsK: ComputeKernel; T: GPUBuffer; tilePairs: number;
   }) {
     this.ctx = ctx;
-    this.factorK = init.factorK; this.reduceK = init.reduceK; this.factorBG = init.factorBG; this.reduceBG = init.reduceBG;
-    this.T = init.T; this.partials = init.partials; this.factorBuf = init.factorBuf; this.buffers = init.buffers;
-    this.G = init.G; this.q = init.q; this.p1 = init.p1; this.R = init.R; this.nchunks = init.nchunks;
-    this.factorSize = init.factorSize; this.withFactor = init.withFactor;
+    this.G = init.G; this.q = init.q; this.p1 = init.p1; this.E = 1 + (init.p1 * (init.p1 + 1)) / 2;
+    this.factorVariant = init.factorVariant; this.withFactor = init.withFactor; this.slabs = init.slabs;
+    this.uploadBytes = init.uploadBytes;
+    this.compileMs = init.compileMs;
+    this.uploadMs = init.uploadMs;
+    this.factorK = init.factorK; this.solveK = init.solveK; this.sumsK = init.sumsK;
+    this.T = init.T; this.tilePairs = init.tilePairs;
+    this.T32 = new Float32Array(init.q * init.q);
   }
 
-  /** Compiles the pipelines and allocates the per-θ buffers for `gram` (G × E packed, from gram.ts). */
-  static async create(ctx: GpuContext, gram: GPUBuffer, G: number, q: number, p: number, withFactor: boolean): Promise<BlockDiagKernel> {
+  /** every buffer (for disposal) */
+  get buffers(): GPUBuffer[] {
+    return [this.T, ...this.slabs.flatMap((s) => s.buffers)];
+  }
+
+  /** Compiles the pipelines and uploads the first block's entries of `gram` (A_zz,g, A_Xz,g per group). */
+  static async create(ctx: GpuContext, gram: GramMatrix, options: BlockDiagOptions = {}): Promise<BlockDiagKernel> {
+    const b0 = gram.blocks[0];
+    const q = b0.q, G = b0.nl, p1 = gram.p + 1;
+    // on a software adapter (SwiftShader: workgroups run on CPU threads, barriers are dear) one thread
+    // per group is the faster at every q (measured there, 200 groups: q = 2 4.5×, q = 9 3–17×)
+    const factorVariant: FactorVariant = options.factor ?? (q <= THREAD_MAX_Q || ctx.isSoftware ? 'thread' : 'group');
     const code = shaderSource('blockdiag');
-    const [factorK, reduceK] = await Promise.all([
-      ComputeKernel.create(ctx, code, 'factor', { label: 'blockdiag.factor' }),
-      ComputeKernel.create(ctx, code, 'reduce', { label: 'blockdiag.reduce' }),
+    const t0 = performance.now();
+    const [factorK, solveK, sumsK] = await Promise.all([
+      ComputeKernel.create(ctx, code, factorVariant === 'thread' ? 'factorThread' : 'factorGroup', { label: `blockdiag.${factorVariant === 'thread' ? 'factorThread' : 'factorGroup'}` }),
+      ComputeKernel.create(ctx, code, 'solveLX', { label: 'blockdiag.solveLX' }),
+      ComputeKernel.create(ctx, code, 'sums', { label: 'blockdiag.sums' }),
     ]);
-    const p1 = p + 1;
-    const w = q + p1;
-    const R = 1 + (p1 * (p1 + 1)) / 2;
-    const nchunks = Math.ceil(G / CHUNK);
-    const factorSize = (q * (q + 1)) / 2 + p1 * q;
-    const params = createUniform(ctx, packUniform(structLayout(code, 'Params'), {
-      ngroups: G, q, p1, E: (w * (w + 1)) / 2, R, chunk: CHUNK, nchunks, writeFactor: withFactor ? 1 : 0,
-    }), 'blockdiag params');
-    const T = createStorage(ctx, Math.max(16, q * q * 4), 'T');
-    const perGroup = createStorage(ctx, G * R * 4, 'perGroup');
-    const factorBuf = createStorage(ctx, withFactor ? G * factorSize * 4 : 16, 'factorOut');
-    const partials = createStorage(ctx, nchunks * R * 4, 'partials');
-    const factorBG = factorK.bind({ params, gram, T, perGroup, factorOut: factorBuf });
-    const reduceBG = reduceK.bind({ params, perGroup, partials });
+    for (const k of [factorK, solveK, sumsK]) {
+      if (k.invocationsPerWorkgroup > ctx.limits.maxComputeInvocationsPerWorkgroup) {
+        throw new Error(`${k.label}: ${k.invocationsPerWorkgroup} invocations per workgroup exceed this device's maxComputeInvocationsPerWorkgroup of ${ctx.limits.maxComputeInvocationsPerWorkgroup}`);
+      }
+    }
+    const t1 = performance.now();
+    // the sums' tile: TILE × TILE entries, one per invocation of its workgroup
+    const tile = Math.round(Math.sqrt(sumsK.invocationsPerWorkgroup));
+    if (tile * tile !== sumsK.invocationsPerWorkgroup) throw new Error(`blockdiag.sums: its workgroup (${sumsK.invocationsPerWorkgroup} invocations) is not a square tile`);
+    const ntiles = Math.ceil(p1 / tile);
+    const tilePairs = (ntiles * (ntiles + 1)) / 2;
+    const E = 1 + (p1 * (p1 + 1)) / 2;
+    // slabs of groups within the binding limits
+    const limit = Math.min(options.maxBindingBytes ?? Infinity, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
+    const perGroup = Math.max(q * q, p1 * q) * 4;
+    if (perGroup > limit) {
+      throw new Error(`the first random-effects block ('${b0.group}') needs ${perGroup} bytes per group (q = ${q}, p + 1 = ${p1}) in one storage binding; this device's limit is ${limit} bytes (maxStorageBufferBindingSize)`);
+    }
+    const slabGroups = Math.max(1, Math.floor(limit / perGroup));
+    const nslabs = Math.ceil(G / slabGroups);
+    // chunks: at least MIN_CHUNK groups, and within the readback budget over all slabs
+    const maxChunks = Math.max(nslabs, Math.floor(READBACK_FLOATS / (2 * E)));
+    const chunk = Math.max(MIN_CHUNK, Math.ceil(G / maxChunks));
+    const layout = structLayout(code, 'Params');
+    const T = createStorage(ctx, Math.max(16, q * q * 4), 'blockdiag T');
+    const { Akk, AXk } = gram;
+    const m = G * q;
+    const slabs: Slab[] = [];
+    let uploadBytes = 0;
+    for (let g0 = 0; g0 < G; g0 += slabGroups) {
+      const ng = Math.min(slabGroups, G - g0);
+      const nchunks = Math.ceil(ng / chunk);
+      if (nchunks * E * 8 > limit) throw new Error(`blockdiag: the partial sums of ${nchunks} chunks × ${E} entries exceed the binding limit of ${limit} bytes`);
+      const Azz = Float32Array.from(Akk[0].subarray(g0 * q * q, (g0 + ng) * q * q));
+      // A_Xz,g row r = A_Xk[0] row r, columns of group g (A_Xk is (p+1) × G q)
+      const AXz = new Float32Array(ng * p1 * q);
+      for (let g = 0; g < ng; g++) for (let r = 0; r < p1; r++) for (let t = 0; t < q; t++) AXz[(g * p1 + r) * q + t] = AXk[0][r * m + (g0 + g) * q + t];
+      checkBufferSize(ctx, ng * q * q * 4, 'blockdiag L', 'storage');
+      const params = createUniform(ctx, packUniform(layout, { ngroups: ng, q, p1, chunk, nchunks, ntiles, tilePairs, E }), `blockdiag params ${g0}`);
+      const AzzBuf = createStorage(ctx, Azz, `blockdiag Azz ${g0}`);
+      const AXzBuf = createStorage(ctx, AXz, `blockdiag AXz ${g0}`);
+      const L = createStorage(ctx, ng * q * q * 4, `blockdiag L ${g0}`);
+      const logdet = createStorage(ctx, ng * 4, `blockdiag logdet ${g0}`);
+      const LX = createStorage(ctx, ng * p1 * q * 4, `blockdiag LX ${g0}`);
+      const partials = createStorage(ctx, nchunks * E * 2 * 4, `blockdiag partials ${g0}`);
+      uploadBytes += Azz.byteLength + AXz.byteLength;
+      slabs.push({
+        g0, ngroups: ng, nchunks, chunk, L, LX, partials,
+        buffers: [params, AzzBuf, AXzBuf, L, logdet, LX, partials],
+        bind: {
+          factor: factorK.bind({ params, Azz: AzzBuf, T, L, logdet }),
+          solve: solveK.bind({ params, AXz: AXzBuf, T, L, LX }),
+          sums: sumsK.bind({ params, logdet, LX, partials }),
+        },
+      });
+    }
+    await ctx.device.queue.onSubmittedWorkDone();
     return new BlockDiagKernel(ctx, {
-      factorK, reduceK, factorBG, reduceBG, T, partials, factorBuf, buffers: [params, T, perGroup, factorBuf, partials],
-      G, q, p1, R, nchunks, factorSize, withFactor,
-    });
+      G, q, p1, factorVariant, withFactor: options.withFactor ?? false, slabs, uploadBytes,
+      compileMs: t1 - t0, uploadMs: performance.now() - t1, factorK, solveK, sumsK, T, tilePairs });
   }
 
-  /** Evaluates the block at the template T (q × q row-major, lower triangular). */
-  async evaluate(Tq: Float64Array): Promise<BlockDiagResult> {
-    const { device } = this.ctx;
-    writeBuffer(this.ctx, this.T, Float32Array.from(Tq));
-    const enc = device.createCommandEncoder({ label: 'blockdiag' });
+  /** Records every slab's factor, solve and sums into `pass`. */
+  private encode(pass: GPUComputePassEncoder): void {
+    for (const s of this.slabs) {
+      this.factorK.dispatch(pass, s.bind.factor, this.factorVariant === 'thread' ? this.factorK.workgroupsFor(s.ngroups) : s.ngroups);
+      this.solveK.dispatch(pass, s.bind.solve, this.solveK.workgroupsFor(s.ngroups * this.p1));
+      this.sumsK.dispatch(pass, s.bind.sums, this.tilePairs * s.nchunks);
+    }
+  }
+
+  /**
+   * The block at the template T (q × q row-major, lower triangular): one submission, one readback.
+   * `timings` (when given) gets this evaluation's parts added; `profile` also waits for the work's
+   * completion before mapping, to time the dispatch and the readback apart.
+   */
+  async evaluate(Tq: Float64Array, timings?: EvalTimings, profile = false): Promise<BlockDiagResult> {
+    const { ctx, q, p1, E } = this;
+    const t0 = performance.now();
+    for (let e = 0; e < q * q; e++) this.T32[e] = Tq[e];
+    writeBuffer(ctx, this.T, this.T32);
+    const enc = ctx.device.createCommandEncoder({ label: 'blockdiag' });
     const pass = enc.beginComputePass({ label: 'blockdiag' });
-    this.factorK.dispatch(pass, this.factorBG, this.factorK.workgroupsFor(this.G));
-    this.reduceK.dispatch(pass, this.reduceBG, this.reduceK.workgroupsFor(this.nchunks));
+    this.encode(pass);
     pass.end();
-    device.queue.submit([enc.finish()]);
-    const part = await readBuffer(this.ctx, this.partials, 0, this.nchunks * this.R * 4);
-    const fac = this.withFactor ? await readBuffer(this.ctx, this.factorBuf, 0, this.G * this.factorSize * 4) : null;
-    // finish the chunk sums in float64
-    const partials = new Float32Array(part);
-    const sums = new Float64Array(this.R);
-    for (let c = 0; c < this.nchunks; c++) for (let e = 0; e < this.R; e++) sums[e] += partials[c * this.R + e];
-    return { ldL2: sums[0], S: sums.slice(1), factor: fac ? new Float32Array(fac) : null };
+    const ranges = this.slabs.map((s) => ({ buffer: s.partials, size: s.nchunks * E * 2 * 4 }));
+    if (this.withFactor) for (const s of this.slabs) ranges.push({ buffer: s.L, size: s.ngroups * q * q * 4 }, { buffer: s.LX, size: s.ngroups * p1 * q * 4 });
+    let t1 = performance.now();
+    let t2 = t1;
+    let data: ArrayBuffer[];
+    if (profile) {
+      ctx.device.queue.submit([enc.finish()]);
+      t1 = performance.now();
+      await ctx.device.queue.onSubmittedWorkDone();
+      t2 = performance.now();
+      data = await readRanges(ctx, ranges);
+    } else {
+      const read = readRanges(ctx, ranges, enc);
+      t1 = t2 = performance.now();
+      data = await read;
+    }
+    const t3 = performance.now();
+    // finish the sums in float64: Σ over chunks of (sum + compensation)
+    const sums = new Float64Array(E);
+    this.slabs.forEach((s, k) => {
+      const part = new Float32Array(data[k]);
+      for (let c = 0; c < s.nchunks; c++) {
+        const o = 2 * c * E;
+        for (let e = 0; e < E; e++) sums[e] += part[o + 2 * e] + part[o + 2 * e + 1];
+      }
+    });
+    const LXLXt = new Float64Array(p1 * p1);
+    for (let a = 0, e = 1; a < p1; a++) for (let b = 0; b <= a; b++, e++) { LXLXt[a * p1 + b] = sums[e]; LXLXt[b * p1 + a] = sums[e]; }
+    let factor: BlockDiagResult['factor'] = null;
+    if (this.withFactor) {
+      const G = this.G, m = G * q;
+      const L0 = new Float64Array(G * q * q);
+      const LX0 = new Float64Array(p1 * m);
+      this.slabs.forEach((s, k) => {
+        const L = new Float32Array(data[this.slabs.length + 2 * k]);
+        const LX = new Float32Array(data[this.slabs.length + 2 * k + 1]);
+        for (let g = 0; g < s.ngroups; g++) {
+          const o = (s.g0 + g) * q * q;
+          // the lower triangle (the strict upper one is the kernels' scratch)
+          for (let a = 0; a < q; a++) for (let b = 0; b <= a; b++) L0[o + a * q + b] = L[g * q * q + a * q + b];
+          for (let r = 0; r < p1; r++) for (let t = 0; t < q; t++) LX0[r * m + (s.g0 + g) * q + t] = LX[(g * p1 + r) * q + t];
+        }
+      });
+      factor = { L0, LX0 };
+    }
+    if (timings) {
+      timings.evaluations++;
+      timings.submitMs += t1 - t0;
+      timings.dispatchMs += t2 - t1;
+      timings.readbackMs += t3 - t2;
+      timings.readbackBytes += ranges.reduce((a, r) => a + r.size, 0);
+    }
+    return { ldL2: sums[0], LXLXt, factor };
   }
 }

@@ -10,9 +10,11 @@ import type { GpuContext } from './device.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
 import { createStorage, createUniform, readBuffer } from './buffers.js';
 import { shaderSource } from './shaders.generated.js';
-import { SEGMENT } from './upload.js';
 import { MAX_Q, MAX_W } from './limits.js';
 import type { BootstrapGramBatch, BootstrapGramInput } from '../cpu/bootstrapGram.js';
+
+/** Most rows one thread accumulates: a group's rows are split into segments of at most this many. */
+const SEGMENT = 256;
 
 export class BootstrapGramGpu {
   private constructor(

@@ -120,6 +120,55 @@ export async function readBuffer(ctx: GpuContext, buffer: GPUBuffer, byteOffset 
   }
 }
 
+/** A range of a buffer to read (offset and size: multiples of 4). */
+export interface ReadRange {
+  buffer: GPUBuffer;
+  offset?: number;
+  size: number;
+}
+
+/**
+ * Reads several buffer ranges in one round trip: one submission copies them all into one MAP_READ
+ * staging buffer (reused for reads of the same total size), one map. `encoder`: record the copies
+ * after the caller's commands there (then this submits it), so that the computation and its
+ * readback are one submission. Resolves to one ArrayBuffer per range.
+ */
+export async function readRanges(ctx: GpuContext, ranges: ReadRange[], encoder?: GPUCommandEncoder): Promise<ArrayBuffer[]> {
+  const { device } = ctx;
+  let total = 0;
+  const at: number[] = [];
+  for (const r of ranges) {
+    const off = r.offset ?? 0;
+    if (off % 4 !== 0 || r.size % 4 !== 0) throw new Error(`readRanges '${r.buffer.label}': offset ${off} and length ${r.size} must be multiples of 4`);
+    if (off < 0 || r.size < 0 || off + r.size > r.buffer.size) throw new Error(`readRanges '${r.buffer.label}': ${r.size} bytes at offset ${off} are outside the buffer (${r.buffer.size} bytes)`);
+    at.push(total);
+    total += r.size;
+  }
+  const enc = encoder ?? device.createCommandEncoder({ label: 'read ranges' });
+  if (total === 0) {
+    if (encoder) device.queue.submit([enc.finish()]);
+    return ranges.map(() => new ArrayBuffer(0));
+  }
+  let pools = staging.get(device);
+  if (!pools) staging.set(device, (pools = new Map()));
+  let free = pools.get(total);
+  if (!free) pools.set(total, (free = []));
+  const stage = free.pop() ?? device.createBuffer({ label: `staging ${total}`, size: total, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  try {
+    ranges.forEach((r, k) => { if (r.size > 0) enc.copyBufferToBuffer(r.buffer, r.offset ?? 0, stage, at[k], r.size); });
+    device.queue.submit([enc.finish()]);
+    await stage.mapAsync(MAP_MODE_READ);
+    const mapped = stage.getMappedRange();
+    const out = ranges.map((r, k) => mapped.slice(at[k], at[k] + r.size));
+    stage.unmap();
+    free.push(stage);
+    return out;
+  } catch (e) {
+    stage.destroy();
+    throw e;
+  }
+}
+
 /** Destroys the cached staging buffers of `ctx`'s device (device.destroy() frees them too). */
 export function releaseStaging(ctx: GpuContext): void {
   const pools = staging.get(ctx.device);

@@ -1,7 +1,9 @@
 /**
  * The WebGPU backend's size limits, as the shaders state them (shaders/include/limits.wgsl, copied
- * into SHADER_LIMITS by the shader build): the per-group shaders size their per-thread arrays with
- * them, and models beyond them run on the CPU ('auto') or are refused ('webgpu').
+ * into SHADER_LIMITS by the shader build): the GLMM's per-group update shaders (glmmGroups.wgsl)
+ * size their per-thread arrays with them; beyond them a GLMM's per-group updates run on the CPU in
+ * float64 while its passes stay on the GPU (glmmSide.ts). The LMM's shaders have no such limits
+ * (blockdiag.ts).
  */
 import { SHADER_LIMITS } from './shaders.generated.js';
 

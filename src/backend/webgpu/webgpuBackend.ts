@@ -1,36 +1,45 @@
 /**
- * The WebGPU backend: the data pass and the first grouping factor's per-group work on the GPU in
- * f32 (shaders/gram.wgsl, shaders/blockdiag.wgsl); the [X y] Schur complement's chunk sums and its
- * small Cholesky in float64 on the CPU. With more grouping factors, the first block's factors are
- * read back and the CPU's blocked Cholesky (float64, WebAssembly SIMD for crossed blocks) finishes
- * the factorization on the same centred data.
+ * The WebGPU backend of an LMM: per θ, the first grouping factor's block of the factor on the GPU in
+ * f32 (shaders/blockdiag.wgsl: per group L_g and L_X,g, and the sums of log|L_g|² and L_X,g L_X,gᵀ
+ * finished in float64), from that block's entries of the float64 Gram matrix A, uploaded once: the
+ * same A the float64 reference checks and polishes against, from whatever source formed it (the
+ * rows on the CPU, a stream, an SQL engine). The [X y] Schur complement S = A_XX − Σ_g L_X,g L_X,gᵀ
+ * (A_XX exact in float64) and its small Cholesky run in float64 on the CPU. With more grouping
+ * factors, the first block's factors are read back and the CPU's blocked Cholesky (float64, the
+ * crossed factors' dense blocks optionally on the GPU) finishes the factorization.
  *
- * A model whose blocks all have a known covariance matrix (relmat: a kinship, pedigree or phylogeny,
- * src/relmat) has no block-diagonal first block: its A is formed and transformed by the known
- * factors on the CPU in float64, once, and for each θ the dense blocks' Cholesky factorizations and
- * solves — the O(m³) work — run on the GPU (shaders/dense.wgsl, f32), assembled by the CPU's
- * blocked Cholesky.
+ * A model whose first block has a known covariance matrix (relmat: a kinship, pedigree or phylogeny,
+ * src/relmat; then every block has one, those come last) has no block-diagonal first block: its A,
+ * transformed by the known factors on the CPU in float64 once (src/relmat/gram.ts, the reference's
+ * Gram matrix), goes to the CPU's blocked Cholesky, and for each θ the dense blocks' Cholesky
+ * factorizations and solves — the O(m³) work — run on the GPU (shaders/dense.wgsl, f32), with no
+ * per-group kernel.
  */
 import type { LmmModel } from '../../lmm/model.js';
-import { formGram } from '../cpu/gram.js';
 import type { LmmBackend, ObjectiveParts } from '../../lmm/deviance.js';
 import { BlockedCholesky, type FirstBlock, factorXy } from '../../linalg/blockedCholesky.js';
 import { fillTemplate } from '../../linalg/template.js';
 import type { GramMatrix } from '../../linalg/gram.js';
 import type { GpuContext } from './device.js';
-import { buildGpuLayout, gpuUnsupported } from './upload.js';
-import { formGramGpu } from './gram.js';
-import { BlockDiagKernel } from './blockdiag.js';
+import { BlockDiagKernel, type BlockDiagOptions, type EvalTimings } from './blockdiag.js';
 import { GpuDenseSolver } from './gpuDenseSolver.js';
 import { knownCovarianceGram } from '../../relmat/gram.js';
 
 export interface WebGpuTimings {
-  layoutMs: number;
+  /** the first block's entries of A converted and uploaded (ms) */
   uploadMs: number;
-  dataPassMs: number;
-  /** bytes the data pass read */
-  dataPassBytes: number;
+  /** bytes uploaded */
+  uploadBytes: number;
+  /** the pipelines (and the dense blocks' set-up, for crossed factors) (ms) */
   compileMs: number;
+}
+
+export interface WebGpuBackendOptions extends Pick<BlockDiagOptions, 'factor' | 'maxBindingBytes'> {
+  /**
+   * factor crossed factors' dense blocks on the GPU (default: on hardware GPUs, not on software
+   * adapters such as SwiftShader, where the CPU's SIMD kernels are faster)
+   */
+  denseOnGpu?: boolean;
 }
 
 export class WebGpuBackend implements LmmBackend {
@@ -38,15 +47,21 @@ export class WebGpuBackend implements LmmBackend {
   readonly device: string;
   readonly precision = 'float32' as const;
   readonly timings: WebGpuTimings;
-  private readonly model: LmmModel;
+  /** per-evaluation parts, summed over the evaluations (see `profile`) */
+  readonly evalTimings: EvalTimings = { evaluations: 0, submitMs: 0, dispatchMs: 0, readbackMs: 0, cpuMs: 0, readbackBytes: 0 };
+  /** wait for each evaluation's completion before its readback, to time the two apart (costs a round trip) */
+  profile = false;
   /** the first block's per-group kernel (null when the first block is dense: a known covariance) */
-  private readonly kernel: BlockDiagKernel | null;
-  private readonly buffers: GPUBuffer[];
-  /** the CPU's part for models with more than one grouping factor (centred data, float64) */
+  readonly kernel: BlockDiagKernel | null;
+  private readonly model: LmmModel;
+  private readonly AXX: Float64Array;
+  /** the CPU's part for models with more than one grouping factor, or a known-covariance first block (float64) */
   private readonly rest: BlockedCholesky | null;
   private readonly T0: Float64Array;
   /** the crossed factors' dense blocks on the GPU, when used */
   private readonly denseSolver: GpuDenseSolver | null;
+  /** why the dense blocks stay on the CPU though asked for the GPU, or null */
+  readonly denseNote: string | null;
 
   /** where the dense (crossed) blocks are factored */
   get denseBlocksOn(): 'gpu' | 'cpu' | 'none' {
@@ -55,76 +70,77 @@ export class WebGpuBackend implements LmmBackend {
   }
 
   private constructor(
-    ctx: GpuContext, model: LmmModel, kernel: BlockDiagKernel | null, buffers: GPUBuffer[], rest: BlockedCholesky | null,
-    denseSolver: GpuDenseSolver | null, timings: WebGpuTimings,
+    ctx: GpuContext, model: LmmModel, gram: GramMatrix, kernel: BlockDiagKernel | null, rest: BlockedCholesky | null,
+    denseSolver: GpuDenseSolver | null, denseNote: string | null, timings: WebGpuTimings,
   ) {
     this.device = `WebGPU: ${ctx.adapterName}`;
     this.denseSolver = denseSolver;
+    this.denseNote = denseNote;
     this.model = model;
     this.kernel = kernel;
-    this.buffers = buffers;
+    this.AXX = gram.AXX;
     this.rest = rest;
     this.timings = timings;
     this.T0 = new Float64Array(model.blocks[0].q ** 2);
   }
 
-  /** Uploads the data, runs the data pass and compiles the per-θ pipelines (once per model). */
   /**
-   * `gram`: the CPU's float64 Gram matrix of the same model, for the later blocks (formed if not
-   * given); `denseOnGpu`: factor crossed factors' dense blocks on the GPU (default: on hardware GPUs,
-   * not on software adapters such as SwiftShader, where the CPU's SIMD kernels are faster).
+   * Uploads the first block's entries of `gram` (the float64 Gram matrix of the model's rows, the
+   * reference's) and compiles the per-θ pipelines (once per model).
    */
-  static async create(ctx: GpuContext, model: LmmModel, gram?: GramMatrix, denseOnGpu?: boolean): Promise<WebGpuBackend> {
-    const why = gpuUnsupported(model);
-    if (why) throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
-    if (model.known[0]) return WebGpuBackend.createDense(ctx, model, gram ?? knownCovarianceGram(formGram(model), model.known));
-    const t0 = performance.now();
-    const layout = buildGpuLayout(model);
-    const t1 = performance.now();
-    const g = await formGramGpu(ctx, layout);
-    const t2 = performance.now();
+  static async create(ctx: GpuContext, model: LmmModel, gram: GramMatrix, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+    if (model.known[0]) return WebGpuBackend.createDense(ctx, model, gram, options);
     const K = model.blocks.length;
-    const kernel = await BlockDiagKernel.create(ctx, g.gram, layout.G, layout.q, layout.p, K > 1);
-    const rest = K > 1
-      ? new BlockedCholesky(gram ?? formGram(model), model.theta.length)
-      : null;
-    let denseSolver: GpuDenseSolver | null = null;
-    if (rest && rest.denseFrom < K && (denseOnGpu ?? !ctx.isSoftware)) {
-      // each dense block solves the rows of the blocks below it and of [X y]
-      const specs = [];
-      for (let k = rest.denseFrom; k < K; k++) {
-        let maxRows = layout.p + 1;
-        for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
-        specs.push({ k, m: rest.m[k], maxRows });
-      }
-      denseSolver = await GpuDenseSolver.create(ctx, specs);
-      rest.useDenseSolver(denseSolver);
-    }
-    return new WebGpuBackend(ctx, model, kernel, [...g.buffers, ...kernel.buffers], rest, denseSolver, {
-      layoutMs: t1 - t0, uploadMs: g.uploadMs, dataPassMs: g.passMs, dataPassBytes: g.bytes, compileMs: performance.now() - t2,
+    const kernel = await BlockDiagKernel.create(ctx, gram, { withFactor: K > 1, factor: options.factor, maxBindingBytes: options.maxBindingBytes });
+    const t1 = performance.now();
+    const rest = K > 1 ? new BlockedCholesky(gram, model.theta.length) : null;
+    const dense = rest && rest.denseFrom < K && (options.denseOnGpu ?? !ctx.isSoftware)
+      ? await WebGpuBackend.denseOnGpu(ctx, model, rest)
+      : { solver: null, note: null };
+    return new WebGpuBackend(ctx, model, gram, kernel, rest, dense.solver, dense.note, {
+      uploadMs: kernel.uploadMs, uploadBytes: kernel.uploadBytes, compileMs: kernel.compileMs + (performance.now() - t1),
     });
   }
 
   /**
    * A model whose first block has a known covariance (then every block has one: those come last):
-   * the dense blocks on the GPU, each θ's factorization assembled by the CPU's blocked Cholesky of
-   * the transformed A (`gram`).
+   * no per-group kernel; each θ's factorization is the CPU's blocked Cholesky of the transformed A
+   * (`gram`) with the dense blocks on the GPU — the backend's GPU work, so on by default on every
+   * adapter (`denseOnGpu: false` keeps them on the CPU).
    */
-  private static async createDense(ctx: GpuContext, model: LmmModel, gram: GramMatrix): Promise<WebGpuBackend> {
+  private static async createDense(ctx: GpuContext, model: LmmModel, gram: GramMatrix, options: WebGpuBackendOptions): Promise<WebGpuBackend> {
     const t0 = performance.now();
     const rest = new BlockedCholesky(gram, model.theta.length);
+    const dense = (options.denseOnGpu ?? true) ? await WebGpuBackend.denseOnGpu(ctx, model, rest) : { solver: null, note: null };
+    return new WebGpuBackend(ctx, model, gram, null, rest, dense.solver, dense.note, {
+      uploadMs: 0, uploadBytes: 0, compileMs: performance.now() - t0,
+    });
+  }
+
+  /**
+   * The dense blocks (rest.denseFrom onwards) on the GPU's dense solver, plugged into `rest`; or,
+   * when a block does not fit one storage binding, no solver and the note saying why.
+   */
+  private static async denseOnGpu(ctx: GpuContext, model: LmmModel, rest: BlockedCholesky): Promise<{ solver: GpuDenseSolver | null; note: string | null }> {
     const K = model.blocks.length;
+    // each dense block solves the rows of the blocks below it and of [X y]
     const specs = [];
     for (let k = rest.denseFrom; k < K; k++) {
       let maxRows = model.frame.p + 1;
       for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
       specs.push({ k, m: rest.m[k], maxRows });
     }
-    const denseSolver = await GpuDenseSolver.create(ctx, specs);
-    rest.useDenseSolver(denseSolver);
-    return new WebGpuBackend(ctx, model, null, [], rest, denseSolver, {
-      layoutMs: 0, uploadMs: 0, dataPassMs: 0, dataPassBytes: 0, compileMs: performance.now() - t0,
-    });
+    const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
+    const big = specs.find((sp) => sp.m * Math.max(sp.m, sp.maxRows) * 4 > limit);
+    if (big) {
+      return {
+        solver: null,
+        note: `the dense block of '${model.blocks[big.k].group}' (${big.m} × ${big.m}) needs ${big.m * Math.max(big.m, big.maxRows) * 4} bytes in one storage binding, over this device's maxStorageBufferBindingSize of ${limit}: the dense blocks are factored on the CPU`,
+      };
+    }
+    const solver = await GpuDenseSolver.create(ctx, specs);
+    rest.useDenseSolver(solver);
+    return { solver, note: null };
   }
 
   async evaluate(theta: Float64Array): Promise<ObjectiveParts> {
@@ -134,30 +150,27 @@ export class WebGpuBackend implements LmmBackend {
     }
     const b0 = this.model.blocks[0];
     fillTemplate(b0, theta, this.T0);
-    const res = await this.kernel.evaluate(this.T0);
+    const res = await this.kernel.evaluate(this.T0, this.evalTimings, this.profile);
+    const t0 = performance.now();
     const p1 = this.kernel.p1;
+    // S = A_XX − Σ_g L_X,g L_X,gᵀ, in float64
     const S = new Float64Array(p1 * p1);
-    for (let r = 0, e = 0; r < p1; r++) for (let s = 0; s <= r; s++, e++) S[r * p1 + s] = res.S[e];
-    if (!this.rest) return { ldL2: res.ldL2, ...factorXy(S, p1) };
-    // hand the first block to the CPU's blocked Cholesky
-    const q = b0.q;
-    const G = b0.nl;
-    const L0 = new Float64Array(G * q * q);
-    const LX0 = new Float64Array(p1 * G * q);
-    const f = res.factor!;
-    const fs = this.kernel.factorSize;
-    for (let g = 0; g < G; g++) {
-      let o = g * fs;
-      for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) L0[g * q * q + s * q + t] = f[o++];
-      for (let r = 0; r < p1; r++) for (let t = 0; t < q; t++) LX0[r * G * q + g * q + t] = f[o++];
+    for (let e = 0; e < p1 * p1; e++) S[e] = this.AXX[e] - res.LXLXt[e];
+    let parts: ObjectiveParts;
+    if (!this.rest) {
+      parts = { ldL2: res.ldL2, ...factorXy(S, p1) };
+    } else {
+      // hand the first block to the CPU's blocked Cholesky
+      const first: FirstBlock = { L0: res.factor!.L0, LX0: res.factor!.LX0, ldL2: res.ldL2, S0: S };
+      await this.rest.factorAsync(theta, first);
+      parts = { ldL2: this.rest.ldL2, ldRX2: this.rest.ldRX2, pwrss: this.rest.pwrss };
     }
-    const first: FirstBlock = { L0, LX0, ldL2: res.ldL2, S0: S };
-    await this.rest.factorAsync(theta, first);
-    return { ldL2: this.rest.ldL2, ldRX2: this.rest.ldRX2, pwrss: this.rest.pwrss };
+    this.evalTimings.cpuMs += performance.now() - t0;
+    return parts;
   }
 
   dispose(): void {
     this.denseSolver?.destroy();
-    for (const b of this.buffers) b.destroy();
+    for (const b of this.kernel?.buffers ?? []) b.destroy();
   }
 }

@@ -1,0 +1,192 @@
+/**
+ * The float64 polish of a device optimum by Newton steps (DESIGN.md's GPU numerics policy: every
+ * device fit is checked against float64 at its optimum and polished in float64 where they disagree).
+ *
+ * The device objective D (f32) and the float64 objective F differ by the device's rounding error,
+ * small and slowly varying, so near the device's optimum x₀ they have nearly the same curvature but
+ * not the same gradient. The polish therefore takes
+ *   H   the Hessian of D at x₀ by finite differences on the device (cheap evaluations): central
+ *       second differences on the diagonal, forward ones off it, with steps grown until the second
+ *       differences stand well above the device's noise;
+ *   g   the gradient of F by central differences (2n float64 evaluations), with steps of the size
+ *       at which F's rounding and the differences' truncation balance;
+ * and the Newton step x₁ = x₀ − H⁻¹ g, checked in float64 (F(x₁) must fall about as the quadratic
+ * model predicts), repeated from x₁ while the predicted gain is above the tolerance. Each iteration
+ * costs 2n + 1 float64 evaluations (against some 10n for a BOBYQA run from x₀). Where the model does
+ * not hold — a bound within reach of the steps (a singular fit), a Hessian that is not positive
+ * definite, a step that does not gain what was predicted — it gives up and says why; the fit driver
+ * then polishes with BOBYQA (src/model/fitObjective.ts).
+ *
+ * Coordinates: y = s ⊙ x (s the θ problem's scales; all ones without one), in which the variables
+ * are of order one.
+ */
+
+/** A function of the optimizer's variables, synchronous or not. */
+export type ObjectiveFn = (x: Float64Array) => number | Promise<number>;
+
+export interface NewtonPolishOptions {
+  /** the device objective and its value at x0 */
+  device: ObjectiveFn;
+  deviceAtX0: number;
+  /** the float64 objective and its value at x0 */
+  f64: ObjectiveFn;
+  f64AtX0: number;
+  x0: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  /** the scales s of the variables (default ones) */
+  scales?: Float64Array;
+  /** most Newton steps (default 4) */
+  maxSteps?: number;
+}
+
+export interface NewtonPolishResult {
+  /** whether the polish converged; when false, `reason` says why and x, fval are the best point seen */
+  ok: boolean;
+  reason: string;
+  x: Float64Array;
+  fval: number;
+  steps: number;
+  /** evaluations on the device (the Hessian) and in float64 */
+  deviceEvaluations: number;
+  f64Evaluations: number;
+}
+
+/** Variables closer than this (in y) to a bound are left to BOBYQA and the θ optimizer's boundary checks. */
+const BOUND_MARGIN = 0.01;
+/** Relative noise assumed for the float64 objective (PIRLS converged to 1e-12 in η; sums of n terms). */
+const F64_NOISE = 1e-12;
+/** A second difference on the device must exceed its noise this many times. */
+const SIGNAL_TO_NOISE = 100;
+
+export async function newtonPolish(o: NewtonPolishOptions): Promise<NewtonPolishResult> {
+  const n = o.x0.length;
+  const s = o.scales ?? new Float64Array(n).fill(1);
+  const y0 = Float64Array.from(o.x0, (v, i) => v * s[i]);
+  const lo = Float64Array.from(o.lower, (v, i) => v * s[i]);
+  const hi = Float64Array.from(o.upper, (v, i) => v * s[i]);
+  let deviceEvaluations = 0;
+  let f64Evaluations = 0;
+  const D = async (y: Float64Array) => { deviceEvaluations++; return o.device(Float64Array.from(y, (v, i) => v / s[i])); };
+  const F = async (y: Float64Array) => { f64Evaluations++; return o.f64(Float64Array.from(y, (v, i) => v / s[i])); };
+  let best = { y: y0, f: o.f64AtX0 };
+  const give = (reason: string, steps: number): NewtonPolishResult => ({
+    ok: false, reason, x: Float64Array.from(best.y, (v, i) => v / s[i]), fval: best.f, steps, deviceEvaluations, f64Evaluations,
+  });
+  for (let i = 0; i < n; i++) {
+    if (y0[i] - lo[i] < BOUND_MARGIN || hi[i] - y0[i] < BOUND_MARGIN) return give(`variable ${i} is within ${BOUND_MARGIN} of its bound`, 0);
+  }
+  const f0 = o.f64AtX0;
+  // ---- H: the device's Hessian -------------------------------------------------------------
+  // the device's noise: its disagreement with float64 at x0 bounds the size of its rounding
+  const noise = Math.max(Math.abs(o.deviceAtX0 - f0), 1e-9 * Math.abs(f0), 1e-12);
+  const d0 = o.deviceAtX0;
+  const k = new Float64Array(n);
+  const Dplus = new Float64Array(n);
+  const H = new Float64Array(n * n);
+  const at = (changes: [number, number][], base = y0) => {
+    const y = Float64Array.from(base);
+    for (const [i, v] of changes) y[i] += v;
+    return y;
+  };
+  for (let i = 0; i < n; i++) {
+    const scale = Math.max(1, Math.abs(y0[i]));
+    let ki = 1e-3 * scale;
+    for (;;) {
+      const fp = await D(at([[i, ki]]));
+      const fm = await D(at([[i, -ki]]));
+      const second = fp - 2 * d0 + fm;
+      if (second >= SIGNAL_TO_NOISE * noise) {
+        k[i] = ki;
+        Dplus[i] = fp;
+        H[i * n + i] = second / (ki * ki);
+        break;
+      }
+      if (second <= -SIGNAL_TO_NOISE * noise) return give(`the device objective is not convex along variable ${i}`, 0);
+      const next = ki * 4;
+      if (next > 0.05 * scale || y0[i] - next < lo[i] || y0[i] + next > hi[i]) return give(`the device objective's curvature along variable ${i} is below its noise`, 0);
+      ki = next;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const fij = await D(at([[i, k[i]], [j, k[j]]]));
+      const v = (fij - Dplus[i] - Dplus[j] + d0) / (k[i] * k[j]);
+      H[i * n + j] = v;
+      H[j * n + i] = v;
+    }
+  }
+  const L = choleskyOf(H, n);
+  if (!L) return give('the device Hessian is not positive definite', 0);
+  // ---- Newton steps in float64 --------------------------------------------------------------
+  // gradient steps: where F's rounding (F64_NOISE |F|) over h and the truncation balance
+  const h = Float64Array.from({ length: n }, (_, i) => Math.min(1e-2, Math.max(1e-6 * Math.max(1, Math.abs(y0[i])), 10 * Math.sqrt((F64_NOISE * Math.max(1, Math.abs(f0))) / H[i * n + i]))));
+  const tol = Math.max(1e-10, 1e-14 * Math.abs(f0));
+  const maxSteps = o.maxSteps ?? 4;
+  let y = y0;
+  let fy = f0;
+  for (let step = 1; step <= maxSteps; step++) {
+    for (let i = 0; i < n; i++) {
+      if (y[i] - h[i] < lo[i] || y[i] + h[i] > hi[i]) return give(`variable ${i} reached its bound`, step - 1);
+    }
+    const g = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const fp = await F(at([[i, h[i]]], y));
+      const fm = await F(at([[i, -h[i]]], y));
+      g[i] = (fp - fm) / (2 * h[i]);
+    }
+    // δ = −H⁻¹ g; the model's gain ½ gᵀH⁻¹g
+    const d = solveWith(L, n, g);
+    let gain = 0;
+    for (let i = 0; i < n; i++) gain += 0.5 * g[i] * d[i];
+    if (gain < tol) return { ok: true, reason: `converged (model gain ${gain.toExponential(2)})`, x: Float64Array.from(y, (v, i) => v / s[i]), fval: fy, steps: step - 1, deviceEvaluations, f64Evaluations };
+    const yn = Float64Array.from(y, (v, i) => v - d[i]);
+    for (let i = 0; i < n; i++) if (yn[i] - lo[i] < BOUND_MARGIN || hi[i] - yn[i] < BOUND_MARGIN) return give(`the Newton step reaches the bound of variable ${i}`, step - 1);
+    const fn = await F(yn);
+    const actual = fy - fn;
+    if (!(actual > 0.5 * gain)) {
+      if (fn < best.f) best = { y: yn, f: fn };
+      return give(`a Newton step gained ${actual.toExponential(2)} where the model predicted ${gain.toExponential(2)}`, step);
+    }
+    y = yn;
+    fy = fn;
+    best = { y, f: fy };
+    // the model held: a further step would gain about (model error)² of this one
+    if (actual < 2 * gain && gain < 100 * tol) return { ok: true, reason: `converged (model gain ${gain.toExponential(2)})`, x: Float64Array.from(y, (v, i) => v / s[i]), fval: fy, steps: step, deviceEvaluations, f64Evaluations };
+  }
+  return give(`no convergence in ${maxSteps} Newton steps`, maxSteps);
+}
+
+/** The Cholesky factor of a symmetric n × n matrix (row-major lower), or null when not positive definite. */
+function choleskyOf(A: Float64Array, n: number): Float64Array | null {
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = A[j * n + j];
+    for (let k = 0; k < j; k++) d -= L[j * n + k] ** 2;
+    if (!(d > 0)) return null;
+    d = Math.sqrt(d);
+    L[j * n + j] = d;
+    for (let i = j + 1; i < n; i++) {
+      let t = A[i * n + j];
+      for (let k = 0; k < j; k++) t -= L[i * n + k] * L[j * n + k];
+      L[i * n + j] = t / d;
+    }
+  }
+  return L;
+}
+
+/** x = (L Lᵀ)⁻¹ b */
+function solveWith(L: Float64Array, n: number, b: Float64Array): Float64Array {
+  const x = Float64Array.from(b);
+  for (let i = 0; i < n; i++) {
+    let t = x[i];
+    for (let k = 0; k < i; k++) t -= L[i * n + k] * x[k];
+    x[i] = t / L[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let t = x[i];
+    for (let k = i + 1; k < n; k++) t -= L[k * n + i] * x[k];
+    x[i] = t / L[i * n + i];
+  }
+  return x;
+}

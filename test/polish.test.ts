@@ -1,0 +1,131 @@
+/**
+ * The float64 Newton polish of a device optimum (src/model/polish.ts) on objectives built by hand: a
+ * float64 objective F and a device objective D = F + a slowly varying error, rounded to f32 (the
+ * shape of the WebGPU backend's error: nearly F's curvature, not F's gradient). And the fit driver's
+ * choice of it (src/model/fitObjective.ts) where device evaluations are cheap and float64 ones are not.
+ */
+import { describe, expect, it } from 'vitest';
+import { newtonPolish } from '../src/model/polish.js';
+import { Evaluations } from '../src/model/control.js';
+import { optimizeObjective } from '../src/model/fitObjective.js';
+import type { Objective } from '../src/model/objective.js';
+import { bobyqa } from '../src/optim/bobyqa.js';
+
+/** F(y) = 100 + Σ cosh(y_k − m_k) − n + 0.3 (y_0 − m_0)(y_1 − m_1): smooth, convex near m, not quadratic */
+function smooth(m: number[]): (y: Float64Array) => number {
+  return (y) => {
+    let f = 100 - m.length;
+    for (let k = 0; k < m.length; k++) f += Math.cosh(y[k] - m[k]);
+    return f + 0.3 * (y[0] - m[0]) * (y[1] - m[1]);
+  };
+}
+
+/**
+ * D = fround(F + 1e-4 c·(y − m) + 2e-6): an error of the size of f32 rounding at the optimum whose
+ * tilt moves the device's optimum by about 1e-4
+ */
+function deviceOf(F: (y: Float64Array) => number, c: number[], m: number[]): (y: Float64Array) => number {
+  return (y) => Math.fround(F(y) + 1e-4 * y.reduce((s, v, k) => s + c[k] * (v - m[k]), 0) + 2e-6);
+}
+
+/** the device's optimum, as the device optimizer would leave it */
+function deviceOptimum(D: (y: Float64Array) => number, start: number[], lower: Float64Array, upper: Float64Array): Float64Array {
+  return bobyqa(D, Float64Array.from(start), { lower, upper, rhobeg: 0.2, rhoend: 1e-7, maxfun: 5000 }).x;
+}
+
+describe('newtonPolish', () => {
+  const m = [0.8, 1.5, 2.2];
+  const F = smooth(m);
+  const D = deviceOf(F, [1, -2, 0.5], m);
+  const lower = new Float64Array(3);
+  const upper = new Float64Array(3).fill(Infinity);
+
+  it("reaches the float64 optimum from the device's in a few steps of 2n + 1 float64 evaluations", async () => {
+    const x0 = deviceOptimum(D, [1, 1, 1], lower, upper);
+    const dist0 = Math.max(...Array.from(x0, (v, k) => Math.abs(v - m[k])));
+    expect(dist0).toBeGreaterThan(1e-5);
+    const r = await newtonPolish({ device: D, deviceAtX0: D(x0), f64: F, f64AtX0: F(x0), x0, lower, upper });
+    expect(r.ok, r.reason).toBe(true);
+    // converged: F within the model's tolerance of its minimum F(m) = 100 (x within √(2 · 1e-8 / F''))
+    const F0 = F(Float64Array.from(m));
+    console.log(`device optimum: |x − m| ${dist0.toExponential(2)}, F − F(m) ${(F(x0) - F0).toExponential(2)}; polished (${r.steps} steps): |x − m| ${Math.max(...Array.from(r.x, (v, k) => Math.abs(v - m[k]))).toExponential(2)}, F − F(m) ${(r.fval - F0).toExponential(2)}`);
+    expect(r.fval - F0).toBeLessThan(1e-8);
+    expect(r.fval - F0).toBeLessThan(1e-2 * (F(x0) - F0));
+    expect(r.fval).toBe(F(r.x));
+    expect(r.fval).toBeLessThan(F(x0));
+    expect(r.steps).toBeGreaterThanOrEqual(1);
+    expect(r.steps).toBeLessThanOrEqual(3);
+    // each step: 2n gradient evaluations and the step's; the last: the gradient that says converged
+    expect(r.f64Evaluations).toBeLessThanOrEqual(r.steps * (2 * 3 + 1) + 2 * 3);
+  });
+
+  it('works in the scaled variables y = s ⊙ x', async () => {
+    const s = Float64Array.from([10, 1, 0.1]);
+    const Fx = (x: Float64Array) => F(Float64Array.from(x, (v, k) => v * s[k]));
+    const Dx = (x: Float64Array) => D(Float64Array.from(x, (v, k) => v * s[k]));
+    const x0 = Float64Array.from(deviceOptimum(D, [1, 1, 1], lower, upper), (v, k) => v / s[k]);
+    const r = await newtonPolish({ device: Dx, deviceAtX0: Dx(x0), f64: Fx, f64AtX0: Fx(x0), x0, lower, upper, scales: s });
+    expect(r.ok, r.reason).toBe(true);
+    expect(r.fval - F(Float64Array.from(m))).toBeLessThan(1e-8);
+    for (let k = 0; k < 3; k++) expect(Math.abs(r.x[k] * s[k] - m[k])).toBeLessThan(2e-4);
+  });
+
+  it('leaves an optimum near a bound to BOBYQA, saying so', async () => {
+    const mb = [0.001, 1.5, 2.2];
+    const Fb = smooth(mb);
+    const Db = deviceOf(Fb, [1, -2, 0.5], mb);
+    const x0 = Float64Array.from([0.004, 1.5, 2.2]);
+    const r = await newtonPolish({ device: Db, deviceAtX0: Db(x0), f64: Fb, f64AtX0: Fb(x0), x0, lower, upper });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/variable 0 is within .* of its bound/);
+    expect(r.f64Evaluations).toBe(0);
+    expect(Array.from(r.x)).toEqual(Array.from(x0));
+  });
+
+  it('gives up where the device objective is not convex', async () => {
+    const Fc = (y: Float64Array) => 10 - (y[0] - 1) ** 2 + (y[1] - 1) ** 2;
+    const x0 = Float64Array.from([1, 1]);
+    const r = await newtonPolish({ device: Fc, deviceAtX0: Fc(x0), f64: Fc, f64AtX0: Fc(x0), x0, lower: new Float64Array(2), upper: new Float64Array(2).fill(Infinity) });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/not convex along variable 0/);
+  });
+
+  it('gives up (keeping its best point) where a step does not gain what the model predicted', async () => {
+    // the device's curvature is a fifth of F's: its Newton step is 5× too long and overshoots
+    const Ff = (y: Float64Array) => 50 - 0.0018 + (y[0] - 1.03) ** 2 + (y[1] - 0.97) ** 2;
+    const Df = (y: Float64Array) => 50 + 0.2 * ((y[0] - 1) ** 2 + (y[1] - 1) ** 2);
+    const x0 = Float64Array.from([1, 1]);
+    const r = await newtonPolish({ device: Df, deviceAtX0: Df(x0), f64: Ff, f64AtX0: Ff(x0), x0, lower: new Float64Array(2), upper: new Float64Array(2).fill(Infinity) });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/a Newton step gained .* where the model predicted/);
+    expect(r.fval).toBeLessThanOrEqual(Ff(x0));
+  });
+});
+
+describe('the fit driver polishes by Newton steps where float64 evaluations are the dear ones', () => {
+  it('a cheap device objective and a slow float64 one: Newton steps, the float64 optimum', async () => {
+    const m = [0.8, 1.5, 2.2];
+    const F = smooth(m);
+    const D = deviceOf(F, [1, -2, 0.5], m);
+    const slowF = (y: Float64Array) => {
+      const t = performance.now();
+      while (performance.now() - t < 3); // 3 ms of float64 work
+      return F(y);
+    };
+    const objective: Objective = {
+      start: Float64Array.from([1, 1, 1]), lower: new Float64Array(3), upper: new Float64Array(3).fill(Infinity),
+      evaluate: (x) => Promise.resolve(D(x)), backend: { name: 'webgpu', device: 'test', precision: 'float32' }, f64: slowF,
+    };
+    const ev = new Evaluations();
+    const opt = await optimizeObjective(objective, { rhobeg: 0.2, rhoend: 1e-7, maxfun: 5000 }, ev);
+    expect(opt.gpu!.newton, 'the Newton polish was tried').toBeDefined();
+    expect(opt.gpu!.newton!.ok, opt.gpu!.newton!.reason).toBe(true);
+    expect(opt.fval - F(Float64Array.from(m))).toBeLessThan(1e-8);
+    for (let k = 0; k < 3; k++) expect(Math.abs(opt.x[k] - m[k])).toBeLessThan(2e-4);
+    expect(opt.gpu!.polishImprovement).toBeGreaterThan(0);
+    // far fewer float64 evaluations than a BOBYQA polish's ~10n
+    expect(opt.gpu!.newton!.f64Evaluations).toBeLessThanOrEqual(3 * 7 + 6);
+    expect(opt.gpu!.polishEvaluations).toBe(ev.count - opt.optimizerFeval);
+    expect(opt.messages).toEqual([]);
+  });
+});
