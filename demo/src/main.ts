@@ -13,7 +13,7 @@ import {
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
 } from './plots.js';
 import type {
-  BackendChoice, CompareRow, MetaResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -115,6 +115,45 @@ const el = {
   metaSummary: byId('meta-summary'),
 };
 let metaId = 0;
+/** the pending coefficient-table request and confint run (0: none) */
+let inferenceId = 0;
+/** the coefficient table last received, and the fit it belongs to */
+let shownInference: { fit: HistoryEntry | null; msg: InferenceMsg } | null = null;
+/** the running streamed fit (0: none) */
+let streamId = 0;
+const st = {
+  file: byId<HTMLInputElement>('stream-file'),
+  formula: byId<HTMLInputElement>('stream-formula'),
+  factors: byId<HTMLInputElement>('stream-factors'),
+  reml: byId<HTMLInputElement>('stream-reml'),
+  batch: byId<HTMLInputElement>('stream-batch'),
+  fit: byId<HTMLButtonElement>('stream-fit'),
+  cancel: byId<HTMLButtonElement>('stream-cancel'),
+  progress: byId('stream-progress'),
+  error: byId('stream-error'),
+  result: byId('stream-result'),
+  info: byId('stream-info'),
+  fixef: byId('stream-fixef'),
+  summary: byId('stream-summary'),
+};
+let confintId = 0;
+const inf = {
+  ddf: byId<HTMLSelectElement>('ddf'),
+  ddfControls: byId('ddf-controls'),
+  status: byId('inference-status'),
+  error: byId('inference-error'),
+  anovaWrap: byId('anova-wrap'),
+  anova: byId('anova'),
+  profile: byId<HTMLButtonElement>('confint-profile'),
+  boot: byId<HTMLButtonElement>('confint-boot'),
+  nsim: byId<HTMLInputElement>('confint-nsim'),
+  cancel: byId<HTMLButtonElement>('confint-cancel'),
+  progress: byId('confint-progress'),
+  bar: byId<HTMLProgressElement>('confint-bar'),
+  progressText: byId('confint-progress-text'),
+  cierror: byId('confint-error'),
+  confint: byId('confint'),
+};
 
 function setState(s: 'empty' | 'loading' | 'loaded' | 'fitting' | 'fitted' | 'error'): void {
   document.body.dataset.state = s;
@@ -237,6 +276,47 @@ function onMessage(m: FromWorker): void {
       el.metaFit.disabled = false;
       el.metaResults.hidden = true;
       showError(el.metaError, m.message);
+      break;
+    case 'inferred':
+      if (m.id !== inferenceId) break;
+      inferenceId = 0;
+      shownInference = { fit: shown, msg: m.result };
+      renderInference(m.result);
+      break;
+    case 'inferenceError':
+      if (m.id !== inferenceId) break;
+      inferenceId = 0;
+      inf.status.textContent = '';
+      showError(inf.error, `No p-values: ${m.message}`);
+      break;
+    case 'confintProgress':
+      if (m.id !== confintId) break;
+      inf.bar.max = Math.max(1, m.total);
+      inf.bar.value = m.done;
+      inf.progressText.textContent = m.label === 'replicates' ? `${m.done} of ${m.total} replicates` : m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total})` : 'done';
+      break;
+    case 'confinted':
+      if (m.id !== confintId) break;
+      endConfint();
+      renderConfint(m.result);
+      break;
+    case 'confintError':
+      if (m.id !== confintId) break;
+      endConfint();
+      if (m.cancelled) { inf.progress.hidden = false; inf.progressText.textContent = 'Cancelled.'; inf.bar.hidden = true; } else showError(inf.cierror, m.message);
+      break;
+    case 'streamProgress':
+      if (m.id === streamId) showStreamProgress(m);
+      break;
+    case 'streamFitted':
+      if (m.id !== streamId) break;
+      endStream();
+      renderStream(m.result);
+      break;
+    case 'streamError':
+      if (m.id !== streamId) break;
+      endStream();
+      if (m.cancelled) { st.progress.hidden = false; st.progress.textContent = 'Cancelled.'; } else showError(st.error, m.message);
       break;
     case 'compared':
       if (m.id !== compareId) break;
@@ -749,22 +829,26 @@ function renderResults(entry: HistoryEntry): void {
   if (entry.totalMs > 0) renderTiming(entry);
   // fixed effects
   const statName = r.kind === 'lmer' ? 't value' : 'z value';
+  const lmm = r.kind === 'lmer';
   clear(el.fixef,
     h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'fixef-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, statName),
-        r.kind === 'glmer' ? h('th', {}, 'Pr(>|z|)') : null, h('th', {}, '2.5 %'), h('th', {}, '97.5 %'))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), lmm ? h('th', {}, 'df') : null, h('th', {}, statName),
+        h('th', {}, lmm ? 'Pr(>|t|)' : 'Pr(>|z|)'), h('th', {}, '2.5 %'), h('th', {}, '97.5 %'))),
       h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name },
         h('td', { class: 'name' }, f.name),
         h('td', { 'data-col': 'estimate' }, fmt(f.estimate)),
         h('td', { 'data-col': 'se' }, fmt(f.se)),
+        lmm ? h('td', { 'data-col': 'df' }, '…') : null,
         h('td', { 'data-col': 'stat' }, fmtFixed(f.stat, 3)),
-        r.kind === 'glmer' ? h('td', { 'data-col': 'p' }, fmtP(f.p)) : null,
+        h('td', { 'data-col': 'p' }, lmm ? '…' : fmtP(f.p)),
         h('td', { 'data-col': 'lower' }, fmt(f.lower)),
         h('td', { 'data-col': 'upper' }, fmt(f.upper)),
       ))),
     )),
     h('p', { class: 'caption' }, `95% Wald intervals (2.5 %, 97.5 %): estimate ± 1.96 × standard error${r.kind === 'lmer' ? ' (lme4\'s confint(method = "Wald"))' : ''}.`),
+    lmm ? h('p', { class: 'caption', id: 'fixef-ddf-caption' }, 'df, t and p: lmerTest\'s summary, computing…') : null,
   );
+  renderInferenceStart(entry);
   // variance components, lme4's layout
   const vc = r.varCorr;
   const hasCorr = vc.some((row) => row.var2 !== null);
@@ -794,6 +878,147 @@ function renderResults(entry: HistoryEntry): void {
   renderDiagnostics(r);
   renderPredictForm(r);
   el.summary.textContent = r.summary;
+}
+
+/** the p-values (lmer: asked of the worker after the fit), the anova table and the confint card */
+function renderInferenceStart(entry: HistoryEntry): void {
+  const r = entry.result;
+  const lmm = r.kind === 'lmer';
+  inf.ddfControls.hidden = !lmm;
+  inf.anovaWrap.hidden = true;
+  inf.error.textContent = '';
+  if (confintId) { send({ type: 'cancel', id: confintId }); endConfint(); }
+  inf.progress.hidden = true;
+  inf.cierror.textContent = '';
+  // Wald at once: the fixed effects (lme4 reports NA for the variance parameters)
+  renderConfint({
+    method: 'wald', level: 0.95, messages: ['Wald intervals for the fixed effects; the variance parameters need the profile or the bootstrap (lme4 reports NA).'], elapsedMs: 0,
+    rows: r.fixef.map((f) => ({ name: f.name, lower: f.lower, upper: f.upper })),
+  });
+  if (lmm) requestInference();
+}
+
+function requestInference(): void {
+  if (!shown || shown.result.kind !== 'lmer') return;
+  inferenceId = nextId++;
+  inf.status.textContent = 'computing…';
+  inf.error.textContent = '';
+  send({ type: 'inference', id: inferenceId, fit: shown.id, ddf: inf.ddf.value as InferenceMsg['ddf'] });
+}
+
+function renderInference(m: InferenceMsg): void {
+  const name = m.ddf === 'satterthwaite' ? 'Satterthwaite' : 'Kenward–Roger';
+  inf.status.textContent = `${name}'s method, ${fmtMs(m.elapsedMs)}`;
+  const table = byId('fixef-table');
+  for (const c of m.coefficients) {
+    const row = table.querySelector<HTMLElement>(`tr[data-term="${CSS.escape(c.name)}"]`);
+    if (!row) continue;
+    const set = (col: string, v: string) => { row.querySelector(`[data-col="${col}"]`)!.textContent = v; };
+    // Kenward–Roger's table has the adjusted SE and t (lmerTest's summary(ddf = "Kenward-Roger"))
+    set('se', fmt(c.se));
+    set('df', fmt(c.df, 4));
+    set('stat', fmtFixed(c.t, 3));
+    set('p', fmtP(c.p));
+    row.dataset.p = String(c.p);
+    row.dataset.df = String(c.df);
+  }
+  const cap = document.getElementById('fixef-ddf-caption');
+  if (cap) cap.textContent = `df, t and p: lmerTest's summary with ${name}'s denominator degrees of freedom${m.ddf === 'kenward-roger' ? ' (and its adjusted standard errors)' : ''}.${m.messages.length ? ` ${m.messages.join(' ')}` : ''}`;
+  inf.anovaWrap.hidden = m.anova.length === 0;
+  clear(inf.anova, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'anova-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Sum Sq'), h('th', {}, 'Mean Sq'), h('th', {}, 'NumDF'), h('th', {}, 'DenDF'), h('th', {}, 'F value'), h('th', {}, 'Pr(>F)'))),
+    h('tbody', {}, m.anova.map((a) => h('tr', { 'data-term': a.term, 'data-p': String(a.p), 'data-dendf': String(a.dendf), 'data-f': String(a.F) },
+      h('td', { class: 'name' }, a.term), h('td', {}, fmt(a.sumsq)), h('td', {}, fmt(a.meansq)), h('td', {}, String(a.numdf)),
+      h('td', {}, fmt(a.dendf, 4)), h('td', {}, fmt(a.F, 5)), h('td', {}, fmtP(a.p))))),
+  )));
+}
+
+function startConfint(method: 'profile' | 'boot'): void {
+  if (!shown || confintId) return;
+  const nsim = Number(inf.nsim.value);
+  inf.cierror.textContent = '';
+  if (method === 'boot' && !(Number.isInteger(nsim) && nsim >= 10 && nsim <= 100_000)) {
+    showError(inf.cierror, 'Replicates must be a whole number from 10 to 100,000.');
+    return;
+  }
+  confintId = nextId++;
+  inf.progress.hidden = false;
+  inf.bar.hidden = false;
+  inf.bar.value = 0;
+  inf.progressText.textContent = method === 'profile' ? 'refitting by ML…' : 'starting…';
+  inf.profile.disabled = inf.boot.disabled = true;
+  inf.cancel.disabled = false;
+  send({ type: 'confint', id: confintId, fit: shown.id, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } });
+}
+
+function endConfint(): void {
+  confintId = 0;
+  inf.progress.hidden = true;
+  inf.profile.disabled = inf.boot.disabled = false;
+  inf.cancel.disabled = true;
+}
+
+function renderConfint(m: ConfintMsg): void {
+  const label = m.method === 'wald' ? 'Wald' : m.method === 'profile' ? 'Profile' : 'Parametric bootstrap (percentile)';
+  clear(inf.confint,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'confint-table', 'data-method': m.method },
+      h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'Parameter'), h('th', {}, '2.5 %'), h('th', {}, '97.5 %'))),
+      h('tbody', {}, m.rows.map((r) => h('tr', { 'data-name': r.name, 'data-lower': String(r.lower), 'data-upper': String(r.upper) },
+        h('td', { class: 'text name' }, r.name), h('td', {}, r.lower === null ? 'NA' : fmt(r.lower)), h('td', {}, r.upper === null ? 'NA' : fmt(r.upper))))),
+    )),
+    h('p', { class: 'caption', id: 'confint-caption' }, `${label} intervals${m.elapsedMs ? ` (${fmtMs(m.elapsedMs)})` : ''}. ${m.messages.join(' ')}`),
+  );
+}
+
+function fmtBytes(b: number): string {
+  return b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`;
+}
+
+function startStream(): void {
+  const file = st.file.files?.[0];
+  st.error.textContent = '';
+  if (!file) { showError(st.error, 'Choose a Parquet file first.'); return; }
+  if (!st.formula.value.trim()) { showError(st.error, 'Enter a formula.'); return; }
+  const batchSize = Number(st.batch.value);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) { showError(st.error, 'Rows per batch must be a whole number ≥ 1.'); return; }
+  streamId = nextId++;
+  st.fit.disabled = true;
+  st.cancel.disabled = false;
+  st.progress.hidden = false;
+  st.progress.textContent = `reading ${file.name} (${fmtBytes(file.size)})…`;
+  const factorList = st.factors.value.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  send({ type: 'streamFit', id: streamId, file, request: { formula: st.formula.value, factors: factorList, reml: st.reml.checked, batchSize } });
+}
+
+function showStreamProgress(p: StreamProgressMsg): void {
+  const rate = p.rowsScanned / Math.max(1e-3, p.elapsedMs / 1000);
+  st.progress.dataset.bytesRead = String(p.bytesRead);
+  st.progress.textContent = `pass ${p.pass} · ${p.rows.toLocaleString('en-US')} rows · ${fmtBytes(p.bytesRead)} read of a ${fmtBytes(p.fileBytes)} file · ${Math.round(rate).toLocaleString('en-US')} rows/s · ${fmtMs(p.elapsedMs)}`;
+}
+
+function endStream(): void {
+  streamId = 0;
+  st.fit.disabled = false;
+  st.cancel.disabled = true;
+  st.progress.hidden = true;
+}
+
+function renderStream(r: StreamResultMsg): void {
+  st.result.hidden = false;
+  clear(st.info,
+    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-rows-scanned': String(r.rowsScanned) },
+      `${r.nobs.toLocaleString('en-US')} observations streamed in ${r.passes.length} passes (${r.rowsScanned.toLocaleString('en-US')} rows read): `,
+      h('b', {}, `${fmtBytes(r.bytesRead)} read`), ` of a ${fmtBytes(r.fileBytes)} file · `,
+      h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` · ${fmtMs(r.elapsedMs)} on the CPU`),
+    h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
+      ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
+  );
+  clear(st.fixef, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'stream-fixef-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 't value'))),
+    h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se) },
+      h('td', { class: 'name' }, f.name), h('td', {}, fmt(f.estimate)), h('td', {}, fmt(f.se)), h('td', {}, fmtFixed(f.stat, 3))))),
+  )));
+  st.summary.textContent = r.summary;
 }
 
 function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string, value?: string): HTMLElement {
@@ -1254,6 +1479,15 @@ function setupExport(): void {
   byId('export-fixef').addEventListener('click', () => {
     if (!result) return;
     const glmm = result.kind === 'glmer';
+    // lmer: lmerTest's columns once the worker has sent them (the ddf method chosen now)
+    const inferred = !glmm && shownInference?.fit === shown ? shownInference.msg : null;
+    if (inferred) {
+      download(`${baseName()}_fixef.csv`, csv(
+        ['term', 'estimate', 'std_error', 'df', 't_value', 'p_value', 'ddf_method', 'wald_lower_95', 'wald_upper_95'],
+        result.fixef.map((f, j) => { const c = inferred.coefficients[j]!; return [f.name, f.estimate, c.se, c.df, c.t, c.p, inferred.ddf, f.lower, f.upper]; }),
+      ), 'text/csv');
+      return;
+    }
     download(`${baseName()}_fixef.csv`, csv(
       ['term', 'estimate', 'std_error', glmm ? 'z_value' : 't_value', ...(glmm ? ['p_value'] : []), 'wald_lower_95', 'wald_upper_95'],
       result.fixef.map((f) => [f.name, f.estimate, f.se, f.stat, ...(glmm ? [f.p ?? NaN] : []), f.lower, f.upper]),
@@ -1315,6 +1549,12 @@ function init(): void {
   el.metaFit.addEventListener('click', startMeta);
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
+  inf.ddf.addEventListener('change', requestInference);
+  st.fit.addEventListener('click', startStream);
+  st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
+  inf.profile.addEventListener('click', () => startConfint('profile'));
+  inf.boot.addEventListener('click', () => startConfint('boot'));
+  inf.cancel.addEventListener('click', () => { if (confintId) { send({ type: 'cancel', id: confintId }); inf.progressText.textContent = 'cancelling…'; } });
   el.predictForm.addEventListener('submit', onPredict);
   updateFitButton();
   restoreFromUrl();

@@ -32,7 +32,73 @@ export type ToWorker =
   | { type: 'exportJson'; id: number; fit?: number }
   | { type: 'exportResiduals'; id: number; fit: number }
   | { type: 'compare'; id: number; fits: [number, number] }
-  | { type: 'meta'; id: number; request: MetaRequest };
+  | { type: 'meta'; id: number; request: MetaRequest }
+  | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger' }
+  | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
+  | { type: 'streamFit'; id: number; file: File; request: StreamRequest };
+
+/** an lmer fit of a Parquet file streamed in the worker, never held whole */
+export interface StreamRequest {
+  formula: string;
+  factors: string[];
+  reml: boolean;
+  /** rows per batch (default 65,536) */
+  batchSize?: number;
+}
+
+export interface StreamProgressMsg {
+  pass: number;
+  /** rows read in this pass so far */
+  rows: number;
+  /** rows read over all passes */
+  rowsScanned: number;
+  bytesRead: number;
+  fileBytes: number;
+  elapsedMs: number;
+}
+
+export interface StreamResultMsg {
+  formula: string;
+  reml: boolean;
+  nobs: number;
+  sigma: number;
+  objective: number;
+  logLik: number;
+  fixef: { name: string; estimate: number; se: number; stat: number }[];
+  varCorr: VarCorrRowMsg[];
+  summary: string;
+  bytesRead: number;
+  fileBytes: number;
+  rowsScanned: number;
+  passes: string[];
+  rowsPerSecond: number;
+  elapsedMs: number;
+}
+
+/** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
+export interface ConfintRequest {
+  method: 'profile' | 'boot';
+  nsim?: number;
+  seed?: number;
+}
+
+export interface ConfintMsg {
+  method: string;
+  level: number;
+  /** lme4's parameter names (oldNames = FALSE); null where lme4 reports NA */
+  rows: { name: string; lower: number | null; upper: number | null }[];
+  messages: string[];
+  elapsedMs: number;
+}
+
+/** lmerTest's coefficient table and type III anova table */
+export interface InferenceMsg {
+  ddf: 'satterthwaite' | 'kenward-roger';
+  coefficients: { name: string; estimate: number; se: number; df: number; t: number; p: number }[];
+  anova: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[];
+  messages: string[];
+  elapsedMs: number;
+}
 
 /** a random-effects meta-analysis (metafor's rma) of known effect sizes and sampling variances */
 export interface MetaRequest {
@@ -273,4 +339,12 @@ export type FromWorker =
   | { type: 'compared'; id: number; rows: CompareRow[]; refitted: string[]; notes: string[] }
   | { type: 'compareError'; id: number; message: string }
   | { type: 'metaFitted'; id: number; result: MetaResultMsg }
-  | { type: 'metaError'; id: number; message: string };
+  | { type: 'metaError'; id: number; message: string }
+  | { type: 'inferred'; id: number; result: InferenceMsg }
+  | { type: 'inferenceError'; id: number; message: string }
+  | { type: 'confintProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'confinted'; id: number; result: ConfintMsg }
+  | { type: 'confintError'; id: number; message: string; cancelled: boolean }
+  | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
+  | { type: 'streamFitted'; id: number; result: StreamResultMsg }
+  | { type: 'streamError'; id: number; message: string; cancelled: boolean };

@@ -8,6 +8,8 @@ import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/
 import { type AnyFit, type StoredFit, compareFits, describeFit, placeError, predictOne, runFit } from './fitting.js';
 import { residualsCsv } from './diagnostics.js';
 import { runMeta } from './meta.js';
+import { inferenceTables, runConfint } from './inference.js';
+import { streamFit } from './stream.js';
 import { loadSource } from './load.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
@@ -127,6 +129,66 @@ scope.addEventListener('message', (ev) => {
           post({ type: 'metaFitted', id: msg.id, result: await runMeta(table, msg.request) });
         } catch (e) {
           post({ type: 'metaError', id: msg.id, message: (e as Error).message ?? String(e) });
+        }
+      })();
+      break;
+    case 'inference': {
+      const s = fits.get(msg.fit);
+      try {
+        if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+        post({ type: 'inferred', id: msg.id, result: inferenceTables(s.fit, msg.ddf) });
+      } catch (e) {
+        post({ type: 'inferenceError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
+    case 'confint':
+      void (async () => {
+        const s = fits.get(msg.fit);
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        let lastPost = 0;
+        try {
+          if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+          const result = await runConfint(s.fit, msg.request, {
+            signal: ac.signal,
+            onProgress: (p) => {
+              const now = performance.now();
+              if (now - lastPost < 100 && p.done < p.total && p.done > 0) return;
+              lastPost = now;
+              post({ type: 'confintProgress', id: msg.id, ...p });
+            },
+          });
+          post({ type: 'confinted', id: msg.id, result });
+        } catch (e) {
+          const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
+          post({ type: 'confintError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
+        } finally {
+          running.delete(msg.id);
+        }
+      })();
+      break;
+    case 'streamFit':
+      void (async () => {
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        let lastPost = 0;
+        try {
+          const result = await streamFit(msg.file, msg.file.name, msg.request, {
+            signal: ac.signal,
+            onProgress: (p) => {
+              const now = performance.now();
+              if (now - lastPost < 100) return;
+              lastPost = now;
+              post({ type: 'streamProgress', id: msg.id, ...p });
+            },
+          });
+          post({ type: 'streamFitted', id: msg.id, result });
+        } catch (e) {
+          const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
+          post({ type: 'streamError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
+        } finally {
+          running.delete(msg.id);
         }
       })();
       break;

@@ -24,7 +24,7 @@ import { fillTemplate } from '../linalg/template.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { type SyncLmmBackend, lmmObjective, profiledDeviance } from '../lmm/deviance.js';
 import { LMM_OPTIMIZER } from '../lmm/fit.js';
-import { Evaluations, abortError } from '../model/control.js';
+import { Evaluations, abortError, macrotask } from '../model/control.js';
 import { optimizeObjective } from '../model/fitObjective.js';
 import { solveLmm } from '../lmm/solution.js';
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
@@ -155,6 +155,9 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     }
     refitMs += performance.now() - tr;
     options.onProgress?.({ done: t.length, nsim, elapsedMs: performance.now() - t0 });
+    // a turn of the event loop between batches: the Newton refits never yield, so without it an
+    // abort sent as a message (a browser worker's Cancel) would not be seen before the end
+    if (options.signal) await macrotask();
   }
   return { names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
 }

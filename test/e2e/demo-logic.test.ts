@@ -15,6 +15,9 @@ import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
 import { shrinkageCaption, labelledRanks } from '../../demo/src/plots.js';
 import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
+import { inferenceTables, runConfint } from '../../demo/src/inference.js';
+import { streamFit } from '../../demo/src/stream.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8')).table;
@@ -131,6 +134,83 @@ describe('browser app logic', () => {
     const fewer = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8').split('\n').slice(0, 101).join('\n')).table;
     const m2 = { id: 3, fit: await lmer('Reaction ~ Days + (1 | Subject)', fewer, { factors: ['Subject'] }), request: req('Reaction ~ Days + (1 | Subject)') };
     await expect(compareFits(m0, m2, sleep, ctx)).rejects.toThrow(/same size of dataset \(180 and 100 observations\)/);
+  });
+
+  test('p-values, type III anova and confidence intervals as the page asks the worker: lmerTest\'s and lme4\'s values', async () => {
+    const ref = JSON.parse(readFileSync(`${ROOT}test/fixtures/inference/sleepstudy.json`, 'utf8')) as {
+      satterthwaite: { coefficients: Record<string, { se: number; df: number; t: number; p: number }>; anova: Record<string, { F: number; dendf: number; p: number }> };
+      kenward_roger: { coefficients: Record<string, { se: number; df: number; t: number; p: number }>; anova: Record<string, { F: number; dendf: number; p: number }> };
+      profile: { intervals: Record<string, [number, number]> };
+    };
+    for (const [ddf, want] of [['satterthwaite', ref.satterthwaite], ['kenward-roger', ref.kenward_roger]] as const) {
+      const m = inferenceTables(fit, ddf);
+      expect(m.ddf).toBe(ddf);
+      expect(m.coefficients.map((c) => c.name)).toEqual(['(Intercept)', 'Days']);
+      for (const c of m.coefficients) {
+        const w = want.coefficients[c.name]!;
+        expect(Math.abs(c.se - w.se) / w.se).toBeLessThan(1e-5);
+        expect(Math.abs(c.df - w.df) / w.df).toBeLessThan(1e-4);
+        expect(Math.abs(c.t - w.t) / Math.abs(w.t)).toBeLessThan(1e-5);
+        expect(Math.abs(c.p - w.p) / w.p).toBeLessThan(1e-3);
+      }
+      expect(m.anova.map((a) => a.term)).toEqual(['Days']);
+      const a = m.anova[0]!;
+      expect(Math.abs(a.F - want.anova.Days!.F) / want.anova.Days!.F).toBeLessThan(1e-5);
+      expect(Math.abs(a.dendf - want.anova.Days!.dendf) / want.anova.Days!.dendf).toBeLessThan(1e-4);
+      expect(Math.abs(a.p - want.anova.Days!.p) / want.anova.Days!.p).toBeLessThan(1e-3);
+    }
+    // the profile, one parameter at a time with progress: lme4's confint(method = "profile")
+    const progress: string[] = [];
+    const ctx = (signal: AbortSignal) => ({ signal, onProgress: (p: { done: number; total: number; label: string }) => progress.push(`${p.done}/${p.total} ${p.label}`) });
+    const prof = await runConfint(fit, { method: 'profile' }, ctx(new AbortController().signal));
+    expect(prof.rows.map((r) => r.name)).toEqual(Object.keys(ref.profile.intervals));
+    for (const r of prof.rows) {
+      const [lo, hi] = ref.profile.intervals[r.name]!;
+      expect(Math.abs(r.lower! - lo) / (hi - lo), r.name).toBeLessThan(2e-3);
+      expect(Math.abs(r.upper! - hi) / (hi - lo), r.name).toBeLessThan(2e-3);
+    }
+    expect(progress[0]).toBe('0/6 sd_(Intercept)|Subject');
+    expect(progress.at(-1)).toBe('6/6 ');
+    // the bootstrap reports replicates; Cancel (the AbortSignal) stops it
+    progress.length = 0;
+    const boot = await runConfint(fit, { method: 'boot', nsim: 20, seed: 3 }, ctx(new AbortController().signal));
+    expect(boot.method).toBe('boot');
+    expect(progress.at(-1)).toBe('20/20 replicates');
+    for (const r of boot.rows) expect(r.lower!).toBeLessThan(r.upper!);
+    const ac = new AbortController();
+    const running = runConfint(fit, { method: 'boot', nsim: 5000, seed: 3 }, { signal: ac.signal, onProgress: (p) => { if (p.done > 0) ac.abort(); } });
+    await expect(running).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }) as unknown as Error);
+    await expect(runConfint(fit, { method: 'boot', nsim: 3 }, ctx(new AbortController().signal))).rejects.toThrow(/replicates must be a whole number from 10/);
+  }, 120_000);
+
+  test('a Parquet file streamed in small batches: the in-memory fit, the bytes read counted, GLMMs refused', async () => {
+    // the same start as the stream fit (the moment start backfits over rows, which a stream has not)
+    const mem = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'], momentStart: false });
+    const blob = new Blob([tableToParquet(sleep, 25)]);
+    const progress: { pass: number; rowsScanned: number; bytesRead: number }[] = [];
+    const r = await streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, {
+      signal: new AbortController().signal, onProgress: (p) => progress.push(p),
+    });
+    // the stream path's exact mode: the in-memory fit's arithmetic in the same order
+    expect(r.nobs).toBe(180);
+    expect(Math.abs(r.objective - mem.objective)).toBeLessThan(1e-12 * mem.objective);
+    expect(Math.abs(r.sigma - mem.sigma) / mem.sigma).toBeLessThan(1e-12);
+    for (const f of r.fixef) {
+      expect(Math.abs(f.estimate - mem.fixef[f.name]!) / Math.abs(mem.fixef[f.name]!)).toBeLessThan(1e-12);
+      expect(Math.abs(f.se - mem.se[f.name]!) / mem.se[f.name]!).toBeLessThan(1e-12);
+    }
+    // every pass reads the file's used columns again: bytes read grow past the file's size
+    expect(progress.length).toBeGreaterThan(20);
+    expect(new Set(progress.map((p) => p.pass)).size).toBe(2);
+    expect(r.bytesRead).toBeGreaterThan(blob.size);
+    expect(r.rowsScanned).toBeGreaterThanOrEqual(180 * 4);
+    expect(r.rowsPerSecond).toBeGreaterThan(0);
+    const ctx = { signal: new AbortController().signal, onProgress: () => {} };
+    await expect(streamFit(blob, 'sleep.parquet', { formula: 'cbind(a, b) ~ 1 + (1 | g)', factors: [], reml: false }, ctx)).rejects.toThrow(/GLMM .* cannot be fitted from a stream/);
+    await expect(streamFit(blob, 'sleep.csv', { formula: 'Reaction ~ 1 + (1 | Subject)', factors: [], reml: true }, ctx)).rejects.toThrow(/streaming reads Parquet files/);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (1 | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, { signal: ac.signal, onProgress: () => {} })).rejects.toThrow();
   });
 
   test('diagnostics: QQ points, binned means, residuals CSV', () => {

@@ -98,9 +98,12 @@ describe.skipIf(!enabled)('browser app (demo/) in headless Chromium', () => {
       // exports: capture the downloads' contents
       const get = await captureDownloads(page);
       const downloaded = async (name: string): Promise<string> => (await get(name)).text;
+      await page.waitForFunction(() => !!document.querySelector('#fixef-table tr[data-term="Days"]')?.getAttribute('data-p'));
       await page.click('#export-fixef');
       const fixefCsv = (await downloaded('sleepstudy_fixef.csv')).trim().split('\n');
-      expect(fixefCsv[0]).toBe('term,estimate,std_error,t_value,wald_lower_95,wald_upper_95');
+      // lmer: lmerTest's columns (Satterthwaite's ddf, computed after the fit) once they have arrived
+      expect(fixefCsv[0]).toBe('term,estimate,std_error,df,t_value,p_value,ddf_method,wald_lower_95,wald_upper_95');
+      expect(fixefCsv[1]!.split(',')[6]).toBe('satterthwaite');
       expect(fixefCsv[1]!.startsWith('(Intercept),251.40')).toBe(true);
       await page.click('#export-varcorr');
       expect(await downloaded('sleepstudy_varcorr.csv')).toMatch(/^group,var1,var2,vcov,sdcor\nSubject,\(Intercept\),NA,612\./);

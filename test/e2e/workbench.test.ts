@@ -5,10 +5,13 @@
  * and likelihood-ratio comparison (against lme4's anova), the state in the address, and exports of
  * residuals and plots. Small data only: every fit here takes well under a second on the CPU.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
+import { readCsv } from '../../src/index.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
 import { ROOT, captureDownloads, dropFile, enabled, startApp, text, type App } from './harness.js';
 
 const ANOVA = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/sleepstudy_anova.json'), 'utf8')) as {
@@ -205,6 +208,135 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     }
   }, 300_000);
 
+  test('lmer inference: lmerTest\'s p-values (Satterthwaite, then Kenward–Roger), the type III anova, Wald then profile intervals, a cancelled and a finished bootstrap', async () => {
+    const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/inference/sleepstudy.json'), 'utf8')) as {
+      satterthwaite: { coefficients: Record<string, { df: number; p: number }>; anova: Record<string, { F: number; dendf: number; p: number }> };
+      kenward_roger: { coefficients: Record<string, { df: number; p: number }> };
+      wald: Record<string, [number | null, number | null]>;
+      profile: { intervals: Record<string, [number, number]> };
+    };
+    const page = await app!.openPage();
+    try {
+      await page.click('[data-example="sleepstudy"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      await page.select('#backend', 'cpu');
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      const pOf = async (term: string) => {
+        await page.waitForFunction((t) => !!document.querySelector(`#fixef-table tr[data-term="${t}"]`)?.getAttribute('data-p'), {}, term);
+        return page.$eval(`#fixef-table tr[data-term="${term}"]`, (e) => ({ p: Number((e as HTMLElement).dataset.p), df: Number((e as HTMLElement).dataset.df), shown: e.querySelector('[data-col="p"]')!.textContent }));
+      };
+      const sat = await pOf('Days');
+      expect(Math.abs(sat.df - ref.satterthwaite.coefficients.Days!.df) / 17).toBeLessThan(1e-4);
+      expect(Math.abs(sat.p - ref.satterthwaite.coefficients.Days!.p) / ref.satterthwaite.coefficients.Days!.p).toBeLessThan(1e-3);
+      expect(sat.shown).not.toBe('…');
+      expect(await text(page, '#fixef-ddf-caption')).toMatch(/Satterthwaite's denominator degrees of freedom/);
+      const an = await page.$eval('#anova-table tr[data-term="Days"]', (e) => ({ F: Number((e as HTMLElement).dataset.f), p: Number((e as HTMLElement).dataset.p) }));
+      expect(Math.abs(an.F - ref.satterthwaite.anova.Days!.F) / ref.satterthwaite.anova.Days!.F).toBeLessThan(1e-5);
+      expect(await page.$eval('#anova-wrap', (e) => (e as HTMLElement).hidden)).toBe(false);
+      // Kenward–Roger on request
+      await page.$eval('#fixef-table tr[data-term="Days"]', (e) => e.removeAttribute('data-p'));
+      await page.select('#ddf', 'kenward-roger');
+      const kr = await pOf('Days');
+      expect(Math.abs(kr.p - ref.kenward_roger.coefficients.Days!.p) / ref.kenward_roger.coefficients.Days!.p).toBeLessThan(1e-3);
+      expect(await text(page, '#fixef-ddf-caption')).toMatch(/Kenward–Roger's/);
+      // the fixed-effects CSV carries lmerTest's columns
+      const get = await captureDownloads(page);
+      await page.click('#export-fixef');
+      const rowsCsv = (await get('sleepstudy_fixef.csv')).text.trim().split('\n');
+      expect(rowsCsv[0]).toBe('term,estimate,std_error,df,t_value,p_value,ddf_method,wald_lower_95,wald_upper_95');
+      const days = rowsCsv.find((l) => l.startsWith('Days,'))!.split(',');
+      expect(Math.abs(Number(days[5]) - ref.kenward_roger.coefficients.Days!.p) / ref.kenward_roger.coefficients.Days!.p).toBeLessThan(1e-3);
+      expect(days[6]).toBe('kenward-roger');
+      // Wald at once: the fixed effects, NA for the variance parameters (lme4's confint(method = "Wald"))
+      expect(await page.$eval('#confint-table', (e) => e.getAttribute('data-method'))).toBe('wald');
+      const wald = await page.$eval('#confint-table tr[data-name="Days"]', (e) => Number((e as HTMLElement).dataset.lower));
+      expect(Math.abs(wald - ref.wald.Days![0]!)).toBeLessThan(1e-4);
+      // profile: lme4's intervals, every parameter
+      await page.click('#confint-profile');
+      await page.waitForSelector('#confint-table[data-method="profile"]', { timeout: 120_000 });
+      const prof = await page.$$eval('#confint-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.name!, Number((tr as HTMLElement).dataset.lower), Number((tr as HTMLElement).dataset.upper)] as const));
+      expect(prof.map((r) => r[0])).toEqual(Object.keys(ref.profile.intervals));
+      for (const [name, lo, hi] of prof) {
+        const [wl, wh] = ref.profile.intervals[name]!;
+        expect(Math.abs(lo - wl) / (wh - wl), name).toBeLessThan(2e-3);
+        expect(Math.abs(hi - wh) / (wh - wl), name).toBeLessThan(2e-3);
+      }
+      // a long bootstrap shows its progress and stops on Cancel; the profile table stays
+      await page.$eval('#confint-nsim', (e) => { (e as HTMLInputElement).value = '20000'; });
+      await page.click('#confint-boot');
+      await page.waitForFunction(() => /of 20000 replicates/.test(document.querySelector('#confint-progress-text')!.textContent ?? '') && !/^0 of/.test(document.querySelector('#confint-progress-text')!.textContent ?? ''), { timeout: 60_000 });
+      await page.click('#confint-cancel');
+      await page.waitForFunction(() => document.querySelector('#confint-progress-text')!.textContent === 'Cancelled.', { timeout: 30_000 });
+      expect(await page.$eval('#confint-table', (e) => e.getAttribute('data-method'))).toBe('profile');
+      expect(await page.$eval('#confint-boot', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      // a short one finishes: percentile intervals for every parameter
+      await page.$eval('#confint-nsim', (e) => { (e as HTMLInputElement).value = '40'; });
+      await page.click('#confint-boot');
+      await page.waitForSelector('#confint-table[data-method="boot"]', { timeout: 120_000 });
+      const boot = await page.$$eval('#confint-table tbody tr', (trs) => trs.map((tr) => [Number((tr as HTMLElement).dataset.lower), Number((tr as HTMLElement).dataset.upper)]));
+      expect(boot.length).toBe(6);
+      for (const [lo, hi] of boot) expect(lo!).toBeLessThan(hi!);
+      expect(await text(page, '#confint-caption')).toMatch(/^Parametric bootstrap/);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
+  test('files larger than the tab: a Parquet file streamed in batches of 7 rows fits as the same file loaded whole; bytes read and rows per second shown', async () => {
+    const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/inference/sleepstudy.json'), 'utf8')) as { beta: Record<string, number>; sigma: number; objective: number };
+    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-stream-'));
+    const path = join(dir, 'sleep_rg.parquet');
+    const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
+    writeFileSync(path, new Uint8Array(tableToParquet(sleep, 20)));
+    const page = await app!.openPage();
+    try {
+      // the same file loaded whole and fitted the ordinary way
+      const input = await page.$('#file');
+      await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('sleep_rg.parquet'));
+      await page.select('#backend', 'cpu');
+      await page.$$eval('[data-factor]', (boxes) => { for (const b of boxes) if ((b as HTMLInputElement).dataset.factor === 'Subject' && !(b as HTMLInputElement).checked) (b as HTMLInputElement).click(); });
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      const whole = await page.$$eval('#fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term, tr.querySelector('[data-col="estimate"]')!.textContent, tr.querySelector('[data-col="se"]')!.textContent]));
+      const wholeSigma = await text(page, '#sigma');
+
+      // streamed: the worker reads row groups of 20 rows, 7 rows a batch
+      await page.click('#stream-details summary');
+      const sinput = await page.$('#stream-file');
+      await (sinput as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
+      await page.$eval('#stream-formula', (e) => { (e as HTMLInputElement).value = 'Reaction ~ Days + (Days | Subject)'; });
+      await page.$eval('#stream-factors', (e) => { (e as HTMLInputElement).value = 'Subject'; });
+      await page.$eval('#stream-batch', (e) => { (e as HTMLInputElement).value = '7'; });
+      await page.click('#stream-fit');
+      await page.waitForSelector('#stream-result:not([hidden]), #stream-error:not(:empty)', { timeout: 60_000 });
+      expect(await text(page, '#stream-error')).toBe('');
+      const streamed = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term, tr.children[1]!.textContent, tr.children[2]!.textContent]));
+      expect(streamed).toEqual(whole);
+      expect(await text(page, '#stream-sigma')).toBe(wholeSigma);
+      // and lme4's fit
+      const values = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term!, Number((tr as HTMLElement).dataset.estimate)] as const));
+      for (const [name, b] of values) expect(Math.abs(b - ref.beta[name]!) / Math.abs(ref.beta[name]!)).toBeLessThan(1e-6);
+      expect(Math.abs(Number(await page.$eval('#stream-sigma', (e) => (e as HTMLElement).dataset.value)) - ref.sigma) / ref.sigma).toBeLessThan(1e-6);
+      expect(Math.abs(Number(await page.$eval('#stream-objective', (e) => (e as HTMLElement).dataset.value)) - ref.objective)).toBeLessThan(1e-6);
+      const stats = await page.$eval('#stream-stats', (e) => ({ bytes: Number((e as HTMLElement).dataset.bytesRead), rate: Number((e as HTMLElement).dataset.rowsPerSecond), text: e.textContent ?? '' }));
+      expect(stats.bytes).toBeGreaterThan(readFileSync(path).length);
+      expect(stats.rate).toBeGreaterThan(0);
+      expect(stats.text).toMatch(/^180 observations streamed in \d+ passes .* read of a .* file · [\d,]+ rows\/s/);
+      // a GLMM is refused with the reason
+      await page.$eval('#stream-formula', (e) => { (e as HTMLInputElement).value = 'cbind(Reaction, Days) ~ 1 + (1 | Subject)'; });
+      await page.click('#stream-fit');
+      await page.waitForFunction(() => (document.querySelector('#stream-error')!.textContent ?? '') !== '');
+      expect(await text(page, '#stream-error')).toMatch(/cannot be fitted from a stream/);
+    } finally {
+      await page.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   test('at 390 px: no sideways scroll before and after a fit; the caret sits under the bad token', async () => {
     const page = await app!.openPage({ width: 390, height: 844 });
     try {
@@ -295,7 +427,8 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(all.areas).toBe(1);
       expect(Number(all.labels)).toBeGreaterThan(10);
       expect(Number(all.labels)).toBeLessThan(200);
-      // brush: drag across the middle fifth of the plot
+      // brush: drag across the middle fifth of the plot (scrolled into the viewport first: the mouse acts on what is shown)
+      await page.$eval('#dense-caterpillar svg', (e) => e.scrollIntoView({ block: 'center' }));
       const box = (await (await page.$('#dense-caterpillar svg'))!.boundingBox())!;
       await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.4);
       await page.mouse.down();
