@@ -30,7 +30,7 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
 };
-// Node bundles: let bundled CommonJS (papaparse) call require()
+// Node bundles: let bundled CommonJS dependencies call require()
 const nodeBanner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
 
 for (const t of targets) {

@@ -20,7 +20,7 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },
   // the worker's dependencies, pre-bundled up front (else the dev server reloads the page on first use)
-  optimizeDeps: { include: ['apache-arrow', 'papaparse', 'hyparquet', 'hyparquet-compressors', '@observablehq/plot', 'wgsl_reflect'] },
+  optimizeDeps: { include: ['apache-arrow', 'hyparquet', 'hyparquet-compressors', '@observablehq/plot', 'wgsl_reflect'] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -19,7 +19,9 @@ export { BACKENDS } from './backend/select.js';
 export type { BackendChoice, BackendOptions } from './backend/select.js';
 // formula and model frame
 export { parseFormula } from './formula/parse.js';
-export { FormulaError } from './formula/types.js';
+export { MixedGpuError, FormulaError, OptionError, DataError, ModelError, FitError, isPackageError } from './errors/errors.js';
+export { MAX_MODEL_COLUMNS, MAX_FORMULA_DEPTH } from './errors/limits.js';
+export type { DataInput } from './io/dataInput.js';
 export type { Formula, Term, TermVar, LinearPart, RandomTerm, Response, Expr } from './formula/types.js';
 export { buildModelFrame } from './frame/modelFrame.js';
 export type { ModelFrame, ModelFrameOptions, ReTerm } from './frame/modelFrame.js';
@@ -66,7 +68,7 @@ export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';
 export type { BoundedMinimizeOptions, MinimizeResult, MinimizeSteps } from './optim/types.js';
 // data input
 export { readCsv } from './io/csv.js';
-export type { CsvOptions, ReadResult } from './io/csv.js';
+export type { CsvOptions, ReadResult, ByteSource as CsvByteSource, CsvInput } from './io/csv.js';
 export { readArrowIpc } from './io/arrow.js';
 export { readParquet } from './io/parquet.js';
 // generalized linear mixed models

@@ -1,6 +1,6 @@
 /** Node-only entry: file readers on top of the browser-safe library. */
 export * from './index.js';
-export { readCsvFile, readTableFile, readTableFileAsync, TABLE_EXTENSIONS } from './io/node.js';
+export { readCsvFile, readTableFile, readTableFileAsync, fileSource, TABLE_EXTENSIONS } from './io/node.js';
 // A through an SQL engine (#14): DuckDB embedded over files and globs, a ClickHouse table; a stream from a file
 export { lmerSql } from './gram/sql/lmer.js';
 export type { SqlFit, SqlLmerOptions } from './gram/sql/lmer.js';

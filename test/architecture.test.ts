@@ -2,7 +2,8 @@
  * The import rules of src/ (ARCHITECTURE.md), checked on the source text so that they keep holding:
  *  - no import cycle among the folders of src/ (a folder is the directory of a file: src/backend and
  *    src/backend/webgpu are two), counting type-only and dynamic imports;
- *  - the linear algebra (src/linalg), the formula parser and the optimizer import nothing else of src/;
+ *  - the error types and input limits (src/errors) import nothing else of src/, and the linear
+ *    algebra (src/linalg), the formula parser and the optimizer import nothing else of src/ but them;
  *  - the model core (src/model) and the model frame (src/frame) import nothing from the GLMM
  *    (src/glmm), the LMM (src/lmm), the fit drivers or any backend;
  *  - only src/backend/ loads the WebGPU code: no other folder imports src/backend/webgpu.
@@ -99,9 +100,10 @@ describe('import rules of src/', () => {
     expect(detail).toEqual([]);
   });
 
-  it('src/linalg, src/formula and src/optim import nothing else of src/', () => {
+  it('src/errors imports nothing else of src/; src/linalg, src/formula and src/optim nothing but src/errors', () => {
+    expect(show(edges.filter((e) => under(e.from, 'src/errors') && !under(e.to, 'src/errors')))).toEqual([]);
     for (const leaf of ['src/linalg', 'src/formula', 'src/optim']) {
-      expect(show(edges.filter((e) => under(e.from, leaf) && !under(e.to, leaf)))).toEqual([]);
+      expect(show(edges.filter((e) => under(e.from, leaf) && !under(e.to, leaf) && !under(e.to, 'src/errors')))).toEqual([]);
     }
   });
 

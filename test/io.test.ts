@@ -87,10 +87,9 @@ describe('readCsv on fixtures', () => {
     expect(isFloat64(b, 'yi')).toBe(true);
   });
 
-  it('warns about unknown factor names', () => {
-    const { warnings } = readCsvFile(`${DATA}/dyestuff.csv`, { factors: ['Batch', 'Nope'] });
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/"Nope"/);
+  it('an unknown factor name is one error (issue 9, item 18: not a warning and then an error)', () => {
+    expect(() => readCsvFile(`${DATA}/dyestuff.csv`, { factors: ['Batch', 'Nope'] }))
+      .toThrow(/dyestuff\.csv: factors: column 'Nope' not found in the data \(columns: Batch, Yield\)/);
   });
 });
 
@@ -215,10 +214,11 @@ describe('Arrow IPC', () => {
       for (const ext of ['arrow', 'feather', 'ipc']) {
         const p = join(dir, `d.${ext}`);
         writeFileSync(p, arrow.tableToIPC(table, ext === 'ipc' ? 'stream' : 'file'));
-        const back = readTableFile(p, { factors: ['Batch', 'Missing'] });
+        const back = readTableFile(p, { factors: ['Batch'] });
         expect(back.table.numRows).toBe(30);
         expect(levels(back.table, 'Batch')).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
-        expect(back.warnings).toHaveLength(1);
+        expect(back.warnings).toHaveLength(0);
+        expect(() => readTableFile(p, { factors: ['Batch', 'Missing'] })).toThrow(/factors: column 'Missing' not found/);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

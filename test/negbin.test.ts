@@ -21,6 +21,8 @@ import { makeFamily } from '../src/glmm/family.js';
 import { thetaMl } from '../src/glmm/thetaMl.js';
 import { fmin } from '../src/optim/fmin.js';
 import { glmer } from '../src/fit/glmer.js';
+import { glmerNb } from '../src/fit/glmerNb.js';
+import { DataError, OptionError } from '../src/errors/errors.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine } from '../src/glmm/pirls.js';
 import { thetaToInternal } from '../src/model/reparam.js';
@@ -193,5 +195,18 @@ describe('bad input for the negative binomial: clear errors', () => {
     await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', theta: 0 })).rejects.toThrow('the negative binomial size theta must be a positive number, got 0');
     await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'poisson', theta: 2 })).rejects.toThrow("theta is the negative binomial's size; the poisson family has none");
     await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', nAGQ: 3 })).rejects.toThrow(/fitted with the Laplace approximation \(nAGQ = 1\), as glmer.nb/);
+  });
+  it("the errors are the package's own types (DataError for the data, OptionError naming the option)", async () => {
+    const neg = tableFromArrays({ y: Float64Array.from([0, 3, -1, 7, 2, 5]), g: ['a', 'a', 'b', 'b', 'c', 'c'] });
+    await expect(glmer('y ~ 1 + (1 | g)', neg, { family: 'negative.binomial', theta: 2 })).rejects.toBeInstanceOf(DataError);
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', theta: 2, weights: [1, 2, 1, 1, 1, 1] })).rejects.toBeInstanceOf(DataError);
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', theta: 0 })).rejects.toMatchObject({ name: 'OptionError', option: 'theta' });
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', theta: '2' as never })).rejects.toMatchObject({ name: 'OptionError', option: 'theta' });
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'poisson', theta: 2 })).rejects.toMatchObject({ name: 'OptionError', option: 'theta' });
+    await expect(glmer('y ~ 1 + (1 | g)', t, { family: 'negative.binomial', nAGQ: 3 })).rejects.toMatchObject({ name: 'OptionError', option: 'nAGQ' });
+    await expect(glmerNb('y ~ 1 + (1 | g)', t, { tol: -1 })).rejects.toMatchObject({ name: 'OptionError', option: 'tol' });
+    await expect(glmerNb('y ~ 1 + (1 | g)', t, { interval: [2, 1] })).rejects.toMatchObject({ name: 'OptionError', option: 'interval' });
+    await expect(glmerNb('y ~ 1 + (1 | g)', t, { family: 'poisson' } as never)).rejects.toThrow(/glmerNb: unknown option 'family'/);
+    expect(() => makeFamily('negative.binomial', 'log', 0)).toThrow(OptionError);
   });
 });

@@ -33,6 +33,7 @@ import { pedigree, relationshipMatrix } from '../src/relmat/pedigree.js';
 import { phyloVcv } from '../src/relmat/phylo.js';
 import type { RelmatSpec } from '../src/relmat/blocks.js';
 import { type RanefRef, checkModes } from './helpers/relmat.js';
+import { DataError, ModelError } from '../src/errors/errors.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'relmat');
 const json = <T = any>(f: string): T => JSON.parse(readFileSync(join(dir, f), 'utf8'));
@@ -151,6 +152,7 @@ describe('glmer with a known covariance (Poisson, phylogeny)', () => {
   it('refuses nAGQ > 1 and the WebGPU backend, saying why', async () => {
     const ref = json('phylo_poisson.json');
     await expect(glmer(ref.formula, csv(ref.data), { family: 'poisson', relmat: { species: phyloK }, nAGQ: 5 })).rejects.toThrow(/nAGQ > 1 is not available with a known covariance matrix/);
+    await expect(glmer(ref.formula, csv(ref.data), { family: 'poisson', relmat: { species: phyloK }, nAGQ: 5 })).rejects.toBeInstanceOf(ModelError);
     await expect(glmer(ref.formula, csv(ref.data), { family: 'poisson', relmat: { species: phyloK }, backend: 'webgpu' })).rejects.toThrow(/a GLMM with a known covariance matrix \(relmat\) runs PIRLS on the CPU/);
   });
 });
@@ -168,6 +170,12 @@ describe('bad input: clear errors', () => {
     const extra = { levels: [...phyloK.levels, 'ghost'], matrix: [...phyloK.levels.map((_, i) => [...Array.from(phyloK.matrix.subarray(i * 40, i * 40 + 40)), 0]), [...new Array(40).fill(0), 1]] };
     await expect(lmer(ref.formula, data, { relmat: { species: extra } })).rejects.toThrow("relmat 'species': 1 level of K has no rows in the data: 'ghost'");
     await expect(lmer(ref.formula, data, { relmat: { specie: phyloK } })).rejects.toThrow("relmat: 'specie' is not a grouping factor of the formula (its grouping factors: species)");
+  });
+  it("the errors are the package's own types: DataError for K's contents, OptionError for the option", async () => {
+    await expect(lmer(ref.formula, data, { relmat: { species: sub('t17') } })).rejects.toBeInstanceOf(DataError);
+    await expect(lmer(ref.formula, data, { relmat: { specie: phyloK } })).rejects.toMatchObject({ name: 'OptionError', option: 'relmat' });
+    await expect(lmer(ref.formula, data, { relmat: 'K' as never })).rejects.toMatchObject({ name: 'OptionError', option: 'relmat' });
+    await expect(lmer(ref.formula, data, { relmat: { species: null } as never })).rejects.toMatchObject({ name: 'OptionError', option: 'relmat' });
   });
   it('a K that is not positive definite names the level', async () => {
     // t9 a copy of t34 (duplicated individuals)

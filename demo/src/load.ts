@@ -8,8 +8,8 @@ import { readArrowIpc, readCsv, readParquet } from '../../src/index.js';
 import { generateLmmData } from '../../bench/synth.js';
 import type { ColumnInfo, DataInfo, DataSource, ExampleName } from './protocol.js';
 
-/** A JS string holds at most 2^29 − 24 UTF-16 units in V8: CSV text beyond this cannot be read at once. */
-const MAX_CSV_BYTES = 500 * 1024 * 1024;
+/** The largest CSV file read into one ArrayBuffer (the reader then tokenizes its bytes in chunks). */
+const MAX_CSV_BYTES = 2 * 1024 * 1024 * 1024;
 
 export interface Loaded {
   table: arrow.Table;
@@ -123,17 +123,19 @@ async function readFile(file: File, stage: Stage): Promise<{ table: arrow.Table;
       return { table: readArrowIpc(new Uint8Array(await file.arrayBuffer())), warnings: [] };
     }
     if (file.size > MAX_CSV_BYTES) {
-      throw new Error(`the file is ${mb(file.size)}; a browser reads CSV files up to ${mb(MAX_CSV_BYTES)} at once — save the data as Parquet or Arrow IPC instead`);
+      throw new Error(`the file is ${mb(file.size)}; the page reads CSV files up to ${mb(MAX_CSV_BYTES)} — save the data as Parquet or Arrow IPC instead`);
     }
     stage(`reading CSV (${mb(file.size)})…`);
-    const text = await file.text();
-    if (text.indexOf('\u0000') >= 0 && text.indexOf('\u0000') < 4096) {
+    // the bytes, not decoded text: the reader checks the UTF-8 itself (no level merged by a lossy decode)
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const zero = bytes.subarray(0, 4096).indexOf(0);
+    if (zero >= 0) {
       throw new Error('it looks like a binary file, not CSV text (supported: .csv, .tsv, .parquet, .arrow/.feather)');
     }
-    const firstLine = text.slice(0, Math.min(text.length, 65536)).split(/\r?\n/, 1)[0] ?? '';
-    const delimiter = ext === 'tsv' || ext === 'tab' || (firstLine.includes('\t') && !firstLine.includes(',')) ? '\t' : firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
     stage(`parsing CSV (${mb(file.size)})…`);
-    return readCsv(text, { delimiter });
+    // the delimiter is sniffed from the first lines (a .tsv is tab-delimited); a guess is said as a warning
+    const { table, warnings, notes } = readCsv(bytes, ext === 'tsv' || ext === 'tab' ? { delimiter: '\t' } : {});
+    return { table, warnings: [...warnings, ...(notes ?? [])] };
   } catch (e) {
     throw new Error(`Could not read ${file.name}: ${(e as Error).message}`);
   }

@@ -19,6 +19,7 @@
  * A WebGPU fit optimizes on the device and is checked and polished in float64 on the CPU
  * (src/model/fitObjective.ts), so its numbers are float64 numbers either way.
  */
+import { ModelError, OptionError } from '../errors/errors.js';
 import type { CpuBackend } from './cpu/cpuBackend.js';
 import type { GpuContext } from './webgpu/device.js';
 import type { LmmBackend } from '../lmm/deviance.js';
@@ -43,13 +44,13 @@ export interface BackendOptions {
 export async function chooseDevice(options: BackendOptions, messages: string[]): Promise<GpuContext | null> {
   const want: string = options.backend ?? 'cpu';
   if (want === 'cpu') return null;
-  if (want !== 'webgpu' && want !== 'auto') throw new Error(`unknown backend '${want}' (choose one of ${BACKENDS.join(', ')})`);
+  if (want !== 'webgpu' && want !== 'auto') throw new OptionError('backend', `unknown backend '${want}' (choose one of ${BACKENDS.join(', ')})`);
   const { acquireGpu, gpuUnavailableReason, sharedGpu } = await import('./webgpu/device.js');
   const ctx = options.device ? await acquireGpu({ device: options.device }) : await sharedGpu();
   if (!ctx) {
     const reason = gpuUnavailableReason();
     if (want === 'webgpu') {
-      throw new Error(`no WebGPU adapter is available${reason ? ` (${reason})` : ''}: in Node, the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader (see README)`);
+      throw new OptionError('backend', `backend 'webgpu': no WebGPU adapter is available${reason ? ` (${reason})` : ''}: in Node, the webgpu package with a Vulkan driver; on a machine without a GPU, SwiftShader (see README)`);
     }
     messages.push(`backend auto: CPU (no WebGPU adapter${reason ? `: ${reason}` : ''})`);
     return null;
@@ -67,7 +68,7 @@ export async function chooseDevice(options: BackendOptions, messages: string[]):
  */
 function refuseModel(options: BackendOptions, why: string | null, messages: string[]): boolean {
   if (!why || (options.backend !== 'webgpu' && options.backend !== 'auto')) return false;
-  if (options.backend === 'webgpu') throw new Error(`the WebGPU backend cannot fit this model: ${why}`);
+  if (options.backend === 'webgpu') throw new ModelError(`the WebGPU backend cannot fit this model: ${why}`);
   messages.push(`backend auto: CPU (${why})`);
   return true;
 }

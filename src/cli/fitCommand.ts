@@ -23,6 +23,33 @@ import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
 import { pedigree } from '../relmat/pedigree.js';
 import { phyloVcv } from '../relmat/phylo.js';
+import { MixedGpuError } from '../errors/errors.js';
+import type { CsvOptions } from '../io/csv.js';
+
+const DELIMITER_NAMES: Record<string, string> = { comma: ',', tab: '\t', '\\t': '\t', semicolon: ';', bar: '|', pipe: '|', space: ' ' };
+
+/** The CSV reading options of the arguments, checked. */
+function resolveCsv(args: FitArgs): CsvOptions {
+  const out: CsvOptions = {};
+  if (args.delimiter !== undefined) {
+    const d = DELIMITER_NAMES[args.delimiter.toLowerCase()] ?? args.delimiter;
+    if (d.length !== 1 || d === '"' || d === '\n' || d === '\r' || d.charCodeAt(0) > 0x7f) {
+      throw new CliError(`--delimiter must be one ASCII character (such as ';' or '|') or one of ${Object.keys(DELIMITER_NAMES).filter((k) => k !== '\\t').join(', ')}, not '${args.delimiter}'`);
+    }
+    out.delimiter = d;
+  }
+  if (args.encoding !== undefined) {
+    const e = args.encoding.toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^(iso-8859-1|latin-1)$/, 'latin1');
+    if (e !== 'utf-8' && e !== 'latin1') throw new CliError(`--encoding must be utf-8 or latin1 (ISO-8859-1), not '${args.encoding}'`);
+    out.encoding = e;
+  }
+  if (args.strayText !== undefined) {
+    const v = args.strayText.toLowerCase();
+    if (v !== 'error' && v !== 'missing') throw new CliError(`--stray-text must be error or missing, not '${args.strayText}'`);
+    out.strayText = v;
+  }
+  return out;
+}
 
 export interface FitArgs {
   /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet; with --engine duckdb also a glob ('data/*.parquet'); none with --engine clickhouse */
@@ -57,6 +84,12 @@ export interface FitArgs {
   pedigreeColumns?: string;
   /** no progress and no notes on stderr */
   quiet?: boolean;
+  /** CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed) */
+  delimiter?: string;
+  /** CSV text encoding: utf-8 (default) or latin1 */
+  encoding?: string;
+  /** numbers with a few text values in a CSV column: error (default) or missing */
+  strayText?: string;
   /** lmer: add lmerTest's t tests and type III anova with these ddf (satterthwaite or kenward-roger) */
   ddf?: string;
   /** where the rows are read: memory, stream, duckdb, clickhouse (default: memory, duckdb for a large file or a glob; src/cli/engines.ts) */
@@ -88,8 +121,13 @@ export interface CliIO {
   stderrIsTTY?: boolean;
 }
 
-/** An error whose message is shown to the user as it is. */
-export class CliError extends Error {}
+/** An error in the command's arguments, shown to the user as it is. */
+export class CliError extends MixedGpuError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
 
 /** the message of an error thrown by the library or the reader, without a stack trace */
 export function errorMessage(e: unknown): string {
@@ -262,9 +300,12 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
     const prior = resolvePrior(args);
     if (glmm && typeof prior === 'object' && prior.resid !== undefined) throw new CliError('--resid-prior is for linear mixed models (a GLMM has no residual variance)');
     if (prior !== undefined && engine !== 'memory') throw new CliError(`priors (--prior, --cov-prior, --fixef-prior, --resid-prior) are fitted with the rows in memory; the ${engine} engine does not take them yet (use --engine memory)`);
+    const csv = resolveCsv(args);
+    if (Object.keys(csv).length > 0 && engine !== 'memory') throw new CliError(`--delimiter, --encoding and --stray-text are for a CSV read into memory; the ${engine} engine does not take them (use --engine memory)`);
     if (!table && engine === 'memory') {
-      const read = await readTableFileAsync(file, { factors });
+      const read = await readTableFileAsync(file, { factors, ...csv });
       if (!quiet) for (const w of read.warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
+      if (!quiet) for (const n of read.notes ?? []) io.stderr(`mixedgpu: note: ${basename(file)}: ${n}\n`);
       table = read.table;
     }
     const showProgress = !quiet && io.stderrIsTTY === true;

@@ -4,6 +4,7 @@
  *
  *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
+ *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
  *                             [--engine memory|stream|duckdb] [--batch-size N] [--memory-limit 1.5GB] [--residuals OUT.parquet]
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
@@ -88,6 +89,9 @@ function buildProgram(): Command {
     .option('--cov-prior <prior>', "blme's cov.prior in its syntax, e.g. \"gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')\" or \"list(Subject ~ wishart, invgamma)\"")
     .option('--fixef-prior <prior>', "blme's fixef.prior, e.g. \"normal(sd = c(10, 2.5))\" or \"t(df = 3)\" (ML)")
     .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\"")
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
     .option('--quiet', 'no progress or notes on stderr')
     .option('--ddf <method>', 'lmer: lmerTest\'s t tests and type III anova with satterthwaite or kenward-roger denominator df')
     .addOption(new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB').choices([...ENGINES]))
@@ -98,7 +102,7 @@ function buildProgram(): Command {
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
-      family?: string; link?: string; nagq?: string; weights?: string; theta?: string; ddf?: string;
+      family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
       engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
@@ -157,6 +161,9 @@ function buildProgram(): Command {
     .option('--link <name>', 'the GLMM\'s link')
     .option('--nagq <n>', 'glmer\'s nAGQ')
     .option('--weights <column>', 'prior weights')
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
     .option('--quiet', 'no progress or notes on stderr');
 
   common(program

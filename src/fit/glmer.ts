@@ -5,7 +5,6 @@
  *   → glmmDevice (the backend rule, src/backend/select.ts) → fitGlmm (stage 1, stage 2, the fit,
  *   src/glmm/fit.ts) → GlmmFit.
  */
-import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type BackendOptions, glmmDevice } from '../backend/select.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
@@ -14,9 +13,12 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
-import { glmerNb } from './glmerNb.js';
+import { fitGlmerNb } from './glmerNb.js';
 import type { PriorOptions } from '../prior/distributions.js';
 import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
+import type { DataInput } from '../io/dataInput.js';
+import { checkGlmerCall } from './checks.js';
+import { ModelError, OptionError } from '../errors/errors.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
 
@@ -31,26 +33,25 @@ export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendO
   prior?: 'blme' | Omit<PriorOptions, 'resid'>;
 }
 
-/** Fits a generalized linear mixed model (lme4's `glmer`). */
-export async function glmer(formula: string | Formula, data: arrow.Table, options: GlmerOptions): Promise<GlmmFit> {
+/** Fits a generalized linear mixed model (lme4's `glmer`). `input`: an Arrow table, an array of row objects or an object of columns. */
+export async function glmer(formula: string | Formula, input: DataInput, options: GlmerOptions): Promise<GlmmFit> {
+  const data = checkGlmerCall(formula, input, options);
   const t0 = performance.now();
   throwIfAborted(options.signal);
-  const nAGQ = options.nAGQ ?? 1;
-  if (!(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) throw new Error(`nAGQ must be an integer from 0 to 25, got ${nAGQ}`);
+  const nAGQ = options.nAGQ ?? 1; // an integer from 0 to 25 (checkGlmerCall)
   // the negative binomial without a size: θ estimated by glmer.nb's alternation (src/fit/glmerNb.ts)
-  if (options.family === 'negative.binomial' && options.theta === undefined) return glmerNb(formula, data, options);
-  if (options.theta !== undefined && options.family !== 'negative.binomial') throw new Error(`theta is the negative binomial's size; the ${options.family} family has none`);
+  if (options.family === 'negative.binomial' && options.theta === undefined) return fitGlmerNb(formula, data, options);
+  if (options.theta !== undefined && options.family !== 'negative.binomial') throw new OptionError('theta', `glmer: theta is the negative binomial's size; the ${options.family} family has none`);
   const model = buildGlmm(formula, data, options);
   if (nAGQ > 1 && model.known.some((k) => k)) {
-    throw new Error('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');
+    throw new ModelError('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');
   }
   if (nAGQ > 1 && !(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
-    throw new Error(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
+    throw new ModelError(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
   }
   const timings: Record<string, number> = { frameMs: performance.now() - t0 };
   let penalty;
   if (options.prior !== undefined) {
-    if (typeof options.prior === 'object' && 'resid' in options.prior && (options.prior as PriorOptions).resid) throw new Error('resid.prior applies to linear mixed models only (bglmer has no residual variance)');
     const priors = glmmPriors(model, options.prior);
     model.frame.messages.push(...priors.messages);
     penalty = bglmerPenaltyOf(model, priors);

@@ -12,6 +12,7 @@
  * (src/fit/glmer.ts: the one fit driver); only the last computes the Hessian for Var(β̂), which, as
  * glmer.nb's vcov, treats θ as known. The fit counts θ in its degrees of freedom.
  */
+import { ModelError, OptionError } from '../errors/errors.js';
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import type { GlmmFit, NbThetaEstimation } from '../glmm/glmmFit.js';
@@ -19,6 +20,8 @@ import { thetaMl } from '../glmm/thetaMl.js';
 import { buildGlmm } from '../glmm/model.js';
 import { fminAsync } from '../optim/fmin.js';
 import { type GlmerOptions, glmer } from './glmer.js';
+import type { DataInput } from '../io/dataInput.js';
+import { checkGlmerNbCall } from './checks.js';
 
 export interface GlmerNbOptions extends Omit<GlmerOptions, 'family' | 'link' | 'theta'> {
   /** the tolerance of the minimization over log θ (glmer.nb's tol, default 5e-5) */
@@ -27,13 +30,21 @@ export interface GlmerNbOptions extends Omit<GlmerOptions, 'family' | 'link' | '
   interval?: [number, number];
 }
 
-/** Fits a negative binomial GLMM with θ estimated (lme4's glmer.nb). */
-export async function glmerNb(formula: string | Formula, data: arrow.Table, options: GlmerNbOptions = {}): Promise<GlmmFit> {
+/** Fits a negative binomial GLMM with θ estimated (lme4's glmer.nb). `input`: an Arrow table, an array of row objects or an object of columns. */
+export async function glmerNb(formula: string | Formula, input: DataInput, options: GlmerNbOptions = {}): Promise<GlmmFit> {
+  const data = checkGlmerNbCall(formula, input, options);
+  return fitGlmerNb(formula, data, options);
+}
+
+/** glmerNb on checked arguments (also glmer's path for family 'negative.binomial' without theta). */
+export async function fitGlmerNb(formula: string | Formula, data: arrow.Table, allOptions: GlmerNbOptions & Partial<Pick<GlmerOptions, 'family'>>): Promise<GlmmFit> {
+  // tol and interval are the search's own; glmer is given the others
+  const { tol: tolOption, interval, ...options } = allOptions;
   const t0 = performance.now();
   const nAGQ = options.nAGQ ?? 1;
-  if (nAGQ !== 1) throw new Error(`the negative binomial GLMM with θ estimated is fitted with the Laplace approximation (nAGQ = 1), as glmer.nb; got nAGQ = ${nAGQ}`);
-  const tol = options.tol ?? 5e-5;
-  if (!(tol > 0)) throw new Error(`glmer.nb: tol must be positive, got ${tol}`);
+  if (nAGQ !== 1) throw new OptionError('nAGQ', `the negative binomial GLMM with θ estimated is fitted with the Laplace approximation (nAGQ = 1), as glmer.nb; got nAGQ = ${nAGQ}`);
+  const tol = tolOption ?? 5e-5;
+  if (!(tol > 0)) throw new OptionError('tol', `glmer.nb: tol must be positive, got ${tol}`);
   const steps: { theta: number; deviance: number }[] = [];
   const fitAt = async (theta: number, final: boolean): Promise<GlmmFit> => {
     // the θ search needs only −2 log L; Var(β̂) (the Hessian) only at the end
@@ -48,12 +59,12 @@ export async function glmerNb(formula: string | Formula, data: arrow.Table, opti
   const est = thetaMl(pois.model.pirls.y, pois.fitted, { weights: pois.model.pirls.weights, limit: 20, eps: 2 * tol });
   const theta0 = est.theta;
   if (!(theta0 > 0 && Number.isFinite(theta0))) {
-    throw new Error(`glmer.nb: the starting value of the negative binomial size from the Poisson fit is ${theta0} (theta.ml${est.warning ? `: ${est.warning}` : ''}): the counts show no overdispersion to estimate; fit family 'poisson'`);
+    throw new ModelError(`glmer.nb: the starting value of the negative binomial size from the Poisson fit is ${theta0} (theta.ml${est.warning ? `: ${est.warning}` : ''}): the counts show no overdispersion to estimate; fit family 'poisson'`);
   }
   // 2. the NB fit at θ₀, then 3. Brent over log θ
   await fitAt(theta0, false);
-  const [lo, hi] = options.interval ?? [Math.log(theta0) - 3, Math.log(theta0) + 3];
-  if (!(lo < hi)) throw new Error(`glmer.nb: the interval for log(theta) [${lo}, ${hi}] is empty`);
+  const [lo, hi] = interval ?? [Math.log(theta0) - 3, Math.log(theta0) + 3];
+  if (!(lo < hi)) throw new OptionError('interval', `glmer.nb: the interval for log(theta) [${lo}, ${hi}] is empty`);
   const logTheta = await fminAsync(async (t) => (await fitAt(Math.exp(t), false)).objective, lo, hi, tol);
   const theta = Math.exp(logTheta);
   const fit = await fitAt(theta, true);

@@ -5,7 +5,6 @@
  *   → lmmBackend (the backend rule, src/backend/select.ts) → optimizeAndAssemble (the LMM's objective
  *   through the one fit driver, src/lmm/fit.ts) → LmmFit.
  */
-import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGram } from '../backend/cpu/gram.js';
@@ -18,6 +17,8 @@ import { type LmmModel, type LmmModelOptions, buildLmm } from '../lmm/model.js';
 import { fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
 import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
 import { blmeLmmChange, priorTerms } from '../prior/lmmPrior.js';
+import type { DataInput } from '../io/dataInput.js';
+import { checkLmerCall } from './checks.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
 
@@ -43,7 +44,7 @@ export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOpti
 
 /** The change of objective that `sigma` or `prior` asks for (null: lme4's criterion). */
 function objectiveChange(model: LmmModel, options: LmerOptions): LmmObjectiveChange | null {
-  if (options.sigma !== undefined && options.prior !== undefined) throw new Error("give sigma or prior, not both (blme's resid.prior = 'point(value = σ)' fixes σ with a prior)");
+  // sigma and prior together are refused by checkLmerCall
   if (options.sigma !== undefined) {
     const sigma = options.sigma;
     const criterion = fixedSigmaCriterion(model, sigma);
@@ -67,8 +68,9 @@ function sigmaIsFixed(options: LmerOptions): boolean {
   return typeof r === 'string' && /^\s*point\b/.test(r);
 }
 
-/** Fits a linear mixed model (lme4's `lmer`). */
-export async function lmer(formula: string | Formula, data: arrow.Table, options: LmerOptions = {}): Promise<LmmFit> {
+/** Fits a linear mixed model (lme4's `lmer`). `input`: an Arrow table, an array of row objects or an object of columns. */
+export async function lmer(formula: string | Formula, input: DataInput, options: LmerOptions = {}): Promise<LmmFit> {
+  const data = checkLmerCall(formula, input, options);
   const t0 = performance.now();
   throwIfAborted(options.signal);
   const model = buildLmm(formula, data, { ...options, observationLevel: options.observationLevel ?? sigmaIsFixed(options) });

@@ -8,7 +8,14 @@
  *                     fixed-effects `LinearPart`, plus lme4's handling of random-effects terms
  *                     (`findbars`, `expandDoubleVerts`, `expandSlash`) and `offset()`.
  * Labels are written as R's `deparse` writes them, so they match R's term labels and coefficient names.
+ *
+ * Hostile input ends fast with a FormulaError: nesting deeper than MAX_FORMULA_DEPTH (the parser and
+ * the expansion recurse; a long sum `a + b + …` does not count, it is expanded iteratively), an
+ * expansion past MAX_MODEL_COLUMNS terms (checked as it grows), a power `^n` beyond the number of
+ * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
+import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
+import { formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
   type Expr,
@@ -22,7 +29,10 @@ import {
 
 /** Parses an lme4 model formula such as `y ~ x + (1 | g)`; throws `FormulaError` on a malformed formula. */
 export function parseFormula(text: string): Formula {
+  if (typeof text !== 'string') throw new FormulaError(`a formula is a string such as 'y ~ x + (1 | g)', not ${text === null ? 'null' : typeof text}`, '', 0);
   const { response, rhs } = new Parser(text, tokenize(text)).parseFormula();
+  checkNesting(response, text, false);
+  checkNesting(rhs, text, true);
   const encoder = new TermEncoder(text, { insideBarAt: null });
   const terms = encoder.encode(rhs, { parity: true, blocker: null });
   return {
@@ -57,17 +67,22 @@ function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
-    const c = text[i];
+    // one character (a code point: a character outside the BMP is two UTF-16 units)
+    const c = String.fromCodePoint(text.codePointAt(i)!);
     if (/\s/.test(c)) {
-      i++;
+      i += c.length;
     } else if (/\d/.test(c) || (c === '.' && /\d/.test(text[i + 1] ?? ''))) {
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(text)!;
       tokens.push({ kind: 'num', value: Number(m[0]), text: m[0], pos: i });
       i += m[0].length;
     } else if (NAME_START.test(c)) {
-      let j = i + 1;
-      while (j < text.length && NAME_CHAR.test(text[j])) j++;
+      let j = i + c.length;
+      while (j < text.length) {
+        const d = String.fromCodePoint(text.codePointAt(j)!);
+        if (!NAME_CHAR.test(d)) break;
+        j += d.length;
+      }
       const name = text.slice(i, j);
       tokens.push({ kind: 'name', name, text: name, pos: i });
       i = j;
@@ -143,6 +158,8 @@ const UNARY_BP = 50;
 /** Pratt parser over the token list; `~` only at the top level (`response ~ rhs`). */
 class Parser {
   private index = 0;
+  /** how deeply parseExpr is nested (parentheses, calls, unary operators, right operands) */
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -171,15 +188,23 @@ class Parser {
 
   /** An expression whose operators all bind tighter than `minBp`; `after` is the token before it. */
   private parseExpr(minBp: number, after: Token | null): Node {
+    if (++this.depth > MAX_FORMULA_DEPTH) throw this.tooDeep(this.peek().pos);
     let left = this.parsePrefix(after);
     for (;;) {
       const tok = this.peek();
       const power = tok.kind === 'op' ? INFIX[tok.op] : undefined;
-      if (tok.kind !== 'op' || power === undefined || power.lbp <= minBp) return left;
+      if (tok.kind !== 'op' || power === undefined || power.lbp <= minBp) {
+        this.depth--;
+        return left;
+      }
       this.next();
       const right = this.parseExpr(power.rbp, tok);
       left = { kind: 'binary', op: tok.op as BinaryOp, left, right, pos: tok.pos };
     }
+  }
+
+  private tooDeep(pos: number): FormulaError {
+    return this.error(tooDeepMessage(), pos);
   }
 
   /** An operand: a name, a call, a number, a parenthesized expression, or a unary `+`/`-`. */
@@ -322,9 +347,57 @@ function deparse(node: Node): string {
     case 'unary':
       return node.op + deparse(node.arg);
     case 'binary': {
-      const tight = node.op === '/' || node.op === '^' || node.op === ':';
-      const op = tight ? node.op : ` ${node.op} `;
-      return deparse(node.left) + op + deparse(node.right);
+      // a left-leaning chain (`a + b + c + …`) iteratively: a formula may have thousands of terms
+      const chain: BinaryNode[] = [];
+      let left: Node = node;
+      while (left.kind === 'binary') {
+        chain.push(left);
+        left = left.left;
+      }
+      let out = deparse(left);
+      for (let k = chain.length - 1; k >= 0; k--) {
+        const b = chain[k];
+        const tight = b.op === '/' || b.op === '^' || b.op === ':';
+        out += (tight ? b.op : ` ${b.op} `) + deparse(b.right);
+      }
+      return out;
+    }
+  }
+}
+
+function tooDeepMessage(): string {
+  return `formula nested too deeply: more than ${MAX_FORMULA_DEPTH} levels of parentheses, function calls or operators (MAX_FORMULA_DEPTH)`;
+}
+
+/**
+ * Refuses nesting the expansion would recurse through more than MAX_FORMULA_DEPTH deep. The parser
+ * already counted parentheses, calls and right operands; left-leaning chains (`a*b*c*…`, `a:b:c:…`)
+ * are counted here. In the terms (`terms`: the right-hand side, outside calls) a chain of `+` and `-`
+ * is expanded iteratively and does not count. Iterative, so that it cannot overflow itself.
+ */
+function checkNesting(root: Node, text: string, terms: boolean): void {
+  const stack: { node: Node; depth: number; terms: boolean }[] = [{ node: root, depth: 0, terms }];
+  while (stack.length > 0) {
+    const { node, depth, terms: inTerms } = stack.pop()!;
+    if (depth > MAX_FORMULA_DEPTH) throw new FormulaError(tooDeepMessage(), text, node.pos);
+    switch (node.kind) {
+      case 'call':
+        for (const a of node.args) stack.push({ node: a, depth: depth + 1, terms: false });
+        break;
+      case 'paren':
+        stack.push({ node: node.inner, depth: depth + 1, terms: inTerms });
+        break;
+      case 'unary':
+        stack.push({ node: node.arg, depth: depth + 1, terms: inTerms });
+        break;
+      case 'binary': {
+        const sum = inTerms && (node.op === '+' || node.op === '-');
+        stack.push({ node: node.left, depth: sum ? depth : depth + 1, terms: inTerms });
+        stack.push({ node: node.right, depth: depth + 1, terms: inTerms });
+        break;
+      }
+      default:
+        break;
     }
   }
 }
@@ -336,8 +409,17 @@ function toExpr(node: Node, text: string): Expr {
       return { type: 'var', name: node.name };
     case 'num':
       return { type: 'num', value: node.value };
-    case 'call':
+    case 'call': {
+      if (!isFormulaFunction(node.fn)) {
+        const where = node.fn === 'offset' ? ": 'offset(...)' is a term of the right-hand side, not part of an expression"
+          : node.fn === 'cbind' ? ": 'cbind(successes, failures)' is a binomial model's response" : '';
+        throw new FormulaError(`unknown function '${node.fn}'${where} (functions: ${formulaFunctionNames()}; I(...) for arithmetic)`, text, node.pos);
+      }
+      if (node.args.length !== 1) {
+        throw new FormulaError(`'${node.fn}' takes 1 argument, got ${node.args.length}`, text, node.pos);
+      }
       return { type: 'call', fn: node.fn, args: node.args.map((a) => toExpr(a, text)) };
+    }
     case 'paren':
       return toExpr(node.inner, text);
     case 'unary':
@@ -395,26 +477,80 @@ function orBits(a: TermBits, b: TermBits): TermBits {
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }
 
+/**
+ * The most pairs of terms one interaction may combine (`a:b` with |a| × |b| pairs) before the
+ * repeats are removed: a bound on the work, so that even an expansion whose result would be small
+ * (`(x1*…*x13)^2`, 8191² pairs for 8191 terms) ends fast.
+ */
+const MAX_INTERACTION_PAIRS = 4_000_000;
+
+/** Where an expansion happens, for its error message. */
+interface At {
+  text: string;
+  pos: number;
+  op: string;
+}
+
+/** Refuses an expansion past MAX_MODEL_COLUMNS terms. */
+function checkTermCount(terms: TermBits[], at: At): TermBits[] {
+  if (terms.length > MAX_MODEL_COLUMNS) {
+    throw new FormulaError(
+      `'${at.op}' expands the formula to more than ${MAX_MODEL_COLUMNS} terms, each at least one model-matrix column (the limit MAX_MODEL_COLUMNS is ${MAX_MODEL_COLUMNS})`,
+      at.text, at.pos,
+    );
+  }
+  return terms;
+}
+
 /** `a:b`: every term of `a` with every term of `b`. */
-function interactTerms(a: TermBits[], b: TermBits[]): TermBits[] {
-  return trimRepeats(a.flatMap((l) => b.map((r) => orBits(l, r))));
+function interactTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
+  if (a.length * b.length > MAX_INTERACTION_PAIRS) {
+    throw new FormulaError(
+      `'${at.op}' combines ${a.length} terms with ${b.length} terms: ${a.length * b.length} interactions to form, more than ${MAX_INTERACTION_PAIRS} ` +
+        `(the result could not stay within MAX_MODEL_COLUMNS = ${MAX_MODEL_COLUMNS} columns anyway unless almost all of them repeat)`,
+      at.text, at.pos,
+    );
+  }
+  const seen = new Set<string>();
+  const out: TermBits[] = [];
+  for (const l of a) {
+    for (const r of b) {
+      const t = orBits(l, r);
+      const key = termKey(t);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(t);
+      if (out.length > MAX_MODEL_COLUMNS) return checkTermCount(out, at);
+    }
+  }
+  return out;
 }
 
 /** `a*b` = `a + b + a:b`. */
-function crossTerms(a: TermBits[], b: TermBits[]): TermBits[] {
-  return trimRepeats([...a, ...b, ...interactTerms(a, b)]);
+function crossTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
+  return checkTermCount(trimRepeats([...a, ...b, ...interactTerms(a, b, at)]), at);
 }
 
 /** `a/b` = `a` + (all variables of `a`):b. */
-function nestTerms(a: TermBits[], b: TermBits[]): TermBits[] {
+function nestTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
   const all = a.reduce(orBits, []);
-  return trimRepeats([...a, ...b.map((r) => orBits(all, r))]);
+  return checkTermCount(trimRepeats([...a, ...b.map((r) => orBits(all, r))]), at);
 }
 
-/** `a^n`: all interactions of the terms of `a` up to order n. */
-function powerTerms(a: TermBits[], n: number): TermBits[] {
+/**
+ * `a^n`: all interactions of the terms of `a` up to order n. Past the number of distinct variables
+ * of `a` a higher power adds no term (as in R, where the expansion stops growing), so n is capped
+ * there and `(a + b)^1e308` is `(a + b)^2`.
+ */
+function powerTerms(a: TermBits[], n: number, at: At): TermBits[] {
+  const nvars = a.reduce(orBits, []).length;
+  const m = Math.min(n, Math.max(1, nvars));
   let result = a;
-  for (let i = 1; i < n; i++) result = interactTerms(a, result);
+  for (let i = 1; i < m; i++) {
+    const next = interactTerms(a, result, at);
+    if (next.length === result.length) break; // no new term: every higher power is the same
+    result = next;
+  }
   return result;
 }
 
@@ -482,24 +618,59 @@ class TermEncoder {
     return { intercept: this.intercept, terms: sorted.map(({ bits }) => this.term(bits)) };
   }
 
+  /**
+   * `a + b - c + …`: the chain of `+` and `-` along the left operands is walked iteratively, left to
+   * right (a formula may have thousands of terms), each operand encoded in turn as the recursive
+   * form would.
+   */
+  private encodeSum(node: BinaryNode, scope: Scope): TermBits[] {
+    const chain: BinaryNode[] = [];
+    let left: Node = node;
+    while (left.kind === 'binary' && (left.op === '+' || left.op === '-')) {
+      chain.push(left);
+      left = left.left;
+    }
+    // the terms so far and their keys, kept together so that each `+` costs only its own terms
+    let terms = this.encode(left, scope);
+    let keys = new Set(terms.map(termKey));
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const b = chain[k];
+      if (b.op === '+') {
+        for (const t of this.encode(b.right, scope)) {
+          const key = termKey(t);
+          if (keys.has(key)) continue;
+          keys.add(key);
+          terms.push(t);
+        }
+        checkTermCount(terms, this.at(b));
+      } else {
+        terms = deleteTerms(terms, this.encode(b.right, { parity: !scope.parity, blocker: { text: b.op, pos: b.pos } }));
+        keys = new Set(terms.map(termKey));
+      }
+    }
+    return terms;
+  }
+
+  private at(node: BinaryNode): At {
+    return { text: this.text, pos: node.pos, op: node.op };
+  }
+
   private encodeBinary(node: BinaryNode, scope: Scope): TermBits[] {
     const op = { text: node.op, pos: node.pos };
     const inner: Scope = { parity: scope.parity, blocker: op };
+    const at = this.at(node);
     switch (node.op) {
       case '+':
-        return trimRepeats([...this.encode(node.left, scope), ...this.encode(node.right, scope)]);
-      case '-': {
-        const left = this.encode(node.left, scope);
-        return deleteTerms(left, this.encode(node.right, { parity: !scope.parity, blocker: op }));
-      }
+      case '-':
+        return this.encodeSum(node, scope);
       case '*':
-        return crossTerms(this.encode(node.left, inner), this.encode(node.right, inner));
+        return crossTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case ':':
-        return interactTerms(this.encode(node.left, inner), this.encode(node.right, inner));
+        return interactTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case '/':
-        return nestTerms(this.encode(node.left, inner), this.encode(node.right, inner));
+        return nestTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case '^':
-        return powerTerms(this.encode(node.left, inner), this.power(node.right));
+        return powerTerms(this.encode(node.left, inner), this.power(node.right), at);
       case '|':
       case '||':
         if (this.insideBarAt !== null) throw this.nestedBar(node.pos);
@@ -520,6 +691,7 @@ class TermEncoder {
   private power(node: Node): number {
     const n = unwrap(node);
     if (n.kind !== 'num' || !Number.isInteger(n.value) || n.value < 1) {
+      // (a number written with a fraction, zero or too large to be finite: 1e309 is Inf)
       throw this.error(`invalid power '${deparse(node)}' in formula: use a positive integer, or I() for arithmetic`, node.pos);
     }
     return n.value;

@@ -59,16 +59,5 @@ export interface Formula {
   random: RandomTerm[];
 }
 
-/** An error in a formula, pointing at the offending token. */
-export class FormulaError extends Error {
-  /** 0-based character offset of the offending token in the formula text */
-  readonly position: number;
-  readonly formula: string;
-  constructor(message: string, formula: string, position: number) {
-    const caret = ' '.repeat(Math.max(0, position)) + '^';
-    super(`${message} at position ${position + 1}:\n  ${formula}\n  ${caret}`);
-    this.name = 'FormulaError';
-    this.position = position;
-    this.formula = formula;
-  }
-}
+/** Formula errors are one of the package's error types (src/errors/errors.ts). */
+export { FormulaError } from '../errors/errors.js';

@@ -4,6 +4,9 @@
  */
 import * as arrow from 'apache-arrow';
 import type { Expr } from '../formula/types.js';
+import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
+import { DataError, FormulaError } from '../errors/errors.js';
+import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -31,15 +34,17 @@ export function formatNumberLevel(v: number): string {
 
 /**
  * Reads one Arrow column as a model-frame column. Dictionary, Utf8 and Bool columns become factors.
+ * `asFactor`: the caller reads it as a factor (listed in `factors`), so numbers with stray text are fine.
  * The buffers are read directly, chunk by chunk (typed-array loops, no per-row objects): a dictionary
  * column's strings are read once per dictionary entry, not once per row.
  */
-export function columnFromArrow(table: arrow.Table, name: string): Column {
+export function columnFromArrow(table: arrow.Table, name: string, asFactor = false): Column {
   const vec = table.getChild(name);
   if (!vec) {
     const names = table.schema.fields.map((f) => f.name);
-    throw new Error(`column '${name}' not found in the data (columns: ${names.join(', ')})`);
+    throw new DataError(`column '${name}' not found in the data (columns: ${names.join(', ')})`, { column: name });
   }
+  if (!asFactor) checkStrayText(table, name);
   const n = vec.length;
   const type = vec.type;
   if (arrow.DataType.isDictionary(type)) return dictionaryFactor(vec.data);
@@ -79,7 +84,24 @@ export function columnFromArrow(table: arrow.Table, name: string): Column {
     }
     return { kind: 'numeric', values };
   }
-  throw new Error(`column '${name}' has Arrow type ${String(type)}, which is neither numeric, string, dictionary nor boolean`);
+  throw new DataError(`column '${name}' has Arrow type ${String(type)}, which is neither numeric, string, dictionary nor boolean`);
+}
+
+/**
+ * A column the CSV reader found to be numbers with a few text values (its field carries
+ * STRAY_TEXT_KEY) is an error when a model uses it: R would quietly make it a factor of hundreds of
+ * number levels, which fits as nonsense or ends in a puzzling numerical error.
+ */
+function checkStrayText(table: arrow.Table, name: string): void {
+  const note = table.schema.fields.find((f) => f.name === name)?.metadata.get(STRAY_TEXT_KEY);
+  if (note === undefined) return;
+  const n = JSON.parse(note) as StrayTextNote;
+  throw new DataError(
+    `column '${name}' holds numbers except for ${n.textRows} of its ${n.valueRows} values that are not numbers (${describeExamples(n)}). ` +
+      `Fix those values; or read them as missing (readCsv option strayText: 'missing', CLI --stray-text missing); ` +
+      `or, if '${name}' is a factor whose levels are mostly numbers, list it in factors`,
+    { column: name, row: n.examples[0]?.row },
+  );
 }
 
 /** Whether row i of a chunk is present (its validity bit; the bitmap counts from the chunk's offset). */
@@ -285,11 +307,6 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
   return { kind: 'factor', codes, levels };
 }
 
-export const unaryFns: Record<string, (x: number) => number> = {
-  log: Math.log, exp: Math.exp, sqrt: Math.sqrt, abs: Math.abs, log10: Math.log10, log2: Math.log2,
-  log1p: Math.log1p, expm1: Math.expm1, sin: Math.sin, cos: Math.cos, tan: Math.tan, I: (x) => x,
-};
-
 /** Where a formula expression's variables come from. */
 export type ColumnSource = (name: string) => Column;
 
@@ -317,7 +334,7 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
 
 /** R's scale(x): centre = mean, scale = √(Σ (x − centre)² / (m − 1)) over the m non-missing values. */
 function scaleColumn(x: Float64Array | number, key: string, label: string, scales?: ScaleParams): Float64Array {
-  if (typeof x === 'number') throw new Error(`scale() of a constant in '${label}': scale needs a variable`);
+  if (typeof x === 'number') throw new FormulaError(`scale() of a constant in '${label}': scale needs a variable`, label, 0);
   let p = scales?.get(key);
   if (!p) {
     let m = 0, sum = 0;
@@ -327,7 +344,7 @@ function scaleColumn(x: Float64Array | number, key: string, label: string, scale
     for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) ss += (x[i] - center) * (x[i] - center);
     const scale = Math.sqrt(ss / Math.max(1, m - 1));
     if (!(scale > 0 && Number.isFinite(scale))) {
-      throw new Error(`scale() in '${label}': the variable ${m === 0 ? 'has no values' : `is constant (${center})`}, so it cannot be scaled`);
+      throw new DataError(`scale() in '${label}': the variable ${m === 0 ? 'has no values' : `is constant (${center})`}, so it cannot be scaled`);
     }
     p = { center, scale };
     scales?.set(key, p);
@@ -342,7 +359,7 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
       return expr.value;
     case 'var': {
       const c = source(expr.name);
-      if (c.kind !== 'numeric') throw new Error(`'${expr.name}' is a factor and cannot be used in the arithmetic of '${label}'`);
+      if (c.kind !== 'numeric') throw new DataError(`'${expr.name}' is a factor and cannot be used in the arithmetic of '${label}'`, { column: expr.name });
       return c.values;
     }
     case 'neg':
@@ -360,9 +377,11 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
     }
     case 'call': {
       if (expr.fn === 'scale' && expr.args.length === 1) return scaleColumn(evalNumeric(expr.args[0], source, label, scales), scaleKey(expr), label, scales);
-      const fn = unaryFns[expr.fn];
+      // a Map: names such as 'constructor' are unknown (parseFormula refuses them too; a Formula
+      // object may have been built by hand)
+      const fn = FORMULA_FUNCTIONS.get(expr.fn);
       if (!fn || expr.args.length !== 1) {
-        throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${Object.keys(unaryFns).join(', ')}, scale with one argument)`);
+        throw new FormulaError(`unknown function '${expr.fn}' in '${label}' (functions: ${formulaFunctionNames()}, with one argument)`, label, 0);
       }
       return map1(evalNumeric(expr.args[0], source, label, scales), fn);
     }

@@ -9,6 +9,7 @@
  * 1-based row number in the input).
  */
 import type * as arrow from 'apache-arrow';
+import { DataError } from '../errors/errors.js';
 import type { Response } from '../formula/types.js';
 import { type Column, type ColumnSource, columnFromArrow, evalExpr } from './columns.js';
 
@@ -52,17 +53,17 @@ export function evalGlmResponse(response: Response, source: ColumnSource, table:
   const { values: weights, label: weightsLabel } = readPriorWeights(spec.weights, table);
   const base = { spec, label: response.label, weights, weightsLabel };
   if (response.kind === 'cbind') {
-    if (spec.family !== 'binomial') throw new Error(`the response '${response.label}' (cbind) is for the binomial family, not ${spec.family}`);
+    if (spec.family !== 'binomial') throw new DataError(`the response '${response.label}' (cbind) is for the binomial family, not ${spec.family}`);
     const s = evalExpr(response.successes, source, `${response.label} (successes)`, nInput);
     const f = evalExpr(response.failures, source, `${response.label} (failures)`, nInput);
     const [sl, fl] = cbindLabels(response.label);
-    if (s.kind !== 'numeric') throw new Error(`the successes '${sl}' in '${response.label}' are a factor; cbind needs counts`);
-    if (f.kind !== 'numeric') throw new Error(`the failures '${fl}' in '${response.label}' are a factor; cbind needs counts`);
+    if (s.kind !== 'numeric') throw new DataError(`the successes '${sl}' in '${response.label}' are a factor; cbind needs counts`);
+    if (f.kind !== 'numeric') throw new DataError(`the failures '${fl}' in '${response.label}' are a factor; cbind needs counts`);
     return { ...base, kind: 'cbind', values: [s.values, f.values], labels: [sl, fl] };
   }
   const c = evalExpr(response.expr, source, response.label, nInput);
   if (c.kind === 'factor') {
-    if (spec.family !== 'binomial') throw new Error(`the response '${response.label}' is a factor; a ${spec.family} model needs counts`);
+    if (spec.family !== 'binomial') throw new DataError(`the response '${response.label}' is a factor; a ${spec.family} model needs counts`);
     return { ...base, kind: 'factor', values: [], labels: [response.label], codes: c.codes, levels: c.levels };
   }
   return { ...base, kind: 'numeric', values: [c.values], labels: [response.label] };
@@ -76,20 +77,20 @@ export function readPriorWeights(spec: string | ArrayLike<number> | undefined, t
   if (spec === undefined) return { values: null, label: 'weights' };
   const nInput = table.numRows;
   if (typeof spec === 'string') {
-    if (!table.getChild(spec)) throw new Error(`weights: column '${spec}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+    if (!table.getChild(spec)) throw new DataError(`weights: column '${spec}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
     const c: Column = columnFromArrow(table, spec);
-    if (c.kind !== 'numeric') throw new Error(`weights: column '${spec}' is not numeric`);
+    if (c.kind !== 'numeric') throw new DataError(`weights: column '${spec}' is not numeric`);
     return { values: c.values, label: spec };
   }
-  if (spec.length !== nInput) throw new Error(`weights: ${spec.length} values for ${nInput} rows of data`);
+  if (spec.length !== nInput) throw new DataError(`weights: ${spec.length} values for ${nInput} rows of data`);
   return { values: Float64Array.from(spec, (v) => (v === null || v === undefined ? NaN : Number(v))), label: 'weights' };
 }
 
-/** Marks rows with a missing response piece or weight (ok[i] = 0). */
+/** Marks rows with a missing (NA, NaN) response piece or weight (ok[i] = 0); an infinite value is not missing. */
 export function markMissingGlm(raw: RawGlmResponse, ok: Uint8Array): void {
-  for (const v of raw.values) for (let i = 0; i < ok.length; i++) if (!Number.isFinite(v[i])) ok[i] = 0;
+  for (const v of raw.values) for (let i = 0; i < ok.length; i++) if (Number.isNaN(v[i])) ok[i] = 0;
   if (raw.codes) for (let i = 0; i < ok.length; i++) if (raw.codes[i] < 0) ok[i] = 0;
-  if (raw.weights) for (let i = 0; i < ok.length; i++) if (!Number.isFinite(raw.weights[i])) ok[i] = 0;
+  if (raw.weights) for (let i = 0; i < ok.length; i++) if (Number.isNaN(raw.weights[i])) ok[i] = 0;
 }
 
 /** The response after dropping rows: y, prior weights and trials, checked. `rows`: the input row of each kept row (null: all). */
@@ -105,7 +106,7 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
   const prior = raw.weights ? pick(raw.weights) : null;
   if (prior) {
     for (let i = 0; i < n; i++) {
-      if (prior[i] < 0) throw new Error(`weights: '${raw.weightsLabel}' is negative (${prior[i]}) in ${rowText(i)}; prior weights must be ≥ 0`);
+      if (prior[i] < 0) throw new DataError(`weights: '${raw.weightsLabel}' is negative (${prior[i]}) in ${rowText(i)}; prior weights must be ≥ 0`);
     }
   }
   const y = new Float64Array(n);
@@ -115,11 +116,11 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
     const v = pick(raw.values[0]);
     const fam = raw.spec.family === 'poisson' ? 'poisson' : 'negative binomial';
     for (let i = 0; i < n; i++) {
-      if (v[i] < 0) throw new Error(`the response '${raw.label}' is negative (${v[i]}) in ${rowText(i)}: the ${fam} family needs counts ≥ 0`);
-      if (v[i] !== Math.round(v[i])) throw new Error(`the response '${raw.label}' is not a whole number (${v[i]}) in ${rowText(i)}: the ${fam} family needs integer counts`);
+      if (v[i] < 0) throw new DataError(`the response '${raw.label}' is negative (${v[i]}) in ${rowText(i)}: the ${fam} family needs counts ≥ 0`);
+      if (v[i] !== Math.round(v[i])) throw new DataError(`the response '${raw.label}' is not a whole number (${v[i]}) in ${rowText(i)}: the ${fam} family needs integer counts`);
     }
     if (raw.spec.family === 'negative.binomial' && prior && prior.some((w) => w !== 1)) {
-      throw new Error(`weights: prior weights other than 1 are not supported for the negative binomial family ('${raw.weightsLabel}' has ${prior.find((w) => w !== 1)}): lme4 1.1-31 weights only one term of its log-likelihood, so there is no reference to agree with`);
+      throw new DataError(`weights: prior weights other than 1 are not supported for the negative binomial family ('${raw.weightsLabel}' has ${prior.find((w) => w !== 1)}): lme4 1.1-31 weights only one term of its log-likelihood, so there is no reference to agree with`);
     }
     y.set(v);
     if (prior) weights.set(prior); else weights.fill(1);
@@ -132,8 +133,8 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
     const f = pick(raw.values[1]);
     let nonInteger = -1;
     for (let i = 0; i < n; i++) {
-      if (s[i] < 0) throw new Error(`the successes '${raw.labels[0]}' of '${raw.label}' are negative (${s[i]}) in ${rowText(i)}: counts must be ≥ 0`);
-      if (f[i] < 0) throw new Error(`the failures '${raw.labels[1]}' of '${raw.label}' are negative (${f[i]}) in ${rowText(i)}: counts must be ≥ 0 (are the successes larger than the trials?)`);
+      if (s[i] < 0) throw new DataError(`the successes '${raw.labels[0]}' of '${raw.label}' are negative (${s[i]}) in ${rowText(i)}: counts must be ≥ 0`);
+      if (f[i] < 0) throw new DataError(`the failures '${raw.labels[1]}' of '${raw.label}' are negative (${f[i]}) in ${rowText(i)}: counts must be ≥ 0 (are the successes larger than the trials?)`);
       if (nonInteger < 0 && (Math.abs(s[i] - Math.round(s[i])) > 0.001 || Math.abs(f[i] - Math.round(f[i])) > 0.001)) nonInteger = i;
       const t = s[i] + f[i];
       trials[i] = t;
@@ -151,7 +152,7 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
     const v = pick(raw.values[0]);
     for (let i = 0; i < n; i++) {
       if (!(v[i] >= 0 && v[i] <= 1)) {
-        throw new Error(`the response '${raw.label}' is ${v[i]} in ${rowText(i)}: a binomial response must be 0/1, a proportion in [0, 1] with weights (the numbers of trials), or cbind(successes, failures)`);
+        throw new DataError(`the response '${raw.label}' is ${v[i]} in ${rowText(i)}: a binomial response must be 0/1, a proportion in [0, 1] with weights (the numbers of trials), or cbind(successes, failures)`);
       }
     }
     y.set(v);
@@ -166,7 +167,7 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
     let nonInteger = -1;
     for (let i = 0; i < n && nonInteger < 0; i++) if (y[i] !== 0 && y[i] !== 1) nonInteger = i;
     if (nonInteger >= 0) {
-      throw new Error(`the response '${raw.label}' is ${y[nonInteger]} in ${rowText(nonInteger)}: a proportion needs weights (the numbers of trials), or use cbind(successes, failures)`);
+      throw new DataError(`the response '${raw.label}' is ${y[nonInteger]} in ${rowText(nonInteger)}: a proportion needs weights (the numbers of trials), or use cbind(successes, failures)`);
     }
   }
   return { y, weights, trials, messages };

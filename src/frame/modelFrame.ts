@@ -8,7 +8,9 @@ import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js'
 import {
   type Column, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
-import { dropRankDeficient, modelMatrix } from './modelMatrix.js';
+import { countColumns, dropRankDeficient, modelMatrix, relativeResidual } from './modelMatrix.js';
+import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
+import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
 } from './glmResponse.js';
@@ -108,17 +110,17 @@ function partVars(part: LinearPart, out: Map<string, Expr>): void {
  */
 export function buildModelFrame(formula: Formula, table: arrow.Table, options: ModelFrameOptions = {}, glm?: GlmResponseSpec): ModelFrame {
   const nInput = table.numRows;
-  if (nInput === 0) throw new Error('the data have no rows');
+  if (nInput === 0) throw new DataError('the data have no rows');
   const factorSet = new Set(options.factors ?? []);
   for (const f of factorSet) {
-    if (!table.getChild(f)) throw new Error(`factors: column '${f}' not found in the data (columns: ${table.schema.fields.map((x) => x.name).join(', ')})`);
+    if (!table.getChild(f)) throw new OptionError('factors', `factors: column '${f}' not found in the data (columns: ${table.schema.fields.map((x) => x.name).join(', ')})`);
   }
   // raw columns, read once each
   const raw = new Map<string, Column>();
   const source = (name: string): Column => {
     let c = raw.get(name);
     if (!c) {
-      c = columnFromArrow(table, name);
+      c = columnFromArrow(table, name, factorSet.has(name));
       if (c.kind === 'numeric' && factorSet.has(name)) c = numericToFactor(c);
       raw.set(name, c);
     }
@@ -139,9 +141,9 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   if (glm) {
     glmRaw = evalGlmResponse(response, source, table, glm);
   } else {
-    if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
+    if (response.kind !== 'expr') throw new ModelError(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
     yCol = evalExpr(response.expr, source, response.label, nInput, scales);
-    if (yCol.kind !== 'numeric') throw new Error(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`);
+    if (yCol.kind !== 'numeric') throw new DataError(`the response '${response.label}' is a factor; a linear mixed model needs a numeric response`, { column: response.label });
   }
 
   const fixedVars = new Map<string, Expr>();
@@ -151,7 +153,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   for (const [label, expr] of fixedVars) vars.set(label, evalExpr(expr, source, label, nInput, scales));
   const offsets = formula.offsets.map((e, k) => {
     const c = evalExpr(e, source, `offset #${k + 1}`, nInput, scales);
-    if (c.kind !== 'numeric') throw new Error('an offset must be numeric, not a factor');
+    if (c.kind !== 'numeric') throw new DataError('an offset must be numeric, not a factor');
     return c;
   });
   const groups = new Map<string, FactorColumn>();
@@ -159,9 +161,9 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     if (!groups.has(r.groupLabel)) groups.set(r.groupLabel, interactFactors(r.group.map(asFactor)));
   }
 
-  // na.omit: keep rows where every used variable is present
+  // na.omit: keep rows where every used variable is present (NA and NaN are missing; Inf is not)
   const ok = new Uint8Array(nInput).fill(1);
-  const markNumeric = (v: Float64Array) => { for (let i = 0; i < nInput; i++) if (!Number.isFinite(v[i])) ok[i] = 0; };
+  const markNumeric = (v: Float64Array) => { for (let i = 0; i < nInput; i++) if (Number.isNaN(v[i])) ok[i] = 0; };
   const markFactor = (c: Int32Array) => { for (let i = 0; i < nInput; i++) if (c[i] < 0) ok[i] = 0; };
   const mark = (c: Column) => (c.kind === 'numeric' ? markNumeric(c.values) : markFactor(c.codes));
   if (yCol) mark(yCol);
@@ -173,7 +175,14 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   let n = 0;
   for (let i = 0; i < nInput; i++) n += ok[i];
   const nDropped = nInput - n;
-  if (n === 0) throw new Error(`no complete rows: all ${nInput} rows have a missing (null/NaN) value in a variable of the formula`);
+  if (n === 0) throw new DataError(`no complete rows: all ${nInput} rows have a missing (null/NaN) value in a variable of the formula`);
+  // infinite values in the rows kept are errors (lme4: "NA/NaN/Inf in 'y'"), not missing values
+  if (yCol?.kind === 'numeric') checkFinite(response.label, yCol.values, ok, 'response');
+  if (glmRaw) glmRaw.values.forEach((v, k) => checkFinite(glmRaw!.labels[k], v, ok, 'response'));
+  if (glmRaw?.weights) checkFinite(glmRaw.weightsLabel, glmRaw.weights, ok, 'weight');
+  if (lmmWeights.values) checkFinite(lmmWeights.label, lmmWeights.values, ok, 'weight');
+  for (const [label, c] of vars) if (c.kind === 'numeric') checkFinite(label, c.values, ok);
+  offsets.forEach((c, k) => checkFinite(`offset #${k + 1}`, c.values, ok, 'offset'));
   let rows: Int32Array | null = null;
   if (nDropped > 0) {
     rows = new Int32Array(n);
@@ -181,9 +190,16 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   }
   const sub = (c: Column) => subsetColumn(c, rows);
   const glmResp = glmRaw ? finishGlmResponse(glmRaw, rows, n) : null;
+  if (glmResp && glm) checkResponseNotConstant(response.label, glmResp.y, glm.family);
   const y = glmResp ? glmResp.y : (sub(yCol!) as { values: Float64Array }).values;
+  // magnitudes the fit's float64 sums of squares can hold (an overflow is not "fits exactly")
+  checkScale(response.label, y, rows, 'response');
   const columns = new Map<string, Column>();
-  for (const [label, c] of vars) columns.set(label, sub(c));
+  for (const [label, c] of vars) {
+    const s = sub(c);
+    if (s.kind === 'numeric') checkScale(label, s.values, rows);
+    columns.set(label, s);
+  }
   let offset: Float64Array | null = null;
   if (offsets.length > 0) {
     offset = new Float64Array(n);
@@ -198,7 +214,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     for (let i = 0; i < n; i++) {
       const w = lmmWeights.values[rows ? rows[i] : i];
       if (!(w > 0)) {
-        throw new Error(`weights: '${lmmWeights.label}' is ${w < 0 ? 'negative' : 'zero'} (${w}) in row ${(rows ? rows[i] : i) + 1}; a linear mixed model's prior weights must be > 0${w === 0 ? ' (lme4 accepts a zero weight but its deviance is then infinite: drop the row instead)' : ''}`);
+        throw new DataError(`weights: '${lmmWeights.label}' is ${w < 0 ? 'negative' : 'zero'} (${w}) in row ${(rows ? rows[i] : i) + 1}; a linear mixed model's prior weights must be > 0${w === 0 ? ' (lme4 accepts a zero weight but its deviance is then infinite: drop the row instead)' : ''}`);
       }
       lmmW[i] = w;
     }
@@ -207,15 +223,33 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (na.omit)`);
   if (glmResp) messages.push(...glmResp.messages);
 
-  // fixed effects
+  // fixed effects: the size checked from the factors' levels before any column is built
   const columnOf = (label: string) => columns.get(label)!;
+  const count = countColumns(formula.fixed, columnOf);
+  checkModelMatrixSize('fixed-effects', count.total, n, count.perTerm);
+  for (const r of formula.random) {
+    const rc = countColumns(r.lhs, columnOf);
+    checkModelMatrixSize(`random-effects term ${r.text}'s`, rc.total, n, rc.perTerm);
+  }
   const design = modelMatrix(formula.fixed, columnOf, n);
   const { kept, dropped } = dropRankDeficient(design);
   if (dropped.length > 0) {
     messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
   }
   const p = kept.columns.length;
-  if (p > n) throw new Error(`more fixed effects (${p}) than observations (${n})`);
+  if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
+  // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
+  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
+  if (!glm && options.observationLevel !== true) {
+    const yw = offset ? Float64Array.from(y, (v, i) => v - offset![i]) : y;
+    const rel = relativeResidual(yw, kept.columns);
+    if (rel <= 1e-10) {
+      throw new ModelError(
+        `the residual sum of squares is zero with the fixed effects alone: the model fits the response '${response.label}' exactly ` +
+          `(as ${kept.names.join(' + ') || 'nothing'}${offset ? ' plus the offset' : ''}; relative residual ${rel.toExponential(1)}), so σ and the variance components cannot be estimated`,
+      );
+    }
+  }
   const X = new Float64Array(n * p);
   kept.columns.forEach((col, j) => X.set(col, j * n));
 
@@ -238,7 +272,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) => Column, n: number): ReTerm {
   const design = modelMatrix(r.lhs, columnOf, n);
   const q = design.columns.length;
-  if (q === 0) throw new Error(`random-effects term ${r.text} has no columns`);
+  if (q === 0) throw new ModelError(`random-effects term ${r.text} has no columns`);
   const Z = new Float64Array(n * q);
   for (let j = 0; j < q; j++) {
     const col = design.columns[j];
@@ -254,12 +288,12 @@ function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) =
 export function checkReTerm(t: ReTerm, n: number, allowN = false): void {
   const l = t.levels.length;
   if (l < 2) {
-    throw new Error(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);
+    throw new ModelError(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);
   }
   if (allowN ? l > n : l >= n) {
-    throw new Error(`grouping factor '${t.group}' has ${l} levels for ${n} observations: the number of levels of each grouping factor must be ${allowN ? 'at most' : 'less than'} the number of observations`);
+    throw new ModelError(`grouping factor '${t.group}' has ${l} levels for ${n} observations: the number of levels of each grouping factor must be ${allowN ? 'at most' : 'less than'} the number of observations`);
   }
   if ((allowN ? t.q * l > n : t.q * l >= n) && t.q > 1) {
-    throw new Error(`term ${t.text}: ${t.q * l} random effects (${t.q} per level × ${l} levels of '${t.group}') for ${n} observations: the random-effects parameters and the residual variance are probably unidentifiable`);
+    throw new ModelError(`term ${t.text}: ${t.q * l} random effects (${t.q} per level × ${l} levels of '${t.group}') for ${n} observations: the random-effects parameters and the residual variance are probably unidentifiable`);
   }
 }

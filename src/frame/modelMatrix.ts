@@ -23,6 +23,23 @@ export function contrastCoded(term: Term, varIndex: number, part: LinearPart): b
   return part.terms.some((t) => t.vars.length === rest.length && t.vars.map((v) => v.label).sort().join('\u0000') === key);
 }
 
+/**
+ * The number of columns `modelMatrix` would build, per term, without building any: a numeric
+ * variable is one column, a factor its levels (less one when contrast-coded), an interaction the
+ * product.
+ */
+export function countColumns(part: LinearPart, columnOf: (label: string) => Column): { total: number; perTerm: { label: string; columns: number }[] } {
+  const perTerm = part.terms.map((term) => {
+    let columns = 1;
+    term.vars.forEach((v, k) => {
+      const c = columnOf(v.label);
+      if (c.kind === 'factor') columns *= c.levels.length - (contrastCoded(term, k, part) ? 1 : 0);
+    });
+    return { label: term.label, columns };
+  });
+  return { total: (part.intercept ? 1 : 0) + perTerm.reduce((a, t) => a + t.columns, 0), perTerm };
+}
+
 /** Builds the design matrix; `columnOf(label)` gives the evaluated column of a term variable. */
 export function modelMatrix(part: LinearPart, columnOf: (label: string) => Column, n: number): DesignMatrix {
   const names: string[] = [];
@@ -108,6 +125,19 @@ export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMa
     keptCols.push(col);
   });
   return { kept: { names: keptNames, columns: keptCols }, dropped };
+}
+
+/**
+ * ‖y − P y‖ / ‖y‖ for the projection P on the span of `columns` (full column rank, as
+ * dropRankDeficient keeps them); 0 when y = 0 (nothing to fit). With [X y] = QR, the residual of y
+ * on X is Q's last column times R's last diagonal entry, so its norm is |R[p, p]| (one TSQR pass).
+ */
+export function relativeResidual(y: Float64Array, columns: Float64Array[]): number {
+  const norm0 = Math.sqrt(dot(y, y));
+  if (norm0 === 0) return 0;
+  const p = columns.length;
+  const R = triangularFactor([...columns, y]);
+  return Math.abs(R[p * (p + 1) + p]) / norm0;
 }
 
 /** Rows per block of the TSQR. */

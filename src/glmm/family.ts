@@ -12,6 +12,7 @@
  * as lme4 does: w = (dμ/dη)²/V(μ) = μ/(1 + μ/θ) here, not the observed information of glmmTMB's
  * exact Laplace (see README, "Negative binomial").
  */
+import { OptionError } from '../errors/errors.js';
 import { dbinomLog, dnorm, dpoisLog, lgamma, pnormBoth } from './rmath.js';
 
 export type FamilyName = 'binomial' | 'poisson' | 'negative.binomial';
@@ -133,12 +134,12 @@ export const FAMILY_LINKS: Record<FamilyName, LinkName[]> = {
 
 /** The family object for `family` with `link` (default: the canonical link); the negative binomial needs its size θ. */
 export function makeFamily(family: FamilyName, link?: LinkName, theta?: number): GlmFamily {
-  if (!(family in FAMILY_LINKS)) {
-    throw new Error(`family '${String(family)}' is not supported: use 'binomial', 'poisson' or 'negative.binomial' (a Gaussian model is fitted by lmer)`);
+  if (!Object.hasOwn(FAMILY_LINKS, family)) {
+    throw new OptionError('family', `family '${String(family)}' is not supported: use 'binomial', 'poisson' or 'negative.binomial' (a Gaussian model is fitted by lmer)`);
   }
   const lk = link ?? FAMILY_LINKS[family][0];
   if (!FAMILY_LINKS[family].includes(lk)) {
-    throw new Error(`link '${String(lk)}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
+    throw new OptionError('link', `link '${String(lk)}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
   }
   const L = LINKS[lk];
   if (family === 'binomial') {
@@ -182,8 +183,8 @@ export function makeFamily(family: FamilyName, link?: LinkName, theta?: number):
 
 /** NB2 with size θ and the log link (see the header; lme4's negativeBinomialDist). */
 function negativeBinomial(theta: number | undefined, L: Link): GlmFamily {
-  if (theta === undefined) throw new Error('the negative binomial family needs its size theta (glmer estimates it when none is given, as glmer.nb)');
-  if (!(theta > 0 && Number.isFinite(theta))) throw new Error(`the negative binomial size theta must be a positive number, got ${theta}`);
+  if (theta === undefined) throw new OptionError('theta', 'the negative binomial family needs its size theta (glmer estimates it when none is given, as glmer.nb)');
+  if (!(theta > 0 && Number.isFinite(theta))) throw new OptionError('theta', `the negative binomial size theta must be a positive number, got ${theta}`);
   const lgTheta = lgamma(theta);
   const thetaLogTheta = theta * Math.log(theta);
   return {

@@ -5,7 +5,7 @@
  * predictions on the link or response scale, residuals (deviance, Pearson, working, response),
  * deviance, the stage-1 optimum, glmer's summary.
  */
-import type * as arrow from 'apache-arrow';
+import type { DataInput } from '../io/dataInput.js';
 import type { BackendInfo } from '../model/objective.js';
 import { matrixRows, named } from '../results/components.js';
 import { type JsonParts, MixedFit, type MixedFitInit } from '../results/mixedFit.js';
@@ -169,7 +169,7 @@ export class GlmmFit extends MixedFit<GlmmModel> {
    * scale; with the conditional modes of groups seen in the fit (default), at population level
    * (`groups: false`), and new levels at population level with `allowNewLevels`.
    */
-  override predict(newdata: arrow.Table, options: GlmmPredictOptions = {}): Float64Array {
+  override predict(newdata: DataInput, options: GlmmPredictOptions = {}): Float64Array {
     const eta = super.predict(newdata, options);
     if (options.type !== 'response') return eta;
     const out = new Float64Array(eta.length);

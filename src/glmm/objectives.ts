@@ -13,6 +13,7 @@
  * when that is not float64, has the float64 engine's value as `f64`. A PIRLS failure at a point is
  * an objective of +∞ there; the last one is kept to explain a stage that found no finite value.
  */
+import { FitError } from '../errors/errors.js';
 import { solveLowerT } from '../linalg/dense.js';
 import type { BackendInfo, Objective } from '../model/objective.js';
 import type { GlmmModel } from './model.js';
@@ -104,7 +105,7 @@ export class GlmmEngines {
 
   /** The error for a stage that found no finite deviance. */
   noFiniteValue(stage: string): Error {
-    return this.lastError ?? new Error(`the ${stage} stage of the fit found no finite deviance`);
+    return this.lastError ?? new FitError(`the ${stage} stage of the fit found no finite deviance`);
   }
 }
 

@@ -34,6 +34,7 @@
  * θ here is that of `model.blocks`: for a GLMM built by buildGlmm, the internal parametrization
  * (Z M, src/model/reparam.ts); thetaToInternal maps lme4's θ to it.
  */
+import { FitError } from '../errors/errors.js';
 import { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../linalg/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
@@ -116,7 +117,7 @@ export interface PirlsEngineOptions {
 }
 
 /** A failure of PIRLS at given parameters (no convergence, step halving failed, singular system). */
-export class PirlsError extends Error {
+export class PirlsError extends FitError {
   constructor(message: string) {
     super(message);
     this.name = 'PirlsError';

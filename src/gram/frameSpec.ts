@@ -14,7 +14,7 @@
  *    term's order) when its factors are at its levels, else 0.
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
-import { unaryFns } from '../frame/columns.js';
+import { FORMULA_FUNCTIONS } from '../formula/functions.js';
 import { contrastCoded } from '../frame/modelMatrix.js';
 
 /** How an engine's column reads into the model frame. */
@@ -104,8 +104,8 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.right, label);
         return;
       case 'call':
-        if (!unaryFns[expr.fn] || expr.args.length !== 1) {
-          throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${Object.keys(unaryFns).join(', ')} with one argument)`);
+        if (!FORMULA_FUNCTIONS.has(expr.fn) || expr.args.length !== 1) {
+          throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${[...FORMULA_FUNCTIONS.keys()].join(', ')} with one argument)`);
         }
         checkNumeric(expr.args[0], label);
     }

@@ -15,6 +15,7 @@
  *
  * Percentile intervals follow boot's perc.ci (norm.inter interpolation of the order statistics).
  */
+import { OptionError } from '../errors/errors.js';
 import { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import type { GramMatrix } from '../linalg/gram.js';
 import { mapBeta } from '../model/fixedTransform.js';
@@ -83,9 +84,9 @@ export interface BootstrapResult {
 export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, options: BootstrapOptions): Promise<BootstrapResult> {
   const t0 = performance.now();
   const { nsim } = options;
-  if (!Number.isInteger(nsim) || nsim < 1) throw new Error(`nsim must be a whole number ≥ 1, got ${nsim}`);
+  if (!Number.isInteger(nsim) || nsim < 1) throw new OptionError('nsim', `nsim must be a whole number ≥ 1, got ${nsim}`);
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new OptionError('seed', `seed must be an integer, got ${seed}`);
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 64, nsim));
   const { frame, blocks, reml } = model;
   const { n, p } = frame;
@@ -285,7 +286,7 @@ export interface PercentileInterval {
 
 /** boot's percentile intervals (perc.ci with norm.inter) of each statistic. */
 export function percentileIntervals(result: BootstrapResult, level = 0.95): { intervals: PercentileInterval[]; warnings: string[] } {
-  if (!(level > 0 && level < 1)) throw new Error(`level must be between 0 and 1, got ${level}`);
+  if (!(level > 0 && level < 1)) throw new OptionError('level', `level must be between 0 and 1, got ${level}`);
   const alpha = [(1 - level) / 2, (1 + level) / 2];
   const warnings: string[] = [];
   const intervals = result.names.map((name, k) => {

@@ -8,6 +8,7 @@
  * Kenward–Roger (pbkrtest::KRmodcomp and Lb_ddf): the Wald statistic with Φ_A, scaled, and ddf from
  * A1, A2 (Kenward & Roger 1997, section 4).
  */
+import { ModelError, OptionError } from '../errors/errors.js';
 import type { KenwardRogerParts } from './kenwardRoger.js';
 import type { VarparCovariance } from './satterthwaite.js';
 import { congruence, inverse, matmul, symmetricEigen, transpose } from './eigen.js';
@@ -43,10 +44,10 @@ const betaOf = (ctx: DdfContext) => (ctx.method === 'satterthwaite' ? ctx.sat.be
 
 /** checks a contrast matrix's width against the number of fixed effects */
 export function checkContrast(L: ArrayLike<number>[], p: number, what = 'contrast matrix L'): void {
-  if (L.length === 0) throw new Error(`${what} has no rows`);
+  if (L.length === 0) throw new OptionError('L', `${what} has no rows`);
   L.forEach((row, r) => {
-    if (row.length !== p) throw new Error(`${what}: row ${r + 1} has ${row.length} entries; the model has ${p} fixed effects`);
-    for (let c = 0; c < p; c++) if (!Number.isFinite(row[c])) throw new Error(`${what}: entry [${r + 1}, ${c + 1}] is ${row[c]}, not a finite number`);
+    if (row.length !== p) throw new OptionError('L', `${what}: row ${r + 1} has ${row.length} entries; the model has ${p} fixed effects`);
+    for (let c = 0; c < p; c++) if (!Number.isFinite(row[c])) throw new OptionError('L', `${what}: entry [${r + 1}, ${c + 1}] is ${row[c]}, not a finite number`);
   });
 }
 
@@ -105,7 +106,7 @@ export function contestMD(ctx: DdfContext, L: ArrayLike<number>[]): FTest {
   const d = eig.values;
   const tol = Math.max(Math.sqrt(Number.EPSILON) * d[0], 0);
   const q = Array.from(d).filter((v) => v > tol).length;
-  if (q === 0) throw new Error('the contrast matrix L has Var(Lβ̂) = 0: it tests nothing');
+  if (q === 0) throw new ModelError('the contrast matrix L has Var(Lβ̂) = 0: it tests nothing');
   // PᵀL, first q rows
   const PtL = matmul(transpose(eig.vectors, q0, q0), Lf, q0, q0, p);
   const rows = Array.from({ length: q }, (_, m) => PtL.slice(m * p, m * p + p));

@@ -7,6 +7,7 @@
  * An ML refit (anova of REML fits, profiles) goes through the core's fit driver
  * (src/lmm/fit.ts optimizeAndAssemble) on the same model with REML off; nothing here re-reads data.
  */
+import { ModelError, OptionError } from '../errors/errors.js';
 import type * as arrow from 'apache-arrow';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGram } from '../backend/cpu/gram.js';
@@ -38,7 +39,7 @@ export type Ddf = 'satterthwaite' | 'kenward-roger';
 export function checkDdf(ddf: string | undefined): Ddf {
   const d = (ddf ?? 'satterthwaite').toLowerCase().replace('_', '-');
   if (d === 'satterthwaite' || d === 'kenward-roger') return d;
-  throw new Error(`unknown ddf method '${ddf}' (choose satterthwaite or kenward-roger)`);
+  throw new OptionError('ddf', `unknown ddf method '${ddf}' (choose satterthwaite or kenward-roger)`);
 }
 
 /**
@@ -48,8 +49,8 @@ export function checkDdf(ddf: string | undefined): Ddf {
  * objective throughout; Wald intervals and prediction intervals need only the fit.
  */
 export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string): void {
-  if ('sigmaFixed' in fit && fit.sigmaFixed) throw new Error(`${what} is not available for a fit with a fixed residual σ (lmer's sigma option): it assumes lme4's criterion`);
-  if (fit.annotation) throw new Error(`${what} is not available for a fit with priors (blme's posterior mode): it assumes lme4's criterion`);
+  if ('sigmaFixed' in fit && fit.sigmaFixed) throw new ModelError(`${what} is not available for a fit with a fixed residual σ (lmer's sigma option): it assumes lme4's criterion`);
+  if (fit.annotation) throw new ModelError(`${what} is not available for a fit with priors (blme's posterior mode): it assumes lme4's criterion`);
 }
 
 interface Cached { gram?: GramMatrix; reference?: CpuBackend; ctx: Map<Ddf, { ctx: DdfContext; messages: string[] }>; ml?: LmmFit }
@@ -83,7 +84,7 @@ export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: 
   const chol = referenceOf(fit).chol;
   let out: { ctx: DdfContext; messages: string[] };
   if (ddf === 'kenward-roger') {
-    if (!fit.reml) throw new Error("Kenward-Roger's method is only available for REML model fits (lmerTest's rule): fit with REML, or use --ddf satterthwaite");
+    if (!fit.reml) throw new ModelError("Kenward-Roger's method is only available for REML model fits (lmerTest's rule): fit with REML, or use --ddf satterthwaite");
     try {
       const kr = kenwardRoger({ chol, model: fit.model, theta: fit.theta, sigma: fit.sigma });
       out = { ctx: { method: 'kenward-roger', kr, beta: fit.beta, sigma: fit.sigma }, messages: [] };
@@ -164,7 +165,7 @@ export interface ConfintResult {
 }
 
 function checkLevel(level: number): void {
-  if (!(level > 0 && level < 1)) throw new Error(`level must be between 0 and 1 (exclusive), got ${level}`);
+  if (!(level > 0 && level < 1)) throw new OptionError('level', `level must be between 0 and 1 (exclusive), got ${level}`);
 }
 
 /** lme4's confint(fit, method = "Wald" | "profile" | "boot", oldNames = FALSE) for an lmer fit. */
@@ -189,7 +190,7 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
   if (method === 'boot') {
     return bootIntervals(await bootstrapFit(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal, backend: options.backend }), level);
   }
-  throw new Error(`unknown confint method '${options.method}' (choose profile, wald or boot)`);
+  throw new OptionError('method', `unknown confint method '${options.method}' (choose profile, wald or boot)`);
 }
 
 /** boot's percentile intervals of a bootstrap's statistics, as confint(method = "boot") reports them. */
@@ -238,7 +239,7 @@ export interface PredictionIntervals {
 export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options: { interval: IntervalKind; level?: number; groups?: boolean; allowNewLevels?: boolean }): PredictionIntervals {
   const level = options.level ?? 0.95;
   checkLevel(level);
-  if (options.interval !== 'prediction' && options.interval !== 'confidence') throw new Error(`interval must be 'prediction' or 'confidence', got '${String(options.interval)}'`);
+  if (options.interval !== 'prediction' && options.interval !== 'confidence') throw new OptionError('interval', `interval must be 'prediction' or 'confidence', got '${String(options.interval)}'`);
   const yhat = fit.predict(newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const d = newDataDesign(fit, newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const model = fit.model;
@@ -296,7 +297,7 @@ export async function confintGlmm(fit: GlmmFit, options: ConfintOptions = {}): P
     if (options.backend !== undefined && options.backend !== 'cpu') boot.messages.push('the refits of a glmer bootstrap run on the CPU');
     return bootIntervals(boot, level);
   }
-  throw new Error(`unknown confint method '${options.method}' (choose profile, wald or boot)`);
+  throw new OptionError('method', `unknown confint method '${options.method}' (choose profile, wald or boot)`);
 }
 
 /** lme4's anova(m0, m1, …): ML refits of REML fits, models by increasing npar, χ² tests. */

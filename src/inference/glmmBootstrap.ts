@@ -16,6 +16,7 @@
  * level·q + column), the response from the uniforms of STREAM_EPS (index = row), inverted by
  * discreteDraws.ts, so a replicate is a pure function of (seed, replicate).
  */
+import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { abortError } from '../model/control.js';
 import { CounterNormal, STREAM_EPS, STREAM_U } from '../model/random.js';
 import { thetaToInternal } from '../model/reparam.js';
@@ -32,11 +33,11 @@ export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: 
   const { pirls, family } = model;
   const { n, weights } = pirls;
   const messages: string[] = [];
-  if (family.family !== 'binomial' && family.family !== 'poisson') throw new Error(`the parametric bootstrap of a glmer fit simulates binomial and Poisson responses; this fit's family is ${family.family}`);
+  if (family.family !== 'binomial' && family.family !== 'poisson') throw new ModelError(`the parametric bootstrap of a glmer fit simulates binomial and Poisson responses; this fit's family is ${family.family}`);
   if (family.family === 'binomial') {
     for (let i = 0; i < n; i++) {
       if (!(Number.isInteger(weights[i]) && weights[i] >= 1)) {
-        throw new Error(`the bootstrap of a binomial GLMM needs whole numbers of trials (prior weights), row ${i + 1} has ${weights[i]}`);
+        throw new DataError(`the bootstrap of a binomial GLMM needs whole numbers of trials (prior weights), row ${i + 1} has ${weights[i]}`);
       }
     }
   } else if (weights.some((w) => w !== 1)) {
@@ -76,9 +77,9 @@ export function withResponse(model: GlmmModel, y: Float64Array, start?: Float64A
 export async function bootstrapGlmm(fit: GlmmFit, options: BootstrapOptions): Promise<BootstrapResult & { messages: string[] }> {
   const t0 = performance.now();
   const { nsim } = options;
-  if (!Number.isInteger(nsim) || nsim < 1) throw new Error(`nsim must be a whole number ≥ 1, got ${nsim}`);
+  if (!Number.isInteger(nsim) || nsim < 1) throw new OptionError('nsim', `nsim must be a whole number ≥ 1, got ${nsim}`);
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new OptionError('seed', `seed must be an integer, got ${seed}`);
   const model = fit.model;
   const terms = model.frame.reTerms;
   const nt = model.theta.length;

@@ -13,6 +13,7 @@
  * V = σ²(I + ZΛΛᵀZᵀ): log|V| = n log σ² + log|L_Z|², XᵀV⁻¹X = S_XX / σ², both taken as jets in γ
  * from one jet factorization through the blocked Cholesky (jetFactor.ts, templates.ts).
  */
+import { ModelError } from '../errors/errors.js';
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { type FixedTransform, mapVcov } from '../model/fixedTransform.js';
 import type { LmmModel } from '../lmm/model.js';
@@ -46,7 +47,7 @@ export function kenwardRoger({ chol, model, theta, sigma }: KenwardRogerInput): 
   const { fixed } = model;
   const { n, p, reTerms: terms } = model.frame;
   // prior weights: pbkrtest ignores them (its residual G is the identity), so they are refused
-  if (model.weights) throw new Error('Kenward–Roger: the model has prior weights, which pbkrtest\'s method does not take into account (its residual covariance is σ² I); use Satterthwaite');
+  if (model.weights) throw new ModelError('Kenward–Roger: the model has prior weights, which pbkrtest\'s method does not take into account (its residual covariance is σ² I); use Satterthwaite');
   const gamma = gammaFromTheta(terms, theta, sigma);
   const ng = gamma.length;
   const J = new JetSpace(ng);

@@ -4,6 +4,7 @@
  * AIC, BIC, log-likelihood, deviance, and for each model after the first
  *   χ² = 2 max(0, ℓ_k − ℓ_{k−1}) on npar_k − npar_{k−1} degrees of freedom (no p-value for 0).
  */
+import { ModelError } from '../errors/errors.js';
 import { pchisqUpper } from '../stats/distributions.js';
 
 export interface LrtModel {
@@ -29,13 +30,13 @@ export interface LrtTable {
 }
 
 export function likelihoodRatioTable(input: LrtModel[]): LrtTable {
-  if (input.length < 2) throw new Error('anova needs at least two models to compare');
+  if (input.length < 2) throw new ModelError('anova needs at least two models to compare');
   const n0 = input[0].nobs;
   if (input.some((m) => m.nobs !== n0)) {
-    throw new Error(`models were not all fitted to the same size of dataset (${input.map((m) => `${m.nobs} rows: ${m.formula}`).join('; ')}): missing values in a variable one model uses drop rows from it only`);
+    throw new ModelError(`models were not all fitted to the same size of dataset (${input.map((m) => `${m.nobs} rows: ${m.formula}`).join('; ')}): missing values in a variable one model uses drop rows from it only`);
   }
-  if (input.some((m) => !sameRows(m, input[0]))) throw new Error('models were fitted to different rows of the data (the same number of rows, but not the same rows): compare models fitted to the same observations');
-  if (input.some((m) => m.family !== input[0].family)) throw new Error(`models of different families cannot be compared (${input.map((m) => m.family).join(', ')})`);
+  if (input.some((m) => !sameRows(m, input[0]))) throw new ModelError('models were fitted to different rows of the data (the same number of rows, but not the same rows): compare models fitted to the same observations');
+  if (input.some((m) => m.family !== input[0].family)) throw new ModelError(`models of different families cannot be compared (${input.map((m) => m.family).join(', ')})`);
   // lme4: order(npar), a stable sort
   const order = input.map((_, k) => k).sort((a, b) => input[a].npar - input[b].npar || a - b);
   const ms = order.map((k) => input[k]);

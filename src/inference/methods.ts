@@ -5,10 +5,10 @@
  * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
  * prototypes here; src/fit/lmer.ts and src/fit/glmer.ts load this module.
  */
-import type * as arrow from 'apache-arrow';
 import { LmmFit } from '../lmm/lmmFit.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
-import type { PredictOptions } from '../results/predict.js';
+import { type PredictOptions, checkPredictCall } from '../results/predict.js';
+import type { DataInput } from '../io/dataInput.js';
 import type { BackendOptions } from '../backend/select.js';
 import type { FTest, TTest } from './contest.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
@@ -31,9 +31,9 @@ declare module '../lmm/lmmFit.js' {
     /** the parametric bootstrap (lme4's bootMer with confint's statistics) */
     bootstrap(options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }>;
     /** predictions (the linear predictor, as before) */
-    predict(newdata: arrow.Table, options?: PredictOptions): Float64Array;
+    predict(newdata: DataInput, options?: PredictOptions): Float64Array;
     /** predictions with confidence or prediction intervals */
-    predict(newdata: arrow.Table, options: PredictOptions & { interval: IntervalKind; level?: number }): PredictionIntervals;
+    predict(newdata: DataInput, options: PredictOptions & { interval: IntervalKind; level?: number }): PredictionIntervals;
   }
 }
 
@@ -46,7 +46,7 @@ declare module '../glmm/glmmFit.js' {
   }
 }
 
-const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata: arrow.Table, options?: PredictOptions) => Float64Array;
+const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata: DataInput, options?: PredictOptions) => Float64Array;
 
 Object.assign(LmmFit.prototype, {
   coefficients(this: LmmFit, options?: { ddf?: Ddf }) { return coefficientTable(this, options).rows; },
@@ -54,9 +54,12 @@ Object.assign(LmmFit.prototype, {
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
-  predict(this: LmmFit, newdata: arrow.Table, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
-    if (options.interval === undefined) return plainPredict.call(this, newdata, options);
-    return predictWithIntervals(this, newdata, { ...options, interval: options.interval });
+  predict(this: LmmFit, newdata: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
+    // the arguments checked (interval and level among lmer predict's options), the data as Arrow
+    const data = checkPredictCall(newdata, options, false);
+    const { interval, level, ...rest } = options;
+    if (interval === undefined) return plainPredict.call(this, data, rest);
+    return predictWithIntervals(this, data, { ...rest, interval, level });
   },
 });
 

@@ -14,6 +14,7 @@
  * All in the backends' coordinates: x_c = x C (centred columns), z_int = z M for a transformed block
  * (reparam.ts), with the internal θ's templates.
  */
+import { OptionError } from '../errors/errors.js';
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import type { FixedTransform } from '../model/fixedTransform.js';
 import type { RandomBlock } from '../model/lambda.js';
@@ -155,7 +156,7 @@ function solveLowerBlock(l: Float64Array, lo: number, n: number, b: Float64Array
 
 /** ŷ ± z √v for the level's two-sided normal quantile */
 export function normalInterval(fit: number, variance: number, level: number): [number, number] {
-  if (!(level > 0 && level < 1)) throw new Error(`level must be between 0 and 1, got ${level}`);
+  if (!(level > 0 && level < 1)) throw new OptionError('level', `level must be between 0 and 1, got ${level}`);
   const h = qnorm(1 - (1 - level) / 2) * Math.sqrt(variance);
   return [fit - h, fit + h];
 }

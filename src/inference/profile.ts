@@ -10,6 +10,7 @@
  *
  * The model-specific part is a `ProfileProblem`: the fits at a fixed value (lmmProfile.ts).
  */
+import { FitError, OptionError } from '../errors/errors.js';
 import { qnorm } from '../stats/distributions.js';
 import { qchisq } from './distributions.js';
 import { backSpline, evalPolySpline, interpSpline } from './spline.js';
@@ -91,7 +92,7 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
   const zetaOf = (w: number, x: number, point: ProfilePoint, signed = true): Row => {
     let devdiff = point.deviance - base;
     if (w < nvp) {
-      if (devdiff < -devtol) throw new Error(`profiling ${names[w]} detected a new, lower deviance (${point.deviance} < ${base}): the fit had not reached its optimum`);
+      if (devdiff < -devtol) throw new FitError(`profiling ${names[w]} detected a new, lower deviance (${point.deviance} < ${base}): the fit had not reached its optimum`);
       if (devdiff < 0) warnings.push(`slightly lower deviances (diff=${devdiff.toPrecision(3)}) detected for ${names[w]}`);
       devdiff = Math.max(0, devdiff);
     }
@@ -181,7 +182,7 @@ export interface ProfileInterval {
 
 /** lme4's confint.thpr: the interval from each profile's inverse spline (non.mono.tol 0.01). */
 export function profileIntervals(profile: Profile, level = 0.95): { intervals: ProfileInterval[]; warnings: string[] } {
-  if (!(level > 0 && level < 1)) throw new Error(`level must be between 0 and 1, got ${level}`);
+  if (!(level > 0 && level < 1)) throw new OptionError('level', `level must be between 0 and 1, got ${level}`);
   const a = (1 - level) / 2;
   const zs = [qnorm(a), qnorm(1 - a)];
   const warnings: string[] = [];

@@ -11,6 +11,7 @@
  * A transformed block (reparam.ts: the backends see Z M) is given T' = M⁻¹ T, so that Z M T' = Z T:
  * the factor then sees exactly the model's Λ Λᵀ (the quantities of jetFactor depend on Λ Λᵀ only).
  */
+import { ModelError } from '../errors/errors.js';
 import type { RandomBlock } from '../model/lambda.js';
 import type { TemplateBlock } from '../linalg/template.js';
 import type { BlockTransform } from '../model/reparam.js';
@@ -110,7 +111,7 @@ export function gammaTemplates(J: JetSpace, blocks: RandomBlock[], transforms: (
         const jj = (j * qt + j) * nc;
         for (let u = 0; u < j; u++) J.fms(M, (j * qt + u) * nc, M, (j * qt + u) * nc, M, jj);
         if (!(M[jj] > 0)) {
-          throw new Error(`the covariance matrix of the random-effects term ${t.text} is singular at the estimates (a boundary fit): its variance components have no smooth parametrization there`);
+          throw new ModelError(`the covariance matrix of the random-effects term ${t.text} is singular at the estimates (a boundary fit): its variance components have no smooth parametrization there`);
         }
         J.sqrtInPlace(M, jj);
         for (let i = j + 1; i < qt; i++) {

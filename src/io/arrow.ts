@@ -6,6 +6,7 @@
  *  - factor columns: `Dictionary<Utf8, Int32>` (nullable), the dictionary holding the levels.
  */
 import * as arrow from 'apache-arrow';
+import { DataError, OptionError, showValue } from '../errors/errors.js';
 
 /** The Arrow type used for factor columns. A fresh dictionary id is allocated per call. */
 export function factorType(): arrow.Dictionary<arrow.Utf8, arrow.Int32> {
@@ -107,20 +108,38 @@ export function tableFromColumns(columns: ReadonlyArray<readonly [string, arrow.
   return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
 }
 
+const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
+
+function hasMagicAt(bytes: Uint8Array, at: number): boolean {
+  if (at < 0 || at + MAGIC.length > bytes.length) return false;
+  return MAGIC.every((b, k) => bytes[at + k] === b);
+}
+
 /**
  * Read an Arrow IPC buffer (file format, i.e. `.arrow`/Feather v2, or stream format) into a Table.
- * Throws a descriptive Error for empty or malformed input.
+ * A DataError for empty input, input that is not Arrow IPC, and a file cut short (the file format
+ * ends with the magic `ARROW1`; any reader failure is reported as truncated or not Arrow IPC).
  */
 export function readArrowIpc(bytes: Uint8Array): arrow.Table {
-  if (!bytes || bytes.length === 0) throw new Error('Arrow IPC input is empty');
+  if (!(bytes instanceof Uint8Array)) throw new OptionError('bytes', `readArrowIpc: the input must be a Uint8Array of Arrow IPC bytes, not ${showValue(bytes)}`);
+  if (bytes.length === 0) throw new DataError('Arrow IPC input is empty');
+  const isFile = hasMagicAt(bytes, 0);
+  const isStream = bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff;
+  if (!isFile && !isStream) {
+    const head = Array.from(bytes.subarray(0, 8), (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    throw new DataError(`not Arrow IPC: the data (${bytes.length} bytes) start with "${head}", not the Arrow file magic ARROW1 or a stream message`);
+  }
+  if (isFile && !hasMagicAt(bytes, bytes.length - MAGIC.length)) {
+    throw new DataError(`the Arrow IPC file is truncated: its ${bytes.length} bytes do not end with the magic ARROW1 that closes an Arrow file`);
+  }
   let table: arrow.Table;
   try {
     table = arrow.tableFromIPC(bytes);
   } catch (e) {
-    throw new Error(`Could not read Arrow IPC data (${bytes.length} bytes): ${(e as Error).message}`);
+    throw new DataError(`the Arrow IPC data (${bytes.length} bytes) are truncated or not Arrow IPC (${(e as Error).message})`);
   }
   if (table.schema.fields.length === 0) {
-    throw new Error('Arrow IPC data has no columns (not an Arrow IPC file/stream, or an empty schema)');
+    throw new DataError('Arrow IPC data has no columns (not an Arrow IPC file/stream, or an empty schema)');
   }
   return table;
 }

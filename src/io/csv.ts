@@ -2,104 +2,104 @@
  * CSV → Apache Arrow Table, typed like R's `read.csv(..., stringsAsFactors = TRUE)` (browser-safe;
  * the file-reading wrappers live in ./node.ts).
  *
+ * Input: a string, bytes, or a source of byte chunks (`ByteSource`: a file read in pieces). Bytes
+ * are tokenized chunk by chunk (./csvTokenizer.ts) straight into typed arrays, so a file of any
+ * size is read as long as its columns fit in memory: no whole-file string, no per-row objects.
+ * Column buffers start small and are sized from the rows (the source's size divided by the bytes
+ * per row of the first rows), never from the bytes of the whole file per column.
+ *
  * Column typing:
  *  - a column whose every non-missing value parses as a number (quoted or not: R's read.csv treats
- *    `"1"` as 1) becomes `Float64`; empty / whitespace-only fields and `NA` are null;
+ *    `"1"` as 1) becomes `Float64`; empty / whitespace-only fields and `NA` are null; `Inf`, `-Inf`,
+ *    `NaN` and numbers too large for float64 (`1e309` → Inf) are values, as in R;
  *  - any other column becomes a factor, `Dictionary<Utf8, Int32>`, whose dictionary holds the distinct
  *    values sorted like R sorts factor levels (see `levelOrder`); empty fields and `NA` are null;
  *  - a column with no non-missing value at all becomes an all-null `Float64` column
- *    (R would make it logical).
+ *    (R would make it logical);
+ *  - a column of numbers with a few text values ("stray text": more than half of its values are
+ *    numbers and the text takes at most 10 distinct values), not named in `factors`, is not quietly
+ *    made a factor: with `strayText: 'missing'` the text values are read as missing (and counted in
+ *    a warning); by default the column is a factor that carries a note of the text values (field
+ *    metadata `mixedgpu.strayText`), and a model that uses it stops with an error naming the column,
+ *    the rows and the values (src/frame/columns.ts).
  * `TRUE`/`FALSE` columns are not special-cased: they become factors with levels FALSE, TRUE (R would
  * make them logical; lme4 codes both as a 0/1 contrast `xTRUE`).
  * Nulls in Float64 columns also hold NaN in the value buffer, for consumers that ignore the bitmap.
  *
- * Speed: papaparse in step mode feeds rows straight into growable typed arrays (Float64Array + validity
- * bitmap, or Int32Array indices + a Map for the dictionary), so memory is O(rows × columns × 8 bytes)
- * and time linear. A column that looks numeric until some row k and then holds text is re-read for its
- * first k rows by a second (preview-limited) pass, so exact original strings become the levels.
+ * Encoding: UTF-8 (default; bytes that are not valid UTF-8 stop the read with the row and column,
+ * so that levels such as Latin-1 `café` and `cafè` are never merged into one) or `encoding:
+ * 'latin1'` (ISO-8859-1). A string input is already decoded: a U+FFFD replacement character in it
+ * means bytes were lost on the way, and is an error for the same reason.
+ *
+ * Delimiter: `delimiter` if given, else sniffed from the first lines among comma, tab, semicolon and
+ * bar (the result says which: `delimiter`, and a note when it is not a comma). In a semicolon-
+ * delimited file a number may also be written with a decimal comma (`1,25`), as R's read.csv2 reads it.
+ *
+ * A column that looks numeric until some row k and then holds text is re-read for its first k rows
+ * by a second pass over the source (up to row k), so exact original strings become the levels.
  */
-import Papa from 'papaparse';
-import type { ParseError, Parser } from 'papaparse';
 import type * as arrow from 'apache-arrow';
-import { makeFactorVector, makeFloat64Vector, tableFromColumns } from './arrow.js';
+import { tableFromColumns } from './arrow.js';
+import { CsvTokenizer, describeDelimiter, fieldBytes, sniffDelimiter, type CsvRecord } from './csvTokenizer.js';
+import { ColumnBuilder, STRAY_TEXT_KEY } from './csvColumn.js';
+import { Kind, classifyNumber, decodeAt, parsedValue } from './csvValues.js';
+import { DataError, OptionError, showValue } from '../errors/errors.js';
+import { type Schema, checkObject, columnNames, oneOf } from '../options/rules.js';
+
+export { STRAY_TEXT_KEY, compareLocale, describeExamples } from './csvColumn.js';
+export type { StrayTextNote } from './csvColumn.js';
 
 export interface CsvOptions {
   /**
-   * Columns the caller will treat as factors even if numeric (the model frame does the conversion;
-   * here the names are only checked, with a warning for each one that is not a column).
+   * Columns the caller will treat as factors even if numeric (the model frame does the conversion).
+   * Here each must be a column (an OptionError otherwise), and such a column is never flagged as
+   * numbers with stray text.
    */
   factors?: string[];
-  /** field delimiter; default ',' (use '\t' for TSV) */
+  /** field delimiter, one character; default: sniffed (comma, tab, semicolon or bar) */
   delimiter?: string;
   /**
    * Order of factor levels (dictionary entries). 'locale' (default) mimics R's `sort()` in an English
    * UTF-8 locale (case-insensitive first: a < A < b < B), 'C' is code-point order like R in the C locale.
    */
   levelOrder?: 'locale' | 'C';
+  /** text encoding of byte input: 'utf-8' (default; invalid bytes are an error) or 'latin1' (ISO-8859-1) */
+  encoding?: 'utf-8' | 'latin1';
+  /**
+   * A column of numbers with a few text values: 'error' (default: a model using it stops with the
+   * column, rows and values) or 'missing' (the text values are read as missing, with a warning).
+   */
+  strayText?: 'error' | 'missing';
 }
 
 export interface ReadResult {
   table: arrow.Table;
   warnings: string[];
+  /** how the input was read, when that was guessed (the sniffed delimiter): for the user to see */
+  notes?: string[];
+  /** the field delimiter used (CSV only) */
+  delimiter?: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Number parsing like R's type.convert (numeric part)
-
-const enum Kind {
-  Number = 0,
-  Missing = 1,
-  Text = 2,
+/** Bytes that can be read from the start, in chunks, as often as needed (a file, a buffer, a string). */
+export interface ByteSource {
+  /** the total size in bytes, when known (sizes the column buffers) */
+  size?: number;
+  /** the input from its start, in chunks (a chunk may be reused by the source after the next one is asked for) */
+  chunks(): Iterable<Uint8Array>;
+  /** the input was a string, decoded before it reached the reader */
+  decoded?: boolean;
 }
-let parsedValue = 0;
 
-/** Classify a field for a numeric column; on Kind.Number the value is left in `parsedValue`. */
-function classifyNumeric(s: string): Kind {
-  const n = s.length;
-  if (n === 0) return Kind.Missing;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 78 /* N */ && s === 'NA') return Kind.Missing;
-  const v = Number(s);
-  if (v === v) {
-    if (v === 0) {
-      // Number('') / Number('  ') are 0: whitespace-only is missing in a numeric column
-      if (!hasDigit(s)) return Kind.Missing;
-    }
-    if (n >= 2 && isRadixPrefix(s)) return Kind.Text; // JS accepts 0b101 / 0o17, R does not
-    parsedValue = v;
-    return Kind.Number;
-  }
-  // JS rejects some spellings R accepts
-  switch (s.trim()) {
-    case 'NaN':
-      parsedValue = NaN;
-      return Kind.Number;
-    case 'Inf':
-    case '+Inf':
-    case 'inf':
-    case '+inf':
-    case 'infinity':
-    case 'Infinity':
-      parsedValue = Infinity;
-      return Kind.Number;
-    case '-Inf':
-    case '-inf':
-    case '-infinity':
-    case '-Infinity':
-      parsedValue = -Infinity;
-      return Kind.Number;
-    case 'NA':
-      return Kind.Missing;
-  }
-  return Kind.Text;
-}
+export type CsvInput = string | Uint8Array | ArrayBuffer | ByteSource;
 
 /**
  * A CSV field read as a numeric column reads it (R's type.convert): the number, null for a missing
  * value (empty, whitespace-only, NA), or undefined when the field is text (the column is then a factor).
+ * For the streamed CSV source (src/gram/stream/csv.ts), which parses records as strings.
  */
 export function csvFieldNumber(s: string): number | null | undefined {
-  const k = classifyNumeric(s);
+  const k = classifyNumber(s, false);
   return k === Kind.Number ? parsedValue : k === Kind.Missing ? null : undefined;
 }
 
@@ -108,292 +108,184 @@ export function csvFieldText(s: string): string | null {
   return s.length === 0 || s === 'NA' ? null : s;
 }
 
-function hasDigit(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) return true;
-  }
-  return false;
+
+const CHUNK = 4 * 2 ** 20;
+
+/** A source over a string, encoded to UTF-8 in chunks (never whole). */
+function stringSource(text: string): ByteSource {
+  return {
+    size: text.length,
+    decoded: true,
+    *chunks() {
+      const enc = new TextEncoder();
+      const buf = new Uint8Array(CHUNK * 3);
+      for (let i = 0; i < text.length;) {
+        let j = Math.min(text.length, i + CHUNK);
+        // never split a surrogate pair
+        if (j < text.length && (text.charCodeAt(j - 1) & 0xfc00) === 0xd800) j--;
+        const { written } = enc.encodeInto(text.slice(i, j), buf);
+        yield buf.subarray(0, written);
+        i = j;
+      }
+    },
+  };
 }
 
-function isRadixPrefix(s: string): boolean {
-  const t = s.trimStart();
-  if (t.length < 2 || t.charCodeAt(0) !== 48 /* 0 */) return false;
-  const c = t.charCodeAt(1) | 0x20;
-  return c === 98 /* b */ || c === 111 /* o */;
+/** A source over bytes in memory. */
+function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    *chunks() {
+      for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, Math.min(bytes.length, i + CHUNK));
+    },
+  };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Column builder
-
-class ColumnBuilder {
-  numeric = true;
-  length = 0;
-  capacity: number;
-  nullCount = 0;
-  validity: Uint8Array;
-  values: Float64Array | null;
-  indices: Int32Array | null = null;
-  levels: Map<string, number> | null = null;
-  private lastText = '';
-  private lastCode = 0;
-  /** rows [0, prefixRows) of a column that turned from numeric to text still need their strings */
-  prefixRows = 0;
-
-  constructor(capacity: number) {
-    this.capacity = capacity;
-    this.values = new Float64Array(capacity);
-    this.validity = new Uint8Array((capacity + 7) >> 3);
-  }
-
-  private grow(): void {
-    const cap = this.capacity * 2;
-    const validity = new Uint8Array((cap + 7) >> 3);
-    validity.set(this.validity);
-    this.validity = validity;
-    if (this.values) {
-      const v = new Float64Array(cap);
-      v.set(this.values);
-      this.values = v;
-    }
-    if (this.indices) {
-      const ix = new Int32Array(cap);
-      ix.set(this.indices);
-      this.indices = ix;
-    }
-    this.capacity = cap;
-  }
-
-  push(s: string): void {
-    const i = this.length;
-    if (i === this.capacity) this.grow();
-    if (this.numeric) {
-      // fast path: starts with a digit, '-' or '.', and is no 0b/0o radix literal (JS-only syntax)
-      const c0 = s.charCodeAt(0);
-      if (
-        ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46) &&
-        !(c0 === 48 && s.length > 1 && ((s.charCodeAt(1) | 0x20) === 98 || (s.charCodeAt(1) | 0x20) === 111))
-      ) {
-        const v = Number(s);
-        if (v === v) {
-          this.values![i] = v;
-          this.validity[i >> 3]! |= 1 << (i & 7);
-          this.length = i + 1;
-          return;
-        }
-      }
-      const k = classifyNumeric(s);
-      if (k === Kind.Number) {
-        this.values![i] = parsedValue;
-        this.validity[i >> 3]! |= 1 << (i & 7);
-        this.length = i + 1;
-        return;
-      }
-      if (k === Kind.Missing) {
-        this.values![i] = NaN;
-        this.nullCount++;
-        this.length = i + 1;
-        return;
-      }
-      this.switchToText();
-    }
-    // text column
-    if (s.length === 0 || s === 'NA') {
-      this.nullCount++;
-    } else {
-      let code: number | undefined;
-      if (s === this.lastText) code = this.lastCode; // runs of equal values (data sorted by group)
-      else {
-        const levels = this.levels!;
-        code = levels.get(s);
-        if (code === undefined) {
-          code = levels.size;
-          levels.set(s, code);
-        }
-        this.lastText = s;
-        this.lastCode = code;
-      }
-      this.indices![i] = code;
-      this.validity[i >> 3]! |= 1 << (i & 7);
-    }
-    this.length = i + 1;
-  }
-
-  /** Numeric so far, text from the current row on: drop the numbers, remember to re-read the prefix. */
-  private switchToText(): void {
-    this.numeric = false;
-    this.values = null;
-    this.indices = new Int32Array(this.capacity);
-    this.levels = new Map();
-    this.prefixRows = this.length;
-    // validity and null count of the prefix are recomputed by the second pass
-    this.validity.fill(0, 0, (this.length + 7) >> 3);
-    this.nullCount = 0;
-  }
-
-  /** Second pass: value of row i < prefixRows. */
-  setPrefix(i: number, s: string): void {
-    if (s.length === 0 || s === 'NA') {
-      this.nullCount++;
-      return;
-    }
-    const levels = this.levels!;
-    let code = levels.get(s);
-    if (code === undefined) {
-      code = levels.size;
-      levels.set(s, code);
-    }
-    this.indices![i] = code;
-    this.validity[i >> 3]! |= 1 << (i & 7);
-  }
-
-  finish(levelOrder: 'locale' | 'C'): arrow.Vector {
-    const n = this.length;
-    const validity = this.nullCount > 0 ? this.validity.slice(0, (n + 7) >> 3) : undefined;
-    if (this.numeric) {
-      const values = this.values!.length === n ? this.values! : this.values!.slice(0, n);
-      return makeFloat64Vector(values, validity, this.nullCount);
-    }
-    // sort levels like R and remap the codes
-    const byCode = Array.from(this.levels!.keys());
-    const sorted = byCode.slice().sort(levelOrder === 'C' ? compareCodePoints : compareLocale);
-    const newCode = new Map<string, number>();
-    for (let j = 0; j < sorted.length; j++) newCode.set(sorted[j]!, j);
-    const perm = new Int32Array(byCode.length);
-    for (let j = 0; j < byCode.length; j++) perm[j] = newCode.get(byCode[j]!)!;
-    const indices = this.indices!.length === n ? this.indices! : this.indices!.slice(0, n);
-    const v = this.validity;
-    for (let i = 0; i < n; i++) {
-      if ((v[i >> 3]! >> (i & 7)) & 1) indices[i] = perm[indices[i]!]!;
-      else indices[i] = 0;
-    }
-    return makeFactorVector(indices, sorted, validity, this.nullCount);
-  }
-}
-
-function compareCodePoints(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-let collator: Intl.Collator | null = null;
-function compareLocale(a: string, b: string): number {
-  collator ??= new Intl.Collator('en-US', { sensitivity: 'variant', numeric: false });
-  return collator.compare(a, b) || compareCodePoints(a, b);
+function sourceOf(input: CsvInput): ByteSource {
+  if (typeof input === 'string') return stringSource(input);
+  if (input instanceof Uint8Array) return bytesSource(input);
+  if (input instanceof ArrayBuffer) return bytesSource(new Uint8Array(input));
+  if (input && typeof (input as ByteSource).chunks === 'function') return input as ByteSource;
+  throw new OptionError('input', `readCsv: the input must be a string, a Uint8Array, an ArrayBuffer or a ByteSource, not ${showValue(input)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/** 1-based physical line number of the row starting at or after character offset `pos`. */
-function lineNumberAt(text: string, pos: number): number {
-  while (pos < text.length && (text.charCodeAt(pos) === 10 || text.charCodeAt(pos) === 13)) pos++;
-  let line = 1;
-  for (let i = 0; i < pos; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) line++;
-    else if (c === 13 && text.charCodeAt(i + 1) !== 10) line++;
-  }
-  return line;
+/** The CSV reader's options (CsvOptions), as checked by `checkCsvOptions`. */
+const CSV_OPTIONS: Schema = {
+  factors: columnNames,
+  delimiter: (d, at) => {
+    if (typeof d !== 'string' || d.length !== 1 || d.charCodeAt(0) > 0x7f || d === '"' || d === '\n' || d === '\r') {
+      throw new OptionError('delimiter', `${at} must be one ASCII character other than a quote or a line break (such as ',', ';', '\\t', '|'), not ${showValue(d)}`);
+    }
+  },
+  levelOrder: oneOf('locale', 'C'),
+  encoding: (e, at) => {
+    if (typeof e !== 'string' || normalEncoding(e) === null) throw new OptionError('encoding', `${at} must be 'utf-8' or 'latin1', not ${showValue(e)}`);
+  },
+  strayText: oneOf('error', 'missing'),
+};
+
+/** 'utf-8' or 'latin1' for the names they go by, else null. */
+function normalEncoding(e: string): 'utf-8' | 'latin1' | null {
+  const x = e.toLowerCase();
+  if (x === 'utf-8' || x === 'utf8') return 'utf-8';
+  if (x === 'latin1' || x === 'latin-1' || x === 'iso-8859-1') return 'latin1';
+  return null;
 }
 
-function describeDelimiter(d: string): string {
-  return d === '\t' ? 'tab' : d === ',' ? 'comma' : JSON.stringify(d);
+/** Checks the reader's options (an OptionError for an unknown option or a bad value). */
+export function checkCsvOptions(opts: unknown, at = 'readCsv'): void {
+  checkObject(opts, at, CSV_OPTIONS);
+}
+
+/** The options checked, with their defaults. */
+function checkOptions(opts: CsvOptions): { delimiter: string | null; encoding: 'utf-8' | 'latin1'; levelOrder: 'locale' | 'C'; strayText: 'error' | 'missing' } {
+  checkCsvOptions(opts);
+  return {
+    delimiter: opts.delimiter ?? null,
+    encoding: opts.encoding === undefined ? 'utf-8' : normalEncoding(opts.encoding)!,
+    levelOrder: opts.levelOrder ?? 'locale',
+    strayText: opts.strayText ?? 'error',
+  };
 }
 
 /**
- * Parse CSV text (header row required) into an Arrow Table typed like R's
- * `read.csv(stringsAsFactors = TRUE)`. Throws on: empty input / no header, no data rows, a row with
- * the wrong number of fields, duplicate column names, an unterminated quoted field.
+ * Parse CSV (header row required) into an Arrow Table typed like R's `read.csv(stringsAsFactors =
+ * TRUE)`. `input`: text, bytes, or a ByteSource (see ./node.ts for files). Throws a DataError on:
+ * empty input / no header, no data rows, a row with the wrong number of fields, duplicate column
+ * names, an unterminated quoted field, invalid UTF-8; an OptionError on a bad option.
  */
-export function readCsv(text: string, opts: CsvOptions = {}): ReadResult {
-  const delimiter = opts.delimiter ?? ',';
-  const levelOrder = opts.levelOrder ?? 'locale';
+export function readCsv(input: CsvInput, opts: CsvOptions = {}): ReadResult {
+  if (opts === null) opts = {};
+  const { delimiter: given, encoding, levelOrder, strayText } = checkOptions(opts);
+  const source = sourceOf(input);
   const warnings: string[] = [];
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim().length === 0) throw new Error('CSV is empty: expected a header row with column names');
+  const notes: string[] = [];
 
+  // the first chunks (at least 64 KiB, or all) to sniff the delimiter from
+  const it = source.chunks()[Symbol.iterator]();
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < 65536) {
+    const r = it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    head.push(r.value.slice());
+    headBytes += r.value.length;
+  }
+  const first = concat(head);
+  const bom = first.length >= 3 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0;
+  if (first.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
+    throw new DataError(`CSV is UTF-16 (it starts with the byte order mark ${first[0] === 0xff ? 'FF FE' : 'FE FF'}): save it as UTF-8 (or Latin-1)`);
+  }
+  let delimiter = given;
+  if (delimiter === null) {
+    const sniffed = sniffDelimiter(first.subarray(bom, Math.min(first.length, bom + 65536)), ended && first.length - bom <= 65536);
+    delimiter = sniffed ?? ',';
+    if (delimiter !== ',') {
+      const dec = delimiter === ';' ? ', numbers with a decimal point or a decimal comma' : '';
+      notes.push(`read as ${describeDelimiter(delimiter)}-delimited${dec} (sniffed from the first lines; set the delimiter to choose another)`);
+    }
+  }
+  const delim = delimiter;
+
+  const factorNames = new Set(opts.factors ?? []);
   let header: string[] | null = null;
   let builders: ColumnBuilder[] = [];
   let ncol = 0;
   let nrow = 0;
-  let rowStart = 0;
-  let failure: Error | null = null;
-  let parser: Parser | null = null;
-  const initialCapacity = Math.max(1024, Math.min(1 << 20, Math.ceil(text.length / 16)));
+  let firstDataOffset = -1;
+  let sized = false;
+  const decodedInput = source.decoded === true;
 
-  const fail = (err: Error): void => {
-    failure ??= err;
-    parser?.abort();
-  };
-
-  const checkErrors = (errors: ParseError[], what: string, start: number): boolean => {
-    for (const e of errors) {
-      const line = lineNumberAt(text, start);
-      if (e.code === 'MissingQuotes') {
-        fail(new Error(`CSV ${what} starting on line ${line}: quoted field is not terminated (missing closing quote)`));
-        return false;
-      }
-      warnings.push(`CSV ${what} on line ${line}: ${e.message}`);
+  const headerWhere = (j: number) => () => `header, column ${j + 1}`;
+  const onRecord = (rec: CsvRecord): void => {
+    if (header === null) {
+      header = readHeader(rec, encoding, warnings, headerWhere);
+      ncol = header.length;
+      builders = header.map((name) => new ColumnBuilder(name, 64, encoding, delim === ';'));
+      return;
     }
-    return true;
+    if (rec.count !== ncol) {
+      const hint = ncol === 1 && given === null ? ' (no delimiter was found in the header: set the delimiter)' : '';
+      throw new DataError(
+        `CSV line ${rec.line} (data row ${nrow + 1}) has ${rec.count} field${rec.count === 1 ? '' : 's'}, ` +
+          `but the header has ${ncol} (${describeDelimiter(delim)}-delimited)${hint}`,
+        { row: nrow + 1 },
+      );
+    }
+    if (firstDataOffset < 0) firstDataOffset = rec.offset;
+    const row = nrow;
+    for (let j = 0; j < ncol; j++) builders[j].push(rec, j, row);
+    nrow++;
+    // after 1000 rows: size the buffers from the bytes per row (a 30k-column file of 40 rows needs 40 rows)
+    if (!sized && nrow === 1000 && source.size !== undefined) {
+      sized = true;
+      const perRow = (rec.offset - firstDataOffset) / 999;
+      if (perRow > 0) {
+        const est = Math.ceil(((source.size - firstDataOffset) / perRow) * 1.02) + 64;
+        for (const b of builders) b.reserve(est);
+      }
+    }
   };
 
-  Papa.parse<string[]>(text, {
-    delimiter,
-    header: false,
-    dynamicTyping: false,
-    skipEmptyLines: true,
-    // papaparse's "fast mode" (auto-enabled for quote-free input) splits the whole text into lines
-    // first; the regular parser is about twice as fast for step-wise consumption of large inputs
-    fastMode: false,
-    step(res, p) {
-      if (failure) return;
-      parser = p;
-      const row = res.data;
-      const start = rowStart;
-      rowStart = res.meta.cursor;
-      if (res.errors.length > 0 && !checkErrors(res.errors, header === null ? 'header' : 'row', start)) return;
-      if (header === null) {
-        header = row.slice();
-        ncol = header.length;
-        const seen = new Map<string, number>();
-        for (let j = 0; j < ncol; j++) {
-          let name = header[j]!;
-          if (name.trim() === '') {
-            // like R's read.csv on files written with row names (empty first header cell)
-            let k = 0;
-            name = 'X';
-            while (header.includes(name) || seen.has(name)) name = `X.${++k}`;
-            warnings.push(`CSV column ${j + 1} has an empty name; named it "${name}"`);
-            header[j] = name;
-          }
-          const prev = seen.get(name);
-          if (prev !== undefined) {
-            fail(new Error(`CSV header has duplicate column name "${name}" (columns ${prev + 1} and ${j + 1})`));
-            return;
-          }
-          seen.set(name, j);
-        }
-        builders = header.map(() => new ColumnBuilder(initialCapacity));
-        return;
-      }
-      if (row.length !== ncol) {
-        fail(
-          new Error(
-            `CSV line ${lineNumberAt(text, start)} (data row ${nrow + 1}) has ${row.length} field${row.length === 1 ? '' : 's'}, ` +
-              `but the header has ${ncol} (${describeDelimiter(delimiter)}-delimited)`,
-          ),
-        );
-        return;
-      }
-      for (let j = 0; j < ncol; j++) builders[j]!.push(row[j]!);
-      nrow++;
-    },
-  });
+  const tok = new CsvTokenizer(delim.charCodeAt(0), onRecord);
+  if (first.length > bom) tok.push(first.subarray(bom));
+  if (!ended) {
+    for (let r = it.next(); !r.done; r = it.next()) tok.push(r.value);
+  }
+  tok.finish();
 
-  if (failure) throw failure;
-  if (header === null) throw new Error('CSV is empty: expected a header row with column names');
-  if (nrow === 0) throw new Error('CSV has a header but no data rows');
+  if (header === null) throw new DataError('CSV is empty: expected a header row with column names');
+  if (nrow === 0) throw new DataError('CSV has a header but no data rows');
   const names: string[] = header;
+  for (const f of factorNames) {
+    if (!names.includes(f)) throw new OptionError('factors', `factors: column '${f}' not found in the data (columns: ${names.join(', ')})`);
+  }
 
   // second pass for columns that turned out to be text after some numeric-looking rows
   const pending = builders.filter((b) => !b.numeric && b.prefixRows > 0);
@@ -401,36 +293,92 @@ export function readCsv(text: string, opts: CsvOptions = {}): ReadResult {
     const maxPrefix = Math.max(...pending.map((b) => b.prefixRows));
     const cols = builders.map((b, j) => (!b.numeric && b.prefixRows > 0 ? j : -1)).filter((j) => j >= 0);
     let r = -1;
-    Papa.parse<string[]>(text, {
-      delimiter,
-      header: false,
-      dynamicTyping: false,
-      skipEmptyLines: true,
-      fastMode: false,
-      preview: maxPrefix + 1,
-      step(res) {
-        if (r >= 0) {
-          const row = res.data;
-          for (const j of cols) {
-            const b = builders[j]!;
-            if (r < b.prefixRows) b.setPrefix(r, row[j]!);
-          }
+    const second = new CsvTokenizer(delim.charCodeAt(0), (rec) => {
+      if (r >= 0) {
+        for (const j of cols) {
+          const b = builders[j];
+          if (r < b.prefixRows) b.setPrefix(rec, j, r);
         }
-        r++;
-      },
+      }
+      r++;
+      if (r >= maxPrefix) second.stop();
     });
+    let skip = bom;
+    for (const chunk of source.chunks()) {
+      second.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+      if (r >= maxPrefix) break;
+    }
+    second.finish();
   }
 
-  const table = tableFromColumns(names.map((name, j) => [name, builders[j]!.finish(levelOrder)] as const));
-  warnings.push(...checkFactorNames(table, opts.factors));
-  return { table, warnings };
+  const columns = builders.map((b) => {
+    const { vector, stray } = b.finish(levelOrder, factorNames.has(b.name) ? 'factor' : strayText, warnings);
+    if (decodedInput && !b.numeric) checkReplacementChars(b.name, vector);
+    return [b.name, vector, stray] as const;
+  });
+  const table = tableFromColumns(columns.map(([name, vector]) => [name, vector] as const));
+  // a factor of numbers with stray text carries its note, for the model frame's error
+  columns.forEach(([, , stray], j) => {
+    if (stray) table.schema.fields[j].metadata.set(STRAY_TEXT_KEY, JSON.stringify(stray));
+  });
+  return { table, warnings, delimiter: delim, ...(notes.length ? { notes } : {}) };
 }
 
-/** Warnings for requested factor names that are not columns of `table`. */
-export function checkFactorNames(table: arrow.Table, factors: readonly string[] | undefined): string[] {
-  if (!factors || factors.length === 0) return [];
-  const names = new Set(table.schema.fields.map((f) => f.name));
-  return factors
-    .filter((f) => !names.has(f))
-    .map((f) => `factor column "${f}" is not in the data (columns: ${[...names].join(', ')})`);
+/** The header's column names; an empty name becomes X (X.1, …) as R's read.csv names it. */
+function readHeader(rec: CsvRecord, encoding: 'utf-8' | 'latin1', warnings: string[], where: (j: number) => () => string): string[] {
+  const header: string[] = [];
+  for (let j = 0; j < rec.count; j++) header.push(decodeAt(fieldBytes(rec, j), encoding, where(j)));
+  const seen = new Map<string, number>();
+  for (let j = 0; j < header.length; j++) {
+    let name = header[j];
+    if (name.trim() === '') {
+      let k = 0;
+      name = 'X';
+      while (header.includes(name) || seen.has(name)) name = `X.${++k}`;
+      warnings.push(`CSV column ${j + 1} has an empty name; named it "${name}"`);
+      header[j] = name;
+    }
+    const prev = seen.get(name);
+    if (prev !== undefined) throw new DataError(`CSV header has duplicate column name "${name}" (columns ${prev + 1} and ${j + 1})`);
+    seen.set(name, j);
+  }
+  return header;
+}
+
+/** A decoded string input with U+FFFD in a level: bytes were replaced before the reader saw them. */
+function checkReplacementChars(name: string, vector: arrow.Vector): void {
+  const dict = (vector.data[0] as { dictionary?: arrow.Vector }).dictionary;
+  if (!dict) return;
+  for (let k = 0; k < dict.length; k++) {
+    const level = String(dict.get(k));
+    if (level.includes('\uFFFD')) {
+      throw new DataError(
+        `CSV column '${name}': the level ${JSON.stringify(level)} holds U+FFFD, the character a decoder puts in place of bytes that are not valid UTF-8, ` +
+          `so levels that differed in those bytes may have been merged. Read the file's bytes instead of decoded text (readCsv(bytes), readCsvFile) ` +
+          `with the right encoding (e.g. 'latin1')`,
+        { column: name },
+      );
+    }
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Checks requested factor names against `table`'s columns (an OptionError naming the first unknown one). */
+export function checkFactorNames(table: arrow.Table, factors: readonly string[] | undefined): void {
+  if (!factors || factors.length === 0) return;
+  const names = table.schema.fields.map((f) => f.name);
+  for (const f of factors) {
+    if (!names.includes(f)) throw new OptionError('factors', `factors: column '${f}' not found in the data (columns: ${names.join(', ')})`);
+  }
 }

@@ -1,12 +1,13 @@
 /**
  * Node-only file readers (uses node:fs). Browser code should use ./csv.ts and ./arrow.ts directly.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { constants as bufferConstants } from 'node:buffer';
-import { checkFactorNames, readCsv, type CsvOptions, type ReadResult } from './csv.js';
+import { checkCsvOptions, checkFactorNames, readCsv, type ByteSource, type CsvOptions, type ReadResult } from './csv.js';
 import { readArrowIpc } from './arrow.js';
 import { readParquet } from './parquet.js';
+
+import { DataError, MixedGpuError, OptionError, showValue } from '../errors/errors.js';
 
 export type { CsvOptions, ReadResult } from './csv.js';
 
@@ -22,31 +23,58 @@ export const TABLE_EXTENSIONS: Readonly<Record<string, 'csv' | 'tsv' | 'arrow' |
 };
 
 function checkFile(path: string): number {
-  if (!existsSync(path)) throw new Error(`Data file not found: ${path}`);
+  if (typeof path !== 'string' || path === '') throw new OptionError('path', `the data file's path must be a non-empty string, not ${showValue(path)}`);
+  if (!existsSync(path)) throw new DataError(`Data file not found: ${path}`);
   const st = statSync(path);
-  if (!st.isFile()) throw new Error(`Not a regular file: ${path}`);
+  if (!st.isFile()) throw new DataError(`Not a regular file: ${path}`);
   return st.size;
 }
 
-function readText(path: string): string {
+/** A file read in chunks of 4 MiB (one buffer, reused), from the start each time `chunks()` is called. */
+export function fileSource(path: string): ByteSource {
   const size = checkFile(path);
-  // a JS string holds at most buffer.constants.MAX_STRING_LENGTH UTF-16 code units (~512M in Node 20)
-  if (size > bufferConstants.MAX_STRING_LENGTH) {
-    throw new Error(
-      `CSV file ${path} is too large to parse as text (${(size / 2 ** 20).toFixed(0)} MiB); ` +
-        `convert it to Arrow IPC (.arrow / .feather) instead`,
-    );
-  }
-  return readFileSync(path, 'utf8');
+  return {
+    size,
+    *chunks() {
+      const fd = openSync(path, 'r');
+      try {
+        const buf = new Uint8Array(4 * 2 ** 20);
+        for (;;) {
+          const got = readSync(fd, buf, 0, buf.length, null);
+          if (got === 0) break;
+          yield buf.subarray(0, got);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
 }
 
-/** Read a CSV (or, with `delimiter: '\t'`, TSV) file; see `readCsv` for the typing rules. */
+/**
+ * The error `e` with the file's path in front of its message, of the same type (a DataError stays a
+ * DataError); errors that are not the package's pass unchanged.
+ */
+function withPath(path: string, e: unknown): unknown {
+  if (e instanceof MixedGpuError) {
+    e.message = `${path}: ${e.message}`;
+    return e;
+  }
+  // a system error while reading (EACCES, EIO, …)
+  if (typeof (e as { code?: unknown } | null)?.code === 'string') return new DataError(`${path}: ${(e as Error).message}`);
+  return e;
+}
+
+/**
+ * Read a CSV (or, with `delimiter: '\t'`, TSV) file in chunks (any size whose columns fit in
+ * memory); see `readCsv` for the typing rules.
+ */
 export function readCsvFile(path: string, opts: CsvOptions = {}): ReadResult {
-  const text = readText(path);
+  const source = fileSource(path);
   try {
-    return readCsv(text, opts);
+    return readCsv(source, opts);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw withPath(path, e);
   }
 }
 
@@ -55,8 +83,9 @@ export function readCsvFile(path: string, opts: CsvOptions = {}): ReadResult {
  * (Arrow IPC file or stream). Throws for a missing file or an unknown extension.
  */
 export function readTableFile(path: string, opts: CsvOptions = {}): ReadResult {
+  checkCsvOptions(opts, 'readTableFile');
   const kind = kindOf(path);
-  if (kind === 'parquet') throw new Error(`${path}: Parquet files are read asynchronously: use readTableFileAsync`);
+  if (kind === 'parquet') throw new OptionError('path', `${path}: Parquet files are read asynchronously: use readTableFileAsync`);
   if (kind === 'csv') return readCsvFile(path, opts);
   if (kind === 'tsv') return readCsvFile(path, { ...opts, delimiter: opts.delimiter ?? '\t' });
   checkFile(path);
@@ -65,16 +94,18 @@ export function readTableFile(path: string, opts: CsvOptions = {}): ReadResult {
   try {
     table = readArrowIpc(bytes);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw withPath(path, e);
   }
-  return { table, warnings: checkFactorNames(table, opts.factors) };
+  checkFactorNames(table, opts.factors);
+  return { table, warnings: [] };
 }
 
 function kindOf(path: string): 'csv' | 'tsv' | 'arrow' | 'parquet' {
+  if (typeof path !== 'string' || path === '') throw new OptionError('path', `the data file's path must be a non-empty string, not ${showValue(path)}`);
   const ext = extname(path).toLowerCase();
   const kind = TABLE_EXTENSIONS[ext];
   if (!kind) {
-    throw new Error(
+    throw new DataError(
       `Unknown data file extension "${ext || '(none)'}" for ${path}; expected one of ${Object.keys(TABLE_EXTENSIONS).join(', ')}`,
     );
   }
@@ -83,6 +114,7 @@ function kindOf(path: string): 'csv' | 'tsv' | 'arrow' | 'parquet' {
 
 /** As readTableFile, for every format including Parquet (.parquet, .pq). */
 export async function readTableFileAsync(path: string, opts: CsvOptions = {}): Promise<ReadResult> {
+  checkCsvOptions(opts, 'readTableFileAsync');
   if (kindOf(path) !== 'parquet') return readTableFile(path, opts);
   checkFile(path);
   const bytes = readFileSync(path);
@@ -90,7 +122,8 @@ export async function readTableFileAsync(path: string, opts: CsvOptions = {}): P
   try {
     res = await readParquet(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw withPath(path, e);
   }
-  return { table: res.table, warnings: [...res.warnings, ...checkFactorNames(res.table, opts.factors)] };
+  checkFactorNames(res.table, opts.factors);
+  return { table: res.table, warnings: res.warnings };
 }

@@ -4,6 +4,7 @@
  * Column chunks are written straight into typed arrays (hyparquet, with its compressors); nested
  * columns are skipped with a warning. Browser-safe.
  */
+import { DataError, OptionError, showValue } from '../errors/errors.js';
 import type * as arrow from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import type { ColumnData, FileMetaData } from 'hyparquet';
@@ -12,11 +13,12 @@ import { makeFactorVector, makeFloat64Vector, tableFromColumns } from './arrow.j
 
 /** Parquet bytes → Arrow table: numbers to Float64 (nullable), strings and booleans to factors. */
 export async function readParquet(buffer: ArrayBuffer): Promise<{ table: arrow.Table; warnings: string[] }> {
+  if (!(buffer instanceof ArrayBuffer)) throw new OptionError('buffer', `readParquet: the input must be an ArrayBuffer of Parquet bytes, not ${showValue(buffer)}`);
   let metadata: FileMetaData;
   try {
     metadata = parquetMetadata(buffer);
   } catch (e) {
-    throw new Error(`not a valid Parquet file (${(e as Error).message})`);
+    throw new DataError(`not a valid Parquet file (${(e as Error).message})`);
   }
   const n = Number(metadata.num_rows);
   // flat columns: the root's direct children without children of their own
@@ -35,7 +37,7 @@ export async function readParquet(buffer: ArrayBuffer): Promise<{ table: arrow.T
       i++;
     }
   }
-  if (names.length === 0) throw new Error('the Parquet file has no flat (non-nested) columns');
+  if (names.length === 0) throw new DataError('the Parquet file has no flat (non-nested) columns');
   const builders = new Map(names.map((nm) => [nm, new ParquetColumn(n)] as const));
   await parquetRead({
     file: buffer,

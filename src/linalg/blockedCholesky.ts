@@ -20,6 +20,7 @@
  * covariance factor mixes its levels: GramMatrix.AkkDense), the diagonal blocks and the blocks below
  * them are dense.
  */
+import { ModelError } from '../errors/errors.js';
 import { type BlockPattern, type GramMatrix, type PatternRows, findInPattern, patternFromKeys, patternRows } from './gram.js';
 import { fillTemplate } from './template.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
@@ -179,7 +180,7 @@ export class BlockedCholesky {
     for (let k = denseFrom; k < K; k++) {
       if (this.m[k] > MAX_DENSE_BLOCK) {
         const why = gram.AkkDense?.[k] ? 'has a known covariance matrix' : `is crossed with '${blocks[0].group}'`;
-        throw new Error(`grouping factor '${blocks[k].group}' ${why} and has ${this.m[k]} random effects: its dense block is too large (limit ${MAX_DENSE_BLOCK})`);
+        throw new ModelError(`grouping factor '${blocks[k].group}' ${why} and has ${this.m[k]} random effects: its dense block is too large (limit ${MAX_DENSE_BLOCK})`);
       }
     }
     this.scatterA = blocks.map(() => []);

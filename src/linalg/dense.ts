@@ -2,9 +2,10 @@
  * Dense float64 kernels on row-major square matrices (lower triangle used): the Cholesky factor
  * A = L Lᵀ, triangular solves and the inverse of a lower-triangular matrix.
  */
+import { FitError } from '../errors/errors.js';
 
 /** Thrown when a matrix that must be positive definite is not. */
-export class NotPositiveDefiniteError extends Error {
+export class NotPositiveDefiniteError extends FitError {
   constructor(what: string, readonly index: number, readonly pivot: number) {
     super(`${what} is not positive definite (pivot ${index + 1} is ${pivot})`);
     this.name = 'NotPositiveDefiniteError';

@@ -4,6 +4,7 @@
  * C −= A Bᵀ) work on them in place; where WebAssembly SIMD is not available (or `kernels: 'js'` is
  * asked for) the same kernels run in JavaScript (src/linalg/dense.ts) on ordinary arrays.
  */
+import { ModelError } from '../errors/errors.js';
 import { DENSE_WASM_BASE64 } from './denseWasm.generated.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
 
@@ -63,7 +64,7 @@ export class DenseArena {
       bytes += Math.ceil((s * 8) / 16) * 16;
     }
     const pages = Math.ceil(bytes / 65536) + 1;
-    if (pages > 65536) throw new Error(`the dense blocks need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than WebAssembly memory allows`);
+    if (pages > 65536) throw new ModelError(`the dense blocks need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than WebAssembly memory allows`);
     const memory = new WebAssembly.Memory({ initial: pages });
     const instance = new WebAssembly.Instance(mod, { env: { memory, abort: () => { throw new Error('dense kernel aborted'); } } });
     this.kind = 'wasm';

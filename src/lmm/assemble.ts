@@ -3,6 +3,7 @@
  * gives β̂, b̂, σ̂, Var(β̂) and the conditional variances. With θ from the optimizer this is the fit;
  * with a given θ it is the model at that θ.
  */
+import { FitError } from '../errors/errors.js';
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
@@ -56,7 +57,7 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
   const parts = { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss };
   const tss = model.source ? (model.source.responseSS > 0 ? model.source.responseSS : 1) : totalSumOfSquares(frame.y);
   if (!(parts.pwrss > 1e-12 * tss)) {
-    throw new Error(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
+    throw new FitError(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
   }
   const dev = override ? override.criterion : profiledDeviance(parts, n, p, reml, model.sumLogW);
   // the factor is of the transformed fixed effects: map β and Var(β) back to the model's

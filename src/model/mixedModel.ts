@@ -10,6 +10,7 @@
  * (src/glmm/model.ts) adds the family and the data PIRLS works on. Each extends the object in place,
  * so the lazily computed fixed-effects transform is computed only when a model uses it.
  */
+import { ModelError } from '../errors/errors.js';
 import { parseFormula } from '../formula/parse.js';
 import type { Formula } from '../formula/types.js';
 import type { ModelFrame, ModelFrameOptions } from '../frame/modelFrame.js';
@@ -57,7 +58,7 @@ export interface MixedModel {
 /** The formula of a mixed model: parsed, with at least one random-effects term. */
 export function mixedFormula(formula: string | Formula): Formula {
   const f = typeof formula === 'string' ? parseFormula(formula) : formula;
-  if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
+  if (f.random.length === 0) throw new ModelError(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   return f;
 }
 

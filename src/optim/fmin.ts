@@ -7,6 +7,7 @@
  * point to evaluate and receives f there — so that an evaluation may be a whole model fit, run
  * synchronously or awaited.
  */
+import { OptionError } from '../errors/errors.js';
 
 /** R's replacement of a non-finite value (−∞ by the most negative number, NaN and +∞ by the largest). */
 function finite(v: number): number {
@@ -16,8 +17,8 @@ function finite(v: number): number {
 
 /** Yields the points to evaluate; returns the minimizer. */
 export function* fminSteps(lower: number, upper: number, tol: number): Generator<number, number, number> {
-  if (!(lower < upper)) throw new Error(`fmin: the interval [${lower}, ${upper}] is empty`);
-  if (!(tol > 0)) throw new Error(`fmin: the tolerance must be positive, got ${tol}`);
+  if (!(lower < upper)) throw new OptionError('interval', `fmin: the interval [${lower}, ${upper}] is empty`);
+  if (!(tol > 0)) throw new OptionError('tol', `fmin: the tolerance must be positive, got ${tol}`);
   const c = (3 - Math.sqrt(5)) * 0.5;
   const eps = Math.sqrt(Number.EPSILON);
   let a = lower, b = upper;

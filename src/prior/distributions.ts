@@ -19,6 +19,7 @@
  * Wishart's R, the normal's R⁻¹ with RᵀR = cov (all upper triangular, column-major q × q), and
  * log|scale|.
  */
+import { OptionError } from '../errors/errors.js';
 import { type Arg, type Expr, type PriorEnv, type Value, evalExpr, parsePriorExpr } from './syntax.js';
 import { crossprod, invertUpper } from './matrix.js';
 
@@ -88,9 +89,9 @@ export function evaluatePriors(options: PriorOptions | 'blme', ctx: PriorContext
   const o: PriorOptions = options === 'blme' ? {} : options;
   const covText = o.cov === undefined ? 'wishart' : o.cov;
   const messages: string[] = [];
-  if (ctx.glmm && o.resid) throw new Error('resid.prior applies to linear mixed models only (bglmer has no residual variance)');
+  if (ctx.glmm && o.resid) throw new OptionError('prior', 'resid.prior applies to linear mixed models only (bglmer has no residual variance)');
   const fixef = o.fixef ? evaluateFixef(o.fixef, ctx) : null;
-  if (fixef?.family === 't' && !ctx.glmm && ctx.reml) throw new Error('fixef.prior t(...): the t distribution for fixed effects is only supported with REML = FALSE (as blme)');
+  if (fixef?.family === 't' && !ctx.glmm && ctx.reml) throw new OptionError('prior', 'fixef.prior t(...): the t distribution for fixed effects is only supported with REML = FALSE (as blme)');
   return {
     cov: evaluateCov(covText, ctx, messages),
     fixef,
@@ -107,7 +108,7 @@ function normalizeText(text: string): string {
 function asCall(e: Expr, context: string, families: string[]): { fn: string; args: Arg[] } {
   if (e.kind === 'name') return { fn: e.name, args: [] };
   if (e.kind === 'call') return { fn: e.fn, args: e.args };
-  throw new Error(`${context}: expected a distribution such as ${families.filter((f) => f !== 'flat').map((f) => `${f}(...)`).join(', ')}`);
+  throw new OptionError('prior', `${context}: expected a distribution such as ${families.filter((f) => f !== 'flat').map((f) => `${f}(...)`).join(', ')}`);
 }
 
 function evaluateCov(text: string | null, ctx: PriorContext, messages: string[]): (CovPrior | null)[] {
@@ -120,7 +121,7 @@ function evaluateCov(text: string | null, ctx: PriorContext, messages: string[])
   for (const item of items) {
     if (item.kind === 'formula') {
       if (!ctx.terms.some((t) => t.group === item.lhs)) {
-        throw new Error(`cov.prior '${text}': grouping factor '${item.lhs}' for covariance prior not in model formula (factors: ${[...new Set(ctx.terms.map((t) => t.group))].join(', ')})`);
+        throw new OptionError('prior', `cov.prior '${text}': grouping factor '${item.lhs}' for covariance prior not in model formula (factors: ${[...new Set(ctx.terms.map((t) => t.group))].join(', ')})`);
       }
       perGroup.set(item.lhs, item.rhs);
     } else {
@@ -132,13 +133,13 @@ function evaluateCov(text: string | null, ctx: PriorContext, messages: string[])
     const spec = perGroup.get(term.group) ?? fallback;
     if (!spec || spec.kind === 'null') return;
     const { fn, args } = asCall(spec, `cov.prior '${text}'`, COV_FAMILIES);
-    if (!COV_FAMILIES.includes(fn)) throw new Error(`cov.prior '${text}': unrecognized ranef covariance distribution '${fn}' (one of ${COV_FAMILIES.join(', ')})`);
+    if (!COV_FAMILIES.includes(fn)) throw new OptionError('prior', `cov.prior '${text}': unrecognized ranef covariance distribution '${fn}' (one of ${COV_FAMILIES.join(', ')})`);
     if (fn === 'flat') return;
     const env: PriorEnv = { ...baseEnv(ctx), 'level.dim': term.q, 'q.k': term.q, 'n.grps': term.nl, 'j.k': term.nl };
     const context = `cov.prior ${fn}(...) for the term of '${term.group}'`;
     result[i] = covPrior(fn, args, env, ctx.glmm, context, messages);
     const why = unboundedAtZero(result[i]);
-    if (why) throw new Error(`${context}: ${why}, so the posterior has no mode (the likelihood stays finite there); blme's optimizer would stop at the boundary`);
+    if (why) throw new OptionError('prior', `${context}: ${why}, so the posterior has no mode (the likelihood stays finite there); blme's optimizer would stop at the boundary`);
   });
   return result;
 }
@@ -170,14 +171,14 @@ function bind(fn: string, args: Arg[], formals: string[], context: string): Map<
     if (a.name === null) { positional.push(a.value); continue; }
     const matches = formals.filter((f) => f === a.name);
     const partial = matches.length ? matches : formals.filter((f) => f.startsWith(a.name!));
-    if (partial.length !== 1) throw new Error(`${context}: unused argument '${a.name}' (${fn}() takes ${formals.join(', ')})`);
+    if (partial.length !== 1) throw new OptionError('prior', `${context}: unused argument '${a.name}' (${fn}() takes ${formals.join(', ')})`);
     out.set(partial[0], a.value);
   }
   for (const f of formals) {
     if (positional.length === 0) break;
     if (!out.has(f)) out.set(f, positional.shift()!);
   }
-  if (positional.length) throw new Error(`${context}: too many arguments (${fn}() takes ${formals.join(', ')})`);
+  if (positional.length) throw new OptionError('prior', `${context}: too many arguments (${fn}() takes ${formals.join(', ')})`);
   return out;
 }
 
@@ -194,12 +195,12 @@ class Args {
   }
   num(name: string, dflt: () => number): number {
     const v = this.value(name, () => ({ kind: 'vec', v: [dflt()] }));
-    if (v.kind !== 'vec' || v.v.length !== 1 || Number.isNaN(v.v[0])) throw new Error(`${this.context}: ${name} must be a single number`);
+    if (v.kind !== 'vec' || v.v.length !== 1 || Number.isNaN(v.v[0])) throw new OptionError('prior', `${this.context}: ${name} must be a single number`);
     return v.v[0];
   }
   str<T extends string>(name: string, dflt: T, allowed: readonly T[]): T {
     const v = this.value(name, () => ({ kind: 'str', v: dflt }));
-    if (v.kind !== 'str' || !allowed.includes(v.v as T)) throw new Error(`${this.context}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+    if (v.kind !== 'str' || !allowed.includes(v.v as T)) throw new OptionError('prior', `${this.context}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
     return v.v as T;
   }
   bool(name: string, dflt: boolean): boolean {
@@ -207,7 +208,7 @@ class Args {
     if (v.kind === 'bool') return v.v;
     if (v.kind === 'str' && /^(true|TRUE)$/.test(v.v)) return true;
     if (v.kind === 'str' && /^(false|FALSE)$/.test(v.v)) return false;
-    throw new Error(`${this.context}: ${name} must be TRUE or FALSE`);
+    throw new OptionError('prior', `${this.context}: ${name} must be TRUE or FALSE`);
   }
   /** binds a later default to an evaluated argument (R's lazy default `scale = shape + 0.05`) */
   set(name: string, x: number): void { this.env[name] = x; }
@@ -223,7 +224,7 @@ function covPrior(fn: string, callArgs: Arg[], env: PriorEnv, glmm: boolean, con
   switch (fn) {
     case 'wishart': {
       const df = a.num('df', () => q + 2.5);
-      if (df <= q - 1) throw new Error(`${context}: wishart dists for degrees of freedom less than or equal to (level.dim - 1) are singular or non-existent (df = ${df}, level.dim = ${q})`);
+      if (df <= q - 1) throw new OptionError('prior', `${context}: wishart dists for degrees of freedom less than or equal to (level.dim - 1) are singular or non-existent (df = ${df}, level.dim = ${q})`);
       const scale = a.value('scale', () => ({ kind: 'vec', v: [Infinity] }));
       const posteriorScale = a.str('posterior.scale', 'cov', ['cov', 'sqrt'] as const);
       const { RScaleInv, logDetScale } = wishartScale(scale, q, context);
@@ -231,7 +232,7 @@ function covPrior(fn: string, callArgs: Arg[], env: PriorEnv, glmm: boolean, con
     }
     case 'invwishart': {
       const df = a.num('df', () => (glmm ? q - 0.5 : q - 0.998));
-      if (df <= q - 1) throw new Error(`${context}: inverse wishart dists for degrees of freedom less than or equal to (level.dim - 1) are singular or non-existent (df = ${df}, level.dim = ${q})`);
+      if (df <= q - 1) throw new OptionError('prior', `${context}: inverse wishart dists for degrees of freedom less than or equal to (level.dim - 1) are singular or non-existent (df = ${df}, level.dim = ${q})`);
       const scale = a.value('scale', () => diagValue(q, glmm ? 100 / (df + q + 1) : df + 0.1));
       const posteriorScale = a.str('posterior.scale', 'cov', ['cov', 'sqrt'] as const);
       const { RScale, logDetScale } = invWishartScale(scale, q, context);
@@ -245,8 +246,8 @@ function covPrior(fn: string, callArgs: Arg[], env: PriorEnv, glmm: boolean, con
         messages.push('gamma prior applied to multivariate grouping level will be ignored');
         return null;
       }
-      if (shape < 0) throw new Error(`${context}: gamma prior shape must be positive (shape = ${shape})`);
-      if (rate < 0) throw new Error(`${context}: gamma prior rate must be positive (rate = ${rate})`);
+      if (shape < 0) throw new OptionError('prior', `${context}: gamma prior shape must be positive (shape = ${shape})`);
+      if (rate < 0) throw new OptionError('prior', `${context}: gamma prior rate must be positive (rate = ${rate})`);
       return { family: 'gamma', shape, rate, posteriorScale, commonScale: common };
     }
     case 'invgamma': {
@@ -258,12 +259,12 @@ function covPrior(fn: string, callArgs: Arg[], env: PriorEnv, glmm: boolean, con
         messages.push('inverse gamma prior applied to multivariate grouping level will be ignored');
         return null;
       }
-      if (shape < 0) throw new Error(`${context}: invgamma prior shape must be positive (shape = ${shape})`);
-      if (scale < 0) throw new Error(`${context}: invgamma prior scale must be positive (scale = ${scale})`);
+      if (shape < 0) throw new OptionError('prior', `${context}: invgamma prior shape must be positive (shape = ${shape})`);
+      if (scale < 0) throw new OptionError('prior', `${context}: invgamma prior scale must be positive (scale = ${scale})`);
       return { family: 'invgamma', shape, scale, posteriorScale, commonScale: common };
     }
   }
-  throw new Error(`${context}: unrecognized ranef covariance distribution '${fn}'`);
+  throw new OptionError('prior', `${context}: unrecognized ranef covariance distribution '${fn}'`);
 }
 
 function diagValue(q: number, d: number): Value {
@@ -275,7 +276,7 @@ function diagValue(q: number, d: number): Value {
 /** A q × q matrix (column-major) from a scalar, a diagonal or a full matrix value. */
 function scaleMatrix(scale: Value, q: number, context: string, what: string): { full: Float64Array; form: 'scalar' | 'diag' | 'full' } {
   const v = scale.kind === 'vec' || scale.kind === 'mat' ? scale.v : null;
-  if (!v) throw new Error(`${context}: ${what} must be numeric`);
+  if (!v) throw new OptionError('prior', `${context}: ${what} must be numeric`);
   const full = new Float64Array(q * q);
   if (v.length === 1) {
     for (let i = 0; i < q; i++) full[i * q + i] = v[0];
@@ -285,7 +286,7 @@ function scaleMatrix(scale: Value, q: number, context: string, what: string): { 
     for (let i = 0; i < q; i++) full[i * q + i] = v[i];
     return { full, form: 'diag' };
   }
-  if (v.length !== q * q) throw new Error(`${context}: ${what} of improper length ${v.length} (1, ${q} or ${q * q} values for a term with ${q} columns)`);
+  if (v.length !== q * q) throw new OptionError('prior', `${context}: ${what} of improper length ${v.length} (1, ${q} or ${q * q} values for a term with ${q} columns)`);
   full.set(v);
   return { full, form: 'full' };
 }
@@ -298,7 +299,7 @@ function cholUpper(M: Float64Array, q: number, context: string, what: string): F
       let s = M[j * q + i];
       for (let k = 0; k < i; k++) s -= R[i * q + k] * R[j * q + k];
       if (i === j) {
-        if (!(s > 0)) throw new Error(`${context}: ${what} is not positive definite`);
+        if (!(s > 0)) throw new OptionError('prior', `${context}: ${what} is not positive definite`);
         R[j * q + j] = Math.sqrt(s);
       } else {
         R[j * q + i] = s / R[i * q + i];
@@ -315,7 +316,7 @@ function wishartScale(scale: Value, q: number, context: string): { RScaleInv: Fl
   if (form === 'scalar' || form === 'diag') {
     for (let i = 0; i < q; i++) {
       const s = full[i * q + i];
-      if (s < 0) throw new Error(`${context}: wishart prior scale negative definite`);
+      if (s < 0) throw new OptionError('prior', `${context}: wishart prior scale negative definite`);
       RScaleInv[i * q + i] = 1 / Math.sqrt(s); // Inf → 0
     }
     if (form === 'scalar' && full[0] === Infinity) logDetScale = Infinity;
@@ -338,7 +339,7 @@ function invWishartScale(scale: Value, q: number, context: string): { RScale: Fl
   if (form === 'scalar' || form === 'diag') {
     for (let i = 0; i < q; i++) {
       const s = full[i * q + i];
-      if (s < 0) throw new Error(`${context}: inverse wishart prior scale negative definite`);
+      if (s < 0) throw new OptionError('prior', `${context}: inverse wishart prior scale negative definite`);
       RScale[i * q + i] = Math.sqrt(s);
     }
   } else if (!Array.from(full).every((x) => x === 0)) {
@@ -353,11 +354,11 @@ function evaluateFixef(text: string, ctx: PriorContext): FixefPrior | null {
   const e = parsePriorExpr(text);
   if (e.kind === 'null') return null;
   const { fn, args } = asCall(e, `fixef.prior '${text}'`, FIXEF_FAMILIES);
-  if (!FIXEF_FAMILIES.includes(fn)) throw new Error(`fixef.prior '${text}': unrecognized fixef distribution '${fn}' (one of ${FIXEF_FAMILIES.join(', ')})`);
+  if (!FIXEF_FAMILIES.includes(fn)) throw new OptionError('prior', `fixef.prior '${text}': unrecognized fixef distribution '${fn}' (one of ${FIXEF_FAMILIES.join(', ')})`);
   if (fn === 'flat') return null;
   const p = ctx.p;
   const context = `fixef.prior ${fn}(...)`;
-  if (p === 0) throw new Error(`${context}: the model has no fixed effects`);
+  if (p === 0) throw new OptionError('prior', `${context}: the model has no fixed effects`);
   const env = baseEnv(ctx);
   if (fn === 'normal') {
     const a = new Args(bind(fn, args, ctx.glmm ? ['sd', 'cov'] : ['sd', 'cov', 'common.scale'], context), env, context);
@@ -367,7 +368,7 @@ function evaluateFixef(text: string, ctx: PriorContext): FixefPrior | null {
       cov = scaleMatrix(a.value('cov', () => ({ kind: 'null' })), p, context, 'normal prior covariance').full;
     } else {
       const sdv = a.value('sd', () => ({ kind: 'vec', v: [10, 2.5] }));
-      if (sdv.kind !== 'vec') throw new Error(`${context}: sd must be a numeric vector`);
+      if (sdv.kind !== 'vec') throw new OptionError('prior', `${context}: sd must be a numeric vector`);
       const sd = sdv.v;
       const vars = sd.length === 1 ? new Array(p).fill(sd[0] ** 2)
         : sd.length === 2 && p > 2 ? [sd[0] ** 2, ...new Array(p - 1).fill(sd[1] ** 2)]
@@ -375,11 +376,11 @@ function evaluateFixef(text: string, ctx: PriorContext): FixefPrior | null {
       cov = new Float64Array(p * p);
       vars.forEach((v, i) => { cov[i * p + i] = v; });
     }
-    for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) if (cov[i * p + j] !== cov[j * p + i]) throw new Error(`${context}: normal covariance not symmetric`);
+    for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) if (cov[i * p + j] !== cov[j * p + i]) throw new OptionError('prior', `${context}: normal covariance not symmetric`);
     let RCovInv: Float64Array;
     const diagOnly = (() => { for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) if (i !== j && cov[i * p + j] !== 0) return false; return true; })();
     if (Array.from({ length: p }, (_, i) => cov[i * p + i]).some((x) => x === Infinity)) {
-      if (!diagOnly) throw new Error(`${context}: normal prior covariance infinite`);
+      if (!diagOnly) throw new OptionError('prior', `${context}: normal prior covariance infinite`);
       RCovInv = new Float64Array(p * p);
       for (let i = 0; i < p; i++) RCovInv[i * p + i] = 1 / Math.sqrt(cov[i * p + i]);
     } else {
@@ -390,24 +391,24 @@ function evaluateFixef(text: string, ctx: PriorContext): FixefPrior | null {
   const a = new Args(bind(fn, args, ctx.glmm ? ['df', 'mean', 'scale'] : ['df', 'mean', 'scale', 'common.scale'], context), env, context);
   const common = ctx.glmm ? false : a.bool('common.scale', true);
   const df = a.num('df', () => 3);
-  if (!(df > 0)) throw new Error(`${context}: t prior requires positive degrees of freedom (df = ${df})`);
+  if (!(df > 0)) throw new OptionError('prior', `${context}: t prior requires positive degrees of freedom (df = ${df})`);
   const meanV = a.value('mean', () => ({ kind: 'vec', v: [0] }));
-  if (meanV.kind !== 'vec') throw new Error(`${context}: mean must be numeric`);
+  if (meanV.kind !== 'vec') throw new OptionError('prior', `${context}: mean must be numeric`);
   const m = meanV.v;
   let mean: number[];
   if (m.length === 1) mean = new Array(p).fill(m[0]);
   else if (m.length === 2 && p > 1) mean = [m[0], ...new Array(p - 1).fill(m[1])];
   else if (m.length === p) mean = m;
-  else throw new Error(`${context}: t prior mean of improper length ${m.length} (1, 2 or ${p})`);
+  else throw new OptionError('prior', `${context}: t prior mean of improper length ${m.length} (1, 2 or ${p})`);
   const scaleV = a.value('scale', () => ({ kind: 'vec', v: [100, 6.25] }));
-  if (scaleV.kind !== 'vec' && scaleV.kind !== 'mat') throw new Error(`${context}: scale must be numeric`);
+  if (scaleV.kind !== 'vec' && scaleV.kind !== 'mat') throw new OptionError('prior', `${context}: scale must be numeric`);
   const s = scaleV.v;
   const scale = new Float64Array(p * p);
   if (s.length === 1) for (let i = 0; i < p; i++) scale[i * p + i] = s[0];
   else if (s.length === 2 && p > 1 && scaleV.kind === 'vec') for (let i = 0; i < p; i++) scale[i * p + i] = i === 0 ? s[0] : s[1];
   else if (s.length === p && scaleV.kind === 'vec') for (let i = 0; i < p; i++) scale[i * p + i] = s[i];
   else if (s.length === p * p) scale.set(s);
-  else throw new Error(`${context}: t prior scale of improper length ${s.length}`);
+  else throw new OptionError('prior', `${context}: t prior scale of improper length ${s.length}`);
   let RScaleInv: Float64Array;
   let d = p;
   if (Array.from({ length: p }, (_, i) => scale[i * p + i]).some((x) => x === Infinity)) {
@@ -427,7 +428,7 @@ function evaluateResid(text: string, ctx: PriorContext): ResidPrior | null {
   const e = parsePriorExpr(normalizeText(text));
   if (e.kind === 'null') return null;
   const { fn, args } = asCall(e, `resid.prior '${text}'`, RESID_FAMILIES);
-  if (!RESID_FAMILIES.includes(fn)) throw new Error(`resid.prior '${text}': unrecognized residual variance distribution '${fn}' (one of ${RESID_FAMILIES.join(', ')})`);
+  if (!RESID_FAMILIES.includes(fn)) throw new OptionError('prior', `resid.prior '${text}': unrecognized residual variance distribution '${fn}' (one of ${RESID_FAMILIES.join(', ')})`);
   if (fn === 'flat') return null;
   const context = `resid.prior ${fn}(...)`;
   const env = baseEnv(ctx);
@@ -436,22 +437,22 @@ function evaluateResid(text: string, ctx: PriorContext): ResidPrior | null {
     let value = a.num('value', () => 1);
     const ps = a.str('posterior.scale', 'sd', ['sd', 'var'] as const);
     if (ps === 'var') value = Math.sqrt(value);
-    if (!(value > 0)) throw new Error(`${context}: residual variance must be positive (value = ${value})`);
+    if (!(value > 0)) throw new OptionError('prior', `${context}: residual variance must be positive (value = ${value})`);
     return { family: 'point', value };
   }
   if (fn === 'gamma') {
     const a = new Args(bind(fn, args, ['shape', 'rate', 'posterior.scale'], context), env, context);
     const shape = a.num('shape', () => 0), rate = a.num('rate', () => 0);
     const posteriorScale = a.str('posterior.scale', 'var', ['sd', 'var'] as const);
-    if (shape < 0) throw new Error(`${context}: gamma prior shape must be positive (shape = ${shape})`);
-    if (rate < 0) throw new Error(`${context}: gamma prior rate must be positive (rate = ${rate})`);
+    if (shape < 0) throw new OptionError('prior', `${context}: gamma prior shape must be positive (shape = ${shape})`);
+    if (rate < 0) throw new OptionError('prior', `${context}: gamma prior rate must be positive (rate = ${rate})`);
     return { family: 'gamma', shape, rate, posteriorScale, commonScale: false };
   }
   const a = new Args(bind(fn, args, ['shape', 'scale', 'posterior.scale'], context), env, context);
   const shape = a.num('shape', () => 0), scale = a.num('scale', () => 0);
   const posteriorScale = a.str('posterior.scale', 'var', ['sd', 'var'] as const);
-  if (shape < 0) throw new Error(`${context}: invgamma prior shape must be positive (shape = ${shape})`);
-  if (scale < 0) throw new Error(`${context}: invgamma prior scale must be positive (scale = ${scale})`);
+  if (shape < 0) throw new OptionError('prior', `${context}: invgamma prior shape must be positive (shape = ${shape})`);
+  if (scale < 0) throw new OptionError('prior', `${context}: invgamma prior scale must be positive (scale = ${scale})`);
   return { family: 'invgamma', shape, scale, posteriorScale, commonScale: false };
 }
 

@@ -13,6 +13,7 @@
  * backend); covariance and residual priors use only log|L|², log|R_X|² and r² at θ and run on any
  * backend.
  */
+import { OptionError } from '../errors/errors.js';
 import type { Objective } from '../model/objective.js';
 import { mapBeta } from '../model/fixedTransform.js';
 import { thetaToOriginal } from '../model/reparam.js';
@@ -217,7 +218,7 @@ export function blmeLmmChange(model: LmmModel, priors: ModelPriors): LmmObjectiv
   return {
     control,
     objective(backend: LmmBackend, reference: Float64Reference): Objective {
-      if (needsReference && backend !== reference) throw new Error('a prior on the fixed effects (fixef.prior) runs on the CPU backend');
+      if (needsReference && backend !== reference) throw new OptionError('prior', 'a prior on the fixed effects (fixef.prior) runs on the CPU backend');
       // θ as lmer's objective has it (scaled start; the θ optimizer's problem when x is θ alone)
       const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, model.theta, n);
       const start = scaledStart(thetaProblem);

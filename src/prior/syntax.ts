@@ -7,6 +7,7 @@
  * Expressions: numbers, `Inf`, TRUE/FALSE (T/F), strings, + − * / ^, unary minus, and the calls
  * c(…), diag(x) / diag(x, n), rep(x, n), sqrt, log, exp.
  */
+import { OptionError } from '../errors/errors.js';
 
 export type Expr =
   | { kind: 'num'; value: number }
@@ -29,9 +30,9 @@ export type Value =
   | { kind: 'bool'; v: boolean }
   | { kind: 'null' };
 
-export class PriorSyntaxError extends Error {
+export class PriorSyntaxError extends OptionError {
   constructor(text: string, pos: number, what: string) {
-    super(`prior '${text}': ${what} at position ${pos + 1}${pos < text.length ? ` ('${text.slice(pos, pos + 12)}')` : ' (end)'}`);
+    super('prior', `prior '${text}': ${what} at position ${pos + 1}${pos < text.length ? ` ('${text.slice(pos, pos + 12)}')` : ' (end)'}`);
     this.name = 'PriorSyntaxError';
   }
 }
@@ -177,7 +178,7 @@ export type PriorEnv = Record<string, number>;
 
 /** Evaluates an argument expression (R semantics for the supported operations). */
 export function evalExpr(e: Expr, env: PriorEnv, context: string): Value {
-  const fail = (what: string): never => { throw new Error(`${context}: ${what}`); };
+  const fail = (what: string): never => { throw new OptionError('prior', `${context}: ${what}`); };
   const nums = (x: Value): number[] => (x.kind === 'vec' || x.kind === 'mat' ? x.v : x.kind === 'bool' ? [x.v ? 1 : 0] : fail(`expected a number, got ${x.kind === 'str' ? `'${x.v}'` : 'NULL'}`));
   switch (e.kind) {
     case 'num': return { kind: 'vec', v: [e.value] };

@@ -6,6 +6,7 @@
  * as a dense block (F mixes its levels), and the blocks before it keep their sparse structure.
  * θ's layout does not depend on the order of the blocks.
  */
+import { OptionError } from '../errors/errors.js';
 import type { CovFactor } from './covFactor.js';
 import { type KnownCovariance, type RelmatInput, knownCovariance, matchLevels } from './knownCovariance.js';
 
@@ -43,7 +44,7 @@ export function attachKnownCovariances<B extends LevelBlock>(blocks: B[], relmat
   if (names.length === 0) return { blocks, known: blocks.map(() => null) };
   for (const g of names) {
     if (!blocks.some((b) => b.group === g)) {
-      throw new Error(`relmat: '${g}' is not a grouping factor of the formula (its grouping factors: ${blocks.map((b) => b.group).join(', ')})`);
+      throw new OptionError('relmat', `relmat: '${g}' is not a grouping factor of the formula (its grouping factors: ${blocks.map((b) => b.group).join(', ')})`);
     }
   }
   const plain = blocks.filter((b) => !names.includes(b.group));

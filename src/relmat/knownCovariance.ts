@@ -5,6 +5,7 @@
  * definite when factored, with the failing level named) and matched to the data's levels, and
  * `factor(order)` gives F with F Fᵀ = K[order, order] (src/relmat/covFactor.ts) for the model.
  */
+import { DataError } from '../errors/errors.js';
 import { DenseArena } from '../linalg/denseArena.js';
 import { NotPositiveDefiniteError } from '../linalg/dense.js';
 import type { CovFactor } from './covFactor.js';
@@ -50,12 +51,12 @@ const SYMMETRY_TOL = 1e-10;
 
 function checkLevels(what: string, levels: string[], n: number): Map<string, number> {
   if (!Array.isArray(levels) || levels.length !== n) {
-    throw new Error(`${what}: ${Array.isArray(levels) ? levels.length : 'no'} level names for a ${n} × ${n} matrix (one name per row and column)`);
+    throw new DataError(`${what}: ${Array.isArray(levels) ? levels.length : 'no'} level names for a ${n} × ${n} matrix (one name per row and column)`);
   }
   const index = new Map<string, number>();
   levels.forEach((l, k) => {
     const s = String(l);
-    if (index.has(s)) throw new Error(`${what}: the level '${s}' names two rows (${index.get(s)! + 1} and ${k + 1})`);
+    if (index.has(s)) throw new DataError(`${what}: the level '${s}' names two rows (${index.get(s)! + 1} and ${k + 1})`);
     index.set(s, k);
   });
   return index;
@@ -68,12 +69,12 @@ function denseValues(what: string, m: DenseRelmat['matrix'], n: number): Float64
   if (m.length === n && n > 0 && typeof first === 'object' && first !== null) {
     for (let i = 0; i < n; i++) {
       const row = (m as ArrayLike<number>[])[i];
-      if (!row || row.length !== n) throw new Error(`${what}: row ${i + 1} has ${row ? row.length : 0} values, expected ${n}`);
+      if (!row || row.length !== n) throw new DataError(`${what}: row ${i + 1} has ${row ? row.length : 0} values, expected ${n}`);
       for (let j = 0; j < n; j++) out[i * n + j] = Number(row[j]);
     }
     return out;
   }
-  if (m.length !== n * n) throw new Error(`${what}: ${m.length} values for ${n} levels (a flat matrix needs ${n * n}, row-major)`);
+  if (m.length !== n * n) throw new DataError(`${what}: ${m.length} values for ${n} levels (a flat matrix needs ${n * n}, row-major)`);
   for (let k = 0; k < n * n; k++) out[k] = Number((m as ArrayLike<number>)[k]);
   return out;
 }
@@ -83,32 +84,32 @@ function checkDense(what: string, K: Float64Array, levels: string[]): void {
   const n = levels.length;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      if (!Number.isFinite(K[i * n + j])) throw new Error(`${what}: K['${levels[i]}', '${levels[j]}'] is ${K[i * n + j]}: a covariance matrix needs finite numbers`);
+      if (!Number.isFinite(K[i * n + j])) throw new DataError(`${what}: K['${levels[i]}', '${levels[j]}'] is ${K[i * n + j]}: a covariance matrix needs finite numbers`);
     }
   }
   for (let i = 0; i < n; i++) {
     const d = K[i * n + i];
-    if (!(d > 0)) throw new Error(`${what}: the variance K['${levels[i]}', '${levels[i]}'] is ${d}: a covariance matrix needs a positive diagonal`);
+    if (!(d > 0)) throw new DataError(`${what}: the variance K['${levels[i]}', '${levels[i]}'] is ${d}: a covariance matrix needs a positive diagonal`);
   }
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       const a = K[i * n + j], b = K[j * n + i];
       if (Math.abs(a - b) > SYMMETRY_TOL * Math.sqrt(K[i * n + i] * K[j * n + j])) {
-        throw new Error(`${what}: K is not symmetric: K['${levels[i]}', '${levels[j]}'] = ${a} but K['${levels[j]}', '${levels[i]}'] = ${b}`);
+        throw new DataError(`${what}: K is not symmetric: K['${levels[i]}', '${levels[j]}'] = ${a} but K['${levels[j]}', '${levels[i]}'] = ${b}`);
       }
     }
   }
 }
 
 function notPositiveDefinite(what: string, level: string, pos: number, pivot: number): Error {
-  return new Error(`${what}: K is not positive definite: the Cholesky pivot of level '${level}' (${pos + 1}. in the model's order) is ${pivot.toPrecision(3)} after the levels before it, so K is singular or indefinite (duplicated individuals; a marker-based kinship from fewer markers than individuals); a small ridge, K + εI, makes it definite`);
+  return new DataError(`${what}: K is not positive definite: the Cholesky pivot of level '${level}' (${pos + 1}. in the model's order) is ${pivot.toPrecision(3)} after the levels before it, so K is singular or indefinite (duplicated individuals; a marker-based kinship from fewer markers than individuals); a small ridge, K + εI, makes it definite`);
 }
 
 function permutation(what: string, index: Map<string, number>, order: string[]): Int32Array {
-  if (order.length !== index.size) throw new Error(`${what}: ${order.length} levels asked for, K has ${index.size}`);
+  if (order.length !== index.size) throw new DataError(`${what}: ${order.length} levels asked for, K has ${index.size}`);
   return Int32Array.from(order, (l) => {
     const k = index.get(l);
-    if (k === undefined) throw new Error(`${what}: the level '${l}' is not in K`);
+    if (k === undefined) throw new DataError(`${what}: the level '${l}' is not in K`);
     return k;
   });
 }
@@ -141,31 +142,31 @@ function sparseCovariance(what: string, s: SparseRelmat): KnownCovariance {
   const n = s.levels.length;
   const index = checkLevels(what, s.levels, n);
   const m = s.x.length;
-  if (s.i.length !== m || s.j.length !== m) throw new Error(`${what}: the triplets have different lengths (i: ${s.i.length}, j: ${s.j.length}, x: ${m})`);
+  if (s.i.length !== m || s.j.length !== m) throw new DataError(`${what}: the triplets have different lengths (i: ${s.i.length}, j: ${s.j.length}, x: ${m})`);
   // one value per unordered pair {i, j}; a pair given in both triangles must agree
   const entries = new Map<number, number>();
   const given = new Set<number>();
   for (let e = 0; e < m; e++) {
     const i = s.i[e], j = s.j[e], x = s.x[e];
     if (!(Number.isInteger(i) && Number.isInteger(j) && i >= 0 && j >= 0 && i < n && j < n)) {
-      throw new Error(`${what}: triplet ${e + 1} has index (${i}, ${j}) outside 0…${n - 1}`);
+      throw new DataError(`${what}: triplet ${e + 1} has index (${i}, ${j}) outside 0…${n - 1}`);
     }
     const li = s.levels[i], lj = s.levels[j];
-    if (!Number.isFinite(x)) throw new Error(`${what}: K['${li}', '${lj}'] is ${x}: a covariance matrix needs finite numbers`);
+    if (!Number.isFinite(x)) throw new DataError(`${what}: K['${li}', '${lj}'] is ${x}: a covariance matrix needs finite numbers`);
     const key = i * n + j;
-    if (given.has(key)) throw new Error(`${what}: K['${li}', '${lj}'] is given twice (triplets are not summed)`);
+    if (given.has(key)) throw new DataError(`${what}: K['${li}', '${lj}'] is given twice (triplets are not summed)`);
     given.add(key);
     const lo = Math.min(i, j), hi = Math.max(i, j);
     const pair = lo * n + hi;
     const prev = entries.get(pair);
     if (prev !== undefined && Math.abs(prev - x) > SYMMETRY_TOL * Math.max(Math.abs(prev), Math.abs(x))) {
-      throw new Error(`${what}: K is not symmetric: K['${li}', '${lj}'] = ${x} but K['${lj}', '${li}'] = ${prev}`);
+      throw new DataError(`${what}: K is not symmetric: K['${li}', '${lj}'] = ${x} but K['${lj}', '${li}'] = ${prev}`);
     }
     entries.set(pair, x);
   }
   for (let i = 0; i < n; i++) {
     const d = entries.get(i * n + i);
-    if (!(d !== undefined && d > 0)) throw new Error(`${what}: the variance K['${s.levels[i]}', '${s.levels[i]}'] is ${d ?? 'missing'}: a covariance matrix needs a positive diagonal`);
+    if (!(d !== undefined && d > 0)) throw new DataError(`${what}: the variance K['${s.levels[i]}', '${s.levels[i]}'] is ${d ?? 'missing'}: a covariance matrix needs a positive diagonal`);
   }
   return {
     source: 'sparse', levels: s.levels, requireAllLevels: true, inbreeding: null,
@@ -219,11 +220,11 @@ function pedigreeCovariance(what: string, ped: Pedigree): KnownCovariance {
 /** Checks a user's K for grouping factor `group` and returns it ready to be matched and factored. */
 export function knownCovariance(group: string, input: RelmatInput): KnownCovariance {
   const what = `relmat '${group}'`;
-  if (input === null || typeof input !== 'object') throw new Error(`${what}: expected a matrix with level names, a sparse matrix or a pedigree, got ${String(input)}`);
+  if (input === null || typeof input !== 'object') throw new DataError(`${what}: expected a matrix with level names, a sparse matrix or a pedigree, got ${String(input)}`);
   if (input.kind === 'pedigree') return pedigreeCovariance(what, input);
   if (input.kind === 'sparse') return sparseCovariance(what, input);
   const levels = (input as DenseRelmat).levels;
-  if (!Array.isArray(levels)) throw new Error(`${what}: a matrix needs its level names ({ levels, matrix })`);
+  if (!Array.isArray(levels)) throw new DataError(`${what}: a matrix needs its level names ({ levels, matrix })`);
   const n = levels.length;
   const K = input.kind === 'matrix' && input.matrix instanceof Float64Array && input.matrix.length === n * n
     ? input.matrix
@@ -242,12 +243,12 @@ export function matchLevels(group: string, kc: KnownCovariance, dataLevels: stri
   const missing = dataLevels.filter((l) => !inK.has(l));
   const list = (xs: string[]) => `${xs.slice(0, 5).map((x) => `'${x}'`).join(', ')}${xs.length > 5 ? `, … (${xs.length} in all)` : ''}`;
   if (missing.length > 0) {
-    throw new Error(`${what}: ${missing.length} level${missing.length > 1 ? 's' : ''} of the data ${missing.length > 1 ? 'are' : 'is'} not in ${kc.source === 'pedigree' ? 'the pedigree' : 'K'}: ${list(missing)}`);
+    throw new DataError(`${what}: ${missing.length} level${missing.length > 1 ? 's' : ''} of the data ${missing.length > 1 ? 'are' : 'is'} not in ${kc.source === 'pedigree' ? 'the pedigree' : 'K'}: ${list(missing)}`);
   }
   const inData = new Set(dataLevels);
   const extra = kc.levels.filter((l) => !inData.has(l));
   if (extra.length > 0 && kc.requireAllLevels) {
-    throw new Error(`${what}: ${extra.length} level${extra.length > 1 ? 's' : ''} of K ${extra.length > 1 ? 'have' : 'has'} no rows in the data: ${list(extra)} (give K for the data's levels only)`);
+    throw new DataError(`${what}: ${extra.length} level${extra.length > 1 ? 's' : ''} of K ${extra.length > 1 ? 'have' : 'has'} no rows in the data: ${list(extra)} (give K for the data's levels only)`);
   }
   return { levels: [...dataLevels, ...extra], extra: extra.length };
 }

@@ -17,6 +17,7 @@
  * tabular method (A_ii = 1 + ½ A_sd, A_ij = ½ (A_js + A_jd) for j < i) forms A densely, for checks
  * and small pedigrees.
  */
+import { DataError } from '../errors/errors.js';
 import type * as arrow from 'apache-arrow';
 import type { SparseFactor } from './covFactor.js';
 
@@ -55,12 +56,12 @@ function readColumn(source: PedigreeSource, name: string, role: string): ArrayLi
   if ('getChild' in source && typeof source.getChild === 'function') {
     const col = (source as arrow.Table).getChild(name);
     if (!col) {
-      throw new Error(`pedigree: the ${role} column '${name}' is not in the table (columns: ${(source as arrow.Table).schema.fields.map((f) => f.name).join(', ')})`);
+      throw new DataError(`pedigree: the ${role} column '${name}' is not in the table (columns: ${(source as arrow.Table).schema.fields.map((f) => f.name).join(', ')})`);
     }
     return Array.from({ length: col.length }, (_, i) => col.get(i) as unknown);
   }
   const col = (source as Record<string, ArrayLike<unknown>>)[name];
-  if (!col) throw new Error(`pedigree: the ${role} column '${name}' is not given (columns: ${Object.keys(source).join(', ')})`);
+  if (!col) throw new DataError(`pedigree: the ${role} column '${name}' is not given (columns: ${Object.keys(source).join(', ')})`);
   return col;
 }
 
@@ -77,16 +78,16 @@ export function pedigree(source: PedigreeSource, columns: Partial<PedigreeColumn
   const damCol = readColumn(source, cols.dam, 'dam');
   const n = idCol.length;
   if (sireCol.length !== n || damCol.length !== n) {
-    throw new Error(`pedigree: the columns have different lengths (${cols.id}: ${n}, ${cols.sire}: ${sireCol.length}, ${cols.dam}: ${damCol.length})`);
+    throw new DataError(`pedigree: the columns have different lengths (${cols.id}: ${n}, ${cols.sire}: ${sireCol.length}, ${cols.dam}: ${damCol.length})`);
   }
-  if (n === 0) throw new Error('pedigree: the table has no rows');
+  if (n === 0) throw new DataError('pedigree: the table has no rows');
   const ids: string[] = new Array(n);
   const index = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const v = idCol[i];
-    if (isUnknown(v)) throw new Error(`pedigree: row ${i + 1} has no id (${v === null || v === undefined ? 'missing' : `'${String(v)}'`}; 0, NA and empty mean an unknown parent and cannot be ids)`);
+    if (isUnknown(v)) throw new DataError(`pedigree: row ${i + 1} has no id (${v === null || v === undefined ? 'missing' : `'${String(v)}'`}; 0, NA and empty mean an unknown parent and cannot be ids)`);
     const id = idText(v);
-    if (index.has(id)) throw new Error(`pedigree: the id '${id}' is listed twice (rows ${index.get(id)! + 1} and ${i + 1})`);
+    if (index.has(id)) throw new DataError(`pedigree: the id '${id}' is listed twice (rows ${index.get(id)! + 1} and ${i + 1})`);
     index.set(id, i);
     ids[i] = id;
   }
@@ -104,7 +105,7 @@ export function pedigree(source: PedigreeSource, columns: Partial<PedigreeColumn
         out[i] = -1;
         continue;
       }
-      if (p === i) throw new Error(`pedigree: animal '${ids[i]}' (row ${i + 1}) is its own ${role}`);
+      if (p === i) throw new DataError(`pedigree: animal '${ids[i]}' (row ${i + 1}) is its own ${role}`);
       out[i] = p;
     }
     return out;
@@ -112,7 +113,7 @@ export function pedigree(source: PedigreeSource, columns: Partial<PedigreeColumn
   const sire = parentOf(sireCol, 'sire');
   const dam = parentOf(damCol, 'dam');
   if (nMissing > 0) {
-    throw new Error(`pedigree: ${nMissing} parent${nMissing > 1 ? 's are' : ' is'} not listed as animals: ${missing.join(', ')}${nMissing > missing.length ? ', …' : ''}; add each as a row with unknown parents`);
+    throw new DataError(`pedigree: ${nMissing} parent${nMissing > 1 ? 's are' : ' is'} not listed as animals: ${missing.join(', ')}${nMissing > missing.length ? ', …' : ''}; add each as a row with unknown parents`);
   }
   return sortPedigree(ids, sire, dam);
 }
@@ -147,7 +148,7 @@ export function sortPedigree(ids: string[], sire: Int32Array, dam: Int32Array): 
         const loop = [ids[p]];
         for (let k = stack.length - 1; k >= 0 && stack[k][0] !== p; k--) loop.push(ids[stack[k][0]]);
         loop.push(ids[p]);
-        throw new Error(`pedigree: a loop — '${ids[p]}' is its own ancestor (${loop.join(' → ')}, each a parent of the next)`);
+        throw new DataError(`pedigree: a loop — '${ids[p]}' is its own ancestor (${loop.join(' → ')}, each a parent of the next)`);
       }
       state[p] = 1;
       stack.push([p, 0]);

@@ -8,6 +8,7 @@
  * (decimal or exponent notation), quoted labels ('…', '' for a quote; the quotes are removed here,
  * where ape keeps them), [comments] anywhere, whitespace between tokens, a closing `;`.
  */
+import { DataError } from '../errors/errors.js';
 
 export interface PhyloNode {
   label: string;
@@ -120,7 +121,7 @@ export function phyloVcv(newick: string | PhyloNode, options: { corr?: boolean }
     const f = stack[stack.length - 1];
     const nd = f.node;
     if (nd.children.length === 0) {
-      if (seen.has(nd.label)) throw new Error(`Newick: the tip label '${nd.label}' appears twice`);
+      if (seen.has(nd.label)) throw new DataError(`Newick: the tip label '${nd.label}' appears twice`);
       seen.set(nd.label, levels.length);
       levels.push(nd.label);
       depthOf.push(f.depth);
@@ -132,7 +133,7 @@ export function phyloVcv(newick: string | PhyloNode, options: { corr?: boolean }
       const c = nd.children[f.child++];
       if (!(c.length >= 0)) {
         const name = c.children.length === 0 ? `the tip '${c.label}'` : c.label ? `the node '${c.label}'` : 'an internal node';
-        throw new Error(Number.isNaN(c.length) ? `Newick: no branch length for ${name}: the covariance needs every branch length` : `Newick: the branch length of ${name} is negative (${c.length})`);
+        throw new DataError(Number.isNaN(c.length) ? `Newick: no branch length for ${name}: the covariance needs every branch length` : `Newick: the branch length of ${name} is negative (${c.length})`);
       }
       stack.push({ node: c, depth: f.depth + c.length, child: 0, first: levels.length, ranges: [] });
       continue;
@@ -159,7 +160,7 @@ export function phyloVcv(newick: string | PhyloNode, options: { corr?: boolean }
   for (let i = 0; i < n; i++) V[i * n + i] = depthOf[i];
   if (corr) {
     for (let i = 0; i < n; i++) {
-      if (!(depthOf[i] > 0)) throw new Error(`Newick: the tip '${levels[i]}' is at distance 0 from the root, so its correlations are undefined`);
+      if (!(depthOf[i] > 0)) throw new DataError(`Newick: the tip '${levels[i]}' is at distance 0 from the root, so its correlations are undefined`);
     }
     const s = depthOf.map(Math.sqrt);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) V[i * n + j] /= s[i] * s[j];

@@ -71,8 +71,7 @@ export function varCorrRows(terms: readonly VarCorrTerm[], theta: ArrayLike<numb
     for (let i = 0; i < q; i++) {
       for (let j = i + 1; j < q; j++) {
         const c = S[i * q + j];
-        const d = Math.sqrt(S[i * q + i] * S[j * q + j]);
-        rows.push({ group, var1: term.cnames[i], var2: term.cnames[j], vcov: c, sdcor: d > 0 ? c / d : NaN });
+        rows.push({ group, var1: term.cnames[i], var2: term.cnames[j], vcov: c, sdcor: cov2cor(c, S[i * q + i], S[j * q + j]) });
       }
     }
   });
@@ -128,4 +127,14 @@ export function named(names: readonly string[], values: ArrayLike<number>): Reco
   const out: Record<string, number> = {};
   names.forEach((nm, i) => { out[nm] = values[i]; });
   return out;
+}
+
+/**
+ * The correlation cᵢⱼ / √(cᵢᵢ cⱼⱼ) of a covariance, computed as (cᵢⱼ / √cᵢᵢ) / √cⱼⱼ so that it does
+ * not depend on the scale: cᵢᵢ cⱼⱼ overflows for variances near 1e160 and underflows near 1e-160,
+ * where the correlation itself is an ordinary number. NaN when a variance is not positive.
+ */
+export function cov2cor(cij: number, cii: number, cjj: number): number {
+  if (!(cii > 0 && cjj > 0)) return NaN;
+  return cij / Math.sqrt(cii) / Math.sqrt(cjj);
 }

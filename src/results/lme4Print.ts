@@ -5,7 +5,7 @@
  * / `formatVC`, `.prt.grps`, the fixed-effects block (`printCoefmat`, the correlation of the fixed
  * effects) and the fit warnings / `.prt.warn`, with R's number formatting from rFormat.ts.
  */
-import type { VarCorrRow } from './components.js';
+import { type VarCorrRow, cov2cor } from './components.js';
 import {
   WIDTH, abbreviate, catFill, deparseFormula, formatPval, formatR, printMatrix, printNamedVector, quantile7, roundR, zapsmall,
 } from './rFormat.js';
@@ -219,7 +219,7 @@ function fixefCorrelation(vcov: number[][], names: string[]): string[] {
   const p = names.length;
   const vals: number[] = [];
   for (let j = 0; j < p; j++) {
-    for (let i = 0; i < p; i++) vals.push(roundR(vcov[i][j] / Math.sqrt(vcov[i][i] * vcov[j][j]), 3));
+    for (let i = 0; i < p; i++) vals.push(roundR(cov2cor(vcov[i][j], vcov[i][i], vcov[j][j]), 3));
   }
   const f = formatR(vals, 7, 3); // column-major, as corF@x
   const rns = abbreviate(names, 11);

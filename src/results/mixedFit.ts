@@ -4,11 +4,11 @@
  * theta, VarCorr, ranef (with conditional SDs), logLik, AIC, BIC, predict (on the linear predictor's
  * scale) and the machine-readable toJSON, whose model-specific fields the subclasses add.
  */
-import type * as arrow from 'apache-arrow';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
 import { groupCounts, matrixRows, named, ranefGroups, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
-import { predictLinear, type PredictOptions } from './predict.js';
+import type { DataInput } from '../io/dataInput.js';
+import { checkPredictCall, predictLinear, type PredictOptions } from './predict.js';
 
 /** A fit's description beyond lme4's (blme's prior lines and class, the prior's deviance). */
 export interface FitAnnotation {
@@ -178,8 +178,9 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
    * modes of groups seen in the fit (default), at population level (`groups: false`), and new
    * levels at population level with `allowNewLevels`.
    */
-  predict(newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
-    return predictLinear(this, newdata, options);
+  predict(newdata: DataInput, options: PredictOptions = {}): Float64Array {
+    // a glmer fit's model has a family (its predict adds the option `type`)
+    return predictLinear(this, checkPredictCall(newdata, options, 'family' in this.model), options);
   }
 
   /** lme4-style summary text */

@@ -9,6 +9,9 @@ import {
   type Column, columnFromArrow, evalExpr, formatNumberLevel, numericToFactor,
 } from '../frame/columns.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
+import { DataError, OptionError, showValue } from '../errors/errors.js';
+import { toArrowTable } from '../io/dataInput.js';
+import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 
 export interface PredictOptions {
   /** include the random effects (default true); false gives population-level predictions (re.form = NA) */
@@ -23,7 +26,7 @@ function newDataSource(table: arrow.Table, factors: Set<string>): (name: string)
   return (name) => {
     let c = cache.get(name);
     if (!c) {
-      c = columnFromArrow(table, name);
+      c = columnFromArrow(table, name, factors.has(name));
       if (c.kind === 'numeric' && factors.has(name)) c = numericToFactor(c);
       cache.set(name, c);
     }
@@ -34,7 +37,7 @@ function newDataSource(table: arrow.Table, factors: Set<string>): (name: string)
 /** Recodes a new-data factor to the fitted levels; an unknown level is an error naming it. */
 function recode(col: Column, fitted: Column, label: string): Column {
   if (fitted.kind === 'numeric') {
-    if (col.kind !== 'numeric') throw new Error(`'${label}' was numeric in the fitted data but is a factor in the new data`);
+    if (col.kind !== 'numeric') throw new DataError(`'${label}' was numeric in the fitted data but is a factor in the new data`);
     return col;
   }
   const newLevels = col.kind === 'factor' ? col.levels : null;
@@ -47,10 +50,31 @@ function recode(col: Column, fitted: Column, label: string): Column {
     else key = Number.isNaN(col.values[i]) ? null : formatNumberLevel(col.values[i]);
     if (key === null) { codes[i] = -1; continue; }
     const k = index.get(key);
-    if (k === undefined) throw new Error(`new data: level '${key}' of '${label}' was not in the fitted data (levels: ${fitted.levels.slice(0, 10).join(', ')}${fitted.levels.length > 10 ? ', …' : ''})`);
+    if (k === undefined) throw new DataError(`new data: level '${key}' of '${label}' was not in the fitted data (levels: ${fitted.levels.slice(0, 10).join(', ')}${fitted.levels.length > 10 ? ', …' : ''})`);
     codes[i] = k;
   }
   return { kind: 'factor', codes, levels: fitted.levels };
+}
+
+/** predict's options for an lmer fit, and for a glmer fit (which adds `type`). */
+export const PREDICT_OPTIONS: Schema = { groups: bool, allowNewLevels: bool };
+export const GLMM_PREDICT_OPTIONS: Schema = { ...PREDICT_OPTIONS, type: oneOf('link', 'response') };
+/** An lmer fit's predict also gives intervals (src/inference/fitInference.ts: predictWithIntervals). */
+export const LMM_PREDICT_OPTIONS: Schema = {
+  ...PREDICT_OPTIONS,
+  interval: oneOf('confidence', 'prediction'),
+  level: (v, at) => {
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new OptionError('level', `${at} must be a number between 0 and 1 (such as 0.95), not ${showValue(v)}`);
+  },
+};
+
+/** predict(newdata, options): the new data as an Arrow table; `glmm` for a glmer fit's options. */
+export function checkPredictCall(newdata: unknown, options: unknown, glmm: boolean): arrow.Table {
+  checkObject(options, 'predict', glmm ? GLMM_PREDICT_OPTIONS : LMM_PREDICT_OPTIONS);
+  if (newdata === undefined) {
+    throw new OptionError('newdata', 'predict needs new data: an Arrow table, an array of row objects or an object of columns, with the columns of the formula (the fitted values of the data are fit.fitted)');
+  }
+  return toArrowTable(newdata, 'newdata');
 }
 
 function levelStrings(col: Column): (string | null)[] {
@@ -103,7 +127,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
   let offset: Float64Array | null = null;
   for (const e of frame.formula.offsets) {
     const c = evalExpr(e, source, 'offset', n, frame.scales);
-    if (c.kind !== 'numeric') throw new Error('an offset must be numeric');
+    if (c.kind !== 'numeric') throw new DataError('an offset must be numeric');
     offset ??= new Float64Array(n);
     for (let i = 0; i < n; i++) offset[i] += c.values[i];
   }
@@ -129,7 +153,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
       if (g === undefined) { unseen.add(key); codes[i] = -1; } else codes[i] = g;
     }
     if (unseen.size > 0 && !options.allowNewLevels) {
-      throw new Error(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
+      throw new DataError(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
     }
     // Z of the new rows for each term of the block
     const Z: Float64Array[] = [];

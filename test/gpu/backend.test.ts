@@ -97,8 +97,11 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the backend rule'), { timeout: GPU_TIME
     expect(fit.backend.precision).toBe('float32 (webgpu) polished in float64');
   });
 
-  it('an unknown backend is refused by name', async () => {
-    await expect(lmer(sleep.formula, loadData(sleep), { factors: sleep.factors, backend: 'gpu' as 'auto' })).rejects.toThrow("unknown backend 'gpu' (choose one of cpu, webgpu, auto)");
+  it('an unknown backend is refused by name (an OptionError of the argument checks)', async () => {
+    await expect(lmer(sleep.formula, loadData(sleep), { factors: sleep.factors, backend: 'gpu' as 'auto' }))
+      .rejects.toThrow(`lmer: backend must be one of 'cpu', 'webgpu', 'auto', not the string "gpu"`);
+    await expect(glmer(cbpp.formula, loadData(cbpp), { family: 'binomial', factors: cbpp.factors, backend: 'gpu' as 'auto' }))
+      .rejects.toThrow(`glmer: backend must be one of 'cpu', 'webgpu', 'auto', not the string "gpu"`);
   });
 
   it('an external AbortSignal stops lmer and glmer on WebGPU promptly', async () => {

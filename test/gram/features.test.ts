@@ -35,7 +35,7 @@ beforeAll(async () => {
   const csv = featureCsv(cols);
   writeFileSync(join(dir, 'features.csv'), csv);
   parquetTable = (await readParquet(whole)).table;
-  csvTable = readCsv(csv).table;
+  csvTable = readCsv(csv, { factors: ['h'] }).table; // h: numbers but for 'x' (a factor, as in the engines)
   duck = await DuckDbEngine.open({ threads: 2 });
 });
 afterAll(async () => {

@@ -71,7 +71,7 @@ describe('stream: model-frame features from Parquet, CSV and Arrow IPC', () => {
     const csv = featureCsv(cols);
     writeFileSync(join(dir, 'features.csv'), csv);
     parquetTable = (await readParquet(pq)).table;
-    csvTable = readCsv(csv).table;
+    csvTable = readCsv(csv, { factors: ['h'] }).table; // h: numbers but for 'x' (a factor, as in the engines)
     writeFileSync(join(dir, 'features.arrow'), arrow.tableToIPC(parquetTable, 'stream'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,6 @@
 /** The CLI of the inference: fit --ddf, anova, confint — JSON exactly as issue 11 specifies, text as R, errors. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFit } from '../../src/cli/fitCommand.js';
@@ -87,5 +89,23 @@ describe('mixedgpu inference CLI', () => {
     expect((await capture((io) => runFit({ ...args, ddf: 'kr' }, io))).stderr).toMatch(/unknown ddf method 'kr'/);
     expect((await capture((io) => runFit({ ...args, ddf: 'kenward-roger', ml: true }, io))).stderr).toMatch(/only available for REML model fits/);
     expect((await capture((io) => runAnova({ ...args, formulas: ['Reaction ~ Days + (1 | Subject)'] }, io))).stderr).toMatch(/at least two model formulas/);
+  }, 60_000);
+
+  it("anova reads a CSV as fit does: a semicolon-delimited file is sniffed (and said), or read with delimiter ';'", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-anova-'));
+    try {
+      const semi = join(dir, 'sleep.csv');
+      writeFileSync(semi, readFileSync(data('sleepstudy.csv'), 'utf8').replaceAll(',', ';'));
+      const formulas = ['Reaction ~ Days + (1 | Subject)', 'Reaction ~ 1 + (1 | Subject)'];
+      const comma = await capture((io) => runAnova({ file: data('sleepstudy.csv'), formulas, factors: 'Subject', json: true }, io));
+      const sniffed = await capture((io) => runAnova({ file: semi, formulas, factors: 'Subject', json: true }, io));
+      const given = await capture((io) => runAnova({ file: semi, formulas, factors: 'Subject', json: true, delimiter: ';', quiet: true }, io));
+      expect([comma.code, sniffed.code, given.code]).toEqual([0, 0, 0]);
+      expect(sniffed.stdout).toBe(comma.stdout);
+      expect(given.stdout).toBe(comma.stdout);
+      expect(sniffed.stderr).toMatch(/semicolon/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -75,7 +75,7 @@ describe('the objective with σ fixed at 1, at fixed σ² (three levels)', () =>
 describe("lmer's sigma option", () => {
   it('is checked', async () => {
     const ko = loadMetaData('konstantopoulos2011');
-    await expect(lmer('yi ~ 1 + (1 | district)', ko, { sigma: 0, factors: ['district'] })).rejects.toThrow(/sigma must be a positive number/);
+    await expect(lmer('yi ~ 1 + (1 | district)', ko, { sigma: 0, factors: ['district'] })).rejects.toThrow(/lmer: sigma must be a positive finite number, not the number 0/);
     await expect(lmer('yi ~ 1 + (1 | district)', ko, { sigma: 1, prior: 'blme', factors: ['district'] })).rejects.toThrow(/give sigma or prior, not both/);
   });
   it('reports σ as fixed: the likelihood counts no residual parameter', async () => {

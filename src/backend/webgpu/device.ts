@@ -196,9 +196,22 @@ async function createNodeGpu(): Promise<GPU> {
   const fs = await dynamicImport('node:fs');
   const hasSwiftShader = process.platform === 'linux' && fs.existsSync(SWIFTSHADER_ICD);
   const userChoseDriver = env.VK_ICD_FILENAMES !== undefined || env.VK_DRIVER_FILES !== undefined;
-  // No Vulkan driver manifest installed at all: SwiftShader is the only option, choose it before
-  // Dawn starts the Vulkan loader.
-  if (hasSwiftShader && !userChoseDriver && listVulkanIcds(fs).length === 0) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // Native noise that is not ours stays off stderr (driverProbe.ts): a private XDG_RUNTIME_DIR when
+  // none is set, and only drivers that give Dawn an adapter (tried in a child process first).
+  let probed = false;
+  if (process.platform === 'linux') {
+    const probe = await import('./driverProbe.js');
+    await probe.ensureRuntimeDir();
+    if (!userChoseDriver) {
+      const icds = listVulkanIcds(fs);
+      const fallback = hasSwiftShader ? SWIFTSHADER_ICD : null;
+      const probes = await probe.probeVulkanDrivers(icds);
+      probed = probes.length > 0;
+      // no driver manifest at all: SwiftShader is the only option, chosen before Dawn starts the loader
+      const chosen = icds.length === 0 ? fallback : probed ? probe.chooseDrivers(icds, probes, fallback) : null;
+      if (chosen) env.VK_ICD_FILENAMES = chosen;
+    }
+  }
 
   const mod = await dynamicImport('webgpu');
   const { create, globals } = mod as { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
@@ -206,12 +219,13 @@ async function createNodeGpu(): Promise<GPU> {
   for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
 
   let gpu = create([]);
-  if (hasSwiftShader && !userChoseDriver && env.VK_ICD_FILENAMES === undefined) {
-    // Driver manifests exist but may be unusable (e.g. Mesa's on a machine without that GPU, or an
-    // old lavapipe Dawn rejects). If none gives an adapter, fall back to SwiftShader with a second
-    // instance: the loader reads VK_ICD_FILENAMES when Dawn creates its Vulkan instance.
-    const probe = await gpu.requestAdapter();
-    if (!probe) {
+  if (hasSwiftShader && !userChoseDriver && !probed && env.VK_ICD_FILENAMES === undefined) {
+    // The probe could not run: driver manifests exist but may be unusable (e.g. Mesa's on a machine
+    // without that GPU, or an old lavapipe Dawn rejects). If none gives an adapter, fall back to
+    // SwiftShader with a second instance: the loader reads VK_ICD_FILENAMES when Dawn creates its
+    // Vulkan instance.
+    const first = await gpu.requestAdapter();
+    if (!first) {
       env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
       gpu = create([]);
     }
@@ -219,8 +233,8 @@ async function createNodeGpu(): Promise<GPU> {
   return gpu;
 }
 
-/** The Vulkan loader's default ICD manifest folders on Linux (XDG config and data dirs). */
-function listVulkanIcds(fs: { readdirSync(p: string): string[] }): string[] {
+/** The Vulkan driver manifests the loader finds by default on Linux (in the XDG config and data dirs); `fs` is node:fs. */
+export function listVulkanIcds(fs: { readdirSync(p: string): string[] }): string[] {
   const env = process.env;
   const home = env.HOME ?? '';
   const configDirs = [env.XDG_CONFIG_HOME || `${home}/.config`, ...(env.XDG_CONFIG_DIRS || '/etc/xdg').split(':'), '/etc'];
