@@ -28,6 +28,7 @@ import { lgamma } from '../glmm/rmath.js';
 import { devianceAtSigma } from '../lmm/deviance.js';
 import { crossprod, invertUpper, transpose } from './matrix.js';
 import type { CovPrior, FixefPrior, ModelPriors, PriorTerm, ResidPrior } from './distributions.js';
+import { symmetricEigen } from '../linalg/symmetricEigen.js';
 
 export type SigmaOptimization = 'na' | 'numeric' | 'point' | 'sigma.sq.linear' | 'sigma.sq.quadratic' | 'sigma.quadratic';
 export type FixefOptimization = 'na' | 'numeric' | 'linear';
@@ -171,48 +172,13 @@ export function lambdaBlocks(theta: ArrayLike<number>, terms: PriorTerm[]): Floa
   });
 }
 
-/** Symmetric eigen-decomposition (cyclic Jacobi) of a small q × q matrix (column-major). */
-function symmetricEigen(S: Float64Array, q: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(S);
-  const V = new Float64Array(q * q);
-  for (let i = 0; i < q; i++) V[i * q + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < q; i++) for (let j = i + 1; j < q; j++) off += A[j * q + i] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < q; p++) for (let r = p + 1; r < q; r++) {
-      const apr = A[r * q + p];
-      if (apr === 0) continue;
-      const theta = (A[r * q + r] - A[p * q + p]) / (2 * apr);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < q; k++) {
-        const akp = A[p * q + k], akr = A[r * q + k];
-        A[p * q + k] = c * akp - s * akr;
-        A[r * q + k] = s * akp + c * akr;
-      }
-      for (let k = 0; k < q; k++) {
-        const apk = A[k * q + p], ark = A[k * q + r];
-        A[k * q + p] = c * apk - s * ark;
-        A[k * q + r] = s * apk + c * ark;
-      }
-      for (let k = 0; k < q; k++) {
-        const vkp = V[p * q + k], vkr = V[r * q + k];
-        V[p * q + k] = c * vkp - s * vkr;
-        V[r * q + k] = s * vkp + c * vkr;
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: q }, (_, i) => A[i * q + i]), vectors: V };
-}
-
 /** f(Σ) = V f(Λ) Vᵀ for symmetric Σ (column-major). */
 function matrixFunction(S: Float64Array, q: number, f: (x: number) => number): Float64Array {
   const { values, vectors } = symmetricEigen(S, q);
   const out = new Float64Array(q * q);
   for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
     let s = 0;
-    for (let k = 0; k < q; k++) s += vectors[k * q + i] * f(values[k]) * vectors[k * q + j];
+    for (let k = 0; k < q; k++) s += vectors[i * q + k] * f(values[k]) * vectors[j * q + k];
     out[j * q + i] = s;
   }
   return out;
