@@ -42,8 +42,11 @@ function userEnv(): NodeJS.ProcessEnv {
 async function rejectedDrivers(): Promise<string[]> {
   const saved = { XDG_DATA_DIRS: process.env.XDG_DATA_DIRS, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH };
   const env = userEnv();
-  process.env.XDG_DATA_DIRS = env.XDG_DATA_DIRS;
-  process.env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH;
+  // (assigning undefined to process.env stores the string 'undefined': delete instead)
+  for (const k of ['XDG_DATA_DIRS', 'LD_LIBRARY_PATH'] as const) {
+    if (env[k] === undefined) delete process.env[k];
+    else process.env[k] = env[k];
+  }
   try {
     const icds = listVulkanIcds(fs);
     const probes = await probeVulkanDrivers(icds);
