@@ -1,7 +1,7 @@
 /**
  * What the browser tests share: Debian's Chromium (never a downloaded browser) driven by Puppeteer
  * with WebGPU on SwiftShader (--enable-unsafe-webgpu), a small static server on 127.0.0.1, and a
- * child process runner with a timeout. Used by test/e2e/demo.test.ts and consumer.test.ts.
+ * child process runner with a timeout. Used by test/e2e/harness.ts (the app's tests) and consumer.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';

@@ -4,40 +4,17 @@
  * Puppeteer (never a downloaded browser), with WebGPU on SwiftShader (--enable-unsafe-webgpu).
  * Also used by bench/app.ts (no vitest here).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer';
+import { CHROMIUM, CI, launchChromium, run, serve } from './browser.js';
 
+export { CHROMIUM, CI };
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => !!p && existsSync(p));
 /** Without Chromium the tests are skipped; under CI (env CI set) a missing Chromium fails them. */
 export const enabled = !!CHROMIUM || CI;
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.csv': 'text/csv', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
-};
-
-function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`${cmd} ${args.join(' ')} timed out:\n${out}`)); }, timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); rej(e); });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) res(); else rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${out}`));
-    });
-  });
-}
 
 export interface App {
   /** the page's address */
@@ -52,32 +29,11 @@ export interface App {
 
 /** Builds the page, serves it and starts Chromium. */
 export async function startApp(): Promise<App> {
-  if (!CHROMIUM) throw new Error('Chromium is not installed (/usr/bin/chromium; Debian package chromium): the browser tests cannot run under CI');
   const tmp = mkdtempSync(join(tmpdir(), 'mixedgpu-e2e-'));
   const outDir = join(tmp, 'dist');
-  await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], 240_000);
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    let path = normalize(join(outDir, decodeURIComponent(url.pathname)));
-    if (!path.startsWith(outDir + sep) && path !== outDir) { res.writeHead(403).end(); return; }
-    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'index.html');
-    if (!existsSync(path)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(path));
-  });
-  const base = await new Promise<string>((res) => server.listen(0, '127.0.0.1', () => res(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)));
-  const puppeteer = (await import('puppeteer')).default;
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    protocolTimeout: 180_000,
-    args: [
-      '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu-sandbox',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      `--user-data-dir=${join(tmp, 'profile')}`,
-    ],
-  });
+  await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], ROOT, 240_000);
+  const { server, base } = await serve(outDir);
+  const browser = await launchChromium(join(tmp, 'profile'));
   return {
     base, tmp, browser,
     async openPage({ query = '', width = 1440, height = 1000 } = {}) {
