@@ -112,70 +112,94 @@ export class OneFactorDeviance {
         const col = cols[e];
         for (let s = 0; s < q; s++) Bg[p * q + s] = y.AZy[(g * q + s) * Bn + col];
         const To = e * qq;
-        // AT = A T, M = Tᵀ (A T) + I
-        for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-          let v = 0;
-          for (let u = j; u < q; u++) v += Ag[i * q + u] * T[To + u * q + j];
-          AT[i * q + j] = v;
-        }
-        for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
-          let v = i === j ? 1 : 0;
-          for (let u = i; u < q; u++) v += T[To + u * q + i] * AT[u * q + j];
-          Mm[i * q + j] = v;
-          Mm[j * q + i] = v;
-        }
-        // L = chol(M); log|M| = 2 Σ log L_ii (as one log of the product of L_ii²)
-        let det = 1;
-        for (let j = 0; j < q; j++) {
-          let d = Mm[j * q + j];
-          for (let u = 0; u < j; u++) d -= Lm[j * q + u] * Lm[j * q + u];
-          det *= d;
-          const ljj = Math.sqrt(d);
-          Lm[j * q + j] = ljj;
-          for (let i = j + 1; i < q; i++) {
-            let v = Mm[i * q + j];
-            for (let u = 0; u < j; u++) v -= Lm[i * q + u] * Lm[j * q + u];
-            Lm[i * q + j] = v / ljj;
-          }
-        }
-        ld[e] += Math.log(det);
-        // M⁻¹ column by column from L Lᵀ x = e_c
-        for (let c = 0; c < q; c++) {
-          for (let i = 0; i < q; i++) {
-            let v = i === c ? 1 : 0;
-            for (let u = 0; u < i; u++) v -= Lm[i * q + u] * Mi[u * q + c];
-            Mi[i * q + c] = v / Lm[i * q + i];
-          }
-          for (let i = q - 1; i >= 0; i--) {
-            let v = Mi[i * q + c];
-            for (let u = i + 1; u < q; u++) v -= Lm[u * q + i] * Mi[u * q + c];
-            Mi[i * q + c] = v / Lm[i * q + i];
-          }
-        }
-        // G += A T M⁻¹
         const Go = e * qq;
-        for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-          let v = 0;
-          for (let u = 0; u < q; u++) v += AT[i * q + u] * Mi[u * q + j];
-          G[Go + i * q + j] += v;
-        }
-        // rows: C = B T, U = C M⁻¹, W = B − U (A T)ᵀ
-        for (let a = 0; a < p1; a++) {
-          const ao = a * q;
-          for (let j = 0; j < q; j++) {
-            let v = 0;
-            for (let u = j; u < q; u++) v += Bg[ao + u] * T[To + u * q + j];
-            C[ao + j] = v;
+        if (q === 2) {
+          // the same steps written out for 2 × 2 blocks (a random intercept and slope)
+          const a00 = Ag[0], a01 = Ag[1], a11 = Ag[3];
+          const t00 = T[To], t10 = T[To + 2], t11 = T[To + 3];
+          const at00 = a00 * t00 + a01 * t10, at01 = a01 * t11, at10 = a01 * t00 + a11 * t10, at11 = a11 * t11;
+          const m00 = t00 * at00 + t10 * at10 + 1, m01 = t11 * at10, m11 = t11 * at11 + 1;
+          const det = m00 * m11 - m01 * m01;
+          ld[e] += Math.log(det);
+          const i00 = m11 / det, i01 = -m01 / det, i11 = m00 / det;
+          G[Go] += at00 * i00 + at01 * i01;
+          G[Go + 1] += at00 * i01 + at01 * i11;
+          G[Go + 2] += at10 * i00 + at11 * i01;
+          G[Go + 3] += at10 * i01 + at11 * i11;
+          for (let a = 0; a < p1; a++) {
+            const b0 = Bg[2 * a], b1 = Bg[2 * a + 1];
+            const c0 = b0 * t00 + b1 * t10, c1 = b1 * t11;
+            const u0 = c0 * i00 + c1 * i01, u1 = c0 * i01 + c1 * i11;
+            C[2 * a] = c0; C[2 * a + 1] = c1;
+            U[2 * a] = u0; U[2 * a + 1] = u1;
+            W[2 * a] = b0 - u0 * at00 - u1 * at01;
+            W[2 * a + 1] = b1 - u0 * at10 - u1 * at11;
           }
-          for (let j = 0; j < q; j++) {
+        } else {
+          // AT = A T, M = Tᵀ (A T) + I
+          for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
             let v = 0;
-            for (let u = 0; u < q; u++) v += C[ao + u] * Mi[u * q + j];
-            U[ao + j] = v;
+            for (let u = j; u < q; u++) v += Ag[i * q + u] * T[To + u * q + j];
+            AT[i * q + j] = v;
           }
-          for (let i = 0; i < q; i++) {
-            let v = Bg[ao + i];
-            for (let u = 0; u < q; u++) v -= U[ao + u] * AT[i * q + u];
-            W[ao + i] = v;
+          for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+            let v = i === j ? 1 : 0;
+            for (let u = i; u < q; u++) v += T[To + u * q + i] * AT[u * q + j];
+            Mm[i * q + j] = v;
+            Mm[j * q + i] = v;
+          }
+          // L = chol(M); log|M| = 2 Σ log L_ii (as one log of the product of L_ii²)
+          let det = 1;
+          for (let j = 0; j < q; j++) {
+            let d = Mm[j * q + j];
+            for (let u = 0; u < j; u++) d -= Lm[j * q + u] * Lm[j * q + u];
+            det *= d;
+            const ljj = Math.sqrt(d);
+            Lm[j * q + j] = ljj;
+            for (let i = j + 1; i < q; i++) {
+              let v = Mm[i * q + j];
+              for (let u = 0; u < j; u++) v -= Lm[i * q + u] * Lm[j * q + u];
+              Lm[i * q + j] = v / ljj;
+            }
+          }
+          ld[e] += Math.log(det);
+          // M⁻¹ column by column from L Lᵀ x = e_c
+          for (let c = 0; c < q; c++) {
+            for (let i = 0; i < q; i++) {
+              let v = i === c ? 1 : 0;
+              for (let u = 0; u < i; u++) v -= Lm[i * q + u] * Mi[u * q + c];
+              Mi[i * q + c] = v / Lm[i * q + i];
+            }
+            for (let i = q - 1; i >= 0; i--) {
+              let v = Mi[i * q + c];
+              for (let u = i + 1; u < q; u++) v -= Lm[u * q + i] * Mi[u * q + c];
+              Mi[i * q + c] = v / Lm[i * q + i];
+            }
+          }
+          // G += A T M⁻¹
+          for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+            let v = 0;
+            for (let u = 0; u < q; u++) v += AT[i * q + u] * Mi[u * q + j];
+            G[Go + i * q + j] += v;
+          }
+          // rows: C = B T, U = C M⁻¹, W = B − U (A T)ᵀ
+          for (let a = 0; a < p1; a++) {
+            const ao = a * q;
+            for (let j = 0; j < q; j++) {
+              let v = 0;
+              for (let u = j; u < q; u++) v += Bg[ao + u] * T[To + u * q + j];
+              C[ao + j] = v;
+            }
+            for (let j = 0; j < q; j++) {
+              let v = 0;
+              for (let u = 0; u < q; u++) v += C[ao + u] * Mi[u * q + j];
+              U[ao + j] = v;
+            }
+            for (let i = 0; i < q; i++) {
+              let v = Bg[ao + i];
+              for (let u = 0; u < q; u++) v -= U[ao + u] * AT[i * q + u];
+              W[ao + i] = v;
+            }
           }
         }
         // S −= U Cᵀ (lower triangle)

@@ -22,18 +22,20 @@ import { bootstrapGramGroupSums, chiSquare, levelGrams } from '../../src/backend
 import { bootstrapLmm } from '../../src/inference/bootstrap.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
 
-async function setup(name: string, REML = true) {
+async function setup(name: string, REML = true, formula?: string) {
   const ref = loadInference(name);
   const data = loadDataFile(ref.data);
-  const fit = await lmer(ref.formula, data, { factors: ref.factors, REML });
-  const model = buildLmm(ref.formula, data, { factors: ref.factors, REML });
+  const f = formula ?? ref.formula;
+  const fit = await lmer(f, data, { factors: ref.factors, REML });
+  const model = buildLmm(f, data, { factors: ref.factors, REML });
   return { fit, model, gram: formGram(model) };
 }
 
 describe('one grouping factor: batched deviance and gradient', () => {
-  for (const reml of [true, false]) {
-    it(`equals the blocked Cholesky's deviance, β̂ and σ̂ and the jets' gradient (${reml ? 'REML' : 'ML'})`, async () => {
-      const { fit, model, gram } = await setup('sleepstudy_unbalanced', reml);
+  // q = 2 (written out) and q = 1 (the general loops)
+  for (const [reml, formula] of [[true, undefined], [false, undefined], [true, 'Reaction ~ Days + (1 | Subject)'], [false, 'Reaction ~ Days + (1 | Subject)']] as const) {
+    it(`equals the blocked Cholesky's deviance, β̂ and σ̂ and the jets' gradient (${reml ? 'REML' : 'ML'}, ${formula ?? '(Days | Subject)'})`, async () => {
+      const { fit, model, gram } = await setup('sleepstudy_unbalanced', reml, formula);
       const { n, p } = model.frame;
       const nt = model.theta.length;
       const chol = new BlockedCholesky(gram, nt);
