@@ -19,25 +19,9 @@ import { percentileIntervals } from '../src/inference/bootstrap.js';
 import { poissonInverse } from '../src/inference/discreteDraws.js';
 import { Rng } from './synth.js';
 import { machine, machineLine } from './common.js';
+import { type CoverageArgs, parseCoverageArgs } from './coverage.js';
 
-interface Args { datasets: number; nsim: number; groups: number; per: number; seed: number; out: string }
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = { datasets: 500, nsim: 200, groups: 40, per: 10, seed: 1, out: 'bench/results' };
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i + 1];
-    switch (argv[i]) {
-      case '--datasets': a.datasets = Number(v); i++; break;
-      case '--nsim': a.nsim = Number(v); i++; break;
-      case '--groups': a.groups = Number(v); i++; break;
-      case '--per': a.per = Number(v); i++; break;
-      case '--seed': a.seed = Number(v); i++; break;
-      case '--out': a.out = v; i++; break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
-  return a;
-}
+type Args = CoverageArgs;
 
 export const GLMM_TRUTH: Record<string, number> = { 'sd_(Intercept)|g': 0.7, '(Intercept)': 0.5, x: 0.3 };
 
@@ -93,7 +77,7 @@ export async function glmmCoverageStudy(a: Omit<Args, 'out'>, log: (s: string) =
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseCoverageArgs(process.argv.slice(2), { datasets: 500, nsim: 200, groups: 40, per: 10, seed: 1, out: 'bench/results' });
   const t0 = performance.now();
   const res = await glmmCoverageStudy(a, (s) => console.log(s));
   const out = { ...res, args: a, machine: machineLine(machine()), totalS: (performance.now() - t0) / 1000, date: new Date().toISOString() };

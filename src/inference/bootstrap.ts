@@ -83,6 +83,8 @@ export interface BootstrapResult {
   deviance: Float64Array;
   /** how each replicate was refitted */
   refits: { newton: number; bobyqa: number; failed: number };
+  /** how each replicate was refitted (absent where all were by one method: the glmer bootstrap's) */
+  refitOf?: ('newton' | 'bobyqa' | 'failed')[];
   nsim: number;
   seed: number;
   timings: { gramMs: number; refitMs: number; totalMs: number };
@@ -139,6 +141,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   const t: Float64Array[] = [];
   const deviances: number[] = [];
   const refits = { newton: 0, bobyqa: 0, failed: 0 };
+  const refitOf: ('newton' | 'bobyqa' | 'failed')[] = [];
   let gramMs = 0, refitMs = 0;
   for (let start = 0; start < nsim; start += batchSize) {
     if (options.signal?.aborted) throw abortError();
@@ -155,6 +158,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
       const done = together?.[r];
       if (done) {
         refits.newton++;
+        refitOf.push('newton');
         deviances.push(done.evaluation.value);
         t.push(stats(done.theta, Math.sqrt(done.evaluation.pwrss / dof), done.evaluation.betaC));
         continue;
@@ -163,14 +167,15 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
       let th: Float64Array | null = null;
       if (shared) {
         th = newtonRefit(shared, work, chol, thetaC, lower, n, p, reml, model.sumLogW, J2, J1);
-        if (th) refits.newton++;
+        if (th) { refits.newton++; refitOf.push('newton'); }
       }
       if (!th) {
         const res = await optimizeObjective(refitObjective, LMM_OPTIMIZER, new Evaluations({ signal: options.signal }));
-        if (Number.isFinite(res.fval)) { th = Float64Array.from(res.x); refits.bobyqa++; }
+        if (Number.isFinite(res.fval)) { th = Float64Array.from(res.x); refits.bobyqa++; refitOf.push('bobyqa'); }
       }
       if (!th) {
         refits.failed++;
+        refitOf.push('failed');
         t.push(new Float64Array(names.length).fill(NaN));
         deviances.push(NaN);
         continue;
@@ -185,7 +190,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     // abort sent as a message (a browser worker's Cancel) would not be seen before the end
     if (options.signal) await macrotask();
   }
-  return { names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
+  return { names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, refitOf, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
 }
 
 /** Writes replicate r's y parts into the Gram copy: A_Xk's last row, A_XX's last row and column. */

@@ -19,6 +19,7 @@
  * The design's parts (A, B's X rows) are read once per level for the whole batch.
  */
 import type { GramMatrix } from '../linalg/gram.js';
+import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 
 /** The y-dependent parts of the responses, replicate-fastest (as BootstrapGramBatch). */
 export interface ResponseParts {
@@ -103,7 +104,7 @@ export class OneFactorDeviance {
     const G = new Float64Array(E * qq);
     const Q = new Float64Array(E * np * pp);
     // scratch
-    const Ag = new Float64Array(qq), AT = new Float64Array(qq), Mm = new Float64Array(qq), Lm = new Float64Array(qq), Mi = new Float64Array(qq);
+    const Ag = new Float64Array(qq), AT = new Float64Array(qq), Mm = new Float64Array(qq), Mi = new Float64Array(qq), x = new Float64Array(q);
     const Bg = new Float64Array(p1 * q), C = new Float64Array(p1 * q), U = new Float64Array(p1 * q), W = new Float64Array(p1 * q);
     for (let g = 0; g < nl; g++) {
       for (let s = 0; s < qq; s++) Ag[s] = A[g * qq + s];
@@ -148,33 +149,14 @@ export class OneFactorDeviance {
             Mm[i * q + j] = v;
             Mm[j * q + i] = v;
           }
-          // L = chol(M); log|M| = 2 Σ log L_ii (as one log of the product of L_ii²)
-          let det = 1;
-          for (let j = 0; j < q; j++) {
-            let d = Mm[j * q + j];
-            for (let u = 0; u < j; u++) d -= Lm[j * q + u] * Lm[j * q + u];
-            det *= d;
-            const ljj = Math.sqrt(d);
-            Lm[j * q + j] = ljj;
-            for (let i = j + 1; i < q; i++) {
-              let v = Mm[i * q + j];
-              for (let u = 0; u < j; u++) v -= Lm[i * q + u] * Lm[j * q + u];
-              Lm[i * q + j] = v / ljj;
-            }
-          }
-          ld[e] += Math.log(det);
-          // M⁻¹ column by column from L Lᵀ x = e_c
+          // L = chol(M), log|M| = 2 Σ log L_ii; M⁻¹ column by column from L Lᵀ x = e_c
+          ld[e] += choleskyInPlace(Mm, q, 'M');
           for (let c = 0; c < q; c++) {
-            for (let i = 0; i < q; i++) {
-              let v = i === c ? 1 : 0;
-              for (let u = 0; u < i; u++) v -= Lm[i * q + u] * Mi[u * q + c];
-              Mi[i * q + c] = v / Lm[i * q + i];
-            }
-            for (let i = q - 1; i >= 0; i--) {
-              let v = Mi[i * q + c];
-              for (let u = i + 1; u < q; u++) v -= Lm[u * q + i] * Mi[u * q + c];
-              Mi[i * q + c] = v / Lm[i * q + i];
-            }
+            x.fill(0);
+            x[c] = 1;
+            solveLower(Mm, q, x);
+            solveLowerT(Mm, q, x);
+            for (let i = 0; i < q; i++) Mi[i * q + c] = x[i];
           }
           // G += A T M⁻¹
           for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
@@ -234,35 +216,16 @@ export class OneFactorDeviance {
     for (let b = 0; b < p; b++) S[p * p1 + b] += y.AXy[b * Bn + col];
     S[p * p1 + p] += y.yy[col];
     for (let a = 0; a < p1; a++) for (let b = a + 1; b < p1; b++) S[a * p1 + b] = S[b * p1 + a];
-    // Cholesky of S_XX: log|S_XX|, β̂ = S_XX⁻¹ S_Xy, r² = S_yy − S_yX β̂
+    // Cholesky of S_XX: log|S_XX|, l = L⁻¹ S_Xy, r² = S_yy − lᵀl, β̂ = L⁻ᵀ l
     const L = new Float64Array(p * p);
-    let ldRX2 = 0;
-    for (let j = 0; j < p; j++) {
-      let d = S[j * p1 + j];
-      for (let u = 0; u < j; u++) d -= L[j * p + u] * L[j * p + u];
-      if (!(d > 0)) return null;
-      const ljj = Math.sqrt(d);
-      L[j * p + j] = ljj;
-      ldRX2 += 2 * Math.log(ljj);
-      for (let i = j + 1; i < p; i++) {
-        let v = S[i * p1 + j];
-        for (let u = 0; u < j; u++) v -= L[i * p + u] * L[j * p + u];
-        L[i * p + j] = v / ljj;
-      }
-    }
-    const betaC = new Float64Array(p);
-    for (let i = 0; i < p; i++) {
-      let v = S[p * p1 + i];
-      for (let u = 0; u < i; u++) v -= L[i * p + u] * betaC[u];
-      betaC[i] = v / L[i * p + i];
-    }
+    for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) L[a * p + b] = S[a * p1 + b];
+    let ldRX2: number;
+    try { ldRX2 = choleskyInPlace(L, p, 'S_XX'); } catch { return null; }
+    const betaC = S.slice(p * p1, p * p1 + p);
+    solveLower(L, p, betaC);
     let pwrss = S[p * p1 + p];
     for (let i = 0; i < p; i++) pwrss -= betaC[i] * betaC[i];
-    for (let i = p - 1; i >= 0; i--) {
-      let v = betaC[i];
-      for (let u = i + 1; u < p; u++) v -= L[u * p + i] * betaC[u];
-      betaC[i] = v / L[i * p + i];
-    }
+    solveLowerT(L, p, betaC);
     if (!(pwrss > 0)) return null;
     const nu = reml ? n - p : n;
     const value = ld + (reml ? ldRX2 : 0) - this.sumLogW + nu * (1 + Math.log((2 * Math.PI * pwrss) / nu));
@@ -275,18 +238,12 @@ export class OneFactorDeviance {
     if (reml) {
       // S_XX⁻¹ column by column
       const x = new Float64Array(p);
-      for (let col2 = 0; col2 < p; col2++) {
-        for (let i = 0; i < p; i++) {
-          let v = i === col2 ? 1 : 0;
-          for (let u = 0; u < i; u++) v -= L[i * p + u] * x[u];
-          x[i] = v / L[i * p + i];
-        }
-        for (let i = p - 1; i >= 0; i--) {
-          let v = x[i];
-          for (let u = i + 1; u < p; u++) v -= L[u * p + i] * x[u];
-          x[i] = v / L[i * p + i];
-        }
-        for (let i = 0; i < p; i++) Cm[i * p1 + col2] += x[i];
+      for (let col = 0; col < p; col++) {
+        x.fill(0);
+        x[col] = 1;
+        solveLower(L, p, x);
+        solveLowerT(L, p, x);
+        for (let i = 0; i < p; i++) Cm[i * p1 + col] += x[i];
       }
     }
     const gradient = new Float64Array(nt);

@@ -9,7 +9,6 @@ import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
-import { fillTemplate } from '../../src/linalg/template.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import { solveLmm } from '../../src/lmm/solution.js';
 import { profiledDeviance } from '../../src/lmm/deviance.js';
@@ -20,7 +19,7 @@ import { thetaTemplates } from '../../src/inference/templates.js';
 import { OneFactorDeviance } from '../../src/inference/oneFactorDeviance.js';
 import { bootstrapGramGroupSums, chiSquare, levelGrams } from '../../src/backend/cpu/bootstrapGroupSums.js';
 import { bootstrapLmm } from '../../src/inference/bootstrap.js';
-import { loadDataFile, loadInference } from '../helpers/inference.js';
+import { loadDataFile, loadInference, solutionAt } from '../helpers/inference.js';
 
 async function setup(name: string, REML = true, formula?: string) {
   const ref = loadInference(name);
@@ -105,14 +104,9 @@ describe('one grouping factor: the levels\' sufficient statistics', () => {
   it('the simulated parts have the exact moments of Zᵀy*, Xᵀy* and y*ᵀy* under y* ~ N(Xβ̂, σ̂²(ZΛΛᵀZᵀ + I))', async () => {
     const { fit, model, gram } = await setup('sleepstudy_unbalanced');
     const { n, p } = model.frame;
-    const chol = new BlockedCholesky(gram, model.theta.length);
-    const thetaC = thetaToInternal(model, fit.theta);
-    chol.factor(thetaC);
-    const sol = solveLmm(chol, n, true);
+    const { sol, templates: [T] } = solutionAt(model, gram, fit.theta);
     const blk = model.rows.blocks[0];
     const q = blk.q;
-    const T = new Float64Array(q * q);
-    fillTemplate(model.internalBlocks[0], thetaC, T);
     // the columns [Z X] (rows' coordinates), μ = X β̂ and V = σ²(Z T Tᵀ Zᵀ + I) applied column by column
     const cols: Float64Array[] = [];
     for (let s = 0; s < q; s++) for (let g = 0; g < blk.nl; g++) cols.push(Float64Array.from({ length: n }, (_, i) => (blk.codes[i] === g ? blk.Z[i * q + s] : 0)));
@@ -173,10 +167,18 @@ describe('one grouping factor: batched refits', () => {
     const a = await bootstrapLmm(input, { nsim: 40, seed: 4, batchSize: 40 });
     const b = await bootstrapLmm(input, { nsim: 40, seed: 4, batchSize: 40, batchedRefit: false });
     expect(a.refits.newton).toBeGreaterThan(30);
-    a.t.forEach((row, r) => row.forEach((v, k) => {
-      if (!Number.isFinite(b.t[r][k])) return;
-      expect(Math.abs(v - b.t[r][k])).toBeLessThan(1e-6 * Math.max(Math.abs(a.t0[k]), 1e-3));
-    }));
+    // the same optimum: the deviances agree to 1e-9 (in fact 1e-13); the statistics of replicates both
+    // refitted by Newton to 1e-5 of their scale (sleepstudy's deviance, about 1750, is flat to its
+    // rounding over θ changes of about 1e-6, and the two paths stop at different iterates there:
+    // different starts, Hessian approximations and final steps); a replicate the one-by-one path
+    // sends to BOBYQA is within BOBYQA's accuracy, 2e-5, as bootstrap.test.ts compares them
+    let both = 0;
+    a.t.forEach((row, r) => {
+      const newton = a.refitOf![r] === 'newton' && b.refitOf![r] === 'newton';
+      if (newton) both++;
+      row.forEach((v, k) => expect(Math.abs(v - b.t[r][k])).toBeLessThan((newton ? 1e-5 : 2e-5) * Math.max(Math.abs(a.t0[k]), 1e-3)));
+    });
+    expect(both).toBeGreaterThan(25);
     a.deviance.forEach((d, r) => expect(Math.abs(d - b.deviance[r])).toBeLessThan(1e-9 * Math.abs(d)));
     const c = await bootstrapLmm(input, { nsim: 40, seed: 4, batchSize: 9 });
     c.t.forEach((row, r) => row.forEach((v, k) => expect(v).toBe(a.t[r][k])));

@@ -11,6 +11,16 @@ import { qnorm } from '../../src/stats/distributions.js';
 import { loadBlme, relDiff } from '../helpers/metaReference.js';
 import { loadData } from '../helpers/reference.js';
 
+/** Wald intervals β̂ ± z SE with blme's best fit's β̂ and SEs (1e-4, the fixtures' tolerance for them) */
+function expectWald(intervals: Record<string, [number | null, number | null]>, ref: ReturnType<typeof loadBlme>): void {
+  const z = qnorm(0.975);
+  for (const [name, se] of Object.entries(ref.best.se as Record<string, number>)) {
+    const b = (ref.best.fixef as Record<string, number>)[name];
+    expect(relDiff(intervals[name][0]!, b - z * se)).toBeLessThan(1e-4);
+    expect(relDiff(intervals[name][1]!, b + z * se)).toBeLessThan(1e-4);
+  }
+}
+
 const reason = /not available for a fit with priors \(blme's posterior mode\): it assumes lme4's criterion/;
 
 describe('inference on fits with priors', () => {
@@ -28,12 +38,7 @@ describe('inference on fits with priors', () => {
     const plain = await lmer('Reaction ~ 1 + (Days | Subject)', data, { factors: ['Subject'] });
     await expect(anova([plain, fit])).rejects.toThrow(/a likelihood-ratio test is not available for a fit with priors/);
     const { intervals } = await fit.confint({ method: 'wald' });
-    const z = qnorm(0.975);
-    for (const [name, se] of Object.entries(ref.best.se as Record<string, number>)) {
-      const b = (ref.best.fixef as Record<string, number>)[name];
-      expect(relDiff(intervals[name][0]!, b - z * se)).toBeLessThan(1e-4);
-      expect(relDiff(intervals[name][1]!, b + z * se)).toBeLessThan(1e-4);
-    }
+    expectWald(intervals, ref);
     // lme4's Wald intervals have no variance parameters
     expect(intervals['sd_(Intercept)|Subject']).toEqual([null, null]);
   }, 60_000);
@@ -49,11 +54,6 @@ describe('inference on fits with priors', () => {
     const plain = await glmer('cbind(incidence, size - incidence) ~ 1 + (1 | herd)', data, opts);
     await expect(anova([plain, fit])).rejects.toThrow(/a likelihood-ratio test is not available for a fit with priors/);
     const { intervals } = await fit.confint({ method: 'wald' });
-    const z = qnorm(0.975);
-    for (const [name, se] of Object.entries(ref.best.se as Record<string, number>)) {
-      const b = (ref.best.fixef as Record<string, number>)[name];
-      expect(relDiff(intervals[name][0]!, b - z * se)).toBeLessThan(1e-4);
-      expect(relDiff(intervals[name][1]!, b + z * se)).toBeLessThan(1e-4);
-    }
+    expectWald(intervals, ref);
   }, 60_000);
 });

@@ -6,7 +6,7 @@
  * and the parts are
  *   Z_gᵀy*_g, X_gᵀy*_g  = G_g c_g + σ v_g,                 v_g = w_gᵀε_g,   G_g = w_gᵀw_g,
  *   y*_gᵀy*_g           = c_gᵀG_g c_g + 2σ c_gᵀv_g + σ² ε_gᵀε_g.
- * With G_g = F_g F_gᵀ (a pivoted Cholesky factor, F_g of its rank r_g) and z_g ~ N(0, I_{r_g}),
+ * With G_g = F_g F_gᵀ (a semidefinite Cholesky factor, F_g of its rank r_g) and z_g ~ N(0, I_{r_g}),
  * v_g = F_g z_g has v_g's distribution N(0, G_g); ε_g's part in the column space of w_g then has
  * squared length ‖z_g‖², and the rest is independent of it, χ² with n_g − r_g degrees of freedom, so
  *   Σ_g ε_gᵀε_g = Σ_g ‖z_g‖² + χ²(n − Σ_g r_g),
@@ -21,6 +21,7 @@ import type { GramRowsBlock } from '../../linalg/gram.js';
 import { CounterNormal, STREAM_EPS } from '../../model/random.js';
 import type { BootstrapGramBatch, BootstrapGramInput } from './bootstrapGram.js';
 import { simulateEffects } from './bootstrapGram.js';
+import { semidefiniteCholesky } from '../../linalg/dense.js';
 
 /** the streams of the χ² draw: its normals and its uniforms */
 export const STREAM_CHI_NORMAL = 0x7ffffff0;
@@ -36,10 +37,7 @@ export interface LevelGrams {
   rest: number;
 }
 
-/** Relative pivot below which a level's Gram matrix is taken as rank deficient (duplicate columns: Z_g's intercept and X's). */
-const RANK_TOL = 1e-12;
-
-/** G_g = w_gᵀw_g for each level (one pass over the rows) and their pivoted Cholesky factors. */
+/** G_g = w_gᵀw_g for each level (one pass over the rows) and their semidefinite Cholesky factors. */
 export function levelGrams(n: number, p: number, X: Float64Array, block: GramRowsBlock): LevelGrams {
   const { q, nl, codes, Z } = block;
   const w = q + p, ww = w * w;
@@ -58,56 +56,23 @@ export function levelGrams(n: number, p: number, X: Float64Array, block: GramRow
   const F = new Float64Array(nl * ww);
   const rank = new Int32Array(nl);
   const M = new Float64Array(ww);
-  const perm = new Int32Array(w);
   let rest = n;
   for (let g = 0; g < nl; g++) {
     const o = g * ww;
     for (let a = 0; a < w; a++) for (let b = 0; b <= a; b++) M[a * w + b] = M[b * w + a] = G[o + a * w + b];
-    rank[g] = pivotedCholesky(M, w, perm, F, o);
-    rest -= rank[g];
+    // L Lᵀ = G_g with a zero column where a column of w_g repeats earlier ones (Z_g's intercept and
+    // X's); F_g keeps L's nonzero columns, first
+    const L = semidefiniteCholesky(M, w);
+    let r = 0;
+    for (let j = 0; j < w; j++) {
+      if (L[j * w + j] === 0) continue;
+      for (let a = 0; a < w; a++) F[o + a * w + r] = L[a * w + j];
+      r++;
+    }
+    rank[g] = r;
+    rest -= r;
   }
   return { w, G, F, rank, rest };
-}
-
-/**
- * Pivoted (semidefinite) Cholesky of the symmetric w × w matrix M (destroyed): writes F (w × w, row
- * a = original index a, column j = the j-th pivot) with F Fᵀ = M to within RANK_TOL of M's largest
- * diagonal entry, and returns the rank.
- */
-function pivotedCholesky(M: Float64Array, w: number, perm: Int32Array, F: Float64Array, fo: number): number {
-  for (let a = 0; a < w; a++) perm[a] = a;
-  let maxDiag = 0;
-  for (let a = 0; a < w; a++) maxDiag = Math.max(maxDiag, M[a * w + a]);
-  const tol = RANK_TOL * maxDiag;
-  // L in permuted order, kept in M's lower triangle with the rows swapped as pivots are chosen
-  let r = 0;
-  for (; r < w; r++) {
-    let best = r, bv = -Infinity;
-    for (let a = r; a < w; a++) {
-      let d = M[a * w + a];
-      for (let u = 0; u < r; u++) d -= M[a * w + u] * M[a * w + u];
-      if (d > bv) { bv = d; best = a; }
-    }
-    if (!(bv > tol)) break;
-    if (best !== r) {
-      // swap rows/columns r and best of the symmetric matrix (and of the computed part of L)
-      for (let u = 0; u < w; u++) { const t = M[r * w + u]; M[r * w + u] = M[best * w + u]; M[best * w + u] = t; }
-      for (let u = 0; u < w; u++) { const t = M[u * w + r]; M[u * w + r] = M[u * w + best]; M[u * w + best] = t; }
-      const t = perm[r]; perm[r] = perm[best]; perm[best] = t;
-    }
-    let d = M[r * w + r];
-    for (let u = 0; u < r; u++) d -= M[r * w + u] * M[r * w + u];
-    const l = Math.sqrt(d);
-    M[r * w + r] = l;
-    for (let a = r + 1; a < w; a++) {
-      let v = M[a * w + r];
-      for (let u = 0; u < r; u++) v -= M[a * w + u] * M[r * w + u];
-      M[a * w + r] = v / l;
-    }
-  }
-  // F[perm[a], j] = L[a, j] for j < r
-  for (let a = 0; a < w; a++) for (let j = 0; j < w; j++) F[fo + perm[a] * w + j] = j < r && j <= a ? M[a * w + j] : 0;
-  return r;
 }
 
 /** A χ²(ν) draw, 2 · Gamma(ν/2) by Marsaglia and Tsang's method (ν/2 ≥ 1), from the replicate's own streams. */
