@@ -89,6 +89,14 @@ function fillKronRows(f: CovFactor, T: Float64Array, q: number, g0: number, g1: 
   const put = (i: number, j: number, v: number) => {
     for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) out[((i - g0) * q + s) * m + j * q + t] = v * T[s * q + t];
   };
+  if (f.kind === 'stored') {
+    const { U, ld, diag } = f;
+    for (let i = g0; i < g1; i++) {
+      for (let j = 0; j < i; j++) if (U[j * ld + i] !== 0) put(i, j, U[j * ld + i]);
+      put(i, i, diag[i]);
+    }
+    return;
+  }
   if (f.kind === 'dense') {
     const n = f.n;
     for (let i = g0; i < g1; i++) {
