@@ -22,7 +22,10 @@ export interface SparseRelmat {
   x: ArrayLike<number>;
 }
 
-/** A dense K: rows of numbers or a row-major array, with the level names of its rows and columns. */
+/**
+ * A dense K: rows of numbers or a row-major array, with the level names of its rows and columns. A
+ * Float64Array is read in place, not copied (leave it unchanged until the fit returns).
+ */
 export interface DenseRelmat {
   kind?: 'matrix';
   levels: string[];
@@ -238,9 +241,10 @@ export function knownCovariance(group: string, input: RelmatInput): KnownCovaria
   const levels = (input as DenseRelmat).levels;
   if (!Array.isArray(levels)) throw new DataError(`${what}: a matrix needs its level names ({ levels, matrix })`);
   const n = levels.length;
-  const K = input.kind === 'matrix' && input.matrix instanceof Float64Array && input.matrix.length === n * n
-    ? input.matrix
-    : denseValues(what, (input as DenseRelmat).matrix, n);
+  // a row-major Float64Array is used as it is (read, never written: K is the one n × n array of a
+  // kinship fit besides its dense block, src/relmat/gram.ts); rows or other arrays are copied
+  const given = (input as DenseRelmat).matrix;
+  const K = given instanceof Float64Array && given.length === n * n ? given : denseValues(what, given, n);
   return denseCovariance(what, levels.map(String), K);
 }
 
