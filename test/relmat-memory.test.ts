@@ -26,7 +26,7 @@ import { invertLower } from '../src/linalg/dense.js';
 import { thetaToInternal } from '../src/model/reparam.js';
 import { KnownCovarianceGram, knownCovarianceGram, lendKnownFactors } from '../src/relmat/gram.js';
 import { denseOf } from './helpers/denseRelmat.js';
-import { knownConditionalVariances } from '../src/relmat/conditional.js';
+import { knownConditionalVariances, knownModes } from '../src/relmat/conditional.js';
 import { namedMatrixFromTable } from '../src/relmat/matrixTable.js';
 import { pedigree } from '../src/relmat/pedigree.js';
 import type { CovFactor } from '../src/relmat/covFactor.js';
@@ -209,6 +209,20 @@ describe("K's factor lent to the block's storage at the fit's end (lmer: no arra
         // L_kk at θ (lower triangle and diagonal) untouched
         const m = a.chol.m[k], L = a.chol.Lkk[k];
         for (let r = 0; r < m; r++) for (let col = 0; col <= r; col++) if (L[r * m + col] !== lower[k][r * m + col]) throw new Error(`L_kk changed at (${r}, ${col})`);
+      });
+      // the conditional variances and modes from the lent factors = from the held ones, bit for bit
+      const cvLent: Float64Array[] = model.blocks.map(() => new Float64Array(0));
+      const cvHeld: Float64Array[] = model.blocks.map(() => new Float64Array(0));
+      knownConditionalVariances(a.chol, lent, 1.3, cvLent);
+      knownConditionalVariances(a.chol, held, 1.3, cvHeld);
+      const u = model.blocks.map((b) => Float64Array.from({ length: b.nl * b.q }, (_, i) => Math.sin(i + 1)));
+      const bLent = u.map((x) => Float64Array.from(x)), bHeld = u.map((x) => Float64Array.from(x));
+      knownModes(bLent, lent, model.blocks.map((b) => b.q));
+      knownModes(bHeld, held, model.blocks.map((b) => b.q));
+      model.known.forEach((kb, k) => {
+        if (!kb) return;
+        expect(Array.from(cvLent[k])).toEqual(Array.from(cvHeld[k]));
+        expect(Array.from(bLent[k])).toEqual(Array.from(bHeld[k]));
       });
       // the next factorization forms the block again: the same objective as the held factors', bit for bit
       expect(a.evaluate(th2)).toEqual(c.evaluate(th2));
