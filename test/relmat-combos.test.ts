@@ -5,7 +5,7 @@
  *  - inference on the fit's transformed model: Satterthwaite's df (the definition evaluated densely
  *    in R: lmerTest cannot be given the modular fit, see the script) and Kenward–Roger's (pbkrtest on
  *    the modular fit): estimate, SE, df, t to 1e-6 relative, p 1e-6 relative or 1e-12 absolute (the
- *    project's ddf tests: 1e-3); lme4's profile
+ *    project's ddf tests: 1e-3), and the type III table's F = t² and df for the one-df term; lme4's profile
  *    intervals to 2e-3 of their width (test/inference/profile.test.ts); the likelihood-ratio test
  *    between two REML fits (refitted with ML) against lme4's ML fits: χ² and p 1e-6 relative;
  *  - blme priors on the relmat term (the default Wishart; a gamma on its SD): as
@@ -61,6 +61,13 @@ describe('relmat with inference (ddf, profile, likelihood-ratio test)', () => {
       expect(fit.objective).toBeLessThanOrEqual(c.fit.criterion + 1e-6);
       sameRows(fit.coefficients({ ddf: 'satterthwaite' }), c.satterthwaite, 'Satterthwaite');
       sameRows(fit.coefficients({ ddf: 'kenward-roger' }), c.kenward_roger, 'Kenward-Roger');
+      // the type III table's one-df term: F = t², the same denominator df
+      for (const [ddf, rows] of [['satterthwaite', c.satterthwaite], ['kenward-roger', c.kenward_roger]] as const) {
+        const x = fit.anova({ ddf }).find((r) => r.term === 'x')!;
+        const want = (rows as Row[]).find((r) => r.name === 'x')!;
+        expect(rel(x.F, want.t ** 2)).toBeLessThan(1e-6);
+        expect(rel(x.dendf, want.df)).toBeLessThan(1e-6);
+      }
       const ci = await fit.confint({ method: 'profile' });
       for (const [name, [lo, hi]] of Object.entries(c.profile as Record<string, [number, number]>)) {
         const [glo, ghi] = ci.intervals[name];
