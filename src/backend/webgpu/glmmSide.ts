@@ -6,7 +6,7 @@
 import type { GlmmModel } from '../../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
 import { F32_PASS_TOLERANCES, PirlsEngine } from '../../glmm/pirls.js';
-import type { GpuContext } from './device.js';
+import { type GpuContext, guardDevice } from './device.js';
 import { GlmmGroupsGpu, groupUpdatesSupported } from './glmmGroups.js';
 import { GlmmPassGpu, gpuReweightSupported } from './glmmPass.js';
 
@@ -38,6 +38,7 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
   const resources = [full, u, ...(groups ? [groups.u, groups.full] : [])];
   return {
     engine,
+    guard: (run) => guardDevice(ctx, run),
     backend: { name: 'webgpu', device: ctx.adapterName, precision: 'float32' },
     setupMs: passes.reduce((a, x) => a + x.timings.setupMs, 0),
     passTimings: () => ({
