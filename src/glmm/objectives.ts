@@ -86,7 +86,7 @@ export class GlmmEngines {
   }
 
   /** `run` on the device, a loss recorded (`lost`) and rethrown as the DeviceLostError */
-  private onDevice<T>(d: GlmmDevice, run: () => Promise<T>): Promise<T> {
+  onDevice<T>(d: GlmmDevice, run: () => Promise<T>): Promise<T> {
     return d.guard(run).catch((err: unknown) => {
       if (err instanceof DeviceLostError) this.lost ??= err;
       throw err;
@@ -121,7 +121,7 @@ export class GlmmEngines {
    * value(PIRLS's result) of a run, with a PIRLS failure as `failed` (+∞, or NaN for the Hessian);
    * synchronous where the run is.
    */
-  value(run: () => PirlsResult | Promise<PirlsResult>, value: (r: PirlsResult) => number, failed = Infinity): number | Promise<number> {
+  value(run: () => PirlsResult | Promise<PirlsResult>, value: (r: PirlsResult) => number | Promise<number>, failed = Infinity): number | Promise<number> {
     const fail = (e: unknown): number => {
       if (!(e instanceof PirlsError)) throw e;
       this.lastError = e;
@@ -197,7 +197,12 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     return d;
   };
   const theta = (x: Float64Array) => Float64Array.from(x.subarray(0, nth), (v, k) => v / sTheta[k]);
+  // the AGQ deviance: on the device's engine its rows term runs on the device (agqAsync)
   const deviance = (eng: PirlsEngine) => (r: PirlsResult) => (rule ? eng.agq(rule) : r.laplace);
+  const devianceOpt = (eng: PirlsEngine) => (r: PirlsResult): number | Promise<number> => {
+    const d = e.device;
+    return rule && d && eng === d.engine ? e.onDevice(d, () => eng.agqAsync(rule)) : deviance(eng)(r);
+  };
   const start = new Float64Array(nth + p);
   start.set(theta1);
   const lower = new Float64Array(nth + p).fill(-Infinity);
@@ -206,7 +211,7 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     start,
     lower,
     upper: new Float64Array(nth + p).fill(Infinity),
-    evaluate: (x) => e.value(() => e.runOpt(theta(x), beta(x)), deviance(e.optEngine)),
+    evaluate: (x) => e.value(() => e.runOpt(theta(x), beta(x)), devianceOpt(e.optEngine)),
     backend: e.backend,
     ...(e.device ? { f64: (x: Float64Array) => e.value(() => e.run(theta(x), beta(x)), deviance(e.engine)) as number } : {}),
     thetaOf: theta,
