@@ -96,7 +96,7 @@ function parseArgs(argv: string[]): Args {
         a.backends = list as GlmmBackend[];
         break;
       }
-      case '--timeout-min': a.timeoutMin = num('--timeout-min', val()); break;
+      case '--timeout-min': { const v = val(); const t = Number(v); if (!(t > 0)) throw new Error(`--timeout-min needs a positive number of minutes, got ${v}`); a.timeoutMin = t; break; }
       case '-h': case '--help':
         console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm1m-crossed,glmm1m-nested,glmm1m-agq,glmm200k,glmm200k-slope,...] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T]');
         process.exit(0);
