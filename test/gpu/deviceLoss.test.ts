@@ -5,6 +5,8 @@
  * against lme4's tight references as the CPU suites (test/lmer.test.ts, test/glmm.test.ts), and the
  * CPU backend's fit of the same model within those tolerances.
  *
+ * And a model over the adapter's buffer limits: a ModelError naming the buffer (or block), the size and
+ * the limit (select.ts turns it into a CPU fit with that reason under 'auto').
  * A loss during the float64 polish's device Hessian is tested on the fit driver (test/polish.test.ts).
  * Each test destroys a device of its own (acquireGpu), never the file's shared one.
  */
@@ -18,6 +20,13 @@ import { loadData, loadReference } from '../helpers/reference.js';
 import { checkAgainstReference, loadTight } from '../helpers/parity.js';
 import { checkEstimates, checkRandomAndFitted, loadTight as loadGlmmTight, optionsOf, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
+import type { GpuContext } from '../../src/backend/webgpu/device.js';
+import { createGlmmDevice } from '../../src/backend/webgpu/glmmSide.js';
+import { WebGpuBackend } from '../../src/backend/webgpu/webgpuBackend.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { buildGlmm } from '../../src/glmm/model.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { ModelError } from '../../src/errors/errors.js';
 
 const gpu = await gpuOrSkip();
 
@@ -97,4 +106,29 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'a fit whose WebGPU device is lost conti
       for (const [b, v] of Object.entries(cpu.fixef)) expect(rel(fit.fixef[b], v)).toBeLessThan(1e-4);
     });
   }
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'a model over the adapter\'s buffer limits is a clear error'), { timeout: GPU_TIMEOUT }, () => {
+  /** the file's device with smaller limits, as an adapter with less memory per binding would report */
+  const limited = (bytes: number): GpuContext => ({
+    ...gpu!,
+    limits: { maxBufferSize: gpu!.limits.maxBufferSize, maxStorageBufferBindingSize: bytes, maxUniformBufferBindingSize: gpu!.limits.maxUniformBufferBindingSize } as GPUSupportedLimits,
+  });
+
+  it('glmer\'s passes: a ModelError naming the buffer, its size and the limit', async () => {
+    const t = loadGlmmTight('cbpp_binomial');
+    const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
+    // cbpp: 56 rows × (X 4 + z + Z 1) f32 columns = 1,344 bytes
+    const err = await createGlmmDevice(limited(1000), model, {}, 1).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toBe("buffer 'glmm cols': 1344 bytes (1.3 KiB) exceeds this device's maxStorageBufferBindingSize of 1000 bytes (1000 B)");
+  });
+
+  it('lmer\'s first block: a group larger than a binding is a ModelError naming the size needed', async () => {
+    const ref = loadReference('sleepstudy_slopes_reml');
+    const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
+    const err = await WebGpuBackend.create(limited(8), model, formGram(model)).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toBe("the first random-effects block ('Subject') needs 24 bytes per group (q = 2, p + 1 = 3) in one storage binding; this device's limit is 8 bytes (maxStorageBufferBindingSize)");
+  });
 });
