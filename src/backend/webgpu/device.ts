@@ -10,7 +10,7 @@
  * specifiers behind a runtime check, so bundlers leave them alone and browsers never load them.
  */
 
-import { DeviceLostError } from '../../errors/errors.js';
+import { DeviceLostError, MixedGpuError } from '../../errors/errors.js';
 
 /** Where Debian's chromium-common installs SwiftShader's Vulkan ICD manifest. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -175,7 +175,7 @@ const LOST_GRACE_MS = 200;
  * `run` (work on ctx's device), with a lost device reported as a DeviceLostError: at once when the
  * device is known to be lost, and when `run` fails and the device turns out to be lost (a buffer
  * map of a lost device rejects, possibly before GPUDevice.lost resolves: it is awaited briefly).
- * Any other failure is rethrown as it is.
+ * Any other failure is rethrown as it is (the library's own errors and an abort at once, without waiting).
  */
 export async function guardDevice<T>(ctx: GpuContext, run: () => Promise<T>): Promise<T> {
   const before = lostError(ctx);
@@ -183,7 +183,8 @@ export async function guardDevice<T>(ctx: GpuContext, run: () => Promise<T>): Pr
   try {
     return await run();
   } catch (e) {
-    if (e instanceof DeviceLostError) throw e;
+    // the library's own errors (a PIRLS failure at a point, a singular system) and an abort are not the device's
+    if (e instanceof MixedGpuError || (e as Error)?.name === 'AbortError') throw e;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const info = await Promise.race([ctx.lost, new Promise<null>((r) => { timer = setTimeout(() => r(null), LOST_GRACE_MS); })]);
     clearTimeout(timer);
