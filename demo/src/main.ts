@@ -13,7 +13,7 @@ import {
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
 } from './plots.js';
 import type {
-  BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -127,6 +127,12 @@ const st = {
   factors: byId<HTMLInputElement>('stream-factors'),
   reml: byId<HTMLInputElement>('stream-reml'),
   batch: byId<HTMLInputElement>('stream-batch'),
+  exact: byId<HTMLInputElement>('stream-exact'),
+  quantiles: byId<HTMLInputElement>('stream-quantiles'),
+  diag: byId<HTMLInputElement>('stream-diag'),
+  diagControls: byId('stream-diag-controls'),
+  diagnostics: byId('stream-diagnostics'),
+  notShown: byId('stream-not-shown'),
   fit: byId<HTMLButtonElement>('stream-fit'),
   cancel: byId<HTMLButtonElement>('stream-cancel'),
   progress: byId('stream-progress'),
@@ -987,13 +993,17 @@ function startStream(): void {
   st.progress.hidden = false;
   st.progress.textContent = `reading ${file.name} (${fmtBytes(file.size)})…`;
   const factorList = st.factors.value.split(',').map((x) => x.trim()).filter((x) => x !== '');
-  send({ type: 'streamFit', id: streamId, file, request: { formula: st.formula.value, factors: factorList, reml: st.reml.checked, batchSize } });
+  st.result.hidden = true;
+  send({ type: 'streamFit', id: streamId, file, request: {
+    formula: st.formula.value, factors: factorList, reml: st.reml.checked, batchSize,
+    exact: st.exact.checked, residualQuantiles: st.quantiles.checked, diagnostics: st.diag.checked,
+  } });
 }
 
 function showStreamProgress(p: StreamProgressMsg): void {
   const rate = p.rowsScanned / Math.max(1e-3, p.elapsedMs / 1000);
   st.progress.dataset.bytesRead = String(p.bytesRead);
-  st.progress.textContent = `pass ${p.pass} · ${p.rows.toLocaleString('en-US')} rows · ${fmtBytes(p.bytesRead)} read of a ${fmtBytes(p.fileBytes)} file · ${Math.round(rate).toLocaleString('en-US')} rows/s · ${fmtMs(p.elapsedMs)}`;
+  st.progress.textContent = `pass ${p.pass}${p.stage ? ` (${p.stage})` : ''} · ${p.rows.toLocaleString('en-US')} rows · ${fmtBytes(p.bytesRead)} read of a ${fmtBytes(p.fileBytes)} file · ${Math.round(rate).toLocaleString('en-US')} rows/s · ${fmtMs(p.elapsedMs)}`;
 }
 
 function endStream(): void {
@@ -1006,10 +1016,12 @@ function endStream(): void {
 function renderStream(r: StreamResultMsg): void {
   st.result.hidden = false;
   clear(st.info,
-    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-rows-scanned': String(r.rowsScanned) },
+    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-elapsed-ms': String(r.elapsedMs) },
       `${r.nobs.toLocaleString('en-US')} observations streamed in ${r.passes.length} passes (${r.rowsScanned.toLocaleString('en-US')} rows read): `,
       h('b', {}, `${fmtBytes(r.bytesRead)} read`), ` of a ${fmtBytes(r.fileBytes)} file · `,
-      h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` · ${fmtMs(r.elapsedMs)} on the CPU`),
+      h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` (${fmtBytes(r.bytesPerSecond)}/s) · ${fmtMs(r.elapsedMs)} on the CPU`,
+      r.diagnostics ? ` (diagnostics pass ${fmtMs(r.diagnosticsMs)})` : ''),
+    h('div', { class: 'hint' }, `Passes: ${r.passes.join(' · ')}`),
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );
@@ -1019,7 +1031,20 @@ function renderStream(r: StreamResultMsg): void {
       h('td', { class: 'name' }, f.name), h('td', {}, fmt(f.estimate)), h('td', {}, fmt(f.se)), h('td', {}, fmtFixed(f.stat, 3))))),
   )));
   st.summary.textContent = r.summary;
+  if (r.diagnostics) {
+    const s = r.residualStats!;
+    drawDiagnostics(r.diagnostics, streamView, { controls: st.diagControls, plot: st.diagnostics, prefix: 'stream-diag' }, () => {});
+    st.notShown.textContent = `Every row's scaled residual (${s.n.toLocaleString('en-US')}): mean ${fmt(s.mean, 4)}, SD ${fmt(s.sd, 4)}. ` + STREAM_NOT_SHOWN;
+  } else {
+    clear(st.diagControls);
+    clear(st.diagnostics);
+    st.notShown.textContent = `No diagnostics: they were not asked for (they take one more pass over the file). ${STREAM_NOT_SHOWN}`;
+  }
 }
+
+/** the streamed fit's state of the diagnostics chooser */
+const streamView = { diag: 'resid', modes: '0' };
+const STREAM_NOT_SHOWN = 'Not shown for a streamed fit: the shrinkage plot (each level\'s own fit needs its rows), predictions, p-values and intervals, and the fits list — the rows are never held in the tab; load a file that fits in memory with the file picker above for those.';
 
 function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string, value?: string): HTMLElement {
   const s = h('select', { id }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.text)));
@@ -1159,21 +1184,32 @@ const DIAG_KINDS: Record<'lmer' | 'glmer', { value: string; text: string }[]> = 
 };
 
 function renderDiagnostics(r: FitResult): void {
-  const d = r.diagnostics;
-  const kinds = DIAG_KINDS[r.kind];
-  if (!kinds.some((k) => k.value === view.diag)) view.diag = kinds[0]!.value;
-  if (!(Number(view.modes) < d.modesQQ.length)) view.modes = '0';
+  drawDiagnostics(r.diagnostics, view, { controls: el.diagControls, plot: el.diagnostics, prefix: 'diag' }, syncUrl);
+}
+
+/**
+ * The diagnostics panel into `into`: a plot chooser (and the term's chooser for the modes' QQ
+ * plot), the plot and its caption; `state` keeps the choice (the results' is in the address).
+ * A streamed fit's message says its points, smoothers and residual QQ plot are of a sample.
+ */
+function drawDiagnostics(d: DiagnosticsMsg, state: { diag: string; modes: string }, into: { controls: HTMLElement; plot: HTMLElement; prefix: string }, onChange: () => void): void {
+  const kinds = DIAG_KINDS[d.kind];
+  if (!kinds.some((k) => k.value === state.diag)) state.diag = kinds[0]!.value;
+  if (!(Number(state.modes) < d.modesQQ.length)) state.modes = '0';
   const n = d.n.toLocaleString('en-US');
-  const subset = d.fitted.length < d.n ? ` Points: an evenly spread ${d.fitted.length.toLocaleString('en-US')} of the ${n} observations; the smoother uses all of them.` : '';
+  const sampled = d.sample ? `an evenly spread ${d.sample.rows.toLocaleString('en-US')} of the ${d.sample.of.toLocaleString('en-US')} rows, read in one more pass over the file` : null;
+  const subset = sampled
+    ? ` Points and smoother: ${sampled} (the rows are not kept in the tab).`
+    : d.fitted.length < d.n ? ` Points: an evenly spread ${d.fitted.length.toLocaleString('en-US')} of the ${n} observations; the smoother uses all of them.` : '';
   const draw = () => {
-    const width = plotWidth(el.diagnostics);
+    const width = plotWidth(into.plot);
     let plot: Element;
     let caption: string;
-    switch (view.diag) {
+    switch (state.diag) {
       case 'qq':
         plot = qqPlot(d.qq, d.kind === 'lmer' ? 'scaled residual (sample quantile)' : 'deviance residual (sample quantile)', width, d.kind === 'lmer' ? 'identity' : 'qqline');
         caption = d.kind === 'lmer'
-          ? `Normal QQ plot of the ${n} scaled residuals (Pearson residual / σ, as lme4's summary) against standard normal quantiles (R's ppoints); the red line is y = x. Points off the line in the tails: heavier (or lighter) tails than the model assumes.`
+          ? `Normal QQ plot of ${sampled ? `the scaled residuals of ${sampled}` : `the ${n} scaled residuals`} (Pearson residual / σ, as lme4's summary) against standard normal quantiles (R's ppoints); the red line is y = x. Points off the line in the tails: heavier (or lighter) tails than the model assumes.`
           : `Normal QQ plot of the deviance residuals with R's qqline (through the quartiles). For binary or small-count data they are not normal even under a right model: the randomized quantile residuals are.`;
         if (d.qq.theoretical.length < d.qq.n) caption += ` ${d.qq.theoretical.length.toLocaleString('en-US')} of the ${d.qq.n.toLocaleString('en-US')} sorted values are drawn, at evenly spread ranks.`;
         break;
@@ -1182,7 +1218,7 @@ function renderDiagnostics(r: FitResult): void {
         caption = `Scale–location: √|${d.residualLabel}| against the ${d.fittedLabel}, with the means in 30 equal-count bins of the fitted values (red). A trend: the residual spread changes with the mean.${subset}`;
         break;
       case 'modes': {
-        const m = d.modesQQ[Number(view.modes)]!;
+        const m = d.modesQQ[Number(state.modes)]!;
         plot = qqPlot(m, `conditional mode of ${m.cname} (${m.group})`, width, 'qqline');
         caption = `Normal QQ plot of the ${m.n.toLocaleString('en-US')} conditional modes b̂ of ${m.cname} per ${m.group}, with R's qqline (through the quartiles). The model assumes the random effects are normal; conditional modes are shrunken, so the line is flatter than their SD.`;
         break;
@@ -1204,13 +1240,13 @@ function renderDiagnostics(r: FitResult): void {
         plot = residualPlot(d, width, 'resid');
         caption = `${d.residualLabel[0]!.toUpperCase()}${d.residualLabel.slice(1)} against the ${d.fittedLabel}; the red line is the smoother: residual means in 30 equal-count bins of the fitted values. A curve means a missing nonlinearity; a funnel, a variance that changes with the mean.${subset}`;
     }
-    clear(el.diagnostics, plot, caption ? h('p', { class: 'caption', id: 'diag-caption' }, caption) : null);
+    clear(into.plot, plot, caption ? h('p', { class: 'caption', id: `${into.prefix}-caption` }, caption) : null);
   };
-  const modesSelect = () => selectFor('term', d.modesQQ.map((m, k) => ({ value: String(k), text: `${m.group}: ${m.cname}` })), (v) => { view.modes = v; draw(); syncUrl(); }, 'diag-modes', view.modes);
+  const modesSelect = () => selectFor('term', d.modesQQ.map((m, k) => ({ value: String(k), text: `${m.group}: ${m.cname}` })), (v) => { state.modes = v; draw(); onChange(); }, `${into.prefix}-modes`, state.modes);
   const controls = () => {
-    clear(el.diagControls,
-      selectFor('plot', kinds, (v) => { view.diag = v; controls(); draw(); syncUrl(); }, 'diag-kind', view.diag),
-      view.diag === 'modes' ? modesSelect() : null);
+    clear(into.controls,
+      selectFor('plot', kinds, (v) => { state.diag = v; controls(); draw(); onChange(); }, `${into.prefix}-kind`, state.diag),
+      state.diag === 'modes' ? modesSelect() : null);
   };
   controls();
   draw();

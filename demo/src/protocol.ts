@@ -44,10 +44,18 @@ export interface StreamRequest {
   reml: boolean;
   /** rows per batch (default 65,536) */
   batchSize?: number;
+  /** A by the in-memory path's arithmetic (four passes, the in-memory fit bit for bit; default) or in two passes (equal to rounding) */
+  exact?: boolean;
+  /** the summary's exact scaled-residual quantiles (three more passes; default true) */
+  residualQuantiles?: boolean;
+  /** the diagnostics: one more pass (default true) */
+  diagnostics?: boolean;
 }
 
 export interface StreamProgressMsg {
   pass: number;
+  /** what the pass is for, when it is not one of the fit's */
+  stage?: string;
   /** rows read in this pass so far */
   rows: number;
   /** rows read over all passes */
@@ -72,7 +80,15 @@ export interface StreamResultMsg {
   rowsScanned: number;
   passes: string[];
   rowsPerSecond: number;
+  bytesPerSecond: number;
   elapsedMs: number;
+  /** of elapsedMs: the fit (its passes, the optimizer, the residual quantiles' passes) and the diagnostics pass */
+  fitMs: number;
+  diagnosticsMs: number;
+  /** from one more pass: points and smoothers of an evenly spread sample of rows; null when not asked for */
+  diagnostics: DiagnosticsMsg | null;
+  /** every row's scaled residual, from the diagnostics pass */
+  residualStats: { n: number; mean: number; sd: number } | null;
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
@@ -294,6 +310,8 @@ export interface DiagnosticsMsg {
   binned: BinnedMsg | null;
   /** glmer: randomized quantile residuals (Dunn & Smyth) of up to 2,000 observations */
   quantileQQ: QqMsg | null;
+  /** a streamed fit: the points, smoothers and the residuals' QQ plot are of an evenly spread sample of `rows` of the `of` observations */
+  sample?: { rows: number; of: number };
 }
 
 /** one model of a likelihood-ratio comparison (lme4's anova(m0, m1) row) */

@@ -174,7 +174,7 @@ scope.addEventListener('message', (ev) => {
         running.set(msg.id, ac);
         let lastPost = 0;
         try {
-          const result = await streamFit(msg.file, msg.file.name, msg.request, {
+          const { result, transfer } = await streamFit(msg.file, msg.file.name, msg.request, {
             signal: ac.signal,
             onProgress: (p) => {
               const now = performance.now();
@@ -183,7 +183,7 @@ scope.addEventListener('message', (ev) => {
               post({ type: 'streamProgress', id: msg.id, ...p });
             },
           });
-          post({ type: 'streamFitted', id: msg.id, result });
+          post({ type: 'streamFitted', id: msg.id, result }, transfer);
         } catch (e) {
           const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
           post({ type: 'streamError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });

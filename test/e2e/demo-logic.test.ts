@@ -22,6 +22,19 @@ import { tableToParquet } from '../helpers/parquetFile.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8')).table;
 
+/** a seeded table of n rows: y = 1 + 2x + u_g + e, 50 groups */
+function bigTable(n: number) {
+  let seed = 11;
+  const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const lines = ['g,x,y'];
+  for (let i = 0; i < n; i++) {
+    const g = i % 50;
+    const x = rand();
+    lines.push(`${g},${x},${1 + 2 * x + Math.sin(g) + rand() - 0.5}`);
+  }
+  return readCsv(lines.join('\n')).table;
+}
+
 describe('browser app logic', () => {
   let fit: LmmFit;
 
@@ -183,12 +196,12 @@ describe('browser app logic', () => {
     await expect(runConfint(fit, { method: 'boot', nsim: 3 }, ctx(new AbortController().signal))).rejects.toThrow(/replicates must be a whole number from 10/);
   }, 120_000);
 
-  test('a Parquet file streamed in small batches: the in-memory fit, the bytes read counted, GLMMs refused', async () => {
+  test('a Parquet file streamed in small batches: the in-memory fit, the bytes read counted, the diagnostics pass, GLMMs refused', async () => {
     // the same start as the stream fit (the moment start backfits over rows, which a stream has not)
     const mem = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'], momentStart: false });
     const blob = new Blob([tableToParquet(sleep, 25)]);
-    const progress: { pass: number; rowsScanned: number; bytesRead: number }[] = [];
-    const r = await streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, {
+    const progress: { pass: number; rowsScanned: number; bytesRead: number; stage?: string }[] = [];
+    const { result: r } = await streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, {
       signal: new AbortController().signal, onProgress: (p) => progress.push(p),
     });
     // the stream path's exact mode: the in-memory fit's arithmetic in the same order
@@ -201,17 +214,40 @@ describe('browser app logic', () => {
     }
     // every pass reads the file's used columns again: bytes read grow past the file's size
     expect(progress.length).toBeGreaterThan(20);
-    expect(new Set(progress.map((p) => p.pass)).size).toBe(2);
+    expect(new Set(progress.map((p) => p.pass)).size).toBe(3);
+    expect(progress.at(-1)!.stage).toBe('diagnostics');
     expect(r.bytesRead).toBeGreaterThan(blob.size);
-    expect(r.rowsScanned).toBeGreaterThanOrEqual(180 * 4);
+    expect(r.rowsScanned).toBeGreaterThanOrEqual(180 * 8);
     expect(r.rowsPerSecond).toBeGreaterThan(0);
+    expect(r.bytesPerSecond).toBeGreaterThan(0);
+    // the diagnostics pass: 180 rows ≤ 4,000, so every row, as the in-memory fit's fitted values and scaled residuals
+    const d = r.diagnostics!;
+    expect(d.sample).toEqual({ rows: 180, of: 180 });
+    const fitted = mem.fitted;
+    const scaled = mem.pearsonResiduals.map((v) => v / mem.sigma);
+    for (let i = 0; i < 180; i++) {
+      expect(Math.abs(d.fitted[i]! - fitted[i]!)).toBeLessThan(1e-9);
+      expect(Math.abs(d.resid[i]! - scaled[i]!)).toBeLessThan(1e-9);
+    }
+    expect(r.passes.at(-1)).toBe('diagnostics (1 pass)');
+    const mean = scaled.reduce((a, b) => a + b, 0) / 180;
+    expect(Math.abs(r.residualStats!.mean - mean)).toBeLessThan(1e-12);
+    expect(Math.abs(r.residualStats!.sd - Math.sqrt(scaled.reduce((a, b) => a + (b - mean) ** 2, 0) / 179))).toBeLessThan(1e-12);
+    expect(r.residualStats!.n).toBe(180);
+    // the modes' QQ plots: from the fit, one per term
+    expect(d.modesQQ.map((m) => `${m.group}:${m.cname}:${m.n}`)).toEqual(['Subject:(Intercept):18', 'Subject:Days:18']);
+    // a larger file than the sample: 4,000 rows at evenly spread positions, the rows' own values
+    const big = await streamFit(new Blob([tableToParquet(bigTable(9_000), 1000)]), 'big.parquet', { formula: 'y ~ x + (1 | g)', factors: ['g'], reml: true, exact: false, residualQuantiles: false }, { signal: new AbortController().signal, onProgress: () => {} });
+    expect(big.result.passes).toEqual(['reading the schema', 'pass 1 (moments)', 'pass 2 (Gram)', 'diagnostics (1 pass)']);
+    expect(big.result.diagnostics!.sample).toEqual({ rows: 4000, of: 9000 });
+    expect(big.result.diagnostics!.fitted.length).toBe(4000);
     const ctx = { signal: new AbortController().signal, onProgress: () => {} };
     await expect(streamFit(blob, 'sleep.parquet', { formula: 'cbind(a, b) ~ 1 + (1 | g)', factors: [], reml: false }, ctx)).rejects.toThrow(/GLMM .* cannot be fitted from a stream/);
     await expect(streamFit(blob, 'sleep.csv', { formula: 'Reaction ~ 1 + (1 | Subject)', factors: [], reml: true }, ctx)).rejects.toThrow(/streaming reads Parquet files/);
     const ac = new AbortController();
     ac.abort();
     await expect(streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (1 | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, { signal: ac.signal, onProgress: () => {} })).rejects.toThrow();
-  });
+  }, 60_000);
 
   test('diagnostics: QQ points, binned means, residuals CSV', () => {
     const q = qqPoints([3, 1, 2, 5, 4]);

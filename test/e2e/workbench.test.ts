@@ -326,6 +326,26 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(stats.bytes).toBeGreaterThan(readFileSync(path).length);
       expect(stats.rate).toBeGreaterThan(0);
       expect(stats.text).toMatch(/^180 observations streamed in \d+ passes .* read of a .* file · [\d,]+ rows\/s/);
+      // the diagnostics from one more pass: every plot kind draws; 180 rows, so the sample is every row
+      expect(await text(page, '#stream-info')).toMatch(/diagnostics \(1 pass\)/);
+      for (const kind of ['resid', 'qq', 'scale', 'modes']) {
+        await page.select('#stream-diag-kind', kind);
+        await page.waitForFunction(() => !!document.querySelector('#stream-diagnostics svg'));
+      }
+      expect(await text(page, '#stream-diag-caption')).toMatch(/18 conditional modes b̂ of \(Intercept\) per Subject/);
+      await page.select('#stream-diag-kind', 'qq');
+      expect(await text(page, '#stream-diag-caption')).toMatch(/scaled residuals of an evenly spread 180 of the 180 rows, read in one more pass over the file/);
+      expect(await text(page, '#stream-not-shown')).toMatch(/^Every row's scaled residual \(180\): mean .* Not shown for a streamed fit: the shrinkage plot/);
+      await expectPlotsUnscaledIn(page, '#stream-result');
+      // without the extra passes: no diagnostics, and the page says why
+      await page.$eval('#stream-diag', (e) => { (e as HTMLInputElement).checked = false; });
+      await page.$eval('#stream-quantiles', (e) => { (e as HTMLInputElement).checked = false; });
+      await page.click('#stream-fit');
+      await page.waitForSelector('#stream-result:not([hidden])', { timeout: 60_000 });
+      expect(await text(page, '#stream-not-shown')).toMatch(/^No diagnostics: they were not asked for \(they take one more pass over the file\)/);
+      expect(await page.$$eval('#stream-diagnostics svg', (s) => s.length)).toBe(0);
+      expect(await text(page, '#stream-summary')).toMatch(/Scaled residuals: not computed \(the rows are in stream \(sleep_rg.parquet\); residualQuantiles: false\)/);
+      expect(await text(page, '#stream-sigma')).toBe(wholeSigma);
       // a GLMM is refused with the reason
       await page.$eval('#stream-formula', (e) => { (e as HTMLInputElement).value = 'cbind(Reaction, Days) ~ 1 + (1 | Subject)'; });
       await page.click('#stream-fit');
