@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       if (state.error) throw new Error(`the page says: ${state.error}`);
       if (state.done) break;
     }
-    const stats = await page.$eval('#stream-stats', (e) => ({ ...(e as HTMLElement).dataset, text: e.textContent }));
+    const stats = await page.$eval('#stream-stats', (e) => ({ ...(e as HTMLElement).dataset }) as Record<string, string>);
     const info = await page.$eval('#stream-info', (e) => e.textContent);
     const fixef = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term, Number((tr as HTMLElement).dataset.estimate), Number((tr as HTMLElement).dataset.se)]));
     const sigma = await page.$eval('#stream-sigma', (e) => Number((e as HTMLElement).dataset.value));

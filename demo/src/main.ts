@@ -13,7 +13,7 @@ import {
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
 } from './plots.js';
 import type {
-  DiagnosticsMsg, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -113,8 +113,27 @@ const el = {
   forest: byId('forest'),
   funnel: byId('funnel'),
   metaSummary: byId('meta-summary'),
+  metaSource: byId<HTMLSelectElement>('meta-source'),
+  metaColumns: byId('meta-columns'),
+  metaEscalc: byId('meta-escalc'),
+  metaMeasure: byId<HTMLSelectElement>('meta-measure'),
+  metaEscalcInputs: byId('meta-escalc-inputs'),
+  metaMods: byId<HTMLInputElement>('meta-mods'),
+  metaTest: byId<HTMLSelectElement>('meta-test'),
+  metaCluster: byId<HTMLSelectElement>('meta-cluster'),
+  metaInner: byId<HTMLSelectElement>('meta-inner'),
+  metaCoef: byId('meta-coef'),
+  prior: byId<HTMLSelectElement>('prior'),
+  relmatFile: byId<HTMLInputElement>('relmat-file'),
+  relmatKind: byId<HTMLSelectElement>('relmat-kind'),
+  relmatGroup: byId<HTMLSelectElement>('relmat-group'),
+  relmatRemove: byId<HTMLButtonElement>('relmat-remove'),
+  relmatNote: byId('relmat-note'),
 };
 let metaId = 0;
+/** the relatedness file read by the worker (id and what it holds), and the pending read */
+let relmat: RelmatInfo | null = null;
+let relmatId = 0;
 /** the pending coefficient-table request and confint run (0: none) */
 let inferenceId = 0;
 /** the coefficient table last received, and the fit it belongs to */
@@ -323,6 +342,18 @@ function onMessage(m: FromWorker): void {
       if (m.id !== streamId) break;
       endStream();
       if (m.cancelled) { st.progress.hidden = false; st.progress.textContent = 'Cancelled.'; } else showError(st.error, m.message);
+      break;
+    case 'relmatLoaded':
+      if (m.id !== relmatId) break;
+      relmat = m.info;
+      renderRelmat();
+      break;
+    case 'relmatError':
+      if (m.id !== relmatId) break;
+      relmat = null;
+      renderRelmat();
+      el.relmatNote.className = 'note warn';
+      el.relmatNote.textContent = `Could not read the relatedness file: ${m.message}`;
       break;
     case 'compared':
       if (m.id !== compareId) break;
@@ -550,6 +581,12 @@ function clearFormulaError(): void {
 
 /** Parses the formula and checks it against the columns; shows the first problem at its token. */
 function validateFormula(): boolean {
+  const ok = checkFormula();
+  renderRelmatGroups();
+  return ok;
+}
+
+function checkFormula(): boolean {
   const text = el.formula.value;
   // the text the messages below belong to (typing is debounced: tests wait for this to catch up)
   el.formula.dataset.validated = text;
@@ -613,6 +650,40 @@ function validateFormula(): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // Options
+
+/** the grouping factors of the formula with a single grouping variable: where a relatedness file can apply */
+function renderRelmatGroups(): void {
+  const groups = parsed ? [...new Set(parsed.random.filter((r) => r.group.length === 1).map((r) => r.group[0]!))] : [];
+  const keep = el.relmatGroup.value;
+  clear(el.relmatGroup, h('option', { value: '' }, relmat ? '(choose a grouping factor)' : '(no file)'),
+    groups.map((g) => h('option', { value: g, selected: g === keep || (!groups.includes(keep) && !!relmat && groups.length === 1) }, g)));
+}
+
+function renderRelmat(): void {
+  el.relmatRemove.hidden = !relmat;
+  el.relmatNote.className = 'note';
+  el.relmatNote.textContent = relmat ? `${relmat.name}: ${relmat.note} (levels ${relmat.sample.join(', ')}${relmat.levels > relmat.sample.length ? ', …' : ''}). The data's levels of the chosen grouping factor are matched to it by name.` : '';
+  renderRelmatGroups();
+}
+
+function setupRelmat(): void {
+  const read = () => {
+    const f = el.relmatFile.files?.[0];
+    if (!f) return;
+    relmatId = nextId++;
+    el.relmatNote.className = 'note';
+    el.relmatNote.textContent = `reading ${f.name}…`;
+    send({ type: 'relmat', id: relmatId, file: f, kind: el.relmatKind.value as 'auto' });
+  };
+  el.relmatFile.addEventListener('change', read);
+  el.relmatKind.addEventListener('change', read);
+  el.relmatRemove.addEventListener('click', () => {
+    relmat = null;
+    relmatId = 0;
+    el.relmatFile.value = '';
+    renderRelmat();
+  });
+}
 
 let gaussianCriterion = 'reml';
 /** the page's drawing time of the last results (the timing header's breakdown) */
@@ -684,6 +755,8 @@ function startFit(): void {
     link: family === 'gaussian' ? undefined : el.link.value,
     nAGQ: family === 'gaussian' ? undefined : nAGQ,
     dataName: data.name,
+    prior: el.prior.value === 'blme' ? 'blme' : undefined,
+    relmat: relmat && el.relmatGroup.value ? { group: el.relmatGroup.value, id: relmat.id } : undefined,
   };
   fitId = nextId++;
   fitStarted = performance.now();
@@ -827,8 +900,11 @@ function renderResults(entry: HistoryEntry): void {
     ),
     h('div', {},
       `${crit} ${fmt(r.objective, 8)} · logLik ${fmt(r.logLik, 8)} · AIC ${fmt(r.AIC, 7)} · BIC ${fmt(r.BIC, 7)}`,
-      r.sigma !== null ? [' · residual SD σ = ', h('b', { id: 'sigma' }, fmt(r.sigma))] : null,
+      r.sigma !== null ? [' · residual SD σ = ', h('b', { id: 'sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))] : null,
     ),
+    r.priors.length ? h('div', { id: 'fit-priors' }, `Posterior mode under blme's priors: ${r.priors.join(' · ').replace(/\s+/g, ' ')}`) : null,
+    r.heritability.map((x) => h('div', {}, `Heritability of ${x.group}: h² = `, h('b', { id: `heritability-${x.group}`, 'data-value': String(x.heritability) }, fmtFixed(x.heritability, 4)),
+      ` (σ²_${x.group} = ${fmt(x.variance)} over σ²_${x.group} + σ², with ${x.group}'s known relatedness)`)),
     r.converged ? null : h('div', { class: 'msg' }, 'The optimizer did not report convergence.'),
     r.messages.map((m) => h('div', { class: 'msg' }, m)),
   );
@@ -840,7 +916,7 @@ function renderResults(entry: HistoryEntry): void {
     h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'fixef-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), lmm ? h('th', {}, 'df') : null, h('th', {}, statName),
         h('th', {}, lmm ? 'Pr(>|t|)' : 'Pr(>|z|)'), h('th', {}, '2.5 %'), h('th', {}, '97.5 %'))),
-      h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name },
+      h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se) },
         h('td', { class: 'name' }, f.name),
         h('td', { 'data-col': 'estimate' }, fmt(f.estimate)),
         h('td', { 'data-col': 'se' }, fmt(f.se)),
@@ -1258,43 +1334,124 @@ function drawDiagnostics(d: DiagnosticsMsg, state: { diag: string; modes: string
 function renderMetaPanel(info: DataInfo): void {
   const numeric = info.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
   el.metaPanel.hidden = numeric.length < 2;
-  const fill = (sel: HTMLSelectElement, names: string[], pick: string | undefined, empty?: string) => {
-    clear(sel, empty ? h('option', { value: '' }, empty) : null, names.map((n) => h('option', { value: n, selected: n === pick }, n)));
-  };
   const find = (re: RegExp) => numeric.find((n) => re.test(n));
   const yi = find(/^(yi|effect|es|lnor|logor|smd)$/i);
   const vi = find(/^(vi|var|variance)$/i);
-  // open when the data look like a meta-analysis (columns named like yi and vi)
-  byId<HTMLDetailsElement>('meta-details').open = !!(yi && vi);
-  fill(el.metaYi, numeric, yi ?? numeric[0]);
-  fill(el.metaVi, numeric, vi ?? numeric.find((n) => n !== (yi ?? numeric[0])));
-  fill(el.metaSlab, info.columns.map((c) => c.name), info.columns.find((c) => /^(author|study|slab|label|name)$/i.test(c.name))?.name, '(row numbers)');
+  // open when the data look like a meta-analysis (columns named like yi and vi, or escalc's inputs)
+  const escalcLike = numeric.filter((n) => ESCALC_ARGS.includes(n)).length >= 2;
+  byId<HTMLDetailsElement>('meta-details').open = !!(yi && vi) || escalcLike;
+  fillSelect(el.metaYi, numeric, yi ?? numeric[0]);
+  fillSelect(el.metaVi, numeric, vi ?? numeric.find((n) => n !== (yi ?? numeric[0])));
+  const all = info.columns.map((c) => c.name);
+  fillSelect(el.metaSlab, all, info.columns.find((c) => /^(author|authors|study|slab|label|name|source|trial)$/i.test(c.name) && c.kind !== 'numeric')?.name
+    ?? info.columns.find((c) => /^(author|authors|study|slab|label|name|source|trial)$/i.test(c.name))?.name, '(row numbers)');
+  fillSelect(el.metaCluster, all.filter((n) => n !== yi && n !== vi), undefined, '(none: two levels)');
+  fillSelect(el.metaInner, all.filter((n) => n !== yi && n !== vi), undefined, '(each row)');
+  el.metaMods.value = '';
+  el.metaSource.value = yi && vi ? 'columns' : escalcLike ? 'escalc' : 'columns';
+  // the measure whose inputs the columns name (metafor's argument names), else the first
+  const fits = (m: string) => MEASURE_ARGS[m]!.every((slot) => slot.split('|').some((a) => numeric.includes(a)));
+  el.metaMeasure.value = [...el.metaMeasure.options].map((o) => o.value).find(fits) ?? el.metaMeasure.options[0]!.value;
+  onMetaSource();
+}
+
+/** escalc's inputs per measure (the library's MEASURE_INPUTS; alternatives separated by '|') */
+const MEASURE_ARGS: Record<string, string[]> = {
+  RR: ['ai', 'bi|n1i', 'ci', 'di|n2i'], OR: ['ai', 'bi|n1i', 'ci', 'di|n2i'], RD: ['ai', 'bi|n1i', 'ci', 'di|n2i'],
+  MD: ['m1i', 'sd1i', 'n1i', 'm2i', 'sd2i', 'n2i'], SMD: ['m1i', 'sd1i', 'n1i', 'm2i', 'sd2i', 'n2i'], ROM: ['m1i', 'sd1i', 'n1i', 'm2i', 'sd2i', 'n2i'],
+  COR: ['ri', 'ni'], ZCOR: ['ri', 'ni'], PR: ['xi', 'mi|ni'], PLO: ['xi', 'mi|ni'],
+};
+const ESCALC_ARGS = [...new Set(Object.values(MEASURE_ARGS).flatMap((a) => a.flatMap((s) => s.split('|'))))];
+const ESCALC_HELP: Record<string, string> = {
+  ai: 'events, group 1', bi: 'non-events, group 1', n1i: 'size of group 1', ci: 'events, group 2', di: 'non-events, group 2', n2i: 'size of group 2',
+  m1i: 'mean, group 1', sd1i: 'SD, group 1', m2i: 'mean, group 2', sd2i: 'SD, group 2', ri: 'correlation', ni: 'sample size', xi: 'events', mi: 'non-events',
+};
+
+function fillSelect(sel: HTMLSelectElement, names: string[], pick: string | undefined, empty?: string): void {
+  clear(sel, empty ? h('option', { value: '' }, empty) : null, names.map((n) => h('option', { value: n, selected: n === pick }, n)));
+}
+
+function onMetaSource(): void {
+  const escalc = el.metaSource.value === 'escalc';
+  el.metaColumns.hidden = escalc;
+  el.metaEscalc.hidden = !escalc;
+  if (escalc) renderEscalcInputs();
+}
+
+/** one column chooser per input of the measure; of two alternatives (bi or n1i) the user fills one */
+function renderEscalcInputs(): void {
+  if (!data) return;
+  const numeric = data.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+  const slots = MEASURE_ARGS[el.metaMeasure.value]!;
+  clear(el.metaEscalcInputs, slots.flatMap((slot) => {
+    const alts = slot.split('|');
+    const firstFound = alts.find((a) => numeric.includes(a));
+    return alts.map((arg, k) => {
+      const sel = h('select', { 'data-escalc-arg': arg, id: `escalc-${arg}` }) as HTMLSelectElement;
+      fillSelect(sel, numeric, arg === firstFound ? arg : undefined, alts.length > 1 ? '(none)' : '—');
+      return h('label', { title: ESCALC_HELP[arg] ?? arg }, k > 0 ? `or ${arg} ` : `${arg} `, h('span', { class: 'hint' }, `(${ESCALC_HELP[arg]}) `), sel);
+    });
+  }));
 }
 
 function startMeta(): void {
   if (!data) return;
-  metaId = nextId++;
   el.metaError.textContent = '';
+  let escalc: { measure: string; columns: Record<string, string> } | undefined;
+  if (el.metaSource.value === 'escalc') {
+    const columns: Record<string, string> = {};
+    for (const sel of el.metaEscalcInputs.querySelectorAll<HTMLSelectElement>('select[data-escalc-arg]')) if (sel.value) columns[sel.dataset.escalcArg!] = sel.value;
+    escalc = { measure: el.metaMeasure.value, columns };
+  }
+  metaId = nextId++;
   el.metaFit.disabled = true;
-  send({ type: 'meta', id: metaId, request: { yi: el.metaYi.value, vi: el.metaVi.value, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, dataName: data.name } });
+  send({ type: 'meta', id: metaId, request: {
+    yi: el.metaYi.value, vi: el.metaVi.value, escalc, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, test: el.metaTest.value,
+    mods: el.metaMods.value.trim() || undefined, cluster: el.metaCluster.value || undefined, inner: el.metaInner.value || undefined,
+    factors: [...factors], dataName: data.name,
+  } });
 }
 
 function renderMeta(r: MetaResultMsg): void {
   el.metaResults.hidden = false;
   const pct = `${r.level}%`;
+  const what = r.model === 'rma.mv'
+    ? `Multilevel model (rma.mv, random ${r.random}, ${r.method})`
+    : r.intOnly ? `Random-effects model (${r.method})` : `Mixed-effects meta-regression (${r.method})`;
+  const p = r.pooled;
+  const u = r.tau2 !== null;
   clear(el.metaInfo,
-    h('div', {}, `Random-effects model (${r.method}), k = ${r.k} studies · pooled estimate `, h('b', { id: 'meta-mu' }, fmt(r.mu)),
-      ` (SE ${fmt(r.se)}), ${pct} CI [`, h('span', { id: 'meta-ci' }, `${fmt(r.ci[0])}, ${fmt(r.ci[1])}`), `], ${pct} prediction interval [`,
-      h('span', { id: 'meta-pi' }, `${fmt(r.pi[0])}, ${fmt(r.pi[1])}`), ']'),
-    h('div', {}, 'Heterogeneity: τ² = ', h('b', { id: 'meta-tau2' }, fmt(r.tau2)), ' · I² = ', h('b', { id: 'meta-i2' }, `${fmtFixed(r.I2, 2)}%`),
-      ` · H² = ${fmtFixed(r.H2, 2)} · Q(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`),
+    h('div', { id: 'meta-model' }, `${what}, k = ${r.k} studies`, r.intOnly ? '' : ` · moderators ${r.mods}`,
+      r.escalc ? ` · effect sizes by escalc ${r.escalc.measure} (columns ${r.escalc.yi}, ${r.escalc.vi} added)` : ''),
+    p ? h('div', {}, 'Pooled estimate ', h('b', { id: 'meta-mu' }, fmt(p.mu)),
+      ` (SE ${fmt(p.se)}), ${pct} CI [`, h('span', { id: 'meta-ci' }, `${fmt(p.ci[0])}, ${fmt(p.ci[1])}`), `], ${pct} prediction interval [`,
+      h('span', { id: 'meta-pi' }, `${fmt(p.pi[0])}, ${fmt(p.pi[1])}`), ']') : null,
+    u
+      ? h('div', {}, `${r.intOnly ? 'Heterogeneity' : 'Residual heterogeneity'}: τ² = `, h('b', { id: 'meta-tau2' }, fmt(r.tau2!)), ' · I² = ', h('b', { id: 'meta-i2' }, `${fmtFixed(r.I2!, 2)}%`),
+        ` · H² = ${fmtFixed(r.H2!, 2)}`, r.R2 !== null ? [' · R² = ', h('b', { id: 'meta-r2' }, `${fmtFixed(r.R2, 2)}%`)] : '',
+        ` · Q${r.intOnly ? '' : 'E'}(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`)
+      : h('div', {}, 'Variance components: ', ...r.sigma2!.flatMap((s, l) => [l ? ' · ' : '', `σ²(${s.name}, ${s.levels} levels) = `, h('b', { id: `meta-sigma2-${l}`, 'data-value': String(s.value) }, fmt(s.value))]),
+        ` · Q${r.intOnly ? '' : 'E'}(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`),
+    r.QM ? h('div', {}, `Test of moderators: ${r.QM.df[1] === null ? `QM(df = ${r.QM.df[0]})` : `F(df1 = ${r.QM.df[0]}, df2 = ${r.QM.df[1]})`} = `, h('b', { id: 'meta-qm', 'data-value': String(r.QM.QM) }, fmtFixed(r.QM.QM, 4)), `, p ${fmtP(r.QM.p)}`) : null,
+    r.messages.map((m) => h('div', { class: 'msg' }, m)),
     h('div', { class: 'timing' }, `fitted in ${fmtMs(r.elapsedMs)}`),
   );
-  const pooled = { mu: r.mu, ci: r.ci, pi: r.pi };
-  clear(el.forest, forestPlot(r.studies, pooled, plotWidth(el.forest), r.level),
-    h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight); the red diamond is the pooled estimate with its ${pct} CI (thick) and the ${pct} prediction interval for a new study (dashed).`));
-  clear(el.funnel, funnelPlot(r.studies, r.mu, plotWidth(el.funnel)),
-    h('p', { class: 'caption' }, 'Effect size against its standard error (small studies at the bottom), with the pooled estimate and its ±1.96 SE funnel: an asymmetric funnel hints at small-study effects or publication bias.'));
+  const stat = r.test === 'z' ? 'z' : 't';
+  clear(el.metaCoef, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'meta-coef-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'SE'), h('th', {}, `${stat} value`), h('th', {}, `Pr(>|${stat}|)`), h('th', {}, 'CI lower'), h('th', {}, 'CI upper'))),
+    h('tbody', {}, r.coef.map((c) => h('tr', { 'data-term': c.name, 'data-estimate': String(c.estimate), 'data-se': String(c.se), 'data-p': String(c.p) },
+      h('td', { class: 'name' }, c.name), h('td', {}, fmt(c.estimate)), h('td', {}, fmt(c.se)), h('td', {}, fmtFixed(c.stat, 4)), h('td', {}, fmtP(c.p)), h('td', {}, fmt(c.lo)), h('td', {}, fmt(c.hi))))))));
+  if (p) {
+    clear(el.forest, forestPlot(r.studies, p, plotWidth(el.forest), r.level),
+      h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight); the red diamond is the pooled estimate with its ${pct} CI (thick) and the ${pct} prediction interval for a new study (dashed).`));
+    clear(el.funnel, funnelPlot(r.studies, p.mu, plotWidth(el.funnel)),
+      h('p', { class: 'caption' }, 'Effect size against its standard error (small studies at the bottom), with the pooled estimate and its ±1.96 SE funnel: an asymmetric funnel hints at small-study effects or publication bias.'));
+  } else {
+    clear(el.forest, forestPlot(r.studies, null, plotWidth(el.forest), r.level),
+      h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight) and, in red, its fitted value from the moderators (metafor's forest of a meta-regression); there is no single pooled estimate.`));
+    clear(el.funnel, funnelPlot(r.studies.map((s) => ({ ...s, yi: s.yi - s.fitted })), 0, plotWidth(el.funnel), 'residual (yi − fitted) →'),
+      h('p', { class: 'caption' }, 'Residuals (effect size minus its fitted value from the moderators) against their standard error, around 0 with ±1.96 SE lines (metafor\'s funnel of a meta-regression).'));
+  }
   el.metaSummary.textContent = r.summary;
 }
 
@@ -1310,7 +1467,8 @@ function renderHistory(): void {
   const rows = history.map((e, k) => {
     const r = e.result;
     const current = e.loadId === loadId && !!data;
-    const opts = r.kind === 'lmer' ? (r.reml ? 'REML' : 'ML') : `${r.family}(${r.link}), nAGQ ${e.request.nAGQ ?? 1}`;
+    const opts = (r.kind === 'lmer' ? (r.reml ? 'REML' : 'ML') : `${r.family}(${r.link}), nAGQ ${e.request.nAGQ ?? 1}`)
+      + (e.request.prior ? ', blme priors' : '') + (e.request.relmat ? `, relatedness of ${e.request.relmat.group}` : '');
     const box = h('input', {
       type: 'checkbox', 'data-compare': String(e.id), checked: compareSel.includes(e.id), disabled: !current,
       'aria-label': `compare fit ${k + 1}`, title: current ? 'select for a comparison' : 'fitted to other data: reload those data to compare',
@@ -1562,6 +1720,7 @@ function init(): void {
   setupDrop();
   setupExport();
   setupPlotExports();
+  setupRelmat();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {
@@ -1583,6 +1742,8 @@ function init(): void {
   el.criterion.addEventListener('change', () => syncUrl());
   el.compare.addEventListener('click', startCompare);
   el.metaFit.addEventListener('click', startMeta);
+  el.metaSource.addEventListener('change', onMetaSource);
+  el.metaMeasure.addEventListener('change', renderEscalcInputs);
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
   inf.ddf.addEventListener('change', requestInference);

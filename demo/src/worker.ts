@@ -11,6 +11,7 @@ import { runMeta } from './meta.js';
 import { inferenceTables, runConfint } from './inference.js';
 import { streamFit } from './stream.js';
 import { loadSource } from './load.js';
+import { readRelmat } from './relmat.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -189,6 +190,15 @@ scope.addEventListener('message', (ev) => {
           post({ type: 'streamError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
         } finally {
           running.delete(msg.id);
+        }
+      })();
+      break;
+    case 'relmat':
+      void (async () => {
+        try {
+          post({ type: 'relmatLoaded', id: msg.id, info: await readRelmat(msg.id, msg.file, msg.file.name, msg.kind) });
+        } catch (e) {
+          post({ type: 'relmatError', id: msg.id, message: (e as Error).message ?? String(e) });
         }
       })();
       break;

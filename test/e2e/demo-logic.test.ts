@@ -17,6 +17,7 @@ import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
 import { inferenceTables, runConfint } from '../../demo/src/inference.js';
 import { streamFit } from '../../demo/src/stream.js';
+import { runMeta } from '../../demo/src/meta.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -320,5 +321,61 @@ describe('browser app logic', () => {
     expect(ticks.length).toBeLessThanOrEqual(50);
     expect(ticks[0]).toBe(1);
     expect(labelledRanks(1, 10, 650)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
+
+describe('meta-analysis mode as the page asks the worker', () => {
+  const metaRef = (name: string) => JSON.parse(readFileSync(`${ROOT}test/fixtures/meta/${name}.json`, 'utf8')) as {
+    beta: Record<string, number>; se: Record<string, number>; tau2?: number; sigma2?: number[]; QM: number; R2?: number; QE: number;
+  };
+  const metaData = (file: string) => readCsv(readFileSync(`${ROOT}test/fixtures/meta/data/${file}`, 'utf8')).table;
+  const near = (a: number, b: number, rel: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-12, Math.abs(b)), `${what}: ${a} vs metafor ${b}`).toBeLessThan(rel);
+
+  test('escalc RR from the 2×2 counts, then a meta-regression on ablat: metafor\'s rma(yi, vi, mods = ~ ablat)', async () => {
+    const ref = metaRef('bcg_reml_ablat');
+    const r = await runMeta(metaData('bcg.csv'), {
+      yi: '', vi: '', escalc: { measure: 'RR', columns: { ai: 'tpos', bi: 'tneg', ci: 'cpos', di: 'cneg' } }, slab: 'author', method: 'REML', mods: 'ablat',
+    });
+    expect(r.model).toBe('rma.uni');
+    expect(r.escalc).toEqual({ measure: 'RR', yi: 'yi', vi: 'vi' });
+    expect(r.pooled).toBe(null);
+    for (const c of r.coef) {
+      near(c.estimate, ref.beta[c.name]!, 1e-6, `β ${c.name}`);
+      near(c.se, ref.se[c.name]!, 1e-5, `SE ${c.name}`);
+    }
+    near(r.tau2!, ref.tau2!, 1e-5, 'τ²');
+    near(r.QM!.QM, ref.QM, 1e-6, 'QM');
+    near(r.R2!, ref.R2!, 1e-5, 'R²');
+    expect(r.studies.length).toBe(13);
+    expect(r.studies[0]!.label).toBe('Aronson');
+    // one of two alternatives, never both, and every input named
+    await expect(runMeta(metaData('bcg.csv'), { yi: '', vi: '', escalc: { measure: 'RR', columns: { ai: 'tpos', bi: 'tneg', n1i: 'tneg', ci: 'cpos', di: 'cneg' } }, method: 'REML' })).rejects.toThrow(/choose bi or n1i, not both/);
+    await expect(runMeta(metaData('bcg.csv'), { yi: '', vi: '', escalc: { measure: 'RR', columns: { ai: 'tpos', bi: 'tneg', ci: 'cpos' } }, method: 'REML' })).rejects.toThrow(/choose the column of di or n2i/);
+  });
+
+  test('escalc SMD from means, SDs and ns: metafor\'s rma of Hedges\' g', async () => {
+    const ref = metaRef('normand_smd_reml');
+    const cols = { m1i: 'm1i', sd1i: 'sd1i', n1i: 'n1i', m2i: 'm2i', sd2i: 'sd2i', n2i: 'n2i' };
+    const r = await runMeta(metaData('normand1999.csv'), { yi: '', vi: '', escalc: { measure: 'SMD', columns: cols }, slab: 'source', method: 'REML' });
+    near(r.pooled!.mu, ref.beta.intrcpt!, 1e-6, 'μ');
+    near(r.pooled!.se, ref.se.intrcpt!, 1e-5, 'SE');
+    near(r.QE, ref.QE, 1e-6, 'QE');
+  });
+
+  test('a three-level model with a cluster column: metafor\'s rma.mv(yi, vi, random = ~ 1 | district/school)', async () => {
+    const ref = metaRef('konstantopoulos_reml');
+    const ko = metaData('konstantopoulos2011.csv');
+    const r = await runMeta(ko, { yi: 'yi', vi: 'vi', method: 'REML', cluster: 'district', inner: 'school' });
+    expect(r.model).toBe('rma.mv');
+    expect(r.random).toBe('~ 1 | district/school');
+    expect(r.sigma2!.map((s) => s.levels)).toEqual([11, 56]);
+    r.sigma2!.forEach((s, l) => near(s.value, ref.sigma2![l]!, 1e-5, `σ² ${s.name}`));
+    near(r.pooled!.mu, ref.beta.intrcpt!, 1e-6, 'μ');
+    near(r.pooled!.se, ref.se.intrcpt!, 1e-5, 'SE');
+    // without the inner column: each row an estimate in its cluster (schools are the rows here: the same model)
+    const rows = await runMeta(ko, { yi: 'yi', vi: 'vi', method: 'REML', cluster: 'district' });
+    expect(rows.random).toBe('~ 1 | district/es_id');
+    rows.sigma2!.forEach((s, l) => near(s.value, ref.sigma2![l]!, 1e-5, `σ² ${s.name} (rows)`));
+    await expect(runMeta(ko, { yi: 'yi', vi: 'vi', method: 'DL', cluster: 'district' })).rejects.toThrow(/fitted by REML or ML/);
   });
 });
