@@ -4,6 +4,7 @@
  * the results. Everything heavy runs in ./worker.ts.
  */
 import { FormulaError, parseFormula, type Formula } from '../../src/index.js';
+import { MEASURE_INPUTS } from '../../src/meta/escalc.js';
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
@@ -1355,12 +1356,8 @@ function renderMetaPanel(info: DataInfo): void {
   onMetaSource();
 }
 
-/** escalc's inputs per measure (the library's MEASURE_INPUTS; alternatives separated by '|') */
-const MEASURE_ARGS: Record<string, string[]> = {
-  RR: ['ai', 'bi|n1i', 'ci', 'di|n2i'], OR: ['ai', 'bi|n1i', 'ci', 'di|n2i'], RD: ['ai', 'bi|n1i', 'ci', 'di|n2i'],
-  MD: ['m1i', 'sd1i', 'n1i', 'm2i', 'sd2i', 'n2i'], SMD: ['m1i', 'sd1i', 'n1i', 'm2i', 'sd2i', 'n2i'], ROM: ['m1i', 'sd1i', 'n1i', 'm2i', 'sd2i', 'n2i'],
-  COR: ['ri', 'ni'], ZCOR: ['ri', 'ni'], PR: ['xi', 'mi|ni'], PLO: ['xi', 'mi|ni'],
-};
+/** escalc's inputs per measure (alternatives separated by '|') */
+const MEASURE_ARGS: Record<string, string[]> = MEASURE_INPUTS;
 const ESCALC_ARGS = [...new Set(Object.values(MEASURE_ARGS).flatMap((a) => a.flatMap((s) => s.split('|'))))];
 const ESCALC_HELP: Record<string, string> = {
   ai: 'events, group 1', bi: 'non-events, group 1', n1i: 'size of group 1', ci: 'events, group 2', di: 'non-events, group 2', n2i: 'size of group 2',

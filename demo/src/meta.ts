@@ -8,16 +8,9 @@
  */
 import * as arrow from 'apache-arrow';
 import { EFFECT_MEASURES, MEASURE_INPUTS, escalcTable, meta } from '../../src/index.js';
+import { freshName } from '../../src/meta/meta.js';
 import type { EffectMeasure, EscalcColumns } from '../../src/index.js';
 import type { MetaRequest, MetaResultMsg } from './protocol.js';
-
-/** A column name not in the table. */
-function freshName(table: arrow.Table, base: string): string {
-  const names = new Set(table.schema.fields.map((f) => f.name));
-  let name = base;
-  for (let k = 1; names.has(name); k++) name = `${base}${k}`;
-  return name;
-}
 
 /** the effect sizes of the request: the table with escalc's yi and vi appended, or as it is */
 export function effectSizes(table: arrow.Table, req: MetaRequest): { table: arrow.Table; yi: string; vi: string; messages: string[] } {
