@@ -653,18 +653,21 @@ function checkFormula(): boolean {
 // Options
 
 /** the grouping factors of the formula with a single grouping variable: where a relatedness file can apply */
-function renderRelmatGroups(): void {
+function renderRelmatGroups(fileLoaded = false): void {
   const groups = parsed ? [...new Set(parsed.random.filter((r) => r.group.length === 1).map((r) => r.group[0]!))] : [];
   const keep = el.relmatGroup.value;
+  // the only grouping factor is chosen for a file just read, or when the chosen one left the formula;
+  // never over the user's own "none"
+  const pick = !!relmat && groups.length === 1 && (fileLoaded || (keep !== '' && !groups.includes(keep)));
   clear(el.relmatGroup, h('option', { value: '' }, relmat ? '(choose a grouping factor)' : '(no file)'),
-    groups.map((g) => h('option', { value: g, selected: g === keep || (!groups.includes(keep) && !!relmat && groups.length === 1) }, g)));
+    groups.map((g) => h('option', { value: g, selected: g === keep || pick }, g)));
 }
 
 function renderRelmat(): void {
   el.relmatRemove.hidden = !relmat;
   el.relmatNote.className = 'note';
   el.relmatNote.textContent = relmat ? `${relmat.name}: ${relmat.note} (levels ${relmat.sample.join(', ')}${relmat.levels > relmat.sample.length ? ', …' : ''}). The data's levels of the chosen grouping factor are matched to it by name.` : '';
-  renderRelmatGroups();
+  renderRelmatGroups(true);
 }
 
 function setupRelmat(): void {
@@ -743,6 +746,10 @@ function startFit(): void {
   const nAGQ = Number(el.nagq.value);
   el.optionsError.textContent = '';
   el.fitError.textContent = '';
+  if (relmat && !el.relmatGroup.value) {
+    showError(el.optionsError, `Choose the grouping factor that ${relmat.name} is for (or remove the relatedness file).`);
+    return;
+  }
   if (family !== 'gaussian' && !(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) {
     showError(el.optionsError, 'nAGQ must be a whole number from 0 to 25 (1 = Laplace).');
     return;
@@ -1549,6 +1556,7 @@ function applyOptions(u: UrlState): void {
     gaussianCriterion = u.criterion;
     for (const r of el.criterion.querySelectorAll<HTMLInputElement>('input')) r.checked = r.value === u.criterion;
   }
+  el.prior.value = u.prior ?? '';
   if (u.diag) view.diag = u.diag;
   if (u.modes) view.modes = u.modes;
   if (u.cat) view.cat = u.cat;
@@ -1566,6 +1574,7 @@ function currentUrlState(): UrlState {
     nAGQ: Number(el.nagq.value),
     criterion: (document.querySelector<HTMLInputElement>('input[name="crit"]:checked')?.value ?? 'reml') as 'reml' | 'ml',
     backend: el.backend.value as BackendChoice,
+    prior: el.prior.value === 'blme' ? 'blme' : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
@@ -1735,6 +1744,7 @@ function init(): void {
   el.family.addEventListener('change', () => { onFamilyChange(); syncUrl(); });
   el.backend.addEventListener('change', () => { el.optionsError.textContent = ''; syncUrl(); });
   el.link.addEventListener('change', () => syncUrl());
+  el.prior.addEventListener('change', () => syncUrl());
   el.nagq.addEventListener('change', () => syncUrl());
   el.criterion.addEventListener('change', () => syncUrl());
   el.compare.addEventListener('click', startCompare);

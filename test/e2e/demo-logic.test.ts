@@ -305,9 +305,10 @@ describe('browser app logic', () => {
   });
 
   test('the state in the address round-trips; invalid values are dropped', () => {
-    const s = { example: 'cbpp' as const, formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial' as const, link: 'logit', nAGQ: 1, backend: 'cpu' as const, diag: 'binned', fit: true };
+    const s = { example: 'cbpp' as const, formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial' as const, link: 'logit', nAGQ: 1, backend: 'cpu' as const, prior: 'blme' as const, diag: 'binned', fit: true };
     expect(readUrlState(writeUrlState(s))).toEqual(s);
-    expect(readUrlState('?example=nope&family=gamma&nAGQ=99&backend=tpu&criterion=ml&file=a.csv')).toEqual({ file: 'a.csv', criterion: 'ml' });
+    expect(writeUrlState(s)).toContain('prior=blme');
+    expect(readUrlState('?example=nope&family=gamma&nAGQ=99&backend=tpu&criterion=ml&file=a.csv&prior=flat')).toEqual({ file: 'a.csv', criterion: 'ml' });
   });
 
   test('the shrinkage caption describes arrows only when they are drawn; labels only where they fit', () => {

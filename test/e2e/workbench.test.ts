@@ -603,6 +603,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(await text(page, '#fit-priors')).toContain("Cov prior : Subject ~ wishart(df = 4.5, scale = Inf, posterior.scale = cov, common.scale = TRUE)");
       expect(await text(page, '#summary')).toContain(blme.print[0]!);
       expect(await page.$eval('#history-table tbody tr:last-child', (e) => e.textContent)).toMatch(/REML, blme priors/);
+      expect(new URLSearchParams(await page.evaluate(() => location.search)).get('prior')).toBe('blme');
 
       // a pedigree for animal: lme4 with Z (L ⊗ I), the heritability
       const input = await page.$('#file');
@@ -628,6 +629,10 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await setFormula(page, 'y ~ x + (1 | species)');
       await (rinput as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(join(ROOT, 'test/fixtures/relmat/phylo_K.csv'));
       await page.waitForFunction(() => /^phylo_K.csv: a 40 × 40 relatedness matrix/.test(document.querySelector('#relmat-note')!.textContent ?? ''));
+      // a file loaded for no grouping factor: the fit asks which
+      await page.select('#relmat-group', '');
+      await page.click('#fit');
+      expect(await text(page, '#options-error')).toMatch(/^Choose the grouping factor that phylo_K.csv is for/);
       await page.select('#relmat-group', 'species');
       await page.click('#fit');
       await fitted(page);
