@@ -16,7 +16,7 @@ import { readParquet } from '../../src/io/parquet.js';
 import { buildLmm } from '../../src/lmm/model.js';
 import { DataError } from '../../src/errors/errors.js';
 import { dataPath, loadData, loadReference } from '../helpers/reference.js';
-import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 const sleep = dataPath('sleepstudy.csv');
 const F = 'Reaction ~ Days + (Days | Subject)';
@@ -160,17 +160,12 @@ describe('stream: bad input', () => {
   });
 });
 
-const missing = clickhouseMissing();
-if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+const missing = clickhouseTestsMissing();
 
 describe.skipIf(missing !== null)('ClickHouse: bad input', () => {
-  let cluster: Cluster;
+  const ch = useCluster();
   let table: string;
-  beforeAll(async () => {
-    cluster = await startCluster();
-    table = await loadSharded(cluster, 'sleep', loadData(loadReference('sleepstudy_slopes_reml')));
-  }, 120_000);
-  afterAll(async () => { await cluster?.stop(); }, 60_000);
+  beforeAll(async () => { table = await loadSharded(ch.cluster, 'sleep', loadData(loadReference('sleepstudy_slopes_reml'))); }, 120_000);
 
   it('a server that refuses the connection', async () => {
     const e = new ClickHouseEngine({ url: 'http://127.0.0.1:9', requestTimeoutMs: 5000 });
@@ -178,24 +173,24 @@ describe.skipIf(missing !== null)('ClickHouse: bad input', () => {
     await e.close();
   });
   it('a table that does not exist', async () => {
-    const e = new ClickHouseEngine({ url: cluster.urls[0] });
+    const e = new ClickHouseEngine({ url: ch.cluster.urls[0] });
     await expect(gramFromSql(e, { from: clickhouseSource('nope'), name: 'nope' }, F)).rejects.toThrow(/^clickhouse: reading the schema: .*nope.*doesn't exist/s);
     await e.close();
   });
   it('±∞ in a complete row: the variable and the count, as in memory', async () => {
     const { table: data } = await readParquet(infiniteParquet());
-    const t = await loadSharded(cluster, 'infinite', data);
-    const e = new ClickHouseEngine({ url: cluster.urls[0] });
+    const t = await loadSharded(ch.cluster, 'infinite', data);
+    const e = new ClickHouseEngine({ url: ch.cluster.urls[0] });
     try {
       for (const c of INF_CASES) await expectInfinite(gramFromSql(e, { from: clickhouseSource(t), name: t }, c.formula), c, false);
     } finally { await e.close(); }
   }, 60_000);
   it('a shard that goes away mid-fit', async () => {
-    const e = new ClickHouseEngine({ url: cluster.urls[0] });
+    const e = new ClickHouseEngine({ url: ch.cluster.urls[0] });
     const run = e.run.bind(e);
     let calls = 0;
     e.run = async (q) => {
-      if (++calls === 2) await cluster.stopServer(1);
+      if (++calls === 2) await ch.cluster.stopServer(1);
       return run(q);
     };
     await expect(gramFromSql(e, { from: clickhouseSource(table), name: table }, F, { factors: ['Subject'] })).rejects.toThrow(/^clickhouse: pass 2 \(per level of Subject\): /);
