@@ -296,7 +296,7 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
       const forward = pass.pairs.get(pairKey(gj.label, gk.label));
       const res = forward ?? pass.pairs.get(pairKey(gk.label, gj.label));
       if (!res) throw new Error(`internal: no pair sums for '${bj.group}' and '${bk.group}'`);
-      const [first, second] = forward ? [gj, gk] : [gk, gj];
+      const first = forward ? gj : gk;
       const n1 = first.components.length;
       const rowCode = new Int32Array(res.rows);
       const colCode = new Int32Array(res.rows);

@@ -11,6 +11,9 @@ import type { FitValues, GramSourceResult } from './source.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
+
+/** The scaled-residual quantiles an LmmFit's summary prints. */
+type FitQuantiles = NonNullable<LmmFit['scaledResidualQuantiles']>;
 import type { LmmModel, RowSource } from '../lmm/model.js';
 import type { BlockTransform } from '../model/reparam.js';
 
@@ -77,4 +80,19 @@ export async function lmerFromGram(res: GramSourceResult, options: GramLmerOptio
 /** The estimates the post-fit passes need (β̂, b̂ per block on the model's scale, σ̂). */
 export function fitValues(fit: LmmFit): FitValues {
   return { beta: fit.beta, b: fit.model.blocks.map((_, k) => fit.conditionalModes(k)), sigma: fit.sigma };
+}
+
+/**
+ * The summary's scaled-residual quantiles by an engine's passes over the rows (`quantiles`: SQL
+ * queries or record-batch passes), set on the fit and recorded as one more stage of its source,
+ * with the rows those passes scanned (`unit`: 'scans' or 'passes').
+ */
+export async function addResidualQuantiles(
+  fit: LmmFit, nInput: number, unit: string, quantiles: () => Promise<{ quantiles: FitQuantiles; scans: number }>,
+): Promise<void> {
+  const t = performance.now();
+  const q = await quantiles();
+  fit.scaledResidualQuantiles = q.quantiles;
+  fit.model.source!.queries.push({ stage: `residual quantiles (${q.scans} ${unit})`, ms: performance.now() - t, rows: fit.nobs });
+  fit.model.source!.rowsScanned += q.scans * nInput;
 }
