@@ -9,7 +9,11 @@
  *   glmm1m-slope    1,000,000 rows, 50,000 groups, y ~ x + w + (x | g)
  *   glmm200k        200,000 rows, 10,000 groups, y ~ x + w + (1 | g)
  *   glmm200k-slope  200,000 rows, 10,000 groups, y ~ x + w + (x | g)
- * --rows / --groups override the size (the label becomes glmm-<rows>x<groups>[-slope]).
+ *   glmm1m-crossed  y ~ x + w + (1 | g) + (1 | h), h a crossed factor of 1,000 levels (a dense block)
+ *   glmm1m-nested   y ~ x + w + (1 | g) + (1 | g:h), h of 4 levels (200,000 g:h levels at 1m)
+ *   glmm1m-agq      y ~ x + w + (1 | g) with nAGQ = 9 (no lme4 run: bench/lme4.R fits nAGQ = 1)
+ *   (and the same three at 200k)
+ * --rows / --groups override the size (the label becomes glmm-<rows>x<groups>[-slope|-crossed|-nested|-agq]).
  */
 import type { BenchCase } from './common.js';
 import { f1, gc, mdTable, sec } from './common.js';
@@ -21,28 +25,41 @@ export type GlmmBackend = 'cpu' | 'webgpu';
 
 export interface GlmmCase extends BenchCase {
   family: 'binomial';
+  /** adaptive Gauss–Hermite points (default 1: Laplace) */
+  nAGQ?: number;
 }
 
-export const GLMM_CASES = ['glmm1m', 'glmm1m-slope', 'glmm200k', 'glmm200k-slope'] as const;
+export const GLMM_CASES = [
+  'glmm1m', 'glmm1m-slope', 'glmm1m-crossed', 'glmm1m-nested', 'glmm1m-agq',
+  'glmm200k', 'glmm200k-slope', 'glmm200k-crossed', 'glmm200k-nested', 'glmm200k-agq',
+] as const;
+/** a crossed factor h of 1,000 levels (./synth.ts `crossed`) */
+export const GLMM_CROSSED_FORMULA = 'y ~ x + w + (1 | g) + (1 | h)';
+/** h of 4 levels nested in g: the g:h levels (4 per group) */
+export const GLMM_NESTED_FORMULA = 'y ~ x + w + (1 | g) + (1 | g:h)';
 
 export const GLMM_INTERCEPT_FORMULA = 'y ~ x + w + (1 | g)';
 export const GLMM_SLOPE_FORMULA = 'y ~ x + w + (x | g)';
 
 /** The GLMM case of this name, or null when the name is not a GLMM case. */
 export function makeGlmmCase(name: string, o: { rows?: number; groups?: number; seed: number }): GlmmCase | null {
-  const m = /^glmm(1m|200k)(-slope)?$/.exec(name);
+  const m = /^glmm(1m|200k)(-slope|-crossed|-nested|-agq)?$/.exec(name);
   if (!m) return null;
   const [n, groups] = m[1] === '1m' ? [1_000_000, 50_000] : [200_000, 10_000];
   const overridden = o.rows !== undefined || o.groups !== undefined;
   const nn = o.rows ?? n;
   const gg = o.groups ?? groups;
+  const variant = m[2] ?? '';
+  const formula = { '-slope': GLMM_SLOPE_FORMULA, '-crossed': GLMM_CROSSED_FORMULA, '-nested': GLMM_NESTED_FORMULA }[variant] ?? GLMM_INTERCEPT_FORMULA;
+  const crossed = variant === '-crossed' ? 1000 : variant === '-nested' ? 4 : 0;
   return {
-    id: overridden ? `glmm-${nn}x${gg}${m[2] ?? ''}` : name,
-    formula: m[2] ? GLMM_SLOPE_FORMULA : GLMM_INTERCEPT_FORMULA,
+    id: overridden ? `glmm-${nn}x${gg}${variant}` : name,
+    formula,
     REML: false,
     factors: [],
     family: 'binomial',
-    source: { kind: 'synthetic', n: nn, groups: gg, seed: o.seed },
+    ...(variant === '-agq' ? { nAGQ: 9 } : {}),
+    source: { kind: 'synthetic', n: nn, groups: gg, seed: o.seed, ...(crossed ? { crossed } : {}) },
   };
 }
 
@@ -66,6 +83,9 @@ export interface GlmmOursResult {
   fevalStage2: number;
   feval: number;
   polishEvals?: number;
+  /** the Newton polish, when tried (src/model/polish.ts): converged or why not, its Hessian's source, its evaluations */
+  newton?: { ok: boolean; reason: string; steps: number; hessian?: string; deviceEvaluations: number; f64Evaluations: number };
+  nAGQ: number;
   /** −2ℓ (Laplace) at the optimum */
   objective: number;
   theta: number[];
@@ -83,16 +103,16 @@ export async function glmmWorker(spec: GlmmCase, backend: GlmmBackend, csvPath: 
   if (spec.source.kind !== 'synthetic') throw new Error('GLMM cases are synthetic');
   gc();
   const t0 = performance.now();
-  const d = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, family: spec.family });
+  const d = generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, family: spec.family, crossed: spec.source.crossed });
   const dataMs = performance.now() - t0;
   const columns: SynthColumns = d.columns;
   gc();
   const t1 = performance.now();
   const c1 = process.cpuUsage();
-  const fit = await glmer(spec.formula, d.table, { family: spec.family, factors: spec.factors, backend });
+  const fit = await glmer(spec.formula, d.table, { family: spec.family, factors: spec.factors, backend, nAGQ: spec.nAGQ ?? 1 });
   const fitWallMs = performance.now() - t1;
   const c2 = process.cpuUsage(c1);
-  const check = (fit as { gpuCheck?: { objectiveError: number; polishEvaluations: number } }).gpuCheck;
+  const check = fit.gpuCheck;
   const res: GlmmOursResult = {
     backend,
     backendLabel: `${fit.backend.name} (${fit.backend.device}), ${fit.backend.precision}`,
@@ -105,7 +125,8 @@ export async function glmmWorker(spec: GlmmCase, backend: GlmmBackend, csvPath: 
     fevalStage1: fit.stage1.feval,
     fevalStage2: fit.feval2,
     feval: fit.feval,
-    ...(check ? { polishEvals: check.polishEvaluations, gpuObjectiveError: check.objectiveError } : {}),
+    ...(check ? { polishEvals: check.polishEvaluations, gpuObjectiveError: check.objectiveError, ...(check.newton ? { newton: check.newton } : {}) } : {}),
+    nAGQ: spec.nAGQ ?? 1,
     objective: fit.objective,
     theta: Array.from(fit.theta),
     fixef: fit.fixef,

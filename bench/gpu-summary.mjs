@@ -29,7 +29,10 @@ const glmm = glmmRuns.flatMap((r) => (r.glmmResults ?? []).flatMap((c) => [
   ...c.oursErrors.map((e) => ({ case: c.case, formula: c.formula, backend: e.backend, error: e.error })),
 ]));
 const kinship = kinshipRuns.flatMap((r) => (r.results ?? []).map((x) => ({ levels: r.args?.levels, records: r.args?.records, ...x })));
-const browser = browserRuns.flatMap((r) => (r.results ?? []).map((x) => ({ ...x, adapter: r.adapter?.name ?? r.adapterName ?? null })));
+// the page's adapter (bench/browser.ts records it as `page`, from the page's info()) on its WebGPU rows
+const browser = browserRuns.flatMap((r) => (r.results ?? []).map((x) => ({
+  ...x, adapter: x.backend === 'cpu' ? null : r.page?.adapterName ?? r.adapter?.name ?? r.adapterName ?? null,
+})));
 
 const s = (ms) => (ms === undefined || ms === null || !Number.isFinite(ms) ? '–' : (ms / 1000).toFixed(3));
 const findLmm = (id, backend) => lmm.find((r) => r.case === id && r.backend === backend && !r.error);
@@ -89,12 +92,15 @@ md.push(table(['case', 'backend', 'rows', 'frame (s)', 'Gram f64 (s)', 'GPU setu
 }
 md.push('');
 if (glmm.length) {
-  md.push('GLMM (bench/run.ts, binomial, Laplace):');
+  md.push('GLMM (bench/run.ts, binomial; Laplace unless nAGQ says otherwise):');
   md.push('');
-  md.push(table(['case', 'backend', 'rows', 'setup (s)', 'stage 1 (s)', 'stage 2 (s)', 'polish (s)', 'Hessian (s)', 'evals (1 + 2 + all)', 'fit total (s)', 'f32 objective error', '−2ℓ'],
-    glmm.map((o) => o.error ? [o.case, o.backend, `failed: ${String(o.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', ''] : [
-      o.case, o.backend, o.n.toLocaleString('en-US'), s((o.timings.frameMs ?? 0) + (o.timings.setupMs ?? 0) + (o.timings.gpuSetupMs ?? 0)),
-      s(o.timings.stage1Ms), s(o.timings.stage2Ms), s(o.timings.polishMs), s(o.timings.hessianMs),
+  // the polish: its evaluations (device and float64 together) and, when the Newton polish was tried, its Hessian's source
+  const polishOf = (o) => o.polishEvals === undefined ? '–'
+    : `${o.polishEvals}${o.newton ? ` (Newton, ${o.newton.hessian ?? 'no'} Hessian${o.newton.ok ? '' : ', then BOBYQA'}: ${o.newton.f64Evaluations} float64)` : ''}`;
+  md.push(table(['case', 'formula', 'nAGQ', 'backend', 'rows', 'setup (s)', 'stage 1 (s)', 'stage 2 (s)', 'polish (s)', 'polish evals', 'Hessian (s)', 'evals (1 + 2 + all)', 'fit total (s)', 'f32 objective error', '−2ℓ'],
+    glmm.map((o) => o.error ? [o.case, o.formula ?? '', '', o.backend, `failed: ${String(o.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', '', ''] : [
+      o.case, (o.formula ?? '').replace(/\|/g, '\\|'), String(o.nAGQ ?? 1), o.backend, o.n.toLocaleString('en-US'), s((o.timings.frameMs ?? 0) + (o.timings.setupMs ?? 0) + (o.timings.gpuSetupMs ?? 0)),
+      s(o.timings.stage1Ms), s(o.timings.stage2Ms), s(o.timings.polishMs), polishOf(o), s(o.timings.hessianMs),
       `${o.fevalStage1} + ${o.fevalStage2} + ${o.feval}`, s(o.timings.totalMs),
       o.gpuObjectiveError !== undefined ? o.gpuObjectiveError.toExponential(2) : '–', String(o.objective),
     ])));
@@ -118,7 +124,7 @@ if (browser.length) {
   md.push(table(['case', 'backend', 'rows', 'GPU setup (ms)', 'per eval (ms)', 'fit total (s)', 'adapter'],
     browser.map((r) => r.error ? [r.case, r.backend, `failed: ${String(r.error).slice(0, 120)}`, '', '', '', ''] : [
       r.case, r.backend, (r.n ?? 0).toLocaleString('en-US'), r.backend === 'webgpu' ? (r.timings?.gpuSetupMs ?? NaN).toFixed(1) : '–',
-      (r.timings?.perEvaluationMs ?? NaN).toFixed(2), s(r.timings?.totalMs), r.adapter ?? '',
+      (r.timings?.perEvaluationMs ?? NaN).toFixed(2), s(r.timings?.totalMs), r.adapter ?? '–',
     ])));
 } else {
   md.push(`Browser: ${browserSkipped ?? 'not run'}`);

@@ -15,7 +15,7 @@
  *   q11, q20  y ~ x + (f | g), REML: a factor f with 11 / 20 levels as the random-effects term (66 / 210
  *             variance parameters), 2,000 rows, 50 groups (seeded data, ./factorSlopes.ts)
  *   wide      y ~ f * (x + z) + (x1 + … + x8 | g), REML: p = 21, q = 9, 20,000 rows, 200 groups (./sized.ts)
- *   glmm1m, glmm1m-slope, glmm200k, glmm200k-slope
+ *   glmm1m, glmm1m-slope, glmm1m-crossed, glmm1m-nested, glmm1m-agq (nAGQ = 9), and the same at 200k
  *             binomial GLMMs (glmer, Laplace) y ~ x + w + (1 | g) / (x | g), 1,000,000 rows and 50,000
  *             groups or 200,000 and 10,000, against lme4's glmer (./glmm.ts); our fit on each of
  *             --backends cpu,webgpu (default cpu), each in its own process
@@ -96,9 +96,9 @@ function parseArgs(argv: string[]): Args {
         a.backends = list as GlmmBackend[];
         break;
       }
-      case '--timeout-min': a.timeoutMin = num('--timeout-min', val()); break;
+      case '--timeout-min': { const v = val(); const t = Number(v); if (!(t > 0)) throw new Error(`--timeout-min needs a positive number of minutes, got ${v}`); a.timeoutMin = t; break; }
       case '-h': case '--help':
-        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm200k,glmm200k-slope] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T]');
+        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm1m-crossed,glmm1m-nested,glmm1m-agq,glmm200k,glmm200k-slope,...] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T]');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${f}`);
@@ -425,7 +425,10 @@ async function runGlmmCase(
 ): Promise<GlmmCaseResult> {
   const res: GlmmCaseResult = { case: spec.id, formula: spec.formula, family: spec.family, source: spec.source, ours: [], oursErrors: [] };
   if (spec.source.kind !== 'synthetic') throw new Error('GLMM cases are synthetic');
-  const csvPath = r.ok ? join(dataDir, `synth-${spec.family}-${spec.source.n}x${spec.source.groups}-seed${spec.source.seed}.csv`) : null;
+  // bench/lme4.R fits nAGQ = 1 only
+  if (r.ok && (spec.nAGQ ?? 1) > 1) r = { ok: false, why: `nAGQ = ${spec.nAGQ}: bench/lme4.R fits the Laplace approximation only` };
+  const h = spec.source.crossed ? `-h${spec.source.crossed}` : '';
+  const csvPath = r.ok ? join(dataDir, `synth-${spec.family}-${spec.source.n}x${spec.source.groups}${h}-seed${spec.source.seed}.csv`) : null;
   let csvWritten = false;
   for (const backend of args.backends) {
     console.error(`[${spec.id}] our ${backend} fit: glmer ${spec.formula}, ${spec.family} ...`);

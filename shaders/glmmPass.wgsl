@@ -10,6 +10,8 @@
 // residual r, see `reweight`), then each block's Z columns; `w` the working weights. z and w change
 // at each iteration (computed by `reweight` below, or uploaded), the rest is uploaded once per fit.
 
+// #include "limits.wgsl"
+
 struct Params {
   ntasks: u32,
   n: u32,
@@ -84,22 +86,28 @@ fn erfcPos(x: f32) -> f32 {
   return t * exp(-x * x + poly);
 }
 
-@compute @workgroup_size(64)
-fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-            @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * 64u + lid;
+// η = base + Xβ + Σ_k Z_k b_k[code_k] of row i at the coefficients in `coef`
+fn etaOf(i: u32) -> f32 {
   let n = rowParams.n;
-  if (i >= n) { return; }
-  let p = rowParams.p;
   var eta = response[2u * n + i];
-  for (var r = 0u; r < p; r++) { eta += colsOut[r * n + i] * coef[r]; }
+  for (var r = 0u; r < rowParams.p; r++) { eta += colsOut[r * n + i] * coef[r]; }
   for (var k = 0u; k < rowParams.nblocks; k++) {
     let info = blockInfo[k];
     let c = codes[info.w + i];
     for (var s = 0u; s < info.y; s++) { eta += colsOut[(info.x + s) * n + i] * coef[info.z + c * info.y + s]; }
   }
-  let y = response[i];
-  let wt = response[n + i];
+  return eta;
+}
+
+// μ, dμ/dη, V(μ) and the unit deviance wt · d(y, μ) at η
+struct RowState {
+  mu: f32,
+  me: f32,
+  v: f32,
+  d: f32,
+}
+
+fn rowState(eta: f32, y: f32, wt: f32) -> RowState {
   var mu: f32;
   var me: f32;
   var v: f32;
@@ -135,9 +143,70 @@ fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
     v = max(EPS32 * EPS32, mu * (1.0 - mu));
     d = 2.0 * wt * (ylogy(y, mu) + ylogy(1.0 - y, 1.0 - mu));
   }
-  wOut[i] = wt * me * me / v;
-  colsOut[p * n + i] = (y - mu) / me;
-  devOut[i] = d;
+  return RowState(mu, me, v, d);
+}
+
+@compute @workgroup_size(64)
+fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+            @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * 64u + lid;
+  let n = rowParams.n;
+  if (i >= n) { return; }
+  let y = response[i];
+  let st = rowState(etaOf(i), y, response[n + i]);
+  wOut[i] = response[n + i] * st.me * st.me / st.v;
+  colsOut[rowParams.p * n + i] = (y - st.mu) / st.me;
+  devOut[i] = st.d;
+}
+
+// ---- adaptive Gauss–Hermite quadrature's rows term (src/glmm/agq.ts agqRowSums) ----------------
+// One scalar random-effects term (block 0, q = 1), β fixed: one thread per segment of one level's
+// rows (listed in rowIdx), for each node k with z_k ≠ 0 the sum over its rows of
+//   d(y_i, μ(η_i + Z_i · (t / L_gg) · z_k)) − d(y_i, μ(η_i)),
+// η at the state in `coef` and the base; the host adds the segments of each level in float64 and
+// finishes the quadrature there (agqFromRowSums).
+
+struct AgqParams {
+  nseg: u32,
+  // nodes of the rule (at most MAXNODES, limits.wgsl)
+  K: u32,
+  // the column of block 0's Z in the columns
+  zcol: u32,
+  nl: u32,
+}
+
+@group(0) @binding(17) var<uniform> agqParams: AgqParams;
+// per segment: first and one-past-last position in rowIdx, the level
+@group(0) @binding(18) var<storage, read> agqSegs: array<vec4u>;
+// t / L_gg per level (nl values), then the nodes z_k (K values)
+@group(0) @binding(19) var<storage, read> agqIn: array<f32>;
+// per segment: K sums
+@group(0) @binding(20) var<storage, read_write> agqOut: array<f32>;
+
+@compute @workgroup_size(64)
+fn agqRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+           @builtin(local_invocation_index) lid: u32) {
+  let sg = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (sg >= agqParams.nseg) { return; }
+  let seg = agqSegs[sg];
+  let n = rowParams.n;
+  let K = agqParams.K;
+  let scale = agqIn[seg.z];
+  var acc: array<f32, MAXNODES>;
+  for (var k = 0u; k < K; k++) { acc[k] = 0.0; }
+  for (var j = seg.x; j < seg.y; j++) {
+    let i = rowIdx[j];
+    let y = response[i];
+    let wt = response[n + i];
+    let eta = etaOf(i);
+    let d0 = rowState(eta, y, wt).d;
+    let shift = colsOut[agqParams.zcol * n + i] * scale;
+    for (var k = 0u; k < K; k++) {
+      let zk = agqIn[agqParams.nl + k];
+      if (zk != 0.0) { acc[k] += rowState(eta + shift * zk, y, wt).d - d0; }
+    }
+  }
+  for (var k = 0u; k < K; k++) { agqOut[sg * K + k] = acc[k]; }
 }
 
 // ---- the deviance's partial sums: one thread per chunk of CHUNK consecutive rows ----------------

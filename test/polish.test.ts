@@ -10,6 +10,7 @@ import { Evaluations } from '../src/model/control.js';
 import { optimizeObjective } from '../src/model/fitObjective.js';
 import type { Objective } from '../src/model/objective.js';
 import { bobyqa } from '../src/optim/bobyqa.js';
+import { DeviceLostError } from '../src/errors/errors.js';
 
 /** F(y) = 100 + Σ cosh(y_k − m_k) − n + 0.3 (y_0 − m_0)(y_1 − m_1): smooth, convex near m, not quadratic */
 function smooth(m: number[]): (y: Float64Array) => number {
@@ -102,6 +103,35 @@ describe('newtonPolish', () => {
   });
 });
 
+describe('newtonPolish with a device objective too coarse for its curvature (a GLMM\'s f32 PIRLS)', () => {
+  it('takes the float64 Hessian, whose central differences are the first gradient, and reaches the float64 optimum', async () => {
+    const m = [0.8, 1.5, 2.2];
+    const F = smooth(m);
+    // rounded to 1e-3 and 5e-3 off: second differences at steps ≤ 0.05 (≤ 2.5e-3) are below its noise
+    const D = (y: Float64Array) => Math.round((F(y) + 1e-4 * (y[0] - m[0])) * 1000) / 1000 + 5e-3;
+    const x0 = Float64Array.from([0.8003, 1.4996, 2.2004]);
+    const lower = new Float64Array(3), upper = new Float64Array(3).fill(Infinity);
+    const r = await newtonPolish({ device: D, deviceAtX0: D(x0), f64: F, f64AtX0: F(x0), x0, lower, upper });
+    expect(r.ok, r.reason).toBe(true);
+    expect(r.hessian).toBe('float64');
+    expect(r.deviceEvaluations).toBeGreaterThan(0);
+    // the Hessian's n(n + 3)/2 = 9 evaluations (central ones at its steps, then the forward pairs), then
+    // steps of 2n + 1 (the first one's gradient from the Hessian's: 1 evaluation)
+    expect(r.f64Evaluations).toBeLessThanOrEqual(9 * 3 + 1 + 2 * 7);
+    expect(r.fval - F(Float64Array.from(m))).toBeLessThan(1e-10);
+    for (let k = 0; k < 3; k++) expect(Math.abs(r.x[k] - m[k])).toBeLessThan(1e-4);
+  });
+
+  it('gives up, saying why, where the float64 objective is flat too', async () => {
+    const F = (y: Float64Array) => 100 + 1e-12 * y[0] * y[0] + (y[1] - 1) ** 2;
+    const D = (y: Float64Array) => Math.round(F(y) * 1000) / 1000 + 5e-3;
+    const x0 = Float64Array.from([1, 1]);
+    const r = await newtonPolish({ device: D, deviceAtX0: D(x0), f64: F, f64AtX0: F(x0), x0, lower: new Float64Array(2).fill(-Infinity), upper: new Float64Array(2).fill(Infinity) });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toBe("the device objective's curvature along variable 0 is below its noise, and the float64 objective's curvature along variable 0 is below its noise");
+  });
+});
+
 describe('the fit driver polishes by Newton steps where float64 evaluations are the dear ones', () => {
   it('a cheap device objective and a slow float64 one: Newton steps, the float64 optimum', async () => {
     const m = [0.8, 1.5, 2.2];
@@ -127,5 +157,49 @@ describe('the fit driver polishes by Newton steps where float64 evaluations are 
     expect(opt.gpu!.newton!.f64Evaluations).toBeLessThanOrEqual(3 * 7 + 6);
     expect(opt.gpu!.polishEvaluations).toBe(ev.count - opt.optimizerFeval);
     expect(opt.messages).toEqual([]);
+  });
+});
+
+describe('the fit driver continues on the CPU when the device is lost (issue 15)', () => {
+  const m = [0.8, 1.5, 2.2];
+  const F = smooth(m);
+  const D = deviceOf(F, [1, -2, 0.5], m);
+  /** the device objective, lost from its k-th evaluation on; the float64 one is slow (Newton polish) */
+  const losing = (k: number): Objective => {
+    let calls = 0;
+    const slowF = (y: Float64Array) => {
+      const t = performance.now();
+      while (performance.now() - t < 3);
+      return F(y);
+    };
+    return {
+      start: Float64Array.from([1, 1, 1]), lower: new Float64Array(3), upper: new Float64Array(3).fill(Infinity),
+      evaluate: (x) => (++calls >= k ? Promise.reject(new DeviceLostError('test adapter', 'destroyed', 'Device was destroyed.')) : Promise.resolve(D(x))),
+      backend: { name: 'webgpu', device: 'test', precision: 'float32' }, f64: slowF,
+    };
+  };
+  const settings = { rhobeg: 0.2, rhoend: 1e-7, maxfun: 5000 };
+
+  it('lost during the optimization: float64 from the best point reached, the float64 optimum', async () => {
+    const opt = await optimizeObjective(losing(20), settings, new Evaluations());
+    expect(opt.messages).toEqual(['the WebGPU device (test adapter) was lost (destroyed: Device was destroyed.) during the optimization after 19 evaluations: the fit continued on the CPU in float64 from the best θ the device reached']);
+    expect(opt.backend).toEqual({ name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' });
+    expect(opt.gpu).toBeUndefined();
+    expect(opt.converged).toBe(true);
+    expect(opt.fval - F(Float64Array.from(m))).toBeLessThan(1e-10);
+    for (let k = 0; k < 3; k++) expect(Math.abs(opt.x[k] - m[k])).toBeLessThan(1e-4);
+  });
+
+  it('lost during the Newton polish: BOBYQA polishes in float64, the float64 optimum', async () => {
+    const whole = await optimizeObjective(losing(Infinity), settings, new Evaluations());
+    expect(whole.gpu!.newton).toBeDefined();
+    // the Newton polish's third device evaluation (its Hessian) fails
+    const opt = await optimizeObjective(losing(whole.optimizerFeval + 3), settings, new Evaluations());
+    expect(opt.messages).toHaveLength(1);
+    expect(opt.messages[0]).toMatch(/^the WebGPU device \(test adapter\) was lost \(destroyed: Device was destroyed\.\) during the float64 polish after \d+ evaluations: the fit continued on the CPU in float64/);
+    expect(opt.gpu!.newton).toBeUndefined();
+    expect(opt.backend.precision).toBe('float32 (webgpu) polished in float64');
+    expect(opt.fval - F(Float64Array.from(m))).toBeLessThan(1e-10);
+    for (let k = 0; k < 3; k++) expect(Math.abs(opt.x[k] - m[k])).toBeLessThan(1e-4);
   });
 });

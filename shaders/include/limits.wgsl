@@ -11,3 +11,5 @@ const MAXE: u32 = MAXW * (MAXW + 1u) / 2u;
 // a group's L (q × q, rows MAXQ apart) and L_X (the X and y rows below it: at most MAXW − 1 rows of MAXQ)
 const MAXQQ: u32 = MAXQ * MAXQ;
 const MAXLX: u32 = (MAXW - 1u) * MAXQ;
+// the nodes of a Gauss–Hermite rule in adaptive quadrature's rows pass (glmmPass.wgsl agqRows; nAGQ ≤ 25)
+const MAXNODES: u32 = 32u;

@@ -16,6 +16,10 @@
  * The parametric bootstrap's data pass (shaders/bootstrapGram.wgsl) keeps its shader's limits: one
  * grouping factor, q and q + p + 1 within src/backend/webgpu/limits.ts (refused or noted alike).
  *
+ * A model over the adapter's buffer limits (a buffer larger than maxStorageBufferBindingSize or
+ * maxBufferSize; an LMM's groups are split into slabs within them first) is a ModelError naming the
+ * buffer, its size and the limit under 'webgpu', and a CPU fit with that reason under 'auto'.
+ *
  * A WebGPU fit optimizes on the device and is checked and polished in float64 on the CPU
  * (src/model/fitObjective.ts), so its numbers are float64 numbers either way.
  */
@@ -89,7 +93,15 @@ export async function lmmBackend(
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
-  const backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, { denseOnGpu: options.denseOnGpu });
+  let backend: Awaited<ReturnType<typeof WebGpuBackend.create>>;
+  try {
+    backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, { denseOnGpu: options.denseOnGpu });
+  } catch (e) {
+    // a model over the device's buffer limits (one group's block over a binding): 'webgpu' says so, 'auto' fits on the CPU
+    if (!(e instanceof ModelError)) throw e;
+    refuseModel(options, e.message, messages);
+    return null;
+  }
   if (backend.denseNote) messages.push(`WebGPU backend: ${backend.denseNote}`);
   else if (backend.denseBlocksOn !== 'none') {
     const what = model.known.some((k) => k) ? 'the dense blocks (crossed factors, known covariances)' : 'the crossed factors\' dense blocks';
@@ -110,7 +122,14 @@ export async function glmmDevice(model: GlmmModel, options: BackendOptions & Glm
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
-  return createGlmmDevice(ctx, model, options, nAGQ);
+  try {
+    return await createGlmmDevice(ctx, model, options, nAGQ);
+  } catch (e) {
+    // a buffer over the device's limits (src/backend/webgpu/buffers.ts): 'webgpu' says so, 'auto' fits on the CPU
+    if (!(e instanceof ModelError)) throw e;
+    refuseModel(options, e.message.replace(/^the WebGPU backend cannot fit this model: /, ''), messages);
+    return null;
+  }
 }
 
 /** A source of the bootstrap's batched Gram parts on the device, to be disposed of after the bootstrap. */

@@ -8,7 +8,9 @@
  *                 column and the first offending row), a file that cannot be read;
  *   ModelError    a model the data cannot support (too many columns, too few levels, a constant
  *                 response, no random-effects terms);
- *   FitError      a numerical failure while fitting (a singular system, PIRLS not converging).
+ *   FitError      a numerical failure while fitting (a singular system, PIRLS not converging);
+ *   DeviceLostError  the WebGPU device was lost during a computation (a driver reset, the host's
+ *                 destroy()): the fit driver continues on the CPU from the last θ (src/model/fitObjective.ts).
  *
  * An aborted fit rejects with an Error named 'AbortError' (as fetch does; src/model/control.ts).
  * Anything else escaping the library is a bug (the fuzz tests in test/fuzz/ check it).
@@ -82,6 +84,20 @@ export class FitError extends MixedGpuError {
   constructor(message: string) {
     super(message);
     this.name = 'FitError';
+  }
+}
+
+/** The GPU device was lost while the library was using it (GPUDevice.lost resolved). */
+export class DeviceLostError extends MixedGpuError {
+  /** GPUDeviceLostInfo's reason ('destroyed' or 'unknown') */
+  readonly reason: string;
+  /** the adapter's name */
+  readonly adapter: string;
+  constructor(adapter: string, reason: string, detail: string) {
+    super(`the WebGPU device (${adapter}) was lost (${reason}${detail ? `: ${detail}` : ''})`);
+    this.name = 'DeviceLostError';
+    this.reason = reason;
+    this.adapter = adapter;
   }
 }
 

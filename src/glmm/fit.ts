@@ -13,6 +13,7 @@
  * stages optimize; the final optimum is checked against the float64 objective and polished there,
  * so every reported number is float64; the fit records the device objective's error (`gpuCheck`).
  */
+import { DeviceLostError } from '../errors/errors.js';
 import { Evaluations } from '../model/control.js';
 import { withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
@@ -133,8 +134,15 @@ export async function fitGlmm(
   const stage1Of = async (opt: Optimum) => {
     timings.stage1Ms = opt.optimizeMs;
     if (!Number.isFinite(opt.fval)) throw e.noFiniteValue('first');
-    const eng = opt.gpu ? engine : e.optEngine;
-    await (opt.gpu ? e.run(opt.x, null) : e.runOpt(opt.x, null));
+    let eng = opt.gpu ? engine : e.optEngine;
+    try {
+      await (opt.gpu ? e.run(opt.x, null) : e.runOpt(opt.x, null));
+    } catch (err) {
+      // the device lost here: β from the float64 engine
+      if (!(err instanceof DeviceLostError)) throw err;
+      eng = engine;
+      e.run(opt.x, null);
+    }
     const beta = Float64Array.from(eng.beta);
     const objective = penalty ? opt.fval - penalty.stage1(thetaToOriginal(model, opt.x)) : opt.fval;
     return { theta: thetaToOriginal(model, opt.x), beta, objective, feval: opt.feval, converged: opt.converged, message: opt.message };
@@ -146,24 +154,38 @@ export async function fitGlmm(
     }, report1);
   }
   const opt1 = await optimizeObjective(s1p, STAGE1_START, evaluations, report1);
+  messages.push(...opt1.messages);
   const stage1 = await stage1Of(opt1);
 
   // ---- stage 2: θ and β together ---------------------------------------------------------
   const tS2 = performance.now();
   const before = evaluations.count;
-  const { RX } = device ? await device.engine.fixedEffectsFactorAsync(opt1.x) : engine.fixedEffectsFactor(opt1.x);
-  const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule);
-  const obj2 = penalty ? withPenalty(s2.objective, (x) => penalty.stage2(thetaToOriginal(model, s2.theta(x)), s2.beta(x))) : s2.objective;
   let best2 = Infinity;
-  const report2 = (x: Float64Array, f: number) => {
-    if (f < best2) best2 = f;
-    progress(2, s2.theta(x), s2.beta(x), f, best2);
+  /** stage 2's objective, scaled: θ to unit curvature at stage 1's optimum (src/optim/scaling.ts) */
+  const setUp2 = async () => {
+    const { RX } = await e.fixedEffectsFactor(opt1.x);
+    const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule);
+    const obj2 = penalty ? withPenalty(s2.objective, (x) => penalty.stage2(thetaToOriginal(model, s2.theta(x)), s2.beta(x))) : s2.objective;
+    const report2 = (x: Float64Array, f: number) => {
+      if (f < best2) best2 = f;
+      progress(2, s2.theta(x), s2.beta(x), f, best2);
+    };
+    const f2 = evaluations.wrap(obj2.evaluate, report2);
+    const x0 = s2.objective.start;
+    const f0 = await f2(x0);
+    s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nth }, (_, k) => k), s2.objective.lower));
+    return { s2, obj2, report2 };
   };
-  // θ scaled to unit curvature at stage 1's optimum (src/optim/scaling.ts)
-  const f2 = evaluations.wrap(obj2.evaluate, report2);
-  const x0 = s2.objective.start;
-  const f0 = await f2(x0);
-  s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nth }, (_, k) => k), s2.objective.lower));
+  let stage2: Awaited<ReturnType<typeof setUp2>>;
+  try {
+    stage2 = await setUp2();
+  } catch (err) {
+    // the device lost while stage 2 was set up: set it up again on the CPU (e.lost is set)
+    if (!(err instanceof DeviceLostError)) throw err;
+    messages.push(`${err.message} while stage 2 was set up: the fit continued on the CPU in float64 from stage 1's optimum`);
+    stage2 = await setUp2();
+  }
+  const { s2, obj2, report2 } = stage2;
   const scaleEvals = evaluations.count - before;
   const scaleMs = performance.now() - tS2;
   return fitObjective(obj2, optimizerSettings(options.optimizer, STAGE2), evaluations, (opt) => {

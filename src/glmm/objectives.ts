@@ -13,9 +13,9 @@
  * when that is not float64, has the float64 engine's value as `f64`. A PIRLS failure at a point is
  * an objective of +∞ there; the last one is kept to explain a stage that found no finite value.
  */
-import { FitError } from '../errors/errors.js';
+import { DeviceLostError, FitError } from '../errors/errors.js';
 import { solveLowerT } from '../linalg/dense.js';
-import type { BackendInfo, Objective } from '../model/objective.js';
+import { type BackendInfo, CPU_FLOAT64, type Objective } from '../model/objective.js';
 import type { GlmmModel } from './model.js';
 import { PirlsError, type PirlsEngine, type PirlsResult } from './pirls.js';
 import type { GHRule } from './rmath.js';
@@ -24,6 +24,8 @@ import type { GHRule } from './rmath.js';
 export interface GlmmDevice {
   /** the PIRLS engine on the device's passes */
   engine: PirlsEngine;
+  /** `run` (the engine's work on the device), a lost device rejecting with a DeviceLostError */
+  guard<T>(run: () => Promise<T>): Promise<T>;
   /** where and in what precision the engine's passes run */
   backend: BackendInfo;
   /** the passes' totals, for the fit's timings */
@@ -54,29 +56,60 @@ export class GlmmEngines {
   readonly model: GlmmModel;
   /** the float64 engine (the CPU pass): the check and polish, the Hessian, the fit at the optimum */
   readonly engine: PirlsEngine;
-  /** the engine the optimizer runs on: the device's, or the float64 one */
-  readonly optEngine: PirlsEngine;
-  readonly device?: GlmmDevice;
   /** the last PIRLS failure met by an objective (whose value there was +∞) */
   lastError: PirlsError | null = null;
+  /** the device's loss, once a device run met it: from then on every run is the float64 engine's */
+  lost: DeviceLostError | null = null;
+  private readonly gpu?: GlmmDevice;
   private readonly pirlsOptions: { maxIter?: number };
 
   constructor(model: GlmmModel, engine: PirlsEngine, device: GlmmDevice | undefined, pirlsMaxIter: number | undefined) {
     this.model = model;
     this.engine = engine;
-    this.device = device;
-    this.optEngine = device?.engine ?? engine;
+    this.gpu = device;
     this.pirlsOptions = { maxIter: pirlsMaxIter };
+  }
+
+  /** the device the optimizer runs on (none once it is lost) */
+  get device(): GlmmDevice | undefined {
+    return this.lost ? undefined : this.gpu;
+  }
+
+  /** the engine the optimizer runs on: the device's, or the float64 one */
+  get optEngine(): PirlsEngine {
+    return this.device?.engine ?? this.engine;
   }
 
   /** where the optimizer's evaluations run */
   get backend(): BackendInfo {
-    return this.device?.backend ?? { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' };
+    return this.device?.backend ?? CPU_FLOAT64;
+  }
+
+  /** `run` on the device, a loss recorded (`lost`) and rethrown as the DeviceLostError */
+  onDevice<T>(d: GlmmDevice, run: () => Promise<T>): Promise<T> {
+    return d.guard(run).catch((err: unknown) => {
+      if (err instanceof DeviceLostError) this.lost ??= err;
+      throw err;
+    });
   }
 
   /** PIRLS at θ (β free when `beta` is null) on the optimizing engine: asynchronous on a device */
   runOpt(theta: ArrayLike<number>, beta: ArrayLike<number> | null): PirlsResult | Promise<PirlsResult> {
-    return this.device ? this.device.engine.runAsync(theta, beta, this.pirlsOptions) : this.engine.run(theta, beta, this.pirlsOptions);
+    const d = this.device;
+    return d ? this.onDevice(d, () => d.engine.runAsync(theta, beta, this.pirlsOptions)) : this.engine.run(theta, beta, this.pirlsOptions);
+  }
+
+  /** R_X at θ on the optimizing engine (the float64 one's when the device is lost on the way) */
+  async fixedEffectsFactor(theta: Float64Array): Promise<{ RX: Float64Array }> {
+    const d = this.device;
+    if (d) {
+      try {
+        return await this.onDevice(d, () => d.engine.fixedEffectsFactorAsync(theta));
+      } catch (err) {
+        if (!(err instanceof DeviceLostError)) throw err;
+      }
+    }
+    return this.engine.fixedEffectsFactor(theta);
   }
 
   /** PIRLS at θ on the float64 engine */
@@ -88,7 +121,7 @@ export class GlmmEngines {
    * value(PIRLS's result) of a run, with a PIRLS failure as `failed` (+∞, or NaN for the Hessian);
    * synchronous where the run is.
    */
-  value(run: () => PirlsResult | Promise<PirlsResult>, value: (r: PirlsResult) => number, failed = Infinity): number | Promise<number> {
+  value(run: () => PirlsResult | Promise<PirlsResult>, value: (r: PirlsResult) => number | Promise<number>, failed = Infinity): number | Promise<number> {
     const fail = (e: unknown): number => {
       if (!(e instanceof PirlsError)) throw e;
       this.lastError = e;
@@ -122,8 +155,10 @@ export function stage1Objective(e: GlmmEngines, checked: boolean): Objective & {
       return e.value(() => e.runOpt(theta, null), (r) => r.laplace);
     },
     backend: e.backend,
-    ...(checked && e.device ? {
-      f64: (theta: Float64Array) => {
+    ...(e.device ? {
+      // the float64 objective: the check and polish of a final stage 1 (nAGQ = 0), and the CPU's
+      // objective after a device loss
+      [checked ? 'f64' : 'fallback']: (theta: Float64Array) => {
         last = e.engine;
         return e.value(() => e.run(theta, null), (r) => r.laplace) as number;
       },
@@ -162,7 +197,12 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     return d;
   };
   const theta = (x: Float64Array) => Float64Array.from(x.subarray(0, nth), (v, k) => v / sTheta[k]);
+  // the AGQ deviance: on the device's engine its rows term runs on the device (agqAsync)
   const deviance = (eng: PirlsEngine) => (r: PirlsResult) => (rule ? eng.agq(rule) : r.laplace);
+  const devianceOpt = (eng: PirlsEngine) => (r: PirlsResult): number | Promise<number> => {
+    const d = e.device;
+    return rule && d && eng === d.engine ? e.onDevice(d, () => eng.agqAsync(rule)) : deviance(eng)(r);
+  };
   const start = new Float64Array(nth + p);
   start.set(theta1);
   const lower = new Float64Array(nth + p).fill(-Infinity);
@@ -171,7 +211,7 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     start,
     lower,
     upper: new Float64Array(nth + p).fill(Infinity),
-    evaluate: (x) => e.value(() => e.runOpt(theta(x), beta(x)), deviance(e.optEngine)),
+    evaluate: (x) => e.value(() => e.runOpt(theta(x), beta(x)), devianceOpt(e.optEngine)),
     backend: e.backend,
     ...(e.device ? { f64: (x: Float64Array) => e.value(() => e.run(theta(x), beta(x)), deviance(e.engine)) as number } : {}),
     thetaOf: theta,

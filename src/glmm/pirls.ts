@@ -43,7 +43,7 @@ import { applyTemplate, fillTemplate } from '../linalg/template.js';
 import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
-import { agqDeviance } from './agq.js';
+import { agqDeviance, agqFromRowSums } from './agq.js';
 import { WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
@@ -683,6 +683,23 @@ export class PirlsEngine {
     if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term');
     this.syncRows();
     return agqDeviance({ model: this.model, L: chol.Lkk[0], ldL2: chol.ldL2, u: this.u[0], t: this.T[0][0], eta: this.eta, mu: this.mu }, rule);
+  }
+
+  /**
+   * `agq` with the rows term on the device where the u pass computes it (the WebGPU backend:
+   * shaders/glmmPass.wgsl agqRows, f32 sums per segment), finished here in float64; else `agq`.
+   */
+  async agqAsync(rule: GHRule): Promise<number> {
+    const g = this.gramU as DeviceWeightedGram;
+    if (!this.rowsOnDevice || !g.agqOnDevice || !g.agqRowSums) return this.agq(rule);
+    const chol = this.lastChol;
+    const { blocks } = this.model;
+    if (!chol || chol !== this.cholU || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term and a run with β fixed');
+    const L = chol.Lkk[0];
+    const t = this.T[0][0];
+    const rows = await g.agqRowSums({ beta: this.beta, b: this.conditionalModes(), base: this.base, full: false }, Float64Array.from(L, (l) => t / l), rule.z);
+    // s0 = ‖ũ‖² + Σ d(y, μ) at the state (the device's deviance of its last evaluation)
+    return agqFromRowSums(this.u[0], L, chol.ldL2, sumSquares(this.u) + this.devSum, rule, rows);
   }
 
   /**

@@ -16,6 +16,13 @@ export type AnyWeightedGram = WeightedGramBackend | AsyncWeightedGramBackend;
 export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
   readonly rowsOnDevice: boolean;
   evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }): Promise<number>;
+  /** whether agqRowSums runs on this device (one scalar term) */
+  readonly agqOnDevice?: boolean;
+  /**
+   * adaptive quadrature's rows term at a state with β fixed (src/glmm/agq.ts agqRowSums), `scale`
+   * t / L_gg per level: per level and node, Σ_{i∈g} [d(y_i, μ(η_i + Z_i scale_g z_k)) − d(y_i, μ_i)]
+   */
+  agqRowSums?(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }, scale: Float64Array, nodes: ArrayLike<number>): Promise<Float64Array>;
 }
 
 /** log|L|² and the fixed effects' Schur complement S_XX, S_Xr of a factor on the device */

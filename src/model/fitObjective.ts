@@ -12,6 +12,11 @@
  *     float64 from the polished point with the full initial radius
  *   → assemble: the model's fit at the optimum (src/lmm/assemble.ts, src/glmm/assemble.ts).
  *
+ * Device loss: when the device is lost during the optimization (`evaluate` rejects with a
+ * DeviceLostError), the fit optimizes again on the CPU in float64 (`fallback`, default `f64`) from
+ * the best point the device reached, with the full initial radius, and says so in its messages: the
+ * optimum is the CPU fit's. Lost during the Newton polish, BOBYQA polishes in float64 alone.
+ *
  * Every evaluation goes through the fit's Evaluations (src/model/control.ts): counted, reported,
  * refused once the caller's AbortSignal is aborted, with turns for the event loop.
  */
@@ -19,7 +24,8 @@ import { bobyqaAsync } from '../optim/bobyqa.js';
 import { optimizeTheta } from '../optim/thetaOptimizer.js';
 import type { MinimizeResult } from '../optim/types.js';
 import type { Evaluations } from './control.js';
-import type { BackendInfo, GpuCheck, Objective } from './objective.js';
+import { DeviceLostError } from '../errors/errors.js';
+import { type BackendInfo, CPU_FLOAT64, type GpuCheck, type Objective } from './objective.js';
 import { newtonPolish } from './polish.js';
 
 /** Initial trust-region radius of the float64 polish after a device optimum. */
@@ -79,7 +85,33 @@ export async function optimizeObjective(
     return { ...r, message: [r.message, ...r.notes].join('; ') };
   };
   const t0 = performance.now();
-  const res = await run((x) => objective.evaluate(x), objective.start, settings.rhobeg, objective.startCandidates, objective.candidateRhobeg);
+  const countAtStart = evaluations.count;
+  // the best point the device reached: where the fit continues on the CPU if the device is lost
+  let reached: { x: Float64Array; f: number } | null = null;
+  const track = (x: Float64Array, v: number): number => {
+    if (Number.isFinite(v) && (!reached || v < reached.f)) reached = { x: Float64Array.from(x), f: v };
+    return v;
+  };
+  const onDevice = (x: Float64Array): number | Promise<number> => {
+    const v = objective.evaluate(x);
+    return typeof v === 'number' ? track(x, v) : v.then((w) => track(x, w));
+  };
+  const cpu = objective.fallback ?? objective.f64;
+  let res: MinimizeResult;
+  try {
+    res = await run(onDevice, objective.start, settings.rhobeg, objective.startCandidates, objective.candidateRhobeg);
+  } catch (e) {
+    if (!(e instanceof DeviceLostError) || !cpu) throw e;
+    // device loss mid-fit: optimize again in float64 on the CPU from the best point reached
+    const before = evaluations.count - countAtStart;
+    const from: Float64Array = (reached as { x: Float64Array } | null)?.x ?? objective.start;
+    const again = await run(cpu, from, settings.rhobeg);
+    return {
+      x: again.x, fval: again.fval, feval: evaluations.count - countAtStart, converged: again.converged, message: again.message,
+      backend: CPU_FLOAT64, optimizeMs: performance.now() - t0, polishMs: 0, optimizerFeval: again.feval,
+      messages: [deviceLostNote(e, before, reached !== null)],
+    };
+  }
   const optimizeMs = performance.now() - t0;
   const base = {
     feval: res.feval, converged: res.converged, message: res.message, messages: [] as string[],
@@ -101,14 +133,21 @@ export async function optimizeObjective(
   let polish: MinimizeResult;
   let newton: GpuCheck['newton'];
   if (newtonCost < 10 * n * f64Ms) {
-    const r = await newtonPolish({
-      device: evaluations.wrap((x) => objective.evaluate(x)), deviceAtX0: res.fval,
-      f64: evaluations.wrap(f64, report), f64AtX0: atDevice, x0: res.x, lower, upper, scales: thetaProblem?.scales,
-    });
-    newton = { ok: r.ok, reason: r.reason, steps: r.steps, deviceEvaluations: r.deviceEvaluations, f64Evaluations: r.f64Evaluations };
-    polish = r.ok
+    let r: Awaited<ReturnType<typeof newtonPolish>> | null = null;
+    try {
+      r = await newtonPolish({
+        device: evaluations.wrap((x) => objective.evaluate(x)), deviceAtX0: res.fval,
+        f64: evaluations.wrap(f64, report), f64AtX0: atDevice, x0: res.x, lower, upper, scales: thetaProblem?.scales,
+      });
+    } catch (e) {
+      // the device lost during the Newton polish's Hessian: BOBYQA polishes in float64 alone
+      if (!(e instanceof DeviceLostError)) throw e;
+      messages.push(deviceLostNote(e, evaluations.count - countAtStart, true, 'the float64 polish'));
+    }
+    if (r) newton = { ok: r.ok, reason: r.reason, steps: r.steps, ...(r.hessian ? { hessian: r.hessian } : {}), deviceEvaluations: r.deviceEvaluations, f64Evaluations: r.f64Evaluations };
+    polish = r?.ok
       ? { x: r.x, fval: r.fval, feval: r.f64Evaluations, converged: true, message: `float64 Newton polish: ${r.reason} after ${r.steps} step${r.steps === 1 ? '' : 's'}` }
-      : await run(f64, r.x, POLISH_RHOBEG);
+      : await run(f64, r?.x ?? res.x, POLISH_RHOBEG);
   } else {
     polish = await run(f64, res.x, POLISH_RHOBEG);
   }
@@ -134,6 +173,12 @@ export async function optimizeObjective(
     backend: { name, device, precision: `${precision} (${name}) polished in float64` }, gpu, messages,
     polishMs: performance.now() - tPol,
   };
+}
+
+/** The fit's message after a device loss during `stage` (after `evaluations` of this optimization). */
+function deviceLostNote(e: DeviceLostError, evaluations: number, fromReached: boolean, stage = 'the optimization'): string {
+  return `${e.message} during ${stage} after ${evaluations} evaluation${evaluations === 1 ? '' : 's'}: ` +
+    `the fit continued on the CPU in float64 from ${fromReached ? 'the best θ the device reached' : 'the starting point'}`;
 }
 
 /** optimize → check → polish → assemble: the fit of `objective`, made by `assemble` from the optimum. */

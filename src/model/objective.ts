@@ -40,6 +40,11 @@ export interface Objective {
   backend: BackendInfo;
   /** the same objective in float64, when `evaluate` is not: the optimum is checked and polished against it */
   f64?: (x: Float64Array) => number;
+  /**
+   * the float64 CPU objective the fit continues on when the device is lost mid-fit (`evaluate`
+   * rejects with a DeviceLostError; default `f64`): see src/model/fitObjective.ts
+   */
+  fallback?: (x: Float64Array) => number;
   /** the internal θ in x (for the check's largest |Δθ|; default x itself) */
   thetaOf?: (x: Float64Array) => Float64Array;
   /**
@@ -54,6 +59,7 @@ export interface Objective {
 export function withPenalty(objective: Objective, penalty: (x: Float64Array) => number): Objective {
   const add = (x: Float64Array, v: number) => v + penalty(x);
   const f64 = objective.f64;
+  const fallback = objective.fallback;
   return {
     ...objective,
     evaluate: (x) => {
@@ -61,8 +67,12 @@ export function withPenalty(objective: Objective, penalty: (x: Float64Array) => 
       return typeof v === 'number' ? add(x, v) : v.then((w) => add(x, w));
     },
     ...(f64 ? { f64: (x: Float64Array) => add(x, f64(x)) } : {}),
+    ...(fallback ? { fallback: (x: Float64Array) => add(x, fallback(x)) } : {}),
   };
 }
+
+/** Where a fit that lost its device continues: the CPU in float64. */
+export const CPU_FLOAT64: BackendInfo = { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' };
 
 /** How the optimum of a non-float64 objective compared with float64 there (the fit's `gpuCheck`). */
 export interface GpuCheck {
@@ -82,5 +92,5 @@ export interface GpuCheck {
    * the Newton polish (src/model/polish.ts), when tried: whether it converged (else BOBYQA polished
    * from its best point), why, its steps and evaluations (device ones for the Hessian, float64 ones)
    */
-  newton?: { ok: boolean; reason: string; steps: number; deviceEvaluations: number; f64Evaluations: number };
+  newton?: { ok: boolean; reason: string; steps: number; hessian?: 'device' | 'float64'; deviceEvaluations: number; f64Evaluations: number };
 }

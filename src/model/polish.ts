@@ -12,7 +12,11 @@
  *       at which F's rounding and the differences' truncation balance;
  * and the Newton step x₁ = x₀ − H⁻¹ g, checked in float64 (F(x₁) must fall about as the quadratic
  * model predicts), repeated from x₁ while the predicted gain is above the tolerance. Each iteration
- * costs 2n + 1 float64 evaluations (against some 10n for a BOBYQA run from x₀). Where the model does
+ * costs 2n + 1 float64 evaluations (against some 10n for a BOBYQA run from x₀). Where the device's
+ * rounding hides its curvature at every step the model holds at (a GLMM's f32 PIRLS: an objective
+ * error of ~1e-4 against second differences of ~1e-3), H is the float64 objective's own (n(n + 3)/2
+ * float64 evaluations, whose central differences are the first step's gradient; for n ≤
+ * MAX_F64_HESSIAN). Where the model does
  * not hold — a bound within reach of the steps (a singular fit), a Hessian that is not positive
  * definite, a step that does not gain what was predicted — it gives up and says why; the fit driver
  * then polishes with BOBYQA (src/model/fitObjective.ts).
@@ -47,6 +51,8 @@ export interface NewtonPolishResult {
   x: Float64Array;
   fval: number;
   steps: number;
+  /** where the Hessian came from (none when the polish gave up before it had one) */
+  hessian?: 'device' | 'float64';
   /** evaluations on the device (the Hessian) and in float64 */
   deviceEvaluations: number;
   f64Evaluations: number;
@@ -77,47 +83,33 @@ export async function newtonPolish(o: NewtonPolishOptions): Promise<NewtonPolish
     if (y0[i] - lo[i] < BOUND_MARGIN || hi[i] - y0[i] < BOUND_MARGIN) return give(`variable ${i} is within ${BOUND_MARGIN} of its bound`, 0);
   }
   const f0 = o.f64AtX0;
-  // ---- H: the device's Hessian -------------------------------------------------------------
+  // ---- H: the device's Hessian, or the float64 one where the device's curvature is below its noise
   // the device's noise: its disagreement with float64 at x0 bounds the size of its rounding
-  const noise = Math.max(Math.abs(o.deviceAtX0 - f0), 1e-9 * Math.abs(f0), 1e-12);
-  const d0 = o.deviceAtX0;
-  const k = new Float64Array(n);
-  const Dplus = new Float64Array(n);
-  const H = new Float64Array(n * n);
-  const at = (changes: [number, number][], base = y0) => {
+  const at = (changes: [number, number][], base: Float64Array) => {
     const y = Float64Array.from(base);
     for (const [i, v] of changes) y[i] += v;
     return y;
   };
-  for (let i = 0; i < n; i++) {
-    const scale = Math.max(1, Math.abs(y0[i]));
-    let ki = 1e-3 * scale;
-    for (;;) {
-      const fp = await D(at([[i, ki]]));
-      const fm = await D(at([[i, -ki]]));
-      const second = fp - 2 * d0 + fm;
-      if (second >= SIGNAL_TO_NOISE * noise) {
-        k[i] = ki;
-        Dplus[i] = fp;
-        H[i * n + i] = second / (ki * ki);
-        break;
-      }
-      if (second <= -SIGNAL_TO_NOISE * noise) return give(`the device objective is not convex along variable ${i}`, 0);
-      const next = ki * 4;
-      if (next > 0.05 * scale || y0[i] - next < lo[i] || y0[i] + next > hi[i]) return give(`the device objective's curvature along variable ${i} is below its noise`, 0);
-      ki = next;
+  const deviceNoise = Math.max(Math.abs(o.deviceAtX0 - f0), 1e-9 * Math.abs(f0), 1e-12);
+  let hess = await hessianOf(D, o.deviceAtX0, deviceNoise, y0, lo, hi);
+  let g0: Float64Array | null = null;
+  if (hess.kind === 'flat' && n <= MAX_F64_HESSIAN) {
+    // the device's rounding hides the curvature at the steps where the quadratic model holds (a
+    // GLMM's f32 PIRLS): the float64 objective's own second differences (n(n + 3)/2 evaluations),
+    // whose central ones give the first gradient too
+    const f64Hess = await hessianOf(F, f0, F64_NOISE * Math.max(1, Math.abs(f0)), y0, lo, hi);
+    if (f64Hess.kind === 'ok') {
+      g0 = Float64Array.from({ length: n }, (_, i) => (f64Hess.plus[i] - f64Hess.minus[i]) / (2 * f64Hess.k[i]));
+      hess = f64Hess;
+    } else {
+      return give(`${whyNot('the device objective', hess)}, and ${whyNot('the float64 objective', f64Hess)}`, 0);
     }
   }
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      const fij = await D(at([[i, k[i]], [j, k[j]]]));
-      const v = (fij - Dplus[i] - Dplus[j] + d0) / (k[i] * k[j]);
-      H[i * n + j] = v;
-      H[j * n + i] = v;
-    }
-  }
+  if (hess.kind !== 'ok') return give(whyNot('the device objective', hess), 0);
+  const H = hess.H;
+  const hessianFrom: 'device' | 'float64' = g0 ? 'float64' : 'device';
   const L = choleskyOf(H, n);
-  if (!L) return give('the device Hessian is not positive definite', 0);
+  if (!L) return give(`the ${hessianFrom} Hessian is not positive definite`, 0);
   // ---- Newton steps in float64 --------------------------------------------------------------
   // gradient steps: where F's rounding (F64_NOISE |F|) over h and the truncation balance
   const h = Float64Array.from({ length: n }, (_, i) => Math.min(1e-2, Math.max(1e-6 * Math.max(1, Math.abs(y0[i])), 10 * Math.sqrt((F64_NOISE * Math.max(1, Math.abs(f0))) / H[i * n + i]))));
@@ -129,32 +121,97 @@ export async function newtonPolish(o: NewtonPolishOptions): Promise<NewtonPolish
     for (let i = 0; i < n; i++) {
       if (y[i] - h[i] < lo[i] || y[i] + h[i] > hi[i]) return give(`variable ${i} reached its bound`, step - 1);
     }
-    const g = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const fp = await F(at([[i, h[i]]], y));
-      const fm = await F(at([[i, -h[i]]], y));
-      g[i] = (fp - fm) / (2 * h[i]);
+    let g = step === 1 ? g0 : null;
+    if (!g) {
+      g = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const fp = await F(at([[i, h[i]]], y));
+        const fm = await F(at([[i, -h[i]]], y));
+        g[i] = (fp - fm) / (2 * h[i]);
+      }
     }
     // δ = −H⁻¹ g; the model's gain ½ gᵀH⁻¹g
     const d = solveWith(L, n, g);
     let gain = 0;
     for (let i = 0; i < n; i++) gain += 0.5 * g[i] * d[i];
-    if (gain < tol) return { ok: true, reason: `converged (model gain ${gain.toExponential(2)})`, x: Float64Array.from(y, (v, i) => v / s[i]), fval: fy, steps: step - 1, deviceEvaluations, f64Evaluations };
+    if (gain < tol) return { ok: true, reason: `converged (model gain ${gain.toExponential(2)})`, x: Float64Array.from(y, (v, i) => v / s[i]), fval: fy, steps: step - 1, hessian: hessianFrom, deviceEvaluations, f64Evaluations };
     const yn = Float64Array.from(y, (v, i) => v - d[i]);
     for (let i = 0; i < n; i++) if (yn[i] - lo[i] < BOUND_MARGIN || hi[i] - yn[i] < BOUND_MARGIN) return give(`the Newton step reaches the bound of variable ${i}`, step - 1);
     const fn = await F(yn);
     const actual = fy - fn;
     if (!(actual > 0.5 * gain)) {
       if (fn < best.f) best = { y: yn, f: fn };
+      // a gain below the float64 objective's own noise cannot be told from it: converged at its resolution
+      const noiseF = F64_NOISE * Math.max(1, Math.abs(fy));
+      if (gain < noiseF && actual > -noiseF) {
+        return { ok: true, reason: `converged (model gain ${gain.toExponential(2)} below the float64 objective's noise ${noiseF.toExponential(2)})`, x: Float64Array.from(best.y, (v, i) => v / s[i]), fval: best.f, steps: step, hessian: hessianFrom, deviceEvaluations, f64Evaluations };
+      }
       return give(`a Newton step gained ${actual.toExponential(2)} where the model predicted ${gain.toExponential(2)}`, step);
     }
     y = yn;
     fy = fn;
     best = { y, f: fy };
     // the model held: a further step would gain about (model error)² of this one
-    if (actual < 2 * gain && gain < 100 * tol) return { ok: true, reason: `converged (model gain ${gain.toExponential(2)})`, x: Float64Array.from(y, (v, i) => v / s[i]), fval: fy, steps: step, deviceEvaluations, f64Evaluations };
+    if (actual < 2 * gain && gain < 100 * tol) return { ok: true, reason: `converged (model gain ${gain.toExponential(2)})`, x: Float64Array.from(y, (v, i) => v / s[i]), fval: fy, steps: step, hessian: hessianFrom, deviceEvaluations, f64Evaluations };
   }
   return give(`no convergence in ${maxSteps} Newton steps`, maxSteps);
+}
+
+/** Most variables for which the float64 Hessian (n(n + 3)/2 evaluations) is tried: beyond, BOBYQA's ~10n are fewer. */
+const MAX_F64_HESSIAN = 16;
+
+/** A Hessian by finite differences, or why there is none: no curvature above the noise, or a negative one. */
+type HessianResult =
+  | { kind: 'ok'; H: Float64Array; k: Float64Array; plus: Float64Array; minus: Float64Array }
+  | { kind: 'flat' | 'concave'; variable: number };
+
+function whyNot(who: string, h: Exclude<HessianResult, { kind: 'ok' }>): string {
+  return h.kind === 'flat' ? `${who}'s curvature along variable ${h.variable} is below its noise` : `${who} is not convex along variable ${h.variable}`;
+}
+
+/**
+ * The Hessian of f at y0 (f(y0) = f0) by finite differences: central second differences on the
+ * diagonal, with steps k grown from 1e-3 · max(1, |y0_i|) until they stand SIGNAL_TO_NOISE times above
+ * `noise` (at most 0.05 · max(1, |y0_i|), within the bounds), forward ones off it; with f(y0 ± k_i e_i).
+ */
+async function hessianOf(f: (y: Float64Array) => Promise<number>, f0: number, noise: number, y0: Float64Array, lo: Float64Array, hi: Float64Array): Promise<HessianResult> {
+  const n = y0.length;
+  const k = new Float64Array(n), plus = new Float64Array(n), minus = new Float64Array(n);
+  const H = new Float64Array(n * n);
+  const at = (changes: [number, number][]) => {
+    const y = Float64Array.from(y0);
+    for (const [i, v] of changes) y[i] += v;
+    return y;
+  };
+  for (let i = 0; i < n; i++) {
+    const scale = Math.max(1, Math.abs(y0[i]));
+    let ki = 1e-3 * scale;
+    for (;;) {
+      const fp = await f(at([[i, ki]]));
+      const fm = await f(at([[i, -ki]]));
+      const second = fp - 2 * f0 + fm;
+      if (second >= SIGNAL_TO_NOISE * noise) {
+        k[i] = ki;
+        plus[i] = fp;
+        minus[i] = fm;
+        H[i * n + i] = second / (ki * ki);
+        break;
+      }
+      if (second <= -SIGNAL_TO_NOISE * noise) return { kind: 'concave', variable: i };
+      const next = ki * 4;
+      if (next > 0.05 * scale || y0[i] - next < lo[i] || y0[i] + next > hi[i]) return { kind: 'flat', variable: i };
+      ki = next;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const fij = await f(at([[i, k[i]], [j, k[j]]]));
+      const v = (fij - plus[i] - plus[j] + f0) / (k[i] * k[j]);
+      H[i * n + j] = v;
+      H[j * n + i] = v;
+    }
+  }
+  return { kind: 'ok', H, k, plus, minus };
 }
 
 /** The Cholesky factor of a symmetric n × n matrix (row-major lower), or null when not positive definite. */

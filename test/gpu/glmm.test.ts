@@ -10,6 +10,8 @@
  *  (3) PIRLS with the per-group updates on the device (glmmGroups.wgsl: one grouping factor) at
  *      lme4's fixed (θ, β) and θ alone: the Laplace deviance against lme4's within the f32
  *      objective's stated error, and the modes u and β̂ against the float64 engine;
+ *  (3b) adaptive quadrature's rows pass on the device (glmmPass.wgsl agqRows) at lme4's (θ, β): the
+ *      AGQ deviance against lme4's and the float64 engine's, and the rows term itself;
  *  (4) the reference fits with backend 'webgpu' (f32 GPU pass in the optimizer, checked and
  *      polished in float64) pass the CPU suite's assertions, and the raw GPU objective error at
  *      the GPU optimum is reported and bounded; also probit, an offset, proportions with weights,
@@ -18,6 +20,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildGlmm } from '../../src/glmm/model.js';
 import { F32_PASS_TOLERANCES, PirlsEngine } from '../../src/glmm/pirls.js';
+import { agqRowSums } from '../../src/glmm/agq.js';
+import { ghRule } from '../../src/glmm/rmath.js';
 import { GlmmGroupsGpu } from '../../src/backend/webgpu/glmmGroups.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import { WeightedGramCpu, addFittedPart } from '../../src/glmm/weightedGram.js';
@@ -210,6 +214,53 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'PIRLS with the per-group updates on the
       }
     });
   }
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'adaptive quadrature\'s rows pass on the device (nAGQ > 1)'), { timeout: GPU_TIMEOUT }, () => {
+  it('cbpp_binomial_agq: the AGQ deviance at lme4\'s (θ, β) equals lme4\'s and the float64 engine\'s within the f32 objective\'s error, for 9 and 25 nodes', async () => {
+    const t = loadTight('cbpp_binomial_agq');
+    const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
+    const { n, X, p, blocks, family, y, weights, offset } = model.pirls;
+    const rowData = { family, y, weights, offset };
+    const full = await GlmmPassGpu.create(gpu!, { n, X, p, blocks }, undefined, rowData);
+    const u = await GlmmPassGpu.create(gpu!, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData);
+    try {
+      expect(u.agqOnDevice).toBe(true);
+      const dev = new PirlsEngine(model.pirls, { grams: { full, u }, tolerances: F32_PASS_TOLERANCES });
+      expect(dev.rowsOnDevice).toBe(true);
+      const cpu = new PirlsEngine(model.pirls);
+      let worst = 0;
+      for (const nodes of [t.nAGQ, 25]) {
+        const rule = ghRule(nodes);
+        for (const pt of t.objective_at) {
+          for (const e of [dev, cpu]) e.reset();
+          const theta = thetaToInternal(model, pt.theta);
+          await dev.runAsync(theta, pt.beta);
+          cpu.run(theta, pt.beta);
+          const vc = cpu.agq(rule);
+          if (nodes === t.nAGQ) expect(Math.abs(vc - pt.value)).toBeLessThan(1e-8);
+          const vd = await dev.agqAsync(rule);
+          // the f32 objective (deviance sums and the modes from f32 passes; the rows term's sums in f32)
+          const err = Math.abs(vd - vc) / Math.abs(vc);
+          worst = Math.max(worst, err);
+          expect(err).toBeLessThan(1e-6);
+          // the device's rows term at the float64 engine's state against the float64 one's
+          const L = cpu.cholU.Lkk[0];
+          const tt = Float64Array.from(L, (l) => (cpu as unknown as { T: Float64Array[] }).T[0][0] / l);
+          const base = Float64Array.from(offset);
+          for (let i = 0; i < n; i++) for (let r = 0; r < p; r++) base[i] += X[r * n + i] * pt.beta[r];
+          const bOfU = Float64Array.from(cpu.u[0], (v) => v * (cpu as unknown as { T: Float64Array[] }).T[0][0]);
+          const rowsD = await u.agqRowSums({ beta: new Float64Array(0), b: [bOfU], base, full: false }, tt, rule.z);
+          const rowsC = agqRowSums({ model: model.pirls, L, ldL2: cpu.cholU.ldL2, u: cpu.u[0], t: (cpu as unknown as { T: Float64Array[] }).T[0][0], eta: cpu.eta, mu: cpu.mu }, rule);
+          const scale = Math.max(1, ...Array.from(rowsC, Math.abs));
+          rowsC.forEach((v, j) => expect(Math.abs(rowsD[j] - v)).toBeLessThan(1e-4 * scale));
+        }
+      }
+      console.log(`cbpp_binomial_agq: AGQ deviance with the rows pass on the device, largest relative error ${worst.toExponential(2)} (nAGQ ${t.nAGQ} and 25, ${t.objective_at.length} points)`);
+    } finally {
+      for (const x of [full, u]) x.dispose();
+    }
+  });
 });
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme4'), { timeout: GPU_TIMEOUT * 2 }, () => {

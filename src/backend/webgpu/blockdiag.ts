@@ -20,6 +20,7 @@
  *    right-looking updates) above (on a hardware adapter; a software one runs one thread per group); every kernel's invocations are checked against
  *    maxComputeInvocationsPerWorkgroup, and grids beyond maxComputeWorkgroupsPerDimension go 2-D.
  */
+import { ModelError } from '../../errors/errors.js';
 import type { GramMatrix } from '../../linalg/gram.js';
 import type { GpuContext } from './device.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
@@ -152,7 +153,7 @@ export class BlockDiagKernel {
     const limit = Math.min(options.maxBindingBytes ?? Infinity, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
     const perGroup = Math.max(q * q, p1 * q) * 4;
     if (perGroup > limit) {
-      throw new Error(`the first random-effects block ('${b0.group}') needs ${perGroup} bytes per group (q = ${q}, p + 1 = ${p1}) in one storage binding; this device's limit is ${limit} bytes (maxStorageBufferBindingSize)`);
+      throw new ModelError(`the first random-effects block ('${b0.group}') needs ${perGroup} bytes per group (q = ${q}, p + 1 = ${p1}) in one storage binding; this device's limit is ${limit} bytes (maxStorageBufferBindingSize)`);
     }
     const slabGroups = Math.max(1, Math.floor(limit / perGroup));
     const nslabs = Math.ceil(G / slabGroups);

@@ -2,6 +2,7 @@
  * GPU buffer helpers: storage / uniform buffers with clear size-limit errors, writes, and reads
  * through a reused MAP_READ staging buffer.
  */
+import { ModelError } from '../../errors/errors.js';
 import type { GpuContext } from './device.js';
 
 /** GPUBufferUsage / GPUMapMode bits (fixed by the spec; not read from globals, which Node lacks until WebGPU loads). */
@@ -32,14 +33,17 @@ function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
-/** Throws a clear error when a `size`-byte buffer bound as `binding` exceeds the device's limits. */
+/**
+ * Throws a clear error (a ModelError: the model is too large for this device) when a `size`-byte
+ * buffer bound as `binding` exceeds the device's limits, naming the buffer, the size and the limit.
+ */
 export function checkBufferSize(ctx: Pick<GpuContext, 'limits'>, size: number, label: string, binding: 'storage' | 'uniform'): void {
   const checks: [string, number][] = [['maxBufferSize', ctx.limits.maxBufferSize]];
   if (binding === 'storage') checks.push(['maxStorageBufferBindingSize', ctx.limits.maxStorageBufferBindingSize]);
   else checks.push(['maxUniformBufferBindingSize', ctx.limits.maxUniformBufferBindingSize]);
   for (const [name, limit] of checks) {
     if (size > limit) {
-      throw new Error(`buffer '${label}': ${size} bytes (${fmtBytes(size)}) exceeds this device's ${name} of ${limit} bytes (${fmtBytes(limit)})`);
+      throw new ModelError(`buffer '${label}': ${size} bytes (${fmtBytes(size)}) exceeds this device's ${name} of ${limit} bytes (${fmtBytes(limit)})`);
     }
   }
 }

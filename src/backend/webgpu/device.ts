@@ -10,6 +10,8 @@
  * specifiers behind a runtime check, so bundlers leave them alone and browsers never load them.
  */
 
+import { DeviceLostError, MixedGpuError } from '../../errors/errors.js';
+
 /** Where Debian's chromium-common installs SwiftShader's Vulkan ICD manifest. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -144,6 +146,50 @@ export function releaseGpu(ctx?: GpuContext): void {
   for (const c of targets) {
     acquired.delete(c);
     if (c.owned) c.device.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Device loss
+
+const lostInfos = new WeakMap<GPUDevice, GPUDeviceLostInfo>();
+const watched = new WeakSet<GPUDevice>();
+
+function watch(ctx: GpuContext): void {
+  if (watched.has(ctx.device)) return;
+  watched.add(ctx.device);
+  void ctx.lost.then((info) => { lostInfos.set(ctx.device, info); });
+}
+
+/** The DeviceLostError of ctx's device when it is known to be lost, else null. */
+export function lostError(ctx: GpuContext): DeviceLostError | null {
+  watch(ctx);
+  const info = lostInfos.get(ctx.device);
+  return info ? new DeviceLostError(ctx.adapterName, info.reason ?? 'unknown', info.message ?? '') : null;
+}
+
+/** How long a failed device operation waits for the lost promise before its error is taken as it is. */
+const LOST_GRACE_MS = 200;
+
+/**
+ * `run` (work on ctx's device), with a lost device reported as a DeviceLostError: at once when the
+ * device is known to be lost, and when `run` fails and the device turns out to be lost (a buffer
+ * map of a lost device rejects, possibly before GPUDevice.lost resolves: it is awaited briefly).
+ * Any other failure is rethrown as it is (the library's own errors and an abort at once, without waiting).
+ */
+export async function guardDevice<T>(ctx: GpuContext, run: () => Promise<T>): Promise<T> {
+  const before = lostError(ctx);
+  if (before) throw before;
+  try {
+    return await run();
+  } catch (e) {
+    // the library's own errors (a PIRLS failure at a point, a singular system) and an abort are not the device's
+    if (e instanceof MixedGpuError || (e as Error)?.name === 'AbortError') throw e;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const info = await Promise.race([ctx.lost, new Promise<null>((r) => { timer = setTimeout(() => r(null), LOST_GRACE_MS); })]);
+    clearTimeout(timer);
+    if (info) throw new DeviceLostError(ctx.adapterName, info.reason ?? 'unknown', info.message || (e as Error)?.message || '');
+    throw e;
   }
 }
 

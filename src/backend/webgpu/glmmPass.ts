@@ -57,7 +57,7 @@ export function gpuReweightSupported(family: GlmFamily): boolean {
 import type { GpuContext } from './device.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
 import { createStorage, createUniform, readBuffer, writeBuffer } from './buffers.js';
-import { shaderSource } from './shaders.generated.js';
+import { SHADER_LIMITS, shaderSource } from './shaders.generated.js';
 
 /** Most rows one task sums. */
 export const GLMM_SEGMENT = 256;
@@ -103,6 +103,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     coefBuf: GPUBuffer; coef: Float32Array; responseBuf: GPUBuffer; chunkBuf: GPUBuffer;
     /** the base last uploaded (β fixed), or null */
     baseOf: Float64Array | null; baseCopy: Float64Array;
+    rowParams: GPUBuffer; blockInfo: GPUBuffer; codesBuf: GPUBuffer;
   } | null = null;
 
   /**
@@ -112,6 +113,15 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
    * segments; the partials stay on the device for the per-group updates (glmmGroups.ts).
    */
   readonly groups: { E: number; q: number; p: number; nl: number; segments: Uint32Array } | null = null;
+
+  /** the first block's rows by level in rowIdx (from `base`, level c at starts[c]..starts[c+1]), outside the group layout */
+  private levelRows: { base: number; starts: Uint32Array; nl: number; q: number; zcol: number } | null = null;
+  private rowIdxBuf: GPUBuffer | null = null;
+  /** adaptive quadrature's rows pass (agqRowSums), set up at its first use */
+  private agq: {
+    kernel: ComputeKernel; bind: GPUBindGroup; nseg: number; K: number; segLevel: Uint32Array;
+    inBuf: GPUBuffer; input: Float32Array; outBuf: GPUBuffer;
+  } | null = null;
 
   private constructor(ctx: GpuContext, kernel: ComputeKernel, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rows?: { kernel: ComputeKernel; sums: ComputeKernel; data: GlmmRowData }, groupLayout = false) {
     const t0 = performance.now();
@@ -185,6 +195,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     // A_kk and A_Xk: rows by level of each factor
     if (!groupLayout) blocks.forEach((b, k) => {
       const { list, starts } = sortBy(b.codes, b.nl, n);
+      if (k === 0) this.levelRows = { base: rowTotal, starts, nl: b.nl, q: b.q, zcol: colBase[0] };
       const q = b.q, m = b.nl * q;
       const dk = addTarget(g.Akk[k]), dx = addTarget(g.AXk[k]);
       addGrouped(list, starts, b.nl, (c, emit) => {
@@ -220,6 +231,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     this.colsBuf = createStorage(ctx, cols, 'glmm cols');
     this.wBuf = createStorage(ctx, n * 4, 'glmm w');
     const rowBuf = createStorage(ctx, rowIdx, 'glmm rowIdx');
+    this.rowIdxBuf = rowBuf;
     const taskBuf = createStorage(ctx, Uint32Array.from(tasks), 'glmm tasks');
     this.partialBuf = createStorage(ctx, this.ntasks * 4, 'glmm partials');
     const params = createUniform(ctx, packUniform(structLayout(code, 'Params'), { ntasks: this.ntasks, n }), 'glmm params');
@@ -251,6 +263,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
       this.buffers.push(coefBuf, responseBuf, devBuf, chunkBuf, rowParams, sumParams, blockInfo, codesBuf);
       this.rw = {
         kernel: rows.kernel, sums: rows.sums, nchunks, coefBuf, coef, responseBuf, chunkBuf, baseOf: null, baseCopy: new Float64Array(n),
+        rowParams, blockInfo, codesBuf,
         bind: rows.kernel.bind({ rowParams, colsOut: this.colsBuf, wOut: this.wBuf, coef: coefBuf, blockInfo, codes: codesBuf, response: responseBuf, devOut: devBuf }),
         sumsBind: rows.sums.bind({ sumParams, devIn: devBuf, chunkOut: chunkBuf }),
       };
@@ -298,6 +311,31 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     const rw = this.rw;
     if (!rw) throw new Error('internal: this GLMM pass has no reweight kernel (family not supported on the GPU)');
     const t0 = performance.now();
+    const { ctx, n } = this;
+    this.uploadState(rw, state);
+    const enc = ctx.device.createCommandEncoder({ label: 'glmm evaluate' });
+    const pass = enc.beginComputePass({ label: 'glmm reweight' });
+    rw.kernel.dispatch(pass, rw.bind, rw.kernel.workgroupsFor(n));
+    pass.end();
+    const pass2 = enc.beginComputePass({ label: 'glmm deviance sums and products' });
+    rw.sums.dispatch(pass2, rw.sumsBind, rw.sums.workgroupsFor(rw.nchunks));
+    this.kernel.dispatch(pass2, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
+    pass2.end();
+    ctx.device.queue.submit([enc.finish()]);
+    const chunks = readBuffer(ctx, rw.chunkBuf, 0, rw.nchunks * 2 * 4);
+    if (!this.groups) {
+      const g = await this.finish(t0);
+      addFittedPart(g, state.b, state.full ? state.beta : null);
+    }
+    // Σ (sum + compensation) over chunks, in float64
+    let dev = 0;
+    for (const v of new Float32Array(await chunks)) dev += v;
+    if (this.groups) this.count(t0, performance.now());
+    return dev;
+  }
+
+  /** The state's coefficients (β, and b outside the group layout) and, β fixed, its base when it changed. */
+  private uploadState(rw: NonNullable<GlmmPassGpu['rw']>, state: GlmmPassState): void {
     const { ctx, n, p } = this;
     if (state.full !== (p > 0)) throw new Error('internal: a GLMM pass with X is for β free, one without for β fixed');
     rw.coef.set(state.beta.subarray(0, p));
@@ -319,25 +357,71 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
         writeBuffer(ctx, rw.responseBuf, Float32Array.from(state.base), 2 * n * 4);
       }
     }
-    const enc = ctx.device.createCommandEncoder({ label: 'glmm evaluate' });
-    const pass = enc.beginComputePass({ label: 'glmm reweight' });
-    rw.kernel.dispatch(pass, rw.bind, rw.kernel.workgroupsFor(n));
-    pass.end();
-    const pass2 = enc.beginComputePass({ label: 'glmm deviance sums and products' });
-    rw.sums.dispatch(pass2, rw.sumsBind, rw.sums.workgroupsFor(rw.nchunks));
-    this.kernel.dispatch(pass2, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
-    pass2.end();
-    ctx.device.queue.submit([enc.finish()]);
-    const chunks = readBuffer(ctx, rw.chunkBuf, 0, rw.nchunks * 2 * 4);
-    if (!this.groups) {
-      const g = await this.finish(t0);
-      addFittedPart(g, state.b, state.full ? state.beta : null);
+  }
+
+  /** Whether agqRowSums can run here: rows on the device, one scalar term, outside the group layout. */
+  get agqOnDevice(): boolean {
+    return this.rw !== null && this.levelRows !== null && this.levelRows.q === 1 && this.gram.blocks.length === 1;
+  }
+
+  /**
+   * Adaptive quadrature's rows term on the device (shaders/glmmPass.wgsl agqRows; src/glmm/agq.ts
+   * agqRowSums): for each level g and node k with z_k ≠ 0, Σ_{i∈g} [d(y_i, μ(η_i + Z_i s_g z_k)) −
+   * d(y_i, μ(η_i))] at the state (β fixed: the pass without X), `scale` s_g = t / L_gg per level;
+   * f32 sums per segment of ≤ GLMM_SEGMENT rows, added per level in float64. Level-major, K = nodes.
+   */
+  async agqRowSums(state: GlmmPassState, scale: Float64Array, nodes: ArrayLike<number>): Promise<Float64Array> {
+    const rw = this.rw, lr = this.levelRows;
+    if (!rw || !lr || !this.agqOnDevice) throw new Error('internal: adaptive quadrature on the device needs one scalar term and the rows on the device');
+    const K = nodes.length;
+    if (K > SHADER_LIMITS.MAXNODES) throw new Error(`adaptive quadrature on the WebGPU backend takes at most ${SHADER_LIMITS.MAXNODES} nodes, got ${K}`);
+    const { ctx } = this;
+    const t0 = performance.now();
+    let a = this.agq;
+    if (!a || a.K !== K) {
+      a?.outBuf.destroy(); a?.inBuf.destroy();
+      const code = shaderSource('glmmPass');
+      const kernel = a?.kernel ?? await ComputeKernel.create(ctx, code, 'agqRows', { label: 'glmmPass.agqRows' });
+      // segments of ≤ GLMM_SEGMENT rows of each level
+      const segs: number[] = [];
+      const level: number[] = [];
+      for (let c = 0; c < lr.nl; c++) {
+        for (let r = lr.starts[c]; r < lr.starts[c + 1]; r += GLMM_SEGMENT) {
+          segs.push(lr.base + r, lr.base + Math.min(r + GLMM_SEGMENT, lr.starts[c + 1]), c, 0);
+          level.push(c);
+        }
+      }
+      const nseg = level.length;
+      const segBuf = createStorage(ctx, Uint32Array.from(segs), 'glmm agq segments');
+      const input = new Float32Array(lr.nl + K);
+      const inBuf = createStorage(ctx, input.byteLength, 'glmm agq input');
+      const outBuf = createStorage(ctx, Math.max(1, nseg * K) * 4, 'glmm agq sums');
+      const params = createUniform(ctx, packUniform(structLayout(code, 'AgqParams'), { nseg, K, zcol: lr.zcol, nl: lr.nl }), 'glmm agq params');
+      this.buffers.push(segBuf, params);
+      const bind = kernel.bind({
+        rowParams: rw.rowParams, colsOut: this.colsBuf, coef: rw.coefBuf, blockInfo: rw.blockInfo, codes: rw.codesBuf,
+        response: rw.responseBuf, rowIdx: this.rowIdxBuf!, agqParams: params, agqSegs: segBuf, agqIn: inBuf, agqOut: outBuf,
+      });
+      a = { kernel, bind, nseg, K, segLevel: Uint32Array.from(level), inBuf, input, outBuf };
+      this.agq = a;
     }
-    // Σ (sum + compensation) over chunks, in float64
-    let dev = 0;
-    for (const v of new Float32Array(await chunks)) dev += v;
-    if (this.groups) this.count(t0, performance.now());
-    return dev;
+    this.uploadState(rw, state);
+    a.input.set(scale);
+    for (let k = 0; k < K; k++) a.input[lr.nl + k] = nodes[k];
+    writeBuffer(ctx, a.inBuf, a.input);
+    const enc = ctx.device.createCommandEncoder({ label: 'glmm agq' });
+    const pass = enc.beginComputePass({ label: 'glmm agq rows' });
+    a.kernel.dispatch(pass, a.bind, a.kernel.workgroupsFor(a.nseg));
+    pass.end();
+    ctx.device.queue.submit([enc.finish()]);
+    const sums = new Float32Array(await readBuffer(ctx, a.outBuf, 0, a.nseg * K * 4));
+    const out = new Float64Array(lr.nl * K);
+    for (let sg = 0; sg < a.nseg; sg++) {
+      const o = a.segLevel[sg] * K;
+      for (let k = 0; k < K; k++) out[o + k] += sums[sg * K + k];
+    }
+    this.count(t0, performance.now());
+    return out;
   }
 
   /** Number of (segment, entry) tasks of one pass. */
@@ -393,6 +477,8 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
   /** Frees the GPU buffers. */
   dispose(): void {
     for (const b of this.buffers) b.destroy();
+    this.agq?.inBuf.destroy();
+    this.agq?.outBuf.destroy();
   }
 }
 

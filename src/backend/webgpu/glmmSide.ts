@@ -1,16 +1,18 @@
 /**
  * A GLMM's PIRLS on the WebGPU backend (src/glmm/objectives.ts GlmmDevice): the weighted passes with
  * and without X (glmmPass.ts), each PIRLS state evaluated in the shaders unless `gpuReweight` is
- * false, and for one grouping factor the per-group updates there too (glmmGroups.ts).
+ * false, and for one grouping factor the per-group updates there too (glmmGroups.ts). With
+ * nAGQ > 1 (one scalar term) adaptive quadrature's rows pass (n × nAGQ unit deviances) runs there too
+ * (glmmPass.ts agqRowSums), finished per level in float64 from the CPU's factor (PirlsEngine.agqAsync).
  */
 import type { GlmmModel } from '../../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
 import { F32_PASS_TOLERANCES, PirlsEngine } from '../../glmm/pirls.js';
-import type { GpuContext } from './device.js';
+import { type GpuContext, guardDevice } from './device.js';
 import { GlmmGroupsGpu, groupUpdatesSupported } from './glmmGroups.js';
 import { GlmmPassGpu, gpuReweightSupported } from './glmmPass.js';
 
-/** The GLMM's device side on `ctx`; `nAGQ` > 1 keeps the per-group updates on the CPU (AGQ reads the factor there). */
+/** The GLMM's device side on `ctx`; `nAGQ` > 1 keeps the per-group updates on the CPU (AGQ reads the factor L there; its rows pass runs on the device). */
 export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, options: GlmmGpuOptions, nAGQ: number): Promise<GlmmDevice> {
   const { n, X, p, blocks } = model.pirls;
   // each PIRLS state evaluated in the shaders from (β, b) (unless gpuReweight is false): only the
@@ -38,6 +40,7 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
   const resources = [full, u, ...(groups ? [groups.u, groups.full] : [])];
   return {
     engine,
+    guard: (run) => guardDevice(ctx, run),
     backend: { name: 'webgpu', device: ctx.adapterName, precision: 'float32' },
     setupMs: passes.reduce((a, x) => a + x.timings.setupMs, 0),
     passTimings: () => ({

@@ -20,7 +20,7 @@ import type { LmmBackend, ObjectiveParts } from '../../lmm/deviance.js';
 import { BlockedCholesky, type FirstBlock, factorXy } from '../../linalg/blockedCholesky.js';
 import { fillTemplate } from '../../linalg/template.js';
 import type { GramMatrix } from '../../linalg/gram.js';
-import type { GpuContext } from './device.js';
+import { type GpuContext, guardDevice } from './device.js';
 import { BlockDiagKernel, type BlockDiagOptions, type EvalTimings } from './blockdiag.js';
 import { GpuDenseSolver } from './gpuDenseSolver.js';
 import { knownCovarianceGram } from '../../relmat/gram.js';
@@ -54,6 +54,7 @@ export class WebGpuBackend implements LmmBackend {
   /** the first block's per-group kernel (null when the first block is dense: a known covariance) */
   readonly kernel: BlockDiagKernel | null;
   private readonly model: LmmModel;
+  private readonly ctx: GpuContext;
   private readonly AXX: Float64Array;
   /** the CPU's part for models with more than one grouping factor, or a known-covariance first block (float64) */
   private readonly rest: BlockedCholesky | null;
@@ -74,6 +75,7 @@ export class WebGpuBackend implements LmmBackend {
     denseSolver: GpuDenseSolver | null, denseNote: string | null, timings: WebGpuTimings,
   ) {
     this.device = `WebGPU: ${ctx.adapterName}`;
+    this.ctx = ctx;
     this.denseSolver = denseSolver;
     this.denseNote = denseNote;
     this.model = model;
@@ -143,7 +145,12 @@ export class WebGpuBackend implements LmmBackend {
     return { solver, note: null };
   }
 
-  async evaluate(theta: Float64Array): Promise<ObjectiveParts> {
+  /** The parts at θ; a lost device rejects with a DeviceLostError (the fit continues on the CPU). */
+  evaluate(theta: Float64Array): Promise<ObjectiveParts> {
+    return guardDevice(this.ctx, () => this.evaluateOnDevice(theta));
+  }
+
+  private async evaluateOnDevice(theta: Float64Array): Promise<ObjectiveParts> {
     if (!this.kernel) {
       await this.rest!.factorAsync(theta);
       return { ldL2: this.rest!.ldL2, ldRX2: this.rest!.ldRX2, pwrss: this.rest!.pwrss };
