@@ -8,7 +8,10 @@
  *    as PIRLS's), to 1e-12 relative, at θ after θ (the factor never overwrites the block), also for
  *    a second factorization reading the first one's storage (the GPU's beside the reference);
  *  - the chunked conditional variances = σ² diag blocks of (F ⊗ T) (L Lᵀ)⁻¹ (F ⊗ T)ᵀ formed
- *    densely, to 1e-10 relative, over several chunks, for q = 1 and 2 and two known blocks.
+ *    densely, to 1e-10 relative, over several chunks, for q = 1 and 2 and two known blocks;
+ *  - K's factor, never held during the fit, formed again at its end in the block's upper triangle
+ *    (lendKnownFactors) = the factor computed apart, exactly, with L_kk kept, and the block formed
+ *    again before the next factorization (the objective bit for bit).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +24,9 @@ import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { SCRATCH_ROWS } from '../src/linalg/blockedCholesky.js';
 import { invertLower } from '../src/linalg/dense.js';
 import { thetaToInternal } from '../src/model/reparam.js';
-import { KnownCovarianceGram, knownCovarianceGram } from '../src/relmat/gram.js';
-import { knownConditionalVariances } from '../src/relmat/conditional.js';
+import { KnownCovarianceGram, knownCovarianceGram, lendKnownFactors } from '../src/relmat/gram.js';
+import { denseOf } from './helpers/denseRelmat.js';
+import { knownConditionalVariances, knownModes } from '../src/relmat/conditional.js';
 import { namedMatrixFromTable } from '../src/relmat/matrixTable.js';
 import { pedigree } from '../src/relmat/pedigree.js';
 import type { CovFactor } from '../src/relmat/covFactor.js';
@@ -38,13 +42,13 @@ describe('the dense block in its factor\'s storage (lmer) = a separate block', (
   it.each(['phylo_reml', 'phylo_slopes_reml', 'pedigree_herd_reml'])('%s', (name) => {
     const ref = json(`${name}.json`);
     const model = buildLmm(ref.formula, csv(ref.data), { REML: ref.reml, relmat: { [ref.relmat.group]: ref.relmat.kind === 'phylo' ? phyloK : ped } });
-    const known = model.known.map((k) => k?.F ?? null);
+    const known = model.known.map((k) => k?.factor() ?? null);
     const shared = knownCovarianceGram(formGram(model), model.known);
     const k = model.known.findIndex((x) => x);
     // not formed until the factorization forms it in its own storage
     expect(shared.AkkDense![k]!.length).toBe(0);
     const a = new CpuBackend(shared, model.theta.length);
-    expect(shared.AkkDenseFill![k]).toBeNull();
+    expect(shared.AkkDenseForm).toBeNull();
     expect(shared.AkkDenseFixed).toBe(true);
     expect(shared.AkkDense![k]).toBe(a.chol.Lkk[k]);
     expect(shared.AkkDenseDiag![k]!.length).toBe(model.blocks[k].nl * model.blocks[k].q ** 2);
@@ -151,7 +155,7 @@ describe('conditional variances a few levels at a time = the dense formula', () 
     const model = buildLmm(formula, tableFromArrays({ g, h, x, y }), { REML: true, relmat });
     const backend = new CpuBackend(knownCovarianceGram(formGram(model), model.known), model.theta.length);
     backend.evaluate(Float64Array.from({ length: model.theta.length }, (_, i) => 0.6 + 0.1 * i));
-    const known = model.known.map((k) => k?.F ?? null);
+    const known = model.known.map((k) => k?.factor() ?? null);
     const cv: Float64Array[] = model.blocks.map(() => new Float64Array(0));
     knownConditionalVariances(backend.chol, known, 1.3, cv);
     known.forEach((f, k) => {
@@ -163,5 +167,66 @@ describe('conditional variances a few levels at a time = the dense formula', () 
       want.forEach((w, e) => { worst = Math.max(worst, Math.abs(cv[k][e] - w) / (Math.abs(w) + 1e-12)); });
       expect(worst).toBeLessThan(1e-10);
     });
+  });
+});
+
+describe("K's factor lent to the block's storage at the fit's end (lmer: no array of its own)", () => {
+  const cases: [string, string, number, number][] = [
+    ['q = 1', 'y ~ x + (1 | g)', 150, 0],
+    ['q = 2', 'y ~ x + (x | g)', 90, 0],
+    ['two known blocks', 'y ~ x + (1 | g) + (1 | h)', 120, 40],
+  ];
+  it.each(cases)('%s: F = K\'s own factor exactly, L_kk kept, and the block formed again for the next θ', (_, formula, ng, nh) => {
+    let s = 11;
+    const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const n = 3 * ng;
+    const g = Array.from({ length: n }, (_, r) => `L${r % ng}`);
+    const h = Array.from({ length: n }, () => `L${Math.floor(u() * Math.max(nh, 1))}`);
+    const x = Float64Array.from({ length: n }, () => u() - 0.5);
+    const y = Float64Array.from({ length: n }, (_, r) => 1 + x[r] + Math.sin(r) + u());
+    const relmat: Record<string, { levels: string[]; matrix: Float64Array }> = { g: randomK(ng, 3) };
+    if (nh) relmat.h = randomK(nh, 5);
+    const model = buildLmm(formula, tableFromArrays({ g, h, x, y }), { REML: true, relmat });
+    const gram = knownCovarianceGram(formGram(model), model.known);
+    const a = new CpuBackend(gram, model.theta.length);
+    // the same model with the factors held apart (glmer's path)
+    const held = model.known.map((k) => k?.factor() ?? null);
+    const c = new CpuBackend(new KnownCovarianceGram(formGram(model), held).gram, model.theta.length);
+    const th1 = Float64Array.from({ length: model.theta.length }, (_, i) => 0.7 + 0.1 * i);
+    const th2 = Float64Array.from({ length: model.theta.length }, (_, i) => 1.3 - 0.05 * i);
+    const first = a.evaluate(th1);
+    expect(first).toEqual(c.evaluate(th1));
+    const lower = a.chol.Lkk.map((L) => Float64Array.from(L));
+    for (let round = 0; round < 2; round++) {
+      const lent = lendKnownFactors(a.chol, model.known);
+      model.known.forEach((kb, k) => {
+        if (!kb) { expect(lent[k]).toBeNull(); return; }
+        const f = lent[k]!;
+        expect(f.kind).toBe('stored');
+        // the very factor K's Cholesky gives, in the block's own storage
+        expect((f as { U: Float64Array }).U).toBe(a.chol.Lkk[k]);
+        expect(Array.from(denseOf(f))).toEqual(Array.from(denseOf(held[k]!)));
+        // L_kk at θ (lower triangle and diagonal) untouched
+        const m = a.chol.m[k], L = a.chol.Lkk[k];
+        for (let r = 0; r < m; r++) for (let col = 0; col <= r; col++) if (L[r * m + col] !== lower[k][r * m + col]) throw new Error(`L_kk changed at (${r}, ${col})`);
+      });
+      // the conditional variances and modes from the lent factors = from the held ones, bit for bit
+      const cvLent: Float64Array[] = model.blocks.map(() => new Float64Array(0));
+      const cvHeld: Float64Array[] = model.blocks.map(() => new Float64Array(0));
+      knownConditionalVariances(a.chol, lent, 1.3, cvLent);
+      knownConditionalVariances(a.chol, held, 1.3, cvHeld);
+      const u = model.blocks.map((b) => Float64Array.from({ length: b.nl * b.q }, (_, i) => Math.sin(i + 1)));
+      const bLent = u.map((x) => Float64Array.from(x)), bHeld = u.map((x) => Float64Array.from(x));
+      knownModes(bLent, lent, model.blocks.map((b) => b.q));
+      knownModes(bHeld, held, model.blocks.map((b) => b.q));
+      model.known.forEach((kb, k) => {
+        if (!kb) return;
+        expect(Array.from(cvLent[k])).toEqual(Array.from(cvHeld[k]));
+        expect(Array.from(bLent[k])).toEqual(Array.from(bHeld[k]));
+      });
+      // the next factorization forms the block again: the same objective as the held factors', bit for bit
+      expect(a.evaluate(th2)).toEqual(c.evaluate(th2));
+      expect(a.evaluate(th1)).toEqual(first);
+    }
   });
 });

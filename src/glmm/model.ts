@@ -41,7 +41,7 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
     weights: mixed.weights ?? new Float64Array(n).fill(1),
     trials: frame.trials ?? null,
     offset: mixed.offset ?? new Float64Array(n),
-    ...(mixed.known.some((k) => k) ? { known: mixed.known.map((k) => k?.F ?? null) } : {}),
+    ...(mixed.known.some((k) => k) ? { known: mixed.known.map((k) => k?.factor() ?? null) } : {}),
   };
   return Object.assign(mixed, { family, weightsName: typeof options.weights === 'string' ? options.weights : undefined, pirls });
 }

@@ -4,6 +4,7 @@
  * the float64 reference CpuBackend(A), the backend rule, and optimizeAndAssemble (the one fit
  * driver) — exactly as src/fit/lmer.ts fits an in-memory table; nothing here optimizes.
  */
+import { OptionError } from '../errors/errors.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { type BackendOptions, lmmBackend } from '../backend/select.js';
 import type { FrameSummary } from './moments.js';
@@ -13,6 +14,15 @@ import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel, RowSource } from '../lmm/model.js';
 import type { BlockTransform } from '../model/reparam.js';
+
+/**
+ * The engines read the rows once into A; a known covariance matrix (relmat) belongs to lmer's
+ * in-memory fit. Given to lmerSql or lmerStream it is refused (not ignored), before any data are read.
+ */
+export function refuseRelmatOption(options: object, what: string): void {
+  const r = (options as { relmat?: unknown }).relmat;
+  if (r !== undefined) throw new OptionError('relmat', `${what}: known covariance matrices (relmat) are fitted with the rows in memory: use lmer(formula, data, { relmat }) (the CLI's --engine memory)`);
+}
 
 /** The centring of a block (src/model/reparam.ts, lmer: M = I − e₀ mᵀ), or null for the identity. */
 export function centreTransform(m: Float64Array | null, q: number): BlockTransform | null {

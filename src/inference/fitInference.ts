@@ -11,6 +11,7 @@ import { ModelError, OptionError } from '../errors/errors.js';
 import type * as arrow from 'apache-arrow';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGram } from '../backend/cpu/gram.js';
+import { knownCovarianceGram } from '../relmat/gram.js';
 import { type BackendOptions, bootstrapGramBackend } from '../backend/select.js';
 import type { GramMatrix } from '../linalg/gram.js';
 import { fillTemplate } from '../linalg/template.js';
@@ -33,6 +34,7 @@ import { bootstrapGlmm } from './glmmBootstrap.js';
 import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
 import { normalInterval, predictionVariances } from './predictInterval.js';
 import { qnorm } from '../stats/distributions.js';
+import { refuseKnownCovariance } from './knownCovariance.js';
 
 export type Ddf = 'satterthwaite' | 'kenward-roger';
 
@@ -66,7 +68,8 @@ function referenceOf(fit: LmmFit): CpuBackend {
   const c = cached(fit);
   if (!c.reference) {
     c.gram = formGram(fit.model);
-    c.reference = new CpuBackend(c.gram, fit.model.theta.length);
+    // with known covariances (relmat), A transformed by their factors as in the fit (src/relmat/gram.ts)
+    c.reference = new CpuBackend(knownCovarianceGram(c.gram, fit.model.known), fit.model.theta.length);
   }
   return c.reference;
 }
@@ -180,7 +183,8 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
     const ml = await mlFit(fit);
     const model = ml.model;
     const problem = lmmProfileProblem({
-      model, gram: cached(fit).gram ?? formGram(model),
+      // the fit's Gram matrix (with known covariances, transformed as in the fit)
+      model, gram: referenceOf(fit).chol.gram,
       ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
     });
     const prof = profileModel(problem, { ...options.profile, signal: options.signal });
@@ -213,6 +217,7 @@ function waldIntervals(fit: LmmFit | GlmmFit, vp: string[], level: number): Conf
 /** The parametric bootstrap of an lmer fit (batched Gram parts, warm-started refits). */
 export async function bootstrapFit(fit: LmmFit, options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }> {
   checkLme4Criterion(fit, 'the parametric bootstrap');
+  refuseKnownCovariance(fit.model, 'the parametric bootstrap', "its simulation draws each level's random effects independently, not with K's covariance");
   referenceOf(fit);
   const messages: string[] = [];
   const device = options.gramSource ? null : await bootstrapGramBackend(fit.model, options, messages);
@@ -239,6 +244,7 @@ export interface PredictionIntervals {
 export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options: { interval: IntervalKind; level?: number; groups?: boolean; allowNewLevels?: boolean }): PredictionIntervals {
   const level = options.level ?? 0.95;
   checkLevel(level);
+  refuseKnownCovariance(fit.model, 'prediction and confidence intervals', "their variances treat each grouping factor's levels as independent; the conditional SDs (fit.ranef) are on K's scale");
   if (options.interval !== 'prediction' && options.interval !== 'confidence') throw new OptionError('interval', `interval must be 'prediction' or 'confidence', got '${String(options.interval)}'`);
   const yhat = fit.predict(newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const d = newDataDesign(fit, newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
@@ -286,6 +292,7 @@ export async function confintGlmm(fit: GlmmFit, options: ConfintOptions = {}): P
   if (method === 'wald') return waldIntervals(fit, vp, level);
   if (method === 'profile') {
     checkLme4Criterion(fit, 'a profile');
+    refuseKnownCovariance(fit.model, "a glmer fit's profile", 'it has not been checked against lme4 for this model (Wald intervals are available; an lmer fit\'s profile is)');
     const problem = glmmProfileProblem({ model: fit.model, engine: new PirlsEngine(fit.model.pirls), nAGQ: fit.nAGQ, theta: fit.theta, beta: fit.beta, deviance: fit.objective });
     const prof = profileModel(problem, { ...options.profile, signal: options.signal });
     const { intervals, warnings } = profileIntervals(prof, level);

@@ -27,6 +27,7 @@ import { PirlsEngine } from '../glmm/pirls.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import { binomialInverse, poissonInverse } from './discreteDraws.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
+import { refuseKnownCovariance } from './knownCovariance.js';
 
 /** The response simulator of a glmer fit: replicate ↦ y* (a new array each call). */
 export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: ArrayLike<number>, seed: number): { simulate: (replicate: number) => Float64Array; messages: string[] } {
@@ -76,6 +77,7 @@ export function withResponse(model: GlmmModel, y: Float64Array, start?: Float64A
 
 export async function bootstrapGlmm(fit: GlmmFit, options: BootstrapOptions): Promise<BootstrapResult & { messages: string[] }> {
   const t0 = performance.now();
+  refuseKnownCovariance(fit.model, 'the parametric bootstrap', "its simulation draws each level's random effects independently, not with K's covariance");
   const { nsim } = options;
   if (!Number.isInteger(nsim) || nsim < 1) throw new OptionError('nsim', `nsim must be a whole number ≥ 1, got ${nsim}`);
   const seed = options.seed ?? 1;

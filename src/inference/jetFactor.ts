@@ -94,6 +94,8 @@ export class JetFactorization {
 /** The blocked recurrences on jets; `xRows` solves further rows of L_X (other responses). */
 function factorBlocks(J: JetSpace, chol: BlockedCholesky, T: Float64Array[], planarFrom: number) {
   const { gram, K, p1 } = chol;
+  // a dense block whose storage was lent since (src/relmat/gram.ts) is formed again before it is read
+  gram.AkkDenseRestore?.();
   const { blocks } = gram;
   const nc = J.nc;
   const dense = (k: number) => !chol.isBlockDiagonal(k);
@@ -156,8 +158,19 @@ function factorBlocks(J: JetSpace, chol: BlockedCholesky, T: Float64Array[], pla
       return;
     }
     const mk = m[k];
+    // a block with a known covariance (relmat) comes dense: Tᵀ A_cd T for every level pair d ≤ c, A_cd
+    // from the upper block triangle (A_cd = A_dcᵀ) and the diagonal level blocks (GramMatrix.AkkDenseDiag)
+    const Adense = gram.AkkDense?.[k];
+    const Adiag = gram.AkkDenseDiag?.[k];
+    const Acd = new Float64Array(qq);
     for (let c = 0; c < b.nl; c++) {
-      congruence(J, T[k], A, c * qq, q, D, (c * q) * mk + c * q, mk, scratch);
+      if (Adense) {
+        for (let d = 0; d < c; d++) {
+          for (let s = 0; s < q; s++) for (let v = 0; v < q; v++) Acd[s * q + v] = Adense[(d * q + v) * mk + c * q + s];
+          congruence(J, T[k], Acd, 0, q, D, (c * q) * mk + d * q, mk, scratch);
+        }
+      }
+      congruence(J, T[k], Adense ? (Adiag ?? diagonalBlocks(Adense, b.nl, q)) : A, c * qq, q, D, (c * q) * mk + c * q, mk, scratch);
       for (let s = 0; s < q; s++) D[((c * q + s) * mk + c * q + s) * nc] += 1;
     }
     for (let i = 0; i < k; i++) {
@@ -344,6 +357,14 @@ function congruence(J: JetSpace, T: Float64Array, a: Float64Array, ao: number, q
     }
   }
   void scratch;
+}
+
+/** The diagonal q × q level blocks of a dense m × m A (level-major). */
+function diagonalBlocks(A: Float64Array, nl: number, q: number): Float64Array {
+  const m = nl * q, qq = q * q;
+  const d = new Float64Array(nl * qq);
+  for (let c = 0; c < nl; c++) for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) d[c * qq + s * q + t] = A[(c * q + s) * m + c * q + t];
+  return d;
 }
 
 /** out = Tjᵀ B Tk for the real qj × qk block B at b[bo] (out: qj × qk jets, row-major). */

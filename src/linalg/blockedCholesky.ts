@@ -226,25 +226,27 @@ export class BlockedCholesky {
    * shaders/dense.wgsl read and write nothing else), its diagonal level blocks go to AkkDenseDiag,
    * and the separate array is dropped: one m_k × m_k array holds both the block and, from the first
    * θ on, its factor. A second factorization of the same matrix (the GPU's beside the float64
-   * reference) reads the block from the first one's storage.
+   * reference) reads the block from the first one's storage. With GramMatrix.AkkDenseForm the
+   * blocks are formed here, in that storage, instead of moved.
    */
   private adoptDenseBlocks(): void {
     const { gram } = this;
     const A = gram.AkkDense!;
     const diag = (gram.AkkDenseDiag ??= A.map(() => null));
+    const form = gram.AkkDenseForm;
+    if (form) {
+      // formed here, in place (the scratch rows serve as the congruence's packed chunk)
+      gram.AkkDenseForm = null;
+      const own = A.map((a, k) => !!a && !diag[k] && k >= this.denseFrom);
+      form(A.map((_, k) => (own[k] ? { arena: this.arena, C: this.Lkk[k], P: this.scratch[k]! } : null)));
+      own.forEach((o, k) => { if (o) A[k] = this.Lkk[k]; });
+    }
     for (let k = this.denseFrom; k < this.K; k++) {
-      let src = A[k];
+      const src = A[k];
       if (!src || diag[k]) continue;
       const { nl, q } = gram.blocks[k];
       const m = this.m[k], qq = q * q;
       const D = this.Lkk[k];
-      const fill = gram.AkkDenseFill?.[k];
-      if (fill) {
-        // formed here, in place (the scratch rows serve as the congruence's packed chunk)
-        fill({ arena: this.arena, C: D, P: this.scratch[k]! });
-        gram.AkkDenseFill![k] = null;
-        src = D;
-      }
       const d = new Float64Array(nl * qq);
       for (let c = 0; c < nl; c++) {
         for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) d[c * qq + s * q + t] = src[(c * q + s) * m + c * q + t];
@@ -300,6 +302,8 @@ export class BlockedCholesky {
   private *factorSteps(theta: ArrayLike<number>, first?: FirstBlock): Generator<Pending, void, unknown> {
     const { gram, K, p1 } = this;
     const { blocks } = gram;
+    // dense blocks whose storage was lent since the last factorization are formed again
+    gram.AkkDenseRestore?.();
     this.theta.set(Array.from(theta));
     blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
     let ldL2 = 0;

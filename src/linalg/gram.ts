@@ -55,6 +55,15 @@ export interface GramInput {
 
 import type { DenseArena } from './denseArena.js';
 
+/** A dense block's storage in a factorization's arena (GramMatrix.AkkDenseForm). */
+export interface DenseBlockTarget {
+  arena: DenseArena;
+  /** L_kk's m × m array */
+  C: Float64Array;
+  /** work rows beside it (at least m × 128) */
+  P: Float64Array;
+}
+
 export interface GramMatrix {
   n: number;
   /** number of fixed-effect columns; [X y] has p + 1 */
@@ -83,11 +92,17 @@ export interface GramMatrix {
    */
   AkkDenseFixed?: boolean;
   /**
-   * With AkkDenseFixed: block k's dense A_kk not formed yet (AkkDense[k] is then an empty marker); the
-   * first BlockedCholesky calls this once to form it straight into its L_kk storage (C, m_k × m_k),
-   * with P (at least m_k × 128) of work in the same arena, so the block never exists twice.
+   * With AkkDenseFixed: the dense blocks not formed yet (AkkDense[k] is then an empty marker); the
+   * first BlockedCholesky calls this once, with each dense block's L_kk storage (C, m_k × m_k) and P
+   * (at least m_k × 128) of work in the same arena, to form A_kk straight into it (both triangles) and
+   * the other transformed parts, so the block never exists twice (src/relmat/gram.ts).
    */
-  AkkDenseFill?: (((target: { arena: DenseArena; C: Float64Array; P: Float64Array }) => void) | null)[];
+  AkkDenseForm?: ((targets: (DenseBlockTarget | null)[]) => void) | null;
+  /**
+   * With AkkDenseFixed: called before each factorization; forms again the dense blocks whose storage
+   * was lent to another use since (K's factor at a fit's end, src/relmat/gram.ts lendKnownFactors).
+   */
+  AkkDenseRestore?: () => void;
   /** A_jk for j > k, indexed [j][k]; entries with j ≤ k are unused */
   Ajk: BlockSparse[][];
   /** A_Xk: (p+1) × (nl_k q_k), row-major */

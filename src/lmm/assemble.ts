@@ -15,6 +15,7 @@ import type { FitAnnotation } from '../results/mixedFit.js';
 import type { LmmModel } from './model.js';
 import { conditionalVariances, solveLmm } from './solution.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
+import { lendKnownFactors } from '../relmat/gram.js';
 
 /** How the optimum was reached, for the fit's record. */
 export interface FitRecord {
@@ -69,9 +70,10 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
     solC.sigma = override.sigma;
   }
   const sol = { ...solC, beta: override?.beta ?? mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
-  // blocks with a known covariance: b = (F ⊗ I) Λ u and its conditional variances (src/relmat)
-  const known = model.known.map((k) => k?.F ?? null);
-  const condVar = conditionalVariances(chol, sol.sigma, (k) => known[k] !== null);
+  // blocks with a known covariance: b = (F ⊗ I) Λ u and its conditional variances (src/relmat; a dense
+  // K's factor formed again in its block's storage beside L_kk at θ̂)
+  const condVar = conditionalVariances(chol, sol.sigma, (k) => model.known[k] !== null);
+  const known = model.known.some((k) => k) ? lendKnownFactors(chol, model.known) : model.known.map(() => null);
   knownModes(sol.b, known, model.blocks.map((b) => b.q));
   knownConditionalVariances(chol, known, sol.sigma, condVar);
   // and of the internal random effects: b = M b_int, Var(b) = M Var(b_int) Mᵀ

@@ -8,6 +8,7 @@
  */
 import { OptionError } from '../errors/errors.js';
 import type { CovFactor } from './covFactor.js';
+import type { DenseArena } from '../linalg/denseArena.js';
 import { type KnownCovariance, type RelmatInput, knownCovariance, matchLevels } from './knownCovariance.js';
 
 /** `relmat` as a user gives it: for a grouping factor, K (a matrix with level names, a sparse matrix, a pedigree) */
@@ -16,8 +17,20 @@ export type RelmatSpec = Record<string, RelmatInput | KnownCovariance>;
 /** A block's known covariance: the factor over the block's levels and where it came from. */
 export interface KnownBlock {
   group: string;
-  /** F with F Fᵀ = K over the block's levels (in their order) */
-  F: CovFactor;
+  /** number of levels (K's order over the block's levels) */
+  n: number;
+  /**
+   * F with F Fᵀ = K over the block's levels (in their order): a pedigree's or a sparse K's factor,
+   * computed once and kept; a dense K's Cholesky factor, computed anew at each call (the caller
+   * holds the n × n array: lmer does not, src/relmat/gram.ts)
+   */
+  factor(): CovFactor;
+  /**
+   * A dense K only (else null): its Cholesky factor L over the block's levels into the lower
+   * triangle of `L` (n × n row-major), the strict upper triangle untouched (K's factor in a dense
+   * block's own storage, src/relmat/gram.ts)
+   */
+  denseFactorInto: ((L: Float64Array, arena: DenseArena) => void) | null;
   source: KnownCovariance['source'];
   /** levels of K without rows in the data (a pedigree's ancestors), appended to the block's levels */
   extraLevels: number;
@@ -52,14 +65,21 @@ export function attachKnownCovariances<B extends LevelBlock>(blocks: B[], relmat
     const spec = relmat![b.group];
     const kc = isKnownCovariance(spec) ? spec : knownCovariance(b.group, spec);
     const m = matchLevels(b.group, kc, b.levels);
-    const F = kc.factor(m.levels);
+    const order = m.levels;
+    // a dense K's factor is formed where it is used (n × n); a sparse one (a pedigree's) is kept
+    const into = kc.factorInto;
+    const F = into ? null : kc.factor(order);
     let inbreeding: Map<string, number> | null = null;
     if (kc.inbreeding) {
       const F0 = kc.inbreeding;
       inbreeding = new Map(kc.levels.map((l, i) => [l, F0[i]]));
     }
     const block = { ...b, levels: m.levels, nl: m.levels.length };
-    const known: KnownBlock = { group: b.group, F, source: kc.source, extraLevels: m.extra, inbreeding };
+    const known: KnownBlock = {
+      group: b.group, n: order.length, source: kc.source, extraLevels: m.extra, inbreeding,
+      factor: () => F ?? kc.factor(order),
+      denseFactorInto: into ? (L, arena) => into.call(kc, order, L, arena) : null,
+    };
     return { block, known };
   });
   return {

@@ -89,6 +89,16 @@ function fillKronRows(f: CovFactor, T: Float64Array, q: number, g0: number, g1: 
   const put = (i: number, j: number, v: number) => {
     for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) out[((i - g0) * q + s) * m + j * q + t] = v * T[s * q + t];
   };
+  if (f.kind === 'stored') {
+    // F's rows g0 … g1 − 1 are a contiguous stretch of each row j of U (F_ij = U[j][i], j < i)
+    const { U, ld, diag } = f;
+    for (let j = 0; j < g1; j++) {
+      const uo = j * ld;
+      for (let i = Math.max(g0, j + 1); i < g1; i++) if (U[uo + i] !== 0) put(i, j, U[uo + i]);
+    }
+    for (let i = g0; i < g1; i++) put(i, i, diag[i]);
+    return;
+  }
   if (f.kind === 'dense') {
     const n = f.n;
     for (let i = g0; i < g1; i++) {

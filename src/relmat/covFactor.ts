@@ -12,8 +12,12 @@
  *   (F ⊗ I)ᵀ Z_kᵀ W Z_k (F ⊗ I)    Z_kᵀ W Z_k block diagonal (one q × q block G_i per level)
  *   (F ⊗ I)ᵀ Z_kᵀ W [Z_j X y]       a right-hand side: rows transformed by (F ⊗ I)ᵀ
  *
- * Two storages: dense (row-major n × n, lower triangular when it is a Cholesky factor, which the
- * kernels below exploit) and compressed sparse rows (a pedigree's factor: row i holds i's ancestors).
+ * Three storages: dense (row-major n × n, lower triangular when it is a Cholesky factor, which the
+ * kernels below exploit), compressed sparse rows (a pedigree's factor: row i holds i's ancestors), and
+ * stored: a lower triangular factor kept transposed in the strict upper triangle of another array (a
+ * dense block's storage, src/relmat/gram.ts), its diagonal apart, so that K's factor needs no array
+ * of its own. The kernels give the same sums in the same order for a dense lower factor and the same
+ * factor stored.
  */
 import { semidefiniteCholesky } from '../linalg/dense.js';
 import { DenseArena } from '../linalg/denseArena.js';
@@ -37,17 +41,47 @@ export interface SparseFactor {
   values: Float64Array;
 }
 
-export type CovFactor = DenseFactor | SparseFactor;
+/**
+ * A lower triangular F (n × n) stored transposed in the strict upper triangle of U (row stride ld ≥ n):
+ * F[i][j] = U[j ld + i] for j < i, F[i][i] = diag[i]; U's lower triangle is not read.
+ */
+export interface StoredFactor {
+  kind: 'stored';
+  n: number;
+  U: Float64Array;
+  ld: number;
+  diag: Float64Array;
+}
+
+export type CovFactor = DenseFactor | SparseFactor | StoredFactor;
 
 /** Number of stored entries of F. */
 export function factorEntries(f: CovFactor): number {
-  return f.kind === 'dense' ? f.n * f.n : f.rowPtr[f.n];
+  if (f.kind === 'sparse') return f.rowPtr[f.n];
+  return f.kind === 'dense' ? f.n * f.n : (f.n * (f.n + 1)) / 2;
+}
+
+/** F[i][j] for j ≤ i of a stored factor. */
+function storedEntry(f: StoredFactor, i: number, j: number): number {
+  return j === i ? f.diag[i] : f.U[j * f.ld + i];
 }
 
 /** b = (F ⊗ I_q) u for u level-major (n q-vectors). */
 export function applyFactor(f: CovFactor, u: Float64Array, q: number): Float64Array {
   const n = f.n;
   const b = new Float64Array(n * q);
+  if (f.kind === 'stored') {
+    // column j of F is row j of U: b_i += F_ij u_j over j ascending, as the dense loop adds them
+    const { U, ld, diag } = f;
+    for (let j = 0; j < n; j++) {
+      for (let s = 0; s < q; s++) {
+        const uj = u[j * q + s];
+        b[j * q + s] += diag[j] * uj;
+        for (let i = j + 1; i < n; i++) b[i * q + s] += U[j * ld + i] * uj;
+      }
+    }
+    return b;
+  }
   if (f.kind === 'dense') {
     const { F } = f;
     for (let i = 0; i < n; i++) {
@@ -74,6 +108,16 @@ export function applyFactor(f: CovFactor, u: Float64Array, q: number): Float64Ar
 export function applyFactorT(f: CovFactor, v: Float64Array, q: number): Float64Array {
   const n = f.n;
   const w = new Float64Array(n * q);
+  if (f.kind === 'stored') {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        const x = storedEntry(f, i, j);
+        if (x === 0) continue;
+        for (let s = 0; s < q; s++) w[j * q + s] += x * v[i * q + s];
+      }
+    }
+    return w;
+  }
   if (f.kind === 'dense') {
     const { F } = f;
     for (let i = 0; i < n; i++) {
@@ -103,6 +147,28 @@ export function applyFactorT(f: CovFactor, v: Float64Array, q: number): Float64A
 export function rightMultiplyFactor(S: Float64Array, rows: number, f: CovFactor, q: number): Float64Array {
   const n = f.n, m = n * q;
   const out = new Float64Array(rows * m);
+  if (f.kind === 'stored') {
+    // out[r][(j,s)] = Σ_{i ≥ j} S[r][(i,s)] F[i][j]: a dot product with row j of U (the dense loop's
+    // terms in its order, i ascending)
+    const { U, ld, diag } = f;
+    for (let r = 0; r < rows; r++) {
+      const so = r * m;
+      for (let j = 0; j < n; j++) {
+        const uo = j * ld;
+        for (let s = 0; s < q; s++) {
+          let acc = 0;
+          const a = S[so + j * q + s];
+          if (a !== 0) acc += a * diag[j];
+          for (let i = j + 1; i < n; i++) {
+            const x = S[so + i * q + s];
+            if (x !== 0) acc += x * U[uo + i];
+          }
+          out[so + j * q + s] = acc;
+        }
+      }
+    }
+    return out;
+  }
   if (f.kind === 'dense') {
     const { F } = f;
     // out[r][(j,s)] = Σ_i S[r][(i,s)] F[i][j], F's rows streamed once per row block of S
@@ -147,7 +213,7 @@ export class CongruenceWork {
   readonly C: Float64Array;
   readonly P: Float64Array;
   readonly width: number;
-  /** `storage`: C (m × m) and P (at least m × min(128, m)) in an existing arena (a factor's: GramMatrix.AkkDenseFill) */
+  /** `storage`: C (m × m) and P (at least m × min(128, m)) in an existing arena (a factor's: GramMatrix.AkkDenseForm) */
   constructor(n: number, q: number, storage?: { arena: DenseArena; C: Float64Array; P: Float64Array }) {
     const m = n * q;
     this.n = n;
@@ -219,11 +285,14 @@ function congruenceSparse(f: SparseFactor, R: Float64Array, q: number, out?: Flo
 /** Columns of B per chunk of the dense symmetric product. */
 const CHUNK = 128;
 
-function congruenceDense(f: DenseFactor, R: Float64Array, q: number, work: CongruenceWork): Float64Array {
+function congruenceDense(f: DenseFactor | StoredFactor, R: Float64Array, q: number, work: CongruenceWork): Float64Array {
   const n = f.n, m = n * q, qq = q * q;
-  const { F, lower } = f;
+  const lower = f.kind === 'stored' || f.lower;
+  const entry = f.kind === 'stored' ? (i: number, k: number) => storedEntry(f, i, k) : (i: number, k: number) => f.F[i * n + k];
   const { arena, C, P, width: w } = work;
-  C.fill(0);
+  // only the lower triangle accumulates (a stored factor may live in C's strict upper triangle until
+  // the end)
+  for (let r = 0; r < m; r++) C.fill(0, r * m, r * m + r + 1);
   // M = Σ over chunks of B's rows (i, t), i in [i0, i1): P Pᵀ with P = Bᵀ[:, chunk] (m × width, packed);
   // when F is lower triangular only rows (k, s) with k < i1 of P are nonzero, so the chunk's
   // product touches the leading (i1 q) × (i1 q) block: Σ_chunks (i1 q)² w / 2 ≈ m³/6 multiply–adds
@@ -238,7 +307,7 @@ function congruenceDense(f: DenseFactor, R: Float64Array, q: number, work: Congr
       const kEnd = lower ? i + 1 : n;
       const col = (i - i0) * q;
       for (let k = 0; k < kEnd; k++) {
-        const v = F[i * n + k];
+        const v = entry(i, k);
         if (v === 0) continue;
         for (let s = 0; s < q; s++) {
           const o = (k * q + s) * width + col;

@@ -22,7 +22,10 @@ export interface SparseRelmat {
   x: ArrayLike<number>;
 }
 
-/** A dense K: rows of numbers or a row-major array, with the level names of its rows and columns. */
+/**
+ * A dense K: rows of numbers or a row-major array, with the level names of its rows and columns. A
+ * Float64Array is read in place, not copied (leave it unchanged until the fit returns).
+ */
 export interface DenseRelmat {
   kind?: 'matrix';
   levels: string[];
@@ -43,6 +46,12 @@ export interface KnownCovariance {
   requireAllLevels: boolean;
   /** F with F Fᵀ = K[order, order]; `order` is a permutation of `levels` */
   factor(order: string[]): CovFactor;
+  /**
+   * A dense K only: its Cholesky factor L (L Lᵀ = K[order, order]) into the lower triangle of `L`
+   * (n × n row-major, diagonal included) with `arena`'s kernel; the strict upper triangle is
+   * neither read nor written (so L may share an array with other data: src/relmat/gram.ts).
+   */
+  factorInto?(order: string[], L: Float64Array, arena: DenseArena): void;
   /** a pedigree's inbreeding coefficients (pedigree order), else null */
   inbreeding: Float64Array | null;
 }
@@ -120,18 +129,24 @@ function denseCovariance(what: string, levels: string[], K: Float64Array): Known
   const n = levels.length;
   return {
     source: 'matrix', levels, requireAllLevels: true, inbreeding: null,
-    factor(order) {
+    factorInto(order, L, arena) {
       const perm = permutation(what, index, order);
-      // L Lᵀ = K[order, order] (WebAssembly SIMD kernel where available)
-      const arena = new DenseArena([n * n]);
-      const L = arena.arrays[0];
-      for (let a = 0; a < n; a++) for (let b = 0; b <= a; b++) L[a * n + b] = K[perm[a] * n + perm[b]];
+      // L Lᵀ = K[order, order] (WebAssembly SIMD kernel where available; lower triangle only)
+      for (let a = 0; a < n; a++) {
+        const ka = perm[a] * n;
+        for (let b = 0; b <= a; b++) L[a * n + b] = K[ka + perm[b]];
+      }
       try {
         arena.cholesky(L, n, 'K');
       } catch (e) {
         if (e instanceof NotPositiveDefiniteError) throw notPositiveDefinite(what, order[e.index], e.index, e.pivot);
         throw e;
       }
+    },
+    factor(order) {
+      const arena = new DenseArena([n * n]);
+      const L = arena.arrays[0];
+      this.factorInto!(order, L, arena);
       for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) L[a * n + b] = 0;
       return { kind: 'dense', n, F: L, lower: true };
     },
@@ -226,9 +241,10 @@ export function knownCovariance(group: string, input: RelmatInput): KnownCovaria
   const levels = (input as DenseRelmat).levels;
   if (!Array.isArray(levels)) throw new DataError(`${what}: a matrix needs its level names ({ levels, matrix })`);
   const n = levels.length;
-  const K = input.kind === 'matrix' && input.matrix instanceof Float64Array && input.matrix.length === n * n
-    ? input.matrix
-    : denseValues(what, (input as DenseRelmat).matrix, n);
+  // a row-major Float64Array is used as it is (read, never written: K is the one n × n array of a
+  // kinship fit besides its dense block, src/relmat/gram.ts); rows or other arrays are copied
+  const given = (input as DenseRelmat).matrix;
+  const K = given instanceof Float64Array && given.length === n * n ? given : denseValues(what, given, n);
   return denseCovariance(what, levels.map(String), K);
 }
 

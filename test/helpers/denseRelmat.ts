@@ -16,6 +16,13 @@ export function denseOf(f: CovFactor): Float64Array {
   const n = f.n;
   if (f.kind === 'dense') return Float64Array.from(f.F);
   const D = new Float64Array(n * n);
+  if (f.kind === 'stored') {
+    for (let i = 0; i < n; i++) {
+      D[i * n + i] = f.diag[i];
+      for (let j = 0; j < i; j++) D[i * n + j] = f.U[j * f.ld + i];
+    }
+    return D;
+  }
   for (let i = 0; i < n; i++) for (let e = f.rowPtr[i]; e < f.rowPtr[i + 1]; e++) D[i * n + f.colIdx[e]] = f.values[e];
   return D;
 }

@@ -5,7 +5,7 @@
  */
 import type { Formula } from '../../formula/types.js';
 import type { LmmFit } from '../../lmm/lmmFit.js';
-import { type GramLmerOptions, fitValues, lmerFromGram } from '../fit.js';
+import { type GramLmerOptions, fitValues, lmerFromGram, refuseRelmatOption } from '../fit.js';
 import type { GramSourceResult } from '../source.js';
 import type { SqlEngine } from './engine.js';
 import { type ResidualSql, residualQuantiles, residualSql } from './residuals.js';
@@ -24,6 +24,7 @@ export interface SqlFit {
 }
 
 export async function lmerSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlLmerOptions = {}): Promise<SqlFit> {
+  refuseRelmatOption(options, 'lmerSql');
   const gram = await gramFromSql(engine, source, formula, options);
   const fit = await lmerFromGram(gram, options, source.name);
   const residuals = residualSql(engine, gram, fitValues(fit));

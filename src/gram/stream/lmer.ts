@@ -5,7 +5,7 @@
  */
 import type { Formula } from '../../formula/types.js';
 import type { LmmFit } from '../../lmm/lmmFit.js';
-import { type GramLmerOptions, fitValues, lmerFromGram } from '../fit.js';
+import { type GramLmerOptions, fitValues, lmerFromGram, refuseRelmatOption } from '../fit.js';
 import type { GramSourceResult } from '../source.js';
 import type { BatchSource } from './batch.js';
 import { StreamResiduals, streamResidualQuantiles } from './residuals.js';
@@ -23,6 +23,7 @@ export interface StreamFit {
 }
 
 export async function lmerStream(source: BatchSource, formula: string | Formula, options: StreamLmerOptions = {}): Promise<StreamFit> {
+  refuseRelmatOption(options, 'lmerStream');
   const gram = await gramFromStream(source, formula, options);
   const fit = await lmerFromGram(gram, options, source.name);
   const residuals = new StreamResiduals(gram, fitValues(fit));

@@ -1,0 +1,14 @@
+/**
+ * What inference does not offer for a model with a known covariance matrix (relmat): the parametric
+ * bootstrap and the prediction intervals draw or sum each grouping factor's effects level by level,
+ * independently, and a GLMM's profile has no reference to be checked against; they are refused with
+ * the reason rather than computed as if the levels were unrelated. (The ddf methods, the LMM's
+ * profile, Wald intervals and likelihood-ratio tests work on the transformed model, src/relmat/gram.ts.)
+ */
+import { ModelError } from '../errors/errors.js';
+import type { MixedModel } from '../model/mixedModel.js';
+
+export function refuseKnownCovariance(model: Pick<MixedModel, 'known'>, what: string, why: string): void {
+  const k = model.known.find((x) => x);
+  if (k) throw new ModelError(`${what} cannot be computed for a model with a known covariance matrix (relmat: '${k.group}'): ${why}`);
+}
