@@ -4,6 +4,7 @@
 //   node bench/build.mjs stream-browser → bench/out/stream-browser/ (a Parquet file streamed in a worker)
 //                                   and bench/out/stream-browser-bench.mjs (its Puppeteer runner)
 //   node bench/build.mjs app      → bench/out/app-bench.mjs (the browser app against Node, bench/app.ts)
+//   node bench/build.mjs app-stream → bench/out/app-stream-bench.mjs (the app's large-file panel, bench/app-stream.ts)
 //   node bench/build.mjs kinship  → bench/out/kinship-bench.mjs (Node; `webgpu` left external)
 //   node bench/build.mjs browser  → bench/out/browser/{index.html,main.js} (the page)
 //                                   and bench/out/browser-bench.mjs (the Puppeteer runner; puppeteer external)
@@ -70,6 +71,19 @@ for (const t of targets) {
       define,
     });
     console.log('bench/out/app-bench.mjs');
+  } else if (t === 'app-stream') {
+    // the app's large-file panel on a multi-GB Parquet file (bench/app-stream.ts)
+    await build({
+      ...common,
+      entryPoints: ['bench/app-stream.ts'],
+      outfile: 'bench/out/app-stream-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['webgpu', 'puppeteer'],
+      banner: nodeBanner,
+      define,
+    });
+    console.log('bench/out/app-stream-bench.mjs');
   } else if (t === 'kinship') {
     // the known-covariance (relmat) benchmark, for a GPU machine without a build
     await build({
@@ -130,7 +144,7 @@ for (const t of targets) {
     });
     console.log('bench/out/stream-browser/, bench/out/stream-browser-bench.mjs');
   } else {
-    console.error(`unknown target ${t} (gpu, browser, stream-browser, app, kinship)`);
+    console.error(`unknown target ${t} (gpu, browser, stream-browser, app, app-stream, kinship)`);
     process.exit(2);
   }
 }

@@ -59,9 +59,9 @@ export { LmmFit } from './lmm/lmmFit.js';
 export type { VarianceShare } from './lmm/lmmFit.js';
 export { formatSummary } from './lmm/summary.js';
 // what every fit has
-export { MixedFit } from './results/mixedFit.js';
-export type { FitAnnotation } from './results/mixedFit.js';
-export type { VarCorrRow, RanefGroup } from './results/components.js';
+export { MixedFit, RANEF_JSON_LEVELS, RANEF_MODES } from './results/mixedFit.js';
+export type { FitAnnotation, JsonOptions } from './results/mixedFit.js';
+export type { VarCorrRow, RanefGroup, RanefSummary } from './results/components.js';
 export type { PredictOptions } from './results/predict.js';
 // the optimizer
 export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { momentStart } from '../src/lmm/momentStart.js';
 import { buildLmm } from '../src/lmm/model.js';
+import { thetaToInternal } from '../src/model/reparam.js';
 import { optimizeTheta } from '../src/optim/thetaOptimizer.js';
 import { readCsv } from '../src/io/csv.js';
 import { loadData, loadReference } from './helpers/reference.js';
@@ -45,17 +46,50 @@ describe('momentStart: moment estimates of the random intercepts from fitted con
       }
     });
 
-  it('leaves slopes at the start, ignores prior weights, and gives none without a random intercept', () => {
+  it('a term with slopes: Swamy\'s estimator from the per-subject regressions (sleepstudy), near lme4\'s θ̂; prior weights ignored', () => {
     const ref = loadReference('sleepstudy_slopes_reml');
     const data = loadData(ref);
     const model = buildLmm(ref.formula, data, { REML: true, factors: ref.factors });
     const start = Float64Array.of(1, 0, 1);
     const th = momentStart(model, start)!;
-    expect(th[0]).not.toBe(1);
-    expect(th[0]).toBeGreaterThan(0);
-    expect(Array.from(th.subarray(1))).toEqual([0, 1]);
+    // independently: per subject, least squares of Reaction on (1, Days − 4.5) (the internal Z is
+    // centred: src/model/reparam.ts); 18 subjects × days 0..9, so Z_jᵀZ_j = diag(10, 82.5)
+    const y = data.getChild('Reaction')!.toArray() as Float64Array;
+    const days = data.getChild('Days')!.toArray() as Float64Array;
+    const subj = Array.from({ length: y.length }, (_, i) => String(data.getChild('Subject')!.get(i)));
+    const levels = [...new Set(subj)];
+    let sse = 0;
+    const b = levels.map((l) => {
+      const rows = subj.flatMap((s, i) => (s === l ? [i] : []));
+      const dc = rows.map((i) => days[i] - 4.5);
+      const a = rows.reduce((s, i) => s + y[i], 0) / rows.length;
+      const s1 = rows.reduce((s, i, k) => s + dc[k] * y[i], 0) / dc.reduce((s, d) => s + d * d, 0);
+      rows.forEach((i, k) => { sse += (y[i] - a - s1 * dc[k]) ** 2; });
+      return [a, s1];
+    });
+    const J = levels.length;
+    const sigma2 = sse / (y.length - 2 - 2 * (J - 1));
+    const mean = [0, 1].map((s) => b.reduce((t, v) => t + v[s], 0) / J);
+    const cov = (s: number, t: number) => b.reduce((u, v) => u + (v[s] - mean[s]) * (v[t] - mean[t]), 0) / (J - 1);
+    const S00 = cov(0, 0) / sigma2 - 1 / 10, S10 = cov(1, 0) / sigma2, S11 = cov(1, 1) / sigma2 - 1 / 82.5;
+    const L00 = Math.sqrt(S00), L10 = S10 / L00, L11 = Math.sqrt(S11 - L10 * L10);
+    expect(th[0]).toBeCloseTo(L00, 10);
+    expect(th[1]).toBeCloseTo(L10, 10);
+    expect(th[2]).toBeCloseTo(L11, 10);
+    // balanced: close to REML's θ̂ in the internal parametrization (lme4 starts at (1, 0, 1))
+    const hat = thetaToInternal(model, ref.theta);
+    for (let k = 0; k < 3; k++) expect(Math.abs(th[k] / hat[k] - 1)).toBeLessThan(0.02);
     const w = buildLmm(ref.formula, data, { REML: true, factors: ref.factors, weights: new Float64Array(data.numRows).fill(2) });
     expect(Array.from(momentStart(w, start)!)).toEqual(Array.from(th));
+  });
+
+  it('a term with slopes crossed with a random intercept, and a diagonal (||) term: intercepts only there; none without an intercept', () => {
+    const ref = loadReference('sleepstudy_uncorrelated_reml');
+    const data = loadData(ref);
+    const model = buildLmm(ref.formula, data, { REML: true, factors: ref.factors });
+    const th = momentStart(model, Float64Array.of(1, 1))!;
+    expect(th[0]).toBeGreaterThan(0);
+    expect(th[1]).toBe(1);
     const slopeOnly = buildLmm('Reaction ~ Days + (0 + Days | Subject)', data, { factors: ['Subject'] });
     expect(momentStart(slopeOnly, Float64Array.of(1))).toBeNull();
   });

@@ -1,5 +1,5 @@
 /**
- * The ClickHouse benchmark: starts the two-shard cluster of the tests (two clickhouse-server
+ * The ClickHouse benchmark: starts the two-shard cluster the tests use (./cluster.ts: two clickhouse-server
  * processes on loopback, temporary directories, stopped by PID), loads a Parquet file into a
  * MergeTree table on each shard (row groups alternating, RowBinary: exact doubles) with a
  * Distributed table over them, and fits lmer through the Distributed table (lmerSql: A by queries,
@@ -8,7 +8,7 @@
  *   node dist/bench/gram/clickhouse.js --file bench/out/data/rows10m.parquet --formula 'y ~ x + w + (x | g)' --factors g
  */
 import { statSync } from 'node:fs';
-import { startCluster } from '../../test/helpers/clickhouse.js';
+import { startCluster } from './cluster.js';
 import { ClickHouseEngine, clickhouseSource, rowBinary } from '../../src/gram/sql/clickhouse.js';
 import { lmerSql } from '../../src/gram/sql/lmer.js';
 import { ParquetBatchSource } from '../../src/gram/stream/parquet.js';

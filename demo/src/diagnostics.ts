@@ -207,6 +207,11 @@ export function diagnosticsOf(fit: LmmFit | GlmmFit, glmm: boolean): { msg: Diag
       quantileQQ: rqr ? qqPoints(rqr) : null,
     };
   }
+  return { msg, transfer: transferOf(msg) };
+}
+
+/** the typed arrays of a diagnostics message, to transfer rather than copy */
+export function transferOf(msg: DiagnosticsMsg): Transferable[] {
   const transfer: Transferable[] = [];
   const add = (a: Float64Array | Int32Array) => { if (!transfer.includes(a.buffer)) transfer.push(a.buffer); };
   const addQ = (q: QqMsg) => { add(q.theoretical); add(q.sample); };
@@ -215,7 +220,7 @@ export function diagnosticsOf(fit: LmmFit | GlmmFit, glmm: boolean): { msg: Diag
   for (const m of msg.modesQQ) addQ(m);
   if (msg.binned) addB(msg.binned);
   if (msg.quantileQQ) addQ(msg.quantileQQ);
-  return { msg, transfer };
+  return transfer;
 }
 
 /** fitted values and residuals of every observation used, with its row number in the data (1-based) */

@@ -9,6 +9,7 @@ import {
 } from '../../src/index.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
 import { columnKind } from './load.js';
+import { relmatOf } from './relmat.js';
 import { diagnosticsOf } from './diagnostics.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
@@ -53,15 +54,20 @@ export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContex
   // the CPU when the adapter is a software one, and the fit's messages say why
   const progress = (p: { feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }) =>
     ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs, stage: p.stage });
+  if (req.relmat && !parsed.random.some((r) => r.group.length === 1 && r.group[0] === req.relmat!.group)) {
+    throw new PlacedError(`the relatedness file is for '${req.relmat.group}', which is not a grouping factor of the formula`, 'options');
+  }
+  const relmat = req.relmat ? { [req.relmat.group]: relmatOf(req.relmat.id) } : undefined;
+  const prior = req.prior === 'blme' ? ('blme' as const) : undefined;
   try {
     if (req.family !== 'gaussian') {
       return await glmer(req.formula, table, {
         family: req.family, link: req.link as 'logit' | undefined, nAGQ: req.nAGQ ?? 1, factors: req.factors,
-        backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress,
+        backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress, relmat, prior,
       });
     }
     return await lmer(req.formula, table, {
-      REML: req.reml, factors: req.factors, backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress,
+      REML: req.reml, factors: req.factors, backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress, relmat, prior,
     });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
@@ -178,7 +184,11 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     setupMs: Math.min(elapsedMs, setupMsOf(fit.timings)),
     describeMs: 0,
     diagnostics: null as unknown as FitResult['diagnostics'],
+    heritability: lmm ? lmm.heritability : [],
+    priors: [],
   };
+  // the summary's prior lines (blme's "Cov prior : …", "Prior dev : …")
+  result.priors = result.summary.split('\n').filter((l) => /^(Cov|Fixef|Resid) prior|^Prior dev/.test(l));
   const diag = diagnosticsOf(fit, glmm);
   result.diagnostics = diag.msg;
   transfer.push(...diag.transfer);

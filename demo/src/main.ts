@@ -4,6 +4,7 @@
  * the results. Everything heavy runs in ./worker.ts.
  */
 import { FormulaError, parseFormula, type Formula } from '../../src/index.js';
+import { MEASURE_INPUTS } from '../../src/meta/escalc.js';
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
@@ -13,7 +14,7 @@ import {
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
 } from './plots.js';
 import type {
-  BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -113,8 +114,27 @@ const el = {
   forest: byId('forest'),
   funnel: byId('funnel'),
   metaSummary: byId('meta-summary'),
+  metaSource: byId<HTMLSelectElement>('meta-source'),
+  metaColumns: byId('meta-columns'),
+  metaEscalc: byId('meta-escalc'),
+  metaMeasure: byId<HTMLSelectElement>('meta-measure'),
+  metaEscalcInputs: byId('meta-escalc-inputs'),
+  metaMods: byId<HTMLInputElement>('meta-mods'),
+  metaTest: byId<HTMLSelectElement>('meta-test'),
+  metaCluster: byId<HTMLSelectElement>('meta-cluster'),
+  metaInner: byId<HTMLSelectElement>('meta-inner'),
+  metaCoef: byId('meta-coef'),
+  prior: byId<HTMLSelectElement>('prior'),
+  relmatFile: byId<HTMLInputElement>('relmat-file'),
+  relmatKind: byId<HTMLSelectElement>('relmat-kind'),
+  relmatGroup: byId<HTMLSelectElement>('relmat-group'),
+  relmatRemove: byId<HTMLButtonElement>('relmat-remove'),
+  relmatNote: byId('relmat-note'),
 };
 let metaId = 0;
+/** the relatedness file read by the worker (id and what it holds), and the pending read */
+let relmat: RelmatInfo | null = null;
+let relmatId = 0;
 /** the pending coefficient-table request and confint run (0: none) */
 let inferenceId = 0;
 /** the coefficient table last received, and the fit it belongs to */
@@ -127,6 +147,12 @@ const st = {
   factors: byId<HTMLInputElement>('stream-factors'),
   reml: byId<HTMLInputElement>('stream-reml'),
   batch: byId<HTMLInputElement>('stream-batch'),
+  exact: byId<HTMLInputElement>('stream-exact'),
+  quantiles: byId<HTMLInputElement>('stream-quantiles'),
+  diag: byId<HTMLInputElement>('stream-diag'),
+  diagControls: byId('stream-diag-controls'),
+  diagnostics: byId('stream-diagnostics'),
+  notShown: byId('stream-not-shown'),
   fit: byId<HTMLButtonElement>('stream-fit'),
   cancel: byId<HTMLButtonElement>('stream-cancel'),
   progress: byId('stream-progress'),
@@ -317,6 +343,18 @@ function onMessage(m: FromWorker): void {
       if (m.id !== streamId) break;
       endStream();
       if (m.cancelled) { st.progress.hidden = false; st.progress.textContent = 'Cancelled.'; } else showError(st.error, m.message);
+      break;
+    case 'relmatLoaded':
+      if (m.id !== relmatId) break;
+      relmat = m.info;
+      renderRelmat();
+      break;
+    case 'relmatError':
+      if (m.id !== relmatId) break;
+      relmat = null;
+      renderRelmat();
+      el.relmatNote.className = 'note warn';
+      el.relmatNote.textContent = `Could not read the relatedness file: ${m.message}`;
       break;
     case 'compared':
       if (m.id !== compareId) break;
@@ -544,6 +582,12 @@ function clearFormulaError(): void {
 
 /** Parses the formula and checks it against the columns; shows the first problem at its token. */
 function validateFormula(): boolean {
+  const ok = checkFormula();
+  renderRelmatGroups();
+  return ok;
+}
+
+function checkFormula(): boolean {
   const text = el.formula.value;
   // the text the messages below belong to (typing is debounced: tests wait for this to catch up)
   el.formula.dataset.validated = text;
@@ -608,6 +652,43 @@ function validateFormula(): boolean {
 // ---------------------------------------------------------------------------------------------
 // Options
 
+/** the grouping factors of the formula with a single grouping variable: where a relatedness file can apply */
+function renderRelmatGroups(fileLoaded = false): void {
+  const groups = parsed ? [...new Set(parsed.random.filter((r) => r.group.length === 1).map((r) => r.group[0]!))] : [];
+  const keep = el.relmatGroup.value;
+  // the only grouping factor is chosen for a file just read, or when the chosen one left the formula;
+  // never over the user's own "none"
+  const pick = !!relmat && groups.length === 1 && (fileLoaded || (keep !== '' && !groups.includes(keep)));
+  clear(el.relmatGroup, h('option', { value: '' }, relmat ? '(choose a grouping factor)' : '(no file)'),
+    groups.map((g) => h('option', { value: g, selected: g === keep || pick }, g)));
+}
+
+function renderRelmat(): void {
+  el.relmatRemove.hidden = !relmat;
+  el.relmatNote.className = 'note';
+  el.relmatNote.textContent = relmat ? `${relmat.name}: ${relmat.note} (levels ${relmat.sample.join(', ')}${relmat.levels > relmat.sample.length ? ', …' : ''}). The data's levels of the chosen grouping factor are matched to it by name.` : '';
+  renderRelmatGroups(true);
+}
+
+function setupRelmat(): void {
+  const read = () => {
+    const f = el.relmatFile.files?.[0];
+    if (!f) return;
+    relmatId = nextId++;
+    el.relmatNote.className = 'note';
+    el.relmatNote.textContent = `reading ${f.name}…`;
+    send({ type: 'relmat', id: relmatId, file: f, kind: el.relmatKind.value as 'auto' });
+  };
+  el.relmatFile.addEventListener('change', read);
+  el.relmatKind.addEventListener('change', read);
+  el.relmatRemove.addEventListener('click', () => {
+    relmat = null;
+    relmatId = 0;
+    el.relmatFile.value = '';
+    renderRelmat();
+  });
+}
+
 let gaussianCriterion = 'reml';
 /** the page's drawing time of the last results (the timing header's breakdown) */
 let renderMs = 0;
@@ -665,6 +746,10 @@ function startFit(): void {
   const nAGQ = Number(el.nagq.value);
   el.optionsError.textContent = '';
   el.fitError.textContent = '';
+  if (relmat && !el.relmatGroup.value) {
+    showError(el.optionsError, `Choose the grouping factor that ${relmat.name} is for (or remove the relatedness file).`);
+    return;
+  }
   if (family !== 'gaussian' && !(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) {
     showError(el.optionsError, 'nAGQ must be a whole number from 0 to 25 (1 = Laplace).');
     return;
@@ -678,6 +763,8 @@ function startFit(): void {
     link: family === 'gaussian' ? undefined : el.link.value,
     nAGQ: family === 'gaussian' ? undefined : nAGQ,
     dataName: data.name,
+    prior: el.prior.value === 'blme' ? 'blme' : undefined,
+    relmat: relmat && el.relmatGroup.value ? { group: el.relmatGroup.value, id: relmat.id } : undefined,
   };
   fitId = nextId++;
   fitStarted = performance.now();
@@ -821,8 +908,11 @@ function renderResults(entry: HistoryEntry): void {
     ),
     h('div', {},
       `${crit} ${fmt(r.objective, 8)} · logLik ${fmt(r.logLik, 8)} · AIC ${fmt(r.AIC, 7)} · BIC ${fmt(r.BIC, 7)}`,
-      r.sigma !== null ? [' · residual SD σ = ', h('b', { id: 'sigma' }, fmt(r.sigma))] : null,
+      r.sigma !== null ? [' · residual SD σ = ', h('b', { id: 'sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))] : null,
     ),
+    r.priors.length ? h('div', { id: 'fit-priors' }, `Posterior mode under blme's priors: ${r.priors.join(' · ').replace(/\s+/g, ' ')}`) : null,
+    r.heritability.map((x) => h('div', {}, `Heritability of ${x.group}: h² = `, h('b', { id: `heritability-${x.group}`, 'data-value': String(x.heritability) }, fmtFixed(x.heritability, 4)),
+      ` (σ²_${x.group} = ${fmt(x.variance)} over σ²_${x.group} + σ², with ${x.group}'s known relatedness)`)),
     r.converged ? null : h('div', { class: 'msg' }, 'The optimizer did not report convergence.'),
     r.messages.map((m) => h('div', { class: 'msg' }, m)),
   );
@@ -834,7 +924,7 @@ function renderResults(entry: HistoryEntry): void {
     h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'fixef-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), lmm ? h('th', {}, 'df') : null, h('th', {}, statName),
         h('th', {}, lmm ? 'Pr(>|t|)' : 'Pr(>|z|)'), h('th', {}, '2.5 %'), h('th', {}, '97.5 %'))),
-      h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name },
+      h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se) },
         h('td', { class: 'name' }, f.name),
         h('td', { 'data-col': 'estimate' }, fmt(f.estimate)),
         h('td', { 'data-col': 'se' }, fmt(f.se)),
@@ -987,13 +1077,17 @@ function startStream(): void {
   st.progress.hidden = false;
   st.progress.textContent = `reading ${file.name} (${fmtBytes(file.size)})…`;
   const factorList = st.factors.value.split(',').map((x) => x.trim()).filter((x) => x !== '');
-  send({ type: 'streamFit', id: streamId, file, request: { formula: st.formula.value, factors: factorList, reml: st.reml.checked, batchSize } });
+  st.result.hidden = true;
+  send({ type: 'streamFit', id: streamId, file, request: {
+    formula: st.formula.value, factors: factorList, reml: st.reml.checked, batchSize,
+    exact: st.exact.checked, residualQuantiles: st.quantiles.checked, diagnostics: st.diag.checked,
+  } });
 }
 
 function showStreamProgress(p: StreamProgressMsg): void {
   const rate = p.rowsScanned / Math.max(1e-3, p.elapsedMs / 1000);
   st.progress.dataset.bytesRead = String(p.bytesRead);
-  st.progress.textContent = `pass ${p.pass} · ${p.rows.toLocaleString('en-US')} rows · ${fmtBytes(p.bytesRead)} read of a ${fmtBytes(p.fileBytes)} file · ${Math.round(rate).toLocaleString('en-US')} rows/s · ${fmtMs(p.elapsedMs)}`;
+  st.progress.textContent = `pass ${p.pass}${p.stage ? ` (${p.stage})` : ''} · ${p.rows.toLocaleString('en-US')} rows · ${fmtBytes(p.bytesRead)} read of a ${fmtBytes(p.fileBytes)} file · ${Math.round(rate).toLocaleString('en-US')} rows/s · ${fmtMs(p.elapsedMs)}`;
 }
 
 function endStream(): void {
@@ -1006,10 +1100,12 @@ function endStream(): void {
 function renderStream(r: StreamResultMsg): void {
   st.result.hidden = false;
   clear(st.info,
-    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-rows-scanned': String(r.rowsScanned) },
+    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-elapsed-ms': String(r.elapsedMs) },
       `${r.nobs.toLocaleString('en-US')} observations streamed in ${r.passes.length} passes (${r.rowsScanned.toLocaleString('en-US')} rows read): `,
       h('b', {}, `${fmtBytes(r.bytesRead)} read`), ` of a ${fmtBytes(r.fileBytes)} file · `,
-      h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` · ${fmtMs(r.elapsedMs)} on the CPU`),
+      h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` (${fmtBytes(r.bytesPerSecond)}/s) · ${fmtMs(r.elapsedMs)} on the CPU`,
+      r.diagnostics ? ` (diagnostics pass ${fmtMs(r.diagnosticsMs)})` : ''),
+    h('div', { class: 'hint' }, `Passes: ${r.passes.join(' · ')}`),
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );
@@ -1019,7 +1115,20 @@ function renderStream(r: StreamResultMsg): void {
       h('td', { class: 'name' }, f.name), h('td', {}, fmt(f.estimate)), h('td', {}, fmt(f.se)), h('td', {}, fmtFixed(f.stat, 3))))),
   )));
   st.summary.textContent = r.summary;
+  if (r.diagnostics) {
+    const s = r.residualStats!;
+    drawDiagnostics(r.diagnostics, streamView, { controls: st.diagControls, plot: st.diagnostics, prefix: 'stream-diag' }, () => {});
+    st.notShown.textContent = `Every row's scaled residual (${s.n.toLocaleString('en-US')}): mean ${fmt(s.mean, 4)}, SD ${fmt(s.sd, 4)}. ` + STREAM_NOT_SHOWN;
+  } else {
+    clear(st.diagControls);
+    clear(st.diagnostics);
+    st.notShown.textContent = `No diagnostics: they were not asked for (they take one more pass over the file). ${STREAM_NOT_SHOWN}`;
+  }
 }
+
+/** the streamed fit's state of the diagnostics chooser */
+const streamView = { diag: 'resid', modes: '0' };
+const STREAM_NOT_SHOWN = 'Not shown for a streamed fit: the shrinkage plot (each level\'s own fit needs its rows), predictions, p-values and intervals, and the fits list — the rows are never held in the tab; load a file that fits in memory with the file picker above for those.';
 
 function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string, value?: string): HTMLElement {
   const s = h('select', { id }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.text)));
@@ -1159,21 +1268,32 @@ const DIAG_KINDS: Record<'lmer' | 'glmer', { value: string; text: string }[]> = 
 };
 
 function renderDiagnostics(r: FitResult): void {
-  const d = r.diagnostics;
-  const kinds = DIAG_KINDS[r.kind];
-  if (!kinds.some((k) => k.value === view.diag)) view.diag = kinds[0]!.value;
-  if (!(Number(view.modes) < d.modesQQ.length)) view.modes = '0';
+  drawDiagnostics(r.diagnostics, view, { controls: el.diagControls, plot: el.diagnostics, prefix: 'diag' }, syncUrl);
+}
+
+/**
+ * The diagnostics panel into `into`: a plot chooser (and the term's chooser for the modes' QQ
+ * plot), the plot and its caption; `state` keeps the choice (the results' is in the address).
+ * A streamed fit's message says its points, smoothers and residual QQ plot are of a sample.
+ */
+function drawDiagnostics(d: DiagnosticsMsg, state: { diag: string; modes: string }, into: { controls: HTMLElement; plot: HTMLElement; prefix: string }, onChange: () => void): void {
+  const kinds = DIAG_KINDS[d.kind];
+  if (!kinds.some((k) => k.value === state.diag)) state.diag = kinds[0]!.value;
+  if (!(Number(state.modes) < d.modesQQ.length)) state.modes = '0';
   const n = d.n.toLocaleString('en-US');
-  const subset = d.fitted.length < d.n ? ` Points: an evenly spread ${d.fitted.length.toLocaleString('en-US')} of the ${n} observations; the smoother uses all of them.` : '';
+  const sampled = d.sample ? `an evenly spread ${d.sample.rows.toLocaleString('en-US')} of the ${d.sample.of.toLocaleString('en-US')} rows, read in one more pass over the file` : null;
+  const subset = sampled
+    ? ` Points and smoother: ${sampled} (the rows are not kept in the tab).`
+    : d.fitted.length < d.n ? ` Points: an evenly spread ${d.fitted.length.toLocaleString('en-US')} of the ${n} observations; the smoother uses all of them.` : '';
   const draw = () => {
-    const width = plotWidth(el.diagnostics);
+    const width = plotWidth(into.plot);
     let plot: Element;
     let caption: string;
-    switch (view.diag) {
+    switch (state.diag) {
       case 'qq':
         plot = qqPlot(d.qq, d.kind === 'lmer' ? 'scaled residual (sample quantile)' : 'deviance residual (sample quantile)', width, d.kind === 'lmer' ? 'identity' : 'qqline');
         caption = d.kind === 'lmer'
-          ? `Normal QQ plot of the ${n} scaled residuals (Pearson residual / σ, as lme4's summary) against standard normal quantiles (R's ppoints); the red line is y = x. Points off the line in the tails: heavier (or lighter) tails than the model assumes.`
+          ? `Normal QQ plot of ${sampled ? `the scaled residuals of ${sampled}` : `the ${n} scaled residuals`} (Pearson residual / σ, as lme4's summary) against standard normal quantiles (R's ppoints); the red line is y = x. Points off the line in the tails: heavier (or lighter) tails than the model assumes.`
           : `Normal QQ plot of the deviance residuals with R's qqline (through the quartiles). For binary or small-count data they are not normal even under a right model: the randomized quantile residuals are.`;
         if (d.qq.theoretical.length < d.qq.n) caption += ` ${d.qq.theoretical.length.toLocaleString('en-US')} of the ${d.qq.n.toLocaleString('en-US')} sorted values are drawn, at evenly spread ranks.`;
         break;
@@ -1182,7 +1302,7 @@ function renderDiagnostics(r: FitResult): void {
         caption = `Scale–location: √|${d.residualLabel}| against the ${d.fittedLabel}, with the means in 30 equal-count bins of the fitted values (red). A trend: the residual spread changes with the mean.${subset}`;
         break;
       case 'modes': {
-        const m = d.modesQQ[Number(view.modes)]!;
+        const m = d.modesQQ[Number(state.modes)]!;
         plot = qqPlot(m, `conditional mode of ${m.cname} (${m.group})`, width, 'qqline');
         caption = `Normal QQ plot of the ${m.n.toLocaleString('en-US')} conditional modes b̂ of ${m.cname} per ${m.group}, with R's qqline (through the quartiles). The model assumes the random effects are normal; conditional modes are shrunken, so the line is flatter than their SD.`;
         break;
@@ -1204,13 +1324,13 @@ function renderDiagnostics(r: FitResult): void {
         plot = residualPlot(d, width, 'resid');
         caption = `${d.residualLabel[0]!.toUpperCase()}${d.residualLabel.slice(1)} against the ${d.fittedLabel}; the red line is the smoother: residual means in 30 equal-count bins of the fitted values. A curve means a missing nonlinearity; a funnel, a variance that changes with the mean.${subset}`;
     }
-    clear(el.diagnostics, plot, caption ? h('p', { class: 'caption', id: 'diag-caption' }, caption) : null);
+    clear(into.plot, plot, caption ? h('p', { class: 'caption', id: `${into.prefix}-caption` }, caption) : null);
   };
-  const modesSelect = () => selectFor('term', d.modesQQ.map((m, k) => ({ value: String(k), text: `${m.group}: ${m.cname}` })), (v) => { view.modes = v; draw(); syncUrl(); }, 'diag-modes', view.modes);
+  const modesSelect = () => selectFor('term', d.modesQQ.map((m, k) => ({ value: String(k), text: `${m.group}: ${m.cname}` })), (v) => { state.modes = v; draw(); onChange(); }, `${into.prefix}-modes`, state.modes);
   const controls = () => {
-    clear(el.diagControls,
-      selectFor('plot', kinds, (v) => { view.diag = v; controls(); draw(); syncUrl(); }, 'diag-kind', view.diag),
-      view.diag === 'modes' ? modesSelect() : null);
+    clear(into.controls,
+      selectFor('plot', kinds, (v) => { state.diag = v; controls(); draw(); onChange(); }, `${into.prefix}-kind`, state.diag),
+      state.diag === 'modes' ? modesSelect() : null);
   };
   controls();
   draw();
@@ -1222,43 +1342,120 @@ function renderDiagnostics(r: FitResult): void {
 function renderMetaPanel(info: DataInfo): void {
   const numeric = info.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
   el.metaPanel.hidden = numeric.length < 2;
-  const fill = (sel: HTMLSelectElement, names: string[], pick: string | undefined, empty?: string) => {
-    clear(sel, empty ? h('option', { value: '' }, empty) : null, names.map((n) => h('option', { value: n, selected: n === pick }, n)));
-  };
   const find = (re: RegExp) => numeric.find((n) => re.test(n));
   const yi = find(/^(yi|effect|es|lnor|logor|smd)$/i);
   const vi = find(/^(vi|var|variance)$/i);
-  // open when the data look like a meta-analysis (columns named like yi and vi)
-  byId<HTMLDetailsElement>('meta-details').open = !!(yi && vi);
-  fill(el.metaYi, numeric, yi ?? numeric[0]);
-  fill(el.metaVi, numeric, vi ?? numeric.find((n) => n !== (yi ?? numeric[0])));
-  fill(el.metaSlab, info.columns.map((c) => c.name), info.columns.find((c) => /^(author|study|slab|label|name)$/i.test(c.name))?.name, '(row numbers)');
+  // open when the data look like a meta-analysis (columns named like yi and vi, or escalc's inputs)
+  const escalcLike = numeric.filter((n) => ESCALC_ARGS.includes(n)).length >= 2;
+  byId<HTMLDetailsElement>('meta-details').open = !!(yi && vi) || escalcLike;
+  fillSelect(el.metaYi, numeric, yi ?? numeric[0]);
+  fillSelect(el.metaVi, numeric, vi ?? numeric.find((n) => n !== (yi ?? numeric[0])));
+  const all = info.columns.map((c) => c.name);
+  fillSelect(el.metaSlab, all, info.columns.find((c) => /^(author|authors|study|slab|label|name|source|trial)$/i.test(c.name) && c.kind !== 'numeric')?.name
+    ?? info.columns.find((c) => /^(author|authors|study|slab|label|name|source|trial)$/i.test(c.name))?.name, '(row numbers)');
+  fillSelect(el.metaCluster, all.filter((n) => n !== yi && n !== vi), undefined, '(none: two levels)');
+  fillSelect(el.metaInner, all.filter((n) => n !== yi && n !== vi), undefined, '(each row)');
+  el.metaMods.value = '';
+  el.metaSource.value = yi && vi ? 'columns' : escalcLike ? 'escalc' : 'columns';
+  // the measure whose inputs the columns name (metafor's argument names), else the first
+  const fits = (m: string) => MEASURE_ARGS[m]!.every((slot) => slot.split('|').some((a) => numeric.includes(a)));
+  el.metaMeasure.value = [...el.metaMeasure.options].map((o) => o.value).find(fits) ?? el.metaMeasure.options[0]!.value;
+  onMetaSource();
+}
+
+/** escalc's inputs per measure (alternatives separated by '|') */
+const MEASURE_ARGS: Record<string, string[]> = MEASURE_INPUTS;
+const ESCALC_ARGS = [...new Set(Object.values(MEASURE_ARGS).flatMap((a) => a.flatMap((s) => s.split('|'))))];
+const ESCALC_HELP: Record<string, string> = {
+  ai: 'events, group 1', bi: 'non-events, group 1', n1i: 'size of group 1', ci: 'events, group 2', di: 'non-events, group 2', n2i: 'size of group 2',
+  m1i: 'mean, group 1', sd1i: 'SD, group 1', m2i: 'mean, group 2', sd2i: 'SD, group 2', ri: 'correlation', ni: 'sample size', xi: 'events', mi: 'non-events',
+};
+
+function fillSelect(sel: HTMLSelectElement, names: string[], pick: string | undefined, empty?: string): void {
+  clear(sel, empty ? h('option', { value: '' }, empty) : null, names.map((n) => h('option', { value: n, selected: n === pick }, n)));
+}
+
+function onMetaSource(): void {
+  const escalc = el.metaSource.value === 'escalc';
+  el.metaColumns.hidden = escalc;
+  el.metaEscalc.hidden = !escalc;
+  if (escalc) renderEscalcInputs();
+}
+
+/** one column chooser per input of the measure; of two alternatives (bi or n1i) the user fills one */
+function renderEscalcInputs(): void {
+  if (!data) return;
+  const numeric = data.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+  const slots = MEASURE_ARGS[el.metaMeasure.value]!;
+  clear(el.metaEscalcInputs, slots.flatMap((slot) => {
+    const alts = slot.split('|');
+    const firstFound = alts.find((a) => numeric.includes(a));
+    return alts.map((arg, k) => {
+      const sel = h('select', { 'data-escalc-arg': arg, id: `escalc-${arg}` }) as HTMLSelectElement;
+      fillSelect(sel, numeric, arg === firstFound ? arg : undefined, alts.length > 1 ? '(none)' : '—');
+      return h('label', { title: ESCALC_HELP[arg] ?? arg }, k > 0 ? `or ${arg} ` : `${arg} `, h('span', { class: 'hint' }, `(${ESCALC_HELP[arg]}) `), sel);
+    });
+  }));
 }
 
 function startMeta(): void {
   if (!data) return;
-  metaId = nextId++;
   el.metaError.textContent = '';
+  let escalc: { measure: string; columns: Record<string, string> } | undefined;
+  if (el.metaSource.value === 'escalc') {
+    const columns: Record<string, string> = {};
+    for (const sel of el.metaEscalcInputs.querySelectorAll<HTMLSelectElement>('select[data-escalc-arg]')) if (sel.value) columns[sel.dataset.escalcArg!] = sel.value;
+    escalc = { measure: el.metaMeasure.value, columns };
+  }
+  metaId = nextId++;
   el.metaFit.disabled = true;
-  send({ type: 'meta', id: metaId, request: { yi: el.metaYi.value, vi: el.metaVi.value, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, dataName: data.name } });
+  send({ type: 'meta', id: metaId, request: {
+    yi: el.metaYi.value, vi: el.metaVi.value, escalc, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, test: el.metaTest.value,
+    mods: el.metaMods.value.trim() || undefined, cluster: el.metaCluster.value || undefined, inner: el.metaInner.value || undefined,
+    factors: [...factors], dataName: data.name,
+  } });
 }
 
 function renderMeta(r: MetaResultMsg): void {
   el.metaResults.hidden = false;
   const pct = `${r.level}%`;
+  const what = r.model === 'rma.mv'
+    ? `Multilevel model (rma.mv, random ${r.random}, ${r.method})`
+    : r.intOnly ? `Random-effects model (${r.method})` : `Mixed-effects meta-regression (${r.method})`;
+  const p = r.pooled;
+  const u = r.tau2 !== null;
   clear(el.metaInfo,
-    h('div', {}, `Random-effects model (${r.method}), k = ${r.k} studies · pooled estimate `, h('b', { id: 'meta-mu' }, fmt(r.mu)),
-      ` (SE ${fmt(r.se)}), ${pct} CI [`, h('span', { id: 'meta-ci' }, `${fmt(r.ci[0])}, ${fmt(r.ci[1])}`), `], ${pct} prediction interval [`,
-      h('span', { id: 'meta-pi' }, `${fmt(r.pi[0])}, ${fmt(r.pi[1])}`), ']'),
-    h('div', {}, 'Heterogeneity: τ² = ', h('b', { id: 'meta-tau2' }, fmt(r.tau2)), ' · I² = ', h('b', { id: 'meta-i2' }, `${fmtFixed(r.I2, 2)}%`),
-      ` · H² = ${fmtFixed(r.H2, 2)} · Q(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`),
+    h('div', { id: 'meta-model' }, `${what}, k = ${r.k} studies`, r.intOnly ? '' : ` · moderators ${r.mods}`,
+      r.escalc ? ` · effect sizes by escalc ${r.escalc.measure} (columns ${r.escalc.yi}, ${r.escalc.vi} added)` : ''),
+    p ? h('div', {}, 'Pooled estimate ', h('b', { id: 'meta-mu' }, fmt(p.mu)),
+      ` (SE ${fmt(p.se)}), ${pct} CI [`, h('span', { id: 'meta-ci' }, `${fmt(p.ci[0])}, ${fmt(p.ci[1])}`), `], ${pct} prediction interval [`,
+      h('span', { id: 'meta-pi' }, `${fmt(p.pi[0])}, ${fmt(p.pi[1])}`), ']') : null,
+    u
+      ? h('div', {}, `${r.intOnly ? 'Heterogeneity' : 'Residual heterogeneity'}: τ² = `, h('b', { id: 'meta-tau2' }, fmt(r.tau2!)), ' · I² = ', h('b', { id: 'meta-i2' }, `${fmtFixed(r.I2!, 2)}%`),
+        ` · H² = ${fmtFixed(r.H2!, 2)}`, r.R2 !== null ? [' · R² = ', h('b', { id: 'meta-r2' }, `${fmtFixed(r.R2, 2)}%`)] : '',
+        ` · Q${r.intOnly ? '' : 'E'}(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`)
+      : h('div', {}, 'Variance components: ', ...r.sigma2!.flatMap((s, l) => [l ? ' · ' : '', `σ²(${s.name}, ${s.levels} levels) = `, h('b', { id: `meta-sigma2-${l}`, 'data-value': String(s.value) }, fmt(s.value))]),
+        ` · Q${r.intOnly ? '' : 'E'}(df = ${r.QEdf}) = `, h('span', { id: 'meta-q' }, fmtFixed(r.QE, 4)), `, p ${fmtP(r.QEp)}`),
+    r.QM ? h('div', {}, `Test of moderators: ${r.QM.df[1] === null ? `QM(df = ${r.QM.df[0]})` : `F(df1 = ${r.QM.df[0]}, df2 = ${r.QM.df[1]})`} = `, h('b', { id: 'meta-qm', 'data-value': String(r.QM.QM) }, fmtFixed(r.QM.QM, 4)), `, p ${fmtP(r.QM.p)}`) : null,
+    r.messages.map((m) => h('div', { class: 'msg' }, m)),
     h('div', { class: 'timing' }, `fitted in ${fmtMs(r.elapsedMs)}`),
   );
-  const pooled = { mu: r.mu, ci: r.ci, pi: r.pi };
-  clear(el.forest, forestPlot(r.studies, pooled, plotWidth(el.forest), r.level),
-    h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight); the red diamond is the pooled estimate with its ${pct} CI (thick) and the ${pct} prediction interval for a new study (dashed).`));
-  clear(el.funnel, funnelPlot(r.studies, r.mu, plotWidth(el.funnel)),
-    h('p', { class: 'caption' }, 'Effect size against its standard error (small studies at the bottom), with the pooled estimate and its ±1.96 SE funnel: an asymmetric funnel hints at small-study effects or publication bias.'));
+  const stat = r.test === 'z' ? 'z' : 't';
+  clear(el.metaCoef, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'meta-coef-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'SE'), h('th', {}, `${stat} value`), h('th', {}, `Pr(>|${stat}|)`), h('th', {}, 'CI lower'), h('th', {}, 'CI upper'))),
+    h('tbody', {}, r.coef.map((c) => h('tr', { 'data-term': c.name, 'data-estimate': String(c.estimate), 'data-se': String(c.se), 'data-p': String(c.p) },
+      h('td', { class: 'name' }, c.name), h('td', {}, fmt(c.estimate)), h('td', {}, fmt(c.se)), h('td', {}, fmtFixed(c.stat, 4)), h('td', {}, fmtP(c.p)), h('td', {}, fmt(c.lo)), h('td', {}, fmt(c.hi))))))));
+  if (p) {
+    clear(el.forest, forestPlot(r.studies, p, plotWidth(el.forest), r.level),
+      h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight); the red diamond is the pooled estimate with its ${pct} CI (thick) and the ${pct} prediction interval for a new study (dashed).`));
+    clear(el.funnel, funnelPlot(r.studies, p.mu, plotWidth(el.funnel)),
+      h('p', { class: 'caption' }, 'Effect size against its standard error (small studies at the bottom), with the pooled estimate and its ±1.96 SE funnel: an asymmetric funnel hints at small-study effects or publication bias.'));
+  } else {
+    clear(el.forest, forestPlot(r.studies, null, plotWidth(el.forest), r.level),
+      h('p', { class: 'caption' }, `Each study's effect size with its ${pct} confidence interval (square area ∝ weight) and, in red, its fitted value from the moderators (metafor's forest of a meta-regression); there is no single pooled estimate.`));
+    clear(el.funnel, funnelPlot(r.studies.map((s) => ({ ...s, yi: s.yi - s.fitted })), 0, plotWidth(el.funnel), 'residual (yi − fitted) →'),
+      h('p', { class: 'caption' }, 'Residuals (effect size minus its fitted value from the moderators) against their standard error, around 0 with ±1.96 SE lines (metafor\'s funnel of a meta-regression).'));
+  }
   el.metaSummary.textContent = r.summary;
 }
 
@@ -1274,7 +1471,8 @@ function renderHistory(): void {
   const rows = history.map((e, k) => {
     const r = e.result;
     const current = e.loadId === loadId && !!data;
-    const opts = r.kind === 'lmer' ? (r.reml ? 'REML' : 'ML') : `${r.family}(${r.link}), nAGQ ${e.request.nAGQ ?? 1}`;
+    const opts = (r.kind === 'lmer' ? (r.reml ? 'REML' : 'ML') : `${r.family}(${r.link}), nAGQ ${e.request.nAGQ ?? 1}`)
+      + (e.request.prior ? ', blme priors' : '') + (e.request.relmat ? `, relatedness of ${e.request.relmat.group}` : '');
     const box = h('input', {
       type: 'checkbox', 'data-compare': String(e.id), checked: compareSel.includes(e.id), disabled: !current,
       'aria-label': `compare fit ${k + 1}`, title: current ? 'select for a comparison' : 'fitted to other data: reload those data to compare',
@@ -1358,6 +1556,7 @@ function applyOptions(u: UrlState): void {
     gaussianCriterion = u.criterion;
     for (const r of el.criterion.querySelectorAll<HTMLInputElement>('input')) r.checked = r.value === u.criterion;
   }
+  el.prior.value = u.prior ?? '';
   if (u.diag) view.diag = u.diag;
   if (u.modes) view.modes = u.modes;
   if (u.cat) view.cat = u.cat;
@@ -1375,6 +1574,7 @@ function currentUrlState(): UrlState {
     nAGQ: Number(el.nagq.value),
     criterion: (document.querySelector<HTMLInputElement>('input[name="crit"]:checked')?.value ?? 'reml') as 'reml' | 'ml',
     backend: el.backend.value as BackendChoice,
+    prior: el.prior.value === 'blme' ? 'blme' : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
@@ -1526,6 +1726,7 @@ function init(): void {
   setupDrop();
   setupExport();
   setupPlotExports();
+  setupRelmat();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {
@@ -1543,10 +1744,13 @@ function init(): void {
   el.family.addEventListener('change', () => { onFamilyChange(); syncUrl(); });
   el.backend.addEventListener('change', () => { el.optionsError.textContent = ''; syncUrl(); });
   el.link.addEventListener('change', () => syncUrl());
+  el.prior.addEventListener('change', () => syncUrl());
   el.nagq.addEventListener('change', () => syncUrl());
   el.criterion.addEventListener('change', () => syncUrl());
   el.compare.addEventListener('click', startCompare);
   el.metaFit.addEventListener('click', startMeta);
+  el.metaSource.addEventListener('change', onMetaSource);
+  el.metaMeasure.addEventListener('change', renderEscalcInputs);
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
   inf.ddf.addEventListener('change', requestInference);

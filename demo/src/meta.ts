@@ -1,38 +1,90 @@
 /**
- * Worker side of the meta-analysis mode: the library's meta() (metafor's rma) on the loaded table,
- * and what the page draws of it — the pooled estimate with its confidence and prediction intervals,
- * the heterogeneity statistics and the studies for the forest and funnel plots.
+ * Worker side of the meta-analysis mode: effect sizes from the table's yi/vi columns or computed
+ * by the library's escalc (metafor's escalc: SMD from means, SDs and ns, OR/RR/RD from 2×2 counts,
+ * ZCOR from r and n, …), then the library's meta() — metafor's rma, with moderators a
+ * meta-regression, with a cluster column the three-level model (rma.mv, `~ 1 | cluster/study`) —
+ * and what the page draws of it: the coefficients, the pooled estimate with its confidence and
+ * prediction intervals, the heterogeneity statistics, and the studies for the forest and funnel plots.
  */
-import type * as arrow from 'apache-arrow';
-import { meta } from '../../src/index.js';
+import * as arrow from 'apache-arrow';
+import { EFFECT_MEASURES, MEASURE_INPUTS, escalcTable, meta } from '../../src/index.js';
+import { freshName } from '../../src/meta/meta.js';
+import type { EffectMeasure, EscalcColumns } from '../../src/index.js';
 import type { MetaRequest, MetaResultMsg } from './protocol.js';
+
+/** the effect sizes of the request: the table with escalc's yi and vi appended, or as it is */
+export function effectSizes(table: arrow.Table, req: MetaRequest): { table: arrow.Table; yi: string; vi: string; messages: string[] } {
+  if (!req.escalc) {
+    for (const c of [req.yi, req.vi]) if (!c || !table.getChild(c)) throw new Error(`column '${c}' is not in the data`);
+    if (req.yi === req.vi) throw new Error('the effect sizes (yi) and the sampling variances (vi) must be different columns');
+    return { table, yi: req.yi, vi: req.vi, messages: [] };
+  }
+  const { measure, columns } = req.escalc;
+  if (!(EFFECT_MEASURES as readonly string[]).includes(measure)) throw new Error(`unknown effect-size measure '${measure}'`);
+  // every input of the measure, one of each pair of alternatives ('bi|n1i')
+  const given: EscalcColumns = {};
+  for (const slot of MEASURE_INPUTS[measure as EffectMeasure]) {
+    const alts = slot.split('|') as (keyof EscalcColumns)[];
+    const chosen = alts.filter((a) => columns[a]);
+    if (chosen.length === 0) throw new Error(`escalc ${measure}: choose the column of ${alts.join(' or ')}`);
+    if (chosen.length > 1) throw new Error(`escalc ${measure}: choose ${alts.join(' or ')}, not both`);
+    given[chosen[0]!] = columns[chosen[0]!];
+  }
+  const names = { yi: freshName(table, 'yi'), vi: freshName(table, 'vi') };
+  const out = escalcTable(measure, table, given, { names, slab: req.slab || undefined });
+  return { table: out.table, yi: names.yi, vi: names.vi, messages: out.result.messages };
+}
 
 export async function runMeta(table: arrow.Table, req: MetaRequest): Promise<MetaResultMsg> {
   const t0 = performance.now();
-  for (const c of [req.yi, req.vi, req.slab]) {
-    if (c && !table.getChild(c)) throw new Error(`column '${c}' is not in the data`);
+  if (req.slab && !table.getChild(req.slab)) throw new Error(`column '${req.slab}' is not in the data`);
+  const es = effectSizes(table, req);
+  let t = es.table;
+  let random: string | undefined;
+  if (req.cluster) {
+    if (!t.getChild(req.cluster)) throw new Error(`cluster column '${req.cluster}' is not in the data`);
+    let inner = req.inner;
+    if (inner && !t.getChild(inner)) throw new Error(`column '${inner}' is not in the data`);
+    if (inner === req.cluster) throw new Error('the cluster and the study within it must be different columns');
+    if (!inner) {
+      // each row an estimate within its cluster (metafor's ~ 1 | cluster/es_id)
+      inner = freshName(t, 'es_id');
+      t = t.assign(new arrow.Table({ [inner]: arrow.makeVector(Float64Array.from({ length: t.numRows }, (_, i) => i + 1)) }));
+    }
+    random = `~ 1 | ${req.cluster}/${inner}`;
   }
-  if (req.yi === req.vi) throw new Error('the effect sizes (yi) and the sampling variances (vi) must be different columns');
-  const fit = await meta(table, { yi: req.yi, vi: req.vi, slab: req.slab || undefined, method: req.method as 'REML', dataName: req.dataName });
-  const uni = fit.uni;
-  if (!uni) throw new Error('a multilevel model is not drawn here');
+  const mods = req.mods?.trim() ? req.mods.trim() : undefined;
+  const fit = await meta(t, {
+    yi: es.yi, vi: es.vi, slab: req.slab || undefined, method: req.method as 'REML', test: (req.test ?? 'z') as 'z',
+    mods, random, factors: req.factors, dataName: req.dataName,
+  });
   const pred = fit.predict;
+  const c = fit.coef;
+  const r = (fit.uni ?? fit.mv)!;
   return {
     summary: fit.summary(),
+    model: fit.kind,
     k: fit.k,
     method: fit.method,
-    mu: uni.coef.beta[0]!,
-    se: uni.coef.se[0]!,
-    ci: [uni.coef.ciLb[0]!, uni.coef.ciUb[0]!],
-    pi: [pred.piLb[0]!, pred.piUb[0]!],
-    tau2: uni.tau2,
-    I2: uni.I2,
-    H2: uni.H2,
-    QE: uni.het.QE,
-    QEdf: uni.het.QEdf,
-    QEp: uni.het.QEp,
+    test: r.test,
+    mods: fit.mods,
+    random: fit.random,
+    escalc: req.escalc ? { measure: req.escalc.measure, yi: es.yi, vi: es.vi } : null,
+    intOnly: fit.intOnly,
+    coef: c.names.map((name, j) => ({ name, estimate: c.beta[j]!, se: c.se[j]!, stat: c.stat[j]!, p: c.pval[j]!, lo: c.ciLb[j]!, hi: c.ciUb[j]! })),
+    pooled: fit.intOnly ? { mu: c.beta[0]!, se: c.se[0]!, ci: [c.ciLb[0]!, c.ciUb[0]!], pi: [pred.piLb[0]!, pred.piUb[0]!] } : null,
+    tau2: fit.uni ? fit.uni.tau2 : null,
+    I2: fit.uni ? fit.uni.I2 : null,
+    H2: fit.uni ? fit.uni.H2 : null,
+    R2: fit.uni ? fit.uni.R2 : null,
+    sigma2: fit.mv ? fit.mv.sigma2.map((v, l) => ({ name: fit.mv!.sigma2Names[l]!, value: v, levels: fit.mv!.sigma2Levels[l]! })) : null,
+    QE: r.het.QE,
+    QEdf: r.het.QEdf,
+    QEp: r.het.QEp,
+    QM: fit.intOnly ? null : { QM: r.moderators.QM, df: r.moderators.QMdf, p: r.moderators.QMp },
     level: fit.level,
-    studies: fit.studies().map((s) => ({ label: s.label, yi: s.yi, sei: s.sei, lo: s.ci_lb, hi: s.ci_ub, weight: s.weight })),
+    studies: fit.studies().map((s) => ({ label: s.label, yi: s.yi, sei: s.sei, lo: s.ci_lb, hi: s.ci_ub, weight: s.weight, fitted: s.fitted })),
+    messages: [...es.messages, ...fit.messages],
     elapsedMs: performance.now() - t0,
   };
 }

@@ -287,14 +287,20 @@ export async function pngBlob(svg: string, width: number, height: number, scale 
   return new Promise((res, rej) => canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));
 }
 
-interface StudyMsg { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null }
+interface StudyMsg { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null; fitted?: number }
 
 /** The forest plot: each study's estimate and CI (square sized by its weight), the pooled diamond and its prediction interval. */
-export function forestPlot(studies: StudyMsg[], pooled: { mu: number; ci: [number, number]; pi: [number, number] }, width: number, level: number): Element {
+export function forestPlot(studies: StudyMsg[], pooled: { mu: number; ci: [number, number]; pi: [number, number] } | null, width: number, level: number): Element {
   // rows by position (study labels may repeat, e.g. two trials of one author)
-  const labels = [...studies.map((s) => s.label), 'RE model'];
+  const labels = [...studies.map((s) => s.label), ...(pooled ? ['RE model'] : [])];
   const rows = studies.map((s, i) => ({ ...s, row: i }));
   const pooledRow = studies.length;
+  // with moderators: no pooled row; each study's fitted value instead
+  const pooledMarks = pooled ? [
+    Plot.ruleY([{ y: pooledRow, x1: pooled.pi[0], x2: pooled.pi[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeDasharray: '5,3' }),
+    Plot.ruleY([{ y: pooledRow, x1: pooled.ci[0], x2: pooled.ci[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeWidth: 5 }),
+    Plot.dot([{ y: pooledRow, x: pooled.mu }], { x: 'x', y: 'y', symbol: 'diamond', r: 7, fill: '#d03f3f' }),
+  ] : [Plot.dot(rows, { y: 'row', x: 'fitted', symbol: 'diamond', r: 4, fill: '#d03f3f' })];
   const longest = Math.min(28, Math.max(...labels.map((l) => l.length)));
   return Plot.plot({
     width,
@@ -307,23 +313,21 @@ export function forestPlot(studies: StudyMsg[], pooled: { mu: number; ci: [numbe
       Plot.ruleX([0], { stroke: '#888', strokeDasharray: '4,3' }),
       Plot.ruleY(rows, { y: 'row', x1: 'lo', x2: 'hi', stroke: '#333' }),
       Plot.dot(rows, { y: 'row', x: 'yi', symbol: 'square', fill: '#4269d0', r: (s: StudyMsg) => 2 + Math.sqrt(s.weight ?? 4) }),
-      Plot.ruleY([{ y: pooledRow, x1: pooled.pi[0], x2: pooled.pi[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeDasharray: '5,3' }),
-      Plot.ruleY([{ y: pooledRow, x1: pooled.ci[0], x2: pooled.ci[1] }], { y: 'y', x1: 'x1', x2: 'x2', stroke: '#d03f3f', strokeWidth: 5 }),
-      Plot.dot([{ y: pooledRow, x: pooled.mu }], { x: 'x', y: 'y', symbol: 'diamond', r: 7, fill: '#d03f3f' }),
+      ...pooledMarks,
       Plot.tip(rows, Plot.pointerY({ y: 'row', x: 'yi', title: (s: StudyMsg) => `${s.label}\n${fmt(s.yi, 4)} [${fmt(s.lo, 4)}, ${fmt(s.hi, 4)}]${s.weight === null ? '' : `\nweight ${s.weight.toFixed(1)}%`}` })),
     ],
   });
 }
 
 /** The funnel plot: effect size against its standard error (reversed), around the pooled estimate with ±1.96 SE lines. */
-export function funnelPlot(studies: StudyMsg[], mu: number, width: number): Element {
+export function funnelPlot(studies: StudyMsg[], mu: number, width: number, xLabel = 'effect size →'): Element {
   const maxSe = Math.max(...studies.map((s) => s.sei)) * 1.05;
   return Plot.plot({
     width,
     height: Math.round(Math.min(420, Math.max(260, width * 0.62))),
     grid: true,
     style: { fontSize: `${FONT}px` },
-    x: { label: 'effect size →' },
+    x: { label: xLabel },
     y: { label: '↑ standard error', domain: [maxSe, 0] },
     marks: [
       Plot.link([0], { x1: mu, y1: 0, x2: mu - Z975 * maxSe, y2: maxSe, stroke: '#999', strokeDasharray: '4,3' }),

@@ -21,6 +21,21 @@ export interface FitRequest {
   link?: string;
   nAGQ?: number;
   dataName?: string;
+  /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
+  prior?: 'blme';
+  /** a known covariance (relatedness matrix, pedigree or tree) read before, for this grouping factor */
+  relmat?: { group: string; id: number };
+}
+
+/** what was read of an uploaded relatedness file */
+export interface RelmatInfo {
+  id: number;
+  name: string;
+  kind: 'matrix' | 'pedigree' | 'tree';
+  /** K's levels (a pedigree's animals) */
+  levels: number;
+  sample: string[];
+  note: string;
 }
 
 export type ToWorker =
@@ -35,7 +50,8 @@ export type ToWorker =
   | { type: 'meta'; id: number; request: MetaRequest }
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
-  | { type: 'streamFit'; id: number; file: File; request: StreamRequest };
+  | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
+  | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
 /** an lmer fit of a Parquet file streamed in the worker, never held whole */
 export interface StreamRequest {
@@ -44,10 +60,18 @@ export interface StreamRequest {
   reml: boolean;
   /** rows per batch (default 65,536) */
   batchSize?: number;
+  /** A by the in-memory path's arithmetic (four passes, the in-memory fit bit for bit; default) or in two passes (equal to rounding) */
+  exact?: boolean;
+  /** the summary's exact scaled-residual quantiles (three more passes; default true) */
+  residualQuantiles?: boolean;
+  /** the diagnostics: one more pass (default true) */
+  diagnostics?: boolean;
 }
 
 export interface StreamProgressMsg {
   pass: number;
+  /** what the pass is for, when it is not one of the fit's */
+  stage?: string;
   /** rows read in this pass so far */
   rows: number;
   /** rows read over all passes */
@@ -72,7 +96,15 @@ export interface StreamResultMsg {
   rowsScanned: number;
   passes: string[];
   rowsPerSecond: number;
+  bytesPerSecond: number;
   elapsedMs: number;
+  /** of elapsedMs: the fit (its passes, the optimizer, the residual quantiles' passes) and the diagnostics pass */
+  fitMs: number;
+  diagnosticsMs: number;
+  /** from one more pass: points and smoothers of an evenly spread sample of rows; null when not asked for */
+  diagnostics: DiagnosticsMsg | null;
+  /** every row's scaled residual, from the diagnostics pass */
+  residualStats: { n: number; mean: number; sd: number } | null;
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
@@ -100,32 +132,58 @@ export interface InferenceMsg {
   elapsedMs: number;
 }
 
-/** a random-effects meta-analysis (metafor's rma) of known effect sizes and sampling variances */
+/**
+ * a random-effects meta-analysis (metafor's rma): effect sizes and sampling variances from columns
+ * or from escalc, moderators (a meta-regression), and a cluster column (the three-level rma.mv)
+ */
 export interface MetaRequest {
   yi: string;
   vi: string;
+  /** compute yi and vi with escalc instead: the measure and its inputs' columns (metafor's argument names) */
+  escalc?: { measure: string; columns: Record<string, string> };
   slab?: string;
   method: string;
+  /** 'z', 'knha' (Knapp–Hartung, univariate) or 't' (multilevel) */
+  test?: string;
+  /** the moderators' right-hand side, e.g. 'ablat + alloc' */
+  mods?: string;
+  /** the cluster of a three-level model (e.g. district), and the estimate within it (e.g. school; default: each row) */
+  cluster?: string;
+  inner?: string;
+  /** numeric columns read as factors (moderators) */
+  factors?: string[];
   dataName?: string;
 }
 
 export interface MetaResultMsg {
   summary: string;
+  model: 'rma.uni' | 'rma.mv';
   k: number;
   method: string;
-  /** the pooled estimate (intercept-only model), its SE, CI and prediction interval */
-  mu: number;
-  se: number;
-  ci: [number, number];
-  pi: [number, number];
-  tau2: number;
-  I2: number;
-  H2: number;
+  test: string;
+  mods: string;
+  random: string | null;
+  /** the escalc that computed the effect sizes (the columns appended under these names), or null */
+  escalc: { measure: string; yi: string; vi: string } | null;
+  intOnly: boolean;
+  coef: { name: string; estimate: number; se: number; stat: number; p: number; lo: number; hi: number }[];
+  /** without moderators: the pooled estimate, its SE, CI and prediction interval */
+  pooled: { mu: number; se: number; ci: [number, number]; pi: [number, number] } | null;
+  /** univariate: τ², I², H², R² (meta-regression) */
+  tau2: number | null;
+  I2: number | null;
+  H2: number | null;
+  R2: number | null;
+  /** multilevel: σ² per level, outermost first */
+  sigma2: { name: string; value: number; levels: number }[] | null;
   QE: number;
   QEdf: number;
   QEp: number;
+  /** with moderators: the omnibus test of the moderators */
+  QM: { QM: number; df: [number, number | null]; p: number } | null;
   level: number;
-  studies: { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null }[];
+  studies: { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null; fitted: number }[];
+  messages: string[];
   elapsedMs: number;
 }
 
@@ -255,6 +313,10 @@ export interface FitResult {
   /** in the worker: the tables, plots' data and diagnostics computed after the fit */
   describeMs: number;
   diagnostics: DiagnosticsMsg;
+  /** scalar grouping factors with a known covariance: σ²_b / (σ²_b + σ²) */
+  heritability: { group: string; variance: number; heritability: number }[];
+  /** the priors' lines of the summary (blme's "Cov prior"), empty without priors */
+  priors: string[];
 }
 
 /** Normal QQ points (at most 2,000, at evenly spread ranks) and R's qqline */
@@ -294,6 +356,8 @@ export interface DiagnosticsMsg {
   binned: BinnedMsg | null;
   /** glmer: randomized quantile residuals (Dunn & Smyth) of up to 2,000 observations */
   quantileQQ: QqMsg | null;
+  /** a streamed fit: the points, smoothers and the residuals' QQ plot are of an evenly spread sample of `rows` of the `of` observations */
+  sample?: { rows: number; of: number };
 }
 
 /** one model of a likelihood-ratio comparison (lme4's anova(m0, m1) row) */
@@ -347,4 +411,6 @@ export type FromWorker =
   | { type: 'confintError'; id: number; message: string; cancelled: boolean }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
-  | { type: 'streamError'; id: number; message: string; cancelled: boolean };
+  | { type: 'streamError'; id: number; message: string; cancelled: boolean }
+  | { type: 'relmatLoaded'; id: number; info: RelmatInfo }
+  | { type: 'relmatError'; id: number; message: string };

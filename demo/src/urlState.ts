@@ -15,6 +15,8 @@ export interface UrlState {
   nAGQ?: number;
   criterion?: 'reml' | 'ml';
   backend?: BackendChoice;
+  /** blme's default priors */
+  prior?: 'blme';
   /** diagnostics plot kind, conditional-modes term (index), caterpillar group:column */
   diag?: string;
   modes?: string;
@@ -44,6 +46,7 @@ export function readUrlState(search: string): UrlState {
   if (crit === 'reml' || crit === 'ml') out.criterion = crit;
   const be = q.get('backend');
   if (be && (BACKENDS as string[]).includes(be)) out.backend = be as BackendChoice;
+  if (q.get('prior') === 'blme') out.prior = 'blme';
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
   if (q.get('fit') === '1') out.fit = true;
   return out;
@@ -61,6 +64,7 @@ export function writeUrlState(s: UrlState): string {
   if (s.nAGQ !== undefined && s.family !== 'gaussian') q.set('nAGQ', String(s.nAGQ));
   if (s.criterion && s.family === 'gaussian') q.set('criterion', s.criterion);
   if (s.backend) q.set('backend', s.backend);
+  if (s.prior) q.set('prior', s.prior);
   if (s.diag) q.set('diag', s.diag);
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);

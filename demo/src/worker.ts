@@ -11,6 +11,7 @@ import { runMeta } from './meta.js';
 import { inferenceTables, runConfint } from './inference.js';
 import { streamFit } from './stream.js';
 import { loadSource } from './load.js';
+import { readRelmat } from './relmat.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -174,7 +175,7 @@ scope.addEventListener('message', (ev) => {
         running.set(msg.id, ac);
         let lastPost = 0;
         try {
-          const result = await streamFit(msg.file, msg.file.name, msg.request, {
+          const { result, transfer } = await streamFit(msg.file, msg.file.name, msg.request, {
             signal: ac.signal,
             onProgress: (p) => {
               const now = performance.now();
@@ -183,12 +184,21 @@ scope.addEventListener('message', (ev) => {
               post({ type: 'streamProgress', id: msg.id, ...p });
             },
           });
-          post({ type: 'streamFitted', id: msg.id, result });
+          post({ type: 'streamFitted', id: msg.id, result }, transfer);
         } catch (e) {
           const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
           post({ type: 'streamError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
         } finally {
           running.delete(msg.id);
+        }
+      })();
+      break;
+    case 'relmat':
+      void (async () => {
+        try {
+          post({ type: 'relmatLoaded', id: msg.id, info: await readRelmat(msg.id, msg.file, msg.file.name, msg.kind) });
+        } catch (e) {
+          post({ type: 'relmatError', id: msg.id, message: (e as Error).message ?? String(e) });
         }
       })();
       break;

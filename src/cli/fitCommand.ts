@@ -4,6 +4,7 @@
  * result. Written as a function of its arguments and output writers so that tests can call it
  * without a process.
  */
+import { RANEF_MODES } from '../results/mixedFit.js';
 import { basename, extname } from 'node:path';
 import { BACKENDS, type BackendChoice } from '../backend/select.js';
 import { glmer } from '../fit/glmer.js';
@@ -64,6 +65,8 @@ export interface FitArgs {
   factors?: string | string[];
   /** print the JSON result instead of the summary */
   json?: boolean;
+  /** with `json`: the random effects as every level ('all'), a summary per grouping factor ('summary'), or 'auto' (default: a summary past 10,000 levels) */
+  ranef?: string;
   /** which backend evaluates the objective (default cpu) */
   backend?: string;
   /** a GLMM family (binomial, poisson), fitted by glmer; without it, a linear mixed model (lmer) */
@@ -355,13 +358,18 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
   try {
     const ddf = args.ddf === undefined ? undefined : checkDdf(args.ddf);
     if (ddf && args.family !== undefined) throw new CliError('--ddf is for linear mixed models (lmer): a GLMM\'s fixed effects get z tests');
+    if (args.ranef !== undefined && !args.json) throw new CliError('--ranef chooses how --json writes the random effects: give --json too');
+    if (args.ranef !== undefined && !(RANEF_MODES as readonly string[]).includes(args.ranef)) {
+      throw new CliError(`--ranef must be one of ${RANEF_MODES.join(', ')}, not '${args.ranef}'`);
+    }
+    const jsonOptions = { ranef: args.ranef as (typeof RANEF_MODES)[number] | undefined };
     const { fit } = await fitFromArgs(args, io);
     if (ddf && 'reml' in fit) {
       const coef = coefficientTable(fit, { ddf });
       const aov = anovaTable(fit, { ddf });
       if (!args.quiet) for (const m of new Set([...coef.messages, ...aov.messages])) io.stderr(`mixedgpu: warning: ${m}\n`);
       if (args.json) {
-        const j = fit.toJSON();
+        const j = fit.toJSON(jsonOptions);
         j.ddf = coef.ddf;
         j.coefficients = Object.fromEntries(coef.rows.map((r) => [r.name, { estimate: r.estimate, se: r.se, df: r.df, t: r.t, p: r.p }]));
         j.anova = Object.fromEntries(aov.rows.map((r) => [r.term, { numdf: r.numdf, dendf: r.dendf, F: r.F, p: r.p, sumsq: r.sumsq, meansq: r.meansq }]));
@@ -374,7 +382,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       }
       return 0;
     }
-    if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(), null, 2)}\n`);
+    if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(jsonOptions), null, 2)}\n`);
     else io.stdout(`${fit.summary()}\n`);
     return 0;
   } catch (e) {

@@ -2,7 +2,7 @@
 /**
  * The `mixedgpu` command line: argument handling only; the commands live in their own modules.
  *
- *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json] [--backend cpu|webgpu|auto] [--quiet]
+ *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
  *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
@@ -100,11 +100,12 @@ function buildProgram(): Command {
     .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
     .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)')
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
+    .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
-      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string;
+      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
       if (positional.length > 2) {

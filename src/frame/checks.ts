@@ -21,15 +21,26 @@ export function checkFinite(label: string, values: Float64Array, ok: Uint8Array,
     if (ok[i] && (v === Infinity || v === -Infinity)) {
       let count = 0;
       for (let k = i; k < values.length; k++) if (ok[k] && (values[k] === Infinity || values[k] === -Infinity)) count++;
-      throw new DataError(
-        `NA/NaN/Inf in '${label}': the ${what} '${label}' is ${v > 0 ? 'Inf' : '-Inf'} in row ${i + 1}` +
-          `${count > 1 ? ` (and ${count - 1} more row${count > 2 ? 's' : ''})` : ''}. NA and NaN are missing values (dropped, as R's na.omit), ` +
-          `but an infinite value is not: it comes from the data (Inf, -Inf, or a number too large for float64 such as 1e309) ` +
-          `or from the formula (log(0), 1/0); remove or fix those rows`,
-        { column: label, row: i + 1 },
-      );
+      throw infiniteValueError(label, what, count, { row: i + 1, value: v });
     }
   }
+}
+
+/**
+ * The error for `count` infinite values of a variable in complete rows (lme4: "NA/NaN/Inf in 'y'"),
+ * as every engine gives it: with the first such row (1-based input row) and its value where the
+ * engine numbers rows (memory, stream), else the count alone (an SQL engine).
+ */
+export function infiniteValueError(label: string, what: string, count: number, first?: { row: number; value: number }): DataError {
+  const where = first
+    ? `is ${first.value > 0 ? 'Inf' : '-Inf'} in row ${first.row}${count > 1 ? ` (and ${count - 1} more row${count > 2 ? 's' : ''})` : ''}`
+    : `is Inf or -Inf in ${count} row${count > 1 ? 's' : ''}`;
+  return new DataError(
+    `NA/NaN/Inf in '${label}': the ${what} '${label}' ${where}. NA and NaN are missing values (dropped, as R's na.omit), ` +
+      `but an infinite value is not: it comes from the data (Inf, -Inf, or a number too large for float64 such as 1e309) ` +
+      `or from the formula (log(0), 1/0); remove or fix those rows`,
+    first ? { column: label, row: first.row } : { column: label },
+  );
 }
 
 /** Largest magnitude the fit's sums of squares of n values hold with room to spare: n·v² ≤ 1e300. */

@@ -10,7 +10,7 @@ import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
 import { covariancesToOriginal, modesToOriginal, thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { separationWarnings } from './diagnostics.js';
 import { GlmmFit, type GlmmFitInit } from './glmmFit.js';
-import { deriv12, hessianVcov } from './hessian.js';
+import { deriv12Diagonal, hessianVcov } from './hessian.js';
 import type { GlmmEngines } from './objectives.js';
 import type { GHRule } from './rmath.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
@@ -83,7 +83,7 @@ export async function assembleGlmm(
     const x = new Float64Array(nth + p);
     x.set(thetaToOriginal(model, theta));
     x.set(beta, nth);
-    // as lme4's deriv12 at the optimum: no bounds (a negative θ gives the same deviance as |θ| for a scalar term)
+    // deriv12's differences (from its fewer-point stencil, hessian.ts) at the optimum: no bounds (a negative θ gives the same deviance as |θ| for a scalar term)
     const lowerH = new Float64Array(nth + p).fill(-Infinity);
     const pen = options.penalty;
     const at0 = pen ? objective + pen(thetaToOriginal(model, theta), beta) : objective;
@@ -100,7 +100,7 @@ export async function assembleGlmm(
         options.onStage3?.(Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)), v, bestH);
       },
     );
-    const d = await deriv12(fH, x, at0, lowerH);
+    const d = await deriv12Diagonal(fH, x, at0, lowerH);
     engine.restoreState(saved);
     hessian = d.hessian;
     gradient = d.gradient;

@@ -71,15 +71,53 @@ export interface SecondPass {
 export const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
 /**
- * Rows with the same keys summed into one (compensated): an engine that returns partial results,
- * e.g. ClickHouse's shards each returning their own groups, gives the same sums as one GROUP BY.
+ * A row's keys as one Map key: a number when every key column has one component's keys (the
+ * distinct values of each column numbered, mixed radix, exact below 2^53), else their JSON. Two rows
+ * get the same id exactly when their keys are equal (as JSON.stringify of the keys would tell).
+ */
+export function rowIds(keys: (LevelKey | null)[][], rows: number): Float64Array | string[] {
+  const dicts = keys.map(() => new Map<LevelKey | null, number>());
+  const codes = keys.map((col, c) => {
+    const d = dicts[c];
+    const out = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      let v = d.get(col[i]);
+      if (v === undefined) { v = d.size; d.set(col[i], v); }
+      out[i] = v;
+    }
+    return out;
+  });
+  let span = 1;
+  for (const d of dicts) span *= Math.max(1, d.size);
+  if (span > Number.MAX_SAFE_INTEGER) return Array.from({ length: rows }, (_, i) => JSON.stringify(keys.map((k) => k[i])));
+  const id = new Float64Array(rows);
+  for (let c = 0; c < keys.length; c++) {
+    const radix = Math.max(1, dicts[c].size);
+    const code = codes[c];
+    for (let i = 0; i < rows; i++) id[i] = id[i] * radix + code[i];
+  }
+  return id;
+}
+
+/**
+ * Rows with the same keys summed into one (compensated), in the order of their first occurrence: an
+ * engine that returns partial results, e.g. ClickHouse's shards each returning their own groups,
+ * gives the same sums as one GROUP BY. A result without repeated keys (DuckDB's) comes back as it is,
+ * found so by sorting the rows' numeric ids (no string per row: 100M-row fits have millions of pairs).
  */
 export function mergeDuplicateKeys(res: GroupSums): GroupSums {
-  const first = new Map<string, number>();
+  const ids = rowIds(res.keys, res.rows);
+  if (ids instanceof Float64Array) {
+    const sorted = Float64Array.from(ids).sort();
+    let repeated = false;
+    for (let i = 1; i < sorted.length && !repeated; i++) repeated = sorted[i] === sorted[i - 1];
+    if (!repeated) return res;
+  }
+  const first = new Map<number | string, number>();
   const target = new Int32Array(res.rows);
   let unique = 0;
   for (let i = 0; i < res.rows; i++) {
-    const key = JSON.stringify(res.keys.map((k) => k[i]));
+    const key = ids[i];
     const f = first.get(key);
     if (f === undefined) { first.set(key, i); target[i] = unique++; } else target[i] = -1 - f;
   }
@@ -103,6 +141,30 @@ export function mergeDuplicateKeys(res: GroupSums): GroupSums {
     keys: res.keys.map((k) => keep.map((i) => k[i])),
     values: values.map((v, c) => Float64Array.from(keep, (i) => v[i] + comp[c][i])),
   };
+}
+
+/**
+ * A grouping factor's level code from its keys: by the key itself for a one-component factor, by
+ * the keys' JSON for an interaction (one string per level, not per row, for the common case).
+ */
+class LevelCodes {
+  private readonly single = new Map<LevelKey | null, number>();
+  private readonly multi = new Map<string, number>();
+  constructor(private readonly ncomp: number) {}
+  private static json(keys: (LevelKey | null)[][], from: number, n: number, i: number): string {
+    const parts: (LevelKey | null)[] = new Array(n);
+    for (let c = 0; c < n; c++) parts[c] = keys[from + c][i];
+    return JSON.stringify(parts);
+  }
+  set(keys: (LevelKey | null)[][], i: number, code: number): void {
+    if (this.ncomp === 1) this.single.set(keys[0][i], code);
+    else this.multi.set(LevelCodes.json(keys, 0, this.ncomp, i), code);
+  }
+  /** the code of the level whose components are keys[from .. from + ncomp)[i], or -1 */
+  get(keys: (LevelKey | null)[][], from: number, i: number): number {
+    const v = this.ncomp === 1 ? this.single.get(keys[from][i]) : this.multi.get(LevelCodes.json(keys, from, this.ncomp, i));
+    return v ?? -1;
+  }
 }
 
 export interface AssembledGram {
@@ -143,7 +205,7 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
   const { n, p } = summary;
   const p1 = p + 1;
   // levels of each grouping factor, and the level code of each result row
-  const levelInfo = new Map<string, { labels: string[]; code: Int32Array; codeOf: Map<string, number> }>();
+  const levelInfo = new Map<string, { labels: string[]; code: Int32Array; codeOf: LevelCodes }>();
   const levelKeys = new Map<string, LevelKey[][]>();
   for (const g of groups) {
     const res = pass.levels.get(g.label)!;
@@ -152,10 +214,10 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
       return orderLevels(f.kind, present, pass.dropped.get(f.column) ?? []);
     });
     const { labels, code } = orderInteraction(comps, res.keys as LevelKey[][], res.rows);
-    const codeOf = new Map<string, number>();
+    const codeOf = new LevelCodes(g.components.length);
     const keysByLevel: LevelKey[][] = g.components.map(() => new Array<LevelKey>(labels.length));
     for (let i = 0; i < res.rows; i++) {
-      codeOf.set(JSON.stringify(res.keys.map((k) => k[i])), code[i]);
+      codeOf.set(res.keys, i, code[i]);
       res.keys.forEach((k, c) => { keysByLevel[c][code[i]] = k[i] as LevelKey; });
     }
     levelInfo.set(g.label, { labels, code, codeOf });
@@ -234,17 +296,16 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
       const forward = pass.pairs.get(pairKey(gj.label, gk.label));
       const res = forward ?? pass.pairs.get(pairKey(gk.label, gj.label));
       if (!res) throw new Error(`internal: no pair sums for '${bj.group}' and '${bk.group}'`);
-      const [first, second] = forward ? [gj, gk] : [gk, gj];
+      const first = forward ? gj : gk;
       const n1 = first.components.length;
       const rowCode = new Int32Array(res.rows);
       const colCode = new Int32Array(res.rows);
       const infoJ = levelInfo.get(bj.group)!, infoK = levelInfo.get(bk.group)!;
+      // the keys of block j's factor come first in the row when the pair is forward
+      const [fromJ, fromK] = forward ? [0, n1] : [n1, 0];
       for (let i = 0; i < res.rows; i++) {
-        const k1 = JSON.stringify(res.keys.slice(0, n1).map((c) => c[i]));
-        const k2 = JSON.stringify(res.keys.slice(n1, n1 + second.components.length).map((c) => c[i]));
-        const [kj, kk] = forward ? [k1, k2] : [k2, k1];
-        rowCode[i] = infoJ.codeOf.get(kj) ?? -1;
-        colCode[i] = infoK.codeOf.get(kk) ?? -1;
+        rowCode[i] = infoJ.codeOf.get(res.keys, fromJ, i);
+        colCode[i] = infoK.codeOf.get(res.keys, fromK, i);
         if (rowCode[i] < 0 || colCode[i] < 0) throw new Error(`internal: a pair of levels of '${bj.group}' and '${bk.group}' not among their levels`);
       }
       const nrow = bj.nl;

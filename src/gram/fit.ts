@@ -15,6 +15,9 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel, RowSource } from '../lmm/model.js';
 import type { BlockTransform } from '../model/reparam.js';
 
+/** The scaled-residual quantiles an LmmFit's summary prints. */
+type FitQuantiles = NonNullable<LmmFit['scaledResidualQuantiles']>;
+
 /**
  * The engines read the rows once into A; a known covariance matrix (relmat) belongs to lmer's
  * in-memory fit. Given to lmerSql or lmerStream it is refused (not ignored), before any data are read.
@@ -87,4 +90,19 @@ export async function lmerFromGram(res: GramSourceResult, options: GramLmerOptio
 /** The estimates the post-fit passes need (β̂, b̂ per block on the model's scale, σ̂). */
 export function fitValues(fit: LmmFit): FitValues {
   return { beta: fit.beta, b: fit.model.blocks.map((_, k) => fit.conditionalModes(k)), sigma: fit.sigma };
+}
+
+/**
+ * The summary's scaled-residual quantiles by an engine's passes over the rows (`quantiles`: SQL
+ * queries or record-batch passes), set on the fit and recorded as one more stage of its source,
+ * with the rows those passes scanned (`unit`: 'scans' or 'passes').
+ */
+export async function addResidualQuantiles(
+  fit: LmmFit, nInput: number, unit: string, quantiles: () => Promise<{ quantiles: FitQuantiles; scans: number }>,
+): Promise<void> {
+  const t = performance.now();
+  const q = await quantiles();
+  fit.scaledResidualQuantiles = q.quantiles;
+  fit.model.source!.queries.push({ stage: `residual quantiles (${q.scans} ${unit})`, ms: performance.now() - t, rows: fit.nobs });
+  fit.model.source!.rowsScanned += q.scans * nInput;
 }

@@ -59,6 +59,20 @@ function indexOf(keys: LevelKey[]): Map<LevelKey, number> {
  */
 export function orderInteraction(components: OrderedLevels[], rows: LevelKey[][], nrows: number): { labels: string[]; code: Int32Array } {
   const C = components.length;
+  if (C === 1) {
+    // one factor whose every level is present in the rows: a level's code is its index in R's order
+    const { index, labels } = components[0];
+    const code = new Int32Array(nrows);
+    const seen = new Uint8Array(labels.length);
+    let present = 0;
+    for (let i = 0; i < nrows; i++) {
+      const r = index.get(rows[0][i]);
+      if (r === undefined) throw new Error(`level '${String(rows[0][i])}' not among the levels found for the grouping factor's component 1`);
+      code[i] = r;
+      if (!seen[r]) { seen[r] = 1; present++; }
+    }
+    if (present === labels.length) return { labels, code };
+  }
   const rank = new Float64Array(nrows);
   for (let i = 0; i < nrows; i++) {
     let key = 0;

@@ -68,10 +68,15 @@ export class LmmFit extends MixedFit<LmmModel> {
    */
   scaledResidualQuantiles: number[] | null = null;
 
+  /** where the rows of an out-of-core fit are (its engine and source), null when they are in memory */
+  get rowsSource(): string | null {
+    const src = this.model.source;
+    return src ? `${src.engine} (${src.name})` : null;
+  }
+
   /** an error for the accessors that need the rows, when they are in an engine or a file */
   private rowsElsewhere(what: string): Error {
-    const src = this.model.source!;
-    return new Error(`${what}: the rows of this fit are in ${src.engine} (${src.name}), not in memory; write the fitted values and residuals there (writeResiduals, the CLI's --residuals)`);
+    return new Error(`${what}: the rows of this fit are in ${this.rowsSource}, not in memory; write the fitted values and residuals there (writeResiduals, the CLI's --residuals)`);
   }
 
   /**

@@ -17,12 +17,25 @@
  *                                                    (b̂_fj = b_fj + noise of variance σ²/n_fj)
  *   θ_f = σ_f / σ
  *
- * (Searle, Casella & McCulloch 1992, ch. 5: moment estimators from fitted constants.) Other entries
- * of θ keep lme4's start; too few residual degrees of freedom (under a tenth of N) or no random
- * intercept give none. The θ optimizer evaluates both starts and begins at the lower
+ * (Searle, Casella & McCulloch 1992, ch. 5: moment estimators from fitted constants.)
+ *
+ * A term with slopes, (x | g) (one term, intercept first, full q × q factor; Z_int centred by
+ * src/model/reparam.ts), is backfitted as per-level regressions, b_j ← b_j + G_j⁻¹ Z_jᵀ r_j with
+ * G_j = Z_jᵀ Z_j (levels whose G_j is singular, fewer rows than q or a constant covariate, keep
+ * b_j = 0), and its relative covariance from Swamy's (1970) estimator over the J fitted levels:
+ *
+ *   Σ_f / σ² = S_b / σ² − mean_j G_j⁻¹,   S_b = Σ_j (b̂_j − b̄)(b̂_j − b̄)ᵀ / (J − 1)
+ *                                       (b̂_j = b_j + noise of covariance σ² G_j⁻¹)
+ *
+ * projected onto the positive semi-definite matrices (negative eigenvalues set to 0), and θ_f its
+ * lower Cholesky factor. Each fitted level then takes q of the residual degrees of freedom (J_f q − q
+ * in all). Other entries of θ keep lme4's start; too few residual degrees of freedom (under a tenth
+ * of N) or no random intercept give none. The θ optimizer evaluates both starts and begins at the lower
  * (src/optim/thetaOptimizer.ts, `candidates`), so a poor estimate costs one evaluation.
  */
 import type { LmmModel } from './model.js';
+import { semidefiniteCholesky } from '../linalg/dense.js';
+import { symmetricEigen } from '../linalg/symmetricEigen.js';
 
 /**
  * BOBYQA's first initial radius (scaled θ) from a moment start when it is lower than lme4's: the
@@ -34,14 +47,117 @@ export const MOMENT_RHOBEG = 0.05;
 /** Backfitting sweeps over the factors. */
 const SWEEPS = 12;
 
+/** A random intercept: the level effects b (one per level). */
+interface ScalarFactor { kind: 'scalar'; k: number; codes: Int32Array; nl: number; cnt: Float64Array; b: Float64Array; J: number }
+
+/** A term with slopes: q effects per level (b, nl × q), G_j⁻¹ per fitted level (ginv, nl × q × q; null rows for the others). */
+interface VectorFactor {
+  kind: 'vector'; q: number; index: Int32Array; codes: Int32Array; Z: Float64Array; nl: number;
+  fitted: Uint8Array; ginv: Float64Array; b: Float64Array; J: number;
+}
+
+type Factor = ScalarFactor | VectorFactor;
+
+/** The per-level regressions' G_j⁻¹ = (Z_jᵀ Z_j)⁻¹, and which levels have a non-singular G_j. */
+function vectorFactor(q: number, index: Int32Array, codes: Int32Array, Z: Float64Array, nl: number, n: number): VectorFactor {
+  const qq = q * q;
+  const G = new Float64Array(nl * qq);
+  for (let i = 0; i < n; i++) {
+    const o = codes[i] * qq, zi = i * q;
+    for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) G[o + s * q + t] += Z[zi + s] * Z[zi + t];
+  }
+  const ginv = new Float64Array(nl * qq);
+  const fitted = new Uint8Array(nl);
+  let J = 0;
+  const L = new Float64Array(qq);
+  for (let j = 0; j < nl; j++) {
+    const o = j * qq;
+    // Cholesky G_j = L Lᵀ; a pivot below 1e-10 of its diagonal entry: singular (the level is not fitted)
+    let ok = true;
+    for (let c = 0; c < q && ok; c++) {
+      for (let r = c; r < q; r++) {
+        let v = G[o + r * q + c];
+        for (let k = 0; k < c; k++) v -= L[r * q + k] * L[c * q + k];
+        if (r === c) {
+          if (!(v > 1e-10 * G[o + c * q + c])) { ok = false; break; }
+          L[c * q + c] = Math.sqrt(v);
+        } else L[r * q + c] = v / L[c * q + c];
+      }
+    }
+    if (!ok) continue;
+    // G_j⁻¹ column by column: L y = e_c, Lᵀ x = y
+    for (let c = 0; c < q; c++) {
+      const x = new Float64Array(q);
+      x[c] = 1;
+      for (let r = 0; r < q; r++) { let v = x[r]; for (let k = 0; k < r; k++) v -= L[r * q + k] * x[k]; x[r] = v / L[r * q + r]; }
+      for (let r = q - 1; r >= 0; r--) { let v = x[r]; for (let k = r + 1; k < q; k++) v -= L[k * q + r] * x[k]; x[r] = v / L[r * q + r]; }
+      for (let r = 0; r < q; r++) ginv[o + r * q + c] = x[r];
+    }
+    fitted[j] = 1;
+    J++;
+  }
+  return { kind: 'vector', q, index, codes, Z, nl, fitted, ginv, b: new Float64Array(nl * q), J };
+}
+
+/** One backfitting step of a factor: its effects refitted to r plus its current part of the fit, r updated. */
+function sweepFactor(f: Factor, r: Float64Array, n: number): void {
+  if (f.kind === 'scalar') {
+    const { codes, nl, cnt, b } = f;
+    // b_f ← level means of r + Z_f b_f; r ← r + Z_f (b_old − b_new)
+    const sum = new Float64Array(nl);
+    for (let i = 0; i < n; i++) sum[codes[i]] += r[i];
+    for (let j = 0; j < nl; j++) if (cnt[j] > 0) sum[j] /= cnt[j]; // the change of b_j
+    for (let i = 0; i < n; i++) r[i] -= sum[codes[i]];
+    for (let j = 0; j < nl; j++) b[j] += sum[j];
+    return;
+  }
+  const { q, codes, Z, nl, fitted, ginv, b } = f;
+  const qq = q * q;
+  // the change of b_j: G_j⁻¹ Z_jᵀ r_j (the normal equations of r_j + Z_j b_j on Z_j)
+  const zr = new Float64Array(nl * q);
+  for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; for (let s = 0; s < q; s++) zr[o + s] += Z[zi + s] * r[i]; }
+  const d = new Float64Array(nl * q);
+  for (let j = 0; j < nl; j++) {
+    if (!fitted[j]) continue;
+    for (let s = 0; s < q; s++) { let v = 0; for (let t = 0; t < q; t++) v += ginv[j * qq + s * q + t] * zr[j * q + t]; d[j * q + s] = v; }
+  }
+  for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; let v = 0; for (let s = 0; s < q; s++) v += Z[zi + s] * d[o + s]; r[i] -= v; }
+  for (let e = 0; e < b.length; e++) b[e] += d[e];
+}
+
+/** Swamy's estimator of Σ_f / σ² (see the header) written into θ as its lower Cholesky factor. */
+function storeVectorEstimate(f: VectorFactor, sigma2: number, theta: Float64Array): void {
+  const { q, nl, fitted, ginv, b, J, index } = f;
+  const qq = q * q;
+  const mean = new Float64Array(q);
+  for (let j = 0; j < nl; j++) if (fitted[j]) for (let s = 0; s < q; s++) mean[s] += b[j * q + s] / J;
+  const S = new Float64Array(qq);
+  for (let j = 0; j < nl; j++) {
+    if (!fitted[j]) continue;
+    for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) {
+      S[s * q + t] += ((b[j * q + s] - mean[s]) * (b[j * q + t] - mean[t])) / (J - 1) / sigma2 - ginv[j * qq + s * q + t] / J;
+    }
+  }
+  // the nearest positive semi-definite matrix: V max(Λ, 0) Vᵀ
+  const { values, vectors } = symmetricEigen(S, q);
+  const P = new Float64Array(qq);
+  for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) {
+    let v = 0;
+    for (let k = 0; k < q; k++) v += vectors[s * q + k] * Math.max(0, values[k]) * vectors[t * q + k];
+    P[s * q + t] = v;
+  }
+  const T = semidefiniteCholesky(P, q);
+  for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) theta[index[s * q + t]] = T[s * q + t];
+}
+
 /**
- * θ with moment estimates in place of lme4's 1 for the random intercepts, or null when there are
- * none. Prior weights are ignored (unweighted residuals): the estimate is only a start, and unit
- * weights then give the unweighted fit's path.
+ * θ with moment estimates in place of lme4's start for the random intercepts and the terms with
+ * slopes, or null when there are none. Prior weights are ignored (unweighted residuals): the
+ * estimate is only a start, and unit weights then give the unweighted fit's path.
  */
 export function momentStart(model: LmmModel, start: Float64Array): Float64Array | null {
   const { n, p } = model.frame;
-  const factors: { k: number; codes: Int32Array; nl: number; cnt: Float64Array; b: Float64Array; J: number }[] = [];
+  const factors: Factor[] = [];
   for (const blk of model.internalBlocks) {
     const term = blk.terms[0];
     if (!term || blk.cnames[term.col] !== '(Intercept)') continue;
@@ -56,33 +172,34 @@ export function momentStart(model: LmmModel, start: Float64Array): Float64Array 
       cnt[codes[i]]++;
     }
     if (!ones) continue;
+    // one term, intercept first, a full factor: the per-level regressions
+    let full = blk.terms.length === 1 && col === 0 && q > 1;
+    for (let s = 0; s < q && full; s++) for (let t = 0; t <= s; t++) if (blk.thetaIndex[s * q + t] < 0) full = false;
+    if (full) {
+      const v = vectorFactor(q, blk.thetaIndex, codes, Z, nl, n);
+      if (v.J >= 2) { factors.push(v); continue; }
+    }
     let J = 0;
     for (let j = 0; j < nl; j++) if (cnt[j] > 0) J++;
-    if (J >= 2) factors.push({ k, codes, nl, cnt, b: new Float64Array(nl), J });
+    if (J >= 2) factors.push({ kind: 'scalar', k, codes, nl, cnt, b: new Float64Array(nl), J });
   }
   if (factors.length === 0) return null;
   // coarsest first: a factor nested in another (batch/cask) then takes only the deviations within
   // the coarser one's levels, the hierarchical split (largest first, it would take all of them)
   factors.sort((a, b) => a.J - b.J);
-  const df = n - p - factors.reduce((s, f) => s + f.J - 1, 0);
+  const df = n - p - factors.reduce((s, f) => s + (f.kind === 'scalar' ? f.J - 1 : f.q * (f.J - 1)), 0);
   if (df < 0.1 * n) return null;
   const r = Float64Array.from(model.fixed.yc);
-  for (let sweep = 0; sweep < (factors.length > 1 ? SWEEPS : 1); sweep++) {
-    for (const { codes, nl, cnt, b } of factors) {
-      // b_f ← level means of r + Z_f b_f; r ← r + Z_f (b_old − b_new)
-      const sum = new Float64Array(nl);
-      for (let i = 0; i < n; i++) sum[codes[i]] += r[i];
-      for (let j = 0; j < nl; j++) if (cnt[j] > 0) sum[j] /= cnt[j]; // the change of b_j
-      for (let i = 0; i < n; i++) r[i] -= sum[codes[i]];
-      for (let j = 0; j < nl; j++) b[j] += sum[j];
-    }
-  }
+  // one factor: its levels' fits are independent, one sweep is the least-squares fit
+  for (let sweep = 0; sweep < (factors.length > 1 ? SWEEPS : 1); sweep++) for (const f of factors) sweepFactor(f, r, n);
   let sse = 0;
   for (let i = 0; i < n; i++) sse += r[i] * r[i];
   const sigma2 = sse / df;
   if (!(sigma2 > 0) || !Number.isFinite(sigma2)) return null;
   const theta = Float64Array.from(start);
-  for (const { k, nl, cnt, b, J } of factors) {
+  for (const f of factors) {
+    if (f.kind === 'vector') { storeVectorEstimate(f, sigma2, theta); continue; }
+    const { k, nl, cnt, b, J } = f;
     // the spread of b̂ about its mean (with several factors and X's intercept, b is fixed up to a shift)
     let mean = 0, sb = 0, inv = 0;
     for (let j = 0; j < nl; j++) if (cnt[j] > 0) mean += b[j] / J;

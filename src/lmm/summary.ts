@@ -16,7 +16,7 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles'>>;
+> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles' | 'rowsSource'>>;
 
 /**
  * The t tests of lmerTest's summary in place of lme4's table: its title's method and the printed
@@ -48,7 +48,9 @@ export function formatSummary(fit: SummarySource, tests?: SummaryTests): string 
   // (an out-of-core fit computes the quantiles by queries: src/gram/)
   out.push(...(fit.scaledResidualQuantiles
     ? residualQuantileLines(fit.scaledResidualQuantiles)
-    : residualLines(Array.from(fit.pearsonResiduals ?? fit.residuals, (r) => r / fit.sigma))));
+    : fit.rowsSource
+      ? [`Scaled residuals: not computed (the rows are in ${fit.rowsSource}; residualQuantiles: false)`, '']
+      : residualLines(Array.from(fit.pearsonResiduals ?? fit.residuals, (r) => r / fit.sigma))));
   out.push('Random effects:');
   out.push(...varCorrTable(fit.varCorr, fit.sigma));
   out.push(...groupsLines(fit.nobs, fit.ngroups));

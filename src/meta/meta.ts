@@ -51,8 +51,8 @@ export function checkMetaOptions(o: MetaOptions): { method: Tau2Method; test: 'z
   return { method, test, level };
 }
 
-/** A column name not in the table. */
-function freshName(table: arrow.Table, base: string): string {
+/** A column name not in the table: `base`, else `base1`, `base2`, … */
+export function freshName(table: arrow.Table, base: string): string {
   const names = new Set(table.schema.fields.map((f) => f.name));
   let name = base;
   for (let k = 1; names.has(name); k++) name = `${base}${k}`;

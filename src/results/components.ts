@@ -5,6 +5,7 @@
  */
 import type { ReTerm } from '../frame/modelFrame.js';
 import type { RandomBlock } from '../model/lambda.js';
+import { quantile7 } from './rFormat.js';
 
 /** One row of lme4's `as.data.frame(VarCorr(fit))`. */
 export interface VarCorrRow {
@@ -97,6 +98,57 @@ export function ranefGroups(blocks: readonly RandomBlock[], b: readonly Float64A
     });
     return { group: blk.group, levels: blk.levels, values, condsd };
   });
+}
+
+/**
+ * A grouping factor's conditional modes summarized, for a JSON result that does not list millions
+ * of levels: per column, the modes' mean, SD and quantiles (R's type 7) and the conditional SDs'
+ * mean, least and largest. `fit.ranef` (and toJSON's `ranef: 'all'`) give every level.
+ */
+export interface RanefSummary {
+  group: string;
+  nlevels: number;
+  /** always true: the levels are not listed */
+  summarized: true;
+  /** per column name: the modes' mean, sd, min, q25, median, q75, max */
+  values_summary: Record<string, { mean: number; sd: number; min: number; q25: number; median: number; q75: number; max: number }>;
+  /** per column name: the conditional SDs' mean, min, max */
+  condsd_summary: Record<string, { mean: number; min: number; max: number }>;
+}
+
+/** The grouping factors in lme4's order, each listed level by level (ranefGroups) or summarized where `summarize(nl)` says so. */
+export function ranefJson(blocks: readonly RandomBlock[], b: readonly Float64Array[], condVar: readonly Float64Array[], summarize: (nlevels: number) => boolean): (RanefGroup | RanefSummary)[] {
+  const full = (k: number) => ranefGroups([blocks[k]], [b[k]], [condVar[k]])[0];
+  return lme4BlockOrder(blocks).map((k) => (summarize(blocks[k].nl) ? ranefSummary(blocks[k], b[k], condVar[k]) : full(k)));
+}
+
+function ranefSummary(blk: RandomBlock, bk: Float64Array, cv: Float64Array): RanefSummary {
+  const q = blk.q;
+  const nl = blk.nl;
+  const values_summary: RanefSummary['values_summary'] = {};
+  const condsd_summary: RanefSummary['condsd_summary'] = {};
+  blk.cnames.forEach((name, s) => {
+    const v = new Float64Array(nl);
+    for (let g = 0; g < nl; g++) v[g] = bk[g * q + s];
+    let sum = 0;
+    for (let g = 0; g < nl; g++) sum += v[g];
+    const mean = sum / nl;
+    let ss = 0;
+    for (let g = 0; g < nl; g++) ss += (v[g] - mean) ** 2;
+    const [min, q25, median, q75, max] = quantile7(v, [0, 0.25, 0.5, 0.75, 1]);
+    values_summary[name] = { mean, sd: nl > 1 ? Math.sqrt(ss / (nl - 1)) : NaN, min, q25, median, q75, max };
+    let csum = 0;
+    let cmin = Infinity;
+    let cmax = -Infinity;
+    for (let g = 0; g < nl; g++) {
+      const c = Math.sqrt(cv[g * q * q + s * q + s]);
+      csum += c;
+      cmin = Math.min(cmin, c);
+      cmax = Math.max(cmax, c);
+    }
+    condsd_summary[name] = { mean: csum / nl, min: cmin, max: cmax };
+  });
+  return { group: blk.group, nlevels: nl, summarized: true, values_summary, condsd_summary };
 }
 
 /**

@@ -4,9 +4,10 @@
  * theta, VarCorr, ranef (with conditional SDs), logLik, AIC, BIC, predict (on the linear predictor's
  * scale) and the machine-readable toJSON, whose model-specific fields the subclasses add.
  */
+import { OptionError, showValue } from '../errors/errors.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
-import { groupCounts, matrixRows, named, ranefGroups, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
+import { groupCounts, matrixRows, named, ranefGroups, ranefJson, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkPredictCall, predictLinear, type PredictOptions } from './predict.js';
 
@@ -64,6 +65,25 @@ export interface JsonParts {
   optimizer?: Record<string, unknown>;
   /** after `ranef` */
   fitted?: Record<string, unknown>;
+}
+
+/**
+ * A grouping factor with more levels than this is summarized in toJSON's `ranef` by default (a
+ * 100M-row fit's million levels made 142 MB of JSON); `ranef: 'all'` lists every level.
+ */
+export const RANEF_JSON_LEVELS = 10_000;
+
+/** How toJSON may write the random effects (JsonOptions.ranef). */
+export const RANEF_MODES = ['auto', 'all', 'summary'] as const;
+
+/** What toJSON writes. */
+export interface JsonOptions {
+  /**
+   * the random effects: 'all' every level of every grouping factor (lme4's ranef), 'summary' a
+   * summary per grouping factor, 'auto' (default) every level of a grouping factor of at most
+   * RANEF_JSON_LEVELS levels and a summary beyond
+   */
+  ranef?: (typeof RANEF_MODES)[number];
 }
 
 /** Where A came from (#14): an SQL engine or a stream (src/gram/), else the in-memory table. */
@@ -189,8 +209,14 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
   /** the model-specific fields of toJSON */
   protected abstract jsonParts(): JsonParts;
 
-  /** the machine-readable result, with the field names and meaning of the lme4 reference files */
-  toJSON(): Record<string, unknown> {
+  /**
+   * the machine-readable result, with the field names and meaning of the lme4 reference files;
+   * JSON.stringify(fit) calls it with a key (a string), which means the default options
+   */
+  toJSON(options?: JsonOptions | string): Record<string, unknown> {
+    const ranefMode = (typeof options === 'object' && options?.ranef) || 'auto';
+    if (!(RANEF_MODES as readonly string[]).includes(ranefMode)) throw new OptionError('ranef', `toJSON: ranef must be 'auto', 'all' or 'summary', not ${showValue(ranefMode)}`);
+    const summarize = (nl: number) => ranefMode === 'summary' || (ranefMode === 'auto' && nl > RANEF_JSON_LEVELS);
     const s = this.jsonParts();
     return {
       formula: this.formula,
@@ -217,7 +243,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
       feval: this.feval,
       converged: this.converged,
       ...s.optimizer,
-      ranef: this.ranef,
+      ranef: ranefJson(this.model.blocks, this.modes, this.condVar, summarize),
       ...(this.model.known.some((k) => k) ? { relmat: this.knownCovariances } : {}),
       ...s.fitted,
       nobs_dropped: this.model.frame.nDropped,

@@ -17,10 +17,24 @@ import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
 import { inferenceTables, runConfint } from '../../demo/src/inference.js';
 import { streamFit } from '../../demo/src/stream.js';
+import { runMeta } from '../../demo/src/meta.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8')).table;
+
+/** a seeded table of n rows: y = 1 + 2x + u_g + e, 50 groups */
+function bigTable(n: number) {
+  let seed = 11;
+  const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const lines = ['g,x,y'];
+  for (let i = 0; i < n; i++) {
+    const g = i % 50;
+    const x = rand();
+    lines.push(`${g},${x},${1 + 2 * x + Math.sin(g) + rand() - 0.5}`);
+  }
+  return readCsv(lines.join('\n')).table;
+}
 
 describe('browser app logic', () => {
   let fit: LmmFit;
@@ -183,12 +197,12 @@ describe('browser app logic', () => {
     await expect(runConfint(fit, { method: 'boot', nsim: 3 }, ctx(new AbortController().signal))).rejects.toThrow(/replicates must be a whole number from 10/);
   }, 120_000);
 
-  test('a Parquet file streamed in small batches: the in-memory fit, the bytes read counted, GLMMs refused', async () => {
+  test('a Parquet file streamed in small batches: the in-memory fit, the bytes read counted, the diagnostics pass, GLMMs refused', async () => {
     // the same start as the stream fit (the moment start backfits over rows, which a stream has not)
     const mem = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'], momentStart: false });
     const blob = new Blob([tableToParquet(sleep, 25)]);
-    const progress: { pass: number; rowsScanned: number; bytesRead: number }[] = [];
-    const r = await streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, {
+    const progress: { pass: number; rowsScanned: number; bytesRead: number; stage?: string }[] = [];
+    const { result: r } = await streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, {
       signal: new AbortController().signal, onProgress: (p) => progress.push(p),
     });
     // the stream path's exact mode: the in-memory fit's arithmetic in the same order
@@ -201,17 +215,40 @@ describe('browser app logic', () => {
     }
     // every pass reads the file's used columns again: bytes read grow past the file's size
     expect(progress.length).toBeGreaterThan(20);
-    expect(new Set(progress.map((p) => p.pass)).size).toBe(2);
+    expect(new Set(progress.map((p) => p.pass)).size).toBe(3);
+    expect(progress.at(-1)!.stage).toBe('diagnostics');
     expect(r.bytesRead).toBeGreaterThan(blob.size);
-    expect(r.rowsScanned).toBeGreaterThanOrEqual(180 * 4);
+    expect(r.rowsScanned).toBeGreaterThanOrEqual(180 * 8);
     expect(r.rowsPerSecond).toBeGreaterThan(0);
+    expect(r.bytesPerSecond).toBeGreaterThan(0);
+    // the diagnostics pass: 180 rows ≤ 4,000, so every row, as the in-memory fit's fitted values and scaled residuals
+    const d = r.diagnostics!;
+    expect(d.sample).toEqual({ rows: 180, of: 180 });
+    const fitted = mem.fitted;
+    const scaled = mem.pearsonResiduals.map((v) => v / mem.sigma);
+    for (let i = 0; i < 180; i++) {
+      expect(Math.abs(d.fitted[i]! - fitted[i]!)).toBeLessThan(1e-9);
+      expect(Math.abs(d.resid[i]! - scaled[i]!)).toBeLessThan(1e-9);
+    }
+    expect(r.passes.at(-1)).toBe('diagnostics (1 pass)');
+    const mean = scaled.reduce((a, b) => a + b, 0) / 180;
+    expect(Math.abs(r.residualStats!.mean - mean)).toBeLessThan(1e-12);
+    expect(Math.abs(r.residualStats!.sd - Math.sqrt(scaled.reduce((a, b) => a + (b - mean) ** 2, 0) / 179))).toBeLessThan(1e-12);
+    expect(r.residualStats!.n).toBe(180);
+    // the modes' QQ plots: from the fit, one per term
+    expect(d.modesQQ.map((m) => `${m.group}:${m.cname}:${m.n}`)).toEqual(['Subject:(Intercept):18', 'Subject:Days:18']);
+    // a larger file than the sample: 4,000 rows at evenly spread positions, the rows' own values
+    const big = await streamFit(new Blob([tableToParquet(bigTable(9_000), 1000)]), 'big.parquet', { formula: 'y ~ x + (1 | g)', factors: ['g'], reml: true, exact: false, residualQuantiles: false }, { signal: new AbortController().signal, onProgress: () => {} });
+    expect(big.result.passes).toEqual(['reading the schema', 'pass 1 (moments)', 'pass 2 (Gram)', 'diagnostics (1 pass)']);
+    expect(big.result.diagnostics!.sample).toEqual({ rows: 4000, of: 9000 });
+    expect(big.result.diagnostics!.fitted.length).toBe(4000);
     const ctx = { signal: new AbortController().signal, onProgress: () => {} };
     await expect(streamFit(blob, 'sleep.parquet', { formula: 'cbind(a, b) ~ 1 + (1 | g)', factors: [], reml: false }, ctx)).rejects.toThrow(/GLMM .* cannot be fitted from a stream/);
     await expect(streamFit(blob, 'sleep.csv', { formula: 'Reaction ~ 1 + (1 | Subject)', factors: [], reml: true }, ctx)).rejects.toThrow(/streaming reads Parquet files/);
     const ac = new AbortController();
     ac.abort();
     await expect(streamFit(blob, 'sleep.parquet', { formula: 'Reaction ~ Days + (1 | Subject)', factors: ['Subject'], reml: true, batchSize: 7 }, { signal: ac.signal, onProgress: () => {} })).rejects.toThrow();
-  });
+  }, 60_000);
 
   test('diagnostics: QQ points, binned means, residuals CSV', () => {
     const q = qqPoints([3, 1, 2, 5, 4]);
@@ -268,9 +305,10 @@ describe('browser app logic', () => {
   });
 
   test('the state in the address round-trips; invalid values are dropped', () => {
-    const s = { example: 'cbpp' as const, formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial' as const, link: 'logit', nAGQ: 1, backend: 'cpu' as const, diag: 'binned', fit: true };
+    const s = { example: 'cbpp' as const, formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial' as const, link: 'logit', nAGQ: 1, backend: 'cpu' as const, prior: 'blme' as const, diag: 'binned', fit: true };
     expect(readUrlState(writeUrlState(s))).toEqual(s);
-    expect(readUrlState('?example=nope&family=gamma&nAGQ=99&backend=tpu&criterion=ml&file=a.csv')).toEqual({ file: 'a.csv', criterion: 'ml' });
+    expect(writeUrlState(s)).toContain('prior=blme');
+    expect(readUrlState('?example=nope&family=gamma&nAGQ=99&backend=tpu&criterion=ml&file=a.csv&prior=flat')).toEqual({ file: 'a.csv', criterion: 'ml' });
   });
 
   test('the shrinkage caption describes arrows only when they are drawn; labels only where they fit', () => {
@@ -284,5 +322,61 @@ describe('browser app logic', () => {
     expect(ticks.length).toBeLessThanOrEqual(50);
     expect(ticks[0]).toBe(1);
     expect(labelledRanks(1, 10, 650)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
+
+describe('meta-analysis mode as the page asks the worker', () => {
+  const metaRef = (name: string) => JSON.parse(readFileSync(`${ROOT}test/fixtures/meta/${name}.json`, 'utf8')) as {
+    beta: Record<string, number>; se: Record<string, number>; tau2?: number; sigma2?: number[]; QM: number; R2?: number; QE: number;
+  };
+  const metaData = (file: string) => readCsv(readFileSync(`${ROOT}test/fixtures/meta/data/${file}`, 'utf8')).table;
+  const near = (a: number, b: number, rel: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-12, Math.abs(b)), `${what}: ${a} vs metafor ${b}`).toBeLessThan(rel);
+
+  test('escalc RR from the 2×2 counts, then a meta-regression on ablat: metafor\'s rma(yi, vi, mods = ~ ablat)', async () => {
+    const ref = metaRef('bcg_reml_ablat');
+    const r = await runMeta(metaData('bcg.csv'), {
+      yi: '', vi: '', escalc: { measure: 'RR', columns: { ai: 'tpos', bi: 'tneg', ci: 'cpos', di: 'cneg' } }, slab: 'author', method: 'REML', mods: 'ablat',
+    });
+    expect(r.model).toBe('rma.uni');
+    expect(r.escalc).toEqual({ measure: 'RR', yi: 'yi', vi: 'vi' });
+    expect(r.pooled).toBe(null);
+    for (const c of r.coef) {
+      near(c.estimate, ref.beta[c.name]!, 1e-6, `β ${c.name}`);
+      near(c.se, ref.se[c.name]!, 1e-5, `SE ${c.name}`);
+    }
+    near(r.tau2!, ref.tau2!, 1e-5, 'τ²');
+    near(r.QM!.QM, ref.QM, 1e-6, 'QM');
+    near(r.R2!, ref.R2!, 1e-5, 'R²');
+    expect(r.studies.length).toBe(13);
+    expect(r.studies[0]!.label).toBe('Aronson');
+    // one of two alternatives, never both, and every input named
+    await expect(runMeta(metaData('bcg.csv'), { yi: '', vi: '', escalc: { measure: 'RR', columns: { ai: 'tpos', bi: 'tneg', n1i: 'tneg', ci: 'cpos', di: 'cneg' } }, method: 'REML' })).rejects.toThrow(/choose bi or n1i, not both/);
+    await expect(runMeta(metaData('bcg.csv'), { yi: '', vi: '', escalc: { measure: 'RR', columns: { ai: 'tpos', bi: 'tneg', ci: 'cpos' } }, method: 'REML' })).rejects.toThrow(/choose the column of di or n2i/);
+  });
+
+  test('escalc SMD from means, SDs and ns: metafor\'s rma of Hedges\' g', async () => {
+    const ref = metaRef('normand_smd_reml');
+    const cols = { m1i: 'm1i', sd1i: 'sd1i', n1i: 'n1i', m2i: 'm2i', sd2i: 'sd2i', n2i: 'n2i' };
+    const r = await runMeta(metaData('normand1999.csv'), { yi: '', vi: '', escalc: { measure: 'SMD', columns: cols }, slab: 'source', method: 'REML' });
+    near(r.pooled!.mu, ref.beta.intrcpt!, 1e-6, 'μ');
+    near(r.pooled!.se, ref.se.intrcpt!, 1e-5, 'SE');
+    near(r.QE, ref.QE, 1e-6, 'QE');
+  });
+
+  test('a three-level model with a cluster column: metafor\'s rma.mv(yi, vi, random = ~ 1 | district/school)', async () => {
+    const ref = metaRef('konstantopoulos_reml');
+    const ko = metaData('konstantopoulos2011.csv');
+    const r = await runMeta(ko, { yi: 'yi', vi: 'vi', method: 'REML', cluster: 'district', inner: 'school' });
+    expect(r.model).toBe('rma.mv');
+    expect(r.random).toBe('~ 1 | district/school');
+    expect(r.sigma2!.map((s) => s.levels)).toEqual([11, 56]);
+    r.sigma2!.forEach((s, l) => near(s.value, ref.sigma2![l]!, 1e-5, `σ² ${s.name}`));
+    near(r.pooled!.mu, ref.beta.intrcpt!, 1e-6, 'μ');
+    near(r.pooled!.se, ref.se.intrcpt!, 1e-5, 'SE');
+    // without the inner column: each row an estimate in its cluster (schools are the rows here: the same model)
+    const rows = await runMeta(ko, { yi: 'yi', vi: 'vi', method: 'REML', cluster: 'district' });
+    expect(rows.random).toBe('~ 1 | district/es_id');
+    rows.sigma2!.forEach((s, l) => near(s.value, ref.sigma2![l]!, 1e-5, `σ² ${s.name} (rows)`));
+    await expect(runMeta(ko, { yi: 'yi', vi: 'vi', method: 'DL', cluster: 'district' })).rejects.toThrow(/fitted by REML or ML/);
   });
 });

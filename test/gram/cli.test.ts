@@ -14,7 +14,7 @@ import { readTableFileAsync } from '../../src/io/node.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { dataPath, loadData, loadReference } from '../helpers/reference.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
-import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 const sleepstudy = dataPath('sleepstudy.csv');
 const FORMULA = 'Reaction ~ Days + (Days | Subject)';
@@ -156,25 +156,20 @@ describe('mixedgpu fit --engine', () => {
   });
 });
 
-const missing = clickhouseMissing();
-if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+const missing = clickhouseTestsMissing();
 
 describe.skipIf(missing !== null)('mixedgpu fit --engine clickhouse (two shards)', () => {
-  let cluster: Cluster;
+  const house = useCluster();
   let dist: string;
-  beforeAll(async () => {
-    cluster = await startCluster();
-    dist = await loadSharded(cluster, 'sleepstudy', loadData(loadReference('sleepstudy_slopes_reml')), 60);
-  }, 120_000);
-  afterAll(async () => { await cluster?.stop(); }, 60_000);
+  beforeAll(async () => { dist = await loadSharded(house.cluster, 'sleepstudy', loadData(loadReference('sleepstudy_slopes_reml')), 60); }, 120_000);
 
   it('--url --table: the in-memory fit; --residuals makes a table; a refused connection is named', async () => {
     const memory = await fitJson({ file: sleepstudy, formula: FORMULA, factors: 'Subject', engine: 'memory' });
-    const ch = await fitJson({ formula: FORMULA, factors: 'Subject', url: cluster.urls[0], table: dist, residuals: 'sleepstudy_residuals' });
+    const ch = await fitJson({ formula: FORMULA, factors: 'Subject', url: house.cluster.urls[0], table: dist, residuals: 'sleepstudy_residuals' });
     expect(ch.engine).toBe('clickhouse');
     expectSameFit(memory, ch, { criterion: 1e-10, theta: 1e-6, beta: 1e-8 });
     expect(ch.stderr).toBe('mixedgpu: note: fitted values and residuals of 180 rows written to the table sleepstudy_residuals\n');
-    expect(Number((await cluster.sql(0, 'SELECT count() FROM sleepstudy_residuals')).trim())).toBe(180);
+    expect(Number((await house.cluster.sql(0, 'SELECT count() FROM sleepstudy_residuals')).trim())).toBe(180);
     const refused = await run({ formula: FORMULA, engine: 'clickhouse', url: 'http://127.0.0.1:9', table: dist });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/clickhouse: .*refused/i);

@@ -11,8 +11,12 @@ import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhous
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { gramFromStream } from '../../src/gram/stream/streamSource.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { readParquet } from '../../src/io/parquet.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { DataError } from '../../src/errors/errors.js';
 import { dataPath, loadData, loadReference } from '../helpers/reference.js';
-import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 const sleep = dataPath('sleepstudy.csv');
 const F = 'Reaction ~ Days + (Days | Subject)';
@@ -26,6 +30,78 @@ beforeAll(() => {
   writeFileSync(join(dir, 'late-text.csv'), `${lines.join('\n')}\n`);
   writeFileSync(join(dir, 'not.parquet'), 'y,x\n1,2\n');
   writeFileSync(join(dir, 'ragged.csv'), 'y,x,g\n1,2,a\n3,4\n');
+  writeFileSync(join(dir, 'infinite.parquet'), new Uint8Array(infiniteParquet()));
+});
+
+/**
+ * ±∞ in a complete row: x is Inf in rows 5 and 40, -Inf in row 23, and Inf in row 31 whose y is NaN
+ * (missing: that row is dropped, not counted); z is 0 in rows 8 and 50 (log(z) = -Inf there).
+ */
+const INF_ROWS = 60;
+function infiniteParquet(): ArrayBuffer {
+  const y: number[] = [], x: number[] = [], z: number[] = [], g: string[] = [];
+  for (let i = 0; i < INF_ROWS; i++) {
+    y.push(i === 30 ? NaN : (i * 7919) % 13 + 0.25 * i);
+    x.push(i === 4 || i === 39 || i === 30 ? Infinity : i === 22 ? -Infinity : (i * 31) % 17);
+    z.push(i === 7 || i === 49 ? 0 : 1 + (i % 5));
+    g.push(`g${i % 6}`);
+  }
+  return parquetWriteBuffer({
+    columnData: [
+      { name: 'y', data: y, type: 'DOUBLE' },
+      { name: 'x', data: x, type: 'DOUBLE' },
+      { name: 'z', data: z, type: 'DOUBLE' },
+      { name: 'g', data: g, type: 'STRING' },
+    ],
+  });
+}
+/** the models and what every engine says of them: the variable, the count, and (memory, stream) the first row */
+const INF_CASES = [
+  { formula: 'y ~ x + (1 | g)', label: 'x', count: 3, first: 'Inf in row 5 (and 2 more rows)' },
+  { formula: 'y ~ log(z) + (1 | g)', label: 'log(z)', count: 2, first: '-Inf in row 8 (and 1 more row)' },
+];
+async function inMemoryError(formula: string): Promise<DataError> {
+  const { table } = await readParquet(infiniteParquet());
+  try { buildLmm(formula, table); } catch (e) { return e as DataError; }
+  throw new Error(`no error in memory for ${formula}`);
+}
+async function expectInfinite(p: Promise<unknown>, c: (typeof INF_CASES)[number], rows: boolean): Promise<void> {
+  const e = await p.then(() => null, (err: unknown) => err);
+  expect(e).toBeInstanceOf(DataError);
+  const err = e as DataError;
+  expect(err.column).toBe(c.label);
+  expect(err.message).toContain(`NA/NaN/Inf in '${c.label}'`);
+  if (rows) {
+    // the stream numbers rows: the in-memory message, word for word
+    expect(err.message).toBe((await inMemoryError(c.formula)).message);
+    expect(err.message).toContain(`is ${c.first}`);
+  } else {
+    expect(err.message).toContain(`is Inf or -Inf in ${c.count} rows`);
+  }
+}
+
+describe('±∞ in a complete row: the same error on every engine', () => {
+  it('in memory (the reference): the variable, the first row and the count', async () => {
+    for (const c of INF_CASES) {
+      const e = await inMemoryError(c.formula);
+      expect(e).toBeInstanceOf(DataError);
+      expect(e.column).toBe(c.label);
+      expect(e.message).toContain(`NA/NaN/Inf in '${c.label}': the variable '${c.label}' is ${c.first}`);
+    }
+  });
+  it('stream (Parquet, batches of 7 rows)', async () => {
+    for (const c of INF_CASES) {
+      const src = await openBatchSource(join(dir, 'infinite.parquet'));
+      try { await expectInfinite(gramFromStream(src, c.formula, { batchSize: 7 }), c, true); } finally { await src.close(); }
+    }
+  });
+  it('DuckDB (Parquet)', async () => {
+    const duck = await DuckDbEngine.open({ threads: 1 });
+    try {
+      const path = join(dir, 'infinite.parquet');
+      for (const c of INF_CASES) await expectInfinite(gramFromSql(duck, { from: duckdbSource(path), name: path }, c.formula), c, false);
+    } finally { await duck.close(); }
+  });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -84,17 +160,12 @@ describe('stream: bad input', () => {
   });
 });
 
-const missing = clickhouseMissing();
-if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+const missing = clickhouseTestsMissing();
 
 describe.skipIf(missing !== null)('ClickHouse: bad input', () => {
-  let cluster: Cluster;
+  const ch = useCluster();
   let table: string;
-  beforeAll(async () => {
-    cluster = await startCluster();
-    table = await loadSharded(cluster, 'sleep', loadData(loadReference('sleepstudy_slopes_reml')));
-  }, 120_000);
-  afterAll(async () => { await cluster?.stop(); }, 60_000);
+  beforeAll(async () => { table = await loadSharded(ch.cluster, 'sleep', loadData(loadReference('sleepstudy_slopes_reml'))); }, 120_000);
 
   it('a server that refuses the connection', async () => {
     const e = new ClickHouseEngine({ url: 'http://127.0.0.1:9', requestTimeoutMs: 5000 });
@@ -102,16 +173,24 @@ describe.skipIf(missing !== null)('ClickHouse: bad input', () => {
     await e.close();
   });
   it('a table that does not exist', async () => {
-    const e = new ClickHouseEngine({ url: cluster.urls[0] });
+    const e = new ClickHouseEngine({ url: ch.cluster.urls[0] });
     await expect(gramFromSql(e, { from: clickhouseSource('nope'), name: 'nope' }, F)).rejects.toThrow(/^clickhouse: reading the schema: .*nope.*doesn't exist/s);
     await e.close();
   });
+  it('±∞ in a complete row: the variable and the count, as in memory', async () => {
+    const { table: data } = await readParquet(infiniteParquet());
+    const t = await loadSharded(ch.cluster, 'infinite', data);
+    const e = new ClickHouseEngine({ url: ch.cluster.urls[0] });
+    try {
+      for (const c of INF_CASES) await expectInfinite(gramFromSql(e, { from: clickhouseSource(t), name: t }, c.formula), c, false);
+    } finally { await e.close(); }
+  }, 60_000);
   it('a shard that goes away mid-fit', async () => {
-    const e = new ClickHouseEngine({ url: cluster.urls[0] });
+    const e = new ClickHouseEngine({ url: ch.cluster.urls[0] });
     const run = e.run.bind(e);
     let calls = 0;
     e.run = async (q) => {
-      if (++calls === 2) await cluster.stopServer(1);
+      if (++calls === 2) await ch.cluster.stopServer(1);
       return run(q);
     };
     await expect(gramFromSql(e, { from: clickhouseSource(table), name: table }, F, { factors: ['Subject'] })).rejects.toThrow(/^clickhouse: pass 2 \(per level of Subject\): /);

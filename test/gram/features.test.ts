@@ -11,14 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
 import { readParquet } from '../../src/io/parquet.js';
 import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
-import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import type { SqlEngine } from '../../src/gram/sql/engine.js';
 import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { FEATURE_MODELS, featureColumns, featureCsv, featureParquet } from '../helpers/featureData.js';
 import { gramDifference, objectiveAt } from '../helpers/gramCompare.js';
-import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 const cols = featureColumns();
 let dir: string;
@@ -76,23 +76,13 @@ describe('DuckDB: model-frame features as in memory', () => {
   }
 });
 
-const missing = clickhouseMissing();
-if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+const missing = clickhouseTestsMissing();
 
 describe.skipIf(missing !== null)('ClickHouse (two shards): model-frame features as in memory', () => {
-  let cluster: Cluster;
-  let engine: ClickHouseEngine;
+  const ch = useCluster();
   let table: string;
-  beforeAll(async () => {
-    cluster = await startCluster();
-    engine = new ClickHouseEngine({ url: cluster.urls[0] });
-    table = await loadSharded(cluster, 'features', parquetTable);
-  }, 120_000);
-  afterAll(async () => {
-    await engine?.close();
-    await cluster?.stop();
-  }, 60_000);
+  beforeAll(async () => { table = await loadSharded(ch.cluster, 'features', parquetTable); }, 120_000);
   for (const m of FEATURE_MODELS) {
-    it(m.name, async () => { await compare(engine, clickhouseSource(table), parquetTable, m); }, 60_000);
+    it(m.name, async () => { await compare(ch.engine, clickhouseSource(table), parquetTable, m); }, 60_000);
   }
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
-import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import type { SqlEngine } from '../../src/gram/sql/engine.js';
 import { buildLmm } from '../../src/lmm/model.js';
@@ -19,7 +19,7 @@ import { makeFloat64Vector } from '../../src/io/arrow.js';
 import { type HardCase, syntheticHardCases } from '../helpers/hardCases.js';
 import { centresOf, gramDifference, objectiveAt, rebaseGram } from '../helpers/gramCompare.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
-import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 /** the hard cases, and one more: an offset of 1e6 (y = 1e6 + o-free signal + o) */
 function cases(): HardCase[] {
@@ -71,24 +71,14 @@ describe('hard cases through DuckDB (Parquet)', () => {
   });
 });
 
-const missing = clickhouseMissing();
-if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+const missing = clickhouseTestsMissing();
 
 describe.skipIf(missing !== null)('hard cases through ClickHouse (two shards)', () => {
-  let cluster: Cluster;
-  let engine: ClickHouseEngine;
-  beforeAll(async () => {
-    cluster = await startCluster();
-    engine = new ClickHouseEngine({ url: cluster.urls[0] });
-  }, 120_000);
-  afterAll(async () => {
-    await engine?.close();
-    await cluster?.stop();
-  }, 60_000);
+  const ch = useCluster();
   CASES.forEach((c, k) => {
     it(c.name, async () => {
-      const table = await loadSharded(cluster, `hard${k}`, c.table);
-      await compare(engine, clickhouseSource(table), c);
+      const table = await loadSharded(ch.cluster, `hard${k}`, c.table);
+      await compare(ch.engine, clickhouseSource(table), c);
     }, 60_000);
   });
 });

@@ -9,7 +9,7 @@ import type * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readParquet } from '../../src/io/parquet.js';
 import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
-import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { residualQuantiles, residualSql, writeResiduals } from '../../src/gram/sql/residuals.js';
 import type { SqlEngine } from '../../src/gram/sql/engine.js';
@@ -21,7 +21,7 @@ import { openBatchSource, writeStreamResiduals } from '../../src/gram/stream/nod
 import { StreamResiduals, streamResidualQuantiles } from '../../src/gram/stream/residuals.js';
 import { FEATURE_MODELS, featureColumns, featureParquet } from '../helpers/featureData.js';
 import { dataPath, loadData, loadReference } from '../helpers/reference.js';
-import { type Cluster, clickhouseMissing, loadSharded, startCluster } from '../helpers/clickhouse.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 interface Case { name: string; formula: string; table: () => arrow.Table; file: () => string; options: { factors?: string[]; weights?: string } }
 
@@ -78,26 +78,16 @@ describe('DuckDB: residuals and their quantiles as queries', () => {
   for (const c of cases) it(c.name, async () => { await check(duck, duckdbSource(c.file()), c); }, 60_000);
 });
 
-const missing = clickhouseMissing();
-if (missing && process.env.CI) throw new Error(`ClickHouse tests need clickhouse-server under CI: ${missing}`);
+const missing = clickhouseTestsMissing();
 
 describe.skipIf(missing !== null)('ClickHouse (two shards): residuals and their quantiles as queries', () => {
-  let cluster: Cluster;
-  let engine: ClickHouseEngine;
+  const ch = useCluster();
   const tables = new Map<arrow.Table, string>();
-  beforeAll(async () => {
-    cluster = await startCluster();
-    engine = new ClickHouseEngine({ url: cluster.urls[0] });
-  }, 120_000);
-  afterAll(async () => {
-    await engine?.close();
-    await cluster?.stop();
-  }, 60_000);
   for (const c of cases) {
     it(c.name, async () => {
       const t = c.table();
-      if (!tables.has(t)) tables.set(t, await loadSharded(cluster, `r${tables.size}`, t));
-      await check(engine, clickhouseSource(tables.get(t)!), c);
+      if (!tables.has(t)) tables.set(t, await loadSharded(ch.cluster, `r${tables.size}`, t));
+      await check(ch.engine, clickhouseSource(tables.get(t)!), c);
     }, 60_000);
   }
 });

@@ -39,6 +39,8 @@ export interface Dialect {
   pow(a: string, b: string): string;
   /** whether a double is finite (not NaN, not ±∞) */
   isFinite(e: string): string;
+  /** whether a double is +∞ or −∞ */
+  isInfinite(e: string): string;
   /** the conjunction of predicates (true when empty) */
   and(preds: string[]): string;
   /** the negation of a predicate */
@@ -128,6 +130,7 @@ export const duckdb: Dialect = {
   },
   pow: (a, b) => `(CASE WHEN isnan(${b}) OR (abs(${a}) = 1 AND isinf(${b})) THEN CAST('NaN' AS DOUBLE) ELSE pow(${a}, ${b}) END)`,
   isFinite: (e) => `coalesce(isfinite(${e}), false)`,
+  isInfinite: (e) => `coalesce(isinf(${e}), false)`,
   and: (preds) => (preds.length === 0 ? 'true' : preds.map((p) => `(${p})`).join(' AND ')),
   not: (pred) => `(NOT ${pred})`,
   or: (preds) => (preds.length === 0 ? 'false' : preds.map((p) => `(${p})`).join(' OR ')),
@@ -180,6 +183,7 @@ export const clickhouse: Dialect = {
   pow: (a, b) => `if(isNaN(${b}) OR (abs(${a}) = 1 AND isInfinite(${b})), nan, pow(${a}, ${b}))`,
   // every numeric expression of the frame is non-Nullable (NULL reads as nan)
   isFinite: (e) => `isFinite(${e})`,
+  isInfinite: (e) => `isInfinite(${e})`,
   // nested if(): 18.16 fails on a shard (std::bad_typeid) for some `a AND b` in a WHERE
   and: (preds) => (preds.length === 0 ? 'toUInt8(1)' : preds.reduceRight((acc, p) => `if(${p}, ${acc}, toUInt8(0))`, 'toUInt8(1)')),
   not: (pred) => `(${pred} = 0)`,

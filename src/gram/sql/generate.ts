@@ -11,7 +11,8 @@
  *            in-memory path, so the same doubles per row.
  * Queries:
  *   pass 1 (moments)  GROUP BY ok, the cell factors: count, Σu and covar_pop(u_a, u_b) of X's
- *                     monomials and y', and Σ log w (see ../moments.ts);
+ *                     monomials and y', Σ log w (see ../moments.ts), and per value that must be
+ *                     finite, the complete rows where it is ±∞ (an error, as in the in-memory frame);
  *   pass 2 (per level) for each grouping factor, GROUP BY its key: Σ z_c z_cᵀ (A_kk), Σ [x_c y_c] z_cᵀ
  *                     (A_Xk), and for one of them also Σ [x_c y_c][x_c y_c]ᵀ (A_XX, summed over its
  *                     levels) and Σ y_c² (unweighted);
@@ -68,23 +69,40 @@ export class SqlFrame {
   readonly varAlias = new Map<string, string>();
   readonly hasWeights: boolean;
 
+  /**
+   * the numeric values that must be finite in a complete row, in the order the in-memory frame
+   * checks them (src/frame/modelFrame.ts: response, weights, variables, offsets)
+   */
+  readonly finiteChecks: { label: string; what: string; expr: string }[] = [];
+  /** the row is complete (na.omit keeps it): every key present, every numeric value not NaN (±∞ is present) */
+  readonly present: string;
+
   constructor(readonly d: Dialect, readonly spec: FrameSpec) {
     const preds: string[] = [];
+    const keys: string[] = [];
     const numeric = (e: Expr, label: string): string => this.expr(e, label);
+    const vars: typeof this.finiteChecks = [];
     for (const [label, e] of spec.numeric) {
       const alias = A.v(this.varAlias.size);
       this.layer1.push([alias, numeric(e, label)]);
       this.varAlias.set(label, alias);
       preds.push(d.isFinite(alias));
+      vars.push({ label, what: 'variable', expr: alias });
     }
-    for (const f of spec.factors.values()) preds.push(this.keyPresentOf(f));
-    for (const comps of spec.groups.values()) for (const f of comps) preds.push(this.keyPresentOf(f));
+    for (const f of spec.factors.values()) keys.push(this.keyPresentOf(f));
+    for (const comps of spec.groups.values()) for (const f of comps) keys.push(this.keyPresentOf(f));
+    preds.push(...keys);
     this.layer1.push([A.y, numeric(spec.response, spec.yname)]);
     preds.push(d.isFinite(A.y));
+    this.finiteChecks.push({ label: spec.yname, what: 'response', expr: A.y });
     let yp = A.y;
+    const offsets: typeof this.finiteChecks = [];
     if (spec.offsets.length > 0) {
       const offs = spec.offsets.map((e, k) => numeric(e, `offset #${k + 1}`));
-      for (const o of offs) preds.push(d.isFinite(o));
+      offs.forEach((o, k) => {
+        preds.push(d.isFinite(o));
+        offsets.push({ label: `offset #${k + 1}`, what: 'offset', expr: o });
+      });
       this.layer1.push([A.off, offs.reduce((a, b) => `(${a} + ${b})`)]);
       yp = `(${A.y} - ${A.off})`;
     }
@@ -93,8 +111,11 @@ export class SqlFrame {
     if (spec.weights !== null) {
       this.layer0.push([A.w, d.numericColumn(spec.weights)]);
       preds.push(d.isFinite(A.w));
+      this.finiteChecks.push({ label: spec.weights, what: 'weight', expr: A.w });
     }
+    this.finiteChecks.push(...vars, ...offsets);
     this.layer1.push([A.ok, d.and([...new Set(preds)])]);
+    this.present = d.and([...new Set([...keys, ...this.finiteChecks.map((c) => d.or([d.isFinite(c.expr), d.isInfinite(c.expr)]))])]);
   }
 
   /** a numeric formula expression over layer 0's columns */
@@ -171,6 +192,8 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
   if (frame.hasWeights) {
     select.push(d.kahanSum(d.call('log', A.w, 'weights')), d.kahanSum(d.ifThen(`${A.w} <= 0`, '1', '0')), d.min(A.w));
   }
+  // per value that must be finite: the complete rows where it is ±∞ (an error, as in memory)
+  for (const c of frame.finiteChecks) select.push(d.countIf(d.and([frame.present, d.isInfinite(c.expr)])));
   // each grouping factor's number of levels, estimated (it decides the second pass's sums)
   for (const comps of spec.groups.values()) select.push(d.approxDistinct(comps.map((f) => frame.key(f))));
   return {

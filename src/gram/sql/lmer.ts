@@ -5,7 +5,7 @@
  */
 import type { Formula } from '../../formula/types.js';
 import type { LmmFit } from '../../lmm/lmmFit.js';
-import { type GramLmerOptions, fitValues, lmerFromGram, refuseRelmatOption } from '../fit.js';
+import { type GramLmerOptions, addResidualQuantiles, fitValues, lmerFromGram, refuseRelmatOption } from '../fit.js';
 import type { GramSourceResult } from '../source.js';
 import type { SqlEngine } from './engine.js';
 import { type ResidualSql, residualQuantiles, residualSql } from './residuals.js';
@@ -29,11 +29,7 @@ export async function lmerSql(engine: SqlEngine, source: SqlSourceRef, formula: 
   const fit = await lmerFromGram(gram, options, source.name);
   const residuals = residualSql(engine, gram, fitValues(fit));
   if (options.residualQuantiles ?? true) {
-    const t = performance.now();
-    const q = await residualQuantiles(engine, residuals, source.from);
-    fit.scaledResidualQuantiles = q.quantiles;
-    fit.model.source!.queries.push({ stage: `residual quantiles (${q.scans} scans)`, ms: performance.now() - t, rows: fit.nobs });
-    fit.model.source!.rowsScanned += q.scans * gram.summary.nInput;
+    await addResidualQuantiles(fit, gram.summary.nInput, 'scans', () => residualQuantiles(engine, residuals, source.from));
   }
   return { fit, gram, residuals };
 }

@@ -3,6 +3,7 @@
  * per cell → levels, X's columns, the fixed-effects transform), the second pass (per-level and
  * per-pair sums), and the assembly (../assemble.ts). See ./generate.ts for the SQL.
  */
+import { infiniteValueError } from '../../frame/checks.js';
 import { parseFormula } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
@@ -83,6 +84,13 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
 
   // pass 1: moments per cell
   const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false);
+  // ±∞ in a complete row: the in-memory frame's error (NA/NaN/Inf), with the count of such rows
+  const infAt = r1.values.length - spec.groups.size - frame.finiteChecks.length;
+  for (const [c, check] of frame.finiteChecks.entries()) {
+    let count = 0;
+    for (const v of r1.values[infAt + c]) count += v;
+    if (count > 0) throw infiniteValueError(check.label, check.what, count);
+  }
   const cells = cellTable(plan, r1, spec.weights !== null);
   // the estimated levels of each grouping factor: the last columns, summed over the complete cells
   const levelEstimate = new Map<string, number>();

@@ -61,6 +61,8 @@ export class MomentAccumulator {
   /** text grouping components: keys seen in dropped rows */
   readonly dropped = new Map<string, Set<LevelKey>>();
   nInput = 0;
+  /** ±∞ in complete rows, per value checked (by its place in the checks): the count and the first (1-based input row, value) */
+  readonly infinite = new Map<number, { label: string; what: string; count: number; row: number; value: number }>();
 
   constructor(readonly plan: MomentPlan, readonly groups: [string, { column: string; kind: string }[]][]) {
     for (const [label, comps] of groups) {
@@ -72,6 +74,11 @@ export class MomentAccumulator {
   add(frame: BatchFrame): void {
     const { plan } = this;
     const { n, ok } = frame;
+    for (const f of frame.infinite) {
+      const seen = this.infinite.get(f.index);
+      if (seen) seen.count += f.count;
+      else this.infinite.set(f.index, { label: f.label, what: f.what, count: f.count, row: this.nInput + f.first + 1, value: f.value });
+    }
     this.nInput += n;
     const M = plan.nvars - 1;
     const u = [...monomials(frame, plan.monos), frame.yp, frame.y];

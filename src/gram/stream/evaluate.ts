@@ -30,6 +30,19 @@ export interface BatchFrame {
   w: Float64Array | null;
   /** factor keys by column (factor variables and grouping components) */
   keys: Map<string, (LevelKey | null)[]>;
+  /** the values that are ±∞ in complete rows (not used: ok = 0), in the in-memory frame's order */
+  infinite: InfiniteValues[];
+}
+
+/** A variable's ±∞ values in a batch's complete rows: how many, and the first (row in the batch, value). */
+export interface InfiniteValues {
+  /** the value's place in the order of the checks */
+  index: number;
+  label: string;
+  what: string;
+  count: number;
+  first: number;
+  value: number;
 }
 
 export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
@@ -45,21 +58,26 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     return { kind: 'numeric', values: v };
   };
   const numeric = (label: string, e: Parameters<typeof evalExpr>[0]) => (evalExpr(e, source, label, n) as { values: Float64Array }).values;
+  // na.omit: NA and NaN are missing; ±∞ in a complete row is an error (below), as in memory
   const ok = new Uint8Array(n).fill(1);
-  const mark = (v: Float64Array) => { for (let i = 0; i < n; i++) if (!Number.isFinite(v[i])) ok[i] = 0; };
+  const finite: { label: string; what: string; v: Float64Array }[] = [];
+  const mark = (v: Float64Array, label: string, what: string) => {
+    for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) ok[i] = 0;
+    finite.push({ label, what, v });
+  };
   const y = numeric(spec.yname, spec.response);
-  mark(y);
+  mark(y, spec.yname, 'response');
   let w: Float64Array | null = null;
-  if (spec.weights) { w = raw(spec.weights) as Float64Array; mark(w); }
+  if (spec.weights) { w = raw(spec.weights) as Float64Array; mark(w, spec.weights, 'weight'); }
   const vars = new Map<string, Float64Array>();
-  for (const [label, e] of spec.numeric) { const v = numeric(label, e); vars.set(label, v); mark(v); }
+  for (const [label, e] of spec.numeric) { const v = numeric(label, e); vars.set(label, v); mark(v, label, 'variable'); }
   let yp = y;
   let off: Float64Array | null = null;
   if (spec.offsets.length > 0) {
     const offset = (off = new Float64Array(n));
     spec.offsets.forEach((e, k) => {
       const v = numeric(`offset #${k + 1}`, e);
-      mark(v);
+      mark(v, `offset #${k + 1}`, 'offset');
       for (let i = 0; i < n; i++) offset[i] += v[i];
     });
     yp = new Float64Array(n);
@@ -77,7 +95,21 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
   };
   for (const f of spec.factors.values()) factorKeys(f.column, f.kind);
   for (const comps of spec.groups.values()) for (const f of comps) factorKeys(f.column, f.kind);
-  return { n, ok, vars, y, off, yp, w, keys };
+  // ±∞ among the complete rows, per value in the in-memory frame's order; such rows are not used
+  const infinite: InfiniteValues[] = [];
+  finite.forEach(({ label, what, v }, index) => {
+    let count = 0;
+    let first = -1;
+    for (let i = 0; i < n; i++) {
+      if (ok[i] && (v[i] === Infinity || v[i] === -Infinity)) { if (first < 0) first = i; count++; }
+    }
+    if (count > 0) infinite.push({ index, label, what, count, first, value: v[first] });
+  });
+  for (const { index } of infinite) {
+    const v = finite[index].v;
+    for (let i = 0; i < n; i++) if (v[i] === Infinity || v[i] === -Infinity) ok[i] = 0;
+  }
+  return { n, ok, vars, y, off, yp, w, keys, infinite };
 }
 
 /** The products of numeric variables (monomials) of a frame, by key. */

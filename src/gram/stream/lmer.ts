@@ -5,7 +5,7 @@
  */
 import type { Formula } from '../../formula/types.js';
 import type { LmmFit } from '../../lmm/lmmFit.js';
-import { type GramLmerOptions, fitValues, lmerFromGram, refuseRelmatOption } from '../fit.js';
+import { type GramLmerOptions, addResidualQuantiles, fitValues, lmerFromGram, refuseRelmatOption } from '../fit.js';
 import type { GramSourceResult } from '../source.js';
 import type { BatchSource } from './batch.js';
 import { StreamResiduals, streamResidualQuantiles } from './residuals.js';
@@ -28,11 +28,7 @@ export async function lmerStream(source: BatchSource, formula: string | Formula,
   const fit = await lmerFromGram(gram, options, source.name);
   const residuals = new StreamResiduals(gram, fitValues(fit));
   if (options.residualQuantiles ?? true) {
-    const t = performance.now();
-    const q = await streamResidualQuantiles(source, residuals, options.batchSize);
-    fit.scaledResidualQuantiles = q.quantiles;
-    fit.model.source!.queries.push({ stage: `residual quantiles (${q.scans} passes)`, ms: performance.now() - t, rows: fit.nobs });
-    fit.model.source!.rowsScanned += q.scans * gram.summary.nInput;
+    await addResidualQuantiles(fit, gram.summary.nInput, 'passes', () => streamResidualQuantiles(source, residuals, options.batchSize));
   }
   return { fit, gram, residuals };
 }

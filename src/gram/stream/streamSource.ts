@@ -5,6 +5,7 @@
  * transform and the assembly are those of the SQL engines (../moments.ts, ../assemble.ts).
  * Memory: O(batch + levels + pairs). Browser-safe.
  */
+import { infiniteValueError } from '../../frame/checks.js';
 import { parseFormula } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { assembleGram, groupSpecs } from '../assemble.js';
@@ -66,6 +67,11 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     }
   });
   queries.push({ stage: 'pass 1 (moments)', ms: performance.now() - t, rows: moments.nInput });
+  // ±∞ in a complete row: the in-memory frame's error, for the first value checked that has one
+  if (moments.infinite.size > 0) {
+    const f = moments.infinite.get(Math.min(...moments.infinite.keys()))!;
+    throw infiniteValueError(f.label, f.what, f.count, { row: f.row, value: f.value });
+  }
   let { summary, groups } = await inStage('stream', 'pass 1 (moments)', () => {
     const summary = summarizeFrame(plan, moments.cellTable(), moments.nInput);
     return { summary, groups: groupSpecs(spec, summary) };
