@@ -20,10 +20,12 @@ import { bootstrapLmm, percentileIntervals } from '../src/inference/bootstrap.js
 import { generateLmmData } from './synth.js';
 import { machine, machineLine } from './common.js';
 
-interface Args { datasets: number; nsim: number; groups: number; per: number; seed: number; out: string }
+export interface CoverageArgs { datasets: number; nsim: number; groups: number; per: number; seed: number; out: string }
+type Args = CoverageArgs;
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { datasets: 500, nsim: 500, groups: 40, per: 10, seed: 1, out: 'bench/results' };
+/** The study's command line over `defaults` (also bench/glmmCoverage.ts's). */
+export function parseCoverageArgs(argv: string[], defaults: Args = { datasets: 500, nsim: 500, groups: 40, per: 10, seed: 1, out: 'bench/results' }): Args {
+  const a: Args = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -72,7 +74,7 @@ export async function coverageStudy(a: Omit<Args, 'out'>, log: (s: string) => vo
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseCoverageArgs(process.argv.slice(2));
   const t0 = performance.now();
   const res = await coverageStudy(a, (s) => console.log(s));
   const out = { ...res, args: a, machine: machineLine(machine()), totalS: (performance.now() - t0) / 1000, date: new Date().toISOString() };

@@ -29,12 +29,14 @@ import { optimizeObjective } from '../model/fitObjective.js';
 import { solveLmm } from '../lmm/solution.js';
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 import { type BootstrapGramBatch, type BootstrapGramInput, bootstrapGramCpu } from '../backend/cpu/bootstrapGram.js';
+import { bootstrapGramGroupSums, isOneFactorRows } from '../backend/cpu/bootstrapGroupSums.js';
 import { JetSpace } from './jet.js';
 import { JetFactorization, schurJets } from './jetFactor.js';
 import { thetaTemplates } from './templates.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
 import { CounterNormal } from '../model/random.js';
 import { qnorm } from '../stats/distributions.js';
+import { OneFactorDeviance, type OneFactorEvaluation, type ResponseParts, isOneFactor } from './oneFactorDeviance.js';
 
 export interface BootstrapProgress {
   done: number;
@@ -51,6 +53,11 @@ export interface BootstrapOptions {
   batchSize?: number;
   /** 'newton' (default): the warm-started Newton refit, the core's optimizer as fallback; 'bobyqa': the core's optimizer only (BOBYQA on scaled θ) */
   refit?: 'newton' | 'bobyqa';
+  /**
+   * one grouping factor: refit a batch's replicates together, in rounds of one pass over the levels
+   * (oneFactorDeviance.ts; default true); false: each replicate by itself (the general path)
+   */
+  batchedRefit?: boolean;
   /** where the batches' Gram parts are formed (default: the CPU pass) */
   gramSource?: (input: BootstrapGramInput) => BootstrapGramBatch | Promise<BootstrapGramBatch>;
   onProgress?: (p: BootstrapProgress) => void;
@@ -76,6 +83,8 @@ export interface BootstrapResult {
   deviance: Float64Array;
   /** how each replicate was refitted */
   refits: { newton: number; bobyqa: number; failed: number };
+  /** how each replicate was refitted (absent where all were by one method: the glmer bootstrap's) */
+  refitOf?: ('newton' | 'bobyqa' | 'failed')[];
   nsim: number;
   seed: number;
   timings: { gramMs: number; refitMs: number; totalMs: number };
@@ -104,7 +113,8 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     Float64Array.from([...thetaToSdcor(frame.reTerms, thetaToOriginal(model, th), sigma), ...mapBeta(model.fixed, betaC)]);
   const t0stats = stats(thetaC, sol.sigma, sol.beta);
   const rng = new CounterNormal(seed);
-  const source = options.gramSource ?? bootstrapGramCpu;
+  // one grouping factor: the levels' sufficient statistics (O(levels) a replicate); else the row pass
+  const source = options.gramSource ?? (isOneFactorRows(model.rows.blocks) ? bootstrapGramGroupSums : bootstrapGramCpu);
   const objective = (th: Float64Array) => {
     chol.factor(th);
     return profiledDeviance({ ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss }, n, p, reml, model.sumLogW);
@@ -120,9 +130,18 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   const J2 = new JetSpace(nt, 2);
   const J1 = new JetSpace(nt, 1);
   const shared = useNewton ? new JetFactorization(J2, chol, thetaTemplates(J2, blocks, null, thetaC)) : null;
+  // one grouping factor: the replicates of a batch are refitted together from θ̂ with the fit's Hessian there
+  let oneFactor: { ev: OneFactorDeviance; H0: Float64Array } | null = null;
+  if (shared && (options.batchedRefit ?? true) && isOneFactor(work)) {
+    const j0 = devianceJet(J2, shared.ldL2, shared.S, n, p, reml, model.sumLogW);
+    const H0 = j0 ? Float64Array.from(J2.unpack(j0).hessian) : null;
+    if (H0 && choleskyOk(H0, nt)) oneFactor = { ev: new OneFactorDeviance(work, nt, n, reml, model.sumLogW), H0 };
+  }
+  const dof = reml ? n - p : n;
   const t: Float64Array[] = [];
   const deviances: number[] = [];
   const refits = { newton: 0, bobyqa: 0, failed: 0 };
+  const refitOf: ('newton' | 'bobyqa' | 'failed')[] = [];
   let gramMs = 0, refitMs = 0;
   for (let start = 0; start < nsim; start += batchSize) {
     if (options.signal?.aborted) throw abortError();
@@ -131,20 +150,32 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     const batch = await source({ n, p, X: model.rows.X, blocks: model.rows.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates });
     gramMs += performance.now() - tg;
     const tr = performance.now();
+    const together = oneFactor
+      ? batchedNewton(oneFactor.ev, { B: batch.B, AZy: batch.AZy[0], AXy: batch.AXy, yy: batch.yy }, thetaC, lower, oneFactor.H0)
+      : null;
     for (let r = 0; r < batch.B; r++) {
       if (options.signal?.aborted) throw abortError();
+      const done = together?.[r];
+      if (done) {
+        refits.newton++;
+        refitOf.push('newton');
+        deviances.push(done.evaluation.value);
+        t.push(stats(done.theta, Math.sqrt(done.evaluation.pwrss / dof), done.evaluation.betaC));
+        continue;
+      }
       setResponse(work, batch, r);
       let th: Float64Array | null = null;
       if (shared) {
         th = newtonRefit(shared, work, chol, thetaC, lower, n, p, reml, model.sumLogW, J2, J1);
-        if (th) refits.newton++;
+        if (th) { refits.newton++; refitOf.push('newton'); }
       }
       if (!th) {
         const res = await optimizeObjective(refitObjective, LMM_OPTIMIZER, new Evaluations({ signal: options.signal }));
-        if (Number.isFinite(res.fval)) { th = Float64Array.from(res.x); refits.bobyqa++; }
+        if (Number.isFinite(res.fval)) { th = Float64Array.from(res.x); refits.bobyqa++; refitOf.push('bobyqa'); }
       }
       if (!th) {
         refits.failed++;
+        refitOf.push('failed');
         t.push(new Float64Array(names.length).fill(NaN));
         deviances.push(NaN);
         continue;
@@ -159,7 +190,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     // abort sent as a message (a browser worker's Cancel) would not be seen before the end
     if (options.signal) await macrotask();
   }
-  return { names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
+  return { names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, refitOf, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
 }
 
 /** Writes replicate r's y parts into the Gram copy: A_Xk's last row, A_XX's last row and column. */
@@ -234,25 +265,120 @@ function newtonRefit(
       if (cand.some((v, k) => v < lower[k])) return null;
       const e = evaluate(cand);
       if (!e) return null;
-      if (e.value <= f + 1e-4 * alpha * slope) { next = { th: cand, ...e }; break; }
+      if (stepAccepted(f, slope, alpha, e.value, e.gradient, d)) { next = { th: cand, ...e }; break; }
       alpha /= 2;
     }
     if (!next) return null;
-    // BFGS: H ← H − H s sᵀ H / sᵀHs + y yᵀ / yᵀs
-    const sv = next.th.map((v, k) => v - th[k]);
-    const yv = next.gradient.map((v, k) => v - g[k]);
-    const ys = yv.reduce((acc, v, k) => acc + v * sv[k], 0);
-    if (ys > 0) {
-      const Hs = new Float64Array(nt);
-      for (let a = 0; a < nt; a++) for (let b = 0; b < nt; b++) Hs[a] += H[a * nt + b] * sv[b];
-      const sHs = Hs.reduce((acc, v, k) => acc + v * sv[k], 0);
-      for (let a = 0; a < nt; a++) for (let b = 0; b < nt; b++) H[a * nt + b] += (yv[a] * yv[b]) / ys - (Hs[a] * Hs[b]) / sHs;
-    }
+    bfgsUpdate(H, nt, next.th.map((v, k) => v - th[k]), next.gradient.map((v, k) => v - g[k]));
     th = next.th;
     f = next.value;
     g = next.gradient;
   }
   return null;
+}
+
+/**
+ * The quasi-Newton refits of newtonRefit for all replicates of a batch at once (one grouping factor):
+ * each round evaluates every replicate still running at its own iterate in one pass over the levels
+ * (OneFactorDeviance: the deviance, its exact gradient, β̂ and r²). Each starts at θ̂ with the fit's
+ * Hessian there (a replicate's differs from it by O(1/√levels)), then takes steps d = −H⁻¹g with a
+ * backtracking (Armijo) line search and BFGS updates of H, until the Newton step is below 1e-8 of
+ * θ's scale; the replicate's result is that last iterate (its step, below 1e-8, is not taken). Null
+ * for a replicate whose iterate would leave the bounds, whose line search or H fails, or that has
+ * not converged in 30 steps: those go through the general path.
+ */
+function batchedNewton(
+  ev: OneFactorDeviance, y: ResponseParts, theta0: Float64Array, lower: Float64Array, H0: Float64Array,
+): ({ theta: Float64Array; evaluation: OneFactorEvaluation } | null)[] {
+  const nt = theta0.length, B = y.B;
+  type State = { th: Float64Array; e: OneFactorEvaluation; H: Float64Array; d: Float64Array; slope: number; alpha: number; steps: number; backtracks: number };
+  const state: (State | null)[] = new Array(B).fill(null);
+  const result: ({ theta: Float64Array; evaluation: OneFactorEvaluation } | null)[] = new Array(B).fill(null);
+  const all = Array.from({ length: B }, (_, r) => r);
+  const thetas = new Float64Array(B * nt);
+  for (let r = 0; r < B; r++) thetas.set(theta0, r * nt);
+  ev.evaluate(y, all, thetas).forEach((e, r) => {
+    if (e) state[r] = { th: Float64Array.from(theta0), e, H: Float64Array.from(H0), d: new Float64Array(nt), slope: 0, alpha: 1, steps: 0, backtracks: 0 };
+  });
+  /** the Newton direction at the state's iterate; false when H is not positive definite */
+  const direction = (s: State): boolean => {
+    const L = Float64Array.from(s.H);
+    try { choleskyInPlace(L, nt, 'H'); } catch { return false; }
+    const d = Float64Array.from(s.e.gradient, (v) => -v);
+    solveLower(L, nt, d);
+    solveLowerT(L, nt, d);
+    s.d = d;
+    s.slope = d.reduce((acc, v, k) => acc + v * s.e.gradient[k], 0);
+    s.alpha = 1;
+    s.backtracks = 0;
+    return true;
+  };
+  for (let r = 0; r < B; r++) {
+    const s = state[r];
+    if (s && !direction(s)) state[r] = null;
+  }
+  for (;;) {
+    // converged replicates leave; the others propose a candidate
+    const cols: number[] = [];
+    const cand: number[] = [];
+    for (let r = 0; r < B; r++) {
+      const s = state[r];
+      if (!s) continue;
+      if (Math.max(...Array.from(s.d, Math.abs)) <= 1e-8 * Math.max(1, ...Array.from(s.th, Math.abs))) {
+        result[r] = { theta: s.th, evaluation: s.e };
+        state[r] = null;
+        continue;
+      }
+      const c = Array.from(s.th, (v, k) => v + s.alpha * s.d[k]);
+      if (c.some((v, k) => v < lower[k])) { state[r] = null; continue; }
+      cols.push(r);
+      cand.push(...c);
+    }
+    if (cols.length === 0) break;
+    const evals = ev.evaluate(y, cols, Float64Array.from(cand));
+    cols.forEach((r, i) => {
+      const s = state[r]!;
+      const e = evals[i];
+      if (!e) { state[r] = null; return; }
+      if (!stepAccepted(s.e.value, s.slope, s.alpha, e.value, e.gradient, s.d)) {
+        s.alpha /= 2;
+        if (++s.backtracks >= 30) state[r] = null;
+        return;
+      }
+      const next = Float64Array.from(cand.slice(i * nt, (i + 1) * nt));
+      bfgsUpdate(s.H, nt, next.map((v, k) => v - s.th[k]), e.gradient.map((v, k) => v - s.e.gradient[k]));
+      s.th = next;
+      s.e = e;
+      if (++s.steps >= 30 || !direction(s)) state[r] = null;
+    });
+  }
+  return result;
+}
+
+/**
+ * The line search's test of the step α d from a point with deviance f and slope gᵀd < 0, given the
+ * deviance and gradient at the candidate: Armijo's sufficient decrease, f' ≤ f + 10⁻⁴ α gᵀd; or, where
+ * the change in the deviance is below its resolution (10⁻¹³ |f|: at a million rows a sum of about
+ * 3·10⁶ whose last digits are rounding), the gradient's: the slope along d at the candidate has
+ * fallen, |g'ᵀd| ≤ 0.9 |gᵀd| (the exact gradient still tells where the minimum lies when the values
+ * cannot; without it the search stalls near the optimum).
+ */
+function stepAccepted(f: number, slope: number, alpha: number, fNew: number, gNew: ArrayLike<number>, d: ArrayLike<number>): boolean {
+  if (fNew <= f + 1e-4 * alpha * slope) return true;
+  if (!(Math.abs(fNew - f) <= 1e-13 * Math.max(1, Math.abs(f)))) return false;
+  let slopeNew = 0;
+  for (let k = 0; k < d.length; k++) slopeNew += gNew[k] * d[k];
+  return Math.abs(slopeNew) <= 0.9 * Math.abs(slope);
+}
+
+/** BFGS: H ← H − H s sᵀ H / sᵀHs + y yᵀ / yᵀs (skipped unless yᵀs > 0) */
+function bfgsUpdate(H: Float64Array, nt: number, sv: Float64Array, yv: Float64Array): void {
+  const ys = yv.reduce((acc, v, k) => acc + v * sv[k], 0);
+  if (!(ys > 0)) return;
+  const Hs = new Float64Array(nt);
+  for (let a = 0; a < nt; a++) for (let b = 0; b < nt; b++) Hs[a] += H[a * nt + b] * sv[b];
+  const sHs = Hs.reduce((acc, v, k) => acc + v * sv[k], 0);
+  for (let a = 0; a < nt; a++) for (let b = 0; b < nt; b++) H[a * nt + b] += (yv[a] * yv[b]) / ys - (Hs[a] * Hs[b]) / sHs;
 }
 
 /** The profiled deviance (REML or ML) as a jet, from log|L|² and S; null if r² ≤ 0. */

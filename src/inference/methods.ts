@@ -65,7 +65,8 @@ Object.assign(LmmFit.prototype, {
 
 Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
-  bootstrap(this: GlmmFit, options: BootstrapOptions) {
+  // async, so that a refusal is a rejected promise as lmer's bootstrap's is
+  async bootstrap(this: GlmmFit, options: BootstrapOptions) {
     checkLme4Criterion(this, 'the parametric bootstrap');
     return bootstrapGlmm(this, options);
   },

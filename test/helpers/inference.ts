@@ -10,6 +10,11 @@ import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { varparCovariance } from '../../src/inference/satterthwaite.js';
 import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
 import type { DdfContext, FTest, TTest } from '../../src/inference/contest.js';
+import type { GramMatrix } from '../../src/linalg/gram.js';
+import type { LmmModel } from '../../src/lmm/model.js';
+import { type LmmSolution, solveLmm } from '../../src/lmm/solution.js';
+import { fillTemplate } from '../../src/linalg/template.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures');
 
@@ -108,3 +113,13 @@ export function expectF(got: FTest, want: AnovaRef): void {
   else expect(rel(got.p, want.p)).toBeLessThan(1e-3);
 }
 
+
+/** A fit's solution at its θ̂ in the backends' coordinates: internal θ, β̂_c, σ̂ and the templates T_c (what the bootstrap simulates from). */
+export function solutionAt(model: LmmModel, gram: GramMatrix, theta: ArrayLike<number>): { thetaC: Float64Array; sol: LmmSolution; templates: Float64Array[] } {
+  const chol = new BlockedCholesky(gram, model.theta.length);
+  const thetaC = thetaToInternal(model, theta);
+  chol.factor(thetaC);
+  const sol = solveLmm(chol, model.frame.n, model.reml);
+  const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
+  return { thetaC, sol, templates };
+}

@@ -8,13 +8,9 @@ import { formGram } from '../../src/backend/cpu/gram.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { bootstrapGramCpu, groupOrder, simulateEffects } from '../../src/backend/cpu/bootstrapGram.js';
 import { formGramCpu } from '../../src/backend/cpu/gram.js';
-import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
-import { fillTemplate } from '../../src/linalg/template.js';
-import { thetaToInternal } from '../../src/model/reparam.js';
-import { solveLmm } from '../../src/lmm/solution.js';
 import { CounterNormal } from '../../src/model/random.js';
 import { bootstrapLmm, percentileIntervals } from '../../src/inference/bootstrap.js';
-import { loadDataFile, loadInference } from '../helpers/inference.js';
+import { loadDataFile, loadInference, solutionAt } from '../helpers/inference.js';
 
 async function setup(name: string) {
   const ref = loadInference(name);
@@ -28,11 +24,7 @@ describe('parametric bootstrap', () => {
   it('batched Gram parts equal the Gram matrix of the simulated responses', async () => {
     const { fit, model, gram } = await setup('sleepstudy_unbalanced');
     const { n, p } = model.frame;
-    const chol = new BlockedCholesky(gram, model.theta.length);
-    const thetaC = thetaToInternal(model, fit.theta);
-    chol.factor(thetaC);
-    const sol = solveLmm(chol, n, true);
-    const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
+    const { sol, templates } = solutionAt(model, gram, fit.theta);
     const rng = new CounterNormal(7);
     const reps = [0, 1, 5];
     const batch = bootstrapGramCpu({ n, p, X: model.rows.X, blocks: model.rows.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates: reps });
