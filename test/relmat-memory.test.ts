@@ -136,6 +136,20 @@ function directVariances(chol: CpuBackend['chol'], f: CovFactor & { kind: 'dense
   return out;
 }
 
+/** A REML model with dense known covariances on g (and h when nh > 0): 3 rows per level of g, seeded. */
+function knownModel(formula: string, ng: number, nh: number, seed: number) {
+  let s = seed;
+  const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const n = 3 * ng;
+  const g = Array.from({ length: n }, (_, r) => `L${r % ng}`);
+  const h = Array.from({ length: n }, () => `L${Math.floor(u() * Math.max(nh, 1))}`);
+  const x = Float64Array.from({ length: n }, () => u() - 0.5);
+  const y = Float64Array.from({ length: n }, (_, r) => 1 + x[r] + Math.sin(r) + u());
+  const relmat: Record<string, { levels: string[]; matrix: Float64Array }> = { g: randomK(ng, 3) };
+  if (nh) relmat.h = randomK(nh, 5);
+  return buildLmm(formula, tableFromArrays({ g, h, x, y }), { REML: true, relmat });
+}
+
 describe('conditional variances a few levels at a time = the dense formula', () => {
   const cases: [string, string, number, number][] = [
     ['q = 1', 'y ~ x + (1 | g)', 2 * SCRATCH_ROWS + 37, 0],
@@ -143,16 +157,7 @@ describe('conditional variances a few levels at a time = the dense formula', () 
     ['two known blocks', 'y ~ x + (1 | g) + (1 | h)', SCRATCH_ROWS + 23, 60],
   ];
   it.each(cases)('%s', (_, formula, ng, nh) => {
-    let s = 7;
-    const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const n = 3 * ng;
-    const g = Array.from({ length: n }, (_, r) => `L${r % ng}`);
-    const h = Array.from({ length: n }, () => `L${Math.floor(u() * Math.max(nh, 1))}`);
-    const x = Float64Array.from({ length: n }, () => u() - 0.5);
-    const y = Float64Array.from({ length: n }, (_, r) => 1 + x[r] + Math.sin(r) + u());
-    const relmat: Record<string, { levels: string[]; matrix: Float64Array }> = { g: randomK(ng, 3) };
-    if (nh) relmat.h = randomK(nh, 5);
-    const model = buildLmm(formula, tableFromArrays({ g, h, x, y }), { REML: true, relmat });
+    const model = knownModel(formula, ng, nh, 7);
     const backend = new CpuBackend(knownCovarianceGram(formGram(model), model.known), model.theta.length);
     backend.evaluate(Float64Array.from({ length: model.theta.length }, (_, i) => 0.6 + 0.1 * i));
     const known = model.known.map((k) => k?.factor() ?? null);
@@ -177,16 +182,7 @@ describe("K's factor lent to the block's storage at the fit's end (lmer: no arra
     ['two known blocks', 'y ~ x + (1 | g) + (1 | h)', 120, 40],
   ];
   it.each(cases)('%s: F = K\'s own factor exactly, L_kk kept, and the block formed again for the next θ', (_, formula, ng, nh) => {
-    let s = 11;
-    const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const n = 3 * ng;
-    const g = Array.from({ length: n }, (_, r) => `L${r % ng}`);
-    const h = Array.from({ length: n }, () => `L${Math.floor(u() * Math.max(nh, 1))}`);
-    const x = Float64Array.from({ length: n }, () => u() - 0.5);
-    const y = Float64Array.from({ length: n }, (_, r) => 1 + x[r] + Math.sin(r) + u());
-    const relmat: Record<string, { levels: string[]; matrix: Float64Array }> = { g: randomK(ng, 3) };
-    if (nh) relmat.h = randomK(nh, 5);
-    const model = buildLmm(formula, tableFromArrays({ g, h, x, y }), { REML: true, relmat });
+    const model = knownModel(formula, ng, nh, 11);
     const gram = knownCovarianceGram(formGram(model), model.known);
     const a = new CpuBackend(gram, model.theta.length);
     // the same model with the factors held apart (glmer's path)

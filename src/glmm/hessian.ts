@@ -5,13 +5,10 @@
 import { choleskyInPlace, invertGaussJordan } from '../linalg/dense.js';
 
 /**
- * Central finite differences of f at x (lme4's deriv12, δ = 1e-4; steps clipped at `lower`): the
- * gradient and the Hessian. f may be asynchronous; the evaluations run one after the other.
+ * The points of a central-difference stencil at x: f at x with some coordinates changed, and the steps
+ * x_i + δ and max(x_i − δ, lower_i) (clipped at the bound, as lme4's deriv12).
  */
-export async function deriv12(f: (x: Float64Array) => number | Promise<number>, x: Float64Array, fx: number, lower: Float64Array, delta = 1e-4): Promise<{ gradient: Float64Array; hessian: Float64Array }> {
-  const n = x.length;
-  const H = new Float64Array(n * n);
-  const g = new Float64Array(n);
+function stencil(f: (x: Float64Array) => number | Promise<number>, x: Float64Array, lower: Float64Array, delta: number) {
   const at = (changes: [number, number][]) => {
     const y = Float64Array.from(x);
     for (const [i, v] of changes) y[i] = v;
@@ -19,6 +16,18 @@ export async function deriv12(f: (x: Float64Array) => number | Promise<number>, 
   };
   const up = (i: number) => x[i] + delta;
   const dn = (i: number) => Math.max(x[i] - delta, lower[i]);
+  return { at, up, dn };
+}
+
+/**
+ * Central finite differences of f at x (lme4's deriv12, δ = 1e-4; steps clipped at `lower`): the
+ * gradient and the Hessian. f may be asynchronous; the evaluations run one after the other.
+ */
+export async function deriv12(f: (x: Float64Array) => number | Promise<number>, x: Float64Array, fx: number, lower: Float64Array, delta = 1e-4): Promise<{ gradient: Float64Array; hessian: Float64Array }> {
+  const n = x.length;
+  const H = new Float64Array(n * n);
+  const g = new Float64Array(n);
+  const { at, up, dn } = stencil(f, x, lower, delta);
   for (let j = 0; j < n; j++) {
     const xadd = up(j), xsub = dn(j);
     const fadd = await at([[j, xadd]]);
@@ -60,13 +69,7 @@ export async function deriv12Diagonal(f: (x: Float64Array) => number | Promise<n
   const n = x.length;
   const H = new Float64Array(n * n);
   const g = new Float64Array(n);
-  const at = (changes: [number, number][]) => {
-    const y = Float64Array.from(x);
-    for (const [i, v] of changes) y[i] = v;
-    return f(y);
-  };
-  const up = (i: number) => x[i] + delta;
-  const dn = (i: number) => Math.max(x[i] - delta, lower[i]);
+  const { at, up, dn } = stencil(f, x, lower, delta);
   const fadd = new Float64Array(n), fsub = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const xadd = up(j), xsub = dn(j);
