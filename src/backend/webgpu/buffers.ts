@@ -103,25 +103,9 @@ export async function readBuffer(ctx: GpuContext, buffer: GPUBuffer, byteOffset 
     throw new Error(`readBuffer '${buffer.label}': ${byteLength} bytes at offset ${byteOffset} are outside the buffer (${buffer.size} bytes)`);
   }
   if (byteLength === 0) return new ArrayBuffer(0);
-  const { device } = ctx;
-  let pools = staging.get(device);
-  if (!pools) staging.set(device, (pools = new Map()));
-  let free = pools.get(byteLength);
-  if (!free) pools.set(byteLength, (free = []));
-  const stage = free.pop() ?? device.createBuffer({ label: `staging ${byteLength}`, size: byteLength, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-  try {
-    const enc = device.createCommandEncoder({ label: `read ${buffer.label}` });
-    enc.copyBufferToBuffer(buffer, byteOffset, stage, 0, byteLength);
-    device.queue.submit([enc.finish()]);
-    await stage.mapAsync(MAP_MODE_READ);
-    const out = stage.getMappedRange().slice(0);
-    stage.unmap();
-    free.push(stage);
-    return out;
-  } catch (e) {
-    stage.destroy();
-    throw e;
-  }
+  // one range: readRanges' single staging copy and map
+  const [out] = await readRanges(ctx, [{ buffer, offset: byteOffset, size: byteLength }]);
+  return out;
 }
 
 /** A range of a buffer to read (offset and size: multiples of 4). */
