@@ -113,43 +113,11 @@ export function glmmOnRows(model: GlmmModel, keep: Int32Array): GlmmModel {
 }
 
 /**
- * The jackknife of an LMM's statistics: each level of block k left out in turn, the criterion
- * (REML or ML, as the fit) minimized by the core's optimizer from θ̂ (internal θ `thetaC`), then
- * `stats(θ, σ, β_c)`. A refit that fails is an error naming the level.
+ * The jackknife over block k's levels: `refit(the model on the rows without level i)` for each level,
+ * in order. A refit that throws or gives a non-finite statistic is an error naming the level.
  */
-export async function jackknifeLmm(
-  model: LmmModel, k: number, thetaC: Float64Array,
-  stats: (th: Float64Array, sigma: number, betaC: Float64Array) => Float64Array, signal?: AbortSignal,
-): Promise<Jackknife> {
-  const t0 = performance.now();
-  const block = model.blocks[k];
-  const t: Float64Array[] = [];
-  for (let level = 0; level < block.nl; level++) {
-    if (signal?.aborted) throw abortError();
-    const sub = lmmOnRows(model, keptRows(block.codes, level));
-    const fail = (why: string) => new ModelError(`the jackknife refit without level '${block.levels[level]}' of ${block.group} failed: ${why}`);
-    const backend = new CpuBackend(formGramCpu(sub.rows), model.theta.length);
-    let x: Float64Array;
-    try {
-      const res = await optimizeObjective({ ...lmmObjective(sub, backend, backend), start: thetaC }, LMM_OPTIMIZER, new Evaluations({ signal }));
-      if (!Number.isFinite(res.fval)) throw new Error(`the criterion is ${res.fval} at the optimum`);
-      x = Float64Array.from(res.x);
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') throw e;
-      throw fail((e as Error).message);
-    }
-    backend.chol.factor(x);
-    const s = solveLmm(backend.chol, sub.frame.n, model.reml);
-    const row = stats(x, s.sigma, s.beta);
-    if (!row.every(Number.isFinite)) throw fail('its statistics are not finite');
-    t.push(row);
-  }
-  return { factor: block.group, levels: block.levels, t, timeMs: performance.now() - t0 };
-}
-
-/** The jackknife of a GLMM's statistics: `refit(model without level i)` for each level of block k. */
-export async function jackknifeGlmm(
-  model: GlmmModel, k: number, refit: (m: GlmmModel) => Promise<Float64Array>, signal?: AbortSignal,
+async function jackknifeLevels<M extends MixedModel>(
+  model: M, k: number, onRows: (m: M, keep: Int32Array) => M, refit: (m: M) => Promise<Float64Array>, signal?: AbortSignal,
 ): Promise<Jackknife> {
   const t0 = performance.now();
   const block = model.blocks[k];
@@ -158,7 +126,7 @@ export async function jackknifeGlmm(
     if (signal?.aborted) throw abortError();
     let row: Float64Array;
     try {
-      row = await refit(glmmOnRows(model, keptRows(block.codes, level)));
+      row = await refit(onRows(model, keptRows(block.codes, level)));
       if (!row.every(Number.isFinite)) throw new Error('its statistics are not finite');
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
@@ -167,4 +135,31 @@ export async function jackknifeGlmm(
     t.push(row);
   }
   return { factor: block.group, levels: block.levels, t, timeMs: performance.now() - t0 };
+}
+
+/**
+ * The jackknife of an LMM's statistics: each level of block k left out in turn, the criterion
+ * (REML or ML, as the fit) minimized by the core's optimizer from θ̂ (internal θ `thetaC`), then
+ * `stats(θ, σ, β_c)`.
+ */
+export function jackknifeLmm(
+  model: LmmModel, k: number, thetaC: Float64Array,
+  stats: (th: Float64Array, sigma: number, betaC: Float64Array) => Float64Array, signal?: AbortSignal,
+): Promise<Jackknife> {
+  return jackknifeLevels(model, k, lmmOnRows, async (sub) => {
+    const backend = new CpuBackend(formGramCpu(sub.rows), model.theta.length);
+    const res = await optimizeObjective({ ...lmmObjective(sub, backend, backend), start: thetaC }, LMM_OPTIMIZER, new Evaluations({ signal }));
+    if (!Number.isFinite(res.fval)) throw new Error(`the criterion is ${res.fval} at the optimum`);
+    const x = Float64Array.from(res.x);
+    backend.chol.factor(x);
+    const s = solveLmm(backend.chol, sub.frame.n, model.reml);
+    return stats(x, s.sigma, s.beta);
+  }, signal);
+}
+
+/** The jackknife of a GLMM's statistics: `refit(model without level i)` for each level of block k. */
+export function jackknifeGlmm(
+  model: GlmmModel, k: number, refit: (m: GlmmModel) => Promise<Float64Array>, signal?: AbortSignal,
+): Promise<Jackknife> {
+  return jackknifeLevels(model, k, glmmOnRows, refit, signal);
 }

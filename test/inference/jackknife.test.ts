@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { lmer } from '../../src/fit/lmer.js';
 import { glmer } from '../../src/fit/glmer.js';
 import { bootstrapIntervals } from '../../src/inference/bootstrap.js';
+import { jackknifeGlmm } from '../../src/inference/jackknife.js';
 import { thetaToSdcor } from '../../src/inference/lmmProfile.js';
 import { loadDataFile } from '../helpers/inference.js';
 
@@ -49,6 +50,17 @@ describe('jackknife over the levels of a grouping factor', () => {
       near(jk.t[i], expected, 2e-4, `without herd ${jk.levels[i]}`);
     }
   }, 120_000);
+
+  it('a refit that fails, or gives a non-finite statistic, is an error naming the level', async () => {
+    const rows = rowsOf('cbpp.csv');
+    const fit = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', rows, { family: 'binomial', factors: ['herd', 'period'] });
+    const first = fit.model.blocks[0].levels[0];
+    await expect(jackknifeGlmm(fit.model, 0, async () => { throw new Error('PIRLS diverged'); }))
+      .rejects.toThrow(new RegExp(`jackknife refit without level '${first}' of herd failed: PIRLS diverged`));
+    let calls = 0;
+    await expect(jackknifeGlmm(fit.model, 0, async () => Float64Array.of(++calls === 3 ? NaN : 1)))
+      .rejects.toThrow(new RegExp(`without level '${fit.model.blocks[0].levels[2]}' of herd failed: its statistics are not finite`));
+  }, 60_000);
 
   it('names the problem: several factors, an unknown factor, bca without the jackknife or with too few replicates', async () => {
     const rows = rowsOf('penicillin.csv');
