@@ -76,6 +76,7 @@ export class WeightedGramCpu implements WeightedGramBackend {
   form(weights: Float64Array, z: Float64Array): GramMatrix {
     const { n, X, p, blocks } = this.input;
     const g = this.gram;
+    if (blocks.length === 1 && blocks[0].q === 1) return this.formScalar(weights, z);
     const p1 = p + 1;
     const K = blocks.length;
     const { Akk, AXk, AXX } = g;
@@ -161,6 +162,93 @@ export class WeightedGramCpu implements WeightedGramBackend {
       }
     }
     return g;
+  }
+
+  /**
+   * `form` for one scalar term, (1 | g): A_XX, the level sums A_kk = Σ w Z² and A_Xk = Σ w Z v_r
+   * (v = the columns of X and z) accumulated row by row, four columns of v at a time (one pass over
+   * the rows for p + 1 ≤ 4, where the general path takes a pass per product).
+   */
+  private formScalar(weights: Float64Array, z: Float64Array): GramMatrix {
+    const { n, X, p, blocks } = this.input;
+    const g = this.gram;
+    const p1 = p + 1;
+    const { codes, Z, nl } = blocks[0];
+    const akk = g.Akk[0];
+    const axk = g.AXk[0];
+    akk.fill(0);
+    axk.fill(0);
+    const nb = Math.ceil(p1 / 4);
+    // the columns of v in blocks of four, the last block padded with z (whose sums there are dropped)
+    const cols = Array.from({ length: nb * 4 }, (_, r) => (r < p ? X.subarray(r * n, r * n + n) : z));
+    // A_Xk's row of each column (padding: a scratch row)
+    const scratch = p1 % 4 ? new Float64Array(nl) : null;
+    const rowsX = Array.from({ length: nb * 4 }, (_, r) => (r < p1 ? axk.subarray(r * nl, r * nl + nl) : scratch!));
+    const sums = new Float64Array(16);
+    const AXX = g.AXX;
+    const put = (r: number, s: number, v: number) => {
+      if (r < p1 && s < p1) { AXX[r * p1 + s] = v; AXX[s * p1 + r] = v; }
+    };
+    for (let bi = 0; bi < nb; bi++) {
+      const r0 = 4 * bi;
+      scalarDiagonalBlock(n, weights, codes, Z, bi === 0 ? akk : null, cols.slice(r0, r0 + 4), rowsX.slice(r0, r0 + 4), sums);
+      for (let a = 0, t = 0; a < 4; a++) for (let b = 0; b <= a; b++) put(r0 + a, r0 + b, sums[t++]);
+      for (let bj = 0; bj < bi; bj++) {
+        const s0 = 4 * bj;
+        crossBlock(n, weights, cols.slice(r0, r0 + 4), cols.slice(s0, s0 + 4), sums);
+        for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) put(r0 + a, s0 + b, sums[a * 4 + b]);
+      }
+    }
+    g.yty = AXX[p * p1 + p];
+    return g;
+  }
+}
+
+/**
+ * One pass over the rows for four columns v_0..v_3: Σ w v_a v_b (a ≥ b, into sums in the order
+ * (0,0), (1,0), (1,1), (2,0), …, (3,3)), and per level c the sums Σ w Z v_a into rowsX[a][c] and
+ * Σ w Z² into akk[c] (when akk is given).
+ */
+function scalarDiagonalBlock(n: number, w: Float64Array, codes: Int32Array, Z: Float64Array, akk: Float64Array | null,
+  cols: Float64Array[], rowsX: Float64Array[], sums: Float64Array): void {
+  const [v0, v1, v2, v3] = cols as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const [x0, x1, x2, x3] = rowsX as [Float64Array, Float64Array, Float64Array, Float64Array];
+  let a00 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a22 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const c = codes[i];
+    const wz = wi * Z[i];
+    if (akk) akk[c] += wz * Z[i];
+    const e0 = v0[i], e1 = v1[i], e2 = v2[i], e3 = v3[i];
+    x0[c] += wz * e0; x1[c] += wz * e1; x2[c] += wz * e2; x3[c] += wz * e3;
+    const w0 = wi * e0, w1 = wi * e1, w2 = wi * e2, w3 = wi * e3;
+    a00 += w0 * e0;
+    a10 += w1 * e0; a11 += w1 * e1;
+    a20 += w2 * e0; a21 += w2 * e1; a22 += w2 * e2;
+    a30 += w3 * e0; a31 += w3 * e1; a32 += w3 * e2; a33 += w3 * e3;
+  }
+  sums[0] = a00; sums[1] = a10; sums[2] = a11; sums[3] = a20; sums[4] = a21;
+  sums[5] = a22; sums[6] = a30; sums[7] = a31; sums[8] = a32; sums[9] = a33;
+}
+
+/** One pass over the rows: Σ w u_a v_b for four columns u and four v, into sums[a * 4 + b]. */
+function crossBlock(n: number, w: Float64Array, us: Float64Array[], vs: Float64Array[], sums: Float64Array): void {
+  const [u0, u1, u2, u3] = us as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const [v0, v1, v2, v3] = vs as [Float64Array, Float64Array, Float64Array, Float64Array];
+  sums.fill(0);
+  for (let i = 0; i < n; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const f0 = v0[i], f1 = v1[i], f2 = v2[i], f3 = v3[i];
+    let t = wi * u0[i];
+    sums[0] += t * f0; sums[1] += t * f1; sums[2] += t * f2; sums[3] += t * f3;
+    t = wi * u1[i];
+    sums[4] += t * f0; sums[5] += t * f1; sums[6] += t * f2; sums[7] += t * f3;
+    t = wi * u2[i];
+    sums[8] += t * f0; sums[9] += t * f1; sums[10] += t * f2; sums[11] += t * f3;
+    t = wi * u3[i];
+    sums[12] += t * f0; sums[13] += t * f1; sums[14] += t * f2; sums[15] += t * f3;
   }
 }
 
