@@ -167,7 +167,7 @@ export class WeightedGramCpu implements WeightedGramBackend {
   /**
    * `form` for one scalar term, (1 | g): A_XX, the level sums A_kk = Σ w Z² and A_Xk = Σ w Z v_r
    * (v = the columns of X and z) accumulated row by row, four columns of v at a time (one pass over
-   * the rows for p + 1 ≤ 4, where the general path takes a pass per product).
+   * the rows for p + 1 ≤ 4, where the general path takes a pass per product; z alone when β is fixed).
    */
   private formScalar(weights: Float64Array, z: Float64Array): GramMatrix {
     const { n, X, p, blocks } = this.input;
@@ -178,6 +178,12 @@ export class WeightedGramCpu implements WeightedGramBackend {
     const axk = g.AXk[0];
     akk.fill(0);
     axk.fill(0);
+    if (p1 === 1) {
+      // β fixed (glmer's second stage): z's column alone
+      g.yty = scalarZColumn(n, weights, codes, Z, z, akk, axk);
+      g.AXX[0] = g.yty;
+      return g;
+    }
     const nb = Math.ceil(p1 / 4);
     // the columns of v in blocks of four, the last block padded with z (whose sums there are dropped)
     const cols = Array.from({ length: nb * 4 }, (_, r) => (r < p ? X.subarray(r * n, r * n + n) : z));
@@ -230,6 +236,22 @@ function scalarDiagonalBlock(n: number, w: Float64Array, codes: Int32Array, Z: F
   }
   sums[0] = a00; sums[1] = a10; sums[2] = a11; sums[3] = a20; sums[4] = a21;
   sums[5] = a22; sums[6] = a30; sums[7] = a31; sums[8] = a32; sums[9] = a33;
+}
+
+/** One pass over the rows for z alone: Σ w Z² and Σ w Z z per level into akk and axk; returns Σ w z². */
+function scalarZColumn(n: number, w: Float64Array, codes: Int32Array, Z: Float64Array, z: Float64Array, akk: Float64Array, axk: Float64Array): number {
+  let zz = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const c = codes[i];
+    const wz = wi * Z[i];
+    const zi = z[i];
+    akk[c] += wz * Z[i];
+    axk[c] += wz * zi;
+    zz += wi * zi * zi;
+  }
+  return zz;
 }
 
 /** One pass over the rows: Σ w u_a v_b for four columns u and four v, into sums[a * 4 + b]. */
