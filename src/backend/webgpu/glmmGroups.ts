@@ -1,42 +1,71 @@
 /**
- * Host of shaders/glmmGroups.wgsl: the per-group updates of PIRLS on the device, for a GLMM with one
- * grouping factor (q ≤ MAX_Q, q + p + 1 ≤ MAX_W: limits.ts) whose pass (glmmPass.ts) runs in the group layout. Per
- * iteration: `factor` (per-group Cholesky factors, the step's right-hand side and the groups'
- * shares of the Schur complement, summed over chunks of groups with compensation) reads back
- * 2(1 + p(p+1)/2 + p) floats per chunk of GROUP_CHUNK groups; the host solves the p × p system for
- * Δβ in float64; `update` forms u,
- * b = Λu (into the pass's coefficients, where the next reweight reads them) and reads back ‖u‖² and
- * the bound on the change of η per chunk. u stays on the device (f32) between iterations and
- * between PIRLS runs (the warm start); `readU` fetches it.
+ * Host of shaders/glmmGroups.wgsl: the per-group updates of PIRLS on the device for the first
+ * grouping factor, whose pass (glmmPass.ts) runs in the group layout, for any q and p (no fixed
+ * limits: the working matrices are in storage; only the adapter's binding limits bound them,
+ * groupUpdatesFit). The per-group factor is blockdiag.wgsl's (the LMM's, through blockdiag.ts's
+ * groupFactorKernels / groupFactorSlab): one implementation, one thread per group for small q and
+ * on software adapters, one workgroup per group (blocked updates) for large q on hardware.
+ *
+ * Per iteration, `factor` (one submission): `gather` sums each group's segment partials into
+ * A_zz,g and A_Xz,g; blockdiag's factor, solve (its r row with u subtracted: ℓ_g) and sums; `sumXX`
+ * sums A_[Xr][Xr] over chunks of groups; one readback of 2 (1 + (p+1)(p+2)/2) + 2 (p+1)(p+2)/2
+ * floats per chunk. The host finishes the sums in float64, S_XX = A_XX − Σ L_X L_Xᵀ and
+ * S_Xr = a_X,r − Σ L_X ℓ, and solves the p × p system for Δβ there (src/glmm/pirls.ts). `update`
+ * forms u, b = Λu (into the pass's coefficients, where the next reweight reads them) and reads back
+ * ‖u‖² and the bound on the change of η per chunk. u stays on the device (f32) between iterations
+ * and between PIRLS runs (the warm start); `readU` fetches it.
  *
  * The state is two vectors of ngroups × q: u_acc (the accepted iterate) and u (the candidate);
  * the passes with and without X (β free / fixed) share them.
  */
 import { type RandomBlock, columnMaxAbs } from '../../model/lambda.js';
 import type { GpuContext } from './device.js';
-import { groupShaderLimit } from './limits.js';
 import type { GlmmPassGpu } from './glmmPass.js';
+import { GLMM_SEGMENT } from './glmmPass.js';
 import { ComputeKernel, packUniform, structLayout } from './kernel.js';
-import { createStorage, createUniform, readBuffer, writeBuffer } from './buffers.js';
+import { createStorage, createUniform, readBuffer, readRanges, writeBuffer } from './buffers.js';
 import { shaderSource } from './shaders.generated.js';
+import {
+  type FactorVariant, type GroupFactorKernels, type GroupFactorSlab, addPartials, chunkFor, encodeGroupFactor,
+  factorVariantFor, groupFactorKernels, groupFactorSlab, unpackSums,
+} from './blockdiag.js';
 
-/** Groups summed by one thread of the reductions. */
-export const GROUP_CHUNK = 256;
+/**
+ * Why the per-group updates of a block (q columns, nl levels, `nseg` segments of the pass's group
+ * layout) with p fixed effects do not fit this adapter's storage bindings, or null when they do.
+ */
+export function groupUpdatesFit(ctx: Pick<GpuContext, 'limits'>, q: number, p: number, nl: number, nseg: number): string | null {
+  const w = q + p + 1, p1 = p + 1;
+  const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
+  const largest = Math.max(nseg * ((w * (w + 1)) / 2), nl * q * Math.max(q, p1)) * 4;
+  if (largest > limit) return `the per-group updates need a ${largest}-byte storage binding (q = ${q}, p = ${p}, ${nl} groups); this device's limit is ${limit} bytes (maxStorageBufferBindingSize)`;
+  return null;
+}
 
-/** Whether a block and p fit the shader's per-thread arrays. */
-export function groupUpdatesSupported(q: number, p: number): boolean {
-  return q >= 1 && groupShaderLimit(q, p) === null;
+/** Segments of the pass's group layout for a block: Σ_g ⌈rows of g / GLMM_SEGMENT⌉. */
+export function groupSegments(block: Pick<RandomBlock, 'codes' | 'nl'>, n: number): number {
+  const count = new Uint32Array(block.nl);
+  for (let i = 0; i < n; i++) count[block.codes[i]]++;
+  let nseg = 0;
+  for (const c of count) nseg += Math.ceil(c / GLMM_SEGMENT);
+  return nseg;
 }
 
 /** The update of u: the Newton step from u_acc (0), the halved step (1), u = u_acc (2). */
 export type UpdateMode = 0 | 1 | 2;
+
+export interface GlmmGroupsOptions {
+  /** force the factor kernel (tests: the one-workgroup-per-group factor on a software adapter) */
+  factor?: FactorVariant;
+}
 
 interface SharedState {
   uAcc: GPUBuffer;
   uCand: GPUBuffer;
   T: GPUBuffer;
   zmax: GPUBuffer;
-  kernels: { factor: ComputeKernel; reduce: ComputeKernel; update: ComputeKernel; updateSums: ComputeKernel };
+  kernels: { gather: ComputeKernel; sumXX: ComputeKernel; update: ComputeKernel; updateSums: ComputeKernel };
+  factor: GroupFactorKernels;
 }
 
 export class GlmmGroupsGpu {
@@ -44,14 +73,18 @@ export class GlmmGroupsGpu {
   readonly q: number;
   readonly p: number;
   readonly nchunks: number;
-  private readonly R: number;
+  /** dispatches of this instance's factor and update (the path the fit took, for its timings and tests) */
+  readonly counts = { factors: 0, updates: 0 };
+  private readonly EX: number;
+  private readonly per: number;
   private readonly ctx: GpuContext;
   private readonly shared: SharedState;
-  private readonly factorBind: GPUBindGroup;
-  private readonly reduceBind: GPUBindGroup;
+  private readonly slab: GroupFactorSlab;
+  private readonly gatherBind: GPUBindGroup;
+  private readonly sumXXBind: GPUBindGroup;
   private readonly updateBinds: GPUBindGroup[];
   private readonly sumsBind: GPUBindGroup;
-  private readonly partials: GPUBuffer;
+  private readonly partialsXX: GPUBuffer;
   private readonly partialsU: GPUBuffer;
   private readonly dbeta: GPUBuffer;
   private readonly buffers: GPUBuffer[];
@@ -62,54 +95,71 @@ export class GlmmGroupsGpu {
     this.ctx = ctx;
     this.shared = shared;
     const { q, p, nl } = groups;
+    const p1 = p + 1;
     this.q = q;
     this.p = p;
     this.ngroups = nl;
-    this.nchunks = Math.ceil(nl / GROUP_CHUNK);
-    this.R = 1 + (p * (p + 1)) / 2 + p;
-    const F = (q * (q + 1)) / 2 + p * q + q;
+    this.EX = (p1 * (p1 + 1)) / 2;
+    this.per = q * q + p1 * q;
+    const chunk = chunkFor(nl, 1 + 2 * this.EX, 1);
+    this.nchunks = Math.ceil(nl / chunk);
     const code = shaderSource('glmmGroups');
     const layout = structLayout(code, 'Params');
     const params = ([0, 1, 2] as const).map((mode) => createUniform(ctx, packUniform(layout, {
-      ngroups: nl, q, p, E: groups.E, R: this.R, F, chunk: GROUP_CHUNK, nchunks: this.nchunks, mode,
+      ngroups: nl, q, p, E: groups.E, EX: this.EX, chunk, nchunks: this.nchunks, mode,
     }), `glmm groups params ${mode}`));
     const segments = createStorage(ctx, groups.segments, 'glmm group segments');
-    const perGroup = createStorage(ctx, nl * this.R * 4, 'glmm group S');
-    const factorBuf = createStorage(ctx, nl * F * 4, 'glmm group factors');
-    this.partials = createStorage(ctx, this.nchunks * this.R * 2 * 4, 'glmm group partials');
+    const Azz = createStorage(ctx, nl * q * q * 4, 'glmm group Azz');
+    const AXz = createStorage(ctx, nl * p1 * q * 4, 'glmm group AXz');
+    this.slab = groupFactorSlab(ctx, shared.factor, {
+      g0: 0, ngroups: nl, q, p1, chunk, Azz, AXz, T: shared.T, shift: { buffer: shared.uCand, row: p }, label: 'glmm group factor',
+    });
+    this.partialsXX = createStorage(ctx, this.nchunks * this.EX * 2 * 4, 'glmm group XX partials');
     this.dbeta = createStorage(ctx, Math.max(16, p * 4), 'glmm Δβ');
     const perGroupU = createStorage(ctx, nl * 2 * 4, 'glmm group u sums');
     this.partialsU = createStorage(ctx, this.nchunks * 3 * 4, 'glmm group u partials');
     const { partial, coef } = pass.deviceBuffers;
     const k = shared.kernels;
-    this.factorBind = k.factor.bind({ params: params[0], partial, segments, T: shared.T, uNow: shared.uCand, perGroup, factorOut: factorBuf });
-    this.reduceBind = k.reduce.bind({ params: params[0], perGroup, partials: this.partials });
+    this.gatherBind = k.gather.bind({ params: params[0], partial, segments, Azz, AXz });
+    this.sumXXBind = k.sumXX.bind({ params: params[0], partial, segments, partialsXX: this.partialsXX });
     this.updateBinds = params.map((pr) => k.update.bind({
-      params: pr, T: shared.T, uAcc: shared.uAcc, factorIn: factorBuf, dbeta: this.dbeta, uCand: shared.uCand, coef, zmax: shared.zmax, perGroupU,
+      params: pr, T: shared.T, uAcc: shared.uAcc, L: this.slab.L, LX: this.slab.LX, dbeta: this.dbeta, uCand: shared.uCand, coef, zmax: shared.zmax, perGroupU,
     }));
     this.sumsBind = k.updateSums.bind({ params: params[0], perGroupUIn: perGroupU, partialsU: this.partialsU });
-    this.buffers = [...params, segments, perGroup, factorBuf, this.partials, this.dbeta, perGroupU, this.partialsU, ...owns];
+    this.buffers = [...params, segments, Azz, AXz, ...this.slab.buffers, this.partialsXX, this.dbeta, perGroupU, this.partialsU, ...owns];
   }
 
   /**
    * The per-group updates for `pass` (group layout) of `block`; `share`: the instance of the other
    * pass (β free / fixed), whose state (u_acc, u, T) and pipelines this one uses.
    */
-  static async create(ctx: GpuContext, pass: GlmmPassGpu, block: RandomBlock, share?: GlmmGroupsGpu): Promise<GlmmGroupsGpu> {
+  static async create(ctx: GpuContext, pass: GlmmPassGpu, block: RandomBlock, share?: GlmmGroupsGpu, options: GlmmGroupsOptions = {}): Promise<GlmmGroupsGpu> {
     if (share) return new GlmmGroupsGpu(ctx, pass, share.shared, []);
     const code = shaderSource('glmmGroups');
-    const [factor, reduce, update, updateSums] = await Promise.all(['factor', 'reduce', 'update', 'updateSums'].map((e) =>
+    const [gather, sumXX, update, updateSums] = await Promise.all(['gather', 'sumXX', 'update', 'updateSums'].map((e) =>
       ComputeKernel.create(ctx, code, e, { label: `glmmGroups.${e}` })));
+    for (const k of [gather, sumXX, update, updateSums]) {
+      if (k.invocationsPerWorkgroup > ctx.limits.maxComputeInvocationsPerWorkgroup) {
+        throw new Error(`${k.label}: ${k.invocationsPerWorkgroup} invocations per workgroup exceed this device's maxComputeInvocationsPerWorkgroup of ${ctx.limits.maxComputeInvocationsPerWorkgroup}`);
+      }
+    }
     const { q, nl } = block;
+    const factor = await groupFactorKernels(ctx, factorVariantFor(ctx, q, options.factor));
     const zmax = Float32Array.from(columnMaxAbs(block));
     const shared: SharedState = {
       uAcc: createStorage(ctx, nl * q * 4, 'glmm u accepted'),
       uCand: createStorage(ctx, nl * q * 4, 'glmm u'),
       T: createStorage(ctx, Math.max(16, q * q * 4), 'glmm T'),
       zmax: createStorage(ctx, zmax, 'glmm max |Z|'),
-      kernels: { factor, reduce, update, updateSums },
+      kernels: { gather, sumXX, update, updateSums },
+      factor,
     };
     return new GlmmGroupsGpu(ctx, pass, shared, [shared.uAcc, shared.uCand, shared.T, shared.zmax]);
+  }
+
+  /** the factor kernel in use ('thread': one thread per group; 'group': one workgroup per group) */
+  get factorVariant(): FactorVariant {
+    return this.shared.factor.variant;
   }
 
   /** The template T = Λ_g at θ (q × q row-major, lower triangular). */
@@ -129,24 +179,36 @@ export class GlmmGroupsGpu {
    * S_XX (p × p, row-major, symmetric) and S_Xr (p), finished in float64.
    */
   async factor(): Promise<{ ldL2: number; SXX: Float64Array; SXr: Float64Array }> {
-    const { ctx, p, R, nchunks } = this;
+    const { ctx, p, nchunks, EX } = this;
+    const p1 = p + 1;
     const k = this.shared.kernels;
     const enc = ctx.device.createCommandEncoder({ label: 'glmm group factor' });
     const pass = enc.beginComputePass({ label: 'glmm group factor' });
-    k.factor.dispatch(pass, this.factorBind, k.factor.workgroupsFor(this.ngroups));
+    k.gather.dispatch(pass, this.gatherBind, k.gather.workgroupsFor(this.ngroups * this.per));
+    k.sumXX.dispatch(pass, this.sumXXBind, k.sumXX.workgroupsFor(nchunks * EX));
+    encodeGroupFactor(pass, this.shared.factor, this.slab, p1);
     pass.end();
-    const pass2 = enc.beginComputePass({ label: 'glmm group reduce' });
-    k.reduce.dispatch(pass2, this.reduceBind, k.reduce.workgroupsFor(nchunks));
-    pass2.end();
-    ctx.device.queue.submit([enc.finish()]);
+    const E = 1 + EX;
+    const [fac, xx] = await readRanges(ctx, [
+      { buffer: this.slab.partials, size: nchunks * E * 2 * 4 },
+      { buffer: this.partialsXX, size: nchunks * EX * 2 * 4 },
+    ], enc);
+    this.counts.factors++;
     // (sum, compensation) per chunk and entry, added in float64
-    const part = new Float32Array(await readBuffer(ctx, this.partials, 0, nchunks * R * 2 * 4));
-    const sums = new Float64Array(R);
-    for (let c = 0; c < nchunks; c++) for (let e = 0; e < R; e++) sums[e] += part[2 * (c * R + e)] + part[2 * (c * R + e) + 1];
+    const sums = new Float64Array(E);
+    addPartials(fac, nchunks, E, sums);
+    const sumsXX = new Float64Array(EX);
+    addPartials(xx, nchunks, EX, sumsXX);
+    const LL = unpackSums(sums, p1);
+    const A = unpackSums(sumsXX, p1, 0);
+    // S = A_[Xr][Xr] − Σ_g [L_X,g; ℓ_g][L_X,g; ℓ_g]ᵀ: its XX block and its r column
     const SXX = new Float64Array(p * p);
-    let e = 1;
-    for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) { SXX[r * p + s] = sums[e]; SXX[s * p + r] = sums[e]; e++; }
-    return { ldL2: sums[0], SXX, SXr: sums.slice(e, e + p) };
+    const SXr = new Float64Array(p);
+    for (let r = 0; r < p; r++) {
+      for (let s = 0; s < p; s++) SXX[r * p + s] = A[r * p1 + s] - LL[r * p1 + s];
+      SXr[r] = A[p * p1 + r] - LL[p * p1 + r];
+    }
+    return { ldL2: sums[0], SXX, SXr };
   }
 
   /** u by `mode` (Δβ for the step), b = Λu into the pass's coefficients; returns ‖u‖² and the bound on max |Δη| from the random effects. */
@@ -160,11 +222,10 @@ export class GlmmGroupsGpu {
     const enc = ctx.device.createCommandEncoder({ label: 'glmm group update' });
     const pass = enc.beginComputePass({ label: 'glmm group update' });
     k.update.dispatch(pass, this.updateBinds[mode], k.update.workgroupsFor(this.ngroups));
+    k.updateSums.dispatch(pass, this.sumsBind, k.updateSums.workgroupsFor(nchunks));
     pass.end();
-    const pass2 = enc.beginComputePass({ label: 'glmm group update sums' });
-    k.updateSums.dispatch(pass2, this.sumsBind, k.updateSums.workgroupsFor(nchunks));
-    pass2.end();
     ctx.device.queue.submit([enc.finish()]);
+    this.counts.updates++;
     const part = new Float32Array(await readBuffer(ctx, this.partialsU, 0, nchunks * 3 * 4));
     let sqrU = 0;
     let etaBound = 0;

@@ -9,7 +9,7 @@ import type { GlmmModel } from '../../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
 import { F32_PASS_TOLERANCES, PirlsEngine } from '../../glmm/pirls.js';
 import { type GpuContext, guardDevice } from './device.js';
-import { GlmmGroupsGpu, groupUpdatesSupported } from './glmmGroups.js';
+import { GlmmGroupsGpu, groupSegments, groupUpdatesFit } from './glmmGroups.js';
 import { GlmmPassGpu, gpuReweightSupported } from './glmmPass.js';
 
 /** The GLMM's device side on `ctx`; `nAGQ` > 1 keeps the per-group updates on the CPU (AGQ reads the factor L there; its rows pass runs on the device). */
@@ -20,9 +20,9 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
   const { family, y, weights, offset } = model.pirls;
   const rowData = options.gpuReweight === false ? undefined : { family, y, weights, offset };
   // the per-group updates on the GPU too: one grouping factor, rows on the GPU, Laplace or nAGQ = 0
-  // (AGQ's quadrature reads the factor on the CPU)
+  // (AGQ's quadrature reads the factor on the CPU), any q and p within the adapter's bindings
   const groupLayout = options.gpuGroups !== false && rowData !== undefined && gpuReweightSupported(family) &&
-    blocks.length === 1 && groupUpdatesSupported(blocks[0].q, p) && nAGQ <= 1;
+    blocks.length === 1 && nAGQ <= 1 && groupUpdatesFit(ctx, blocks[0].q, p, blocks[0].nl, groupSegments(blocks[0], n)) === null;
   const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData, { groupLayout });
   const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout });
   let groups: { full: GlmmGroupsGpu; u: GlmmGroupsGpu } | undefined;
@@ -47,6 +47,7 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
       passes: passes.reduce((a, x) => a + x.timings.passes, 0),
       passMs: passes.reduce((a, x) => a + x.timings.passMs, 0),
       finishMs: passes.reduce((a, x) => a + x.timings.finishMs, 0),
+      groupFactors: groups ? groups.full.counts.factors + groups.u.counts.factors : 0,
     }),
     dispose: () => { for (const x of resources) x.dispose(); },
   };
