@@ -22,7 +22,7 @@
 // S_XX Δβ = S_Xr.
 // `update`, one thread per group, by `mode`: 0 the step Δu_g = L_g⁻ᵀ (ℓ_g − L_X,gᵀ Δβ) from the
 // accepted state, u_g = u_acc,g + Δu_g; 1 the halved step u_g = (u_g + u_acc,g)/2; 2 u_g = u_acc,g
-// (a new θ). Then b_g = T u_g into the pass's coefficients (for the next reweight), and per group
+// (a new θ); 3 (more grouping factors) u_g = u_acc,g + Δu_g with the host's Δu_g (`step`). Then b_g = T u_g into the pass's coefficients (for the next reweight), and per group
 // ‖u_g‖² and Σ_s max|Z_s| |T (u_g − u_acc,g)|_s (a bound on the change of η), which `updateSums`
 // sums (‖u‖², compensated) and maximizes (the bound) over chunks of groups.
 
@@ -40,6 +40,8 @@ struct Params {
   chunk: u32,
   nchunks: u32,
   mode: u32,
+  // 1: more grouping factors (gather adds `extra` to the r row; update mode 3 takes the host's step)
+  coupled: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -62,6 +64,10 @@ fn linearId(wid: vec3u, nwg: vec3u) -> u32 {
 // blockdiag.wgsl's inputs: A_zz,g row-major q × q, A_Xz,g row-major (p+1) × q
 @group(0) @binding(3) var<storage, read_write> Azz: array<f32>;
 @group(0) @binding(4) var<storage, read_write> AXz: array<f32>;
+// coupled: per group q values added to the r row of A_Xz,g: Σ_{k ≥ 1} A_0k,g b_k, the other blocks'
+// fitted part (the host's, from their cross-products), so that the step is solved for the other
+// blocks' new u (see glmmGroups.ts)
+@group(0) @binding(17) var<storage, read> extra: array<f32>;
 
 @compute @workgroup_size(WG)
 fn gather(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -78,6 +84,7 @@ fn gather(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   if (e < q * q) { src = packed(e / q, e % q); } else { let x = e - q * q; src = packed(q + x / q, x % q); }
   var acc = 0.0;
   for (var sg = segments[g]; sg < segments[g + 1u]; sg++) { acc += partial[sg * params.E + src]; }
+  if (params.coupled == 1u && e >= q * q + params.p * q) { acc += extra[g * q + e - q * q - params.p * q]; }
   if (e < q * q) { Azz[g * q * q + e] = acc; } else { AXz[g * p1 * q + e - q * q] = acc; }
 }
 
@@ -129,6 +136,8 @@ fn sumXX(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 @group(0) @binding(13) var<storage, read> zmax: array<f32>;
 // per group: ‖u_g‖², the bound on |Δη| in the group
 @group(0) @binding(14) var<storage, read_write> perGroupU: array<f32>;
+// coupled, mode 3: the step Δu_g the host solved (ngroups q values)
+@group(0) @binding(18) var<storage, read> step: array<f32>;
 
 @compute @workgroup_size(WG)
 fn update(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -154,6 +163,8 @@ fn update(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
       uCand[o + j] = acc / L[lb + j * q + j];
     }
     for (var t = 0u; t < q; t++) { uCand[o + t] += uAcc[o + t]; }
+  } else if (params.mode == 3u) {
+    for (var t = 0u; t < q; t++) { uCand[o + t] = uAcc[o + t] + step[o + t]; }
   } else if (params.mode == 1u) {
     for (var t = 0u; t < q; t++) { uCand[o + t] = 0.5 * (uCand[o + t] + uAcc[o + t]); }
   } else {

@@ -7,14 +7,14 @@
  *      deviance in the reweight shader, the products, the fitted part added in float64) equals the
  *      float64 pass at the same state: A(w) within the pass's bound plus the rounding of the
  *      weights from an f32 η, the deviance within DEVICE_DEVIANCE_NOISE;
- *  (3) PIRLS with the per-group updates on the device (glmmGroups.wgsl: one grouping factor) at
+ *  (3) PIRLS with the per-group updates on the device (glmmGroups.wgsl: the first grouping factor) at
  *      lme4's fixed (θ, β) and θ alone: the Laplace deviance against lme4's within the f32
  *      objective's stated error, and the modes u and β̂ against the float64 engine;
  *  (3b) adaptive quadrature's rows pass on the device (glmmPass.wgsl agqRows) at lme4's (θ, β): the
  *      AGQ deviance against lme4's and the float64 engine's, and the rows term itself;
  *  (4) the reference fits with backend 'webgpu' (f32 GPU pass in the optimizer, checked and
  *      polished in float64) pass the CPU suite's assertions, and the raw GPU objective error at
- *      the GPU optimum is reported and bounded; also probit, an offset, proportions with weights,
+ *      the GPU optimum is reported and bounded, and the per-group path asserted; also probit, an offset, proportions with weights,
  *      and the weights computed on the CPU (gpuReweight: false).
  */
 import { describe, expect, it } from 'vitest';
@@ -273,6 +273,11 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend matches lme
       expect(fit.backend.name).toBe('webgpu');
       expect(fit.backend.device).toContain(gpu!.adapterName);
       expect(fit.backend.precision).toBe('float32 (webgpu) polished in float64');
+      // the path: with the Laplace approximation PIRLS's per-group factors of the first grouping factor
+      // ran on the device, for one factor and for several (crossed: verbagg; grouseticks: two factors);
+      // adaptive quadrature keeps them on the CPU (it reads the factor there)
+      if (t.nAGQ <= 1) expect(fit.timings.gpuGroupFactors).toBeGreaterThan(0);
+      else expect(fit.timings.gpuGroupFactors).toBe(0);
       // the CPU suite's assertions (test/glmm.test.ts)
       const ref = loadReference(name);
       expect(fit.objective).toBeLessThanOrEqual(-2 * ref.loglik + 1e-4);

@@ -6,7 +6,11 @@
  *      on the device against the float64 engine, for p = 42, q = 12 and q = 20 (both factor kernels:
  *      one thread per group, and one workgroup per group forced on the software adapter);
  *  (2) whole glmer fits (binomial with p = 42, Poisson with q = 10) on 'webgpu' against the CPU
- *      fit, and the path asserted: the device computed the per-group factors (fit.timings).
+ *      fit, and the path asserted: the device computed the per-group factors (fit.timings);
+ *  (3) several grouping factors, nested and crossed (binomial and Poisson): the first factor's
+ *      per-group factor and update of u on the device, the other blocks, the coupling and the step
+ *      on the host in float64 (BlockedCholesky from the device's first block): PIRLS at fixed θ and
+ *      whole fits against the CPU, the path asserted.
  */
 import { describe, expect, it } from 'vitest';
 import { buildGlmm } from '../../src/glmm/model.js';
@@ -32,7 +36,8 @@ async function compareAtTheta(label: string, c: Case, factor?: FactorVariant): P
   const rowData = { family, y, weights, offset };
   const full = await GlmmPassGpu.create(gpu!, { n, X, p, blocks }, undefined, rowData, { groupLayout: true });
   const u = await GlmmPassGpu.create(gpu!, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout: true });
-  const gFull = await GlmmGroupsGpu.create(gpu!, full, blocks[0], undefined, { factor });
+  const coupled = blocks.length > 1 ? { blocks, nTheta: model.theta.length } : undefined;
+  const gFull = await GlmmGroupsGpu.create(gpu!, full, blocks[0], undefined, { factor, coupled });
   const gU = await GlmmGroupsGpu.create(gpu!, u, blocks[0], gFull);
   try {
     const dev = new PirlsEngine(model.pirls, { grams: { full, u }, groups: { full: gFull, u: gU }, tolerances: F32_PASS_TOLERANCES });
@@ -57,7 +62,7 @@ async function compareAtTheta(label: string, c: Case, factor?: FactorVariant): P
       const uScale = Math.max(1, ...Array.from(cpu.u[0], Math.abs));
       let du = 0;
       cpu.u[0].forEach((v, j) => { du = Math.max(du, Math.abs(dev.u[0][j] - v) / uScale); });
-      console.log(`${label}: p = ${p}, q = ${blocks[0].q}, ${blocks[0].nl} groups, ${gFull.factorVariant} factor: Laplace rel. error β free ${err.toExponential(2)}, β fixed ${err2.toExponential(2)}; max |Δu| ${du.toExponential(2)}`);
+      console.log(`${label}: p = ${p}, q = ${blocks[0].q}, ${blocks.map((b) => `${b.group} ${b.nl}`).join(', ')}, ${gFull.factorVariant} factor: Laplace rel. error β free ${err.toExponential(2)}, β fixed ${err2.toExponential(2)}; max |Δu| ${du.toExponential(2)}`);
       expect(err).toBeLessThan(1e-6);
       expect(err2).toBeLessThan(1e-6);
       expect(du).toBeLessThan(1e-3);
@@ -113,4 +118,15 @@ async function compareFits(label: string, c: Case): Promise<void> {
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'GLMM fits with p > 15 and q > 8 on WebGPU equal the CPU fit'), { timeout: GPU_TIMEOUT * 8 }, () => {
   it('binomial, p = 42', () => compareFits('wide p', { n: 2400, groups: 60, levels: 14, q: 1, seed: 41, family: 'binomial' }));
   it('Poisson, q = 10 (uncorrelated: 10 θ)', () => compareFits('q 10', { n: 2000, groups: 50, levels: 1, q: 10, diagonal: true, seed: 42, family: 'poisson' }));
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'several grouping factors: the first one\'s per-group updates on the device'), { timeout: GPU_TIMEOUT * 8 }, () => {
+  it('nested (1 | g) + (1 | g:s), binomial, p = 21: PIRLS at fixed θ equals float64', async () => {
+    await compareAtTheta('nested', { n: 3000, groups: 60, levels: 7, q: 1, nested: 4, seed: 51, family: 'binomial' });
+  });
+  it('crossed (x1 | g) + (1 | h), Poisson: PIRLS at fixed θ equals float64', async () => {
+    await compareAtTheta('crossed', { n: 3000, groups: 60, levels: 1, q: 2, crossed: 25, seed: 52, family: 'poisson' });
+  });
+  it('fit: nested, binomial', () => compareFits('nested', { n: 2400, groups: 60, levels: 1, q: 1, nested: 4, seed: 53, family: 'binomial' }));
+  it('fit: crossed, Poisson', () => compareFits('crossed', { n: 2400, groups: 60, levels: 1, q: 1, crossed: 30, seed: 54, family: 'poisson' }));
 });

@@ -19,15 +19,17 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
   // coefficients go up and O(segments) partial sums come back per iteration
   const { family, y, weights, offset } = model.pirls;
   const rowData = options.gpuReweight === false ? undefined : { family, y, weights, offset };
-  // the per-group updates on the GPU too: one grouping factor, rows on the GPU, Laplace or nAGQ = 0
-  // (AGQ's quadrature reads the factor on the CPU), any q and p within the adapter's bindings
+  // the per-group updates of the first grouping factor on the GPU too: rows on the GPU, Laplace or
+  // nAGQ = 0 (AGQ's quadrature reads the factor on the CPU), any q and p within the adapter's
+  // bindings; with more grouping factors the rest of the factor and the step on the host (coupled)
   const groupLayout = options.gpuGroups !== false && rowData !== undefined && gpuReweightSupported(family) &&
-    blocks.length === 1 && nAGQ <= 1 && groupUpdatesFit(ctx, blocks[0].q, p, blocks[0].nl, groupSegments(blocks[0], n)) === null;
+    nAGQ <= 1 && groupUpdatesFit(ctx, blocks[0].q, p, blocks[0].nl, groupSegments(blocks[0], n)) === null;
   const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData, { groupLayout });
   const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout });
   let groups: { full: GlmmGroupsGpu; u: GlmmGroupsGpu } | undefined;
   if (groupLayout) {
-    const gFull = await GlmmGroupsGpu.create(ctx, full, blocks[0]);
+    const coupled = blocks.length > 1 ? { blocks, nTheta: model.theta.length } : undefined;
+    const gFull = await GlmmGroupsGpu.create(ctx, full, blocks[0], undefined, { coupled });
     groups = { full: gFull, u: await GlmmGroupsGpu.create(ctx, u, blocks[0], gFull) };
   }
   const engine = new PirlsEngine(model.pirls, { grams: { full, u }, groups, tolerances: F32_PASS_TOLERANCES });
