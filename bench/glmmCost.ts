@@ -75,8 +75,9 @@ for (const { levels, q, nested, crossed } of cases) {
   t0 = performance.now();
   const cpuMs = await time((theta) => cpu.run(theta, null));
   const f = (x: number) => x.toFixed(1);
-  const re = formula.slice(formula.indexOf('('));
-  console.log(`| \`${re.length > 40 ? `${re.slice(0, 37)}…` : re}\` | ${model.pirls.p} | ${q} | ${n.toLocaleString('en-US')} | ${(iterations / evals).toFixed(1)} | ${f(per(c.updateMs))} | ${f(per(c.passMs))} | ${f(per(c.factorMs))} | ${f(host)} | ${f(profiled)} | ${f(unprofiled)} | ${readKB.toFixed(1)} | ${f(cpuGroups)} | ${f(cpuMs)} |`);
+  // the random-effects terms, with R's escaped bar for the Markdown table
+  const re = (formula.match(/\([^()]*\|[^()]*\)/g) ?? []).join(' + ').replace(/\|/g, '\\|');
+  console.log(`| ${re} | ${model.pirls.p} | ${q} | ${n.toLocaleString('en-US')} | ${(iterations / evals).toFixed(1)} | ${f(per(c.updateMs))} | ${f(per(c.passMs))} | ${f(per(c.factorMs))} | ${f(host)} | ${f(profiled)} | ${f(unprofiled)} | ${readKB.toFixed(1)} | ${f(cpuGroups)} | ${f(cpuMs)} |`);
 }
 releaseGpu(ctx);
 process.exit(0);

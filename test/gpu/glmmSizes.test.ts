@@ -3,7 +3,7 @@
  * glmmGroups.wgsl gathers each group's A_zz,g and A_Xz,g from the pass and factors them with
  * blockdiag.wgsl's kernels (the LMM's), so p > 15 and q > 8 run on the device.
  *  (1) PIRLS at fixed θ (the start and a perturbation, β free and fixed) with the per-group updates
- *      on the device against the float64 engine, for p = 42, q = 12 and q = 20 (both factor kernels:
+ *      on the device against the float64 engine, for p = 42, q = 12, q = 32 and q = 20 (both factor kernels:
  *      one thread per group, and one workgroup per group forced on the software adapter);
  *  (2) whole glmer fits (binomial with p = 42, Poisson with q = 10) on 'webgpu' against the CPU
  *      fit, and the path asserted: the device computed the per-group factors (fit.timings);
@@ -83,6 +83,10 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the GLMM\'s per-group updates on the de
 
   it('q = 12, Poisson: PIRLS at fixed θ equals float64', async () => {
     await compareAtTheta('q 12', { n: 3000, groups: 50, levels: 1, q: 12, seed: 32, family: 'poisson' });
+  });
+
+  it('q = 32, Poisson: PIRLS at fixed θ equals float64', async () => {
+    await compareAtTheta('q 32', { n: 2400, groups: 30, levels: 1, q: 32, seed: 34, family: 'poisson' });
   });
 
   it('q = 20 with p = 21, both factor kernels (one workgroup per group forced on the software adapter)', async () => {

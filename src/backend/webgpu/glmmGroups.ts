@@ -271,7 +271,7 @@ export class GlmmGroupsGpu {
     if (h) ranges.push({ buffer: this.slab.L, size: G * q * q * 4 }, { buffer: this.slab.LX, size: G * p1 * q * 4 });
     const [fac, xx, Lraw, LXraw] = await readRanges(ctx, ranges, enc);
     this.counts.factors++;
-    this.counts.readbackBytes += (E + EX) * nchunks * 2 * 4;
+    this.counts.readbackBytes += ranges.reduce((a, r) => a + r.size, 0);
     // (sum, compensation) per chunk and entry, added in float64
     const sums = new Float64Array(E);
     addPartials(fac, nchunks, E, sums);

@@ -15,9 +15,10 @@
  * A·(b, β) of the working response in float64 (addFittedPart) — the precision policy of the linear
  * case (f32 on the GPU, partial sums finished in float64). The readback is the partials and the
  * deviance's chunk sums, O(segments), never a row vector. `formAsync` instead takes w and z from
- * the host (PIRLS's cold start from R's mustart, whose η is no state). In the group layout (one
- * grouping factor) the partials stay on the device for the per-group updates (glmmGroups.ts);
- * otherwise the blocked Cholesky and the solve of each iteration run on the CPU.
+ * the host (PIRLS's cold start from R's mustart, whose η is no state). In the group layout the first
+ * grouping factor's partials stay on the device for its per-group updates (glmmGroups.ts) and only
+ * the other factors' come back; otherwise the blocked Cholesky and the solve of each iteration run
+ * on the CPU.
  *
  * Accuracy: each partial is a sum of at most SEGMENT products of three f32-rounded values, so every
  * entry of A(w) is within (SEGMENT + 3) · 2⁻²⁴ · Σ_i |w_i a_i b_i| of the float64 value (≈ 1.6e-5

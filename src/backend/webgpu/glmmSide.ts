@@ -1,7 +1,8 @@
 /**
  * A GLMM's PIRLS on the WebGPU backend (src/glmm/objectives.ts GlmmDevice): the weighted passes with
  * and without X (glmmPass.ts), each PIRLS state evaluated in the shaders unless `gpuReweight` is
- * false, and for one grouping factor the per-group updates there too (glmmGroups.ts). With
+ * false, and the first grouping factor's per-group updates there too (glmmGroups.ts; with several
+ * factors the rest of the factor and the step on the host in float64). With
  * nAGQ > 1 (one scalar term) adaptive quadrature's rows pass (n × nAGQ unit deviances) runs there too
  * (glmmPass.ts agqRowSums), finished per level in float64 from the CPU's factor (PirlsEngine.agqAsync).
  */
