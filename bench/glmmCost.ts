@@ -49,7 +49,7 @@ for (const { levels, q, nested, crossed } of cases) {
     for (let i = 0; i < evals; i++) await run(thetas[i % 2]);
     return (performance.now() - t0) / evals;
   };
-  const device = await createGlmmDevice(ctx, model, {}, 1);
+  const device = await createGlmmDevice(ctx, model, { gpuGroups: true }, 1);
   const gs = device.engine.groups as unknown as { full: GlmmGroupsGpu } | null;
   if (!gs) throw new Error(`${formula}: the per-group updates did not go to the device`);
   const g = gs.full;

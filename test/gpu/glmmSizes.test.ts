@@ -97,12 +97,12 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the GLMM\'s per-group updates on the de
 });
 
 /** glmer on 'webgpu' against 'cpu', with the per-group path asserted. */
-async function compareFits(label: string, c: Case): Promise<void> {
+async function compareFits(label: string, c: Case, extra: { gpuGroups?: boolean } = {}): Promise<void> {
   const { table, formula } = sizedGlmmTable(c);
   const t0 = performance.now();
   const cpu = await glmer(formula, table, { family: c.family, backend: 'cpu' });
   const t1 = performance.now();
-  const fit = await glmer(formula, table, { family: c.family, backend: 'webgpu', device: gpu!.device });
+  const fit = await glmer(formula, table, { family: c.family, backend: 'webgpu', device: gpu!.device, ...extra });
   const t2 = performance.now();
   expect(fit.backend.name).toBe('webgpu');
   expect(fit.backend.precision).toBe('float32 (webgpu) polished in float64');
@@ -131,6 +131,14 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'several grouping factors: the first one
   it('crossed (x1 | g) + (1 | h), Poisson: PIRLS at fixed θ equals float64', async () => {
     await compareAtTheta('crossed', { n: 3000, groups: 60, levels: 1, q: 2, crossed: 25, seed: 52, family: 'poisson' });
   });
-  it('fit: nested, binomial', () => compareFits('nested', { n: 2400, groups: 60, levels: 1, q: 1, nested: 4, seed: 53, family: 'binomial' }));
-  it('fit: crossed, Poisson', () => compareFits('crossed', { n: 2400, groups: 60, levels: 1, q: 1, crossed: 30, seed: 54, family: 'poisson' }));
+  // (gpuGroups: true: on a software adapter several factors keep their per-group updates on the CPU by default)
+  it('fit: nested, binomial', () => compareFits('nested', { n: 2400, groups: 60, levels: 1, q: 1, nested: 4, seed: 53, family: 'binomial' }, { gpuGroups: true }));
+  it('fit: crossed, Poisson', () => compareFits('crossed', { n: 2400, groups: 60, levels: 1, q: 1, crossed: 30, seed: 54, family: 'poisson' }, { gpuGroups: true }));
+  it('on a software adapter by default the several factors\' per-group updates stay on the CPU', async () => {
+    const { table, formula } = sizedGlmmTable({ n: 1200, groups: 30, levels: 1, q: 1, crossed: 10, seed: 55, family: 'poisson' });
+    const fit = await glmer(formula, table, { family: 'poisson', backend: 'webgpu', device: gpu!.device });
+    expect(fit.backend.name).toBe('webgpu');
+    if (gpu!.isSoftware) expect(fit.timings.gpuGroupFactors).toBe(0);
+    else expect(fit.timings.gpuGroupFactors).toBeGreaterThan(0);
+  });
 });

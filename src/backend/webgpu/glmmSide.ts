@@ -23,7 +23,11 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
   // the per-group updates of the first grouping factor on the GPU too: rows on the GPU, Laplace or
   // nAGQ = 0 (AGQ's quadrature reads the factor on the CPU), any q and p within the adapter's
   // bindings; with more grouping factors the rest of the factor and the step on the host (coupled)
-  const groupLayout = options.gpuGroups !== false && rowData !== undefined && gpuReweightSupported(family) &&
+  // With several factors this takes two round trips an iteration where the CPU's path takes one, and on a
+  // software adapter it was 1.2–2.3× slower than the per-group work on the CPU (bench/glmmGroupsAB.ts,
+  // bench/RESULTS.md): there it runs only when asked (gpuGroups: true)
+  const wanted = options.gpuGroups ?? !(blocks.length > 1 && ctx.isSoftware);
+  const groupLayout = wanted && rowData !== undefined && gpuReweightSupported(family) &&
     nAGQ <= 1 && groupUpdatesFit(ctx, blocks[0].q, p, blocks[0].nl, groupSegments(blocks[0], n)) === null;
   const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData, { groupLayout });
   const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout });
