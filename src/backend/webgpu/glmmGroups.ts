@@ -17,6 +17,14 @@
  *
  * The state is two vectors of ngroups × q: u_acc (the accepted iterate) and u (the candidate);
  * the passes with and without X (β free / fixed) share them.
+ *
+ * Several grouping factors (`coupled`, the pass in its mixed layout): `factor` also reads back L_00
+ * and [L_X0; ℓ_0], and the host finishes the blocked Cholesky from that first block in float64
+ * (hostFactor); the other blocks' u live here in float64, and their fitted part A (0, b_1, …, 0) is in
+ * the r column (addFittedPart; the first block's share Σ_k A_0k b_k goes up as the gather's `extra`), so
+ * the factor's forward solve is the step's for (Δu_0, the other blocks' new u, Δβ). `advance` solves
+ * the step by solveLmm's back substitution, sends Δu_0 up (update mode 3), uploads the other blocks'
+ * b with the next state and factors there: two round trips an iteration.
  */
 import { type RandomBlock, columnMaxAbs } from '../../model/lambda.js';
 import { BlockedCholesky, type FirstBlock } from '../../linalg/blockedCholesky.js';
