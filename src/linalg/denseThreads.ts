@@ -27,6 +27,10 @@ import { OptionError } from '../errors/errors.js';
 export const MAX_DENSE_THREADS = 16;
 /** A panel's rows below this many are done by the caller alone (too little work to share). */
 const MIN_SHARED_ROWS = 96;
+/** A factorization whose caller waited on the helpers for more than this share of its time ... */
+const WAIT_SHARE = 0.25;
+/** ... is followed by this many on the caller alone. */
+const BACKOFF = 16;
 /** Chunks per job, at most (6 bits of the claim word). */
 const MAX_CHUNKS = 63;
 
@@ -52,7 +56,7 @@ const WORKER_SOURCE = `
 'use strict';
 const port = typeof require === 'function' ? require('node:worker_threads').parentPort : null;
 const onMessage = (f) => { if (port) port.on('message', f); else self.onmessage = (e) => f(e.data); };
-const SPIN_MS = 0.5;
+const SPIN_MS = 0.1;
 const arenas = new Map();
 let ctrl = null, u32 = null;
 onMessage((msg) => {
@@ -116,6 +120,11 @@ interface Pool {
   helpers: HelperHandle[];
   /** can this thread block in Atomics.wait (not a browser's main thread) */
   canBlock: boolean;
+  /** factorizations still to run on the calling thread alone after one that waited too long on the helpers */
+  backoff: number;
+  /** factorizations run threaded, and run alone because of the backoff (for benches) */
+  threaded: number;
+  alone: number;
 }
 
 let wanted: number | 'auto' = 'auto';
@@ -191,7 +200,7 @@ async function startPool(): Promise<Pool | null> {
   } catch {
     canBlock = false;
   }
-  return { ctrl, u32: new Uint32Array(sab), helpers, canBlock };
+  return { ctrl, u32: new Uint32Array(sab), helpers, canBlock, backoff: 0, threaded: 0, alone: 0 };
 }
 
 /**
@@ -222,6 +231,14 @@ export function denseChunksHelped(): number {
   return pool ? Atomics.load(pool.ctrl, HELPED) : 0;
 }
 
+/**
+ * Factorizations so far (cumulative) run threaded, and run on the calling thread alone after one that
+ * waited too long on busy helpers (see SharedArena.cholesky).
+ */
+export function denseThreadStats(): { threaded: number; alone: number } {
+  return { threaded: pool?.threaded ?? 0, alone: pool?.alone ?? 0 };
+}
+
 /** The kernels of an arena on a shared memory, registered with the pool. */
 export interface ThreadedKernels {
   panelWidth(): number;
@@ -238,6 +255,8 @@ const detach = new FinalizationRegistry<number>((id) => {
 export class SharedArena {
   readonly id: number;
   private attached = false;
+  /** ms the caller waited on helpers in the current factorization */
+  private waited = 0;
 
   constructor(private readonly module: WebAssembly.Module, private readonly memory: WebAssembly.Memory, owner: object) {
     this.id = (nextArenaId++ % 0x7ffff) + 1;
@@ -264,7 +283,15 @@ export class SharedArena {
   cholesky(ex: ThreadedKernels, a: number, n: number): number | null {
     const p = this.ready();
     if (!p || n - ex.panelWidth() < MIN_SHARED_ROWS) return null;
+    if (p.backoff > 0) {
+      p.backoff--;
+      p.alone++;
+      return null;
+    }
+    p.threaded++;
     const nb = ex.panelWidth();
+    const t0 = performance.now();
+    this.waited = 0;
     let logdet = 0;
     for (let k0 = 0; k0 < n; k0 += nb) {
       const r = ex.panelDiag(a, n, k0);
@@ -280,6 +307,9 @@ export class SharedArena {
       this.run(p, ex, 1, a, n, k0, m);
       this.run(p, ex, 2, a, n, k0, m);
     }
+    // a machine whose other cores are busy (the helpers preempted while holding a chunk) makes the
+    // caller wait: then the next factorizations run on the caller alone (the same factor either way)
+    if (this.waited > WAIT_SHARE * (performance.now() - t0)) p.backoff = BACKOFF;
     return logdet;
   }
 
@@ -307,9 +337,13 @@ export class SharedArena {
       Atomics.add(ctrl, DONE, 1);
     }
     // then waits for the chunks the helpers claimed
-    let spins = 0;
-    for (let d = Atomics.load(ctrl, DONE); d < chunks; d = Atomics.load(ctrl, DONE)) {
-      if (p.canBlock && ++spins > 2000) Atomics.wait(ctrl, DONE, d, 1);
+    let d = Atomics.load(ctrl, DONE);
+    if (d < chunks) {
+      const w0 = performance.now();
+      for (let spins = 0; d < chunks; d = Atomics.load(ctrl, DONE)) {
+        if (p.canBlock && ++spins > 2000) Atomics.wait(ctrl, DONE, d, 1);
+      }
+      this.waited += performance.now() - w0;
     }
     if (Atomics.load(ctrl, ERROR)) {
       Atomics.store(ctrl, ERROR, 0);
@@ -324,7 +358,7 @@ export class SharedArena {
  * areas of the lower triangle: bounds at m √(c / C)). Bounds are multiples of 4 (the kernels' tiles).
  */
 function planChunks(kind: 1 | 2, m: number, threads: number, ctrl: Int32Array): number {
-  const want = Math.min(MAX_CHUNKS, threads * 8, Math.max(1, Math.floor(m / 16)));
+  const want = Math.min(MAX_CHUNKS, threads * 16, Math.max(1, Math.floor(m / 8)));
   let c = 0;
   ctrl[BOUNDS] = 0;
   for (let t = 1; t <= want; t++) {
