@@ -11,19 +11,7 @@ import { buildLmm } from '../src/lmm/model.js';
 import { formGram } from '../src/backend/cpu/gram.js';
 import { lmer } from '../src/fit/lmer.js';
 import { loadData, loadReference } from './helpers/reference.js';
-
-function spd(n: number, seed: number): Float64Array {
-  let s = seed;
-  const r = () => { s = (s * 16807) % 2147483647; return s / 2147483647 - 0.5; };
-  const B = Float64Array.from({ length: n * 40 }, r);
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-    let t = 0;
-    for (let k = 0; k < 40; k++) t += B[i * 40 + k] * B[j * 40 + k];
-    a[i * n + j] = t + (i === j ? 1 : 0);
-  }
-  return a;
-}
+import { spdMatrix as spd } from './helpers/spdMatrix.js';
 
 /** Are the two arrays equal bit for bit (NaN and −0 included)? */
 function identical(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

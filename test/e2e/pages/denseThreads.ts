@@ -5,19 +5,12 @@
  */
 import { DenseArena } from '../../../src/linalg/denseArena.js';
 import { denseChunksHelped, denseThreadsReady, setDenseThreads } from '../../../src/linalg/denseThreads.js';
+import { spdMatrix } from '../../helpers/spdMatrix.js';
 
 async function runThreads(n: number): Promise<{ isolated: boolean; poolThreads: number; arenaThreads: number; identical: boolean; helped: number; logdet: number }> {
   setDenseThreads(2);
   const poolThreads = await denseThreadsReady();
-  let s = 7;
-  const r = () => { s = (s * 16807) % 2147483647; return s / 2147483647 - 0.5; };
-  const B = Float64Array.from({ length: n * 40 }, r);
-  const A = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-    let t = 0;
-    for (let k = 0; k < 40; k++) t += B[i * 40 + k] * B[j * 40 + k];
-    A[i * n + j] = t + (i === j ? 1 : 0);
-  }
+  const A = spdMatrix(n, 7);
   const one = new DenseArena([n * n], 'wasm', 1);
   one.arrays[0].set(A);
   const logdet = one.cholesky(one.arrays[0], n, 'A');
