@@ -131,6 +131,8 @@ let wanted: number | 'auto' = 'auto';
 let pool: Pool | null = null;
 let starting: Promise<Pool | null> | null = null;
 let nextArenaId = 1;
+/** the threads the pool started with (1: none), once it has */
+let started: number | null = null;
 
 /**
  * The number of threads the dense kernels use: 'auto' (default) the hardware's
@@ -169,10 +171,10 @@ async function resolveThreads(): Promise<number> {
   return Math.max(1, Math.min(hw, MAX_DENSE_THREADS));
 }
 
-/** The thread count the next arena would be made for, synchronously ('auto' before the pool started counts as 2). */
+/** The thread count the next arena is made for: the one asked for; for 'auto', the pool's once it started (2 before). */
 export function denseThreadsWanted(): number {
   if (wanted !== 'auto') return wanted;
-  return pool ? pool.helpers.length + 1 : 2;
+  return started ?? 2;
 }
 
 async function startPool(): Promise<Pool | null> {
@@ -209,7 +211,7 @@ async function startPool(): Promise<Pool | null> {
  */
 export function startDenseThreads(): Promise<number> {
   if (!starting) {
-    starting = startPool().then((p) => { pool = p; return p; }, () => null);
+    starting = startPool().then((p) => { pool = p; started = p ? p.helpers.length + 1 : 1; return p; }, () => { started = 1; return null; });
   }
   return starting.then((p) => (p ? p.helpers.length + 1 : 1));
 }
