@@ -2,11 +2,12 @@
  * Bad input to the out-of-core Gram sources gives a clear error naming the engine, the stage and
  * the cause; nothing is left behind (DuckDB's spill directory is its own and removed).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
+import { DuckDbEngine, duckdbSource, sweepStaleTempDirs } from '../../src/gram/sql/duckdb.js';
+import { spawnSync } from 'node:child_process';
 import { ClickHouseEngine, clickhouseSource } from '../../src/gram/sql/clickhouse.js';
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { gramFromStream } from '../../src/gram/stream/streamSource.js';
@@ -138,6 +139,37 @@ describe('DuckDB: bad input', () => {
     await e.close();
     expect(existsSync(join(tmpdir(), mine[0]))).toBe(false);
     expect(existsSync(join(process.cwd(), '.tmp'))).toBe(false);
+  });
+  it("removes the spill directories a killed process left behind, and only those of dead processes", async () => {
+    // a PID that has exited: a child's, after it ends
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    expect(deadPid).toBeGreaterThan(0);
+    const parent = mkdtempSync(join(tmpdir(), 'mixedgpu-sweep-'));
+    try {
+      const stale = `mixedgpu-duckdb-${deadPid}-abc123`;
+      const live = `mixedgpu-duckdb-${process.pid}-def456`;
+      const other = 'mixedgpu-duckdb-notapid';
+      for (const d of [stale, live, other]) {
+        mkdirSync(join(parent, d));
+        writeFileSync(join(parent, d, 'duckdb_temp_block-1.block'), 'spill');
+      }
+      expect(sweepStaleTempDirs(parent)).toEqual([join(parent, stale)]);
+      expect(readdirSync(parent).sort()).toEqual([live, other].sort());
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+  it("names its own spill directory by its PID", async () => {
+    const before = new Set(readdirSync(tmpdir()));
+    const e = await DuckDbEngine.open();
+    try {
+      const mine = readdirSync(tmpdir()).filter((d) => !before.has(d) && d.startsWith('mixedgpu-duckdb-'));
+      expect(mine).toHaveLength(1);
+      expect(mine[0].startsWith(`mixedgpu-duckdb-${process.pid}-`)).toBe(true);
+    } finally {
+      await e.close();
+    }
   });
 });
 

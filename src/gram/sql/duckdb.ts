@@ -3,7 +3,7 @@
  * 'data/*.parquet') and tables of a DuckDB database, scanned out of core: the Gram queries'
  * GROUP BY state is O(levels + pairs), and DuckDB spills to its temporary directory past its memory limit.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -22,6 +22,45 @@ export interface DuckDbOptions {
   threads?: number;
   /** where DuckDB spills (default: a new temporary directory, removed by close()) */
   tempDirectory?: string;
+}
+
+const TEMP_PREFIX = 'mixedgpu-duckdb-';
+
+/** Whether process `pid` is alive (signal 0 tests for it; EPERM: alive, another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the spill directories (`mixedgpu-duckdb-<pid>-*` under `parent`) of processes that no longer
+ * run: close() removes a fit's own directory, but a process killed mid-query (SIGKILL, a timeout, an
+ * interrupted CLI) leaves its spill files behind, gigabytes for a large GROUP BY. Returns the removed paths.
+ */
+export function sweepStaleTempDirs(parent: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^mixedgpu-duckdb-(\d+)-/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    const path = join(parent, name);
+    try {
+      rmSync(path, { recursive: true, force: true });
+      removed.push(path);
+    } catch {
+      // another process's, or already gone: left as it is
+    }
+  }
+  return removed;
 }
 
 /** The FROM item that reads a file or glob, by extension; a name without one is a table. */
@@ -54,8 +93,13 @@ export class DuckDbEngine implements SqlEngine {
 
   static async open(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
     let instance: DuckDBInstance;
-    // spills go to a directory of our own (DuckDB's default is .tmp under the working directory)
-    const ownTemp = options.tempDirectory ? null : mkdtempSync(join(tmpdir(), 'mixedgpu-duckdb-'));
+    // spills go to a directory of our own (DuckDB's default is .tmp under the working directory),
+    // named by our PID so that a later process can tell a dead one's leftovers from a live one's
+    let ownTemp: string | null = null;
+    if (!options.tempDirectory) {
+      sweepStaleTempDirs();
+      ownTemp = mkdtempSync(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
+    }
     try {
       const config: Record<string, string> = { temp_directory: options.tempDirectory ?? ownTemp! };
       if (options.memoryLimit) config.memory_limit = options.memoryLimit;
