@@ -48,8 +48,8 @@ const EPS = Number.EPSILON;
 
 /** x · log(x / m) with 0 log 0 = 0 (lme4's Y_log_Y) */
 function ylogy(y: number, mu: number): number {
-  const v = y / mu;
-  return v ? y * Math.log(v) : 0;
+  // lme4's y_log_y: 0 only for y = 0, so a NaN μ gives NaN (not 0) and PIRLS's finiteness check fires
+  return y !== 0 ? y * Math.log(y / mu) : 0;
 }
 
 function plogis(x: number): number {

@@ -44,6 +44,7 @@ import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
+import { type RowKernel, generalRows, rowKernel } from './rowPass.js';
 import { WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
@@ -114,6 +115,8 @@ export interface PirlsEngineOptions {
   /** per-group updates on the device for the two passes (needs passes with rows on the device) */
   groups?: { full: DeviceGroupSolver; u: DeviceGroupSolver };
   tolerances?: Partial<PirlsTolerances>;
+  /** the family's scalar functions row by row even where the family has its own row kernel (tests) */
+  generalRows?: boolean;
 }
 
 /** A failure of PIRLS at given parameters (no convergence, step halving failed, singular system). */
@@ -158,6 +161,18 @@ const PDEV_STALL = 1e-13;
  */
 const DEVICE_DEVIANCE_NOISE = 1e-6;
 const STALL_COUNT = 8;
+/**
+ * Newton's quadratic convergence: the next step is ≈ C·step² (max |Δη|), C = step_k/step_{k−1}²
+ * observed in PIRLS runs (0.1–0.3 on the benchmark's logistic model). A run also stops when
+ * NEWTON_C_MARGIN·C·step² is below the η tolerance, with C the largest seen lately (each run's
+ * observation, the older ones decaying by NEWTON_C_DECAY per observation); only for steps below
+ * QUADRATIC_MAX_STEP (in the quadratic regime) and C observed from steps above QUADRATIC_MIN_STEP
+ * (below it, the rounding of η). Never for a pass in f32 (its noise floor).
+ */
+const NEWTON_C_MARGIN = 4;
+const NEWTON_C_DECAY = 0.9;
+const QUADRATIC_MAX_STEP = 1e-4;
+const QUADRATIC_MIN_STEP = 1e-13;
 
 export class PirlsEngine {
   readonly model: PirlsModel;
@@ -201,6 +216,17 @@ export class PirlsEngine {
   private rowsStale = false;
   private lastFull = true;
   private readonly aicConst: number;
+  /**
+   * aic − Σ wt·d(y, μ) for the CPU's rows (constant in μ, aicMinusDeviance), so that a run's aic is
+   * its deviance plus this; NaN where it is not constant (then aic is summed at μ̃ each run)
+   */
+  private readonly aicConstCpu: number;
+  /** the per-row work of a state on the CPU: μ, deviance, w and z at η (src/glmm/rowPass.ts) */
+  private readonly rows: RowKernel;
+  /** Newton's constant C (next step ≈ C·step²) seen lately, for β fixed [0] and free [1]; ∞ until seen */
+  private readonly newtonC = [Infinity, Infinity];
+  /** whether w and z hold the working weights and response at the current η (left by the last evaluation) */
+  private wzFresh = false;
   /** the per-group updates on the device, when the passes have them (then u lives there) */
   readonly groups: { full: DeviceGroupSolver; u: DeviceGroupSolver } | null;
   /** max |X_r| per column and max |Z_ks| per block column: the bound on max |Δη| of a device step */
@@ -231,6 +257,8 @@ export class PirlsEngine {
     const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
     this.aicConst = onDevice(this.gramFull) && onDevice(this.gramU) ? aicMinusDeviance(model) : NaN;
     this.rowsOnDevice = Number.isFinite(this.aicConst);
+    this.aicConstCpu = this.rowsOnDevice ? this.aicConst : aicMinusDeviance(model);
+    this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
     this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
     this.colMaxZ = blocks.map(columnMaxAbs);
@@ -261,6 +289,7 @@ export class PirlsEngine {
     this.beta.fill(0);
     this.warm = false;
     this.etaIsState = false;
+    this.wzFresh = false;
     this.formedAt = null;
     this.factorDevice = null;
     this.rowsStale = false;
@@ -276,11 +305,13 @@ export class PirlsEngine {
     s.u.forEach((u, k) => this.u[k].set(u));
     this.beta.set(s.beta);
     this.warm = s.warm;
+    this.wzFresh = false;
     this.formedAt = null;
   }
 
   private setTheta(theta: ArrayLike<number>): void {
     this.formedAt = null;
+    this.wzFresh = false;
     this.factorDevice = null;
     this.thetaNow.set(Array.from(theta));
     this.model.blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
@@ -345,15 +376,13 @@ export class PirlsEngine {
     this.rowsStale = false;
   }
 
-  /** μ from η, and the penalized deviance Σ d(y, μ) + ‖u‖² */
+  /**
+   * μ from η, and the penalized deviance Σ d(y, μ) + ‖u‖²; the row kernel leaves the working
+   * weights and response at this η (for the current base) in w and z too (`wzFresh`)
+   */
   private updateMu(u: Float64Array[]): number {
-    const { n, family, y, weights } = this.model;
-    let dev = 0;
-    for (let i = 0; i < n; i++) {
-      const m = family.linkinv(this.eta[i]);
-      this.mu[i] = m;
-      dev += family.devResid(y[i], m, weights[i]);
-    }
+    const dev = this.rows(this.eta, this.residualForm ? null : this.base, this.mu, this.w, this.z, 0, this.model.n);
+    if (!this.rowsOnDevice) this.devSum = dev;
     return dev + sumSquares(u);
   }
 
@@ -362,14 +391,7 @@ export class PirlsEngine {
    * z is the working residual (y − μ)/(dμ/dη) alone (the fitted part added to A(w) on the host)
    */
   private reweight(base: Float64Array, residual = false): void {
-    const { n, family, y, weights } = this.model;
-    const { w, z, eta, mu } = this;
-    for (let i = 0; i < n; i++) {
-      const me = family.muEta(eta[i]);
-      const v = family.variance(mu[i]);
-      w[i] = (weights[i] * me * me) / v;
-      z[i] = (residual ? 0 : eta[i] - base[i]) + (y[i] - mu[i]) / me;
-    }
+    this.rows(this.eta, residual ? null : base, this.mu, this.w, this.z, 0, this.model.n);
   }
 
   /**
@@ -379,7 +401,9 @@ export class PirlsEngine {
   private *evaluate(full: boolean): Generator<PassRequest, number, void> {
     if (!this.rowsOnDevice) {
       this.setEta(full);
-      return this.updateMu(this.u);
+      const pdev = this.updateMu(this.u);
+      this.wzFresh = true;
+      return pdev;
     }
     const gram = full ? this.gramFull : this.gramU;
     this.formedAt = null;
@@ -404,9 +428,11 @@ export class PirlsEngine {
       if (this.formedAt !== gram) yield* this.evaluate(full);
       return;
     }
-    // the CPU's η: of the state, or R's starting η from mustart (no state: z whole)
+    // the CPU's η: of the state, or R's starting η from mustart (no state: z whole); w and z are
+    // there already when the state's evaluation (updateMu) left them
     const residual = this.residualForm && this.etaIsState;
-    this.reweight(this.base, residual);
+    if (!(this.wzFresh && residual === this.residualForm)) this.reweight(this.base, residual);
+    this.wzFresh = false;
     yield { gram, evaluate: false, residual, full };
   }
 
@@ -597,7 +623,14 @@ export class PirlsEngine {
       // (Newton's quadratic convergence makes the ratio, and the tail, tiny)
       const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
       const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
-      if (step < this.tolerances.etaTol || tail < this.tolerances.etaTol) { converged = true; it++; break; }
+      // or Newton's next step, C·step², with C from this run's last two steps or earlier runs'
+      const mode = full ? 1 : 0;
+      if (ratio < 0.5 && step > QUADRATIC_MIN_STEP) {
+        const c = step / (stepPrev * stepPrev), seen = this.newtonC[mode];
+        this.newtonC[mode] = Number.isFinite(seen) ? Math.max(c, NEWTON_C_DECAY * seen) : c;
+      }
+      const next = this.tolerances.noiseFloor === 0 && k === 0 && step < QUADRATIC_MAX_STEP ? NEWTON_C_MARGIN * this.newtonC[mode] * step * step : Infinity;
+      if (step < this.tolerances.etaTol || tail < this.tolerances.etaTol || next < this.tolerances.etaTol) { converged = true; it++; break; }
       // a pass in f32: the step has stopped shrinking at the pass's rounding noise
       if (k === 0 && step < this.tolerances.noiseFloor && step > 0.5 * stepPrev) { converged = true; it++; break; }
       stalled = Number.isFinite(pdevOld) && Math.abs(pdevOld - pdev) <= this.tolerances.pdevStall * (Math.abs(pdev) + 1) ? stalled + 1 : 0;
@@ -625,15 +658,10 @@ export class PirlsEngine {
     this.warm = true;
     const sqrU = gs ? this.sqrUDevice : sumSquares(this.u);
     const { family, y, weights, trials } = this.model;
-    let devResid = 0;
-    let aic: number;
-    if (this.rowsOnDevice) {
-      devResid = this.devSum;
-      aic = devResid + this.aicConst;
-    } else {
-      for (let i = 0; i < n; i++) devResid += family.devResid(y[i], this.mu[i], weights[i]);
-      aic = family.aic(y, trials, this.mu, weights);
-    }
+    // Σ wt·d(y, μ̃) from the last evaluation (the device's, or the CPU row kernel's); aic from it
+    // and the constant aic − deviance, or summed at μ̃ where that is not constant
+    const devResid = this.devSum;
+    const aic = Number.isFinite(this.aicConstCpu) ? devResid + this.aicConstCpu : family.aic(y, trials, this.mu, weights);
     return { ldL2, sqrU, devResid, aic, laplace: ldL2 + sqrU + aic, iterations: it, halvings };
   }
 

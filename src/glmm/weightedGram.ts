@@ -13,6 +13,13 @@ import { type BlockSparse, type GramMatrix, patternFromKeys } from '../linalg/gr
 import type { CovFactor } from '../relmat/covFactor.js';
 import { KnownCovarianceGram } from '../relmat/gram.js';
 
+/**
+ * Rows per call of the scalar term's row kernels: called many times, V8 compiles them as functions;
+ * one call over all rows was compiled as a loop on its own (on-stack replacement) whose code
+ * deoptimized at its return on every call (23 ms instead of ~2 per 200,000-row pass).
+ */
+const ROW_CHUNK = 8192;
+
 /** A backend of the weighted data pass. */
 export interface WeightedGramBackend {
   /** the Gram matrix object that every `form` fills (the blocked Cholesky holds on to it) */
@@ -76,6 +83,7 @@ export class WeightedGramCpu implements WeightedGramBackend {
   form(weights: Float64Array, z: Float64Array): GramMatrix {
     const { n, X, p, blocks } = this.input;
     const g = this.gram;
+    if (blocks.length === 1 && blocks[0].q === 1) return this.formScalar(weights, z);
     const p1 = p + 1;
     const K = blocks.length;
     const { Akk, AXk, AXX } = g;
@@ -162,6 +170,125 @@ export class WeightedGramCpu implements WeightedGramBackend {
     }
     return g;
   }
+
+  /**
+   * `form` for one scalar term, (1 | g): A_XX, the level sums A_kk = Σ w Z² and A_Xk = Σ w Z v_r
+   * (v = the columns of X and z) accumulated row by row, four columns of v at a time (one pass over
+   * the rows for p + 1 ≤ 4, where the general path takes a pass per product; z alone when β is fixed).
+   */
+  private formScalar(weights: Float64Array, z: Float64Array): GramMatrix {
+    const { n, X, p, blocks } = this.input;
+    const g = this.gram;
+    const p1 = p + 1;
+    const { codes, Z, nl } = blocks[0];
+    const akk = g.Akk[0];
+    const axk = g.AXk[0];
+    akk.fill(0);
+    axk.fill(0);
+    if (p1 === 1) {
+      // β fixed (glmer's second stage): z's column alone
+      let zz = 0;
+      for (let c0 = 0; c0 < n; c0 += ROW_CHUNK) zz += scalarZColumn(c0, Math.min(n, c0 + ROW_CHUNK), weights, codes, Z, z, akk, axk);
+      g.yty = zz;
+      g.AXX[0] = g.yty;
+      return g;
+    }
+    const nb = Math.ceil(p1 / 4);
+    // the columns of v in blocks of four, the last block padded with z (whose sums there are dropped)
+    const cols = Array.from({ length: nb * 4 }, (_, r) => (r < p ? X.subarray(r * n, r * n + n) : z));
+    // A_Xk's row of each column (padding: a scratch row)
+    const scratch = p1 % 4 ? new Float64Array(nl) : null;
+    const rowsX = Array.from({ length: nb * 4 }, (_, r) => (r < p1 ? axk.subarray(r * nl, r * nl + nl) : scratch!));
+    // A_kk's sums once (the first block); the later blocks' go to a scratch array
+    const scratchK = nb > 1 ? new Float64Array(nl) : null;
+    const AXX = g.AXX;
+    const put = (r: number, s: number, v: number) => {
+      if (r < p1 && s < p1) { AXX[r * p1 + s] = v; AXX[s * p1 + r] = v; }
+    };
+    for (let bi = 0; bi < nb; bi++) {
+      const r0 = 4 * bi;
+      const d = new Float64Array(10);
+      for (let c0 = 0; c0 < n; c0 += ROW_CHUNK) {
+        scalarDiagonalBlock(c0, Math.min(n, c0 + ROW_CHUNK), weights, codes, Z, bi === 0 ? akk : scratchK!,
+          cols[r0], cols[r0 + 1], cols[r0 + 2], cols[r0 + 3], rowsX[r0], rowsX[r0 + 1], rowsX[r0 + 2], rowsX[r0 + 3], d);
+      }
+      for (let a = 0, t = 0; a < 4; a++) for (let b = 0; b <= a; b++) put(r0 + a, r0 + b, d[t++]);
+      for (let bj = 0; bj < bi; bj++) {
+        const s0 = 4 * bj;
+        const c = new Float64Array(16);
+        for (let c0 = 0; c0 < n; c0 += ROW_CHUNK) crossBlock(c0, Math.min(n, c0 + ROW_CHUNK), weights, cols.slice(r0, r0 + 4), cols.slice(s0, s0 + 4), c);
+        for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) put(r0 + a, s0 + b, c[a * 4 + b]);
+      }
+    }
+    g.yty = AXX[p * p1 + p];
+    return g;
+  }
+}
+
+/**
+ * Rows [from, to) for four columns v0..v3: adds Σ w v_a v_b (a ≥ b) to acc in the order (0,0),
+ * (1,0), (1,1), (2,0), …, (3,3), and per level c the sums Σ w Z v_a to xa[c] and Σ w Z² to akk[c].
+ */
+function scalarDiagonalBlock(from: number, to: number, w: Float64Array, codes: Int32Array, Z: Float64Array, akk: Float64Array,
+  v0: Float64Array, v1: Float64Array, v2: Float64Array, v3: Float64Array,
+  x0: Float64Array, x1: Float64Array, x2: Float64Array, x3: Float64Array, acc: Float64Array): void {
+  let a00 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a22 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+  for (let i = from; i < to; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const c = codes[i];
+    const zi = Z[i];
+    const wz = wi * zi;
+    akk[c] += wz * zi;
+    const e0 = v0[i], e1 = v1[i], e2 = v2[i], e3 = v3[i];
+    x0[c] += wz * e0; x1[c] += wz * e1; x2[c] += wz * e2; x3[c] += wz * e3;
+    const w0 = wi * e0, w1 = wi * e1, w2 = wi * e2, w3 = wi * e3;
+    a00 += w0 * e0;
+    a10 += w1 * e0; a11 += w1 * e1;
+    a20 += w2 * e0; a21 += w2 * e1; a22 += w2 * e2;
+    a30 += w3 * e0; a31 += w3 * e1; a32 += w3 * e2; a33 += w3 * e3;
+  }
+  acc[0] += a00; acc[1] += a10; acc[2] += a11; acc[3] += a20; acc[4] += a21;
+  acc[5] += a22; acc[6] += a30; acc[7] += a31; acc[8] += a32; acc[9] += a33;
+}
+
+/** Rows [from, to) for z alone: Σ w Z² and Σ w Z z per level into akk and axk; returns Σ w z². */
+function scalarZColumn(from: number, to: number, w: Float64Array, codes: Int32Array, Z: Float64Array, z: Float64Array, akk: Float64Array, axk: Float64Array): number {
+  let zz = 0;
+  for (let i = from; i < to; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const c = codes[i];
+    const wz = wi * Z[i];
+    const zi = z[i];
+    akk[c] += wz * Z[i];
+    axk[c] += wz * zi;
+    zz += wi * zi * zi;
+  }
+  return zz;
+}
+
+/** Rows [from, to): Σ w u_a v_b for four columns u and four v, added to acc[a * 4 + b]. */
+function crossBlock(from: number, to: number, w: Float64Array, us: Float64Array[], vs: Float64Array[], acc: Float64Array): void {
+  const u0 = us[0], u1 = us[1], u2 = us[2], u3 = us[3];
+  const v0 = vs[0], v1 = vs[1], v2 = vs[2], v3 = vs[3];
+  let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+  let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+  for (let i = from; i < to; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const f0 = v0[i], f1 = v1[i], f2 = v2[i], f3 = v3[i];
+    let t = wi * u0[i];
+    s00 += t * f0; s01 += t * f1; s02 += t * f2; s03 += t * f3;
+    t = wi * u1[i];
+    s10 += t * f0; s11 += t * f1; s12 += t * f2; s13 += t * f3;
+    t = wi * u2[i];
+    s20 += t * f0; s21 += t * f1; s22 += t * f2; s23 += t * f3;
+    t = wi * u3[i];
+    s30 += t * f0; s31 += t * f1; s32 += t * f2; s33 += t * f3;
+  }
+  const s = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
+  for (let k = 0; k < 16; k++) acc[k] += s[k];
 }
 
 /** The pattern of Z_jᵀ Z_k: the pairs of levels of factors j and k that occur in a row. */
@@ -287,3 +414,4 @@ export function knownWeightedGram(inner: WeightedGramBackend, known: (CovFactor 
     },
   };
 }
+
