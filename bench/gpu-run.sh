@@ -6,7 +6,7 @@
 #
 #   bash bench/gpu-run.sh [--allow-software] [--quick] [--out DIR] [--cases LIST] [--glmm-cases LIST]
 #                         [--browser-rows LIST] [--no-browser] [--no-cpu] [--timeout-min T]
-#                         [--kinship LEVELS [--kinship-only] [--kinship-timeout-min T]]
+#                         [--kinship LEVELS [--kinship-only] [--kinship-timeout-min T]] [--glmm-ab]
 #
 # --allow-software  run on a software adapter (this is how the script is checked on a CPU-only machine)
 # --quick           small sizes (20,000 rows, 1,000 groups; InstEval as is): the script end to end in minutes
@@ -24,6 +24,9 @@
 #                   after --kinship-timeout-min minutes (default: --timeout-min); its JSON goes to DIR/raw
 #                   and its row to the summary
 # --kinship-only    with --kinship: skip the LMM, GLMM and browser benchmarks (the adapter check stays)
+# --glmm-ab         also bench/glmmGroupsAB.ts: glmer with two nested and two crossed grouping factors, the first
+#                   factor's per-group updates on the GPU against the CPU's, alternated (200,000 rows, 5,000 groups,
+#                   h of 200 levels; quick: 8,000 rows, 200 groups); its table is appended to summary.md
 #
 # Node: `node` on PATH, or .gpu/env.sh (a GPU machine without Node: ../shared/device/pack.sh carries Node,
 # the `webgpu` package and the Vulkan loader; bench/README.md has the whole recipe). The bundles
@@ -34,7 +37,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ALLOW_SOFTWARE=0; QUICK=0; OUT=""; CASES=""; GLMM_CASES=""; BROWSER_ROWS=""; BROWSER=1; CPU=1; TIMEOUT_MIN=8
-KINSHIP=""; KINSHIP_ONLY=0; KINSHIP_TIMEOUT_MIN=""
+KINSHIP=""; KINSHIP_ONLY=0; KINSHIP_TIMEOUT_MIN=""; GLMM_AB=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --allow-software) ALLOW_SOFTWARE=1 ;;
@@ -49,7 +52,8 @@ while [ $# -gt 0 ]; do
     --kinship) KINSHIP="$2"; shift ;;
     --kinship-only) KINSHIP_ONLY=1 ;;
     --kinship-timeout-min) KINSHIP_TIMEOUT_MIN="$2"; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    --glmm-ab) GLMM_AB=1 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "gpu-run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -102,11 +106,11 @@ fi
 
 # (re)built where node_modules is, when missing or older than a source: a stale bundle would measure old code
 STALE=""
-if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -d node_modules ]; then
+if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -f bench/out/glmm-ab-bench.mjs ] && [ -d node_modules ]; then
   STALE=$(find src shaders bench -maxdepth 3 \( -name '*.ts' -o -name '*.wgsl' \) -not -path 'bench/out/*' -newer bench/out/run-bench.mjs 2>/dev/null | head -1)
 fi
-if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || [ -n "$STALE" ]; then
-  [ -d node_modules ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs or kinship-bench.mjs is missing and there is no node_modules to build them"
+if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || { [ "$GLMM_AB" = 1 ] && [ ! -f bench/out/glmm-ab-bench.mjs ]; } || [ -n "$STALE" ]; then
+  [ -d node_modules ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs, glmm-ab-bench.mjs or kinship-bench.mjs is missing and there is no node_modules to build them"
   say "building the bundles (npm run bench:gpu:bundle)${STALE:+: $STALE is newer than them}"
   npm run -s bench:gpu:bundle >>"$LOG" 2>&1 || fail "npm run bench:gpu:bundle"
 fi
@@ -145,6 +149,15 @@ if [ -n "$GLMM_CASES" ]; then
     --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the GLMM benchmark failed (see $LOG)"; }
 fi
 
+# --- the GLMM's per-group updates with several grouping factors: GPU against CPU (bench/glmmGroupsAB.ts) ---
+if [ "$GLMM_AB" = 1 ] && [ "$KINSHIP_ONLY" = 0 ]; then
+  AB_SIZE=(--rows 200000 --groups 5000 --crossed 200); [ "$QUICK" = 1 ] && AB_SIZE=(--rows 8000 --groups 200)
+  say "GLMM per-group A/B (several grouping factors): ${AB_SIZE[*]}"
+  TO=(); command -v timeout >/dev/null 2>&1 && TO=(timeout -k 10 $((TIMEOUT_MIN * 60 * 4)))
+  "${TO[@]}" node --expose-gc bench/out/glmm-ab-bench.mjs "${AB_SIZE[@]}" --reps 2 --out "$OUT/raw/glmm-ab.md" >>"$LOG" 2>&1 \
+    || { STATUS=1; say "the GLMM per-group A/B failed (see $LOG)"; }
+fi
+
 # --- kinship: bench/kinship.ts, a dense known covariance, on the WebGPU adapter only ---------------------
 if [ -n "$KINSHIP" ]; then
   say "kinship model: $KINSHIP levels on webgpu, at most $KINSHIP_TIMEOUT_MIN min"
@@ -175,6 +188,9 @@ fi
 
 # --- one summary --------------------------------------------------------------------------------
 node bench/gpu-summary.mjs "$OUT/raw" "$OUT" --quick "$QUICK" >>"$LOG" 2>&1 || { STATUS=1; say "the summary failed (see $LOG)"; }
+if [ -f "$OUT/raw/glmm-ab.md" ] && [ -f "$OUT/summary.md" ]; then
+  { echo; cat "$OUT/raw/glmm-ab.md"; } >> "$OUT/summary.md"
+fi
 [ -f "$OUT/summary.md" ] && cat "$OUT/summary.md"
 say "done (status $STATUS): $OUT/summary.json, $OUT/summary.md, $LOG"
 exit $STATUS

@@ -14,12 +14,15 @@
 //   factorGroup   one workgroup per group (large q): the same steps with the entries, columns and
 //                 trailing updates spread over the workgroup's threads, one barrier per column of
 //                 the Cholesky (blocked updates, not one thread per group);
-//   solveLX       one thread per (group, row of [X y]): the row of A_Xz,g T, then the forward
-//                 substitution with L_g, in place in L_X;
+//   solveLX       one thread per (group, row of [X y]): the row of A_Xz,g T (minus the group's
+//                 `shift` in row `shiftRow`: the GLMM's ℓ_g = L_g⁻¹ (Tᵀ a_r,g − u_g), glmmGroups.wgsl),
+//                 then the forward substitution with L_g, in place in L_X;
 //   sums          one workgroup per (tile of TILE × TILE entries of the lower triangle, chunk of
 //                 groups), one thread per entry: Σ over the chunk's groups of (L_X,g L_X,gᵀ)_ab,
 //                 Kahan-compensated; the first tile's first thread also sums the chunk's log|L_g|².
 // Storage: L_g row-major q × q (its strict upper triangle is scratch), L_X,g row-major (p+1) × q.
+// The LMM (blockdiag.ts) uploads A_zz,g and A_Xz,g from the float64 Gram matrix; the GLMM's per-group
+// updates (glmmGroups.ts) gather them on the device from its weighted pass and run the same kernels.
 
 const WG: u32 = 64u;
 // the sums' output tile: TILE × TILE entries, one per thread of a WG-thread workgroup
@@ -38,6 +41,8 @@ struct Params {
   tilePairs: u32,
   // entries per chunk of `partials`: 1 (Σ log|L_g|²) + p1 (p1 + 1) / 2
   E: u32,
+  // the row of [X y] from which solveLX subtracts the group's `shift` (q values per group), or p1: none
+  shiftRow: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -49,6 +54,8 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> LX: array<f32>;
 // per chunk and entry: (sum, compensation)
 @group(0) @binding(7) var<storage, read_write> partials: array<f32>;
+// per group q values subtracted from row shiftRow of A_Xz,g T (unused when shiftRow = p1)
+@group(0) @binding(8) var<storage, read> shift: array<f32>;
 
 fn linearId(wid: vec3u, nwg: vec3u) -> u32 {
   return wid.x + wid.y * nwg.x;
@@ -173,10 +180,12 @@ fn solveLX(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   let g = id / p1;
   let o = id * q;      // row r = id % p1 of group g: (g p1 + r) q
   let lb = g * q * q;
-  // (A_Xz,g T)_rt, then L_g x = (…)ᵀ by forward substitution, in place
+  // (A_Xz,g T)_rt (− shift_g in row shiftRow), then L_g x = (…)ᵀ by forward substitution, in place
+  let shifted = id % p1 == params.shiftRow;
   for (var t = 0u; t < q; t++) {
     var acc = 0.0;
     for (var v = t; v < q; v++) { acc += AXz[o + v] * T[v * q + t]; }
+    if (shifted) { acc -= shift[g * q + t]; }
     LX[o + t] = acc;
   }
   for (var t = 0u; t < q; t++) {

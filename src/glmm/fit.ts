@@ -114,6 +114,8 @@ export async function fitGlmm(
       timings.gpuPasses = t.passes;
       timings.gpuPassMs = t.passMs;
       timings.gpuFinishMs = t.finishMs;
+      // the per-group factors computed on the device (0: the CPU finished each iteration)
+      timings.gpuGroupFactors = t.groupFactors ?? 0;
     }
     const opt = at.optimum;
     if (opt.gpu) timings.polishMs = opt.polishMs;

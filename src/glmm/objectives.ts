@@ -29,7 +29,7 @@ export interface GlmmDevice {
   /** where and in what precision the engine's passes run */
   backend: BackendInfo;
   /** the passes' totals, for the fit's timings */
-  passTimings(): { passes: number; passMs: number; finishMs: number };
+  passTimings(): { passes: number; passMs: number; finishMs: number; groupFactors?: number };
   /** time spent setting the passes up (their data and tasks) */
   setupMs: number;
   dispose(): void;
@@ -45,8 +45,10 @@ export interface GlmmGpuOptions {
   gpuReweight?: boolean;
   /**
    * the per-group updates of PIRLS (per-group Cholesky factors and the solve for u) in the shaders
-   * too, for a model with one grouping factor (q ≤ 8, q + p + 1 ≤ 16) and nAGQ ≤ 1 (default true);
-   * false: on the CPU in float64 from the GPU's weighted cross-products.
+   * too, for the first grouping factor (any q and p within the adapter's buffer limits; with several
+   * factors the others' blocks and the step on the CPU in float64) and nAGQ ≤ 1. Default: true, except
+   * for several grouping factors on a software adapter (measured slower there); false: on the CPU in
+   * float64 from the GPU's weighted cross-products.
    */
   gpuGroups?: boolean;
 }

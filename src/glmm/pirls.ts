@@ -540,7 +540,7 @@ export class PirlsEngine {
     const chol = full ? this.cholFull : this.cholU;
     const gs = this.groups ? (full ? this.groups.full : this.groups.u) : null;
     this.setTheta(theta);
-    gs?.setTemplate(this.T[0]);
+    gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
     // the part of η that the solve does not change
     const base = this.base;
@@ -750,7 +750,7 @@ export class PirlsEngine {
     // the state's η (β free: base = offset) and A(w) there
     const gs = this.groups?.full;
     if (gs) {
-      gs.setTemplate(this.T[0]);
+      gs.setTemplate(this.T[0], this.thetaNow);
       yield* this.advanceDevice(gs, 2, undefined, true);
     } else {
       yield* this.evaluate(true);

@@ -29,14 +29,15 @@ export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
 export interface DeviceFactor { ldL2: number; SXX: Float64Array; SXr: Float64Array }
 
 /**
- * The per-group updates of PIRLS on a device (src/backend/webgpu/glmmGroups.ts), for a model with
- * one grouping factor: the state u lives on the device; `factor` returns log|L|² and the Schur
+ * The per-group updates of PIRLS on a device (src/backend/webgpu/glmmGroups.ts) for the first
+ * grouping factor (with more factors the solver finishes the factor and the step of the others on
+ * its host, and needs θ with the template): the state u lives on the device; `factor` returns log|L|² and the Schur
  * complement for Δβ at the Gram matrix the pass formed last; `advance` forms u (mode 0: the step
  * from the accepted u, 1: the halved step, 2: the accepted u) and b = Λu for the pass, evaluates the
  * pass there and factors, in one round trip; `accept` makes u the accepted u.
  */
 export interface DeviceGroupSolver {
-  setTemplate(T: Float64Array): void;
+  setTemplate(T: Float64Array, theta: ArrayLike<number>): void;
   reset(): void;
   factor(): Promise<DeviceFactor>;
   advance(mode: 0 | 1 | 2, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: DeviceFactor }>;

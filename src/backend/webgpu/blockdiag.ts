@@ -23,7 +23,7 @@
 import { ModelError } from '../../errors/errors.js';
 import type { GramMatrix } from '../../linalg/gram.js';
 import type { GpuContext } from './device.js';
-import { ComputeKernel, packUniform, structLayout } from './kernel.js';
+import { ComputeKernel, type StructLayout, packUniform, structLayout } from './kernel.js';
 import { checkBufferSize, createStorage, createUniform, readRanges, writeBuffer } from './buffers.js';
 import { shaderSource } from './shaders.generated.js';
 
@@ -69,16 +69,133 @@ export interface EvalTimings {
   readbackBytes: number;
 }
 
-interface Slab {
+/**
+ * The kernels of shaders/blockdiag.wgsl for one block (compiled once per model): the factor (one
+ * thread or one workgroup per group), the solve for L_X and the tiled sums, with the sums' tile
+ * (TILE × TILE = the `sums` kernel's invocations, as reflected) and the Params layout. The LMM's
+ * BlockDiagKernel and the GLMM's per-group updates (glmmGroups.ts) both run their factor on these.
+ */
+export interface GroupFactorKernels {
+  variant: FactorVariant;
+  factor: ComputeKernel;
+  solve: ComputeKernel;
+  sums: ComputeKernel;
+  /** the sums' output tile side */
+  tile: number;
+  layout: StructLayout;
+  compileMs: number;
+}
+
+/** The factor kernel a block of q columns takes on `ctx` (or the forced one). */
+export function factorVariantFor(ctx: GpuContext, q: number, forced?: FactorVariant): FactorVariant {
+  // on a software adapter (SwiftShader: workgroups run on CPU threads, barriers are dear) one thread
+  // per group is the faster at every q (measured there, 200 groups: q = 2 4.5×, q = 9 3–17×)
+  return forced ?? (q <= THREAD_MAX_Q || ctx.isSoftware ? 'thread' : 'group');
+}
+
+/** Compiles blockdiag.wgsl's kernels for `variant`, checking their workgroups against the adapter's limits. */
+export async function groupFactorKernels(ctx: GpuContext, variant: FactorVariant): Promise<GroupFactorKernels> {
+  const code = shaderSource('blockdiag');
+  const t0 = performance.now();
+  const fname = variant === 'thread' ? 'factorThread' : 'factorGroup';
+  const [factor, solve, sums] = await Promise.all([
+    ComputeKernel.create(ctx, code, fname, { label: `blockdiag.${fname}` }),
+    ComputeKernel.create(ctx, code, 'solveLX', { label: 'blockdiag.solveLX' }),
+    ComputeKernel.create(ctx, code, 'sums', { label: 'blockdiag.sums' }),
+  ]);
+  for (const k of [factor, solve, sums]) {
+    if (k.invocationsPerWorkgroup > ctx.limits.maxComputeInvocationsPerWorkgroup) {
+      throw new Error(`${k.label}: ${k.invocationsPerWorkgroup} invocations per workgroup exceed this device's maxComputeInvocationsPerWorkgroup of ${ctx.limits.maxComputeInvocationsPerWorkgroup}`);
+    }
+  }
+  // the sums' tile: TILE × TILE entries, one per invocation of its workgroup
+  const tile = Math.round(Math.sqrt(sums.invocationsPerWorkgroup));
+  if (tile * tile !== sums.invocationsPerWorkgroup) throw new Error(`blockdiag.sums: its workgroup (${sums.invocationsPerWorkgroup} invocations) is not a square tile`);
+  return { variant, factor, solve, sums, tile, layout: structLayout(code, 'Params'), compileMs: performance.now() - t0 };
+}
+
+/** Pairs of TILE × TILE tiles in the lower triangle of the (p+1) × (p+1) sums. */
+export function tilePairsFor(k: GroupFactorKernels, p1: number): number {
+  const ntiles = Math.ceil(p1 / k.tile);
+  return (ntiles * (ntiles + 1)) / 2;
+}
+
+/** Groups per chunk of the sums: at least MIN_CHUNK, and within READBACK_FLOATS of partials (E entries a chunk) over `nslabs` slabs. */
+export function chunkFor(G: number, E: number, nslabs: number): number {
+  const maxChunks = Math.max(nslabs, Math.floor(READBACK_FLOATS / (2 * E)));
+  return Math.max(MIN_CHUNK, Math.ceil(G / maxChunks));
+}
+
+/** One slab of groups: its working buffers (L_g, log|L_g|², L_X,g, the partials) and bind groups. */
+export interface GroupFactorSlab {
   g0: number;
   ngroups: number;
   nchunks: number;
   chunk: number;
+  /** the buffers this slab owns (for disposal) */
   buffers: GPUBuffer[];
   L: GPUBuffer;
   LX: GPUBuffer;
   partials: GPUBuffer;
   bind: { factor: GPUBindGroup; solve: GPUBindGroup; sums: GPUBindGroup };
+}
+
+/**
+ * The working buffers and bind groups of one slab of `ngroups` groups whose A_zz,g (q × q) and
+ * A_Xz,g ((p+1) × q) are in `Azz` and `AXz`; `shift` (q values per group) is subtracted from row
+ * `shiftRow` of A_Xz,g T before the solve (the GLMM's ℓ_g; none by default).
+ */
+export function groupFactorSlab(ctx: GpuContext, k: GroupFactorKernels, s: {
+  g0: number; ngroups: number; q: number; p1: number; chunk: number; Azz: GPUBuffer; AXz: GPUBuffer; T: GPUBuffer;
+  shift?: { buffer: GPUBuffer; row: number }; label: string;
+}): GroupFactorSlab {
+  const { ngroups: ng, q, p1, chunk, label } = s;
+  const nchunks = Math.ceil(ng / chunk);
+  const E = 1 + (p1 * (p1 + 1)) / 2;
+  const ntiles = Math.ceil(p1 / k.tile);
+  checkBufferSize(ctx, ng * Math.max(q * q, p1 * q) * 4, `${label} L`, 'storage');
+  checkBufferSize(ctx, nchunks * E * 8, `${label} partials`, 'storage');
+  const params = createUniform(ctx, packUniform(k.layout, {
+    ngroups: ng, q, p1, chunk, nchunks, ntiles, tilePairs: (ntiles * (ntiles + 1)) / 2, E, shiftRow: s.shift ? s.shift.row : p1,
+  }), `${label} params`);
+  const L = createStorage(ctx, ng * q * q * 4, `${label} L`);
+  const logdet = createStorage(ctx, ng * 4, `${label} logdet`);
+  const LX = createStorage(ctx, ng * p1 * q * 4, `${label} LX`);
+  const partials = createStorage(ctx, nchunks * E * 2 * 4, `${label} partials`);
+  const buffers = [params, L, logdet, LX, partials];
+  let shift = s.shift?.buffer;
+  if (!shift) { shift = createStorage(ctx, 16, `${label} no shift`); buffers.push(shift); }
+  return {
+    g0: s.g0, ngroups: ng, nchunks, chunk, L, LX, partials, buffers,
+    bind: {
+      factor: k.factor.bind({ params, Azz: s.Azz, T: s.T, L, logdet }),
+      solve: k.solve.bind({ params, AXz: s.AXz, T: s.T, L, LX, shift }),
+      sums: k.sums.bind({ params, logdet, LX, partials }),
+    },
+  };
+}
+
+/** Records a slab's factor, solve and sums into `pass`. */
+export function encodeGroupFactor(pass: GPUComputePassEncoder, k: GroupFactorKernels, slab: GroupFactorSlab, p1: number): void {
+  k.factor.dispatch(pass, slab.bind.factor, k.variant === 'thread' ? k.factor.workgroupsFor(slab.ngroups) : slab.ngroups);
+  k.solve.dispatch(pass, slab.bind.solve, k.solve.workgroupsFor(slab.ngroups * p1));
+  k.sums.dispatch(pass, slab.bind.sums, tilePairsFor(k, p1) * slab.nchunks);
+}
+
+/** Adds a slab's partials (per chunk and entry: sum, compensation; E entries) into `sums` in float64. */
+export function addPartials(data: ArrayBuffer, nchunks: number, E: number, sums: Float64Array): void {
+  const part = new Float32Array(data);
+  for (let c = 0; c < nchunks; c++) {
+    const o = 2 * c * E;
+    for (let e = 0; e < E; e++) sums[e] += part[o + 2 * e] + part[o + 2 * e + 1];
+  }
+}
+
+/** The symmetric (p+1) × (p+1) matrix of the packed lower triangle in `sums` from entry `from` (1 after Σ log|L_g|²). */
+export function unpackSums(sums: Float64Array, p1: number, from = 1): Float64Array {
+  const M = new Float64Array(p1 * p1);
+  for (let a = 0, e = from; a < p1; a++) for (let b = 0; b <= a; b++, e++) { M[a * p1 + b] = sums[e]; M[b * p1 + a] = sums[e]; }
+  return M;
 }
 
 export class BlockDiagKernel {
@@ -89,65 +206,44 @@ export class BlockDiagKernel {
   readonly E: number;
   readonly factorVariant: FactorVariant;
   readonly withFactor: boolean;
-  readonly slabs: readonly Slab[];
+  readonly slabs: readonly GroupFactorSlab[];
   /** bytes uploaded once (the first block's A entries) */
   readonly uploadBytes: number;
   /** ms: compiling the pipelines; converting and uploading the A entries */
   readonly compileMs: number;
   readonly uploadMs: number;
   private readonly ctx: GpuContext;
-  private readonly factorK: ComputeKernel;
-  private readonly solveK: ComputeKernel;
-  private readonly sumsK: ComputeKernel;
+  private readonly kernels: GroupFactorKernels;
   private readonly T: GPUBuffer;
-  private readonly tilePairs: number;
+  private readonly inputs: GPUBuffer[];
   private readonly T32: Float32Array;
 
   private constructor(ctx: GpuContext, init: {
-    G: number; q: number; p1: number; factorVariant: FactorVariant; withFactor: boolean; slabs: Slab[]; uploadBytes: number;
-    compileMs: number; uploadMs: number; factorK: ComputeKernel; solveK: ComputeKernel; sumsK: ComputeKernel; T: GPUBuffer; tilePairs: number;
+    G: number; q: number; p1: number; withFactor: boolean; slabs: GroupFactorSlab[]; uploadBytes: number;
+    uploadMs: number; kernels: GroupFactorKernels; T: GPUBuffer; inputs: GPUBuffer[];
   }) {
     this.ctx = ctx;
     this.G = init.G; this.q = init.q; this.p1 = init.p1; this.E = 1 + (init.p1 * (init.p1 + 1)) / 2;
-    this.factorVariant = init.factorVariant; this.withFactor = init.withFactor; this.slabs = init.slabs;
+    this.factorVariant = init.kernels.variant; this.withFactor = init.withFactor; this.slabs = init.slabs;
     this.uploadBytes = init.uploadBytes;
-    this.compileMs = init.compileMs;
+    this.compileMs = init.kernels.compileMs;
     this.uploadMs = init.uploadMs;
-    this.factorK = init.factorK; this.solveK = init.solveK; this.sumsK = init.sumsK;
-    this.T = init.T; this.tilePairs = init.tilePairs;
+    this.kernels = init.kernels;
+    this.T = init.T; this.inputs = init.inputs;
     this.T32 = new Float32Array(init.q * init.q);
   }
 
   /** every buffer (for disposal) */
   get buffers(): GPUBuffer[] {
-    return [this.T, ...this.slabs.flatMap((s) => s.buffers)];
+    return [this.T, ...this.inputs, ...this.slabs.flatMap((s) => s.buffers)];
   }
 
   /** Compiles the pipelines and uploads the first block's entries of `gram` (A_zz,g, A_Xz,g per group). */
   static async create(ctx: GpuContext, gram: GramMatrix, options: BlockDiagOptions = {}): Promise<BlockDiagKernel> {
     const b0 = gram.blocks[0];
     const q = b0.q, G = b0.nl, p1 = gram.p + 1;
-    // on a software adapter (SwiftShader: workgroups run on CPU threads, barriers are dear) one thread
-    // per group is the faster at every q (measured there, 200 groups: q = 2 4.5×, q = 9 3–17×)
-    const factorVariant: FactorVariant = options.factor ?? (q <= THREAD_MAX_Q || ctx.isSoftware ? 'thread' : 'group');
-    const code = shaderSource('blockdiag');
-    const t0 = performance.now();
-    const [factorK, solveK, sumsK] = await Promise.all([
-      ComputeKernel.create(ctx, code, factorVariant === 'thread' ? 'factorThread' : 'factorGroup', { label: `blockdiag.${factorVariant === 'thread' ? 'factorThread' : 'factorGroup'}` }),
-      ComputeKernel.create(ctx, code, 'solveLX', { label: 'blockdiag.solveLX' }),
-      ComputeKernel.create(ctx, code, 'sums', { label: 'blockdiag.sums' }),
-    ]);
-    for (const k of [factorK, solveK, sumsK]) {
-      if (k.invocationsPerWorkgroup > ctx.limits.maxComputeInvocationsPerWorkgroup) {
-        throw new Error(`${k.label}: ${k.invocationsPerWorkgroup} invocations per workgroup exceed this device's maxComputeInvocationsPerWorkgroup of ${ctx.limits.maxComputeInvocationsPerWorkgroup}`);
-      }
-    }
+    const kernels = await groupFactorKernels(ctx, factorVariantFor(ctx, q, options.factor));
     const t1 = performance.now();
-    // the sums' tile: TILE × TILE entries, one per invocation of its workgroup
-    const tile = Math.round(Math.sqrt(sumsK.invocationsPerWorkgroup));
-    if (tile * tile !== sumsK.invocationsPerWorkgroup) throw new Error(`blockdiag.sums: its workgroup (${sumsK.invocationsPerWorkgroup} invocations) is not a square tile`);
-    const ntiles = Math.ceil(p1 / tile);
-    const tilePairs = (ntiles * (ntiles + 1)) / 2;
     const E = 1 + (p1 * (p1 + 1)) / 2;
     // slabs of groups within the binding limits
     const limit = Math.min(options.maxBindingBytes ?? Infinity, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
@@ -157,55 +253,35 @@ export class BlockDiagKernel {
     }
     const slabGroups = Math.max(1, Math.floor(limit / perGroup));
     const nslabs = Math.ceil(G / slabGroups);
-    // chunks: at least MIN_CHUNK groups, and within the readback budget over all slabs
-    const maxChunks = Math.max(nslabs, Math.floor(READBACK_FLOATS / (2 * E)));
-    const chunk = Math.max(MIN_CHUNK, Math.ceil(G / maxChunks));
-    const layout = structLayout(code, 'Params');
+    const chunk = chunkFor(G, E, nslabs);
     const T = createStorage(ctx, Math.max(16, q * q * 4), 'blockdiag T');
     const { Akk, AXk } = gram;
     const m = G * q;
-    const slabs: Slab[] = [];
+    const slabs: GroupFactorSlab[] = [];
+    const inputs: GPUBuffer[] = [];
     let uploadBytes = 0;
     for (let g0 = 0; g0 < G; g0 += slabGroups) {
       const ng = Math.min(slabGroups, G - g0);
-      const nchunks = Math.ceil(ng / chunk);
-      if (nchunks * E * 8 > limit) throw new Error(`blockdiag: the partial sums of ${nchunks} chunks × ${E} entries exceed the binding limit of ${limit} bytes`);
+      if (Math.ceil(ng / chunk) * E * 8 > limit) throw new Error(`blockdiag: the partial sums of ${Math.ceil(ng / chunk)} chunks × ${E} entries exceed the binding limit of ${limit} bytes`);
       const Azz = Float32Array.from(Akk[0].subarray(g0 * q * q, (g0 + ng) * q * q));
       // A_Xz,g row r = A_Xk[0] row r, columns of group g (A_Xk is (p+1) × G q)
       const AXz = new Float32Array(ng * p1 * q);
       for (let g = 0; g < ng; g++) for (let r = 0; r < p1; r++) for (let t = 0; t < q; t++) AXz[(g * p1 + r) * q + t] = AXk[0][r * m + (g0 + g) * q + t];
-      checkBufferSize(ctx, ng * q * q * 4, 'blockdiag L', 'storage');
-      const params = createUniform(ctx, packUniform(layout, { ngroups: ng, q, p1, chunk, nchunks, ntiles, tilePairs, E }), `blockdiag params ${g0}`);
       const AzzBuf = createStorage(ctx, Azz, `blockdiag Azz ${g0}`);
       const AXzBuf = createStorage(ctx, AXz, `blockdiag AXz ${g0}`);
-      const L = createStorage(ctx, ng * q * q * 4, `blockdiag L ${g0}`);
-      const logdet = createStorage(ctx, ng * 4, `blockdiag logdet ${g0}`);
-      const LX = createStorage(ctx, ng * p1 * q * 4, `blockdiag LX ${g0}`);
-      const partials = createStorage(ctx, nchunks * E * 2 * 4, `blockdiag partials ${g0}`);
+      inputs.push(AzzBuf, AXzBuf);
       uploadBytes += Azz.byteLength + AXz.byteLength;
-      slabs.push({
-        g0, ngroups: ng, nchunks, chunk, L, LX, partials,
-        buffers: [params, AzzBuf, AXzBuf, L, logdet, LX, partials],
-        bind: {
-          factor: factorK.bind({ params, Azz: AzzBuf, T, L, logdet }),
-          solve: solveK.bind({ params, AXz: AXzBuf, T, L, LX }),
-          sums: sumsK.bind({ params, logdet, LX, partials }),
-        },
-      });
+      slabs.push(groupFactorSlab(ctx, kernels, { g0, ngroups: ng, q, p1, chunk, Azz: AzzBuf, AXz: AXzBuf, T, label: `blockdiag ${g0}` }));
     }
     await ctx.device.queue.onSubmittedWorkDone();
     return new BlockDiagKernel(ctx, {
-      G, q, p1, factorVariant, withFactor: options.withFactor ?? false, slabs, uploadBytes,
-      compileMs: t1 - t0, uploadMs: performance.now() - t1, factorK, solveK, sumsK, T, tilePairs });
+      G, q, p1, withFactor: options.withFactor ?? false, slabs, uploadBytes,
+      uploadMs: performance.now() - t1, kernels, T, inputs });
   }
 
   /** Records every slab's factor, solve and sums into `pass`. */
   private encode(pass: GPUComputePassEncoder): void {
-    for (const s of this.slabs) {
-      this.factorK.dispatch(pass, s.bind.factor, this.factorVariant === 'thread' ? this.factorK.workgroupsFor(s.ngroups) : s.ngroups);
-      this.solveK.dispatch(pass, s.bind.solve, this.solveK.workgroupsFor(s.ngroups * this.p1));
-      this.sumsK.dispatch(pass, s.bind.sums, this.tilePairs * s.nchunks);
-    }
+    for (const s of this.slabs) encodeGroupFactor(pass, this.kernels, s, this.p1);
   }
 
   /**
@@ -241,15 +317,8 @@ export class BlockDiagKernel {
     const t3 = performance.now();
     // finish the sums in float64: Σ over chunks of (sum + compensation)
     const sums = new Float64Array(E);
-    this.slabs.forEach((s, k) => {
-      const part = new Float32Array(data[k]);
-      for (let c = 0; c < s.nchunks; c++) {
-        const o = 2 * c * E;
-        for (let e = 0; e < E; e++) sums[e] += part[o + 2 * e] + part[o + 2 * e + 1];
-      }
-    });
-    const LXLXt = new Float64Array(p1 * p1);
-    for (let a = 0, e = 1; a < p1; a++) for (let b = 0; b <= a; b++, e++) { LXLXt[a * p1 + b] = sums[e]; LXLXt[b * p1 + a] = sums[e]; }
+    this.slabs.forEach((s, k) => addPartials(data[k], s.nchunks, E, sums));
+    const LXLXt = unpackSums(sums, p1);
     let factor: BlockDiagResult['factor'] = null;
     if (this.withFactor) {
       const G = this.G, m = G * q;

@@ -15,9 +15,10 @@
  * A·(b, β) of the working response in float64 (addFittedPart) — the precision policy of the linear
  * case (f32 on the GPU, partial sums finished in float64). The readback is the partials and the
  * deviance's chunk sums, O(segments), never a row vector. `formAsync` instead takes w and z from
- * the host (PIRLS's cold start from R's mustart, whose η is no state). In the group layout (one
- * grouping factor) the partials stay on the device for the per-group updates (glmmGroups.ts);
- * otherwise the blocked Cholesky and the solve of each iteration run on the CPU.
+ * the host (PIRLS's cold start from R's mustart, whose η is no state). In the group layout the first
+ * grouping factor's partials stay on the device for its per-group updates (glmmGroups.ts) and only
+ * the other factors' come back; otherwise the blocked Cholesky and the solve of each iteration run
+ * on the CPU.
  *
  * Accuracy: each partial is a sum of at most SEGMENT products of three f32-rounded values, so every
  * entry of A(w) is within (SEGMENT + 3) · 2⁻²⁴ · Σ_i |w_i a_i b_i| of the float64 value (≈ 1.6e-5
@@ -107,12 +108,17 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
   } | null = null;
 
   /**
-   * The group layout (one grouping factor, rows on the device): the tasks of each segment are the
-   * E = w(w+1)/2 entries of the packed lower triangle of the group's Gram matrix of
-   * [Z (q), X (p), r] (w = q + p + 1), segment-major, and `segments` lists each group's
-   * segments; the partials stay on the device for the per-group updates (glmmGroups.ts).
+   * The group layout (the first grouping factor's per-group updates on the device, rows there): the
+   * tasks of each segment of the first factor's groups are the E = w(w+1)/2 entries of the packed
+   * lower triangle of the group's Gram matrix of [Z (q), X (p), r] (w = q + p + 1), segment-major,
+   * and `segments` lists each group's segments; these partials stay on the device for the
+   * per-group updates (glmmGroups.ts). With more grouping factors (`coupled`) the tasks of the other
+   * blocks (A_kk, A_Xk for k ≥ 1, and every A_jk) follow, from `hostTask0` on, and are read back into
+   * the float64 blocks (A_00, A_X0 and A_XX are not: they stay on the device).
    */
-  readonly groups: { E: number; q: number; p: number; nl: number; segments: Uint32Array } | null = null;
+  readonly groups: { E: number; q: number; p: number; nl: number; segments: Uint32Array; coupled: boolean } | null = null;
+  /** the first task read back into the float64 blocks (0 outside the group layout) */
+  private hostTask0 = 0;
 
   /** the first block's rows by level in rowIdx (from `base`, level c at starts[c]..starts[c+1]), outside the group layout */
   private levelRows: { base: number; starts: Uint32Array; nl: number; q: number; zcol: number } | null = null;
@@ -169,7 +175,7 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
       }
     };
     if (groupLayout) {
-      if (K !== 1 || !rows) throw new Error('internal: the group layout is for one grouping factor with rows on the device');
+      if (!rows) throw new Error('internal: the group layout needs the rows on the device');
       const b = blocks[0];
       const q = b.q, w = q + p1, E = (w * (w + 1)) / 2;
       // logical column a of [Z X r] → the column in `cols`
@@ -182,7 +188,8 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
         for (let a = 0; a < w; a++) for (let t = 0; t <= a; t++) emit(col(a), col(t), 0, 0, -1);
       });
       for (let c = 0; c < b.nl; c++) if (segments[c + 1] < segments[c]) segments[c + 1] = segments[c];
-      this.groups = { E, q, p, nl: b.nl, segments };
+      this.groups = { E, q, p, nl: b.nl, segments, coupled: K > 1 };
+      this.hostTask0 = dest.length;
     }
     // A_XX: chunks of consecutive rows
     const identity = new Uint32Array(n);
@@ -193,7 +200,8 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
       for (let r = 0; r < p1; r++) for (let s = 0; s <= r; s++) emit(r, s, 0, r * p1 + s, r === s ? -1 : s * p1 + r);
     });
     // A_kk and A_Xk: rows by level of each factor
-    if (!groupLayout) blocks.forEach((b, k) => {
+    blocks.forEach((b, k) => {
+      if (groupLayout && k === 0) return;
       const { list, starts } = sortBy(b.codes, b.nl, n);
       if (k === 0) this.levelRows = { base: rowTotal, starts, nl: b.nl, q: b.q, zcol: colBase[0] };
       const q = b.q, m = b.nl * q;
@@ -326,11 +334,14 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     if (!this.groups) {
       const g = await this.finish(t0);
       addFittedPart(g, state.b, state.full ? state.beta : null);
+    } else if (this.groups.coupled) {
+      // the other blocks' cross-products (of r: the per-group updates' caller adds their fitted part)
+      await this.finish(t0);
     }
     // Σ (sum + compensation) over chunks, in float64
     let dev = 0;
     for (const v of new Float32Array(await chunks)) dev += v;
-    if (this.groups) this.count(t0, performance.now());
+    if (this.groups && !this.groups.coupled) this.count(t0, performance.now());
     return dev;
   }
 
@@ -340,8 +351,11 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     if (state.full !== (p > 0)) throw new Error('internal: a GLMM pass with X is for β free, one without for β fixed');
     rw.coef.set(state.beta.subarray(0, p));
     if (this.groups) {
-      // b is on the device already (written by the per-group update): β alone goes up
+      // the first block's b is on the device already (written by the per-group update): β goes up,
+      // and the other blocks' b (setOtherModes)
       if (p > 0) writeBuffer(ctx, rw.coefBuf, rw.coef.subarray(0, p));
+      const o = p + this.groups.nl * this.groups.q;
+      if (this.groups.coupled) writeBuffer(ctx, rw.coefBuf, rw.coef.subarray(o), o * 4);
     } else {
       let o = p;
       for (const b of state.b) { rw.coef.set(b, o); o += b.length; }
@@ -357,6 +371,17 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
         writeBuffer(ctx, rw.responseBuf, Float32Array.from(state.base), 2 * n * 4);
       }
     }
+  }
+
+  /**
+   * The group layout with more grouping factors: b_k = Λ_k u_k of blocks k ≥ 1 (b[0] is ignored: the
+   * per-group update writes the first block's on the device), uploaded with the next state.
+   */
+  setOtherModes(b: Float64Array[]): void {
+    const rw = this.rw, gr = this.groups;
+    if (!rw || !gr?.coupled) throw new Error('internal: setOtherModes is for the group layout with several grouping factors');
+    let o = this.p + gr.nl * gr.q;
+    for (let k = 1; k < b.length; k++) { rw.coef.set(b[k], o); o += b[k].length; }
   }
 
   /** Whether agqRowSums can run here: rows on the device, one scalar term, outside the group layout. */
@@ -441,8 +466,8 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     this.kernel.dispatch(pass, this.bindGroup, this.kernel.workgroupsFor(this.ntasks));
     pass.end();
     ctx.device.queue.submit([enc.finish()]);
-    // the group layout: the partials stay on the device for the per-group updates
-    if (this.groups) { this.count(t0, performance.now()); return this.gram; }
+    // the group layout: the partials stay on the device for the per-group updates (the other blocks' come back)
+    if (this.groups && !this.groups.coupled) { this.count(t0, performance.now()); return this.gram; }
     return this.finish(t0);
   }
 
@@ -454,13 +479,14 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
   /** Reads the partials back and adds them into the float64 blocks. */
   private async finish(t0: number): Promise<GramMatrix> {
     const { ctx, p } = this;
-    const partial = new Float32Array(await readBuffer(ctx, this.partialBuf, 0, this.ntasks * 4));
+    const t0h = this.hostTask0;
+    const partial = new Float32Array(await readBuffer(ctx, this.partialBuf, t0h * 4, (this.ntasks - t0h) * 4));
     const t1 = performance.now();
     for (const a of this.targets) a.fill(0);
     const { tDest, tOff, tMirror, targets } = this;
-    for (let t = 0; t < this.ntasks; t++) {
+    for (let t = t0h; t < this.ntasks; t++) {
       const a = targets[tDest[t]];
-      const v = partial[t];
+      const v = partial[t - t0h];
       a[tOff[t]] += v;
       const m = tMirror[t];
       if (m >= 0) a[m] += v;

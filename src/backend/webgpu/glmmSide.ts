@@ -1,7 +1,8 @@
 /**
  * A GLMM's PIRLS on the WebGPU backend (src/glmm/objectives.ts GlmmDevice): the weighted passes with
  * and without X (glmmPass.ts), each PIRLS state evaluated in the shaders unless `gpuReweight` is
- * false, and for one grouping factor the per-group updates there too (glmmGroups.ts). With
+ * false, and the first grouping factor's per-group updates there too (glmmGroups.ts; with several
+ * factors the rest of the factor and the step on the host in float64). With
  * nAGQ > 1 (one scalar term) adaptive quadrature's rows pass (n × nAGQ unit deviances) runs there too
  * (glmmPass.ts agqRowSums), finished per level in float64 from the CPU's factor (PirlsEngine.agqAsync).
  */
@@ -9,7 +10,7 @@ import type { GlmmModel } from '../../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
 import { F32_PASS_TOLERANCES, PirlsEngine } from '../../glmm/pirls.js';
 import { type GpuContext, guardDevice } from './device.js';
-import { GlmmGroupsGpu, groupUpdatesSupported } from './glmmGroups.js';
+import { GlmmGroupsGpu, groupSegments, groupUpdatesFit } from './glmmGroups.js';
 import { GlmmPassGpu, gpuReweightSupported } from './glmmPass.js';
 
 /** The GLMM's device side on `ctx`; `nAGQ` > 1 keeps the per-group updates on the CPU (AGQ reads the factor L there; its rows pass runs on the device). */
@@ -19,15 +20,21 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
   // coefficients go up and O(segments) partial sums come back per iteration
   const { family, y, weights, offset } = model.pirls;
   const rowData = options.gpuReweight === false ? undefined : { family, y, weights, offset };
-  // the per-group updates on the GPU too: one grouping factor, rows on the GPU, Laplace or nAGQ = 0
-  // (AGQ's quadrature reads the factor on the CPU)
-  const groupLayout = options.gpuGroups !== false && rowData !== undefined && gpuReweightSupported(family) &&
-    blocks.length === 1 && groupUpdatesSupported(blocks[0].q, p) && nAGQ <= 1;
+  // the per-group updates of the first grouping factor on the GPU too: rows on the GPU, Laplace or
+  // nAGQ = 0 (AGQ's quadrature reads the factor on the CPU), any q and p within the adapter's
+  // bindings; with more grouping factors the rest of the factor and the step on the host (coupled)
+  // With several factors this takes two round trips an iteration where the CPU's path takes one, and on a
+  // software adapter it was 1.2–2.3× slower than the per-group work on the CPU (bench/glmmGroupsAB.ts,
+  // bench/RESULTS.md): there it runs only when asked (gpuGroups: true)
+  const wanted = options.gpuGroups ?? !(blocks.length > 1 && ctx.isSoftware);
+  const groupLayout = wanted && rowData !== undefined && gpuReweightSupported(family) &&
+    nAGQ <= 1 && groupUpdatesFit(ctx, blocks[0].q, p, blocks[0].nl, groupSegments(blocks[0], n)) === null;
   const full = await GlmmPassGpu.create(ctx, { n, X, p, blocks }, undefined, rowData, { groupLayout });
   const u = await GlmmPassGpu.create(ctx, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout });
   let groups: { full: GlmmGroupsGpu; u: GlmmGroupsGpu } | undefined;
   if (groupLayout) {
-    const gFull = await GlmmGroupsGpu.create(ctx, full, blocks[0]);
+    const coupled = blocks.length > 1 ? { blocks, nTheta: model.theta.length } : undefined;
+    const gFull = await GlmmGroupsGpu.create(ctx, full, blocks[0], undefined, { coupled });
     groups = { full: gFull, u: await GlmmGroupsGpu.create(ctx, u, blocks[0], gFull) };
   }
   const engine = new PirlsEngine(model.pirls, { grams: { full, u }, groups, tolerances: F32_PASS_TOLERANCES });
@@ -47,6 +54,7 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
       passes: passes.reduce((a, x) => a + x.timings.passes, 0),
       passMs: passes.reduce((a, x) => a + x.timings.passMs, 0),
       finishMs: passes.reduce((a, x) => a + x.timings.finishMs, 0),
+      groupFactors: groups ? groups.full.counts.factors + groups.u.counts.factors : 0,
     }),
     dispose: () => { for (const x of resources) x.dispose(); },
   };
