@@ -35,6 +35,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as arrow from 'apache-arrow';
 import { lmer } from '../src/fit/lmer.js';
+import { denseChunksHelped, denseThreadStats, setDenseThreads } from '../src/linalg/denseThreads.js';
 import { readTableFile } from '../src/io/node.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
@@ -96,9 +97,16 @@ function parseArgs(argv: string[]): Args {
         a.backends = list as GlmmBackend[];
         break;
       }
+      case '--threads': {
+        // the dense kernels' threads in our fitting process (src/linalg/denseThreads.ts): a count or 'auto' (default)
+        const v = val() ?? '';
+        if (v !== 'auto' && !(Number.isInteger(Number(v)) && Number(v) >= 1)) throw new Error(`--threads is a positive integer or auto, got ${v}`);
+        process.env.MIXEDGPU_BENCH_THREADS = v;
+        break;
+      }
       case '--timeout-min': { const v = val(); const t = Number(v); if (!(t > 0)) throw new Error(`--timeout-min needs a positive number of minutes, got ${v}`); a.timeoutMin = t; break; }
       case '-h': case '--help':
-        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm1m-crossed,glmm1m-nested,glmm1m-agq,glmm200k,glmm200k-slope,...] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T]');
+        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm1m-crossed,glmm1m-nested,glmm1m-agq,glmm200k,glmm200k-slope,...] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T] [--threads N|auto]');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${f}`);
@@ -151,6 +159,8 @@ interface OursResult {
 }
 
 async function worker(spec: BenchCase, csvPath: string | null, root: string): Promise<OursResult> {
+  const threads = process.env.MIXEDGPU_BENCH_THREADS;
+  if (threads) setDenseThreads(threads === 'auto' ? 'auto' : Number(threads));
   gc();
   const t0 = performance.now();
   let table: arrow.Table;
@@ -172,6 +182,8 @@ async function worker(spec: BenchCase, csvPath: string | null, root: string): Pr
   const fit = await lmer(spec.formula, table, { REML: spec.REML, factors: spec.factors });
   const fitWallMs = performance.now() - t1;
   const c2 = process.cpuUsage(c1);
+  const ts = denseThreadStats();
+  if (ts.threaded + ts.alone > 0) console.error(`[${spec.id}] dense Cholesky: ${ts.threaded} factorizations threaded, ${ts.alone} on one thread (helpers busy), ${denseChunksHelped()} chunks by helpers`);
   const mem = process.memoryUsage();
   const tm = fit.timings;
   const res: OursResult = {

@@ -42,6 +42,7 @@ export { fillTemplate } from './linalg/template.js';
 export type { GramMatrix, GramInput, BlockSparse, BlockPattern } from './linalg/gram.js';
 export { BlockedCholesky } from './linalg/blockedCholesky.js';
 export { NotPositiveDefiniteError } from './linalg/dense.js';
+export { setDenseThreads, denseThreadsReady, sharedMemoryAvailable } from './linalg/denseThreads.js';
 // linear mixed models
 export { buildLmm, workingResponse } from './lmm/model.js';
 export type { LmmModel, LmmModelOptions } from './lmm/model.js';

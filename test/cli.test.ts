@@ -83,6 +83,19 @@ describe('mixedgpu fit', () => {
     expect(stderr).toBe("mixedgpu: error: unknown backend 'tpu' (choose one of cpu, webgpu, auto)\n");
   });
 
+  it('--threads takes a positive integer or auto; anything else is a clear error', async () => {
+    const bad = await run({ file: sleepstudy, formula: FORMULA, factors: 'Subject', threads: '0' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe("mixedgpu: error: --threads must be a positive integer or auto, got '0'\n");
+    const one = await run({ file: sleepstudy, formula: FORMULA, factors: 'Subject', threads: '1', json: true });
+    expect(one.code).toBe(0);
+    const auto = await run({ file: sleepstudy, formula: FORMULA, factors: 'Subject', threads: 'auto', json: true });
+    // the same fit, timings apart
+    const strip = (out: string) => JSON.parse(out, (k, v) => (k === 'timings_ms' ? undefined : v));
+    expect(strip(auto.stdout)).toEqual(strip(one.stdout));
+  });
+
   it('a missing file is an error naming the file', async () => {
     const { code, stdout, stderr } = await run({ file: join(data, 'no_such_file.csv'), formula: FORMULA });
     expect(code).toBe(1);

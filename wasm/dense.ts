@@ -211,26 +211,59 @@ export function syrkRows(c: usize, p: usize, kb: i32, ld: usize, i0: i32, i1: i3
 /**
  * In-place Cholesky A = L Lᵀ of the n × n matrix at a (row-major, lower triangle read and written,
  * the strict upper triangle untouched), right-looking by panels of NB columns: factor the diagonal
- * block (crout), solve the panel below it (L₂₁ = A₂₁ L₁₁⁻ᵀ, trsm), update the trailing lower triangle
- * (A₂₂ −= L₂₁ L₂₁ᵀ, syrkRows). Returns log det L² = 2 Σ log L[j][j], or NaN when a pivot is not
- * positive, with the pivot's index stored at address 0 (reserved).
+ * block (panelDiag: crout), solve the panel below it (L₂₁ = A₂₁ L₁₁⁻ᵀ, panelSolve: trsm), update the
+ * trailing lower triangle (A₂₂ −= L₂₁ L₂₁ᵀ, panelUpdate: syrkRows). Returns log det L² = 2 Σ log L[j][j],
+ * or NaN when a pivot is not positive, with the pivot's index stored at address 0 (reserved).
+ *
+ * The threaded factorization (src/linalg/denseThreads.ts) runs the same three steps per panel, the
+ * last two split by rows over the threads: every entry is computed by the same operations in the same
+ * order whichever thread computes it and however the rows are split, so the factor is bit-identical.
  */
 export function cholesky(a: usize, n: i32): f64 {
-  const ld = <usize>n << 3;
   let logdet: f64 = 0;
   for (let k0 = 0; k0 < n; k0 += NB) {
-    const kb = min(NB, n - k0);
-    const d = a + <usize>k0 * ld + (<usize>k0 << 3);
-    const r = crout(d, kb, ld, k0);
+    const r = panelDiag(a, n, k0);
     if (isNaN(r)) return NaN;
     logdet += r;
-    const m = n - k0 - kb;
+    const m = panelRows(n, k0);
     if (m == 0) break;
-    const panel = d + <usize>kb * ld;
-    trsm(panel, m, d, kb, ld, ld);
-    syrkRows(panel + (<usize>kb << 3), panel, kb, ld, 0, m);
+    panelSolve(a, n, k0, 0, m);
+    panelUpdate(a, n, k0, 0, m);
   }
   return logdet;
+}
+
+/** Width of the panels (NB), for the threaded driver. */
+export function panelWidth(): i32 {
+  return NB;
+}
+
+/** Rows below the diagonal block of the panel at column k0. */
+@inline
+function panelRows(n: i32, k0: i32): i32 {
+  return n - k0 - min(NB, n - k0);
+}
+
+/** Factors the diagonal block of the panel at column k0 (crout); log det of its factor², or NaN (see cholesky). */
+export function panelDiag(a: usize, n: i32, k0: i32): f64 {
+  const ld = <usize>n << 3;
+  return crout(a + <usize>k0 * ld + (<usize>k0 << 3), min(NB, n - k0), ld, k0);
+}
+
+/** Rows [r0, r1) (counted from the first row below the diagonal block) of L₂₁ = A₂₁ L₁₁⁻ᵀ for the panel at k0. */
+export function panelSolve(a: usize, n: i32, k0: i32, r0: i32, r1: i32): void {
+  const ld = <usize>n << 3;
+  const kb = min(NB, n - k0);
+  const d = a + <usize>k0 * ld + (<usize>k0 << 3);
+  trsm(d + <usize>(kb + r0) * ld, r1 - r0, d, kb, ld, ld);
+}
+
+/** Rows [r0, r1) (r0 a multiple of 4, counted as in panelSolve) of the trailing update A₂₂ −= L₂₁ L₂₁ᵀ after the panel at k0. */
+export function panelUpdate(a: usize, n: i32, k0: i32, r0: i32, r1: i32): void {
+  const ld = <usize>n << 3;
+  const kb = min(NB, n - k0);
+  const panel = a + <usize>(k0 + kb) * ld + (<usize>k0 << 3);
+  syrkRows(panel + (<usize>kb << 3), panel, kb, ld, r0, r1);
 }
 
 /** S ← S L⁻ᵀ for S rows × m (row-major) and L dense m × m lower (both packed, row stride m). */

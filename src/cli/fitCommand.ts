@@ -7,6 +7,7 @@
 import { RANEF_MODES } from '../results/mixedFit.js';
 import { basename, extname } from 'node:path';
 import { BACKENDS, type BackendChoice } from '../backend/select.js';
+import { setDenseThreads } from '../linalg/denseThreads.js';
 import { glmer } from '../fit/glmer.js';
 import { lmer } from '../fit/lmer.js';
 import { FAMILY_LINKS, type FamilyName, type LinkName } from '../glmm/family.js';
@@ -69,6 +70,8 @@ export interface FitArgs {
   ranef?: string;
   /** which backend evaluates the objective (default cpu) */
   backend?: string;
+  /** threads of the CPU backend's dense kernels: a positive integer or 'auto' (default: the hardware's) */
+  threads?: string;
   /** a GLMM family (binomial, poisson), fitted by glmer; without it, a linear mixed model (lmer) */
   family?: string;
   /** the GLMM's link (default: the family's canonical link); needs `family` */
@@ -274,6 +277,14 @@ export type CliFit = LmmFit | GlmmFit;
  * Reads the data file and fits the model of `args` (lmer, or glmer with --family), with progress
  * on a terminal's stderr; `table` reuses data already read (for anova's several models).
  */
+/** --threads: 'auto' or a positive integer. */
+function parseThreads(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !(n >= 1)) throw new CliError(`--threads must be a positive integer or auto, got '${v}'`);
+  return n;
+}
+
 export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table): Promise<{ fit: CliFit; table?: arrow.Table }> {
   const quiet = args.quiet ?? false;
   let progressShown = false;
@@ -281,6 +292,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
     if (args.ml && args.reml) throw new CliError('--ml and --reml cannot be used together');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     const backend = resolveBackend(args.backend);
+    if (args.threads !== undefined) setDenseThreads(parseThreads(args.threads));
     const glmm = resolveGlmm(args);
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);

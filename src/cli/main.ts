@@ -2,7 +2,7 @@
 /**
  * The `mixedgpu` command line: argument handling only; the commands live in their own modules.
  *
- *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--quiet]
+ *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--threads N|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
  *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
@@ -77,6 +77,7 @@ function buildProgram(): Command {
     .option('--factors <columns>', 'comma-separated columns to read as factors (grouping variables with numeric codes)')
     .option('--json', 'print the result as one JSON object instead of the summary')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--threads <n>', 'threads of the CPU backend\'s dense Cholesky (crossed factors): a number or auto (default: the machine\'s cores)')
     .option('--family <name>', 'fit a generalized linear mixed model (glmer) of this family: binomial, poisson or negative.binomial')
     .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson and negative.binomial')
     .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
@@ -102,7 +103,7 @@ function buildProgram(): Command {
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
     .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)')
     .action(async (positional: string[], opts: {
-      ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; quiet?: boolean;
+      ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
       engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string;
@@ -158,6 +159,7 @@ function buildProgram(): Command {
     .option('--factors <columns>', 'comma-separated columns to read as factors')
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--threads <n>', 'threads of the CPU backend\'s dense Cholesky (crossed factors): a number or auto (default: the machine\'s cores)')
     .option('--family <name>', 'GLMMs (glmer): binomial or poisson')
     .option('--link <name>', 'the GLMM\'s link')
     .option('--nagq <n>', 'glmer\'s nAGQ')

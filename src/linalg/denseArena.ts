@@ -5,30 +5,36 @@
  * asked for) the same kernels run in JavaScript (src/linalg/dense.ts) on ordinary arrays.
  */
 import { ModelError } from '../errors/errors.js';
-import { DENSE_WASM_BASE64 } from './denseWasm.generated.js';
+import { DENSE_WASM_BASE64, DENSE_WASM_SHARED_BASE64 } from './denseWasm.generated.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
+import { SharedArena, type ThreadedKernels, denseThreadsWanted, sharedMemoryAvailable } from './denseThreads.js';
 
 export type DenseKernelKind = 'wasm' | 'js';
 
-interface DenseExports {
+interface DenseExports extends ThreadedKernels {
   cholesky(a: number, n: number): number;
   rightSolve(s: number, rows: number, l: number, m: number): void;
   subtractABt(c: number, ldc: number, a: number, ra: number, b: number, rb: number, k: number, lower: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled: { plain?: WebAssembly.Module | null; shared?: WebAssembly.Module | null } = {};
 
-/** The compiled kernel module, or null where WebAssembly SIMD is unavailable. */
-function denseModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
+/**
+ * The compiled kernel module (on an ordinary or a shared memory), or null where WebAssembly SIMD (or,
+ * for the shared one, WebAssembly threads) is unavailable.
+ */
+function denseModule(kind: 'plain' | 'shared'): WebAssembly.Module | null {
+  if (compiled[kind] !== undefined) return compiled[kind]!;
   try {
-    const bytes = base64ToBytes(DENSE_WASM_BASE64);
-    compiled = new WebAssembly.Module(bytes);
+    compiled[kind] = new WebAssembly.Module(base64ToBytes(kind === 'plain' ? DENSE_WASM_BASE64 : DENSE_WASM_SHARED_BASE64));
   } catch {
-    compiled = null;
+    compiled[kind] = null;
   }
-  return compiled;
+  return compiled[kind]!;
 }
+
+/** An arena whose largest array is at least this many doubles (a 256 × 256 block) is shared with the threads. */
+const SHARED_MIN_DOUBLES = 256 * 256;
 
 function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
@@ -42,14 +48,24 @@ export class DenseArena {
   readonly kind: DenseKernelKind;
   /** the arrays asked for, in order */
   readonly arrays: Float64Array[];
+  /** the threads the Cholesky may use: 1, or more when the memory is shared with the helper threads (src/linalg/denseThreads.ts) */
+  readonly threads: number;
   private readonly wasm: DenseExports | null;
   private readonly buffer: ArrayBufferLike | null;
+  private readonly shared: SharedArena | null = null;
 
-  /** Allocates one array per size (in doubles), in WebAssembly memory when the wasm kernels are used. */
-  constructor(sizes: number[], prefer: DenseKernelKind = 'wasm') {
-    const mod = prefer === 'wasm' && sizes.some((s) => s > 0) ? denseModule() : null;
+  /**
+   * Allocates one array per size (in doubles), in WebAssembly memory when the wasm kernels are used.
+   * `threads` (default: setDenseThreads's count, the hardware's) > 1 puts an arena with a large array
+   * on a shared memory whose Cholesky the helper threads share; the factor is the same bit for bit.
+   */
+  constructor(sizes: number[], prefer: DenseKernelKind = 'wasm', threads = denseThreadsWanted()) {
+    const big = sizes.some((s) => s >= SHARED_MIN_DOUBLES);
+    const share = prefer === 'wasm' && threads > 1 && big && sharedMemoryAvailable() ? denseModule('shared') : null;
+    const mod = share ?? (prefer === 'wasm' && sizes.some((s) => s > 0) ? denseModule('plain') : null);
     if (!mod) {
       this.kind = 'js';
+      this.threads = 1;
       this.wasm = null;
       this.buffer = null;
       this.arrays = sizes.map((s) => new Float64Array(s));
@@ -65,9 +81,11 @@ export class DenseArena {
     }
     const pages = Math.ceil(bytes / 65536) + 1;
     if (pages > 65536) throw new ModelError(`the dense blocks need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than WebAssembly memory allows`);
-    const memory = new WebAssembly.Memory({ initial: pages });
+    const memory = share ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new WebAssembly.Memory({ initial: pages });
     const instance = new WebAssembly.Instance(mod, { env: { memory, abort: () => { throw new Error('dense kernel aborted'); } } });
     this.kind = 'wasm';
+    this.threads = share ? threads : 1;
+    if (share) this.shared = new SharedArena(share, memory, this);
     this.wasm = instance.exports as unknown as DenseExports;
     this.buffer = memory.buffer;
     this.arrays = sizes.map((s, k) => new Float64Array(memory.buffer, offsets[k], s));
@@ -80,7 +98,7 @@ export class DenseArena {
   /** In-place Cholesky of the n × n matrix a (lower); returns log det L². */
   cholesky(a: Float64Array, n: number, what: string): number {
     if (!this.inArena(a)) return choleskyInPlace(a, n, what);
-    const r = this.wasm!.cholesky(a.byteOffset, n);
+    const r = this.shared?.cholesky(this.wasm!, a.byteOffset, n) ?? this.wasm!.cholesky(a.byteOffset, n);
     if (Number.isNaN(r)) {
       // the kernel leaves the failing pivot's index at address 0
       const pivot = new Int32Array(this.buffer!, 0, 1)[0];

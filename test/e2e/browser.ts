@@ -34,15 +34,18 @@ export function run(cmd: string, args: string[], cwd: string, timeoutMs: number,
   });
 }
 
-/** Serves `dir` on 127.0.0.1 (a free port); returns the server and its base address. */
-export function serve(dir: string): Promise<{ server: Server; base: string }> {
+/**
+ * Serves `dir` on 127.0.0.1 (a free port); returns the server and its base address. `headers` go with
+ * every response (e.g. COOP/COEP for a cross-origin isolated page).
+ */
+export function serve(dir: string, headers: Record<string, string> = {}): Promise<{ server: Server; base: string }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     let path = normalize(join(dir, decodeURIComponent(url.pathname)));
     if (!path.startsWith(dir + sep) && path !== dir) { res.writeHead(403).end(); return; }
     if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'index.html');
     if (!existsSync(path)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers });
     res.end(readFileSync(path));
   });
   return new Promise((res) => server.listen(0, '127.0.0.1', () => res({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
