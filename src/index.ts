@@ -150,7 +150,10 @@ export { likelihoodRatioTable } from './inference/lrt.js';
 export type { LrtModel, LrtTable } from './inference/lrt.js';
 export { profileModel, profileIntervals } from './inference/profile.js';
 export type { Profile, ProfileProblem, ProfileOptions, ProfileInterval } from './inference/profile.js';
-export { bootstrapLmm, percentileIntervals } from './inference/bootstrap.js';
+export { bootstrapLmm, bootstrapIntervals, percentileIntervals } from './inference/bootstrap.js';
+export { BOOT_TYPES, bootCi, checkBootType, jackknifeInfluence } from './inference/bootCi.js';
+export type { BootType } from './inference/bootCi.js';
+export type { Jackknife } from './inference/jackknife.js';
 export type { BootstrapOptions, BootstrapResult, BootstrapProgress } from './inference/bootstrap.js';
 // A from record batches (Parquet row groups, Arrow IPC, CSV chunks), never the whole table (#14)
 export { lmerStream } from './gram/stream/lmer.js';

@@ -7,6 +7,7 @@ import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
 import { printIntervals, printLrtTable } from '../inference/format.js';
+import { checkBootType } from '../inference/bootCi.js';
 
 export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
   formulas: string[];
@@ -43,6 +44,10 @@ export interface ConfintArgs extends Omit<FitArgs, 'ddf'> {
   level?: string | number;
   nsim?: string | number;
   seed?: string | number;
+  /** boot.ci's interval type: perc (default), basic, norm, bca */
+  bootType?: string;
+  /** bca: the grouping factor the jackknife leaves levels out of */
+  jackknifeFactor?: string;
 }
 
 function numberArg(v: string | number | undefined, name: string, integer: boolean): number | undefined {
@@ -62,17 +67,20 @@ export async function runConfint(args: ConfintArgs, io: CliIO): Promise<number> 
     const nsim = numberArg(args.nsim, 'nsim', true);
     if (nsim !== undefined && nsim < 1) throw new CliError(`--nsim must be at least 1, got ${nsim}`);
     const seed = numberArg(args.seed, 'seed', true);
-    if (method !== 'boot' && (nsim !== undefined || seed !== undefined)) throw new CliError('--nsim and --seed are for --method boot');
+    if (method !== 'boot' && (nsim !== undefined || seed !== undefined || args.bootType !== undefined || args.jackknifeFactor !== undefined)) {
+      throw new CliError('--nsim, --seed, --boot-type and --jackknife-factor are for --method boot');
+    }
+    const type = method === 'boot' ? checkBootType(args.bootType) : undefined;
     const { fit } = await fitFromArgs(args, io);
     const showProgress = !args.quiet && io.stderrIsTTY === true;
     const res = await fit.confint({
-      method: method as ConfintMethod, level, nsim, seed, backend: args.backend as 'cpu' | 'webgpu' | 'auto' | undefined,
+      method: method as ConfintMethod, level, nsim, seed, type, jackknife: args.jackknifeFactor, backend: args.backend as 'cpu' | 'webgpu' | 'auto' | undefined,
       onProgress: showProgress ? (p) => io.stderr(`\r\x1b[Kbootstrap: ${p.done}/${p.nsim} replicates`) : undefined,
     });
     if (showProgress && method === 'boot') io.stderr('\r\x1b[K');
     if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (args.json) {
-      io.stdout(`${JSON.stringify({ method: res.method, level: res.level, intervals: res.intervals }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ method: res.method, level: res.level, ...(res.type ? { type: res.type } : {}), intervals: res.intervals }, null, 2)}\n`);
     } else {
       const rows = Object.entries(res.intervals).map(([name, [lower, upper]]) => ({ name, lower, upper }));
       io.stdout(`${printIntervals(rows, level).join('\n')}\n`);

@@ -187,6 +187,8 @@ function buildProgram(): Command {
     .option('--level <p>', 'confidence level', '0.95')
     .option('--nsim <n>', 'bootstrap replicates (default 500)')
     .option('--seed <s>', 'bootstrap seed (default 1)')
+    .option('--boot-type <type>', 'bootstrap interval (boot.ci\'s): perc (default, as lme4), basic, norm or bca')
+    .option('--jackknife-factor <name>', 'bca: the grouping factor whose levels the jackknife leaves out (default: the only one)')
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {

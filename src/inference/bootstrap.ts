@@ -35,7 +35,8 @@ import { JetFactorization, schurJets } from './jetFactor.js';
 import { thetaTemplates } from './templates.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
 import { CounterNormal } from '../model/random.js';
-import { qnorm } from '../stats/distributions.js';
+import { BCA_MIN_REPLICATES, type BootType, bootCi, checkBootType, jackknifeInfluence } from './bootCi.js';
+import { type Jackknife, jackknifeBlock, jackknifeLmm } from './jackknife.js';
 import { OneFactorDeviance, type OneFactorEvaluation, type ResponseParts, isOneFactor } from './oneFactorDeviance.js';
 
 export interface BootstrapProgress {
@@ -62,6 +63,11 @@ export interface BootstrapOptions {
   gramSource?: (input: BootstrapGramInput) => BootstrapGramBatch | Promise<BootstrapGramBatch>;
   onProgress?: (p: BootstrapProgress) => void;
   signal?: AbortSignal;
+  /**
+   * also refit without each level of a grouping factor (jackknife.ts; BCa's influence values): true
+   * for the model's only grouping factor, or the factor's name
+   */
+  jackknife?: boolean | string;
 }
 
 export interface BootstrapInput {
@@ -88,6 +94,8 @@ export interface BootstrapResult {
   nsim: number;
   seed: number;
   timings: { gramMs: number; refitMs: number; totalMs: number };
+  /** the statistics refitted without each level of a grouping factor (BCa's influence values; jackknife.ts) */
+  jackknife?: Jackknife;
 }
 
 export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, options: BootstrapOptions): Promise<BootstrapResult> {
@@ -101,6 +109,8 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   const { n, p } = frame;
   const nt = model.theta.length;
   const lower = model.theta.lower;
+  // BCa's jackknife: its factor checked before the replicates
+  const jackBlock = options.jackknife ? jackknifeBlock(model, options.jackknife) : -1;
   // a private copy of the y parts: A_Xk's last row, A_XX's last row and column
   const work: GramMatrix = { ...gram, AXk: gram.AXk.map((a) => Float64Array.from(a)), AXX: Float64Array.from(gram.AXX) };
   const chol = new BlockedCholesky(work, nt);
@@ -190,7 +200,11 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     // abort sent as a message (a browser worker's Cancel) would not be seen before the end
     if (options.signal) await macrotask();
   }
-  return { names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, refitOf, nsim, seed, timings: { gramMs, refitMs, totalMs: performance.now() - t0 } };
+  const jackknife = jackBlock >= 0 ? await jackknifeLmm(model, jackBlock, thetaC, stats, options.signal) : undefined;
+  return {
+    names, t0: t0stats, t, deviance: Float64Array.from(deviances), refits, refitOf, nsim, seed,
+    timings: { gramMs, refitMs, totalMs: performance.now() - t0 }, ...(jackknife ? { jackknife } : {}),
+  };
 }
 
 /** Writes replicate r's y parts into the Gram copy: A_Xk's last row, A_XX's last row and column. */
@@ -410,26 +424,30 @@ export interface PercentileInterval {
   upper: number | null;
 }
 
-/** boot's percentile intervals (perc.ci with norm.inter) of each statistic. */
-export function percentileIntervals(result: BootstrapResult, level = 0.95): { intervals: PercentileInterval[]; warnings: string[] } {
+/**
+ * boot.ci's intervals of each statistic (bootCi.ts): perc (default, lme4's confint), basic, norm, or
+ * bca (its influence values from the result's jackknife: error when it has none).
+ */
+export function bootstrapIntervals(result: BootstrapResult, level = 0.95, type: BootType = 'perc'): { intervals: PercentileInterval[]; warnings: string[] } {
   if (!(level > 0 && level < 1)) throw new OptionError('level', `level must be between 0 and 1, got ${level}`);
-  const alpha = [(1 - level) / 2, (1 + level) / 2];
+  type = checkBootType(type);
+  const jack = result.jackknife;
+  if (type === 'bca') {
+    if (!jack) throw new OptionError('type', 'BCa intervals need the jackknife over a grouping factor\'s levels: bootstrap with { jackknife: true } (or the factor\'s name)');
+    const finite = result.t.filter((row) => row.some((x) => Number.isFinite(x))).length;
+    if (finite < BCA_MIN_REPLICATES) throw new OptionError('nsim', `BCa intervals need at least ${BCA_MIN_REPLICATES} bootstrap replicates, got ${finite}${finite < result.nsim ? ` (of ${result.nsim})` : ''}`);
+  }
   const warnings: string[] = [];
   const intervals = result.names.map((name, k) => {
-    const v = result.t.map((row) => row[k]).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-    const R = v.length;
-    if (R === 0) return { name, lower: null, upper: null };
-    const [lo, hi] = alpha.map((a) => {
-      const rk = (R + 1) * a;
-      if (!(rk > 1 && rk < R)) warnings.push(`${name}: extreme order statistics used as endpoints`);
-      const kk = Math.trunc(rk);
-      if (kk === rk) return v[kk - 1];
-      if (kk <= 0) return v[0];
-      if (kk >= R) return v[R - 1];
-      const z = qnorm(a), z1 = qnorm(kk / (R + 1)), z2 = qnorm((kk + 1) / (R + 1));
-      return v[kk - 1] + ((z - z1) / (z2 - z1)) * (v[kk] - v[kk - 1]);
-    });
-    return { name, lower: lo, upper: hi };
+    const L = jack ? jackknifeInfluence(jack.t.map((row) => row[k])) : undefined;
+    const ci = bootCi(result.t0[k], result.t.map((row) => row[k]), type, level, L);
+    for (const w of ci.warnings) warnings.push(`${name}: ${w}`);
+    return { name, lower: ci.lower, upper: ci.upper };
   });
   return { intervals, warnings: [...new Set(warnings)] };
+}
+
+/** boot's percentile intervals (perc.ci with norm.inter) of each statistic. */
+export function percentileIntervals(result: BootstrapResult, level = 0.95): { intervals: PercentileInterval[]; warnings: string[] } {
+  return bootstrapIntervals(result, level, 'perc');
 }

@@ -29,7 +29,8 @@ import { typeIIIContrasts } from './typeIII.js';
 import { lmmProfileProblem, varianceParameterNames } from './lmmProfile.js';
 import { glmmProfileProblem } from './glmmProfile.js';
 import { type ProfileOptions, profileIntervals, profileModel } from './profile.js';
-import { type BootstrapOptions, type BootstrapResult, bootstrapLmm, percentileIntervals } from './bootstrap.js';
+import { type BootstrapOptions, type BootstrapResult, bootstrapIntervals, bootstrapLmm } from './bootstrap.js';
+import { BCA_MIN_REPLICATES, type BootType, checkBootType } from './bootCi.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
 import { normalInterval, predictionVariances } from './predictInterval.js';
@@ -153,6 +154,13 @@ export interface ConfintOptions {
   backend?: BackendOptions['backend'];
   nsim?: number;
   seed?: number;
+  /**
+   * bootstrap: boot.ci's interval type (bootCi.ts): 'perc' (default, as lme4), 'basic', 'norm' or
+   * 'bca' (which also refits the model without each level of a grouping factor: the jackknife)
+   */
+  type?: BootType;
+  /** bootstrap with type 'bca': the grouping factor whose levels the jackknife leaves out (default: the model's only one) */
+  jackknife?: string;
   onProgress?: BootstrapOptions['onProgress'];
   signal?: AbortSignal;
   /** profile: lme4's profile settings */
@@ -162,6 +170,8 @@ export interface ConfintOptions {
 export interface ConfintResult {
   method: ConfintMethod;
   level: number;
+  /** the bootstrap's interval type (method boot only) */
+  type?: BootType;
   /** lme4's names (oldNames = FALSE); null where lme4 reports NA */
   intervals: Record<string, [number | null, number | null]>;
   messages: string[];
@@ -192,17 +202,27 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
     return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...prof.warnings, ...warnings] };
   }
   if (method === 'boot') {
-    return bootIntervals(await bootstrapFit(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal, backend: options.backend }), level);
+    const type = checkBootType(options.type);
+    return bootIntervals(await bootstrapFit(fit, { ...bootOptions(options, type), backend: options.backend }), level, type);
   }
   throw new OptionError('method', `unknown confint method '${options.method}' (choose profile, wald or boot)`);
 }
 
-/** boot's percentile intervals of a bootstrap's statistics, as confint(method = "boot") reports them. */
-function bootIntervals(boot: BootstrapResult & { messages: string[] }, level: number): ConfintResult {
-  const { intervals, warnings } = percentileIntervals(boot, level);
+/** The bootstrap's options of confint's: BCa's jackknife, and its replicates checked before any refit. */
+function bootOptions(options: ConfintOptions, type: BootType): BootstrapOptions {
+  const nsim = options.nsim ?? 500;
+  if (type === 'bca' && nsim < BCA_MIN_REPLICATES) throw new OptionError('nsim', `BCa intervals need at least ${BCA_MIN_REPLICATES} bootstrap replicates, got nsim = ${nsim}`);
+  if (options.jackknife !== undefined && type !== 'bca') throw new OptionError('jackknife', `the jackknife is for BCa intervals (type 'bca'), not type '${type}'`);
+  return { nsim, seed: options.seed, onProgress: options.onProgress, signal: options.signal, ...(type === 'bca' ? { jackknife: options.jackknife ?? true } : {}) };
+}
+
+/** boot.ci's intervals (percentile by default) of a bootstrap's statistics, as confint(method = "boot") reports them. */
+function bootIntervals(boot: BootstrapResult & { messages: string[] }, level: number, type: BootType): ConfintResult {
+  const { intervals, warnings } = bootstrapIntervals(boot, level, type);
   const msgs = [...boot.messages, ...warnings];
   if (boot.refits.failed) msgs.push(`${boot.refits.failed} of ${boot.nsim} bootstrap refits failed`);
-  return { method: 'boot', level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: msgs };
+  if (boot.jackknife) msgs.push(`BCa's acceleration from the jackknife over the ${boot.jackknife.levels.length} levels of ${boot.jackknife.factor}`);
+  return { method: 'boot', level, type, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: msgs };
 }
 
 /** Wald intervals: β̂ ± z SE for the fixed effects; none for the variance parameters (null, as lme4's NA). */
@@ -300,9 +320,10 @@ export async function confintGlmm(fit: GlmmFit, options: ConfintOptions = {}): P
   }
   if (method === 'boot') {
     checkLme4Criterion(fit, 'the parametric bootstrap');
-    const boot = await bootstrapGlmm(fit, { nsim: options.nsim ?? 500, seed: options.seed, onProgress: options.onProgress, signal: options.signal });
+    const type = checkBootType(options.type);
+    const boot = await bootstrapGlmm(fit, bootOptions(options, type));
     if (options.backend !== undefined && options.backend !== 'cpu') boot.messages.push('the refits of a glmer bootstrap run on the CPU');
-    return bootIntervals(boot, level);
+    return bootIntervals(boot, level, type);
   }
   throw new OptionError('method', `unknown confint method '${options.method}' (choose profile, wald or boot)`);
 }

@@ -28,6 +28,7 @@ import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import { binomialInverse, poissonInverse } from './discreteDraws.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
 import { refuseKnownCovariance } from './knownCovariance.js';
+import { jackknifeBlock, jackknifeGlmm } from './jackknife.js';
 
 /** The response simulator of a glmer fit: replicate ↦ y* (a new array each call). */
 export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: ArrayLike<number>, seed: number): { simulate: (replicate: number) => Float64Array; messages: string[] } {
@@ -87,6 +88,7 @@ export async function bootstrapGlmm(fit: GlmmFit, options: BootstrapOptions): Pr
   const nt = model.theta.length;
   const names = [...varianceParameterNames(terms).slice(0, nt), ...model.frame.xnames];
   const stats = (f: GlmmFit) => Float64Array.from([...thetaToSdcor(terms, f.theta, 1).subarray(0, nt), ...f.beta]);
+  const jackBlock = options.jackknife ? jackknifeBlock(model, options.jackknife) : -1;
   const { simulate, messages } = glmmSimulator(model, fit.theta, fit.beta, seed);
   // each refit starts from θ̂ (stage 1; stage 2 from stage 1's optimum), as lme4's refit
   const start = thetaToInternal(model, fit.theta);
@@ -118,8 +120,15 @@ export async function bootstrapGlmm(fit: GlmmFit, options: BootstrapOptions): Pr
     options.onProgress?.({ done: r + 1, nsim, elapsedMs: performance.now() - t0 });
   }
   for (const [msg, count] of failures) messages.push(`${count} bootstrap refit${count > 1 ? 's' : ''} failed: ${msg}`);
+  // BCa's jackknife: each refit from θ̂ as the replicates'
+  const jackknife = jackBlock >= 0
+    ? await jackknifeGlmm(model, jackBlock, async (m) => {
+      const s = withResponse(m, m.pirls.y, start);
+      return stats(await fitGlmm(s, new PirlsEngine(s.pirls), fit.nAGQ, { vcov: 'RX', signal: options.signal }, performance.now(), {}));
+    }, options.signal)
+    : undefined;
   return {
     names, t0: stats(fit), t, deviance: Float64Array.from(deviance), refits, nsim, seed,
-    timings: { gramMs, refitMs, totalMs: performance.now() - t0 }, messages,
+    timings: { gramMs, refitMs, totalMs: performance.now() - t0 }, messages, ...(jackknife ? { jackknife } : {}),
   };
 }

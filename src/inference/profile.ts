@@ -37,10 +37,13 @@ export interface ProfileProblem {
   base: number;
   /** standard errors of the fixed effects (the first step of a fixed effect's profile is δ·SE) */
   stderr: Float64Array;
-  /** the fit with variance parameter w fixed at x, started from `start` (the variance parameters) */
-  fixVariance(w: number, x: number, start: Float64Array): ProfilePoint;
-  /** the fit with fixed effect j fixed at v */
-  fixFixed(j: number, v: number): ProfilePoint;
+  /**
+   * the fit with variance parameter w fixed at x, started from `start` (the variance parameters);
+   * `warm`: the start is extrapolated from the profile's last two points (close: a small first step)
+   */
+  fixVariance(w: number, x: number, start: Float64Array, warm?: boolean): ProfilePoint;
+  /** the fit with fixed effect j fixed at v; started from `start` (the variance parameters) where given, as fixVariance */
+  fixFixed(j: number, v: number, start?: Float64Array, warm?: boolean): ProfilePoint;
 }
 
 export interface ProfileOptions {
@@ -122,15 +125,28 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
     return Math.min(upper, Math.max(lower, p1 + Math.sign(num) * step));
   };
 
+  /**
+   * The start of the refit at x: the other variance parameters extrapolated linearly in parameter w
+   * from the last two rows (the profile trace is smooth, so the error is second order in the step),
+   * within their bounds.
+   */
+  const extrapolate = (rows: Row[], w: number, x: number): Float64Array => {
+    const a = rows[rows.length - 2].par, b = rows[rows.length - 1].par;
+    const dx = b[w] - a[w];
+    const f = dx !== 0 && Number.isFinite(dx) ? (x - b[w]) / dx : 0;
+    return Float64Array.from({ length: nvp }, (_, k) => Math.min(problem.upper[k], Math.max(problem.lower[k], b[k] + f * (b[k] - a[k]))));
+  };
+
   /** lme4's fillmat: steps from the last two rows until |ζ| > cutoff, a bound, or maxpts */
-  const fill = (rows: Row[], w: number, lower: number, upper: number, next: (x: number, prev: Row) => Row) => {
+  const fill = (rows: Row[], w: number, lower: number, upper: number, next: (x: number, start: Float64Array) => Row) => {
     while (rows.length < maxpts) {
       const last = rows[rows.length - 1];
       const v = last.par[w];
       if (!(v > lower && v < upper)) break;
       if (!(Number.isNaN(last.zeta) || Math.abs(last.zeta) <= cutoff)) break;
       if (options.signal?.aborted) throw abortError();
-      rows.push(next(nextpar(rows, w, lower, upper), last));
+      const x = nextpar(rows, w, lower, upper);
+      rows.push(next(x, extrapolate(rows, w, x)));
     }
   };
 
@@ -141,23 +157,23 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
     if (w < nvp) {
       const pw = opt[w];
       const lower = problem.lower[w], upper = problem.upper[w];
-      const at = (x: number, start: Float64Array) => zetaOf(w, x, problem.fixVariance(w, x, start));
-      const shifted = at(pw === 0 ? 0.001 : pw * 1.01, opt.slice(0, nvp));
+      const at = (x: number, start: Float64Array, warm: boolean) => zetaOf(w, x, problem.fixVariance(w, x, start, warm));
+      const shifted = at(pw === 0 ? 0.001 : pw * 1.01, opt.slice(0, nvp), false);
       // upwards: [optimum, shifted, …]; downwards: [shifted, optimum, …]
       const up = [optimum, shifted];
-      fill(up, w, lower, upper, (x, prev) => at(x, prev.par.slice(0, nvp)));
+      fill(up, w, lower, upper, (x, start) => at(x, start, true));
       const down = [shifted, optimum];
-      if (pw > lower) fill(down, w, lower, upper, (x, prev) => at(x, prev.par.slice(0, nvp)));
+      if (pw > lower) fill(down, w, lower, upper, (x, start) => at(x, start, true));
       rows = [...up, ...down.slice(2)];
     } else {
       const j = w - nvp;
       const est = opt[w];
-      const at = (v: number) => zetaOf(w, v, problem.fixFixed(j, v));
+      const at = (v: number, start?: Float64Array) => zetaOf(w, v, problem.fixFixed(j, v, start, start !== undefined));
       const shifted = at(est + delta * problem.stderr[j]);
       const up = [optimum, shifted];
-      fill(up, w, -Infinity, Infinity, (x) => at(x));
+      fill(up, w, -Infinity, Infinity, at);
       const down = [shifted, optimum];
-      fill(down, w, -Infinity, Infinity, (x) => at(x));
+      fill(down, w, -Infinity, Infinity, at);
       rows = [...up, ...down.slice(2)];
     }
     // unique rows, sorted by the parameter

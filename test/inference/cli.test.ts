@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFit } from '../../src/cli/fitCommand.js';
 import { runAnova, runConfint } from '../../src/cli/inferenceCommands.js';
-import { loadInference, rel } from '../helpers/inference.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { bootstrapIntervals } from '../../src/inference/bootstrap.js';
+import { loadDataFile, loadInference, rel } from '../helpers/inference.js';
 
 const data = (f: string) => join(import.meta.dirname, '..', 'fixtures', 'data', f);
 
@@ -73,6 +75,22 @@ describe('mixedgpu inference CLI', () => {
     expect(Object.keys(b.intervals)).toEqual(Object.keys(ref.profile!.intervals));
   }, 60_000);
 
+  it('confint --method boot --boot-type: boot.ci\'s types in the JSON, the same as the library\'s from one bootstrap', async () => {
+    const args = { file: data('sleepstudy.csv'), formula: 'Reaction ~ Days + (Days | Subject)', factors: 'Subject', json: true, method: 'boot', nsim: '150', seed: '5' };
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', loadDataFile('sleepstudy.csv'), { factors: ['Subject'] });
+    const boot = await fit.bootstrap({ nsim: 150, seed: 5, jackknife: true });
+    for (const type of ['perc', 'basic', 'norm', 'bca'] as const) {
+      const r = await capture((io) => runConfint({ ...args, bootType: type }, io));
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j).toMatchObject({ method: 'boot', level: 0.95, type });
+      for (const iv of bootstrapIntervals(boot, 0.95, type).intervals) {
+        expect(j.intervals[iv.name][0]).toBeCloseTo(iv.lower!, 8);
+        expect(j.intervals[iv.name][1]).toBeCloseTo(iv.upper!, 8);
+      }
+    }
+  }, 120_000);
+
   it('confint --method boot for a glmer fit (--family)', async () => {
     const args = { file: data('cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: 'herd,period', family: 'binomial', json: true };
     const b = JSON.parse((await capture((io) => runConfint({ ...args, method: 'boot', nsim: '12', seed: '4' }, io))).stdout);
@@ -86,6 +104,10 @@ describe('mixedgpu inference CLI', () => {
     expect((await capture((io) => runConfint({ ...args, method: 'boot', nsim: '0' }, io))).stderr).toMatch(/--nsim must be at least 1, got 0/);
     expect((await capture((io) => runConfint({ ...args, level: '95' }, io))).stderr).toMatch(/--level must be between 0 and 1/);
     expect((await capture((io) => runConfint({ ...args, method: 'bayes' }, io))).stderr).toMatch(/unknown --method 'bayes'/);
+    expect((await capture((io) => runConfint({ ...args, method: 'boot', bootType: 'stud' }, io))).stderr).toMatch(/unknown bootstrap interval type 'stud' \(choose perc, basic, norm, bca\)/);
+    expect((await capture((io) => runConfint({ ...args, method: 'profile', bootType: 'bca' }, io))).stderr).toMatch(/--boot-type and --jackknife-factor are for --method boot/);
+    expect((await capture((io) => runConfint({ ...args, method: 'boot', bootType: 'bca', nsim: '50' }, io))).stderr).toMatch(/BCa intervals need at least 100 bootstrap replicates, got nsim = 50/);
+    expect((await capture((io) => runConfint({ ...args, method: 'boot', bootType: 'bca', nsim: '100', jackknifeFactor: 'Days' }, io))).stderr).toMatch(/grouping factor 'Days' is not one of the model's \(Subject\)/);
     expect((await capture((io) => runFit({ ...args, ddf: 'kr' }, io))).stderr).toMatch(/unknown ddf method 'kr'/);
     expect((await capture((io) => runFit({ ...args, ddf: 'kenward-roger', ml: true }, io))).stderr).toMatch(/only available for REML model fits/);
     expect((await capture((io) => runAnova({ ...args, formulas: ['Reaction ~ Days + (1 | Subject)'] }, io))).stderr).toMatch(/at least two model formulas/);

@@ -12,7 +12,7 @@ import { coverageStudy } from '../../bench/coverage.js';
 describe('bootstrap coverage (short)', () => {
   it('40 data sets × 100 replicates', async () => {
     const res = await coverageStudy({ datasets: 40, nsim: 100, groups: 40, per: 10, seed: 3 });
-    for (const [name, c] of Object.entries(res.coverage)) {
+    for (const [name, c] of Object.entries(res.coverage.perc)) {
       expect(c.covered, name).toBeGreaterThanOrEqual(33);
     }
     expect(res.refits.failed).toBe(0);

@@ -43,4 +43,25 @@ describe('profile intervals', () => {
       console.log(name, ms.toFixed(0), 'ms', prof.warnings.slice(0, 3));
     }, 60_000);
   }
+
+  it('warm-started refits (the fast path) give the intervals of cold refits (the general path)', async () => {
+    for (const name of ['sleepstudy', 'penicillin']) {
+      const ref = loadInference(name);
+      const data = loadDataFile(ref.data);
+      const ml = await lmer(ref.formula, data, { REML: false, factors: ref.factors });
+      const model = buildLmm(ref.formula, data, { REML: false, factors: ref.factors });
+      const input = {
+        model, gram: formGram(model),
+        ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
+      };
+      const warm = profileIntervals(profileModel(lmmProfileProblem(input))).intervals;
+      const cold = profileIntervals(profileModel(lmmProfileProblem({ ...input, cold: true }))).intervals;
+      warm.forEach((w, k) => {
+        const c = cold[k];
+        const width = (c.upper ?? 0) - (c.lower ?? 0);
+        expect(Math.abs((w.lower ?? 0) - (c.lower ?? 0)), `${name} ${w.name} lower`).toBeLessThan(1e-6 * width);
+        expect(Math.abs((w.upper ?? 0) - (c.upper ?? 0)), `${name} ${w.name} upper`).toBeLessThan(1e-6 * width);
+      });
+    }
+  }, 120_000);
 });
