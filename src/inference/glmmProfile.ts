@@ -59,7 +59,7 @@ export function glmmProfileProblem({ model, engine, nAGQ, theta, beta, deviance 
       rhobeg: 0.02, rhoend: 1e-7, maxfun: 20000,
     });
     const best = Float64Array.from(toPars(res.x));
-    return { par: best, deviance: dev(best) };
+    return { par: best, deviance: dev(best), notConverged: res.converged ? undefined : res.message };
   };
   void p;
   return {

@@ -160,7 +160,7 @@ export function lmmProfileProblem({ model, gram, ml, cold = false }: LmmProfileI
     const best = Float64Array.from(toPars(res.x));
     const dev = devfun2(best);
     const beta = mapBeta(model.fixed, solveLmm(chol, n, false).beta);
-    return { par: Float64Array.from([...best, ...beta]), deviance: dev };
+    return { par: Float64Array.from([...best, ...beta]), deviance: dev, notConverged: res.converged ? undefined : res.message };
   };
 
   // fixed-effect profiles: one reduced Gram matrix and factor per column j, refilled per value
@@ -191,7 +191,7 @@ export function lmmProfileProblem({ model, gram, ml, cold = false }: LmmProfileI
     const sig = Math.sqrt(r.chol.pwrss / n);
     const vp = thetaToSdcor(terms, thetaToOriginal(model, res.x), sig);
     const beta = r.back(solveLmm(r.chol, n, false).beta, v);
-    return { par: Float64Array.from([...vp, ...beta]), deviance: dev };
+    return { par: Float64Array.from([...vp, ...beta]), deviance: dev, notConverged: res.converged ? undefined : res.message };
   };
 
   return {

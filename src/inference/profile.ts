@@ -21,6 +21,8 @@ export interface ProfilePoint {
   par: Float64Array;
   /** the deviance there */
   deviance: number;
+  /** the refit's optimizer message when it stopped short of convergence (an evaluation limit) */
+  notConverged?: string;
 }
 
 export interface ProfileProblem {
@@ -94,6 +96,8 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
   type Row = { zeta: number; par: Float64Array };
   const zetaOf = (w: number, x: number, point: ProfilePoint, signed = true): Row => {
     let devdiff = point.deviance - base;
+    // a refit that stopped short of its optimum has too high a deviance, so too large a |ζ|: said, not hidden
+    if (point.notConverged) warnings.push(`${names[w]}: the refit at ${x.toPrecision(6)} did not converge (${point.notConverged}): its ζ may be too large`);
     if (w < nvp) {
       if (devdiff < -devtol) throw new FitError(`profiling ${names[w]} detected a new, lower deviance (${point.deviance} < ${base}): the fit had not reached its optimum`);
       if (devdiff < 0) warnings.push(`slightly lower deviances (diff=${devdiff.toPrecision(3)}) detected for ${names[w]}`);

@@ -64,4 +64,29 @@ describe('profile intervals', () => {
       });
     }
   }, 120_000);
+
+  it('a refit that stops short of convergence is reported in the warnings, naming the parameter and the point', async () => {
+    const ref = loadInference('sleepstudy');
+    const data = loadDataFile(ref.data);
+    const ml = await lmer(ref.formula, data, { REML: false, factors: ref.factors });
+    const model = buildLmm(ref.formula, data, { REML: false, factors: ref.factors });
+    const problem = lmmProfileProblem({
+      model, gram: formGram(model),
+      ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
+    });
+    // the real refits, converged: no such warning
+    expect(profileModel(problem, { which: [0] }).warnings.filter((w) => /did not converge/.test(w))).toEqual([]);
+    // the same refits, the third one reported as stopped at its evaluation limit
+    let calls = 0;
+    const stopped = {
+      ...problem,
+      fixVariance: (w: number, x: number, start: Float64Array, warm?: boolean) => {
+        const pt = problem.fixVariance(w, x, start, warm);
+        return ++calls === 3 ? { ...pt, notConverged: 'maximum number of function evaluations (20000) reached' } : pt;
+      },
+    };
+    const warnings = profileModel(stopped, { which: [0] }).warnings.filter((w) => /did not converge/.test(w));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^sd_\(Intercept\)\|Subject: the refit at [0-9.e+-]+ did not converge \(maximum number of function evaluations \(20000\) reached\)/);
+  }, 60_000);
 });
