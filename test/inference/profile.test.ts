@@ -13,17 +13,24 @@ import { loadDataFile, loadInference } from '../helpers/inference.js';
 
 const CASES = ['sleepstudy', 'sleepstudy_unbalanced', 'penicillin', 'pastes', 'dyestuff2'];
 
+/** A reference case's ML fit and its profile problem's input. */
+async function profileInput(name: string) {
+  const ref = loadInference(name);
+  const data = loadDataFile(ref.data);
+  const ml = await lmer(ref.formula, data, { REML: false, factors: ref.factors });
+  const model = buildLmm(ref.formula, data, { REML: false, factors: ref.factors });
+  const input = {
+    model, gram: formGram(model),
+    ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
+  };
+  return { ref, input };
+}
+
 describe('profile intervals', () => {
   for (const name of CASES) {
     it(name, async () => {
-      const ref = loadInference(name);
-      const data = loadDataFile(ref.data);
-      const ml = await lmer(ref.formula, data, { REML: false, factors: ref.factors });
-      const model = buildLmm(ref.formula, data, { REML: false, factors: ref.factors });
-      const problem = lmmProfileProblem({
-        model, gram: formGram(model),
-        ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
-      });
+      const { ref, input } = await profileInput(name);
+      const problem = lmmProfileProblem(input);
       const t0 = performance.now();
       const prof = profileModel(problem);
       const ms = performance.now() - t0;
@@ -46,14 +53,7 @@ describe('profile intervals', () => {
 
   it('warm-started refits (the fast path) give the intervals of cold refits (the general path)', async () => {
     for (const name of ['sleepstudy', 'penicillin']) {
-      const ref = loadInference(name);
-      const data = loadDataFile(ref.data);
-      const ml = await lmer(ref.formula, data, { REML: false, factors: ref.factors });
-      const model = buildLmm(ref.formula, data, { REML: false, factors: ref.factors });
-      const input = {
-        model, gram: formGram(model),
-        ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
-      };
+      const { input } = await profileInput(name);
       const warm = profileIntervals(profileModel(lmmProfileProblem(input))).intervals;
       const cold = profileIntervals(profileModel(lmmProfileProblem({ ...input, cold: true }))).intervals;
       warm.forEach((w, k) => {
@@ -66,14 +66,7 @@ describe('profile intervals', () => {
   }, 120_000);
 
   it('a refit that stops short of convergence is reported in the warnings, naming the parameter and the point', async () => {
-    const ref = loadInference('sleepstudy');
-    const data = loadDataFile(ref.data);
-    const ml = await lmer(ref.formula, data, { REML: false, factors: ref.factors });
-    const model = buildLmm(ref.formula, data, { REML: false, factors: ref.factors });
-    const problem = lmmProfileProblem({
-      model, gram: formGram(model),
-      ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
-    });
+    const problem = lmmProfileProblem((await profileInput('sleepstudy')).input);
     // the real refits, converged: no such warning
     expect(profileModel(problem, { which: [0] }).warnings.filter((w) => /did not converge/.test(w))).toEqual([]);
     // the same refits, the third one reported as stopped at its evaluation limit
