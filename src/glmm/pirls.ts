@@ -215,12 +215,11 @@ export class PirlsEngine {
   private formedAt: AnyWeightedGram | null = null;
   private rowsStale = false;
   private lastFull = true;
-  private readonly aicConst: number;
   /**
-   * aic − Σ wt·d(y, μ) for the CPU's rows (constant in μ, aicMinusDeviance), so that a run's aic is
-   * its deviance plus this; NaN where it is not constant (then aic is summed at μ̃ each run)
+   * aic − Σ wt·d(y, μ) (constant in μ, aicMinusDeviance), so that a run's aic is its deviance plus
+   * this; NaN where it is not constant (then aic is summed at μ̃ each run, and the rows stay on the CPU)
    */
-  private readonly aicConstCpu: number;
+  private readonly aicConst: number;
   /** the per-row work of a state on the CPU: μ, deviance, w and z at η (src/glmm/rowPass.ts) */
   private readonly rows: RowKernel;
   /** Newton's constant C (next step ≈ C·step²) seen lately, for β fixed [0] and free [1]; ∞ until seen */
@@ -255,9 +254,8 @@ export class PirlsEngine {
     }
     this.residualForm = !('form' in this.gramFull);
     const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
-    this.aicConst = onDevice(this.gramFull) && onDevice(this.gramU) ? aicMinusDeviance(model) : NaN;
-    this.rowsOnDevice = Number.isFinite(this.aicConst);
-    this.aicConstCpu = this.rowsOnDevice ? this.aicConst : aicMinusDeviance(model);
+    this.aicConst = aicMinusDeviance(model);
+    this.rowsOnDevice = onDevice(this.gramFull) && onDevice(this.gramU) && Number.isFinite(this.aicConst);
     this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
     this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
@@ -661,7 +659,7 @@ export class PirlsEngine {
     // Σ wt·d(y, μ̃) from the last evaluation (the device's, or the CPU row kernel's); aic from it
     // and the constant aic − deviance, or summed at μ̃ where that is not constant
     const devResid = this.devSum;
-    const aic = Number.isFinite(this.aicConstCpu) ? devResid + this.aicConstCpu : family.aic(y, trials, this.mu, weights);
+    const aic = Number.isFinite(this.aicConst) ? devResid + this.aicConst : family.aic(y, trials, this.mu, weights);
     return { ldL2, sqrU, devResid, aic, laplace: ldL2 + sqrU + aic, iterations: it, halvings };
   }
 

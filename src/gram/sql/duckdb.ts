@@ -25,6 +25,8 @@ export interface DuckDbOptions {
 }
 
 const TEMP_PREFIX = 'mixedgpu-duckdb-';
+/** a spill directory's name: the prefix, the owner's PID, mkdtemp's suffix */
+const TEMP_NAME = new RegExp(`^${TEMP_PREFIX}(\\d+)-`);
 
 /** Whether process `pid` is alive (signal 0 tests for it; EPERM: alive, another user's). */
 function alive(pid: number): boolean {
@@ -50,7 +52,7 @@ export function sweepStaleTempDirs(parent: string = tmpdir()): string[] {
     return removed;
   }
   for (const name of names) {
-    const m = /^mixedgpu-duckdb-(\d+)-/.exec(name);
+    const m = TEMP_NAME.exec(name);
     if (!m || alive(Number(m[1]))) continue;
     const path = join(parent, name);
     try {
