@@ -8,7 +8,7 @@ import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js'
 import {
   type Column, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
-import { countColumns, dropRankDeficient, modelMatrix, relativeResidual } from './modelMatrix.js';
+import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMatrix } from './modelMatrix.js';
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import {
@@ -232,21 +232,28 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     checkModelMatrixSize(`random-effects term ${r.text}'s`, rc.total, n, rc.perTerm);
   }
   const design = modelMatrix(formula.fixed, columnOf, n);
-  const { kept, dropped } = dropRankDeficient(design);
+  // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
+  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances): the rank
+  // check and the response's residual from one pass
+  const residualCheck = !glm && options.observationLevel !== true;
+  let yw = y;
+  if (residualCheck && offset) {
+    yw = new Float64Array(n);
+    for (let i = 0; i < n; i++) yw[i] = y[i] - offset[i];
+  }
+  const { kept, dropped, residual } = residualCheck
+    ? dropRankDeficientWithResidual(design, yw)
+    : { ...dropRankDeficient(design), residual: Infinity };
   if (dropped.length > 0) {
     messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
   }
   const p = kept.columns.length;
   if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
-  // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
-  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
-  if (!glm && options.observationLevel !== true) {
-    const yw = offset ? Float64Array.from(y, (v, i) => v - offset![i]) : y;
-    const rel = relativeResidual(yw, kept.columns);
-    if (rel <= 1e-10) {
+  if (residualCheck) {
+    if (residual <= 1e-10) {
       throw new ModelError(
         `the residual sum of squares is zero with the fixed effects alone: the model fits the response '${response.label}' exactly ` +
-          `(as ${kept.names.join(' + ') || 'nothing'}${offset ? ' plus the offset' : ''}; relative residual ${rel.toExponential(1)}), so σ and the variance components cannot be estimated`,
+          `(as ${kept.names.join(' + ') || 'nothing'}${offset ? ' plus the offset' : ''}; relative residual ${residual.toExponential(1)}), so σ and the variance components cannot be estimated`,
       );
     }
   }

@@ -96,9 +96,8 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
  * (Householder QR of row blocks stacked under the R so far, TSQR), backward stable, so the residual
  * norms are as accurate as Gram–Schmidt on X, at O(n p²) flops in one read of X.
  */
-export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMatrix; dropped: string[] } {
+export function dropRankDeficient(X: DesignMatrix, tol = 1e-7, R = triangularFactor(X.columns)): { kept: DesignMatrix; dropped: string[] } {
   const p = X.columns.length;
-  const R = triangularFactor(X.columns);
   const basis: Float64Array[] = [];
   const keptNames: string[] = [];
   const keptCols: Float64Array[] = [];
@@ -138,6 +137,23 @@ export function relativeResidual(y: Float64Array, columns: Float64Array[]): numb
   const p = columns.length;
   const R = triangularFactor([...columns, y]);
   return Math.abs(R[p * (p + 1) + p]) / norm0;
+}
+
+/**
+ * dropRankDeficient and relativeResidual from one TSQR pass over [X y]: a column's reflections
+ * involve only the columns before it, so the leading p × p block of [X y]'s R is X's R, bit for
+ * bit; where no column is dropped, y's residual on X is |R[p, p]|. (Where one is, the residual on
+ * the kept columns takes a second pass.)
+ */
+export function dropRankDeficientWithResidual(X: DesignMatrix, y: Float64Array, tol = 1e-7): { kept: DesignMatrix; dropped: string[]; residual: number } {
+  const p = X.columns.length;
+  const R1 = triangularFactor([...X.columns, y]);
+  const R = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) R.set(R1.subarray(i * (p + 1), i * (p + 1) + p), i * p);
+  const { kept, dropped } = dropRankDeficient(X, tol, R);
+  if (dropped.length > 0) return { kept, dropped, residual: relativeResidual(y, kept.columns) };
+  const norm0 = Math.sqrt(dot(y, y));
+  return { kept, dropped, residual: norm0 === 0 ? 0 : Math.abs(R1[p * (p + 1) + p]) / norm0 };
 }
 
 /** Rows per block of the TSQR. */
