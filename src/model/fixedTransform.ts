@@ -12,6 +12,7 @@
  */
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
+import { crossProducts } from './crossProducts.js';
 
 export interface FixedTransform {
   /** X C, n × p column-major */
@@ -30,7 +31,7 @@ export function fixedTransform(frame: ModelFrame): FixedTransform {
   const { n, p, X } = frame;
   const intercept = frame.xnames.indexOf('(Intercept)');
   const means = new Float64Array(p);
-  const Xc = Float64Array.from(X);
+  const Xc = X.slice();
   if (intercept >= 0) {
     for (let j = 0; j < p; j++) {
       if (j === intercept) continue;
@@ -42,34 +43,39 @@ export function fixedTransform(frame: ModelFrame): FixedTransform {
       for (let i = 0; i < n; i++) col[i] -= m;
     }
   }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = frame.y[i] - (frame.offset ? frame.offset[i] : 0);
-  // β₀ from the normal equations of the centred columns (well conditioned after centring)
+  const offset = frame.offset;
+  let y: Float64Array;
+  if (offset) {
+    y = new Float64Array(n);
+    for (let i = 0; i < n; i++) y[i] = frame.y[i] - offset[i];
+  } else {
+    y = frame.y.slice();
+  }
+  // β₀ from the normal equations of the centred columns (well conditioned after centring):
+  // [X_c y]ᵀ[X_c y] in one pass over the rows
   const beta0 = new Float64Array(p);
   if (p > 0) {
+    const cols: Float64Array[] = [];
+    for (let j = 0; j < p; j++) cols.push(Xc.subarray(j * n, j * n + n));
+    cols.push(y);
+    const C = crossProducts(cols, n);
     const XtX = new Float64Array(p * p);
     for (let a = 0; a < p; a++) {
-      const ca = Xc.subarray(a * n, a * n + n);
-      for (let b = 0; b <= a; b++) {
-        const cb = Xc.subarray(b * n, b * n + n);
-        let s = 0;
-        for (let i = 0; i < n; i++) s += ca[i] * cb[i];
-        XtX[a * p + b] = s;
-      }
-      let s = 0;
-      for (let i = 0; i < n; i++) s += ca[i] * y[i];
-      beta0[a] = s;
+      for (let b = 0; b <= a; b++) XtX[a * p + b] = C[a * (p + 1) + b];
+      beta0[a] = C[p * (p + 1) + a];
     }
     choleskyInPlace(XtX, p, 'the fixed-effects cross-product matrix X\'X');
     solveLower(XtX, p, beta0);
     solveLowerT(XtX, p, beta0);
   }
+  // y_c = y − X_c β₀, column after column (row by row, in the same order)
   const yc = y;
-  for (let j = 0; j < p; j++) {
-    const b = beta0[j];
-    if (b === 0) continue;
-    const col = Xc.subarray(j * n, j * n + n);
-    for (let i = 0; i < n; i++) yc[i] -= col[i] * b;
+  const used: number[] = [];
+  for (let j = 0; j < p; j++) if (beta0[j] !== 0) used.push(j);
+  for (let i = 0; i < n; i++) {
+    let v = yc[i];
+    for (const j of used) v -= Xc[j * n + i] * beta0[j];
+    yc[i] = v;
   }
   return { Xc, yc, means, intercept, beta0 };
 }

@@ -3,6 +3,7 @@
  * float64 (see src/linalg/gram.ts for the layout).
  */
 import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, patternFromKeys } from '../../linalg/gram.js';
+import { crossProducts } from '../../model/crossProducts.js';
 
 /** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
 export function formGram(model: { rows: GramInput }): GramMatrix {
@@ -23,36 +24,11 @@ export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
     Akk.push(akk);
     AXk.push(axk);
   }
-  let yty = 0;
-  for (let i = 0; i < n; i++) yty += y[i] * y[i];
+  // yᵀy, summed in row order as crossProducts sums it
+  const yty = AXX[p1 * p1 - 1];
   const Ajk: BlockSparse[][] = blocks.map(() => []);
   for (let j = 1; j < K; j++) for (let k = 0; k < j; k++) Ajk[j][k] = crossBlock(n, blocks[j], blocks[k]);
   return { n, p, blocks, Akk, Ajk, AXk, AXX, yty };
-}
-
-/** Rows per block of the column cross-products (each block's column pieces stay in cache). */
-const ROW_BLOCK = 512;
-
-/** [X y]ᵀ[X y] (p1 × p1 row-major, symmetric) from the columns, over blocks of rows, each sum in row order. */
-function crossProducts(cols: Float64Array[], n: number): Float64Array {
-  const p1 = cols.length;
-  const out = new Float64Array(p1 * p1);
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const i1 = Math.min(n, i0 + ROW_BLOCK);
-    for (let r = 0; r < p1; r++) {
-      const a = cols[r];
-      for (let s = 0; s <= r; s++) {
-        const b = cols[s];
-        // carry the running sum across row blocks: the additions happen in row order, as the
-        // row-by-row sum (and the streamed sources) make them, so the results are bit-identical
-        let acc = out[r * p1 + s];
-        for (let i = i0; i < i1; i++) acc += a[i] * b[i];
-        out[r * p1 + s] = acc;
-      }
-    }
-  }
-  for (let r = 0; r < p1; r++) for (let s = r + 1; s < p1; s++) out[r * p1 + s] = out[s * p1 + r];
-  return out;
 }
 
 /**
