@@ -163,7 +163,17 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   // na.omit: keep rows where every used variable is present (NA and NaN are missing; Inf is not)
   const ok = new Uint8Array(nInput).fill(1);
-  const markNumeric = (v: Float64Array) => { for (let i = 0; i < nInput; i++) if (Number.isNaN(v[i])) ok[i] = 0; };
+  // the columns holding an infinite value (checked below among the rows kept; the others need no second pass)
+  const infinite = new Set<Float64Array>();
+  const markNumeric = (v: Float64Array) => {
+    let inf = false;
+    for (let i = 0; i < nInput; i++) {
+      const x = v[i];
+      if (x !== x) ok[i] = 0;
+      else if (x === Infinity || x === -Infinity) inf = true;
+    }
+    if (inf) infinite.add(v);
+  };
   const markFactor = (c: Int32Array) => { for (let i = 0; i < nInput; i++) if (c[i] < 0) ok[i] = 0; };
   const mark = (c: Column) => (c.kind === 'numeric' ? markNumeric(c.values) : markFactor(c.codes));
   if (yCol) mark(yCol);
@@ -177,12 +187,13 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const nDropped = nInput - n;
   if (n === 0) throw new DataError(`no complete rows: all ${nInput} rows have a missing (null/NaN) value in a variable of the formula`);
   // infinite values in the rows kept are errors (lme4: "NA/NaN/Inf in 'y'"), not missing values
-  if (yCol?.kind === 'numeric') checkFinite(response.label, yCol.values, ok, 'response');
+  const finite = (label: string, v: Float64Array, what?: string) => { if (infinite.has(v)) checkFinite(label, v, ok, what); };
+  if (yCol?.kind === 'numeric') finite(response.label, yCol.values, 'response');
   if (glmRaw) glmRaw.values.forEach((v, k) => checkFinite(glmRaw!.labels[k], v, ok, 'response'));
   if (glmRaw?.weights) checkFinite(glmRaw.weightsLabel, glmRaw.weights, ok, 'weight');
-  if (lmmWeights.values) checkFinite(lmmWeights.label, lmmWeights.values, ok, 'weight');
-  for (const [label, c] of vars) if (c.kind === 'numeric') checkFinite(label, c.values, ok);
-  offsets.forEach((c, k) => checkFinite(`offset #${k + 1}`, c.values, ok, 'offset'));
+  if (lmmWeights.values) finite(lmmWeights.label, lmmWeights.values, 'weight');
+  for (const [label, c] of vars) if (c.kind === 'numeric') finite(label, c.values);
+  offsets.forEach((c, k) => finite(`offset #${k + 1}`, c.values, 'offset'));
   let rows: Int32Array | null = null;
   if (nDropped > 0) {
     rows = new Int32Array(n);
