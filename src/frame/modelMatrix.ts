@@ -186,7 +186,46 @@ export function triangularFactor(columns: Float64Array[]): Float64Array {
       const tau = (beta - alpha) / beta;
       for (let i = 0; i < b; i++) B[ko + i] *= scale;
       R[k * p + k] = beta;
-      for (let j = k + 1; j < p; j++) {
+      let j = k + 1;
+      // four (then two) columns at a time: their sums w are independent chains of additions (each in the
+      // order of the one-column loop below, so R is the same bit for bit), which the processor overlaps
+      for (; j + 4 <= p; j += 4) {
+        const j0 = j * b, j1 = j0 + b, j2 = j1 + b, j3 = j2 + b;
+        let w0 = R[k * p + j], w1 = R[k * p + j + 1], w2 = R[k * p + j + 2], w3 = R[k * p + j + 3];
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          w0 += v * B[j0 + i];
+          w1 += v * B[j1 + i];
+          w2 += v * B[j2 + i];
+          w3 += v * B[j3 + i];
+        }
+        w0 *= tau; w1 *= tau; w2 *= tau; w3 *= tau;
+        R[k * p + j] -= w0; R[k * p + j + 1] -= w1; R[k * p + j + 2] -= w2; R[k * p + j + 3] -= w3;
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          B[j0 + i] -= w0 * v;
+          B[j1 + i] -= w1 * v;
+          B[j2 + i] -= w2 * v;
+          B[j3 + i] -= w3 * v;
+        }
+      }
+      for (; j + 2 <= p; j += 2) {
+        const j0 = j * b, j1 = j0 + b;
+        let w0 = R[k * p + j], w1 = R[k * p + j + 1];
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          w0 += v * B[j0 + i];
+          w1 += v * B[j1 + i];
+        }
+        w0 *= tau; w1 *= tau;
+        R[k * p + j] -= w0; R[k * p + j + 1] -= w1;
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          B[j0 + i] -= w0 * v;
+          B[j1 + i] -= w1 * v;
+        }
+      }
+      for (; j < p; j++) {
         const jo = j * b;
         let w = R[k * p + j];
         for (let i = 0; i < b; i++) w += B[ko + i] * B[jo + i];
