@@ -169,10 +169,10 @@ export async function newtonPolish(o: NewtonPolishOptions): Promise<NewtonPolish
     fy = fn;
     best = { y, f: fy };
     // the model held: a further step would gain about (model error)² of this one, taken as ≤ 1/100,
-    // or after a second step as ≤ 100 times the contraction gain / prevGain the steps showed (Newton's
+    // or after a second step as ≤ 10 times the contraction gain / prevGain the steps showed (Newton's
     // iteration with an inexact H contracts the gain linearly, at a rate that a power iteration's
     // argument makes non-decreasing; the factor covers it)
-    const contraction = prevGain > 0 ? Math.min(1 / 100, 100 * (gain / prevGain)) : 1 / 100;
+    const contraction = prevGain > 0 ? Math.min(1 / 100, 10 * (gain / prevGain)) : 1 / 100;
     prevGain = gain;
     if (actual < 2 * gain && gain * contraction < tol) return { ok: true, reason: `converged (model gain ${gain.toExponential(2)})`, x: Float64Array.from(y, (v, i) => v / s[i]), fval: fy, steps: step, hessian: hessianFrom, deviceEvaluations, f64Evaluations };
   }
@@ -193,8 +193,8 @@ function whyNot(who: string, h: Exclude<HessianResult, { kind: 'ok' }>): string 
 
 /**
  * The Hessian of f at y0 (f(y0) = f0) by finite differences: central second differences on the
- * diagonal, with steps k grown from 1e-3 · max(1, |y0_i|) until they stand SIGNAL_TO_NOISE times above
- * `noise` (at most 0.05 · max(1, |y0_i|), within the bounds), forward ones off it; with f(y0 ± k_i e_i).
+ * diagonal, with steps k grown from 1e-3 · max(1, |y0_i|) (or the last variable's relative step)
+ * until they stand SIGNAL_TO_NOISE times above `noise` (at most 0.05 · max(1, |y0_i|), within the bounds), forward ones off it; with f(y0 ± k_i e_i).
  */
 async function hessianOf(f: (y: Float64Array) => Promise<number>, f0: number, noise: number, y0: Float64Array, lo: Float64Array, hi: Float64Array): Promise<HessianResult> {
   const n = y0.length;
@@ -205,9 +205,12 @@ async function hessianOf(f: (y: Float64Array) => Promise<number>, f0: number, no
     for (const [i, v] of changes) y[i] += v;
     return y;
   };
+  // relative step at which the last variable's second difference stood above the noise: where the
+  // next one starts (the variables are of order one and their curvatures alike), else 1e-3
+  let kRel = 1e-3;
   for (let i = 0; i < n; i++) {
     const scale = Math.max(1, Math.abs(y0[i]));
-    let ki = 1e-3 * scale;
+    let ki = kRel * scale;
     for (;;) {
       const fp = await f(at([[i, ki]]));
       const fm = await f(at([[i, -ki]]));
@@ -217,6 +220,7 @@ async function hessianOf(f: (y: Float64Array) => Promise<number>, f0: number, no
         plus[i] = fp;
         minus[i] = fm;
         H[i * n + i] = second / (ki * ki);
+        kRel = Math.max(1e-3, ki / scale);
         break;
       }
       if (second <= -SIGNAL_TO_NOISE * noise) return { kind: 'concave', variable: i };
