@@ -160,9 +160,11 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
       const ix = idx as ArrayLike<number>;
       for (let i = 0; i < d.length; i++) if (isValid(d, i)) entry[ix[i]] = 0;
     }
+    // a string dictionary's entries decoded from its buffers (Arrow's per-entry get is far slower)
+    const strings = arrow.DataType.isUtf8(dict.type) || arrow.DataType.isLargeUtf8(dict.type) ? utf8Strings(dict.data, dict.length) : null;
     for (let j = 0; j < entry.length; j++) {
       if (entry[j] !== 0) continue;
-      const v = dict.get(j);
+      const v = strings ? strings[j] : dict.get(j);
       if (v == null) { entry[j] = -1; continue; }
       const s = String(v);
       let k = index.get(s);

@@ -31,17 +31,20 @@ export function fixedTransform(frame: ModelFrame): FixedTransform {
   const { n, p, X } = frame;
   const intercept = frame.xnames.indexOf('(Intercept)');
   const means = new Float64Array(p);
-  const Xc = X.slice();
-  if (intercept >= 0) {
-    for (let j = 0; j < p; j++) {
-      if (j === intercept) continue;
-      const col = Xc.subarray(j * n, j * n + n);
-      let m = 0;
-      for (let i = 0; i < n; i++) m += col[i];
-      m /= n;
-      means[j] = m;
-      for (let i = 0; i < n; i++) col[i] -= m;
+  // X_c written column by column: the intercept's and, without an intercept, every column as it is
+  const Xc = new Float64Array(n * p);
+  for (let j = 0; j < p; j++) {
+    const col = X.subarray(j * n, j * n + n);
+    if (intercept < 0 || j === intercept) {
+      Xc.set(col, j * n);
+      continue;
     }
+    let m = 0;
+    for (let i = 0; i < n; i++) m += col[i];
+    m /= n;
+    means[j] = m;
+    const out = Xc.subarray(j * n, j * n + n);
+    for (let i = 0; i < n; i++) out[i] = col[i] - m;
   }
   const offset = frame.offset;
   let y: Float64Array;
@@ -68,14 +71,12 @@ export function fixedTransform(frame: ModelFrame): FixedTransform {
     solveLower(XtX, p, beta0);
     solveLowerT(XtX, p, beta0);
   }
-  // y_c = y − X_c β₀, column after column (row by row, in the same order)
   const yc = y;
-  const used: number[] = [];
-  for (let j = 0; j < p; j++) if (beta0[j] !== 0) used.push(j);
-  for (let i = 0; i < n; i++) {
-    let v = yc[i];
-    for (const j of used) v -= Xc[j * n + i] * beta0[j];
-    yc[i] = v;
+  for (let j = 0; j < p; j++) {
+    const b = beta0[j];
+    if (b === 0) continue;
+    const col = Xc.subarray(j * n, j * n + n);
+    for (let i = 0; i < n; i++) yc[i] -= col[i] * b;
   }
   return { Xc, yc, means, intercept, beta0 };
 }
