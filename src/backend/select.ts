@@ -140,7 +140,7 @@ export interface DeviceBootstrapGram {
 }
 
 /**
- * The bootstrap's data pass by the same rule (shaders/bootstrapGram.wgsl, one grouping factor), or
+ * The bootstrap's data pass by the same rule (shaders/bootstrapGram.wgsl: any grouping factors, q and p), or
  * null for the CPU pass; `messages` gets why an 'auto' choice stayed on the CPU.
  */
 export async function bootstrapGramBackend(model: LmmModel, options: BackendOptions, messages: string[]): Promise<DeviceBootstrapGram | null> {
