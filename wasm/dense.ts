@@ -274,8 +274,92 @@ export function rightSolve(s: usize, rows: i32, l: usize, m: i32): void {
 
 /** C[r][s] −= Σ_u A[r][u] B[s][u] for C ra × rb (row stride ldc), A ra × k, B rb × k; lower only when lower ≠ 0. */
 export function subtractABt(c: usize, ldc: i32, a: usize, ra: i32, b: usize, rb: i32, k: i32, lower: i32): void {
+  subtractABtRows(c, ldc, a, b, rb, k, lower, 0, ra);
+}
+
+/**
+ * Rows [r0, r1) (level blocks of q_j rows, row stride ldx in doubles) of a dense block X less the
+ * products of the sparse blocks to its left through a common sparse block i (the factor's updates of
+ * a dense block from the sparse ones): X[a][b] −= Σ_c Vj[a,c] Vk[b,c]ᵀ, Vj = L_ji by rows (rowPtr,
+ * entry, colOf: src/linalg/gram.ts's PatternRows), Vk = L_ki by columns (colPtr, rowIdx), q_i columns
+ * per level of i; int arrays of i32, value arrays of f64. `lower` ≠ 0 (Vj = Vk, X diagonal): only b ≤ a,
+ * and within the diagonal q × q block only its lower triangle (on the diagonal, the entries b ≤ a of
+ * column c are those up to entry e itself). The same operations in the same order as the JavaScript
+ * kernel (src/linalg/blockedCholesky.ts, subtractSparseRow): X[a][b] gets its subtractions by columns c
+ * ascending, each an inner product over u ascending; rows are independent, so any split of the rows
+ * over threads gives the same X bit for bit.
+ */
+export function sparseRows(
+  x: usize, ldx: i32, qj: i32, qk: i32, qi: i32, vj: usize, rowPtr: usize, entry: usize, colOf: usize,
+  vk: usize, colPtr: usize, rowIdx: usize, lower: i32, r0: i32, r1: i32,
+): void {
+  const ldb = <usize>ldx << 3;
+  for (let a = r0; a < r1; a++) {
+    const t0 = load<i32>(rowPtr + (<usize>a << 2)), t1 = load<i32>(rowPtr + (<usize>(a + 1) << 2));
+    if (qj == 1 && qk == 1) {
+      const xo = x + <usize>a * ldb;
+      if (qi == 1) {
+        for (let t = t0; t < t1; t++) {
+          const e = load<i32>(entry + (<usize>t << 2));
+          const c = load<i32>(colOf + (<usize>e << 2));
+          const va = load<f64>(vj + (<usize>e << 3));
+          const end = lower != 0 ? e + 1 : load<i32>(colPtr + (<usize>(c + 1) << 2));
+          for (let eb = load<i32>(colPtr + (<usize>c << 2)); eb < end; eb++) {
+            const xp = xo + (<usize>load<i32>(rowIdx + (<usize>eb << 2)) << 3);
+            store<f64>(xp, load<f64>(xp) - va * load<f64>(vk + (<usize>eb << 3)));
+          }
+        }
+        continue;
+      }
+      for (let t = t0; t < t1; t++) {
+        const e = load<i32>(entry + (<usize>t << 2));
+        const c = load<i32>(colOf + (<usize>e << 2));
+        const vo = vj + (<usize>(e * qi) << 3);
+        const end = lower != 0 ? e + 1 : load<i32>(colPtr + (<usize>(c + 1) << 2));
+        for (let eb = load<i32>(colPtr + (<usize>c << 2)); eb < end; eb++) {
+          const wo = vk + (<usize>(eb * qi) << 3);
+          let acc: f64 = 0;
+          for (let u = 0; u < qi; u++) acc += load<f64>(vo + (<usize>u << 3)) * load<f64>(wo + (<usize>u << 3));
+          const xp = xo + (<usize>load<i32>(rowIdx + (<usize>eb << 2)) << 3);
+          store<f64>(xp, load<f64>(xp) - acc);
+        }
+      }
+      continue;
+    }
+    const qjqi = qj * qi, qkqi = qk * qi;
+    for (let t = t0; t < t1; t++) {
+      const e = load<i32>(entry + (<usize>t << 2));
+      const c = load<i32>(colOf + (<usize>e << 2));
+      const vo = vj + (<usize>(e * qjqi) << 3);
+      const end = lower != 0 ? e + 1 : load<i32>(colPtr + (<usize>(c + 1) << 2));
+      for (let eb = load<i32>(colPtr + (<usize>c << 2)); eb < end; eb++) {
+        const wo = vk + (<usize>(eb * qkqi) << 3);
+        const diag = lower != 0 && eb == e;
+        const xo = x + <usize>(a * qj) * ldb + (<usize>(load<i32>(rowIdx + (<usize>eb << 2)) * qk) << 3);
+        for (let s = 0; s < qj; s++) {
+          const tEnd = diag ? s + 1 : qk;
+          for (let u = 0; u < tEnd; u++) {
+            let acc: f64 = 0;
+            for (let w = 0; w < qi; w++) acc += load<f64>(vo + (<usize>(s * qi + w) << 3)) * load<f64>(wo + (<usize>(u * qi + w) << 3));
+            const xp = xo + <usize>s * ldb + (<usize>u << 3);
+            store<f64>(xp, load<f64>(xp) - acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Rows [r0, r1) of S ← S L⁻ᵀ (S rows × m, L m × m lower, both packed with row stride m): rightSolve split by rows. */
+export function rightSolveRows(s: usize, l: usize, m: i32, r0: i32, r1: i32): void {
+  const ld = <usize>m << 3;
+  trsm(s + <usize>r0 * ld, r1 - r0, l, m, ld, ld);
+}
+
+/** Rows [r0, r1) of subtractABt (C −= A Bᵀ): row r of C depends on row r of A only, so any split of the rows gives the same C. */
+export function subtractABtRows(c: usize, ldc: i32, a: usize, b: usize, rb: i32, k: i32, lower: i32, r0: i32, r1: i32): void {
   const lda = <usize>k << 3;
-  for (let r = 0; r < ra; r++) {
+  for (let r = r0; r < r1; r++) {
     const ar = a + <usize>r * lda;
     const cr = c + ((<usize>r * <usize>ldc) << 3);
     const end = lower != 0 ? min(r + 1, rb) : rb;

@@ -1,13 +1,17 @@
 /**
  * Storage and kernels for the dense blocks of the blocked Cholesky factor. The dense blocks live in
  * one WebAssembly memory so the SIMD kernels of wasm/dense.ts (Cholesky, right triangular solve,
- * C −= A Bᵀ) work on them in place; where WebAssembly SIMD is not available (or `kernels: 'js'` is
- * asked for) the same kernels run in JavaScript (src/linalg/dense.ts) on ordinary arrays.
+ * C −= A Bᵀ, the updates of a dense block from sparse ones) work on them in place; where WebAssembly
+ * SIMD is not available (or `kernels: 'js'` is asked for) the same kernels run in JavaScript
+ * (src/linalg/dense.ts, src/linalg/blockedCholesky.ts) on ordinary arrays. On a shared memory the
+ * Cholesky, and the other kernels where there is enough work, split their rows over the threads
+ * (src/linalg/denseThreads.ts), with the one-thread kernel's result bit for bit.
  */
 import { ModelError } from '../errors/errors.js';
 import { DENSE_WASM_BASE64, DENSE_WASM_SHARED_BASE64 } from './denseWasm.generated.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
-import { SharedArena, type ThreadedKernels, denseThreadsWanted, sharedMemoryAvailable } from './denseThreads.js';
+import { type RowSplit, SharedArena, type ThreadedKernels, denseThreadsWanted, sharedMemoryAvailable } from './denseThreads.js';
+import type { BlockPattern, PatternRows } from './gram.js';
 
 export type DenseKernelKind = 'wasm' | 'js';
 
@@ -35,6 +39,38 @@ function denseModule(kind: 'plain' | 'shared'): WebAssembly.Module | null {
 
 /** An arena whose largest array is at least this many doubles (a 256 × 256 block) is shared with the threads. */
 const SHARED_MIN_DOUBLES = 256 * 256;
+/** A right solve or C −= A Bᵀ with fewer rows, or fewer multiply-adds, than these runs on the calling thread alone. */
+const SHARED_MIN_ROWS = 16;
+const SHARED_MIN_WORK = 2 ** 20;
+/** The sparse updates' rows are shared when their multiply-adds (SparseUpdate.cost) are at least this many. */
+const SHARED_MIN_SPARSE = 2 ** 15;
+const EQUAL_ROWS: RowSplit = { by: 'rows', align: 4 };
+const TRIANGLE: RowSplit = { by: 'triangle', align: 4 };
+
+/**
+ * The operands of an update of a dense block X from the sparse blocks to its left (see
+ * DenseArena.sparseRows), all in the arena: X's rows (level blocks) a get Σ_c Vj[a,c] Vk[b,c]ᵀ subtracted.
+ */
+export interface SparseUpdate {
+  X: Float64Array;
+  /** X's row stride (doubles) */
+  ldx: number;
+  /** rows and columns per level of X's row and column blocks, and of the sparse blocks' columns */
+  qj: number;
+  qk: number;
+  qi: number;
+  /** Vj = L_ji (values; its pattern by rows) and Vk = L_ki (values; its pattern by columns) */
+  Vj: Float64Array;
+  Rj: PatternRows;
+  Vk: Float64Array;
+  Pk: BlockPattern;
+  /** X diagonal (Vj = Vk): the lower triangle only */
+  lower: boolean;
+  /** X's level rows */
+  rows: number;
+  /** cost[a]: the work of rows [0, a) (length rows + 1), for splitting the rows over threads */
+  cost: Float64Array;
+}
 
 function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
@@ -91,8 +127,29 @@ export class DenseArena {
     this.arrays = sizes.map((s, k) => new Float64Array(memory.buffer, offsets[k], s));
   }
 
-  private inArena(a: Float64Array): boolean {
+  private inArena(a: ArrayBufferView): boolean {
     return this.wasm !== null && a.buffer === this.buffer;
+  }
+
+  /** Array k as 32-bit integers (twice as many entries), sharing its storage. */
+  ints(k: number): Int32Array {
+    const a = this.arrays[k];
+    return new Int32Array(a.buffer, a.byteOffset, 2 * a.length);
+  }
+
+  /**
+   * The update of a dense block from sparse ones (SparseUpdate) by wasm/dense.ts's `sparseRows`, its
+   * rows shared with the threads on a shared memory; false when the kernels are JavaScript or an
+   * operand is not in the arena (the caller runs the JavaScript kernel, the same arithmetic).
+   */
+  sparseRows(u: SparseUpdate): boolean {
+    const { X, Vj, Rj, Vk, Pk } = u;
+    if (![X, Vj, Vk, Rj.rowPtr, Rj.entry, Rj.colOf, Pk.colPtr, Pk.rowIdx].every((a) => this.inArena(a))) return false;
+    const args = [X.byteOffset, u.ldx, u.qj, u.qk, u.qi, Vj.byteOffset, Rj.rowPtr.byteOffset, Rj.entry.byteOffset, Rj.colOf.byteOffset,
+      Vk.byteOffset, Pk.colPtr.byteOffset, Pk.rowIdx.byteOffset, u.lower ? 1 : 0];
+    if (this.shared && u.cost[u.rows] >= SHARED_MIN_SPARSE && this.shared.rows(this.wasm!, 'sparseRows', args, u.rows, { by: 'cost', cost: u.cost, align: 1 })) return true;
+    (this.wasm!.sparseRows as (...a: number[]) => void)(...args, 0, u.rows);
+    return true;
   }
 
   /** In-place Cholesky of the n × n matrix a (lower); returns log det L². */
@@ -110,7 +167,9 @@ export class DenseArena {
   /** S ← S L⁻ᵀ, S rows × m, L m × m lower. */
   rightSolve(S: Float64Array, rows: number, L: Float64Array, m: number): void {
     if (this.inArena(S) && this.inArena(L)) {
-      this.wasm!.rightSolve(S.byteOffset, rows, L.byteOffset, m);
+      const shared = this.shared && rows >= SHARED_MIN_ROWS && rows * m * m >= 2 * SHARED_MIN_WORK
+        && this.shared.rows(this.wasm!, 'rightSolveRows', [S.byteOffset, L.byteOffset, m], rows, EQUAL_ROWS);
+      if (!shared) this.wasm!.rightSolve(S.byteOffset, rows, L.byteOffset, m);
       return;
     }
     rightSolveJs(S, rows, L, m);
@@ -119,7 +178,10 @@ export class DenseArena {
   /** C −= A Bᵀ for C ra × rb (row stride ldc), A ra × k, B rb × k; only the lower triangle when `lower`. */
   subtractABt(C: Float64Array, ldc: number, A: Float64Array, ra: number, B: Float64Array, rb: number, k: number, lower: boolean): void {
     if (this.inArena(C) && this.inArena(A) && this.inArena(B)) {
-      this.wasm!.subtractABt(C.byteOffset, ldc, A.byteOffset, ra, B.byteOffset, rb, k, lower ? 1 : 0);
+      const work = lower && rb >= ra ? (ra * (ra + 1) / 2) * k : ra * rb * k;
+      const shared = this.shared && ra >= SHARED_MIN_ROWS && work >= SHARED_MIN_WORK
+        && this.shared.rows(this.wasm!, 'subtractABtRows', [C.byteOffset, ldc, A.byteOffset, B.byteOffset, rb, k, lower ? 1 : 0], ra, lower && rb >= ra ? TRIANGLE : EQUAL_ROWS);
+      if (!shared) this.wasm!.subtractABt(C.byteOffset, ldc, A.byteOffset, ra, B.byteOffset, rb, k, lower ? 1 : 0);
       return;
     }
     for (let r = 0; r < ra; r++) {
