@@ -88,13 +88,13 @@ describe('dense kernels on two threads', () => {
   for (const c of sparseCases) {
     it(`the update of a dense block from sparse ones (${c.rows} × ${c.rowsK} levels, q ${c.qj}/${c.qk}/${c.qi}, ${c.lower ? 'diagonal' : 'off-diagonal'}) is the JavaScript kernel's bit for bit, with one thread and two`, () => {
       const js = sparseUpdateCase(c, 'js', 1);
-      expect(js.arena.sparseRows(js.u)).toBe(false);
+      expect(js.arena.sparseUpdate(js.u)).toBe(false);
       const { u } = js;
-      for (let a = 0; a < c.rows; a++) subtractSparseRow(u.X, u.ldx, a, u.qj, u.qk, u.qi, u.Vj, u.Rj, u.Vk, u.Pk, u.lower);
+      for (let a = 0; a < c.rows; a++) subtractSparseRow(u.X, u.ldx, a, u.qj, u.qk, u.qi, u.Vj, js.Rj, u.Vk, u.Pk, u.lower);
       expect(identical(u.X, js.X0)).toBe(false);
       const one = sparseUpdateCase(c, 'wasm', 1);
       expect(one.arena.threads).toBe(1);
-      expect(one.arena.sparseRows(one.u)).toBe(true);
+      expect(one.arena.sparseUpdate(one.u)).toBe(true);
       expect(identical(one.u.X, u.X)).toBe(true);
       const two = sparseUpdateCase(c, 'wasm', 2);
       // shared with the threads: a large enough arena and update
@@ -102,7 +102,7 @@ describe('dense kernels on two threads', () => {
       expect(two.u.cost[c.rows]).toBeGreaterThan(2 ** 15);
       untilHelped(() => {
         two.u.X.set(two.X0);
-        expect(two.arena.sparseRows(two.u)).toBe(true);
+        expect(two.arena.sparseUpdate(two.u)).toBe(true);
         expect(identical(two.u.X, u.X)).toBe(true);
       });
     });

@@ -280,62 +280,63 @@ export function subtractABt(c: usize, ldc: i32, a: usize, ra: i32, b: usize, rb:
 /**
  * Rows [r0, r1) (level blocks of q_j rows, row stride ldx in doubles) of a dense block X less the
  * products of the sparse blocks to its left through a common sparse block i (the factor's updates of
- * a dense block from the sparse ones): X[a][b] −= Σ_c Vj[a,c] Vk[b,c]ᵀ, Vj = L_ji by rows (rowPtr,
- * entry, colOf: src/linalg/gram.ts's PatternRows), Vk = L_ki by columns (colPtr, rowIdx), q_i columns
- * per level of i; int arrays of i32, value arrays of f64. `lower` ≠ 0 (Vj = Vk, X diagonal): only b ≤ a,
- * and within the diagonal q × q block only its lower triangle (on the diagonal, the entries b ≤ a of
- * column c are those up to entry e itself). The same operations in the same order as the JavaScript
- * kernel (src/linalg/blockedCholesky.ts, subtractSparseRow): X[a][b] gets its subtractions by columns c
- * ascending, each an inner product over u ascending; rows are independent, so any split of the rows
- * over threads gives the same X bit for bit.
+ * a dense block from the sparse ones): X[a][b] −= Σ_c Vj[a,c] Vk[b,c]ᵀ, Vj = L_ji and Vk = L_ki by
+ * columns (colPtr, rowIdx: src/linalg/gram.ts's BlockPattern; ncol columns, the levels of i), q_i
+ * columns per level of i; int arrays of i32, value arrays of f64. `lower` ≠ 0 (Vj = Vk, X diagonal):
+ * only b ≤ a, and within the diagonal q × q block only its lower triangle (the entries b ≤ a of column
+ * c are those up to entry e itself: rows are sorted within a column). Column c by column c of the
+ * sparse blocks, each column's entries in rows [r0, r1) found by bisection: X[a][b] gets its
+ * subtractions by c ascending, each an inner product over its q_i terms ascending — the JavaScript
+ * kernels' order (src/linalg/blockedCholesky.ts: subtractSparseRow, subtractSparseColumns) — and the
+ * rows are independent, so any split of the rows over threads gives the same X bit for bit; a chunk
+ * of rows keeps its part of X in cache.
  */
-export function sparseRows(
-  x: usize, ldx: i32, qj: i32, qk: i32, qi: i32, vj: usize, rowPtr: usize, entry: usize, colOf: usize,
-  vk: usize, colPtr: usize, rowIdx: usize, lower: i32, r0: i32, r1: i32,
+export function sparseColumns(
+  x: usize, ldx: i32, qj: i32, qk: i32, qi: i32, vj: usize, colPtrJ: usize, rowIdxJ: usize,
+  vk: usize, colPtrK: usize, rowIdxK: usize, ncol: i32, lower: i32, r0: i32, r1: i32,
 ): void {
   const ldb = <usize>ldx << 3;
-  for (let a = r0; a < r1; a++) {
-    const t0 = load<i32>(rowPtr + (<usize>a << 2)), t1 = load<i32>(rowPtr + (<usize>(a + 1) << 2));
-    if (qj == 1 && qk == 1) {
-      const xo = x + <usize>a * ldb;
-      if (qi == 1) {
-        for (let t = t0; t < t1; t++) {
-          const e = load<i32>(entry + (<usize>t << 2));
-          const c = load<i32>(colOf + (<usize>e << 2));
+  const qjqi = qj * qi, qkqi = qk * qi;
+  for (let c = 0; c < ncol; c++) {
+    const e0 = load<i32>(colPtrJ + (<usize>c << 2)), e1 = load<i32>(colPtrJ + (<usize>(c + 1) << 2));
+    if (e0 == e1 || load<i32>(rowIdxJ + (<usize>(e1 - 1) << 2)) < r0 || load<i32>(rowIdxJ + (<usize>e0 << 2)) >= r1) continue;
+    // the first entry of column c in a row ≥ r0
+    let lo = e0, hi = e1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (load<i32>(rowIdxJ + (<usize>mid << 2)) < r0) lo = mid + 1; else hi = mid;
+    }
+    const b0 = load<i32>(colPtrK + (<usize>c << 2));
+    const b1 = load<i32>(colPtrK + (<usize>(c + 1) << 2));
+    for (let e = lo; e < e1; e++) {
+      const a = load<i32>(rowIdxJ + (<usize>e << 2));
+      if (a >= r1) break;
+      const end = lower != 0 ? e + 1 : b1;
+      if (qj == 1 && qk == 1) {
+        const xo = x + <usize>a * ldb;
+        if (qi == 1) {
           const va = load<f64>(vj + (<usize>e << 3));
-          const end = lower != 0 ? e + 1 : load<i32>(colPtr + (<usize>(c + 1) << 2));
-          for (let eb = load<i32>(colPtr + (<usize>c << 2)); eb < end; eb++) {
-            const xp = xo + (<usize>load<i32>(rowIdx + (<usize>eb << 2)) << 3);
+          for (let eb = b0; eb < end; eb++) {
+            const xp = xo + (<usize>load<i32>(rowIdxK + (<usize>eb << 2)) << 3);
             store<f64>(xp, load<f64>(xp) - va * load<f64>(vk + (<usize>eb << 3)));
           }
+          continue;
         }
-        continue;
-      }
-      for (let t = t0; t < t1; t++) {
-        const e = load<i32>(entry + (<usize>t << 2));
-        const c = load<i32>(colOf + (<usize>e << 2));
         const vo = vj + (<usize>(e * qi) << 3);
-        const end = lower != 0 ? e + 1 : load<i32>(colPtr + (<usize>(c + 1) << 2));
-        for (let eb = load<i32>(colPtr + (<usize>c << 2)); eb < end; eb++) {
+        for (let eb = b0; eb < end; eb++) {
           const wo = vk + (<usize>(eb * qi) << 3);
           let acc: f64 = 0;
           for (let u = 0; u < qi; u++) acc += load<f64>(vo + (<usize>u << 3)) * load<f64>(wo + (<usize>u << 3));
-          const xp = xo + (<usize>load<i32>(rowIdx + (<usize>eb << 2)) << 3);
+          const xp = xo + (<usize>load<i32>(rowIdxK + (<usize>eb << 2)) << 3);
           store<f64>(xp, load<f64>(xp) - acc);
         }
+        continue;
       }
-      continue;
-    }
-    const qjqi = qj * qi, qkqi = qk * qi;
-    for (let t = t0; t < t1; t++) {
-      const e = load<i32>(entry + (<usize>t << 2));
-      const c = load<i32>(colOf + (<usize>e << 2));
       const vo = vj + (<usize>(e * qjqi) << 3);
-      const end = lower != 0 ? e + 1 : load<i32>(colPtr + (<usize>(c + 1) << 2));
-      for (let eb = load<i32>(colPtr + (<usize>c << 2)); eb < end; eb++) {
+      for (let eb = b0; eb < end; eb++) {
         const wo = vk + (<usize>(eb * qkqi) << 3);
         const diag = lower != 0 && eb == e;
-        const xo = x + <usize>(a * qj) * ldb + (<usize>(load<i32>(rowIdx + (<usize>eb << 2)) * qk) << 3);
+        const xo = x + <usize>(a * qj) * ldb + (<usize>(load<i32>(rowIdxK + (<usize>eb << 2)) * qk) << 3);
         for (let s = 0; s < qj; s++) {
           const tEnd = diag ? s + 1 : qk;
           for (let u = 0; u < tEnd; u++) {

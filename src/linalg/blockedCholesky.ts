@@ -76,8 +76,9 @@ export function factorXy(LXX: Float64Array, p1: number): { ldRX2: number; pwrss:
 /**
  * The order of the updates of a dense diagonal block from the sparse blocks to its left, in
  * JavaScript: by the sparse blocks' columns, or by the dense block's rows. 'auto' (default): the
- * WebAssembly kernel of the arena (by rows, shared with its threads; wasm/dense.ts's sparseRows), or
- * where the kernels are JavaScript, rows or columns by the block's size (the choice is the cache's).
+ * WebAssembly kernel of the arena (by columns within chunks of rows shared with its threads;
+ * wasm/dense.ts's sparseColumns), or where the kernels are JavaScript, rows or columns by the block's
+ * size (the choice is the cache's).
  * Every order subtracts each entry's terms by the sparse blocks' columns ascending, so all give the
  * same factor bit for bit.
  */
@@ -208,22 +209,22 @@ export class BlockedCholesky {
     // in place (src/relmat/conditional.ts) instead of copying it
     const known = !!gram.AkkDense?.some((a) => a);
     const slotScratch = blocks.map((_, k) => (known && k >= denseFrom ? denseSlot(SCRATCH_ROWS * this.m[k]) : -1));
-    // the sparse L_ji below a dense block (j ≥ denseFrom > i), with its pattern by rows and by columns
-    // (Int32), live in the arena too: the dense blocks' updates from them run in its kernels and threads
+    // the sparse L_ji below a dense block (j ≥ denseFrom > i) and its pattern (Int32) live in the
+    // arena too: the dense blocks' updates from them run in its kernels and threads
     const sparseBelow = (j: number, i: number) => j >= denseFrom && i < denseFrom;
     const slotSparse = blocks.map((bj, j) => blocks.map((bi, i) => (sparseBelow(j, i) ? denseSlot(patterns[j][i].rowIdx.length * bj.q * bi.q) : -1)));
-    const intsOf = (P: BlockPattern) => P.nrow + 1 + P.ncol + 1 + 3 * P.rowIdx.length;
+    const intsOf = (P: BlockPattern) => P.ncol + 1 + P.rowIdx.length;
     const slotInts = blocks.map((_, j) => blocks.map((__, i) => (sparseBelow(j, i) ? denseSlot(Math.ceil(intsOf(patterns[j][i]) / 2)) : -1)));
     this.arena = new DenseArena(denseSizes, kernels);
     const dense = this.arena.arrays;
     for (let j = denseFrom; j < K; j++) {
       for (let i = 0; i < denseFrom; i++) {
-        const P = patterns[j][i], R = this.rowsOf[j][i];
-        const ints = this.arena.ints(slotInts[j][i]);
-        let o = 0;
-        const take = (src: Int32Array) => { const v = ints.subarray(o, o + src.length); v.set(src); o += src.length; return v; };
-        patterns[j][i] = { nrow: P.nrow, ncol: P.ncol, colPtr: take(P.colPtr), rowIdx: take(P.rowIdx) };
-        this.rowsOf[j][i] = { rowPtr: take(R.rowPtr), entry: take(R.entry), colOf: take(R.colOf) };
+        const P = patterns[j][i];
+        const colPtr = this.arena.ints(slotInts[j][i]).subarray(0, P.colPtr.length);
+        const rowIdx = this.arena.ints(slotInts[j][i]).subarray(P.colPtr.length, P.colPtr.length + P.rowIdx.length);
+        colPtr.set(P.colPtr);
+        rowIdx.set(P.rowIdx);
+        patterns[j][i] = { nrow: P.nrow, ncol: P.ncol, colPtr, rowIdx };
       }
     }
     this.Lkk = blocks.map((b, k) => (slotKK[k] >= 0 ? dense[slotKK[k]] : new Float64Array(b.nl * b.q * b.q)));
@@ -464,8 +465,8 @@ export class BlockedCholesky {
       const key = (j * this.K + k) * this.K + i;
       let cost = this.sparseCosts.get(key);
       if (!cost) this.sparseCosts.set(key, (cost = sparseUpdateCost(Rj, Pk, lower, qj * qk * qi)));
-      const u: SparseUpdate = { X, ldx, qj, qk, qi, Vj, Rj, Vk, Pk, lower, rows, cost };
-      if (this.arena.sparseRows(u)) return;
+      const u: SparseUpdate = { X, ldx, qj, qk, qi, Vj, Pj: this.patterns[j][i], Vk, Pk, lower, rows, cost };
+      if (this.arena.sparseUpdate(u)) return;
     }
     for (let a = 0; a < rows; a++) subtractSparseRow(X, ldx, a, qj, qk, qi, Vj, Rj, Vk, Pk, lower);
   }

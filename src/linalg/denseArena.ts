@@ -11,7 +11,7 @@ import { ModelError } from '../errors/errors.js';
 import { DENSE_WASM_BASE64, DENSE_WASM_SHARED_BASE64 } from './denseWasm.generated.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
 import { type RowSplit, SharedArena, type ThreadedKernels, denseThreadsWanted, sharedMemoryAvailable } from './denseThreads.js';
-import type { BlockPattern, PatternRows } from './gram.js';
+import type { BlockPattern } from './gram.js';
 
 export type DenseKernelKind = 'wasm' | 'js';
 
@@ -42,14 +42,16 @@ const SHARED_MIN_DOUBLES = 256 * 256;
 /** A right solve or C −= A Bᵀ with fewer rows, or fewer multiply-adds, than these runs on the calling thread alone. */
 const SHARED_MIN_ROWS = 16;
 const SHARED_MIN_WORK = 2 ** 20;
-/** The sparse updates' rows are shared when their multiply-adds (SparseUpdate.cost) are at least this many. */
+/** The sparse updates' rows are shared when their multiply-adds (SparseUpdate.cost) are at least this many ... */
 const SHARED_MIN_SPARSE = 2 ** 15;
+/** ... in this many chunks per thread (each chunk visits every column of the sparse blocks). */
+const SPARSE_CHUNKS_PER_THREAD = 4;
 const EQUAL_ROWS: RowSplit = { by: 'rows', align: 4 };
 const TRIANGLE: RowSplit = { by: 'triangle', align: 4 };
 
 /**
  * The operands of an update of a dense block X from the sparse blocks to its left (see
- * DenseArena.sparseRows), all in the arena: X's rows (level blocks) a get Σ_c Vj[a,c] Vk[b,c]ᵀ subtracted.
+ * DenseArena.sparseUpdate), all in the arena: X's rows (level blocks) a get Σ_c Vj[a,c] Vk[b,c]ᵀ subtracted.
  */
 export interface SparseUpdate {
   X: Float64Array;
@@ -59,9 +61,9 @@ export interface SparseUpdate {
   qj: number;
   qk: number;
   qi: number;
-  /** Vj = L_ji (values; its pattern by rows) and Vk = L_ki (values; its pattern by columns) */
+  /** Vj = L_ji and Vk = L_ki: values and patterns (by columns, the levels of i) */
   Vj: Float64Array;
-  Rj: PatternRows;
+  Pj: BlockPattern;
   Vk: Float64Array;
   Pk: BlockPattern;
   /** X diagonal (Vj = Vk): the lower triangle only */
@@ -138,17 +140,18 @@ export class DenseArena {
   }
 
   /**
-   * The update of a dense block from sparse ones (SparseUpdate) by wasm/dense.ts's `sparseRows`, its
-   * rows shared with the threads on a shared memory; false when the kernels are JavaScript or an
+   * The update of a dense block from sparse ones (SparseUpdate) by wasm/dense.ts's `sparseColumns`,
+   * its rows shared with the threads on a shared memory; false when the kernels are JavaScript or an
    * operand is not in the arena (the caller runs the JavaScript kernel, the same arithmetic).
    */
-  sparseRows(u: SparseUpdate): boolean {
-    const { X, Vj, Rj, Vk, Pk } = u;
-    if (![X, Vj, Vk, Rj.rowPtr, Rj.entry, Rj.colOf, Pk.colPtr, Pk.rowIdx].every((a) => this.inArena(a))) return false;
-    const args = [X.byteOffset, u.ldx, u.qj, u.qk, u.qi, Vj.byteOffset, Rj.rowPtr.byteOffset, Rj.entry.byteOffset, Rj.colOf.byteOffset,
-      Vk.byteOffset, Pk.colPtr.byteOffset, Pk.rowIdx.byteOffset, u.lower ? 1 : 0];
-    if (this.shared && u.cost[u.rows] >= SHARED_MIN_SPARSE && this.shared.rows(this.wasm!, 'sparseRows', args, u.rows, { by: 'cost', cost: u.cost, align: 1 })) return true;
-    (this.wasm!.sparseRows as (...a: number[]) => void)(...args, 0, u.rows);
+  sparseUpdate(u: SparseUpdate): boolean {
+    const { X, Vj, Pj, Vk, Pk } = u;
+    if (![X, Vj, Vk, Pj.colPtr, Pj.rowIdx, Pk.colPtr, Pk.rowIdx].every((a) => this.inArena(a))) return false;
+    const args = [X.byteOffset, u.ldx, u.qj, u.qk, u.qi, Vj.byteOffset, Pj.colPtr.byteOffset, Pj.rowIdx.byteOffset,
+      Vk.byteOffset, Pk.colPtr.byteOffset, Pk.rowIdx.byteOffset, Pj.ncol, u.lower ? 1 : 0];
+    const split: RowSplit = { by: 'cost', cost: u.cost, align: 1, perThread: SPARSE_CHUNKS_PER_THREAD };
+    if (this.shared && u.cost[u.rows] >= SHARED_MIN_SPARSE && this.shared.rows(this.wasm!, 'sparseColumns', args, u.rows, split)) return true;
+    (this.wasm!.sparseColumns as (...a: number[]) => void)(...args, 0, u.rows);
     return true;
   }
 

@@ -17,7 +17,7 @@
  * caller claims the chunks itself, so the helpers only ever change who computes a chunk, never what.
  *
  * Other kernels whose rows are independent run on the same pool as jobs of the same kind (SharedArena.rows):
- * the updates of a dense block from the sparse blocks to its left (sparseRows), and the right solve and
+ * the updates of a dense block from the sparse blocks to its left (sparseColumns), and the right solve and
  * C −= A Bᵀ of larger matrices (rightSolveRows, subtractABtRows; e.g. the trailing inverse of the final
  * solve, src/lmm/trailingInverse.ts).
  *
@@ -53,9 +53,9 @@ const BOUNDS = PARAMS + MAX_PARAMS; // chunk c is rows [BOUNDS + c, BOUNDS + c +
 const CTRL_INTS = BOUNDS + MAX_CHUNKS + 1;
 
 /** The kernels a job runs (wasm/dense.ts exports; each takes its arguments, then rows r0, r1) and their argument counts. */
-const JOBS = ['panelSolve', 'panelUpdate', 'sparseRows', 'rightSolveRows', 'subtractABtRows'] as const;
+const JOBS = ['panelSolve', 'panelUpdate', 'sparseColumns', 'rightSolveRows', 'subtractABtRows'] as const;
 export type DenseJob = (typeof JOBS)[number];
-const JOB_ARGS: Record<DenseJob, number> = { panelSolve: 3, panelUpdate: 3, sparseRows: 13, rightSolveRows: 3, subtractABtRows: 7 };
+const JOB_ARGS: Record<DenseJob, number> = { panelSolve: 3, panelUpdate: 3, sparseColumns: 13, rightSolveRows: 3, subtractABtRows: 7 };
 
 /**
  * The helper's source (a self-contained classic script; evaluated in a Node worker or a blob Web
@@ -259,9 +259,9 @@ export interface ThreadedKernels {
   panelDiag(a: number, n: number, k0: number): number;
   panelSolve(a: number, n: number, k0: number, r0: number, r1: number): void;
   panelUpdate(a: number, n: number, k0: number, r0: number, r1: number): void;
-  sparseRows(
-    x: number, ldx: number, qj: number, qk: number, qi: number, vj: number, rowPtr: number, entry: number, colOf: number,
-    vk: number, colPtr: number, rowIdx: number, lower: number, r0: number, r1: number,
+  sparseColumns(
+    x: number, ldx: number, qj: number, qk: number, qi: number, vj: number, colPtrJ: number, rowIdxJ: number,
+    vk: number, colPtrK: number, rowIdxK: number, ncol: number, lower: number, r0: number, r1: number,
   ): void;
   rightSolveRows(s: number, l: number, m: number, r0: number, r1: number): void;
   subtractABtRows(c: number, ldc: number, a: number, b: number, rb: number, k: number, lower: number, r0: number, r1: number): void;
@@ -270,9 +270,11 @@ export interface ThreadedKernels {
 /**
  * How a job's rows are split: 'rows' at equal row counts, 'triangle' at equal areas of a lower
  * triangle (row i costs ∝ i + 1), or by the rows' costs (cumulative: cost[r] is that of rows [0, r),
- * length m + 1). Bounds are multiples of `align` (4: the kernels' tiles).
+ * length m + 1). Bounds are multiples of `align` (4: the kernels' tiles); `perThread` chunks per
+ * thread (default 16: fine enough for a helper preempted on a loaded machine; fewer where each chunk
+ * has a fixed cost).
  */
-export type RowSplit = { by: 'rows' | 'triangle'; align: number } | { by: 'cost'; cost: ArrayLike<number>; align: number };
+export type RowSplit = ({ by: 'rows' | 'triangle' } | { by: 'cost'; cost: ArrayLike<number> }) & { align: number; perThread?: number };
 
 const detach = new FinalizationRegistry<number>((id) => {
   for (const h of pool?.helpers ?? []) h.postMessage({ type: 'detach', id });
@@ -404,7 +406,7 @@ const UPDATE_SPLIT: RowSplit = { by: 'triangle', align: 4 };
  * (a multiple of split.align) with cost([0, r)) ≥ t/C of the whole.
  */
 function planChunks(m: number, threads: number, ctrl: Int32Array, split: RowSplit): number {
-  const want = Math.min(MAX_CHUNKS, threads * 16, Math.max(1, Math.floor(m / (split.by === 'cost' ? 1 : 8))));
+  const want = Math.min(MAX_CHUNKS, threads * (split.perThread ?? 16), Math.max(1, Math.floor(m / (split.by === 'cost' ? 1 : 8))));
   const { align } = split;
   let c = 0;
   ctrl[BOUNDS] = 0;

@@ -5,7 +5,7 @@
  * tests in Node (test/denseThreads.test.ts) and in the browser page (test/e2e/pages/denseThreads.ts).
  */
 import { DenseArena, type DenseKernelKind, type SparseUpdate } from '../../src/linalg/denseArena.js';
-import { type BlockPattern, patternRows } from '../../src/linalg/gram.js';
+import { type BlockPattern, type PatternRows, patternRows } from '../../src/linalg/gram.js';
 import { sparseUpdateCost } from '../../src/linalg/blockedCholesky.js';
 
 export interface SparseCase { rows: number; rowsK: number; ncol: number; qj: number; qk: number; qi: number; lower: boolean; density: number; seed: number }
@@ -21,7 +21,7 @@ function randomPattern(nrow: number, ncol: number, density: number, r: () => num
 }
 
 /** The update in a new arena (its kernels `kind`, `threads` threads), with the starting X to reset it. */
-export function sparseUpdateCase(c: SparseCase, kind: DenseKernelKind, threads: number): { arena: DenseArena; u: SparseUpdate; X0: Float64Array } {
+export function sparseUpdateCase(c: SparseCase, kind: DenseKernelKind, threads: number): { arena: DenseArena; u: SparseUpdate; X0: Float64Array; Rj: PatternRows } {
   let s = c.seed;
   const r = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
   const Pj = randomPattern(c.rows, c.ncol, c.density, r);
@@ -31,7 +31,7 @@ export function sparseUpdateCase(c: SparseCase, kind: DenseKernelKind, threads: 
   const nnzJ = Pj.rowIdx.length, nnzK = Pk.rowIdx.length;
   const ints = (n: number) => Math.ceil(n / 2);
   const arena = new DenseArena([c.rows * c.qj * ldx, nnzJ * c.qj * c.qi, nnzK * c.qk * c.qi,
-    ints(Rj.rowPtr.length), ints(nnzJ), ints(nnzJ), ints(Pk.colPtr.length), ints(nnzK)], kind, threads);
+    ints(Pj.colPtr.length), ints(nnzJ), ints(Pk.colPtr.length), ints(nnzK)], kind, threads);
   const [X, Vj, Vk0] = arena.arrays;
   const view = (k: number, src: Int32Array) => { const v = arena.ints(k).subarray(0, src.length); v.set(src); return v; };
   const X0 = Float64Array.from({ length: X.length }, () => r() - 0.5);
@@ -39,8 +39,8 @@ export function sparseUpdateCase(c: SparseCase, kind: DenseKernelKind, threads: 
   for (let e = 0; e < Vj.length; e++) Vj[e] = r() - 0.5;
   const Vk = c.lower ? Vj : Vk0;
   if (!c.lower) for (let e = 0; e < Vk.length; e++) Vk[e] = r() - 0.5;
-  const R = { rowPtr: view(3, Rj.rowPtr), entry: view(4, Rj.entry), colOf: view(5, Rj.colOf) };
-  const P = { nrow: Pk.nrow, ncol: Pk.ncol, colPtr: view(6, Pk.colPtr), rowIdx: view(7, Pk.rowIdx) };
-  const cost = sparseUpdateCost(R, P, c.lower, c.qj * c.qk * c.qi);
-  return { arena, u: { X, ldx, qj: c.qj, qk: c.qk, qi: c.qi, Vj, Rj: R, Vk, Pk: P, lower: c.lower, rows: c.rows, cost }, X0 };
+  const PjA = { nrow: Pj.nrow, ncol: Pj.ncol, colPtr: view(3, Pj.colPtr), rowIdx: view(4, Pj.rowIdx) };
+  const PkA = c.lower ? PjA : { nrow: Pk.nrow, ncol: Pk.ncol, colPtr: view(5, Pk.colPtr), rowIdx: view(6, Pk.rowIdx) };
+  const cost = sparseUpdateCost(Rj, PkA, c.lower, c.qj * c.qk * c.qi);
+  return { arena, u: { X, ldx, qj: c.qj, qk: c.qk, qi: c.qi, Vj, Pj: PjA, Vk, Pk: PkA, lower: c.lower, rows: c.rows, cost }, X0, Rj };
 }

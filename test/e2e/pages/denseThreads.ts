@@ -1,7 +1,7 @@
 /**
  * The page of test/e2e/denseThreads.test.ts: factors a matrix with the dense kernels on one thread and
  * on two (src/linalg/denseThreads.ts: Web Workers on a shared WebAssembly memory), and runs an update of
- * a dense block from sparse ones (the sparseRows job) likewise, and reports whether the page is
+ * a dense block from sparse ones (the sparseColumns job) likewise, and reports whether the page is
  * cross-origin isolated, how many threads ran, and whether the results are bit-identical.
  */
 import { DenseArena } from '../../../src/linalg/denseArena.js';
@@ -32,13 +32,13 @@ async function runThreads(n: number): Promise<ThreadsResult> {
   // the update of a dense block from sparse ones, on one thread and on two
   const c = { rows: 400, rowsK: 400, ncol: 900, qj: 1, qk: 1, qi: 1, lower: true, density: 0.03, seed: 3 };
   const sOne = sparseUpdateCase(c, 'wasm', 1);
-  sOne.arena.sparseRows(sOne.u);
+  sOne.arena.sparseUpdate(sOne.u);
   const sTwo = sparseUpdateCase(c, 'wasm', 2);
   const sparse0 = denseChunksHelped();
   let sparseIdentical = true;
   for (let rep = 0; rep < 50 && (rep === 0 || denseChunksHelped() === sparse0); rep++) {
     sTwo.u.X.set(sTwo.X0);
-    sparseIdentical &&= sTwo.arena.sparseRows(sTwo.u) && sTwo.u.X.every((v, i) => Object.is(v, sOne.u.X[i]));
+    sparseIdentical &&= sTwo.arena.sparseUpdate(sTwo.u) && sTwo.u.X.every((v, i) => Object.is(v, sOne.u.X[i]));
     await new Promise((res) => setTimeout(res, 5));
   }
   return {
