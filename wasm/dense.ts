@@ -272,9 +272,9 @@ export function rightSolve(s: usize, rows: i32, l: usize, m: i32): void {
   trsm(s, rows, l, m, ld, ld);
 }
 
-/** C[r][s] −= Σ_u A[r][u] B[s][u] for C ra × rb (row stride ldc), A ra × k, B rb × k; lower only when lower ≠ 0. */
+/** C[r][s] −= Σ_u A[r][u] B[s][u] for C ra × rb (row stride ldc), A ra × k, B rb × k (packed); lower only when lower ≠ 0. */
 export function subtractABt(c: usize, ldc: i32, a: usize, ra: i32, b: usize, rb: i32, k: i32, lower: i32): void {
-  subtractABtRows(c, ldc, a, b, rb, k, lower, 0, ra);
+  subtractABtRows(c, ldc, a, k, b, k, rb, k, lower, 0, ra);
 }
 
 /**
@@ -351,22 +351,73 @@ export function sparseColumns(
   }
 }
 
-/** Rows [r0, r1) of S ← S L⁻ᵀ (S rows × m, L m × m lower, both packed with row stride m): rightSolve split by rows. */
-export function rightSolveRows(s: usize, l: usize, m: i32, r0: i32, r1: i32): void {
-  const ld = <usize>m << 3;
-  trsm(s + <usize>r0 * ld, r1 - r0, l, m, ld, ld);
+/** Rows [r0, r1) of S ← S L⁻ᵀ (S rows × m, row stride lds doubles; L m × m lower, row stride ldl): rightSolve split by rows. */
+export function rightSolveRows(s: usize, lds: i32, l: usize, ldl: i32, m: i32, r0: i32, r1: i32): void {
+  const ld = <usize>lds << 3;
+  trsm(s + <usize>r0 * ld, r1 - r0, l, m, ld, <usize>ldl << 3);
 }
 
-/** Rows [r0, r1) of subtractABt (C −= A Bᵀ): row r of C depends on row r of A only, so any split of the rows gives the same C. */
-export function subtractABtRows(c: usize, ldc: i32, a: usize, b: usize, rb: i32, k: i32, lower: i32, r0: i32, r1: i32): void {
-  const lda = <usize>k << 3;
-  for (let r = r0; r < r1; r++) {
-    const ar = a + <usize>r * lda;
-    const cr = c + ((<usize>r * <usize>ldc) << 3);
+/**
+ * Rows [r0, r1) of C −= A Bᵀ: C[r][s] −= Σ_u A[r][u] B[s][u] for s < rb (s ≤ r when lower ≠ 0), A's rows
+ * k long; row strides ldc, lda, ldb in doubles. Tiles of 4 rows × 2 columns with eight two-lane
+ * accumulators (as syrkRows), the rest entry by entry; every entry is dot(A_r, B_s, k)'s arithmetic
+ * whichever way it is computed, and row r of C depends on row r of A only, so any split of the rows
+ * gives the same C.
+ */
+export function subtractABtRows(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, rb: i32, k: i32, lower: i32, r0: i32, r1: i32): void {
+  const ldA = <usize>lda << 3, ldB = <usize>ldb << 3, ldC = <usize>ldc << 3;
+  let r = r0;
+  for (; r + 3 < r1; r += 4) {
+    const a0 = a + <usize>r * ldA, a1 = a0 + ldA, a2 = a1 + ldA, a3 = a2 + ldA;
+    const c0 = c + <usize>r * ldC, c1 = c0 + ldC, c2 = c1 + ldC, c3 = c2 + ldC;
+    // the columns all four rows take
+    const common = lower != 0 ? min(r + 1, rb) : rb;
+    let j = 0;
+    for (; j + 1 < common; j += 2) {
+      const b0 = b + <usize>j * ldB, b1 = b0 + ldB;
+      let s00 = f64x2.splat(0), s10 = f64x2.splat(0), s20 = f64x2.splat(0), s30 = f64x2.splat(0);
+      let s01 = f64x2.splat(0), s11 = f64x2.splat(0), s21 = f64x2.splat(0), s31 = f64x2.splat(0);
+      let u = 0;
+      for (; u + 1 < k; u += 2) {
+        const o = <usize>u << 3;
+        const l = v128.load(b0 + o), h = v128.load(b1 + o);
+        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o), x2 = v128.load(a2 + o), x3 = v128.load(a3 + o);
+        s00 = f64x2.add(s00, f64x2.mul(x0, l)); s10 = f64x2.add(s10, f64x2.mul(x1, l));
+        s20 = f64x2.add(s20, f64x2.mul(x2, l)); s30 = f64x2.add(s30, f64x2.mul(x3, l));
+        s01 = f64x2.add(s01, f64x2.mul(x0, h)); s11 = f64x2.add(s11, f64x2.mul(x1, h));
+        s21 = f64x2.add(s21, f64x2.mul(x2, h)); s31 = f64x2.add(s31, f64x2.mul(x3, h));
+      }
+      let t00 = hsum(s00), t10 = hsum(s10), t20 = hsum(s20), t30 = hsum(s30);
+      let t01 = hsum(s01), t11 = hsum(s11), t21 = hsum(s21), t31 = hsum(s31);
+      if (u < k) {
+        const o = <usize>u << 3;
+        const l = load<f64>(b0 + o), h = load<f64>(b1 + o);
+        const x0 = load<f64>(a0 + o), x1 = load<f64>(a1 + o), x2 = load<f64>(a2 + o), x3 = load<f64>(a3 + o);
+        t00 += x0 * l; t10 += x1 * l; t20 += x2 * l; t30 += x3 * l;
+        t01 += x0 * h; t11 += x1 * h; t21 += x2 * h; t31 += x3 * h;
+      }
+      const oj = <usize>j << 3;
+      store<f64>(c0 + oj, load<f64>(c0 + oj) - t00); store<f64>(c0 + oj + 8, load<f64>(c0 + oj + 8) - t01);
+      store<f64>(c1 + oj, load<f64>(c1 + oj) - t10); store<f64>(c1 + oj + 8, load<f64>(c1 + oj + 8) - t11);
+      store<f64>(c2 + oj, load<f64>(c2 + oj) - t20); store<f64>(c2 + oj + 8, load<f64>(c2 + oj + 8) - t21);
+      store<f64>(c3 + oj, load<f64>(c3 + oj) - t30); store<f64>(c3 + oj + 8, load<f64>(c3 + oj + 8) - t31);
+    }
+    // each row's remaining columns
+    for (let i = 0; i < 4; i++) {
+      const ar = a0 + <usize>i * ldA, cr = c0 + <usize>i * ldC;
+      const end = lower != 0 ? min(r + i + 1, rb) : rb;
+      for (let jj = j; jj < end; jj++) {
+        const oj = <usize>jj << 3;
+        store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, b + <usize>jj * ldB, k));
+      }
+    }
+  }
+  for (; r < r1; r++) {
+    const ar = a + <usize>r * ldA, cr = c + <usize>r * ldC;
     const end = lower != 0 ? min(r + 1, rb) : rb;
-    for (let s = 0; s < end; s++) {
-      const o = <usize>s << 3;
-      store<f64>(cr + o, load<f64>(cr + o) - dot(ar, b + <usize>s * lda, k));
+    for (let jj = 0; jj < end; jj++) {
+      const oj = <usize>jj << 3;
+      store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, b + <usize>jj * ldB, k));
     }
   }
 }

@@ -17,8 +17,6 @@ export type DenseKernelKind = 'wasm' | 'js';
 
 interface DenseExports extends ThreadedKernels {
   cholesky(a: number, n: number): number;
-  rightSolve(s: number, rows: number, l: number, m: number): void;
-  subtractABt(c: number, ldc: number, a: number, ra: number, b: number, rb: number, k: number, lower: number): void;
 }
 
 const compiled: { plain?: WebAssembly.Module | null; shared?: WebAssembly.Module | null } = {};
@@ -167,31 +165,36 @@ export class DenseArena {
     return r;
   }
 
-  /** S ← S L⁻ᵀ, S rows × m, L m × m lower. */
-  rightSolve(S: Float64Array, rows: number, L: Float64Array, m: number): void {
+  /** S ← S L⁻ᵀ, S rows × m (row stride lds), L m × m lower (row stride ldl). */
+  rightSolve(S: Float64Array, rows: number, L: Float64Array, m: number, lds = m, ldl = m): void {
     if (this.inArena(S) && this.inArena(L)) {
+      const args = [S.byteOffset, lds, L.byteOffset, ldl, m];
       const shared = this.shared && rows >= SHARED_MIN_ROWS && rows * m * m >= 2 * SHARED_MIN_WORK
-        && this.shared.rows(this.wasm!, 'rightSolveRows', [S.byteOffset, L.byteOffset, m], rows, EQUAL_ROWS);
-      if (!shared) this.wasm!.rightSolve(S.byteOffset, rows, L.byteOffset, m);
+        && this.shared.rows(this.wasm!, 'rightSolveRows', args, rows, EQUAL_ROWS);
+      if (!shared) this.wasm!.rightSolveRows(S.byteOffset, lds, L.byteOffset, ldl, m, 0, rows);
       return;
     }
-    rightSolveJs(S, rows, L, m);
+    rightSolveJs(S, rows, L, m, lds, ldl);
   }
 
-  /** C −= A Bᵀ for C ra × rb (row stride ldc), A ra × k, B rb × k; only the lower triangle when `lower`. */
-  subtractABt(C: Float64Array, ldc: number, A: Float64Array, ra: number, B: Float64Array, rb: number, k: number, lower: boolean): void {
+  /**
+   * C −= A Bᵀ for C ra × rb (row stride ldc), A ra × k (row stride lda), B rb × k (row stride ldb);
+   * only the lower triangle when `lower`.
+   */
+  subtractABt(C: Float64Array, ldc: number, A: Float64Array, ra: number, B: Float64Array, rb: number, k: number, lower: boolean, lda = k, ldb = k): void {
     if (this.inArena(C) && this.inArena(A) && this.inArena(B)) {
+      const args = [C.byteOffset, ldc, A.byteOffset, lda, B.byteOffset, ldb, rb, k, lower ? 1 : 0];
       const work = lower && rb >= ra ? (ra * (ra + 1) / 2) * k : ra * rb * k;
       const shared = this.shared && ra >= SHARED_MIN_ROWS && work >= SHARED_MIN_WORK
-        && this.shared.rows(this.wasm!, 'subtractABtRows', [C.byteOffset, ldc, A.byteOffset, B.byteOffset, rb, k, lower ? 1 : 0], ra, lower && rb >= ra ? TRIANGLE : EQUAL_ROWS);
-      if (!shared) this.wasm!.subtractABt(C.byteOffset, ldc, A.byteOffset, ra, B.byteOffset, rb, k, lower ? 1 : 0);
+        && this.shared.rows(this.wasm!, 'subtractABtRows', args, ra, lower && rb >= ra ? TRIANGLE : EQUAL_ROWS);
+      if (!shared) this.wasm!.subtractABtRows(C.byteOffset, ldc, A.byteOffset, lda, B.byteOffset, ldb, rb, k, lower ? 1 : 0, 0, ra);
       return;
     }
     for (let r = 0; r < ra; r++) {
       const end = lower ? Math.min(r + 1, rb) : rb;
       for (let s = 0; s < end; s++) {
         let acc = 0;
-        const ro = r * k, so = s * k;
+        const ro = r * lda, so = s * ldb;
         for (let u = 0; u < k; u++) acc += A[ro + u] * B[so + u];
         C[r * ldc + s] -= acc;
       }
@@ -200,16 +203,16 @@ export class DenseArena {
 }
 
 /**
- * S ← S L⁻ᵀ for S rows × m (row-major), L dense m × m lower: each row x solves L xᵀ = rowᵀ by
- * forward substitution, four rows at a time so each row of L is read once per four.
+ * S ← S L⁻ᵀ for S rows × m (row stride lds), L dense m × m lower (row stride ldl): each row x solves
+ * L xᵀ = rowᵀ by forward substitution, four rows at a time so each row of L is read once per four.
  */
-function rightSolveJs(S: Float64Array, rows: number, L: Float64Array, m: number): void {
+function rightSolveJs(S: Float64Array, rows: number, L: Float64Array, m: number, lds: number, ldl: number): void {
   let r = 0;
   for (; r + 3 < rows; r += 4) {
-    const o0 = r * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+    const o0 = r * lds, o1 = o0 + lds, o2 = o1 + lds, o3 = o2 + lds;
     for (let t = 0; t < m; t++) {
       let v0 = S[o0 + t], v1 = S[o1 + t], v2 = S[o2 + t], v3 = S[o3 + t];
-      const lt = t * m;
+      const lt = t * ldl;
       for (let u = 0; u < t; u++) {
         const l = L[lt + u];
         v0 -= l * S[o0 + u]; v1 -= l * S[o1 + u]; v2 -= l * S[o2 + u]; v3 -= l * S[o3 + u];
@@ -219,10 +222,10 @@ function rightSolveJs(S: Float64Array, rows: number, L: Float64Array, m: number)
     }
   }
   for (; r < rows; r++) {
-    const ro = r * m;
+    const ro = r * lds;
     for (let t = 0; t < m; t++) {
       let v = S[ro + t];
-      const lt = t * m;
+      const lt = t * ldl;
       for (let u = 0; u < t; u++) v -= L[lt + u] * S[ro + u];
       S[ro + t] = v / L[lt + t];
     }

@@ -55,7 +55,7 @@ const CTRL_INTS = BOUNDS + MAX_CHUNKS + 1;
 /** The kernels a job runs (wasm/dense.ts exports; each takes its arguments, then rows r0, r1) and their argument counts. */
 const JOBS = ['panelSolve', 'panelUpdate', 'sparseColumns', 'rightSolveRows', 'subtractABtRows'] as const;
 export type DenseJob = (typeof JOBS)[number];
-const JOB_ARGS: Record<DenseJob, number> = { panelSolve: 3, panelUpdate: 3, sparseColumns: 13, rightSolveRows: 3, subtractABtRows: 7 };
+const JOB_ARGS: Record<DenseJob, number> = { panelSolve: 3, panelUpdate: 3, sparseColumns: 13, rightSolveRows: 5, subtractABtRows: 9 };
 
 /**
  * The helper's source (a self-contained classic script; evaluated in a Node worker or a blob Web
@@ -263,8 +263,8 @@ export interface ThreadedKernels {
     x: number, ldx: number, qj: number, qk: number, qi: number, vj: number, colPtrJ: number, rowIdxJ: number,
     vk: number, colPtrK: number, rowIdxK: number, ncol: number, lower: number, r0: number, r1: number,
   ): void;
-  rightSolveRows(s: number, l: number, m: number, r0: number, r1: number): void;
-  subtractABtRows(c: number, ldc: number, a: number, b: number, rb: number, k: number, lower: number, r0: number, r1: number): void;
+  rightSolveRows(s: number, lds: number, l: number, ldl: number, m: number, r0: number, r1: number): void;
+  subtractABtRows(c: number, ldc: number, a: number, lda: number, b: number, ldb: number, rb: number, k: number, lower: number, r0: number, r1: number): void;
 }
 
 /**
