@@ -215,8 +215,22 @@ export class BlockedCholesky {
     const slotSparse = blocks.map((bj, j) => blocks.map((bi, i) => (sparseBelow(j, i) ? denseSlot(patterns[j][i].rowIdx.length * bj.q * bi.q) : -1)));
     const intsOf = (P: BlockPattern) => P.ncol + 1 + P.rowIdx.length;
     const slotInts = blocks.map((_, j) => blocks.map((__, i) => (sparseBelow(j, i) ? denseSlot(Math.ceil(intsOf(patterns[j][i]) / 2)) : -1)));
+    // for the updates of L_Xk (k ≥ denseFrom) from the sparse L_ki: L_Xi (i < denseFrom) by levels of i
+    // (LXiT), and its pattern (every row in every level)
+    const hasDense = denseFrom < K;
+    const slotXT = blocks.map((_, i) => (hasDense && i < denseFrom ? denseSlot(this.p1 * this.m[i]) : -1));
+    const slotXTInts = blocks.map((b, i) => (hasDense && i < denseFrom ? denseSlot(Math.ceil((b.nl + 1 + this.p1 * b.nl) / 2)) : -1));
     this.arena = new DenseArena(denseSizes, kernels);
     const dense = this.arena.arrays;
+    this.LXT = blocks.map((b, i) => {
+      if (slotXT[i] < 0) return null;
+      const ints = this.arena.ints(slotXTInts[i]);
+      const colPtr = ints.subarray(0, b.nl + 1), rowIdx = ints.subarray(b.nl + 1, b.nl + 1 + this.p1 * b.nl);
+      for (let c = 0; c <= b.nl; c++) colPtr[c] = c * this.p1;
+      for (let e = 0; e < rowIdx.length; e++) rowIdx[e] = e % this.p1;
+      const P = { nrow: this.p1, ncol: b.nl, colPtr, rowIdx };
+      return { V: dense[slotXT[i]], P, R: patternRows(P) };
+    });
     for (let j = denseFrom; j < K; j++) {
       for (let i = 0; i < denseFrom; i++) {
         const P = patterns[j][i];
@@ -446,6 +460,13 @@ export class BlockedCholesky {
     return typeof ld === 'number' ? ld : ((yield ld) as number);
   }
 
+  /**
+   * per sparse block i (when there are dense blocks): L_Xi by levels of i, level c's q_i × … blocks
+   * row r after row r (V[(c (p+1) + r) q_i + u] = L_Xi[r][c q_i + u]), and its pattern by columns and
+   * by rows (every row r in every level c); else null
+   */
+  private readonly LXT: ({ V: Float64Array; P: BlockPattern; R: PatternRows } | null)[];
+
   /** cumulative work of the rows of sparseUpdate(j, k, i), once per (j, k, i) */
   private readonly sparseCosts = new Map<number, Float64Array>();
 
@@ -469,6 +490,28 @@ export class BlockedCholesky {
       if (this.arena.sparseUpdate(u)) return;
     }
     for (let a = 0; a < rows; a++) subtractSparseRow(X, ldx, a, qj, qk, qi, Vj, Rj, Vk, Pk, lower);
+  }
+
+  /**
+   * S −= L_Xi L_kiᵀ for a dense block k and a sparse block i (S: L_Xk's storage, row stride mk) by the
+   * arena's WebAssembly kernel, as an update of a dense block from sparse ones whose first sparse
+   * block is L_Xi laid out by levels (LXT: the same products, summed over c ascending, as
+   * subtractSparseXRow); false when the kernels are JavaScript.
+   */
+  private subtractSparseX(S: Float64Array, mk: number, k: number, i: number): boolean {
+    const xt = this.LXT[i];
+    if (this.denseUpdate !== 'auto' || !xt || this.arena.kind !== 'wasm') return false;
+    const { blocks } = this.gram;
+    const p1 = this.p1, qi = blocks[i].q, qk = blocks[k].q, nl = blocks[i].nl, mi = this.m[i];
+    const LXi = this.LXk[i], V = xt.V;
+    for (let c = 0; c < nl; c++) {
+      for (let r = 0; r < p1; r++) for (let u = 0; u < qi; u++) V[(c * p1 + r) * qi + u] = LXi[r * mi + c * qi + u];
+    }
+    const Pk = this.patterns[k][i];
+    const key = -((k * this.K + i) + 1);
+    let cost = this.sparseCosts.get(key);
+    if (!cost) this.sparseCosts.set(key, (cost = sparseUpdateCost(xt.R, Pk, false, qk * qi)));
+    return this.arena.sparseUpdate({ X: S, ldx: mk, qj: 1, qk, qi, Vj: V, Pj: xt.P, Vk: this.Ljk[k][i], Pk, lower: false, rows: p1, cost });
   }
 
   /** L_jk = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ. */
@@ -560,6 +603,7 @@ export class BlockedCholesky {
       const LXi = this.LXk[i];
       const V = this.Ljk[k][i];
       if (i < this.denseFrom) {
+        if (k >= this.denseFrom && this.subtractSparseX(S, mk, k, i)) continue;
         subtractSparseXRow(S, mk, q, LXi, mi, qi, p1, V, this.patterns[k][i]);
       } else {
         this.arena.subtractABt(S, mk, LXi, p1, V, mk, mi, false);
