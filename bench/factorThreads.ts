@@ -14,7 +14,7 @@ import { readTableFile } from '../src/io/node.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { formGram } from '../src/backend/cpu/gram.js';
 import { BlockedCholesky } from '../src/linalg/blockedCholesky.js';
-import { denseChunksHelped, denseThreadsReady, setDenseThreads } from '../src/linalg/denseThreads.js';
+import { denseChunksHelped, denseChunksHelpedByJob, denseThreadsReady, setDenseThreads } from '../src/linalg/denseThreads.js';
 import { conditionalVariances, solveLmm } from '../src/lmm/solution.js';
 import { trailingSize } from '../src/lmm/trailingInverse.js';
 import { generateLmmData } from './synth.js';
@@ -45,8 +45,8 @@ const reps = Number(arg('--reps', '40'));
 setDenseThreads(2);
 const poolThreads = await denseThreadsReady();
 console.log(`pool: ${poolThreads} threads`);
-console.log('| case | dense rows | threads | factor CPU (ms) | factor wall (ms) | helper chunks per factor | condVar CPU (ms) | condVar wall (ms) | same factor as 1 thread |');
-console.log('|:--|--:|--:|--:|--:|--:|--:|--:|:--|');
+console.log('| case | dense rows | threads | factor CPU (ms) | factor wall (ms) | helper chunks per factor | by job | condVar CPU (ms) | condVar wall (ms) | same factor as 1 thread |');
+console.log('|:--|--:|--:|--:|--:|--:|:--|--:|--:|:--|');
 for (const spec of makeBenchCases(arg('--cases', 'insteval,1m-crossed').split(','), { seed: 1 })) {
   const table: arrow.Table = spec.source.kind === 'synthetic'
     ? generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, crossed: spec.source.crossed }).table
@@ -62,6 +62,7 @@ for (const spec of makeBenchCases(arg('--cases', 'insteval,1m-crossed').split(',
     chol.factor(theta);
     gc();
     const h0 = denseChunksHelped();
+    const j0 = denseChunksHelpedByJob();
     let cpu = 0, wall = 0;
     for (let r = 0; r < reps; r++) {
       const t = timed(() => chol.factor(theta));
@@ -69,6 +70,8 @@ for (const spec of makeBenchCases(arg('--cases', 'insteval,1m-crossed').split(',
       wall += t.wall;
     }
     const helped = (denseChunksHelped() - h0) / reps;
+    const j1 = denseChunksHelpedByJob();
+    const byJob = (Object.keys(j1) as (keyof typeof j1)[]).map((j) => `${j} ${((j1[j] - j0[j]) / reps).toFixed(1)}`).join(', ');
     const sol = solveLmm(chol, model.frame.n, spec.REML);
     conditionalVariances(chol, sol.sigma);
     let cv = { cpu: Infinity, wall: Infinity };
@@ -86,7 +89,7 @@ for (const spec of makeBenchCases(arg('--cases', 'insteval,1m-crossed').split(',
         && Object.is(ref.ldL2, chol.ldL2) && Object.is(ref.pwrss, chol.pwrss) ? 'yes' : 'NO';
     } else ref = chol;
     const f = (x: number) => x.toFixed(1);
-    console.log(`| ${spec.id} | ${trailingSize(chol)} | ${chol.arena.threads} | ${f(cpu / reps)} | ${f(wall / reps)} | ${helped.toFixed(1)} | ${f(cv.cpu)} | ${f(cv.wall)} | ${same} |`);
+    console.log(`| ${spec.id} | ${trailingSize(chol)} | ${chol.arena.threads} | ${f(cpu / reps)} | ${f(wall / reps)} | ${helped.toFixed(1)} | ${byJob} | ${f(cv.cpu)} | ${f(cv.wall)} | ${same} |`);
   }
 }
 setDenseThreads('auto');

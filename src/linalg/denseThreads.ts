@@ -47,6 +47,7 @@ const KIND = 3; // the job's kernel: its index in JOBS
 const ERROR = 7; // a helper's kernel threw
 const READY = 8; // helpers started
 const HELPED = 9; // chunks computed by helpers (cumulative; for tests and benches)
+const HELPED_BY_JOB = 10; // the same, per job kind (HELPED_BY_JOB + index in JOBS)
 const PARAMS = 16; // the kernel's arguments before (r0, r1), read as Uint32 (byte addresses, sizes, flags)
 const MAX_PARAMS = 16;
 const BOUNDS = PARAMS + MAX_PARAMS; // chunk c is rows [BOUNDS + c, BOUNDS + c + 1)
@@ -96,6 +97,7 @@ function work() {
       args[np] = ctrl[${BOUNDS} + next]; args[np + 1] = ctrl[${BOUNDS} + next + 1];
       ex[JOBS[kind]](...args);
       Atomics.add(ctrl, ${HELPED}, 1);
+      Atomics.add(ctrl, ${HELPED_BY_JOB} + kind, 1);
     } catch (e) {
       Atomics.store(ctrl, ${ERROR}, 1);
     }
@@ -243,6 +245,13 @@ export async function denseThreadsReady(): Promise<number> {
 /** Chunks computed by helper threads so far (cumulative). */
 export function denseChunksHelped(): number {
   return pool ? Atomics.load(pool.ctrl, HELPED) : 0;
+}
+
+/** Chunks computed by helper threads so far (cumulative), by job kind. */
+export function denseChunksHelpedByJob(): Record<DenseJob, number> {
+  const out = {} as Record<DenseJob, number>;
+  JOBS.forEach((j, k) => { out[j] = pool ? Atomics.load(pool.ctrl, HELPED_BY_JOB + k) : 0; });
+  return out;
 }
 
 /**
