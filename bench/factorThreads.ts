@@ -8,17 +8,13 @@
  *
  *   npm run build && node --expose-gc dist/bench/factorThreads.js [--cases insteval,1m-crossed] [--reps 40]
  */
-import { join } from 'node:path';
-import type * as arrow from 'apache-arrow';
-import { readTableFile } from '../src/io/node.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { formGram } from '../src/backend/cpu/gram.js';
 import { BlockedCholesky } from '../src/linalg/blockedCholesky.js';
 import { denseChunksHelped, denseChunksHelpedByJob, denseThreadsReady, setDenseThreads } from '../src/linalg/denseThreads.js';
 import { conditionalVariances, solveLmm } from '../src/lmm/solution.js';
 import { trailingSize } from '../src/lmm/trailingInverse.js';
-import { generateLmmData } from './synth.js';
-import { gc, makeBenchCases, repoRoot } from './common.js';
+import { benchTable, gc, makeBenchCases, repoRoot } from './common.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
@@ -48,9 +44,7 @@ console.log(`pool: ${poolThreads} threads`);
 console.log('| case | dense rows | threads | factor CPU (ms) | factor wall (ms) | helper chunks per factor | by job | condVar CPU (ms) | condVar wall (ms) | same factor as 1 thread |');
 console.log('|:--|--:|--:|--:|--:|--:|:--|--:|--:|:--|');
 for (const spec of makeBenchCases(arg('--cases', 'insteval,1m-crossed').split(','), { seed: 1 })) {
-  const table: arrow.Table = spec.source.kind === 'synthetic'
-    ? generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, crossed: spec.source.crossed }).table
-    : readTableFile(join(root, spec.source.path), { factors: spec.factors }).table;
+  const table = benchTable(spec, root);
   const model = buildLmm(spec.formula, table, { REML: spec.REML, factors: spec.factors });
   const gram = formGram(model);
   const theta = Float64Array.from(model.theta.start);

@@ -150,62 +150,15 @@ function trsm(s: usize, rows: i32, l: usize, m: i32, lds: usize, ldl: usize): vo
 }
 
 /**
- * The trailing update of the blocked Cholesky, rows [i0, i1) (i0 a multiple of 4):
+ * The trailing update of the blocked Cholesky, rows [i0, i1):
  *   C[i][j] −= Σ_{u<kb} P[i][u] P[j][u]   for j ≤ i,
  * C the trailing lower triangle at c, P the panel (its rows beside C's) at p, both with row stride ld
- * bytes. Tiles of 4 rows × 2 columns, eight two-lane accumulators; the inner dimension is the panel's.
+ * bytes: subtractABtRows with A = B = P (tiles of 4 rows × 2 columns, eight two-lane accumulators; the
+ * inner dimension is the panel's).
  */
 export function syrkRows(c: usize, p: usize, kb: i32, ld: usize, i0: i32, i1: i32): void {
-  let i = i0;
-  for (; i + 3 < i1; i += 4) {
-    const a0 = p + <usize>i * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
-    const c0 = c + <usize>i * ld, c1 = c0 + ld, c2 = c1 + ld, c3 = c2 + ld;
-    let j = 0;
-    for (; j + 1 < i; j += 2) {
-      const b0 = p + <usize>j * ld, b1 = b0 + ld;
-      let s00 = f64x2.splat(0), s10 = f64x2.splat(0), s20 = f64x2.splat(0), s30 = f64x2.splat(0);
-      let s01 = f64x2.splat(0), s11 = f64x2.splat(0), s21 = f64x2.splat(0), s31 = f64x2.splat(0);
-      let k = 0;
-      for (; k + 1 < kb; k += 2) {
-        const o = <usize>k << 3;
-        const l = v128.load(b0 + o), h = v128.load(b1 + o);
-        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o), x2 = v128.load(a2 + o), x3 = v128.load(a3 + o);
-        s00 = f64x2.add(s00, f64x2.mul(x0, l)); s10 = f64x2.add(s10, f64x2.mul(x1, l));
-        s20 = f64x2.add(s20, f64x2.mul(x2, l)); s30 = f64x2.add(s30, f64x2.mul(x3, l));
-        s01 = f64x2.add(s01, f64x2.mul(x0, h)); s11 = f64x2.add(s11, f64x2.mul(x1, h));
-        s21 = f64x2.add(s21, f64x2.mul(x2, h)); s31 = f64x2.add(s31, f64x2.mul(x3, h));
-      }
-      let t00 = hsum(s00), t10 = hsum(s10), t20 = hsum(s20), t30 = hsum(s30);
-      let t01 = hsum(s01), t11 = hsum(s11), t21 = hsum(s21), t31 = hsum(s31);
-      if (k < kb) {
-        const o = <usize>k << 3;
-        const l = load<f64>(b0 + o), h = load<f64>(b1 + o);
-        const x0 = load<f64>(a0 + o), x1 = load<f64>(a1 + o), x2 = load<f64>(a2 + o), x3 = load<f64>(a3 + o);
-        t00 += x0 * l; t10 += x1 * l; t20 += x2 * l; t30 += x3 * l;
-        t01 += x0 * h; t11 += x1 * h; t21 += x2 * h; t31 += x3 * h;
-      }
-      const oj = <usize>j << 3;
-      store<f64>(c0 + oj, load<f64>(c0 + oj) - t00); store<f64>(c0 + oj + 8, load<f64>(c0 + oj + 8) - t01);
-      store<f64>(c1 + oj, load<f64>(c1 + oj) - t10); store<f64>(c1 + oj + 8, load<f64>(c1 + oj + 8) - t11);
-      store<f64>(c2 + oj, load<f64>(c2 + oj) - t20); store<f64>(c2 + oj + 8, load<f64>(c2 + oj + 8) - t21);
-      store<f64>(c3 + oj, load<f64>(c3 + oj) - t30); store<f64>(c3 + oj + 8, load<f64>(c3 + oj + 8) - t31);
-    }
-    // the 4 × 4 diagonal tile (j = i … i + 3), lower triangle
-    for (let r = 0; r < 4; r++) {
-      const ar = a0 + <usize>r * ld, cr = c0 + <usize>r * ld;
-      for (let jj = j; jj <= i + r; jj++) {
-        const oj = <usize>jj << 3;
-        store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, p + <usize>jj * ld, kb));
-      }
-    }
-  }
-  for (; i < i1; i++) {
-    const ar = p + <usize>i * ld, cr = c + <usize>i * ld;
-    for (let jj = 0; jj <= i; jj++) {
-      const oj = <usize>jj << 3;
-      store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, p + <usize>jj * ld, kb));
-    }
-  }
+  const ldd = <i32>(ld >> 3);
+  subtractABtRows(c, ldd, p, ldd, p, ldd, i1, kb, 1, i0, i1);
 }
 
 /**
