@@ -215,9 +215,9 @@ export class BlockedCholesky {
     const slotSparse = blocks.map((bj, j) => blocks.map((bi, i) => (sparseBelow(j, i) ? denseSlot(patterns[j][i].rowIdx.length * bj.q * bi.q) : -1)));
     const intsOf = (P: BlockPattern) => P.ncol + 1 + P.rowIdx.length;
     const slotInts = blocks.map((_, j) => blocks.map((__, i) => (sparseBelow(j, i) ? denseSlot(Math.ceil(intsOf(patterns[j][i]) / 2)) : -1)));
-    // for the updates of L_Xk (k ≥ denseFrom) from the sparse L_ki: L_Xi (i < denseFrom) by levels of i
-    // (LXiT), and its pattern (every row in every level)
-    const hasDense = denseFrom < K;
+    // for the updates of L_Xk (k ≥ denseFrom) from the sparse L_ki in the WebAssembly kernel: L_Xi
+    // (i < denseFrom) by levels of i, and its pattern (every row in every level)
+    const hasDense = denseFrom < K && kernels === 'wasm';
     const slotXT = blocks.map((_, i) => (hasDense && i < denseFrom ? denseSlot(this.p1 * this.m[i]) : -1));
     const slotXTInts = blocks.map((b, i) => (hasDense && i < denseFrom ? denseSlot(Math.ceil((b.nl + 1 + this.p1 * b.nl) / 2)) : -1));
     this.arena = new DenseArena(denseSizes, kernels);
