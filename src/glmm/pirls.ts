@@ -44,7 +44,8 @@ import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
-import { type RowKernel, generalRows, rowKernel } from './rowPass.js';
+import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, generalRows, logitEvalChunk, logitSetup, rowKernel } from './rowPass.js';
+import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
 import { WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
@@ -170,6 +171,8 @@ const STALL_COUNT = 8;
  * (below it, the rounding of η). Never for a pass in f32 (its noise floor).
  */
 const NEWTON_C_MARGIN = 4;
+/** the row job of an evaluation with the logit kernel (η, μ, w, z, the deviance per chunk) */
+const LOGIT_EVAL = registerRowKernel('logitEval', logitEvalChunk, LOGIT_PRELUDE);
 const NEWTON_C_DECAY = 0.9;
 const QUADRATIC_MAX_STEP = 1e-4;
 const QUADRATIC_MIN_STEP = 1e-13;
@@ -231,6 +234,13 @@ export class PirlsEngine {
   /** max |X_r| per column and max |Z_ks| per block column: the bound on max |Δη| of a device step */
   private readonly colMaxX: Float64Array;
   private readonly colMaxZ: Float64Array[];
+  /**
+   * the row jobs of an evaluation (binomial(logit) on the CPU's pass: η, the row kernel and |Δη| per
+   * ROW_CHUNK rows, on the row threads where they run), or null; their arrays, and |Δη| of the last
+   */
+  private readonly jobs: RowJobs | null = null;
+  private readonly jobArrays: { b: Float64Array; bOffset: number[]; beta: Float64Array; params: Float64Array; out: Float64Array; chunks: number } | null = null;
+  private jobStep = NaN;
   /** work arrays */
   private readonly w: Float64Array;
   private readonly z: Float64Array;
@@ -264,14 +274,47 @@ export class PirlsEngine {
     this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
     this.beta = new Float64Array(p);
-    this.eta = new Float64Array(n);
-    this.mu = new Float64Array(n);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
     this.thetaNow = new Float64Array(theta.length);
-    this.w = new Float64Array(n);
-    this.z = new Float64Array(n);
-    this.base = new Float64Array(n);
-    this.etaOld = new Float64Array(n);
+    // the rows' arrays on SharedArrayBuffers when the row threads may share an evaluation's chunks
+    const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !this.rowsOnDevice;
+    const shared = logit && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
+    const rowArray = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
+    this.eta = rowArray(n);
+    this.mu = rowArray(n);
+    this.w = rowArray(n);
+    this.z = rowArray(n);
+    this.base = rowArray(n);
+    this.etaOld = rowArray(n);
+    if (logit) {
+      const share = <T extends Float64Array | Int32Array>(a: T): T => (shared ? shareArray(a) : a);
+      const { ent, unit } = logitSetup(model.family, model.y, model.weights);
+      // Z and the codes of every block in one array each; b = Λu of every block in one
+      let codes: Int32Array, Z: Float64Array;
+      if (blocks.length === 1) {
+        codes = share(blocks[0].codes);
+        Z = share(blocks[0].Z);
+      } else {
+        codes = (shared ? sharedInt32 : (m: number) => new Int32Array(m))(n * blocks.length);
+        Z = rowArray(blocks.reduce((a, b) => a + n * b.q, 0));
+        let zo = 0;
+        blocks.forEach((b, k) => { codes.set(b.codes, k * n); Z.set(b.Z, zo); zo += n * b.q; });
+      }
+      const layout = (shared ? sharedInt32 : (m: number) => new Int32Array(m))(1 + 3 * blocks.length);
+      layout[0] = blocks.length;
+      const bOffset: number[] = [];
+      let zo = 0, bo = 0;
+      blocks.forEach((b, k) => { layout.set([b.q, zo, bo], 1 + 3 * k); bOffset.push(bo); zo += n * b.q; bo += b.nl * b.q; });
+      const chunks = Math.ceil(n / ROW_CHUNK);
+      const arrays: RowArrays = {
+        eta: this.eta, mu: this.mu, w: this.w, z: this.z, base: this.base, etaOld: this.etaOld,
+        y: share(model.y), wt: share(model.weights), ent: ent ? share(ent) : rowArray(0), X: share(X), offset: share(model.offset),
+        codes, Z, layout, b: rowArray(bo), beta: rowArray(p), params: rowArray(6), out: rowArray(2 * chunks),
+      };
+      (arrays.params as Float64Array).set([n, p, 0, 0, unit ? 1 : 0, ROW_CHUNK]);
+      this.jobs = new RowJobs(arrays, this, shared);
+      this.jobArrays = { b: arrays.b as Float64Array, bOffset, beta: arrays.beta as Float64Array, params: arrays.params as Float64Array, out: arrays.out as Float64Array, chunks };
+    }
     this.reset();
   }
 
@@ -397,6 +440,7 @@ export class PirlsEngine {
    * β is free): on the CPU, or as one device evaluation, which also forms A(w) at the state.
    */
   private *evaluate(full: boolean): Generator<PassRequest, number, void> {
+    if (this.jobs) return this.evaluateRows(full);
     if (!this.rowsOnDevice) {
       this.setEta(full);
       const pdev = this.updateMu(this.u);
@@ -411,6 +455,35 @@ export class PirlsEngine {
     this.rowsStale = true;
     this.lastFull = full;
     return this.devSum + (this.groups ? this.sqrUDevice : sumSquares(this.u));
+  }
+
+  /**
+   * `evaluate` on the CPU by the row jobs (η, the logit kernel, |Δη| per chunk, on the row threads
+   * where they run): the deviance's partial sums added in chunk order, so the same whatever the threads.
+   */
+  private evaluateRows(full: boolean): number {
+    const J = this.jobArrays!;
+    this.model.blocks.forEach((_, k) => J.b.set(this.randomEffects(k, this.u[k]), J.bOffset[k]));
+    if (full) J.beta.set(this.beta);
+    J.params[2] = full ? 2 : 1;
+    J.params[3] = this.residualForm ? 1 : 0;
+    this.jobs!.run(LOGIT_EVAL, J.chunks);
+    let dev = 0, step = 0;
+    for (let c = 0; c < J.chunks; c++) {
+      dev += J.out[2 * c];
+      if (J.out[2 * c + 1] > step) step = J.out[2 * c + 1];
+    }
+    this.etaIsState = true;
+    this.rowsStale = false;
+    this.devSum = dev;
+    this.jobStep = step;
+    this.wzFresh = true;
+    return dev + sumSquares(this.u);
+  }
+
+  /** Resolves when the row threads this engine's evaluations may use are running (at once when none). */
+  async rowThreadsReady(): Promise<void> {
+    if (this.jobs?.shared) await rowThreadsReady();
   }
 
   /** A(w) at the current η: already formed by a device evaluation of the state, or from w and z here */
@@ -614,6 +687,7 @@ export class PirlsEngine {
       let step = 0;
       if (gs) gs.accept();
       if (this.rowsOnDevice) step = this.etaStepBound(uOld, betaOld, full, gs ? this.etaBoundDevice : undefined);
+      else if (this.jobs) step = this.jobStep;
       else for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
       lastStep = step;
       stale = step > 0;
