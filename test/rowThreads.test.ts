@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glmer } from '../src/fit/glmer.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { setDenseThreads } from '../src/linalg/denseThreads.js';
-import { rowChunksHelped, rowThreadsReady } from '../src/glmm/rowThreads.js';
+import { RowJobs, rowChunksHelped, rowThreadsReady, shareArray, sharedFloat64 } from '../src/glmm/rowThreads.js';
+import { ScalarSegments, WeightedGramCpu } from '../src/glmm/weightedGram.js';
+import type { RandomBlock } from '../src/model/lambda.js';
 import { generateLmmData } from '../bench/synth.js';
 import { loadData, loadReference } from './helpers/reference.js';
 
@@ -45,6 +47,42 @@ describe('glmer with the row work on two threads', () => {
     expect(await rowThreadsReady()).toBe(2);
   });
   afterAll(() => setDenseThreads('auto'));
+
+  it('the one-term weighted pass in segments agrees with the plain pass, and is the same with one thread and two', () => {
+    const n = 100_000, nl = 5_000;
+    let seed = 7;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const codes = shareArray(Int32Array.from({ length: n }, () => Math.floor(rnd() * nl)));
+    const Z = shareArray(Float64Array.from({ length: n }, () => 0.5 + rnd()));
+    const X = shareArray(Float64Array.from({ length: 3 * n }, (_, i) => (i < n ? 1 : rnd() - 0.5)));
+    const w = sharedFloat64(n), z = sharedFloat64(n);
+    for (let i = 0; i < n; i++) { w[i] = i % 97 === 0 ? 0 : rnd(); z[i] = rnd() - 0.5; }
+    const blocks = [{ codes, Z, q: 1, nl }] as unknown as RandomBlock[];
+    const passes = (threads: number) => {
+      setDenseThreads(threads);
+      const jobs = new RowJobs({ w, z, codes, Z, X }, {}, threads > 1);
+      const seg = ScalarSegments.create(jobs, n, nl, 8192);
+      expect(seg).not.toBe(null);
+      return [0, 1, 3].map((p) => {
+        const g = new WeightedGramCpu({ n, X, p, blocks }, undefined, seg).form(w, z);
+        return [g.Akk[0], g.AXk[0], g.AXX].map((a) => Float64Array.from(a));
+      });
+    };
+    const one = passes(1);
+    const helped0 = rowChunksHelped();
+    let two = passes(2);
+    for (let rep = 0; rep < 20 && rowChunksHelped() === helped0; rep++) two = passes(2);
+    expect(rowChunksHelped()).toBeGreaterThan(helped0);
+    [0, 1, 3].forEach((p, k) => {
+      const plain = new WeightedGramCpu({ n, X, p, blocks }).form(w, z);
+      [plain.Akk[0], plain.AXk[0], plain.AXX].forEach((ref, j) => {
+        expect(identical(two[k][j], one[k][j])).toBe(true);
+        const scale = Math.max(...Array.from(ref, Math.abs));
+        for (let e = 0; e < ref.length; e++) expect(Math.abs(one[k][j][e] - ref[e])).toBeLessThanOrEqual(1e-13 * scale);
+      });
+    });
+    setDenseThreads(2);
+  });
 
   it('cbpp (one chunk of rows): the same fit', async () => {
     const t = loadReference('cbpp_binomial');

@@ -46,7 +46,7 @@ import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
 import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, generalRows, logitEvalChunk, logitSetup, rowKernel } from './rowPass.js';
 import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
-import { WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
+import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 import type { AnyWeightedGram, DeviceFactor, DeviceGroupSolver, DeviceWeightedGram } from './pirlsDevice.js';
@@ -251,33 +251,13 @@ export class PirlsEngine {
     this.model = model;
     const { n, X, p, blocks, theta } = model;
     this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, noiseFloor: 0, ...options.tolerances };
-    if (options.grams) {
-      this.gramFull = options.grams.full;
-      this.gramU = options.grams.u;
-    } else {
-      const full = new WeightedGramCpu({ n, X, p, blocks });
-      const u = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full);
-      // known covariances: each pass's A(w) transformed by the factors (src/relmat/gram.ts)
-      const known = model.known?.some((f) => f) ? model.known : null;
-      this.gramFull = known ? knownWeightedGram(full, known) : full;
-      this.gramU = known ? knownWeightedGram(u, known) : u;
-    }
-    this.residualForm = !('form' in this.gramFull);
-    const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
-    this.aicConst = aicMinusDeviance(model);
-    this.rowsOnDevice = onDevice(this.gramFull) && onDevice(this.gramU) && Number.isFinite(this.aicConst);
-    this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
-    this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
-    this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
-    this.colMaxZ = blocks.map(columnMaxAbs);
-    this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
-    this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
     this.beta = new Float64Array(p);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
     this.thetaNow = new Float64Array(theta.length);
     // the rows' arrays on SharedArrayBuffers when the row threads may share an evaluation's chunks
-    const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !this.rowsOnDevice;
+    // (the CPU's passes with the logit kernel)
+    const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !options.grams;
     const shared = logit && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
     const rowArray = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     this.eta = rowArray(n);
@@ -315,6 +295,29 @@ export class PirlsEngine {
       this.jobs = new RowJobs(arrays, this, shared);
       this.jobArrays = { b: arrays.b as Float64Array, bOffset, beta: arrays.beta as Float64Array, params: arrays.params as Float64Array, out: arrays.out as Float64Array, chunks };
     }
+    if (options.grams) {
+      this.gramFull = options.grams.full;
+      this.gramU = options.grams.u;
+    } else {
+      // one scalar term: the weighted pass in segments on the row jobs too
+      const segments = this.jobs && blocks.length === 1 && blocks[0].q === 1 ? ScalarSegments.create(this.jobs, n, blocks[0].nl, ROW_CHUNK) : null;
+      const full = new WeightedGramCpu({ n, X, p, blocks }, undefined, segments);
+      const u = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full, segments);
+      // known covariances: each pass's A(w) transformed by the factors (src/relmat/gram.ts)
+      const known = model.known?.some((f) => f) ? model.known : null;
+      this.gramFull = known ? knownWeightedGram(full, known) : full;
+      this.gramU = known ? knownWeightedGram(u, known) : u;
+    }
+    this.residualForm = !('form' in this.gramFull);
+    const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
+    this.aicConst = aicMinusDeviance(model);
+    this.rowsOnDevice = onDevice(this.gramFull) && onDevice(this.gramU) && Number.isFinite(this.aicConst);
+    this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
+    this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
+    this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
+    this.colMaxZ = blocks.map(columnMaxAbs);
+    this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
+    this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
     this.reset();
   }
 
@@ -466,7 +469,6 @@ export class PirlsEngine {
     this.model.blocks.forEach((_, k) => J.b.set(this.randomEffects(k, this.u[k]), J.bOffset[k]));
     if (full) J.beta.set(this.beta);
     J.params[2] = full ? 2 : 1;
-    J.params[3] = this.residualForm ? 1 : 0;
     this.jobs!.run(LOGIT_EVAL, J.chunks);
     let dev = 0, step = 0;
     for (let c = 0; c < J.chunks; c++) {
