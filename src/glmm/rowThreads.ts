@@ -132,7 +132,24 @@ async function loop() {
 
 interface HelperHandle { postMessage(msg: unknown): void; terminate(): unknown }
 
-interface Pool { ctrl: Int32Array; helpers: HelperHandle[]; seq: number }
+interface Pool {
+  ctrl: Int32Array;
+  helpers: HelperHandle[];
+  seq: number;
+  /** bumped when the helpers are replaced (RowJobs attach their arrays again) */
+  epoch: number;
+  /** the bytes of each attachment the helpers hold, and of those detached since the helpers started */
+  bytes: Map<number, number>;
+  detachedBytes: number;
+  /** starts a helper (index t) */
+  spawn: (t: number) => HelperHandle;
+}
+
+/**
+ * Detached arrays past this many bytes replace the helpers: a helper drops a detached attachment's
+ * arrays, but an idle worker seldom collects its garbage, so the shared memory would stay alive.
+ */
+const RECYCLE_BYTES = 256 * 2 ** 20;
 
 let pool: Pool | null = null;
 let starting: Promise<Pool | null> | null = null;
@@ -152,14 +169,24 @@ async function startPool(): Promise<Pool | null> {
   const wtName = 'node:worker_threads';
   const { Worker } = (await import(/* @vite-ignore */ wtName)) as typeof import('node:worker_threads');
   const sources = registry.map((r) => r.source);
-  const helpers: HelperHandle[] = [];
-  for (let t = 1; t < threads; t++) {
+  const spawn = (t: number) => {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
-    w.postMessage({ type: 'init', ctrl: sab, index: t - 1, sources });
-    helpers.push(w);
-  }
-  return { ctrl, helpers, seq: 0 };
+    w.postMessage({ type: 'init', ctrl: sab, index: t, sources });
+    return w;
+  };
+  const helpers = Array.from({ length: threads - 1 }, (_, t) => spawn(t));
+  return { ctrl, helpers, seq: 0, epoch: 0, bytes: new Map(), detachedBytes: 0, spawn };
+}
+
+/** New helpers in place of the old (between jobs: called from the event loop, never during RowJobs.run). */
+function recycle(p: Pool): void {
+  for (const h of p.helpers) void h.terminate();
+  Atomics.store(p.ctrl, READY, 0);
+  p.epoch++;
+  p.bytes.clear();
+  p.detachedBytes = 0;
+  p.helpers = p.helpers.map((_, t) => p.spawn(t));
 }
 
 /** Starts the process's row threads (once; with the dense kernels' thread setting). Resolves with the number of threads. */
@@ -183,8 +210,18 @@ export function rowChunksHelped(): number {
 }
 
 const detach = new FinalizationRegistry<number>((id) => {
-  for (const h of pool?.helpers ?? []) h.postMessage({ type: 'detach', id });
+  const p = pool;
+  if (!p || !p.bytes.has(id)) return;
+  for (const h of p.helpers) h.postMessage({ type: 'detach', id });
+  p.detachedBytes += p.bytes.get(id)!;
+  p.bytes.delete(id);
+  if (p.detachedBytes > RECYCLE_BYTES) recycle(p);
 });
+
+/** Helper threads started and replaced so far (tests): the pool's epoch. */
+export function rowThreadsEpoch(): number {
+  return pool?.epoch ?? 0;
+}
 
 /**
  * The threads the row work wants now: the dense kernels' setting (setDenseThreads; 'auto' is the
@@ -218,7 +255,8 @@ export function shareArray<T extends Float64Array | Int32Array>(a: T): T {
  */
 export class RowJobs {
   private readonly id: number;
-  private attached = false;
+  /** the pool's epoch when the arrays were attached to its helpers (−1: not attached) */
+  private attached = -1;
 
   /**
    * `arrays`: the kernels' arrays; `shared`: whether they are all on SharedArrayBuffers (`shareArray`,
@@ -240,11 +278,14 @@ export class RowJobs {
   /** the pool, once its helpers run (attaching the arrays on first use), else null */
   private ready(): Pool | null {
     if (this.threads < 2 || !pool || Atomics.load(pool.ctrl, READY) === 0) return null;
-    if (!this.attached) {
+    if (this.attached !== pool.epoch) {
+      let bytes = 0;
       for (const v of Object.values(this.arrays)) {
         if (!(v.buffer instanceof SharedArrayBuffer)) throw new Error('internal: a row kernel array is not on a SharedArrayBuffer');
+        bytes += v.byteLength;
       }
-      this.attached = true;
+      this.attached = pool.epoch;
+      pool.bytes.set(this.id, bytes);
       for (const h of pool.helpers) h.postMessage({ type: 'attach', id: this.id, arrays: this.arrays });
     }
     return pool;
