@@ -209,6 +209,12 @@ export function rowChunksHelped(): number {
   return pool ? Atomics.load(pool.ctrl, HELPED) : 0;
 }
 
+/** Chunks of jobs run with helpers so far, by any thread (cumulative; with rowChunksHelped, the helpers' share). */
+let sharedChunks = 0;
+export function rowChunksShared(): number {
+  return sharedChunks;
+}
+
 const detach = new FinalizationRegistry<number>((id) => {
   const p = pool;
   if (!p || !p.bytes.has(id)) return;
@@ -300,6 +306,7 @@ export class RowJobs {
       return;
     }
     if (chunks > MAX_JOB_CHUNKS) throw new Error(`internal: a row job of ${chunks} chunks (at most ${MAX_JOB_CHUNKS})`);
+    sharedChunks += chunks;
     const { ctrl } = p;
     p.seq = (p.seq + 1) & 0x3ff;
     // the new job's claim word with no chunk left while its parameters are written: a helper that
