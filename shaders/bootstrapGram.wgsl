@@ -1,39 +1,66 @@
 // The parametric bootstrap's data pass for a batch of B replicates (src/inference/bootstrap.ts; the
-// float64 CPU twin is src/backend/cpu/bootstrapGram.ts, which this kernel reproduces in f32): for a
-// model with one grouping factor, each thread takes one (segment, replicate) pair, simulates
-//   y*_i = x_i·β̂_c + z_i·b*_g + σ ε_i,   b*_g = σ T_c u_g,   u_g, ε_i ~ N(0, 1)
-// over the segment's rows (one group), and writes the segment's partial sums of z_i y*_i (q),
-// x_i y*_i (p) and y*_i² (1); the host finishes the sums per group and overall in float64.
+// float64 CPU twin is src/backend/cpu/bootstrapGram.ts, which these kernels reproduce in f32): simulate
+//   y*_i = x_i·β̂_c + Σ_k z_ki·b*_k,g + σ ε_i,   b*_k,g = σ T_k u_k,g,   u, ε ~ N(0, 1)
+// and sum, per segment of rows, z_ki y*_i (per level of each factor k), x_i y*_i and y*_i²; the host
+// finishes the sums per level and overall in float64. Three kernels, no per-thread arrays (any q, p and
+// number of grouping factors; only the device's buffer sizes bound a batch):
+//   effects   one thread per (level entry g·q + s of block k, replicate): b*_k
+//   response  one thread per (row, replicate): y*
+//   sums      one thread per (segment, column, replicate): Σ over the segment's rows of column · y*
+//             (the column w is y*² itself)
 // The normal draws are those of src/model/random.ts: Threefry-2x32-20 keyed by
 // (seedLo ⊕ (replicate + 1)·0x9e3779b9, stream), counter (index >> 1, seedHi), Box–Muller, index & 1
-// picking cos or sin; ε uses the row's position in the group-sorted order (the CPU pass's order,
-// src/backend/cpu/bootstrapGram.ts groupOrder), u_g the index g·q + t.
-// Rows: group-sorted, row-major, w = q + p columns z_0..z_{q-1} (Z_c), x_0..x_{p-1} (X_c).
+// picking cos or sin; ε uses the row's position in the first factor's level order (the CPU pass's order,
+// src/backend/cpu/bootstrapGram.ts groupOrder), u_k the index g·q_k + t in stream STREAM_U + k.
+// Rows: in that order, row-major, w = Σ_k q_k + p columns: Z_0 … Z_{K−1} (the blocks' Z), then X_c.
 
-const MAXQ: u32 = 8u;
-const MAXP: u32 = 15u;
 const STREAM_EPS: u32 = 0u;
 const STREAM_U: u32 = 1u;
 
 struct Params {
-  nseg: u32,
+  // the batch
   B: u32,
-  q: u32,
-  p: u32,
+  rep0: u32,
   seedLo: u32,
   seedHi: u32,
-  rep0: u32,
   sigma: f32,
+  n: u32,
+  // columns of a row (Σ_k q_k + p), fixed effects p, grouping factors K
+  w: u32,
+  p: u32,
+  K: u32,
+  // effects: block k with nl levels of q, its T at coef[tOff], its b* at bOut[bOff]
+  k: u32,
+  nl: u32,
+  q: u32,
+  tOff: u32,
+  bOff: u32,
+  // sums: nseg segments of perm (segStart), columns col0 … col0 + ncols − 1, written at partials[pOff]
+  nseg: u32,
+  col0: u32,
+  ncols: u32,
+  pOff: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> rows: array<f32>;
-@group(0) @binding(2) var<storage, read> segStart: array<u32>;
-@group(0) @binding(3) var<storage, read> segGroup: array<u32>;
-// β̂_c (p), then T_c (q × q, row-major, lower)
+// the level of each factor per row: codes[row · K + k]
+@group(0) @binding(2) var<storage, read> codes: array<u32>;
+// per factor: q_k, its first Z column in a row, the offset of its b* (in entries × B)
+@group(0) @binding(3) var<storage, read> factors: array<u32>;
+// β̂_c (p), then each factor's T_k (q_k × q_k, row-major, lower)
 @group(0) @binding(4) var<storage, read> coef: array<f32>;
-// per (segment, replicate): q + p + 1 partial sums
-@group(0) @binding(5) var<storage, read_write> partials: array<f32>;
+// b*: per factor, (level · q_k + s) · B + r
+@group(0) @binding(5) var<storage, read_write> bOut: array<f32>;
+@group(0) @binding(6) var<storage, read> bIn: array<f32>;
+// y*: row · B + r
+@group(0) @binding(7) var<storage, read_write> yOut: array<f32>;
+@group(0) @binding(8) var<storage, read> yIn: array<f32>;
+// the rows in a factor's level order, cut into segments of one level: perm[segStart[s] … segStart[s + 1])
+@group(0) @binding(9) var<storage, read> perm: array<u32>;
+@group(0) @binding(10) var<storage, read> segStart: array<u32>;
+// per (segment, column, replicate): the segment's partial sum
+@group(0) @binding(11) var<storage, read_write> partials: array<f32>;
 
 fn rotl(x: u32, r: u32) -> u32 { return (x << r) | (x >> (32u - r)); }
 
@@ -107,45 +134,73 @@ fn normal(rep: u32, stream: u32, index: u32) -> f32 {
   return r * cs.y;
 }
 
+fn invocation(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
+  return (wid.x + wid.y * nwg.x) * 64u + lid;
+}
+
+// b*_k,g,s = σ Σ_{t ≤ s} T_k[s][t] u_k,g,t
 @compute @workgroup_size(64)
-fn batch(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-         @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.x + wid.y * nwg.x) * 64u + lid;
+fn effects(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+           @builtin(local_invocation_index) lid: u32) {
+  let t = invocation(wid, nwg, lid);
   let B = params.B;
-  if (t >= params.nseg * B) { return; }
-  let s = t / B;
-  let r = t % B;
-  let rep = params.rep0 + r;
   let q = params.q;
+  if (t >= params.nl * q * B) { return; }
+  let r = t % B;
+  let e = t / B;
+  let g = e / q;
+  let s = e % q;
+  let rep = params.rep0 + r;
+  var acc = 0.0;
+  for (var u = 0u; u <= s; u++) {
+    acc += coef[params.tOff + s * q + u] * normal(rep, STREAM_U + params.k, g * q + u);
+  }
+  bOut[params.bOff + e * B + r] = params.sigma * acc;
+}
+
+// y*_i = σ ε_i + Σ_k z_ki·b*_k + x_i·β̂_c
+@compute @workgroup_size(64)
+fn response(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+            @builtin(local_invocation_index) lid: u32) {
+  let t = invocation(wid, nwg, lid);
+  let B = params.B;
+  if (t >= params.n * B) { return; }
+  let r = t % B;
+  let i = t / B;
+  let w = params.w;
   let p = params.p;
-  let w = q + p;
-  let g = segGroup[s];
-  let sigma = params.sigma;
-  // b*_g = σ T_c u_g
-  var u: array<f32, MAXQ>;
-  for (var k = 0u; k < q; k++) { u[k] = normal(rep, STREAM_U, g * q + k); }
-  var b: array<f32, MAXQ>;
-  for (var a = 0u; a < q; a++) {
-    var acc = 0.0;
-    for (var k = 0u; k <= a; k++) { acc += coef[p + a * q + k] * u[k]; }
-    b[a] = sigma * acc;
+  let K = params.K;
+  let base = i * w;
+  var y = params.sigma * normal(params.rep0 + r, STREAM_EPS, i);
+  for (var k = 0u; k < K; k++) {
+    let q = factors[3u * k];
+    let z0 = base + factors[3u * k + 1u];
+    let b0 = (factors[3u * k + 2u] + codes[i * K + k] * q) * B + r;
+    for (var s = 0u; s < q; s++) { y += rows[z0 + s] * bIn[b0 + s * B]; }
   }
-  var sz: array<f32, MAXQ>;
-  var sx: array<f32, MAXP>;
-  for (var a = 0u; a < q; a++) { sz[a] = 0.0; }
-  for (var j = 0u; j < p; j++) { sx[j] = 0.0; }
-  var syy = 0.0;
-  for (var i = segStart[s]; i < segStart[s + 1u]; i++) {
-    let base = i * w;
-    var y = sigma * normal(rep, STREAM_EPS, i);
-    for (var a = 0u; a < q; a++) { y += rows[base + a] * b[a]; }
-    for (var j = 0u; j < p; j++) { y += rows[base + q + j] * coef[j]; }
-    for (var a = 0u; a < q; a++) { sz[a] += rows[base + a] * y; }
-    for (var j = 0u; j < p; j++) { sx[j] += rows[base + q + j] * y; }
-    syy += y * y;
+  let x0 = base + w - p;
+  for (var j = 0u; j < p; j++) { y += rows[x0 + j] * coef[j]; }
+  yOut[i * B + r] = y;
+}
+
+// Σ over segment s's rows of column c · y*, or y*² for column w
+@compute @workgroup_size(64)
+fn sums(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = invocation(wid, nwg, lid);
+  let B = params.B;
+  let ncols = params.ncols;
+  if (t >= params.nseg * ncols * B) { return; }
+  let r = t % B;
+  let sc = t / B;
+  let c = params.col0 + sc % ncols;
+  let s = sc / ncols;
+  let w = params.w;
+  var acc = 0.0;
+  for (var e = segStart[s]; e < segStart[s + 1u]; e++) {
+    let i = perm[e];
+    let y = yIn[i * B + r];
+    if (c == w) { acc += y * y; } else { acc += rows[i * w + c] * y; }
   }
-  let o = t * (w + 1u);
-  for (var a = 0u; a < q; a++) { partials[o + a] = sz[a]; }
-  for (var j = 0u; j < p; j++) { partials[o + q + j] = sx[j]; }
-  partials[o + w] = syy;
+  partials[params.pOff + t] = acc;
 }

@@ -13,8 +13,8 @@
  * limit on p or q: src/backend/webgpu/blockdiag.ts, glmmPass.ts; a GLMM's per-group updates run in
  * the shaders where glmmSide.ts says, on the CPU in float64 otherwise), except a GLMM with a known
  * covariance matrix (relmat), whose PIRLS runs on the CPU ('webgpu' refuses it, 'auto' says why).
- * The parametric bootstrap's data pass (shaders/bootstrapGram.wgsl) keeps its shader's limits: one
- * grouping factor, q and q + p + 1 within src/backend/webgpu/limits.ts (refused or noted alike).
+ * The parametric bootstrap's data pass (shaders/bootstrapGram.wgsl) has no limit on q, p or the
+ * number of grouping factors either; a batch of replicates is split to fit the storage bindings.
  *
  * A model over the adapter's buffer limits (a buffer larger than maxStorageBufferBindingSize or
  * maxBufferSize; an LMM's groups are split into slabs within them first) is a ModelError naming the
@@ -140,7 +140,7 @@ export interface DeviceBootstrapGram {
 }
 
 /**
- * The bootstrap's data pass by the same rule (shaders/bootstrapGram.wgsl, one grouping factor), or
+ * The bootstrap's data pass by the same rule (shaders/bootstrapGram.wgsl: any grouping factors, q and p), or
  * null for the CPU pass; `messages` gets why an 'auto' choice stayed on the CPU.
  */
 export async function bootstrapGramBackend(model: LmmModel, options: BackendOptions, messages: string[]): Promise<DeviceBootstrapGram | null> {
