@@ -13,20 +13,14 @@ import type { RandomBlock } from '../src/model/lambda.js';
 import { generateLmmData } from '../bench/synth.js';
 import { loadData, loadReference } from './helpers/reference.js';
 
-/** Are the two arrays equal bit for bit (NaN and −0 included)? */
-function identical(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
-
 function expectSameFit(one: GlmmFit, two: GlmmFit): void {
-  expect(Object.is(two.objective, one.objective)).toBe(true);
-  expect(identical(two.theta, one.theta)).toBe(true);
-  expect(identical(two.beta, one.beta)).toBe(true);
-  expect(identical(two.vcov.flat(), one.vcov.flat())).toBe(true);
+  // toEqual compares numbers by Object.is: bit for bit but for NaN's payload
+  expect(two.objective).toEqual(one.objective);
+  expect(two.theta).toEqual(one.theta);
+  expect(two.beta).toEqual(one.beta);
+  expect(two.vcov).toEqual(one.vcov);
   expect([two.stage1.feval, two.feval2]).toEqual([one.stage1.feval, one.feval2]);
-  expect(Object.is(two.pirls.devResid, one.pirls.devResid)).toBe(true);
+  expect(two.pirls.devResid).toEqual(one.pirls.devResid);
 }
 
 /** the fit with one thread, then with two, until a helper computed chunks (it may be busy on a loaded machine) */
@@ -76,7 +70,7 @@ describe('glmer with the row work on two threads', () => {
     [0, 1, 3].forEach((p, k) => {
       const plain = new WeightedGramCpu({ n, X, p, blocks }).form(w, z);
       [plain.Akk[0], plain.AXk[0], plain.AXX].forEach((ref, j) => {
-        expect(identical(two[k][j], one[k][j])).toBe(true);
+        expect(two[k][j]).toEqual(one[k][j]);
         const scale = Math.max(...Array.from(ref, Math.abs));
         for (let e = 0; e < ref.length; e++) expect(Math.abs(one[k][j][e] - ref[e])).toBeLessThanOrEqual(1e-13 * scale);
       });

@@ -171,11 +171,11 @@ const STALL_COUNT = 8;
  * (below it, the rounding of η). Never for a pass in f32 (its noise floor).
  */
 const NEWTON_C_MARGIN = 4;
-/** the row job of an evaluation with the logit kernel (η, μ, w, z, the deviance per chunk) */
-const LOGIT_EVAL = registerRowKernel('logitEval', logitEvalChunk, LOGIT_PRELUDE);
 const NEWTON_C_DECAY = 0.9;
 const QUADRATIC_MAX_STEP = 1e-4;
 const QUADRATIC_MIN_STEP = 1e-13;
+/** the row job of an evaluation with the logit kernel (η, μ, w, z, the deviance per chunk) */
+const LOGIT_EVAL = registerRowKernel('logitEval', logitEvalChunk, LOGIT_PRELUDE);
 
 export class PirlsEngine {
   readonly model: PirlsModel;
