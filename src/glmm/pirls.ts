@@ -44,7 +44,7 @@ import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
-import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, generalRows, logitEvalChunk, logitSetup, rowKernel } from './rowPass.js';
+import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, fixedPartChunk, fixedRows, generalRows, logitEvalChunk, logitSetup, rowKernel } from './rowPass.js';
 import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
 import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
@@ -176,6 +176,8 @@ const QUADRATIC_MAX_STEP = 1e-4;
 const QUADRATIC_MIN_STEP = 1e-13;
 /** the row job of an evaluation with the logit kernel (η, μ, w, z, the deviance per chunk) */
 const LOGIT_EVAL = registerRowKernel('logitEval', logitEvalChunk, LOGIT_PRELUDE);
+/** the row job of base = offset + Xβ at the start of a run with β fixed */
+const FIXED_PART = registerRowKernel('fixedPart', fixedPartChunk, fixedRows.toString());
 
 export class PirlsEngine {
   readonly model: PirlsModel;
@@ -618,7 +620,10 @@ export class PirlsEngine {
     // the part of η that the solve does not change
     const base = this.base;
     if (full) base.set(offset);
-    else this.fixedPart(this.beta, base);
+    else if (this.jobs) {
+      this.jobArrays!.beta.set(this.beta);
+      this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
+    } else this.fixedPart(this.beta, base);
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with

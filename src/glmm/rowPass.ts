@@ -161,8 +161,8 @@ export function logitRange(eta: Float64Array, base: Float64Array | null, mu: Flo
   return 2 * dev;
 }
 
-/** logitRange's definition and what it refers to, as source text for the row threads */
-export const LOGIT_PRELUDE = [EXP_NEG_PRELUDE, `const LOGIT_FAST_MAX = ${LOGIT_FAST_MAX};`, logitRange.toString()].join('\n');
+/** logitRange's and fixedRows's definitions and what they refer to, as source text for the row threads */
+export const LOGIT_PRELUDE = [EXP_NEG_PRELUDE, `const LOGIT_FAST_MAX = ${LOGIT_FAST_MAX};`, logitRange.toString(), fixedRows.toString()].join('\n');
 
 /**
  * The row job of one PIRLS evaluation with the logit kernel, on chunk c of `A` (the engine's arrays,
@@ -171,7 +171,7 @@ export const LOGIT_PRELUDE = [EXP_NEG_PRELUDE, `const LOGIT_FAST_MAX = ${LOGIT_F
  * column), with 0 η as it is; then out[2c + 1] = max |η − η_old| over the chunk (0 when η is kept)
  * and out[2c] = Σ wt·d(y, μ) over the chunk, with μ, w and z from logitRange (z without η − base
  * when params[3] = 1). params: [n, p, mode, residual, unit weights, m]. Self-contained but for
- * logitRange (LOGIT_PRELUDE): the row threads evaluate its text.
+ * logitRange and fixedRows (LOGIT_PRELUDE): the row threads evaluate its text.
  */
 export function logitEvalChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
   const P = A.params as Float64Array;
@@ -181,14 +181,7 @@ export function logitEvalChunk(A: Record<string, Float64Array | Int32Array>, c: 
   let step = 0;
   if (mode > 0) {
     if (mode === 2) {
-      const offset = A.offset as Float64Array, X = A.X as Float64Array, beta = A.beta as Float64Array;
-      for (let i = i0; i < i1; i++) eta[i] = offset[i];
-      for (let r = 0; r < p; r++) {
-        const br = beta[r];
-        if (br === 0) continue;
-        const o = r * n;
-        for (let i = i0; i < i1; i++) eta[i] += X[o + i] * br;
-      }
+      fixedRows(A, eta, n, p, i0, i1);
     } else {
       const base = A.base as Float64Array;
       for (let i = i0; i < i1; i++) eta[i] = base[i];
@@ -217,4 +210,23 @@ export function logitEvalChunk(A: Record<string, Float64Array | Int32Array>, c: 
   out[2 * c + 1] = step;
   out[2 * c] = logitRange(eta, P[3] === 1 ? null : (A.base as Float64Array), A.mu as Float64Array, A.w as Float64Array, A.z as Float64Array,
     A.y as Float64Array, A.wt as Float64Array, ent.length > 0 ? ent : null, P[4] === 1, i0, i1);
+}
+
+/** out = offset + Xβ on rows [i0, i1) (PirlsEngine's fixedPart: column by column), from A's offset, X and beta. */
+export function fixedRows(A: Record<string, Float64Array | Int32Array>, out: Float64Array, n: number, p: number, i0: number, i1: number): void {
+  const offset = A.offset as Float64Array, X = A.X as Float64Array, beta = A.beta as Float64Array;
+  for (let i = i0; i < i1; i++) out[i] = offset[i];
+  for (let r = 0; r < p; r++) {
+    const br = beta[r];
+    if (br === 0) continue;
+    const o = r * n;
+    for (let i = i0; i < i1; i++) out[i] += X[o + i] * br;
+  }
+}
+
+/** The row job of base = offset + Xβ (a PIRLS run with β fixed) on chunk c of `A` (as logitEvalChunk's rows). */
+export function fixedPartChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
+  const P = A.params as Float64Array;
+  const n = P[0], i0 = c * P[5];
+  fixedRows(A, A.base as Float64Array, n, P[1], i0, Math.min(n, i0 + P[5]));
 }
