@@ -333,11 +333,10 @@ export function scalarSegment(A: RowArrays, s: number): void {
   const akkS = A.gAkkS as Float64Array, axS = A.gAxS as Float64Array;
   const akk = akkS.subarray(s * nl, s * nl + nl);
   const xs = [0, 1, 2, 3].map((a) => axS.subarray((4 * s + a) * nl, (4 * s + a + 1) * nl));
-  // (loops, not fill: TypedArray fill and set on shared memory take a slower path in V8)
-  for (let l = 0; l < nl; l++) akk[l] = 0;
-  for (let a = 0; a < ncols; a++) { const x = xs[a]; for (let l = 0; l < nl; l++) x[l] = 0; }
+  akk.fill(0);
+  for (let a = 0; a < ncols; a++) xs[a].fill(0);
   const acc = (A.gOut as Float64Array).subarray(10 * s, 10 * s + 10);
-  for (let t = 0; t < 10; t++) acc[t] = 0;
+  acc.fill(0);
   if (ncols === 1) {
     for (let c = c0; c < c1; c++) acc[0] += scalarZColumn(c * m, Math.min(n, c * m + m), w, codes, Z, z, akk, xs[0]);
     return;
@@ -428,9 +427,8 @@ export class ScalarSegments {
     P[6] = p1 - 1;
     this.jobs.run(SEGMENT_KERNEL, S);
     this.jobs.run(MERGE_KERNEL, Math.ceil(nl / MERGE_LEVELS));
-    const sk = A.gAkk as Float64Array, ax = A.gAx as Float64Array;
-    for (let l = 0; l < nl; l++) akk[l] = sk[l];
-    for (let e = 0, m = Math.min(p1, ncols) * nl; e < m; e++) axk[e] = ax[e];
+    akk.set(A.gAkk as Float64Array);
+    axk.set((A.gAx as Float64Array).subarray(0, Math.min(p1, ncols) * nl));
     const out = A.gOut as Float64Array;
     const d = new Float64Array(10);
     for (let t = 0; t < 10; t++) {
