@@ -311,7 +311,7 @@ function crossBlock(from: number, to: number, w: Float64Array, us: Float64Array[
 const MAX_SEGMENTS = 16;
 /**
  * Rows per level per segment, at least: each segment costs a zeroing and a merge of its per-level sums,
- * ~1/4 of a pass over as many rows as there are levels (measured at 10,000 levels: 16 segments cost the
+ * ~1/4 of a pass over as many rows as there are levels (measured at 10,000 levels: 10 segments cost the
  * one-thread pass +70%, 5 +25%, 2 +5%); with 8 the segments add ≤ ~10% to the pass on one thread.
  */
 const SEGMENT_ROWS_PER_LEVEL = 8;
