@@ -10,6 +10,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureFactorSlopesCsv } from './factorSlopes.js';
 import { ensureSizedCsv } from './sized.js';
+import type * as arrow from 'apache-arrow';
+import { readTableFile } from '../src/io/node.js';
+import { generateLmmData } from './synth.js';
 
 export const MiB = 2 ** 20;
 
@@ -229,4 +232,11 @@ export function makeBenchCases(names: string[], o: { rows?: number; groups?: num
       default: throw new Error(`unknown case '${c}' (1m, 10m, 1m-crossed, synth, insteval, q11, q20, wide)`);
     }
   });
+}
+
+/** A case's data as a table: generated (synthetic) or read from its file under the repository root. */
+export function benchTable(spec: BenchCase, root: string): arrow.Table {
+  return spec.source.kind === 'synthetic'
+    ? generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, crossed: spec.source.crossed }).table
+    : readTableFile(join(root, spec.source.path), { factors: spec.factors }).table;
 }

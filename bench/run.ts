@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as arrow from 'apache-arrow';
 import { lmer } from '../src/fit/lmer.js';
-import { denseChunksHelped, denseThreadStats, setDenseThreads } from '../src/linalg/denseThreads.js';
+import { denseChunksHelped, denseChunksHelpedByJob, denseThreadStats, setDenseThreads } from '../src/linalg/denseThreads.js';
 import { readTableFile } from '../src/io/node.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
@@ -181,7 +181,7 @@ async function worker(spec: BenchCase, csvPath: string | null, root: string): Pr
   const fitWallMs = performance.now() - t1;
   const c2 = process.cpuUsage(c1);
   const ts = denseThreadStats();
-  if (ts.threaded + ts.alone > 0) console.error(`[${spec.id}] dense Cholesky: ${ts.threaded} factorizations threaded, ${ts.alone} on one thread (helpers busy), ${denseChunksHelped()} chunks by helpers`);
+  if (ts.threaded + ts.alone > 0) console.error(`[${spec.id}] dense Cholesky: ${ts.threaded} factorizations threaded, ${ts.alone} on one thread (helpers busy), ${denseChunksHelped()} chunks by helpers (${Object.entries(denseChunksHelpedByJob()).map(([j, n]) => `${j} ${n}`).join(', ')})`);
   const mem = process.memoryUsage();
   const tm = fit.timings;
   const res: OursResult = {

@@ -8,18 +8,14 @@
  *
  *   npm run build && node --expose-gc dist/bench/solveStage.js [--cases insteval,1m-crossed] [--at fit|start] [--reps 3]
  */
-import { join } from 'node:path';
-import type * as arrow from 'apache-arrow';
 import { lmer } from '../src/fit/lmer.js';
-import { readTableFile } from '../src/io/node.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { formGram } from '../src/backend/cpu/gram.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { conditionalVariances, conditionalVariancesBySolves, solveLmm } from '../src/lmm/solution.js';
 import { trailingSize } from '../src/lmm/trailingInverse.js';
 import { thetaToInternal } from '../src/model/reparam.js';
-import { generateLmmData } from './synth.js';
-import { gc, makeBenchCases, repoRoot } from './common.js';
+import { benchTable, gc, makeBenchCases, repoRoot } from './common.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
@@ -46,9 +42,7 @@ const at = arg('--at', 'fit');
 console.log('| case | θ | dense rows M | factor (ms) | solveLmm (ms) | condVar, trailing inverse (ms) | condVar, forward solves (ms) | ratio | max rel. diff |');
 console.log('|:--|:--|--:|--:|--:|--:|--:|--:|--:|');
 for (const spec of makeBenchCases(arg('--cases', 'insteval,1m-crossed').split(','), { seed: 1 })) {
-  const table: arrow.Table = spec.source.kind === 'synthetic'
-    ? generateLmmData({ n: spec.source.n, groups: spec.source.groups, seed: spec.source.seed, crossed: spec.source.crossed }).table
-    : readTableFile(join(root, spec.source.path), { factors: spec.factors }).table;
+  const table = benchTable(spec, root);
   const model = buildLmm(spec.formula, table, { REML: spec.REML, factors: spec.factors });
   const theta = at === 'fit' ? (await lmer(spec.formula, table, { REML: spec.REML, factors: spec.factors })).theta : Float64Array.from(model.theta.start);
   const chol = new CpuBackend(formGram(model), model.theta.length).chol;

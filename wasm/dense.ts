@@ -150,62 +150,15 @@ function trsm(s: usize, rows: i32, l: usize, m: i32, lds: usize, ldl: usize): vo
 }
 
 /**
- * The trailing update of the blocked Cholesky, rows [i0, i1) (i0 a multiple of 4):
+ * The trailing update of the blocked Cholesky, rows [i0, i1):
  *   C[i][j] −= Σ_{u<kb} P[i][u] P[j][u]   for j ≤ i,
  * C the trailing lower triangle at c, P the panel (its rows beside C's) at p, both with row stride ld
- * bytes. Tiles of 4 rows × 2 columns, eight two-lane accumulators; the inner dimension is the panel's.
+ * bytes: subtractABtRows with A = B = P (tiles of 4 rows × 2 columns, eight two-lane accumulators; the
+ * inner dimension is the panel's).
  */
 export function syrkRows(c: usize, p: usize, kb: i32, ld: usize, i0: i32, i1: i32): void {
-  let i = i0;
-  for (; i + 3 < i1; i += 4) {
-    const a0 = p + <usize>i * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
-    const c0 = c + <usize>i * ld, c1 = c0 + ld, c2 = c1 + ld, c3 = c2 + ld;
-    let j = 0;
-    for (; j + 1 < i; j += 2) {
-      const b0 = p + <usize>j * ld, b1 = b0 + ld;
-      let s00 = f64x2.splat(0), s10 = f64x2.splat(0), s20 = f64x2.splat(0), s30 = f64x2.splat(0);
-      let s01 = f64x2.splat(0), s11 = f64x2.splat(0), s21 = f64x2.splat(0), s31 = f64x2.splat(0);
-      let k = 0;
-      for (; k + 1 < kb; k += 2) {
-        const o = <usize>k << 3;
-        const l = v128.load(b0 + o), h = v128.load(b1 + o);
-        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o), x2 = v128.load(a2 + o), x3 = v128.load(a3 + o);
-        s00 = f64x2.add(s00, f64x2.mul(x0, l)); s10 = f64x2.add(s10, f64x2.mul(x1, l));
-        s20 = f64x2.add(s20, f64x2.mul(x2, l)); s30 = f64x2.add(s30, f64x2.mul(x3, l));
-        s01 = f64x2.add(s01, f64x2.mul(x0, h)); s11 = f64x2.add(s11, f64x2.mul(x1, h));
-        s21 = f64x2.add(s21, f64x2.mul(x2, h)); s31 = f64x2.add(s31, f64x2.mul(x3, h));
-      }
-      let t00 = hsum(s00), t10 = hsum(s10), t20 = hsum(s20), t30 = hsum(s30);
-      let t01 = hsum(s01), t11 = hsum(s11), t21 = hsum(s21), t31 = hsum(s31);
-      if (k < kb) {
-        const o = <usize>k << 3;
-        const l = load<f64>(b0 + o), h = load<f64>(b1 + o);
-        const x0 = load<f64>(a0 + o), x1 = load<f64>(a1 + o), x2 = load<f64>(a2 + o), x3 = load<f64>(a3 + o);
-        t00 += x0 * l; t10 += x1 * l; t20 += x2 * l; t30 += x3 * l;
-        t01 += x0 * h; t11 += x1 * h; t21 += x2 * h; t31 += x3 * h;
-      }
-      const oj = <usize>j << 3;
-      store<f64>(c0 + oj, load<f64>(c0 + oj) - t00); store<f64>(c0 + oj + 8, load<f64>(c0 + oj + 8) - t01);
-      store<f64>(c1 + oj, load<f64>(c1 + oj) - t10); store<f64>(c1 + oj + 8, load<f64>(c1 + oj + 8) - t11);
-      store<f64>(c2 + oj, load<f64>(c2 + oj) - t20); store<f64>(c2 + oj + 8, load<f64>(c2 + oj + 8) - t21);
-      store<f64>(c3 + oj, load<f64>(c3 + oj) - t30); store<f64>(c3 + oj + 8, load<f64>(c3 + oj + 8) - t31);
-    }
-    // the 4 × 4 diagonal tile (j = i … i + 3), lower triangle
-    for (let r = 0; r < 4; r++) {
-      const ar = a0 + <usize>r * ld, cr = c0 + <usize>r * ld;
-      for (let jj = j; jj <= i + r; jj++) {
-        const oj = <usize>jj << 3;
-        store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, p + <usize>jj * ld, kb));
-      }
-    }
-  }
-  for (; i < i1; i++) {
-    const ar = p + <usize>i * ld, cr = c + <usize>i * ld;
-    for (let jj = 0; jj <= i; jj++) {
-      const oj = <usize>jj << 3;
-      store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, p + <usize>jj * ld, kb));
-    }
-  }
+  const ldd = <i32>(ld >> 3);
+  subtractABtRows(c, ldd, p, ldd, p, ldd, i1, kb, 1, i0, i1);
 }
 
 /**
@@ -272,16 +225,152 @@ export function rightSolve(s: usize, rows: i32, l: usize, m: i32): void {
   trsm(s, rows, l, m, ld, ld);
 }
 
-/** C[r][s] −= Σ_u A[r][u] B[s][u] for C ra × rb (row stride ldc), A ra × k, B rb × k; lower only when lower ≠ 0. */
+/** C[r][s] −= Σ_u A[r][u] B[s][u] for C ra × rb (row stride ldc), A ra × k, B rb × k (packed); lower only when lower ≠ 0. */
 export function subtractABt(c: usize, ldc: i32, a: usize, ra: i32, b: usize, rb: i32, k: i32, lower: i32): void {
-  const lda = <usize>k << 3;
-  for (let r = 0; r < ra; r++) {
-    const ar = a + <usize>r * lda;
-    const cr = c + ((<usize>r * <usize>ldc) << 3);
+  subtractABtRows(c, ldc, a, k, b, k, rb, k, lower, 0, ra);
+}
+
+/**
+ * Rows [r0, r1) (level blocks of q_j rows, row stride ldx in doubles) of a dense block X less the
+ * products of the sparse blocks to its left through a common sparse block i (the factor's updates of
+ * a dense block from the sparse ones): X[a][b] −= Σ_c Vj[a,c] Vk[b,c]ᵀ, Vj = L_ji and Vk = L_ki by
+ * columns (colPtr, rowIdx: src/linalg/gram.ts's BlockPattern; ncol columns, the levels of i), q_i
+ * columns per level of i; int arrays of i32, value arrays of f64. `lower` ≠ 0 (Vj = Vk, X diagonal):
+ * only b ≤ a, and within the diagonal q × q block only its lower triangle (the entries b ≤ a of column
+ * c are those up to entry e itself: rows are sorted within a column). Column c by column c of the
+ * sparse blocks, each column's entries in rows [r0, r1) found by bisection: X[a][b] gets its
+ * subtractions by c ascending, each an inner product over its q_i terms ascending — the JavaScript
+ * kernels' order (src/linalg/blockedCholesky.ts: subtractSparseRow, subtractSparseColumns) — and the
+ * rows are independent, so any split of the rows over threads gives the same X bit for bit; a chunk
+ * of rows keeps its part of X in cache.
+ */
+export function sparseColumns(
+  x: usize, ldx: i32, qj: i32, qk: i32, qi: i32, vj: usize, colPtrJ: usize, rowIdxJ: usize,
+  vk: usize, colPtrK: usize, rowIdxK: usize, ncol: i32, lower: i32, r0: i32, r1: i32,
+): void {
+  const ldb = <usize>ldx << 3;
+  const qjqi = qj * qi, qkqi = qk * qi;
+  for (let c = 0; c < ncol; c++) {
+    const e0 = load<i32>(colPtrJ + (<usize>c << 2)), e1 = load<i32>(colPtrJ + (<usize>(c + 1) << 2));
+    if (e0 == e1 || load<i32>(rowIdxJ + (<usize>(e1 - 1) << 2)) < r0 || load<i32>(rowIdxJ + (<usize>e0 << 2)) >= r1) continue;
+    // the first entry of column c in a row ≥ r0
+    let lo = e0, hi = e1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (load<i32>(rowIdxJ + (<usize>mid << 2)) < r0) lo = mid + 1; else hi = mid;
+    }
+    const b0 = load<i32>(colPtrK + (<usize>c << 2));
+    const b1 = load<i32>(colPtrK + (<usize>(c + 1) << 2));
+    for (let e = lo; e < e1; e++) {
+      const a = load<i32>(rowIdxJ + (<usize>e << 2));
+      if (a >= r1) break;
+      const end = lower != 0 ? e + 1 : b1;
+      if (qj == 1 && qk == 1) {
+        const xo = x + <usize>a * ldb;
+        if (qi == 1) {
+          const va = load<f64>(vj + (<usize>e << 3));
+          for (let eb = b0; eb < end; eb++) {
+            const xp = xo + (<usize>load<i32>(rowIdxK + (<usize>eb << 2)) << 3);
+            store<f64>(xp, load<f64>(xp) - va * load<f64>(vk + (<usize>eb << 3)));
+          }
+          continue;
+        }
+        const vo = vj + (<usize>(e * qi) << 3);
+        for (let eb = b0; eb < end; eb++) {
+          const wo = vk + (<usize>(eb * qi) << 3);
+          let acc: f64 = 0;
+          for (let u = 0; u < qi; u++) acc += load<f64>(vo + (<usize>u << 3)) * load<f64>(wo + (<usize>u << 3));
+          const xp = xo + (<usize>load<i32>(rowIdxK + (<usize>eb << 2)) << 3);
+          store<f64>(xp, load<f64>(xp) - acc);
+        }
+        continue;
+      }
+      const vo = vj + (<usize>(e * qjqi) << 3);
+      for (let eb = b0; eb < end; eb++) {
+        const wo = vk + (<usize>(eb * qkqi) << 3);
+        const diag = lower != 0 && eb == e;
+        const xo = x + <usize>(a * qj) * ldb + (<usize>(load<i32>(rowIdxK + (<usize>eb << 2)) * qk) << 3);
+        for (let s = 0; s < qj; s++) {
+          const tEnd = diag ? s + 1 : qk;
+          for (let u = 0; u < tEnd; u++) {
+            let acc: f64 = 0;
+            for (let w = 0; w < qi; w++) acc += load<f64>(vo + (<usize>(s * qi + w) << 3)) * load<f64>(wo + (<usize>(u * qi + w) << 3));
+            const xp = xo + <usize>s * ldb + (<usize>u << 3);
+            store<f64>(xp, load<f64>(xp) - acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Rows [r0, r1) of S ← S L⁻ᵀ (S rows × m, row stride lds doubles; L m × m lower, row stride ldl): rightSolve split by rows. */
+export function rightSolveRows(s: usize, lds: i32, l: usize, ldl: i32, m: i32, r0: i32, r1: i32): void {
+  const ld = <usize>lds << 3;
+  trsm(s + <usize>r0 * ld, r1 - r0, l, m, ld, <usize>ldl << 3);
+}
+
+/**
+ * Rows [r0, r1) of C −= A Bᵀ: C[r][s] −= Σ_u A[r][u] B[s][u] for s < rb (s ≤ r when lower ≠ 0), A's rows
+ * k long; row strides ldc, lda, ldb in doubles. Tiles of 4 rows × 2 columns with eight two-lane
+ * accumulators (as syrkRows), the rest entry by entry; every entry is dot(A_r, B_s, k)'s arithmetic
+ * whichever way it is computed, and row r of C depends on row r of A only, so any split of the rows
+ * gives the same C.
+ */
+export function subtractABtRows(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, rb: i32, k: i32, lower: i32, r0: i32, r1: i32): void {
+  const ldA = <usize>lda << 3, ldB = <usize>ldb << 3, ldC = <usize>ldc << 3;
+  let r = r0;
+  for (; r + 3 < r1; r += 4) {
+    const a0 = a + <usize>r * ldA, a1 = a0 + ldA, a2 = a1 + ldA, a3 = a2 + ldA;
+    const c0 = c + <usize>r * ldC, c1 = c0 + ldC, c2 = c1 + ldC, c3 = c2 + ldC;
+    // the columns all four rows take
+    const common = lower != 0 ? min(r + 1, rb) : rb;
+    let j = 0;
+    for (; j + 1 < common; j += 2) {
+      const b0 = b + <usize>j * ldB, b1 = b0 + ldB;
+      let s00 = f64x2.splat(0), s10 = f64x2.splat(0), s20 = f64x2.splat(0), s30 = f64x2.splat(0);
+      let s01 = f64x2.splat(0), s11 = f64x2.splat(0), s21 = f64x2.splat(0), s31 = f64x2.splat(0);
+      let u = 0;
+      for (; u + 1 < k; u += 2) {
+        const o = <usize>u << 3;
+        const l = v128.load(b0 + o), h = v128.load(b1 + o);
+        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o), x2 = v128.load(a2 + o), x3 = v128.load(a3 + o);
+        s00 = f64x2.add(s00, f64x2.mul(x0, l)); s10 = f64x2.add(s10, f64x2.mul(x1, l));
+        s20 = f64x2.add(s20, f64x2.mul(x2, l)); s30 = f64x2.add(s30, f64x2.mul(x3, l));
+        s01 = f64x2.add(s01, f64x2.mul(x0, h)); s11 = f64x2.add(s11, f64x2.mul(x1, h));
+        s21 = f64x2.add(s21, f64x2.mul(x2, h)); s31 = f64x2.add(s31, f64x2.mul(x3, h));
+      }
+      let t00 = hsum(s00), t10 = hsum(s10), t20 = hsum(s20), t30 = hsum(s30);
+      let t01 = hsum(s01), t11 = hsum(s11), t21 = hsum(s21), t31 = hsum(s31);
+      if (u < k) {
+        const o = <usize>u << 3;
+        const l = load<f64>(b0 + o), h = load<f64>(b1 + o);
+        const x0 = load<f64>(a0 + o), x1 = load<f64>(a1 + o), x2 = load<f64>(a2 + o), x3 = load<f64>(a3 + o);
+        t00 += x0 * l; t10 += x1 * l; t20 += x2 * l; t30 += x3 * l;
+        t01 += x0 * h; t11 += x1 * h; t21 += x2 * h; t31 += x3 * h;
+      }
+      const oj = <usize>j << 3;
+      store<f64>(c0 + oj, load<f64>(c0 + oj) - t00); store<f64>(c0 + oj + 8, load<f64>(c0 + oj + 8) - t01);
+      store<f64>(c1 + oj, load<f64>(c1 + oj) - t10); store<f64>(c1 + oj + 8, load<f64>(c1 + oj + 8) - t11);
+      store<f64>(c2 + oj, load<f64>(c2 + oj) - t20); store<f64>(c2 + oj + 8, load<f64>(c2 + oj + 8) - t21);
+      store<f64>(c3 + oj, load<f64>(c3 + oj) - t30); store<f64>(c3 + oj + 8, load<f64>(c3 + oj + 8) - t31);
+    }
+    // each row's remaining columns
+    for (let i = 0; i < 4; i++) {
+      const ar = a0 + <usize>i * ldA, cr = c0 + <usize>i * ldC;
+      const end = lower != 0 ? min(r + i + 1, rb) : rb;
+      for (let jj = j; jj < end; jj++) {
+        const oj = <usize>jj << 3;
+        store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, b + <usize>jj * ldB, k));
+      }
+    }
+  }
+  for (; r < r1; r++) {
+    const ar = a + <usize>r * ldA, cr = c + <usize>r * ldC;
     const end = lower != 0 ? min(r + 1, rb) : rb;
-    for (let s = 0; s < end; s++) {
-      const o = <usize>s << 3;
-      store<f64>(cr + o, load<f64>(cr + o) - dot(ar, b + <usize>s * lda, k));
+    for (let jj = 0; jj < end; jj++) {
+      const oj = <usize>jj << 3;
+      store<f64>(cr + oj, load<f64>(cr + oj) - dot(ar, b + <usize>jj * ldB, k));
     }
   }
 }

@@ -24,7 +24,7 @@ import { ModelError } from '../errors/errors.js';
 import { type BlockPattern, type GramMatrix, type PatternRows, findInPattern, patternFromKeys, patternRows } from './gram.js';
 import { fillTemplate } from './template.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from './dense.js';
-import { DenseArena, type DenseKernelKind } from './denseArena.js';
+import { DenseArena, type DenseKernelKind, type SparseUpdate } from './denseArena.js';
 
 /** The first block of the factor, computed by another backend (see BlockedCholesky.factor). */
 export interface FirstBlock {
@@ -74,9 +74,13 @@ export function factorXy(LXX: Float64Array, p1: number): { ldRX2: number; pwrss:
 }
 
 /**
- * The order of the updates of a dense diagonal block from the sparse blocks to its left: by the
- * sparse blocks' columns, by the dense block's rows, or by its size ('auto'). Both give the same
- * factor up to rounding; the choice is the cache's.
+ * The order of the updates of a dense diagonal block from the sparse blocks to its left, in
+ * JavaScript: by the sparse blocks' columns, or by the dense block's rows. 'auto' (default): the
+ * WebAssembly kernel of the arena (by columns within chunks of rows shared with its threads;
+ * wasm/dense.ts's sparseColumns), or where the kernels are JavaScript, rows or columns by the block's
+ * size (the choice is the cache's).
+ * Every order subtracts each entry's terms by the sparse blocks' columns ascending, so all give the
+ * same factor bit for bit.
  */
 export type DenseUpdateOrder = 'auto' | 'rows' | 'columns';
 
@@ -205,14 +209,45 @@ export class BlockedCholesky {
     // in place (src/relmat/conditional.ts) instead of copying it
     const known = !!gram.AkkDense?.some((a) => a);
     const slotScratch = blocks.map((_, k) => (known && k >= denseFrom ? denseSlot(SCRATCH_ROWS * this.m[k]) : -1));
+    // the sparse L_ji below a dense block (j ≥ denseFrom > i) and its pattern (Int32) live in the
+    // arena too: the dense blocks' updates from them run in its kernels and threads
+    const sparseBelow = (j: number, i: number) => j >= denseFrom && i < denseFrom;
+    const slotSparse = blocks.map((bj, j) => blocks.map((bi, i) => (sparseBelow(j, i) ? denseSlot(patterns[j][i].rowIdx.length * bj.q * bi.q) : -1)));
+    const intsOf = (P: BlockPattern) => P.ncol + 1 + P.rowIdx.length;
+    const slotInts = blocks.map((_, j) => blocks.map((__, i) => (sparseBelow(j, i) ? denseSlot(Math.ceil(intsOf(patterns[j][i]) / 2)) : -1)));
+    // for the updates of L_Xk (k ≥ denseFrom) from the sparse L_ki in the WebAssembly kernel: L_Xi
+    // (i < denseFrom) by levels of i, and its pattern (every row in every level)
+    const hasDense = denseFrom < K && kernels === 'wasm';
+    const slotXT = blocks.map((_, i) => (hasDense && i < denseFrom ? denseSlot(this.p1 * this.m[i]) : -1));
+    const slotXTInts = blocks.map((b, i) => (hasDense && i < denseFrom ? denseSlot(Math.ceil((b.nl + 1 + this.p1 * b.nl) / 2)) : -1));
     this.arena = new DenseArena(denseSizes, kernels);
     const dense = this.arena.arrays;
+    this.LXT = blocks.map((b, i) => {
+      if (slotXT[i] < 0) return null;
+      const ints = this.arena.ints(slotXTInts[i]);
+      const colPtr = ints.subarray(0, b.nl + 1), rowIdx = ints.subarray(b.nl + 1, b.nl + 1 + this.p1 * b.nl);
+      for (let c = 0; c <= b.nl; c++) colPtr[c] = c * this.p1;
+      for (let e = 0; e < rowIdx.length; e++) rowIdx[e] = e % this.p1;
+      const P = { nrow: this.p1, ncol: b.nl, colPtr, rowIdx };
+      return { V: dense[slotXT[i]], P, R: patternRows(P) };
+    });
+    for (let j = denseFrom; j < K; j++) {
+      for (let i = 0; i < denseFrom; i++) {
+        const P = patterns[j][i];
+        const colPtr = this.arena.ints(slotInts[j][i]).subarray(0, P.colPtr.length);
+        const rowIdx = this.arena.ints(slotInts[j][i]).subarray(P.colPtr.length, P.colPtr.length + P.rowIdx.length);
+        colPtr.set(P.colPtr);
+        rowIdx.set(P.rowIdx);
+        patterns[j][i] = { nrow: P.nrow, ncol: P.ncol, colPtr, rowIdx };
+      }
+    }
     this.Lkk = blocks.map((b, k) => (slotKK[k] >= 0 ? dense[slotKK[k]] : new Float64Array(b.nl * b.q * b.q)));
     this.scratch = blocks.map((_, k) => (slotScratch[k] >= 0 ? dense[slotScratch[k]] : null));
     if (gram.AkkDenseFixed) this.adoptDenseBlocks();
     this.Ljk = blocks.map((bj, j) => blocks.map((bk, k) => {
       if (k >= j) return new Float64Array(0);
-      return slotJK[j][k] >= 0 ? dense[slotJK[j][k]] : new Float64Array(patterns[j][k].rowIdx.length * bj.q * bk.q);
+      if (slotJK[j][k] >= 0) return dense[slotJK[j][k]];
+      return slotSparse[j][k] >= 0 ? dense[slotSparse[j][k]] : new Float64Array(patterns[j][k].rowIdx.length * bj.q * bk.q);
     }));
     this.LXk = blocks.map((_, k) => (slotXK[k] >= 0 ? dense[slotXK[k]] : new Float64Array(this.p1 * this.m[k])));
     this.LXX = new Float64Array(this.p1 * this.p1);
@@ -388,10 +423,12 @@ export class BlockedCholesky {
     // blocks to its left while the rows are in cache; then those from the dense blocks
     const m = this.m[k];
     const sparseLeft = Math.min(k, this.denseFrom);
-    // a block that fits in cache is updated column by column of the sparse blocks (streaming them
-    // once); a larger one row by row (each of its rows stays in cache while the sparse columns that
-    // touch it are read)
-    const byRows = this.denseUpdate === 'auto' ? m * m * 8 > DENSE_IN_CACHE_BYTES : this.denseUpdate === 'rows';
+    // in the arena's WebAssembly kernel (its rows shared with the threads) after Λᵀ A Λ + I is in
+    // place; in JavaScript, a block that fits in cache column by column of the sparse blocks (streaming
+    // them once), a larger one row by row (each of its rows stays in cache while the sparse columns
+    // that touch it are read)
+    const inArena = this.denseUpdate === 'auto' && this.arena.kind === 'wasm';
+    const byRows = !inArena && (this.denseUpdate === 'auto' ? m * m * 8 > DENSE_IN_CACHE_BYTES : this.denseUpdate === 'rows');
     // a block with a known covariance (relmat) comes dense: Λᵀ A_kk Λ + I over all its level pairs at once
     const Adense = gram.AkkDense?.[k];
     if (Adense) denseCongruence(T, Adense, gram.AkkDenseDiag?.[k] ?? null, q, b.nl, D);
@@ -409,7 +446,9 @@ export class BlockedCholesky {
         subtractSparseRow(D, m, c, q, q, gram.blocks[i].q, this.Ljk[k][i], this.rowsOf[k][i], this.Ljk[k][i], this.patterns[k][i], true);
       }
     }
-    if (!byRows) {
+    if (inArena) {
+      for (let i = 0; i < sparseLeft; i++) this.subtractSparse(D, m, k, k, i);
+    } else if (!byRows) {
       for (let i = 0; i < sparseLeft; i++) subtractSparseColumns(D, m, q, gram.blocks[i].q, this.Ljk[k][i], this.patterns[k][i]);
     }
     for (let i = this.denseFrom; i < k; i++) {
@@ -419,6 +458,60 @@ export class BlockedCholesky {
     }
     const ld = this.solver.cholesky(k, D, m, `the random-effects block of '${b.group}'`);
     return typeof ld === 'number' ? ld : ((yield ld) as number);
+  }
+
+  /**
+   * per sparse block i (when there are dense blocks): L_Xi by levels of i, level c's q_i × … blocks
+   * row r after row r (V[(c (p+1) + r) q_i + u] = L_Xi[r][c q_i + u]), and its pattern by columns and
+   * by rows (every row r in every level c); else null
+   */
+  private readonly LXT: ({ V: Float64Array; P: BlockPattern; R: PatternRows } | null)[];
+
+  /** cumulative work of the rows of sparseUpdate(j, k, i), once per (j, k, i) */
+  private readonly sparseCosts = new Map<number, Float64Array>();
+
+  /**
+   * X −= Σ_c L_ji[a, c] L_ki[b, c]ᵀ for every level row a of block j (j ≥ k ≥ denseFrom > i): X is
+   * dense L_jk's storage (row stride ldx), for j = k the diagonal block's lower triangle. In the
+   * arena's WebAssembly kernel, its rows shared with the threads ('auto' with WebAssembly kernels),
+   * else by the JavaScript kernel row by row; the same arithmetic in the same order either way.
+   */
+  private subtractSparse(X: Float64Array, ldx: number, j: number, k: number, i: number): void {
+    const { blocks } = this.gram;
+    const qj = blocks[j].q, qk = blocks[k].q, qi = blocks[i].q;
+    const Vj = this.Ljk[j][i], Rj = this.rowsOf[j][i], Vk = this.Ljk[k][i], Pk = this.patterns[k][i];
+    const lower = j === k;
+    const rows = blocks[j].nl;
+    if (this.denseUpdate === 'auto') {
+      const key = (j * this.K + k) * this.K + i;
+      let cost = this.sparseCosts.get(key);
+      if (!cost) this.sparseCosts.set(key, (cost = sparseUpdateCost(Rj, Pk, lower, qj * qk * qi)));
+      const u: SparseUpdate = { X, ldx, qj, qk, qi, Vj, Pj: this.patterns[j][i], Vk, Pk, lower, rows, cost };
+      if (this.arena.sparseUpdate(u)) return;
+    }
+    for (let a = 0; a < rows; a++) subtractSparseRow(X, ldx, a, qj, qk, qi, Vj, Rj, Vk, Pk, lower);
+  }
+
+  /**
+   * S −= L_Xi L_kiᵀ for a dense block k and a sparse block i (S: L_Xk's storage, row stride mk) by the
+   * arena's WebAssembly kernel, as an update of a dense block from sparse ones whose first sparse
+   * block is L_Xi laid out by levels (LXT: the same products, summed over c ascending, as
+   * subtractSparseXRow); false when the kernels are JavaScript.
+   */
+  private subtractSparseX(S: Float64Array, mk: number, k: number, i: number): boolean {
+    const xt = this.LXT[i];
+    if (this.denseUpdate !== 'auto' || !xt || this.arena.kind !== 'wasm') return false;
+    const { blocks } = this.gram;
+    const p1 = this.p1, qi = blocks[i].q, qk = blocks[k].q, nl = blocks[i].nl, mi = this.m[i];
+    const LXi = this.LXk[i], V = xt.V;
+    for (let c = 0; c < nl; c++) {
+      for (let r = 0; r < p1; r++) for (let u = 0; u < qi; u++) V[(c * p1 + r) * qi + u] = LXi[r * mi + c * qi + u];
+    }
+    const Pk = this.patterns[k][i];
+    const key = -((k * this.K + i) + 1);
+    let cost = this.sparseCosts.get(key);
+    if (!cost) this.sparseCosts.set(key, (cost = sparseUpdateCost(xt.R, Pk, false, qk * qi)));
+    return this.arena.sparseUpdate({ X: S, ldx: mk, qj: 1, qk, qi, Vj: V, Pj: xt.P, Vk: this.Ljk[k][i], Pk, lower: false, rows: p1, cost });
   }
 
   /** L_jk = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ. */
@@ -464,8 +557,7 @@ export class BlockedCholesky {
         const Pk = this.patterns[k][i];
         if (!sparse) {
           // into the dense L_jk, row block by row block of block j
-          const Rj = this.rowsOf[j][i];
-          for (let a = 0; a < bj.nl; a++) subtractSparseRow(S, mk, a, qj, qk, qi, Vj, Rj, Vk, Pk, false);
+          this.subtractSparse(S, mk, j, k, i);
           continue;
         }
         for (let c = 0; c < Pk.ncol; c++) {
@@ -504,42 +596,15 @@ export class BlockedCholesky {
     const A = gram.AXk[k];
     const S = this.LXk[k];
     // A_Xk Λ_k: each q-wide level block times T
-    for (let r = 0; r < p1; r++) {
-      for (let c = 0; c < bk.nl; c++) {
-        const o = r * mk + c * q;
-        for (let t = 0; t < q; t++) {
-          let acc = 0;
-          for (let s = t; s < q; s++) acc += A[o + s] * T[s * q + t];
-          S[o + t] = acc;
-        }
-      }
-    }
+    xRowTimesT(A, T, p1, bk.nl, q, S);
     for (let i = 0; i < k; i++) {
       const qi = gram.blocks[i].q;
       const mi = this.m[i];
       const LXi = this.LXk[i];
       const V = this.Ljk[k][i];
       if (i < this.denseFrom) {
-        // S[:, a-block] −= L_Xi[:, c-block] · (entry e = (a, c) of L_ki)ᵀ
-        const P = this.patterns[k][i];
-        const { colPtr, rowIdx } = P;
-        const qqi = q * qi;
-        const x = new Float64Array(p1 * qi);
-        for (let c = 0; c < P.ncol; c++) {
-          // L_Xi's columns of level c, then each entry of column c of L_ki (one pass over L_ki)
-          for (let r = 0; r < p1; r++) for (let u = 0; u < qi; u++) x[r * qi + u] = LXi[r * mi + c * qi + u];
-          for (let e = colPtr[c]; e < colPtr[c + 1]; e++) {
-            const ao = rowIdx[e] * q, vo = e * qqi;
-            for (let s = 0; s < q; s++) {
-              const vs = vo + s * qi;
-              for (let r = 0; r < p1; r++) {
-                let acc = 0;
-                for (let u = 0; u < qi; u++) acc += x[r * qi + u] * V[vs + u];
-                S[r * mk + ao + s] -= acc;
-              }
-            }
-          }
-        }
+        if (k >= this.denseFrom && this.subtractSparseX(S, mk, k, i)) continue;
+        subtractSparseXRow(S, mk, q, LXi, mi, qi, p1, V, this.patterns[k][i]);
       } else {
         this.arena.subtractABt(S, mk, LXi, p1, V, mk, mi, false);
       }
@@ -550,6 +615,52 @@ export class BlockedCholesky {
     } else {
       const done = this.solver.rightSolve(k, S, p1, this.Lkk[k], mk);
       if (done) yield done;
+    }
+  }
+}
+
+/** S = A Λ for the (p+1) × (nl q) row A_Xk (row-major), Λ = I ⊗ T: each q-wide level block times T. */
+function xRowTimesT(A: Float64Array, T: Float64Array, p1: number, nl: number, q: number, S: Float64Array): void {
+  const mk = nl * q;
+  if (q === 1) {
+    const t = T[0];
+    // (0 + …: the general loop's sum, −0 included)
+    for (let o = 0; o < p1 * mk; o++) S[o] = 0 + A[o] * t;
+    return;
+  }
+  for (let r = 0; r < p1; r++) {
+    for (let c = 0; c < nl; c++) {
+      const o = r * mk + c * q;
+      for (let t = 0; t < q; t++) {
+        let acc = 0;
+        for (let s = t; s < q; s++) acc += A[o + s] * T[s * q + t];
+        S[o + t] = acc;
+      }
+    }
+  }
+}
+
+/**
+ * S −= L_Xi L_kiᵀ for the sparse L_ki (pattern P, q × q_i per entry): S[:, a-block] −= L_Xi[:, c-block] ·
+ * (entry e = (a, c) of L_ki)ᵀ, column c by column c of L_ki (one pass over it).
+ */
+function subtractSparseXRow(S: Float64Array, mk: number, q: number, LXi: Float64Array, mi: number, qi: number, p1: number, V: Float64Array, P: BlockPattern): void {
+  const { colPtr, rowIdx } = P;
+  const qqi = q * qi;
+  const x = new Float64Array(p1 * qi);
+  for (let c = 0; c < P.ncol; c++) {
+    // L_Xi's columns of level c, then each entry of column c of L_ki
+    for (let r = 0; r < p1; r++) for (let u = 0; u < qi; u++) x[r * qi + u] = LXi[r * mi + c * qi + u];
+    for (let e = colPtr[c]; e < colPtr[c + 1]; e++) {
+      const ao = rowIdx[e] * q, vo = e * qqi;
+      for (let s = 0; s < q; s++) {
+        const vs = vo + s * qi;
+        for (let r = 0; r < p1; r++) {
+          let acc = 0;
+          for (let u = 0; u < qi; u++) acc += x[r * qi + u] * V[vs + u];
+          S[r * mk + ao + s] -= acc;
+        }
+      }
     }
   }
 }
@@ -670,13 +781,33 @@ function rightSolveBlock(b: Float64Array, bo: number, rows: number, q: number, l
 }
 
 /**
+ * The work of the first a level rows of the update of a dense block from sparse ones (subtractSparseRow
+ * over rows [0, a), cumulative, length Rj's rows + 1): per entry of L_ji's row, the loop's step and the
+ * column of L_ki it runs over (to the entry itself when `lower`), `qqq` = q_j q_k q_i multiply-adds each.
+ */
+export function sparseUpdateCost(Rj: PatternRows, Pk: BlockPattern, lower: boolean, qqq: number): Float64Array {
+  const { rowPtr, entry, colOf } = Rj;
+  const rows = rowPtr.length - 1;
+  const cost = new Float64Array(rows + 1);
+  for (let a = 0; a < rows; a++) {
+    let w = 0;
+    for (let t = rowPtr[a]; t < rowPtr[a + 1]; t++) {
+      const e = entry[t], c = colOf[e];
+      w += 1 + qqq * ((lower ? e + 1 : Pk.colPtr[c + 1]) - Pk.colPtr[c]);
+    }
+    cost[a + 1] = cost[a] + w;
+  }
+  return cost;
+}
+
+/**
  * Row block a of a dense block X (q_j rows of row stride ldx) less the products of sparse blocks to
  * its left through a common sparse block i: X[a][b] −= Σ_c Vj[a,c] Vk[b,c]ᵀ, Vj = L_ji by rows (Rj),
  * Vk = L_ki by columns (Pk), q_i columns per level of i. `lower` (Vj = Vk, X diagonal): only b ≤ a,
  * and within the diagonal q × q block only its lower triangle. Rows of Pk's columns are sorted, so
  * on the diagonal the entries b ≤ a of column c are those up to entry e itself.
  */
-function subtractSparseRow(
+export function subtractSparseRow(
   X: Float64Array, ldx: number, a: number, qj: number, qk: number, qi: number,
   Vj: Float64Array, Rj: PatternRows, Vk: Float64Array, Pk: BlockPattern, lower: boolean,
 ): void {

@@ -16,6 +16,11 @@
  * to start): until a helper is ready, or when a helper is busy elsewhere (a loaded machine), the
  * caller claims the chunks itself, so the helpers only ever change who computes a chunk, never what.
  *
+ * Other kernels whose rows are independent run on the same pool as jobs of the same kind (SharedArena.rows):
+ * the updates of a dense block from the sparse blocks to its left (sparseColumns), and the right solve and
+ * C −= A Bᵀ of larger matrices (rightSolveRows, subtractABtRows; e.g. the trailing inverse of the final
+ * solve, src/lmm/trailingInverse.ts).
+ *
  * The claim word (Int32, CLAIM): bits 12… the arena's id (a helper claims only for arenas it has
  * attached), bits 6–11 the job's number of chunks, bits 0–5 the next chunk. A helper reads the job's
  * parameters only after a successful claim: while its chunk is pending the job cannot finish, so the
@@ -38,15 +43,20 @@ const MAX_CHUNKS = 63;
 const GEN = 0; // bumped per job: the helpers' wake-up
 const CLAIM = 1; // arena id << 12 | chunks << 6 | next chunk
 const DONE = 2; // chunks done in this job
-const KIND = 3; // 1 = panelSolve, 2 = panelUpdate
-const ADDR = 4; // the matrix's byte offset (read as Uint32)
-const N = 5;
-const K0 = 6;
+const KIND = 3; // the job's kernel: its index in JOBS
 const ERROR = 7; // a helper's kernel threw
 const READY = 8; // helpers started
 const HELPED = 9; // chunks computed by helpers (cumulative; for tests and benches)
-const BOUNDS = 16; // chunk c is rows [BOUNDS + c, BOUNDS + c + 1)
+const HELPED_BY_JOB = 10; // the same, per job kind (HELPED_BY_JOB + index in JOBS)
+const PARAMS = 16; // the kernel's arguments before (r0, r1), read as Uint32 (byte addresses, sizes, flags)
+const MAX_PARAMS = 16;
+const BOUNDS = PARAMS + MAX_PARAMS; // chunk c is rows [BOUNDS + c, BOUNDS + c + 1)
 const CTRL_INTS = BOUNDS + MAX_CHUNKS + 1;
+
+/** The kernels a job runs (wasm/dense.ts exports; each takes its arguments, then rows r0, r1) and their argument counts. */
+const JOBS = ['panelSolve', 'panelUpdate', 'sparseColumns', 'rightSolveRows', 'subtractABtRows'] as const;
+export type DenseJob = (typeof JOBS)[number];
+const JOB_ARGS: Record<DenseJob, number> = { panelSolve: 3, panelUpdate: 3, sparseColumns: 13, rightSolveRows: 5, subtractABtRows: 9 };
 
 /**
  * The helper's source (a self-contained classic script; evaluated in a Node worker or a blob Web
@@ -57,6 +67,8 @@ const WORKER_SOURCE = `
 const port = typeof require === 'function' ? require('node:worker_threads').parentPort : null;
 const onMessage = (f) => { if (port) port.on('message', f); else self.onmessage = (e) => f(e.data); };
 const SPIN_MS = 0.1;
+const JOBS = ${JSON.stringify(JOBS)};
+const ARGS = ${JSON.stringify(JOBS.map((j) => JOB_ARGS[j]))};
 const arenas = new Map();
 let ctrl = null, u32 = null;
 onMessage((msg) => {
@@ -80,10 +92,12 @@ function work() {
     if (next >= chunks) return;
     if (Atomics.compareExchange(ctrl, ${CLAIM}, w, w + 1) !== w) continue;
     try {
-      const a = u32[${ADDR}], n = ctrl[${N}], k0 = ctrl[${K0}];
-      const r0 = ctrl[${BOUNDS} + next], r1 = ctrl[${BOUNDS} + next + 1];
-      if (ctrl[${KIND}] === 1) ex.panelSolve(a, n, k0, r0, r1); else ex.panelUpdate(a, n, k0, r0, r1);
+      const kind = ctrl[${KIND}], np = ARGS[kind], args = new Array(np + 2);
+      for (let i = 0; i < np; i++) args[i] = u32[${PARAMS} + i];
+      args[np] = ctrl[${BOUNDS} + next]; args[np + 1] = ctrl[${BOUNDS} + next + 1];
+      ex[JOBS[kind]](...args);
       Atomics.add(ctrl, ${HELPED}, 1);
+      Atomics.add(ctrl, ${HELPED_BY_JOB} + kind, 1);
     } catch (e) {
       Atomics.store(ctrl, ${ERROR}, 1);
     }
@@ -233,6 +247,13 @@ export function denseChunksHelped(): number {
   return pool ? Atomics.load(pool.ctrl, HELPED) : 0;
 }
 
+/** Chunks computed by helper threads so far (cumulative), by job kind. */
+export function denseChunksHelpedByJob(): Record<DenseJob, number> {
+  const out = {} as Record<DenseJob, number>;
+  JOBS.forEach((j, k) => { out[j] = pool ? Atomics.load(pool.ctrl, HELPED_BY_JOB + k) : 0; });
+  return out;
+}
+
 /**
  * Factorizations so far (cumulative) run threaded, and run on the calling thread alone after one that
  * waited too long on busy helpers (see SharedArena.cholesky).
@@ -247,7 +268,22 @@ export interface ThreadedKernels {
   panelDiag(a: number, n: number, k0: number): number;
   panelSolve(a: number, n: number, k0: number, r0: number, r1: number): void;
   panelUpdate(a: number, n: number, k0: number, r0: number, r1: number): void;
+  sparseColumns(
+    x: number, ldx: number, qj: number, qk: number, qi: number, vj: number, colPtrJ: number, rowIdxJ: number,
+    vk: number, colPtrK: number, rowIdxK: number, ncol: number, lower: number, r0: number, r1: number,
+  ): void;
+  rightSolveRows(s: number, lds: number, l: number, ldl: number, m: number, r0: number, r1: number): void;
+  subtractABtRows(c: number, ldc: number, a: number, lda: number, b: number, ldb: number, rb: number, k: number, lower: number, r0: number, r1: number): void;
 }
+
+/**
+ * How a job's rows are split: 'rows' at equal row counts, 'triangle' at equal areas of a lower
+ * triangle (row i costs ∝ i + 1), or by the rows' costs (cumulative: cost[r] is that of rows [0, r),
+ * length m + 1). Bounds are multiples of `align` (4: the kernels' tiles); `perThread` chunks per
+ * thread (default 16: fine enough for a helper preempted on a loaded machine; fewer where each chunk
+ * has a fixed cost).
+ */
+export type RowSplit = ({ by: 'rows' | 'triangle' } | { by: 'cost'; cost: ArrayLike<number> }) & { align: number; perThread?: number };
 
 const detach = new FinalizationRegistry<number>((id) => {
   for (const h of pool?.helpers ?? []) h.postMessage({ type: 'detach', id });
@@ -306,8 +342,8 @@ export class SharedArena {
         ex.panelUpdate(a, n, k0, 0, m);
         continue;
       }
-      this.run(p, ex, 1, a, n, k0, m);
-      this.run(p, ex, 2, a, n, k0, m);
+      this.run(p, ex, 'panelSolve', [a, n, k0], m, SOLVE_SPLIT);
+      this.run(p, ex, 'panelUpdate', [a, n, k0], m, UPDATE_SPLIT);
     }
     // a machine whose other cores are busy (the helpers preempted while holding a chunk) makes the
     // caller wait: then the next factorizations run on the caller alone (the same factor either way)
@@ -315,14 +351,28 @@ export class SharedArena {
     return logdet;
   }
 
-  /** One job: rows [0, m) of the panel's solve (kind 1) or trailing update (kind 2), in chunks claimed by all threads. */
-  private run(p: Pool, ex: ThreadedKernels, kind: 1 | 2, a: number, n: number, k0: number, m: number): void {
+  /**
+   * Rows [0, m) of the kernel `job` with arguments `args`, in chunks claimed by the caller and the
+   * helpers; false (nothing done: the caller runs the kernel alone, which gives the same result) when
+   * there are no helpers or they are backing off (see cholesky).
+   */
+  rows(ex: ThreadedKernels, job: DenseJob, args: number[], m: number, split: RowSplit): boolean {
+    const p = this.ready();
+    if (!p || p.backoff > 0 || m < 2) return false;
+    this.run(p, ex, job, args, m, split);
+    return true;
+  }
+
+  /** One job: rows [0, m) of kernel `job`, in chunks claimed by all threads. */
+  private run(p: Pool, ex: ThreadedKernels, job: DenseJob, args: number[], m: number, split: RowSplit): void {
     const { ctrl } = p;
-    const chunks = planChunks(kind, m, p.helpers.length + 1, ctrl);
+    const chunks = planChunks(m, p.helpers.length + 1, ctrl, split);
+    const kind = JOBS.indexOf(job);
+    const np = JOB_ARGS[job];
     ctrl[KIND] = kind;
-    p.u32[ADDR] = a;
-    ctrl[N] = n;
-    ctrl[K0] = k0;
+    for (let i = 0; i < np; i++) p.u32[PARAMS + i] = args[i];
+    const kernel = ex[job] as (...a: number[]) => void;
+    const call = args.slice(0, np).concat(0, 0);
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, CLAIM, (this.id << 12) | (chunks << 6));
     Atomics.add(ctrl, GEN, 1);
@@ -333,9 +383,9 @@ export class SharedArena {
       const next = w & 63;
       if (next >= chunks) break;
       if (Atomics.compareExchange(ctrl, CLAIM, w, w + 1) !== w) continue;
-      const r0 = ctrl[BOUNDS + next], r1 = ctrl[BOUNDS + next + 1];
-      if (kind === 1) ex.panelSolve(a, n, k0, r0, r1);
-      else ex.panelUpdate(a, n, k0, r0, r1);
+      call[np] = ctrl[BOUNDS + next];
+      call[np + 1] = ctrl[BOUNDS + next + 1];
+      kernel(...call);
       Atomics.add(ctrl, DONE, 1);
     }
     // then waits for the chunks the helpers claimed
@@ -354,18 +404,38 @@ export class SharedArena {
   }
 }
 
+/** The panel's solve: rows cost alike. */
+const SOLVE_SPLIT: RowSplit = { by: 'rows', align: 4 };
+/** The trailing update: row i costs ∝ i + 1. */
+const UPDATE_SPLIT: RowSplit = { by: 'triangle', align: 4 };
+
 /**
  * The chunks of a job over rows [0, m), written to the control block's BOUNDS; returns their number.
- * The solve's rows cost alike (equal row counts); the trailing update's row i costs ∝ i + 1 (equal
- * areas of the lower triangle: bounds at m √(c / C)). Bounds are multiples of 4 (the kernels' tiles).
+ * Up to 16 per thread, at equal shares of the rows' cost (`split`): bound t of C is the first row r
+ * (a multiple of split.align) with cost([0, r)) ≥ t/C of the whole.
  */
-function planChunks(kind: 1 | 2, m: number, threads: number, ctrl: Int32Array): number {
-  const want = Math.min(MAX_CHUNKS, threads * 16, Math.max(1, Math.floor(m / 8)));
+function planChunks(m: number, threads: number, ctrl: Int32Array, split: RowSplit): number {
+  const want = Math.min(MAX_CHUNKS, threads * (split.perThread ?? 16), Math.max(1, Math.floor(m / (split.by === 'cost' ? 1 : 8))));
+  const { align } = split;
   let c = 0;
   ctrl[BOUNDS] = 0;
   for (let t = 1; t <= want; t++) {
     const f = t / want;
-    const raw = t === want ? m : Math.round((kind === 1 ? m * f : m * Math.sqrt(f)) / 4) * 4;
+    let raw: number;
+    if (t === want) raw = m;
+    else if (split.by === 'rows') raw = Math.round((m * f) / align) * align;
+    else if (split.by === 'triangle') raw = Math.round((m * Math.sqrt(f)) / align) * align;
+    else if (split.by === 'cost') {
+      // the first r with cost[r] ≥ f · cost[m] (binary search; cost is nondecreasing)
+      const { cost } = split;
+      const target = f * cost[m];
+      let lo = 0, hi = m;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cost[mid] >= target) hi = mid; else lo = mid + 1;
+      }
+      raw = Math.round(lo / align) * align;
+    } else raw = m;
     const b = Math.min(m, raw);
     if (b > ctrl[BOUNDS + c]) ctrl[BOUNDS + ++c] = b;
   }

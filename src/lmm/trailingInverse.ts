@@ -54,9 +54,9 @@ export function trailingInverse(chol: BlockedCholesky): TrailingInverse {
   // triangular), so the triangular solve and the product skip S's zero lower part
   const panels: { r0: number; rows: number }[] = [];
   for (let r0 = 0; r0 < M; r0 += PANEL) panels.push({ r0, rows: Math.min(PANEL, M - r0) });
-  const arena = new DenseArena([M * M, M * M, Math.min(PANEL, M) * M, ...panels.map((pn) => pn.rows * (M - pn.r0))], chol.arena.kind);
-  const [negG, LT, Bt] = arena.arrays;
-  const Sp = arena.arrays.slice(3);
+  const arena = new DenseArena([M * M, M * M, ...panels.map((pn) => pn.rows * (M - pn.r0))], chol.arena.kind);
+  const [negG, LT] = arena.arrays;
+  const Sp = arena.arrays.slice(2);
   // L_T (M × M) from the dense diagonal blocks L_jj and the dense blocks L_ji below them
   for (let j = d; j < chol.K; j++) {
     const mj = chol.m[j], oj = offsets[j - d];
@@ -72,25 +72,20 @@ export function trailingInverse(chol: BlockedCholesky): TrailingInverse {
   for (let p = 0; p < panels.length; p++) {
     const { r0, rows } = panels[p];
     const n = M - r0;
-    // L_T[r0:, r0:] (n × n contiguous, lower triangle) in negG's storage until G is formed
-    for (let r = 0; r < n; r++) negG.set(LT.subarray((r0 + r) * M + r0, (r0 + r) * M + r0 + r + 1), r * n);
-    // S_p = [I 0] L_sub⁻ᵀ: rows r0..r0+rows of L_T⁻ᵀ from column r0 on
+    // S_p = [I 0] L_sub⁻ᵀ: rows r0..r0+rows of L_T⁻ᵀ from column r0 on, L_sub = L_T[r0:, r0:] in place (row stride M)
     const S = Sp[p];
     for (let r = 0; r < rows; r++) S[r * n + r] = 1;
-    arena.rightSolve(S, rows, negG, n);
+    arena.rightSolve(S, rows, LT.subarray(r0 * M + r0), n, n, M);
   }
-  // −G = −S Sᵀ (lower triangle), panel by panel: G[A, B] = Σ_{t ≥ r_A} S[A, t] S[B, t] (r_A ≥ r_B)
-  negG.fill(0);
+  // −G = −S Sᵀ (lower triangle), panel by panel: G[A, B] = Σ_{t ≥ r_A} S[A, t] S[B, t] (r_A ≥ r_B),
+  // S[B, r_A:] read in place (row stride n_B)
   for (let a = 0; a < panels.length; a++) {
     const A = panels[a];
     const n = M - A.r0;
     for (let b = 0; b <= a; b++) {
       const B = panels[b];
       const nB = M - B.r0;
-      const shift = A.r0 - B.r0;
-      // S[B, r_A:] contiguous (rows × n)
-      for (let r = 0; r < B.rows; r++) Bt.set(Sp[b].subarray(r * nB + shift, r * nB + shift + n), r * n);
-      arena.subtractABt(negG.subarray(A.r0 * M + B.r0), M, Sp[a], A.rows, Bt, B.rows, n, a === b);
+      arena.subtractABt(negG.subarray(A.r0 * M + B.r0), M, Sp[a], A.rows, Sp[b].subarray(A.r0 - B.r0), B.rows, n, a === b, n, nB);
     }
   }
   return { d, M, offsets, negG };

@@ -1,7 +1,7 @@
 /**
  * The threaded dense Cholesky in a browser (headless Debian Chromium): on a cross-origin isolated page
- * (COOP/COEP headers) the helpers are Web Workers on a shared WebAssembly memory and the factor is
- * bit-identical to one thread's; on a page without the headers (no SharedArrayBuffer) the kernels run
+ * (COOP/COEP headers) the helpers are Web Workers on a shared WebAssembly memory and the factor (and an
+ * update of a dense block from sparse ones) is bit-identical to one thread's; on a page without the headers (no SharedArrayBuffer) the kernels run
  * on one thread and give the same factor. Without Chromium the test is skipped; under CI it fails.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ describe.skipIf(!enabled)('dense kernels on Web Workers (Chromium)', () => {
     try {
       await page.goto(base, { waitUntil: 'load' });
       await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
-      return await page.evaluate((n) => (globalThis as unknown as { runThreads(n: number): Promise<{ isolated: boolean; poolThreads: number; arenaThreads: number; identical: boolean; helped: number; logdet: number }> }).runThreads(n), N);
+      return await page.evaluate((n) => (globalThis as unknown as { runThreads(n: number): Promise<{ isolated: boolean; poolThreads: number; arenaThreads: number; identical: boolean; helped: number; logdet: number; sparseIdentical: boolean; sparseHelped: number }> }).runThreads(n), N);
     } finally {
       await page.close();
     }
@@ -59,6 +59,9 @@ describe.skipIf(!enabled)('dense kernels on Web Workers (Chromium)', () => {
     expect(r.helped).toBeGreaterThan(0);
     expect(r.identical).toBe(true);
     expect(Number.isFinite(r.logdet)).toBe(true);
+    // the sparse-to-dense update's rows on the Web Worker too
+    expect(r.sparseHelped).toBeGreaterThan(0);
+    expect(r.sparseIdentical).toBe(true);
   }, 120_000);
 
   it('a page without isolation falls back to one thread, with the same factor', async () => {
@@ -68,5 +71,7 @@ describe.skipIf(!enabled)('dense kernels on Web Workers (Chromium)', () => {
     expect(r.arenaThreads).toBe(1);
     expect(r.helped).toBe(0);
     expect(r.identical).toBe(true);
+    expect(r.sparseHelped).toBe(0);
+    expect(r.sparseIdentical).toBe(true);
   }, 120_000);
 });

@@ -1,13 +1,17 @@
 /**
  * The page of test/e2e/denseThreads.test.ts: factors a matrix with the dense kernels on one thread and
- * on two (src/linalg/denseThreads.ts: Web Workers on a shared WebAssembly memory) and reports whether
- * the page is cross-origin isolated, how many threads ran, and whether the factors are bit-identical.
+ * on two (src/linalg/denseThreads.ts: Web Workers on a shared WebAssembly memory), and runs an update of
+ * a dense block from sparse ones (the sparseColumns job) likewise, and reports whether the page is
+ * cross-origin isolated, how many threads ran, and whether the results are bit-identical.
  */
 import { DenseArena } from '../../../src/linalg/denseArena.js';
 import { denseChunksHelped, denseThreadsReady, setDenseThreads } from '../../../src/linalg/denseThreads.js';
 import { spdMatrix } from '../../helpers/spdMatrix.js';
+import { sparseUpdateCase } from '../../helpers/sparseUpdate.js';
 
-async function runThreads(n: number): Promise<{ isolated: boolean; poolThreads: number; arenaThreads: number; identical: boolean; helped: number; logdet: number }> {
+interface ThreadsResult { isolated: boolean; poolThreads: number; arenaThreads: number; identical: boolean; helped: number; logdet: number; sparseIdentical: boolean; sparseHelped: number }
+
+async function runThreads(n: number): Promise<ThreadsResult> {
   setDenseThreads(2);
   const poolThreads = await denseThreadsReady();
   const A = spdMatrix(n, 7);
@@ -24,7 +28,23 @@ async function runThreads(n: number): Promise<{ isolated: boolean; poolThreads: 
     identical &&= Object.is(ld, logdet) && two.arrays[0].every((v, i) => Object.is(v, one.arrays[0][i]));
     await new Promise((res) => setTimeout(res, 5));
   }
-  return { isolated: globalThis.crossOriginIsolated === true, poolThreads, arenaThreads: two.threads, identical, helped: denseChunksHelped() - helped0, logdet };
+  const helped = denseChunksHelped() - helped0;
+  // the update of a dense block from sparse ones, on one thread and on two
+  const c = { rows: 400, rowsK: 400, ncol: 900, qj: 1, qk: 1, qi: 1, lower: true, density: 0.03, seed: 3 };
+  const sOne = sparseUpdateCase(c, 'wasm', 1);
+  sOne.arena.sparseUpdate(sOne.u);
+  const sTwo = sparseUpdateCase(c, 'wasm', 2);
+  const sparse0 = denseChunksHelped();
+  let sparseIdentical = true;
+  for (let rep = 0; rep < 50 && (rep === 0 || denseChunksHelped() === sparse0); rep++) {
+    sTwo.u.X.set(sTwo.X0);
+    sparseIdentical &&= sTwo.arena.sparseUpdate(sTwo.u) && sTwo.u.X.every((v, i) => Object.is(v, sOne.u.X[i]));
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  return {
+    isolated: globalThis.crossOriginIsolated === true, poolThreads, arenaThreads: two.threads, identical, helped, logdet,
+    sparseIdentical, sparseHelped: denseChunksHelped() - sparse0,
+  };
 }
 
 (globalThis as unknown as { runThreads: typeof runThreads }).runThreads = runThreads;
