@@ -23,7 +23,7 @@
  * claims with a compare-exchange on the word it read: a successful claim proves the job was still the
  * one whose parameters it read (the caller moves on only when every chunk of a job is done).
  */
-import { denseThreadsWanted, sharedMemoryAvailable, startDenseThreads } from '../linalg/denseThreads.js';
+import { denseThreadsWanted, helperLoopSource, sharedMemoryAvailable, startDenseThreads } from '../linalg/denseThreads.js';
 
 /** Helpers are capped here (as the dense kernels' threads). */
 const MAX_ROW_THREADS = 16;
@@ -109,25 +109,7 @@ function work() {
     Atomics.notify(ctrl, ${DONE});
   }
 }
-async function loop() {
-  let seen = Atomics.load(ctrl, ${GEN});
-  work();
-  for (;;) {
-    let g = Atomics.load(ctrl, ${GEN});
-    if (g === seen) {
-      const t0 = performance.now();
-      while ((g = Atomics.load(ctrl, ${GEN})) === seen && performance.now() - t0 < SPIN_MS);
-    }
-    if (g === seen) {
-      // messages (new attachments) are handled while waiting here
-      const r = Atomics.waitAsync(ctrl, ${GEN}, seen);
-      if (r.async) await r.value;
-      continue;
-    }
-    seen = g;
-    work();
-  }
-}
+${helperLoopSource(GEN)}
 `;
 
 interface HelperHandle { postMessage(msg: unknown): void; terminate(): unknown }
