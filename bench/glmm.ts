@@ -20,6 +20,7 @@ import { f1, gc, mdTable, sec } from './common.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
 import { glmer } from '../src/fit/glmer.js';
+import { rowChunksHelped, rowChunksShared } from '../src/glmm/rowThreads.js';
 
 export type GlmmBackend = 'cpu' | 'webgpu';
 
@@ -96,6 +97,10 @@ export interface GlmmOursResult {
   gpuObjectiveError?: number;
   peakRssMB: number;
   csv?: { path: string; bytes: number; ms: number };
+  /** chunks of PIRLS's row work computed by helper threads during the fit (src/glmm/rowThreads.ts) */
+  rowChunksHelped: number;
+  /** chunks of the jobs run while helpers were there to share them, by any thread */
+  rowChunksShared: number;
 }
 
 /** The worker's part: generate the data, fit it, and write the CSV for R when asked. */
@@ -109,9 +114,12 @@ export async function glmmWorker(spec: GlmmCase, backend: GlmmBackend, csvPath: 
   gc();
   const t1 = performance.now();
   const c1 = process.cpuUsage();
+  const helped0 = rowChunksHelped(), shared0 = rowChunksShared();
   const fit = await glmer(spec.formula, d.table, { family: spec.family, factors: spec.factors, backend, nAGQ: spec.nAGQ ?? 1 });
   const fitWallMs = performance.now() - t1;
   const c2 = process.cpuUsage(c1);
+  const rowHelped = rowChunksHelped() - helped0, rowShared = rowChunksShared() - shared0;
+  console.error(`[${spec.id}] PIRLS row work: ${rowHelped} of ${rowShared} chunks (of jobs shared with helpers) by helper threads`);
   const check = fit.gpuCheck;
   const res: GlmmOursResult = {
     backend,
@@ -122,6 +130,8 @@ export async function glmmWorker(spec: GlmmCase, backend: GlmmBackend, csvPath: 
     timings: fit.timings,
     fitWallMs,
     fitCpuMs: (c2.user + c2.system) / 1e3,
+    rowChunksHelped: rowHelped,
+    rowChunksShared: rowShared,
     fevalStage1: fit.stage1.feval,
     fevalStage2: fit.feval2,
     feval: fit.feval,

@@ -159,8 +159,6 @@ interface OursResult {
 }
 
 async function worker(spec: BenchCase, csvPath: string | null, root: string): Promise<OursResult> {
-  const threads = process.env.MIXEDGPU_BENCH_THREADS;
-  if (threads) setDenseThreads(threads === 'auto' ? 'auto' : Number(threads));
   gc();
   const t0 = performance.now();
   let table: arrow.Table;
@@ -326,6 +324,9 @@ async function main(): Promise<void> {
   if (argv[0] === '--worker') {
     const spec = JSON.parse(argv[1]!) as CaseSpec;
     const csvPath = argv[2] && argv[2] !== '-' ? argv[2] : null;
+    // --threads: the dense kernels' and PIRLS's row threads (one setting), for the LMM and GLMM cases
+    const threads = process.env.MIXEDGPU_BENCH_THREADS;
+    if (threads) setDenseThreads(threads === 'auto' ? 'auto' : Number(threads));
     const res = isGlmm(spec) ? await glmmWorker(spec, (argv[3] ?? 'cpu') as GlmmBackend, csvPath) : await worker(spec, csvPath, root);
     process.stdout.write(WORKER_MARK + JSON.stringify(res) + '\n');
     return;

@@ -33,3 +33,14 @@ export function expNeg(a: number): number {
   const t = T[j];
   return (t + t * p) * P2[(K + j) >> 5];
 }
+
+/**
+ * expNeg's definition as source text (its constants, tables and function), for the row kernels'
+ * helper threads (src/glmm/rowThreads.ts), which evaluate it: the same operations on the same values.
+ */
+export const EXP_NEG_PRELUDE = [
+  `const LN2_32_HI = ${LN2_32_HI}, LN2_32_LO = ${LN2_32_LO}, INV_LN2_32 = ${INV_LN2_32};`,
+  `const T = Float64Array.from([${Array.from(T).join(', ')}]);`,
+  `const P2 = Float64Array.from([${Array.from(P2).join(', ')}]);`,
+  expNeg.toString(),
+].join('\n');

@@ -128,6 +128,8 @@ export async function fitGlmm(
     }, evaluations, messages, timings, t0);
   };
 
+  // the row threads, when the evaluations share their rows' chunks with them (started once per process)
+  await engine.rowThreadsReady();
   // ---- stage 1: θ, with β from PIRLS -----------------------------------------------------
   // the first PIRLS, at the starting θ, must succeed: its failure is the user's to see
   await e.runOpt(model.theta.start, null);

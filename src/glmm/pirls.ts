@@ -44,8 +44,9 @@ import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
-import { type RowKernel, generalRows, rowKernel } from './rowPass.js';
-import { WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
+import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, fixedPartChunk, fixedRows, generalRows, logitEvalChunk, logitSetup, rowKernel } from './rowPass.js';
+import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
+import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 import type { AnyWeightedGram, DeviceFactor, DeviceGroupSolver, DeviceWeightedGram } from './pirlsDevice.js';
@@ -173,6 +174,10 @@ const NEWTON_C_MARGIN = 4;
 const NEWTON_C_DECAY = 0.9;
 const QUADRATIC_MAX_STEP = 1e-4;
 const QUADRATIC_MIN_STEP = 1e-13;
+/** the row job of an evaluation with the logit kernel (η, μ, w, z, the deviance per chunk) */
+const LOGIT_EVAL = registerRowKernel('logitEval', logitEvalChunk, LOGIT_PRELUDE);
+/** the row job of base = offset + Xβ at the start of a run with β fixed */
+const FIXED_PART = registerRowKernel('fixedPart', fixedPartChunk, fixedRows.toString());
 
 export class PirlsEngine {
   readonly model: PirlsModel;
@@ -231,6 +236,13 @@ export class PirlsEngine {
   /** max |X_r| per column and max |Z_ks| per block column: the bound on max |Δη| of a device step */
   private readonly colMaxX: Float64Array;
   private readonly colMaxZ: Float64Array[];
+  /**
+   * the row jobs of an evaluation (binomial(logit) on the CPU's pass: η, the row kernel and |Δη| per
+   * ROW_CHUNK rows, on the row threads where they run), or null; their arrays, and |Δη| of the last
+   */
+  private readonly jobs: RowJobs | null = null;
+  private readonly jobArrays: { b: Float64Array; bOffset: number[]; beta: Float64Array; params: Float64Array; out: Float64Array; chunks: number } | null = null;
+  private jobStep = NaN;
   /** work arrays */
   private readonly w: Float64Array;
   private readonly z: Float64Array;
@@ -241,12 +253,58 @@ export class PirlsEngine {
     this.model = model;
     const { n, X, p, blocks, theta } = model;
     this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, noiseFloor: 0, ...options.tolerances };
+    this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
+    this.beta = new Float64Array(p);
+    this.T = blocks.map((b) => new Float64Array(b.q * b.q));
+    this.thetaNow = new Float64Array(theta.length);
+    // the rows' arrays on SharedArrayBuffers when the row threads may share an evaluation's chunks
+    // (the CPU's passes with the logit kernel)
+    const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !options.grams;
+    const shared = logit && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
+    const rowArray = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
+    this.eta = rowArray(n);
+    this.mu = rowArray(n);
+    this.w = rowArray(n);
+    this.z = rowArray(n);
+    this.base = rowArray(n);
+    this.etaOld = rowArray(n);
+    if (logit) {
+      const share = <T extends Float64Array | Int32Array>(a: T): T => (shared ? shareArray(a) : a);
+      const { ent, unit } = logitSetup(model.family, model.y, model.weights);
+      // Z and the codes of every block in one array each; b = Λu of every block in one
+      let codes: Int32Array, Z: Float64Array;
+      if (blocks.length === 1) {
+        codes = share(blocks[0].codes);
+        Z = share(blocks[0].Z);
+      } else {
+        codes = (shared ? sharedInt32 : (m: number) => new Int32Array(m))(n * blocks.length);
+        Z = rowArray(blocks.reduce((a, b) => a + n * b.q, 0));
+        let zo = 0;
+        blocks.forEach((b, k) => { codes.set(b.codes, k * n); Z.set(b.Z, zo); zo += n * b.q; });
+      }
+      const layout = (shared ? sharedInt32 : (m: number) => new Int32Array(m))(1 + 3 * blocks.length);
+      layout[0] = blocks.length;
+      const bOffset: number[] = [];
+      let zo = 0, bo = 0;
+      blocks.forEach((b, k) => { layout.set([b.q, zo, bo], 1 + 3 * k); bOffset.push(bo); zo += n * b.q; bo += b.nl * b.q; });
+      const chunks = Math.ceil(n / ROW_CHUNK);
+      const arrays: RowArrays = {
+        eta: this.eta, mu: this.mu, w: this.w, z: this.z, base: this.base, etaOld: this.etaOld,
+        y: share(model.y), wt: share(model.weights), ent: ent ? share(ent) : rowArray(0), X: share(X), offset: share(model.offset),
+        codes, Z, layout, b: rowArray(bo), beta: rowArray(p), params: rowArray(6), out: rowArray(2 * chunks),
+      };
+      (arrays.params as Float64Array).set([n, p, 0, 0, unit ? 1 : 0, ROW_CHUNK]);
+      this.jobs = new RowJobs(arrays, this, shared);
+      this.jobArrays = { b: arrays.b as Float64Array, bOffset, beta: arrays.beta as Float64Array, params: arrays.params as Float64Array, out: arrays.out as Float64Array, chunks };
+    }
     if (options.grams) {
       this.gramFull = options.grams.full;
       this.gramU = options.grams.u;
     } else {
-      const full = new WeightedGramCpu({ n, X, p, blocks });
-      const u = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full);
+      // one scalar term: the weighted pass in segments on the row jobs too
+      const segments = this.jobs && blocks.length === 1 && blocks[0].q === 1 ? ScalarSegments.create(this.jobs, n, blocks[0].nl, ROW_CHUNK) : null;
+      const full = new WeightedGramCpu({ n, X, p, blocks }, undefined, segments);
+      const u = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks }, full, segments);
       // known covariances: each pass's A(w) transformed by the factors (src/relmat/gram.ts)
       const known = model.known?.some((f) => f) ? model.known : null;
       this.gramFull = known ? knownWeightedGram(full, known) : full;
@@ -262,16 +320,6 @@ export class PirlsEngine {
     this.colMaxZ = blocks.map(columnMaxAbs);
     this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
     this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
-    this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
-    this.beta = new Float64Array(p);
-    this.eta = new Float64Array(n);
-    this.mu = new Float64Array(n);
-    this.T = blocks.map((b) => new Float64Array(b.q * b.q));
-    this.thetaNow = new Float64Array(theta.length);
-    this.w = new Float64Array(n);
-    this.z = new Float64Array(n);
-    this.base = new Float64Array(n);
-    this.etaOld = new Float64Array(n);
     this.reset();
   }
 
@@ -397,6 +445,7 @@ export class PirlsEngine {
    * β is free): on the CPU, or as one device evaluation, which also forms A(w) at the state.
    */
   private *evaluate(full: boolean): Generator<PassRequest, number, void> {
+    if (this.jobs) return this.evaluateRows(full);
     if (!this.rowsOnDevice) {
       this.setEta(full);
       const pdev = this.updateMu(this.u);
@@ -411,6 +460,34 @@ export class PirlsEngine {
     this.rowsStale = true;
     this.lastFull = full;
     return this.devSum + (this.groups ? this.sqrUDevice : sumSquares(this.u));
+  }
+
+  /**
+   * `evaluate` on the CPU by the row jobs (η, the logit kernel, |Δη| per chunk, on the row threads
+   * where they run): the deviance's partial sums added in chunk order, so the same whatever the threads.
+   */
+  private evaluateRows(full: boolean): number {
+    const J = this.jobArrays!;
+    this.model.blocks.forEach((_, k) => J.b.set(this.randomEffects(k, this.u[k]), J.bOffset[k]));
+    if (full) J.beta.set(this.beta);
+    J.params[2] = full ? 2 : 1;
+    this.jobs!.run(LOGIT_EVAL, J.chunks);
+    let dev = 0, step = 0;
+    for (let c = 0; c < J.chunks; c++) {
+      dev += J.out[2 * c];
+      if (J.out[2 * c + 1] > step) step = J.out[2 * c + 1];
+    }
+    this.etaIsState = true;
+    this.rowsStale = false;
+    this.devSum = dev;
+    this.jobStep = step;
+    this.wzFresh = true;
+    return dev + sumSquares(this.u);
+  }
+
+  /** Resolves when the row threads this engine's evaluations may use are running (at once when none). */
+  async rowThreadsReady(): Promise<void> {
+    if (this.jobs?.shared) await rowThreadsReady();
   }
 
   /** A(w) at the current η: already formed by a device evaluation of the state, or from w and z here */
@@ -543,7 +620,10 @@ export class PirlsEngine {
     // the part of η that the solve does not change
     const base = this.base;
     if (full) base.set(offset);
-    else this.fixedPart(this.beta, base);
+    else if (this.jobs) {
+      this.jobArrays!.beta.set(this.beta);
+      this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
+    } else this.fixedPart(this.beta, base);
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with
@@ -614,6 +694,7 @@ export class PirlsEngine {
       let step = 0;
       if (gs) gs.accept();
       if (this.rowsOnDevice) step = this.etaStepBound(uOld, betaOld, full, gs ? this.etaBoundDevice : undefined);
+      else if (this.jobs) step = this.jobStep;
       else for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
       lastStep = step;
       stale = step > 0;

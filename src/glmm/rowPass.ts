@@ -20,10 +20,19 @@
  * and in log(1/μ) for well-predicted rows, ~1e-16/e). test/rowPass.test.ts compares the two.
  */
 import type { GlmFamily } from './family.js';
-import { expNeg } from './expNeg.js';
+import { EXP_NEG_PRELUDE, expNeg as expNegFn } from './expNeg.js';
 
-/** rows per product of (1 + e) in the logit kernel's deviance (2^CHUNK does not overflow) */
-const CHUNK = 256;
+/**
+ * expNeg under a name of this module: logitRange's text (which the row threads evaluate, with
+ * LOGIT_PRELUDE's definition of expNeg) then names it so whatever a loader makes of imports.
+ */
+const expNeg = expNegFn;
+
+/**
+ * Rows per chunk of the row work (the row jobs, src/glmm/rowThreads.ts, and the kernels called
+ * chunk by chunk): fixed, so that the partial sums, and their order, do not depend on the threads.
+ */
+export const ROW_CHUNK = 8192;
 
 /**
  * μ, w and z at η for rows [from, to) into `mu`, `w`, `z`; returns Σ wt·d(y, μ) over those rows.
@@ -59,10 +68,22 @@ export function generalRows(family: GlmFamily, y: Float64Array, weights: Float64
   };
 }
 
-/** The binomial(logit) kernel (see the header): one exponential per row. */
+/** The binomial(logit) kernel (see the header): one exponential per row, summed per ROW_CHUNK rows (as the row jobs). */
 export function logitRows(family: GlmFamily, y: Float64Array, weights: Float64Array): RowKernel {
+  const { ent, unit } = logitSetup(family, y, weights);
+  return (eta, base, mu, w, z, from, to) => {
+    let dev = 0;
+    for (let c0 = from; c0 < to; c0 += ROW_CHUNK) dev += logitRange(eta, base, mu, w, z, y, weights, ent, unit, c0, Math.min(to, c0 + ROW_CHUNK));
+    return dev;
+  };
+}
+
+/**
+ * The logit kernel's data: per row y log y + (1 − y) log(1 − y) (`ent`: 0 for y ∈ {0, 1}; null when
+ * every y is 0 or 1), and whether every prior weight is 1 (`unit`).
+ */
+export function logitSetup(family: GlmFamily, y: Float64Array, weights: Float64Array): { ent: Float64Array | null; unit: boolean } {
   if (family.family !== 'binomial' || family.link !== 'logit') throw new Error('internal: the logit row kernel needs binomial(logit)');
-  // y log y + (1 − y) log(1 − y) per row: 0 for y ∈ {0, 1}; no array when every y is 0 or 1
   let ent: Float64Array | null = null;
   for (let i = 0; i < y.length; i++) {
     const v = y[i];
@@ -70,51 +91,142 @@ export function logitRows(family: GlmFamily, y: Float64Array, weights: Float64Ar
     ent ??= new Float64Array(y.length);
     ent[i] = v > 0 && v < 1 ? v * Math.log(v) + (1 - v) * Math.log1p(-v) : NaN;
   }
-  // unit prior weights: Σ log1p(e) as the log of a product of d = 1 + e ∈ (1, 2] per CHUNK rows
-  // (no overflow; the rounding of the product adds ~ε/2 per row, as a logarithm per row would)
   let unit = true;
   for (let i = 0; i < weights.length; i++) if (weights[i] !== 1) { unit = false; break; }
-  return (eta, base, mu, w, z, from, to) => {
-    let dev = 0;
-    for (let c0 = from; c0 < to; c0 += CHUNK) {
-      const c1 = Math.min(to, c0 + CHUNK);
-      let prod = 1;
-      for (let i = c0; i < c1; i++) {
-        const h = eta[i];
-        const a = Math.abs(h);
-        if (!(a <= LOGIT_FAST_MAX)) {
-          // the clamped formulas (and NaN's propagation)
-          dev += 0.5 * generalRow(family, y, weights, eta, base, mu, w, z, i);
-          continue;
-        }
-        const e = expNeg(a);
-        const d = 1 + e;
-        const yi = y[i];
-        const wi = weights[i];
-        const me = e / (d * d);
-        let ymu: number;
-        let wrong: number;
-        if (h >= 0) {
-          mu[i] = 1 / d;
-          ymu = yi - 1 + e / d;
-          wrong = 1 - yi;
-        } else {
-          const m = e / d;
-          mu[i] = m;
-          ymu = yi - m;
-          wrong = yi;
-        }
-        w[i] = wi * me;
-        z[i] = (base ? h - base[i] : 0) + ymu / me;
-        if (unit) {
-          prod *= d;
-          dev += (ent ? ent[i] : 0) + a * wrong;
-        } else {
-          dev += wi * ((ent ? ent[i] : 0) + Math.log1p(e) + a * wrong);
-        }
+  return { ent, unit };
+}
+
+/**
+ * The logit kernel on rows [from, to) (a whole chunk of the row jobs, or less): μ, w and z into the
+ * arrays, returns Σ wt·d(y, μ). Self-contained but for expNeg and LOGIT_FAST_MAX (the row threads
+ * evaluate its text with theirs: LOGIT_PRELUDE, src/glmm/rowThreads.ts). With unit prior weights Σ log1p(e) is the log of a product of the d = 1 + e
+ * ∈ (1, 2] per CHUNK (256) rows from `from` (no overflow; the rounding of the product adds ~ε/2 per
+ * row, as a logarithm per row would). Rows with |η| > LOGIT_FAST_MAX take the family's clamped
+ * formulas (lme4's: μ ≤ 1 − ε, dμ/dη ≥ ε, V(μ) ≥ ε; src/glmm/family.ts), written out here.
+ */
+export function logitRange(eta: Float64Array, base: Float64Array | null, mu: Float64Array, w: Float64Array, z: Float64Array,
+  y: Float64Array, weights: Float64Array, ent: Float64Array | null, unit: boolean, from: number, to: number): number {
+  const EPS = Number.EPSILON;
+  let dev = 0;
+  for (let c0 = from; c0 < to; c0 += 256) {
+    const c1 = Math.min(to, c0 + 256);
+    let prod = 1;
+    for (let i = c0; i < c1; i++) {
+      const h = eta[i];
+      const a = Math.abs(h);
+      const yi = y[i];
+      const wi = weights[i];
+      if (!(a <= LOGIT_FAST_MAX)) {
+        // the clamped formulas (and NaN's propagation): linkinv, muEta, variance, devResid / 2
+        let m: number;
+        if (h >= 0) m = 1 / (1 + Math.exp(-h));
+        else { const ep = Math.exp(h); m = ep / (1 + ep); }
+        m = Math.min(1 - EPS, m);
+        const eg = Math.exp(-a);
+        const dg = 1 + eg;
+        const meg = Math.max(EPS, eg / (dg * dg));
+        mu[i] = m;
+        w[i] = (wi * meg * meg) / Math.max(EPS, m * (1 - m));
+        z[i] = (base ? h - base[i] : 0) + (yi - m) / meg;
+        const y1 = 1 - yi;
+        dev += wi * ((yi !== 0 ? yi * Math.log(yi / m) : 0) + (y1 !== 0 ? y1 * Math.log(y1 / (1 - m)) : 0));
+        continue;
       }
-      if (unit) dev += Math.log(prod);
+      const e = expNeg(a);
+      const d = 1 + e;
+      const me = e / (d * d);
+      let ymu: number;
+      let wrong: number;
+      if (h >= 0) {
+        mu[i] = 1 / d;
+        ymu = yi - 1 + e / d;
+        wrong = 1 - yi;
+      } else {
+        const m = e / d;
+        mu[i] = m;
+        ymu = yi - m;
+        wrong = yi;
+      }
+      w[i] = wi * me;
+      z[i] = (base ? h - base[i] : 0) + ymu / me;
+      if (unit) {
+        prod *= d;
+        dev += (ent ? ent[i] : 0) + a * wrong;
+      } else {
+        dev += wi * ((ent ? ent[i] : 0) + Math.log1p(e) + a * wrong);
+      }
     }
-    return 2 * dev;
-  };
+    if (unit) dev += Math.log(prod);
+  }
+  return 2 * dev;
+}
+
+/** logitRange's and fixedRows's definitions and what they refer to, as source text for the row threads */
+export const LOGIT_PRELUDE = [EXP_NEG_PRELUDE, `const LOGIT_FAST_MAX = ${LOGIT_FAST_MAX};`, logitRange.toString(), fixedRows.toString()].join('\n');
+
+/**
+ * The row job of one PIRLS evaluation with the logit kernel, on chunk c of `A` (the engine's arrays,
+ * src/glmm/pirls.ts): rows [c·m, (c + 1)·m) with m = params[5] (ROW_CHUNK). With params[2] = 1
+ * η = base + Zb, with 2 η = offset + Xβ + Zb (as PirlsEngine's fixedPart and addRandomPart, column by
+ * column), with 0 η as it is; then out[2c + 1] = max |η − η_old| over the chunk (0 when η is kept)
+ * and out[2c] = Σ wt·d(y, μ) over the chunk, with μ, w and z from logitRange (z without η − base
+ * when params[3] = 1). params: [n, p, mode, residual, unit weights, m]. Self-contained but for
+ * logitRange and fixedRows (LOGIT_PRELUDE): the row threads evaluate its text.
+ */
+export function logitEvalChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
+  const P = A.params as Float64Array;
+  const n = P[0], p = P[1], mode = P[2];
+  const i0 = c * P[5], i1 = Math.min(n, i0 + P[5]);
+  const eta = A.eta as Float64Array, etaOld = A.etaOld as Float64Array;
+  let step = 0;
+  if (mode > 0) {
+    if (mode === 2) {
+      fixedRows(A, eta, n, p, i0, i1);
+    } else {
+      const base = A.base as Float64Array;
+      for (let i = i0; i < i1; i++) eta[i] = base[i];
+    }
+    const L = A.layout as Int32Array, codes = A.codes as Int32Array, Z = A.Z as Float64Array, b = A.b as Float64Array;
+    for (let k = 0; k < L[0]; k++) {
+      const q = L[1 + 3 * k], zo = L[2 + 3 * k], bo = L[3 + 3 * k], co = k * n;
+      if (q === 1) {
+        for (let i = i0; i < i1; i++) eta[i] += Z[zo + i] * b[bo + codes[co + i]];
+        continue;
+      }
+      for (let i = i0; i < i1; i++) {
+        const g = bo + codes[co + i] * q, o = zo + i * q;
+        let acc = 0;
+        for (let s = 0; s < q; s++) acc += Z[o + s] * b[g + s];
+        eta[i] += acc;
+      }
+    }
+    for (let i = i0; i < i1; i++) {
+      const d = Math.abs(eta[i] - etaOld[i]);
+      if (d > step) step = d;
+    }
+  }
+  const ent = A.ent as Float64Array;
+  const out = A.out as Float64Array;
+  out[2 * c + 1] = step;
+  out[2 * c] = logitRange(eta, P[3] === 1 ? null : (A.base as Float64Array), A.mu as Float64Array, A.w as Float64Array, A.z as Float64Array,
+    A.y as Float64Array, A.wt as Float64Array, ent.length > 0 ? ent : null, P[4] === 1, i0, i1);
+}
+
+/** out = offset + Xβ on rows [i0, i1) (PirlsEngine's fixedPart: column by column), from A's offset, X and beta. */
+export function fixedRows(A: Record<string, Float64Array | Int32Array>, out: Float64Array, n: number, p: number, i0: number, i1: number): void {
+  const offset = A.offset as Float64Array, X = A.X as Float64Array, beta = A.beta as Float64Array;
+  for (let i = i0; i < i1; i++) out[i] = offset[i];
+  for (let r = 0; r < p; r++) {
+    const br = beta[r];
+    if (br === 0) continue;
+    const o = r * n;
+    for (let i = i0; i < i1; i++) out[i] += X[o + i] * br;
+  }
+}
+
+/** The row job of base = offset + Xβ (a PIRLS run with β fixed) on chunk c of `A` (as logitEvalChunk's rows). */
+export function fixedPartChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
+  const P = A.params as Float64Array;
+  const n = P[0], i0 = c * P[5];
+  fixedRows(A, A.base as Float64Array, n, P[1], i0, Math.min(n, i0 + P[5]));
 }

@@ -12,6 +12,7 @@ import type { RandomBlock } from '../model/lambda.js';
 import { type BlockSparse, type GramMatrix, patternFromKeys } from '../linalg/gram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { KnownCovarianceGram } from '../relmat/gram.js';
+import { type RowArrays, RowJobs, registerRowKernel, sharedFloat64 } from './rowThreads.js';
 
 /**
  * Rows per call of the scalar term's row kernels: called many times, V8 compiles them as functions;
@@ -54,8 +55,16 @@ export class WeightedGramCpu implements WeightedGramBackend {
   /** work array: weights times a column */
   private readonly wx: Float64Array;
 
-  constructor(input: WeightedGramInput, shareStructure?: WeightedGramCpu) {
+  /** the one-term pass in segments on the row jobs, or null (see ScalarSegments) */
+  private readonly segments: ScalarSegments | null;
+
+  /**
+   * `segments`: the row jobs' segmented pass for one scalar term (the engine's, sharing its arrays);
+   * used by `form` when its weights and working response are that pass's arrays and p + 1 ≤ 4.
+   */
+  constructor(input: WeightedGramInput, shareStructure?: WeightedGramCpu, segments?: ScalarSegments | null) {
     this.input = input;
+    this.segments = segments && input.blocks.length === 1 && input.blocks[0].q === 1 && input.p + 1 <= 4 ? segments : null;
     const { n, p, blocks } = input;
     const p1 = p + 1;
     const K = blocks.length;
@@ -183,6 +192,13 @@ export class WeightedGramCpu implements WeightedGramBackend {
     const { codes, Z, nl } = blocks[0];
     const akk = g.Akk[0];
     const axk = g.AXk[0];
+    if (this.segments?.uses(weights, z)) {
+      const d = this.segments.form(p1 === 1 ? 1 : 4, akk, axk, p1);
+      if (p1 === 1) g.AXX[0] = d[0];
+      else for (let a = 0, t = 0; a < 4; a++) for (let b = 0; b <= a; b++, t++) if (a < p1) { g.AXX[a * p1 + b] = d[t]; g.AXX[b * p1 + a] = d[t]; }
+      g.yty = g.AXX[p * p1 + p];
+      return g;
+    }
     akk.fill(0);
     axk.fill(0);
     if (p1 === 1) {
@@ -289,6 +305,139 @@ function crossBlock(from: number, to: number, w: Float64Array, us: Float64Array[
   }
   const s = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
   for (let k = 0; k < 16; k++) acc[k] += s[k];
+}
+
+/** Segments of the one-term pass, at most (a job's segments; their partial sums are kept apart). */
+const MAX_SEGMENTS = 16;
+/**
+ * Rows per level per segment, at least: each segment costs a zeroing and a merge of its per-level sums,
+ * ~1/4 of a pass over as many rows as there are levels (measured at 10,000 levels: 10 segments cost the
+ * one-thread pass +70%, 5 +25%, 2 +5%); with 8 the segments add ≤ ~10% to the pass on one thread.
+ */
+const SEGMENT_ROWS_PER_LEVEL = 8;
+/** Levels per chunk of the merge of the segments' per-level sums. */
+const MERGE_LEVELS = 4096;
+
+/**
+ * Rows of segment s (whole chunks of m rows) for the one-term pass on the row jobs: with ncols = 1 (β
+ * fixed) z's column alone (scalarZColumn), with 4 four columns of [X z] (scalarDiagonalBlock; columns
+ * past X's p are z again); the segment's per-level sums into its own slices of gAkkS and gAxS, its
+ * scalar sums into gOut[10 s …]. gParams: [n, nl, S, chunks, m, ncols, p]. Self-contained but for those
+ * two kernels (the row threads evaluate their text).
+ */
+export function scalarSegment(A: RowArrays, s: number): void {
+  const P = A.gParams as Float64Array;
+  const n = P[0], nl = P[1], S = P[2], chunks = P[3], m = P[4], ncols = P[5], p = P[6];
+  const c0 = Math.floor((s * chunks) / S), c1 = Math.floor(((s + 1) * chunks) / S);
+  const w = A.w as Float64Array, z = A.z as Float64Array, codes = A.codes as Int32Array, Z = A.Z as Float64Array, X = A.X as Float64Array;
+  const akkS = A.gAkkS as Float64Array, axS = A.gAxS as Float64Array;
+  const akk = akkS.subarray(s * nl, s * nl + nl);
+  const xs = [0, 1, 2, 3].map((a) => axS.subarray((4 * s + a) * nl, (4 * s + a + 1) * nl));
+  akk.fill(0);
+  for (let a = 0; a < ncols; a++) xs[a].fill(0);
+  const acc = (A.gOut as Float64Array).subarray(10 * s, 10 * s + 10);
+  acc.fill(0);
+  if (ncols === 1) {
+    for (let c = c0; c < c1; c++) acc[0] += scalarZColumn(c * m, Math.min(n, c * m + m), w, codes, Z, z, akk, xs[0]);
+    return;
+  }
+  const v = [0, 1, 2, 3].map((r) => (r < p ? X.subarray(r * n, r * n + n) : z));
+  for (let c = c0; c < c1; c++) scalarDiagonalBlock(c * m, Math.min(n, c * m + m), w, codes, Z, akk, v[0], v[1], v[2], v[3], xs[0], xs[1], xs[2], xs[3], acc);
+}
+
+/**
+ * Levels [c L, (c + 1) L) of the merge: gAkk = Σ_s gAkkS[s] and gAx[a] = Σ_s gAxS[s][a] (a < ncols),
+ * the segments added in order. gParams as scalarSegment's, gParams[7] = L.
+ */
+export function mergeSegments(A: RowArrays, c: number): void {
+  const P = A.gParams as Float64Array;
+  const nl = P[1], S = P[2], ncols = P[5], L = P[7];
+  const l0 = c * L, l1 = Math.min(nl, l0 + L);
+  const akkS = A.gAkkS as Float64Array, axS = A.gAxS as Float64Array, akk = A.gAkk as Float64Array, ax = A.gAx as Float64Array;
+  // segment by segment (two streams at a time), each level's sum in segment order
+  for (let l = l0; l < l1; l++) akk[l] = akkS[l];
+  for (let s = 1; s < S; s++) {
+    const o = s * nl;
+    for (let l = l0; l < l1; l++) akk[l] += akkS[o + l];
+  }
+  for (let a = 0; a < ncols; a++) {
+    const d = a * nl;
+    for (let l = l0; l < l1; l++) ax[d + l] = axS[d + l];
+    for (let s = 1; s < S; s++) {
+      const o = (4 * s + a) * nl;
+      for (let l = l0; l < l1; l++) ax[d + l] += axS[o + l];
+    }
+  }
+}
+
+const SEGMENT_KERNEL = registerRowKernel('scalarSegment', scalarSegment, [scalarZColumn.toString(), scalarDiagonalBlock.toString()].join('\n'));
+const MERGE_KERNEL = registerRowKernel('mergeSegments', mergeSegments);
+
+/**
+ * The weighted pass of one scalar term, (1 | g), on the row jobs (src/glmm/rowThreads.ts): the rows in
+ * S segments of whole ROW_CHUNK chunks (S = min(16, chunks, ⌊n / (8 levels)⌋): fixed by the data, not
+ * the threads), each segment's per-level and scalar sums kept apart, then merged level by level (the
+ * segments in order).
+ * The same sums in the same order whichever thread computes a segment.
+ */
+export class ScalarSegments {
+  private readonly S: number;
+  private readonly nl: number;
+  private readonly arrays: RowArrays;
+
+  private constructor(private readonly jobs: RowJobs, n: number, nl: number, S: number, chunks: number, m: number, alloc: (k: number) => Float64Array) {
+    this.S = S;
+    this.nl = nl;
+    const A = jobs.arrays;
+    A.gAkkS = alloc(S * nl);
+    A.gAxS = alloc(4 * S * nl);
+    A.gAkk = alloc(nl);
+    A.gAx = alloc(4 * nl);
+    A.gOut = alloc(10 * S);
+    A.gParams = alloc(8);
+    (A.gParams as Float64Array).set([n, nl, S, chunks, m, 1, 0, MERGE_LEVELS]);
+    this.arrays = A;
+  }
+
+  /**
+   * The segmented pass on `jobs` (whose arrays hold w, z, codes, Z and X, and take the pass's own),
+   * or null when one segment would do (then the plain pass is the same work).
+   */
+  static create(jobs: RowJobs, n: number, nl: number, m: number): ScalarSegments | null {
+    const chunks = Math.ceil(n / m);
+    const S = Math.min(MAX_SEGMENTS, chunks, Math.floor(n / (SEGMENT_ROWS_PER_LEVEL * nl)));
+    if (S < 2) return null;
+    return new ScalarSegments(jobs, n, nl, S, chunks, m, jobs.shared ? sharedFloat64 : (k) => new Float64Array(k));
+  }
+
+  /** is the pass asked for on this pass's arrays */
+  uses(weights: Float64Array, z: Float64Array): boolean {
+    return weights === this.arrays.w && z === this.arrays.z;
+  }
+
+  /**
+   * The pass over `ncols` columns (1: z; 4: the first p1 − 1 columns of the arrays' X, then z): the
+   * level sums into akk and the first p1 rows of axk (level-major rows of nl), returns the 10 scalar
+   * sums (scalarDiagonalBlock's order).
+   */
+  form(ncols: 1 | 4, akk: Float64Array, axk: Float64Array, p1: number): Float64Array {
+    const A = this.arrays, S = this.S, nl = this.nl;
+    const P = A.gParams as Float64Array;
+    P[5] = ncols;
+    P[6] = p1 - 1;
+    this.jobs.run(SEGMENT_KERNEL, S);
+    this.jobs.run(MERGE_KERNEL, Math.ceil(nl / MERGE_LEVELS));
+    akk.set(A.gAkk as Float64Array);
+    axk.set((A.gAx as Float64Array).subarray(0, Math.min(p1, ncols) * nl));
+    const out = A.gOut as Float64Array;
+    const d = new Float64Array(10);
+    for (let t = 0; t < 10; t++) {
+      let v = out[t];
+      for (let s = 1; s < S; s++) v += out[10 * s + t];
+      d[t] = v;
+    }
+    return d;
+  }
 }
 
 /** The pattern of Z_jᵀ Z_k: the pairs of levels of factors j and k that occur in a row. */

@@ -59,6 +59,35 @@ export type DenseJob = (typeof JOBS)[number];
 const JOB_ARGS: Record<DenseJob, number> = { panelSolve: 3, panelUpdate: 3, sparseColumns: 13, rightSolveRows: 5, subtractABtRows: 9 };
 
 /**
+ * A helper thread's main loop (source text for a worker script, which defines `ctrl` and `work()`):
+ * run `work()` (claim and compute chunks until none is left) whenever the job generation at
+ * Int32 index `gen` of `ctrl` changes, spinning SPIN_MS (defined by the script) before waiting with
+ * Atomics.waitAsync, so that the worker's messages are handled while it waits. Shared by the dense
+ * pool here and PIRLS's row pool (src/glmm/rowThreads.ts).
+ */
+export function helperLoopSource(gen: number): string {
+  return `async function loop() {
+  let seen = Atomics.load(ctrl, ${gen});
+  work();
+  for (;;) {
+    let g = Atomics.load(ctrl, ${gen});
+    if (g === seen) {
+      const t0 = performance.now();
+      while ((g = Atomics.load(ctrl, ${gen})) === seen && performance.now() - t0 < SPIN_MS);
+    }
+    if (g === seen) {
+      // messages (new arenas or arrays) are handled while waiting here
+      const r = Atomics.waitAsync(ctrl, ${gen}, seen);
+      if (r.async) await r.value;
+      continue;
+    }
+    seen = g;
+    work();
+  }
+}`;
+}
+
+/**
  * The helper's source (a self-contained classic script; evaluated in a Node worker or a blob Web
  * Worker): attaches arenas (module + shared memory), waits for jobs, claims and computes chunks.
  */
@@ -105,25 +134,7 @@ function work() {
     Atomics.notify(ctrl, ${DONE});
   }
 }
-async function loop() {
-  let seen = Atomics.load(ctrl, ${GEN});
-  work();
-  for (;;) {
-    let g = Atomics.load(ctrl, ${GEN});
-    if (g === seen) {
-      const t0 = performance.now();
-      while ((g = Atomics.load(ctrl, ${GEN})) === seen && performance.now() - t0 < SPIN_MS);
-    }
-    if (g === seen) {
-      // messages (new arenas) are handled while waiting here
-      const r = Atomics.waitAsync(ctrl, ${GEN}, seen);
-      if (r.async) await r.value;
-      continue;
-    }
-    seen = g;
-    work();
-  }
-}
+${helperLoopSource(GEN)}
 `;
 
 interface HelperHandle { postMessage(msg: unknown): void; terminate(): unknown }
