@@ -104,6 +104,11 @@ function checkStrayText(table: arrow.Table, name: string): void {
   );
 }
 
+/** Whether a chunk has missing values (else every row is present). */
+function hasNulls(d: arrow.Data): boolean {
+  return !(d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0);
+}
+
 /** Whether row i of a chunk is present (its validity bit; the bitmap counts from the chunk's offset). */
 function isValid(d: arrow.Data, i: number): boolean {
   if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return true;
@@ -130,36 +135,64 @@ function utf8Strings(chunks: readonly arrow.Data[], n: number): (string | null)[
 /**
  * A dictionary column as a factor: each chunk's dictionary entries read once as strings (String(v),
  * as the rows would read), then the rows' indices mapped through them; the levels are the strings
- * the rows use, sorted as factorFromStrings sorts them.
+ * the rows use, sorted as factorFromStrings sorts them. Two typed-array passes over the rows: which
+ * entries they use, then each row's code through its entry's sorted level (the sort's remap is
+ * applied to the entries, not to the rows).
  */
 function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
   let n = 0;
   for (const d of chunks) n += d.length;
   const index = new Map<string, number>();
-  const firstCodes = new Int32Array(n);
-  let o = 0;
+  // per chunk: its dictionary entries' first-seen level (-1: a null entry, -2: not used)
+  const entries: Int32Array[] = [];
   for (const d of chunks) {
     const dict = d.dictionary;
     if (!dict) throw new Error('a dictionary column without its dictionary');
     const idx = d.values as ArrayLike<number | bigint>;
-    const big = idx instanceof BigInt64Array || idx instanceof BigUint64Array;
-    const at = (i: number): number => (big ? Number(idx[i]) : (idx[i] as number));
-    // the entries the rows use, then their strings in dictionary order (-1: a null entry)
+    // the entries the rows use, then their strings in dictionary order
     const entry = new Int32Array(dict.length).fill(-2);
-    for (let i = 0; i < d.length; i++) if (isValid(d, i)) entry[at(i)] = 0;
+    if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+      for (let i = 0; i < d.length; i++) if (isValid(d, i)) entry[Number(idx[i])] = 0;
+    } else if (!hasNulls(d)) {
+      const ix = idx as ArrayLike<number>;
+      for (let i = 0; i < d.length; i++) entry[ix[i]] = 0;
+    } else {
+      const ix = idx as ArrayLike<number>;
+      for (let i = 0; i < d.length; i++) if (isValid(d, i)) entry[ix[i]] = 0;
+    }
+    // a string dictionary's entries decoded from its buffers (Arrow's per-entry get is far slower)
+    const strings = arrow.DataType.isUtf8(dict.type) || arrow.DataType.isLargeUtf8(dict.type) ? utf8Strings(dict.data, dict.length) : null;
     for (let j = 0; j < entry.length; j++) {
       if (entry[j] !== 0) continue;
-      const v = dict.get(j);
+      const v = strings ? strings[j] : dict.get(j);
       if (v == null) { entry[j] = -1; continue; }
       const s = String(v);
       let k = index.get(s);
       if (k === undefined) { k = index.size; index.set(s, k); }
       entry[j] = k;
     }
-    for (let i = 0; i < d.length; i++) firstCodes[o + i] = isValid(d, i) ? entry[at(i)] : -1;
-    o += d.length;
+    entries.push(entry);
   }
-  return sortLevels(firstCodes, [...index.keys()]);
+  const { remap, levels } = levelOrder([...index.keys()]);
+  const codes = new Int32Array(n);
+  let o = 0;
+  chunks.forEach((d, c) => {
+    // each entry's level in R's order (-1 for a null entry)
+    const entry = entries[c];
+    for (let j = 0; j < entry.length; j++) entry[j] = entry[j] < 0 ? -1 : remap[entry[j]];
+    const idx = d.values as ArrayLike<number | bigint>;
+    if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+      for (let i = 0; i < d.length; i++) codes[o + i] = isValid(d, i) ? entry[Number(idx[i])] : -1;
+    } else if (!hasNulls(d)) {
+      const ix = idx as ArrayLike<number>;
+      for (let i = 0; i < d.length; i++) codes[o + i] = entry[ix[i]];
+    } else {
+      const ix = idx as ArrayLike<number>;
+      for (let i = 0; i < d.length; i++) codes[o + i] = isValid(d, i) ? entry[ix[i]] : -1;
+    }
+    o += d.length;
+  });
+  return { kind: 'factor', codes, levels };
 }
 
 /** A factor from per-row strings, levels in R's sort order; numeric-looking levels sort numerically. */
@@ -178,6 +211,14 @@ export function factorFromStrings(raw: (string | null)[]): FactorColumn {
 
 /** Codes into `unique` (first-seen order, -1 missing) → a factor with the levels in R's sort order. */
 function sortLevels(firstCodes: Int32Array, unique: string[]): FactorColumn {
+  const { remap, levels } = levelOrder(unique);
+  const codes = new Int32Array(firstCodes.length);
+  for (let i = 0; i < firstCodes.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
+  return { kind: 'factor', codes, levels };
+}
+
+/** R's sort order of the levels `unique` (first-seen order): each one's rank, and the levels sorted; numeric-looking levels sort numerically. */
+function levelOrder(unique: string[]): { remap: Int32Array; levels: string[] } {
   const allNumeric = unique.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
   const order = unique.map((_, k) => k);
   // already in order (a dictionary written in R's order): the sort, being stable, would keep it
@@ -197,9 +238,7 @@ function sortLevels(firstCodes: Int32Array, unique: string[]): FactorColumn {
   }
   const remap = new Int32Array(unique.length);
   order.forEach((k, r) => { remap[k] = r; });
-  const codes = new Int32Array(firstCodes.length);
-  for (let i = 0; i < firstCodes.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
-  return { kind: 'factor', codes, levels: order.map((k) => unique[k]) };
+  return { remap, levels: order.map((k) => unique[k]) };
 }
 
 /** A numeric column as a factor (R's `factor(x)` on numbers: levels sorted numerically). */
@@ -245,6 +284,13 @@ export function subsetColumn(col: Column, keep: Int32Array | null): Column {
   }
   const n = keep ? keep.length : col.codes.length;
   const used = new Uint8Array(col.levels.length);
+  if (!keep) {
+    // every row kept: the column itself where it uses all its levels (codes are never written to)
+    const c = col.codes;
+    for (let i = 0; i < n; i++) if (c[i] >= 0) used[c[i]] = 1;
+    if (used.every((u) => u === 1)) return col;
+    used.fill(0);
+  }
   const codes = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = col.codes[keep ? keep[i] : i];
@@ -350,7 +396,9 @@ function scaleColumn(x: Float64Array | number, key: string, label: string, scale
     scales?.set(key, p);
   }
   const { center, scale } = p;
-  return Float64Array.from(x, (v) => (v - center) / scale);
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] - center) / scale;
+  return out;
 }
 
 function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: ScaleParams): Float64Array | number {

@@ -8,7 +8,7 @@ import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js'
 import {
   type Column, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
-import { countColumns, dropRankDeficient, modelMatrix, relativeResidual } from './modelMatrix.js';
+import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMatrix } from './modelMatrix.js';
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import {
@@ -163,7 +163,17 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   // na.omit: keep rows where every used variable is present (NA and NaN are missing; Inf is not)
   const ok = new Uint8Array(nInput).fill(1);
-  const markNumeric = (v: Float64Array) => { for (let i = 0; i < nInput; i++) if (Number.isNaN(v[i])) ok[i] = 0; };
+  // the columns holding an infinite value (checked below among the rows kept; the others need no second pass)
+  const infinite = new Set<Float64Array>();
+  const markNumeric = (v: Float64Array) => {
+    let inf = false;
+    for (let i = 0; i < nInput; i++) {
+      const x = v[i];
+      if (x !== x) ok[i] = 0;
+      else if (x === Infinity || x === -Infinity) inf = true;
+    }
+    if (inf) infinite.add(v);
+  };
   const markFactor = (c: Int32Array) => { for (let i = 0; i < nInput; i++) if (c[i] < 0) ok[i] = 0; };
   const mark = (c: Column) => (c.kind === 'numeric' ? markNumeric(c.values) : markFactor(c.codes));
   if (yCol) mark(yCol);
@@ -177,12 +187,13 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const nDropped = nInput - n;
   if (n === 0) throw new DataError(`no complete rows: all ${nInput} rows have a missing (null/NaN) value in a variable of the formula`);
   // infinite values in the rows kept are errors (lme4: "NA/NaN/Inf in 'y'"), not missing values
-  if (yCol?.kind === 'numeric') checkFinite(response.label, yCol.values, ok, 'response');
+  const finite = (label: string, v: Float64Array, what?: string) => { if (infinite.has(v)) checkFinite(label, v, ok, what); };
+  if (yCol?.kind === 'numeric') finite(response.label, yCol.values, 'response');
   if (glmRaw) glmRaw.values.forEach((v, k) => checkFinite(glmRaw!.labels[k], v, ok, 'response'));
   if (glmRaw?.weights) checkFinite(glmRaw.weightsLabel, glmRaw.weights, ok, 'weight');
-  if (lmmWeights.values) checkFinite(lmmWeights.label, lmmWeights.values, ok, 'weight');
-  for (const [label, c] of vars) if (c.kind === 'numeric') checkFinite(label, c.values, ok);
-  offsets.forEach((c, k) => checkFinite(`offset #${k + 1}`, c.values, ok, 'offset'));
+  if (lmmWeights.values) finite(lmmWeights.label, lmmWeights.values, 'weight');
+  for (const [label, c] of vars) if (c.kind === 'numeric') finite(label, c.values);
+  offsets.forEach((c, k) => finite(`offset #${k + 1}`, c.values, 'offset'));
   let rows: Int32Array | null = null;
   if (nDropped > 0) {
     rows = new Int32Array(n);
@@ -232,21 +243,28 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     checkModelMatrixSize(`random-effects term ${r.text}'s`, rc.total, n, rc.perTerm);
   }
   const design = modelMatrix(formula.fixed, columnOf, n);
-  const { kept, dropped } = dropRankDeficient(design);
+  // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
+  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances): the rank
+  // check and the response's residual from one pass
+  const residualCheck = !glm && options.observationLevel !== true;
+  let yw = y;
+  if (residualCheck && offset) {
+    yw = new Float64Array(n);
+    for (let i = 0; i < n; i++) yw[i] = y[i] - offset[i];
+  }
+  const { kept, dropped, residual } = residualCheck
+    ? dropRankDeficientWithResidual(design, yw)
+    : { ...dropRankDeficient(design), residual: Infinity };
   if (dropped.length > 0) {
     messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
   }
   const p = kept.columns.length;
   if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
-  // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
-  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
-  if (!glm && options.observationLevel !== true) {
-    const yw = offset ? Float64Array.from(y, (v, i) => v - offset![i]) : y;
-    const rel = relativeResidual(yw, kept.columns);
-    if (rel <= 1e-10) {
+  if (residualCheck) {
+    if (residual <= 1e-10) {
       throw new ModelError(
         `the residual sum of squares is zero with the fixed effects alone: the model fits the response '${response.label}' exactly ` +
-          `(as ${kept.names.join(' + ') || 'nothing'}${offset ? ' plus the offset' : ''}; relative residual ${rel.toExponential(1)}), so σ and the variance components cannot be estimated`,
+          `(as ${kept.names.join(' + ') || 'nothing'}${offset ? ' plus the offset' : ''}; relative residual ${residual.toExponential(1)}), so σ and the variance components cannot be estimated`,
       );
     }
   }

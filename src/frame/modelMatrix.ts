@@ -96,9 +96,8 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
  * (Householder QR of row blocks stacked under the R so far, TSQR), backward stable, so the residual
  * norms are as accurate as Gram–Schmidt on X, at O(n p²) flops in one read of X.
  */
-export function dropRankDeficient(X: DesignMatrix, tol = 1e-7): { kept: DesignMatrix; dropped: string[] } {
+export function dropRankDeficient(X: DesignMatrix, tol = 1e-7, R = triangularFactor(X.columns)): { kept: DesignMatrix; dropped: string[] } {
   const p = X.columns.length;
-  const R = triangularFactor(X.columns);
   const basis: Float64Array[] = [];
   const keptNames: string[] = [];
   const keptCols: Float64Array[] = [];
@@ -140,6 +139,23 @@ export function relativeResidual(y: Float64Array, columns: Float64Array[]): numb
   return Math.abs(R[p * (p + 1) + p]) / norm0;
 }
 
+/**
+ * dropRankDeficient and relativeResidual from one TSQR pass over [X y]: a column's reflections
+ * involve only the columns before it, so the leading p × p block of [X y]'s R is X's R, bit for
+ * bit; where no column is dropped, y's residual on X is |R[p, p]|. (Where one is, the residual on
+ * the kept columns takes a second pass.)
+ */
+export function dropRankDeficientWithResidual(X: DesignMatrix, y: Float64Array, tol = 1e-7): { kept: DesignMatrix; dropped: string[]; residual: number } {
+  const p = X.columns.length;
+  const R1 = triangularFactor([...X.columns, y]);
+  const R = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) R.set(R1.subarray(i * (p + 1), i * (p + 1) + p), i * p);
+  const { kept, dropped } = dropRankDeficient(X, tol, R);
+  if (dropped.length > 0) return { kept, dropped, residual: relativeResidual(y, kept.columns) };
+  const norm0 = Math.sqrt(dot(y, y));
+  return { kept, dropped, residual: norm0 === 0 ? 0 : Math.abs(R1[p * (p + 1) + p]) / norm0 };
+}
+
 /** Rows per block of the TSQR. */
 const QR_BLOCK = 128;
 
@@ -170,7 +186,46 @@ export function triangularFactor(columns: Float64Array[]): Float64Array {
       const tau = (beta - alpha) / beta;
       for (let i = 0; i < b; i++) B[ko + i] *= scale;
       R[k * p + k] = beta;
-      for (let j = k + 1; j < p; j++) {
+      let j = k + 1;
+      // four (then two) columns at a time: their sums w are independent chains of additions (each in the
+      // order of the one-column loop below, so R is the same bit for bit), which the processor overlaps
+      for (; j + 4 <= p; j += 4) {
+        const j0 = j * b, j1 = j0 + b, j2 = j1 + b, j3 = j2 + b;
+        let w0 = R[k * p + j], w1 = R[k * p + j + 1], w2 = R[k * p + j + 2], w3 = R[k * p + j + 3];
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          w0 += v * B[j0 + i];
+          w1 += v * B[j1 + i];
+          w2 += v * B[j2 + i];
+          w3 += v * B[j3 + i];
+        }
+        w0 *= tau; w1 *= tau; w2 *= tau; w3 *= tau;
+        R[k * p + j] -= w0; R[k * p + j + 1] -= w1; R[k * p + j + 2] -= w2; R[k * p + j + 3] -= w3;
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          B[j0 + i] -= w0 * v;
+          B[j1 + i] -= w1 * v;
+          B[j2 + i] -= w2 * v;
+          B[j3 + i] -= w3 * v;
+        }
+      }
+      for (; j + 2 <= p; j += 2) {
+        const j0 = j * b, j1 = j0 + b;
+        let w0 = R[k * p + j], w1 = R[k * p + j + 1];
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          w0 += v * B[j0 + i];
+          w1 += v * B[j1 + i];
+        }
+        w0 *= tau; w1 *= tau;
+        R[k * p + j] -= w0; R[k * p + j + 1] -= w1;
+        for (let i = 0; i < b; i++) {
+          const v = B[ko + i];
+          B[j0 + i] -= w0 * v;
+          B[j1 + i] -= w1 * v;
+        }
+      }
+      for (; j < p; j++) {
         const jo = j * b;
         let w = R[k * p + j];
         for (let i = 0; i < b; i++) w += B[ko + i] * B[jo + i];

@@ -76,12 +76,15 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
  */
 function weightRows(w: Float64Array, rows: GramInput): number {
   const { n, p } = rows;
-  const sw = Float64Array.from(w, Math.sqrt);
+  // (typed-array loops: Float64Array.from with a map function costs ~100 ns a row in V8)
+  const sw = new Float64Array(n);
+  for (let i = 0; i < n; i++) sw[i] = Math.sqrt(w[i]);
   let sumLogW = 0;
   for (let i = 0; i < n; i++) sumLogW += Math.log(w[i]);
-  const X = Float64Array.from(rows.X);
+  const X = rows.X.slice();
   for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X[j * n + i] *= sw[i];
-  const y = Float64Array.from(rows.y, (v, i) => v * sw[i]);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) y[i] = rows.y[i] * sw[i];
   rows.X = X;
   rows.y = y;
   rows.blocks = rows.blocks.map((blk) => {

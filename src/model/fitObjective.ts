@@ -4,9 +4,10 @@
  *   optimize (BOBYQA on `evaluate`, wherever it runs; for θ of covariance factors, the θ optimizer:
  *     scaled θ, restarts from the boundary, lme4's boundary snap — src/optim/thetaOptimizer.ts)
  *   → check: for an objective that is not float64, its float64 value at the optimum
- *   → polish: Newton steps in float64 with the device's Hessian (src/model/polish.ts: 2n + 1
- *     float64 evaluations a step) where they are expected to cost less than a BOBYQA run and the
- *     optimum is away from the bounds; otherwise, or when the Newton model fails, a short float64
+ *   → polish: Newton steps in float64 with the device's Hessian (src/model/polish.ts: n + 1
+ *     float64 evaluations the first step, 2n + 1 the next) where they are expected to cost less
+ *     than a BOBYQA run and the optimum is away from the bounds; otherwise, or when the Newton
+ *     model fails, a short float64
  *     BOBYQA run (initial radius POLISH_RHOBEG); when the polish gains far more than the device
  *     objective's error, the device optimizer stalled (not an arithmetic error): optimize again in
  *     float64 from the polished point with the full initial radius
@@ -129,7 +130,7 @@ export async function optimizeObjective(
   // Hessian at the optimizer's cost per evaluation)
   const n = res.x.length;
   const deviceMs = optimizeMs / Math.max(1, res.feval);
-  const newtonCost = (4 * n + (n * (n - 1)) / 2) * deviceMs + 2 * (2 * n + 1) * f64Ms;
+  const newtonCost = (4 * n + (n * (n - 1)) / 2) * deviceMs + (3 * n + 2) * f64Ms;
   let polish: MinimizeResult;
   let newton: GpuCheck['newton'];
   if (newtonCost < 10 * n * f64Ms) {

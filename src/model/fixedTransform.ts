@@ -12,6 +12,7 @@
  */
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
+import { crossProducts } from './crossProducts.js';
 
 export interface FixedTransform {
   /** X C, n × p column-major */
@@ -30,35 +31,41 @@ export function fixedTransform(frame: ModelFrame): FixedTransform {
   const { n, p, X } = frame;
   const intercept = frame.xnames.indexOf('(Intercept)');
   const means = new Float64Array(p);
-  const Xc = Float64Array.from(X);
-  if (intercept >= 0) {
-    for (let j = 0; j < p; j++) {
-      if (j === intercept) continue;
-      const col = Xc.subarray(j * n, j * n + n);
-      let m = 0;
-      for (let i = 0; i < n; i++) m += col[i];
-      m /= n;
-      means[j] = m;
-      for (let i = 0; i < n; i++) col[i] -= m;
+  // X_c written column by column: the intercept's and, without an intercept, every column as it is
+  const Xc = new Float64Array(n * p);
+  for (let j = 0; j < p; j++) {
+    const col = X.subarray(j * n, j * n + n);
+    if (intercept < 0 || j === intercept) {
+      Xc.set(col, j * n);
+      continue;
     }
+    let m = 0;
+    for (let i = 0; i < n; i++) m += col[i];
+    m /= n;
+    means[j] = m;
+    const out = Xc.subarray(j * n, j * n + n);
+    for (let i = 0; i < n; i++) out[i] = col[i] - m;
   }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = frame.y[i] - (frame.offset ? frame.offset[i] : 0);
-  // β₀ from the normal equations of the centred columns (well conditioned after centring)
+  const offset = frame.offset;
+  let y: Float64Array;
+  if (offset) {
+    y = new Float64Array(n);
+    for (let i = 0; i < n; i++) y[i] = frame.y[i] - offset[i];
+  } else {
+    y = frame.y.slice();
+  }
+  // β₀ from the normal equations of the centred columns (well conditioned after centring):
+  // [X_c y]ᵀ[X_c y] in one pass over the rows
   const beta0 = new Float64Array(p);
   if (p > 0) {
+    const cols: Float64Array[] = [];
+    for (let j = 0; j < p; j++) cols.push(Xc.subarray(j * n, j * n + n));
+    cols.push(y);
+    const C = crossProducts(cols, n);
     const XtX = new Float64Array(p * p);
     for (let a = 0; a < p; a++) {
-      const ca = Xc.subarray(a * n, a * n + n);
-      for (let b = 0; b <= a; b++) {
-        const cb = Xc.subarray(b * n, b * n + n);
-        let s = 0;
-        for (let i = 0; i < n; i++) s += ca[i] * cb[i];
-        XtX[a * p + b] = s;
-      }
-      let s = 0;
-      for (let i = 0; i < n; i++) s += ca[i] * y[i];
-      beta0[a] = s;
+      for (let b = 0; b <= a; b++) XtX[a * p + b] = C[a * (p + 1) + b];
+      beta0[a] = C[p * (p + 1) + a];
     }
     choleskyInPlace(XtX, p, 'the fixed-effects cross-product matrix X\'X');
     solveLower(XtX, p, beta0);

@@ -65,14 +65,15 @@ export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; the
     const first = terms[members[0]];
     const n = first.codes.length;
     const q = members.reduce((s, k) => s + terms[k].q, 0);
-    const Z = new Float64Array(n * q);
+    // one term: its Z is the block's (the frame's array, not copied; neither is written to)
+    const Z = members.length === 1 ? first.Z : new Float64Array(n * q);
     const thetaIndex = new Int32Array(q * q).fill(-1);
     const cnames: string[] = [];
     const merged: RandomBlock['terms'] = [];
     let col = 0;
     for (const k of members) {
       const t = terms[k];
-      for (let i = 0; i < n; i++) for (let s = 0; s < t.q; s++) Z[i * q + col + s] = t.Z[i * t.q + s];
+      if (members.length > 1) for (let i = 0; i < n; i++) for (let s = 0; s < t.q; s++) Z[i * q + col + s] = t.Z[i * t.q + s];
       let idx = termOffset[k];
       for (let j = 0; j < t.q; j++) for (let i = j; i < t.q; i++) thetaIndex[(col + i) * q + col + j] = idx++;
       cnames.push(...t.cnames);

@@ -72,11 +72,20 @@ export function transformBlock(b: RandomBlock, t: BlockTransform | null): Random
   const { q } = b;
   const n = b.codes.length;
   const Zi = new Float64Array(n * q);
+  // M's non-zero entries, column by column (M = C S has the diagonal and at most the intercept's
+  // row): the sums over s skip only exact zeros (Z is finite), so they are those of the full product
+  const ptr = new Int32Array(q + 1), rowOf: number[] = [], val: number[] = [];
+  for (let c = 0; c < q; c++) {
+    for (let s = 0; s < q; s++) if (t.M[s * q + c] !== 0) { rowOf.push(s); val.push(t.M[s * q + c]); }
+    ptr[c + 1] = rowOf.length;
+  }
+  const Z = b.Z;
   for (let i = 0; i < n; i++) {
+    const o = i * q;
     for (let c = 0; c < q; c++) {
       let acc = 0;
-      for (let s = 0; s < q; s++) acc += b.Z[i * q + s] * t.M[s * q + c];
-      Zi[i * q + c] = acc;
+      for (let e = ptr[c]; e < ptr[c + 1]; e++) acc += Z[o + rowOf[e]] * val[e];
+      Zi[o + c] = acc;
     }
   }
   return { ...b, Z: Zi };

@@ -3,6 +3,7 @@
  * float64 (see src/linalg/gram.ts for the layout).
  */
 import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, patternFromKeys } from '../../linalg/gram.js';
+import { crossProducts } from '../../model/crossProducts.js';
 
 /** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
 export function formGram(model: { rows: GramInput }): GramMatrix {
@@ -23,37 +24,17 @@ export function formGramCpu({ n, X, p, y, blocks }: GramInput): GramMatrix {
     Akk.push(akk);
     AXk.push(axk);
   }
-  let yty = 0;
-  for (let i = 0; i < n; i++) yty += y[i] * y[i];
+  // yᵀy, summed in row order as crossProducts sums it
+  const yty = AXX[p1 * p1 - 1];
   const Ajk: BlockSparse[][] = blocks.map(() => []);
   for (let j = 1; j < K; j++) for (let k = 0; k < j; k++) Ajk[j][k] = crossBlock(n, blocks[j], blocks[k]);
   return { n, p, blocks, Akk, Ajk, AXk, AXX, yty };
 }
 
-/** Rows per block of the column cross-products (each block's column pieces stay in cache). */
-const ROW_BLOCK = 512;
-
-/** [X y]ᵀ[X y] (p1 × p1 row-major, symmetric) from the columns, over blocks of rows, each sum in row order. */
-function crossProducts(cols: Float64Array[], n: number): Float64Array {
-  const p1 = cols.length;
-  const out = new Float64Array(p1 * p1);
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const i1 = Math.min(n, i0 + ROW_BLOCK);
-    for (let r = 0; r < p1; r++) {
-      const a = cols[r];
-      for (let s = 0; s <= r; s++) {
-        const b = cols[s];
-        // carry the running sum across row blocks: the additions happen in row order, as the
-        // row-by-row sum (and the streamed sources) make them, so the results are bit-identical
-        let acc = out[r * p1 + s];
-        for (let i = i0; i < i1; i++) acc += a[i] * b[i];
-        out[r * p1 + s] = acc;
-      }
-    }
-  }
-  for (let r = 0; r < p1; r++) for (let s = r + 1; s < p1; s++) out[r * p1 + s] = out[s * p1 + r];
-  return out;
-}
+/** Rows whose records are touched ahead (levelBlocks). */
+const TOUCH = 32;
+/** Where the touched values go (so that the reads are not optimized away). */
+let touchSink = 0;
 
 /**
  * A_kk (per level Z_gᵀZ_g) and A_Xk ([X y]ᵀZ_k) of one block in one pass over the rows. Each level
@@ -67,8 +48,17 @@ function levelBlocks(b: GramRowsBlock, cols: Float64Array[], n: number): { Akk: 
   const R = qq + q * p1;
   const acc = new Float64Array(nl * R);
   const xy = new Float64Array(p1);
+  // rows in a random order of levels miss the cache at each record: every TOUCH rows, the next
+  // TOUCH records are read first, so that their misses overlap instead of coming one at a time (the
+  // sums are unchanged: the same additions in the same order)
+  let touched = 0;
+  const touch = (i: number): void => {
+    const e = Math.min(n, i + TOUCH);
+    for (let k = i; k < e; k++) touched += acc[codes[k] * R];
+  };
   if (q === 1) {
     for (let i = 0; i < n; i++) {
+      if (i % TOUCH === 0) touch(i);
       const o = codes[i] * R;
       const z = Z[i];
       acc[o] += z * z;
@@ -76,6 +66,7 @@ function levelBlocks(b: GramRowsBlock, cols: Float64Array[], n: number): { Akk: 
     }
   } else if (q === 2) {
     for (let i = 0; i < n; i++) {
+      if (i % TOUCH === 0) touch(i);
       const o = codes[i] * R;
       const z0 = Z[2 * i], z1 = Z[2 * i + 1];
       acc[o] += z0 * z0;
@@ -89,6 +80,7 @@ function levelBlocks(b: GramRowsBlock, cols: Float64Array[], n: number): { Akk: 
     }
   } else {
     for (let i = 0; i < n; i++) {
+      if (i % TOUCH === 0) touch(i);
       const o = codes[i] * R;
       const zo = i * q;
       for (let r = 0; r < p1; r++) xy[r] = cols[r][i];
@@ -100,6 +92,7 @@ function levelBlocks(b: GramRowsBlock, cols: Float64Array[], n: number): { Akk: 
       }
     }
   }
+  touchSink = touched;
   const Akk = new Float64Array(nl * qq);
   const m = nl * q;
   const AXk = new Float64Array(p1 * m);
