@@ -4,7 +4,8 @@
  * with a given θ it is the model at that θ.
  */
 import { FitError } from '../errors/errors.js';
-import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { formGram } from '../backend/cpu/gram.js';
 import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
 import { covariancesToOriginal, modesToOriginal, thetaToInternal } from '../model/reparam.js';
@@ -54,7 +55,8 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
   const { n, p } = frame;
   const tSol = performance.now();
   const chol = reference.chol;
-  chol.factor(thetaToInternal(model, theta));
+  const thetaC = thetaToInternal(model, theta);
+  chol.factor(thetaC);
   const parts = { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss };
   const tss = model.source ? (model.source.responseSS > 0 ? model.source.responseSS : 1) : totalSumOfSquares(frame.y);
   if (!(parts.pwrss > 1e-12 * tss)) {
@@ -70,17 +72,36 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
     solC.sigma = override.sigma;
   }
   const sol = { ...solC, beta: override?.beta ?? mapBeta(model.fixed, solC.beta), vcov: mapVcov(model.fixed, solC.vcov) };
-  // blocks with a known covariance: b = (F ⊗ I) Λ u and its conditional variances (src/relmat; a dense
-  // K's factor formed again in its block's storage beside L_kk at θ̂)
-  const condVar = conditionalVariances(chol, sol.sigma, (k) => model.known[k] !== null);
-  const known = model.known.some((k) => k) ? lendKnownFactors(chol, model.known) : model.known.map(() => null);
-  knownModes(sol.b, known, model.blocks.map((b) => b.q));
-  knownConditionalVariances(chol, known, sol.sigma, condVar);
-  // and of the internal random effects: b = M b_int, Var(b) = M Var(b_int) Mᵀ
-  model.blocks.forEach((blk, k) => {
-    modesToOriginal(sol.b[k], blk.q, model.transforms[k]);
-    covariancesToOriginal(condVar[k], blk.q, model.transforms[k]);
-  });
+  // the conditional variances of the internal random effects, and of the model's: Var(b) = M Var(b_int) Mᵀ
+  const toOriginal = (condVar: Float64Array[]) => {
+    model.blocks.forEach((blk, k) => covariancesToOriginal(condVar[k], blk.q, model.transforms[k]));
+    return condVar;
+  };
+  let condVar: Float64Array[] | (() => Float64Array[]);
+  if (model.known.some((k) => k)) {
+    // blocks with a known covariance: b = (F ⊗ I) Λ u and its conditional variances (src/relmat; a dense
+    // K's factor formed again in its block's storage beside L_kk at θ̂), now
+    const cv = conditionalVariances(chol, sol.sigma, (k) => model.known[k] !== null);
+    const known = lendKnownFactors(chol, model.known);
+    knownModes(sol.b, known, model.blocks.map((b) => b.q));
+    knownConditionalVariances(chol, known, sol.sigma, cv);
+    condVar = toOriginal(cv);
+  } else if (model.source) {
+    // the rows are in an engine or a file (src/gram/): from this factor, now
+    condVar = toOriginal(conditionalVariances(chol, sol.sigma));
+  } else {
+    // on first use (lme4's ranef(condVar = TRUE)), from A formed again from the model's rows and a
+    // factor of its own at θ̂: a fit does not keep its Gram matrix and factor alive for them
+    const { sigma } = sol;
+    const kernels = chol.arena.kind;
+    condVar = () => {
+      const own = new BlockedCholesky(formGram(model), thetaC.length, kernels);
+      own.factor(thetaC);
+      return toOriginal(conditionalVariances(own, sigma));
+    };
+  }
+  // and the modes: b = M b_int
+  model.blocks.forEach((blk, k) => modesToOriginal(sol.b[k], blk.q, model.transforms[k]));
   const singular = isSingular(model.theta, theta);
   const messages = [...record.messages];
   if (singular) messages.push(SINGULAR_MESSAGE);

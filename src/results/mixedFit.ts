@@ -31,8 +31,11 @@ export interface MixedFitInit<M extends MixedModel = MixedModel> {
   vcov: Float64Array;
   /** conditional modes b̂ per block (nl · q, level-major) */
   b: Float64Array[];
-  /** their conditional covariance matrices (q × q per level) */
-  condVar: Float64Array[];
+  /**
+   * their conditional covariance matrices (q × q per level), or a function that computes them on
+   * first use (an LMM's, as lme4's ranef(condVar = TRUE): a fit that never reads them does not pay)
+   */
+  condVar: Float64Array[] | (() => Float64Array[]);
   /** the criterion at the optimum (−2ℓ, or the REML criterion) */
   objective: number;
   feval: number;
@@ -118,7 +121,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
   abstract get df(): number;
   protected readonly vcovValues: Float64Array;
   protected readonly modes: Float64Array[];
-  protected readonly condVar: Float64Array[];
+  private condVarSource: Float64Array[] | (() => Float64Array[]);
 
   constructor(init: MixedFitInit<M>) {
     this.model = init.model;
@@ -137,7 +140,13 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
     this.annotation = init.annotation;
     this.vcovValues = init.vcov;
     this.modes = init.b;
-    this.condVar = init.condVar;
+    this.condVarSource = init.condVar;
+  }
+
+  /** the conditional covariances of the modes, q × q per level (computed on first use where deferred) */
+  protected get condVar(): Float64Array[] {
+    if (typeof this.condVarSource === 'function') this.condVarSource = this.condVarSource();
+    return this.condVarSource;
   }
 
   get nobs(): number { return this.model.frame.n; }
