@@ -34,7 +34,11 @@ export const MAX_DENSE_THREADS = 16;
 const MIN_SHARED_ROWS = 96;
 /** A factorization whose caller waited on the helpers for more than this share of its time ... */
 const WAIT_SHARE = 0.25;
-/** ... is followed by this many on the caller alone. */
+/**
+ * ... is followed by some on the caller alone: 1 the first time, twice as many each time it recurs
+ * (a machine whose other cores stay busy), at most this many; a threaded factorization that did not
+ * wait starts the count again at 1 (a helper preempted once on an idle machine costs one).
+ */
 const BACKOFF = 16;
 /** Chunks per job, at most (6 bits of the claim word). */
 const MAX_CHUNKS = 63;
@@ -147,6 +151,8 @@ interface Pool {
   canBlock: boolean;
   /** factorizations still to run on the calling thread alone after one that waited too long on the helpers */
   backoff: number;
+  /** the next backoff's length (1, 2, 4, … BACKOFF) */
+  penalty: number;
   /** factorizations run threaded, and run alone because of the backoff (for benches) */
   threaded: number;
   alone: number;
@@ -227,7 +233,7 @@ async function startPool(): Promise<Pool | null> {
   } catch {
     canBlock = false;
   }
-  return { ctrl, u32: new Uint32Array(sab), helpers, canBlock, backoff: 0, threaded: 0, alone: 0 };
+  return { ctrl, u32: new Uint32Array(sab), helpers, canBlock, backoff: 0, penalty: 1, threaded: 0, alone: 0 };
 }
 
 /**
@@ -358,7 +364,12 @@ export class SharedArena {
     }
     // a machine whose other cores are busy (the helpers preempted while holding a chunk) makes the
     // caller wait: then the next factorizations run on the caller alone (the same factor either way)
-    if (this.waited > WAIT_SHARE * (performance.now() - t0)) p.backoff = BACKOFF;
+    if (this.waited > WAIT_SHARE * (performance.now() - t0)) {
+      p.backoff = p.penalty;
+      p.penalty = Math.min(BACKOFF, 2 * p.penalty);
+    } else {
+      p.penalty = 1;
+    }
     return logdet;
   }
 
