@@ -442,7 +442,10 @@ function planChunks(m: number, threads: number, ctrl: Int32Array, split: RowSpli
   let c = 0;
   ctrl[BOUNDS] = 0;
   for (let t = 1; t <= want; t++) {
-    const f = t / want;
+    // chunk t ends at this share of the work: the chunks shrink along the job (guided: the first twice
+    // the mean, the last a want-th of it), so that the thread taking the last chunk keeps the others
+    // waiting only briefly
+    const f = 1 - (1 - t / want) ** 2;
     let raw: number;
     if (t === want) raw = m;
     else if (split.by === 'rows') raw = Math.round((m * f) / align) * align;
