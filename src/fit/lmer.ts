@@ -14,6 +14,7 @@ import { type LmmFitOptions, type LmmObjectiveChange, optimizeAndAssemble } from
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { knownCovarianceGram } from '../relmat/gram.js';
 import { type LmmModel, type LmmModelOptions, buildLmm } from '../lmm/model.js';
+import type { GramMatrix } from '../linalg/gram.js';
 import { fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
 import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
 import { blmeLmmChange, priorTerms } from '../prior/lmmPrior.js';
@@ -80,7 +81,7 @@ export async function lmer(formula: string | Formula, input: DataInput, options:
   const messages: string[] = [];
   // the float64 reference: the whole fit on the CPU, or the check and polish of a GPU fit (with known
   // covariances, A transformed by their factors: src/relmat/gram.ts)
-  const reference = new CpuBackend(knownCovarianceGram(formGram(model), model.known), model.theta.length);
+  const reference = new CpuBackend(knownCovarianceGram(formGram(model), model.known), model.theta.length, undefined, gramAgain(model));
   timings.gramMs = performance.now() - t1;
   // a turn for the event loop after the passes over the data (an abort that came meanwhile stops here)
   await macrotask();
@@ -94,4 +95,9 @@ export async function lmer(formula: string | Formula, input: DataInput, options:
   } finally {
     device?.dispose();
   }
+}
+
+/** A of `model` formed again from its rows (a closure over the model alone: it keeps nothing else alive). */
+function gramAgain(model: LmmModel): () => GramMatrix {
+  return () => knownCovarianceGram(formGram(model), model.known);
 }

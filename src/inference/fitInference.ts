@@ -70,7 +70,8 @@ function referenceOf(fit: LmmFit): CpuBackend {
   if (!c.reference) {
     c.gram = formGram(fit.model);
     // with known covariances (relmat), A transformed by their factors as in the fit (src/relmat/gram.ts)
-    c.reference = new CpuBackend(knownCovarianceGram(c.gram, fit.model.known), fit.model.theta.length);
+    const model = fit.model;
+    c.reference = new CpuBackend(knownCovarianceGram(c.gram, model.known), model.theta.length, undefined, () => knownCovarianceGram(formGram(model), model.known));
   }
   return c.reference;
 }

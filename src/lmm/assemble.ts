@@ -5,7 +5,7 @@
  */
 import { FitError } from '../errors/errors.js';
 import { BlockedCholesky } from '../linalg/blockedCholesky.js';
-import { formGram } from '../backend/cpu/gram.js';
+import type { GramMatrix } from '../linalg/gram.js';
 import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
 import { covariancesToOriginal, modesToOriginal, thetaToInternal } from '../model/reparam.js';
@@ -50,7 +50,7 @@ export interface AssembleOverride {
   annotation?: FitAnnotation;
 }
 
-export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky }, theta: Float64Array, record: FitRecord, override?: AssembleOverride): LmmFit {
+export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky; gramAgain?: () => GramMatrix }, theta: Float64Array, record: FitRecord, override?: AssembleOverride): LmmFit {
   const { frame, reml } = model;
   const { n, p } = frame;
   const tSol = performance.now();
@@ -86,16 +86,17 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky 
     knownModes(sol.b, known, model.blocks.map((b) => b.q));
     knownConditionalVariances(chol, known, sol.sigma, cv);
     condVar = toOriginal(cv);
-  } else if (model.source) {
-    // the rows are in an engine or a file (src/gram/): from this factor, now
+  } else if (model.source || !reference.gramAgain) {
+    // the rows are in an engine or a file (src/gram/), or A cannot be formed again: from this factor, now
     condVar = toOriginal(conditionalVariances(chol, sol.sigma));
   } else {
     // on first use (lme4's ranef(condVar = TRUE)), from A formed again from the model's rows and a
     // factor of its own at θ̂: a fit does not keep its Gram matrix and factor alive for them
     const { sigma } = sol;
     const kernels = chol.arena.kind;
+    const gramAgain = reference.gramAgain;
     condVar = () => {
-      const own = new BlockedCholesky(formGram(model), thetaC.length, kernels);
+      const own = new BlockedCholesky(gramAgain(), thetaC.length, kernels);
       own.factor(thetaC);
       return toOriginal(conditionalVariances(own, sigma));
     };

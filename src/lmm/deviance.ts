@@ -7,6 +7,7 @@
  * both criteria gain −Σ log w_i (`sumLogW`), as lme4's deviance.
  */
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import type { GramMatrix } from '../linalg/gram.js';
 import { lmmThetaProblem } from './thetaProblem.js';
 import { scaledStart } from '../optim/thetaOptimizer.js';
 import { MOMENT_RHOBEG, momentStart } from './momentStart.js';
@@ -64,6 +65,11 @@ export function makeObjective(backend: SyncLmmBackend, n: number, p: number, rem
  */
 export interface Float64Reference extends SyncLmmBackend {
   readonly chol: BlockedCholesky;
+  /**
+   * A formed again (from the model's rows), where the reference can: the fit's conditional variances
+   * are then computed on first use from it, without keeping the fit's A and factor alive
+   */
+  readonly gramAgain?: () => GramMatrix;
 }
 
 /** The criterion an LMM's objective minimizes, from the parts of the factorization at θ. */

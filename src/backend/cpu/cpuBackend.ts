@@ -9,10 +9,15 @@ export class CpuBackend implements Float64Reference {
   readonly device = 'CPU (JavaScript, float64)';
   readonly precision = 'float64' as const;
   readonly chol: BlockedCholesky;
+  readonly gramAgain?: () => GramMatrix;
 
-  /** `kernels`: the dense crossed blocks in WebAssembly SIMD (default, where available) or JavaScript */
-  constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm') {
+  /**
+   * `kernels`: the dense crossed blocks in WebAssembly SIMD (default, where available) or JavaScript;
+   * `gramAgain`: how to form `gram` again (Float64Reference.gramAgain)
+   */
+  constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm', gramAgain?: () => GramMatrix) {
     this.chol = new BlockedCholesky(gram, nTheta, kernels);
+    if (gramAgain) this.gramAgain = gramAgain;
   }
 
   evaluate(theta: Float64Array): ObjectiveParts {

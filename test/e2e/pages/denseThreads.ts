@@ -5,7 +5,7 @@
  * cross-origin isolated, how many threads ran, and whether the results are bit-identical.
  */
 import { DenseArena } from '../../../src/linalg/denseArena.js';
-import { denseChunksHelped, denseThreadsReady, setDenseThreads } from '../../../src/linalg/denseThreads.js';
+import { denseChunksHelped, denseChunksHelpedByJob, denseThreadsReady, setDenseThreads } from '../../../src/linalg/denseThreads.js';
 import { spdMatrix } from '../../helpers/spdMatrix.js';
 import { sparseUpdateCase } from '../../helpers/sparseUpdate.js';
 
@@ -29,21 +29,26 @@ async function runThreads(n: number): Promise<ThreadsResult> {
     await new Promise((res) => setTimeout(res, 5));
   }
   const helped = denseChunksHelped() - helped0;
-  // the update of a dense block from sparse ones, on one thread and on two
-  const c = { rows: 400, rowsK: 400, ncol: 900, qj: 1, qk: 1, qi: 1, lower: true, density: 0.03, seed: 3 };
+  // the update of a dense block from sparse ones, on one thread and on two (a job of a few ms, longer
+  // than a Web Worker's wake-up), alternated with factorizations as in a fit (a factorization that
+  // waited on a preempted helper holds the next jobs on the caller until the next factorizations)
+  const c = { rows: 800, rowsK: 800, ncol: 3000, qj: 1, qk: 1, qi: 1, lower: true, density: 0.05, seed: 3 };
   const sOne = sparseUpdateCase(c, 'wasm', 1);
   sOne.arena.sparseUpdate(sOne.u);
   const sTwo = sparseUpdateCase(c, 'wasm', 2);
-  const sparse0 = denseChunksHelped();
+  const sparseDone = () => denseChunksHelpedByJob().sparseColumns;
+  const sparse0 = sparseDone();
   let sparseIdentical = true;
-  for (let rep = 0; rep < 50 && (rep === 0 || denseChunksHelped() === sparse0); rep++) {
+  for (let rep = 0; rep < 50 && (rep === 0 || sparseDone() === sparse0); rep++) {
     sTwo.u.X.set(sTwo.X0);
     sparseIdentical &&= sTwo.arena.sparseUpdate(sTwo.u) && sTwo.u.X.every((v, i) => Object.is(v, sOne.u.X[i]));
+    two.arrays[0].set(A);
+    two.cholesky(two.arrays[0], n, 'A');
     await new Promise((res) => setTimeout(res, 5));
   }
   return {
     isolated: globalThis.crossOriginIsolated === true, poolThreads, arenaThreads: two.threads, identical, helped, logdet,
-    sparseIdentical, sparseHelped: denseChunksHelped() - sparse0,
+    sparseIdentical, sparseHelped: sparseDone() - sparse0,
   };
 }
 
