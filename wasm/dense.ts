@@ -106,13 +106,53 @@ const CHUNK: i32 = 64;
 
 /**
  * S ← S L⁻ᵀ for S rows × m (row stride lds bytes) and L m × m lower (row stride ldl bytes): each row x
- * solves L xᵀ = rowᵀ, x[t] = (s[t] − Σ_{u<t} L[t][u] x[u]) / L[t][t]. In chunks of CHUNK rows, column t
- * by column t (row t of L read once per chunk), four rows at a time.
+ * solves L xᵀ = rowᵀ, x[t] = (s[t] − Σ_{u<t} L[t][u] x[u]) / L[t][t]. In chunks of CHUNK rows, two
+ * columns at a time (rows t and t + 1 of L read once per chunk), four rows at a time.
  */
 function trsm(s: usize, rows: i32, l: usize, m: i32, lds: usize, ldl: usize): void {
   for (let c0 = 0; c0 < rows; c0 += CHUNK) {
     const c1 = min(rows, c0 + CHUNK);
-    for (let t = 0; t < m; t++) {
+    let t = 0;
+    // columns t and t + 1 (t even) together, each row of S read once for both: the same operations in
+    // the same order as one column at a time (column t's pairs of terms run over k < t, and so do
+    // column t + 1's; its last term, k = t, is added after x[t] is known, as the one-column loop's
+    // leftover term), so the result is the same bit for bit
+    for (; t + 1 < m; t += 2) {
+      const lt = l + <usize>t * ldl, lu = lt + ldl;
+      const ot = <usize>t << 3, ou = ot + 8;
+      const d = load<f64>(lt + ot), e = load<f64>(lu + ou), lut = load<f64>(lu + ot);
+      let r = c0;
+      for (; r + 3 < c1; r += 4) {
+        const o0 = s + <usize>r * lds, o1 = o0 + lds, o2 = o1 + lds, o3 = o2 + lds;
+        let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+        let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
+        for (let k = 0; k + 1 < t; k += 2) {
+          const o = <usize>k << 3;
+          const lv = v128.load(lt + o), lw = v128.load(lu + o);
+          const x0 = v128.load(o0 + o), x1 = v128.load(o1 + o), x2 = v128.load(o2 + o), x3 = v128.load(o3 + o);
+          a0 = f64x2.add(a0, f64x2.mul(lv, x0)); a1 = f64x2.add(a1, f64x2.mul(lv, x1));
+          a2 = f64x2.add(a2, f64x2.mul(lv, x2)); a3 = f64x2.add(a3, f64x2.mul(lv, x3));
+          b0 = f64x2.add(b0, f64x2.mul(lw, x0)); b1 = f64x2.add(b1, f64x2.mul(lw, x1));
+          b2 = f64x2.add(b2, f64x2.mul(lw, x2)); b3 = f64x2.add(b3, f64x2.mul(lw, x3));
+        }
+        const y0 = (load<f64>(o0 + ot) - hsum(a0)) / d, y1 = (load<f64>(o1 + ot) - hsum(a1)) / d;
+        const y2 = (load<f64>(o2 + ot) - hsum(a2)) / d, y3 = (load<f64>(o3 + ot) - hsum(a3)) / d;
+        store<f64>(o0 + ot, y0); store<f64>(o1 + ot, y1); store<f64>(o2 + ot, y2); store<f64>(o3 + ot, y3);
+        let u0 = hsum(b0), u1 = hsum(b1), u2 = hsum(b2), u3 = hsum(b3);
+        u0 += lut * y0; u1 += lut * y1; u2 += lut * y2; u3 += lut * y3;
+        store<f64>(o0 + ou, (load<f64>(o0 + ou) - u0) / e);
+        store<f64>(o1 + ou, (load<f64>(o1 + ou) - u1) / e);
+        store<f64>(o2 + ou, (load<f64>(o2 + ou) - u2) / e);
+        store<f64>(o3 + ou, (load<f64>(o3 + ou) - u3) / e);
+      }
+      for (; r < c1; r++) {
+        const ro = s + <usize>r * lds;
+        store<f64>(ro + ot, (load<f64>(ro + ot) - dot(lt, ro, t)) / d);
+        store<f64>(ro + ou, (load<f64>(ro + ou) - dot(lu, ro, t + 1)) / e);
+      }
+    }
+    // the last column when m is odd: four rows at a time (t even: no leftover term)
+    if (t < m) {
       const lt = l + <usize>t * ldl;
       const ot = <usize>t << 3;
       const d = load<f64>(lt + ot);
@@ -120,8 +160,7 @@ function trsm(s: usize, rows: i32, l: usize, m: i32, lds: usize, ldl: usize): vo
       for (; r + 3 < c1; r += 4) {
         const o0 = s + <usize>r * lds, o1 = o0 + lds, o2 = o1 + lds, o3 = o2 + lds;
         let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-        let k = 0;
-        for (; k + 1 < t; k += 2) {
+        for (let k = 0; k + 1 < t; k += 2) {
           const o = <usize>k << 3;
           const lv = v128.load(lt + o);
           a0 = f64x2.add(a0, f64x2.mul(lv, v128.load(o0 + o)));
@@ -129,17 +168,10 @@ function trsm(s: usize, rows: i32, l: usize, m: i32, lds: usize, ldl: usize): vo
           a2 = f64x2.add(a2, f64x2.mul(lv, v128.load(o2 + o)));
           a3 = f64x2.add(a3, f64x2.mul(lv, v128.load(o3 + o)));
         }
-        let t0 = hsum(a0), t1 = hsum(a1), t2 = hsum(a2), t3 = hsum(a3);
-        if (k < t) {
-          const o = <usize>k << 3;
-          const lv = load<f64>(lt + o);
-          t0 += lv * load<f64>(o0 + o); t1 += lv * load<f64>(o1 + o);
-          t2 += lv * load<f64>(o2 + o); t3 += lv * load<f64>(o3 + o);
-        }
-        store<f64>(o0 + ot, (load<f64>(o0 + ot) - t0) / d);
-        store<f64>(o1 + ot, (load<f64>(o1 + ot) - t1) / d);
-        store<f64>(o2 + ot, (load<f64>(o2 + ot) - t2) / d);
-        store<f64>(o3 + ot, (load<f64>(o3 + ot) - t3) / d);
+        store<f64>(o0 + ot, (load<f64>(o0 + ot) - hsum(a0)) / d);
+        store<f64>(o1 + ot, (load<f64>(o1 + ot) - hsum(a1)) / d);
+        store<f64>(o2 + ot, (load<f64>(o2 + ot) - hsum(a2)) / d);
+        store<f64>(o3 + ot, (load<f64>(o3 + ot) - hsum(a3)) / d);
       }
       for (; r < c1; r++) {
         const ro = s + <usize>r * lds;
