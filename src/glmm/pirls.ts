@@ -262,6 +262,7 @@ export class PirlsEngine {
     const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !options.grams;
     const shared = logit && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
     const rowArray = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
+    const intArray = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     this.eta = rowArray(n);
     this.mu = rowArray(n);
     this.w = rowArray(n);
@@ -277,12 +278,12 @@ export class PirlsEngine {
         codes = share(blocks[0].codes);
         Z = share(blocks[0].Z);
       } else {
-        codes = (shared ? sharedInt32 : (m: number) => new Int32Array(m))(n * blocks.length);
+        codes = intArray(n * blocks.length);
         Z = rowArray(blocks.reduce((a, b) => a + n * b.q, 0));
         let zo = 0;
         blocks.forEach((b, k) => { codes.set(b.codes, k * n); Z.set(b.Z, zo); zo += n * b.q; });
       }
-      const layout = (shared ? sharedInt32 : (m: number) => new Int32Array(m))(1 + 3 * blocks.length);
+      const layout = intArray(1 + 3 * blocks.length);
       layout[0] = blocks.length;
       const bOffset: number[] = [];
       let zo = 0, bo = 0;

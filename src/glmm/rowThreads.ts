@@ -23,7 +23,7 @@
  * claims with a compare-exchange on the word it read: a successful claim proves the job was still the
  * one whose parameters it read (the caller moves on only when every chunk of a job is done).
  */
-import { denseThreadsWanted, helperLoopSource, sharedMemoryAvailable, startDenseThreads } from '../linalg/denseThreads.js';
+import { denseThreadsWanted, helperLoopSource, helpersRunning, sharedMemoryAvailable, startDenseThreads } from '../linalg/denseThreads.js';
 
 /** Helpers are capped here (as the dense kernels' threads). */
 const MAX_ROW_THREADS = 16;
@@ -182,7 +182,7 @@ export async function rowThreadsReady(): Promise<number> {
   const threads = await startRowThreads();
   if (!pool) return 1;
   const p = pool;
-  while (Atomics.load(p.ctrl, READY) < p.helpers.length) await new Promise((r) => setTimeout(r, 1));
+  await helpersRunning(p.ctrl, READY, p.helpers.length);
   return threads;
 }
 

@@ -470,6 +470,13 @@ export class BlockedCholesky {
   /** cumulative work of the rows of sparseUpdate(j, k, i), once per (j, k, i) */
   private readonly sparseCosts = new Map<number, Float64Array>();
 
+  /** sparseUpdateCost of an update, computed once per `key` (the update's blocks) */
+  private sparseCost(key: number, Rj: PatternRows, Pk: BlockPattern, lower: boolean, qqq: number): Float64Array {
+    let cost = this.sparseCosts.get(key);
+    if (!cost) this.sparseCosts.set(key, (cost = sparseUpdateCost(Rj, Pk, lower, qqq)));
+    return cost;
+  }
+
   /**
    * X −= Σ_c L_ji[a, c] L_ki[b, c]ᵀ for every level row a of block j (j ≥ k ≥ denseFrom > i): X is
    * dense L_jk's storage (row stride ldx), for j = k the diagonal block's lower triangle. In the
@@ -483,9 +490,7 @@ export class BlockedCholesky {
     const lower = j === k;
     const rows = blocks[j].nl;
     if (this.denseUpdate === 'auto') {
-      const key = (j * this.K + k) * this.K + i;
-      let cost = this.sparseCosts.get(key);
-      if (!cost) this.sparseCosts.set(key, (cost = sparseUpdateCost(Rj, Pk, lower, qj * qk * qi)));
+      const cost = this.sparseCost((j * this.K + k) * this.K + i, Rj, Pk, lower, qj * qk * qi);
       const u: SparseUpdate = { X, ldx, qj, qk, qi, Vj, Pj: this.patterns[j][i], Vk, Pk, lower, rows, cost };
       if (this.arena.sparseUpdate(u)) return;
     }
@@ -508,9 +513,7 @@ export class BlockedCholesky {
       for (let r = 0; r < p1; r++) for (let u = 0; u < qi; u++) V[(c * p1 + r) * qi + u] = LXi[r * mi + c * qi + u];
     }
     const Pk = this.patterns[k][i];
-    const key = -((k * this.K + i) + 1);
-    let cost = this.sparseCosts.get(key);
-    if (!cost) this.sparseCosts.set(key, (cost = sparseUpdateCost(xt.R, Pk, false, qk * qi)));
+    const cost = this.sparseCost(-((k * this.K + i) + 1), xt.R, Pk, false, qk * qi);
     return this.arena.sparseUpdate({ X: S, ldx: mk, qj: 1, qk, qi, Vj: V, Pj: xt.P, Vk: this.Ljk[k][i], Pk, lower: false, rows: p1, cost });
   }
 

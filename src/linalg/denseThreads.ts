@@ -92,6 +92,14 @@ export function helperLoopSource(gen: number): string {
 }
 
 /**
+ * Resolves when `count` helpers have counted themselves in at Int32 index `ready` of `ctrl` (each adds
+ * 1 once it runs), polled every millisecond. Shared with PIRLS's row pool (src/glmm/rowThreads.ts).
+ */
+export async function helpersRunning(ctrl: Int32Array, ready: number, count: number): Promise<void> {
+  while (Atomics.load(ctrl, ready) < count) await new Promise((r) => setTimeout(r, 1));
+}
+
+/**
  * The helper's source (a self-contained classic script; evaluated in a Node worker or a blob Web
  * Worker): attaches arenas (module + shared memory), waits for jobs, claims and computes chunks.
  */
@@ -255,7 +263,7 @@ export async function denseThreadsReady(): Promise<number> {
   const threads = await startDenseThreads();
   if (!pool) return 1;
   const p = pool;
-  while (Atomics.load(p.ctrl, READY) < p.helpers.length) await new Promise((r) => setTimeout(r, 1));
+  await helpersRunning(p.ctrl, READY, p.helpers.length);
   return threads;
 }
 
@@ -433,8 +441,8 @@ const UPDATE_SPLIT: RowSplit = { by: 'triangle', align: 4 };
 
 /**
  * The chunks of a job over rows [0, m), written to the control block's BOUNDS; returns their number.
- * Up to 16 per thread, at equal shares of the rows' cost (`split`): bound t of C is the first row r
- * (a multiple of split.align) with cost([0, r)) ≥ t/C of the whole.
+ * Up to 16 per thread (split.perThread), shrinking along the job: bound t of C is the first row r (a
+ * multiple of split.align) with cost([0, r)) ≥ 1 − (1 − t/C)² of the whole (`split`: the rows' cost).
  */
 function planChunks(m: number, threads: number, ctrl: Int32Array, split: RowSplit): number {
   const want = Math.min(MAX_CHUNKS, threads * (split.perThread ?? 16), Math.max(1, Math.floor(m / (split.by === 'cost' ? 1 : 8))));
