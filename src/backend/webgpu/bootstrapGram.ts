@@ -12,7 +12,7 @@
  * binding; a model whose rows alone do not fit gets the buffer's size and the device's limit in its error.
  */
 import type { GpuContext } from './device.js';
-import { ComputeKernel, packUniform, structLayout } from './kernel.js';
+import { ComputeKernel, type StructLayout, packUniform, structLayout } from './kernel.js';
 import { createStorage, createUniform, readBuffer } from './buffers.js';
 import { shaderSource } from './shaders.generated.js';
 import { ModelError } from '../../errors/errors.js';
@@ -66,6 +66,8 @@ export class BootstrapGramGpu {
     private readonly effectsPerRep: number,
     /** the largest storage binding used (the device's, or less: BootstrapGramOptions) */
     private readonly bindingLimit: number,
+    /** the kernels' Params struct, from the WGSL */
+    private readonly layout: StructLayout,
   ) {}
 
   /** Why the model's bootstrap pass cannot run here (null when it can): it runs every model with a grouping factor. */
@@ -138,7 +140,7 @@ export class BootstrapGramGpu {
       factorInfo: createStorage(ctx, factorInfo, 'bootstrap factors'),
     };
     const limit = Math.min(options.maxBindingBytes ?? Infinity, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
-    return new BootstrapGramGpu(ctx, { effects, response, sums }, design, factors, plans, n, p, w, pOff, bOff, limit);
+    return new BootstrapGramGpu(ctx, { effects, response, sums }, design, factors, plans, n, p, w, pOff, bOff, limit, structLayout(code, 'Params'));
   }
 
   /** Replicates per sub-batch: y*, b* and the partial sums of one sub-batch each fit one storage binding. */
@@ -183,8 +185,7 @@ export class BootstrapGramGpu {
   /** One sub-batch's dispatches (b*, y*, the sums) and the read-back partial sums. */
   private async subBatchSums(input: BootstrapGramInput, rep0: number, B: number, coef: GPUBuffer, tOff: number[]): Promise<Float32Array> {
     const { ctx, kernels, design, factors, plans, n, p, w } = this;
-    const code = shaderSource('bootstrapGram');
-    const layout = structLayout(code, 'Params');
+    const { layout } = this;
     const seed = input.rng.seed;
     const common = { B, rep0, seedLo: seed >>> 0, seedHi: Math.floor(seed / 2 ** 32) >>> 0, sigma: input.sigma, n, w, p, K: factors.length };
     const none = { k: 0, nl: 0, q: 0, tOff: 0, bOff: 0, nseg: 0, col0: 0, ncols: 0, pOff: 0 };
