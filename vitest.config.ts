@@ -15,5 +15,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     env: gpuEnv,
+    globalSetup: ['test/globalSetup.ts'],
   },
 });

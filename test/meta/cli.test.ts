@@ -49,19 +49,24 @@ describe('mixedgpu meta', () => {
     const { runEscalc } = await import('../../src/cli/escalcCommand.js');
     const io = memoryIO();
     await runEscalc({ file: metaDataPath('bcg'), measure: 'RR', ai: 'tpos', bi: 'tneg', ci: 'cpos', di: 'cneg' }, io);
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const file = join(mkdtempSync(join(tmpdir(), 'mixedgpu-meta-')), 'bcg.csv');
-    writeFileSync(file, io.out.join(''));
-    const r = await meta({ file, yi: 'yi', vi: 'vi', mods: 'ablat,year', test: 'knha', json: true });
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as Record<string, any>;
-    const ref = loadRma('bcg_reml_ablat_year_knha');
-    expect(relDiff(j.tau2, ref.tau2!)).toBeLessThan(1e-5);
-    expect(relDiff(j.tval.ablat, ref.stat.ablat)).toBeLessThan(1e-5);
-    expect(j.QMdf).toEqual([2, 10]);
-    const printed = await meta({ file, yi: 'yi', vi: 'vi', mods: '~ ablat + year', test: 'knha' });
-    expect(printed.stdout.split('\n').slice(0, ref.print.length)).toEqual(ref.print);
+    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-meta-'));
+    try {
+      const file = join(dir, 'bcg.csv');
+      writeFileSync(file, io.out.join(''));
+      const r = await meta({ file, yi: 'yi', vi: 'vi', mods: 'ablat,year', test: 'knha', json: true });
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.stdout) as Record<string, any>;
+      const ref = loadRma('bcg_reml_ablat_year_knha');
+      expect(relDiff(j.tau2, ref.tau2!)).toBeLessThan(1e-5);
+      expect(relDiff(j.tval.ablat, ref.stat.ablat)).toBeLessThan(1e-5);
+      expect(j.QMdf).toEqual([2, 10]);
+      const printed = await meta({ file, yi: 'yi', vi: 'vi', mods: '~ ablat + year', test: 'knha' });
+      expect(printed.stdout.split('\n').slice(0, ref.print.length)).toEqual(ref.print);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('reports bad arguments and data', async () => {
     expect((await meta({ file: ko, vi: 'vi' })).stderr).toMatch(/--yi is required/);
