@@ -20,7 +20,7 @@ import { f1, gc, mdTable, sec } from './common.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
 import { glmer } from '../src/fit/glmer.js';
-import { rowChunksHelped, rowChunksShared } from '../src/glmm/rowThreads.js';
+import { rowChunksHelped, rowChunksShared } from '../src/linalg/rowThreads.js';
 
 export type GlmmBackend = 'cpu' | 'webgpu';
 
@@ -97,7 +97,7 @@ export interface GlmmOursResult {
   gpuObjectiveError?: number;
   peakRssMB: number;
   csv?: { path: string; bytes: number; ms: number };
-  /** chunks of PIRLS's row work computed by helper threads during the fit (src/glmm/rowThreads.ts) */
+  /** chunks of PIRLS's row work computed by helper threads during the fit (src/linalg/rowThreads.ts) */
   rowChunksHelped: number;
   /** chunks of the jobs run while helpers were there to share them, by any thread */
   rowChunksShared: number;

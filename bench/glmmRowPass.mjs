@@ -1,12 +1,12 @@
 // The one-term weighted pass of glmer's PIRLS, (1 | g), plain (WeightedGramCpu on one thread) against
-// the segmented pass on the row jobs (src/glmm/rowThreads.ts, ScalarSegments): per pass, wall and CPU
+// the segmented pass on the row jobs (src/linalg/rowThreads.ts, ScalarSegments): per pass, wall and CPU
 // time (both threads), for β fixed (z alone) and β free (four columns of [X z]), 20 rows per level.
 // Plain JavaScript over a build (npm run build):
 //   node bench/glmmRowPass.mjs THREADS [ROWS]         # e.g. node bench/glmmRowPass.mjs 2 1000000
 import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { WeightedGramCpu, ScalarSegments } = await import(`${root}dist/src/glmm/weightedGram.js`);
-const { RowJobs, rowThreadsReady, shareArray, sharedFloat64 } = await import(`${root}dist/src/glmm/rowThreads.js`);
+const { RowJobs, rowThreadsReady, shareArray, sharedFloat64 } = await import(`${root}dist/src/linalg/rowThreads.js`);
 const { setDenseThreads } = await import(`${root}dist/src/linalg/denseThreads.js`);
 const threads = Number(process.argv[2] ?? 1);
 const n = Number(process.argv[3] ?? 200000), nl = n / 20;

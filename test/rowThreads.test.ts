@@ -1,5 +1,5 @@
 /**
- * PIRLS's row work on threads (src/glmm/rowThreads.ts): glmer's fits with one thread and with two
+ * PIRLS's row work on threads (src/linalg/rowThreads.ts): glmer's fits with one thread and with two
  * give bit-identical θ, β, −2ℓ, standard errors and evaluation counts, and the second thread did
  * compute chunks of the rows.
  */
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glmer } from '../src/fit/glmer.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { setDenseThreads } from '../src/linalg/denseThreads.js';
-import { RowJobs, rowChunksHelped, rowThreadsReady, shareArray, sharedFloat64 } from '../src/glmm/rowThreads.js';
+import { RowJobs, rowChunksHelped, rowThreadsReady, shareArray, sharedFloat64 } from '../src/linalg/rowThreads.js';
 import { ScalarSegments, WeightedGramCpu } from '../src/glmm/weightedGram.js';
 import type { RandomBlock } from '../src/model/lambda.js';
 import { generateLmmData } from '../bench/synth.js';

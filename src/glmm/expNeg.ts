@@ -36,7 +36,7 @@ export function expNeg(a: number): number {
 
 /**
  * expNeg's definition as source text (its constants, tables and function), for the row kernels'
- * helper threads (src/glmm/rowThreads.ts), which evaluate it: the same operations on the same values.
+ * helper threads (src/linalg/rowThreads.ts), which evaluate it: the same operations on the same values.
  */
 export const EXP_NEG_PRELUDE = [
   `const LN2_32_HI = ${LN2_32_HI}, LN2_32_LO = ${LN2_32_LO}, INV_LN2_32 = ${INV_LN2_32};`,

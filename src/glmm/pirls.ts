@@ -45,7 +45,7 @@ import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
 import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, fixedPartChunk, fixedRows, generalRows, logitEvalChunk, logitSetup, rowKernel } from './rowPass.js';
-import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
+import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';

@@ -29,7 +29,7 @@ import { EXP_NEG_PRELUDE, expNeg as expNegFn } from './expNeg.js';
 const expNeg = expNegFn;
 
 /**
- * Rows per chunk of the row work (the row jobs, src/glmm/rowThreads.ts, and the kernels called
+ * Rows per chunk of the row work (the row jobs, src/linalg/rowThreads.ts, and the kernels called
  * chunk by chunk): fixed, so that the partial sums, and their order, do not depend on the threads.
  */
 export const ROW_CHUNK = 8192;
@@ -99,7 +99,7 @@ export function logitSetup(family: GlmFamily, y: Float64Array, weights: Float64A
 /**
  * The logit kernel on rows [from, to) (a whole chunk of the row jobs, or less): μ, w and z into the
  * arrays, returns Σ wt·d(y, μ). Self-contained but for expNeg and LOGIT_FAST_MAX (the row threads
- * evaluate its text with theirs: LOGIT_PRELUDE, src/glmm/rowThreads.ts). With unit prior weights Σ log1p(e) is the log of a product of the d = 1 + e
+ * evaluate its text with theirs: LOGIT_PRELUDE, src/linalg/rowThreads.ts). With unit prior weights Σ log1p(e) is the log of a product of the d = 1 + e
  * ∈ (1, 2] per CHUNK (256) rows from `from` (no overflow; the rounding of the product adds ~ε/2 per
  * row, as a logarithm per row would). Rows with |η| > LOGIT_FAST_MAX take the family's clamped
  * formulas (lme4's: μ ≤ 1 − ε, dμ/dη ≥ ε, V(μ) ≥ ε; src/glmm/family.ts), written out here.

@@ -12,7 +12,7 @@ import type { RandomBlock } from '../model/lambda.js';
 import { type BlockSparse, type GramMatrix, patternFromKeys } from '../linalg/gram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
 import { KnownCovarianceGram } from '../relmat/gram.js';
-import { type RowArrays, RowJobs, registerRowKernel, sharedFloat64 } from './rowThreads.js';
+import { type RowArrays, RowJobs, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 
 /**
  * Rows per call of the scalar term's row kernels: called many times, V8 compiles them as functions;
@@ -374,7 +374,7 @@ const SEGMENT_KERNEL = registerRowKernel('scalarSegment', scalarSegment, [scalar
 const MERGE_KERNEL = registerRowKernel('mergeSegments', mergeSegments);
 
 /**
- * The weighted pass of one scalar term, (1 | g), on the row jobs (src/glmm/rowThreads.ts): the rows in
+ * The weighted pass of one scalar term, (1 | g), on the row jobs (src/linalg/rowThreads.ts): the rows in
  * S segments of whole ROW_CHUNK chunks (S = min(16, chunks, ⌊n / (8 levels)⌋): fixed by the data, not
  * the threads), each segment's per-level and scalar sums kept apart, then merged level by level (the
  * segments in order).

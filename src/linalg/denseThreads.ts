@@ -67,7 +67,7 @@ const JOB_ARGS: Record<DenseJob, number> = { panelSolve: 3, panelUpdate: 3, spar
  * run `work()` (claim and compute chunks until none is left) whenever the job generation at
  * Int32 index `gen` of `ctrl` changes, spinning SPIN_MS (defined by the script) before waiting with
  * Atomics.waitAsync, so that the worker's messages are handled while it waits. Shared by the dense
- * pool here and PIRLS's row pool (src/glmm/rowThreads.ts).
+ * pool here and PIRLS's row pool (src/linalg/rowThreads.ts).
  */
 export function helperLoopSource(gen: number): string {
   return `async function loop() {
@@ -93,7 +93,7 @@ export function helperLoopSource(gen: number): string {
 
 /**
  * Resolves when `count` helpers have counted themselves in at Int32 index `ready` of `ctrl` (each adds
- * 1 once it runs), polled every millisecond. Shared with PIRLS's row pool (src/glmm/rowThreads.ts).
+ * 1 once it runs), polled every millisecond. Shared with PIRLS's row pool (src/linalg/rowThreads.ts).
  */
 export async function helpersRunning(ctrl: Int32Array, ready: number, count: number): Promise<void> {
   while (Atomics.load(ctrl, ready) < count) await new Promise((r) => setTimeout(r, 1));

@@ -1,6 +1,6 @@
 /**
- * Threads for PIRLS's per-row work (η, μ, the working weights and response, the deviance, the
- * weighted Gram pass's per-level sums): a pool of helper threads (Node `worker_threads`), started once
+ * Threads for work over a model's rows (PIRLS's η, μ, working weights and response, deviance and
+ * weighted Gram pass; the LMM's Gram pass and model frame): a pool of helper threads (Node `worker_threads`), started once
  * per process, running the same JavaScript kernels as the calling thread on arrays that live in
  * SharedArrayBuffers.
  *
@@ -23,7 +23,7 @@
  * claims with a compare-exchange on the word it read: a successful claim proves the job was still the
  * one whose parameters it read (the caller moves on only when every chunk of a job is done).
  */
-import { denseThreadsWanted, helperLoopSource, helpersRunning, sharedMemoryAvailable, startDenseThreads } from '../linalg/denseThreads.js';
+import { denseThreadsWanted, helperLoopSource, helpersRunning, sharedMemoryAvailable, startDenseThreads } from './denseThreads.js';
 
 /** Helpers are capped here (as the dense kernels' threads). */
 const MAX_ROW_THREADS = 16;
