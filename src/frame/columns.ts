@@ -7,6 +7,7 @@ import type { Expr } from '../formula/types.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
 import { DataError, FormulaError } from '../errors/errors.js';
 import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
+import { rowFloat64, rowInt32 } from '../linalg/rowChunks.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -50,7 +51,7 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
   if (arrow.DataType.isDictionary(type)) return dictionaryFactor(vec.data);
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return factorFromStrings(utf8Strings(vec.data, n));
   if (arrow.DataType.isBool(type)) {
-    const codes = new Int32Array(n);
+    const codes = rowInt32(n);
     let o = 0;
     for (const d of vec.data) {
       const bits = d.values as Uint8Array;
@@ -63,7 +64,7 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
     return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'] };
   }
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
-    const values = new Float64Array(n);
+    const values = rowFloat64(n);
     const direct = !arrow.DataType.isDecimal(type) && !(arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.HALF);
     if (!direct) {
       let i = 0;
@@ -174,7 +175,7 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
     entries.push(entry);
   }
   const { remap, levels } = levelOrder([...index.keys()]);
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   let o = 0;
   chunks.forEach((d, c) => {
     // each entry's level in R's order (-1 for a null entry)
@@ -212,7 +213,7 @@ export function factorFromStrings(raw: (string | null)[]): FactorColumn {
 /** Codes into `unique` (first-seen order, -1 missing) → a factor with the levels in R's sort order. */
 function sortLevels(firstCodes: Int32Array, unique: string[]): FactorColumn {
   const { remap, levels } = levelOrder(unique);
-  const codes = new Int32Array(firstCodes.length);
+  const codes = rowInt32(firstCodes.length);
   for (let i = 0; i < firstCodes.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
   return { kind: 'factor', codes, levels };
 }
@@ -245,7 +246,7 @@ function levelOrder(unique: string[]): { remap: Int32Array; levels: string[] } {
 export function numericToFactor(col: NumericColumn): FactorColumn {
   const v = col.values;
   const n = v.length;
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   // small non-negative integers (ids): a direct table, no hashing per row
   let maxInt = -1;
   let ints = true;
@@ -278,7 +279,7 @@ const DIRECT_TABLE_MAX = 1 << 26;
 export function subsetColumn(col: Column, keep: Int32Array | null): Column {
   if (col.kind === 'numeric') {
     if (!keep) return col;
-    const out = new Float64Array(keep.length);
+    const out = rowFloat64(keep.length);
     for (let i = 0; i < keep.length; i++) out[i] = col.values[keep[i]];
     return { kind: 'numeric', values: out };
   }
@@ -291,7 +292,7 @@ export function subsetColumn(col: Column, keep: Int32Array | null): Column {
     if (used.every((u) => u === 1)) return col;
     used.fill(0);
   }
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   for (let i = 0; i < n; i++) {
     const c = col.codes[keep ? keep[i] : i];
     codes[i] = c;
@@ -326,7 +327,7 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
     }
     keys[i] = missing ? -1 : key;
   }
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   let uniq: number[];
   if (space <= Math.max(4 * n, 1 << 16) && space <= DIRECT_TABLE_MAX) {
     // a direct table over the key space: the keys in use, numbered in increasing order
@@ -396,7 +397,7 @@ function scaleColumn(x: Float64Array | number, key: string, label: string, scale
     scales?.set(key, p);
   }
   const { center, scale } = p;
-  const out = new Float64Array(x.length);
+  const out = rowFloat64(x.length);
   for (let i = 0; i < x.length; i++) out[i] = (x[i] - center) / scale;
   return out;
 }
@@ -438,7 +439,7 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
 
 function map1(a: Float64Array | number, f: (x: number) => number): Float64Array | number {
   if (typeof a === 'number') return f(a);
-  const out = new Float64Array(a.length);
+  const out = rowFloat64(a.length);
   for (let i = 0; i < a.length; i++) out[i] = f(a[i]);
   return out;
 }
@@ -446,12 +447,12 @@ function map1(a: Float64Array | number, f: (x: number) => number): Float64Array 
 function map2(a: Float64Array | number, b: Float64Array | number, f: (x: number, y: number) => number): Float64Array | number {
   if (typeof a === 'number' && typeof b === 'number') return f(a, b);
   const n = typeof a === 'number' ? (b as Float64Array).length : a.length;
-  const out = new Float64Array(n);
+  const out = rowFloat64(n);
   for (let i = 0; i < n; i++) out[i] = f(typeof a === 'number' ? a : a[i], typeof b === 'number' ? b : b[i]);
   return out;
 }
 
 /** Broadcasts a scalar expression result to n rows. */
 export function asVector(v: Float64Array | number, n: number): Float64Array {
-  return typeof v === 'number' ? new Float64Array(n).fill(v) : v;
+  return typeof v === 'number' ? rowFloat64(n).fill(v) : v;
 }
