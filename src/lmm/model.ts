@@ -7,6 +7,7 @@ import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import type { GramInput } from '../linalg/gram.js';
+import { rowFloat64 } from '../linalg/rowChunks.js';
 import type { ColumnSquares } from './thetaProblem.js';
 import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
 
@@ -81,15 +82,17 @@ function weightRows(w: Float64Array, rows: GramInput): number {
   for (let i = 0; i < n; i++) sw[i] = Math.sqrt(w[i]);
   let sumLogW = 0;
   for (let i = 0; i < n; i++) sumLogW += Math.log(w[i]);
-  const X = rows.X.slice();
+  // on shared memory, as the unweighted rows (src/linalg/rowChunks.ts)
+  const X = rowFloat64(n * p, n);
+  X.set(rows.X);
   for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X[j * n + i] *= sw[i];
-  const y = new Float64Array(n);
+  const y = rowFloat64(n);
   for (let i = 0; i < n; i++) y[i] = rows.y[i] * sw[i];
   rows.X = X;
   rows.y = y;
   rows.blocks = rows.blocks.map((blk) => {
     const q = blk.q;
-    const Zw = new Float64Array(n * q);
+    const Zw = rowFloat64(n * q, n);
     for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) Zw[i * q + s] = blk.Z[i * q + s] * sw[i];
     return { ...blk, Z: Zw };
   });
