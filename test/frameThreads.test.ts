@@ -14,6 +14,8 @@ import { buildLmm, type LmmModel } from '../src/lmm/model.js';
 import { lmer } from '../src/fit/lmer.js';
 import { toArrowTable } from '../src/io/dataInput.js';
 import { qrRows, triangularFactor } from '../src/frame/modelMatrix.js';
+import { columnFromArrow } from '../src/frame/columns.js';
+import { generateLmmData } from '../bench/synth.js';
 
 /** n rows of `y ~ x + w + f + offset(off) + (x | g)` data, some x missing (deterministic) */
 function frameData(n: number, groups: number, extra: Record<string, number[]> = {}): arrow.Table {
@@ -69,6 +71,24 @@ describe('the model frame on the row threads', () => {
       expect(snapshot(buildLmm(FORMULA, table, { factors: ['g'] }))).toEqual(one);
     }
     expect(rowChunksHelped()).toBeGreaterThan(helped0);
+  });
+
+  it('a dictionary column (its passes as row jobs): the same codes with one thread and two, each naming its row\'s level', () => {
+    const { table: t } = generateLmmData({ n: 100_000, groups: 2_000, seed: 3 });
+    setDenseThreads(1);
+    const one = columnFromArrow(t, 'g');
+    setDenseThreads(2);
+    const two = columnFromArrow(t, 'g');
+    expect(two).toEqual(one);
+    if (one.kind !== 'factor') throw new Error('not a factor');
+    expect(onShared(one.codes)).toBe(true);
+    const g = t.getChild('g')!;
+    for (let i = 0; i < t.numRows; i += 7) expect(one.levels[one.codes[i]]).toBe(g.get(i));
+    const modelTwo = snapshot(buildLmm('y ~ x + w + (x | g)', t));
+    setDenseThreads(1);
+    const modelOne = snapshot(buildLmm('y ~ x + w + (x | g)', t));
+    setDenseThreads(2);
+    expect(modelTwo).toEqual(modelOne);
   });
 
   it('the rows that reach the Gram pass are on SharedArrayBuffers (no copy for a threaded pass)', () => {

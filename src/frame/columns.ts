@@ -7,7 +7,8 @@ import type { Expr } from '../formula/types.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
 import { DataError, FormulaError } from '../errors/errors.js';
 import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
-import { rowFloat64, rowInt32 } from '../linalg/rowChunks.js';
+import { FRAME_CHUNK, onShared, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
+import { registerRowKernel, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -138,7 +139,7 @@ function utf8Strings(chunks: readonly arrow.Data[], n: number): (string | null)[
  * as the rows would read), then the rows' indices mapped through them; the levels are the strings
  * the rows use, sorted as factorFromStrings sorts them. Two typed-array passes over the rows: which
  * entries they use, then each row's code through its entry's sorted level (the sort's remap is
- * applied to the entries, not to the rows).
+ * applied to the entries, not to the rows); row jobs where the indices are many (sharedIndices).
  */
 function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
   let n = 0;
@@ -146,13 +147,19 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
   const index = new Map<string, number>();
   // per chunk: its dictionary entries' first-seen level (-1: a null entry, -2: not used)
   const entries: Int32Array[] = [];
+  // per chunk: its row indices on shared memory (sharedIndices), or null
+  const sharedIx: (Int32Array | null)[] = [];
   for (const d of chunks) {
     const dict = d.dictionary;
     if (!dict) throw new Error('a dictionary column without its dictionary');
     const idx = d.values as ArrayLike<number | bigint>;
     // the entries the rows use, then their strings in dictionary order
-    const entry = new Int32Array(dict.length).fill(-2);
-    if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+    const shared = sharedIndices(d);
+    sharedIx.push(shared);
+    const entry = (shared ? sharedInt32(dict.length) : new Int32Array(dict.length)).fill(-2);
+    if (shared) {
+      dictionaryJob(DICT_USED, shared, entry, new Int32Array(0), 0);
+    } else if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
       for (let i = 0; i < d.length; i++) if (isValid(d, i)) entry[Number(idx[i])] = 0;
     } else if (!hasNulls(d)) {
       const ix = idx as ArrayLike<number>;
@@ -182,7 +189,10 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
     const entry = entries[c];
     for (let j = 0; j < entry.length; j++) entry[j] = entry[j] < 0 ? -1 : remap[entry[j]];
     const idx = d.values as ArrayLike<number | bigint>;
-    if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+    const shared = sharedIx[c];
+    if (shared) {
+      dictionaryJob(DICT_CODES, shared, entry, codes, o);
+    } else if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
       for (let i = 0; i < d.length; i++) codes[o + i] = isValid(d, i) ? entry[Number(idx[i])] : -1;
     } else if (!hasNulls(d)) {
       const ix = idx as ArrayLike<number>;
@@ -194,6 +204,42 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
     o += d.length;
   });
   return { kind: 'factor', codes, levels };
+}
+
+/**
+ * Chunk c of a dictionary chunk's rows (dParams = [rows, rows per chunk, offset, pass]): pass 0
+ * marks the entries the rows use, entry[ix[i]] = 0 (every thread writes the same 0); pass 1 writes
+ * each row's code, codes[offset + i] = entry[ix[i]].
+ */
+export function dictionaryChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
+  const P = A.dParams as Float64Array;
+  const i0 = c * P[1], i1 = Math.min(P[0], i0 + P[1]), o = P[2];
+  const ix = A.ix as Int32Array, entry = A.entry as Int32Array, codes = A.codes as Int32Array;
+  if (P[3] === 0) for (let i = i0; i < i1; i++) entry[ix[i]] = 0;
+  else for (let i = i0; i < i1; i++) codes[o + i] = entry[ix[i]];
+}
+
+const DICTIONARY = registerRowKernel('dictionary', dictionaryChunk);
+const DICT_USED = 0;
+const DICT_CODES = 1;
+
+/**
+ * A dictionary chunk's row indices copied to shared memory, for its two passes as row jobs (src/linalg/rowChunks.ts),
+ * where the rows are many, all present, and their indices Int32; else null.
+ */
+function sharedIndices(d: arrow.Data): Int32Array | null {
+  const idx = d.values as unknown;
+  if (!(idx instanceof Int32Array) || hasNulls(d)) return null;
+  const ix = rowShare(idx.subarray(0, d.length));
+  return onShared(ix) ? ix : null;
+}
+
+/** One of dictionaryChunk's passes over the rows of a chunk with indices `ix`. */
+function dictionaryJob(pass: number, ix: Int32Array, entry: Int32Array, codes: Int32Array, offset: number): void {
+  const dParams = sharedFloat64(4);
+  dParams.set([ix.length, FRAME_CHUNK, offset, pass]);
+  const arrays = { ix, entry, codes: pass === DICT_CODES ? codes : sharedInt32(0), dParams };
+  rowJobs(arrays, arrays).run(DICTIONARY, Math.ceil(ix.length / FRAME_CHUNK));
 }
 
 /** A factor from per-row strings, levels in R's sort order; numeric-looking levels sort numerically. */
