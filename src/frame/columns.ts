@@ -9,6 +9,7 @@ import { DataError, FormulaError } from '../errors/errors.js';
 import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
 import { FRAME_CHUNK, onShared, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
 import { registerRowKernel, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
+import { constantColumn } from './rowPasses.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -65,7 +66,9 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
     return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'] };
   }
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
-    const values = rowFloat64(n);
+    // on shared memory, its pages first touched by the row threads (zeros written as a row job): the
+    // copy from Arrow's buffers below, which they cannot read, then runs on memory already mapped
+    const values = constantColumn(n, 0);
     const direct = !arrow.DataType.isDecimal(type) && !(arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.HALF);
     if (!direct) {
       let i = 0;
