@@ -324,6 +324,19 @@ export function numericToFactor(col: NumericColumn): FactorColumn {
 /** Largest integer value (and key) indexed by a direct lookup table rather than a hash map. */
 const DIRECT_TABLE_MAX = 1 << 26;
 
+/** Chunk c: used[k] = 1 for each level k a row of the chunk has (every thread writes the same 1). uParams = [n, rows per chunk]. */
+export function levelsUsedChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
+  const P = A.uParams as Float64Array;
+  const i0 = c * P[1], i1 = Math.min(P[0], i0 + P[1]);
+  const codes = A.codes as Int32Array, used = A.used as Int32Array;
+  for (let i = i0; i < i1; i++) {
+    const k = codes[i];
+    if (k >= 0) used[k] = 1;
+  }
+}
+
+const LEVELS_USED = registerRowKernel('levelsUsed', levelsUsedChunk);
+
 /** Keeps the rows in `keep` and drops levels no longer used (R's drop.unused.levels = TRUE). */
 export function subsetColumn(col: Column, keep: Int32Array | null): Column {
   if (col.kind === 'numeric') {
@@ -335,11 +348,13 @@ export function subsetColumn(col: Column, keep: Int32Array | null): Column {
   const n = keep ? keep.length : col.codes.length;
   const used = new Uint8Array(col.levels.length);
   if (!keep) {
-    // every row kept: the column itself where it uses all its levels (codes are never written to)
-    const c = col.codes;
-    for (let i = 0; i < n; i++) if (c[i] >= 0) used[c[i]] = 1;
-    if (used.every((u) => u === 1)) return col;
-    used.fill(0);
+    // every row kept: the column itself where it uses all its levels (codes are never written to);
+    // the levels used marked by a row job
+    const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+    const arrays = { codes: col.codes, used: sharedInt32(col.levels.length), uParams: sharedFloat64(2) };
+    arrays.uParams.set([n, FRAME_CHUNK]);
+    rowJobs(arrays, arrays).run(LEVELS_USED, chunks);
+    if (arrays.used.every((u) => u === 1)) return col;
   }
   const codes = rowInt32(n);
   for (let i = 0; i < n; i++) {
