@@ -20,6 +20,7 @@
  * covariance factor mixes its levels: GramMatrix.AkkDense), the diagonal blocks and the blocks below
  * them are dense.
  */
+import { factorFirstBlock } from './firstBlock.js';
 import { ModelError } from '../errors/errors.js';
 import { type BlockPattern, type GramMatrix, type PatternRows, findInPattern, patternFromKeys, patternRows } from './gram.js';
 import { fillTemplate } from './template.js';
@@ -86,6 +87,8 @@ export type DenseUpdateOrder = 'auto' | 'rows' | 'columns';
 
 export interface BlockedCholeskyOptions {
   denseUpdate?: DenseUpdateOrder;
+  /** false: the first block by the general steps even where firstBlock.ts's fused pass applies (tests) */
+  fuseFirst?: boolean;
 }
 
 /** A dense block up to this size is updated from the sparse blocks column by column (it stays in cache). */
@@ -143,6 +146,7 @@ export class BlockedCholesky {
   constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm', options: BlockedCholeskyOptions = {}) {
     this.gram = gram;
     this.denseUpdate = options.denseUpdate ?? 'auto';
+    this.firstCross = options.fuseFirst === false ? null : new Float64Array((gram.p + 1) * (gram.p + 1));
     const { blocks } = gram;
     const K = (this.K = blocks.length);
     this.p1 = gram.p + 1;
@@ -298,6 +302,9 @@ export class BlockedCholesky {
   /** the dense solver (default: the arena's kernels, here) */
   private solver: DenseSolver;
 
+  /** L_X0 L_X0ᵀ ((p+1) × (p+1), lower) from the fused first block (firstBlock.ts) */
+  private readonly firstCross: Float64Array | null;
+
   /** Runs the dense blocks' Cholesky and right solves with `solver` (e.g. on a GPU); null restores the local kernels. */
   useDenseSolver(solver: DenseSolver | null): void {
     this.solver = solver ?? this.localSolver();
@@ -342,21 +349,26 @@ export class BlockedCholesky {
     this.theta.set(Array.from(theta));
     blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
     let ldL2 = 0;
+    // a block-diagonal first block with q ≤ 2: L_00, L_X0 and L_X0 L_X0ᵀ in one pass (the same values)
+    const fused = !first && K > 0 && this.denseFrom > 0 && blocks[0].q <= 2 ? this.firstCross : null;
     for (let k = 0; k < K; k++) {
       if (k === 0 && first) {
         this.Lkk[0].set(first.L0);
         this.LXk[0].set(first.LX0);
         ldL2 += first.ldL2;
+      } else if (k === 0 && fused) {
+        ldL2 += factorFirstBlock(blocks[0], this.T[0], gram.Akk[0], gram.AXk[0], p1, this.Lkk[0], this.LXk[0], fused);
       } else {
         ldL2 += yield* this.factorDiagonal(k);
       }
       for (let j = k + 1; j < K; j++) yield* this.factorOffDiagonal(j, k);
-      if (!(k === 0 && first)) yield* this.factorXRow(k);
+      if (!(k === 0 && (first || fused))) yield* this.factorXRow(k);
     }
     // L_XX L_XXᵀ = A_XX − Σ_k L_Xk L_Xkᵀ
     const LXX = this.LXX;
     LXX.set(first ? first.S0 : gram.AXX);
-    for (let k = first ? 1 : 0; k < K; k++) {
+    if (fused) for (let r = 0; r < p1; r++) for (let s = 0; s <= r; s++) LXX[r * p1 + s] -= fused[r * p1 + s];
+    for (let k = first || fused ? 1 : 0; k < K; k++) {
       const L = this.LXk[k];
       const m = this.m[k];
       for (let r = 0; r < p1; r++) {
