@@ -11,6 +11,8 @@ import { formGram } from '../src/backend/cpu/gram.js';
 import { BlockedCholesky } from '../src/linalg/blockedCholesky.js';
 import { generateLmmData } from '../bench/synth.js';
 import { loadData } from './helpers/reference.js';
+import { setDenseThreads } from '../src/linalg/denseThreads.js';
+import { rowChunksHelped, rowThreadsReady } from '../src/linalg/rowThreads.js';
 
 function expectSameFactors(a: BlockedCholesky, b: BlockedCholesky): void {
   // toEqual compares numbers by Object.is: bit for bit
@@ -58,6 +60,37 @@ describe('the fused first block', () => {
         general.factor(th);
         expectSameFactors(general, fused);
       }
+    }
+  });
+
+  it('20,000 levels on the row threads (one thread and two): the same factor as the general steps', async () => {
+    setDenseThreads(2);
+    try {
+      expect(await rowThreadsReady()).toBe(2);
+      const big = generateLmmData({ n: 60_000, groups: 20_000, seed: 5 }).table;
+      for (const formula of ['y ~ x + w + (x | g)', 'y ~ x + (1 | g)']) {
+        const model = buildLmm(formula, big, { REML: true });
+        const gram = formGram(model);
+        expect(gram.Akk[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+        const general = new BlockedCholesky(gram, model.theta.length, 'wasm', { fuseFirst: false });
+        const fused = new BlockedCholesky(gram, model.theta.length);
+        expect(fused.Lkk[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+        const th = model.theta.length === 3 ? [0.8, -0.2, 0.6] : [1.1];
+        general.factor(th);
+        setDenseThreads(1);
+        fused.factor(th);
+        expectSameFactors(general, fused);
+        setDenseThreads(2);
+        const helped0 = rowChunksHelped();
+        // the helper may be slow to wake on a loaded machine: a few factorizations until it took a chunk
+        for (let rep = 0; rep < 5 && (rep === 0 || rowChunksHelped() === helped0); rep++) {
+          fused.factor(th);
+          expectSameFactors(general, fused);
+        }
+        expect(rowChunksHelped()).toBeGreaterThan(helped0);
+      }
+    } finally {
+      setDenseThreads('auto');
     }
   });
 

@@ -4,6 +4,7 @@
  */
 import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, patternFromKeys } from '../../linalg/gram.js';
 import { crossProducts } from '../../model/crossProducts.js';
+import { levelsArray } from '../../linalg/firstBlock.js';
 import { RowJobs, type RowArrays, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../../linalg/rowThreads.js';
 
 /** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
@@ -114,9 +115,10 @@ function levelBlocks(b: GramRowsBlock, rows: GramInput, cols: Float64Array[]): {
     acc = new Float64Array(nl * R);
     touchSink = levelRows(b.codes, b.Z, cols, q, acc, 0, n, true);
   }
-  const Akk = new Float64Array(nl * qq);
+  // on shared memory for a block of many levels (the first block's factorization on the row threads)
+  const Akk = levelsArray(nl, nl * qq);
   const m = nl * q;
-  const AXk = new Float64Array(p1 * m);
+  const AXk = levelsArray(nl, p1 * m);
   for (let c = 0; c < nl; c++) {
     const o = c * R;
     for (let s = 0; s < q; s++) {
