@@ -311,6 +311,15 @@ async function checkReference(name: string, extra: Partial<GlmerOptions> = {}): 
   const tm = fit.timings;
   console.log(`${name}${extra.gpuGroups ? ' (gpuGroups: true)' : ''}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations (gain ${check.polishImprovement.toExponential(2)}), Δθ ${check.thetaChange.toExponential(2)}; ${tm.gpuPasses} GPU passes ${tm.gpuPassMs.toFixed(0)} ms; fit ${ms.toFixed(0)} ms (stage 1 ${tm.stage1Ms.toFixed(0)}, stage 2 ${tm.stage2Ms.toFixed(0)} incl. polish ${tm.polishMs.toFixed(0)}, Hessian ${tm.hessianMs.toFixed(0)})`);
   expect(relErr).toBeLessThan(1e-5);
+  // the float64 polish: Newton steps on glmer's Hessian stencil in (θ, β) (src/model/polish.ts
+  // stencilPolish): the check, a stencil (n² + n evaluations) at the device's optimum, the step, and
+  // the stencil at the optimum, which is the fit's Hessian for Var(β̂): the Hessian takes no
+  // evaluations of its own (before: a BOBYQA polish of ~10n evaluations, then the n² + n Hessian)
+  const n = fit.model.theta.length + fit.model.frame.p;
+  expect(check.newton?.hessian).toBe('stencil');
+  expect(check.newton!.ok, check.newton!.reason).toBe(true);
+  expect(check.polishEvaluations).toBeLessThanOrEqual(2 * (n * n + n) + 2);
+  expect(fit.feval - fit.stage1.feval - fit.feval2).toBe(0);
 }
 
 /** A WebGPU fit of a tight-reference case against that reference, with its raw f32 objective error reported and bounded. */
