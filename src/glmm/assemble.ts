@@ -56,10 +56,11 @@ export function hessianObjective(e: GlmmEngines, rule: GHRule | null, penalty?: 
 
 /**
  * glmer's Hessian stencil at z (f(z) = fz): deriv12's central differences (from its fewer-point
- * stencil, hessian.ts) with no bounds (a negative θ gives the same deviance as |θ| for a scalar term).
+ * stencil, hessian.ts) with no bounds (a negative θ gives the same deviance as |θ| for a scalar term);
+ * 'step': its points of the diagonal and the forward half of each pair (the polish's Newton steps).
  */
-export function hessianStencil(f: (z: Float64Array) => number | Promise<number>, z: Float64Array, fz: number): Promise<{ gradient: Float64Array; hessian: Float64Array }> {
-  return deriv12Diagonal(f, z, fz, new Float64Array(z.length).fill(-Infinity));
+export function hessianStencil(f: (z: Float64Array) => number | Promise<number>, z: Float64Array, fz: number, accuracy: 'step' | 'fit' = 'fit'): Promise<{ gradient: Float64Array; hessian: Float64Array }> {
+  return deriv12Diagonal(f, z, fz, new Float64Array(z.length).fill(-Infinity), 1e-4, accuracy === 'fit' ? 'central' : 'forward');
 }
 
 /** z and x are the same point up to the rounding of the maps between the optimizer's coordinates and lme4's. */

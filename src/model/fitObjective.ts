@@ -137,12 +137,13 @@ export async function optimizeObjective(
   const newtonCost = (4 * n + (n * (n - 1)) / 2) * deviceMs + (3 * n + 2) * f64Ms;
   let polish: MinimizeResult;
   let newton: GpuCheck['newton'];
-  // the stencil the fit takes at the optimum anyway (a GLMM's Var(β̂)): its Newton polish costs two
-  // stencils (n² + n evaluations each) and a step, of which the last stencil is that Hessian's — less
-  // than BOBYQA's ~10n plus that stencil while n² + n ≤ 10n
+  // the stencil the fit takes at the optimum anyway (a GLMM's Var(β̂), n² + n evaluations): the Newton
+  // polish on it costs n(n + 3)/2 + 2 float64 evaluations more (the step's stencil at the device's
+  // optimum, the step, and the check), against a BOBYQA polish's 5n to 10n from a device optimum
+  // (bench/RESULTS.md: glmer's reference cases and glmm200k): taken while n(n + 3)/2 + 2 ≤ 5n (n ≤ 6)
   let atOptimum: StencilAtOptimum | undefined;
   const stencil = objective.stencil;
-  if (stencil && n * n + n <= 10 * n) {
+  if (stencil && (n * (n + 3)) / 2 + 2 <= 5 * n) {
     const r = await stencilPolish({
       stencil, f64: evaluations.wrap(stencil.f64, report && ((z, v) => report(stencil.fromZ(z), v))), x0: res.x, f64AtX0: atDevice, lower, upper, scales: thetaProblem?.scales,
     });

@@ -67,8 +67,12 @@ export interface PolishStencil {
   fromZ(z: Float64Array): Float64Array;
   /** the float64 objective in z (NaN where it is not defined) */
   f64(z: Float64Array): number;
-  /** the central-difference gradient and Hessian of f at z (f(z) = fz), from evaluations of f */
-  derivatives(f: (z: Float64Array) => number | Promise<number>, z: Float64Array, fz: number): Promise<{ gradient: Float64Array; hessian: Float64Array }>;
+  /**
+   * the central-difference gradient and Hessian of f at z (f(z) = fz), from evaluations of f: 'fit' the
+   * fit's own stencil (its Hessian at the optimum), 'step' one accurate enough for a Newton step whose
+   * points are among the fit's (the polish then completes it where it stops)
+   */
+  derivatives(f: (z: Float64Array) => number | Promise<number>, z: Float64Array, fz: number, accuracy: 'step' | 'fit'): Promise<{ gradient: Float64Array; hessian: Float64Array }>;
 }
 
 /** The stencil at the polished optimum z (x = fromZ(z)): the float64 objective there and its central-difference derivatives. */
