@@ -5,9 +5,11 @@
  *   'cpu' (default)  the CPU, float64;
  *   'webgpu'         the WebGPU adapter: the host's `device`, or the process's shared one; an error
  *                    when there is none;
- *   'auto'           WebGPU when an adapter is found and it is a hardware GPU; otherwise the CPU, and
- *                    the fit's messages say why. A software adapter (SwiftShader, llvmpipe, WARP) is
- *                    several times slower than the CPU backend: 'webgpu' uses it anyway.
+ *   'auto'           WebGPU when an adapter is found and it is a hardware GPU (for an LMM, when one
+ *                    evaluation on each says that the WebGPU fit with its float64 polish is the faster:
+ *                    deviceIsFaster); otherwise the CPU, and the fit's messages say why. A software
+ *                    adapter (SwiftShader, llvmpipe, WARP) is several times slower than the CPU
+ *                    backend: 'webgpu' uses it anyway.
  *
  * The rule does not look at the model's size: every LMM and GLMM runs on the WebGPU backend (no
  * limit on p or q: src/backend/webgpu/blockdiag.ts, glmmPass.ts; a GLMM's per-group updates run in
@@ -109,7 +111,40 @@ export async function lmmBackend(
   }
   timings.gpuSetupMs = performance.now() - t;
   Object.assign(timings, { gpuUploadMs: backend.timings.uploadMs, gpuUploadBytes: backend.timings.uploadBytes, gpuCompileMs: backend.timings.compileMs });
+  if (options.backend === 'auto') {
+    // 'auto': one evaluation on each (the better of two: the first warms up) decides which fits faster
+    const theta = model.theta.start;
+    const time = async (f: () => unknown): Promise<number> => {
+      let best = Infinity;
+      for (let k = 0; k < 2; k++) {
+        const t0 = performance.now();
+        await f();
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    const deviceMs = await time(() => backend.evaluate(theta));
+    const cpuMs = await time(() => reference.evaluate(theta));
+    timings.autoProbeMs = performance.now() - t - timings.gpuSetupMs;
+    if (!deviceIsFaster(deviceMs, cpuMs, theta.length)) {
+      messages.push(`backend auto: CPU (an evaluation of this model takes ${cpuMs.toPrecision(3)} ms on the CPU and ${deviceMs.toPrecision(3)} ms on WebGPU (${ctx.adapterName}): with the float64 polish a WebGPU fit would take longer)`);
+      backend.dispose();
+      return null;
+    }
+  }
   return backend;
+}
+
+/**
+ * 'auto''s rule for an LMM, from one evaluation on each (`deviceMs`, `cpuMs`) with n = |θ|: the WebGPU
+ * fit's optimization (N evaluations) plus its float64 check and Newton polish (about 4n + n(n − 1)/2
+ * device and 3n + 3 float64 evaluations: src/model/fitObjective.ts) against N float64 evaluations on
+ * the CPU, N ≈ 15n + 20 (BOBYQA's usual count on these models).
+ */
+export function deviceIsFaster(deviceMs: number, cpuMs: number, n: number): boolean {
+  const N = 15 * n + 20;
+  const device = (N + 4 * n + (n * (n - 1)) / 2) * deviceMs + (3 * n + 3) * cpuMs;
+  return device < N * cpuMs;
 }
 
 /**

@@ -20,6 +20,7 @@
  * covariance factor mixes its levels: GramMatrix.AkkDense), the diagonal blocks and the blocks below
  * them are dense.
  */
+import { FirstBlockPass, levelsArray } from './firstBlock.js';
 import { ModelError } from '../errors/errors.js';
 import { type BlockPattern, type GramMatrix, type PatternRows, findInPattern, patternFromKeys, patternRows } from './gram.js';
 import { fillTemplate } from './template.js';
@@ -86,6 +87,8 @@ export type DenseUpdateOrder = 'auto' | 'rows' | 'columns';
 
 export interface BlockedCholeskyOptions {
   denseUpdate?: DenseUpdateOrder;
+  /** false: the first block by the general steps even where firstBlock.ts's fused pass applies (tests) */
+  fuseFirst?: boolean;
 }
 
 /** A dense block up to this size is updated from the sparse blocks column by column (it stays in cache). */
@@ -143,6 +146,7 @@ export class BlockedCholesky {
   constructor(gram: GramMatrix, nTheta: number, kernels: DenseKernelKind = 'wasm', options: BlockedCholeskyOptions = {}) {
     this.gram = gram;
     this.denseUpdate = options.denseUpdate ?? 'auto';
+    this.firstCross = new Float64Array((gram.p + 1) * (gram.p + 1));
     const { blocks } = gram;
     const K = (this.K = blocks.length);
     this.p1 = gram.p + 1;
@@ -241,7 +245,10 @@ export class BlockedCholesky {
         patterns[j][i] = { nrow: P.nrow, ncol: P.ncol, colPtr, rowIdx };
       }
     }
-    this.Lkk = blocks.map((b, k) => (slotKK[k] >= 0 ? dense[slotKK[k]] : new Float64Array(b.nl * b.q * b.q)));
+    // a block-diagonal first block with q ≤ 2: the fused pass (firstBlock.ts), its L on shared memory for the row threads
+    const fuse = options.fuseFirst !== false && K > 0 && denseFrom > 0 && FirstBlockPass.applies(blocks[0]);
+    const alloc = (k: number, size: number) => (fuse && k === 0 ? levelsArray(blocks[0].nl, size) : new Float64Array(size));
+    this.Lkk = blocks.map((b, k) => (slotKK[k] >= 0 ? dense[slotKK[k]] : alloc(k, b.nl * b.q * b.q)));
     this.scratch = blocks.map((_, k) => (slotScratch[k] >= 0 ? dense[slotScratch[k]] : null));
     if (gram.AkkDenseFixed) this.adoptDenseBlocks();
     this.Ljk = blocks.map((bj, j) => blocks.map((bk, k) => {
@@ -249,7 +256,8 @@ export class BlockedCholesky {
       if (slotJK[j][k] >= 0) return dense[slotJK[j][k]];
       return slotSparse[j][k] >= 0 ? dense[slotSparse[j][k]] : new Float64Array(patterns[j][k].rowIdx.length * bj.q * bk.q);
     }));
-    this.LXk = blocks.map((_, k) => (slotXK[k] >= 0 ? dense[slotXK[k]] : new Float64Array(this.p1 * this.m[k])));
+    this.LXk = blocks.map((_, k) => (slotXK[k] >= 0 ? dense[slotXK[k]] : alloc(k, this.p1 * this.m[k])));
+    if (fuse) this.firstPass = new FirstBlockPass(blocks[0], gram.Akk[0], gram.AXk[0], this.p1, this.Lkk[0], this.LXk[0]);
     this.LXX = new Float64Array(this.p1 * this.p1);
     this.solver = this.localSolver();
   }
@@ -298,6 +306,10 @@ export class BlockedCholesky {
   /** the dense solver (default: the arena's kernels, here) */
   private solver: DenseSolver;
 
+  /** the fused pass of a block-diagonal first block with q ≤ 2 (firstBlock.ts), and L_X0 L_X0ᵀ ((p+1) × (p+1), lower) from it */
+  private readonly firstPass: FirstBlockPass | null = null;
+  private readonly firstCross: Float64Array;
+
   /** Runs the dense blocks' Cholesky and right solves with `solver` (e.g. on a GPU); null restores the local kernels. */
   useDenseSolver(solver: DenseSolver | null): void {
     this.solver = solver ?? this.localSolver();
@@ -342,21 +354,26 @@ export class BlockedCholesky {
     this.theta.set(Array.from(theta));
     blocks.forEach((b, k) => fillTemplate(b, theta, this.T[k]));
     let ldL2 = 0;
+    // a block-diagonal first block with q ≤ 2: L_00, L_X0 and L_X0 L_X0ᵀ in one pass (the same values)
+    const fused = !first && this.firstPass ? this.firstCross : null;
     for (let k = 0; k < K; k++) {
       if (k === 0 && first) {
         this.Lkk[0].set(first.L0);
         this.LXk[0].set(first.LX0);
         ldL2 += first.ldL2;
+      } else if (k === 0 && fused) {
+        ldL2 += this.firstPass!.factor(this.T[0], fused);
       } else {
         ldL2 += yield* this.factorDiagonal(k);
       }
       for (let j = k + 1; j < K; j++) yield* this.factorOffDiagonal(j, k);
-      if (!(k === 0 && first)) yield* this.factorXRow(k);
+      if (!(k === 0 && (first || fused))) yield* this.factorXRow(k);
     }
     // L_XX L_XXᵀ = A_XX − Σ_k L_Xk L_Xkᵀ
     const LXX = this.LXX;
     LXX.set(first ? first.S0 : gram.AXX);
-    for (let k = first ? 1 : 0; k < K; k++) {
+    if (fused) for (let r = 0; r < p1; r++) for (let s = 0; s <= r; s++) LXX[r * p1 + s] -= fused[r * p1 + s];
+    for (let k = first || fused ? 1 : 0; k < K; k++) {
       const L = this.LXk[k];
       const m = this.m[k];
       for (let r = 0; r < p1; r++) {

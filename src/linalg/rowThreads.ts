@@ -43,6 +43,7 @@ const DONE = 6; // chunks done in this job
 const ERROR = 7; // a helper's kernel threw
 const READY = 8; // helpers started
 const HELPED = 9; // chunks computed by helpers (cumulative; for tests and benches)
+const ACKS = 10; // attach messages the helpers have handled (since they started)
 const CTRL_INTS = 16;
 
 /** Typed arrays a kernel works on (every one on a SharedArrayBuffer when helpers are to see it). */
@@ -84,6 +85,8 @@ parentPort.on('message', (msg) => {
     loop();
   } else if (msg.type === 'attach') {
     attached.set(msg.id, msg.arrays);
+    Atomics.add(ctrl, ${ACKS}, 1);
+    Atomics.notify(ctrl, ${ACKS});
   } else if (msg.type === 'detach') {
     attached.delete(msg.id);
   }
@@ -123,6 +126,8 @@ interface Pool {
   /** the bytes of each attachment the helpers hold, and of those detached since the helpers started */
   bytes: Map<number, number>;
   detachedBytes: number;
+  /** attach messages posted to the helpers since they started (each acknowledged at ACKS) */
+  posted: number;
   /** starts a helper (index t) */
   spawn: (t: number) => HelperHandle;
 }
@@ -132,6 +137,9 @@ interface Pool {
  * arrays, but an idle worker seldom collects its garbage, so the shared memory would stay alive.
  */
 const RECYCLE_BYTES = 256 * 2 ** 20;
+
+/** How long a job waits at most for the helpers to take arrays just attached (ms). */
+const ATTACH_WAIT_MS = 5;
 
 let pool: Pool | null = null;
 let starting: Promise<Pool | null> | null = null;
@@ -158,7 +166,7 @@ async function startPool(): Promise<Pool | null> {
     return w;
   };
   const helpers = Array.from({ length: threads - 1 }, (_, t) => spawn(t));
-  return { ctrl, helpers, seq: 0, epoch: 0, bytes: new Map(), detachedBytes: 0, spawn };
+  return { ctrl, helpers, seq: 0, epoch: 0, bytes: new Map(), detachedBytes: 0, posted: 0, spawn };
 }
 
 /** New helpers in place of the old (between jobs: called from the event loop, never during RowJobs.run). */
@@ -168,6 +176,8 @@ function recycle(p: Pool): void {
   p.epoch++;
   p.bytes.clear();
   p.detachedBytes = 0;
+  p.posted = 0;
+  Atomics.store(p.ctrl, ACKS, 0);
   p.helpers = p.helpers.map((_, t) => p.spawn(t));
 }
 
@@ -275,6 +285,7 @@ export class RowJobs {
       this.attached = pool.epoch;
       pool.bytes.set(this.id, bytes);
       for (const h of pool.helpers) h.postMessage({ type: 'attach', id: this.id, arrays: this.arrays });
+      pool.posted += pool.helpers.length;
     }
     return pool;
   }
@@ -290,6 +301,12 @@ export class RowJobs {
     if (chunks > MAX_JOB_CHUNKS) throw new Error(`internal: a row job of ${chunks} chunks (at most ${MAX_JOB_CHUNKS})`);
     sharedChunks += chunks;
     const { ctrl } = p;
+    // a helper takes the arrays from a message, handled while it waits for a job: until every helper
+    // has them (at most ATTACH_WAIT_MS), a job would find helpers without them (the caller's share grows)
+    const t0 = performance.now();
+    for (let a = Atomics.load(ctrl, ACKS); a < p.posted && performance.now() - t0 < ATTACH_WAIT_MS; a = Atomics.load(ctrl, ACKS)) {
+      Atomics.wait(ctrl, ACKS, a, 0.2);
+    }
     p.seq = (p.seq + 1) & 0x3ff;
     // the new job's claim word with no chunk left while its parameters are written: a helper that
     // read the previous job's word fails its compare-exchange, one that reads this one claims nothing

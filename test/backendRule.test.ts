@@ -1,0 +1,26 @@
+/**
+ * 'auto''s cost rule for an LMM (src/backend/select.ts, deviceIsFaster), decided after the device's
+ * set-up, on evaluation times the first H200 run measured (bench/RESULTS.md, "Real GPU: NVIDIA H200",
+ * the CPU there on one core): the 1M- and 10M-row models and InstEval go on with WebGPU; a device
+ * evaluation less than about 1.5 times faster than the CPU's does not pay for the float64 check and
+ * polish.
+ */
+import { describe, expect, it } from 'vitest';
+import { deviceIsFaster } from '../src/backend/select.js';
+
+describe("backend 'auto': one evaluation on each decides", () => {
+  it('the H200 run\'s evaluations: WebGPU', () => {
+    expect(deviceIsFaster(1.27, 16.08, 3)).toBe(true); // 1m
+    expect(deviceIsFaster(1.52, 27.61, 3)).toBe(true); // 10m
+    expect(deviceIsFaster(39.22, 97.54, 3)).toBe(true); // InstEval (whole fits there: 8.13 s on webgpu, 12.68 s on the CPU)
+  });
+  it('a device evaluation dearer, or not much cheaper, than the CPU\'s: the CPU', () => {
+    expect(deviceIsFaster(5, 4, 1)).toBe(false);
+    expect(deviceIsFaster(39.22, 20, 3)).toBe(false); // InstEval against a CPU evaluation on several cores
+    expect(deviceIsFaster(15, 20, 3)).toBe(false);
+  });
+  it('the polish\'s cost sets the bar: for n = 3 a device 1.5 times faster does not pay, 1.7 times does', () => {
+    expect(deviceIsFaster(20 / 1.5, 20, 3)).toBe(false);
+    expect(deviceIsFaster(20 / 1.7, 20, 3)).toBe(true);
+  });
+});
