@@ -65,4 +65,24 @@ describe('deriv12Diagonal', () => {
       expect(Math.abs(d.hessian[k] - r.hessian[k]) / scale).toBeLessThan(1e-6);
     }
   });
+
+  it("'forward' off the diagonal: n(n + 3)/2 points, all among the central stencil's, the same diagonal and gradient, off-diagonals to O(δ)", async () => {
+    const points = (o: 'central' | 'forward') => {
+      const seen: string[] = [];
+      return { seen, fn: (y: Float64Array) => { seen.push(y.join(',')); return f(y); }, o };
+    };
+    const fw = points('forward'), ce = points('central');
+    const d = await deriv12Diagonal(fw.fn, x, f(x), free, 1e-4, 'forward');
+    const r = await deriv12Diagonal(ce.fn, x, f(x), free);
+    expect(fw.seen.length).toBe((4 * 7) / 2);
+    for (const p of fw.seen) expect(ce.seen).toContain(p);
+    const { H } = exact(x);
+    for (let k = 0; k < 16; k++) {
+      const scale = Math.sqrt(Math.abs(H[Math.floor(k / 4) * 5] * H[(k % 4) * 5]));
+      if (Math.floor(k / 4) === k % 4) expect(d.hessian[k]).toBe(r.hessian[k]);
+      expect(Math.abs(d.hessian[k] - H[k]) / scale).toBeLessThan(1e-3);
+      expect(d.hessian[k]).toBe(d.hessian[(k % 4) * 4 + Math.floor(k / 4)]);
+    }
+    for (let i = 0; i < 4; i++) expect(d.gradient[i]).toBe(r.gradient[i]);
+  });
 });

@@ -11,6 +11,7 @@ import { optimizeObjective } from '../src/model/fitObjective.js';
 import type { Objective } from '../src/model/objective.js';
 import { bobyqa } from '../src/optim/bobyqa.js';
 import { DeviceLostError } from '../src/errors/errors.js';
+import { deriv12Diagonal } from '../src/glmm/hessian.js';
 
 /** F(y) = 100 + Σ cosh(y_k − m_k) − n + 0.3 (y_0 − m_0)(y_1 − m_1): smooth, convex near m, not quadratic */
 function smooth(m: number[]): (y: Float64Array) => number {
@@ -158,6 +159,78 @@ describe('the fit driver polishes by Newton steps where float64 evaluations are 
     expect(opt.gpu!.newton!.f64Evaluations).toBeLessThanOrEqual(3 * 7 + 6);
     expect(opt.gpu!.polishEvaluations).toBe(ev.count - opt.optimizerFeval);
     expect(opt.messages).toEqual([]);
+  });
+});
+
+describe('the float64 polish on the fit\'s own stencil (a GLMM whose Var(β̂) is its Hessian at the optimum)', () => {
+  // the fit's coordinates z = A x + c (as a GLMM's lme4 (θ, β) of the optimizer's scaled θ and δ)
+  const A = [2, 0.5, 0, 0, 1, -0.3, 0, 0, 4];
+  const c = [0.1, -0.2, 0.3];
+  const toZ = (x: Float64Array) => Float64Array.from({ length: 3 }, (_, i) => c[i] + A[3 * i] * x[0] + A[3 * i + 1] * x[1] + A[3 * i + 2] * x[2]);
+  const fromZ = (z: Float64Array) => {
+    // back substitution through the upper-triangular A
+    const x = new Float64Array(3);
+    for (let i = 2; i >= 0; i--) {
+      let t = z[i] - c[i];
+      for (let j = i + 1; j < 3; j++) t -= A[3 * i + j] * x[j];
+      x[i] = t / A[3 * i + i];
+    }
+    return x;
+  };
+  const m = [0.8, 1.5, 2.2];
+  const Fz = smooth(m);
+  const Fx = (x: Float64Array) => Fz(toZ(x));
+  const D = deviceOf(Fx, [1, -2, 0.5], Array.from(fromZ(Float64Array.from(m))));
+  const derivatives = (f: (z: Float64Array) => number | Promise<number>, z: Float64Array, fz: number, accuracy: 'step' | 'fit' = 'fit') =>
+    deriv12Diagonal(f, z, fz, new Float64Array(3).fill(-Infinity), 1e-4, accuracy === 'fit' ? 'central' : 'forward');
+  const objective = (stencil: boolean): Objective => ({
+    start: Float64Array.from([1, 1, 1]), lower: new Float64Array(3).fill(-Infinity), upper: new Float64Array(3).fill(Infinity),
+    evaluate: (x) => Promise.resolve(D(x)), backend: { name: 'webgpu', device: 'test', precision: 'float32' }, f64: Fx,
+    ...(stencil ? { stencil: { toZ, fromZ, f64: Fz, derivatives } } : {}),
+  });
+  const settings = { rhobeg: 0.2, rhoend: 1e-7, maxfun: 5000 };
+
+  it('the step\'s stencil, the step, and the fit\'s stencil at the optimum: the float64 optimum, and the last stencil is the fit\'s there', async () => {
+    const ev = new Evaluations();
+    const opt = await optimizeObjective(objective(true), settings, ev);
+    const nw = opt.gpu!.newton!;
+    expect(nw.ok, nw.reason).toBe(true);
+    expect(nw.hessian).toBe('stencil');
+    expect(nw.steps).toBe(1);
+    // the step's stencil n(n + 3)/2 = 9, the step, the fit's stencil n² + n = 12 (its step's 9 and 3 more);
+    // plus the check at the device's optimum
+    expect(nw.f64Evaluations).toBe(9 + 1 + 12);
+    expect(opt.gpu!.polishEvaluations).toBe(1 + 9 + 1 + 12);
+    expect(opt.gpu!.polishEvaluations).toBe(ev.count - opt.optimizerFeval);
+    expect(opt.fval - Fz(Float64Array.from(m))).toBeLessThan(1e-12);
+    const z = toZ(opt.x);
+    for (let k = 0; k < 3; k++) expect(Math.abs(z[k] - m[k])).toBeLessThan(1e-6);
+    // the stencil handed over is deriv12's at the optimum: the same points give the same numbers
+    const st = opt.stencil!;
+    for (let k = 0; k < 3; k++) expect(Math.abs(st.z[k] - z[k])).toBeLessThan(1e-14);
+    expect(st.fz).toBe(opt.fval);
+    const again = await derivatives(Fz, st.z, st.fz);
+    expect(Array.from(st.hessian)).toEqual(Array.from(again.hessian));
+    expect(Array.from(st.gradient)).toEqual(Array.from(again.gradient));
+  });
+
+  it('fewer float64 evaluations than BOBYQA\'s polish followed by the fit\'s stencil, at the same optimum', async () => {
+    const ev = new Evaluations();
+    const opt = await optimizeObjective(objective(true), settings, ev);
+    const plain = await optimizeObjective(objective(false), settings, new Evaluations());
+    // without a stencil (a cheap float64 objective here): BOBYQA polishes; the fit then takes the stencil (12)
+    expect(plain.gpu!.newton).toBeUndefined();
+    expect(plain.stencil).toBeUndefined();
+    expect(opt.gpu!.polishEvaluations).toBeLessThan(plain.gpu!.polishEvaluations + 12);
+    expect(Math.abs(opt.fval - plain.fval)).toBeLessThan(1e-10);
+  });
+
+  it('an optimum near a bound: BOBYQA polishes and no stencil is handed over', async () => {
+    const o = objective(true);
+    const opt = await optimizeObjective({ ...o, lower: Float64Array.from([-Infinity, -Infinity, fromZ(Float64Array.from(m))[2] - 1e-3]) }, settings, new Evaluations());
+    expect(opt.gpu!.newton!.ok).toBe(false);
+    expect(opt.gpu!.newton!.reason).toMatch(/within 0.01 of its bound/);
+    expect(opt.stencil).toBeUndefined();
   });
 });
 

@@ -41,6 +41,33 @@ export interface GlmmAssembleOptions {
   annotation?: (theta: Float64Array, beta: Float64Array) => FitAnnotation;
 }
 
+/**
+ * The deviance (plus the penalty, as bglmer's) in lme4's coordinates (θ, β), by PIRLS on the float64
+ * engine: the function whose central differences give glmer's Hessian (NaN where PIRLS fails).
+ */
+export function hessianObjective(e: GlmmEngines, rule: GHRule | null, penalty?: (theta: Float64Array, beta: Float64Array) => number): (z: Float64Array) => number {
+  const { model, engine } = e;
+  const nth = model.theta.length;
+  return (z) => {
+    const v = e.value(() => e.run(thetaToInternal(model, z.subarray(0, nth)), z.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN) as number;
+    return penalty ? v + penalty(Float64Array.from(z.subarray(0, nth)), Float64Array.from(z.subarray(nth))) : v;
+  };
+}
+
+/**
+ * glmer's Hessian stencil at z (f(z) = fz): deriv12's central differences (from its fewer-point
+ * stencil, hessian.ts) with no bounds (a negative θ gives the same deviance as |θ| for a scalar term);
+ * 'step': its points of the diagonal and the forward half of each pair (the polish's Newton steps).
+ */
+export function hessianStencil(f: (z: Float64Array) => number | Promise<number>, z: Float64Array, fz: number, accuracy: 'step' | 'fit' = 'fit'): Promise<{ gradient: Float64Array; hessian: Float64Array }> {
+  return deriv12Diagonal(f, z, fz, new Float64Array(z.length).fill(-Infinity), 1e-4, accuracy === 'fit' ? 'central' : 'forward');
+}
+
+/** z and x are the same point up to the rounding of the maps between the optimizer's coordinates and lme4's. */
+function samepoint(z: Float64Array, x: Float64Array): boolean {
+  return z.length === x.length && z.every((v, i) => Math.abs(v - x[i]) <= 1e-12 * Math.max(1, Math.abs(v)));
+}
+
 export async function assembleGlmm(
   e: GlmmEngines, at: GlmmOptimum, options: GlmmAssembleOptions, evaluations: Evaluations,
   messages: string[], timings: Record<string, number>, t0: number,
@@ -83,24 +110,22 @@ export async function assembleGlmm(
     const x = new Float64Array(nth + p);
     x.set(thetaToOriginal(model, theta));
     x.set(beta, nth);
-    // deriv12's differences (from its fewer-point stencil, hessian.ts) at the optimum: no bounds (a negative θ gives the same deviance as |θ| for a scalar term)
-    const lowerH = new Float64Array(nth + p).fill(-Infinity);
-    const pen = options.penalty;
-    const at0 = pen ? objective + pen(thetaToOriginal(model, theta), beta) : objective;
-    let bestH = at0;
-    const fH = evaluations.wrap(
-      (xx) => {
-        const v = e.value(() => e.run(thetaToInternal(model, xx.subarray(0, nth)), xx.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN);
-        if (!pen) return v;
-        const add = (w: number) => w + pen(Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)));
-        return typeof v === 'number' ? add(v) : v.then(add);
-      },
-      (xx, v) => {
+    // the float64 polish's last stencil where it was taken at this optimum (stencilPolish: the same
+    // deriv12 stencil of the same objective), else deriv12's differences at the optimum now
+    const reuse = at.optimum.stencil;
+    let d: { gradient: Float64Array; hessian: Float64Array };
+    if (reuse && samepoint(reuse.z, x)) {
+      d = { gradient: reuse.gradient, hessian: reuse.hessian };
+    } else {
+      const pen = options.penalty;
+      const at0 = pen ? objective + pen(thetaToOriginal(model, theta), beta) : objective;
+      let bestH = at0;
+      const fH = evaluations.wrap(hessianObjective(e, rule, pen), (xx, v) => {
         if (v < bestH) bestH = v;
         options.onStage3?.(Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)), v, bestH);
-      },
-    );
-    const d = await deriv12Diagonal(fH, x, at0, lowerH);
+      });
+      d = await hessianStencil(fH, x, at0);
+    }
     engine.restoreState(saved);
     hessian = d.hessian;
     gradient = d.gradient;

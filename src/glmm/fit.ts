@@ -15,12 +15,12 @@
  */
 import { DeviceLostError } from '../errors/errors.js';
 import { Evaluations } from '../model/control.js';
-import { withPenalty } from '../model/objective.js';
+import { type Objective, withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
 import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings } from '../model/fitObjective.js';
-import { thetaToOriginal } from '../model/reparam.js';
+import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { curvatureScales } from '../optim/scaling.js';
-import { type GlmmOptimum, assembleGlmm } from './assemble.js';
+import { type GlmmOptimum, assembleGlmm, hessianObjective, hessianStencil } from './assemble.js';
 import type { GlmmFit } from './glmmFit.js';
 import type { GlmmModel } from './model.js';
 import { type GlmmDevice, GlmmEngines, stage1Objective, stage2Objective } from './objectives.js';
@@ -175,7 +175,23 @@ export async function fitGlmm(
   const setUp2 = async () => {
     const { RX } = await e.fixedEffectsFactor(opt1.x);
     const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule);
-    const obj2 = penalty ? withPenalty(s2.objective, (x) => penalty.stage2(thetaToOriginal(model, s2.theta(x)), s2.beta(x))) : s2.objective;
+    const penalized = penalty ? withPenalty(s2.objective, (x) => penalty.stage2(thetaToOriginal(model, s2.theta(x)), s2.beta(x))) : s2.objective;
+    // a device optimum is polished by Newton steps on glmer's Hessian stencil in lme4's (θ, β), whose
+    // last one, at the optimum, is the fit's Hessian for Var(β̂) (assemble.ts reuses it)
+    const obj2: Objective = penalized.f64 && (options.vcov ?? 'hessian') === 'hessian' ? {
+      ...penalized,
+      stencil: {
+        toZ: (x) => {
+          const z = new Float64Array(x.length);
+          z.set(thetaToOriginal(model, s2.theta(x)));
+          z.set(s2.beta(x), nth);
+          return z;
+        },
+        fromZ: (z) => s2.x(thetaToInternal(model, z.subarray(0, nth)), z.subarray(nth)),
+        f64: hessianObjective(e, rule, penalty && ((theta, beta) => penalty.stage2(theta, beta))),
+        derivatives: hessianStencil,
+      },
+    } : penalized;
     const report2 = (x: Float64Array, f: number) => {
       if (f < best2) best2 = f;
       progress(2, s2.theta(x), s2.beta(x), f, best2);

@@ -63,9 +63,13 @@ export async function deriv12(f: (x: Float64Array) => number | Promise<number>, 
  *
  * which is second-order accurate like deriv12's four-point formula f(±δ, ±δ) (both err by O(δ²) times
  * fourth derivatives). Where a step is clipped at `lower` (an uneven stencil) the pair falls back to
- * deriv12's four points.
+ * deriv12's four points. `offDiagonal: 'forward'` takes only the pair's point x + δ(e_i + e_j)
+ * (1 + 2n + n(n − 1)/2 points, first-order accurate off the diagonal: for a Newton step, not for
+ * Var(β̂)); its points are a subset of the central stencil's, which can complete it.
  */
-export async function deriv12Diagonal(f: (x: Float64Array) => number | Promise<number>, x: Float64Array, fx: number, lower: Float64Array, delta = 1e-4): Promise<{ gradient: Float64Array; hessian: Float64Array }> {
+export async function deriv12Diagonal(
+  f: (x: Float64Array) => number | Promise<number>, x: Float64Array, fx: number, lower: Float64Array, delta = 1e-4, offDiagonal: 'central' | 'forward' = 'central',
+): Promise<{ gradient: Float64Array; hessian: Float64Array }> {
   const n = x.length;
   const H = new Float64Array(n * n);
   const g = new Float64Array(n);
@@ -86,7 +90,12 @@ export async function deriv12Diagonal(f: (x: Float64Array) => number | Promise<n
   const even = (i: number) => Math.abs(up(i) - x[i] - (x[i] - dn(i))) <= 1e-6 * delta;
   for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) {
     let v: number;
-    if (even(i) && even(j)) {
+    if (offDiagonal === 'forward') {
+      // the pair's forward half alone, f(x + h⁺_i e_i + h⁺_j e_j) − f(x + h⁺_i e_i) − f(x + h⁺_j e_j) + f
+      // = H_ij h⁺_i h⁺_j + O(δ³): first-order accurate (error O(δ) times third derivatives), one point
+      const fpp = await at([[i, up(i)], [j, up(j)]]);
+      v = (fpp - fadd[i] - fadd[j] + fx) / ((up(i) - x[i]) * (up(j) - x[j]));
+    } else if (even(i) && even(j)) {
       const fpp = await at([[i, up(i)], [j, up(j)]]);
       const fmm = await at([[i, dn(i)], [j, dn(j)]]);
       const w = (up(i) - x[i]) * (up(j) - x[j]) + (x[i] - dn(i)) * (x[j] - dn(j));

@@ -180,6 +180,8 @@ export interface Stage2 {
   theta(x: Float64Array): Float64Array;
   /** β of x: β̂₁ + R_X⁻¹ δ */
   beta(x: Float64Array): Float64Array<ArrayBuffer>;
+  /** x of θ_int and β: (s ⊙ θ_int, R_X (β − β̂₁)) */
+  x(theta: ArrayLike<number>, beta: ArrayLike<number>): Float64Array;
 }
 
 /**
@@ -218,8 +220,19 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     ...(e.device ? { f64: (x: Float64Array) => e.value(() => e.run(theta(x), beta(x)), deviance(e.engine)) as number } : {}),
     thetaOf: theta,
   };
+  const x = (th: ArrayLike<number>, b: ArrayLike<number>) => {
+    const out = new Float64Array(nth + p);
+    for (let k = 0; k < nth; k++) out[k] = th[k] * sTheta[k];
+    // δ = R_X (β − β̂₁), R_X = LXᵀ
+    for (let r = 0; r < p; r++) {
+      let acc = 0;
+      for (let c = r; c < p; c++) acc += LX[c * p + r] * (b[c] - beta1[c]);
+      out[nth + r] = acc;
+    }
+    return out;
+  };
   return {
-    objective, sTheta, theta, beta,
+    objective, sTheta, theta, beta, x,
     scaleTheta(s) {
       sTheta.set(s.subarray(0, nth));
       for (let k = 0; k < nth; k++) { start[k] *= sTheta[k]; lower[k] *= sTheta[k]; }

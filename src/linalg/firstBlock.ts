@@ -12,7 +12,7 @@
  */
 import { NotPositiveDefiniteError } from './dense.js';
 import type { GramBlock } from './gram.js';
-import { RowJobs, type RowArrays, registerRowKernel, sharedFloat64, sharedInt32 } from './rowThreads.js';
+import { RowJobs, type RowArrays, onSharedMemory, registerRowKernel, sharedFloat64, sharedInt32 } from './rowThreads.js';
 
 // The levels in chunks (each level's L_c, L_X0 columns and log |L_c|² are its own), then C's entries
 // one per chunk (each summed over the columns in order), and log |L_00|² summed over the levels in
@@ -114,7 +114,7 @@ export class FirstBlockPass {
    * and A's and L's arrays are all on SharedArrayBuffers (formGramCpu's, BlockedCholesky's).
    */
   constructor(private readonly b: GramBlock, Akk: Float64Array, AXk: Float64Array, p1: number, L: Float64Array, LX: Float64Array) {
-    const shared = b.nl >= THREAD_MIN_LEVELS && [Akk, AXk, L, LX].every((a) => a.buffer instanceof SharedArrayBuffer);
+    const shared = b.nl >= THREAD_MIN_LEVELS && [Akk, AXk, L, LX].every(onSharedMemory);
     const f64 = shared ? sharedFloat64 : (k: number) => new Float64Array(k);
     const params = f64(3);
     params.set([b.nl, b.q, p1]);

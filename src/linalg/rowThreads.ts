@@ -239,9 +239,14 @@ export function sharedInt32(n: number): Int32Array {
   return typeof SharedArrayBuffer === 'undefined' ? new Int32Array(n) : new Int32Array(new SharedArrayBuffer(4 * n));
 }
 
+/** Is `a` on a SharedArrayBuffer (false where there are none: a page that is not cross-origin isolated)? */
+export function onSharedMemory(a: Float64Array | Int32Array): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+}
+
 /** A copy of `a` on a SharedArrayBuffer (or `a` itself when it is on one already, or there is none). */
 export function shareArray<T extends Float64Array | Int32Array>(a: T): T {
-  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
+  if (typeof SharedArrayBuffer === 'undefined' || onSharedMemory(a)) return a;
   const out = (a instanceof Float64Array ? sharedFloat64(a.length) : sharedInt32(a.length)) as T;
   out.set(a);
   return out;
@@ -279,7 +284,7 @@ export class RowJobs {
     if (this.attached !== pool.epoch) {
       let bytes = 0;
       for (const v of Object.values(this.arrays)) {
-        if (!(v.buffer instanceof SharedArrayBuffer)) throw new Error('internal: a row kernel array is not on a SharedArrayBuffer');
+        if (!onSharedMemory(v)) throw new Error('internal: a row kernel array is not on a SharedArrayBuffer');
         bytes += v.byteLength;
       }
       this.attached = pool.epoch;

@@ -4,7 +4,9 @@
  *   optimize (BOBYQA on `evaluate`, wherever it runs; for θ of covariance factors, the θ optimizer:
  *     scaled θ, restarts from the boundary, lme4's boundary snap — src/optim/thetaOptimizer.ts)
  *   → check: for an objective that is not float64, its float64 value at the optimum
- *   → polish: Newton steps in float64 with the device's Hessian (src/model/polish.ts: n + 1
+ *   → polish: for an objective with a stencil (a GLMM whose Var(β̂) is its Hessian), Newton steps
+ *     on that stencil (polish.ts stencilPolish: the last stencil, at the optimum, goes with it for
+ *     the fit to reuse); otherwise Newton steps in float64 with the device's Hessian (src/model/polish.ts: n + 1
  *     float64 evaluations the first step, 2n + 1 the next) where they are expected to cost less
  *     than a BOBYQA run and the optimum is away from the bounds; otherwise, or when the Newton
  *     model fails, a short float64
@@ -26,8 +28,8 @@ import { optimizeTheta } from '../optim/thetaOptimizer.js';
 import type { MinimizeResult } from '../optim/types.js';
 import type { Evaluations } from './control.js';
 import { DeviceLostError } from '../errors/errors.js';
-import { type BackendInfo, CPU_FLOAT64, type GpuCheck, type Objective } from './objective.js';
-import { newtonPolish } from './polish.js';
+import { type BackendInfo, CPU_FLOAT64, type GpuCheck, type Objective, type StencilAtOptimum } from './objective.js';
+import { newtonPolish, stencilPolish } from './polish.js';
 
 /** Initial trust-region radius of the float64 polish after a device optimum. */
 export const POLISH_RHOBEG = 0.01;
@@ -67,6 +69,8 @@ export interface Optimum {
   polishMs: number;
   /** evaluations of the optimization alone */
   optimizerFeval: number;
+  /** the objective's stencil (Objective.stencil) at x, when the polish took it there */
+  stencil?: StencilAtOptimum;
 }
 
 /**
@@ -133,7 +137,22 @@ export async function optimizeObjective(
   const newtonCost = (4 * n + (n * (n - 1)) / 2) * deviceMs + (3 * n + 2) * f64Ms;
   let polish: MinimizeResult;
   let newton: GpuCheck['newton'];
-  if (newtonCost < 10 * n * f64Ms) {
+  // the stencil the fit takes at the optimum anyway (a GLMM's Var(β̂), n² + n evaluations): the Newton
+  // polish on it costs n(n + 3)/2 + 2 float64 evaluations more (the step's stencil at the device's
+  // optimum, the step, and the check), against a BOBYQA polish's 5n to 10n from a device optimum
+  // (bench/RESULTS.md: glmer's reference cases and glmm200k): taken while n(n + 3)/2 + 2 ≤ 5n (n ≤ 6)
+  let atOptimum: StencilAtOptimum | undefined;
+  const stencil = objective.stencil;
+  if (stencil && (n * (n + 3)) / 2 + 2 <= 5 * n) {
+    const r = await stencilPolish({
+      stencil, f64: evaluations.wrap(stencil.f64, report && ((z, v) => report(stencil.fromZ(z), v))), x0: res.x, f64AtX0: atDevice, lower, upper, scales: thetaProblem?.scales,
+    });
+    newton = { ok: r.ok, reason: r.reason, steps: r.steps, hessian: 'stencil', deviceEvaluations: 0, f64Evaluations: r.f64Evaluations };
+    atOptimum = r.atOptimum;
+    polish = r.ok
+      ? { x: r.x, fval: r.fval, feval: r.f64Evaluations, converged: true, message: `float64 Newton polish on the fit's stencil: ${r.reason} after ${r.steps} step${r.steps === 1 ? '' : 's'}` }
+      : await run(f64, r.x, POLISH_RHOBEG);
+  } else if (newtonCost < 10 * n * f64Ms) {
     let r: Awaited<ReturnType<typeof newtonPolish>> | null = null;
     try {
       r = await newtonPolish({
@@ -157,7 +176,10 @@ export async function optimizeObjective(
     const again = await run(f64, polish.x, settings.rhobeg);
     const name = objective.backend.name === 'webgpu' ? 'WebGPU' : objective.backend.name;
     messages.push(`the ${name} optimizer stopped ${improvement.toPrecision(3)} above the float64 optimum near its point (${name} objective error there ${(res.fval - atDevice).toPrecision(3)}); re-optimized in float64 (${again.feval} evaluations)`);
-    if (again.fval <= polish.fval) polish = again;
+    if (again.fval <= polish.fval) {
+      polish = again;
+      atOptimum = undefined;
+    }
   }
   const polishEvaluations = evaluations.count - before;
   const thetaOf = objective.thetaOf ?? ((x: Float64Array) => x);
@@ -172,7 +194,7 @@ export async function optimizeObjective(
   return {
     ...base, x: polish.x, fval: polish.fval, feval: res.feval + polishEvaluations, converged: polish.converged, message: polish.message,
     backend: { name, device, precision: `${precision} (${name}) polished in float64` }, gpu, messages,
-    polishMs: performance.now() - tPol,
+    polishMs: performance.now() - tPol, ...(atOptimum ? { stencil: atOptimum } : {}),
   };
 }
 

@@ -53,6 +53,34 @@ export interface Objective {
    * without it, a plain BOBYQA on x within the bounds
    */
   thetaProblem?: ThetaProblem;
+  /**
+   * the float64 polish by Newton steps on central-difference stencils in the fit's own coordinates
+   * (a GLMM's lme4 (θ, β), whose Hessian at the optimum is its Var(β̂)): the last stencil, taken at
+   * the polished optimum, goes with the optimum (`Optimum.derivatives`) for the fit to reuse
+   */
+  stencil?: PolishStencil;
+}
+
+/** Coordinates z of the optimizer's x in which the float64 polish takes its stencils (src/model/polish.ts stencilPolish). */
+export interface PolishStencil {
+  toZ(x: Float64Array): Float64Array;
+  fromZ(z: Float64Array): Float64Array;
+  /** the float64 objective in z (NaN where it is not defined) */
+  f64(z: Float64Array): number;
+  /**
+   * the central-difference gradient and Hessian of f at z (f(z) = fz), from evaluations of f: 'fit' the
+   * fit's own stencil (its Hessian at the optimum), 'step' one accurate enough for a Newton step whose
+   * points are among the fit's (the polish then completes it where it stops)
+   */
+  derivatives(f: (z: Float64Array) => number | Promise<number>, z: Float64Array, fz: number, accuracy: 'step' | 'fit'): Promise<{ gradient: Float64Array; hessian: Float64Array }>;
+}
+
+/** The stencil at the polished optimum z (x = fromZ(z)): the float64 objective there and its central-difference derivatives. */
+export interface StencilAtOptimum {
+  z: Float64Array;
+  fz: number;
+  gradient: Float64Array;
+  hessian: Float64Array;
 }
 
 /** An objective plus an additive penalty p(x) (e.g. −2 log of a prior on θ), in `evaluate` and `f64` alike. */
@@ -92,5 +120,5 @@ export interface GpuCheck {
    * the Newton polish (src/model/polish.ts), when tried: whether it converged (else BOBYQA polished
    * from its best point), why, its steps and evaluations (device ones for the Hessian, float64 ones)
    */
-  newton?: { ok: boolean; reason: string; steps: number; hessian?: 'device' | 'float64'; deviceEvaluations: number; f64Evaluations: number };
+  newton?: { ok: boolean; reason: string; steps: number; hessian?: 'device' | 'float64' | 'stencil'; deviceEvaluations: number; f64Evaluations: number };
 }

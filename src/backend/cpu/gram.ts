@@ -5,7 +5,7 @@
 import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, patternFromKeys } from '../../linalg/gram.js';
 import { crossProducts } from '../../model/crossProducts.js';
 import { levelsArray } from '../../linalg/firstBlock.js';
-import { RowJobs, type RowArrays, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../../linalg/rowThreads.js';
+import { RowJobs, type RowArrays, onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../../linalg/rowThreads.js';
 
 /** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
 export function formGram(model: { rows: GramInput }): GramMatrix {
@@ -245,7 +245,7 @@ const jobsOf = new WeakMap<GramInput, Map<GramRowsBlock, BlockJobs>>();
  */
 function blockJobs(rows: GramInput, b: GramRowsBlock): BlockJobs | null {
   const own = [b.codes, b.Z, rows.X, rows.y];
-  if (!own.every((a) => a.buffer instanceof SharedArrayBuffer)) return null;
+  if (!own.every(onSharedMemory)) return null;
   let m = jobsOf.get(rows);
   if (!m) jobsOf.set(rows, (m = new Map()));
   const found = m.get(b);
