@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as arrow from 'apache-arrow';
 import { setDenseThreads } from '../src/linalg/denseThreads.js';
-import { rowChunksHelped, rowThreadsReady } from '../src/linalg/rowThreads.js';
-import { FRAME_CHUNK, onShared } from '../src/linalg/rowChunks.js';
+import { onSharedMemory, rowChunksHelped, rowThreadsReady } from '../src/linalg/rowThreads.js';
+import { FRAME_CHUNK } from '../src/linalg/rowChunks.js';
 import { buildLmm, type LmmModel } from '../src/lmm/model.js';
 import { lmer } from '../src/fit/lmer.js';
 import { toArrowTable } from '../src/io/dataInput.js';
@@ -81,7 +81,7 @@ describe('the model frame on the row threads', () => {
     const two = columnFromArrow(t, 'g');
     expect(two).toEqual(one);
     if (one.kind !== 'factor') throw new Error('not a factor');
-    expect(onShared(one.codes)).toBe(true);
+    expect(onSharedMemory(one.codes)).toBe(true);
     const g = t.getChild('g')!;
     for (let i = 0; i < t.numRows; i += 7) expect(one.levels[one.codes[i]]).toBe(g.get(i));
     const modelTwo = snapshot(buildLmm('y ~ x + w + (x | g)', t));
@@ -93,15 +93,15 @@ describe('the model frame on the row threads', () => {
 
   it('the rows that reach the Gram pass are on SharedArrayBuffers (no copy for a threaded pass)', () => {
     const m = buildLmm(FORMULA, table, { factors: ['g'] });
-    expect(onShared(m.rows.X)).toBe(true);
-    expect(onShared(m.rows.y)).toBe(true);
+    expect(onSharedMemory(m.rows.X)).toBe(true);
+    expect(onSharedMemory(m.rows.y)).toBe(true);
     for (const b of m.rows.blocks) {
-      expect(onShared(b.Z)).toBe(true);
-      expect(onShared(b.codes)).toBe(true);
+      expect(onSharedMemory(b.Z)).toBe(true);
+      expect(onSharedMemory(b.codes)).toBe(true);
     }
     // a weighted LMM's √w-scaled rows too
     const wm = buildLmm(FORMULA, table, { factors: ['g'], weights: 'w' });
-    expect([wm.rows.X, wm.rows.y, ...wm.rows.blocks.map((b) => b.Z)].every(onShared)).toBe(true);
+    expect([wm.rows.X, wm.rows.y, ...wm.rows.blocks.map((b) => b.Z)].every(onSharedMemory)).toBe(true);
   });
 
   it('a whole lmer fit is bit-identical with one thread and two', async () => {

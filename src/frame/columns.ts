@@ -7,8 +7,8 @@ import type { Expr } from '../formula/types.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
 import { DataError, FormulaError } from '../errors/errors.js';
 import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
-import { FRAME_CHUNK, onShared, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
-import { registerRowKernel, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
+import { FRAME_CHUNK, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
+import { onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { constantColumn } from './rowPasses.js';
 
 export interface NumericColumn {
@@ -66,9 +66,9 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
     return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'] };
   }
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
-    // on shared memory, its pages first touched by the row threads (zeros written as a row job): the
+    // on shared memory; with threads, its pages first touched by them (zeros written as a row job): the
     // copy from Arrow's buffers below, which they cannot read, then runs on memory already mapped
-    const values = constantColumn(n, 0);
+    const values = rowThreadsWanted() > 1 ? constantColumn(n, 0) : rowFloat64(n);
     const direct = !arrow.DataType.isDecimal(type) && !(arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.HALF);
     if (!direct) {
       let i = 0;
@@ -228,13 +228,14 @@ const DICT_CODES = 1;
 
 /**
  * A dictionary chunk's row indices copied to shared memory, for its two passes as row jobs (src/linalg/rowChunks.ts),
- * where the rows are many, all present, and their indices Int32; else null.
+ * where threads are wanted and the rows are many, all present, and their indices Int32; else null (the
+ * same codes from the loops over Arrow's buffer).
  */
 function sharedIndices(d: arrow.Data): Int32Array | null {
   const idx = d.values as unknown;
-  if (!(idx instanceof Int32Array) || hasNulls(d)) return null;
+  if (!(idx instanceof Int32Array) || hasNulls(d) || rowThreadsWanted() < 2) return null;
   const ix = rowShare(idx.subarray(0, d.length));
-  return onShared(ix) ? ix : null;
+  return onSharedMemory(ix) ? ix : null;
 }
 
 /** One of dictionaryChunk's passes over the rows of a chunk with indices `ix`. */

@@ -11,7 +11,7 @@
  * helpers, and the Gram pass after the frame, use them without a copy.
  */
 import { sharedMemoryAvailable } from './denseThreads.js';
-import { RowJobs, type RowArrays, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
+import { RowJobs, type RowArrays, onSharedMemory, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
 
 /** Rows per chunk of a frame pass (as PIRLS's, src/glmm/rowPass.ts ROW_CHUNK). */
 export const FRAME_CHUNK = 8192;
@@ -42,11 +42,6 @@ export function rowShare<T extends Float64Array | Int32Array>(a: T, rows = a.len
   return shareRows(rows) ? shareArray(a) : a;
 }
 
-/** Is `a` on a SharedArrayBuffer (the helpers can read it)? */
-export function onShared(a: Float64Array | Int32Array): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
-}
-
 /**
  * Rows per chunk of a pass over n rows whose chunks keep `perChunk` partial sums each: FRAME_CHUNK,
  * doubled while the chunks' partials would pass MAX_PARTIALS (at least 16 chunks' worth are kept). A
@@ -67,7 +62,7 @@ export function chunkRows(n: number, perChunk = 0): number {
  * hold the arrays until `owner` is collected.
  */
 export function rowJobs(arrays: RowArrays, owner: object): RowJobs {
-  const shared = rowThreadsWanted() > 1 && Object.values(arrays).every(onShared);
+  const shared = rowThreadsWanted() > 1 && Object.values(arrays).every(onSharedMemory);
   return new RowJobs(arrays, owner, shared);
 }
 
