@@ -12,7 +12,7 @@ import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMa
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { rowShare } from '../linalg/rowChunks.js';
-import { columnsMatrix, markMissing } from './rowPasses.js';
+import { columnsMatrix, constantColumn, markMissing } from './rowPasses.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
 } from './glmResponse.js';
@@ -242,7 +242,10 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     const rc = countColumns(r.lhs, columnOf);
     checkModelMatrixSize(`random-effects term ${r.text}'s`, rc.total, n, rc.perTerm);
   }
-  const design = modelMatrix(formula.fixed, columnOf, n);
+  // one intercept column for X and the terms' Z (read only)
+  let intercept: Float64Array | null = null;
+  const ones = () => (intercept ??= constantColumn(n, 1));
+  const design = modelMatrix(formula.fixed, columnOf, n, ones);
   // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
   // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances): the rank
   // check and the response's residual from one pass
@@ -271,7 +274,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const X = columnsMatrix(kept.columns, n, 'columns');
 
   // random effects
-  const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
+  const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n, ones));
   const known = new Set(options.knownCovarianceGroups ?? []);
   for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
   // lme4 orders terms by number of levels, decreasing (a stable sort)
@@ -286,8 +289,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   };
 }
 
-function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) => Column, n: number): ReTerm {
-  const design = modelMatrix(r.lhs, columnOf, n);
+function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) => Column, n: number, ones: () => Float64Array): ReTerm {
+  const design = modelMatrix(r.lhs, columnOf, n, ones);
   const q = design.columns.length;
   if (q === 0) throw new ModelError(`random-effects term ${r.text} has no columns`);
   const Z = columnsMatrix(design.columns, n, 'rows');

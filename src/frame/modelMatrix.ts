@@ -43,13 +43,17 @@ export function countColumns(part: LinearPart, columnOf: (label: string) => Colu
   return { total: (part.intercept ? 1 : 0) + perTerm.reduce((a, t) => a + t.columns, 0), perTerm };
 }
 
-/** Builds the design matrix; `columnOf(label)` gives the evaluated column of a term variable. */
-export function modelMatrix(part: LinearPart, columnOf: (label: string) => Column, n: number): DesignMatrix {
+/**
+ * Builds the design matrix; `columnOf(label)` gives the evaluated column of a term variable, `ones`
+ * the intercept's column (one array for the fixed effects and the random-effects terms of a frame;
+ * the columns are never written to).
+ */
+export function modelMatrix(part: LinearPart, columnOf: (label: string) => Column, n: number, ones: () => Float64Array = () => constantColumn(n, 1)): DesignMatrix {
   const names: string[] = [];
   const columns: Float64Array[] = [];
   if (part.intercept) {
     names.push('(Intercept)');
-    columns.push(constantColumn(n, 1));
+    columns.push(ones());
   }
   for (const term of part.terms) {
     // each variable contributes a list of (name suffix, column) pieces; the term is their product,
