@@ -91,6 +91,23 @@ describe('the model frame on the row threads', () => {
     expect(modelTwo).toEqual(modelOne);
   });
 
+  it('a weighted LMM\'s √w-scaled rows and Σ log w: bit-identical with one thread and two', () => {
+    const weighted = () => {
+      const m = buildLmm(FORMULA, table, { factors: ['g'], weights: 'w' });
+      return { ...snapshot(m), sumLogW: m.sumLogW };
+    };
+    setDenseThreads(1);
+    const one = weighted();
+    setDenseThreads(2);
+    const helped0 = rowChunksHelped();
+    for (let rep = 0; rep < 10 && (rep === 0 || rowChunksHelped() === helped0); rep++) expect(weighted()).toEqual(one);
+    expect(rowChunksHelped()).toBeGreaterThan(helped0);
+    // √w y_c against the unweighted rows
+    const m = buildLmm(FORMULA, table, { factors: ['g'], weights: 'w' });
+    const u = buildLmm(FORMULA, table, { factors: ['g'] });
+    for (let i = 0; i < m.frame.n; i += 101) expect(m.rows.y[i]).toBe(u.rows.y[i] * Math.sqrt(m.frame.weights![i]));
+  });
+
   it('the rows that reach the Gram pass are on SharedArrayBuffers (no copy for a threaded pass)', () => {
     const m = buildLmm(FORMULA, table, { factors: ['g'] });
     expect(onSharedMemory(m.rows.X)).toBe(true);

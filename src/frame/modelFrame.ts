@@ -11,7 +11,7 @@ import {
 import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMatrix } from './modelMatrix.js';
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
-import { rowShare } from '../linalg/rowChunks.js';
+import { rowFloat64, rowShare } from '../linalg/rowChunks.js';
 import { columnsMatrix, constantColumn, markMissing } from './rowPasses.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
@@ -221,7 +221,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   }
   let lmmW: Float64Array | undefined;
   if (lmmWeights.values) {
-    lmmW = new Float64Array(n);
+    lmmW = rowFloat64(n);
     for (let i = 0; i < n; i++) {
       const w = lmmWeights.values[rows ? rows[i] : i];
       if (!(w > 0)) {

@@ -22,8 +22,8 @@ function fold(total: Float64Array, partial: Float64Array): void {
 }
 
 /**
- * Pass a: sums of X's columns and the centred blocks' columns per chunk of FRAME_CHUNK kept rows
- * (fixedTransform.ts, reparam.ts), and plain sums of y and log w, in input order.
+ * Pass a: sums of X's columns, the centred blocks' columns and log w per chunk of FRAME_CHUNK kept
+ * rows (fixedTransform.ts, reparam.ts, src/lmm/model.ts), and the plain sum of y, in input order.
  */
 export class ColumnSums {
   n = 0;
@@ -32,6 +32,7 @@ export class ColumnSums {
   y = 0;
   logW = 0;
   /** the current chunk's sums */
+  private plogW = 0;
   private readonly px: Float64Array;
   private readonly pz: Float64Array[];
 
@@ -52,12 +53,14 @@ export class ColumnSums {
       for (let j = 0; j < xs.length; j++) this.px[j] += xs[j][i];
       zs.forEach((cols, gi) => { for (let s = 0; s < cols.length; s++) this.pz[gi][s] += cols[s][i]; });
       this.y += frame.y[i];
-      if (frame.w) this.logW += Math.log(frame.w[i]);
+      if (frame.w) this.plogW += Math.log(frame.w[i]);
       if (++this.n % FRAME_CHUNK === 0) this.fold();
     }
   }
 
   private fold(): void {
+    this.logW += this.plogW;
+    this.plogW = 0;
     fold(this.x, this.px);
     this.z.forEach((z, gi) => fold(z, this.pz[gi]));
   }
