@@ -70,7 +70,7 @@ export interface FitArgs {
   ranef?: string;
   /** which backend evaluates the objective (default cpu) */
   backend?: string;
-  /** threads of the CPU backend's dense kernels: a positive integer or 'auto' (default: the hardware's) */
+  /** threads of the dense kernels and the row passes (model frame, PIRLS): a positive integer or 'auto' (default: the hardware's) */
   threads?: string;
   /** a GLMM family (binomial, poisson), fitted by glmer; without it, a linear mixed model (lmer) */
   family?: string;

@@ -18,6 +18,7 @@ import type { PriorOptions } from '../prior/distributions.js';
 import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkGlmerCall } from './checks.js';
+import { rowPassesReady } from '../linalg/rowChunks.js';
 import { ModelError, OptionError } from '../errors/errors.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
@@ -42,6 +43,8 @@ export async function glmer(formula: string | Formula, input: DataInput, options
   // the negative binomial without a size: θ estimated by glmer.nb's alternation (src/fit/glmerNb.ts)
   if (options.family === 'negative.binomial' && options.theta === undefined) return fitGlmerNb(formula, data, options);
   if (options.theta !== undefined && options.family !== 'negative.binomial') throw new OptionError('theta', `glmer: theta is the negative binomial's size; the ${options.family} family has none`);
+  // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first
+  await rowPassesReady(data.numRows);
   const model = buildGlmm(formula, data, options);
   if (nAGQ > 1 && model.known.some((k) => k)) {
     throw new ModelError('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');

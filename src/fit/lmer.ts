@@ -20,6 +20,7 @@ import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
 import { blmeLmmChange, priorTerms } from '../prior/lmmPrior.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkLmerCall } from './checks.js';
+import { rowPassesReady } from '../linalg/rowChunks.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
 
@@ -74,6 +75,8 @@ export async function lmer(formula: string | Formula, input: DataInput, options:
   const data = checkLmerCall(formula, input, options);
   const t0 = performance.now();
   throwIfAborted(options.signal);
+  // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first
+  await rowPassesReady(data.numRows);
   const model = buildLmm(formula, data, { ...options, observationLevel: options.observationLevel ?? sigmaIsFixed(options) });
   const change = objectiveChange(model, options);
   const t1 = performance.now();

@@ -10,12 +10,14 @@
  */
 import { DataError, ModelError } from '../errors/errors.js';
 import { formatBytes, MAX_MODEL_COLUMNS, memoryBudgetBytes } from '../errors/limits.js';
+import { FRAME_CHUNK, rowJobs } from '../linalg/rowChunks.js';
+import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 
 /**
  * A DataError for the first `Inf` or `-Inf` in `values` among the rows kept (`ok[i] = 1`, after
  * missing values were marked); `label` names the variable. Row numbers are 1-based input rows.
  */
-export function checkFinite(label: string, values: Float64Array, ok: Uint8Array, what = 'variable'): void {
+export function checkFinite(label: string, values: Float64Array, ok: ArrayLike<number>, what = 'variable'): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (ok[i] && (v === Infinity || v === -Infinity)) {
@@ -58,13 +60,18 @@ export const UNDERFLOW_LIMIT = 1e-100;
  */
 export function checkScale(label: string, values: Float64Array, rows: Int32Array | null, what = 'variable'): void {
   const n = values.length;
+  // the largest magnitude and its first row: per chunk of rows (a row job), the chunks in order
+  const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+  const arrays: RowArrays = { v: values, amParams: sharedFloat64(2), amOut: sharedFloat64(2 * chunks) };
+  (arrays.amParams as Float64Array).set([n, FRAME_CHUNK]);
+  rowJobs(arrays, arrays).run(ABS_MAX, chunks);
+  const out = arrays.amOut as Float64Array;
   let max = 0;
   let at = 0;
-  for (let i = 0; i < n; i++) {
-    const a = Math.abs(values[i]);
-    if (a > max) {
-      max = a;
-      at = i;
+  for (let c = 0; c < chunks; c++) {
+    if (out[2 * c] > max) {
+      max = out[2 * c];
+      at = out[2 * c + 1];
     }
   }
   const row = (rows ? rows[at] : at) + 1;
@@ -86,6 +93,27 @@ export function checkScale(label: string, values: Float64Array, rows: Int32Array
     );
   }
 }
+
+/** Chunk c of checkScale's pass: the chunk's largest |v_i| and its first row into amOut[2c], amOut[2c + 1] (0, 0 when all are 0). amParams = [n, rows per chunk]. */
+export function absMaxChunk(A: RowArrays, c: number): void {
+  const P = A.amParams as Float64Array;
+  const i0 = c * P[1], i1 = Math.min(P[0], i0 + P[1]);
+  const v = A.v as Float64Array;
+  let max = 0;
+  let at = 0;
+  for (let i = i0; i < i1; i++) {
+    const a = Math.abs(v[i]);
+    if (a > max) {
+      max = a;
+      at = i;
+    }
+  }
+  const out = A.amOut as Float64Array;
+  out[2 * c] = max;
+  out[2 * c + 1] = at;
+}
+
+const ABS_MAX = registerRowKernel('absMax', absMaxChunk);
 
 /** lme4's check.response.not.const for GLMMs: a ModelError when every y is the same. */
 export function checkResponseNotConstant(label: string, y: Float64Array, family: string): void {

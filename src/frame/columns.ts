@@ -7,6 +7,9 @@ import type { Expr } from '../formula/types.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
 import { DataError, FormulaError } from '../errors/errors.js';
 import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
+import { FRAME_CHUNK, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
+import { onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
+import { constantColumn } from './rowPasses.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -50,7 +53,7 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
   if (arrow.DataType.isDictionary(type)) return dictionaryFactor(vec.data);
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return factorFromStrings(utf8Strings(vec.data, n));
   if (arrow.DataType.isBool(type)) {
-    const codes = new Int32Array(n);
+    const codes = rowInt32(n);
     let o = 0;
     for (const d of vec.data) {
       const bits = d.values as Uint8Array;
@@ -63,7 +66,9 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
     return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'] };
   }
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
-    const values = new Float64Array(n);
+    // on shared memory; with threads, its pages first touched by them (zeros written as a row job): the
+    // copy from Arrow's buffers below, which they cannot read, then runs on memory already mapped
+    const values = rowThreadsWanted() > 1 ? constantColumn(n, 0) : rowFloat64(n);
     const direct = !arrow.DataType.isDecimal(type) && !(arrow.DataType.isFloat(type) && (type as arrow.Float).precision === arrow.Precision.HALF);
     if (!direct) {
       let i = 0;
@@ -137,7 +142,7 @@ function utf8Strings(chunks: readonly arrow.Data[], n: number): (string | null)[
  * as the rows would read), then the rows' indices mapped through them; the levels are the strings
  * the rows use, sorted as factorFromStrings sorts them. Two typed-array passes over the rows: which
  * entries they use, then each row's code through its entry's sorted level (the sort's remap is
- * applied to the entries, not to the rows).
+ * applied to the entries, not to the rows); row jobs where the indices are many (sharedIndices).
  */
 function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
   let n = 0;
@@ -145,13 +150,19 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
   const index = new Map<string, number>();
   // per chunk: its dictionary entries' first-seen level (-1: a null entry, -2: not used)
   const entries: Int32Array[] = [];
+  // per chunk: its row indices on shared memory (sharedIndices), or null
+  const sharedIx: (Int32Array | null)[] = [];
   for (const d of chunks) {
     const dict = d.dictionary;
     if (!dict) throw new Error('a dictionary column without its dictionary');
     const idx = d.values as ArrayLike<number | bigint>;
     // the entries the rows use, then their strings in dictionary order
-    const entry = new Int32Array(dict.length).fill(-2);
-    if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+    const shared = sharedIndices(d);
+    sharedIx.push(shared);
+    const entry = (shared ? sharedInt32(dict.length) : new Int32Array(dict.length)).fill(-2);
+    if (shared) {
+      dictionaryJob(DICT_USED, shared, entry, new Int32Array(0), 0);
+    } else if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
       for (let i = 0; i < d.length; i++) if (isValid(d, i)) entry[Number(idx[i])] = 0;
     } else if (!hasNulls(d)) {
       const ix = idx as ArrayLike<number>;
@@ -174,14 +185,17 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
     entries.push(entry);
   }
   const { remap, levels } = levelOrder([...index.keys()]);
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   let o = 0;
   chunks.forEach((d, c) => {
     // each entry's level in R's order (-1 for a null entry)
     const entry = entries[c];
     for (let j = 0; j < entry.length; j++) entry[j] = entry[j] < 0 ? -1 : remap[entry[j]];
     const idx = d.values as ArrayLike<number | bigint>;
-    if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+    const shared = sharedIx[c];
+    if (shared) {
+      dictionaryJob(DICT_CODES, shared, entry, codes, o);
+    } else if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
       for (let i = 0; i < d.length; i++) codes[o + i] = isValid(d, i) ? entry[Number(idx[i])] : -1;
     } else if (!hasNulls(d)) {
       const ix = idx as ArrayLike<number>;
@@ -193,6 +207,43 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
     o += d.length;
   });
   return { kind: 'factor', codes, levels };
+}
+
+/**
+ * Chunk c of a dictionary chunk's rows (dParams = [rows, rows per chunk, offset, pass]): pass 0
+ * marks the entries the rows use, entry[ix[i]] = 0 (every thread writes the same 0); pass 1 writes
+ * each row's code, codes[offset + i] = entry[ix[i]].
+ */
+export function dictionaryChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
+  const P = A.dParams as Float64Array;
+  const i0 = c * P[1], i1 = Math.min(P[0], i0 + P[1]), o = P[2];
+  const ix = A.ix as Int32Array, entry = A.entry as Int32Array, codes = A.codes as Int32Array;
+  if (P[3] === 0) for (let i = i0; i < i1; i++) entry[ix[i]] = 0;
+  else for (let i = i0; i < i1; i++) codes[o + i] = entry[ix[i]];
+}
+
+const DICTIONARY = registerRowKernel('dictionary', dictionaryChunk);
+const DICT_USED = 0;
+const DICT_CODES = 1;
+
+/**
+ * A dictionary chunk's row indices copied to shared memory, for its two passes as row jobs (src/linalg/rowChunks.ts),
+ * where threads are wanted and the rows are many, all present, and their indices Int32; else null (the
+ * same codes from the loops over Arrow's buffer).
+ */
+function sharedIndices(d: arrow.Data): Int32Array | null {
+  const idx = d.values as unknown;
+  if (!(idx instanceof Int32Array) || hasNulls(d) || rowThreadsWanted() < 2) return null;
+  const ix = rowShare(idx.subarray(0, d.length));
+  return onSharedMemory(ix) ? ix : null;
+}
+
+/** One of dictionaryChunk's passes over the rows of a chunk with indices `ix`. */
+function dictionaryJob(pass: number, ix: Int32Array, entry: Int32Array, codes: Int32Array, offset: number): void {
+  const dParams = sharedFloat64(4);
+  dParams.set([ix.length, FRAME_CHUNK, offset, pass]);
+  const arrays = { ix, entry, codes: pass === DICT_CODES ? codes : sharedInt32(0), dParams };
+  rowJobs(arrays, arrays).run(DICTIONARY, Math.ceil(ix.length / FRAME_CHUNK));
 }
 
 /** A factor from per-row strings, levels in R's sort order; numeric-looking levels sort numerically. */
@@ -212,7 +263,7 @@ export function factorFromStrings(raw: (string | null)[]): FactorColumn {
 /** Codes into `unique` (first-seen order, -1 missing) → a factor with the levels in R's sort order. */
 function sortLevels(firstCodes: Int32Array, unique: string[]): FactorColumn {
   const { remap, levels } = levelOrder(unique);
-  const codes = new Int32Array(firstCodes.length);
+  const codes = rowInt32(firstCodes.length);
   for (let i = 0; i < firstCodes.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
   return { kind: 'factor', codes, levels };
 }
@@ -245,7 +296,7 @@ function levelOrder(unique: string[]): { remap: Int32Array; levels: string[] } {
 export function numericToFactor(col: NumericColumn): FactorColumn {
   const v = col.values;
   const n = v.length;
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   // small non-negative integers (ids): a direct table, no hashing per row
   let maxInt = -1;
   let ints = true;
@@ -274,24 +325,39 @@ export function numericToFactor(col: NumericColumn): FactorColumn {
 /** Largest integer value (and key) indexed by a direct lookup table rather than a hash map. */
 const DIRECT_TABLE_MAX = 1 << 26;
 
+/** Chunk c: used[k] = 1 for each level k a row of the chunk has (every thread writes the same 1). uParams = [n, rows per chunk]. */
+export function levelsUsedChunk(A: Record<string, Float64Array | Int32Array>, c: number): void {
+  const P = A.uParams as Float64Array;
+  const i0 = c * P[1], i1 = Math.min(P[0], i0 + P[1]);
+  const codes = A.codes as Int32Array, used = A.used as Int32Array;
+  for (let i = i0; i < i1; i++) {
+    const k = codes[i];
+    if (k >= 0) used[k] = 1;
+  }
+}
+
+const LEVELS_USED = registerRowKernel('levelsUsed', levelsUsedChunk);
+
 /** Keeps the rows in `keep` and drops levels no longer used (R's drop.unused.levels = TRUE). */
 export function subsetColumn(col: Column, keep: Int32Array | null): Column {
   if (col.kind === 'numeric') {
     if (!keep) return col;
-    const out = new Float64Array(keep.length);
+    const out = rowFloat64(keep.length);
     for (let i = 0; i < keep.length; i++) out[i] = col.values[keep[i]];
     return { kind: 'numeric', values: out };
   }
   const n = keep ? keep.length : col.codes.length;
   const used = new Uint8Array(col.levels.length);
   if (!keep) {
-    // every row kept: the column itself where it uses all its levels (codes are never written to)
-    const c = col.codes;
-    for (let i = 0; i < n; i++) if (c[i] >= 0) used[c[i]] = 1;
-    if (used.every((u) => u === 1)) return col;
-    used.fill(0);
+    // every row kept: the column itself where it uses all its levels (codes are never written to);
+    // the levels used marked by a row job
+    const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+    const arrays = { codes: col.codes, used: sharedInt32(col.levels.length), uParams: sharedFloat64(2) };
+    arrays.uParams.set([n, FRAME_CHUNK]);
+    rowJobs(arrays, arrays).run(LEVELS_USED, chunks);
+    if (arrays.used.every((u) => u === 1)) return col;
   }
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   for (let i = 0; i < n; i++) {
     const c = col.codes[keep ? keep[i] : i];
     codes[i] = c;
@@ -326,7 +392,7 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
     }
     keys[i] = missing ? -1 : key;
   }
-  const codes = new Int32Array(n);
+  const codes = rowInt32(n);
   let uniq: number[];
   if (space <= Math.max(4 * n, 1 << 16) && space <= DIRECT_TABLE_MAX) {
     // a direct table over the key space: the keys in use, numbered in increasing order
@@ -396,7 +462,7 @@ function scaleColumn(x: Float64Array | number, key: string, label: string, scale
     scales?.set(key, p);
   }
   const { center, scale } = p;
-  const out = new Float64Array(x.length);
+  const out = rowFloat64(x.length);
   for (let i = 0; i < x.length; i++) out[i] = (x[i] - center) / scale;
   return out;
 }
@@ -438,7 +504,7 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
 
 function map1(a: Float64Array | number, f: (x: number) => number): Float64Array | number {
   if (typeof a === 'number') return f(a);
-  const out = new Float64Array(a.length);
+  const out = rowFloat64(a.length);
   for (let i = 0; i < a.length; i++) out[i] = f(a[i]);
   return out;
 }
@@ -446,12 +512,12 @@ function map1(a: Float64Array | number, f: (x: number) => number): Float64Array 
 function map2(a: Float64Array | number, b: Float64Array | number, f: (x: number, y: number) => number): Float64Array | number {
   if (typeof a === 'number' && typeof b === 'number') return f(a, b);
   const n = typeof a === 'number' ? (b as Float64Array).length : a.length;
-  const out = new Float64Array(n);
+  const out = rowFloat64(n);
   for (let i = 0; i < n; i++) out[i] = f(typeof a === 'number' ? a : a[i], typeof b === 'number' ? b : b[i]);
   return out;
 }
 
 /** Broadcasts a scalar expression result to n rows. */
 export function asVector(v: Float64Array | number, n: number): Float64Array {
-  return typeof v === 'number' ? new Float64Array(n).fill(v) : v;
+  return typeof v === 'number' ? rowFloat64(n).fill(v) : v;
 }

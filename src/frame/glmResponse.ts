@@ -87,7 +87,7 @@ export function readPriorWeights(spec: string | ArrayLike<number> | undefined, t
 }
 
 /** Marks rows with a missing (NA, NaN) response piece or weight (ok[i] = 0); an infinite value is not missing. */
-export function markMissingGlm(raw: RawGlmResponse, ok: Uint8Array): void {
+export function markMissingGlm(raw: RawGlmResponse, ok: Int32Array): void {
   for (const v of raw.values) for (let i = 0; i < ok.length; i++) if (Number.isNaN(v[i])) ok[i] = 0;
   if (raw.codes) for (let i = 0; i < ok.length; i++) if (raw.codes[i] < 0) ok[i] = 0;
   if (raw.weights) for (let i = 0; i < ok.length; i++) if (Number.isNaN(raw.weights[i])) ok[i] = 0;

@@ -11,6 +11,8 @@ import {
 import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMatrix } from './modelMatrix.js';
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
+import { rowFloat64, rowShare } from '../linalg/rowChunks.js';
+import { columnsMatrix, constantColumn, markMissing } from './rowPasses.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
 } from './glmResponse.js';
@@ -161,29 +163,27 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     if (!groups.has(r.groupLabel)) groups.set(r.groupLabel, interactFactors(r.group.map(asFactor)));
   }
 
-  // na.omit: keep rows where every used variable is present (NA and NaN are missing; Inf is not)
-  const ok = new Uint8Array(nInput).fill(1);
-  // the columns holding an infinite value (checked below among the rows kept; the others need no second pass)
-  const infinite = new Set<Float64Array>();
-  const markNumeric = (v: Float64Array) => {
-    let inf = false;
-    for (let i = 0; i < nInput; i++) {
-      const x = v[i];
-      if (x !== x) ok[i] = 0;
-      else if (x === Infinity || x === -Infinity) inf = true;
-    }
-    if (inf) infinite.add(v);
-  };
-  const markFactor = (c: Int32Array) => { for (let i = 0; i < nInput; i++) if (c[i] < 0) ok[i] = 0; };
-  const mark = (c: Column) => (c.kind === 'numeric' ? markNumeric(c.values) : markFactor(c.codes));
-  if (yCol) mark(yCol);
-  if (glmRaw) markMissingGlm(glmRaw, ok);
-  if (lmmWeights.values) markNumeric(lmmWeights.values);
-  for (const c of vars.values()) mark(c);
-  for (const c of offsets) mark(c);
-  for (const g of groups.values()) markFactor(g.codes);
-  let n = 0;
-  for (let i = 0; i < nInput; i++) n += ok[i];
+  // na.omit: keep rows where every used variable is present (NA and NaN are missing; Inf is not):
+  // one row job over the columns (src/frame/rowPasses.ts), which also finds the columns holding an
+  // infinite value (checked below among the rows kept; the others need no second pass)
+  const numericCols = new Set<Float64Array>(), factorCols = new Set<Int32Array>();
+  const addColumn = (c: Column) => (c.kind === 'numeric' ? numericCols.add(c.values) : factorCols.add(c.codes));
+  if (yCol) addColumn(yCol);
+  for (const c of vars.values()) addColumn(c);
+  for (const c of offsets) addColumn(c);
+  for (const g of groups.values()) factorCols.add(g.codes);
+  if (lmmWeights.values) numericCols.add(lmmWeights.values);
+  // (a column not on shared memory yet, e.g. weights given as numbers, is copied there for the job)
+  const numericList = [...numericCols], numericShared = numericList.map((v) => rowShare(v, nInput));
+  const marks = markMissing(nInput, numericShared, [...factorCols].map((f) => rowShare(f, nInput)));
+  const { ok } = marks;
+  const infinite = new Set(numericList.filter((v, k) => marks.infinite.has(numericShared[k])));
+  let n = marks.kept;
+  if (glmRaw) {
+    markMissingGlm(glmRaw, ok);
+    n = 0;
+    for (let i = 0; i < nInput; i++) n += ok[i];
+  }
   const nDropped = nInput - n;
   if (n === 0) throw new DataError(`no complete rows: all ${nInput} rows have a missing (null/NaN) value in a variable of the formula`);
   // infinite values in the rows kept are errors (lme4: "NA/NaN/Inf in 'y'"), not missing values
@@ -221,7 +221,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   }
   let lmmW: Float64Array | undefined;
   if (lmmWeights.values) {
-    lmmW = new Float64Array(n);
+    lmmW = rowFloat64(n);
     for (let i = 0; i < n; i++) {
       const w = lmmWeights.values[rows ? rows[i] : i];
       if (!(w > 0)) {
@@ -242,7 +242,10 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     const rc = countColumns(r.lhs, columnOf);
     checkModelMatrixSize(`random-effects term ${r.text}'s`, rc.total, n, rc.perTerm);
   }
-  const design = modelMatrix(formula.fixed, columnOf, n);
+  // one intercept column for X and the terms' Z (read only)
+  let intercept: Float64Array | null = null;
+  const ones = () => (intercept ??= constantColumn(n, 1));
+  const design = modelMatrix(formula.fixed, columnOf, n, ones);
   // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
   // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances): the rank
   // check and the response's residual from one pass
@@ -268,11 +271,10 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
       );
     }
   }
-  const X = new Float64Array(n * p);
-  kept.columns.forEach((col, j) => X.set(col, j * n));
+  const X = columnsMatrix(kept.columns, n, 'columns');
 
   // random effects
-  const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n));
+  const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n, ones));
   const known = new Set(options.knownCovarianceGroups ?? []);
   for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
   // lme4 orders terms by number of levels, decreasing (a stable sort)
@@ -287,15 +289,11 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   };
 }
 
-function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) => Column, n: number): ReTerm {
-  const design = modelMatrix(r.lhs, columnOf, n);
+function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) => Column, n: number, ones: () => Float64Array): ReTerm {
+  const design = modelMatrix(r.lhs, columnOf, n, ones);
   const q = design.columns.length;
   if (q === 0) throw new ModelError(`random-effects term ${r.text} has no columns`);
-  const Z = new Float64Array(n * q);
-  for (let j = 0; j < q; j++) {
-    const col = design.columns[j];
-    for (let i = 0; i < n; i++) Z[i * q + j] = col[i];
-  }
+  const Z = columnsMatrix(design.columns, n, 'rows');
   return { group: r.groupLabel, levels: g.levels, codes: g.codes, cnames: design.names, q, Z, text: r.text, term: r };
 }
 

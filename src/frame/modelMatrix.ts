@@ -4,6 +4,9 @@
  */
 import type { LinearPart, Term } from '../formula/types.js';
 import type { Column } from './columns.js';
+import { chunkRows, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
+import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
+import { constantColumn } from './rowPasses.js';
 
 export interface DesignMatrix {
   /** column names as R prints them: `(Intercept)`, `x`, `serviceB`, `recipeB:temperature185` */
@@ -40,13 +43,17 @@ export function countColumns(part: LinearPart, columnOf: (label: string) => Colu
   return { total: (part.intercept ? 1 : 0) + perTerm.reduce((a, t) => a + t.columns, 0), perTerm };
 }
 
-/** Builds the design matrix; `columnOf(label)` gives the evaluated column of a term variable. */
-export function modelMatrix(part: LinearPart, columnOf: (label: string) => Column, n: number): DesignMatrix {
+/**
+ * Builds the design matrix; `columnOf(label)` gives the evaluated column of a term variable, `ones`
+ * the intercept's column (one array for the fixed effects and the random-effects terms of a frame;
+ * the columns are never written to).
+ */
+export function modelMatrix(part: LinearPart, columnOf: (label: string) => Column, n: number, ones: () => Float64Array = () => constantColumn(n, 1)): DesignMatrix {
   const names: string[] = [];
   const columns: Float64Array[] = [];
   if (part.intercept) {
     names.push('(Intercept)');
-    columns.push(new Float64Array(n).fill(1));
+    columns.push(ones());
   }
   for (const term of part.terms) {
     // each variable contributes a list of (name suffix, column) pieces; the term is their product,
@@ -62,7 +69,7 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
         const start = contrastCoded(term, k, part) ? 1 : 0;
         own = [];
         for (let l = start; l < c.levels.length; l++) {
-          const col = new Float64Array(n);
+          const col = rowFloat64(n);
           for (let i = 0; i < n; i++) col[i] = c.codes[i] === l ? 1 : 0;
           own.push({ name: v.label + c.levels[l], col });
         }
@@ -71,7 +78,7 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
       for (const o of own) {
         for (const p of pieces) {
           if (first) { next.push(o); continue; }
-          const col = new Float64Array(n);
+          const col = rowFloat64(n);
           for (let i = 0; i < n; i++) col[i] = p.col[i] * o.col[i];
           next.push({ name: `${p.name}:${o.name}`, col });
         }
@@ -147,31 +154,85 @@ export function relativeResidual(y: Float64Array, columns: Float64Array[]): numb
  */
 export function dropRankDeficientWithResidual(X: DesignMatrix, y: Float64Array, tol = 1e-7): { kept: DesignMatrix; dropped: string[]; residual: number } {
   const p = X.columns.length;
-  const R1 = triangularFactor([...X.columns, y]);
+  const yy = new Float64Array(1);
+  const R1 = triangularFactor([...X.columns, y], yy);
   const R = new Float64Array(p * p);
   for (let i = 0; i < p; i++) R.set(R1.subarray(i * (p + 1), i * (p + 1) + p), i * p);
   const { kept, dropped } = dropRankDeficient(X, tol, R);
   if (dropped.length > 0) return { kept, dropped, residual: relativeResidual(y, kept.columns) };
-  const norm0 = Math.sqrt(dot(y, y));
+  const norm0 = Math.sqrt(yy[0]);
   return { kept, dropped, residual: norm0 === 0 ? 0 : Math.abs(R1[p * (p + 1) + p]) / norm0 };
 }
 
-/** Rows per block of the TSQR. */
-const QR_BLOCK = 128;
-
 /**
- * R (p × p upper triangular, row-major) with X = QR for the columns of X (each of length n): R is
- * updated with each block of rows by Householder reflections of [R; block] (R's zeros below the
- * diagonal make each reflection touch row k of R and the block's rows only).
+ * R (p × p upper triangular, row-major) with X = QR for the columns of X (each of length n), by
+ * TSQR over chunks of rows (src/linalg/rowChunks.ts, on the row threads where they run): each
+ * chunk's own R from its rows (qrRows), then the chunks' R factors stacked in chunk order under the
+ * R so far, R ← R of [R; R_c] (qrRows on R_c's rows). One chunk: R of the rows in one sweep.
+ * `lastSquares`: where given, [0] receives Σ c² of the last column (per chunk, the chunks in order).
  */
-export function triangularFactor(columns: Float64Array[]): Float64Array {
+export function triangularFactor(columns: Float64Array[], lastSquares?: Float64Array): Float64Array {
   const p = columns.length;
   const R = new Float64Array(p * p);
   if (p === 0) return R;
   const n = columns[0].length;
+  const rows = chunkRows(n, p * p);
+  const chunks = Math.ceil(n / rows);
+  const arrays: RowArrays = { qrParams: sharedFloat64(4), qrParts: sharedFloat64(chunks * p * p), qrSquares: sharedFloat64(chunks) };
+  (arrays.qrParams as Float64Array).set([n, p, rows, lastSquares ? 1 : 0]);
+  columns.forEach((col, j) => { arrays[`c${j}`] = col; });
+  rowJobs(arrays, R).run(TSQR_CHUNK, chunks);
+  if (lastSquares) {
+    const sq = arrays.qrSquares as Float64Array;
+    let s = sq[0];
+    for (let c = 1; c < chunks; c++) s += sq[c];
+    lastSquares[0] = s;
+  }
+  const parts = arrays.qrParts as Float64Array;
+  R.set(parts.subarray(0, p * p));
+  // R_c's columns (its rows 0..p−1) as the rows stacked under R
+  const cols = Array.from({ length: p }, () => new Float64Array(p));
+  for (let c = 1; c < chunks; c++) {
+    const o = c * p * p;
+    for (let j = 0; j < p; j++) for (let i = 0; i < p; i++) cols[j][i] = parts[o + i * p + j];
+    qrRows(cols, R, 0, p);
+  }
+  return R;
+}
+
+/**
+ * Chunk c of the TSQR: R of the chunk's rows (from 0) into qrParts at c p², and with qrParams[3] = 1
+ * Σ c² of the last column over the chunk into qrSquares[c]. qrParams = [n, p, rows per chunk, squares].
+ */
+export function tsqrChunk(A: RowArrays, c: number): void {
+  const P = A.qrParams as Float64Array;
+  const n = P[0], p = P[1], i0 = c * P[2], i1 = Math.min(n, i0 + P[2]);
+  const cols: Float64Array[] = [];
+  for (let j = 0; j < p; j++) cols.push(A[`c${j}`] as Float64Array);
+  const R = (A.qrParts as Float64Array).subarray(c * p * p, (c + 1) * p * p);
+  if (P[3] === 1) {
+    const last = cols[p - 1];
+    let s = 0;
+    for (let i = i0; i < i1; i++) s += last[i] * last[i];
+    (A.qrSquares as Float64Array)[c] = s;
+  }
+  R.fill(0);
+  qrRows(cols, R, i0, i1);
+}
+
+/**
+ * R ← the R factor of [R; rows i0..i1 of the columns] (p = columns.length; R p × p upper
+ * triangular, row-major), by Householder reflections over blocks of 128 rows stacked under R (R's
+ * zeros below the diagonal make each reflection touch row k of R and the block's rows only).
+ * Self-contained (the row threads evaluate its text).
+ */
+export function qrRows(columns: Float64Array[], R: Float64Array, i0: number, i1: number): void {
+  // rows per block
+  const QR_BLOCK = 128;
+  const p = columns.length;
   const B = new Float64Array(QR_BLOCK * p); // the block, column-major (b rows per column)
-  for (let r0 = 0; r0 < n; r0 += QR_BLOCK) {
-    const b = Math.min(QR_BLOCK, n - r0);
+  for (let r0 = i0; r0 < i1; r0 += QR_BLOCK) {
+    const b = Math.min(QR_BLOCK, i1 - r0);
     for (let j = 0; j < p; j++) B.set(columns[j].subarray(r0, r0 + b), j * b);
     for (let k = 0; k < p; k++) {
       const ko = k * b;
@@ -235,8 +296,10 @@ export function triangularFactor(columns: Float64Array[]): Float64Array {
       }
     }
   }
-  return R;
 }
+
+const TSQR_CHUNK = registerRowKernel('tsqrChunk', tsqrChunk, qrRows.toString());
+
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];

@@ -7,6 +7,8 @@ import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import type { GramInput } from '../linalg/gram.js';
+import { FRAME_CHUNK, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
+import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 import type { ColumnSquares } from './thetaProblem.js';
 import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
 
@@ -72,29 +74,54 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
  * Prior weights (lme4's weighted LMM): the rows of X_c, y_c and each block's Z scaled by √w_i, so
  * that either backend forms the weighted Gram matrix [Z X y]ᵀ W [Z X y]. The transform's β₀ and
  * centring stay valid (any β₀ and any unit-triangular C are). New arrays: the fixed-effects
- * transform and the blocks keep the unweighted ones. Returns Σ log w_i.
+ * transform and the blocks keep the unweighted ones. Returns Σ log w_i. A row job
+ * (src/linalg/rowChunks.ts): Σ log w_i per chunk of FRAME_CHUNK rows, the chunks added in order (as
+ * the stream engine's exact pass adds them, src/gram/stream/exact.ts).
  */
 function weightRows(w: Float64Array, rows: GramInput): number {
   const { n, p } = rows;
-  // (typed-array loops: Float64Array.from with a map function costs ~100 ns a row in V8)
-  const sw = new Float64Array(n);
-  for (let i = 0; i < n; i++) sw[i] = Math.sqrt(w[i]);
-  let sumLogW = 0;
-  for (let i = 0; i < n; i++) sumLogW += Math.log(w[i]);
-  const X = rows.X.slice();
-  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X[j * n + i] *= sw[i];
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = rows.y[i] * sw[i];
-  rows.X = X;
-  rows.y = y;
-  rows.blocks = rows.blocks.map((blk) => {
-    const q = blk.q;
-    const Zw = new Float64Array(n * q);
-    for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) Zw[i * q + s] = blk.Z[i * q + s] * sw[i];
-    return { ...blk, Z: Zw };
-  });
+  const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+  const wParams = sharedFloat64(4 + rows.blocks.length);
+  wParams.set([n, p, FRAME_CHUNK, rows.blocks.length, ...rows.blocks.map((b) => b.q)]);
+  // on shared memory, as the unweighted rows
+  const arrays: RowArrays = { w, X: rows.X, y: rows.y, Xw: rowFloat64(n * p, n), yw: rowFloat64(n), wLog: sharedFloat64(chunks), wParams };
+  rows.blocks.forEach((blk, k) => { arrays[`Z${k}`] = blk.Z; arrays[`Zw${k}`] = rowFloat64(n * blk.q, n); });
+  rowJobs(arrays, arrays).run(WEIGHT_ROWS, chunks);
+  const logs = arrays.wLog as Float64Array;
+  let sumLogW = logs[0];
+  for (let c = 1; c < chunks; c++) sumLogW += logs[c];
+  rows.X = arrays.Xw as Float64Array;
+  rows.y = arrays.yw as Float64Array;
+  rows.blocks = rows.blocks.map((blk, k) => ({ ...blk, Z: arrays[`Zw${k}`] as Float64Array }));
   return sumLogW;
 }
+
+/**
+ * Chunk c of weightRows: on the chunk's rows, √w_i times X's columns, y and each block's Z (Z0, Z1, …)
+ * into Xw, yw, Zw0, Zw1, …, and Σ log w_i into wLog[c]. wParams = [n, p, rows per chunk, blocks, q_0, q_1, …].
+ */
+export function weightRowsChunk(A: RowArrays, c: number): void {
+  const P = A.wParams as Float64Array;
+  const n = P[0], p = P[1], i0 = c * P[2], i1 = Math.min(n, i0 + P[2]);
+  const w = A.w as Float64Array, X = A.X as Float64Array, Xw = A.Xw as Float64Array, y = A.y as Float64Array, yw = A.yw as Float64Array;
+  let logs = 0;
+  for (let i = i0; i < i1; i++) logs += Math.log(w[i]);
+  (A.wLog as Float64Array)[c] = logs;
+  for (let i = i0; i < i1; i++) yw[i] = y[i] * Math.sqrt(w[i]);
+  for (let j = 0; j < p; j++) {
+    const o = j * n;
+    for (let i = i0; i < i1; i++) Xw[o + i] = X[o + i] * Math.sqrt(w[i]);
+  }
+  for (let k = 0; k < P[3]; k++) {
+    const q = P[4 + k], Z = A[`Z${k}`] as Float64Array, Zw = A[`Zw${k}`] as Float64Array;
+    for (let i = i0; i < i1; i++) {
+      const sw = Math.sqrt(w[i]);
+      for (let s = 0; s < q; s++) Zw[i * q + s] = Z[i * q + s] * sw;
+    }
+  }
+}
+
+const WEIGHT_ROWS = registerRowKernel('weightRows', weightRowsChunk);
 
 /** The response minus the offset: the LMM's working response. */
 export function workingResponse(frame: ModelFrame): Float64Array {

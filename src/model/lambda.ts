@@ -10,6 +10,7 @@
  */
 import type { ReTerm } from '../frame/modelFrame.js';
 import type { GramBlock } from '../linalg/gram.js';
+import { rowFloat64 } from '../linalg/rowChunks.js';
 
 /**
  * A random-effects block: the terms on one grouping factor, with their template's θ index map
@@ -66,7 +67,7 @@ export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; the
     const n = first.codes.length;
     const q = members.reduce((s, k) => s + terms[k].q, 0);
     // one term: its Z is the block's (the frame's array, not copied; neither is written to)
-    const Z = members.length === 1 ? first.Z : new Float64Array(n * q);
+    const Z = members.length === 1 ? first.Z : rowFloat64(n * q, n);
     const thetaIndex = new Int32Array(q * q).fill(-1);
     const cnames: string[] = [];
     const merged: RandomBlock['terms'] = [];

@@ -22,6 +22,8 @@
 import type { RandomBlock } from './lambda.js';
 import { fillTemplate } from '../linalg/template.js';
 import { semidefiniteCholesky } from '../linalg/dense.js';
+import { FRAME_CHUNK, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
+import { type RowArrays, registerRowKernel, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 
 /** M (q × q row-major) and M⁻¹ of a block, or null for the identity. */
 export interface BlockTransform {
@@ -34,18 +36,63 @@ export interface ReparamOptions {
   scale: boolean;
 }
 
+/**
+ * Chunk c of Σ z_s and Σ z_s² over the chunk's rows of a block's Z (n × q, row-major), into
+ * zMoments at 2 q c (the sums) and 2 q c + q (the squares). zParams = [n, q, rows per chunk].
+ */
+export function zMomentsChunk(A: RowArrays, c: number): void {
+  const P = A.zParams as Float64Array;
+  const n = P[0], q = P[1], i0 = c * P[2], i1 = Math.min(n, i0 + P[2]);
+  const Z = A.Z as Float64Array, out = A.zMoments as Float64Array, o = 2 * q * c;
+  for (let s = 0; s < 2 * q; s++) out[o + s] = 0;
+  for (let i = i0; i < i1; i++) for (let s = 0; s < q; s++) { const v = Z[i * q + s]; out[o + s] += v; out[o + q + s] += v * v; }
+}
+
+/**
+ * Chunk c of Z M (n × q, row-major, into Zi) over M's non-zero entries, column by column: M's
+ * column j has entries zVal[e] in rows zRow[e], e ∈ [zPtr[j], zPtr[j + 1]). zParams as zMomentsChunk's.
+ */
+export function zTimesMChunk(A: RowArrays, c: number): void {
+  const P = A.zParams as Float64Array;
+  const n = P[0], q = P[1], i0 = c * P[2], i1 = Math.min(n, i0 + P[2]);
+  const Z = A.Z as Float64Array, Zi = A.Zi as Float64Array;
+  const ptr = A.zPtr as Int32Array, rowOf = A.zRow as Int32Array, val = A.zVal as Float64Array;
+  // the sums over s skip only exact zeros (Z is finite), so they are those of the full product
+  for (let i = i0; i < i1; i++) {
+    const o = i * q;
+    for (let j = 0; j < q; j++) {
+      let acc = 0;
+      for (let e = ptr[j]; e < ptr[j + 1]; e++) acc += Z[o + rowOf[e]] * val[e];
+      Zi[o + j] = acc;
+    }
+  }
+}
+
+const Z_MOMENTS = registerRowKernel('zMoments', zMomentsChunk);
+const Z_TIMES_M = registerRowKernel('zTimesM', zTimesMChunk);
+
+/** The parameters of a block's row jobs (chunks of FRAME_CHUNK rows). */
+function zParams(n: number, q: number): Float64Array {
+  const P = sharedFloat64(3);
+  P.set([n, q, FRAME_CHUNK]);
+  return P;
+}
+
 /** The transform M = C S of each block (null where it is the identity). */
 export function blockTransforms(blocks: RandomBlock[], options: ReparamOptions): (BlockTransform | null)[] {
   return blocks.map((b) => {
     const { q } = b;
     const n = b.codes.length;
-    const Z = b.Z;
     const intercept = b.cnames.indexOf('(Intercept)');
     const centre = b.terms.length === 1 && q > 1 && intercept === 0;
     if (!centre && !options.scale) return null;
-    const mean = new Float64Array(q);
-    const sq = new Float64Array(q);
-    for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) { const v = Z[i * q + s]; mean[s] += v; sq[s] += v * v; }
+    // Σ z_s and Σ z_s² over the rows: per chunk, the chunks added in chunk order
+    const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+    const arrays: RowArrays = { Z: b.Z, zParams: zParams(n, q), zMoments: sharedFloat64(2 * q * chunks) };
+    rowJobs(arrays, arrays).run(Z_MOMENTS, chunks);
+    const moments = arrays.zMoments as Float64Array;
+    const mean = moments.slice(0, q), sq = moments.slice(q, 2 * q);
+    for (let c = 1; c < chunks; c++) for (let s = 0; s < q; s++) { mean[s] += moments[2 * q * c + s]; sq[s] += moments[2 * q * c + q + s]; }
     const M = new Float64Array(q * q);
     let identity = true;
     for (let s = 0; s < q; s++) {
@@ -71,23 +118,19 @@ export function transformBlock(b: RandomBlock, t: BlockTransform | null): Random
   if (!t) return b;
   const { q } = b;
   const n = b.codes.length;
-  const Zi = new Float64Array(n * q);
-  // M's non-zero entries, column by column (M = C S has the diagonal and at most the intercept's
-  // row): the sums over s skip only exact zeros (Z is finite), so they are those of the full product
-  const ptr = new Int32Array(q + 1), rowOf: number[] = [], val: number[] = [];
+  const Zi = rowFloat64(n * q, n);
+  // M's non-zero entries, column by column (M = C S has the diagonal and at most the intercept's row)
+  const rowOf: number[] = [], val: number[] = [];
+  const ptr = sharedInt32(q + 1);
   for (let c = 0; c < q; c++) {
     for (let s = 0; s < q; s++) if (t.M[s * q + c] !== 0) { rowOf.push(s); val.push(t.M[s * q + c]); }
     ptr[c + 1] = rowOf.length;
   }
-  const Z = b.Z;
-  for (let i = 0; i < n; i++) {
-    const o = i * q;
-    for (let c = 0; c < q; c++) {
-      let acc = 0;
-      for (let e = ptr[c]; e < ptr[c + 1]; e++) acc += Z[o + rowOf[e]] * val[e];
-      Zi[o + c] = acc;
-    }
-  }
+  const zRow = sharedInt32(rowOf.length), zVal = sharedFloat64(val.length);
+  zRow.set(rowOf);
+  zVal.set(val);
+  const arrays: RowArrays = { Z: b.Z, Zi, zParams: zParams(n, q), zPtr: ptr, zRow, zVal };
+  rowJobs(arrays, Zi).run(Z_TIMES_M, Math.max(1, Math.ceil(n / FRAME_CHUNK)));
   return { ...b, Z: Zi };
 }
 
