@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { momentStart } from '../src/lmm/momentStart.js';
+import { formGram } from '../src/backend/cpu/gram.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { thetaToInternal } from '../src/model/reparam.js';
 import { optimizeTheta } from '../src/optim/thetaOptimizer.js';
@@ -100,6 +101,27 @@ describe('momentStart: moment estimates of the random intercepts from fitted con
     const t = readCsv(['y,g', ...rows].join('\n')).table;
     const model = buildLmm('y ~ 1 + (1 | g)', t);
     expect(Array.from(momentStart(model, Float64Array.of(1))!)).toEqual([0]);
+  });
+});
+
+describe('momentStart from A (one factor): the same start as the pass over the rows', () => {
+  it('sleepstudy (Days | Subject), (1 | Subject), (Days || Subject), Dyestuff; A\'s entries are the ones read', () => {
+    for (const name of ['sleepstudy_slopes_reml', 'sleepstudy_intercept_reml', 'sleepstudy_uncorrelated_reml', 'dyestuff_reml', 'pastes_nested_reml']) {
+      const ref = loadReference(name);
+      const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
+      const start = new Float64Array(ref.theta.length).fill(1);
+      const rows = momentStart(model, start);
+      const gram = formGram(model);
+      // toEqual compares numbers by Object.is: bit for bit
+      expect(momentStart(model, start, gram), name).toEqual(rows);
+      // a changed copy of A is not the model's A: the rows' pass
+      expect(momentStart(model, start, { ...gram, AXk: gram.AXk.map((a) => a.map((v) => v + 1)) }), name).toEqual(rows);
+      if (name === 'pastes_nested_reml') continue; // two factors: backfitting over the rows
+      // the model's A changed in place: the start follows A's response row, so it is what is read
+      const m = model.internalBlocks[0]!.nl * model.internalBlocks[0]!.q;
+      gram.AXk[0]![model.frame.p * m] += 10;
+      expect(momentStart(model, start, gram), name).not.toEqual(rows);
+    }
   });
 });
 

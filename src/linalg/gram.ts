@@ -183,3 +183,16 @@ export function patternRows(pat: BlockPattern): PatternRows {
   }
   return { rowPtr, entry, colOf };
 }
+
+/** The rows each Gram matrix was formed from in one pass over them (formGramCpu), while both live. */
+const formed = new WeakMap<GramMatrix, GramInput>();
+
+/** Records that `gram` is [Z X y]ᵀ[Z X y] of exactly `rows` (a copy or a changed A is not: it is a new object). */
+export function markFormedFrom(gram: GramMatrix, rows: GramInput): void {
+  formed.set(gram, rows);
+}
+
+/** The rows `gram` was formed from (markFormedFrom), or undefined. */
+export function formedFrom(gram: GramMatrix): GramInput | undefined {
+  return formed.get(gram);
+}

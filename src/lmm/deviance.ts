@@ -120,7 +120,7 @@ export function lmmObjective(model: LmmModel, backend: LmmBackend, reference: Sy
   const thetaProblem = lmmThetaProblem(model.blocks, model.internalBlocks, layout, model.frame.n, model.source?.zSquares);
   const start = scaledStart(thetaProblem);
   // the moment start backfits over the rows: none when they are in an engine or a file (src/gram/)
-  const moments = model.source || model.momentStart === false ? null : momentStart(model, start);
+  const moments = model.source || model.momentStart === false ? null : momentStart(model, start, 'chol' in reference ? (reference as Float64Reference).chol.gram : undefined);
   return {
     start,
     ...(moments ? { startCandidates: [moments], candidateRhobeg: MOMENT_RHOBEG } : {}),

@@ -34,6 +34,7 @@
  * (src/optim/thetaOptimizer.ts, `candidates`), so a poor estimate costs one evaluation.
  */
 import type { LmmModel } from './model.js';
+import { type GramMatrix, formedFrom } from '../linalg/gram.js';
 import { semidefiniteCholesky } from '../linalg/dense.js';
 import { symmetricEigen } from '../linalg/symmetricEigen.js';
 
@@ -58,13 +59,19 @@ interface VectorFactor {
 
 type Factor = ScalarFactor | VectorFactor;
 
-/** The per-level regressions' G_j⁻¹ = (Z_jᵀ Z_j)⁻¹, and which levels have a non-singular G_j. */
-function vectorFactor(q: number, index: Int32Array, codes: Int32Array, Z: Float64Array, nl: number, n: number): VectorFactor {
+/**
+ * The per-level regressions' G_j⁻¹ = (Z_jᵀ Z_j)⁻¹, and which levels have a non-singular G_j. `G`:
+ * the G_j (lower triangles read) where known (A_kk), else summed here over the rows.
+ */
+function vectorFactor(q: number, index: Int32Array, codes: Int32Array, Z: Float64Array, nl: number, n: number, known?: Float64Array): VectorFactor {
   const qq = q * q;
-  const G = new Float64Array(nl * qq);
-  for (let i = 0; i < n; i++) {
-    const o = codes[i] * qq, zi = i * q;
-    for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) G[o + s * q + t] += Z[zi + s] * Z[zi + t];
+  let G = known;
+  if (!G) {
+    G = new Float64Array(nl * qq);
+    for (let i = 0; i < n; i++) {
+      const o = codes[i] * qq, zi = i * q;
+      for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) G[o + s * q + t] += Z[zi + s] * Z[zi + t];
+    }
   }
   const ginv = new Float64Array(nl * qq);
   const fitted = new Uint8Array(nl);
@@ -99,13 +106,17 @@ function vectorFactor(q: number, index: Int32Array, codes: Int32Array, Z: Float6
   return { kind: 'vector', q, index, codes, Z, nl, fitted, ginv, b: new Float64Array(nl * q), J };
 }
 
-/** One backfitting step of a factor: its effects refitted to r plus its current part of the fit, r updated. */
-function sweepFactor(f: Factor, r: Float64Array, n: number): void {
+/**
+ * One backfitting step of a factor: its effects refitted to r plus its current part of the fit, r
+ * updated. `zr`: Z_fᵀ r where known (A's response row, for the first step of one factor), else
+ * summed here over the rows.
+ */
+function sweepFactor(f: Factor, r: Float64Array, n: number, zr?: Float64Array): void {
   if (f.kind === 'scalar') {
     const { codes, nl, cnt, b } = f;
     // b_f ← level means of r + Z_f b_f; r ← r + Z_f (b_old − b_new)
-    const sum = new Float64Array(nl);
-    for (let i = 0; i < n; i++) sum[codes[i]] += r[i];
+    const sum = zr ? Float64Array.from(zr) : new Float64Array(nl);
+    if (!zr) for (let i = 0; i < n; i++) sum[codes[i]] += r[i];
     for (let j = 0; j < nl; j++) if (cnt[j] > 0) sum[j] /= cnt[j]; // the change of b_j
     for (let i = 0; i < n; i++) r[i] -= sum[codes[i]];
     for (let j = 0; j < nl; j++) b[j] += sum[j];
@@ -114,8 +125,10 @@ function sweepFactor(f: Factor, r: Float64Array, n: number): void {
   const { q, codes, Z, nl, fitted, ginv, b } = f;
   const qq = q * q;
   // the change of b_j: G_j⁻¹ Z_jᵀ r_j (the normal equations of r_j + Z_j b_j on Z_j)
-  const zr = new Float64Array(nl * q);
-  for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; for (let s = 0; s < q; s++) zr[o + s] += Z[zi + s] * r[i]; }
+  if (!zr) {
+    zr = new Float64Array(nl * q);
+    for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; for (let s = 0; s < q; s++) zr[o + s] += Z[zi + s] * r[i]; }
+  }
   const d = new Float64Array(nl * q);
   for (let j = 0; j < nl; j++) {
     if (!fitted[j]) continue;
@@ -123,6 +136,16 @@ function sweepFactor(f: Factor, r: Float64Array, n: number): void {
   }
   for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; let v = 0; for (let s = 0; s < q; s++) v += Z[zi + s] * d[o + s]; r[i] -= v; }
   for (let e = 0; e < b.length; e++) b[e] += d[e];
+}
+
+/** The blocks that may give a factor (a first term whose column is the intercept, with its θ entry): at most that many factors. */
+function countFactors(model: LmmModel): number {
+  let c = 0;
+  for (const blk of model.internalBlocks) {
+    const term = blk.terms[0];
+    if (term && blk.cnames[term.col] === '(Intercept)' && blk.thetaIndex[term.col * blk.q + term.col] >= 0) c++;
+  }
+  return c;
 }
 
 /** Swamy's estimator of Σ_f / σ² (see the header) written into θ as its lower Cholesky factor. */
@@ -154,11 +177,21 @@ function storeVectorEstimate(f: VectorFactor, sigma2: number, theta: Float64Arra
  * θ with moment estimates in place of lme4's start for the random intercepts and the terms with
  * slopes, or null when there are none. Prior weights are ignored (unweighted residuals): the
  * estimate is only a start, and unit weights then give the unweighted fit's path.
+ *
+ * `gram`: an A; where it was formed from the model's unweighted rows (formedFrom: the internal
+ * blocks' Z, y_c) and one factor is fitted, its G_j and the first step's Z_jᵀ r (r = y_c) are A's
+ * entries — the same sums, in the same row order (src/backend/cpu/gram.ts) — so that only the
+ * residual's pass goes over the rows.
  */
-export function momentStart(model: LmmModel, start: Float64Array): Float64Array | null {
+export function momentStart(model: LmmModel, start: Float64Array, gram?: GramMatrix): Float64Array | null {
   const { n, p } = model.frame;
   const factors: Factor[] = [];
-  for (const blk of model.internalBlocks) {
+  // A's entries for the one factor: its G_j (A_kk) and Z_jᵀ y_c (A_Xk's response row), by the factor's block
+  const fromA = gram && formedFrom(gram) === model.rows && !model.weights && model.rows.y === model.fixed.yc &&
+    model.rows.blocks === model.internalBlocks ? gram : null;
+  const blockOf = new Map<Factor, number>();
+  const qualifying = fromA ? countFactors(model) : 0;
+  for (const [kb, blk] of model.internalBlocks.entries()) {
     const term = blk.terms[0];
     if (!term || blk.cnames[term.col] !== '(Intercept)') continue;
     const { q, nl, codes, Z } = blk;
@@ -176,12 +209,16 @@ export function momentStart(model: LmmModel, start: Float64Array): Float64Array 
     let full = blk.terms.length === 1 && col === 0 && q > 1;
     for (let s = 0; s < q && full; s++) for (let t = 0; t <= s; t++) if (blk.thetaIndex[s * q + t] < 0) full = false;
     if (full) {
-      const v = vectorFactor(q, blk.thetaIndex, codes, Z, nl, n);
-      if (v.J >= 2) { factors.push(v); continue; }
+      const v = vectorFactor(q, blk.thetaIndex, codes, Z, nl, n, fromA && qualifying === 1 ? fromA.Akk[kb] : undefined);
+      if (v.J >= 2) { factors.push(v); blockOf.set(v, kb); continue; }
     }
     let J = 0;
     for (let j = 0; j < nl; j++) if (cnt[j] > 0) J++;
-    if (J >= 2) factors.push({ kind: 'scalar', k, codes, nl, cnt, b: new Float64Array(nl), J });
+    if (J >= 2) {
+      const f: ScalarFactor = { kind: 'scalar', k, codes, nl, cnt, b: new Float64Array(nl), J };
+      factors.push(f);
+      blockOf.set(f, kb);
+    }
   }
   if (factors.length === 0) return null;
   // coarsest first: a factor nested in another (batch/cask) then takes only the deviations within
@@ -190,8 +227,18 @@ export function momentStart(model: LmmModel, start: Float64Array): Float64Array 
   const df = n - p - factors.reduce((s, f) => s + (f.kind === 'scalar' ? f.J - 1 : f.q * (f.J - 1)), 0);
   if (df < 0.1 * n) return null;
   const r = Float64Array.from(model.fixed.yc);
-  // one factor: its levels' fits are independent, one sweep is the least-squares fit
-  for (let sweep = 0; sweep < (factors.length > 1 ? SWEEPS : 1); sweep++) for (const f of factors) sweepFactor(f, r, n);
+  // one factor: its levels' fits are independent, one sweep is the least-squares fit (its Z_jᵀ y_c from A)
+  if (factors.length === 1 && fromA) {
+    const f = factors[0]!, kb = blockOf.get(f)!;
+    const m = model.internalBlocks[kb]!.nl * model.internalBlocks[kb]!.q;
+    const { q } = model.internalBlocks[kb]!;
+    const yRow = fromA.AXk[kb]!.subarray(p * m, p * m + m);
+    // a random intercept's column of a block with several (its Z column all ones): every q-th entry
+    const col = f.kind === 'scalar' ? model.internalBlocks[kb]!.terms[0]!.col : 0;
+    sweepFactor(f, r, n, f.kind === 'scalar' && q > 1 ? Float64Array.from({ length: f.nl }, (_, j) => yRow[j * q + col]!) : yRow);
+  } else {
+    for (let sweep = 0; sweep < (factors.length > 1 ? SWEEPS : 1); sweep++) for (const f of factors) sweepFactor(f, r, n);
+  }
   let sse = 0;
   for (let i = 0; i < n; i++) sse += r[i] * r[i];
   const sigma2 = sse / df;

@@ -2,7 +2,7 @@
  * CPU backend: forms the blocked Gram matrix A = [Z X y]ᵀ[Z X y] in one pass over the data, in
  * float64 (see src/linalg/gram.ts for the layout).
  */
-import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, patternFromKeys } from '../../linalg/gram.js';
+import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, markFormedFrom, patternFromKeys } from '../../linalg/gram.js';
 import { crossProducts } from '../../model/crossProducts.js';
 import { levelsArray } from '../../linalg/firstBlock.js';
 import { RowJobs, type RowArrays, onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../../linalg/rowThreads.js';
@@ -31,7 +31,9 @@ export function formGramCpu(rows: GramInput): GramMatrix {
   const yty = AXX[p1 * p1 - 1];
   const Ajk: BlockSparse[][] = blocks.map(() => []);
   for (let j = 1; j < K; j++) for (let k = 0; k < j; k++) Ajk[j][k] = crossBlock(n, blocks[j], blocks[k]);
-  return { n, p, blocks, Akk, Ajk, AXk, AXX, yty };
+  const gram: GramMatrix = { n, p, blocks, Akk, Ajk, AXk, AXX, yty };
+  markFormedFrom(gram, rows);
+  return gram;
 }
 
 /** Rows whose records are touched ahead (levelRows). */
