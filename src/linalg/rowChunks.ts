@@ -11,13 +11,20 @@
  * helpers, and the Gram pass after the frame, use them without a copy.
  */
 import { sharedMemoryAvailable } from './denseThreads.js';
-import { RowJobs, type RowArrays, onSharedMemory, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
+import { RowJobs, type RowArrays, onSharedMemory, rowThreadsReady, rowThreadsStarted, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from './rowThreads.js';
 
 /** Rows per chunk of a frame pass (as PIRLS's, src/glmm/rowPass.ts ROW_CHUNK). */
 export const FRAME_CHUNK = 8192;
 
 /** Rows from which the frame's row arrays live on SharedArrayBuffers: a pass of two chunks can be split. */
 export const SHARED_ROWS = 2 * FRAME_CHUNK;
+
+/**
+ * Rows from which a fit waits for the helpers before its frame and a frame's passes start them: a
+ * smaller frame takes less time than their start (InstEval's 73,421 rows: ~0.06 s against ~0.08 s),
+ * and its passes use them only if they run already.
+ */
+const AWAIT_ROWS = 1 << 19;
 
 /** The most partial sums a pass keeps over all its chunks (chunkRows: 32 MiB of float64). */
 const MAX_PARTIALS = 1 << 22;
@@ -57,12 +64,15 @@ export function chunkRows(n: number, perChunk = 0): number {
 }
 
 /**
- * Row jobs on `arrays`: shared with the helpers when more than one thread is wanted and every array
- * is on a SharedArrayBuffer, else every chunk on the calling thread (the same chunks). The helpers
+ * Row jobs on `arrays`: shared with the helpers when more than one thread is wanted, every array is on
+ * a SharedArrayBuffer and the helpers have been started (or the rows are many enough to start them),
+ * else every chunk on the calling thread (the same chunks). The helpers
  * hold the arrays until `owner` is collected.
  */
 export function rowJobs(arrays: RowArrays, owner: object): RowJobs {
-  const shared = rowThreadsWanted() > 1 && Object.values(arrays).every(onSharedMemory);
+  // a small frame does not start the helpers (their start costs more than its passes: AWAIT_ROWS)
+  const big = Object.values(arrays).some((a) => a.length >= AWAIT_ROWS);
+  const shared = rowThreadsWanted() > 1 && (big || rowThreadsStarted()) && Object.values(arrays).every(onSharedMemory);
   return new RowJobs(arrays, owner, shared);
 }
 
@@ -76,8 +86,3 @@ export async function rowPassesReady(rows: number): Promise<void> {
   if (rows >= AWAIT_ROWS && shareRows(rows) && rowThreadsWanted() > 1) await rowThreadsReady();
 }
 
-/**
- * Rows from which a fit waits for the helpers before its frame: a smaller frame takes less time than
- * their start (InstEval's 73,421 rows: ~0.06 s against ~0.08 s), and its passes use them only if they run.
- */
-const AWAIT_ROWS = 1 << 19;

@@ -187,6 +187,11 @@ export function startRowThreads(): Promise<number> {
   return starting.then((p) => (p ? p.helpers.length + 1 : 1));
 }
 
+/** Has the process's row-thread pool been asked to start (startRowThreads)? */
+export function rowThreadsStarted(): boolean {
+  return starting !== null;
+}
+
 /** Resolves when the row threads' helpers are running; the number of threads (tests and benches). */
 export async function rowThreadsReady(): Promise<number> {
   const threads = await startRowThreads();
