@@ -106,8 +106,11 @@ fi
 
 # (re)built where node_modules is, when missing or older than a source: a stale bundle would measure old code
 STALE=""
-if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -f bench/out/glmm-ab-bench.mjs ] && [ -d node_modules ]; then
-  STALE=$(find src shaders bench -maxdepth 3 \( -name '*.ts' -o -name '*.wgsl' \) -not -path 'bench/out/*' -newer bench/out/run-bench.mjs 2>/dev/null | head -1)
+# (the check once ran only where glmm-ab-bench.mjs existed too: without it, stale bundles measured old code)
+if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -d node_modules ]; then
+  for b in bench/out/gpu-bench.mjs bench/out/run-bench.mjs; do
+    [ -n "$STALE" ] || STALE=$(find src shaders bench -maxdepth 4 \( -name '*.ts' -o -name '*.wgsl' \) -not -path 'bench/out/*' -newer "$b" 2>/dev/null | head -1)
+  done
 fi
 if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || { [ "$GLMM_AB" = 1 ] && [ ! -f bench/out/glmm-ab-bench.mjs ]; } || [ -n "$STALE" ]; then
   [ -d node_modules ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs, glmm-ab-bench.mjs or kinship-bench.mjs is missing and there is no node_modules to build them"
@@ -184,6 +187,12 @@ else
   say "browser benchmark: rows $BROWSER_ROWS ${REAL[*]:-(software adapter)}"
   node bench/out/browser-bench.mjs --rows "$BROWSER_ROWS" --backends "$BACKENDS" "${REAL[@]}" --chromium "$CHROMIUM" \
     --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the browser benchmark failed (see $LOG)"; }
+fi
+
+# a case whose child process failed: the runners exit 0 and mark it in their tables, so say it here
+# (a timeout is a figure, a failure is not)
+if grep -q "worker exited with" "$LOG"; then
+  STATUS=1; say "a case failed in its child process: $(grep -m1 -o '\[[^]]*\] [a-z]*: worker exited with [0-9]*' "$LOG") (see $LOG)"
 fi
 
 # --- one summary --------------------------------------------------------------------------------

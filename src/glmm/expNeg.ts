@@ -11,36 +11,34 @@
 /** the largest a for which expNeg is defined (2^m from the table) */
 export const EXP_NEG_MAX = 40;
 
-/** ln 2 / 32 in two parts: the high part has 21 trailing zero bits, so k · LN2_32_HI is exact for |k| < 2^21 */
-const LN2_32_HI = 6.93147180369123816490e-01 / 32;
-const LN2_32_LO = 1.90821492927058770002e-10 / 32;
-const INV_LN2_32 = 32 / Math.LN2;
-
-/** 2^(j/32), j = 0..31 */
-const T = Float64Array.from({ length: 32 }, (_, j) => 2 ** (j / 32));
-/** 2^(−m), m = 0..63 (exact) */
-const P2 = Float64Array.from({ length: 64 }, (_, m) => 2 ** -m);
-
-/** e^(−a) for 0 ≤ a ≤ EXP_NEG_MAX (no check: the caller keeps a in range) */
-export function expNeg(a: number): number {
-  // K = −k = round(32 a / ln 2) in integer arithmetic (a ≥ 0: floor of +½)
-  const K = (a * INV_LN2_32 + 0.5) | 0;
-  // r = x − k (ln 2/32) = K (ln 2/32) − a
-  const r = K * LN2_32_HI - a + K * LN2_32_LO;
-  // k = 32 m + j: j = (−K) mod 32, −m = (K + j)/32
-  const j = (32 - (K & 31)) & 31;
-  const p = r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
-  const t = T[j];
-  return (t + t * p) * P2[(K + j) >> 5];
+/**
+ * expNeg's maker. Its text names nothing outside itself, so the row kernels' helper threads
+ * (src/linalg/rowThreads.ts) can evaluate it (EXP_NEG_SOURCE) and get the same operations on the same
+ * values, whatever names a bundler gives this module's top-level constants.
+ */
+function makeExpNeg(): (a: number) => number {
+  // ln 2 / 32 in two parts: the high part has 21 trailing zero bits, so k · LN2_32_HI is exact for |k| < 2^21
+  const LN2_32_HI = 6.93147180369123816490e-01 / 32;
+  const LN2_32_LO = 1.90821492927058770002e-10 / 32;
+  const INV_LN2_32 = 32 / Math.LN2;
+  // 2^(j/32), j = 0..31; 2^(−m), m = 0..63 (exact)
+  const T = Float64Array.from({ length: 32 }, (_, j) => 2 ** (j / 32));
+  const P2 = Float64Array.from({ length: 64 }, (_, m) => 2 ** -m);
+  return (a: number): number => {
+    // K = −k = round(32 a / ln 2) in integer arithmetic (a ≥ 0: floor of +½)
+    const K = (a * INV_LN2_32 + 0.5) | 0;
+    // r = x − k (ln 2/32) = K (ln 2/32) − a
+    const r = K * LN2_32_HI - a + K * LN2_32_LO;
+    // k = 32 m + j: j = (−K) mod 32, −m = (K + j)/32
+    const j = (32 - (K & 31)) & 31;
+    const p = r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+    const t = T[j];
+    return (t + t * p) * P2[(K + j) >> 5];
+  };
 }
 
-/**
- * expNeg's definition as source text (its constants, tables and function), for the row kernels'
- * helper threads (src/linalg/rowThreads.ts), which evaluate it: the same operations on the same values.
- */
-export const EXP_NEG_PRELUDE = [
-  `const LN2_32_HI = ${LN2_32_HI}, LN2_32_LO = ${LN2_32_LO}, INV_LN2_32 = ${INV_LN2_32};`,
-  `const T = Float64Array.from([${Array.from(T).join(', ')}]);`,
-  `const P2 = Float64Array.from([${Array.from(P2).join(', ')}]);`,
-  expNeg.toString(),
-].join('\n');
+/** e^(−a) for 0 ≤ a ≤ EXP_NEG_MAX (no check: the caller keeps a in range) */
+export const expNeg: (a: number) => number = makeExpNeg();
+
+/** An expression whose value is expNeg (evaluated by the row threads: the same function). */
+export const EXP_NEG_SOURCE = `(${makeExpNeg.toString()})()`;

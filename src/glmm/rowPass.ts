@@ -20,13 +20,14 @@
  * and in log(1/μ) for well-predicted rows, ~1e-16/e). test/rowPass.test.ts compares the two.
  */
 import type { GlmFamily } from './family.js';
-import { EXP_NEG_PRELUDE, expNeg as expNegFn } from './expNeg.js';
+import { EXP_NEG_SOURCE, expNeg } from './expNeg.js';
 
 /**
- * expNeg under a name of this module: logitRange's text (which the row threads evaluate, with
- * LOGIT_PRELUDE's definition of expNeg) then names it so whatever a loader makes of imports.
+ * expNeg under a name of this module that no other module uses: logitRange's text (which the row
+ * threads evaluate, with LOGIT_PRELUDE's definition of it) names it so whatever a loader makes of
+ * imports, and a bundler, which renames top-level names that collide, leaves it as it is.
  */
-const expNeg = expNegFn;
+const logitExpNeg = expNeg;
 
 /**
  * Rows per chunk of the row work (the row jobs, src/linalg/rowThreads.ts, and the kernels called
@@ -98,7 +99,7 @@ export function logitSetup(family: GlmFamily, y: Float64Array, weights: Float64A
 
 /**
  * The logit kernel on rows [from, to) (a whole chunk of the row jobs, or less): μ, w and z into the
- * arrays, returns Σ wt·d(y, μ). Self-contained but for expNeg and LOGIT_FAST_MAX (the row threads
+ * arrays, returns Σ wt·d(y, μ). Self-contained but for logitExpNeg and LOGIT_FAST_MAX (the row threads
  * evaluate its text with theirs: LOGIT_PRELUDE, src/linalg/rowThreads.ts). With unit prior weights Σ log1p(e) is the log of a product of the d = 1 + e
  * ∈ (1, 2] per CHUNK (256) rows from `from` (no overflow; the rounding of the product adds ~ε/2 per
  * row, as a logarithm per row would). Rows with |η| > LOGIT_FAST_MAX take the family's clamped
@@ -132,7 +133,7 @@ export function logitRange(eta: Float64Array, base: Float64Array | null, mu: Flo
         dev += wi * ((yi !== 0 ? yi * Math.log(yi / m) : 0) + (y1 !== 0 ? y1 * Math.log(y1 / (1 - m)) : 0));
         continue;
       }
-      const e = expNeg(a);
+      const e = logitExpNeg(a);
       const d = 1 + e;
       const me = e / (d * d);
       let ymu: number;
@@ -162,7 +163,7 @@ export function logitRange(eta: Float64Array, base: Float64Array | null, mu: Flo
 }
 
 /** logitRange's and fixedRows's definitions and what they refer to, as source text for the row threads */
-export const LOGIT_PRELUDE = [EXP_NEG_PRELUDE, `const LOGIT_FAST_MAX = ${LOGIT_FAST_MAX};`, logitRange.toString(), fixedRows.toString()].join('\n');
+export const LOGIT_PRELUDE = [`const logitExpNeg = ${EXP_NEG_SOURCE};`, `const LOGIT_FAST_MAX = ${LOGIT_FAST_MAX};`, logitRange.toString(), fixedRows.toString()].join('\n');
 
 /**
  * The row job of one PIRLS evaluation with the logit kernel, on chunk c of `A` (the engine's arrays,
