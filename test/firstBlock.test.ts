@@ -26,6 +26,18 @@ function expectSameFactors(a: BlockedCholesky, b: BlockedCholesky): void {
   expect([b.ldL2, b.ldRX2, b.pwrss]).toEqual([a.ldL2, a.ldRX2, a.pwrss]);
 }
 
+/** the fused first block and the general steps at each θ: the same factor */
+function fusedAgainstGeneral(model: ReturnType<typeof buildLmm>, thetas: number[][]): void {
+  const gram = formGram(model);
+  const fused = new BlockedCholesky(gram, model.theta.length);
+  const general = new BlockedCholesky(gram, model.theta.length, 'wasm', { fuseFirst: false });
+  for (const th of thetas) {
+    fused.factor(th);
+    general.factor(th);
+    expectSameFactors(general, fused);
+  }
+}
+
 describe('the fused first block', () => {
   const { table } = generateLmmData({ n: 20_000, groups: 700, seed: 3 });
   const cases: [string, string, number[][]][] = [
@@ -34,15 +46,7 @@ describe('the fused first block', () => {
   ];
   for (const [name, formula, thetas] of cases) {
     it(`${name}: the same factor as the general steps`, () => {
-      const model = buildLmm(formula, table, { REML: true });
-      const gram = formGram(model);
-      const fused = new BlockedCholesky(gram, model.theta.length);
-      const general = new BlockedCholesky(gram, model.theta.length, 'wasm', { fuseFirst: false });
-      for (const th of thetas) {
-        fused.factor(th);
-        general.factor(th);
-        expectSameFactors(general, fused);
-      }
+      fusedAgainstGeneral(buildLmm(formula, table, { REML: true }), thetas);
     });
   }
 
@@ -51,15 +55,7 @@ describe('the fused first block', () => {
       ['penicillin.csv', 'diameter ~ 1 + (1 | plate) + (1 | sample)', [[1.5, 3.2], [0, 1]]],
       ['pastes.csv', 'strength ~ 1 + (1 | sample) + (1 | batch)', [[3.5, 1.2], [0.2, 0]]],
     ] as [string, string, number[][]][]) {
-      const model = buildLmm(formula, loadData({ data }), { REML: true });
-      const gram = formGram(model);
-      const fused = new BlockedCholesky(gram, model.theta.length);
-      const general = new BlockedCholesky(gram, model.theta.length, 'wasm', { fuseFirst: false });
-      for (const th of thetas) {
-        fused.factor(th);
-        general.factor(th);
-        expectSameFactors(general, fused);
-      }
+      fusedAgainstGeneral(buildLmm(formula, loadData({ data }), { REML: true }), thetas);
     }
   });
 

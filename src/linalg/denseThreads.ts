@@ -149,7 +149,8 @@ function work() {
 ${helperLoopSource(GEN)}
 `;
 
-interface HelperHandle { postMessage(msg: unknown): void; terminate(): unknown }
+/** A helper thread as its pool holds it (a Node Worker or a Web Worker). */
+export interface HelperHandle { postMessage(msg: unknown): void; terminate(): unknown }
 
 interface Pool {
   ctrl: Int32Array;

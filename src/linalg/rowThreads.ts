@@ -23,7 +23,7 @@
  * claims with a compare-exchange on the word it read: a successful claim proves the job was still the
  * one whose parameters it read (the caller moves on only when every chunk of a job is done).
  */
-import { denseThreadsWanted, helperLoopSource, helpersRunning, sharedMemoryAvailable, startDenseThreads } from './denseThreads.js';
+import { type HelperHandle, denseThreadsWanted, helperLoopSource, helpersRunning, sharedMemoryAvailable, startDenseThreads } from './denseThreads.js';
 
 /** Helpers are capped here (as the dense kernels' threads). */
 const MAX_ROW_THREADS = 16;
@@ -115,7 +115,6 @@ function work() {
 ${helperLoopSource(GEN)}
 `;
 
-interface HelperHandle { postMessage(msg: unknown): void; terminate(): unknown }
 
 interface Pool {
   ctrl: Int32Array;
