@@ -107,13 +107,15 @@ fi
 # (re)built where node_modules is, when missing or older than a source: a stale bundle would measure old code
 STALE=""
 # (the check once ran only where glmm-ab-bench.mjs existed too: without it, stale bundles measured old code)
-if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -d node_modules ]; then
+# (where esbuild is: a GPU machine's copy has a node_modules of its own, .gpu/env.sh's, without it, and
+# runs the bundles it was given, whose commit the summary records)
+if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -d node_modules/esbuild ]; then
   for b in bench/out/gpu-bench.mjs bench/out/run-bench.mjs; do
     [ -n "$STALE" ] || STALE=$(find src shaders bench -maxdepth 4 \( -name '*.ts' -o -name '*.wgsl' \) -not -path 'bench/out/*' -newer "$b" 2>/dev/null | head -1)
   done
 fi
 if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || { [ "$GLMM_AB" = 1 ] && [ ! -f bench/out/glmm-ab-bench.mjs ]; } || [ -n "$STALE" ]; then
-  [ -d node_modules ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs, glmm-ab-bench.mjs or kinship-bench.mjs is missing and there is no node_modules to build them"
+  [ -d node_modules/esbuild ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs, glmm-ab-bench.mjs or kinship-bench.mjs is missing and there is no node_modules (esbuild) to build them"
   say "building the bundles (npm run bench:gpu:bundle)${STALE:+: $STALE is newer than them}"
   npm run -s bench:gpu:bundle >>"$LOG" 2>&1 || fail "npm run bench:gpu:bundle"
 fi
