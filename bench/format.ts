@@ -21,7 +21,10 @@ export function mdTable(head: string[], rows: string[][]): string {
 /** One fit of a GPU benchmark (webgpu or cpu backend). */
 export interface FitRow {
   case: string;
+  /** the backend the fit ran on (for `auto`, the one it chose) */
   backend: 'webgpu' | 'cpu';
+  /** the fit asked for backend 'auto' (src/backend/select.ts: one measured evaluation on each decides) */
+  auto?: boolean;
   n?: number;
   ngroups?: Record<string, number>;
   /** generating the data (gen) or reading the CSV (read), ms; not part of the fit */
@@ -50,11 +53,12 @@ export interface FitRow {
 }
 
 /** The benchmark's record of a fit. */
-export function fitRow(caseId: string, backend: 'webgpu' | 'cpu', fit: LmmFit, fitWallMs: number): FitRow {
+export function fitRow(caseId: string, backend: 'webgpu' | 'cpu' | 'auto', fit: LmmFit, fitWallMs: number): FitRow {
   const polishEvals = fit.gpuCheck?.polishEvaluations ?? 0;
   return {
     case: caseId,
-    backend,
+    backend: backend === 'auto' ? (fit.backend.name === 'webgpu' ? 'webgpu' : 'cpu') : backend,
+    ...(backend === 'auto' ? { auto: true } : {}),
     n: fit.nobs,
     ngroups: fit.ngroups,
     timings: { ...fit.timings },
@@ -71,6 +75,11 @@ export function fitRow(caseId: string, backend: 'webgpu' | 'cpu', fit: LmmFit, f
   };
 }
 
+/** A row's backend as the tables show it: `auto (webgpu)` for an 'auto' fit that chose WebGPU. */
+export function backendLabel(r: Pick<FitRow, 'backend' | 'auto'>): string {
+  return r.auto ? `auto (${r.backend})` : r.backend;
+}
+
 /**
  * The per-fit table: a webgpu row and a cpu row per case. The LMM has no data pass on the GPU (the
  * rows are read once on the CPU into the float64 Gram matrix: 'Gram f64'); the GPU's setup is the
@@ -84,7 +93,7 @@ export function gpuTable(rows: FitRow[], memLabel = 'peak RSS (MiB)'): string {
     'GPU f32 objective error', 'Δ objective (webgpu − cpu)',
   ];
   const cpuObjective = new Map<string, number>();
-  for (const r of rows) if (r.backend === 'cpu' && r.objective !== undefined) cpuObjective.set(r.case, r.objective);
+  for (const r of rows) if (r.backend === 'cpu' && !r.auto && r.objective !== undefined) cpuObjective.set(r.case, r.objective);
   const out: string[][] = [];
   for (const r of rows) {
     const t = r.timings ?? {};
@@ -93,11 +102,11 @@ export function gpuTable(rows: FitRow[], memLabel = 'peak RSS (MiB)'): string {
     const ref = cpuObjective.get(r.case);
     const delta = gpu && ref !== undefined && r.objective !== undefined ? (r.objective - ref).toExponential(2) : '–';
     if (r.error) {
-      out.push([r.case, r.backend, 'failed: ' + r.error.replace(/\|/g, '\\|').slice(0, 160), ...head.slice(3).map(() => '–')]);
+      out.push([r.case, backendLabel(r), 'failed: ' + r.error.replace(/\|/g, '\\|').slice(0, 160), ...head.slice(3).map(() => '–')]);
       continue;
     }
     out.push([
-      r.case, r.backend, r.n !== undefined ? r.n.toLocaleString('en-US') : '–',
+      r.case, backendLabel(r), r.n !== undefined ? r.n.toLocaleString('en-US') : '–',
       r.ngroups ? Object.values(r.ngroups).join(' / ') : '–',
       r.dataMs !== undefined ? `${sec(r.dataMs)} ${r.dataKind === 'read' ? '(read)' : '(gen)'}` : '–',
       sec(t.frameMs), sec(t.gramMs),

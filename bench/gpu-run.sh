@@ -6,7 +6,7 @@
 #
 #   bash bench/gpu-run.sh [--allow-software] [--quick] [--out DIR] [--cases LIST] [--glmm-cases LIST]
 #                         [--browser-rows LIST] [--no-browser] [--no-cpu] [--timeout-min T]
-#                         [--kinship LEVELS [--kinship-only] [--kinship-timeout-min T]] [--glmm-ab]
+#                         [--kinship LEVELS [--kinship-only] [--kinship-timeout-min T]] [--glmm-ab] [--auto]
 #
 # --allow-software  run on a software adapter (this is how the script is checked on a CPU-only machine)
 # --quick           small sizes (20,000 rows, 1,000 groups; InstEval as is): the script end to end in minutes
@@ -18,6 +18,8 @@
 # --glmm-cases LIST GLMM cases of bench/run.ts (default glmm1m; quick: glmm200k at the quick size)
 # --browser-rows L  rows of the browser benchmark (default 1e6,1e7; quick: 2e4)
 # --no-browser      skip the browser benchmark; --no-cpu: fit on WebGPU only (no CPU row beside it)
+# --auto            also each LMM case with backend 'auto' (the rule's own choice after one measured evaluation
+#                   on each backend, src/backend/select.ts), shown as `auto (webgpu)` or `auto (cpu)`
 # --kinship LEVELS  also the known-covariance model of bench/kinship.ts (issue 13: y ~ x + (1 | id), a dense
 #                   LEVELS × LEVELS kinship K, 2 records per level) on the WebGPU backend only (the dense
 #                   block's Cholesky on the GPU, f32, then the float64 check and polish on the CPU), killed
@@ -37,7 +39,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ALLOW_SOFTWARE=0; QUICK=0; OUT=""; CASES=""; GLMM_CASES=""; BROWSER_ROWS=""; BROWSER=1; CPU=1; TIMEOUT_MIN=8
-KINSHIP=""; KINSHIP_ONLY=0; KINSHIP_TIMEOUT_MIN=""; GLMM_AB=0
+KINSHIP=""; KINSHIP_ONLY=0; KINSHIP_TIMEOUT_MIN=""; GLMM_AB=0; AUTO=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --allow-software) ALLOW_SOFTWARE=1 ;;
@@ -53,7 +55,8 @@ while [ $# -gt 0 ]; do
     --kinship-only) KINSHIP_ONLY=1 ;;
     --kinship-timeout-min) KINSHIP_TIMEOUT_MIN="$2"; shift ;;
     --glmm-ab) GLMM_AB=1 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    --auto) AUTO=1 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "gpu-run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -142,8 +145,9 @@ if [ "$KINSHIP_ONLY" = 1 ]; then
 fi
 # --- LMM: bench/gpu.ts (bandwidth, then each case on webgpu and cpu) ---------------------------------
 if [ -n "$CASES" ]; then
-say "LMM cases $CASES on $BACKENDS"
-node --expose-gc bench/out/gpu-bench.mjs --cases "$CASES" --backends "$BACKENDS" "${SIZE[@]}" \
+say "LMM cases $CASES on $BACKENDS$([ "$AUTO" = 1 ] && echo ,auto)"
+LMM_BACKENDS=$BACKENDS; [ "$AUTO" = 1 ] && LMM_BACKENDS=$BACKENDS,auto
+node --expose-gc bench/out/gpu-bench.mjs --cases "$CASES" --backends "$LMM_BACKENDS" "${SIZE[@]}" \
   --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the LMM benchmark failed (see $LOG)"; }
 fi
 

@@ -35,7 +35,7 @@ const browser = browserRuns.flatMap((r) => (r.results ?? []).map((x) => ({
 })));
 
 const s = (ms) => (ms === undefined || ms === null || !Number.isFinite(ms) ? '–' : (ms / 1000).toFixed(3));
-const findLmm = (id, backend) => lmm.find((r) => r.case === id && r.backend === backend && !r.error);
+const findLmm = (id, backend) => lmm.find((r) => r.case === id && r.backend === backend && !r.auto && !r.error);
 const findGlmm = (id, backend) => glmm.find((r) => r.case === id && r.backend === backend && !r.error);
 
 // the targets (each: measured, limit, met); a case that was not run says so
@@ -82,8 +82,8 @@ else {
 md.push('LMM (bench/gpu.ts):');
 md.push('');
 md.push(table(['case', 'backend', 'rows', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'upload (MB)', 'upload (ms)', 'per eval (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'fit total (s)', 'f32 objective error', 'objective'],
-  lmm.map((r) => r.error ? [r.case, r.backend, `failed: ${String(r.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', '', '', '', ''] : [
-    r.case, r.backend, (r.n ?? 0).toLocaleString('en-US'), s(r.timings?.frameMs), s(r.timings?.gramMs),
+  lmm.map((r) => r.error ? [r.case, r.auto ? `auto (${r.backend})` : r.backend, `failed: ${String(r.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', '', '', '', ''] : [
+    r.case, r.auto ? `auto (${r.backend})` : r.backend, (r.n ?? 0).toLocaleString('en-US'), s(r.timings?.frameMs), s(r.timings?.gramMs),
     r.backend === 'webgpu' ? s(r.timings?.gpuSetupMs) : '–', r.backend === 'webgpu' ? ((r.timings?.gpuUploadBytes ?? NaN) / 1e6).toFixed(2) : '–',
     r.backend === 'webgpu' ? (r.timings?.gpuUploadMs ?? NaN).toFixed(1) : '–', (r.timings?.perEvaluationMs ?? NaN).toFixed(2),
     `${r.evals}${r.backend === 'webgpu' ? ` + ${r.polishEvals ?? 0}` : ''}`, s(r.timings?.optimizeMs), r.backend === 'webgpu' ? s(r.timings?.polishMs) : '–',

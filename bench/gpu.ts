@@ -8,7 +8,8 @@
  * Options:
  *   --cases 1m,insteval        comma list of 1m, 10m, synth, insteval, q11, q20, wide (bench/common.ts;
  *                              default 1m,insteval; 10m only when asked)
- *   --backends webgpu,cpu      which backends to fit, in this order (default both)
+ *   --backends webgpu,cpu      which backends to fit, in this order (default webgpu,cpu; also auto: the
+ *                              backend rule's own choice, src/backend/select.ts, shown as `auto (cpu|webgpu)`)
  *   --rows N --groups G        size of every synthetic case (label synth-<N>x<G>); --seed S (default 1)
  *   --bw-mib M                 buffer of the bandwidth measurement (default 256, capped by the device limits)
  *   --no-bandwidth             skip the bandwidth measurement
@@ -30,13 +31,13 @@ import { readTableFile } from '../src/io/node.js';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../src/backend/webgpu/device.js';
 import { generateLmmData } from './synth.js';
 import { type BandwidthResult, measureBandwidth } from './bandwidth.js';
-import { type FitRow, bandwidthLines, fitRow, gpuTable } from './format.js';
+import { type FitRow, backendLabel, bandwidthLines, fitRow, gpuTable } from './format.js';
 import {
   type BenchCase, MiB, dateLine, fileStamp, flags, gc, gitState, machine, machineLine, makeBenchCases, positiveInt,
   repoRoot, runChild, sec, workerResult,
 } from './common.js';
 
-type Backend = 'webgpu' | 'cpu';
+type Backend = 'webgpu' | 'cpu' | 'auto';
 
 interface Args {
   cases: string[];
@@ -50,7 +51,7 @@ interface Args {
   out: string;
 }
 
-const USAGE = 'usage: node --expose-gc bench/out/gpu-bench.mjs [--cases 1m,insteval,10m,synth,q11,q20,wide] [--backends webgpu,cpu] [--rows N] [--groups G] [--seed S] [--bw-mib 256] [--no-bandwidth] [--timeout-min 30] [--out bench/out]';
+const USAGE = 'usage: node --expose-gc bench/out/gpu-bench.mjs [--cases 1m,insteval,10m,synth,q11,q20,wide] [--backends webgpu,cpu,auto] [--rows N] [--groups G] [--seed S] [--bw-mib 256] [--no-bandwidth] [--timeout-min 30] [--out bench/out]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { cases: ['1m', 'insteval'], backends: ['webgpu', 'cpu'], seed: 1, bwMiB: 256, bandwidth: true, timeoutMin: 30, out: 'bench/out' };
@@ -59,7 +60,7 @@ function parseArgs(argv: string[]): Args {
       case '--cases': a.cases = (val() ?? '').split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--backends': {
         const b = (val() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-        for (const x of b) if (x !== 'webgpu' && x !== 'cpu') throw new Error(`--backends takes webgpu and cpu, got ${x}`);
+        for (const x of b) if (x !== 'webgpu' && x !== 'cpu' && x !== 'auto') throw new Error(`--backends takes webgpu, cpu and auto, got ${x}`);
         a.backends = b as Backend[];
         break;
       }
@@ -203,13 +204,13 @@ async function main(): Promise<void> {
       if (w.code !== 0 || !r) {
         const why = w.timedOut ? `timed out after ${args.timeoutMin} min` : `worker exited with ${w.code}: ${w.stderr.trim().split('\n').slice(-4).join(' | ')}`;
         console.error(`[${spec.id}] ${backend}: ${why}`);
-        rows.push({ case: spec.id, backend, error: why });
+        rows.push({ case: spec.id, backend: backend === 'auto' ? 'cpu' : backend, ...(backend === 'auto' ? { auto: true } : {}), error: why });
         continue;
       }
       rows.push(r);
       const t = r.timings ?? {};
-      console.error(`[${spec.id}] ${backend}: fit ${sec(t.totalMs)} s, ${r.evals}${backend === 'webgpu' ? ` + ${r.polishEvals} polish` : ''} evals, objective ${r.objective}` +
-        (backend === 'webgpu' ? `; Gram f64 ${sec(t.gramMs)} s on the CPU, upload ${((t.gpuUploadBytes ?? NaN) / 1e6).toFixed(2)} MB in ${t.gpuUploadMs?.toFixed(1)} ms` : ''));
+      console.error(`[${spec.id}] ${backend}: fit ${sec(t.totalMs)} s, ${r.evals}${r.backend === 'webgpu' ? ` + ${r.polishEvals} polish` : ''} evals, objective ${r.objective}` +
+        (r.backend === 'webgpu' ? `; Gram f64 ${sec(t.gramMs)} s on the CPU, upload ${((t.gpuUploadBytes ?? NaN) / 1e6).toFixed(2)} MB in ${t.gpuUploadMs?.toFixed(1)} ms` : ''));
     }
   }
 
@@ -237,9 +238,10 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const notes: string[] = [];
     if (r.converged === false) notes.push(`did not converge`);
-    const msgs = (r.messages ?? []).filter((m) => !/^backend auto/.test(m));
+    // an 'auto' fit's own choice is its note; the others' 'backend auto' lines are not theirs
+    const msgs = (r.messages ?? []).filter((m) => r.auto || !/^backend auto/.test(m));
     if (msgs.length) notes.push(msgs.join('; '));
-    if (notes.length) console.log(`\n**${r.case} ${r.backend}**: ${notes.join('; ')}`);
+    if (notes.length) console.log(`\n**${r.case} ${backendLabel(r)}**: ${notes.join('; ')}`);
   }
   console.log(`\nJSON: ${outFile}`);
 }
