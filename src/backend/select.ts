@@ -123,7 +123,15 @@ export async function lmmBackend(
       }
       return best;
     };
-    const deviceMs = await time(() => backend.evaluate(theta));
+    let deviceMs: number;
+    try {
+      deviceMs = await time(() => backend.evaluate(theta));
+    } catch (e) {
+      // a device lost (or failing) at its first evaluation: 'auto' fits on the CPU and says why
+      messages.push(`backend auto: CPU (the WebGPU evaluation failed: ${(e as Error).message})`);
+      backend.dispose();
+      return null;
+    }
     const cpuMs = await time(() => reference.evaluate(theta));
     timings.autoProbeMs = performance.now() - t - timings.gpuSetupMs;
     if (!deviceIsFaster(deviceMs, cpuMs, theta.length)) {
