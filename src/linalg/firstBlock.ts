@@ -1,7 +1,7 @@
 /**
  * The first random-effects block of the blocked Cholesky when it is block diagonal with q ≤ 2 (the
- * grouping factor of `(1 | g)` or `(x | g)` listed first): its three steps fused into one pass over the
- * levels, each level's blocks read once while in registers,
+ * grouping factor of `(1 | g)` or `(x | g)` listed first): its three steps in two passes, one over the
+ * levels (each level's blocks read once while in registers) and one over L_X0's columns,
  *   L_c L_cᵀ = Tᵀ A_c T + I                        (L_00's level block c; BlockedCholesky.factorDiagonal),
  *   L_X0[:, c] = (A_X0[:, c] T) L_c⁻ᵀ              (L_X0's columns of level c; factorXRow),
  *   C_rs = Σ_c Σ_t L_X0[r, cq + t] L_X0[s, cq + t] (L_X0 L_X0ᵀ, the update of L_XX; factorSteps),
@@ -13,6 +13,7 @@
 import { NotPositiveDefiniteError } from './dense.js';
 import type { GramBlock } from './gram.js';
 import { RowJobs, type RowArrays, onSharedMemory, registerRowKernel, sharedFloat64, sharedInt32 } from './rowThreads.js';
+import { helpersFor } from './rowChunks.js';
 
 // The levels in chunks (each level's L_c, L_X0 columns and log |L_c|² are its own), then C's entries
 // one per chunk (each summed over the columns in order), and log |L_00|² summed over the levels in
@@ -110,11 +111,12 @@ export class FirstBlockPass {
   }
 
   /**
-   * `L`, `LX`: where L_00 and L_X0 go. The row threads share the pass where the block has many levels
-   * and A's and L's arrays are all on SharedArrayBuffers (formGramCpu's, BlockedCholesky's).
+   * `L`, `LX`: where L_00 and L_X0 go. The row threads share the pass where the block has many levels,
+   * helpersFor its L_X0 says so, and A's and L's arrays are all on SharedArrayBuffers (formGramCpu's,
+   * BlockedCholesky's).
    */
   constructor(private readonly b: GramBlock, Akk: Float64Array, AXk: Float64Array, p1: number, L: Float64Array, LX: Float64Array) {
-    const shared = b.nl >= THREAD_MIN_LEVELS && [Akk, AXk, L, LX].every(onSharedMemory);
+    const shared = b.nl >= THREAD_MIN_LEVELS && helpersFor(LX.length) && [Akk, AXk, L, LX].every(onSharedMemory);
     const f64 = shared ? sharedFloat64 : (k: number) => new Float64Array(k);
     const params = f64(3);
     params.set([b.nl, b.q, p1]);

@@ -64,15 +64,23 @@ export function chunkRows(n: number, perChunk = 0): number {
 }
 
 /**
- * Row jobs on `arrays`: shared with the helpers when more than one thread is wanted, every array is on
- * a SharedArrayBuffer and the helpers have been started (or the rows are many enough to start them),
- * else every chunk on the calling thread (the same chunks). The helpers
- * hold the arrays until `owner` is collected.
+ * Whether row jobs over arrays of up to `length` entries share their chunks with the helpers: more
+ * than one thread wanted, and the helpers started already or the work large enough to start them (a
+ * small pass does not: their start costs more than it, AWAIT_ROWS). The frame's passes, the Gram
+ * pass (src/backend/cpu/gram.ts) and the first block's (src/linalg/firstBlock.ts) ask it.
+ */
+export function helpersFor(length: number): boolean {
+  return rowThreadsWanted() > 1 && (length >= AWAIT_ROWS || rowThreadsStarted());
+}
+
+/**
+ * Row jobs on `arrays`: shared with the helpers where helpersFor their longest array says so and every
+ * array is on a SharedArrayBuffer, else every chunk on the calling thread (the same chunks). The
+ * helpers hold the arrays until `owner` is collected.
  */
 export function rowJobs(arrays: RowArrays, owner: object): RowJobs {
-  // a small frame does not start the helpers (their start costs more than its passes: AWAIT_ROWS)
-  const big = Object.values(arrays).some((a) => a.length >= AWAIT_ROWS);
-  const shared = rowThreadsWanted() > 1 && (big || rowThreadsStarted()) && Object.values(arrays).every(onSharedMemory);
+  const all = Object.values(arrays);
+  const shared = helpersFor(Math.max(0, ...all.map((a) => a.length))) && all.every(onSharedMemory);
   return new RowJobs(arrays, owner, shared);
 }
 

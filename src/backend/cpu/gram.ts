@@ -5,7 +5,8 @@
 import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, markFormedFrom, patternFromKeys } from '../../linalg/gram.js';
 import { crossProducts } from '../../model/crossProducts.js';
 import { levelsArray } from '../../linalg/firstBlock.js';
-import { RowJobs, type RowArrays, onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../../linalg/rowThreads.js';
+import { RowJobs, type RowArrays, onSharedMemory, registerRowKernel, sharedFloat64, sharedInt32 } from '../../linalg/rowThreads.js';
+import { helpersFor } from '../../linalg/rowChunks.js';
 
 /** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
 export function formGram(model: { rows: GramInput }): GramMatrix {
@@ -109,7 +110,7 @@ function levelBlocks(b: GramRowsBlock, rows: GramInput, cols: Float64Array[]): {
   const p1 = cols.length;
   const qq = q * q;
   const R = qq + q * p1;
-  const jobs = n >= THREAD_MIN_ROWS && rowThreadsWanted() > 1 ? blockJobs(rows, b) : null;
+  const jobs = n >= THREAD_MIN_ROWS ? blockJobs(rows, b) : null;
   let acc: Float64Array;
   if (jobs && jobs.jobs.threads > 1) {
     acc = levelRowsThreaded(jobs, n);
@@ -242,12 +243,13 @@ interface BlockJobs { jobs: RowJobs; bounds: Int32Array | null }
 const jobsOf = new WeakMap<GramInput, Map<GramRowsBlock, BlockJobs>>();
 
 /**
- * The row jobs of block b of `rows`, or null when the rows' arrays are not all on SharedArrayBuffers
+ * The row jobs of block b of `rows`, or null when the helpers are not for this pass (helpersFor: not
+ * started, and the rows too few to start them) or the rows' arrays are not all on SharedArrayBuffers
  * (the model frame allocates them there where there is shared memory; they are not copied).
  */
 function blockJobs(rows: GramInput, b: GramRowsBlock): BlockJobs | null {
   const own = [b.codes, b.Z, rows.X, rows.y];
-  if (!own.every(onSharedMemory)) return null;
+  if (!helpersFor(rows.n) || !own.every(onSharedMemory)) return null;
   let m = jobsOf.get(rows);
   if (!m) jobsOf.set(rows, (m = new Map()));
   const found = m.get(b);
