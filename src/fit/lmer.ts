@@ -7,14 +7,12 @@
  */
 import type { Formula } from '../formula/types.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
-import { formGram } from '../backend/cpu/gram.js';
+import { referenceGram } from '../backend/cpu/gram.js';
 import { type BackendOptions, lmmBackend } from '../backend/select.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
 import { type LmmFitOptions, type LmmObjectiveChange, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
-import { knownCovarianceGram } from '../relmat/gram.js';
 import { type LmmModel, type LmmModelOptions, buildLmm } from '../lmm/model.js';
-import type { GramMatrix } from '../linalg/gram.js';
 import { fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
 import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
 import { blmeLmmChange, priorTerms } from '../prior/lmmPrior.js';
@@ -84,7 +82,7 @@ export async function lmer(formula: string | Formula, input: DataInput, options:
   const messages: string[] = [];
   // the float64 reference: the whole fit on the CPU, or the check and polish of a GPU fit (with known
   // covariances, A transformed by their factors: src/relmat/gram.ts)
-  const reference = new CpuBackend(knownCovarianceGram(formGram(model), model.known), model.theta.length, undefined, gramAgain(model));
+  const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
   timings.gramMs = performance.now() - t1;
   // a turn for the event loop after the passes over the data (an abort that came meanwhile stops here)
   await macrotask();
@@ -98,9 +96,4 @@ export async function lmer(formula: string | Formula, input: DataInput, options:
   } finally {
     device?.dispose();
   }
-}
-
-/** A of `model` formed again from its rows (a closure over the model alone: it keeps nothing else alive). */
-function gramAgain(model: LmmModel): () => GramMatrix {
-  return () => knownCovarianceGram(formGram(model), model.known);
 }

@@ -10,7 +10,7 @@
 import { ModelError, OptionError } from '../errors/errors.js';
 import type * as arrow from 'apache-arrow';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
-import { formGram } from '../backend/cpu/gram.js';
+import { formGram, referenceGram } from '../backend/cpu/gram.js';
 import { knownCovarianceGram } from '../relmat/gram.js';
 import { type BackendOptions, bootstrapGramBackend } from '../backend/select.js';
 import type { GramMatrix } from '../linalg/gram.js';
@@ -71,7 +71,7 @@ function referenceOf(fit: LmmFit): CpuBackend {
     c.gram = formGram(fit.model);
     // with known covariances (relmat), A transformed by their factors as in the fit (src/relmat/gram.ts)
     const model = fit.model;
-    c.reference = new CpuBackend(knownCovarianceGram(c.gram, model.known), model.theta.length, undefined, () => knownCovarianceGram(formGram(model), model.known));
+    c.reference = new CpuBackend(knownCovarianceGram(c.gram, model.known), model.theta.length, undefined, () => referenceGram(model));
   }
   return c.reference;
 }

@@ -4,6 +4,8 @@
  */
 import { type BlockSparse, type GramInput, type GramMatrix, type GramRowsBlock, markFormedFrom, patternFromKeys } from '../../linalg/gram.js';
 import { crossProducts } from '../../model/crossProducts.js';
+import type { LmmModel } from '../../lmm/model.js';
+import { knownCovarianceGram } from '../../relmat/gram.js';
 import { levelsArray } from '../../linalg/firstBlock.js';
 import { RowJobs, type RowArrays, onSharedMemory, registerRowKernel, sharedFloat64, sharedInt32 } from '../../linalg/rowThreads.js';
 import { helpersFor } from '../../linalg/rowChunks.js';
@@ -11,6 +13,15 @@ import { helpersFor } from '../../linalg/rowChunks.js';
 /** Stage: the Gram matrix of an LMM on the CPU, from its rows (src/lmm/model.ts: Z M, the centred X and y − Xβ₀). */
 export function formGram(model: { rows: GramInput }): GramMatrix {
   return formGramCpu(model.rows);
+}
+
+/**
+ * The A a fit's float64 reference factors: formGram's, with known covariances (relmat) transformed by
+ * their factors (src/relmat/gram.ts). Also how the reference forms it again (Float64Reference.gramAgain:
+ * a closure over the model alone).
+ */
+export function referenceGram(model: Pick<LmmModel, 'rows' | 'known'>): GramMatrix {
+  return knownCovarianceGram(formGram(model), model.known);
 }
 
 export function formGramCpu(rows: GramInput): GramMatrix {
