@@ -50,6 +50,7 @@ import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } fro
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 import type { AnyWeightedGram, DeviceFactor, DeviceGroupSolver, DeviceWeightedGram } from './pirlsDevice.js';
+import { GroupNewton } from './groupNewton.js';
 
 /**
  * What PIRLS asks of its driver: a device evaluation of the state (`evaluate`), or A(w) at the
@@ -118,6 +119,11 @@ export interface PirlsEngineOptions {
   tolerances?: Partial<PirlsTolerances>;
   /** the family's scalar functions row by row even where the family has its own row kernel (tests) */
   generalRows?: boolean;
+  /**
+   * runs with β fixed by levels (src/glmm/groupNewton.ts) where the model allows (one scalar term,
+   * binomial(logit), the CPU's passes); default true, false for the general iteration (tests)
+   */
+  groupNewton?: boolean;
 }
 
 /** A failure of PIRLS at given parameters (no convergence, step halving failed, singular system). */
@@ -243,6 +249,14 @@ export class PirlsEngine {
   private readonly jobs: RowJobs | null = null;
   private readonly jobArrays: { b: Float64Array; bOffset: number[]; beta: Float64Array; params: Float64Array; out: Float64Array; chunks: number } | null = null;
   private jobStep = NaN;
+  /**
+   * runs with β fixed level by level (one scalar term, the logit kernel on the CPU): made at the first
+   * such run; null where the model does not allow it. After such a run η, μ, w, z and lastChol are
+   * not yet those of the state (`behind`): catchUp makes them so when they are asked for.
+   */
+  private groupNewton: GroupNewton | null = null;
+  private readonly groupNewtonData: ConstructorParameters<typeof GroupNewton> | null = null;
+  private behind = false;
   /** work arrays */
   private readonly w: Float64Array;
   private readonly z: Float64Array;
@@ -297,6 +311,12 @@ export class PirlsEngine {
       (arrays.params as Float64Array).set([n, p, 0, 0, unit ? 1 : 0, ROW_CHUNK]);
       this.jobs = new RowJobs(arrays, this, shared);
       this.jobArrays = { b: arrays.b as Float64Array, bOffset, beta: arrays.beta as Float64Array, params: arrays.params as Float64Array, out: arrays.out as Float64Array, chunks };
+      if (options.groupNewton !== false && blocks.length === 1 && blocks[0].q === 1 && !model.known?.[0]) {
+        this.groupNewtonData = [{
+          codes, nl: blocks[0].nl, Z, y: arrays.y as Float64Array, weights: arrays.wt as Float64Array, unit,
+          ent: ent ? (arrays.ent as Float64Array) : null, base: this.base,
+        }, shared];
+      }
     }
     if (options.grams) {
       this.gramFull = options.grams.full;
@@ -340,6 +360,7 @@ export class PirlsEngine {
     this.formedAt = null;
     this.factorDevice = null;
     this.rowsStale = false;
+    this.behind = false;
     this.groups?.full.reset();
   }
 
@@ -349,6 +370,8 @@ export class PirlsEngine {
   }
 
   restoreState(s: { u: Float64Array[]; beta: Float64Array; warm: boolean }): void {
+    // η, μ and lastChol stay those of the last run, as they are after a general one
+    this.catchUp();
     s.u.forEach((u, k) => this.u[k].set(u));
     this.beta.set(s.beta);
     this.warm = s.warm;
@@ -514,6 +537,7 @@ export class PirlsEngine {
 
   /** η and μ here at the state of the last device evaluation (for AGQ and diagnostics) */
   syncRows(): void {
+    this.catchUp();
     if (!this.rowsStale) return;
     this.setEta(this.lastFull);
     this.updateMu(this.u);
@@ -615,6 +639,8 @@ export class PirlsEngine {
     const full = betaFixed === null;
     const chol = full ? this.cholFull : this.cholU;
     const gs = this.groups ? (full ? this.groups.full : this.groups.u) : null;
+    // this run replaces the state whose rows a run by levels left behind
+    this.behind = false;
     this.setTheta(theta);
     gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
@@ -625,6 +651,11 @@ export class PirlsEngine {
       this.jobArrays!.beta.set(this.beta);
       this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
     } else this.fixedPart(this.beta, base);
+    if (!full && this.groupNewtonData && Number.isFinite(this.aicConst)) {
+      const r = this.runByLevels(maxIter);
+      // else (a level failed) the general iteration from the same warm start
+      if (r) return r;
+    }
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with
@@ -746,6 +777,41 @@ export class PirlsEngine {
   }
 
   /**
+   * A run with β fixed by levels (src/glmm/groupNewton.ts) from the current u at the current base and
+   * θ; null when a level failed (u then unchanged). η, μ, w, z and lastChol are left behind (catchUp).
+   */
+  private runByLevels(maxIter: number): PirlsResult | null {
+    this.groupNewton ??= new GroupNewton(...this.groupNewtonData!);
+    const tol = this.tolerances;
+    const r = this.groupNewton.run(this.u[0], { t: this.T[0][0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
+    if (!r) return null;
+    if (r.newtonC > 0) {
+      const seen = this.newtonC[0];
+      this.newtonC[0] = Number.isFinite(seen) ? Math.max(r.newtonC, NEWTON_C_DECAY * seen) : r.newtonC;
+    }
+    this.warm = true;
+    this.behind = true;
+    this.wzFresh = false;
+    this.formedAt = null;
+    this.devSum = r.devResid;
+    const aic = r.devResid + this.aicConst;
+    return { ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations: r.iterations, halvings: r.halvings };
+  }
+
+  /**
+   * After a run by levels: η, μ, w and z at the state (η = base + ZΛu, the run's base) and L at its
+   * weights (lastChol), as a general run leaves them.
+   */
+  private catchUp(): void {
+    if (!this.behind) return;
+    this.behind = false;
+    this.evaluateRows(false);
+    this.drive(this.formGram(false));
+    this.cholU.factor(this.thetaNow);
+    this.lastChol = this.cholU;
+  }
+
+  /**
    * A new state on the device (see DeviceGroupSolver.advance): u by `mode`, the pass's evaluation
    * there and the factor for the next step, in one round trip. Returns the penalized deviance.
    */
@@ -786,6 +852,7 @@ export class PirlsEngine {
    * of the last `run` (which must have converged with β fixed): one scalar random-effects term only.
    */
   agq(rule: GHRule): number {
+    this.catchUp();
     const chol = this.lastChol;
     const { blocks } = this.model;
     if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term');
@@ -864,6 +931,7 @@ export class PirlsEngine {
 
   /** Conditional variances of b (σ = 1) at the state's weights: Λ (L_Z L_Zᵀ)⁻¹ Λᵀ, per level. */
   conditionalVariances(): Float64Array[] {
+    this.catchUp();
     if (!this.lastChol) throw new Error('internal: conditional variances before PIRLS');
     const known = this.model.known;
     if (!known?.some((f) => f)) return conditionalVariances(this.lastChol, 1);
