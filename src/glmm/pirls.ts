@@ -344,7 +344,7 @@ export class PirlsEngine {
     this.reset();
   }
 
-  /** Back to the starting point: η from R's mustart, u = 0, β = 0 (no warm start). */
+  /** Back to the starting point: η from R's mustart, u = 0, β = 0 (no warm start), nothing learnt from earlier runs. */
   reset(): void {
     const { n, family, y, weights } = this.model;
     for (let i = 0; i < n; i++) {
@@ -361,6 +361,7 @@ export class PirlsEngine {
     this.factorDevice = null;
     this.rowsStale = false;
     this.behind = false;
+    this.newtonC.fill(Infinity);
     this.groups?.full.reset();
   }
 
