@@ -7,6 +7,7 @@
  *    a scalar slope term (0 + z | g), levels whose responses are all 1, rows sorted by level and not;
  *  - what a run by levels leaves behind (η, μ, L) once asked for: syncRows, the conditional
  *    variances, and AGQ's deviance, against the general iteration's;
+ *  - the aic the result carries is the family's at μ̃ (with the shortcut of 0/1 responses);
  *  - a level that does not converge sends the run to the general iteration (the same error);
  *  - the rows' order by level (stable) and the chunks of whole levels.
  */
@@ -112,6 +113,19 @@ describe('PIRLS with β fixed by levels', () => {
     }
     const va = general.conditionalVariances()[0], vb = levels.conditionalVariances()[0];
     for (let j = 0; j < va.length; j++) close(vb[j], va[j], 1e-10);
+  });
+
+  it("the deviance's aic is the family's at μ̃ (R's binomial aic; 0/1 responses with unit weights: the deviance itself)", () => {
+    for (const c of [cases[0], cases[2]]) {
+      const model = build(c);
+      const { family, y, trials, weights } = model.pirls;
+      const e = new PirlsEngine(model.pirls);
+      const r = e.run(thetaToInternal(model, Float64Array.of(0.8)), Float64Array.of(0.3, 0.8));
+      e.syncRows();
+      close(r.aic, family.aic(y, trials, e.mu, weights), 1e-12);
+      if (c === cases[0]) expect(r.aic).toBe(r.devResid);
+      else expect(Math.abs(r.aic - r.devResid)).toBeGreaterThan(1);
+    }
   });
 
   it('a level that does not converge sends the run to the general iteration', () => {

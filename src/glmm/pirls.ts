@@ -961,15 +961,27 @@ export class PirlsEngine {
  */
 function aicMinusDeviance(model: PirlsModel): number {
   const { n, family, y, weights, trials } = model;
+  // binomial 0/1 responses with unit weights (one trial each): −2 log p(y | μ) = −2 log(μ^y (1 − μ)^(1 − y))
+  // is the unit deviance itself, so the difference is 0 (no passes over the rows needed)
+  if (family.family === 'binomial' && zeroOneUnit(y, weights, trials)) return 0;
+  const mu = new Float64Array(n);
   const at = (shift: number): [number, number] => {
-    const mu = Float64Array.from({ length: n }, (_, i) => family.linkinv(family.linkfun(family.mustart(y[i], weights[i])) + shift));
     let dev = 0;
-    for (let i = 0; i < n; i++) dev += family.devResid(y[i], mu[i], weights[i]);
+    for (let i = 0; i < n; i++) {
+      mu[i] = family.linkinv(family.linkfun(family.mustart(y[i], weights[i])) + shift);
+      dev += family.devResid(y[i], mu[i], weights[i]);
+    }
     return [family.aic(y, trials, mu, weights) - dev, dev];
   };
   const [c0, d0] = at(0);
   const [c1, d1] = at(0.25);
   return Math.abs(c1 - c0) <= 1e-9 * (Math.abs(c0) + d0 + d1 + 1) ? c0 : NaN;
+}
+
+/** every y is 0 or 1, and every prior weight and number of trials 1 */
+function zeroOneUnit(y: Float64Array, weights: Float64Array, trials: Float64Array | null): boolean {
+  for (let i = 0; i < y.length; i++) if ((y[i] !== 0 && y[i] !== 1) || weights[i] !== 1 || (trials && trials[i] !== 1)) return false;
+  return true;
 }
 
 /** The PirlsError for a penalized weighted least-squares system (or `part` of it) that is not positive definite. */
