@@ -22,8 +22,10 @@
  * from the level's last evaluation. The fixed point is the general iteration's; the two agree to the
  * convergence tolerance (test/groupNewton.test.ts).
  *
- * The rows are taken in level order: a copy of y, Z and the prior weights sorted by level once (a
- * stable counting sort; none when the rows are sorted by level already), and base gathered into that
+ * The rows are taken in level order: a copy of y, Z, the prior weights, X and the offset sorted by
+ * level once (a stable counting sort; none when the rows are sorted by level already), and base =
+ * offset + Xβ formed in that order at each run (with more than MAX_SORTED_X columns of X, base is
+ * formed in the rows' order and gathered into
  * order at each run. The levels are cut into chunks of whole levels of about ROW_CHUNK rows, fixed by
  * the data, run on the row threads (src/linalg/rowThreads.ts); each chunk keeps its own sums, which
  * are added in chunk order: the result is the same whatever the threads.
@@ -40,10 +42,10 @@ import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 const groupExpNeg = expNeg;
 const groupClampedRow = logitClampedRow;
 const GROUP_FAST_MAX = LOGIT_FAST_MAX;
-const GROUP_PRELUDE = [`const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`].join('\n');
+const GROUP_PRELUDE_NAMES = [`const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`];
 
-/** per chunk: Σ dev, Σ log|L_g|², Σ u², max iterations, halvings, failed (0/1), max C seen */
-const OUT = 7;
+/** per chunk: Σ dev, Σ log|L_g|², Σ u², max iterations, halvings, failed (0/1), max C seen, evaluations */
+const OUT = 8;
 
 /** What a run gives: the Laplace deviance's pieces at the modes, or null when a level failed. */
 export interface GroupNewtonResult {
@@ -56,6 +58,8 @@ export interface GroupNewtonResult {
   halvings: number;
   /** the largest Newton constant C (next step ≈ C·step²) seen on a level, or 0 */
   newtonC: number;
+  /** evaluations of a level's state per level, on average */
+  evaluations: number;
 }
 
 /** The settings of a run (the general iteration's, src/glmm/pirls.ts). */
@@ -70,66 +74,107 @@ export interface GroupNewtonSettings {
 }
 
 /**
+ * One level's state at b = t u (rows [i0, i1) in level order, η = base + b Z): into S, Σ wt d(y, μ)/2,
+ * Σ w Z² and Σ wt (y − μ) Z, by the logit kernel's formulas (src/glmm/rowPass.ts logitRange), and
+ * each row's working weight w into W. A function of its own, which V8 optimizes better than the
+ * same loop inside the kernel. Self-contained but for GROUP_PRELUDE's names.
+ */
+export function groupLevelState(i0: number, i1: number, b: number, base: Float64Array, Z: Float64Array, y: Float64Array, wt: Float64Array,
+  ent: Float64Array, W: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array): void {
+  const R = new Float64Array(4);
+  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0;
+  for (let k = i0; k < i1; k++) {
+    const zk = Z[k];
+    const h = base[k] + b * zk;
+    const a = Math.abs(h);
+    const yk = y[k];
+    const wk = unit ? 1 : wt[k];
+    if (!(a <= GROUP_FAST_MAX)) {
+      groupClampedRow(h, yk, wk, R);
+      W[k] = R[1];
+      sw += R[1] * zk * zk;
+      sr += R[1] * R[2] * zk;
+      dv += R[3];
+      continue;
+    }
+    const e = groupExpNeg(a);
+    const d = 1 + e;
+    const me = e / (d * d);
+    let ymu: number, wrong: number;
+    if (h >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
+    const wm = wk * me;
+    W[k] = wm;
+    sw += wm * zk * zk;
+    sr += wk * ymu * zk;
+    if (unit) {
+      prod *= d;
+      if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
+      dv += (hasEnt ? ent[k] : 0) + a * wrong;
+    } else {
+      dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
+    }
+  }
+  S[0] = dv + lg + Math.log(prod);
+  S[1] = sw;
+  S[2] = sr;
+}
+
+/**
  * Levels [gChunk[c], gChunk[c + 1]) of a run: each level's Newton iterations on its rows (the
  * header), its u into gU, the chunk's sums into gOut[OUT·c …]. gParams: [t, maxIter, etaTol,
- * halvingNoise, newtonC, unit weights, has ent, sorted copy (perm)]. Self-contained but for the names
+ * halvingNoise, newtonC, unit weights, has ent, rows permuted (perm), predict, t of the last run,
+ * base from X (1) or gathered (0), n, p, has an offset].
+ * With `predict` each level starts from the first-order prediction of its new mode from the last
+ * run's (at t_0, base_0, with its weights w_0 per row and a_0 = t_0² Σ w_0 Z² + 1), by the implicit
+ * function theorem on the mode's equation G(u) = t Σ wt (y − μ) Z − u = 0:
+ *   Δu = −t_0 Σ_i w_0i Z_i Δbase_i / a_0 + (u / t_0)(2 − a_0)/a_0 · Δt,
+ * which saves the Newton step that would make the same correction. Each evaluation leaves its
+ * weights in gW and the mode's a in gA for the next run. Self-contained but for the names
  * GROUP_PRELUDE defines: the row threads evaluate its text.
  */
 export function groupNewtonChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
   const t = P[0], maxIter = P[1], etaTol = P[2], halvingNoise = P[3], C0 = P[4];
-  const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1;
+  const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1, predict = P[8] === 1, t0 = P[9];
+  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1;
+  const X = A.gX as Float64Array, off = A.gOff as Float64Array, beta = A.gBeta as Float64Array;
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
-  const R = new Float64Array(4);
-  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0;
+  const W = A.gW as Float64Array, Ag = A.gA as Float64Array;
+  const S = new Float64Array(3);
+  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
   for (let g = chunk[c]; g < chunk[c + 1]; g++) {
     const i0 = start[g], i1 = start[g + 1];
-    // base in level order, and max |Z| on the level (|Δη| = |t Δu| max |Z|)
-    let zmax = 0;
+    // base in level order, its change's Σ w_0 Z Δbase, and max |Z| on the level (|Δη| = |t Δu| max |Z|)
+    let zmax = 0, wzd = 0;
     for (let k = i0; k < i1; k++) {
-      if (sorted) sb[k] = base[perm[k]];
+      let nb: number;
+      if (fromX) {
+        // offset + Xβ as the general iteration's fixedRows: column by column, zero coefficients skipped
+        nb = hasOffset ? off[k] : 0;
+        for (let r = 0; r < p; r++) if (beta[r] !== 0) nb += X[r * n + k] * beta[r];
+      } else nb = sorted ? base[perm[k]] : base[k];
+      if (predict) wzd += W[k] * Z[k] * (nb - sb[k]);
+      sb[k] = nb;
       const a = Math.abs(Z[k]);
       if (a > zmax) zmax = a;
     }
-    const eb = sorted ? sb : base;
-    let u = U[g], uOld = u, fOld = Infinity, stepPrev = NaN, C = C0;
+    let u = U[g];
+    if (predict) {
+      // the prediction of the new mode (the header)
+      const a0 = Ag[g];
+      u += (-t0 * wzd) / a0 + (t0 !== 0 ? ((u / t0) * (2 - a0) * (t - t0)) / a0 : 0);
+    }
+    let uOld = u, fOld = Infinity, stepPrev = NaN, C = C0;
     let dev = 0, sw = 0, done = false, it = 0, k2 = 0;
     for (; it <= maxIter; it++) {
-      // the level's state at u: Σ wt d(y, μ), Σ w Z², Σ wt (y − μ) Z (the logit kernel's formulas, rowPass.ts)
-      const b = t * u;
-      let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0;
-      sw = 0;
-      for (let k = i0; k < i1; k++) {
-        const zk = Z[k];
-        const h = eb[k] + b * zk;
-        const a = Math.abs(h);
-        const yk = y[k];
-        const wk = unit ? 1 : wt[k];
-        if (!(a <= GROUP_FAST_MAX)) {
-          groupClampedRow(h, yk, wk, R);
-          sw += R[1] * zk * zk;
-          sr += R[1] * R[2] * zk;
-          dv += R[3];
-          continue;
-        }
-        const e = groupExpNeg(a);
-        const d = 1 + e;
-        const me = e / (d * d);
-        let ymu: number, wrong: number;
-        if (h >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
-        sw += wk * me * zk * zk;
-        sr += wk * ymu * zk;
-        if (unit) {
-          prod *= d;
-          if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
-          dv += (hasEnt ? ent[k] : 0) + a * wrong;
-        } else {
-          dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
-        }
-      }
-      dev = 2 * (dv + lg + Math.log(prod));
+      // the level's state at u (groupLevelState)
+      evals++;
+      groupLevelState(i0, i1, t * u, sb, Z, y, wt, ent, W, unit, hasEnt, S);
+      dev = 2 * S[0];
+      sw = S[1];
+      const sr = S[2];
       const f = dev + u * u;
       if (!Number.isFinite(f)) break;
       if (it > 0) {
@@ -163,16 +208,17 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
     }
     if (!done) { failed = 1; break; }
     U[g] = u;
+    Ag[g] = t * t * sw + 1;
     devSum += dev;
-    ldSum += Math.log(t * t * sw + 1);
+    ldSum += Math.log(Ag[g]);
     uSum += u * u;
     if (it > itMax) itMax = it;
   }
-  const out = (A.gOut as Float64Array).subarray(7 * c, 7 * c + 7); // OUT
-  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax;
+  const out = (A.gOut as Float64Array).subarray(8 * c, 8 * c + 8); // OUT
+  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
 }
 
-const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, GROUP_PRELUDE);
+const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString()].join('\n'));
 
 /** The rows' order by level: level starts and, unless the rows are sorted by level already, the permutation. */
 export function levelOrder(codes: Int32Array, nl: number): { start: Int32Array; perm: Int32Array | null } {
@@ -201,22 +247,40 @@ export function levelChunks(start: Int32Array, rows: number): Int32Array {
   return Int32Array.from(bounds);
 }
 
+/**
+ * Columns of X up to which a run forms base = offset + Xβ itself from a copy of X in level order (more
+ * columns: the engine forms base in the rows' order and each run gathers it, which costs a random
+ * read per row but no copy of X).
+ */
+export const MAX_SORTED_X = 16;
+
 /** The data of one scalar term's levels for the runs: its rows in level order, on the row jobs. */
 export class GroupNewton {
+  /** whether a run forms base = offset + Xβ itself (else the caller forms it in `base` first) */
+  readonly formsBase: boolean;
+  private readonly beta: Float64Array;
   private readonly jobs: RowJobs;
   private readonly chunks: number;
   private readonly params: Float64Array;
   private readonly out: Float64Array;
-  /** u per level, shared with the kernels */
+  /** u per level, shared with the kernels: the modes of the last run */
   private readonly U: Float64Array;
+  private readonly nl: number;
+  /** whether the last run succeeded (its modes in U, their weights and a in gW, gA), and its t */
+  private valid = false;
+  private tLast = 0;
 
   /**
-   * `base`: the engine's array of offset + Xβ (original row order), which each run gathers; `ent`:
-   * the logit kernel's y log y + (1 − y) log(1 − y) per row, or null; `shared`: make the arrays on
+   * `X` (n × p, column-major) and `offset`: the fixed part's data; `base`: the engine's array of
+   * offset + Xβ (the rows' order), which a run gathers where it does not form base itself; `ent`: the
+   * logit kernel's y log y + (1 − y) log(1 − y) per row, or null; `shared`: make the arrays on
    * SharedArrayBuffers for the helpers (the data given must be on them then).
    */
-  constructor(data: { codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null; base: Float64Array }, shared: boolean) {
-    const { codes, nl, Z, y, weights, unit, ent, base } = data;
+  constructor(data: {
+    codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null;
+    X: Float64Array; p: number; offset: Float64Array; base: Float64Array;
+  }, shared: boolean) {
+    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base } = data;
     const f64 = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const i32 = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     const { start, perm } = levelOrder(codes, nl);
@@ -232,30 +296,52 @@ export class GroupNewton {
     const gChunk = levelChunks(start, ROW_CHUNK);
     this.chunks = gChunk.length - 1;
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
-    this.params = f64(8);
+    this.params = f64(14);
     this.out = f64(OUT * this.chunks);
     this.U = f64(nl);
+    this.nl = nl;
+    this.formsBase = p <= MAX_SORTED_X;
+    this.beta = f64(p);
+    const hasOffset = offset.some((v) => v !== 0);
+    let gX = f64(0);
+    if (this.formsBase && perm) {
+      gX = f64(n * p);
+      for (let r = 0; r < p; r++) {
+        const o = r * n;
+        for (let k = 0; k < n; k++) gX[o + k] = X[o + perm[k]];
+      }
+    } else if (this.formsBase) gX = X;
     const arrays: RowArrays = {
       gStart: toShared(start), gChunk: toShared(gChunk), gPerm: perm ? toShared(perm) : i32(0),
       gY: inOrder(y), gZ: inOrder(Z), gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
-      base, gBase: perm ? f64(n) : f64(0), gU: this.U, gParams: this.params, gOut: this.out,
+      gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
+      base, gBase: f64(n), gW: f64(n), gA: f64(nl), gU: this.U, gParams: this.params, gOut: this.out,
     };
-    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0]);
+    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0]);
     this.jobs = new RowJobs(arrays, this, shared);
   }
 
   /**
-   * The modes from `u` (the warm start, replaced by the modes) at the engine's current base; null when
-   * a level did not converge in maxIter iterations or its step halving failed (then `u` is unchanged).
+   * The modes from `u` (the warm start, replaced by the modes) at base = offset + Xβ (formed here, or
+   * the caller's `base` when !formsBase); null when a level did not converge in maxIter iterations or
+   * its step halving failed (then `u` is unchanged). When `u` holds the last run's modes, each level
+   * starts from their prediction (groupNewtonChunk).
    */
-  run(u: Float64Array, s: GroupNewtonSettings): GroupNewtonResult | null {
+  run(u: Float64Array, beta: ArrayLike<number>, s: GroupNewtonSettings): GroupNewtonResult | null {
+    this.beta.set(Array.from(beta));
+    let predict = this.valid;
+    for (let g = 0; predict && g < this.nl; g++) if (!Object.is(u[g], this.U[g])) predict = false;
     this.U.set(u);
     this.params.set([s.t, s.maxIter, s.etaTol, s.halvingNoise, s.newtonC]);
+    this.params[8] = predict ? 1 : 0;
+    this.params[9] = this.tLast;
+    this.valid = false;
     this.jobs.run(GROUP_NEWTON, this.chunks);
-    let devResid = 0, ldL2 = 0, sqrU = 0, iterations = 0, halvings = 0, newtonC = 0;
+    let devResid = 0, ldL2 = 0, sqrU = 0, iterations = 0, halvings = 0, newtonC = 0, evaluations = 0;
     for (let c = 0; c < this.chunks; c++) {
       const o = OUT * c;
       if (this.out[o + 5] !== 0) return null;
+      evaluations += this.out[o + 7];
       devResid += this.out[o];
       ldL2 += this.out[o + 1];
       sqrU += this.out[o + 2];
@@ -264,6 +350,8 @@ export class GroupNewton {
       newtonC = Math.max(newtonC, this.out[o + 6]);
     }
     u.set(this.U);
-    return { devResid, ldL2, sqrU, iterations, halvings, newtonC };
+    this.valid = true;
+    this.tLast = s.t;
+    return { devResid, ldL2, sqrU, iterations, halvings, newtonC, evaluations: evaluations / this.nl };
   }
 }

@@ -148,6 +148,8 @@ export interface PirlsResult {
   laplace: number;
   iterations: number;
   halvings: number;
+  /** a run by levels (src/glmm/groupNewton.ts): evaluations of a level's state per level, on average */
+  levelEvaluations?: number;
 }
 
 /**
@@ -257,6 +259,7 @@ export class PirlsEngine {
   private groupNewton: GroupNewton | null = null;
   private readonly groupNewtonData: ConstructorParameters<typeof GroupNewton> | null = null;
   private behind = false;
+  private baseBehind = false;
   /** work arrays */
   private readonly w: Float64Array;
   private readonly z: Float64Array;
@@ -314,7 +317,7 @@ export class PirlsEngine {
       if (options.groupNewton !== false && blocks.length === 1 && blocks[0].q === 1 && !model.known?.[0]) {
         this.groupNewtonData = [{
           codes, nl: blocks[0].nl, Z, y: arrays.y as Float64Array, weights: arrays.wt as Float64Array, unit,
-          ent: ent ? (arrays.ent as Float64Array) : null, base: this.base,
+          ent: ent ? (arrays.ent as Float64Array) : null, X: arrays.X as Float64Array, p, offset: arrays.offset as Float64Array, base: this.base,
         }, shared];
       }
     }
@@ -642,21 +645,25 @@ export class PirlsEngine {
     const gs = this.groups ? (full ? this.groups.full : this.groups.u) : null;
     // this run replaces the state whose rows a run by levels left behind
     this.behind = false;
+    this.baseBehind = false;
     this.setTheta(theta);
     gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
+    // a run by levels where the model allows it (β fixed, one scalar term, binomial(logit), aic − deviance constant)
+    const levels = !full && this.groupNewtonData && Number.isFinite(this.aicConst) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;
+    if (levels?.formsBase) {
+      // it forms base itself, in level order: the rows' base only when asked for (catchUp)
+      const r = this.runByLevels(levels, maxIter);
+      if (r) { this.baseBehind = true; return r; }
+    }
     // the part of η that the solve does not change
-    const base = this.base;
-    if (full) base.set(offset);
-    else if (this.jobs) {
-      this.jobArrays!.beta.set(this.beta);
-      this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
-    } else this.fixedPart(this.beta, base);
-    if (!full && this.groupNewtonData && Number.isFinite(this.aicConst)) {
-      const r = this.runByLevels(maxIter);
-      // else (a level failed) the general iteration from the same warm start
+    this.formBase(full);
+    if (levels && !levels.formsBase) {
+      const r = this.runByLevels(levels, maxIter);
       if (r) return r;
     }
+    // else (a level failed) the general iteration from the same warm start
+    const base = this.base;
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with
@@ -777,14 +784,23 @@ export class PirlsEngine {
     return { ldL2, sqrU, devResid, aic, laplace: ldL2 + sqrU + aic, iterations: it, halvings };
   }
 
+  /** base = offset (β free: the solve changes Xβ) or offset + Xβ (β fixed), in the rows' order */
+  private formBase(full: boolean): void {
+    if (full) this.base.set(this.model.offset);
+    else if (this.jobs) {
+      this.jobArrays!.beta.set(this.beta);
+      this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
+    } else this.fixedPart(this.beta, this.base);
+  }
+
   /**
-   * A run with β fixed by levels (src/glmm/groupNewton.ts) from the current u at the current base and
-   * θ; null when a level failed (u then unchanged). η, μ, w, z and lastChol are left behind (catchUp).
+   * A run with β fixed by levels (src/glmm/groupNewton.ts) from the current u at θ and β (base formed
+   * by it, or in `base`); null when a level failed (u then unchanged). η, μ, w, z and lastChol (and
+   * base, where the run formed its own) are left behind (catchUp).
    */
-  private runByLevels(maxIter: number): PirlsResult | null {
-    this.groupNewton ??= new GroupNewton(...this.groupNewtonData!);
+  private runByLevels(levels: GroupNewton, maxIter: number): PirlsResult | null {
     const tol = this.tolerances;
-    const r = this.groupNewton.run(this.u[0], { t: this.T[0][0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
+    const r = levels.run(this.u[0], this.beta, { t: this.T[0][0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
     if (!r) return null;
     if (r.newtonC > 0) {
       const seen = this.newtonC[0];
@@ -796,7 +812,7 @@ export class PirlsEngine {
     this.formedAt = null;
     this.devSum = r.devResid;
     const aic = r.devResid + this.aicConst;
-    return { ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations: r.iterations, halvings: r.halvings };
+    return { ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations: r.iterations, halvings: r.halvings, levelEvaluations: r.evaluations };
   }
 
   /**
@@ -806,6 +822,8 @@ export class PirlsEngine {
   private catchUp(): void {
     if (!this.behind) return;
     this.behind = false;
+    if (this.baseBehind) this.formBase(false);
+    this.baseBehind = false;
     this.evaluateRows(false);
     this.drive(this.formGram(false));
     this.cholU.factor(this.thetaNow);
@@ -893,6 +911,8 @@ export class PirlsEngine {
 
   private *fixedEffectsSteps(theta: ArrayLike<number>): Generator<PassRequest, { RX: Float64Array; unsc: Float64Array }, void> {
     const { p, offset } = this.model;
+    // the state's rows and L first, as a general run leaves them (base is replaced below)
+    this.catchUp();
     this.setTheta(theta);
     this.base.set(offset);
     // the state's η (β free: base = offset) and A(w) there
