@@ -80,16 +80,34 @@ describe('PIRLS with β fixed by levels', () => {
         theta: thetaToInternal(model, Float64Array.of(t)),
         beta: Float64Array.from(beta0, (v, j) => v + (k === 6 ? 0.3 : 1e-3 * Math.sin(k + j))),
       }));
+      const iterations = [0, 0];
       for (const pt of walk) {
         const a = general.run(pt.theta, pt.beta);
         const r = levels.run(pt.theta, pt.beta);
+        expect(r.byLevels).toBe(true);
+        expect(a.byLevels).toBeUndefined();
         close(r.laplace, a.laplace, 1e-11);
         close(r.ldL2, a.ldL2, 1e-11);
         close(r.sqrU, a.sqrU, 1e-11);
         close(r.devResid, a.devResid, 1e-11);
         close(r.aic, a.aic, 1e-11);
         for (let j = 0; j < general.u[0].length; j++) close(levels.u[0][j], general.u[0][j], 1e-9);
+        // β free (glmer's first stage; the first such run of an engine is a cold start, the general iteration's)
+        const af = general.run(pt.theta, null);
+        const rf = levels.run(pt.theta, null);
+        // by levels where X's copy is in level order (p ≤ 16)
+        expect(rf.byLevels).toBe(model.frame.p <= 16 ? true : undefined);
+        // the same Newton steps as the general iteration's (its iterates up to rounding): as many of
+        // them, but where the rounding of max |Δη| decides a stop the other way (summed below)
+        iterations[0] += af.iterations;
+        iterations[1] += rf.iterations;
+        close(rf.laplace, af.laplace, 1e-11);
+        close(rf.ldL2, af.ldL2, 1e-11);
+        close(rf.devResid, af.devResid, 1e-11);
+        for (let j = 0; j < general.beta.length; j++) close(levels.beta[j], general.beta[j], 1e-9);
+        for (let j = 0; j < general.u[0].length; j++) close(levels.u[0][j], general.u[0][j], 1e-9);
       }
+      expect(Math.abs(iterations[1] - iterations[0])).toBeLessThanOrEqual(1);
       // a cold start (u = 0) at the walk's last point
       const cold = new PirlsEngine(model.pirls);
       const last = walk[walk.length - 1];

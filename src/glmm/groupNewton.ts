@@ -219,6 +219,160 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
 }
 
 const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString()].join('\n'));
+const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupJointRows.toString()].join('\n'));
+
+/**
+ * One level's rows [i0, i1) at (β, u) for the joint step (β free): base = offset + Xβ (column by
+ * column, as fixedRows), η = base + b Z (b = t u); into G (p(p + 1)/2, lower triangle by rows) Σ w x xᵀ,
+ * into h Σ wt (y − μ) x, into cz Σ w Z x, and into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and
+ * max |Δη| from the previous state (η moved by X dβ + t Z du; 0 when `du` is NaN: no previous state).
+ * Column by column over the level's rows (V8 makes tight loops of these): base and Δη into E and D,
+ * then each row's w and wt (y − μ) into E and D, then the sums over X's columns. E and D: scratch of
+ * the level's rows (from i0). Self-contained but for GROUP_PRELUDE's names.
+ */
+export function groupJointRows(i0: number, i1: number, n: number, p: number, b: number, t: number, du: number,
+  X: Float64Array, off: Float64Array, hasOffset: boolean, beta: Float64Array, dbeta: Float64Array,
+  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean,
+  G: Float64Array, h: Float64Array, cz: Float64Array, S: Float64Array, E: Float64Array, D: Float64Array): void {
+  const R = new Float64Array(4);
+  const m = i1 - i0;
+  const prev = du === du;
+  // base (E) and Δη (D)
+  for (let j = 0; j < m; j++) E[j] = hasOffset ? off[i0 + j] : 0;
+  for (let r = 0; r < p; r++) {
+    const br = beta[r];
+    if (br === 0) continue;
+    const o = r * n + i0;
+    for (let j = 0; j < m; j++) E[j] += X[o + j] * br;
+  }
+  let step = 0;
+  if (prev) {
+    const tdu = t * du;
+    for (let j = 0; j < m; j++) D[j] = tdu * Z[i0 + j];
+    for (let r = 0; r < p; r++) {
+      const dr = dbeta[r];
+      const o = r * n + i0;
+      for (let j = 0; j < m; j++) D[j] += X[o + j] * dr;
+    }
+    for (let j = 0; j < m; j++) { const ad = Math.abs(D[j]); if (ad > step) step = ad; }
+  }
+  // each row's state: w into E, wt (y − μ) into D
+  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0;
+  for (let j = 0; j < m; j++) {
+    const k = i0 + j;
+    const zk = Z[k];
+    const eta = E[j] + b * zk;
+    const a = Math.abs(eta);
+    const yk = y[k];
+    const wk = unit ? 1 : wt[k];
+    let wm: number, sc: number;
+    if (!(a <= GROUP_FAST_MAX)) {
+      groupClampedRow(eta, yk, wk, R);
+      wm = R[1];
+      sc = R[1] * R[2];
+      dv += R[3];
+    } else {
+      const e = groupExpNeg(a);
+      const d = 1 + e;
+      const me = e / (d * d);
+      let ymu: number, wrong: number;
+      if (eta >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
+      wm = wk * me;
+      sc = wk * ymu;
+      if (unit) {
+        prod *= d;
+        if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
+        dv += (hasEnt ? ent[k] : 0) + a * wrong;
+      } else {
+        dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
+      }
+    }
+    E[j] = wm;
+    D[j] = sc;
+    sw += wm * zk * zk;
+    sr += sc * zk;
+  }
+  // the sums over X's columns
+  for (let r = 0, o = 0; r < p; r++) {
+    const xo = r * n + i0;
+    let czr = 0, hr = 0;
+    for (let j = 0; j < m; j++) {
+      const x = X[xo + j];
+      czr += E[j] * Z[i0 + j] * x;
+      hr += D[j] * x;
+    }
+    cz[r] += czr;
+    h[r] += hr;
+    for (let q = 0; q <= r; q++, o++) {
+      const qo = q * n + i0;
+      let g = 0;
+      for (let j = 0; j < m; j++) g += E[j] * X[xo + j] * X[qo + j];
+      G[o] += g;
+    }
+  }
+  S[0] = dv + lg + Math.log(prod);
+  S[1] = sw;
+  S[2] = sr;
+  S[3] = step;
+}
+
+/**
+ * Levels [gChunk[c], gChunk[c + 1]) of the joint step's pass (β free) at the state (β = gBeta, u = gU),
+ * the previous state (gBetaPrev, gUprev) where gJParams[6] = 1. PIRLS's system for (u, β) is
+ * block-diagonal in u: per level a = t² Σ w Z² + 1, s = t Σ wt (y − μ) Z − u and c = t Σ w Z x, and
+ * for β the Schur complement S = Σ w x xᵀ − Σ_g c cᵀ/a and right side r = Σ wt (y − μ) x − Σ_g c s/a.
+ * Each level's a, s and c go to gA, gS, gC; the chunk's parts of S (lower triangle), r, Σ wt d(y, μ)/2,
+ * ‖u‖², Σ log a and max |Δη| to gJOut[c …] (jointOut(p) entries). gJParams: [t, p, n, has offset,
+ * unit weights, has ent, has a previous state]. Self-contained but for GROUP_PRELUDE's names and
+ * groupJointRows.
+ */
+export function groupJointChunk(A: RowArrays, c: number): void {
+  const P = A.gJParams as Float64Array;
+  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1;
+  const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array;
+  const X = A.gX as Float64Array, off = A.gOff as Float64Array, y = A.gY as Float64Array, Z = A.gZ as Float64Array;
+  const wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
+  const beta = A.gBeta as Float64Array, betaPrev = A.gBetaPrev as Float64Array, U = A.gU as Float64Array, Uprev = A.gUprev as Float64Array;
+  const Ag = A.gA as Float64Array, Sg = A.gS as Float64Array, Cg = A.gC as Float64Array;
+  const np = (p * (p + 1)) / 2, len = np + p + 4;
+  const out = (A.gJOut as Float64Array).subarray(len * c, len * c + len);
+  out.fill(0);
+  const G = out.subarray(0, np), h = out.subarray(np, np + p);
+  const cz = new Float64Array(p), dbeta = new Float64Array(p), S = new Float64Array(4);
+  // scratch of one level's rows
+  let most = 0;
+  for (let g = chunk[c]; g < chunk[c + 1]; g++) most = Math.max(most, start[g + 1] - start[g]);
+  const E = new Float64Array(most), D = new Float64Array(most);
+  if (hasPrev) for (let r = 0; r < p; r++) dbeta[r] = beta[r] - betaPrev[r];
+  let dev = 0, uu = 0, ld = 0, step = 0;
+  // the rows' sums first, then the Schur complement's corrections (kept apart: G and h stay sums of rows)
+  const corrG = new Float64Array(np), corrH = new Float64Array(p);
+  for (let g = chunk[c]; g < chunk[c + 1]; g++) {
+    const u = U[g];
+    cz.fill(0);
+    groupJointRows(start[g], start[g + 1], n, p, t * u, t, hasPrev ? u - Uprev[g] : NaN, X, off, hasOffset, beta, dbeta, Z, y, wt, ent, unit, hasEnt, G, h, cz, S, E, D);
+    const a = t * t * S[1] + 1;
+    const sg = t * S[2] - u;
+    Ag[g] = a;
+    Sg[g] = sg;
+    for (let r = 0; r < p; r++) Cg[g * p + r] = t * cz[r];
+    for (let r = 0, o = 0; r < p; r++) {
+      const cr = t * cz[r];
+      corrH[r] += (cr * sg) / a;
+      for (let q = 0; q <= r; q++, o++) corrG[o] += (cr * t * cz[q]) / a;
+    }
+    dev += S[0];
+    uu += u * u;
+    ld += Math.log(a);
+    if (S[3] > step) step = S[3];
+  }
+  for (let o = 0; o < np; o++) G[o] -= corrG[o];
+  for (let r = 0; r < p; r++) h[r] -= corrH[r];
+  out[np + p] = dev;
+  out[np + p + 1] = uu;
+  out[np + p + 2] = ld;
+  out[np + p + 3] = step;
+}
 
 /** The rows' order by level: level starts and, unless the rows are sorted by level already, the permutation. */
 export function levelOrder(codes: Int32Array, nl: number): { start: Int32Array; perm: Int32Array | null } {
@@ -256,8 +410,12 @@ export const MAX_SORTED_X = 16;
 
 /** The data of one scalar term's levels for the runs: its rows in level order, on the row jobs. */
 export class GroupNewton {
-  /** whether a run forms base = offset + Xβ itself (else the caller forms it in `base` first) */
+  /**
+   * whether a run forms base = offset + Xβ itself (else the caller forms it in `base` first); the
+   * joint step (β free) runs only then
+   */
   readonly formsBase: boolean;
+  private readonly p: number;
   private readonly beta: Float64Array;
   private readonly jobs: RowJobs;
   private readonly chunks: number;
@@ -316,7 +474,11 @@ export class GroupNewton {
       gY: inOrder(y), gZ: inOrder(Z), gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
       base, gBase: f64(n), gW: f64(n), gA: f64(nl), gU: this.U, gParams: this.params, gOut: this.out,
+      // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
+      gJParams: f64(7), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
+      gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
     };
+    this.p = p;
     this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0]);
     this.jobs = new RowJobs(arrays, this, shared);
   }
@@ -354,4 +516,65 @@ export class GroupNewton {
     this.tLast = s.t;
     return { devResid, ldL2, sqrU, iterations, halvings, newtonC, evaluations: evaluations / this.nl };
   }
+
+  /**
+   * The joint step's pass (β free, groupJointChunk) at (u, β) with Λ's entry t, `prev` the state
+   * before it (for max |Δη|) or null: PIRLS's system's Schur complement S (p × p, full) and right side
+   * r for Δβ, Σ wt d(y, μ), ‖u‖², log|L|² (L of the random effects at these weights) and max |Δη|; the
+   * per-level pieces stay for `jointUpdate`.
+   */
+  jointPass(u: Float64Array, beta: Float64Array, t: number, prev: { u: Float64Array; beta: Float64Array } | null): JointPass {
+    const A = this.jobs.arrays;
+    const p = this.p;
+    this.valid = false;
+    this.U.set(u);
+    (A.gBeta as Float64Array).set(beta);
+    if (prev) {
+      (A.gUprev as Float64Array).set(prev.u);
+      (A.gBetaPrev as Float64Array).set(prev.beta);
+    }
+    const P = A.gJParams as Float64Array;
+    P.set([t, p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0]);
+    this.jobs.run(GROUP_JOINT, this.chunks);
+    const np = (p * (p + 1)) / 2, len = np + p + 4;
+    const out = A.gJOut as Float64Array;
+    const Sl = new Float64Array(np), r = new Float64Array(p);
+    let dev = 0, sqrU = 0, ldL2 = 0, step = 0;
+    for (let c = 0; c < this.chunks; c++) {
+      const o = c * len;
+      for (let k = 0; k < np; k++) Sl[k] += out[o + k];
+      for (let k = 0; k < p; k++) r[k] += out[o + np + k];
+      dev += out[o + np + p];
+      sqrU += out[o + np + p + 1];
+      ldL2 += out[o + np + p + 2];
+      step = Math.max(step, out[o + np + p + 3]);
+    }
+    const S = new Float64Array(p * p);
+    for (let i = 0, o = 0; i < p; i++) for (let j = 0; j <= i; j++, o++) { S[i * p + j] = Sl[o]; S[j * p + i] = Sl[o]; }
+    return { S, r, devResid: 2 * dev, sqrU, ldL2, step };
+  }
+
+  /** The Newton step's u from the last jointPass, given its Δβ: u_g + (s_g − c_gᵀ Δβ)/a_g, into `u`. */
+  jointUpdate(u: Float64Array, dbeta: Float64Array): void {
+    const A = this.jobs.arrays;
+    const a = A.gA as Float64Array, sg = A.gS as Float64Array, C = A.gC as Float64Array;
+    const p = this.p;
+    for (let g = 0; g < this.nl; g++) {
+      let cd = 0;
+      for (let r = 0; r < p; r++) cd += C[g * p + r] * dbeta[r];
+      u[g] += (sg[g] - cd) / a[g];
+    }
+  }
+}
+
+/** What a joint pass gives (GroupNewton.jointPass). */
+export interface JointPass {
+  /** the Schur complement of β (p × p, row-major) and the right side of S Δβ = r */
+  S: Float64Array;
+  r: Float64Array;
+  devResid: number;
+  sqrU: number;
+  ldL2: number;
+  /** max |Δη| from the previous state (0 without one) */
+  step: number;
 }
