@@ -655,8 +655,9 @@ export class PirlsEngine {
     gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
     // a run by levels where the model allows it (one scalar term, binomial(logit), aic − deviance
-    // constant; with β free from a warm state, and with X's copy in level order)
-    const levels = this.groupNewtonData && Number.isFinite(this.aicConst) && (!full || this.warm) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;
+    // constant; with β free, with X's copy in level order, from the state: a cold start from
+    // u = 0, β = 0, η = offset, where the general iteration starts from R's mustart)
+    const levels = this.groupNewtonData && Number.isFinite(this.aicConst) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;
     if (full && levels?.formsBase) {
       const r = this.runByLevelsFull(levels, maxIter);
       if (r) return r;
