@@ -122,6 +122,32 @@ export function groupLevelState(i0: number, i1: number, b: number, base: Float64
 }
 
 /**
+ * base = offset + Xβ on rows [k0, k1) into B (row k at k − k0), and X (β − βprev) into D where `prev`
+ * is given: X's columns (n rows each, padded to a multiple of four) four at a time, in tight loops.
+ * Self-contained (the row threads evaluate its text).
+ */
+export function groupBaseRows(k0: number, k1: number, X: Float64Array, n: number, p: number, off: Float64Array, hasOffset: boolean,
+  beta: Float64Array, prev: Float64Array | null, B: Float64Array, D: Float64Array): void {
+  const coef = (v: Float64Array, j: number) => (j < p ? v[j] : 0);
+  for (let k = k0; k < k1; k++) B[k - k0] = hasOffset ? off[k] : 0;
+  if (prev) for (let k = k0; k < k1; k++) D[k - k0] = 0;
+  for (let bi = 0; bi < Math.ceil(p / 4); bi++) {
+    const j = 4 * bi, o0 = j * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+    const b0 = coef(beta, j), b1 = coef(beta, j + 1), b2 = coef(beta, j + 2), b3 = coef(beta, j + 3);
+    if (!prev) {
+      for (let k = k0; k < k1; k++) B[k - k0] += X[o0 + k] * b0 + X[o1 + k] * b1 + X[o2 + k] * b2 + X[o3 + k] * b3;
+      continue;
+    }
+    const d0 = b0 - coef(prev, j), d1 = b1 - coef(prev, j + 1), d2 = b2 - coef(prev, j + 2), d3 = b3 - coef(prev, j + 3);
+    for (let k = k0; k < k1; k++) {
+      const x0 = X[o0 + k], x1 = X[o1 + k], x2 = X[o2 + k], x3 = X[o3 + k];
+      B[k - k0] += x0 * b0 + x1 * b1 + x2 * b2 + x3 * b3;
+      D[k - k0] += x0 * d0 + x1 * d1 + x2 * d2 + x3 * d3;
+    }
+  }
+}
+
+/**
  * Levels [gChunk[c], gChunk[c + 1]) of a run: each level's Newton iterations on its rows (the
  * header), its u into gU, the chunk's sums into gOut[OUT·c …]. gParams: [t, maxIter, etaTol,
  * halvingNoise, newtonC, unit weights, has ent, rows permuted (perm), predict, t of the last run,
@@ -143,24 +169,23 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
-  const W = A.gW as Float64Array, Ag = A.gA as Float64Array;
+  const W = A.gW as Float64Array, Ag = A.gA as Float64Array, Zmax = A.gZmax as Float64Array;
   const S = new Float64Array(3);
   let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
+  const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
+  // base = offset + Xβ over the chunk's rows into the thread's scratch (row k at k − k0)
+  if (groupScratch.B.length < k1 - k0) { groupScratch.B = new Float64Array(k1 - k0); groupScratch.D = new Float64Array(k1 - k0); groupScratch.W = new Float64Array(k1 - k0); }
+  const Bs = groupScratch.B;
+  if (fromX) groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, null, Bs, groupScratch.D);
   for (let g = chunk[c]; g < chunk[c + 1]; g++) {
     const i0 = start[g], i1 = start[g + 1];
-    // base in level order, its change's Σ w_0 Z Δbase, and max |Z| on the level (|Δη| = |t Δu| max |Z|)
-    let zmax = 0, wzd = 0;
+    // base in level order and its change's Σ w_0 Z Δbase; max |Z| on the level (|Δη| = |t Δu| max |Z|)
+    const zmax = Zmax[g];
+    let wzd = 0;
     for (let k = i0; k < i1; k++) {
-      let nb: number;
-      if (fromX) {
-        // offset + Xβ as the general iteration's fixedRows: column by column, zero coefficients skipped
-        nb = hasOffset ? off[k] : 0;
-        for (let r = 0; r < p; r++) if (beta[r] !== 0) nb += X[r * n + k] * beta[r];
-      } else nb = sorted ? base[perm[k]] : base[k];
+      const nb = fromX ? Bs[k - k0] : sorted ? base[perm[k]] : base[k];
       if (predict) wzd += W[k] * Z[k] * (nb - sb[k]);
       sb[k] = nb;
-      const a = Math.abs(Z[k]);
-      if (a > zmax) zmax = a;
     }
     let u = U[g];
     if (predict) {
@@ -220,8 +245,8 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
 }
 
-const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString()].join('\n'));
-const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupJointLevel.toString()].join('\n'));
+const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupJointLevel.toString(), groupBaseRows.toString()].join('\n'));
 
 /**
  * One level's rows [i0, i1) for the joint step (β free), with base = offset + Xβ in B and X dβ (the
@@ -305,24 +330,12 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   const np = (p * (p + 1)) / 2, len = np + p + 4;
   const out = (A.gJOut as Float64Array).subarray(len * c, len * c + len);
   const g0 = chunk[c], g1 = chunk[c + 1], k0 = start[g0], k1 = start[g1];
-  const coef = (v: Float64Array, j: number) => (j < p ? v[j] : 0);
   // the chunk's base, X dβ (then wt (y − μ)) and w: this thread's scratch, in cache (row k at k − k0)
   const m = k1 - k0;
   if (groupScratch.B.length < m) { groupScratch.B = new Float64Array(m); groupScratch.D = new Float64Array(m); groupScratch.W = new Float64Array(m); }
   const B = groupScratch.B, D = groupScratch.D, W = groupScratch.W;
-  // base = offset + Xβ and X dβ over the chunk's rows, four columns at a time
-  for (let k = k0; k < k1; k++) { B[k - k0] = hasOffset ? off[k] : 0; D[k - k0] = 0; }
-  for (let bi = 0; bi < nb; bi++) {
-    const j = 4 * bi, o0 = j * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-    const b0 = coef(beta, j), b1 = coef(beta, j + 1), b2 = coef(beta, j + 2), b3 = coef(beta, j + 3);
-    const d0 = hasPrev ? b0 - coef(betaPrev, j) : 0, d1 = hasPrev ? b1 - coef(betaPrev, j + 1) : 0;
-    const d2 = hasPrev ? b2 - coef(betaPrev, j + 2) : 0, d3 = hasPrev ? b3 - coef(betaPrev, j + 3) : 0;
-    for (let k = k0; k < k1; k++) {
-      const x0 = X[o0 + k], x1 = X[o1 + k], x2 = X[o2 + k], x3 = X[o3 + k];
-      B[k - k0] += x0 * b0 + x1 * b1 + x2 * b2 + x3 * b3;
-      D[k - k0] += x0 * d0 + x1 * d1 + x2 * d2 + x3 * d3;
-    }
-  }
+  // base = offset + Xβ and X dβ over the chunk's rows
+  groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, hasPrev ? betaPrev : null, B, D);
   // the levels: their rows' state, a, s and c; the Schur complement's corrections
   const S = new Float64Array(4), corrG = new Float64Array(np), corrH = new Float64Array(p), cg = new Float64Array(4 * nb);
   let dev = 0, uu = 0, ld = 0, step = 0;
@@ -395,6 +408,16 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   out[np + p + 1] = uu;
   out[np + p + 2] = ld;
   out[np + p + 3] = step;
+}
+
+/** max |Z| over each level's rows (level order) into `out` */
+function levelMaxAbs(Z: Float64Array, start: Int32Array, out: Float64Array): Float64Array {
+  for (let g = 0; g + 1 < start.length; g++) {
+    let m = 0;
+    for (let k = start[g]; k < start[g + 1]; k++) m = Math.max(m, Math.abs(Z[k]));
+    out[g] = m;
+  }
+  return out;
 }
 
 /** The rows' order by level: level starts and, unless the rows are sorted by level already, the permutation. */
@@ -476,6 +499,7 @@ export class GroupNewton {
     };
     const gChunk = levelChunks(start, ROW_CHUNK);
     this.chunks = gChunk.length - 1;
+    const inOrderZ = inOrder(Z);
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
     this.params = f64(14);
     this.out = f64(OUT * this.chunks);
@@ -496,9 +520,9 @@ export class GroupNewton {
     }
     const arrays: RowArrays = {
       gStart: toShared(start), gChunk: toShared(gChunk), gPerm: perm ? toShared(perm) : i32(0),
-      gY: inOrder(y), gZ: inOrder(Z), gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
+      gY: inOrder(y), gZ: inOrderZ, gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
-      base, gBase: f64(n), gW: f64(n), gA: f64(nl), gU: this.U, gParams: this.params, gOut: this.out,
+      base, gBase: f64(n), gW: f64(n), gA: f64(nl), gZmax: levelMaxAbs(inOrderZ, start, f64(nl)), gU: this.U, gParams: this.params, gOut: this.out,
       // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
       gJParams: f64(7), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
       gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
