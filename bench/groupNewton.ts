@@ -1,11 +1,12 @@
 /**
- * PIRLS with β fixed (glmer's second stage, its Hessian and the WebGPU path's float64 polish) by the
- * general iteration and by levels (src/glmm/groupNewton.ts), on the 1M-row binomial model
- * `y ~ x + w + (1 | g)`: wall and CPU ms per run along the same walk of (θ, β) points (small steps,
- * as an optimizer's late evaluations; each run warm-started from the one before), the two engines
- * alternated per round; and the largest difference of their Laplace deviances.
+ * PIRLS with β fixed (glmer's second stage, its Hessian and the WebGPU path's float64 polish) or, with
+ * --free, with β free (glmer's first stage) by the general iteration and by levels
+ * (src/glmm/groupNewton.ts), on the 1M-row binomial model `y ~ x + w + (1 | g)`: wall and CPU ms per
+ * run along the same walk of (θ, β) points (small steps, as an optimizer's late evaluations; each run
+ * warm-started from the one before), the two engines alternated per round; and the largest
+ * difference of their Laplace deviances.
  *
- *   npx vite-node bench/groupNewton.ts [--rows 1000000] [--groups 50000] [--threads 2] [--points 30] [--reps 3] [--layout shuffled|sorted]
+ *   node dist/bench/groupNewton.js [--rows 1000000] [--groups 50000] [--threads 2] [--points 30] [--reps 3] [--layout shuffled|sorted] [--free]
  */
 import { generateLmmData } from './synth.js';
 import { buildGlmm } from '../src/glmm/model.js';
@@ -24,6 +25,7 @@ const threads = Number(arg('--threads', '2'));
 const points = Number(arg('--points', '30'));
 const reps = Number(arg('--reps', '3'));
 const layout = arg('--layout', 'shuffled') as 'shuffled' | 'sorted';
+const free = process.argv.includes('--free');
 setDenseThreads(threads);
 await rowThreadsReady();
 const { table } = generateLmmData({ n, groups, seed: 1, family: 'binomial', layout });
@@ -48,13 +50,13 @@ const best = new Map<string, { wall: number; cpu: number; helped: number; iterat
 const values = new Map<string, number[]>();
 for (let rep = 0; rep < reps; rep++) {
   for (const [name, e] of engines) {
-    e.run(walk[0].theta, walk[0].beta);
+    e.run(walk[0].theta, free ? null : walk[0].beta);
     const h0 = rowChunksHelped();
     const w0 = performance.now(), c0 = cpu();
     const v: number[] = [];
     let iterations = 0, evals = 0;
     for (const pt of walk) {
-      const r = e.run(pt.theta, pt.beta);
+      const r = e.run(pt.theta, free ? null : pt.beta);
       v.push(r.laplace);
       iterations += r.iterations;
       evals += r.levelEvaluations ?? NaN;
@@ -67,7 +69,7 @@ for (let rep = 0; rep < reps; rep++) {
 }
 const [a, b] = [...values.values()];
 const diff = Math.max(...a.map((v, k) => Math.abs(v - b[k])));
-console.log(`y ~ x + w + (1 | g), binomial: ${n} rows (${layout}), ${groups} groups, p = ${p}, ${threads} threads; ms per PIRLS run with β fixed (best of ${reps} rounds of ${points} points):`);
+console.log(`y ~ x + w + (1 | g), binomial: ${n} rows (${layout}), ${groups} groups, p = ${p}, ${threads} threads; ms per PIRLS run with β ${free ? 'free' : 'fixed'} (best of ${reps} rounds of ${points} points):`);
 for (const [name, r] of best) console.log(`  ${name}: wall ${r.wall.toFixed(2)}, CPU ${r.cpu.toFixed(2)}, iterations ${r.iterations.toFixed(2)}${Number.isNaN(r.evals) ? '' : `, evaluations per level ${r.evals.toFixed(2)}`}${r.helped ? ` (chunks by helpers: ${r.helped})` : ''}`);
 console.log(`  Laplace deviance: ${a[0]} (general) vs ${b[0]} (by levels); largest |difference| over the walk ${diff.toExponential(2)}`);
 process.exit(0);
