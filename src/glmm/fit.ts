@@ -116,6 +116,7 @@ export async function fitGlmm(
       timings.gpuFinishMs = t.finishMs;
       // the per-group factors computed on the device (0: the CPU finished each iteration)
       timings.gpuGroupFactors = t.groupFactors ?? 0;
+      if (t.roundTrips !== undefined) timings.gpuRoundTrips = t.roundTrips;
     }
     const opt = at.optimum;
     if (opt.gpu) timings.polishMs = opt.polishMs;
@@ -166,6 +167,12 @@ export async function fitGlmm(
   const opt1 = await optimizeObjective(s1p, STAGE1_START, evaluations, report1);
   messages.push(...opt1.messages);
   const stage1 = await stage1Of(opt1);
+  // the device's round trips of stage 1 (its evaluations and β at its optimum): stage 2's are the rest
+  if (e.device) {
+    const t = e.device.passTimings();
+    timings.gpuPassesStage1 = t.passes;
+    if (t.roundTrips !== undefined) timings.gpuRoundTripsStage1 = t.roundTrips;
+  }
 
   // ---- stage 2: θ and β together ---------------------------------------------------------
   const tS2 = performance.now();

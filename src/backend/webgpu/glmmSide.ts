@@ -9,6 +9,7 @@
 import type { GlmmModel } from '../../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
 import { F32_PASS_TOLERANCES, PirlsEngine } from '../../glmm/pirls.js';
+import { roundTrips } from './buffers.js';
 import { type GpuContext, guardDevice } from './device.js';
 import { GlmmGroupsGpu, groupSegments, groupUpdatesFit } from './glmmGroups.js';
 import { GlmmPassGpu, gpuReweightSupported } from './glmmPass.js';
@@ -44,6 +45,7 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
     return createGlmmDevice(ctx, model, { ...options, gpuGroups: false }, nAGQ);
   }
   const passes = [full, u];
+  const trips0 = roundTrips(ctx);
   const resources = [full, u, ...(groups ? [groups.u, groups.full] : [])];
   return {
     engine,
@@ -55,6 +57,7 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
       passMs: passes.reduce((a, x) => a + x.timings.passMs, 0),
       finishMs: passes.reduce((a, x) => a + x.timings.finishMs, 0),
       groupFactors: groups ? groups.full.counts.factors + groups.u.counts.factors : 0,
+      roundTrips: roundTrips(ctx) - trips0,
     }),
     dispose: () => { for (const x of resources) x.dispose(); },
   };
