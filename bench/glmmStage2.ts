@@ -27,6 +27,8 @@ const groups = Number(arg('--groups', '2500'));
 const seeds = arg('--seeds', '1').split(',').map(Number);
 const cases = arg('--cases', 'intercept,slope,crossed,nested,trials').split(',');
 const backends = arg('--backends', 'cpu,webgpu').split(',') as ('cpu' | 'webgpu')[];
+/** stage 2's final radius for the webgpu fits (the optimizer option; default: the fit's own) */
+const rhoends = arg('--rhoend', '').split(',').filter((v) => v !== '').map(Number);
 
 function caseData(name: string, seed: number): { table: arrow.Table; formula: string; weights?: string } {
   if (name === 'trials') {
@@ -66,9 +68,13 @@ for (const name of cases) {
   for (const seed of seeds) {
     const { table, formula, weights } = caseData(name, seed);
     let cpu: GlmmFit | null = null;
-    for (const backend of backends) {
+    const runs = backends.flatMap((b) => (b === 'webgpu' && rhoends.length ? rhoends.map((r) => [b, r] as const) : [[b, NaN] as const]));
+    for (const [backend, rhoend] of runs) {
       const t0 = performance.now();
-      const fit = await glmer(formula, table, { family: 'binomial', backend, ...(weights ? { weights } : {}), ...(backend === 'webgpu' ? { device: ctx!.device } : {}) });
+      const fit = await glmer(formula, table, {
+        family: 'binomial', backend, ...(weights ? { weights } : {}), ...(backend === 'webgpu' ? { device: ctx!.device } : {}),
+        ...(Number.isFinite(rhoend) ? { optimizer: { rhoend } } : {}),
+      });
       const s = (performance.now() - t0) / 1000;
       if (backend === 'cpu') cpu = fit;
       const t = fit.timings;
@@ -87,7 +93,7 @@ for (const name of cases) {
         dBeta = worst.toExponential(1);
       }
       const g = (v: number | string) => (gpu ? String(v) : '–');
-      console.log(`| ${name} | ${seed} | ${backend} | ${fit.stage1.feval} | ${stage2} | ${gpu ? `${polish} (${check?.newton?.steps ?? '–'})` : '–'} | ${hess} | ${g(p1)} | ${g(p2)} | ${g(rt1)} | ${g(rt2)} | ${gpu ? (rt2 / stage2).toFixed(2) : '–'} | ${fit.objective} | ${dObj} | ${dBeta} | ${s.toFixed(1)} |`);
+      console.log(`| ${name} | ${seed} | ${backend}${Number.isFinite(rhoend) ? ` (rhoend ${rhoend})` : ''} | ${fit.stage1.feval} | ${stage2} | ${gpu ? `${polish} (${check?.newton?.steps ?? '–'})` : '–'} | ${hess} | ${g(p1)} | ${g(p2)} | ${g(rt1)} | ${g(rt2)} | ${gpu ? (rt2 / stage2).toFixed(2) : '–'} | ${fit.objective} | ${dObj} | ${dBeta} | ${s.toFixed(1)} |`);
     }
   }
 }
