@@ -47,8 +47,9 @@ export interface GlmmFitOptions {
   vcov?: 'hessian' | 'RX';
   /**
    * settings of the final stage's BOBYQA (stage 2; stage 1 when nAGQ = 0): initial and final
-   * trust-region radius (θ and β in units of stage 1's standard errors; defaults 0.05 and 1e-5),
-   * evaluation budget
+   * trust-region radius (θ and β in units of stage 1's standard errors; defaults 0.05 and 1e-5, and
+   * on a device whose optimum the float64 stencil polish settles 1e-3, STAGE2_DEVICE_RHOEND: a
+   * rhoend given here is kept there too), evaluation budget
    */
   optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
   /** PIRLS iteration limit (default 100) */
