@@ -22,7 +22,7 @@ import { writeColumnsCsv } from './write-csv.js';
 import { glmer } from '../src/fit/glmer.js';
 import { rowChunksHelped, rowChunksShared } from '../src/linalg/rowThreads.js';
 
-export type GlmmBackend = 'cpu' | 'webgpu';
+export type GlmmBackend = 'cpu' | 'webgpu' | 'auto';
 
 export interface GlmmCase extends BenchCase {
   family: 'binomial';
@@ -204,7 +204,7 @@ export function glmmMarkdownTable(results: GlmmCaseResult[]): string {
       const stage2 = o.polishEvals ? `${o.fevalStage2 - o.polishEvals} (+ ${o.polishEvals} polish)` : String(o.fevalStage2);
       const stage2s = o.polishEvals ? `${sec(t.stage2Ms)} (+ ${sec(t.polishMs)} polish)` : sec(t.stage2Ms);
       rows.push([
-        r.case, `ours, ${o.backend}`, o.n.toLocaleString('en-US'), Object.values(o.ngroups).join(' / '), `${sec(o.dataMs)} (gen)`,
+        r.case, `ours, ${o.backend === 'auto' ? `auto (${o.backendLabel.split(' ')[0]})` : o.backend}`, o.n.toLocaleString('en-US'), Object.values(o.ngroups).join(' / '), `${sec(o.dataMs)} (gen)`,
         sec(setup), sec(t.stage1Ms), stage2s, sec(t.hessianMs), `${o.fevalStage1} + ${stage2} + ${hessEvals}`,
         sec(t.totalMs), f1(o.peakRssMB, 0),
         l ? `${((l.fit_s * 1000) / t.totalMs!).toFixed(2)}×` : '–',

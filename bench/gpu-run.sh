@@ -18,8 +18,8 @@
 # --glmm-cases LIST GLMM cases of bench/run.ts (default glmm1m; quick: glmm200k at the quick size)
 # --browser-rows L  rows of the browser benchmark (default 1e6,1e7; quick: 2e4)
 # --no-browser      skip the browser benchmark; --no-cpu: fit on WebGPU only (no CPU row beside it)
-# --auto            also each LMM case with backend 'auto' (the rule's own choice after one measured evaluation
-#                   on each backend, src/backend/select.ts), shown as `auto (webgpu)` or `auto (cpu)`
+# --auto            also each LMM and GLMM case with backend 'auto' (the rule's own choice after one measured
+#                   evaluation, or PIRLS run, on each backend, src/backend/select.ts), shown as `auto (webgpu)` or `auto (cpu)`
 # --kinship LEVELS  also the known-covariance model of bench/kinship.ts (issue 13: y ~ x + (1 | id), a dense
 #                   LEVELS × LEVELS kinship K, 2 records per level) on the WebGPU backend only (the dense
 #                   block's Cholesky on the GPU, f32, then the float64 check and polish on the CPU), killed
@@ -153,8 +153,9 @@ fi
 
 # --- GLMM: bench/run.ts's glmm cases on webgpu and cpu (no R on a GPU machine) -----------------------
 if [ -n "$GLMM_CASES" ]; then
-  say "GLMM cases $GLMM_CASES on $BACKENDS"
-  node --expose-gc bench/out/run-bench.mjs --cases "$GLMM_CASES" --backends "$BACKENDS" --no-r "${SIZE[@]}" \
+  GLMM_BACKENDS=$BACKENDS; [ "$AUTO" = 1 ] && GLMM_BACKENDS=$BACKENDS,auto
+  say "GLMM cases $GLMM_CASES on $GLMM_BACKENDS"
+  node --expose-gc bench/out/run-bench.mjs --cases "$GLMM_CASES" --backends "$GLMM_BACKENDS" --no-r "${SIZE[@]}" \
     --timeout-min "$TIMEOUT_MIN" --out "$OUT/raw" >>"$LOG" 2>&1 || { STATUS=1; say "the GLMM benchmark failed (see $LOG)"; }
 fi
 

@@ -4,7 +4,7 @@
  *   npm run build
  *   node --expose-gc dist/bench/run.js [--cases 1m,insteval] [--rows N] [--groups G] [--seed S]
  *                                      [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv]
- *                                      [--backends cpu,webgpu] [--timeout-min T]
+ *                                      [--backends cpu,webgpu,auto] [--timeout-min T]
  *
  * Cases:
  *   1m        1,000,000 rows, 50,000 groups, y ~ x + w + (x | g), REML (seeded synthetic data, ./synth.ts)
@@ -18,7 +18,7 @@
  *   glmm1m, glmm1m-slope, glmm1m-crossed, glmm1m-nested, glmm1m-agq (nAGQ = 9), and the same at 200k
  *             binomial GLMMs (glmer, Laplace) y ~ x + w + (1 | g) / (x | g), 1,000,000 rows and 50,000
  *             groups or 200,000 and 10,000, against lme4's glmer (./glmm.ts); our fit on each of
- *             --backends cpu,webgpu (default cpu), each in its own process
+ *             --backends cpu,webgpu,auto (default cpu), each in its own process; auto: the backend rule's choice, `auto (cpu|webgpu)`
  * --rows / --groups override the size of every synthetic case (its label becomes synth-<rows>x<groups>).
  * --timeout-min T (default 30) kills a child (ours or R) after T minutes; the table says so.
  *
@@ -92,8 +92,8 @@ function parseArgs(argv: string[]): Args {
       case '--keep-csv': a.keepCsv = true; break;
       case '--backends': {
         const list = (val() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-        const bad = list.filter((b) => b !== 'cpu' && b !== 'webgpu');
-        if (!list.length || bad.length) throw new Error(`--backends is a list of cpu, webgpu, got ${list.join(',')}`);
+        const bad = list.filter((b) => b !== 'cpu' && b !== 'webgpu' && b !== 'auto');
+        if (!list.length || bad.length) throw new Error(`--backends is a list of cpu, webgpu, auto, got ${list.join(',')}`);
         a.backends = list as GlmmBackend[];
         break;
       }
@@ -106,7 +106,7 @@ function parseArgs(argv: string[]): Args {
       }
       case '--timeout-min': { const v = val(); const t = Number(v); if (!(t > 0)) throw new Error(`--timeout-min needs a positive number of minutes, got ${v}`); a.timeoutMin = t; break; }
       case '-h': case '--help':
-        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm1m-crossed,glmm1m-nested,glmm1m-agq,glmm200k,glmm200k-slope,...] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu] [--timeout-min T] [--threads N|auto]');
+        console.log('usage: node --expose-gc dist/bench/run.js [--cases 1m,insteval,10m,synth,q11,q20,wide,glmm1m,glmm1m-slope,glmm1m-crossed,glmm1m-nested,glmm1m-agq,glmm200k,glmm200k-slope,...] [--rows N] [--groups G] [--seed S] [--no-r] [--r-control default|tight] [--out bench/out] [--keep-csv] [--backends cpu,webgpu,auto] [--timeout-min T] [--threads N|auto]');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${f}`);

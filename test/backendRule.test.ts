@@ -6,7 +6,7 @@
  * polish.
  */
 import { describe, expect, it } from 'vitest';
-import { deviceIsFaster } from '../src/backend/select.js';
+import { deviceIsFaster, glmmDeviceIsFaster } from '../src/backend/select.js';
 
 describe("backend 'auto': one evaluation on each decides", () => {
   it('the H200 run\'s evaluations: WebGPU', () => {
@@ -22,5 +22,21 @@ describe("backend 'auto': one evaluation on each decides", () => {
   it('the polish\'s cost sets the bar: for n = 3 a device 1.5 times faster does not pay, 1.7 times does', () => {
     expect(deviceIsFaster(20 / 1.5, 20, 3)).toBe(false);
     expect(deviceIsFaster(20 / 1.7, 20, 3)).toBe(true);
+  });
+});
+
+describe("backend 'auto' for a GLMM: one PIRLS run with β fixed on each decides", () => {
+  // glmm1m (|θ| = 1, p = 3): the H200's second run, a device run of stage 2 17.9 ms (2.88 s / 161), a
+  // float64 run on one host core 515 ms (33 s / 64, PIRLS's general iteration then)
+  it('the H200 run\'s device against one core\'s general iteration: WebGPU', () => {
+    expect(glmmDeviceIsFaster(17.9, 515, 1, 3)).toBe(true);
+  });
+  it('against runs by levels on the row threads, a few ms: the CPU', () => {
+    expect(glmmDeviceIsFaster(17.9, 12, 1, 3)).toBe(false);
+    expect(glmmDeviceIsFaster(17.9, 30, 1, 3)).toBe(false);
+  });
+  it('the bar for |θ| = 1, p = 3: a device run must be about half the CPU\'s (its stage 2 twice as long, then the polish)', () => {
+    expect(glmmDeviceIsFaster(0.5 * 20, 20, 1, 3)).toBe(true);
+    expect(glmmDeviceIsFaster(0.6 * 20, 20, 1, 3)).toBe(false);
   });
 });

@@ -5,9 +5,10 @@
  *   'cpu' (default)  the CPU, float64;
  *   'webgpu'         the WebGPU adapter: the host's `device`, or the process's shared one; an error
  *                    when there is none;
- *   'auto'           WebGPU when an adapter is found and it is a hardware GPU (for an LMM, when one
- *                    evaluation on each says that the WebGPU fit with its float64 polish is the faster:
- *                    deviceIsFaster); otherwise the CPU, and the fit's messages say why. A software
+ *   'auto'           WebGPU when an adapter is found and it is a hardware GPU, and one evaluation on
+ *                    each says that the WebGPU fit with its float64 polish is the faster (an LMM:
+ *                    deviceIsFaster; a GLMM: a PIRLS run with β fixed, glmmDeviceIsFaster); otherwise
+ *                    the CPU, and the fit's messages say why. A software
  *                    adapter (SwiftShader, llvmpipe, WARP) is several times slower than the CPU
  *                    backend: 'webgpu' uses it anyway.
  *
@@ -32,6 +33,7 @@ import type { LmmBackend } from '../lmm/deviance.js';
 import type { LmmModel } from '../lmm/model.js';
 import type { GlmmModel } from '../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../glmm/objectives.js';
+import type { PirlsEngine } from '../glmm/pirls.js';
 
 export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -156,22 +158,96 @@ export function deviceIsFaster(deviceMs: number, cpuMs: number, n: number): bool
 }
 
 /**
- * The GLMM's device by the rule: null for the CPU (PIRLS's float64 engine then runs the whole fit),
- * or PIRLS on the WebGPU backend's passes.
+ * 'auto''s rule for a GLMM, from one PIRLS run with β fixed on each (`deviceMs`, `cpuMs`; warm, as
+ * stage 2's and the polish's runs), n = |θ| + p, m = |θ|. The WebGPU fit: stage 1 (N1 ≈ 15m runs, β
+ * free) and stage 2 (about twice the CPU's N2 ≈ 15n + 20 runs: the f32 objective's noise) on the
+ * device, then the float64 polish on glmer's Hessian stencil (about 2n² + n runs on the CPU,
+ * src/model/polish.ts); the CPU's fit: stage 1 (a run with β free costs about two with β fixed), stage
+ * 2, and the Hessian's n(n + 1) runs (counts from bench/RESULTS.md's glmm1m: m = 1, n = 4: 13, 85–92,
+ * 36 and 20; WebGPU's stage 2 161 on the H200).
  */
-export async function glmmDevice(model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[]): Promise<GlmmDevice | null> {
+export function glmmDeviceIsFaster(deviceMs: number, cpuMs: number, nTheta: number, p: number): boolean {
+  const n = nTheta + p;
+  const N1 = 15 * nTheta, N2 = 15 * n + 20;
+  const device = (N1 + 2 * N2) * deviceMs + (2 * n * n + n) * cpuMs;
+  const cpu = (2 * N1 + N2 + n * (n + 1)) * cpuMs;
+  return device < cpu;
+}
+
+/**
+ * The GLMM's device by the rule: null for the CPU (PIRLS's float64 engine then runs the whole fit),
+ * or PIRLS on the WebGPU backend's passes. For 'auto', after the device's set-up, one run with β fixed
+ * on each decides (glmmDeviceIsFaster) where `cpu`, the fit's float64 engine, is given; both engines
+ * are reset after it (its time: timings.autoProbeMs).
+ */
+export async function glmmDevice(
+  model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[], cpu?: PirlsEngine, timings?: Record<string, number>,
+): Promise<GlmmDevice | null> {
   const relmat = model.known.some((k) => k);
   if (refuseModel(options, relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null, messages)) return null;
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
+  let device: GlmmDevice;
   try {
-    return await createGlmmDevice(ctx, model, options, nAGQ);
+    device = await createGlmmDevice(ctx, model, options, nAGQ);
   } catch (e) {
     // a buffer over the device's limits (src/backend/webgpu/buffers.ts): 'webgpu' says so, 'auto' fits on the CPU
     if (!(e instanceof ModelError)) throw e;
     refuseModel(options, e.message.replace(/^the WebGPU backend cannot fit this model: /, ''), messages);
     return null;
+  }
+  if (options.backend !== 'auto' || !cpu) return device;
+  let ms: { deviceMs: number; cpuMs: number } | null;
+  const t0 = performance.now();
+  try {
+    ms = await glmmProbe(device, cpu, model.theta.start);
+    if (timings) timings.autoProbeMs = performance.now() - t0;
+  } catch (e) {
+    // a device lost (or failing) at its first runs: 'auto' fits on the CPU and says why
+    messages.push(`backend auto: CPU (the WebGPU evaluation failed: ${(e as Error).message})`);
+    device.dispose();
+    return null;
+  }
+  if (ms && !glmmDeviceIsFaster(ms.deviceMs, ms.cpuMs, model.theta.length, model.frame.p)) {
+    messages.push(`backend auto: CPU (a PIRLS run of this model takes ${ms.cpuMs.toPrecision(3)} ms on the CPU and ${ms.deviceMs.toPrecision(3)} ms on WebGPU (${ctx.adapterName}): with the float64 polish a WebGPU fit would take longer)`);
+    device.dispose();
+    return null;
+  }
+  return device;
+}
+
+/**
+ * The probe of 'auto' for a GLMM at the starting θ (internal): β from a run with β free on the CPU,
+ * then runs with β fixed there and at β moved by 1e-3 (relative), on each engine, warm; the better of
+ * two on each. Null when PIRLS fails there on the CPU (the fit's first run then says why). Both
+ * engines are reset after it, so the fit starts as it would without it.
+ */
+async function glmmProbe(device: GlmmDevice, cpu: PirlsEngine, theta: Float64Array): Promise<{ deviceMs: number; cpuMs: number } | null> {
+  const { PirlsError } = await import('../glmm/pirls.js');
+  try {
+    let beta: Float64Array;
+    try {
+      cpu.run(theta, null);
+      beta = Float64Array.from(cpu.beta);
+    } catch (e) {
+      if (e instanceof PirlsError) return null;
+      throw e;
+    }
+    const moved = beta.map((b) => b + 1e-3 * (1 + Math.abs(b)));
+    const timed = async (f: () => unknown): Promise<number> => {
+      const t0 = performance.now();
+      await f();
+      return performance.now() - t0;
+    };
+    const dev = device.engine;
+    await device.guard(() => dev.runAsync(theta, beta));
+    const deviceMs = Math.min(await timed(() => device.guard(() => dev.runAsync(theta, moved))), await timed(() => device.guard(() => dev.runAsync(theta, beta))));
+    const cpuMs = Math.min(await timed(() => cpu.run(theta, moved)), await timed(() => cpu.run(theta, beta)));
+    return { deviceMs, cpuMs };
+  } finally {
+    cpu.reset();
+    device.engine.reset();
   }
 }
 

@@ -65,7 +65,7 @@ export async function glmer(formula: string | Formula, input: DataInput, options
   await macrotask();
   throwIfAborted(options.signal);
   const messages: string[] = [];
-  const device = await glmmDevice(model, options, nAGQ, messages);
+  const device = await glmmDevice(model, options, nAGQ, messages, engine, timings);
   if (!device) return fitGlmm(model, engine, nAGQ, options, t0, timings, undefined, messages, penalty);
   timings.gpuSetupMs = device.setupMs;
   try {

@@ -88,6 +88,8 @@ export async function assembleGlmm(
     final = e.run(theta, beta);
     objective = rule ? engine.agq(rule) : final.laplace;
   }
+  // η and μ of the state (a run by levels, or a device's, leaves them behind)
+  engine.syncRows();
   const state = {
     u: engine.u.map((u) => Float64Array.from(u)),
     b: engine.conditionalModes(),

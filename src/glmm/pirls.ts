@@ -50,6 +50,7 @@ import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } fro
 import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 import type { AnyWeightedGram, DeviceFactor, DeviceGroupSolver, DeviceWeightedGram } from './pirlsDevice.js';
+import { GroupNewton } from './groupNewton.js';
 
 /**
  * What PIRLS asks of its driver: a device evaluation of the state (`evaluate`), or A(w) at the
@@ -118,6 +119,11 @@ export interface PirlsEngineOptions {
   tolerances?: Partial<PirlsTolerances>;
   /** the family's scalar functions row by row even where the family has its own row kernel (tests) */
   generalRows?: boolean;
+  /**
+   * runs with β fixed by levels (src/glmm/groupNewton.ts) where the model allows (one scalar term,
+   * binomial(logit), the CPU's passes); default true, false for the general iteration (tests)
+   */
+  groupNewton?: boolean;
 }
 
 /** A failure of PIRLS at given parameters (no convergence, step halving failed, singular system). */
@@ -243,6 +249,14 @@ export class PirlsEngine {
   private readonly jobs: RowJobs | null = null;
   private readonly jobArrays: { b: Float64Array; bOffset: number[]; beta: Float64Array; params: Float64Array; out: Float64Array; chunks: number } | null = null;
   private jobStep = NaN;
+  /**
+   * runs with β fixed level by level (one scalar term, the logit kernel on the CPU): made at the first
+   * such run; null where the model does not allow it. After such a run η, μ, w, z and lastChol are
+   * not yet those of the state (`behind`): catchUp makes them so when they are asked for.
+   */
+  private groupNewton: GroupNewton | null = null;
+  private readonly groupNewtonData: ConstructorParameters<typeof GroupNewton> | null = null;
+  private behind = false;
   /** work arrays */
   private readonly w: Float64Array;
   private readonly z: Float64Array;
@@ -297,6 +311,12 @@ export class PirlsEngine {
       (arrays.params as Float64Array).set([n, p, 0, 0, unit ? 1 : 0, ROW_CHUNK]);
       this.jobs = new RowJobs(arrays, this, shared);
       this.jobArrays = { b: arrays.b as Float64Array, bOffset, beta: arrays.beta as Float64Array, params: arrays.params as Float64Array, out: arrays.out as Float64Array, chunks };
+      if (options.groupNewton !== false && blocks.length === 1 && blocks[0].q === 1 && !model.known?.[0]) {
+        this.groupNewtonData = [{
+          codes, nl: blocks[0].nl, Z, y: arrays.y as Float64Array, weights: arrays.wt as Float64Array, unit,
+          ent: ent ? (arrays.ent as Float64Array) : null, base: this.base,
+        }, shared];
+      }
     }
     if (options.grams) {
       this.gramFull = options.grams.full;
@@ -324,7 +344,7 @@ export class PirlsEngine {
     this.reset();
   }
 
-  /** Back to the starting point: η from R's mustart, u = 0, β = 0 (no warm start). */
+  /** Back to the starting point: η from R's mustart, u = 0, β = 0 (no warm start), nothing learnt from earlier runs. */
   reset(): void {
     const { n, family, y, weights } = this.model;
     for (let i = 0; i < n; i++) {
@@ -340,6 +360,8 @@ export class PirlsEngine {
     this.formedAt = null;
     this.factorDevice = null;
     this.rowsStale = false;
+    this.behind = false;
+    this.newtonC.fill(Infinity);
     this.groups?.full.reset();
   }
 
@@ -349,6 +371,8 @@ export class PirlsEngine {
   }
 
   restoreState(s: { u: Float64Array[]; beta: Float64Array; warm: boolean }): void {
+    // η, μ and lastChol stay those of the last run, as they are after a general one
+    this.catchUp();
     s.u.forEach((u, k) => this.u[k].set(u));
     this.beta.set(s.beta);
     this.warm = s.warm;
@@ -514,6 +538,7 @@ export class PirlsEngine {
 
   /** η and μ here at the state of the last device evaluation (for AGQ and diagnostics) */
   syncRows(): void {
+    this.catchUp();
     if (!this.rowsStale) return;
     this.setEta(this.lastFull);
     this.updateMu(this.u);
@@ -615,6 +640,8 @@ export class PirlsEngine {
     const full = betaFixed === null;
     const chol = full ? this.cholFull : this.cholU;
     const gs = this.groups ? (full ? this.groups.full : this.groups.u) : null;
+    // this run replaces the state whose rows a run by levels left behind
+    this.behind = false;
     this.setTheta(theta);
     gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
@@ -625,6 +652,11 @@ export class PirlsEngine {
       this.jobArrays!.beta.set(this.beta);
       this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
     } else this.fixedPart(this.beta, base);
+    if (!full && this.groupNewtonData && Number.isFinite(this.aicConst)) {
+      const r = this.runByLevels(maxIter);
+      // else (a level failed) the general iteration from the same warm start
+      if (r) return r;
+    }
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with
@@ -746,6 +778,41 @@ export class PirlsEngine {
   }
 
   /**
+   * A run with β fixed by levels (src/glmm/groupNewton.ts) from the current u at the current base and
+   * θ; null when a level failed (u then unchanged). η, μ, w, z and lastChol are left behind (catchUp).
+   */
+  private runByLevels(maxIter: number): PirlsResult | null {
+    this.groupNewton ??= new GroupNewton(...this.groupNewtonData!);
+    const tol = this.tolerances;
+    const r = this.groupNewton.run(this.u[0], { t: this.T[0][0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
+    if (!r) return null;
+    if (r.newtonC > 0) {
+      const seen = this.newtonC[0];
+      this.newtonC[0] = Number.isFinite(seen) ? Math.max(r.newtonC, NEWTON_C_DECAY * seen) : r.newtonC;
+    }
+    this.warm = true;
+    this.behind = true;
+    this.wzFresh = false;
+    this.formedAt = null;
+    this.devSum = r.devResid;
+    const aic = r.devResid + this.aicConst;
+    return { ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations: r.iterations, halvings: r.halvings };
+  }
+
+  /**
+   * After a run by levels: η, μ, w and z at the state (η = base + ZΛu, the run's base) and L at its
+   * weights (lastChol), as a general run leaves them.
+   */
+  private catchUp(): void {
+    if (!this.behind) return;
+    this.behind = false;
+    this.evaluateRows(false);
+    this.drive(this.formGram(false));
+    this.cholU.factor(this.thetaNow);
+    this.lastChol = this.cholU;
+  }
+
+  /**
    * A new state on the device (see DeviceGroupSolver.advance): u by `mode`, the pass's evaluation
    * there and the factor for the next step, in one round trip. Returns the penalized deviance.
    */
@@ -786,6 +853,7 @@ export class PirlsEngine {
    * of the last `run` (which must have converged with β fixed): one scalar random-effects term only.
    */
   agq(rule: GHRule): number {
+    this.catchUp();
     const chol = this.lastChol;
     const { blocks } = this.model;
     if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term');
@@ -864,6 +932,7 @@ export class PirlsEngine {
 
   /** Conditional variances of b (σ = 1) at the state's weights: Λ (L_Z L_Zᵀ)⁻¹ Λᵀ, per level. */
   conditionalVariances(): Float64Array[] {
+    this.catchUp();
     if (!this.lastChol) throw new Error('internal: conditional variances before PIRLS');
     const known = this.model.known;
     if (!known?.some((f) => f)) return conditionalVariances(this.lastChol, 1);
@@ -892,15 +961,27 @@ export class PirlsEngine {
  */
 function aicMinusDeviance(model: PirlsModel): number {
   const { n, family, y, weights, trials } = model;
+  // binomial 0/1 responses with unit weights (one trial each): −2 log p(y | μ) = −2 log(μ^y (1 − μ)^(1 − y))
+  // is the unit deviance itself, so the difference is 0 (no passes over the rows needed)
+  if (family.family === 'binomial' && zeroOneUnit(y, weights, trials)) return 0;
+  const mu = new Float64Array(n);
   const at = (shift: number): [number, number] => {
-    const mu = Float64Array.from({ length: n }, (_, i) => family.linkinv(family.linkfun(family.mustart(y[i], weights[i])) + shift));
     let dev = 0;
-    for (let i = 0; i < n; i++) dev += family.devResid(y[i], mu[i], weights[i]);
+    for (let i = 0; i < n; i++) {
+      mu[i] = family.linkinv(family.linkfun(family.mustart(y[i], weights[i])) + shift);
+      dev += family.devResid(y[i], mu[i], weights[i]);
+    }
     return [family.aic(y, trials, mu, weights) - dev, dev];
   };
   const [c0, d0] = at(0);
   const [c1, d1] = at(0.25);
   return Math.abs(c1 - c0) <= 1e-9 * (Math.abs(c0) + d0 + d1 + 1) ? c0 : NaN;
+}
+
+/** every y is 0 or 1, and every prior weight and number of trials 1 */
+function zeroOneUnit(y: Float64Array, weights: Float64Array, trials: Float64Array | null): boolean {
+  for (let i = 0; i < y.length; i++) if ((y[i] !== 0 && y[i] !== 1) || weights[i] !== 1 || (trials && trials[i] !== 1)) return false;
+  return true;
 }
 
 /** The PirlsError for a penalized weighted least-squares system (or `part` of it) that is not positive definite. */

@@ -99,7 +99,7 @@ export function logitSetup(family: GlmFamily, y: Float64Array, weights: Float64A
 
 /**
  * The logit kernel on rows [from, to) (a whole chunk of the row jobs, or less): μ, w and z into the
- * arrays, returns Σ wt·d(y, μ). Self-contained but for logitExpNeg and LOGIT_FAST_MAX (the row threads
+ * arrays, returns Σ wt·d(y, μ). Self-contained but for logitExpNeg, LOGIT_FAST_MAX and logitClampedRow (the row threads
  * evaluate its text with theirs: LOGIT_PRELUDE, src/linalg/rowThreads.ts). With unit prior weights Σ log1p(e) is the log of a product of the d = 1 + e
  * ∈ (1, 2] per CHUNK (256) rows from `from` (no overflow; the rounding of the product adds ~ε/2 per
  * row, as a logarithm per row would). Rows with |η| > LOGIT_FAST_MAX take the family's clamped
@@ -107,7 +107,7 @@ export function logitSetup(family: GlmFamily, y: Float64Array, weights: Float64A
  */
 export function logitRange(eta: Float64Array, base: Float64Array | null, mu: Float64Array, w: Float64Array, z: Float64Array,
   y: Float64Array, weights: Float64Array, ent: Float64Array | null, unit: boolean, from: number, to: number): number {
-  const EPS = Number.EPSILON;
+  const R = new Float64Array(4);
   let dev = 0;
   for (let c0 = from; c0 < to; c0 += 256) {
     const c1 = Math.min(to, c0 + 256);
@@ -118,19 +118,11 @@ export function logitRange(eta: Float64Array, base: Float64Array | null, mu: Flo
       const yi = y[i];
       const wi = weights[i];
       if (!(a <= LOGIT_FAST_MAX)) {
-        // the clamped formulas (and NaN's propagation): linkinv, muEta, variance, devResid / 2
-        let m: number;
-        if (h >= 0) m = 1 / (1 + Math.exp(-h));
-        else { const ep = Math.exp(h); m = ep / (1 + ep); }
-        m = Math.min(1 - EPS, m);
-        const eg = Math.exp(-a);
-        const dg = 1 + eg;
-        const meg = Math.max(EPS, eg / (dg * dg));
-        mu[i] = m;
-        w[i] = (wi * meg * meg) / Math.max(EPS, m * (1 - m));
-        z[i] = (base ? h - base[i] : 0) + (yi - m) / meg;
-        const y1 = 1 - yi;
-        dev += wi * ((yi !== 0 ? yi * Math.log(yi / m) : 0) + (y1 !== 0 ? y1 * Math.log(y1 / (1 - m)) : 0));
+        logitClampedRow(h, yi, wi, R);
+        mu[i] = R[0];
+        w[i] = R[1];
+        z[i] = (base ? h - base[i] : 0) + R[2];
+        dev += R[3];
         continue;
       }
       const e = logitExpNeg(a);
@@ -162,8 +154,30 @@ export function logitRange(eta: Float64Array, base: Float64Array | null, mu: Flo
   return 2 * dev;
 }
 
+/**
+ * One row with |η| > LOGIT_FAST_MAX (or NaN) by the family's clamped formulas (lme4's linkinv, muEta,
+ * variance and devResid, and NaN's propagation): into R, μ, the working weight w = wt (dμ/dη)²/V(μ),
+ * the working residual (y − μ)/(dμ/dη) and wt·d(y, μ)/2. Self-contained (the row threads evaluate its text).
+ */
+export function logitClampedRow(h: number, yi: number, wi: number, R: Float64Array): void {
+  const EPS = Number.EPSILON;
+  let m: number;
+  if (h >= 0) m = 1 / (1 + Math.exp(-h));
+  else { const ep = Math.exp(h); m = ep / (1 + ep); }
+  m = Math.min(1 - EPS, m);
+  const a = Math.abs(h);
+  const eg = Math.exp(-a);
+  const dg = 1 + eg;
+  const meg = Math.max(EPS, eg / (dg * dg));
+  R[0] = m;
+  R[1] = (wi * meg * meg) / Math.max(EPS, m * (1 - m));
+  R[2] = (yi - m) / meg;
+  const y1 = 1 - yi;
+  R[3] = wi * ((yi !== 0 ? yi * Math.log(yi / m) : 0) + (y1 !== 0 ? y1 * Math.log(y1 / (1 - m)) : 0));
+}
+
 /** logitRange's and fixedRows's definitions and what they refer to, as source text for the row threads */
-export const LOGIT_PRELUDE = [`const logitExpNeg = ${EXP_NEG_SOURCE};`, `const LOGIT_FAST_MAX = ${LOGIT_FAST_MAX};`, logitRange.toString(), fixedRows.toString()].join('\n');
+export const LOGIT_PRELUDE = [`const logitExpNeg = ${EXP_NEG_SOURCE};`, `const LOGIT_FAST_MAX = ${LOGIT_FAST_MAX};`, logitClampedRow.toString(), logitRange.toString(), fixedRows.toString()].join('\n');
 
 /**
  * The row job of one PIRLS evaluation with the logit kernel, on chunk c of `A` (the engine's arrays,

@@ -14,6 +14,7 @@ import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
 import { lmmBackend, glmmDevice } from '../../src/backend/select.js';
 import { buildLmm } from '../../src/lmm/model.js';
 import { buildGlmm } from '../../src/glmm/model.js';
+import { PirlsEngine } from '../../src/glmm/pirls.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
@@ -47,7 +48,7 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the backend rule'), { timeout: GPU_TIME
     }
   });
 
-  it("a hardware adapter takes models beyond the old shader limits (p = 21, q = 9: lmer and glmer); auto's measured choice for the LMM", async () => {
+  it("a hardware adapter takes models beyond the old shader limits (p = 21, q = 9: lmer and glmer); auto's measured choice for the LMM and the GLMM", async () => {
     // the shared device as a host's GPUDevice that does not say what its adapter is: taken as hardware
     const hostDevice = new Proxy(gpu!.device, {
       get(t, k) {
@@ -97,6 +98,19 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the backend rule'), { timeout: GPU_TIME
     expect(dev, gmMessages.join('; ')).not.toBeNull();
     expect(dev!.backend.name).toBe('webgpu');
     dev!.dispose();
+    // with the fit's float64 engine, auto measures a PIRLS run with β fixed on each (glmmDeviceIsFaster):
+    // SwiftShader taken as hardware is slower than the CPU; the engine is left as a new one
+    const engine = new PirlsEngine(gm.pirls);
+    const gmTimings: Record<string, number> = {};
+    const probed = await glmmDevice(gm, { backend: 'auto', device: hostDevice }, 1, gmMessages, engine, gmTimings);
+    probed?.dispose();
+    if (gpu!.isSoftware) {
+      expect(probed).toBeNull();
+      expect(gmMessages.join('\n')).toMatch(/^backend auto: CPU \(a PIRLS run of this model takes [\d.e+-]+ ms on the CPU and [\d.e+-]+ ms on WebGPU/m);
+      expect(gmTimings.autoProbeMs).toBeGreaterThan(0);
+    }
+    const theta = Float64Array.from(gm.theta.start);
+    expect(engine.run(theta, null)).toEqual(new PirlsEngine(gm.pirls).run(theta, null));
     // and the same device, saying it is SwiftShader, is refused by auto
     if (gpu!.isSoftware) expect(await lmmBackend(model, new CpuBackend(formGram(model), model.theta.length), { backend: 'auto', device: gpu!.device }, [], {})).toBeNull();
   });

@@ -1,0 +1,155 @@
+/**
+ * PIRLS with β fixed by levels (src/glmm/groupNewton.ts) against the general iteration
+ * (src/glmm/pirls.ts, groupNewton: false) it replaces for one scalar term with binomial(logit):
+ *  - the Laplace deviance and its pieces, and the modes, along a walk of (θ, β) points with warm
+ *    starts and from a cold start, to 1e-11 relative (both converge η to 1e-12): 0/1 responses,
+ *    proportions with prior weights, an offset that puts rows beyond the logit kernel's fast range,
+ *    a scalar slope term (0 + z | g), levels whose responses are all 1, rows sorted by level and not;
+ *  - what a run by levels leaves behind (η, μ, L) once asked for: syncRows, the conditional
+ *    variances, and AGQ's deviance, against the general iteration's;
+ *  - the aic the result carries is the family's at μ̃ (with the shortcut of 0/1 responses);
+ *  - a level that does not converge sends the run to the general iteration (the same error);
+ *  - the rows' order by level (stable) and the chunks of whole levels.
+ */
+import { describe, expect, it } from 'vitest';
+import { tableFromArrays } from 'apache-arrow';
+import { buildGlmm } from '../src/glmm/model.js';
+import { PirlsEngine, PirlsError } from '../src/glmm/pirls.js';
+import { levelChunks, levelOrder } from '../src/glmm/groupNewton.js';
+import { ghRule } from '../src/glmm/rmath.js';
+import { thetaToInternal } from '../src/model/reparam.js';
+
+/** a reproducible uniform(0, 1) stream */
+function uniform(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+interface Case { name: string; formula: string; weights?: string; columns: Record<string, Float64Array | string[]> }
+
+function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean }): Case {
+  const n = 6000, nl = 300;
+  const rnd = uniform(11);
+  const codes = Int32Array.from({ length: n }, (_, i) => (opts.sorted ? Math.floor((i * nl) / n) : Math.floor(rnd() * nl)));
+  const b = Float64Array.from({ length: nl }, () => (rnd() - 0.5) * 3);
+  const x = Float64Array.from({ length: n }, () => rnd() - 0.5);
+  const z = Float64Array.from({ length: n }, () => 0.3 + 1.5 * rnd());
+  const o = Float64Array.from({ length: n }, (_, i) => (opts.offset && i % 53 === 0 ? (i % 106 === 0 ? 36 : -38) : 0));
+  const w = Float64Array.from({ length: n }, (_, i) => (opts.proportions ? 1 + (i % 7) : 1));
+  const y = Float64Array.from({ length: n }, (_, i) => {
+    const g = codes[i];
+    if (opts.saturated && g % 37 === 0) return 1;
+    const eta = 0.3 + 0.8 * x[i] + o[i] + (opts.slope ? z[i] : 1) * b[g];
+    const p = 1 / (1 + Math.exp(-eta));
+    let k = 0;
+    for (let t = 0; t < w[i]; t++) if (rnd() < p) k++;
+    return k / w[i];
+  });
+  const columns: Record<string, Float64Array | string[]> = { y, x, z, o, w, g: Array.from(codes, (c) => `g${c}`) };
+  const re = opts.slope ? '(0 + z | g)' : '(1 | g)';
+  return { name, formula: `y ~ x${opts.offset ? ' + offset(o)' : ''} + ${re}`, ...(opts.proportions ? { weights: 'w' } : {}), columns };
+}
+
+const cases: Case[] = [
+  makeCase('0/1 responses, rows in random order', {}),
+  makeCase('0/1 responses, rows sorted by level', { sorted: true }),
+  makeCase('proportions with prior weights', { proportions: true }),
+  makeCase('an offset beyond the fast range', { offset: true }),
+  makeCase('a scalar slope term (0 + z | g)', { slope: true }),
+  makeCase('levels whose responses are all 1', { saturated: true }),
+];
+
+function build(c: Case) {
+  return buildGlmm(c.formula, tableFromArrays(c.columns as Record<string, Float64Array>), { family: 'binomial', ...(c.weights ? { weights: c.weights } : {}) });
+}
+
+const close = (a: number, b: number, rel: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * (1 + Math.abs(b)));
+
+describe('PIRLS with β fixed by levels', () => {
+  for (const c of cases) {
+    it(`agrees with the general iteration: ${c.name}`, () => {
+      const model = build(c);
+      const general = new PirlsEngine(model.pirls, { groupNewton: false });
+      const levels = new PirlsEngine(model.pirls);
+      // a walk of (θ, β) around the generating values with warm starts, θ = 0 included
+      const beta0 = Float64Array.of(0.3, 0.8);
+      const walk = [1, 1.001, 0.999, 0.4, 2.5, 0, 1.2, 1.2].map((t, k) => ({
+        theta: thetaToInternal(model, Float64Array.of(t)),
+        beta: Float64Array.from(beta0, (v, j) => v + (k === 6 ? 0.3 : 1e-3 * Math.sin(k + j))),
+      }));
+      for (const pt of walk) {
+        const a = general.run(pt.theta, pt.beta);
+        const r = levels.run(pt.theta, pt.beta);
+        close(r.laplace, a.laplace, 1e-11);
+        close(r.ldL2, a.ldL2, 1e-11);
+        close(r.sqrU, a.sqrU, 1e-11);
+        close(r.devResid, a.devResid, 1e-11);
+        close(r.aic, a.aic, 1e-11);
+        for (let j = 0; j < general.u[0].length; j++) close(levels.u[0][j], general.u[0][j], 1e-9);
+      }
+      // a cold start (u = 0) at the walk's last point
+      const cold = new PirlsEngine(model.pirls);
+      const last = walk[walk.length - 1];
+      close(cold.run(last.theta, last.beta).laplace, general.run(last.theta, last.beta).laplace, 1e-11);
+    });
+  }
+
+  it('leaves η, μ, L and AGQ\'s deviance as the general iteration does, once asked for', () => {
+    const model = build(cases[2]);
+    const general = new PirlsEngine(model.pirls, { groupNewton: false });
+    const levels = new PirlsEngine(model.pirls);
+    const theta = thetaToInternal(model, Float64Array.of(0.9));
+    general.run(theta, null);
+    const beta = Float64Array.from(general.beta);
+    general.run(theta, beta);
+    levels.run(theta, beta);
+    const rule = ghRule(7);
+    close(levels.agq(rule), general.agq(rule), 1e-11);
+    levels.run(theta, beta);
+    levels.syncRows();
+    for (let i = 0; i < model.pirls.n; i++) {
+      close(levels.eta[i], general.eta[i], 1e-10);
+      close(levels.mu[i], general.mu[i], 1e-10);
+    }
+    const va = general.conditionalVariances()[0], vb = levels.conditionalVariances()[0];
+    for (let j = 0; j < va.length; j++) close(vb[j], va[j], 1e-10);
+  });
+
+  it("the deviance's aic is the family's at μ̃ (R's binomial aic; 0/1 responses with unit weights: the deviance itself)", () => {
+    for (const c of [cases[0], cases[2]]) {
+      const model = build(c);
+      const { family, y, trials, weights } = model.pirls;
+      const e = new PirlsEngine(model.pirls);
+      const r = e.run(thetaToInternal(model, Float64Array.of(0.8)), Float64Array.of(0.3, 0.8));
+      e.syncRows();
+      close(r.aic, family.aic(y, trials, e.mu, weights), 1e-12);
+      if (c === cases[0]) expect(r.aic).toBe(r.devResid);
+      else expect(Math.abs(r.aic - r.devResid)).toBeGreaterThan(1);
+    }
+  });
+
+  it('a level that does not converge sends the run to the general iteration', () => {
+    const model = build(cases[0]);
+    const theta = thetaToInternal(model, Float64Array.of(1.5));
+    const start = new PirlsEngine(model.pirls, { groupNewton: false });
+    start.run(theta, null);
+    const beta = Float64Array.from(start.beta, (v) => v + 0.5);
+    const msg = (e: PirlsEngine) => { try { e.run(theta, beta, { maxIter: 1 }); return 'converged'; } catch (err) { expect(err).toBeInstanceOf(PirlsError); return (err as Error).message; } };
+    const a = msg(new PirlsEngine(model.pirls, { groupNewton: false }));
+    expect(a).toMatch(/did not converge in 1 iterations/);
+    expect(msg(new PirlsEngine(model.pirls))).toBe(a);
+    // and with iterations enough, the same deviance as the general iteration from the same start
+    close(new PirlsEngine(model.pirls).run(theta, beta).laplace, new PirlsEngine(model.pirls, { groupNewton: false }).run(theta, beta).laplace, 1e-11);
+  });
+
+  it('orders the rows by level stably, and cuts the levels into chunks of whole levels', () => {
+    const codes = Int32Array.of(2, 0, 2, 1, 0, 2, 3, 3);
+    const { start, perm } = levelOrder(codes, 5);
+    expect(Array.from(start)).toEqual([0, 2, 3, 6, 8, 8]);
+    expect(Array.from(perm!)).toEqual([1, 4, 3, 0, 2, 5, 6, 7]);
+    expect(levelOrder(Int32Array.of(0, 0, 1, 3), 4).perm).toBe(null);
+    expect(Array.from(levelChunks(start, 3))).toEqual([0, 2, 3, 5]);
+    expect(Array.from(levelChunks(start, 1))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(levelChunks(start, 100))).toEqual([0, 5]);
+  });
+});
