@@ -424,9 +424,9 @@ export class GlmmGroupsGpu {
       // nothing from the host (no Δβ): queue its update, evaluation and factor behind this state's,
       // one round trip for both; any other request first puts this state back (`back`)
       const next = state(0);
-      next.catch(() => undefined);
       this.shared.ahead = { owner: this, result: next, back: () => state(2) };
-      await next.catch(() => undefined);
+      // both settle before this returns (their failures are the caller's, from `now` or advance(0))
+      await Promise.allSettled([now, next]);
     }
     return now;
   }
