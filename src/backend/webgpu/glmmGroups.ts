@@ -122,6 +122,8 @@ export class GlmmGroupsGpu {
    */
   readonly counts = { factors: 0, updates: 0, readbackBytes: 0, updateMs: 0, passMs: 0, factorMs: 0 };
   profile = false;
+  /** β fixed: form the Newton step from advance(2)'s state in the same round trip (false: the general path, for tests) */
+  lookAhead = true;
   private readonly EX: number;
   private readonly per: number;
   private readonly ctx: GpuContext;
@@ -419,7 +421,7 @@ export class GlmmGroupsGpu {
       return Promise.all([upd, dev, factor]).then(([u, d, f]) => ({ ...u, dev: d, factor: f }));
     };
     const now = state(mode);
-    if (mode === 2 && this.p === 0) {
+    if (mode === 2 && this.p === 0 && this.lookAhead) {
       // β fixed: PIRLS's next request is the Newton step from this state (advance(0)), which needs
       // nothing from the host (no Δβ): queue its update, evaluation and factor behind this state's,
       // one round trip for both; any other request first puts this state back (`back`)
