@@ -44,7 +44,7 @@ const engines: [string, PirlsEngine][] = [
   ['by levels', new PirlsEngine(model.pirls)],
 ];
 const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
-const best = new Map<string, { wall: number; cpu: number; helped: number; iterations: number }>();
+const best = new Map<string, { wall: number; cpu: number; helped: number; iterations: number; evals: number }>();
 const values = new Map<string, number[]>();
 for (let rep = 0; rep < reps; rep++) {
   for (const [name, e] of engines) {
@@ -52,21 +52,22 @@ for (let rep = 0; rep < reps; rep++) {
     const h0 = rowChunksHelped();
     const w0 = performance.now(), c0 = cpu();
     const v: number[] = [];
-    let iterations = 0;
+    let iterations = 0, evals = 0;
     for (const pt of walk) {
       const r = e.run(pt.theta, pt.beta);
       v.push(r.laplace);
       iterations += r.iterations;
+      evals += r.levelEvaluations ?? NaN;
     }
     const wall = (performance.now() - w0) / points, c = (cpu() - c0) / points;
     const b = best.get(name);
-    if (!b || wall < b.wall) best.set(name, { wall, cpu: c, helped: rowChunksHelped() - h0, iterations: iterations / points });
+    if (!b || wall < b.wall) best.set(name, { wall, cpu: c, helped: rowChunksHelped() - h0, iterations: iterations / points, evals: evals / points });
     values.set(name, v);
   }
 }
 const [a, b] = [...values.values()];
 const diff = Math.max(...a.map((v, k) => Math.abs(v - b[k])));
 console.log(`y ~ x + w + (1 | g), binomial: ${n} rows (${layout}), ${groups} groups, p = ${p}, ${threads} threads; ms per PIRLS run with β fixed (best of ${reps} rounds of ${points} points):`);
-for (const [name, r] of best) console.log(`  ${name}: wall ${r.wall.toFixed(2)}, CPU ${r.cpu.toFixed(2)}, iterations ${r.iterations.toFixed(2)}${r.helped ? ` (chunks by helpers: ${r.helped})` : ''}`);
+for (const [name, r] of best) console.log(`  ${name}: wall ${r.wall.toFixed(2)}, CPU ${r.cpu.toFixed(2)}, iterations ${r.iterations.toFixed(2)}${Number.isNaN(r.evals) ? '' : `, evaluations per level ${r.evals.toFixed(2)}`}${r.helped ? ` (chunks by helpers: ${r.helped})` : ''}`);
 console.log(`  Laplace deviance: ${a[0]} (general) vs ${b[0]} (by levels); largest |difference| over the walk ${diff.toExponential(2)}`);
 process.exit(0);

@@ -7,6 +7,7 @@
  *    a scalar slope term (0 + z | g), levels whose responses are all 1, rows sorted by level and not;
  *  - what a run by levels leaves behind (η, μ, L) once asked for: syncRows, the conditional
  *    variances, and AGQ's deviance, against the general iteration's;
+ *  - each level starts from the first-order prediction of its mode after a run by levels;
  *  - the aic the result carries is the family's at μ̃ (with the shortcut of 0/1 responses);
  *  - a level that does not converge sends the run to the general iteration (the same error);
  *  - the rows' order by level (stable) and the chunks of whole levels.
@@ -27,7 +28,7 @@ function uniform(seed: number): () => number {
 
 interface Case { name: string; formula: string; weights?: string; columns: Record<string, Float64Array | string[]> }
 
-function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean }): Case {
+function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: boolean }): Case {
   const n = 6000, nl = 300;
   const rnd = uniform(11);
   const codes = Int32Array.from({ length: n }, (_, i) => (opts.sorted ? Math.floor((i * nl) / n) : Math.floor(rnd() * nl)));
@@ -45,9 +46,9 @@ function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean;
     for (let t = 0; t < w[i]; t++) if (rnd() < p) k++;
     return k / w[i];
   });
-  const columns: Record<string, Float64Array | string[]> = { y, x, z, o, w, g: Array.from(codes, (c) => `g${c}`) };
+  const columns: Record<string, Float64Array | string[]> = { y, x, z, o, w, g: Array.from(codes, (c) => `g${c}`), f: Array.from({ length: n }, (_, i) => `f${(i * 7) % 20}`) };
   const re = opts.slope ? '(0 + z | g)' : '(1 | g)';
-  return { name, formula: `y ~ x${opts.offset ? ' + offset(o)' : ''} + ${re}`, ...(opts.proportions ? { weights: 'w' } : {}), columns };
+  return { name, formula: `y ~ x${opts.factor ? ' + f' : ''}${opts.offset ? ' + offset(o)' : ''} + ${re}`, ...(opts.proportions ? { weights: 'w' } : {}), columns };
 }
 
 const cases: Case[] = [
@@ -57,6 +58,8 @@ const cases: Case[] = [
   makeCase('an offset beyond the fast range', { offset: true }),
   makeCase('a scalar slope term (0 + z | g)', { slope: true }),
   makeCase('levels whose responses are all 1', { saturated: true }),
+  // p = 21 > MAX_SORTED_X: base formed in the rows' order and gathered
+  makeCase('a 20-level fixed factor (p = 21)', { factor: true }),
 ];
 
 function build(c: Case) {
@@ -72,21 +75,39 @@ describe('PIRLS with β fixed by levels', () => {
       const general = new PirlsEngine(model.pirls, { groupNewton: false });
       const levels = new PirlsEngine(model.pirls);
       // a walk of (θ, β) around the generating values with warm starts, θ = 0 included
-      const beta0 = Float64Array.of(0.3, 0.8);
+      const beta0 = Float64Array.from({ length: model.frame.p }, (_, j) => (j === 0 ? 0.3 : j === 1 ? 0.8 : 0.05 * Math.sin(j)));
       const walk = [1, 1.001, 0.999, 0.4, 2.5, 0, 1.2, 1.2].map((t, k) => ({
         theta: thetaToInternal(model, Float64Array.of(t)),
         beta: Float64Array.from(beta0, (v, j) => v + (k === 6 ? 0.3 : 1e-3 * Math.sin(k + j))),
       }));
+      const iterations = [0, 0];
       for (const pt of walk) {
         const a = general.run(pt.theta, pt.beta);
         const r = levels.run(pt.theta, pt.beta);
+        expect(r.byLevels).toBe(true);
+        expect(a.byLevels).toBeUndefined();
         close(r.laplace, a.laplace, 1e-11);
         close(r.ldL2, a.ldL2, 1e-11);
         close(r.sqrU, a.sqrU, 1e-11);
         close(r.devResid, a.devResid, 1e-11);
         close(r.aic, a.aic, 1e-11);
         for (let j = 0; j < general.u[0].length; j++) close(levels.u[0][j], general.u[0][j], 1e-9);
+        // β free (glmer's first stage; the first such run of an engine is a cold start, the general iteration's)
+        const af = general.run(pt.theta, null);
+        const rf = levels.run(pt.theta, null);
+        // by levels where X's copy is in level order (p ≤ 16)
+        expect(rf.byLevels).toBe(model.frame.p <= 16 ? true : undefined);
+        // the same Newton steps as the general iteration's (its iterates up to rounding): as many of
+        // them, but where the rounding of max |Δη| decides a stop the other way (summed below)
+        iterations[0] += af.iterations;
+        iterations[1] += rf.iterations;
+        close(rf.laplace, af.laplace, 1e-11);
+        close(rf.ldL2, af.ldL2, 1e-11);
+        close(rf.devResid, af.devResid, 1e-11);
+        for (let j = 0; j < general.beta.length; j++) close(levels.beta[j], general.beta[j], 1e-9);
+        for (let j = 0; j < general.u[0].length; j++) close(levels.u[0][j], general.u[0][j], 1e-9);
       }
+      expect(Math.abs(iterations[1] - iterations[0])).toBeLessThanOrEqual(1);
       // a cold start (u = 0) at the walk's last point
       const cold = new PirlsEngine(model.pirls);
       const last = walk[walk.length - 1];
@@ -126,6 +147,21 @@ describe('PIRLS with β fixed by levels', () => {
       if (c === cases[0]) expect(r.aic).toBe(r.devResid);
       else expect(Math.abs(r.aic - r.devResid)).toBeGreaterThan(1);
     }
+  });
+
+  it("starts each level from the prediction of its mode: along small steps, two evaluations per level", () => {
+    const model = build(cases[0]);
+    const e = new PirlsEngine(model.pirls);
+    const at = (k: number) => [thetaToInternal(model, Float64Array.of(1 + 1e-5 * k)), Float64Array.of(0.3 + 1e-5 * k, 0.8 - 1e-5 * k)] as const;
+    // from u = 0 (a cold start); then from the prediction of each level's mode from the run before
+    expect(e.run(...at(0)).levelEvaluations!).toBeGreaterThan(3);
+    expect(e.run(...at(1)).levelEvaluations!).toBeLessThanOrEqual(2.05);
+    expect(e.run(...at(2)).levelEvaluations!).toBeLessThanOrEqual(2.05);
+    // a state restored from elsewhere is not the last run's: no prediction from it
+    const saved = e.saveState();
+    e.run(...at(0));
+    e.restoreState(saved);
+    expect(e.run(...at(3)).levelEvaluations!).toBeGreaterThanOrEqual(2.5);
   });
 
   it('a level that does not converge sends the run to the general iteration', () => {

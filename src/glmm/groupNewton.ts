@@ -22,8 +22,10 @@
  * from the level's last evaluation. The fixed point is the general iteration's; the two agree to the
  * convergence tolerance (test/groupNewton.test.ts).
  *
- * The rows are taken in level order: a copy of y, Z and the prior weights sorted by level once (a
- * stable counting sort; none when the rows are sorted by level already), and base gathered into that
+ * The rows are taken in level order: a copy of y, Z, the prior weights, X and the offset sorted by
+ * level once (a stable counting sort; none when the rows are sorted by level already), and base =
+ * offset + Xβ formed in that order at each run (with more than MAX_SORTED_X columns of X, base is
+ * formed in the rows' order and gathered into
  * order at each run. The levels are cut into chunks of whole levels of about ROW_CHUNK rows, fixed by
  * the data, run on the row threads (src/linalg/rowThreads.ts); each chunk keeps its own sums, which
  * are added in chunk order: the result is the same whatever the threads.
@@ -40,10 +42,10 @@ import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 const groupExpNeg = expNeg;
 const groupClampedRow = logitClampedRow;
 const GROUP_FAST_MAX = LOGIT_FAST_MAX;
-const GROUP_PRELUDE = [`const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`].join('\n');
+const GROUP_PRELUDE_NAMES = [`const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`];
 
-/** per chunk: Σ dev, Σ log|L_g|², Σ u², max iterations, halvings, failed (0/1), max C seen */
-const OUT = 7;
+/** per chunk: Σ dev, Σ log|L_g|², Σ u², max iterations, halvings, failed (0/1), max C seen, evaluations */
+const OUT = 8;
 
 /** What a run gives: the Laplace deviance's pieces at the modes, or null when a level failed. */
 export interface GroupNewtonResult {
@@ -56,6 +58,8 @@ export interface GroupNewtonResult {
   halvings: number;
   /** the largest Newton constant C (next step ≈ C·step²) seen on a level, or 0 */
   newtonC: number;
+  /** evaluations of a level's state per level, on average */
+  evaluations: number;
 }
 
 /** The settings of a run (the general iteration's, src/glmm/pirls.ts). */
@@ -70,66 +74,107 @@ export interface GroupNewtonSettings {
 }
 
 /**
+ * One level's state at b = t u (rows [i0, i1) in level order, η = base + b Z): into S, Σ wt d(y, μ)/2,
+ * Σ w Z² and Σ wt (y − μ) Z, by the logit kernel's formulas (src/glmm/rowPass.ts logitRange), and
+ * each row's working weight w into W. A function of its own, which V8 optimizes better than the
+ * same loop inside the kernel. Self-contained but for GROUP_PRELUDE's names.
+ */
+export function groupLevelState(i0: number, i1: number, b: number, base: Float64Array, Z: Float64Array, y: Float64Array, wt: Float64Array,
+  ent: Float64Array, W: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array): void {
+  const R = new Float64Array(4);
+  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0;
+  for (let k = i0; k < i1; k++) {
+    const zk = Z[k];
+    const h = base[k] + b * zk;
+    const a = Math.abs(h);
+    const yk = y[k];
+    const wk = unit ? 1 : wt[k];
+    if (!(a <= GROUP_FAST_MAX)) {
+      groupClampedRow(h, yk, wk, R);
+      W[k] = R[1];
+      sw += R[1] * zk * zk;
+      sr += R[1] * R[2] * zk;
+      dv += R[3];
+      continue;
+    }
+    const e = groupExpNeg(a);
+    const d = 1 + e;
+    const me = e / (d * d);
+    let ymu: number, wrong: number;
+    if (h >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
+    const wm = wk * me;
+    W[k] = wm;
+    sw += wm * zk * zk;
+    sr += wk * ymu * zk;
+    if (unit) {
+      prod *= d;
+      if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
+      dv += (hasEnt ? ent[k] : 0) + a * wrong;
+    } else {
+      dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
+    }
+  }
+  S[0] = dv + lg + Math.log(prod);
+  S[1] = sw;
+  S[2] = sr;
+}
+
+/**
  * Levels [gChunk[c], gChunk[c + 1]) of a run: each level's Newton iterations on its rows (the
  * header), its u into gU, the chunk's sums into gOut[OUT·c …]. gParams: [t, maxIter, etaTol,
- * halvingNoise, newtonC, unit weights, has ent, sorted copy (perm)]. Self-contained but for the names
+ * halvingNoise, newtonC, unit weights, has ent, rows permuted (perm), predict, t of the last run,
+ * base from X (1) or gathered (0), n, p, has an offset].
+ * With `predict` each level starts from the first-order prediction of its new mode from the last
+ * run's (at t_0, base_0, with its weights w_0 per row and a_0 = t_0² Σ w_0 Z² + 1), by the implicit
+ * function theorem on the mode's equation G(u) = t Σ wt (y − μ) Z − u = 0:
+ *   Δu = −t_0 Σ_i w_0i Z_i Δbase_i / a_0 + (u / t_0)(2 − a_0)/a_0 · Δt,
+ * which saves the Newton step that would make the same correction. Each evaluation leaves its
+ * weights in gW and the mode's a in gA for the next run. Self-contained but for the names
  * GROUP_PRELUDE defines: the row threads evaluate its text.
  */
 export function groupNewtonChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
   const t = P[0], maxIter = P[1], etaTol = P[2], halvingNoise = P[3], C0 = P[4];
-  const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1;
+  const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1, predict = P[8] === 1, t0 = P[9];
+  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1;
+  const X = A.gX as Float64Array, off = A.gOff as Float64Array, beta = A.gBeta as Float64Array;
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
-  const R = new Float64Array(4);
-  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0;
+  const W = A.gW as Float64Array, Ag = A.gA as Float64Array;
+  const S = new Float64Array(3);
+  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
   for (let g = chunk[c]; g < chunk[c + 1]; g++) {
     const i0 = start[g], i1 = start[g + 1];
-    // base in level order, and max |Z| on the level (|Δη| = |t Δu| max |Z|)
-    let zmax = 0;
+    // base in level order, its change's Σ w_0 Z Δbase, and max |Z| on the level (|Δη| = |t Δu| max |Z|)
+    let zmax = 0, wzd = 0;
     for (let k = i0; k < i1; k++) {
-      if (sorted) sb[k] = base[perm[k]];
+      let nb: number;
+      if (fromX) {
+        // offset + Xβ as the general iteration's fixedRows: column by column, zero coefficients skipped
+        nb = hasOffset ? off[k] : 0;
+        for (let r = 0; r < p; r++) if (beta[r] !== 0) nb += X[r * n + k] * beta[r];
+      } else nb = sorted ? base[perm[k]] : base[k];
+      if (predict) wzd += W[k] * Z[k] * (nb - sb[k]);
+      sb[k] = nb;
       const a = Math.abs(Z[k]);
       if (a > zmax) zmax = a;
     }
-    const eb = sorted ? sb : base;
-    let u = U[g], uOld = u, fOld = Infinity, stepPrev = NaN, C = C0;
+    let u = U[g];
+    if (predict) {
+      // the prediction of the new mode (the header)
+      const a0 = Ag[g];
+      u += (-t0 * wzd) / a0 + (t0 !== 0 ? ((u / t0) * (2 - a0) * (t - t0)) / a0 : 0);
+    }
+    let uOld = u, fOld = Infinity, stepPrev = NaN, C = C0;
     let dev = 0, sw = 0, done = false, it = 0, k2 = 0;
     for (; it <= maxIter; it++) {
-      // the level's state at u: Σ wt d(y, μ), Σ w Z², Σ wt (y − μ) Z (the logit kernel's formulas, rowPass.ts)
-      const b = t * u;
-      let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0;
-      sw = 0;
-      for (let k = i0; k < i1; k++) {
-        const zk = Z[k];
-        const h = eb[k] + b * zk;
-        const a = Math.abs(h);
-        const yk = y[k];
-        const wk = unit ? 1 : wt[k];
-        if (!(a <= GROUP_FAST_MAX)) {
-          groupClampedRow(h, yk, wk, R);
-          sw += R[1] * zk * zk;
-          sr += R[1] * R[2] * zk;
-          dv += R[3];
-          continue;
-        }
-        const e = groupExpNeg(a);
-        const d = 1 + e;
-        const me = e / (d * d);
-        let ymu: number, wrong: number;
-        if (h >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
-        sw += wk * me * zk * zk;
-        sr += wk * ymu * zk;
-        if (unit) {
-          prod *= d;
-          if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
-          dv += (hasEnt ? ent[k] : 0) + a * wrong;
-        } else {
-          dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
-        }
-      }
-      dev = 2 * (dv + lg + Math.log(prod));
+      // the level's state at u (groupLevelState)
+      evals++;
+      groupLevelState(i0, i1, t * u, sb, Z, y, wt, ent, W, unit, hasEnt, S);
+      dev = 2 * S[0];
+      sw = S[1];
+      const sr = S[2];
       const f = dev + u * u;
       if (!Number.isFinite(f)) break;
       if (it > 0) {
@@ -163,16 +208,171 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
     }
     if (!done) { failed = 1; break; }
     U[g] = u;
+    Ag[g] = t * t * sw + 1;
     devSum += dev;
-    ldSum += Math.log(t * t * sw + 1);
+    ldSum += Math.log(Ag[g]);
     uSum += u * u;
     if (it > itMax) itMax = it;
   }
-  const out = (A.gOut as Float64Array).subarray(7 * c, 7 * c + 7); // OUT
-  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax;
+  const out = (A.gOut as Float64Array).subarray(8 * c, 8 * c + 8); // OUT
+  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
 }
 
-const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, GROUP_PRELUDE);
+const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString()].join('\n'));
+const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupJointRows.toString()].join('\n'));
+
+/**
+ * One level's rows [i0, i1) at (β, u) for the joint step (β free): base = offset + Xβ (column by
+ * column, as fixedRows), η = base + b Z (b = t u); into G (p(p + 1)/2, lower triangle by rows) Σ w x xᵀ,
+ * into h Σ wt (y − μ) x, into cz Σ w Z x, and into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and
+ * max |Δη| from the previous state (η moved by X dβ + t Z du; 0 when `du` is NaN: no previous state).
+ * Column by column over the level's rows (V8 makes tight loops of these): base and Δη into E and D,
+ * then each row's w and wt (y − μ) into E and D, then the sums over X's columns. E and D: scratch of
+ * the level's rows (from i0). Self-contained but for GROUP_PRELUDE's names.
+ */
+export function groupJointRows(i0: number, i1: number, n: number, p: number, b: number, t: number, du: number,
+  X: Float64Array, off: Float64Array, hasOffset: boolean, beta: Float64Array, dbeta: Float64Array,
+  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean,
+  G: Float64Array, h: Float64Array, cz: Float64Array, S: Float64Array, E: Float64Array, D: Float64Array): void {
+  const R = new Float64Array(4);
+  const m = i1 - i0;
+  const prev = du === du;
+  // base (E) and Δη (D)
+  for (let j = 0; j < m; j++) E[j] = hasOffset ? off[i0 + j] : 0;
+  for (let r = 0; r < p; r++) {
+    const br = beta[r];
+    if (br === 0) continue;
+    const o = r * n + i0;
+    for (let j = 0; j < m; j++) E[j] += X[o + j] * br;
+  }
+  let step = 0;
+  if (prev) {
+    const tdu = t * du;
+    for (let j = 0; j < m; j++) D[j] = tdu * Z[i0 + j];
+    for (let r = 0; r < p; r++) {
+      const dr = dbeta[r];
+      const o = r * n + i0;
+      for (let j = 0; j < m; j++) D[j] += X[o + j] * dr;
+    }
+    for (let j = 0; j < m; j++) { const ad = Math.abs(D[j]); if (ad > step) step = ad; }
+  }
+  // each row's state: w into E, wt (y − μ) into D
+  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0;
+  for (let j = 0; j < m; j++) {
+    const k = i0 + j;
+    const zk = Z[k];
+    const eta = E[j] + b * zk;
+    const a = Math.abs(eta);
+    const yk = y[k];
+    const wk = unit ? 1 : wt[k];
+    let wm: number, sc: number;
+    if (!(a <= GROUP_FAST_MAX)) {
+      groupClampedRow(eta, yk, wk, R);
+      wm = R[1];
+      sc = R[1] * R[2];
+      dv += R[3];
+    } else {
+      const e = groupExpNeg(a);
+      const d = 1 + e;
+      const me = e / (d * d);
+      let ymu: number, wrong: number;
+      if (eta >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
+      wm = wk * me;
+      sc = wk * ymu;
+      if (unit) {
+        prod *= d;
+        if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
+        dv += (hasEnt ? ent[k] : 0) + a * wrong;
+      } else {
+        dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
+      }
+    }
+    E[j] = wm;
+    D[j] = sc;
+    sw += wm * zk * zk;
+    sr += sc * zk;
+  }
+  // the sums over X's columns
+  for (let r = 0, o = 0; r < p; r++) {
+    const xo = r * n + i0;
+    let czr = 0, hr = 0;
+    for (let j = 0; j < m; j++) {
+      const x = X[xo + j];
+      czr += E[j] * Z[i0 + j] * x;
+      hr += D[j] * x;
+    }
+    cz[r] += czr;
+    h[r] += hr;
+    for (let q = 0; q <= r; q++, o++) {
+      const qo = q * n + i0;
+      let g = 0;
+      for (let j = 0; j < m; j++) g += E[j] * X[xo + j] * X[qo + j];
+      G[o] += g;
+    }
+  }
+  S[0] = dv + lg + Math.log(prod);
+  S[1] = sw;
+  S[2] = sr;
+  S[3] = step;
+}
+
+/**
+ * Levels [gChunk[c], gChunk[c + 1]) of the joint step's pass (β free) at the state (β = gBeta, u = gU),
+ * the previous state (gBetaPrev, gUprev) where gJParams[6] = 1. PIRLS's system for (u, β) is
+ * block-diagonal in u: per level a = t² Σ w Z² + 1, s = t Σ wt (y − μ) Z − u and c = t Σ w Z x, and
+ * for β the Schur complement S = Σ w x xᵀ − Σ_g c cᵀ/a and right side r = Σ wt (y − μ) x − Σ_g c s/a.
+ * Each level's a, s and c go to gA, gS, gC; the chunk's parts of S (lower triangle), r, Σ wt d(y, μ)/2,
+ * ‖u‖², Σ log a and max |Δη| to gJOut[c …] (jointOut(p) entries). gJParams: [t, p, n, has offset,
+ * unit weights, has ent, has a previous state]. Self-contained but for GROUP_PRELUDE's names and
+ * groupJointRows.
+ */
+export function groupJointChunk(A: RowArrays, c: number): void {
+  const P = A.gJParams as Float64Array;
+  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1;
+  const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array;
+  const X = A.gX as Float64Array, off = A.gOff as Float64Array, y = A.gY as Float64Array, Z = A.gZ as Float64Array;
+  const wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
+  const beta = A.gBeta as Float64Array, betaPrev = A.gBetaPrev as Float64Array, U = A.gU as Float64Array, Uprev = A.gUprev as Float64Array;
+  const Ag = A.gA as Float64Array, Sg = A.gS as Float64Array, Cg = A.gC as Float64Array;
+  const np = (p * (p + 1)) / 2, len = np + p + 4;
+  const out = (A.gJOut as Float64Array).subarray(len * c, len * c + len);
+  out.fill(0);
+  const G = out.subarray(0, np), h = out.subarray(np, np + p);
+  const cz = new Float64Array(p), dbeta = new Float64Array(p), S = new Float64Array(4);
+  // scratch of one level's rows
+  let most = 0;
+  for (let g = chunk[c]; g < chunk[c + 1]; g++) most = Math.max(most, start[g + 1] - start[g]);
+  const E = new Float64Array(most), D = new Float64Array(most);
+  if (hasPrev) for (let r = 0; r < p; r++) dbeta[r] = beta[r] - betaPrev[r];
+  let dev = 0, uu = 0, ld = 0, step = 0;
+  // the rows' sums first, then the Schur complement's corrections (kept apart: G and h stay sums of rows)
+  const corrG = new Float64Array(np), corrH = new Float64Array(p);
+  for (let g = chunk[c]; g < chunk[c + 1]; g++) {
+    const u = U[g];
+    cz.fill(0);
+    groupJointRows(start[g], start[g + 1], n, p, t * u, t, hasPrev ? u - Uprev[g] : NaN, X, off, hasOffset, beta, dbeta, Z, y, wt, ent, unit, hasEnt, G, h, cz, S, E, D);
+    const a = t * t * S[1] + 1;
+    const sg = t * S[2] - u;
+    Ag[g] = a;
+    Sg[g] = sg;
+    for (let r = 0; r < p; r++) Cg[g * p + r] = t * cz[r];
+    for (let r = 0, o = 0; r < p; r++) {
+      const cr = t * cz[r];
+      corrH[r] += (cr * sg) / a;
+      for (let q = 0; q <= r; q++, o++) corrG[o] += (cr * t * cz[q]) / a;
+    }
+    dev += S[0];
+    uu += u * u;
+    ld += Math.log(a);
+    if (S[3] > step) step = S[3];
+  }
+  for (let o = 0; o < np; o++) G[o] -= corrG[o];
+  for (let r = 0; r < p; r++) h[r] -= corrH[r];
+  out[np + p] = dev;
+  out[np + p + 1] = uu;
+  out[np + p + 2] = ld;
+  out[np + p + 3] = step;
+}
 
 /** The rows' order by level: level starts and, unless the rows are sorted by level already, the permutation. */
 export function levelOrder(codes: Int32Array, nl: number): { start: Int32Array; perm: Int32Array | null } {
@@ -201,22 +401,44 @@ export function levelChunks(start: Int32Array, rows: number): Int32Array {
   return Int32Array.from(bounds);
 }
 
+/**
+ * Columns of X up to which a run forms base = offset + Xβ itself from a copy of X in level order (more
+ * columns: the engine forms base in the rows' order and each run gathers it, which costs a random
+ * read per row but no copy of X).
+ */
+export const MAX_SORTED_X = 16;
+
 /** The data of one scalar term's levels for the runs: its rows in level order, on the row jobs. */
 export class GroupNewton {
+  /**
+   * whether a run forms base = offset + Xβ itself (else the caller forms it in `base` first); the
+   * joint step (β free) runs only then
+   */
+  readonly formsBase: boolean;
+  private readonly p: number;
+  private readonly beta: Float64Array;
   private readonly jobs: RowJobs;
   private readonly chunks: number;
   private readonly params: Float64Array;
   private readonly out: Float64Array;
-  /** u per level, shared with the kernels */
+  /** u per level, shared with the kernels: the modes of the last run */
   private readonly U: Float64Array;
+  private readonly nl: number;
+  /** whether the last run succeeded (its modes in U, their weights and a in gW, gA), and its t */
+  private valid = false;
+  private tLast = 0;
 
   /**
-   * `base`: the engine's array of offset + Xβ (original row order), which each run gathers; `ent`:
-   * the logit kernel's y log y + (1 − y) log(1 − y) per row, or null; `shared`: make the arrays on
+   * `X` (n × p, column-major) and `offset`: the fixed part's data; `base`: the engine's array of
+   * offset + Xβ (the rows' order), which a run gathers where it does not form base itself; `ent`: the
+   * logit kernel's y log y + (1 − y) log(1 − y) per row, or null; `shared`: make the arrays on
    * SharedArrayBuffers for the helpers (the data given must be on them then).
    */
-  constructor(data: { codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null; base: Float64Array }, shared: boolean) {
-    const { codes, nl, Z, y, weights, unit, ent, base } = data;
+  constructor(data: {
+    codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null;
+    X: Float64Array; p: number; offset: Float64Array; base: Float64Array;
+  }, shared: boolean) {
+    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base } = data;
     const f64 = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const i32 = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     const { start, perm } = levelOrder(codes, nl);
@@ -232,30 +454,56 @@ export class GroupNewton {
     const gChunk = levelChunks(start, ROW_CHUNK);
     this.chunks = gChunk.length - 1;
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
-    this.params = f64(8);
+    this.params = f64(14);
     this.out = f64(OUT * this.chunks);
     this.U = f64(nl);
+    this.nl = nl;
+    this.formsBase = p <= MAX_SORTED_X;
+    this.beta = f64(p);
+    const hasOffset = offset.some((v) => v !== 0);
+    let gX = f64(0);
+    if (this.formsBase && perm) {
+      gX = f64(n * p);
+      for (let r = 0; r < p; r++) {
+        const o = r * n;
+        for (let k = 0; k < n; k++) gX[o + k] = X[o + perm[k]];
+      }
+    } else if (this.formsBase) gX = X;
     const arrays: RowArrays = {
       gStart: toShared(start), gChunk: toShared(gChunk), gPerm: perm ? toShared(perm) : i32(0),
       gY: inOrder(y), gZ: inOrder(Z), gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
-      base, gBase: perm ? f64(n) : f64(0), gU: this.U, gParams: this.params, gOut: this.out,
+      gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
+      base, gBase: f64(n), gW: f64(n), gA: f64(nl), gU: this.U, gParams: this.params, gOut: this.out,
+      // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
+      gJParams: f64(7), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
+      gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
     };
-    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0]);
+    this.p = p;
+    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0]);
     this.jobs = new RowJobs(arrays, this, shared);
   }
 
   /**
-   * The modes from `u` (the warm start, replaced by the modes) at the engine's current base; null when
-   * a level did not converge in maxIter iterations or its step halving failed (then `u` is unchanged).
+   * The modes from `u` (the warm start, replaced by the modes) at base = offset + Xβ (formed here, or
+   * the caller's `base` when !formsBase); null when a level did not converge in maxIter iterations or
+   * its step halving failed (then `u` is unchanged). When `u` holds the last run's modes, each level
+   * starts from their prediction (groupNewtonChunk).
    */
-  run(u: Float64Array, s: GroupNewtonSettings): GroupNewtonResult | null {
+  run(u: Float64Array, beta: ArrayLike<number>, s: GroupNewtonSettings): GroupNewtonResult | null {
+    this.beta.set(Array.from(beta));
+    let predict = this.valid;
+    for (let g = 0; predict && g < this.nl; g++) if (!Object.is(u[g], this.U[g])) predict = false;
     this.U.set(u);
     this.params.set([s.t, s.maxIter, s.etaTol, s.halvingNoise, s.newtonC]);
+    this.params[8] = predict ? 1 : 0;
+    this.params[9] = this.tLast;
+    this.valid = false;
     this.jobs.run(GROUP_NEWTON, this.chunks);
-    let devResid = 0, ldL2 = 0, sqrU = 0, iterations = 0, halvings = 0, newtonC = 0;
+    let devResid = 0, ldL2 = 0, sqrU = 0, iterations = 0, halvings = 0, newtonC = 0, evaluations = 0;
     for (let c = 0; c < this.chunks; c++) {
       const o = OUT * c;
       if (this.out[o + 5] !== 0) return null;
+      evaluations += this.out[o + 7];
       devResid += this.out[o];
       ldL2 += this.out[o + 1];
       sqrU += this.out[o + 2];
@@ -264,6 +512,69 @@ export class GroupNewton {
       newtonC = Math.max(newtonC, this.out[o + 6]);
     }
     u.set(this.U);
-    return { devResid, ldL2, sqrU, iterations, halvings, newtonC };
+    this.valid = true;
+    this.tLast = s.t;
+    return { devResid, ldL2, sqrU, iterations, halvings, newtonC, evaluations: evaluations / this.nl };
   }
+
+  /**
+   * The joint step's pass (β free, groupJointChunk) at (u, β) with Λ's entry t, `prev` the state
+   * before it (for max |Δη|) or null: PIRLS's system's Schur complement S (p × p, full) and right side
+   * r for Δβ, Σ wt d(y, μ), ‖u‖², log|L|² (L of the random effects at these weights) and max |Δη|; the
+   * per-level pieces stay for `jointUpdate`.
+   */
+  jointPass(u: Float64Array, beta: Float64Array, t: number, prev: { u: Float64Array; beta: Float64Array } | null): JointPass {
+    const A = this.jobs.arrays;
+    const p = this.p;
+    this.valid = false;
+    this.U.set(u);
+    (A.gBeta as Float64Array).set(beta);
+    if (prev) {
+      (A.gUprev as Float64Array).set(prev.u);
+      (A.gBetaPrev as Float64Array).set(prev.beta);
+    }
+    const P = A.gJParams as Float64Array;
+    P.set([t, p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0]);
+    this.jobs.run(GROUP_JOINT, this.chunks);
+    const np = (p * (p + 1)) / 2, len = np + p + 4;
+    const out = A.gJOut as Float64Array;
+    const Sl = new Float64Array(np), r = new Float64Array(p);
+    let dev = 0, sqrU = 0, ldL2 = 0, step = 0;
+    for (let c = 0; c < this.chunks; c++) {
+      const o = c * len;
+      for (let k = 0; k < np; k++) Sl[k] += out[o + k];
+      for (let k = 0; k < p; k++) r[k] += out[o + np + k];
+      dev += out[o + np + p];
+      sqrU += out[o + np + p + 1];
+      ldL2 += out[o + np + p + 2];
+      step = Math.max(step, out[o + np + p + 3]);
+    }
+    const S = new Float64Array(p * p);
+    for (let i = 0, o = 0; i < p; i++) for (let j = 0; j <= i; j++, o++) { S[i * p + j] = Sl[o]; S[j * p + i] = Sl[o]; }
+    return { S, r, devResid: 2 * dev, sqrU, ldL2, step };
+  }
+
+  /** The Newton step's u from the last jointPass, given its Δβ: u_g + (s_g − c_gᵀ Δβ)/a_g, into `u`. */
+  jointUpdate(u: Float64Array, dbeta: Float64Array): void {
+    const A = this.jobs.arrays;
+    const a = A.gA as Float64Array, sg = A.gS as Float64Array, C = A.gC as Float64Array;
+    const p = this.p;
+    for (let g = 0; g < this.nl; g++) {
+      let cd = 0;
+      for (let r = 0; r < p; r++) cd += C[g * p + r] * dbeta[r];
+      u[g] += (sg[g] - cd) / a[g];
+    }
+  }
+}
+
+/** What a joint pass gives (GroupNewton.jointPass). */
+export interface JointPass {
+  /** the Schur complement of β (p × p, row-major) and the right side of S Δβ = r */
+  S: Float64Array;
+  r: Float64Array;
+  devResid: number;
+  sqrU: number;
+  ldL2: number;
+  /** max |Δη| from the previous state (0 without one) */
+  step: number;
 }

@@ -148,6 +148,10 @@ export interface PirlsResult {
   laplace: number;
   iterations: number;
   halvings: number;
+  /** true for a run by levels (src/glmm/groupNewton.ts) */
+  byLevels?: boolean;
+  /** a run by levels with β fixed: evaluations of a level's state per level, on average */
+  levelEvaluations?: number;
 }
 
 /**
@@ -257,6 +261,9 @@ export class PirlsEngine {
   private groupNewton: GroupNewton | null = null;
   private readonly groupNewtonData: ConstructorParameters<typeof GroupNewton> | null = null;
   private behind = false;
+  private baseBehind = false;
+  /** the state left behind is a run's with β free (η = offset + Xβ + ZΛu, L with β's block) */
+  private behindFull = false;
   /** work arrays */
   private readonly w: Float64Array;
   private readonly z: Float64Array;
@@ -314,7 +321,7 @@ export class PirlsEngine {
       if (options.groupNewton !== false && blocks.length === 1 && blocks[0].q === 1 && !model.known?.[0]) {
         this.groupNewtonData = [{
           codes, nl: blocks[0].nl, Z, y: arrays.y as Float64Array, weights: arrays.wt as Float64Array, unit,
-          ent: ent ? (arrays.ent as Float64Array) : null, base: this.base,
+          ent: ent ? (arrays.ent as Float64Array) : null, X: arrays.X as Float64Array, p, offset: arrays.offset as Float64Array, base: this.base,
         }, shared];
       }
     }
@@ -642,21 +649,32 @@ export class PirlsEngine {
     const gs = this.groups ? (full ? this.groups.full : this.groups.u) : null;
     // this run replaces the state whose rows a run by levels left behind
     this.behind = false;
+    this.baseBehind = false;
+    this.behindFull = false;
     this.setTheta(theta);
     gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
-    // the part of η that the solve does not change
-    const base = this.base;
-    if (full) base.set(offset);
-    else if (this.jobs) {
-      this.jobArrays!.beta.set(this.beta);
-      this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
-    } else this.fixedPart(this.beta, base);
-    if (!full && this.groupNewtonData && Number.isFinite(this.aicConst)) {
-      const r = this.runByLevels(maxIter);
-      // else (a level failed) the general iteration from the same warm start
+    // a run by levels where the model allows it (one scalar term, binomial(logit), aic − deviance
+    // constant; with β free, with X's copy in level order, from the state: a cold start from
+    // u = 0, β = 0, η = offset, where the general iteration starts from R's mustart)
+    const levels = this.groupNewtonData && Number.isFinite(this.aicConst) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;
+    if (full && levels?.formsBase) {
+      const r = this.runByLevelsFull(levels, maxIter);
       if (r) return r;
     }
+    if (!full && levels?.formsBase) {
+      // it forms base itself, in level order: the rows' base only when asked for (catchUp)
+      const r = this.runByLevels(levels, maxIter);
+      if (r) { this.baseBehind = true; return r; }
+    }
+    // the part of η that the solve does not change
+    this.formBase(full);
+    if (!full && levels && !levels.formsBase) {
+      const r = this.runByLevels(levels, maxIter);
+      if (r) return r;
+    }
+    // else (a level failed) the general iteration from the same warm start
+    const base = this.base;
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with
@@ -731,24 +749,9 @@ export class PirlsEngine {
       else for (let i = 0; i < n; i++) { const d = Math.abs(this.eta[i] - this.etaOld[i]); if (d > step) step = d; }
       lastStep = step;
       stale = step > 0;
-      // the error left after this step: a geometric tail with the observed ratio of steps
-      // (Newton's quadratic convergence makes the ratio, and the tail, tiny)
-      const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
-      const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
-      // or Newton's next step, C·step², with C from this run's last two steps or earlier runs'
-      const mode = full ? 1 : 0;
-      if (ratio < 0.5 && step > QUADRATIC_MIN_STEP) {
-        const c = step / (stepPrev * stepPrev), seen = this.newtonC[mode];
-        this.newtonC[mode] = Number.isFinite(seen) ? Math.max(c, NEWTON_C_DECAY * seen) : c;
-      }
-      const next = this.tolerances.noiseFloor === 0 && k === 0 && step < QUADRATIC_MAX_STEP ? NEWTON_C_MARGIN * this.newtonC[mode] * step * step : Infinity;
-      if (step < this.tolerances.etaTol || tail < this.tolerances.etaTol || next < this.tolerances.etaTol) { converged = true; it++; break; }
-      // a pass in f32: the step has stopped shrinking at the pass's rounding noise
-      if (k === 0 && step < this.tolerances.noiseFloor && step > 0.5 * stepPrev) { converged = true; it++; break; }
-      stalled = Number.isFinite(pdevOld) && Math.abs(pdevOld - pdev) <= this.tolerances.pdevStall * (Math.abs(pdev) + 1) ? stalled + 1 : 0;
-      // the linear predictor still moves but the penalized deviance no longer decreases (e.g. a
-      // coefficient drifting to infinity under separation): accept the point where it stalled
-      if (stalled >= this.tolerances.stallCount) { converged = true; it++; break; }
+      const stop = this.stopAfter(step, stepPrev, k, full ? 1 : 0, pdev, pdevOld, stalled);
+      stalled = stop.stalled;
+      if (stop.converged) { converged = true; it++; break; }
       stepPrev = k === 0 ? step : NaN;
       pdevOld = pdev;
     }
@@ -778,13 +781,110 @@ export class PirlsEngine {
   }
 
   /**
-   * A run with β fixed by levels (src/glmm/groupNewton.ts) from the current u at the current base and
-   * θ; null when a level failed (u then unchanged). η, μ, w, z and lastChol are left behind (catchUp).
+   * PIRLS's stopping rules after a step that moved η by max |Δη| = `step` (with k halvings): the error
+   * left, estimated as the step itself, its geometric tail with the ratio to the step before
+   * (`stepPrev`; Newton's quadratic convergence makes the ratio, and the tail, tiny) or Newton's next
+   * step C·step² (C from this run's last two steps or earlier runs', per `mode`: 0 β fixed, 1 β free),
+   * below the tolerance; a pass in f32 whose step has stopped shrinking at its noise; or the penalized
+   * deviance stalled `stallCount` times running (η still moves but the deviance no longer decreases,
+   * e.g. a coefficient drifting to infinity under separation: the point where it stalled is taken).
    */
-  private runByLevels(maxIter: number): PirlsResult | null {
-    this.groupNewton ??= new GroupNewton(...this.groupNewtonData!);
+  private stopAfter(step: number, stepPrev: number, k: number, mode: 0 | 1, pdev: number, pdevOld: number, stalled: number): { converged: boolean; stalled: number } {
     const tol = this.tolerances;
-    const r = this.groupNewton.run(this.u[0], { t: this.T[0][0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
+    const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
+    const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
+    if (ratio < 0.5 && step > QUADRATIC_MIN_STEP) {
+      const c = step / (stepPrev * stepPrev), seen = this.newtonC[mode];
+      this.newtonC[mode] = Number.isFinite(seen) ? Math.max(c, NEWTON_C_DECAY * seen) : c;
+    }
+    const next = tol.noiseFloor === 0 && k === 0 && step < QUADRATIC_MAX_STEP ? NEWTON_C_MARGIN * this.newtonC[mode] * step * step : Infinity;
+    if (step < tol.etaTol || tail < tol.etaTol || next < tol.etaTol) return { converged: true, stalled };
+    if (k === 0 && step < tol.noiseFloor && step > 0.5 * stepPrev) return { converged: true, stalled };
+    const s = Number.isFinite(pdevOld) && Math.abs(pdevOld - pdev) <= tol.pdevStall * (Math.abs(pdev) + 1) ? stalled + 1 : 0;
+    return { converged: s >= tol.stallCount, stalled: s };
+  }
+
+  /**
+   * A run with β free by levels (GroupNewton.jointPass: one pass per Newton step, PIRLS's system
+   * reduced to β's Schur complement level by level) from the warm state (u, β), with the general
+   * iteration's step halving and stopping rules; null when it cannot go on (a singular system, step
+   * halving failed, no convergence in maxIter): then the general iteration from the same state.
+   */
+  private runByLevelsFull(levels: GroupNewton, maxIter: number): PirlsResult | null {
+    const p = this.model.p;
+    const t = this.T[0][0];
+    const u = Float64Array.from(this.u[0]), beta = Float64Array.from(this.beta);
+    const uOld = new Float64Array(u.length), betaOld = new Float64Array(p);
+    let ps = levels.jointPass(u, beta, t, null);
+    let pdevOld = ps.devResid + ps.sqrU;
+    if (!Number.isFinite(pdevOld)) return null;
+    let it = 0, halvings = 0, stepPrev = NaN, stalled = 0, converged = false;
+    for (; it < maxIter; it++) {
+      // Newton's step from the state just evaluated: S Δβ = r, then each level's u
+      const L = Float64Array.from(ps.S);
+      const dbeta = Float64Array.from(ps.r);
+      try {
+        choleskyInPlace(L, p);
+      } catch (e) {
+        if (e instanceof NotPositiveDefiniteError) return null;
+        throw e;
+      }
+      solveLower(L, p, dbeta);
+      solveLowerT(L, p, dbeta);
+      uOld.set(u);
+      betaOld.set(beta);
+      levels.jointUpdate(u, dbeta);
+      for (let r = 0; r < p; r++) beta[r] += dbeta[r];
+      const prev = { u: uOld, beta: betaOld };
+      ps = levels.jointPass(u, beta, t, prev);
+      let pdev = ps.devResid + ps.sqrU;
+      const noise = this.tolerances.halvingNoise * (Math.abs(pdevOld) + 1);
+      let k = 0;
+      while (!(pdev <= pdevOld + noise) && k < 10) {
+        for (let j = 0; j < u.length; j++) u[j] = 0.5 * (u[j] + uOld[j]);
+        for (let r = 0; r < p; r++) beta[r] = 0.5 * (beta[r] + betaOld[r]);
+        ps = levels.jointPass(u, beta, t, prev);
+        pdev = ps.devResid + ps.sqrU;
+        k++;
+        halvings++;
+      }
+      if (!(pdev <= pdevOld + noise) || !Number.isFinite(pdev)) return null;
+      const stop = this.stopAfter(ps.step, stepPrev, k, 1, pdev, pdevOld, stalled);
+      stalled = stop.stalled;
+      if (stop.converged) { converged = true; it++; break; }
+      stepPrev = k === 0 ? ps.step : NaN;
+      pdevOld = pdev;
+    }
+    if (!converged) return null;
+    this.u[0].set(u);
+    this.beta.set(beta);
+    this.warm = true;
+    this.behind = true;
+    this.behindFull = true;
+    this.wzFresh = false;
+    this.formedAt = null;
+    this.devSum = ps.devResid;
+    const aic = ps.devResid + this.aicConst;
+    return { ldL2: ps.ldL2, sqrU: ps.sqrU, devResid: ps.devResid, aic, laplace: ps.ldL2 + ps.sqrU + aic, iterations: it, halvings, byLevels: true };
+  }
+
+  /** base = offset (β free: the solve changes Xβ) or offset + Xβ (β fixed), in the rows' order */
+  private formBase(full: boolean): void {
+    if (full) this.base.set(this.model.offset);
+    else if (this.jobs) {
+      this.jobArrays!.beta.set(this.beta);
+      this.jobs.run(FIXED_PART, this.jobArrays!.chunks);
+    } else this.fixedPart(this.beta, this.base);
+  }
+
+  /**
+   * A run with β fixed by levels (src/glmm/groupNewton.ts) from the current u at θ and β (base formed
+   * by it, or in `base`); null when a level failed (u then unchanged). η, μ, w, z and lastChol (and
+   * base, where the run formed its own) are left behind (catchUp).
+   */
+  private runByLevels(levels: GroupNewton, maxIter: number): PirlsResult | null {
+    const tol = this.tolerances;
+    const r = levels.run(this.u[0], this.beta, { t: this.T[0][0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
     if (!r) return null;
     if (r.newtonC > 0) {
       const seen = this.newtonC[0];
@@ -796,7 +896,7 @@ export class PirlsEngine {
     this.formedAt = null;
     this.devSum = r.devResid;
     const aic = r.devResid + this.aicConst;
-    return { ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations: r.iterations, halvings: r.halvings };
+    return { ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations: r.iterations, halvings: r.halvings, byLevels: true, levelEvaluations: r.evaluations };
   }
 
   /**
@@ -805,11 +905,16 @@ export class PirlsEngine {
    */
   private catchUp(): void {
     if (!this.behind) return;
+    const full = this.behindFull;
     this.behind = false;
-    this.evaluateRows(false);
-    this.drive(this.formGram(false));
-    this.cholU.factor(this.thetaNow);
-    this.lastChol = this.cholU;
+    this.behindFull = false;
+    if (this.baseBehind || full) this.formBase(full);
+    this.baseBehind = false;
+    this.evaluateRows(full);
+    this.drive(this.formGram(full));
+    const chol = full ? this.cholFull : this.cholU;
+    chol.factor(this.thetaNow);
+    this.lastChol = chol;
   }
 
   /**
@@ -893,6 +998,8 @@ export class PirlsEngine {
 
   private *fixedEffectsSteps(theta: ArrayLike<number>): Generator<PassRequest, { RX: Float64Array; unsc: Float64Array }, void> {
     const { p, offset } = this.model;
+    // the state's rows and L first, as a general run leaves them (base is replaced below)
+    this.catchUp();
     this.setTheta(theta);
     this.base.set(offset);
     // the state's η (β free: base = offset) and A(w) there
