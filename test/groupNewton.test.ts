@@ -28,7 +28,7 @@ function uniform(seed: number): () => number {
 
 interface Case { name: string; formula: string; weights?: string; columns: Record<string, Float64Array | string[]> }
 
-function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: boolean }): Case {
+function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: number }): Case {
   const n = 6000, nl = 300;
   const rnd = uniform(11);
   const codes = Int32Array.from({ length: n }, (_, i) => (opts.sorted ? Math.floor((i * nl) / n) : Math.floor(rnd() * nl)));
@@ -46,7 +46,7 @@ function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean;
     for (let t = 0; t < w[i]; t++) if (rnd() < p) k++;
     return k / w[i];
   });
-  const columns: Record<string, Float64Array | string[]> = { y, x, z, o, w, g: Array.from(codes, (c) => `g${c}`), f: Array.from({ length: n }, (_, i) => `f${(i * 7) % 20}`) };
+  const columns: Record<string, Float64Array | string[]> = { y, x, z, o, w, g: Array.from(codes, (c) => `g${c}`), f: Array.from({ length: n }, (_, i) => `f${(i * 7) % (opts.factor ?? 1)}`) };
   const re = opts.slope ? '(0 + z | g)' : '(1 | g)';
   return { name, formula: `y ~ x${opts.factor ? ' + f' : ''}${opts.offset ? ' + offset(o)' : ''} + ${re}`, ...(opts.proportions ? { weights: 'w' } : {}), columns };
 }
@@ -58,8 +58,10 @@ const cases: Case[] = [
   makeCase('an offset beyond the fast range', { offset: true }),
   makeCase('a scalar slope term (0 + z | g)', { slope: true }),
   makeCase('levels whose responses are all 1', { saturated: true }),
+  // p = 7: the joint pass's second block of four columns (and its cross block), the last padded
+  makeCase('a 6-level fixed factor (p = 7)', { factor: 6, offset: true }),
   // p = 21 > MAX_SORTED_X: base formed in the rows' order and gathered
-  makeCase('a 20-level fixed factor (p = 21)', { factor: true }),
+  makeCase('a 20-level fixed factor (p = 21)', { factor: 20 }),
 ];
 
 function build(c: Case) {

@@ -42,7 +42,9 @@ import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 const groupExpNeg = expNeg;
 const groupClampedRow = logitClampedRow;
 const GROUP_FAST_MAX = LOGIT_FAST_MAX;
-const GROUP_PRELUDE_NAMES = [`const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`];
+/** the joint pass's scratch of one chunk's rows, per thread (each row thread has its own, from GROUP_PRELUDE_NAMES) */
+const groupScratch = { B: new Float64Array(0), D: new Float64Array(0), W: new Float64Array(0) };
+const GROUP_PRELUDE_NAMES = ['const groupScratch = { B: new Float64Array(0), D: new Float64Array(0), W: new Float64Array(0) };', `const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`];
 
 /** per chunk: Σ dev, Σ log|L_g|², Σ u², max iterations, halvings, failed (0/1), max C seen, evaluations */
 const OUT = 8;
@@ -120,6 +122,32 @@ export function groupLevelState(i0: number, i1: number, b: number, base: Float64
 }
 
 /**
+ * base = offset + Xβ on rows [k0, k1) into B (row k at k − k0), and X (β − βprev) into D where `prev`
+ * is given: X's columns (n rows each, padded to a multiple of four) four at a time, in tight loops.
+ * Self-contained (the row threads evaluate its text).
+ */
+export function groupBaseRows(k0: number, k1: number, X: Float64Array, n: number, p: number, off: Float64Array, hasOffset: boolean,
+  beta: Float64Array, prev: Float64Array | null, B: Float64Array, D: Float64Array): void {
+  const coef = (v: Float64Array, j: number) => (j < p ? v[j] : 0);
+  for (let k = k0; k < k1; k++) B[k - k0] = hasOffset ? off[k] : 0;
+  if (prev) for (let k = k0; k < k1; k++) D[k - k0] = 0;
+  for (let bi = 0; bi < Math.ceil(p / 4); bi++) {
+    const j = 4 * bi, o0 = j * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+    const b0 = coef(beta, j), b1 = coef(beta, j + 1), b2 = coef(beta, j + 2), b3 = coef(beta, j + 3);
+    if (!prev) {
+      for (let k = k0; k < k1; k++) B[k - k0] += X[o0 + k] * b0 + X[o1 + k] * b1 + X[o2 + k] * b2 + X[o3 + k] * b3;
+      continue;
+    }
+    const d0 = b0 - coef(prev, j), d1 = b1 - coef(prev, j + 1), d2 = b2 - coef(prev, j + 2), d3 = b3 - coef(prev, j + 3);
+    for (let k = k0; k < k1; k++) {
+      const x0 = X[o0 + k], x1 = X[o1 + k], x2 = X[o2 + k], x3 = X[o3 + k];
+      B[k - k0] += x0 * b0 + x1 * b1 + x2 * b2 + x3 * b3;
+      D[k - k0] += x0 * d0 + x1 * d1 + x2 * d2 + x3 * d3;
+    }
+  }
+}
+
+/**
  * Levels [gChunk[c], gChunk[c + 1]) of a run: each level's Newton iterations on its rows (the
  * header), its u into gU, the chunk's sums into gOut[OUT·c …]. gParams: [t, maxIter, etaTol,
  * halvingNoise, newtonC, unit weights, has ent, rows permuted (perm), predict, t of the last run,
@@ -141,24 +169,23 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
-  const W = A.gW as Float64Array, Ag = A.gA as Float64Array;
+  const W = A.gW as Float64Array, Ag = A.gA as Float64Array, Zmax = A.gZmax as Float64Array;
   const S = new Float64Array(3);
   let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
+  const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
+  // base = offset + Xβ over the chunk's rows into the thread's scratch (row k at k − k0)
+  if (groupScratch.B.length < k1 - k0) { groupScratch.B = new Float64Array(k1 - k0); groupScratch.D = new Float64Array(k1 - k0); groupScratch.W = new Float64Array(k1 - k0); }
+  const Bs = groupScratch.B;
+  if (fromX) groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, null, Bs, groupScratch.D);
   for (let g = chunk[c]; g < chunk[c + 1]; g++) {
     const i0 = start[g], i1 = start[g + 1];
-    // base in level order, its change's Σ w_0 Z Δbase, and max |Z| on the level (|Δη| = |t Δu| max |Z|)
-    let zmax = 0, wzd = 0;
+    // base in level order and its change's Σ w_0 Z Δbase; max |Z| on the level (|Δη| = |t Δu| max |Z|)
+    const zmax = Zmax[g];
+    let wzd = 0;
     for (let k = i0; k < i1; k++) {
-      let nb: number;
-      if (fromX) {
-        // offset + Xβ as the general iteration's fixedRows: column by column, zero coefficients skipped
-        nb = hasOffset ? off[k] : 0;
-        for (let r = 0; r < p; r++) if (beta[r] !== 0) nb += X[r * n + k] * beta[r];
-      } else nb = sorted ? base[perm[k]] : base[k];
+      const nb = fromX ? Bs[k - k0] : sorted ? base[perm[k]] : base[k];
       if (predict) wzd += W[k] * Z[k] * (nb - sb[k]);
       sb[k] = nb;
-      const a = Math.abs(Z[k]);
-      if (a > zmax) zmax = a;
     }
     let u = U[g];
     if (predict) {
@@ -218,50 +245,28 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
 }
 
-const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString()].join('\n'));
-const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupJointRows.toString()].join('\n'));
+const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupJointLevel.toString(), groupBaseRows.toString()].join('\n'));
 
 /**
- * One level's rows [i0, i1) at (β, u) for the joint step (β free): base = offset + Xβ (column by
- * column, as fixedRows), η = base + b Z (b = t u); into G (p(p + 1)/2, lower triangle by rows) Σ w x xᵀ,
- * into h Σ wt (y − μ) x, into cz Σ w Z x, and into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and
- * max |Δη| from the previous state (η moved by X dβ + t Z du; 0 when `du` is NaN: no previous state).
- * Column by column over the level's rows (V8 makes tight loops of these): base and Δη into E and D,
- * then each row's w and wt (y − μ) into E and D, then the sums over X's columns. E and D: scratch of
- * the level's rows (from i0). Self-contained but for GROUP_PRELUDE's names.
+ * One level's rows [i0, i1) for the joint step (β free), with base = offset + Xβ in B and X dβ (the
+ * fixed part's change from the previous state) in D (row k at k − o in B, D and W): η = B + b Z (b = t u), the change of η
+ * D + tdu Z (tdu = t Δu; NaN: no previous state); each row's working weight w into W and
+ * wt (y − μ) into D; into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and max |Δη| (0 without a
+ * previous state). Self-contained but for GROUP_PRELUDE's names.
  */
-export function groupJointRows(i0: number, i1: number, n: number, p: number, b: number, t: number, du: number,
-  X: Float64Array, off: Float64Array, hasOffset: boolean, beta: Float64Array, dbeta: Float64Array,
-  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean,
-  G: Float64Array, h: Float64Array, cz: Float64Array, S: Float64Array, E: Float64Array, D: Float64Array): void {
+export function groupJointLevel(i0: number, i1: number, b: number, tdu: number, B: Float64Array, D: Float64Array, W: Float64Array, o: number,
+  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array): void {
   const R = new Float64Array(4);
-  const m = i1 - i0;
-  const prev = du === du;
-  // base (E) and Δη (D)
-  for (let j = 0; j < m; j++) E[j] = hasOffset ? off[i0 + j] : 0;
-  for (let r = 0; r < p; r++) {
-    const br = beta[r];
-    if (br === 0) continue;
-    const o = r * n + i0;
-    for (let j = 0; j < m; j++) E[j] += X[o + j] * br;
-  }
-  let step = 0;
-  if (prev) {
-    const tdu = t * du;
-    for (let j = 0; j < m; j++) D[j] = tdu * Z[i0 + j];
-    for (let r = 0; r < p; r++) {
-      const dr = dbeta[r];
-      const o = r * n + i0;
-      for (let j = 0; j < m; j++) D[j] += X[o + j] * dr;
-    }
-    for (let j = 0; j < m; j++) { const ad = Math.abs(D[j]); if (ad > step) step = ad; }
-  }
-  // each row's state: w into E, wt (y − μ) into D
-  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0;
-  for (let j = 0; j < m; j++) {
-    const k = i0 + j;
+  const prev = tdu === tdu;
+  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0, step = 0;
+  for (let k = i0; k < i1; k++) {
     const zk = Z[k];
-    const eta = E[j] + b * zk;
+    if (prev) {
+      const ad = Math.abs(D[k - o] + tdu * zk);
+      if (ad > step) step = ad;
+    }
+    const eta = B[k - o] + b * zk;
     const a = Math.abs(eta);
     const yk = y[k];
     const wk = unit ? 1 : wt[k];
@@ -287,28 +292,10 @@ export function groupJointRows(i0: number, i1: number, n: number, p: number, b: 
         dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
       }
     }
-    E[j] = wm;
-    D[j] = sc;
+    W[k - o] = wm;
+    D[k - o] = sc;
     sw += wm * zk * zk;
     sr += sc * zk;
-  }
-  // the sums over X's columns
-  for (let r = 0, o = 0; r < p; r++) {
-    const xo = r * n + i0;
-    let czr = 0, hr = 0;
-    for (let j = 0; j < m; j++) {
-      const x = X[xo + j];
-      czr += E[j] * Z[i0 + j] * x;
-      hr += D[j] * x;
-    }
-    cz[r] += czr;
-    h[r] += hr;
-    for (let q = 0; q <= r; q++, o++) {
-      const qo = q * n + i0;
-      let g = 0;
-      for (let j = 0; j < m; j++) g += E[j] * X[xo + j] * X[qo + j];
-      G[o] += g;
-    }
   }
   S[0] = dv + lg + Math.log(prod);
   S[1] = sw;
@@ -321,10 +308,14 @@ export function groupJointRows(i0: number, i1: number, n: number, p: number, b: 
  * the previous state (gBetaPrev, gUprev) where gJParams[6] = 1. PIRLS's system for (u, β) is
  * block-diagonal in u: per level a = t² Σ w Z² + 1, s = t Σ wt (y − μ) Z − u and c = t Σ w Z x, and
  * for β the Schur complement S = Σ w x xᵀ − Σ_g c cᵀ/a and right side r = Σ wt (y − μ) x − Σ_g c s/a.
- * Each level's a, s and c go to gA, gS, gC; the chunk's parts of S (lower triangle), r, Σ wt d(y, μ)/2,
- * ‖u‖², Σ log a and max |Δη| to gJOut[c …] (jointOut(p) entries). gJParams: [t, p, n, has offset,
- * unit weights, has ent, has a previous state]. Self-contained but for GROUP_PRELUDE's names and
- * groupJointRows.
+ * Each level's a, s and c go to gA, gS, gC; the chunk's parts of S (lower triangle by rows), r,
+ * Σ wt d(y, μ)/2, ‖u‖², Σ log a and max |Δη| to gJOut[c …]. The chunk's rows in three phases, each a
+ * set of loops that V8 keeps tight, on the thread's scratch of the chunk's rows (in cache): base =
+ * offset + Xβ and X dβ over the chunk (X's columns four at a time), the levels' rows (groupJointLevel:
+ * w, and wt (y − μ) in place of X dβ) and c, then Σ w x xᵀ and Σ wt (y − μ) x over the chunk.
+ * gJParams: [t, p, n, has offset, unit weights, has ent, has a previous state]. Self-contained but for
+ * GROUP_PRELUDE's names and
+ * groupJointLevel.
  */
 export function groupJointChunk(A: RowArrays, c: number): void {
   const P = A.gJParams as Float64Array;
@@ -334,44 +325,99 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   const wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const beta = A.gBeta as Float64Array, betaPrev = A.gBetaPrev as Float64Array, U = A.gU as Float64Array, Uprev = A.gUprev as Float64Array;
   const Ag = A.gA as Float64Array, Sg = A.gS as Float64Array, Cg = A.gC as Float64Array;
+  // X's copy has its columns in blocks of four (the last padded with zero columns)
+  const nb = Math.ceil(p / 4);
   const np = (p * (p + 1)) / 2, len = np + p + 4;
   const out = (A.gJOut as Float64Array).subarray(len * c, len * c + len);
-  out.fill(0);
-  const G = out.subarray(0, np), h = out.subarray(np, np + p);
-  const cz = new Float64Array(p), dbeta = new Float64Array(p), S = new Float64Array(4);
-  // scratch of one level's rows
-  let most = 0;
-  for (let g = chunk[c]; g < chunk[c + 1]; g++) most = Math.max(most, start[g + 1] - start[g]);
-  const E = new Float64Array(most), D = new Float64Array(most);
-  if (hasPrev) for (let r = 0; r < p; r++) dbeta[r] = beta[r] - betaPrev[r];
+  const g0 = chunk[c], g1 = chunk[c + 1], k0 = start[g0], k1 = start[g1];
+  // the chunk's base, X dβ (then wt (y − μ)) and w: this thread's scratch, in cache (row k at k − k0)
+  const m = k1 - k0;
+  if (groupScratch.B.length < m) { groupScratch.B = new Float64Array(m); groupScratch.D = new Float64Array(m); groupScratch.W = new Float64Array(m); }
+  const B = groupScratch.B, D = groupScratch.D, W = groupScratch.W;
+  // base = offset + Xβ and X dβ over the chunk's rows
+  groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, hasPrev ? betaPrev : null, B, D);
+  // the levels: their rows' state, a, s and c; the Schur complement's corrections
+  const S = new Float64Array(4), corrG = new Float64Array(np), corrH = new Float64Array(p), cg = new Float64Array(4 * nb);
   let dev = 0, uu = 0, ld = 0, step = 0;
-  // the rows' sums first, then the Schur complement's corrections (kept apart: G and h stay sums of rows)
-  const corrG = new Float64Array(np), corrH = new Float64Array(p);
-  for (let g = chunk[c]; g < chunk[c + 1]; g++) {
+  for (let g = g0; g < g1; g++) {
+    const i0 = start[g], i1 = start[g + 1];
     const u = U[g];
-    cz.fill(0);
-    groupJointRows(start[g], start[g + 1], n, p, t * u, t, hasPrev ? u - Uprev[g] : NaN, X, off, hasOffset, beta, dbeta, Z, y, wt, ent, unit, hasEnt, G, h, cz, S, E, D);
+    groupJointLevel(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, W, k0, Z, y, wt, ent, unit, hasEnt, S);
     const a = t * t * S[1] + 1;
     const sg = t * S[2] - u;
     Ag[g] = a;
     Sg[g] = sg;
-    for (let r = 0; r < p; r++) Cg[g * p + r] = t * cz[r];
+    for (let bi = 0; bi < nb; bi++) {
+      const o0 = 4 * bi * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      let v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+      for (let k = i0; k < i1; k++) {
+        const wz = W[k - k0] * Z[k];
+        v0 += wz * X[o0 + k]; v1 += wz * X[o1 + k]; v2 += wz * X[o2 + k]; v3 += wz * X[o3 + k];
+      }
+      cg[4 * bi] = t * v0; cg[4 * bi + 1] = t * v1; cg[4 * bi + 2] = t * v2; cg[4 * bi + 3] = t * v3;
+    }
     for (let r = 0, o = 0; r < p; r++) {
-      const cr = t * cz[r];
-      corrH[r] += (cr * sg) / a;
-      for (let q = 0; q <= r; q++, o++) corrG[o] += (cr * t * cz[q]) / a;
+      Cg[g * p + r] = cg[r];
+      corrH[r] += (cg[r] * sg) / a;
+      for (let q = 0; q <= r; q++, o++) corrG[o] += (cg[r] * cg[q]) / a;
     }
     dev += S[0];
     uu += u * u;
     ld += Math.log(a);
     if (S[3] > step) step = S[3];
   }
-  for (let o = 0; o < np; o++) G[o] -= corrG[o];
-  for (let r = 0; r < p; r++) h[r] -= corrH[r];
+  // Σ w x xᵀ and Σ wt (y − μ) x over the chunk's rows (blocks of four columns), less the corrections
+  const put = (r: number, q: number, v: number) => { if (r < p && q < p) out[(r * (r + 1)) / 2 + q] = v - corrG[(r * (r + 1)) / 2 + q]; };
+  for (let bi = 0; bi < nb; bi++) {
+    const r0 = 4 * bi, o0 = r0 * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+    let h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+    let a00 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a22 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+    for (let k = k0; k < k1; k++) {
+      const x0 = X[o0 + k], x1 = X[o1 + k], x2 = X[o2 + k], x3 = X[o3 + k], w = W[k - k0], sc = D[k - k0];
+      h0 += sc * x0; h1 += sc * x1; h2 += sc * x2; h3 += sc * x3;
+      const w0 = w * x0, w1 = w * x1, w2 = w * x2, w3 = w * x3;
+      a00 += w0 * x0;
+      a10 += w1 * x0; a11 += w1 * x1;
+      a20 += w2 * x0; a21 += w2 * x1; a22 += w2 * x2;
+      a30 += w3 * x0; a31 += w3 * x1; a32 += w3 * x2; a33 += w3 * x3;
+    }
+    const hs = [h0, h1, h2, h3];
+    for (let s = 0; s < 4; s++) if (r0 + s < p) out[np + r0 + s] = hs[s] - corrH[r0 + s];
+    put(r0, r0, a00);
+    put(r0 + 1, r0, a10); put(r0 + 1, r0 + 1, a11);
+    put(r0 + 2, r0, a20); put(r0 + 2, r0 + 1, a21); put(r0 + 2, r0 + 2, a22);
+    put(r0 + 3, r0, a30); put(r0 + 3, r0 + 1, a31); put(r0 + 3, r0 + 2, a32); put(r0 + 3, r0 + 3, a33);
+    for (let bj = 0; bj < bi; bj++) {
+      const q0 = 4 * bj, e0 = q0 * n, e1 = e0 + n, e2 = e1 + n, e3 = e2 + n;
+      const m = new Float64Array(16);
+      for (let k = k0; k < k1; k++) {
+        const w = W[k - k0], f0 = X[e0 + k], f1 = X[e1 + k], f2 = X[e2 + k], f3 = X[e3 + k];
+        let x = w * X[o0 + k];
+        m[0] += x * f0; m[1] += x * f1; m[2] += x * f2; m[3] += x * f3;
+        x = w * X[o1 + k];
+        m[4] += x * f0; m[5] += x * f1; m[6] += x * f2; m[7] += x * f3;
+        x = w * X[o2 + k];
+        m[8] += x * f0; m[9] += x * f1; m[10] += x * f2; m[11] += x * f3;
+        x = w * X[o3 + k];
+        m[12] += x * f0; m[13] += x * f1; m[14] += x * f2; m[15] += x * f3;
+      }
+      for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) put(r0 + a, q0 + b, m[4 * a + b]);
+    }
+  }
   out[np + p] = dev;
   out[np + p + 1] = uu;
   out[np + p + 2] = ld;
   out[np + p + 3] = step;
+}
+
+/** max |Z| over each level's rows (level order) into `out` */
+function levelMaxAbs(Z: Float64Array, start: Int32Array, out: Float64Array): Float64Array {
+  for (let g = 0; g + 1 < start.length; g++) {
+    let m = 0;
+    for (let k = start[g]; k < start[g + 1]; k++) m = Math.max(m, Math.abs(Z[k]));
+    out[g] = m;
+  }
+  return out;
 }
 
 /** The rows' order by level: level starts and, unless the rows are sorted by level already, the permutation. */
@@ -453,6 +499,7 @@ export class GroupNewton {
     };
     const gChunk = levelChunks(start, ROW_CHUNK);
     this.chunks = gChunk.length - 1;
+    const inOrderZ = inOrder(Z);
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
     this.params = f64(14);
     this.out = f64(OUT * this.chunks);
@@ -461,19 +508,21 @@ export class GroupNewton {
     this.formsBase = p <= MAX_SORTED_X;
     this.beta = f64(p);
     const hasOffset = offset.some((v) => v !== 0);
+    // X in level order, its columns padded with zero columns to a multiple of four (the joint pass's blocks)
     let gX = f64(0);
-    if (this.formsBase && perm) {
-      gX = f64(n * p);
+    if (this.formsBase) {
+      gX = f64(n * 4 * Math.ceil(p / 4));
       for (let r = 0; r < p; r++) {
         const o = r * n;
-        for (let k = 0; k < n; k++) gX[o + k] = X[o + perm[k]];
+        if (perm) for (let k = 0; k < n; k++) gX[o + k] = X[o + perm[k]];
+        else gX.set(X.subarray(o, o + n), o);
       }
-    } else if (this.formsBase) gX = X;
+    }
     const arrays: RowArrays = {
       gStart: toShared(start), gChunk: toShared(gChunk), gPerm: perm ? toShared(perm) : i32(0),
-      gY: inOrder(y), gZ: inOrder(Z), gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
+      gY: inOrder(y), gZ: inOrderZ, gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
-      base, gBase: f64(n), gW: f64(n), gA: f64(nl), gU: this.U, gParams: this.params, gOut: this.out,
+      base, gBase: f64(n), gW: f64(n), gA: f64(nl), gZmax: levelMaxAbs(inOrderZ, start, f64(nl)), gU: this.U, gParams: this.params, gOut: this.out,
       // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
       gJParams: f64(7), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
       gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
