@@ -37,7 +37,7 @@ import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 /**
  * The names groupNewtonChunk's text calls, under names no other module uses: module constants (not
  * imports, which a loader may rewrite in the function's text), left as they are by a bundler, and
- * defined by GROUP_PRELUDE for the row threads, which evaluate the text.
+ * defined by GROUP_PRELUDE_NAMES for the row threads, which evaluate the text.
  */
 const groupExpNeg = expNeg;
 const groupClampedRow = logitClampedRow;
@@ -75,51 +75,6 @@ export interface GroupNewtonSettings {
   newtonC: number;
 }
 
-/**
- * One level's state at b = t u (rows [i0, i1) in level order, η = base + b Z): into S, Σ wt d(y, μ)/2,
- * Σ w Z² and Σ wt (y − μ) Z, by the logit kernel's formulas (src/glmm/rowPass.ts logitRange), and
- * each row's working weight w into W. A function of its own, which V8 optimizes better than the
- * same loop inside the kernel. Self-contained but for GROUP_PRELUDE's names.
- */
-export function groupLevelState(i0: number, i1: number, b: number, base: Float64Array, Z: Float64Array, y: Float64Array, wt: Float64Array,
-  ent: Float64Array, W: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array): void {
-  const R = new Float64Array(4);
-  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0;
-  for (let k = i0; k < i1; k++) {
-    const zk = Z[k];
-    const h = base[k] + b * zk;
-    const a = Math.abs(h);
-    const yk = y[k];
-    const wk = unit ? 1 : wt[k];
-    if (!(a <= GROUP_FAST_MAX)) {
-      groupClampedRow(h, yk, wk, R);
-      W[k] = R[1];
-      sw += R[1] * zk * zk;
-      sr += R[1] * R[2] * zk;
-      dv += R[3];
-      continue;
-    }
-    const e = groupExpNeg(a);
-    const d = 1 + e;
-    const me = e / (d * d);
-    let ymu: number, wrong: number;
-    if (h >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
-    const wm = wk * me;
-    W[k] = wm;
-    sw += wm * zk * zk;
-    sr += wk * ymu * zk;
-    if (unit) {
-      prod *= d;
-      if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
-      dv += (hasEnt ? ent[k] : 0) + a * wrong;
-    } else {
-      dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
-    }
-  }
-  S[0] = dv + lg + Math.log(prod);
-  S[1] = sw;
-  S[2] = sr;
-}
 
 /**
  * base = offset + Xβ on rows [k0, k1) into B (row k at k − k0), and X (β − βprev) into D where `prev`
@@ -158,7 +113,7 @@ export function groupBaseRows(k0: number, k1: number, X: Float64Array, n: number
  *   Δu = −t_0 Σ_i w_0i Z_i Δbase_i / a_0 + (u / t_0)(2 − a_0)/a_0 · Δt,
  * which saves the Newton step that would make the same correction. Each evaluation leaves its
  * weights in gW and the mode's a in gA for the next run. Self-contained but for the names
- * GROUP_PRELUDE defines: the row threads evaluate its text.
+ * GROUP_PRELUDE_NAMES defines, groupLevelRows and groupBaseRows: the row threads evaluate its text.
  */
 export function groupNewtonChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
@@ -170,7 +125,7 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
   const W = A.gW as Float64Array, Ag = A.gA as Float64Array, Zmax = A.gZmax as Float64Array;
-  const S = new Float64Array(3);
+  const S = new Float64Array(4);
   let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
   const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
   // base = offset + Xβ over the chunk's rows into the thread's scratch (row k at k − k0)
@@ -196,9 +151,9 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
     let uOld = u, fOld = Infinity, stepPrev = NaN, C = C0;
     let dev = 0, sw = 0, done = false, it = 0, k2 = 0;
     for (; it <= maxIter; it++) {
-      // the level's state at u (groupLevelState)
+      // the level's state at u (groupLevelRows)
       evals++;
-      groupLevelState(i0, i1, t * u, sb, Z, y, wt, ent, W, unit, hasEnt, S);
+      groupLevelRows(i0, i1, t * u, NaN, sb, sb, null, W, 0, Z, y, wt, ent, unit, hasEnt, S);
       dev = 2 * S[0];
       sw = S[1];
       const sr = S[2];
@@ -245,18 +200,19 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
 }
 
-const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelState.toString(), groupBaseRows.toString()].join('\n'));
-const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupJointLevel.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
 
 /**
- * One level's rows [i0, i1) for the joint step (β free), with base = offset + Xβ in B and X dβ (the
- * fixed part's change from the previous state) in D (row k at k − o in B, D and W): η = B + b Z (b = t u), the change of η
- * D + tdu Z (tdu = t Δu; NaN: no previous state); each row's working weight w into W and
- * wt (y − μ) into D; into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and max |Δη| (0 without a
- * previous state). Self-contained but for GROUP_PRELUDE's names.
+ * One level's state: rows [i0, i1) in level order, η = B + b Z (b = t u; row k at k − o in B, D, W and
+ * `score`), by the logit kernel's formulas (src/glmm/rowPass.ts logitRange): each row's working weight
+ * w into W, and wt (y − μ) into `score` where given; into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and
+ * max |Δη| = max |D + tdu Z| (the change of η from a previous state: D the fixed part's, tdu = t Δu;
+ * tdu NaN: none, 0). A function of its own, which V8 optimizes better than the same loop inlined in a
+ * kernel (twice as fast). Self-contained but for GROUP_PRELUDE_NAMES's names.
  */
-export function groupJointLevel(i0: number, i1: number, b: number, tdu: number, B: Float64Array, D: Float64Array, W: Float64Array, o: number,
-  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array): void {
+export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B: Float64Array, D: Float64Array, score: Float64Array | null,
+  W: Float64Array, o: number, Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array): void {
   const R = new Float64Array(4);
   const prev = tdu === tdu;
   let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0, step = 0;
@@ -293,7 +249,7 @@ export function groupJointLevel(i0: number, i1: number, b: number, tdu: number, 
       }
     }
     W[k - o] = wm;
-    D[k - o] = sc;
+    if (score) score[k - o] = sc;
     sw += wm * zk * zk;
     sr += sc * zk;
   }
@@ -311,11 +267,10 @@ export function groupJointLevel(i0: number, i1: number, b: number, tdu: number, 
  * Each level's a, s and c go to gA, gS, gC; the chunk's parts of S (lower triangle by rows), r,
  * Σ wt d(y, μ)/2, ‖u‖², Σ log a and max |Δη| to gJOut[c …]. The chunk's rows in three phases, each a
  * set of loops that V8 keeps tight, on the thread's scratch of the chunk's rows (in cache): base =
- * offset + Xβ and X dβ over the chunk (X's columns four at a time), the levels' rows (groupJointLevel:
+ * offset + Xβ and X dβ over the chunk (X's columns four at a time), the levels' rows (groupLevelRows:
  * w, and wt (y − μ) in place of X dβ) and c, then Σ w x xᵀ and Σ wt (y − μ) x over the chunk.
  * gJParams: [t, p, n, has offset, unit weights, has ent, has a previous state]. Self-contained but for
- * GROUP_PRELUDE's names and
- * groupJointLevel.
+ * GROUP_PRELUDE_NAMES's names, groupLevelRows and groupBaseRows.
  */
 export function groupJointChunk(A: RowArrays, c: number): void {
   const P = A.gJParams as Float64Array;
@@ -342,7 +297,7 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   for (let g = g0; g < g1; g++) {
     const i0 = start[g], i1 = start[g + 1];
     const u = U[g];
-    groupJointLevel(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, W, k0, Z, y, wt, ent, unit, hasEnt, S);
+    groupLevelRows(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, D, W, k0, Z, y, wt, ent, unit, hasEnt, S);
     const a = t * t * S[1] + 1;
     const sg = t * S[2] - u;
     Ag[g] = a;
