@@ -17,7 +17,7 @@ import { DeviceLostError } from '../errors/errors.js';
 import { Evaluations } from '../model/control.js';
 import { type Objective, withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
-import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings } from '../model/fitObjective.js';
+import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings, stencilPolishes } from '../model/fitObjective.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { curvatureScales } from '../optim/scaling.js';
 import { type GlmmOptimum, assembleGlmm, hessianObjective, hessianStencil } from './assemble.js';
@@ -47,8 +47,9 @@ export interface GlmmFitOptions {
   vcov?: 'hessian' | 'RX';
   /**
    * settings of the final stage's BOBYQA (stage 2; stage 1 when nAGQ = 0): initial and final
-   * trust-region radius (θ and β in units of stage 1's standard errors; defaults 0.05 and 1e-5),
-   * evaluation budget
+   * trust-region radius (θ and β in units of stage 1's standard errors; defaults 0.05 and 1e-5, and
+   * on a device whose optimum the float64 stencil polish settles 1e-3, STAGE2_DEVICE_RHOEND: a
+   * rhoend given here is kept there too), evaluation budget
    */
   optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
   /** PIRLS iteration limit (default 100) */
@@ -92,6 +93,14 @@ const STAGE1_START: OptimizerSettings = { rhobeg: 0.2, rhoend: 1e-4, maxfun: 100
  * relative of the 1e-6 fit (bench/RESULTS.md, issue 17); 1e-4 raised −2ℓ by 3e-9 on glmm200k.
  */
 const STAGE2: OptimizerSettings = { rhobeg: 0.05, rhoend: 1e-5, maxfun: 10000 };
+/**
+ * Stage 2's final radius on a device whose optimum the float64 stencil polish settles
+ * (src/model/fitObjective.ts stencilPolishes): from there one Newton step of the polish converges, as
+ * from STAGE2's 1e-5, on glmer's reference cases and the benchmark's 50k–1M-row models; 1e-2 (the
+ * device objective's noise level at 50k–1M rows) left grouseticks two steps (bench/RESULTS.md, issue
+ * 15: the stage-2 evaluations).
+ */
+export const STAGE2_DEVICE_RHOEND = 1e-3;
 
 /** The optimization and assembly of a fit (the stages after the model is built). */
 export async function fitGlmm(
@@ -116,6 +125,7 @@ export async function fitGlmm(
       timings.gpuFinishMs = t.finishMs;
       // the per-group factors computed on the device (0: the CPU finished each iteration)
       timings.gpuGroupFactors = t.groupFactors ?? 0;
+      if (t.roundTrips !== undefined) timings.gpuRoundTrips = t.roundTrips;
     }
     const opt = at.optimum;
     if (opt.gpu) timings.polishMs = opt.polishMs;
@@ -166,6 +176,12 @@ export async function fitGlmm(
   const opt1 = await optimizeObjective(s1p, STAGE1_START, evaluations, report1);
   messages.push(...opt1.messages);
   const stage1 = await stage1Of(opt1);
+  // the device's round trips of stage 1 (its evaluations and β at its optimum): stage 2's are the rest
+  if (e.device) {
+    const t = e.device.passTimings();
+    timings.gpuPassesStage1 = t.passes;
+    if (t.roundTrips !== undefined) timings.gpuRoundTripsStage1 = t.roundTrips;
+  }
 
   // ---- stage 2: θ and β together ---------------------------------------------------------
   const tS2 = performance.now();
@@ -200,7 +216,9 @@ export async function fitGlmm(
     const x0 = s2.objective.start;
     const f0 = await f2(x0);
     s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nth }, (_, k) => k), s2.objective.lower));
-    return { s2, obj2, report2 };
+    // the device's final radius (unless the caller set one): the polish settles the optimum
+    const deviceRhoend = options.optimizer?.rhoend === undefined && stencilPolishes(obj2) ? STAGE2_DEVICE_RHOEND : undefined;
+    return { s2, obj2: deviceRhoend ? { ...obj2, deviceRhoend } : obj2, report2 };
   };
   let stage2: Awaited<ReturnType<typeof setUp2>>;
   try {

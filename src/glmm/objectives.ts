@@ -28,8 +28,8 @@ export interface GlmmDevice {
   guard<T>(run: () => Promise<T>): Promise<T>;
   /** where and in what precision the engine's passes run */
   backend: BackendInfo;
-  /** the passes' totals, for the fit's timings */
-  passTimings(): { passes: number; passMs: number; finishMs: number; groupFactors?: number };
+  /** the passes' totals, for the fit's timings (roundTrips: the host's waits for the device) */
+  passTimings(): { passes: number; passMs: number; finishMs: number; groupFactors?: number; roundTrips?: number };
   /** time spent setting the passes up (their data and tasks) */
   setupMs: number;
   dispose(): void;

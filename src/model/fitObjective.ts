@@ -74,6 +74,17 @@ export interface Optimum {
 }
 
 /**
+ * Whether the polish of a device optimum of `objective` is stencilPolish (its stencil, n(n + 3)/2 + 2
+ * float64 evaluations more than the fit's own stencil at the optimum, against a BOBYQA polish's 5n to
+ * 10n from a device optimum, bench/RESULTS.md: glmer's reference cases and glmm200k): while
+ * n(n + 3)/2 + 2 ≤ 5n (n ≤ 6).
+ */
+export function stencilPolishes(objective: Objective): boolean {
+  const n = objective.start.length;
+  return objective.f64 !== undefined && objective.stencil !== undefined && (n * (n + 3)) / 2 + 2 <= 5 * n;
+}
+
+/**
  * Optimize → check → polish: the optimum of `objective` from its start, in float64 (checked and
  * polished there when `objective` is not float64). `evaluations` counts, reports and controls every
  * evaluation; `report(x, f)` is called after each.
@@ -82,10 +93,12 @@ export async function optimizeObjective(
   objective: Objective, settings: OptimizerSettings, evaluations: Evaluations, report?: (x: Float64Array, f: number) => void,
 ): Promise<Optimum> {
   const { lower, upper, thetaProblem } = objective;
-  const run = async (f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number, candidates?: Float64Array[], candidateRhobeg?: number): Promise<MinimizeResult> => {
+  const run = async (
+    f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number, candidates?: Float64Array[], candidateRhobeg?: number, rhoend = settings.rhoend,
+  ): Promise<MinimizeResult> => {
     const g = evaluations.wrap(f, report);
-    if (!thetaProblem) return bobyqaAsync(g, x0, { lower, upper, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
-    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend: settings.rhoend, maxfun: settings.maxfun });
+    if (!thetaProblem) return bobyqaAsync(g, x0, { lower, upper, rhobeg, rhoend, maxfun: settings.maxfun });
+    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend, maxfun: settings.maxfun });
     // what happened after the first BOBYQA run (restarts from the boundary, snaps onto it) goes with its message
     return { ...r, message: [r.message, ...r.notes].join('; ') };
   };
@@ -103,8 +116,11 @@ export async function optimizeObjective(
   };
   const cpu = objective.fallback ?? objective.f64;
   let res: MinimizeResult;
+  // the device optimizer's final radius: its own where the stencil polish settles the optimum
+  const stencil = objective.stencil && stencilPolishes(objective) ? objective.stencil : undefined;
+  const deviceRhoend = stencil && objective.deviceRhoend ? Math.max(settings.rhoend, objective.deviceRhoend) : settings.rhoend;
   try {
-    res = await run(onDevice, objective.start, settings.rhobeg, objective.startCandidates, objective.candidateRhobeg);
+    res = await run(onDevice, objective.start, settings.rhobeg, objective.startCandidates, objective.candidateRhobeg, deviceRhoend);
   } catch (e) {
     if (!(e instanceof DeviceLostError) || !cpu) throw e;
     // device loss mid-fit: optimize again in float64 on the CPU from the best point reached
@@ -138,12 +154,9 @@ export async function optimizeObjective(
   let polish: MinimizeResult;
   let newton: GpuCheck['newton'];
   // the stencil the fit takes at the optimum anyway (a GLMM's Var(β̂), n² + n evaluations): the Newton
-  // polish on it costs n(n + 3)/2 + 2 float64 evaluations more (the step's stencil at the device's
-  // optimum, the step, and the check), against a BOBYQA polish's 5n to 10n from a device optimum
-  // (bench/RESULTS.md: glmer's reference cases and glmm200k): taken while n(n + 3)/2 + 2 ≤ 5n (n ≤ 6)
+  // polish on it where stencilPolishes
   let atOptimum: StencilAtOptimum | undefined;
-  const stencil = objective.stencil;
-  if (stencil && (n * (n + 3)) / 2 + 2 <= 5 * n) {
+  if (stencil) {
     const r = await stencilPolish({
       stencil, f64: evaluations.wrap(stencil.f64, report && ((z, v) => report(stencil.fromZ(z), v))), x0: res.x, f64AtX0: atDevice, lower, upper, scales: thetaProblem?.scales,
     });

@@ -59,6 +59,13 @@ export interface Objective {
    * the polished optimum, goes with the optimum (`Optimum.derivatives`) for the fit to reuse
    */
   stencil?: PolishStencil;
+  /**
+   * the final trust-region radius of the optimizer on `evaluate` when it is not float64 and the
+   * stencil polish follows (fitObjective.ts stencilPolishes): that polish settles the optimum in
+   * float64, so the device's optimizer stops where its objective's noise hides further progress (a
+   * GLMM's stage 2, src/glmm/fit.ts); at least the settings' rhoend
+   */
+  deviceRhoend?: number;
 }
 
 /** Coordinates z of the optimizer's x in which the float64 polish takes its stencils (src/model/polish.ts stencilPolish). */

@@ -23,6 +23,8 @@ import { F32_PASS_TOLERANCES, PirlsEngine } from '../../src/glmm/pirls.js';
 import { agqRowSums } from '../../src/glmm/agq.js';
 import { ghRule } from '../../src/glmm/rmath.js';
 import { GlmmGroupsGpu } from '../../src/backend/webgpu/glmmGroups.js';
+import { DEVICE_PIRLS_TOLERANCES } from '../../src/backend/webgpu/glmmSide.js';
+import { roundTrips } from '../../src/backend/webgpu/buffers.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import { WeightedGramCpu, addFittedPart } from '../../src/glmm/weightedGram.js';
 import type { GramMatrix } from '../../src/linalg/gram.js';
@@ -176,6 +178,44 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'a PIRLS state evaluated on the device')
 });
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'PIRLS with the per-group updates on the device'), { timeout: GPU_TIMEOUT }, () => {
+  it('β fixed: the warm start and the first Newton step in one round trip (the look-ahead) equal the general path bit for bit', async () => {
+    const t = loadTight('cbpp_binomial');
+    const model = buildGlmm(t.formula, loadData(t), optionsOf(t));
+    const { n, X, p, blocks, family, y, weights, offset } = model.pirls;
+    const rowData = { family, y, weights, offset };
+    const made: { dispose(): void }[] = [];
+    const engine = async (lookAhead: boolean) => {
+      const full = await GlmmPassGpu.create(gpu!, { n, X, p, blocks }, undefined, rowData, { groupLayout: true });
+      const u = await GlmmPassGpu.create(gpu!, { n, X: new Float64Array(0), p: 0, blocks }, full, rowData, { groupLayout: true });
+      const gFull = await GlmmGroupsGpu.create(gpu!, full, blocks[0]);
+      const gU = await GlmmGroupsGpu.create(gpu!, u, blocks[0], gFull);
+      gU.lookAhead = lookAhead;
+      made.push(full, u, gU, gFull);
+      return new PirlsEngine(model.pirls, { grams: { full, u }, groups: { full: gFull, u: gU }, tolerances: DEVICE_PIRLS_TOLERANCES });
+    };
+    try {
+      const [ahead, general] = [await engine(true), await engine(false)];
+      // stage 2's sequence: β̂ at the start θ (β free), then runs with β fixed, each warm-started from the one before
+      const theta0 = thetaToInternal(model, t.objective_at[0].theta);
+      const points = t.objective_at.flatMap((o) => [0, 0.05, -0.02].map((d) => ({ theta: thetaToInternal(model, o.theta.map((v) => v * (1 + d))), beta: o.beta.map((b) => b + d) })));
+      const trips: number[] = [];
+      const values: number[][] = [];
+      for (const e of [ahead, general]) {
+        const r0 = roundTrips(gpu!);
+        const v = [(await e.runAsync(theta0, null)).laplace];
+        for (const pt of points) v.push((await e.runAsync(pt.theta, pt.beta)).laplace);
+        trips.push(roundTrips(gpu!) - r0);
+        values.push(v);
+      }
+      values[0].forEach((v, k) => expect(v).toBe(values[1][k]));
+      // one round trip fewer per run with β fixed
+      expect(trips[0]).toBe(trips[1] - points.length);
+      console.log(`look-ahead: ${points.length + 1} runs, ${trips[0]} round trips against ${trips[1]}, the same deviances`);
+    } finally {
+      for (const x of made) x.dispose();
+    }
+  });
+
   for (const name of ['cbpp_binomial', 'cbpp_probit', 'cbpp_cloglog', 'cbpp_slope', 'grouseticks_nb']) {
     it(`${name}: the Laplace deviance at lme4's (θ, β) and at θ, and the modes, equal the float64 engine's`, async () => {
       const t = name.endsWith('_nb') ? loadNbTight(name) : loadTight(name);

@@ -92,6 +92,18 @@ export function writeBuffer(ctx: GpuContext, buffer: GPUBuffer, data: BufferData
 const staging = new WeakMap<GPUDevice, Map<number, GPUBuffer[]>>();
 
 /**
+ * Round trips per device: a read that starts while none is pending starts one; reads started while
+ * others are pending (submitted together, awaited together) join it. The host's waits for the
+ * device, whatever the number of buffers read.
+ */
+const trips = new WeakMap<GPUDevice, { pending: number; count: number }>();
+
+/** The round trips to `ctx`'s device so far (readBuffer and readRanges; see `trips`). */
+export function roundTrips(ctx: GpuContext): number {
+  return trips.get(ctx.device)?.count ?? 0;
+}
+
+/**
  * Copies `byteLength` bytes at `byteOffset` of `buffer` (which needs COPY_SRC) into a new ArrayBuffer,
  * through a MAP_READ staging buffer reused for reads of the same size. Offset and length: multiples of 4.
  */
@@ -142,10 +154,18 @@ export async function readRanges(ctx: GpuContext, ranges: ReadRange[], encoder?:
   let free = pools.get(total);
   if (!free) pools.set(total, (free = []));
   const stage = free.pop() ?? device.createBuffer({ label: `staging ${total}`, size: total, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  let trip = trips.get(device);
+  if (!trip) trips.set(device, (trip = { pending: 0, count: 0 }));
+  if (trip.pending === 0) trip.count++;
+  trip.pending++;
   try {
     ranges.forEach((r, k) => { if (r.size > 0) enc.copyBufferToBuffer(r.buffer, r.offset ?? 0, stage, at[k], r.size); });
     device.queue.submit([enc.finish()]);
-    await stage.mapAsync(MAP_MODE_READ);
+    try {
+      await stage.mapAsync(MAP_MODE_READ);
+    } finally {
+      trip.pending--;
+    }
     const mapped = stage.getMappedRange();
     const out = ranges.map((r, k) => mapped.slice(at[k], at[k] + r.size));
     stage.unmap();

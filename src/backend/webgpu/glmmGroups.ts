@@ -13,7 +13,9 @@
  * S_Xr = a_X,r − Σ L_X ℓ, and solves the p × p system for Δβ there (src/glmm/pirls.ts). `update`
  * forms u, b = Λu (into the pass's coefficients, where the next reweight reads them) and reads back
  * ‖u‖² and the bound on the change of η per chunk. u stays on the device (f32) between iterations
- * and between PIRLS runs (the warm start); `readU` fetches it.
+ * and between PIRLS runs (the warm start); `readU` fetches it. With β fixed (p = 0, one factor) the
+ * warm start's state (`advance(2)`) and the Newton step from it are formed in one round trip: the
+ * step needs nothing from the host, and PIRLS always asks for it next (`ahead`).
  *
  * The state is two vectors of ngroups × q: u_acc (the accepted iterate) and u (the candidate);
  * the passes with and without X (β free / fixed) share them.
@@ -97,7 +99,16 @@ interface SharedState {
   /** coupled: the Δu_0 the host solved (update mode 3) */
   step: GPUBuffer;
   host: HostBlocks | null;
+  /**
+   * β fixed, one grouping factor: the state one Newton step past the one `advance(2)` returned, formed
+   * in the same round trip (see `advance`), for the `advance(0)` that follows it; `back` puts the
+   * device at advance(2)'s state again for any other call
+   */
+  ahead: { owner: GlmmGroupsGpu; result: Promise<Advanced>; back: () => Promise<unknown> } | null;
 }
+
+/** A new state's ‖u‖², bound on |Δη| from u, deviance and factor (`advance`). */
+type Advanced = { sqrU: number; etaBound: number; dev: number; factor: { ldL2: number; SXX: Float64Array; SXr: Float64Array } };
 
 export class GlmmGroupsGpu {
   readonly ngroups: number;
@@ -111,6 +122,8 @@ export class GlmmGroupsGpu {
    */
   readonly counts = { factors: 0, updates: 0, readbackBytes: 0, updateMs: 0, passMs: 0, factorMs: 0 };
   profile = false;
+  /** β fixed: form the Newton step from advance(2)'s state in the same round trip (false: the general path, for tests) */
+  lookAhead = true;
   private readonly EX: number;
   private readonly per: number;
   private readonly ctx: GpuContext;
@@ -211,6 +224,7 @@ export class GlmmGroupsGpu {
       factor,
       step: createStorage(ctx, Math.max(16, cp ? nl * q * 4 : 0), 'glmm group host step'),
       host,
+      ahead: null,
     };
     return new GlmmGroupsGpu(ctx, pass, shared, [shared.uAcc, shared.uCand, shared.T, shared.zmax, shared.step]);
   }
@@ -222,6 +236,8 @@ export class GlmmGroupsGpu {
 
   /** The template T = Λ_g at θ (q × q row-major, lower triangular); with more grouping factors θ itself is needed too. */
   setTemplate(T: Float64Array, theta?: ArrayLike<number>): void {
+    // a new θ: a new PIRLS run, which starts from a new state (advance(2), or the cold start's factor)
+    this.shared.ahead = null;
     writeBuffer(this.ctx, this.shared.T, Float32Array.from(T));
     const h = this.shared.host;
     if (h) {
@@ -233,6 +249,7 @@ export class GlmmGroupsGpu {
 
   /** u_acc = u = 0 (PIRLS's cold start). */
   reset(): void {
+    this.shared.ahead = null;
     const zero = new Float32Array(this.ngroups * this.q);
     writeBuffer(this.ctx, this.shared.uAcc, zero);
     writeBuffer(this.ctx, this.shared.uCand, zero);
@@ -250,6 +267,12 @@ export class GlmmGroupsGpu {
    * S_XX (p × p, row-major, symmetric) and S_Xr (p), finished in float64.
    */
   async factor(): Promise<{ ldL2: number; SXX: Float64Array; SXr: Float64Array }> {
+    await this.back();
+    return this.factorNow();
+  }
+
+  /** `factor`, its work queued before its first await */
+  private async factorNow(): Promise<{ ldL2: number; SXX: Float64Array; SXr: Float64Array }> {
     const { ctx, p, nchunks, EX } = this;
     const p1 = p + 1;
     const k = this.shared.kernels;
@@ -370,9 +393,16 @@ export class GlmmGroupsGpu {
    * first await), then the factor at that state (for the next step, should the state be accepted),
    * all queued before any result is awaited.
    */
-  async advance(mode: UpdateMode, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: { ldL2: number; SXX: Float64Array; SXr: Float64Array } }> {
+  async advance(mode: UpdateMode, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<Advanced> {
     const h = this.shared.host;
     if (h) return this.advanceCoupled(h, mode, dbeta, evaluate);
+    const ahead = this.shared.ahead;
+    if (mode === 0 && ahead?.owner === this) {
+      // the step formed with the last advance(2): the same work, already done (no round trip)
+      this.shared.ahead = null;
+      return ahead.result;
+    }
+    await this.back();
     if (this.profile) {
       const c = this.counts;
       const t0 = performance.now();
@@ -380,15 +410,39 @@ export class GlmmGroupsGpu {
       const t1 = performance.now();
       const d = await evaluate();
       const t2 = performance.now();
-      const f = await this.factor();
+      const f = await this.factorNow();
       c.updateMs += t1 - t0; c.passMs += t2 - t1; c.factorMs += performance.now() - t2;
       return { ...u, dev: d, factor: f };
     }
-    const upd = this.update(mode, dbeta);
-    const dev = evaluate();
-    const factor = this.factor();
-    const [u, d, f] = await Promise.all([upd, dev, factor]);
-    return { ...u, dev: d, factor: f };
+    const state = (m: UpdateMode): Promise<Advanced> => {
+      const upd = this.update(m, dbeta);
+      const dev = evaluate();
+      const factor = this.factorNow();
+      return Promise.all([upd, dev, factor]).then(([u, d, f]) => ({ ...u, dev: d, factor: f }));
+    };
+    const now = state(mode);
+    if (mode === 2 && this.p === 0 && this.lookAhead) {
+      // β fixed: PIRLS's next request is the Newton step from this state (advance(0)), which needs
+      // nothing from the host (no Δβ): queue its update, evaluation and factor behind this state's,
+      // one round trip for both; any other request first puts this state back (`back`)
+      const next = state(0);
+      this.shared.ahead = { owner: this, result: next, back: () => state(2) };
+      // both settle before this returns (their failures are the caller's, from `now` or advance(0))
+      await Promise.allSettled([now, next]);
+    }
+    return now;
+  }
+
+  /**
+   * The device at the state advance(2) returned, when it has gone a step ahead (`ahead`) and the
+   * caller asks for anything but that step: the state formed again (one round trip; PIRLS never does)
+   */
+  private async back(): Promise<void> {
+    const ahead = this.shared.ahead;
+    if (!ahead) return;
+    this.shared.ahead = null;
+    await ahead.result.catch(() => undefined);
+    await ahead.back();
   }
 
   /**
@@ -436,13 +490,16 @@ export class GlmmGroupsGpu {
     const t2 = performance.now();
     const u = await upd;
     // (the factor includes the host's part: the other blocks' fitted part, the blocked Cholesky)
-    const factor = await this.factor();
+    const factor = await this.factorNow();
     if (this.profile) { this.counts.updateMs += t1 - t0; this.counts.passMs += t2 - t1; this.counts.factorMs += performance.now() - t2; }
     return { sqrU: u.sqrU + sqr, etaBound: u.etaBound + bound, dev, factor };
   }
 
   /** u_acc = u (the candidate accepted). */
   accept(): void {
+    // right after advance(2) (a look-ahead pending) the candidate is u_acc itself: nothing to copy,
+    // and the device stays a step ahead until `back` (PIRLS never accepts there)
+    if (this.shared.ahead) return;
     const enc = this.ctx.device.createCommandEncoder({ label: 'glmm accept' });
     enc.copyBufferToBuffer(this.shared.uCand, 0, this.shared.uAcc, 0, this.ngroups * this.q * 4);
     this.ctx.device.queue.submit([enc.finish()]);

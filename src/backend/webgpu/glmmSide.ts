@@ -8,10 +8,20 @@
  */
 import type { GlmmModel } from '../../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
-import { F32_PASS_TOLERANCES, PirlsEngine } from '../../glmm/pirls.js';
+import { F32_PASS_TOLERANCES, PirlsEngine, type PirlsTolerances } from '../../glmm/pirls.js';
+import { roundTrips } from './buffers.js';
 import { type GpuContext, guardDevice } from './device.js';
 import { GlmmGroupsGpu, groupSegments, groupUpdatesFit } from './glmmGroups.js';
 import { GlmmPassGpu, gpuReweightSupported } from './glmmPass.js';
+
+/**
+ * PIRLS's tolerances on the device: those of an f32 pass, except that a run stops once its last
+ * Newton step moved η by less than 1e-3 (F32_PASS_TOLERANCES: 1e-6). The state is the one after that
+ * step, whose error is Newton's C·step² ≲ 3e-7 (C ≈ 0.1–0.3 measured), the f32 resolution of η
+ * itself: the objective's jitter is unchanged (bench/glmmNoise.ts) and a stage-2 evaluation takes
+ * fewer iterations, each a round trip (bench/RESULTS.md, issue 15: the stage-2 evaluations).
+ */
+export const DEVICE_PIRLS_TOLERANCES: PirlsTolerances = { ...F32_PASS_TOLERANCES, etaTol: 1e-3 };
 
 /** The GLMM's device side on `ctx`; `nAGQ` > 1 keeps the per-group updates on the CPU (AGQ reads the factor L there; its rows pass runs on the device). */
 export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, options: GlmmGpuOptions, nAGQ: number): Promise<GlmmDevice> {
@@ -37,13 +47,14 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
     const gFull = await GlmmGroupsGpu.create(ctx, full, blocks[0], undefined, { coupled });
     groups = { full: gFull, u: await GlmmGroupsGpu.create(ctx, u, blocks[0], gFull) };
   }
-  const engine = new PirlsEngine(model.pirls, { grams: { full, u }, groups, tolerances: F32_PASS_TOLERANCES });
+  const engine = new PirlsEngine(model.pirls, { grams: { full, u }, groups, tolerances: DEVICE_PIRLS_TOLERANCES });
   if (groups && !engine.groups) {
     // the engine keeps η on the CPU (aic − deviance not constant): no group layout then
     for (const x of [full, u, groups.u, groups.full]) x.dispose();
     return createGlmmDevice(ctx, model, { ...options, gpuGroups: false }, nAGQ);
   }
   const passes = [full, u];
+  const trips0 = roundTrips(ctx);
   const resources = [full, u, ...(groups ? [groups.u, groups.full] : [])];
   return {
     engine,
@@ -55,6 +66,7 @@ export async function createGlmmDevice(ctx: GpuContext, model: GlmmModel, option
       passMs: passes.reduce((a, x) => a + x.timings.passMs, 0),
       finishMs: passes.reduce((a, x) => a + x.timings.finishMs, 0),
       groupFactors: groups ? groups.full.counts.factors + groups.u.counts.factors : 0,
+      roundTrips: roundTrips(ctx) - trips0,
     }),
     dispose: () => { for (const x of resources) x.dispose(); },
   };
