@@ -33,10 +33,10 @@ describe("backend 'auto' for a GLMM: one PIRLS run with β fixed on each decides
   });
   it('against runs by levels on the row threads, a few ms: the CPU', () => {
     expect(glmmDeviceIsFaster(17.9, 12, 1, 3)).toBe(false);
-    expect(glmmDeviceIsFaster(17.9, 30, 1, 3)).toBe(false);
+    expect(glmmDeviceIsFaster(17.9, 17, 1, 3)).toBe(false);
   });
-  it('the bar for |θ| = 1, p = 3: a device run must be about half the CPU\'s (its stage 2 twice as long, then the polish)', () => {
-    expect(glmmDeviceIsFaster(0.5 * 20, 20, 1, 3)).toBe(true);
-    expect(glmmDeviceIsFaster(0.6 * 20, 20, 1, 3)).toBe(false);
+  it('the bar for |θ| = 1, p = 3: a device run about as fast as the CPU\'s (its stage 2 as long, then the polish)', () => {
+    expect(glmmDeviceIsFaster(0.95 * 20, 20, 1, 3)).toBe(true);
+    expect(glmmDeviceIsFaster(1.05 * 20, 20, 1, 3)).toBe(false);
   });
 });
