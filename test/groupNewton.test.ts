@@ -1,10 +1,11 @@
 /**
- * PIRLS with β fixed by levels (src/glmm/groupNewton.ts) against the general iteration
- * (src/glmm/pirls.ts, groupNewton: false) it replaces for one scalar term with binomial(logit):
+ * PIRLS by levels (src/glmm/groupNewton.ts) against the general iteration (src/glmm/pirls.ts,
+ * groupNewton: false) it replaces for one scalar term with binomial(logit) or poisson(log):
  *  - the Laplace deviance and its pieces, and the modes, along a walk of (θ, β) points with warm
  *    starts and from a cold start, to 1e-11 relative (both converge η to 1e-12): 0/1 responses,
  *    proportions with prior weights, an offset that puts rows beyond the logit kernel's fast range,
- *    a scalar slope term (0 + z | g), levels whose responses are all 1, rows sorted by level and not;
+ *    a scalar slope term (0 + z | g), levels whose responses are all 1, rows sorted by level and not,
+ *    fixed factors (p = 7: two column blocks; p = 21: base gathered), Poisson counts;
  *  - what a run by levels leaves behind (η, μ, L) once asked for: syncRows, the conditional
  *    variances, and AGQ's deviance, against the general iteration's;
  *  - each level starts from the first-order prediction of its mode after a run by levels;
@@ -12,13 +13,15 @@
  *  - a level that does not converge sends the run to the general iteration (the same error);
  *  - the rows' order by level (stable) and the chunks of whole levels.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
 import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine, PirlsError } from '../src/glmm/pirls.js';
 import { levelChunks, levelOrder } from '../src/glmm/groupNewton.js';
 import { ghRule } from '../src/glmm/rmath.js';
 import { thetaToInternal } from '../src/model/reparam.js';
+import { setDenseThreads } from '../src/linalg/denseThreads.js';
+import { rowChunksHelped, rowThreadsReady } from '../src/linalg/rowThreads.js';
 
 /** a reproducible uniform(0, 1) stream */
 function uniform(seed: number): () => number {
@@ -26,20 +29,28 @@ function uniform(seed: number): () => number {
   return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
-interface Case { name: string; formula: string; weights?: string; columns: Record<string, Float64Array | string[]> }
+interface Case { name: string; formula: string; weights?: string; family: 'binomial' | 'poisson'; columns: Record<string, Float64Array | string[]> }
 
-function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: number }): Case {
-  const n = 6000, nl = 300;
+function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: number; poisson?: boolean; weights?: boolean; n?: number }): Case {
+  const n = opts.n ?? 6000, nl = 300;
   const rnd = uniform(11);
   const codes = Int32Array.from({ length: n }, (_, i) => (opts.sorted ? Math.floor((i * nl) / n) : Math.floor(rnd() * nl)));
   const b = Float64Array.from({ length: nl }, () => (rnd() - 0.5) * 3);
   const x = Float64Array.from({ length: n }, () => rnd() - 0.5);
   const z = Float64Array.from({ length: n }, () => 0.3 + 1.5 * rnd());
   const o = Float64Array.from({ length: n }, (_, i) => (opts.offset && i % 53 === 0 ? (i % 106 === 0 ? 36 : -38) : 0));
-  const w = Float64Array.from({ length: n }, (_, i) => (opts.proportions ? 1 + (i % 7) : 1));
+  const w = Float64Array.from({ length: n }, (_, i) => (opts.proportions ? 1 + (i % 7) : opts.weights ? 0.5 + (i % 3) : 1));
   const y = Float64Array.from({ length: n }, (_, i) => {
     const g = codes[i];
     if (opts.saturated && g % 37 === 0) return 1;
+    if (opts.poisson) {
+      // a Poisson count with mean exp(η) (offsets ±1 here: log exposures), by inversion
+      const mu = Math.exp(-0.5 + 0.8 * x[i] + (opts.offset ? Math.sign(o[i]) : 0) + 0.5 * b[g]);
+      let k = 0, pk = Math.exp(-mu), cdf = pk;
+      const v = rnd();
+      while (v > cdf && k < 1000) { k++; pk *= mu / k; cdf += pk; }
+      return k;
+    }
     const eta = 0.3 + 0.8 * x[i] + o[i] + (opts.slope ? z[i] : 1) * b[g];
     const p = 1 / (1 + Math.exp(-eta));
     let k = 0;
@@ -48,7 +59,11 @@ function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean;
   });
   const columns: Record<string, Float64Array | string[]> = { y, x, z, o, w, g: Array.from(codes, (c) => `g${c}`), f: Array.from({ length: n }, (_, i) => `f${(i * 7) % (opts.factor ?? 1)}`) };
   const re = opts.slope ? '(0 + z | g)' : '(1 | g)';
-  return { name, formula: `y ~ x${opts.factor ? ' + f' : ''}${opts.offset ? ' + offset(o)' : ''} + ${re}`, ...(opts.proportions ? { weights: 'w' } : {}), columns };
+  if (opts.poisson) columns.o = Float64Array.from(o, Math.sign);
+  return {
+    name, formula: `y ~ x${opts.factor ? ' + f' : ''}${opts.offset ? ' + offset(o)' : ''} + ${re}`, family: opts.poisson ? 'poisson' : 'binomial',
+    ...(opts.proportions || opts.weights ? { weights: 'w' } : {}), columns,
+  };
 }
 
 const cases: Case[] = [
@@ -62,10 +77,12 @@ const cases: Case[] = [
   makeCase('a 6-level fixed factor (p = 7)', { factor: 6, offset: true }),
   // p = 21 > MAX_SORTED_X: base formed in the rows' order and gathered
   makeCase('a 20-level fixed factor (p = 21)', { factor: 20 }),
+  makeCase('poisson(log) counts', { poisson: true }),
+  makeCase('poisson(log) with an offset and prior weights, rows sorted by level', { poisson: true, offset: true, weights: true, sorted: true }),
 ];
 
 function build(c: Case) {
-  return buildGlmm(c.formula, tableFromArrays(c.columns as Record<string, Float64Array>), { family: 'binomial', ...(c.weights ? { weights: c.weights } : {}) });
+  return buildGlmm(c.formula, tableFromArrays(c.columns as Record<string, Float64Array>), { family: c.family, ...(c.weights ? { weights: c.weights } : {}) });
 }
 
 const close = (a: number, b: number, rel: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * (1 + Math.abs(b)));
@@ -178,6 +195,28 @@ describe('PIRLS with β fixed by levels', () => {
     expect(msg(new PirlsEngine(model.pirls))).toBe(a);
     // and with iterations enough, the same deviance as the general iteration from the same start
     close(new PirlsEngine(model.pirls).run(theta, beta).laplace, new PirlsEngine(model.pirls, { groupNewton: false }).run(theta, beta).laplace, 1e-11);
+  });
+
+  afterAll(() => setDenseThreads('auto'));
+  it('is the same bit for bit with one thread and two, the helpers computing chunks of levels', async () => {
+    for (const c of [makeCase('binomial, 60,000 rows', { n: 60_000, offset: true }), makeCase('poisson, 60,000 rows', { n: 60_000, poisson: true, weights: true })]) {
+      const model = build(c);
+      const walk = (e: PirlsEngine) => [1, 1.01, 0.7].flatMap((t, k) => {
+        const theta = thetaToInternal(model, Float64Array.of(t));
+        const free = e.run(theta, null);
+        const fixed = e.run(theta, Float64Array.from(e.beta, (v, j) => v + 1e-3 * (k + j)));
+        return [free.laplace, free.ldL2, fixed.laplace, fixed.ldL2, ...e.u[0], ...e.beta];
+      });
+      setDenseThreads(1);
+      const one = walk(new PirlsEngine(model.pirls));
+      setDenseThreads(2);
+      expect(await rowThreadsReady()).toBe(2);
+      const helped = rowChunksHelped();
+      let two = walk(new PirlsEngine(model.pirls));
+      for (let rep = 0; rep < 5 && rowChunksHelped() === helped; rep++) two = walk(new PirlsEngine(model.pirls));
+      expect(rowChunksHelped(), c.name).toBeGreaterThan(helped);
+      expect(two).toEqual(one);
+    }
   });
 
   it('orders the rows by level stably, and cuts the levels into chunks of whole levels', () => {

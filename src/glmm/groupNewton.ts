@@ -1,12 +1,13 @@
 /**
- * PIRLS with β fixed for one scalar random-effects term, (1 | g) or (0 + x | g), binomial(logit): the
- * conditional modes group by group.
+ * PIRLS by levels for one scalar random-effects term, (1 | g) or (0 + x | g), with binomial(logit) or
+ * poisson(log): the conditional modes level by level (β fixed), and the joint Newton step for (u, β)
+ * through β's Schur complement (β free).
  *
  * With β fixed and one scalar term, the penalized deviance separates by level g of the factor:
  *   f_g(u) = Σ_{i∈g} wt_i d(y_i, μ_i) + u²,   η_i = base_i + t Z_i u   (t = Λ's entry, base = offset + Xβ),
- * and PIRLS's system (Λᵀ Zᵀ W Z Λ + I) is diagonal. Its step on level g is Newton's on f_g (the logit
- * link is canonical, so the working weights are the observed information):
- *   u ← u + (t Σ_i wt_i (y_i − μ_i) Z_i − u) / (t² Σ_i w_i Z_i² + 1),   w_i = wt_i μ_i (1 − μ_i),
+ * and PIRLS's system (Λᵀ Zᵀ W Z Λ + I) is diagonal. Its step on level g is Newton's on f_g (both links
+ * are canonical, so the working weights are the observed information):
+ *   u ← u + (t Σ_i wt_i (y_i − μ_i) Z_i − u) / (t² Σ_i w_i Z_i² + 1),   w_i = wt_i V(μ_i),
  * the same step as the general iteration (src/glmm/pirls.ts) takes on that level. Here each level
  * iterates on its own rows, held in cache, until its own η has converged, with the general
  * iteration's rules applied per level: step halving while f_g increases (beyond its rounding), and
@@ -25,8 +26,8 @@
  * The rows are taken in level order: a copy of y, Z, the prior weights, X and the offset sorted by
  * level once (a stable counting sort; none when the rows are sorted by level already), and base =
  * offset + Xβ formed in that order at each run (with more than MAX_SORTED_X columns of X, base is
- * formed in the rows' order and gathered into
- * order at each run. The levels are cut into chunks of whole levels of about ROW_CHUNK rows, fixed by
+ * formed in the rows' order and gathered into level order at each run, and β free takes the general
+ * iteration). The levels are cut into chunks of whole levels of about ROW_CHUNK rows, fixed by
  * the data, run on the row threads (src/linalg/rowThreads.ts); each chunk keeps its own sums, which
  * are added in chunk order: the result is the same whatever the threads.
  */
@@ -119,7 +120,7 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
   const t = P[0], maxIter = P[1], etaTol = P[2], halvingNoise = P[3], C0 = P[4];
   const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1, predict = P[8] === 1, t0 = P[9];
-  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1;
+  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1, poisson = P[14] === 1;
   const X = A.gX as Float64Array, off = A.gOff as Float64Array, beta = A.gBeta as Float64Array;
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
@@ -153,7 +154,7 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
     for (; it <= maxIter; it++) {
       // the level's state at u (groupLevelRows)
       evals++;
-      groupLevelRows(i0, i1, t * u, NaN, sb, sb, null, W, 0, Z, y, wt, ent, unit, hasEnt, S);
+      groupLevelRows(i0, i1, t * u, NaN, sb, sb, null, W, 0, Z, y, wt, ent, unit, hasEnt, S, poisson);
       dev = 2 * S[0];
       sw = S[1];
       const sr = S[2];
@@ -205,15 +206,17 @@ const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_P
 
 /**
  * One level's state: rows [i0, i1) in level order, η = B + b Z (b = t u; row k at k − o in B, D, W and
- * `score`), by the logit kernel's formulas (src/glmm/rowPass.ts logitRange): each row's working weight
+ * `score`), by the logit kernel's formulas (src/glmm/rowPass.ts logitRange), or poisson(log)'s: each row's working weight
  * w into W, and wt (y − μ) into `score` where given; into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and
  * max |Δη| = max |D + tdu Z| (the change of η from a previous state: D the fixed part's, tdu = t Δu;
  * tdu NaN: none, 0). A function of its own, which V8 optimizes better than the same loop inlined in a
  * kernel (twice as fast). Self-contained but for GROUP_PRELUDE_NAMES's names.
  */
 export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B: Float64Array, D: Float64Array, score: Float64Array | null,
-  W: Float64Array, o: number, Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array): void {
+  W: Float64Array, o: number, Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array,
+  poisson: boolean): void {
   const R = new Float64Array(4);
+  const EPS = Number.EPSILON;
   const prev = tdu === tdu;
   let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0, step = 0;
   for (let k = i0; k < i1; k++) {
@@ -227,7 +230,20 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
     const yk = y[k];
     const wk = unit ? 1 : wt[k];
     let wm: number, sc: number;
-    if (!(a <= GROUP_FAST_MAX)) {
+    if (poisson) {
+      // poisson(log), lme4's clamps: μ = dμ/dη = max(ε, e^η), V = μ, so w = wt μ and wt (y − μ) the score
+      // where e^η > ε; d(y, μ)/2 = y log(y/μ) − (y − μ) with y log y in ent (y log(y/μ) = y log y − y η)
+      const m = Math.exp(eta);
+      if (m > EPS) {
+        wm = wk * m;
+        sc = wk * (yk - m);
+        dv += wk * ((hasEnt ? ent[k] : 0) - yk * eta - (yk - m));
+      } else {
+        wm = wk * EPS;
+        sc = wk * (yk - EPS);
+        dv += wk * ((yk !== 0 ? yk * Math.log(yk / EPS) : 0) - (yk - EPS));
+      }
+    } else if (!(a <= GROUP_FAST_MAX)) {
       groupClampedRow(eta, yk, wk, R);
       wm = R[1];
       sc = R[1] * R[2];
@@ -274,7 +290,7 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
  */
 export function groupJointChunk(A: RowArrays, c: number): void {
   const P = A.gJParams as Float64Array;
-  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1;
+  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1, poisson = P[7] === 1;
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array;
   const X = A.gX as Float64Array, off = A.gOff as Float64Array, y = A.gY as Float64Array, Z = A.gZ as Float64Array;
   const wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
@@ -297,7 +313,7 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   for (let g = g0; g < g1; g++) {
     const i0 = start[g], i1 = start[g + 1];
     const u = U[g];
-    groupLevelRows(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, D, W, k0, Z, y, wt, ent, unit, hasEnt, S);
+    groupLevelRows(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, D, W, k0, Z, y, wt, ent, unit, hasEnt, S, poisson);
     const a = t * t * S[1] + 1;
     const sg = t * S[2] - u;
     Ag[g] = a;
@@ -431,15 +447,16 @@ export class GroupNewton {
 
   /**
    * `X` (n × p, column-major) and `offset`: the fixed part's data; `base`: the engine's array of
-   * offset + Xβ (the rows' order), which a run gathers where it does not form base itself; `ent`: the
-   * logit kernel's y log y + (1 − y) log(1 − y) per row, or null; `shared`: make the arrays on
+   * offset + Xβ (the rows' order), which a run gathers where it does not form base itself; `family`:
+   * binomial(logit) or poisson(log); `ent`: per row y log y + (1 − y) log(1 − y) (binomial) or y log y
+   * (poisson), or null where all are 0; `shared`: make the arrays on
    * SharedArrayBuffers for the helpers (the data given must be on them then).
    */
   constructor(data: {
     codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null;
-    X: Float64Array; p: number; offset: Float64Array; base: Float64Array;
+    X: Float64Array; p: number; offset: Float64Array; base: Float64Array; family: 'binomial' | 'poisson';
   }, shared: boolean) {
-    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base } = data;
+    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base, family } = data;
     const f64 = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const i32 = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     const { start, perm } = levelOrder(codes, nl);
@@ -456,7 +473,7 @@ export class GroupNewton {
     this.chunks = gChunk.length - 1;
     const inOrderZ = inOrder(Z);
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
-    this.params = f64(14);
+    this.params = f64(15);
     this.out = f64(OUT * this.chunks);
     this.U = f64(nl);
     this.nl = nl;
@@ -479,11 +496,11 @@ export class GroupNewton {
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
       base, gBase: f64(n), gW: f64(n), gA: f64(nl), gZmax: levelMaxAbs(inOrderZ, start, f64(nl)), gU: this.U, gParams: this.params, gOut: this.out,
       // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
-      gJParams: f64(7), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
+      gJParams: f64(8), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
       gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
     };
     this.p = p;
-    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0]);
+    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0, family === 'poisson' ? 1 : 0]);
     this.jobs = new RowJobs(arrays, this, shared);
   }
 
@@ -538,7 +555,7 @@ export class GroupNewton {
       (A.gBetaPrev as Float64Array).set(prev.beta);
     }
     const P = A.gJParams as Float64Array;
-    P.set([t, p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0]);
+    P.set([t, p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0, this.params[14]]);
     this.jobs.run(GROUP_JOINT, this.chunks);
     const np = (p * (p + 1)) / 2, len = np + p + 4;
     const out = A.gJOut as Float64Array;

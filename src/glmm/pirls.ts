@@ -120,8 +120,8 @@ export interface PirlsEngineOptions {
   /** the family's scalar functions row by row even where the family has its own row kernel (tests) */
   generalRows?: boolean;
   /**
-   * runs with β fixed by levels (src/glmm/groupNewton.ts) where the model allows (one scalar term,
-   * binomial(logit), the CPU's passes); default true, false for the general iteration (tests)
+   * runs by levels (src/glmm/groupNewton.ts) where the model allows (one scalar term, binomial(logit)
+   * or poisson(log), the CPU's passes); default true, false for the general iteration (tests)
    */
   groupNewton?: boolean;
 }
@@ -281,7 +281,10 @@ export class PirlsEngine {
     // the rows' arrays on SharedArrayBuffers when the row threads may share an evaluation's chunks
     // (the CPU's passes with the logit kernel)
     const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !options.grams;
-    const shared = logit && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
+    // runs by levels (src/glmm/groupNewton.ts): one scalar term, binomial(logit) or poisson(log), the CPU's passes
+    const poissonLog = model.family.family === 'poisson' && model.family.link === 'log' && !options.generalRows && !options.grams;
+    const byLevels = options.groupNewton !== false && (logit || poissonLog) && blocks.length === 1 && blocks[0].q === 1 && !model.known?.[0];
+    const shared = (logit || byLevels) && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
     const rowArray = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const intArray = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     this.eta = rowArray(n);
@@ -318,12 +321,24 @@ export class PirlsEngine {
       (arrays.params as Float64Array).set([n, p, 0, 0, unit ? 1 : 0, ROW_CHUNK]);
       this.jobs = new RowJobs(arrays, this, shared);
       this.jobArrays = { b: arrays.b as Float64Array, bOffset, beta: arrays.beta as Float64Array, params: arrays.params as Float64Array, out: arrays.out as Float64Array, chunks };
-      if (options.groupNewton !== false && blocks.length === 1 && blocks[0].q === 1 && !model.known?.[0]) {
+      if (byLevels) {
         this.groupNewtonData = [{
           codes, nl: blocks[0].nl, Z, y: arrays.y as Float64Array, weights: arrays.wt as Float64Array, unit,
           ent: ent ? (arrays.ent as Float64Array) : null, X: arrays.X as Float64Array, p, offset: arrays.offset as Float64Array, base: this.base,
+          family: 'binomial',
         }, shared];
       }
+    } else if (byLevels) {
+      // poisson(log): y log y per row (null where every y is 0 or 1), and whether the prior weights are all 1
+      const share = <T extends Float64Array | Int32Array>(a: T): T => (shared ? shareArray(a) : a);
+      const { y, weights } = model;
+      let ent: Float64Array | null = null;
+      for (let i = 0; i < n; i++) if (y[i] !== 0 && y[i] !== 1) { (ent ??= new Float64Array(n))[i] = y[i] * Math.log(y[i]); }
+      const unit = weights.every((v) => v === 1);
+      this.groupNewtonData = [{
+        codes: share(blocks[0].codes), nl: blocks[0].nl, Z: share(blocks[0].Z), y: share(y), weights: share(weights), unit,
+        ent: ent ? share(ent) : null, X: share(X), p, offset: share(model.offset), base: this.base, family: 'poisson',
+      }, shared];
     }
     if (options.grams) {
       this.gramFull = options.grams.full;
@@ -654,7 +669,7 @@ export class PirlsEngine {
     this.setTheta(theta);
     gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
-    // a run by levels where the model allows it (one scalar term, binomial(logit), aic − deviance
+    // a run by levels where the model allows it (one scalar term, binomial(logit) or poisson(log), aic − deviance
     // constant; with β free, with X's copy in level order, from the state: a cold start from
     // u = 0, β = 0, η = offset, where the general iteration starts from R's mustart)
     const levels = this.groupNewtonData && Number.isFinite(this.aicConst) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;
@@ -910,7 +925,7 @@ export class PirlsEngine {
     this.behindFull = false;
     if (this.baseBehind || full) this.formBase(full);
     this.baseBehind = false;
-    this.evaluateRows(full);
+    this.drive(this.evaluate(full));
     this.drive(this.formGram(full));
     const chol = full ? this.cholFull : this.cholU;
     chol.factor(this.thetaNow);
