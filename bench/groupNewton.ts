@@ -1,13 +1,14 @@
 /**
  * PIRLS with β fixed (glmer's second stage, its Hessian and the WebGPU path's float64 polish) or, with
  * --free, with β free (glmer's first stage) by the general iteration and by levels
- * (src/glmm/groupNewton.ts), on the 1M-row binomial model `y ~ x + w + (1 | g)`: wall and CPU ms per
+ * (src/glmm/groupNewton.ts), on the 1M-row binomial (or, --family poisson, Poisson) model `y ~ x + w + (1 | g)`: wall and CPU ms per
  * run along the same walk of (θ, β) points (small steps, as an optimizer's late evaluations; each run
  * warm-started from the one before), the two engines alternated per round; and the largest
  * difference of their Laplace deviances.
  *
- *   node dist/bench/groupNewton.js [--rows 1000000] [--groups 50000] [--threads 2] [--points 30] [--reps 3] [--layout shuffled|sorted] [--free]
+ *   node dist/bench/groupNewton.js [--rows 1000000] [--groups 50000] [--threads 2] [--points 30] [--reps 3] [--layout shuffled|sorted] [--free] [--family binomial|poisson]
  */
+import { Table, makeVector } from 'apache-arrow';
 import { generateLmmData } from './synth.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine } from '../src/glmm/pirls.js';
@@ -26,10 +27,30 @@ const points = Number(arg('--points', '30'));
 const reps = Number(arg('--reps', '3'));
 const layout = arg('--layout', 'shuffled') as 'shuffled' | 'sorted';
 const free = process.argv.includes('--free');
+const family = arg('--family', 'binomial') as 'binomial' | 'poisson';
 setDenseThreads(threads);
 await rowThreadsReady();
-const { table } = generateLmmData({ n, groups, seed: 1, family: 'binomial', layout });
-const model = buildGlmm('y ~ x + w + (1 | g)', table, { family: 'binomial' });
+const { table } = family === 'poisson' ? poissonTable() : generateLmmData({ n, groups, seed: 1, family: 'binomial', layout });
+const model = buildGlmm('y ~ x + w + (1 | g)', table, { family });
+
+/** The synthetic model's x, w and g with a Poisson count y, its mean exp((y_gauss − ȳ)/(2 sd)) (group effects included) */
+function poissonTable() {
+  const d = generateLmmData({ n, groups, seed: 1, layout });
+  const yg = d.table.getChild('y')!.toArray() as Float64Array;
+  let m = 0, v = 0;
+  for (let i = 0; i < n; i++) m += yg[i] / n;
+  for (let i = 0; i < n; i++) v += (yg[i] - m) ** 2 / n;
+  let s = 7;
+  const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  const y = Float64Array.from(yg, (v0) => {
+    const mu = Math.exp((v0 - m) / (2 * Math.sqrt(v)));
+    let k = 0, pk = Math.exp(-mu), cdf = pk;
+    const u = rnd();
+    while (u > cdf && k < 1000) { k++; pk *= mu / k; cdf += pk; }
+    return k;
+  });
+  return { table: new Table({ y: makeVector(y), x: d.table.getChild('x')!, w: d.table.getChild('w')!, g: d.table.getChild('g')! }) };
+}
 const p = model.frame.p;
 // a start near the optimum: stage 1 (β free) at θ = 1, then the walk around its (θ, β)
 const start = new PirlsEngine(model.pirls);
@@ -69,7 +90,7 @@ for (let rep = 0; rep < reps; rep++) {
 }
 const [a, b] = [...values.values()];
 const diff = Math.max(...a.map((v, k) => Math.abs(v - b[k])));
-console.log(`y ~ x + w + (1 | g), binomial: ${n} rows (${layout}), ${groups} groups, p = ${p}, ${threads} threads; ms per PIRLS run with β ${free ? 'free' : 'fixed'} (best of ${reps} rounds of ${points} points):`);
+console.log(`y ~ x + w + (1 | g), ${family}: ${n} rows (${layout}), ${groups} groups, p = ${p}, ${threads} threads; ms per PIRLS run with β ${free ? 'free' : 'fixed'} (best of ${reps} rounds of ${points} points):`);
 for (const [name, r] of best) console.log(`  ${name}: wall ${r.wall.toFixed(2)}, CPU ${r.cpu.toFixed(2)}, iterations ${r.iterations.toFixed(2)}${Number.isNaN(r.evals) ? '' : `, evaluations per level ${r.evals.toFixed(2)}`}${r.helped ? ` (chunks by helpers: ${r.helped})` : ''}`);
 console.log(`  Laplace deviance: ${a[0]} (general) vs ${b[0]} (by levels); largest |difference| over the walk ${diff.toExponential(2)}`);
 process.exit(0);
