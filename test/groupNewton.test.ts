@@ -31,7 +31,7 @@ function uniform(seed: number): () => number {
 
 interface Case { name: string; formula: string; weights?: string; family: 'binomial' | 'poisson'; columns: Record<string, Float64Array | string[]> }
 
-function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: number; poisson?: boolean; weights?: boolean; n?: number }): Case {
+function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: number; poisson?: boolean; weights?: boolean; n?: number; vector?: boolean }): Case {
   const n = opts.n ?? 6000, nl = 300;
   const rnd = uniform(11);
   const codes = Int32Array.from({ length: n }, (_, i) => (opts.sorted ? Math.floor((i * nl) / n) : Math.floor(rnd() * nl)));
@@ -51,14 +51,14 @@ function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean;
       while (v > cdf && k < 1000) { k++; pk *= mu / k; cdf += pk; }
       return k;
     }
-    const eta = 0.3 + 0.8 * x[i] + o[i] + (opts.slope ? z[i] : 1) * b[g];
+    const eta = 0.3 + 0.8 * x[i] + o[i] + (opts.slope ? z[i] : 1) * b[g] + (opts.vector ? 0.5 * (z[i] - 1) * b[(g * 7) % nl] : 0);
     const p = 1 / (1 + Math.exp(-eta));
     let k = 0;
     for (let t = 0; t < w[i]; t++) if (rnd() < p) k++;
     return k / w[i];
   });
   const columns: Record<string, Float64Array | string[]> = { y, x, z, o, w, g: Array.from(codes, (c) => `g${c}`), f: Array.from({ length: n }, (_, i) => `f${(i * 7) % (opts.factor ?? 1)}`) };
-  const re = opts.slope ? '(0 + z | g)' : '(1 | g)';
+  const re = opts.vector ? '(z | g)' : opts.slope ? '(0 + z | g)' : '(1 | g)';
   if (opts.poisson) columns.o = Float64Array.from(o, Math.sign);
   return {
     name, formula: `y ~ x${opts.factor ? ' + f' : ''}${opts.offset ? ' + offset(o)' : ''} + ${re}`, family: opts.poisson ? 'poisson' : 'binomial',
@@ -78,12 +78,18 @@ const cases: Case[] = [
   // p = 21 > MAX_SORTED_X: base formed in the rows' order and gathered
   makeCase('a 20-level fixed factor (p = 21)', { factor: 20 }),
   makeCase('poisson(log) counts', { poisson: true }),
+  // q = 2: runs with β fixed by levels (2 × 2 Newton steps), β free by the general iteration
+  makeCase('a vector term (z | g), binomial', { vector: true }),
+  makeCase('a vector term (z | g), poisson with an offset, rows sorted by level', { vector: true, poisson: true, offset: true, sorted: true }),
   makeCase('poisson(log) with an offset and prior weights, rows sorted by level', { poisson: true, offset: true, weights: true, sorted: true }),
 ];
 
 function build(c: Case) {
   return buildGlmm(c.formula, tableFromArrays(c.columns as Record<string, Float64Array>), { family: c.family, ...(c.weights ? { weights: c.weights } : {}) });
 }
+
+/** θ (lme4's) at scale t: the start's diagonal entries t (the first) and 0.6 t, its off-diagonal ones 0.2 t */
+const thetaAt = (model: { theta: { start: Float64Array } }, t: number) => Float64Array.from(model.theta.start, (v, k) => (v === 0 ? 0.2 * t : k === 0 ? t : 0.6 * t));
 
 const close = (a: number, b: number, rel: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * (1 + Math.abs(b)));
 
@@ -96,7 +102,7 @@ describe('PIRLS with β fixed by levels', () => {
       // a walk of (θ, β) around the generating values with warm starts, θ = 0 included
       const beta0 = Float64Array.from({ length: model.frame.p }, (_, j) => (j === 0 ? 0.3 : j === 1 ? 0.8 : 0.05 * Math.sin(j)));
       const walk = [1, 1.001, 0.999, 0.4, 2.5, 0, 1.2, 1.2].map((t, k) => ({
-        theta: thetaToInternal(model, Float64Array.of(t)),
+        theta: thetaToInternal(model, thetaAt(model, t)),
         beta: Float64Array.from(beta0, (v, j) => v + (k === 6 ? 0.3 : 1e-3 * Math.sin(k + j))),
       }));
       const iterations = [0, 0];
@@ -115,7 +121,7 @@ describe('PIRLS with β fixed by levels', () => {
         const af = general.run(pt.theta, null);
         const rf = levels.run(pt.theta, null);
         // by levels where X's copy is in level order (p ≤ 16)
-        expect(rf.byLevels).toBe(model.frame.p <= 16 ? true : undefined);
+        expect(rf.byLevels).toBe(model.frame.p <= 16 && model.blocks[0].q === 1 ? true : undefined);
         // the same Newton steps as the general iteration's (its iterates up to rounding): as many of
         // them, but where the rounding of max |Δη| decides a stop the other way (summed below)
         iterations[0] += af.iterations;
@@ -199,10 +205,11 @@ describe('PIRLS with β fixed by levels', () => {
 
   afterAll(() => setDenseThreads('auto'));
   it('is the same bit for bit with one thread and two, the helpers computing chunks of levels', async () => {
-    for (const c of [makeCase('binomial, 60,000 rows', { n: 60_000, offset: true }), makeCase('poisson, 60,000 rows', { n: 60_000, poisson: true, weights: true })]) {
+    for (const c of [makeCase('binomial, 60,000 rows', { n: 60_000, offset: true }), makeCase('poisson, 60,000 rows', { n: 60_000, poisson: true, weights: true }),
+      makeCase('(z | g), 60,000 rows', { n: 60_000, vector: true })]) {
       const model = build(c);
       const walk = (e: PirlsEngine) => [1, 1.01, 0.7].flatMap((t, k) => {
-        const theta = thetaToInternal(model, Float64Array.of(t));
+        const theta = thetaToInternal(model, thetaAt(model, t));
         const free = e.run(theta, null);
         const fixed = e.run(theta, Float64Array.from(e.beta, (v, j) => v + 1e-3 * (k + j)));
         return [free.laplace, free.ldL2, fixed.laplace, fixed.ldL2, ...e.u[0], ...e.beta];

@@ -67,8 +67,8 @@ export interface GroupNewtonResult {
 
 /** The settings of a run (the general iteration's, src/glmm/pirls.ts). */
 export interface GroupNewtonSettings {
-  /** Λ's entry: η = base + t Z u */
-  t: number;
+  /** Λ's template T (q × q, row-major, lower triangular): η = base + zᵀ T u; for q = 1 its entry t */
+  T: Float64Array;
   maxIter: number;
   etaTol: number;
   halvingNoise: number;
@@ -201,8 +201,185 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
 }
 
+/**
+ * One level's state for a vector term (q > 1): rows [i0, i1) in level order, η = base + zᵀb (z: the
+ * row's q entries of Z, row-major; b = T u), by the same formulas as groupLevelRows; into G
+ * (q(q + 1)/2, lower triangle by rows) Σ w z zᵀ, into g Σ wt (y − μ) z, and into S: Σ wt d(y, μ)/2 and
+ * max |zᵀ db| (the change of η from the previous iterate, b − b_old = db; 0 where db is null).
+ * Self-contained but for GROUP_PRELUDE_NAMES's names.
+ */
+export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64Array, db: Float64Array | null, base: Float64Array,
+  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, poisson: boolean,
+  G: Float64Array, g: Float64Array, S: Float64Array): void {
+  const R = new Float64Array(4);
+  const EPS = Number.EPSILON;
+  G.fill(0);
+  g.fill(0);
+  let dv = 0, lg = 0, prod = 1, cnt = 0, step = 0;
+  for (let k = i0; k < i1; k++) {
+    const zo = k * q;
+    let eta = base[k], d0 = 0;
+    for (let s = 0; s < q; s++) eta += Z[zo + s] * b[s];
+    if (db) {
+      for (let s = 0; s < q; s++) d0 += Z[zo + s] * db[s];
+      if (Math.abs(d0) > step) step = Math.abs(d0);
+    }
+    const a = Math.abs(eta);
+    const yk = y[k];
+    const wk = unit ? 1 : wt[k];
+    let wm: number, sc: number;
+    if (poisson) {
+      const m = Math.exp(eta);
+      if (m > EPS) {
+        wm = wk * m;
+        sc = wk * (yk - m);
+        dv += wk * ((hasEnt ? ent[k] : 0) - yk * eta - (yk - m));
+      } else {
+        wm = wk * EPS;
+        sc = wk * (yk - EPS);
+        dv += wk * ((yk !== 0 ? yk * Math.log(yk / EPS) : 0) - (yk - EPS));
+      }
+    } else if (!(a <= GROUP_FAST_MAX)) {
+      groupClampedRow(eta, yk, wk, R);
+      wm = R[1];
+      sc = R[1] * R[2];
+      dv += R[3];
+    } else {
+      const e = groupExpNeg(a);
+      const d = 1 + e;
+      const me = e / (d * d);
+      let ymu: number, wrong: number;
+      if (eta >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
+      wm = wk * me;
+      sc = wk * ymu;
+      if (unit) {
+        prod *= d;
+        if (++cnt === 256) { lg += Math.log(prod); prod = 1; cnt = 0; }
+        dv += (hasEnt ? ent[k] : 0) + a * wrong;
+      } else {
+        dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
+      }
+    }
+    for (let s = 0, o = 0; s < q; s++) {
+      const zs = Z[zo + s];
+      g[s] += sc * zs;
+      const wz = wm * zs;
+      for (let t = 0; t <= s; t++, o++) G[o] += wz * Z[zo + t];
+    }
+  }
+  S[0] = dv + lg + Math.log(prod);
+  S[3] = step;
+}
+
+/**
+ * Levels [gChunk[c], gChunk[c + 1]) of a run with β fixed for a vector term (q > 1, template T in gT,
+ * q × q lower triangular): per level Newton's step on f(u) = Σ wt d(y, μ) + ‖u‖², η = base + zᵀT u,
+ *   u ← u + A⁻¹ (Tᵀ Σ wt (y − μ) z − u),   A = Tᵀ (Σ w z zᵀ) T + I   (L_g L_gᵀ = A, log|L_g|² = log det A),
+ * PIRLS's step on the level, with the same halving and stopping rules as groupNewtonChunk (max |Δη|
+ * exact over the level's rows). No prediction of the mode. gParams as groupNewtonChunk's, gParams[15] =
+ * q. Self-contained but for GROUP_PRELUDE_NAMES's names, groupLevelRowsVec and groupBaseRows.
+ */
+export function groupNewtonVecChunk(A: RowArrays, c: number): void {
+  const P = A.gParams as Float64Array;
+  const maxIter = P[1], etaTol = P[2], halvingNoise = P[3], C0 = P[4];
+  const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1;
+  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1, poisson = P[14] === 1, q = P[15];
+  const X = A.gX as Float64Array, off = A.gOff as Float64Array, beta = A.gBeta as Float64Array, T = A.gT as Float64Array;
+  const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
+  const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
+  const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
+  const nq = (q * (q + 1)) / 2;
+  const S = new Float64Array(4), G = new Float64Array(nq), gr = new Float64Array(q), b = new Float64Array(q), db = new Float64Array(q), du = new Float64Array(q);
+  const u = new Float64Array(q), uOld = new Float64Array(q), L = new Float64Array(q * q), TG = new Float64Array(q * q);
+  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
+  const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
+  if (groupScratch.B.length < k1 - k0) { groupScratch.B = new Float64Array(k1 - k0); groupScratch.D = new Float64Array(k1 - k0); groupScratch.W = new Float64Array(k1 - k0); }
+  if (fromX) groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, null, groupScratch.B, groupScratch.D);
+  for (let k = k0; k < k1; k++) sb[k] = fromX ? groupScratch.B[k - k0] : sorted ? base[perm[k]] : base[k];
+  /** b = T v into out */
+  const times = (v: Float64Array, out: Float64Array) => {
+    for (let s = 0; s < q; s++) { let acc = 0; for (let t = 0; t <= s; t++) acc += T[s * q + t] * v[t]; out[s] = acc; }
+  };
+  for (let grp = chunk[c]; grp < chunk[c + 1]; grp++) {
+    const i0 = start[grp], i1 = start[grp + 1];
+    for (let s = 0; s < q; s++) u[s] = U[grp * q + s];
+    let fOld = Infinity, stepPrev = NaN, C = C0, dev = 0, done = false, it = 0, k2 = 0, ld = 0;
+    for (; it <= maxIter; it++) {
+      evals++;
+      times(u, b);
+      if (it > 0) { for (let s = 0; s < q; s++) du[s] = u[s] - uOld[s]; times(du, db); }
+      groupLevelRowsVec(i0, i1, q, b, it > 0 ? db : null, sb, Z, y, wt, ent, unit, hasEnt, poisson, G, gr, S);
+      dev = 2 * S[0];
+      let uu = 0;
+      for (let s = 0; s < q; s++) uu += u[s] * u[s];
+      const f = dev + uu;
+      if (!Number.isFinite(f)) break;
+      if (it > 0) {
+        if (!(f <= fOld + halvingNoise * (Math.abs(fOld) + 1))) {
+          if (k2 >= 10) break;
+          for (let s = 0; s < q; s++) u[s] = 0.5 * (u[s] + uOld[s]);
+          k2++;
+          halvings++;
+          it--;
+          continue;
+        }
+        const step = S[3];
+        const ratio = k2 === 0 && stepPrev > 0 ? step / stepPrev : NaN;
+        const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
+        if (ratio < 0.5 && step > 1e-13) {
+          const cg = step / (stepPrev * stepPrev);
+          if (cg > cMax) cMax = cg;
+          C = Number.isFinite(C) ? Math.max(cg, 0.9 * C) : cg;
+        }
+        const next = k2 === 0 && step < 1e-4 ? 4 * C * step * step : Infinity;
+        stepPrev = k2 === 0 ? step : NaN;
+        if (step < etaTol || tail < etaTol || next < etaTol) done = true;
+      }
+      // A = Tᵀ G T + I (G lower triangle by rows) and its Cholesky factor L (lower, row-major)
+      for (let s = 0; s < q; s++) for (let j = 0; j < q; j++) {
+        let acc = 0;
+        for (let t = 0; t < q; t++) acc += G[s >= t ? (s * (s + 1)) / 2 + t : (t * (t + 1)) / 2 + s] * T[t * q + j];
+        TG[s * q + j] = acc;
+      }
+      ld = 0;
+      let pd = true;
+      for (let i = 0; i < q && pd; i++) {
+        for (let j = 0; j <= i; j++) {
+          let acc = i === j ? 1 : 0;
+          for (let t = 0; t < q; t++) acc += T[t * q + i] * TG[t * q + j];
+          for (let m = 0; m < j; m++) acc -= L[i * q + m] * L[j * q + m];
+          if (i === j) {
+            if (!(acc > 0)) { pd = false; break; }
+            L[i * q + i] = Math.sqrt(acc);
+            ld += Math.log(acc);
+          } else L[i * q + j] = acc / L[j * q + j];
+        }
+      }
+      if (!pd) break;
+      if (done) break;
+      k2 = 0;
+      // Newton's step: Δu = A⁻¹ (Tᵀ g − u), by L
+      fOld = f;
+      uOld.set(u);
+      const r = new Float64Array(q);
+      for (let j = 0; j < q; j++) { let acc = -u[j]; for (let t = 0; t < q; t++) acc += T[t * q + j] * gr[t]; r[j] = acc; }
+      for (let i = 0; i < q; i++) { let acc = r[i]; for (let m = 0; m < i; m++) acc -= L[i * q + m] * r[m]; r[i] = acc / L[i * q + i]; }
+      for (let i = q - 1; i >= 0; i--) { let acc = r[i]; for (let m = i + 1; m < q; m++) acc -= L[m * q + i] * r[m]; r[i] = acc / L[i * q + i]; }
+      for (let s = 0; s < q; s++) u[s] += r[s];
+    }
+    if (!done) { failed = 1; break; }
+    for (let s = 0; s < q; s++) { U[grp * q + s] = u[s]; uSum += u[s] * u[s]; }
+    devSum += dev;
+    ldSum += ld;
+    if (it > itMax) itMax = it;
+  }
+  const out = (A.gOut as Float64Array).subarray(8 * c, 8 * c + 8); // OUT
+  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
+}
+
 const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
 const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_NEWTON_VEC = registerRowKernel('groupNewtonVec', groupNewtonVecChunk, [...GROUP_PRELUDE_NAMES, groupLevelRowsVec.toString(), groupBaseRows.toString()].join('\n'));
 
 /**
  * One level's state: rows [i0, i1) in level order, η = B + b Z (b = t u; row k at k − o in B, D, W and
@@ -433,6 +610,8 @@ export class GroupNewton {
    */
   readonly formsBase: boolean;
   private readonly p: number;
+  /** the term's columns per level (q > 1: runs with β fixed only, no prediction of the modes) */
+  readonly q: number;
   private readonly beta: Float64Array;
   private readonly jobs: RowJobs;
   private readonly chunks: number;
@@ -454,9 +633,9 @@ export class GroupNewton {
    */
   constructor(data: {
     codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null;
-    X: Float64Array; p: number; offset: Float64Array; base: Float64Array; family: 'binomial' | 'poisson';
+    X: Float64Array; p: number; offset: Float64Array; base: Float64Array; family: 'binomial' | 'poisson'; q: number;
   }, shared: boolean) {
-    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base, family } = data;
+    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base, family, q } = data;
     const f64 = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const i32 = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     const { start, perm } = levelOrder(codes, nl);
@@ -471,11 +650,18 @@ export class GroupNewton {
     };
     const gChunk = levelChunks(start, ROW_CHUNK);
     this.chunks = gChunk.length - 1;
-    const inOrderZ = inOrder(Z);
+    // Z's rows (q entries each) in level order
+    let inOrderZ = Z;
+    if (perm && q === 1) inOrderZ = inOrder(Z);
+    else if (perm) {
+      inOrderZ = f64(n * q);
+      for (let k = 0; k < n; k++) for (let s = 0; s < q; s++) inOrderZ[k * q + s] = Z[perm[k] * q + s];
+    }
+    this.q = q;
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
-    this.params = f64(15);
+    this.params = f64(16);
     this.out = f64(OUT * this.chunks);
-    this.U = f64(nl);
+    this.U = f64(nl * q);
     this.nl = nl;
     this.formsBase = p <= MAX_SORTED_X;
     this.beta = f64(p);
@@ -494,13 +680,14 @@ export class GroupNewton {
       gStart: toShared(start), gChunk: toShared(gChunk), gPerm: perm ? toShared(perm) : i32(0),
       gY: inOrder(y), gZ: inOrderZ, gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
-      base, gBase: f64(n), gW: f64(n), gA: f64(nl), gZmax: levelMaxAbs(inOrderZ, start, f64(nl)), gU: this.U, gParams: this.params, gOut: this.out,
+      base, gBase: f64(n), gW: f64(q === 1 ? n : 0), gA: f64(q === 1 ? nl : 0), gZmax: q === 1 ? levelMaxAbs(inOrderZ, start, f64(nl)) : f64(0),
+      gT: f64(q * q), gU: this.U, gParams: this.params, gOut: this.out,
       // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
       gJParams: f64(8), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
       gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
     };
     this.p = p;
-    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0, family === 'poisson' ? 1 : 0]);
+    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0, family === 'poisson' ? 1 : 0, q]);
     this.jobs = new RowJobs(arrays, this, shared);
   }
 
@@ -512,14 +699,15 @@ export class GroupNewton {
    */
   run(u: Float64Array, beta: ArrayLike<number>, s: GroupNewtonSettings): GroupNewtonResult | null {
     this.beta.set(Array.from(beta));
-    let predict = this.valid;
+    let predict = this.valid && this.q === 1;
     for (let g = 0; predict && g < this.nl; g++) if (!Object.is(u[g], this.U[g])) predict = false;
     this.U.set(u);
-    this.params.set([s.t, s.maxIter, s.etaTol, s.halvingNoise, s.newtonC]);
+    this.params.set([s.T[0], s.maxIter, s.etaTol, s.halvingNoise, s.newtonC]);
     this.params[8] = predict ? 1 : 0;
     this.params[9] = this.tLast;
     this.valid = false;
-    this.jobs.run(GROUP_NEWTON, this.chunks);
+    (this.jobs.arrays.gT as Float64Array).set(s.T);
+    this.jobs.run(this.q === 1 ? GROUP_NEWTON : GROUP_NEWTON_VEC, this.chunks);
     let devResid = 0, ldL2 = 0, sqrU = 0, iterations = 0, halvings = 0, newtonC = 0, evaluations = 0;
     for (let c = 0; c < this.chunks; c++) {
       const o = OUT * c;
@@ -534,7 +722,7 @@ export class GroupNewton {
     }
     u.set(this.U);
     this.valid = true;
-    this.tLast = s.t;
+    this.tLast = s.T[0];
     return { devResid, ldL2, sqrU, iterations, halvings, newtonC, evaluations: evaluations / this.nl };
   }
 

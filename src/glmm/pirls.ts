@@ -161,6 +161,8 @@ export interface PirlsResult {
  * objective to be smooth enough for a finite-difference Hessian.
  */
 const ETA_TOL = 1e-12;
+/** A random-effects term of up to this many columns per level runs by levels (src/glmm/groupNewton.ts; β free: q = 1 only) */
+const MAX_LEVEL_Q = 4;
 /** Increases of the penalized deviance below this (relative) are rounding, not a failed step. */
 const HALVING_NOISE = 1e-11;
 /** Relative changes of the penalized deviance below PDEV_STALL, STALL_COUNT times running, count as converged. */
@@ -283,7 +285,7 @@ export class PirlsEngine {
     const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !options.grams;
     // runs by levels (src/glmm/groupNewton.ts): one scalar term, binomial(logit) or poisson(log), the CPU's passes
     const poissonLog = model.family.family === 'poisson' && model.family.link === 'log' && !options.generalRows && !options.grams;
-    const byLevels = options.groupNewton !== false && (logit || poissonLog) && blocks.length === 1 && blocks[0].q === 1 && !model.known?.[0];
+    const byLevels = options.groupNewton !== false && (logit || poissonLog) && blocks.length === 1 && blocks[0].q <= MAX_LEVEL_Q && !model.known?.[0];
     const shared = (logit || byLevels) && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
     const rowArray = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const intArray = shared ? sharedInt32 : (m: number) => new Int32Array(m);
@@ -325,7 +327,7 @@ export class PirlsEngine {
         this.groupNewtonData = [{
           codes, nl: blocks[0].nl, Z, y: arrays.y as Float64Array, weights: arrays.wt as Float64Array, unit,
           ent: ent ? (arrays.ent as Float64Array) : null, X: arrays.X as Float64Array, p, offset: arrays.offset as Float64Array, base: this.base,
-          family: 'binomial',
+          family: 'binomial', q: blocks[0].q,
         }, shared];
       }
     } else if (byLevels) {
@@ -337,7 +339,7 @@ export class PirlsEngine {
       const unit = weights.every((v) => v === 1);
       this.groupNewtonData = [{
         codes: share(blocks[0].codes), nl: blocks[0].nl, Z: share(blocks[0].Z), y: share(y), weights: share(weights), unit,
-        ent: ent ? share(ent) : null, X: share(X), p, offset: share(model.offset), base: this.base, family: 'poisson',
+        ent: ent ? share(ent) : null, X: share(X), p, offset: share(model.offset), base: this.base, family: 'poisson', q: blocks[0].q,
       }, shared];
     }
     if (options.grams) {
@@ -673,7 +675,7 @@ export class PirlsEngine {
     // constant; with β free, with X's copy in level order, from the state: a cold start from
     // u = 0, β = 0, η = offset, where the general iteration starts from R's mustart)
     const levels = this.groupNewtonData && Number.isFinite(this.aicConst) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;
-    if (full && levels?.formsBase) {
+    if (full && levels?.formsBase && levels.q === 1) {
       const r = this.runByLevelsFull(levels, maxIter);
       if (r) return r;
     }
@@ -899,7 +901,7 @@ export class PirlsEngine {
    */
   private runByLevels(levels: GroupNewton, maxIter: number): PirlsResult | null {
     const tol = this.tolerances;
-    const r = levels.run(this.u[0], this.beta, { t: this.T[0][0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
+    const r = levels.run(this.u[0], this.beta, { T: this.T[0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
     if (!r) return null;
     if (r.newtonC > 0) {
       const seen = this.newtonC[0];
