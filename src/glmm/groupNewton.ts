@@ -203,7 +203,8 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
 
 /**
  * One level's state for a vector term (q > 1): rows [i0, i1) in level order, η = base + zᵀb (z: the
- * row's q entries of Z, row-major; b = T u), by the same formulas as groupLevelRows; into G
+ * row's q entries of Z, row-major; b = T u), by the same formulas as groupLevelRows (written out in
+ * both: one function per row called from each loop made the runs 1.2–1.4× slower in V8); into G
  * (q(q + 1)/2, lower triangle by rows) Σ w z zᵀ, into g Σ wt (y − μ) z, and into S: Σ wt d(y, μ)/2 and
  * max |zᵀ db| (the change of η from the previous iterate, b − b_old = db; 0 where db is null).
  * Self-contained but for GROUP_PRELUDE_NAMES's names.
