@@ -256,9 +256,10 @@ export class PirlsEngine {
   private readonly jobArrays: { b: Float64Array; bOffset: number[]; beta: Float64Array; params: Float64Array; out: Float64Array; chunks: number } | null = null;
   private jobStep = NaN;
   /**
-   * runs with β fixed level by level (one scalar term, the logit kernel on the CPU): made at the first
-   * such run; null where the model does not allow it. After such a run η, μ, w, z and lastChol are
-   * not yet those of the state (`behind`): catchUp makes them so when they are asked for.
+   * runs by levels (src/glmm/groupNewton.ts; one term of q ≤ MAX_LEVEL_Q, binomial(logit) or
+   * poisson(log), the CPU's passes): made at the first run from its data; null where the model does not
+   * allow it. After such a run η, μ, w, z and lastChol (and base, `baseBehind`) are not yet those of the
+   * state (`behind`; `behindFull`: a run with β free): catchUp makes them so when they are asked for.
    */
   private groupNewton: GroupNewton | null = null;
   private readonly groupNewtonData: ConstructorParameters<typeof GroupNewton> | null = null;
@@ -385,6 +386,8 @@ export class PirlsEngine {
     this.factorDevice = null;
     this.rowsStale = false;
     this.behind = false;
+    this.baseBehind = false;
+    this.behindFull = false;
     this.newtonC.fill(Infinity);
     this.groups?.full.reset();
   }
@@ -659,7 +662,7 @@ export class PirlsEngine {
 
   /** PIRLS at θ, yielding a request to the driver whenever a state must be evaluated or A(w) formed. */
   private *runOnce(theta: ArrayLike<number>, betaFixed: ArrayLike<number> | null, options: PirlsOptions): Generator<PassRequest, PirlsResult, void> {
-    const { n, p, offset } = this.model;
+    const { n, p } = this.model;
     const maxIter = options.maxIter ?? 100;
     const full = betaFixed === null;
     const chol = full ? this.cholFull : this.cholU;
