@@ -206,10 +206,13 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
  * row's q entries of Z, row-major; b = T u), by the same formulas as groupLevelRows (written out in
  * both: one function per row called from each loop made the runs 1.2–1.4× slower in V8); into G
  * (q(q + 1)/2, lower triangle by rows) Σ w z zᵀ, into g Σ wt (y − μ) z, and into S: Σ wt d(y, μ)/2 and
- * max |zᵀ db| (the change of η from the previous iterate, b − b_old = db; 0 where db is null).
+ * max |D + zᵀ db| (the change of η from the previous iterate: D the fixed part's, where given, and
+ * b − b_old = db; 0 where db is null); each row's w into W and wt (y − μ) into `score` where given. Row
+ * k at k − o in base, D, W and `score`.
  * Self-contained but for GROUP_PRELUDE_NAMES's names.
  */
-export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64Array, db: Float64Array | null, base: Float64Array,
+export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64Array, db: Float64Array | null, base: Float64Array, o: number,
+  D: Float64Array | null, W: Float64Array | null, score: Float64Array | null,
   Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, poisson: boolean,
   G: Float64Array, g: Float64Array, S: Float64Array): void {
   const R = new Float64Array(4);
@@ -219,9 +222,10 @@ export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64A
   let dv = 0, lg = 0, prod = 1, cnt = 0, step = 0;
   for (let k = i0; k < i1; k++) {
     const zo = k * q;
-    let eta = base[k], d0 = 0;
+    let eta = base[k - o];
     for (let s = 0; s < q; s++) eta += Z[zo + s] * b[s];
     if (db) {
+      let d0 = D ? D[k - o] : 0;
       for (let s = 0; s < q; s++) d0 += Z[zo + s] * db[s];
       if (Math.abs(d0) > step) step = Math.abs(d0);
     }
@@ -261,11 +265,13 @@ export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64A
         dv += wk * ((hasEnt ? ent[k] : 0) + Math.log1p(e) + a * wrong);
       }
     }
-    for (let s = 0, o = 0; s < q; s++) {
+    if (W) W[k - o] = wm;
+    if (score) score[k - o] = sc;
+    for (let s = 0, e = 0; s < q; s++) {
       const zs = Z[zo + s];
       g[s] += sc * zs;
       const wz = wm * zs;
-      for (let t = 0; t <= s; t++, o++) G[o] += wz * Z[zo + t];
+      for (let t = 0; t <= s; t++, e++) G[e] += wz * Z[zo + t];
     }
   }
   S[0] = dv + lg + Math.log(prod);
@@ -309,7 +315,7 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
       evals++;
       times(u, b);
       if (it > 0) { for (let s = 0; s < q; s++) du[s] = u[s] - uOld[s]; times(du, db); }
-      groupLevelRowsVec(i0, i1, q, b, it > 0 ? db : null, sb, Z, y, wt, ent, unit, hasEnt, poisson, G, gr, S);
+      groupLevelRowsVec(i0, i1, q, b, it > 0 ? db : null, sb, 0, null, null, null, Z, y, wt, ent, unit, hasEnt, poisson, G, gr, S);
       dev = 2 * S[0];
       let uu = 0;
       for (let s = 0; s < q; s++) uu += u[s] * u[s];
@@ -379,7 +385,7 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
 }
 
 const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
-const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupLevelRowsVec.toString(), groupBaseRows.toString()].join('\n'));
 const GROUP_NEWTON_VEC = registerRowKernel('groupNewtonVec', groupNewtonVecChunk, [...GROUP_PRELUDE_NAMES, groupLevelRowsVec.toString(), groupBaseRows.toString()].join('\n'));
 
 /**
@@ -468,8 +474,8 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
  */
 export function groupJointChunk(A: RowArrays, c: number): void {
   const P = A.gJParams as Float64Array;
-  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1, poisson = P[7] === 1;
-  const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array;
+  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1, poisson = P[7] === 1, q = P[8];
+  const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, T = A.gT as Float64Array;
   const X = A.gX as Float64Array, off = A.gOff as Float64Array, y = A.gY as Float64Array, Z = A.gZ as Float64Array;
   const wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const beta = A.gBeta as Float64Array, betaPrev = A.gBetaPrev as Float64Array, U = A.gU as Float64Array, Uprev = A.gUprev as Float64Array;
@@ -488,7 +494,76 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   // the levels: their rows' state, a, s and c; the Schur complement's corrections
   const S = new Float64Array(4), corrG = new Float64Array(np), corrH = new Float64Array(p), cg = new Float64Array(4 * nb);
   let dev = 0, uu = 0, ld = 0, step = 0;
-  for (let g = g0; g < g1; g++) {
+  if (q > 1) {
+    // a vector term: per level A = Tᵀ (Σ w z zᵀ) T + I (its Cholesky factor L into gA), s = Tᵀ Σ wt (y − μ) z − u,
+    // c = Tᵀ Σ w z xᵀ (q × p); the corrections c ᵀA⁻¹c and cᵀA⁻¹s through V = L⁻¹c and L⁻¹s
+    const nq = (q * (q + 1)) / 2;
+    const uq = new Float64Array(q), bq = new Float64Array(q), du = new Float64Array(q), db = new Float64Array(q);
+    const Gz = new Float64Array(nq), gz = new Float64Array(q), Cz = new Float64Array(q * p), L = new Float64Array(q * q);
+    const sv = new Float64Array(q), V = new Float64Array(q * p), TG = new Float64Array(q * q);
+    const times = (v: Float64Array, out: Float64Array) => {
+      for (let i = 0; i < q; i++) { let acc = 0; for (let j = 0; j <= i; j++) acc += T[i * q + j] * v[j]; out[i] = acc; }
+    };
+    for (let g = g0; g < g1; g++) {
+      const i0 = start[g], i1 = start[g + 1];
+      for (let i = 0; i < q; i++) { uq[i] = U[g * q + i]; du[i] = hasPrev ? uq[i] - Uprev[g * q + i] : 0; }
+      times(uq, bq);
+      times(du, db);
+      groupLevelRowsVec(i0, i1, q, bq, hasPrev ? db : null, B, k0, hasPrev ? D : null, W, D, Z, y, wt, ent, unit, hasEnt, poisson, Gz, gz, S);
+      Cz.fill(0);
+      for (let k = i0; k < i1; k++) {
+        const w = W[k - k0];
+        for (let i = 0; i < q; i++) {
+          const wz = w * Z[k * q + i];
+          for (let r = 0; r < p; r++) Cz[i * p + r] += wz * X[r * n + k];
+        }
+      }
+      // L Lᵀ = Tᵀ Gz T + I
+      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+        let acc = 0;
+        for (let e = 0; e < q; e++) acc += Gz[i >= e ? (i * (i + 1)) / 2 + e : (e * (e + 1)) / 2 + i] * T[e * q + j];
+        TG[i * q + j] = acc;
+      }
+      for (let i = 0; i < q; i++) {
+        for (let j = 0; j <= i; j++) {
+          let acc = i === j ? 1 : 0;
+          for (let e = 0; e < q; e++) acc += T[e * q + i] * TG[e * q + j];
+          for (let m2 = 0; m2 < j; m2++) acc -= L[i * q + m2] * L[j * q + m2];
+          if (i === j) { L[i * q + i] = Math.sqrt(acc); ld += Math.log(acc); } else L[i * q + j] = acc / L[j * q + j];
+        }
+      }
+      // s = Tᵀ gz − u, c = Tᵀ Cz; then sv = L⁻¹ s and V = L⁻¹ c
+      for (let i = 0; i < q; i++) {
+        let acc = -uq[i];
+        for (let e = 0; e < q; e++) acc += T[e * q + i] * gz[e];
+        Sg[g * q + i] = acc;
+        sv[i] = acc;
+        for (let r = 0; r < p; r++) {
+          let cc = 0;
+          for (let e = 0; e < q; e++) cc += T[e * q + i] * Cz[e * p + r];
+          Cg[(g * q + i) * p + r] = cc;
+          V[i * p + r] = cc;
+        }
+      }
+      for (let i = 0; i < q; i++) {
+        for (let m2 = 0; m2 < i; m2++) {
+          sv[i] -= L[i * q + m2] * sv[m2];
+          for (let r = 0; r < p; r++) V[i * p + r] -= L[i * q + m2] * V[m2 * p + r];
+        }
+        sv[i] /= L[i * q + i];
+        for (let r = 0; r < p; r++) V[i * p + r] /= L[i * q + i];
+      }
+      for (let e = 0; e < q * q; e++) Ag[g * q * q + e] = L[e];
+      for (let r = 0, o = 0; r < p; r++) {
+        for (let i = 0; i < q; i++) corrH[r] += V[i * p + r] * sv[i];
+        for (let r2 = 0; r2 <= r; r2++, o++) for (let i = 0; i < q; i++) corrG[o] += V[i * p + r] * V[i * p + r2];
+      }
+      dev += S[0];
+      for (let i = 0; i < q; i++) uu += uq[i] * uq[i];
+      if (S[3] > step) step = S[3];
+    }
+  }
+  for (let g = g0; q === 1 && g < g1; g++) {
     const i0 = start[g], i1 = start[g + 1];
     const u = U[g];
     groupLevelRows(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, D, W, k0, Z, y, wt, ent, unit, hasEnt, S, poisson);
@@ -681,10 +756,10 @@ export class GroupNewton {
       gStart: toShared(start), gChunk: toShared(gChunk), gPerm: perm ? toShared(perm) : i32(0),
       gY: inOrder(y), gZ: inOrderZ, gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
-      base, gBase: f64(n), gW: f64(q === 1 ? n : 0), gA: f64(q === 1 ? nl : 0), gZmax: q === 1 ? levelMaxAbs(inOrderZ, start, f64(nl)) : f64(0),
+      base, gBase: f64(n), gW: f64(q === 1 ? n : 0), gA: f64(nl * q * q), gZmax: q === 1 ? levelMaxAbs(inOrderZ, start, f64(nl)) : f64(0),
       gT: f64(q * q), gU: this.U, gParams: this.params, gOut: this.out,
       // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
-      gJParams: f64(8), gBetaPrev: f64(p), gUprev: f64(nl), gS: f64(nl), gC: f64(this.formsBase ? nl * p : 0),
+      gJParams: f64(9), gBetaPrev: f64(p), gUprev: f64(nl * q), gS: f64(nl * q), gC: f64(this.formsBase ? nl * q * p : 0),
       gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
     };
     this.p = p;
@@ -733,7 +808,7 @@ export class GroupNewton {
    * r for Δβ, Σ wt d(y, μ), ‖u‖², log|L|² (L of the random effects at these weights) and max |Δη|; the
    * per-level pieces stay for `jointUpdate`.
    */
-  jointPass(u: Float64Array, beta: Float64Array, t: number, prev: { u: Float64Array; beta: Float64Array } | null): JointPass {
+  jointPass(u: Float64Array, beta: Float64Array, T: Float64Array, prev: { u: Float64Array; beta: Float64Array } | null): JointPass {
     const A = this.jobs.arrays;
     const p = this.p;
     this.valid = false;
@@ -744,7 +819,8 @@ export class GroupNewton {
       (A.gBetaPrev as Float64Array).set(prev.beta);
     }
     const P = A.gJParams as Float64Array;
-    P.set([t, p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0, this.params[14]]);
+    P.set([T[0], p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0, this.params[14], this.q]);
+    (A.gT as Float64Array).set(T);
     this.jobs.run(GROUP_JOINT, this.chunks);
     const np = (p * (p + 1)) / 2, len = np + p + 4;
     const out = A.gJOut as Float64Array;
@@ -764,11 +840,29 @@ export class GroupNewton {
     return { S, r, devResid: 2 * dev, sqrU, ldL2, step };
   }
 
-  /** The Newton step's u from the last jointPass, given its Δβ: u_g + (s_g − c_gᵀ Δβ)/a_g, into `u`. */
+  /**
+   * The Newton step's u from the last jointPass, given its Δβ: u_g + (s_g − c_gᵀ Δβ)/a_g, into `u` (a
+   * vector term: u_g + A_g⁻¹ (s_g − c_g Δβ), by A_g's Cholesky factor).
+   */
   jointUpdate(u: Float64Array, dbeta: Float64Array): void {
     const A = this.jobs.arrays;
     const a = A.gA as Float64Array, sg = A.gS as Float64Array, C = A.gC as Float64Array;
-    const p = this.p;
+    const p = this.p, q = this.q;
+    if (q > 1) {
+      const r = new Float64Array(q);
+      for (let g = 0; g < this.nl; g++) {
+        const L = a.subarray(g * q * q, (g + 1) * q * q);
+        for (let i = 0; i < q; i++) {
+          let acc = sg[g * q + i];
+          for (let e = 0; e < p; e++) acc -= C[(g * q + i) * p + e] * dbeta[e];
+          r[i] = acc;
+        }
+        for (let i = 0; i < q; i++) { let acc = r[i]; for (let m = 0; m < i; m++) acc -= L[i * q + m] * r[m]; r[i] = acc / L[i * q + i]; }
+        for (let i = q - 1; i >= 0; i--) { let acc = r[i]; for (let m = i + 1; m < q; m++) acc -= L[m * q + i] * r[m]; r[i] = acc / L[i * q + i]; }
+        for (let i = 0; i < q; i++) u[g * q + i] += r[i];
+      }
+      return;
+    }
     for (let g = 0; g < this.nl; g++) {
       let cd = 0;
       for (let r = 0; r < p; r++) cd += C[g * p + r] * dbeta[r];

@@ -161,7 +161,7 @@ export interface PirlsResult {
  * objective to be smooth enough for a finite-difference Hessian.
  */
 const ETA_TOL = 1e-12;
-/** A random-effects term of up to this many columns per level runs by levels (src/glmm/groupNewton.ts; β free: q = 1 only) */
+/** A random-effects term of up to this many columns per level runs by levels (src/glmm/groupNewton.ts) */
 const MAX_LEVEL_Q = 4;
 /** Increases of the penalized deviance below this (relative) are rounding, not a failed step. */
 const HALVING_NOISE = 1e-11;
@@ -678,7 +678,7 @@ export class PirlsEngine {
     // constant; with β free, with X's copy in level order, from the state: a cold start from
     // u = 0, β = 0, η = offset, where the general iteration starts from R's mustart)
     const levels = this.groupNewtonData && Number.isFinite(this.aicConst) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;
-    if (full && levels?.formsBase && levels.q === 1) {
+    if (full && levels?.formsBase) {
       const r = this.runByLevelsFull(levels, maxIter);
       if (r) return r;
     }
@@ -832,7 +832,7 @@ export class PirlsEngine {
    */
   private runByLevelsFull(levels: GroupNewton, maxIter: number): PirlsResult | null {
     const p = this.model.p;
-    const t = this.T[0][0];
+    const t = this.T[0];
     const u = Float64Array.from(this.u[0]), beta = Float64Array.from(this.beta);
     const uOld = new Float64Array(u.length), betaOld = new Float64Array(p);
     let ps = levels.jointPass(u, beta, t, null);
