@@ -686,7 +686,7 @@ export class GroupNewton {
    */
   readonly formsBase: boolean;
   private readonly p: number;
-  /** the term's columns per level (q > 1: runs with β fixed only, no prediction of the modes) */
+  /** the term's columns per level (q > 1: no prediction of the modes) */
   readonly q: number;
   private readonly beta: Float64Array;
   private readonly jobs: RowJobs;
