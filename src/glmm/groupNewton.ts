@@ -279,6 +279,33 @@ export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64A
 }
 
 /**
+ * A vector term's per-level matrix A = Tᵀ G T + I (G: q(q + 1)/2, lower triangle by rows; T: q × q,
+ * row-major, lower triangular) and its Cholesky factor L (lower, row-major) into L (TG: scratch q × q);
+ * returns log det A, or NaN when A is not positive definite. Self-contained.
+ */
+export function groupLevelFactor(q: number, T: Float64Array, G: Float64Array, TG: Float64Array, L: Float64Array): number {
+  for (let s = 0; s < q; s++) for (let j = 0; j < q; j++) {
+    let acc = 0;
+    for (let t = 0; t < q; t++) acc += G[s >= t ? (s * (s + 1)) / 2 + t : (t * (t + 1)) / 2 + s] * T[t * q + j];
+    TG[s * q + j] = acc;
+  }
+  let ld = 0;
+  for (let i = 0; i < q; i++) {
+    for (let j = 0; j <= i; j++) {
+      let acc = i === j ? 1 : 0;
+      for (let t = 0; t < q; t++) acc += T[t * q + i] * TG[t * q + j];
+      for (let m = 0; m < j; m++) acc -= L[i * q + m] * L[j * q + m];
+      if (i === j) {
+        if (!(acc > 0)) return NaN;
+        L[i * q + i] = Math.sqrt(acc);
+        ld += Math.log(acc);
+      } else L[i * q + j] = acc / L[j * q + j];
+    }
+  }
+  return ld;
+}
+
+/**
  * Levels [gChunk[c], gChunk[c + 1]) of a run with β fixed for a vector term (q > 1, template T in gT,
  * q × q lower triangular): per level Newton's step on f(u) = Σ wt d(y, μ) + ‖u‖², η = base + zᵀT u,
  *   u ← u + A⁻¹ (Tᵀ Σ wt (y − μ) z − u),   A = Tᵀ (Σ w z zᵀ) T + I   (L_g L_gᵀ = A, log|L_g|² = log det A),
@@ -342,27 +369,9 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
         stepPrev = k2 === 0 ? step : NaN;
         if (step < etaTol || tail < etaTol || next < etaTol) done = true;
       }
-      // A = Tᵀ G T + I (G lower triangle by rows) and its Cholesky factor L (lower, row-major)
-      for (let s = 0; s < q; s++) for (let j = 0; j < q; j++) {
-        let acc = 0;
-        for (let t = 0; t < q; t++) acc += G[s >= t ? (s * (s + 1)) / 2 + t : (t * (t + 1)) / 2 + s] * T[t * q + j];
-        TG[s * q + j] = acc;
-      }
-      ld = 0;
-      let pd = true;
-      for (let i = 0; i < q && pd; i++) {
-        for (let j = 0; j <= i; j++) {
-          let acc = i === j ? 1 : 0;
-          for (let t = 0; t < q; t++) acc += T[t * q + i] * TG[t * q + j];
-          for (let m = 0; m < j; m++) acc -= L[i * q + m] * L[j * q + m];
-          if (i === j) {
-            if (!(acc > 0)) { pd = false; break; }
-            L[i * q + i] = Math.sqrt(acc);
-            ld += Math.log(acc);
-          } else L[i * q + j] = acc / L[j * q + j];
-        }
-      }
-      if (!pd) break;
+      // A = Tᵀ G T + I and its Cholesky factor L
+      ld = groupLevelFactor(q, T, G, TG, L);
+      if (!(ld === ld)) break;
       if (done) break;
       k2 = 0;
       // Newton's step: Δu = A⁻¹ (Tᵀ g − u), by L
@@ -385,8 +394,10 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
 }
 
 const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
-const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupLevelRowsVec.toString(), groupBaseRows.toString()].join('\n'));
-const GROUP_NEWTON_VEC = registerRowKernel('groupNewtonVec', groupNewtonVecChunk, [...GROUP_PRELUDE_NAMES, groupLevelRowsVec.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk,
+  [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupLevelRowsVec.toString(), groupLevelFactor.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_NEWTON_VEC = registerRowKernel('groupNewtonVec', groupNewtonVecChunk,
+  [...GROUP_PRELUDE_NAMES, groupLevelRowsVec.toString(), groupLevelFactor.toString(), groupBaseRows.toString()].join('\n'));
 
 /**
  * One level's state: rows [i0, i1) in level order, η = B + b Z (b = t u; row k at k − o in B, D, W and
@@ -519,19 +530,7 @@ export function groupJointChunk(A: RowArrays, c: number): void {
         }
       }
       // L Lᵀ = Tᵀ Gz T + I
-      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-        let acc = 0;
-        for (let e = 0; e < q; e++) acc += Gz[i >= e ? (i * (i + 1)) / 2 + e : (e * (e + 1)) / 2 + i] * T[e * q + j];
-        TG[i * q + j] = acc;
-      }
-      for (let i = 0; i < q; i++) {
-        for (let j = 0; j <= i; j++) {
-          let acc = i === j ? 1 : 0;
-          for (let e = 0; e < q; e++) acc += T[e * q + i] * TG[e * q + j];
-          for (let m2 = 0; m2 < j; m2++) acc -= L[i * q + m2] * L[j * q + m2];
-          if (i === j) { L[i * q + i] = Math.sqrt(acc); ld += Math.log(acc); } else L[i * q + j] = acc / L[j * q + j];
-        }
-      }
+      ld += groupLevelFactor(q, T, Gz, TG, L);
       // s = Tᵀ gz − u, c = Tᵀ Cz; then sv = L⁻¹ s and V = L⁻¹ c
       for (let i = 0; i < q; i++) {
         let acc = -uq[i];

@@ -875,7 +875,7 @@ export class PirlsEngine {
       stepPrev = k === 0 ? ps.step : NaN;
       pdevOld = pdev;
     }
-    if (!converged) return null;
+    if (!converged || !Number.isFinite(ps.ldL2)) return null;
     this.u[0].set(u);
     this.beta.set(beta);
     this.warm = true;
