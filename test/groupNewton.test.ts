@@ -151,6 +151,16 @@ describe('PIRLS with β fixed by levels', () => {
     levels.run(theta, beta);
     const rule = ghRule(7);
     close(levels.agq(rule), general.agq(rule), 1e-11);
+    // the runs after it compute the quadrature's rows term by levels too, at the modes
+    for (const [k, tt] of [0.9, 1.3, 0.5].entries()) {
+      const th = thetaToInternal(model, Float64Array.of(tt));
+      const bk = Float64Array.from(beta, (v, j) => v + 0.01 * (k + j));
+      general.run(th, bk);
+      levels.run(th, bk);
+      close(levels.agq(rule), general.agq(rule), 1e-11);
+    }
+    levels.run(theta, beta);
+    general.run(theta, beta);
     levels.run(theta, beta);
     levels.syncRows();
     for (let i = 0; i < model.pirls.n; i++) {

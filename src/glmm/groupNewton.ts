@@ -74,6 +74,8 @@ export interface GroupNewtonSettings {
   halvingNoise: number;
   /** Newton's C seen on earlier runs (∞ when none): a level stops when 4 C step² is below etaTol */
   newtonC: number;
+  /** adaptive Gauss–Hermite's nodes: its rows term at the modes too (scalar terms; `agqRows`) */
+  agqNodes?: Float64Array;
 }
 
 
@@ -126,6 +128,8 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
   const W = A.gW as Float64Array, Ag = A.gA as Float64Array, Zmax = A.gZmax as Float64Array;
+  // AGQ's nodes (none: K = 0) and its rows term per level and node (level-major)
+  const nodes = A.gNodes as Float64Array, K = P[16], agqRows = A.gAgq as Float64Array;
   const S = new Float64Array(4);
   let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
   const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
@@ -196,6 +200,16 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
     ldSum += Math.log(Ag[g]);
     uSum += u * u;
     if (it > itMax) itMax = it;
+    // adaptive Gauss–Hermite's rows term at the mode (src/glmm/agq.ts): for each node z_k ≠ 0, the
+    // level's Σ d(y, μ) at u + z_k/L_gg (L_gg = √a) less that at u, by the same formulas (the weights
+    // go to the thread's scratch: gW keeps the mode's for the next run's prediction)
+    const sbl = K > 0 ? sb.subarray(i0, i1) : sb;
+    for (let kn = 0; kn < K; kn++) {
+      const zk = nodes[kn];
+      if (zk === 0) continue;
+      groupLevelRows(i0, i1, t * (u + zk / Math.sqrt(Ag[g])), NaN, sbl, sbl, null, groupScratch.W, i0, Z, y, wt, ent, unit, hasEnt, S, poisson);
+      agqRows[g * K + kn] = 2 * S[0] - dev;
+    }
   }
   const out = (A.gOut as Float64Array).subarray(8 * c, 8 * c + 8); // OUT
   out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
@@ -677,6 +691,9 @@ export function levelChunks(start: Int32Array, rows: number): Int32Array {
  */
 export const MAX_SORTED_X = 16;
 
+/** adaptive Gauss–Hermite's nodes at most (glmer's nAGQ ≤ 25) */
+const MAX_AGQ_NODES = 25;
+
 /** The data of one scalar term's levels for the runs: its rows in level order, on the row jobs. */
 export class GroupNewton {
   /**
@@ -697,6 +714,8 @@ export class GroupNewton {
   private readonly nl: number;
   /** whether the last run succeeded (its modes in U, their weights and a in gW, gA), and its t */
   private valid = false;
+  /** the nodes of AGQ's rows term the last run computed (0: none) */
+  private agqK = 0;
   private tLast = 0;
 
   /**
@@ -734,7 +753,7 @@ export class GroupNewton {
     }
     this.q = q;
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
-    this.params = f64(16);
+    this.params = f64(17);
     this.out = f64(OUT * this.chunks);
     this.U = f64(nl * q);
     this.nl = nl;
@@ -756,7 +775,7 @@ export class GroupNewton {
       gY: inOrder(y), gZ: inOrderZ, gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
       base, gBase: f64(n), gW: f64(q === 1 ? n : 0), gA: f64(nl * q * q), gZmax: q === 1 ? levelMaxAbs(inOrderZ, start, f64(nl)) : f64(0),
-      gT: f64(q * q), gU: this.U, gParams: this.params, gOut: this.out,
+      gT: f64(q * q), gU: this.U, gParams: this.params, gOut: this.out, gNodes: f64(MAX_AGQ_NODES), gAgq: f64(q === 1 ? nl * MAX_AGQ_NODES : 0),
       // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
       gJParams: f64(9), gBetaPrev: f64(p), gUprev: f64(nl * q), gS: f64(nl * q), gC: f64(this.formsBase ? nl * q * p : 0),
       gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
@@ -774,6 +793,11 @@ export class GroupNewton {
    */
   run(u: Float64Array, beta: ArrayLike<number>, s: GroupNewtonSettings): GroupNewtonResult | null {
     this.beta.set(Array.from(beta));
+    // AGQ's rows term at the modes, for a scalar term, when its nodes are given
+    const K = this.q === 1 && s.agqNodes ? s.agqNodes.length : 0;
+    if (K > MAX_AGQ_NODES) throw new Error(`internal: ${K} quadrature nodes (at most ${MAX_AGQ_NODES})`);
+    if (K) (this.jobs.arrays.gNodes as Float64Array).set(s.agqNodes!);
+    this.params[16] = K;
     let predict = this.valid && this.q === 1;
     for (let g = 0; predict && g < this.nl; g++) if (!Object.is(u[g], this.U[g])) predict = false;
     this.U.set(u);
@@ -798,7 +822,18 @@ export class GroupNewton {
     u.set(this.U);
     this.valid = true;
     this.tLast = s.T[0];
+    this.agqK = K;
     return { devResid, ldL2, sqrU, iterations, halvings, newtonC, evaluations: evaluations / this.nl };
+  }
+
+  /**
+   * AGQ's rows term of the last run (level-major, per node: agq.ts agqRowSums's layout) and each level's
+   * L_gg = √a, when the last run succeeded with `agqNodes` of `K` nodes; else null.
+   */
+  agqRows(K: number): { rows: Float64Array; L: Float64Array } | null {
+    if (!this.valid || this.agqK !== K || K === 0) return null;
+    const A = this.jobs.arrays;
+    return { rows: (A.gAgq as Float64Array).subarray(0, this.nl * K), L: Float64Array.from((A.gA as Float64Array).subarray(0, this.nl), Math.sqrt) };
   }
 
   /**

@@ -265,6 +265,9 @@ export class PirlsEngine {
   private readonly groupNewtonData: ConstructorParameters<typeof GroupNewton> | null = null;
   private behind = false;
   private baseBehind = false;
+  /** the rule of the last agq (runs by levels then compute its rows term), and the last run by levels' log|L|² and rule */
+  private agqRule: GHRule | null = null;
+  private levelsRun: { ldL2: number; rule: GHRule | null } | null = null;
   /** the state left behind is a run's with β free (η = offset + Xβ + ZΛu, L with β's block) */
   private behindFull = false;
   /** work arrays */
@@ -904,8 +907,11 @@ export class PirlsEngine {
    */
   private runByLevels(levels: GroupNewton, maxIter: number): PirlsResult | null {
     const tol = this.tolerances;
-    const r = levels.run(this.u[0], this.beta, { T: this.T[0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0] });
+    // with the rule AGQ asked for last (agq), the quadrature's rows term at the modes too
+    const rule = this.agqRule;
+    const r = levels.run(this.u[0], this.beta, { T: this.T[0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0], agqNodes: rule?.z });
     if (!r) return null;
+    this.levelsRun = { ldL2: r.ldL2, rule };
     if (r.newtonC > 0) {
       const seen = this.newtonC[0];
       this.newtonC[0] = Number.isFinite(seen) ? Math.max(r.newtonC, NEWTON_C_DECAY * seen) : r.newtonC;
@@ -978,6 +984,10 @@ export class PirlsEngine {
    * of the last `run` (which must have converged with β fixed): one scalar random-effects term only.
    */
   agq(rule: GHRule): number {
+    this.agqRule = rule;
+    // the last run by levels computed the rows term for this rule: no catching up
+    const lv = this.behind && !this.behindFull && this.levelsRun?.rule === rule ? this.groupNewton?.agqRows(rule.z.length) : null;
+    if (lv) return agqFromRowSums(this.u[0], lv.L, this.levelsRun!.ldL2, sumSquares(this.u) + this.devSum, rule, lv.rows);
     this.catchUp();
     const chol = this.lastChol;
     const { blocks } = this.model;

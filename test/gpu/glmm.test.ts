@@ -284,7 +284,9 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'adaptive quadrature\'s rows pass on the
           const err = Math.abs(vd - vc) / Math.abs(vc);
           worst = Math.max(worst, err);
           expect(err).toBeLessThan(1e-6);
-          // the device's rows term at the float64 engine's state against the float64 one's
+          // the device's rows term at the float64 engine's state against the float64 one's (η, μ and L
+          // of that state: a run by levels leaves them behind until asked for)
+          cpu.syncRows();
           const L = cpu.cholU.Lkk[0];
           const tt = Float64Array.from(L, (l) => (cpu as unknown as { T: Float64Array[] }).T[0][0] / l);
           const base = Float64Array.from(offset);
