@@ -31,7 +31,7 @@
  * the data, run on the row threads (src/linalg/rowThreads.ts); each chunk keeps its own sums, which
  * are added in chunk order: the result is the same whatever the threads.
  */
-import { type RowArrays, RowJobs, registerRowKernel, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
+import { type RowArrays, RowJobs, registerRowKernel, shareArray, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { EXP_NEG_SOURCE, expNeg } from './expNeg.js';
 import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 
@@ -43,9 +43,19 @@ import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 const groupExpNeg = expNeg;
 const groupClampedRow = logitClampedRow;
 const GROUP_FAST_MAX = LOGIT_FAST_MAX;
-/** the joint pass's scratch of one chunk's rows, per thread (each row thread has its own, from GROUP_PRELUDE_NAMES) */
-const groupScratch = { B: new Float64Array(0), D: new Float64Array(0), W: new Float64Array(0) };
-const GROUP_PRELUDE_NAMES = ['const groupScratch = { B: new Float64Array(0), D: new Float64Array(0), W: new Float64Array(0) };', `const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`];
+/**
+ * The kernels' scratch of one chunk's rows (base, X dβ or wt (y − μ), w), per thread: each row thread
+ * has its own, from GROUP_PRELUDE_NAMES. `groupScratch(m)` gives it with at least m rows.
+ */
+function makeGroupScratch(): (m: number) => { B: Float64Array; D: Float64Array; W: Float64Array } {
+  const s = { B: new Float64Array(0), D: new Float64Array(0), W: new Float64Array(0) };
+  return (m) => {
+    if (s.B.length < m) { s.B = new Float64Array(m); s.D = new Float64Array(m); s.W = new Float64Array(m); }
+    return s;
+  };
+}
+const groupScratch = makeGroupScratch();
+const GROUP_PRELUDE_NAMES = [`const groupScratch = (${makeGroupScratch.toString()})();`, `const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`];
 
 /** per chunk: Σ dev, Σ log|L_g|², Σ u², max iterations, halvings, failed (0/1), max C seen, evaluations */
 const OUT = 8;
@@ -78,6 +88,50 @@ export interface GroupNewtonSettings {
   agqNodes?: Float64Array;
 }
 
+
+/**
+ * A level's stopping rule after an accepted step that moved its η by max |Δη| = `step` (k halvings in
+ * it), PIRLS's (src/glmm/pirls.ts stopAfter) applied per level: the step, its geometric tail with the
+ * ratio to the step before, or Newton's next step 4 C step² (C seen on the level, from earlier runs at
+ * its start) below etaTol. `state`: [C, the step before (NaN: none), the largest C seen], updated.
+ * Self-contained (the row threads evaluate its text).
+ */
+export function groupConverged(step: number, k: number, etaTol: number, state: Float64Array): boolean {
+  const stepPrev = state[1];
+  const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
+  const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
+  if (ratio < 0.5 && step > 1e-13) {
+    const cg = step / (stepPrev * stepPrev);
+    if (cg > state[2]) state[2] = cg;
+    state[0] = Number.isFinite(state[0]) ? Math.max(cg, 0.9 * state[0]) : cg;
+  }
+  const next = k === 0 && step < 1e-4 ? 4 * state[0] * step * step : Infinity;
+  state[1] = k === 0 ? step : NaN;
+  return step < etaTol || tail < etaTol || next < etaTol;
+}
+
+/** out = T v for a q × q lower-triangular T (row-major). Self-contained. */
+export function groupTimesT(q: number, T: Float64Array, v: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < q; i++) {
+    let acc = 0;
+    for (let j = 0; j <= i; j++) acc += T[i * q + j] * v[j];
+    out[i] = acc;
+  }
+}
+
+/** r ← (L Lᵀ)⁻¹ r for a q × q lower-triangular L (row-major): forward, then back substitution. Self-contained. */
+export function groupCholSolve(q: number, L: Float64Array, r: Float64Array): void {
+  for (let i = 0; i < q; i++) {
+    let acc = r[i];
+    for (let m = 0; m < i; m++) acc -= L[i * q + m] * r[m];
+    r[i] = acc / L[i * q + i];
+  }
+  for (let i = q - 1; i >= 0; i--) {
+    let acc = r[i];
+    for (let m = i + 1; m < q; m++) acc -= L[m * q + i] * r[m];
+    r[i] = acc / L[i * q + i];
+  }
+}
 
 /**
  * base = offset + Xβ on rows [k0, k1) into B (row k at k − k0), and X (β − βprev) into D where `prev`
@@ -116,7 +170,8 @@ export function groupBaseRows(k0: number, k1: number, X: Float64Array, n: number
  *   Δu = −t_0 Σ_i w_0i Z_i Δbase_i / a_0 + (u / t_0)(2 − a_0)/a_0 · Δt,
  * which saves the Newton step that would make the same correction. Each evaluation leaves its
  * weights in gW and the mode's a in gA for the next run. Self-contained but for the names
- * GROUP_PRELUDE_NAMES defines, groupLevelRows and groupBaseRows: the row threads evaluate its text.
+ * GROUP_PRELUDE_NAMES defines and the functions its registration lists (GROUP_NEWTON): the row threads
+ * evaluate its text.
  */
 export function groupNewtonChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
@@ -131,12 +186,14 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   // AGQ's nodes (none: K = 0) and its rows term per level and node (level-major)
   const nodes = A.gNodes as Float64Array, K = P[16], agqRows = A.gAgq as Float64Array;
   const S = new Float64Array(4);
-  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
+  // groupConverged's state: Newton's C and the last step on the level, the largest C seen on the chunk
+  const stop = Float64Array.of(C0, NaN, 0);
+  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, evals = 0;
   const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
   // base = offset + Xβ over the chunk's rows into the thread's scratch (row k at k − k0)
-  if (groupScratch.B.length < k1 - k0) { groupScratch.B = new Float64Array(k1 - k0); groupScratch.D = new Float64Array(k1 - k0); groupScratch.W = new Float64Array(k1 - k0); }
-  const Bs = groupScratch.B;
-  if (fromX) groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, null, Bs, groupScratch.D);
+  const scratch = groupScratch(k1 - k0);
+  const Bs = scratch.B;
+  if (fromX) groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, null, Bs, scratch.D);
   for (let g = chunk[c]; g < chunk[c + 1]; g++) {
     const i0 = start[g], i1 = start[g + 1];
     // base in level order and its change's Σ w_0 Z Δbase; max |Z| on the level (|Δη| = |t Δu| max |Z|)
@@ -153,8 +210,10 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
       const a0 = Ag[g];
       u += (-t0 * wzd) / a0 + (t0 !== 0 ? ((u / t0) * (2 - a0) * (t - t0)) / a0 : 0);
     }
-    let uOld = u, fOld = Infinity, stepPrev = NaN, C = C0;
+    let uOld = u, fOld = Infinity;
     let dev = 0, sw = 0, done = false, it = 0, k2 = 0;
+    stop[0] = C0;
+    stop[1] = NaN;
     for (; it <= maxIter; it++) {
       // the level's state at u (groupLevelRows)
       evals++;
@@ -174,18 +233,7 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
           it--;
           continue;
         }
-        // the error of η left after this step (pirls.ts runOnce: the step, its geometric tail, Newton's next)
-        const step = Math.abs(t * (u - uOld)) * zmax;
-        const ratio = k2 === 0 && stepPrev > 0 ? step / stepPrev : NaN;
-        const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
-        if (ratio < 0.5 && step > 1e-13) {
-          const cg = step / (stepPrev * stepPrev);
-          if (cg > cMax) cMax = cg;
-          C = Number.isFinite(C) ? Math.max(cg, 0.9 * C) : cg;
-        }
-        const next = k2 === 0 && step < 1e-4 ? 4 * C * step * step : Infinity;
-        if (step < etaTol || tail < etaTol || next < etaTol) { done = true; break; }
-        stepPrev = k2 === 0 ? step : NaN;
+        if (groupConverged(Math.abs(t * (u - uOld)) * zmax, k2, etaTol, stop)) { done = true; break; }
       }
       k2 = 0;
       // Newton's step on f_g (the header)
@@ -207,12 +255,12 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
     for (let kn = 0; kn < K; kn++) {
       const zk = nodes[kn];
       if (zk === 0) continue;
-      groupLevelRows(i0, i1, t * (u + zk / Math.sqrt(Ag[g])), NaN, sbl, sbl, null, groupScratch.W, i0, Z, y, wt, ent, unit, hasEnt, S, poisson);
+      groupLevelRows(i0, i1, t * (u + zk / Math.sqrt(Ag[g])), NaN, sbl, sbl, null, scratch.W, i0, Z, y, wt, ent, unit, hasEnt, S, poisson);
       agqRows[g * K + kn] = 2 * S[0] - dev;
     }
   }
   const out = (A.gOut as Float64Array).subarray(8 * c, 8 * c + 8); // OUT
-  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
+  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = stop[2]; out[7] = evals;
 }
 
 /**
@@ -325,7 +373,7 @@ export function groupLevelFactor(q: number, T: Float64Array, G: Float64Array, TG
  *   u ← u + A⁻¹ (Tᵀ Σ wt (y − μ) z − u),   A = Tᵀ (Σ w z zᵀ) T + I   (L_g L_gᵀ = A, log|L_g|² = log det A),
  * PIRLS's step on the level, with the same halving and stopping rules as groupNewtonChunk (max |Δη|
  * exact over the level's rows). No prediction of the mode. gParams as groupNewtonChunk's, gParams[15] =
- * q. Self-contained but for GROUP_PRELUDE_NAMES's names, groupLevelRowsVec and groupBaseRows.
+ * q. Self-contained but for GROUP_PRELUDE_NAMES's names and the functions its registration lists (GROUP_NEWTON_VEC).
  */
 export function groupNewtonVecChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
@@ -339,23 +387,22 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
   const nq = (q * (q + 1)) / 2;
   const S = new Float64Array(4), G = new Float64Array(nq), gr = new Float64Array(q), b = new Float64Array(q), db = new Float64Array(q), du = new Float64Array(q);
   const u = new Float64Array(q), uOld = new Float64Array(q), L = new Float64Array(q * q), TG = new Float64Array(q * q);
-  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, cMax = 0, evals = 0;
+  const stop = Float64Array.of(C0, NaN, 0);
+  let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, evals = 0;
   const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
-  if (groupScratch.B.length < k1 - k0) { groupScratch.B = new Float64Array(k1 - k0); groupScratch.D = new Float64Array(k1 - k0); groupScratch.W = new Float64Array(k1 - k0); }
-  if (fromX) groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, null, groupScratch.B, groupScratch.D);
-  for (let k = k0; k < k1; k++) sb[k] = fromX ? groupScratch.B[k - k0] : sorted ? base[perm[k]] : base[k];
-  /** b = T v into out */
-  const times = (v: Float64Array, out: Float64Array) => {
-    for (let s = 0; s < q; s++) { let acc = 0; for (let t = 0; t <= s; t++) acc += T[s * q + t] * v[t]; out[s] = acc; }
-  };
+  const scratch = groupScratch(k1 - k0);
+  if (fromX) groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, null, scratch.B, scratch.D);
+  for (let k = k0; k < k1; k++) sb[k] = fromX ? scratch.B[k - k0] : sorted ? base[perm[k]] : base[k];
   for (let grp = chunk[c]; grp < chunk[c + 1]; grp++) {
     const i0 = start[grp], i1 = start[grp + 1];
     for (let s = 0; s < q; s++) u[s] = U[grp * q + s];
-    let fOld = Infinity, stepPrev = NaN, C = C0, dev = 0, done = false, it = 0, k2 = 0, ld = 0;
+    let fOld = Infinity, dev = 0, done = false, it = 0, k2 = 0, ld = 0;
+    stop[0] = C0;
+    stop[1] = NaN;
     for (; it <= maxIter; it++) {
       evals++;
-      times(u, b);
-      if (it > 0) { for (let s = 0; s < q; s++) du[s] = u[s] - uOld[s]; times(du, db); }
+      groupTimesT(q, T, u, b);
+      if (it > 0) { for (let s = 0; s < q; s++) du[s] = u[s] - uOld[s]; groupTimesT(q, T, du, db); }
       groupLevelRowsVec(i0, i1, q, b, it > 0 ? db : null, sb, 0, null, null, null, Z, y, wt, ent, unit, hasEnt, poisson, G, gr, S);
       dev = 2 * S[0];
       let uu = 0;
@@ -371,17 +418,7 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
           it--;
           continue;
         }
-        const step = S[3];
-        const ratio = k2 === 0 && stepPrev > 0 ? step / stepPrev : NaN;
-        const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
-        if (ratio < 0.5 && step > 1e-13) {
-          const cg = step / (stepPrev * stepPrev);
-          if (cg > cMax) cMax = cg;
-          C = Number.isFinite(C) ? Math.max(cg, 0.9 * C) : cg;
-        }
-        const next = k2 === 0 && step < 1e-4 ? 4 * C * step * step : Infinity;
-        stepPrev = k2 === 0 ? step : NaN;
-        if (step < etaTol || tail < etaTol || next < etaTol) done = true;
+        done = groupConverged(S[3], k2, etaTol, stop);
       }
       // A = Tᵀ G T + I and its Cholesky factor L
       ld = groupLevelFactor(q, T, G, TG, L);
@@ -393,8 +430,7 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
       uOld.set(u);
       const r = new Float64Array(q);
       for (let j = 0; j < q; j++) { let acc = -u[j]; for (let t = 0; t < q; t++) acc += T[t * q + j] * gr[t]; r[j] = acc; }
-      for (let i = 0; i < q; i++) { let acc = r[i]; for (let m = 0; m < i; m++) acc -= L[i * q + m] * r[m]; r[i] = acc / L[i * q + i]; }
-      for (let i = q - 1; i >= 0; i--) { let acc = r[i]; for (let m = i + 1; m < q; m++) acc -= L[m * q + i] * r[m]; r[i] = acc / L[i * q + i]; }
+      groupCholSolve(q, L, r);
       for (let s = 0; s < q; s++) u[s] += r[s];
     }
     if (!done) { failed = 1; break; }
@@ -404,14 +440,15 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
     if (it > itMax) itMax = it;
   }
   const out = (A.gOut as Float64Array).subarray(8 * c, 8 * c + 8); // OUT
-  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = cMax; out[7] = evals;
+  out[0] = devSum; out[1] = ldSum; out[2] = uSum; out[3] = itMax; out[4] = halvings; out[5] = failed; out[6] = stop[2]; out[7] = evals;
 }
 
-const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk, [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString()].join('\n'));
+const GROUP_NEWTON = registerRowKernel('groupNewton', groupNewtonChunk,
+  [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupBaseRows.toString(), groupConverged.toString()].join('\n'));
 const GROUP_JOINT = registerRowKernel('groupJoint', groupJointChunk,
-  [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupLevelRowsVec.toString(), groupLevelFactor.toString(), groupBaseRows.toString()].join('\n'));
+  [...GROUP_PRELUDE_NAMES, groupLevelRows.toString(), groupLevelRowsVec.toString(), groupLevelFactor.toString(), groupBaseRows.toString(), groupTimesT.toString()].join('\n'));
 const GROUP_NEWTON_VEC = registerRowKernel('groupNewtonVec', groupNewtonVecChunk,
-  [...GROUP_PRELUDE_NAMES, groupLevelRowsVec.toString(), groupLevelFactor.toString(), groupBaseRows.toString()].join('\n'));
+  [...GROUP_PRELUDE_NAMES, groupLevelRowsVec.toString(), groupLevelFactor.toString(), groupBaseRows.toString(), groupConverged.toString(), groupTimesT.toString(), groupCholSolve.toString()].join('\n'));
 
 /**
  * One level's state: rows [i0, i1) in level order, η = B + b Z (b = t u; row k at k − o in B, D, W and
@@ -494,8 +531,8 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
  * set of loops that V8 keeps tight, on the thread's scratch of the chunk's rows (in cache): base =
  * offset + Xβ and X dβ over the chunk (X's columns four at a time), the levels' rows (groupLevelRows:
  * w, and wt (y − μ) in place of X dβ) and c, then Σ w x xᵀ and Σ wt (y − μ) x over the chunk.
- * gJParams: [t, p, n, has offset, unit weights, has ent, has a previous state]. Self-contained but for
- * GROUP_PRELUDE_NAMES's names, groupLevelRows and groupBaseRows.
+ * gJParams: [t, p, n, has offset, unit weights, has ent, has a previous state, poisson, q]. Self-contained
+ * but for GROUP_PRELUDE_NAMES's names and the functions its registration lists (GROUP_JOINT).
  */
 export function groupJointChunk(A: RowArrays, c: number): void {
   const P = A.gJParams as Float64Array;
@@ -511,9 +548,7 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   const out = (A.gJOut as Float64Array).subarray(len * c, len * c + len);
   const g0 = chunk[c], g1 = chunk[c + 1], k0 = start[g0], k1 = start[g1];
   // the chunk's base, X dβ (then wt (y − μ)) and w: this thread's scratch, in cache (row k at k − k0)
-  const m = k1 - k0;
-  if (groupScratch.B.length < m) { groupScratch.B = new Float64Array(m); groupScratch.D = new Float64Array(m); groupScratch.W = new Float64Array(m); }
-  const B = groupScratch.B, D = groupScratch.D, W = groupScratch.W;
+  const { B, D, W } = groupScratch(k1 - k0);
   // base = offset + Xβ and X dβ over the chunk's rows
   groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, hasPrev ? betaPrev : null, B, D);
   // the levels: their rows' state, a, s and c; the Schur complement's corrections
@@ -526,14 +561,11 @@ export function groupJointChunk(A: RowArrays, c: number): void {
     const uq = new Float64Array(q), bq = new Float64Array(q), du = new Float64Array(q), db = new Float64Array(q);
     const Gz = new Float64Array(nq), gz = new Float64Array(q), Cz = new Float64Array(q * p), L = new Float64Array(q * q);
     const sv = new Float64Array(q), V = new Float64Array(q * p), TG = new Float64Array(q * q);
-    const times = (v: Float64Array, out: Float64Array) => {
-      for (let i = 0; i < q; i++) { let acc = 0; for (let j = 0; j <= i; j++) acc += T[i * q + j] * v[j]; out[i] = acc; }
-    };
     for (let g = g0; g < g1; g++) {
       const i0 = start[g], i1 = start[g + 1];
       for (let i = 0; i < q; i++) { uq[i] = U[g * q + i]; du[i] = hasPrev ? uq[i] - Uprev[g * q + i] : 0; }
-      times(uq, bq);
-      times(du, db);
+      groupTimesT(q, T, uq, bq);
+      groupTimesT(q, T, du, db);
       groupLevelRowsVec(i0, i1, q, bq, hasPrev ? db : null, B, k0, hasPrev ? D : null, W, D, Z, y, wt, ent, unit, hasEnt, poisson, Gz, gz, S);
       Cz.fill(0);
       for (let k = i0; k < i1; k++) {
@@ -722,8 +754,8 @@ export class GroupNewton {
    * `X` (n × p, column-major) and `offset`: the fixed part's data; `base`: the engine's array of
    * offset + Xβ (the rows' order), which a run gathers where it does not form base itself; `family`:
    * binomial(logit) or poisson(log); `ent`: per row y log y + (1 − y) log(1 − y) (binomial) or y log y
-   * (poisson), or null where all are 0; `shared`: make the arrays on
-   * SharedArrayBuffers for the helpers (the data given must be on them then).
+   * (poisson), or null where all are 0; `shared`: the kernels' arrays on SharedArrayBuffers for the
+   * helpers (data the kernels read as given is copied there unless it is there already).
    */
   constructor(data: {
     codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null;
@@ -734,23 +766,17 @@ export class GroupNewton {
     const i32 = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     const { start, perm } = levelOrder(codes, nl);
     const n = codes.length;
-    // the rows in level order (the arrays themselves when they are in it already: on shared memory
-    // when `shared`, as the engine's)
-    const inOrder = (a: Float64Array): Float64Array => {
-      if (!perm) return a;
-      const out = f64(n);
-      for (let k = 0; k < n; k++) out[k] = a[perm[k]];
+    // the rows (`width` entries each) in level order: a copy, or the array itself when the rows are in
+    // that order already (on shared memory when `shared`: the caller's, or a copy)
+    const inOrder = (a: Float64Array, width = 1): Float64Array => {
+      if (!perm) return shared ? shareArray(a) : a;
+      const out = f64(n * width);
+      for (let k = 0; k < n; k++) for (let s = 0; s < width; s++) out[k * width + s] = a[perm[k] * width + s];
       return out;
     };
     const gChunk = levelChunks(start, ROW_CHUNK);
     this.chunks = gChunk.length - 1;
-    // Z's rows (q entries each) in level order
-    let inOrderZ = Z;
-    if (perm && q === 1) inOrderZ = inOrder(Z);
-    else if (perm) {
-      inOrderZ = f64(n * q);
-      for (let k = 0; k < n; k++) for (let s = 0; s < q; s++) inOrderZ[k * q + s] = Z[perm[k] * q + s];
-    }
+    const inOrderZ = inOrder(Z, q);
     this.q = q;
     const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
     this.params = f64(17);
@@ -891,8 +917,7 @@ export class GroupNewton {
           for (let e = 0; e < p; e++) acc -= C[(g * q + i) * p + e] * dbeta[e];
           r[i] = acc;
         }
-        for (let i = 0; i < q; i++) { let acc = r[i]; for (let m = 0; m < i; m++) acc -= L[i * q + m] * r[m]; r[i] = acc / L[i * q + i]; }
-        for (let i = q - 1; i >= 0; i--) { let acc = r[i]; for (let m = i + 1; m < q; m++) acc -= L[m * q + i] * r[m]; r[i] = acc / L[i * q + i]; }
+        groupCholSolve(q, L, r);
         for (let i = 0; i < q; i++) u[g * q + i] += r[i];
       }
       return;

@@ -336,14 +336,14 @@ export class PirlsEngine {
       }
     } else if (byLevels) {
       // poisson(log): y log y per row (null where every y is 0 or 1), and whether the prior weights are all 1
-      const share = <T extends Float64Array | Int32Array>(a: T): T => (shared ? shareArray(a) : a);
+      // (GroupNewton puts what its kernels read on shared memory)
       const { y, weights } = model;
       let ent: Float64Array | null = null;
       for (let i = 0; i < n; i++) if (y[i] !== 0 && y[i] !== 1) { (ent ??= new Float64Array(n))[i] = y[i] * Math.log(y[i]); }
       const unit = weights.every((v) => v === 1);
       this.groupNewtonData = [{
-        codes: share(blocks[0].codes), nl: blocks[0].nl, Z: share(blocks[0].Z), y: share(y), weights: share(weights), unit,
-        ent: ent ? share(ent) : null, X: share(X), p, offset: share(model.offset), base: this.base, family: 'poisson', q: blocks[0].q,
+        codes: blocks[0].codes, nl: blocks[0].nl, Z: blocks[0].Z, y, weights, unit,
+        ent, X, p, offset: model.offset, base: this.base, family: 'poisson', q: blocks[0].q,
       }, shared];
     }
     if (options.grams) {
@@ -816,10 +816,7 @@ export class PirlsEngine {
     const tol = this.tolerances;
     const ratio = k === 0 && stepPrev > 0 ? step / stepPrev : NaN;
     const tail = ratio < 0.5 ? (step * ratio) / (1 - ratio) : Infinity;
-    if (ratio < 0.5 && step > QUADRATIC_MIN_STEP) {
-      const c = step / (stepPrev * stepPrev), seen = this.newtonC[mode];
-      this.newtonC[mode] = Number.isFinite(seen) ? Math.max(c, NEWTON_C_DECAY * seen) : c;
-    }
+    if (ratio < 0.5 && step > QUADRATIC_MIN_STEP) this.learnNewtonC(mode, step / (stepPrev * stepPrev));
     const next = tol.noiseFloor === 0 && k === 0 && step < QUADRATIC_MAX_STEP ? NEWTON_C_MARGIN * this.newtonC[mode] * step * step : Infinity;
     if (step < tol.etaTol || tail < tol.etaTol || next < tol.etaTol) return { converged: true, stalled };
     if (k === 0 && step < tol.noiseFloor && step > 0.5 * stepPrev) return { converged: true, stalled };
@@ -881,14 +878,34 @@ export class PirlsEngine {
     if (!converged || !Number.isFinite(ps.ldL2)) return null;
     this.u[0].set(u);
     this.beta.set(beta);
+    return this.leftByLevels(true, ps, it, halvings);
+  }
+
+  /**
+   * Newton's constant C (next step ≈ C·step²) seen by a run, for `mode` (0 β fixed, 1 β free): kept as
+   * the larger of it and the earlier ones decayed by NEWTON_C_DECAY.
+   */
+  private learnNewtonC(mode: 0 | 1, c: number): void {
+    const seen = this.newtonC[mode];
+    this.newtonC[mode] = Number.isFinite(seen) ? Math.max(c, NEWTON_C_DECAY * seen) : c;
+  }
+
+  /**
+   * The result of a run by levels (β free when `full`) whose u and β are the state's: its η, μ, w, z and
+   * L left behind (catchUp), the deviance's pieces from the run.
+   */
+  private leftByLevels(full: boolean, r: { devResid: number; ldL2: number; sqrU: number }, iterations: number, halvings: number, levelEvaluations?: number): PirlsResult {
     this.warm = true;
     this.behind = true;
-    this.behindFull = true;
+    this.behindFull = full;
     this.wzFresh = false;
     this.formedAt = null;
-    this.devSum = ps.devResid;
-    const aic = ps.devResid + this.aicConst;
-    return { ldL2: ps.ldL2, sqrU: ps.sqrU, devResid: ps.devResid, aic, laplace: ps.ldL2 + ps.sqrU + aic, iterations: it, halvings, byLevels: true };
+    this.devSum = r.devResid;
+    const aic = r.devResid + this.aicConst;
+    return {
+      ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations, halvings, byLevels: true,
+      ...(levelEvaluations !== undefined ? { levelEvaluations } : {}),
+    };
   }
 
   /** base = offset (β free: the solve changes Xβ) or offset + Xβ (β fixed), in the rows' order */
@@ -912,17 +929,8 @@ export class PirlsEngine {
     const r = levels.run(this.u[0], this.beta, { T: this.T[0], maxIter, etaTol: tol.etaTol, halvingNoise: tol.halvingNoise, newtonC: this.newtonC[0], agqNodes: rule?.z });
     if (!r) return null;
     this.levelsRun = { ldL2: r.ldL2, rule };
-    if (r.newtonC > 0) {
-      const seen = this.newtonC[0];
-      this.newtonC[0] = Number.isFinite(seen) ? Math.max(r.newtonC, NEWTON_C_DECAY * seen) : r.newtonC;
-    }
-    this.warm = true;
-    this.behind = true;
-    this.wzFresh = false;
-    this.formedAt = null;
-    this.devSum = r.devResid;
-    const aic = r.devResid + this.aicConst;
-    return { ldL2: r.ldL2, sqrU: r.sqrU, devResid: r.devResid, aic, laplace: r.ldL2 + r.sqrU + aic, iterations: r.iterations, halvings: r.halvings, byLevels: true, levelEvaluations: r.evaluations };
+    if (r.newtonC > 0) this.learnNewtonC(0, r.newtonC);
+    return this.leftByLevels(false, r, r.iterations, r.halvings, r.evaluations);
   }
 
   /**
