@@ -12,6 +12,7 @@ import { ensureFactorSlopesCsv } from './factorSlopes.js';
 import { ensureSizedCsv } from './sized.js';
 import type * as arrow from 'apache-arrow';
 import { readTableFile } from '../src/io/node.js';
+import { hugePageFacts, hugePagePlan } from '../src/cli/hugePages.js';
 import { generateLmmData } from './synth.js';
 
 export const MiB = 2 ** 20;
@@ -68,12 +69,35 @@ export function machine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    hugePages: hugePagesState(),
   };
+}
+
+/**
+ * The memory the benchmark's fitting children get: glibc's malloc asking for transparent huge pages
+ * (GLIBC_TUNABLES, as the command line sets it for large data: src/cli/hugePages.ts) or not, and why.
+ */
+export function hugePagesState(env: NodeJS.ProcessEnv = process.env): string {
+  if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb=1')) return 'on (GLIBC_TUNABLES glibc.malloc.hugetlb=1)';
+  const plan = hugePagePlan(hugePageFacts([], { ...env, MIXEDGPU_HUGE_PAGES: env.MIXEDGPU_HUGE_PAGES ?? 'on' }));
+  if (plan.relaunch) return 'off (available: GLIBC_TUNABLES unset)';
+  return `off (${plan.why})`;
+}
+
+/**
+ * Gives the children started from here (the fits, R) huge pages where the command line would give
+ * them to a large fit (MIXEDGPU_HUGE_PAGES=off: not), by setting GLIBC_TUNABLES in this process's
+ * environment, which they inherit; returns `hugePagesState()`.
+ */
+export function hugePagesForChildren(): string {
+  const plan = hugePagePlan(hugePageFacts([], { ...process.env, MIXEDGPU_HUGE_PAGES: process.env.MIXEDGPU_HUGE_PAGES ?? 'on' }));
+  if (plan.relaunch) process.env.GLIBC_TUNABLES = plan.tunables;
+  return hugePagesState();
 }
 
 /** 'Machine: …' line of the printed reports. */
 export function machineLine(m: Machine): string {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}${m.hugePages ? `; huge pages ${m.hugePages}` : ''}`;
 }
 
 /** 'Date: …; commit …' line of the printed reports. */

@@ -33,7 +33,7 @@ import { generateLmmData } from './synth.js';
 import { type BandwidthResult, measureBandwidth } from './bandwidth.js';
 import { type FitRow, backendLabel, bandwidthLines, fitRow, gpuTable } from './format.js';
 import {
-  type BenchCase, MiB, dateLine, fileStamp, flags, gc, gitState, machine, machineLine, makeBenchCases, positiveInt,
+  type BenchCase, MiB, dateLine, fileStamp, flags, gc, gitState, hugePagesForChildren, machine, machineLine, makeBenchCases, positiveInt,
   repoRoot, runChild, sec, workerResult,
 } from './common.js';
 
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const script = fileURLToPath(import.meta.url);
   const started = new Date();
+  hugePagesForChildren();
   const mach = machine();
   const loadStart = os.loadavg();
   const timeoutMs = args.timeoutMin * 60_000;

@@ -27,6 +27,8 @@
  * final solve), and for R writes the synthetic data as CSV under <out>/data (shortest round-trip
  * digits up to 2M rows, so R fits the same numbers; 10 significant digits above). Then, unless --no-r or
  * Rscript/lme4 is missing, the parent runs bench/lme4.R on that CSV — never concurrently with our fit.
+ * The children (ours and R alike) get transparent huge pages where the command line would give them to a
+ * large fit (GLIBC_TUNABLES; src/cli/hugePages.ts; MIXEDGPU_HUGE_PAGES=off: not); the machine line says which.
  * Results go to <out>/results-<timestamp>.json and a Markdown table is printed (see bench/README.md).
  */
 import { spawnSync } from 'node:child_process';
@@ -40,7 +42,7 @@ import { readTableFile } from '../src/io/node.js';
 import { generateLmmData, type SynthColumns } from './synth.js';
 import { writeColumnsCsv } from './write-csv.js';
 import { type GlmmBackend, type GlmmCase, type GlmmCaseResult, type GlmmOursResult, type GlmerResult, glmmMarkdownTable, glmmNotes, glmmWorker, makeGlmmCase } from './glmm.js';
-import { type BenchCase, MiB, dateLine, f1, fileStamp, gc, gitState, machine, machineLine, mdTable, repoRoot, makeBenchCases, runChild, sec } from './common.js';
+import { type BenchCase, MiB, dateLine, f1, fileStamp, gc, gitState, hugePagesForChildren, machine, machineLine, mdTable, repoRoot, makeBenchCases, runChild, sec } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
 // cases
@@ -337,6 +339,7 @@ async function main(): Promise<void> {
   const outDir = resolve(root, args.out);
   const dataDir = join(outDir, 'data');
   mkdirSync(dataDir, { recursive: true });
+  hugePagesForChildren();
   const mach = machine();
   const r = args.r ? rAvailable() : ({ ok: false, why: '--no-r' } as const);
   if (args.r && !r.ok) console.error(`lme4 comparison skipped: ${r.why}`);

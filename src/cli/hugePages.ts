@@ -1,0 +1,101 @@
+/**
+ * Transparent huge pages for the command line's large fits (Linux with glibc ≥ 2.35).
+ *
+ * A large fit allocates its row arrays at once: about 1.5 GB for 10M rows of `y ~ x + w + (x | g)`
+ * (the columns, X, Z, X_c, Z M, the Gram pass's level-order copies). The kernel backs fresh memory
+ * page by page at its first write: 4 KiB pages mean ~370,000 page faults for that fit, and on a
+ * virtual machine each fault is expensive (bench/RESULTS.md, "Huge pages": 4 GiB first written in
+ * 11.5 s with 4 KiB pages, 0.4 s with 2 MiB ones). Where the kernel gives huge pages only to memory
+ * that asks for them (/sys/kernel/mm/transparent_hugepage/enabled reads `[madvise]`: Ubuntu's
+ * default and many clouds'), glibc's malloc asks for them — madvise(MADV_HUGEPAGE) on its mmap'd
+ * blocks, where Node's ArrayBuffers and SharedArrayBuffers live — when the environment variable
+ * GLIBC_TUNABLES holds `glibc.malloc.hugetlb=1`. glibc reads it once, when the process starts; so
+ * the command runs itself again with it (`hugePagePlan` decides, `relaunch` does it). The values
+ * computed are the same: only where the memory comes from changes.
+ *
+ * MIXEDGPU_HUGE_PAGES=off never relaunches; =on relaunches whatever the data's size (where the
+ * other conditions hold). A library user sets GLIBC_TUNABLES before starting Node (README.md).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+
+/** the glibc tunable that makes malloc ask for transparent huge pages */
+export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
+/** data files from this size (bytes) relaunch the command: a smaller fit's faults cost less than a second Node start (~50 ms) */
+export const HUGE_PAGE_MIN_BYTES = 32 * 2 ** 20;
+
+/** What the decision reads: the platform, the kernel's THP mode, glibc's version, the environment, the data's size. */
+export interface HugePageFacts {
+  platform: string;
+  /** the contents of /sys/kernel/mm/transparent_hugepage/enabled, e.g. "always [madvise] never", or null */
+  thp: string | null;
+  /** glibc's runtime version ("2.36"), or null (not glibc: musl, macOS, Windows) */
+  glibc: string | null;
+  env: Record<string, string | undefined>;
+  /** the largest data file named on the command line (bytes; 0 if none) */
+  dataBytes: number;
+}
+
+export type HugePagePlan = { relaunch: true; tunables: string } | { relaunch: false; why: string };
+
+/** Whether to run the command again with GLIBC_TUNABLES asking for huge pages, and with what value. */
+export function hugePagePlan(f: HugePageFacts): HugePagePlan {
+  const setting = (f.env.MIXEDGPU_HUGE_PAGES ?? '').toLowerCase();
+  if (setting === 'off' || setting === '0') return { relaunch: false, why: 'MIXEDGPU_HUGE_PAGES=off' };
+  if (f.platform !== 'linux') return { relaunch: false, why: `not Linux (${f.platform})` };
+  const current = f.env.GLIBC_TUNABLES ?? '';
+  // already set, by the user or by this relaunch (so never twice)
+  if (current.includes('glibc.malloc.hugetlb')) return { relaunch: false, why: 'GLIBC_TUNABLES already sets glibc.malloc.hugetlb' };
+  const mode = f.thp === null ? null : /\[(\w+)\]/.exec(f.thp)?.[1] ?? null;
+  if (mode !== 'madvise') {
+    return { relaunch: false, why: mode === null ? 'no transparent huge pages' : `transparent huge pages are '${mode}', not 'madvise'` };
+  }
+  if (!glibcAtLeast(f.glibc, 2, 35)) return { relaunch: false, why: f.glibc ? `glibc ${f.glibc} has no glibc.malloc.hugetlb (2.35)` : 'not glibc' };
+  if (setting !== 'on' && setting !== '1' && f.dataBytes < HUGE_PAGE_MIN_BYTES) {
+    return { relaunch: false, why: `data under ${HUGE_PAGE_MIN_BYTES / 2 ** 20} MiB` };
+  }
+  return { relaunch: true, tunables: current ? `${current}:${HUGE_PAGE_TUNABLE}` : HUGE_PAGE_TUNABLE };
+}
+
+function glibcAtLeast(version: string | null, major: number, minor: number): boolean {
+  const m = version === null ? null : /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  return Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor);
+}
+
+/** This process's facts; `args` are the command's arguments, of which existing files count as data. */
+export function hugePageFacts(args: string[], env: Record<string, string | undefined> = process.env): HugePageFacts {
+  const facts: HugePageFacts = { platform: process.platform, thp: null, glibc: null, env, dataBytes: 0 };
+  if (facts.platform !== 'linux') return facts;
+  try {
+    facts.thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+  } catch {
+    return facts;
+  }
+  for (const a of args) {
+    const s = statSync(a, { throwIfNoEntry: false });
+    if (s?.isFile()) facts.dataBytes = Math.max(facts.dataBytes, s.size);
+  }
+  // the process report's header names glibc's runtime version (absent under musl); read only when it can matter
+  if (facts.thp.includes('[madvise]')) {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    facts.glibc = header?.glibcVersionRuntime ?? null;
+  }
+  return facts;
+}
+
+/**
+ * Runs `command args` with GLIBC_TUNABLES set to the plan's value (and MIXEDGPU_HUGE_PAGES=off), its standard streams this
+ * process's, and returns its exit status; null if it could not be started (the caller then runs the
+ * command itself). A child ended by a signal ends this process by the same signal.
+ */
+export function relaunch(tunables: string, command: string, args: string[], env: Record<string, string | undefined> = process.env): number | null {
+  // MIXEDGPU_HUGE_PAGES=off as well: never a second relaunch, even where the loader drops GLIBC_TUNABLES (setuid)
+  const r = spawnSync(command, args, { stdio: 'inherit', env: { ...env, GLIBC_TUNABLES: tunables, MIXEDGPU_HUGE_PAGES: 'off' } });
+  if (r.error) return null;
+  if (r.signal) {
+    process.kill(process.pid, r.signal);
+    return 1;
+  }
+  return r.status ?? 1;
+}

@@ -1,0 +1,219 @@
+/**
+ * The `mixedgpu` command line: argument handling only; the commands live in their own modules
+ * (./main.ts starts it).
+ *
+ *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--threads N|auto] [--quiet]
+ *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
+ *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
+ *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
+ *                             [--engine memory|stream|duckdb] [--batch-size N] [--memory-limit 1.5GB] [--residuals OUT.parquet]
+ *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
+ *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
+ *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
+ *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { BACKENDS } from '../backend/select.js';
+import { errorMessage, runFit } from './fitCommand.js';
+import { runAnova, runConfint } from './inferenceCommands.js';
+import { ENGINES } from './engines.js';
+import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
+import { runMeta } from './metaCommand.js';
+import { EFFECT_MEASURES } from '../meta/escalc.js';
+import { META_METHODS } from '../meta/meta.js';
+
+/** the version in the package's package.json (found upwards from this file, in src/ or dist/src/) */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'mixedgpu' && pkg.version) return pkg.version;
+      } catch {
+        // not ours: keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return 'unknown';
+}
+
+/** the process's output writers */
+function io() {
+  return {
+    stdout: (s: string) => { process.stdout.write(s); },
+    stderr: (s: string) => { process.stderr.write(s); },
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mixedgpu')
+    .description('Linear mixed models (lme4\'s lmer) for large data, on the CPU (float64) or WebGPU, GLMMs (glmer), priors on variance components (blme) and meta-analyses (metafor)')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      // commander's messages start with "error: ..."
+      outputError: (str, write) => write(`mixedgpu: ${str}`),
+    })
+    .exitOverride();
+
+  program
+    .command('fit')
+    .description('fit a linear mixed model (lmer) or, with --family, a GLMM (glmer) and print its lme4-style summary (or JSON)')
+    .argument('<file-and-formula...>', 'FILE FORMULA: the data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet; a glob such as \'data/*.parquet\' with --engine duckdb) and the lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"; with --engine clickhouse the formula alone')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)')
+    .option('--factors <columns>', 'comma-separated columns to read as factors (grouping variables with numeric codes)')
+    .option('--json', 'print the result as one JSON object instead of the summary')
+    .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--threads <n>', 'threads of the dense Cholesky (crossed factors) and of the passes over the rows (the model frame, glmer\'s PIRLS): a number or auto (default: the machine\'s cores)')
+    .option('--family <name>', 'fit a generalized linear mixed model (glmer) of this family: binomial, poisson or negative.binomial')
+    .option('--link <name>', 'the GLMM\'s link: logit (default), probit or cloglog for binomial; log for poisson and negative.binomial')
+    .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
+    .option('--relmat <group=file>', 'a known covariance matrix K for a grouping factor: CSV with the level names as header and first column, or a Newick tree (.nwk, .tre, .newick: its phylogenetic correlation matrix); repeatable', collect, [])
+    .option('--pedigree <group=file>', 'a pedigree for a grouping factor (CSV with columns id, sire, dam; unknown parents empty, NA or 0); repeatable', collect, [])
+    .option('--pedigree-columns <id,sire,dam>', 'the pedigree file\'s column names, if not id, sire, dam')
+    .option('--nagq <n>', 'glmer\'s nAGQ: 1 Laplace (default), 0 faster and less exact, > 1 adaptive Gauss-Hermite (one scalar random term)')
+    .option('--weights <column>', 'prior weights, lmer or glmer (binomial: the numbers of trials of a proportion response)')
+    .option('--prior <name>', "priors on the variance components: 'blme' (blmer's and bglmer's defaults, a Wishart on every term); the fit is the posterior mode")
+    .option('--cov-prior <prior>', "blme's cov.prior in its syntax, e.g. \"gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')\" or \"list(Subject ~ wishart, invgamma)\"")
+    .option('--fixef-prior <prior>', "blme's fixef.prior, e.g. \"normal(sd = c(10, 2.5))\" or \"t(df = 3)\" (ML)")
+    .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\"")
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--quiet', 'no progress or notes on stderr')
+    .option('--ddf <method>', 'lmer: lmerTest\'s t tests and type III anova with satterthwaite or kenward-roger denominator df')
+    .addOption(new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB').choices([...ENGINES]))
+    .option('--url <url>', 'clickhouse: the HTTP interface, e.g. http://127.0.0.1:8123 (user and password from CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)')
+    .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
+    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)')
+    .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
+    .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)')
+    .action(async (positional: string[], opts: {
+      ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
+      family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string;
+      relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
+      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string;
+      prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
+    }) => {
+      if (positional.length > 2) {
+        process.stderr.write(`mixedgpu: error: too many arguments (${positional.length}): give FILE and FORMULA (quote the formula)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const [file, formula] = positional.length === 2 ? positional : [undefined, positional[0]];
+      process.exitCode = await runFit({ file, formula, ...opts }, io());
+    });
+
+  program
+    .command('meta')
+    .description("random-effects meta-analysis with known sampling variances (metafor's rma; rma.mv with --random) and its metafor-style printout (or JSON)")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .option('--yi <column>', 'effect sizes')
+    .option('--vi <column>', 'their sampling variances')
+    .option('--sei <column>', 'or their standard errors')
+    .option('--method <name>', `heterogeneity estimator: ${META_METHODS.join(', ')} (default REML; multilevel: REML or ML)`)
+    .option('--test <name>', "z (default), knha (Knapp-Hartung, univariate) or t (multilevel: t and F tests with k - p df)")
+    .option('--mods <moderators>', 'moderators (meta-regression): columns separated by commas, or a formula such as "~ ablat + alloc"')
+    .option('--random <levels>', 'nested random intercepts of a multilevel model, e.g. "~ 1 | district/school"')
+    .option('--slab <column>', 'study labels')
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors (moderators)')
+    .option('--level <percent>', 'confidence level of the intervals (default 95)')
+    .option('--json', "print the result as one JSON object with metafor's names")
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runMeta>[0], 'file'>) => {
+      process.exitCode = await runMeta({ file, ...opts }, io());
+    });
+
+  const escalc = program
+    .command('escalc')
+    .description("effect sizes and sampling variances from raw study data (metafor's escalc): the data with yi and vi appended, as CSV on stdout or to --out")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .option('--measure <name>', `effect-size measure: ${EFFECT_MEASURES.join(', ')}`);
+  for (const a of ESCALC_COLUMN_ARGS) escalc.option(`--${a} <column>`, `the column of metafor's ${a}`);
+  escalc
+    .option('--add <x>', 'added to the cells of studies with a zero cell (2x2 tables, proportions; default 0.5)')
+    .option('--to <which>', 'which studies get --add: only0 (default), all, if0all, none')
+    .option('--drop00', 'drop studies with no events (or only events) in both groups')
+    .option('--vtype <type>', 'sampling-variance type: LS (default), UB (RD, SMD, PR), HO (MD, ROM)')
+    .option('--slab <column>', 'study labels (for error messages)')
+    .option('--out <file>', 'write to a .csv or Arrow IPC (.arrow, .feather, .ipc) file instead of stdout')
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runEscalc>[0], 'file'>) => {
+      process.exitCode = await runEscalc({ file, ...opts }, io());
+    });
+  const common = (cmd: Command) => cmd
+    .option('--factors <columns>', 'comma-separated columns to read as factors')
+    .option('--json', 'print the result as JSON')
+    .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--threads <n>', 'threads of the dense Cholesky (crossed factors) and of the passes over the rows (the model frame, glmer\'s PIRLS): a number or auto (default: the machine\'s cores)')
+    .option('--family <name>', 'GLMMs (glmer): binomial or poisson')
+    .option('--link <name>', 'the GLMM\'s link')
+    .option('--nagq <n>', 'glmer\'s nAGQ')
+    .option('--weights <column>', 'prior weights')
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--quiet', 'no progress or notes on stderr');
+
+  common(program
+    .command('anova')
+    .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML)')
+    .argument('<file>', 'data file')
+    .argument('<formulas...>', 'two or more lme4 model formulas'))
+    .action(async (file: string, formulas: string[], opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runAnova({ file, formulas, ...opts }, io());
+    });
+
+  common(program
+    .command('confint')
+    .description('confidence intervals (lme4\'s confint, oldNames = FALSE): profile (default), wald or a parametric bootstrap')
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--method <name>', 'profile, wald or boot', 'profile')
+    .option('--level <p>', 'confidence level', '0.95')
+    .option('--nsim <n>', 'bootstrap replicates (default 500)')
+    .option('--seed <s>', 'bootstrap seed (default 1)')
+    .option('--boot-type <type>', 'bootstrap interval (boot.ci\'s): perc (default, as lme4), basic, norm or bca')
+    .option('--jackknife-factor <name>', 'bca: the grouping factor whose levels the jackknife leaves out (default: the only one)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runConfint({ file, formula, ...opts }, io());
+    });
+  return program;
+}
+
+/** commander: a repeatable option's values in a list */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`mixedgpu: error: ${errorMessage(e)}\n`);
+    process.exitCode = 1;
+  }
+}
+
