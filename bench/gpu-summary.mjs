@@ -81,7 +81,7 @@ const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) =>
 md.push(`# GPU run ${summary.date}${quick ? ' (quick sizes: targets not comparable)' : ''}`);
 md.push('');
 const m = summary.machine;
-if (m) md.push(`Machine: ${m.cpu ?? ''} (${m.cores ?? '?'} cores), ${m.memGiB ?? m.memoryGiB ?? '?'} GiB; node ${m.node ?? ''}; commit ${summary.git?.commit ?? '?'}${summary.git?.modified?.length ? ' (modified)' : ''}`);
+if (m) md.push(`Machine: ${m.cpu ?? ''} (${m.cores ?? '?'} cores), ${m.memGiB ?? m.memoryGiB ?? '?'} GiB; node ${m.node ?? ''}; commit ${summary.git?.commit ?? '?'}${summary.git?.modified?.length ? ' (modified)' : ''}${m.hugePages ? `; huge pages ${m.hugePages}` : ''}`);
 md.push(`Adapter: ${adapter ? `${adapter.adapterName}${adapter.isSoftware ? ' (software)' : ''}` : 'unknown'}` +
   (bandwidth ? `; measured read ${bandwidth.readGBps.toFixed(1)} GB/s, copy ${bandwidth.copyGBps.toFixed(1)} GB/s` : ''));
 md.push('');
