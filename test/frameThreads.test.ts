@@ -2,8 +2,8 @@
  * The model frame's and the LMM's row passes on the row threads (src/linalg/rowChunks.ts): the frame,
  * the fixed-effects transform, the blocks and a whole lmer fit are bit-identical with one thread and
  * with two, the helper computed chunks, the rows that reach the Gram pass are on SharedArrayBuffers,
- * the chunked TSQR agrees with one sweep over the rows, and the errors of the threaded checks name the
- * right row.
+ * the chunked TSQR agrees with one sweep over the rows, the moment start's and the θ scales' passes
+ * agree with the plain loops, and the errors of the threaded checks name the right row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as arrow from 'apache-arrow';
@@ -16,6 +16,9 @@ import { toArrowTable } from '../src/io/dataInput.js';
 import { qrRows, triangularFactor } from '../src/frame/modelMatrix.js';
 import { columnFromArrow } from '../src/frame/columns.js';
 import { generateLmmData } from '../bench/synth.js';
+import { formGram } from '../src/backend/cpu/gram.js';
+import { momentStart } from '../src/lmm/momentStart.js';
+import { columnSquares } from '../src/lmm/thetaProblem.js';
 
 /** n rows of `y ~ x + w + f + offset(off) + (x | g)` data, some x missing (deterministic) */
 function frameData(n: number, groups: number, extra: Record<string, number[]> = {}): arrow.Table {
@@ -89,6 +92,40 @@ describe('the model frame on the row threads', () => {
     const modelOne = snapshot(buildLmm('y ~ x + w + (x | g)', t));
     setDenseThreads(2);
     expect(modelTwo).toEqual(modelOne);
+  });
+
+  it('the moment start and the θ problem\'s column scales (row jobs): bit-identical with one thread and two, and equal to the pass over the rows', () => {
+    for (const formula of ['y ~ x + w + (x | g)', 'y ~ x + w + (1 | g)']) {
+      const model = buildLmm(formula, table, { factors: ['g'] });
+      const start = new Float64Array(model.theta.length).fill(1);
+      const gram = formGram(model);
+      const blocks = () => model.blocks.map((b, k) => columnSquares(b, model.internalBlocks[k]!, model.frame.n));
+      setDenseThreads(1);
+      const helped1 = rowChunksHelped();
+      const one = { theta: momentStart(model, start, gram), squares: blocks() };
+      expect(rowChunksHelped()).toBe(helped1);
+      expect(one.theta).not.toBeNull();
+      setDenseThreads(2);
+      const helped0 = rowChunksHelped();
+      for (let rep = 0; rep < 10 && (rep === 0 || rowChunksHelped() === helped0); rep++) {
+        expect({ theta: momentStart(model, start, gram), squares: blocks() }, formula).toEqual(one);
+      }
+      expect(rowChunksHelped()).toBeGreaterThan(helped0);
+      // from A with the fused residual pass (chunked sums) against the residual vector over the rows
+      // (one sequential sum): the same start up to the sums' rounding
+      const rows = momentStart(model, start)!;
+      for (let k = 0; k < rows.length; k++) expect(Math.abs(one.theta![k] - rows[k]), formula).toBeLessThan(1e-12 * Math.max(1, Math.abs(rows[k])));
+      // the column squares against one sequential sum over the rows
+      for (const [b, blk] of model.blocks.entries()) {
+        const Zc = model.internalBlocks[b]!.Z, Q = blk.q;
+        for (let s = 0; s < Q; s++) {
+          let sq = 0, cnt = 0;
+          for (let i = 0; i < model.frame.n; i++) if (blk.Z[i * Q + s] !== 0) { sq += Zc[i * Q + s] ** 2; cnt++; }
+          expect(one.squares[b]!.count[s]).toBe(cnt);
+          expect(Math.abs(one.squares[b]!.sumSq[s] - sq)).toBeLessThan(1e-12 * sq);
+        }
+      }
+    }
   });
 
   it('a weighted LMM\'s √w-scaled rows and Σ log w: bit-identical with one thread and two', () => {

@@ -37,6 +37,8 @@ import type { LmmModel } from './model.js';
 import { type GramMatrix, formedFrom } from '../linalg/gram.js';
 import { semidefiniteCholesky } from '../linalg/dense.js';
 import { symmetricEigen } from '../linalg/symmetricEigen.js';
+import { FRAME_CHUNK, rowJobs } from '../linalg/rowChunks.js';
+import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 
 /**
  * BOBYQA's first initial radius (scaled θ) from a moment start when it is lower than lme4's: the
@@ -47,6 +49,68 @@ export const MOMENT_RHOBEG = 0.05;
 
 /** Backfitting sweeps over the factors. */
 const SWEEPS = 12;
+
+/*
+ * The passes over the rows that need no residual vector are row jobs (src/linalg/rowChunks.ts) on
+ * chunks of FRAME_CHUNK rows, their partial results combined in chunk order (so any number of threads
+ * gives the same start). mParams = [n, q, column, rows per chunk].
+ */
+
+/** Chunk c: mOnes[c] = 1 when column `column` of Z (n × q, row-major) is 1 on every row of the chunk, else 0. */
+export function onesColumnChunk(A: RowArrays, c: number): void {
+  const P = A.mParams as Float64Array;
+  const n = P[0], q = P[1], col = P[2], i0 = c * P[3], i1 = Math.min(n, i0 + P[3]);
+  const Z = A.Z as Float64Array;
+  let ones = 1;
+  for (let i = i0; i < i1; i++) if (Z[i * q + col] !== 1) { ones = 0; break; }
+  (A.mOnes as Float64Array)[c] = ones;
+}
+
+/**
+ * Chunk c of the residual sum of squares after one factor's fit from r = y_c: Σ (y_c,i − Z_i d_g(i))²
+ * over the chunk's rows into mSse[c], with d the levels' effects (nl × q, row-major) for a term with
+ * slopes (q = mParams[1] columns of Z), or Σ (y_c,i − d_g(i))² for a random intercept (mParams[2] = −1:
+ * its column of Z is all ones).
+ */
+export function oneFactorResidualChunk(A: RowArrays, c: number): void {
+  const P = A.mParams as Float64Array;
+  const n = P[0], q = P[1], i0 = c * P[3], i1 = Math.min(n, i0 + P[3]);
+  const y = A.yc as Float64Array, codes = A.codes as Int32Array, d = A.mD as Float64Array;
+  let sse = 0;
+  if (P[2] < 0) {
+    for (let i = i0; i < i1; i++) { const r = y[i] - d[codes[i]]; sse += r * r; }
+  } else {
+    const Z = A.Z as Float64Array;
+    for (let i = i0; i < i1; i++) {
+      const o = codes[i] * q, zi = i * q;
+      let v = 0;
+      for (let s = 0; s < q; s++) v += Z[zi + s] * d[o + s];
+      const r = y[i] - v;
+      sse += r * r;
+    }
+  }
+  (A.mSse as Float64Array)[c] = sse;
+}
+
+const ONES_COLUMN = registerRowKernel('momentOnesColumn', onesColumnChunk);
+const ONE_FACTOR_RESIDUAL = registerRowKernel('momentOneFactorResidual', oneFactorResidualChunk);
+
+/** The parameters of the moment start's row jobs over n rows of a block of q columns. */
+function momentParams(n: number, q: number, col: number): Float64Array {
+  const P = sharedFloat64(4);
+  P.set([n, q, col, FRAME_CHUNK]);
+  return P;
+}
+
+/** Whether column `col` of a block's Z (n × q) is all ones (a random intercept's), from a row job. */
+function onesColumn(Z: Float64Array, n: number, q: number, col: number): boolean {
+  const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+  const arrays: RowArrays = { Z, mParams: momentParams(n, q, col), mOnes: sharedFloat64(chunks) };
+  rowJobs(arrays, arrays).run(ONES_COLUMN, chunks);
+  const ones = arrays.mOnes as Float64Array;
+  for (let c = 0; c < chunks; c++) if (ones[c] !== 1) return false;
+  return true;
+}
 
 /** A random intercept: the level effects b (one per level). */
 interface ScalarFactor { kind: 'scalar'; k: number; codes: Int32Array; nl: number; cnt: Float64Array; b: Float64Array; J: number }
@@ -112,30 +176,67 @@ function vectorFactor(q: number, index: Int32Array, codes: Int32Array, Z: Float6
  * summed here over the rows.
  */
 function sweepFactor(f: Factor, r: Float64Array, n: number, zr?: Float64Array): void {
+  const d = factorChange(f, r, n, zr);
+  // r ← r + Z_f (b_old − b_new)
   if (f.kind === 'scalar') {
-    const { codes, nl, cnt, b } = f;
-    // b_f ← level means of r + Z_f b_f; r ← r + Z_f (b_old − b_new)
-    const sum = zr ? Float64Array.from(zr) : new Float64Array(nl);
-    if (!zr) for (let i = 0; i < n; i++) sum[codes[i]] += r[i];
-    for (let j = 0; j < nl; j++) if (cnt[j] > 0) sum[j] /= cnt[j]; // the change of b_j
-    for (let i = 0; i < n; i++) r[i] -= sum[codes[i]];
-    for (let j = 0; j < nl; j++) b[j] += sum[j];
-    return;
+    const { codes } = f;
+    for (let i = 0; i < n; i++) r[i] -= d[codes[i]];
+  } else {
+    const { q, codes, Z } = f;
+    for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; let v = 0; for (let s = 0; s < q; s++) v += Z[zi + s] * d[o + s]; r[i] -= v; }
   }
-  const { q, codes, Z, nl, fitted, ginv, b } = f;
+  const { b } = f;
+  for (let e = 0; e < b.length; e++) b[e] += d[e];
+}
+
+/**
+ * The change d of a factor's effects in one backfitting step, the refit of r plus its current part
+ * of the fit: for a random intercept the level means of r (b_f ← level means of r + Z_f b_f), for a
+ * term with slopes G_j⁻¹ Z_jᵀ r_j (the normal equations of r_j + Z_j b_j on Z_j). `zr`: Z_fᵀ r
+ * where known, else summed here over the rows of r.
+ */
+function factorChange(f: Factor, r: Float64Array | null, n: number, zr?: Float64Array): Float64Array {
+  if (f.kind === 'scalar') {
+    const { codes, nl, cnt } = f;
+    const sum = zr ? Float64Array.from(zr) : new Float64Array(nl);
+    if (!zr) for (let i = 0; i < n; i++) sum[codes[i]] += r![i];
+    for (let j = 0; j < nl; j++) if (cnt[j] > 0) sum[j] /= cnt[j];
+    return sum;
+  }
+  const { q, codes, Z, nl, fitted, ginv } = f;
   const qq = q * q;
-  // the change of b_j: G_j⁻¹ Z_jᵀ r_j (the normal equations of r_j + Z_j b_j on Z_j)
   if (!zr) {
     zr = new Float64Array(nl * q);
-    for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; for (let s = 0; s < q; s++) zr[o + s] += Z[zi + s] * r[i]; }
+    for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; for (let s = 0; s < q; s++) zr[o + s] += Z[zi + s] * r![i]; }
   }
   const d = new Float64Array(nl * q);
   for (let j = 0; j < nl; j++) {
     if (!fitted[j]) continue;
     for (let s = 0; s < q; s++) { let v = 0; for (let t = 0; t < q; t++) v += ginv[j * qq + s * q + t] * zr[j * q + t]; d[j * q + s] = v; }
   }
-  for (let i = 0; i < n; i++) { const o = codes[i] * q, zi = i * q; let v = 0; for (let s = 0; s < q; s++) v += Z[zi + s] * d[o + s]; r[i] -= v; }
-  for (let e = 0; e < b.length; e++) b[e] += d[e];
+  return d;
+}
+
+/**
+ * One factor's least-squares fit from r = y_c in one step (its Z_fᵀ y_c given, from A): b_f = d, and
+ * the residual sum of squares Σ (y_c − Z_f d)² from a row job, without a residual vector.
+ */
+function oneFactorFit(f: Factor, yc: Float64Array, n: number, zr: Float64Array): number {
+  const d = factorChange(f, null, n, zr);
+  f.b.set(d);
+  const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+  const q = f.kind === 'vector' ? f.q : 1;
+  const arrays: RowArrays = {
+    yc, codes: f.codes, mD: sharedFloat64(d.length), mSse: sharedFloat64(chunks),
+    mParams: momentParams(n, q, f.kind === 'vector' ? 0 : -1),
+  };
+  if (f.kind === 'vector') arrays.Z = f.Z;
+  (arrays.mD as Float64Array).set(d);
+  rowJobs(arrays, arrays).run(ONE_FACTOR_RESIDUAL, chunks);
+  const part = arrays.mSse as Float64Array;
+  let sse = 0;
+  for (let c = 0; c < chunks; c++) sse += part[c];
+  return sse;
 }
 
 /** The blocks that may give a factor (a first term whose column is the intercept, with its θ entry): at most that many factors. */
@@ -198,19 +299,21 @@ export function momentStart(model: LmmModel, start: Float64Array, gram?: GramMat
     const col = term.col;
     const k = blk.thetaIndex[col * q + col];
     if (k < 0) continue;
-    const cnt = new Float64Array(nl);
-    let ones = true;
-    for (let i = 0; i < n; i++) {
-      if (Z[i * q + col] !== 1) { ones = false; break; }
-      cnt[codes[i]]++;
-    }
-    if (!ones) continue;
+    if (!onesColumn(Z, n, q, col)) continue;
     // one term, intercept first, a full factor: the per-level regressions
     let full = blk.terms.length === 1 && col === 0 && q > 1;
     for (let s = 0; s < q && full; s++) for (let t = 0; t <= s; t++) if (blk.thetaIndex[s * q + t] < 0) full = false;
     if (full) {
       const v = vectorFactor(q, blk.thetaIndex, codes, Z, nl, n, fromA && qualifying === 1 ? fromA.Akk[kb] : undefined);
       if (v.J >= 2) { factors.push(v); blockOf.set(v, kb); continue; }
+    }
+    // the levels' counts: with the one factor's A, its diagonal entries Σ 1 · 1 (exact), else a pass
+    const cnt = new Float64Array(nl);
+    if (fromA && qualifying === 1) {
+      const Akk = fromA.Akk[kb]!, qq = q * q;
+      for (let j = 0; j < nl; j++) cnt[j] = Akk[j * qq + col * q + col];
+    } else {
+      for (let i = 0; i < n; i++) cnt[codes[i]]++;
     }
     let J = 0;
     for (let j = 0; j < nl; j++) if (cnt[j] > 0) J++;
@@ -226,7 +329,7 @@ export function momentStart(model: LmmModel, start: Float64Array, gram?: GramMat
   factors.sort((a, b) => a.J - b.J);
   const df = n - p - factors.reduce((s, f) => s + (f.kind === 'scalar' ? f.J - 1 : f.q * (f.J - 1)), 0);
   if (df < 0.1 * n) return null;
-  const r = Float64Array.from(model.fixed.yc);
+  let sse = 0;
   // one factor: its levels' fits are independent, one sweep is the least-squares fit (its Z_jᵀ y_c from A)
   if (factors.length === 1 && fromA) {
     const f = factors[0]!, kb = blockOf.get(f)!;
@@ -235,12 +338,12 @@ export function momentStart(model: LmmModel, start: Float64Array, gram?: GramMat
     const yRow = fromA.AXk[kb]!.subarray(p * m, p * m + m);
     // a random intercept's column of a block with several (its Z column all ones): every q-th entry
     const col = f.kind === 'scalar' ? model.internalBlocks[kb]!.terms[0]!.col : 0;
-    sweepFactor(f, r, n, f.kind === 'scalar' && q > 1 ? Float64Array.from({ length: f.nl }, (_, j) => yRow[j * q + col]!) : yRow);
+    sse = oneFactorFit(f, model.fixed.yc, n, f.kind === 'scalar' && q > 1 ? Float64Array.from({ length: f.nl }, (_, j) => yRow[j * q + col]!) : yRow);
   } else {
+    const r = Float64Array.from(model.fixed.yc);
     for (let sweep = 0; sweep < (factors.length > 1 ? SWEEPS : 1); sweep++) for (const f of factors) sweepFactor(f, r, n);
+    for (let i = 0; i < n; i++) sse += r[i] * r[i];
   }
-  let sse = 0;
-  for (let i = 0; i < n; i++) sse += r[i] * r[i];
   const sigma2 = sse / df;
   if (!(sigma2 > 0) || !Number.isFinite(sigma2)) return null;
   const theta = Float64Array.from(start);

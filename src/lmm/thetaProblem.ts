@@ -11,6 +11,8 @@
  */
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
 import type { CovarianceFactor, ThetaProblem } from '../optim/thetaOptimizer.js';
+import { FRAME_CHUNK, rowJobs } from '../linalg/rowChunks.js';
+import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 
 /** Scales are kept within [1/SCALE_LIMIT, SCALE_LIMIT]; an all-zero column gets 1. */
 const SCALE_LIMIT = 1e8;
@@ -21,17 +23,40 @@ export interface ColumnSquares {
   count: Float64Array;
 }
 
-/** A block's column squares from its rows. */
+/**
+ * Chunk c of the column squares: over the chunk's rows, Σ (Z M)_s² and the count of Z_s ≠ 0 per
+ * column s into csOut at 2 Q c and 2 Q c + Q. csParams = [n, Q, rows per chunk].
+ */
+export function columnSquaresChunk(A: RowArrays, c: number): void {
+  const P = A.csParams as Float64Array;
+  const n = P[0], Q = P[1], i0 = c * P[2], i1 = Math.min(n, i0 + P[2]);
+  const Z = A.Z as Float64Array, Zc = A.Zc as Float64Array;
+  // the chunk's sums in a local array (neighbouring chunks' results share cache lines)
+  const acc = new Float64Array(2 * Q);
+  for (let i = i0; i < i1; i++) for (let s = 0; s < Q; s++) {
+    if (Z[i * Q + s] === 0) continue;
+    const v = Zc[i * Q + s];
+    acc[s] += v * v;
+    acc[Q + s]++;
+  }
+  (A.csOut as Float64Array).set(acc, 2 * Q * c);
+}
+
+const COLUMN_SQUARES = registerRowKernel('thetaColumnSquares', columnSquaresChunk);
+
+/** A block's column squares from its rows: a row job, the chunks' sums added in chunk order. */
 export function columnSquares(blk: RandomBlock, internal: RandomBlock, n: number): ColumnSquares {
-  const Zc = internal.Z; // Z M: the centred columns the internal θ multiplies (src/model/reparam.ts)
   const Q = blk.q;
+  const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
+  const csParams = sharedFloat64(3);
+  csParams.set([n, Q, FRAME_CHUNK]);
+  // Z M: the centred columns the internal θ multiplies (src/model/reparam.ts)
+  const arrays: RowArrays = { Z: blk.Z, Zc: internal.Z, csParams, csOut: sharedFloat64(2 * Q * chunks) };
+  rowJobs(arrays, arrays).run(COLUMN_SQUARES, chunks);
+  const out = arrays.csOut as Float64Array;
   const sumSq = new Float64Array(Q);
   const count = new Float64Array(Q);
-  for (let i = 0; i < n; i++) for (let s = 0; s < Q; s++) {
-    if (blk.Z[i * Q + s] === 0) continue;
-    sumSq[s] += Zc[i * Q + s] ** 2;
-    count[s]++;
-  }
+  for (let c = 0; c < chunks; c++) for (let s = 0; s < Q; s++) { sumSq[s] += out[2 * Q * c + s]; count[s] += out[2 * Q * c + Q + s]; }
   return { sumSq, count };
 }
 

@@ -43,9 +43,11 @@ export interface ReparamOptions {
 export function zMomentsChunk(A: RowArrays, c: number): void {
   const P = A.zParams as Float64Array;
   const n = P[0], q = P[1], i0 = c * P[2], i1 = Math.min(n, i0 + P[2]);
-  const Z = A.Z as Float64Array, out = A.zMoments as Float64Array, o = 2 * q * c;
-  for (let s = 0; s < 2 * q; s++) out[o + s] = 0;
-  for (let i = i0; i < i1; i++) for (let s = 0; s < q; s++) { const v = Z[i * q + s]; out[o + s] += v; out[o + q + s] += v * v; }
+  const Z = A.Z as Float64Array;
+  // the chunk's sums in a local array (neighbouring chunks' results share cache lines)
+  const acc = new Float64Array(2 * q);
+  for (let i = i0; i < i1; i++) for (let s = 0; s < q; s++) { const v = Z[i * q + s]; acc[s] += v; acc[q + s] += v * v; }
+  (A.zMoments as Float64Array).set(acc, 2 * q * c);
 }
 
 /**
