@@ -31,7 +31,7 @@
  * the data, run on the row threads (src/linalg/rowThreads.ts); each chunk keeps its own sums, which
  * are added in chunk order: the result is the same whatever the threads.
  */
-import { type RowArrays, RowJobs, registerRowKernel, shareArray, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
+import { type RowArrays, RowJobs, onSharedMemory, registerRowKernel, shareArray, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { EXP_NEG_SOURCE, expNeg } from './expNeg.js';
 import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 
@@ -680,6 +680,27 @@ export function groupJointChunk(A: RowArrays, c: number): void {
 }
 
 /** max |Z| over each level's rows (level order) into `out` */
+/**
+ * Chunk c of a copy of the rows into level order (a row job over the output's rows, ROW_CHUNK at a
+ * time): out[k] = src[perm[k]]; rows of `width` entries, out[k w + s] = src[perm[k] w + s]; or, for
+ * `cols` > 0, column-major columns of n rows, out[r n + k] = src[r n + perm[k]] (r < cols).
+ * gaParams = [n, width, rows per chunk, cols].
+ */
+export function levelGatherChunk(A: RowArrays, c: number): void {
+  const P = A.gaParams as Float64Array;
+  const n = P[0], w = P[1], k0 = c * P[2], k1 = Math.min(n, k0 + P[2]), cols = P[3];
+  const perm = A.gaPerm as Int32Array, src = A.gaSrc as Float64Array, out = A.gaOut as Float64Array;
+  if (cols > 0) {
+    for (let r = 0; r < cols; r++) { const o = r * n; for (let k = k0; k < k1; k++) out[o + k] = src[o + perm[k]]; }
+  } else if (w === 1) {
+    for (let k = k0; k < k1; k++) out[k] = src[perm[k]];
+  } else {
+    for (let k = k0; k < k1; k++) { const a = perm[k] * w, b = k * w; for (let t = 0; t < w; t++) out[b + t] = src[a + t]; }
+  }
+}
+
+const LEVEL_GATHER = registerRowKernel('levelGather', levelGatherChunk);
+
 function levelMaxAbs(Z: Float64Array, start: Int32Array, out: Float64Array): Float64Array {
   for (let g = 0; g + 1 < start.length; g++) {
     let m = 0;
@@ -766,19 +787,26 @@ export class GroupNewton {
     const i32 = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     const { start, perm } = levelOrder(codes, nl);
     const n = codes.length;
+    const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
+    const gPerm = perm ? toShared(perm) : i32(0);
+    // a copy into level order as row jobs (on the helpers where the source is on shared memory)
+    const gather = (src: Float64Array, out: Float64Array, width: number, cols: number): Float64Array => {
+      const gaParams = f64(4);
+      gaParams.set([n, width, ROW_CHUNK, cols]);
+      const job: RowArrays = { gaPerm: gPerm, gaSrc: src, gaOut: out, gaParams };
+      new RowJobs(job, job, shared && onSharedMemory(src)).run(LEVEL_GATHER, Math.max(1, Math.ceil(n / ROW_CHUNK)));
+      return out;
+    };
     // the rows (`width` entries each) in level order: a copy, or the array itself when the rows are in
     // that order already (on shared memory when `shared`: the caller's, or a copy)
     const inOrder = (a: Float64Array, width = 1): Float64Array => {
       if (!perm) return shared ? shareArray(a) : a;
-      const out = f64(n * width);
-      for (let k = 0; k < n; k++) for (let s = 0; s < width; s++) out[k * width + s] = a[perm[k] * width + s];
-      return out;
+      return gather(a, f64(n * width), width, 0);
     };
     const gChunk = levelChunks(start, ROW_CHUNK);
     this.chunks = gChunk.length - 1;
     const inOrderZ = inOrder(Z, q);
     this.q = q;
-    const toShared = (a: Int32Array): Int32Array => { const s = i32(a.length); s.set(a); return s; };
     this.params = f64(17);
     this.out = f64(OUT * this.chunks);
     this.U = f64(nl * q);
@@ -790,14 +818,11 @@ export class GroupNewton {
     let gX = f64(0);
     if (this.formsBase) {
       gX = f64(n * 4 * Math.ceil(p / 4));
-      for (let r = 0; r < p; r++) {
-        const o = r * n;
-        if (perm) for (let k = 0; k < n; k++) gX[o + k] = X[o + perm[k]];
-        else gX.set(X.subarray(o, o + n), o);
-      }
+      if (perm) gather(X, gX, 1, p);
+      else gX.set(X.subarray(0, n * p));
     }
     const arrays: RowArrays = {
-      gStart: toShared(start), gChunk: toShared(gChunk), gPerm: perm ? toShared(perm) : i32(0),
+      gStart: toShared(start), gChunk: toShared(gChunk), gPerm,
       gY: inOrder(y), gZ: inOrderZ, gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
       base, gBase: f64(n), gW: f64(q === 1 ? n : 0), gA: f64(nl * q * q), gZmax: q === 1 ? levelMaxAbs(inOrderZ, start, f64(nl)) : f64(0),
