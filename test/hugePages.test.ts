@@ -56,7 +56,8 @@ describe('hugePagePlan', () => {
   it("reads this machine's facts and counts only existing files as data", () => {
     const file = join(dir, 'data.csv');
     writeFileSync(file, 'y,x\n1,2\n');
-    const f = hugePageFacts(['fit', file, 'y ~ x + (1 | g)', join(dir, 'missing.csv')], {});
+    // a formula longer than a file name may be, and a path under a file, are not data either
+    const f = hugePageFacts(['fit', file, 'y ~ x + (1 | g)', join(dir, 'missing.csv'), `y ~ ${'x + '.repeat(100)}(1 | g)`, join(file, 'x')], {});
     expect(f.platform).toBe(process.platform);
     if (f.thp !== null) expect(f.dataBytes).toBe(8);
   });

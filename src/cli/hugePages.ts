@@ -3,9 +3,10 @@
  *
  * A large fit allocates its row arrays at once: about 1.5 GB for 10M rows of `y ~ x + w + (x | g)`
  * (the columns, X, Z, X_c, Z M, the Gram pass's level-order copies). The kernel backs fresh memory
- * page by page at its first write: 4 KiB pages mean ~370,000 page faults for that fit, and on a
- * virtual machine each fault is expensive (bench/RESULTS.md, "Huge pages": 4 GiB first written in
- * 11.5 s with 4 KiB pages, 0.4 s with 2 MiB ones). Where the kernel gives huge pages only to memory
+ * page by page at its first write: 4 KiB pages mean ~365,000 page faults for that fit, and on a
+ * virtual machine each fault is expensive (bench/RESULTS.md, "huge pages for the rows' memory": on the
+ * 2-core AMD EPYC VM, 4 GiB first written in 18.7–19.4 s with 4 KiB pages and 3.2–3.4 s with huge
+ * pages; the 10M-row fit 5.4–5.6 s against 3.8–4.4 s). Where the kernel gives huge pages only to memory
  * that asks for them (/sys/kernel/mm/transparent_hugepage/enabled reads `[madvise]`: Ubuntu's
  * default and many clouds'), glibc's malloc asks for them — madvise(MADV_HUGEPAGE) on its mmap'd
  * blocks, where Node's ArrayBuffers and SharedArrayBuffers live — when the environment variable
@@ -73,8 +74,12 @@ export function hugePageFacts(args: string[], env: Record<string, string | undef
     return facts;
   }
   for (const a of args) {
-    const s = statSync(a, { throwIfNoEntry: false });
-    if (s?.isFile()) facts.dataBytes = Math.max(facts.dataBytes, s.size);
+    try {
+      const s = statSync(a, { throwIfNoEntry: false });
+      if (s?.isFile()) facts.dataBytes = Math.max(facts.dataBytes, s.size);
+    } catch {
+      // not a path (a long formula: ENAMETOOLONG; under a file: ENOTDIR): not data
+    }
   }
   // the process report's header names glibc's runtime version (absent under musl); read only when it can matter
   if (facts.thp.includes('[madvise]')) {
