@@ -30,6 +30,10 @@
 #                   factor's per-group updates on the GPU against the CPU's, alternated (200,000 rows, 5,000 groups,
 #                   h of 200 levels; quick: 8,000 rows, 200 groups); its table is appended to summary.md
 #
+# Memory: the fitting processes get transparent huge pages where the CLI would give them to a large fit
+# (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 on Linux with THP `madvise`; src/cli/hugePages.ts); the summary's
+# machine line says which. MIXEDGPU_HUGE_PAGES=off: not.
+#
 # Node: `node` on PATH, or .gpu/env.sh (a GPU machine without Node: ../shared/device/pack.sh carries Node,
 # the `webgpu` package and the Vulkan loader; bench/README.md has the whole recipe). The bundles
 # bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (and bench/out/browser* for Chromium) are built here
