@@ -3,8 +3,8 @@
  * runs itself again with GLIBC_TUNABLES asking glibc's malloc for them, that the relaunched process
  * gets the variable and the caller its exit status, and that the command prints the same fit either way.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +15,15 @@ import { HUGE_PAGE_MIN_BYTES, type HugePageFacts, hugePageFacts, hugePagePlan, r
 const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-hugepages-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** a directory under the project's node_modules, where a bundle finds the packages it leaves out (removed after the test) */
+function cacheDir(): string {
+  const cache = join(root, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const own = mkdtempSync(join(cache, 'mixedgpu-hugepages-'));
+  onTestFinished(() => rmSync(own, { recursive: true, force: true }));
+  return own;
+}
 
 describe('hugePagePlan', () => {
   const large: HugePageFacts = { platform: 'linux', thp: 'always [madvise] never\n', glibc: '2.36', env: {}, dataBytes: HUGE_PAGE_MIN_BYTES };
@@ -64,28 +73,53 @@ describe('hugePagePlan', () => {
 });
 
 describe('relaunch', () => {
-  it('runs the command with GLIBC_TUNABLES set and returns its exit status', () => {
+  it('runs the command with GLIBC_TUNABLES set and returns its exit status', async () => {
     const out = join(dir, 'env.txt');
-    const status = relaunch('glibc.malloc.check=0:glibc.malloc.hugetlb=1', process.execPath,
+    const status = await relaunch('glibc.malloc.check=0:glibc.malloc.hugetlb=1', process.execPath,
       ['-e', `require('fs').writeFileSync(${JSON.stringify(out)}, process.env.GLIBC_TUNABLES + ' ' + process.env.MIXEDGPU_HUGE_PAGES); process.exitCode = 3`], { PATH: process.env.PATH });
     expect(status).toBe(3);
     // and never a second relaunch from there
     expect(readFileSync(out, 'utf8')).toBe('glibc.malloc.check=0:glibc.malloc.hugetlb=1 off');
   });
 
-  it('returns null when the command cannot be started (the caller runs it itself)', () => {
-    expect(relaunch('glibc.malloc.hugetlb=1', join(dir, 'no-such-command'), [])).toBeNull();
+  it('returns null when the command cannot be started (the caller runs it itself)', async () => {
+    expect(await relaunch('glibc.malloc.hugetlb=1', join(dir, 'no-such-command'), [])).toBeNull();
   });
+
+  it('passes SIGTERM on to the child, which would otherwise outlive the command, and ends by it', async () => {
+    // a command that relaunches a child which waits (bundled, as the built command runs), then SIGTERM to the command alone
+    const own = cacheDir();
+    const pidFile = join(own, 'child.pid');
+    const entry = join(own, 'relauncher.ts');
+    writeFileSync(entry, [
+      `import { relaunch } from ${JSON.stringify(join(root, 'src', 'cli', 'hugePages.ts'))};`,
+      `const status = await relaunch('glibc.malloc.hugetlb=1', process.execPath, ['-e', ${JSON.stringify(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`)}]);`,
+      'process.exitCode = status ?? 9;',
+    ].join('\n'));
+    const bundle = join(own, 'relauncher.mjs');
+    await build({ entryPoints: [entry], outfile: bundle, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
+    const command = spawn(process.execPath, [bundle], { stdio: 'ignore' });
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => command.on('exit', (code, signal) => res({ code, signal })));
+    let childPid = 0;
+    for (let k = 0; k < 200 && !childPid; k++) {
+      await new Promise((r) => setTimeout(r, 25));
+      if (existsSync(pidFile)) childPid = Number(readFileSync(pidFile, 'utf8')) || 0;
+    }
+    expect(childPid).toBeGreaterThan(0);
+    command.kill('SIGTERM');
+    expect(await ended).toEqual({ code: null, signal: 'SIGTERM' });
+    // the child is gone too
+    let alive = true;
+    for (let k = 0; k < 200 && alive; k++) {
+      try { process.kill(childPid, 0); await new Promise((r) => setTimeout(r, 25)); } catch { alive = false; }
+    }
+    expect(alive).toBe(false);
+  }, 60_000);
 });
 
 describe('the command with and without huge pages', () => {
   it('prints the same fit; it runs itself again only where the plan says so, with the same Node options', async () => {
-    // bundled under the project's node_modules, where the bundle finds the packages it leaves out
-    const cache = join(root, 'node_modules', '.cache');
-    mkdirSync(cache, { recursive: true });
-    const own = mkdtempSync(join(cache, 'mixedgpu-hugepages-'));
-    onTestFinished(() => rmSync(own, { recursive: true, force: true }));
-    const cli = join(own, 'mixedgpu.mjs');
+    const cli = join(cacheDir(), 'mixedgpu.mjs');
     await build({
       entryPoints: [join(root, 'src/cli/main.ts')], outfile: cli, bundle: true, format: 'esm', platform: 'node', target: 'node20',
       external: ['webgpu', '@duckdb/node-api'], logLevel: 'error', legalComments: 'none',

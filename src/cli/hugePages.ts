@@ -17,7 +17,7 @@
  * MIXEDGPU_HUGE_PAGES=off never relaunches; =on relaunches whatever the data's size (where the
  * other conditions hold). A library user sets GLIBC_TUNABLES before starting Node (README.md).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 
 /** the glibc tunable that makes malloc ask for transparent huge pages */
@@ -89,18 +89,34 @@ export function hugePageFacts(args: string[], env: Record<string, string | undef
   return facts;
 }
 
+/** The signals a relaunched command passes on to its child (which would otherwise outlive it). */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Runs `command args` with GLIBC_TUNABLES set to the plan's value (and MIXEDGPU_HUGE_PAGES=off), its standard streams this
- * process's, and returns its exit status; null if it could not be started (the caller then runs the
- * command itself). A child ended by a signal ends this process by the same signal.
+ * Runs `command args` with GLIBC_TUNABLES set to the plan's value (and MIXEDGPU_HUGE_PAGES=off), its
+ * standard streams this process's, and resolves to its exit status; to null if it could not be
+ * started (the caller then runs the command itself). SIGINT, SIGTERM and SIGHUP sent to this process
+ * are passed on to the child; a child ended by a signal ends this process by the same signal.
  */
-export function relaunch(tunables: string, command: string, args: string[], env: Record<string, string | undefined> = process.env): number | null {
-  // MIXEDGPU_HUGE_PAGES=off as well: never a second relaunch, even where the loader drops GLIBC_TUNABLES (setuid)
-  const r = spawnSync(command, args, { stdio: 'inherit', env: { ...env, GLIBC_TUNABLES: tunables, MIXEDGPU_HUGE_PAGES: 'off' } });
-  if (r.error) return null;
-  if (r.signal) {
-    process.kill(process.pid, r.signal);
-    return 1;
-  }
-  return r.status ?? 1;
+export function relaunch(tunables: string, command: string, args: string[], env: Record<string, string | undefined> = process.env): Promise<number | null> {
+  return new Promise((resolve) => {
+    // MIXEDGPU_HUGE_PAGES=off as well: never a second relaunch, even where the loader drops GLIBC_TUNABLES (setuid)
+    const child = spawn(command, args, { stdio: 'inherit', env: { ...env, GLIBC_TUNABLES: tunables, MIXEDGPU_HUGE_PAGES: 'off' } });
+    const forward = (signal: NodeJS.Signals) => { child.kill(signal); };
+    for (const s of FORWARDED) process.on(s, forward);
+    const done = () => { for (const s of FORWARDED) process.off(s, forward); };
+    child.on('error', () => {
+      done();
+      resolve(null);
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      if (signal) {
+        process.kill(process.pid, signal);
+        resolve(1);
+      } else {
+        resolve(code ?? 1);
+      }
+    });
+  });
 }

@@ -10,7 +10,7 @@ import { hugePageFacts, hugePagePlan, relaunch } from './hugePages.js';
 const script = fileURLToPath(import.meta.url);
 // the built command only (a TypeScript runner's script cannot be started again as it was)
 const plan = /\.[cm]?js$/.test(script) ? hugePagePlan(hugePageFacts(process.argv.slice(2))) : null;
-const status = plan?.relaunch ? relaunch(plan.tunables, process.execPath, [...process.execArgv, script, ...process.argv.slice(2)]) : null;
+const status = plan?.relaunch ? await relaunch(plan.tunables, process.execPath, [...process.execArgv, script, ...process.argv.slice(2)]) : null;
 if (status !== null) {
   process.exitCode = status;
 } else {
