@@ -26,7 +26,7 @@ function cacheDir(): string {
 }
 
 describe('hugePagePlan', () => {
-  const large: HugePageFacts = { platform: 'linux', thp: 'always [madvise] never\n', glibc: '2.36', env: {}, dataBytes: HUGE_PAGE_MIN_BYTES };
+  const large: HugePageFacts = { platform: 'linux', thp: 'always [madvise] never\n', glibc: '2.36', env: {}, dataBytes: HUGE_PAGE_MIN_BYTES, inMemory: true };
 
   it('relaunches a large fit on Linux with THP on request (madvise) and glibc ≥ 2.35', () => {
     expect(hugePagePlan(large)).toEqual({ relaunch: true, tunables: 'glibc.malloc.hugetlb=1' });
@@ -56,6 +56,7 @@ describe('hugePagePlan', () => {
       [{ thp: null }, 'no transparent huge pages'],
       [{ glibc: '2.31' }, 'glibc 2.31 has no glibc.malloc.hugetlb (2.35)'],
       [{ glibc: null }, 'not glibc'],
+      [{ inMemory: false }, 'the rows are read in batches by an engine, not held in memory'],
     ];
     for (const [change, why] of cases) {
       expect(hugePagePlan({ ...large, ...change, env: { ...change.env } }), why).toEqual({ relaunch: false, why });
@@ -69,6 +70,23 @@ describe('hugePagePlan', () => {
     const f = hugePageFacts(['fit', file, 'y ~ x + (1 | g)', join(dir, 'missing.csv'), `y ~ ${'x + '.repeat(100)}(1 | g)`, join(file, 'x')], {});
     expect(f.platform).toBe(process.platform);
     if (f.thp !== null) expect(f.dataBytes).toBe(8);
+  });
+
+  it('holds the rows in memory for fit with the memory engine (named, or chosen by the file) and every other command', () => {
+    const file = join(dir, 'data.csv');
+    writeFileSync(file, 'y,x\n1,2\n');
+    const inMemory = (...args: string[]) => hugePageFacts(args, {}).inMemory;
+    expect(inMemory('fit', file, 'y ~ x * z + (1 | g)')).toBe(true);
+    expect(inMemory('fit', '--ml', file, 'y ~ x + (1 | g)', '--engine', 'memory')).toBe(true);
+    expect(inMemory('fit', file, 'y ~ x + (1 | g)', '--engine', 'duckdb')).toBe(false);
+    expect(inMemory('fit', file, 'y ~ x + (1 | g)', '--engine=stream')).toBe(false);
+    expect(inMemory('fit', '--engine', 'clickhouse', '--url', 'http://127.0.0.1:8123', '--table', 't', 'y ~ x + (1 | g)')).toBe(false);
+    // a glob goes to DuckDB, unless a GLMM (the memory engine only)
+    expect(inMemory('fit', join(dir, '*.parquet'), 'y ~ x + (1 | g)')).toBe(false);
+    expect(inMemory('fit', join(dir, '*.parquet'), 'y ~ x + (1 | g)', '--family', 'binomial')).toBe(true);
+    // an engine the command refuses
+    expect(inMemory('fit', file, 'y ~ x + (1 | g)', '--engine', 'spark')).toBe(false);
+    expect(inMemory('anova', file, 'y ~ 1 + (1 | g)', 'y ~ x + (1 | g)')).toBe(true);
   });
 });
 

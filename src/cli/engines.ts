@@ -4,9 +4,11 @@
  *   stream      record batches of a Parquet, CSV or Arrow IPC file, never the whole table (src/gram/stream/)
  *   duckdb      DuckDB embedded over a file or glob ('data/*.parquet'), out of core (src/gram/sql/)
  *   clickhouse  a ClickHouse table (a Distributed table over shards) at --url (src/gram/sql/)
- * Without --engine: memory for a file up to AUTO_ENGINE_BYTES, duckdb past it and for a glob.
+ * Without --engine: memory for a file up to AUTO_ENGINE_BYTES, duckdb past it and for a glob
+ * (./engineChoice.ts, which the command's launcher reads too).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { type EngineChoice, isGlob } from './engineChoice.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GramLmerOptions } from '../gram/fit.js';
 import { lmerSql } from '../gram/sql/lmer.js';
@@ -14,32 +16,7 @@ import { writeResiduals } from '../gram/sql/residuals.js';
 import { lmerStream } from '../gram/stream/lmer.js';
 import { openBatchSource, writeStreamResiduals } from '../gram/stream/node.js';
 
-export const ENGINES = ['memory', 'stream', 'duckdb', 'clickhouse'] as const;
-export type EngineChoice = (typeof ENGINES)[number];
-
-/** Files larger than this (on disk) are fitted through DuckDB when no engine is named: 10M rows in memory take 1.7–2.5 GB. */
-export const AUTO_ENGINE_BYTES = 1 << 30;
-
-/** whether a path is a glob (DuckDB expands it) */
-export function isGlob(path: string): boolean {
-  return /[*?[]/.test(path);
-}
-
-/** The engine to use and, when it was chosen for the user, why (said on stderr). */
-export function chooseEngine(file: string | undefined, engine: string | undefined, glmm: boolean): { engine: EngineChoice; note: string | null } {
-  if (engine !== undefined) {
-    const e = engine.toLowerCase();
-    if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`unknown engine '${engine}' (choose one of ${ENGINES.join(', ')})`);
-    return { engine: e as EngineChoice, note: null };
-  }
-  if (!file || glmm) return { engine: 'memory', note: null };
-  if (isGlob(file)) return { engine: 'duckdb', note: `${file} is a glob: read through DuckDB (--engine duckdb)` };
-  if (existsSync(file) && statSync(file).size > AUTO_ENGINE_BYTES) {
-    const gb = (statSync(file).size / 1e9).toFixed(2);
-    return { engine: 'duckdb', note: `${file} is ${gb} GB, over the ${(AUTO_ENGINE_BYTES / 1e9).toFixed(2)} GB that are read into memory: read through DuckDB (--engine duckdb; --engine memory to override)` };
-  }
-  return { engine: 'memory', note: null };
-}
+export { AUTO_ENGINE_BYTES, ENGINES, type EngineChoice, chooseEngine, isGlob } from './engineChoice.js';
 
 export interface EngineFitArgs extends GramLmerOptions {
   /** the prior weights' column */

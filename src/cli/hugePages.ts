@@ -11,14 +11,16 @@
  * default and many clouds'), glibc's malloc asks for them — madvise(MADV_HUGEPAGE) on its mmap'd
  * blocks, where Node's ArrayBuffers and SharedArrayBuffers live — when the environment variable
  * GLIBC_TUNABLES holds `glibc.malloc.hugetlb=1`. glibc reads it once, when the process starts; so
- * the command runs itself again with it (`hugePagePlan` decides, `relaunch` does it). The values
- * computed are the same: only where the memory comes from changes.
+ * the command runs itself again with it (`hugePagePlan` decides, `relaunch` does it) when it will hold
+ * a large data file's rows in memory (the engines that read them in batches allocate little). The
+ * values computed are the same: only where the memory comes from changes.
  *
  * MIXEDGPU_HUGE_PAGES=off never relaunches; =on relaunches whatever the data's size (where the
  * other conditions hold). A library user sets GLIBC_TUNABLES before starting Node (README.md).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { chooseEngine } from './engineChoice.js';
 
 /** the glibc tunable that makes malloc ask for transparent huge pages */
 export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
@@ -35,6 +37,11 @@ export interface HugePageFacts {
   env: Record<string, string | undefined>;
   /** the largest data file named on the command line (bytes; 0 if none) */
   dataBytes: number;
+  /**
+   * whether the command holds the rows in memory: every command but `fit` through another engine
+   * (stream, duckdb, clickhouse: the rows in batches, A formed as they pass; ./engineChoice.ts)
+   */
+  inMemory: boolean;
 }
 
 export type HugePagePlan = { relaunch: true; tunables: string } | { relaunch: false; why: string };
@@ -52,6 +59,7 @@ export function hugePagePlan(f: HugePageFacts): HugePagePlan {
     return { relaunch: false, why: mode === null ? 'no transparent huge pages' : `transparent huge pages are '${mode}', not 'madvise'` };
   }
   if (!glibcAtLeast(f.glibc, 2, 35)) return { relaunch: false, why: f.glibc ? `glibc ${f.glibc} has no glibc.malloc.hugetlb (2.35)` : 'not glibc' };
+  if (!f.inMemory) return { relaunch: false, why: 'the rows are read in batches by an engine, not held in memory' };
   if (setting !== 'on' && setting !== '1' && f.dataBytes < HUGE_PAGE_MIN_BYTES) {
     return { relaunch: false, why: `data under ${HUGE_PAGE_MIN_BYTES / 2 ** 20} MiB` };
   }
@@ -64,9 +72,14 @@ function glibcAtLeast(version: string | null, major: number, minor: number): boo
   return Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor);
 }
 
-/** This process's facts; `args` are the command's arguments, of which existing files count as data. */
+/**
+ * This process's facts; `args` are the command's arguments, of which existing files count as data.
+ * For `fit`, the engine is the one the command will choose (`--engine`, else by FILE, its first
+ * argument that is no option, and `--family`: ./engineChoice.ts); an argument the command will refuse
+ * counts as not in memory.
+ */
 export function hugePageFacts(args: string[], env: Record<string, string | undefined> = process.env): HugePageFacts {
-  const facts: HugePageFacts = { platform: process.platform, thp: null, glibc: null, env, dataBytes: 0 };
+  const facts: HugePageFacts = { platform: process.platform, thp: null, glibc: null, env, dataBytes: 0, inMemory: rowsInMemory(args) };
   if (facts.platform !== 'linux') return facts;
   try {
     facts.thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
@@ -87,6 +100,23 @@ export function hugePageFacts(args: string[], env: Record<string, string | undef
     facts.glibc = header?.glibcVersionRuntime ?? null;
   }
   return facts;
+}
+
+/** Whether the command of these arguments holds its rows in memory (see HugePageFacts.inMemory). */
+function rowsInMemory(args: string[]): boolean {
+  if (args[0] !== 'fit') return true;
+  let engine: string | undefined;
+  for (let k = 1; k < args.length; k++) {
+    if (args[k] === '--engine') engine = args[k + 1];
+    else if (args[k].startsWith('--engine=')) engine = args[k].slice('--engine='.length);
+  }
+  const glmm = args.some((a) => a === '--family' || a.startsWith('--family='));
+  const file = args.slice(1).find((a) => !a.startsWith('-'));
+  try {
+    return chooseEngine(file, engine, glmm).engine === 'memory';
+  } catch {
+    return false;
+  }
 }
 
 /** The signals a relaunched command passes on to its child (which would otherwise outlive it). */
