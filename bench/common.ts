@@ -12,7 +12,7 @@ import { ensureFactorSlopesCsv } from './factorSlopes.js';
 import { ensureSizedCsv } from './sized.js';
 import type * as arrow from 'apache-arrow';
 import { readTableFile } from '../src/io/node.js';
-import { hugePageFacts, hugePagePlan } from '../src/cli/hugePages.js';
+import { HUGE_PAGE_TUNABLE, hugePageFacts, hugePagePlan } from '../src/cli/hugePages.js';
 import { generateLmmData } from './synth.js';
 
 export const MiB = 2 ** 20;
@@ -73,26 +73,29 @@ export function machine(): Machine {
   };
 }
 
+/** The command line's plan for a large fit here (MIXEDGPU_HUGE_PAGES=on unless set: the benchmarks' fits are large). */
+function benchHugePagePlan(env: NodeJS.ProcessEnv) {
+  return hugePagePlan(hugePageFacts([], { ...env, MIXEDGPU_HUGE_PAGES: env.MIXEDGPU_HUGE_PAGES ?? 'on' }));
+}
+
 /**
  * The memory the benchmark's fitting children get: glibc's malloc asking for transparent huge pages
  * (GLIBC_TUNABLES, as the command line sets it for large data: src/cli/hugePages.ts) or not, and why.
  */
 export function hugePagesState(env: NodeJS.ProcessEnv = process.env): string {
-  if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb=1')) return 'on (GLIBC_TUNABLES glibc.malloc.hugetlb=1)';
-  const plan = hugePagePlan(hugePageFacts([], { ...env, MIXEDGPU_HUGE_PAGES: env.MIXEDGPU_HUGE_PAGES ?? 'on' }));
-  if (plan.relaunch) return 'off (available: GLIBC_TUNABLES unset)';
-  return `off (${plan.why})`;
+  if ((env.GLIBC_TUNABLES ?? '').includes(HUGE_PAGE_TUNABLE)) return `on (GLIBC_TUNABLES ${HUGE_PAGE_TUNABLE})`;
+  const plan = benchHugePagePlan(env);
+  return plan.relaunch ? 'off (available: GLIBC_TUNABLES unset)' : `off (${plan.why})`;
 }
 
 /**
  * Gives the children started from here (the fits, R) huge pages where the command line would give
  * them to a large fit (MIXEDGPU_HUGE_PAGES=off: not), by setting GLIBC_TUNABLES in this process's
- * environment, which they inherit; returns `hugePagesState()`.
+ * environment, which they inherit; `machine()` then says so.
  */
-export function hugePagesForChildren(): string {
-  const plan = hugePagePlan(hugePageFacts([], { ...process.env, MIXEDGPU_HUGE_PAGES: process.env.MIXEDGPU_HUGE_PAGES ?? 'on' }));
+export function hugePagesForChildren(): void {
+  const plan = benchHugePagePlan(process.env);
   if (plan.relaunch) process.env.GLIBC_TUNABLES = plan.tunables;
-  return hugePagesState();
 }
 
 /** 'Machine: …' line of the printed reports. */

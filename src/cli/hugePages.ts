@@ -58,12 +58,16 @@ export function hugePagePlan(f: HugePageFacts): HugePagePlan {
   if (mode !== 'madvise') {
     return { relaunch: false, why: mode === null ? 'no transparent huge pages' : `transparent huge pages are '${mode}', not 'madvise'` };
   }
-  if (!glibcAtLeast(f.glibc, 2, 35)) return { relaunch: false, why: f.glibc ? `glibc ${f.glibc} has no glibc.malloc.hugetlb (2.35)` : 'not glibc' };
   if (!f.inMemory) return { relaunch: false, why: 'the rows are read in batches by an engine, not held in memory' };
-  if (setting !== 'on' && setting !== '1' && f.dataBytes < HUGE_PAGE_MIN_BYTES) {
-    return { relaunch: false, why: `data under ${HUGE_PAGE_MIN_BYTES / 2 ** 20} MiB` };
-  }
+  if (!forced(f.env) && f.dataBytes < HUGE_PAGE_MIN_BYTES) return { relaunch: false, why: `data under ${HUGE_PAGE_MIN_BYTES / 2 ** 20} MiB` };
+  if (!glibcAtLeast(f.glibc, 2, 35)) return { relaunch: false, why: f.glibc ? `glibc ${f.glibc} has no glibc.malloc.hugetlb (2.35)` : 'not glibc' };
   return { relaunch: true, tunables: current ? `${current}:${HUGE_PAGE_TUNABLE}` : HUGE_PAGE_TUNABLE };
+}
+
+/** MIXEDGPU_HUGE_PAGES=on: whatever the data's size */
+function forced(env: Record<string, string | undefined>): boolean {
+  const setting = (env.MIXEDGPU_HUGE_PAGES ?? '').toLowerCase();
+  return setting === 'on' || setting === '1';
 }
 
 function glibcAtLeast(version: string | null, major: number, minor: number): boolean {
@@ -94,8 +98,9 @@ export function hugePageFacts(args: string[], env: Record<string, string | undef
       // not a path (a long formula: ENAMETOOLONG; under a file: ENOTDIR): not data
     }
   }
-  // the process report's header names glibc's runtime version (absent under musl); read only when it can matter
-  if (facts.thp.includes('[madvise]')) {
+  // the process report's header names glibc's runtime version (absent under musl); read (~7 ms) only
+  // when it can matter, so that a small fit's command does not pay for it
+  if (facts.thp.includes('[madvise]') && facts.inMemory && (forced(env) || facts.dataBytes >= HUGE_PAGE_MIN_BYTES)) {
     const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
     facts.glibc = header?.glibcVersionRuntime ?? null;
   }
