@@ -117,6 +117,11 @@ describe('relaunch', () => {
     const bundle = join(own, 'relauncher.mjs');
     await build({ entryPoints: [entry], outfile: bundle, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
     const command = spawn(process.execPath, [bundle], { stdio: 'ignore' });
+    // whatever the outcome, neither process outlives the test
+    onTestFinished(() => {
+      if (command.exitCode === null && command.signalCode === null) command.kill('SIGKILL');
+      if (childPid) try { process.kill(childPid, 'SIGKILL'); } catch { /* gone */ }
+    });
     const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => command.on('exit', (code, signal) => res({ code, signal })));
     let childPid = 0;
     for (let k = 0; k < 200 && !childPid; k++) {
