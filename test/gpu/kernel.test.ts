@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gpuOrSkip, gpuSuiteName, GPU_TIMEOUT } from './setup.js';
 import type { GpuContext } from '../../src/backend/webgpu/device.js';
-import { ComputeKernel, gridFor, packUniform, structLayout } from '../../src/backend/webgpu/kernel.js';
+import { ComputeKernel, gridFor, packUniform, reflectWgsl, structLayout } from '../../src/backend/webgpu/kernel.js';
 import { createStorage, createUniform, readBuffer, writeBuffer } from '../../src/backend/webgpu/buffers.js';
 import { runSelfTest } from '../../src/backend/webgpu/selftest.js';
 import { SHADERS, shaderSource } from '../../src/backend/webgpu/shaders.generated.js';
@@ -75,6 +75,18 @@ describe('WGSL struct layouts (no GPU needed)', () => {
     expect(() => packUniform(L, { a: 1, b: 2, n: 1.5 })).toThrow(/1.5 is not a u32/);
     expect(() => packUniform(L, { a: [1, 2], b: 2, n: 1 })).toThrow(/expected 1 number, got 2/);
     expect(() => structLayout(MIXED, 'Nope')).toThrow(/no struct 'Nope'.*found: Mixed/);
+  });
+
+  it('reflects each WGSL text once; a text that does not parse throws every time', () => {
+    const code = shaderSource('dense');
+    const first = reflectWgsl(code);
+    expect(reflectWgsl(code)).toBe(first);
+    expect(first.entry.compute.map((f) => f.name)).toContain('diagFactor');
+    // the layouts read from the kept reflection are the ones a fresh parse gives
+    expect(structLayout(code, 'Panel')).toEqual(structLayout(`${code}\n`, 'Panel'));
+    const broken = 'struct P { a: f32 ';
+    expect(() => reflectWgsl(broken)).toThrow(/WGSL reflection failed/);
+    expect(() => reflectWgsl(broken)).toThrow(/WGSL reflection failed/);
   });
 
   it('2-D grid for more workgroups than one dimension holds', () => {

@@ -285,15 +285,15 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
    */
   static async create(ctx: GpuContext, input: WeightedGramInput, shareStructure?: GlmmPassGpu, rowData?: GlmmRowData, options: { groupLayout?: boolean } = {}): Promise<GlmmPassGpu> {
     const code = shaderSource('glmmPass');
-    const kernel = shareStructure?.kernel ?? await ComputeKernel.create(ctx, code, 'products', { label: 'glmmPass.products' });
-    let rows: { kernel: ComputeKernel; sums: ComputeKernel; data: GlmmRowData } | undefined;
-    if (rowData && gpuReweightSupported(rowData.family)) {
-      rows = {
-        kernel: shareStructure?.rw?.kernel ?? await ComputeKernel.create(ctx, code, 'reweight', { label: 'glmmPass.reweight' }),
-        sums: shareStructure?.rw?.sums ?? await ComputeKernel.create(ctx, code, 'chunkSums', { label: 'glmmPass.chunkSums' }),
-        data: rowData,
-      };
-    }
+    const compile = (entry: string) => ComputeKernel.create(ctx, code, entry, { label: `glmmPass.${entry}` });
+    const onDevice = rowData !== undefined && gpuReweightSupported(rowData.family);
+    // the pipelines compiled concurrently (a device may compile them in parallel)
+    const [kernel, reweight, sums] = await Promise.all([
+      shareStructure?.kernel ?? compile('products'),
+      onDevice ? shareStructure?.rw?.kernel ?? compile('reweight') : null,
+      onDevice ? shareStructure?.rw?.sums ?? compile('chunkSums') : null,
+    ]);
+    const rows = onDevice ? { kernel: reweight!, sums: sums!, data: rowData } : undefined;
     return new GlmmPassGpu(ctx, kernel, input, shareStructure, rows, options.groupLayout ?? false);
   }
 

@@ -22,9 +22,16 @@ export class GpuDenseSolver implements DenseSolver {
 
   /** For dense blocks k of sizes m_k, each solving at most maxRows_k rows at once. */
   static async create(ctx: GpuContext, blocks: { k: number; m: number; maxRows: number }[]): Promise<GpuDenseSolver> {
-    const kernels = new Map<number, DenseCholeskyGpu>();
-    for (const b of blocks) kernels.set(b.k, await DenseCholeskyGpu.create(ctx, b.m, Math.max(1, b.maxRows)));
-    return new GpuDenseSolver(ctx, kernels);
+    // the blocks' pipelines compiled concurrently
+    const made = await Promise.allSettled(blocks.map((b) => DenseCholeskyGpu.create(ctx, b.m, Math.max(1, b.maxRows))));
+    const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // the blocks made are released before the failure is passed on
+      for (const r of made) if (r.status === 'fulfilled') r.value.destroy();
+      throw failed.reason;
+    }
+    const kernels = made.map((r) => (r as PromiseFulfilledResult<DenseCholeskyGpu>).value);
+    return new GpuDenseSolver(ctx, new Map(blocks.map((b, i) => [b.k, kernels[i]])));
   }
 
   async cholesky(k: number, D: Float64Array, m: number, what: string): Promise<number> {

@@ -56,12 +56,27 @@ function shaderModule(device: GPUDevice, code: string, label: string): GPUShader
   return mod;
 }
 
-function parse(code: string): WgslReflectClass {
+/**
+ * The reflections made, by WGSL text: a shader's text is parsed once per process, not once per entry
+ * point and struct (wgsl_reflect takes 7–40 ms a shader here, and a model's set-up reads each shader
+ * 3–7 times). Read-only once made; the oldest goes past REFLECT_CACHE_SIZE texts.
+ */
+const reflectCache = new Map<string, WgslReflectClass>();
+const REFLECT_CACHE_SIZE = 32;
+
+/** The reflection of a WGSL text (made once per text, see reflectCache); a text that does not parse throws each time. */
+export function reflectWgsl(code: string): WgslReflectClass {
+  const cached = reflectCache.get(code);
+  if (cached) return cached;
+  let reflect: WgslReflectClass;
   try {
-    return new WgslReflect(code);
+    reflect = new WgslReflect(code);
   } catch (e) {
     throw new Error(`WGSL reflection failed: ${(e as Error)?.message ?? String(e)}`);
   }
+  if (reflectCache.size >= REFLECT_CACHE_SIZE) reflectCache.delete(reflectCache.keys().next().value as string);
+  reflectCache.set(code, reflect);
+  return reflect;
 }
 
 /** A compute pipeline for one entry point, with its bind group layout derived from the WGSL. */
@@ -122,7 +137,7 @@ export class ComputeKernel {
   private static prepare(target: GpuContext | GPUDevice, code: string, entryPoint: string, opts: KernelOptions) {
     const device = deviceOf(target);
     const label = opts.label ?? entryPoint;
-    const reflect = parse(code);
+    const reflect = reflectWgsl(code);
     const fn = reflect.entry.compute.find((f) => f.name === entryPoint);
     if (!fn) {
       const names = reflect.entry.compute.map((f) => f.name);
@@ -315,7 +330,7 @@ function typeName(t: TypeInfo): string {
 
 /** The memory layout of WGSL struct `structName` in `code` (WGSL's alignment rules, as wgsl_reflect computes them). */
 export function structLayout(code: string, structName: string): StructLayout {
-  const reflect = parse(code);
+  const reflect = reflectWgsl(code);
   const s = reflect.getStructInfo(structName);
   if (!s) {
     const names = reflect.structs.map((x) => x.name);
