@@ -93,12 +93,14 @@ export const NOT_DECIMAL = -2;
 export let decimalValue = 0;
 
 /**
- * A decimal number `[-+]digits[.digits][e[-+]digits]` read straight from bytes. With at most 15
- * significant digits and |k| ≤ 22: the digits as an exact integer m < 10¹⁵ < 2⁵³, then one
- * multiplication or division by the exact power of ten 10^k — a single correctly rounded operation,
- * so the result equals `Number(text)` (Clinger's fast path); returns 0 with the value in
- * `decimalValue`. LONG_DECIMAL for a plain decimal beyond that (the caller converts its text with
- * Number), NOT_DECIMAL for anything else (the caller classifies its text as R's type.convert does).
+ * A decimal number `[-+]digits[.digits][e[-+]digits]` read straight from bytes, equal to
+ * `Number(text)`; returns 0 with the value in `decimalValue`. With at most 15 significant digits and
+ * |k| ≤ 22: the digits as an exact integer m < 10¹⁵ < 2⁵³, then one multiplication or division by the
+ * exact power of ten 10^k — a single correctly rounded operation (Clinger's fast path). With 16–19
+ * digits (what R's write.csv and full-precision writers give) and |k| ≤ 22: `longDecimal`, in
+ * double-double arithmetic, where it can prove the rounding. LONG_DECIMAL for a plain decimal beyond
+ * those (the caller converts its text with Number), NOT_DECIMAL for anything else (the caller
+ * classifies its text as R's type.convert does).
  */
 export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
   let i = s;
@@ -107,15 +109,17 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
     neg = buf[i] === 45;
     i++;
   }
+  // m: the first 15 significant digits; m2: the 16th to 19th (beyond those only the count matters)
   let m = 0;
+  let m2 = 0;
   let digits = 0;
   let any = false;
   let scale = 0;
   while (i < e && buf[i] >= 48 && buf[i] <= 57) {
     const d = buf[i] - 48;
     if (digits > 0 || d !== 0) {
-      digits++;
-      m = m * 10 + d;
+      if (++digits <= 15) m = m * 10 + d;
+      else m2 = m2 * 10 + d;
     }
     any = true;
     i++;
@@ -125,8 +129,8 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
     while (i < e && buf[i] >= 48 && buf[i] <= 57) {
       const d = buf[i] - 48;
       if (digits > 0 || d !== 0) {
-        digits++;
-        m = m * 10 + d;
+        if (++digits <= 15) m = m * 10 + d;
+        else m2 = m2 * 10 + d;
       }
       scale--;
       any = true;
@@ -152,14 +156,91 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
     scale += eneg ? -x : x;
   }
   if (i !== e) return NOT_DECIMAL;
-  if (digits > 15) return LONG_DECIMAL;
   let v: number;
-  if (m === 0) v = 0;
+  if (digits > 15) {
+    if (digits > 19 || scale > 22 || scale < -22) return LONG_DECIMAL;
+    v = longDecimal(m, m2, digits - 15, scale);
+    if (v !== v) return LONG_DECIMAL; // NaN: the rounding not proved
+  } else if (m === 0) v = 0;
   else if (scale >= 0 && scale <= 22) v = m * POW10[scale];
   else if (scale < 0 && scale >= -22) v = m / POW10[-scale];
   else return LONG_DECIMAL;
   decimalValue = neg ? -v : v;
   return 0;
+}
+
+// Double-double arithmetic (Dekker 1971): a value as an unevaluated sum hi + lo of two doubles.
+/** Dekker's splitter 2²⁷ + 1 */
+const SPLITTER = 134217729;
+const TWO25 = 33554432;
+/** a scratch double and its two 32-bit words (the high word's index by the platform's byte order) */
+const scratch = new Float64Array(1);
+const scratchWords = new Uint32Array(scratch.buffer);
+const HIGH_WORD = (() => { scratch[0] = 1; return scratchWords[1] === 0x3ff00000 ? 1 : 0; })();
+/** 2⁻¹⁰⁰: the double-double results' error bound relative to the value (their error is below 2⁻¹⁰³, a margin of 8) */
+const DD_ERROR = 2 ** -100;
+
+/** The error of the product a·b (a·b − fl(a·b), exactly; Dekker's TwoProduct without a fused multiply-add), for |a|, |b| < 2⁹⁹⁶. */
+function productError(a: number, b: number, p: number): number {
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return al * bl - (((p - ah * bh) - al * bh) - ah * bl);
+}
+
+/**
+ * W · 10^k, W = m·10^extra + m2 the 16–19 significant digits (m the first 15, m2 the other `extra`),
+ * |k| ≤ 22, rounded to the nearest double as Number() rounds the text; NaN where that is not proved.
+ *
+ * W is exact as a double-double (wh + wl: m = a·2²⁵ + b with a, b < 2²⁵, so a·10^extra·2²⁵ and
+ * b·10^extra + m2 are exact doubles, and their TwoSum is exact), and 10^|k| ≤ 10²² is an exact double.
+ * The product, or the quotient (one long-division step: q₁ = fl(W/D), the remainder W − q₁D from the
+ * exact product, q₂ its quotient), is a double-double rh + rl with |rl| ≤ ulp(rh)/2 and an error below
+ * 2⁻¹⁰³·|v|. The value v rounds to rh when rl stays clear of the midpoint ±ulp(rh)/2 by more than
+ * that error; otherwise (v at or near a midpoint, or rh a power of two, where the ulp below is half
+ * the ulp above) NaN, and the caller uses Number().
+ */
+function longDecimal(m: number, m2: number, extra: number, k: number): number {
+  const P = POW10[extra];
+  const a = Math.floor(m / TWO25);
+  const b = m - a * TWO25;
+  const x1 = a * P * TWO25;
+  const x2 = b * P + m2;
+  // W = x1 + x2 exactly (TwoSum)
+  const wh = x1 + x2;
+  const bv = wh - x1;
+  const wl = (x1 - (wh - bv)) + (x2 - bv);
+  let rh: number;
+  let rl: number;
+  if (k >= 0) {
+    const Q = POW10[k];
+    const p = wh * Q;
+    const t = wl * Q + productError(wh, Q, p);
+    rh = p + t;
+    rl = t - (rh - p);
+  } else {
+    const D = POW10[-k];
+    const q1 = wh / D;
+    const p = q1 * D;
+    // the remainder W − q₁D: wh − p is exact (Sterbenz), the rest below 2⁻¹⁰⁴|W| in error
+    const r = ((wh - p) - productError(q1, D, p)) + wl;
+    const q2 = r / D;
+    rh = q1 + q2;
+    rl = q2 - (rh - q1);
+  }
+  scratch[0] = rh;
+  const hiWord = scratchWords[HIGH_WORD];
+  const exponent = (hiWord >>> 20) & 0x7ff;
+  // subnormal, infinite or a power of two (its ulp below is half its ulp above): not proved here
+  if (exponent <= 53 || exponent === 0x7ff || ((hiWord & 0xfffff) === 0 && scratchWords[1 - HIGH_WORD] === 0)) return NaN;
+  // ulp(rh)/2 = 2^(exponent − 1076), built from its bits
+  scratchWords[HIGH_WORD] = (exponent - 53) << 20;
+  scratchWords[1 - HIGH_WORD] = 0;
+  const halfUlp = scratch[0];
+  return halfUlp - Math.abs(rl) > Math.abs(rh) * DD_ERROR ? rh : NaN;
 }
 
 /** The ASCII text of buf[s, e). */
