@@ -89,7 +89,7 @@ export function backendLabel(r: Pick<FitRow, 'backend' | 'auto'>): string {
 export function gpuTable(rows: FitRow[], memLabel = 'peak RSS (MiB)'): string {
   const head = [
     'case', 'backend', 'rows', 'groups', 'data (s)', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'upload (s)', 'upload (MB)', 'compile (s)',
-    'per eval (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'solve (s)', 'fit total (s)', memLabel,
+    'per eval (ms)', 'device eval: wait / host (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'solve (s)', 'fit total (s)', memLabel,
     'GPU f32 objective error', 'Δ objective (webgpu − cpu)',
   ];
   const cpuObjective = new Map<string, number>();
@@ -111,7 +111,7 @@ export function gpuTable(rows: FitRow[], memLabel = 'peak RSS (MiB)'): string {
       r.dataMs !== undefined ? `${sec(r.dataMs)} ${r.dataKind === 'read' ? '(read)' : '(gen)'}` : '–',
       sec(t.frameMs), sec(t.gramMs),
       g(sec(t.gpuSetupMs)), g(sec(t.gpuUploadMs)), g(f1((t.gpuUploadBytes ?? NaN) / 1e6, 2)), g(sec(t.gpuCompileMs)),
-      f1(t.perEvaluationMs, 2), r.evals !== undefined ? `${r.evals}${gpu ? ` + ${r.polishEvals ?? 0}` : ''}` : '–',
+      f1(t.perEvaluationMs, 2), g(t.gpuEvalWaitMs !== undefined ? `${f1(t.gpuEvalWaitMs, 2)} / ${f1(t.gpuEvalHostMs, 2)}` : '–'), r.evals !== undefined ? `${r.evals}${gpu ? ` + ${r.polishEvals ?? 0}` : ''}` : '–',
       sec(t.optimizeMs), g(sec(t.polishMs)), sec(t.solveMs), sec(t.totalMs), f1(r.memMB, 0),
       gpu && r.gpuCheck ? r.gpuCheck.objectiveError.toExponential(2) : '–', delta,
     ]);

@@ -91,11 +91,12 @@ if (!lmm.length) md.push('LMM (bench/gpu.ts): not run');
 else {
 md.push('LMM (bench/gpu.ts):');
 md.push('');
-md.push(table(['case', 'backend', 'rows', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'upload (MB)', 'upload (ms)', 'per eval (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'fit total (s)', 'f32 objective error', 'objective'],
+md.push(table(['case', 'backend', 'rows', 'frame (s)', 'Gram f64 (s)', 'GPU setup (s)', 'upload (MB)', 'upload (ms)', 'per eval (ms)', 'device eval: wait / host / dense upload (ms)', 'evals (+ polish)', 'optimize (s)', 'polish (s)', 'fit total (s)', 'f32 objective error', 'objective'],
   lmm.map((r) => r.error ? [r.case, r.auto ? `auto (${r.backend})` : r.backend, `failed: ${String(r.error).replace(/\|/g, '/').slice(0, 120)}`, '', '', '', '', '', '', '', '', '', '', '', ''] : [
     r.case, r.auto ? `auto (${r.backend})` : r.backend, (r.n ?? 0).toLocaleString('en-US'), s(r.timings?.frameMs), s(r.timings?.gramMs),
     r.backend === 'webgpu' ? s(r.timings?.gpuSetupMs) : '–', r.backend === 'webgpu' ? ((r.timings?.gpuUploadBytes ?? NaN) / 1e6).toFixed(2) : '–',
     r.backend === 'webgpu' ? (r.timings?.gpuUploadMs ?? NaN).toFixed(1) : '–', (r.timings?.perEvaluationMs ?? NaN).toFixed(2),
+    r.timings?.gpuEvalWaitMs !== undefined ? `${r.timings.gpuEvalWaitMs.toFixed(2)} / ${r.timings.gpuEvalHostMs.toFixed(2)} / ${r.timings.gpuDenseUploadMs !== undefined ? r.timings.gpuDenseUploadMs.toFixed(2) : '–'}` : '–',
     `${r.evals}${r.backend === 'webgpu' ? ` + ${r.polishEvals ?? 0}` : ''}`, s(r.timings?.optimizeMs), r.backend === 'webgpu' ? s(r.timings?.polishMs) : '–',
     s(r.timings?.totalMs), r.gpuCheck ? r.gpuCheck.objectiveError.toExponential(2) : '–', String(r.objective),
   ])));

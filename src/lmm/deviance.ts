@@ -35,6 +35,24 @@ export interface LmmBackend {
   evaluate(theta: Float64Array): ObjectiveParts | Promise<ObjectiveParts>;
   /** releases device resources */
   dispose?(): void;
+  /**
+   * a device backend's evaluations so far, split (ms per evaluation, for the fit's timings): the
+   * whole evaluation, the host's waits for the device's results, and the host's own work in it
+   */
+  evaluationSplit?(): EvaluationSplit | null;
+}
+
+/** LmmBackend.evaluationSplit's answer: means per evaluation (ms) over `evaluations`. */
+export interface EvaluationSplit {
+  evaluations: number;
+  /** the whole evaluation */
+  totalMs: number;
+  /** waiting for the device's results (its execution, the transfers back) */
+  waitMs: number;
+  /** the host's own work: the rest */
+  hostMs: number;
+  /** of hostMs, converting and queueing the dense blocks' uploads (crossed and known-covariance models) */
+  denseUploadMs?: number;
 }
 
 /** `sumLogW`: Σ log w_i of the prior weights (0 without weights). */

@@ -86,6 +86,12 @@ export async function optimizeAndAssemble(
     timings.optimizeMs = opt.optimizeMs;
     timings.perEvaluationMs = opt.optimizeMs / Math.max(1, opt.optimizerFeval);
     if (opt.gpu) timings.polishMs = opt.polishMs;
+    // a device's evaluations split into its waits and the host's work (ms per evaluation)
+    const split = backend.evaluationSplit?.();
+    if (split) {
+      Object.assign(timings, { gpuEvalMs: split.totalMs, gpuEvalWaitMs: split.waitMs, gpuEvalHostMs: split.hostMs });
+      if (split.denseUploadMs !== undefined) timings.gpuDenseUploadMs = split.denseUploadMs;
+    }
     messages.push(...opt.messages);
     if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
     const record: FitRecord = {

@@ -33,6 +33,13 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { ti
       // f32 log-determinant of the 1128 × 1128 block: |error| ≲ 1e-5 · m (see test/gpu/dense.test.ts)
       expect(Math.abs(g - c)).toBeLessThan(1e-5 * 1128 + 1e-6 * c);
     }
+    // the evaluations split: waits for the device and the host's work (the dense block's upload among it) add up to the whole
+    const split = backend.evaluationSplit()!;
+    expect(split.evaluations).toBe(ref.objective_at!.length);
+    expect(split.waitMs).toBeGreaterThan(0);
+    expect(split.denseUploadMs).toBeGreaterThan(0);
+    expect(split.hostMs).toBeGreaterThanOrEqual(split.denseUploadMs!);
+    expect(split.waitMs + split.hostMs).toBeCloseTo(split.totalMs, 9);
     backend.dispose();
   });
 
@@ -41,7 +48,13 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { ti
       const ref = loadReference(name);
       const fit = await lmer(ref.formula, loadData(ref), { REML: ref.reml, factors: ref.factors, backend: 'webgpu', denseOnGpu: true });
       const dense = fit.messages.find((m) => m.startsWith('WebGPU backend:'));
-      if (name.startsWith('penicillin')) expect(dense).toMatch(/factored on the GPU \(f32\)/);
+      if (name.startsWith('penicillin')) {
+        expect(dense).toMatch(/factored on the GPU \(f32\)/);
+        expect(fit.timings.gpuDenseUploadMs).toBeGreaterThan(0);
+      }
+      // the device's evaluations split into its waits and the host's work, ms per evaluation
+      expect(fit.timings.gpuEvalWaitMs).toBeGreaterThan(0);
+      expect(fit.timings.gpuEvalWaitMs + fit.timings.gpuEvalHostMs).toBeCloseTo(fit.timings.gpuEvalMs, 9);
       expect(fit.objective).toBeLessThanOrEqual(ref.remlcrit! + 1e-6);
       checkAgainstReference(fit, loadTight(name));
     });

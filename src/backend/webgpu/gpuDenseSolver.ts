@@ -14,6 +14,14 @@ export class GpuDenseSolver implements DenseSolver {
   private readonly ctx: GpuContext;
   /** one factorization object per dense block index */
   private readonly kernels: Map<number, DenseCholeskyGpu>;
+  /** time in the calls, summed (ms): converting to f32 and queueing the uploads and the work, and waiting for the results */
+  readonly timings = { uploadMs: 0, waitMs: 0 };
+  /**
+   * the f32 copies uploaded, one per block and kind, kept from call to call (queue.writeBuffer copies
+   * at the call): a fresh m² array each evaluation cost its first writes (16 ms at m = 1156 here, 1 ms
+   * into a kept one)
+   */
+  private readonly staging = new Map<string, Float32Array>();
 
   private constructor(ctx: GpuContext, kernels: Map<number, DenseCholeskyGpu>) {
     this.ctx = ctx;
@@ -36,7 +44,13 @@ export class GpuDenseSolver implements DenseSolver {
 
   async cholesky(k: number, D: Float64Array, m: number, what: string): Promise<number> {
     const dense = this.kernel(k, m);
-    const res = await dense.factor(Float32Array.from(D));
+    const t0 = performance.now();
+    // the call runs synchronously up to its readback's wait: the conversion, the upload and the work queued
+    const pending = dense.factor(this.f32(`D${k}`, D, 0, m * m));
+    const t1 = performance.now();
+    const res = await pending;
+    this.timings.uploadMs += t1 - t0;
+    this.timings.waitMs += performance.now() - t1;
     if (res.failedPivot >= 0) throw new NotPositiveDefiniteError(`${what} (on the GPU, f32)`, res.failedPivot, res.failedValue);
     return res.logdet;
   }
@@ -46,11 +60,26 @@ export class GpuDenseSolver implements DenseSolver {
     // in pieces of at most maxRows rows
     for (let r0 = 0; r0 < rows; r0 += dense.maxRows) {
       const r = Math.min(dense.maxRows, rows - r0);
-      writeBuffer(this.ctx, dense.rhs, Float32Array.from(S.subarray(r0 * m, (r0 + r) * m)));
+      const t0 = performance.now();
+      writeBuffer(this.ctx, dense.rhs, this.f32(`S${k}`, S, r0 * m, (r0 + r) * m));
       dense.rightSolve(dense.rhs, r);
-      const out = new Float32Array(await readBuffer(this.ctx, dense.rhs, 0, r * m * 4));
+      const pending = readBuffer(this.ctx, dense.rhs, 0, r * m * 4);
+      const t1 = performance.now();
+      const out = new Float32Array(await pending);
+      this.timings.uploadMs += t1 - t0;
+      this.timings.waitMs += performance.now() - t1;
       S.set(out, r0 * m);
     }
+  }
+
+  /** x[from, to) in f32, in the kept array for `key` (grown when too small) */
+  private f32(key: string, x: Float64Array, from: number, to: number): Float32Array {
+    const n = to - from;
+    let buf = this.staging.get(key);
+    if (!buf || buf.length < n) this.staging.set(key, (buf = new Float32Array(n)));
+    const out = buf.length === n ? buf : buf.subarray(0, n);
+    out.set(x.subarray(from, to));
+    return out;
   }
 
   private kernel(k: number, m: number): DenseCholeskyGpu {

@@ -16,7 +16,7 @@
  * per-group kernel.
  */
 import type { LmmModel } from '../../lmm/model.js';
-import type { LmmBackend, ObjectiveParts } from '../../lmm/deviance.js';
+import type { EvaluationSplit, LmmBackend, ObjectiveParts } from '../../lmm/deviance.js';
 import { BlockedCholesky, type FirstBlock, factorXy } from '../../linalg/blockedCholesky.js';
 import { fillTemplate } from '../../linalg/template.js';
 import type { GramMatrix } from '../../linalg/gram.js';
@@ -49,6 +49,8 @@ export class WebGpuBackend implements LmmBackend {
   readonly timings: WebGpuTimings;
   /** per-evaluation parts, summed over the evaluations (see `profile`) */
   readonly evalTimings: EvalTimings = { evaluations: 0, submitMs: 0, dispatchMs: 0, readbackMs: 0, cpuMs: 0, readbackBytes: 0 };
+  /** whole evaluations: how many, and their time summed (ms) */
+  private readonly split = { evaluations: 0, totalMs: 0 };
   /** wait for each evaluation's completion before its readback, to time the two apart (costs a round trip) */
   profile = false;
   /** the first block's per-group kernel (null when the first block is dense: a known covariance) */
@@ -146,8 +148,30 @@ export class WebGpuBackend implements LmmBackend {
   }
 
   /** The parts at θ; a lost device rejects with a DeviceLostError (the fit continues on the CPU). */
-  evaluate(theta: Float64Array): Promise<ObjectiveParts> {
-    return guardDevice(this.ctx, () => this.evaluateOnDevice(theta));
+  async evaluate(theta: Float64Array): Promise<ObjectiveParts> {
+    const t0 = performance.now();
+    const parts = await guardDevice(this.ctx, () => this.evaluateOnDevice(theta));
+    this.split.evaluations++;
+    this.split.totalMs += performance.now() - t0;
+    return parts;
+  }
+
+  /**
+   * The evaluations so far, split (means per evaluation, ms): the waits are the first block's
+   * readback (its kernels' execution included, unless profiled) and the dense solver's.
+   */
+  evaluationSplit(): EvaluationSplit | null {
+    const n = this.split.evaluations;
+    if (n === 0) return null;
+    const dense = this.denseSolver?.timings;
+    const waitMs = this.evalTimings.dispatchMs + this.evalTimings.readbackMs + (dense?.waitMs ?? 0);
+    return {
+      evaluations: n,
+      totalMs: this.split.totalMs / n,
+      waitMs: waitMs / n,
+      hostMs: (this.split.totalMs - waitMs) / n,
+      ...(dense ? { denseUploadMs: dense.uploadMs / n } : {}),
+    };
   }
 
   private async evaluateOnDevice(theta: Float64Array): Promise<ObjectiveParts> {
