@@ -4,9 +4,11 @@
  * Dawn rejects, is test/gpu/noise.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseDrivers } from '../src/backend/webgpu/driverProbe.js';
+import { type DriverProbe, chooseDrivers, probeVulkanDriversCached } from '../src/backend/webgpu/driverProbe.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const none = null;
@@ -37,5 +39,61 @@ describe('driver choice', () => {
       expect(spawnSync('test', ['-e', r.dir!]).status).not.toBe(0); // removed at exit
     }
     expect(runWith('/run/user/1000')).toEqual({ dir: null, v: '/run/user/1000', mode: null });
+  });
+
+  it('keeps the probe\'s answer under a key of the drivers: probed again when a manifest or its library changes, never kept when it failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-probe-'));
+    try {
+      const lib = join(dir, 'libfake.so');
+      writeFileSync(lib, 'x');
+      const a = join(dir, 'a.json');
+      const b = join(dir, 'b.json');
+      writeFileSync(a, JSON.stringify({ ICD: { library_path: lib } }));
+      writeFileSync(b, JSON.stringify({ ICD: { library_path: 'libvulkan_bare.so' } }));
+      const cache = join(dir, 'cache');
+      let runs = 0;
+      let answer: DriverProbe[] = [{ icd: a, info: some }, { icd: b, info: none }];
+      const probe = async (icds: string[]) => { runs++; expect(icds).toEqual([a, b]); return answer; };
+      const ask = () => probeVulkanDriversCached([a, b], { dir: cache, probe });
+      expect(await ask()).toEqual(answer);
+      expect(runs).toBe(1);
+      expect(existsSync(join(cache, 'vulkan-probe.json'))).toBe(true);
+      expect(await ask()).toEqual(answer); // kept
+      expect(runs).toBe(1);
+      // a driver's library replaced: probed again
+      utimesSync(lib, new Date(), new Date(Date.now() + 60_000));
+      expect(await ask()).toEqual(answer);
+      expect(runs).toBe(2);
+      // a manifest changed: probed again (and a failed probe, an empty answer, is not kept)
+      writeFileSync(b, JSON.stringify({ ICD: { library_path: 'libvulkan_other.so' } }));
+      answer = [];
+      expect(await ask()).toEqual([]);
+      expect(await ask()).toEqual([]);
+      expect(runs).toBe(4);
+      answer = [{ icd: a, info: none }, { icd: b, info: some }];
+      expect(await ask()).toEqual(answer);
+      expect(await ask()).toEqual(answer);
+      expect(runs).toBe(5);
+      // another driver list is another key
+      const only = await probeVulkanDriversCached([a], { dir: cache, probe: async () => { runs++; return [{ icd: a, info: some }]; } });
+      expect(only).toEqual([{ icd: a, info: some }]);
+      expect(runs).toBe(6);
+      // a damaged cache file is probed over
+      writeFileSync(join(cache, 'vulkan-probe.json'), '{ not json');
+      expect(await ask()).toEqual(answer);
+      expect(runs).toBe(7);
+      expect(JSON.parse(readFileSync(join(cache, 'vulkan-probe.json'), 'utf8')).probes).toEqual(answer);
+      // no cache directory (MIXEDGPU_DRIVER_CACHE=off, no HOME): every call probes
+      await probeVulkanDriversCached([a, b], { dir: null, probe });
+      expect(runs).toBe(8);
+      // a directory that cannot be made (a file in its way): the answer all the same, each time probed
+      const blocked = join(dir, 'blocked');
+      writeFileSync(blocked, '');
+      expect(await probeVulkanDriversCached([a, b], { dir: join(blocked, 'cache'), probe })).toEqual(answer);
+      expect(await probeVulkanDriversCached([a, b], { dir: join(blocked, 'cache'), probe })).toEqual(answer);
+      expect(runs).toBe(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

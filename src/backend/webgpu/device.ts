@@ -251,7 +251,7 @@ async function createNodeGpu(): Promise<GPU> {
     if (!userChoseDriver) {
       const icds = listVulkanIcds(fs);
       const fallback = hasSwiftShader ? SWIFTSHADER_ICD : null;
-      const probes = await probe.probeVulkanDrivers(icds);
+      const probes = await probe.probeVulkanDriversCached(icds);
       probed = probes.length > 0;
       // no driver manifest at all: SwiftShader is the only option, chosen before Dawn starts the loader
       const chosen = icds.length === 0 ? fallback : probed ? probe.chooseDrivers(icds, probes, fallback) : null;

@@ -11,6 +11,14 @@
  *    removed at exit): a Wayland client then finds no display, quietly.
  * Only when the user chose no driver (VK_ICD_FILENAMES / VK_DRIVER_FILES unset). Node only: Node
  * modules are loaded with variable specifiers (see device.ts).
+ *
+ * The probe's child process costs about 0.26 s (four Mesa drivers here), paid by every process that
+ * uses WebGPU, each CLI command included. Its answer is kept in the user's cache directory
+ * (`$XDG_CACHE_HOME/mixedgpu`, else `~/.cache/mixedgpu`) under a key of everything it depends on: this
+ * machine and boot (hostname, /proc's boot_id: a home directory shared by a cluster's nodes, or a
+ * driver loaded since, makes a new probe), Node's version, the webgpu package, LD_LIBRARY_PATH, and
+ * each driver manifest's and its library's size and modification time. MIXEDGPU_DRIVER_CACHE=off
+ * probes every time.
  */
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -103,4 +111,102 @@ export async function ensureRuntimeDir(): Promise<string | null> {
     }
   });
   return dir;
+}
+
+/** What probeVulkanDriversCached reads and writes (tests give their own directory and probe). */
+export interface ProbeCacheOptions {
+  /** the cache's directory; default $XDG_CACHE_HOME/mixedgpu or ~/.cache/mixedgpu, none without either (or with MIXEDGPU_DRIVER_CACHE=off) */
+  dir?: string | null;
+  /** the probe (default probeVulkanDrivers) */
+  probe?: (icds: string[]) => Promise<DriverProbe[]>;
+}
+
+const PROBE_CACHE_FILE = 'vulkan-probe.json';
+
+/** The default cache directory, or null. */
+function defaultCacheDir(): string | null {
+  const env = process.env;
+  if (env.MIXEDGPU_DRIVER_CACHE === 'off') return null;
+  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : env.HOME?.startsWith('/') ? `${env.HOME}/.cache` : null;
+  return base ? `${base}/mixedgpu` : null;
+}
+
+/**
+ * The probe's key: what its answer depends on (see the top of this file). A manifest's library is
+ * named by its `library_path`: a path is stat'ed, a bare name (found by the loader) kept as it is.
+ */
+async function probeKey(icds: string[]): Promise<string> {
+  const fs = await dynamicImport('node:fs');
+  const os = await dynamicImport('node:os');
+  const path = await dynamicImport('node:path');
+  const { createRequire } = await dynamicImport('node:module');
+  const stat = (p: string): [number, number] | null => {
+    try {
+      const st = fs.statSync(p);
+      return [st.size, st.mtimeMs];
+    } catch {
+      return null;
+    }
+  };
+  const read = (p: string): string | null => {
+    try {
+      return fs.readFileSync(p, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  let webgpu: unknown = null;
+  try {
+    const main: string = createRequire(import.meta.url).resolve('webgpu');
+    webgpu = [main, stat(main)];
+  } catch {
+    // not installed: the probe answers nothing then (and nothing is kept)
+  }
+  const drivers = icds.map((icd) => {
+    let lib: unknown = null;
+    try {
+      const libPath = (JSON.parse(read(icd) ?? '{}') as { ICD?: { library_path?: string } }).ICD?.library_path;
+      if (typeof libPath === 'string') lib = libPath.includes('/') ? [libPath, stat(path.resolve(path.dirname(icd), libPath))] : libPath;
+    } catch {
+      // not JSON: the manifest's own size and time still key it
+    }
+    return [icd, stat(icd), lib];
+  });
+  return JSON.stringify({
+    v: 1, host: os.hostname(), boot: read('/proc/sys/kernel/random/boot_id')?.trim() ?? null, node: process.version, webgpu,
+    ld: process.env.LD_LIBRARY_PATH ?? null, drivers,
+  });
+}
+
+/**
+ * probeVulkanDrivers with its answer kept (see the top of this file): the kept answer when its key is
+ * this process's, else a new probe, kept when it answered (an empty answer — the probe could not
+ * run — is not). A cache that cannot be read or written is passed over.
+ */
+export async function probeVulkanDriversCached(icds: string[], options: ProbeCacheOptions = {}): Promise<DriverProbe[]> {
+  const probe = options.probe ?? ((list: string[]) => probeVulkanDrivers(list));
+  const dir = options.dir === undefined ? defaultCacheDir() : options.dir;
+  if (icds.length === 0 || dir === null) return probe(icds);
+  const fs = await dynamicImport('node:fs');
+  const key = await probeKey(icds);
+  const file = `${dir}/${PROBE_CACHE_FILE}`;
+  try {
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: unknown; probes?: unknown };
+    if (kept.key === key && Array.isArray(kept.probes)) return kept.probes as DriverProbe[];
+  } catch {
+    // none kept yet, or unreadable: probe
+  }
+  const probes = await probe(icds);
+  if (probes.length > 0) {
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // written whole, then renamed: a process reading meanwhile sees the old answer or the new
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ key, probes }));
+      fs.renameSync(tmp, file);
+    } catch {
+      // a cache that cannot be written: the next process probes again
+    }
+  }
+  return probes;
 }
