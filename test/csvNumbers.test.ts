@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { LONG_DECIMAL, decimalValue, parseDecimal } from '../src/io/csvValues.js';
 import { readCsv } from '../src/io/csv.js';
+import { Rand } from './fuzz/fuzz.js';
 
 const enc = new TextEncoder();
 
@@ -34,16 +35,10 @@ function compare(texts: Iterable<string>): { wrong: string[]; fast: number; tota
   return { wrong, fast, total };
 }
 
-/** A seeded generator (mulberry32). */
+/** A seeded uniform generator (the fuzz tests' mulberry32). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rand(seed);
+  return () => r.uniform();
 }
 
 /** `digits` (a string of decimal digits, first nonzero) × 10^k as decimal text, in plain or exponent form */
