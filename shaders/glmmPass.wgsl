@@ -78,6 +78,34 @@ fn ylogy(a: f32, m: f32) -> f32 {
   return select(0.0, a * log(a / m), a > 0.0);
 }
 
+// log(1 + e) for 0 ≤ e ≤ 1 to f32's accuracy, whatever the device's log (WGSL allows an absolute error of
+// 2⁻²¹ in [0.5, 2], where log(1 + e) lies, and GPUs use fast approximations): 2 atanh(s) with
+// s = e / (2 + e) ≤ 1/3, its series to s¹⁵ (the next term is below 2e-9 of the sum)
+fn log1pUnit(e: f32) -> f32 {
+  let s = e / (2.0 + e);
+  let s2 = s * s;
+  return 2.0 * s * (1.0 + s2 * (0.33333333 + s2 * (0.2 + s2 * (0.14285714 + s2 * (0.11111111 +
+    s2 * (0.09090909 + s2 * (0.07692308 + s2 * 0.06666667)))))));
+}
+
+// exp(x) to within about one ulp (cephes' expf: x = k ln 2 + r with ln 2 in two parts, a degree-7
+// polynomial for |r| ≤ ln 2 / 2, then 2ᵏ exactly). The builtin's error is the device's: SwiftShader's
+// is biased (+8e-8 relative on average, 1.2e-7 RMS, against 5e-10 and 2.7e-8 here), and a GPU's
+// exp2(x · log₂e) rounds the product first. A bias or noise in each row's exp sums over a million rows
+// into the objective that the optimizer reads. The logit link's rows use it; the log link keeps the
+// builtin (with this one, grouseticks_poisson's float64 polish in test/gpu/glmm.test.ts took a second
+// Newton step: not measured further).
+fn expAccurate(x: f32) -> f32 {
+  let k = round(x * 1.44269504);
+  let r = (x - k * 0.693359375) + k * 2.12194440e-4;
+  let p = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r +
+    1.6666665459e-1) * r + 5.0000001201e-1) * r * r + r + 1.0;
+  return ldexp(p, i32(clamp(k, -200.0, 200.0)));
+}
+
+// −log μ, capped where the float64 engine's μ is (DBL_EPSILON, as lme4's logit link): −log(2⁻⁵²)
+const NEG_LOG_DBL_EPS: f32 = 36.04365;
+
 // erfc(x) for x ≥ 0 (Numerical Recipes' erfcc, Chebyshev fit: relative error < 1.2e-7)
 fn erfcPos(x: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.5 * x);
@@ -111,8 +139,10 @@ fn rowState(eta: f32, y: f32, wt: f32) -> RowState {
   var mu: f32;
   var me: f32;
   var v: f32;
+  // logit: exp(−|η|), kept for the deviance
+  var e: f32 = 0.0;
   if (rowParams.link == 0u) {
-    let e = exp(-abs(eta));
+    e = expAccurate(-abs(eta));
     let d = 1.0 + e;
     mu = select(e / d, 1.0 / d, eta >= 0.0);
     mu = min(1.0 - EPS32, max(EPS32, mu));
@@ -141,7 +171,14 @@ fn rowState(eta: f32, y: f32, wt: f32) -> RowState {
     d = 2.0 * wt * (ylogy(y, mu) - (y + th) * log((y + th) / (mu + th)));
   } else {
     v = max(EPS32 * EPS32, mu * (1.0 - mu));
-    d = 2.0 * wt * (ylogy(y, mu) + ylogy(1.0 - y, 1.0 - mu));
+    if (rowParams.link == 0u && (y == 0.0 || y == 1.0)) {
+      // logit, y = 0 or 1: d = 2 wt (−log μ or −log(1 − μ)), the softplus of ∓η from η itself,
+      // softplus(t) = max(t, 0) + log(1 + exp(−|t|)); not from the rounded μ
+      let t = select(eta, -eta, y == 1.0);
+      d = 2.0 * wt * min(max(t, 0.0) + log1pUnit(e), NEG_LOG_DBL_EPS);
+    } else {
+      d = 2.0 * wt * (ylogy(y, mu) + ylogy(1.0 - y, 1.0 - mu));
+    }
   }
   return RowState(mu, me, v, d);
 }
