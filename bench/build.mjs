@@ -1,5 +1,6 @@
 // Bundles the GPU benchmarks with esbuild (run from the repository root):
-//   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs, bench/out/run-bench.mjs and bench/out/glmm-ab-bench.mjs (Node; `webgpu` left external)
+//   node bench/build.mjs gpu      → bench/out/gpu-bench.mjs, bench/out/run-bench.mjs, bench/out/glmm-ab-bench.mjs and
+//                                   bench/out/glmm-noise-bench.mjs (Node; `webgpu` left external)
 //                                   (npm run bench:gpu:bundle builds gpu and kinship)
 //   node bench/build.mjs stream-browser → bench/out/stream-browser/ (a Parquet file streamed in a worker)
 //                                   and bench/out/stream-browser-bench.mjs (its Puppeteer runner)
@@ -68,7 +69,18 @@ for (const t of targets) {
       banner: nodeBanner,
       define,
     });
-    console.log('bench/out/gpu-bench.mjs, bench/out/run-bench.mjs, bench/out/glmm-ab-bench.mjs');
+    // the f32 noise of the WebGPU GLMM's stage-2 objective (gpu-run.sh --glmm-noise)
+    await build({
+      ...common,
+      entryPoints: ['bench/glmmNoise.ts'],
+      outfile: 'bench/out/glmm-noise-bench.mjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['webgpu'],
+      banner: nodeBanner,
+      define,
+    });
+    console.log('bench/out/gpu-bench.mjs, bench/out/run-bench.mjs, bench/out/glmm-ab-bench.mjs, bench/out/glmm-noise-bench.mjs');
   } else if (t === 'app') {
     // the browser app against the library in Node (bench/app.ts); puppeteer and the Vite build stay external
     await build({

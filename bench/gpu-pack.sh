@@ -6,7 +6,8 @@
 # adapter. Run from the repository root after `npm ci`:
 #   bash bench/gpu-pack.sh
 # then carry .gpu, .gl, bench/out/gpu-bench.mjs and bench/out/run-bench.mjs (bench/README.md), and
-# bench/out/kinship-bench.mjs for --kinship, bench/out/glmm-ab-bench.mjs for --glmm-ab.
+# bench/out/kinship-bench.mjs for --kinship, bench/out/glmm-ab-bench.mjs for --glmm-ab,
+# bench/out/glmm-noise-bench.mjs for --glmm-noise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .gpu .gl
@@ -32,4 +33,4 @@ export PATH=/tmp/gpu/bin:$PATH
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 export VK_ICD_FILENAMES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 EOS
-du -sh .gpu .gl bench/out/gpu-bench.mjs bench/out/run-bench.mjs bench/out/kinship-bench.mjs bench/out/glmm-ab-bench.mjs
+du -sh .gpu .gl bench/out/gpu-bench.mjs bench/out/run-bench.mjs bench/out/kinship-bench.mjs bench/out/glmm-ab-bench.mjs bench/out/glmm-noise-bench.mjs

@@ -6,7 +6,7 @@
 #
 #   bash bench/gpu-run.sh [--allow-software] [--quick] [--out DIR] [--cases LIST] [--glmm-cases LIST]
 #                         [--browser-rows LIST] [--no-browser] [--no-cpu] [--timeout-min T]
-#                         [--kinship LEVELS [--kinship-only] [--kinship-timeout-min T]] [--glmm-ab] [--auto]
+#                         [--kinship LEVELS [--kinship-only] [--kinship-timeout-min T]] [--glmm-ab] [--glmm-noise] [--auto]
 #
 # --allow-software  run on a software adapter (this is how the script is checked on a CPU-only machine)
 # --quick           small sizes (20,000 rows, 1,000 groups; InstEval as is): the script end to end in minutes
@@ -29,6 +29,9 @@
 # --glmm-ab         also bench/glmmGroupsAB.ts: glmer with two nested and two crossed grouping factors, the first
 #                   factor's per-group updates on the GPU against the CPU's, alternated (200,000 rows, 5,000 groups,
 #                   h of 200 levels; quick: 8,000 rows, 200 groups); its table is appended to summary.md
+# --glmm-noise      also bench/glmmNoise.ts: the WebGPU GLMM's stage-2 objective against float64 at the CPU's
+#                   optimum of glmm1m's model (1,000,000 rows, 50,000 groups; quick: 20,000 and 1,000): its bias
+#                   and jitter along lines in θ and β and from 8 warm starts, appended to summary.md
 #
 # Memory: the fitting processes get transparent huge pages where the CLI would give them to a large fit
 # (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 on Linux with THP `madvise`; src/cli/hugePages.ts); the summary's
@@ -43,7 +46,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ALLOW_SOFTWARE=0; QUICK=0; OUT=""; CASES=""; GLMM_CASES=""; BROWSER_ROWS=""; BROWSER=1; CPU=1; TIMEOUT_MIN=8
-KINSHIP=""; KINSHIP_ONLY=0; KINSHIP_TIMEOUT_MIN=""; GLMM_AB=0; AUTO=0
+KINSHIP=""; KINSHIP_ONLY=0; KINSHIP_TIMEOUT_MIN=""; GLMM_AB=0; GLMM_NOISE=0; AUTO=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --allow-software) ALLOW_SOFTWARE=1 ;;
@@ -59,8 +62,9 @@ while [ $# -gt 0 ]; do
     --kinship-only) KINSHIP_ONLY=1 ;;
     --kinship-timeout-min) KINSHIP_TIMEOUT_MIN="$2"; shift ;;
     --glmm-ab) GLMM_AB=1 ;;
+    --glmm-noise) GLMM_NOISE=1 ;;
     --auto) AUTO=1 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "gpu-run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -121,8 +125,8 @@ if [ -f bench/out/gpu-bench.mjs ] && [ -f bench/out/run-bench.mjs ] && [ -d node
     [ -n "$STALE" ] || STALE=$(find src shaders bench -maxdepth 4 \( -name '*.ts' -o -name '*.wgsl' \) -not -path 'bench/out/*' -newer "$b" 2>/dev/null | head -1)
   done
 fi
-if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || { [ "$GLMM_AB" = 1 ] && [ ! -f bench/out/glmm-ab-bench.mjs ]; } || [ -n "$STALE" ]; then
-  [ -d node_modules/esbuild ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs, glmm-ab-bench.mjs or kinship-bench.mjs is missing and there is no node_modules (esbuild) to build them"
+if [ ! -f bench/out/gpu-bench.mjs ] || [ ! -f bench/out/run-bench.mjs ] || { [ -n "$KINSHIP" ] && [ ! -f bench/out/kinship-bench.mjs ]; } || { [ "$GLMM_AB" = 1 ] && [ ! -f bench/out/glmm-ab-bench.mjs ]; } || { [ "$GLMM_NOISE" = 1 ] && [ ! -f bench/out/glmm-noise-bench.mjs ]; } || [ -n "$STALE" ]; then
+  [ -d node_modules/esbuild ] || fail "bench/out/gpu-bench.mjs, run-bench.mjs, glmm-ab-bench.mjs, glmm-noise-bench.mjs or kinship-bench.mjs is missing and there is no node_modules (esbuild) to build them"
   say "building the bundles (npm run bench:gpu:bundle)${STALE:+: $STALE is newer than them}"
   npm run -s bench:gpu:bundle >>"$LOG" 2>&1 || fail "npm run bench:gpu:bundle"
 fi
@@ -172,6 +176,15 @@ if [ "$GLMM_AB" = 1 ] && [ "$KINSHIP_ONLY" = 0 ]; then
     || { STATUS=1; say "the GLMM per-group A/B failed (see $LOG)"; }
 fi
 
+# --- the WebGPU GLMM's stage-2 objective against float64: bias and jitter (bench/glmmNoise.ts) ------------
+if [ "$GLMM_NOISE" = 1 ] && [ "$KINSHIP_ONLY" = 0 ]; then
+  NOISE_SIZE=(--rows 1000000 --groups 50000); [ "$QUICK" = 1 ] && NOISE_SIZE=(--rows 20000 --groups 1000)
+  say "GLMM stage-2 objective's noise: ${NOISE_SIZE[*]}"
+  TO=(); command -v timeout >/dev/null 2>&1 && TO=(timeout -k 10 $((TIMEOUT_MIN * 60 * 2)))
+  "${TO[@]}" node --expose-gc bench/out/glmm-noise-bench.mjs "${NOISE_SIZE[@]}" > "$OUT/raw/glmm-noise.txt" 2>>"$LOG" \
+    || { STATUS=1; say "the GLMM noise measurement failed (see $LOG)"; }
+fi
+
 # --- kinship: bench/kinship.ts, a dense known covariance, on the WebGPU adapter only ---------------------
 if [ -n "$KINSHIP" ]; then
   say "kinship model: $KINSHIP levels on webgpu, at most $KINSHIP_TIMEOUT_MIN min"
@@ -210,6 +223,9 @@ fi
 node bench/gpu-summary.mjs "$OUT/raw" "$OUT" --quick "$QUICK" >>"$LOG" 2>&1 || { STATUS=1; say "the summary failed (see $LOG)"; }
 if [ -f "$OUT/raw/glmm-ab.md" ] && [ -f "$OUT/summary.md" ]; then
   { echo; cat "$OUT/raw/glmm-ab.md"; } >> "$OUT/summary.md"
+fi
+if [ -s "$OUT/raw/glmm-noise.txt" ] && [ -f "$OUT/summary.md" ]; then
+  { echo; echo '## The WebGPU GLMM'"'"'s stage-2 objective against float64 (bench/glmmNoise.ts)'; echo; echo '```'; cat "$OUT/raw/glmm-noise.txt"; echo '```'; } >> "$OUT/summary.md"
 fi
 [ -f "$OUT/summary.md" ] && cat "$OUT/summary.md"
 say "done (status $STATUS): $OUT/summary.json, $OUT/summary.md, $LOG"
