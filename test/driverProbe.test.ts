@@ -54,7 +54,7 @@ describe('driver choice', () => {
       let runs = 0;
       let answer: DriverProbe[] = [{ icd: a, info: some }, { icd: b, info: none }];
       const probe = async (icds: string[]) => { runs++; expect(icds).toEqual([a, b]); return answer; };
-      const ask = () => probeVulkanDriversCached([a, b], { dir: cache, probe });
+      const ask = async () => (await probeVulkanDriversCached([a, b], { dir: cache, probe })).probes;
       expect(await ask()).toEqual(answer);
       expect(runs).toBe(1);
       expect(existsSync(join(cache, 'vulkan-probe.json'))).toBe(true);
@@ -74,24 +74,29 @@ describe('driver choice', () => {
       expect(await ask()).toEqual(answer);
       expect(await ask()).toEqual(answer);
       expect(runs).toBe(5);
-      // another driver list is another key
-      const only = await probeVulkanDriversCached([a], { dir: cache, probe: async () => { runs++; return [{ icd: a, info: some }]; } });
-      expect(only).toEqual([{ icd: a, info: some }]);
+      // kept, and asked afresh (a kept answer that no longer holds): probed, and the new answer kept
+      expect(await probeVulkanDriversCached([a, b], { dir: cache, probe })).toEqual({ probes: answer, kept: true });
+      expect(await probeVulkanDriversCached([a, b], { dir: cache, probe, fresh: true })).toEqual({ probes: answer, kept: false });
       expect(runs).toBe(6);
+      expect(await probeVulkanDriversCached([a, b], { dir: cache, probe })).toEqual({ probes: answer, kept: true });
+      // another driver list is another key
+      const only = (await probeVulkanDriversCached([a], { dir: cache, probe: async () => { runs++; return [{ icd: a, info: some }]; } })).probes;
+      expect(only).toEqual([{ icd: a, info: some }]);
+      expect(runs).toBe(7);
       // a damaged cache file is probed over
       writeFileSync(join(cache, 'vulkan-probe.json'), '{ not json');
       expect(await ask()).toEqual(answer);
-      expect(runs).toBe(7);
+      expect(runs).toBe(8);
       expect(JSON.parse(readFileSync(join(cache, 'vulkan-probe.json'), 'utf8')).probes).toEqual(answer);
       // no cache directory (MIXEDGPU_DRIVER_CACHE=off, no HOME): every call probes
       await probeVulkanDriversCached([a, b], { dir: null, probe });
-      expect(runs).toBe(8);
+      expect(runs).toBe(9);
       // a directory that cannot be made (a file in its way): the answer all the same, each time probed
       const blocked = join(dir, 'blocked');
       writeFileSync(blocked, '');
-      expect(await probeVulkanDriversCached([a, b], { dir: join(blocked, 'cache'), probe })).toEqual(answer);
-      expect(await probeVulkanDriversCached([a, b], { dir: join(blocked, 'cache'), probe })).toEqual(answer);
-      expect(runs).toBe(10);
+      expect((await probeVulkanDriversCached([a, b], { dir: join(blocked, 'cache'), probe })).probes).toEqual(answer);
+      expect((await probeVulkanDriversCached([a, b], { dir: join(blocked, 'cache'), probe })).probes).toEqual(answer);
+      expect(runs).toBe(11);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,12 +13,12 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listVulkanIcds } from '../../src/backend/webgpu/device.js';
-import { probeVulkanDrivers } from '../../src/backend/webgpu/driverProbe.js';
+import { probeKey, probeVulkanDrivers } from '../../src/backend/webgpu/driverProbe.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -59,9 +59,27 @@ async function rejectedDrivers(): Promise<string[]> {
   }
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** f with the environment variables of `env` that it reads (restored after). */
+async function withEnv<T>(env: NodeJS.ProcessEnv, keys: string[], f: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+  // (assigning undefined to process.env stores the string 'undefined': delete instead)
+  for (const k of keys) {
+    if (env[k] === undefined) delete process.env[k];
+    else process.env[k] = env[k];
+  }
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = userEnv()): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VITE_NODE, ...args], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [VITE_NODE, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -102,5 +120,41 @@ describe.skipIf(!gpu || rejected.length === 0)(gpuSuiteName(gpu, 'stderr holds o
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ backend: 'webgpu' });
     expect(JSON.parse(stdout).remlcrit).toBeCloseTo(1743.6282719599, 6);
+  });
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the Vulkan drivers\' kept answer'), { timeout: GPU_TIMEOUT }, () => {
+  it('one that no longer holds (its only working driver gives no adapter now) is probed again, and the process still gets an adapter', async () => {
+    const icdRoot = mkdtempSync(join(tmpdir(), 'stale-icd-'));
+    const cache = mkdtempSync(join(tmpdir(), 'stale-cache-'));
+    try {
+      // a driver manifest whose library is gone: the loader finds it, Dawn gets no adapter from it
+      mkdirSync(join(icdRoot, 'vulkan', 'icd.d'), { recursive: true });
+      const gone = join(icdRoot, 'vulkan', 'icd.d', 'gone_icd.json');
+      writeFileSync(gone, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: join(icdRoot, 'libvulkan_gone.so'), api_version: '1.3.0' } }));
+      const base = userEnv();
+      const env = { ...base, XDG_CACHE_HOME: cache, XDG_DATA_DIRS: `${icdRoot}:${base.XDG_DATA_DIRS || '/usr/local/share:/usr/share'}` };
+      // the answer kept under the key the child computes: only that driver gave an adapter
+      const { icds, key } = await withEnv(env, ['XDG_DATA_DIRS', 'LD_LIBRARY_PATH', 'XDG_CONFIG_HOME', 'XDG_CONFIG_DIRS', 'XDG_DATA_HOME'], async () => {
+        const list = listVulkanIcds(fs);
+        return { icds: list, key: await probeKey(list) };
+      });
+      expect(icds).toContain(gone);
+      const file = join(cache, 'mixedgpu', 'vulkan-probe.json');
+      mkdirSync(join(cache, 'mixedgpu'));
+      const stale = icds.map((icd) => ({ icd, info: icd === gone ? { vendor: 'gone', architecture: '', description: 'a device gone since', device: '' } : null }));
+      writeFileSync(file, JSON.stringify({ key, probes: stale }));
+      const r = await run(['test/scripts/acquire.ts'], env);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { adapter: string | null; icd: string | null };
+      expect(out.adapter).not.toBeNull();
+      expect(out.icd ?? '').not.toContain(gone);
+      // the new answer replaced the stale one
+      const kept = (JSON.parse(readFileSync(file, 'utf8')) as { probes: { icd: string; info: unknown }[] }).probes;
+      expect(kept.find((p) => p.icd === gone)?.info).toBeNull();
+    } finally {
+      rmSync(icdRoot, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

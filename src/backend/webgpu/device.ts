@@ -11,6 +11,7 @@
  */
 
 import { DeviceLostError, MixedGpuError } from '../../errors/errors.js';
+import type { DriverProbe } from './driverProbe.js';
 
 /** Where Debian's chromium-common installs SwiftShader's Vulkan ICD manifest. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -245,17 +246,24 @@ async function createNodeGpu(): Promise<GPU> {
   // Native noise that is not ours stays off stderr (driverProbe.ts): a private XDG_RUNTIME_DIR when
   // none is set, and only drivers that give Dawn an adapter (tried in a child process first).
   let probed = false;
+  // a probe's answer kept from an earlier process, and how to ask the drivers again where it no longer holds
+  let retry: (() => Promise<void>) | null = null;
   if (process.platform === 'linux') {
     const probe = await import('./driverProbe.js');
     await probe.ensureRuntimeDir();
     if (!userChoseDriver) {
       const icds = listVulkanIcds(fs);
       const fallback = hasSwiftShader ? SWIFTSHADER_ICD : null;
-      const probes = await probe.probeVulkanDriversCached(icds);
-      probed = probes.length > 0;
-      // no driver manifest at all: SwiftShader is the only option, chosen before Dawn starts the loader
-      const chosen = icds.length === 0 ? fallback : probed ? probe.chooseDrivers(icds, probes, fallback) : null;
-      if (chosen) env.VK_ICD_FILENAMES = chosen;
+      const choose = (probes: DriverProbe[]) => {
+        probed = probes.length > 0;
+        // no driver manifest at all: SwiftShader is the only option, chosen before Dawn starts the loader
+        const chosen = icds.length === 0 ? fallback : probed ? probe.chooseDrivers(icds, probes, fallback) : null;
+        if (chosen) env.VK_ICD_FILENAMES = chosen;
+        else delete env.VK_ICD_FILENAMES;
+      };
+      const answer = await probe.probeVulkanDriversCached(icds);
+      choose(answer.probes);
+      if (answer.kept) retry = async () => choose((await probe.probeVulkanDriversCached(icds, { fresh: true })).probes);
     }
   }
 
@@ -265,6 +273,12 @@ async function createNodeGpu(): Promise<GPU> {
   for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
 
   let gpu = create([]);
+  if (retry && !(await gpu.requestAdapter())) {
+    // the kept answer no longer holds (a driver, or its device, gone since it was kept): the drivers are
+    // tried again and the loader pointed anew, for a second instance
+    await retry();
+    gpu = create([]);
+  }
   if (hasSwiftShader && !userChoseDriver && !probed && env.VK_ICD_FILENAMES === undefined) {
     // The probe could not run: driver manifests exist but may be unusable (e.g. Mesa's on a machine
     // without that GPU, or an old lavapipe Dawn rejects). If none gives an adapter, fall back to

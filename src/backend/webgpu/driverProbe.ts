@@ -17,8 +17,9 @@
  * (`$XDG_CACHE_HOME/mixedgpu`, else `~/.cache/mixedgpu`) under a key of everything it depends on: this
  * machine and boot (hostname, /proc's boot_id: a home directory shared by a cluster's nodes, or a
  * driver loaded since, makes a new probe), Node's version, the webgpu package, LD_LIBRARY_PATH, and
- * each driver manifest's and its library's size and modification time. MIXEDGPU_DRIVER_CACHE=off
- * probes every time.
+ * each driver manifest's and its library's size and modification time. Where the kept answer gives
+ * Dawn no adapter (a device gone since), device.ts probes again and keeps the new answer.
+ * MIXEDGPU_DRIVER_CACHE=off probes every time.
  */
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -119,6 +120,14 @@ export interface ProbeCacheOptions {
   dir?: string | null;
   /** the probe (default probeVulkanDrivers) */
   probe?: (icds: string[]) => Promise<DriverProbe[]>;
+  /** probe even where an answer is kept (which the new one replaces) */
+  fresh?: boolean;
+}
+
+/** probeVulkanDriversCached's answer: the probes, and whether they are the kept ones (not probed now). */
+export interface CachedProbe {
+  probes: DriverProbe[];
+  kept: boolean;
 }
 
 const PROBE_CACHE_FILE = 'vulkan-probe.json';
@@ -135,7 +144,7 @@ function defaultCacheDir(): string | null {
  * The probe's key: what its answer depends on (see the top of this file). A manifest's library is
  * named by its `library_path`: a path is stat'ed, a bare name (found by the loader) kept as it is.
  */
-async function probeKey(icds: string[]): Promise<string> {
+export async function probeKey(icds: string[]): Promise<string> {
   const fs = await dynamicImport('node:fs');
   const os = await dynamicImport('node:os');
   const path = await dynamicImport('node:path');
@@ -180,21 +189,23 @@ async function probeKey(icds: string[]): Promise<string> {
 
 /**
  * probeVulkanDrivers with its answer kept (see the top of this file): the kept answer when its key is
- * this process's, else a new probe, kept when it answered (an empty answer — the probe could not
- * run — is not). A cache that cannot be read or written is passed over.
+ * this process's (unless `fresh`), else a new probe, kept when it answered (an empty answer — the probe
+ * could not run — is not). A cache that cannot be read or written is passed over.
  */
-export async function probeVulkanDriversCached(icds: string[], options: ProbeCacheOptions = {}): Promise<DriverProbe[]> {
+export async function probeVulkanDriversCached(icds: string[], options: ProbeCacheOptions = {}): Promise<CachedProbe> {
   const probe = options.probe ?? ((list: string[]) => probeVulkanDrivers(list));
   const dir = options.dir === undefined ? defaultCacheDir() : options.dir;
-  if (icds.length === 0 || dir === null) return probe(icds);
+  if (icds.length === 0 || dir === null) return { probes: await probe(icds), kept: false };
   const fs = await dynamicImport('node:fs');
   const key = await probeKey(icds);
   const file = `${dir}/${PROBE_CACHE_FILE}`;
-  try {
-    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: unknown; probes?: unknown };
-    if (kept.key === key && Array.isArray(kept.probes)) return kept.probes as DriverProbe[];
-  } catch {
-    // none kept yet, or unreadable: probe
+  if (!options.fresh) {
+    try {
+      const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: unknown; probes?: unknown };
+      if (kept.key === key && Array.isArray(kept.probes)) return { probes: kept.probes as DriverProbe[], kept: true };
+    } catch {
+      // none kept yet, or unreadable: probe
+    }
   }
   const probes = await probe(icds);
   if (probes.length > 0) {
@@ -208,5 +219,5 @@ export async function probeVulkanDriversCached(icds: string[], options: ProbeCac
       // a cache that cannot be written: the next process probes again
     }
   }
-  return probes;
+  return { probes, kept: false };
 }
