@@ -96,7 +96,7 @@ export async function lmmBackend(
   const t = performance.now();
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
-  const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
+  const { WebGpuBackend, GPU_DENSE_MIN_ROWS } = await import('./webgpu/webgpuBackend.js');
   let backend: Awaited<ReturnType<typeof WebGpuBackend.create>>;
   try {
     backend = await WebGpuBackend.create(ctx, model, reference.chol.gram, { denseOnGpu: options.denseOnGpu });
@@ -107,7 +107,9 @@ export async function lmmBackend(
     return null;
   }
   if (backend.denseNote) messages.push(`WebGPU backend: ${backend.denseNote}`);
-  else if (backend.denseBlocksOn !== 'none') {
+  else if (backend.denseBlocksOn === 'mixed') {
+    messages.push(`WebGPU backend: the crossed factors' dense blocks of ${GPU_DENSE_MIN_ROWS} rows or more (${backend.denseGroups('gpu').join(', ')}) are factored on the GPU (f32), the smaller (${backend.denseGroups('cpu').join(', ')}) on the CPU (float64)`);
+  } else if (backend.denseBlocksOn !== 'none') {
     const what = model.known.some((k) => k) ? 'the dense blocks (crossed factors, known covariances)' : 'the crossed factors\' dense blocks';
     messages.push(`WebGPU backend: ${what} are factored on the ${backend.denseBlocksOn === 'gpu' ? 'GPU (f32)' : 'CPU (float64)'}`);
   }

@@ -311,8 +311,17 @@ export class BlockedCholesky {
   private readonly firstCross: Float64Array;
 
   /** Runs the dense blocks' Cholesky and right solves with `solver` (e.g. on a GPU); null restores the local kernels. */
-  useDenseSolver(solver: DenseSolver | null): void {
-    this.solver = solver ?? this.localSolver();
+  useDenseSolver(solver: DenseSolver | null, blocks?: ReadonlySet<number>): void {
+    const local = this.localSolver();
+    if (!solver || !blocks) {
+      this.solver = solver ?? local;
+      return;
+    }
+    // `solver` for the dense blocks in `blocks`, the local kernels for the others
+    this.solver = {
+      cholesky: (k, D, m, what) => (blocks.has(k) ? solver : local).cholesky(k, D, m, what),
+      rightSolve: (k, S, rows, L, m) => (blocks.has(k) ? solver : local).rightSolve(k, S, rows, L, m),
+    };
   }
 
   private localSolver(): DenseSolver {

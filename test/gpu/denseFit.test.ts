@@ -7,7 +7,7 @@ import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
-import { WebGpuBackend } from '../../src/backend/webgpu/webgpuBackend.js';
+import { GPU_DENSE_MIN_ROWS, WebGpuBackend } from '../../src/backend/webgpu/webgpuBackend.js';
 import { profiledDeviance } from '../../src/lmm/deviance.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import { loadData, loadReference } from '../helpers/reference.js';
@@ -41,6 +41,35 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { ti
     expect(split.hostMs).toBeGreaterThanOrEqual(split.denseUploadMs!);
     expect(split.waitMs + split.hostMs).toBeCloseTo(split.totalMs, 9);
     backend.dispose();
+  });
+
+  it('InstEval with the size rule: d\'s 1,128 rows on the GPU, dept:service\'s 28 on the CPU, the same objective', async () => {
+    const ref = loadReference('insteval_crossed_reml');
+    const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
+    const gram = formGram(model);
+    const backend = await WebGpuBackend.create(gpu!, model, gram, { denseOnGpu: true, denseMinRows: GPU_DENSE_MIN_ROWS });
+    try {
+      expect(backend.denseBlocksOn).toBe('mixed');
+      expect(backend.denseGroups('gpu')).toEqual(["'d' (1128)"]);
+      expect(backend.denseGroups('cpu')).toEqual(["'dept:service' (28)"]);
+      const cpu = new CpuBackend(gram, model.theta.length);
+      const { n, p } = model.frame;
+      for (const pt of ref.objective_at!) {
+        const theta = thetaToInternal(model, pt.theta);
+        const g = profiledDeviance(await backend.evaluate(theta), n, p, true);
+        const c = profiledDeviance(cpu.evaluate(theta), n, p, true);
+        expect(Math.abs(g - c)).toBeLessThan(1e-5 * 1128 + 1e-6 * c);
+      }
+    } finally {
+      backend.dispose();
+    }
+    // every dense block under the rule's size: none on the GPU, and the note says why
+    const pen = loadReference('penicillin_crossed_reml');
+    const small = buildLmm(pen.formula, loadData(pen), { REML: true, factors: pen.factors });
+    const none = await WebGpuBackend.create(gpu!, small, formGram(small), { denseOnGpu: true, denseMinRows: GPU_DENSE_MIN_ROWS });
+    expect(none.denseBlocksOn).toBe('cpu');
+    expect(none.denseNote).toMatch(/dense blocks \('sample' \(6\)\) are under 256 rows: factored on the CPU/);
+    none.dispose();
   });
 
   for (const name of ['penicillin_crossed_reml', 'pastes_nested_reml']) {

@@ -82,6 +82,11 @@ export class GpuDenseSolver implements DenseSolver {
     return out;
   }
 
+  /** Does this solver factor dense block k? */
+  has(k: number): boolean {
+    return this.kernels.has(k);
+  }
+
   private kernel(k: number, m: number): DenseCholeskyGpu {
     const dense = this.kernels.get(k);
     if (!dense || dense.m !== m) throw new Error(`GpuDenseSolver: no dense kernel for block ${k} of size ${m}`);

@@ -36,11 +36,22 @@ export interface WebGpuTimings {
 
 export interface WebGpuBackendOptions extends Pick<BlockDiagOptions, 'factor' | 'maxBindingBytes'> {
   /**
-   * factor crossed factors' dense blocks on the GPU (default: on hardware GPUs, not on software
-   * adapters such as SwiftShader, where the CPU's SIMD kernels are faster)
+   * factor crossed factors' dense blocks on the GPU: true every one, false none; default: on hardware
+   * GPUs those of GPU_DENSE_MIN_ROWS rows or more (not on software adapters such as SwiftShader, where
+   * the CPU's SIMD kernels are faster)
    */
   denseOnGpu?: boolean;
+  /** the smallest dense block (rows) put on the GPU: default 1 with `denseOnGpu: true`, else GPU_DENSE_MIN_ROWS */
+  denseMinRows?: number;
 }
+
+/**
+ * By default a crossed factors' dense block smaller than this (rows) is factored on the CPU even on a
+ * hardware GPU: its float64 Cholesky (m³/3 multiply-adds, 5.6 million at 255: about half a
+ * millisecond on one core) costs less than the GPU's two round trips per evaluation, and it adds no
+ * f32 error. InstEval's `dept:service` block (28 levels) was factored on the GPU beside `d`'s 1,128.
+ */
+export const GPU_DENSE_MIN_ROWS = 256;
 
 export class WebGpuBackend implements LmmBackend {
   readonly name = 'webgpu';
@@ -66,10 +77,22 @@ export class WebGpuBackend implements LmmBackend {
   /** why the dense blocks stay on the CPU though asked for the GPU, or null */
   readonly denseNote: string | null;
 
-  /** where the dense (crossed) blocks are factored */
-  get denseBlocksOn(): 'gpu' | 'cpu' | 'none' {
+  /** where the dense (crossed) blocks are factored: 'mixed' when the smaller ones stay on the CPU (GPU_DENSE_MIN_ROWS) */
+  get denseBlocksOn(): 'gpu' | 'cpu' | 'mixed' | 'none' {
     if (!this.rest || this.rest.denseFrom >= this.model.blocks.length) return 'none';
-    return this.denseSolver ? 'gpu' : 'cpu';
+    if (!this.denseSolver) return 'cpu';
+    return this.denseGroups('cpu').length > 0 ? 'mixed' : 'gpu';
+  }
+
+  /** The dense blocks factored on the GPU or on the CPU: their grouping factors and sizes, e.g. `'d' (1128)`. */
+  denseGroups(on: 'gpu' | 'cpu'): string[] {
+    const rest = this.rest;
+    if (!rest) return [];
+    const out: string[] = [];
+    for (let k = rest.denseFrom; k < this.model.blocks.length; k++) {
+      if ((this.denseSolver?.has(k) ?? false) === (on === 'gpu')) out.push(`'${this.model.blocks[k].group}' (${rest.m[k]})`);
+    }
+    return out;
   }
 
   private constructor(
@@ -99,7 +122,7 @@ export class WebGpuBackend implements LmmBackend {
     const t1 = performance.now();
     const rest = K > 1 ? new BlockedCholesky(gram, model.theta.length) : null;
     const dense = rest && rest.denseFrom < K && (options.denseOnGpu ?? !ctx.isSoftware)
-      ? await WebGpuBackend.denseOnGpu(ctx, model, rest)
+      ? await WebGpuBackend.denseOnGpu(ctx, model, rest, options.denseMinRows ?? (options.denseOnGpu ? 1 : GPU_DENSE_MIN_ROWS))
       : { solver: null, note: null };
     return new WebGpuBackend(ctx, model, gram, kernel, rest, dense.solver, dense.note, {
       uploadMs: kernel.uploadMs, uploadBytes: kernel.uploadBytes, compileMs: kernel.compileMs + (performance.now() - t1),
@@ -115,24 +138,31 @@ export class WebGpuBackend implements LmmBackend {
   private static async createDense(ctx: GpuContext, model: LmmModel, gram: GramMatrix, options: WebGpuBackendOptions): Promise<WebGpuBackend> {
     const t0 = performance.now();
     const rest = new BlockedCholesky(gram, model.theta.length);
-    const dense = (options.denseOnGpu ?? true) ? await WebGpuBackend.denseOnGpu(ctx, model, rest) : { solver: null, note: null };
+    const dense = (options.denseOnGpu ?? true) ? await WebGpuBackend.denseOnGpu(ctx, model, rest, 1) : { solver: null, note: null };
     return new WebGpuBackend(ctx, model, gram, null, rest, dense.solver, dense.note, {
       uploadMs: 0, uploadBytes: 0, compileMs: performance.now() - t0,
     });
   }
 
   /**
-   * The dense blocks (rest.denseFrom onwards) on the GPU's dense solver, plugged into `rest`; or,
-   * when a block does not fit one storage binding, no solver and the note saying why.
+   * The dense blocks (rest.denseFrom onwards) of `minRows` rows or more on the GPU's dense solver,
+   * plugged into `rest` (the others stay on its CPU kernels); or, when a block does not fit one
+   * storage binding, no solver and the note saying why.
    */
-  private static async denseOnGpu(ctx: GpuContext, model: LmmModel, rest: BlockedCholesky): Promise<{ solver: GpuDenseSolver | null; note: string | null }> {
+  private static async denseOnGpu(ctx: GpuContext, model: LmmModel, rest: BlockedCholesky, minRows: number): Promise<{ solver: GpuDenseSolver | null; note: string | null }> {
     const K = model.blocks.length;
     // each dense block solves the rows of the blocks below it and of [X y]
     const specs = [];
     for (let k = rest.denseFrom; k < K; k++) {
+      if (rest.m[k] < minRows) continue;
       let maxRows = model.frame.p + 1;
       for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
       specs.push({ k, m: rest.m[k], maxRows });
+    }
+    if (specs.length === 0) {
+      const all = [];
+      for (let k = rest.denseFrom; k < K; k++) all.push(`'${model.blocks[k].group}' (${rest.m[k]})`);
+      return { solver: null, note: `the crossed factors' dense blocks (${all.join(', ')}) are under ${minRows} rows: factored on the CPU (float64), which costs less than the GPU's round trips` };
     }
     const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
     const big = specs.find((sp) => sp.m * Math.max(sp.m, sp.maxRows) * 4 > limit);
@@ -143,7 +173,7 @@ export class WebGpuBackend implements LmmBackend {
       };
     }
     const solver = await GpuDenseSolver.create(ctx, specs);
-    rest.useDenseSolver(solver);
+    rest.useDenseSolver(solver, new Set(specs.map((sp) => sp.k)));
     return { solver, note: null };
   }
 
