@@ -7,7 +7,7 @@ import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
-import { GPU_DENSE_MIN_ROWS, WebGpuBackend } from '../../src/backend/webgpu/webgpuBackend.js';
+import { GPU_DENSE_MIN_ROWS, WebGpuBackend, type WebGpuBackendOptions } from '../../src/backend/webgpu/webgpuBackend.js';
 import { profiledDeviance } from '../../src/lmm/deviance.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import { loadData, loadReference } from '../helpers/reference.js';
@@ -16,23 +16,33 @@ import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
 
 const gpu = await gpuOrSkip();
 
+/** InstEval's model and its WebGPU backend with `options`. */
+async function instEvalOnGpu(options: WebGpuBackendOptions) {
+  const ref = loadReference('insteval_crossed_reml');
+  const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
+  const gram = formGram(model);
+  return { ref, model, gram, backend: await WebGpuBackend.create(gpu!, model, gram, options) };
+}
+
+/** The backend's objective at lme4's θ values: the CPU's within 1e-8 of lme4's, the backend's within f32 accuracy of the CPU's. */
+async function expectObjectiveAtReference(ref: ReturnType<typeof loadReference>, model: ReturnType<typeof buildLmm>, backend: WebGpuBackend): Promise<void> {
+  const cpu = new CpuBackend(formGram(model), model.theta.length);
+  const { n, p } = model.frame;
+  for (const pt of ref.objective_at!) {
+    const theta = thetaToInternal(model, pt.theta);
+    const g = profiledDeviance(await backend.evaluate(theta), n, p, true);
+    const c = profiledDeviance(cpu.evaluate(theta), n, p, true);
+    expect(Math.abs(c - pt.value) / pt.value).toBeLessThan(1e-8);
+    // f32 log-determinant of the 1128 × 1128 block: |error| ≲ 1e-5 · m (see test/gpu/dense.test.ts)
+    expect(Math.abs(g - c)).toBeLessThan(1e-5 * 1128 + 1e-6 * c);
+  }
+}
+
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { timeout: GPU_TIMEOUT * 3 }, () => {
   it('InstEval: the objective at lme4\'s θ values within f32 accuracy of float64', async () => {
-    const ref = loadReference('insteval_crossed_reml');
-    const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
-    const gram = formGram(model);
-    const backend = await WebGpuBackend.create(gpu!, model, gram, { denseOnGpu: true });
+    const { ref, model, backend } = await instEvalOnGpu({ denseOnGpu: true });
     expect(backend.denseBlocksOn).toBe('gpu');
-    const cpu = new CpuBackend(gram, model.theta.length);
-    const { n, p } = model.frame;
-    for (const pt of ref.objective_at!) {
-      const theta = thetaToInternal(model, pt.theta);
-      const g = profiledDeviance(await backend.evaluate(theta), n, p, true);
-      const c = profiledDeviance(cpu.evaluate(theta), n, p, true);
-      expect(Math.abs(c - pt.value) / pt.value).toBeLessThan(1e-8);
-      // f32 log-determinant of the 1128 × 1128 block: |error| ≲ 1e-5 · m (see test/gpu/dense.test.ts)
-      expect(Math.abs(g - c)).toBeLessThan(1e-5 * 1128 + 1e-6 * c);
-    }
+    await expectObjectiveAtReference(ref, model, backend);
     // the evaluations split: waits for the device and the host's work (the dense block's upload among it) add up to the whole
     const split = backend.evaluationSplit()!;
     expect(split.evaluations).toBe(ref.objective_at!.length);
@@ -44,22 +54,12 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { ti
   });
 
   it('InstEval with the size rule: d\'s 1,128 rows on the GPU, dept:service\'s 28 on the CPU, the same objective', async () => {
-    const ref = loadReference('insteval_crossed_reml');
-    const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
-    const gram = formGram(model);
-    const backend = await WebGpuBackend.create(gpu!, model, gram, { denseOnGpu: true, denseMinRows: GPU_DENSE_MIN_ROWS });
+    const { ref, model, backend } = await instEvalOnGpu({ denseOnGpu: true, denseMinRows: GPU_DENSE_MIN_ROWS });
     try {
       expect(backend.denseBlocksOn).toBe('mixed');
       expect(backend.denseGroups('gpu')).toEqual(["'d' (1128)"]);
       expect(backend.denseGroups('cpu')).toEqual(["'dept:service' (28)"]);
-      const cpu = new CpuBackend(gram, model.theta.length);
-      const { n, p } = model.frame;
-      for (const pt of ref.objective_at!) {
-        const theta = thetaToInternal(model, pt.theta);
-        const g = profiledDeviance(await backend.evaluate(theta), n, p, true);
-        const c = profiledDeviance(cpu.evaluate(theta), n, p, true);
-        expect(Math.abs(g - c)).toBeLessThan(1e-5 * 1128 + 1e-6 * c);
-      }
+      await expectObjectiveAtReference(ref, model, backend);
     } finally {
       backend.dispose();
     }
