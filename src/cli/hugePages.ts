@@ -48,8 +48,7 @@ export type HugePagePlan = { relaunch: true; tunables: string } | { relaunch: fa
 
 /** Whether to run the command again with GLIBC_TUNABLES asking for huge pages, and with what value. */
 export function hugePagePlan(f: HugePageFacts): HugePagePlan {
-  const setting = (f.env.MIXEDGPU_HUGE_PAGES ?? '').toLowerCase();
-  if (setting === 'off' || setting === '0') return { relaunch: false, why: 'MIXEDGPU_HUGE_PAGES=off' };
+  if (setting(f.env) === 'off') return { relaunch: false, why: 'MIXEDGPU_HUGE_PAGES=off' };
   if (f.platform !== 'linux') return { relaunch: false, why: `not Linux (${f.platform})` };
   const current = f.env.GLIBC_TUNABLES ?? '';
   // already set, by the user or by this relaunch (so never twice)
@@ -59,15 +58,15 @@ export function hugePagePlan(f: HugePageFacts): HugePagePlan {
     return { relaunch: false, why: mode === null ? 'no transparent huge pages' : `transparent huge pages are '${mode}', not 'madvise'` };
   }
   if (!f.inMemory) return { relaunch: false, why: 'the rows are read in batches by an engine, not held in memory' };
-  if (!forced(f.env) && f.dataBytes < HUGE_PAGE_MIN_BYTES) return { relaunch: false, why: `data under ${HUGE_PAGE_MIN_BYTES / 2 ** 20} MiB` };
+  if (setting(f.env) !== 'on' && f.dataBytes < HUGE_PAGE_MIN_BYTES) return { relaunch: false, why: `data under ${HUGE_PAGE_MIN_BYTES / 2 ** 20} MiB` };
   if (!glibcAtLeast(f.glibc, 2, 35)) return { relaunch: false, why: f.glibc ? `glibc ${f.glibc} has no glibc.malloc.hugetlb (2.35)` : 'not glibc' };
   return { relaunch: true, tunables: current ? `${current}:${HUGE_PAGE_TUNABLE}` : HUGE_PAGE_TUNABLE };
 }
 
-/** MIXEDGPU_HUGE_PAGES=on: whatever the data's size */
-function forced(env: Record<string, string | undefined>): boolean {
-  const setting = (env.MIXEDGPU_HUGE_PAGES ?? '').toLowerCase();
-  return setting === 'on' || setting === '1';
+/** MIXEDGPU_HUGE_PAGES: off (or 0) never, on (or 1) whatever the data's size, else null (by the data's size) */
+function setting(env: Record<string, string | undefined>): 'off' | 'on' | null {
+  const v = (env.MIXEDGPU_HUGE_PAGES ?? '').toLowerCase();
+  return v === 'off' || v === '0' ? 'off' : v === 'on' || v === '1' ? 'on' : null;
 }
 
 function glibcAtLeast(version: string | null, major: number, minor: number): boolean {
@@ -100,7 +99,7 @@ export function hugePageFacts(args: string[], env: Record<string, string | undef
   }
   // the process report's header names glibc's runtime version (absent under musl); read (~7 ms) only
   // when it can matter, so that a small fit's command does not pay for it
-  if (facts.thp.includes('[madvise]') && facts.inMemory && (forced(env) || facts.dataBytes >= HUGE_PAGE_MIN_BYTES)) {
+  if (facts.thp.includes('[madvise]') && facts.inMemory && (setting(env) === 'on' || facts.dataBytes >= HUGE_PAGE_MIN_BYTES)) {
     const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
     facts.glibc = header?.glibcVersionRuntime ?? null;
   }

@@ -679,7 +679,6 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   out[np + p + 3] = step;
 }
 
-/** max |Z| over each level's rows (level order) into `out` */
 /**
  * Chunk c of a copy of the rows into level order (a row job over the output's rows, ROW_CHUNK at a
  * time): out[k] = src[perm[k]]; rows of `width` entries, out[k w + s] = src[perm[k] w + s]; or, for
@@ -701,6 +700,7 @@ export function levelGatherChunk(A: RowArrays, c: number): void {
 
 const LEVEL_GATHER = registerRowKernel('levelGather', levelGatherChunk);
 
+/** max |Z| over each level's rows (level order) into `out` */
 function levelMaxAbs(Z: Float64Array, start: Int32Array, out: Float64Array): Float64Array {
   for (let g = 0; g + 1 < start.length; g++) {
     let m = 0;
