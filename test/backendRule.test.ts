@@ -3,10 +3,11 @@
  * set-up, on evaluation times the first H200 run measured (bench/RESULTS.md, "Real GPU: NVIDIA H200",
  * the CPU there on one core): the 1M- and 10M-row models and InstEval go on with WebGPU; a device
  * evaluation less than about 1.5 times faster than the CPU's does not pay for the float64 check and
- * polish.
+ * polish. Before any device, a model on which even a free device could save less than the set-up
+ * floor (lmmGainBound, glmmGainBound) stays on the CPU.
  */
 import { describe, expect, it } from 'vitest';
-import { deviceIsFaster, glmmDeviceIsFaster } from '../src/backend/select.js';
+import { AUTO_SETUP_FLOOR_MS, deviceIsFaster, glmmDeviceIsFaster, glmmGainBound, lmmGainBound } from '../src/backend/select.js';
 
 describe("backend 'auto': one evaluation on each decides", () => {
   it('the H200 run\'s evaluations: WebGPU', () => {
@@ -38,5 +39,28 @@ describe("backend 'auto' for a GLMM: one PIRLS run with β fixed on each decides
   it('the bar for |θ| = 1, p = 3: a device run about as fast as the CPU\'s (its stage 2 as long, then the polish)', () => {
     expect(glmmDeviceIsFaster(0.95 * 20, 20, 1, 3)).toBe(true);
     expect(glmmDeviceIsFaster(1.05 * 20, 20, 1, 3)).toBe(false);
+  });
+});
+
+describe("backend 'auto' before any device: the most a device could save against the set-up floor", () => {
+  it('is the CPU fit less the float64 evaluations a device fit keeps: the rules with a device that costs nothing', () => {
+    for (const n of [1, 3, 6, 45]) {
+      const bound = lmmGainBound(2, n);
+      // a device evaluation a hair dearer than nothing: faster exactly while the polish costs less than the fit
+      expect(deviceIsFaster(1e-9, 2, n)).toBe(bound > 0);
+      expect(bound).toBe((12 * n + 17) * 2);
+    }
+    expect(glmmGainBound(2, 1, 3)).toBe(94 * 2); // |θ| = 1, p = 3: glmm1m's shape
+    expect(glmmDeviceIsFaster(1e-9, 2, 1, 3)).toBe(true);
+  });
+  it('sleepstudy (|θ| = 3, an evaluation of ~0.02 ms) and cbpp (|θ| = 1, p = 4) stay on the CPU; InstEval (~20 ms) and glmm1m (a run of a few ms) go on to the device', () => {
+    expect(lmmGainBound(0.02, 3)).toBeLessThan(AUTO_SETUP_FLOOR_MS);
+    expect(glmmGainBound(0.05, 1, 4)).toBeLessThan(AUTO_SETUP_FLOOR_MS);
+    expect(lmmGainBound(20, 3)).toBeGreaterThan(AUTO_SETUP_FLOOR_MS);
+    expect(glmmGainBound(3, 1, 3)).toBeGreaterThan(AUTO_SETUP_FLOOR_MS);
+  });
+  it('a GLMM with many fixed effects: the float64 polish alone costs the CPU fit, whatever the device (no gain)', () => {
+    expect(glmmGainBound(100, 45, 21)).toBeLessThanOrEqual(0);
+    expect(glmmDeviceIsFaster(1e-9, 100, 45, 21)).toBe(false);
   });
 });

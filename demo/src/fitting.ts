@@ -51,7 +51,8 @@ export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContex
   }
   checkColumns(parsed, table, req);
   // one backend rule for the library, the CLI and this page (src/backend/select.ts): 'auto' fits on
-  // the CPU when the adapter is a software one, and the fit's messages say why
+  // the CPU when the adapter is a software one or the model too small for a GPU to pay for its
+  // set-up, and the fit's messages say why
   const progress = (p: { feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }) =>
     ctx.onProgress({ feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs, stage: p.stage });
   if (req.relmat && !parsed.random.some((r) => r.group.length === 1 && r.group[0] === req.relmat!.group)) {

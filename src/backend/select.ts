@@ -8,7 +8,10 @@
  *   'auto'           WebGPU when an adapter is found and it is a hardware GPU, and one evaluation on
  *                    each says that the WebGPU fit with its float64 polish is the faster (an LMM:
  *                    deviceIsFaster; a GLMM: a PIRLS run with β fixed, glmmDeviceIsFaster); otherwise
- *                    the CPU, and the fit's messages say why. A software
+ *                    the CPU, and the fit's messages say why. The CPU's evaluation is timed first:
+ *                    a model whose whole CPU fit could gain less from any device than the smallest
+ *                    device set-up costs (AUTO_SETUP_FLOOR_MS; lmmGainBound, glmmGainBound) stays on
+ *                    the CPU without loading the WebGPU code or acquiring an adapter. A software
  *                    adapter (SwiftShader, llvmpipe, WARP) is several times slower than the CPU
  *                    backend: 'webgpu' uses it anyway.
  *
@@ -93,6 +96,20 @@ export async function lmmBackend(
   model: LmmModel, reference: CpuBackend, options: BackendOptions & { denseOnGpu?: boolean },
   messages: string[], timings: Record<string, number>,
 ): Promise<DeviceLmmBackend | null> {
+  // 'auto': the CPU's evaluation first (the least of a few: leastTime); a model too small
+  // for any device to pay for its set-up stays on the CPU untouched
+  const theta = model.theta.start;
+  let cpuMs = 0;
+  if (options.backend === 'auto') {
+    const t0 = performance.now();
+    cpuMs = await leastTime(() => reference.evaluate(theta));
+    timings.autoProbeMs = performance.now() - t0;
+    const gain = lmmGainBound(cpuMs, theta.length);
+    if (gain < AUTO_SETUP_FLOOR_MS) {
+      messages.push(`backend auto: CPU (an evaluation of this model takes ${cpuMs.toPrecision(3)} ms on the CPU: the most a GPU could save on the whole fit, about ${gain.toPrecision(2)} ms, is less than setting one up takes)`);
+      return null;
+    }
+  }
   const t = performance.now();
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
@@ -116,28 +133,18 @@ export async function lmmBackend(
   timings.gpuSetupMs = performance.now() - t;
   Object.assign(timings, { gpuUploadMs: backend.timings.uploadMs, gpuUploadBytes: backend.timings.uploadBytes, gpuCompileMs: backend.timings.compileMs });
   if (options.backend === 'auto') {
-    // 'auto': one evaluation on each (the better of two: the first warms up) decides which fits faster
-    const theta = model.theta.start;
-    const time = async (f: () => unknown): Promise<number> => {
-      let best = Infinity;
-      for (let k = 0; k < 2; k++) {
-        const t0 = performance.now();
-        await f();
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    };
+    // 'auto': one evaluation on the device (the better of two) against the CPU's above decides which fits faster
     let deviceMs: number;
+    const t0 = performance.now();
     try {
-      deviceMs = await time(() => backend.evaluate(theta));
+      deviceMs = await bestOfTwo(() => backend.evaluate(theta));
     } catch (e) {
       // a device lost (or failing) at its first evaluation: 'auto' fits on the CPU and says why
       messages.push(`backend auto: CPU (the WebGPU evaluation failed: ${(e as Error).message})`);
       backend.dispose();
       return null;
     }
-    const cpuMs = await time(() => reference.evaluate(theta));
-    timings.autoProbeMs = performance.now() - t - timings.gpuSetupMs;
+    timings.autoProbeMs += performance.now() - t0;
     if (!deviceIsFaster(deviceMs, cpuMs, theta.length)) {
       messages.push(`backend auto: CPU (an evaluation of this model takes ${cpuMs.toPrecision(3)} ms on the CPU and ${deviceMs.toPrecision(3)} ms on WebGPU (${ctx.adapterName}): with the float64 polish a WebGPU fit would take longer)`);
       backend.dispose();
@@ -147,6 +154,57 @@ export async function lmmBackend(
   return backend;
 }
 
+/** The better time (ms) of two calls of `f`: the first warms up. */
+async function bestOfTwo(f: () => unknown): Promise<number> {
+  return Math.min(await timed(f), await timed(f));
+}
+
+/**
+ * The least time (ms) of calls of `f`: two, and more while all of them together took less than
+ * half the set-up floor (at most 20). A cheap evaluation's first calls run before the JIT has
+ * compiled it (a 0.25 ms evaluation took 5–50 ms in its first ten calls here), which would make a
+ * small model look large; the calls this adds cost less than the set-up they may save.
+ */
+async function leastTime(f: () => unknown): Promise<number> {
+  let best = Infinity, total = 0;
+  for (let k = 0; k < 20 && (k < 2 || total < AUTO_SETUP_FLOOR_MS / 2); k++) {
+    const ms = await timed(f);
+    best = Math.min(best, ms);
+    total += ms;
+  }
+  return best;
+}
+
+/**
+ * 'auto''s floor for a device's set-up (ms): acquiring an adapter and device, uploading the model's
+ * data and compiling its pipelines. The least measured anywhere: a GLMM's set-up on SwiftShader with
+ * the device already acquired in the process and the shaders' reflections kept, 60–76 ms; an LMM's
+ * pipelines alone took 187–208 ms there; the H200's whole set-ups took 0.33–0.63 s, and acquiring a
+ * device in a fresh process 40–50 ms with the driver probe kept, ~300 ms without (bench/RESULTS.md,
+ * "the WebGPU path's fixed costs" and "Real GPU"). A fit that can gain less than this from the
+ * fastest device stays on the CPU without a set-up.
+ */
+export const AUTO_SETUP_FLOOR_MS = 50;
+
+/**
+ * The most a device could save on an LMM's fit (ms), n = |θ|: deviceIsFaster's two sides with a
+ * device evaluation that costs nothing, N cpuMs − (3n + 3) cpuMs = (12n + 17) cpuMs.
+ */
+export function lmmGainBound(cpuMs: number, n: number): number {
+  const c = lmmCounts(n);
+  return (c.cpu - c.polish) * cpuMs;
+}
+
+/**
+ * The most a device could save on a GLMM's fit (ms): glmmDeviceIsFaster's two sides with a device run
+ * that costs nothing, (2 N1 + N2 + n(n + 1)) cpuMs − (2n² + n) cpuMs (n = |θ| + p); zero or less
+ * where the float64 polish alone costs as much as the CPU's fit (p ≳ 15).
+ */
+export function glmmGainBound(cpuMs: number, nTheta: number, p: number): number {
+  const c = glmmCounts(nTheta, p);
+  return (c.cpu - c.polish) * cpuMs;
+}
+
 /**
  * 'auto''s rule for an LMM, from one evaluation on each (`deviceMs`, `cpuMs`) with n = |θ|: the WebGPU
  * fit's optimization (N evaluations) plus its float64 check and Newton polish (about 4n + n(n − 1)/2
@@ -154,9 +212,14 @@ export async function lmmBackend(
  * the CPU, N ≈ 15n + 20 (BOBYQA's usual count on these models).
  */
 export function deviceIsFaster(deviceMs: number, cpuMs: number, n: number): boolean {
+  const c = lmmCounts(n);
+  return c.device * deviceMs + c.polish * cpuMs < c.cpu * cpuMs;
+}
+
+/** deviceIsFaster's evaluation counts: the device's, the WebGPU fit's float64 ones, the CPU fit's. */
+function lmmCounts(n: number): { device: number; polish: number; cpu: number } {
   const N = 15 * n + 20;
-  const device = (N + 4 * n + (n * (n - 1)) / 2) * deviceMs + (3 * n + 3) * cpuMs;
-  return device < N * cpuMs;
+  return { device: N + 4 * n + (n * (n - 1)) / 2, polish: 3 * n + 3, cpu: N };
 }
 
 /**
@@ -170,24 +233,45 @@ export function deviceIsFaster(deviceMs: number, cpuMs: number, n: number): bool
  * earlier final radius of 1e-6, and its polish 36.
  */
 export function glmmDeviceIsFaster(deviceMs: number, cpuMs: number, nTheta: number, p: number): boolean {
+  const c = glmmCounts(nTheta, p);
+  return c.device * deviceMs + c.polish * cpuMs < c.cpu * cpuMs;
+}
+
+/** glmmDeviceIsFaster's counts of runs with β fixed: the device's, the WebGPU fit's float64 ones, the CPU fit's. */
+function glmmCounts(nTheta: number, p: number): { device: number; polish: number; cpu: number } {
   const n = nTheta + p;
   const N1 = 15 * nTheta, N2 = 15 * n + 20;
-  const device = (N1 + N2) * deviceMs + (2 * n * n + n) * cpuMs;
-  const cpu = (2 * N1 + N2 + n * (n + 1)) * cpuMs;
-  return device < cpu;
+  return { device: N1 + N2, polish: 2 * n * n + n, cpu: 2 * N1 + N2 + n * (n + 1) };
 }
 
 /**
  * The GLMM's device by the rule: null for the CPU (PIRLS's float64 engine then runs the whole fit),
- * or PIRLS on the WebGPU backend's passes. For 'auto', after the device's set-up, one run with β fixed
- * on each decides (glmmDeviceIsFaster) where `cpu`, the fit's float64 engine, is given; both engines
- * are reset after it (its time: timings.autoProbeMs).
+ * or PIRLS on the WebGPU backend's passes. For 'auto' where `cpu`, the fit's float64 engine, is given:
+ * a PIRLS run with β fixed on the CPU first (a model too small for any device to pay for its set-up
+ * stays there untouched: glmmGainBound), then, after the device's set-up, the same runs on it decide
+ * (glmmDeviceIsFaster); both engines are reset after them (their time: timings.autoProbeMs).
  */
 export async function glmmDevice(
   model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[], cpu?: PirlsEngine, timings?: Record<string, number>,
 ): Promise<GlmmDevice | null> {
   const relmat = model.known.some((k) => k);
   if (refuseModel(options, relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null, messages)) return null;
+  const theta = model.theta.start;
+  const probing = options.backend === 'auto' && cpu !== undefined;
+  let probe: CpuProbe | null = null;
+  let probeMs = 0;
+  if (probing) {
+    const t0 = performance.now();
+    probe = await cpuProbe(cpu, theta);
+    probeMs = performance.now() - t0;
+    if (timings) timings.autoProbeMs = probeMs;
+    const gain = probe ? glmmGainBound(probe.cpuMs, theta.length, model.frame.p) : Infinity;
+    if (probe && gain < AUTO_SETUP_FLOOR_MS) {
+      const most = gain > 0 ? `the most a GPU could save on the whole fit, about ${gain.toPrecision(2)} ms, is less than setting one up takes` : 'the float64 polish of a GPU fit alone would take as long as the whole fit on the CPU';
+      messages.push(`backend auto: CPU (a PIRLS run of this model takes ${probe.cpuMs.toPrecision(3)} ms on the CPU: ${most})`);
+      return null;
+    }
+  }
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;
   const { createGlmmDevice } = await import('./webgpu/glmmSide.js');
@@ -200,33 +284,38 @@ export async function glmmDevice(
     refuseModel(options, e.message.replace(/^the WebGPU backend cannot fit this model: /, ''), messages);
     return null;
   }
-  if (options.backend !== 'auto' || !cpu) return device;
-  let ms: { deviceMs: number; cpuMs: number } | null;
+  // no comparison: 'webgpu', no engine given, or PIRLS failed at the start on the CPU (the fit's first run says why)
+  if (!probe) return device;
+  let deviceMs: number;
   const t0 = performance.now();
   try {
-    ms = await glmmProbe(device, cpu, model.theta.start);
-    if (timings) timings.autoProbeMs = performance.now() - t0;
+    deviceMs = await deviceProbe(device, theta, probe);
+    if (timings) timings.autoProbeMs = probeMs + performance.now() - t0;
   } catch (e) {
     // a device lost (or failing) at its first runs: 'auto' fits on the CPU and says why
     messages.push(`backend auto: CPU (the WebGPU evaluation failed: ${(e as Error).message})`);
     device.dispose();
     return null;
   }
-  if (ms && !glmmDeviceIsFaster(ms.deviceMs, ms.cpuMs, model.theta.length, model.frame.p)) {
-    messages.push(`backend auto: CPU (a PIRLS run of this model takes ${ms.cpuMs.toPrecision(3)} ms on the CPU and ${ms.deviceMs.toPrecision(3)} ms on WebGPU (${ctx.adapterName}): with the float64 polish a WebGPU fit would take longer)`);
+  if (!glmmDeviceIsFaster(deviceMs, probe.cpuMs, theta.length, model.frame.p)) {
+    messages.push(`backend auto: CPU (a PIRLS run of this model takes ${probe.cpuMs.toPrecision(3)} ms on the CPU and ${deviceMs.toPrecision(3)} ms on WebGPU (${ctx.adapterName}): with the float64 polish a WebGPU fit would take longer)`);
     device.dispose();
     return null;
   }
   return device;
 }
 
+/** What the GLMM's CPU probe found: β of a run with β free, β moved, and the least time of runs with β fixed at either. */
+interface CpuProbe { beta: Float64Array; moved: Float64Array; cpuMs: number }
+
 /**
- * The probe of 'auto' for a GLMM at the starting θ (internal): β from a run with β free on the CPU,
- * then runs with β fixed there and at β moved by 1e-3 (relative), on each engine, warm; the better of
- * two on each. Null when PIRLS fails there on the CPU (the fit's first run then says why). Both
- * engines are reset after it, so the fit starts as it would without it.
+ * The CPU half of 'auto''s probe for a GLMM at the starting θ (internal): β from a run with β free,
+ * then runs with β fixed there and at β moved by 1e-3 (relative) in turn, warm; the least time
+ * (leastTime). Null
+ * when PIRLS fails there (the fit's first run then says why). The engine is reset after it, so the
+ * fit starts as it would without it.
  */
-async function glmmProbe(device: GlmmDevice, cpu: PirlsEngine, theta: Float64Array): Promise<{ deviceMs: number; cpuMs: number } | null> {
+async function cpuProbe(cpu: PirlsEngine, theta: Float64Array): Promise<CpuProbe | null> {
   const { PirlsError } = await import('../glmm/pirls.js');
   try {
     let beta: Float64Array;
@@ -238,20 +327,30 @@ async function glmmProbe(device: GlmmDevice, cpu: PirlsEngine, theta: Float64Arr
       throw e;
     }
     const moved = beta.map((b) => b + 1e-3 * (1 + Math.abs(b)));
-    const timed = async (f: () => unknown): Promise<number> => {
-      const t0 = performance.now();
-      await f();
-      return performance.now() - t0;
-    };
-    const dev = device.engine;
-    await device.guard(() => dev.runAsync(theta, beta));
-    const deviceMs = Math.min(await timed(() => device.guard(() => dev.runAsync(theta, moved))), await timed(() => device.guard(() => dev.runAsync(theta, beta))));
-    const cpuMs = Math.min(await timed(() => cpu.run(theta, moved)), await timed(() => cpu.run(theta, beta)));
-    return { deviceMs, cpuMs };
+    let k = 0;
+    const cpuMs = await leastTime(() => cpu.run(theta, k++ % 2 === 0 ? moved : beta));
+    return { beta, moved, cpuMs };
   } finally {
     cpu.reset();
-    device.engine.reset();
   }
+}
+
+/** The device half: the same two runs on the device after one to warm up; the better time. The engine is reset after it. */
+async function deviceProbe(device: GlmmDevice, theta: Float64Array, probe: CpuProbe): Promise<number> {
+  const dev = device.engine;
+  try {
+    await device.guard(() => dev.runAsync(theta, probe.beta));
+    return Math.min(await timed(() => device.guard(() => dev.runAsync(theta, probe.moved))), await timed(() => device.guard(() => dev.runAsync(theta, probe.beta))));
+  } finally {
+    dev.reset();
+  }
+}
+
+/** The time (ms) of one call of `f`. */
+async function timed(f: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
 }
 
 /** A source of the bootstrap's batched Gram parts on the device, to be disposed of after the bootstrap. */

@@ -1,7 +1,8 @@
 /**
  * One backend rule for lmer and glmer (src/backend/select.ts; issue 9, item 3): 'auto' fits on a
- * hardware WebGPU adapter, and on the CPU when the adapter is a software one (SwiftShader in CI),
- * saying so in the fit's messages; 'webgpu' uses any adapter. Before, lmer's 'auto' used
+ * hardware WebGPU adapter where one evaluation on each says the device is faster, and on the CPU when
+ * the adapter is a software one (SwiftShader in CI), saying so in the fit's messages; a model too small
+ * for any device to pay for its set-up stays on the CPU without one; 'webgpu' uses any adapter. Before, lmer's 'auto' used
  * SwiftShader and glmer refused 'auto'. And an external AbortSignal stops a WebGPU fit promptly
  * (item 9).
  */
@@ -18,33 +19,59 @@ import { PirlsEngine } from '../../src/glmm/pirls.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src/io/arrow.js';
-import { sizedLmmData, sizedLmmTable } from '../../bench/sized.js';
+import { sizedGlmmTable, sizedLmmData, sizedLmmTable } from '../../bench/sized.js';
 
 const gpu = await gpuOrSkip();
 const SOFTWARE = /^backend auto: CPU \(the WebGPU adapter, .* is a software implementation, slower than the CPU backend; choose backend 'webgpu' to use it anyway\)$/;
+const SMALL_LMM = /^backend auto: CPU \(an evaluation of this model takes [\d.e+-]+ ms on the CPU: the most a GPU could save on the whole fit, about [\d.e+-]+ ms, is less than setting one up takes\)$/;
+const SMALL_GLMM = /^backend auto: CPU \(a PIRLS run of this model takes [\d.e+-]+ ms on the CPU: (the most a GPU could save on the whole fit, about [\d.e+-]+ ms, is less than setting one up takes|the float64 polish of a GPU fit alone would take as long as the whole fit on the CPU)\)$/;
+
+/** `y ~ x + z + (1 | g)`, binomial, 200,000 rows and 2,000 groups (built once) */
+let big: ReturnType<typeof buildGlmm> | null = null;
+function bigGlmm(): ReturnType<typeof buildGlmm> {
+  if (!big) {
+    const { table, formula } = sizedGlmmTable({ n: 200_000, groups: 2000, levels: 1, q: 1, seed: 5, family: 'binomial' });
+    big = buildGlmm(formula, table, { family: 'binomial' });
+  }
+  return big;
+}
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the backend rule'), { timeout: GPU_TIMEOUT }, () => {
   const sleep = loadReference('sleepstudy_slopes_reml');
   const cbpp = loadReference('cbpp_binomial');
 
-  it('lmer: auto uses a hardware adapter, and the CPU on a software one (with the reason)', async () => {
+  it('auto: a model too small for any device to pay for its set-up stays on the CPU, adapter or not, and no device is set up (lmer and glmer)', async () => {
     const fit = await lmer(sleep.formula, loadData(sleep), { factors: sleep.factors, backend: 'auto' });
-    if (gpu!.isSoftware) {
-      expect(fit.backend.name).toBe('cpu');
-      expect(fit.messages.filter((m) => SOFTWARE.test(m))).toHaveLength(1);
-    } else {
-      expect(fit.backend.name).toBe('webgpu');
-      expect(fit.messages.join('\n')).not.toMatch(/backend auto/);
-    }
+    expect(fit.backend.name).toBe('cpu');
+    expect(fit.messages.filter((m) => SMALL_LMM.test(m))).toHaveLength(1);
+    expect(fit.messages.join('\n')).not.toMatch(/software implementation/);
+    expect(fit.timings.gpuSetupMs).toBeUndefined();
+    const gfit = await glmer(cbpp.formula, loadData(cbpp), { family: 'binomial', factors: cbpp.factors, backend: 'auto' });
+    expect(gfit.backend.name).toBe('cpu');
+    expect(gfit.messages.filter((m) => SMALL_GLMM.test(m))).toHaveLength(1);
+    expect(gfit.timings.gpuSetupMs).toBeUndefined();
   });
 
-  it('glmer: auto follows the same rule', async () => {
-    const fit = await glmer(cbpp.formula, loadData(cbpp), { family: 'binomial', factors: cbpp.factors, backend: 'auto' });
+  it('auto: a larger model uses a hardware adapter where its evaluations say so, and the CPU on a software one (with the reason)', async () => {
+    // InstEval: a CPU evaluation of ~20 ms (the most a device could save ~1 s, against the 50 ms floor)
+    const insteval = loadReference('insteval_crossed_reml');
+    const fit = await lmer(insteval.formula, loadData(insteval), { factors: insteval.factors, backend: 'auto' });
+    expect(fit.messages.join('\n')).not.toMatch(SMALL_LMM);
     if (gpu!.isSoftware) {
       expect(fit.backend.name).toBe('cpu');
       expect(fit.messages.filter((m) => SOFTWARE.test(m))).toHaveLength(1);
-    } else {
-      expect(fit.backend.name).toBe('webgpu');
+    } else if (fit.backend.name === 'cpu') {
+      expect(fit.messages.join('\n')).toMatch(/^backend auto: CPU \(an evaluation of this model takes [\d.e+-]+ ms on the CPU and [\d.e+-]+ ms on WebGPU/m);
+    }
+    // a binomial GLMM of 200,000 rows and 2,000 groups: a PIRLS run of a few ms (the most a device could save, 94 runs' worth, well above the floor)
+    const gm = bigGlmm();
+    const messages: string[] = [];
+    const dev = await glmmDevice(gm, { backend: 'auto' }, 1, messages, new PirlsEngine(gm.pirls), {});
+    dev?.dispose();
+    expect(messages.join('\n')).not.toMatch(SMALL_GLMM);
+    if (gpu!.isSoftware) {
+      expect(dev).toBeNull();
+      expect(messages.filter((m) => SOFTWARE.test(m))).toHaveLength(1);
     }
   });
 
@@ -57,7 +84,9 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the backend rule'), { timeout: GPU_TIME
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
       },
     });
-    const opts = { n: 3000, groups: 30, levels: 7, q: 9, seed: 31 };
+    // 300 groups: a CPU evaluation of a few ms, so that auto measures the device (the most it could save,
+    // (12 · 45 + 17) evaluations' worth, is well above the set-up floor)
+    const opts = { n: 6000, groups: 300, levels: 7, q: 9, seed: 31 };
     const { table, formula } = sizedLmmTable(opts);
     const model = buildLmm(formula, table, { REML: true });
     expect([model.frame.p, model.blocks[0].q]).toEqual([21, 9]);
@@ -98,19 +127,32 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the backend rule'), { timeout: GPU_TIME
     expect(dev, gmMessages.join('; ')).not.toBeNull();
     expect(dev!.backend.name).toBe('webgpu');
     dev!.dispose();
-    // with the fit's float64 engine, auto measures a PIRLS run with β fixed on each (glmmDeviceIsFaster):
-    // SwiftShader taken as hardware is slower than the CPU; the engine is left as a new one
+    // with the fit's float64 engine, auto times a PIRLS run with β fixed on the CPU first: with |θ| + p = 66
+    // the float64 polish of a device fit (2n² + n runs) costs more than the CPU's whole fit, so no device
+    // is set up; the engine is left as a new one
     const engine = new PirlsEngine(gm.pirls);
     const gmTimings: Record<string, number> = {};
     const probed = await glmmDevice(gm, { backend: 'auto', device: hostDevice }, 1, gmMessages, engine, gmTimings);
-    probed?.dispose();
-    if (gpu!.isSoftware) {
-      expect(probed).toBeNull();
-      expect(gmMessages.join('\n')).toMatch(/^backend auto: CPU \(a PIRLS run of this model takes [\d.e+-]+ ms on the CPU and [\d.e+-]+ ms on WebGPU/m);
-      expect(gmTimings.autoProbeMs).toBeGreaterThan(0);
-    }
+    expect(probed).toBeNull();
+    expect(gmMessages.join('\n')).toMatch(/^backend auto: CPU \(a PIRLS run of this model takes [\d.e+-]+ ms on the CPU: the float64 polish of a GPU fit alone would take as long as the whole fit on the CPU\)$/m);
+    expect(gmTimings.autoProbeMs).toBeGreaterThan(0);
     const theta = Float64Array.from(gm.theta.start);
     expect(engine.run(theta, null)).toEqual(new PirlsEngine(gm.pirls).run(theta, null));
+    // |θ| = 1, p = 3 and 200,000 rows: auto measures a PIRLS run with β fixed on each (glmmDeviceIsFaster):
+    // SwiftShader taken as hardware is slower than the CPU; both engines are left as new ones
+    const big = bigGlmm();
+    const bigEngine = new PirlsEngine(big.pirls);
+    const bigMessages: string[] = [];
+    const bigTimings: Record<string, number> = {};
+    const measured = await glmmDevice(big, { backend: 'auto', device: hostDevice }, 1, bigMessages, bigEngine, bigTimings);
+    measured?.dispose();
+    if (gpu!.isSoftware) {
+      expect(measured).toBeNull();
+      expect(bigMessages.join('\n')).toMatch(/^backend auto: CPU \(a PIRLS run of this model takes [\d.e+-]+ ms on the CPU and [\d.e+-]+ ms on WebGPU/m);
+      expect(bigTimings.autoProbeMs).toBeGreaterThan(0);
+    }
+    const bigTheta = Float64Array.from(big.theta.start);
+    expect(bigEngine.run(bigTheta, null)).toEqual(new PirlsEngine(big.pirls).run(bigTheta, null));
     // and the same device, saying it is SwiftShader, is refused by auto
     if (gpu!.isSoftware) expect(await lmmBackend(model, new CpuBackend(formGram(model), model.theta.length), { backend: 'auto', device: gpu!.device }, [], {})).toBeNull();
   });
