@@ -50,7 +50,17 @@ export interface DenseSolver {
   cholesky(k: number, D: Float64Array, m: number, what: string): number | Promise<number>;
   /** S ← S L_kk⁻ᵀ for S rows × m, L_kk the factor of block k (L: the arena's copy, for local solvers) */
   rightSolve(k: number, S: Float64Array, rows: number, L: Float64Array, m: number): void | Promise<void>;
+  /**
+   * (optional, for an asynchronous solver) factors dense block k and solves the right-hand sides
+   * S ← S L_kk⁻ᵀ of the blocks below it and of [X y] in one go: one round trip where `cholesky` and
+   * each `rightSolve` take one each. The right-hand sides are formed before the factorization (they
+   * depend on the blocks left of k only, not on L_kk), so the values are those of the separate calls.
+   */
+  factorAndSolve?(k: number, D: Float64Array, m: number, what: string, rhs: readonly DenseRhs[]): Promise<number>;
 }
+
+/** A right-hand side of DenseSolver.factorAndSolve: `rows` rows of m, row-major, solved in place. */
+export interface DenseRhs { S: Float64Array; rows: number }
 
 /** Work the factorization waits on (an external dense solver's promise). */
 type Pending = Promise<unknown>;
@@ -305,6 +315,8 @@ export class BlockedCholesky {
 
   /** the dense solver (default: the arena's kernels, here) */
   private solver: DenseSolver;
+  /** an external solver that factors and solves in one go (factorAndSolve), and the blocks it serves (null: every dense block) */
+  private batch: { solver: DenseSolver; blocks: ReadonlySet<number> | null } | null = null;
 
   /** the fused pass of a block-diagonal first block with q ≤ 2 (firstBlock.ts), and L_X0 L_X0ᵀ ((p+1) × (p+1), lower) from it */
   private readonly firstPass: FirstBlockPass | null = null;
@@ -313,6 +325,7 @@ export class BlockedCholesky {
   /** Runs the dense blocks' Cholesky and right solves with `solver` (e.g. on a GPU); null restores the local kernels. */
   useDenseSolver(solver: DenseSolver | null, blocks?: ReadonlySet<number>): void {
     const local = this.localSolver();
+    this.batch = solver?.factorAndSolve ? { solver, blocks: blocks ?? null } : null;
     if (!solver || !blocks) {
       this.solver = solver ?? local;
       return;
@@ -372,6 +385,10 @@ export class BlockedCholesky {
         ldL2 += first.ldL2;
       } else if (k === 0 && fused) {
         ldL2 += this.firstPass!.factor(this.T[0], fused);
+      } else if (this.batched(k)) {
+        // an external solver's one round trip: D_kk and the right-hand sides formed, then factored and solved together
+        ldL2 += yield* this.factorDenseBatched(k, !(k === 0 && (first || fused)));
+        continue;
       } else {
         ldL2 += yield* this.factorDiagonal(k);
       }
@@ -400,8 +417,82 @@ export class BlockedCholesky {
     this.ldL2 = ldL2;
   }
 
+  /** Is dense block k factored with its solves by the external solver's factorAndSolve? */
+  private batched(k: number): boolean {
+    return this.batch !== null && k >= this.denseFrom && (this.batch.blocks?.has(k) ?? true);
+  }
+
+  /**
+   * Dense block k by factorAndSolve: D_kk (formDenseDiagonal), the right-hand sides of L_jk for the
+   * blocks j below it (formOffDiagonal) and of L_Xk (formXRow, when `xRow`), then one call; returns
+   * log |L_kk|². The same values as factorDiagonal, factorOffDiagonal and factorXRow in turn.
+   */
+  private *factorDenseBatched(k: number, xRow: boolean): Generator<Pending, number, unknown> {
+    const D = this.formDenseDiagonal(k);
+    const rhs: DenseRhs[] = [];
+    for (let j = k + 1; j < this.K; j++) {
+      this.formOffDiagonal(j, k);
+      rhs.push({ S: this.Ljk[j][k], rows: this.m[j] });
+    }
+    if (xRow) {
+      this.formXRow(k);
+      rhs.push({ S: this.LXk[k], rows: this.p1 });
+    }
+    const done = this.batch!.solver.factorAndSolve!(k, D, this.m[k], `the random-effects block of '${this.gram.blocks[k].group}'`, rhs);
+    return (yield done) as number;
+  }
+
   /** L_kk from Λ_kᵀ A_kk Λ_k + I − Σ_{i<k} L_ki L_kiᵀ; returns log |L_kk|². */
   private *factorDiagonal(k: number): Generator<Pending, number, unknown> {
+    const { gram } = this;
+    const b = gram.blocks[k];
+    if (k >= this.denseFrom) {
+      const ld = this.solver.cholesky(k, this.formDenseDiagonal(k), this.m[k], `the random-effects block of '${b.group}'`);
+      return typeof ld === 'number' ? ld : ((yield ld) as number);
+    }
+    const q = b.q;
+    const qq = q * q;
+    const T = this.T[k];
+    const A = gram.Akk[k];
+    const D = this.Lkk[k];
+    const M = new Float64Array(qq);
+    const tmp = new Float64Array(qq);
+    for (let c = 0; c < b.nl; c++) {
+      congruence(T, A, c * qq, q, M, tmp);
+      for (let e = 0; e < qq; e++) D[c * qq + e] = M[e];
+      for (let s = 0; s < q; s++) D[c * qq + s * q + s] += 1;
+    }
+    // nested: each column of L_ki has at most one entry, so the update stays block diagonal
+    for (let i = 0; i < k; i++) {
+      const P = this.patterns[k][i];
+      const qi = gram.blocks[i].q;
+      const V = this.Ljk[k][i];
+      for (let e = 0; e < P.rowIdx.length; e++) {
+        const a = P.rowIdx[e];
+        const vo = e * q * qi;
+        for (let s = 0; s < q; s++) {
+          for (let t = 0; t <= s; t++) {
+            let acc = 0;
+            for (let u = 0; u < qi; u++) acc += V[vo + s * qi + u] * V[vo + t * qi + u];
+            D[a * qq + s * q + t] -= acc;
+          }
+        }
+      }
+    }
+    let ld = 0;
+    for (let c = 0; c < b.nl; c++) {
+      try {
+        ld += choleskyInPlace(D, q, '', c * qq, q);
+      } catch (e) {
+        if (e instanceof NotPositiveDefiniteError) throw new NotPositiveDefiniteError(`the random-effects block of level '${b.levels[c]}' of '${b.group}'`, 0, NaN);
+        throw e;
+      }
+    }
+    return ld;
+  }
+
+  /** A dense block k's D_kk = Λ_kᵀ A_kk Λ_k + I − Σ_{i<k} L_ki L_kiᵀ (lower triangle, in Lkk[k]), before its factorization. */
+  private formDenseDiagonal(k: number): Float64Array {
     const { gram } = this;
     const b = gram.blocks[k];
     const q = b.q;
@@ -411,40 +502,6 @@ export class BlockedCholesky {
     const D = this.Lkk[k];
     const M = new Float64Array(qq);
     const tmp = new Float64Array(qq);
-    if (k < this.denseFrom) {
-      for (let c = 0; c < b.nl; c++) {
-        congruence(T, A, c * qq, q, M, tmp);
-        for (let e = 0; e < qq; e++) D[c * qq + e] = M[e];
-        for (let s = 0; s < q; s++) D[c * qq + s * q + s] += 1;
-      }
-      // nested: each column of L_ki has at most one entry, so the update stays block diagonal
-      for (let i = 0; i < k; i++) {
-        const P = this.patterns[k][i];
-        const qi = gram.blocks[i].q;
-        const V = this.Ljk[k][i];
-        for (let e = 0; e < P.rowIdx.length; e++) {
-          const a = P.rowIdx[e];
-          const vo = e * q * qi;
-          for (let s = 0; s < q; s++) {
-            for (let t = 0; t <= s; t++) {
-              let acc = 0;
-              for (let u = 0; u < qi; u++) acc += V[vo + s * qi + u] * V[vo + t * qi + u];
-              D[a * qq + s * q + t] -= acc;
-            }
-          }
-        }
-      }
-      let ld = 0;
-      for (let c = 0; c < b.nl; c++) {
-        try {
-          ld += choleskyInPlace(D, q, '', c * qq, q);
-        } catch (e) {
-          if (e instanceof NotPositiveDefiniteError) throw new NotPositiveDefiniteError(`the random-effects block of level '${b.levels[c]}' of '${b.group}'`, 0, NaN);
-          throw e;
-        }
-      }
-      return ld;
-    }
     // dense diagonal block, row block by row block: Λ_kᵀ A_kk Λ_k + I, then the updates from the sparse
     // blocks to its left while the rows are in cache; then those from the dense blocks
     const m = this.m[k];
@@ -482,8 +539,7 @@ export class BlockedCholesky {
       const V = this.Ljk[k][i];
       this.arena.subtractABt(D, m, V, m, V, m, this.m[i], true);
     }
-    const ld = this.solver.cholesky(k, D, m, `the random-effects block of '${b.group}'`);
-    return typeof ld === 'number' ? ld : ((yield ld) as number);
+    return D;
   }
 
   /**
@@ -545,6 +601,27 @@ export class BlockedCholesky {
 
   /** L_jk = (Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ) L_kk⁻ᵀ. */
   private *factorOffDiagonal(j: number, k: number): Generator<Pending, void, unknown> {
+    if (this.formOffDiagonal(j, k)) return;
+    const mk = this.m[k];
+    const S = this.Ljk[j][k];
+    // right-solve with L_kkᵀ
+    if (k < this.denseFrom) {
+      const qj = this.gram.blocks[j].q, qk = this.gram.blocks[k].q;
+      const P = this.patterns[j][k];
+      for (let c = 0; c < P.ncol; c++) {
+        for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) rightSolveBlock(S, e * qj * qk, qj, qk, this.Lkk[k], c * qk * qk);
+      }
+    } else {
+      const done = this.solver.rightSolve(k, S, this.m[j], this.Lkk[k], mk);
+      if (done) yield done;
+    }
+  }
+
+  /**
+   * L_jk's right-hand side Λ_jᵀ A_jk Λ_k − Σ_{i<k} L_ji L_kiᵀ in its storage, before the solve with
+   * L_kkᵀ; true when L_jk is finished already (the first block's columns, solved as they are formed).
+   */
+  private formOffDiagonal(j: number, k: number): boolean {
     const { gram } = this;
     const bj = gram.blocks[j];
     const bk = gram.blocks[k];
@@ -557,7 +634,7 @@ export class BlockedCholesky {
       // the first block: no updates, and L_j0's pattern is A_j0's (scatterA is the identity), so
       // each entry is formed and right-solved with its level's L_00 block in one go
       firstBlockColumn(S, A.values, Ap, Tj, Tk, qj, qk, this.Lkk[0]);
-      return;
+      return true;
     }
     S.fill(0);
     const blk = new Float64Array(qj * qk);
@@ -603,20 +680,28 @@ export class BlockedCholesky {
         this.arena.subtractABt(S, mk, Vj, this.m[j], Vk, mk, this.m[i], false);
       }
     }
-    // right-solve with L_kkᵀ
-    if (sparse) {
-      const P = this.patterns[j][k];
-      for (let c = 0; c < P.ncol; c++) {
-        for (let e = P.colPtr[c]; e < P.colPtr[c + 1]; e++) rightSolveBlock(S, e * qj * qk, qj, qk, this.Lkk[k], c * qk * qk);
-      }
-    } else {
-      const done = this.solver.rightSolve(k, S, this.m[j], this.Lkk[k], mk);
-      if (done) yield done;
-    }
+    return false;
   }
 
   /** L_Xk = (A_Xk Λ_k − Σ_{i<k} L_Xi L_kiᵀ) L_kk⁻ᵀ. */
   private *factorXRow(k: number): Generator<Pending, void, unknown> {
+    this.formXRow(k);
+    const { gram, p1 } = this;
+    const S = this.LXk[k];
+    const mk = this.m[k];
+    if (k < this.denseFrom) {
+      const bk = gram.blocks[k];
+      const q = bk.q;
+      const Lk = this.Lkk[k];
+      for (let r = 0; r < p1; r++) for (let c = 0; c < bk.nl; c++) rightSolveBlock(S, r * mk + c * q, 1, q, Lk, c * q * q);
+    } else {
+      const done = this.solver.rightSolve(k, S, p1, this.Lkk[k], mk);
+      if (done) yield done;
+    }
+  }
+
+  /** L_Xk's right-hand side A_Xk Λ_k − Σ_{i<k} L_Xi L_kiᵀ in its storage, before the solve with L_kkᵀ. */
+  private formXRow(k: number): void {
     const { gram, p1 } = this;
     const bk = gram.blocks[k];
     const q = bk.q;
@@ -637,13 +722,6 @@ export class BlockedCholesky {
       } else {
         this.arena.subtractABt(S, mk, LXi, p1, V, mk, mi, false);
       }
-    }
-    if (k < this.denseFrom) {
-      const Lk = this.Lkk[k];
-      for (let r = 0; r < p1; r++) for (let c = 0; c < bk.nl; c++) rightSolveBlock(S, r * mk + c * q, 1, q, Lk, c * q * q);
-    } else {
-      const done = this.solver.rightSolve(k, S, p1, this.Lkk[k], mk);
-      if (done) yield done;
     }
   }
 }

@@ -13,6 +13,7 @@ import { thetaToInternal } from '../../src/model/reparam.js';
 import { loadData, loadReference } from '../helpers/reference.js';
 import { checkAgainstReference, loadTight } from '../helpers/parity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
+import { roundTrips } from '../../src/backend/webgpu/buffers.js';
 
 const gpu = await gpuOrSkip();
 
@@ -70,6 +71,39 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'dense crossed blocks on the GPU'), { ti
     expect(none.denseBlocksOn).toBe('cpu');
     expect(none.denseNote).toMatch(/dense blocks \('sample' \(6\)\) are under 256 rows: factored on the CPU/);
     none.dispose();
+  });
+
+  it('each GPU dense block factored and solved in one round trip: the separate calls\' values bit for bit, 6 → 3 round trips an evaluation (4 → 2 with the size rule)', async () => {
+    const ref = loadReference('insteval_crossed_reml');
+    const model = buildLmm(ref.formula, loadData(ref), { REML: true, factors: ref.factors });
+    const gram = formGram(model);
+    const thetas = ref.objective_at!.slice(0, 2).map((pt) => thetaToInternal(model, pt.theta));
+    const run = async (options: WebGpuBackendOptions) => {
+      const backend = await WebGpuBackend.create(gpu!, model, gram, options);
+      try {
+        const parts = [];
+        const trips = [];
+        for (const theta of thetas) {
+          const r0 = roundTrips(gpu!);
+          parts.push(await backend.evaluate(theta));
+          trips.push(roundTrips(gpu!) - r0);
+        }
+        return { parts, trips };
+      } finally {
+        backend.dispose();
+      }
+    };
+    const together = await run({ denseOnGpu: true });
+    const apart = await run({ denseOnGpu: true, denseBatched: false });
+    expect(together.parts).toEqual(apart.parts);
+    // the first block's kernel, then d's factor with dept:service's and [X y]'s solves, then dept:service's factor with [X y]'s
+    expect(together.trips).toEqual([3, 3]);
+    expect(apart.trips).toEqual([6, 6]);
+    const rule = await run({ denseOnGpu: true, denseMinRows: GPU_DENSE_MIN_ROWS });
+    const ruleApart = await run({ denseOnGpu: true, denseMinRows: GPU_DENSE_MIN_ROWS, denseBatched: false });
+    expect(rule.parts).toEqual(ruleApart.parts);
+    expect(rule.trips).toEqual([2, 2]);
+    expect(ruleApart.trips).toEqual([4, 4]);
   });
 
   for (const name of ['penicillin_crossed_reml', 'pastes_nested_reml']) {

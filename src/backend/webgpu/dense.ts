@@ -203,7 +203,17 @@ export class DenseCholeskyGpu {
 
   /** Reads the status words written by the last submitted factorization (one small readback). */
   async readResult(): Promise<DenseFactorResult> {
-    const words = await readBuffer(this.ctx, this.status, 0, (2 + this.npanels) * 4);
+    const r = this.statusRange();
+    return this.result(await readBuffer(this.ctx, r.buffer, 0, r.size));
+  }
+
+  /** The status words' range (for a caller that reads them with other results: readRanges). */
+  statusRange(): { buffer: GPUBuffer; size: number } {
+    return { buffer: this.status, size: (2 + this.npanels) * 4 };
+  }
+
+  /** The factorization's result from its status words. */
+  result(words: ArrayBuffer): DenseFactorResult {
     const u = new Uint32Array(words);
     const f = new Float32Array(words);
     const failedPivot = u[0] === 0 ? -1 : u[0] - 1;

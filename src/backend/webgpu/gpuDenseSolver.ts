@@ -4,11 +4,11 @@
  * S ← S L_kk⁻ᵀ with shaders/dense.wgsl in f32, keeping L_kk on the GPU (DenseSolver in
  * src/linalg/blockedCholesky.ts). Uploads D and S, reads back the solved rows and the log-determinant.
  */
-import type { DenseSolver } from '../../linalg/blockedCholesky.js';
+import type { DenseRhs, DenseSolver } from '../../linalg/blockedCholesky.js';
 import { NotPositiveDefiniteError } from '../../linalg/dense.js';
 import type { GpuContext } from './device.js';
 import { DenseCholeskyGpu } from './dense.js';
-import { readBuffer, writeBuffer } from './buffers.js';
+import { readBuffer, readRanges, writeBuffer } from './buffers.js';
 
 export class GpuDenseSolver implements DenseSolver {
   private readonly ctx: GpuContext;
@@ -52,6 +52,54 @@ export class GpuDenseSolver implements DenseSolver {
     this.timings.uploadMs += t1 - t0;
     this.timings.waitMs += performance.now() - t1;
     if (res.failedPivot >= 0) throw new NotPositiveDefiniteError(`${what} (on the GPU, f32)`, res.failedPivot, res.failedValue);
+    return res.logdet;
+  }
+
+  /**
+   * Factors block k and solves every right-hand side in one submission and one readback (the status
+   * words and the solved rows copied into one staging buffer): one round trip where `cholesky` and a
+   * `rightSolve` per right-hand side take one each. The rows are solved independently, so each row's
+   * values are those of the separate calls. Where the rows together exceed the block's maxRows, the
+   * separate calls.
+   */
+  async factorAndSolve(k: number, D: Float64Array, m: number, what: string, rhs: readonly DenseRhs[]): Promise<number> {
+    const dense = this.kernel(k, m);
+    let rows = 0;
+    for (const r of rhs) rows += r.rows;
+    if (rows > dense.maxRows) {
+      const ld = await this.cholesky(k, D, m, what);
+      for (const r of rhs) await this.rightSolve(k, r.S, r.rows, D, m);
+      return ld;
+    }
+    const t0 = performance.now();
+    writeBuffer(this.ctx, dense.matrix, this.f32(`D${k}`, D, 0, m * m));
+    if (rows > 0) {
+      // the right-hand sides one after another in the kept f32 array
+      let buf = this.staging.get(`S${k}`);
+      if (!buf || buf.length < rows * m) this.staging.set(`S${k}`, (buf = new Float32Array(rows * m)));
+      let at = 0;
+      for (const r of rhs) {
+        buf.set(r.S.subarray(0, r.rows * m), at);
+        at += r.rows * m;
+      }
+      writeBuffer(this.ctx, dense.rhs, buf.subarray(0, rows * m));
+    }
+    const encoder = this.ctx.device.createCommandEncoder({ label: 'dense factor and solve' });
+    dense.encodeFactor(encoder);
+    dense.encodeRightSolve(encoder, dense.rhs, rows);
+    const pending = readRanges(this.ctx, [dense.statusRange(), { buffer: dense.rhs, size: rows * m * 4 }], encoder);
+    const t1 = performance.now();
+    const [words, solved] = await pending;
+    this.timings.uploadMs += t1 - t0;
+    this.timings.waitMs += performance.now() - t1;
+    const res = dense.result(words);
+    if (res.failedPivot >= 0) throw new NotPositiveDefiniteError(`${what} (on the GPU, f32)`, res.failedPivot, res.failedValue);
+    const out = new Float32Array(solved);
+    let at = 0;
+    for (const r of rhs) {
+      r.S.set(out.subarray(at, at + r.rows * m));
+      at += r.rows * m;
+    }
     return res.logdet;
   }
 

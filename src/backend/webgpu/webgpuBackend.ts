@@ -43,12 +43,18 @@ export interface WebGpuBackendOptions extends Pick<BlockDiagOptions, 'factor' | 
   denseOnGpu?: boolean;
   /** the smallest dense block (rows) put on the GPU: default 1 with `denseOnGpu: true`, else GPU_DENSE_MIN_ROWS */
   denseMinRows?: number;
+  /**
+   * each GPU dense block factored and its right-hand sides solved in one round trip (default true:
+   * GpuDenseSolver.factorAndSolve); false: a round trip for the factorization and one per solve (the
+   * same values; for tests and measurements)
+   */
+  denseBatched?: boolean;
 }
 
 /**
  * By default a crossed factors' dense block smaller than this (rows) is factored on the CPU even on a
  * hardware GPU: its float64 Cholesky (m³/3 multiply-adds, 5.6 million at 255: about half a
- * millisecond on one core) costs less than the GPU's two round trips per evaluation, and it adds no
+ * millisecond on one core) costs less than the GPU's round trip per evaluation, and it adds no
  * f32 error. InstEval's `dept:service` block (28 levels) was factored on the GPU beside `d`'s 1,128.
  */
 export const GPU_DENSE_MIN_ROWS = 256;
@@ -122,7 +128,7 @@ export class WebGpuBackend implements LmmBackend {
     const t1 = performance.now();
     const rest = K > 1 ? new BlockedCholesky(gram, model.theta.length) : null;
     const dense = rest && rest.denseFrom < K && (options.denseOnGpu ?? !ctx.isSoftware)
-      ? await WebGpuBackend.denseOnGpu(ctx, model, rest, options.denseMinRows ?? (options.denseOnGpu ? 1 : GPU_DENSE_MIN_ROWS))
+      ? await WebGpuBackend.denseOnGpu(ctx, model, rest, options.denseMinRows ?? (options.denseOnGpu ? 1 : GPU_DENSE_MIN_ROWS), options.denseBatched ?? true)
       : { solver: null, note: null };
     return new WebGpuBackend(ctx, model, gram, kernel, rest, dense.solver, dense.note, {
       uploadMs: kernel.uploadMs, uploadBytes: kernel.uploadBytes, compileMs: kernel.compileMs + (performance.now() - t1),
@@ -138,7 +144,7 @@ export class WebGpuBackend implements LmmBackend {
   private static async createDense(ctx: GpuContext, model: LmmModel, gram: GramMatrix, options: WebGpuBackendOptions): Promise<WebGpuBackend> {
     const t0 = performance.now();
     const rest = new BlockedCholesky(gram, model.theta.length);
-    const dense = (options.denseOnGpu ?? true) ? await WebGpuBackend.denseOnGpu(ctx, model, rest, 1) : { solver: null, note: null };
+    const dense = (options.denseOnGpu ?? true) ? await WebGpuBackend.denseOnGpu(ctx, model, rest, 1, options.denseBatched ?? true) : { solver: null, note: null };
     return new WebGpuBackend(ctx, model, gram, null, rest, dense.solver, dense.note, {
       uploadMs: 0, uploadBytes: 0, compileMs: performance.now() - t0,
     });
@@ -149,15 +155,19 @@ export class WebGpuBackend implements LmmBackend {
    * plugged into `rest` (the others stay on its CPU kernels); or, when a block does not fit one
    * storage binding, no solver and the note saying why.
    */
-  private static async denseOnGpu(ctx: GpuContext, model: LmmModel, rest: BlockedCholesky, minRows: number): Promise<{ solver: GpuDenseSolver | null; note: string | null }> {
+  private static async denseOnGpu(ctx: GpuContext, model: LmmModel, rest: BlockedCholesky, minRows: number, batched: boolean): Promise<{ solver: GpuDenseSolver | null; note: string | null }> {
     const K = model.blocks.length;
     // each dense block solves the rows of the blocks below it and of [X y]
     const specs = [];
     for (let k = rest.denseFrom; k < K; k++) {
       if (rest.m[k] < minRows) continue;
       let maxRows = model.frame.p + 1;
-      for (let j = k + 1; j < K; j++) maxRows = Math.max(maxRows, rest.m[j]);
-      specs.push({ k, m: rest.m[k], maxRows });
+      let allRows = model.frame.p + 1;
+      for (let j = k + 1; j < K; j++) {
+        maxRows = Math.max(maxRows, rest.m[j]);
+        allRows += rest.m[j];
+      }
+      specs.push({ k, m: rest.m[k], maxRows, allRows });
     }
     if (specs.length === 0) {
       const all = [];
@@ -172,8 +182,11 @@ export class WebGpuBackend implements LmmBackend {
         note: `the dense block of '${model.blocks[big.k].group}' (${big.m} × ${big.m}) needs ${big.m * Math.max(big.m, big.maxRows) * 4} bytes in one storage binding, over this device's maxStorageBufferBindingSize of ${limit}: the dense blocks are factored on the CPU`,
       };
     }
-    const solver = await GpuDenseSolver.create(ctx, specs);
-    rest.useDenseSolver(solver, new Set(specs.map((sp) => sp.k)));
+    // room for all of a block's right-hand sides at once (its factorization and solves in one round
+    // trip: GpuDenseSolver.factorAndSolve) where that fits one binding; else the largest, one at a time
+    const solver = await GpuDenseSolver.create(ctx, specs.map((sp) => ({ k: sp.k, m: sp.m, maxRows: batched && sp.m * sp.allRows * 4 <= limit ? sp.allRows : sp.maxRows })));
+    const blocks = new Set(specs.map((sp) => sp.k));
+    rest.useDenseSolver(batched ? solver : { cholesky: (...a) => solver.cholesky(...a), rightSolve: (...a) => solver.rightSolve(...a) }, blocks);
     return { solver, note: null };
   }
 
