@@ -2,12 +2,21 @@
  * glmer's two objectives (src/model/objective.ts), each evaluated by PIRLS at every point:
  *
  *   stage 1 (nAGQ = 0 deviance): x = θ_int, with u and β from PIRLS, f = log|L|² + ‖ũ‖² + aic;
- *   stage 2 (nAGQ ≥ 1): x = (s ⊙ θ_int, δ) with β = β̂₁ + R_X⁻¹ δ, u from PIRLS with β fixed, and f
+ *   stage 2 (nAGQ ≥ 1): x = (θ_int, δ) with β = β̂₁ + R_X⁻¹ δ, u from PIRLS with β fixed, and f
  *           the Laplace (nAGQ = 1) or adaptive Gauss–Hermite (nAGQ > 1) deviance.
  *
  * In stage 2, β is searched in the coordinates δ = R_X (β − β̂₁) of stage 1's fixed-effects factor
- * (β̂₁'s approximate standard errors become unit steps), which makes the trust region round, and θ
- * is scaled to unit curvature (s from src/optim/scaling.ts at stage 1's optimum).
+ * (β̂₁'s approximate standard errors become unit steps), which makes the trust region round, and the
+ * optimizer sees θ scaled to unit curvature, s ⊙ θ_int (s from src/optim/scaling.ts at stage 1's
+ * optimum, the θ problem's scales).
+ *
+ * Both objectives carry their θ's covariance factors (`thetaProblem`), so that the fit driver runs
+ * the θ optimizer (src/optim/thetaOptimizer.ts): where a factor's diagonal entry ends at its bound 0,
+ * the Cholesky parametrization has other factors of the same Σ from which a descent leaves the
+ * boundary, and BOBYQA restarts from there (as lmer's fits do). Without it, `cbind(s, f) ~ x + (x | g)`
+ * (test/randomGlmms.test.ts, g080) stopped at θ_int = (0, 0, 0.50), −2ℓ 0.92 above glmer's optimum
+ * at θ_int ≈ (0.032, −0.50, 0): the same rank-one Σ direction is reached from there only through the
+ * column T₀₀ = 0 pointing the other way.
  *
  * Each objective runs on the optimizing engine (the device's PIRLS when a backend provides one) and,
  * when that is not float64, has the float64 engine's value as `f64`. A PIRLS failure at a point is
@@ -16,6 +25,8 @@
 import { DeviceLostError, FitError } from '../errors/errors.js';
 import { solveLowerT } from '../linalg/dense.js';
 import { type BackendInfo, CPU_FLOAT64, type Objective } from '../model/objective.js';
+import { termFactors } from '../lmm/thetaProblem.js';
+import type { ThetaProblem } from '../optim/thetaOptimizer.js';
 import type { GlmmModel } from './model.js';
 import { PirlsError, type PirlsEngine, type PirlsResult } from './pirls.js';
 import type { GHRule } from './rmath.js';
@@ -152,6 +163,7 @@ export function stage1Objective(e: GlmmEngines, checked: boolean): Objective & {
     start: layout.start,
     lower: layout.lower,
     upper: new Float64Array(layout.length).fill(Infinity),
+    thetaProblem: { lower: layout.lower, factors: termFactors(e.model.blocks), scales: new Float64Array(layout.length).fill(1) },
     evaluate: (theta) => {
       last = e.optEngine;
       return e.value(() => e.runOpt(theta, null), (r) => r.laplace);
@@ -172,15 +184,13 @@ export function stage1Objective(e: GlmmEngines, checked: boolean): Objective & {
 /** Stage 2's objective and the maps from its variables to θ_int and β. */
 export interface Stage2 {
   objective: Objective;
-  /** the scales s of θ in x (1 until `scaleTheta`) */
-  sTheta: Float64Array;
-  /** scales θ's part of the start and the lower bounds by s (the optimizer's variables s ⊙ θ_int) */
+  /** sets the scales s of θ in the optimizer's variables s ⊙ θ_int (1 until then): the θ problem's scales */
   scaleTheta(s: Float64Array): void;
   /** θ_int of x */
   theta(x: Float64Array): Float64Array;
   /** β of x: β̂₁ + R_X⁻¹ δ */
   beta(x: Float64Array): Float64Array<ArrayBuffer>;
-  /** x of θ_int and β: (s ⊙ θ_int, R_X (β − β̂₁)) */
+  /** x of θ_int and β: (θ_int, R_X (β − β̂₁)) */
   x(theta: ArrayLike<number>, beta: ArrayLike<number>): Float64Array;
 }
 
@@ -193,14 +203,13 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   const p = e.model.frame.p;
   const LX = new Float64Array(p * p); // R_Xᵀ, lower
   for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) LX[r * p + s] = RX[s * p + r];
-  const sTheta = new Float64Array(nth).fill(1);
   const beta = (x: Float64Array): Float64Array<ArrayBuffer> => {
     const d = Float64Array.from(x.subarray(nth));
     solveLowerT(LX, p, d);
     for (let j = 0; j < p; j++) d[j] += beta1[j];
     return d;
   };
-  const theta = (x: Float64Array) => Float64Array.from(x.subarray(0, nth), (v, k) => v / sTheta[k]);
+  const theta = (x: Float64Array) => Float64Array.from(x.subarray(0, nth));
   // the AGQ deviance: on the device's engine its rows term runs on the device (agqAsync)
   const deviance = (eng: PirlsEngine) => (r: PirlsResult) => (rule ? eng.agq(rule) : r.laplace);
   const devianceOpt = (eng: PirlsEngine) => (r: PirlsResult): number | Promise<number> => {
@@ -211,10 +220,13 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   start.set(theta1);
   const lower = new Float64Array(nth + p).fill(-Infinity);
   lower.set(e.model.theta.lower);
+  // θ's factors index x's first nth entries; δ's variables are free and unscaled
+  const thetaProblem: ThetaProblem = { lower, factors: termFactors(e.model.blocks), scales: new Float64Array(nth + p).fill(1) };
   const objective: Objective = {
     start,
     lower,
     upper: new Float64Array(nth + p).fill(Infinity),
+    thetaProblem,
     evaluate: (x) => e.value(() => e.runOpt(theta(x), beta(x)), devianceOpt(e.optEngine)),
     backend: e.backend,
     ...(e.device ? { f64: (x: Float64Array) => e.value(() => e.run(theta(x), beta(x)), deviance(e.engine)) as number } : {}),
@@ -222,7 +234,7 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   };
   const x = (th: ArrayLike<number>, b: ArrayLike<number>) => {
     const out = new Float64Array(nth + p);
-    for (let k = 0; k < nth; k++) out[k] = th[k] * sTheta[k];
+    for (let k = 0; k < nth; k++) out[k] = th[k];
     // δ = R_X (β − β̂₁), R_X = LXᵀ
     for (let r = 0; r < p; r++) {
       let acc = 0;
@@ -232,10 +244,9 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     return out;
   };
   return {
-    objective, sTheta, theta, beta, x,
+    objective, theta, beta, x,
     scaleTheta(s) {
-      sTheta.set(s.subarray(0, nth));
-      for (let k = 0; k < nth; k++) { start[k] *= sTheta[k]; lower[k] *= sTheta[k]; }
+      thetaProblem.scales.set(s.subarray(0, nth));
     },
   };
 }

@@ -75,16 +75,26 @@ export function lmmThetaProblem(blocks: RandomBlock[], internal: RandomBlock[], 
       const r = Math.sqrt(sumSq[s] / Math.max(1, count[s]));
       rms[s] = r > 0 && Number.isFinite(r) ? Math.min(SCALE_LIMIT, Math.max(1 / SCALE_LIMIT, r)) : 1;
     }
-    for (const term of blk.terms) {
-      const q = term.q;
-      const index = new Int32Array(q * q).fill(-1);
-      for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
-        const k = blk.thetaIndex[(term.col + i) * Q + term.col + j];
-        index[i * q + j] = k;
-        scales[k] = rms[term.col + i];
-      }
-      factors.push({ q, index });
+    for (const [t, term] of blk.terms.entries()) {
+      const fac = blockFactors(blk)[t];
+      for (let i = 0; i < term.q; i++) for (let j = 0; j <= i; j++) scales[fac.index[i * term.q + j]] = rms[term.col + i];
+      factors.push(fac);
     }
   }
   return { lower: layout.lower, factors, scales };
+}
+
+/** Each term's factor T of a block as θ indices (row-major q×q, −1 above the diagonal). */
+function blockFactors(blk: RandomBlock): CovarianceFactor[] {
+  return blk.terms.map((term) => {
+    const q = term.q;
+    const index = new Int32Array(q * q).fill(-1);
+    for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) index[i * q + j] = blk.thetaIndex[(term.col + i) * blk.q + term.col + j];
+    return { q, index };
+  });
+}
+
+/** Every term's factor T as θ indices, block by block (the θ optimizer's `factors`; a GLMM's too). */
+export function termFactors(blocks: RandomBlock[]): CovarianceFactor[] {
+  return blocks.flatMap(blockFactors);
 }
