@@ -10,6 +10,7 @@ import { buildModelFrame } from '../src/frame/modelFrame.js';
 import { modelMatrix } from '../src/frame/modelMatrix.js';
 import { type FrameSpec, expandDesign } from '../src/gram/frameSpec.js';
 import { readCsv } from '../src/io/csv.js';
+import { lmer } from '../src/fit/lmer.js';
 
 /** 60 rows: a (p, q, r), b (u, v), c (k, m), x, z, g (6 levels), y */
 function data(): string {
@@ -52,3 +53,15 @@ describe("factor coding: R's rules", () => {
     expect(frame.reTerms[0].cnames).toEqual(['ap', 'aq', 'ar', 'bv']);
   });
 });
+
+describe("readCsv's levelOrder 'C' reaches the model", () => {
+  it('levels in code-point order (R in the C locale: B < a < c), not re-sorted by the locale', async () => {
+    let csv = 'y,a,g\n';
+    for (let i = 0; i < 30; i++) csv += `${(Math.sin(i * 1.7) + (i % 3)).toFixed(5)},${['B', 'a', 'c'][i % 3]},g${i % 5}\n`;
+    const fitC = await lmer('y ~ a + (1 | g)', readCsv(csv, { levelOrder: 'C' }).table);
+    expect(Object.keys(fitC.fixef)).toEqual(['(Intercept)', 'aa', 'ac']);
+    const fitLocale = await lmer('y ~ a + (1 | g)', readCsv(csv).table);
+    expect(Object.keys(fitLocale.fixef)).toEqual(['(Intercept)', 'aB', 'ac']);
+  });
+});
+
