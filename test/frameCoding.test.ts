@@ -65,3 +65,16 @@ describe("readCsv's levelOrder 'C' reaches the model", () => {
   });
 });
 
+describe('predict with allowNewLevels', () => {
+  it("a new level whose random-effects variable is missing is NA, as lme4's (and as for a level seen in the fit)", async () => {
+    const fit = await lmer('y ~ a + (x | g)', readCsv(data()).table);
+    const nd = readCsv('a,x,g\np,0.5,g1\np,NA,g1\np,0.5,gnew\np,NA,gnew\n').table;
+    const p = fit.predict(nd, { allowNewLevels: true });
+    expect(Number.isNaN(p[0])).toBe(false);
+    expect(Number.isNaN(p[1])).toBe(true);
+    expect(p[2]).toBeCloseTo(fit.fixef['(Intercept)'], 12);
+    expect(Number.isNaN(p[3])).toBe(true);
+    // at population level x is not used
+    expect(fit.predict(nd, { groups: false })[3]).toBeCloseTo(fit.fixef['(Intercept)'], 12);
+  });
+});
