@@ -1,7 +1,8 @@
 /**
  * Focused tests for what the randomized audit against lme4 (test/randomFrames.test.ts) found in
- * the model frame: R's coding of factors in terms without an intercept or without their margins,
- * readCsv's `levelOrder: 'C'` kept by the model frame, and predict's NA for a new level whose
+ * the model frame: R's coding of factors in terms without an intercept or without their margins, a
+ * factor with one level refused as R refuses it, readCsv's `levelOrder: 'C'` kept by the model
+ * frame, and predict's NA for a new level whose
  * random-effects variable is missing. Expected values are R 4.2.2's model.matrix and lme4 1.1-31's.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,6 +52,19 @@ describe("factor coding: R's rules", () => {
   it('in a random-effects term: (0 + a + b | g) codes every level of a and b by contrasts (lme4: ap aq ar bv)', () => {
     const frame = buildModelFrame(parseFormula('y ~ 1 + (0 + a + b | g)'), readCsv(data()).table);
     expect(frame.reTerms[0].cnames).toEqual(['ap', 'aq', 'ar', 'bv']);
+  });
+
+  it('a factor with one level in the rows used is an error, as in R (it would otherwise give no column and the term vanish)', () => {
+    // R: model.matrix(y ~ x + b, d) and lmer stop: "contrasts can be applied only to factors with 2 or more levels"
+    const t = readCsv('y,x,b,g\n1,1,u,g1\n2,2,u,g1\n3,3,u,g2\n5,1,u,g2\n2,2,u,g3\n4,3,w,g3\n').table;
+    expect(() => buildModelFrame(parseFormula('y ~ x + b + (1 | g)'), t)).not.toThrow();
+    const one = readCsv('y,x,b,g\n1,1,u,g1\n2,2,u,g1\n3,3,u,g2\n5,1,u,g2\n2,2,u,g3\nNA,3,w,g3\n').table;
+    for (const f of ['y ~ x + b + (1 | g)', 'y ~ 0 + b:x + (1 | g)', 'y ~ x + (0 + b | g)']) {
+      expect(() => buildModelFrame(parseFormula(f), one)).toThrow(/factor 'b' has one level \('u'\) in the rows used .*2 or more levels/);
+    }
+    // a FALSE/TRUE factor is R's logical: lme4 codes it as the column bTRUE, constant here (dropped)
+    const flag = readCsv('y,x,b,g\n1,1,TRUE,g1\n2,2,TRUE,g1\n3,3,TRUE,g2\n5,1,TRUE,g2\n2,2,TRUE,g3\n4,3,TRUE,g3\n').table;
+    expect(buildModelFrame(parseFormula('y ~ x + b + (1 | g)'), flag).xnames).toEqual(['(Intercept)', 'x']);
   });
 });
 

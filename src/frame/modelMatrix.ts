@@ -7,6 +7,7 @@ import type { Column } from './columns.js';
 import { chunkRows, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
 import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 import { constantColumn } from './rowPasses.js';
+import { ModelError } from '../errors/errors.js';
 
 export interface DesignMatrix {
   /** column names as R prints them: `(Intercept)`, `x`, `serviceB`, `recipeB:temperature185` */
@@ -47,8 +48,29 @@ export function termCoding(part: LinearPart, nlevels: (label: string) => number)
   return coding;
 }
 
-/** termCoding with the variables' levels read from their columns. */
+/**
+ * A factor term variable needs two levels or more in the rows used, as in R, whose model.matrix
+ * stops with "contrasts can be applied only to factors with 2 or more levels" (lme4 with it): coded
+ * by contrasts a one-level factor would give no column, so the term asked for would silently
+ * vanish. A FALSE/TRUE factor is exempt: R reads it as a logical, which model.matrix codes as the
+ * column xTRUE whatever values are present (constant here, so lme4 drops it as rank deficient).
+ */
+export function checkFactorLevels(label: string, levels: readonly string[]): void {
+  if (levels.length >= 2 || levels.every((l) => l === 'TRUE' || l === 'FALSE')) return;
+  throw new ModelError(
+    `factor '${label}' has ${levels.length === 1 ? `one level ('${levels[0]}')` : 'no levels'} in the rows used (after dropping rows with missing values): ` +
+      'a factor in the model needs 2 or more levels (R: contrasts can be applied only to factors with 2 or more levels); remove it from the formula',
+  );
+}
+
+/** termCoding with the variables' levels read from their columns (each factor checked by checkFactorLevels). */
 function codingOf(part: LinearPart, columnOf: (label: string) => Column): boolean[][] {
+  for (const t of part.terms) {
+    for (const v of t.vars) {
+      const c = columnOf(v.label);
+      if (c.kind === 'factor') checkFactorLevels(v.label, c.levels);
+    }
+  }
   return termCoding(part, (label) => {
     const c = columnOf(label);
     return c.kind === 'factor' ? c.levels.length : 0;
