@@ -1,8 +1,8 @@
 /**
  * Focused tests for what the randomized audit against lme4 (test/randomFrames.test.ts) found in
  * the model frame: R's coding of factors in terms without an intercept or without their margins, a
- * factor with one level refused as R refuses it, readCsv's `levelOrder: 'C'` kept by the model
- * frame, and predict's NA for a new level whose
+ * factor with one level refused as R refuses it, variables only in removed terms kept in na.omit,
+ * readCsv's `levelOrder: 'C'` kept by the model frame, and predict's NA for a new level whose
  * random-effects variable is missing. Expected values are R 4.2.2's model.matrix and lme4 1.1-31's.
  */
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,18 @@ describe("factor coding: R's rules", () => {
     // a FALSE/TRUE factor is R's logical: lme4 codes it as the column bTRUE, constant here (dropped)
     const flag = readCsv('y,x,b,g\n1,1,TRUE,g1\n2,2,TRUE,g1\n3,3,TRUE,g2\n5,1,TRUE,g2\n2,2,TRUE,g3\n4,3,TRUE,g3\n').table;
     expect(buildModelFrame(parseFormula('y ~ x + b + (1 | g)'), flag).xnames).toEqual(['(Intercept)', 'x']);
+  });
+});
+
+describe('variables only in removed terms', () => {
+  it("are in R's model frame: na.omit drops their missing rows (lme4: 7 of 8 rows), and they add no column", () => {
+    const t = readCsv('y,a,x,z,g\n1,p,1,1,g1\n2,q,NA,2,g1\n3,p,3,NA,g2\n5,q,1,1,g2\n2,p,2,2,g3\n4,q,3,3,g3\n1.5,p,2,1,g1\n2.5,q,1,2,g2\n').table;
+    for (const f of ['y ~ a - x + (1 | g)', 'y ~ a + x - x + (1 | g)', 'y ~ a - log(z) + (1 | g)']) {
+      const frame = buildModelFrame(parseFormula(f), t);
+      expect([frame.n, frame.xnames], f).toEqual([7, ['(Intercept)', 'aq']]);
+    }
+    expect(parseFormula('y ~ a - x + (1 | g)').removedVars?.map((v) => v.label)).toEqual(['x']);
+    expect(buildModelFrame(parseFormula('y ~ a - 1 + (1 | g)'), t).n).toBe(8);
   });
 });
 
