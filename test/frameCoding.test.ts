@@ -1,7 +1,8 @@
 /**
  * Focused tests for what the randomized audit against lme4 (test/randomFrames.test.ts) found in
  * the model frame: R's coding of factors in terms without an intercept or without their margins, a
- * factor with one level refused as R refuses it, variables only in removed terms kept in na.omit,
+ * factor with one level refused as R refuses it, numbers with one label read as one level,
+ * variables only in removed terms kept in na.omit,
  * readCsv's `levelOrder: 'C'` kept by the model frame, and predict's NA for a new level whose
  * random-effects variable is missing. Expected values are R 4.2.2's model.matrix and lme4 1.1-31's.
  */
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFormula } from '../src/formula/parse.js';
 import { buildModelFrame } from '../src/frame/modelFrame.js';
 import { modelMatrix } from '../src/frame/modelMatrix.js';
+import { numericToFactor } from '../src/frame/columns.js';
 import { type FrameSpec, expandDesign } from '../src/gram/frameSpec.js';
 import { readCsv } from '../src/io/csv.js';
 import { lmer } from '../src/fit/lmer.js';
@@ -65,6 +67,14 @@ describe("factor coding: R's rules", () => {
     // a FALSE/TRUE factor is R's logical: lme4 codes it as the column bTRUE, constant here (dropped)
     const flag = readCsv('y,x,b,g\n1,1,TRUE,g1\n2,2,TRUE,g1\n3,3,TRUE,g2\n5,1,TRUE,g2\n2,2,TRUE,g3\n4,3,TRUE,g3\n').table;
     expect(buildModelFrame(parseFormula('y ~ x + b + (1 | g)'), flag).xnames).toEqual(['(Intercept)', 'x']);
+  });
+});
+
+describe('numbers read as a factor', () => {
+  it("values with one label are one level, as R's factor() (levels 0.3 0.5, codes 1 1 2 1), not two levels named 0.3", () => {
+    const f = numericToFactor({ kind: 'numeric', values: Float64Array.from([0.1 + 0.2, 0.3, 0.5, 0.1 + 0.2, NaN]) });
+    expect(f.levels).toEqual(['0.3', '0.5']);
+    expect(Array.from(f.codes)).toEqual([0, 0, 1, 0, -1]);
   });
 });
 

@@ -326,10 +326,18 @@ export function numericToFactor(col: NumericColumn): FactorColumn {
   const uniq = new Set<number>();
   for (let i = 0; i < n; i++) if (!Number.isNaN(v[i])) uniq.add(v[i]);
   const sorted = [...uniq].sort((a, b) => a - b);
+  // values with the same label (15 significant digits: 0.1 + 0.2 and 0.3) are one level, as R's
+  // factor() makes them (its levels are the distinct as.character strings); in sorted order they
+  // are neighbours
   const pos = new Map<number, number>();
-  sorted.forEach((x, k) => pos.set(x, k));
+  const levels: string[] = [];
+  for (const x of sorted) {
+    const label = formatNumberLevel(x);
+    if (levels[levels.length - 1] !== label) levels.push(label);
+    pos.set(x, levels.length - 1);
+  }
   for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[i]) ? -1 : pos.get(v[i])!;
-  return { kind: 'factor', codes, levels: sorted.map(formatNumberLevel) };
+  return { kind: 'factor', codes, levels };
 }
 
 /** Largest integer value (and key) indexed by a direct lookup table rather than a hash map. */
