@@ -2,9 +2,9 @@
  * Focused tests for what the randomized audit against lme4 (test/randomFrames.test.ts) found in
  * the model frame: R's coding of factors in terms without an intercept or without their margins, a
  * factor with one level refused as R refuses it, numbers with one label read as one level,
- * variables only in removed terms kept in na.omit,
- * readCsv's `levelOrder: 'C'` kept by the model frame, and predict's NA for a new level whose
- * random-effects variable is missing. Expected values are R 4.2.2's model.matrix and lme4 1.1-31's.
+ * variables only in removed terms kept in na.omit, readCsv's `levelOrder: 'C'` kept by the model
+ * frame, and predict's NA for a new level whose random-effects variable is missing. Expected
+ * values are R 4.2.2's model.matrix and lme4 1.1-31's.
  */
 import { describe, expect, it } from 'vitest';
 import { parseFormula } from '../src/formula/parse.js';
