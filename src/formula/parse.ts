@@ -35,12 +35,15 @@ export function parseFormula(text: string): Formula {
   checkNesting(rhs, text, true);
   const encoder = new TermEncoder(text, { insideBarAt: null });
   const terms = encoder.encode(rhs, { parity: true, blocker: null });
+  const fixed = encoder.linearPart(terms);
+  const removedVars = encoder.variablesOutside(fixed);
   return {
     text,
     response: buildResponse(response, text),
-    fixed: encoder.linearPart(terms),
+    fixed,
     offsets: encoder.offsets,
     random: encoder.random,
+    ...(removedVars.length > 0 ? { removedVars } : {}),
   };
 }
 
@@ -616,6 +619,12 @@ class TermEncoder {
   linearPart(terms: TermBits[]): LinearPart {
     const sorted = terms.map((bits, k) => ({ bits, k })).sort((a, b) => a.bits.length - b.bits.length || a.k - b.k);
     return { intercept: this.intercept, terms: sorted.map(({ bits }) => this.term(bits)) };
+  }
+
+  /** The variables met while encoding that are in none of `part`'s terms (only in removed terms). */
+  variablesOutside(part: LinearPart): TermVar[] {
+    const used = new Set(part.terms.flatMap((t) => t.vars.map((v) => v.label)));
+    return this.vars.filter((v) => !used.has(v.label));
   }
 
   /**

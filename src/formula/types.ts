@@ -55,6 +55,12 @@ export interface Formula {
   fixed: LinearPart;
   /** expressions inside `offset(...)` on the right-hand side */
   offsets: Expr[];
+  /**
+   * variables of the fixed part that are in no term, only in terms removed with `-` (`y ~ a + b - x`):
+   * R's model frame still holds them (all.vars of the formula), so na.omit drops the rows where
+   * they are missing; they add no column
+   */
+  removedVars?: TermVar[];
   /** random-effects terms in the order written (after expansion); the model frame sorts them as lme4 does */
   random: RandomTerm[];
 }

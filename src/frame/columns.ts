@@ -6,7 +6,7 @@ import * as arrow from 'apache-arrow';
 import type { Expr } from '../formula/types.js';
 import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
 import { DataError, FormulaError } from '../errors/errors.js';
-import { STRAY_TEXT_KEY, describeExamples, type StrayTextNote } from '../io/csv.js';
+import { LEVEL_ORDER_KEY, STRAY_TEXT_KEY, compareLocale, describeExamples, type StrayTextNote } from '../io/csv.js';
 import { FRAME_CHUNK, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
 import { onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { constantColumn } from './rowPasses.js';
@@ -26,8 +26,16 @@ export interface FactorColumn {
 
 export type Column = NumericColumn | FactorColumn;
 
-/** R's sort order for character levels (en_US collation, as `factor()` in R's usual locale). */
-const collator = new Intl.Collator('en-US');
+/**
+ * How character levels are sorted: 'locale' as R's `factor()` in an English UTF-8 locale (en-US
+ * collation, readCsv's default), 'C' by code point as R in the C locale (a column readCsv read with
+ * `levelOrder: 'C'`, marked by LEVEL_ORDER_KEY).
+ */
+export type LevelOrder = 'locale' | 'C';
+
+function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** R's `as.character` for a double: integers without a decimal point, else 15 significant digits. */
 export function formatNumberLevel(v: number): string {
@@ -50,8 +58,9 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
   if (!asFactor) checkStrayText(table, name);
   const n = vec.length;
   const type = vec.type;
-  if (arrow.DataType.isDictionary(type)) return dictionaryFactor(vec.data);
-  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return factorFromStrings(utf8Strings(vec.data, n));
+  const order: LevelOrder = table.schema.fields.find((f) => f.name === name)?.metadata.get(LEVEL_ORDER_KEY) === 'C' ? 'C' : 'locale';
+  if (arrow.DataType.isDictionary(type)) return dictionaryFactor(vec.data, order);
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return factorFromStrings(utf8Strings(vec.data, n), order);
   if (arrow.DataType.isBool(type)) {
     const codes = rowInt32(n);
     let o = 0;
@@ -144,7 +153,7 @@ function utf8Strings(chunks: readonly arrow.Data[], n: number): (string | null)[
  * entries they use, then each row's code through its entry's sorted level (the sort's remap is
  * applied to the entries, not to the rows); row jobs where the indices are many (sharedIndices).
  */
-function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
+function dictionaryFactor(chunks: readonly arrow.Data[], order: LevelOrder): FactorColumn {
   let n = 0;
   for (const d of chunks) n += d.length;
   const index = new Map<string, number>();
@@ -184,7 +193,7 @@ function dictionaryFactor(chunks: readonly arrow.Data[]): FactorColumn {
     }
     entries.push(entry);
   }
-  const { remap, levels } = levelOrder([...index.keys()]);
+  const { remap, levels } = levelOrder([...index.keys()], order);
   const codes = rowInt32(n);
   let o = 0;
   chunks.forEach((d, c) => {
@@ -246,8 +255,8 @@ function dictionaryJob(pass: number, ix: Int32Array, entry: Int32Array, codes: I
   rowJobs(arrays, arrays).run(DICTIONARY, Math.ceil(ix.length / FRAME_CHUNK));
 }
 
-/** A factor from per-row strings, levels in R's sort order; numeric-looking levels sort numerically. */
-export function factorFromStrings(raw: (string | null)[]): FactorColumn {
+/** A factor from per-row strings, levels in R's sort order (`order`); numeric-looking levels sort numerically. */
+export function factorFromStrings(raw: (string | null)[], order: LevelOrder = 'locale'): FactorColumn {
   const index = new Map<string, number>();
   const firstCodes = new Int32Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
@@ -257,19 +266,20 @@ export function factorFromStrings(raw: (string | null)[]): FactorColumn {
     if (c === undefined) { c = index.size; index.set(s, c); }
     firstCodes[i] = c;
   }
-  return sortLevels(firstCodes, [...index.keys()]);
+  return sortLevels(firstCodes, [...index.keys()], order);
 }
 
 /** Codes into `unique` (first-seen order, -1 missing) → a factor with the levels in R's sort order. */
-function sortLevels(firstCodes: Int32Array, unique: string[]): FactorColumn {
-  const { remap, levels } = levelOrder(unique);
+function sortLevels(firstCodes: Int32Array, unique: string[], order: LevelOrder): FactorColumn {
+  const { remap, levels } = levelOrder(unique, order);
   const codes = rowInt32(firstCodes.length);
   for (let i = 0; i < firstCodes.length; i++) codes[i] = firstCodes[i] < 0 ? -1 : remap[firstCodes[i]];
   return { kind: 'factor', codes, levels };
 }
 
 /** R's sort order of the levels `unique` (first-seen order): each one's rank, and the levels sorted; numeric-looking levels sort numerically. */
-function levelOrder(unique: string[]): { remap: Int32Array; levels: string[] } {
+function levelOrder(unique: string[], sortOrder: LevelOrder): { remap: Int32Array; levels: string[] } {
+  const compare = sortOrder === 'C' ? compareCodePoints : compareLocale;
   const allNumeric = unique.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
   const order = unique.map((_, k) => k);
   // already in order (a dictionary written in R's order): the sort, being stable, would keep it
@@ -277,7 +287,7 @@ function levelOrder(unique: string[]): { remap: Int32Array; levels: string[] } {
   if (allNumeric) {
     for (let k = 1; k < unique.length && inOrder; k++) inOrder = Number(unique[k - 1]) <= Number(unique[k]);
   } else {
-    for (let k = 1; k < unique.length && inOrder; k++) inOrder = collator.compare(unique[k - 1], unique[k]) <= 0;
+    for (let k = 1; k < unique.length && inOrder; k++) inOrder = compare(unique[k - 1], unique[k]) <= 0;
   }
   if (inOrder) {
     // nothing to sort
@@ -285,7 +295,7 @@ function levelOrder(unique: string[]): { remap: Int32Array; levels: string[] } {
     const num = unique.map(Number);
     order.sort((a, b) => num[a] - num[b]);
   } else {
-    order.sort((a, b) => collator.compare(unique[a], unique[b]));
+    order.sort((a, b) => compare(unique[a], unique[b]));
   }
   const remap = new Int32Array(unique.length);
   order.forEach((k, r) => { remap[k] = r; });
@@ -316,10 +326,18 @@ export function numericToFactor(col: NumericColumn): FactorColumn {
   const uniq = new Set<number>();
   for (let i = 0; i < n; i++) if (!Number.isNaN(v[i])) uniq.add(v[i]);
   const sorted = [...uniq].sort((a, b) => a - b);
+  // values with the same label (15 significant digits: 0.1 + 0.2 and 0.3) are one level, as R's
+  // factor() makes them (its levels are the distinct as.character strings); in sorted order they
+  // are neighbours
   const pos = new Map<number, number>();
-  sorted.forEach((x, k) => pos.set(x, k));
+  const levels: string[] = [];
+  for (const x of sorted) {
+    const label = formatNumberLevel(x);
+    if (levels[levels.length - 1] !== label) levels.push(label);
+    pos.set(x, levels.length - 1);
+  }
   for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[i]) ? -1 : pos.get(v[i])!;
-  return { kind: 'factor', codes, levels: sorted.map(formatNumberLevel) };
+  return { kind: 'factor', codes, levels };
 }
 
 /** Largest integer value (and key) indexed by a direct lookup table rather than a hash map. */

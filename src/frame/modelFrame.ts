@@ -158,6 +158,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     if (c.kind !== 'numeric') throw new DataError('an offset must be numeric, not a factor');
     return c;
   });
+  // variables only in removed terms (`- x`): in R's model frame, so in na.omit's marks only
+  const removed = (formula.removedVars ?? []).filter((v) => !fixedVars.has(v.label)).map((v) => evalExpr(v.expr, source, v.label, nInput, new Map()));
   const groups = new Map<string, FactorColumn>();
   for (const r of formula.random) {
     if (!groups.has(r.groupLabel)) groups.set(r.groupLabel, interactFactors(r.group.map(asFactor)));
@@ -171,6 +173,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   if (yCol) addColumn(yCol);
   for (const c of vars.values()) addColumn(c);
   for (const c of offsets) addColumn(c);
+  for (const c of removed) addColumn(c);
   for (const g of groups.values()) factorCols.add(g.codes);
   if (lmmWeights.values) numericCols.add(lmmWeights.values);
   // (a column not on shared memory yet, e.g. weights given as numbers, is copied there for the job)

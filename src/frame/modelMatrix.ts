@@ -2,11 +2,12 @@
  * R's model.matrix for a linear part of a formula: intercept, numeric columns, factors coded by
  * treatment contrasts (first level as reference) or by indicators, and interactions.
  */
-import type { LinearPart, Term } from '../formula/types.js';
+import type { LinearPart } from '../formula/types.js';
 import type { Column } from './columns.js';
 import { chunkRows, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
 import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 import { constantColumn } from './rowPasses.js';
+import { ModelError } from '../errors/errors.js';
 
 export interface DesignMatrix {
   /** column names as R prints them: `(Intercept)`, `x`, `serviceB`, `recipeB:temperature185` */
@@ -16,14 +17,64 @@ export interface DesignMatrix {
 }
 
 /**
- * R's rule for coding a factor F inside a term T: F is coded by contrasts when the term T without F
- * (the empty term being the intercept) is in the model, and by one indicator per level otherwise.
+ * R's coding of the factors of each term (model.c's TermCode, then model.matrix's rule for a model
+ * without an intercept): `coding[j][k]` is true when variable k of term j, a factor, is coded by
+ * contrasts (treatment: its first level left out) and false when by one indicator per level.
+ *  - A factor F of a term T is coded by contrasts when T without F is empty (a main effect) or is
+ *    contained in (a subset of the variables of) some term before T in the model's order, and by
+ *    indicators otherwise: `a:b + a:c` codes c by contrasts in a:c, as {a} lies within a:b.
+ *  - Without an intercept, the first factor (with more than one level) of the first term that has
+ *    one is coded by indicators instead: `0 + a + b` gives every level of a, and b by contrasts.
+ * `nlevels(label)`: a factor's number of levels; 0 for a numeric variable (its entry is unused).
  */
-export function contrastCoded(term: Term, varIndex: number, part: LinearPart): boolean {
-  const rest = term.vars.filter((_, k) => k !== varIndex).map((v) => v.label);
-  if (rest.length === 0) return part.intercept;
-  const key = [...rest].sort().join('\u0000');
-  return part.terms.some((t) => t.vars.length === rest.length && t.vars.map((v) => v.label).sort().join('\u0000') === key);
+export function termCoding(part: LinearPart, nlevels: (label: string) => number): boolean[][] {
+  const sets = part.terms.map((t) => new Set(t.vars.map((v) => v.label)));
+  const coding = part.terms.map((term, j) => term.vars.map((_, k) => {
+    if (term.vars.length === 1) return true;
+    for (let t = 0; t < j; t++) {
+      if (term.vars.every((w, m) => m === k || sets[t].has(w.label))) return true;
+    }
+    return false;
+  }));
+  if (!part.intercept) {
+    for (let j = 0; j < part.terms.length; j++) {
+      const k = part.terms[j].vars.findIndex((v) => nlevels(v.label) > 1);
+      if (k >= 0) {
+        coding[j][k] = false;
+        break;
+      }
+    }
+  }
+  return coding;
+}
+
+/**
+ * A factor term variable needs two levels or more in the rows used, as in R, whose model.matrix
+ * stops with "contrasts can be applied only to factors with 2 or more levels" (lme4 with it): coded
+ * by contrasts a one-level factor would give no column, so the term asked for would silently
+ * vanish. A FALSE/TRUE factor is exempt: R reads it as a logical, which model.matrix codes as the
+ * column xTRUE whatever values are present (constant here, so lme4 drops it as rank deficient).
+ */
+export function checkFactorLevels(label: string, levels: readonly string[]): void {
+  if (levels.length >= 2 || levels.every((l) => l === 'TRUE' || l === 'FALSE')) return;
+  throw new ModelError(
+    `factor '${label}' has ${levels.length === 1 ? `one level ('${levels[0]}')` : 'no levels'} in the rows used (after dropping rows with missing values): ` +
+      'a factor in the model needs 2 or more levels (R: contrasts can be applied only to factors with 2 or more levels); remove it from the formula',
+  );
+}
+
+/** termCoding with the variables' levels read from their columns (each factor checked by checkFactorLevels). */
+function codingOf(part: LinearPart, columnOf: (label: string) => Column): boolean[][] {
+  for (const t of part.terms) {
+    for (const v of t.vars) {
+      const c = columnOf(v.label);
+      if (c.kind === 'factor') checkFactorLevels(v.label, c.levels);
+    }
+  }
+  return termCoding(part, (label) => {
+    const c = columnOf(label);
+    return c.kind === 'factor' ? c.levels.length : 0;
+  });
 }
 
 /**
@@ -32,11 +83,12 @@ export function contrastCoded(term: Term, varIndex: number, part: LinearPart): b
  * product.
  */
 export function countColumns(part: LinearPart, columnOf: (label: string) => Column): { total: number; perTerm: { label: string; columns: number }[] } {
-  const perTerm = part.terms.map((term) => {
+  const coding = codingOf(part, columnOf);
+  const perTerm = part.terms.map((term, j) => {
     let columns = 1;
     term.vars.forEach((v, k) => {
       const c = columnOf(v.label);
-      if (c.kind === 'factor') columns *= c.levels.length - (contrastCoded(term, k, part) ? 1 : 0);
+      if (c.kind === 'factor') columns *= c.levels.length - (coding[j][k] ? 1 : 0);
     });
     return { label: term.label, columns };
   });
@@ -55,7 +107,8 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
     names.push('(Intercept)');
     columns.push(ones());
   }
-  for (const term of part.terms) {
+  const coding = codingOf(part, columnOf);
+  for (const [j, term] of part.terms.entries()) {
     // each variable contributes a list of (name suffix, column) pieces; the term is their product,
     // first variable varying fastest (R's column order)
     let pieces: { name: string; col: Float64Array }[] = [{ name: '', col: new Float64Array(0) }];
@@ -66,7 +119,7 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
       if (c.kind === 'numeric') {
         own = [{ name: v.label, col: c.values }];
       } else {
-        const start = contrastCoded(term, k, part) ? 1 : 0;
+        const start = coding[j][k] ? 1 : 0;
         own = [];
         for (let l = start; l < c.levels.length; l++) {
           const col = rowFloat64(n);

@@ -15,7 +15,7 @@
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
 import { FORMULA_FUNCTIONS } from '../formula/functions.js';
-import { contrastCoded } from '../frame/modelMatrix.js';
+import { checkFactorLevels, termCoding } from '../frame/modelMatrix.js';
 
 /** How an engine's column reads into the model frame. */
 export type ColumnKind = 'numeric' | 'text' | 'bool';
@@ -190,7 +190,9 @@ export function monoKey(mono: readonly string[]): string {
 export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (factor: string) => readonly string[]): DesignColumn[] {
   const out: DesignColumn[] = [];
   if (part.intercept) out.push({ name: '(Intercept)', mono: [], ind: [] });
-  for (const term of part.terms) {
+  for (const t of part.terms) for (const v of t.vars) if (!spec.numeric.has(v.label)) checkFactorLevels(v.label, levelsOf(v.label));
+  const coding = termCoding(part, (label) => (spec.numeric.has(label) ? 0 : levelsOf(label).length));
+  for (const [j, term] of part.terms.entries()) {
     let pieces: DesignColumn[] = [{ name: '', mono: [], ind: [] }];
     let first = true;
     term.vars.forEach((v, k) => {
@@ -199,7 +201,7 @@ export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (facto
         own = [{ name: v.label, mono: [v.label], ind: [] }];
       } else {
         const levels = levelsOf(v.label);
-        const start = contrastCoded(term, k, part) ? 1 : 0;
+        const start = coding[j][k] ? 1 : 0;
         own = [];
         for (let l = start; l < levels.length; l++) own.push({ name: v.label + levels[l], mono: [], ind: [{ factor: v.label, level: l }] });
       }

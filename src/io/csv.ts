@@ -41,12 +41,12 @@
 import type * as arrow from 'apache-arrow';
 import { tableFromColumns } from './arrow.js';
 import { CsvTokenizer, describeDelimiter, fieldBytes, sniffDelimiter, type CsvRecord } from './csvTokenizer.js';
-import { ColumnBuilder, STRAY_TEXT_KEY } from './csvColumn.js';
+import { ColumnBuilder, LEVEL_ORDER_KEY, STRAY_TEXT_KEY } from './csvColumn.js';
 import { Kind, classifyNumber, decodeAt, parsedValue } from './csvValues.js';
 import { DataError, OptionError, showValue } from '../errors/errors.js';
 import { type Schema, checkObject, columnNames, oneOf } from '../options/rules.js';
 
-export { STRAY_TEXT_KEY, compareLocale, describeExamples } from './csvColumn.js';
+export { LEVEL_ORDER_KEY, STRAY_TEXT_KEY, compareLocale, describeExamples } from './csvColumn.js';
 export type { StrayTextNote } from './csvColumn.js';
 
 export interface CsvOptions {
@@ -318,9 +318,11 @@ export function readCsv(input: CsvInput, opts: CsvOptions = {}): ReadResult {
     return [b.name, vector, stray] as const;
   });
   const table = tableFromColumns(columns.map(([name, vector]) => [name, vector] as const));
-  // a factor of numbers with stray text carries its note, for the model frame's error
+  // a factor of numbers with stray text carries its note, for the model frame's error; with
+  // levelOrder 'C', a factor its order, which the model frame keeps
   columns.forEach(([, , stray], j) => {
     if (stray) table.schema.fields[j].metadata.set(STRAY_TEXT_KEY, JSON.stringify(stray));
+    if (levelOrder === 'C' && !builders[j].numeric) table.schema.fields[j].metadata.set(LEVEL_ORDER_KEY, 'C');
   });
   return { table, warnings, delimiter: delim, ...(notes.length ? { notes } : {}) };
 }

@@ -15,6 +15,13 @@ import {
 /** The field metadata key of a factor column that holds numbers with a few text values. */
 export const STRAY_TEXT_KEY = 'mixedgpu.strayText';
 
+/**
+ * The field metadata key of a factor column whose dictionary is in code-point order (readCsv's
+ * `levelOrder: 'C'`, value 'C'): the model frame keeps that order instead of sorting its levels by
+ * the locale's collation.
+ */
+export const LEVEL_ORDER_KEY = 'mixedgpu.levelOrder';
+
 /** What STRAY_TEXT_KEY holds (as JSON). */
 export interface StrayTextNote {
   /** rows (1-based data rows) holding text, and non-missing rows */

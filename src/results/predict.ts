@@ -177,7 +177,13 @@ export function predictLinear(fit: PredictSource, newdata: arrow.Table, options:
     for (let i = 0; i < n; i++) {
       const g = codes[i];
       if (g === -2) { out[i] = NaN; continue; }
-      if (g < 0) continue;
+      if (g < 0) {
+        // a new level contributes zero, unless a variable of the term is missing: lme4 then gives
+        // NA (its model frame of the new data has the row's NA, and Z's NA times b = 0 is NA), as
+        // it does for a level seen in the fit
+        for (let s = 0; s < q; s++) if (Number.isNaN(Z[s][i])) { out[i] = NaN; break; }
+        continue;
+      }
       let acc = 0;
       for (let s = 0; s < q; s++) acc += Z[s][i] * b[g * q + s];
       out[i] += acc;
