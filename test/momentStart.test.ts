@@ -10,6 +10,11 @@ import { thetaToInternal } from '../src/model/reparam.js';
 import { optimizeTheta } from '../src/optim/thetaOptimizer.js';
 import { readCsv } from '../src/io/csv.js';
 import { loadData, loadReference } from './helpers/reference.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lmer } from '../src/fit/lmer.js';
+import { lmmThetaProblem } from '../src/lmm/thetaProblem.js';
+import { scaledStart } from '../src/optim/thetaOptimizer.js';
 
 describe('momentStart: moment estimates of the random intercepts from fitted constants', () => {
   it('Dyestuff (balanced one-way): the one-way ANOVA estimator, near lme4\'s θ̂', () => {
@@ -93,6 +98,29 @@ describe('momentStart: moment estimates of the random intercepts from fitted con
     expect(th[1]).toBe(1);
     const slopeOnly = buildLmm('Reaction ~ Days + (0 + Days | Subject)', data, { factors: ['Subject'] });
     expect(momentStart(slopeOnly, Float64Array.of(1))).toBeNull();
+  });
+
+  it('a term with slopes whose estimate is singular starts off the boundary: its eigenvalues in the optimizer\'s units at least 0.1², and the fit reaches lme4\'s optimum where a start at θ = 0 stopped at a saddle', async () => {
+    // y ~ a*x + (x | g) (case f581 of the random model-frame generator, seed 4242): Swamy's estimate is
+    // indefinite and its projection 0; the deviance, a function of T Tᵀ, is stationary there, and both
+    // that start and minqa's bobyqa stopped at 223.0512 where lme4's default fit reaches 222.9227
+    const dir = join(import.meta.dirname, 'fixtures', 'moment-saddle');
+    const ref = JSON.parse(readFileSync(join(dir, 'lme4.json'), 'utf8')) as { default: { remlcrit: number }; bobyqa: { remlcrit: number } };
+    const t = readCsv(readFileSync(join(dir, 'data.csv'), 'utf8')).table;
+    const model = buildLmm('y ~ a*x + (x | g)', t, { REML: true, factors: ['k'] });
+    const problem = lmmThetaProblem(model.blocks, model.internalBlocks, model.theta, model.frame.n);
+    const start = scaledStart(problem);
+    const th = momentStart(model, start)!;
+    // in the optimizer's units (x = θ · scale, lme4's start the identity) T Tᵀ has both eigenvalues ≥ 0.01, the least = 0.01
+    const x = Array.from(th, (v, k) => v * problem.scales[k]);
+    const S = [x[0] * x[0], x[0] * x[1], x[1] * x[1] + x[2] * x[2]];
+    const half = (S[0] + S[2]) / 2, rad = Math.hypot((S[0] - S[2]) / 2, S[1]);
+    expect(half - rad).toBeCloseTo(0.01, 12);
+    expect(th[0]).toBeGreaterThan(0);
+    const fit = await lmer('y ~ a*x + (x | g)', t, { REML: true, factors: ['k'] });
+    expect(ref.bobyqa.remlcrit - ref.default.remlcrit).toBeGreaterThan(0.1);
+    // (before: 223.0512, the saddle)
+    expect(fit.toJSON().remlcrit).toBeLessThanOrEqual(ref.default.remlcrit + 1e-6);
   });
 
   it('a factor whose level means vary less than the rows within give θ = 0', () => {

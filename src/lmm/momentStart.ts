@@ -27,8 +27,8 @@
  *   Σ_f / σ² = S_b / σ² − mean_j G_j⁻¹,   S_b = Σ_j (b̂_j − b̄)(b̂_j − b̄)ᵀ / (J − 1)
  *                                       (b̂_j = b_j + noise of covariance σ² G_j⁻¹)
  *
- * projected onto the positive semi-definite matrices (negative eigenvalues set to 0), and θ_f its
- * lower Cholesky factor. Each fitted level then takes q of the residual degrees of freedom (J_f q − q
+ * its eigenvalues in the optimizer's units raised to at least MOMENT_MIN_SD² (a start off the
+ * boundary, where the deviance is stationary in T), and θ_f its lower Cholesky factor. Each fitted level then takes q of the residual degrees of freedom (J_f q − q
  * in all). Other entries of θ keep lme4's start; too few residual degrees of freedom (under a tenth
  * of N) or no random intercept give none. The θ optimizer evaluates both starts and begins at the lower
  * (src/optim/thetaOptimizer.ts, `candidates`), so a poor estimate costs one evaluation.
@@ -249,8 +249,24 @@ function countFactors(model: LmmModel): number {
   return c;
 }
 
-/** Swamy's estimator of Σ_f / σ² (see the header) written into θ as its lower Cholesky factor. */
-function storeVectorEstimate(f: VectorFactor, sigma2: number, theta: Float64Array): void {
+/**
+ * The least standard deviation, in the optimizer's units (θ scaled so that lme4's start is the
+ * identity), of a term with slopes along any direction at the moment start: its estimate's
+ * eigenvalues are raised to at least its square. A projection onto the semi-definite matrices can
+ * leave the term's Σ singular, or 0 (Swamy's estimate of a small Σ is often indefinite), and
+ * there the profiled deviance is stationary in T (it depends on T Tᵀ), so BOBYQA, which moves one
+ * coordinate at a time at first, could stop at a saddle: `y ~ a*x + (x | g)` (test/momentStart.test.ts)
+ * started at θ = 0 and stopped at −2ℓ 223.051 where lme4's optimum is 222.923. Twice the moment
+ * start's first radius (MOMENT_RHOBEG).
+ */
+const MOMENT_MIN_SD = 0.1;
+
+/**
+ * Swamy's estimator of Σ_f / σ² (see the header) written into θ as its lower Cholesky factor, with its
+ * eigenvalues in the optimizer's units at least MOMENT_MIN_SD² (`start`: lme4's start, 1 / the scale
+ * of each diagonal entry).
+ */
+function storeVectorEstimate(f: VectorFactor, sigma2: number, theta: Float64Array, start: Float64Array): void {
   const { q, nl, fitted, ginv, b, J, index } = f;
   const qq = q * q;
   const mean = new Float64Array(q);
@@ -262,13 +278,16 @@ function storeVectorEstimate(f: VectorFactor, sigma2: number, theta: Float64Arra
       S[s * q + t] += ((b[j * q + s] - mean[s]) * (b[j * q + t] - mean[t])) / (J - 1) / sigma2 - ginv[j * qq + s * q + t] / J;
     }
   }
-  // the nearest positive semi-definite matrix: V max(Λ, 0) Vᵀ
+  // in the optimizer's units D S D (d_s: the scale of row s of T, 1 / lme4's start), the nearest
+  // matrix with eigenvalues at least MOMENT_MIN_SD², V max(Λ, MOMENT_MIN_SD²) Vᵀ, back as D⁻¹ · D⁻¹
+  const d = Float64Array.from({ length: q }, (_, s) => 1 / start[index[s * q + s]]);
+  for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) S[s * q + t] *= d[s] * d[t];
   const { values, vectors } = symmetricEigen(S, q);
   const P = new Float64Array(qq);
   for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) {
     let v = 0;
-    for (let k = 0; k < q; k++) v += vectors[s * q + k] * Math.max(0, values[k]) * vectors[t * q + k];
-    P[s * q + t] = v;
+    for (let k = 0; k < q; k++) v += vectors[s * q + k] * Math.max(MOMENT_MIN_SD * MOMENT_MIN_SD, values[k]) * vectors[t * q + k];
+    P[s * q + t] = v / (d[s] * d[t]);
   }
   const T = semidefiniteCholesky(P, q);
   for (let s = 0; s < q; s++) for (let t = 0; t <= s; t++) theta[index[s * q + t]] = T[s * q + t];
@@ -348,7 +367,7 @@ export function momentStart(model: LmmModel, start: Float64Array, gram?: GramMat
   if (!(sigma2 > 0) || !Number.isFinite(sigma2)) return null;
   const theta = Float64Array.from(start);
   for (const f of factors) {
-    if (f.kind === 'vector') { storeVectorEstimate(f, sigma2, theta); continue; }
+    if (f.kind === 'vector') { storeVectorEstimate(f, sigma2, theta, start); continue; }
     const { k, nl, cnt, b, J } = f;
     // the spread of b̂ about its mean (with several factors and X's intercept, b is fixed up to a shift)
     let mean = 0, sb = 0, inv = 0;
