@@ -26,6 +26,7 @@
  *   Rscript test/oracle/random_glmms.R               # glmer's fits → test/fixtures/random-glmm/glmer.json
  */
 import { Rng } from '../../bench/synth.js';
+import { type CovDraw, drawEffects, randomCovFactor } from './randomModels.js';
 
 export type ResponseKind = 'bernoulli' | 'cbind' | 'proportion' | 'count' | 'count-offset';
 
@@ -96,39 +97,8 @@ function pick<T extends { weight: number }>(rng: Rng, list: T[]): T {
   return list[list.length - 1];
 }
 
-/** A random lower-triangular Cholesky factor of a q×q covariance: SDs with zeros and tiny ones, correlations near ±1 sometimes. */
-function randomCovFactor(rng: Rng, q: number, singularity: number): Float64Array {
-  const sd = new Float64Array(q);
-  for (let i = 0; i < q; i++) {
-    const u = rng.uniform();
-    sd[i] = u < singularity ? 0 : u < singularity + 0.1 ? 0.03 * rng.uniform() : Math.exp(rng.normal() * 0.6 - 0.4);
-  }
-  // slopes' SDs smaller than intercepts' (x has unit scale)
-  for (let i = 1; i < q; i++) sd[i] *= 0.7;
-  const R = new Float64Array(q * q);
-  const rankOne = rng.uniform() < 0.2;
-  for (let i = 0; i < q; i++) {
-    let norm = 0;
-    for (let j = 0; j <= i; j++) {
-      const v = j === 0 ? 1 + (rankOne ? 30 : 0) * rng.uniform() : rng.normal();
-      R[i * q + j] = v;
-      norm += v * v;
-    }
-    norm = Math.sqrt(norm);
-    for (let j = 0; j <= i; j++) R[i * q + j] /= norm;
-  }
-  const L = new Float64Array(q * q);
-  for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) L[i * q + j] = sd[i] * R[i * q + j];
-  return L;
-}
-
-/** b = L u for one level. */
-function drawEffects(rng: Rng, L: Float64Array, q: number): Float64Array {
-  const u = Float64Array.from({ length: q }, () => rng.normal());
-  const b = new Float64Array(q);
-  for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) b[i] += L[i * q + j] * u[j];
-  return b;
-}
+/** The SDs of this generator's covariance factors: zeros and tiny ones; slopes' smaller than intercepts' (x has unit scale). */
+const GLMM_COV: CovDraw = { tiny: 0.03, logMean: -0.4, logSd: 0.6, slopeScale: 0.7 };
 
 /** Binomial(size, p) by its Bernoulli trials. */
 function binomial(rng: Rng, size: number, p: number): number {
@@ -226,7 +196,7 @@ function randomCase(rng: Rng, index: number): RandomGlmmCase {
     const eta = new Float64Array(n);
     for (let i = 0; i < n; i++) eta[i] = b0 + bx * xc[i] + bz * z[i] + ba[a[i]];
     // g: (1, x, z); h (crossed) or g:h (nested): an intercept
-    const LG = randomCovFactor(rng, 3, singularity);
+    const LG = randomCovFactor(rng, 3, singularity, GLMM_COV);
     for (let lev = 0; lev < G; lev++) {
       const b = drawEffects(rng, LG, 3);
       const bxs = shape.uses.includes('x') ? b[1] : 0;

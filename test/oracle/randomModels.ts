@@ -83,13 +83,24 @@ function pad(k: number, width: number): string {
   return String(k).padStart(width, '0');
 }
 
-/** A random lower-triangular Cholesky factor of a q×q covariance: SDs with zeros and extremes, correlations near ±1 sometimes. */
-function randomCovFactor(rng: Rng, q: number, singularity: number): Float64Array {
+/**
+ * How randomCovFactor draws the standard deviations: a zero with probability `singularity`, a tiny
+ * one (uniform below `tiny`) with probability 0.1, else exp(N(logMean, logSd²)); the slopes' (rows
+ * after the first) then times `slopeScale`.
+ */
+export interface CovDraw { tiny: number; logMean: number; logSd: number; slopeScale: number }
+
+/** This generator's draws: SDs with zeros and extremes. */
+const LMM_COV: CovDraw = { tiny: 0.02, logMean: -0.3, logSd: 0.8, slopeScale: 1 };
+
+/** A random lower-triangular Cholesky factor of a q×q covariance: SDs as `draw` says, correlations near ±1 sometimes. */
+export function randomCovFactor(rng: Rng, q: number, singularity: number, draw: CovDraw = LMM_COV): Float64Array {
   const sd = new Float64Array(q);
   for (let i = 0; i < q; i++) {
     const u = rng.uniform();
-    sd[i] = u < singularity ? 0 : u < singularity + 0.1 ? 0.02 * rng.uniform() : Math.exp(rng.normal() * 0.8 - 0.3);
+    sd[i] = u < singularity ? 0 : u < singularity + 0.1 ? draw.tiny * rng.uniform() : Math.exp(rng.normal() * draw.logSd + draw.logMean);
   }
+  if (draw.slopeScale !== 1) for (let i = 1; i < q; i++) sd[i] *= draw.slopeScale;
   // correlation factor: random unit rows (Cholesky of a correlation matrix), sometimes nearly rank one
   const R = new Float64Array(q * q);
   const rankOne = rng.uniform() < 0.2;
@@ -97,7 +108,7 @@ function randomCovFactor(rng: Rng, q: number, singularity: number): Float64Array
     let norm = 0;
     for (let j = 0; j <= i; j++) {
       const v = j === 0 ? 1 + (rankOne ? 30 : 0) * rng.uniform() : rng.normal();
-      R[i * q + j] = j === 0 ? v : v;
+      R[i * q + j] = v;
       norm += v * v;
     }
     norm = Math.sqrt(norm);
@@ -109,7 +120,7 @@ function randomCovFactor(rng: Rng, q: number, singularity: number): Float64Array
 }
 
 /** Draws b = L u for one level. */
-function drawEffects(rng: Rng, L: Float64Array, q: number): Float64Array {
+export function drawEffects(rng: Rng, L: Float64Array, q: number): Float64Array {
   const u = Float64Array.from({ length: q }, () => rng.normal());
   const b = new Float64Array(q);
   for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) b[i] += L[i * q + j] * u[j];
