@@ -122,7 +122,9 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
       if (step < 0) {
         warnings.push(`${names[w]}: unexpected decrease in profile: using minstep`);
         step = 1e-6;
-      } else if (r > 1 && Math.abs(step) > maxmult * Math.abs(num)) {
+      } else if (Math.abs(step) > maxmult * Math.abs(num)) {
+        // lme4 caps every step (its `if (r > 1)` is on 1-based rows, r ≥ 2 from the first step on),
+        // the first one after the 1% shift of a variance parameter included
         step = Math.sign(step) * maxmult * Math.abs(num);
       }
     }
