@@ -78,8 +78,9 @@ function referenceOf(fit: LmmFit): CpuBackend {
 
 /**
  * The ddf method's parts at the fit (computed once per fit and method). Kenward–Roger needs a REML
- * fit, as lmerTest; where it cannot be computed (a singular fit), Satterthwaite's is used with
- * lmerTest's message.
+ * fit, as lmerTest; where it cannot be computed (pbkrtest's information matrix computationally
+ * singular; a boundary fit with more random effects than the exact dense path takes), Satterthwaite's
+ * is used with lmerTest's message.
  */
 export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: string[] } {
   checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method");
