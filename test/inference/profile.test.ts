@@ -105,15 +105,31 @@ describe('profile intervals', () => {
     const lme4 = [0, 0.0814121522, 0.3765120457, 0.6260514424, 0.8867209592, 1.1745892098, 1.3050991220, 1.3181501132, 1.4486600254, 1.7159959800, 1.9416981345];
     lme4.forEach((v, k) => expect(Math.abs(values[k] - v)).toBeLessThan(1e-6));
     const { intervals } = profileIntervals(profileModel(problem, { which: [w] }));
-    const [lo, hi] = ref.profile!.intervals['sd_(Intercept)|g:W'] as number[];
+    const [lo, hi] = ref.profile!.intervals!['sd_(Intercept)|g:W'] as number[];
     expect(Math.abs(intervals[0].lower! - lo)).toBeLessThan(1e-6 * (hi - lo));
     expect(Math.abs(intervals[0].upper! - hi)).toBeLessThan(1e-6 * (hi - lo));
   });
+
+  it('a refit below the ML fit\'s deviance: confint refits the ML fit from there and profiles again (lme4 stops)', async () => {
+    // random model i148 (singular, a slope on a year): a refit of sd_(Intercept)|h's profile went
+    // 1.5e-9 below our ML fit, more than lme4's devtol 1e-9; lme4's own profile stops at its refitML
+    // fit, 0.56 above the optimum. The fixed effects' bounds against exact ones (random_inference.R)
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'random-inference');
+    const ref = (JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { cases: RandomRef[] }).cases.find((c) => c.name === 'i148')!;
+    const fit = await lmer(ref.formula, readCsv(readFileSync(join(dir, 'i148.csv'), 'utf8')).table, { REML: true });
+    const ci = await fit.confint({ method: 'profile' });
+    expect(ci.messages[0]).toMatch(/^profiling detected a new, lower deviance \(346\.604915128.* < 346\.604915129.*\): the ML fit was refitted from that point/);
+    for (const [name, [lo, hi]] of Object.entries(ref.profile!.exact_fixed!)) {
+      const [a, b] = ci.intervals[name] as number[];
+      expect(Math.abs(a - lo) / (hi - lo), name).toBeLessThan(2e-3);
+      expect(Math.abs(b - hi) / (hi - lo), name).toBeLessThan(2e-3);
+    }
+  }, 60_000);
 });
 
 interface RandomRef {
   name: string;
   formula: string;
   ml: { theta: number[]; sigma: number; beta: Record<string, number>; se: Record<string, number>; deviance: number };
-  profile?: { intervals: Record<string, (number | null)[]> };
+  profile?: { intervals: Record<string, (number | null)[]> | null; exact_fixed?: Record<string, number[]> };
 }
