@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
 import { varparCovariance } from '../../src/inference/satterthwaite.js';
 import { contest1D, type DdfContext } from '../../src/inference/contest.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { coefficientTable } from '../../src/inference/fitInference.js';
 import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
@@ -81,6 +83,14 @@ describe('Kenward–Roger at boundary fits (random models of test/fixtures/rando
     const { ref, input } = setup('i016');
     expect(ref.kenward_roger.messages.some((m) => /Unable to compute Kenward-Roger/.test(m))).toBe(true);
     expect(() => kenwardRoger(input)).toThrow(/computationally singular/);
+  });
+  it('a fit\'s Kenward–Roger table falls back to Satterthwaite\'s with lmerTest\'s message there (i094)', async () => {
+    const ref = refs.find((c) => c.name === 'i094')!;
+    const fit = await lmer(ref.formula, readCsv(readFileSync(join(dir, 'i094.csv'), 'utf8')).table, { REML: true });
+    const kr = coefficientTable(fit, { ddf: 'kenward-roger' });
+    expect(kr.ddf).toBe('satterthwaite');
+    expect(kr.messages).toEqual([expect.stringMatching(/^Unable to compute Kenward-Roger's method \(the information matrix of the variance components is computationally singular \(reciprocal condition number [0-9.e+-]+\)\): using Satterthwaite instead$/)]);
+    expect(kr.rows).toEqual(coefficientTable(fit, { ddf: 'satterthwaite' }).rows);
   });
 });
 
