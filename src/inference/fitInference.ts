@@ -26,9 +26,10 @@ import { type DdfContext, type FTest, type TTest, contest1D, contestMD } from '.
 import { kenwardRoger } from './kenwardRoger.js';
 import { varparCovariance } from './satterthwaite.js';
 import { typeIIIContrasts } from './typeIII.js';
-import { lmmProfileProblem, varianceParameterNames } from './lmmProfile.js';
+import { lmmProfileProblem, sdcorToTheta, varianceParameterNames } from './lmmProfile.js';
+import { lmmObjective } from '../lmm/deviance.js';
 import { glmmProfileProblem } from './glmmProfile.js';
-import { type ProfileOptions, profileIntervals, profileModel } from './profile.js';
+import { LowerDevianceError, type ProfileOptions, profileIntervals, profileModel } from './profile.js';
 import { type BootstrapOptions, type BootstrapResult, bootstrapIntervals, bootstrapLmm } from './bootstrap.js';
 import { BCA_MIN_REPLICATES, type BootType, checkBootType } from './bootCi.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
@@ -78,8 +79,9 @@ function referenceOf(fit: LmmFit): CpuBackend {
 
 /**
  * The ddf method's parts at the fit (computed once per fit and method). Kenward–Roger needs a REML
- * fit, as lmerTest; where it cannot be computed (a singular fit), Satterthwaite's is used with
- * lmerTest's message.
+ * fit, as lmerTest; where it cannot be computed (pbkrtest's information matrix computationally
+ * singular; a boundary fit with more random effects than the exact dense path takes), Satterthwaite's
+ * is used with lmerTest's message.
  */
 export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: string[] } {
   checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method");
@@ -146,6 +148,18 @@ export async function mlFit(fit: LmmFit): Promise<LmmFit> {
   return c.ml;
 }
 
+/** The ML fit refitted from the profile point `par` (sd/cor and σ, then β): θ's start there. */
+async function mlRefitFrom(fit: LmmFit, ml: LmmFit, par: Float64Array): Promise<LmmFit> {
+  const model = ml.model;
+  const nvp = varianceParameterNames(model.frame.reTerms).length;
+  const theta = sdcorToTheta(model.frame.reTerms, par, par[nvp - 1]);
+  const reference = referenceOf(fit);
+  const start = thetaToInternal(model, theta);
+  return optimizeAndAssemble(model, reference, reference, {}, {}, performance.now(), [], {
+    objective: (backend, ref) => ({ ...lmmObjective(model, backend, ref), start, startCandidates: undefined }),
+  });
+}
+
 export type ConfintMethod = 'wald' | 'profile' | 'boot';
 
 export interface ConfintOptions {
@@ -191,16 +205,28 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
   if (method === 'wald') return waldIntervals(fit, vp, level);
   if (method === 'profile') {
     checkLme4Criterion(fit, 'a profile');
-    const ml = await mlFit(fit);
-    const model = ml.model;
-    const problem = lmmProfileProblem({
+    const profileAt = (ml: LmmFit) => profileModel(lmmProfileProblem({
       // the fit's Gram matrix (with known covariances, transformed as in the fit)
-      model, gram: referenceOf(fit).chol.gram,
-      ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
-    });
-    const prof = profileModel(problem, { ...options.profile, signal: options.signal });
+      model: ml.model, gram: referenceOf(fit).chol.gram,
+      ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(ml.model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
+    }), { ...options.profile, signal: options.signal });
+    const ml = await mlFit(fit);
+    const notes: string[] = [];
+    let prof: ReturnType<typeof profileAt>;
+    try {
+      prof = profileAt(ml);
+    } catch (e) {
+      // lme4 stops here; a profile's refit found a lower ML deviance than the ML fit's (by more than
+      // devtol, 1e-9: an optimizer's tolerance can leave that much at a boundary fit), so the ML fit
+      // is refitted from that point and the profile run again from the better optimum, once
+      if (!(e instanceof LowerDevianceError)) throw e;
+      const better = await mlRefitFrom(fit, ml, e.point.par);
+      if (!(better.objective < ml.objective)) throw e;
+      notes.push(`profiling detected a new, lower deviance (${e.point.deviance} < ${ml.objective}): the ML fit was refitted from that point (${better.objective}) and profiled again`);
+      prof = profileAt(better);
+    }
     const { intervals, warnings } = profileIntervals(prof, level);
-    return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...prof.warnings, ...warnings] };
+    return { method, level, intervals: Object.fromEntries(intervals.map((i) => [i.name, [i.lower, i.upper]])), messages: [...notes, ...prof.warnings, ...warnings] };
   }
   if (method === 'boot') {
     const type = checkBootType(options.type);

@@ -15,6 +15,17 @@ import { qnorm } from '../stats/distributions.js';
 import { qchisq } from './distributions.js';
 import { backSpline, evalPolySpline, interpSpline } from './spline.js';
 
+/**
+ * lme4's "profiling detected new, lower deviance": a refit of the profile went below the fit's
+ * deviance by more than devtol; `point` is where (a better start for the fit).
+ */
+export class LowerDevianceError extends FitError {
+  constructor(message: string, readonly point: ProfilePoint) {
+    super(message);
+    this.name = 'LowerDevianceError';
+  }
+}
+
 /** One point of a profile: the parameter vector after re-optimizing the others. */
 export interface ProfilePoint {
   /** all parameters: the variance parameters (sd/cor/σ), then the fixed effects */
@@ -99,7 +110,7 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
     // a refit that stopped short of its optimum has too high a deviance, so too large a |ζ|: said, not hidden
     if (point.notConverged) warnings.push(`${names[w]}: the refit at ${x.toPrecision(6)} did not converge (${point.notConverged}): its ζ may be too large`);
     if (w < nvp) {
-      if (devdiff < -devtol) throw new FitError(`profiling ${names[w]} detected a new, lower deviance (${point.deviance} < ${base}): the fit had not reached its optimum`);
+      if (devdiff < -devtol) throw new LowerDevianceError(`profiling ${names[w]} detected a new, lower deviance (${point.deviance} < ${base}): the fit had not reached its optimum`, point);
       if (devdiff < 0) warnings.push(`slightly lower deviances (diff=${devdiff.toPrecision(3)}) detected for ${names[w]}`);
       devdiff = Math.max(0, devdiff);
     }
@@ -122,7 +133,9 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
       if (step < 0) {
         warnings.push(`${names[w]}: unexpected decrease in profile: using minstep`);
         step = 1e-6;
-      } else if (r > 1 && Math.abs(step) > maxmult * Math.abs(num)) {
+      } else if (Math.abs(step) > maxmult * Math.abs(num)) {
+        // lme4 caps every step (its `if (r > 1)` is on 1-based rows, r ≥ 2 from the first step on),
+        // the first one after the 1% shift of a variance parameter included
         step = Math.sign(step) * maxmult * Math.abs(num);
       }
     }

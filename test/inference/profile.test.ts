@@ -3,7 +3,10 @@
  * bounds within 2e-3 of the interval's width of lme4's (lme4 interpolates ζ with a spline; the issue's
  * tolerance), a bound lme4 reports as a limit (0 for an SD) the same limit.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readCsv } from '../../src/io/csv.js';
 import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { lmer } from '../../src/fit/lmer.js';
@@ -82,4 +85,51 @@ describe('profile intervals', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^sd_\(Intercept\)\|Subject: the refit at [0-9.e+-]+ did not converge \(maximum number of function evaluations \(20000\) reached\)/);
   }, 60_000);
+
+  it('steps as lme4\'s nextpar: every step capped at maxmult × the last one, the first after the 1% shift too', () => {
+    // random model i076 (test/fixtures/random-inference), at lme4's ML fit: lme4 1.1-31's
+    // profile(m, which = 1) has sd_(Intercept)|g:W at 1.1745892098 and 1.4486600254 next to the
+    // optimum 1.3050991220: 10 × the 1% shift (0.01305) away from it. lme4's `if (r > 1)` is on
+    // 1-based rows, so true from the first step; ours skipped the cap there, took 1.0053 and 1.6179
+    // instead, and its spline put the lower bound 3.3e-3 of the interval's width from lme4's.
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'random-inference');
+    const ref = (JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { cases: RandomRef[] }).cases.find((c) => c.name === 'i076')!;
+    const model = buildLmm(ref.formula, readCsv(readFileSync(join(dir, 'i076.csv'), 'utf8')).table, { REML: false });
+    const xn = model.frame.xnames;
+    const problem = lmmProfileProblem({
+      model, gram: formGram(model),
+      ml: { theta: Float64Array.from(ref.ml.theta), sigma: ref.ml.sigma, beta: Float64Array.from(xn, (x) => ref.ml.beta[x]), se: Float64Array.from(xn, (x) => ref.ml.se[x]), deviance: ref.ml.deviance },
+    });
+    const w = problem.names.indexOf('sd_(Intercept)|g:W');
+    const values = Array.from(profileModel(problem, { which: [w] }).profiles[0].values);
+    const lme4 = [0, 0.0814121522, 0.3765120457, 0.6260514424, 0.8867209592, 1.1745892098, 1.3050991220, 1.3181501132, 1.4486600254, 1.7159959800, 1.9416981345];
+    lme4.forEach((v, k) => expect(Math.abs(values[k] - v)).toBeLessThan(1e-6));
+    const { intervals } = profileIntervals(profileModel(problem, { which: [w] }));
+    const [lo, hi] = ref.profile!.intervals!['sd_(Intercept)|g:W'] as number[];
+    expect(Math.abs(intervals[0].lower! - lo)).toBeLessThan(1e-6 * (hi - lo));
+    expect(Math.abs(intervals[0].upper! - hi)).toBeLessThan(1e-6 * (hi - lo));
+  });
+
+  it('a refit below the ML fit\'s deviance: confint refits the ML fit from there and profiles again (lme4 stops)', async () => {
+    // random model i148 (singular, a slope on a year): a refit of sd_(Intercept)|h's profile went
+    // 1.5e-9 below our ML fit, more than lme4's devtol 1e-9; lme4's own profile stops at its refitML
+    // fit, 0.56 above the optimum. The fixed effects' bounds against exact ones (random_inference.R)
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'random-inference');
+    const ref = (JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { cases: RandomRef[] }).cases.find((c) => c.name === 'i148')!;
+    const fit = await lmer(ref.formula, readCsv(readFileSync(join(dir, 'i148.csv'), 'utf8')).table, { REML: true });
+    const ci = await fit.confint({ method: 'profile' });
+    expect(ci.messages[0]).toMatch(/^profiling detected a new, lower deviance \(346\.604915128.* < 346\.604915129.*\): the ML fit was refitted from that point/);
+    for (const [name, [lo, hi]] of Object.entries(ref.profile!.exact_fixed!)) {
+      const [a, b] = ci.intervals[name] as number[];
+      expect(Math.abs(a - lo) / (hi - lo), name).toBeLessThan(2e-3);
+      expect(Math.abs(b - hi) / (hi - lo), name).toBeLessThan(2e-3);
+    }
+  }, 60_000);
 });
+
+interface RandomRef {
+  name: string;
+  formula: string;
+  ml: { theta: number[]; sigma: number; beta: Record<string, number>; se: Record<string, number>; deviance: number };
+  profile?: { intervals: Record<string, (number | null)[]> | null; exact_fixed?: Record<string, number[]> };
+}
