@@ -20,6 +20,15 @@
  *     scoring to 1e-12; a difference δ in θ moves the log-likelihood by O(δ²) but τ² and β by O(δ):
  *     τ², σ², β, SE, CI 1e-5 (the tolerances of the fixed-data tests, issue #12); log-likelihoods 1e-8
  *     absolute (flat at the optimum).
+ *
+ * Where metafor is the odd one out (evidence in the fixture):
+ *   - QE of an equal-effects meta-regression (uni072: k = 5, v_i from 0.01 to 4000, cond(W½X) ≈ 1e5):
+ *     metafor's yᵀPy through (XᵀWX)⁻¹ is 0.2211036 where R's lm.wfit (QR) and ours give 0.2211042
+ *     (2.9e-6 relative); QE, QEp, I², H² of EE fits are compared with the QR value (QE_qr);
+ *   - R² when the model without moderators has τ²_0 = 0: metafor's Fisher scoring stops at a round-off
+ *     τ²_0 (1e-13, whose log-likelihood is below that at 0), so its R² = (τ²_0 − τ²)/τ²_0 is a ratio of
+ *     round-offs (84%, 100%) instead of its own rule's 0 for τ²_0 = 0; ours is 0.
+ * Known, unresolved: mv018 (below), a bimodal likelihood where meta() stops at the local maximum.
  */
 import * as arrow from 'apache-arrow';
 import { readFileSync } from 'node:fs';
