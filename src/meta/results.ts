@@ -189,7 +189,7 @@ export interface RmaUniResult {
   het: Heterogeneity;
   I2: number;
   H2: number;
-  /** pseudo-R² (%) of a meta-regression: (τ²_0 − τ²)/τ²_0, τ²_0 of the model without moderators */
+  /** pseudo-R² (%) of a meta-regression: (τ²_0 − τ²)/τ²_0, τ²_0 of the model without moderators; EE: the weighted adjusted R² */
   R2: number | null;
   moderators: ModeratorTest;
   parms: number;
@@ -202,6 +202,22 @@ export interface RmaUniResult {
   predict: Prediction;
   /** best linear unbiased predictions of the study effects u_i and their SEs (metafor's ranef) */
   blup: { pred: Float64Array; se: Float64Array };
+}
+
+/**
+ * R² (%) of an equal-effects meta-regression as metafor's rma.uni reports it: there is no τ² to
+ * explain, so it is the adjusted R² of the weighted least-squares fit (R's
+ * summary(lm(yi ~ X, weights = 1/vi))$adj.r.squared), floored at 0; 0 when the yi do not vary.
+ */
+function weightedAdjustedR2(y: Float64Array, w: Float64Array, rss: number, k: number, p: number): number {
+  let sw = 0, swy = 0, min = Infinity, max = -Infinity;
+  for (let i = 0; i < k; i++) { sw += w[i]; swy += w[i] * y[i]; min = Math.min(min, y[i]); max = Math.max(max, y[i]); }
+  if (min === max) return 0;
+  const mean = swy / sw;
+  let tss = 0;
+  for (let i = 0; i < k; i++) tss += w[i] * (y[i] - mean) ** 2;
+  const r2 = 1 - rss / tss;
+  return Math.max(0, 100 * (1 - ((1 - r2) * (k - 1)) / (k - p)));
 }
 
 /**
@@ -256,7 +272,9 @@ export function rmaUniResults(d: MetaDesign, names: string[], intercept: boolean
     }),
   };
   let R2: number | null = null;
-  if (tau2Null !== null && intercept && p > 1 && method !== 'EE') {
+  if (intercept && p > 1 && method === 'EE') {
+    R2 = weightedAdjustedR2(y, w, fit.rss, k, p);
+  } else if (tau2Null !== null && intercept && p > 1) {
     R2 = tau2Null === 0 ? 0 : Math.max(0, (100 * (tau2Null - tau2)) / tau2Null);
   }
   return {

@@ -144,3 +144,13 @@ describe('log-likelihoods at fixed τ²', () => {
     });
   }
 });
+
+describe('R² of an equal-effects meta-regression (found by test/meta/randomMeta.test.ts)', () => {
+  it("is the weighted adjusted R² of lm(yi ~ X, weights = 1/vi), as metafor's rma.uni (was null)", () => {
+    // metafor 3.8-1: rma(yi, vi, mods = ~ ablat, data = dat, method = "EE")$R2 = 77.976519214340072, printed 77.98%
+    const { d, names } = design(['ablat']);
+    const res = rmaUniResults(d, names, true, 'EE', 0, NaN, 'z', null);
+    close(res.R2!, 77.976519214340072, 1e-12, 'EE R2');
+    expect(formatRmaUni(res, false)).toContain('R^2 (amount of heterogeneity accounted for):            77.98%');
+  });
+});
