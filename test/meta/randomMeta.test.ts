@@ -175,7 +175,9 @@ describe('meta() against metafor on random small data sets', () => {
     // too) and the global one at σ₁² + σ₂² = 386.95 (ll −48.2069, rma.mv's nlminb finds it). meta()
     // returns the local one. Known, unresolved: a start-point problem of the REML/ML fit.
     const known = c.name === 'mv018';
-    (known ? it.fails : it.skipIf(c.error !== undefined))(`${c.name}: ${c.kind} ${c.method} ${c.test} ~ ${c.mods}${c.measure ? ` (${c.measure})` : ''}`, async () => {
+    // where metafor itself failed (its error in the fixture) there is no reference: no test
+    if (c.error !== undefined) continue;
+    (known ? it.fails : it)(`${c.name}: ${c.kind} ${c.method} ${c.test} ~ ${c.mods}${c.measure ? ` (${c.measure})` : ''}`, async () => {
       const diffs = await compareCase(c);
       const bad = diffs.filter((d) => !(d.err <= tolerance(c, d.what)));
       for (const d of diffs) {
@@ -185,7 +187,10 @@ describe('meta() against metafor on random small data sets', () => {
       expect(bad.map((d) => `${d.what}: ${d.got} vs ${d.want} (err ${d.err.toExponential(2)})`)).toEqual([]);
     });
   }
-  it.runIf(process.env.META_WORST === '1')('worst differences (META_WORST=1)', () => {
+  it('has a reference for every case but the ones metafor failed on (uni111: its EB iteration did not converge)', () => {
+    expect(fixture.cases.filter((c) => c.error !== undefined).map((c) => c.name)).toEqual(['uni111']);
+  });
+  if (process.env.META_WORST === '1') it('worst differences (META_WORST=1)', () => {
     const rows = [...worst.entries()].sort((a, b) => b[1].err - a[1].err);
     console.log(rows.map(([k, d]) => `${k.padEnd(34)} ${d.err.toExponential(2)}  (${d.what})`).join('\n'));
   });
