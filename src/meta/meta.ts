@@ -8,7 +8,11 @@
  */
 import * as arrow from 'apache-arrow';
 import { lmer } from '../fit/lmer.js';
-import { devianceAtSigma } from '../lmm/deviance.js';
+import { devianceAtSigma, fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
+import { optimizeAndAssemble } from '../lmm/fit.js';
+import { CpuBackend } from '../backend/cpu/cpuBackend.js';
+import { formGram } from '../backend/cpu/gram.js';
+import { thetaToInternal } from '../model/reparam.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { choleskyInPlace } from '../linalg/dense.js';
 import { type MetaData, type MetaDataOptions, metaData } from './data.js';
@@ -83,7 +87,33 @@ async function mixedModelFit(table: arrow.Table, data: MetaData, o: MetaOptions,
   }
   const formula = `${o.yi} ~ ${mods} + (1 | ${groups.join('/')})`;
   const fit = await lmer(formula, t, { REML: reml, weights: w, sigma: 1, factors, optimizer: o.optimizer, dataName: o.dataName });
-  return { fit, groups };
+  if (!fit.theta.some((v) => v === 0)) return { fit, groups };
+  // a variance component at 0 can be a local maximum of a bimodal likelihood (a random test's
+  // multilevel ML fit, one school per district: ll −48.5698 at σ² = 0, −48.2069 at σ₁² + σ₂² =
+  // 387): the fit from a start inside, every σ²_l = var(y_i) / L, and the better of the two
+  const from = await fitFrom(fit, sampleVariance(data.design.y) / fit.theta.length, o);
+  return { fit: from.objective < fit.objective - 1e-9 * Math.abs(fit.objective) ? from : fit, groups };
+}
+
+/** The sample variance of y (at least the smallest positive double, so that its square root is a start inside). */
+function sampleVariance(y: Float64Array): number {
+  let m = 0;
+  for (const v of y) m += v / y.length;
+  let s = 0;
+  for (const v of y) s += (v - m) ** 2 / Math.max(1, y.length - 1);
+  return Math.max(s, Number.MIN_VALUE);
+}
+
+/** The same model fitted again (σ fixed at 1) from every σ²_l = `sigma2` instead of lme4's start and the moment start. */
+async function fitFrom(fit: LmmFit, sigma2: number, o: MetaOptions): Promise<LmmFit> {
+  const model = fit.model;
+  const reference = new CpuBackend(formGram(model), model.theta.length);
+  const criterion = fixedSigmaCriterion(model, 1);
+  const start = thetaToInternal(model, new Float64Array(model.theta.length).fill(Math.sqrt(sigma2)));
+  return optimizeAndAssemble(model, reference, reference, {}, { optimizer: o.optimizer, dataName: o.dataName }, performance.now(), [], {
+    objective: (backend, ref) => ({ ...lmmObjective(model, backend, ref, criterion), start, startCandidates: undefined }),
+    atOptimum: (x, ref) => ({ sigma: 1, sigmaFixed: true, criterion: criterion(ref.evaluate(x)) }),
+  });
 }
 
 /**
