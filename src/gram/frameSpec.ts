@@ -48,6 +48,11 @@ export interface FrameSpec {
   factors: Map<string, FactorVar>;
   /** the formula's offset() expressions (numeric) */
   offsets: Expr[];
+  /**
+   * variables only in terms removed with `-` (`y ~ a - x`), by label: in R's model frame, so in
+   * na.omit's marks (a row missing one is dropped), in no column and in no other check
+   */
+  removed: { numeric: Map<string, Expr>; factors: Map<string, FactorVar> };
   /** the prior weights' column, or null */
   weights: string | null;
   /** grouping factors by label, in order of first appearance: their component columns */
@@ -146,6 +151,17 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   addPart(formula.fixed);
   for (const r of formula.random) addPart(r.lhs);
 
+  const removed = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
+  for (const v of formula.removedVars ?? []) {
+    if (numeric.has(v.label) || factors.has(v.label) || removed.numeric.has(v.label) || removed.factors.has(v.label)) continue;
+    if (v.expr.type === 'var' && isFactorColumn(v.expr.name)) {
+      removed.factors.set(v.label, { column: v.expr.name, kind: schema.get(v.expr.name)! });
+    } else {
+      checkNumeric(v.expr, v.label);
+      removed.numeric.set(v.label, v.expr);
+    }
+  }
+
   const offsets = formula.offsets.map((e, k) => {
     if (e.type === 'var' && isFactorColumn(e.name)) throw new Error('an offset must be numeric, not a factor');
     checkNumeric(e, `offset #${k + 1}`);
@@ -159,7 +175,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   }
   const random = formula.random.map((term) => ({ term, group: term.groupLabel }));
   return {
-    formula, yname: response.label, response: response.expr, numeric, factors, offsets, weights, groups, random,
+    formula, yname: response.label, response: response.expr, numeric, factors, offsets, removed, weights, groups, random,
     columns: [...schema.keys()].filter((c) => used.has(c)),
   };
 }

@@ -100,4 +100,5 @@ export const FEATURE_MODELS: { name: string; formula: string; weights?: string; 
   { name: 'nested grouping factor of text components', formula: 'y ~ x + (1 | g/f)' },
   { name: 'collinear columns dropped', formula: 'y ~ x + x2 + f + f2 + (1 | g)' },
   { name: 'functions of the response and of covariates', formula: 'log(y - 1000) ~ sqrt(z) + exp(x / 100) + abs(x - 100) + (1 | g)' },
+  { name: 'variables only in removed terms (- x, - b): in na.omit only', formula: 'y ~ z + f - x - b + (1 | g)' },
 ];

@@ -91,6 +91,9 @@ export class SqlFrame {
     }
     for (const f of spec.factors.values()) keys.push(this.keyPresentOf(f));
     for (const comps of spec.groups.values()) for (const f of comps) keys.push(this.keyPresentOf(f));
+    // variables only in removed terms: present (not NULL, not NaN; ±∞ is present), nothing else
+    for (const f of spec.removed.factors.values()) keys.push(this.keyPresentOf(f));
+    for (const [label, e] of spec.removed.numeric) keys.push(d.keyPresent(numeric(e, label), 'numeric'));
     preds.push(...keys);
     this.layer1.push([A.y, numeric(spec.response, spec.yname)]);
     preds.push(d.isFinite(A.y));

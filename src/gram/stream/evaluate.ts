@@ -95,6 +95,15 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
   };
   for (const f of spec.factors.values()) factorKeys(f.column, f.kind);
   for (const comps of spec.groups.values()) for (const f of comps) factorKeys(f.column, f.kind);
+  // variables only in removed terms (`y ~ a - x`): in na.omit's marks only, as in memory
+  for (const [label, e] of spec.removed.numeric) {
+    const v = numeric(label, e);
+    for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) ok[i] = 0;
+  }
+  for (const f of spec.removed.factors.values()) {
+    const v = raw(f.column);
+    if (v instanceof Float64Array) { for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) ok[i] = 0; } else for (let i = 0; i < n; i++) if (v[i] === null) ok[i] = 0;
+  }
   // ±∞ among the complete rows, per value in the in-memory frame's order; such rows are not used
   const infinite: InfiniteValues[] = [];
   finite.forEach(({ label, what, v }, index) => {
