@@ -104,6 +104,12 @@ const options = (name: string) => {
 /** the lowest exact deviance at glmer's optima and at the exact optimum (as test/randomGlmms.test.ts) */
 const bestExact = (c: GlmerCase) => Math.min(...c.objective_at.filter((p) => p.label !== 'away').map((p) => p.value), c.exact.value ?? Infinity);
 const Z975 = qnorm(0.975);
+/** each case's glmer fit, shared by the sections */
+const fits = new Map<string, ReturnType<typeof glmer>>();
+const fitOf = (name: string) => {
+  if (!fits.has(name)) fits.set(name, glmer(byName.get(name)!.formula, table(name), options(name)));
+  return fits.get(name)!;
+};
 
 describe('random GLMMs: the references', () => {
   it('cover the cases', () => {
@@ -147,7 +153,7 @@ describe('random GLMMs: z table and Wald intervals', () => {
 
   it.each(compared.map((c) => [c.name, c] as const))('%s: z and Wald bounds at the exact optimum', async (name, c) => {
     const g = glmerRef.get(name)!;
-    const fit = await glmer(c.formula, table(name), options(name));
+    const fit = await fitOf(name);
     expect(fit.vcovMethod).toBe(c.vcov_method);
     const rows = fit.coefficients;
     expect(rows.map((r) => r.name)).toEqual(Object.keys(c.coefficients));
@@ -172,7 +178,7 @@ describe('random GLMMs: likelihood-ratio anova between nested fits', () => {
   it.each(tested.map((c) => [c.name, c] as const))('%s', async (name, c) => {
     const a = c.anova!, m0 = c.m0!;
     const data = table(name);
-    const f1 = await glmer(c.formula, data, options(name));
+    const f1 = await fitOf(name);
     const f0 = await glmer(m0.formula, data, options(name));
     expect(f0.model.theta.names).toEqual(m0.theta_names);
     const t = await anova([f1, f0]);
@@ -208,6 +214,18 @@ const LME4_PROFILE_WRONG: Record<string, Record<string, number[]>> = {
   g014: { 'cor_x.(Intercept)|g': [1], 'sd_x|g': [1], '(Intercept)': [1], 'x': [1] },
 };
 
+/** each profile case's profile (lme4's profile.merMod on our fit), shared by the tests */
+const profiles = new Map<string, Promise<Profile>>();
+const profileOf = (name: string) => {
+  if (!profiles.has(name)) {
+    profiles.set(name, fitOf(name).then((fit) => {
+      const model = buildGlmm(byName.get(name)!.formula, table(name), options(name));
+      return profileModel(glmmProfileProblem({ model, engine: new PirlsEngine(model.pirls), nAGQ: fit.nAGQ, theta: fit.theta, beta: fit.beta, deviance: fit.objective }));
+    }));
+  }
+  return profiles.get(name)!;
+};
+
 /** ζ of a refit at parameter w = x, started from the profile's point nearest x */
 function zetaAt(profile: Profile, w: number, x: number): number {
   const pr = profile.profiles.find((p) => p.index === w)!;
@@ -221,11 +239,8 @@ describe('random GLMMs: profile intervals', () => {
   // g012's profile (a correlated slope, cloglog: 12-15 s here, 45 s in R) is left out for time;
   // it agreed within 3.9e-5 of the width when run
   it.each(prof.cases.filter((c) => c.name !== 'g012').map((c) => [c.name, c] as const))('%s', async (name, c) => {
-    const data = table(name);
-    const fit = await glmer(c.formula, data, options(name));
-    const model = buildGlmm(c.formula, data, options(name));
-    const problem = glmmProfileProblem({ model, engine: new PirlsEngine(model.pirls), nAGQ: fit.nAGQ, theta: fit.theta, beta: fit.beta, deviance: fit.objective });
-    const profile = profileModel(problem);
+    const profile = await profileOf(name);
+    const problem = profile.problem;
     // no refit stopped short (BOBYQA's loop on one point: g004)
     expect(profile.warnings.filter((w) => /did not converge/.test(w))).toEqual([]);
     const { intervals } = profileIntervals(profile, 0.95);
@@ -251,7 +266,7 @@ describe('random GLMMs: profile intervals', () => {
   it('g004: no refit runs BOBYQA to maxfun on one point (a step longer than ρ by rounding)', async () => {
     const c = prof.cases.find((p) => p.name === 'g004')!;
     const data = table('g004');
-    const fit = await glmer(c.formula, data, options('g004'));
+    const fit = await fitOf('g004');
     const model = buildGlmm(c.formula, data, options('g004'));
     const engine = new PirlsEngine(model.pirls);
     let runs = 0;
@@ -265,19 +280,31 @@ describe('random GLMMs: profile intervals', () => {
   });
 
   it('g006: the profile of sd_x|g reaches its bound 0 (a refit does not start on sd_(Intercept)|g = 0)', async () => {
-    const c = prof.cases.find((p) => p.name === 'g006')!;
-    const data = table('g006');
-    const fit = await glmer(c.formula, data, options('g006'));
-    const model = buildGlmm(c.formula, data, options('g006'));
-    const problem = glmmProfileProblem({ model, engine: new PirlsEngine(model.pirls), nAGQ: 1, theta: fit.theta, beta: fit.beta, deviance: fit.objective });
-    const w = problem.names.indexOf('sd_x|g');
-    const profile = profileModel(problem, { which: [w] });
-    const pr = profile.profiles[0];
+    const all = await profileOf('g006');
+    const w = all.problem.names.indexOf('sd_x|g');
+    const pr = all.profiles.find((p) => p.index === w)!;
+    const profile = { ...all, profiles: [pr] };
     // at sd_x|g = 0 the model is y ~ x + z + (1 | g): 3.247 above the fit, ζ = −1.80 > −1.96
     expect(pr.values[0]).toBe(0);
     expect(Math.abs(pr.zeta[0] + 1.802)).toBeLessThan(1e-3);
     // ζ increases along the profile (the stuck refit made a dip: ζ −5.4 at 0.024)
     for (let k = 1; k < pr.zeta.length; k++) expect(pr.zeta[k]).toBeGreaterThan(pr.zeta[k - 1]);
     expect(profileIntervals(profile).intervals[0].lower).toBe(0);
+  });
+
+  it('g014: a correlation within 1% of −1 is shifted inside the bound, and its profile is monotone', async () => {
+    const all = await profileOf('g014');
+    const w = all.problem.names.indexOf('cor_x.(Intercept)|g');
+    expect(all.problem.opt[w]).toBeLessThan(-0.999);
+    const pr = all.profiles.find((p) => p.index === w)!;
+    const profile = { ...all, profiles: [pr] };
+    // before: (−1.0099, ζ −0.61), the estimate, (−0.9919, ζ 4.16) and a linear fall-back bound
+    for (const v of pr.values) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+    expect(pr.values.length).toBeGreaterThanOrEqual(10);
+    for (let k = 1; k < pr.zeta.length; k++) expect(pr.zeta[k]).toBeGreaterThan(pr.zeta[k - 1]);
+    const { intervals, warnings } = profileIntervals(profile);
+    expect(warnings).toEqual([]);
+    expect(intervals[0].lower).toBe(-1);
+    expect(Math.abs(zetaAt(profile, w, intervals[0].upper!) - Z975)).toBeLessThan(0.01);
   });
 });
