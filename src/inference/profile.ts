@@ -249,7 +249,7 @@ export function profileIntervals(profile: Profile, level = 0.95): { intervals: P
       if (finite.length === 0) {
         bad = true;
         warnings.push(`bad profile for ${pr.name}`);
-      } else if (Array.from(pr.zeta).some((z, k) => k > 0 && z - pr.zeta[k - 1] < -0.01)) {
+      } else if (nonMonotonic(pr.zeta)) {
         bad = true;
         warnings.push(`non-monotonic profile for ${pr.name}`);
       } else {
@@ -275,6 +275,19 @@ export function profileIntervals(profile: Profile, level = 0.95): { intervals: P
 }
 
 /** R's approxfun(x, y)(v): linear interpolation, NA outside (x sorted by the caller's ζ). */
+/**
+ * lme4's confint.thpr test `min(diff(zeta) < (-non.mono.tol), na.rm = TRUE)`: the minimum of a
+ * logical vector, so a profile is "non-monotonic" (NA bounds) only where every step of ζ falls by
+ * more than 0.01 (or there is no step), and otherwise falls back to linear interpolation. Testing
+ * any one step (as before) gave null bounds where lme4 interpolates: random GLMM g061's correlation,
+ * lme4 [−1, 1] (test/inference/randomGlmmInference.test.ts).
+ */
+function nonMonotonic(zeta: ArrayLike<number>): boolean {
+  const steps: number[] = [];
+  for (let k = 1; k < zeta.length; k++) if (!Number.isNaN(zeta[k]) && !Number.isNaN(zeta[k - 1])) steps.push(zeta[k] - zeta[k - 1]);
+  return steps.every((d) => d < -0.01);
+}
+
 function linearInterpolate(x: ArrayLike<number>, y: ArrayLike<number>, v: number): number {
   const idx = Array.from({ length: x.length }, (_, i) => i).filter((i) => !Number.isNaN(x[i])).sort((a, b) => x[a] - x[b]);
   for (let k = 0; k + 1 < idx.length; k++) {

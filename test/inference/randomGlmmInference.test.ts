@@ -40,6 +40,10 @@
  *    the steps: our profile of cor had three points, ζ 4.16 at the third, and a linear fall-back
  *    bound of −0.9961 (a refit there: ζ 1.34); the shift now goes halfway to the bound, and the
  *    profile is monotone, 13 points, its bound −0.99879 where a refit gives ζ = 1.96.
+ *  - A profile with ζ falling at any one step gave null bounds ('non-monotonic profile'), where
+ *    lme4's confint.thpr tests min(diff(ζ) < −0.01), i.e. every step, and otherwise interpolates
+ *    linearly (g061, not a profile reference for time (8 s here): its correlation, ours null, lme4
+ *    [−1, 1]; now [−1, 1], the other bounds within 8e-4 of the width of lme4's).
  *
  * lme4's problems, not ours (evidence: its own profile points, R in the commit message):
  *  - g006, sd_x|g's upper bound (lme4 0.969, ours 1.242): lme4's refits from sd_x|g = 0.749 on
@@ -290,6 +294,17 @@ describe('random GLMMs: profile intervals', () => {
     // ζ increases along the profile (the stuck refit made a dip: ζ −5.4 at 0.024)
     for (let k = 1; k < pr.zeta.length; k++) expect(pr.zeta[k]).toBeGreaterThan(pr.zeta[k - 1]);
     expect(profileIntervals(profile).intervals[0].lower).toBe(0);
+  });
+
+  it('a profile with steps of ζ both ways falls back to linear interpolation, as lme4 (its min() of the test is all())', () => {
+    // g061's correlation (ρ̂ 0.975 with sd_x|g 0.021): a flat, wavy profile; lme4 1.1-31 gives
+    // [−1, 1] with 'non-monotonic profile' (profile) and 'bad spline fit' (confint); we gave null
+    const values = Float64Array.from([-1, -0.5, 0, 0.5, 0.975, 1]);
+    const zeta = Float64Array.from([-0.5, -0.2, -0.3, -0.1, 0, 0.2]);
+    const problem = { names: ['cor'], opt: Float64Array.from([0.975]), nvp: 1, lower: Float64Array.from([-1]), upper: Float64Array.from([1]) } as unknown as Profile['problem'];
+    const { intervals, warnings } = profileIntervals({ problem, profiles: [{ name: 'cor', index: 0, values, zeta, points: [] }], warnings: [] });
+    expect(warnings).toEqual(['bad spline fit for cor: falling back to linear interpolation']);
+    expect([intervals[0].lower, intervals[0].upper]).toEqual([-1, 1]);
   });
 
   it('g014: a correlation within 1% of −1 is shifted inside the bound, and its profile is monotone', async () => {
