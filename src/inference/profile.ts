@@ -145,13 +145,21 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
   /**
    * The start of the refit at x: the other variance parameters extrapolated linearly in parameter w
    * from the last two rows (the profile trace is smooth, so the error is second order in the step),
-   * within their bounds.
+   * where it stays within their bounds; a parameter whose extrapolation leaves its bounds starts
+   * at its value at the last point instead (as lme4's refits start from the last optimum). Clamped
+   * to the bound it started a GLMM's refit on an SD of 0, where the Laplace deviance is flat (even
+   * in the SD) and can have a local minimum: random GLMM g006's profile of sd_x|g stopped there
+   * 26 above the profile and its interval lost the lower bound 0
+   * (test/inference/randomGlmmInference.test.ts).
    */
   const extrapolate = (rows: Row[], w: number, x: number): Float64Array => {
     const a = rows[rows.length - 2].par, b = rows[rows.length - 1].par;
     const dx = b[w] - a[w];
     const f = dx !== 0 && Number.isFinite(dx) ? (x - b[w]) / dx : 0;
-    return Float64Array.from({ length: nvp }, (_, k) => Math.min(problem.upper[k], Math.max(problem.lower[k], b[k] + f * (b[k] - a[k]))));
+    return Float64Array.from({ length: nvp }, (_, k) => {
+      const v = b[k] + f * (b[k] - a[k]);
+      return v >= problem.lower[k] && v <= problem.upper[k] ? v : b[k];
+    });
   };
 
   /** lme4's fillmat: steps from the last two rows until |ζ| > cutoff, a bound, or maxpts */
@@ -175,7 +183,12 @@ export function profileModel(problem: ProfileProblem, options: ProfileOptions = 
       const pw = opt[w];
       const lower = problem.lower[w], upper = problem.upper[w];
       const at = (x: number, start: Float64Array, warm: boolean) => zetaOf(w, x, problem.fixVariance(w, x, start, warm));
-      const shifted = at(pw === 0 ? 0.001 : pw * 1.01, opt.slice(0, nvp), false);
+      // lme4's 1% shift, but inside the bounds: a correlation estimated within 1% of ±1 (random
+      // GLMM g014: −0.99988) was shifted past it (−1.0099, as lme4 does) and the refit there, at no
+      // valid Σ, gave a ζ that misplaced the profile's steps; it is shifted halfway to the bound
+      let sx = pw === 0 ? 0.001 : pw * 1.01;
+      if (pw > lower && pw < upper && (sx < lower || sx > upper)) sx = (pw + (sx < lower ? lower : upper)) / 2;
+      const shifted = at(sx, opt.slice(0, nvp), false);
       // upwards: [optimum, shifted, …]; downwards: [shifted, optimum, …]
       const up = [optimum, shifted];
       fill(up, w, lower, upper, (x, start) => at(x, start, true));
@@ -236,7 +249,7 @@ export function profileIntervals(profile: Profile, level = 0.95): { intervals: P
       if (finite.length === 0) {
         bad = true;
         warnings.push(`bad profile for ${pr.name}`);
-      } else if (Array.from(pr.zeta).some((z, k) => k > 0 && z - pr.zeta[k - 1] < -0.01)) {
+      } else if (nonMonotonic(pr.zeta)) {
         bad = true;
         warnings.push(`non-monotonic profile for ${pr.name}`);
       } else {
@@ -262,6 +275,19 @@ export function profileIntervals(profile: Profile, level = 0.95): { intervals: P
 }
 
 /** R's approxfun(x, y)(v): linear interpolation, NA outside (x sorted by the caller's ζ). */
+/**
+ * lme4's confint.thpr test `min(diff(zeta) < (-non.mono.tol), na.rm = TRUE)`: the minimum of a
+ * logical vector, so a profile is "non-monotonic" (NA bounds) only where every step of ζ falls by
+ * more than 0.01 (or there is no step), and otherwise falls back to linear interpolation. Testing
+ * any one step (as before) gave null bounds where lme4 interpolates: random GLMM g061's correlation,
+ * lme4 [−1, 1] (test/inference/randomGlmmInference.test.ts).
+ */
+function nonMonotonic(zeta: ArrayLike<number>): boolean {
+  const steps: number[] = [];
+  for (let k = 1; k < zeta.length; k++) if (!Number.isNaN(zeta[k]) && !Number.isNaN(zeta[k - 1])) steps.push(zeta[k] - zeta[k - 1]);
+  return steps.every((d) => d < -0.01);
+}
+
 function linearInterpolate(x: ArrayLike<number>, y: ArrayLike<number>, v: number): number {
   const idx = Array.from({ length: x.length }, (_, i) => i).filter((i) => !Number.isNaN(x[i])).sort((a, b) => x[a] - x[b]);
   for (let k = 0; k + 1 < idx.length; k++) {

@@ -1353,7 +1353,12 @@ export function* bobyqaSteps(x0: ArrayLike<number>, options: BoundedMinimizeOpti
       for (let i = 0; i < n; i++) xnew[i] = xo[i]! + d[i]!;
       const fnew = yield* evaluate(xnew);
       let ratio: number;
-      let stepLen = dn;
+      // the step's length as Powell's DNORM = min(Δ, ‖d‖) for the test below: TRSBOX's step can
+      // exceed the radius by rounding (g004's profile: ‖d‖ = ρ(1 + 9.4e-10) at Δ = ρ = rhoend), and
+      // counted as longer than ρ, a step that gained nothing (ratio 0) and left the model as it was
+      // kept the iterations from ending: the same point was evaluated until maxfun
+      // (test/inference/randomGlmmInference.test.ts)
+      let stepLen = Math.min(dn, delta);
       if (Number.isNaN(fnew)) {
         // Non-finite objective: the step is rejected and the point is not
         // used (the model is unchanged, so the radius must shrink and the

@@ -290,7 +290,9 @@ describe('random inference models: profile intervals', () => {
       // its fixed effects' bounds against the exact ones
       expect(ref.profile!.messages.join(' ')).toMatch(/profiling detected new, lower deviance/);
       expect(() => profileModel(problem)).toThrow(/lower deviance/);
-      const lower = ours.messages.filter((m) => /lower deviance/.test(m));
+      // (lme4's 'slightly lower deviances (diff = …)', within devtol, is not a refit: i020's profile
+      // of a correlation shifted inside ±1 meets one)
+      const lower = ours.messages.filter((m) => /lower deviance/.test(m) && !/^slightly lower deviances/.test(m));
       for (const m of lower) expect(m).toMatch(/^profiling detected a new, lower deviance .*: the ML fit was refitted from that point/);
       check(name, ref, Object.entries(ours.intervals).map(([n, [lower, upper]]) => ({ name: n, lower, upper })), 'at our fit');
       return;
