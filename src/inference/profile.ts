@@ -274,7 +274,6 @@ export function profileIntervals(profile: Profile, level = 0.95): { intervals: P
   return { intervals, warnings };
 }
 
-/** R's approxfun(x, y)(v): linear interpolation, NA outside (x sorted by the caller's ζ). */
 /**
  * lme4's confint.thpr test `min(diff(zeta) < (-non.mono.tol), na.rm = TRUE)`: the minimum of a
  * logical vector, so a profile is "non-monotonic" (NA bounds) only where every step of ζ falls by
@@ -288,6 +287,7 @@ function nonMonotonic(zeta: ArrayLike<number>): boolean {
   return steps.every((d) => d < -0.01);
 }
 
+/** R's approxfun(x, y)(v): linear interpolation, NA outside (x sorted by the caller's ζ). */
 function linearInterpolate(x: ArrayLike<number>, y: ArrayLike<number>, v: number): number {
   const idx = Array.from({ length: x.length }, (_, i) => i).filter((i) => !Number.isNaN(x[i])).sort((a, b) => x[a] - x[b]);
   for (let k = 0; k + 1 < idx.length; k++) {
