@@ -312,28 +312,25 @@ function backwardSolve(L: Float64Array, Q: number, B: Float64Array, m: number): 
   }
 }
 
-/** C −= AᵀB for A (r × a), B (r × b), C (a × b), row-major. */
-function crossSub(A: Float64Array, B: Float64Array, r: number, a: number, b: number, C: Float64Array): void {
+/** C += s AᵀB for A (r × a), B (r × b), C (a × b), row-major, s = ±1 (s x is exact: the sums are those of C ± x B). */
+function crossAcc(A: Float64Array, B: Float64Array, r: number, a: number, b: number, C: Float64Array, s: 1 | -1): void {
   for (let t = 0; t < r; t++) {
     const at = t * a, bt = t * b;
     for (let i = 0; i < a; i++) {
-      const x = A[at + i];
-      if (x === 0) continue;
-      const ci = i * b;
-      for (let j = 0; j < b; j++) C[ci + j] -= x * B[bt + j];
-    }
-  }
-}
-
-/** C += AᵀB. */
-function crossAdd(A: Float64Array, B: Float64Array, r: number, a: number, b: number, C: Float64Array): void {
-  for (let t = 0; t < r; t++) {
-    const at = t * a, bt = t * b;
-    for (let i = 0; i < a; i++) {
-      const x = A[at + i];
+      const x = s * A[at + i];
       if (x === 0) continue;
       const ci = i * b;
       for (let j = 0; j < b; j++) C[ci + j] += x * B[bt + j];
     }
   }
+}
+
+/** C −= AᵀB. */
+function crossSub(A: Float64Array, B: Float64Array, r: number, a: number, b: number, C: Float64Array): void {
+  crossAcc(A, B, r, a, b, C, -1);
+}
+
+/** C += AᵀB. */
+function crossAdd(A: Float64Array, B: Float64Array, r: number, a: number, b: number, C: Float64Array): void {
+  crossAcc(A, B, r, a, b, C, 1);
 }
