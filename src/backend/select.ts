@@ -104,11 +104,7 @@ export async function lmmBackend(
     const t0 = performance.now();
     cpuMs = await leastTime(() => reference.evaluate(theta));
     timings.autoProbeMs = performance.now() - t0;
-    const gain = lmmGainBound(cpuMs, theta.length);
-    if (gain < AUTO_SETUP_FLOOR_MS) {
-      messages.push(`backend auto: CPU (an evaluation of this model takes ${cpuMs.toPrecision(3)} ms on the CPU: the most a GPU could save on the whole fit, about ${gain.toPrecision(2)} ms, is less than setting one up takes)`);
-      return null;
-    }
+    if (tooSmall('an evaluation', cpuMs, lmmGainBound(cpuMs, theta.length), messages)) return null;
   }
   const t = performance.now();
   const ctx = await chooseDevice(options, messages);
@@ -152,6 +148,17 @@ export async function lmmBackend(
     }
   }
   return backend;
+}
+
+/**
+ * Whether `gain`, the most a device could save on the whole fit (ms), is below the set-up floor;
+ * then `messages` says so, with the CPU's time for `what` (one evaluation, or one PIRLS run).
+ */
+function tooSmall(what: string, cpuMs: number, gain: number, messages: string[]): boolean {
+  if (gain >= AUTO_SETUP_FLOOR_MS) return false;
+  const most = gain > 0 ? `the most a GPU could save on the whole fit, about ${gain.toPrecision(2)} ms, is less than setting one up takes` : 'the float64 polish of a GPU fit alone would take as long as the whole fit on the CPU';
+  messages.push(`backend auto: CPU (${what} of this model takes ${cpuMs.toPrecision(3)} ms on the CPU: ${most})`);
+  return true;
 }
 
 /** The better time (ms) of two calls of `f`: the first warms up. */
@@ -257,20 +264,14 @@ export async function glmmDevice(
   const relmat = model.known.some((k) => k);
   if (refuseModel(options, relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null, messages)) return null;
   const theta = model.theta.start;
-  const probing = options.backend === 'auto' && cpu !== undefined;
   let probe: CpuProbe | null = null;
   let probeMs = 0;
-  if (probing) {
+  if (options.backend === 'auto' && cpu) {
     const t0 = performance.now();
     probe = await cpuProbe(cpu, theta);
     probeMs = performance.now() - t0;
     if (timings) timings.autoProbeMs = probeMs;
-    const gain = probe ? glmmGainBound(probe.cpuMs, theta.length, model.frame.p) : Infinity;
-    if (probe && gain < AUTO_SETUP_FLOOR_MS) {
-      const most = gain > 0 ? `the most a GPU could save on the whole fit, about ${gain.toPrecision(2)} ms, is less than setting one up takes` : 'the float64 polish of a GPU fit alone would take as long as the whole fit on the CPU';
-      messages.push(`backend auto: CPU (a PIRLS run of this model takes ${probe.cpuMs.toPrecision(3)} ms on the CPU: ${most})`);
-      return null;
-    }
+    if (probe && tooSmall('a PIRLS run', probe.cpuMs, glmmGainBound(probe.cpuMs, theta.length, model.frame.p), messages)) return null;
   }
   const ctx = await chooseDevice(options, messages);
   if (!ctx) return null;

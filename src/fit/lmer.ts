@@ -42,17 +42,19 @@ export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOpti
   prior?: 'blme' | PriorOptions;
 }
 
+/** lmer's `sigma`: the criterion with the residual SD fixed at `sigma` (REML and ML), and the fit's σ that one. */
+export function fixedSigmaChange(model: LmmModel, sigma: number): LmmObjectiveChange {
+  const criterion = fixedSigmaCriterion(model, sigma);
+  return {
+    objective: (backend, reference) => lmmObjective(model, backend, reference, criterion),
+    atOptimum: (x, reference) => ({ sigma, sigmaFixed: true, criterion: criterion(reference.evaluate(x)) }),
+  };
+}
+
 /** The change of objective that `sigma` or `prior` asks for (null: lme4's criterion). */
 function objectiveChange(model: LmmModel, options: LmerOptions): LmmObjectiveChange | null {
   // sigma and prior together are refused by checkLmerCall
-  if (options.sigma !== undefined) {
-    const sigma = options.sigma;
-    const criterion = fixedSigmaCriterion(model, sigma);
-    return {
-      objective: (backend, reference) => lmmObjective(model, backend, reference, criterion),
-      atOptimum: (x, reference) => ({ sigma, sigmaFixed: true, criterion: criterion(reference.evaluate(x)) }),
-    };
-  }
+  if (options.sigma !== undefined) return fixedSigmaChange(model, options.sigma);
   if (options.prior === undefined) return null;
   const priors = evaluatePriors(options.prior, {
     terms: priorTerms(model), p: model.frame.p, xnames: model.frame.xnames, n: model.frame.n, glmm: false, reml: model.reml,

@@ -63,18 +63,26 @@ export function checkFactorLevels(label: string, levels: readonly string[]): voi
   );
 }
 
-/** termCoding with the variables' levels read from their columns (each factor checked by checkFactorLevels). */
-function codingOf(part: LinearPart, columnOf: (label: string) => Column): boolean[][] {
+/**
+ * termCoding with each factor's levels from `levelsOf` (null for a numeric variable), every factor
+ * checked by checkFactorLevels first: the in-memory frame's columns and the engines' levels alike.
+ */
+export function codingOf(part: LinearPart, levelsOf: (label: string) => readonly string[] | null): boolean[][] {
   for (const t of part.terms) {
     for (const v of t.vars) {
-      const c = columnOf(v.label);
-      if (c.kind === 'factor') checkFactorLevels(v.label, c.levels);
+      const levels = levelsOf(v.label);
+      if (levels) checkFactorLevels(v.label, levels);
     }
   }
-  return termCoding(part, (label) => {
+  return termCoding(part, (label) => levelsOf(label)?.length ?? 0);
+}
+
+/** A column's levels, null for a numeric one (codingOf's `levelsOf`). */
+function columnLevels(columnOf: (label: string) => Column): (label: string) => readonly string[] | null {
+  return (label) => {
     const c = columnOf(label);
-    return c.kind === 'factor' ? c.levels.length : 0;
-  });
+    return c.kind === 'factor' ? c.levels : null;
+  };
 }
 
 /**
@@ -83,7 +91,7 @@ function codingOf(part: LinearPart, columnOf: (label: string) => Column): boolea
  * product.
  */
 export function countColumns(part: LinearPart, columnOf: (label: string) => Column): { total: number; perTerm: { label: string; columns: number }[] } {
-  const coding = codingOf(part, columnOf);
+  const coding = codingOf(part, columnLevels(columnOf));
   const perTerm = part.terms.map((term, j) => {
     let columns = 1;
     term.vars.forEach((v, k) => {
@@ -107,7 +115,7 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
     names.push('(Intercept)');
     columns.push(ones());
   }
-  const coding = codingOf(part, columnOf);
+  const coding = codingOf(part, columnLevels(columnOf));
   for (const [j, term] of part.terms.entries()) {
     // each variable contributes a list of (name suffix, column) pieces; the term is their product,
     // first variable varying fastest (R's column order)

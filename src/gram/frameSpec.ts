@@ -15,7 +15,7 @@
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
 import { FORMULA_FUNCTIONS } from '../formula/functions.js';
-import { checkFactorLevels, termCoding } from '../frame/modelMatrix.js';
+import { codingOf } from '../frame/modelMatrix.js';
 
 /** How an engine's column reads into the model frame. */
 export type ColumnKind = 'numeric' | 'text' | 'bool';
@@ -206,8 +206,7 @@ export function monoKey(mono: readonly string[]): string {
 export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (factor: string) => readonly string[]): DesignColumn[] {
   const out: DesignColumn[] = [];
   if (part.intercept) out.push({ name: '(Intercept)', mono: [], ind: [] });
-  for (const t of part.terms) for (const v of t.vars) if (!spec.numeric.has(v.label)) checkFactorLevels(v.label, levelsOf(v.label));
-  const coding = termCoding(part, (label) => (spec.numeric.has(label) ? 0 : levelsOf(label).length));
+  const coding = codingOf(part, (label) => (spec.numeric.has(label) ? null : levelsOf(label)));
   for (const [j, term] of part.terms.entries()) {
     let pieces: DesignColumn[] = [{ name: '', mono: [], ind: [] }];
     let first = true;

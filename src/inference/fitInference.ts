@@ -15,7 +15,7 @@ import { knownCovarianceGram } from '../relmat/gram.js';
 import { type BackendOptions, bootstrapGramBackend } from '../backend/select.js';
 import type { GramMatrix } from '../linalg/gram.js';
 import { fillTemplate } from '../linalg/template.js';
-import { optimizeAndAssemble } from '../lmm/fit.js';
+import { fitFromStart, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel } from '../lmm/model.js';
 import { thetaToInternal } from '../model/reparam.js';
@@ -27,7 +27,6 @@ import { kenwardRoger } from './kenwardRoger.js';
 import { varparCovariance } from './satterthwaite.js';
 import { typeIIIContrasts } from './typeIII.js';
 import { lmmProfileProblem, sdcorToTheta, varianceParameterNames } from './lmmProfile.js';
-import { lmmObjective } from '../lmm/deviance.js';
 import { glmmProfileProblem } from './glmmProfile.js';
 import { LowerDevianceError, type ProfileOptions, profileIntervals, profileModel } from './profile.js';
 import { type BootstrapOptions, type BootstrapResult, bootstrapIntervals, bootstrapLmm } from './bootstrap.js';
@@ -153,11 +152,7 @@ async function mlRefitFrom(fit: LmmFit, ml: LmmFit, par: Float64Array): Promise<
   const model = ml.model;
   const nvp = varianceParameterNames(model.frame.reTerms).length;
   const theta = sdcorToTheta(model.frame.reTerms, par, par[nvp - 1]);
-  const reference = referenceOf(fit);
-  const start = thetaToInternal(model, theta);
-  return optimizeAndAssemble(model, reference, reference, {}, {}, performance.now(), [], {
-    objective: (backend, ref) => ({ ...lmmObjective(model, backend, ref), start, startCandidates: undefined }),
-  });
+  return fitFromStart(model, referenceOf(fit), thetaToInternal(model, theta));
 }
 
 export type ConfintMethod = 'wald' | 'profile' | 'boot';

@@ -27,6 +27,7 @@ import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { choleskyInPlace } from '../linalg/dense.js';
 import { fillTemplate } from '../linalg/template.js';
 import type { LmmModel } from '../lmm/model.js';
+import { transpose } from './eigen.js';
 import { gammaLayout } from './templates.js';
 
 /** The largest number of random effects Q for which the dense path runs (O(Q³) time, a few Q × Q arrays). */
@@ -274,12 +275,6 @@ export function krDenseDerivatives(
   }
   K[nc * ng + nc] = trV2 / (s2 * s2);
   return { M, P, D2, K };
-}
-
-function transpose(A: Float64Array, r: number, c: number): Float64Array {
-  const T = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) T[j * r + i] = A[i * c + j];
-  return T;
 }
 
 /** B ← L⁻¹B in place (L lower triangular Q × Q, B Q × m, row-major). */

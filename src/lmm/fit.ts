@@ -64,6 +64,20 @@ export interface LmmObjectiveChange {
 export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 100_000 };
 
 /**
+ * The model fitted again on the float64 `reference` from θ_int `start` alone (no moment start), with
+ * `change`'s objective and result where given: a refit from a point found elsewhere (a profile's
+ * lower deviance, a meta-analysis's second start).
+ */
+export function fitFromStart(
+  model: LmmModel, reference: LmmBackend & Float64Reference, start: Float64Array, options: LmmFitOptions = {}, change?: LmmObjectiveChange,
+): Promise<LmmFit> {
+  return optimizeAndAssemble(model, reference, reference, {}, options, performance.now(), [], {
+    ...change,
+    objective: (backend, ref) => ({ ...(change ? change.objective(backend, ref) : lmmObjective(model, backend, ref)), start, startCandidates: undefined }),
+  });
+}
+
+/**
  * Stage: optimize θ with `backend`'s objective, then assemble the fit from the float64 factor at θ̂.
  * `reference` is the float64 backend; when `backend` is another one, its optimum is checked against
  * the float64 objective and polished there, and the fit records the objective's error at its optimum.

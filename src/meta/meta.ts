@@ -7,9 +7,9 @@
  * one-dimensional estimators, tau2.ts) → rma's results at those components (results.ts) → MetaFit.
  */
 import * as arrow from 'apache-arrow';
-import { lmer } from '../fit/lmer.js';
-import { devianceAtSigma, fixedSigmaCriterion, lmmObjective } from '../lmm/deviance.js';
-import { optimizeAndAssemble } from '../lmm/fit.js';
+import { fixedSigmaChange, lmer } from '../fit/lmer.js';
+import { devianceAtSigma } from '../lmm/deviance.js';
+import { fitFromStart } from '../lmm/fit.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { formGram } from '../backend/cpu/gram.js';
 import { thetaToInternal } from '../model/reparam.js';
@@ -107,13 +107,8 @@ function sampleVariance(y: Float64Array): number {
 /** The same model fitted again (σ fixed at 1) from every σ²_l = `sigma2` instead of lme4's start and the moment start. */
 async function fitFrom(fit: LmmFit, sigma2: number, o: MetaOptions): Promise<LmmFit> {
   const model = fit.model;
-  const reference = new CpuBackend(formGram(model), model.theta.length);
-  const criterion = fixedSigmaCriterion(model, 1);
   const start = thetaToInternal(model, new Float64Array(model.theta.length).fill(Math.sqrt(sigma2)));
-  return optimizeAndAssemble(model, reference, reference, {}, { optimizer: o.optimizer, dataName: o.dataName }, performance.now(), [], {
-    objective: (backend, ref) => ({ ...lmmObjective(model, backend, ref, criterion), start, startCandidates: undefined }),
-    atOptimum: (x, ref) => ({ sigma: 1, sigmaFixed: true, criterion: criterion(ref.evaluate(x)) }),
-  });
+  return fitFromStart(model, new CpuBackend(formGram(model), model.theta.length), start, { optimizer: o.optimizer, dataName: o.dataName }, fixedSigmaChange(model, 1));
 }
 
 /**

@@ -75,14 +75,13 @@ export class GpuDenseSolver implements DenseSolver {
     writeBuffer(this.ctx, dense.matrix, this.f32(`D${k}`, D, 0, m * m));
     if (rows > 0) {
       // the right-hand sides one after another in the kept f32 array
-      let buf = this.staging.get(`S${k}`);
-      if (!buf || buf.length < rows * m) this.staging.set(`S${k}`, (buf = new Float32Array(rows * m)));
+      const buf = this.stage(`S${k}`, rows * m);
       let at = 0;
       for (const r of rhs) {
         buf.set(r.S.subarray(0, r.rows * m), at);
         at += r.rows * m;
       }
-      writeBuffer(this.ctx, dense.rhs, buf.subarray(0, rows * m));
+      writeBuffer(this.ctx, dense.rhs, buf);
     }
     const encoder = this.ctx.device.createCommandEncoder({ label: 'dense factor and solve' });
     dense.encodeFactor(encoder);
@@ -120,14 +119,18 @@ export class GpuDenseSolver implements DenseSolver {
     }
   }
 
-  /** x[from, to) in f32, in the kept array for `key` (grown when too small) */
+  /** x[from, to) in f32, in the kept array for `key` */
   private f32(key: string, x: Float64Array, from: number, to: number): Float32Array {
-    const n = to - from;
-    let buf = this.staging.get(key);
-    if (!buf || buf.length < n) this.staging.set(key, (buf = new Float32Array(n)));
-    const out = buf.length === n ? buf : buf.subarray(0, n);
+    const out = this.stage(key, to - from);
     out.set(x.subarray(from, to));
     return out;
+  }
+
+  /** The first n entries of the kept f32 array for `key` (grown when too small). */
+  private stage(key: string, n: number): Float32Array {
+    let buf = this.staging.get(key);
+    if (!buf || buf.length < n) this.staging.set(key, (buf = new Float32Array(n)));
+    return buf.length === n ? buf : buf.subarray(0, n);
   }
 
   /** Does this solver factor dense block k? */
