@@ -2,7 +2,8 @@
  * The one fit driver (lme4's optimizeLmer / optimizeGlmer, then mkMerMod), for every objective:
  *
  *   optimize (BOBYQA on `evaluate`, wherever it runs; for θ of covariance factors, the θ optimizer:
- *     scaled θ, restarts from the boundary, lme4's boundary snap — src/optim/thetaOptimizer.ts)
+ *     scaled θ, restarts from the boundary and from a singular Σ (./covarianceDescent.ts), lme4's
+ *     boundary snap — src/optim/thetaOptimizer.ts)
  *   → check: for an objective that is not float64, its float64 value at the optimum
  *   → polish: for an objective with a stencil (a GLMM whose Var(β̂) is its Hessian), Newton steps
  *     on that stencil (polish.ts stencilPolish: the last stencil, at the optimum, goes with it for
@@ -25,6 +26,7 @@
  */
 import { bobyqaAsync } from '../optim/bobyqa.js';
 import { optimizeTheta } from '../optim/thetaOptimizer.js';
+import { FLOAT32_NOISE, FLOAT64_NOISE, covarianceDescent } from './covarianceDescent.js';
 import type { MinimizeResult } from '../optim/types.js';
 import type { Evaluations } from './control.js';
 import { DeviceLostError } from '../errors/errors.js';
@@ -98,7 +100,9 @@ export async function optimizeObjective(
   ): Promise<MinimizeResult> => {
     const g = evaluations.wrap(f, report);
     if (!thetaProblem) return bobyqaAsync(g, x0, { lower, upper, rhobeg, rhoend, maxfun: settings.maxfun });
-    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend, maxfun: settings.maxfun });
+    // the singular-Σ check's noise floor: the device objective's when it is not float64
+    const sigmaDescent = covarianceDescent(f === onDevice && objective.f64 ? FLOAT32_NOISE : FLOAT64_NOISE);
+    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend, maxfun: settings.maxfun, sigmaDescent });
     // what happened after the first BOBYQA run (restarts from the boundary, snaps onto it) goes with its message
     return { ...r, message: [r.message, ...r.notes].join('; ') };
   };

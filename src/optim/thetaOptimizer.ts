@@ -31,6 +31,16 @@
  * 3. Points just inside the bound (T_jj < boundaryTol) are set onto it when that does not raise the
  *    objective (lme4's `check.boundary`, boundary.tol = 1e-5), after each BOBYQA run, so that the
  *    check of 2. sees them on the bound.
+ *
+ * 4. A singular Σ. Where Σ = T Tᵀ has a null space N, the feasible moves of Σ that leave it are
+ *    Σ + h w wᵀ (w ∈ N, h > 0); the deviance, a function of Σ, changes by h wᵀ G w + O(h²) (G its
+ *    gradient in Σ). A point where wᵀ G w < 0 for some w is not a local minimum in Σ, yet it can be
+ *    one in θ: when T has no diagonal entry on the bound (a small T_jj whose column is nearly
+ *    parallel to another), the variance along w is reached only through a rotation of the factor, a
+ *    move of second order in θ that neither BOBYQA nor 2. sees. The caller's `sigmaDescent`
+ *    (src/model/covarianceDescent.ts, which has the eigendecomposition this folder does not) measures
+ *    wᵀ G w over N and returns the Cholesky factor of Σ + h w wᵀ along the steepest w; BOBYQA
+ *    restarts from there, as from 2.
  */
 import { bobyqaAsync } from './bobyqa.js';
 import type { MinimizeResult } from './types.js';
@@ -69,7 +79,22 @@ export interface ThetaOptimizeOptions {
   maxRestarts?: number;
   onEvaluation?: (theta: Float64Array, f: number) => void;
   shouldStop?: () => boolean;
+  /** a descent off a singular Σ (header, 4.), tried where the boundary (2.) offers none */
+  sigmaDescent?: SigmaDescent;
 }
+
+/** A point to restart from, lower than the optimum's f0, and where it came from. */
+export interface EdgeStep {
+  theta: Float64Array;
+  /** the directional derivative that led there (per unit of the scaled x, or of Σ in those units) */
+  derivative: number;
+  where: string;
+}
+
+/** Looks for a descent direction at θ (value f0) that the parametrization hides; null where there is none. */
+export type SigmaDescent = (
+  evaluate: (theta: Float64Array) => Promise<number>, problem: ThetaProblem, theta: Float64Array, f0: number, stopped: () => boolean,
+) => Promise<EdgeStep | null>;
 
 export interface ThetaOptimum extends MinimizeResult {
   /** what happened after the first BOBYQA run, in words (restarts from the boundary, snaps onto it) */
@@ -162,13 +187,17 @@ export async function optimizeTheta(
   while (converged && restarts < maxRestarts && !stopped()) {
     const f0 = best.f;
     const edge = await edgeDescent(evaluate, problem, best.theta, f0, stopped);
-    if (!edge) break;
+    const singular = edge || stopped() ? null : await options.sigmaDescent?.(evaluate, problem, best.theta, f0, stopped) ?? null;
+    const from = edge ?? singular;
+    if (!from) break;
     restarts++;
-    const r = await run(edge.theta);
+    const r = await run(from.theta);
     inversions += r.inversions ?? 0;
     converged = r.converged;
     message = r.message;
-    notes.push(`restarted from the boundary (${edge.where}: derivative ${edge.derivative.toPrecision(3)} along an equivalent factor): the objective went from ${f0.toPrecision(12)} to ${best.f.toPrecision(12)}`);
+    notes.push(edge
+      ? `restarted from the boundary (${edge.where}: derivative ${edge.derivative.toPrecision(3)} along an equivalent factor): the objective went from ${f0.toPrecision(12)} to ${best.f.toPrecision(12)}`
+      : `restarted from a singular covariance (${from.where}: derivative ${from.derivative.toPrecision(3)} along a variance its factor cannot reach): the objective went from ${f0.toPrecision(12)} to ${best.f.toPrecision(12)}`);
     await snap();
     if (!(best.f < f0 - 1e-10)) break;
   }
@@ -179,13 +208,15 @@ export async function optimizeTheta(
 // ---------------------------------------------------------------------------------------------
 // the factor T of one term as a q×q matrix
 
-function factorOf(fac: CovarianceFactor, theta: ArrayLike<number>): Float64Array {
+/** The factor T of one term (row-major q × q) from θ. */
+export function factorOf(fac: CovarianceFactor, theta: ArrayLike<number>): Float64Array {
   const T = new Float64Array(fac.q * fac.q);
   for (let e = 0; e < T.length; e++) if (fac.index[e] >= 0) T[e] = theta[fac.index[e]];
   return T;
 }
 
-function storeFactor(fac: CovarianceFactor, T: Float64Array, theta: Float64Array): void {
+/** Writes the factor T of one term into θ. */
+export function storeFactor(fac: CovarianceFactor, T: Float64Array, theta: Float64Array): void {
   for (let e = 0; e < T.length; e++) if (fac.index[e] >= 0) theta[fac.index[e]] = T[e];
 }
 
@@ -240,12 +271,6 @@ export function rotateFactorColumn(T: Float64Array, q: number, j: number, u: Arr
     if (c <= r + 1) out[(j + 1 + r) * q + j + c] = N[r * m + c];
   }
   return out;
-}
-
-interface EdgeStep {
-  theta: Float64Array;
-  derivative: number;
-  where: string;
 }
 
 /**
