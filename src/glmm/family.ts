@@ -8,9 +8,11 @@
  * The negative binomial NB2 with size θ (log link): Var(y) = μ + μ²/θ,
  *   d(y, μ) = 2 [y log(y/μ) − (y + θ) log((y + θ)/(μ + θ))],
  *   aic = 2 Σ wt [(y + θ) log(μ + θ) − y log μ + log Γ(y + 1) − θ log θ + log Γ(θ) − log Γ(θ + y)],
- * R's starting values μ = y + 1/6 where y = 0. PIRLS uses the expected information for every family,
- * as lme4 does: w = (dμ/dη)²/V(μ) = μ/(1 + μ/θ) here, not the observed information of glmmTMB's
- * exact Laplace (see README, "Negative binomial").
+ * R's starting values μ = y + 1/6 where y = 0. The Laplace approximation takes log|L|² at the
+ * expected information for every family, as lme4 does: w = (dμ/dη)²/V(μ) = μ/(1 + μ/θ) here, not the
+ * observed information of glmmTMB's exact Laplace (see README, "Negative binomial"); PIRLS's steps
+ * towards the mode use the observed information of the non-canonical links (`ratioDeriv`), which
+ * have the same mode.
  */
 import { OptionError } from '../errors/errors.js';
 import { dbinomLog, dnorm, dpoisLog, lgamma, pnormBoth } from './rmath.js';
@@ -42,6 +44,13 @@ export interface GlmFamily {
   mustart(y: number, wt: number): number;
   /** the negative binomial's size θ (undefined for the other families) */
   theta?: number;
+  /**
+   * r′(η), r = (dμ/dη)/V(μ) (μ = g⁻¹(η), `muEta` = dμ/dη), for a non-canonical link; absent for a
+   * canonical one (r = 1). The row's score is s = wt (y − μ) r and its observed information
+   * w − wt (y − μ) r′ (w the expected one), from which PIRLS takes Newton's steps (src/glmm/rowPass.ts
+   * observedRows).
+   */
+  ratioDeriv?(eta: number, mu: number, muEta: number): number;
 }
 
 const EPS = Number.EPSILON;
@@ -69,6 +78,16 @@ interface Link {
   linkinv(eta: number): number;
   muEta(eta: number): number;
 }
+
+/**
+ * r′ for the binomial's non-canonical links, r = (dμ/dη)/(μ(1 − μ)):
+ *   probit:  r = φ(η)/V,            r′ = −r (η + r (1 − 2μ))   (φ′ = −η φ, V′ = (1 − 2μ) φ);
+ *   cloglog: r = e^η (1 − μ)/V = e^η/μ,  r′ = r (1 − (dμ/dη)/μ).
+ */
+const BINOMIAL_RATIO_DERIV: Partial<Record<LinkName, (eta: number, mu: number, muEta: number) => number>> = {
+  probit: (eta, mu, me) => { const r = me / Math.max(EPS, mu * (1 - mu)); return -r * (eta + r * (1 - 2 * mu)); },
+  cloglog: (_eta, mu, me) => { const r = me / Math.max(EPS, mu * (1 - mu)); return r * (1 - me / mu); },
+};
 
 const LINKS: Record<LinkName, Link> = {
   logit: {
@@ -143,8 +162,10 @@ export function makeFamily(family: FamilyName, link?: LinkName, theta?: number):
   }
   const L = LINKS[lk];
   if (family === 'binomial') {
+    const ratioDeriv = BINOMIAL_RATIO_DERIV[lk];
     return {
       family, link: lk, ...L,
+      ...(ratioDeriv ? { ratioDeriv } : {}),
       variance: (mu) => Math.max(EPS, mu * (1 - mu)),
       devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) + ylogy(1 - y, 1 - mu)),
       aic(y, n, mu, wt) {
@@ -190,6 +211,8 @@ function negativeBinomial(theta: number | undefined, L: Link): GlmFamily {
   return {
     family: 'negative.binomial', link: 'log', theta, ...L,
     variance: (mu) => mu + (mu * mu) / theta,
+    // r = μ/V = θ/(θ + μ) (dμ/dη = μ), r′ = −θμ/(θ + μ)²
+    ratioDeriv: (_eta, mu) => (-theta * mu) / ((theta + mu) * (theta + mu)),
     devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) - (y + theta) * Math.log((y + theta) / (mu + theta))),
     aic(y, _n, mu, wt) {
       let s = 0;

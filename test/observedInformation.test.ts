@@ -1,0 +1,99 @@
+/**
+ * PIRLS's Newton steps with the observed information for the non-canonical links (probit, cloglog,
+ * the negative binomial's log; src/glmm/rowPass.ts observedRows, src/glmm/family.ts ratioDeriv)
+ * against Fisher scoring, the general path (PirlsEngine's `observedInformation: false`): the same
+ * Laplace deviance at fixed (θ, β), in fewer iterations.
+ *
+ * Both iterations converge η to 1e-12 and take log|L|² at the expected information of the mode
+ * (lme4's), so they agree to the rounding of the deviance: 1e-11 relative asserted (the tolerance
+ * test/randomGlmms.test.ts holds glmer's converged deviance function to).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCsv } from '../src/io/csv.js';
+import { makeFamily, type LinkName, type FamilyName } from '../src/glmm/family.js';
+import { buildGlmm } from '../src/glmm/model.js';
+import { PirlsEngine } from '../src/glmm/pirls.js';
+import { thetaToInternal } from '../src/model/reparam.js';
+
+const dir = join(import.meta.dirname, 'fixtures', 'random-glmm');
+interface Point { label: string; theta: number[]; beta: number[] }
+interface GlmerCase { name: string; formula: string; family: 'binomial'; link: LinkName; nAGQ: number; objective_at: Point[] }
+const cases = (JSON.parse(readFileSync(join(dir, 'glmer.json'), 'utf8')) as { cases: GlmerCase[] }).cases;
+const index = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: { name: string; weights: string | null }[] };
+const weightsOf = new Map(index.cases.map((c) => [c.name, c.weights]));
+
+describe('ratioDeriv: r′ for r = (dμ/dη)/V(μ) by central differences', () => {
+  const cases: [FamilyName, LinkName, number | undefined][] = [['binomial', 'probit', undefined], ['binomial', 'cloglog', undefined], ['negative.binomial', 'log', 0.7], ['negative.binomial', 'log', 25]];
+  it.each(cases)('%s(%s) θ = %s', (family, link, theta) => {
+    const f = makeFamily(family, link, theta);
+    const r = (eta: number) => f.muEta(eta) / f.variance(f.linkinv(eta));
+    // (cloglog beyond η ≈ 1.5: 1 − μ = exp(−e^η) loses its digits in V = μ(1 − μ), and the differences with it)
+    for (const eta of [-3, -1.2, -0.3, 0, 0.4, 1.5, ...(link === 'cloglog' ? [] : [2.8])]) {
+      const h = 1e-5;
+      const numeric = (r(eta + h) - r(eta - h)) / (2 * h);
+      expect(Math.abs(f.ratioDeriv!(eta, f.linkinv(eta), f.muEta(eta)) - numeric)).toBeLessThan(1e-7 * Math.max(1, Math.abs(numeric)));
+    }
+  });
+  it('is absent for the canonical links', () => {
+    expect(makeFamily('binomial', 'logit').ratioDeriv).toBeUndefined();
+    expect(makeFamily('poisson', 'log').ratioDeriv).toBeUndefined();
+  });
+});
+
+describe('Newton\'s PIRLS against Fisher scoring at fixed (θ, β): the random GLMMs with probit and cloglog', () => {
+  const chosen = cases.filter((c) => c.link === 'probit' || c.link === 'cloglog');
+  it('has cases of both links', () => {
+    expect(chosen.filter((c) => c.link === 'probit').length).toBeGreaterThan(5);
+    expect(chosen.filter((c) => c.link === 'cloglog').length).toBeGreaterThan(5);
+  });
+  it.each(chosen.map((c) => [c.name, c] as const))('%s', (name, c) => {
+    const table = readCsv(readFileSync(join(dir, `${name}.csv`), 'utf8')).table;
+    const model = buildGlmm(c.formula, table, { family: c.family, link: c.link, weights: weightsOf.get(name) ?? undefined });
+    const newton = new PirlsEngine(model.pirls);
+    const fisher = new PirlsEngine(model.pirls, { observedInformation: false });
+    let itNewton = 0, itFisher = 0;
+    for (const pt of c.objective_at) {
+      // cold (reset) and warm (from the previous point) starts, β fixed
+      for (const cold of [true, false]) {
+        if (cold) { newton.reset(); fisher.reset(); }
+        const a = newton.run(thetaToInternal(model, pt.theta), pt.beta);
+        const b = fisher.run(thetaToInternal(model, pt.theta), pt.beta);
+        expect(Math.abs(a.laplace - b.laplace) / b.laplace, `${pt.label} cold ${cold}`).toBeLessThan(1e-11);
+        itNewton += a.iterations;
+        itFisher += b.iterations;
+      }
+    }
+    // β free (glmer's first stage) from a cold start
+    newton.reset(); fisher.reset();
+    const th = thetaToInternal(model, c.objective_at[0].theta);
+    const a = newton.run(th, null), b = fisher.run(th, null);
+    expect(Math.abs(a.laplace - b.laplace) / b.laplace).toBeLessThan(1e-11);
+    itNewton += a.iterations;
+    itFisher += b.iterations;
+    expect(itNewton).toBeLessThanOrEqual(itFisher);
+  });
+});
+
+describe('Newton\'s PIRLS against Fisher scoring: the negative binomial', () => {
+  it('nbsim (crossed factors) at the glmer.nb fit and away from it, with glmer.nb\'s size', () => {
+    const ref = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'negbin', 'nbsim.json'), 'utf8'));
+    const table = readCsv(readFileSync(join(import.meta.dirname, 'fixtures', 'negbin', ref.data), 'utf8')).table;
+    const model = buildGlmm(ref.formula, table, { family: 'negative.binomial', theta: ref.glmer_nb.nb_size, factors: ref.factors });
+    const newton = new PirlsEngine(model.pirls);
+    const fisher = new PirlsEngine(model.pirls, { observedInformation: false });
+    const beta: number[] = Object.values(ref.glmer_nb.fixef);
+    let itNewton = 0, itFisher = 0;
+    for (const scale of [1, 0.5, 2]) {
+      const theta = (ref.glmer_nb.theta as number[]).map((t) => t * scale);
+      const a = newton.run(thetaToInternal(model, theta), beta);
+      const b = fisher.run(thetaToInternal(model, theta), beta);
+      expect(Math.abs(a.laplace - b.laplace) / b.laplace).toBeLessThan(1e-11);
+      itNewton += a.iterations;
+      itFisher += b.iterations;
+    }
+    expect(itNewton).toBeLessThan(itFisher);
+  });
+
+});
