@@ -9,12 +9,15 @@
  *  - a random-effects shape: random intercepts, correlated slopes, `||`, nested `g/h`, crossed
  *    `(1 | g) + (1 | h)` and crossed with a slope; the fixed part is always `~ x` (p = 2);
  *  - a covariance prior from blme's families with random hyperparameters: the default (wishart,
- *    scale = Inf), wishart(df, scale), invwishart(df, scale), gamma(shape, rate) and
- *    invgamma(shape, scale) on the SD or the variance (scalar-term shapes only), on the common
- *    scale or not (blmer: common.scale = FALSE sometimes), sometimes per factor (`list(g ~ …, …)`),
- *    sometimes none (`NULL`);
- *  - sometimes a fixed-effects prior: normal(sd = c(a, b)) (common.scale FALSE sometimes), or
- *    t(df, mean = 0, scale = c(a, b)) (blmer: ML only, as blme);
+ *    scale = Inf), wishart(df, scale), invwishart(df, scale) (diagonal scales, full 2 × 2 ones on
+ *    the slope shape; posterior.scale 'sqrt' sometimes on 2 × 2 terms), gamma(shape, rate) and invgamma(shape,
+ *    scale) on the SD or the variance (scalar-term shapes; a gamma on a vector term sometimes, which
+ *    blme ignores), a bare family name (blme's defaults, bglmer's differ), on the common scale or not
+ *    (blmer: common.scale = FALSE sometimes), sometimes per factor (`list(g ~ …, …)`), sometimes
+ *    none (`NULL`);
+ *  - sometimes a fixed-effects prior: normal(sd = c(a, b)) or normal(cov = …) (diagonal or full;
+ *    common.scale FALSE sometimes), or t(df, mean = 0, scale = c(a, b)) (a flat intercept, scale
+ *    Inf, sometimes; blmer: ML only, as blme; common.scale FALSE sometimes);
  *  - blmer sometimes a residual prior: gamma(shape, rate), invgamma(shape, scale) on the variance or
  *    SD, or point(value).
  * Hyperparameters keep the posterior proper and bounded at the boundary (wishart df > q + 1,
@@ -49,7 +52,7 @@ export interface RandomBlmeCase {
 }
 
 export const RANDOM_BLME_SEED = 20261205;
-export const RANDOM_BLME_COUNT = 80;
+export const RANDOM_BLME_COUNT = 100;
 
 interface Shape { name: string; re: string; h?: 'nested' | 'crossed'; scalar: boolean; groups: string[] }
 const SHAPES: Shape[] = [
@@ -74,21 +77,32 @@ function pad(k: number, width: number): string {
   return String(k).padStart(width, '0');
 }
 
-/** One covariance prior (no per-factor list) of a family; scalar: every term it meets has q = 1. */
-function covDistribution(rng: Rng, scalar: boolean, glmm: boolean): string {
+/** A 2 × 2 covariance matrix in R's syntax (column-major), correlation in ±0.8. */
+function matrix2(rng: Rng, scale: number): string {
+  const a = scale * (0.3 + rng.uniform()), b = scale * (0.3 + rng.uniform()), r = (1.6 * rng.uniform() - 0.8) * Math.sqrt(a * b);
+  return `matrix(c(${r3(a)}, ${r3(r)}, ${r3(r)}, ${r3(b)}), 2)`;
+}
+
+/**
+ * One covariance prior (no per-factor list) of a family; scalar: every term it meets has q = 1;
+ * pair: every term it meets has q = 2 (a full scale matrix possible).
+ */
+function covDistribution(rng: Rng, scalar: boolean, glmm: boolean, pair = false): string {
   const families = scalar ? ['wishart', 'invwishart', 'gamma', 'invgamma'] : ['wishart', 'invwishart'];
   const fam = families[rng.int(families.length)];
+  // the family with blme's defaults (bglmer's differ: invwishart(df = q − 0.5), invgamma(0.5, 100, 'sd'))
+  if (rng.uniform() < 0.08 && fam !== 'gamma') return fam;
   const args: string[] = [];
   const common = !glmm && rng.uniform() < 0.3 ? ', common.scale = FALSE' : '';
   switch (fam) {
     case 'wishart':
       // df > level.dim + 1 (bounded at 0); scale finite sometimes (then an exponential term)
       args.push(`df = level.dim + ${r3(1.2 + 3 * rng.uniform())}`);
-      if (rng.uniform() < 0.6) args.push(`scale = diag(${r3(0.2 + 5 * rng.uniform())}, level.dim)`);
+      if (rng.uniform() < 0.6) args.push(`scale = ${pair && rng.uniform() < 0.5 ? matrix2(rng, 3) : `diag(${r3(0.2 + 5 * rng.uniform())}, level.dim)`}`);
       break;
     case 'invwishart':
       args.push(`df = level.dim + ${r3(-0.9 + 4 * rng.uniform())}`);
-      args.push(`scale = diag(${r3(0.05 + 3 * rng.uniform())}, level.dim)`);
+      args.push(`scale = ${pair && rng.uniform() < 0.5 ? matrix2(rng, 2) : `diag(${r3(0.05 + 3 * rng.uniform())}, level.dim)`}`);
       break;
     case 'gamma':
       args.push(`shape = ${r3(1.1 + 3 * rng.uniform())}`, `rate = ${r3(rng.uniform() < 0.2 ? 0 : 0.05 + 2 * rng.uniform())}`);
@@ -99,32 +113,47 @@ function covDistribution(rng: Rng, scalar: boolean, glmm: boolean): string {
       args.push(`posterior.scale = '${rng.uniform() < 0.5 ? 'sd' : 'var'}'`);
       break;
   }
+  // the matrix families' posterior.scale: the covariance (default) or its square root — on 2 × 2
+  // terms only: blme 1.0-5 fails on q = 1 terms ("non-conformable arguments": R's diag(1/sqrt(v))
+  // of a single eigenvalue v makes a floor(1/sqrt(v))-square identity in getExponentialTerm)
+  if ((fam === 'wishart' || fam === 'invwishart') && pair && rng.uniform() < 0.4) args.push("posterior.scale = 'sqrt'");
   return `${fam}(${args.join(', ')}${fam === 'wishart' || fam === 'invwishart' ? (rng.uniform() < 0.5 ? common : '') : common})`;
 }
 
 function covPrior(rng: Rng, shape: Shape, glmm: boolean): string | null {
   const u = rng.uniform();
-  if (u < 0.12) return null;
-  if (u < 0.17) return 'NULL';
+  if (u < 0.1) return null;
+  if (u < 0.15) return 'NULL';
+  if (u < 0.18 && !shape.scalar) {
+    // a gamma on a vector-valued term: ignored with a warning (blme and ours), the scalar terms keep it
+    return `gamma(shape = ${r3(1.1 + 2 * rng.uniform())}, rate = ${r3(0.1 + rng.uniform())})`;
+  }
   if (u < 0.3) {
     // per factor: the first group its own prior, the rest a default (for vector terms: a matrix family)
     const g = shape.groups[rng.int(shape.groups.length)];
     const gScalar = shape.scalar || (shape.name === 'crossed-slope' && g === 'h');
-    const own = covDistribution(rng, gScalar, glmm);
-    const rest = rng.uniform() < 0.5 ? covDistribution(rng, shape.scalar, glmm) : 'wishart';
+    const own = covDistribution(rng, gScalar, glmm, !gScalar);
+    const rest = rng.uniform() < 0.5 ? covDistribution(rng, shape.scalar, glmm, shape.name === 'slope') : 'wishart';
     return `list(${g} ~ ${own}, ${rest})`;
   }
-  return covDistribution(rng, shape.scalar, glmm);
+  return covDistribution(rng, shape.scalar, glmm, shape.name === 'slope');
 }
 
 function fixefPrior(rng: Rng, reml: boolean, glmm: boolean): string | null {
   const u = rng.uniform();
-  if (u < 0.6) return null;
-  if (u < 0.85 || (reml && !glmm)) {
+  if (u < 0.55) return null;
+  if (u < 0.82 || (reml && !glmm)) {
     const common = !glmm && rng.uniform() < 0.3 ? ', common.scale = FALSE' : '';
-    return `normal(sd = c(${r3(0.5 + 10 * rng.uniform())}, ${r3(0.2 + 3 * rng.uniform())})${common})`;
+    // sd = c(intercept, the rest), or a covariance matrix (diagonal or full)
+    const v = rng.uniform();
+    const spec = v < 0.7 ? `sd = c(${r3(0.5 + 10 * rng.uniform())}, ${r3(0.2 + 3 * rng.uniform())})`
+      : v < 0.85 ? `cov = diag(c(${r3(1 + 50 * rng.uniform())}, ${r3(0.1 + 5 * rng.uniform())}))` : `cov = ${matrix2(rng, 10)}`;
+    return `normal(${spec}${common})`;
   }
-  return `t(df = ${r3(1 + 5 * rng.uniform())}, mean = 0, scale = c(${r3(1 + 10 * rng.uniform())}, ${r3(0.5 + 3 * rng.uniform())}))`;
+  // t: a flat intercept (scale Inf) sometimes; off the common scale sometimes (blmer)
+  const common = !glmm && rng.uniform() < 0.3 ? ', common.scale = FALSE' : '';
+  const sInt = rng.uniform() < 0.2 ? 'Inf' : r3(1 + 10 * rng.uniform());
+  return `t(df = ${r3(1 + 5 * rng.uniform())}, mean = 0, scale = c(${sInt}, ${r3(0.5 + 3 * rng.uniform())})${common})`;
 }
 
 function residPrior(rng: Rng): string | null {

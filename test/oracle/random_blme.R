@@ -98,8 +98,9 @@ fit_case <- function(cs) {
   if (inherits(devfun, "error")) { res$error <- conditionMessage(devfun); return(res) }
   res$par_names <- I(names(environment(devfun)$parInfo))
   devfun <- exact_objective(devfun, glmm)
+  safe <- function(p) tryCatch(devfun(p), error = function(e) NA_real_)
   if (!is.null(ours[[cs$name]])) res$at_ours <- list(pars = I(as.numeric(ours[[cs$name]]$pars)),
-                                                    objective = devfun(as.numeric(ours[[cs$name]]$pars)))
+                                                    objective = safe(as.numeric(ours[[cs$name]]$pars)))
   controls <- if (glmm) glmm_controls else lmm_controls
   fits <- list()
   for (nm in names(controls)) {
@@ -121,6 +122,12 @@ fit_case <- function(cs) {
       dev2 <- exact_objective(build(lmerControl(), TRUE), glmm)
       f <- suppressWarnings(build(controls$bobyqa))
       res$common_scale <- c(list(cov = cs2$cov), summarize_fit(f, dev2, glmm, character(0)))
+    }
+    # blme's objective around our mode, where it is defined there
+    if (isTRUE(is.finite(res$at_ours$objective))) {
+      p0 <- res$at_ours$pars
+      pts <- list(p0 * 0.5, p0 + 0.1, replace(p0, 1, p0[1] * 1.5 + 0.05))
+      res$objective_at <- lapply(pts, function(p) list(pars = I(as.numeric(p)), objective = safe(as.numeric(p))))
     }
     return(res)
   }

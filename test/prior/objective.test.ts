@@ -102,7 +102,7 @@ describe('bglmer objective at fixed parameters', () => {
 describe('a Wishart prior with infinite scale off the common scale', () => {
   // no exponential term, so no power of σ: blme picks 'sigma.sq.quadratic' with c₂ = 0 there and its
   // deviance function returns NULL (blmer: "argument is of length zero"; test/fixtures/random-blme
-  // b003, b065); ours was σ̂ = NaN. The objective is the common-scale one (blme's df adjustment and
+  // b092); ours was σ̂ = NaN. The objective is the common-scale one (blme's df adjustment and
   // constant for an infinite scale already are).
   it('profiles σ linearly and fits as on the common scale', async () => {
     const { lmer } = await import('../../src/fit/lmer.js');
