@@ -42,6 +42,11 @@
  *    blme's own deviance function: what blmer's optimizer minimizes is then not its devFunOnly
  *    function (or the fit reports other parameters than the optimizer's). For bglmer (b011) the
  *    tight refits also stop far above the default fit (537.81, 538.99 vs 537.23).
+ *    The cause, traced for b039 (blme's devFunOnly function under lme4's nloptwrap from θ = (1, 0, 1)):
+ *    the penalized objective is +∞ where a diagonal θ is 0 (every prior here that is bounded there:
+ *    −2 log p → +∞ at a singular covariance); BOBYQA's 10th point lands on θ₃ = 0, the +∞ spoils its
+ *    quadratic model, and it stops on xtol after 21 evaluations at 36.22 — with |∂/∂θ₁| ≈ 18 there
+ *    and blme's own function at our mode 11.38 (minqa's bobyqa, rhoend 1e-10: 41.65 after 36).
  *  - a Wishart prior with infinite scale (blme's default) and common.scale = FALSE (b092): blme's σ
  *    profile is 'sigma.sq.quadratic' with a zero quadratic coefficient, its deviance function
  *    returns NULL and every blmer fit stops ("argument is of length zero"). Ours returned a NaN fit;
