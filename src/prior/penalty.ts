@@ -118,7 +118,11 @@ export function constantTerm(prior: AnyPrior | null): number {
 function sigmaPower(prior: CovPrior | ResidPrior | null): number {
   if (!prior) return 0;
   switch (prior.family) {
-    case 'wishart': return prior.commonScale ? 0 : prior.posteriorScale === 'sqrt' ? 1 : 2;
+    // an infinite scale (blme's default) leaves no exponential term, so no power of σ from it: off the
+    // common scale blme still chooses 'sigma.sq.quadratic' with c₂ = 0 (σ̂² = 0/0, its deviance function
+    // returns NULL and blmer stops: "argument is of length zero"); its df adjustment and constant
+    // already treat the infinite scale as scale-free, which makes the objective the common-scale one
+    case 'wishart': return prior.commonScale || prior.RScaleInv.every((x) => x === 0) ? 0 : prior.posteriorScale === 'sqrt' ? 1 : 2;
     case 'invwishart': return prior.commonScale ? 0 : prior.posteriorScale === 'sqrt' ? -1 : -2;
     case 'gamma': return prior.commonScale || prior.rate === 0 ? 0 : prior.posteriorScale === 'sd' ? 1 : 2;
     case 'invgamma': return prior.commonScale || prior.scale === 0 ? 0 : prior.posteriorScale === 'sd' ? -1 : -2;

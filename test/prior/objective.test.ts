@@ -98,3 +98,24 @@ describe('bglmer objective at fixed parameters', () => {
     });
   }
 });
+
+describe('a Wishart prior with infinite scale off the common scale', () => {
+  // no exponential term, so no power of σ: blme picks 'sigma.sq.quadratic' with c₂ = 0 there and its
+  // deviance function returns NULL (blmer: "argument is of length zero"; test/fixtures/random-blme
+  // b092); ours was σ̂ = NaN. The objective is the common-scale one (blme's df adjustment and
+  // constant for an infinite scale already are).
+  it('profiles σ linearly and fits as on the common scale', async () => {
+    const { lmer } = await import('../../src/fit/lmer.js');
+    const table = loadData({ data: 'sleepstudy.csv' });
+    const formula = 'Reaction ~ Days + (Days | Subject)';
+    const model = buildLmm(formula, table, { factors: ['Subject'] });
+    const terms: PriorTerm[] = model.frame.reTerms.map((t) => ({ group: t.group, q: t.q, nl: t.levels.length }));
+    const priors = evaluatePriors({ cov: 'wishart(common.scale = FALSE)' }, { terms, p: 2, xnames: model.frame.xnames, n: model.frame.n, glmm: false, reml: true });
+    expect(blmeControl(priors, false, 2).sigmaOptimization).toBe('sigma.sq.linear');
+    const free = await lmer(formula, table, { factors: ['Subject'], prior: { cov: 'wishart(common.scale = FALSE)' } });
+    const common = await lmer(formula, table, { factors: ['Subject'], prior: { cov: 'wishart' } });
+    expect(Number.isFinite(free.sigma)).toBe(true);
+    expect(free.sigma).toBe(common.sigma);
+    expect(Array.from(free.theta)).toEqual(Array.from(common.theta));
+  });
+});
