@@ -42,6 +42,13 @@ export interface GlmFamily {
   mustart(y: number, wt: number): number;
   /** the negative binomial's size θ (undefined for the other families) */
   theta?: number;
+  /**
+   * The observed information of one row in η over the expected one, (−∂²ℓ/∂η²) / ((dμ/dη)²/V(μ)),
+   * where it is not 1 (a non-canonical link) and positive: PIRLS then takes Newton's steps with the
+   * observed weights (src/glmm/rowPass.ts newtonRows) and forms L at the expected ones, as lme4's
+   * Laplace deviance. NB2 with the log link: (y + θ)/(μ + θ).
+   */
+  newtonFactor?: (y: number, mu: number) => number;
 }
 
 const EPS = Number.EPSILON;
@@ -202,6 +209,8 @@ function negativeBinomial(theta: number | undefined, L: Link): GlmFamily {
     },
     validmu: (mu) => Number.isFinite(mu) && mu > 0,
     mustart: (y) => y + (y === 0 ? 1 / 6 : 0),
+    // ℓ = y log μ − (y + θ) log(μ + θ) + c, η = log μ: −∂²ℓ/∂η² = θμ(y + θ)/(μ + θ)², expected θμ/(μ + θ)
+    newtonFactor: (y, mu) => (y + theta) / (mu + theta),
   };
 }
 

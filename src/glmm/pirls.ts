@@ -44,7 +44,7 @@ import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
-import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, fixedPartChunk, fixedRows, generalRows, logitEvalChunk, logitSetup, rowKernel } from './rowPass.js';
+import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, fixedPartChunk, fixedRows, generalRows, logitEvalChunk, logitSetup, newtonRows, rowKernel } from './rowPass.js';
 import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
 import type { CovFactor } from '../relmat/covFactor.js';
@@ -244,6 +244,11 @@ export class PirlsEngine {
   private readonly aicConst: number;
   /** the per-row work of a state on the CPU: μ, deviance, w and z at η (src/glmm/rowPass.ts) */
   private readonly rows: RowKernel;
+  /**
+   * the kernel of PIRLS's iterations: `rows`, or Newton's (rowPass.ts newtonRows) for a family with
+   * a newtonFactor, whose run ends by forming L at `rows`' expected weights
+   */
+  private readonly iterRows: RowKernel;
   /** Newton's constant C (next step ≈ C·step²) seen lately, for β fixed [0] and free [1]; ∞ until seen */
   private readonly newtonC = [Infinity, Infinity];
   /** PIRLS's step is Newton's (a canonical link), so its convergence is quadratic (NEWTON_C_MARGIN) */
@@ -288,7 +293,7 @@ export class PirlsEngine {
     const { n, X, p, blocks, theta } = model;
     this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, noiseFloor: 0, ...options.tolerances };
     const { family: fam, link } = model.family;
-    this.newtonSteps = (fam === 'binomial' && link === 'logit') || (fam === 'poisson' && link === 'log');
+    this.newtonSteps = (fam === 'binomial' && link === 'logit') || (fam === 'poisson' && link === 'log') || model.family.newtonFactor !== undefined;
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
     this.beta = new Float64Array(p);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
@@ -373,6 +378,7 @@ export class PirlsEngine {
     this.aicConst = aicMinusDeviance(model);
     this.rowsOnDevice = onDevice(this.gramFull) && onDevice(this.gramU) && Number.isFinite(this.aicConst);
     this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
+    this.iterRows = model.family.newtonFactor ? newtonRows(model.family, model.y, model.weights) : this.rows;
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
     this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
     this.colMaxZ = blocks.map(columnMaxAbs);
@@ -491,7 +497,7 @@ export class PirlsEngine {
    * weights and response at this η (for the current base) in w and z too (`wzFresh`)
    */
   private updateMu(u: Float64Array[]): number {
-    const dev = this.rows(this.eta, this.residualForm ? null : this.base, this.mu, this.w, this.z, 0, this.model.n);
+    const dev = this.iterRows(this.eta, this.residualForm ? null : this.base, this.mu, this.w, this.z, 0, this.model.n);
     if (!this.rowsOnDevice) this.devSum = dev;
     return dev + sumSquares(u);
   }
@@ -794,8 +800,9 @@ export class PirlsEngine {
       // log|L|² at the weights of the final η (the factor computed with its evaluation)
       ldL2 = (yield* this.deviceFactor(gs)).ldL2;
     } else {
-      if (stale) {
-        // L at the weights of the final η
+      if (stale || this.iterRows !== this.rows) {
+        // L at the (expected) weights of the final η; after Newton's steps w holds the observed ones
+        if (this.iterRows !== this.rows) this.wzFresh = false;
         yield* this.formGram(full);
         chol.factor(theta);
       }
