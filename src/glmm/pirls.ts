@@ -245,14 +245,14 @@ export class PirlsEngine {
   /** the per-row work of a state on the CPU: μ, deviance, w and z at η (src/glmm/rowPass.ts) */
   private readonly rows: RowKernel;
   /**
-   * the kernel of PIRLS's iterations: `rows`, or Newton's (rowPass.ts newtonRows) for a family with
-   * a newtonFactor, whose run ends by forming L at `rows`' expected weights
+   * the kernel of PIRLS's iterations on the CPU: `rows`, or Newton's (rowPass.ts newtonRows) for a
+   * family with a newtonFactor, whose run ends by forming L at `rows`' expected weights
    */
   private readonly iterRows: RowKernel;
   /** Newton's constant C (next step ≈ C·step²) seen lately, for β fixed [0] and free [1]; ∞ until seen */
   private readonly newtonC = [Infinity, Infinity];
-  /** PIRLS's step is Newton's (a canonical link), so its convergence is quadratic (NEWTON_C_MARGIN) */
-  private readonly newtonSteps: boolean;
+  /** PIRLS's step is Newton's (a canonical link, or the family's newtonFactor on the CPU), so its convergence is quadratic (NEWTON_C_MARGIN) */
+  private newtonSteps: boolean;
   /** whether w and z hold the working weights and response at the current η (left by the last evaluation) */
   private wzFresh = false;
   /** the per-group updates on the device, when the passes have them (then u lives there) */
@@ -293,7 +293,7 @@ export class PirlsEngine {
     const { n, X, p, blocks, theta } = model;
     this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, noiseFloor: 0, ...options.tolerances };
     const { family: fam, link } = model.family;
-    this.newtonSteps = (fam === 'binomial' && link === 'logit') || (fam === 'poisson' && link === 'log') || model.family.newtonFactor !== undefined;
+    this.newtonSteps = (fam === 'binomial' && link === 'logit') || (fam === 'poisson' && link === 'log');
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
     this.beta = new Float64Array(p);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
@@ -379,6 +379,8 @@ export class PirlsEngine {
     this.rowsOnDevice = onDevice(this.gramFull) && onDevice(this.gramU) && Number.isFinite(this.aicConst);
     this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
     this.iterRows = model.family.newtonFactor ? newtonRows(model.family, model.y, model.weights) : this.rows;
+    // Newton's steps converge quadratically (a device's shader takes Fisher's, which converge linearly)
+    if (model.family.newtonFactor && !this.rowsOnDevice) this.newtonSteps = true;
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
     this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
     this.colMaxZ = blocks.map(columnMaxAbs);
@@ -800,9 +802,12 @@ export class PirlsEngine {
       // log|L|² at the weights of the final η (the factor computed with its evaluation)
       ldL2 = (yield* this.deviceFactor(gs)).ldL2;
     } else {
-      if (stale || this.iterRows !== this.rows) {
-        // L at the (expected) weights of the final η; after Newton's steps w holds the observed ones
-        if (this.iterRows !== this.rows) this.wzFresh = false;
+      // after Newton's steps on the CPU w holds the observed weights (a device's evaluation, which
+      // forms A(w) in its shader, takes Fisher's expected ones throughout)
+      const observed = this.iterRows !== this.rows && !this.rowsOnDevice;
+      if (stale || observed) {
+        // L at the (expected) weights of the final η
+        if (observed) this.wzFresh = false;
         yield* this.formGram(full);
         chol.factor(theta);
       }
