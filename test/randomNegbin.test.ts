@@ -19,7 +19,7 @@
  *    near-Poisson sizes the NB2 log-density's terms (θ + y) log(μ + θ), θ log θ and
  *    lgamma(θ + y) − lgamma(θ) are each ~θ log θ per row and cancel to O(1), so the deviance itself
  *    carries ~1e-12 relative rounding, different in R's order of operations and ours (a near-constant
- *    offset over a case's points: nb29 +6.0e-12 … +7.4e-12); below size 20 the worst is 2e-13.
+ *    offset over a case's points: nb29 +6.0e-12 … +7.4e-12); below size 20 the worst is 1.8e-13.
  *  - size given: our optimum no worse than the best exact value at glmer's fits and at the exact
  *    optimum, to 1e-8 absolute. Worst seen 8.4e-9 above (nb29: that offset, ~8.4e-9 at every point of
  *    the case). Where not singular and the exact Hessian is positive definite (12 cases): β within
@@ -58,7 +58,7 @@
  * and nb36 (0.40) failed with "PIRLS did not converge in 100 iterations". PIRLS now takes Newton's
  * steps with the observed information and forms L at the expected weights (src/glmm/rowPass.ts
  * newtonRows, family.ts newtonFactor). lme4 stops on the penalized deviance's relative change and so
- * goes on from such a point (its mode 0.18 away in η at nb09's trial point).
+ * goes on from such a point (the mode ≈ 0.18 away in η at nb09's trial point, by the steps' geometric tail).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +68,8 @@ import { glmer } from '../src/fit/glmer.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine } from '../src/glmm/pirls.js';
 import { thetaToInternal } from '../src/model/reparam.js';
+import { makeFamily } from '../src/glmm/family.js';
+import { generalRows, newtonRows } from '../src/glmm/rowPass.js';
 import { generateRandomNegbin } from './oracle/randomNegbin.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'random-negbin');
@@ -198,7 +200,7 @@ describe('random NB GLMMs, size estimated: our estimate against the exact profil
   });
 });
 
-describe('random NB GLMMs: the bug they found', () => {
+describe('random NB GLMMs: the bug they found (PIRLS\'s Fisher scoring for the negative binomial)', () => {
   it('nb09: PIRLS takes Newton\'s steps for the negative binomial, where Fisher scoring crawled', () => {
     // size 0.365, mostly zero counts, x near 8 with a random slope: at stage 1's trial point
     // θ = (1.217, 0.01085, 1) Fisher scoring's steps in η shrank by 0.9986 each (zero counts at large
@@ -214,6 +216,25 @@ describe('random NB GLMMs: the bug they found', () => {
     const again = engine.run([1.217, 0.01085, 1], null);
     expect(again.iterations).toBeLessThanOrEqual(2);
     expect(Math.abs(again.laplace - r.laplace)).toBeLessThan(1e-11 * r.laplace);
+  });
+
+  it('Newton\'s kernel: the same score w·(z − η) as Fisher\'s, the weights times (y + θ)/(μ + θ)', () => {
+    const fam = makeFamily('negative.binomial', 'log', 0.365);
+    const y = Float64Array.from([0, 0, 3, 40, 1]);
+    const eta = Float64Array.from([5.7, -1.2, 0.4, 2.9, 0]);
+    const ones = new Float64Array(5).fill(1);
+    const out = () => ({ mu: new Float64Array(5), w: new Float64Array(5), z: new Float64Array(5) });
+    const f = out(), nt = out();
+    const devF = generalRows(fam, y, ones)(eta, null, f.mu, f.w, f.z, 0, 5);
+    const devN = newtonRows(fam, y, ones)(eta, null, nt.mu, nt.w, nt.z, 0, 5);
+    expect(devN).toBe(devF);
+    for (let i = 0; i < 5; i++) {
+      const mu = Math.exp(eta[i]);
+      // the score ∂ℓ/∂η = θ(y − μ)/(μ + θ), and −∂²ℓ/∂η² = θμ(y + θ)/(μ + θ)²
+      expect(Math.abs(nt.w[i] * nt.z[i] - 0.365 * (y[i] - mu) / (mu + 0.365))).toBeLessThan(1e-13 * (1 + Math.abs(f.w[i] * f.z[i])));
+      expect(Math.abs(nt.w[i] * nt.z[i] - f.w[i] * f.z[i])).toBeLessThan(1e-13 * (1 + Math.abs(f.w[i] * f.z[i])));
+      expect(Math.abs(nt.w[i] - 0.365 * mu * (y[i] + 0.365) / (mu + 0.365) ** 2)).toBeLessThan(1e-14 * nt.w[i] + 1e-300);
+    }
   });
 
   it('nb09 and nb36 fit (both failed in PIRLS) and reach lme4\'s exact optimum', async () => {
