@@ -1,6 +1,6 @@
 /**
  * PIRLS's Newton steps with the observed information for the non-canonical links (probit, cloglog,
- * the negative binomial's log; src/glmm/rowPass.ts observedRows, src/glmm/family.ts ratioDeriv)
+ * the negative binomial's log; src/glmm/rowPass.ts observedRows, src/glmm/family.ts observedFactor)
  * against Fisher scoring, the general path (PirlsEngine's `observedInformation: false`): the same
  * Laplace deviance at fixed (θ, β), in fewer iterations.
  *
@@ -24,21 +24,31 @@ const cases = (JSON.parse(readFileSync(join(dir, 'glmer.json'), 'utf8')) as { ca
 const index = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: { name: string; weights: string | null }[] };
 const weightsOf = new Map(index.cases.map((c) => [c.name, c.weights]));
 
-describe('ratioDeriv: r′ for r = (dμ/dη)/V(μ) by central differences', () => {
+describe('observedFactor: −∂²ℓ/∂η² over the expected information, by central differences of the deviance', () => {
   const cases: [FamilyName, LinkName, number | undefined][] = [['binomial', 'probit', undefined], ['binomial', 'cloglog', undefined], ['negative.binomial', 'log', 0.7], ['negative.binomial', 'log', 25]];
   it.each(cases)('%s(%s) θ = %s', (family, link, theta) => {
     const f = makeFamily(family, link, theta);
-    const r = (eta: number) => f.muEta(eta) / f.variance(f.linkinv(eta));
-    // (cloglog beyond η ≈ 1.5: 1 − μ = exp(−e^η) loses its digits in V = μ(1 − μ), and the differences with it)
+    // ℓ per unit prior weight is −d(y, μ(η))/2 up to a constant in η
+    const d = (y: number, eta: number) => f.devResid(y, f.linkinv(eta), 1);
+    const ys = family === 'binomial' ? [0, 1, 0.3] : [0, 2, 17];
+    // (cloglog beyond η ≈ 1.5: 1 − μ = exp(−e^η) loses its digits, and the differences with it)
     for (const eta of [-3, -1.2, -0.3, 0, 0.4, 1.5, ...(link === 'cloglog' ? [] : [2.8])]) {
-      const h = 1e-5;
-      const numeric = (r(eta + h) - r(eta - h)) / (2 * h);
-      expect(Math.abs(f.ratioDeriv!(eta, f.linkinv(eta), f.muEta(eta)) - numeric)).toBeLessThan(1e-7 * Math.max(1, Math.abs(numeric)));
+      for (const y of ys) {
+        const h = 1e-3;
+        const observed = (d(y, eta + h) - 2 * d(y, eta) + d(y, eta - h)) / (2 * h * h);
+        const mu = f.linkinv(eta), me = f.muEta(eta);
+        const expected = (me * me) / f.variance(mu);
+        const factor = f.observedFactor!(y, eta, mu, me);
+        expect(factor).toBeGreaterThanOrEqual(0);
+        // the differences' truncation (h² d⁗/12, ~1e-7 relative) and rounding (4ε |d| / h²)
+        const rounding = (4 * Number.EPSILON * Math.abs(d(y, eta))) / (h * h);
+        expect(Math.abs(factor * expected - observed), `y ${y} η ${eta}`).toBeLessThan(1e-5 * Math.max(1e-3, observed) + rounding);
+      }
     }
   });
   it('is absent for the canonical links', () => {
-    expect(makeFamily('binomial', 'logit').ratioDeriv).toBeUndefined();
-    expect(makeFamily('poisson', 'log').ratioDeriv).toBeUndefined();
+    expect(makeFamily('binomial', 'logit').observedFactor).toBeUndefined();
+    expect(makeFamily('poisson', 'log').observedFactor).toBeUndefined();
   });
 });
 

@@ -11,7 +11,7 @@
  * R's starting values μ = y + 1/6 where y = 0. The Laplace approximation takes log|L|² at the
  * expected information for every family, as lme4 does: w = (dμ/dη)²/V(μ) = μ/(1 + μ/θ) here, not the
  * observed information of glmmTMB's exact Laplace (see README, "Negative binomial"); PIRLS's steps
- * towards the mode use the observed information of the non-canonical links (`ratioDeriv`), which
+ * towards the mode use the observed information of the non-canonical links (`observedFactor`), which
  * have the same mode.
  */
 import { OptionError } from '../errors/errors.js';
@@ -45,12 +45,13 @@ export interface GlmFamily {
   /** the negative binomial's size θ (undefined for the other families) */
   theta?: number;
   /**
-   * r′(η), r = (dμ/dη)/V(μ) (μ = g⁻¹(η), `muEta` = dμ/dη), for a non-canonical link; absent for a
-   * canonical one (r = 1). The row's score is s = wt (y − μ) r and its observed information
-   * w − wt (y − μ) r′ (w the expected one), from which PIRLS takes Newton's steps (src/glmm/rowPass.ts
-   * observedRows).
+   * For a non-canonical link, the observed information of a row over its expected one,
+   *   f = (−∂²ℓ/∂η²) / ((dμ/dη)²/V(μ))   (ℓ the row's log-likelihood per unit prior weight),
+   * at y, η, μ = g⁻¹(η) and `muEta` = dμ/dη; absent for a canonical link (f = 1). PIRLS takes
+   * Newton's steps with the weights w f (src/glmm/rowPass.ts observedRows). Every family here has a
+   * log-likelihood concave in η, so f ≥ 0.
    */
-  ratioDeriv?(eta: number, mu: number, muEta: number): number;
+  observedFactor?(y: number, eta: number, mu: number, muEta: number): number;
 }
 
 const EPS = Number.EPSILON;
@@ -80,13 +81,14 @@ interface Link {
 }
 
 /**
- * r′ for the binomial's non-canonical links, r = (dμ/dη)/(μ(1 − μ)):
- *   probit:  r = φ(η)/V,            r′ = −r (η + r (1 − 2μ))   (φ′ = −η φ, V′ = (1 − 2μ) φ);
- *   cloglog: r = e^η (1 − μ)/V = e^η/μ,  r′ = r (1 − (dμ/dη)/μ).
+ * f for the binomial's non-canonical links. With r = (dμ/dη)/V (V = μ(1 − μ)) the score is
+ * (y − μ) r and −∂²ℓ/∂η² = (dμ/dη) r − (y − μ) r′, so f = 1 − (y − μ) r′/(r dμ/dη):
+ *   probit:  r′ = −r (η + r (1 − 2μ))   (φ′ = −η φ, V′ = (1 − 2μ) φ):  f = 1 + (y − μ)(η + r (1 − 2μ))/(dμ/dη);
+ *   cloglog: r = e^η/μ, r′ = r (1 − (dμ/dη)/μ):                        f = 1 − (y − μ)(1 − (dμ/dη)/μ)/(dμ/dη).
  */
-const BINOMIAL_RATIO_DERIV: Partial<Record<LinkName, (eta: number, mu: number, muEta: number) => number>> = {
-  probit: (eta, mu, me) => { const r = me / Math.max(EPS, mu * (1 - mu)); return -r * (eta + r * (1 - 2 * mu)); },
-  cloglog: (_eta, mu, me) => { const r = me / Math.max(EPS, mu * (1 - mu)); return r * (1 - me / mu); },
+const BINOMIAL_OBSERVED: Partial<Record<LinkName, (y: number, eta: number, mu: number, muEta: number) => number>> = {
+  probit: (y, eta, mu, me) => 1 + ((y - mu) * (eta + (me / Math.max(EPS, mu * (1 - mu))) * (1 - 2 * mu))) / me,
+  cloglog: (y, _eta, mu, me) => 1 - ((y - mu) * (1 - me / mu)) / me,
 };
 
 const LINKS: Record<LinkName, Link> = {
@@ -162,10 +164,10 @@ export function makeFamily(family: FamilyName, link?: LinkName, theta?: number):
   }
   const L = LINKS[lk];
   if (family === 'binomial') {
-    const ratioDeriv = BINOMIAL_RATIO_DERIV[lk];
+    const observedFactor = BINOMIAL_OBSERVED[lk];
     return {
       family, link: lk, ...L,
-      ...(ratioDeriv ? { ratioDeriv } : {}),
+      ...(observedFactor ? { observedFactor } : {}),
       variance: (mu) => Math.max(EPS, mu * (1 - mu)),
       devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) + ylogy(1 - y, 1 - mu)),
       aic(y, n, mu, wt) {
@@ -211,8 +213,8 @@ function negativeBinomial(theta: number | undefined, L: Link): GlmFamily {
   return {
     family: 'negative.binomial', link: 'log', theta, ...L,
     variance: (mu) => mu + (mu * mu) / theta,
-    // r = μ/V = θ/(θ + μ) (dμ/dη = μ), r′ = −θμ/(θ + μ)²
-    ratioDeriv: (_eta, mu) => (-theta * mu) / ((theta + mu) * (theta + mu)),
+    // ℓ = y log μ − (y + θ) log(μ + θ) + c, η = log μ: −∂²ℓ/∂η² = θμ(y + θ)/(μ + θ)², expected θμ/(μ + θ)
+    observedFactor: (y, _eta, mu) => (y + theta) / (mu + theta),
     devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) - (y + theta) * Math.log((y + theta) / (mu + theta))),
     aic(y, _n, mu, wt) {
       let s = 0;

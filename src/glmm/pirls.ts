@@ -392,7 +392,7 @@ export class PirlsEngine {
     this.aicConst = aicMinusDeviance(model);
     this.rowsOnDevice = onDevice(this.gramFull) && onDevice(this.gramU) && Number.isFinite(this.aicConst);
     this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
-    this.newtonRows = options.observedInformation !== false && model.family.ratioDeriv && !this.residualForm && !this.rowsOnDevice
+    this.newtonRows = options.observedInformation !== false && model.family.observedFactor && !this.residualForm && !this.rowsOnDevice
       ? observedRows(model.family, model.y, model.weights) : null;
     this.iterationRows = this.rows;
     if (this.newtonRows) this.newtonSteps = true;

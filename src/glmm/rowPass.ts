@@ -70,19 +70,20 @@ export function generalRows(family: GlmFamily, y: Float64Array, weights: Float64
 }
 
 /**
- * Newton's rows for a non-canonical link (the family's `ratioDeriv`): μ and wt·d(y, μ) as generalRows,
- * with the observed information in place of the expected one,
- *   w = wt (dμ/dη)²/V(μ) − wt (y − μ) r′(η),   z = (η − base) + wt (y − μ) r / w,   r = (dμ/dη)/V(μ),
- * so that the penalized least-squares solve is Newton's step on the penalized deviance (for every
- * family here the log-likelihood is concave in η, so w ≥ 0; it is kept at least OBSERVED_FLOOR times
- * the expected weight, and the expected one where it is not a number). Any positive weights have the
+ * Newton's rows for a non-canonical link (the family's `observedFactor` f): μ and wt·d(y, μ) as
+ * generalRows, with the observed information in place of the expected one,
+ *   w = wt (dμ/dη)² f / V(μ),   z = (η − base) + (y − μ)/((dμ/dη) f),
+ * so that w (z − η + base) is the score, as with the expected weights, and the penalized
+ * least-squares solve is Newton's step on the penalized deviance (f ≥ 0 for every family here; it
+ * is kept at least OBSERVED_FLOOR, and 1 where it is not a number). Any positive weights have the
  * same fixed point (the score is zero there), so only the iteration's speed changes: quadratic
- * instead of Fisher scoring's linear convergence. The Laplace deviance's log|L|² is still taken at
- * the expected weights (lme4's), by generalRows at the mode.
+ * instead of Fisher scoring's linear convergence, whose rate is near 1 where f is small (NB2 with a
+ * small size, a zero count at a large μ: f = θ/(μ + θ); test/randomNegbin.test.ts nb09). The Laplace
+ * deviance's log|L|² is still taken at the expected weights (lme4's), by generalRows at the mode.
  */
 export function observedRows(family: GlmFamily, y: Float64Array, weights: Float64Array): RowKernel {
-  const deriv = family.ratioDeriv;
-  if (!deriv) throw new Error('internal: observedRows needs a family with ratioDeriv (a non-canonical link)');
+  const factor = family.observedFactor;
+  if (!factor) throw new Error('internal: observedRows needs a family with an observedFactor (a non-canonical link)');
   return (eta, base, mu, w, z, from, to) => {
     let dev = 0;
     for (let i = from; i < to; i++) {
@@ -90,22 +91,18 @@ export function observedRows(family: GlmFamily, y: Float64Array, weights: Float6
       const m = family.linkinv(h);
       mu[i] = m;
       const me = family.muEta(h);
-      const V = family.variance(m);
-      const wt = weights[i];
-      const res = y[i] - m;
-      const wExp = (wt * me * me) / V;
-      const wObs = wExp - wt * res * deriv(h, m, me);
-      const wi = wObs >= OBSERVED_FLOOR * wExp ? wObs : wObs === wObs ? OBSERVED_FLOOR * wExp : wExp;
-      w[i] = wi;
-      z[i] = (base ? h - base[i] : 0) + (wi > 0 ? (wt * res * (me / V)) / wi : res / me);
-      dev += family.devResid(y[i], m, wt);
+      const f0 = factor(y[i], h, m, me);
+      const f = f0 >= OBSERVED_FLOOR ? f0 : f0 === f0 ? OBSERVED_FLOOR : 1;
+      w[i] = (weights[i] * me * me * f) / family.variance(m);
+      z[i] = (base ? h - base[i] : 0) + (y[i] - m) / (me * f);
+      dev += family.devResid(y[i], m, weights[i]);
     }
     return dev;
   };
 }
 
-/** The least weight of Newton's rows, relative to the expected information (observedRows). */
-export const OBSERVED_FLOOR = 0.01;
+/** The least observed-over-expected factor of Newton's rows (observedRows): a guard against rounding only. */
+export const OBSERVED_FLOOR = 1e-8;
 
 /** The binomial(logit) kernel (see the header): one exponential per row, summed per ROW_CHUNK rows (as the row jobs). */
 export function logitRows(family: GlmFamily, y: Float64Array, weights: Float64Array): RowKernel {
