@@ -1,0 +1,302 @@
+/**
+ * Seeded generator of small random mixed models with prior weights or a known relatedness matrix
+ * (relmat), for the randomized comparison against lme4 (test/randomWeighted.test.ts).
+ *
+ * Two families of cases:
+ *  - `w…`: lmer with prior weights (REML and ML): random intercepts, correlated and `||` slopes,
+ *    nested and crossed factors, sometimes `offset(o)` in the formula; the weights drawn
+ *    log-uniformly over up to 10^±3 (six orders of magnitude), or small integers, and the residuals
+ *    drawn with variance σ²/w (sometimes not: weights unrelated to the noise); variance components
+ *    as test/oracle/randomModels.ts draws them (zeros and tiny ones: many fits singular).
+ *  - `k…`: a known covariance K on the grouping factor g (b ~ N(0, σ_b² K)): K a random
+ *    correlation-like SPD matrix (the correlation matrix of A Aᵀ + δ I, A with a random number of
+ *    columns), a near-singular one (A of low rank and δ = 1e-6 … 1e-4: condition numbers up to ~1e6),
+ *    or a block-diagonal sparse one (families) given as triplets; K's levels in another order than
+ *    the data's; lmer REML/ML with (1 | g), (x | g), (x || g), and (1 | g) or (x | g) crossed with
+ *    (1 | h) (K on g only), a few with prior weights too; and glmer Poisson (with an offset
+ *    sometimes) and binomial with (1 | g), crossed with (1 | h) sometimes.
+ *
+ * Values are rounded to 6 significant digits (data) and 12 (K) and written as CSV text (a sparse K
+ * as JSON triplets); R and our tests read the same text. The same seed and count give
+ * byte-identical files (the test checks the committed fixtures against a fresh generation).
+ *
+ *   npx vite-node test/oracle/exportRandomWeighted.ts   # writes test/fixtures/random-weighted/
+ *   Rscript test/oracle/random_weighted.R               # lme4's fits → test/fixtures/random-weighted/lme4.json
+ */
+import { Rng } from '../../bench/synth.js';
+import { drawEffects, randomCovFactor } from './randomModels.js';
+
+export interface RandomWeightedCase {
+  /** `w01` … (weights), `k01` … (relmat) */
+  name: string;
+  formula: string;
+  /** 'lmer' | 'poisson' | 'binomial' */
+  family: 'gaussian' | 'poisson' | 'binomial';
+  reml: boolean;
+  shape: string;
+  /** the weights column, or null */
+  weights: string | null;
+  /** the relmat factor's K: its file and kind, or null */
+  relmat: { group: string; kind: 'dense' | 'near-singular' | 'sparse'; file: string } | null;
+  csv: string;
+  /** K's file text (CSV for a dense K, JSON triplets for a sparse one), or null */
+  kText: string | null;
+  nobs: number;
+}
+
+export const RANDOM_WEIGHTED_SEED = 20261205;
+export const RANDOM_WEIGHTED_COUNTS = { weighted: 44, relmat: 36 };
+
+interface WShape { name: string; re: string; h?: 'nested' | 'crossed'; slopeG: boolean }
+const W_SHAPES: WShape[] = [
+  { name: 'intercept', re: '(1 | g)', slopeG: false },
+  { name: 'slope', re: '(x | g)', slopeG: true },
+  { name: 'slope-uncorrelated', re: '(x || g)', slopeG: true },
+  { name: 'nested', re: '(1 | g/h)', h: 'nested', slopeG: false },
+  { name: 'crossed', re: '(1 | g) + (1 | h)', h: 'crossed', slopeG: false },
+  { name: 'crossed-slope', re: '(x | g) + (1 | h)', h: 'crossed', slopeG: true },
+];
+
+interface KShape { name: string; re: string; crossed: boolean; slope: boolean; family: RandomWeightedCase['family'] }
+const K_SHAPES: KShape[] = [
+  { name: 'k-intercept', re: '(1 | g)', crossed: false, slope: false, family: 'gaussian' },
+  { name: 'k-slope', re: '(x | g)', crossed: false, slope: true, family: 'gaussian' },
+  { name: 'k-slope-uncorrelated', re: '(x || g)', crossed: false, slope: true, family: 'gaussian' },
+  { name: 'k-crossed', re: '(1 | g) + (1 | h)', crossed: true, slope: false, family: 'gaussian' },
+  { name: 'k-crossed-slope', re: '(x | g) + (1 | h)', crossed: true, slope: true, family: 'gaussian' },
+  { name: 'k-poisson', re: '(1 | g)', crossed: false, slope: false, family: 'poisson' },
+  { name: 'k-poisson-crossed', re: '(1 | g) + (1 | h)', crossed: true, slope: false, family: 'poisson' },
+  { name: 'k-binomial', re: '(1 | g)', crossed: false, slope: false, family: 'binomial' },
+];
+
+/** `v` rounded to `digits` significant digits, as the shortest decimal text that reads back to it. */
+function num(v: number, digits = 6): string {
+  return String(Number(v.toPrecision(digits)));
+}
+const pad = (k: number, width: number) => String(k).padStart(width, '0');
+
+/** a random permutation of 0..n-1 */
+function permutation(rng: Rng, n: number): number[] {
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+/** the weights: log-uniform over 10^±spread, or integers 1..5 */
+function drawWeights(rng: Rng, n: number): Float64Array {
+  const kind = rng.int(4);
+  const spread = [0.5, 1.5, 3][Math.min(kind, 2)];
+  return Float64Array.from({ length: n }, () => (kind === 3 ? 1 + rng.int(5) : Number(num(10 ** (spread * (2 * rng.uniform() - 1))))));
+}
+
+/** random effects per grouping factor of a weighted shape (lme4's nobs > nRE check) */
+function reCount(shape: WShape, G: number, H: number): number {
+  return (shape.slopeG ? 2 : 1) * G + (shape.h === 'nested' ? G * H : shape.h === 'crossed' ? H : 0);
+}
+
+function weightedCase(rng: Rng, index: number): RandomWeightedCase {
+  for (;;) {
+    const c = tryWeightedCase(rng, index);
+    if (c) return c;
+  }
+}
+
+function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
+  const shape = W_SHAPES[index % W_SHAPES.length];
+  const reml = rng.uniform() < 0.5;
+  const withOffset = rng.uniform() < 0.4;
+  const G = 4 + rng.int(9);
+  const H = shape.h === 'nested' ? 2 + rng.int(2) : shape.h === 'crossed' ? 3 + rng.int(5) : 1;
+  const cells = shape.h === 'nested' ? G * H : G;
+  const perCell = 2 + rng.int(6);
+  const sizes = Array.from({ length: cells }, () => Math.max(1, perCell + rng.int(5) - 2));
+  const n = sizes.reduce((s, k) => s + k, 0);
+  if (n <= reCount(shape, G, H) + 2) return null;
+  const x = new Float64Array(n);
+  const g = new Int32Array(n);
+  const h = new Int32Array(n);
+  let row = 0;
+  const xKind = rng.int(2);
+  for (let c = 0; c < cells; c++) {
+    for (let k = 0; k < sizes[c]; k++, row++) {
+      g[row] = shape.h === 'nested' ? Math.floor(c / H) : c;
+      h[row] = shape.h === 'nested' ? c % H : shape.h === 'crossed' ? (row * 7 + rng.int(H)) % H : 0;
+      x[row] = xKind === 0 ? k : rng.normal();
+    }
+  }
+  if (new Set(h).size < H) return null;
+  const w = drawWeights(rng, n);
+  const noiseFollowsWeights = rng.uniform() < 0.8;
+  const scaleY = 10 ** (rng.uniform() * 2 - 1);
+  const sigma = 0.2 + rng.uniform();
+  const singularity = 0.15 + 0.3 * rng.uniform();
+  const o = Float64Array.from({ length: n }, () => (withOffset ? Number(num(rng.normal() * 2)) : 0));
+  const eta = Float64Array.from(x, (v) => 1 + 0.5 * v);
+  const LG = randomCovFactor(rng, 2, singularity);
+  for (let lev = 0; lev < G; lev++) {
+    const b = drawEffects(rng, LG, 2);
+    for (let i = 0; i < n; i++) if (g[i] === lev) eta[i] += b[0] + (shape.slopeG ? b[1] * x[i] : 0);
+  }
+  const sdH = rng.uniform() < singularity ? 0 : Math.exp(rng.normal() * 0.8 - 0.3);
+  const bh = Float64Array.from({ length: shape.h === 'nested' ? G * H : H }, () => sdH * rng.normal());
+  if (shape.h) for (let i = 0; i < n; i++) eta[i] += bh[shape.h === 'nested' ? g[i] * H + h[i] : h[i]];
+  const lines = ['y,x,o,w,g,h'];
+  for (let i = 0; i < n; i++) {
+    const e = sigma * rng.normal() / (noiseFollowsWeights ? Math.sqrt(w[i]) : 1);
+    const y = o[i] + scaleY * (eta[i] + e);
+    lines.push([num(y), num(x[i]), num(o[i]), num(w[i]), `G${pad(g[i], 2)}`, `H${pad(h[i], 1)}`].join(','));
+  }
+  const formula = `y ~ x + ${withOffset ? 'offset(o) + ' : ''}${shape.re}`;
+  return {
+    name: `w${pad(index + 1, 2)}`, formula, family: 'gaussian', reml, shape: shape.name + (withOffset ? '+offset' : ''),
+    weights: 'w', relmat: null, csv: lines.join('\n') + '\n', kText: null, nobs: n,
+  };
+}
+
+/** K (G × G row-major, rounded to 12 digits): a random correlation-like SPD matrix of `kind` */
+function drawK(rng: Rng, G: number, kind: 'dense' | 'near-singular' | 'sparse'): Float64Array {
+  const K = new Float64Array(G * G);
+  if (kind === 'sparse') {
+    // families of 1–5 levels: within a family K = corr(A Aᵀ + δ I), 0 between families
+    for (let start = 0; start < G;) {
+      const size = Math.min(G - start, 1 + rng.int(5));
+      const sub = correlationOf(rng, size, 1 + rng.int(size), 0.05 + 0.5 * rng.uniform());
+      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) K[(start + i) * G + start + j] = sub[i * size + j];
+      start += size;
+    }
+  } else {
+    const r = kind === 'near-singular' ? 1 + rng.int(Math.max(1, Math.floor(G / 2))) : 1 + rng.int(G + 3);
+    const delta = kind === 'near-singular' ? 10 ** (-6 + 2 * rng.uniform()) : 0.02 + 0.5 * rng.uniform();
+    K.set(correlationOf(rng, G, r, delta));
+  }
+  for (let e = 0; e < K.length; e++) K[e] = Number(K[e].toPrecision(12));
+  return K;
+}
+
+/** the correlation matrix of A Aᵀ + δ I (A: n × r standard normal, plus a shared column sometimes) */
+function correlationOf(rng: Rng, n: number, r: number, delta: number): Float64Array {
+  const shared = rng.uniform() < 0.5 ? rng.uniform() * 2 : 0;
+  const A = Float64Array.from({ length: n * r }, () => rng.normal());
+  const S = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = shared * shared + (i === j ? delta : 0);
+      for (let k = 0; k < r; k++) s += A[i * r + k] * A[j * r + k];
+      S[i * n + j] = S[j * n + i] = s;
+    }
+  }
+  const d = Float64Array.from({ length: n }, (_, i) => Math.sqrt(S[i * n + i]));
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) S[i * n + j] = i === j ? 1 : S[i * n + j] / (d[i] * d[j]);
+  return S;
+}
+
+/** lower Cholesky factor of K (G × G), with the smallest pivots floored at 0 (K is SPD here) */
+function cholesky(K: Float64Array, G: number): Float64Array {
+  const L = new Float64Array(G * G);
+  for (let j = 0; j < G; j++) {
+    let s = K[j * G + j];
+    for (let k = 0; k < j; k++) s -= L[j * G + k] ** 2;
+    const d = Math.sqrt(Math.max(s, 0));
+    L[j * G + j] = d;
+    for (let i = j + 1; i < G; i++) {
+      let t = K[i * G + j];
+      for (let k = 0; k < j; k++) t -= L[i * G + k] * L[j * G + k];
+      L[i * G + j] = d > 0 ? t / d : 0;
+    }
+  }
+  return L;
+}
+
+function relmatCase(rng: Rng, index: number): RandomWeightedCase {
+  const shape = K_SHAPES[index % K_SHAPES.length];
+  const kind = (['dense', 'near-singular', 'sparse'] as const)[Math.floor(index / K_SHAPES.length) % 3];
+  const gaussian = shape.family === 'gaussian';
+  const reml = gaussian && rng.uniform() < 0.5;
+  const withWeights = gaussian && !shape.slope && rng.uniform() < 0.3;
+  const withOffset = shape.family === 'poisson' && rng.uniform() < 0.5;
+  const G = 8 + rng.int(shape.family === 'gaussian' ? 23 : 18);
+  const H = shape.crossed ? 3 + rng.int(4) : 1;
+  // 1–6 rows per level of g (a relmat factor may have one row per level)
+  const sizes = Array.from({ length: G }, () => 1 + rng.int(shape.family === 'gaussian' ? 6 : 5) + (shape.family === 'binomial' ? 2 : 0));
+  const n = sizes.reduce((s, k) => s + k, 0);
+  const K = drawK(rng, G, kind);
+  const LK = cholesky(K, G);
+  // b = (L_K ⊗ L_Σ) u: K across levels, Σ (2 × 2) within
+  const LS = randomCovFactor(rng, 2, 0.15);
+  const sdScale = shape.family === 'gaussian' ? 1 : 0.6;
+  const U = Float64Array.from({ length: 2 * G }, () => rng.normal());
+  const b = new Float64Array(2 * G);
+  for (let i = 0; i < G; i++) {
+    for (let c = 0; c < 2; c++) {
+      let s = 0;
+      for (let j = 0; j <= i; j++) for (let d = 0; d <= c; d++) s += LK[i * G + j] * LS[c * 2 + d] * U[j * 2 + d];
+      b[i * 2 + c] = sdScale * s;
+    }
+  }
+  const sdH = rng.uniform() < 0.2 ? 0 : Math.exp(rng.normal() * 0.6 - 0.5);
+  const bh = Float64Array.from({ length: H }, () => sdH * rng.normal());
+  const sigma = 0.3 + rng.uniform();
+  const w = withWeights ? drawWeights(rng, n) : null;
+  const lines = [`y,x,o,${withWeights ? 'w,' : ''}g,h`];
+  let row = 0;
+  const scaleY = shape.family === 'gaussian' ? 10 ** (rng.uniform() * 2 - 1) : 1;
+  for (let lev = 0; lev < G; lev++) {
+    for (let k = 0; k < sizes[lev]; k++, row++) {
+      const x = Number(num(rng.normal()));
+      const o = withOffset ? Number(num(Math.log(0.5 + 2 * rng.uniform()))) : 0;
+      const hh = shape.crossed ? (row + rng.int(2)) % H : 0;
+      const eta = (shape.family === 'gaussian' ? 1 : 0.2) + 0.4 * x + b[lev * 2] + (shape.slope ? b[lev * 2 + 1] * x : 0) + bh[hh] + o;
+      let y: number;
+      if (shape.family === 'gaussian') y = scaleY * (eta + sigma * rng.normal() / (w ? Math.sqrt(w[row]) : 1));
+      else if (shape.family === 'poisson') y = poisson(rng, Math.exp(eta));
+      else y = rng.uniform() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+      lines.push([gaussian ? num(y) : String(y), num(x), num(o), ...(w ? [num(w[row])] : []), `L${pad(lev, 2)}`, `H${hh}`].join(','));
+    }
+  }
+  // K's levels in a shuffled order (matched by name)
+  const perm = permutation(rng, G);
+  const names = perm.map((i) => `L${pad(i, 2)}`);
+  let kText: string;
+  const file = `k${pad(index + 1, 2)}_K.${kind === 'sparse' ? 'json' : 'csv'}`;
+  if (kind === 'sparse') {
+    const ti: number[] = [], tj: number[] = [], tx: string[] = [];
+    for (let a = 0; a < G; a++) for (let c = 0; c <= a; c++) {
+      const v = K[perm[a] * G + perm[c]];
+      if (v !== 0) { ti.push(a); tj.push(c); tx.push(num(v, 12)); }
+    }
+    kText = `{"levels":${JSON.stringify(names)},"i":[${ti.join(',')}],"j":[${tj.join(',')}],"x":[${tx.join(',')}]}\n`;
+  } else {
+    const kl = ['level,' + names.join(',')];
+    for (let a = 0; a < G; a++) kl.push([names[a], ...perm.map((c) => num(K[perm[a] * G + c], 12))].join(','));
+    kText = kl.join('\n') + '\n';
+  }
+  const lhs = 'y';
+  const formula = `${lhs} ~ x + ${withOffset ? 'offset(o) + ' : ''}${shape.re}`;
+  return {
+    name: `k${pad(index + 1, 2)}`, formula, family: shape.family, reml, shape: `${shape.name}/${kind}${withWeights ? '+weights' : ''}${withOffset ? '+offset' : ''}`,
+    weights: withWeights ? 'w' : null, relmat: { group: 'g', kind, file }, csv: lines.join('\n') + '\n', kText, nobs: n,
+  };
+}
+
+/** a Poisson draw (inversion; small means here) */
+function poisson(rng: Rng, mu: number): number {
+  const m = Math.min(mu, 200);
+  let k = 0;
+  let p = Math.exp(-m);
+  let s = p;
+  const u = rng.uniform();
+  while (u > s && k < 1000) { k++; p *= m / k; s += p; }
+  return k;
+}
+
+/** the cases from `seed` (deterministic): the weighted ones, then the relmat ones */
+export function generateRandomWeighted(seed = RANDOM_WEIGHTED_SEED, counts = RANDOM_WEIGHTED_COUNTS): RandomWeightedCase[] {
+  const rng = new Rng(seed);
+  const out: RandomWeightedCase[] = [];
+  for (let k = 0; k < counts.weighted; k++) out.push(weightedCase(rng, k));
+  for (let k = 0; k < counts.relmat; k++) out.push(relmatCase(rng, k));
+  return out;
+}
