@@ -10,11 +10,11 @@ import { RANDOM_WEIGHTED_COUNTS, RANDOM_WEIGHTED_SEED, generateRandomWeighted } 
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'random-weighted');
 mkdirSync(dir, { recursive: true });
-for (const f of readdirSync(dir)) if (f.endsWith('.csv') || f.endsWith('_K.json')) rmSync(join(dir, f));
+for (const f of readdirSync(dir)) if (f.endsWith('.csv') || /_Kh?\.json$/.test(f)) rmSync(join(dir, f));
 const cases = generateRandomWeighted();
 for (const c of cases) {
   writeFileSync(join(dir, `${c.name}.csv`), c.csv);
-  if (c.relmat && c.kText) writeFileSync(join(dir, c.relmat.file), c.kText);
+  c.relmat.forEach((r, k) => writeFileSync(join(dir, r.file), c.kText[k]));
 }
 writeFileSync(join(dir, 'cases.json'), JSON.stringify(indexOf(cases), null, 1) + '\n');
 console.log(`${cases.length} cases (seed ${RANDOM_WEIGHTED_SEED}) written to ${dir}`);

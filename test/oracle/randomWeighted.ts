@@ -36,16 +36,20 @@ export interface RandomWeightedCase {
   shape: string;
   /** the weights column, or null */
   weights: string | null;
-  /** the relmat factor's K: its file and kind, or null */
-  relmat: { group: string; kind: 'dense' | 'near-singular' | 'sparse'; file: string } | null;
+  /** the relmat factors' K: file and kind of each (empty: none) */
+  relmat: { group: string; kind: KKind; file: string }[];
   csv: string;
-  /** K's file text (CSV for a dense K, JSON triplets for a sparse one), or null */
-  kText: string | null;
+  /** each K's file text (CSV for a dense K, JSON triplets for a sparse one), as `relmat` */
+  kText: string[];
   nobs: number;
 }
 
 export const RANDOM_WEIGHTED_SEED = 20261205;
-export const RANDOM_WEIGHTED_COUNTS = { weighted: 44, relmat: 36 };
+export const RANDOM_WEIGHTED_COUNTS = { weighted: 48, relmat: 48 };
+
+/** how K is drawn: condition numbers from ~10 (dense) to ~1e6 (near-singular) and ~1e10 (ill-conditioned) */
+export type KKind = 'dense' | 'near-singular' | 'ill-conditioned' | 'sparse';
+const K_KINDS: KKind[] = ['dense', 'near-singular', 'sparse', 'ill-conditioned'];
 
 interface WShape { name: string; re: string; h?: 'nested' | 'crossed'; slopeG: boolean }
 const W_SHAPES: WShape[] = [
@@ -55,9 +59,15 @@ const W_SHAPES: WShape[] = [
   { name: 'nested', re: '(1 | g/h)', h: 'nested', slopeG: false },
   { name: 'crossed', re: '(1 | g) + (1 | h)', h: 'crossed', slopeG: false },
   { name: 'crossed-slope', re: '(x | g) + (1 | h)', h: 'crossed', slopeG: true },
+  { name: 'crossed-two-slopes', re: '(x | g) + (x | h)', h: 'crossed', slopeG: true },
+  { name: 'nested-slope', re: '(x | g) + (1 | g:h)', h: 'nested', slopeG: true },
 ];
 
-interface KShape { name: string; re: string; crossed: boolean; slope: boolean; family: RandomWeightedCase['family'] }
+interface KShape {
+  name: string; re: string; crossed: boolean; slope: boolean; family: RandomWeightedCase['family'];
+  /** h nested in g (g/h) instead of crossed; a K on h too; a binomial cbind(s, f) response */
+  nested?: boolean; kOnH?: boolean; cbind?: boolean;
+}
 const K_SHAPES: KShape[] = [
   { name: 'k-intercept', re: '(1 | g)', crossed: false, slope: false, family: 'gaussian' },
   { name: 'k-slope', re: '(x | g)', crossed: false, slope: true, family: 'gaussian' },
@@ -67,6 +77,10 @@ const K_SHAPES: KShape[] = [
   { name: 'k-poisson', re: '(1 | g)', crossed: false, slope: false, family: 'poisson' },
   { name: 'k-poisson-crossed', re: '(1 | g) + (1 | h)', crossed: true, slope: false, family: 'poisson' },
   { name: 'k-binomial', re: '(1 | g)', crossed: false, slope: false, family: 'binomial' },
+  { name: 'k-nested', re: '(1 | g/h)', crossed: true, nested: true, slope: false, family: 'gaussian' },
+  { name: 'k-both-crossed', re: '(1 | g) + (1 | h)', crossed: true, kOnH: true, slope: false, family: 'gaussian' },
+  { name: 'k-binomial-cbind', re: '(1 | g)', crossed: false, slope: false, family: 'binomial', cbind: true },
+  { name: 'k-slope-weighted', re: '(x | g)', crossed: false, slope: true, family: 'gaussian' },
 ];
 
 /** `v` rounded to `digits` significant digits, as the shortest decimal text that reads back to it. */
@@ -85,16 +99,16 @@ function permutation(rng: Rng, n: number): number[] {
   return p;
 }
 
-/** the weights: log-uniform over 10^±spread, or integers 1..5 */
+/** the weights: log-uniform over 10^±spread (spread 0.5, 1.5, 3 or 5: up to ten orders of magnitude), or integers 1..5 */
 function drawWeights(rng: Rng, n: number): Float64Array {
-  const kind = rng.int(4);
-  const spread = [0.5, 1.5, 3][Math.min(kind, 2)];
-  return Float64Array.from({ length: n }, () => (kind === 3 ? 1 + rng.int(5) : Number(num(10 ** (spread * (2 * rng.uniform() - 1))))));
+  const kind = rng.int(5);
+  const spread = [0.5, 1.5, 3, 5][Math.min(kind, 3)];
+  return Float64Array.from({ length: n }, () => (kind === 4 ? 1 + rng.int(5) : Number(num(10 ** (spread * (2 * rng.uniform() - 1))))));
 }
 
 /** random effects per grouping factor of a weighted shape (lme4's nobs > nRE check) */
 function reCount(shape: WShape, G: number, H: number): number {
-  return (shape.slopeG ? 2 : 1) * G + (shape.h === 'nested' ? G * H : shape.h === 'crossed' ? H : 0);
+  return (shape.slopeG ? 2 : 1) * G + (shape.h === 'nested' ? G * H : shape.h === 'crossed' ? (shape.name === 'crossed-two-slopes' ? 2 : 1) * H : 0);
 }
 
 function weightedCase(rng: Rng, index: number): RandomWeightedCase {
@@ -130,7 +144,7 @@ function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
   if (new Set(h).size < H) return null;
   const w = drawWeights(rng, n);
   const noiseFollowsWeights = rng.uniform() < 0.8;
-  const scaleY = 10 ** (rng.uniform() * 2 - 1);
+  const scaleY = 10 ** (rng.uniform() * 4 - 2);
   const sigma = 0.2 + rng.uniform();
   const singularity = 0.15 + 0.3 * rng.uniform();
   const o = Float64Array.from({ length: n }, () => (withOffset ? Number(num(rng.normal() * 2)) : 0));
@@ -140,9 +154,12 @@ function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
     const b = drawEffects(rng, LG, 2);
     for (let i = 0; i < n; i++) if (g[i] === lev) eta[i] += b[0] + (shape.slopeG ? b[1] * x[i] : 0);
   }
-  const sdH = rng.uniform() < singularity ? 0 : Math.exp(rng.normal() * 0.8 - 0.3);
-  const bh = Float64Array.from({ length: shape.h === 'nested' ? G * H : H }, () => sdH * rng.normal());
-  if (shape.h) for (let i = 0; i < n; i++) eta[i] += bh[shape.h === 'nested' ? g[i] * H + h[i] : h[i]];
+  const LH = randomCovFactor(rng, 2, singularity);
+  const slopeH = shape.name === 'crossed-two-slopes';
+  for (let lev = 0; lev < (shape.h === 'nested' ? G * H : H); lev++) {
+    const b = drawEffects(rng, LH, 2);
+    for (let i = 0; i < n; i++) if ((shape.h === 'nested' ? g[i] * H + h[i] : h[i]) === lev && shape.h) eta[i] += b[0] + (slopeH ? b[1] * x[i] : 0);
+  }
   const lines = ['y,x,o,w,g,h'];
   for (let i = 0; i < n; i++) {
     const e = sigma * rng.normal() / (noiseFollowsWeights ? Math.sqrt(w[i]) : 1);
@@ -152,12 +169,12 @@ function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
   const formula = `y ~ x + ${withOffset ? 'offset(o) + ' : ''}${shape.re}`;
   return {
     name: `w${pad(index + 1, 2)}`, formula, family: 'gaussian', reml, shape: shape.name + (withOffset ? '+offset' : ''),
-    weights: 'w', relmat: null, csv: lines.join('\n') + '\n', kText: null, nobs: n,
+    weights: 'w', relmat: [], csv: lines.join('\n') + '\n', kText: [], nobs: n,
   };
 }
 
 /** K (G × G row-major, rounded to 12 digits): a random correlation-like SPD matrix of `kind` */
-function drawK(rng: Rng, G: number, kind: 'dense' | 'near-singular' | 'sparse'): Float64Array {
+function drawK(rng: Rng, G: number, kind: KKind): Float64Array {
   const K = new Float64Array(G * G);
   if (kind === 'sparse') {
     // families of 1–5 levels: within a family K = corr(A Aᵀ + δ I), 0 between families
@@ -168,8 +185,9 @@ function drawK(rng: Rng, G: number, kind: 'dense' | 'near-singular' | 'sparse'):
       start += size;
     }
   } else {
-    const r = kind === 'near-singular' ? 1 + rng.int(Math.max(1, Math.floor(G / 2))) : 1 + rng.int(G + 3);
-    const delta = kind === 'near-singular' ? 10 ** (-6 + 2 * rng.uniform()) : 0.02 + 0.5 * rng.uniform();
+    const low = kind !== 'dense';
+    const r = low ? 1 + rng.int(Math.max(1, Math.floor(G / 2))) : 1 + rng.int(G + 3);
+    const delta = kind === 'near-singular' ? 10 ** (-6 + 2 * rng.uniform()) : kind === 'ill-conditioned' ? 10 ** (-10 + 2 * rng.uniform()) : 0.02 + 0.5 * rng.uniform();
     K.set(correlationOf(rng, G, r, delta));
   }
   for (let e = 0; e < K.length; e++) K[e] = Number(K[e].toPrecision(12));
@@ -193,40 +211,67 @@ function correlationOf(rng: Rng, n: number, r: number, delta: number): Float64Ar
   return S;
 }
 
-/** lower Cholesky factor of K (G × G), with the smallest pivots floored at 0 (K is SPD here) */
-function cholesky(K: Float64Array, G: number): Float64Array {
+/** lower Cholesky factor of K (G × G), or null where a pivot is not positive (K rounded to 12 digits may not be) */
+function cholesky(K: Float64Array, G: number): Float64Array | null {
   const L = new Float64Array(G * G);
   for (let j = 0; j < G; j++) {
     let s = K[j * G + j];
     for (let k = 0; k < j; k++) s -= L[j * G + k] ** 2;
-    const d = Math.sqrt(Math.max(s, 0));
+    if (!(s > 1e-13)) return null;
+    const d = Math.sqrt(s);
     L[j * G + j] = d;
     for (let i = j + 1; i < G; i++) {
       let t = K[i * G + j];
       for (let k = 0; k < j; k++) t -= L[i * G + k] * L[j * G + k];
-      L[i * G + j] = d > 0 ? t / d : 0;
+      L[i * G + j] = t / d;
     }
   }
   return L;
 }
 
+/** K with its levels (`prefix` + index) in a random order: CSV text (dense) or JSON triplets (sparse) */
+function kFileText(rng: Rng, K: Float64Array, G: number, prefix: string, sparse: boolean): string {
+  const perm = permutation(rng, G);
+  const names = perm.map((i) => `${prefix}${pad(i, 2)}`);
+  if (sparse) {
+    const ti: number[] = [], tj: number[] = [], tx: string[] = [];
+    for (let a = 0; a < G; a++) for (let c = 0; c <= a; c++) {
+      const v = K[perm[a] * G + perm[c]];
+      if (v !== 0) { ti.push(a); tj.push(c); tx.push(num(v, 12)); }
+    }
+    return `{"levels":${JSON.stringify(names)},"i":[${ti.join(',')}],"j":[${tj.join(',')}],"x":[${tx.join(',')}]}\n`;
+  }
+  const lines = ['level,' + names.join(',')];
+  for (let a = 0; a < G; a++) lines.push([names[a], ...perm.map((c) => num(K[perm[a] * G + c], 12))].join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** a K of `kind` that is positive definite as written (12 digits), and its Cholesky factor */
+function drawPositiveK(rng: Rng, G: number, kind: KKind): { K: Float64Array; L: Float64Array } {
+  for (;;) {
+    const K = drawK(rng, G, kind);
+    const L = cholesky(K, G);
+    if (L) return { K, L };
+  }
+}
+
 function relmatCase(rng: Rng, index: number): RandomWeightedCase {
   const shape = K_SHAPES[index % K_SHAPES.length];
-  const kind = (['dense', 'near-singular', 'sparse'] as const)[Math.floor(index / K_SHAPES.length) % 3];
+  const kind = K_KINDS[Math.floor(index / K_SHAPES.length) % K_KINDS.length];
   const gaussian = shape.family === 'gaussian';
   const reml = gaussian && rng.uniform() < 0.5;
-  const withWeights = gaussian && !shape.slope && rng.uniform() < 0.3;
+  const withWeights = shape.name === 'k-slope-weighted' || (gaussian && !shape.slope && rng.uniform() < 0.3);
   const withOffset = shape.family === 'poisson' && rng.uniform() < 0.5;
-  const G = 8 + rng.int(shape.family === 'gaussian' ? 23 : 18);
-  const H = shape.crossed ? 3 + rng.int(4) : 1;
-  // 1–6 rows per level of g (a relmat factor may have one row per level)
-  const sizes = Array.from({ length: G }, () => 1 + rng.int(shape.family === 'gaussian' ? 6 : 5) + (shape.family === 'binomial' ? 2 : 0));
+  const G = 8 + rng.int(gaussian ? 23 : 18);
+  // 1–6 rows per level of g (a relmat factor may have one row per level); nested: 2–6
+  const sizes = Array.from({ length: G }, () => 1 + rng.int(gaussian ? 6 : 5) + (shape.family === 'binomial' && !shape.cbind ? 2 : 0) + (shape.nested ? 1 : 0));
   const n = sizes.reduce((s, k) => s + k, 0);
-  const K = drawK(rng, G, kind);
-  const LK = cholesky(K, G);
+  // h: 2–3 levels nested in g; 3–6 crossed; 3–10 with a K (every level of K must have rows: h cycles)
+  const H = shape.nested ? 2 + rng.int(2) : shape.crossed ? 3 + rng.int(shape.kOnH ? Math.min(8, n - 3) : 4) : 1;
+  const { K, L: LK } = drawPositiveK(rng, G, kind);
   // b = (L_K ⊗ L_Σ) u: K across levels, Σ (2 × 2) within
   const LS = randomCovFactor(rng, 2, 0.15);
-  const sdScale = shape.family === 'gaussian' ? 1 : 0.6;
+  const sdScale = gaussian ? 1 : 0.6;
   const U = Float64Array.from({ length: 2 * G }, () => rng.normal());
   const b = new Float64Array(2 * G);
   for (let i = 0; i < G; i++) {
@@ -236,48 +281,53 @@ function relmatCase(rng: Rng, index: number): RandomWeightedCase {
       b[i * 2 + c] = sdScale * s;
     }
   }
+  // h's effects: independent, or with their own K (k-both-crossed); nested: one per g:h cell
+  const nh = shape.nested ? G * H : H;
   const sdH = rng.uniform() < 0.2 ? 0 : Math.exp(rng.normal() * 0.6 - 0.5);
-  const bh = Float64Array.from({ length: H }, () => sdH * rng.normal());
+  const KH = shape.kOnH ? drawPositiveK(rng, H, kind === 'sparse' ? 'sparse' : 'dense') : null;
+  const z = Float64Array.from({ length: nh }, () => rng.normal());
+  const bh = Float64Array.from({ length: nh }, (_, i) => {
+    if (!KH) return sdH * z[i];
+    let s = 0;
+    for (let j = 0; j <= i; j++) s += KH.L[i * H + j] * z[j];
+    return sdH * s;
+  });
   const sigma = 0.3 + rng.uniform();
   const w = withWeights ? drawWeights(rng, n) : null;
-  const lines = [`y,x,o,${withWeights ? 'w,' : ''}g,h`];
+  const resp = shape.cbind ? 's,f' : 'y';
+  const lines = [`${resp},x,o,${withWeights ? 'w,' : ''}g,h`];
   let row = 0;
-  const scaleY = shape.family === 'gaussian' ? 10 ** (rng.uniform() * 2 - 1) : 1;
+  const scaleY = gaussian ? 10 ** (rng.uniform() * 2 - 1) : 1;
   for (let lev = 0; lev < G; lev++) {
     for (let k = 0; k < sizes[lev]; k++, row++) {
       const x = Number(num(rng.normal()));
       const o = withOffset ? Number(num(Math.log(0.5 + 2 * rng.uniform()))) : 0;
-      const hh = shape.crossed ? (row + rng.int(2)) % H : 0;
-      const eta = (shape.family === 'gaussian' ? 1 : 0.2) + 0.4 * x + b[lev * 2] + (shape.slope ? b[lev * 2 + 1] * x : 0) + bh[hh] + o;
-      let y: number;
-      if (shape.family === 'gaussian') y = scaleY * (eta + sigma * rng.normal() / (w ? Math.sqrt(w[row]) : 1));
-      else if (shape.family === 'poisson') y = poisson(rng, Math.exp(eta));
-      else y = rng.uniform() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
-      lines.push([gaussian ? num(y) : String(y), num(x), num(o), ...(w ? [num(w[row])] : []), `L${pad(lev, 2)}`, `H${hh}`].join(','));
+      const hh = shape.nested ? k % H : shape.kOnH ? row % H : shape.crossed ? (row + rng.int(2)) % H : 0;
+      const eta = (gaussian ? 1 : 0.2) + 0.4 * x + b[lev * 2] + (shape.slope ? b[lev * 2 + 1] * x : 0) + bh[shape.nested ? lev * H + hh : hh] + o;
+      let y: string;
+      if (gaussian) y = num(scaleY * (eta + sigma * rng.normal() / (w ? Math.sqrt(w[row]) : 1)));
+      else if (shape.family === 'poisson') y = String(poisson(rng, Math.exp(eta)));
+      else if (shape.cbind) {
+        const size = 1 + rng.int(12);
+        let succ = 0;
+        for (let t = 0; t < size; t++) if (rng.uniform() < 1 / (1 + Math.exp(-eta))) succ++;
+        y = `${succ},${size - succ}`;
+      } else y = rng.uniform() < 1 / (1 + Math.exp(-eta)) ? '1' : '0';
+      lines.push([y, num(x), num(o), ...(w ? [num(w[row])] : []), `L${pad(lev, 2)}`, `H${pad(hh, 2)}`].join(','));
     }
   }
-  // K's levels in a shuffled order (matched by name)
-  const perm = permutation(rng, G);
-  const names = perm.map((i) => `L${pad(i, 2)}`);
-  let kText: string;
-  const file = `k${pad(index + 1, 2)}_K.${kind === 'sparse' ? 'json' : 'csv'}`;
-  if (kind === 'sparse') {
-    const ti: number[] = [], tj: number[] = [], tx: string[] = [];
-    for (let a = 0; a < G; a++) for (let c = 0; c <= a; c++) {
-      const v = K[perm[a] * G + perm[c]];
-      if (v !== 0) { ti.push(a); tj.push(c); tx.push(num(v, 12)); }
-    }
-    kText = `{"levels":${JSON.stringify(names)},"i":[${ti.join(',')}],"j":[${tj.join(',')}],"x":[${tx.join(',')}]}\n`;
-  } else {
-    const kl = ['level,' + names.join(',')];
-    for (let a = 0; a < G; a++) kl.push([names[a], ...perm.map((c) => num(K[perm[a] * G + c], 12))].join(','));
-    kText = kl.join('\n') + '\n';
+  const name = `k${pad(index + 1, 2)}`;
+  const relmat = [{ group: 'g', kind, file: `${name}_K.${kind === 'sparse' ? 'json' : 'csv'}` }];
+  const kText = [kFileText(rng, K, G, 'L', kind === 'sparse')];
+  if (KH) {
+    relmat.push({ group: 'h', kind: kind === 'sparse' ? 'sparse' : 'dense', file: `${name}_Kh.${kind === 'sparse' ? 'json' : 'csv'}` });
+    kText.push(kFileText(rng, KH.K, H, 'H', kind === 'sparse'));
   }
-  const lhs = 'y';
+  const lhs = shape.cbind ? 'cbind(s, f)' : 'y';
   const formula = `${lhs} ~ x + ${withOffset ? 'offset(o) + ' : ''}${shape.re}`;
   return {
-    name: `k${pad(index + 1, 2)}`, formula, family: shape.family, reml, shape: `${shape.name}/${kind}${withWeights ? '+weights' : ''}${withOffset ? '+offset' : ''}`,
-    weights: withWeights ? 'w' : null, relmat: { group: 'g', kind, file }, csv: lines.join('\n') + '\n', kText, nobs: n,
+    name, formula, family: shape.family, reml, shape: `${shape.name}/${kind}${withWeights ? '+weights' : ''}${withOffset ? '+offset' : ''}`,
+    weights: withWeights ? 'w' : null, relmat, csv: lines.join('\n') + '\n', kText, nobs: n,
   };
 }
 

@@ -12,6 +12,7 @@
 #  - k… (poisson, binomial): glFormula -> Zt as above -> mkGlmerDevfun: glmer's two stages (default
 #      glmerControl optimizers), then the exact Laplace deviance (exact_laplace.R: PIRLS converged)
 #      minimized from there by nloptwrap to tight tolerances, with its deriv12 Hessian.
+# K's levels are matched by name (its files list them in another order than the data's).
 # For each LMM: the criterion, θ, evaluations and messages of each run; "objective_at": lme4's
 # deviance function at the best run's θ and at a point away from it; "at_best": β, SE, σ and the
 # conditional modes and SDs (original scale b = (L (x) I) b', with the prior weights:
@@ -40,9 +41,9 @@ collect <- function(expr) {
   list(value = val, messages = msgs)
 }
 
-read_K <- function(cs) {
-  f <- file.path(dir, cs$relmat$file)
-  if (cs$relmat$kind == "sparse") {
+read_K <- function(r) {
+  f <- file.path(dir, r$file)
+  if (r$kind == "sparse") {
     s <- fromJSON(f)
     n <- length(s$levels)
     K <- matrix(0, n, n); K[cbind(s$i + 1, s$j + 1)] <- s$x; K[cbind(s$j + 1, s$i + 1)] <- s$x
@@ -55,11 +56,12 @@ read_K <- function(cs) {
   K
 }
 
-# Zt's rows of the relmat term(s) on g replaced by (L (x) I_q)' Zt; B maps b' to b
-with_relmat <- function(reTrms, K, group) {
+# Zt's rows of the relmat terms replaced by (L (x) I_q)' Zt; B maps b' to b
+with_relmat <- function(reTrms, relmat) {
   Zt <- reTrms$Zt
   B <- diag(nrow(Zt))
-  for (i in which(names(reTrms$cnms) == group)) {
+  for (r in relmat) for (i in which(names(reTrms$cnms) == r$group)) {
+    group <- r$group; K <- read_K(r)
     q <- length(reTrms$cnms[[i]])
     lev <- levels(reTrms$flist[[group]])
     Lq <- kronecker(t(chol(K[lev, lev])), diag(q))
@@ -95,7 +97,7 @@ at_best <- function(m, reTrms, B, w) list(theta = I(as.numeric(getME(m, "theta")
 lmm_case <- function(cs, d) {
   fo <- as.formula(cs$formula); reml <- isTRUE(cs$reml)
   w <- if (is.null(cs$weights)) rep(1, nrow(d)) else d[[cs$weights]]
-  if (is.null(cs$relmat)) {
+  if (length(cs$relmat) == 0) {
     fits <- lapply(controls, function(ctrl) {
       r <- collect(do.call(lmer, list(formula = fo, data = d, REML = reml, control = ctrl, weights = w)))
       m <- r$value
@@ -106,11 +108,10 @@ lmm_case <- function(cs, d) {
     devfun <- getME(best, "devfun")
     reTrms <- getME(best, c("Ztlist", "cnms", "flist", "Gp")); B <- diag(nrow(getME(best, "Zt")))
   } else {
-    K <- read_K(cs)
     ctl <- do.call(lmerControl, NOCHECK)
     mk <- function() {
       lf <- do.call(lFormula, list(formula = fo, data = d, REML = reml, weights = w, control = ctl))
-      r <- with_relmat(lf$reTrms, K, cs$relmat$group); lf$reTrms <- r$reTrms
+      r <- with_relmat(lf$reTrms, cs$relmat); lf$reTrms <- r$reTrms
       list(lf = lf, B = r$B, dev = do.call(mkLmerDevfun, lf))
     }
     runs <- list(
@@ -146,9 +147,8 @@ lmm_case <- function(cs, d) {
 
 glmm_case <- function(cs, d) {
   fo <- as.formula(cs$formula); fam <- get(cs$family)()
-  K <- read_K(cs)
   gf <- glFormula(fo, data = d, family = fam, control = do.call(glmerControl, NOCHECK))
-  r <- with_relmat(gf$reTrms, K, cs$relmat$group); gf$reTrms <- r$reTrms
+  r <- with_relmat(gf$reTrms, cs$relmat); gf$reTrms <- r$reTrms
   msgs <- character(0)
   fit <- collect({
     dev <- do.call(mkGlmerDevfun, c(gf, list(nAGQ = 0L)))
