@@ -1,5 +1,62 @@
 /**
- * TOLERANCES-HEADER
+ * Randomized comparison with lme4 1.1-31 (R 4.2.2) of prior weights in lmer and of known relatedness
+ * covariances (relmat): 96 small random models (test/oracle/randomWeighted.ts, seed 20261205; data,
+ * K matrices and lme4's results in test/fixtures/random-weighted/, written by
+ * test/oracle/exportRandomWeighted.ts and test/oracle/random_weighted.R).
+ *  - w01–w48, lmer with prior weights (REML and ML): (1 | g), (x | g), (x || g), g/h, (x | g) + (1 | g:h),
+ *    crossed (1 | g) + (1 | h), (x | g) + (1 | h), (x | g) + (x | h); `offset(o)` in 13 of them (and
+ *    in 5 GLMMs); the weights log-uniform over 10^±0.5 … 10^±5 (max/min up to 9.4e9, over 1e8 in 11
+ *    of the 57 weighted cases) or integers 1–5; no `sigma` option. lme4 fitted each three ways: lmer's default lmerControl(), optimizer = "bobyqa" (minqa),
+ *    and nloptwrap to ftol_abs 1e-12 / xtol_abs 1e-10.
+ *  - k01–k48, a K on g (b ~ N(0, σ_b² K)) given as a named dense matrix (CSV) or sparse triplets
+ *    (JSON), its levels in another order than the data's: random correlation-like SPD K (corr of
+ *    A Aᵀ + δI), near-singular (low-rank A, δ 1e-6 … 1e-4), ill-conditioned (δ 1e-10 … 1e-8,
+ *    condition numbers ~1e10), block-diagonal sparse (families); (1 | g), (x | g), (x || g),
+ *    (1 | g) + (1 | h) and (x | g) + (1 | h) with K on g only, (1 | g/h) with K on g, K on both crossed
+ *    factors, relmat with prior weights (with slopes too), REML and ML; glmer Poisson (with offsets)
+ *    and binomial (0/1 and cbind(s, f)), (1 | g) and (1 | g) + (1 | h). lme4's fits are its modular
+ *    ones with Z L in place of Z (as pedigreemm and lme4qtl): the LMMs optimized the same three ways
+ *    (default: nloptwrap with restart_edge and boundary.tol 1e-5, as lmer), the GLMMs by glmer's two
+ *    stages and then on the exact Laplace deviance (PIRLS converged, exact_laplace.R) to tight
+ *    tolerances. Conditional modes are compared on K's original scale, b = (L ⊗ I) u.
+ *
+ * What is asserted, with the tolerance and the worst value seen (run with AUDIT_WORST=1 to print them):
+ *  (1) apart from the optimizer: our profiled criterion at lme4's best θ and at a point away from it is
+ *      lme4's deviance function there to 1e-8 relative (worst 3.1e-10, k24's away point: weights and a
+ *      near-singular K); the fit assembled at lme4's θ has lme4's β (1e-6 SE; worst 9.6e-9, w42), SEs
+ *      (1e-6 relative; 3.2e-9), σ (1e-6 relative; 2.1e-10), conditional modes and conditional SDs
+ *      (1e-6 σ; 2.5e-8 and 1.5e-10). GLMMs: our Laplace deviance at glmer's (θ, β), at the exact
+ *      optimum and away, from a cold PIRLS start, is the exact deviance to 1e-11 relative (worst 3.4e-15).
+ *  (2) our optimum is no worse than the best of lme4's three fits, to 1e-6: worst 5.0e-7 above (w31,
+ *      (x | g) + (x | h) with h's 3 θ all ~0: ours stops with them ~1e-6), and up to 4.5e-8 below (w48);
+ *      GLMMs: no worse than the best exact deviance at glmer's optimum and the exact optimum, to 1e-6
+ *      (worst 1.1e-12 above).
+ *  (3) at the optimum against lme4's best fit: β 1e-3 SE (worst 3.1e-4, w31), SEs 1e-3 relative
+ *      (1.5e-4, w31), σ 1e-4 relative (3.6e-5, w31), modes 1e-4 σ (1.2e-5, w22), conditional SDs
+ *      1e-3 σ (1.1e-4, w31), θ 2e-3 absolute (5.3e-4, w42): all in flat singular fits whose criteria
+ *      agree to < 1e-6. GLMMs against the exact optimum: β 1e-5 SE (8.6e-7, k47), SEs 1e-5 relative
+ *      (3.3e-7, k32), θ 1e-5 (2.6e-7), modes 1e-5 absolute (3.1e-7).
+ *
+ * Our bug this test found (focused test at the end): a conditional SD was NaN where a term's
+ * intercept row of θ is exactly 0 beside a slope (w31 at lme4's θ: Var(b) = M Var(b_int) Mᵀ left a
+ * −1e-34 residue under the √; lme4 reports 0) — src/results/components.ts conditionalSd.
+ *
+ * Where lme4 and we differ on the optimum (evidence in lme4.json, asserted below):
+ *  - the criterion is multimodal in at least 4 of the 80 LMMs, and lme4's own optimizers disagree: nloptwrap
+ *    (default and tight) ends 1.20 above minqa's bobyqa on w24 and 0.243 above on w16; bobyqa ends
+ *    1.29 above nloptwrap on k14 and 3.05 above on w32. Ours reaches the best in all but w32
+ *    ((x | g) + (1 | g:h), weights over 9 orders of magnitude): there ours is bobyqa's local minimum
+ *    (g:h's θ = 0, 162.4467) and nloptwrap's (g's slope SD 0, 159.3970) is 3.05 lower; on the segment
+ *    between them the criterion rises 0.69 above ours, so both are minima, and ours lands in the same
+ *    one from rhobeg 0.05 … 1 and without the moment start: a basin of the path, not an error of the
+ *    criterion (which agrees with lme4's at both points to < 3e-11). OTHER_LOCAL_MINIMUM lists it.
+ *  - glmer's reported −2ℓ (PIRLS stopped at tolPwrss 1e-7) is up to 3.7e-3 below the converged
+ *    deviance at its own (θ, β) (k11); its default fit's converged deviance is up to 3.7e-3 above the
+ *    exact optimum (k11).
+ *
+ * Refused, with the reason (checked at the end, so left out of the generator): a dense or sparse K
+ * with a level that has no rows in the data (a pedigree's ancestors are supported: test/relmat.test.ts),
+ * and a level of the data missing from K.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,6 +128,7 @@ function seen(measure: string, value: number, at: string): number {
   return value;
 }
 afterAll(() => {
+  if (!process.env.AUDIT_WORST) return;
   for (const [k, v] of [...worst].sort()) console.log(`worst ${k}: ${v.value.toExponential(2)} (${v.at})`);
 });
 
@@ -113,6 +171,30 @@ describe('random weighted and relmat models: the fixtures', () => {
       c.relmat.forEach((r, k) => expect(text(r.file)).toBe(c.kText[k]));
     }
     expect(ref.cases.map((c) => [c.name, c.formula])).toEqual(index.cases.map((c) => [c.name, c.formula]));
+  });
+
+  it('cover every shape and kind of K, REML and ML, offsets, weights over ten orders of magnitude, singular and non-singular fits', () => {
+    const shapes = (prefix: string) => new Set(index.cases.filter((c) => c.name.startsWith(prefix)).map((c) => c.shape.split(/[/+]/)[0]));
+    expect(shapes('w').size).toBe(8);
+    expect(shapes('k').size).toBe(12);
+    expect(new Set(index.cases.flatMap((c) => c.relmat.map((r) => r.kind)))).toEqual(new Set(['dense', 'near-singular', 'ill-conditioned', 'sparse']));
+    expect(index.cases.filter((c) => c.relmat.length === 2).length).toBeGreaterThanOrEqual(4);
+    const gaussian = index.cases.filter((c) => c.family === 'gaussian');
+    expect(gaussian.filter((c) => c.reml).length).toBeGreaterThan(30);
+    expect(gaussian.filter((c) => !c.reml).length).toBeGreaterThan(30);
+    expect(index.cases.filter((c) => c.formula.includes('offset(')).length).toBeGreaterThan(15);
+    expect(index.cases.filter((c) => c.relmat.length > 0 && c.weights).length).toBeGreaterThanOrEqual(8);
+    expect(new Set(glmms.map((c) => c.family))).toEqual(new Set(['poisson', 'binomial']));
+    // the weights' range within a case: max / min
+    const ranges = index.cases.filter((c) => c.weights).map((c) => {
+      const w = Array.from(table(c.name).getChild(c.weights!)!.toArray() as Float64Array);
+      return Math.max(...w) / Math.min(...w);
+    });
+    expect(ranges.filter((r) => r > 1e8).length).toBeGreaterThanOrEqual(5);
+    expect(ranges.filter((r) => r < 10).length).toBeGreaterThanOrEqual(5);
+    const singular = lmms.filter((c) => c.singular).length;
+    expect(singular).toBeGreaterThan(30);
+    expect(lmms.length - singular).toBeGreaterThan(30);
   });
 });
 
