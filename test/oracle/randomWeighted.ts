@@ -7,7 +7,8 @@
  *    nested and crossed factors, sometimes `offset(o)` in the formula; the weights drawn
  *    log-uniformly over up to 10^±3 (six orders of magnitude), or small integers, and the residuals
  *    drawn with variance σ²/w (sometimes not: weights unrelated to the noise); variance components
- *    as test/oracle/randomModels.ts draws them (zeros and tiny ones: many fits singular).
+ *    as test/oracle/randomModels.ts draws them (zeros and tiny ones: many fits singular); `v…` the
+ *    same with x a calendar year (2000 + …: slopes far from the intercept's origin).
  *  - `k…`: a known covariance K on the grouping factor g (b ~ N(0, σ_b² K)): K a random
  *    correlation-like SPD matrix (the correlation matrix of A Aᵀ + δ I, A with a random number of
  *    columns), a near-singular one (A of low rank and δ = 1e-6 … 1e-4: condition numbers up to ~1e6),
@@ -45,7 +46,7 @@ export interface RandomWeightedCase {
 }
 
 export const RANDOM_WEIGHTED_SEED = 20261205;
-export const RANDOM_WEIGHTED_COUNTS = { weighted: 48, relmat: 48 };
+export const RANDOM_WEIGHTED_COUNTS = { weighted: 48, relmat: 48, year: 6 };
 
 /** how K is drawn: condition numbers from ~10 (dense) to ~1e6 (near-singular) and ~1e10 (ill-conditioned) */
 export type KKind = 'dense' | 'near-singular' | 'ill-conditioned' | 'sparse';
@@ -111,15 +112,18 @@ function reCount(shape: WShape, G: number, H: number): number {
   return (shape.slopeG ? 2 : 1) * G + (shape.h === 'nested' ? G * H : shape.h === 'crossed' ? (shape.name === 'crossed-two-slopes' ? 2 : 1) * H : 0);
 }
 
-function weightedCase(rng: Rng, index: number): RandomWeightedCase {
+/** the shapes of the `v…` cases (x a calendar year): the slope shapes, then an intercept */
+const YEAR_SHAPES = [1, 2, 5, 6, 7, 0];
+
+function weightedCase(rng: Rng, index: number, year = false): RandomWeightedCase {
   for (;;) {
-    const c = tryWeightedCase(rng, index);
+    const c = tryWeightedCase(rng, index, year);
     if (c) return c;
   }
 }
 
-function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
-  const shape = W_SHAPES[index % W_SHAPES.length];
+function tryWeightedCase(rng: Rng, index: number, year: boolean): RandomWeightedCase | null {
+  const shape = W_SHAPES[year ? YEAR_SHAPES[index % YEAR_SHAPES.length] : index % W_SHAPES.length];
   const reml = rng.uniform() < 0.5;
   const withOffset = rng.uniform() < 0.4;
   const G = 4 + rng.int(9);
@@ -138,7 +142,7 @@ function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
     for (let k = 0; k < sizes[c]; k++, row++) {
       g[row] = shape.h === 'nested' ? Math.floor(c / H) : c;
       h[row] = shape.h === 'nested' ? c % H : shape.h === 'crossed' ? (row * 7 + rng.int(H)) % H : 0;
-      x[row] = xKind === 0 ? k : rng.normal();
+      x[row] = year ? 2000 + k + rng.int(3) : xKind === 0 ? k : rng.normal();
     }
   }
   if (new Set(h).size < H) return null;
@@ -148,17 +152,19 @@ function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
   const sigma = 0.2 + rng.uniform();
   const singularity = 0.15 + 0.3 * rng.uniform();
   const o = Float64Array.from({ length: n }, () => (withOffset ? Number(num(rng.normal() * 2)) : 0));
-  const eta = Float64Array.from(x, (v) => 1 + 0.5 * v);
+  // a year's effects as of 2000 (the model's intercept is at year 0: lme4's β₀ far from the data)
+  const xs = Float64Array.from(x, (v) => (year ? v - 2000 : v));
+  const eta = Float64Array.from(xs, (v) => 1 + 0.5 * v);
   const LG = randomCovFactor(rng, 2, singularity);
   for (let lev = 0; lev < G; lev++) {
     const b = drawEffects(rng, LG, 2);
-    for (let i = 0; i < n; i++) if (g[i] === lev) eta[i] += b[0] + (shape.slopeG ? b[1] * x[i] : 0);
+    for (let i = 0; i < n; i++) if (g[i] === lev) eta[i] += b[0] + (shape.slopeG ? b[1] * xs[i] : 0);
   }
   const LH = randomCovFactor(rng, 2, singularity);
   const slopeH = shape.name === 'crossed-two-slopes';
   for (let lev = 0; lev < (shape.h === 'nested' ? G * H : H); lev++) {
     const b = drawEffects(rng, LH, 2);
-    for (let i = 0; i < n; i++) if ((shape.h === 'nested' ? g[i] * H + h[i] : h[i]) === lev && shape.h) eta[i] += b[0] + (slopeH ? b[1] * x[i] : 0);
+    for (let i = 0; i < n; i++) if ((shape.h === 'nested' ? g[i] * H + h[i] : h[i]) === lev && shape.h) eta[i] += b[0] + (slopeH ? b[1] * xs[i] : 0);
   }
   const lines = ['y,x,o,w,g,h'];
   for (let i = 0; i < n; i++) {
@@ -168,7 +174,7 @@ function tryWeightedCase(rng: Rng, index: number): RandomWeightedCase | null {
   }
   const formula = `y ~ x + ${withOffset ? 'offset(o) + ' : ''}${shape.re}`;
   return {
-    name: `w${pad(index + 1, 2)}`, formula, family: 'gaussian', reml, shape: shape.name + (withOffset ? '+offset' : ''),
+    name: `${year ? 'v' : 'w'}${pad(index + 1, 2)}`, formula, family: 'gaussian', reml, shape: shape.name + (year ? '+year' : '') + (withOffset ? '+offset' : ''),
     weights: 'w', relmat: [], csv: lines.join('\n') + '\n', kText: [], nobs: n,
   };
 }
@@ -342,11 +348,12 @@ function poisson(rng: Rng, mu: number): number {
   return k;
 }
 
-/** the cases from `seed` (deterministic): the weighted ones, then the relmat ones */
+/** the cases from `seed` (deterministic): the weighted ones, the relmat ones, then weighted ones with x a year (`v…`) */
 export function generateRandomWeighted(seed = RANDOM_WEIGHTED_SEED, counts = RANDOM_WEIGHTED_COUNTS): RandomWeightedCase[] {
   const rng = new Rng(seed);
   const out: RandomWeightedCase[] = [];
   for (let k = 0; k < counts.weighted; k++) out.push(weightedCase(rng, k));
   for (let k = 0; k < counts.relmat; k++) out.push(relmatCase(rng, k));
+  for (let k = 0; k < counts.year; k++) out.push(weightedCase(rng, k, true));
   return out;
 }

@@ -94,6 +94,36 @@ run_summary <- function(crit, theta, feval, messages) list(objective = crit, the
 at_best <- function(m, reTrms, B, w) list(theta = I(as.numeric(getME(m, "theta"))), beta = named(fixef(m)),
   se = named(sqrt(diag(as.matrix(vcov(m))))), sigma = sigma(m), ranef = modes(m, reTrms, B, w))
 
+# x a calendar year (the v… cases): lme4 optimizes θ of the intercept at year 0, poorly scaled.
+# The same model with x - 2000 (tight nloptwrap) has the same optimum: each (1, x) block's
+# b = A b_c, A = [1 -2000; 0 1], so Λ = chol(A Λ_c Λ_c' A') (a lower factor from the QR of
+# (A Λ_c)'). lme4's own (uncentred) deviance function at that θ is the "centred" run, and its
+# model (mkMerMod at that θ) lme4's estimates there.
+centred_run <- function(fo, d, reml, w) {
+  c0 <- 2000
+  dc <- d; dc$x <- d$x - c0
+  mc <- do.call(lmer, list(formula = fo, data = dc, REML = reml, control = controls$tight, weights = w))
+  cn <- getME(mc, "cnms")
+  theta <- unlist(lapply(seq_along(cn), function(i) {
+    Tc <- getME(mc, "Tlist")[[i]]
+    if (identical(cn[[i]], c("(Intercept)", "x"))) {
+      A <- diag(2); A[1, 2] <- -c0
+      R <- qr.R(qr(t(A %*% Tc)))
+      Tc <- t(R) %*% diag(sign(diag(R)) + (diag(R) == 0), 2)
+    }
+    Tc[lower.tri(Tc, diag = TRUE)]
+  }))
+  lf <- do.call(lFormula, list(formula = fo, data = d, REML = reml, weights = w))
+  dev <- do.call(mkLmerDevfun, lf)
+  val <- dev(theta)
+  opt <- list(par = theta, fval = val, conv = 0, feval = mc@optinfo$feval, message = "the x - 2000 fit's theta mapped back")
+  m <- mkMerMod(environment(dev), opt, lf$reTrms, fr = lf$fr)
+  m@optinfo$centred <- dev
+  centred_crit <- if (reml) REMLcrit(mc) else deviance(mc)
+  list(run = c(run_summary(val, theta, mc@optinfo$feval, c(mc@optinfo$conv$lme4$messages, opt$message)),
+               list(centred_objective = centred_crit)), m = m)
+}
+
 lmm_case <- function(cs, d) {
   fo <- as.formula(cs$formula); reml <- isTRUE(cs$reml)
   w <- if (is.null(cs$weights)) rep(1, nrow(d)) else d[[cs$weights]]
@@ -104,8 +134,9 @@ lmm_case <- function(cs, d) {
       list(run = run_summary(if (reml) REMLcrit(m) else deviance(m), getME(m, "theta"), m@optinfo$feval,
                              c(r$messages, m@optinfo$conv$lme4$messages)), m = m)
     })
+    if (mean(d$x) > 100 && !grepl("||", cs$formula, fixed = TRUE)) fits$centred <- centred_run(fo, d, reml, w)
     best <- fits[[which.min(vapply(fits, function(f) f$run$objective, 0))]]$m
-    devfun <- getME(best, "devfun")
+    devfun <- if (inherits(best@optinfo$centred, "function")) best@optinfo$centred else getME(best, "devfun")
     reTrms <- getME(best, c("Ztlist", "cnms", "flist", "Gp")); B <- diag(nrow(getME(best, "Zt")))
   } else {
     ctl <- do.call(lmerControl, NOCHECK)
