@@ -111,16 +111,21 @@ export function invertLower(l: Float64Array, n: number): Float64Array {
   return inv;
 }
 
-/** Cholesky factor of a positive semi-definite matrix (lower triangle of S); pivots ≤ tol · scale become 0. */
-export function semidefiniteCholesky(S: Float64Array, q: number): Float64Array {
+/**
+ * Cholesky factor of a positive semi-definite matrix (lower triangle of S); a pivot d_j ≤ 1e-14 · s_j
+ * becomes 0 (a zero column). `scale` 'matrix' (default): s_j = max_k S_kk; 'column': s_j = S_jj, the
+ * pivot against its own column's diagonal — for a Σ whose diagonal spans many orders of magnitude
+ * (an intercept's variance at year 0, 1.5e7, beside a slope's 3.6: the slope's own pivot 8.5e-9 is
+ * real and below 1e-14 · 1.5e7), where rounding leaves a residue of ~1e-16 · S_jj at a true zero.
+ */
+export function semidefiniteCholesky(S: Float64Array, q: number, scale: 'matrix' | 'column' = 'matrix'): Float64Array {
   const L = new Float64Array(q * q);
-  let scale = 0;
-  for (let j = 0; j < q; j++) scale = Math.max(scale, S[j * q + j]);
-  const tol = 1e-14 * scale;
+  let largest = 0;
+  for (let j = 0; j < q; j++) largest = Math.max(largest, S[j * q + j]);
   for (let j = 0; j < q; j++) {
     let d = S[j * q + j];
     for (let k = 0; k < j; k++) d -= L[j * q + k] ** 2;
-    if (d <= tol) continue;
+    if (d <= 1e-14 * (scale === 'column' ? S[j * q + j] : largest)) continue;
     const r = Math.sqrt(d);
     L[j * q + j] = r;
     for (let i = j + 1; i < q; i++) {

@@ -161,7 +161,11 @@ function mapTheta({ blocks, transforms }: Reparametrized, theta: ArrayLike<numbe
     const A = t[which];
     const T = new Float64Array(q * q);
     fillTemplate(b, theta, T);
-    // A T, then Σ = (A T)(A T)ᵀ and its Cholesky factor (positive semi-definite: a zero pivot gives a zero column)
+    // A T, then Σ = (A T)(A T)ᵀ and its Cholesky factor (positive semi-definite: a zero pivot gives a
+    // zero column). Σ's rows are formed from A T's, so a true zero pivot leaves ~1e-16 of its own
+    // column's diagonal; against the largest diagonal instead, a slope's real pivot beside an
+    // intercept's variance at year 0 (8.5e-9 against 1.5e7) was zeroed and the fit assembled at a
+    // singular θ 0.79 above the optimizer's (test/randomWeighted.test.ts, v01)
     const AT = new Float64Array(q * q);
     for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) {
       let acc = 0;
@@ -174,7 +178,7 @@ function mapTheta({ blocks, transforms }: Reparametrized, theta: ArrayLike<numbe
       for (let u = 0; u < q; u++) acc += AT[r * q + u] * AT[c * q + u];
       S[r * q + c] = acc;
     }
-    const L = semidefiniteCholesky(S, q);
+    const L = semidefiniteCholesky(S, q, 'column');
     for (let e = 0; e < q * q; e++) if (b.thetaIndex[e] >= 0) out[b.thetaIndex[e]] = L[e];
   });
   return out;

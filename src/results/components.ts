@@ -81,6 +81,16 @@ export function varCorrRows(terms: readonly VarCorrTerm[], theta: ArrayLike<numb
 }
 
 /**
+ * √Var(b_s | y) from a diagonal entry of a level's conditional covariance. Var(b) = M Var(b_int) Mᵀ
+ * (src/model/reparam.ts covariancesToOriginal) cancels to a rounding residue of either sign where
+ * the variance is zero (a term's intercept row of θ exactly 0 beside a nonzero slope: −1e-34 gave a
+ * NaN SD where lme4 reports 0), so a negative residue is 0.
+ */
+function conditionalSd(v: number): number {
+  return Math.sqrt(Math.max(0, v));
+}
+
+/**
  * Conditional modes with conditional standard deviations, per grouping factor (block): `b[k]` the
  * modes of block k (nl · q, level-major), `condVar[k]` their q × q conditional covariances per level.
  */
@@ -94,7 +104,7 @@ export function ranefGroups(blocks: readonly RandomBlock[], b: readonly Float64A
     const condsd: Record<string, number[]> = {};
     blk.cnames.forEach((name, s) => {
       values[name] = Array.from({ length: blk.nl }, (_, g) => bk[g * q + s]);
-      condsd[name] = Array.from({ length: blk.nl }, (_, g) => Math.sqrt(cv[g * q * q + s * q + s]));
+      condsd[name] = Array.from({ length: blk.nl }, (_, g) => conditionalSd(cv[g * q * q + s * q + s]));
     });
     return { group: blk.group, levels: blk.levels, values, condsd };
   });
@@ -141,7 +151,7 @@ function ranefSummary(blk: RandomBlock, bk: Float64Array, cv: Float64Array): Ran
     let cmin = Infinity;
     let cmax = -Infinity;
     for (let g = 0; g < nl; g++) {
-      const c = Math.sqrt(cv[g * q * q + s * q + s]);
+      const c = conditionalSd(cv[g * q * q + s * q + s]);
       csum += c;
       cmin = Math.min(cmin, c);
       cmax = Math.max(cmax, c);
