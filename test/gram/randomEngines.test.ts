@@ -1,0 +1,200 @@
+/**
+ * Randomized differential audit of the out-of-memory engines against the in-memory model frame and
+ * lme4: the 200 random cases of test/randomFrames.test.ts (test/oracle/randomFrames.ts; lme4's
+ * answers in test/fixtures/random-frame/lme4.json) through the stream of record batches from
+ * Parquet, CSV and Arrow IPC files written from each case, DuckDB on the Parquet and CSV files, and
+ * (a subset) a two-shard ClickHouse cluster.
+ *
+ * For every case and engine: nobs and the rows na.omit dropped, the rank-check message, the
+ * fixed-effects columns kept, the random-effects terms' levels and θ's names; at lme4's θ the
+ * criterion (1e-9 relative to the in-memory fit's, 1e-8 to lme4's) and β (1e-9 of max(|β|, SE) to
+ * the in-memory fit's, 1e-6 to lme4's); the engine's own optimum no worse than lme4's by more than
+ * 1e-6. Where lme4 refuses a model, the engine refuses it with the in-memory frame's reason.
+ *
+ * Tolerances: the in-memory path and the engines form the same A = [Z X y]ᵀ[Z X y] (same transform
+ * up to rounding: the engines' Gram is rebased exactly in float64 by the fit, see gram/fit.ts) from
+ * sums of at most 140 rows taken in another order (DuckDB, ClickHouse: per group in the engine's
+ * order, shards merged by Chan's formula; the stream's default `exact` mode: the in-memory order).
+ * Each entry then differs by a few ulps of the sum of |terms|; the profiled criterion's cancellation
+ * (XᵀX − R_ZXᵀR_ZX, r²) amplifies that by at most the condition of the centred problem, which for
+ * these data (6-significant-digit values, ≤ 20 columns) leaves it well under 1e-9 relative: the
+ * worst values seen are printed when AUDIT_REPORT is set. lme4's tolerances are those of the
+ * in-memory audit (R prints 15 digits; its own sums round differently).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { assembleFit } from '../../src/lmm/assemble.js';
+import { buildLmm } from '../../src/lmm/model.js';
+import { formGram } from '../../src/backend/cpu/gram.js';
+import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { gramLmm, lmerFromGram } from '../../src/gram/fit.js';
+import type { GramSourceResult } from '../../src/gram/source.js';
+import { gramFromStream } from '../../src/gram/stream/streamSource.js';
+import { openBatchSource } from '../../src/gram/stream/node.js';
+import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
+import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
+import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { type FrameCase, generateRandomFrames } from '../oracle/randomFrames.js';
+import { randomFrameTable } from '../helpers/randomFrameTable.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'random-frame');
+
+interface Lme4Case {
+  name: string; formula: string; reml: boolean; error?: string;
+  colnames: string[]; dropped: string[]; fixef: number[]; se: number[];
+  theta_names: string[]; theta: number[]; criterion: number; nobs: number; na_dropped: number;
+}
+
+const index = JSON.parse(readFileSync(join(fixtures, 'cases.json'), 'utf8')) as { seed: number; count: number };
+const lme4 = JSON.parse(readFileSync(join(fixtures, 'lme4.json'), 'utf8')) as { cases: Lme4Case[] };
+const cases = generateRandomFrames(index.seed, index.count);
+const byName = new Map(cases.map((c) => [c.name, c]));
+
+const record = { feval: 0, converged: true, optimizerMessage: '', messages: [], backend: { name: 'cpu', device: 'CPU', precision: 'float64' }, timings: {}, t0: 0 } as const;
+
+/** worst relative differences seen, by engine and quantity (printed with AUDIT_REPORT=1) */
+const worst = new Map<string, { v: number; at: string }>();
+function note(key: string, v: number, at: string): void {
+  const w = worst.get(key);
+  if (!w || v > w.v) worst.set(key, { v, at });
+}
+afterAll(() => {
+  if (!process.env.AUDIT_REPORT) return;
+  for (const [k, w] of [...worst].sort()) console.log(`${k}: ${w.v.toExponential(2)} (${w.at})`);
+});
+
+/** Parquet of a case's table: numbers as nullable DOUBLE, text (and dictionaries) as STRING. */
+function parquetOf(t: arrow.Table): Uint8Array {
+  const columnData = t.schema.fields.map((f) => {
+    const v = t.getChild(f.name)!;
+    const text = arrow.DataType.isDictionary(f.type) || arrow.DataType.isUtf8(f.type);
+    const data = Array.from({ length: v.length }, (_, i) => (v.isValid(i) ? (text ? String(v.get(i)) : Number(v.get(i))) : null));
+    return { name: f.name, data, type: text ? 'STRING' as const : 'DOUBLE' as const };
+  });
+  return new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 40 }));
+}
+
+/** The in-memory model and its fit at lme4's θ (null where lme4 refuses the model). */
+const memory = new Map<string, ReturnType<typeof memoryFit>>();
+function memoryAt(c: FrameCase, r: Lme4Case): ReturnType<typeof memoryFit> {
+  if (!memory.has(c.name)) memory.set(c.name, memoryFit(c, r));
+  return memory.get(c.name)!;
+}
+function memoryFit(c: FrameCase, r: Lme4Case) {
+  const model = buildLmm(c.formula, randomFrameTable(c), { REML: c.reml, factors: c.factors });
+  const fit = assembleFit(model, new CpuBackend(formGram(model), model.theta.length), Float64Array.from(r.theta), { ...record, messages: [] });
+  return { model, fit };
+}
+
+/** Compares an engine's Gram source with the in-memory frame and lme4 at lme4's θ, and its optimum. */
+const exactEngine = (engine: string) => engine.startsWith('stream');
+
+async function compare(engine: string, c: FrameCase, r: Lme4Case, res: GramSourceResult, optimum: boolean): Promise<void> {
+  const { model, fit: mem } = memoryAt(c, r);
+  const S = res.summary;
+  expect(S.n, 'nobs').toBe(r.nobs);
+  expect(S.nDropped, 'rows dropped by na.omit').toBe(r.na_dropped);
+  expect(S.messages, 'messages (rank check)').toEqual(model.frame.messages);
+  expect(S.xnames, 'fixed-effects columns kept').toEqual(r.colnames);
+  expect(res.reTerms.map((t) => [t.group, t.levels, t.cnames])).toEqual(model.frame.reTerms.map((t) => [t.group, t.levels, t.cnames]));
+  expect(res.theta.names).toEqual(r.theta_names);
+  const gm = gramLmm(res, { REML: c.reml, factors: c.factors });
+  const fit = assembleFit(gm, new CpuBackend(res.gram, gm.theta.length), Float64Array.from(r.theta), { ...record, messages: [] });
+  const dm = Math.abs(fit.objective - mem.objective) / Math.abs(mem.objective);
+  note(`${engine} criterion vs memory`, dm, c.name);
+  // the stream repeats the in-memory arithmetic (exact mode): the same numbers, bit for bit
+  if (exactEngine(engine)) expect(fit.objective, 'criterion (bit for bit)').toBe(mem.objective);
+  else expect(dm, `criterion ${fit.objective} vs in-memory ${mem.objective}`).toBeLessThan(1e-12);
+  const dr = Math.abs(fit.objective - r.criterion) / Math.max(1, Math.abs(r.criterion));
+  note(`${engine} criterion vs lme4`, dr, c.name);
+  expect(dr, `criterion ${fit.objective} vs lme4 ${r.criterion}`).toBeLessThan(1e-8);
+  const b = Object.values(fit.fixef), bm = Object.values(mem.fixef);
+  expect(Object.keys(fit.fixef)).toEqual(r.colnames);
+  for (let k = 0; k < b.length; k++) {
+    const scale = Math.max(Math.abs(r.fixef[k]), r.se[k]);
+    const d1 = Math.abs(b[k] - bm[k]) / scale;
+    note(`${engine} β vs memory`, d1, `${c.name} ${r.colnames[k]}`);
+    if (exactEngine(engine)) expect(b[k], `β[${r.colnames[k]}] (bit for bit)`).toBe(bm[k]);
+    else expect(d1, `β[${r.colnames[k]}] ${b[k]} vs in-memory ${bm[k]}`).toBeLessThan(1e-11);
+    const d2 = Math.abs(b[k] - r.fixef[k]) / scale;
+    note(`${engine} β vs lme4`, d2, `${c.name} ${r.colnames[k]}`);
+    expect(d2, `β[${r.colnames[k]}] ${b[k]} vs lme4 ${r.fixef[k]}`).toBeLessThan(1e-6);
+  }
+  // the engine's optimum: no worse than lme4's (as the in-memory fit's, test/randomFrames.test.ts);
+  // the stream's A is the same from every format, so its optimum once (runtime)
+  if (!optimum) return;
+  const opt = await lmerFromGram(res, { REML: c.reml, factors: c.factors });
+  note(`${engine} optimum − lme4`, opt.objective - r.criterion, c.name);
+  expect(opt.nobs).toBe(r.nobs);
+  expect(opt.objective).toBeLessThanOrEqual(r.criterion + 1e-6);
+}
+
+/** A formula feature the engines do not take: refused, naming it (README, *Beyond memory*). */
+const unsupported = (c: FrameCase): RegExp | null => (/scale\(/.test(c.formula) ? /'scale\(x\)': scale\(\) of a whole column is not evaluated by the engines .*--engine memory/ : null);
+
+/** Where lme4 refuses a model: the engine refuses it, for the in-memory frame's reason. */
+async function refuses(c: FrameCase, r: Lme4Case, run: () => Promise<unknown>): Promise<void> {
+  expect(() => buildLmm(c.formula, randomFrameTable(c), { REML: c.reml, factors: c.factors })).toThrow(/2 or more levels/);
+  expect(r.error).toMatch(/2 or more levels/);
+  await expect(run()).rejects.toThrow(/2 or more levels/);
+}
+
+const only = process.env.AUDIT_CASES ? new Set(process.env.AUDIT_CASES.split(',')) : null;
+const selected = lme4.cases.filter((r) => !only || only.has(r.name));
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mixedgpu-random-engines-'));
+  for (const r of selected) {
+    const c = byName.get(r.name)!;
+    const t = randomFrameTable(c);
+    writeFileSync(join(dir, `${c.name}.csv`), c.csv);
+    writeFileSync(join(dir, `${c.name}.parquet`), parquetOf(t));
+    writeFileSync(join(dir, `${c.name}.arrow`), arrow.tableToIPC(t, 'stream'));
+  }
+});
+afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+async function streamOf(path: string, c: FrameCase, batchSize: number): Promise<GramSourceResult> {
+  const src = await openBatchSource(path);
+  try {
+    return await gramFromStream(src, c.formula, { factors: c.factors, levelOrder: c.levelOrder, batchSize });
+  } finally {
+    await src.close();
+  }
+}
+
+describe('random frames through the stream (Parquet, CSV, Arrow IPC)', () => {
+  for (const ext of ['parquet', 'csv', 'arrow'] as const) {
+    it.each(selected.map((r) => [r.name, r.formula, r] as const))(`${ext}: %s %s`, async (name, _f, r) => {
+      const c = byName.get(name)!;
+      const run = () => streamOf(join(dir, `${name}.${ext}`), c, 17);
+      if (r.error) return refuses(c, r, run);
+      if (unsupported(c)) return void await expect(run()).rejects.toThrow(unsupported(c)!);
+      await compare(`stream ${ext}`, c, r, await run(), ext === 'parquet');
+    }, 30_000);
+  }
+});
+
+describe('random frames through DuckDB (Parquet and CSV files)', () => {
+  let engine: DuckDbEngine;
+  beforeAll(async () => { engine = await DuckDbEngine.open({ threads: 1 }); });
+  afterAll(async () => { await engine?.close(); });
+  for (const ext of ['parquet', 'csv'] as const) {
+    it.each(selected.map((r) => [r.name, r.formula, r] as const))(`${ext}: %s %s`, async (name, _f, r) => {
+      const c = byName.get(name)!;
+      const file = join(dir, `${name}.${ext}`);
+      const run = () => gramFromSql(engine, { from: duckdbSource(file), name: file }, c.formula, { factors: c.factors, levelOrder: c.levelOrder });
+      if (r.error) return refuses(c, r, run);
+      if (unsupported(c)) return void await expect(run()).rejects.toThrow(unsupported(c)!);
+      await compare(`duckdb ${ext}`, c, r, await run(), true);
+    }, 30_000);
+  }
+});
