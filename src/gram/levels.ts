@@ -3,7 +3,8 @@
  * keys), as the in-memory frame orders them (src/frame/columns.ts):
  *  - text: R's sort over every value of the column in the input (numeric-looking values numerically,
  *    else the en-US collation, or code points with `levelOrder: 'C'`), then the levels no complete row uses dropped (drop.unused.levels);
- *  - a numeric column read as a factor: numerically, labelled as R's as.character;
+ *  - a numeric column read as a factor: numerically, labelled as R's as.character (the engines key a
+ *    level by its label's double, numericLevelKey: doubles with one label are one level);
  *  - boolean: FALSE, TRUE.
  * An engine returns a text or boolean key as a string ('TRUE'/'FALSE' for booleans) and a numeric
  * factor's key as a number.
@@ -13,6 +14,16 @@ import type { ColumnKind } from './frameSpec.js';
 
 /** A factor's key as an engine returns it. */
 export type LevelKey = string | number;
+
+/**
+ * The key of a numeric factor's level: the double its label (R's as.character, 15 significant
+ * digits: formatNumberLevel) reads back to, so that doubles with one label — 1 and
+ * 1.0000000000000002, 0.3 and 0.1 + 0.2 — are one level, as in R's factor() and the in-memory frame.
+ */
+export function numericLevelKey(v: number): number {
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return v === 0 ? 0 : v;
+  return Number(formatNumberLevel(v));
+}
 
 export interface OrderedLevels {
   /** the levels' labels, in R's order */
