@@ -152,6 +152,7 @@ async function refuses(c: FrameCase, r: Lme4Case, run: () => Promise<unknown>): 
   await expect(run()).rejects.toThrow(/2 or more levels/);
 }
 
+/** AUDIT_CASES=f003,f017: only those cases (to reproduce one) */
 const only = process.env.AUDIT_CASES ? new Set(process.env.AUDIT_CASES.split(',')) : null;
 const selected = lme4.cases.filter((r) => !only || only.has(r.name));
 
