@@ -18,7 +18,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { assembleFit } from '../src/lmm/assemble.js';
@@ -27,7 +26,7 @@ import { formGram } from '../src/backend/cpu/gram.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { lmer } from '../src/fit/lmer.js';
 import { modelMatrix } from '../src/frame/modelMatrix.js';
-import { Rng } from '../bench/synth.js';
+import { randomFrameTable } from './helpers/randomFrameTable.js';
 import { type FrameCase, generateRandomFrames } from './oracle/randomFrames.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'random-frame');
@@ -63,41 +62,7 @@ const cases = generateRandomFrames(index.seed, index.count);
 const byName = new Map(cases.map((c) => [c.name, c]));
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/**
- * The table of a case: its CSV read with the case's level order; with `dictionary`, a and b as
- * Arrow dictionaries in two chunks, each with its own shuffled dictionary holding unused entries.
- */
-function table(c: FrameCase): arrow.Table {
-  const t = readCsv(c.csv, { levelOrder: c.levelOrder }).table;
-  if (!c.dictionary) return t;
-  const rng = new Rng(Number(c.name.slice(1)));
-  const cols: Record<string, arrow.Vector> = {};
-  for (const f of t.schema.fields) {
-    const v = t.getChild(f.name)!;
-    if (f.name !== 'a' && f.name !== 'b') { cols[f.name] = v; continue; }
-    const values = Array.from({ length: v.length }, (_, i) => v.get(i) as string | null);
-    const half = Math.floor(values.length / 2);
-    const chunks = [values.slice(0, half), values.slice(half)].map((part) => {
-      const entries = [...new Set(part.filter((s): s is string => s !== null)), 'zz unused', 'A unused'];
-      for (let i = entries.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [entries[i], entries[j]] = [entries[j], entries[i]];
-      }
-      const at = new Map(entries.map((s, k) => [s, k]));
-      const indices = Int32Array.from(part, (s) => (s === null ? 0 : at.get(s)!));
-      const nullCount = part.filter((s) => s === null).length;
-      const validity = new Uint8Array((part.length + 7) >> 3);
-      part.forEach((s, i) => { if (s !== null) validity[i >> 3] |= 1 << (i & 7); });
-      return arrow.makeData({
-        type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()),
-        length: part.length, nullCount, nullBitmap: nullCount > 0 ? validity : undefined, data: indices,
-        dictionary: arrow.vectorFromArray(entries, new arrow.Utf8()),
-      });
-    });
-    cols[f.name] = arrow.makeVector(chunks);
-  }
-  return new arrow.Table(cols);
-}
+const table = randomFrameTable;
 
 const record = { feval: 0, converged: true, optimizerMessage: '', messages: [], backend: { name: 'cpu', device: 'CPU', precision: 'float64' }, timings: {}, t0: 0 } as const;
 

@@ -211,7 +211,7 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
     const res = pass.levels.get(g.label)!;
     const comps: OrderedLevels[] = g.components.map((f, c) => {
       const present = res.keys[c].filter((k): k is LevelKey => k !== null);
-      return orderLevels(f.kind, present, pass.dropped.get(f.column) ?? []);
+      return orderLevels(f.kind, present, pass.dropped.get(f.column) ?? [], spec.levelOrder);
     });
     const { labels, code } = orderInteraction(comps, res.keys as LevelKey[][], res.rows);
     const codeOf = new LevelCodes(g.components.length);

@@ -14,7 +14,7 @@
  *    term's order) when its factors are at its levels, else 0.
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
-import { FORMULA_FUNCTIONS } from '../formula/functions.js';
+import { COLUMN_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions.js';
 import { codingOf } from '../frame/modelMatrix.js';
 
 /** How an engine's column reads into the model frame. */
@@ -61,6 +61,8 @@ export interface FrameSpec {
   random: RandomSpec[];
   /** every column the model reads */
   columns: string[];
+  /** how text factors' levels sort (readCsv's levelOrder: R's collation, or 'C', code points) */
+  levelOrder: 'locale' | 'C';
 }
 
 export interface FrameSpecOptions {
@@ -68,6 +70,11 @@ export interface FrameSpecOptions {
   factors?: string[];
   /** the prior weights' column (lmer's `weights`) */
   weights?: string | ArrayLike<number>;
+  /**
+   * how text factors' levels sort: 'locale' (default), R's ICU collation; 'C', code points (R in
+   * the C locale, readCsv's `levelOrder: 'C'`)
+   */
+  levelOrder?: 'locale' | 'C';
 }
 
 function columnList(schema: ColumnSchema): string {
@@ -109,6 +116,10 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.right, label);
         return;
       case 'call':
+        if (COLUMN_FUNCTIONS.has(expr.fn)) {
+          // R evaluates scale() over the whole column before na.omit: a pass of its own, not taken yet
+          throw new Error(`'${label}': ${expr.fn}() of a whole column is not evaluated by the engines (stream, DuckDB, ClickHouse): fit with the rows in memory (lmer, --engine memory), or give a column already scaled`);
+        }
         if (!FORMULA_FUNCTIONS.has(expr.fn) || expr.args.length !== 1) {
           throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${[...FORMULA_FUNCTIONS.keys()].join(', ')} with one argument)`);
         }
@@ -177,6 +188,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   return {
     formula, yname: response.label, response: response.expr, numeric, factors, offsets, removed, weights, groups, random,
     columns: [...schema.keys()].filter((c) => used.has(c)),
+    levelOrder: options.levelOrder === 'C' ? 'C' : 'locale',
   };
 }
 

@@ -2,17 +2,28 @@
  * Factor levels in R's order from the distinct values an engine returns (SELECT DISTINCT / GROUP BY
  * keys), as the in-memory frame orders them (src/frame/columns.ts):
  *  - text: R's sort over every value of the column in the input (numeric-looking values numerically,
- *    else the en-US collation), then the levels no complete row uses dropped (drop.unused.levels);
- *  - a numeric column read as a factor: numerically, labelled as R's as.character;
+ *    else the en-US collation, or code points with `levelOrder: 'C'`), then the levels no complete row uses dropped (drop.unused.levels);
+ *  - a numeric column read as a factor: numerically, labelled as R's as.character (the engines key a
+ *    level by its label's double, numericLevelKey: doubles with one label are one level);
  *  - boolean: FALSE, TRUE.
  * An engine returns a text or boolean key as a string ('TRUE'/'FALSE' for booleans) and a numeric
  * factor's key as a number.
  */
-import { factorFromStrings, formatNumberLevel } from '../frame/columns.js';
+import { type LevelOrder, factorFromStrings, formatNumberLevel } from '../frame/columns.js';
 import type { ColumnKind } from './frameSpec.js';
 
 /** A factor's key as an engine returns it. */
 export type LevelKey = string | number;
+
+/**
+ * The key of a numeric factor's level: the double its label (R's as.character, 15 significant
+ * digits: formatNumberLevel) reads back to, so that doubles with one label — 1 and
+ * 1.0000000000000002, 0.3 and 0.1 + 0.2 — are one level, as in R's factor() and the in-memory frame.
+ */
+export function numericLevelKey(v: number): number {
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return v === 0 ? 0 : v;
+  return Number(formatNumberLevel(v));
+}
 
 export interface OrderedLevels {
   /** the levels' labels, in R's order */
@@ -27,7 +38,7 @@ export interface OrderedLevels {
  * The levels of one factor: `present` are the keys seen in complete rows, `others` any further keys
  * seen only in rows dropped for missing values (they decide whether text sorts numerically).
  */
-export function orderLevels(kind: ColumnKind, present: Iterable<LevelKey>, others: Iterable<LevelKey> = []): OrderedLevels {
+export function orderLevels(kind: ColumnKind, present: Iterable<LevelKey>, others: Iterable<LevelKey> = [], order: LevelOrder = 'locale'): OrderedLevels {
   const used = new Set<LevelKey>();
   for (const k of present) used.add(k);
   let keys: LevelKey[];
@@ -40,7 +51,7 @@ export function orderLevels(kind: ColumnKind, present: Iterable<LevelKey>, other
   for (const k of used) all.add(String(k));
   for (const k of others) all.add(String(k));
   // the in-memory frame's own sort over every value of the column
-  const sorted = factorFromStrings([...all]).levels;
+  const sorted = factorFromStrings([...all], order).levels;
   keys = sorted.filter((s) => used.has(s));
   return { labels: keys as string[], keys, index: indexOf(keys) };
 }

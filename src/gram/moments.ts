@@ -185,7 +185,7 @@ export function summarizeFrame(plan: MomentPlan, cells: CellTable, nInput: numbe
       if (k === null) continue;
       (cells.ok[c] ? present : others).push(k);
     }
-    const lv = orderLevels(spec.factors.get(f)!.kind, present, others);
+    const lv = orderLevels(spec.factors.get(f)!.kind, present, others, spec.levelOrder);
     levels.set(f, lv);
     cellLevel.set(f, Int32Array.from(keys, (k) => (k === null ? -1 : (lv.index.get(k) ?? -1))));
   });

@@ -41,6 +41,11 @@ export interface GramSourceResult extends AssembledGram {
   rowsScanned: number;
   /** each query or pass with its time */
   queries: QueryTiming[];
+  /**
+   * SQL engines: per numeric factor column, the raw values whose level key differs (doubles with
+   * one 15-digit label, levels.ts numericLevelKey), raw → key; the residual queries map them so
+   */
+  keyAliases?: ReadonlyMap<string, ReadonlyMap<number, number>>;
 }
 
 /** The estimates that post-fit passes (fitted values, residuals) need, on the model's scale. */

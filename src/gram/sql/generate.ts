@@ -57,6 +57,9 @@ export const A = {
   z: (g: number, s: number) => `__mg_z${g}_${s}`,
 };
 
+/** Per numeric factor column, raw value → its level key where the two differ (SqlFrame). */
+export type KeyAliases = ReadonlyMap<string, ReadonlyMap<number, number>>;
+
 /** The frame's first two layers, shared by both passes. */
 export class SqlFrame {
   readonly layer0: FrameLayer = [];
@@ -77,7 +80,12 @@ export class SqlFrame {
   /** the row is complete (na.omit keeps it): every key present, every numeric value not NaN (±∞ is present) */
   readonly present: string;
 
-  constructor(readonly d: Dialect, readonly spec: FrameSpec) {
+  /**
+   * `aliases`: per numeric factor column, the values seen whose level key (numericLevelKey: the
+   * double of its 15-digit label) differs from them, raw → key: the key expression maps them, so
+   * that GROUP BY, a level's test in `value` and the residuals' join see one key per level
+   */
+  constructor(readonly d: Dialect, readonly spec: FrameSpec, readonly aliases: KeyAliases = new Map()) {
     const preds: string[] = [];
     const keys: string[] = [];
     const numeric = (e: Expr, label: string): string => this.expr(e, label);
@@ -153,7 +161,13 @@ export class SqlFrame {
     if (!k) {
       k = { alias: A.key(this.keyAlias.size), kind: f.kind };
       this.keyAlias.set(f.column, k);
-      this.layer0.push([k.alias, this.d.factorKey(f.column, f.kind === 'numeric' ? 'numeric' : f.kind)]);
+      let e = this.d.factorKey(f.column, f.kind === 'numeric' ? 'numeric' : f.kind);
+      const alias = f.kind === 'numeric' ? this.aliases.get(f.column) : undefined;
+      if (alias && alias.size > 0) {
+        const raw = e;
+        e = [...alias].reduceRight((acc, [from, to]) => this.d.ifThen(`${raw} = ${this.d.double(from)}`, this.d.double(to), acc), raw);
+      }
+      this.layer0.push([k.alias, e]);
     }
     return k.alias;
   }

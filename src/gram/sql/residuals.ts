@@ -103,7 +103,7 @@ export class ResidualSql {
 
 /** The residual queries of a fit from an SQL Gram source. */
 export function residualSql(engine: SqlEngine, result: GramSourceResult, fit: FitValues): ResidualSql {
-  return new ResidualSql(new SqlFrame(engine.dialect, result.spec), result.summary, groupSpecs(result.spec, result.summary), result, fit);
+  return new ResidualSql(new SqlFrame(engine.dialect, result.spec, result.keyAliases), result.summary, groupSpecs(result.spec, result.summary), result, fit);
 }
 
 /** Exact type-7 quantiles (Min, 1Q, Median, 3Q, Max) of the scaled Pearson residuals, as the summary prints them. */

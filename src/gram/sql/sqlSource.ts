@@ -7,8 +7,8 @@ import { infiniteValueError } from '../../frame/checks.js';
 import { parseFormula } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
-import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
-import type { LevelKey } from '../levels.js';
+import { type FactorVar, type FrameSpecOptions, describeFrame } from '../frameSpec.js';
+import { type LevelKey, numericLevelKey } from '../levels.js';
 import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
 import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
@@ -66,9 +66,30 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   let scans = 0;
   // each query scans the source once; rows with equal keys (one per ClickHouse shard) are summed
   // here, except the first pass's, whose co-moments merge by Chan's formula (cellTable)
-  const run = async (q: GramQuery, merge = true): Promise<GroupSums> => {
+  // numeric factor keys as their levels' keys (doubles with one label are one level), the raw
+  // values that differ kept as aliases for the key expressions of later queries
+  const aliases = new Map<string, Map<number, number>>();
+  const canonical = (res: GroupSums, columns: (FactorVar | null)[]): GroupSums => {
+    let keys = res.keys;
+    columns.forEach((f, c) => {
+      if (!f || f.kind !== 'numeric') return;
+      let changed: (LevelKey | null)[] | null = null;
+      res.keys[c].forEach((k, i) => {
+        if (typeof k !== 'number') return;
+        const to = numericLevelKey(k);
+        if (Object.is(to, k)) return;
+        if (!aliases.has(f.column)) aliases.set(f.column, new Map());
+        aliases.get(f.column)!.set(k, to);
+        changed ??= res.keys[c].slice();
+        changed[i] = to;
+      });
+      if (changed) keys = keys.map((col, j) => (j === c ? changed! : col));
+    });
+    return keys === res.keys ? res : { ...res, keys };
+  };
+  const run = async (q: GramQuery, merge = true, columns: (FactorVar | null)[] = []): Promise<GroupSums> => {
     const t = performance.now();
-    const raw = await engine.run(q);
+    const raw = canonical(await engine.run(q), columns);
     const res = merge ? mergeDuplicateKeys(raw) : raw;
     queries.push({ stage: q.stage, ms: performance.now() - t, rows: res.rows });
     scans++;
@@ -77,13 +98,15 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const t0 = performance.now();
   const schema = await engine.schema(source.from);
   queries.push({ stage: 'reading the schema', ms: performance.now() - t0, rows: schema.size });
-  const { spec, plan, frame } = await inStage(engine.name, `the model frame of ${source.name}`, () => {
+  let { spec, plan, frame } = await inStage(engine.name, `the model frame of ${source.name}`, () => {
     const spec = describeFrame(f, schema, options);
     return { spec, plan: momentPlan(spec), frame: new SqlFrame(engine.dialect, spec) };
   });
 
   // pass 1: moments per cell
-  const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false);
+  const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false, [null, ...plan.cellFactors.map((f) => spec.factors.get(f)!)]);
+  // the fixed-effect factors' tests in pass 2 (value()) need their keys mapped in SQL
+  if (aliases.size > 0) frame = new SqlFrame(engine.dialect, spec, aliases);
   // ±∞ in a complete row: the in-memory frame's error (NA/NaN/Inf), with the count of such rows
   const infAt = r1.values.length - spec.groups.size - frame.finiteChecks.length;
   for (const [c, check] of frame.finiteChecks.entries()) {
@@ -114,7 +137,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const cf = new CentredFrame(frame, summary, groups);
   const levels = new Map<string, GroupSums>();
   for (const [gi, g] of groups.entries()) {
-    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label)));
+    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label)), true, g.components);
     if (res.rows > maxLevels) {
       throw new EngineError(engine.name, `pass 2 (per level of ${g.label})`, `the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
     }
@@ -123,7 +146,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const pairs = new Map<string, GroupSums>();
   for (let a = 0; a < groups.length; a++) {
     for (let b = a + 1; b < groups.length; b++) {
-      const res = await run(cf.pairQuery(groups[a], groups[b], source.from, maxPairs, compensated(groups[a].label) && compensated(groups[b].label)));
+      const res = await run(cf.pairQuery(groups[a], groups[b], source.from, maxPairs, compensated(groups[a].label) && compensated(groups[b].label)), true, [...groups[a].components, ...groups[b].components]);
       if (res.rows > maxPairs) {
         throw new EngineError(engine.name, `pass 2 (pairs of ${groups[a].label} and ${groups[b].label})`, `more than ${maxPairs} pairs of levels (the limit, maxPairs)`);
       }
@@ -145,5 +168,5 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   }
   const pass: SecondPass = { levels, pairs, xxGroup: groups[0].label, dropped };
   const assembled = await inStage(engine.name, 'assembling A', () => assembleGram(spec, summary, groups, pass));
-  return { engine: engine.name, spec, summary, ...assembled, rowsScanned: scans * nInput, queries };
+  return { engine: engine.name, spec, summary, ...assembled, rowsScanned: scans * nInput, queries, ...(aliases.size > 0 ? { keyAliases: aliases } : {}) };
 }

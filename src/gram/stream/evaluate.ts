@@ -8,7 +8,7 @@ import { evalExpr } from '../../frame/columns.js';
 import type { Column } from '../../frame/columns.js';
 import type { GroupSpec } from '../assemble.js';
 import type { DesignColumn, FrameSpec } from '../frameSpec.js';
-import type { LevelKey } from '../levels.js';
+import { type LevelKey, numericLevelKey } from '../levels.js';
 import type { FrameSummary } from '../moments.js';
 import { monoKey } from '../frameSpec.js';
 import type { Batch } from './batch.js';
@@ -88,7 +88,7 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     if (keys.has(column)) return;
     const v = raw(column);
     const k: (LevelKey | null)[] = v instanceof Float64Array
-      ? (kind === 'numeric' ? Array.from(v, (x) => (Number.isNaN(x) ? null : x)) : Array.from(v, (x) => (Number.isNaN(x) ? null : String(x))))
+      ? (kind === 'numeric' ? Array.from(v, (x) => (Number.isNaN(x) ? null : numericLevelKey(x))) : Array.from(v, (x) => (Number.isNaN(x) ? null : String(x))))
       : v;
     keys.set(column, k);
     for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
