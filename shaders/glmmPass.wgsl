@@ -47,7 +47,10 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
 //   w = wt (dμ/dη)² / V(μ),   r = (y − μ)/(dμ/dη),   d = wt · d(y, μ)   (the unit deviance),
 // written to `w`, to z's column of the columns (the working residual: the host adds the fitted part
 // η − base in float64, src/glmm/weightedGram.ts addFittedPart) and to `dev`. The clamps are
-// family.ts's, with f32's epsilon for float64's (1 − 2⁻⁵² is 1 in f32).
+// family.ts's, with f32's epsilon for float64's (1 − 2⁻⁵² is 1 in f32). With `observed` (a
+// non-canonical link: cloglog, probit, the negative binomial's log), the observed information in
+// place of the expected one, w f and r / f with f = (−∂²ℓ/∂η²)/((dμ/dη)²/V) (src/glmm/family.ts
+// observedFactor, src/glmm/rowPass.ts observedRows): PIRLS's Newton steps.
 
 struct RowParams {
   n: u32,
@@ -57,6 +60,8 @@ struct RowParams {
   // 4: negative binomial (NB2, size nbTheta) log
   link: u32,
   nbTheta: f32,
+  // 1: Newton's weights (the observed information) for links 1, 3 and 4; 0: Fisher's (expected)
+  observed: u32,
 }
 
 @group(0) @binding(6) var<uniform> rowParams: RowParams;
@@ -183,6 +188,26 @@ fn rowState(eta: f32, y: f32, wt: f32) -> RowState {
   return RowState(mu, me, v, d);
 }
 
+// The observed information over the expected one, f (family.ts observedFactor), with `observed` and a
+// non-canonical link; else 1. Kept at least OBSERVED_FLOOR (rowPass.ts's guard), 1 where not finite.
+const OBSERVED_FLOOR: f32 = 1e-8;
+fn observedFactor(eta: f32, y: f32, st: RowState) -> f32 {
+  if (rowParams.observed == 0u) { return 1.0; }
+  var f: f32 = 1.0;
+  if (rowParams.link == 4u) {
+    let th = rowParams.nbTheta;
+    f = (y + th) / (st.mu + th);
+  } else if (rowParams.link == 1u) {
+    f = 1.0 - (y - st.mu) * (1.0 - st.me / st.mu) / st.me;
+  } else if (rowParams.link == 3u) {
+    f = 1.0 + (y - st.mu) * (eta + (st.me / st.v) * (1.0 - 2.0 * st.mu)) / st.me;
+  }
+  // NaN fails both comparisons: 1 then, as an infinite f
+  if (!(f >= OBSERVED_FLOOR)) { f = select(1.0, OBSERVED_FLOOR, f < OBSERVED_FLOOR); }
+  if (!(f <= 3.0e38)) { f = 1.0; }
+  return f;
+}
+
 @compute @workgroup_size(64)
 fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
             @builtin(local_invocation_index) lid: u32) {
@@ -190,9 +215,11 @@ fn reweight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
   let n = rowParams.n;
   if (i >= n) { return; }
   let y = response[i];
-  let st = rowState(etaOf(i), y, response[n + i]);
-  wOut[i] = response[n + i] * st.me * st.me / st.v;
-  colsOut[rowParams.p * n + i] = (y - st.mu) / st.me;
+  let eta = etaOf(i);
+  let st = rowState(eta, y, response[n + i]);
+  let f = observedFactor(eta, y, st);
+  wOut[i] = response[n + i] * st.me * st.me * f / st.v;
+  colsOut[rowParams.p * n + i] = (y - st.mu) / (st.me * f);
   devOut[i] = st.d;
 }
 

@@ -267,6 +267,12 @@ export class PirlsEngine {
   private readonly newtonC = [Infinity, Infinity];
   /** PIRLS's step is Newton's (a canonical link, or newtonRows), so its convergence is quadratic (NEWTON_C_MARGIN) */
   private newtonSteps: boolean;
+  /**
+   * the device's evaluations may take Newton's weights (its reweight shader's `observed`: a
+   * non-canonical link, rows on the device), and whether they do now (during the general iteration)
+   */
+  private readonly deviceNewton: boolean;
+  private deviceObserved = false;
   /** whether w and z hold the working weights and response at the current η (left by the last evaluation) */
   private wzFresh = false;
   /** the per-group updates on the device, when the passes have them (then u lives there) */
@@ -395,7 +401,8 @@ export class PirlsEngine {
     this.newtonRows = options.observedInformation !== false && model.family.observedFactor && !this.residualForm && !this.rowsOnDevice
       ? observedRows(model.family, model.y, model.weights) : null;
     this.iterationRows = this.rows;
-    if (this.newtonRows) this.newtonSteps = true;
+    this.deviceNewton = options.observedInformation !== false && model.family.observedFactor !== undefined && this.rowsOnDevice;
+    if (this.newtonRows || this.deviceNewton) this.newtonSteps = true;
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
     this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
     this.colMaxZ = blocks.map(columnMaxAbs);
@@ -684,7 +691,7 @@ export class PirlsEngine {
         // η, μ, the weights, working residual, deviance and A(w) from the state, on the device
         // (b is there already when the per-group updates run there)
         const b = this.groups ? [] : this.conditionalModes();
-        this.devSum = await (g as DeviceWeightedGram).evaluateAsync({ beta: this.beta, b, base: this.base, full: g === this.gramFull });
+        this.devSum = await (g as DeviceWeightedGram).evaluateAsync({ beta: this.beta, b, base: this.base, full: g === this.gramFull, observed: this.deviceObserved });
       } else {
         if ('formAsync' in g) await g.formAsync(this.w, this.z);
         else g.form(this.w, this.z);
@@ -705,6 +712,7 @@ export class PirlsEngine {
     // this run replaces the state whose rows a run by levels left behind
     this.behind = false;
     this.iterationRows = this.rows;
+    this.deviceObserved = false;
     this.baseBehind = false;
     this.behindFull = false;
     this.setTheta(theta);
@@ -735,6 +743,7 @@ export class PirlsEngine {
       this.iterationRows = this.newtonRows;
       this.wzFresh = false;
     }
+    this.deviceObserved = this.deviceNewton;
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with
@@ -823,6 +832,16 @@ export class PirlsEngine {
       this.iterationRows = this.rows;
       this.wzFresh = false;
       stale = true;
+    }
+    if (this.deviceObserved) {
+      // the same on the device: the final state evaluated again with the expected weights (one round
+      // trip), and its factor; its deviance is the same
+      this.deviceObserved = false;
+      if (gs) yield* this.advanceDevice(gs, 2, undefined, full, false);
+      else {
+        this.formedAt = null;
+        stale = true;
+      }
     }
     if (gs) {
       // log|L|² at the weights of the final η (the factor computed with its evaluation)
@@ -1004,13 +1023,14 @@ export class PirlsEngine {
    * A new state on the device (see DeviceGroupSolver.advance): u by `mode`, the pass's evaluation
    * there and the factor for the next step, in one round trip. Returns the penalized deviance.
    */
-  private *advanceDevice(gs: DeviceGroupSolver, mode: 0 | 1 | 2, dbeta: Float64Array | undefined, full: boolean): Generator<PassRequest, number, void> {
+  private *advanceDevice(gs: DeviceGroupSolver, mode: 0 | 1 | 2, dbeta: Float64Array | undefined, full: boolean, lookAhead?: boolean): Generator<PassRequest, number, void> {
     const gram = (full ? this.gramFull : this.gramU) as DeviceWeightedGram;
     this.formedAt = null;
     this.factorDevice = null;
     yield {
       run: async () => {
-        const r = await gs.advance(mode, dbeta, () => gram.evaluateAsync({ beta: this.beta, b: [], base: this.base, full }));
+        const observed = this.deviceObserved;
+        const r = await gs.advance(mode, dbeta, () => gram.evaluateAsync({ beta: this.beta, b: [], base: this.base, full, observed }), lookAhead);
         this.sqrUDevice = r.sqrU;
         this.etaBoundDevice = r.etaBound;
         this.devSum = r.dev;

@@ -15,7 +15,7 @@ export type AnyWeightedGram = WeightedGramBackend | AsyncWeightedGramBackend;
  */
 export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
   readonly rowsOnDevice: boolean;
-  evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean }): Promise<number>;
+  evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean; observed?: boolean }): Promise<number>;
   /** whether agqRowSums runs on this device (one scalar term) */
   readonly agqOnDevice?: boolean;
   /**
@@ -40,7 +40,8 @@ export interface DeviceGroupSolver {
   setTemplate(T: Float64Array, theta: ArrayLike<number>): void;
   reset(): void;
   factor(): Promise<DeviceFactor>;
-  advance(mode: 0 | 1 | 2, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<{ sqrU: number; etaBound: number; dev: number; factor: DeviceFactor }>;
+  /** `lookAhead` false: no Newton step queued behind advance(2)'s state (the state formed again at the end of a run) */
+  advance(mode: 0 | 1 | 2, dbeta: Float64Array | undefined, evaluate: () => Promise<number>, lookAhead?: boolean): Promise<{ sqrU: number; etaBound: number; dev: number; factor: DeviceFactor }>;
   accept(): void;
   readU(): Promise<Float32Array>;
 }

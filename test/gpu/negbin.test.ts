@@ -7,8 +7,11 @@
  * CPU tests' tolerances (test/negbin.test.ts): β 1e-4 relative, SE 1e-3, −2ℓ ≤ lme4's exact
  * deviance + 1e-6.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { glmer } from '../../src/fit/glmer.js';
+import { readCsv } from '../../src/io/csv.js';
 import { loadData } from '../helpers/reference.js';
 import { loadNbTight, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
@@ -27,5 +30,20 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the negative binomial GLMM on WebGPU'),
     expect(fit.objective).toBeLessThan(t.deviance_laplace + 1e-6);
     expect(Math.abs(fit.gpuCheck!.objectiveError)).toBeLessThan(1e-3);
     console.log(`grouseticks NB on WebGPU: −2ℓ ${fit.objective}, GPU objective error at its optimum ${fit.gpuCheck!.objectiveError.toExponential(2)}`);
+  });
+
+  // the random NB audit's nb36 (test/randomNegbin.test.ts), `y ~ 1 + (1 | g/h)`, size ≈ 0.40: Fisher scoring in the
+  // shader crawled (zero counts at large μ: the observed information a small part of the expected) and PIRLS failed
+  // in 100 iterations at stage 1's start; the shader's Newton weights (`observed`) converge, L at the expected ones
+  it('nb36 of the random NB audit: PIRLS on the device with Newton\'s weights, the CPU fit\'s optimum', async () => {
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'random-negbin');
+    const c = (JSON.parse(readFileSync(join(dir, 'glmer.json'), 'utf8')).cases as { name: string; formula: string; glmer_nb: { size: number } }[]).find((k) => k.name === 'nb36')!;
+    const table = readCsv(readFileSync(join(dir, 'nb36.csv'), 'utf8')).table;
+    const options = { family: 'negative.binomial' as const, theta: c.glmer_nb.size };
+    const cpu = await glmer(c.formula, table, options);
+    const fit = await glmer(c.formula, table, { ...options, backend: 'webgpu' });
+    expect(fit.backend.name).toBe('webgpu');
+    expect(fit.objective).toBeLessThan(cpu.objective + 1e-6);
+    expect(Math.abs(fit.gpuCheck!.objectiveError)).toBeLessThan(1e-3);
   });
 });

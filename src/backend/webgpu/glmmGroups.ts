@@ -393,7 +393,7 @@ export class GlmmGroupsGpu {
    * first await), then the factor at that state (for the next step, should the state be accepted),
    * all queued before any result is awaited.
    */
-  async advance(mode: UpdateMode, dbeta: Float64Array | undefined, evaluate: () => Promise<number>): Promise<Advanced> {
+  async advance(mode: UpdateMode, dbeta: Float64Array | undefined, evaluate: () => Promise<number>, lookAhead = this.lookAhead): Promise<Advanced> {
     const h = this.shared.host;
     if (h) return this.advanceCoupled(h, mode, dbeta, evaluate);
     const ahead = this.shared.ahead;
@@ -421,7 +421,7 @@ export class GlmmGroupsGpu {
       return Promise.all([upd, dev, factor]).then(([u, d, f]) => ({ ...u, dev: d, factor: f }));
     };
     const now = state(mode);
-    if (mode === 2 && this.p === 0 && this.lookAhead) {
+    if (mode === 2 && this.p === 0 && lookAhead) {
       // β fixed: PIRLS's next request is the Newton step from this state (advance(0)), which needs
       // nothing from the host (no Δβ): queue its update, evaluation and factor behind this state's,
       // one round trip for both; any other request first puts this state back (`back`)

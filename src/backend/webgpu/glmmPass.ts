@@ -9,7 +9,8 @@
  *
  * Per PIRLS iteration, `evaluateAsync` at a state (β, b = Λu): only the coefficients go up (and
  * offset + Xβ when β is fixed and changed); one submission computes, per row, η, μ, the working
- * weight, the working residual r = (y − μ)/(dμ/dη) and the unit deviance (`reweight`), the
+ * weight, the working residual r = (y − μ)/(dμ/dη) (with `observed`, a non-canonical link's
+ * Newton weights and residual: src/glmm/rowPass.ts observedRows) and the unit deviance (`reweight`), the
  * deviance's chunk sums (`chunkSums`) and one f32 partial sum per (segment, output entry)
  * (`products`); the host adds the partials into the GramMatrix's float64 blocks and the fitted part
  * A·(b, β) of the working response in float64 (addFittedPart) — the precision policy of the linear
@@ -47,6 +48,11 @@ export interface GlmmPassState {
   base: Float64Array;
   /** β free (the pass with X) or fixed (the pass without) */
   full: boolean;
+  /**
+   * the working weights and residual from the observed information (PIRLS's Newton steps, a
+   * non-canonical link: src/glmm/rowPass.ts observedRows) instead of the expected one
+   */
+  observed?: boolean;
 }
 
 const LINK_CODE: Record<string, number> = { 'binomial/logit': 0, 'binomial/cloglog': 1, 'poisson/log': 2, 'binomial/probit': 3, 'negative.binomial/log': 4 };
@@ -56,7 +62,7 @@ export function gpuReweightSupported(family: GlmFamily): boolean {
   return `${family.family}/${family.link}` in LINK_CODE;
 }
 import type { GpuContext } from './device.js';
-import { ComputeKernel, packUniform, structLayout } from './kernel.js';
+import { ComputeKernel, type StructLayout, packUniform, structLayout } from './kernel.js';
 import { createStorage, createUniform, readBuffer, writeBuffer } from './buffers.js';
 import { SHADER_LIMITS, shaderSource } from './shaders.generated.js';
 
@@ -105,6 +111,8 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     /** the base last uploaded (β fixed), or null */
     baseOf: Float64Array | null; baseCopy: Float64Array;
     rowParams: GPUBuffer; blockInfo: GPUBuffer; codesBuf: GPUBuffer;
+    /** RowParams's layout and values, and whether its `observed` is set on the device */
+    rowLayout: StructLayout; rowValues: Record<string, number>; observed: boolean;
   } | null = null;
 
   /**
@@ -264,14 +272,16 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
       const devBuf = createStorage(ctx, n * 4, 'glmm dev');
       const nchunks = Math.ceil(n / GLMM_SEGMENT);
       const chunkBuf = createStorage(ctx, nchunks * 2 * 4, 'glmm dev chunks');
-      const rowParams = createUniform(ctx, packUniform(structLayout(code, 'RowParams'), { n, p, nblocks: blocks.length, link, nbTheta: family.theta ?? 0 }), 'glmm row params');
+      const rowLayout = structLayout(code, 'RowParams');
+      const rowValues = { n, p, nblocks: blocks.length, link, nbTheta: family.theta ?? 0, observed: 0 };
+      const rowParams = createUniform(ctx, packUniform(rowLayout, rowValues), 'glmm row params');
       const sumParams = createUniform(ctx, packUniform(structLayout(code, 'SumParams'), { n, nchunks }), 'glmm sum params');
       const blockInfo = createStorage(ctx, info, 'glmm blocks');
       const codesBuf = createStorage(ctx, codes, 'glmm codes');
       this.buffers.push(coefBuf, responseBuf, devBuf, chunkBuf, rowParams, sumParams, blockInfo, codesBuf);
       this.rw = {
         kernel: rows.kernel, sums: rows.sums, nchunks, coefBuf, coef, responseBuf, chunkBuf, baseOf: null, baseCopy: new Float64Array(n),
-        rowParams, blockInfo, codesBuf,
+        rowParams, blockInfo, codesBuf, rowLayout, rowValues, observed: false,
         bind: rows.kernel.bind({ rowParams, colsOut: this.colsBuf, wOut: this.wBuf, coef: coefBuf, blockInfo, codes: codesBuf, response: responseBuf, devOut: devBuf }),
         sumsBind: rows.sums.bind({ sumParams, devIn: devBuf, chunkOut: chunkBuf }),
       };
@@ -350,6 +360,11 @@ export class GlmmPassGpu implements AsyncWeightedGramBackend {
     const { ctx, n, p } = this;
     if (state.full !== (p > 0)) throw new Error('internal: a GLMM pass with X is for β free, one without for β fixed');
     rw.coef.set(state.beta.subarray(0, p));
+    const observed = state.observed === true;
+    if (observed !== rw.observed) {
+      rw.observed = observed;
+      writeBuffer(ctx, rw.rowParams, packUniform(rw.rowLayout, { ...rw.rowValues, observed: observed ? 1 : 0 }));
+    }
     if (this.groups) {
       // the first block's b is on the device already (written by the per-group update): β goes up,
       // and the other blocks' b (setOtherModes)
