@@ -142,6 +142,50 @@ function linkinv(link: RandomGlmmCase['link'], eta: number): number {
   }
 }
 
+/** A case's rows: groups, covariates and the factor a (null when the draw is rejected). */
+export interface GlmmDesign {
+  G: number; H: number; n: number;
+  x: Float64Array; z: Float64Array; g: Int32Array; h: Int32Array; a: Int32Array;
+  /** x centred and scaled to about unit SD, for the effects */
+  xc: Float64Array;
+}
+
+/**
+ * The rows of a random GLMM case (also test/oracle/randomNegbin.ts's): G groups (nested: G·H cells)
+ * of unbalanced sizes, about 100 + [0, targetSpan) rows, 100–600 in all; x a standard normal, a
+ * count 0..9 within the group (days) or a value near 8 (centring matters); z normal; a with A levels.
+ * null where the draw fails the checks (too few rows for the random effects, a level of a or h absent).
+ */
+export function drawDesign(rng: Rng, shape: { h?: 'nested' | 'crossed'; reCount: (G: number, H: number) => number }, A: number, targetSpan = 500): GlmmDesign | null {
+  const G = 5 + rng.int(26);
+  const H = shape.h === 'nested' ? 2 + rng.int(3) : shape.h === 'crossed' ? 4 + rng.int(12) : 1;
+  const cells = shape.h === 'nested' ? G * H : G;
+  const target = 100 + rng.int(targetSpan);
+  const perCell = Math.max(2, Math.round(target / cells));
+  const sizes = Array.from({ length: cells }, () => Math.max(1, perCell + Math.round((rng.uniform() - 0.5) * perCell)));
+  const n = sizes.reduce((s, k) => s + k, 0);
+  if (n < 100 || n > 600 || n <= shape.reCount(G, H) + 10) return null;
+  const xKind = rng.int(3);
+  const x = new Float64Array(n);
+  const z = new Float64Array(n);
+  const g = new Int32Array(n);
+  const h = new Int32Array(n);
+  const a = new Int32Array(n);
+  let row = 0;
+  for (let c = 0; c < cells; c++) {
+    for (let k = 0; k < sizes[c]; k++, row++) {
+      g[row] = shape.h === 'nested' ? Math.floor(c / H) : c;
+      h[row] = shape.h === 'nested' ? c % H : shape.h === 'crossed' ? rng.int(H) : 0;
+      a[row] = rng.int(A);
+      x[row] = Number((xKind === 0 ? rng.normal() : xKind === 1 ? k % 10 : 8 + rng.normal()).toPrecision(6));
+      z[row] = Number(rng.normal().toPrecision(6));
+    }
+  }
+  if (new Set(a).size < A || new Set(h).size < H) return null;
+  const xc = Float64Array.from(x, (v) => (xKind === 1 ? (v - 4.5) / 3 : xKind === 2 ? v - 8 : v));
+  return { G, H, n, x, z, g, h, a, xc };
+}
+
 /** One random case. */
 function randomCase(rng: Rng, index: number): RandomGlmmCase {
   for (;;) {
@@ -156,36 +200,9 @@ function randomCase(rng: Rng, index: number): RandomGlmmCase {
     const useZ = shape.uses.includes('z') || rng.uniform() < 0.25;
     const A = rng.uniform() < 0.25 ? 2 + rng.int(2) : 1;
 
-    // sizes: G groups (nested: G·H cells) of unbalanced sizes, 100–600 rows in all
-    const G = 5 + rng.int(26);
-    const H = shape.h === 'nested' ? 2 + rng.int(3) : shape.h === 'crossed' ? 4 + rng.int(12) : 1;
-    const cells = shape.h === 'nested' ? G * H : G;
-    const target = 100 + rng.int(500);
-    const perCell = Math.max(2, Math.round(target / cells));
-    const sizes = Array.from({ length: cells }, () => Math.max(1, perCell + Math.round((rng.uniform() - 0.5) * perCell)));
-    const n = sizes.reduce((s, k) => s + k, 0);
-    if (n < 100 || n > 600 || n <= shape.reCount(G, H) + 10) continue;
-
-    // x: a standard normal, a count 0..9 within the group (days), or a value near 8 (centring matters)
-    const xKind = rng.int(3);
-    const x = new Float64Array(n);
-    const z = new Float64Array(n);
-    const g = new Int32Array(n);
-    const h = new Int32Array(n);
-    const a = new Int32Array(n);
-    let row = 0;
-    for (let c = 0; c < cells; c++) {
-      for (let k = 0; k < sizes[c]; k++, row++) {
-        g[row] = shape.h === 'nested' ? Math.floor(c / H) : c;
-        h[row] = shape.h === 'nested' ? c % H : shape.h === 'crossed' ? rng.int(H) : 0;
-        a[row] = rng.int(A);
-        x[row] = Number((xKind === 0 ? rng.normal() : xKind === 1 ? k % 10 : 8 + rng.normal()).toPrecision(6));
-        z[row] = Number(rng.normal().toPrecision(6));
-      }
-    }
-    if (new Set(a).size < A || new Set(h).size < H) continue;
-    // x's scale for the effects: centred and scaled to about unit SD
-    const xc = Float64Array.from(x, (v) => (xKind === 1 ? (v - 4.5) / 3 : xKind === 2 ? v - 8 : v));
+    const design = drawDesign(rng, shape, A);
+    if (!design) continue;
+    const { G, H, n, x, z, g, h, a, xc } = design;
 
     // the linear predictor
     const singularity = 0.05 + 0.2 * rng.uniform();

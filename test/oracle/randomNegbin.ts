@@ -26,6 +26,7 @@
  */
 import { Rng } from '../../bench/synth.js';
 import { type CovDraw, drawEffects, randomCovFactor } from './randomModels.js';
+import { drawDesign } from './randomGlmms.js';
 
 export interface RandomNegbinCase {
   /** `nb01` … */
@@ -132,33 +133,9 @@ function randomCase(rng: Rng, index: number): RandomNegbinCase {
     const useZ = rng.uniform() < 0.25;
     const A = rng.uniform() < 0.3 ? 2 + rng.int(2) : 1;
 
-    const G = 5 + rng.int(26);
-    const H = shape.h === 'nested' ? 2 + rng.int(3) : shape.h === 'crossed' ? 4 + rng.int(12) : 1;
-    const cells = shape.h === 'nested' ? G * H : G;
-    const target = 100 + rng.int(given ? 500 : 200);
-    const perCell = Math.max(2, Math.round(target / cells));
-    const sizes = Array.from({ length: cells }, () => Math.max(1, perCell + Math.round((rng.uniform() - 0.5) * perCell)));
-    const n = sizes.reduce((s, k) => s + k, 0);
-    if (n < 100 || n > 600 || n <= shape.reCount(G, H) + 10) continue;
-
-    const xKind = rng.int(3);
-    const x = new Float64Array(n);
-    const z = new Float64Array(n);
-    const g = new Int32Array(n);
-    const h = new Int32Array(n);
-    const a = new Int32Array(n);
-    let row = 0;
-    for (let c = 0; c < cells; c++) {
-      for (let k = 0; k < sizes[c]; k++, row++) {
-        g[row] = shape.h === 'nested' ? Math.floor(c / H) : c;
-        h[row] = shape.h === 'nested' ? c % H : shape.h === 'crossed' ? rng.int(H) : 0;
-        a[row] = rng.int(A);
-        x[row] = Number((xKind === 0 ? rng.normal() : xKind === 1 ? k % 10 : 8 + rng.normal()).toPrecision(6));
-        z[row] = Number(rng.normal().toPrecision(6));
-      }
-    }
-    if (new Set(a).size < A || new Set(h).size < H) continue;
-    const xc = Float64Array.from(x, (v) => (xKind === 1 ? (v - 4.5) / 3 : xKind === 2 ? v - 8 : v));
+    const design = drawDesign(rng, shape, A, given ? 500 : 200);
+    if (!design) continue;
+    const { G, H, n, x, z, g, h, a, xc } = design;
 
     const singularity = 0.05 + 0.15 * rng.uniform();
     const b0 = 0.8 + rng.normal() * 0.7;
