@@ -98,8 +98,10 @@ export function sdcorToTheta(terms: ReTerm[], v: ArrayLike<number>, sigma: numbe
     const sd = Float64Array.from({ length: q }, (_, i) => M[i * q + i]);
     const S = new Float64Array(q * q);
     for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) S[i * q + j] = (i === j ? sd[i] * sd[i] : M[i * q + j] * sd[i] * sd[j]) / (sigma * sigma);
-    // lme4's safe_chol; a singular Σ (|cor| = 1, a zero SD) gets zero columns, as R's pivoted factor for q ≤ 2
-    const L = semidefiniteCholesky(S, q);
+    // lme4's safe_chol; a singular Σ (|cor| = 1, a zero SD) gets zero columns, as R's pivoted factor for q ≤ 2.
+    // Each pivot against its own column's diagonal (as reparam.ts's θ map): a slope's real pivot beside
+    // an intercept's variance at year 0 is far below 1e-14 of the largest diagonal
+    const L = semidefiniteCholesky(S, q, 'column');
     for (let j = 0; j < q; j++) for (let i = j; i < q; i++) out.push(L[i * q + j]);
   }
   return Float64Array.from(out);

@@ -10,7 +10,7 @@ import { readCsv } from '../../src/io/csv.js';
 import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { lmer } from '../../src/fit/lmer.js';
-import { lmmProfileProblem } from '../../src/inference/lmmProfile.js';
+import { lmmProfileProblem, sdcorToTheta, thetaToSdcor } from '../../src/inference/lmmProfile.js';
 import { profileIntervals, profileModel } from '../../src/inference/profile.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
 
@@ -135,3 +135,17 @@ interface RandomRef {
   ml: { theta: number[]; sigma: number; beta: Record<string, number>; se: Record<string, number>; deviance: number };
   profile?: { intervals: Record<string, (number | null)[]> | null; exact_fixed?: Record<string, number[]> };
 }
+
+describe('the profile\'s (σ, correlation) → θ map keeps a small pivot beside a huge variance', () => {
+  // the random weights audit's v01 (test/randomWeighted.test.ts): `y ~ x + (x | g)` with x a calendar year, ML;
+  // θ₃ (the slope's own pivot, ~9e-5) was zeroed against 1e-14 of the intercept's variance at year 0 (~1.5e7),
+  // so each profile refit ran at a singular θ (as the fit's own θ map did before reparam.ts's fix)
+  it('thetaToSdcor then sdcorToTheta gives θ back (v01)', async () => {
+    const t = readCsv(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'random-weighted', 'v01.csv'), 'utf8')).table;
+    const fit = await lmer('y ~ x + (x | g)', t, { REML: false, weights: 'w' });
+    const terms = fit.model.frame.reTerms;
+    const back = sdcorToTheta(terms, thetaToSdcor(terms, fit.theta, fit.sigma), fit.sigma);
+    expect(fit.theta[2]).toBeGreaterThan(1e-5);
+    for (let k = 0; k < 3; k++) expect(Math.abs(back[k] - fit.theta[k])).toBeLessThan(1e-9 * Math.max(1, Math.abs(fit.theta[k])));
+  });
+});
