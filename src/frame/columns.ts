@@ -462,6 +462,19 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
   return { kind: 'numeric', values: asVector(evalNumeric(expr, source, label, scales), n) };
 }
 
+/**
+ * R's scale(x) from the m non-missing values' centre (their mean) and Σ (x − centre)²:
+ * scale = √(Σ (x − centre)² / (m − 1)); an error where it is not a positive number (no values, a constant).
+ * (The engines, src/gram/, take the sums in passes of their own.)
+ */
+export function scaleParams(m: number, center: number, ss: number, label: string): { center: number; scale: number } {
+  const scale = Math.sqrt(ss / Math.max(1, m - 1));
+  if (!(scale > 0 && Number.isFinite(scale))) {
+    throw new DataError(`scale() in '${label}': the variable ${m === 0 ? 'has no values' : `is constant (${center})`}, so it cannot be scaled`);
+  }
+  return { center, scale };
+}
+
 /** R's scale(x): centre = mean, scale = √(Σ (x − centre)² / (m − 1)) over the m non-missing values. */
 function scaleColumn(x: Float64Array | number, key: string, label: string, scales?: ScaleParams): Float64Array {
   if (typeof x === 'number') throw new FormulaError(`scale() of a constant in '${label}': scale needs a variable`, label, 0);
@@ -472,11 +485,7 @@ function scaleColumn(x: Float64Array | number, key: string, label: string, scale
     const center = sum / m;
     let ss = 0;
     for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) ss += (x[i] - center) * (x[i] - center);
-    const scale = Math.sqrt(ss / Math.max(1, m - 1));
-    if (!(scale > 0 && Number.isFinite(scale))) {
-      throw new DataError(`scale() in '${label}': the variable ${m === 0 ? 'has no values' : `is constant (${center})`}, so it cannot be scaled`);
-    }
-    p = { center, scale };
+    p = scaleParams(m, center, ss, label);
     scales?.set(key, p);
   }
   const { center, scale } = p;

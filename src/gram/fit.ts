@@ -51,7 +51,7 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   const frame: ModelFrame = {
     formula: res.spec.formula, n: S.n, y: empty, yname: res.spec.yname, X: empty, p: S.p, xnames: S.xnames,
     offset: null, reTerms: res.reTerms, nDropped: S.nDropped, rows: null, nInput: S.nInput, messages: S.messages,
-    columns: new Map(), scales: new Map(), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
+    columns: new Map(), scales: new Map(res.spec.scales), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
   };
   const transforms = res.blocks.map((b, k) => centreTransform(res.centres[k], b.q));
   const source: RowSource = {

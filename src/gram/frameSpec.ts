@@ -14,8 +14,9 @@
  *    term's order) when its factors are at its levels, else 0.
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
-import { COLUMN_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions.js';
+import { FORMULA_FUNCTIONS } from '../formula/functions.js';
 import { codingOf } from '../frame/modelMatrix.js';
+import { type ScaleParams, scaleKey } from '../frame/columns.js';
 
 /** How an engine's column reads into the model frame. */
 export type ColumnKind = 'numeric' | 'text' | 'bool';
@@ -63,6 +64,16 @@ export interface FrameSpec {
   columns: string[];
   /** how text factors' levels sort (readCsv's levelOrder: R's collation, or 'C', code points) */
   levelOrder: 'locale' | 'C';
+  /**
+   * each distinct `scale(e)` of the formula (R evaluates it over the whole column, before na.omit):
+   * its key (columns.ts scaleKey), the label of the variable it is in, and e
+   */
+  scaled: { key: string; label: string; arg: Expr }[];
+  /**
+   * their centres and scales, filled by the engine's first pass over the rows (stream: streamSource.ts,
+   * SQL: sqlSource.ts) before any expression with scale() is evaluated
+   */
+  scales: ScaleParams;
 }
 
 export interface FrameSpecOptions {
@@ -101,6 +112,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     const kind = need(name);
     return kind !== 'numeric' || factorSet.has(name);
   };
+  const scaled: FrameSpec['scaled'] = [];
   const checkNumeric = (expr: Expr, label: string): void => {
     switch (expr.type) {
       case 'num':
@@ -116,9 +128,13 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.right, label);
         return;
       case 'call':
-        if (COLUMN_FUNCTIONS.has(expr.fn)) {
-          // R evaluates scale() over the whole column before na.omit: a pass of its own, not taken yet
-          throw new Error(`'${label}': ${expr.fn}() of a whole column is not evaluated by the engines (stream, DuckDB, ClickHouse): fit with the rows in memory (lmer, --engine memory), or give a column already scaled`);
+        if (expr.fn === 'scale' && expr.args.length === 1) {
+          // R evaluates scale() over the whole column before na.omit: its centre and scale come from a pass of their own
+          if (scaleKey(expr.args[0]).includes('"fn":"scale"')) throw new Error(`'${label}': scale() inside scale() is not evaluated by the engines (stream, DuckDB, ClickHouse): fit with the rows in memory (--engine memory)`);
+          checkNumeric(expr.args[0], label);
+          const key = scaleKey(expr);
+          if (!scaled.some((s) => s.key === key)) scaled.push({ key, label, arg: expr.args[0] });
+          return;
         }
         if (!FORMULA_FUNCTIONS.has(expr.fn) || expr.args.length !== 1) {
           throw new Error(`unsupported function '${expr.fn}' in '${label}' (supported: ${[...FORMULA_FUNCTIONS.keys()].join(', ')} with one argument)`);
@@ -189,6 +205,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     formula, yname: response.label, response: response.expr, numeric, factors, offsets, removed, weights, groups, random,
     columns: [...schema.keys()].filter((c) => used.has(c)),
     levelOrder: options.levelOrder === 'C' ? 'C' : 'locale',
+    scaled, scales: new Map(),
   };
 }
 

@@ -101,4 +101,5 @@ export const FEATURE_MODELS: { name: string; formula: string; weights?: string; 
   { name: 'collinear columns dropped', formula: 'y ~ x + x2 + f + f2 + (1 | g)' },
   { name: 'functions of the response and of covariates', formula: 'log(y - 1000) ~ sqrt(z) + exp(x / 100) + abs(x - 100) + (1 | g)' },
   { name: 'variables only in removed terms (- x, - b): in na.omit only', formula: 'y ~ z + f - x - b + (1 | g)' },
+  { name: 'scale() of a column and of an expression, over the whole column before na.omit, in a random term too', formula: 'y ~ scale(x) + scale(sqrt(z)) + f + (scale(x) | g)' },
 ];

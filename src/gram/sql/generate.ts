@@ -27,6 +27,7 @@
 import type { Expr } from '../../formula/types.js';
 import type { GroupSpec } from '../assemble.js';
 import type { DesignColumn, FactorVar, FrameSpec } from '../frameSpec.js';
+import { scaleKey } from '../../frame/columns.js';
 import type { FrameSummary, MomentPlan } from '../moments.js';
 import type { Dialect, FrameLayer } from './dialect.js';
 
@@ -141,8 +142,31 @@ export class SqlFrame {
         const b = this.expr(e.right, label);
         return e.op === '^' ? d.pow(a, b) : `(${a} ${e.op} ${b})`;
       }
-      case 'call': return d.call(e.fn, this.expr(e.args[0], label), label);
+      case 'call': {
+        const arg = this.expr(e.args[0], label);
+        if (e.fn !== 'scale') return d.call(e.fn, arg, label);
+        // R's scale(e) = (e − centre)/scale, both from the whole column (sqlSource.ts's first queries)
+        const p = this.spec.scales.get(scaleKey(e));
+        if (!p) throw new Error(`internal: the centre and scale of '${label}' are not known yet`);
+        return `((${arg} - ${d.double(p.center)}) / ${d.double(p.scale)})`;
+      }
     }
+  }
+
+  /**
+   * A frame of the scale() calls' arguments alone (`spec.scaled`, as numeric variables with their own
+   * labels), for the queries that give their centres and scales: SqlFrame's layers without the
+   * model's other variables, factors and checks.
+   */
+  static scaleArguments(d: Dialect, spec: FrameSpec): { frame: SqlFrame; args: string[] } {
+    const numeric = new Map(spec.scaled.map((s, k) => [`${s.label} #${k}`, s.arg] as const));
+    const none = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
+    const argSpec: FrameSpec = {
+      ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
+      response: { type: 'num', value: 0 }, yname: '(none)',
+    };
+    const frame = new SqlFrame(d, argSpec);
+    return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
   }
 
   private column(name: string): string {
@@ -218,6 +242,30 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
     sql: d.query({ source, layers: [frame.layer0, frame.layer1], select, groupBy: [A.ok, ...keys], limit: maxCells + 1 }),
     keys: ['numeric', ...plan.cellFactors.map((f) => spec.factors.get(f)!.kind)],
     values: select.length - 1 - keys.length,
+  };
+}
+
+/**
+ * The centres and scales of the formula's scale() calls (spec.scaled), R's over every row where the
+ * argument is not missing (NULL or NaN; ±∞ counts, as in memory): `centre` 0 asks for each one's count
+ * and sum, else (the centres given) for Σ (e − centre)².
+ */
+export function scaleQuery(d: Dialect, spec: FrameSpec, source: string, centres?: number[]): GramQuery {
+  const { frame, args } = SqlFrame.scaleArguments(d, spec);
+  const select: string[] = [];
+  args.forEach((e, k) => {
+    const present = d.or([d.isFinite(e), d.isInfinite(e)]);
+    if (!centres) select.push(d.countIf(present), d.kahanSum(d.ifThen(present, e, '0')));
+    else {
+      const dev = `(${e} - ${d.double(centres[k])})`;
+      select.push(d.kahanSum(d.ifThen(present, `(${dev} * ${dev})`, '0')));
+    }
+  });
+  return {
+    stage: centres ? 'scale(): the sums of squares' : 'scale(): the centres',
+    sql: d.query({ source, layers: [frame.layer0, frame.layer1], select }),
+    keys: [],
+    values: select.length,
   };
 }
 

@@ -12,7 +12,8 @@ import { type LevelKey, numericLevelKey } from '../levels.js';
 import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
 import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
-import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery } from './generate.js';
+import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery } from './generate.js';
+import { scaleParams } from '../../frame/columns.js';
 
 export interface SqlGramOptions extends FrameSpecOptions {
   /** the most levels a grouping factor may have (default 50 million) */
@@ -98,10 +99,17 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const t0 = performance.now();
   const schema = await engine.schema(source.from);
   queries.push({ stage: 'reading the schema', ms: performance.now() - t0, rows: schema.size });
-  let { spec, plan, frame } = await inStage(engine.name, `the model frame of ${source.name}`, () => {
-    const spec = describeFrame(f, schema, options);
-    return { spec, plan: momentPlan(spec), frame: new SqlFrame(engine.dialect, spec) };
-  });
+  const spec = await inStage(engine.name, `the model frame of ${source.name}`, () => describeFrame(f, schema, options));
+  if (spec.scaled.length > 0) {
+    // scale(): each centre (the mean), then Σ (e − centre)², over the whole column, before na.omit (as R)
+    const first = await run(scaleQuery(engine.dialect, spec, source.from));
+    const m = spec.scaled.map((_, k) => first.values[2 * k][0]);
+    const centres = spec.scaled.map((_, k) => first.values[2 * k + 1][0] / m[k]);
+    const second = await run(scaleQuery(engine.dialect, spec, source.from, centres));
+    spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centres[k], second.values[k][0], s.label)));
+  }
+  const plan = momentPlan(spec);
+  let frame = await inStage(engine.name, `the model frame of ${source.name}`, () => new SqlFrame(engine.dialect, spec));
 
   // pass 1: moments per cell
   const r1 = await run(momentsQuery(frame, plan, source.from, maxCells), false, [null, ...plan.cellFactors.map((f) => spec.factors.get(f)!)]);

@@ -45,6 +45,22 @@ export interface InfiniteValues {
   value: number;
 }
 
+/** A batch's numeric columns as a formula's expressions read them. */
+function numericSource(batch: Batch): (name: string) => Column {
+  return (name) => {
+    const v = batch.columns.get(name);
+    if (!v) throw new Error(`internal: column '${name}' not read`);
+    if (!(v instanceof Float64Array)) throw new Error(`'${name}' is a factor and cannot be used in arithmetic`);
+    return { kind: 'numeric', values: v };
+  };
+}
+
+/** The arguments of the formula's scale() calls (spec.scaled) on one batch, for their centres and scales. */
+export function scaleArguments(spec: FrameSpec, batch: Batch): Float64Array[] {
+  const source = numericSource(batch);
+  return spec.scaled.map((s) => (evalExpr(s.arg, source, s.label, batch.n) as { values: Float64Array }).values);
+}
+
 export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
   const { n } = batch;
   const raw = (name: string) => {
@@ -52,12 +68,9 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     if (!v) throw new Error(`internal: column '${name}' not read`);
     return v;
   };
-  const source = (name: string): Column => {
-    const v = raw(name);
-    if (!(v instanceof Float64Array)) throw new Error(`'${name}' is a factor and cannot be used in arithmetic`);
-    return { kind: 'numeric', values: v };
-  };
-  const numeric = (label: string, e: Parameters<typeof evalExpr>[0]) => (evalExpr(e, source, label, n) as { values: Float64Array }).values;
+  const source = numericSource(batch);
+  // scale(): the centres and scales of the whole column (spec.scales, from streamSource.ts's passes)
+  const numeric = (label: string, e: Parameters<typeof evalExpr>[0]) => (evalExpr(e, source, label, n, spec.scales) as { values: Float64Array }).values;
   // na.omit: NA and NaN are missing; ±∞ in a complete row is an error (below), as in memory
   const ok = new Uint8Array(n).fill(1);
   const finite: { label: string; what: string; v: Float64Array }[] = [];

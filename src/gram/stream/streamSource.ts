@@ -13,7 +13,8 @@ import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
 import { momentPlan, summarizeFrame } from '../moments.js';
 import { type GramSourceResult, type QueryTiming } from '../source.js';
 import type { BatchSource } from './batch.js';
-import { evaluateBatch } from './evaluate.js';
+import { evaluateBatch, scaleArguments } from './evaluate.js';
+import { scaleParams } from '../../frame/columns.js';
 import { GramAccumulator, MomentAccumulator } from './accumulate.js';
 import { ColumnSums, NormalEquations } from './exact.js';
 import { inStage } from '../source.js';
@@ -53,6 +54,30 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     const spec = describeFrame(f, schema, options);
     return { spec, plan: momentPlan(spec) };
   });
+  let scalePasses = 0;
+  if (spec.scaled.length > 0) {
+    // scale(), as the in-memory frame's scaleColumn: the mean over the whole column's non-missing values, then
+    // Σ (x − centre)², each summed in input order (the same doubles), before na.omit (as R)
+    t = performance.now();
+    const K = spec.scaled.length;
+    const m = new Float64Array(K), sum = new Float64Array(K), ss = new Float64Array(K);
+    await inStage('stream', 'scale(): the centres', async () => {
+      for await (const batch of source.batches(spec.columns, batchSize)) {
+        abort();
+        scaleArguments(spec, batch).forEach((x, k) => { for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { m[k]++; sum[k] += x[i]; } });
+      }
+    });
+    const centre = Float64Array.from(sum, (s, k) => s / m[k]);
+    await inStage('stream', 'scale(): the sums of squares', async () => {
+      for await (const batch of source.batches(spec.columns, batchSize)) {
+        abort();
+        scaleArguments(spec, batch).forEach((x, k) => { for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) ss[k] += (x[i] - centre[k]) * (x[i] - centre[k]); });
+      }
+    });
+    spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centre[k], ss[k], s.label)));
+    queries.push({ stage: 'scale(): the centres and sums of squares', ms: performance.now() - t, rows: 0 });
+    scalePasses = 2;
+  }
 
   t = performance.now();
   const moments = new MomentAccumulator(plan, [...spec.groups]);
@@ -112,5 +137,5 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
   });
   queries.push({ stage: `pass ${passes} (Gram)`, ms: performance.now() - t, rows });
   const assembled = await inStage('stream', 'assembling A', () => assembleGram(spec, summary, groups, gram.secondPass(moments.dropped)));
-  return { engine: 'stream', spec, summary, ...assembled, rowsScanned: passes * moments.nInput, queries };
+  return { engine: 'stream', spec, summary, ...assembled, rowsScanned: (passes + scalePasses) * moments.nInput, queries };
 }
