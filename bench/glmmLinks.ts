@@ -2,8 +2,10 @@
  * glmer with the non-canonical links and the negative binomial: time, evaluations and −2ℓ of one fit
  * per model on seeded data (n rows, G groups, `(x | g)`), for before/after comparisons of PIRLS.
  *
- *   npx vite-node bench/glmmLinks.ts [n] [groups] [models]   # models: probit,cloglog,nb,nbfixed (default all)
+ *   npx vite-node bench/glmmLinks.ts [n] [groups] [models] [csv]   # models: probit,cloglog,nb,nbfixed (default all)
+ *   Rscript bench/glmmLinks.R CSV [models]                          # lme4 on the same data (csv written by the above)
  */
+import { writeFileSync } from 'node:fs';
 import { tableFromArrays } from 'apache-arrow';
 import { glmer } from '../src/fit/glmer.js';
 import { Rng } from './synth.js';
@@ -49,6 +51,11 @@ const poissonDraw = (m: number): number => {
 };
 const yn = Float64Array.from(eta, (e) => poissonDraw(Math.exp(e + 1) * gammaDraw(1.5) / 1.5));
 const table = tableFromArrays({ yp, yc, yn, x, z, g });
+if (process.argv[5]) {
+  const lines = ['yp,yc,yn,x,z,g'];
+  for (let i = 0; i < n; i++) lines.push(`${yp[i]},${yc[i]},${yn[i]},${x[i]},${z[i]},${g[i]}`);
+  writeFileSync(process.argv[5], `${lines.join('\n')}\n`);
+}
 for (const m of models) {
   const t0 = performance.now();
   const fit = m === 'probit' ? await glmer('yp ~ x + z + (x | g)', table, { family: 'binomial', link: 'probit' })
