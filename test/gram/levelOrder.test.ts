@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
 import { buildLmm } from '../../src/lmm/model.js';
@@ -55,4 +56,26 @@ describe('the engines order text levels as readCsv levelOrder does', () => {
       }
     });
   }
+});
+
+describe('the stream takes the order an Arrow IPC file marks (readCsv levelOrder C\'s field metadata)', () => {
+  it('a C-order table written as IPC streams in C order without the option, as the table fits in memory', async () => {
+    const table = readCsv(csv, { levelOrder: 'C' }).table;
+    const model = buildLmm(formula, table);
+    expect(model.frame.xnames).toEqual(['(Intercept)', 'x', 'aa', 'ac']);
+    const file = join(dir, 'c-order.arrow');
+    writeFileSync(file, tableToIPC(table, 'file'));
+    for (const options of [{}, { levelOrder: 'locale' as const }]) {
+      const src = await openBatchSource(file);
+      try {
+        const got = await gramFromStream(src, formula, options);
+        // the caller's option wins over the file's mark
+        const expected = 'levelOrder' in options ? ['(Intercept)', 'x', 'aB', 'ac'] : model.frame.xnames;
+        expect(got.summary.xnames).toEqual(expected);
+        if (!('levelOrder' in options)) expect(got.reTerms.map((t) => t.levels)).toEqual(model.frame.reTerms.map((t) => t.levels));
+      } finally {
+        await src.close();
+      }
+    }
+  });
 });

@@ -6,6 +6,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { columnFromArrow } from '../../frame/columns.js';
+import { LEVEL_ORDER_KEY } from '../../io/csvColumn.js';
 import type { ColumnKind, ColumnSchema } from '../frameSpec.js';
 import { type Batch, type BatchSource, type BatchValues, rebatch } from './batch.js';
 
@@ -35,6 +36,14 @@ export class ArrowBatchSource implements BatchSource {
     const out = new Map<string, ColumnKind>(r.schema.fields.map((f: arrow.Field) => [f.name, arrowKind(f.type)] as const));
     await r.cancel();
     return out;
+  }
+
+  /** 'C' where a text field carries readCsv's C-order mark (as the in-memory frame reads it: columns.ts columnFromArrow) */
+  async levelOrder(): Promise<'C' | 'locale'> {
+    const r = await this.reader();
+    const c = r.schema.fields.some((f: arrow.Field) => arrowKind(f.type) === 'text' && f.metadata.get(LEVEL_ORDER_KEY) === 'C');
+    await r.cancel();
+    return c ? 'C' : 'locale';
   }
 
   batches(columns: string[], batchSize: number): AsyncIterable<Batch> {

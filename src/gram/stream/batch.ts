@@ -23,6 +23,11 @@ export interface BatchSource {
   schema(): Promise<ColumnSchema>;
   /** the rows in order, in batches of at most `batchSize` rows, with the named columns only */
   batches(columns: string[], batchSize: number): AsyncIterable<Batch>;
+  /**
+   * the order of text levels the file marks (an Arrow IPC file of a table read with readCsv's
+   * `levelOrder: 'C'`: its fields' `mixedgpu.levelOrder` metadata), where it can mark one
+   */
+  levelOrder?(): Promise<'C' | 'locale'>;
 }
 
 /** Bytes that can be read by range: hyparquet's AsyncBuffer (a File, a Blob, a file handle in Node). */

@@ -50,8 +50,10 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
   let t = performance.now();
   const schema = await inStage('stream', 'reading the schema', () => source.schema());
   queries.push({ stage: 'reading the schema', ms: performance.now() - t, rows: schema.size });
+  // text levels in the order the file marks (an Arrow IPC file of a C-order table) unless the caller gives one
+  const levelOrder = options.levelOrder ?? (await source.levelOrder?.());
   const { spec, plan } = await inStage('stream', `the model frame of ${source.name}`, () => {
-    const spec = describeFrame(f, schema, options);
+    const spec = describeFrame(f, schema, { ...options, ...(levelOrder ? { levelOrder } : {}) });
     return { spec, plan: momentPlan(spec) };
   });
   let scalePasses = 0;
