@@ -79,15 +79,15 @@ const SHAPES: Shape[] = [
 const AGQ_NODES = [2, 3, 5, 7, 9, 12, 15, 20, 25];
 
 /** `v` rounded to 6 significant digits, as the shortest decimal text that reads back to it. */
-function num(v: number): string {
+export function num(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
-function pad(k: number, width: number): string {
+export function pad(k: number, width: number): string {
   return String(k).padStart(width, '0');
 }
 
-function pick<T extends { weight: number }>(rng: Rng, list: T[]): T {
+export function pick<T extends { weight: number }>(rng: Rng, list: T[]): T {
   const total = list.reduce((s, e) => s + e.weight, 0);
   let u = rng.uniform() * total;
   for (const e of list) {

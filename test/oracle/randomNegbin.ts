@@ -26,7 +26,7 @@
  */
 import { Rng } from '../../bench/synth.js';
 import { type CovDraw, drawEffects, randomCovFactor } from './randomModels.js';
-import { drawDesign } from './randomGlmms.js';
+import { drawDesign, num, pad, pick } from './randomGlmms.js';
 
 export interface RandomNegbinCase {
   /** `nb01` … */
@@ -65,24 +65,6 @@ const SHAPES: Shape[] = [
   { name: 'crossed', re: '(1 | g) + (1 | h)', h: 'crossed', uses: [], reCount: (G, H) => G + H, weight: 2 },
   { name: 'crossed-slope', re: '(x | g) + (1 | h)', h: 'crossed', uses: ['x'], reCount: (G, H) => 2 * G + H, weight: 1 },
 ];
-
-function num(v: number): string {
-  return String(Number(v.toPrecision(6)));
-}
-
-function pad(k: number, width: number): string {
-  return String(k).padStart(width, '0');
-}
-
-function pick<T extends { weight: number }>(rng: Rng, list: T[]): T {
-  const total = list.reduce((s, e) => s + e.weight, 0);
-  let u = rng.uniform() * total;
-  for (const e of list) {
-    u -= e.weight;
-    if (u < 0) return e;
-  }
-  return list[list.length - 1];
-}
 
 const NB_COV: CovDraw = { tiny: 0.03, logMean: -0.5, logSd: 0.5, slopeScale: 0.6 };
 
