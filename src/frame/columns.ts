@@ -463,9 +463,41 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
 }
 
 /**
+ * R's scale(x) over the non-missing values, from two passes over them in order: `addValues` sums
+ * them (and counts them), then `addSquares` sums (x − centre)² with centre = their mean; `params`
+ * gives centre and scale = √(Σ (x − centre)² / (m − 1)), or an error where the scale is not a
+ * positive number (no values, a constant). The in-memory frame passes the whole column once each;
+ * the stream (src/gram/stream/streamSource.ts) passes its batches in input order, so the same sums.
+ */
+export class ScaleSums {
+  private m = 0;
+  private sum = 0;
+  private ss = 0;
+
+  constructor(private readonly label: string) {}
+
+  addValues(x: Float64Array): void {
+    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { this.m++; this.sum += x[i]; }
+  }
+
+  get center(): number {
+    return this.sum / this.m;
+  }
+
+  addSquares(x: Float64Array): void {
+    const center = this.center;
+    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) this.ss += (x[i] - center) * (x[i] - center);
+  }
+
+  params(): { center: number; scale: number } {
+    return scaleParams(this.m, this.center, this.ss, this.label);
+  }
+}
+
+/**
  * R's scale(x) from the m non-missing values' centre (their mean) and Σ (x − centre)²:
  * scale = √(Σ (x − centre)² / (m − 1)); an error where it is not a positive number (no values, a constant).
- * (The engines, src/gram/, take the sums in passes of their own.)
+ * (The SQL engines, src/gram/sql/, take the sums by queries of their own.)
  */
 export function scaleParams(m: number, center: number, ss: number, label: string): { center: number; scale: number } {
   const scale = Math.sqrt(ss / Math.max(1, m - 1));
@@ -480,12 +512,10 @@ function scaleColumn(x: Float64Array | number, key: string, label: string, scale
   if (typeof x === 'number') throw new FormulaError(`scale() of a constant in '${label}': scale needs a variable`, label, 0);
   let p = scales?.get(key);
   if (!p) {
-    let m = 0, sum = 0;
-    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { m++; sum += x[i]; }
-    const center = sum / m;
-    let ss = 0;
-    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) ss += (x[i] - center) * (x[i] - center);
-    p = scaleParams(m, center, ss, label);
+    const sums = new ScaleSums(label);
+    sums.addValues(x);
+    sums.addSquares(x);
+    p = sums.params();
     scales?.set(key, p);
   }
   const { center, scale } = p;

@@ -14,7 +14,7 @@ import { momentPlan, summarizeFrame } from '../moments.js';
 import { type GramSourceResult, type QueryTiming } from '../source.js';
 import type { BatchSource } from './batch.js';
 import { evaluateBatch, scaleArguments } from './evaluate.js';
-import { scaleParams } from '../../frame/columns.js';
+import { ScaleSums } from '../../frame/columns.js';
 import { GramAccumulator, MomentAccumulator } from './accumulate.js';
 import { ColumnSums, NormalEquations } from './exact.js';
 import { inStage } from '../source.js';
@@ -61,22 +61,16 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     // scale(), as the in-memory frame's scaleColumn: the mean over the whole column's non-missing values, then
     // Σ (x − centre)², each summed in input order (the same doubles), before na.omit (as R)
     t = performance.now();
-    const K = spec.scaled.length;
-    const m = new Float64Array(K), sum = new Float64Array(K), ss = new Float64Array(K);
-    await inStage('stream', 'scale(): the centres', async () => {
-      for await (const batch of source.batches(spec.columns, batchSize)) {
-        abort();
-        scaleArguments(spec, batch).forEach((x, k) => { for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { m[k]++; sum[k] += x[i]; } });
-      }
-    });
-    const centre = Float64Array.from(sum, (s, k) => s / m[k]);
-    await inStage('stream', 'scale(): the sums of squares', async () => {
-      for await (const batch of source.batches(spec.columns, batchSize)) {
-        abort();
-        scaleArguments(spec, batch).forEach((x, k) => { for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) ss[k] += (x[i] - centre[k]) * (x[i] - centre[k]); });
-      }
-    });
-    spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centre[k], ss[k], s.label)));
+    const sums = spec.scaled.map((s) => new ScaleSums(s.label));
+    for (const [stage, add] of [['scale(): the centres', 'addValues'], ['scale(): the sums of squares', 'addSquares']] as const) {
+      await inStage('stream', stage, async () => {
+        for await (const batch of source.batches(spec.columns, batchSize)) {
+          abort();
+          scaleArguments(spec, batch).forEach((x, k) => sums[k][add](x));
+        }
+      });
+    }
+    spec.scaled.forEach((s, k) => spec.scales.set(s.key, sums[k].params()));
     queries.push({ stage: 'scale(): the centres and sums of squares', ms: performance.now() - t, rows: 0 });
     scalePasses = 2;
   }
