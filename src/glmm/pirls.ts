@@ -261,8 +261,6 @@ export class PirlsEngine {
    * information, for a non-canonical link on the CPU (observedRows); null where they are `rows`
    */
   private readonly newtonRows: RowKernel | null;
-  /** the rows that evaluations leave w and z from: newtonRows during the general iteration, else rows */
-  private iterationRows: RowKernel;
   /** Newton's constant C (next step ≈ C·step²) seen lately, for β fixed [0] and free [1]; ∞ until seen */
   private readonly newtonC = [Infinity, Infinity];
   /** PIRLS's step is Newton's (a canonical link, or newtonRows), so its convergence is quadratic (NEWTON_C_MARGIN) */
@@ -272,7 +270,8 @@ export class PirlsEngine {
    * non-canonical link, rows on the device), and whether they do now (during the general iteration)
    */
   private readonly deviceNewton: boolean;
-  private deviceObserved = false;
+  /** the general iteration is running: its evaluations take Newton's weights (newtonRows, or the device's) */
+  private newtonNow = false;
   /** whether w and z hold the working weights and response at the current η (left by the last evaluation) */
   private wzFresh = false;
   /** the per-group updates on the device, when the passes have them (then u lives there) */
@@ -400,7 +399,6 @@ export class PirlsEngine {
     this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
     this.newtonRows = options.observedInformation !== false && model.family.observedFactor && !this.residualForm && !this.rowsOnDevice
       ? observedRows(model.family, model.y, model.weights) : null;
-    this.iterationRows = this.rows;
     this.deviceNewton = options.observedInformation !== false && model.family.observedFactor !== undefined && this.rowsOnDevice;
     if (this.newtonRows || this.deviceNewton) this.newtonSteps = true;
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
@@ -520,6 +518,16 @@ export class PirlsEngine {
    * μ from η, and the penalized deviance Σ d(y, μ) + ‖u‖²; the row kernel leaves the working
    * weights and response at this η (for the current base) in w and z too (`wzFresh`)
    */
+  /** the rows that evaluations leave w and z from: newtonRows during the general iteration, else rows */
+  private get iterationRows(): RowKernel {
+    return this.newtonNow && this.newtonRows ? this.newtonRows : this.rows;
+  }
+
+  /** whether the device's evaluations take Newton's weights now */
+  private get deviceObserved(): boolean {
+    return this.newtonNow && this.deviceNewton;
+  }
+
   private updateMu(u: Float64Array[]): number {
     const dev = this.iterationRows(this.eta, this.residualForm ? null : this.base, this.mu, this.w, this.z, 0, this.model.n);
     if (!this.rowsOnDevice) this.devSum = dev;
@@ -711,8 +719,7 @@ export class PirlsEngine {
     const gs = this.groups ? (full ? this.groups.full : this.groups.u) : null;
     // this run replaces the state whose rows a run by levels left behind
     this.behind = false;
-    this.iterationRows = this.rows;
-    this.deviceObserved = false;
+    this.newtonNow = false;
     this.baseBehind = false;
     this.behindFull = false;
     this.setTheta(theta);
@@ -739,11 +746,8 @@ export class PirlsEngine {
     }
     // else (a level failed) the general iteration from the same warm start; Newton's rows where they differ
     const base = this.base;
-    if (this.newtonRows) {
-      this.iterationRows = this.newtonRows;
-      this.wzFresh = false;
-    }
-    this.deviceObserved = this.deviceNewton;
+    this.newtonNow = this.newtonRows !== null || this.deviceNewton;
+    if (this.newtonRows) this.wzFresh = false;
     let pdevOld: number;
     if (full && !this.warm) {
       // cold start: η from mustart; the first step has nothing to compare with
@@ -827,18 +831,15 @@ export class PirlsEngine {
     if (!converged) {
       throw new PirlsError(`PIRLS did not converge in ${maxIter} iterations at θ = [${fmt(theta)}]${full ? '' : ' with β fixed'}: the linear predictor still moved by ${lastStep.toPrecision(3)}`);
     }
-    if (this.iterationRows !== this.rows) {
-      // L at the expected information of the final η (lme4's Laplace), not at Newton's weights
-      this.iterationRows = this.rows;
-      this.wzFresh = false;
-      stale = true;
-    }
-    if (this.deviceObserved) {
-      // the same on the device: the final state evaluated again with the expected weights (one round
-      // trip), and its factor; its deviance is the same
-      this.deviceObserved = false;
-      if (gs) yield* this.advanceDevice(gs, 2, undefined, full, false);
+    if (this.newtonNow) {
+      // L at the expected information of the final η (lme4's Laplace), not at Newton's weights: on the
+      // CPU from w and z again; on the device the final state evaluated again (one round trip) and its
+      // factor (its deviance is the same)
+      const device = this.deviceObserved;
+      this.newtonNow = false;
+      if (device && gs) yield* this.advanceDevice(gs, 2, undefined, full, false);
       else {
+        this.wzFresh = false;
         this.formedAt = null;
         stale = true;
       }
