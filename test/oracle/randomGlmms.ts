@@ -51,7 +51,8 @@ export interface RandomGlmmCase {
 export const RANDOM_GLMMS_SEED = 20260611;
 export const RANDOM_GLMMS_COUNT = 90;
 
-interface Shape {
+/** A random-effects shape of the random GLMMs (and of the random NB GLMMs, ./randomNegbin.ts). */
+export interface Shape {
   name: string;
   /** the random-effects part of the formula */
   re: string;

@@ -26,7 +26,7 @@
  */
 import { Rng } from '../../bench/synth.js';
 import { type CovDraw, drawEffects, randomCovFactor } from './randomModels.js';
-import { drawDesign, num, pad, pick } from './randomGlmms.js';
+import { type Shape, drawDesign, num, pad, pick } from './randomGlmms.js';
 
 export interface RandomNegbinCase {
   /** `nb01` … */
@@ -48,14 +48,6 @@ export interface RandomNegbinCase {
 export const RANDOM_NEGBIN_SEED = 20261205;
 export const RANDOM_NEGBIN_COUNT = 48;
 
-interface Shape {
-  name: string;
-  re: string;
-  h?: 'nested' | 'crossed';
-  uses: ('x')[];
-  reCount: (G: number, H: number) => number;
-  weight: number;
-}
 
 const SHAPES: Shape[] = [
   { name: 'intercept', re: '(1 | g)', uses: [], reCount: (G) => G, weight: 5 },

@@ -49,6 +49,19 @@ results <- function(r) {
 }
 
 # sampling variances: a base scale times a spread of `ratio` (log-uniform), or all equal
+# AIC, BIC and AICc of `res` (results() of the fit `at`) recounted with np estimated parameters (a fit
+# at a fixed τ² or σ², which metafor counts without them)
+with_parameters <- function(res, at, np) {
+  for (col in c("ML", "REML")) {
+    ll <- res$fit_stats[[col]]$ll
+    kk <- if (col == "REML") at$k - at$p else at$k
+    res$fit_stats[[col]]$AIC <- -2 * ll + 2 * np
+    res$fit_stats[[col]]$BIC <- -2 * ll + np * log(kk)
+    res$fit_stats[[col]]$AICc <- -2 * ll + 2 * np * max(kk, np + 2) / (max(kk, np + 2) - np - 1)
+  }
+  res
+}
+
 gen_vi <- function(k) {
   base <- 10^runif(1, -3, 0)
   ratio <- sample(c(1, 10, 1e3, 1e6), 1)
@@ -105,14 +118,7 @@ for (i in 1:160) {
                   control = list(rel.tol = 1e-15, x.tol = 1e-15, eval.max = 5000, iter.max = 5000))
     at <- fix(pol$par^2)
     polished <- results(at)
-    for (col in c("ML", "REML")) {
-      ll <- polished$fit_stats[[col]]$ll
-      kk <- if (col == "REML") at$k - at$p else at$k
-      np <- at$p + 1
-      polished$fit_stats[[col]]$AIC <- -2 * ll + 2 * np
-      polished$fit_stats[[col]]$BIC <- -2 * ll + np * log(kk)
-      polished$fit_stats[[col]]$AICc <- -2 * ll + 2 * np * max(kk, np + 2) / (max(kk, np + 2) - np - 1)
-    }
+    polished <- with_parameters(polished, at, at$p + 1)
     polished$polished <- TRUE
   } else polished <- NULL
   case <- list(name = sprintf("uni%03d", i), kind = "rma.uni", method = method, test = test, mods = mods,
@@ -185,14 +191,7 @@ for (i in 1:24) {
       at <- fitmv(pol$par^2)
       ref2 <- results(at)
       # the fixed-σ² fit counts no variance parameters: AIC/BIC/AICc from its log-likelihoods with 2 more
-      for (col in c("ML", "REML")) {
-        ll <- ref2$fit_stats[[col]]$ll
-        kk <- if (col == "REML") at$k - at$p else at$k
-        np <- at$p + 2
-        ref2$fit_stats[[col]]$AIC <- -2 * ll + 2 * np
-        ref2$fit_stats[[col]]$BIC <- -2 * ll + np * log(kk)
-        ref2$fit_stats[[col]]$AICc <- -2 * ll + 2 * np * max(kk, np + 2) / (max(kk, np + 2) - np - 1)
-      }
+      ref2 <- with_parameters(ref2, at, at$p + 2)
       ref2$polished <- TRUE
       ref2$ll_metafor <- if (is.null(ref)) NULL else as.numeric(logLik(r))
       ref <- ref2
