@@ -1,6 +1,7 @@
 /**
  * PIRLS by levels (src/glmm/groupNewton.ts) against the general iteration (src/glmm/pirls.ts,
- * groupNewton: false) it replaces for one scalar term with binomial(logit) or poisson(log):
+ * groupNewton: false) it replaces for one term with binomial(logit), poisson(log), and (Newton's
+ * steps with the observed information on both sides) binomial(probit), binomial(cloglog) and NB2(θ):
  *  - the Laplace deviance and its pieces, and the modes, along a walk of (θ, β) points with warm
  *    starts and from a cold start, to 1e-11 relative (both converge η to 1e-12): 0/1 responses,
  *    proportions with prior weights, an offset that puts rows beyond the logit kernel's fast range,
@@ -29,9 +30,18 @@ function uniform(seed: number): () => number {
   return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
-interface Case { name: string; formula: string; weights?: string; family: 'binomial' | 'poisson'; columns: Record<string, Float64Array | string[]> }
+interface Case {
+  name: string; formula: string; weights?: string; family: 'binomial' | 'poisson' | 'negative.binomial'; link?: 'probit' | 'cloglog'; theta?: number;
+  columns: Record<string, Float64Array | string[]>;
+}
 
-function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: number; poisson?: boolean; weights?: boolean; n?: number; vector?: boolean }): Case {
+function makeCase(name: string, opts: {
+  sorted?: boolean; proportions?: boolean; offset?: boolean; slope?: boolean; saturated?: boolean; factor?: number; poisson?: boolean; weights?: boolean; n?: number; vector?: boolean;
+  /** binomial's non-canonical links (on the same logit-generated responses) */
+  link?: 'probit' | 'cloglog';
+  /** the counts fitted as NB2 of this size */
+  negbin?: number;
+}): Case {
   const n = opts.n ?? 6000, nl = 300;
   const rnd = uniform(11);
   const codes = Int32Array.from({ length: n }, (_, i) => (opts.sorted ? Math.floor((i * nl) / n) : Math.floor(rnd() * nl)));
@@ -61,7 +71,9 @@ function makeCase(name: string, opts: { sorted?: boolean; proportions?: boolean;
   const re = opts.vector ? '(z | g)' : opts.slope ? '(0 + z | g)' : '(1 | g)';
   if (opts.poisson) columns.o = Float64Array.from(o, Math.sign);
   return {
-    name, formula: `y ~ x${opts.factor ? ' + f' : ''}${opts.offset ? ' + offset(o)' : ''} + ${re}`, family: opts.poisson ? 'poisson' : 'binomial',
+    name, formula: `y ~ x${opts.factor ? ' + f' : ''}${opts.offset ? ' + offset(o)' : ''} + ${re}`,
+    family: opts.negbin ? 'negative.binomial' : opts.poisson ? 'poisson' : 'binomial',
+    ...(opts.link ? { link: opts.link } : {}), ...(opts.negbin ? { theta: opts.negbin } : {}),
     ...(opts.proportions || opts.weights ? { weights: 'w' } : {}), columns,
   };
 }
@@ -82,10 +94,19 @@ const cases: Case[] = [
   makeCase('a vector term (z | g), binomial', { vector: true }),
   makeCase('a vector term (z | g), poisson with an offset, rows sorted by level', { vector: true, poisson: true, offset: true, sorted: true }),
   makeCase('poisson(log) with an offset and prior weights, rows sorted by level', { poisson: true, offset: true, weights: true, sorted: true }),
+  // the non-canonical families: Newton's weights for the steps, the expected ones for log|L|²
+  makeCase('binomial(probit), proportions with prior weights', { link: 'probit', proportions: true }),
+  makeCase('binomial(probit), a vector term (z | g)', { link: 'probit', vector: true }),
+  makeCase('binomial(cloglog), an offset beyond the fast range', { link: 'cloglog', offset: true }),
+  makeCase('binomial(cloglog), a scalar slope term (0 + z | g), levels whose responses are all 1', { link: 'cloglog', slope: true, saturated: true }),
+  makeCase('NB2(θ = 0.8) counts with an offset', { poisson: true, negbin: 0.8, offset: true }),
+  makeCase('NB2(θ = 3), a vector term (z | g), a 6-level fixed factor, rows sorted by level', { poisson: true, negbin: 3, vector: true, factor: 6, sorted: true }),
 ];
 
 function build(c: Case) {
-  return buildGlmm(c.formula, tableFromArrays(c.columns as Record<string, Float64Array>), { family: c.family, ...(c.weights ? { weights: c.weights } : {}) });
+  return buildGlmm(c.formula, tableFromArrays(c.columns as Record<string, Float64Array>), {
+    family: c.family, ...(c.link ? { link: c.link } : {}), ...(c.theta ? { theta: c.theta } : {}), ...(c.weights ? { weights: c.weights } : {}),
+  });
 }
 
 /** θ (lme4's) at scale t: the start's diagonal entries t (the first) and 0.6 t, its off-diagonal ones 0.2 t */
@@ -216,7 +237,8 @@ describe('PIRLS with β fixed by levels', () => {
   afterAll(() => setDenseThreads('auto'));
   it('is the same bit for bit with one thread and two, the helpers computing chunks of levels', async () => {
     for (const c of [makeCase('binomial, 60,000 rows', { n: 60_000, offset: true }), makeCase('poisson, 60,000 rows', { n: 60_000, poisson: true, weights: true }),
-      makeCase('(z | g), 60,000 rows', { n: 60_000, vector: true })]) {
+      makeCase('(z | g), 60,000 rows', { n: 60_000, vector: true }), makeCase('probit, 60,000 rows', { n: 60_000, link: 'probit', proportions: true }),
+      makeCase('NB2, (z | g), 60,000 rows', { n: 60_000, poisson: true, negbin: 1.5, vector: true })]) {
       const model = build(c);
       const walk = (e: PirlsEngine) => [1, 1.01, 0.7].flatMap((t, k) => {
         const theta = thetaToInternal(model, thetaAt(model, t));

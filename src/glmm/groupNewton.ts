@@ -1,14 +1,19 @@
 /**
- * PIRLS by levels for one scalar random-effects term, (1 | g) or (0 + x | g), with binomial(logit) or
- * poisson(log): the conditional modes level by level (β fixed), and the joint Newton step for (u, β)
- * through β's Schur complement (β free).
+ * PIRLS by levels for one random-effects term, (1 | g), (0 + x | g) or a vector term of up to
+ * MAX_LEVEL_Q columns (src/glmm/pirls.ts), with binomial(logit), poisson(log), binomial(probit),
+ * binomial(cloglog) or the negative binomial NB2(θ) with the log link: the conditional modes level by
+ * level (β fixed), and the joint Newton step for (u, β) through β's Schur complement (β free).
  *
  * With β fixed and one scalar term, the penalized deviance separates by level g of the factor:
  *   f_g(u) = Σ_{i∈g} wt_i d(y_i, μ_i) + u²,   η_i = base_i + t Z_i u   (t = Λ's entry, base = offset + Xβ),
- * and PIRLS's system (Λᵀ Zᵀ W Z Λ + I) is diagonal. Its step on level g is Newton's on f_g (both links
- * are canonical, so the working weights are the observed information):
- *   u ← u + (t Σ_i wt_i (y_i − μ_i) Z_i − u) / (t² Σ_i w_i Z_i² + 1),   w_i = wt_i V(μ_i),
- * the same step as the general iteration (src/glmm/pirls.ts) takes on that level. Here each level
+ * and PIRLS's system (Λᵀ Zᵀ W Z Λ + I) is diagonal. Its step on level g is Newton's on f_g:
+ *   u ← u + (t Σ_i s_i Z_i − u) / (t² Σ_i w_i Z_i² + 1),
+ * with the score s_i = wt_i (y_i − μ_i)(dμ/dη)_i / V(μ_i) and w_i the observed information −∂²(wt ℓ)/∂η²:
+ * for the canonical links s_i = wt_i (y_i − μ_i) and w_i = wt_i V(μ_i), the working weights; for the
+ * others w_i is the working weight times the family's observedFactor (src/glmm/familyRow.ts), as the
+ * general iteration's Newton rows (src/glmm/rowPass.ts observedRows), and log|L|² at the modes is
+ * taken at the working (expected) weights, lme4's Laplace approximation. It is the same step as the
+ * general iteration (src/glmm/pirls.ts) takes on that level. Here each level
  * iterates on its own rows, held in cache, until its own η has converged, with the general
  * iteration's rules applied per level: step halving while f_g increases (beyond its rounding), and
  * convergence when the remaining error of η on the level (the last step's max |Δη|, or its geometric
@@ -18,7 +23,7 @@
  * w, z and A(w).
  *
  * At the levels' modes the pieces of the Laplace deviance (lme4's glmerLaplace) are
- *   log|L|² = Σ_g log(t² Σ_i w_i Z_i² + 1)  (L at the final weights),   ‖u‖² = Σ_g u_g²,
+ *   log|L|² = Σ_g log(t² Σ_i w_i Z_i² + 1)  (L at the final working weights),   ‖u‖² = Σ_g u_g²,
  *   Σ wt d(y, μ) summed over the levels,
  * from the level's last evaluation. The fixed point is the general iteration's; the two agree to the
  * convergence tolerance (test/groupNewton.test.ts).
@@ -33,6 +38,7 @@
  */
 import { type RowArrays, RowJobs, onSharedMemory, registerRowKernel, shareArray, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { EXP_NEG_SOURCE, expNeg } from './expNeg.js';
+import { FAMILY_ROW_NAMES, familyRow } from './familyRow.js';
 import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 
 /**
@@ -43,6 +49,7 @@ import { LOGIT_FAST_MAX, ROW_CHUNK, logitClampedRow } from './rowPass.js';
 const groupExpNeg = expNeg;
 const groupClampedRow = logitClampedRow;
 const GROUP_FAST_MAX = LOGIT_FAST_MAX;
+const groupFamilyRow = familyRow;
 /**
  * The kernels' scratch of one chunk's rows (base, X dβ or wt (y − μ), w), per thread: each row thread
  * has its own, from GROUP_PRELUDE_NAMES. `groupScratch(m)` gives it with at least m rows.
@@ -55,7 +62,8 @@ function makeGroupScratch(): (m: number) => { B: Float64Array; D: Float64Array; 
   };
 }
 const groupScratch = makeGroupScratch();
-const GROUP_PRELUDE_NAMES = [`const groupScratch = (${makeGroupScratch.toString()})();`, `const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`];
+const GROUP_PRELUDE_NAMES = [`const groupScratch = (${makeGroupScratch.toString()})();`, `const groupExpNeg = ${EXP_NEG_SOURCE};`, `const groupClampedRow = ${logitClampedRow.toString()};`, `const GROUP_FAST_MAX = ${LOGIT_FAST_MAX};`,
+  ...FAMILY_ROW_NAMES, `const groupFamilyRow = ${familyRow.toString()};`];
 
 /** per chunk: Σ dev, Σ log|L_g|², Σ u², max iterations, halvings, failed (0/1), max C seen, evaluations */
 const OUT = 8;
@@ -163,13 +171,14 @@ export function groupBaseRows(k0: number, k1: number, X: Float64Array, n: number
  * Levels [gChunk[c], gChunk[c + 1]) of a run: each level's Newton iterations on its rows (the
  * header), its u into gU, the chunk's sums into gOut[OUT·c …]. gParams: [t, maxIter, etaTol,
  * halvingNoise, newtonC, unit weights, has ent, rows permuted (perm), predict, t of the last run,
- * base from X (1) or gathered (0), n, p, has an offset].
+ * base from X (1) or gathered (0), n, p, has an offset, the family's code, q, AGQ's nodes, NB2's size].
  * With `predict` each level starts from the first-order prediction of its new mode from the last
- * run's (at t_0, base_0, with its weights w_0 per row and a_0 = t_0² Σ w_0 Z² + 1), by the implicit
- * function theorem on the mode's equation G(u) = t Σ wt (y − μ) Z − u = 0:
+ * run's (at t_0, base_0, with its Newton weights w_0 per row and a_0 = t_0² Σ w_0 Z² + 1), by the
+ * implicit function theorem on the mode's equation G(u) = t Σ s(η) Z − u = 0 (s the score, ∂s/∂η = −w):
  *   Δu = −t_0 Σ_i w_0i Z_i Δbase_i / a_0 + (u / t_0)(2 − a_0)/a_0 · Δt,
  * which saves the Newton step that would make the same correction. Each evaluation leaves its
- * weights in gW and the mode's a in gA for the next run. Self-contained but for the names
+ * weights in gW and the mode's a in gA for the next run; the mode's a at the expected weights (the
+ * Laplace deviance's log|L|², AGQ's scale) goes to gAe (the same a for the canonical links). Self-contained but for the names
  * GROUP_PRELUDE_NAMES defines and the functions its registration lists (GROUP_NEWTON): the row threads
  * evaluate its text.
  */
@@ -177,15 +186,15 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
   const t = P[0], maxIter = P[1], etaTol = P[2], halvingNoise = P[3], C0 = P[4];
   const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1, predict = P[8] === 1, t0 = P[9];
-  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1, poisson = P[14] === 1;
+  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1, fam = P[14], nbTheta = P[17];
   const X = A.gX as Float64Array, off = A.gOff as Float64Array, beta = A.gBeta as Float64Array;
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
-  const W = A.gW as Float64Array, Ag = A.gA as Float64Array, Zmax = A.gZmax as Float64Array;
+  const W = A.gW as Float64Array, Ag = A.gA as Float64Array, Ae = A.gAe as Float64Array, Zmax = A.gZmax as Float64Array;
   // AGQ's nodes (none: K = 0) and its rows term per level and node (level-major)
   const nodes = A.gNodes as Float64Array, K = P[16], agqRows = A.gAgq as Float64Array;
-  const S = new Float64Array(4);
+  const S = new Float64Array(5);
   // groupConverged's state: Newton's C and the last step on the level, the largest C seen on the chunk
   const stop = Float64Array.of(C0, NaN, 0);
   let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, evals = 0;
@@ -211,15 +220,16 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
       u += (-t0 * wzd) / a0 + (t0 !== 0 ? ((u / t0) * (2 - a0) * (t - t0)) / a0 : 0);
     }
     let uOld = u, fOld = Infinity;
-    let dev = 0, sw = 0, done = false, it = 0, k2 = 0;
+    let dev = 0, sw = 0, swe = 0, done = false, it = 0, k2 = 0;
     stop[0] = C0;
     stop[1] = NaN;
     for (; it <= maxIter; it++) {
       // the level's state at u (groupLevelRows)
       evals++;
-      groupLevelRows(i0, i1, t * u, NaN, sb, sb, null, W, 0, Z, y, wt, ent, unit, hasEnt, S, poisson);
+      groupLevelRows(i0, i1, t * u, NaN, sb, sb, null, W, 0, Z, y, wt, ent, unit, hasEnt, S, fam, nbTheta);
       dev = 2 * S[0];
       sw = S[1];
+      swe = S[4];
       const sr = S[2];
       const f = dev + u * u;
       if (!Number.isFinite(f)) break;
@@ -244,18 +254,19 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
     if (!done) { failed = 1; break; }
     U[g] = u;
     Ag[g] = t * t * sw + 1;
+    Ae[g] = t * t * swe + 1;
     devSum += dev;
-    ldSum += Math.log(Ag[g]);
+    ldSum += Math.log(Ae[g]);
     uSum += u * u;
     if (it > itMax) itMax = it;
     // adaptive Gauss–Hermite's rows term at the mode (src/glmm/agq.ts): for each node z_k ≠ 0, the
-    // level's Σ d(y, μ) at u + z_k/L_gg (L_gg = √a) less that at u, by the same formulas (the weights
-    // go to the thread's scratch: gW keeps the mode's for the next run's prediction)
+    // level's Σ d(y, μ) at u + z_k/L_gg (L_gg = √a, a at the expected weights) less that at u, by the
+    // same formulas (the weights go to the thread's scratch: gW keeps the mode's for the next run's prediction)
     const sbl = K > 0 ? sb.subarray(i0, i1) : sb;
     for (let kn = 0; kn < K; kn++) {
       const zk = nodes[kn];
       if (zk === 0) continue;
-      groupLevelRows(i0, i1, t * (u + zk / Math.sqrt(Ag[g])), NaN, sbl, sbl, null, scratch.W, i0, Z, y, wt, ent, unit, hasEnt, S, poisson);
+      groupLevelRows(i0, i1, t * (u + zk / Math.sqrt(Ae[g])), NaN, sbl, sbl, null, scratch.W, i0, Z, y, wt, ent, unit, hasEnt, S, fam, nbTheta);
       agqRows[g * K + kn] = 2 * S[0] - dev;
     }
   }
@@ -267,19 +278,21 @@ export function groupNewtonChunk(A: RowArrays, c: number): void {
  * One level's state for a vector term (q > 1): rows [i0, i1) in level order, η = base + zᵀb (z: the
  * row's q entries of Z, row-major; b = T u), by the same formulas as groupLevelRows (written out in
  * both: one function per row called from each loop made the runs 1.2–1.4× slower in V8); into G
- * (q(q + 1)/2, lower triangle by rows) Σ w z zᵀ, into g Σ wt (y − μ) z, and into S: Σ wt d(y, μ)/2 and
- * max |D + zᵀ db| (the change of η from the previous iterate: D the fixed part's, where given, and
- * b − b_old = db; 0 where db is null); each row's w into W and wt (y − μ) into `score` where given. Row
- * k at k − o in base, D, W and `score`.
+ * (q(q + 1)/2, lower triangle by rows) Σ w z zᵀ with Newton's weights w, into Ge (where given: the
+ * non-canonical families) the same with the expected weights, into g the score's Σ · z, and into S: Σ
+ * wt d(y, μ)/2 and max |D + zᵀ db| (the change of η from the previous iterate: D the fixed part's,
+ * where given, and b − b_old = db; 0 where db is null); each row's w into W and score into `score`
+ * where given. Row k at k − o in base, D, W and `score`.
  * Self-contained but for GROUP_PRELUDE_NAMES's names.
  */
 export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64Array, db: Float64Array | null, base: Float64Array, o: number,
   D: Float64Array | null, W: Float64Array | null, score: Float64Array | null,
-  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, poisson: boolean,
-  G: Float64Array, g: Float64Array, S: Float64Array): void {
+  Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, fam: number, nbTheta: number,
+  G: Float64Array, Ge: Float64Array | null, g: Float64Array, S: Float64Array): void {
   const R = new Float64Array(4);
   const EPS = Number.EPSILON;
   G.fill(0);
+  if (Ge) Ge.fill(0);
   g.fill(0);
   let dv = 0, lg = 0, prod = 1, cnt = 0, step = 0;
   for (let k = i0; k < i1; k++) {
@@ -294,8 +307,8 @@ export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64A
     const a = Math.abs(eta);
     const yk = y[k];
     const wk = unit ? 1 : wt[k];
-    let wm: number, sc: number;
-    if (poisson) {
+    let wm: number, sc: number, we = 0;
+    if (fam === 1) {
       const m = Math.exp(eta);
       if (m > EPS) {
         wm = wk * m;
@@ -306,6 +319,12 @@ export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64A
         sc = wk * (yk - EPS);
         dv += wk * ((yk !== 0 ? yk * Math.log(yk / EPS) : 0) - (yk - EPS));
       }
+    } else if (fam > 1) {
+      groupFamilyRow(fam, eta, yk, wk, nbTheta, R);
+      dv += R[0];
+      we = R[1];
+      wm = R[2];
+      sc = R[3];
     } else if (!(a <= GROUP_FAST_MAX)) {
       groupClampedRow(eta, yk, wk, R);
       wm = R[1];
@@ -334,6 +353,12 @@ export function groupLevelRowsVec(i0: number, i1: number, q: number, b: Float64A
       g[s] += sc * zs;
       const wz = wm * zs;
       for (let t = 0; t <= s; t++, e++) G[e] += wz * Z[zo + t];
+    }
+    if (Ge) {
+      for (let s = 0, e = 0; s < q; s++) {
+        const wz = we * Z[zo + s];
+        for (let t = 0; t <= s; t++, e++) Ge[e] += wz * Z[zo + t];
+      }
     }
   }
   S[0] = dv + lg + Math.log(prod);
@@ -371,22 +396,25 @@ export function groupLevelFactor(q: number, T: Float64Array, G: Float64Array, TG
  * Levels [gChunk[c], gChunk[c + 1]) of a run with β fixed for a vector term (q > 1, template T in gT,
  * q × q lower triangular): per level Newton's step on f(u) = Σ wt d(y, μ) + ‖u‖², η = base + zᵀT u,
  *   u ← u + A⁻¹ (Tᵀ Σ wt (y − μ) z − u),   A = Tᵀ (Σ w z zᵀ) T + I   (L_g L_gᵀ = A, log|L_g|² = log det A),
- * PIRLS's step on the level, with the same halving and stopping rules as groupNewtonChunk (max |Δη|
- * exact over the level's rows). No prediction of the mode. gParams as groupNewtonChunk's, gParams[15] =
- * q. Self-contained but for GROUP_PRELUDE_NAMES's names and the functions its registration lists (GROUP_NEWTON_VEC).
+ * PIRLS's step on the level (w Newton's weights), with the same halving and stopping rules as
+ * groupNewtonChunk (max |Δη| exact over the level's rows); log|L_g|² at the mode with the expected
+ * weights (for a non-canonical family, from Σ w_e z zᵀ). No prediction of the mode. gParams as
+ * groupNewtonChunk's, gParams[15] = q. Self-contained but for GROUP_PRELUDE_NAMES's names and the functions its registration lists (GROUP_NEWTON_VEC).
  */
 export function groupNewtonVecChunk(A: RowArrays, c: number): void {
   const P = A.gParams as Float64Array;
   const maxIter = P[1], etaTol = P[2], halvingNoise = P[3], C0 = P[4];
   const unit = P[5] === 1, hasEnt = P[6] === 1, sorted = P[7] === 1;
-  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1, poisson = P[14] === 1, q = P[15];
+  const fromX = P[10] === 1, n = P[11], p = P[12], hasOffset = P[13] === 1, fam = P[14], q = P[15], nbTheta = P[17];
   const X = A.gX as Float64Array, off = A.gOff as Float64Array, beta = A.gBeta as Float64Array, T = A.gT as Float64Array;
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, perm = A.gPerm as Int32Array;
   const y = A.gY as Float64Array, Z = A.gZ as Float64Array, wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
   const base = A.base as Float64Array, sb = A.gBase as Float64Array, U = A.gU as Float64Array;
   const nq = (q * (q + 1)) / 2;
-  const S = new Float64Array(4), G = new Float64Array(nq), gr = new Float64Array(q), b = new Float64Array(q), db = new Float64Array(q), du = new Float64Array(q);
+  const S = new Float64Array(5), G = new Float64Array(nq), gr = new Float64Array(q), b = new Float64Array(q), db = new Float64Array(q), du = new Float64Array(q);
   const u = new Float64Array(q), uOld = new Float64Array(q), L = new Float64Array(q * q), TG = new Float64Array(q * q);
+  // the expected weights' Σ w_e z zᵀ and factor (non-canonical families only)
+  const Ge = fam > 1 ? new Float64Array(nq) : null, Le = new Float64Array(q * q);
   const stop = Float64Array.of(C0, NaN, 0);
   let devSum = 0, ldSum = 0, uSum = 0, itMax = 0, halvings = 0, failed = 0, evals = 0;
   const k0 = start[chunk[c]], k1 = start[chunk[c + 1]];
@@ -403,7 +431,7 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
       evals++;
       groupTimesT(q, T, u, b);
       if (it > 0) { for (let s = 0; s < q; s++) du[s] = u[s] - uOld[s]; groupTimesT(q, T, du, db); }
-      groupLevelRowsVec(i0, i1, q, b, it > 0 ? db : null, sb, 0, null, null, null, Z, y, wt, ent, unit, hasEnt, poisson, G, gr, S);
+      groupLevelRowsVec(i0, i1, q, b, it > 0 ? db : null, sb, 0, null, null, null, Z, y, wt, ent, unit, hasEnt, fam, nbTheta, G, Ge, gr, S);
       dev = 2 * S[0];
       let uu = 0;
       for (let s = 0; s < q; s++) uu += u[s] * u[s];
@@ -423,7 +451,11 @@ export function groupNewtonVecChunk(A: RowArrays, c: number): void {
       // A = Tᵀ G T + I and its Cholesky factor L
       ld = groupLevelFactor(q, T, G, TG, L);
       if (!(ld === ld)) break;
-      if (done) break;
+      if (done) {
+        if (Ge) ld = groupLevelFactor(q, T, Ge, TG, Le);
+        if (!(ld === ld)) done = false;
+        break;
+      }
       k2 = 0;
       // Newton's step: Δu = A⁻¹ (Tᵀ g − u), by L
       fOld = f;
@@ -452,19 +484,23 @@ const GROUP_NEWTON_VEC = registerRowKernel('groupNewtonVec', groupNewtonVecChunk
 
 /**
  * One level's state: rows [i0, i1) in level order, η = B + b Z (b = t u; row k at k − o in B, D, W and
- * `score`), by the logit kernel's formulas (src/glmm/rowPass.ts logitRange), or poisson(log)'s: each row's working weight
- * w into W, and wt (y − μ) into `score` where given; into S: Σ wt d(y, μ)/2, Σ w Z², Σ wt (y − μ) Z and
- * max |Δη| = max |D + tdu Z| (the change of η from a previous state: D the fixed part's, tdu = t Δu;
- * tdu NaN: none, 0). A function of its own, which V8 optimizes better than the same loop inlined in a
- * kernel (twice as fast). Self-contained but for GROUP_PRELUDE_NAMES's names.
+ * `score`), by the logit kernel's formulas (src/glmm/rowPass.ts logitRange), poisson(log)'s, or the
+ * non-canonical families' (src/glmm/familyRow.ts; `fam`: the family's code, FAMILY_CODE, and `nbTheta`
+ * NB2's size): each row's Newton weight w (the observed information; the working weight of the
+ * canonical links) into W, and the score wt (y − μ)(dμ/dη)/V (wt (y − μ) for the canonical links)
+ * into `score` where given; into S: Σ wt d(y, μ)/2, Σ w Z², the score's Σ · Z, max |Δη| = max |D +
+ * tdu Z| (the change of η from a previous state: D the fixed part's, tdu = t Δu; tdu NaN: none, 0)
+ * and Σ w_e Z² with the expected weights w_e (lme4's Laplace: those of w for the canonical links). A
+ * function of its own, which V8 optimizes better than the same loop inlined in a kernel (twice as
+ * fast). Self-contained but for GROUP_PRELUDE_NAMES's names.
  */
 export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B: Float64Array, D: Float64Array, score: Float64Array | null,
   W: Float64Array, o: number, Z: Float64Array, y: Float64Array, wt: Float64Array, ent: Float64Array, unit: boolean, hasEnt: boolean, S: Float64Array,
-  poisson: boolean): void {
+  fam: number, nbTheta: number): void {
   const R = new Float64Array(4);
   const EPS = Number.EPSILON;
   const prev = tdu === tdu;
-  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0, step = 0;
+  let dv = 0, lg = 0, prod = 1, cnt = 0, sr = 0, sw = 0, swe = 0, step = 0;
   for (let k = i0; k < i1; k++) {
     const zk = Z[k];
     if (prev) {
@@ -475,8 +511,8 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
     const a = Math.abs(eta);
     const yk = y[k];
     const wk = unit ? 1 : wt[k];
-    let wm: number, sc: number;
-    if (poisson) {
+    let wm: number, sc: number, we: number;
+    if (fam === 1) {
       // poisson(log), lme4's clamps: μ = dμ/dη = max(ε, e^η), V = μ, so w = wt μ and wt (y − μ) the score
       // where e^η > ε; d(y, μ)/2 = y log(y/μ) − (y − μ) with y log y in ent (y log(y/μ) = y log y − y η)
       const m = Math.exp(eta);
@@ -489,9 +525,17 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
         sc = wk * (yk - EPS);
         dv += wk * ((yk !== 0 ? yk * Math.log(yk / EPS) : 0) - (yk - EPS));
       }
+      we = wm;
+    } else if (fam > 1) {
+      groupFamilyRow(fam, eta, yk, wk, nbTheta, R);
+      dv += R[0];
+      we = R[1];
+      wm = R[2];
+      sc = R[3];
     } else if (!(a <= GROUP_FAST_MAX)) {
       groupClampedRow(eta, yk, wk, R);
       wm = R[1];
+      we = wm;
       sc = R[1] * R[2];
       dv += R[3];
     } else {
@@ -501,6 +545,7 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
       let ymu: number, wrong: number;
       if (eta >= 0) { ymu = yk - 1 + e / d; wrong = 1 - yk; } else { ymu = yk - e / d; wrong = yk; }
       wm = wk * me;
+      we = wm;
       sc = wk * ymu;
       if (unit) {
         prod *= d;
@@ -513,12 +558,14 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
     W[k - o] = wm;
     if (score) score[k - o] = sc;
     sw += wm * zk * zk;
+    swe += we * zk * zk;
     sr += sc * zk;
   }
   S[0] = dv + lg + Math.log(prod);
   S[1] = sw;
   S[2] = sr;
   S[3] = step;
+  S[4] = swe;
 }
 
 /**
@@ -527,16 +574,19 @@ export function groupLevelRows(i0: number, i1: number, b: number, tdu: number, B
  * block-diagonal in u: per level a = t² Σ w Z² + 1, s = t Σ wt (y − μ) Z − u and c = t Σ w Z x, and
  * for β the Schur complement S = Σ w x xᵀ − Σ_g c cᵀ/a and right side r = Σ wt (y − μ) x − Σ_g c s/a.
  * Each level's a, s and c go to gA, gS, gC; the chunk's parts of S (lower triangle by rows), r,
- * Σ wt d(y, μ)/2, ‖u‖², Σ log a and max |Δη| to gJOut[c …]. The chunk's rows in three phases, each a
+ * Σ wt d(y, μ)/2, ‖u‖², Σ log a and max |Δη| to gJOut[c …]. With a non-canonical family w is
+ * Newton's weight and wt (y − μ) the score (groupLevelRows), so the solve is Newton's step, and log a
+ * is taken at the expected weights (lme4's Laplace). The chunk's rows in three phases, each a
  * set of loops that V8 keeps tight, on the thread's scratch of the chunk's rows (in cache): base =
  * offset + Xβ and X dβ over the chunk (X's columns four at a time), the levels' rows (groupLevelRows:
  * w, and wt (y − μ) in place of X dβ) and c, then Σ w x xᵀ and Σ wt (y − μ) x over the chunk.
- * gJParams: [t, p, n, has offset, unit weights, has ent, has a previous state, poisson, q]. Self-contained
+ * gJParams: [t, p, n, has offset, unit weights, has ent, has a previous state, the family's code, q,
+ * NB2's size]. Self-contained
  * but for GROUP_PRELUDE_NAMES's names and the functions its registration lists (GROUP_JOINT).
  */
 export function groupJointChunk(A: RowArrays, c: number): void {
   const P = A.gJParams as Float64Array;
-  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1, poisson = P[7] === 1, q = P[8];
+  const t = P[0], p = P[1], n = P[2], hasOffset = P[3] === 1, unit = P[4] === 1, hasEnt = P[5] === 1, hasPrev = P[6] === 1, fam = P[7], q = P[8], nbTheta = P[9];
   const start = A.gStart as Int32Array, chunk = A.gChunk as Int32Array, T = A.gT as Float64Array;
   const X = A.gX as Float64Array, off = A.gOff as Float64Array, y = A.gY as Float64Array, Z = A.gZ as Float64Array;
   const wt = A.gWt as Float64Array, ent = A.gEnt as Float64Array;
@@ -552,7 +602,7 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   // base = offset + Xβ and X dβ over the chunk's rows
   groupBaseRows(k0, k1, X, n, p, off, hasOffset, beta, hasPrev ? betaPrev : null, B, D);
   // the levels: their rows' state, a, s and c; the Schur complement's corrections
-  const S = new Float64Array(4), corrG = new Float64Array(np), corrH = new Float64Array(p), cg = new Float64Array(4 * nb);
+  const S = new Float64Array(5), corrG = new Float64Array(np), corrH = new Float64Array(p), cg = new Float64Array(4 * nb);
   let dev = 0, uu = 0, ld = 0, step = 0;
   if (q > 1) {
     // a vector term: per level A = Tᵀ (Σ w z zᵀ) T + I (its Cholesky factor L into gA), s = Tᵀ Σ wt (y − μ) z − u,
@@ -561,12 +611,14 @@ export function groupJointChunk(A: RowArrays, c: number): void {
     const uq = new Float64Array(q), bq = new Float64Array(q), du = new Float64Array(q), db = new Float64Array(q);
     const Gz = new Float64Array(nq), gz = new Float64Array(q), Cz = new Float64Array(q * p), L = new Float64Array(q * q);
     const sv = new Float64Array(q), V = new Float64Array(q * p), TG = new Float64Array(q * q);
+    // the expected weights' Σ w_e z zᵀ and factor (non-canonical families only: log|L|²)
+    const Ge = fam > 1 ? new Float64Array(nq) : null, Le = new Float64Array(q * q);
     for (let g = g0; g < g1; g++) {
       const i0 = start[g], i1 = start[g + 1];
       for (let i = 0; i < q; i++) { uq[i] = U[g * q + i]; du[i] = hasPrev ? uq[i] - Uprev[g * q + i] : 0; }
       groupTimesT(q, T, uq, bq);
       groupTimesT(q, T, du, db);
-      groupLevelRowsVec(i0, i1, q, bq, hasPrev ? db : null, B, k0, hasPrev ? D : null, W, D, Z, y, wt, ent, unit, hasEnt, poisson, Gz, gz, S);
+      groupLevelRowsVec(i0, i1, q, bq, hasPrev ? db : null, B, k0, hasPrev ? D : null, W, D, Z, y, wt, ent, unit, hasEnt, fam, nbTheta, Gz, Ge, gz, S);
       Cz.fill(0);
       for (let k = i0; k < i1; k++) {
         const w = W[k - k0];
@@ -576,7 +628,8 @@ export function groupJointChunk(A: RowArrays, c: number): void {
         }
       }
       // L Lᵀ = Tᵀ Gz T + I
-      ld += groupLevelFactor(q, T, Gz, TG, L);
+      const ldg = groupLevelFactor(q, T, Gz, TG, L);
+      ld += Ge && ldg === ldg ? groupLevelFactor(q, T, Ge, TG, Le) : ldg;
       // s = Tᵀ gz − u, c = Tᵀ Cz; then sv = L⁻¹ s and V = L⁻¹ c
       for (let i = 0; i < q; i++) {
         let acc = -uq[i];
@@ -611,7 +664,7 @@ export function groupJointChunk(A: RowArrays, c: number): void {
   for (let g = g0; q === 1 && g < g1; g++) {
     const i0 = start[g], i1 = start[g + 1];
     const u = U[g];
-    groupLevelRows(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, D, W, k0, Z, y, wt, ent, unit, hasEnt, S, poisson);
+    groupLevelRows(i0, i1, t * u, hasPrev ? t * (u - Uprev[g]) : NaN, B, D, D, W, k0, Z, y, wt, ent, unit, hasEnt, S, fam, nbTheta);
     const a = t * t * S[1] + 1;
     const sg = t * S[2] - u;
     Ag[g] = a;
@@ -632,7 +685,7 @@ export function groupJointChunk(A: RowArrays, c: number): void {
     }
     dev += S[0];
     uu += u * u;
-    ld += Math.log(a);
+    ld += fam > 1 ? Math.log(t * t * S[4] + 1) : Math.log(a);
     if (S[3] > step) step = S[3];
   }
   // Σ w x xᵀ and Σ wt (y − μ) x over the chunk's rows (blocks of four columns), less the corrections
@@ -773,16 +826,18 @@ export class GroupNewton {
 
   /**
    * `X` (n × p, column-major) and `offset`: the fixed part's data; `base`: the engine's array of
-   * offset + Xβ (the rows' order), which a run gathers where it does not form base itself; `family`:
-   * binomial(logit) or poisson(log); `ent`: per row y log y + (1 − y) log(1 − y) (binomial) or y log y
-   * (poisson), or null where all are 0; `shared`: the kernels' arrays on SharedArrayBuffers for the
-   * helpers (data the kernels read as given is copied there unless it is there already).
+   * offset + Xβ (the rows' order), which a run gathers where it does not form base itself; `fam`: the
+   * family's code (src/glmm/familyRow.ts FAMILY_CODE: binomial(logit), poisson(log), binomial(probit),
+   * binomial(cloglog), NB2 of size `nbTheta`); `ent`: per row y log y + (1 − y) log(1 − y) (logit) or
+   * y log y (poisson), or null where all are 0 (or the family computes its deviance itself); `shared`:
+   * the kernels' arrays on SharedArrayBuffers for the helpers (data the kernels read as given is copied
+   * there unless it is there already).
    */
   constructor(data: {
     codes: Int32Array; nl: number; Z: Float64Array; y: Float64Array; weights: Float64Array; unit: boolean; ent: Float64Array | null;
-    X: Float64Array; p: number; offset: Float64Array; base: Float64Array; family: 'binomial' | 'poisson'; q: number;
+    X: Float64Array; p: number; offset: Float64Array; base: Float64Array; fam: number; nbTheta: number; q: number;
   }, shared: boolean) {
-    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base, family, q } = data;
+    const { codes, nl, Z, y, weights, unit, ent, X, p, offset, base, fam, nbTheta, q } = data;
     const f64 = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const i32 = shared ? sharedInt32 : (m: number) => new Int32Array(m);
     const { start, perm } = levelOrder(codes, nl);
@@ -807,7 +862,7 @@ export class GroupNewton {
     this.chunks = gChunk.length - 1;
     const inOrderZ = inOrder(Z, q);
     this.q = q;
-    this.params = f64(17);
+    this.params = f64(18);
     this.out = f64(OUT * this.chunks);
     this.U = f64(nl * q);
     this.nl = nl;
@@ -825,14 +880,14 @@ export class GroupNewton {
       gStart: toShared(start), gChunk: toShared(gChunk), gPerm,
       gY: inOrder(y), gZ: inOrderZ, gWt: unit ? f64(0) : inOrder(weights), gEnt: ent ? inOrder(ent) : f64(0),
       gX, gOff: this.formsBase && hasOffset ? inOrder(offset) : f64(0), gBeta: this.beta,
-      base, gBase: f64(n), gW: f64(q === 1 ? n : 0), gA: f64(nl * q * q), gZmax: q === 1 ? levelMaxAbs(inOrderZ, start, f64(nl)) : f64(0),
+      base, gBase: f64(n), gW: f64(q === 1 ? n : 0), gA: f64(nl * q * q), gAe: f64(q === 1 ? nl : 0), gZmax: q === 1 ? levelMaxAbs(inOrderZ, start, f64(nl)) : f64(0),
       gT: f64(q * q), gU: this.U, gParams: this.params, gOut: this.out, gNodes: f64(MAX_AGQ_NODES), gAgq: f64(q === 1 ? nl * MAX_AGQ_NODES : 0),
       // the joint step's (β free): the previous state, the per-level pieces of the system, the chunks' sums
-      gJParams: f64(9), gBetaPrev: f64(p), gUprev: f64(nl * q), gS: f64(nl * q), gC: f64(this.formsBase ? nl * q * p : 0),
+      gJParams: f64(10), gBetaPrev: f64(p), gUprev: f64(nl * q), gS: f64(nl * q), gC: f64(this.formsBase ? nl * q * p : 0),
       gJOut: f64(this.formsBase ? (((p * (p + 1)) / 2 + p + 4) * this.chunks) : 0),
     };
     this.p = p;
-    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0, family === 'poisson' ? 1 : 0, q]);
+    this.params.set([0, 0, 0, 0, 0, unit ? 1 : 0, ent ? 1 : 0, perm ? 1 : 0, 0, 0, this.formsBase ? 1 : 0, n, p, hasOffset ? 1 : 0, fam, q, 0, nbTheta]);
     this.jobs = new RowJobs(arrays, this, shared);
   }
 
@@ -879,12 +934,12 @@ export class GroupNewton {
 
   /**
    * AGQ's rows term of the last run (level-major, per node: agq.ts agqRowSums's layout) and each level's
-   * L_gg = √a, when the last run succeeded with `agqNodes` of `K` nodes; else null.
+   * L_gg = √a (a at the expected weights), when the last run succeeded with `agqNodes` of `K` nodes; else null.
    */
   agqRows(K: number): { rows: Float64Array; L: Float64Array } | null {
     if (!this.valid || this.agqK !== K || K === 0) return null;
     const A = this.jobs.arrays;
-    return { rows: (A.gAgq as Float64Array).subarray(0, this.nl * K), L: Float64Array.from((A.gA as Float64Array).subarray(0, this.nl), Math.sqrt) };
+    return { rows: (A.gAgq as Float64Array).subarray(0, this.nl * K), L: Float64Array.from((A.gAe as Float64Array).subarray(0, this.nl), Math.sqrt) };
   }
 
   /**
@@ -904,7 +959,7 @@ export class GroupNewton {
       (A.gBetaPrev as Float64Array).set(prev.beta);
     }
     const P = A.gJParams as Float64Array;
-    P.set([T[0], p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0, this.params[14], this.q]);
+    P.set([T[0], p, this.params[11], this.params[13], this.params[5], this.params[6], prev ? 1 : 0, this.params[14], this.q, this.params[17]]);
     (A.gT as Float64Array).set(T);
     this.jobs.run(GROUP_JOINT, this.chunks);
     const np = (p * (p + 1)) / 2, len = np + p + 4;

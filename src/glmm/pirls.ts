@@ -58,6 +58,7 @@ import type { CovFactor } from '../relmat/covFactor.js';
 import { knownConditionalVariances, knownModes } from '../relmat/conditional.js';
 import type { AnyWeightedGram, DeviceFactor, DeviceGroupSolver, DeviceWeightedGram } from './pirlsDevice.js';
 import { GroupNewton } from './groupNewton.js';
+import { FAMILY_CODE, familyCode } from './familyRow.js';
 
 /**
  * What PIRLS asks of its driver: a device evaluation of the state (`evaluate`), or A(w) at the
@@ -127,8 +128,9 @@ export interface PirlsEngineOptions {
   /** the family's scalar functions row by row even where the family has its own row kernel (tests) */
   generalRows?: boolean;
   /**
-   * runs by levels (src/glmm/groupNewton.ts) where the model allows (one scalar term, binomial(logit)
-   * or poisson(log), the CPU's passes); default true, false for the general iteration (tests)
+   * runs by levels (src/glmm/groupNewton.ts) where the model allows (one term of at most MAX_LEVEL_Q
+   * columns, a family of src/glmm/familyRow.ts's FAMILY_CODE, the CPU's passes); default true, false for
+   * the general iteration (tests)
    */
   groupNewton?: boolean;
   /**
@@ -287,8 +289,8 @@ export class PirlsEngine {
   private readonly jobArrays: { b: Float64Array; bOffset: number[]; beta: Float64Array; params: Float64Array; out: Float64Array; chunks: number } | null = null;
   private jobStep = NaN;
   /**
-   * runs by levels (src/glmm/groupNewton.ts; one term of q ≤ MAX_LEVEL_Q, binomial(logit) or
-   * poisson(log), the CPU's passes): made at the first run from its data; null where the model does not
+   * runs by levels (src/glmm/groupNewton.ts; one term of q ≤ MAX_LEVEL_Q, a family with a code in
+   * src/glmm/familyRow.ts, the CPU's passes): made at the first run from its data; null where the model does not
    * allow it. After such a run η, μ, w, z and lastChol (and base, `baseBehind`) are not yet those of the
    * state (`behind`; `behindFull`: a run with β free): catchUp makes them so when they are asked for.
    */
@@ -320,9 +322,11 @@ export class PirlsEngine {
     // the rows' arrays on SharedArrayBuffers when the row threads may share an evaluation's chunks
     // (the CPU's passes with the logit kernel)
     const logit = model.family.family === 'binomial' && model.family.link === 'logit' && !options.generalRows && !options.grams;
-    // runs by levels (src/glmm/groupNewton.ts): one scalar term, binomial(logit) or poisson(log), the CPU's passes
-    const poissonLog = model.family.family === 'poisson' && model.family.link === 'log' && !options.generalRows && !options.grams;
-    const byLevels = options.groupNewton !== false && (logit || poissonLog) && blocks.length === 1 && blocks[0].q <= MAX_LEVEL_Q && !model.known?.[0];
+    // runs by levels (src/glmm/groupNewton.ts): one term, a family with a code there (the non-canonical links
+    // take Newton's steps: not with Fisher scoring asked for), the CPU's passes
+    const code = options.generalRows || options.grams ? null : familyCode(model.family);
+    const levelFamily = code !== null && (code < FAMILY_CODE.probit || options.observedInformation !== false);
+    const byLevels = options.groupNewton !== false && levelFamily && blocks.length === 1 && blocks[0].q <= MAX_LEVEL_Q && !model.known?.[0];
     const shared = (logit || byLevels) && n >= 2 * ROW_CHUNK && rowThreadsWanted() > 1;
     const rowArray = shared ? sharedFloat64 : (m: number) => new Float64Array(m);
     const intArray = shared ? sharedInt32 : (m: number) => new Int32Array(m);
@@ -364,19 +368,20 @@ export class PirlsEngine {
         this.groupNewtonData = [{
           codes, nl: blocks[0].nl, Z, y: arrays.y as Float64Array, weights: arrays.wt as Float64Array, unit,
           ent: ent ? (arrays.ent as Float64Array) : null, X: arrays.X as Float64Array, p, offset: arrays.offset as Float64Array, base: this.base,
-          family: 'binomial', q: blocks[0].q,
+          fam: FAMILY_CODE.logit, nbTheta: 0, q: blocks[0].q,
         }, shared];
       }
     } else if (byLevels) {
-      // poisson(log): y log y per row (null where every y is 0 or 1), and whether the prior weights are all 1
-      // (GroupNewton puts what its kernels read on shared memory)
+      // poisson(log): y log y per row (null where every y is 0 or 1; the other families compute their
+      // deviance whole), and whether the prior weights are all 1 (GroupNewton puts what its kernels read
+      // on shared memory)
       const { y, weights } = model;
       let ent: Float64Array | null = null;
-      for (let i = 0; i < n; i++) if (y[i] !== 0 && y[i] !== 1) { (ent ??= new Float64Array(n))[i] = y[i] * Math.log(y[i]); }
+      if (code === FAMILY_CODE.poisson) for (let i = 0; i < n; i++) if (y[i] !== 0 && y[i] !== 1) { (ent ??= new Float64Array(n))[i] = y[i] * Math.log(y[i]); }
       const unit = weights.every((v) => v === 1);
       this.groupNewtonData = [{
         codes: blocks[0].codes, nl: blocks[0].nl, Z: blocks[0].Z, y, weights, unit,
-        ent, X, p, offset: model.offset, base: this.base, family: 'poisson', q: blocks[0].q,
+        ent, X, p, offset: model.offset, base: this.base, fam: code!, nbTheta: model.family.theta ?? 0, q: blocks[0].q,
       }, shared];
     }
     if (options.grams) {
@@ -725,7 +730,7 @@ export class PirlsEngine {
     this.setTheta(theta);
     gs?.setTemplate(this.T[0], this.thetaNow);
     if (!full) this.beta.set(Array.from(betaFixed));
-    // a run by levels where the model allows it (one scalar term, binomial(logit) or poisson(log), aic − deviance
+    // a run by levels where the model allows it (one term, a family with a code in familyRow.ts, aic − deviance
     // constant; with β free, with X's copy in level order, from the state: a cold start from
     // u = 0, β = 0, η = offset, where the general iteration starts from R's mustart)
     const levels = this.groupNewtonData && Number.isFinite(this.aicConst) ? (this.groupNewton ??= new GroupNewton(...this.groupNewtonData)) : null;

@@ -105,70 +105,95 @@ export function dnorm(x: number): number {
   return ONE_SQRT_2PI * Math.exp(-0.5 * x * x);
 }
 
-const PA = [2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249, 0.065682337918207449113];
-const PB = [47.20258190468824187, 976.09855173777669322, 10260.932208618978205, 45507.789335026729956];
-const PC = [
-  0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979, 597.27027639480026226,
-  2494.5375852903726711, 6848.1904505362823326, 11602.651437647350124, 9842.7148383839780218, 1.0765576773720192317e-8,
-];
-const PD = [
-  22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755,
-  18615.571640885098091, 34900.952721145977266, 38912.003286093271411, 19685.429676859990727,
-];
-const PP = [0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303];
-const PQ = [1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5];
+/**
+ * pnormInto's maker. Its text names nothing outside itself (its coefficients are within), so the row
+ * threads (src/linalg/rowThreads.ts) can evaluate it (PNORM_INTO_SOURCE) and get the same operations on
+ * the same values, whatever names a bundler gives this module's top-level constants.
+ */
+function makePnormInto(): (x: number, out: Float64Array) => void {
+  const ONE_SQRT_2PI = 0.398942280401432677939946059934;
+  const PA = [2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249, 0.065682337918207449113];
+  const PB = [47.20258190468824187, 976.09855173777669322, 10260.932208618978205, 45507.789335026729956];
+  const PC = [
+    0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979, 597.27027639480026226,
+    2494.5375852903726711, 6848.1904505362823326, 11602.651437647350124, 9842.7148383839780218, 1.0765576773720192317e-8,
+  ];
+  const PD = [
+    22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755,
+    18615.571640885098091, 34900.952721145977266, 38912.003286093271411, 19685.429676859990727,
+  ];
+  const PP = [0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303];
+  const PQ = [1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5];
+  return (x: number, out: Float64Array): void => {
+    const y = Math.abs(x);
+    if (Number.isNaN(x)) { out[0] = NaN; out[1] = NaN; return; }
+    if (y <= 0.67448975) {
+      let xnum = 0, xden = 0;
+      if (y > Number.EPSILON * 0.5) {
+        const xsq = x * x;
+        xnum = PA[4] * xsq;
+        xden = xsq;
+        for (let i = 0; i < 3; i++) {
+          xnum = (xnum + PA[i]) * xsq;
+          xden = (xden + PB[i]) * xsq;
+        }
+      }
+      const temp = (x * (xnum + PA[3])) / (xden + PB[3]);
+      out[0] = 0.5 + temp;
+      out[1] = 0.5 - temp;
+      return;
+    }
+    // the tail at X (y, or x in the asymptotic range) with the rational factor `temp`:
+    // cum = exp(−X²/2) temp, the exponential in two parts (X to 1/16, and the rest) for accuracy
+    let X: number, temp: number;
+    if (y <= 5.656854249492380195206754896838) {
+      let xnum = PC[8] * y;
+      let xden = y;
+      for (let i = 0; i < 7; i++) {
+        xnum = (xnum + PC[i]) * y;
+        xden = (xden + PD[i]) * y;
+      }
+      X = y;
+      temp = (xnum + PC[7]) / (xden + PD[7]);
+    } else if (y < 37.5193) {
+      const xsq = 1 / (x * x);
+      let xnum = PP[5] * xsq;
+      let xden = xsq;
+      for (let i = 0; i < 4; i++) {
+        xnum = (xnum + PP[i]) * xsq;
+        xden = (xden + PQ[i]) * xsq;
+      }
+      X = x;
+      temp = (ONE_SQRT_2PI - (xsq * (xnum + PP[4])) / (xden + PQ[4])) / y;
+    } else {
+      X = NaN;
+      temp = 0;
+    }
+    let cum = 0, ccum = 1;
+    if (temp !== 0) {
+      const xsq = Math.trunc(X * 16) / 16;
+      const del = (X - xsq) * (X + xsq);
+      cum = Math.exp(-xsq * xsq * 0.5) * Math.exp(-del * 0.5) * temp;
+      ccum = 1 - cum;
+    }
+    // computed for −|x|: swap for x > 0
+    out[0] = x > 0 ? ccum : cum;
+    out[1] = x > 0 ? cum : ccum;
+  };
+}
+
+/** Φ(x) into out[0] and 1 − Φ(x) into out[1], each with full relative accuracy in its tail (Cody's algorithm, as R's pnorm); no allocation. */
+export const pnormInto: (x: number, out: Float64Array) => void = makePnormInto();
+
+/** An expression whose value is pnormInto (evaluated by the row threads: the same function). */
+export const PNORM_INTO_SOURCE = `(${makePnormInto.toString()})()`;
+
+const pnormOut = new Float64Array(2);
 
 /** Φ(x) and 1 − Φ(x), each with full relative accuracy in its tail (Cody's algorithm, as R's pnorm). */
 export function pnormBoth(x: number): { lower: number; upper: number } {
-  const y = Math.abs(x);
-  if (Number.isNaN(x)) return { lower: NaN, upper: NaN };
-  if (y <= 0.67448975) {
-    let xnum = 0, xden = 0;
-    if (y > Number.EPSILON * 0.5) {
-      const xsq = x * x;
-      xnum = PA[4] * xsq;
-      xden = xsq;
-      for (let i = 0; i < 3; i++) {
-        xnum = (xnum + PA[i]) * xsq;
-        xden = (xden + PB[i]) * xsq;
-      }
-    }
-    const temp = (x * (xnum + PA[3])) / (xden + PB[3]);
-    return { lower: 0.5 + temp, upper: 0.5 - temp };
-  }
-  let cum: number, ccum: number;
-  const tail = (X: number, temp: number) => {
-    const xsq = Math.trunc(X * 16) / 16;
-    const del = (X - xsq) * (X + xsq);
-    cum = Math.exp(-xsq * xsq * 0.5) * Math.exp(-del * 0.5) * temp;
-    ccum = 1 - cum;
-  };
-  if (y <= 5.656854249492380195206754896838) {
-    let xnum = PC[8] * y;
-    let xden = y;
-    for (let i = 0; i < 7; i++) {
-      xnum = (xnum + PC[i]) * y;
-      xden = (xden + PD[i]) * y;
-    }
-    tail(y, (xnum + PC[7]) / (xden + PD[7]));
-  } else if (y < 37.5193) {
-    const xsq = 1 / (x * x);
-    let xnum = PP[5] * xsq;
-    let xden = xsq;
-    for (let i = 0; i < 4; i++) {
-      xnum = (xnum + PP[i]) * xsq;
-      xden = (xden + PQ[i]) * xsq;
-    }
-    let temp = (xsq * (xnum + PP[4])) / (xden + PQ[4]);
-    temp = (ONE_SQRT_2PI - temp) / y;
-    tail(x, temp);
-  } else {
-    cum = 0;
-    ccum = 1;
-  }
-  // computed for −|x|: swap for x > 0
-  if (x > 0) return { lower: ccum!, upper: cum! };
-  return { lower: cum!, upper: ccum! };
+  pnormInto(x, pnormOut);
+  return { lower: pnormOut[0], upper: pnormOut[1] };
 }
 
 /** Φ(x) */
