@@ -47,6 +47,25 @@ export function parseFormula(text: string): Formula {
   };
 }
 
+/**
+ * Parses a one-sided formula of random-effects terms, lme4's `re.form` (`~ (1 | Subject)`,
+ * `~ (Days | Subject) + (1 | g:h)`); `~ 0` (or `~ 1`) is none: the population level, lme4's
+ * `re.form = ~0`. Terms are expanded as in a model formula (`||`, `/`). A fixed-effects term is an
+ * error naming it (the prediction always has the fixed part; lme4's reOnly drops such terms silently).
+ */
+export function parseRandomForm(text: string): RandomTerm[] {
+  if (typeof text !== 'string') throw new FormulaError(`a random-effects formula is a string such as '~ (1 | g)', not ${text === null ? 'null' : typeof text}`, '', 0);
+  const rhs = new Parser(text, tokenize(text)).parseOneSided();
+  checkNesting(rhs, text, true);
+  const encoder = new TermEncoder(text, { insideBarAt: null });
+  const fixed = encoder.linearPart(encoder.encode(rhs, { parity: true, blocker: null }));
+  if (fixed.terms.length > 0 || encoder.offsets.length > 0) {
+    const what = fixed.terms.length > 0 ? `'${fixed.terms[0].label}' is a fixed-effects term` : 'an offset is not a random-effects term';
+    throw new FormulaError(`a random-effects formula (re.form) takes random-effects terms such as (1 | g) only: ${what} (predictions always include the fixed effects)`, text, 0);
+  }
+  return encoder.random;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 1. Tokens
 // ---------------------------------------------------------------------------------------------
@@ -187,6 +206,16 @@ class Parser {
     const rest = this.next();
     if (rest.kind !== 'eof') throw this.unexpected(rest);
     return { response, rhs };
+  }
+
+  /** `~ rhs` (a one-sided formula), then the end of the text. */
+  parseOneSided(): Node {
+    const tilde = this.next();
+    if (!isOp(tilde, '~')) throw this.error(`a one-sided formula starts with '~' (such as '~ (1 | g)'), found ${describe(tilde)}`, tilde.pos);
+    const rhs = this.parseExpr(0, tilde);
+    const rest = this.next();
+    if (rest.kind !== 'eof') throw this.unexpected(rest);
+    return rhs;
   }
 
   /** An expression whose operators all bind tighter than `minBp`; `after` is the token before it. */

@@ -2,6 +2,9 @@
  * Predictions of a fitted model for new data (lme4's predict.merMod): the fixed part with the
  * fitted factor levels and contrasts, plus the conditional modes of each group seen in the fit;
  * a group not seen in the fit contributes zero (population level) when `allowNewLevels` is set.
+ * `reForm` (lme4's re.form as a formula) conditions on some of the random effects only: the named
+ * columns of the named grouping factors' modes (lme4's mkNewReTrms takes ranef(object)[[group]][, column]
+ * for each column of each re.form term), the others contribute zero and need not be in the new data.
  */
 import type * as arrow from 'apache-arrow';
 import type { MixedModel } from '../model/mixedModel.js';
@@ -11,11 +14,19 @@ import {
 import { modelMatrix } from '../frame/modelMatrix.js';
 import { DataError, OptionError, showValue } from '../errors/errors.js';
 import { toArrowTable } from '../io/dataInput.js';
-import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
+import { type Schema, bool, checkObject, oneOf, string } from '../options/rules.js';
+import { parseRandomForm } from '../formula/parse.js';
+import type { RandomTerm } from '../formula/types.js';
 
 export interface PredictOptions {
   /** include the random effects (default true); false gives population-level predictions (re.form = NA) */
   groups?: boolean;
+  /**
+   * lme4's re.form as a one-sided formula: condition on these random-effects terms only, e.g.
+   * `'~ (1 | Subject)'` for a fit with `(Days | Subject)` (the intercepts' modes alone); `'~ 0'` is
+   * the population level. Not with `groups: false`.
+   */
+  reForm?: string;
   /** predict for group levels not seen in the fit at population level (default false: an error, as lme4) */
   allowNewLevels?: boolean;
 }
@@ -57,7 +68,7 @@ function recode(col: Column, fitted: Column, label: string): Column {
 }
 
 /** predict's options for an lmer fit, and for a glmer fit (which adds `type`). */
-export const PREDICT_OPTIONS: Schema = { groups: bool, allowNewLevels: bool };
+export const PREDICT_OPTIONS: Schema = { groups: bool, allowNewLevels: bool, reForm: string };
 export const GLMM_PREDICT_OPTIONS: Schema = { ...PREDICT_OPTIONS, type: oneOf('link', 'response') };
 /** An lmer fit's predict also gives intervals (src/inference/fitInference.ts: predictWithIntervals). */
 export const LMM_PREDICT_OPTIONS: Schema = {
@@ -71,6 +82,11 @@ export const LMM_PREDICT_OPTIONS: Schema = {
 /** predict(newdata, options): the new data as an Arrow table; `glmm` for a glmer fit's options. */
 export function checkPredictCall(newdata: unknown, options: unknown, glmm: boolean): arrow.Table {
   checkObject(options, 'predict', glmm ? GLMM_PREDICT_OPTIONS : LMM_PREDICT_OPTIONS);
+  const o = options as PredictOptions & { interval?: string };
+  if (o.reForm !== undefined && o.groups === false) throw new OptionError('reForm', "predict: give either reForm or groups: false (re.form = NA), not both");
+  if (o.reForm !== undefined && o.interval !== undefined) {
+    throw new OptionError('reForm', "predict: intervals condition on every grouping factor of the fit or on none (groups: false); reForm is for point predictions");
+  }
   if (newdata === undefined) {
     throw new OptionError('newdata', 'predict needs new data: an Arrow table, an array of row objects or an object of columns, with the columns of the formula (the fitted values of the data are fit.fitted)');
   }
@@ -98,8 +114,38 @@ export interface NewDataDesign {
   offset: Float64Array | null;
   /** rows with a missing value in the fixed part */
   missing: Uint8Array;
-  /** per block: each row's level (−1 new, −2 missing), and Z's columns (q of length n); absent without `groups` */
+  /**
+   * per block: each row's level (−1 new, −2 missing), and Z's columns (q of length n); absent without
+   * `groups`. With `reForm`, a block it does not name has every row −1 and no columns, and the columns
+   * of a named block that it does not name are zero.
+   */
   blocks: { codes: Int32Array; Z: Float64Array[] }[] | null;
+}
+
+/**
+ * The columns of each fitted block that `reForm` conditions on (null: the block is not named), by the
+ * column names of its terms evaluated on the new data (`columnsOf`); errors name a grouping factor or a
+ * column that is not in the fit.
+ */
+function reFormSelection(blocks: Pick<MixedModel, 'blocks'>['blocks'], reForm: string, columnsOf: (lhs: RandomTerm['lhs']) => { names: string[]; columns: Float64Array[] }):
+  ({ s: number; column: Float64Array }[] | null)[] {
+  const terms = parseRandomForm(reForm);
+  const chosen: ({ s: number; column: Float64Array }[] | null)[] = blocks.map(() => null);
+  for (const t of terms) {
+    const k = blocks.findIndex((b) => b.group === t.groupLabel);
+    if (k < 0) {
+      throw new OptionError('reForm', `reForm term ${t.text}: the grouping factor '${t.groupLabel}' is not one of the fit's (${blocks.map((b) => `'${b.group}'`).join(', ')})`);
+    }
+    const { names, columns } = columnsOf(t.lhs);
+    names.forEach((name, c) => {
+      const s = blocks[k].cnames.indexOf(name);
+      if (s < 0) {
+        throw new OptionError('reForm', `reForm term ${t.text}: '${name}' is not a random effect of '${t.groupLabel}' in the fit (its columns: ${blocks[k].cnames.join(', ')})`);
+      }
+      (chosen[k] ??= []).push({ s, column: columns[c] });
+    });
+  }
+  return chosen;
 }
 
 /** Stage: new data → its design (the fixed part; with `groups`, the grouping levels and Z). */
@@ -138,7 +184,15 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
     else { for (let i = 0; i < n; i++) if (Number.isNaN(c.values[i])) missing[i] = 1; }
   }
   if (options.groups === false) return { n, X, offset, missing, blocks: null };
-  const re = blocks.map((blk) => {
+  const chosen = options.reForm === undefined ? null : reFormSelection(blocks, options.reForm, (lhs) => {
+    for (const t of lhs.terms) for (const v of t.vars) {
+      if (!frame.columns.has(v.label)) throw new OptionError('reForm', `reForm: '${v.label}' is not a variable of the fitted model's random-effects terms`);
+    }
+    return modelMatrix(lhs, columnOf, n);
+  });
+  if (chosen && chosen.every((c) => c === null)) return { n, X, offset, missing, blocks: null };
+  const re = blocks.map((blk, k) => {
+    if (chosen && !chosen[k]) return { codes: new Int32Array(n).fill(-1), Z: [] };
     // the group of each new row, by the fitted level names
     const term0 = frame.reTerms[blk.terms[0].term].term;
     const parts = term0.group.map((g) => levelStrings(source(g)));
@@ -155,9 +209,12 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
     if (unseen.size > 0 && !options.allowNewLevels) {
       throw new DataError(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
     }
-    // Z of the new rows for each term of the block
+    // Z of the new rows for each term of the block (with reForm: its columns, zero for the others)
     const Z: Float64Array[] = [];
-    for (const t of blk.terms) Z.push(...modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n).columns);
+    if (chosen) {
+      for (let s = 0; s < blk.q; s++) Z.push(new Float64Array(n));
+      for (const { s, column } of chosen[k]!) Z[s] = column;
+    } else for (const t of blk.terms) Z.push(...modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n).columns);
     return { codes, Z };
   });
   return { n, X, offset, missing, blocks: re };
