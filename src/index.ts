@@ -63,6 +63,7 @@ export { formatSummary } from './lmm/summary.js';
 export { MixedFit, RANEF_JSON_LEVELS, RANEF_MODES } from './results/mixedFit.js';
 export type { FitAnnotation, JsonOptions } from './results/mixedFit.js';
 export type { VarCorrRow, RanefGroup, RanefSummary } from './results/components.js';
+export type { CoefGroup } from './results/coef.js';
 export type { PredictOptions } from './results/predict.js';
 // the optimizer
 export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';

@@ -1,8 +1,8 @@
 /**
  * predict's reForm (lme4's re.form): conditioning on some of the random-effects terms, against lme4
- * 1.1-31's predict(fit, newdata, re.form = ~…) (test/oracle/predict_reform.R, fitted to tight tolerances:
+ * 1.1-31's predict(fit, newdata, re.form = ~…) (test/oracle/predict_coef.R, fitted to tight tolerances:
  * the REML criteria agree to 1e-9 relative, worst 1.5e-14; the predictions to 1e-6 of the largest,
- * worst 3.0e-9): the intercepts or the slopes of a correlated and of an uncorrelated `(Days | Subject)`, one
+ * worst 1.4e-8): the intercepts or the slopes of a correlated and of an uncorrelated `(Days | Subject)`, one
  * factor of a crossed design, either level of a nested one (`cask:batch` named as lme4 names it, and
  * `/` expanded); and the rules around it: every term named is the default prediction, `~ 0` is the
  * population level, a factor not named need not be in the new data, a GLMM's on both scales, and
@@ -17,12 +17,13 @@ import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const lme4 = JSON.parse(readFileSync(join(fixtures, 'predict-reform', 'lme4.json'), 'utf8')) as {
+const lme4 = JSON.parse(readFileSync(join(fixtures, 'predict-coef', 'lme4.json'), 'utf8')) as {
   cases: { name: string; formula: string; rows: number[]; objective: number; predictions: { re_form: string; link: number[] }[] }[];
 };
-const data: Record<string, { file: string; factors?: string[] }> = {
+export const data: Record<string, { file: string; factors?: string[] }> = {
   sleepstudy_slopes: { file: 'sleepstudy.csv', factors: ['Subject'] },
   sleepstudy_uncorrelated: { file: 'sleepstudy.csv', factors: ['Subject'] },
+  sleepstudy_no_fixed_slope: { file: 'sleepstudy.csv', factors: ['Subject'] },
   penicillin_crossed: { file: 'penicillin.csv' },
   pastes_nested: { file: 'pastes.csv' },
 };

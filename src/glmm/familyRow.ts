@@ -44,7 +44,7 @@ export function familyRow(code: number, eta: number, y: number, wt: number, nbTh
   let mu: number, me: number, V: number, f0: number, dev: number;
   if (code === 4) {
     mu = Math.max(EPS, Math.exp(eta));
-    me = Math.max(EPS, Math.exp(eta));
+    me = mu;
     V = mu + (mu * mu) / nbTheta;
     f0 = (y + nbTheta) / (mu + nbTheta);
     dev = wt * ((y !== 0 ? y * Math.log(y / mu) : 0) - (y + nbTheta) * Math.log((y + nbTheta) / (mu + nbTheta)));
@@ -56,8 +56,9 @@ export function familyRow(code: number, eta: number, y: number, wt: number, nbTh
       me = 0.398942280401432677939946059934 * Math.exp(-0.5 * eta * eta);
       f0 = 1 + ((y - mu) * (eta + (me / Math.max(EPS, mu * (1 - mu))) * (1 - 2 * mu))) / me;
     } else {
-      mu = Math.max(EPS, Math.min(1 - EPS, -Math.expm1(-Math.exp(eta))));
-      me = Math.max(EPS, Math.exp(eta - Math.exp(eta)));
+      const e = Math.exp(eta);
+      mu = Math.max(EPS, Math.min(1 - EPS, -Math.expm1(-e)));
+      me = Math.max(EPS, Math.exp(eta - e));
       f0 = 1 - ((y - mu) * (1 - me / mu)) / me;
     }
     V = Math.max(EPS, mu * (1 - mu));

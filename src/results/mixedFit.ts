@@ -4,6 +4,7 @@
  * theta, VarCorr, ranef (with conditional SDs), logLik, AIC, BIC, predict (on the linear predictor's
  * scale) and the machine-readable toJSON, whose model-specific fields the subclasses add.
  */
+import { type CoefGroup, coefGroups } from './coef.js';
 import { OptionError, showValue } from '../errors/errors.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
@@ -195,6 +196,9 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
 
   /** conditional modes with conditional standard deviations, per grouping factor */
   get ranef(): RanefGroup[] { return ranefGroups(this.model.blocks, this.modes, this.condVar); }
+
+  /** lme4's coef(): per grouping factor, each level's β̂ + b̂ (src/results/coef.ts) */
+  get coef(): CoefGroup[] { return coefGroups(this.model.blocks, this.model.frame.xnames, this.beta, this.modes); }
 
   /** conditional modes b̂ of block k (nl · q, level-major) */
   conditionalModes(k: number): Float64Array { return this.modes[k]; }

@@ -1,11 +1,11 @@
 #!/usr/bin/env Rscript
-# lme4's predict with re.form (a subset of the random-effects terms) on the reference data sets, for
-# test/predictReform.test.ts. Each model is fitted to tight tolerances (the optimum our fit reaches)
+# lme4's predict with re.form (a subset of the random-effects terms) and coef() on the reference data
+# sets, for test/predictReform.test.ts and test/coef.test.ts. Each model is fitted to tight tolerances (the optimum our fit reaches)
 # and predicted on new data for each re.form; lme4's mkNewReTrms takes, for every re.form term, the
 # columns of ranef(fit)[[group]] named by the term. (No glmer case: glmer's optimum is off the
 # converged Laplace deviance's by its early-stopping PIRLS, so its predictions are not ours to 1e-6;
 # the test checks a GLMM's reForm by its rules.)
-# Usage (from the repository root): Rscript test/oracle/predict_reform.R test/fixtures/data test/fixtures/predict-reform/lme4.json
+# Usage (from the repository root): Rscript test/oracle/predict_coef.R test/fixtures/data test/fixtures/predict-coef/lme4.json
 # Needs: apt-get install r-cran-lme4 r-cran-jsonlite
 suppressMessages({ library(lme4); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
@@ -25,13 +25,19 @@ cases <- list(
   list(name = "penicillin_crossed", data = pen, fit = lmer(diameter ~ 1 + (1 | plate) + (1 | sample), pen, control = tight),
        newdata = pen[c(1, 7, 50, 144), ], reforms = c("~(1 | plate)", "~(1 | sample)", "~(1 | sample) + (1 | plate)")),
   list(name = "pastes_nested", data = pastes, fit = lmer(strength ~ 1 + (1 | batch/cask), pastes, control = tight),
-       newdata = pastes[c(1, 9, 33, 60), ], reforms = c("~(1 | batch)", "~(1 | cask:batch)", "~(1 | batch/cask)"))
+       newdata = pastes[c(1, 9, 33, 60), ], reforms = c("~(1 | batch)", "~(1 | cask:batch)", "~(1 | batch/cask)")),
+  # coef's fill: a random slope without its fixed effect
+  list(name = "sleepstudy_no_fixed_slope", data = sleep, fit = lmer(Reaction ~ 1 + (Days | Subject), sleep, control = tight),
+       newdata = sleep[c(3, 40), ], reforms = c("~(0 + Days | Subject)"))
 )
 res <- lapply(cases, function(cs) {
   preds <- lapply(cs$reforms, function(rf) {
     list(re_form = rf, link = unname(as.numeric(predict(cs$fit, newdata = cs$newdata, re.form = as.formula(rf)))))
   })
-  list(name = cs$name, formula = paste(deparse(formula(cs$fit), width.cutoff = 500L), collapse = ""),
+  cf <- coef(cs$fit)
+  coefs <- lapply(names(cf), function(g) list(group = g, levels = rownames(cf[[g]]), columns = names(cf[[g]]),
+    values = lapply(setNames(names(cf[[g]]), names(cf[[g]])), function(nm) unname(as.numeric(cf[[g]][[nm]])))))
+  list(name = cs$name, formula = paste(deparse(formula(cs$fit), width.cutoff = 500L), collapse = ""), coef = coefs,
        rows = as.integer(rownames(cs$newdata)), objective = as.numeric(REMLcrit(cs$fit)),
        predictions = preds)
 })
