@@ -156,6 +156,7 @@ export { BOOT_TYPES, bootCi, checkBootType, jackknifeInfluence } from './inferen
 export type { BootType } from './inference/bootCi.js';
 export type { Jackknife } from './inference/jackknife.js';
 export type { BootstrapOptions, BootstrapResult, BootstrapProgress } from './inference/bootstrap.js';
+export type { SimulateOptions, SimulateResult } from './inference/simulate.js';
 // A from record batches (Parquet row groups, Arrow IPC, CSV chunks), never the whole table (#14)
 export { lmerStream } from './gram/stream/lmer.js';
 export type { StreamFit, StreamLmerOptions } from './gram/stream/lmer.js';

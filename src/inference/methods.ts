@@ -1,7 +1,8 @@
 /**
  * The inference methods of fitted models (issue 11's library interface): fit.coefficients({ ddf }),
  * fit.anova({ ddf }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
- * predict(newdata, { interval }) on lmer fits; confint and bootstrap on glmer fits. The fit classes live below the
+ * predict(newdata, { interval }) on lmer fits; confint and bootstrap on glmer fits; simulate(nsim,
+ * { seed, useU }) on both. The fit classes live below the
  * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
  * prototypes here; src/fit/lmer.ts and src/fit/glmer.ts load this module.
  */
@@ -17,6 +18,7 @@ import {
   anovaTable, bootstrapFit, checkLme4Criterion, coefficientTable, confintGlmm, confintLmm, contrastTest, predictWithIntervals,
 } from './fitInference.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
+import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -34,6 +36,8 @@ declare module '../lmm/lmmFit.js' {
     predict(newdata: DataInput, options?: PredictOptions): Float64Array;
     /** predictions with confidence or prediction intervals */
     predict(newdata: DataInput, options: PredictOptions & { interval: IntervalKind; level?: number }): PredictionIntervals;
+    /** lme4's simulate(): nsim responses drawn from the fitted model (src/inference/simulate.ts) */
+    simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
   }
 }
 
@@ -43,6 +47,8 @@ declare module '../glmm/glmmFit.js' {
     confint(options?: ConfintOptions): Promise<ConfintResult>;
     /** the parametric bootstrap (lme4's bootMer with confint's statistics: SDs, correlations, β) */
     bootstrap(options: BootstrapOptions): Promise<BootstrapResult & { messages: string[] }>;
+    /** lme4's simulate(): nsim responses drawn from the fitted model (src/inference/simulate.ts) */
+    simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
   }
 }
 
@@ -54,6 +60,7 @@ Object.assign(LmmFit.prototype, {
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
+  simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   predict(this: LmmFit, newdata: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     // the arguments checked (interval and level among lmer predict's options), the data as Arrow
     const data = checkPredictCall(newdata, options, false);
@@ -65,6 +72,7 @@ Object.assign(LmmFit.prototype, {
 
 Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
+  simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
     checkLme4Criterion(this, 'the parametric bootstrap');

@@ -1,0 +1,124 @@
+/**
+ * lme4's simulate(fit, nsim, seed, use.u): responses drawn from the fitted model,
+ *   b*_k = s T_k(θ̂) u*,  u* ~ N(0, I)   (s = σ̂ for an LMM, 1 for a GLMM; T_k block k's template),
+ *          or b̂_k, the conditional modes, with `useU` (lme4's use.u = TRUE),
+ *   η* = offset + X β̂ + Σ_k Z_k b*_k,
+ *   LMM:  y* = η* + σ̂ ε / √w_i,  ε ~ N(0, 1)   (w the prior weights: the fitted model's residual
+ *         variance σ̂²/w_i, as the parametric bootstrap draws it; lme4 1.1-31's simulate draws σ̂ ε for
+ *         every row whatever the weights),
+ *   GLMM: μ* = g⁻¹(η*);  binomial: y* = k/m, k ~ Binomial(m_i, μ*_i) with m the prior weights (the
+ *         trials of cbind(s, f)); Poisson(μ*_i); NB2(θ̂, μ*_i)   (discreteDraws.ts, by inversion).
+ * Draws are counter-based (src/model/random.ts), as the bootstrap's: replicate r's u* from the streams
+ * STREAM_U + k (index level·q + column), its ε (LMM) or its response's uniforms (GLMM) from STREAM_EPS
+ * (index = row), so a replicate is a pure function of (seed, r).
+ */
+import { DataError, ModelError, OptionError } from '../errors/errors.js';
+import { CounterNormal, STREAM_EPS, STREAM_U } from '../model/random.js';
+import { fillTemplate } from '../linalg/template.js';
+import type { MixedModel } from '../model/mixedModel.js';
+import type { GlmFamily } from '../glmm/family.js';
+import { type Schema, bool, checkObject, integer } from '../options/rules.js';
+import { binomialInverse, negbinInverse, poissonInverse } from './discreteDraws.js';
+import { refuseKnownCovariance } from './knownCovariance.js';
+
+export interface SimulateOptions {
+  /** the random seed (an integer; default 1, as the bootstrap's): the same seed gives the same draws */
+  seed?: number;
+  /** condition on the conditional modes b̂ instead of drawing new random effects (lme4's use.u = TRUE) */
+  useU?: boolean;
+}
+
+export interface SimulateResult {
+  seed: number;
+  /** nsim simulated responses, each with one value per row of the fit (a binomial's as proportions k/m) */
+  y: Float64Array[];
+  messages: string[];
+}
+
+const SIMULATE_OPTIONS: Schema = { seed: integer(-(2 ** 53), 2 ** 53), useU: bool };
+
+/** What simulate reads of a fit (an lmer or glmer fit). */
+export interface SimulateSource {
+  model: Pick<MixedModel, 'frame' | 'blocks' | 'known'> & { family?: GlmFamily };
+  theta: Float64Array;
+  beta: Float64Array;
+  sigma: number;
+  conditionalModes(k: number): Float64Array;
+}
+
+/** simulate(fit, nsim, { seed, useU }) (see the header). */
+export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOptions = {}): SimulateResult {
+  if (!(Number.isInteger(nsim) && nsim >= 1)) throw new OptionError('nsim', `nsim must be a whole number of simulations (1 or more), got ${String(nsim)}`);
+  checkObject(options, 'simulate', SIMULATE_OPTIONS);
+  const seed = options.seed ?? 1;
+  const useU = options.useU === true;
+  const { model } = fit;
+  const family = model.family;
+  if (!useU) refuseKnownCovariance(model, 'simulations with new random effects', 'their draws need K\'s factor; simulate with useU: true (the conditional modes) instead');
+  const { n, p, X, offset } = model.frame;
+  const weights = model.frame.weights ?? null;
+  const messages: string[] = [];
+  if (family?.family === 'binomial' && weights) {
+    for (let i = 0; i < n; i++) {
+      if (!(Number.isInteger(weights[i]) && weights[i] >= 1)) throw new DataError(`simulating a binomial GLMM needs whole numbers of trials (prior weights), row ${i + 1} has ${weights[i]}`);
+    }
+  } else if (family && weights && weights.some((w) => w !== 1)) {
+    messages.push(`ignoring prior weights when simulating the ${family.family === 'poisson' ? 'Poisson' : 'negative binomial'} response (as lme4's simulate)`);
+  }
+  // the fixed part offset + X β̂, shared by every replicate
+  const fixed = offset ? Float64Array.from(offset) : new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    const bj = fit.beta[j], o = j * n;
+    for (let i = 0; i < n; i++) fixed[i] += X[o + i] * bj;
+  }
+  // each block's T(θ̂) scaled by s (σ̂ for an LMM)
+  const scale = family ? 1 : fit.sigma;
+  const templates = model.blocks.map((b) => {
+    const T = new Float64Array(b.q * b.q);
+    fillTemplate(b, fit.theta, T);
+    for (let e = 0; e < T.length; e++) T[e] *= scale;
+    return T;
+  });
+  const rng = new CounterNormal(seed);
+  const y: Float64Array[] = [];
+  const eta = new Float64Array(n);
+  for (let r = 0; r < nsim; r++) {
+    eta.set(fixed);
+    model.blocks.forEach((blk, k) => {
+      const q = blk.q;
+      let b: Float64Array;
+      if (useU) b = fit.conditionalModes(k);
+      else {
+        // b*_g = T u*_g per level
+        b = new Float64Array(blk.nl * q);
+        const T = templates[k], u = new Float64Array(q);
+        for (let g = 0; g < blk.nl; g++) {
+          for (let t = 0; t < q; t++) u[t] = rng.normal(r, STREAM_U + k, g * q + t);
+          for (let s = 0; s < q; s++) { let acc = 0; for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[t]; b[g * q + s] = acc; }
+        }
+      }
+      const { codes, Z } = blk;
+      for (let i = 0; i < n; i++) {
+        const g = codes[i];
+        let acc = 0;
+        for (let s = 0; s < q; s++) acc += Z[i * q + s] * b[g * q + s];
+        eta[i] += acc;
+      }
+    });
+    const yr = new Float64Array(n);
+    if (!family) {
+      for (let i = 0; i < n; i++) yr[i] = eta[i] + (fit.sigma * rng.normal(r, STREAM_EPS, i)) / (weights ? Math.sqrt(weights[i]) : 1);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const mu = family.linkinv(eta[i]);
+        const v = rng.uniform(r, STREAM_EPS, i);
+        if (family.family === 'binomial') { const m = weights ? weights[i] : 1; yr[i] = binomialInverse(v, m, mu) / m; }
+        else if (family.family === 'poisson') yr[i] = poissonInverse(v, mu);
+        else if (family.family === 'negative.binomial') yr[i] = negbinInverse(v, family.theta!, mu);
+        else throw new ModelError(`simulate: no draws for the family ${String(family.family)}`);
+      }
+    }
+    y.push(yr);
+  }
+  return { seed, y, messages };
+}
