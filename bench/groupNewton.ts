@@ -1,12 +1,15 @@
 /**
  * PIRLS with β fixed (glmer's second stage, its Hessian and the WebGPU path's float64 polish) or, with
  * --free, with β free (glmer's first stage) by the general iteration and by levels
- * (src/glmm/groupNewton.ts), on the 1M-row binomial (or, --family poisson, Poisson) model `y ~ x + w + (1 | g)`: wall and CPU ms per
+ * (src/glmm/groupNewton.ts), on the 1M-row binomial model `y ~ x + w + (1 | g)` (--link probit or cloglog: the same
+ * responses with that link; --family poisson: Poisson counts, --family negative.binomial the same counts as NB2 of
+ * size --nb-theta, 1.5 by default): wall and CPU ms per
  * run along the same walk of (θ, β) points (small steps, as an optimizer's late evaluations; each run
  * warm-started from the one before), the two engines alternated per round; and the largest
  * difference of their Laplace deviances.
  *
- *   node dist/bench/groupNewton.js [--rows 1000000] [--groups 50000] [--threads 2] [--points 30] [--reps 3] [--layout shuffled|sorted] [--free] [--family binomial|poisson]
+ *   node dist/bench/groupNewton.js [--rows 1000000] [--groups 50000] [--threads 2] [--points 30] [--reps 3] [--layout shuffled|sorted] [--free]
+ *     [--family binomial|poisson|negative.binomial] [--link logit|probit|cloglog] [--nb-theta 1.5]
  */
 import { Table, makeVector } from 'apache-arrow';
 import { generateLmmData } from './synth.js';
@@ -27,11 +30,13 @@ const points = Number(arg('--points', '30'));
 const reps = Number(arg('--reps', '3'));
 const layout = arg('--layout', 'shuffled') as 'shuffled' | 'sorted';
 const free = process.argv.includes('--free');
-const family = arg('--family', 'binomial') as 'binomial' | 'poisson';
+const family = arg('--family', 'binomial') as 'binomial' | 'poisson' | 'negative.binomial';
+const link = arg('--link', 'logit') as 'logit' | 'probit' | 'cloglog';
+const nbTheta = Number(arg('--nb-theta', '1.5'));
 setDenseThreads(threads);
 await rowThreadsReady();
-const { table } = family === 'poisson' ? poissonTable() : generateLmmData({ n, groups, seed: 1, family: 'binomial', layout });
-const model = buildGlmm('y ~ x + w + (1 | g)', table, { family });
+const { table } = family === 'binomial' ? generateLmmData({ n, groups, seed: 1, family: 'binomial', layout }) : poissonTable();
+const model = buildGlmm('y ~ x + w + (1 | g)', table, family === 'negative.binomial' ? { family, theta: nbTheta } : family === 'binomial' ? { family, link } : { family });
 
 /** The synthetic model's x, w and g with a Poisson count y, its mean exp((y_gauss − ȳ)/(2 sd)) (group effects included) */
 function poissonTable() {
@@ -90,7 +95,7 @@ for (let rep = 0; rep < reps; rep++) {
 }
 const [a, b] = [...values.values()];
 const diff = Math.max(...a.map((v, k) => Math.abs(v - b[k])));
-console.log(`y ~ x + w + (1 | g), ${family}: ${n} rows (${layout}), ${groups} groups, p = ${p}, ${threads} threads; ms per PIRLS run with β ${free ? 'free' : 'fixed'} (best of ${reps} rounds of ${points} points):`);
+console.log(`y ~ x + w + (1 | g), ${family}(${model.family.link})${family === 'negative.binomial' ? `, size ${nbTheta}` : ''}: ${n} rows (${layout}), ${groups} groups, p = ${p}, ${threads} threads; ms per PIRLS run with β ${free ? 'free' : 'fixed'} (best of ${reps} rounds of ${points} points):`);
 for (const [name, r] of best) console.log(`  ${name}: wall ${r.wall.toFixed(2)}, CPU ${r.cpu.toFixed(2)}, iterations ${r.iterations.toFixed(2)}${Number.isNaN(r.evals) ? '' : `, evaluations per level ${r.evals.toFixed(2)}`}${r.helped ? ` (chunks by helpers: ${r.helped})` : ''}`);
 console.log(`  Laplace deviance: ${a[0]} (general) vs ${b[0]} (by levels); largest |difference| over the walk ${diff.toExponential(2)}`);
 process.exit(0);

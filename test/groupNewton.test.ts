@@ -161,8 +161,9 @@ describe('PIRLS with β fixed by levels', () => {
     });
   }
 
-  it('leaves η, μ, L and AGQ\'s deviance as the general iteration does, once asked for', () => {
-    const model = build(cases[2]);
+  // logit proportions, and probit's (AGQ's scale from log|L|² at the expected weights, not Newton's)
+  for (const c of [cases[2], cases.find((x) => x.link === 'probit')!]) it(`leaves η, μ, L and AGQ's deviance as the general iteration does, once asked for: ${c.name}`, () => {
+    const model = build(c);
     const general = new PirlsEngine(model.pirls, { groupNewton: false });
     const levels = new PirlsEngine(model.pirls);
     const theta = thetaToInternal(model, Float64Array.of(0.9));
