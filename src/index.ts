@@ -64,6 +64,7 @@ export { MixedFit, RANEF_JSON_LEVELS, RANEF_MODES } from './results/mixedFit.js'
 export type { FitAnnotation, JsonOptions } from './results/mixedFit.js';
 export type { VarCorrRow, RanefGroup, RanefSummary } from './results/components.js';
 export type { CoefGroup } from './results/coef.js';
+export type { RePcaGroup } from './results/rePCA.js';
 export type { PredictOptions } from './results/predict.js';
 // the optimizer
 export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';

@@ -1,6 +1,6 @@
 /**
  * fit.coef (lme4's coef()): each level's β̂ + b̂, against lme4 1.1-31's coef() on the models of
- * test/oracle/predict_coef.R (fitted to tight tolerances; the coefficients agree to 1e-6 of the largest
+ * test/oracle/fit_extras.R (fitted to tight tolerances; the coefficients agree to 1e-6 of the largest
  * in their column, worst seen 2.5e-8): correlated and uncorrelated slopes, a random slope without its fixed effect (lme4
  * fills β̂ = 0 and puts that column first), crossed and nested factors in ranef's order with lme4's level
  * names; and a GLMM's by its definition.
@@ -13,7 +13,7 @@ import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const lme4 = JSON.parse(readFileSync(join(fixtures, 'predict-coef', 'lme4.json'), 'utf8')) as {
+const lme4 = JSON.parse(readFileSync(join(fixtures, 'fit-extras', 'lme4.json'), 'utf8')) as {
   cases: { name: string; formula: string; coef: { group: string; levels: string[] | string; columns: string[] | string; values: Record<string, number[] | number> }[] }[];
 };
 const files: Record<string, { file: string; factors?: string[] }> = {
@@ -26,7 +26,8 @@ const files: Record<string, { file: string; factors?: string[] }> = {
 const list = <T>(v: T[] | T): T[] => (Array.isArray(v) ? v : [v]);
 
 describe('coef against lme4', () => {
-  for (const c of lme4.cases) {
+  // the models with a well-determined optimum (not sleepstudy_singular: test/rePCA.test.ts)
+  for (const c of lme4.cases.filter((x) => x.name in files)) {
     it(`${c.name}: ${c.formula}`, async () => {
       const d = files[c.name];
       const fit = await lmer(c.formula, readCsv(readFileSync(join(fixtures, 'data', d.file), 'utf8'), { factors: d.factors ?? [] }).table, { factors: d.factors });

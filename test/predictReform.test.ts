@@ -1,6 +1,6 @@
 /**
  * predict's reForm (lme4's re.form): conditioning on some of the random-effects terms, against lme4
- * 1.1-31's predict(fit, newdata, re.form = ~…) (test/oracle/predict_coef.R, fitted to tight tolerances:
+ * 1.1-31's predict(fit, newdata, re.form = ~…) (test/oracle/fit_extras.R, fitted to tight tolerances:
  * the REML criteria agree to 1e-9 relative, worst 1.5e-14; the predictions to 1e-6 of the largest,
  * worst 1.4e-8): the intercepts or the slopes of a correlated and of an uncorrelated `(Days | Subject)`, one
  * factor of a crossed design, either level of a nested one (`cask:batch` named as lme4 names it, and
@@ -17,7 +17,7 @@ import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const lme4 = JSON.parse(readFileSync(join(fixtures, 'predict-coef', 'lme4.json'), 'utf8')) as {
+const lme4 = JSON.parse(readFileSync(join(fixtures, 'fit-extras', 'lme4.json'), 'utf8')) as {
   cases: { name: string; formula: string; rows: number[]; objective: number; predictions: { re_form: string; link: number[] }[] }[];
 };
 export const data: Record<string, { file: string; factors?: string[] }> = {
@@ -35,7 +35,8 @@ function rowsOf(file: string, rows: number[], factors: string[] = []) {
 }
 
 describe('predict with reForm against lme4', () => {
-  for (const c of lme4.cases) {
+  // the models with a well-determined optimum (not sleepstudy_singular: test/rePCA.test.ts)
+  for (const c of lme4.cases.filter((x) => x.name in data)) {
     it(`${c.name}: ${c.formula}`, async () => {
       const d = data[c.name];
       const table = readCsv(csv(d.file), { factors: d.factors ?? [] }).table;

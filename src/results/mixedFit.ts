@@ -5,6 +5,7 @@
  * scale) and the machine-readable toJSON, whose model-specific fields the subclasses add.
  */
 import { type CoefGroup, coefGroups } from './coef.js';
+import { type RePcaGroup, rePca } from './rePCA.js';
 import { OptionError, showValue } from '../errors/errors.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
@@ -199,6 +200,9 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
 
   /** lme4's coef(): per grouping factor, each level's β̂ + b̂ (src/results/coef.ts) */
   get coef(): CoefGroup[] { return coefGroups(this.model.blocks, this.model.frame.xnames, this.beta, this.modes); }
+
+  /** lme4's rePCA(): per grouping factor, the principal components of its relative covariance (src/results/rePCA.ts) */
+  get rePCA(): RePcaGroup[] { return rePca(this.model.blocks, this.theta); }
 
   /** conditional modes b̂ of block k (nl · q, level-major) */
   conditionalModes(k: number): Float64Array { return this.modes[k]; }

@@ -1,11 +1,11 @@
 #!/usr/bin/env Rscript
-# lme4's predict with re.form (a subset of the random-effects terms) and coef() on the reference data
-# sets, for test/predictReform.test.ts and test/coef.test.ts. Each model is fitted to tight tolerances (the optimum our fit reaches)
+# lme4's predict with re.form (a subset of the random-effects terms), coef() and rePCA() on the
+# reference data sets, for test/predictReform.test.ts, test/coef.test.ts and test/rePCA.test.ts. Each model is fitted to tight tolerances (the optimum our fit reaches)
 # and predicted on new data for each re.form; lme4's mkNewReTrms takes, for every re.form term, the
 # columns of ranef(fit)[[group]] named by the term. (No glmer case: glmer's optimum is off the
 # converged Laplace deviance's by its early-stopping PIRLS, so its predictions are not ours to 1e-6;
 # the test checks a GLMM's reForm by its rules.)
-# Usage (from the repository root): Rscript test/oracle/predict_coef.R test/fixtures/data test/fixtures/predict-coef/lme4.json
+# Usage (from the repository root): Rscript test/oracle/fit_extras.R test/fixtures/data test/fixtures/fit-extras/lme4.json
 # Needs: apt-get install r-cran-lme4 r-cran-jsonlite
 suppressMessages({ library(lme4); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
@@ -28,16 +28,23 @@ cases <- list(
        newdata = pastes[c(1, 9, 33, 60), ], reforms = c("~(1 | batch)", "~(1 | cask:batch)", "~(1 | batch/cask)")),
   # coef's fill: a random slope without its fixed effect
   list(name = "sleepstudy_no_fixed_slope", data = sleep, fit = lmer(Reaction ~ 1 + (Days | Subject), sleep, control = tight),
-       newdata = sleep[c(3, 40), ], reforms = c("~(0 + Days | Subject)"))
+       newdata = sleep[c(3, 40), ], reforms = c("~(0 + Days | Subject)")),
+  # rePCA of a nearly singular fit (a third column the data hardly support: its θ is ill-determined, so the
+  # test evaluates rePCA at lme4's θ, and coef and predict skip it)
+  list(name = "sleepstudy_singular", data = sleep, fit = lmer(Reaction ~ Days + (Days + I(Days^2) | Subject), sleep, control = tight),
+       newdata = sleep[c(4, 90), ], reforms = c("~(1 | Subject)"))
 )
 res <- lapply(cases, function(cs) {
   preds <- lapply(cs$reforms, function(rf) {
     list(re_form = rf, link = unname(as.numeric(predict(cs$fit, newdata = cs$newdata, re.form = as.formula(rf)))))
   })
+  pcs <- rePCA(cs$fit)
+  repca <- lapply(names(pcs), function(g) list(group = g, sdev = as.numeric(pcs[[g]]$sdev), rotation = unname(as.matrix(pcs[[g]]$rotation)),
+    proportion = as.numeric(summary(pcs)[[g]]$importance[2, ])))
   cf <- coef(cs$fit)
   coefs <- lapply(names(cf), function(g) list(group = g, levels = rownames(cf[[g]]), columns = names(cf[[g]]),
     values = lapply(setNames(names(cf[[g]]), names(cf[[g]])), function(nm) unname(as.numeric(cf[[g]][[nm]])))))
-  list(name = cs$name, formula = paste(deparse(formula(cs$fit), width.cutoff = 500L), collapse = ""), coef = coefs,
+  list(name = cs$name, formula = paste(deparse(formula(cs$fit), width.cutoff = 500L), collapse = ""), theta = as.numeric(getME(cs$fit, "theta")), coef = coefs, rePCA = repca,
        rows = as.integer(rownames(cs$newdata)), objective = as.numeric(REMLcrit(cs$fit)),
        predictions = preds)
 })
