@@ -1,0 +1,207 @@
+#!/usr/bin/env Rscript
+# lme4's post-fit quantities of the random models, at lme4's own optimum (see test/randomPostfit.test.ts):
+#  - lmm:      every case of test/fixtures/random-lmm (test/oracle/randomModels.ts) at the best θ of
+#              random_models.R's three fits ("objective_at" in its lme4.json);
+#  - weighted: the prior-weighted gaussian cases w… of test/fixtures/random-weighted at the best θ of
+#              random_weighted.R's three fits ("at_best");
+#  - glmm:     50 cases of test/fixtures/random-glmm (every shape, response, link and nAGQ > 1 among
+#              them, then the smallest) at the exact optimum of random_glmms.R (θ, β minimizing the
+#              deviance with PIRLS converged), or, where that failed in R, at the glmer fit whose
+#              exact deviance is lowest.
+#  - frames:   every case of test/oracle/randomFrames.ts that lme4 fits (factor codings, interactions,
+#              I(), log(), scale(), offsets, missing values, C and ICU collation, factors in
+#              random-effects terms) at the θ of random_frames.R's fit, read as random_frames.R reads
+#              them (its CSVs written by test/oracle/exportRandomFrames.ts into DIR).
+# Each model is put together at that point with lme4's modular functions, as lmer and glmer do after
+# their optimizer: lFormula -> mkLmerDevfun -> devfun(θ) -> mkMerMod, and glFormula -> mkGlmerDevfun
+# -> updateGlmerDevfun (nAGQ = 1: the conditional modes do not depend on the quadrature) -> the
+# deviance function at (θ, β) with tolPwrss 1e-12, then further glmerLaplace passes until the value
+# settles (exact_laplace.R), so that the modes are PIRLS's converged ones and not glmer's early stop
+# -> mkMerMod. Recorded (15 significant digits):
+#   ranef(fit, condVar = TRUE): the modes and attr "postVar" (per term, q × q × levels);
+#   condvar_full: per grouping factor with several terms, the full conditional covariance of its
+#     levels' effects (all its terms together, q × q per level), σ² Λ (Λᵀ Zᵀ W Z Λ + I)⁻¹ Λᵀ formed densely here from
+#     getME's Λ and Z and the (working) weights W: lme4 gives only each term's block of it;
+#   fitted(), residuals(type = "response", "pearson") (lmer; "pearson" only with prior weights:
+#     without them it is the response residuals, checked here), and for glmer fitted() (μ),
+#     predict(type = "link") (η) and residuals of the types deviance, pearson, working, response;
+#     the Pearson residuals at μ̂ formed here, and the lag of lme4's weights behind μ̂ (see below);
+#   as.data.frame(VarCorr(fit));
+#   predict(fit, newdata) (lmer; glmer with type = "link" and "response") on up to 20 rows of the
+#     data with the numeric covariates (and the offset's variable) moved, the grouping levels kept,
+#     written into the fixture as columns (12 significant digits, read back the same on both sides).
+# Usage (from the repository root):
+#   npx vite-node test/oracle/exportRandomFrames.ts DIR && Rscript test/oracle/random_postfit.R DIR   (about 20 s)
+# Writes test/fixtures/random-postfit/lme4.json.
+args <- commandArgs(trailingOnly = FALSE)
+here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
+source(file.path(here, "exact_laplace.R"))
+fixtures <- normalizePath(file.path(here, "..", "fixtures"))
+out_dir <- file.path(fixtures, "random-postfit")
+dir.create(out_dir, showWarnings = FALSE)
+
+num <- function(x) I(signif(as.numeric(x), 15))
+
+# the conditional modes and lme4's postVar per grouping factor, with each term's columns
+ranef_of <- function(m) {
+  r <- ranef(m, condVar = TRUE)
+  cnms <- getME(m, "cnms")
+  lapply(names(r), function(g) {
+    pv <- attr(r[[g]], "postVar")
+    terms <- cnms[names(cnms) == g]
+    if (!is.list(pv)) pv <- list(pv)
+    list(group = g, levels = I(rownames(r[[g]])), cnames = I(colnames(r[[g]])),
+         values = lapply(as.list(r[[g]]), num),
+         postvar = lapply(seq_along(terms), function(t) list(cnames = I(terms[[t]]), values = num(pv[[t]]))))
+  })
+}
+
+# per grouping factor with several terms (for one, postVar is all of it): the conditional covariance of each level's effects over all its terms, from
+# Var(b | y) = σ² Λ (Λᵀ Zᵀ W Z Λ + I)⁻¹ Λᵀ (W: the prior weights of an LMM, PIRLS's working weights of a GLMM)
+condvar_full <- function(m, W, s2) {
+  Lambda <- as.matrix(getME(m, "Lambda"))
+  Z <- as.matrix(getME(m, "Z"))
+  ZL <- Z %*% Lambda
+  V <- s2 * Lambda %*% solve(crossprod(ZL * sqrt(W)) + diag(ncol(Z))) %*% t(Lambda)
+  cnms <- getME(m, "cnms")
+  Gp <- getME(m, "Gp")
+  flist <- getME(m, "flist")
+  groups <- names(flist)[vapply(names(flist), function(g) sum(names(cnms) == g) > 1, TRUE)]
+  lapply(groups, function(g) {
+    ts <- which(names(cnms) == g)
+    nl <- nlevels(flist[[g]])
+    q <- sum(lengths(cnms[ts]))
+    vals <- unlist(lapply(seq_len(nl), function(l) {
+      idx <- unlist(lapply(ts, function(t) Gp[t] + (l - 1) * length(cnms[[t]]) + seq_along(cnms[[t]])))
+      as.numeric(V[idx, idx])
+    }))
+    list(group = g, q = q, values = num(vals))
+  })
+}
+
+varcorr_of <- function(m) {
+  v <- as.data.frame(VarCorr(m))
+  list(grp = I(v$grp), var1 = I(v$var1), var2 = I(v$var2), vcov = num(v$vcov), sdcor = num(v$sdcor))
+}
+
+# up to 20 rows of the data, the numeric covariates (and the offset's variable) moved, the levels kept
+newdata_of <- function(d, seed) {
+  set.seed(seed)
+  nd <- d[sort(sample(nrow(d), min(20, nrow(d)))), , drop = FALSE]
+  for (v in intersect(c("x", "z", "o"), names(nd))) nd[[v]] <- signif(nd[[v]] + rnorm(nrow(nd), sd = 0.5 * sd(d[[v]])), 12)
+  if ("t" %in% names(nd)) nd$t <- signif(nd$t * exp(rnorm(nrow(nd), sd = 0.3)), 12)
+  rownames(nd) <- NULL
+  nd
+}
+newdata_json <- function(nd, fo) lapply(nd[intersect(names(nd), all.vars(fo[[3]]))], function(col) if (is.factor(col)) I(as.character(col)) else I(as.numeric(col)))
+
+# an lmer fit at θ (lme4's parametrization)
+lmm_at <- function(fo, d, reml, theta, weighted) {
+  lmod <- if (weighted) lFormula(fo, d, REML = reml, weights = .w) else lFormula(fo, d, REML = reml)
+  devfun <- do.call(mkLmerDevfun, lmod)
+  val <- devfun(theta)
+  mkMerMod(environment(devfun), list(par = theta, fval = val, conv = 0, feval = 0, message = ""),
+           lmod$reTrms, fr = lmod$fr, mc = call("lmer", formula = fo, REML = reml))
+}
+
+# the post-fit quantities of an lmer fit at θ; `newdata`: whether to predict on moved rows of the data
+lmm_case <- function(name, formula, reml, theta, d, weighted, newdata = TRUE) {
+  if (weighted) d$.w <- d$w
+  fo <- as.formula(formula)
+  m <- lmm_at(fo, d, reml, theta, weighted)
+  W <- if (weighted) model.frame(m)[["(weights)"]] else rep(1, nobs(m))
+  # without weights the Pearson residuals are the response residuals (not recorded twice)
+  if (!weighted) stopifnot(identical(residuals(m, type = "pearson"), residuals(m, type = "response")))
+  nd <- if (newdata) newdata_of(d, 20261205L + as.integer(sub("^[a-z]+", "", name))) else NULL
+  list(name = name, formula = formula, reml = reml, weighted = weighted, theta = I(theta),
+       criterion = if (reml) REMLcrit(m) else deviance(m), sigma = sigma(m), beta = num(fixef(m)),
+       ranef = ranef_of(m), condvar_full = condvar_full(m, W, sigma(m)^2), varcorr = varcorr_of(m),
+       fitted = num(fitted(m)), residuals = num(residuals(m, type = "response")),
+       pearson = if (weighted) num(residuals(m, type = "pearson")) else NULL,
+       newdata = if (newdata) newdata_json(nd, fo), predict = if (newdata) num(predict(m, newdata = nd)))
+}
+
+family_of <- function(cs) if (cs$family == "poisson") poisson() else binomial(link = cs$link)
+
+glmm_case <- function(cs, ref) {
+  d <- read.csv(file.path(fixtures, "random-glmm", cs$data), stringsAsFactors = TRUE)
+  d$.w <- if (is.null(cs$weights)) rep(1, nrow(d)) else d[[cs$weights]]
+  fo <- as.formula(cs$formula)
+  exact_ok <- !is.null(ref$exact$theta) && is.null(ref$exact$error)
+  pt <- if (exact_ok) list(label = "exact", theta = unlist(ref$exact$theta), beta = unlist(ref$exact$beta)) else {
+    runs <- Filter(function(p) p$label != "away", ref$objective_at)
+    best <- runs[[which.min(vapply(runs, function(p) p$value, 0))]]
+    list(label = best$label, theta = unlist(best$theta), beta = unlist(best$beta))
+  }
+  glmod <- glFormula(fo, d, family = family_of(cs), weights = .w)
+  devfun <- do.call(mkGlmerDevfun, c(glmod, list(control = glmerControl(tolPwrss = 1e-12))))
+  devfun(pt$theta)
+  devfun <- updateGlmerDevfun(devfun, glmod$reTrms, nAGQ = 1L)
+  x <- c(pt$theta, pt$beta)
+  val <- exact_devfun(devfun)(x)
+  m <- mkMerMod(environment(devfun), list(par = x, fval = val, conv = 0, feval = 0, message = ""),
+                glmod$reTrms, fr = glmod$fr, mc = call("glmer", formula = fo, family = family_of(cs)))
+  nd <- newdata_of(d, 20260611L + as.integer(sub("^[a-z]+", "", cs$name)))
+  # the Pearson residuals at μ̂, (y − μ̂) √(w / V(μ̂)), and how far lme4's differ: its residuals(type =
+  # "pearson") are resp$wtres = sqrtrwt (y − μ̂), with sqrtrwt = √(w / V(μ)) from PIRLS's last weight
+  # update (glmResp's updateWts), an earlier iterate than μ̂
+  r <- m@resp
+  at_mu <- sqrt(r$weights / family_of(cs)$variance(r$mu))
+  stopifnot(identical(as.numeric(residuals(m, type = "pearson")), as.numeric(r$sqrtrwt * (r$y - r$mu))))
+  list(name = cs$name, formula = cs$formula, family = cs$family, link = cs$link, nAGQ = as.integer(cs$nAGQ),
+       weights = cs$weights, point = pt$label, theta = I(pt$theta), beta = I(pt$beta), laplace = val,
+       ranef = ranef_of(m), condvar_full = condvar_full(m, m@resp$sqrtWrkWt()^2, 1), varcorr = varcorr_of(m),
+       fitted = num(fitted(m)), eta = num(predict(m, type = "link")),
+       residuals = lapply(c(deviance = "deviance", pearson = "pearson", working = "working", response = "response"),
+                          function(type) num(residuals(m, type = type))),
+       pearson_at_mu = num((r$y - r$mu) * at_mu), sqrtrwt_lag = max(abs(r$sqrtrwt - at_mu) / at_mu),
+       newdata = newdata_json(nd, fo),
+       predict_link = num(predict(m, newdata = nd, type = "link")),
+       predict_response = num(predict(m, newdata = nd, type = "response")))
+}
+
+# ---- LMMs -------------------------------------------------------------------------------------
+lmm_index <- fromJSON(file.path(fixtures, "random-lmm", "cases.json"), simplifyVector = FALSE)
+lmm_ref <- fromJSON(file.path(fixtures, "random-lmm", "lme4.json"), simplifyVector = FALSE)
+read_data <- function(file) read.csv(file, stringsAsFactors = TRUE)
+lmm <- lapply(lmm_ref$cases, function(r) lmm_case(r$name, r$formula, isTRUE(r$reml), unlist(r$objective_at$theta),
+                                                  read_data(file.path(fixtures, "random-lmm", paste0(r$name, ".csv"))), FALSE))
+cat(length(lmm), "random-lmm cases\n")
+
+w_index <- fromJSON(file.path(fixtures, "random-weighted", "cases.json"), simplifyVector = FALSE)
+w_ref <- fromJSON(file.path(fixtures, "random-weighted", "lme4.json"), simplifyVector = FALSE)
+w_cases <- Filter(function(cs) startsWith(cs$name, "w"), w_index$cases)
+weighted <- lapply(w_cases, function(cs) {
+  r <- Find(function(x) x$name == cs$name, w_ref$cases)
+  lmm_case(cs$name, cs$formula, isTRUE(cs$reml), unlist(r$at_best$theta), read_data(file.path(fixtures, "random-weighted", cs$data)), TRUE)
+})
+cat(length(weighted), "random-weighted cases\n")
+
+# the random frames, read as random_frames.R reads them (predict on their new data is in its audit)
+frames_dir <- commandArgs(trailingOnly = TRUE)[1]
+if (is.na(frames_dir)) stop("usage: Rscript test/oracle/random_postfit.R DIR (DIR: the CSVs of test/oracle/exportRandomFrames.ts)")
+f_index <- fromJSON(file.path(frames_dir, "cases.json"), simplifyVector = FALSE)
+f_ref <- fromJSON(file.path(fixtures, "random-frame", "lme4.json"), simplifyVector = FALSE)
+frames <- lapply(Filter(function(r) is.null(r$error), f_ref$cases), function(r) {
+  cs <- Find(function(x) x$name == r$name, f_index$cases)
+  invisible(Sys.setlocale("LC_COLLATE", if (identical(cs$levelOrder, "C")) "C" else "C.UTF-8"))
+  d <- read.csv(file.path(frames_dir, paste0(cs$name, ".csv")), stringsAsFactors = TRUE, encoding = "UTF-8")
+  for (f in unlist(cs$factors)) d[[f]] <- factor(d[[f]])
+  lmm_case(r$name, r$formula, isTRUE(r$reml), unlist(r$theta), d, FALSE, newdata = FALSE)
+})
+invisible(Sys.setlocale("LC_COLLATE", "C.UTF-8"))
+cat(length(frames), "random-frame cases\n")
+
+# ---- GLMMs: 50 cases, every (shape, response, link, nAGQ > 1) among them, then the smallest ------
+g_index <- fromJSON(file.path(fixtures, "random-glmm", "cases.json"), simplifyVector = FALSE)
+g_ref <- fromJSON(file.path(fixtures, "random-glmm", "glmer.json"), simplifyVector = FALSE)
+key <- vapply(g_index$cases, function(cs) paste(cs$shape, cs$response, cs$link, cs$nAGQ > 1), "")
+pick <- which(!duplicated(key))
+rest <- setdiff(order(vapply(g_index$cases, function(cs) cs$nobs, 0)), pick)
+pick <- sort(c(pick, head(rest, 50 - length(pick))))
+glmm <- lapply(g_index$cases[pick], function(cs) glmm_case(cs, Find(function(x) x$name == cs$name, g_ref$cases)))
+cat(length(glmm), "random-glmm cases\n")
+
+ref <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmm = lmm, weighted = weighted, frames = frames, glmm = glmm)
+writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), file.path(out_dir, "lme4.json"))
+cat("written to", file.path(out_dir, "lme4.json"), "\n")
