@@ -7,7 +7,9 @@
 #  - glmm:     50 cases of test/fixtures/random-glmm (every shape, response, link and nAGQ > 1 among
 #              them, then the smallest) at the exact optimum of random_glmms.R (θ, β minimizing the
 #              deviance with PIRLS converged), or, where that failed in R, at the glmer fit whose
-#              exact deviance is lowest.
+#              exact deviance is lowest;
+#  - negbin:   one case of test/fixtures/random-negbin for each shape, offset and size given or
+#              estimated (18) at the exact optimum of random_negbin.R with its size;
 #  - frames:   every case of test/oracle/randomFrames.ts that lme4 fits (factor codings, interactions,
 #              I(), log(), scale(), offsets, missing values, C and ICU collation, factors in
 #              random-effects terms) at the θ of random_frames.R's fit, read as random_frames.R reads
@@ -16,16 +18,16 @@
 # their optimizer: lFormula -> mkLmerDevfun -> devfun(θ) -> mkMerMod, and glFormula -> mkGlmerDevfun
 # -> updateGlmerDevfun (nAGQ = 1: the conditional modes do not depend on the quadrature) -> the
 # deviance function at (θ, β) with tolPwrss 1e-12, then further glmerLaplace passes until the value
-# settles (exact_laplace.R), so that the modes are PIRLS's converged ones and not glmer's early stop
-# -> mkMerMod. Recorded (15 significant digits):
+# settles (exact_laplace.R) and, with the weights updated before each, until η settles (below), so
+# that the modes are PIRLS's converged ones and not glmer's early stop -> mkMerMod.
+# Recorded (13 significant digits):
 #   ranef(fit, condVar = TRUE): the modes and attr "postVar" (per term, q × q × levels);
 #   condvar_full: per grouping factor with several terms, the full conditional covariance of its
-#     levels' effects (all its terms together, q × q per level), σ² Λ (Λᵀ Zᵀ W Z Λ + I)⁻¹ Λᵀ formed densely here from
-#     getME's Λ and Z and the (working) weights W: lme4 gives only each term's block of it;
+#     levels' effects (all its terms together, q × q per level), σ² Λ (Λᵀ Zᵀ W Z Λ + I)⁻¹ Λᵀ formed
+#     densely here from getME's Λ and Z and the (working) weights W: lme4 gives each term's block only;
 #   fitted(), residuals(type = "response", "pearson") (lmer; "pearson" only with prior weights:
 #     without them it is the response residuals, checked here), and for glmer fitted() (μ),
 #     predict(type = "link") (η) and residuals of the types deviance, pearson, working, response;
-#     the Pearson residuals at μ̂ formed here, and the lag of lme4's weights behind μ̂ (see below);
 #   as.data.frame(VarCorr(fit));
 #   predict(fit, newdata) (lmer; glmer with type = "link" and "response") on up to 20 rows of the
 #     data with the numeric covariates (and the offset's variable) moved, the grouping levels kept,
@@ -40,7 +42,7 @@ fixtures <- normalizePath(file.path(here, "..", "fixtures"))
 out_dir <- file.path(fixtures, "random-postfit")
 dir.create(out_dir, showWarnings = FALSE)
 
-num <- function(x) I(signif(as.numeric(x), 15))
+num <- function(x) I(signif(as.numeric(x), 13))
 
 # the conditional modes and lme4's postVar per grouping factor, with each term's columns
 ranef_of <- function(m) {
@@ -121,10 +123,11 @@ lmm_case <- function(name, formula, reml, theta, d, weighted, newdata = TRUE) {
        newdata = if (newdata) newdata_json(nd, fo), predict = if (newdata) num(predict(m, newdata = nd)))
 }
 
-family_of <- function(cs) if (cs$family == "poisson") poisson() else binomial(link = cs$link)
+family_of <- function(cs) switch(cs$family, poisson = poisson(), binomial = binomial(link = cs$link),
+                                  negative.binomial = MASS::negative.binomial(cs$size))
 
-glmm_case <- function(cs, ref) {
-  d <- read.csv(file.path(fixtures, "random-glmm", cs$data), stringsAsFactors = TRUE)
+glmm_case <- function(cs, ref, dir = "random-glmm") {
+  d <- read.csv(file.path(fixtures, dir, cs$data), stringsAsFactors = TRUE)
   d$.w <- if (is.null(cs$weights)) rep(1, nrow(d)) else d[[cs$weights]]
   fo <- as.formula(cs$formula)
   exact_ok <- !is.null(ref$exact$theta) && is.null(ref$exact$error)
@@ -139,22 +142,33 @@ glmm_case <- function(cs, ref) {
   devfun <- updateGlmerDevfun(devfun, glmod$reTrms, nAGQ = 1L)
   x <- c(pt$theta, pt$beta)
   val <- exact_devfun(devfun)(x)
+  # further passes until η itself settles, each from weights updated at the last μ (glmResp's
+  # updateWts, which glmer's deviance function calls after its PIRLS and exact_devfun's glmerLaplace
+  # passes do not: their state is the fixed point of the last weights, μ up to 1.5e-10 relative from
+  # the mode at nb09, and the weights behind μ by up to 6.6e-6 relative, g071); the deviance settles
+  # long before η, since it is stationary at the mode
+  rho <- environment(devfun)
+  for (k in 1:500) {
+    eta0 <- rho$resp$eta + 0  # a copy: the field is a view of the C++ vector
+    rho$resp$updateWts()
+    val <- .Call(lme4:::glmerLaplace, rho$pp$ptr(), rho$resp$ptr(), 1L, 1e-12, 100L, 0L)
+    step <- max(abs(rho$resp$eta - eta0) / pmax(1, abs(eta0)))
+    if (step < 1e-14) break
+  }
+  rho$resp$updateWts()
+  passes <- k
   m <- mkMerMod(environment(devfun), list(par = x, fval = val, conv = 0, feval = 0, message = ""),
                 glmod$reTrms, fr = glmod$fr, mc = call("glmer", formula = fo, family = family_of(cs)))
   nd <- newdata_of(d, 20260611L + as.integer(sub("^[a-z]+", "", cs$name)))
-  # the Pearson residuals at μ̂, (y − μ̂) √(w / V(μ̂)), and how far lme4's differ: its residuals(type =
-  # "pearson") are resp$wtres = sqrtrwt (y − μ̂), with sqrtrwt = √(w / V(μ)) from PIRLS's last weight
-  # update (glmResp's updateWts), an earlier iterate than μ̂
+  # the weights are those of μ̂, as in a glmer fit: residuals(type = "pearson") = (y − μ̂) √(w / V(μ̂))
   r <- m@resp
-  at_mu <- sqrt(r$weights / family_of(cs)$variance(r$mu))
-  stopifnot(identical(as.numeric(residuals(m, type = "pearson")), as.numeric(r$sqrtrwt * (r$y - r$mu))))
-  list(name = cs$name, formula = cs$formula, family = cs$family, link = cs$link, nAGQ = as.integer(cs$nAGQ),
-       weights = cs$weights, point = pt$label, theta = I(pt$theta), beta = I(pt$beta), laplace = val,
+  stopifnot(max(abs(r$sqrtrwt - sqrt(r$weights / family_of(cs)$variance(r$mu)))) < 1e-12 * max(r$sqrtrwt))
+  list(name = cs$name, formula = cs$formula, family = cs$family, link = cs$link, nAGQ = as.integer(cs$nAGQ), size = cs$size,
+       weights = cs$weights, point = pt$label, theta = I(pt$theta), beta = I(pt$beta), laplace = val, passes = passes, eta_step = step,
        ranef = ranef_of(m), condvar_full = condvar_full(m, m@resp$sqrtWrkWt()^2, 1), varcorr = varcorr_of(m),
        fitted = num(fitted(m)), eta = num(predict(m, type = "link")),
        residuals = lapply(c(deviance = "deviance", pearson = "pearson", working = "working", response = "response"),
                           function(type) num(residuals(m, type = type))),
-       pearson_at_mu = num((r$y - r$mu) * at_mu), sqrtrwt_lag = max(abs(r$sqrtrwt - at_mu) / at_mu),
        newdata = newdata_json(nd, fo),
        predict_link = num(predict(m, newdata = nd, type = "link")),
        predict_response = num(predict(m, newdata = nd, type = "response")))
@@ -202,6 +216,19 @@ pick <- sort(c(pick, head(rest, 50 - length(pick))))
 glmm <- lapply(g_index$cases[pick], function(cs) glmm_case(cs, Find(function(x) x$name == cs$name, g_ref$cases)))
 cat(length(glmm), "random-glmm cases\n")
 
-ref <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmm = lmm, weighted = weighted, frames = frames, glmm = glmm)
+# ---- negative binomial GLMMs: one case of each (shape, size given or estimated, offset), at the exact
+# optimum of random_negbin.R with its size (the estimated size's profile minimum where estimated) ----
+nb_index <- fromJSON(file.path(fixtures, "random-negbin", "cases.json"), simplifyVector = FALSE)
+nb_ref <- fromJSON(file.path(fixtures, "random-negbin", "glmer.json"), simplifyVector = FALSE)
+nb_key <- vapply(nb_index$cases, function(cs) paste(cs$shape, is.null(cs$theta), cs$offset), "")
+negbin <- lapply(nb_index$cases[!duplicated(nb_key)], function(cs) {
+  r <- Find(function(x) x$name == cs$name, nb_ref$cases)
+  stopifnot(!is.null(r$exact$theta))
+  glmm_case(list(name = cs$name, formula = cs$formula, family = "negative.binomial", link = "log", nAGQ = 1L,
+                 weights = NULL, data = cs$data, size = r$exact$size), r, "random-negbin")
+})
+cat(length(negbin), "random-negbin cases\n")
+
+ref <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmm = lmm, weighted = weighted, frames = frames, glmm = glmm, negbin = negbin)
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), file.path(out_dir, "lme4.json"))
 cat("written to", file.path(out_dir, "lme4.json"), "\n")
