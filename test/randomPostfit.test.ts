@@ -9,10 +9,11 @@
  * weights, offset and nAGQ > 1 among them) and one negative binomial GLMM of test/fixtures/random-negbin
  * for each shape, offset and size given or estimated (18) at the exact optima of random_glmms.R and
  * random_negbin.R (two binomial cases at glmer's best fit where that optimization failed in R). Our
- * fit is assembled at the same point (assembleFit at θ; assembleGlmm at (θ, β)), so these compare
- * the post-fit computations, not the optimizers; the criterion (1e-8 relative) and the Laplace
- * deviance (1e-11) there check that it is the same model at the same point. In R the GLMM's PIRLS is
- * run until η settles (below 1e-14 relative), with the weights updated before each pass.
+ * fit is assembled at the same point (assembleFit at θ with lmer's reference, whose conditional
+ * variances are computed on first use; assembleGlmm at (θ, β)), so these compare the post-fit
+ * computations, not the optimizers; the criterion (1e-8 relative) and the Laplace deviance (1e-11)
+ * there check that it is the same model at the same point. In R the GLMM's PIRLS is run until η
+ * settles (below 1e-14 relative), with the weights updated before each pass.
  *
  * Compared, with the tolerance on |ours − lme4| over the scale named, and the worst seen (the fixture
  * holds 13 significant digits):
@@ -56,7 +57,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { assembleFit } from '../src/lmm/assemble.js';
 import { buildLmm } from '../src/lmm/model.js';
-import { formGram } from '../src/backend/cpu/gram.js';
+import { referenceGram } from '../src/backend/cpu/gram.js';
 import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import { PirlsEngine } from '../src/glmm/pirls.js';
@@ -300,7 +301,9 @@ for (const [set, build] of LMM_SETS) {
   describe(`random post-fit (${set}): lmer at lme4's θ`, () => {
     it.each((ref[set] as LmmRef[]).map((c) => [c.name, c.formula, c] as const))('%s %s', (name, _formula, c) => {
       const model = build(c);
-      const fit = assembleFit(model, new CpuBackend(formGram(model), model.theta.length), Float64Array.from(c.theta), { ...record, messages: [] });
+      // the reference as lmer builds it (src/fit/lmer.ts): the conditional variances on first use, from A formed again
+      const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
+      const fit = assembleFit(model, reference, Float64Array.from(c.theta), { ...record, messages: [] });
       // the same model at the same θ
       expect(Math.abs(fit.objective - c.criterion)).toBeLessThan(1e-8 * Math.max(1, Math.abs(c.criterion)));
       const what = set === 'lmm' ? 'lmm' : `lmm ${set}`;
