@@ -35,8 +35,11 @@
  *    and response, over max(|value|, 1): 1e-9 (worst 3.4e-11, g048 deviance: √ of a small deviance
  *    residual; the others 4.4e-12);
  *  - predict(fit, newdata) with the random effects of the fitted levels on 20 rows of the data with
- *    the covariates and the offset's variable moved: LMM over max(|value|, σ), 1e-7 (worst 3.0e-9,
- *    r026); GLMM type link and response over max(|value|, 1), 1e-9 (worst 4.7e-13);
+ *    the covariates and the offset's variable moved, at population level (re.form = NA), and with a
+ *    level of g not in the fit on every other row (allow.new.levels = TRUE): LMM over max(|value|, σ),
+ *    1e-7 (worst 6.3e-8, w42 at population level, where x β̂ is all of it: weights 1e9 apart, and
+ *    lme4's β̂ 8e-11 and 2.5e-10 from ours, 1e-8 of their SEs, which are σ's size; with the random
+ *    effects 3.0e-9, r026); GLMM type link and response over max(|value|, 1), 1e-9 (worst 4.7e-13);
  *  - as.data.frame(VarCorr(fit)): the groups' and columns' names in order (`g.1` for a grouping
  *    factor's second term); SDs over the largest SD, variances over its square, covariances over the
  *    product of their SDs, correlations absolute (NaN where lme4 gives NA): 1e-8 (worst 4.3e-10, w31).
@@ -105,7 +108,10 @@ interface LmmRef extends CaseRef {
   sigma: number;
   residuals: number[];
   pearson: number[] | null;
+  /** predict on the new data: with the random effects, at population level, with a new level of g on every other row */
   predict: number[] | null;
+  predict_population: number[] | null;
+  predict_new_level: number[] | null;
 }
 type ResidualType = 'deviance' | 'pearson' | 'working' | 'response';
 interface GlmmRef extends CaseRef {
@@ -125,6 +131,9 @@ interface GlmmRef extends CaseRef {
   residuals: Record<ResidualType, number[]>;
   predict_link: number[];
   predict_response: number[];
+  /** type = "response" at population level, and with a new level of g on every other row */
+  predict_population: number[];
+  predict_new_level: number[];
 }
 
 const ref = JSON.parse(readFileSync(join(fixtures, 'random-postfit', 'lme4.json'), 'utf8')) as { lme4: string; lmm: LmmRef[]; weighted: LmmRef[]; frames: LmmRef[]; glmm: GlmmRef[]; negbin: GlmmRef[] };
@@ -144,6 +153,11 @@ afterAll(() => {
   if (!process.env.AUDIT_WORST) return;
   for (const [k, v] of [...worst].sort()) console.log(`worst ${k}: ${v.value.toExponential(2)} (${v.at})`);
 });
+
+/** the new data with a level of g not in the fit on every other row (the first, third, …), as random_postfit.R makes it */
+function withNewLevel(newdata: Record<string, (string | number)[]>): Record<string, (string | number)[]> {
+  return { ...newdata, g: newdata.g.map((v, i) => (i % 2 === 0 ? 'Gnew' : v)) };
+}
 
 /** the largest |actual − expected| / scale(k) (NaN where a value is NaN on one side only) */
 function maxScaled(actual: ArrayLike<number>, expected: ArrayLike<number>, scale: (k: number) => number): number {
@@ -321,10 +335,14 @@ for (const [set, build] of LMM_SETS) {
       rows(fit.fitted, c.fitted, 'fitted');
       rows(fit.residuals, c.residuals, 'residuals');
       if (c.pearson) rows(fit.pearsonResiduals, c.pearson, 'pearson residuals');
-      if (!c.newdata || !c.predict) return;
-      const want = c.predict;
-      const d = seen(`${what} predict`, maxScaled(fit.predict(c.newdata), want, (i) => Math.max(Math.abs(want[i]), s)), name);
-      expect(d, 'predict').toBeLessThan(TOL.predict);
+      if (!c.newdata || !c.predict || !c.predict_population || !c.predict_new_level) return;
+      const predicted = (got: ArrayLike<number>, want: number[], label: string) => {
+        const d = seen(`${what} ${label}`, maxScaled(got, want, (i) => Math.max(Math.abs(want[i]), s)), name);
+        expect(d, label).toBeLessThan(TOL.predict);
+      };
+      predicted(fit.predict(c.newdata), c.predict, 'predict');
+      predicted(fit.predict(c.newdata, { groups: false }), c.predict_population, 'predict re.form = NA');
+      predicted(fit.predict(withNewLevel(c.newdata), { allowNewLevels: true }), c.predict_new_level, 'predict allow.new.levels');
     });
   });
 }
@@ -358,5 +376,7 @@ for (const [set, dir] of [['glmm', 'random-glmm'], ['negbin', 'random-negbin']] 
     for (const type of ['deviance', 'pearson', 'working', 'response'] as const) rows(fit.residuals(type), c.residuals[type], `residuals ${type}`, TOL.glmmRows);
     rows(fit.predict(c.newdata), c.predict_link, 'predict link', TOL.glmmRows);
     rows(fit.predict(c.newdata, { type: 'response' }), c.predict_response, 'predict response', TOL.glmmRows);
+    rows(fit.predict(c.newdata, { type: 'response', groups: false }), c.predict_population, 'predict response re.form = NA', TOL.glmmRows);
+    rows(fit.predict(withNewLevel(c.newdata), { type: 'response', allowNewLevels: true }), c.predict_new_level, 'predict response allow.new.levels', TOL.glmmRows);
   });
 });

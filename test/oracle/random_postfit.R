@@ -31,7 +31,9 @@
 #   as.data.frame(VarCorr(fit));
 #   predict(fit, newdata) (lmer; glmer with type = "link" and "response") on up to 20 rows of the
 #     data with the numeric covariates (and the offset's variable) moved, the grouping levels kept,
-#     written into the fixture as columns (12 significant digits, read back the same on both sides).
+#     written into the fixture as columns (12 significant digits, read back the same on both sides);
+#     also at population level (re.form = NA) and, with a level of g not in the fit on every other
+#     row (the first, third, …), with allow.new.levels = TRUE (glmer: type = "response").
 # Usage (from the repository root):
 #   npx vite-node test/oracle/exportRandomFrames.ts DIR && Rscript test/oracle/random_postfit.R DIR   (about 20 s)
 # Writes test/fixtures/random-postfit/lme4.json.
@@ -95,6 +97,12 @@ newdata_of <- function(d, seed) {
   rownames(nd) <- NULL
   nd
 }
+# the new data with a level of g not in the fit on every other row (the first, third, …)
+with_new_level <- function(nd) {
+  nd$g <- as.character(nd$g)
+  nd$g[seq(1, nrow(nd), by = 2)] <- "Gnew"
+  nd
+}
 newdata_json <- function(nd, fo) lapply(nd[intersect(names(nd), all.vars(fo[[3]]))], function(col) if (is.factor(col)) I(as.character(col)) else I(as.numeric(col)))
 
 # an lmer fit at θ (lme4's parametrization)
@@ -120,7 +128,9 @@ lmm_case <- function(name, formula, reml, theta, d, weighted, newdata = TRUE) {
        ranef = ranef_of(m), condvar_full = condvar_full(m, W, sigma(m)^2), varcorr = varcorr_of(m),
        fitted = num(fitted(m)), residuals = num(residuals(m, type = "response")),
        pearson = if (weighted) num(residuals(m, type = "pearson")) else NULL,
-       newdata = if (newdata) newdata_json(nd, fo), predict = if (newdata) num(predict(m, newdata = nd)))
+       newdata = if (newdata) newdata_json(nd, fo), predict = if (newdata) num(predict(m, newdata = nd)),
+       predict_population = if (newdata) num(predict(m, newdata = nd, re.form = NA)),
+       predict_new_level = if (newdata) num(predict(m, newdata = with_new_level(nd), allow.new.levels = TRUE)))
 }
 
 family_of <- function(cs) switch(cs$family, poisson = poisson(), binomial = binomial(link = cs$link),
@@ -171,7 +181,9 @@ glmm_case <- function(cs, ref, dir = "random-glmm") {
                           function(type) num(residuals(m, type = type))),
        newdata = newdata_json(nd, fo),
        predict_link = num(predict(m, newdata = nd, type = "link")),
-       predict_response = num(predict(m, newdata = nd, type = "response")))
+       predict_response = num(predict(m, newdata = nd, type = "response")),
+       predict_population = num(predict(m, newdata = nd, re.form = NA, type = "response")),
+       predict_new_level = num(predict(m, newdata = with_new_level(nd), allow.new.levels = TRUE, type = "response")))
 }
 
 # ---- LMMs -------------------------------------------------------------------------------------
