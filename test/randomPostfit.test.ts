@@ -8,7 +8,9 @@
  * theirs; 50 of the random GLMMs of test/fixtures/random-glmm (every shape, response, link,
  * weights, offset and nAGQ > 1 among them) and one negative binomial GLMM of test/fixtures/random-negbin
  * for each shape, offset and size given or estimated (18) at the exact optima of random_glmms.R and
- * random_negbin.R (two binomial cases at glmer's best fit where that optimization failed in R). Our
+ * random_negbin.R (two binomial cases at glmer's best fit where that optimization failed in R); and
+ * 7 probes on those data (5 lmer, 2 glmer) with several terms of one grouping factor apart in lme4's
+ * order of the terms, at lme4's own fit. Our
  * fit is assembled at the same point (assembleFit at θ with lmer's reference, whose conditional
  * variances are computed on first use; assembleGlmm at (θ, β)), so these compare the post-fit
  * computations, not the optimizers; the criterion (1e-8 relative) and the Laplace deviance (1e-11)
@@ -46,6 +48,16 @@
  * The LMMs' worst are cases whose x is a calendar year (2000–2009: r240, r083, r026), where lme4's
  * uncentred X loses digits (test/randomWeighted.test.ts measured the same against 60-digit values),
  * and near-singular or widely weighted fits (w31, w42).
+ *
+ * Our bug this audit found (focused tests in test/frameCoding.test.ts and test/gram/stream.test.ts):
+ * lme4 orders the random-effects terms by rev(order(nl)) where some term has more levels than the
+ * one before it, which puts terms of equal levels (a grouping factor's own terms among them) in the
+ * reverse of the formula's order; ours kept them in the formula's order (a stable sort), so θ's
+ * entries, VarCorr's rows and which term is `g.1` differed from lme4's, and lme4's θ given to us
+ * meant another model (the probes' criterion 1.6 to 14 off at lme4's θ). Now src/frame/modelFrame.ts
+ * lme4TermOrder. A factor's block keeps its terms' columns in the formula's order (the layout of the
+ * engines' sums, src/gram), so its modes' columns are in that order where lme4 lists them in its
+ * order of the terms: they are compared by name and term here.
  *
  * A pitfall of the R side, not of lme4's fits: glmerLaplace passes alone (test/oracle/exact_laplace.R's
  * `settle`) do not update glmResp's weights, which glmer's deviance function does after its PIRLS; their
@@ -91,6 +103,8 @@ interface VarCorrRef { grp: string[]; var1: (string | null)[]; var2: (string | n
 interface CaseRef {
   name: string;
   formula: string;
+  /** a probe's data set (its name in the data's directory); the others' are their own names */
+  data?: string;
   theta: number[];
   beta: number[];
   ranef: RanefRef[];
@@ -136,7 +150,7 @@ interface GlmmRef extends CaseRef {
   predict_new_level: number[];
 }
 
-const ref = JSON.parse(readFileSync(join(fixtures, 'random-postfit', 'lme4.json'), 'utf8')) as { lme4: string; lmm: LmmRef[]; weighted: LmmRef[]; frames: LmmRef[]; glmm: GlmmRef[]; negbin: GlmmRef[] };
+const ref = JSON.parse(readFileSync(join(fixtures, 'random-postfit', 'lme4.json'), 'utf8')) as { lme4: string; lmm: LmmRef[]; weighted: LmmRef[]; frames: LmmRef[]; glmm: GlmmRef[]; negbin: GlmmRef[]; probes: LmmRef[]; probes_glmm: GlmmRef[] };
 const csvTable = (dir: string, name: string) => readCsv(readFileSync(join(fixtures, dir, `${name}.csv`), 'utf8')).table;
 const frameIndex = JSON.parse(readFileSync(join(fixtures, 'random-frame', 'cases.json'), 'utf8')) as { seed: number; count: number };
 const frameCases = new Map(generateRandomFrames(frameIndex.seed, frameIndex.count).map((c) => [c.name, c]));
@@ -187,19 +201,26 @@ function compareRanef(fit: MixedFit, c: CaseRef, what: string): { modes: number;
   c.ranef.forEach((r, k) => {
     const g = ours[k];
     expect(g.levels, `${r.group} levels`).toEqual(r.levels);
-    expect(Object.keys(g.values), `${r.group} columns`).toEqual(r.cnames);
     const nl = r.levels.length;
-    // the block of our random effects whose grouping factor this is, in lme4's order of its columns
+    // the block of our random effects whose grouping factor this is: its terms' columns in the
+    // formula's order, lme4's in its order of the terms (which reverses them where a later term has
+    // more levels: src/frame/modelFrame.ts lme4TermOrder). at[t]: where lme4's term t starts in ours
     const blockIndex = fit.model.blocks.findIndex((b) => b.group === r.group);
     const blk = fit.model.blocks[blockIndex];
-    expect(blk.cnames).toEqual(r.cnames);
+    const termsOfGroup = fit.model.frame.reTerms.map((x, k) => [x, k] as const).filter(([x]) => x.group === r.group).map(([, k]) => k);
+    expect(termsOfGroup.length).toBe(r.postvar.length);
+    const at = termsOfGroup.map((k) => blk.terms.find((m) => m.term === k)!.col);
+    /** our column of lme4's column i of the whole block */
+    const perm = r.postvar.flatMap((term, t) => term.cnames.map((_, s) => at[t] + s));
+    expect(perm.map((i) => blk.cnames[i]), `${r.group} columns`).toEqual(r.cnames);
+    expect(new Set(Object.keys(g.values))).toEqual(new Set(r.cnames));
     const q = blk.q;
     const V = fit.conditionalCovariance(blockIndex);
     expect(V.length).toBe(nl * q * q);
     // the modes, over max(|b|, the column's SD); where the SD is 0, lme4's modes are exact zeros
     // and ours the rounding residue of b = M b_int (src/model/reparam.ts), over the term's largest mode
-    let offset = 0;
     r.postvar.forEach((term, t) => {
+      const offset = at[t];
       const qt = term.cnames.length;
       const termMax = Math.max(...term.cnames.flatMap((cn) => r.values[cn].map(Math.abs)));
       /** lme4's entry (i, j) of level l's block of this term, and the block's largest diagonal entry */
@@ -224,9 +245,8 @@ function compareRanef(fit: MixedFit, c: CaseRef, what: string): { modes: number;
           }
         }
       }
-      offset += qt;
     });
-    expect(offset).toBe(q);
+    expect(perm.length).toBe(q);
     // the full q × q blocks of a grouping factor with several terms, cross-term entries included,
     // on the same scales (with one term, postVar is all of it)
     const f = c.condvar_full.find((x) => x.group === r.group);
@@ -238,7 +258,7 @@ function compareRanef(fit: MixedFit, c: CaseRef, what: string): { modes: number;
       const diagMax = Math.max(...Array.from({ length: q }, (_, i) => fv(l, i, i)));
       for (let i = 0; i < q; i++) {
         for (let j = 0; j < q; j++) {
-          const d = Math.abs(V[l * q * q + i * q + j] - fv(l, i, j));
+          const d = Math.abs(V[l * q * q + perm[i] * q + perm[j]] - fv(l, i, j));
           full = Math.max(full, d === 0 ? 0 : d / (Math.sqrt(fv(l, i, i) * fv(l, j, j)) || diagMax));
         }
       }
@@ -280,6 +300,7 @@ function compareVarCorr(fit: MixedFit, c: CaseRef, what: string): number {
 const LMM_SETS = [
   ['lmm', (c: LmmRef) => buildLmm(c.formula, csvTable('random-lmm', c.name), { REML: c.reml })],
   ['weighted', (c: LmmRef) => buildLmm(c.formula, csvTable('random-weighted', c.name), { REML: c.reml, weights: 'w' })],
+  ['probes', (c: LmmRef) => buildLmm(c.formula, csvTable('random-lmm', c.data!), { REML: c.reml })],
   ['frames', (c: LmmRef) => {
     const fc = frameCases.get(c.name)!;
     return buildLmm(fc.formula, randomFrameTable(fc), { REML: fc.reml, factors: fc.factors });
@@ -302,6 +323,8 @@ describe('random post-fit: the fixtures', () => {
     expect(ref.glmm.filter((c) => c.nAGQ > 1).length).toBeGreaterThan(3);
     expect(ref.glmm.filter((c) => c.formula.includes('offset')).length).toBeGreaterThan(3);
     expect(ref.negbin.length).toBe(18);
+    // the probes: several terms of one grouping factor apart in lme4's order of terms
+    for (const c of [...ref.probes, ...ref.probes_glmm]) expect(c.ranef.some((r) => r.postvar.length > 1), c.name).toBe(true);
     // lme4's PIRLS ran until η settled (R: weights updated before each pass)
     for (const c of [...ref.glmm, ...ref.negbin]) expect(c.eta_step, c.name).toBeLessThan(1e-14);
     // several terms on one grouping factor (`||`, two-slopes-diag), several grouping factors
@@ -347,9 +370,9 @@ for (const [set, build] of LMM_SETS) {
   });
 }
 
-for (const [set, dir] of [['glmm', 'random-glmm'], ['negbin', 'random-negbin']] as const) describe(`random post-fit (${set}): glmer at lme4's exact optimum (PIRLS converged)`, () => {
+for (const [set, dir] of [['glmm', 'random-glmm'], ['negbin', 'random-negbin'], ['probes_glmm', 'random-glmm']] as const) describe(`random post-fit (${set}): glmer at lme4's exact optimum (PIRLS converged)`, () => {
   it.each(ref[set].map((c) => [c.name, c.formula, c] as const))('%s %s', async (name, _formula, c) => {
-    const model = buildGlmm(c.formula, csvTable(dir, name), { family: c.family, link: c.link, weights: c.weights ?? undefined, ...(c.size !== null ? { theta: c.size } : {}) });
+    const model = buildGlmm(c.formula, csvTable(dir, c.data ?? name), { family: c.family, link: c.link, weights: c.weights ?? undefined, ...(c.size !== null ? { theta: c.size } : {}) });
     const engine = new PirlsEngine(model.pirls);
     const e = new GlmmEngines(model, engine, undefined, undefined);
     const theta = thetaToInternal(model, c.theta);

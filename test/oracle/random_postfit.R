@@ -13,7 +13,9 @@
 #  - frames:   every case of test/oracle/randomFrames.ts that lme4 fits (factor codings, interactions,
 #              I(), log(), scale(), offsets, missing values, C and ICU collation, factors in
 #              random-effects terms) at the θ of random_frames.R's fit, read as random_frames.R reads
-#              them (its CSVs written by test/oracle/exportRandomFrames.ts into DIR).
+#              them (its CSVs written by test/oracle/exportRandomFrames.ts into DIR);
+#  - probes:   hand-picked models on those data with several terms of one grouping factor apart in
+#              lme4's order of terms (below), at lme4's own fit.
 # Each model is put together at that point with lme4's modular functions, as lmer and glmer do after
 # their optimizer: lFormula -> mkLmerDevfun -> devfun(θ) -> mkMerMod, and glFormula -> mkGlmerDevfun
 # -> updateGlmerDevfun (nAGQ = 1: the conditional modes do not depend on the quadrature) -> the
@@ -241,6 +243,33 @@ negbin <- lapply(nb_index$cases[!duplicated(nb_key)], function(cs) {
 })
 cat(length(negbin), "random-negbin cases\n")
 
-ref <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmm = lmm, weighted = weighted, frames = frames, glmm = glmm, negbin = negbin)
+# ---- probes: several terms of one grouping factor apart in lme4's order of terms (sorted by the
+# number of levels: r010's h has more levels than g, r112's g more than h; g035's g more than h), at
+# lme4's fit (lmer to TIGHT_LMER; glmer's default fit, then PIRLS converged at its (θ, β)) ----------
+probe_lmm <- list(
+  list(name = "p01", data = "r010", formula = "y ~ x + (1 | g) + (1 | h) + (0 + x | g)", reml = TRUE),
+  list(name = "p02", data = "r010", formula = "y ~ x + (0 + x | g) + (1 | h) + (1 | g)", reml = FALSE),
+  list(name = "p03", data = "r010", formula = "y ~ x + z + (z | g) + (0 + x | g) + (x || h)", reml = TRUE),
+  list(name = "p04", data = "r112", formula = "y ~ x + (0 + x | h) + (1 | g) + (1 | h)", reml = TRUE),
+  list(name = "p05", data = "r112", formula = "y ~ x + z + (1 | g) + (0 + z | h) + (0 + x + z || g)", reml = FALSE))
+probes <- lapply(probe_lmm, function(p) {
+  d <- read_data(file.path(fixtures, "random-lmm", paste0(p$data, ".csv")))
+  fit <- suppressMessages(suppressWarnings(lmer(as.formula(p$formula), d, REML = p$reml, control = lmerControl(optCtrl = TIGHT_LMER))))
+  c(lmm_case(p$name, p$formula, p$reml, as.numeric(getME(fit, "theta")), d, FALSE), list(data = p$data))
+})
+probe_glmm <- list(
+  list(name = "p06", data = "g035", formula = "y ~ x + (1 | g) + (1 | h) + (0 + x | g)"),
+  list(name = "p07", data = "g035", formula = "y ~ x + (0 + x | h) + (x || g)"))
+probes_glmm <- lapply(probe_glmm, function(p) {
+  cs <- list(name = p$name, formula = p$formula, family = "poisson", link = "log", nAGQ = 1L, weights = NULL, data = paste0(p$data, ".csv"))
+  d <- read_data(file.path(fixtures, "random-glmm", cs$data))
+  fit <- suppressMessages(suppressWarnings(glmer(as.formula(p$formula), d, family = poisson)))
+  pt <- list(exact = list(theta = as.list(getME(fit, "theta")), beta = as.list(fixef(fit))))
+  c(modifyList(glmm_case(cs, pt), list(point = "glmer's default fit")), list(data = p$data))
+})
+cat(length(probes), "+", length(probes_glmm), "probes\n")
+
+ref <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmm = lmm, weighted = weighted, frames = frames, glmm = glmm, negbin = negbin,
+            probes = probes, probes_glmm = probes_glmm)
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), file.path(out_dir, "lme4.json"))
 cat("written to", file.path(out_dir, "lme4.json"), "\n")
