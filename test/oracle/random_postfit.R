@@ -39,8 +39,9 @@
 # Usage (from the repository root):
 #   npx vite-node test/oracle/exportRandomFrames.ts DIR && Rscript test/oracle/random_postfit.R DIR   (about 20 s)
 # Writes test/fixtures/random-postfit/lme4.json. A rerun does not give it byte for byte: lme4's numbers
-# vary between runs in their last digits (1e-13 to 1e-11 relative at a fixed θ here, with the reference
-# BLAS; Eigen's vectorized sums depend on the data's memory alignment), up to 1e-9 in the models
+# vary between runs in their last digits (1e-13 to 1e-11 relative at a fixed θ here, with R's
+# single-threaded reference BLAS; not traced: presumably Eigen's vectorized sums, whose order can
+# depend on the data's memory alignment), up to 1e-9 in the models
 # whose x is a calendar year and 5e-5 in the glmer probes' point (glmer's default optimizer takes
 # another path); two runs' fixtures passed test/randomPostfit.test.ts.
 args <- commandArgs(trailingOnly = FALSE)
