@@ -3,12 +3,13 @@
  * the model frame: R's coding of factors in terms without an intercept or without their margins, a
  * factor with one level refused as R refuses it, numbers with one label read as one level,
  * variables only in removed terms kept in na.omit, readCsv's `levelOrder: 'C'` kept by the model
- * frame, and predict's NA for a new level whose random-effects variable is missing. Expected
- * values are R 4.2.2's model.matrix and lme4 1.1-31's.
+ * frame, predict's NA for a new level whose random-effects variable is missing, and (from the
+ * post-fit audit, test/randomPostfit.test.ts) lme4's order of the random-effects terms where a
+ * grouping factor's terms are apart. Expected values are R 4.2.2's model.matrix and lme4 1.1-31's.
  */
 import { describe, expect, it } from 'vitest';
 import { parseFormula } from '../src/formula/parse.js';
-import { buildModelFrame } from '../src/frame/modelFrame.js';
+import { buildModelFrame, lme4TermOrder } from '../src/frame/modelFrame.js';
 import { modelMatrix } from '../src/frame/modelMatrix.js';
 import { numericToFactor } from '../src/frame/columns.js';
 import { type FrameSpec, expandDesign } from '../src/gram/frameSpec.js';
@@ -112,5 +113,41 @@ describe('predict with allowNewLevels', () => {
     expect(Number.isNaN(p[3])).toBe(true);
     // at population level x is not used
     expect(fit.predict(nd, { groups: false })[3]).toBeCloseTo(fit.fixef['(Intercept)'], 12);
+  });
+});
+
+describe("lme4's order of the random-effects terms (mkReTrms: rev(order(nl)) where some term has more levels than the one before)", () => {
+  /** 60 rows: x, g (6 levels), h (10 levels), y */
+  function dataWithH(): string {
+    const lines = ['y,x,g,h'];
+    for (let i = 0; i < 60; i++) {
+      const y = Math.sin(i * 1.3) + (i % 3) * 0.5 + (i % 6) * 0.2 + 0.3 * Math.cos(i * 0.7) * ((i % 12) / 7) + 0.4 * Math.sin(i % 10);
+      lines.push([y.toFixed(5), ((i % 12) / 7).toFixed(5), `g${i % 6}`, `h${i % 10}`].join(','));
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  it('orders by decreasing levels, ties in the reverse of the formula order; keeps the formula order where no term has more levels than the one before', () => {
+    expect(lme4TermOrder([7, 8, 7])).toEqual([1, 2, 0]);
+    expect(lme4TermOrder([8, 7, 8])).toEqual([2, 0, 1]);
+    expect(lme4TermOrder([5, 5, 8])).toEqual([2, 1, 0]);
+    expect(lme4TermOrder([8, 8, 7])).toEqual([0, 1, 2]);
+    expect(lme4TermOrder([6, 6])).toEqual([0, 1]);
+  });
+
+  it('θ and VarCorr as lme4 1.1-31 has them when a factor\'s terms are apart (a stable sort gave h, (1 | g), (0 + x | g))', async () => {
+    const t = readCsv(dataWithH()).table;
+    // lme4: names(getME(fit, "theta")), as.data.frame(VarCorr(fit))[, 1:3], names of ranef(fit)'s columns, REMLcrit
+    const fit1 = await lmer('y ~ x + (1 | g) + (1 | h) + (0 + x | g)', t);
+    expect(fit1.model.theta.names).toEqual(['h.(Intercept)', 'g.x', 'g.(Intercept)']);
+    expect(fit1.varCorr.map((r) => [r.group, r.var1])).toEqual([['h', '(Intercept)'], ['g', 'x'], ['g.1', '(Intercept)'], ['Residual', null]]);
+    // the grouping factors in lme4's order; a factor's columns in the formula's order (lme4's ranef: x, (Intercept))
+    expect(fit1.ranef.map((r) => [r.group, Object.keys(r.values)])).toEqual([['h', ['(Intercept)']], ['g', ['(Intercept)', 'x']]]);
+    expect(fit1.objective).toBeCloseTo(131.349480470944, 6);
+    const fit2 = await lmer('y ~ x + (0 + x | h) + (1 | g) + (1 | h)', t);
+    expect(fit2.model.theta.names).toEqual(['h.(Intercept)', 'h.x', 'g.(Intercept)']);
+    expect(fit2.varCorr.map((r) => [r.group, r.var1])).toEqual([['h', '(Intercept)'], ['h.1', 'x'], ['g', '(Intercept)'], ['Residual', null]]);
+    expect(fit2.ranef.map((r) => [r.group, Object.keys(r.values)])).toEqual([['h', ['x', '(Intercept)']], ['g', ['(Intercept)']]]);
+    expect(fit2.objective).toBeCloseTo(129.392101315163, 6);
   });
 });

@@ -35,6 +35,8 @@ export interface ReTerm {
   text: string;
   /** the parsed term (its left-hand side and grouping variables), used to evaluate new data */
   term: RandomTerm;
+  /** the term's place in the formula (the terms are kept in lme4's order, lme4TermOrder) */
+  position: number;
 }
 
 export interface ModelFrameOptions {
@@ -277,12 +279,10 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const X = columnsMatrix(kept.columns, n, 'columns');
 
   // random effects
-  const reTerms: ReTerm[] = formula.random.map((r) => buildReTerm(r, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n, ones));
+  const reTerms: ReTerm[] = formula.random.map((r, k) => buildReTerm(r, k, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n, ones));
   const known = new Set(options.knownCovarianceGroups ?? []);
   for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
-  // lme4 orders terms by number of levels, decreasing (a stable sort)
-  const order = reTerms.map((t, k) => k).sort((a, b) => reTerms[b].levels.length - reTerms[a].levels.length || a - b);
-  const sorted = order.map((k) => reTerms[k]);
+  const sorted = lme4TermOrder(reTerms.map((t) => t.levels.length)).map((k) => reTerms[k]);
 
   return {
     formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
@@ -292,12 +292,27 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   };
 }
 
-function buildReTerm(r: RandomTerm, g: FactorColumn, columnOf: (label: string) => Column, n: number, ones: () => Float64Array): ReTerm {
+/**
+ * lme4's order of the random-effects terms (mkReTrms with reorder.terms): where some term has more
+ * levels than the one before it, `rev(order(nl))`, decreasing number of levels with the terms of
+ * equal numbers in the reverse of the formula's order (R's order is stable; its reversal is not);
+ * else the formula's order. θ, VarCorr's rows (and which of a factor's terms is `g.1`) and the
+ * columns of a factor's conditional modes follow it: (1 | g) + (1 | h) + (0 + x | g) with h's levels
+ * more than g's is h, (0 + x | g), (1 | g).
+ */
+export function lme4TermOrder(nl: readonly number[]): number[] {
+  const identity = nl.map((_, k) => k);
+  if (!nl.some((v, k) => k > 0 && v > nl[k - 1])) return identity;
+  // order(nl): increasing, ties in the formula's order; then reversed
+  return identity.sort((a, b) => nl[a] - nl[b] || a - b).reverse();
+}
+
+function buildReTerm(r: RandomTerm, position: number, g: FactorColumn, columnOf: (label: string) => Column, n: number, ones: () => Float64Array): ReTerm {
   const design = modelMatrix(r.lhs, columnOf, n, ones);
   const q = design.columns.length;
   if (q === 0) throw new ModelError(`random-effects term ${r.text} has no columns`);
   const Z = columnsMatrix(design.columns, n, 'rows');
-  return { group: r.groupLabel, levels: g.levels, codes: g.codes, cnames: design.names, q, Z, text: r.text, term: r };
+  return { group: r.groupLabel, levels: g.levels, codes: g.codes, cnames: design.names, q, Z, text: r.text, term: r, position };
 }
 
 /**

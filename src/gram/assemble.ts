@@ -10,7 +10,7 @@
  * Z is the internal Z M of lmer (centred single-term blocks, src/model/reparam.ts).
  */
 import type { ReTerm } from '../frame/modelFrame.js';
-import { checkReTerm } from '../frame/modelFrame.js';
+import { checkReTerm, lme4TermOrder } from '../frame/modelFrame.js';
 import { type BlockSparse, type GramMatrix, findInPattern, patternFromKeys } from '../linalg/gram.js';
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from '../model/lambda.js';
 import type { DesignColumn, FactorVar, FrameSpec } from './frameSpec.js';
@@ -224,21 +224,20 @@ export function assembleGram(spec: FrameSpec, summary: FrameSummary, groups: Gro
     levelKeys.set(g.label, keysByLevel);
   }
 
-  // the random-effects terms without rows, in lme4's order (by number of levels, stable)
+  // the random-effects terms without rows, in lme4's order (lme4TermOrder)
   const terms: ReTerm[] = spec.random.map((r, k) => {
     const levels = levelInfo.get(r.group)!.labels;
     const cols = summary.zcols[k];
     return {
       group: r.group, levels, codes: new Int32Array(0), cnames: cols.map((c) => c.name), q: cols.length,
-      Z: new Float64Array(0), text: r.term.text, term: r.term,
+      Z: new Float64Array(0), text: r.term.text, term: r.term, position: k,
     };
   });
   for (const t of terms) {
     if (t.q === 0) throw new Error(`random-effects term ${t.text} has no columns`);
     checkReTerm(t, n);
   }
-  const order = terms.map((_, k) => k).sort((a, b) => terms[b].levels.length - terms[a].levels.length || a - b);
-  const reTerms = order.map((k) => terms[k]);
+  const reTerms = lme4TermOrder(terms.map((t) => t.levels.length)).map((k) => terms[k]);
   const { blocks, theta } = buildRandomBlocks(reTerms);
   const byLabel = new Map(groups.map((g) => [g.label, g] as const));
   // the centring means of each block's columns (src/model/reparam.ts's C), from the first pass

@@ -38,7 +38,11 @@ export interface ThetaLayout {
   start: Float64Array;
 }
 
-/** Groups the terms by grouping factor, keeping lme4's term order for θ. */
+/**
+ * Groups the terms by grouping factor, keeping lme4's term order for θ; a factor's block holds its
+ * terms' columns in the formula's order (where lme4's order reverses them, θ's entries of each term
+ * still follow lme4's order: thetaIndex maps them), the layout of an engine's sums (src/gram).
+ */
 export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; theta: ThetaLayout } {
   const names: string[] = [];
   const lower: number[] = [];
@@ -63,6 +67,7 @@ export function buildRandomBlocks(terms: ReTerm[]): { blocks: RandomBlock[]; the
   });
   const blocks: RandomBlock[] = [];
   for (const [group, members] of byGroup) {
+    members.sort((a, b) => terms[a].position - terms[b].position);
     const first = terms[members[0]];
     const n = first.codes.length;
     const q = members.reduce((s, k) => s + terms[k].q, 0);

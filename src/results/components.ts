@@ -162,11 +162,12 @@ function ranefSummary(blk: RandomBlock, bk: Float64Array, cv: Float64Array): Ran
 }
 
 /**
- * The blocks in lme4's order of its grouping factors (by their first term: number of levels,
- * decreasing); the model may keep them otherwise (blocks with a known covariance come last).
+ * The blocks in lme4's order of its grouping factors (by their first term in lme4's order of the
+ * terms); the model may keep them otherwise (blocks with a known covariance come last).
  */
 export function lme4BlockOrder(blocks: readonly RandomBlock[]): number[] {
-  return blocks.map((_, k) => k).sort((a, b) => blocks[a].terms[0].term - blocks[b].terms[0].term);
+  const first = (k: number) => Math.min(...blocks[k].terms.map((t) => t.term));
+  return blocks.map((_, k) => k).sort((a, b) => first(a) - first(b));
 }
 
 /**

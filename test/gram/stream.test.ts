@@ -87,3 +87,26 @@ describe('stream: model-frame features from Parquet, CSV and Arrow IPC', () => {
     }
   }
 });
+
+describe("stream: lme4's order of the random-effects terms (src/frame/modelFrame.ts lme4TermOrder)", () => {
+  it('a grouping factor\'s terms apart, where h has more levels than g: θ h.(Intercept), g.x, g.(Intercept), as in memory and lme4', async () => {
+    const lines = ['y,x,g,h'];
+    for (let i = 0; i < 60; i++) {
+      const y = Math.sin(i * 1.3) + (i % 3) * 0.5 + (i % 6) * 0.2 + 0.3 * Math.cos(i * 0.7) * ((i % 12) / 7) + 0.4 * Math.sin(i % 10);
+      lines.push([y.toFixed(5), ((i % 12) / 7).toFixed(5), `g${i % 6}`, `h${i % 10}`].join(','));
+    }
+    const csv = lines.join('\n') + '\n';
+    const dir = mkdtempSync(join(tmpdir(), 'stream-order-'));
+    try {
+      const file = join(dir, 'order.csv');
+      writeFileSync(file, csv);
+      const formula = 'y ~ x + (1 | g) + (1 | h) + (0 + x | g)';
+      const model = buildLmm(formula, readCsv(csv).table, { REML: true });
+      const got = await streamGram(file, formula, { batchSize: 7 });
+      expect(got.theta.names).toEqual(['h.(Intercept)', 'g.x', 'g.(Intercept)']);
+      compare(model, got, true, [thetaToInternal(model, [0.5, 0.3, 0.8])], 1e-12);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
