@@ -4,7 +4,8 @@
  *
  *   u* ~ N(0, I),   η* = offset + X β̂ + Z Λ(θ̂) u*,   μ* = g⁻¹(η*),
  *   y*_i ~ Binomial(w_i, μ*_i) / w_i   (w_i the prior weights: the trials of cbind(s, f))
- *   y*_i ~ Poisson(μ*_i),
+ *   y*_i ~ Poisson(μ*_i),   y*_i ~ NB2(θ̂, μ*_i)   (the negative binomial's size held at its estimate in
+ *   the draws and the refits, as lme4's bootMer and refit do: the intervals leave out its uncertainty),
  *
  * as lme4's simulate.merMod; then each y* is refitted by the core's GLMM fit (src/glmm/fit.ts:
  * stage 1, stage 2 and the one fit driver) on the same model with only the response replaced and
@@ -25,7 +26,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmModel } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
-import { binomialInverse, poissonInverse } from './discreteDraws.js';
+import { binomialInverse, negbinInverse, poissonInverse } from './discreteDraws.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
 import { refuseKnownCovariance } from './knownCovariance.js';
 import { jackknifeBlock, jackknifeGlmm } from './jackknife.js';
@@ -35,7 +36,9 @@ export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: 
   const { pirls, family } = model;
   const { n, weights } = pirls;
   const messages: string[] = [];
-  if (family.family !== 'binomial' && family.family !== 'poisson') throw new ModelError(`the parametric bootstrap of a glmer fit simulates binomial and Poisson responses; this fit's family is ${family.family}`);
+  if (family.family !== 'binomial' && family.family !== 'poisson' && family.family !== 'negative.binomial') {
+    throw new ModelError(`the parametric bootstrap of a glmer fit simulates binomial, Poisson and negative binomial responses; this fit's family is ${String(family.family)}`);
+  }
   if (family.family === 'binomial') {
     for (let i = 0; i < n; i++) {
       if (!(Number.isInteger(weights[i]) && weights[i] >= 1)) {
@@ -59,7 +62,8 @@ export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: 
     for (let i = 0; i < n; i++) {
       const mu = family.linkinv(eta[i]);
       const v = rng.uniform(replicate, STREAM_EPS, i);
-      y[i] = family.family === 'binomial' ? binomialInverse(v, weights[i], mu) / weights[i] : poissonInverse(v, mu);
+      y[i] = family.family === 'binomial' ? binomialInverse(v, weights[i], mu) / weights[i]
+        : family.family === 'poisson' ? poissonInverse(v, mu) : negbinInverse(v, family.theta!, mu);
     }
     return y;
   };
@@ -90,6 +94,9 @@ export async function bootstrapGlmm(fit: GlmmFit, options: BootstrapOptions): Pr
   const stats = (f: GlmmFit) => Float64Array.from([...thetaToSdcor(terms, f.theta, 1).subarray(0, nt), ...f.beta]);
   const jackBlock = options.jackknife ? jackknifeBlock(model, options.jackknife) : -1;
   const { simulate, messages } = glmmSimulator(model, fit.theta, fit.beta, seed);
+  if (fit.thetaEstimation) {
+    messages.push(`the negative binomial size is held at its estimate ${fit.nbSize} in every replicate (as lme4's bootMer): the intervals leave out its uncertainty`);
+  }
   // each refit starts from θ̂ (stage 1; stage 2 from stage 1's optimum), as lme4's refit
   const start = thetaToInternal(model, fit.theta);
   const t: Float64Array[] = [];

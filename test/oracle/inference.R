@@ -189,7 +189,8 @@ glmer_case <- function(name, file, formula, factors, family) {
 ## Our draws are not R's, so the tests compare distributions, not replicates.
 glmer_boot_case <- function(name, file, formula, factors, family, nsim) {
   d <- read_case(file, factors)
-  m <- lme4::glmer(as.formula(formula), data = d, family = family)
+  # family "negative.binomial": glmer.nb, whose bootMer refits hold the size θ at its estimate
+  m <- if (family == "negative.binomial") lme4::glmer.nb(as.formula(formula), data = d) else lme4::glmer(as.formula(formula), data = d, family = family)
   FUN <- function(x) { th <- getME(x, "theta"); c(setNames(th, NULL), fixef(x)) }  # scalar terms: sd = θ
   set.seed(1)
   b <- elapsed(suppressWarnings(suppressMessages(bootMer(m, FUN, nsim = nsim))))
@@ -265,6 +266,8 @@ cases <- list(
     c("herd", "period"), "binomial"),
   boot_cbpp = function() glmer_boot_case("boot_cbpp", "cbpp.csv", "cbind(incidence, size - incidence) ~ period + (1 | herd)",
     c("herd", "period"), "binomial", 2000),
+  boot_negbin = function() glmer_boot_case("boot_negbin", "grouseticks.csv", "TICKS ~ YEAR + (1 | LOCATION)",
+    c("YEAR", "LOCATION"), "negative.binomial", 1000),
   dyestuff2 = function() lmer_case("dyestuff2", "dyestuff2.csv", "Yield ~ 1 + (1 | Batch)", character(0), kr = FALSE)
 )
 
