@@ -16,6 +16,17 @@
  */
 import { incompleteBeta, incompleteGamma } from '../stats/distributions.js';
 import { dbinomLog, dpoisLog, lgamma } from '../glmm/rmath.js';
+import type { GlmFamily } from '../glmm/family.js';
+
+/**
+ * A GLMM's response at mean μ from the uniform u: binomial k/m with k ~ Binomial(m, μ) (m the row's
+ * whole number of trials), Poisson(μ) or NB2(θ, μ) by the family's size.
+ */
+export function familyDraw(family: Pick<GlmFamily, 'family' | 'theta'>, u: number, mu: number, m: number): number {
+  if (family.family === 'binomial') return binomialInverse(u, m, mu) / m;
+  if (family.family === 'poisson') return poissonInverse(u, mu);
+  return negbinInverse(u, family.theta!, mu);
+}
 
 /** The Binomial(n, p) draw of the uniform u ∈ (0, 1) (n a whole number ≥ 0). */
 export function binomialInverse(u: number, n: number, p: number): number {

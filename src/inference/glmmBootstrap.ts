@@ -26,7 +26,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmModel } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
-import { binomialInverse, negbinInverse, poissonInverse } from './discreteDraws.js';
+import { familyDraw } from './discreteDraws.js';
 import { thetaToSdcor, varianceParameterNames } from './lmmProfile.js';
 import { refuseKnownCovariance } from './knownCovariance.js';
 import { jackknifeBlock, jackknifeGlmm } from './jackknife.js';
@@ -62,8 +62,7 @@ export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: 
     for (let i = 0; i < n; i++) {
       const mu = family.linkinv(eta[i]);
       const v = rng.uniform(replicate, STREAM_EPS, i);
-      y[i] = family.family === 'binomial' ? binomialInverse(v, weights[i], mu) / weights[i]
-        : family.family === 'poisson' ? poissonInverse(v, mu) : negbinInverse(v, family.theta!, mu);
+      y[i] = familyDraw(family, v, mu, weights[i]);
     }
     return y;
   };

@@ -12,13 +12,13 @@
  * STREAM_U + k (index level·q + column), its ε (LMM) or its response's uniforms (GLMM) from STREAM_EPS
  * (index = row), so a replicate is a pure function of (seed, r).
  */
-import { DataError, ModelError, OptionError } from '../errors/errors.js';
+import { DataError, OptionError } from '../errors/errors.js';
 import { CounterNormal, STREAM_EPS, STREAM_U } from '../model/random.js';
 import { fillTemplate } from '../linalg/template.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { GlmFamily } from '../glmm/family.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
-import { binomialInverse, negbinInverse, poissonInverse } from './discreteDraws.js';
+import { familyDraw } from './discreteDraws.js';
 import { refuseKnownCovariance } from './knownCovariance.js';
 
 export interface SimulateOptions {
@@ -110,12 +110,7 @@ export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOpti
       for (let i = 0; i < n; i++) yr[i] = eta[i] + (fit.sigma * rng.normal(r, STREAM_EPS, i)) / (weights ? Math.sqrt(weights[i]) : 1);
     } else {
       for (let i = 0; i < n; i++) {
-        const mu = family.linkinv(eta[i]);
-        const v = rng.uniform(r, STREAM_EPS, i);
-        if (family.family === 'binomial') { const m = weights ? weights[i] : 1; yr[i] = binomialInverse(v, m, mu) / m; }
-        else if (family.family === 'poisson') yr[i] = poissonInverse(v, mu);
-        else if (family.family === 'negative.binomial') yr[i] = negbinInverse(v, family.theta!, mu);
-        else throw new ModelError(`simulate: no draws for the family ${String(family.family)}`);
+        yr[i] = familyDraw(family, rng.uniform(r, STREAM_EPS, i), family.linkinv(eta[i]), weights ? weights[i] : 1);
       }
     }
     y.push(yr);
