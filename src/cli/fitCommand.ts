@@ -19,7 +19,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { formatSummary } from '../lmm/summary.js';
 import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInference.js';
-import { printCoefTable, printTypeIIIAnova } from '../inference/format.js';
+import { printCoefTable, printAnovaTable } from '../inference/format.js';
 import { chooseEngine, glmmEngineError, lmerThroughEngine } from './engines.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
@@ -389,7 +389,7 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       } else {
         const method = coef.ddf === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's";
         const text = formatSummary(fit, { method, table: printCoefTable(coef.rows) });
-        const anovaText = aov.rows.length ? ['', ...printTypeIIIAnova(aov.rows, coef.ddf)] : [];
+        const anovaText = aov.rows.length ? ['', ...printAnovaTable(aov.rows, coef.ddf)] : [];
         io.stdout(`${[text, ...anovaText].join('\n')}\n`);
       }
       return 0;
