@@ -3,9 +3,9 @@
  * (test/oracle/anova_types.R → test/fixtures/inference/anova-types.json), evaluated at lme4's θ and σ
  * so that the optimizer is out of the comparison (as test/inference/anova.test.ts):
  *  - the hypothesis matrices of every term and type against show_tests(): absolute 1e-12 (worst
- *    seen 3.6e-15, design_covariate type I grp);
+ *    seen 4.4e-15, three_way type I B);
  *  - the F tests with Satterthwaite's and Kenward–Roger's ddf: NumDF exactly; F and Sum Sq relative
- *    1e-9 (worst 1.9e-12, two_covariates type I z); DenDF relative 1e-6 for Satterthwaite (worst
+ *    1e-9 (worst 1.1e-11, three_way type II A, whose F is 1e-4); DenDF relative 1e-6 for Satterthwaite (worst
  *    2.0e-8, two_covariates type II x: lmerTest's Jacobian of Var(β̂) is numDeriv's, ours analytic)
  *    and 1e-9 for Kenward–Roger (worst 1.1e-13); p relative 1e-6, absolute 1e-12 below 1e-7
  *    (worst 3.9e-9 relative, design_covariate type I Days, Satterthwaite);
@@ -14,7 +14,8 @@
  * Models: an unbalanced 2×3 factorial with its interaction, a factor × covariate interaction, two
  * covariates and their interaction (random slope), a factorial with a covariate under nested and
  * crossed random effects, nested fixed terms (A/B, A/x: lmerTest's containment ignores the variables
- * coded by indicators), and the sleepstudy designs of the type III tests.
+ * coded by indicators), a three-way factor × factor × covariate interaction, a model without an
+ * intercept, and the sleepstudy designs of the type III tests.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -78,6 +78,8 @@ cases <- list(
   nested_crossed = function() case("nested_crossed", "anova_types.csv", "y ~ A * B + x + (1 | g/h) + (1 | item)", c("g", "h", "item")),
   nested_fixed = function() case("nested_fixed", "anova_types.csv", "y ~ A / B + (1 | g)", c("g")),
   slopes_within = function() case("slopes_within", "anova_types.csv", "y ~ A / x + z + (1 | g)", c("g")),
+  three_way = function() case("three_way", "anova_types.csv", "y ~ A * B * x + (1 | g)", c("g")),
+  no_intercept = function() case("no_intercept", "anova_types.csv", "y ~ 0 + B * z + (1 | g)", c("g")),
   design_covariate = function() case("design_covariate", "sleepstudy_design.csv", "Reaction ~ Days * grp + (Days | Subject)", "Subject"),
   design_factors = function() case("design_factors", "sleepstudy_design.csv", "Reaction ~ grp * phase + Days + (1 | Subject)", "Subject"),
   one_term = function() case("one_term", "sleepstudy_unbalanced.csv", "Reaction ~ Days + (Days | Subject)", "Subject")
