@@ -19,7 +19,8 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { formatSummary } from '../lmm/summary.js';
 import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInference.js';
-import { printCoefTable, printTypeIIIAnova } from '../inference/format.js';
+import { checkAnovaType } from '../inference/anovaType.js';
+import { printCoefTable, printAnovaTable } from '../inference/format.js';
 import { chooseEngine, glmmEngineError, lmerThroughEngine } from './engines.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
@@ -96,8 +97,10 @@ export interface FitArgs {
   encoding?: string;
   /** numbers with a few text values in a CSV column: error (default) or missing */
   strayText?: string;
-  /** lmer: add lmerTest's t tests and type III anova with these ddf (satterthwaite or kenward-roger) */
+  /** lmer: add lmerTest's t tests and anova (type III unless `type`) with these ddf (satterthwaite or kenward-roger) */
   ddf?: string;
+  /** with `ddf`: the anova's type, I, II or III (or 1, 2, 3; default III) */
+  type?: string;
   /** where the rows are read: memory, stream, duckdb, clickhouse (default: memory, duckdb for a large file or a glob; src/cli/engines.ts) */
   engine?: string;
   /** clickhouse: the HTTP interface */
@@ -370,6 +373,8 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
   try {
     const ddf = args.ddf === undefined ? undefined : checkDdf(args.ddf);
     if (ddf && args.family !== undefined) throw new CliError('--ddf is for linear mixed models (lmer): a GLMM\'s fixed effects get z tests');
+    const type = args.type === undefined ? undefined : checkAnovaType(args.type);
+    if (type && !ddf) throw new CliError('--type chooses the type of the anova that --ddf adds: give --ddf too');
     if (args.ranef !== undefined && !args.json) throw new CliError('--ranef chooses how --json writes the random effects: give --json too');
     if (args.ranef !== undefined && !(RANEF_MODES as readonly string[]).includes(args.ranef)) {
       throw new CliError(`--ranef must be one of ${RANEF_MODES.join(', ')}, not '${args.ranef}'`);
@@ -378,18 +383,19 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     const { fit } = await fitFromArgs(args, io);
     if (ddf && 'reml' in fit) {
       const coef = coefficientTable(fit, { ddf });
-      const aov = anovaTable(fit, { ddf });
+      const aov = anovaTable(fit, { ddf, type });
       if (!args.quiet) for (const m of new Set([...coef.messages, ...aov.messages])) io.stderr(`mixedgpu: warning: ${m}\n`);
       if (args.json) {
         const j = fit.toJSON(jsonOptions);
         j.ddf = coef.ddf;
         j.coefficients = Object.fromEntries(coef.rows.map((r) => [r.name, { estimate: r.estimate, se: r.se, df: r.df, t: r.t, p: r.p }]));
+        j.anovaType = aov.type;
         j.anova = Object.fromEntries(aov.rows.map((r) => [r.term, { numdf: r.numdf, dendf: r.dendf, F: r.F, p: r.p, sumsq: r.sumsq, meansq: r.meansq }]));
         io.stdout(`${JSON.stringify(j, null, 2)}\n`);
       } else {
         const method = coef.ddf === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's";
         const text = formatSummary(fit, { method, table: printCoefTable(coef.rows) });
-        const anovaText = aov.rows.length ? ['', ...printTypeIIIAnova(aov.rows, coef.ddf)] : [];
+        const anovaText = aov.rows.length ? ['', ...printAnovaTable(aov.rows, coef.ddf, aov.type)] : [];
         io.stdout(`${[text, ...anovaText].join('\n')}\n`);
       }
       return 0;

@@ -1,6 +1,6 @@
 /**
  * Inference on fitted models, the library's entry points (the CLI and the fit methods of
- * methods.ts call these): lmerTest's coefficient table and type III anova with Satterthwaite's or
+ * methods.ts call these): lmerTest's coefficient table and anova of type I, II or III with Satterthwaite's or
  * Kenward–Roger's ddf, contrasts, lme4's confint (Wald, profile, parametric bootstrap), the
  * bootstrap itself, prediction intervals, and anova(m0, m1, …) between nested models.
  *
@@ -25,7 +25,7 @@ import { newDataDesign } from '../results/predict.js';
 import { type DdfContext, type FTest, type TTest, contest1D, contestMD } from './contest.js';
 import { kenwardRoger } from './kenwardRoger.js';
 import { varparCovariance } from './satterthwaite.js';
-import { typeIIIContrasts } from './typeIII.js';
+import { type AnovaType, type AnovaTypeOption, anovaHypotheses, checkAnovaType } from './anovaType.js';
 import { lmmProfileProblem, sdcorToTheta, varianceParameterNames } from './lmmProfile.js';
 import { glmmProfileProblem } from './glmmProfile.js';
 import { LowerDevianceError, type ProfileOptions, profileIntervals, profileModel } from './profile.js';
@@ -119,12 +119,16 @@ export function coefficientTable(fit: LmmFit, options: { ddf?: Ddf } = {}): { dd
 
 export interface AnovaRow extends FTest { term: string }
 
-/** lmerTest's anova(fit, type = "III", ddf): one F test per fixed-effects term. */
-export function anovaTable(fit: LmmFit, options: { ddf?: Ddf } = {}): { ddf: Ddf; rows: AnovaRow[]; messages: string[] } {
+/**
+ * lmerTest's anova(fit, type, ddf): one F test per fixed-effects term of its type I, II or III
+ * hypothesis (default III; src/inference/anovaType.ts). Terms with no estimable column are left out.
+ */
+export function anovaTable(fit: LmmFit, options: { ddf?: Ddf; type?: AnovaTypeOption } = {}): { ddf: Ddf; type: AnovaType; rows: AnovaRow[]; messages: string[] } {
+  const type = checkAnovaType(options.type);
   const ddf = checkDdf(options.ddf);
   const { ctx, messages } = ddfContext(fit, ddf);
-  const rows = typeIIIContrasts(fit.model.frame).filter((h) => h.L.length > 0).map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
-  return { ddf: ctx.method, rows, messages };
+  const rows = anovaHypotheses(fit.model.frame, type).filter((h) => h.L.length > 0).map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
+  return { ddf: ctx.method, type, rows, messages };
 }
 
 /** The test of Lβ = 0 for any contrast matrix L (rows of p entries; one row also gives its t test). */

@@ -4,6 +4,7 @@
  * through print.anova), lmerTest's anova heading, lme4's anova(m0, m1) table, and confint's matrix.
  */
 import { formatPval, formatR, printMatrix, roundR, zapsmall } from '../results/rFormat.js';
+import { type AnovaType, anovaHeading } from './anovaType.js';
 
 /** A numeric table: columns of values (NaN prints as the na string), with row and column names. */
 export interface NumericTable {
@@ -127,9 +128,9 @@ export function printCoefTable(rows: { name: string; estimate: number; se: numbe
   }, { digits: 4 });
 }
 
-/** lmerTest's anova(fit, type = "III", ddf): heading and table. */
-export function printTypeIIIAnova(rows: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[], method: 'satterthwaite' | 'kenward-roger'): string[] {
-  const heading = `Type III Analysis of Variance Table with ${method === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's"} method`;
+/** lmerTest's anova(fit, type, ddf): heading (of the type, default III) and table. */
+export function printAnovaTable(rows: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[], method: 'satterthwaite' | 'kenward-roger', type: AnovaType = 'III'): string[] {
+  const heading = anovaHeading(type, method);
   return printAnova({
     rowNames: rows.map((r) => r.term),
     colNames: ['Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'],

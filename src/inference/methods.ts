@@ -1,6 +1,6 @@
 /**
  * The inference methods of fitted models (issue 11's library interface): fit.coefficients({ ddf }),
- * fit.anova({ ddf }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
+ * fit.anova({ ddf, type }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
  * predict(newdata, { interval }) on lmer fits; confint and bootstrap on glmer fits; simulate(nsim,
  * { seed, useU }) on both. The fit classes live below the
  * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
@@ -12,6 +12,7 @@ import { type PredictOptions, checkPredictCall } from '../results/predict.js';
 import type { DataInput } from '../io/dataInput.js';
 import type { BackendOptions } from '../backend/select.js';
 import type { FTest, TTest } from './contest.js';
+import type { AnovaTypeOption } from './anovaType.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import {
   type AnovaRow, type CoefficientRow, type ConfintOptions, type ConfintResult, type Ddf, type IntervalKind, type PredictionIntervals,
@@ -24,8 +25,8 @@ declare module '../lmm/lmmFit.js' {
   interface LmmFit {
     /** lmerTest's coefficient table with Satterthwaite's (default) or Kenward–Roger's ddf */
     coefficients(options?: { ddf?: Ddf }): CoefficientRow[];
-    /** lmerTest's type III anova table */
-    anova(options?: { ddf?: Ddf }): AnovaRow[];
+    /** lmerTest's anova table of type 'III' (default), 'II' or 'I' (also 3, 2, 1) */
+    anova(options?: { ddf?: Ddf; type?: AnovaTypeOption }): AnovaRow[];
     /** the F test of Lβ = 0 (and the t test for one row) */
     contrast(L: number[][] | number[], options?: { ddf?: Ddf }): FTest & { t?: TTest };
     /** lme4's confint (profile by default, Wald, or the parametric bootstrap) */
@@ -56,7 +57,7 @@ const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata: DataInp
 
 Object.assign(LmmFit.prototype, {
   coefficients(this: LmmFit, options?: { ddf?: Ddf }) { return coefficientTable(this, options).rows; },
-  anova(this: LmmFit, options?: { ddf?: Ddf }) { return anovaTable(this, options).rows; },
+  anova(this: LmmFit, options?: { ddf?: Ddf; type?: AnovaTypeOption }) { return anovaTable(this, options).rows; },
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },

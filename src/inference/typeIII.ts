@@ -10,18 +10,14 @@
  *   columns of the terms that contain it)
  *   keep L's rows named as X's columns; a term's hypothesis is t(L[, its columns]) without zero rows.
  */
-import type { Column } from '../frame/columns.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
-import type { Term } from '../formula/types.js';
 import { zapsmall } from '../results/rFormat.js';
+import { termContainment } from './containment.js';
+import { termColumns } from './termColumns.js';
+import { type TermHypothesis, typeIContrasts } from './typeI.js';
 
-export interface TermHypothesis {
-  /** the term's label (`Days`, `grp`, `Days:grp`) */
-  term: string;
-  /** the contrast matrix, rows of p entries (none: the term has no estimable columns) */
-  L: number[][];
-}
+export type { TermHypothesis } from './typeI.js';
 
 /** lmerTest's type III hypotheses, one per fixed-effects term, in the formula's term order. */
 export function typeIIIContrasts(frame: ModelFrame): TermHypothesis[] {
@@ -47,7 +43,7 @@ export function typeIIIContrasts(frame: ModelFrame): TermHypothesis[] {
   const Lflat: number[] = [];
   for (let i = 0; i < r; i++) for (let j = 0; j < p; j++) Lflat.push(coef[j * r + i]);
   let L = zapsmall(Lflat, 7);
-  const contained = containment(terms, frame.columns);
+  const contained = termContainment(part, frame.columns);
   const order = terms.map((t, k) => k).sort((a, b) => terms[b].vars.length - terms[a].vars.length || a - b);
   for (const k of order) {
     const holders = contained[k];
@@ -68,75 +64,6 @@ export function typeIIIContrasts(frame: ModelFrame): TermHypothesis[] {
       .map((c) => rowOf.map((i) => (i >= 0 ? L[i * p + c] : 0)))
       .filter((row) => row.reduce((s, v) => s + Math.abs(v), 0) > 1e-8),
   }));
-}
-
-/** For each term, the indices of X's columns (after rank-deficient columns were dropped) it produced. */
-export function termColumns(frame: ModelFrame): number[][] {
-  const part = frame.formula.fixed;
-  const columnOf = (label: string) => frame.columns.get(label)!;
-  const index = new Map(frame.xnames.map((x, j) => [x, j]));
-  return part.terms.map((t) => {
-    return termNames(t, part, columnOf).map((nm) => index.get(nm)).filter((j): j is number => j !== undefined);
-  });
-}
-
-/** The column names a term produces within the model (R's coding rules), without evaluating rows. */
-function termNames(t: Term, part: ModelFrame['formula']['fixed'], columnOf: (label: string) => Column): string[] {
-  // the names depend only on levels and the coding rule: evaluate the term on zero rows
-  const full = modelMatrix(part, columnOf, 0);
-  const before = modelMatrix({ intercept: part.intercept, terms: part.terms.slice(0, part.terms.indexOf(t)) }, columnOf, 0).names.length;
-  const upto = modelMatrix({ intercept: part.intercept, terms: part.terms.slice(0, part.terms.indexOf(t) + 1) }, columnOf, 0).names.length;
-  return full.names.slice(before, upto);
-}
-
-/**
- * lmerTest's containment(): term B contains term A when A's variables are a proper subset of B's
- * and both involve the same numeric variables.
- */
-function containment(terms: Term[], columns: Map<string, Column>): number[][] {
-  const vars = terms.map((t) => t.vars.map((v) => v.label));
-  const numerics = vars.map((vs) => vs.filter((v) => columns.get(v)?.kind === 'numeric').sort().join('\u0000'));
-  return terms.map((_, a) => terms.map((__, b) => b).filter((b) =>
-    b !== a && vars[a].every((v) => vars[b].includes(v)) && vars[b].some((v) => !vars[a].includes(v)) && numerics[a] === numerics[b]));
-}
-
-/** type I hypotheses: rows of t(L) of the Doolittle factorization XᵀX = L U (lmerTest::get_contrasts_type1) */
-function typeIContrasts(frame: ModelFrame, assign: number[][]): TermHypothesis[] {
-  const { n, p, X } = frame;
-  const terms = frame.formula.fixed.terms;
-  if (p === 1 && frame.formula.fixed.intercept) return terms.map((t) => ({ term: t.label, L: [] }));
-  const XtX = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += X[a * n + i] * X[b * n + i];
-    XtX[a * p + b] = XtX[b * p + a] = s;
-  }
-  const Lt = p === 1 ? [1] : doolittleLt(XtX, p);
-  return terms.map((t, k) => ({ term: t.label, L: assign[k].map((r) => Lt.slice(r * p, r * p + p)) }));
-}
-
-/** t(L) of lmerTest's doolittle(x, eps = 1e-6): the unit lower factor of x = L U without pivoting, small entries zeroed. */
-function doolittleLt(x: Float64Array, n: number, eps = 1e-6): number[] {
-  const L = new Float64Array(n * n), U = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) L[i * n + i] = 1;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let u = x[i * n + j];
-      for (let k = 0; k < i; k++) u -= L[i * n + k] * U[k * n + j];
-      U[i * n + j] = u;
-    }
-    for (let j = i + 1; j < n; j++) {
-      let l = x[j * n + i];
-      for (let k = 0; k < i; k++) l -= L[j * n + k] * U[k * n + i];
-      L[j * n + i] = Math.abs(U[i * n + i]) < eps ? 0 : l / U[i * n + i];
-    }
-  }
-  const out: number[] = [];
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
-    const v = L[c * n + r];
-    out.push(Math.abs(v) < eps ? 0 : v);
-  }
-  return out;
 }
 
 /**

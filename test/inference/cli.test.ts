@@ -45,6 +45,26 @@ describe('mixedgpu inference CLI', () => {
     expect(r.stdout).toContain(text.anova_satterthwaite.join('\n'));
   });
 
+  it('fit --ddf --type: lmerTest\'s anova of type I or II, printed as R prints it, and in the JSON', async () => {
+    const types = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'inference', 'anova-types.json'), 'utf8')) as
+      { name: string; types: Record<string, { printed: Record<string, string[]>; kenward_roger: Record<string, { F: number }> }> }[];
+    const ref = types.find((c) => c.name === 'design_covariate')!;
+    const args = { file: data('sleepstudy_design.csv'), formula: 'Reaction ~ Days * grp + (Days | Subject)', factors: 'Subject' };
+    for (const [type, ddf] of [['II', 'satterthwaite'], ['I', 'kenward-roger'], ['2', 'kenward-roger']] as const) {
+      const r = await capture((io) => runFit({ ...args, ddf, type }, io));
+      expect(r.code).toBe(0);
+      const roman = type === '2' ? 'II' : type;
+      expect(r.stdout).toContain(ref.types[roman].printed[ddf === 'satterthwaite' ? 'satterthwaite' : 'kenward_roger'].join('\n'));
+    }
+    const j = JSON.parse((await capture((io) => runFit({ ...args, ddf: 'kenward-roger', type: 'I', json: true }, io))).stdout);
+    expect(j.anovaType).toBe('I');
+    for (const [term, a] of Object.entries(j.anova) as [string, { F: number }][]) expect(rel(a.F, ref.types.I.kenward_roger[term].F)).toBeLessThan(1e-4);
+    const plain = JSON.parse((await capture((io) => runFit({ ...args, ddf: 'satterthwaite', json: true }, io))).stdout);
+    expect(plain.anovaType).toBe('III');
+    expect((await capture((io) => runFit({ ...args, type: 'II' }, io))).stderr).toMatch(/--type chooses the type of the anova that --ddf adds: give --ddf too/);
+    expect((await capture((io) => runFit({ ...args, ddf: 'satterthwaite', type: 'IV' }, io))).stderr).toMatch(/unknown anova type 'IV': choose 'I', 'II' or 'III'/);
+  }, 60_000);
+
   it('anova --json: models by npar and the χ² tests', async () => {
     const ref = loadInference<{ models: { formula: string; npar: number; loglik: number }[]; tests: ({ chisq: number; df: number; p: number } | null)[] }>('lrt_sleepstudy');
     const r = await capture((io) => runAnova({ file: data('sleepstudy.csv'), formulas: ['Reaction ~ Days + (Days | Subject)', 'Reaction ~ Days + (1 | Subject)', 'Reaction ~ 1 + (1 | Subject)'], factors: 'Subject', json: true }, io));

@@ -9,7 +9,7 @@ import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
 import { type DdfContext, contest1D, contestMD } from '../../src/inference/contest.js';
 import { typeIIIContrasts } from '../../src/inference/typeIII.js';
 import { likelihoodRatioTable } from '../../src/inference/lrt.js';
-import { printCoefTable, printIntervals, printLrtTable, printTypeIIIAnova } from '../../src/inference/format.js';
+import { printCoefTable, printIntervals, printLrtTable, printAnovaTable } from '../../src/inference/format.js';
 import { qnorm } from '../../src/stats/distributions.js';
 import { loadDataFile, loadInference } from '../helpers/inference.js';
 
@@ -35,7 +35,7 @@ describe('printed inference tables', async () => {
     });
     it(`type III anova, ${m}`, () => {
       const rows = typeIIIContrasts(model.frame).map((h) => ({ term: h.term, ...contestMD(ctx[m], h.L) }));
-      expect(printTypeIIIAnova(rows, m === 'satterthwaite' ? 'satterthwaite' : 'kenward-roger')).toEqual(ref[`anova_${m}`]);
+      expect(printAnovaTable(rows, m === 'satterthwaite' ? 'satterthwaite' : 'kenward-roger')).toEqual(ref[`anova_${m}`]);
     });
   }
   it('likelihood-ratio anova', async () => {
