@@ -28,6 +28,17 @@ function checkInversion(inv: (u: number) => number, logPmf: (k: number) => numbe
   return checked;
 }
 
+/** Each statistic's bootstrap mean within 0.3 of bootMer's SDs of bootMer's mean, and its SD within 20% of bootMer's. */
+function expectBootMerDistribution(boot: { names: string[]; t: Float64Array[] }, ref: { mean: Record<string, number>; sd: Record<string, number> }): void {
+  boot.names.forEach((name, k) => {
+    const v = boot.t.map((row) => row[k]);
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+    expect(Math.abs(m - ref.mean[name]) / ref.sd[name], name).toBeLessThan(0.3);
+    expect(Math.abs(sd / ref.sd[name] - 1), name).toBeLessThan(0.2);
+  });
+}
+
 describe('GLMM parametric bootstrap', () => {
   it('binomial, Poisson and negative binomial draws invert their distribution functions exactly', () => {
     for (const [n, p] of [[1, 0.3], [1, 0.97], [5, 0.5], [30, 0.02], [200, 0.6], [5000, 0.35]] as const) {
@@ -100,13 +111,7 @@ describe('GLMM parametric bootstrap', () => {
     expect(Math.abs(again.theta[0] - boot.t[3][0])).toBeLessThan(1e-3);
     again.beta.forEach((b, j) => expect(Math.abs(b - boot.t[3][1 + j])).toBeLessThan(1e-3));
     // the distribution: means within 0.3 and SDs within 20% of bootMer's (Monte Carlo SEs at 200 replicates: 0.07 and ~5-8%)
-    boot.names.forEach((name, k) => {
-      const v = boot.t.map((row) => row[k]);
-      const m = v.reduce((a, b) => a + b, 0) / v.length;
-      const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-      expect(Math.abs(m - ref.mean[name]) / ref.sd[name], name).toBeLessThan(0.3);
-      expect(Math.abs(sd / ref.sd[name] - 1), name).toBeLessThan(0.2);
-    });
+    expectBootMerDistribution(boot, ref);
     const ci = await fit.confint({ method: 'boot', nsim: 40, seed: 2 });
     expect(Object.keys(ci.intervals)).toEqual(boot.names);
     for (const [lo, hi] of Object.values(ci.intervals)) expect(lo!).toBeLessThan(hi!);
@@ -124,12 +129,6 @@ describe('GLMM parametric bootstrap', () => {
     expect(boot.messages.join(' ')).toMatch(/negative binomial size is held at its estimate 2\.04\d* in every replicate/);
     boot.names.forEach((name, k) => expect(Math.abs(boot.t0[k] - ref.t0[name])).toBeLessThan(0.02 * ref.sd[name]));
     // means within 0.3 and SDs within 20% of bootMer's (Monte Carlo SEs at 200 replicates: 0.07 and ~5%)
-    boot.names.forEach((name, k) => {
-      const v = boot.t.map((row) => row[k]);
-      const m = v.reduce((a, b) => a + b, 0) / v.length;
-      const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-      expect(Math.abs(m - ref.mean[name]) / ref.sd[name], name).toBeLessThan(0.3);
-      expect(Math.abs(sd / ref.sd[name] - 1), name).toBeLessThan(0.2);
-    });
+    expectBootMerDistribution(boot, ref);
   }, 300_000);
 });
