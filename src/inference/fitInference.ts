@@ -14,6 +14,7 @@ import { formGram, referenceGram } from '../backend/cpu/gram.js';
 import { knownCovarianceGram } from '../relmat/gram.js';
 import { type BackendOptions, bootstrapGramBackend } from '../backend/select.js';
 import type { GramMatrix } from '../linalg/gram.js';
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { fillTemplate } from '../linalg/template.js';
 import { fitFromStart, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
@@ -286,6 +287,51 @@ export interface PredictionIntervals {
   se: Float64Array;
 }
 
+/**
+ * What predictionVariances needs of a fit: the blocked factor at the internal θ̂, the blocks' internal
+ * templates there, and each block's Σ_b = σ² T Tᵀ of lme4's θ̂ in the model's coordinates (terms of a
+ * block side by side).
+ */
+function predictionSystem(fit: LmmFit): { chol: BlockedCholesky; templates: Float64Array[]; covariance: Float64Array[] } {
+  const model = fit.model;
+  const chol = referenceOf(fit).chol;
+  const thetaInt = thetaToInternal(model, fit.theta);
+  chol.factor(thetaInt);
+  const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaInt, T); return T; });
+  const covariance = model.blocks.map((b) => {
+    const q = b.q;
+    const T = new Float64Array(q * q);
+    fillTemplate(b, fit.theta, T);
+    const S = new Float64Array(q * q);
+    for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) { let acc = 0; for (let u = 0; u < q; u++) acc += T[r * q + u] * T[c * q + u]; S[r * q + c] = fit.sigma * fit.sigma * acc; }
+    return S;
+  });
+  return { chol, templates, covariance };
+}
+
+/**
+ * lme4's hatvalues(fit): the diagonal of the hat matrix H = W̃ A⁻¹ W̃ᵀ of the penalized least-squares
+ * system, W̃ = √W [ZΛ X], A = W̃ᵀW̃ + [I 0; 0 0] = L Lᵀ (the blocked factor at θ̂), so
+ *   h_i = w_i ‖L⁻¹ [Λᵀ z_i; x_i]‖² = w_i Var(ŷ_i)/σ²
+ * with Var(ŷ_i) the fitted row's confidence variance (predictInterval.ts, one sparse forward solve a
+ * row); Σ h_i is the model's effective degrees of freedom. Known covariances are refused, as the
+ * intervals are.
+ */
+export function hatValues(fit: LmmFit): Float64Array {
+  refuseKnownCovariance(fit.model, 'hat values', "their solve treats each grouping factor's levels as independent");
+  const model = fit.model;
+  const { n, p, X } = model.frame;
+  const { chol, templates, covariance } = predictionSystem(fit);
+  const weights = model.frame.weights;
+  const rows = Array.from({ length: n }, (_, i) => ({
+    x: Float64Array.from({ length: p }, (_, j) => X[j * n + i]),
+    groups: model.blocks.map((b) => ({ level: b.codes[i], z: b.Z.subarray(i * b.q, (i + 1) * b.q) })),
+  }));
+  const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, covariance, fit.sigma, rows);
+  const s2 = fit.sigma * fit.sigma;
+  return Float64Array.from(v, (vi, i) => ((weights ? weights[i] : 1) * vi.confidence) / s2);
+}
+
 /** Confidence or prediction intervals for new rows (predictInterval.ts). */
 export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options: { interval: IntervalKind; level?: number; groups?: boolean; allowNewLevels?: boolean }): PredictionIntervals {
   const level = options.level ?? 0.95;
@@ -295,19 +341,7 @@ export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options:
   const yhat = fit.predict(newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const d = newDataDesign(fit, newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const model = fit.model;
-  const chol = referenceOf(fit).chol;
-  const thetaInt = thetaToInternal(model, fit.theta);
-  chol.factor(thetaInt);
-  const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaInt, T); return T; });
-  const covariance = model.blocks.map((_, k) => {
-    // Σ_b of the block in the model's coordinates: σ² T Tᵀ of its lme4 θ (terms of a block side by side)
-    const b = model.blocks[k], q = b.q;
-    const T = new Float64Array(q * q);
-    fillTemplate(b, fit.theta, T);
-    const S = new Float64Array(q * q);
-    for (let r = 0; r < q; r++) for (let c = 0; c < q; c++) { let acc = 0; for (let u = 0; u < q; u++) acc += T[r * q + u] * T[c * q + u]; S[r * q + c] = fit.sigma * fit.sigma * acc; }
-    return S;
-  });
+  const { chol, templates, covariance } = predictionSystem(fit);
   const { n, X } = d;
   const p = model.frame.p;
   const rows = Array.from({ length: n }, (_, i) => ({

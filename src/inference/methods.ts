@@ -16,7 +16,7 @@ import type { AnovaTypeOption } from './anovaType.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import {
   type AnovaRow, type CoefficientRow, type ConfintOptions, type ConfintResult, type Ddf, type IntervalKind, type PredictionIntervals,
-  anovaTable, bootstrapFit, checkLme4Criterion, coefficientTable, confintGlmm, confintLmm, contrastTest, predictWithIntervals,
+  anovaTable, bootstrapFit, checkLme4Criterion, hatValues, coefficientTable, confintGlmm, confintLmm, contrastTest, predictWithIntervals,
 } from './fitInference.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
@@ -39,6 +39,8 @@ declare module '../lmm/lmmFit.js' {
     predict(newdata: DataInput, options: PredictOptions & { interval: IntervalKind; level?: number }): PredictionIntervals;
     /** lme4's simulate(): nsim responses drawn from the fitted model (src/inference/simulate.ts) */
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
+    /** lme4's hatvalues(): the hat matrix's diagonal, one sparse solve a row (fitInference.ts hatValues) */
+    hatvalues(): Float64Array;
   }
 }
 
@@ -62,6 +64,7 @@ Object.assign(LmmFit.prototype, {
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
+  hatvalues(this: LmmFit) { return hatValues(this); },
   predict(this: LmmFit, newdata: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     // the arguments checked (interval and level among lmer predict's options), the data as Arrow
     const data = checkPredictCall(newdata, options, false);

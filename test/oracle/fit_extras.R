@@ -1,6 +1,7 @@
 #!/usr/bin/env Rscript
-# lme4's predict with re.form (a subset of the random-effects terms), coef() and rePCA() on the
-# reference data sets, for test/predictReform.test.ts, test/coef.test.ts and test/rePCA.test.ts. Each model is fitted to tight tolerances (the optimum our fit reaches)
+# lme4's predict with re.form (a subset of the random-effects terms), coef(), rePCA() and hatvalues()
+# on the reference data sets, for test/predictReform.test.ts, test/coef.test.ts, test/rePCA.test.ts and
+# test/hatvalues.test.ts. Each model is fitted to tight tolerances (the optimum our fit reaches)
 # and predicted on new data for each re.form; lme4's mkNewReTrms takes, for every re.form term, the
 # columns of ranef(fit)[[group]] named by the term. (No glmer case: glmer's optimum is off the
 # converged Laplace deviance's by its early-stopping PIRLS, so its predictions are not ours to 1e-6;
@@ -44,8 +45,13 @@ res <- lapply(cases, function(cs) {
   cf <- coef(cs$fit)
   coefs <- lapply(names(cf), function(g) list(group = g, levels = rownames(cf[[g]]), columns = names(cf[[g]]),
     values = lapply(setNames(names(cf[[g]]), names(cf[[g]])), function(nm) unname(as.numeric(cf[[g]][[nm]])))))
-  list(name = cs$name, formula = paste(deparse(formula(cs$fit), width.cutoff = 500L), collapse = ""), theta = as.numeric(getME(cs$fit, "theta")), coef = coefs, rePCA = repca,
+  list(name = cs$name, formula = paste(deparse(formula(cs$fit), width.cutoff = 500L), collapse = ""), theta = as.numeric(getME(cs$fit, "theta")), coef = coefs, rePCA = repca, hat = unname(as.numeric(hatvalues(cs$fit))),
        rows = as.integer(rownames(cs$newdata)), objective = as.numeric(REMLcrit(cs$fit)),
        predictions = preds)
 })
-writeLines(toJSON(list(lme4 = as.character(packageVersion("lme4")), cases = res), auto_unbox = TRUE, digits = NA, pretty = TRUE), out)
+# hatvalues with prior weights (√W in the hat matrix)
+sw <- rd("sleepstudy_weighted.csv"); sw$Subject <- factor(sw$Subject)
+mw <- lmer(Reaction ~ Days + (Days | Subject), sw, weights = w, control = tight)
+weighted <- list(name = "sleepstudy_weighted", formula = "Reaction ~ Days + (Days | Subject)", weights = "w",
+  objective = as.numeric(REMLcrit(mw)), theta = as.numeric(getME(mw, "theta")), hat = unname(as.numeric(hatvalues(mw))))
+writeLines(toJSON(list(lme4 = as.character(packageVersion("lme4")), cases = res, weighted = weighted), auto_unbox = TRUE, digits = NA, pretty = TRUE), out)
