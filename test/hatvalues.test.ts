@@ -5,32 +5,18 @@
  * with prior weights (sleepstudy_weighted) 9.6e-10. And the definition itself on a small model: the
  * hat matrix formed densely from [ZΛ X], and tr H = Σ h_i.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
+import { dataText, fitCase, fitExtras, wellDetermined } from './helpers/fitExtras.js';
 
-const fixtures = join(import.meta.dirname, 'fixtures');
-const lme4 = JSON.parse(readFileSync(join(fixtures, 'fit-extras', 'lme4.json'), 'utf8')) as {
-  cases: { name: string; formula: string; hat: number[] }[];
-  weighted: { formula: string; weights: string; hat: number[] };
-};
-const files: Record<string, { file: string; factors?: string[] }> = {
-  sleepstudy_slopes: { file: 'sleepstudy.csv', factors: ['Subject'] },
-  sleepstudy_uncorrelated: { file: 'sleepstudy.csv', factors: ['Subject'] },
-  sleepstudy_no_fixed_slope: { file: 'sleepstudy.csv', factors: ['Subject'] },
-  penicillin_crossed: { file: 'penicillin.csv' },
-  pastes_nested: { file: 'pastes.csv' },
-};
-const table = (file: string, factors: string[] = []) => readCsv(readFileSync(join(fixtures, 'data', file), 'utf8'), { factors }).table;
+const table = (file: string, factors: string[] = []) => readCsv(dataText(file), { factors }).table;
 
 describe('hatvalues against lme4', () => {
-  for (const c of lme4.cases.filter((x) => x.name in files)) {
+  for (const c of fitExtras.cases.filter(wellDetermined)) {
     it(`${c.name}: ${c.formula}`, async () => {
-      const d = files[c.name];
-      const fit = await lmer(c.formula, table(d.file, d.factors), { factors: d.factors });
+      const fit = await fitCase(c);
       const h = fit.hatvalues();
       expect(h.length).toBe(c.hat.length);
       h.forEach((v, i) => expect(Math.abs(v - c.hat[i]), `row ${i + 1}`).toBeLessThan(1e-6));
@@ -38,7 +24,7 @@ describe('hatvalues against lme4', () => {
   }
 
   it('with prior weights', async () => {
-    const w = lme4.weighted;
+    const w = fitExtras.weighted;
     const fit = await lmer(w.formula, table('sleepstudy_weighted.csv', ['Subject']), { factors: ['Subject'], weights: w.weights });
     fit.hatvalues().forEach((v, i) => expect(Math.abs(v - w.hat[i]), `row ${i + 1}`).toBeLessThan(1e-6));
   });

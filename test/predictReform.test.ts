@@ -8,41 +8,22 @@
  * population level, a factor not named need not be in the new data, a GLMM's on both scales, and
  * errors name what is wrong.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
+import { caseData, dataText, fitCase, fitExtras, wellDetermined } from './helpers/fitExtras.js';
 
-const fixtures = join(import.meta.dirname, 'fixtures');
-const lme4 = JSON.parse(readFileSync(join(fixtures, 'fit-extras', 'lme4.json'), 'utf8')) as {
-  cases: { name: string; formula: string; rows: number[]; objective: number; predictions: { re_form: string; link: number[] }[] }[];
-};
-export const data: Record<string, { file: string; factors?: string[] }> = {
-  sleepstudy_slopes: { file: 'sleepstudy.csv', factors: ['Subject'] },
-  sleepstudy_uncorrelated: { file: 'sleepstudy.csv', factors: ['Subject'] },
-  sleepstudy_no_fixed_slope: { file: 'sleepstudy.csv', factors: ['Subject'] },
-  penicillin_crossed: { file: 'penicillin.csv' },
-  pastes_nested: { file: 'pastes.csv' },
-};
-const csv = (file: string) => readFileSync(join(fixtures, 'data', file), 'utf8');
-/** the CSV's rows (1-based, as R's row names) as a table of their own */
-function rowsOf(file: string, rows: number[], factors: string[] = []) {
-  const lines = csv(file).trim().split('\n');
-  return readCsv([lines[0], ...rows.map((r) => lines[r])].join('\n'), { factors }).table;
-}
+const csv = dataText;
 
 describe('predict with reForm against lme4', () => {
   // the models with a well-determined optimum (not sleepstudy_singular: test/rePCA.test.ts)
-  for (const c of lme4.cases.filter((x) => x.name in data)) {
+  for (const c of fitExtras.cases.filter(wellDetermined)) {
     it(`${c.name}: ${c.formula}`, async () => {
-      const d = data[c.name];
-      const table = readCsv(csv(d.file), { factors: d.factors ?? [] }).table;
-      const fit = await lmer(c.formula, table, { factors: d.factors });
+      const fit = await fitCase(c);
       expect(Math.abs(fit.objective - c.objective)).toBeLessThan(1e-9 * Math.abs(c.objective));
-      const nd = rowsOf(d.file, c.rows, d.factors);
+      const nd = caseData(c).rowsOf(c.rows);
       for (const p of c.predictions) {
         const ours = fit.predict(nd, { reForm: p.re_form });
         const scale = Math.max(...p.link.map(Math.abs));
