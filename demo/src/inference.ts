@@ -1,7 +1,7 @@
 /**
  * Worker side: the inference the page shows for a fit (issue 16 with the inference issue's
- * library): lmerTest's coefficient table (Satterthwaite's or Kenward–Roger's ddf) and type III
- * anova table for lmer fits, and lme4's confint — Wald at once, profile and the parametric
+ * library): lmerTest's coefficient table (Satterthwaite's or Kenward–Roger's ddf) and anova table
+ * of type I, II or III for lmer fits, and lme4's confint — Wald at once, profile and the parametric
  * bootstrap on request, with progress and an AbortSignal.
  */
 import { anovaTable, coefficientTable, confintGlmm, confintLmm, type ConfintResult, type Ddf, type LmmFit } from '../../src/index.js';
@@ -13,14 +13,15 @@ function isGlmm(fit: AnyFit): boolean {
   return 'nAGQ' in fit;
 }
 
-/** lmerTest's summary coefficients and anova(type = "III") for an lmer fit, with the chosen ddf. */
-export function inferenceTables(fit: AnyFit, ddf: Ddf): InferenceMsg {
+/** lmerTest's summary coefficients and anova(type) (default "III") for an lmer fit, with the chosen ddf. */
+export function inferenceTables(fit: AnyFit, ddf: Ddf, anovaType: InferenceMsg['anovaType'] = 'III'): InferenceMsg {
   if (isGlmm(fit)) throw new Error('denominator degrees of freedom are for lmer fits: a glmer fit has z tests (shown in the table)');
   const t0 = performance.now();
   const coef = coefficientTable(fit as LmmFit, { ddf });
-  const anova = anovaTable(fit as LmmFit, { ddf });
+  const anova = anovaTable(fit as LmmFit, { ddf, type: anovaType });
   return {
     ddf: coef.ddf,
+    anovaType: anova.type,
     coefficients: coef.rows.map((r) => ({ name: r.name, estimate: r.estimate, se: r.se, df: r.df, t: r.t, p: r.p })),
     anova: anova.rows.map((r) => ({ term: r.term, sumsq: r.sumsq, meansq: r.meansq, numdf: r.numdf, dendf: r.dendf, F: r.F, p: r.p })),
     messages: [...new Set([...coef.messages, ...anova.messages])],

@@ -170,6 +170,8 @@ const inf = {
   error: byId('inference-error'),
   anovaWrap: byId('anova-wrap'),
   anova: byId('anova'),
+  anovaType: byId<HTMLSelectElement>('anova-type'),
+  anovaHeading: byId('anova-heading'),
   profile: byId<HTMLButtonElement>('confint-profile'),
   boot: byId<HTMLButtonElement>('confint-boot'),
   nsim: byId<HTMLInputElement>('confint-nsim'),
@@ -993,7 +995,7 @@ function requestInference(): void {
   inferenceId = nextId++;
   inf.status.textContent = 'computing…';
   inf.error.textContent = '';
-  send({ type: 'inference', id: inferenceId, fit: shown.id, ddf: inf.ddf.value as InferenceMsg['ddf'] });
+  send({ type: 'inference', id: inferenceId, fit: shown.id, ddf: inf.ddf.value as InferenceMsg['ddf'], anovaType: inf.anovaType.value as InferenceMsg['anovaType'] });
 }
 
 function renderInference(m: InferenceMsg): void {
@@ -1015,6 +1017,7 @@ function renderInference(m: InferenceMsg): void {
   const cap = document.getElementById('fixef-ddf-caption');
   if (cap) cap.textContent = `df, t and p: lmerTest's summary with ${name}'s denominator degrees of freedom${m.ddf === 'kenward-roger' ? ' (and its adjusted standard errors)' : ''}.${m.messages.length ? ` ${m.messages.join(' ')}` : ''}`;
   inf.anovaWrap.hidden = m.anova.length === 0;
+  inf.anovaHeading.textContent = `Type ${m.anovaType} anova`;
   clear(inf.anova, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'anova-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Sum Sq'), h('th', {}, 'Mean Sq'), h('th', {}, 'NumDF'), h('th', {}, 'DenDF'), h('th', {}, 'F value'), h('th', {}, 'Pr(>F)'))),
     h('tbody', {}, m.anova.map((a) => h('tr', { 'data-term': a.term, 'data-p': String(a.p), 'data-dendf': String(a.dendf), 'data-f': String(a.F) },
@@ -1754,6 +1757,7 @@ function init(): void {
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
   inf.ddf.addEventListener('change', requestInference);
+  inf.anovaType.addEventListener('change', requestInference);
   st.fit.addEventListener('click', startStream);
   st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
   inf.profile.addEventListener('click', () => startConfint('profile'));

@@ -48,7 +48,7 @@ export type ToWorker =
   | { type: 'exportResiduals'; id: number; fit: number }
   | { type: 'compare'; id: number; fits: [number, number] }
   | { type: 'meta'; id: number; request: MetaRequest }
-  | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger' }
+  | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger'; anovaType: 'I' | 'II' | 'III' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
@@ -123,9 +123,10 @@ export interface ConfintMsg {
   elapsedMs: number;
 }
 
-/** lmerTest's coefficient table and type III anova table */
+/** lmerTest's coefficient table and anova table (of type I, II or III) */
 export interface InferenceMsg {
   ddf: 'satterthwaite' | 'kenward-roger';
+  anovaType: 'I' | 'II' | 'III';
   coefficients: { name: string; estimate: number; se: number; df: number; t: number; p: number }[];
   anova: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[];
   messages: string[];

@@ -137,7 +137,7 @@ scope.addEventListener('message', (ev) => {
       const s = fits.get(msg.fit);
       try {
         if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
-        post({ type: 'inferred', id: msg.id, result: inferenceTables(s.fit, msg.ddf) });
+        post({ type: 'inferred', id: msg.id, result: inferenceTables(s.fit, msg.ddf, msg.anovaType) });
       } catch (e) {
         post({ type: 'inferenceError', id: msg.id, message: (e as Error).message ?? String(e) });
       }

@@ -150,7 +150,7 @@ describe('browser app logic', () => {
     await expect(compareFits(m0, m2, sleep, ctx)).rejects.toThrow(/same size of dataset \(180 and 100 observations\)/);
   });
 
-  test('p-values, type III anova and confidence intervals as the page asks the worker: lmerTest\'s and lme4\'s values', async () => {
+  test('p-values, the anova of each type and confidence intervals as the page asks the worker: lmerTest\'s and lme4\'s values', async () => {
     const ref = JSON.parse(readFileSync(`${ROOT}test/fixtures/inference/sleepstudy.json`, 'utf8')) as {
       satterthwaite: { coefficients: Record<string, { se: number; df: number; t: number; p: number }>; anova: Record<string, { F: number; dendf: number; p: number }> };
       kenward_roger: { coefficients: Record<string, { se: number; df: number; t: number; p: number }>; anova: Record<string, { F: number; dendf: number; p: number }> };
@@ -173,6 +173,17 @@ describe('browser app logic', () => {
       expect(Math.abs(a.dendf - want.anova.Days!.dendf) / want.anova.Days!.dendf).toBeLessThan(1e-4);
       expect(Math.abs(a.p - want.anova.Days!.p) / want.anova.Days!.p).toBeLessThan(1e-3);
     }
+    // the anova type the page asks for: lmerTest's anova(fit, type) on a model where the types differ
+    const types = (JSON.parse(readFileSync(`${ROOT}test/fixtures/inference/anova-types.json`, 'utf8')) as {
+      name: string; formula: string; data: string; factors: string[]; types: Record<string, { satterthwaite: Record<string, { F: number }> }>;
+    }[]).find((c) => c.name === 'design_factors')!;
+    const design = await lmer(types.formula, readCsv(readFileSync(`${ROOT}test/fixtures/data/${types.data}`, 'utf8'), { factors: types.factors }).table, { factors: types.factors });
+    for (const type of ['I', 'II', 'III'] as const) {
+      const m = inferenceTables(design, 'satterthwaite', type);
+      expect(m.anovaType).toBe(type);
+      for (const a of m.anova) expect(Math.abs(a.F - types.types[type].satterthwaite[a.term]!.F) / types.types[type].satterthwaite[a.term]!.F, `${type} ${a.term}`).toBeLessThan(1e-5);
+    }
+    expect(inferenceTables(design, 'satterthwaite', 'I').anova[0]!.F).not.toBeCloseTo(inferenceTables(design, 'satterthwaite', 'III').anova[0]!.F, 2);
     // the profile, one parameter at a time with progress: lme4's confint(method = "profile")
     const progress: string[] = [];
     const ctx = (signal: AbortSignal) => ({ signal, onProgress: (p: { done: number; total: number; label: string }) => progress.push(`${p.done}/${p.total} ${p.label}`) });

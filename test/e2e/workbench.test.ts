@@ -210,7 +210,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     }
   }, 300_000);
 
-  test('lmer inference: lmerTest\'s p-values (Satterthwaite, then Kenward–Roger), the type III anova, Wald then profile intervals, a cancelled and a finished bootstrap', async () => {
+  test('lmer inference: lmerTest\'s p-values (Satterthwaite, then Kenward–Roger), the anova (type III, then I), Wald then profile intervals, a cancelled and a finished bootstrap', async () => {
     const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/inference/sleepstudy.json'), 'utf8')) as {
       satterthwaite: { coefficients: Record<string, { df: number; p: number }>; anova: Record<string, { F: number; dendf: number; p: number }> };
       kenward_roger: { coefficients: Record<string, { df: number; p: number }> };
@@ -237,6 +237,13 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       const an = await page.$eval('#anova-table tr[data-term="Days"]', (e) => ({ F: Number((e as HTMLElement).dataset.f), p: Number((e as HTMLElement).dataset.p) }));
       expect(Math.abs(an.F - ref.satterthwaite.anova.Days!.F) / ref.satterthwaite.anova.Days!.F).toBeLessThan(1e-5);
       expect(await page.$eval('#anova-wrap', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await text(page, '#anova-heading')).toBe('Type III anova');
+      // another type on request: the table again under its heading (one term: type I's F is type III's)
+      await page.$eval('#anova-table tr[data-term="Days"]', (e) => e.removeAttribute('data-f'));
+      await page.select('#anova-type', 'I');
+      await page.waitForFunction(() => document.getElementById('anova-heading')?.textContent === 'Type I anova' && !!document.querySelector('#anova-table tr[data-term="Days"]')?.getAttribute('data-f'));
+      const anI = await page.$eval('#anova-table tr[data-term="Days"]', (e) => Number((e as HTMLElement).dataset.f));
+      expect(Math.abs(anI - ref.satterthwaite.anova.Days!.F) / ref.satterthwaite.anova.Days!.F).toBeLessThan(1e-5);
       // Kenward–Roger on request
       await page.$eval('#fixef-table tr[data-term="Days"]', (e) => e.removeAttribute('data-p'));
       await page.select('#ddf', 'kenward-roger');
