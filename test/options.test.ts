@@ -120,9 +120,10 @@ describe('data', () => {
     await expect(lmer('y ~ x + (1 | g)', [{ y: 1, x: new Date(), g: 'a' }])).rejects.toThrow(/column 'x' holds a Date in row 1/);
   });
 
-  it('predict without data, or with null, is a clear error; its options are checked', async () => {
+  it('predict with null is a clear error (without data: the fit\'s rows); its options are checked', async () => {
     const fit = await lmer(F, sleep, { factors: ['Subject'] });
-    expect(() => (fit.predict as (...a: unknown[]) => unknown)()).toThrow(/predict needs new data: .* \(the fitted values of the data are fit\.fitted\)/);
+    expect(fit.predict().length).toBe(fit.nobs);
+    expect(() => fit.predict(undefined as never, { interval: 'confidence' })).toThrow(/intervals need new data/);
     expect(() => fit.predict(null as never)).toThrow(/newdata must be an Apache Arrow Table/);
     expect(() => fit.predict(sleep, { groups: 'no' as never })).toThrow(/predict: groups must be true or false, not the string "no"/);
     expect(() => fit.predict(sleep, { type: 'response' } as never)).toThrow(/predict: unknown option 'type'/);

@@ -1,6 +1,9 @@
 /** predict() on new data: with group effects, population level, and for groups not seen in the fit. */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { lmer } from '../src/fit/lmer.js';
+import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { loadData, loadReference } from './helpers/reference.js';
 
@@ -37,6 +40,32 @@ describe('predict', () => {
     expect(p[0]).toBeCloseTo(fit.fixef['(Intercept)'] + b.values['(Intercept)'][k] + 3 * (fit.fixef.Days + b.values.Days[k]), 9);
     expect(p[1]).toBeCloseTo(fit.fixef['(Intercept)'] + 3 * fit.fixef.Days, 9);
     expect(Number.isNaN(p[2])).toBe(true);
+  });
+
+  it("without newdata, the fit's own rows (lme4's predict(fit)): fitted, population level, some terms; rows dropped for NA are not predicted", async () => {
+    const ref = loadReference('sleepstudy_slopes_reml');
+    const data = loadData(ref);
+    const fit = await lmer(ref.formula, data, { factors: ref.factors });
+    const own = fit.predict();
+    const fitted = fit.fitted;
+    own.forEach((v, i) => expect(Math.abs(v - fitted[i])).toBeLessThan(1e-9 * Math.abs(fitted[i])));
+    expect(Array.from(fit.predict(undefined, { groups: false }))).toEqual(Array.from(fit.predict(data, { groups: false })));
+    expect(Array.from(fit.predict(undefined, { reForm: '~ (1 | Subject)' }))).toEqual(Array.from(fit.predict(data, { reForm: '~ (1 | Subject)' })));
+    expect(Array.from(fit.predict(undefined, { reForm: '~ 0' }))).toEqual(Array.from(fit.predict(data, { groups: false })));
+    // a row with a missing Days is dropped by the fit, so not predicted
+    const withNa = readCsv('Reaction,Days,Subject\n250,0,a\n260,1,a\n270,,a\n240,0,b\n255,1,b\n280,2,b\n230,0,c\n240,1,c\n262,2,c\n').table;
+    const small = await lmer('Reaction ~ Days + (1 | Subject)', withNa);
+    expect(small.nobs).toBe(8);
+    expect(small.predict().length).toBe(8);
+    small.predict().forEach((v, i) => expect(Math.abs(v - small.fitted[i])).toBeLessThan(1e-9 * Math.abs(small.fitted[i])));
+  });
+
+  it("a glmer fit's own rows on the link and response scales (an offset included)", async () => {
+    const t = readCsv(readFileSync(join(import.meta.dirname, 'fixtures', 'data', 'grouseticks.csv'), 'utf8')).table;
+    const g = await glmer('TICKS ~ YEAR + offset(cHEIGHT) + (1 | BROOD)', t, { family: 'poisson', factors: ['YEAR', 'BROOD'] });
+    g.predict(undefined, { type: 'response' }).forEach((v, i) => expect(Math.abs(v - g.fitted[i])).toBeLessThan(1e-9 * g.fitted[i]));
+    g.predict().forEach((v, i) => expect(Math.abs(v - g.linearPredictor[i])).toBeLessThan(1e-9 * (1 + Math.abs(g.linearPredictor[i]))));
+    expect(Array.from(g.predict(undefined, { groups: false }))).toEqual(Array.from(g.predict(t, { groups: false })));
   });
 
   it('an unknown level of a fixed-effect factor is an error naming it', async () => {

@@ -169,7 +169,7 @@ export class GlmmFit extends MixedFit<GlmmModel> {
    * scale; with the conditional modes of groups seen in the fit (default), at population level
    * (`groups: false`), and new levels at population level with `allowNewLevels`.
    */
-  override predict(newdata: DataInput, options: GlmmPredictOptions = {}): Float64Array {
+  override predict(newdata?: DataInput, options: GlmmPredictOptions = {}): Float64Array {
     const eta = super.predict(newdata, options);
     if (options.type !== 'response') return eta;
     const out = new Float64Array(eta.length);

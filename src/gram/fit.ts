@@ -10,6 +10,7 @@ import { type BackendOptions, lmmBackend } from '../backend/select.js';
 import type { FrameSummary } from './moments.js';
 import type { FitValues, GramSourceResult } from './source.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
+import type { Column } from '../frame/columns.js';
 import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel, RowSource } from '../lmm/model.js';
@@ -44,6 +45,21 @@ export interface GramLmmOptions {
   factors?: string[];
 }
 
+/**
+ * The frame's columns without rows: each variable of the fixed part and of the random terms'
+ * left-hand sides, numeric or a factor with its fitted levels, which is what predict reads of them
+ * for new data (the kind, and the levels new data are coded by).
+ */
+function fittedColumns(res: GramSourceResult): Map<string, Column> {
+  const columns = new Map<string, Column>();
+  for (const label of res.spec.numeric.keys()) columns.set(label, { kind: 'numeric', values: new Float64Array(0) });
+  for (const label of res.spec.factors.keys()) {
+    const levels = res.summary.levels.get(label);
+    if (levels) columns.set(label, { kind: 'factor', codes: new Int32Array(0), levels: levels.labels });
+  }
+  return columns;
+}
+
 /** The model of a Gram source: shapes, transform and A's statistics, no rows. */
 export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sourceName = res.engine): LmmModel {
   const S: FrameSummary = res.summary;
@@ -51,7 +67,7 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   const frame: ModelFrame = {
     formula: res.spec.formula, n: S.n, y: empty, yname: res.spec.yname, X: empty, p: S.p, xnames: S.xnames,
     offset: null, reTerms: res.reTerms, nDropped: S.nDropped, rows: null, nInput: S.nInput, messages: S.messages,
-    columns: new Map(), scales: new Map(res.spec.scales), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
+    columns: fittedColumns(res), scales: new Map(res.spec.scales), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
   };
   const transforms = res.blocks.map((b, k) => centreTransform(res.centres[k], b.q));
   const source: RowSource = {

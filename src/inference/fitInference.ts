@@ -36,7 +36,7 @@ import { bootstrapGlmm } from './glmmBootstrap.js';
 import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
 import { normalInterval, predictionVariances } from './predictInterval.js';
 import { qnorm } from '../stats/distributions.js';
-import { refuseKnownCovariance } from './knownCovariance.js';
+import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 
 export type Ddf = 'satterthwaite' | 'kenward-roger';
 
@@ -65,8 +65,14 @@ const cached = (fit: LmmFit): Cached => {
   return c;
 };
 
-/** The fit's float64 factor (its Gram matrix formed again from the model's rows, once per fit). */
-function referenceOf(fit: LmmFit): CpuBackend {
+/**
+ * The fit's float64 factor (its Gram matrix formed again from the model's rows, once per fit), for
+ * `what`. A fit whose rows are in an SQL engine or a stream (lmerSql, lmerStream, the CLI's --engine)
+ * has no rows here: refused with a message that says so (Wald intervals and predictions on new data
+ * need only the fit).
+ */
+function referenceOf(fit: LmmFit, what: string): CpuBackend {
+  refuseEngineRows(fit.model, what);
   const c = cached(fit);
   if (!c.reference) {
     c.gram = formGram(fit.model);
@@ -88,7 +94,7 @@ export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: 
   const c = cached(fit);
   const hit = c.ctx.get(ddf);
   if (hit) return hit;
-  const chol = referenceOf(fit).chol;
+  const chol = referenceOf(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method").chol;
   let out: { ctx: DdfContext; messages: string[] };
   if (ddf === 'kenward-roger') {
     if (!fit.reml) throw new ModelError("Kenward-Roger's method is only available for REML model fits (lmerTest's rule): fit with REML, or use --ddf satterthwaite");
@@ -147,7 +153,7 @@ export async function mlFit(fit: LmmFit): Promise<LmmFit> {
   const c = cached(fit);
   if (c.ml) return c.ml;
   const model: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(fit.model)), fit.model, { reml: false });
-  const reference = referenceOf(fit);
+  const reference = referenceOf(fit, 'an ML refit');
   c.ml = await optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
   return c.ml;
 }
@@ -157,7 +163,7 @@ async function mlRefitFrom(fit: LmmFit, ml: LmmFit, par: Float64Array): Promise<
   const model = ml.model;
   const nvp = varianceParameterNames(model.frame.reTerms).length;
   const theta = sdcorToTheta(model.frame.reTerms, par, par[nvp - 1]);
-  return fitFromStart(model, referenceOf(fit), thetaToInternal(model, theta));
+  return fitFromStart(model, referenceOf(fit, 'a refit'), thetaToInternal(model, theta));
 }
 
 export type ConfintMethod = 'wald' | 'profile' | 'boot';
@@ -207,7 +213,7 @@ export async function confintLmm(fit: LmmFit, options: ConfintOptions = {}): Pro
     checkLme4Criterion(fit, 'a profile');
     const profileAt = (ml: LmmFit) => profileModel(lmmProfileProblem({
       // the fit's Gram matrix (with known covariances, transformed as in the fit)
-      model: ml.model, gram: referenceOf(fit).chol.gram,
+      model: ml.model, gram: referenceOf(fit, 'profile intervals').chol.gram,
       ml: { theta: ml.theta, sigma: ml.sigma, beta: ml.beta, se: Float64Array.from(ml.model.frame.xnames, (x) => ml.se[x]), deviance: ml.objective },
     }), { ...options.profile, signal: options.signal });
     const ml = await mlFit(fit);
@@ -265,7 +271,7 @@ function waldIntervals(fit: LmmFit | GlmmFit, vp: string[], level: number): Conf
 export async function bootstrapFit(fit: LmmFit, options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }> {
   checkLme4Criterion(fit, 'the parametric bootstrap');
   refuseKnownCovariance(fit.model, 'the parametric bootstrap', "its simulation draws each level's random effects independently, not with K's covariance");
-  referenceOf(fit);
+  referenceOf(fit, 'the parametric bootstrap');
   const messages: string[] = [];
   const device = options.gramSource ? null : await bootstrapGramBackend(fit.model, options, messages);
   try {
@@ -292,9 +298,9 @@ export interface PredictionIntervals {
  * templates there, and each block's Σ_b = σ² T Tᵀ of lme4's θ̂ in the model's coordinates (terms of a
  * block side by side).
  */
-function predictionSystem(fit: LmmFit): { chol: BlockedCholesky; templates: Float64Array[]; covariance: Float64Array[] } {
+function predictionSystem(fit: LmmFit, what: string): { chol: BlockedCholesky; templates: Float64Array[]; covariance: Float64Array[] } {
   const model = fit.model;
-  const chol = referenceOf(fit).chol;
+  const chol = referenceOf(fit, what).chol;
   const thetaInt = thetaToInternal(model, fit.theta);
   chol.factor(thetaInt);
   const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaInt, T); return T; });
@@ -321,7 +327,7 @@ export function hatValues(fit: LmmFit): Float64Array {
   refuseKnownCovariance(fit.model, 'hat values', "their solve treats each grouping factor's levels as independent");
   const model = fit.model;
   const { n, p, X } = model.frame;
-  const { chol, templates, covariance } = predictionSystem(fit);
+  const { chol, templates, covariance } = predictionSystem(fit, 'hat values');
   const weights = model.frame.weights;
   const rows = Array.from({ length: n }, (_, i) => ({
     x: Float64Array.from({ length: p }, (_, j) => X[j * n + i]),
@@ -341,7 +347,7 @@ export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options:
   const yhat = fit.predict(newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const d = newDataDesign(fit, newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const model = fit.model;
-  const { chol, templates, covariance } = predictionSystem(fit);
+  const { chol, templates, covariance } = predictionSystem(fit, 'prediction and confidence intervals');
   const { n, X } = d;
   const p = model.frame.p;
   const rows = Array.from({ length: n }, (_, i) => ({

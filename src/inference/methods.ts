@@ -33,8 +33,8 @@ declare module '../lmm/lmmFit.js' {
     confint(options?: ConfintOptions): Promise<ConfintResult>;
     /** the parametric bootstrap (lme4's bootMer with confint's statistics) */
     bootstrap(options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }>;
-    /** predictions (the linear predictor, as before) */
-    predict(newdata: DataInput, options?: PredictOptions): Float64Array;
+    /** predictions (the linear predictor, as before; without newdata, of the fit's own rows) */
+    predict(newdata?: DataInput, options?: PredictOptions): Float64Array;
     /** predictions with confidence or prediction intervals */
     predict(newdata: DataInput, options: PredictOptions & { interval: IntervalKind; level?: number }): PredictionIntervals;
     /** lme4's simulate(): nsim responses drawn from the fitted model (src/inference/simulate.ts) */
@@ -55,7 +55,7 @@ declare module '../glmm/glmmFit.js' {
   }
 }
 
-const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata: DataInput, options?: PredictOptions) => Float64Array;
+const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata?: DataInput, options?: PredictOptions) => Float64Array;
 
 Object.assign(LmmFit.prototype, {
   coefficients(this: LmmFit, options?: { ddf?: Ddf }) { return coefficientTable(this, options).rows; },
@@ -65,11 +65,12 @@ Object.assign(LmmFit.prototype, {
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },
-  predict(this: LmmFit, newdata: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
+  predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     // the arguments checked (interval and level among lmer predict's options), the data as Arrow
+    // (null: none given, the fit's own rows, for which checkPredictCall refuses intervals)
     const data = checkPredictCall(newdata, options, false);
     const { interval, level, ...rest } = options;
-    if (interval === undefined) return plainPredict.call(this, data, rest);
+    if (interval === undefined || !data) return plainPredict.call(this, data ?? undefined, rest);
     return predictWithIntervals(this, data, { ...rest, interval, level });
   },
 });

@@ -19,7 +19,7 @@ import type { MixedModel } from '../model/mixedModel.js';
 import type { GlmFamily } from '../glmm/family.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
 import { familyDraw } from './discreteDraws.js';
-import { refuseKnownCovariance } from './knownCovariance.js';
+import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 
 export interface SimulateOptions {
   /** the random seed (an integer; default 1, as the bootstrap's): the same seed gives the same draws */
@@ -39,7 +39,7 @@ const SIMULATE_OPTIONS: Schema = { seed: integer(-(2 ** 53), 2 ** 53), useU: boo
 
 /** What simulate reads of a fit (an lmer or glmer fit). */
 export interface SimulateSource {
-  model: Pick<MixedModel, 'frame' | 'blocks' | 'known'> & { family?: GlmFamily };
+  model: Pick<MixedModel, 'frame' | 'blocks' | 'known'> & { family?: GlmFamily; source?: { engine: string; name: string } };
   theta: Float64Array;
   beta: Float64Array;
   sigma: number;
@@ -55,6 +55,7 @@ export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOpti
   const { model } = fit;
   const family = model.family;
   if (!useU) refuseKnownCovariance(model, 'simulations with new random effects', 'their draws need K\'s factor; simulate with useU: true (the conditional modes) instead');
+  refuseEngineRows(model, 'simulate');
   const { n, p, X, offset } = model.frame;
   const weights = model.frame.weights ?? null;
   const messages: string[] = [];

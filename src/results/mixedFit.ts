@@ -212,10 +212,11 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
 
   /**
    * Predictions of the linear predictor for new data (lme4's predict.merMod): with the conditional
-   * modes of groups seen in the fit (default), at population level (`groups: false`), and new
-   * levels at population level with `allowNewLevels`.
+   * modes of groups seen in the fit (default), at population level (`groups: false`), some terms
+   * (`reForm`), and new levels at population level with `allowNewLevels`; without new data (undefined),
+   * of the fit's own rows.
    */
-  predict(newdata: DataInput, options: PredictOptions = {}): Float64Array {
+  predict(newdata?: DataInput, options: PredictOptions = {}): Float64Array {
     // a glmer fit's model has a family (its predict adds the option `type`)
     return predictLinear(this, checkPredictCall(newdata, options, 'family' in this.model), options);
   }

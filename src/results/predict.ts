@@ -5,6 +5,8 @@
  * `reForm` (lme4's re.form as a formula) conditions on some of the random effects only: the named
  * columns of the named grouping factors' modes (lme4's mkNewReTrms takes ranef(object)[[group]][, column]
  * for each column of each re.form term), the others contribute zero and need not be in the new data.
+ * Without new data the prediction is of the fit's own rows (lme4's predict(fit): the fitted linear
+ * predictor, or with `groups: false` or `reForm` the population level or some terms on those rows).
  */
 import type * as arrow from 'apache-arrow';
 import type { MixedModel } from '../model/mixedModel.js';
@@ -79,8 +81,11 @@ export const LMM_PREDICT_OPTIONS: Schema = {
   },
 };
 
-/** predict(newdata, options): the new data as an Arrow table; `glmm` for a glmer fit's options. */
-export function checkPredictCall(newdata: unknown, options: unknown, glmm: boolean): arrow.Table {
+/**
+ * predict(newdata, options): the new data as an Arrow table, or null for the fit's own rows (no
+ * newdata); `glmm` for a glmer fit's options.
+ */
+export function checkPredictCall(newdata: unknown, options: unknown, glmm: boolean): arrow.Table | null {
   checkObject(options, 'predict', glmm ? GLMM_PREDICT_OPTIONS : LMM_PREDICT_OPTIONS);
   const o = options as PredictOptions & { interval?: string };
   if (o.reForm !== undefined && o.groups === false) throw new OptionError('reForm', "predict: give either reForm or groups: false (re.form = NA), not both");
@@ -88,7 +93,8 @@ export function checkPredictCall(newdata: unknown, options: unknown, glmm: boole
     throw new OptionError('reForm', "predict: intervals condition on every grouping factor of the fit or on none (groups: false); reForm is for point predictions");
   }
   if (newdata === undefined) {
-    throw new OptionError('newdata', 'predict needs new data: an Arrow table, an array of row objects or an object of columns, with the columns of the formula (the fitted values of the data are fit.fitted)');
+    if (o.interval !== undefined) throw new OptionError('newdata', 'prediction and confidence intervals need new data: an Arrow table, an array of row objects or an object of columns');
+    return null;
   }
   return toArrowTable(newdata, 'newdata');
 }
@@ -220,9 +226,40 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
   return { n, X, offset, missing, blocks: re };
 }
 
-/** The linear predictor Xβ̂ (+ offset) (+ Zb̂ with `groups`) of new data. */
-export function predictLinear(fit: PredictSource, newdata: arrow.Table, options: PredictOptions = {}): Float64Array {
-  const d = newDataDesign(fit, newdata, options);
+/**
+ * Stage: the fit's own rows as a design (predict without new data): its X, offset, and per block its
+ * rows' levels and Z's columns (with `reForm`, as newDataDesign selects them). A fit whose rows are in
+ * an engine or a stream has none here: an error asks for the data.
+ */
+export function fittedDesign(fit: Pick<PredictSource, 'model'>, options: PredictOptions = {}): NewDataDesign {
+  const { frame, blocks } = fit.model;
+  const { n, p, X } = frame;
+  if (X.length < n * p || blocks.some((b) => b.codes.length < n)) {
+    throw new OptionError('newdata', "predict without newdata predicts the fit's own rows, but this fit's rows are in an SQL engine or a stream: pass the data as newdata");
+  }
+  const base = { n, X, offset: frame.offset, missing: new Uint8Array(n) };
+  if (options.groups === false) return { ...base, blocks: null };
+  const chosen = options.reForm === undefined ? null : reFormSelection(blocks, options.reForm, (lhs) => {
+    for (const t of lhs.terms) for (const v of t.vars) {
+      if (!frame.columns.has(v.label)) throw new OptionError('reForm', `reForm: '${v.label}' is not a variable of the fitted model's random-effects terms`);
+    }
+    return modelMatrix(lhs, (label) => frame.columns.get(label)!, n);
+  });
+  if (chosen && chosen.every((c) => c === null)) return { ...base, blocks: null };
+  const re = blocks.map((blk, k) => {
+    if (chosen && !chosen[k]) return { codes: new Int32Array(n).fill(-1), Z: [] };
+    const q = blk.q;
+    const Z: Float64Array[] = Array.from({ length: q }, () => new Float64Array(n));
+    if (chosen) for (const { s, column } of chosen[k]!) Z[s] = column;
+    else for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) Z[s][i] = blk.Z[i * q + s];
+    return { codes: blk.codes, Z };
+  });
+  return { ...base, blocks: re };
+}
+
+/** The linear predictor Xβ̂ (+ offset) (+ Zb̂ with `groups`) of new data, or of the fit's rows (newdata null). */
+export function predictLinear(fit: PredictSource, newdata: arrow.Table | null, options: PredictOptions = {}): Float64Array {
+  const d = newdata ? newDataDesign(fit, newdata, options) : fittedDesign(fit, options);
   const { n, X } = d;
   const out = d.offset ? Float64Array.from(d.offset) : new Float64Array(n);
   const beta = fit.beta;

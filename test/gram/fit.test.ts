@@ -19,6 +19,7 @@ import { lmerSql } from '../../src/gram/sql/lmer.js';
 import { lmerStream } from '../../src/gram/stream/lmer.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
 import { lmer } from '../../src/fit/lmer.js';
+import '../../src/inference/methods.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { GAUSSIAN_CASES, dataPath, loadData, loadReference } from '../helpers/reference.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
@@ -89,6 +90,15 @@ describe('a Parquet file streamed in batches of 1 000 rows equals the in-memory 
         expect(d.theta).toBeLessThan(1e-12);
         expect(d.beta).toBeLessThan(1e-12);
         expect(summaryBody(fit.summary())).toBe(summaryBody(mem.summary()));
+        // predictions of new data as the in-memory fit's; the rows are in the file, not here: predict
+        // without newdata asks for them, and what needs them (or A formed from them) says so
+        const rel = (a: Float64Array, b: Float64Array) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]) / (1 + Math.abs(b[i]))));
+        expect(rel(fit.predict(table), mem.predict(table))).toBeLessThan(1e-9);
+        expect(rel(fit.predict(table, { groups: false }), mem.predict(table, { groups: false }))).toBeLessThan(1e-9);
+        expect(() => fit.predict()).toThrow(/this fit's rows are in an SQL engine or a stream: pass the data as newdata/);
+        expect(() => fit.coefficients()).toThrow(/Satterthwaite's method: not available for this fit, whose rows are in a stream \(.*\); it needs the rows/);
+        expect(() => fit.predict(table, { interval: 'confidence' })).toThrow(/prediction and confidence intervals: not available for this fit, whose rows are in a stream/);
+        expect(() => fit.simulate()).toThrow(/simulate: not available for this fit, whose rows are in a stream/);
       } finally {
         await src.close();
       }
