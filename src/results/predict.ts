@@ -130,12 +130,16 @@ export interface NewDataDesign {
 
 /**
  * The columns of each fitted block that `reForm` conditions on (null: the block is not named), by the
- * column names of its terms evaluated on the new data (`columnsOf`); errors name a grouping factor or a
- * column that is not in the fit.
+ * column names of its terms evaluated on the rows predicted (`columnsOf`); errors name a grouping
+ * factor, a variable or a column that is not in the fit.
  */
-function reFormSelection(blocks: Pick<MixedModel, 'blocks'>['blocks'], reForm: string, columnsOf: (lhs: RandomTerm['lhs']) => { names: string[]; columns: Float64Array[] }):
+function reFormSelection(model: Pick<MixedModel, 'blocks' | 'frame'>, reForm: string, columnsOf: (lhs: RandomTerm['lhs']) => { names: string[]; columns: Float64Array[] }):
   ({ s: number; column: Float64Array }[] | null)[] {
+  const { blocks } = model;
   const terms = parseRandomForm(reForm);
+  for (const t of terms) for (const u of t.lhs.terms) for (const v of u.vars) {
+    if (!model.frame.columns.has(v.label)) throw new OptionError('reForm', `reForm: '${v.label}' is not a variable of the fitted model's random-effects terms`);
+  }
   const chosen: ({ s: number; column: Float64Array }[] | null)[] = blocks.map(() => null);
   for (const t of terms) {
     const k = blocks.findIndex((b) => b.group === t.groupLabel);
@@ -190,12 +194,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
     else { for (let i = 0; i < n; i++) if (Number.isNaN(c.values[i])) missing[i] = 1; }
   }
   if (options.groups === false) return { n, X, offset, missing, blocks: null };
-  const chosen = options.reForm === undefined ? null : reFormSelection(blocks, options.reForm, (lhs) => {
-    for (const t of lhs.terms) for (const v of t.vars) {
-      if (!frame.columns.has(v.label)) throw new OptionError('reForm', `reForm: '${v.label}' is not a variable of the fitted model's random-effects terms`);
-    }
-    return modelMatrix(lhs, columnOf, n);
-  });
+  const chosen = options.reForm === undefined ? null : reFormSelection(fit.model, options.reForm, (lhs) => modelMatrix(lhs, columnOf, n));
   if (chosen && chosen.every((c) => c === null)) return { n, X, offset, missing, blocks: null };
   const re = blocks.map((blk, k) => {
     if (chosen && !chosen[k]) return { codes: new Int32Array(n).fill(-1), Z: [] };
@@ -239,12 +238,7 @@ export function fittedDesign(fit: Pick<PredictSource, 'model'>, options: Predict
   }
   const base = { n, X, offset: frame.offset, missing: new Uint8Array(n) };
   if (options.groups === false) return { ...base, blocks: null };
-  const chosen = options.reForm === undefined ? null : reFormSelection(blocks, options.reForm, (lhs) => {
-    for (const t of lhs.terms) for (const v of t.vars) {
-      if (!frame.columns.has(v.label)) throw new OptionError('reForm', `reForm: '${v.label}' is not a variable of the fitted model's random-effects terms`);
-    }
-    return modelMatrix(lhs, (label) => frame.columns.get(label)!, n);
-  });
+  const chosen = options.reForm === undefined ? null : reFormSelection(fit.model, options.reForm, (lhs) => modelMatrix(lhs, (label) => frame.columns.get(label)!, n));
   if (chosen && chosen.every((c) => c === null)) return { ...base, blocks: null };
   const re = blocks.map((blk, k) => {
     if (chosen && !chosen[k]) return { codes: new Int32Array(n).fill(-1), Z: [] };
