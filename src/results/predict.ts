@@ -128,6 +128,18 @@ export interface NewDataDesign {
   blocks: { codes: Int32Array; Z: Float64Array[] }[] | null;
 }
 
+/** A block `reForm` does not name: every row a new level (contributing zero), no columns. */
+function unnamedBlock(n: number): { codes: Int32Array; Z: Float64Array[] } {
+  return { codes: new Int32Array(n).fill(-1), Z: [] };
+}
+
+/** A named block's q columns of Z under `reForm`: the columns it names, zero for the others. */
+function chosenColumns(n: number, q: number, picked: { s: number; column: Float64Array }[]): Float64Array[] {
+  const Z: Float64Array[] = Array.from({ length: q }, () => new Float64Array(n));
+  for (const { s, column } of picked) Z[s] = column;
+  return Z;
+}
+
 /**
  * The columns of each fitted block that `reForm` conditions on (null: the block is not named), by the
  * column names of its terms evaluated on the rows predicted (`columnsOf`); errors name a grouping
@@ -197,7 +209,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
   const chosen = options.reForm === undefined ? null : reFormSelection(fit.model, options.reForm, (lhs) => modelMatrix(lhs, columnOf, n));
   if (chosen && chosen.every((c) => c === null)) return { n, X, offset, missing, blocks: null };
   const re = blocks.map((blk, k) => {
-    if (chosen && !chosen[k]) return { codes: new Int32Array(n).fill(-1), Z: [] };
+    if (chosen && !chosen[k]) return unnamedBlock(n);
     // the group of each new row, by the fitted level names
     const term0 = frame.reTerms[blk.terms[0].term].term;
     const parts = term0.group.map((g) => levelStrings(source(g)));
@@ -215,11 +227,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
       throw new DataError(`new data has level${unseen.size > 1 ? 's' : ''} ${[...unseen].slice(0, 5).map((x) => `'${x}'`).join(', ')} of '${blk.group}' not seen in the fit: pass allowNewLevels: true to predict them at population level`);
     }
     // Z of the new rows for each term of the block (with reForm: its columns, zero for the others)
-    const Z: Float64Array[] = [];
-    if (chosen) {
-      for (let s = 0; s < blk.q; s++) Z.push(new Float64Array(n));
-      for (const { s, column } of chosen[k]!) Z[s] = column;
-    } else for (const t of blk.terms) Z.push(...modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n).columns);
+    const Z = chosen ? chosenColumns(n, blk.q, chosen[k]!) : blk.terms.flatMap((t) => modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n).columns);
     return { codes, Z };
   });
   return { n, X, offset, missing, blocks: re };
@@ -241,11 +249,11 @@ export function fittedDesign(fit: Pick<PredictSource, 'model'>, options: Predict
   const chosen = options.reForm === undefined ? null : reFormSelection(fit.model, options.reForm, (lhs) => modelMatrix(lhs, (label) => frame.columns.get(label)!, n));
   if (chosen && chosen.every((c) => c === null)) return { ...base, blocks: null };
   const re = blocks.map((blk, k) => {
-    if (chosen && !chosen[k]) return { codes: new Int32Array(n).fill(-1), Z: [] };
+    if (chosen && !chosen[k]) return unnamedBlock(n);
     const q = blk.q;
+    if (chosen) return { codes: blk.codes, Z: chosenColumns(n, q, chosen[k]!) };
     const Z: Float64Array[] = Array.from({ length: q }, () => new Float64Array(n));
-    if (chosen) for (const { s, column } of chosen[k]!) Z[s] = column;
-    else for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) Z[s][i] = blk.Z[i * q + s];
+    for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) Z[s][i] = blk.Z[i * q + s];
     return { codes: blk.codes, Z };
   });
   return { ...base, blocks: re };
