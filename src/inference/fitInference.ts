@@ -22,7 +22,7 @@ import type { LmmModel } from '../lmm/model.js';
 import { thetaToInternal } from '../model/reparam.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { PirlsEngine } from '../glmm/pirls.js';
-import { newDataDesign } from '../results/predict.js';
+import { type NewDataDesign, fittedDesign, newDataDesign } from '../results/predict.js';
 import { type DdfContext, type FTest, type TTest, contest1D, contestMD } from './contest.js';
 import { kenwardRoger } from './kenwardRoger.js';
 import { varparCovariance } from './satterthwaite.js';
@@ -34,7 +34,7 @@ import { type BootstrapOptions, type BootstrapResult, bootstrapIntervals, bootst
 import { BCA_MIN_REPLICATES, type BootType, checkBootType } from './bootCi.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
-import { normalInterval, predictionVariances } from './predictInterval.js';
+import { type PredictionRow, normalInterval, predictionVariances } from './predictInterval.js';
 import { qnorm } from '../stats/distributions.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 
@@ -316,6 +316,23 @@ function predictionSystem(fit: LmmFit, what: string): { chol: BlockedCholesky; t
 }
 
 /**
+ * A design's rows as predictionVariances reads them: x, and per block the row's level (−1: new, or
+ * none, counted as new) and z (zeros where the design has no block: population level).
+ */
+function predictionRows(model: LmmFit['model'], d: NewDataDesign): PredictionRow[] {
+  const { n, X } = d;
+  const p = model.frame.p;
+  return Array.from({ length: n }, (_, i) => ({
+    x: Float64Array.from({ length: p }, (_, j) => X[j * n + i]),
+    groups: model.blocks.map((_, k) => {
+      const blk = d.blocks?.[k];
+      const level = blk ? blk.codes[i] : -1;
+      return { level: level >= 0 ? level : -1, z: blk ? blk.Z.map((col) => col[i]) : new Array(model.blocks[k].q).fill(0) };
+    }),
+  }));
+}
+
+/**
  * lme4's hatvalues(fit): the diagonal of the hat matrix H = W̃ A⁻¹ W̃ᵀ of the penalized least-squares
  * system, W̃ = √W [ZΛ X], A = W̃ᵀW̃ + [I 0; 0 0] = L Lᵀ (the blocked factor at θ̂), so
  *   h_i = w_i ‖L⁻¹ [Λᵀ z_i; x_i]‖² = w_i Var(ŷ_i)/σ²
@@ -326,14 +343,9 @@ function predictionSystem(fit: LmmFit, what: string): { chol: BlockedCholesky; t
 export function hatValues(fit: LmmFit): Float64Array {
   refuseKnownCovariance(fit.model, 'hat values', "their solve treats each grouping factor's levels as independent");
   const model = fit.model;
-  const { n, p, X } = model.frame;
   const { chol, templates, covariance } = predictionSystem(fit, 'hat values');
   const weights = model.frame.weights;
-  const rows = Array.from({ length: n }, (_, i) => ({
-    x: Float64Array.from({ length: p }, (_, j) => X[j * n + i]),
-    groups: model.blocks.map((b) => ({ level: b.codes[i], z: b.Z.subarray(i * b.q, (i + 1) * b.q) })),
-  }));
-  const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, covariance, fit.sigma, rows);
+  const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, covariance, fit.sigma, predictionRows(model, fittedDesign(fit)));
   const s2 = fit.sigma * fit.sigma;
   return Float64Array.from(v, (vi, i) => ((weights ? weights[i] : 1) * vi.confidence) / s2);
 }
@@ -348,17 +360,8 @@ export function predictWithIntervals(fit: LmmFit, newdata: arrow.Table, options:
   const d = newDataDesign(fit, newdata, { groups: options.groups, allowNewLevels: options.allowNewLevels });
   const model = fit.model;
   const { chol, templates, covariance } = predictionSystem(fit, 'prediction and confidence intervals');
-  const { n, X } = d;
-  const p = model.frame.p;
-  const rows = Array.from({ length: n }, (_, i) => ({
-    x: Float64Array.from({ length: p }, (_, j) => X[j * n + i]),
-    groups: model.blocks.map((_, k) => {
-      const blk = d.blocks?.[k];
-      const level = blk ? blk.codes[i] : -1;
-      return { level: level >= 0 ? level : -1, z: blk ? blk.Z.map((col) => col[i]) : new Array(model.blocks[k].q).fill(0) };
-    }),
-  }));
-  const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, covariance, fit.sigma, rows);
+  const n = d.n;
+  const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, covariance, fit.sigma, predictionRows(model, d));
   const lower = new Float64Array(n), upper = new Float64Array(n), se = new Float64Array(n);
   v.forEach((vi, i) => {
     // without group effects every factor is "new": its variance belongs to a prediction
