@@ -18,6 +18,7 @@ import { fillTemplate } from '../linalg/template.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { GlmFamily } from '../glmm/family.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
+import { type PredictSource, predictLinear } from '../results/predict.js';
 import { familyDraw } from './discreteDraws.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 
@@ -38,12 +39,10 @@ export interface SimulateResult {
 const SIMULATE_OPTIONS: Schema = { seed: integer(-(2 ** 53), 2 ** 53), useU: bool };
 
 /** What simulate reads of a fit (an lmer or glmer fit). */
-export interface SimulateSource {
-  model: Pick<MixedModel, 'frame' | 'blocks' | 'known'> & { family?: GlmFamily; source?: { engine: string; name: string } };
+export interface SimulateSource extends PredictSource {
+  model: PredictSource['model'] & Pick<MixedModel, 'known'> & { family?: GlmFamily; source?: { engine: string; name: string } };
   theta: Float64Array;
-  beta: Float64Array;
   sigma: number;
-  conditionalModes(k: number): Float64Array;
 }
 
 /** simulate(fit, nsim, { seed, useU }) (see the header). */
@@ -56,7 +55,7 @@ export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOpti
   const family = model.family;
   if (!useU) refuseKnownCovariance(model, 'simulations with new random effects', 'their draws need K\'s factor; simulate with useU: true (the conditional modes) instead');
   refuseEngineRows(model, 'simulate');
-  const { n, p, X, offset } = model.frame;
+  const { n } = model.frame;
   const weights = model.frame.weights ?? null;
   const messages: string[] = [];
   if (family?.family === 'binomial' && weights) {
@@ -66,12 +65,8 @@ export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOpti
   } else if (family && weights && weights.some((w) => w !== 1)) {
     messages.push(`ignoring prior weights when simulating the ${family.family === 'poisson' ? 'Poisson' : 'negative binomial'} response (as lme4's simulate)`);
   }
-  // the fixed part offset + X β̂, shared by every replicate
-  const fixed = offset ? Float64Array.from(offset) : new Float64Array(n);
-  for (let j = 0; j < p; j++) {
-    const bj = fit.beta[j], o = j * n;
-    for (let i = 0; i < n; i++) fixed[i] += X[o + i] * bj;
-  }
+  // the fixed part offset + X β̂ of the fit's rows (predict's population level), shared by every replicate
+  const fixed = predictLinear(fit, null, { groups: false });
   // each block's T(θ̂) scaled by s (σ̂ for an LMM)
   const scale = family ? 1 : fit.sigma;
   const templates = model.blocks.map((b) => {
