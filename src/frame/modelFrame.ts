@@ -12,6 +12,7 @@ import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMa
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { rowFloat64, rowShare } from '../linalg/rowChunks.js';
+import { type CovariateSummary, covariateSummaries } from './covariates.js';
 import { columnsMatrix, constantColumn, markMissing } from './rowPasses.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
@@ -91,6 +92,11 @@ export interface ModelFrame {
   columns: Map<string, Column>;
   /** the centre and scale of each scale(x) in the formula (reused for new data) */
   scales: ScaleParams;
+  /**
+   * the fixed part's numeric data columns (`z` of `log(z)`) summarized over the rows used, for
+   * emmeans's reference grid (src/frame/covariates.ts); absent for a fit whose rows are in an engine
+   */
+  covariates?: Map<string, CovariateSummary>;
   /**
    * prior weights: a GLMM's (binomial cbind: the numbers of trials times any `weights`), or a linear
    * mixed model's `weights` option; absent for an unweighted lmer
@@ -286,7 +292,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 
   return {
     formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
-    nDropped, rows, nInput, messages, columns, scales,
+    nDropped, rows, nInput, messages, columns, scales, covariates: covariateSummaries(formula, source, rows, n),
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
   };

@@ -20,6 +20,7 @@ import {
 } from './fitInference.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
+import { type EmmGrid, type EmmeansOptions, emmeans } from './emmeans.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -41,6 +42,8 @@ declare module '../lmm/lmmFit.js' {
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
     /** lme4's hatvalues(): the hat matrix's diagonal, one sparse solve a row (fitInference.ts hatValues) */
     hatvalues(): Float64Array;
+    /** emmeans's estimated marginal means (specs '~ A', '~ A | B', ['A', 'B']) with their contrasts (src/inference/emmeans.ts) */
+    emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
   }
 }
 
@@ -52,6 +55,8 @@ declare module '../glmm/glmmFit.js' {
     bootstrap(options: BootstrapOptions): Promise<BootstrapResult & { messages: string[] }>;
     /** lme4's simulate(): nsim responses drawn from the fitted model (src/inference/simulate.ts) */
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
+    /** emmeans's estimated marginal means on the link or response scale (src/inference/emmeans.ts) */
+    emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
   }
 }
 
@@ -65,6 +70,7 @@ Object.assign(LmmFit.prototype, {
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },
+  emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     // the arguments checked (interval and level among lmer predict's options), the data as Arrow
     // (null: none given, the fit's own rows, for which checkPredictCall refuses intervals)
@@ -78,6 +84,7 @@ Object.assign(LmmFit.prototype, {
 Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
+  emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
     checkLme4Criterion(this, 'the parametric bootstrap');

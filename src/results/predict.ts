@@ -170,13 +170,14 @@ function reFormSelection(model: Pick<MixedModel, 'blocks' | 'frame'>, reForm: st
   return chosen;
 }
 
-/** Stage: new data → its design (the fixed part; with `groups`, the grouping levels and Z). */
-export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, options: PredictOptions = {}): NewDataDesign {
-  const { frame, blocks } = fit.model;
+/**
+ * The formula's variables of new data by label, evaluated and coded as the fit's (factors recoded to
+ * the fitted levels, expressions and scale() as fitted); `source` reads the raw columns.
+ */
+function labelColumns(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, source: (name: string) => Column, columns: Map<string, Column>): (label: string) => Column {
+  const { frame } = fit.model;
   const n = newdata.numRows;
-  const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
-  const columns = new Map<string, Column>();
-  const columnOf = (label: string): Column => {
+  return (label: string): Column => {
     let c = columns.get(label);
     if (!c) {
       const fittedCol = frame.columns.get(label);
@@ -187,6 +188,20 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
     }
     return c;
   };
+}
+
+/** The formula's variables of new data by label, as the fit's design of new data reads them. */
+export function newDataColumns(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table): (label: string) => Column {
+  return labelColumns(fit, newdata, newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? [])), new Map());
+}
+
+/** Stage: new data → its design (the fixed part; with `groups`, the grouping levels and Z). */
+export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, options: PredictOptions = {}): NewDataDesign {
+  const { frame, blocks } = fit.model;
+  const n = newdata.numRows;
+  const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
+  const columns = new Map<string, Column>();
+  const columnOf = labelColumns(fit, newdata, source, columns);
   // fixed part: the same columns as the fit (after dropping rank-deficient ones)
   const design = modelMatrix(frame.formula.fixed, columnOf, n);
   const p = frame.p;

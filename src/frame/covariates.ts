@@ -1,0 +1,76 @@
+/**
+ * The fixed part's numeric variables as emmeans's reference grid reads them (emmeans::ref_grid): each
+ * variable of the data that the fixed-effects terms or offsets use — `z` of `log(z)`, not the term —
+ * summarized over the rows the fit used: its mean (R's mean: the sum over m, then the mean of the
+ * residuals added) and, where it takes at most two distinct values, those values in increasing order
+ * with each row's index among them (emmeans's cov.keep = 2 keeps such a covariate, e.g. a 0/1
+ * indicator, at both values and weighs them by their frequencies).
+ */
+import type { Expr, Formula } from '../formula/types.js';
+import type { Column } from './columns.js';
+
+export interface CovariateSummary {
+  /** the mean over the rows used */
+  mean: number;
+  /** the distinct values in increasing order where there are at most two, else null */
+  values: number[] | null;
+  /** with `values`: each used row's index into them */
+  codes: Uint8Array | null;
+}
+
+/** The names of the data columns an expression reads. */
+export function exprVariables(e: Expr, out: Set<string> = new Set()): Set<string> {
+  switch (e.type) {
+    case 'var': out.add(e.name); break;
+    case 'num': break;
+    case 'neg': exprVariables(e.arg, out); break;
+    case 'binop': exprVariables(e.left, out); exprVariables(e.right, out); break;
+    case 'call': for (const a of e.args) exprVariables(a, out); break;
+  }
+  return out;
+}
+
+/** The data columns of the fixed-effects terms and the offsets, in order of first appearance. */
+export function fixedVariables(formula: Formula): string[] {
+  const out = new Set<string>();
+  for (const t of formula.fixed.terms) for (const v of t.vars) exprVariables(v.expr, out);
+  for (const e of formula.offsets) exprVariables(e, out);
+  return [...out];
+}
+
+/**
+ * Summaries of the fixed part's numeric data columns over the used rows (`rows`: their input
+ * indices, or null for all `n`); `source` reads a column as the frame reads it (factors excluded).
+ */
+export function covariateSummaries(formula: Formula, source: (name: string) => Column, rows: Int32Array | null, n: number): Map<string, CovariateSummary> {
+  const out = new Map<string, CovariateSummary>();
+  for (const name of fixedVariables(formula)) {
+    const c = source(name);
+    if (c.kind !== 'numeric') continue;
+    const x = c.values;
+    const at = (i: number) => x[rows ? rows[i] : i];
+    let s = 0;
+    for (let i = 0; i < n; i++) s += at(i);
+    let mean = s / n;
+    // R's mean.default: a second pass adds the mean residual
+    let r = 0;
+    for (let i = 0; i < n; i++) r += at(i) - mean;
+    mean += r / n;
+    // at most two distinct values?
+    let a = at(0), b = NaN;
+    let two = true;
+    for (let i = 1; i < n && two; i++) {
+      const v = at(i);
+      if (v === a || v === b) continue;
+      if (Number.isNaN(b)) b = v; else two = false;
+    }
+    let values: number[] | null = null, codes: Uint8Array | null = null;
+    if (two) {
+      values = Number.isNaN(b) ? [a] : [Math.min(a, b), Math.max(a, b)];
+      codes = new Uint8Array(n);
+      if (values.length === 2) for (let i = 0; i < n; i++) codes[i] = at(i) === values[0] ? 0 : 1;
+    }
+    out.set(name, { mean, values, codes });
+  }
+  return out;
+}

@@ -1,0 +1,582 @@
+/**
+ * Estimated marginal means (emmeans::emmeans) of lmer and glmer fits and their contrasts.
+ *
+ * An EMM is a linear function of β: the reference grid's model-matrix rows (src/inference/
+ * referenceGrid.ts) at the values of the `specs` (and `by`) variables, averaged over the other
+ * variables' values with equal weights (or the data's frequencies: proportional, outer, cells, flat),
+ *   ℓ_s = Σ_o w_{s,o} x_{s,o},   EMM_s = ℓ_sᵀβ̂ + offset_s,   SE_s = √(ℓ_sᵀ V ℓ_s),
+ * with V and the df as emmeans takes them for each fit:
+ *   lmer, kenward-roger (REML fits' default): V = Φ_A, pbkrtest's adjusted covariance, and
+ *     pbkrtest's Lb_ddf for ℓ (src/inference/contest.ts krDdf);
+ *   lmer, satterthwaite (ML fits' default): V = Var(β̂), lmerTest's ν = 2 (ℓᵀVℓ)² / (gᵀ A g);
+ *   asymptotic, and every glmer fit: V = Var(β̂), ν = ∞ (z statistics).
+ * (emmeans gives up on Kenward–Roger and Satterthwaite above 3,000 observations, pbkrtest.limit and
+ * lmerTest.limit; here they are computed at any size.)
+ * Intervals are EMM ± c SE with c the t (or z) quantile, or an adjusted one (src/inference/
+ * emmAdjust.ts). A contrast is Σ_s c_s EMM_s, tested against 0 within each `by` group with the
+ * family's adjustment. A mean whose ℓ is outside the row space of the full model matrix (a fit with
+ * aliased columns, e.g. an empty cell) is not estimable: NaN, as emmeans's "nonEst".
+ * On glmer's response scale (type 'response') a mean is g⁻¹(EMM) with SE |dμ/dη| SE_η and the
+ * interval's ends transformed; contrasts of a log or logit link are ratios (odds ratios) exp(c),
+ * tested on the link scale; other links' contrasts stay on the link scale, as emmeans's.
+ */
+import { ModelError, OptionError, showValue } from '../errors/errors.js';
+import type { LmmFit } from '../lmm/lmmFit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { qt } from '../stats/distributions.js';
+import { type DdfContext, contest1D, krDdf } from './contest.js';
+import { type AdjustMethod, type Family, adjustPValues, checkAdjust, criticalValues } from './emmAdjust.js';
+import { type ContrastMethod, type ContrastMethodOptions, contrastFamily } from './emmContrasts.js';
+import { ddfContext } from './fitInference.js';
+import { type AtValues, type GridValue, type GridVariable, type ReferenceGrid, gridIndex, isEstimable, referenceGrid } from './referenceGrid.js';
+import { exprVariables } from '../frame/covariates.js';
+import { formatEmmTable } from './emmPrint.js';
+
+export type EmmDdf = 'kenward-roger' | 'satterthwaite' | 'asymptotic';
+export type EmmWeights = 'equal' | 'proportional' | 'outer' | 'cells' | 'flat';
+
+export interface EmmeansOptions {
+  /** variables whose levels form separate groups (emmeans's `by`; also `'~ A | B'` in specs) */
+  by?: string | string[];
+  /** values of some variables of the reference grid: covariates' values, some of a factor's levels */
+  at?: AtValues;
+  /** how to average over the other variables (default 'equal') */
+  weights?: EmmWeights;
+  /** lmer's df method (default: kenward-roger for REML fits, satterthwaite for ML fits); glmer: asymptotic */
+  ddf?: EmmDdf;
+  /** glmer: 'link' (default) or 'response' (back-transformed means, ratios of a log or logit link) */
+  type?: 'link' | 'response';
+  /** confidence level (default 0.95) */
+  level?: number;
+  /** the multiplicity adjustment of the means' intervals (default 'none') */
+  adjust?: AdjustMethod;
+  /** a constant offset in place of the reference grid's (emmeans's `offset`) */
+  offset?: number;
+}
+
+/** One estimated marginal mean. */
+export interface EmmRow {
+  /** the specs' and by variables' values, by name */
+  levels: Record<string, GridValue>;
+  /** the mean on the link scale (lmer: the response's) */
+  emmean: number;
+  SE: number;
+  df: number;
+  lower: number;
+  upper: number;
+  /** on glmer's response scale: g⁻¹(emmean), its SE and interval (emmeans's prob, rate or response) */
+  response?: number;
+  responseSE?: number;
+  responseLower?: number;
+  responseUpper?: number;
+}
+
+export interface ContrastRow {
+  contrast: string;
+  /** the by variables' values */
+  by: Record<string, GridValue>;
+  estimate: number;
+  SE: number;
+  df: number;
+  lower: number;
+  upper: number;
+  /** t (or z, df = ∞) ratio and its adjusted p-value */
+  ratio: number;
+  p: number;
+  /** on a ratio scale (glmer, log or logit link, type 'response'): exp(estimate), its SE and interval */
+  response?: number;
+  responseSE?: number;
+  responseLower?: number;
+  responseUpper?: number;
+}
+
+export interface ContrastOptions extends ContrastMethodOptions {
+  adjust?: AdjustMethod;
+  level?: number;
+  /** override the grid's by variables ([] for none) */
+  by?: string | string[];
+}
+
+/** What the linear functions' inference needs: V and ν(ℓ). */
+interface Inference {
+  method: EmmDdf;
+  V: Float64Array;
+  p: number;
+  df(l: Float64Array): number;
+}
+
+interface Scale {
+  /** glmer's link (null: an lmer fit, identity) */
+  link: string | null;
+  linkinv(eta: number): number;
+  muEta(eta: number): number;
+  /** emmeans's label of the response-scale mean: prob, rate or response */
+  label: string;
+  /** the ratio contrasts of a log or logit link */
+  ratio: { label: string; scale: string } | null;
+}
+
+function toList(x: string | string[] | undefined, what: string): string[] {
+  if (x === undefined) return [];
+  const list = Array.isArray(x) ? x : [x];
+  for (const v of list) if (typeof v !== 'string' || v.length === 0) throw new OptionError(what, `${what} must be variable names, not ${showValue(x)}`);
+  return list;
+}
+
+/** `'~ A'`, `'~ A * B'`, `'A + B'`, `'~ A | B'` or ['A', 'B'] → the specs and by variables. */
+export function parseSpecs(specs: unknown, by: unknown): { specs: string[]; by: string[] } {
+  let s: string[], b: string[] = toList(by as string | string[] | undefined, 'by');
+  if (Array.isArray(specs)) s = toList(specs as string[], 'specs');
+  else if (typeof specs === 'string') {
+    const text = specs.trim();
+    const tilde = text.indexOf('~');
+    if (tilde > 0) throw new OptionError('specs', `specs '${specs}': a left-hand side (emmeans's 'pairwise ~ A') is not taken here: call .pairs() or .contrast('pairwise') on the result of emmeans('~ ${text.slice(tilde + 1).trim()}')`);
+    const rhs = tilde === 0 ? text.slice(1) : text;
+    const [left, right, extra] = rhs.split('|');
+    if (extra !== undefined) throw new OptionError('specs', `specs '${specs}' has more than one '|'`);
+    const names = (part: string) => part.split(/[+*:]/).map((x) => x.trim()).filter((x) => x.length > 0);
+    s = names(left);
+    if (right !== undefined) b = [...names(right), ...b];
+    if (s.length === 0) throw new OptionError('specs', `specs '${specs}' names no variable`);
+  } else throw new OptionError('specs', `specs must be a formula such as '~ A' or '~ A | B', or an array of variable names, not ${showValue(specs)}`);
+  const dup = [...s, ...b].find((v, i, all) => all.indexOf(v) !== i);
+  if (dup) throw new OptionError('specs', `'${dup}' is named twice among the specs and by variables`);
+  return { specs: s, by: b };
+}
+
+const isLmm = (fit: LmmFit | GlmmFit): fit is LmmFit => !('family' in fit.model);
+
+function inferenceOf(fit: LmmFit | GlmmFit, ddf: EmmDdf | undefined, messages: string[]): Inference {
+  const p = fit.model.frame.p;
+  const vcov = Float64Array.from(fit.vcov.flat());
+  const asymptotic: Inference = { method: 'asymptotic', V: vcov, p, df: () => Infinity };
+  if (!isLmm(fit)) {
+    if (ddf !== undefined && ddf !== 'asymptotic') throw new OptionError('ddf', `ddf '${ddf}' is for lmer fits; a glmer fit's means have asymptotic (z) inference`);
+    return asymptotic;
+  }
+  if (ddf !== undefined && !['kenward-roger', 'satterthwaite', 'asymptotic'].includes(ddf)) {
+    throw new OptionError('ddf', `ddf must be 'kenward-roger', 'satterthwaite' or 'asymptotic', not ${showValue(ddf)}`);
+  }
+  // fits off lme4's criterion (priors, a fixed σ) have no ddf method: asymptotic unless one is asked for
+  const offCriterion = fit.sigmaFixed || fit.annotation !== undefined;
+  const method: EmmDdf = ddf ?? (offCriterion ? 'asymptotic' : fit.reml ? 'kenward-roger' : 'satterthwaite');
+  if (method === 'asymptotic') return asymptotic;
+  const { ctx, messages: m } = ddfContext(fit, method);
+  messages.push(...m);
+  return contextInference(ctx, p);
+}
+
+function contextInference(ctx: DdfContext, p: number): Inference {
+  if (ctx.method === 'kenward-roger') return { method: 'kenward-roger', V: ctx.kr.PhiA, p, df: (l) => krDdf(ctx.kr, [Array.from(l)]).df2 };
+  return { method: 'satterthwaite', V: ctx.sat.vcovBeta, p, df: (l) => contest1D(ctx, l).df };
+}
+
+function scaleOf(fit: LmmFit | GlmmFit): Scale {
+  if (isLmm(fit)) return { link: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
+  const fam = fit.model.family;
+  const label = fam.family === 'binomial' ? 'prob' : fam.family === 'poisson' ? 'rate' : 'response';
+  const ratio = fam.link === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : fam.link === 'log' ? { label: 'ratio', scale: 'log' } : null;
+  return { link: fam.link, linkinv: (x) => fam.linkinv(x), muEta: (x) => fam.muEta(x), label, ratio };
+}
+
+function quadForm(l: Float64Array, V: Float64Array, p: number): number {
+  let s = 0;
+  for (let a = 0; a < p; a++) {
+    if (l[a] === 0) continue;
+    let r = 0;
+    for (let b = 0; b < p; b++) r += V[a * p + b] * l[b];
+    s += l[a] * r;
+  }
+  return s;
+}
+
+/** emmeans's contrast labels: numeric levels prefixed with their variable's name, labels with - + / * in parentheses. */
+function contrastLabels(vars: GridVariable[], values: GridValue[][]): string[] {
+  const numeric = vars.map((v) => v.values.every((x) => typeof x === 'number' || Number.isFinite(Number(x))));
+  return values.map((vals) => {
+    const s = vals.map((x, k) => (numeric[k] ? `${vars[k].name}${formatLevel(x)}` : formatLevel(x))).join(' ');
+    return /[-+/*]/.test(s) ? `(${s})` : s;
+  });
+}
+
+/** A grid value as R prints it in a label (numbers with up to 15 significant digits). */
+export function formatLevel(x: GridValue): string {
+  return typeof x === 'number' ? String(Number(x.toPrecision(15))) : x;
+}
+
+/** The estimated marginal means of a fit: emmeans(fit, specs, ...). */
+export function emmeans(fit: LmmFit | GlmmFit, specs: string | string[], options: EmmeansOptions = {}): EmmGrid {
+  if (options === null || typeof options !== 'object') throw new OptionError('options', `emmeans options must be an object, not ${showValue(options)}`);
+  const known = ['by', 'at', 'weights', 'ddf', 'type', 'level', 'adjust', 'offset'];
+  for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `unknown emmeans option '${k}' (options: ${known.join(', ')})`);
+  const parsed = parseSpecs(specs, options.by);
+  const level = checkLevel(options.level);
+  const weights = options.weights ?? 'equal';
+  if (!['equal', 'proportional', 'outer', 'cells', 'flat'].includes(weights)) throw new OptionError('weights', `weights must be 'equal', 'proportional', 'outer', 'cells' or 'flat', not ${showValue(weights)}`);
+  const type = options.type ?? 'link';
+  if (type !== 'link' && type !== 'response') throw new OptionError('type', `type must be 'link' or 'response', not ${showValue(type)}`);
+  if (type === 'response' && isLmm(fit)) throw new OptionError('type', "type 'response' is for glmer fits (the inverse link); an lmer fit's means are on the response's scale");
+  if (options.offset !== undefined && !(typeof options.offset === 'number' && Number.isFinite(options.offset))) throw new OptionError('offset', `offset must be a finite number, not ${showValue(options.offset)}`);
+  const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
+  const grid = referenceGrid(fit.model, options.at);
+  const names = grid.variables.map((v) => v.name);
+  for (const v of [...parsed.specs, ...parsed.by]) {
+    if (names.includes(v)) continue;
+    const grouping = fit.model.frame.reTerms.some((t) => t.term.group.includes(v));
+    throw new OptionError('specs', `'${v}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})${grouping ? `; it groups random effects, which estimated marginal means average out (for its levels' predictions use predict or coef)` : ''}`);
+  }
+  const messages: string[] = [];
+  const inference = inferenceOf(fit, options.ddf, messages);
+  return new EmmGrid(fit, grid, parsed.specs, parsed.by, { weights, level, type, adjust, offset: options.offset, inference, scale: scaleOf(fit), messages, beta: fit.beta });
+}
+
+function checkLevel(level: unknown): number {
+  if (level === undefined) return 0.95;
+  if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `level must be a number between 0 and 1 (such as 0.95), not ${showValue(level)}`);
+  return level;
+}
+
+interface GridSettings {
+  weights: EmmWeights;
+  level: number;
+  type: 'link' | 'response';
+  adjust: AdjustMethod;
+  offset: number | undefined;
+  inference: Inference;
+  scale: Scale;
+  messages: string[];
+  /** the fit's β̂ */
+  beta: Float64Array;
+}
+
+/** One mean's linear function: in the fit's β coordinates, in the full model matrix's, and its offset. */
+interface LinearFunction {
+  l: Float64Array;
+  full: Float64Array | null;
+  offset: number;
+  estimable: boolean;
+}
+
+/** Estimated marginal means (emmeans's emmGrid): the means' table, their contrasts and pairwise comparisons. */
+export class EmmGrid {
+  /** the specs' and by variables, specs first */
+  readonly variables: GridVariable[];
+  readonly specs: string[];
+  readonly by: string[];
+  readonly ddf: EmmDdf;
+  readonly level: number;
+  readonly type: 'link' | 'response';
+  /** emmeans's notes (averaging, df method, scale, confidence level) */
+  readonly messages: string[];
+  private readonly functions: LinearFunction[];
+  private readonly values: GridValue[][];
+  private readonly settings: GridSettings;
+  private readonly estimability: ReferenceGrid['estimability'];
+  private rowsCache: EmmRow[] | null = null;
+
+  constructor(fit: LmmFit | GlmmFit, grid: ReferenceGrid, specs: string[], by: string[], settings: GridSettings) {
+    this.specs = specs;
+    this.by = by;
+    this.settings = settings;
+    this.level = settings.level;
+    this.type = settings.type;
+    this.ddf = settings.inference.method;
+    this.estimability = grid.estimability;
+    const use = [...specs, ...by].map((v) => grid.variables.findIndex((g) => g.name === v));
+    this.variables = use.map((k) => grid.variables[k]);
+    const avgd = grid.variables.map((_, k) => k).filter((k) => !use.includes(k) && grid.variables[k].values.length > 1);
+    const { functions, values } = averageGrid(grid, use, avgd, settings.weights, settings.offset);
+    this.functions = functions;
+    this.values = values;
+    const notes: string[] = [];
+    if (avgd.length > 0) notes.push(`Results are averaged over the levels of: ${avgd.map((k) => grid.variables[k].name).join(', ')}`);
+    if (involvedInInteraction(fit, [...specs, ...by])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
+    if (isLmm(fit)) notes.push(`Degrees-of-freedom method: ${this.ddf}`);
+    else if (this.type === 'link') notes.push(`Results are given on the ${settings.scale.link} (not the response) scale.`);
+    notes.push(`Confidence level used: ${this.level}`);
+    if (this.type === 'response') notes.push(`Intervals are back-transformed from the ${settings.scale.link} scale`);
+    this.messages = [...settings.messages, ...notes];
+  }
+
+  /** The means, one row per combination of the specs and by variables (the first varying fastest). */
+  get rows(): EmmRow[] {
+    if (this.rowsCache) return this.rowsCache;
+    const { scale } = this.settings;
+    const est = this.functions.map((f) => this.evaluate(f));
+    const fam = this.family(this.groups(), false);
+    const { cv, line } = criticalValues(this.level, est.map((e) => e.df), this.settings.adjust, fam);
+    if (line) this.messages.push(line);
+    this.rowsCache = est.map((e, r) => {
+      const row: EmmRow = { levels: this.levelsOf(r), emmean: e.estimate, SE: e.se, df: e.df, lower: e.estimate - cv[r] * e.se, upper: e.estimate + cv[r] * e.se };
+      if (this.type === 'response') {
+        const a = scale.linkinv(row.lower), b = scale.linkinv(row.upper);
+        Object.assign(row, { response: scale.linkinv(e.estimate), responseSE: Math.abs(scale.muEta(e.estimate)) * e.se, responseLower: Math.min(a, b), responseUpper: Math.max(a, b) });
+      }
+      return row;
+    });
+    return this.rowsCache;
+  }
+
+  private levelsOf(r: number): Record<string, GridValue> {
+    const out: Record<string, GridValue> = {};
+    this.variables.forEach((v, k) => { out[v.name] = this.values[r][k]; });
+    return out;
+  }
+
+  /** estimate, SE and df of a linear function (NaN where it is not estimable) */
+  private evaluate(f: LinearFunction): { estimate: number; se: number; df: number } {
+    if (!f.estimable) return { estimate: NaN, se: NaN, df: NaN };
+    const { inference, beta } = this.settings;
+    let estimate = f.offset;
+    for (let j = 0; j < inference.p; j++) estimate += f.l[j] * beta[j];
+    return { estimate, se: Math.sqrt(quadForm(f.l, inference.V, inference.p)), df: inference.df(f.l) };
+  }
+
+  /** the rows of each by group, in order */
+  private groups(byNames: string[] = this.by): number[][] {
+    const byIdx = byNames.map((b) => this.variables.findIndex((v) => v.name === b));
+    const map = new Map<string, number[]>();
+    this.values.forEach((vals, r) => {
+      const key = JSON.stringify(byIdx.map((k) => vals[k]));
+      let list = map.get(key);
+      if (!list) map.set(key, (list = []));
+      list.push(r);
+    });
+    return [...map.values()];
+  }
+
+  private family(groups: number[][], pairs: boolean, famSize?: number, rank?: number[]): Family {
+    return { famSize: famSize ?? Math.max(...groups.map((g) => g.length)), byRows: groups, pairs, schefferRank: rank ?? groups.map((g) => this.rank(g.map((r) => this.functions[r].l))) };
+  }
+
+  /** the rank of some linear functions (R's qr rank, tolerance 1e-7, of the zapsmall-ed rows) */
+  private rank(rows: Float64Array[]): number {
+    const basis: Float64Array[] = [];
+    const scale = Math.max(1e-300, ...rows.map((r) => Math.sqrt(r.reduce((s, x) => s + x * x, 0))));
+    for (const r0 of rows) {
+      if (r0.some((x) => Number.isNaN(x))) continue;
+      const r = Float64Array.from(r0);
+      for (let pass = 0; pass < 2; pass++) for (const b of basis) {
+        let d = 0;
+        for (let a = 0; a < r.length; a++) d += b[a] * r[a];
+        for (let a = 0; a < r.length; a++) r[a] -= d * b[a];
+      }
+      const nr = Math.sqrt(r.reduce((s, x) => s + x * x, 0));
+      if (nr > 1e-7 * scale) basis.push(r.map((x) => x / nr));
+    }
+    return basis.length;
+  }
+
+  /**
+   * Contrasts of the means within each by group (emmeans's contrast): a method of
+   * src/inference/emmContrasts.ts or named coefficient vectors, with its default adjustment unless
+   * `adjust` is given.
+   */
+  contrast(method: ContrastMethod | Record<string, number[]> = 'eff', options: ContrastOptions = {}): EmmContrasts {
+    if (options === null || typeof options !== 'object') throw new OptionError('options', `contrast options must be an object, not ${showValue(options)}`);
+    const level = options.level === undefined ? this.level : checkLevel(options.level);
+    const byNames = options.by === undefined ? this.by : toList(options.by, 'by');
+    for (const b of byNames) if (!this.variables.some((v) => v.name === b)) throw new OptionError('by', `by: '${b}' is not one of the means' variables (${this.variables.map((v) => v.name).join(', ')})`);
+    const groups = this.groups(byNames);
+    const inner = this.variables.map((_, k) => k).filter((k) => !byNames.includes(this.variables[k].name));
+    const innerVars = inner.map((k) => this.variables[k]);
+    const labels = contrastLabels(innerVars, this.values.map((vals) => inner.map((k) => vals[k])));
+    const rows: { fam: ReturnType<typeof contrastFamily>; group: number[]; c: number }[] = [];
+    let fam0: ReturnType<typeof contrastFamily> | null = null;
+    for (const g of groups) {
+      const fam = contrastFamily(method, g.map((r) => labels[r]), options);
+      fam0 ??= fam;
+      fam.names.forEach((_, c) => rows.push({ fam, group: g, c }));
+    }
+    if (!fam0) throw new ModelError('contrast: there are no means to contrast');
+    let adjust: AdjustMethod;
+    if (options.adjust !== undefined) adjust = checkAdjust(options.adjust);
+    else if (fam0.adjust === null) throw new OptionError('adjust', `the ${String(method)} contrasts' default adjustment in emmeans is 'mvt' (the multivariate t), which is not available here: pass adjust (e.g. 'sidak', 'holm', 'bonferroni' or 'none')`);
+    else adjust = fam0.adjust;
+    // each contrast's linear function: Σ c_s ℓ_s (β and full coordinates), its offset and estimability
+    const p = this.settings.inference.p;
+    const functions: LinearFunction[] = rows.map(({ fam, group, c }) => {
+      const coef = fam.coef[c];
+      const l = new Float64Array(p);
+      const pf = this.estimability?.pFull ?? 0;
+      const full = this.estimability ? new Float64Array(pf) : null;
+      let offset = 0, estimable = true;
+      group.forEach((r, i) => {
+        const w = coef[i];
+        if (w === 0) return;
+        const f = this.functions[r];
+        if (!f.estimable) estimable = false;
+        for (let j = 0; j < p; j++) l[j] += w * f.l[j];
+        if (full) for (let j = 0; j < pf; j++) full[j] += w * f.full![j];
+        offset += w * f.offset;
+      });
+      if (estimable && full && this.estimability) estimable = isEstimable(this.estimability.nullBasis, full);
+      return { l, full, offset, estimable };
+    });
+    const est = functions.map((f) => this.evaluate(f));
+    const byRows: number[][] = [];
+    let at = 0;
+    for (const g of groups) {
+      const m = contrastFamily(method, g.map((r) => labels[r]), options).names.length;
+      byRows.push(Array.from({ length: m }, (_, i) => at + i));
+      at += m;
+    }
+    const familyInfo: Family = {
+      famSize: Math.max(...groups.map((g) => g.length)), byRows, pairs: fam0.pairs,
+      schefferRank: byRows.map((rs) => this.rank(rs.map((i) => functions[i].l))),
+    };
+    const df = est.map((e) => e.df);
+    const tRatio = est.map((e) => e.estimate / e.se);
+    const pv = adjustPValues(tRatio, df, adjust, familyInfo);
+    const cvs = criticalValues(level, df, adjust, familyInfo);
+    const scale = this.settings.scale;
+    const sumZero = rows.every(({ fam, c }) => Math.abs(fam.coef[c].reduce((s, x) => s + x, 0)) < 1e-8);
+    const ratio = this.type === 'response' && scale.ratio && sumZero ? scale.ratio : null;
+    const byVars = this.variables.filter((v) => byNames.includes(v.name));
+    const out: ContrastRow[] = rows.map(({ fam, group, c }, i) => {
+      const e = est[i];
+      const name = fam.names[c];
+      const by: Record<string, GridValue> = {};
+      for (const v of byVars) by[v.name] = this.values[group[0]][this.variables.indexOf(v)];
+      const row: ContrastRow = {
+        contrast: ratio ? name.replaceAll(' - ', ' / ') : name, by, estimate: e.estimate, SE: e.se, df: e.df,
+        lower: e.estimate - cvs.cv[i] * e.se, upper: e.estimate + cvs.cv[i] * e.se, ratio: tRatio[i], p: pv.p[i],
+      };
+      if (ratio) Object.assign(row, { response: Math.exp(e.estimate), responseSE: Math.exp(e.estimate) * e.se, responseLower: Math.exp(row.lower), responseUpper: Math.exp(row.upper) });
+      return row;
+    });
+    // emmeans's notes, in its order
+    const notes = [...new Set([...pv.notes, ...cvs.notes])];
+    notes.push(...this.messages.filter((m) => m.startsWith('Results are averaged') || m.startsWith('NOTE') || m.startsWith('Degrees-of-freedom')));
+    if (!isLmmScale(scale) && !ratio) {
+      if (this.type === 'response') notes.push(`Note: contrasts are still on the ${scale.link} scale`);
+      else notes.push(`Results are given on the ${scale.ratio && sumZero ? scale.ratio.scale : scale.link} (not the response) scale.`);
+    }
+    notes.push(`Confidence level used: ${level}`);
+    if (cvs.line) notes.push(cvs.line);
+    if (ratio) notes.push(`Intervals are back-transformed from the ${ratio.scale} scale`);
+    if (pv.line) notes.push(pv.line);
+    if (ratio) notes.push(`Tests are performed on the ${ratio.scale} scale`);
+    return new EmmContrasts(out, byVars.map((v) => v.name), ratio?.label ?? null, pv.adjust, level, notes, this.ddf);
+  }
+
+  /** Pairwise comparisons (emmeans's pairs): contrast('pairwise' or 'revpairwise'). */
+  pairs(options: ContrastOptions & { reverse?: boolean } = {}): EmmContrasts {
+    const { reverse, ...rest } = options;
+    return this.contrast(reverse ? 'revpairwise' : 'pairwise', rest);
+  }
+
+  toString(): string { return formatEmmTable(this); }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      specs: this.specs, by: this.by, ddf: this.ddf, level: this.level, type: this.type,
+      ...(this.type === 'response' ? { response_label: this.settings.scale.label } : {}),
+      rows: this.rows.map((r) => ({ ...r.levels, emmean: r.emmean, SE: r.SE, df: r.df, lower: r.lower, upper: r.upper,
+        ...(r.response !== undefined ? { [this.settings.scale.label]: r.response, response_SE: r.responseSE, response_lower: r.responseLower, response_upper: r.responseUpper } : {}) })),
+      messages: this.messages,
+    };
+  }
+
+  /** the response-scale label (prob, rate, response) */
+  get responseLabel(): string { return this.settings.scale.label; }
+}
+
+const isLmmScale = (s: Scale) => s.link === null;
+
+/** Contrasts of estimated marginal means: their table and notes. */
+export class EmmContrasts {
+  constructor(
+    readonly rows: ContrastRow[],
+    readonly by: string[],
+    /** 'odds.ratio' or 'ratio' where the contrasts are back-transformed */
+    readonly ratioLabel: string | null,
+    readonly adjust: AdjustMethod,
+    readonly level: number,
+    readonly messages: string[],
+    readonly ddf: EmmDdf,
+  ) {}
+
+  toString(): string { return formatEmmTable(this); }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      by: this.by, adjust: this.adjust, level: this.level, ddf: this.ddf, ...(this.ratioLabel ? { ratio_label: this.ratioLabel } : {}),
+      rows: this.rows.map((r) => ({ contrast: r.contrast, ...r.by, estimate: r.estimate, SE: r.SE, df: r.df, lower: r.lower, upper: r.upper,
+        [Number.isFinite(r.df) ? 't_ratio' : 'z_ratio']: r.ratio, p_value: r.p,
+        ...(r.response !== undefined ? { [this.ratioLabel!]: r.response, response_SE: r.responseSE, response_lower: r.responseLower, response_upper: r.responseUpper } : {}) })),
+      messages: this.messages,
+    };
+  }
+}
+
+/**
+ * The means' linear functions: for each combination of the `use` variables (the first fastest), the
+ * grid rows' model-matrix rows averaged over the `avgd` variables' values with the weights.
+ */
+function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], weights: EmmWeights, offsetValue: number | undefined): { functions: LinearFunction[]; values: GridValue[][] } {
+  const p = grid.X.length / Math.max(grid.rows, 1);
+  const pf = grid.estimability?.pFull ?? 0;
+  const dims = grid.variables.map((v) => v.values.length);
+  const nUse = use.reduce((s, k) => s * dims[k], 1);
+  const nAvg = avgd.reduce((s, k) => s * dims[k], 1);
+  // emmeans: all-zero frequencies count as equal
+  const counts = grid.counts.every((c) => c === 0) ? grid.counts.map(() => 1) : grid.counts;
+  const indexOf = (r: number, ks: number[]) => ks.reduce((acc, k, i) => acc + gridIndex(grid, r, k) * ks.slice(0, i).reduce((s, kk) => s * dims[kk], 1), 0);
+  const members: number[][] = Array.from({ length: nUse }, () => []);
+  for (let r = 0; r < grid.rows; r++) {
+    // the variables neither used nor averaged have one value
+    members[indexOf(r, use)].push(r);
+  }
+  // the averaged combinations' weights for equal, proportional and outer (the same for every mean)
+  const margin = new Float64Array(nAvg);
+  for (let r = 0; r < grid.rows; r++) margin[indexOf(r, avgd)] += counts[r];
+  let common: Float64Array | null = null;
+  if (weights === 'equal') common = new Float64Array(nAvg).fill(1);
+  else if (weights === 'proportional') common = margin;
+  else if (weights === 'outer') {
+    const total = margin.reduce((s, x) => s + x, 0);
+    const marginals = avgd.map((k) => {
+      const m = new Float64Array(dims[k]);
+      for (let o = 0; o < nAvg; o++) m[gridIndexOf(o, avgd, dims, avgd.indexOf(k))] += margin[o];
+      return m;
+    });
+    common = new Float64Array(nAvg).map((_, o) => avgd.reduce((s, k, i) => (s * marginals[i][gridIndexOf(o, avgd, dims, i)]) / total, total));
+  }
+  const functions = members.map((rows) => {
+    const w = rows.map((r) => (common ? common[indexOf(r, avgd)] : weights === 'cells' ? counts[r] : counts[r] > 0 ? 1 : 0));
+    const wsum = w.reduce((s, x) => s + x, 0);
+    const l = new Float64Array(p);
+    const full = grid.estimability ? new Float64Array(pf) : null;
+    let offset = 0;
+    if (!(wsum > 1e-8)) return { l: l.fill(NaN), full, offset: NaN, estimable: false };
+    rows.forEach((r, i) => {
+      const a = w[i] / wsum;
+      if (a === 0) return;
+      for (let j = 0; j < p; j++) l[j] += a * grid.X[r * p + j];
+      if (full) for (let j = 0; j < pf; j++) full[j] += a * grid.estimability!.Xfull[r * pf + j];
+      offset += a * grid.offset[r];
+    });
+    if (offsetValue !== undefined) offset = offsetValue;
+    const estimable = full ? isEstimable(grid.estimability!.nullBasis, full) : true;
+    return { l, full, offset, estimable };
+  });
+  const values = members.map((rows) => use.map((k) => grid.variables[k].values[gridIndex(grid, rows[0], k)]));
+  return { functions, values };
+}
+
+/** the value index of the i-th of `ks` in the combined index o (the first fastest) */
+function gridIndexOf(o: number, ks: number[], dims: number[], i: number): number {
+  let stride = 1;
+  for (let j = 0; j < i; j++) stride *= dims[ks[j]];
+  return Math.floor(o / stride) % dims[ks[i]];
+}
+
+/** emmeans's note: some fixed-effects term holds every named variable and more. */
+function involvedInInteraction(fit: LmmFit | GlmmFit, names: string[]): boolean {
+  return fit.model.frame.formula.fixed.terms.some((t) => {
+    const vars = new Set<string>();
+    for (const v of t.vars) exprVariables(v.expr, vars);
+    return names.every((n) => vars.has(n)) && vars.size > names.length;
+  });
+}

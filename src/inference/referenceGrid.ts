@@ -1,0 +1,245 @@
+/**
+ * emmeans's reference grid (emmeans::ref_grid) of a fitted model: every data column of the fixed
+ * part (`z` of `log(z)`, in order of first appearance; grouping factors are not in it) at
+ *   - a factor's levels in the rows used (R's level order),
+ *   - a covariate's mean over the rows used, or both values of a covariate with two (emmeans's
+ *     cov.keep = 2: a 0/1 indicator is kept as it is),
+ *   - the values given by `at` (a covariate's values, or some of a factor's levels),
+ * and the grid's rows are all their combinations, the first column varying fastest. Each row's
+ * model-matrix row (and offset) is the fit's own design of new data (predict's), and its weight
+ * (emmeans's .wgt.) the number of rows used in which the factors and kept covariates take its values.
+ * Where the fit dropped aliased columns, a row outside the row space of the full model matrix is not
+ * estimable (estimability::nonest.basis): `nullBasis` is an orthonormal basis of that matrix's null space.
+ */
+import * as arrow from 'apache-arrow';
+import { DataError, ModelError, OptionError, showValue } from '../errors/errors.js';
+import { fixedVariables } from '../frame/covariates.js';
+import { modelMatrix } from '../frame/modelMatrix.js';
+import type { MixedModel } from '../model/mixedModel.js';
+import { newDataColumns, newDataDesign } from '../results/predict.js';
+import { symmetricEigen } from './eigen.js';
+import { refuseEngineRows } from './knownCovariance.js';
+
+export type GridValue = string | number;
+
+export interface GridVariable {
+  name: string;
+  /** a factor's levels, or a covariate's values */
+  kind: 'factor' | 'covariate';
+  values: GridValue[];
+  /** whether its values come from the data's distinct values (factors, kept covariates), so that the weights count them */
+  counted: boolean;
+}
+
+export interface ReferenceGrid {
+  variables: GridVariable[];
+  /** number of rows: the product of the variables' numbers of values */
+  rows: number;
+  /** the model-matrix rows, rows × p, row-major, in the fit's β coordinates */
+  X: Float64Array;
+  /** the offset of each row (0 without offsets) */
+  offset: Float64Array;
+  /** the number of used data rows with each grid row's counted values */
+  counts: Float64Array;
+  /** with aliased columns dropped: the null space of the full model matrix (columns of length pFull) and each row's full design */
+  estimability: { nullBasis: Float64Array[]; Xfull: Float64Array; pFull: number } | null;
+}
+
+export type AtValues = Record<string, GridValue | GridValue[]>;
+
+/** The value of variable v in grid row r (the first variable varying fastest). */
+export function gridIndex(grid: Pick<ReferenceGrid, 'variables'>, r: number, v: number): number {
+  let stride = 1;
+  for (let k = 0; k < v; k++) stride *= grid.variables[k].values.length;
+  return Math.floor(r / stride) % grid.variables[v].values.length;
+}
+
+function checkAt(at: unknown, names: string[]): AtValues {
+  if (at === undefined) return {};
+  if (at === null || typeof at !== 'object' || Array.isArray(at)) throw new OptionError('at', `at must be an object of variable values ({ x: [0, 1], A: 'a1' }), not ${showValue(at)}`);
+  for (const [k, v] of Object.entries(at)) {
+    if (!names.includes(k)) throw new OptionError('at', `at: '${k}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})`);
+    const vals = Array.isArray(v) ? v : [v];
+    if (vals.length === 0) throw new OptionError('at', `at: '${k}' has no values`);
+    for (const x of vals) {
+      if (!(typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)))) throw new OptionError('at', `at: '${k}' has the value ${showValue(x)}; give finite numbers or level names`);
+    }
+  }
+  return at as AtValues;
+}
+
+/** The reference grid of a fit with its rows in memory (`at` sets some variables' values). */
+export function referenceGrid(model: MixedModel & { source?: { engine: string; name: string } }, at?: unknown): ReferenceGrid {
+  refuseEngineRows(model, 'emmeans');
+  const { frame } = model;
+  const covariates = frame.covariates;
+  if (!covariates) throw new ModelError('emmeans: this fit has no summaries of its covariates (fit the model again with this version)');
+  const names = fixedVariables(frame.formula);
+  const atValues = checkAt(at, names);
+  const variables: GridVariable[] = names.map((name) => {
+    const col = frame.columns.get(name);
+    const given = atValues[name];
+    const list = given === undefined ? null : Array.isArray(given) ? given : [given];
+    if (col?.kind === 'factor') {
+      if (!list) return { name, kind: 'factor', values: [...col.levels], counted: true };
+      const values = list.map((x) => {
+        const s = String(x);
+        if (!col.levels.includes(s)) throw new OptionError('at', `at: '${s}' is not a level of '${name}' in the rows used (levels: ${col.levels.slice(0, 10).join(', ')}${col.levels.length > 10 ? ', …' : ''})`);
+        return s;
+      });
+      return { name, kind: 'factor', values, counted: true };
+    }
+    const c = covariates.get(name);
+    if (!c) throw new Error(`internal: no summary of the covariate '${name}'`);
+    if (list) {
+      const values = list.map((x) => {
+        if (typeof x !== 'number') throw new OptionError('at', `at: '${name}' is a numeric variable; give numbers, not ${showValue(x)}`);
+        return x;
+      });
+      return { name, kind: 'covariate', values, counted: false };
+    }
+    if (c.values && c.values.length === 2) return { name, kind: 'covariate', values: [...c.values], counted: true };
+    return { name, kind: 'covariate', values: [c.mean], counted: false };
+  });
+  const rows = variables.reduce((s, v) => s * v.values.length, 1);
+  if (rows > 1_000_000) throw new ModelError(`emmeans: the reference grid would have ${rows} rows (the product of the numbers of levels of ${variables.filter((v) => v.values.length > 1).map((v) => `'${v.name}' (${v.values.length})`).join(', ')}); use 'at' to choose fewer values`);
+  const grid = { variables, rows } as ReferenceGrid;
+  // the grid as new data: its design through predict's (factors recoded, expressions and scale() as fitted)
+  const columns: Record<string, GridValue[]> = {};
+  variables.forEach((v, k) => { columns[v.name] = Array.from({ length: rows }, (_, r) => v.values[gridIndex(grid, r, k)]); });
+  const table = gridTable(variables, columns, rows);
+  const design = newDataDesign({ model }, table, { groups: false });
+  const p = frame.p;
+  const X = new Float64Array(rows * p);
+  for (let j = 0; j < p; j++) for (let r = 0; r < rows; r++) X[r * p + j] = design.X[j * rows + r];
+  const offset = design.offset ? Float64Array.from(design.offset) : new Float64Array(rows);
+  grid.X = X;
+  grid.offset = offset;
+  grid.counts = gridCounts(model, grid);
+  grid.estimability = estimability(model, table, rows);
+  return grid;
+}
+
+/** The grid as an Arrow table: factors as strings, covariates as float64. */
+function gridTable(variables: GridVariable[], columns: Record<string, GridValue[]>, rows: number): arrow.Table {
+  const vectors: Record<string, arrow.Vector> = {};
+  for (const v of variables) {
+    vectors[v.name] = v.kind === 'factor'
+      ? arrow.vectorFromArray(columns[v.name] as string[], new arrow.Utf8())
+      : arrow.makeVector(Float64Array.from(columns[v.name] as number[]));
+  }
+  if (variables.length === 0) vectors['(grid)'] = arrow.makeVector(new Float64Array(rows));
+  return new arrow.Table(vectors);
+}
+
+/** The number of used rows at each grid row's counted values (factors' levels, kept covariates' values). */
+function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
+  const { frame } = model;
+  const n = frame.n;
+  const counts = new Float64Array(grid.rows);
+  // each counted variable's value index per data row (−1: a value not in the grid)
+  const strides: number[] = [];
+  let stride = 1;
+  grid.variables.forEach((v) => { strides.push(stride); stride *= v.values.length; });
+  const index = new Int32Array(n);
+  grid.variables.forEach((v, k) => {
+    if (!v.counted) return;
+    let map: Int32Array | Uint8Array;
+    let lookup: (i: number) => number;
+    if (v.kind === 'factor') {
+      const col = frame.columns.get(v.name)!;
+      if (col.kind !== 'factor') throw new Error('internal: factor column expected');
+      const pos = new Int32Array(col.levels.length).fill(-1);
+      col.levels.forEach((l, c) => { pos[c] = v.values.indexOf(l); });
+      map = col.codes;
+      lookup = (i) => pos[map[i]];
+    } else {
+      const c = frame.covariates!.get(v.name)!;
+      map = c.codes!;
+      lookup = (i) => map[i];
+    }
+    for (let i = 0; i < n; i++) {
+      if (index[i] < 0) continue;
+      const at = lookup(i);
+      index[i] = at < 0 ? -1 : index[i] + at * strides[k];
+    }
+  });
+  // a row's count covers every value of the variables not counted (covariates at their mean or `at`)
+  const free = grid.variables.map((v, k) => (v.counted ? -1 : k)).filter((k) => k >= 0);
+  for (let i = 0; i < n; i++) if (index[i] >= 0) counts[index[i]] += 1;
+  if (free.length > 0) {
+    for (let r = 0; r < grid.rows; r++) {
+      let base = r;
+      for (const k of free) base -= gridIndex(grid, r, k) * strides[k];
+      counts[r] = counts[base];
+    }
+  }
+  return counts;
+}
+
+/**
+ * With aliased columns dropped by the fit: the null space of the full model matrix on the rows used
+ * (eigenvectors of XᵀX with eigenvalues below 1e-7 of the largest, as a rank test) and the grid's
+ * full design. A linear function ℓ is estimable when ‖Nᵀℓ‖² ≤ 1e-8 ‖ℓ‖².
+ */
+function estimability(model: MixedModel, table: arrow.Table, rows: number): ReferenceGrid['estimability'] {
+  const { frame } = model;
+  const full = modelMatrix(frame.formula.fixed, (label) => frame.columns.get(label)!, frame.n);
+  if (full.names.length === frame.p) return null;
+  const pf = full.names.length;
+  const n = frame.n;
+  const XtX = new Float64Array(pf * pf);
+  for (let a = 0; a < pf; a++) {
+    const ca = full.columns[a];
+    for (let b = a; b < pf; b++) {
+      const cb = full.columns[b];
+      let s = 0;
+      for (let i = 0; i < n; i++) s += ca[i] * cb[i];
+      XtX[a * pf + b] = XtX[b * pf + a] = s;
+    }
+  }
+  // column scales, so that the rank test does not depend on the units
+  const scale = Array.from({ length: pf }, (_, a) => Math.sqrt(XtX[a * pf + a]) || 1);
+  for (let a = 0; a < pf; a++) for (let b = 0; b < pf; b++) XtX[a * pf + b] /= scale[a] * scale[b];
+  const eig = symmetricEigen(XtX, pf);
+  const top = Math.max(...eig.values);
+  // the null space: D⁻¹ v for the eigenvectors v with eigenvalues below 1e-7 of the largest, made
+  // orthonormal (Gram–Schmidt) in the unscaled coordinates
+  const nullBasis: Float64Array[] = [];
+  for (let m = 0; m < pf; m++) {
+    if (eig.values[m] > 1e-7 * top) continue;
+    const v = new Float64Array(pf);
+    for (let a = 0; a < pf; a++) v[a] = eig.vectors[a * pf + m] / scale[a];
+    for (const u of nullBasis) {
+      let d = 0;
+      for (let a = 0; a < pf; a++) d += u[a] * v[a];
+      for (let a = 0; a < pf; a++) v[a] -= d * u[a];
+    }
+    let ss = 0;
+    for (let a = 0; a < pf; a++) ss += v[a] * v[a];
+    const nv = Math.sqrt(ss);
+    for (let a = 0; a < pf; a++) v[a] /= nv;
+    nullBasis.push(v);
+  }
+  const gridFull = modelMatrix(frame.formula.fixed, newDataColumns({ model }, table), rows);
+  const Xfull = new Float64Array(rows * pf);
+  full.names.forEach((name, a) => {
+    const c = gridFull.columns[gridFull.names.indexOf(name)];
+    if (!c) throw new DataError(`emmeans: the reference grid has no column '${name}'`);
+    for (let r = 0; r < rows; r++) Xfull[r * pf + a] = c[r];
+  });
+  return { nullBasis, Xfull, pFull: pf };
+}
+
+/** Whether ℓ (full coordinates) is estimable: ‖Nᵀℓ‖² < 1e-8 ‖ℓ‖² (estimability::is.estble; 1 for ‖ℓ‖² < 1e-8). */
+export function isEstimable(nullBasis: Float64Array[], l: ArrayLike<number>): boolean {
+  let ll = 0;
+  for (let a = 0; a < l.length; a++) ll += l[a] * l[a];
+  let proj = 0;
+  for (const v of nullBasis) {
+    let d = 0;
+    for (let a = 0; a < l.length; a++) d += v[a] * l[a];
+    proj += d * d;
+  }
+  return proj < 1e-8 * (ll < 1e-8 ? 1 : ll);
+}

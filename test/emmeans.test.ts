@@ -1,0 +1,195 @@
+/**
+ * emmeans's estimated marginal means and contrasts against emmeans 1.8.4 (test/oracle/emmeans.R,
+ * fixtures in test/fixtures/emmeans): a 3 × 2 factorial lmer with a covariate, log(z) with missing z, a
+ * 0/1 covariate and a random intercept (REML and ML), sleepstudy with Days as a 10-level factor, a design
+ * with an empty cell (aliased column, non-estimable means), and glmer fits (cbpp logit and probit, a
+ * Poisson with an offset) on the link and response scales.
+ *
+ * Tolerances (relative, against emmeans's 15 significant digits):
+ *  - lmer: means, contrasts, SEs, df and interval ends 1e-7 (worst seen 2.3e-8, the empty-cell design;
+ *    the fits' optima agree with lme4's tight ones to ~1e-9); p-values 1e-6 relative or 1e-12 absolute
+ *    (Tukey's upper tail is 1 − P, good to ~1e-14 absolute in R and here alike: p-values of 1e-13 differ
+ *    by 3e-14).
+ *  - glmer: 3e-6 for means, SEs and intervals, 3e-5 for p-values (worst seen 1.4e-6 and 9e-6): the
+ *    references are emmeans on β̂ and Var(β̂) of the exact Laplace deviance's optimum, to which our fit
+ *    agrees to ~1e-7 in β and ~1e-6 in the finite-difference Var(β̂) lme4's deriv12 gives.
+ *  - the distribution functions: ptukey 1e-9 relative, its upper tail 1e-9 relative or 1e-12
+ *    absolute (at 1,000 df the log of the χ density's constant, ~3000 − 3000, carries 3e-13 in R and
+ *    here alike: worst 4.5e-13); qtukey, dunnettx quantiles and p.adjust 1e-12, qf 1e-10.
+ * emmeans's notes are compared as lists, less the two it prints as messages rather than notes (the
+ * interaction NOTE and the tukey-to-sidak note).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lmer } from '../src/fit/lmer.js';
+import { glmer } from '../src/fit/glmer.js';
+import { readCsv } from '../src/io/csv.js';
+import type { LmmFit } from '../src/lmm/lmmFit.js';
+import type { GlmmFit } from '../src/glmm/glmmFit.js';
+import type { EmmeansOptions } from '../src/inference/emmeans.js';
+import { ptukey, qtukey } from '../src/stats/tukey.js';
+import { pAdjust } from '../src/stats/pAdjust.js';
+import { qf } from '../src/inference/distributions.js';
+import { dunnettxQuantile } from '../src/inference/emmAdjust.js';
+import { contrastFamily, orthogonalPolynomials } from '../src/inference/emmContrasts.js';
+import '../src/inference/methods.js';
+
+const dir = join(import.meta.dirname, 'fixtures', 'emmeans');
+type Cell = string | number | null;
+interface Table { columns: string[]; rows: Cell[][]; mesg: string[] | string }
+interface Case {
+  name: string; model: string; specs: string; ddf?: string; weights?: string; at?: Record<string, number | number[]>; type?: string; level?: number; offset?: number;
+  emm: Table;
+  contrasts?: { method: string; adjust?: string; ref?: number; level?: number; custom?: Record<string, number[]>; result: Table }[];
+}
+const fx = JSON.parse(readFileSync(join(dir, 'emmeans.json'), 'utf8')) as {
+  models: Record<string, { formula: string; data: string; reml?: boolean; family?: string; link?: string; beta: Record<string, number> }>;
+  cases: Case[];
+  distributions: {
+    ptukey: { q: number; nmeans: number; df: number | 'Inf'; lower: number; upper: number }[];
+    qtukey: { p: number; nmeans: number; df: number | 'Inf'; q: number }[];
+    qdunnettx: { p: number; m: number; df: number | 'Inf'; x: number }[];
+    qf: { p: number; df1: number; df2: number; q: number }[];
+    p_adjust: { p: number[]; n: number; methods: Record<string, { all: number[]; padded: number[] }> };
+  };
+};
+const inf = (x: number | 'Inf') => (x === 'Inf' ? Infinity : x);
+const list = (m: string[] | string) => (Array.isArray(m) ? m : [m]);
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+
+function dataOf(name: string) {
+  const file = name === 'sleepstudy' || name === 'cbpp' ? join(import.meta.dirname, 'fixtures', 'data', `${name}.csv`) : join(dir, name);
+  return readCsv(readFileSync(file)).table;
+}
+
+const fits = new Map<string, LmmFit | GlmmFit>();
+beforeAll(async () => {
+  for (const [name, m] of Object.entries(fx.models)) {
+    const data = dataOf(m.data);
+    const factors = m.data === 'sleepstudy' ? ['Subject', 'Days'] : m.data === 'cbpp' ? ['period', 'herd'] : [];
+    fits.set(name, m.family
+      ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', link: m.link as 'logit', factors })
+      : await lmer(m.formula, data, { REML: m.reml, factors }));
+  }
+}, 120_000);
+
+/** compares a value with emmeans's (null: NA, our NaN; df NA for asymptotic: our ∞) */
+function expectClose(ours: number, theirs: Cell, tol: number, what: string, pvalue = false) {
+  if (theirs === null) {
+    expect(Number.isNaN(ours) || ours === Infinity, `${what}: ${ours} for emmeans's NA`).toBe(true);
+    return;
+  }
+  const t = Number(theirs);
+  const ok = pvalue ? Math.abs(ours - t) <= Math.max(tol * t, 1e-12) : rel(ours, t) <= tol;
+  expect(ok, `${what}: ${ours} vs emmeans ${t} (relative ${rel(ours, t).toExponential(2)})`).toBe(true);
+}
+
+const notes = (m: string[]) => m.filter((x) => !x.startsWith('NOTE') && !x.startsWith('Note: adjust'));
+
+describe('estimated marginal means against emmeans', () => {
+  for (const c of fx.cases) {
+    it(c.name, () => {
+      const fit = fits.get(c.model)!;
+      const glmm = 'family' in fit.model;
+      const tol = glmm ? 3e-6 : 1e-7, ptol = glmm ? 3e-5 : 1e-6;
+      const options: EmmeansOptions = {};
+      if (c.ddf) options.ddf = c.ddf as EmmeansOptions['ddf'];
+      if (c.weights) options.weights = c.weights as EmmeansOptions['weights'];
+      if (c.at) options.at = c.at;
+      if (c.type) options.type = c.type as 'response';
+      if (c.level) options.level = c.level;
+      if (c.offset !== undefined) options.offset = c.offset;
+      const g = fit.emmeans(c.specs, options);
+      const nv = g.variables.length;
+      expect(g.variables.map((v) => v.name)).toEqual(c.emm.columns.slice(0, nv));
+      expect(g.rows.length).toBe(c.emm.rows.length);
+      g.rows.forEach((r, i) => {
+        const exp = c.emm.rows[i];
+        g.variables.forEach((v, k) => expect(String(r.levels[v.name])).toBe(String(exp[k])));
+        const response = c.type === 'response';
+        const ours = response ? [r.response!, r.responseSE!, r.df, r.responseLower!, r.responseUpper!] : [r.emmean, r.SE, r.df, r.lower, r.upper];
+        ours.forEach((v, k) => expectClose(v, exp[nv + k], tol, `${c.name} row ${i + 1} ${c.emm.columns[nv + k]}`));
+      });
+      expect(notes(g.messages)).toEqual(list(c.emm.mesg));
+      for (const k of c.contrasts ?? []) {
+        const what = `${c.name} ${k.method}${k.adjust ? ` ${k.adjust}` : ''}`;
+        const res = g.contrast(k.method === 'custom' ? k.custom! : (k.method as 'pairwise'), { adjust: k.adjust as 'none', ref: k.ref, level: k.level });
+        expect(res.rows.length, what).toBe(k.result.rows.length);
+        const nb = res.by.length;
+        res.rows.forEach((r, i) => {
+          const exp = k.result.rows[i];
+          expect(r.contrast, what).toBe(exp[0]);
+          res.by.forEach((b, j) => expect(String(r.by[b])).toBe(String(exp[1 + j])));
+          const ratio = res.ratioLabel !== null;
+          const ours = ratio ? [r.response!, r.responseSE!, r.df, r.responseLower!, r.responseUpper!, 1, r.ratio, r.p] : [r.estimate, r.SE, r.df, r.lower, r.upper, r.ratio, r.p];
+          ours.forEach((v, kk) => expectClose(v, exp[1 + nb + kk], kk === ours.length - 1 ? ptol : tol, `${what} ${r.contrast} ${k.result.columns[1 + nb + kk]}`, kk === ours.length - 1));
+        });
+        if (res.ratioLabel) expect(k.result.columns).toContain(res.ratioLabel);
+        expect(notes(res.messages), what).toEqual(list(k.result.mesg));
+      }
+    });
+  }
+});
+
+describe('the distributions behind the adjustments', () => {
+  const d = fx.distributions;
+  it("ptukey and qtukey are R's", () => {
+    for (const x of d.ptukey) {
+      expect(rel(ptukey(x.q, x.nmeans, inf(x.df)), x.lower)).toBeLessThan(1e-9);
+      const upper = ptukey(x.q, x.nmeans, inf(x.df), false);
+      expect(Math.min(rel(upper, x.upper), Math.abs(upper - x.upper) / 1e-3)).toBeLessThan(1e-9);
+    }
+    for (const x of d.qtukey) expect(rel(qtukey(x.p, x.nmeans, inf(x.df)), x.q)).toBeLessThan(1e-12);
+    expect(ptukey(-1, 3, 10)).toBe(0);
+    expect(ptukey(Infinity, 3, 10)).toBe(1);
+    expect(ptukey(2, 1, 10)).toBeNaN();
+  });
+  it("emmeans's dunnettx quantile (R's uniroot) and qf", () => {
+    for (const x of d.qdunnettx) expect(rel(dunnettxQuantile(x.p, x.m, inf(x.df)), x.x)).toBeLessThan(1e-12);
+    for (const x of d.qf) expect(rel(qf(x.p, x.df1, x.df2), x.q)).toBeLessThan(1e-10);
+  });
+  it("p.adjust is R's", () => {
+    const { p, n, methods } = d.p_adjust;
+    for (const [m, v] of Object.entries(methods)) {
+      pAdjust(p, m as 'holm').forEach((x, i) => expect(rel(x, v.all[i])).toBeLessThan(1e-12));
+      pAdjust(p, m as 'holm', n).forEach((x, i) => expect(rel(x, v.padded[i])).toBeLessThan(1e-12));
+    }
+  });
+  it('poly contrasts are orthogonal and in integer form', () => {
+    const P = orthogonalPolynomials(5, 4);
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) expect(P[a].reduce((s, x, i) => s + x * P[b][i], 0)).toBeCloseTo(a === b ? 1 : 0, 14);
+    expect(contrastFamily('poly', ['a', 'b', 'c', 'd', 'e']).coef).toEqual([[-2, -1, 0, 1, 2], [2, -1, -2, -1, 2], [-1, 2, 0, -2, 1], [1, -4, 6, -4, 1]]);
+  });
+});
+
+describe('emmeans: what it refuses, and why', () => {
+  it('names the variable, the level, the option', () => {
+    const fit = fits.get('m1')!;
+    expect(() => fit.emmeans('~ Q')).toThrow(/'Q' is not a variable of the model's fixed part \(its variables: A, B, x, z, d\)/);
+    expect(() => fit.emmeans('~ g')).toThrow(/groups random effects/);
+    expect(() => fit.emmeans('~ A', { at: { x: 'a' as unknown as number } })).toThrow(/'x' is a numeric variable/);
+    expect(() => fit.emmeans('~ A', { at: { A: 'zz' } })).toThrow(/'zz' is not a level of 'A'/);
+    expect(() => fit.emmeans('pairwise ~ A')).toThrow(/call \.pairs\(\)/);
+    expect(() => fit.emmeans('~ A', { type: 'response' })).toThrow(/for glmer fits/);
+    expect(() => fit.emmeans('~ A', { weights: 'nope' as 'equal' })).toThrow(/weights must be/);
+    expect(() => fit.emmeans('~ A', { foo: 1 } as EmmeansOptions)).toThrow(/unknown emmeans option 'foo'/);
+    expect(() => fit.emmeans('~ A | A')).toThrow(/named twice/);
+    const g = fit.emmeans('~ A');
+    expect(() => g.contrast('consec')).toThrow(/'mvt'.*pass adjust/);
+    expect(() => g.contrast('pairwise', { adjust: 'mvt' as 'none' })).toThrow(/'mvt'/);
+    expect(() => g.contrast('trt.vs.ctrl', { ref: 'a9' })).toThrow(/ref 'a9' is not one of the estimates' levels/);
+    expect(() => g.contrast({ c1: [1, -1] })).toThrow(/must have 3 finite coefficients/);
+    expect(() => fits.get('gb')!.emmeans('~ period', { ddf: 'kenward-roger' })).toThrow(/asymptotic/);
+  });
+  it('prints as emmeans does, with nonEst for what is not estimable', () => {
+    const text = fits.get('me')!.emmeans('~ A').pairs().toString();
+    expect(text).toMatch(/a1 - a3 +nonEst/);
+    expect(text).toContain('P value adjustment: tukey method for comparing a family of 3 estimates');
+    const resp = fits.get('gb')!.emmeans('~ period', { type: 'response' });
+    expect(resp.toString().split('\n')[0]).toMatch(/^ period +prob +SE +df +asymp\.LCL +asymp\.UCL$/);
+    expect(resp.pairs().toString().split('\n')[0]).toMatch(/contrast +odds\.ratio +SE +df +null +z\.ratio +p\.value/);
+    const json = resp.pairs().toJSON() as { rows: Record<string, unknown>[] };
+    expect(Object.keys(json.rows[0])).toEqual(expect.arrayContaining(['contrast', 'odds.ratio', 'z_ratio', 'p_value']));
+  });
+});

@@ -1,0 +1,168 @@
+#!/usr/bin/env Rscript
+# emmeans's estimated marginal means and their contrasts for lmer and glmer fits, for
+# test/emmeans.test.ts: the reference grid (factors' levels, covariates at their means over the rows
+# used, covariates with two values kept, `at`), the weights, the ddf methods (Kenward-Roger with the
+# adjusted covariance, Satterthwaite, asymptotic), the contrast families and every p-value and
+# interval adjustment, non-estimable means, and glmer's response scale (back-transformed means,
+# odds ratios and ratios). Each lmer model is fitted to tight tolerances (the optimum our fit reaches).
+# glmer's own optimum and Hessian belong to its early-stopping PIRLS (test/oracle/glmer_tight.R), so
+# each glmer case is emmeans on a reference grid (qdrg) with β and Var(β) of the exact Laplace
+# deviance's optimum (test/oracle/exact_laplace.R), the fit our glmer reaches.
+# Writes the simulated data beside the expectations.
+# Usage (from the repository root):
+#   Rscript test/oracle/emmeans.R test/fixtures/data test/fixtures/emmeans
+# Needs: apt-get install r-cran-lme4 r-cran-jsonlite r-cran-emmeans r-cran-pbkrtest r-cran-lmertest
+suppressMessages({ library(lme4); library(jsonlite); library(emmeans); library(pbkrtest); library(lmerTest) })
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "exact_laplace.R"))
+args <- commandArgs(trailingOnly = TRUE)
+dataDir <- args[1]; out <- args[2]
+emm_options(pbkrtest.limit = 1e6, lmerTest.limit = 1e6)
+tight <- lmerControl(optimizer = "nloptwrap", optCtrl = list(ftol_abs = 1e-12, ftol_rel = 1e-15, xtol_abs = 1e-10, xtol_rel = 1e-12))
+gtight <- glmerControl(optimizer = "nloptwrap", optCtrl = list(ftol_abs = 1e-12, ftol_rel = 1e-15, xtol_abs = 1e-10, xtol_rel = 1e-12))
+
+# a factorial design: A (3 levels) x B (2 levels), a covariate x, log(z) with some z missing, a 0/1
+# numeric d (emmeans keeps covariates with two values: cov.keep = 2), 24 groups, unbalanced cells
+set.seed(20261205)
+n <- 360
+g <- sample(sprintf("g%02d", 1:24), n, replace = TRUE)
+A <- sample(c("a1", "a2", "a3"), n, replace = TRUE, prob = c(0.45, 0.35, 0.2))
+B <- sample(c("lo", "hi"), n, replace = TRUE, prob = c(0.6, 0.4))
+x <- round(rnorm(n, 1, 2), 3)
+z <- round(exp(rnorm(n, 0.5, 0.6)), 3)
+d <- rbinom(n, 1, 0.3)
+b <- rnorm(24, 0, 1.5)
+eta <- 10 + c(a1 = 0, a2 = 1.2, a3 = -0.7)[A] + ifelse(B == "hi", 0.8, 0) + ifelse(A == "a2" & B == "hi", -1.1, 0) +
+  0.4 * x + 0.9 * log(z) - 0.6 * d + b[as.integer(factor(g))]
+y <- round(eta + rnorm(n, 0, 1.2), 4)
+z[c(5, 77, 140)] <- NA
+fact <- data.frame(y, A, B, x, z, d, g)
+write.csv(fact, file.path(out, "factorial.csv"), row.names = FALSE, na = "")
+fact$A <- factor(fact$A, levels = c("a1", "a2", "a3")); fact$B <- factor(fact$B, levels = c("hi", "lo"))
+# an empty cell: (a3, hi) removed
+empty <- fact[!(fact$A == "a3" & fact$B == "hi"), ]
+write.csv(data.frame(lapply(empty, function(c) if (is.factor(c)) as.character(c) else c)), file.path(out, "empty_cell.csv"), row.names = FALSE, na = "")
+
+# a Poisson count with an exposure (offset) and a 3-level treatment
+set.seed(77)
+np <- 300
+pg <- sample(sprintf("s%02d", 1:30), np, replace = TRUE)
+trt <- sample(c("ctl", "lowdose", "highdose"), np, replace = TRUE)
+expo <- round(runif(np, 0.5, 3), 3)
+pb <- rnorm(30, 0, 0.4)
+mu <- expo * exp(0.3 + c(ctl = 0, lowdose = -0.3, highdose = -0.8)[trt] + pb[as.integer(factor(pg))])
+count <- rpois(np, mu)
+pois <- data.frame(count, trt, expo, g = pg)
+write.csv(pois, file.path(out, "poisson.csv"), row.names = FALSE)
+pois$trt <- factor(pois$trt, levels = c("ctl", "highdose", "lowdose"))
+
+tab <- function(s) {
+  df <- as.data.frame(s)
+  for (nm in names(df)) if (is.factor(df[[nm]])) df[[nm]] <- as.character(df[[nm]])
+  list(columns = names(df), rows = unname(lapply(seq_len(nrow(df)), function(i) unname(as.list(df[i, ])))), mesg = as.character(attr(s, "mesg")))
+}
+both <- function(x) summary(x, infer = c(TRUE, TRUE))
+
+m1 <- lmer(y ~ A * B + x + log(z) + d + (1 | g), fact, control = tight)
+m1ml <- lmer(y ~ A * B + x + log(z) + d + (1 | g), fact, control = tight, REML = FALSE)
+sleep <- read.csv(file.path(dataDir, "sleepstudy.csv")); sleep$Days <- factor(sleep$Days); sleep$Subject <- factor(sleep$Subject)
+ms <- lmer(Reaction ~ Days + (1 | Subject), sleep, control = tight)
+me <- lmer(y ~ A * B + x + (1 | g), empty, control = tight)
+cbpp <- read.csv(file.path(dataDir, "cbpp.csv")); cbpp$period <- factor(cbpp$period); cbpp$herd <- factor(cbpp$herd)
+gb <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, control = gtight)
+gp <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial(link = "probit"), control = gtight)
+gpo <- glmer(count ~ trt + offset(log(expo)) + (1 | g), pois, poisson, control = gtight)
+# the exact Laplace optimum's β and Var(β) on a reference grid of the fixed part
+exact_grid <- function(m, fixed, data, link) {
+  ex <- exact_optimum(exact_devfun(update(m, devFunOnly = TRUE)), getME(m, "theta"), fixef(m), getME(m, "lower"))
+  list(rg = qdrg(fixed, data = data, coef = setNames(ex$beta, names(fixef(m))), vcov = ex$vcov, link = link), ex = ex)
+}
+xb <- exact_grid(gb, ~ period, cbpp, "logit")
+xp <- exact_grid(gp, ~ period, cbpp, "probit")
+xpo <- exact_grid(gpo, ~ trt + offset(log(expo)), pois, "log")
+
+kr <- function(...) emmeans(..., lmer.df = "kenward-roger")
+e1 <- kr(m1, ~ A)
+cases <- list(
+  list(name = "A_kr", model = "m1", specs = "~ A", ddf = "kenward-roger", emm = tab(summary(e1)), contrasts = list(
+    list(method = "pairwise", result = tab(both(pairs(e1)))),
+    list(method = "revpairwise", result = tab(both(contrast(e1, "revpairwise")))),
+    list(method = "trt.vs.ctrl", result = tab(both(contrast(e1, "trt.vs.ctrl")))),
+    list(method = "trt.vs.ctrl", ref = 2, result = tab(both(contrast(e1, "trt.vs.ctrl", ref = 2)))),
+    list(method = "trt.vs.ctrlk", result = tab(both(contrast(e1, "trt.vs.ctrlk")))),
+    list(method = "eff", result = tab(both(contrast(e1, "eff")))),
+    list(method = "del.eff", result = tab(both(contrast(e1, "del.eff")))),
+    list(method = "consec", adjust = "sidak", result = tab(both(contrast(e1, "consec", adjust = "sidak")))),
+    list(method = "poly", result = tab(both(contrast(e1, "poly")))),
+    list(method = "pairwise", adjust = "bonferroni", result = tab(both(pairs(e1, adjust = "bonferroni")))),
+    list(method = "pairwise", adjust = "holm", result = tab(both(pairs(e1, adjust = "holm")))),
+    list(method = "pairwise", adjust = "hochberg", result = tab(both(pairs(e1, adjust = "hochberg")))),
+    list(method = "pairwise", adjust = "hommel", result = tab(both(pairs(e1, adjust = "hommel")))),
+    list(method = "pairwise", adjust = "fdr", result = tab(both(pairs(e1, adjust = "fdr")))),
+    list(method = "pairwise", adjust = "BY", result = tab(both(pairs(e1, adjust = "BY")))),
+    list(method = "pairwise", adjust = "scheffe", result = tab(both(pairs(e1, adjust = "scheffe")))),
+    list(method = "pairwise", adjust = "sidak", result = tab(both(pairs(e1, adjust = "sidak")))),
+    list(method = "pairwise", adjust = "none", result = tab(both(pairs(e1, adjust = "none")))),
+    list(method = "eff", adjust = "tukey", result = tab(both(contrast(e1, "eff", adjust = "tukey")))),
+    list(method = "custom", custom = list(a1_vs_rest = c(1, -0.5, -0.5), a2_minus_a3 = c(0, 1, -1)),
+         result = tab(both(contrast(e1, list(a1_vs_rest = c(1, -0.5, -0.5), a2_minus_a3 = c(0, 1, -1))))))
+  )),
+  list(name = "A_by_B_satterthwaite", model = "m1", specs = "~ A | B", ddf = "satterthwaite",
+       emm = tab(summary(emmeans(m1, ~ A | B, lmer.df = "satterthwaite"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1, ~ A | B, lmer.df = "satterthwaite"))))))),
+  list(name = "AB_asymptotic", model = "m1", specs = "~ A * B", ddf = "asymptotic",
+       emm = tab(summary(emmeans(m1, ~ A * B, lmer.df = "asymptotic"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1, ~ A * B, lmer.df = "asymptotic"))))))),
+  list(name = "B_proportional", model = "m1", specs = "~ B", ddf = "kenward-roger", weights = "proportional", emm = tab(summary(kr(m1, ~ B, weights = "proportional")))),
+  list(name = "B_cells", model = "m1", specs = "~ B", ddf = "kenward-roger", weights = "cells", emm = tab(summary(kr(m1, ~ B, weights = "cells")))),
+  list(name = "B_outer", model = "m1", specs = "~ B", ddf = "kenward-roger", weights = "outer", emm = tab(summary(kr(m1, ~ B, weights = "outer")))),
+  list(name = "B_flat", model = "m1", specs = "~ B", ddf = "kenward-roger", weights = "flat", emm = tab(summary(kr(m1, ~ B, weights = "flat")))),
+  list(name = "A_at_x", model = "m1", specs = "~ A", ddf = "kenward-roger", at = list(x = 1.5), emm = tab(summary(kr(m1, ~ A, at = list(x = 1.5))))),
+  list(name = "x_by_A", model = "m1", specs = "~ x | A", ddf = "kenward-roger", at = list(x = c(-1, 0, 2)), emm = tab(summary(kr(m1, ~ x | A, at = list(x = c(-1, 0, 2)))))),
+  list(name = "d_kept", model = "m1", specs = "~ d", ddf = "kenward-roger", emm = tab(summary(kr(m1, ~ d))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(m1, ~ d))))))),
+  list(name = "A_level90", model = "m1", specs = "~ A", ddf = "kenward-roger", level = 0.9, emm = tab(summary(e1, level = 0.9)),
+       contrasts = list(list(method = "pairwise", level = 0.9, result = tab(summary(pairs(e1), infer = c(TRUE, TRUE), level = 0.9))))),
+  list(name = "A_ml", model = "m1ml", specs = "~ A", ddf = "satterthwaite", emm = tab(summary(emmeans(m1ml, ~ A, lmer.df = "satterthwaite"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1ml, ~ A, lmer.df = "satterthwaite"))))))),
+  list(name = "sleep_days", model = "ms", specs = "~ Days", ddf = "kenward-roger", emm = tab(summary(kr(ms, ~ Days))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(ms, ~ Days))))),
+                        list(method = "trt.vs.ctrl", result = tab(both(contrast(kr(ms, ~ Days), "trt.vs.ctrl")))),
+                        list(method = "poly", result = tab(both(contrast(kr(ms, ~ Days), "poly")))))),
+  list(name = "empty_A", model = "me", specs = "~ A", ddf = "kenward-roger", emm = tab(summary(kr(me, ~ A))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(me, ~ A))))))),
+  list(name = "empty_A_by_B", model = "me", specs = "~ A | B", ddf = "kenward-roger", emm = tab(summary(kr(me, ~ A | B))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(me, ~ A | B))))))),
+  list(name = "cbpp_link", model = "gb", specs = "~ period", emm = tab(summary(emmeans(xb$rg, ~ period))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(xb$rg, ~ period))))))),
+  list(name = "cbpp_response", model = "gb", specs = "~ period", type = "response", emm = tab(summary(emmeans(xb$rg, ~ period, type = "response"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(xb$rg, ~ period, type = "response"))))),
+                        list(method = "trt.vs.ctrl", result = tab(both(contrast(emmeans(xb$rg, ~ period, type = "response"), "trt.vs.ctrl")))))),
+  list(name = "cbpp_probit_response", model = "gp", specs = "~ period", type = "response", emm = tab(summary(emmeans(xp$rg, ~ period, type = "response"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(xp$rg, ~ period, type = "response"))))))),
+  list(name = "poisson_offset_response", model = "gpo", specs = "~ trt", type = "response", emm = tab(summary(emmeans(xpo$rg, ~ trt, type = "response"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(xpo$rg, ~ trt, type = "response"))))))),
+  list(name = "poisson_offset_at", model = "gpo", specs = "~ trt", type = "response", offset = 0, emm = tab(summary(emmeans(xpo$rg, ~ trt, type = "response", offset = 0))))
+)
+models <- list(
+  m1 = list(formula = "y ~ A * B + x + log(z) + d + (1 | g)", data = "factorial.csv", reml = TRUE, objective = REMLcrit(m1), theta = getME(m1, "theta"), beta = fixef(m1)),
+  m1ml = list(formula = "y ~ A * B + x + log(z) + d + (1 | g)", data = "factorial.csv", reml = FALSE, objective = deviance(m1ml), theta = getME(m1ml, "theta"), beta = fixef(m1ml)),
+  ms = list(formula = "Reaction ~ Days + (1 | Subject)", data = "sleepstudy", reml = TRUE, objective = REMLcrit(ms), theta = getME(ms, "theta"), beta = fixef(ms)),
+  me = list(formula = "y ~ A * B + x + (1 | g)", data = "empty_cell.csv", reml = TRUE, objective = REMLcrit(me), theta = getME(me, "theta"), beta = fixef(me)),
+  gb = list(formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp", family = "binomial", link = "logit", objective = xb$ex$value, theta = xb$ex$theta, beta = setNames(xb$ex$beta, names(fixef(gb)))),
+  gp = list(formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp", family = "binomial", link = "probit", objective = xp$ex$value, theta = xp$ex$theta, beta = setNames(xp$ex$beta, names(fixef(gp)))),
+  gpo = list(formula = "count ~ trt + offset(log(expo)) + (1 | g)", data = "poisson.csv", family = "poisson", link = "log", objective = xpo$ex$value, theta = xpo$ex$theta, beta = setNames(xpo$ex$beta, names(fixef(gpo))))
+)
+models <- lapply(models, function(m) { m$beta <- as.list(m$beta); m$theta <- as.numeric(m$theta); m })
+# the distribution functions behind the adjustments
+qs <- list(c(3.5, 3, 10), c(2.1, 5, 20), c(4.7, 10, 153), c(0.5, 2, 3), c(3.3, 4, Inf), c(6, 6, 1000), c(3, 3, 30000), c(1.2, 20, 7), c(5.5, 2.56155281280883, 326.8474), c(0.01, 3, 5))
+ps <- list(c(0.95, 3, 10), c(0.9, 10, 153), c(0.99, 4, Inf), c(0.95, 2, 2.5), c(0.95, 2.56155281280883, 326.8474), c(0.5, 6, 40))
+pv <- c(0.01, 0.04, 0.03, 0.2, 0.005, 0.5, 0.049, 0.04)
+distributions <- list(
+  ptukey = lapply(qs, function(a) list(q = a[1], nmeans = a[2], df = if (is.finite(a[3])) a[3] else "Inf", lower = ptukey(a[1], a[2], a[3]), upper = ptukey(a[1], a[2], a[3], lower.tail = FALSE))),
+  qtukey = lapply(ps, function(a) list(p = a[1], nmeans = a[2], df = if (is.finite(a[3])) a[3] else "Inf", q = qtukey(a[1], a[2], a[3]))),
+  qdunnettx = lapply(list(c(0.95, 2, 326.847400583996), c(0.95, 9, 153), c(0.95, 3, Inf), c(0.9, 5, 12)), function(a) list(p = a[1], m = a[2], df = if (is.finite(a[3])) a[3] else "Inf", x = emmeans:::.qdunnx(a[1], a[2], a[3]))),
+  qf = lapply(list(c(0.95, 2, 326.6), c(0.95, 1, 10), c(0.99, 5, 3), c(0.5, 3, 1000), c(0.999, 1, 2)), function(a) list(p = a[1], df1 = a[2], df2 = a[3], q = qf(a[1], a[2], a[3]))),
+  p_adjust = list(p = pv, n = 11, methods = lapply(setNames(nm = c("holm", "hochberg", "hommel", "bonferroni", "BH", "BY")), function(m) list(all = p.adjust(pv, m), padded = p.adjust(pv, m, n = 11))))
+)
+writeLines(toJSON(list(emmeans = as.character(packageVersion("emmeans")), lme4 = as.character(packageVersion("lme4")), models = models, cases = cases, distributions = distributions),
+  auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"), file.path(out, "emmeans.json"))
