@@ -34,6 +34,7 @@ import { qf } from '../src/inference/distributions.js';
 import { dunnettxQuantile } from '../src/inference/emmAdjust.js';
 import { contrastFamily, orthogonalPolynomials } from '../src/inference/emmContrasts.js';
 import '../src/inference/methods.js';
+import { runEmmeans } from '../src/cli/inferenceCommands.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'emmeans');
 type Cell = string | number | null;
@@ -191,5 +192,41 @@ describe('emmeans: what it refuses, and why', () => {
     expect(resp.pairs().toString().split('\n')[0]).toMatch(/contrast +odds\.ratio +SE +df +null +z\.ratio +p\.value/);
     const json = resp.pairs().toJSON() as { rows: Record<string, unknown>[] };
     expect(Object.keys(json.rows[0])).toEqual(expect.arrayContaining(['contrast', 'odds.ratio', 'z_ratio', 'p_value']));
+  });
+});
+
+describe('mixedgpu emmeans', () => {
+  const io = () => {
+    const out: string[] = [], err: string[] = [];
+    return { out, err, stdout: (s: string) => { out.push(s); }, stderr: (s: string) => { err.push(s); }, stderrIsTTY: false };
+  };
+  const factorial = join(dir, 'factorial.csv');
+  const F = 'y ~ A * B + x + log(z) + d + (1 | g)';
+  it('prints the means and their contrasts; --json has the same numbers as the library', async () => {
+    const a = io();
+    expect(await runEmmeans({ file: factorial, formula: F, specs: '~ A | B', contrast: 'pairwise', quiet: true }, a)).toBe(0);
+    const text = a.out.join('');
+    expect(text).toMatch(/^ A +B +emmean +SE +df +lower\.CL +upper\.CL/);
+    expect(text).toContain('P value adjustment: tukey method for comparing a family of 3 estimates');
+    const b = io();
+    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', contrast: 'trt.vs.ctrl', ref: 'a2', adjust: 'holm', at: 'x=1.5', json: true, quiet: true }, b)).toBe(0);
+    const json = JSON.parse(b.out.join('')) as { emmeans: { rows: { A: string; emmean: number }[] }; contrasts: { adjust: string; rows: { contrast: string; p_value: number }[] } };
+    const lib = fits.get('m1')!.emmeans('~ A', { at: { x: 1.5 } });
+    json.emmeans.rows.forEach((r, i) => expect(r.emmean).toBe(lib.rows[i].emmean));
+    expect(json.contrasts.adjust).toBe('holm');
+    expect(json.contrasts.rows.map((r) => r.contrast)).toEqual(['a1 - a2', 'a3 - a2']);
+    const pv = lib.contrast('trt.vs.ctrl', { ref: 'a2', adjust: 'holm' }).rows.map((r) => r.p);
+    json.contrasts.rows.forEach((r, i) => expect(r.p_value).toBe(pv[i]));
+  });
+  it('glmer on the response scale, and errors naming the problem', async () => {
+    const a = io();
+    expect(await runEmmeans({ file: join(import.meta.dirname, 'fixtures', 'data', 'cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', specs: 'period', family: 'binomial', factors: 'period,herd', type: 'response', contrast: 'pairwise', quiet: true }, a)).toBe(0);
+    expect(a.out.join('')).toMatch(/odds\.ratio/);
+    const b = io();
+    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', at: 'x', quiet: true }, b)).toBe(1);
+    expect(b.err.join('')).toMatch(/--at 'x': give name=value/);
+    const c = io();
+    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', contrast: 'consec', quiet: true }, c)).toBe(1);
+    expect(c.err.join('')).toMatch(/'mvt'/);
   });
 });

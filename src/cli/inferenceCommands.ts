@@ -1,13 +1,17 @@
 /**
  * `mixedgpu anova FILE FORMULA0 FORMULA1 […]` (lme4's anova(m0, m1, …): likelihood-ratio tests of
- * nested models, refitted by ML) and `mixedgpu confint FILE FORMULA --method profile|wald|boot`
- * (lme4's confint, oldNames = FALSE). Functions of their arguments and output writers, as runFit.
+ * nested models, refitted by ML), `mixedgpu confint FILE FORMULA --method profile|wald|boot`
+ * (lme4's confint, oldNames = FALSE) and `mixedgpu emmeans FILE FORMULA SPECS` (emmeans's estimated
+ * marginal means, with --contrast). Functions of their arguments and output writers, as runFit.
  */
 import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
 import { printIntervals, printLrtTable } from '../inference/format.js';
 import { checkBootType } from '../inference/bootCi.js';
+import type { EmmDdf, EmmWeights } from '../inference/emmeans.js';
+import type { AdjustMethod } from '../inference/emmAdjust.js';
+import type { ContrastMethod } from '../inference/emmContrasts.js';
 
 export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
   formulas: string[];
@@ -84,6 +88,78 @@ export async function runConfint(args: ConfintArgs, io: CliIO): Promise<number> 
     } else {
       const rows = Object.entries(res.intervals).map(([name, [lower, upper]]) => ({ name, lower, upper }));
       io.stdout(`${printIntervals(rows, level).join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface EmmeansArgs extends Omit<FitArgs, 'ddf'> {
+  /** the specs: '~ A', '~ A | B', 'A', 'A,B' */
+  specs: string;
+  by?: string;
+  /** values of grid variables: 'x=0,1;A=a1,a2' */
+  at?: string;
+  weights?: string;
+  /** the means' weights (emmeans's weights): equal, proportional, outer, cells, flat */
+  emmWeights?: string;
+  ddf?: string;
+  type?: string;
+  level?: string | number;
+  /** a contrast family of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff, poly */
+  contrast?: string;
+  /** trt.vs.ctrl's control level */
+  ref?: string;
+  adjust?: string;
+  offset?: string | number;
+}
+
+/** 'x=0,1;A=a1,a2' → { x: [0, 1], A: ['a1', 'a2'] } (numbers where every value is one) */
+export function parseAt(text: string): Record<string, (string | number)[]> {
+  const out: Record<string, (string | number)[]> = {};
+  for (const part of text.split(';').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new CliError(`--at '${part}': give name=value[,value…], e.g. --at 'x=0,1;A=a1'`);
+    const name = part.slice(0, eq).trim();
+    const values = part.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (values.length === 0) throw new CliError(`--at '${part}': no values for '${name}'`);
+    const numeric = values.every((v) => v !== '' && Number.isFinite(Number(v)));
+    out[name] = numeric ? values.map(Number) : values;
+  }
+  return out;
+}
+
+/** Runs `mixedgpu emmeans FILE FORMULA SPECS`; returns the exit code. */
+export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> {
+  try {
+    const level = numberArg(args.level, 'level', false);
+    const offset = numberArg(args.offset, 'offset', false);
+    const at = args.at === undefined ? undefined : parseAt(args.at);
+    const specs = args.specs.includes('~') || args.specs.includes('|') ? args.specs : args.specs.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const { fit } = await fitFromArgs(args, io);
+    const grid = fit.emmeans(specs, {
+      ...(args.by !== undefined ? { by: args.by.split(',').map((s) => s.trim()) } : {}),
+      ...(at ? { at } : {}),
+      ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
+      ...(args.ddf !== undefined ? { ddf: args.ddf as EmmDdf } : {}),
+      ...(args.type !== undefined ? { type: args.type as 'link' | 'response' } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(offset !== undefined ? { offset } : {}),
+      ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
+    });
+    if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+    const refArg = args.ref === undefined ? undefined : /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref;
+    const contrasts = args.contrast === undefined ? null : grid.contrast(args.contrast as ContrastMethod, {
+      ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}),
+      ...(refArg !== undefined ? { ref: refArg } : {}),
+    });
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ emmeans: grid.toJSON(), ...(contrasts ? { contrasts: contrasts.toJSON() } : {}) }, null, 2)}\n`);
+    } else {
+      io.stdout(grid.toString());
+      if (contrasts) io.stdout(`\n${contrasts.toString()}`);
     }
     return 0;
   } catch (e) {

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
-import { runAnova, runConfint } from './inferenceCommands.js';
+import { runAnova, runConfint, runEmmeans } from './inferenceCommands.js';
 import { ENGINES } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
@@ -194,6 +194,28 @@ function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runConfint({ file, formula, ...opts }, io());
+    });
+
+  common(program
+    .command('emmeans')
+    .description("estimated marginal means (emmeans's emmeans) and their contrasts, for lmer and glmer fits")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .argument('<specs>', "the means' variables: '~ A', '~ A | B' (B's levels as groups), '~ A * B', or A,B")
+    .option('--by <columns>', 'comma-separated variables whose levels form separate groups')
+    .option('--at <values>', "values of the reference grid's variables, e.g. 'x=0,1;A=a1,a2' (covariates: their means unless given)")
+    .option('--emm-weights <how>', 'how to average over the other factors: equal (default), proportional, outer, cells, flat')
+    .option('--ddf <method>', 'lmer: kenward-roger (default for REML fits), satterthwaite (default for ML fits) or asymptotic')
+    .option('--type <scale>', 'glmer: link (default) or response (back-transformed means; odds ratios or ratios of a logit or log link)')
+    .option('--level <p>', 'confidence level (default 0.95)')
+    .option('--contrast <method>', 'contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
+    .option('--ref <level>', 'trt.vs.ctrl: the control (a level, or its position from 1)')
+    .option('--adjust <method>', "multiplicity adjustment: tukey, dunnettx, scheffe, sidak, bonferroni, holm, hochberg, hommel, BH (fdr), BY or none (default: the contrast's, as emmeans; none for the means)")
+    .option('--offset <value>', 'a constant offset in place of the grid\'s (e.g. 0: rates per unit exposure)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, specs: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runEmmeans({ file, formula, specs, ...opts }, io());
     });
   return program;
 }

@@ -472,7 +472,7 @@ export class EmmGrid {
     return {
       specs: this.specs, by: this.by, ddf: this.ddf, level: this.level, type: this.type,
       ...(this.type === 'response' ? { response_label: this.settings.scale.label } : {}),
-      rows: this.rows.map((r) => ({ ...r.levels, emmean: r.emmean, SE: r.SE, df: r.df, lower: r.lower, upper: r.upper,
+      rows: this.rows.map((r) => ({ ...r.levels, emmean: r.emmean, SE: r.SE, df: jsonDf(r.df), lower: r.lower, upper: r.upper,
         ...(r.response !== undefined ? { [this.settings.scale.label]: r.response, response_SE: r.responseSE, response_lower: r.responseLower, response_upper: r.responseUpper } : {}) })),
       messages: this.messages,
     };
@@ -483,6 +483,9 @@ export class EmmGrid {
 }
 
 const isLmmScale = (s: Scale) => s.link === null;
+
+/** df in JSON: "Inf" for asymptotic (z) inference; null (as every number of the row) where not estimable */
+const jsonDf = (df: number): number | string | null => (df === Infinity ? 'Inf' : Number.isNaN(df) ? null : df);
 
 /** Contrasts of estimated marginal means: their table and notes. */
 export class EmmContrasts {
@@ -502,7 +505,7 @@ export class EmmContrasts {
   toJSON(): Record<string, unknown> {
     return {
       by: this.by, adjust: this.adjust, level: this.level, ddf: this.ddf, ...(this.ratioLabel ? { ratio_label: this.ratioLabel } : {}),
-      rows: this.rows.map((r) => ({ contrast: r.contrast, ...r.by, estimate: r.estimate, SE: r.SE, df: r.df, lower: r.lower, upper: r.upper,
+      rows: this.rows.map((r) => ({ contrast: r.contrast, ...r.by, estimate: r.estimate, SE: r.SE, df: jsonDf(r.df), lower: r.lower, upper: r.upper,
         [Number.isFinite(r.df) ? 't_ratio' : 'z_ratio']: r.ratio, p_value: r.p,
         ...(r.response !== undefined ? { [this.ratioLabel!]: r.response, response_SE: r.responseSE, response_lower: r.responseLower, response_upper: r.responseUpper } : {}) })),
       messages: this.messages,
