@@ -40,7 +40,7 @@ const dir = join(import.meta.dirname, 'fixtures', 'emmeans');
 type Cell = string | number | null;
 interface Table { columns: string[]; rows: Cell[][]; mesg: string[] | string }
 interface Case {
-  name: string; model: string; specs: string; ddf?: string; weights?: string; at?: Record<string, number | number[]>; type?: string; level?: number; offset?: number;
+  name: string; model: string; specs: string; var?: string; ddf?: string; weights?: string; at?: Record<string, number | number[]>; type?: string; level?: number; offset?: number;
   emm: Table;
   contrasts?: { method: string; adjust?: string; ref?: number; level?: number; custom?: Record<string, number[]>; result: Table }[];
 }
@@ -101,7 +101,8 @@ describe('estimated marginal means against emmeans', () => {
       if (c.type) options.type = c.type as 'response';
       if (c.level) options.level = c.level;
       if (c.offset !== undefined) options.offset = c.offset;
-      const g = fit.emmeans(c.specs, options);
+      const g = c.var ? fit.emtrends(c.specs, { ...options, var: c.var }) : fit.emmeans(c.specs, options);
+      if (c.var) expect(c.emm.columns).toContain(g.estimateName);
       const nv = g.variables.length;
       expect(g.variables.map((v) => v.name)).toEqual(c.emm.columns.slice(0, nv));
       expect(g.rows.length).toBe(c.emm.rows.length);
@@ -164,6 +165,26 @@ describe('the distributions behind the adjustments', () => {
   });
 });
 
+describe('emtrends on a glmer fit', () => {
+  it('a slope linear in the covariate is its coefficients, with SE √(ℓᵀVℓ)', async () => {
+    const fit = await glmer('count ~ trt * expo + (1 | g)', dataOf('poisson.csv'), { family: 'poisson' });
+    const tr = fit.emtrends('~ trt', { var: 'expo' });
+    expect(tr.estimateName).toBe('expo.trend');
+    const b = fit.fixef, V = fit.vcov, names = fit.model.frame.xnames;
+    tr.rows.forEach((r) => {
+      const l: number[] = names.map((nm) => (nm === 'expo' || nm === `trt${r.levels.trt}:expo` ? 1 : 0));
+      const est = l.reduce((s, v, j) => s + v * b[names[j]], 0);
+      const varl = l.reduce((s, v, a) => s + v * l.reduce((t, w, c) => t + V[a][c] * w, 0), 0);
+      expect(rel(r.emmean, est)).toBeLessThan(1e-8);
+      expect(rel(r.SE, Math.sqrt(varl))).toBeLessThan(1e-8);
+      expect(r.df).toBe(Infinity);
+    });
+    // (no interaction note: emmeans's rule wants a term with more variables than trt and expo)
+    expect(tr.messages).toEqual(['Confidence level used: 0.95']);
+    expect(() => fit.emtrends('~ trt', { var: 'trt' })).toThrow(/'trt' is not a numeric variable/);
+  });
+});
+
 describe('emmeans: what it refuses, and why', () => {
   it('names the variable, the level, the option', () => {
     const fit = fits.get('m1')!;
@@ -217,6 +238,13 @@ describe('mixedgpu emmeans', () => {
     expect(json.contrasts.rows.map((r) => r.contrast)).toEqual(['a1 - a2', 'a3 - a2']);
     const pv = lib.contrast('trt.vs.ctrl', { ref: 'a2', adjust: 'holm' }).rows.map((r) => r.p);
     json.contrasts.rows.forEach((r, i) => expect(r.p_value).toBe(pv[i]));
+  });
+  it('--trend gives emtrends', async () => {
+    const a = io();
+    expect(await runEmmeans({ file: factorial, formula: 'y ~ A * x + B + log(z) + (1 | g)', specs: 'A', trend: 'x', json: true, quiet: true }, a)).toBe(0);
+    const rows = (JSON.parse(a.out.join('')) as { emmeans: { rows: { A: string; 'x.trend': number }[] } }).emmeans.rows;
+    const lib = fits.get('m2')!.emtrends('~ A', { var: 'x' }).rows;
+    rows.forEach((r, i) => expect(r['x.trend']).toBe(lib[i].emmean));
   });
   it('glmer on the response scale, and errors naming the problem', async () => {
     const a = io();

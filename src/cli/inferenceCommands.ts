@@ -114,6 +114,8 @@ export interface EmmeansArgs extends Omit<FitArgs, 'ddf'> {
   ref?: string;
   adjust?: string;
   offset?: string | number;
+  /** emtrends: the covariate whose slopes are estimated */
+  trend?: string;
 }
 
 /** 'x=0,1;A=a1,a2' → { x: [0, 1], A: ['a1', 'a2'] } (numbers where every value is one) */
@@ -139,7 +141,8 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
     const at = args.at === undefined ? undefined : parseAt(args.at);
     const specs = args.specs.includes('~') || args.specs.includes('|') ? args.specs : args.specs.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const { fit } = await fitFromArgs(args, io);
-    const grid = fit.emmeans(specs, {
+    if (args.trend !== undefined && (args.type !== undefined || args.offset !== undefined)) throw new CliError('--type and --offset are for means, not for the slopes of --trend');
+    const options = {
       ...(args.by !== undefined ? { by: args.by.split(',').map((s) => s.trim()) } : {}),
       ...(at ? { at } : {}),
       ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
@@ -148,7 +151,8 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
       ...(level !== undefined ? { level } : {}),
       ...(offset !== undefined ? { offset } : {}),
       ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
-    });
+    };
+    const grid = args.trend !== undefined ? fit.emtrends(specs, { ...options, var: args.trend }) : fit.emmeans(specs, options);
     if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
     const refArg = args.ref === undefined ? undefined : /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref;
     const contrasts = args.contrast === undefined ? null : grid.contrast(args.contrast as ContrastMethod, {

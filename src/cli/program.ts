@@ -212,6 +212,7 @@ function buildProgram(): Command {
     .option('--ref <level>', 'trt.vs.ctrl: the control (a level, or its position from 1)')
     .option('--adjust <method>', "multiplicity adjustment: tukey, dunnettx, scheffe, sidak, bonferroni, holm, hochberg, hommel, BH (fdr), BY or none (default: the contrast's, as emmeans; none for the means)")
     .option('--offset <value>', 'a constant offset in place of the grid\'s (e.g. 0: rates per unit exposure)')
+    .option('--trend <covariate>', "emtrends: the covariate's slopes by the specs' levels instead of means")
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, specs: string, opts: Record<string, string | boolean | undefined>) => {

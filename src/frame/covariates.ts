@@ -12,6 +12,9 @@ import type { Column } from './columns.js';
 export interface CovariateSummary {
   /** the mean over the rows used */
   mean: number;
+  /** the smallest and largest values over the rows used (emtrends's step is 0.001 of their range) */
+  min: number;
+  max: number;
   /** the distinct values in increasing order where there are at most two, else null */
   values: number[] | null;
   /** with `values`: each used row's index into them */
@@ -47,30 +50,40 @@ export function covariateSummaries(formula: Formula, source: (name: string) => C
   for (const name of fixedVariables(formula)) {
     const c = source(name);
     if (c.kind !== 'numeric') continue;
-    const x = c.values;
-    const at = (i: number) => x[rows ? rows[i] : i];
-    let s = 0;
-    for (let i = 0; i < n; i++) s += at(i);
+    // the used rows' values (a copy only where rows were dropped)
+    let x = c.values;
+    if (rows) {
+      x = new Float64Array(n);
+      for (let i = 0; i < n; i++) x[i] = c.values[rows[i]];
+    }
+    let s = 0, min = Infinity, max = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      s += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
     let mean = s / n;
     // R's mean.default: a second pass adds the mean residual
     let r = 0;
-    for (let i = 0; i < n; i++) r += at(i) - mean;
+    for (let i = 0; i < n; i++) r += x[i] - mean;
     mean += r / n;
     // at most two distinct values?
-    let a = at(0), b = NaN;
-    let two = true;
-    for (let i = 1; i < n && two; i++) {
-      const v = at(i);
+    const a = x[0];
+    let b = NaN, two = true;
+    for (let i = 1; i < n; i++) {
+      const v = x[i];
       if (v === a || v === b) continue;
-      if (Number.isNaN(b)) b = v; else two = false;
+      if (Number.isNaN(b)) b = v;
+      else { two = false; break; }
     }
     let values: number[] | null = null, codes: Uint8Array | null = null;
     if (two) {
       values = Number.isNaN(b) ? [a] : [Math.min(a, b), Math.max(a, b)];
       codes = new Uint8Array(n);
-      if (values.length === 2) for (let i = 0; i < n; i++) codes[i] = at(i) === values[0] ? 0 : 1;
+      if (values.length === 2) for (let i = 0; i < n; i++) codes[i] = x[i] === values[0] ? 0 : 1;
     }
-    out.set(name, { mean, values, codes });
+    out.set(name, { mean, min, max, values, codes });
   }
   return out;
 }

@@ -38,7 +38,7 @@ export function formatEmmTable(x: EmmGrid | EmmContrasts): string {
     const vars = x.variables.map((v) => v.name);
     const response = x.type === 'response';
     const asym = x.rows.some((r) => r.df === Infinity);
-    const header = [...vars, response ? x.responseLabel : 'emmean', 'SE', 'df', asym ? 'asymp.LCL' : 'lower.CL', asym ? 'asymp.UCL' : 'upper.CL'];
+    const header = [...vars, response ? x.responseLabel : x.estimateName, 'SE', 'df', asym ? 'asymp.LCL' : 'lower.CL', asym ? 'asymp.UCL' : 'upper.CL'];
     const rows = x.rows.map((r) => [
       ...vars.map((v) => formatLevel(r.levels[v])),
       num(response ? r.response! : r.emmean), num(response ? r.responseSE! : r.SE), dfText(r.df),

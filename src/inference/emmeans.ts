@@ -206,9 +206,37 @@ export function formatLevel(x: GridValue): string {
 
 /** The estimated marginal means of a fit: emmeans(fit, specs, ...). */
 export function emmeans(fit: LmmFit | GlmmFit, specs: string | string[], options: EmmeansOptions = {}): EmmGrid {
-  if (options === null || typeof options !== 'object') throw new OptionError('options', `emmeans options must be an object, not ${showValue(options)}`);
-  const known = ['by', 'at', 'weights', 'ddf', 'type', 'level', 'adjust', 'offset'];
-  for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `unknown emmeans option '${k}' (options: ${known.join(', ')})`);
+  return marginalGrid(fit, specs, options, 'emmeans', null);
+}
+
+/** emtrends's options: emmeans's, with the covariate whose slopes are estimated. */
+export interface EmtrendsOptions extends Omit<EmmeansOptions, 'type' | 'offset'> {
+  /** the numeric variable of the fixed part whose slope (derivative of the linear predictor) is estimated */
+  var: string;
+  /** the difference step (default 0.001 of the variable's range over the rows used, as emmeans) */
+  deltaVar?: number;
+}
+
+/**
+ * The slopes of a covariate (emmeans::emtrends, max.degree 1): the linear predictor's forward
+ * difference (x(v + δ) − x(v))/δ at each reference-grid row, δ = 0.001 of v's range over the rows
+ * used, averaged as emmeans averages the means — so a slope through log(z) or an interaction is
+ * emmeans's, to its difference quotient.
+ */
+export function emtrends(fit: LmmFit | GlmmFit, specs: string | string[], options: EmtrendsOptions): EmmGrid {
+  if (options === null || typeof options !== 'object' || typeof options.var !== 'string') throw new OptionError('var', 'emtrends needs options.var, the numeric variable whose slopes are estimated');
+  const { var: name, deltaVar, ...rest } = options;
+  const c = fit.model.frame.covariates?.get(name);
+  if (!c) throw new OptionError('var', `'${name}' is not a numeric variable of the model's fixed part (its covariates: ${[...(fit.model.frame.covariates?.keys() ?? [])].join(', ') || 'none'})`);
+  const delta = deltaVar ?? 0.001 * (c.max - c.min);
+  if (!(typeof delta === 'number' && Number.isFinite(delta) && delta !== 0)) throw new OptionError('deltaVar', `emtrends's step for '${name}' is ${showValue(delta)}: give a nonzero deltaVar (the variable is constant in the rows used)`);
+  return marginalGrid(fit, specs, rest, 'emtrends', { name, delta });
+}
+
+function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: EmmeansOptions, what: 'emmeans' | 'emtrends', trend: { name: string; delta: number } | null): EmmGrid {
+  if (options === null || typeof options !== 'object') throw new OptionError('options', `${what} options must be an object, not ${showValue(options)}`);
+  const known = ['by', 'at', 'weights', 'ddf', 'type', 'level', 'adjust', 'offset'].filter((k) => !trend || (k !== 'type' && k !== 'offset'));
+  for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `unknown ${what} option '${k}' (options: ${[...known, ...(trend ? ['var', 'deltaVar'] : [])].join(', ')})`);
   const parsed = parseSpecs(specs, options.by);
   const level = checkLevel(options.level);
   const weights = options.weights ?? 'equal';
@@ -218,7 +246,8 @@ export function emmeans(fit: LmmFit | GlmmFit, specs: string | string[], options
   if (type === 'response' && isLmm(fit)) throw new OptionError('type', "type 'response' is for glmer fits (the inverse link); an lmer fit's means are on the response's scale");
   if (options.offset !== undefined && !(typeof options.offset === 'number' && Number.isFinite(options.offset))) throw new OptionError('offset', `offset must be a finite number, not ${showValue(options.offset)}`);
   const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
-  const grid = referenceGrid(fit.model, options.at);
+  const base = referenceGrid(fit.model, options.at);
+  const grid = trend ? trendGrid(base, referenceGrid(fit.model, options.at, trend), trend.delta) : base;
   const names = grid.variables.map((v) => v.name);
   for (const v of [...parsed.specs, ...parsed.by]) {
     if (names.includes(v)) continue;
@@ -227,7 +256,21 @@ export function emmeans(fit: LmmFit | GlmmFit, specs: string | string[], options
   }
   const messages: string[] = [];
   const inference = inferenceOf(fit, options.ddf, messages);
-  return new EmmGrid(fit, grid, parsed.specs, parsed.by, { weights, level, type, adjust, offset: options.offset, inference, scale: scaleOf(fit), messages, beta: fit.beta });
+  return new EmmGrid(fit, grid, parsed.specs, parsed.by, {
+    weights, level, type, adjust, offset: options.offset, inference, scale: scaleOf(fit), messages, beta: fit.beta,
+    estName: trend ? `${trend.name}.trend` : null, trend: trend?.name ?? null,
+  });
+}
+
+/** emtrends's grid: the base grid's rows with (x(v + δ) − x(v))/δ as model-matrix rows and no offset. */
+function trendGrid(base: ReferenceGrid, shifted: ReferenceGrid, delta: number): ReferenceGrid {
+  const diff = (a: Float64Array, b: Float64Array) => a.map((v, i) => (b[i] - v) / delta);
+  return {
+    ...base,
+    X: diff(base.X, shifted.X),
+    offset: new Float64Array(base.rows),
+    estimability: base.estimability && { ...base.estimability, Xfull: diff(base.estimability.Xfull, shifted.estimability!.Xfull) },
+  };
 }
 
 function checkLevel(level: unknown): number {
@@ -247,6 +290,9 @@ interface GridSettings {
   messages: string[];
   /** the fit's β̂ */
   beta: Float64Array;
+  /** emtrends: the estimate's name (`x.trend`), and the variable */
+  estName: string | null;
+  trend: string | null;
 }
 
 /** One mean's linear function: in the fit's β coordinates, in the full model matrix's, and its offset. */
@@ -290,9 +336,9 @@ export class EmmGrid {
     this.values = values;
     const notes: string[] = [];
     if (avgd.length > 0) notes.push(`Results are averaged over the levels of: ${avgd.map((k) => grid.variables[k].name).join(', ')}`);
-    if (involvedInInteraction(fit, [...specs, ...by])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
+    if (involvedInInteraction(fit, [...specs, ...by, ...(settings.trend ? [settings.trend] : [])])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
     if (isLmm(fit)) notes.push(`Degrees-of-freedom method: ${this.ddf}`);
-    else if (this.type === 'link') notes.push(`Results are given on the ${settings.scale.link} (not the response) scale.`);
+    else if (this.type === 'link' && !settings.trend) notes.push(`Results are given on the ${settings.scale.link} (not the response) scale.`);
     notes.push(`Confidence level used: ${this.level}`);
     if (this.type === 'response') notes.push(`Intervals are back-transformed from the ${settings.scale.link} scale`);
     this.messages = [...settings.messages, ...notes];
@@ -448,7 +494,7 @@ export class EmmGrid {
     // emmeans's notes, in its order
     const notes = [...new Set([...pv.notes, ...cvs.notes])];
     notes.push(...this.messages.filter((m) => m.startsWith('Results are averaged') || m.startsWith('NOTE') || m.startsWith('Degrees-of-freedom')));
-    if (!isLmmScale(scale) && !ratio) {
+    if (!isLmmScale(scale) && !ratio && !this.settings.trend) {
       if (this.type === 'response') notes.push(`Note: contrasts are still on the ${scale.link} scale`);
       else notes.push(`Results are given on the ${scale.ratio && sumZero ? scale.ratio.scale : scale.link} (not the response) scale.`);
     }
@@ -472,7 +518,7 @@ export class EmmGrid {
     return {
       specs: this.specs, by: this.by, ddf: this.ddf, level: this.level, type: this.type,
       ...(this.type === 'response' ? { response_label: this.settings.scale.label } : {}),
-      rows: this.rows.map((r) => ({ ...r.levels, emmean: r.emmean, SE: r.SE, df: jsonDf(r.df), lower: r.lower, upper: r.upper,
+      rows: this.rows.map((r) => ({ ...r.levels, [this.estimateName]: r.emmean, SE: r.SE, df: jsonDf(r.df), lower: r.lower, upper: r.upper,
         ...(r.response !== undefined ? { [this.settings.scale.label]: r.response, response_SE: r.responseSE, response_lower: r.responseLower, response_upper: r.responseUpper } : {}) })),
       messages: this.messages,
     };
@@ -480,6 +526,9 @@ export class EmmGrid {
 
   /** the response-scale label (prob, rate, response) */
   get responseLabel(): string { return this.settings.scale.label; }
+
+  /** the estimate's name: emmean, or emtrends's `x.trend` */
+  get estimateName(): string { return this.settings.estName ?? 'emmean'; }
 }
 
 const isLmmScale = (s: Scale) => s.link === null;

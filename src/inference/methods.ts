@@ -20,7 +20,7 @@ import {
 } from './fitInference.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
-import { type EmmGrid, type EmmeansOptions, emmeans } from './emmeans.js';
+import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -44,6 +44,8 @@ declare module '../lmm/lmmFit.js' {
     hatvalues(): Float64Array;
     /** emmeans's estimated marginal means (specs '~ A', '~ A | B', ['A', 'B']) with their contrasts (src/inference/emmeans.ts) */
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
+    /** emmeans's emtrends: a covariate's slopes by the specs' levels */
+    emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
   }
 }
 
@@ -57,6 +59,8 @@ declare module '../glmm/glmmFit.js' {
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
     /** emmeans's estimated marginal means on the link or response scale (src/inference/emmeans.ts) */
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
+    /** emmeans's emtrends: a covariate's slopes by the specs' levels */
+    emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
   }
 }
 
@@ -71,6 +75,7 @@ Object.assign(LmmFit.prototype, {
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
+  emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     // the arguments checked (interval and level among lmer predict's options), the data as Arrow
     // (null: none given, the fit's own rows, for which checkPredictCall refuses intervals)
@@ -85,6 +90,7 @@ Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
+  emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
     checkLme4Criterion(this, 'the parametric bootstrap');

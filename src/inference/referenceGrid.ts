@@ -68,8 +68,11 @@ function checkAt(at: unknown, names: string[]): AtValues {
   return at as AtValues;
 }
 
-/** The reference grid of a fit with its rows in memory (`at` sets some variables' values). */
-export function referenceGrid(model: MixedModel & { source?: { engine: string; name: string } }, at?: unknown): ReferenceGrid {
+/**
+ * The reference grid of a fit with its rows in memory (`at` sets some variables' values). With
+ * `shift`, a covariate's values are moved by `delta` after they are chosen (emtrends's second grid).
+ */
+export function referenceGrid(model: MixedModel & { source?: { engine: string; name: string } }, at?: unknown, shift?: { name: string; delta: number }): ReferenceGrid {
   refuseEngineRows(model, 'emmeans');
   const { frame } = model;
   const covariates = frame.covariates;
@@ -101,6 +104,11 @@ export function referenceGrid(model: MixedModel & { source?: { engine: string; n
     if (c.values && c.values.length === 2) return { name, kind: 'covariate', values: [...c.values], counted: true };
     return { name, kind: 'covariate', values: [c.mean], counted: false };
   });
+  if (shift) {
+    const k = variables.findIndex((v) => v.name === shift.name);
+    if (k < 0 || variables[k].kind !== 'covariate') throw new OptionError('var', `'${shift.name}' is not a numeric variable of the model's fixed part (its covariates: ${variables.filter((v) => v.kind === 'covariate').map((v) => v.name).join(', ') || 'none'})`);
+    variables[k] = { ...variables[k], values: variables[k].values.map((x) => (x as number) + shift.delta) };
+  }
   const rows = variables.reduce((s, v) => s * v.values.length, 1);
   if (rows > 1_000_000) throw new ModelError(`emmeans: the reference grid would have ${rows} rows (the product of the numbers of levels of ${variables.filter((v) => v.values.length > 1).map((v) => `'${v.name}' (${v.values.length})`).join(', ')}); use 'at' to choose fewer values`);
   const grid = { variables, rows } as ReferenceGrid;
@@ -184,8 +192,10 @@ function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
  */
 function estimability(model: MixedModel, table: arrow.Table, rows: number): ReferenceGrid['estimability'] {
   const { frame } = model;
+  // the grid's full design has the data's columns (every level is in the grid): none dropped, nothing to check
+  const gridFull = modelMatrix(frame.formula.fixed, newDataColumns({ model }, table), rows);
+  if (gridFull.names.length === frame.p) return null;
   const full = modelMatrix(frame.formula.fixed, (label) => frame.columns.get(label)!, frame.n);
-  if (full.names.length === frame.p) return null;
   const pf = full.names.length;
   const n = frame.n;
   const XtX = new Float64Array(pf * pf);
@@ -221,7 +231,6 @@ function estimability(model: MixedModel, table: arrow.Table, rows: number): Refe
     for (let a = 0; a < pf; a++) v[a] /= nv;
     nullBasis.push(v);
   }
-  const gridFull = modelMatrix(frame.formula.fixed, newDataColumns({ model }, table), rows);
   const Xfull = new Float64Array(rows * pf);
   full.names.forEach((name, a) => {
     const c = gridFull.columns[gridFull.names.indexOf(name)];

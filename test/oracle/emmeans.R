@@ -79,6 +79,9 @@ exact_grid <- function(m, fixed, data, link) {
 xb <- exact_grid(gb, ~ period, cbpp, "logit")
 xp <- exact_grid(gp, ~ period, cbpp, "probit")
 xpo <- exact_grid(gpo, ~ trt + offset(log(expo)), pois, "log")
+# slopes (emtrends): a covariate interacting with a factor, and one inside log() (lmer only: emtrends
+# rebuilds the grid from the model, so it cannot take the exact optimum's β as the glmer cases do)
+m2 <- lmer(y ~ A * x + B + log(z) + (1 | g), fact, control = tight)
 
 kr <- function(...) emmeans(..., lmer.df = "kenward-roger")
 e1 <- kr(m1, ~ A)
@@ -141,6 +144,10 @@ cases <- list(
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(xp$rg, ~ period, type = "response"))))))),
   list(name = "poisson_offset_response", model = "gpo", specs = "~ trt", type = "response", emm = tab(summary(emmeans(xpo$rg, ~ trt, type = "response"))),
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(xpo$rg, ~ trt, type = "response"))))))),
+  list(name = "trend_x_by_A", model = "m2", specs = "~ A", var = "x", ddf = "kenward-roger", emm = tab(summary(emtrends(m2, ~ A, var = "x", lmer.df = "kenward-roger"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emtrends(m2, ~ A, var = "x", lmer.df = "kenward-roger"))))))),
+  list(name = "trend_z_log", model = "m2", specs = "~ B", var = "z", ddf = "satterthwaite", emm = tab(summary(emtrends(m2, ~ B, var = "z", lmer.df = "satterthwaite")))),
+  list(name = "trend_x_at", model = "m2", specs = "~ A", var = "x", ddf = "asymptotic", at = list(x = 2), emm = tab(summary(emtrends(m2, ~ A, var = "x", lmer.df = "asymptotic", at = list(x = 2))))),
   list(name = "poisson_offset_at", model = "gpo", specs = "~ trt", type = "response", offset = 0, emm = tab(summary(emmeans(xpo$rg, ~ trt, type = "response", offset = 0))))
 )
 models <- list(
@@ -150,6 +157,7 @@ models <- list(
   me = list(formula = "y ~ A * B + x + (1 | g)", data = "empty_cell.csv", reml = TRUE, objective = REMLcrit(me), theta = getME(me, "theta"), beta = fixef(me)),
   gb = list(formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp", family = "binomial", link = "logit", objective = xb$ex$value, theta = xb$ex$theta, beta = setNames(xb$ex$beta, names(fixef(gb)))),
   gp = list(formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp", family = "binomial", link = "probit", objective = xp$ex$value, theta = xp$ex$theta, beta = setNames(xp$ex$beta, names(fixef(gp)))),
+  m2 = list(formula = "y ~ A * x + B + log(z) + (1 | g)", data = "factorial.csv", reml = TRUE, objective = REMLcrit(m2), theta = getME(m2, "theta"), beta = fixef(m2)),
   gpo = list(formula = "count ~ trt + offset(log(expo)) + (1 | g)", data = "poisson.csv", family = "poisson", link = "log", objective = xpo$ex$value, theta = xpo$ex$theta, beta = setNames(xpo$ex$beta, names(fixef(gpo))))
 )
 models <- lapply(models, function(m) { m$beta <- as.list(m$beta); m$theta <- as.numeric(m$theta); m })
