@@ -6,7 +6,9 @@
  * Unit level: R's Gamma() and inverse.gaussian() variance, dev.resids and aic (with lme4's dispersion
  * dev/Σwt) to 1e-13 relative.
  * Objective at fixed (θ, β): the exact Laplace deviance (lme4's deviance function with PIRLS settled,
- * exact_laplace.R) to 1e-9 relative, with Newton's and with Fisher's steps.
+ * exact_laplace.R) to 1e-9 relative, with Newton's and with Fisher's steps; stage 1 (nAGQ = 0) at θ
+ * points to 1e-9, and the nAGQ = 0 fit at or below the exact stage-1 deviance at lme4's nAGQ = 0
+ * optimum + 1e-6 (θ within 1e-3 of lme4's, which stops early).
  * Fitted: −2ℓ within 1e-6 of the lower of lme4's tight optimum and the exact deviance at lme4's default
  * optimum, or lower; against the tight optimum (where lme4 reached one): θ 1e-5, β 1e-5 relative (of
  * max(1, |β|)), SE 1e-4 relative (finite-difference Hessians of the same objective), σ̂ and the deviance
@@ -45,6 +47,8 @@ interface Ref {
     summary: string[];
   };
   objective_at: { theta: number[]; beta: number[]; value: number }[];
+  objective0_at: { theta: number[]; value: number }[];
+  nagq0: { theta: number[]; loglik: number; exact_at: number };
   tight: null | {
     theta: number[]; fixef: Record<string, number>; se: Record<string, number>; deviance_laplace: number; sigma: number; drsum: number; b: number[];
     varcorr: { group: string; sdcor: number }[]; vcov_rx: number[][];
@@ -121,6 +125,22 @@ describe('the Laplace deviance at fixed (θ, β), against lme4\'s deviance funct
     }
     expect(familyCode(model.family)).toBeNull();
   });
+});
+
+describe('nAGQ = 0 (stage 1: β from PIRLS), against lme4', () => {
+  it.each(CASES)('%s', async (name) => {
+    const ref = json<Ref>(`${name}.json`);
+    const model = buildGlmm(ref.formula, table(ref.data), options(ref));
+    const engine = new PirlsEngine(model.pirls);
+    for (const pt of ref.objective0_at) {
+      engine.reset();
+      expect(rel(engine.run(thetaToInternal(model, pt.theta), null).laplace, pt.value)).toBeLessThan(1e-9);
+    }
+    // the nAGQ = 0 fit: at or below the exact stage-1 deviance at glmer(nAGQ = 0)'s optimum
+    const fit = (await glmer(ref.formula, table(ref.data), { ...options(ref), nAGQ: 0 } as never)) as GlmmFit;
+    expect(fit.objective).toBeLessThan(ref.nagq0.exact_at + 1e-6);
+    fit.theta.forEach((v, i) => expect(Math.abs(v - ref.nagq0.theta[i])).toBeLessThan(1e-3));
+  }, 60_000);
 });
 
 describe('glmer: the optimum against lme4', () => {

@@ -19,7 +19,8 @@
 #   ig_log:          y ~ x + (1 | g),            inverse.gaussian(log)
 #   ig_canonical:    y ~ x + (1 | g),            inverse.gaussian(1/mu^2)
 # For each: glmer's default fit, the exact Laplace deviance (exact_laplace.R) at fixed (theta, beta)
-# points, and the exact optimum (tight, nloptwrap) with its Hessian Var(beta).
+# points, the exact stage-1 (nAGQ = 0) deviance at theta points and at glmer(nAGQ = 0)'s optimum,
+# and the exact optimum (tight, nloptwrap) with its Hessian Var(beta), sigma, VarCorr and RX vcov.
 # Usage (from the repository root): Rscript test/oracle/gamma.R
 args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
@@ -98,6 +99,14 @@ for (cs in cases) {
   gf <- glFormula(fo, data = d, family = fam, weights = .w)
   dev0 <- do.call(mkGlmerDevfun, c(gf, list(nAGQ = 0L, control = glmerControl(tolPwrss = 1e-12))))
   o1 <- optimizeGlmer(dev0, stage = 1)
+  # stage 1 (nAGQ = 0: beta from PIRLS) at theta points, and at glmer(nAGQ = 0)'s optimum
+  exact0 <- exact_devfun(dev0, 0L)
+  th1 <- as.numeric(o1$par)
+  objective0_at <- lapply(list(th1, th1 * 0.5, th1 + 0.3), function(t) list(theta = I(t), value = exact0(t)))
+  m0 <- glmer(fo, data = d, family = fam, weights = .w, nAGQ = 0L)
+  nagq0 <- list(theta = I(as.numeric(getME(m0, "theta"))), loglik = as.numeric(logLik(m0)),
+                exact_at = exact0(as.numeric(getME(m0, "theta"))))
+  exact0(th1)
   dev <- updateGlmerDevfun(dev0, gf$reTrms, nAGQ = 1L)
   exact <- exact_devfun(dev, 1L)
   th <- default$theta; be <- unlist(default$fixef)
@@ -126,7 +135,7 @@ for (cs in cases) {
   }
   res <- list(name = cs$name, data = paste0(cs$name, ".csv"), formula = cs$formula, family = cs$family, link = fam$link,
               weights = cs$weights, R = R.version.string, lme4 = as.character(packageVersion("lme4")),
-              default = default, objective_at = objective_at, tight = if (is.null(xo)) NULL else tight)
+              default = default, objective_at = objective_at, objective0_at = objective0_at, nagq0 = nagq0, tight = if (is.null(xo)) NULL else tight)
   if (cs$name == "gamma_log") {
     a <- glmer(fo, data = d, family = fam, nAGQ = 5L)
     res$agq_odd <- list(nAGQ = 5L, loglik = as.numeric(logLik(a)), laplace_loglik = default$loglik)
