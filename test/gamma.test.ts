@@ -235,6 +235,21 @@ describe('what lme4 does differently, and what is refused', () => {
   }, 60_000);
 });
 
+describe('inference on a fit with a scale', () => {
+  it('Wald intervals from the Hessian SEs; profiles refused (as lme4), priors refused (not checked against blme)', async () => {
+    const ref = json<Ref>('gamma_log.json');
+    const fit = (await glmer(ref.formula, table(ref.data), options(ref) as never)) as GlmmFit & { confint: (o: object) => Promise<{ intervals: Record<string, [number, number]> }> };
+    const wald = await fit.confint({ method: 'wald' });
+    fit.coefficients.forEach((c) => {
+      const [lo, hi] = wald.intervals[c.name];
+      expect(lo).toBeCloseTo(c.estimate - 1.959963984540054 * c.se, 12);
+      expect(hi).toBeCloseTo(c.estimate + 1.959963984540054 * c.se, 12);
+    });
+    await expect(fit.confint({ method: 'profile' })).rejects.toThrow(/a profile is not available for a Gamma GLMM/);
+    await expect(glmer(ref.formula, table(ref.data), { ...options(ref), prior: 'blme' } as never)).rejects.toThrow(/priors \(bglmer\) are not available for the Gamma family/);
+  }, 60_000);
+});
+
 describe('the CLI', () => {
   it('--family Gamma --link log (any case), with the summary\'s t values and Residual row', async () => {
     const ref = json<Ref>('gamma_log.json');
