@@ -36,7 +36,7 @@ const dir = join(import.meta.dirname, 'fixtures', 'gamma');
 const json = <T = any>(f: string): T => JSON.parse(readFileSync(join(dir, f), 'utf8'));
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 const table = (file: string) => readCsv(readFileSync(join(dir, file), 'utf8')).table;
-const CASES = ['gamma_log', 'gamma_inverse', 'gamma_slope', 'gamma_crossed', 'gamma_identity', 'ig_log', 'ig_canonical'];
+const CASES = ['gamma_log', 'gamma_inverse', 'gamma_slope', 'gamma_crossed', 'gamma_identity', 'ig_log', 'ig_canonical', 'ig_inverse'];
 
 interface Ref {
   name: string; data: string; formula: string; family: FamilyName; link: LinkName; weights?: string;
@@ -127,7 +127,7 @@ describe('the Laplace deviance at fixed (θ, β), against lme4\'s deviance funct
   });
   // Newton's steps (Gamma(log), inverse.gaussian(inverse)) against Fisher scoring: the same deviance to
   // 1e-11 relative (as test/observedInformation.test.ts for probit and cloglog), from cold starts
-  it.each(['gamma_log', 'gamma_slope', 'gamma_crossed'])('%s: Newton and Fisher agree', (name) => {
+  it.each(['gamma_log', 'gamma_slope', 'gamma_crossed', 'ig_inverse'])('%s: Newton and Fisher agree', (name) => {
     const ref = json<Ref>(`${name}.json`);
     const model = buildGlmm(ref.formula, table(ref.data), options(ref));
     const newton = new PirlsEngine(model.pirls);

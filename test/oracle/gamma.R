@@ -18,6 +18,7 @@
 #   gamma_identity:  y ~ x + (1 | g),            Gamma(identity)
 #   ig_log:          y ~ x + (1 | g),            inverse.gaussian(log)
 #   ig_canonical:    y ~ x + (1 | g),            inverse.gaussian(1/mu^2)
+#   ig_inverse:      y ~ x + (1 | g),            inverse.gaussian(inverse)
 # For each: glmer's default fit, the exact Laplace deviance (exact_laplace.R) at fixed (theta, beta)
 # points, the exact stage-1 (nAGQ = 0) deviance at theta points and at glmer(nAGQ = 0)'s optimum,
 # and the exact optimum (tight, nloptwrap) with its Hessian Var(beta), sigma, VarCorr and RX vcov.
@@ -56,6 +57,8 @@ d5 <- mk(20, 10); b <- rnorm(20, 0, 0.3)
 d5$y <- signif(rinvgauss1(nrow(d5), exp(0.3 + 0.4 * d5$x + b[d5$g]), 4), 8)
 d6 <- mk(20, 10); b <- rnorm(20, 0, 0.05)
 d6$y <- signif(rinvgauss1(nrow(d6), 1 / sqrt(0.8 + 0.1 * d6$x + b[d6$g]), 6), 8)
+d8 <- mk(20, 10); b <- rnorm(20, 0, 0.08)
+d8$y <- signif(rinvgauss1(nrow(d8), 1 / (0.9 + 0.15 * d8$x + b[d8$g]), 5), 8)
 
 cases <- list(
   list(name = "gamma_log", d = d1, formula = "y ~ x + (1 | g)", family = "Gamma", link = "log"),
@@ -64,7 +67,8 @@ cases <- list(
   list(name = "gamma_crossed", d = d3, formula = "y ~ x + (1 | g) + (1 | h)", family = "Gamma", link = "log", weights = "w"),
   list(name = "gamma_identity", d = d4, formula = "y ~ x + (1 | g)", family = "Gamma", link = "identity"),
   list(name = "ig_log", d = d5, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "log"),
-  list(name = "ig_canonical", d = d6, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "1/mu^2")
+  list(name = "ig_canonical", d = d6, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "1/mu^2"),
+  list(name = "ig_inverse", d = d8, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "inverse")
 )
 
 varcorr_rows <- function(m) {
