@@ -3,7 +3,9 @@
  * reweight shader (shaders/glmmPass.wgsl) has no case for these families, and their aic is not the
  * deviance plus a constant (it depends on μ through the dispersion), so the rows (η, μ, w, z and the
  * deviance) stay on the CPU in float64 (src/glmm/pirls.ts rowsOnDevice) while the weighted Gram
- * passes run on the device; the fit is checked and polished in float64. Tolerances of the CPU test
+ * passes run on the device (the per-group updates, which need the rows there, on the CPU); the fit is
+ * checked and polished in float64. Cases: one scalar term (Gamma, inverse Gaussian), a slope term, two
+ * crossed factors with prior weights. Tolerances of the CPU test
  * (test/gamma.test.ts) for the optimum: −2ℓ ≤ lme4's exact optimum + 1e-6, β 1e-5 relative, SE 1e-4,
  * σ̂ 1e-6 relative.
  */
@@ -20,14 +22,14 @@ const dir = join(import.meta.dirname, '..', 'fixtures', 'gamma');
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'Gamma and inverse.gaussian GLMMs on WebGPU'), { timeout: GPU_TIMEOUT * 2 }, () => {
-  it.each(['gamma_log', 'ig_log'])('%s: the device\'s Gram passes, the rows on the CPU, the float64 optimum', async (name) => {
+  it.each(['gamma_log', 'ig_log', 'gamma_slope', 'gamma_crossed'])('%s: the device\'s Gram passes, the rows on the CPU, the float64 optimum', async (name) => {
     const ref = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
     const table = readCsv(readFileSync(join(dir, ref.data), 'utf8')).table;
-    const options = { family: ref.family, link: ref.link, factors: ['g'] };
+    const options = { family: ref.family, link: ref.link, factors: ['g', 'h'], ...(ref.weights ? { weights: ref.weights } : {}) };
     const fit = (await glmer(ref.formula, table, { ...options, backend: 'webgpu', device: gpu!.device } as never)) as GlmmFit;
     expect(fit.backend.name).toBe('webgpu');
     expect(fit.backend.precision).toBe('float32 (webgpu) polished in float64');
-    // the Gram passes ran on the device; the per-group factors did not (no family code: src/glmm/familyRow.ts)
+    // the Gram passes ran on the device; the per-group updates did not (they need the rows there: pirls.ts `groups`)
     expect(fit.timings.gpuPasses).toBeGreaterThan(0);
     expect(fit.timings.gpuGroupFactors).toBe(0);
     // the f32 passes' objective at the device's optimum, against float64 there (SwiftShader: 8e-6 and 2.5e-5 relative)
