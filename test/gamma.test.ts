@@ -36,7 +36,7 @@ const dir = join(import.meta.dirname, 'fixtures', 'gamma');
 const json = <T = any>(f: string): T => JSON.parse(readFileSync(join(dir, f), 'utf8'));
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 const table = (file: string) => readCsv(readFileSync(join(dir, file), 'utf8')).table;
-const CASES = ['gamma_log', 'gamma_inverse', 'gamma_slope', 'gamma_crossed', 'gamma_identity', 'ig_log', 'ig_canonical', 'ig_inverse'];
+const CASES = ['gamma_log', 'gamma_inverse', 'gamma_slope', 'gamma_crossed', 'gamma_identity', 'ig_log', 'ig_canonical', 'ig_inverse', 'ig_identity'];
 
 interface Ref {
   name: string; data: string; formula: string; family: FamilyName; link: LinkName; weights?: string;

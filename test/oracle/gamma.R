@@ -19,6 +19,7 @@
 #   ig_log:          y ~ x + (1 | g),            inverse.gaussian(log)
 #   ig_canonical:    y ~ x + (1 | g),            inverse.gaussian(1/mu^2)
 #   ig_inverse:      y ~ x + (1 | g),            inverse.gaussian(inverse)
+#   ig_identity:     y ~ x + (1 | g),            inverse.gaussian(identity)
 # For each: glmer's default fit, the exact Laplace deviance (exact_laplace.R) at fixed (theta, beta)
 # points, the exact stage-1 (nAGQ = 0) deviance at theta points and at glmer(nAGQ = 0)'s optimum,
 # and the exact optimum (tight, nloptwrap) with its Hessian Var(beta), sigma, VarCorr and RX vcov.
@@ -59,6 +60,8 @@ d6 <- mk(20, 10); b <- rnorm(20, 0, 0.05)
 d6$y <- signif(rinvgauss1(nrow(d6), 1 / sqrt(0.8 + 0.1 * d6$x + b[d6$g]), 6), 8)
 d8 <- mk(20, 10); b <- rnorm(20, 0, 0.08)
 d8$y <- signif(rinvgauss1(nrow(d8), 1 / (0.9 + 0.15 * d8$x + b[d8$g]), 5), 8)
+d9 <- mk(20, 10); b <- rnorm(20, 0, 0.3)
+d9$y <- signif(rinvgauss1(nrow(d9), 2 + 0.3 * d9$x + b[d9$g], 8), 8)
 
 cases <- list(
   list(name = "gamma_log", d = d1, formula = "y ~ x + (1 | g)", family = "Gamma", link = "log"),
@@ -68,7 +71,8 @@ cases <- list(
   list(name = "gamma_identity", d = d4, formula = "y ~ x + (1 | g)", family = "Gamma", link = "identity"),
   list(name = "ig_log", d = d5, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "log"),
   list(name = "ig_canonical", d = d6, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "1/mu^2"),
-  list(name = "ig_inverse", d = d8, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "inverse")
+  list(name = "ig_inverse", d = d8, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "inverse"),
+  list(name = "ig_identity", d = d9, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "identity")
 )
 
 varcorr_rows <- function(m) {
