@@ -212,10 +212,10 @@ describe('mixedgpu fit --family (glmer)', () => {
   });
 
   it('an unknown family is a clear error', async () => {
-    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'gamma' });
+    const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'quasipoisson' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe("mixedgpu: error: unknown family 'gamma' (choose one of binomial, poisson, negative.binomial; without --family the model is a linear mixed model)\n");
+    expect(stderr).toBe("mixedgpu: error: unknown family 'quasipoisson' (choose one of binomial, poisson, negative.binomial, Gamma, inverse.gaussian; without --family the model is a linear mixed model)\n");
   });
 
   it('a link the family does not have is an error', async () => {
@@ -247,7 +247,7 @@ describe('mixedgpu fit --family (glmer)', () => {
     const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', link: 'logit', nagq: '1', weights: 'size' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('mixedgpu: error: --link, --nagq are for generalized linear mixed models: add --family (binomial, poisson or negative.binomial)\n');
+    expect(stderr).toBe('mixedgpu: error: --link, --nagq are for generalized linear mixed models: add --family (binomial, poisson, negative.binomial, Gamma or inverse.gaussian)\n');
   });
 
   it('--reml with --family is an error (a GLMM is fitted by maximum likelihood)', async () => {

@@ -25,14 +25,19 @@ const index = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cas
 const weightsOf = new Map(index.cases.map((c) => [c.name, c.weights]));
 
 describe('observedFactor: −∂²ℓ/∂η² over the expected information, by central differences of the deviance', () => {
-  const cases: [FamilyName, LinkName, number | undefined][] = [['binomial', 'probit', undefined], ['binomial', 'cloglog', undefined], ['negative.binomial', 'log', 0.7], ['negative.binomial', 'log', 25]];
+  const cases: [FamilyName, LinkName, number | undefined][] = [
+    ['binomial', 'probit', undefined], ['binomial', 'cloglog', undefined], ['negative.binomial', 'log', 0.7], ['negative.binomial', 'log', 25],
+    ['Gamma', 'log', undefined], ['inverse.gaussian', 'inverse', undefined],
+  ];
   it.each(cases)('%s(%s) θ = %s', (family, link, theta) => {
     const f = makeFamily(family, link, theta);
     // ℓ per unit prior weight is −d(y, μ(η))/2 up to a constant in η
     const d = (y: number, eta: number) => f.devResid(y, f.linkinv(eta), 1);
-    const ys = family === 'binomial' ? [0, 1, 0.3] : [0, 2, 17];
-    // (cloglog beyond η ≈ 1.5: 1 − μ = exp(−e^η) loses its digits, and the differences with it)
-    for (const eta of [-3, -1.2, -0.3, 0, 0.4, 1.5, ...(link === 'cloglog' ? [] : [2.8])]) {
+    const ys = family === 'binomial' ? [0, 1, 0.3] : f.hasScale ? [0.05, 2, 17] : [0, 2, 17];
+    // (cloglog beyond η ≈ 1.5: 1 − μ = exp(−e^η) loses its digits, and the differences with it;
+    // the inverse link needs η > 0)
+    const etas = link === 'inverse' ? [0.05, 0.3, 1, 2.8] : [-3, -1.2, -0.3, 0, 0.4, 1.5, ...(link === 'cloglog' ? [] : [2.8])];
+    for (const eta of etas) {
       for (const y of ys) {
         const h = 1e-3;
         const observed = (d(y, eta + h) - 2 * d(y, eta) + d(y, eta - h)) / (2 * h * h);

@@ -172,8 +172,9 @@ function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ
     }
     return null;
   }
-  const family = args.family.toLowerCase();
-  if (!(FAMILIES as string[]).includes(family)) {
+  // R's names (Gamma with a capital G), matched without regard to case
+  const family = FAMILIES.find((f) => f.toLowerCase() === args.family!.toLowerCase());
+  if (family === undefined) {
     throw new CliError(`unknown family '${args.family}' (choose one of ${FAMILIES.join(', ')}; without --family the model is a linear mixed model)`);
   }
   const fam = family as FamilyName;

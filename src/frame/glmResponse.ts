@@ -4,7 +4,9 @@
  *             success); proportions in [0, 1] with `weights` (the numbers of trials); or
  *             `cbind(successes, failures)`, which becomes the proportion s/(s+f) with prior weight
  *             s+f (times any `weights`);
- *   poisson, negative.binomial: non-negative integer counts (with an `offset()` for exposure).
+ *   poisson, negative.binomial: non-negative integer counts (with an `offset()` for exposure);
+ *   Gamma, inverse.gaussian: positive finite numbers (R's Gamma()$initialize: "non-positive values not
+ *             allowed for the 'Gamma' family"; inverse.gaussian()'s: "positive values only are allowed").
  * Bad values stop the fit with an error that names the column and the first offending row (its
  * 1-based row number in the input).
  */
@@ -14,7 +16,7 @@ import type { Response } from '../formula/types.js';
 import { type Column, type ColumnSource, columnFromArrow, evalExpr } from './columns.js';
 
 export interface GlmResponseSpec {
-  family: 'binomial' | 'poisson' | 'negative.binomial';
+  family: 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian';
   /** prior weights: a column of the data, or one value per input row */
   weights?: string | ArrayLike<number>;
 }
@@ -63,7 +65,7 @@ export function evalGlmResponse(response: Response, source: ColumnSource, table:
   }
   const c = evalExpr(response.expr, source, response.label, nInput);
   if (c.kind === 'factor') {
-    if (spec.family !== 'binomial') throw new DataError(`the response '${response.label}' is a factor; a ${spec.family} model needs counts`);
+    if (spec.family !== 'binomial') throw new DataError(`the response '${response.label}' is a factor; a ${spec.family} model needs ${spec.family === 'Gamma' || spec.family === 'inverse.gaussian' ? 'positive numbers' : 'counts'}`);
     return { ...base, kind: 'factor', values: [], labels: [response.label], codes: c.codes, levels: c.levels };
   }
   return { ...base, kind: 'numeric', values: [c.values], labels: [response.label] };
@@ -112,6 +114,15 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
   const y = new Float64Array(n);
   const weights = new Float64Array(n);
   let trials: Float64Array | null = null;
+  if (raw.spec.family === 'Gamma' || raw.spec.family === 'inverse.gaussian') {
+    const v = pick(raw.values[0]);
+    for (let i = 0; i < n; i++) {
+      if (!(v[i] > 0 && Number.isFinite(v[i]))) throw new DataError(`the response '${raw.label}' is ${v[i]} in ${rowText(i)}: the ${raw.spec.family} family needs positive finite values (y > 0)`);
+    }
+    y.set(v);
+    if (prior) weights.set(prior); else weights.fill(1);
+    return { y, weights, trials, messages };
+  }
   if (raw.spec.family !== 'binomial') {
     const v = pick(raw.values[0]);
     const fam = raw.spec.family === 'poisson' ? 'poisson' : 'negative binomial';

@@ -98,10 +98,22 @@ export async function assembleGlmm(
     condVar: engine.conditionalVariances(),
   };
   const { unsc } = engine.fixedEffectsFactor(theta);
+  // σ̂ of a family with a scale (lme4's mkMerMod: sigmaML = √(pwrss/n), pwrss = wrss + ‖ũ‖² with
+  // wrss = Σ wt (y − μ̂)²/V(μ̂), the Pearson sum of lmResp's wtres); it scales the conditional variances
+  // (lme4's ranef(condVar) multiplies by sigma²) and the RX Var(β̂) (vcov.merMod: sigma² unsc)
+  let sigma = 1;
+  if (model.family.hasScale) {
+    const { y, weights, n } = model.pirls;
+    let wrss = 0;
+    for (let i = 0; i < n; i++) { const r = y[i] - state.mu[i]; wrss += (weights[i] * r * r) / model.family.variance(state.mu[i]); }
+    sigma = Math.sqrt((wrss + final.sqrU) / n);
+    const s2 = sigma * sigma;
+    for (const V of state.condVar) for (let j = 0; j < V.length; j++) V[j] *= s2;
+  }
   timings.assembleMs = performance.now() - tA;
 
   // ---- Var(β̂) ------------------------------------------------------------------------------
-  let vcov = unsc;
+  let vcov = sigma === 1 ? unsc : unsc.map((v) => v * sigma * sigma);
   let vcovMethod: 'hessian' | 'RX' = 'RX';
   let hessian: Float64Array | null = null;
   let gradient: Float64Array | null = null;
@@ -157,7 +169,7 @@ export async function assembleGlmm(
     model, nAGQ, theta: thetaOrig, thetaInternal: theta, beta, objective, pirls: final, vcov, vcovMethod, unsc, hessian, gradient,
     u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
     stage1: at.stage1, feval: evaluations.count, feval2: at.feval2, converged: opt.converged, optimizerMessage: opt.message,
-    singular, messages, timings, dataName: options.dataName, backend: opt.backend, gpu: opt.gpu,
+    singular, messages, timings, dataName: options.dataName, backend: opt.backend, gpu: opt.gpu, sigma,
     ...(options.annotation ? { annotation: options.annotation(thetaOrig, beta) } : {}),
   });
 }

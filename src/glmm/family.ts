@@ -8,17 +8,34 @@
  * The negative binomial NB2 with size θ (log link): Var(y) = μ + μ²/θ,
  *   d(y, μ) = 2 [y log(y/μ) − (y + θ) log((y + θ)/(μ + θ))],
  *   aic = 2 Σ wt [(y + θ) log(μ + θ) − y log μ + log Γ(y + 1) − θ log θ + log Γ(θ) − log Γ(θ + y)],
- * R's starting values μ = y + 1/6 where y = 0. The Laplace approximation takes log|L|² at the
+ * R's starting values μ = y + 1/6 where y = 0.
+ *
+ * The families with a scale (lme4's useSc: `hasScale`), Gamma (V = μ²) and inverse.gaussian (V = μ³),
+ * as lme4 1.1-31's glmFamily.cpp gammaDist / inverseGaussianDist:
+ *   Gamma:            d(y, μ) = −2 [log(y/μ) − (y − μ)/μ],
+ *                     aic = −2 Σ wt log dgamma(y; 1/φ, scale = μφ) + 2,
+ *   inverse.gaussian: d(y, μ) = (y − μ)²/(y μ²),
+ *                     aic = Σwt (log(2πφ) + 1) + 3 Σ wt log y + 2,
+ * with the dispersion φ = Σ wt d(y, μ) / Σ wt at the μ given (R's `family$aic(y, n, mu, wt, dev)`,
+ * which lme4 evaluates with dev the current deviance): the Laplace deviance aic + log|L|² + ‖u‖²
+ * therefore changes with μ through φ as well, and its weights and penalty are those of φ = 1 (lme4's
+ * quirk, reproduced: the mode is PIRLS's on the deviance, the same for every φ). Their +2 (the
+ * dispersion's degree of freedom in R's aic) is part of lme4's objective, so it is kept here.
+ * Starting values μ = y (R's Gamma()$initialize and inverse.gaussian()$initialize). The links are R's:
+ * inverse η = 1/μ (canonical for Gamma), 1/mu^2 η = 1/μ² (canonical for inverse.gaussian), log and
+ * identity, with no clamping (lme4's inverseLink and identityLink, R's 1/mu^2).
+ *
+ * The Laplace approximation takes log|L|² at the
  * expected information for every family, as lme4 does: w = (dμ/dη)²/V(μ) = μ/(1 + μ/θ) here, not the
  * observed information of glmmTMB's exact Laplace (see README, "Negative binomial"); PIRLS's steps
  * towards the mode use the observed information of the non-canonical links (`observedFactor`), which
  * have the same mode.
  */
 import { OptionError } from '../errors/errors.js';
-import { dbinomLog, dnorm, dpoisLog, lgamma, pnormBoth } from './rmath.js';
+import { dbinomLog, dgammaLog, dnorm, dpoisLog, lgamma, pnormBoth } from './rmath.js';
 
-export type FamilyName = 'binomial' | 'poisson' | 'negative.binomial';
-export type LinkName = 'logit' | 'probit' | 'cloglog' | 'log';
+export type FamilyName = 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian';
+export type LinkName = 'logit' | 'probit' | 'cloglog' | 'log' | 'inverse' | 'identity' | '1/mu^2';
 
 export interface GlmFamily {
   family: FamilyName;
@@ -35,7 +52,9 @@ export interface GlmFamily {
   devResid(y: number, mu: number, wt: number): number;
   /**
    * −2 Σ log p(y_i | μ_i) with the prior weights, as R's `family$aic(y, n, mu, wt, dev)` (without
-   * the 2·df term): binomial with m = n when any n > 1 (counts of trials) else m = wt.
+   * the 2·df term): binomial with m = n when any n > 1 (counts of trials) else m = wt. For the
+   * families with a scale it is R's (lme4's) value with the dispersion φ = Σ wt d(y, μ)/Σ wt at this μ,
+   * its +2 included (see the header).
    */
   aic(y: Float64Array, n: Float64Array | null, mu: Float64Array, wt: Float64Array | null): number;
   /** μ inside the family's range */
@@ -45,11 +64,18 @@ export interface GlmFamily {
   /** the negative binomial's size θ (undefined for the other families) */
   theta?: number;
   /**
+   * Gamma and inverse.gaussian: a family with a dispersion (lme4's useSc): σ̂ = √(pwrss/n) is
+   * reported, VarCorr is scaled by σ̂², the RX Var(β̂) by σ̂², the summary prints t values.
+   */
+  hasScale?: true;
+  /**
    * For a non-canonical link, the observed information of a row over its expected one,
    *   f = (−∂²ℓ/∂η²) / ((dμ/dη)²/V(μ))   (ℓ the row's log-likelihood per unit prior weight),
    * at y, η, μ = g⁻¹(η) and `muEta` = dμ/dη; absent for a canonical link (f = 1). PIRLS takes
-   * Newton's steps with the weights w f (src/glmm/rowPass.ts observedRows). Every family here has a
-   * log-likelihood concave in η, so f ≥ 0.
+   * Newton's steps with the weights w f (src/glmm/rowPass.ts observedRows). It is given only where
+   * the log-likelihood is concave in η (f ≥ 0): Gamma(identity), inverse.gaussian(log) and
+   * inverse.gaussian(identity) have f < 0 for small y (see SCALE_OBSERVED) and take Fisher's steps
+   * (the expected information, as lme4's PIRLS for every link): the same mode.
    */
   observedFactor?(y: number, eta: number, mu: number, muEta: number): number;
 }
@@ -112,6 +138,37 @@ const LINKS: Record<LinkName, Link> = {
     linkinv: (eta) => Math.max(EPS, Math.exp(eta)),
     muEta: (eta) => Math.max(EPS, Math.exp(eta)),
   },
+  // μ = 1/η, dμ/dη = −1/η² (lme4's inverseLink: no clamping)
+  inverse: {
+    linkfun: (mu) => 1 / mu,
+    linkinv: (eta) => 1 / eta,
+    muEta: (eta) => -1 / (eta * eta),
+  },
+  identity: {
+    linkfun: (mu) => mu,
+    linkinv: (eta) => eta,
+    muEta: () => 1,
+  },
+  // μ = η^(−1/2), dμ/dη = −η^(−3/2)/2 (R's inverse.gaussian()'s 1/mu^2)
+  '1/mu^2': {
+    linkfun: (mu) => 1 / (mu * mu),
+    linkinv: (eta) => 1 / Math.sqrt(eta),
+    muEta: (eta) => -1 / (2 * eta ** 1.5),
+  },
+};
+
+/**
+ * f for the families with a scale, per unit dispersion (ℓ(μ) = −y/μ − log μ for Gamma,
+ * −y/(2μ²) + 1/μ for inverse.gaussian): with the score (y − μ)(dμ/dη)/V,
+ *   Gamma(log):             −∂²ℓ/∂η² = y/μ,  expected 1:        f = y/μ;
+ *   inverse.gaussian(inverse): ℓ = −yη²/2 + η, −∂²ℓ/∂η² = y, expected (μ²)²/μ³ = μ: f = y/μ.
+ * The canonical links (Gamma's inverse, inverse.gaussian's 1/mu^2) have f = 1. Not concave, so not
+ * given (Fisher's steps): Gamma(identity) f = 2y/μ − 1, inverse.gaussian(log) f = 2y/μ − 1,
+ * inverse.gaussian(identity) f = 3y/μ − 2 (negative where y < μ/2, μ/2, 2μ/3).
+ */
+const SCALE_OBSERVED: Partial<Record<string, (y: number, eta: number, mu: number, muEta: number) => number>> = {
+  'Gamma/log': (y, _eta, mu) => y / mu,
+  'inverse.gaussian/inverse': (y, _eta, mu) => y / mu,
 };
 
 /**
@@ -151,12 +208,14 @@ export const FAMILY_LINKS: Record<FamilyName, LinkName[]> = {
   binomial: ['logit', 'probit', 'cloglog'],
   poisson: ['log'],
   'negative.binomial': ['log'],
+  Gamma: ['inverse', 'log', 'identity'],
+  'inverse.gaussian': ['1/mu^2', 'log', 'inverse', 'identity'],
 };
 
 /** The family object for `family` with `link` (default: the canonical link); the negative binomial needs its size θ. */
 export function makeFamily(family: FamilyName, link?: LinkName, theta?: number): GlmFamily {
   if (!Object.hasOwn(FAMILY_LINKS, family)) {
-    throw new OptionError('family', `family '${String(family)}' is not supported: use 'binomial', 'poisson' or 'negative.binomial' (a Gaussian model is fitted by lmer)`);
+    throw new OptionError('family', `family '${String(family)}' is not supported: use 'binomial', 'poisson', 'negative.binomial', 'Gamma' or 'inverse.gaussian' (a Gaussian model is fitted by lmer)`);
   }
   const lk = link ?? FAMILY_LINKS[family][0];
   if (!FAMILY_LINKS[family].includes(lk)) {
@@ -190,6 +249,7 @@ export function makeFamily(family: FamilyName, link?: LinkName, theta?: number):
     };
   }
   if (family === 'negative.binomial') return negativeBinomial(theta, L);
+  if (family === 'Gamma' || family === 'inverse.gaussian') return scaleFamily(family, lk, L);
   return {
     family, link: lk, ...L,
     variance: (mu) => mu,
@@ -228,6 +288,58 @@ function negativeBinomial(theta: number | undefined, L: Link): GlmFamily {
     validmu: (mu) => Number.isFinite(mu) && mu > 0,
     mustart: (y) => y + (y === 0 ? 1 / 6 : 0),
   };
+}
+
+/** Gamma and inverse.gaussian with link `lk` (see the header; lme4's gammaDist and inverseGaussianDist). */
+function scaleFamily(family: 'Gamma' | 'inverse.gaussian', lk: LinkName, L: Link): GlmFamily {
+  const observedFactor = SCALE_OBSERVED[`${family}/${lk}`];
+  // the dispersion φ = Σ wt d(y, μ) / Σ wt of R's aic functions
+  const dispersion = (fam: GlmFamily, y: Float64Array, mu: Float64Array, wt: Float64Array | null): { phi: number; wsum: number } => {
+    let dev = 0, wsum = 0;
+    for (let i = 0; i < mu.length; i++) {
+      const w = wt ? wt[i] : 1;
+      dev += fam.devResid(y[i], mu[i], w);
+      wsum += w;
+    }
+    return { phi: dev / wsum, wsum };
+  };
+  const validmu = (mu: number) => Number.isFinite(mu) && mu > 0;
+  if (family === 'Gamma') {
+    const fam: GlmFamily = {
+      family, link: lk, ...L, hasScale: true,
+      ...(observedFactor ? { observedFactor } : {}),
+      variance: (mu) => mu * mu,
+      // −2 wt [log(y/μ) − (y − μ)/μ] (lme4's logN0: log 0 taken as 0)
+      devResid: (y, mu, wt) => -2 * wt * ((y === 0 ? 0 : Math.log(y / mu)) - (y - mu) / mu),
+      // −2 Σ wt log dgamma(y; 1/φ, scale μφ) + 2
+      aic(y, _n, mu, wt) {
+        const { phi } = dispersion(fam, y, mu, wt);
+        let ans = 0;
+        for (let i = 0; i < mu.length; i++) ans += (wt ? wt[i] : 1) * dgammaLog(y[i], 1 / phi, mu[i] * phi);
+        return -2 * ans + 2;
+      },
+      validmu,
+      mustart: (y) => y,
+    };
+    return fam;
+  }
+  const fam: GlmFamily = {
+    family, link: lk, ...L, hasScale: true,
+    ...(observedFactor ? { observedFactor } : {}),
+    variance: (mu) => mu * mu * mu,
+    // wt (y − μ)²/(y μ²)
+    devResid: (y, mu, wt) => (wt * (y - mu) * (y - mu)) / (y * mu * mu),
+    // Σwt (log(2πφ) + 1) + 3 Σ wt log y + 2
+    aic(y, _n, mu, wt) {
+      const { phi, wsum } = dispersion(fam, y, mu, wt);
+      let sly = 0;
+      for (let i = 0; i < y.length; i++) sly += Math.log(y[i]) * (wt ? wt[i] : 1);
+      return wsum * (Math.log(phi * 2 * Math.PI) + 1) + 3 * sly + 2;
+    },
+    validmu,
+    mustart: (y) => y,
+  };
+  return fam;
 }
 
 /** lme4's (MASS's) name of a family: `Negative Binomial(2.0522)` for the negative binomial. */

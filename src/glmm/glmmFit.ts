@@ -1,6 +1,6 @@
 /**
  * A fitted generalized linear mixed model: the accessors every fit has (src/results/mixedFit.ts:
- * fixef, vcov, VarCorr without a residual row, ranef, logLik, AIC, BIC, predict, toJSON) and those
+ * fixef, vcov, VarCorr — with a residual row only for Gamma and inverse.gaussian —, ranef, logLik, AIC, BIC, predict, toJSON) and those
  * of lme4's glmerMod: z values and p-values, Var(β̂)'s method, fitted values on the response scale,
  * predictions on the link or response scale, residuals (deviance, Pearson, working, response),
  * deviance, the stage-1 optimum, glmer's summary.
@@ -38,6 +38,8 @@ export interface GlmmFitInit extends Omit<MixedFitInit<GlmmModel>, 'backend'> {
   feval2: number;
   /** the backend that ran the fit's weighted passes (default: the CPU, float64) */
   backend?: BackendInfo;
+  /** σ̂ of a family with a scale (Gamma, inverse.gaussian: lme4's √(pwrss/n)); 1 (absent) otherwise */
+  sigma?: number;
 }
 
 export interface GlmmPredictOptions extends PredictOptions {
@@ -71,9 +73,13 @@ export interface CoefRow {
 
 export class GlmmFit extends MixedFit<GlmmModel> {
   readonly nAGQ: number;
-  /** binomial and Poisson families have no scale parameter: σ = 1 */
-  readonly sigma = 1;
-  protected readonly useScale = false;
+  /**
+   * binomial, Poisson and the negative binomial have no scale parameter: σ = 1; Gamma and
+   * inverse.gaussian report lme4's σ̂ = √(pwrss/n), pwrss = Σ wt (y − μ̂)²/V(μ̂) + ‖ũ‖² (mkMerMod's
+   * sigmaML), which scales VarCorr (with a Residual row), the conditional variances and the RX Var(β̂)
+   */
+  readonly sigma: number;
+  protected readonly useScale: boolean;
   /** how Var(β̂) was computed: the finite-difference Hessian (glmer's default) or R_X */
   readonly vcovMethod: 'hessian' | 'RX';
   private readonly init: GlmmFitInit;
@@ -81,6 +87,8 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   constructor(init: GlmmFitInit) {
     super({ ...init, backend: init.backend ?? { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' } });
     this.init = init;
+    this.sigma = init.sigma ?? 1;
+    this.useScale = init.model.family.hasScale === true;
     this.nAGQ = init.nAGQ;
     this.vcovMethod = init.vcovMethod;
   }
@@ -107,10 +115,16 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   /** the PIRLS pieces at the optimum: log|L|², ‖ũ‖², Σ deviance residuals, aic */
   get pirls(): PirlsResult { return this.init.pirls; }
 
-  /** (R_XᵀR_X)⁻¹: Var(β̂) by the RX formula (lme4's vcov(fit, use.hessian = FALSE)) */
-  get vcovRX(): number[][] { return matrixRows(this.init.unsc, this.model.frame.p); }
+  /** σ̂² (R_XᵀR_X)⁻¹: Var(β̂) by the RX formula (lme4's vcov(fit, use.hessian = FALSE); σ̂ = 1 without a scale) */
+  get vcovRX(): number[][] {
+    const s2 = this.sigma * this.sigma;
+    return matrixRows(this.init.unsc.map((v) => v * s2), this.model.frame.p);
+  }
 
-  /** the fixed-effects table of the summary: estimate, standard error, z = estimate/SE, two-sided normal p-value */
+  /**
+   * the fixed-effects table of the summary: estimate, standard error, z = estimate/SE, two-sided normal
+   * p-value (for a family with a scale lme4 heads the column "t value" and keeps the normal p-value)
+   */
   get coefficients(): CoefRow[] {
     const p = this.model.frame.p;
     return this.model.frame.xnames.map((name, j) => {
@@ -120,8 +134,11 @@ export class GlmmFit extends MixedFit<GlmmModel> {
     });
   }
 
-  /** degrees of freedom of the likelihood: p + length(θ), + 1 for an estimated negative binomial size (glmer.nb) */
-  get df(): number { return this.model.frame.p + this.theta.length + (this.nbEstimation ? 1 : 0); }
+  /**
+   * degrees of freedom of the likelihood: p + length(θ), + 1 for an estimated negative binomial size
+   * (glmer.nb), + 1 for a family with a scale (lme4's npar: useSc)
+   */
+  get df(): number { return this.model.frame.p + this.theta.length + (this.nbEstimation ? 1 : 0) + (this.useScale ? 1 : 0); }
   get dfResidual(): number { return this.nobs - this.df; }
   /** lme4's deviance() of a GLMM: the sum of squared deviance residuals at μ̂ (not −2ℓ) */
   get deviance(): number { return this.init.pirls.devResid; }

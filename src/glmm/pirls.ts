@@ -1174,13 +1174,16 @@ export class PirlsEngine {
 }
 
 /**
- * aic − Σ wt·d(y, μ), which does not depend on μ for these families (both are −2 log-likelihoods, the
+ * aic − Σ wt·d(y, μ), which does not depend on μ for the families without a scale (both are −2 log-likelihoods, the
  * deviance relative to the saturated model): evaluated at R's starting μ and checked at a second
  * μ; NaN where it is not constant (binomial counts m·y that are not whole numbers, which R's aic
  * rounds), and then η and μ stay on the CPU.
  */
 function aicMinusDeviance(model: PirlsModel): number {
   const { n, family, y, weights, trials } = model;
+  // Gamma, inverse.gaussian: the aic depends on μ through the dispersion Σ wt d(y, μ)/Σ wt (family.ts),
+  // so it is computed whole at each state (the rows on the CPU; no runs by levels)
+  if (family.hasScale) return NaN;
   // binomial 0/1 responses with unit weights (one trial each): −2 log p(y | μ) = −2 log(μ^y (1 − μ)^(1 − y))
   // is the unit deviance itself, so the difference is 0 (no passes over the rows needed)
   if (family.family === 'binomial' && zeroOneUnit(y, weights, trials)) return 0;

@@ -91,13 +91,35 @@ export function dbinomLog(x: number, n: number, p: number): number {
   return lc - 0.5 * lf;
 }
 
-/** log dpois(x; λ) for integer x ≥ 0 (R's dpois_raw, log = TRUE). */
+/** log dpois(x; λ) for x ≥ 0 (R's dpois_raw, log = TRUE; x need not be a whole number). */
 export function dpoisLog(x: number, lambda: number): number {
   if (lambda === 0) return x === 0 ? 0 : -Infinity;
   if (!Number.isFinite(lambda) || x < 0) return -Infinity;
   if (x <= lambda * Number.MIN_VALUE) return -lambda;
   if (lambda < x * Number.MIN_VALUE) return -lambda + x * Math.log(lambda) - lgamma(x + 1);
   return -0.5 * Math.log(2 * Math.PI * x) - stirlerr(x) - bd0(x, lambda);
+}
+
+/**
+ * log dgamma(x; shape, scale) (R's dgamma, log = TRUE; Loader's saddle-point form): for shape ≥ 1
+ *   log f = log dpois(shape − 1; x/scale) − log scale,
+ * for shape < 1 log dpois(shape; x/scale) + log(shape/x), with dpois's Stirling-error form
+ * (dpoisLog) for non-integer counts.
+ */
+export function dgammaLog(x: number, shape: number, scale: number): number {
+  if (Number.isNaN(x) || Number.isNaN(shape) || Number.isNaN(scale) || shape < 0 || scale <= 0) return NaN;
+  if (x < 0) return -Infinity;
+  if (shape === 0) return x === 0 ? Infinity : -Infinity;
+  if (x === 0) {
+    if (shape < 1) return Infinity;
+    if (shape > 1) return -Infinity;
+    return -Math.log(scale);
+  }
+  if (shape < 1) {
+    const pr = dpoisLog(shape, x / scale);
+    return pr + (Number.isFinite(shape / x) ? Math.log(shape / x) : Math.log(shape) - Math.log(x));
+  }
+  return dpoisLog(shape - 1, x / scale) - Math.log(scale);
 }
 
 /** The standard normal density. */

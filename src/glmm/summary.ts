@@ -25,14 +25,15 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   out.push('');
   out.push(...aicTable(fit.AIC, fit.BIC, fit.logLik, fit.objective, fit.dfResidual));
   out.push('');
-  out.push(...residualLines(fit.residuals('pearson')));
+  // lme4's residuals(fit, 'pearson', scaled = TRUE): divided by σ̂ (1 without a scale)
+  out.push(...residualLines(fit.residuals('pearson').map((r) => r / fit.sigma)));
   out.push('Random effects:');
-  out.push(...varCorrTable(fit.varCorr, null));
+  out.push(...varCorrTable(fit.varCorr, fit.model.family.hasScale ? fit.sigma : null));
   out.push(...groupsLines(fit.nobs, fit.ngroups));
   const rows = fit.coefficients;
   out.push(...fixedEffectsLines({
     names: rows.map((r) => r.name), estimate: rows.map((r) => r.estimate), se: rows.map((r) => r.se),
-    statistic: rows.map((r) => r.z), statName: 'z value', pvalues: rows.map((r) => r.p),
+    statistic: rows.map((r) => r.z), statName: fit.model.family.hasScale ? 't value' : 'z value', pvalues: rows.map((r) => r.p),
   }, fit.vcov));
   out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage));
   if (out[out.length - 1] !== '') out.push('');

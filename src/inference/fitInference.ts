@@ -382,6 +382,9 @@ export async function confintGlmm(fit: GlmmFit, options: ConfintOptions = {}): P
   if (method === 'profile') {
     checkLme4Criterion(fit, 'a profile');
     refuseKnownCovariance(fit.model, "a glmer fit's profile", 'it has not been checked against lme4 for this model (Wald intervals are available; an lmer fit\'s profile is)');
+    // lme4 1.1-31's profile.merMod stops for a GLMM with a scale ("can't (yet) profile GLMMs with
+    // non-fixed scale parameters"): its variance parameters are σ̂-scaled while the deviance is not
+    if (fit.model.family.hasScale) throw new ModelError(`a profile is not available for a ${fit.model.family.family} GLMM (a family with a scale; lme4 1.1-31 refuses it too): use method 'wald' for the fixed effects`);
     const problem = glmmProfileProblem({ model: fit.model, engine: new PirlsEngine(fit.model.pirls), nAGQ: fit.nAGQ, theta: fit.theta, beta: fit.beta, deviance: fit.objective });
     const prof = profileModel(problem, { ...options.profile, signal: options.signal });
     const { intervals, warnings } = profileIntervals(prof, level);

@@ -37,7 +37,7 @@ export function glmmSimulator(model: GlmmModel, theta: ArrayLike<number>, beta: 
   const { n, weights } = pirls;
   const messages: string[] = [];
   if (family.family !== 'binomial' && family.family !== 'poisson' && family.family !== 'negative.binomial') {
-    throw new ModelError(`the parametric bootstrap of a glmer fit simulates binomial, Poisson and negative binomial responses; this fit's family is ${String(family.family)}`);
+    throw new ModelError(`the parametric bootstrap of a glmer fit simulates binomial, Poisson and negative binomial responses; this fit's family is ${String(family.family)}, which it does not simulate`);
   }
   if (family.family === 'binomial') {
     for (let i = 0; i < n; i++) {

@@ -12,7 +12,7 @@
  * STREAM_U + k (index level·q + column), its ε (LMM) or its response's uniforms (GLMM) from STREAM_EPS
  * (index = row), so a replicate is a pure function of (seed, r).
  */
-import { DataError, OptionError } from '../errors/errors.js';
+import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { CounterNormal, STREAM_EPS, STREAM_U } from '../model/random.js';
 import { fillTemplate } from '../linalg/template.js';
 import type { MixedModel } from '../model/mixedModel.js';
@@ -53,6 +53,12 @@ export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOpti
   const useU = options.useU === true;
   const { model } = fit;
   const family = model.family;
+  // Gamma and inverse.gaussian: lme4 1.1-31's Gamma_simfun draws rgamma with shape = sigma(fit)·wt (not
+  // the dispersion's 1/σ̂², so its draws do not have the fit's variance) and inverse.gaussian_simfun
+  // statmod's rinvgauss with shape wt/σ̂; neither is reproduced here: refused rather than drawn either way
+  if (family && family.family !== 'binomial' && family.family !== 'poisson' && family.family !== 'negative.binomial') {
+    throw new ModelError(`simulate: simulating a ${family.family} GLMM's response is not supported (binomial, Poisson and negative binomial fits only; lme4 1.1-31 draws a Gamma response with shape sigma(fit) instead of 1/sigma(fit)^2)`);
+  }
   if (!useU) refuseKnownCovariance(model, 'simulations with new random effects', 'their draws need K\'s factor; simulate with useU: true (the conditional modes) instead');
   refuseEngineRows(model, 'simulate');
   const { n } = model.frame;
