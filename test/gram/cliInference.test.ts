@@ -5,11 +5,11 @@
  *
  * sleepstudy with a factor covariate (Days in three bands) and its Parquet file. The in-memory CLI fit
  * starts from the moment estimates too and the engines do not, so θ̂ agrees to the optimizer's
- * tolerance only (test/gram/fit.test.ts: |Δθ| ≤ 1e-6): every number within 1e-6 relative (p values
- * 1e-6 absolute); the exact agreement from the same A and start is test/gram/inference.test.ts's.
- * Worst seen (logged as `worst`; DuckDB's threaded sums vary a little between runs): tables 8.0e-8
- * (DuckDB, Satterthwaite), profile bounds 8.1e-8,
- * the likelihood-ratio table 1.4e-11.
+ * tolerance only (test/gram/fit.test.ts: |Δθ| ≤ 1e-6), and the tables are smooth in θ̂: every number
+ * within 1e-5 relative (p values 1e-5 absolute); the exact agreement from the same A and start is
+ * test/gram/inference.test.ts's. Worst seen (logged as `worst`; DuckDB's threaded sums vary a little
+ * between runs): tables 8.0e-8 (DuckDB, Satterthwaite), profile bounds 8.1e-8, the likelihood-ratio
+ * table 1.4e-11.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,8 +77,8 @@ describe('mixedgpu inference with --engine', () => {
         const eng = await fitJson({ file, formula: FORMULA, engine, ddf, type: 'II' });
         expect(eng.ddf).toBe(ddf);
         expect(eng.anovaType).toBe('II');
-        expect(note(`fit ${ddf} ${engine} coefficients`, jsonDiff(mem.coefficients, eng.coefficients))).toBeLessThan(1e-6);
-        expect(note(`fit ${ddf} ${engine} anova`, jsonDiff(mem.anova, eng.anova))).toBeLessThan(1e-6);
+        expect(note(`fit ${ddf} ${engine} coefficients`, jsonDiff(mem.coefficients, eng.coefficients))).toBeLessThan(1e-5);
+        expect(note(`fit ${ddf} ${engine} anova`, jsonDiff(mem.anova, eng.anova))).toBeLessThan(1e-5);
       }
       // the text output with lmerTest's table and the anova heading
       const text = await capture((io) => runFit({ file, formula: FORMULA, engine: 'stream', ddf }, io));
@@ -97,7 +97,7 @@ describe('mixedgpu inference with --engine', () => {
     const mem = await confJson({ file, formula: FORMULA, engine: 'memory', method: 'profile' });
     for (const engine of ['stream', 'duckdb']) {
       const eng = await confJson({ file, formula: FORMULA, engine, method: 'profile' });
-      expect(note(`confint profile ${engine}`, jsonDiff(mem.intervals, eng.intervals))).toBeLessThan(1e-6);
+      expect(note(`confint profile ${engine}`, jsonDiff(mem.intervals, eng.intervals))).toBeLessThan(1e-5);
       const boot = await capture((io) => runConfint({ file, formula: FORMULA, engine, method: 'boot', nsim: 10 }, io));
       expect(boot.code).toBe(1);
       expect(boot.stderr).toMatch(new RegExp(`error: the parametric bootstrap: not available for this fit, whose rows are in ${engine === 'stream' ? 'a stream' : 'duckdb'} \\(.*sleep\\.parquet\\); it needs the rows themselves.*--engine memory`));
@@ -111,7 +111,7 @@ describe('mixedgpu inference with --engine', () => {
       return JSON.parse(r.stdout) as { models: unknown; tests: unknown };
     };
     const mem = await lrt('memory');
-    for (const engine of ['stream', 'duckdb']) expect(note(`anova lrt ${engine}`, jsonDiff(mem, await lrt(engine)))).toBeLessThan(1e-6);
+    for (const engine of ['stream', 'duckdb']) expect(note(`anova lrt ${engine}`, jsonDiff(mem, await lrt(engine)))).toBeLessThan(1e-5);
   }, 300_000);
 });
 
