@@ -17,8 +17,11 @@
  *   the float64 criterion only to about √ε (test/gram/fit.test.ts's header allows |Δθ| ≤ 1e-6, at the
  *   tight optimizer setting used here too), so everything that depends on θ̂ moves by that much times
  *   its O(1) sensitivity: tolerance 1e-5 relative (p values 1e-5 absolute) on the tables and profile
- *   bounds. Worst seen over runs (DuckDB's threaded sums vary): 3.9e-7 (ML coefficient table),
+ *   bounds. Worst seen over runs (DuckDB's threaded sums vary): 4.9e-7 (ML coefficient table),
  *   2.7e-7 (anova), 1.3e-7 (intervals), 1e-9 (profile bounds), 3.7e-13 (LRT).
+ * - Two-shard ClickHouse (two clickhouse-server processes started and stopped by PID, as the other
+ *   engine tests; skipped where there is none): the same comparison and tolerances as DuckDB. Worst
+ *   seen: 6.3e-7 (ML coefficient table), 5.5e-7 (anova), 1.3e-7 (intervals), 1.1e-9 (profile bounds).
  * A weighted fit (A holds XᵀWX) gives the ddf tables and type III as in memory (worst 0) and refuses
  * types I and II (lmerTest's Doolittle factorization of the unweighted XᵀX); a design with an empty
  * cell (an aliased column dropped) refuses type III (rdX not in X's span: X⁺ rdX depends on the rows)
@@ -41,6 +44,8 @@ import '../../src/inference/methods.js';
 import { anovaModels } from '../../src/inference/fitInference.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
+import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
 
 const FORMULA = 'y ~ x * trt + site + (x | g) + (1 | h)';
 const FORMULA0 = 'y ~ x + trt + site + (x | g) + (1 | h)';
@@ -234,4 +239,33 @@ describe('lmerTest inference and profiles on engine fits equal the in-memory fit
       expect(() => fit.residuals).toThrow(/the rows of this fit are in/);
     }
   }, 300_000);
+});
+
+const chMissing = clickhouseTestsMissing();
+
+describe.skipIf(chMissing !== null)('lmerTest inference on a two-shard ClickHouse fit equals the in-memory fit', () => {
+  const house = useCluster();
+  let dist: string;
+  let table: arrow.Table;
+  beforeAll(async () => {
+    table = readCsv(dataCsv()).table;
+    dist = await loadSharded(house.cluster, 'engineinf', table, 400);
+  }, 120_000);
+
+  it('REML and ML: the ddf tables, anova I/II/III, contrasts, LRT, intervals and profiles (tolerance 1e-5, as DuckDB)', async () => {
+    for (const REML of [true, false]) {
+      const tight = { REML, momentStart: false, optimizer: { rhoend: 1e-10 } };
+      const mem = await lmer(FORMULA, table, tight);
+      const mem0 = await lmer(FORMULA0, table, tight);
+      const from = clickhouseSource(dist);
+      const eng = (await lmerSql(house.engine, { from, name: dist }, FORMULA, tight)).fit;
+      const eng0 = (await lmerSql(house.engine, { from, name: dist }, FORMULA0, tight)).fit;
+      expect(() => eng.hatvalues()).toThrow(new RegExp(`hat values: not available for this fit, whose rows are in clickhouse \\(${dist}\\)`));
+      await compareInference(`clickhouse ${REML ? 'REML' : 'ML'}`, mem, eng, mem0, eng0, table.slice(0, 50), 1e-5, true);
+    }
+    const f = 'y ~ x + trt + (1 | g) + (1 | h)';
+    const eng = (await lmerSql(house.engine, { from: clickhouseSource(dist), name: dist }, f, {})).fit;
+    await compareProfile('clickhouse profile', await lmer(f, table), eng, 1e-5);
+    console.log('worst relative differences (ClickHouse):', JSON.stringify(Object.fromEntries(Object.entries(worst).filter(([k]) => k.startsWith('clickhouse'))), null, 1));
+  }, 600_000);
 });
