@@ -1115,7 +1115,8 @@ function renderStream(r: StreamResultMsg): void {
   clear(st.fixef, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'stream-fixef-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 'df'), h('th', {}, 't value'), h('th', {}, 'Pr(>|t|)'))),
     h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se), 'data-df': String(f.df), 'data-p': String(f.p) },
-      h('td', { class: 'name' }, f.name), h('td', {}, fmt(f.estimate)), h('td', {}, fmt(f.se)), h('td', {}, fmt(f.df, 4)), h('td', {}, fmtFixed(f.stat, 3)), h('td', {}, fmtP(f.p))))),
+      h('td', { class: 'name' }, f.name), h('td', { 'data-col': 'estimate' }, fmt(f.estimate)), h('td', { 'data-col': 'se' }, fmt(f.se)), h('td', { 'data-col': 'df' }, fmt(f.df, 4)),
+      h('td', { 'data-col': 'stat' }, fmtFixed(f.stat, 3)), h('td', { 'data-col': 'p' }, fmtP(f.p))))),
   )), h('div', { class: 'hint' }, ["df and p-values: lmerTest's Satterthwaite method, from the Gram matrix the stream formed (no rows needed).", ...r.ddfMessages].join(' ')));
   st.summary.textContent = r.summary;
   if (r.diagnostics) {
