@@ -41,7 +41,7 @@ import { openBatchSource } from '../../src/gram/stream/node.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { readCsv } from '../../src/io/csv.js';
 import '../../src/inference/methods.js';
-import { anovaModels } from '../../src/inference/fitInference.js';
+import { anovaModels, coefficientTable } from '../../src/inference/fitInference.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
@@ -205,6 +205,13 @@ describe('lmerTest inference and profiles on engine fits equal the in-memory fit
     expect(eng.objective).toBe(mem.objective);
     expect(note('stream weighted coefficients', tableDiff(mem.coefficients() as never, eng.coefficients() as never, false))).toBeLessThan(1e-10);
     expect(note('stream weighted anova III', tableDiff(mem.anova() as never, eng.anova() as never, false))).toBeLessThan(1e-10);
+    // Kenward–Roger refuses prior weights (pbkrtest's residual covariance is σ² I) and falls back to
+    // Satterthwaite with lmerTest's message, as in memory
+    const krMem = coefficientTable(mem, { ddf: 'kenward-roger' }), krEng = coefficientTable(eng, { ddf: 'kenward-roger' });
+    expect(krEng.ddf).toBe('satterthwaite');
+    expect(krEng.messages).toEqual(krMem.messages);
+    expect(krEng.messages.join()).toMatch(/prior weights/);
+    expect(note('stream weighted coefficients', tableDiff(krMem.rows as never, krEng.rows as never, false))).toBeLessThan(1e-10);
     for (const type of ['I', 'II'] as const) {
       expect(() => eng.anova({ type })).toThrow(/anova of type I or II: not available for this weighted fit, whose rows are in a stream \(.*d\.parquet\): its hypotheses are lmerTest's Doolittle factorization of the unweighted XᵀX/);
     }
