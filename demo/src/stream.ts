@@ -58,8 +58,14 @@ export async function streamFit(
     exact: req.exact ?? true, residualQuantiles: req.residualQuantiles ?? true,
     onBatch: (pass, rows) => report({ pass, rows }),
   });
-  // lmerTest's table (Satterthwaite) from the fit's A: no rows, no pass
-  const coef = coefficientTable(fit, { ddf: 'satterthwaite' });
+  // lmerTest's table (Satterthwaite) from the fit's A: no rows, no pass; where it cannot be computed
+  // the fit is still shown, without p-values, with the reason
+  let coef: { rows: { df: number; p: number }[]; messages: string[] };
+  try {
+    coef = coefficientTable(fit, { ddf: 'satterthwaite' });
+  } catch (e) {
+    coef = { rows: fit.model.frame.xnames.map(() => ({ df: NaN, p: NaN })), messages: [`No p-values: ${(e as Error).message}`] };
+  }
   const fitMs = performance.now() - t0;
   const src = fit.model.source;
   const passes = src?.queries.map((q) => q.stage) ?? [];
