@@ -8,7 +8,7 @@
  * tolerance only (test/gram/fit.test.ts: |Δθ| ≤ 1e-6), and the tables are smooth in θ̂: every number
  * within 1e-5 relative (p values 1e-5 absolute); the exact agreement from the same A and start is
  * test/gram/inference.test.ts's. Worst seen (logged as `worst`; DuckDB's threaded sums vary a little
- * between runs): tables 8.0e-8 (DuckDB, Satterthwaite), profile bounds 8.1e-8, the likelihood-ratio
+ * between runs): tables 1.0e-7 (DuckDB, Satterthwaite), profile bounds 8.1e-8, the likelihood-ratio
  * table 1.4e-11.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
