@@ -72,7 +72,7 @@ describe('hugePagePlan', () => {
     if (f.thp !== null) expect(f.dataBytes).toBe(8);
   });
 
-  it('holds the rows in memory for fit with the memory engine (named, or chosen by the file) and every other command', () => {
+  it('holds the rows in memory for fit, confint and anova with the memory engine (named, or chosen by the file) and every other command', () => {
     const file = join(dir, 'data.csv');
     writeFileSync(file, 'y,x\n1,2\n');
     const inMemory = (...args: string[]) => hugePageFacts(args, {}).inMemory;
@@ -87,6 +87,11 @@ describe('hugePagePlan', () => {
     // an engine the command refuses
     expect(inMemory('fit', file, 'y ~ x + (1 | g)', '--engine', 'spark')).toBe(false);
     expect(inMemory('anova', file, 'y ~ 1 + (1 | g)', 'y ~ x + (1 | g)')).toBe(true);
+    // confint and anova through an engine (profiles and ML refits from A) hold no rows either
+    expect(inMemory('anova', file, 'y ~ 1 + (1 | g)', 'y ~ x + (1 | g)', '--engine', 'stream')).toBe(false);
+    expect(inMemory('confint', file, 'y ~ x + (1 | g)', '--engine=duckdb')).toBe(false);
+    expect(inMemory('confint', file, 'y ~ x + (1 | g)')).toBe(true);
+    expect(inMemory('meta', file)).toBe(true);
   });
 });
 

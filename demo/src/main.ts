@@ -1113,10 +1113,11 @@ function renderStream(r: StreamResultMsg): void {
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );
   clear(st.fixef, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'stream-fixef-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 't value'))),
-    h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se) },
-      h('td', { class: 'name' }, f.name), h('td', {}, fmt(f.estimate)), h('td', {}, fmt(f.se)), h('td', {}, fmtFixed(f.stat, 3))))),
-  )));
+    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 'df'), h('th', {}, 't value'), h('th', {}, 'Pr(>|t|)'))),
+    h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se), 'data-df': String(f.df), 'data-p': String(f.p) },
+      h('td', { class: 'name' }, f.name), h('td', { 'data-col': 'estimate' }, fmt(f.estimate)), h('td', { 'data-col': 'se' }, fmt(f.se)), h('td', { 'data-col': 'df' }, fmt(f.df, 4)),
+      h('td', { 'data-col': 'stat' }, fmtFixed(f.stat, 3)), h('td', { 'data-col': 'p' }, fmtP(f.p))))),
+  )), h('div', { class: 'hint' }, ["df and p-values: lmerTest's Satterthwaite method, from the Gram matrix the stream formed (no rows needed).", ...r.ddfMessages].join(' ')));
   st.summary.textContent = r.summary;
   if (r.diagnostics) {
     const s = r.residualStats!;
@@ -1131,7 +1132,7 @@ function renderStream(r: StreamResultMsg): void {
 
 /** the streamed fit's state of the diagnostics chooser */
 const streamView = { diag: 'resid', modes: '0' };
-const STREAM_NOT_SHOWN = 'Not shown for a streamed fit: the shrinkage plot (each level\'s own fit needs its rows), predictions, p-values and intervals, and the fits list — the rows are never held in the tab; load a file that fits in memory with the file picker above for those.';
+const STREAM_NOT_SHOWN = 'Not shown for a streamed fit: the shrinkage plot (each level\'s own fit needs its rows), predictions and the fits list — the rows are never held in the tab — and the anova table and intervals (this panel does not offer them yet; the library and the CLI compute them from the stream\'s Gram matrix); load a file that fits in memory with the file picker above for those.';
 
 function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string, value?: string): HTMLElement {
   const s = h('select', { id }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.text)));

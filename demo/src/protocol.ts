@@ -88,7 +88,10 @@ export interface StreamResultMsg {
   sigma: number;
   objective: number;
   logLik: number;
-  fixef: { name: string; estimate: number; se: number; stat: number }[];
+  /** with lmerTest's Satterthwaite df and p-value (from the fit's A) */
+  fixef: { name: string; estimate: number; se: number; stat: number; df: number; p: number }[];
+  /** lmerTest's messages about the ddf (none usually) */
+  ddfMessages: string[];
   varCorr: VarCorrRowMsg[];
   summary: string;
   bytesRead: number;

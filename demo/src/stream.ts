@@ -9,9 +9,10 @@
  * quantiles (three passes, the library's), and the diagnostics (one pass): the fitted value and
  * scaled residual of an evenly spread sample of at most MAX_POINTS rows (by their position among
  * the complete rows, known from the first pass), with the count, mean and SD of every row's scaled
- * residual. The conditional modes' QQ plots need no rows.
+ * residual. The conditional modes' QQ plots need no rows, nor do lmerTest's Satterthwaite df and
+ * p-values: they come from the Gram matrix the stream formed, which the fit keeps.
  */
-import { ParquetBatchSource, lmerStream } from '../../src/index.js';
+import { ParquetBatchSource, coefficientTable, lmerStream } from '../../src/index.js';
 import type { ByteSource } from '../../src/gram/stream/batch.js';
 import type { StreamResiduals } from '../../src/gram/stream/residuals.js';
 import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.js';
@@ -57,6 +58,14 @@ export async function streamFit(
     exact: req.exact ?? true, residualQuantiles: req.residualQuantiles ?? true,
     onBatch: (pass, rows) => report({ pass, rows }),
   });
+  // lmerTest's table (Satterthwaite) from the fit's A: no rows, no pass; where it cannot be computed
+  // the fit is still shown, without p-values, with the reason
+  let coef: { rows: { df: number; p: number }[]; messages: string[] };
+  try {
+    coef = coefficientTable(fit, { ddf: 'satterthwaite' });
+  } catch (e) {
+    coef = { rows: fit.model.frame.xnames.map(() => ({ df: NaN, p: NaN })), messages: [`No p-values: ${(e as Error).message}`] };
+  }
   const fitMs = performance.now() - t0;
   const src = fit.model.source;
   const passes = src?.queries.map((q) => q.stage) ?? [];
@@ -87,7 +96,8 @@ export async function streamFit(
       sigma: fit.sigma,
       objective: fit.objective,
       logLik: fit.logLik,
-      fixef: fit.model.frame.xnames.map((n) => ({ name: n, estimate: fit.fixef[n]!, se: fit.se[n]!, stat: fit.fixef[n]! / fit.se[n]! })),
+      fixef: fit.model.frame.xnames.map((n, j) => ({ name: n, estimate: fit.fixef[n]!, se: fit.se[n]!, stat: fit.fixef[n]! / fit.se[n]!, df: coef.rows[j]!.df, p: coef.rows[j]!.p })),
+      ddfMessages: coef.messages,
       varCorr: fit.varCorr,
       summary: fit.summary(),
       bytesRead: bytes.bytesRead,

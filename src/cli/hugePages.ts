@@ -38,7 +38,7 @@ export interface HugePageFacts {
   /** the largest data file named on the command line (bytes; 0 if none) */
   dataBytes: number;
   /**
-   * whether the command holds the rows in memory: every command but `fit` through another engine
+   * whether the command holds the rows in memory: every command but `fit`, `confint` and `anova` through another engine
    * (stream, duckdb, clickhouse: the rows in batches, A formed as they pass; ./engineChoice.ts)
    */
   inMemory: boolean;
@@ -108,7 +108,7 @@ export function hugePageFacts(args: string[], env: Record<string, string | undef
 
 /** Whether the command of these arguments holds its rows in memory (see HugePageFacts.inMemory). */
 function rowsInMemory(args: string[]): boolean {
-  if (args[0] !== 'fit') return true;
+  if (args[0] !== 'fit' && args[0] !== 'confint' && args[0] !== 'anova') return true;
   let engine: string | undefined;
   for (let k = 1; k < args.length; k++) {
     if (args[k] === '--engine') engine = args[k + 1];

@@ -175,6 +175,9 @@ function buildProgram(): Command {
     .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML)')
     .argument('<file>', 'data file')
     .argument('<formulas...>', 'two or more lme4 model formulas'))
+    .addOption(rowEngine())
+    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB')
     .action(async (file: string, formulas: string[], opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runAnova({ file, formulas, ...opts }, io());
     });
@@ -192,6 +195,9 @@ function buildProgram(): Command {
     .option('--jackknife-factor <name>', 'bca: the grouping factor whose levels the jackknife leaves out (default: the only one)')
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)'))
+    .addOption(rowEngine())
+    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB')
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runConfint({ file, formula, ...opts }, io());
     });
@@ -219,6 +225,14 @@ function buildProgram(): Command {
       process.exitCode = await runEmmeans({ file, formula, specs, ...opts }, io());
     });
   return program;
+}
+
+/**
+ * anova's and confint's --engine: a file's rows read into memory, or A formed by the stream or DuckDB
+ * (profile intervals and likelihood-ratio tests need only A; the bootstrap needs the rows and is refused)
+ */
+function rowEngine(): Option {
+  return new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of the file) or duckdb (out of core; files and globs): the profile and likelihood-ratio tests work from the Gram matrix an engine forms, the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB').choices(ENGINES.filter((e) => e !== 'clickhouse'));
 }
 
 /** commander: a repeatable option's values in a list */

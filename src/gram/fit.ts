@@ -74,6 +74,9 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
     engine: res.engine, name: sourceName, rowsScanned: res.rowsScanned, queries: res.queries,
     responseSS: S.responseSS, zSquares: res.zSquares,
   };
+  // A stays with the model (held during the fit already; no rows): what inference needs of the rows
+  // through A alone works from it (src/inference/fitInference.ts referenceOf)
+  Object.defineProperty(source, 'gram', { value: res.gram, enumerable: false, writable: true, configurable: true });
   const fixed = { Xc: empty, yc: empty, means: S.means, intercept: S.intercept, beta0: S.beta0 };
   return {
     formula: res.spec.formula, frame, frameOptions: { factors: options.factors }, blocks: res.blocks, theta: res.theta,

@@ -7,6 +7,7 @@
  */
 import { OptionError } from '../errors/errors.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
+import type { FixedDesign } from './fixedDesign.js';
 import { type TermHypothesis, typeIContrasts } from './typeI.js';
 import { typeIIContrasts } from './typeII.js';
 import { typeIIIContrasts } from './typeIII.js';
@@ -28,11 +29,14 @@ export function checkAnovaType(type: unknown): AnovaType {
   return t;
 }
 
-/** lmerTest's hypotheses of the given type, one per fixed-effects term, in the formula's term order. */
-export function anovaHypotheses(frame: ModelFrame, type: AnovaType): TermHypothesis[] {
-  if (type === 'I') return typeIContrasts(frame);
-  if (type === 'II') return typeIIContrasts(frame);
-  return typeIIIContrasts(frame);
+/**
+ * lmerTest's hypotheses of the given type, one per fixed-effects term, in the formula's term order;
+ * what they read of X comes from `design` (default: the frame's rows; fixedDesign.ts).
+ */
+export function anovaHypotheses(frame: ModelFrame, type: AnovaType, design?: FixedDesign): TermHypothesis[] {
+  if (type === 'I') return typeIContrasts(frame, undefined, design);
+  if (type === 'II') return typeIIContrasts(frame, design);
+  return typeIIIContrasts(frame, design);
 }
 
 /** lmerTest's heading of the table, e.g. "Type II Analysis of Variance Table with Satterthwaite's method" */

@@ -26,6 +26,7 @@ import { type NewDataDesign, fittedDesign, newDataDesign } from '../results/pred
 import { type DdfContext, type FTest, type TTest, contest1D, contestMD } from './contest.js';
 import { kenwardRoger } from './kenwardRoger.js';
 import { varparCovariance } from './satterthwaite.js';
+import { type FixedDesign, gramDesign } from './fixedDesign.js';
 import { type AnovaType, type AnovaTypeOption, anovaHypotheses, checkAnovaType } from './anovaType.js';
 import { lmmProfileProblem, sdcorToTheta, varianceParameterNames } from './lmmProfile.js';
 import { glmmProfileProblem } from './glmmProfile.js';
@@ -66,19 +67,22 @@ const cached = (fit: LmmFit): Cached => {
 };
 
 /**
- * The fit's float64 factor (its Gram matrix formed again from the model's rows, once per fit), for
- * `what`. A fit whose rows are in an SQL engine or a stream (lmerSql, lmerStream, the CLI's --engine)
- * has no rows here: refused with a message that says so (Wald intervals and predictions on new data
- * need only the fit).
+ * The fit's float64 factor, for `what`: of its Gram matrix formed again from the model's rows (once
+ * per fit), or, for a fit whose rows are in an SQL engine or a stream (lmerSql, lmerStream, the CLI's
+ * --engine), of the A that engine formed (kept on the model's source, src/gram/fit.ts): the ddf
+ * methods, anova, contrasts, profiles and ML refits need only A. A source without its A is refused
+ * with a message that says so.
  */
 function referenceOf(fit: LmmFit, what: string): CpuBackend {
-  refuseEngineRows(fit.model, what);
   const c = cached(fit);
   if (!c.reference) {
-    c.gram = formGram(fit.model);
-    // with known covariances (relmat), A transformed by their factors as in the fit (src/relmat/gram.ts)
     const model = fit.model;
-    c.reference = new CpuBackend(knownCovarianceGram(c.gram, model.known), model.theta.length, undefined, () => referenceGram(model));
+    const engineGram = model.source?.gram;
+    if (!engineGram) refuseEngineRows(model, what);
+    c.gram = engineGram ?? formGram(model);
+    // with known covariances (relmat), A transformed by their factors as in the fit (src/relmat/gram.ts;
+    // the engines take none: src/gram/fit.ts refuseRelmatOption)
+    c.reference = new CpuBackend(knownCovarianceGram(c.gram, model.known), model.theta.length, undefined, engineGram ? undefined : () => referenceGram(model));
   }
   return c.reference;
 }
@@ -127,6 +131,18 @@ export function coefficientTable(fit: LmmFit, options: { ddf?: Ddf } = {}): { dd
 export interface AnovaRow extends FTest { term: string }
 
 /**
+ * What anova's hypotheses read of X (fixedDesign.ts): the frame's rows, or for a fit whose rows are in
+ * an engine, A's XᵀX block (through the fixed-effects transform) and the term structure.
+ */
+function fixedDesignOf(fit: LmmFit): FixedDesign | undefined {
+  const model = fit.model;
+  if (!model.source) return undefined;
+  const gram = referenceOf(fit, 'anova').chol.gram;
+  const s = model.source;
+  return gramDesign(model.frame, model.fixed, gram.AXX, model.weights !== null || model.frame.weightsName !== undefined, `${s.engine === 'stream' ? 'a stream' : s.engine} (${s.name})`);
+}
+
+/**
  * lmerTest's anova(fit, type, ddf): one F test per fixed-effects term of its type I, II or III
  * hypothesis (default III; src/inference/anovaType.ts). Terms with no estimable column are left out.
  */
@@ -134,7 +150,7 @@ export function anovaTable(fit: LmmFit, options: { ddf?: Ddf; type?: AnovaTypeOp
   const type = checkAnovaType(options.type);
   const ddf = checkDdf(options.ddf);
   const { ctx, messages } = ddfContext(fit, ddf);
-  const rows = anovaHypotheses(fit.model.frame, type).filter((h) => h.L.length > 0).map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
+  const rows = anovaHypotheses(fit.model.frame, type, fixedDesignOf(fit)).filter((h) => h.L.length > 0).map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
   return { ddf: ctx.method, type, rows, messages };
 }
 
@@ -271,6 +287,8 @@ function waldIntervals(fit: LmmFit | GlmmFit, vp: string[], level: number): Conf
 export async function bootstrapFit(fit: LmmFit, options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }> {
   checkLme4Criterion(fit, 'the parametric bootstrap');
   refuseKnownCovariance(fit.model, 'the parametric bootstrap', "its simulation draws each level's random effects independently, not with K's covariance");
+  // its replicates are responses simulated on the model's rows (Z and X), and their A's formed from them
+  refuseEngineRows(fit.model, 'the parametric bootstrap');
   referenceOf(fit, 'the parametric bootstrap');
   const messages: string[] = [];
   const device = options.gramSource ? null : await bootstrapGramBackend(fit.model, options, messages);
@@ -342,6 +360,8 @@ function predictionRows(model: LmmFit['model'], d: NewDataDesign): PredictionRow
  */
 export function hatValues(fit: LmmFit): Float64Array {
   refuseKnownCovariance(fit.model, 'hat values', "their solve treats each grouping factor's levels as independent");
+  // one value per row of the fit: its rows' x and z
+  refuseEngineRows(fit.model, 'hat values');
   const model = fit.model;
   const { chol, templates, covariance } = predictionSystem(fit, 'hat values');
   const weights = model.frame.weights;

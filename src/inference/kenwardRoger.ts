@@ -52,8 +52,9 @@ export interface KenwardRogerInput {
 export function kenwardRoger({ chol, model, theta, sigma }: KenwardRogerInput, options: { path?: KrPath } = {}): KenwardRogerParts {
   const { fixed } = model;
   const { p, reTerms: terms } = model.frame;
-  // prior weights: pbkrtest ignores them (its residual G is the identity), so they are refused
-  if (model.weights) throw new ModelError('Kenward–Roger: the model has prior weights, which pbkrtest\'s method does not take into account (its residual covariance is σ² I); use Satterthwaite');
+  // prior weights: pbkrtest ignores them (its residual G is the identity), so they are refused (an
+  // engine's model holds no weights, only their name: its A is weighted already)
+  if (model.weights || model.frame.weightsName !== undefined) throw new ModelError('Kenward–Roger: the model has prior weights, which pbkrtest\'s method does not take into account (its residual covariance is σ² I); use Satterthwaite');
   const gamma = gammaFromTheta(terms, theta, sigma);
   const ng = gamma.length;
   const { M, P, D2, K } = krDerivatives(chol, model, theta, sigma, gamma, options.path ?? 'auto');

@@ -15,9 +15,10 @@ export function refuseKnownCovariance(model: Pick<MixedModel, 'known'>, what: st
 
 /**
  * Refuses `what` on a fit whose rows are in an SQL engine or a stream (lmerSql, lmerStream, the CLI's
- * --engine): it needs the rows (or the Gram matrix formed from them again), which are not here.
+ * --engine): it needs the rows themselves (not only the Gram matrix A the engine formed, which the
+ * fit keeps), and they are not here.
  */
 export function refuseEngineRows(model: { source?: { engine: string; name: string } }, what: string): void {
   const s = model.source;
-  if (s) throw new ModelError(`${what}: not available for this fit, whose rows are in ${s.engine === 'stream' ? 'a stream' : s.engine} (${s.name}); it needs the rows (or the Gram matrix formed from them again): fit with the rows in memory (lmer; the CLI's --engine memory) for it`);
+  if (s) throw new ModelError(`${what}: not available for this fit, whose rows are in ${s.engine === 'stream' ? 'a stream' : s.engine} (${s.name}); it needs the rows themselves, not only the Gram matrix the engine formed: fit with the rows in memory (lmer; the CLI's --engine memory) for it`);
 }

@@ -6,6 +6,7 @@
  * precede it in the formula and ignoring those that follow.
  */
 import type { ModelFrame } from '../frame/modelFrame.js';
+import { type FixedDesign, rowDesign } from './fixedDesign.js';
 import { termColumns } from './termColumns.js';
 
 export interface TermHypothesis {
@@ -15,27 +16,18 @@ export interface TermHypothesis {
   L: number[][];
 }
 
-/** lmerTest's type I hypotheses, one per fixed-effects term, in the formula's term order. */
-export function typeIContrasts(frame: ModelFrame, assign: number[][] = termColumns(frame)): TermHypothesis[] {
+/** lmerTest's type I hypotheses, one per fixed-effects term, in the formula's term order (XᵀX from `design`: the frame's rows by default). */
+export function typeIContrasts(frame: ModelFrame, assign: number[][] = termColumns(frame), design: FixedDesign = rowDesign(frame)): TermHypothesis[] {
   const { p } = frame;
   const terms = frame.formula.fixed.terms;
   // no columns, or the intercept alone: nothing to test
   if (p === 0 || (p === 1 && frame.formula.fixed.intercept)) return terms.map((t) => ({ term: t.label, L: [] }));
   // one column without an intercept: L = [1]; otherwise Lᵀ of the Doolittle factorization of XᵀX
-  const Lt = p === 1 ? [1] : doolittleLt(crossprod(frame.X, frame.n, p), p);
+  const Lt = p === 1 ? [1] : doolittleLt(design.XtX(), p);
   return terms.map((t, k) => ({ term: t.label, L: assign[k].map((r) => Lt.slice(r * p, r * p + p)) }));
 }
 
-/** XᵀX (p × p row-major) of X (n × p column-major) */
-export function crossprod(X: Float64Array, n: number, p: number): Float64Array {
-  const XtX = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += X[a * n + i] * X[b * n + i];
-    XtX[a * p + b] = XtX[b * p + a] = s;
-  }
-  return XtX;
-}
+export { crossprod } from './fixedDesign.js';
 
 /**
  * Lᵀ (n × n row-major) of lmerTest's doolittle(x, eps = 1e-6): the unit lower factor of x = L U

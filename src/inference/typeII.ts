@@ -13,14 +13,15 @@
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { termContainment } from './containment.js';
 import { termColumns } from './termColumns.js';
-import { crossprod, doolittleLt, type TermHypothesis, typeIContrasts } from './typeI.js';
+import { type FixedDesign, rowDesign } from './fixedDesign.js';
+import { doolittleLt, type TermHypothesis, typeIContrasts } from './typeI.js';
 
 /** lmerTest's type II hypotheses, one per fixed-effects term, in the formula's term order. */
-export function typeIIContrasts(frame: ModelFrame): TermHypothesis[] {
+export function typeIIContrasts(frame: ModelFrame, design: FixedDesign = rowDesign(frame)): TermHypothesis[] {
   const { p } = frame;
   const part = frame.formula.fixed;
   const assign = termColumns(frame);
-  if (p <= 1 || part.terms.length <= 1) return typeIContrasts(frame, assign);
+  if (p <= 1 || part.terms.length <= 1) return typeIContrasts(frame, assign, design);
   const contained = termContainment(part, frame.columns);
   let XtX: Float64Array | null = null;
   return part.terms.map((t, k) => {
@@ -33,7 +34,7 @@ export function typeIIContrasts(frame: ModelFrame): TermHypothesis[] {
     const isMoved = new Set(moved);
     const order = [...Array.from({ length: p }, (_, j) => j).filter((j) => !isMoved.has(j)), ...moved];
     // X̃ᵀX̃: XᵀX with rows and columns permuted to `order`
-    XtX ??= crossprod(frame.X, frame.n, p);
+    XtX ??= design.XtX();
     const full = XtX;
     const XtXperm = new Float64Array(p * p);
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) XtXperm[a * p + b] = full[order[a] * p + order[b]];

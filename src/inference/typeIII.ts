@@ -10,34 +10,39 @@
  *   columns of the terms that contain it)
  *   keep L's rows named as X's columns; a term's hypothesis is t(L[, its columns]) without zero rows.
  */
+import type { Column } from '../frame/columns.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
 import { zapsmall } from '../results/rFormat.js';
 import { termContainment } from './containment.js';
+import { type FixedDesign, rowDesign } from './fixedDesign.js';
 import { termColumns } from './termColumns.js';
 import { type TermHypothesis, typeIContrasts } from './typeI.js';
 
 export type { TermHypothesis } from './typeI.js';
 
 /** lmerTest's type III hypotheses, one per fixed-effects term, in the formula's term order. */
-export function typeIIIContrasts(frame: ModelFrame): TermHypothesis[] {
+export function typeIIIContrasts(frame: ModelFrame, design: FixedDesign = rowDesign(frame)): TermHypothesis[] {
   const part = frame.formula.fixed;
   const terms = part.terms;
   const p = frame.p;
   if (p === 0) return [];
   const columnOf = (label: string) => frame.columns.get(label)!;
   const assign = termColumns(frame);
-  if (p <= 1 || terms.length <= 1) return typeIContrasts(frame, assign);
-  const n = frame.n;
-  // rdX: the intercept and each term with all levels coded
-  const rd: { name: string; col: Float64Array }[] = [];
-  if (part.intercept) rd.push({ name: '(Intercept)', col: new Float64Array(n).fill(1) });
-  for (const t of terms) {
-    const m = modelMatrix({ intercept: false, terms: [t] }, columnOf, n);
-    m.names.forEach((name, k) => rd.push({ name, col: m.columns[k] }));
-  }
-  // X⁺ rdX by a QR factorization of X (modified Gram–Schmidt, twice): R⁻¹ Qᵀ rdX, p × r
-  const coef = leastSquares(frame.X, n, p, rd.map((c) => c.col));
+  if (p <= 1 || terms.length <= 1) return typeIContrasts(frame, assign, design);
+  // rdX: the intercept and each term with all levels coded (names from zero rows: they depend on the levels only)
+  const rdOf = (columnOf: (label: string) => Column, n: number): { name: string; col: Float64Array }[] => {
+    const rd: { name: string; col: Float64Array }[] = [];
+    if (part.intercept) rd.push({ name: '(Intercept)', col: new Float64Array(n).fill(1) });
+    for (const t of terms) {
+      const m = modelMatrix({ intercept: false, terms: [t] }, columnOf, n);
+      m.names.forEach((name, k) => rd.push({ name, col: m.columns[k] }));
+    }
+    return rd;
+  };
+  const rd = rdOf(columnOf, 0);
+  // X⁺ rdX (on the frame's rows: a QR factorization of X, modified Gram–Schmidt twice, R⁻¹ Qᵀ rdX), p × r
+  const coef = design.project((columnOf, n) => rdOf(columnOf, n).map((c) => c.col));
   const r = rd.length;
   // L: r × p (rows rdX params, columns X params), zapsmall over the whole matrix
   const Lflat: number[] = [];
@@ -64,40 +69,6 @@ export function typeIIIContrasts(frame: ModelFrame): TermHypothesis[] {
       .map((c) => rowOf.map((i) => (i >= 0 ? L[i * p + c] : 0)))
       .filter((row) => row.reduce((s, v) => s + Math.abs(v), 0) > 1e-8),
   }));
-}
-
-/**
- * Least-squares coefficients of each column y of `ys` on X (n × p column-major, full column rank):
- * R⁻¹ Qᵀ y from modified Gram–Schmidt with reorthogonalization. Returns p × r row-major.
- */
-function leastSquares(X: Float64Array, n: number, p: number, ys: Float64Array[]): Float64Array {
-  const Q: Float64Array[] = [];
-  const R = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    const v = Float64Array.from(X.subarray(j * n, j * n + n));
-    for (let pass = 0; pass < 2; pass++) {
-      for (let k = 0; k < j; k++) {
-        const c = dot(Q[k], v);
-        R[k * p + j] += c;
-        for (let i = 0; i < n; i++) v[i] -= c * Q[k][i];
-      }
-    }
-    const norm = Math.sqrt(dot(v, v));
-    R[j * p + j] = norm;
-    for (let i = 0; i < n; i++) v[i] /= norm;
-    Q.push(v);
-  }
-  const r = ys.length;
-  const out = new Float64Array(p * r);
-  ys.forEach((y, c) => {
-    const b = Q.map((q) => dot(q, y));
-    for (let j = p - 1; j >= 0; j--) {
-      let s = b[j];
-      for (let k = j + 1; k < p; k++) s -= R[j * p + k] * out[k * r + c];
-      out[j * r + c] = s / R[j * p + j];
-    }
-  });
-  return out;
 }
 
 /** residuals of the columns ycols of L (r × p) regressed on its columns xcols (lm.fit; collinear columns skipped) */

@@ -6,7 +6,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
-import type { GramInput } from '../linalg/gram.js';
+import type { GramInput, GramMatrix } from '../linalg/gram.js';
 import { FRAME_CHUNK, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
 import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 import type { ColumnSquares } from './thetaProblem.js';
@@ -30,6 +30,12 @@ export interface RowSource {
   responseSS: number;
   /** per block column: Σ (Z M)_s² and the count over rows where Z_s ≠ 0 (thetaProblem.ts) */
   zSquares: ColumnSquares[];
+  /**
+   * A = [Z X y]ᵀ[Z X y] as the source formed it (set by the fit, src/gram/fit.ts): inference that needs
+   * only A (the ddf methods, anova's hypotheses from A's XᵀX block, profiles, ML refits) works from it.
+   * It holds A, never rows; not enumerable, so that copies and JSON of the source leave it out.
+   */
+  gram?: GramMatrix;
 }
 
 export interface LmmModelOptions extends ModelFrameOptions, RelmatOptions {

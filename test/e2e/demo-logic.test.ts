@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { lmer, readCsv, type LmmFit } from '../../src/index.js';
+import { coefficientTable, lmer, readCsv, type LmmFit } from '../../src/index.js';
 import { checkColumns, compareFits, placeError, predictOne, shrinkageData } from '../../demo/src/fitting.js';
 import { describeColumns, suggestFormula } from '../../demo/src/load.js';
 import { binnedMeans, diagnosticsOf, qqPoints, quantileResiduals, residualsCsv } from '../../demo/src/diagnostics.js';
@@ -220,10 +220,15 @@ describe('browser app logic', () => {
     expect(r.nobs).toBe(180);
     expect(Math.abs(r.objective - mem.objective)).toBeLessThan(1e-12 * mem.objective);
     expect(Math.abs(r.sigma - mem.sigma) / mem.sigma).toBeLessThan(1e-12);
-    for (const f of r.fixef) {
+    // lmerTest's Satterthwaite df and p from the stream's A: the in-memory fit's (same A, same θ̂)
+    const memCoef = coefficientTable(mem, { ddf: 'satterthwaite' }).rows;
+    expect(r.ddfMessages).toEqual([]);
+    r.fixef.forEach((f, j) => {
       expect(Math.abs(f.estimate - mem.fixef[f.name]!) / Math.abs(mem.fixef[f.name]!)).toBeLessThan(1e-12);
       expect(Math.abs(f.se - mem.se[f.name]!) / mem.se[f.name]!).toBeLessThan(1e-12);
-    }
+      expect(Math.abs(f.df - memCoef[j]!.df) / memCoef[j]!.df).toBeLessThan(1e-10);
+      expect(Math.abs(f.p - memCoef[j]!.p)).toBeLessThan(1e-12);
+    });
     // every pass reads the file's used columns again: bytes read grow past the file's size
     expect(progress.length).toBeGreaterThan(20);
     expect(new Set(progress.map((p) => p.pass)).size).toBe(3);

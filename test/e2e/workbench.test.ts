@@ -323,8 +323,12 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await page.click('#stream-fit');
       await page.waitForSelector('#stream-result:not([hidden]), #stream-error:not(:empty)', { timeout: 60_000 });
       expect(await text(page, '#stream-error')).toBe('');
-      const streamed = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term, tr.children[1]!.textContent, tr.children[2]!.textContent]));
+      const streamed = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term, tr.querySelector('[data-col="estimate"]')!.textContent, tr.querySelector('[data-col="se"]')!.textContent]));
       expect(streamed).toEqual(whole);
+      // lmerTest's Satterthwaite df and p-values, from the stream's A in the worker: as printed for the whole file
+      const tests = (sel: string) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => [tr.querySelector('[data-col="df"]')!.textContent, tr.querySelector('[data-col="p"]')!.textContent]));
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('#fixef-table [data-col="p"]')).every((td) => td.textContent !== '…'));
+      expect(await tests('#stream-fixef-table')).toEqual(await tests('#fixef-table'));
       expect(await text(page, '#stream-sigma')).toBe(wholeSigma);
       // and lme4's fit
       const values = await page.$$eval('#stream-fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term!, Number((tr as HTMLElement).dataset.estimate)] as const));

@@ -91,13 +91,13 @@ describe('a Parquet file streamed in batches of 1 000 rows equals the in-memory 
         expect(d.beta).toBeLessThan(1e-12);
         expect(summaryBody(fit.summary())).toBe(summaryBody(mem.summary()));
         // predictions of new data as the in-memory fit's; the rows are in the file, not here: predict
-        // without newdata asks for them, and what needs them (or A formed from them) says so
+        // without newdata asks for them, and what needs them says so (lmerTest's tables, anova and
+        // profiles work from the engine's A: test/gram/inference.test.ts)
         const rel = (a: Float64Array, b: Float64Array) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]) / (1 + Math.abs(b[i]))));
         expect(rel(fit.predict(table), mem.predict(table))).toBeLessThan(1e-9);
         expect(rel(fit.predict(table, { groups: false }), mem.predict(table, { groups: false }))).toBeLessThan(1e-9);
         expect(() => fit.predict()).toThrow(/this fit's rows are in an SQL engine or a stream: pass the data as newdata/);
-        expect(() => fit.coefficients()).toThrow(/Satterthwaite's method: not available for this fit, whose rows are in a stream \(.*\); it needs the rows/);
-        expect(() => fit.predict(table, { interval: 'confidence' })).toThrow(/prediction and confidence intervals: not available for this fit, whose rows are in a stream/);
+        expect(() => fit.hatvalues()).toThrow(/hat values: not available for this fit, whose rows are in a stream \(.*\); it needs the rows themselves/);
         expect(() => fit.simulate()).toThrow(/simulate: not available for this fit, whose rows are in a stream/);
       } finally {
         await src.close();

@@ -1,0 +1,144 @@
+/**
+ * The CLI's inference on engine fits (from the A the engine formed): `mixedgpu fit … --engine
+ * stream|duckdb --ddf …`, `mixedgpu confint … --engine … --method profile` and `mixedgpu anova …
+ * --engine …` give the in-memory commands' numbers; `--method boot` is refused with the engine named.
+ *
+ * sleepstudy with a factor covariate (Days in three bands) and its Parquet file. The in-memory CLI fit
+ * starts from the moment estimates too and the engines do not, so θ̂ agrees to the optimizer's
+ * tolerance only (test/gram/fit.test.ts: |Δθ| ≤ 1e-6), and the tables are smooth in θ̂: every number
+ * within 1e-5 relative (p values 1e-5 absolute); the exact agreement from the same A and start is
+ * test/gram/inference.test.ts's. Worst seen (logged as `worst`; DuckDB's threaded sums vary a little
+ * between runs): tables 1.0e-7 (DuckDB, Satterthwaite), profile bounds 8.1e-8, the likelihood-ratio
+ * table 1.4e-11.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/program.js';
+import * as arrow from 'apache-arrow';
+import { type CliIO, type FitArgs, runFit } from '../../src/cli/fitCommand.js';
+import { type ConfintArgs, runAnova, runConfint } from '../../src/cli/inferenceCommands.js';
+import { readCsv } from '../../src/io/csv.js';
+import { dataPath } from '../helpers/reference.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
+
+const FORMULA = 'Reaction ~ Days + band + (Days | Subject)';
+
+async function capture(f: (io: CliIO) => Promise<number>) {
+  const out: string[] = [], err: string[] = [];
+  const code = await f({ stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+const rel = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
+const worst: Record<string, number> = {};
+const note = (key: string, d: number) => { worst[key] = Math.max(worst[key] ?? 0, d); return d; };
+
+/** the largest difference over the numbers of two nested JSON values (p: absolute) */
+function jsonDiff(a: unknown, b: unknown, key = ''): number {
+  if (typeof a === 'number') {
+    expect(typeof b, key).toBe('number');
+    return key === 'p' ? Math.abs(a - (b as number)) : rel(a, b as number);
+  }
+  if (a === null || typeof a !== 'object') { expect(b, key).toEqual(a); return 0; }
+  expect(Object.keys(b as object), key).toEqual(Object.keys(a as object));
+  return Math.max(0, ...Object.entries(a as object).map(([k, v]) => jsonDiff(v, (b as Record<string, unknown>)[k], k)));
+}
+
+describe('mixedgpu inference with --engine', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mixedgpu-cli-engineinf-'));
+    const t = readCsv(readFileSync(dataPath('sleepstudy.csv'), 'utf8'), { factors: ['Subject'] }).table;
+    const days = t.getChild('Days')!.toArray() as Float64Array;
+    const band = arrow.vectorFromArray(Array.from(days, (d) => (d < 3 ? 'early' : d < 7 ? 'mid' : 'late')), new arrow.Utf8());
+    const subject = arrow.vectorFromArray(Array.from({ length: t.numRows }, (_, i) => String(t.getChild('Subject')!.get(i))), new arrow.Utf8());
+    const table = new arrow.Table({ Reaction: t.getChild('Reaction')!, Days: t.getChild('Days')!, band, Subject: subject });
+    file = join(dir, 'sleep.parquet');
+    writeFileSync(file, new Uint8Array(tableToParquet(table, 50)));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    console.log('worst differences:', JSON.stringify(worst, null, 1));
+  });
+
+  const fitJson = async (args: FitArgs) => {
+    const r = await capture((io) => runFit({ ...args, json: true, quiet: true }, io));
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+
+  for (const ddf of ['satterthwaite', 'kenward-roger'] as const) {
+    it(`fit --ddf ${ddf} --type II: stream and duckdb as in memory`, async () => {
+      const mem = await fitJson({ file, formula: FORMULA, engine: 'memory', ddf, type: 'II' });
+      for (const engine of ['stream', 'duckdb']) {
+        const eng = await fitJson({ file, formula: FORMULA, engine, ddf, type: 'II' });
+        expect(eng.ddf).toBe(ddf);
+        expect(eng.anovaType).toBe('II');
+        expect(note(`fit ${ddf} ${engine} coefficients`, jsonDiff(mem.coefficients, eng.coefficients))).toBeLessThan(1e-5);
+        expect(note(`fit ${ddf} ${engine} anova`, jsonDiff(mem.anova, eng.anova))).toBeLessThan(1e-5);
+      }
+      // the text output with lmerTest's table and the anova heading
+      const text = await capture((io) => runFit({ file, formula: FORMULA, engine: 'stream', ddf }, io));
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/Type III Analysis of Variance Table with (Satterthwaite's|Kenward-Roger's) method/);
+      expect(text.stdout).toMatch(/Pr\(>\|t\|\)/);
+    }, 300_000);
+  }
+
+  it('confint --method profile through stream and duckdb; --method boot is refused naming the engine', async () => {
+    const confJson = async (args: ConfintArgs) => {
+      const r = await capture((io) => runConfint({ ...args, json: true, quiet: true }, io));
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { intervals: Record<string, [number | null, number | null]> };
+    };
+    const mem = await confJson({ file, formula: FORMULA, engine: 'memory', method: 'profile' });
+    for (const engine of ['stream', 'duckdb']) {
+      const eng = await confJson({ file, formula: FORMULA, engine, method: 'profile' });
+      expect(note(`confint profile ${engine}`, jsonDiff(mem.intervals, eng.intervals))).toBeLessThan(1e-5);
+      const boot = await capture((io) => runConfint({ file, formula: FORMULA, engine, method: 'boot', nsim: 10 }, io));
+      expect(boot.code).toBe(1);
+      expect(boot.stderr).toMatch(new RegExp(`error: the parametric bootstrap: not available for this fit, whose rows are in ${engine === 'stream' ? 'a stream' : 'duckdb'} \\(.*sleep\\.parquet\\); it needs the rows themselves.*--engine memory`));
+    }
+  }, 300_000);
+
+  it('anova FORMULA0 FORMULA1 --engine stream: the likelihood-ratio test by ML refits from A', async () => {
+    const lrt = async (engine: string) => {
+      const r = await capture((io) => runAnova({ file, formulas: ['Reaction ~ Days + (Days | Subject)', FORMULA], engine, json: true, quiet: true }, io));
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { models: unknown; tests: unknown };
+    };
+    const mem = await lrt('memory');
+    for (const engine of ['stream', 'duckdb']) expect(note(`anova lrt ${engine}`, jsonDiff(mem, await lrt(engine)))).toBeLessThan(1e-5);
+  }, 300_000);
+});
+
+describe('the command line takes --engine for confint and anova', () => {
+  it('mixedgpu confint FILE FORMULA --engine stream --method profile --json; anova … --engine duckdb', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-cli-engineinf-main-'));
+    const out: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+    const code = process.exitCode;
+    try {
+      const file = join(dir, 'sleep.parquet');
+      const t = readCsv(readFileSync(dataPath('sleepstudy.csv'), 'utf8'), { factors: ['Subject'] }).table;
+      writeFileSync(file, new Uint8Array(tableToParquet(t, 60)));
+      await main(['node', 'mixedgpu', 'confint', file, 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'stream', '--batch-size', '40', '--json', '--quiet']);
+      expect(process.exitCode ?? 0).toBe(0);
+      const ci = JSON.parse(out.join('')) as { method: string; intervals: Record<string, [number, number]> };
+      expect(ci.method).toBe('profile');
+      expect(Object.keys(ci.intervals)).toEqual(['sd_(Intercept)|Subject', 'sigma', '(Intercept)', 'Days']);
+      out.length = 0;
+      await main(['node', 'mixedgpu', 'anova', file, 'Reaction ~ 1 + (1 | Subject)', 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'duckdb', '--json', '--quiet']);
+      expect(process.exitCode ?? 0).toBe(0);
+      const lrt = JSON.parse(out.join('')) as { tests: ({ chisq: number } | null)[] };
+      expect(lrt.tests[1]!.chisq).toBeGreaterThan(0);
+    } finally {
+      write.mockRestore();
+      process.exitCode = code;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
