@@ -36,7 +36,7 @@ export function formatEmmTable(x: EmmGrid | EmmContrasts): string {
   const out: string[] = [];
   if ('variables' in x) {
     const vars = x.variables.map((v) => v.name);
-    const response = x.type === 'response';
+    const response = x.backTransformed;
     const asym = x.rows.some((r) => r.df === Infinity);
     const header = [...vars, response ? x.responseLabel : x.estimateName, 'SE', 'df', asym ? 'asymp.LCL' : 'lower.CL', asym ? 'asymp.UCL' : 'upper.CL'];
     const rows = x.rows.map((r) => [

@@ -16,9 +16,11 @@
  * emmAdjust.ts). A contrast is Σ_s c_s EMM_s, tested against 0 within each `by` group with the
  * family's adjustment. A mean whose ℓ is outside the row space of the full model matrix (a fit with
  * aliased columns, e.g. an empty cell) is not estimable: NaN, as emmeans's "nonEst".
- * On glmer's response scale (type 'response') a mean is g⁻¹(EMM) with SE |dμ/dη| SE_η and the
- * interval's ends transformed; contrasts of a log or logit link are ratios (odds ratios) exp(c),
- * tested on the link scale; other links' contrasts stay on the link scale, as emmeans's.
+ * On the response scale (type 'response': glmer's link, or an lmer response given as log(y), log2,
+ * log10, log1p, sqrt or exp, emmeans's response transformations) a mean is g⁻¹(EMM) with SE
+ * |dμ/dη| SE_η and the interval's ends transformed; true contrasts of a log or logit scale are
+ * ratios (odds ratios) g⁻¹(c), tested on the transformed scale; other contrasts stay on it, as
+ * emmeans's (with its note).
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
@@ -44,7 +46,7 @@ export interface EmmeansOptions {
   weights?: EmmWeights;
   /** lmer's df method (default: kenward-roger for REML fits, satterthwaite for ML fits); glmer: asymptotic */
   ddf?: EmmDdf;
-  /** glmer: 'link' (default) or 'response' (back-transformed means, ratios of a log or logit link) */
+  /** 'link' (default) or 'response': back-transformed means of a glmer link or a transformed lmer response (log(y), sqrt(y), …), ratios of a log or logit scale */
   type?: 'link' | 'response';
   /** confidence level (default 0.95) */
   level?: number;
@@ -105,16 +107,32 @@ interface Inference {
   df(l: Float64Array): number;
 }
 
+/**
+ * The scale of the means: a glmer fit's link, or an lmer fit's transformed response (`log(y)`,
+ * `sqrt(y)`, …, emmeans's response transformations); `tran` null where there is none (an identity
+ * link, an untransformed response).
+ */
 interface Scale {
-  /** glmer's link (null: an lmer fit, identity) */
-  link: string | null;
+  /** emmeans's name of the transformation (logit, probit, log, log2, sqrt, 1/mu^2, …), or null */
+  tran: string | null;
+  /** the inverse transformation and its derivative */
   linkinv(eta: number): number;
   muEta(eta: number): number;
   /** emmeans's label of the response-scale mean: prob, rate or response */
   label: string;
-  /** the ratio contrasts of a log or logit link */
+  /** the ratio contrasts of a log or logit scale: their label and the scale they are tested on */
   ratio: { label: string; scale: string } | null;
 }
+
+/** emmeans's response transformations of an lmer formula's response (a function of one variable) */
+const RESPONSE_TRANSFORMS: Record<string, { linkinv(x: number): number; muEta(x: number): number }> = {
+  log: { linkinv: Math.exp, muEta: Math.exp },
+  log2: { linkinv: (x) => Math.pow(2, x), muEta: (x) => Math.pow(2, x) * Math.LN2 },
+  log10: { linkinv: (x) => Math.pow(10, x), muEta: (x) => Math.pow(10, x) * Math.LN10 },
+  log1p: { linkinv: Math.expm1, muEta: Math.exp },
+  sqrt: { linkinv: (x) => x * x, muEta: (x) => 2 * x },
+  exp: { linkinv: Math.log, muEta: (x) => 1 / x },
+};
 
 function toList(x: string | string[] | undefined, what: string): string[] {
   if (x === undefined) return [];
@@ -172,11 +190,17 @@ function contextInference(ctx: DdfContext, p: number): Inference {
 }
 
 function scaleOf(fit: LmmFit | GlmmFit): Scale {
-  if (isLmm(fit)) return { link: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
+  const ratioOf = (tran: string) => (tran === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : ['log', 'log2', 'log10'].includes(tran) ? { label: 'ratio', scale: tran } : null);
+  if (isLmm(fit)) {
+    const r = fit.model.formula.response;
+    const t = r.kind === 'expr' && r.expr.type === 'call' && r.expr.args.length === 1 && r.expr.args[0].type === 'var' ? RESPONSE_TRANSFORMS[r.expr.fn] : undefined;
+    if (!t || r.kind !== 'expr' || r.expr.type !== 'call') return { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
+    return { tran: r.expr.fn, ...t, label: 'response', ratio: ratioOf(r.expr.fn) };
+  }
   const fam = fit.model.family;
   const label = fam.family === 'binomial' ? 'prob' : fam.family === 'poisson' ? 'rate' : 'response';
-  const ratio = fam.link === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : fam.link === 'log' ? { label: 'ratio', scale: 'log' } : null;
-  return { link: fam.link, linkinv: (x) => fam.linkinv(x), muEta: (x) => fam.muEta(x), label, ratio };
+  const tran = fam.link === 'identity' ? null : fam.link;
+  return { tran, linkinv: (x) => fam.linkinv(x), muEta: (x) => fam.muEta(x), label, ratio: tran ? ratioOf(tran) : null };
 }
 
 function quadForm(l: Float64Array, V: Float64Array, p: number): number {
@@ -243,7 +267,6 @@ function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: 
   if (!['equal', 'proportional', 'outer', 'cells', 'flat'].includes(weights)) throw new OptionError('weights', `weights must be 'equal', 'proportional', 'outer', 'cells' or 'flat', not ${showValue(weights)}`);
   const type = options.type ?? 'link';
   if (type !== 'link' && type !== 'response') throw new OptionError('type', `type must be 'link' or 'response', not ${showValue(type)}`);
-  if (type === 'response' && isLmm(fit)) throw new OptionError('type', "type 'response' is for glmer fits (the inverse link); an lmer fit's means are on the response's scale");
   if (options.offset !== undefined && !(typeof options.offset === 'number' && Number.isFinite(options.offset))) throw new OptionError('offset', `offset must be a finite number, not ${showValue(options.offset)}`);
   const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
   const base = referenceGrid(fit.model, options.at);
@@ -338,9 +361,11 @@ export class EmmGrid {
     if (avgd.length > 0) notes.push(`Results are averaged over the levels of: ${avgd.map((k) => grid.variables[k].name).join(', ')}`);
     if (involvedInInteraction(fit, [...specs, ...by, ...(settings.trend ? [settings.trend] : [])])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
     if (isLmm(fit)) notes.push(`Degrees-of-freedom method: ${this.ddf}`);
-    else if (this.type === 'link' && !settings.trend) notes.push(`Results are given on the ${settings.scale.link} (not the response) scale.`);
+    // a transformed scale (emmeans's tran; emtrends drops it)
+    const tran = settings.trend ? null : settings.scale.tran;
+    if (tran && this.type === 'link') notes.push(`Results are given on the ${tran} (not the response) scale.`);
     notes.push(`Confidence level used: ${this.level}`);
-    if (this.type === 'response') notes.push(`Intervals are back-transformed from the ${settings.scale.link} scale`);
+    if (tran && this.type === 'response') notes.push(`Intervals are back-transformed from the ${tran} scale`);
     this.messages = [...settings.messages, ...notes];
   }
 
@@ -354,7 +379,7 @@ export class EmmGrid {
     if (line) this.messages.push(line);
     this.rowsCache = est.map((e, r) => {
       const row: EmmRow = { levels: this.levelsOf(r), emmean: e.estimate, SE: e.se, df: e.df, lower: e.estimate - cv[r] * e.se, upper: e.estimate + cv[r] * e.se };
-      if (this.type === 'response') {
+      if (this.backTransformed) {
         const a = scale.linkinv(row.lower), b = scale.linkinv(row.upper);
         Object.assign(row, { response: scale.linkinv(e.estimate), responseSE: Math.abs(scale.muEta(e.estimate)) * e.se, responseLower: Math.min(a, b), responseUpper: Math.max(a, b) });
       }
@@ -477,7 +502,15 @@ export class EmmGrid {
     const cvs = criticalValues(level, df, adjust, familyInfo);
     const scale = this.settings.scale;
     const sumZero = rows.every(({ fam, c }) => Math.abs(fam.coef[c].reduce((s, x) => s + x, 0)) < 1e-8);
-    const ratio = this.type === 'response' && scale.ratio && sumZero ? scale.ratio : null;
+    // emmeans: true contrasts (coefficients summing to 0) of a log or logit scale are ratios (odds
+    // ratios), shown back-transformed with type 'response'; other contrasts of a transformed scale
+    // stay on it, with its note
+    const tran = this.settings.trend ? null : scale.tran;
+    const ratioScale = tran && scale.ratio && sumZero ? scale.ratio : null;
+    const ratio = this.type === 'response' ? ratioScale : null;
+    // a ratio's back-transformation: exp for log and logit (log odds ratios), 2^d and 10^d for log2, log10
+    const inv = (d: number) => (tran === 'logit' ? Math.exp(d) : scale.linkinv(d));
+    const dinv = (d: number) => (tran === 'logit' ? Math.exp(d) : scale.muEta(d));
     const byVars = this.variables.filter((v) => byNames.includes(v.name));
     const out: ContrastRow[] = rows.map(({ fam, group, c }, i) => {
       const e = est[i];
@@ -488,16 +521,15 @@ export class EmmGrid {
         contrast: ratio ? name.replaceAll(' - ', ' / ') : name, by, estimate: e.estimate, SE: e.se, df: e.df,
         lower: e.estimate - cvs.cv[i] * e.se, upper: e.estimate + cvs.cv[i] * e.se, ratio: tRatio[i], p: pv.p[i],
       };
-      if (ratio) Object.assign(row, { response: Math.exp(e.estimate), responseSE: Math.exp(e.estimate) * e.se, responseLower: Math.exp(row.lower), responseUpper: Math.exp(row.upper) });
+      if (ratio) Object.assign(row, { response: inv(e.estimate), responseSE: dinv(e.estimate) * e.se, responseLower: inv(row.lower), responseUpper: inv(row.upper) });
       return row;
     });
     // emmeans's notes, in its order
     const notes = [...new Set([...pv.notes, ...cvs.notes])];
-    notes.push(...this.messages.filter((m) => m.startsWith('Results are averaged') || m.startsWith('NOTE') || m.startsWith('Degrees-of-freedom')));
-    if (!isLmmScale(scale) && !ratio && !this.settings.trend) {
-      if (this.type === 'response') notes.push(`Note: contrasts are still on the ${scale.link} scale`);
-      else notes.push(`Results are given on the ${scale.ratio && sumZero ? scale.ratio.scale : scale.link} (not the response) scale.`);
-    }
+    notes.push(...this.messages.filter((m) => m.startsWith('Results are averaged') || m.startsWith('NOTE')));
+    if (tran && !ratioScale) notes.push(`Note: contrasts are still on the ${tran} scale`);
+    notes.push(...this.messages.filter((m) => m.startsWith('Degrees-of-freedom')));
+    if (ratioScale && !ratio) notes.push(`Results are given on the ${ratioScale.scale} (not the response) scale.`);
     notes.push(`Confidence level used: ${level}`);
     if (cvs.line) notes.push(cvs.line);
     if (ratio) notes.push(`Intervals are back-transformed from the ${ratio.scale} scale`);
@@ -517,7 +549,7 @@ export class EmmGrid {
   toJSON(): Record<string, unknown> {
     return {
       specs: this.specs, by: this.by, ddf: this.ddf, level: this.level, type: this.type,
-      ...(this.type === 'response' ? { response_label: this.settings.scale.label } : {}),
+      ...(this.backTransformed ? { response_label: this.settings.scale.label } : {}),
       rows: this.rows.map((r) => ({ ...r.levels, [this.estimateName]: r.emmean, SE: r.SE, df: jsonDf(r.df), lower: r.lower, upper: r.upper,
         ...(r.response !== undefined ? { [this.settings.scale.label]: r.response, response_SE: r.responseSE, response_lower: r.responseLower, response_upper: r.responseUpper } : {}) })),
       messages: this.messages,
@@ -527,11 +559,12 @@ export class EmmGrid {
   /** the response-scale label (prob, rate, response) */
   get responseLabel(): string { return this.settings.scale.label; }
 
+  /** whether the means are back-transformed (type 'response' on a transformed scale; not emtrends's slopes) */
+  get backTransformed(): boolean { return this.type === 'response' && this.settings.scale.tran !== null && !this.settings.trend; }
+
   /** the estimate's name: emmean, or emtrends's `x.trend` */
   get estimateName(): string { return this.settings.estName ?? 'emmean'; }
 }
-
-const isLmmScale = (s: Scale) => s.link === null;
 
 /** df in JSON: "Inf" for asymptotic (z) inference; null (as every number of the row) where not estimable */
 const jsonDf = (df: number): number | string | null => (df === Infinity ? 'Inf' : Number.isNaN(df) ? null : df);

@@ -82,6 +82,9 @@ xpo <- exact_grid(gpo, ~ trt + offset(log(expo)), pois, "log")
 # slopes (emtrends): a covariate interacting with a factor, and one inside log() (lmer only: emtrends
 # rebuilds the grid from the model, so it cannot take the exact optimum's β as the glmer cases do)
 m2 <- lmer(y ~ A * x + B + log(z) + (1 | g), fact, control = tight)
+# a transformed response: emmeans back-transforms the means (type = "response") and makes ratios of log's contrasts
+mlog <- lmer(log(y) ~ A * B + x + (1 | g), fact, control = tight)
+msqrt <- lmer(sqrt(y) ~ A + x + (1 | g), fact, control = tight)
 
 kr <- function(...) emmeans(..., lmer.df = "kenward-roger")
 e1 <- kr(m1, ~ A)
@@ -148,6 +151,18 @@ cases <- list(
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(emtrends(m2, ~ A, var = "x", lmer.df = "kenward-roger"))))))),
   list(name = "trend_z_log", model = "m2", specs = "~ B", var = "z", ddf = "satterthwaite", emm = tab(summary(emtrends(m2, ~ B, var = "z", lmer.df = "satterthwaite")))),
   list(name = "trend_x_at", model = "m2", specs = "~ A", var = "x", ddf = "asymptotic", at = list(x = 2), emm = tab(summary(emtrends(m2, ~ A, var = "x", lmer.df = "asymptotic", at = list(x = 2))))),
+  list(name = "log_response_link", model = "mlog", specs = "~ A", ddf = "kenward-roger", emm = tab(summary(kr(mlog, ~ A))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(mlog, ~ A))))),
+                        list(method = "custom", custom = list(a1_vs_rest = c(1, -0.5, -0.5), total = c(1, 1, 1)), result = tab(both(contrast(kr(mlog, ~ A), list(a1_vs_rest = c(1, -0.5, -0.5), total = c(1, 1, 1)))))))),
+  list(name = "log_response", model = "mlog", specs = "~ A | B", ddf = "satterthwaite", type = "response", emm = tab(summary(emmeans(mlog, ~ A | B, lmer.df = "satterthwaite", type = "response"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(mlog, ~ A | B, lmer.df = "satterthwaite", type = "response"))))),
+                        list(method = "eff", result = tab(both(contrast(emmeans(mlog, ~ A | B, lmer.df = "satterthwaite", type = "response"), "eff")))))),
+  list(name = "sqrt_response", model = "msqrt", specs = "~ A", ddf = "kenward-roger", type = "response", emm = tab(summary(kr(msqrt, ~ A, type = "response"))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(msqrt, ~ A, type = "response"))))))),
+  list(name = "cbpp_probit_link", model = "gp", specs = "~ period", emm = tab(summary(emmeans(xp$rg, ~ period))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(xp$rg, ~ period))))))),
+  list(name = "cbpp_custom_link", model = "gb", specs = "~ period", emm = tab(summary(emmeans(xb$rg, ~ period))),
+       contrasts = list(list(method = "custom", custom = list(p1 = c(1, 0, 0, 0), p1_vs_p2 = c(1, -1, 0, 0)), result = tab(both(contrast(emmeans(xb$rg, ~ period), list(p1 = c(1, 0, 0, 0), p1_vs_p2 = c(1, -1, 0, 0)))))))),
   list(name = "poisson_offset_at", model = "gpo", specs = "~ trt", type = "response", offset = 0, emm = tab(summary(emmeans(xpo$rg, ~ trt, type = "response", offset = 0))))
 )
 models <- list(
@@ -155,6 +170,8 @@ models <- list(
   m1ml = list(formula = "y ~ A * B + x + log(z) + d + (1 | g)", data = "factorial.csv", reml = FALSE, objective = deviance(m1ml), theta = getME(m1ml, "theta"), beta = fixef(m1ml)),
   ms = list(formula = "Reaction ~ Days + (1 | Subject)", data = "sleepstudy", reml = TRUE, objective = REMLcrit(ms), theta = getME(ms, "theta"), beta = fixef(ms)),
   me = list(formula = "y ~ A * B + x + (1 | g)", data = "empty_cell.csv", reml = TRUE, objective = REMLcrit(me), theta = getME(me, "theta"), beta = fixef(me)),
+  mlog = list(formula = "log(y) ~ A * B + x + (1 | g)", data = "factorial.csv", reml = TRUE, objective = REMLcrit(mlog), theta = getME(mlog, "theta"), beta = fixef(mlog)),
+  msqrt = list(formula = "sqrt(y) ~ A + x + (1 | g)", data = "factorial.csv", reml = TRUE, objective = REMLcrit(msqrt), theta = getME(msqrt, "theta"), beta = fixef(msqrt)),
   gb = list(formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp", family = "binomial", link = "logit", objective = xb$ex$value, theta = xb$ex$theta, beta = setNames(xb$ex$beta, names(fixef(gb)))),
   gp = list(formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp", family = "binomial", link = "probit", objective = xp$ex$value, theta = xp$ex$theta, beta = setNames(xp$ex$beta, names(fixef(gp)))),
   m2 = list(formula = "y ~ A * x + B + log(z) + (1 | g)", data = "factorial.csv", reml = TRUE, objective = REMLcrit(m2), theta = getME(m2, "theta"), beta = fixef(m2)),
