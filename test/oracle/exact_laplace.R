@@ -1,4 +1,4 @@
-# Shared by test/oracle/relmat.R and test/oracle/negbin.R (sourced, not run alone).
+# Shared by test/oracle/relmat.R, test/oracle/negbin.R and test/oracle/gamma.R (sourced, not run alone).
 #
 # glmer's PIRLS stops at a relative change of tolPwrss in the penalized deviance and evaluates the
 # Laplace deviance with the Cholesky factor of the previous iteration's weights (see
@@ -32,6 +32,14 @@ exact_optimum <- function(exact, theta0, beta0, lower) {
   Vh <- solve(der$Hessian)[-seq_len(nth), -seq_len(nth), drop = FALSE]
   list(value = opt$fval, theta = opt$par[seq_len(nth)], beta = opt$par[-seq_len(nth)],
        vcov = unname(Vh + t(Vh)), feval = opt$feval, gradient = der$gradient)
+}
+
+# lme4's VarCorr as rows (group, var1, var2, vcov, sdcor), NA names as absent
+varcorr_rows <- function(m) {
+  vc <- as.data.frame(VarCorr(m))
+  lapply(seq_len(nrow(vc)), function(i) list(
+    group = vc$grp[i], var1 = if (is.na(vc$var1[i])) NULL else vc$var1[i],
+    var2 = if (is.na(vc$var2[i])) NULL else vc$var2[i], vcov = vc$vcov[i], sdcor = vc$sdcor[i]))
 }
 
 write_json_file <- function(x, path) {

@@ -75,12 +75,6 @@ cases <- list(
   list(name = "ig_identity", d = d9, formula = "y ~ x + (1 | g)", family = "inverse.gaussian", link = "identity")
 )
 
-varcorr_rows <- function(m) {
-  vc <- as.data.frame(VarCorr(m))
-  lapply(seq_len(nrow(vc)), function(i) list(
-    group = vc$grp[i], var1 = if (is.na(vc$var1[i])) NULL else vc$var1[i],
-    var2 = if (is.na(vc$var2[i])) NULL else vc$var2[i], vcov = vc$vcov[i], sdcor = vc$sdcor[i]))
-}
 ranef_list <- function(m) {
   re <- ranef(m)
   lapply(names(re), function(g) list(group = g, levels = rownames(re[[g]]), values = lapply(as.list(re[[g]]), as.numeric)))

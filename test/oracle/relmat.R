@@ -53,12 +53,6 @@ b_map <- function(reTrms, Ls) {
   B
 }
 
-varcorr_rows <- function(m) {
-  vc <- as.data.frame(VarCorr(m))
-  lapply(seq_len(nrow(vc)), function(i) list(
-    group = vc$grp[i], var1 = if (is.na(vc$var1[i])) NULL else vc$var1[i],
-    var2 = if (is.na(vc$var2[i])) NULL else vc$var2[i], vcov = vc$vcov[i], sdcor = vc$sdcor[i]))
-}
 
 # conditional modes and SDs on the original scale, per term: b = B b', Var(b | y) = B Var(b' | y) B'
 # with Var(b' | y) = s^2 Lambda (Lambda' Z'' Z' Lambda + I)^-1 Lambda' (lme4's condVar, given beta-hat)
