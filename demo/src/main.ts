@@ -1183,6 +1183,7 @@ const emmNum = (x: number | undefined) => (x === undefined ? '' : fmt(x));
 function renderEmm(m: EmmMsg): void {
   shownEmm = m;
   emm.status.textContent = `${m.kind}, ${fmtMs(m.elapsedMs)}`;
+  byId('emm-means-heading').textContent = m.kind === 'emtrends' ? `Slopes of ${m.request.trend}` : `Means${m.responseLabel ? ' (response scale)' : ''}`;
   emm.out.hidden = false;
   const vars = [...m.specs, ...m.by];
   const resp = m.responseLabel !== null;
@@ -1222,8 +1223,12 @@ function renderEmm(m: EmmMsg): void {
       )));
   } else clear(emm.contrasts);
   byId('export-emm-contrasts').hidden = !c;
-  const notes = [...new Set([...m.meansNotes, ...(c?.notes ?? []), ...(emmNote && c ? [emmNote] : [])])];
-  clear(emm.notes, notes.map((n) => h('li', {}, n)));
+  // emmeans's notes under each table: the means', then the contrasts' (with the page's own about consec)
+  const cnotes = c ? [...c.notes, ...(emmNote ? [emmNote] : [])] : [];
+  clear(emm.notes,
+    h('h4', {}, 'Notes'),
+    h('ul', { class: 'emm-notes', 'data-of': 'means' }, m.meansNotes.map((n) => h('li', {}, n))),
+    c ? h('ul', { class: 'emm-notes', 'data-of': 'contrasts' }, cnotes.map((n) => h('li', {}, n))) : null);
   emm.text.textContent = c ? `${m.meansText}\n\n${c.text}` : m.meansText;
 }
 
