@@ -5,6 +5,7 @@
  */
 import { FormulaError, parseFormula, type Formula } from '../../src/index.js';
 import { MEASURE_INPUTS } from '../../src/meta/escalc.js';
+import { FAMILY_LINKS } from '../../src/glmm/family.js';
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
@@ -20,7 +21,14 @@ import type {
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
-const LINKS: Record<FamilyChoice, string[]> = { gaussian: ['identity'], binomial: ['logit', 'probit', 'cloglog'], poisson: ['log'] };
+/** each family's links: the library's list (the first is the default, R's) */
+const LINKS: Record<FamilyChoice, string[]> = { gaussian: ['identity'], ...FAMILY_LINKS };
+/** what the Options say under each GLMM family */
+const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
+  'negative.binomial': 'The negative binomial size θ is estimated as lme4\'s glmer.nb (a Poisson fit, then θ by Brent\'s search, each step a glmer fit); nAGQ is 1.',
+  Gamma: 'A family with a scale: lme4\'s Laplace deviance with the dispersion; the response must be positive. nAGQ above 1, the bootstrap and profile intervals are refused (as the library explains).',
+  'inverse.gaussian': 'A family with a scale: lme4\'s Laplace deviance with the dispersion; the response must be positive. nAGQ above 1, the bootstrap and profile intervals are refused (as the library explains).',
+};
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -750,7 +758,7 @@ function onFamilyChange(link?: string): void {
   }
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
-    : 'GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).';
+    : `GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).${FAMILY_NOTES[fam] ? ` ${FAMILY_NOTES[fam]}` : ''}`;
   el.optionsError.textContent = '';
   validateFormula();
   updateFitButton();
@@ -1124,7 +1132,10 @@ function renderEmmStart(r: FitResult): void {
   const vars = r.emmVariables;
   const fac = vars.filter((v) => v.kind === 'factor');
   const cov = vars.filter((v) => v.kind === 'covariate');
-  fillOptions(emm.specs, [...fac.map((v) => ({ value: v.name, text: v.name })), ...cov.map((v) => ({ value: v.name, text: `${v.name} (covariate)` }))]);
+  // the previous fit's factor stays chosen where this fit has it; else this fit's first factor
+  const before = emm.specs.value;
+  fillOptions(emm.specs, [...fac.map((v) => ({ value: v.name, text: v.name })), ...cov.map((v) => ({ value: v.name, text: `${v.name} (covariate)` }))], false);
+  if (fac.some((v) => v.name === before)) emm.specs.value = before;
   fillOptions(emm.trend, [{ value: '', text: '— (means)' }, ...cov.map((v) => ({ value: v.name, text: v.name }))]);
   const lmm = r.kind === 'lmer';
   emm.typeLabel.hidden = lmm;

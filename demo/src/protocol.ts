@@ -10,7 +10,7 @@ export type DataSource =
   | { kind: 'example'; name: ExampleName; url?: string; rows?: number };
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
-export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson';
+export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian';
 
 export interface FitRequest {
   formula: string;

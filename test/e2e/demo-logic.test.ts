@@ -475,6 +475,15 @@ describe('estimated marginal means as the page asks the worker', () => {
   });
 });
 
+test('the address keeps the families the app offers now (negative binomial, Gamma, inverse Gaussian)', () => {
+  for (const family of ['negative.binomial', 'Gamma', 'inverse.gaussian'] as const) {
+    const s = readUrlState(`?${writeUrlState({ example: 'sleepstudy', family, link: 'log' })}`);
+    expect(s.family).toBe(family);
+    expect(s.link).toBe('log');
+  }
+  expect(readUrlState('?family=gamma').family).toBeUndefined();
+});
+
 /** sleepstudy with a between-subject factor g: a for the first nine subjects, b for the others */
 function withGroup() {
   const subj = sleep.getChild('Subject')!.toArray() as Float64Array;

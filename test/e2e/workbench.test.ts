@@ -773,6 +773,62 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     }
   }, 300_000);
 
+  test('the family list: negative binomial, Gamma and inverse Gaussian with their links; a Gamma(log) and a negative binomial fit as the library\'s, the latter\'s means as ratios', async () => {
+    const readFixture = (f: string) => readFileSync(join(ROOT, f), 'utf8');
+    const gammaCsv = readFixture('test/fixtures/gamma/gamma_log.csv');
+    const nbCsv = readFixture('test/fixtures/negbin/nbsim.csv');
+    const gfit = await glmer('y ~ x + (1 | g)', readCsv(gammaCsv).table, { family: 'Gamma', link: 'log', factors: ['g'] });
+    const nfit = await glmer('y ~ x + f + (1 | g) + (1 | h)', readCsv(nbCsv).table, { family: 'negative.binomial', factors: ['g', 'h'] });
+    const nbPairs = emmeans(nfit, '~ f', { type: 'response' }).pairs();
+    const page = await app!.openPage();
+    try {
+      const links = async (family: string) => {
+        await page.select('#family', family);
+        return page.$$eval('#link option', (o) => o.map((x) => (x as HTMLOptionElement).value));
+      };
+      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian']);
+      expect(await links('Gamma')).toEqual(['inverse', 'log', 'identity']);
+      expect(await links('inverse.gaussian')).toEqual(['1/mu^2', 'log', 'inverse', 'identity']);
+      expect(await links('negative.binomial')).toEqual(['log']);
+      expect(await text(page, '#family-note')).toMatch(/glmer\.nb/);
+      expect(await page.$eval('input[name="crit"][value="ml"]', (e) => (e as HTMLInputElement).checked)).toBe(true);
+      // Gamma(log)
+      await dropFile(page, 'gamma_log.csv', gammaCsv);
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('gamma_log.csv'));
+      await page.select('#backend', 'cpu');
+      if (!(await page.$eval('[data-factor="g"]', (e) => (e as HTMLInputElement).checked))) await page.click('[data-factor="g"]');
+      await page.select('#family', 'Gamma');
+      await page.select('#link', 'log');
+      await setFormula(page, 'y ~ x + (1 | g)');
+      await page.click('#fit');
+      await fitted(page);
+      expect(await text(page, '#fit-info')).toMatch(/GLMM, Gamma \(log\)/);
+      const beta = async () => page.$$eval('#fixef-table tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.estimate)));
+      (await beta()).forEach((b, j) => expect(Math.abs(b - gfit.beta[j]!) / Math.abs(gfit.beta[j]!)).toBeLessThan(1e-6));
+      // negative binomial, θ estimated; its means on the response scale and their ratios
+      await dropFile(page, 'nbsim.csv', nbCsv);
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('nbsim.csv'));
+      await page.select('#backend', 'cpu');
+      await page.select('#family', 'negative.binomial');
+      await setFormula(page, 'y ~ x + f + (1 | g) + (1 | h)');
+      await page.click('#fit');
+      await fitted(page);
+      expect(await text(page, '#fit-info')).toMatch(/GLMM, negative\.binomial/);
+      (await beta()).forEach((b, j) => expect(Math.abs(b - nfit.beta[j]!) / Math.max(0.1, Math.abs(nfit.beta[j]!))).toBeLessThan(1e-6));
+      await page.select('#emm-type', 'response');
+      await page.select('#emm-contrast', 'pairwise');
+      await page.click('#emm-run');
+      // the previous fit's covariate x is not kept as the choice: this fit's factor f is
+      expect(await page.$eval('#emm-specs', (e) => (e as HTMLSelectElement).value)).toBe('f');
+      await page.waitForSelector('#emm-contrasts-table');
+      expect(await page.$eval('#emm-contrasts-table', (e) => e.getAttribute('data-ratio-label'))).toBe('ratio');
+      const ratios = await page.$$eval('#emm-contrasts-table tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.response)));
+      ratios.forEach((r, i) => expect(Math.abs(r - nbPairs.rows[i]!.response!) / nbPairs.rows[i]!.response!).toBeLessThan(1e-6));
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
   if (process.env.UPDATE_SCREENSHOTS) test('screenshots: the workbench at 1440 × 900 (sleepstudy with p-values and profile intervals, a meta-regression, a streamed fit) and at 390 × 844', async () => {
     const shot = async (page: Page, name: string) => {
       await page.mouse.move(2, 2);
