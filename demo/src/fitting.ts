@@ -11,6 +11,7 @@ import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../../src
 import { columnKind } from './load.js';
 import { relmatOf } from './relmat.js';
 import { diagnosticsOf } from './diagnostics.js';
+import { emmVariables } from './inference.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
   CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
@@ -187,6 +188,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     diagnostics: null as unknown as FitResult['diagnostics'],
     heritability: lmm ? lmm.heritability : [],
     priors: [],
+    emmVariables: emmVariables(fit),
   };
   // the summary's prior lines (blme's "Cov prior : …", "Prior dev : …")
   result.priors = result.summary.split('\n').filter((l) => /^(Cov|Fixef|Resid) prior|^Prior dev/.test(l));

@@ -6,8 +6,11 @@
  */
 import { anovaTable, coefficientTable, confintGlmm, confintLmm, type ConfintResult, type Ddf, type LmmFit } from '../../src/index.js';
 import { macrotask } from '../../src/model/control.js';
+import { type EmmGrid, type EmmRow, type ContrastRow, emmeans, emtrends, formatLevel } from '../../src/inference/emmeans.js';
+import type { AdjustMethod } from '../../src/inference/emmAdjust.js';
+import { exprVariables, fixedVariables } from '../../src/frame/covariates.js';
 import type { AnyFit } from './fitting.js';
-import type { ConfintMsg, ConfintRequest, InferenceMsg } from './protocol.js';
+import type { ConfintMsg, ConfintRequest, EmmContrastRow, EmmMeanRow, EmmMsg, EmmRequest, EmmVariable, InferenceMsg } from './protocol.js';
 
 function isGlmm(fit: AnyFit): boolean {
   return 'nAGQ' in fit;
@@ -79,6 +82,76 @@ export async function runConfint(fit: AnyFit, req: ConfintRequest, ctx: ConfintC
     level: res.level,
     rows: names.map((name) => ({ name, lower: res.intervals[name]?.[0] ?? null, upper: res.intervals[name]?.[1] ?? null })),
     messages: res.messages,
+    elapsedMs: performance.now() - t0,
+  };
+}
+
+/** the fixed part's data columns (emmeans's reference-grid variables): factors with their levels in the rows used, and covariates */
+export function emmVariables(fit: AnyFit): EmmVariable[] {
+  const frame = fit.model.frame;
+  // the terms' variables, not an offset's
+  const inTerms = new Set<string>();
+  for (const t of frame.formula.fixed.terms) for (const v of t.vars) exprVariables(v.expr, inTerms);
+  return fixedVariables(frame.formula).filter((n) => inTerms.has(n)).map((name) => {
+    const col = frame.columns.get(name);
+    return col?.kind === 'factor' ? { name, kind: 'factor' as const, levels: col.levels.slice(0, 200) } : { name, kind: 'covariate' as const, levels: [] };
+  });
+}
+
+const labels = (x: Record<string, string | number>): Record<string, string> =>
+  Object.fromEntries(Object.entries(x).map(([k, v]) => [k, formatLevel(v)]));
+
+function meanRow(r: EmmRow): EmmMeanRow {
+  return { ...r, levels: labels(r.levels) };
+}
+
+function contrastRow(r: ContrastRow): EmmContrastRow {
+  return { ...r, by: labels(r.by) };
+}
+
+/**
+ * emmeans(fit, specs, by, ddf, type) or emtrends(fit, specs, var = trend), and on request their
+ * contrasts (emmeans's contrast(method, ref, adjust)), as the page shows them.
+ */
+export function emmTables(fit: AnyFit, req: EmmRequest): EmmMsg {
+  const t0 = performance.now();
+  if (typeof req.specs !== 'string' || req.specs === '') throw new Error('choose the variable whose means are estimated');
+  const options: Record<string, unknown> = {};
+  if (req.by) options.by = [req.by];
+  if (req.ddf) options.ddf = req.ddf;
+  if (req.type && !req.trend) options.type = req.type;
+  const grid: EmmGrid = req.trend
+    ? emtrends(fit, [req.specs], { ...options, var: req.trend })
+    : emmeans(fit, [req.specs], options);
+  // the rows first: they add the intervals' adjustment line to the notes
+  const means = grid.rows.map(meanRow);
+  let contrasts: EmmMsg['contrasts'] = null;
+  if (req.contrast !== 'none') {
+    const copts: Record<string, unknown> = {};
+    if (req.adjust) copts.adjust = req.adjust as AdjustMethod;
+    if (req.contrast === 'trt.vs.ctrl' && req.ref !== undefined && req.ref !== '') {
+      // the control by its position among the factor's levels (emmeans labels numeric levels 'Days2')
+      const col = fit.model.frame.columns.get(req.specs);
+      const k = col?.kind === 'factor' ? col.levels.indexOf(req.ref) : -1;
+      copts.ref = k >= 0 ? k + 1 : req.ref;
+    }
+    const c = grid.contrast(req.contrast, copts);
+    contrasts = { method: req.contrast, adjust: c.adjust, ratioLabel: c.ratioLabel, rows: c.rows.map(contrastRow), notes: [...c.messages], text: c.toString() };
+  }
+  return {
+    request: req,
+    kind: req.trend ? 'emtrends' : 'emmeans',
+    estimateName: grid.estimateName,
+    responseLabel: grid.type === 'response' ? grid.responseLabel : null,
+    specs: grid.specs,
+    by: grid.by,
+    ddf: grid.ddf,
+    level: grid.level,
+    type: grid.type,
+    means,
+    meansNotes: [...grid.messages],
+    meansText: grid.toString(),
+    contrasts,
     elapsedMs: performance.now() - t0,
   };
 }

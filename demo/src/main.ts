@@ -5,21 +5,30 @@
  */
 import { FormulaError, parseFormula, type Formula } from '../../src/index.js';
 import { MEASURE_INPUTS } from '../../src/meta/escalc.js';
+import { FAMILY_LINKS } from '../../src/glmm/family.js';
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
-  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot,
+  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot,
 } from './plots.js';
+import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  DiagnosticsMsg, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
-const LINKS: Record<FamilyChoice, string[]> = { gaussian: ['identity'], binomial: ['logit', 'probit', 'cloglog'], poisson: ['log'] };
+/** each family's links: the library's list (the first is the default, R's) */
+const LINKS: Record<FamilyChoice, string[]> = { gaussian: ['identity'], ...FAMILY_LINKS };
+/** what the Options say under each GLMM family */
+const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
+  'negative.binomial': 'The negative binomial size θ is estimated as lme4\'s glmer.nb (a Poisson fit, then θ by Brent\'s search, each step a glmer fit); nAGQ is 1.',
+  Gamma: 'A family with a scale: lme4\'s Laplace deviance with the dispersion; the response must be positive. nAGQ above 1, the bootstrap and profile intervals are refused (as the library explains).',
+  'inverse.gaussian': 'A family with a scale: lme4\'s Laplace deviance with the dispersion; the response must be positive. nAGQ above 1, the bootstrap and profile intervals are refused (as the library explains).',
+};
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -183,6 +192,32 @@ const inf = {
   confint: byId('confint'),
 };
 
+/** the estimated-marginal-means card: its pending request (0: none) and the tables shown */
+let emmId = 0;
+let shownEmm: EmmMsg | null = null;
+const emm = {
+  specs: byId<HTMLSelectElement>('emm-specs'),
+  trend: byId<HTMLSelectElement>('emm-trend'),
+  by: byId<HTMLSelectElement>('emm-by'),
+  contrast: byId<HTMLSelectElement>('emm-contrast'),
+  refLabel: byId('emm-ref-label'),
+  ref: byId<HTMLSelectElement>('emm-ref'),
+  adjust: byId<HTMLSelectElement>('emm-adjust'),
+  typeLabel: byId('emm-type-label'),
+  type: byId<HTMLSelectElement>('emm-type'),
+  ddfLabel: byId('emm-ddf-label'),
+  ddf: byId<HTMLSelectElement>('emm-ddf'),
+  run: byId<HTMLButtonElement>('emm-run'),
+  status: byId('emm-status'),
+  error: byId('emm-error'),
+  out: byId('emm-out'),
+  means: byId('emm-means'),
+  plot: byId('emm-plot'),
+  contrasts: byId('emm-contrasts'),
+  notes: byId('emm-notes'),
+  text: byId('emm-text'),
+};
+
 function setState(s: 'empty' | 'loading' | 'loaded' | 'fitting' | 'fitted' | 'error'): void {
   document.body.dataset.state = s;
 }
@@ -316,6 +351,19 @@ function onMessage(m: FromWorker): void {
       inferenceId = 0;
       inf.status.textContent = '';
       showError(inf.error, `No p-values: ${m.message}`);
+      break;
+    case 'emmeansDone':
+      if (m.id !== emmId) break;
+      emmId = 0;
+      emm.run.disabled = false;
+      renderEmm(m.result);
+      break;
+    case 'emmeansError':
+      if (m.id !== emmId) break;
+      emmId = 0;
+      emm.run.disabled = false;
+      emm.status.textContent = '';
+      showError(emm.error, m.message);
       break;
     case 'confintProgress':
       if (m.id !== confintId) break;
@@ -710,7 +758,7 @@ function onFamilyChange(link?: string): void {
   }
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
-    : 'GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).';
+    : `GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).${FAMILY_NOTES[fam] ? ` ${FAMILY_NOTES[fam]}` : ''}`;
   el.optionsError.textContent = '';
   validateFormula();
   updateFitButton();
@@ -941,6 +989,7 @@ function renderResults(entry: HistoryEntry): void {
     lmm ? h('p', { class: 'caption', id: 'fixef-ddf-caption' }, 'df, t and p: lmerTest\'s summary, computing…') : null,
   );
   renderInferenceStart(entry);
+  renderEmmStart(r);
   // variance components, lme4's layout
   const vc = r.varCorr;
   const hasCorr = vc.some((row) => row.var2 !== null);
@@ -1061,6 +1110,137 @@ function renderConfint(m: ConfintMsg): void {
     )),
     h('p', { class: 'caption', id: 'confint-caption' }, `${label} intervals${m.elapsedMs ? ` (${fmtMs(m.elapsedMs)})` : ''}. ${m.messages.join(' ')}`),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Estimated marginal means (emmeans, emtrends), computed in the worker
+
+function fillOptions(sel: HTMLSelectElement, options: { value: string; text: string }[], keep = true): void {
+  const before = sel.value;
+  clear(sel, options.map((o) => h('option', { value: o.value }, o.text)));
+  if (keep && options.some((o) => o.value === before)) sel.value = before;
+}
+
+/** a new fit shown: the card's choices from its fixed part; the tables of the fit before are cleared */
+function renderEmmStart(r: FitResult): void {
+  emmId = 0;
+  shownEmm = null;
+  emm.run.disabled = false;
+  emm.error.textContent = '';
+  emm.status.textContent = '';
+  emm.out.hidden = true;
+  const vars = r.emmVariables;
+  const fac = vars.filter((v) => v.kind === 'factor');
+  const cov = vars.filter((v) => v.kind === 'covariate');
+  // the previous fit's factor stays chosen where this fit has it; else this fit's first factor
+  const before = emm.specs.value;
+  fillOptions(emm.specs, [...fac.map((v) => ({ value: v.name, text: v.name })), ...cov.map((v) => ({ value: v.name, text: `${v.name} (covariate)` }))], false);
+  if (fac.some((v) => v.name === before)) emm.specs.value = before;
+  fillOptions(emm.trend, [{ value: '', text: '— (means)' }, ...cov.map((v) => ({ value: v.name, text: v.name }))]);
+  const lmm = r.kind === 'lmer';
+  emm.typeLabel.hidden = lmm;
+  emm.ddfLabel.hidden = !lmm;
+  const own = r.priors.length ? 'asymptotic' : r.reml ? 'Kenward–Roger' : 'Satterthwaite';
+  fillOptions(emm.ddf, [{ value: '', text: `default (${own})` }, { value: 'kenward-roger', text: 'Kenward–Roger' }, { value: 'satterthwaite', text: 'Satterthwaite' }, { value: 'asymptotic', text: 'asymptotic (z)' }]);
+  if (vars.length === 0) {
+    emm.run.disabled = true;
+    emm.status.textContent = 'The fixed part has no variables (an intercept-only model): there are no marginal means to estimate.';
+  }
+  updateEmmControls();
+}
+
+/** the choices that depend on others: by without the means' variable, the control's levels, the adjustment's default */
+function updateEmmControls(): void {
+  const vars = result?.emmVariables ?? [];
+  const specs = vars.find((v) => v.name === emm.specs.value);
+  fillOptions(emm.by, [{ value: '', text: 'none' }, ...vars.filter((v) => v.kind === 'factor' && v.name !== emm.specs.value).map((v) => ({ value: v.name, text: v.name }))]);
+  const method = emm.contrast.value as EmmContrastChoice;
+  emm.refLabel.hidden = method !== 'trt.vs.ctrl' || !specs?.levels.length;
+  fillOptions(emm.ref, (specs?.levels ?? []).map((l) => ({ value: l, text: l })));
+  fillOptions(emm.adjust, [{ value: '', text: defaultAdjustLabel(method) }, ...ADJUSTMENTS.map((a) => ({ value: a, text: a }))]);
+  emm.adjust.disabled = method === 'none';
+  // emtrends's slopes are on the link scale
+  emm.type.disabled = emm.trend.value !== '';
+}
+
+function emmRequest(): { request: EmmRequest; note: string | null } {
+  const method = emm.contrast.value as EmmContrastChoice;
+  const { adjust, note } = requestAdjust(method, emm.adjust.value);
+  const request: EmmRequest = { specs: emm.specs.value, contrast: method };
+  if (emm.by.value) request.by = emm.by.value;
+  if (emm.trend.value) request.trend = emm.trend.value;
+  if (method === 'trt.vs.ctrl' && !emm.refLabel.hidden && emm.ref.value) request.ref = emm.ref.value;
+  if (adjust) request.adjust = adjust;
+  if (result?.kind === 'glmer' && !emm.trend.value) request.type = emm.type.value as 'link' | 'response';
+  if (result?.kind === 'lmer' && emm.ddf.value) request.ddf = emm.ddf.value as EmmRequest['ddf'];
+  return { request, note };
+}
+
+let emmNote: string | null = null;
+
+function requestEmm(): void {
+  if (!shown || emm.run.disabled) return;
+  const { request, note } = emmRequest();
+  emmNote = note;
+  emmId = nextId++;
+  emm.run.disabled = true;
+  emm.error.textContent = '';
+  emm.status.textContent = 'computing…';
+  send({ type: 'emmeans', id: emmId, fit: shown.id, request });
+}
+
+const emmNum = (x: number | undefined) => (x === undefined ? '' : fmt(x));
+
+function renderEmm(m: EmmMsg): void {
+  shownEmm = m;
+  emm.status.textContent = `${m.kind}, ${fmtMs(m.elapsedMs)}`;
+  byId('emm-means-heading').textContent = m.kind === 'emtrends' ? `Slopes of ${m.request.trend}` : `Means${m.responseLabel ? ' (response scale)' : ''}`;
+  emm.out.hidden = false;
+  const vars = [...m.specs, ...m.by];
+  const resp = m.responseLabel !== null;
+  const z = m.ddf === 'asymptotic';
+  const lcl = z ? 'asymp.LCL' : 'lower.CL';
+  const ucl = z ? 'asymp.UCL' : 'upper.CL';
+  clear(emm.means, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'emm-means-table', 'data-kind': m.kind, 'data-type': m.type },
+    h('thead', {}, h('tr', {}, vars.map((v) => h('th', { class: 'text' }, v)), h('th', {}, resp ? m.responseLabel! : m.estimateName), h('th', {}, 'SE'), h('th', {}, 'df'), h('th', {}, lcl), h('th', {}, ucl))),
+    h('tbody', {}, m.means.map((r) => h('tr', {
+      'data-levels': vars.map((v) => r.levels[v]).join('|'), 'data-emmean': String(r.emmean), 'data-se': String(r.SE), 'data-df': String(r.df),
+      'data-lower': String(r.lower), 'data-upper': String(r.upper),
+      'data-response': r.response === undefined ? null : String(r.response), 'data-response-se': r.responseSE === undefined ? null : String(r.responseSE),
+      'data-response-lower': r.responseLower === undefined ? null : String(r.responseLower), 'data-response-upper': r.responseUpper === undefined ? null : String(r.responseUpper),
+    },
+    vars.map((v) => h('td', { class: 'text name' }, r.levels[v] ?? '')),
+    h('td', {}, emmNum(resp ? r.response : r.emmean)), h('td', {}, emmNum(resp ? r.responseSE : r.SE)), h('td', {}, fmt(r.df, 4)),
+    h('td', {}, emmNum(resp ? r.responseLower : r.lower)), h('td', {}, emmNum(resp ? r.responseUpper : r.upper))))),
+  )));
+  clear(emm.plot);
+  const rows = emmPlotRows(m);
+  if (rows.length) emm.plot.append(emmPlot(rows, emmAxisLabel(m), m.level, plotWidth(emm.plot)));
+  const c = m.contrasts;
+  if (c) {
+    const ratio = c.ratioLabel;
+    clear(emm.contrasts, h('h4', {}, `Contrasts (${c.method}), ${c.adjust === 'none' ? 'unadjusted' : `${c.adjust} adjustment`}`),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'emm-contrasts-table', 'data-method': c.method, 'data-adjust': c.adjust, 'data-ratio-label': ratio ?? '' },
+        h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'contrast'), m.by.map((b) => h('th', { class: 'text' }, b)), h('th', {}, ratio ?? 'estimate'), h('th', {}, 'SE'), h('th', {}, 'df'),
+          h('th', {}, lcl), h('th', {}, ucl), h('th', {}, z ? 'z.ratio' : 't.ratio'), h('th', {}, 'p.value'))),
+        h('tbody', {}, c.rows.map((r) => h('tr', {
+          'data-contrast': r.contrast, 'data-estimate': String(r.estimate), 'data-se': String(r.SE), 'data-df': String(r.df), 'data-lower': String(r.lower), 'data-upper': String(r.upper),
+          'data-ratio': String(r.ratio), 'data-p': String(r.p), 'data-response': r.response === undefined ? null : String(r.response),
+        },
+        h('td', { class: 'text name' }, r.contrast), m.by.map((b) => h('td', { class: 'text name' }, r.by[b] ?? '')),
+        h('td', {}, emmNum(ratio ? r.response : r.estimate)), h('td', {}, emmNum(ratio ? r.responseSE : r.SE)), h('td', {}, fmt(r.df, 4)),
+        h('td', {}, emmNum(ratio ? r.responseLower : r.lower)), h('td', {}, emmNum(ratio ? r.responseUpper : r.upper)),
+        h('td', {}, fmtFixed(r.ratio, 3)), h('td', {}, fmtP(r.p))))),
+      )));
+  } else clear(emm.contrasts);
+  byId('export-emm-contrasts').hidden = !c;
+  // emmeans's notes under each table: the means', then the contrasts' (with the page's own about consec)
+  const cnotes = c ? [...c.notes, ...(emmNote ? [emmNote] : [])] : [];
+  clear(emm.notes,
+    h('h4', {}, 'Notes'),
+    h('ul', { class: 'emm-notes', 'data-of': 'means' }, m.meansNotes.map((n) => h('li', {}, n))),
+    c ? h('ul', { class: 'emm-notes', 'data-of': 'contrasts' }, cnotes.map((n) => h('li', {}, n))) : null);
+  emm.text.textContent = c ? `${m.meansText}\n\n${c.text}` : m.meansText;
 }
 
 function fmtBytes(b: number): string {
@@ -1711,6 +1891,13 @@ function setupExport(): void {
     });
     send({ type: 'exportResiduals', id, fit: shown.id });
   });
+  byId('export-emm-means').addEventListener('click', () => {
+    if (shownEmm) download(`${baseName()}_${shownEmm.kind}.csv`, meansCsv(shownEmm), 'text/csv');
+  });
+  byId('export-emm-contrasts').addEventListener('click', () => {
+    const text = shownEmm ? contrastsCsv(shownEmm) : null;
+    if (text) download(`${baseName()}_${shownEmm!.kind}_contrasts.csv`, text, 'text/csv');
+  });
   byId('export-ranef').addEventListener('click', () => {
     if (!result) return;
     const rows: (string | number)[][] = [];
@@ -1765,6 +1952,8 @@ function init(): void {
   inf.boot.addEventListener('click', () => startConfint('boot'));
   inf.cancel.addEventListener('click', () => { if (confintId) { send({ type: 'cancel', id: confintId }); inf.progressText.textContent = 'cancelling…'; } });
   el.predictForm.addEventListener('submit', onPredict);
+  for (const sel of [emm.specs, emm.trend, emm.contrast]) sel.addEventListener('change', updateEmmControls);
+  emm.run.addEventListener('click', requestEmm);
   updateFitButton();
   restoreFromUrl();
 }

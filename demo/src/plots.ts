@@ -337,3 +337,30 @@ export function funnelPlot(studies: StudyMsg[], mu: number, width: number, xLabe
     ],
   });
 }
+
+/**
+ * The estimated marginal means: each level's mean (point) and confidence interval (bar), one
+ * panel per by group (stacked, so that it fits a phone's width).
+ */
+export function emmPlot(rows: { level: string; group: string; estimate: number; lower: number; upper: number }[], xLabel: string, level: number, width: number): Element {
+  const levels = [...new Set(rows.map((r) => r.level))];
+  const groups = [...new Set(rows.map((r) => r.group))];
+  const faceted = groups.length > 1 || groups[0] !== '';
+  const longest = Math.min(24, Math.max(4, ...levels.map((l) => l.length)));
+  const perPanel = 20 * levels.length + 10;
+  return Plot.plot({
+    width,
+    height: 50 + perPanel * groups.length,
+    marginLeft: Math.min(170, 14 + 6.5 * longest),
+    marginRight: faceted ? Math.min(130, 14 + 6 * Math.max(...groups.map((g) => g.length))) : 20,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${xLabel} (${Math.round(level * 1000) / 10}% CI) →`, grid: true },
+    y: { label: null, domain: levels, tickFormat: (l: string) => l.slice(0, 24) },
+    fy: faceted ? { label: null, domain: groups } : undefined,
+    marks: [
+      Plot.ruleY(rows, { y: 'level', x1: 'lower', x2: 'upper', fy: faceted ? 'group' : undefined, stroke: '#4269d0', strokeWidth: 2 }),
+      Plot.dot(rows, { y: 'level', x: 'estimate', fy: faceted ? 'group' : undefined, fill: '#1a1a1a', r: 3.5 }),
+      Plot.tip(rows, Plot.pointerY({ y: 'level', x: 'estimate', fy: faceted ? 'group' : undefined, title: (d: { level: string; group: string; estimate: number; lower: number; upper: number }) => `${d.level}${d.group ? ` (${d.group})` : ''}\n${fmt(d.estimate, 5)} [${fmt(d.lower, 5)}, ${fmt(d.upper, 5)}]` })),
+    ],
+  });
+}

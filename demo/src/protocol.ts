@@ -10,7 +10,7 @@ export type DataSource =
   | { kind: 'example'; name: ExampleName; url?: string; rows?: number };
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
-export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson';
+export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian';
 
 export interface FitRequest {
   formula: string;
@@ -50,6 +50,7 @@ export type ToWorker =
   | { type: 'meta'; id: number; request: MetaRequest }
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger'; anovaType: 'I' | 'II' | 'III' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
+  | { type: 'emmeans'; id: number; fit: number; request: EmmRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -133,6 +134,94 @@ export interface InferenceMsg {
   coefficients: { name: string; estimate: number; se: number; df: number; t: number; p: number }[];
   anova: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[];
   messages: string[];
+  elapsedMs: number;
+}
+
+/** the contrasts the app offers (emmeans's methods) */
+export type EmmContrastChoice = 'none' | 'pairwise' | 'trt.vs.ctrl' | 'eff' | 'consec' | 'poly';
+
+/** estimated marginal means (emmeans) or a covariate's slopes (emtrends) of a fit kept in the worker */
+export interface EmmRequest {
+  /** the variable whose levels (values) the means are of */
+  specs: string;
+  /** a variable whose levels form separate groups */
+  by?: string;
+  /** emtrends: the covariate whose slopes are estimated */
+  trend?: string;
+  contrast: EmmContrastChoice;
+  /** trt.vs.ctrl's control level */
+  ref?: string;
+  /** the contrasts' adjustment; absent: the contrast's own (emmeans's default) */
+  adjust?: string;
+  /** glmer: link (default) or response scale */
+  type?: 'link' | 'response';
+  /** lmer: the df method; absent: the library's default (Kenward–Roger for REML fits) */
+  ddf?: 'kenward-roger' | 'satterthwaite' | 'asymptotic';
+}
+
+/** a variable of the fixed part, for the means' chooser */
+export interface EmmVariable {
+  name: string;
+  kind: 'factor' | 'covariate';
+  /** a factor's levels (the first 200) */
+  levels: string[];
+}
+
+export interface EmmMeanRow {
+  /** the specs' and by variables' values, as emmeans labels them */
+  levels: Record<string, string>;
+  emmean: number;
+  SE: number;
+  df: number;
+  lower: number;
+  upper: number;
+  response?: number;
+  responseSE?: number;
+  responseLower?: number;
+  responseUpper?: number;
+}
+
+export interface EmmContrastRow {
+  contrast: string;
+  by: Record<string, string>;
+  estimate: number;
+  SE: number;
+  df: number;
+  lower: number;
+  upper: number;
+  /** t or z ratio */
+  ratio: number;
+  p: number;
+  response?: number;
+  responseSE?: number;
+  responseLower?: number;
+  responseUpper?: number;
+}
+
+export interface EmmMsg {
+  request: EmmRequest;
+  kind: 'emmeans' | 'emtrends';
+  /** emmean, or emtrends's `x.trend` */
+  estimateName: string;
+  /** on glmer's response scale: prob, rate or response; else null */
+  responseLabel: string | null;
+  specs: string[];
+  by: string[];
+  ddf: string;
+  level: number;
+  type: 'link' | 'response';
+  means: EmmMeanRow[];
+  meansNotes: string[];
+  meansText: string;
+  contrasts: {
+    method: string;
+    adjust: string;
+    /** odds.ratio or ratio where the contrasts are back-transformed */
+    ratioLabel: string | null;
+    rows: EmmContrastRow[];
+    notes: string[];
+    text: string;
+  } | null;
   elapsedMs: number;
 }
 
@@ -321,6 +410,8 @@ export interface FitResult {
   heritability: { group: string; variance: number; heritability: number }[];
   /** the priors' lines of the summary (blme's "Cov prior"), empty without priors */
   priors: string[];
+  /** the fixed part's variables, for the estimated marginal means */
+  emmVariables: EmmVariable[];
 }
 
 /** Normal QQ points (at most 2,000, at evenly spread ranks) and R's qqline */
@@ -413,6 +504,8 @@ export type FromWorker =
   | { type: 'confintProgress'; id: number; done: number; total: number; label: string }
   | { type: 'confinted'; id: number; result: ConfintMsg }
   | { type: 'confintError'; id: number; message: string; cancelled: boolean }
+  | { type: 'emmeansDone'; id: number; result: EmmMsg }
+  | { type: 'emmeansError'; id: number; message: string }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }

@@ -25,7 +25,7 @@ export interface UrlState {
 }
 
 const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic'];
-const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson'];
+const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian'];
 const BACKENDS: BackendChoice[] = ['webgpu', 'cpu', 'auto'];
 
 /** The state in a query string; values that are not valid are left out (never an error). */

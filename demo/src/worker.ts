@@ -8,7 +8,7 @@ import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/
 import { type AnyFit, type StoredFit, compareFits, describeFit, placeError, predictOne, runFit } from './fitting.js';
 import { residualsCsv } from './diagnostics.js';
 import { runMeta } from './meta.js';
-import { inferenceTables, runConfint } from './inference.js';
+import { emmTables, inferenceTables, runConfint } from './inference.js';
 import { streamFit } from './stream.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
@@ -140,6 +140,16 @@ scope.addEventListener('message', (ev) => {
         post({ type: 'inferred', id: msg.id, result: inferenceTables(s.fit, msg.ddf, msg.anovaType) });
       } catch (e) {
         post({ type: 'inferenceError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
+    case 'emmeans': {
+      const s = fits.get(msg.fit);
+      try {
+        if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+        post({ type: 'emmeansDone', id: msg.id, result: emmTables(s.fit, msg.request) });
+      } catch (e) {
+        post({ type: 'emmeansError', id: msg.id, message: (e as Error).message ?? String(e) });
       }
       break;
     }

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { coefficientTable, lmer, readCsv, type LmmFit } from '../../src/index.js';
+import { coefficientTable, emmeans, glmer, lmer, readCsv, type LmmFit } from '../../src/index.js';
+import { emtrends } from '../../src/inference/emmeans.js';
+import { contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from '../../demo/src/emm.js';
 import { checkColumns, compareFits, placeError, predictOne, shrinkageData } from '../../demo/src/fitting.js';
 import { describeColumns, suggestFormula } from '../../demo/src/load.js';
 import { binnedMeans, diagnosticsOf, qqPoints, quantileResiduals, residualsCsv } from '../../demo/src/diagnostics.js';
@@ -15,7 +17,7 @@ import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
 import { shrinkageCaption, labelledRanks } from '../../demo/src/plots.js';
 import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
-import { inferenceTables, runConfint } from '../../demo/src/inference.js';
+import { emmTables, emmVariables, inferenceTables, runConfint } from '../../demo/src/inference.js';
 import { streamFit } from '../../demo/src/stream.js';
 import { runMeta } from '../../demo/src/meta.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
@@ -396,3 +398,99 @@ describe('meta-analysis mode as the page asks the worker', () => {
     await expect(runMeta(ko, { yi: 'yi', vi: 'vi', method: 'DL', cluster: 'district' })).rejects.toThrow(/fitted by REML or ML/);
   });
 });
+
+describe('estimated marginal means as the page asks the worker', () => {
+  test('sleepstudy with Days as a factor: the means and pairwise contrasts are the library\'s; the variables offered; the CSVs', async () => {
+    const fit = await lmer('Reaction ~ Days + (1 | Subject)', sleep, { factors: ['Subject', 'Days'] });
+    expect(emmVariables(fit).map((v) => [v.name, v.kind, v.levels.length])).toEqual([['Days', 'factor', 10]]);
+    const m = emmTables(fit, { specs: 'Days', contrast: 'pairwise' });
+    const lib = emmeans(fit, '~ Days');
+    const pairs = lib.pairs();
+    expect(m.ddf).toBe('kenward-roger');
+    expect(m.means.map((r) => r.emmean)).toEqual(lib.rows.map((r) => r.emmean));
+    expect(m.means.map((r) => r.SE)).toEqual(lib.rows.map((r) => r.SE));
+    expect(m.means[3]!.levels).toEqual({ Days: '3' });
+    expect(m.contrasts!.adjust).toBe('tukey');
+    expect(m.contrasts!.rows.length).toBe(45);
+    expect(m.contrasts!.rows.map((r) => r.p)).toEqual(pairs.rows.map((r) => r.p));
+    expect(m.contrasts!.rows[0]!.contrast).toBe('Days0 - Days1');
+    expect(m.meansNotes).toContain('Degrees-of-freedom method: kenward-roger');
+    expect(m.contrasts!.notes.some((n) => /tukey method for comparing a family of 10 estimates/.test(n))).toBe(true);
+    const means = meansCsv(m).trim().split('\n');
+    expect(means[0]).toBe('Days,emmean,SE,df,lower_CL,upper_CL');
+    expect(means.length).toBe(11);
+    expect(Number(means[1]!.split(',')[1])).toBe(lib.rows[0]!.emmean);
+    const cons = contrastsCsv(m)!.trim().split('\n');
+    expect(cons[0]).toBe('contrast,estimate,SE,df,lower_CL,upper_CL,t_ratio,p_value,adjust');
+    expect(cons[1]!.split(',').at(-1)).toBe('tukey');
+    // Satterthwaite on request; consec gets an adjustment from the page (its own, mvt, is refused)
+    const sat = emmTables(fit, { specs: 'Days', contrast: 'none', ddf: 'satterthwaite' });
+    expect(sat.ddf).toBe('satterthwaite');
+    expect(sat.contrasts).toBeNull();
+    expect(() => emmTables(fit, { specs: 'Days', contrast: 'consec' })).toThrow(/mvt/);
+    const req = requestAdjust('consec', '');
+    expect(req.adjust).toBe('sidak');
+    expect(req.note).toMatch(/Šidák/);
+    expect(emmTables(fit, { specs: 'Days', contrast: 'consec', adjust: req.adjust }).contrasts!.adjust).toBe('sidak');
+    expect(requestAdjust('pairwise', '')).toEqual({ note: null });
+    expect(requestAdjust('pairwise', 'holm')).toEqual({ adjust: 'holm', note: null });
+    expect(defaultAdjustLabel('trt.vs.ctrl')).toBe('default (dunnettx)');
+    // trt.vs.ctrl with a control level
+    const trt = emmTables(fit, { specs: 'Days', contrast: 'trt.vs.ctrl', ref: '2' });
+    expect(trt.contrasts!.rows[0]!.contrast).toBe('Days0 - Days2');
+    expect(trt.contrasts!.adjust).toBe('dunnettx');
+    // a bad choice is an error with the library's message
+    expect(() => emmTables(fit, { specs: 'Subject', contrast: 'none' })).toThrow(/groups random effects/);
+    // plot rows: one per level, no groups
+    const rows = emmPlotRows(m);
+    expect(rows.length).toBe(10);
+    expect(rows[0]).toEqual({ level: '0', group: '', estimate: lib.rows[0]!.emmean, lower: lib.rows[0]!.lower, upper: lib.rows[0]!.upper });
+  });
+
+  test('slopes (emtrends) by a factor, and cbpp\'s response scale: probabilities and odds ratios', async () => {
+    const fit = await lmer('Reaction ~ Days * g + (1 | Subject)', withGroup(), { factors: ['Subject', 'g'] });
+    expect(emmVariables(fit).map((v) => v.kind)).toEqual(['covariate', 'factor']);
+    const t = emmTables(fit, { specs: 'g', trend: 'Days', contrast: 'pairwise' });
+    const lib = emtrends(fit, '~ g', { var: 'Days' });
+    expect(t.kind).toBe('emtrends');
+    expect(t.estimateName).toBe('Days.trend');
+    expect(t.means.map((r) => r.emmean)).toEqual(lib.rows.map((r) => r.emmean));
+    expect(t.contrasts!.rows[0]!.p).toBe(lib.pairs().rows[0]!.p);
+    const cbpp = readCsv(readFileSync(`${ROOT}test/fixtures/data/cbpp.csv`, 'utf8')).table;
+    const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'] });
+    const r = emmTables(g, { specs: 'period', contrast: 'pairwise', type: 'response' });
+    const glib = emmeans(g, '~ period', { type: 'response' });
+    expect(r.responseLabel).toBe('prob');
+    expect(r.means.map((x) => x.response)).toEqual(glib.rows.map((x) => x.response));
+    expect(r.contrasts!.ratioLabel).toBe('odds.ratio');
+    expect(r.contrasts!.rows[0]!.contrast).toBe('period1 / period2');
+    expect(r.contrasts!.rows.map((x) => x.response)).toEqual(glib.pairs().rows.map((x) => x.response));
+    expect(meansCsv(r).split('\n')[0]).toBe('period,emmean,SE,df,lower_CL,upper_CL,prob,response_SE,response_lower_CL,response_upper_CL');
+    expect(contrastsCsv(r)!.split('\n')[0]).toBe('contrast,estimate,SE,df,lower_CL,upper_CL,z_ratio,p_value,adjust,odds.ratio,response_SE,response_lower_CL,response_upper_CL');
+    expect(emmPlotRows(r)[0]!.estimate).toBe(glib.rows[0]!.response);
+    expect(emmAxisLabel(r)).toBe('prob (response scale)');
+    // a by group
+    const by = emmTables(fit, { specs: 'Days', by: 'g', contrast: 'none' });
+    expect(emmPlotRows(by).map((x) => x.group)).toEqual(['g = a', 'g = b']);
+  });
+});
+
+test('the address keeps the families the app offers now (negative binomial, Gamma, inverse Gaussian)', () => {
+  for (const family of ['negative.binomial', 'Gamma', 'inverse.gaussian'] as const) {
+    const s = readUrlState(`?${writeUrlState({ example: 'sleepstudy', family, link: 'log' })}`);
+    expect(s.family).toBe(family);
+    expect(s.link).toBe('log');
+  }
+  expect(readUrlState('?family=gamma').family).toBeUndefined();
+});
+
+/** sleepstudy with a between-subject factor g: a for the first nine subjects, b for the others */
+function withGroup() {
+  const subj = sleep.getChild('Subject')!.toArray() as Float64Array;
+  const ids = [...new Set(subj)].sort((a, b) => a - b);
+  const days = sleep.getChild('Days')!.toArray() as Float64Array;
+  const y = sleep.getChild('Reaction')!.toArray() as Float64Array;
+  const lines = ['Reaction,Days,Subject,g'];
+  for (let i = 0; i < y.length; i++) lines.push(`${y[i]},${days[i]},${subj[i]},${ids.indexOf(subj[i]!) < 9 ? 'a' : 'b'}`);
+  return readCsv(lines.join('\n')).table;
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
-import { readCsv } from '../../src/index.js';
+import { emmeans, glmer, lmer, readCsv } from '../../src/index.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 import { ROOT, captureDownloads, dropFile, enabled, startApp, text, type App } from './harness.js';
 
@@ -662,6 +662,173 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
   }, 240_000);
 
   // a tool for redrawing the committed screenshots, not a check: registered only when asked for
+  test('estimated marginal means: sleepstudy\'s Days as a factor, pairwise (Tukey) as the library computes them, the notes, plot and CSV, an error in the card; cbpp at 390 px on the response scale with odds ratios', async () => {
+    const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
+    const fit = await lmer('Reaction ~ Days + (1 | Subject)', sleep, { factors: ['Subject', 'Days'] });
+    const lib = emmeans(fit, '~ Days');
+    const libPairs = lib.pairs();
+    const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1, Math.abs(b)), what).toBeLessThan(1e-10);
+    const page = await app!.openPage();
+    try {
+      await page.click('[data-example="sleepstudy"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      await page.select('#backend', 'cpu');
+      await page.click('[data-factor="Days"]');
+      await setFormula(page, 'Reaction ~ Days + (1 | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      // the choices: the fixed part's factor; lmer's df methods, no scale
+      expect(await page.$$eval('#emm-specs option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['Days']);
+      expect(await page.$eval('#emm-ddf-label', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await page.$eval('#emm-type-label', (e) => (e as HTMLElement).hidden)).toBe(true);
+      expect(await text(page, '#emm-ddf option')).toBe('default (Kenward–Roger)');
+      await page.select('#emm-contrast', 'pairwise');
+      expect(await text(page, '#emm-adjust option')).toBe('default (tukey)');
+      await page.click('#emm-run');
+      await page.waitForSelector('#emm-contrasts-table');
+      const means = await page.$$eval('#emm-means-table tbody tr', (trs) => trs.map((tr) => { const d = (tr as HTMLElement).dataset; return { levels: d.levels!, emmean: Number(d.emmean), se: Number(d.se), df: Number(d.df), lower: Number(d.lower), upper: Number(d.upper) }; }));
+      expect(means.map((m) => m.levels)).toEqual(lib.rows.map((r) => String(r.levels.Days)));
+      means.forEach((m, i) => {
+        const r = lib.rows[i]!;
+        close(m.emmean, r.emmean, 'emmean'); close(m.se, r.SE, 'SE'); close(m.df, r.df, 'df'); close(m.lower, r.lower, 'lower'); close(m.upper, r.upper, 'upper');
+      });
+      const pairs = await page.$$eval('#emm-contrasts-table tbody tr', (trs) => trs.map((tr) => { const d = (tr as HTMLElement).dataset; return { contrast: d.contrast!, estimate: Number(d.estimate), se: Number(d.se), df: Number(d.df), ratio: Number(d.ratio), p: Number(d.p) }; }));
+      expect(pairs.map((c) => c.contrast)).toEqual(libPairs.rows.map((r) => r.contrast));
+      pairs.forEach((c, i) => {
+        const r = libPairs.rows[i]!;
+        close(c.estimate, r.estimate, 'estimate'); close(c.se, r.SE, 'SE'); close(c.df, r.df, 'df'); close(c.ratio, r.ratio, 't'); close(c.p, r.p, `p of ${c.contrast}`);
+      });
+      expect(await page.$eval('#emm-contrasts-table', (e) => e.getAttribute('data-adjust'))).toBe('tukey');
+      expect(await page.$$eval('#emm-contrasts-table th', (t) => t.map((x) => x.textContent))).toContain('t.ratio');
+      const notes = await page.$$eval('#emm-notes li', (li) => li.map((x) => x.textContent));
+      expect(notes).toContain('Degrees-of-freedom method: kenward-roger');
+      expect(notes).toContain('P value adjustment: tukey method for comparing a family of 10 estimates');
+      for (const n of [...lib.messages, ...libPairs.messages]) expect(notes).toContain(n);
+      // the means plot: a point per level
+      expect(await page.$$eval('#emm-plot svg circle', (c) => c.length)).toBe(10);
+      await expectPlotsUnscaled(page);
+      // CSV of both tables
+      const get = await captureDownloads(page);
+      await page.click('#export-emm-means');
+      const csvMeans = (await get('sleepstudy_emmeans.csv')).text.trim().split('\n');
+      expect(csvMeans[0]).toBe('Days,emmean,SE,df,lower_CL,upper_CL');
+      expect(Number(csvMeans[1]!.split(',')[1])).toBe(means[0]!.emmean);
+      await page.click('#export-emm-contrasts');
+      const csvPairs = (await get('sleepstudy_emmeans_contrasts.csv')).text.trim().split('\n');
+      expect(csvPairs.length).toBe(46);
+      // consec: the page passes an adjustment (emmeans's mvt is not available) and says so
+      await page.select('#emm-contrast', 'consec');
+      await page.click('#emm-run');
+      await page.waitForSelector('#emm-contrasts-table[data-method="consec"]');
+      expect(await page.$eval('#emm-contrasts-table', (e) => e.getAttribute('data-adjust'))).toBe('sidak');
+      expect((await page.$$eval('#emm-notes li', (li) => li.map((x) => x.textContent))).some((n) => /mvt/.test(n ?? ''))).toBe(true);
+      // a bad choice (a grouping factor, which the page does not offer): the library's message in the card
+      await page.$eval('#emm-specs', (e) => { e.append(new Option('Subject', 'Subject')); (e as HTMLSelectElement).value = 'Subject'; });
+      await page.click('#emm-run');
+      await page.waitForFunction(() => /groups random effects/.test(document.querySelector('#emm-error')!.textContent ?? ''));
+      expect(await page.$eval('#emm-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    } finally {
+      await page.close();
+    }
+    // glmer at phone width: the response scale, probabilities and odds ratios
+    const cbpp = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/cbpp.csv'), 'utf8')).table;
+    const gfit = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'] });
+    const glib = emmeans(gfit, '~ period', { type: 'response' });
+    const gpairs = glib.pairs();
+    const phone = await app!.openPage({ width: 390, height: 844 });
+    try {
+      await phone.click('[data-example="cbpp"]');
+      await phone.waitForSelector('body[data-state="loaded"]');
+      await phone.select('#backend', 'cpu');
+      await phone.click('#fit');
+      await fitted(phone);
+      expect(await phone.$eval('#emm-ddf-label', (e) => (e as HTMLElement).hidden)).toBe(true);
+      // the glmer fit in Chromium is not Node's bit for bit: β differs by up to 4e-10 relative (seen), the
+      // optimizer's last digits; the means and ratios are the library's to that (1e-8), where the lmer fit above gives 1e-10
+      const fx = await phone.$$eval('#fixef-table tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.estimate)));
+      fx.forEach((b, j) => expect(Math.abs(b - gfit.beta[j]!) / Math.abs(gfit.beta[j]!)).toBeLessThan(1e-8));
+      const near = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-3, Math.abs(b)), what).toBeLessThan(1e-8);
+      await phone.select('#emm-type', 'response');
+      await phone.select('#emm-contrast', 'pairwise');
+      await phone.click('#emm-run');
+      await phone.waitForSelector('#emm-contrasts-table');
+      expect(await phone.$$eval('#emm-means-table th', (t) => t.map((x) => x.textContent))).toEqual(['period', 'prob', 'SE', 'df', 'asymp.LCL', 'asymp.UCL']);
+      const probs = await phone.$$eval('#emm-means-table tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.response)));
+      probs.forEach((p, i) => near(p, glib.rows[i]!.response!, 'prob'));
+      expect(await phone.$eval('#emm-contrasts-table', (e) => e.getAttribute('data-ratio-label'))).toBe('odds.ratio');
+      expect(await phone.$$eval('#emm-contrasts-table th', (t) => t.map((x) => x.textContent))).toContain('odds.ratio');
+      const ors = await phone.$$eval('#emm-contrasts-table tbody tr', (trs) => trs.map((tr) => ({ c: tr.getAttribute('data-contrast'), or: Number((tr as HTMLElement).dataset.response), p: Number((tr as HTMLElement).dataset.p), se: Number((tr as HTMLElement).dataset.se) })));
+      expect(ors.map((o) => o.c)).toEqual(gpairs.rows.map((r) => r.contrast));
+      // glmer's SEs (from the deviance's finite-difference Hessian) move by up to 3.2e-7 relative (seen) with those last
+      // digits of β, and Tukey's p-values (about 8 × the z ratio's relative change here) by up to 2.1e-6
+      ors.forEach((o, i) => expect(Math.abs(o.se - gpairs.rows[i]!.SE) / gpairs.rows[i]!.SE, 'SE').toBeLessThan(1e-5));
+      ors.forEach((o, i) => { near(o.or, gpairs.rows[i]!.response!, 'odds ratio'); expect(Math.abs(o.p - gpairs.rows[i]!.p) / gpairs.rows[i]!.p, 'p').toBeLessThan(1e-5); });
+      const notes = await phone.$$eval('#emm-notes li', (li) => li.map((x) => x.textContent));
+      expect(notes).toContain('Tests are performed on the log odds ratio scale');
+      expect(await phone.$$eval('#emm-plot svg circle', (c) => c.length)).toBe(4);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await expectPlotsUnscaled(phone);
+    } finally {
+      await phone.close();
+    }
+  }, 300_000);
+
+  test('the family list: negative binomial, Gamma and inverse Gaussian with their links; a Gamma(log) and a negative binomial fit as the library\'s, the latter\'s means as ratios', async () => {
+    const readFixture = (f: string) => readFileSync(join(ROOT, f), 'utf8');
+    const gammaCsv = readFixture('test/fixtures/gamma/gamma_log.csv');
+    const nbCsv = readFixture('test/fixtures/negbin/nbsim.csv');
+    const gfit = await glmer('y ~ x + (1 | g)', readCsv(gammaCsv).table, { family: 'Gamma', link: 'log', factors: ['g'] });
+    const nfit = await glmer('y ~ x + f + (1 | g) + (1 | h)', readCsv(nbCsv).table, { family: 'negative.binomial', factors: ['g', 'h'] });
+    const nbPairs = emmeans(nfit, '~ f', { type: 'response' }).pairs();
+    const page = await app!.openPage();
+    try {
+      const links = async (family: string) => {
+        await page.select('#family', family);
+        return page.$$eval('#link option', (o) => o.map((x) => (x as HTMLOptionElement).value));
+      };
+      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian']);
+      expect(await links('Gamma')).toEqual(['inverse', 'log', 'identity']);
+      expect(await links('inverse.gaussian')).toEqual(['1/mu^2', 'log', 'inverse', 'identity']);
+      expect(await links('negative.binomial')).toEqual(['log']);
+      expect(await text(page, '#family-note')).toMatch(/glmer\.nb/);
+      expect(await page.$eval('input[name="crit"][value="ml"]', (e) => (e as HTMLInputElement).checked)).toBe(true);
+      // Gamma(log)
+      await dropFile(page, 'gamma_log.csv', gammaCsv);
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('gamma_log.csv'));
+      await page.select('#backend', 'cpu');
+      if (!(await page.$eval('[data-factor="g"]', (e) => (e as HTMLInputElement).checked))) await page.click('[data-factor="g"]');
+      await page.select('#family', 'Gamma');
+      await page.select('#link', 'log');
+      await setFormula(page, 'y ~ x + (1 | g)');
+      await page.click('#fit');
+      await fitted(page);
+      expect(await text(page, '#fit-info')).toMatch(/GLMM, Gamma \(log\)/);
+      const beta = async () => page.$$eval('#fixef-table tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.estimate)));
+      (await beta()).forEach((b, j) => expect(Math.abs(b - gfit.beta[j]!) / Math.abs(gfit.beta[j]!)).toBeLessThan(1e-6));
+      // negative binomial, θ estimated; its means on the response scale and their ratios
+      await dropFile(page, 'nbsim.csv', nbCsv);
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('nbsim.csv'));
+      await page.select('#backend', 'cpu');
+      await page.select('#family', 'negative.binomial');
+      await setFormula(page, 'y ~ x + f + (1 | g) + (1 | h)');
+      await page.click('#fit');
+      await fitted(page);
+      expect(await text(page, '#fit-info')).toMatch(/GLMM, negative\.binomial/);
+      (await beta()).forEach((b, j) => expect(Math.abs(b - nfit.beta[j]!) / Math.max(0.1, Math.abs(nfit.beta[j]!))).toBeLessThan(1e-6));
+      await page.select('#emm-type', 'response');
+      await page.select('#emm-contrast', 'pairwise');
+      await page.click('#emm-run');
+      // the previous fit's covariate x is not kept as the choice: this fit's factor f is
+      expect(await page.$eval('#emm-specs', (e) => (e as HTMLSelectElement).value)).toBe('f');
+      await page.waitForSelector('#emm-contrasts-table');
+      expect(await page.$eval('#emm-contrasts-table', (e) => e.getAttribute('data-ratio-label'))).toBe('ratio');
+      const ratios = await page.$$eval('#emm-contrasts-table tbody tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.response)));
+      ratios.forEach((r, i) => expect(Math.abs(r - nbPairs.rows[i]!.response!) / nbPairs.rows[i]!.response!).toBeLessThan(1e-6));
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
   if (process.env.UPDATE_SCREENSHOTS) test('screenshots: the workbench at 1440 × 900 (sleepstudy with p-values and profile intervals, a meta-regression, a streamed fit) and at 390 × 844', async () => {
     const shot = async (page: Page, name: string) => {
       await page.mouse.move(2, 2);
