@@ -15,9 +15,10 @@ del <- unique(data$g)
 par <- list(theta = getME(fit, "theta"))
 control <- lmerControl(optCtrl = list(maxfun = 1000))
 first <- list()
-trefit <- system.time(for (d in del[seq_len(K)]) {
+st <- system.time(for (d in del[seq_len(K)]) {
   m <- suppressWarnings(update(fit, data = data, subset = (.groups != d), start = par, control = control))
   if (length(first) < 3) first[[as.character(d)]] <- unname(fixef(m))
-})[["elapsed"]]
+})
+trefit <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
 cat(toJSON(list(lme4 = as.character(packageVersion("lme4")), n = nrow(data), G = length(del), K = K, fitS = tfit,
-  refitsS = trefit, perRefitS = trefit / K, influenceEstimateS = trefit / K * length(del), firstBeta = first), auto_unbox = TRUE, digits = NA), "\n")
+  refitsS = trefit, refitsCpuS = cpu, perRefitS = trefit / K, perRefitCpuS = cpu / K, influenceEstimateS = trefit / K * length(del), firstBeta = first), auto_unbox = TRUE, digits = NA), "\n")

@@ -35,13 +35,16 @@ let t = performance.now();
 const fit = await lmer('y ~ x + (x | g)', table);
 const fitMs = performance.now() - t;
 t = performance.now();
+const cpu0 = process.cpuUsage();
 const infl = await fit.influence({ groups: 'g' });
 const inflMs = performance.now() - t;
+const cpu = process.cpuUsage(cpu0);
 const cooks = infl.cooksDistance();
 const fevals = infl.deleted.map((d) => d.feval);
 const top = Array.from(cooks, (_, i) => i).sort((a, b) => cooks[b] - cooks[a]).slice(0, 3);
 console.log(JSON.stringify({
-  n, G, fitMs: Math.round(fitMs), influenceMs: Math.round(inflMs), perRefitMs: +(inflMs / G).toFixed(2),
+  n, G, fitMs: Math.round(fitMs), influenceMs: Math.round(inflMs), influenceCpuMs: Math.round((cpu.user + cpu.system) / 1000), perRefitMs: +(inflMs / G).toFixed(2),
   fevalMedian: fevals.sort((a, b) => a - b)[G >> 1], notConverged: infl.deleted.filter((d) => !d.converged).length,
+  firstBeta: Object.fromEntries(infl.deleted.slice(0, 3).map((d) => [d.label, Array.from(d.beta)])),
   top: top.map((i) => ({ unit: infl.deleted[i].label, cooks: cooks[i], beta: Array.from(infl.deleted[i].beta) })),
 }));
