@@ -79,6 +79,9 @@ cases <- list(
   runCase("sleepstudy_case", Reaction ~ Days + (1 | Subject), sleep, "case"),
   runCase("sleepstudy_weighted_ml", Reaction ~ Days + (Days | Subject), sw, "Subject", reml = FALSE, weights = "w"),
   runCase("penicillin_plate", diameter ~ 1 + (1 | plate) + (1 | sample), pen, "plate"),
-  runCase("anova_types_factor", y ~ A + x + (1 | g), at, "g")
+  runCase("anova_types_factor", y ~ A + x + (1 | g), at, "g"),
+  # an offset (subset with the rows), and two terms of one factor (VarCorr's names Subject, Subject.1)
+  runCase("sleepstudy_offset", Reaction ~ Days + offset(10 * log(Days + 1)) + (Days | Subject), sleep, "Subject"),
+  runCase("sleepstudy_uncorrelated", Reaction ~ Days + (Days || Subject), sleep, "Subject")
 )
 writeLines(toJSON(list(lme4 = as.character(packageVersion("lme4")), cases = cases), auto_unbox = TRUE, digits = NA, pretty = FALSE, null = "null"), out)
