@@ -24,6 +24,7 @@ sleep <- rd("sleepstudy.csv"); sleep$Subject <- factor(sleep$Subject)
 sw <- rd("sleepstudy_weighted.csv"); sw$Subject <- factor(sw$Subject)
 pen <- rd("penicillin.csv")
 at <- rd("anova_types.csv")
+pastes <- rd("pastes.csv")
 
 # lme4's formulas (lme4 1.1-31 R/methods.R) on a set of deletions: dfbeta = β̂₋ᵢ − β̂,
 # dfbetas = dfbeta / √diag Var(β̂₋ᵢ), Cook's D_i = dfbeta_i' ((G − p)/(G p)) Var(β̂)⁻¹ dfbeta_i
@@ -82,6 +83,8 @@ cases <- list(
   runCase("anova_types_factor", y ~ A + x + (1 | g), at, "g"),
   # an offset (subset with the rows), and two terms of one factor (VarCorr's names Subject, Subject.1)
   runCase("sleepstudy_offset", Reaction ~ Days + offset(10 * log(Days + 1)) + (Days | Subject), sleep, "Subject"),
-  runCase("sleepstudy_uncorrelated", Reaction ~ Days + (Days || Subject), sleep, "Subject")
+  runCase("sleepstudy_uncorrelated", Reaction ~ Days + (Days || Subject), sleep, "Subject"),
+  # nested: deleting a batch leaves its casks (cask:batch levels) without rows, which lme4's refit drops
+  runCase("pastes_batch", strength ~ 1 + (1 | batch/cask), pastes, "batch")
 )
 writeLines(toJSON(list(lme4 = as.character(packageVersion("lme4")), cases = cases), auto_unbox = TRUE, digits = NA, pretty = FALSE, null = "null"), out)
