@@ -10,6 +10,7 @@
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
+ *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runEmmeans } from './inferenceCommands.js';
+import { runInfluence } from './influenceCommand.js';
 import { ENGINES } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
@@ -223,6 +225,20 @@ function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, specs: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runEmmeans({ file, formula, specs, ...opts }, io());
+    });
+
+  common(program
+    .command('influence')
+    .description("case-deletion influence (lme4's influence.merMod) of an lmer fit: the model refitted without each level of --groups (or each observation), Cook's distance and dfbetas by unit, largest Cook's distance first")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--groups <factor>', 'the grouping factor whose levels are deleted one at a time (default: each observation)')
+    .option('--maxfun <n>', "each refit's evaluation budget (lme4's default 1000)")
+    .option('--top <n>', "text output: the units with the largest Cook's distances shown (default 20; --json gives all)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runInfluence({ file, formula, ...opts }, io());
     });
   return program;
 }

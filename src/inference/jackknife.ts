@@ -69,14 +69,24 @@ function columnRows(X: Float64Array, n: number, p: number, keep: Int32Array): Fl
   return out;
 }
 
-const pick = (a: Float64Array, keep: Int32Array) => Float64Array.from(keep, (i) => a[i]);
+/** a[keep] (a loop: TypedArray.from with a map function goes through the iterator, 50× slower on 100k rows) */
+function pick(a: Float64Array, keep: Int32Array): Float64Array {
+  const out = new Float64Array(keep.length);
+  for (let j = 0; j < keep.length; j++) out[j] = a[keep[j]];
+  return out;
+}
 
 /** A block's rows `keep` (codes and its row-major n × q Z); levels unchanged. */
 function blockRows<B extends RandomBlock | GramRowsBlock>(b: B, keep: Int32Array): B {
   const q = b.q;
   const Z = new Float64Array(keep.length * q);
-  keep.forEach((i, r) => { for (let c = 0; c < q; c++) Z[r * q + c] = b.Z[i * q + c]; });
-  return { ...b, codes: Int32Array.from(keep, (i) => b.codes[i]), Z };
+  const codes = new Int32Array(keep.length);
+  for (let r = 0; r < keep.length; r++) {
+    const i = keep[r];
+    codes[r] = b.codes[i];
+    for (let c = 0; c < q; c++) Z[r * q + c] = b.Z[i * q + c];
+  }
+  return { ...b, codes, Z };
 }
 
 /** The LMM on the rows `keep` (the Gram rows, the blocks and n; Σ log w of the kept rows). */

@@ -21,6 +21,8 @@ import {
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
+import { type Influence, type InfluenceOptions, influenceLmm } from './influence.js';
+import { ModelError } from '../errors/errors.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -46,6 +48,8 @@ declare module '../lmm/lmmFit.js' {
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
+    /** lme4's influence(): the fit without each level of `groups` (or each observation), with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
+    influence(options?: InfluenceOptions): Promise<Influence>;
   }
 }
 
@@ -61,6 +65,8 @@ declare module '../glmm/glmmFit.js' {
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
+    /** refused: case-deletion influence is implemented for lmer fits only (lme4's influence.merMod also refits glmer fits) */
+    influence(options?: InfluenceOptions): Promise<Influence>;
   }
 }
 
@@ -74,6 +80,7 @@ Object.assign(LmmFit.prototype, {
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },
+  influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
@@ -91,6 +98,10 @@ Object.assign(GlmmFit.prototype, {
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
+  // async, so that the refusal is a rejected promise
+  async influence(this: GlmmFit) {
+    throw new ModelError("influence (case deletion) is implemented for lmer fits only: lme4's influence.merMod also refits glmer fits (from θ̂ and β̂), which this library does not do yet");
+  },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
     checkLme4Criterion(this, 'the parametric bootstrap');
