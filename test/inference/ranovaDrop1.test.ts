@@ -1,0 +1,87 @@
+/**
+ * lmerTest's ranova() (reduce.terms TRUE and FALSE) and drop1() (Satterthwaite, Kenward–Roger)
+ * against lmerTest 3.1-3 (test/oracle/ranova_drop1.R → test/fixtures/inference/ranova-drop1.json;
+ * every lme4 fit, the reduced models' too, run to tight tolerances). Our fits are compared as they
+ * are (not at lme4's θ): the refits of the reduced models are part of what is tested.
+ * Tolerances (worst seen in brackets): logLik and AIC 1e-9 relative [4.3e-12]; LRT 1e-7 absolute +
+ * 1e-7 relative [2.4e-9 absolute]; p 1e-6 relative, or 1e-12 absolute [1.3e-9]; npar and Df exact;
+ * row names exact. drop1: Sum Sq, Mean Sq, DenDF, F 1e-5 relative [5.5e-7], p 1e-5 relative, or
+ * 1e-12 absolute [2.3e-6]; NumDF exact; term names exact. drop1's differences are those of our
+ * optimum θ̂ against lme4's (the F tests are evaluated at each fit's own θ̂).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { lmer } from '../../src/index.js';
+import { loadDataFile, loadInference, rel } from '../helpers/inference.js';
+
+interface RanovaRef { name: string; npar: number; logLik: number; AIC: number; LRT: number | null; Df: number | null; p: number | null }
+interface Drop1Ref { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }
+interface Case {
+  name: string; data: string; formula: string; factors: string[]; reml: boolean; logLik: number;
+  ranova: RanovaRef[]; ranovaFull: RanovaRef[]; heading: string[];
+  drop1: Record<string, Drop1Ref[]>;
+}
+
+const cases = loadInference<Case[]>('ranova-drop1');
+const worst = { logLik: 0, LRT: 0, p: 0 };
+
+describe.each(cases.map((c) => [`${c.name} (${c.reml ? 'REML' : 'ML'})`, c] as const))('ranova: %s', (_, ref) => {
+  for (const reduceTerms of [true, false]) {
+    it(`reduceTerms ${reduceTerms}`, async () => {
+      const fit = await lmer(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
+      const table = await fit.ranova({ reduceTerms });
+      const want = reduceTerms ? ref.ranova : ref.ranovaFull;
+      expect(table.map((r) => r.name)).toEqual(want.map((r) => r.name));
+      table.forEach((row, k) => {
+        const w = want[k];
+        expect(row.npar).toBe(w.npar);
+        expect(rel(row.logLik, w.logLik)).toBeLessThan(1e-9);
+        expect(rel(row.AIC, w.AIC)).toBeLessThan(1e-9);
+        worst.logLik = Math.max(worst.logLik, rel(row.logLik, w.logLik));
+        if (w.LRT === null) {
+          expect(row.LRT).toBeNull();
+          expect(row.Df).toBeNull();
+          expect(row.p).toBeNull();
+          return;
+        }
+        expect(row.Df).toBe(w.Df);
+        expect(Math.abs(row.LRT! - w.LRT)).toBeLessThan(1e-7 + 1e-7 * Math.abs(w.LRT));
+        worst.LRT = Math.max(worst.LRT, Math.abs(row.LRT! - w.LRT));
+        if (w.p === null) expect(row.p).toBeNull();
+        else {
+          const d = Math.abs(row.p! - w.p);
+          if (d > 1e-12) expect(d / w.p).toBeLessThan(1e-6);
+          worst.p = Math.max(worst.p, d / Math.max(w.p, 1e-300));
+        }
+      });
+    });
+  }
+});
+
+const worstDrop1 = { rel: 0, p: 0 };
+describe.each(cases.map((c) => [`${c.name} (${c.reml ? 'REML' : 'ML'})`, c] as const))('drop1: %s', (_, ref) => {
+  for (const ddf of Object.keys(ref.drop1) as ('satterthwaite' | 'kenward-roger')[]) {
+    it(ddf, async () => {
+      const fit = await lmer(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
+      const rows = fit.drop1({ ddf });
+      const want = ref.drop1[ddf];
+      expect(rows.map((r) => r.term)).toEqual(want.map((r) => r.term));
+      rows.forEach((row, k) => {
+        const w = want[k];
+        expect(row.numdf).toBe(w.numdf);
+        for (const key of ['sumsq', 'meansq', 'dendf', 'F'] as const) {
+          expect(rel(row[key], w[key]), key).toBeLessThan(1e-5);
+          worstDrop1.rel = Math.max(worstDrop1.rel, rel(row[key], w[key]));
+        }
+        const d = Math.abs(row.p - w.p);
+        if (d > 1e-12) expect(d / w.p).toBeLessThan(1e-5);
+        worstDrop1.p = Math.max(worstDrop1.p, d / Math.max(w.p, 1e-300));
+      });
+    });
+  }
+});
+
+afterAll(() => {
+  // the worst differences seen (stated in the header)
+  // eslint-disable-next-line no-console
+  console.log('ranova worst:', worst, 'drop1 worst:', worstDrop1);
+});
