@@ -67,12 +67,12 @@ export async function ranovaTable(fit: LmmFit, options: RanovaOptions = {}): Pro
   }
   const formula = frame.formula;
   const structures = reducedStructures(formula.random, reduceTerms);
-  const modelText = `${frame.yname} ~ ${fixedPartText(formula)}${formula.random.map((r) => ` + ${r.text}`).join('')}`;
+  
   const full = { npar: fit.df, logLik: fit.logLik };
   const rows: RanovaRow[] = [{ name: '<none>', ...full, AIC: -2 * full.logLik + 2 * full.npar, LRT: null, Df: null, p: null, formula: formula.text }];
   const messages: string[] = [];
   for (const s of structures) {
-    const text = `${frame.yname} ~ ${fixedPartText(formula)}${s.random.map((r) => ` + ${r.text}`).join('')}`;
+    const text = modelText(formula, s.random);
     let reduced: { npar: number; logLik: number };
     if (s.random.length === 0) {
       const lm = lmLogLik(frame.X, frame.n, frame.p, workingResponse(frame), frame.weights ?? null, fit.reml);
@@ -88,14 +88,20 @@ export async function ranovaTable(fit: LmmFit, options: RanovaOptions = {}): Pro
     const p = Df > 0 ? (LRT > 0 ? pchisqUpper(LRT, Df) : 1) : null;
     rows.push({ name: s.name, ...reduced, AIC: -2 * reduced.logLik + 2 * reduced.npar, LRT, Df, p, formula: text });
   }
-  return { rows, model: modelText, messages };
+  return { rows, model: modelText(formula, formula.random), messages };
 }
 
-/** the fixed part as text: `1`, `0 + x`, `x + A + A:x` (terms in R's order), then the formula's offset(…) terms as written */
-function fixedPartText(formula: Formula): string {
-  const labels = formula.fixed.terms.map((t) => t.label);
-  const parts = formula.fixed.intercept ? (labels.length ? labels : ['1']) : ['0', ...labels];
-  return [...parts, ...offsetTexts(formula.text)].join(' + ');
+/**
+ * The model as lmerTest's heading writes it (update.formula's simplified terms): the fixed main
+ * effects and offsets, the random-effects terms (each a term of degree 1 there), then the fixed
+ * interactions by degree; "- 1" for a model without intercept.
+ */
+function modelText(formula: Formula, random: RandomTerm[]): string {
+  const main = formula.fixed.terms.filter((t) => t.vars.length === 1).map((t) => t.label);
+  const higher = formula.fixed.terms.filter((t) => t.vars.length > 1).map((t) => t.label);
+  const parts = [...main, ...offsetTexts(formula.text), ...random.map((r) => r.text), ...higher];
+  const rhs = parts.length ? parts.join(' + ') : '1';
+  return `${formula.response.label} ~ ${rhs}${formula.fixed.intercept ? '' : ' - 1'}`;
 }
 
 /** the `offset(…)` calls of a formula's text, their parentheses balanced */

@@ -11,6 +11,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { lmer } from '../../src/index.js';
+import { ranovaTable } from '../../src/inference/ranova.js';
+import { drop1Table } from '../../src/inference/drop1.js';
+import { printDrop1Table, printRanovaTable } from '../../src/inference/format.js';
 import { loadDataFile, loadInference, rel } from '../helpers/inference.js';
 
 interface RanovaRef { name: string; npar: number; logLik: number; AIC: number; LRT: number | null; Df: number | null; p: number | null }
@@ -19,6 +22,7 @@ interface Case {
   name: string; data: string; formula: string; factors: string[]; reml: boolean; logLik: number;
   ranova: RanovaRef[]; ranovaFull: RanovaRef[]; heading: string[];
   drop1: Record<string, Drop1Ref[]>;
+  printed: { ranova: string[]; ranovaFull: string[]; drop1: string[]; drop1KR?: string[] };
 }
 
 const cases = loadInference<Case[]>('ranova-drop1');
@@ -78,6 +82,30 @@ describe.each(cases.map((c) => [`${c.name} (${c.reml ? 'REML' : 'ML'})`, c] as c
       });
     });
   }
+});
+
+// the printed tables as lmerTest prints them (print.anova, 5 significant digits), of lmerTest's own
+// numbers (a sixth significant digit of DenDF is not fixed by the optimum: our θ̂ and lme4's differ by
+// 2.5e-7 relative where the criteria agree to 1e-12), with our row names and headings. drop1's
+// "Model:" line is the fit's formula as written; lme4 writes a formula with `||` expanded, so that
+// line is compared only for formulas without `||`.
+describe.each(cases.map((c) => [`${c.name} (${c.reml ? 'REML' : 'ML'})`, c] as const))('printed: %s', (_, ref) => {
+  it('ranova and drop1', async () => {
+    const fit = await lmer(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
+    const withRefNumbers = <T extends object, W extends object>(ours: T[], want: W[]) => ours.map((r, k) => ({ ...r, ...want[k] }));
+    const r = await ranovaTable(fit);
+    expect(printRanovaTable(withRefNumbers(r.rows, ref.ranova), r.model)).toEqual(ref.printed.ranova);
+    const rf = await ranovaTable(fit, { reduceTerms: false });
+    expect(printRanovaTable(withRefNumbers(rf.rows, ref.ranovaFull), rf.model)).toEqual(ref.printed.ranovaFull);
+    const drop = (want: string[], ddf: 'satterthwaite' | 'kenward-roger') => {
+      const d = drop1Table(fit, { ddf });
+      const got = printDrop1Table(withRefNumbers(d.rows, ref.drop1[ddf]), d.ddf, d.model);
+      if (ref.formula.includes('||')) { got[3] = want[3]; expect(d.model).toBe(ref.formula); }
+      expect(got).toEqual(want);
+    };
+    drop(ref.printed.drop1, 'satterthwaite');
+    if (ref.printed.drop1KR) drop(ref.printed.drop1KR, 'kenward-roger');
+  });
 });
 
 afterAll(() => {

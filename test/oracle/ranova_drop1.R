@@ -45,6 +45,11 @@ for (cs in cases) for (reml in c(TRUE, FALSE)) {
               heading = I(attr(ranova(m), "heading")))
   res$drop1 <- list(satterthwaite = drop1_rows(drop1(m, ddf = "Satterthwaite")))
   if (reml) res$drop1[["kenward-roger"]] <- drop1_rows(drop1(m, ddf = "Kenward-Roger"))
+  # the printed tables (print.anova with lmerTest's headings), for the text formatting
+  res$printed <- list(ranova = I(capture.output(print(ranova(m)))),
+                      ranovaFull = I(capture.output(print(ranova(m, reduce.terms = FALSE)))),
+                      drop1 = I(capture.output(print(drop1(m, ddf = "Satterthwaite")))))
+  if (reml) res$printed[["drop1KR"]] <- I(capture.output(print(drop1(m, ddf = "Kenward-Roger"))))
   out[[length(out) + 1]] <- res
 }
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
