@@ -60,6 +60,13 @@ describe('ranova and drop1 refuse', () => {
     expect(() => fit.drop1()).toThrow(/rank deficient \(1 of its 3 columns dropped: x2\)/);
   });
 
+  it("drop1 with Kenward-Roger's ddf and prior weights: Satterthwaite's, with the reason (pbkrtest ignores the weights)", async () => {
+    const fit = await lmer('Reaction ~ Days + (1 | Subject)', loadDataFile('sleepstudy_weighted.csv'), { factors: ['Subject'], weights: 'w' });
+    const d = drop1Table(fit, { ddf: 'kenward-roger' });
+    expect(d.ddf).toBe('satterthwaite');
+    expect(d.messages.join('\n')).toMatch(/Unable to compute Kenward-Roger's method \(.*prior weights.*\): using Satterthwaite instead/);
+  });
+
   it("drop1 with Kenward-Roger's ddf on an ML fit", async () => {
     const fit = await lmer(F, sleep(), { factors: ['Subject'], REML: false });
     expect(() => fit.drop1({ ddf: 'kenward-roger' })).toThrow(/only available for REML model fits/);

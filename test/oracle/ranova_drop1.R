@@ -30,26 +30,33 @@ cases <- list(
   list(name = "penicillin crossed", data = "penicillin.csv", formula = "diameter ~ 1 + (1 | plate) + (1 | sample)", factors = character(0)),
   list(name = "pastes nested", data = "pastes.csv", formula = "strength ~ 1 + (1 | batch/cask)", factors = character(0)),
   list(name = "two terms and a factor slope", data = "anova_types.csv", formula = "y ~ A + x + (1 | g) + (0 + x | g) + (A | item)", factors = character(0)),
-  list(name = "interactions", data = "anova_types.csv", formula = "y ~ A * B + x * z + (1 | g) + (1 | g:h)", factors = character(0))
+  list(name = "interactions", data = "anova_types.csv", formula = "y ~ A * B + x * z + (1 | g) + (1 | g:h)", factors = character(0)),
+  list(name = "slope without intercept", data = "sleepstudy.csv", formula = "Reaction ~ Days + (0 + Days | Subject)", factors = "Subject"),
+  list(name = "two slopes", data = "anova_types.csv", formula = "y ~ x + z + (x + z | g)", factors = character(0)),
+  list(name = "weighted", data = "sleepstudy_weighted.csv", formula = "Reaction ~ Days + (1 | Subject)", factors = "Subject", weights = "w")
 )
 out <- list()
 for (cs in cases) for (reml in c(TRUE, FALSE)) {
   dd <- read_case(cs$data, cs$factors)
   # ranova's refits are update(model, formula = ...): they keep the model's control (tight)
-  m <- lmerTest::lmer(as.formula(cs$formula), data = dd, REML = reml, control = tight)
-  res <- list(name = cs$name, data = cs$data, formula = cs$formula, factors = I(cs$factors), reml = reml,
+  # prior weights as a column of the data (lm's and lmer's weights argument evaluated in it)
+  m <- if (is.null(cs$weights)) lmerTest::lmer(as.formula(cs$formula), data = dd, REML = reml, control = tight) else
+    eval(bquote(lmerTest::lmer(.(as.formula(cs$formula)), data = dd, REML = .(reml), control = tight, weights = .(as.name(cs$weights)))))
+  res <- list(name = cs$name, data = cs$data, formula = cs$formula, factors = I(cs$factors), reml = reml, weights = if (is.null(cs$weights)) NA else cs$weights,
               R = R.version.string, lme4 = as.character(packageVersion("lme4")),
               lmerTest = as.character(packageVersion("lmerTest")),
               logLik = as.numeric(logLik(m)), theta = I(as.numeric(getME(m, "theta"))),
               ranova = ranova_rows(ranova(m)), ranovaFull = ranova_rows(ranova(m, reduce.terms = FALSE)),
               heading = I(attr(ranova(m), "heading")))
   res$drop1 <- list(satterthwaite = drop1_rows(drop1(m, ddf = "Satterthwaite")))
-  if (reml) res$drop1[["kenward-roger"]] <- drop1_rows(drop1(m, ddf = "Kenward-Roger"))
+  # Kenward-Roger: pbkrtest ignores prior weights (mixedgpu refuses them and uses Satterthwaite's)
+  kr <- reml && is.null(cs$weights)
+  if (kr) res$drop1[["kenward-roger"]] <- drop1_rows(drop1(m, ddf = "Kenward-Roger"))
   # the printed tables (print.anova with lmerTest's headings), for the text formatting
   res$printed <- list(ranova = I(capture.output(print(ranova(m)))),
                       ranovaFull = I(capture.output(print(ranova(m, reduce.terms = FALSE)))),
                       drop1 = I(capture.output(print(drop1(m, ddf = "Satterthwaite")))))
-  if (reml) res$printed[["drop1KR"]] <- I(capture.output(print(drop1(m, ddf = "Kenward-Roger"))))
+  if (kr) res$printed[["drop1KR"]] <- I(capture.output(print(drop1(m, ddf = "Kenward-Roger"))))
   out[[length(out) + 1]] <- res
 }
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
