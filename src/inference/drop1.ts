@@ -4,8 +4,11 @@
  * lmerTest's get_contrasts_marginal: term t's hypothesis is β_t = 0 on its own columns of X,
  *   L_t = I[cols(t), ·]   (rows of the p × p identity),
  * except for a model with at most one term or one column, where it is the term's type I hypothesis
- * (the Doolittle rows, src/inference/typeI.ts; the same row space for the last term). Each row is
- * contestMD's F test of L_t β = 0 (src/inference/contest.ts): no model is refitted.
+ * (the Doolittle rows, src/inference/typeI.ts; the same row space for the last term). Where lme4
+ * dropped aliased columns of X, the hypothesis is lmerTest's comparison of the designs with and
+ * without the term (get_Ldiffmat2, designDifference.ts), none (a row of NaN, lmerTest's NA) where the
+ * other terms span the term. Each row is contestMD's F test of L_t β = 0 (src/inference/contest.ts):
+ * no model is refitted.
  */
 import { ModelError } from '../errors/errors.js';
 import { dropScope } from '../formula/dropScope.js';
@@ -15,6 +18,8 @@ import { type FTest, contestMD } from './contest.js';
 import { type Ddf, checkDdf, ddfContext, fixedDesignOf } from './fitInference.js';
 import { termColumns } from './termColumns.js';
 import { typeIContrasts } from './typeI.js';
+import { designDifference } from './designDifference.js';
+import { refuseEngineRows } from './knownCovariance.js';
 
 export interface Drop1Row extends FTest { term: string }
 
@@ -33,20 +38,32 @@ export function drop1Table(fit: LmmFit, options: { ddf?: Ddf } = {}): Drop1Table
   const frame = fit.model.frame;
   const part = frame.formula.fixed;
   const scope = dropScope(part);
-  // lme4 dropped rank-deficient columns: lmerTest then builds each hypothesis from the design of the
-  // model without the term (get_Ldiffmat2), which is not done here
   const columnOf = (label: string) => frame.columns.get(label)!;
   const full = modelMatrix(part, columnOf, 0).names;
-  if (full.length !== frame.p) {
-    throw new ModelError(`drop1: the fixed-effects model matrix is rank deficient (${full.length - frame.p} of its ${full.length} columns dropped: ${full.filter((x) => !frame.xnames.includes(x)).join(', ')}); lmerTest then compares the design matrices of the model with and without each term, which is not available here: drop the aliased terms from the formula`);
+  const rankDeficient = full.length !== frame.p;
+  let hypotheses: { term: string; L: number[][] }[];
+  if (rankDeficient) {
+    // lme4 dropped aliased columns: each term's hypothesis from the design without it (lmerTest's
+    // get_Ldiffmat2, designDifference.ts), which needs the rows
+    refuseEngineRows(fit.model, 'drop1 of a rank-deficient fixed-effects design');
+    hypotheses = scope.map((t) => {
+      const X0 = modelMatrix({ intercept: part.intercept, terms: part.terms.filter((u) => u !== t) }, columnOf, frame.n);
+      const p0 = X0.columns.length;
+      const flat = new Float64Array(frame.n * p0);
+      X0.columns.forEach((c, j) => flat.set(c, j * frame.n));
+      return { term: t.label, L: designDifference(frame.X, frame.p, flat, p0, frame.n) };
+    });
+  } else {
+    const assign = termColumns(frame);
+    hypotheses = (frame.p <= 1 || part.terms.length <= 1)
+      ? typeIContrasts(frame, assign, fixedDesignOf(fit))
+      : part.terms.map((t, k) => ({ term: t.label, L: assign[k].map((c) => Array.from({ length: frame.p }, (_, j) => (j === c ? 1 : 0))) }));
   }
-  const assign = termColumns(frame);
-  const hypotheses = (frame.p <= 1 || part.terms.length <= 1)
-    ? typeIContrasts(frame, assign, fixedDesignOf(fit))
-    : part.terms.map((t, k) => ({ term: t.label, L: assign[k].map((c) => Array.from({ length: frame.p }, (_, j) => (j === c ? 1 : 0))) }));
+  // a term with no hypothesis (its columns all aliased with the others'): lmerTest's row of NA
+  const none: FTest = { sumsq: NaN, meansq: NaN, numdf: NaN, dendf: NaN, F: NaN, p: NaN };
   const rows = scope
     .map((t) => hypotheses.find((h) => h.term === t.label)!)
-    .filter((h) => h.L.length > 0)
-    .map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
+    .filter((h) => rankDeficient || h.L.length > 0)
+    .map((h) => ({ term: h.term, ...(h.L.length > 0 ? contestMD(ctx, h.L) : none) }));
   return { ddf: ctx.method, rows, model: frame.formula.text, messages };
 }

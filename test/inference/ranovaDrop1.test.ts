@@ -3,10 +3,11 @@
  * against lmerTest 3.1-3 (test/oracle/ranova_drop1.R → test/fixtures/inference/ranova-drop1.json;
  * every lme4 fit, the reduced models' too, run to tight tolerances). Our fits are compared as they
  * are (not at lme4's θ): the refits of the reduced models are part of what is tested.
- * Tolerances (worst seen in brackets): logLik and AIC 1e-9 relative [4.3e-12]; LRT 1e-7 absolute +
+ * Tolerances (worst seen in brackets, over two generations of the fixture: R's own optima vary by
+ * ~1e-7 in θ between runs of the script): logLik and AIC 1e-9 relative [4.3e-12]; LRT 1e-7 absolute +
  * 1e-7 relative [2.4e-9 absolute]; p 1e-6 relative, or 1e-12 absolute [1.3e-9]; npar and Df exact;
  * row names exact. drop1: Sum Sq, Mean Sq, DenDF, F 1e-5 relative [2.0e-6], p 1e-5 relative, or
- * 1e-12 absolute [2.3e-6]; NumDF exact; term names exact. drop1's differences are those of our
+ * 1e-12 absolute [2.6e-6]; NumDF exact; term names exact. drop1's differences are those of our
  * optimum θ̂ against lme4's (the F tests are evaluated at each fit's own θ̂; the criteria agree to
  * 4e-12 relative while θ̂ differs by ~1e-7 on flat or boundary optima, which Satterthwaite's df follows).
  * Cases: (Days | Subject), (Days || Subject), crossed (Penicillin), nested (Pastes, 1 | batch/cask),
@@ -23,7 +24,7 @@ import { printDrop1Table, printRanovaTable } from '../../src/inference/format.js
 import { loadDataFile, loadInference, rel } from '../helpers/inference.js';
 
 interface RanovaRef { name: string; npar: number; logLik: number; AIC: number; LRT: number | null; Df: number | null; p: number | null }
-interface Drop1Ref { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }
+interface Drop1Ref { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number | null; p: number }
 interface Case {
   name: string; data: string; formula: string; factors: string[]; reml: boolean; weights: string | null; logLik: number;
   ranova: RanovaRef[]; ranovaFull: RanovaRef[]; heading: string[];
@@ -77,10 +78,16 @@ describe.each(cases.map((c) => [`${c.name} (${c.reml ? 'REML' : 'ML'})`, c] as c
       expect(rows.map((r) => r.term)).toEqual(want.map((r) => r.term));
       rows.forEach((row, k) => {
         const w = want[k];
+        if (w.F === null) {
+          // lmerTest's row of NA: the other terms span the term (a rank-deficient design)
+          expect([row.sumsq, row.meansq, row.numdf, row.dendf, row.F, row.p].every(Number.isNaN)).toBe(true);
+          return;
+        }
         expect(row.numdf).toBe(w.numdf);
         for (const key of ['sumsq', 'meansq', 'dendf', 'F'] as const) {
-          expect(rel(row[key], w[key]), key).toBeLessThan(1e-5);
-          worstDrop1.rel = Math.max(worstDrop1.rel, rel(row[key], w[key]));
+          const d = rel(row[key], w[key]!);
+          expect(d, key).toBeLessThan(1e-5);
+          worstDrop1.rel = Math.max(worstDrop1.rel, d);
         }
         const d = Math.abs(row.p - w.p);
         if (d > 1e-12) expect(d / w.p).toBeLessThan(1e-5);
@@ -105,7 +112,8 @@ describe.each(cases.map((c) => [`${c.name} (${c.reml ? 'REML' : 'ML'})`, c] as c
     expect(printRanovaTable(withRefNumbers(rf.rows, ref.ranovaFull), rf.model)).toEqual(ref.printed.ranovaFull);
     const drop = (want: string[], ddf: 'satterthwaite' | 'kenward-roger') => {
       const d = drop1Table(fit, { ddf });
-      const got = printDrop1Table(withRefNumbers(d.rows, ref.drop1[ddf]), d.ddf, d.model);
+      const nums = ref.drop1[ddf].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? NaN : v])) as unknown as Drop1Ref);
+      const got = printDrop1Table(withRefNumbers(d.rows, nums) as Parameters<typeof printDrop1Table>[0], d.ddf, d.model);
       if (ref.formula.includes('||')) { got[3] = want[3]; expect(d.model).toBe(ref.formula); }
       expect(got).toEqual(want);
     };

@@ -2,7 +2,8 @@
 # lmerTest's ranova() (reduce.terms = TRUE and FALSE) and drop1() (Satterthwaite and Kenward-Roger)
 # for test/inference/ranovaDrop1.test.ts.
 # Usage (from the repository root): Rscript test/oracle/ranova_drop1.R
-# Writes test/fixtures/inference/ranova-drop1.json.
+# Writes test/fixtures/inference/ranova-drop1.json and test/fixtures/data/sleepstudy_dayf.csv (sleepstudy
+# with DayF, a copy of Days read as a factor).
 # Every lmer fit (the model and each of ranova's reduced models) runs lme4's optimizer to tight
 # tolerances, so that the optima, and not lme4's stopping rule, are the bar.
 # Needs: R with lme4, lmerTest (3.1-3), pbkrtest and jsonlite.
@@ -24,6 +25,12 @@ drop1_rows <- function(a) lapply(seq_len(nrow(a)), function(i) list(
   term = rownames(a)[i], sumsq = a[i, "Sum Sq"], meansq = a[i, "Mean Sq"], numdf = a[i, "NumDF"],
   dendf = a[i, "DenDF"], F = a[i, "F value"], p = a[i, "Pr(>F)"]))
 
+# a rank-deficient design: Days and a factor of its values (lme4 drops a column; lmerTest's drop1
+# then compares the designs with and without each term): sleepstudy with DayF = Days
+ss <- read.csv(file.path(root, "data", "sleepstudy.csv"))
+ss$DayF <- ss$Days
+write.csv(ss, file.path(root, "data", "sleepstudy_dayf.csv"), row.names = FALSE)
+
 cases <- list(
   list(name = "sleepstudy slope", data = "sleepstudy.csv", formula = "Reaction ~ Days + (Days | Subject)", factors = "Subject"),
   list(name = "sleepstudy uncorrelated", data = "sleepstudy.csv", formula = "Reaction ~ Days + (Days || Subject)", factors = "Subject"),
@@ -33,6 +40,7 @@ cases <- list(
   list(name = "interactions", data = "anova_types.csv", formula = "y ~ A * B + x * z + (1 | g) + (1 | g:h)", factors = character(0)),
   list(name = "slope without intercept", data = "sleepstudy.csv", formula = "Reaction ~ Days + (0 + Days | Subject)", factors = "Subject"),
   list(name = "two slopes", data = "anova_types.csv", formula = "y ~ x + z + (x + z | g)", factors = character(0)),
+  list(name = "rank-deficient design", data = "sleepstudy_dayf.csv", formula = "Reaction ~ Days + DayF + (1 | Subject)", factors = c("Subject", "DayF")),
   list(name = "weighted", data = "sleepstudy_weighted.csv", formula = "Reaction ~ Days + (1 | Subject)", factors = "Subject", weights = "w")
 )
 out <- list()
