@@ -8,7 +8,8 @@
  * row 0 (`<none>`) being the fit itself.
  *
  * The reduced models are built from the fit's model frame (its columns, rows and fixed part) with the
- * changed random-effects terms, not from the data again: nothing here re-reads data.
+ * changed random-effects terms, not from the data again: nothing here re-reads data. They are fitted
+ * on the CPU in float64 (the fit driver's reference), whatever backend fitted the model.
  */
 import { ModelError } from '../errors/errors.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
@@ -67,7 +68,6 @@ export async function ranovaTable(fit: LmmFit, options: RanovaOptions = {}): Pro
   }
   const formula = frame.formula;
   const structures = reducedStructures(formula.random, reduceTerms);
-  
   const full = { npar: fit.df, logLik: fit.logLik };
   const rows: RanovaRow[] = [{ name: '<none>', ...full, AIC: -2 * full.logLik + 2 * full.npar, LRT: null, Df: null, p: null, formula: formula.text }];
   const messages: string[] = [];
