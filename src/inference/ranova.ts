@@ -24,7 +24,7 @@ import { pchisqUpper } from '../stats/distributions.js';
 import { checkLme4Criterion } from './fitInference.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 import { lmLogLik } from './lmLogLik.js';
-import { reducedStructures } from './ranovaTerms.js';
+import { reducedStructures, writtenText } from './ranovaTerms.js';
 
 export interface RanovaOptions {
   /** lmerTest's reduce.terms (default true): reduce (x | g) to (1 | g); false: remove each term whole */
@@ -99,7 +99,7 @@ export async function ranovaTable(fit: LmmFit, options: RanovaOptions = {}): Pro
 function modelText(formula: Formula, random: RandomTerm[]): string {
   const main = formula.fixed.terms.filter((t) => t.vars.length === 1).map((t) => t.label);
   const higher = formula.fixed.terms.filter((t) => t.vars.length > 1).map((t) => t.label);
-  const parts = [...main, ...offsetTexts(formula.text), ...random.map((r) => r.text), ...higher];
+  const parts = [...main, ...offsetTexts(formula.text), ...random.map(writtenText), ...higher];
   const rhs = parts.length ? parts.join(' + ') : '1';
   return `${formula.response.label} ~ ${rhs}${formula.fixed.intercept ? '' : ' - 1'}`;
 }

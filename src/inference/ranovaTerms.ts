@@ -29,21 +29,27 @@ function lhsText(part: LinearPart): string {
 
 /** the term with a new lhs (its text rebuilt) */
 function withLhs(term: RandomTerm, lhs: LinearPart): RandomTerm {
-  return { ...term, lhs, text: `(${lhsText(lhs)} | ${term.groupLabel})` };
+  const { written: _, ...rest } = term;
+  return { ...rest, lhs, text: `(${lhsText(lhs)} | ${term.groupLabel})` };
+}
+
+/** the term as lme4's findbars leaves it and lmerTest's rows name it: its lhs as written (`(1 + x | g)`) */
+export function writtenText(term: RandomTerm): string {
+  return term.written === undefined ? term.text : `(${term.written} | ${term.groupLabel})`;
 }
 
 export function reducedStructures(random: RandomTerm[], reduceTerms: boolean): ReducedStructure[] {
   return random.flatMap((term, k) => {
     const others = random.filter((_, j) => j !== k);
     const scope = dropScope(term.lhs);
-    if (!reduceTerms || scope.length === 0) return [{ name: term.text, random: others }];
+    if (!reduceTerms || scope.length === 0) return [{ name: writtenText(term), random: others }];
     return scope.map((t) => {
       const lhs: LinearPart = term.lhs.terms.length === 1
         ? { intercept: true, terms: [] }
         : { intercept: term.lhs.intercept, terms: term.lhs.terms.filter((u) => u !== t) };
       const next = withLhs(term, lhs);
       const present = others.some((o) => o.text === next.text);
-      return { name: `${t.label} in ${term.text}`, random: present ? others : [...others, next] };
+      return { name: `${t.label} in ${writtenText(term)}`, random: present ? others : [...others, next] };
     });
   });
 }

@@ -40,6 +40,8 @@ cases <- list(
   list(name = "interactions", data = "anova_types.csv", formula = "y ~ A * B + x * z + (1 | g) + (1 | g:h)", factors = character(0)),
   list(name = "slope without intercept", data = "sleepstudy.csv", formula = "Reaction ~ Days + (0 + Days | Subject)", factors = "Subject"),
   list(name = "two slopes", data = "anova_types.csv", formula = "y ~ x + z + (x + z | g)", factors = character(0)),
+  list(name = "intercept written", data = "sleepstudy.csv", formula = "Reaction ~ Days + (1 + Days | Subject)", factors = "Subject"),
+  list(name = "factor and slope in one term", data = "anova_types.csv", formula = "y ~ A * x + (A + x | g)", factors = character(0)),
   list(name = "rank-deficient design", data = "sleepstudy_dayf.csv", formula = "Reaction ~ Days + DayF + (1 | Subject)", factors = c("Subject", "DayF")),
   list(name = "weighted", data = "sleepstudy_weighted.csv", formula = "Reaction ~ Days + (1 | Subject)", factors = "Subject", weights = "w")
 )
