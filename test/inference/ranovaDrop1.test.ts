@@ -10,8 +10,9 @@
  * 1e-12 absolute [2.6e-6]; NumDF exact; term names exact. drop1's differences are those of our
  * optimum θ̂ against lme4's (the F tests are evaluated at each fit's own θ̂; the criteria agree to
  * 4e-12 relative while θ̂ differs by ~1e-7 on flat or boundary optima, which Satterthwaite's df follows).
- * Cases: (Days | Subject), (Days || Subject), crossed (Penicillin), nested (Pastes, 1 | batch/cask),
- * two terms of one factor with a factor slope, fixed interactions, (0 + Days | Subject) alone (Df 0:
+ * Cases: (Days | Subject), (1 + Days | Subject) (rows named with the lhs as written), (Days || Subject),
+ * crossed (Penicillin), nested (Pastes, 1 | batch/cask), two terms of one factor with a factor slope,
+ * (A + x | g) under A * x, fixed interactions, (0 + Days | Subject) alone (Df 0:
  * no p-value), (x + z | g), prior weights (the linear model's weighted logLik); REML and ML each.
  * Kenward–Roger is compared for REML fits without prior weights (pbkrtest ignores weights; mixedgpu
  * uses Satterthwaite's there, ranovaRefusals.test.ts).
