@@ -154,7 +154,7 @@ export { anovaHypotheses, checkAnovaType } from './inference/anovaType.js';
 export { ranovaTable } from './inference/ranova.js';
 export type { RanovaOptions, RanovaRow, RanovaTable } from './inference/ranova.js';
 export { drop1Table } from './inference/drop1.js';
-export type { Drop1Row, Drop1Table } from './inference/drop1.js';
+export type { Drop1Options, Drop1Row, Drop1Table } from './inference/drop1.js';
 export { dropScope } from './formula/dropScope.js';
 export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';

@@ -70,14 +70,19 @@ export async function runRanova(args: RanovaArgs, io: CliIO): Promise<number> {
   }
 }
 
-export type Drop1Args = FitArgs;
+export interface Drop1Args extends FitArgs {
+  /** comma-separated marginal terms to test (lmerTest's scope) */
+  scope?: string;
+}
 
 /** Runs `mixedgpu drop1` (lmerTest's drop1: F tests of the marginal fixed-effects terms); returns the exit code. */
 export async function runDrop1(args: Drop1Args, io: CliIO): Promise<number> {
   try {
     const ddf = checkDdf(args.ddf);
-    const { fit } = await fitFromArgs({ ...args, ddf: undefined }, io);
-    const res = drop1Table(fit as LmmFit, { ddf });
+    const scope = args.scope === undefined ? undefined : args.scope.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const { scope: _, ...fitArgs } = args;
+    const { fit } = await fitFromArgs({ ...fitArgs, ddf: undefined }, io);
+    const res = drop1Table(fit as LmmFit, { ddf, scope });
     if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (args.json) {
       io.stdout(`${JSON.stringify({ ddf: res.ddf, model: res.model, rows: res.rows }, null, 2)}\n`);

@@ -220,6 +220,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'data file')
     .argument('<formula>', 'lme4 model formula')
     .option('--ddf <method>', 'satterthwaite (default) or kenward-roger')
+    .option('--scope <terms>', "comma-separated marginal terms to test (lmerTest's scope; default all)")
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)'))
     .addOption(rowEngine())

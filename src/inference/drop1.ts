@@ -10,7 +10,7 @@
  * other terms span the term. Each row is contestMD's F test of L_t β = 0 (src/inference/contest.ts):
  * no model is refitted.
  */
-import { ModelError } from '../errors/errors.js';
+import { ModelError, OptionError } from '../errors/errors.js';
 import { dropScope } from '../formula/dropScope.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
 import { LmmFit } from '../lmm/lmmFit.js';
@@ -31,13 +31,28 @@ export interface Drop1Table {
   messages: string[];
 }
 
-export function drop1Table(fit: LmmFit, options: { ddf?: Ddf } = {}): Drop1Table {
+export interface Drop1Options {
+  ddf?: Ddf;
+  /** lmerTest's scope: the marginal terms to test (default all; a term in another term is refused) */
+  scope?: string[];
+}
+
+export function drop1Table(fit: LmmFit, options: Drop1Options = {}): Drop1Table {
   if (!(fit instanceof LmmFit)) throw new ModelError("drop1 with Satterthwaite's or Kenward-Roger's ddf: only for linear mixed models (lmer fits), as lmerTest's drop1");
   const ddf = checkDdf(options.ddf);
   const { ctx, messages } = ddfContext(fit, ddf);
   const frame = fit.model.frame;
   const part = frame.formula.fixed;
-  const scope = dropScope(part);
+  const marginal = dropScope(part);
+  let scope = marginal;
+  if (options.scope !== undefined) {
+    if (!Array.isArray(options.scope) || options.scope.length === 0 || !options.scope.every((t) => typeof t === 'string')) {
+      throw new OptionError('scope', "drop1: 'scope' should be a list of names of terms to be dropped");
+    }
+    const bad = options.scope.filter((t) => !marginal.some((m) => m.label === t));
+    if (bad.length) throw new OptionError('scope', `drop1: only marginal terms can be dropped from the model (${bad.map((t) => `'${t}'`).join(', ')} ${bad.length > 1 ? 'are not' : 'is not'} among ${marginal.map((m) => `'${m.label}'`).join(', ') || 'none'})`);
+    scope = marginal.filter((m) => options.scope!.includes(m.label));
+  }
   const columnOf = (label: string) => frame.columns.get(label)!;
   const full = modelMatrix(part, columnOf, 0).names;
   const rankDeficient = full.length !== frame.p;

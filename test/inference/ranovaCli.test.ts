@@ -43,6 +43,15 @@ describe('mixedgpu ranova and drop1', () => {
     expect(r.stdout).toBe(`${ref.printed.drop1KR.join('\n')}\n`);
   });
 
+  it('drop1 --scope: the named marginal terms only', async () => {
+    const r = await capture((io) => runDrop1({ file: data('anova_types.csv'), formula: 'y ~ A * B + x * z + (1 | g)', scope: 'x:z', json: true, quiet: true }, io));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).rows.map((x: { term: string }) => x.term)).toEqual(['x:z']);
+    const bad = await capture((io) => runDrop1({ file: data('anova_types.csv'), formula: 'y ~ A * B + x * z + (1 | g)', scope: 'A', quiet: true }, io));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/only marginal terms can be dropped/);
+  });
+
   it('refuses a glmer fit and an unknown ddf, naming the problem', async () => {
     const g = await capture((io) => runRanova({ file: data('cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', family: 'binomial', quiet: true }, io));
     expect(g.code).toBe(1);

@@ -69,6 +69,14 @@ describe('ranova and drop1 refuse', () => {
     expect(d.messages.join('\n')).toMatch(/Unable to compute Kenward-Roger's method \(.*prior weights.*\): using Satterthwaite instead/);
   });
 
+  it("drop1's scope: a subset of the marginal terms (the same rows); a contained term or an empty scope refused", async () => {
+    const fit = await lmer('y ~ A * B + x * z + (1 | g)', loadDataFile('anova_types.csv'));
+    const all = fit.drop1();
+    expect(fit.drop1({ scope: ['x:z'] })).toEqual([all[1]]);
+    expect(() => fit.drop1({ scope: ['A'] })).toThrow("drop1: only marginal terms can be dropped from the model ('A' is not among 'A:B', 'x:z')");
+    expect(() => fit.drop1({ scope: [] })).toThrow(/'scope' should be a list of names of terms/);
+  });
+
   it("drop1 with Kenward-Roger's ddf on an ML fit", async () => {
     const fit = await lmer(F, sleep(), { factors: ['Subject'], REML: false });
     expect(() => fit.drop1({ ddf: 'kenward-roger' })).toThrow(/only available for REML model fits/);
