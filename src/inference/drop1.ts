@@ -40,7 +40,6 @@ export interface Drop1Options {
 export function drop1Table(fit: LmmFit, options: Drop1Options = {}): Drop1Table {
   if (!(fit instanceof LmmFit)) throw new ModelError("drop1 with Satterthwaite's or Kenward-Roger's ddf: only for linear mixed models (lmer fits), as lmerTest's drop1");
   const ddf = checkDdf(options.ddf);
-  const { ctx, messages } = ddfContext(fit, ddf);
   const frame = fit.model.frame;
   const part = frame.formula.fixed;
   const marginal = dropScope(part);
@@ -53,6 +52,7 @@ export function drop1Table(fit: LmmFit, options: Drop1Options = {}): Drop1Table 
     if (bad.length) throw new OptionError('scope', `drop1: only marginal terms can be dropped from the model (${bad.map((t) => `'${t}'`).join(', ')} ${bad.length > 1 ? 'are not' : 'is not'} among ${marginal.map((m) => `'${m.label}'`).join(', ') || 'none'})`);
     scope = marginal.filter((m) => options.scope!.includes(m.label));
   }
+  const { ctx, messages } = ddfContext(fit, ddf);
   const columnOf = (label: string) => frame.columns.get(label)!;
   const full = modelMatrix(part, columnOf, 0).names;
   const rankDeficient = full.length !== frame.p;
