@@ -49,7 +49,7 @@ describe('parseFormula: response', () => {
     });
     expect(f.fixed).toEqual({ intercept: true, terms: [mainTerm('period')] });
     expect(f.random).toEqual([
-      { lhs: { intercept: true, terms: [] }, group: ['herd'], groupLabel: 'herd', text: '(1 | herd)' },
+      { lhs: { intercept: true, terms: [] }, group: ['herd'], groupLabel: 'herd', text: '(1 | herd)', written: '1' },
     ]);
   });
 
@@ -75,6 +75,7 @@ describe('parseFormula: fixed effects', () => {
         group: ['Subject'],
         groupLabel: 'Subject',
         text: '(Days | Subject)',
+        written: 'Days',
       },
     ]);
   });
@@ -195,18 +196,18 @@ describe('parseFormula: random effects', () => {
     const interceptOnly: LinearPart = { intercept: true, terms: [] };
     const slopeOnly: LinearPart = { intercept: false, terms: [mainTerm('x')] };
     expect(f.random).toEqual([
-      { lhs: interceptOnly, group: ['g'], groupLabel: 'g', text: '(1 | g)' },
-      { lhs: { intercept: true, terms: [mainTerm('x')] }, group: ['g'], groupLabel: 'g', text: '(x | g)' },
-      { lhs: slopeOnly, group: ['g'], groupLabel: 'g', text: '(0 + x | g)' },
+      { lhs: interceptOnly, group: ['g'], groupLabel: 'g', text: '(1 | g)', written: '1' },
+      { lhs: { intercept: true, terms: [mainTerm('x')] }, group: ['g'], groupLabel: 'g', text: '(x | g)', written: 'x' },
+      { lhs: slopeOnly, group: ['g'], groupLabel: 'g', text: '(0 + x | g)', written: '0 + x' },
       // (x || g)
       { lhs: interceptOnly, group: ['g'], groupLabel: 'g', text: '(1 | g)' },
       { lhs: slopeOnly, group: ['g'], groupLabel: 'g', text: '(0 + x | g)' },
       // (1 | g1/g2), in lme4's order: the interaction first
-      { lhs: interceptOnly, group: ['g2', 'g1'], groupLabel: 'g2:g1', text: '(1 | g2:g1)' },
-      { lhs: interceptOnly, group: ['g1'], groupLabel: 'g1', text: '(1 | g1)' },
-      { lhs: interceptOnly, group: ['g1', 'g2'], groupLabel: 'g1:g2', text: '(1 | g1:g2)' },
-      { lhs: interceptOnly, group: ['a'], groupLabel: 'a', text: '(1 | a)' },
-      { lhs: interceptOnly, group: ['b'], groupLabel: 'b', text: '(1 | b)' },
+      { lhs: interceptOnly, group: ['g2', 'g1'], groupLabel: 'g2:g1', text: '(1 | g2:g1)', written: '1' },
+      { lhs: interceptOnly, group: ['g1'], groupLabel: 'g1', text: '(1 | g1)', written: '1' },
+      { lhs: interceptOnly, group: ['g1', 'g2'], groupLabel: 'g1:g2', text: '(1 | g1:g2)', written: '1' },
+      { lhs: interceptOnly, group: ['a'], groupLabel: 'a', text: '(1 | a)', written: '1' },
+      { lhs: interceptOnly, group: ['b'], groupLabel: 'b', text: '(1 | b)', written: '1' },
     ]);
     expect(f.offsets).toEqual([]);
   });
@@ -221,12 +222,17 @@ describe('parseFormula: random effects', () => {
     ]);
   });
 
+  it("keeps each '|' term's lhs as written, deparsed as R does (lmerTest's ranova names rows with it)", () => {
+    const f = parseFormula('y ~ x + (1+x|g) + ( 0+x + z |h)');
+    expect(f.random.map((r) => [r.text, r.written])).toEqual([['(x | g)', '1 + x'], ['(0 + x + z | h)', '0 + x + z']]);
+  });
+
   it('strength ~ 1 + (1 | batch/cask): groups cask:batch and batch', () => {
     const f = parseFormula('strength ~ 1 + (1 | batch/cask)');
     expect(f.fixed).toEqual({ intercept: true, terms: [] });
     expect(f.random).toEqual([
-      { lhs: { intercept: true, terms: [] }, group: ['cask', 'batch'], groupLabel: 'cask:batch', text: '(1 | cask:batch)' },
-      { lhs: { intercept: true, terms: [] }, group: ['batch'], groupLabel: 'batch', text: '(1 | batch)' },
+      { lhs: { intercept: true, terms: [] }, group: ['cask', 'batch'], groupLabel: 'cask:batch', text: '(1 | cask:batch)', written: '1' },
+      { lhs: { intercept: true, terms: [] }, group: ['batch'], groupLabel: 'batch', text: '(1 | batch)', written: '1' },
     ]);
   });
 

@@ -7,7 +7,11 @@
 import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
-import { printIntervals, printLrtTable } from '../inference/format.js';
+import { printDrop1Table, printIntervals, printLrtTable, printRanovaTable } from '../inference/format.js';
+import { ranovaTable } from '../inference/ranova.js';
+import { drop1Table } from '../inference/drop1.js';
+import { checkDdf } from '../inference/fitInference.js';
+import type { LmmFit } from '../lmm/lmmFit.js';
 import { checkBootType } from '../inference/bootCi.js';
 import type { EmmDdf, EmmWeights } from '../inference/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
@@ -35,6 +39,55 @@ export async function runAnova(args: AnovaArgs, io: CliIO): Promise<number> {
       io.stdout(`${JSON.stringify({ models: res.models, tests: res.tests }, null, 2)}\n`);
     } else {
       io.stdout(`${printLrtTable(res.names, basename(args.file ?? '', extname(args.file ?? '')), res.models, res.tests).join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface RanovaArgs extends Omit<FitArgs, 'ddf'> {
+  /** lmerTest's reduce.terms (commander's --no-reduce-terms sets false) */
+  reduceTerms?: boolean;
+}
+
+/** Runs `mixedgpu ranova` (lmerTest's ranova: likelihood-ratio tests of the random-effects terms); returns the exit code. */
+export async function runRanova(args: RanovaArgs, io: CliIO): Promise<number> {
+  try {
+    const { fit } = await fitFromArgs(args, io);
+    const res = await ranovaTable(fit as LmmFit, { reduceTerms: args.reduceTerms ?? true });
+    if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ model: res.model, rows: res.rows }, null, 2)}\n`);
+    } else {
+      io.stdout(`${printRanovaTable(res.rows, res.model).join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface Drop1Args extends FitArgs {
+  /** comma-separated marginal terms to test (lmerTest's scope) */
+  scope?: string;
+}
+
+/** Runs `mixedgpu drop1` (lmerTest's drop1: F tests of the marginal fixed-effects terms); returns the exit code. */
+export async function runDrop1(args: Drop1Args, io: CliIO): Promise<number> {
+  try {
+    const ddf = checkDdf(args.ddf);
+    const scope = args.scope === undefined ? undefined : args.scope.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const { scope: _, ...fitArgs } = args;
+    const { fit } = await fitFromArgs({ ...fitArgs, ddf: undefined }, io);
+    const res = drop1Table(fit as LmmFit, { ddf, scope });
+    if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ ddf: res.ddf, model: res.model, rows: res.rows }, null, 2)}\n`);
+    } else {
+      io.stdout(`${printDrop1Table(res.rows, res.ddf, res.model).join('\n')}\n`);
     }
     return 0;
   } catch (e) {

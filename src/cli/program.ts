@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
-import { runAnova, runConfint, runEmmeans } from './inferenceCommands.js';
+import { runAnova, runConfint, runDrop1, runEmmeans, runRanova } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { ENGINES } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
@@ -56,7 +56,7 @@ function io() {
   };
 }
 
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command();
   program
     .name('mixedgpu')
@@ -202,6 +202,34 @@ function buildProgram(): Command {
     .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB')
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runConfint({ file, formula, ...opts }, io());
+    });
+
+  common(program
+    .command('ranova')
+    .description("lmerTest's ranova: likelihood-ratio tests of the random-effects terms, each reduced ((x | g) to (1 | g)) or removed, refitted with the fit's REML or ML")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--no-reduce-terms', "remove each random-effects term whole instead of reducing it (lmerTest's reduce.terms = FALSE)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runRanova({ file, formula, ...opts }, io());
+    });
+
+  common(program
+    .command('drop1')
+    .description("lmerTest's drop1: F tests of the marginal fixed-effects terms with Satterthwaite's or Kenward-Roger's ddf")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--ddf <method>', 'satterthwaite (default) or kenward-roger')
+    .option('--scope <terms>', "comma-separated marginal terms to test (lmerTest's scope; default all)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .addOption(rowEngine())
+    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB')
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runDrop1({ file, formula, ...opts }, io());
     });
 
   common(program

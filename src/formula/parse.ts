@@ -806,7 +806,7 @@ function expandRandomTerm(bar: BinaryNode, text: string): RandomTerm[] {
   return parts.flatMap((part) =>
     groups.map((group) => {
       const groupLabel = group.join(':');
-      return { lhs: part, group, groupLabel, text: `(${lhsText(part)} | ${groupLabel})` };
+      return { lhs: part, group, groupLabel, text: `(${lhsText(part)} | ${groupLabel})`, ...(bar.op === '|' ? { written: deparse(bar.left) } : {}) };
     }),
   );
 }

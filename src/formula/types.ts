@@ -41,6 +41,11 @@ export interface RandomTerm {
   groupLabel: string;
   /** the text of this term as lme4 would write it, e.g. `(1 | Subject)`, `(0 + Days | Subject)` */
   text: string;
+  /**
+   * the lhs as written, as R's deparse writes it (`1 + Days`), for a term of a `|` bar; absent for the
+   * terms `||` makes. lme4's findbars keeps it, so lmerTest's ranova names its rows with it.
+   */
+  written?: string;
 }
 
 export type Response =

@@ -313,7 +313,8 @@ export function lme4TermOrder(nl: readonly number[]): number[] {
   return identity.sort((a, b) => nl[a] - nl[b] || a - b).reverse();
 }
 
-function buildReTerm(r: RandomTerm, position: number, g: FactorColumn, columnOf: (label: string) => Column, n: number, ones: () => Float64Array): ReTerm {
+/** One random-effects term's Z (its lhs's model matrix on the frame's columns) with its grouping factor. */
+export function buildReTerm(r: RandomTerm, position: number, g: FactorColumn, columnOf: (label: string) => Column, n: number, ones: () => Float64Array): ReTerm {
   const design = modelMatrix(r.lhs, columnOf, n, ones);
   const q = design.columns.length;
   if (q === 0) throw new ModelError(`random-effects term ${r.text} has no columns`);

@@ -134,7 +134,7 @@ export interface AnovaRow extends FTest { term: string }
  * What anova's hypotheses read of X (fixedDesign.ts): the frame's rows, or for a fit whose rows are in
  * an engine, A's XᵀX block (through the fixed-effects transform) and the term structure.
  */
-function fixedDesignOf(fit: LmmFit): FixedDesign | undefined {
+export function fixedDesignOf(fit: LmmFit): FixedDesign | undefined {
   const model = fit.model;
   if (!model.source) return undefined;
   const gram = referenceOf(fit, 'anova').chol.gram;

@@ -167,3 +167,29 @@ export function printIntervals(intervals: { name: string; lower: number | null; 
   };
   return printMatrix([fmt(lo), fmt(hi)], intervals.map((i) => i.name), [perc(a), perc(1 - a)], true);
 }
+
+/** lmerTest's ranova table: its heading (the model with its random-effects terms expanded) and npar, logLik, AIC, LRT, Df, Pr(>Chisq). */
+export function printRanovaTable(rows: { name: string; npar: number; logLik: number; AIC: number; LRT: number | null; Df: number | null; p: number | null }[], model: string): string[] {
+  return printAnova({
+    rowNames: rows.map((r) => r.name),
+    colNames: ['npar', 'logLik', 'AIC', 'LRT', 'Df', 'Pr(>Chisq)'],
+    columns: [
+      rows.map((r) => r.npar), rows.map((r) => r.logLik), rows.map((r) => r.AIC),
+      rows.map((r) => r.LRT ?? NaN), rows.map((r) => r.Df ?? NaN), rows.map((r) => r.p ?? NaN),
+    ],
+  }, ['ANOVA-like table for random-effects: Single term deletions', '', 'Model:', model]);
+}
+
+/** lmerTest's drop1 table: "Single term deletions using …'s method:", the model, and the anova table's columns. */
+export function printDrop1Table(rows: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[], method: 'satterthwaite' | 'kenward-roger', model: string): string[] {
+  const heading = [`Single term deletions using ${method === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's"} method:`, '', 'Model:', model];
+  const colNames = ['Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'];
+  // no marginal term (an intercept-only model): R prints the empty matrix's column names after the
+  // width of its row labels "[0,]" (a matrix without row names), and no legend
+  if (rows.length === 0) return [...heading, `${' '.repeat(4)} ${colNames.join(' ')}`];
+  return printAnova({
+    rowNames: rows.map((r) => r.term),
+    colNames,
+    columns: [rows.map((r) => r.sumsq), rows.map((r) => r.meansq), rows.map((r) => r.numdf), rows.map((r) => r.dendf), rows.map((r) => r.F), rows.map((r) => r.p)],
+  }, heading);
+}

@@ -20,6 +20,8 @@ import {
 } from './fitInference.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
+import { type Drop1Options, type Drop1Row, drop1Table } from './drop1.js';
+import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 import { type Influence, type InfluenceOptions, influenceLmm } from './influence.js';
 import { ModelError } from '../errors/errors.js';
@@ -34,6 +36,10 @@ declare module '../lmm/lmmFit.js' {
     contrast(L: number[][] | number[], options?: { ddf?: Ddf }): FTest & { t?: TTest };
     /** lme4's confint (profile by default, Wald, or the parametric bootstrap) */
     confint(options?: ConfintOptions): Promise<ConfintResult>;
+    /** lmerTest's ranova: likelihood-ratio tests of the random-effects terms, each reduced ({ reduceTerms: false }: removed) and refitted (src/inference/ranova.ts) */
+    ranova(options?: RanovaOptions): Promise<RanovaRow[]>;
+    /** lmerTest's drop1: the F test of each marginal fixed-effects term, Satterthwaite's (default) or Kenward–Roger's ddf (src/inference/drop1.ts) */
+    drop1(options?: Drop1Options): Drop1Row[];
     /** the parametric bootstrap (lme4's bootMer with confint's statistics) */
     bootstrap(options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }>;
     /** predictions (the linear predictor, as before; without newdata, of the fit's own rows) */
@@ -77,6 +83,8 @@ Object.assign(LmmFit.prototype, {
   anova(this: LmmFit, options?: { ddf?: Ddf; type?: AnovaTypeOption }) { return anovaTable(this, options).rows; },
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
+  async ranova(this: LmmFit, options?: RanovaOptions) { return (await ranovaTable(this, options)).rows; },
+  drop1(this: LmmFit, options?: Drop1Options) { return drop1Table(this, options).rows; },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },

@@ -69,6 +69,14 @@ export function buildLmm(formula: string | Formula, data: arrow.Table, options: 
   const f = mixedFormula(formula);
   const relmatGroups = Object.keys(options.relmat ?? {});
   const frame = buildModelFrame(f, data, { ...options, knownCovarianceGroups: relmatGroups });
+  return lmmFromFrame(f, frame, options);
+}
+
+/**
+ * Stage: a model frame → model (random blocks, θ layout, the rows of A); buildLmm's second half, also
+ * run on a frame whose random-effects terms were changed (ranova's reduced models, src/inference/ranova.ts).
+ */
+export function lmmFromFrame(f: Formula, frame: ModelFrame, options: LmmModelOptions = {}): LmmModel {
   const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: false }, options.relmat);
   const { Xc, yc } = mixed.fixed;
   const rows: GramInput = { n: frame.n, X: Xc, p: frame.p, y: yc, blocks: mixed.internalBlocks };
