@@ -2,6 +2,7 @@
  * Messages between the page (main.ts) and the worker (worker.ts). Large arrays travel as typed
  * arrays in the transfer list, never as arrays of objects.
  */
+import type { ContrastRow, EmmRow } from '../../src/inference/emmeans.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
 
@@ -167,36 +168,11 @@ export interface EmmVariable {
   levels: string[];
 }
 
-export interface EmmMeanRow {
-  /** the specs' and by variables' values, as emmeans labels them */
-  levels: Record<string, string>;
-  emmean: number;
-  SE: number;
-  df: number;
-  lower: number;
-  upper: number;
-  response?: number;
-  responseSE?: number;
-  responseLower?: number;
-  responseUpper?: number;
-}
+/** a mean as the library gives it (src/inference/emmeans.ts EmmRow), its levels as emmeans labels them */
+export type EmmMeanRow = Omit<EmmRow, 'levels'> & { levels: Record<string, string> };
 
-export interface EmmContrastRow {
-  contrast: string;
-  by: Record<string, string>;
-  estimate: number;
-  SE: number;
-  df: number;
-  lower: number;
-  upper: number;
-  /** t or z ratio */
-  ratio: number;
-  p: number;
-  response?: number;
-  responseSE?: number;
-  responseLower?: number;
-  responseUpper?: number;
-}
+/** a contrast as the library gives it (ContrastRow), its by values as emmeans labels them */
+export type EmmContrastRow = Omit<ContrastRow, 'by'> & { by: Record<string, string> };
 
 export interface EmmMsg {
   request: EmmRequest;

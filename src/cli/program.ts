@@ -172,19 +172,16 @@ export function buildProgram(): Command {
     .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
     .option('--quiet', 'no progress or notes on stderr');
 
-  common(program
+  rowEngineOptions(common(program
     .command('anova')
     .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML)')
     .argument('<file>', 'data file')
-    .argument('<formulas...>', 'two or more lme4 model formulas'))
-    .addOption(rowEngine())
-    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
-    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB')
+    .argument('<formulas...>', 'two or more lme4 model formulas')))
     .action(async (file: string, formulas: string[], opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runAnova({ file, formulas, ...opts }, io());
     });
 
-  common(program
+  rowEngineOptions(common(program
     .command('confint')
     .description('confidence intervals (lme4\'s confint, oldNames = FALSE): profile (default), wald or a parametric bootstrap')
     .argument('<file>', 'data file')
@@ -196,10 +193,7 @@ export function buildProgram(): Command {
     .option('--boot-type <type>', 'bootstrap interval (boot.ci\'s): perc (default, as lme4), basic, norm or bca')
     .option('--jackknife-factor <name>', 'bca: the grouping factor whose levels the jackknife leaves out (default: the only one)')
     .option('--ml', 'fit by maximum likelihood')
-    .option('--reml', 'fit by REML (the default)'))
-    .addOption(rowEngine())
-    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
-    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB')
+    .option('--reml', 'fit by REML (the default)')))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runConfint({ file, formula, ...opts }, io());
     });
@@ -216,7 +210,7 @@ export function buildProgram(): Command {
       process.exitCode = await runRanova({ file, formula, ...opts }, io());
     });
 
-  common(program
+  rowEngineOptions(common(program
     .command('drop1')
     .description("lmerTest's drop1: F tests of the marginal fixed-effects terms with Satterthwaite's or Kenward-Roger's ddf")
     .argument('<file>', 'data file')
@@ -224,10 +218,7 @@ export function buildProgram(): Command {
     .option('--ddf <method>', 'satterthwaite (default) or kenward-roger')
     .option('--scope <terms>', "comma-separated marginal terms to test (lmerTest's scope; default all)")
     .option('--ml', 'fit by maximum likelihood')
-    .option('--reml', 'fit by REML (the default)'))
-    .addOption(rowEngine())
-    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
-    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB')
+    .option('--reml', 'fit by REML (the default)')))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runDrop1({ file, formula, ...opts }, io());
     });
@@ -275,6 +266,14 @@ export function buildProgram(): Command {
  * anova's and confint's --engine: a file's rows read into memory, or A formed by the stream or DuckDB
  * (profile intervals and likelihood-ratio tests need only A; the bootstrap needs the rows and is refused)
  */
+/** --engine (memory, stream, duckdb) with the stream's batch size and DuckDB's memory limit, for the commands that refit from A */
+function rowEngineOptions(cmd: Command): Command {
+  return cmd
+    .addOption(rowEngine())
+    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB');
+}
+
 function rowEngine(): Option {
   return new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of the file) or duckdb (out of core; files and globs): the profile and likelihood-ratio tests work from the Gram matrix an engine forms, the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB').choices(ENGINES.filter((e) => e !== 'clickhouse'));
 }
