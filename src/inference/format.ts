@@ -138,6 +138,15 @@ export function printAnovaTable(rows: { term: string; sumsq: number; meansq: num
   }, [heading]);
 }
 
+/** car's Anova (Wald χ² tests) as it prints: "Analysis of Deviance Table (Type II Wald chisquare tests)", the response, the table. */
+export function printWaldAnova(rows: { term: string; chisq: number; df: number; p: number }[], type: 'II' | 'III', response: string): string[] {
+  return printAnova({
+    rowNames: rows.map((r) => r.term),
+    colNames: ['Chisq', 'Df', 'Pr(>Chisq)'],
+    columns: [rows.map((r) => r.chisq), rows.map((r) => r.df), rows.map((r) => r.p)],
+  }, [`Analysis of Deviance Table (Type ${type} Wald chisquare tests)`, '', `Response: ${response}`]);
+}
+
 /** lme4's anova(m0, m1, …) table: the header lines, then npar, AIC, BIC, logLik, deviance, Chisq, Df, Pr(>Chisq). */
 export function printLrtTable(
   names: string[], dataName: string,

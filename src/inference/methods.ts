@@ -22,6 +22,7 @@ import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
 import { type Drop1Options, type Drop1Row, drop1Table } from './drop1.js';
 import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
+import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 import { type Influence, type InfluenceOptions, influenceLmm } from './influence.js';
 import { ModelError } from '../errors/errors.js';
@@ -69,6 +70,8 @@ declare module '../glmm/glmmFit.js' {
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
     /** emmeans's estimated marginal means on the link or response scale (src/inference/emmeans.ts) */
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
+    /** car's Anova: a Wald χ² test per fixed-effects term, type 'II' (default) or 'III' (src/inference/waldAnova.ts) */
+    anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
     /** refused: case-deletion influence is implemented for lmer fits only (lme4's influence.merMod also refits glmer fits) */
@@ -105,6 +108,9 @@ Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
+  anova(this: GlmmFit, options: { type?: WaldType | 2 | 3 } = {}) {
+    return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));
+  },
   emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   // async, so that the refusal is a rejected promise
   async influence(this: GlmmFit) {
