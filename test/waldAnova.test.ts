@@ -19,6 +19,7 @@ import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { printWaldAnova } from '../src/inference/format.js';
 import { waldAnova } from '../src/inference/waldAnova.js';
+import { runFit } from '../src/cli/fitCommand.js';
 import '../src/inference/methods.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'car-anova');
@@ -57,5 +58,26 @@ describe("car's Anova (Wald χ²) of glmer fits", () => {
     expect(lines.slice(0, 4)).toEqual(['Analysis of Deviance Table (Type III Wald chisquare tests)', '', 'Response: cbind(incidence, size - incidence)', '             Chisq Df Pr(>Chisq)    ']);
     expect(lines[4]).toMatch(/^\(Intercept\) 36\.19\d* +1 +1\.789e-09 \*\*\*$/);
     expect(() => fit.anova({ type: 'I' as 'II' })).toThrow(/type must be 'II' \(car's default\) or 'III'/);
+  });
+});
+
+describe('mixedgpu fit --family … --type II|III', () => {
+  it("adds car's Wald χ² table to the summary and to the JSON", async () => {
+    const io = () => {
+      const out: string[] = [], err: string[] = [];
+      return { out, err, stdout: (s: string) => { out.push(s); }, stderr: (s: string) => { err.push(s); }, stderrIsTTY: false };
+    };
+    const args = { file: join(import.meta.dirname, 'fixtures', 'data', 'cbpp.csv'), formula: fx.cases[0].formula, family: 'binomial', factors: 'period,herd', quiet: true };
+    const a = io();
+    expect(await runFit({ ...args, type: 'III' }, a)).toBe(0);
+    expect(a.out.join('')).toContain('Analysis of Deviance Table (Type III Wald chisquare tests)');
+    const b = io();
+    expect(await runFit({ ...args, type: '2', json: true }, b)).toBe(0);
+    const j = JSON.parse(b.out.join('')) as { anovaType: string; anova: Record<string, { chisq: number; df: number; p: number }> };
+    expect(j.anovaType).toBe('II');
+    expect(rel(j.anova.period.chisq, arr(fx.cases[0].type2.chisq)[0])).toBeLessThan(5e-5);
+    const c = io();
+    expect(await runFit({ ...args, type: 'I' }, c)).toBe(1);
+    expect(c.err.join('')).toMatch(/type must be 'II' \(car's default\) or 'III'/);
   });
 });

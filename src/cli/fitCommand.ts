@@ -20,7 +20,8 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import { formatSummary } from '../lmm/summary.js';
 import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInference.js';
 import { checkAnovaType } from '../inference/anovaType.js';
-import { printCoefTable, printAnovaTable } from '../inference/format.js';
+import { printAnovaTable, printCoefTable, printWaldAnova } from '../inference/format.js';
+import { checkWaldType } from '../inference/waldAnova.js';
 import { chooseEngine, glmmEngineError, lmerThroughEngine } from './engines.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
@@ -374,8 +375,10 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
   try {
     const ddf = args.ddf === undefined ? undefined : checkDdf(args.ddf);
     if (ddf && args.family !== undefined) throw new CliError('--ddf is for linear mixed models (lmer): a GLMM\'s fixed effects get z tests');
-    const type = args.type === undefined ? undefined : checkAnovaType(args.type);
-    if (type && !ddf) throw new CliError('--type chooses the type of the anova that --ddf adds: give --ddf too');
+    // glmer: --type adds car's Wald χ² anova (II or III); lmer: the type of the anova that --ddf adds
+    const waldType = args.family !== undefined && args.type !== undefined ? checkWaldType(args.type) : undefined;
+    const type = args.type === undefined || waldType ? undefined : checkAnovaType(args.type);
+    if (type && !ddf) throw new CliError('--type chooses the type of the anova that --ddf adds: give --ddf too (or, for a GLMM, --family: car\'s Wald χ² anova)');
     if (args.ranef !== undefined && !args.json) throw new CliError('--ranef chooses how --json writes the random effects: give --json too');
     if (args.ranef !== undefined && !(RANEF_MODES as readonly string[]).includes(args.ranef)) {
       throw new CliError(`--ranef must be one of ${RANEF_MODES.join(', ')}, not '${args.ranef}'`);
@@ -398,6 +401,18 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
         const text = formatSummary(fit, { method, table: printCoefTable(coef.rows) });
         const anovaText = aov.rows.length ? ['', ...printAnovaTable(aov.rows, coef.ddf, aov.type)] : [];
         io.stdout(`${[text, ...anovaText].join('\n')}\n`);
+      }
+      return 0;
+    }
+    if (waldType && !('reml' in fit)) {
+      const rows = fit.anova({ type: waldType });
+      if (args.json) {
+        const j = fit.toJSON(jsonOptions);
+        j.anovaType = waldType;
+        j.anova = Object.fromEntries(rows.map((r) => [r.term, { chisq: r.chisq, df: r.df, p: r.p }]));
+        io.stdout(`${JSON.stringify(j, null, 2)}\n`);
+      } else {
+        io.stdout(`${[fit.summary(), '', ...printWaldAnova(rows, waldType, fit.model.frame.yname)].join('\n')}\n`);
       }
       return 0;
     }

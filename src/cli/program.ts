@@ -97,7 +97,7 @@ export function buildProgram(): Command {
     .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
     .option('--quiet', 'no progress or notes on stderr')
     .option('--ddf <method>', 'lmer: lmerTest\'s t tests and anova (type III unless --type) with satterthwaite or kenward-roger denominator df')
-    .option('--type <type>', 'with --ddf: the anova\'s type, I (sequential), II or III (default III); also 1, 2, 3')
+    .option('--type <type>', 'with --ddf: the anova\'s type, I (sequential), II or III (default III); also 1, 2, 3; with --family: car\'s Wald chi-square anova of type II or III')
     .addOption(new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB').choices([...ENGINES]))
     .option('--url <url>', 'clickhouse: the HTTP interface, e.g. http://127.0.0.1:8123 (user and password from CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)')
     .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
