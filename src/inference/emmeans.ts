@@ -38,7 +38,7 @@ export type EmmDdf = 'kenward-roger' | 'satterthwaite' | 'asymptotic';
 export type EmmWeights = 'equal' | 'proportional' | 'outer' | 'cells' | 'flat';
 
 export interface EmmeansOptions {
-  /** variables whose levels form separate groups (emmeans's `by`; also `'~ A | B'` in specs) */
+  /** variables whose levels form separate groups (emmeans's `by`; also `'~ A | B'` in specs; `'~ 1'` is the overall mean) */
   by?: string | string[];
   /** values of some variables of the reference grid: covariates' values, some of a factor's levels */
   at?: AtValues;
@@ -273,7 +273,7 @@ function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: 
   const grid = trend ? trendGrid(base, referenceGrid(fit.model, options.at, trend), trend.delta) : base;
   const names = grid.variables.map((v) => v.name);
   for (const v of [...parsed.specs, ...parsed.by]) {
-    if (names.includes(v)) continue;
+    if (names.includes(v) || (v === '1' && parsed.specs.includes(v))) continue;
     const grouping = fit.model.frame.reTerms.some((t) => t.term.group.includes(v));
     throw new OptionError('specs', `'${v}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})${grouping ? `; it groups random effects, which estimated marginal means average out (for its levels' predictions use predict or coef)` : ''}`);
   }
@@ -351,15 +351,18 @@ export class EmmGrid {
     this.type = settings.type;
     this.ddf = settings.inference.method;
     this.estimability = grid.estimability;
-    const use = [...specs, ...by].map((v) => grid.variables.findIndex((g) => g.name === v));
-    this.variables = use.map((k) => grid.variables[k]);
+    // '~ 1': the overall mean (emmeans's variable "1" at "overall"; by groups, the groups alone)
+    const use = [...specs, ...by].filter((v) => v !== '1').map((v) => grid.variables.findIndex((g) => g.name === v));
+    const overall = specs.includes('1') && use.length === 0;
+    const OVERALL: GridVariable = { name: '1', kind: 'factor', values: ['overall'], counted: false };
+    this.variables = [...(overall ? [OVERALL] : []), ...use.map((k) => grid.variables[k])];
     const avgd = grid.variables.map((_, k) => k).filter((k) => !use.includes(k) && grid.variables[k].values.length > 1);
     const { functions, values } = averageGrid(grid, use, avgd, settings.weights, settings.offset);
     this.functions = functions;
-    this.values = values;
+    this.values = overall ? values.map((v) => ['overall', ...v]) : values;
     const notes: string[] = [];
     if (avgd.length > 0) notes.push(`Results are averaged over the levels of: ${avgd.map((k) => grid.variables[k].name).join(', ')}`);
-    if (involvedInInteraction(fit, [...specs, ...by, ...(settings.trend ? [settings.trend] : [])])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
+    if (involvedInInteraction(fit, [...specs.filter((v) => v !== '1'), ...by, ...(settings.trend ? [settings.trend] : [])])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
     if (isLmm(fit)) notes.push(`Degrees-of-freedom method: ${this.ddf}`);
     // a transformed scale (emmeans's tran; emtrends drops it)
     const tran = settings.trend ? null : settings.scale.tran;

@@ -151,6 +151,8 @@ cases <- list(
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(emtrends(m2, ~ A, var = "x", lmer.df = "kenward-roger"))))))),
   list(name = "trend_z_log", model = "m2", specs = "~ B", var = "z", ddf = "satterthwaite", emm = tab(summary(emtrends(m2, ~ B, var = "z", lmer.df = "satterthwaite")))),
   list(name = "trend_x_at", model = "m2", specs = "~ A", var = "x", ddf = "asymptotic", at = list(x = 2), emm = tab(summary(emtrends(m2, ~ A, var = "x", lmer.df = "asymptotic", at = list(x = 2))))),
+  list(name = "overall", model = "m1", specs = "~ 1", ddf = "satterthwaite", emm = tab(summary(emmeans(m1, ~ 1, lmer.df = "satterthwaite")))),
+  list(name = "overall_by_B", model = "m1", specs = "~ 1 | B", ddf = "kenward-roger", emm = tab(summary(kr(m1, ~ 1 | B)))),
   list(name = "log_response_link", model = "mlog", specs = "~ A", ddf = "kenward-roger", emm = tab(summary(kr(mlog, ~ A))),
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(mlog, ~ A))))),
                         list(method = "custom", custom = list(a1_vs_rest = c(1, -0.5, -0.5), total = c(1, 1, 1)), result = tab(both(contrast(kr(mlog, ~ A), list(a1_vs_rest = c(1, -0.5, -0.5), total = c(1, 1, 1)))))))),
