@@ -16,7 +16,7 @@ import { DataError, ModelError, OptionError, showValue } from '../errors/errors.
 import { fixedVariables } from '../frame/covariates.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
 import type { MixedModel } from '../model/mixedModel.js';
-import { newDataColumns, newDataDesign } from '../results/predict.js';
+import { newDataDesign } from '../results/predict.js';
 import { symmetricEigen } from './eigen.js';
 import { refuseEngineRows } from './knownCovariance.js';
 
@@ -47,12 +47,18 @@ export interface ReferenceGrid {
 
 export type AtValues = Record<string, GridValue | GridValue[]>;
 
-/** The value of variable v in grid row r (the first variable varying fastest). */
-export function gridIndex(grid: Pick<ReferenceGrid, 'variables'>, r: number, v: number): number {
+/**
+ * The i-th digit of a combined index in mixed radix `sizes` (the first digit varying fastest): the value
+ * index of variable i in grid row `index` when `sizes` are the variables' numbers of values.
+ */
+export function digit(index: number, sizes: readonly number[], i: number): number {
   let stride = 1;
-  for (let k = 0; k < v; k++) stride *= grid.variables[k].values.length;
-  return Math.floor(r / stride) % grid.variables[v].values.length;
+  for (let j = 0; j < i; j++) stride *= sizes[j];
+  return Math.floor(index / stride) % sizes[i];
 }
+
+/** the grid's variables' numbers of values */
+export const gridSizes = (grid: Pick<ReferenceGrid, 'variables'>): number[] => grid.variables.map((v) => v.values.length);
 
 function checkAt(at: unknown, names: string[]): AtValues {
   if (at === undefined) return {};
@@ -112,9 +118,10 @@ export function referenceGrid(model: MixedModel & { source?: { engine: string; n
   const rows = variables.reduce((s, v) => s * v.values.length, 1);
   if (rows > 1_000_000) throw new ModelError(`emmeans: the reference grid would have ${rows} rows (the product of the numbers of levels of ${variables.filter((v) => v.values.length > 1).map((v) => `'${v.name}' (${v.values.length})`).join(', ')}); use 'at' to choose fewer values`);
   const grid = { variables, rows } as ReferenceGrid;
+  const sizes = gridSizes(grid);
   // the grid as new data: its design through predict's (factors recoded, expressions and scale() as fitted)
   const columns: Record<string, GridValue[]> = {};
-  variables.forEach((v, k) => { columns[v.name] = Array.from({ length: rows }, (_, r) => v.values[gridIndex(grid, r, k)]); });
+  variables.forEach((v, k) => { columns[v.name] = Array.from({ length: rows }, (_, r) => v.values[digit(r, sizes, k)]); });
   const table = gridTable(variables, columns, rows);
   const design = newDataDesign({ model }, table, { groups: false });
   const p = frame.p;
@@ -124,7 +131,7 @@ export function referenceGrid(model: MixedModel & { source?: { engine: string; n
   grid.X = X;
   grid.offset = offset;
   grid.counts = gridCounts(model, grid);
-  grid.estimability = estimability(model, table, rows);
+  grid.estimability = estimability(model, design.fixedFull!, rows);
   return grid;
 }
 
@@ -146,9 +153,10 @@ function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
   const n = frame.n;
   const counts = new Float64Array(grid.rows);
   // each counted variable's value index per data row (−1: a value not in the grid)
+  const sizes = gridSizes(grid);
   const strides: number[] = [];
   let stride = 1;
-  grid.variables.forEach((v) => { strides.push(stride); stride *= v.values.length; });
+  for (const size of sizes) { strides.push(stride); stride *= size; }
   const index = new Int32Array(n);
   grid.variables.forEach((v, k) => {
     if (!v.counted) return;
@@ -178,7 +186,7 @@ function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
   if (free.length > 0) {
     for (let r = 0; r < grid.rows; r++) {
       let base = r;
-      for (const k of free) base -= gridIndex(grid, r, k) * strides[k];
+      for (const k of free) base -= digit(r, sizes, k) * strides[k];
       counts[r] = counts[base];
     }
   }
@@ -190,10 +198,9 @@ function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
  * (eigenvectors of XᵀX with eigenvalues below 1e-7 of the largest, as a rank test) and the grid's
  * full design. A linear function ℓ is estimable when ‖Nᵀℓ‖² ≤ 1e-8 ‖ℓ‖².
  */
-function estimability(model: MixedModel, table: arrow.Table, rows: number): ReferenceGrid['estimability'] {
+function estimability(model: MixedModel, gridFull: { names: string[]; columns: Float64Array[] }, rows: number): ReferenceGrid['estimability'] {
   const { frame } = model;
   // the grid's full design has the data's columns (every level is in the grid): none dropped, nothing to check
-  const gridFull = modelMatrix(frame.formula.fixed, newDataColumns({ model }, table), rows);
   if (gridFull.names.length === frame.p) return null;
   const full = modelMatrix(frame.formula.fixed, (label) => frame.columns.get(label)!, frame.n);
   const pf = full.names.length;

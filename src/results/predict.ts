@@ -126,6 +126,8 @@ export interface NewDataDesign {
    * of a named block that it does not name are zero.
    */
   blocks: { codes: Int32Array; Z: Float64Array[] }[] | null;
+  /** new data only: the fixed part's whole model matrix, aliased columns included (emmeans's estimability) */
+  fixedFull?: { names: string[]; columns: Float64Array[] };
 }
 
 /** A block `reForm` does not name: every row a new level (contributing zero), no columns. */
@@ -170,14 +172,13 @@ function reFormSelection(model: Pick<MixedModel, 'blocks' | 'frame'>, reForm: st
   return chosen;
 }
 
-/**
- * The formula's variables of new data by label, evaluated and coded as the fit's (factors recoded to
- * the fitted levels, expressions and scale() as fitted); `source` reads the raw columns.
- */
-function labelColumns(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, source: (name: string) => Column, columns: Map<string, Column>): (label: string) => Column {
-  const { frame } = fit.model;
+/** Stage: new data → its design (the fixed part; with `groups`, the grouping levels and Z). */
+export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, options: PredictOptions = {}): NewDataDesign {
+  const { frame, blocks } = fit.model;
   const n = newdata.numRows;
-  return (label: string): Column => {
+  const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
+  const columns = new Map<string, Column>();
+  const columnOf = (label: string): Column => {
     let c = columns.get(label);
     if (!c) {
       const fittedCol = frame.columns.get(label);
@@ -188,20 +189,6 @@ function labelColumns(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, s
     }
     return c;
   };
-}
-
-/** The formula's variables of new data by label, as the fit's design of new data reads them. */
-export function newDataColumns(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table): (label: string) => Column {
-  return labelColumns(fit, newdata, newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? [])), new Map());
-}
-
-/** Stage: new data → its design (the fixed part; with `groups`, the grouping levels and Z). */
-export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.Table, options: PredictOptions = {}): NewDataDesign {
-  const { frame, blocks } = fit.model;
-  const n = newdata.numRows;
-  const source = newDataSource(newdata, new Set(fit.model.frameOptions.factors ?? []));
-  const columns = new Map<string, Column>();
-  const columnOf = labelColumns(fit, newdata, source, columns);
   // fixed part: the same columns as the fit (after dropping rank-deficient ones)
   const design = modelMatrix(frame.formula.fixed, columnOf, n);
   const p = frame.p;
@@ -220,9 +207,9 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
     if (c.kind === 'factor') { for (let i = 0; i < n; i++) if (c.codes[i] < 0) missing[i] = 1; }
     else { for (let i = 0; i < n; i++) if (Number.isNaN(c.values[i])) missing[i] = 1; }
   }
-  if (options.groups === false) return { n, X, offset, missing, blocks: null };
+  if (options.groups === false) return { n, X, offset, missing, blocks: null, fixedFull: design };
   const chosen = options.reForm === undefined ? null : reFormSelection(fit.model, options.reForm, (lhs) => modelMatrix(lhs, columnOf, n));
-  if (chosen && chosen.every((c) => c === null)) return { n, X, offset, missing, blocks: null };
+  if (chosen && chosen.every((c) => c === null)) return { n, X, offset, missing, blocks: null, fixedFull: design };
   const re = blocks.map((blk, k) => {
     if (chosen && !chosen[k]) return unnamedBlock(n);
     // the group of each new row, by the fitted level names
@@ -245,7 +232,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
     const Z = chosen ? chosenColumns(n, blk.q, chosen[k]!) : blk.terms.flatMap((t) => modelMatrix(frame.reTerms[t.term].term.lhs, columnOf, n).columns);
     return { codes, Z };
   });
-  return { n, X, offset, missing, blocks: re };
+  return { n, X, offset, missing, blocks: re, fixedFull: design };
 }
 
 /**
