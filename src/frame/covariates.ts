@@ -6,7 +6,7 @@
  * with each row's index among them (emmeans's cov.keep = 2 keeps such a covariate, e.g. a 0/1
  * indicator, at both values and weighs them by their frequencies).
  */
-import type { Expr, Formula } from '../formula/types.js';
+import type { Expr, Formula, Term } from '../formula/types.js';
 import type { Column } from './columns.js';
 
 export interface CovariateSummary {
@@ -33,10 +33,16 @@ export function exprVariables(e: Expr, out: Set<string> = new Set()): Set<string
   return out;
 }
 
+/** The data columns a model term reads (`z` of `log(z)`; `a` and `b` of `a:b`). */
+export function termVariables(term: Term, out: Set<string> = new Set()): Set<string> {
+  for (const v of term.vars) exprVariables(v.expr, out);
+  return out;
+}
+
 /** The data columns of the fixed-effects terms and the offsets, in order of first appearance. */
 export function fixedVariables(formula: Formula): string[] {
   const out = new Set<string>();
-  for (const t of formula.fixed.terms) for (const v of t.vars) exprVariables(v.expr, out);
+  for (const t of formula.fixed.terms) termVariables(t, out);
   for (const e of formula.offsets) exprVariables(e, out);
   return [...out];
 }

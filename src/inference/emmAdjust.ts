@@ -80,25 +80,25 @@ export function adjustPValues(t: number[], df: number[], adjust: AdjustMethod, f
   const dfTukey = zapsmall(df.map((v) => (Number.isNaN(v) ? Infinity : v)));
   const p = new Array<number>(t.length).fill(NaN);
   let mLast = 0;
-  for (const rows of fam.byRows) {
+  fam.byRows.forEach((rows, g) => {
     const m = rows.length;
     mLast = m;
     if (isPAdjust(method)) {
       const ok = rows.filter((r) => !Number.isNaN(raw[r]));
       const adj = pAdjust(ok.map((r) => raw[r]), method, m);
       ok.forEach((r, i) => { p[r] = adj[i]; });
-      continue;
+      return;
     }
     rows.forEach((r) => {
       const at = Math.abs(t[r]), nu = df[r];
       switch (method) {
         case 'sidak': p[r] = 1 - Math.pow(1 - raw[r], m); break;
         case 'tukey': p[r] = ptukey(Math.SQRT2 * at, fam.famSize, dfTukey[r], false); break;
-        case 'scheffe': { const rk = fam.schefferRank![fam.byRows.indexOf(rows)]; p[r] = fUpper((t[r] * t[r]) / rk, rk, nu); break; }
+        case 'scheffe': { const rk = fam.schefferRank![g]; p[r] = fUpper((t[r] * t[r]) / rk, rk, nu); break; }
         case 'dunnettx': p[r] = 1 - dunnettxProbability(at, m, nu); break;
       }
     });
-  }
+  });
   return { p, adjust: method, notes, line: adjustLine('P value adjustment', method, fam, mLast, 'tests') };
 }
 

@@ -25,13 +25,12 @@
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
-import { qt } from '../stats/distributions.js';
 import { type DdfContext, contest1D, krDdf } from './contest.js';
 import { type AdjustMethod, type Family, adjustPValues, checkAdjust, criticalValues } from './emmAdjust.js';
 import { type ContrastMethod, type ContrastMethodOptions, contrastFamily } from './emmContrasts.js';
 import { ddfContext } from './fitInference.js';
-import { type AtValues, type GridValue, type GridVariable, type ReferenceGrid, gridIndex, isEstimable, referenceGrid } from './referenceGrid.js';
-import { exprVariables } from '../frame/covariates.js';
+import { type AtValues, type GridValue, type GridVariable, type ReferenceGrid, digit, gridSizes, isEstimable, referenceGrid } from './referenceGrid.js';
+import { termVariables } from '../frame/covariates.js';
 import { formatEmmTable } from './emmPrint.js';
 
 export type EmmDdf = 'kenward-roger' | 'satterthwaite' | 'asymptotic';
@@ -163,6 +162,34 @@ export function parseSpecs(specs: unknown, by: unknown): { specs: string[]; by: 
 }
 
 const isLmm = (fit: LmmFit | GlmmFit): fit is LmmFit => !('family' in fit.model);
+
+const maxLength = (groups: number[][]) => Math.max(...groups.map((g) => g.length));
+
+/**
+ * The family of some estimates for the adjustments: `byRows` indexes `functions` by `by` group, with
+ * famSize means in a family and, for Scheffé, each group's rank of its linear functions.
+ */
+function familyOf(byRows: number[][], functions: LinearFunction[], pairs: boolean, famSize: number): Family {
+  return { famSize, byRows, pairs, schefferRank: byRows.map((rows) => rank(rows.map((r) => functions[r].l))) };
+}
+
+/** the rank of some linear functions (R's qr rank, tolerance 1e-7 of the largest norm; non-estimable ones left out) */
+function rank(rows: Float64Array[]): number {
+  const basis: Float64Array[] = [];
+  const scale = Math.max(1e-300, ...rows.map((r) => Math.sqrt(r.reduce((s, x) => s + x * x, 0))));
+  for (const r0 of rows) {
+    if (r0.some((x) => Number.isNaN(x))) continue;
+    const r = Float64Array.from(r0);
+    for (let pass = 0; pass < 2; pass++) for (const b of basis) {
+      let d = 0;
+      for (let a = 0; a < r.length; a++) d += b[a] * r[a];
+      for (let a = 0; a < r.length; a++) r[a] -= d * b[a];
+    }
+    const nr = Math.sqrt(r.reduce((s, x) => s + x * x, 0));
+    if (nr > 1e-7 * scale) basis.push(r.map((x) => x / nr));
+  }
+  return basis.length;
+}
 
 function inferenceOf(fit: LmmFit | GlmmFit, ddf: EmmDdf | undefined, messages: string[]): Inference {
   const p = fit.model.frame.p;
@@ -341,7 +368,8 @@ export class EmmGrid {
   private readonly values: GridValue[][];
   private readonly settings: GridSettings;
   private readonly estimability: ReferenceGrid['estimability'];
-  private rowsCache: EmmRow[] | null = null;
+  /** the means, one row per combination of the specs and by variables (the first varying fastest) */
+  readonly rows: EmmRow[];
 
   constructor(fit: LmmFit | GlmmFit, grid: ReferenceGrid, specs: string[], by: string[], settings: GridSettings) {
     this.specs = specs;
@@ -369,26 +397,21 @@ export class EmmGrid {
     if (tran && this.type === 'link') notes.push(`Results are given on the ${tran} (not the response) scale.`);
     notes.push(`Confidence level used: ${this.level}`);
     if (tran && this.type === 'response') notes.push(`Intervals are back-transformed from the ${tran} scale`);
-    this.messages = [...settings.messages, ...notes];
-  }
-
-  /** The means, one row per combination of the specs and by variables (the first varying fastest). */
-  get rows(): EmmRow[] {
-    if (this.rowsCache) return this.rowsCache;
-    const { scale } = this.settings;
+    // the means and their intervals (adjusted within each by group as `adjust` asks)
     const est = this.functions.map((f) => this.evaluate(f));
-    const fam = this.family(this.groups(), false);
-    const { cv, line } = criticalValues(this.level, est.map((e) => e.df), this.settings.adjust, fam);
-    if (line) this.messages.push(line);
-    this.rowsCache = est.map((e, r) => {
-      const row: EmmRow = { levels: this.levelsOf(r), emmean: e.estimate, SE: e.se, df: e.df, lower: e.estimate - cv[r] * e.se, upper: e.estimate + cv[r] * e.se };
+    const groups = this.groups();
+    const cvs = criticalValues(this.level, est.map((e) => e.df), settings.adjust, familyOf(groups, this.functions, false, maxLength(groups)));
+    if (cvs.line) notes.push(cvs.line);
+    this.messages = [...settings.messages, ...notes];
+    const { scale } = settings;
+    this.rows = est.map((e, r) => {
+      const row: EmmRow = { levels: this.levelsOf(r), emmean: e.estimate, SE: e.se, df: e.df, lower: e.estimate - cvs.cv[r] * e.se, upper: e.estimate + cvs.cv[r] * e.se };
       if (this.backTransformed) {
         const a = scale.linkinv(row.lower), b = scale.linkinv(row.upper);
         Object.assign(row, { response: scale.linkinv(e.estimate), responseSE: Math.abs(scale.muEta(e.estimate)) * e.se, responseLower: Math.min(a, b), responseUpper: Math.max(a, b) });
       }
       return row;
     });
-    return this.rowsCache;
   }
 
   private levelsOf(r: number): Record<string, GridValue> {
@@ -419,28 +442,6 @@ export class EmmGrid {
     return [...map.values()];
   }
 
-  private family(groups: number[][], pairs: boolean, famSize?: number, rank?: number[]): Family {
-    return { famSize: famSize ?? Math.max(...groups.map((g) => g.length)), byRows: groups, pairs, schefferRank: rank ?? groups.map((g) => this.rank(g.map((r) => this.functions[r].l))) };
-  }
-
-  /** the rank of some linear functions (R's qr rank, tolerance 1e-7, of the zapsmall-ed rows) */
-  private rank(rows: Float64Array[]): number {
-    const basis: Float64Array[] = [];
-    const scale = Math.max(1e-300, ...rows.map((r) => Math.sqrt(r.reduce((s, x) => s + x * x, 0))));
-    for (const r0 of rows) {
-      if (r0.some((x) => Number.isNaN(x))) continue;
-      const r = Float64Array.from(r0);
-      for (let pass = 0; pass < 2; pass++) for (const b of basis) {
-        let d = 0;
-        for (let a = 0; a < r.length; a++) d += b[a] * r[a];
-        for (let a = 0; a < r.length; a++) r[a] -= d * b[a];
-      }
-      const nr = Math.sqrt(r.reduce((s, x) => s + x * x, 0));
-      if (nr > 1e-7 * scale) basis.push(r.map((x) => x / nr));
-    }
-    return basis.length;
-  }
-
   /**
    * Contrasts of the means within each by group (emmeans's contrast): a method of
    * src/inference/emmContrasts.ts or named coefficient vectors, with its default adjustment unless
@@ -455,11 +456,14 @@ export class EmmGrid {
     const inner = this.variables.map((_, k) => k).filter((k) => !byNames.includes(this.variables[k].name));
     const innerVars = inner.map((k) => this.variables[k]);
     const labels = contrastLabels(innerVars, this.values.map((vals) => inner.map((k) => vals[k])));
+    // each group's contrasts, and their indices among all (the adjustments' by groups)
     const rows: { fam: ReturnType<typeof contrastFamily>; group: number[]; c: number }[] = [];
+    const byRows: number[][] = [];
     let fam0: ReturnType<typeof contrastFamily> | null = null;
     for (const g of groups) {
       const fam = contrastFamily(method, g.map((r) => labels[r]), options);
       fam0 ??= fam;
+      byRows.push(fam.names.map((_, c) => rows.length + c));
       fam.names.forEach((_, c) => rows.push({ fam, group: g, c }));
     }
     if (!fam0) throw new ModelError('contrast: there are no means to contrast');
@@ -488,17 +492,7 @@ export class EmmGrid {
       return { l, full, offset, estimable };
     });
     const est = functions.map((f) => this.evaluate(f));
-    const byRows: number[][] = [];
-    let at = 0;
-    for (const g of groups) {
-      const m = contrastFamily(method, g.map((r) => labels[r]), options).names.length;
-      byRows.push(Array.from({ length: m }, (_, i) => at + i));
-      at += m;
-    }
-    const familyInfo: Family = {
-      famSize: Math.max(...groups.map((g) => g.length)), byRows, pairs: fam0.pairs,
-      schefferRank: byRows.map((rs) => this.rank(rs.map((i) => functions[i].l))),
-    };
+    const familyInfo = familyOf(byRows, functions, fam0.pairs, maxLength(groups));
     const df = est.map((e) => e.df);
     const tRatio = est.map((e) => e.estimate / e.se);
     const pv = adjustPValues(tRatio, df, adjust, familyInfo);
@@ -605,12 +599,14 @@ export class EmmContrasts {
 function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], weights: EmmWeights, offsetValue: number | undefined): { functions: LinearFunction[]; values: GridValue[][] } {
   const p = grid.X.length / Math.max(grid.rows, 1);
   const pf = grid.estimability?.pFull ?? 0;
-  const dims = grid.variables.map((v) => v.values.length);
+  const dims = gridSizes(grid);
   const nUse = use.reduce((s, k) => s * dims[k], 1);
   const nAvg = avgd.reduce((s, k) => s * dims[k], 1);
   // emmeans: all-zero frequencies count as equal
   const counts = grid.counts.every((c) => c === 0) ? grid.counts.map(() => 1) : grid.counts;
-  const indexOf = (r: number, ks: number[]) => ks.reduce((acc, k, i) => acc + gridIndex(grid, r, k) * ks.slice(0, i).reduce((s, kk) => s * dims[kk], 1), 0);
+  // the combined index of some variables' values in grid row r (the first fastest)
+  const indexOf = (r: number, ks: number[]) => ks.reduce((acc, k, i) => acc + digit(r, dims, k) * ks.slice(0, i).reduce((s, kk) => s * dims[kk], 1), 0);
+  const avgdSizes = avgd.map((k) => dims[k]);
   const members: number[][] = Array.from({ length: nUse }, () => []);
   for (let r = 0; r < grid.rows; r++) {
     // the variables neither used nor averaged have one value
@@ -626,10 +622,10 @@ function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], weights
     const total = margin.reduce((s, x) => s + x, 0);
     const marginals = avgd.map((k) => {
       const m = new Float64Array(dims[k]);
-      for (let o = 0; o < nAvg; o++) m[gridIndexOf(o, avgd, dims, avgd.indexOf(k))] += margin[o];
+      for (let o = 0; o < nAvg; o++) m[digit(o, avgdSizes, avgd.indexOf(k))] += margin[o];
       return m;
     });
-    common = new Float64Array(nAvg).map((_, o) => avgd.reduce((s, k, i) => (s * marginals[i][gridIndexOf(o, avgd, dims, i)]) / total, total));
+    common = new Float64Array(nAvg).map((_, o) => avgd.reduce((s, _k, i) => (s * marginals[i][digit(o, avgdSizes, i)]) / total, total));
   }
   const functions = members.map((rows) => {
     const w = rows.map((r) => (common ? common[indexOf(r, avgd)] : weights === 'cells' ? counts[r] : counts[r] > 0 ? 1 : 0));
@@ -649,22 +645,14 @@ function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], weights
     const estimable = full ? isEstimable(grid.estimability!.nullBasis, full) : true;
     return { l, full, offset, estimable };
   });
-  const values = members.map((rows) => use.map((k) => grid.variables[k].values[gridIndex(grid, rows[0], k)]));
+  const values = members.map((rows) => use.map((k) => grid.variables[k].values[digit(rows[0], dims, k)]));
   return { functions, values };
-}
-
-/** the value index of the i-th of `ks` in the combined index o (the first fastest) */
-function gridIndexOf(o: number, ks: number[], dims: number[], i: number): number {
-  let stride = 1;
-  for (let j = 0; j < i; j++) stride *= dims[ks[j]];
-  return Math.floor(o / stride) % dims[ks[i]];
 }
 
 /** emmeans's note: some fixed-effects term holds every named variable and more. */
 function involvedInInteraction(fit: LmmFit | GlmmFit, names: string[]): boolean {
   return fit.model.frame.formula.fixed.terms.some((t) => {
-    const vars = new Set<string>();
-    for (const v of t.vars) exprVariables(v.expr, vars);
+    const vars = termVariables(t);
     return names.every((n) => vars.has(n)) && vars.size > names.length;
   });
 }

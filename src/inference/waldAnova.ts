@@ -13,7 +13,7 @@
  * Terms left without columns (aliased) are left out.
  */
 import type { ModelFrame } from '../frame/modelFrame.js';
-import { exprVariables } from '../frame/covariates.js';
+import { termVariables } from '../frame/covariates.js';
 import { pchisqUpper } from '../stats/distributions.js';
 import { OptionError } from '../errors/errors.js';
 import { inverse, symmetricEigen } from './eigen.js';
@@ -55,7 +55,7 @@ export function waldAnova(frame: ModelFrame, beta: ArrayLike<number>, V: Float64
     return rows;
   }
   // type II: each term against the V-orthogonal complement of its relatives
-  const vars = terms.map((t) => { const s = new Set<string>(); for (const v of t.vars) exprVariables(v.expr, s); return s; });
+  const vars = terms.map((t) => termVariables(t));
   terms.forEach((t, k) => {
     if (cols[k].length === 0) return;
     const relatives = terms.map((_, j) => j).filter((j) => j !== k && [...vars[k]].every((v) => vars[j].has(v)));
