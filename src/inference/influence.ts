@@ -18,19 +18,15 @@
  * dropped by lme4's refit, changing β's length: it is refused, naming the unit.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
-import { CpuBackend } from '../backend/cpu/cpuBackend.js';
-import { formGramCpu } from '../backend/cpu/gram.js';
-import { lmmObjective } from '../lmm/deviance.js';
 import { LMM_OPTIMIZER } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
-import { solveLmm } from '../lmm/solution.js';
 import { Evaluations, abortError } from '../model/control.js';
-import { optimizeObjective, optimizerSettings } from '../model/fitObjective.js';
+import { optimizerSettings } from '../model/fitObjective.js';
 import { mapBeta, mapVcov } from '../model/fixedTransform.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { termCovariance } from '../results/components.js';
 import { checkLme4Criterion } from './fitInference.js';
-import { lmmOnRows } from './jackknife.js';
+import { lmmOnRows, refitLmm } from './jackknife.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 import { cooksDistance, dfbeta, dfbetas } from './influenceMeasures.js';
 
@@ -200,20 +196,15 @@ export async function influenceLmm(fit: LmmFit, options: InfluenceOptions = {}):
     const keep = keptRows(model.frame.n, rows[u]);
     const empty = emptyColumn(fit, keep);
     if (empty !== null) throw new ModelError(`without ${name} '${label}' the fixed effect '${empty}' has no data (lme4's refit drops its column, and its β₋ᵢ has fewer coefficients): influence over '${name}' cannot be computed for this model`);
-    const sub = lmmOnRows(model, keep);
-    const reference = new CpuBackend(formGramCpu(sub.rows), model.theta.length);
-    const evaluations = new Evaluations({ signal: options.signal });
-    let opt;
+    let refit;
     try {
-      opt = await optimizeObjective({ ...lmmObjective(sub, reference, reference), start: thetaC, startCandidates: undefined }, settings, evaluations);
+      refit = await refitLmm(lmmOnRows(model, keep), thetaC, settings, new Evaluations({ signal: options.signal }), true);
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       throw new ModelError(`the refit without ${name} '${label}' failed: ${(e as Error).message}`);
     }
-    // at θ̂₋ᵢ: the factor, then β̂₋ᵢ = R_X⁻¹ r_Xy and Var(β̂₋ᵢ) = σ̂₋ᵢ² R_X⁻¹R_X⁻ᵀ in the model's fixed effects
-    const x = Float64Array.from(opt.x);
-    reference.chol.factor(x);
-    const s = solveLmm(reference.chol, sub.frame.n, model.reml);
+    // at θ̂₋ᵢ: β̂₋ᵢ = R_X⁻¹ r_Xy and Var(β̂₋ᵢ) = σ̂₋ᵢ² R_X⁻¹R_X⁻ᵀ in the model's fixed effects
+    const { opt, x, solution: s } = refit;
     const beta = mapBeta(model.fixed, s.beta);
     const vcov = mapVcov(model.fixed, s.vcov);
     const theta = thetaToOriginal(model, x);

@@ -157,14 +157,23 @@ export function jackknifeLmm(
   stats: (th: Float64Array, sigma: number, betaC: Float64Array) => Float64Array, signal?: AbortSignal,
 ): Promise<Jackknife> {
   return jackknifeLevels(model, k, lmmOnRows, async (sub) => {
-    const backend = new CpuBackend(formGramCpu(sub.rows), model.theta.length);
-    const res = await optimizeObjective({ ...lmmObjective(sub, backend, backend), start: thetaC }, LMM_OPTIMIZER, new Evaluations({ signal }));
-    if (!Number.isFinite(res.fval)) throw new Error(`the criterion is ${res.fval} at the optimum`);
-    const x = Float64Array.from(res.x);
-    backend.chol.factor(x);
-    const s = solveLmm(backend.chol, sub.frame.n, model.reml);
-    return stats(x, s.sigma, s.beta);
+    const { opt, x, solution } = await refitLmm(sub, thetaC, LMM_OPTIMIZER, new Evaluations({ signal }));
+    if (!Number.isFinite(opt.fval)) throw new Error(`the criterion is ${opt.fval} at the optimum`);
+    return stats(x, solution.sigma, solution.beta);
   }, signal);
+}
+
+/**
+ * An LMM on some of its rows (lmmOnRows) refitted on the CPU in float64: the criterion (REML or ML,
+ * as the model) minimized from internal θ `start` (with the model's moment start as a candidate,
+ * unless `fromStartOnly`, lme4's refits from θ̂), then the solution (σ, β_c, Var(β_c)) at the optimum.
+ */
+export async function refitLmm(sub: LmmModel, start: Float64Array, settings: typeof LMM_OPTIMIZER, evaluations: Evaluations, fromStartOnly = false) {
+  const backend = new CpuBackend(formGramCpu(sub.rows), sub.theta.length);
+  const opt = await optimizeObjective({ ...lmmObjective(sub, backend, backend), start, ...(fromStartOnly ? { startCandidates: undefined } : {}) }, settings, evaluations);
+  const x = Float64Array.from(opt.x);
+  backend.chol.factor(x);
+  return { opt, x, solution: solveLmm(backend.chol, sub.frame.n, sub.reml) };
 }
 
 /** The jackknife of a GLMM's statistics: `refit(model without level i)` for each level of block k. */
