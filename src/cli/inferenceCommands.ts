@@ -7,9 +7,11 @@
 import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
-import { printDrop1Table, printIntervals, printLrtTable, printRanovaTable } from '../inference/format.js';
+import { printDrop1Table, printGlmmDrop1Table, printIntervals, printLrtTable, printRanovaTable } from '../inference/format.js';
 import { ranovaTable } from '../inference/ranova.js';
 import { drop1Table } from '../inference/drop1.js';
+import { drop1Glmm } from '../inference/glmmDrop1.js';
+import { GlmmFit } from '../glmm/glmmFit.js';
 import { checkDdf } from '../inference/fitInference.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { checkBootType } from '../inference/bootCi.js';
@@ -73,15 +75,37 @@ export async function runRanova(args: RanovaArgs, io: CliIO): Promise<number> {
 export interface Drop1Args extends FitArgs {
   /** comma-separated marginal terms to test (lmerTest's scope) */
   scope?: string;
+  /** glmer fits: lme4's test, chisq (default) or none */
+  test?: string;
 }
 
-/** Runs `mixedgpu drop1` (lmerTest's drop1: F tests of the marginal fixed-effects terms); returns the exit code. */
+/**
+ * Runs `mixedgpu drop1`: lmerTest's drop1 (F tests of the marginal fixed-effects terms) of an lmer
+ * fit, lme4's (each term dropped and the model refitted: npar, AIC, LRT, Pr(Chi)) of a glmer fit
+ * (--family); returns the exit code.
+ */
 export async function runDrop1(args: Drop1Args, io: CliIO): Promise<number> {
   try {
-    const ddf = checkDdf(args.ddf);
+    const glmm = args.family !== undefined;
+    if (glmm && args.ddf !== undefined) throw new CliError("--ddf is for lmer fits (lmerTest's F tests); a glmer fit's drop1 is lme4's likelihood-ratio test (--test chisq or none)");
+    if (!glmm && args.test !== undefined) throw new CliError("--test is for glmer fits (lme4's drop1, with --family); an lmer fit's drop1 is lmerTest's F test (--ddf)");
+    const test = args.test === undefined ? 'Chisq' : ({ chisq: 'Chisq', none: 'none' } as const)[args.test.toLowerCase() as 'chisq' | 'none'];
+    if (test === undefined) throw new CliError(`unknown --test '${args.test}' (choose chisq or none)`);
+    const ddf = glmm ? undefined : checkDdf(args.ddf);
     const scope = args.scope === undefined ? undefined : args.scope.split(',').map((t) => t.trim()).filter((t) => t !== '');
-    const { scope: _, ...fitArgs } = args;
+    const { scope: _, test: __, ...fitArgs } = args;
     const { fit } = await fitFromArgs({ ...fitArgs, ddf: undefined }, io);
+    if (fit instanceof GlmmFit) {
+      const showProgress = !args.quiet && io.stderrIsTTY === true;
+      const res = await drop1Glmm(fit, { test, scope, onProgress: showProgress ? (p) => io.stderr(`\r\x1b[Kdrop1: ${p.done}/${p.total} refits`) : undefined });
+      if (showProgress) io.stderr('\r\x1b[K');
+      if (args.json) {
+        io.stdout(`${JSON.stringify({ test: res.test, model: res.model, none: res.none, rows: res.rows }, null, 2)}\n`);
+      } else {
+        io.stdout(`${printGlmmDrop1Table(res.none, res.rows, res.test, res.model).join('\n')}\n`);
+      }
+      return 0;
+    }
     const res = drop1Table(fit as LmmFit, { ddf, scope });
     if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (args.json) {

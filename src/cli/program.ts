@@ -10,6 +10,7 @@
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
+ *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
@@ -212,10 +213,11 @@ export function buildProgram(): Command {
 
   rowEngineOptions(common(program
     .command('drop1')
-    .description("lmerTest's drop1: F tests of the marginal fixed-effects terms with Satterthwaite's or Kenward-Roger's ddf")
+    .description("drop1 of the marginal fixed-effects terms: lmerTest's F tests with Satterthwaite's or Kenward-Roger's ddf (lmer), or lme4's (glmer, --family): each term dropped and the model refitted, npar, AIC, LRT, Pr(Chi)")
     .argument('<file>', 'data file')
     .argument('<formula>', 'lme4 model formula')
-    .option('--ddf <method>', 'satterthwaite (default) or kenward-roger')
+    .option('--ddf <method>', 'lmer: satterthwaite (default) or kenward-roger')
+    .option('--test <name>', "glmer: lme4's test, chisq (default: the likelihood-ratio test) or none (npar and AIC only)")
     .option('--scope <terms>', "comma-separated marginal terms to test (lmerTest's scope; default all)")
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')))

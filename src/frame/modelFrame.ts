@@ -269,9 +269,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const { kept, dropped, residual } = residualCheck
     ? dropRankDeficientWithResidual(design, yw)
     : { ...dropRankDeficient(design), residual: Infinity };
-  if (dropped.length > 0) {
-    messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
-  }
+  if (dropped.length > 0) messages.push(rankDeficientMessage(dropped));
   const p = kept.columns.length;
   if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
   if (residualCheck) {
@@ -296,6 +294,12 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
   };
+}
+
+/** lme4's message when it drops aliased columns of X (the names of those dropped). */
+export function rankDeficientMessage(dropped: string[]): string {
+  const s = dropped.length > 1 ? 's' : '';
+  return `fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${s} / coefficient${s} (${dropped.join(', ')})`;
 }
 
 /**

@@ -13,6 +13,8 @@
 import { ModelError, OptionError } from '../errors/errors.js';
 import { dropScope } from '../formula/dropScope.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
+import type { LinearPart, Term } from '../formula/types.js';
+import { designWithout } from './fixedWithout.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import { type FTest, contestMD } from './contest.js';
 import { type Ddf, checkDdf, ddfContext, fixedDesignOf } from './fitInference.js';
@@ -37,21 +39,27 @@ export interface Drop1Options {
   scope?: string[];
 }
 
+/**
+ * The terms drop1 tests: the marginal terms of the fixed part (drop.scope), or those of them named in
+ * `scope` (in the model's order); a name that is not a marginal term is refused.
+ */
+export function drop1Scope(part: LinearPart, scope?: string[]): Term[] {
+  const marginal = dropScope(part);
+  if (scope === undefined) return marginal;
+  if (!Array.isArray(scope) || scope.length === 0 || !scope.every((t) => typeof t === 'string')) {
+    throw new OptionError('scope', "drop1: 'scope' should be a list of names of terms to be dropped");
+  }
+  const bad = scope.filter((t) => !marginal.some((m) => m.label === t));
+  if (bad.length) throw new OptionError('scope', `drop1: only marginal terms can be dropped from the model (${bad.map((t) => `'${t}'`).join(', ')} ${bad.length > 1 ? 'are not' : 'is not'} among ${marginal.map((m) => `'${m.label}'`).join(', ') || 'none'})`);
+  return marginal.filter((m) => scope.includes(m.label));
+}
+
 export function drop1Table(fit: LmmFit, options: Drop1Options = {}): Drop1Table {
   if (!(fit instanceof LmmFit)) throw new ModelError("drop1 with Satterthwaite's or Kenward-Roger's ddf: only for linear mixed models (lmer fits), as lmerTest's drop1");
   const ddf = checkDdf(options.ddf);
   const frame = fit.model.frame;
   const part = frame.formula.fixed;
-  const marginal = dropScope(part);
-  let scope = marginal;
-  if (options.scope !== undefined) {
-    if (!Array.isArray(options.scope) || options.scope.length === 0 || !options.scope.every((t) => typeof t === 'string')) {
-      throw new OptionError('scope', "drop1: 'scope' should be a list of names of terms to be dropped");
-    }
-    const bad = options.scope.filter((t) => !marginal.some((m) => m.label === t));
-    if (bad.length) throw new OptionError('scope', `drop1: only marginal terms can be dropped from the model (${bad.map((t) => `'${t}'`).join(', ')} ${bad.length > 1 ? 'are not' : 'is not'} among ${marginal.map((m) => `'${m.label}'`).join(', ') || 'none'})`);
-    scope = marginal.filter((m) => options.scope!.includes(m.label));
-  }
+  const scope = drop1Scope(part, options.scope);
   const { ctx, messages } = ddfContext(fit, ddf);
   const columnOf = (label: string) => frame.columns.get(label)!;
   const full = modelMatrix(part, columnOf, 0).names;
@@ -62,7 +70,7 @@ export function drop1Table(fit: LmmFit, options: Drop1Options = {}): Drop1Table 
     // get_Ldiffmat2, designDifference.ts), which needs the rows
     refuseEngineRows(fit.model, 'drop1 of a rank-deficient fixed-effects design');
     hypotheses = scope.map((t) => {
-      const X0 = modelMatrix({ intercept: part.intercept, terms: part.terms.filter((u) => u !== t) }, columnOf, frame.n);
+      const X0 = designWithout(frame, t);
       const p0 = X0.columns.length;
       const flat = new Float64Array(frame.n * p0);
       X0.columns.forEach((c, j) => flat.set(c, j * frame.n));

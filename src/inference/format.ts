@@ -202,3 +202,16 @@ export function printDrop1Table(rows: { term: string; sumsq: number; meansq: num
     columns: [rows.map((r) => r.sumsq), rows.map((r) => r.meansq), rows.map((r) => r.numdf), rows.map((r) => r.dendf), rows.map((r) => r.F), rows.map((r) => r.p)],
   }, heading);
 }
+
+/** lme4's drop1 of a glmer fit (print.anova): "Single term deletions", the model, npar, AIC (and LRT, Pr(Chi) for test = "Chisq"), the <none> row first. */
+export function printGlmmDrop1Table(none: { AIC: number }, rows: { term: string; npar: number; AIC: number; LRT?: number; p?: number | null }[], test: 'Chisq' | 'none', model: string): string[] {
+  const chisq = test === 'Chisq';
+  return printAnova({
+    rowNames: ['<none>', ...rows.map((r) => r.term)],
+    colNames: chisq ? ['npar', 'AIC', 'LRT', 'Pr(Chi)'] : ['npar', 'AIC'],
+    columns: [
+      [NaN, ...rows.map((r) => r.npar)], [none.AIC, ...rows.map((r) => r.AIC)],
+      ...(chisq ? [[NaN, ...rows.map((r) => r.LRT ?? NaN)], [NaN, ...rows.map((r) => r.p ?? NaN)]] : []),
+    ],
+  }, ['Single term deletions', '', 'Model:', model]);
+}

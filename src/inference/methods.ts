@@ -1,7 +1,7 @@
 /**
  * The inference methods of fitted models (issue 11's library interface): fit.coefficients({ ddf }),
  * fit.anova({ ddf, type }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
- * predict(newdata, { interval }) on lmer fits; confint and bootstrap on glmer fits; simulate(nsim,
+ * predict(newdata, { interval }) on lmer fits; confint, bootstrap and drop1 (lme4's) on glmer fits; simulate(nsim,
  * { seed, useU }) on both. The fit classes live below the
  * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
  * prototypes here; src/fit/lmer.ts and src/fit/glmer.ts load this module.
@@ -21,6 +21,7 @@ import {
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
 import { type Drop1Options, type Drop1Row, drop1Table } from './drop1.js';
+import { type GlmmDrop1Options, type GlmmDrop1Table, drop1Glmm } from './glmmDrop1.js';
 import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
 import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
@@ -74,6 +75,8 @@ declare module '../glmm/glmmFit.js' {
     anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
+    /** lme4's drop1(fit, test = "Chisq"): each marginal fixed-effects term dropped and the model refitted; npar, AIC, LRT, Pr(Chi) (src/inference/glmmDrop1.ts) */
+    drop1(options?: GlmmDrop1Options): Promise<GlmmDrop1Table>;
     /** refused: case-deletion influence is implemented for lmer fits only (lme4's influence.merMod also refits glmer fits) */
     influence(options?: InfluenceOptions): Promise<Influence>;
   }
@@ -112,6 +115,7 @@ Object.assign(GlmmFit.prototype, {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));
   },
   emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
+  drop1(this: GlmmFit, options?: GlmmDrop1Options) { return drop1Glmm(this, options); },
   // async, so that the refusal is a rejected promise
   async influence(this: GlmmFit) {
     throw new ModelError("influence (case deletion) is implemented for lmer fits only: lme4's influence.merMod also refits glmer fits (from θ̂ and β̂), which this library does not do yet");

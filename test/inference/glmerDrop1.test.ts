@@ -1,0 +1,164 @@
+/**
+ * drop1 of glmer fits (lme4 1.1-31's drop1.merMod, test = "Chisq" and "none") against
+ * test/oracle/glmer_drop1.R (fixtures test/fixtures/glmer-drop1/drop1.json): cbpp's period (logit,
+ * probit, nAGQ = 5, the proportion with prior weights), a Bernoulli model with two covariates and a
+ * covariate × factor interaction (y ~ x1 * f + x2: x2 and the 2-df x1:f dropped), a Poisson model with
+ * an offset and a 2-df factor.
+ *
+ * Two levels, as the other glmer references:
+ *   at R's parameters (no optimizer): each reduced model's exact Laplace/AGQ deviance at R's exact
+ *     optimum of it (θ, β) against R's value: 1e-7 absolute. Both evaluate the same function at the
+ *     same point with PIRLS converged to ~1e-12; this checks X₋ₜ (columns, coding, offset, weights).
+ *   at our optimum: our refits' −2ℓ against R's exact optima (the exact deviance minimized by
+ *     nloptwrap to ftol_abs 1e-13): −2ℓ, AIC and LRT within 1e-6 absolute (our stage 2 stops at a
+ *     radius of 1e-5 in scaled units, θ̂ and β̂ to ~1e-6, so −2ℓ — flat at the optimum — to ~1e-9),
+ *     p-values 1e-5 relative; npar exact. Against lme4's drop1 table itself: LRT and AIC within 1e-4,
+ *     the error of lme4's −2ℓ (glmer's Laplace deviance uses L one PIRLS step behind the mode: ~1e-5
+ *     at tolPwrss 1e-12, test/oracle/glmer_tight.R), p 1e-4 relative.
+ * Worst errors seen: at R's parameters 1.9e-11 (nAGQ = 5); at our optima −2ℓ/AIC 1.9e-11, LRT 8.7e-12,
+ * p 4.2e-12 relative (nAGQ = 5); against lme4's table AIC 3.9e-7, LRT 2.7e-7, p 1.3e-7 relative
+ * (probit, whose Fisher-scoring PIRLS leaves lme4's L furthest behind). The printed tables are R's
+ * text exactly.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { glmer } from '../../src/fit/glmer.js';
+import { drop1Glmm, glmmWithout } from '../../src/inference/glmmDrop1.js';
+import { PirlsEngine } from '../../src/glmm/pirls.js';
+import { ghRule } from '../../src/glmm/rmath.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
+import { dropScope } from '../../src/formula/dropScope.js';
+import { runDrop1 } from '../../src/cli/inferenceCommands.js';
+import { loadDataFile } from '../helpers/inference.js';
+
+const dataPath = (f: string) => join(import.meta.dirname, '..', 'fixtures', 'data', f);
+async function capture(run: (io: { stdout: (s: string) => void; stderr: (s: string) => void }) => Promise<number>) {
+  const out: string[] = [], err: string[] = [];
+  const code = await run({ stdout: (s) => out.push(s), stderr: (s) => err.push(s) });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+interface ExactFit { theta: number[] | number; beta: number[] | number; deviance: number; npar: number }
+interface Case {
+  name: string; data: string; formula: string; family: string; link: string; nAGQ: number; weights: string | null; factors: string[];
+  scope: string[];
+  lme4: { npar: number[]; AIC: number[]; LRT: number[]; p: number[]; noneAIC: number[]; heading: string[]; printed: string[]; printedNone: string[] };
+  exact: { full: ExactFit; reduced: ExactFit[]; npar: number[]; AIC: number[]; LRT: number[]; p: number[] };
+}
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'glmer-drop1', 'drop1.json'), 'utf8')) as { cases: Case[] };
+const arr = (v: number[] | number) => (Array.isArray(v) ? v : [v]);
+
+function fitCase(c: Case) {
+  return glmer(c.formula, loadDataFile(c.data), {
+    family: c.family as 'binomial', link: c.link as 'logit', nAGQ: c.nAGQ, factors: c.factors, ...(c.weights ? { weights: c.weights } : {}),
+  });
+}
+
+describe('drop1 of glmer fits against lme4', () => {
+  for (const c of fixture.cases) {
+    it(`${c.name}: the reduced models at R's optima`, async () => {
+      const fit = await fitCase(c);
+      const terms = dropScope(fit.model.frame.formula.fixed);
+      expect(terms.map((t) => t.label)).toEqual(c.scope);
+      let worst = 0;
+      terms.forEach((t, k) => {
+        const m = glmmWithout(fit.model, t);
+        const ref = c.exact.reduced[k];
+        expect(m.frame.p).toBe(arr(ref.beta).length);
+        const engine = new PirlsEngine(m.pirls);
+        const r = engine.run(thetaToInternal(m, arr(ref.theta)), Float64Array.from(arr(ref.beta)));
+        const dev = c.nAGQ > 1 ? engine.agq(ghRule(c.nAGQ)) : r.laplace;
+        worst = Math.max(worst, Math.abs(dev - ref.deviance));
+      });
+      expect(worst).toBeLessThan(1e-7);
+    }, 60_000);
+
+    it(`${c.name}: the table at our optima`, async () => {
+      const fit = await fitCase(c);
+      expect(Math.abs(fit.objective - c.exact.full.deviance)).toBeLessThan(1e-6);
+      const tab = await drop1Glmm(fit);
+      expect(tab.test).toBe('Chisq');
+      expect(tab.model).toBe(c.formula);
+      expect(tab.rows.map((r) => r.term)).toEqual(c.scope);
+      expect(tab.rows.map((r) => r.npar)).toEqual(c.exact.npar);
+      expect(tab.rows.map((r) => r.npar)).toEqual(c.lme4.npar);
+      const aic = [tab.none.AIC, ...tab.rows.map((r) => r.AIC)];
+      const errs = { aic: 0, lrt: 0, p: 0, aicLme4: 0, lrtLme4: 0, pLme4: 0 };
+      aic.forEach((a, k) => {
+        errs.aic = Math.max(errs.aic, Math.abs(a - c.exact.AIC[k]));
+        errs.aicLme4 = Math.max(errs.aicLme4, Math.abs(a - c.lme4.AIC[k]));
+      });
+      tab.rows.forEach((r, k) => {
+        errs.lrt = Math.max(errs.lrt, Math.abs(r.LRT! - c.exact.LRT[k]));
+        errs.lrtLme4 = Math.max(errs.lrtLme4, Math.abs(r.LRT! - c.lme4.LRT[k]));
+        errs.p = Math.max(errs.p, Math.abs(r.p! - c.exact.p[k]) / c.exact.p[k]);
+        errs.pLme4 = Math.max(errs.pLme4, Math.abs(r.p! - c.lme4.p[k]) / c.lme4.p[k]);
+      });
+      expect(errs.aic).toBeLessThan(1e-6);
+      expect(errs.lrt).toBeLessThan(1e-6);
+      expect(errs.p).toBeLessThan(1e-5);
+      expect(errs.aicLme4).toBeLessThan(1e-4);
+      expect(errs.lrtLme4).toBeLessThan(1e-4);
+      expect(errs.pLme4).toBeLessThan(1e-4);
+      // test = "none": lme4's npar and AIC columns alone
+      const none = await drop1Glmm(fit, { test: 'none' });
+      expect(none.rows.every((r) => r.LRT === undefined && r.p === undefined)).toBe(true);
+      none.rows.forEach((r, k) => expect(Math.abs(r.AIC - c.lme4.noneAIC[k + 1])).toBeLessThan(1e-4));
+    }, 120_000);
+  }
+});
+
+describe('drop1 of glmer fits: the method, the CLI, refusals', () => {
+  const cbpp = fixture.cases.find((c) => c.name === 'cbpp_period')!;
+  const inter = fixture.cases.find((c) => c.name === 'binomial_interaction')!;
+  const CBPP = 'cbind(incidence, size - incidence) ~ period + (1 | herd)';
+
+  it("fit.drop1() is lme4's table; --scope and an unknown term", async () => {
+    const fit = await fitCase(inter);
+    const tab = await fit.drop1({ scope: ['x1:f'] });
+    expect(tab.rows.map((r) => r.term)).toEqual(['x1:f']);
+    expect(Math.abs(tab.rows[0].LRT! - inter.exact.LRT[1])).toBeLessThan(1e-6);
+    await expect(fit.drop1({ scope: ['x1'] })).rejects.toThrow(/only marginal terms can be dropped/);
+    await expect(fit.drop1({ test: 'F' as 'none' })).rejects.toThrow(/'Chisq' or 'none'/);
+  }, 60_000);
+
+  it("mixedgpu drop1 --family prints lme4's table (test Chisq and none) and --json", async () => {
+    for (const [c, file, formula, factors] of [[cbpp, 'cbpp.csv', CBPP, 'herd,period'], [inter, 'binomial_interaction.csv', inter.formula, undefined]] as const) {
+      const r = await capture((io) => runDrop1({ file: dataPath(file), formula, factors, family: 'binomial', quiet: true }, io));
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${c.lme4.printed.join('\n')}\n`);
+    }
+    const none = await capture((io) => runDrop1({ file: dataPath('cbpp.csv'), formula: CBPP, factors: 'herd,period', family: 'binomial', test: 'none', quiet: true }, io));
+    expect(none.stdout).toBe(`${cbpp.lme4.printedNone.join('\n')}\n`);
+    const j = await capture((io) => runDrop1({ file: dataPath('cbpp.csv'), formula: CBPP, factors: 'herd,period', family: 'binomial', json: true, quiet: true }, io));
+    const out = JSON.parse(j.stdout);
+    expect(out.test).toBe('Chisq');
+    expect(out.model).toBe(CBPP);
+    expect(Math.abs(out.none.AIC - cbpp.exact.AIC[0])).toBeLessThan(1e-6);
+    expect(out.rows[0].term).toBe('period');
+    expect(out.rows[0].npar).toBe(3);
+    expect(Math.abs(out.rows[0].LRT - cbpp.exact.LRT[0])).toBeLessThan(1e-6);
+  }, 60_000);
+
+  it('refuses --ddf with --family, --test without it, an unknown test', async () => {
+    const a = await capture((io) => runDrop1({ file: dataPath('cbpp.csv'), formula: CBPP, factors: 'herd,period', family: 'binomial', ddf: 'kenward-roger', quiet: true }, io));
+    expect([a.code, a.stderr]).toEqual([1, expect.stringMatching(/--ddf is for lmer fits/)]);
+    const b = await capture((io) => runDrop1({ file: dataPath('sleepstudy.csv'), formula: 'Reaction ~ Days + (1 | Subject)', test: 'chisq', quiet: true }, io));
+    expect([b.code, b.stderr]).toEqual([1, expect.stringMatching(/--test is for glmer fits/)]);
+    const c = await capture((io) => runDrop1({ file: dataPath('cbpp.csv'), formula: CBPP, factors: 'herd,period', family: 'binomial', test: 'F', quiet: true }, io));
+    expect([c.code, c.stderr]).toEqual([1, expect.stringMatching(/unknown --test 'F'/)]);
+  }, 60_000);
+
+  it('refuses fits with missing rows, priors and glmer.nb, naming why', async () => {
+    const t = loadDataFile('cbpp.csv');
+    const cols = Object.fromEntries(t.schema.fields.map((f) => [f.name, t.getChild(f.name)!.toArray() as ArrayLike<unknown>]));
+    const x = Array.from({ length: t.numRows }, (_, i) => (i === 3 ? NaN : i % 5));
+    const withNa = await glmer(`${CBPP.replace('~ period', '~ period + x')}`, { ...cols, x } as never, { family: 'binomial', factors: ['herd', 'period'] });
+    await expect(withNa.drop1()).rejects.toThrow(/dropped 1 rows for missing values/);
+    const prior = await glmer(CBPP, t, { family: 'binomial', factors: ['herd', 'period'], prior: 'blme' });
+    await expect(prior.drop1()).rejects.toThrow(/priors/);
+    const nb = await glmer('TICKS ~ YEAR + (1 | BROOD)', loadDataFile('grouseticks.csv'), { family: 'negative.binomial', factors: ['YEAR', 'BROOD'] });
+    await expect(nb.drop1()).rejects.toThrow(/glmer\.nb fit is not available/);
+  }, 120_000);
+});
