@@ -159,7 +159,7 @@ export { dropScope } from './formula/dropScope.js';
 export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';
 export type { EmmeansOptions, EmmRow, ContrastRow, ContrastOptions, EmmDdf, EmmWeights } from './inference/emmeans.js';
-export { Influence, INFLUENCE_MAXFUN, influenceLmm, varcovComponents } from './inference/influence.js';
+export { Influence, INFLUENCE_MAXFUN, influenceGlmm, influenceLmm, varcovComponents } from './inference/influence.js';
 export type { DeletedFit, InfluenceOptions, InfluenceProgress } from './inference/influence.js';
 export { cooksDistance, dfbeta, dfbetas } from './inference/influenceMeasures.js';
 export { referenceGrid } from './inference/referenceGrid.js';

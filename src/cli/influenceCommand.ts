@@ -1,13 +1,11 @@
 /**
- * `mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--json]`: lme4's influence(fit, groups)
+ * `mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--json]` (lmer, or glmer with --family): lme4's influence(fit, groups)
  * (src/inference/influence.ts) — the model refitted without each level of g (or each observation) —
  * printed as each unit's Cook's distance and dfbetas, largest Cook's distance first: the top 20 in the
  * text output, every unit in the JSON (with β̂₋ᵢ, θ̂₋ᵢ, σ̂₋ᵢ, var.cov.comps and Var(β̂₋ᵢ)).
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
-import { LmmFit } from '../lmm/lmmFit.js';
 import type { Influence } from '../inference/influence.js';
-import { ModelError } from '../errors/errors.js';
 
 export interface InfluenceArgs extends Omit<FitArgs, 'ddf'> {
   /** the grouping factor whose levels are deleted (absent: each observation) */
@@ -77,7 +75,6 @@ export async function runInfluence(args: InfluenceArgs, io: CliIO): Promise<numb
     const maxfun = positiveInteger(args.maxfun, 'maxfun');
     const top = positiveInteger(args.top, 'top') ?? 20;
     const { fit } = await fitFromArgs(args, io);
-    if (!(fit instanceof LmmFit)) throw new ModelError("influence (case deletion) is implemented for lmer fits only: lme4's influence.merMod also refits glmer fits, which this library does not do yet");
     const showProgress = !args.quiet && io.stderrIsTTY === true;
     const infl = await fit.influence({
       groups: args.groups, maxfun,

@@ -250,7 +250,7 @@ export function buildProgram(): Command {
 
   common(program
     .command('influence')
-    .description("case-deletion influence (lme4's influence.merMod) of an lmer fit: the model refitted without each level of --groups (or each observation), Cook's distance and dfbetas by unit, largest Cook's distance first")
+    .description("case-deletion influence (lme4's influence.merMod) of an lmer or glmer (--family) fit: the model refitted without each level of --groups (or each observation), Cook's distance and dfbetas by unit, largest Cook's distance first")
     .argument('<file>', 'data file')
     .argument('<formula>', 'lme4 model formula')
     .option('--groups <factor>', 'the grouping factor whose levels are deleted one at a time (default: each observation)')

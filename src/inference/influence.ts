@@ -1,5 +1,5 @@
 /**
- * Case-deletion influence of an lmer fit (lme4 ≥ 1.1-27's influence.merMod): the model refitted once
+ * Case-deletion influence of an lmer or glmer fit (lme4 ≥ 1.1-27's influence.merMod): the model refitted once
  * without each unit — each level of a grouping factor (`groups`), or each observation — giving per
  * unit i the deleted fit's β̂₋ᵢ, θ̂₋ᵢ, σ̂₋ᵢ, its variance components (lme4's var.cov.comps: σ², then
  * each term's covariance matrix's lower triangle by columns) and Var(β̂₋ᵢ); Cook's distance, dfbeta
@@ -16,17 +16,32 @@
  * reduced data, where lme4's refit drops the level (and any other factor's level left without rows).
  * A fixed-effect column left all zero by a deletion (a factor level only that unit has) would be
  * dropped by lme4's refit, changing β's length: it is refused, naming the unit.
+ *
+ * A glmer fit's refits (influenceGlmm) are lme4's too: the same family, link, nAGQ, prior weights
+ * and offset on the kept rows (jackknife.ts `glmmOnRows`: an empty level's u has no data, so it adds
+ * nothing to the Laplace or AGQ deviance, as the level dropped), started at θ̂ as lme4's `start =
+ * list(theta = θ̂, fixef = β̂)` starts its stage 1 (our stage 2 starts at stage 1's optimum, lme4's at
+ * β̂: the same optimum), run by the core's GLMM fit (src/glmm/fit.ts) with `maxfun` its final stage's
+ * budget and Var(β̂₋ᵢ) by the fit's method (the Hessian, lme4's vcov of a glmer fit, unless the fit
+ * used R_X); σ̂₋ᵢ is 1 for binomial and Poisson (var.cov.comps's first entry, as lme4's sigma).
+ * lme4's refits stop at glmerControl's default tolerances (PIRLS tolPwrss 1e-7, Nelder–Mead's stage 2);
+ * ours reach the deleted data's optimum.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { LMM_OPTIMIZER } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { fitGlmm } from '../glmm/fit.js';
+import { PirlsEngine } from '../glmm/pirls.js';
+import type { ModelFrame } from '../frame/modelFrame.js';
 import { Evaluations, abortError } from '../model/control.js';
 import { optimizerSettings } from '../model/fitObjective.js';
 import { mapBeta, mapVcov } from '../model/fixedTransform.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { termCovariance } from '../results/components.js';
 import { checkLme4Criterion } from './fitInference.js';
-import { lmmOnRows, refitLmm } from './jackknife.js';
+import { glmmOnRows, lmmOnRows, refitLmm } from './jackknife.js';
+import { withResponse } from './glmmBootstrap.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 import { cooksDistance, dfbeta, dfbetas } from './influenceMeasures.js';
 
@@ -104,8 +119,8 @@ export class Influence {
   dfbetaVarcov(): Float64Array[] { return this.deleted.map((d) => d.varcov.map((v, j) => v - this.varcov[j])); }
 }
 
-/** lme4's var.cov.comps at (θ, σ): σ², then each term's Σ's lower triangle by columns. */
-export function varcovComponents(fit: LmmFit, theta: ArrayLike<number>, sigma: number): Float64Array {
+/** lme4's var.cov.comps at (θ, σ): σ² (1 for binomial and Poisson), then each term's Σ's lower triangle by columns. */
+export function varcovComponents(fit: LmmFit | GlmmFit, theta: ArrayLike<number>, sigma: number): Float64Array {
   const terms = fit.model.frame.reTerms;
   const out = [sigma * sigma];
   terms.forEach((t, k) => {
@@ -116,7 +131,7 @@ export function varcovComponents(fit: LmmFit, theta: ArrayLike<number>, sigma: n
 }
 
 /** lme4's names of var.cov.comps: the terms' names (VarCorr's, a repeated group made unique by R's .1, .2) before ':' when there are several. */
-function varcovNames(fit: LmmFit): string[] {
+function varcovNames(fit: LmmFit | GlmmFit): string[] {
   const terms = fit.model.frame.reTerms;
   const seen = new Map<string, number>();
   const names = ['sigma^2'];
@@ -130,8 +145,7 @@ function varcovNames(fit: LmmFit): string[] {
 }
 
 /** The units and their rows: a grouping factor's levels in order of first appearance (R's unique()), or each row. */
-function deletionUnits(fit: LmmFit, groups: string | undefined): { name: string; labels: string[]; rows: Int32Array[] } {
-  const frame = fit.model.frame;
+function deletionUnits(frame: ModelFrame, groups: string | undefined): { name: string; labels: string[]; rows: Int32Array[] } {
   if (groups === undefined) {
     const labels = Array.from({ length: frame.n }, (_, i) => String((frame.rows ? frame.rows[i] : i) + 1));
     return { name: 'case', labels, rows: labels.map((_, i) => Int32Array.of(i)) };
@@ -161,8 +175,8 @@ function keptRows(n: number, drop: Int32Array): Int32Array {
 }
 
 /** The name of a fixed-effect column that is zero on every kept row, or null. */
-function emptyColumn(fit: LmmFit, keep: Int32Array): string | null {
-  const { X, n, p, xnames } = fit.model.frame;
+function emptyColumn(frame: ModelFrame, keep: Int32Array): string | null {
+  const { X, n, p, xnames } = frame;
   for (let j = 0; j < p; j++) {
     let any = false;
     for (const i of keep) if (X[j * n + i] !== 0) { any = true; break; }
@@ -171,54 +185,102 @@ function emptyColumn(fit: LmmFit, keep: Int32Array): string | null {
   return null;
 }
 
+/** One refit's results, in the model's fixed effects and lme4's θ. */
+interface Refit { beta: Float64Array; vcov: Float64Array; theta: Float64Array; sigma: number; fval: number; converged: boolean; feval: number }
+
+/**
+ * The deletions of influence(fit, groups): for each unit, `refit(the rows kept)`; a refit that fails,
+ * or gives non-finite results, is an error naming the unit.
+ */
+async function deleteUnits(fit: LmmFit | GlmmFit, options: InfluenceOptions, refit: (keep: Int32Array) => Promise<Refit>): Promise<Influence> {
+  const t0 = performance.now();
+  const frame = fit.model.frame;
+  const { name, labels, rows } = deletionUnits(frame, options.groups);
+  if (labels.length < 2) throw new OptionError('groups', `influence over '${name}' needs at least 2 units to delete, it has ${labels.length}`);
+  const deleted: DeletedFit[] = [];
+  for (let u = 0; u < labels.length; u++) {
+    if (options.signal?.aborted) throw abortError();
+    const label = labels[u];
+    const keep = keptRows(frame.n, rows[u]);
+    const empty = emptyColumn(frame, keep);
+    if (empty !== null) throw new ModelError(`without ${name} '${label}' the fixed effect '${empty}' has no data (lme4's refit drops its column, and its β₋ᵢ has fewer coefficients): influence over '${name}' cannot be computed for this model`);
+    let r: Refit;
+    try {
+      r = await refit(keep);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new ModelError(`the refit without ${name} '${label}' failed: ${(e as Error).message}`);
+    }
+    if (!(Number.isFinite(r.fval) && Number.isFinite(r.sigma) && r.beta.every(Number.isFinite) && r.vcov.every(Number.isFinite))) {
+      throw new ModelError(`the refit without ${name} '${label}' has no finite optimum (criterion ${r.fval}): its fixed effects may not be estimable from the other units`);
+    }
+    deleted.push({
+      label, rows: rows[u].length, beta: r.beta, theta: r.theta, sigma: r.sigma, varcov: varcovComponents(fit, r.theta, r.sigma), vcov: r.vcov,
+      converged: r.converged, feval: r.feval,
+    });
+    options.onProgress?.({ done: u + 1, total: labels.length, label, elapsedMs: performance.now() - t0 });
+  }
+  const p = frame.p;
+  const vcovFull = Float64Array.from(fit.vcov.flat());
+  if (vcovFull.length !== p * p) throw new ModelError('influence: the fit has no Var(β̂)');
+  return new Influence(name, frame.xnames, varcovNames(fit), Float64Array.from(fit.beta), vcovFull, varcovComponents(fit, fit.theta, fit.sigma), deleted, performance.now() - t0);
+}
+
+/** maxfun checked: a positive integer (default lme4's 1000). */
+function checkMaxfun(maxfun: number | undefined): number {
+  const m = maxfun ?? INFLUENCE_MAXFUN;
+  if (!(Number.isInteger(m) && m > 0)) throw new OptionError('maxfun', `influence's maxfun must be a positive integer, not ${m}`);
+  return m;
+}
+
+const WHAT = 'influence (case deletion)';
+const KNOWN_REASON = "deleting a level of a factor with a known covariance matrix leaves its relatives' effects correlated with it, and the refit's K would need the level removed";
+
 /**
  * influence(fit, groups): the fit without each unit, refitted from θ̂ on the float64 CPU backend.
  * Refused for fits that minimized another criterion (priors, fixed σ), with a known covariance
  * (relmat: its levels are not independent units), or whose rows are in an engine.
  */
 export async function influenceLmm(fit: LmmFit, options: InfluenceOptions = {}): Promise<Influence> {
-  const what = 'influence (case deletion)';
-  checkLme4Criterion(fit, what);
-  refuseKnownCovariance(fit.model, what, "deleting a level of a factor with a known covariance matrix leaves its relatives' effects correlated with it, and the refit's K would need the level removed");
-  refuseEngineRows(fit.model, what);
-  const maxfun = options.maxfun ?? INFLUENCE_MAXFUN;
-  if (!(Number.isInteger(maxfun) && maxfun > 0)) throw new OptionError('maxfun', `influence's maxfun must be a positive integer, not ${maxfun}`);
-  const t0 = performance.now();
+  checkLme4Criterion(fit, WHAT);
+  refuseKnownCovariance(fit.model, WHAT, KNOWN_REASON);
+  refuseEngineRows(fit.model, WHAT);
+  const maxfun = checkMaxfun(options.maxfun);
   const model = fit.model;
-  const { name, labels, rows } = deletionUnits(fit, options.groups);
-  if (labels.length < 2) throw new OptionError('groups', `influence over '${name}' needs at least 2 units to delete, it has ${labels.length}`);
   const thetaC = thetaToInternal(model, fit.theta);
   const settings = optimizerSettings({ maxfun }, LMM_OPTIMIZER);
-  const deleted: DeletedFit[] = [];
-  for (let u = 0; u < labels.length; u++) {
-    if (options.signal?.aborted) throw abortError();
-    const label = labels[u];
-    const keep = keptRows(model.frame.n, rows[u]);
-    const empty = emptyColumn(fit, keep);
-    if (empty !== null) throw new ModelError(`without ${name} '${label}' the fixed effect '${empty}' has no data (lme4's refit drops its column, and its β₋ᵢ has fewer coefficients): influence over '${name}' cannot be computed for this model`);
-    let refit;
-    try {
-      refit = await refitLmm(lmmOnRows(model, keep), thetaC, settings, new Evaluations({ signal: options.signal }), true);
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') throw e;
-      throw new ModelError(`the refit without ${name} '${label}' failed: ${(e as Error).message}`);
-    }
+  return deleteUnits(fit, options, async (keep) => {
+    const { opt, x, solution: s } = await refitLmm(lmmOnRows(model, keep), thetaC, settings, new Evaluations({ signal: options.signal }), true);
     // at θ̂₋ᵢ: β̂₋ᵢ = R_X⁻¹ r_Xy and Var(β̂₋ᵢ) = σ̂₋ᵢ² R_X⁻¹R_X⁻ᵀ in the model's fixed effects
-    const { opt, x, solution: s } = refit;
-    const beta = mapBeta(model.fixed, s.beta);
-    const vcov = mapVcov(model.fixed, s.vcov);
-    const theta = thetaToOriginal(model, x);
-    if (!(Number.isFinite(opt.fval) && Number.isFinite(s.sigma) && beta.every(Number.isFinite) && vcov.every(Number.isFinite))) {
-      throw new ModelError(`the refit without ${name} '${label}' has no finite optimum (criterion ${opt.fval}): its fixed effects may not be estimable from the other units`);
-    }
-    deleted.push({
-      label, rows: rows[u].length, beta, theta, sigma: s.sigma, varcov: varcovComponents(fit, theta, s.sigma), vcov,
-      converged: opt.converged, feval: opt.feval,
-    });
-    options.onProgress?.({ done: u + 1, total: labels.length, label, elapsedMs: performance.now() - t0 });
-  }
-  const p = model.frame.p;
-  const vcovFull = Float64Array.from(fit.vcov.flat());
-  if (vcovFull.length !== p * p) throw new ModelError('influence: the fit has no Var(β̂)');
-  return new Influence(name, model.frame.xnames, varcovNames(fit), Float64Array.from(fit.beta), vcovFull, varcovComponents(fit, fit.theta, fit.sigma), deleted, performance.now() - t0);
+    return {
+      beta: mapBeta(model.fixed, s.beta), vcov: mapVcov(model.fixed, s.vcov), theta: thetaToOriginal(model, x), sigma: s.sigma,
+      fval: opt.fval, converged: opt.converged, feval: opt.feval,
+    };
+  });
+}
+
+/**
+ * influence(fit, groups) of a glmer fit: the fit without each unit, refitted from θ̂ (stage 1) by the
+ * core's GLMM fit on the float64 CPU engine. Refused, besides influenceLmm's refusals (priors, known
+ * covariances), for glmer.nb fits (lme4's refit, update of glmer.nb, re-estimates the negative
+ * binomial size) and nAGQ = 0 fits (not checked against lme4).
+ */
+export async function influenceGlmm(fit: GlmmFit, options: InfluenceOptions = {}): Promise<Influence> {
+  checkLme4Criterion(fit, WHAT);
+  refuseKnownCovariance(fit.model, WHAT, KNOWN_REASON);
+  if (fit.thetaEstimation) throw new ModelError(`${WHAT} of a glmer.nb fit is not available: lme4's refits (update of glmer.nb) re-estimate the negative binomial size for each deletion, which these refits do not do; fit the family with a fixed size (theta) to refit at it`);
+  if (fit.nAGQ === 0) throw new ModelError(`${WHAT} of an nAGQ = 0 glmer fit is not available: it has not been checked against lme4's (whose refits start θ alone there and whose Var(β̂) has no Hessian); fit with nAGQ = 1 or more`);
+  const maxfun = checkMaxfun(options.maxfun);
+  const model = fit.model;
+  const start = thetaToInternal(model, fit.theta);
+  return deleteUnits(fit, options, async (keep) => {
+    const sub = glmmOnRows(model, keep);
+    // the rows kept, stage 1 started at θ̂ (lme4's start$theta)
+    const m = withResponse(sub, sub.pirls.y, start);
+    const g = await fitGlmm(m, new PirlsEngine(m.pirls), fit.nAGQ, { vcov: fit.vcovMethod, optimizer: { maxfun }, signal: options.signal }, performance.now(), {});
+    return {
+      beta: Float64Array.from(g.beta), vcov: Float64Array.from(g.vcov.flat()), theta: Float64Array.from(g.theta), sigma: g.sigma,
+      fval: g.objective, converged: g.converged, feval: g.feval,
+    };
+  });
 }

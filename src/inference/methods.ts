@@ -25,8 +25,7 @@ import { type GlmmDrop1Options, type GlmmDrop1Table, drop1Glmm } from './glmmDro
 import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
 import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
-import { type Influence, type InfluenceOptions, influenceLmm } from './influence.js';
-import { ModelError } from '../errors/errors.js';
+import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -77,7 +76,7 @@ declare module '../glmm/glmmFit.js' {
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
     /** lme4's drop1(fit, test = "Chisq"): each marginal fixed-effects term dropped and the model refitted; npar, AIC, LRT, Pr(Chi) (src/inference/glmmDrop1.ts) */
     drop1(options?: GlmmDrop1Options): Promise<GlmmDrop1Table>;
-    /** refused: case-deletion influence is implemented for lmer fits only (lme4's influence.merMod also refits glmer fits) */
+    /** lme4's influence(): the fit without each level of `groups` (or each observation), refitted from θ̂, with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
   }
 }
@@ -116,10 +115,7 @@ Object.assign(GlmmFit.prototype, {
   },
   emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   drop1(this: GlmmFit, options?: GlmmDrop1Options) { return drop1Glmm(this, options); },
-  // async, so that the refusal is a rejected promise
-  async influence(this: GlmmFit) {
-    throw new ModelError("influence (case deletion) is implemented for lmer fits only: lme4's influence.merMod also refits glmer fits (from θ̂ and β̂), which this library does not do yet");
-  },
+  influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
     checkLme4Criterion(this, 'the parametric bootstrap');

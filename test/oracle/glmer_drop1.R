@@ -81,6 +81,16 @@ drop1Case <- function(name, file, data, formula, family, factors, nAGQ = 1L, wei
   tab <- drop1(fit, test = "Chisq")
   none <- drop1(fit)
   scope <- rownames(tab)[-1]
+  if (nAGQ == 0L) {
+    # nAGQ = 0: lme4's table alone (its −2ℓ is the Laplace deviance at stage 1's optimum, β from PIRLS;
+    # the exact optimization below is of stage 2's deviance)
+    cat(name, "LRT lme4", format(tab$LRT[-1], digits = 10), "\n")
+    return(list(name = name, data = file, formula = formula, family = family$family, link = family$link, nAGQ = nAGQ,
+                weights = weights, factors = I(factors), scope = I(scope),
+                lme4 = list(npar = I(tab$npar[-1]), AIC = I(tab$AIC), LRT = I(tab$LRT[-1]), p = I(tab[["Pr(Chi)"]][-1]),
+                            noneAIC = I(none$AIC), heading = I(attr(tab, "heading")),
+                            printed = I(capture.output(print(tab))), printedNone = I(capture.output(print(none))))))
+  }
   full <- exactOpt(fit)
   reduced <- lapply(scope, function(tt) exactOpt(update(fit, as.formula(paste("~ . -", tt)))))
   npar <- full$npar - vapply(reduced, function(r) r$npar, 0)
@@ -100,6 +110,7 @@ drop1Cases <- list(
   drop1Case("cbpp_period", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period")),
   drop1Case("cbpp_probit", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binomial(link = "probit"), c("herd", "period")),
   drop1Case("cbpp_agq", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period"), nAGQ = 5L),
+  drop1Case("cbpp_nagq0", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period"), nAGQ = 0L),
   drop1Case("cbpp_proportion_weights", "cbpp.csv", cbpp, "incidence / size ~ period + (1 | herd)", binom, c("herd", "period"), weights = "size"),
   drop1Case("binomial_interaction", "binomial_interaction.csv", bi, "y ~ x1 * f + x2 + (1 | g)", binom, character(0)),
   drop1Case("poisson_offset", "poisson_offset.csv", po, "count ~ x + trt + offset(log(exposure)) + (1 | site)", pois, character(0))
@@ -123,18 +134,20 @@ varcovAt <- function(fit, theta) {
   c(1, unlist(lapply(VarCorr(fit), function(V) V[lower.tri(V, diag = TRUE)])))
 }
 
-influenceCase <- function(name, file, data, formula, family, factors, groups, weights = NULL) {
+influenceCase <- function(name, file, data, formula, family, factors, groups, wcol = NULL, nAGQ = 1L) {
   fo <- as.formula(formula)
-  data$.w <- if (is.null(weights)) 1 else data[[weights]]
+  data$.w <- if (is.null(wcol)) 1 else data[[wcol]]
   # the call with its values written in (influence's update evaluates it again elsewhere)
   fam <- call(family$family, link = family$link)
-  fit <- eval(bquote(glmer(.(fo), data = data, family = .(fam), weights = .w, control = tight)))
-  infl <- influence(fit, groups = groups)
+  fit <- eval(bquote(glmer(.(fo), data = data, family = .(fam), weights = .w, nAGQ = .(nAGQ), control = tight)))
+  # groups "case": each observation (influence() without groups, units R's row names)
+  case <- identical(groups, "case")
+  infl <- if (case) influence(fit) else influence(fit, groups = groups)
   full <- exactOpt(fit)
-  del <- unique(data[[groups]])
+  del <- if (case) seq_len(nrow(data)) else unique(data[[groups]])
   refits <- lapply(del, function(u) {
-    d <- data[data[[groups]] != u, , drop = FALSE]
-    m <- suppressWarnings(eval(bquote(glmer(.(fo), data = d, family = .(fam), weights = .w, control = tight,
+    d <- data[if (case) -u else data[[groups]] != u, , drop = FALSE]
+    m <- suppressWarnings(eval(bquote(glmer(.(fo), data = d, family = .(fam), weights = .w, nAGQ = .(nAGQ), control = tight,
                                             start = list(theta = .(getME(fit, "theta")), fixef = .(fixef(fit)))))))
     e <- exactOpt(m)
     e$varcov <- varcovAt(m, e$theta)
@@ -143,8 +156,8 @@ influenceCase <- function(name, file, data, formula, family, factors, groups, we
   tb <- do.call(rbind, lapply(refits, function(r) r$beta))
   tv <- lapply(refits, function(r) r$vcov)
   lb <- unname(infl[[2]]); lv <- lapply(infl[[6]], function(v) unname(as.matrix(v)))
-  list(name = name, data = file, formula = formula, family = family$family, link = family$link, weights = weights,
-       factors = I(factors), groups = groups, deleted = I(as.character(del)),
+  list(name = name, data = file, formula = formula, family = family$family, link = family$link, weights = wcol,
+       nAGQ = nAGQ, factors = I(factors), groups = groups, deleted = I(as.character(del)),
        full = list(beta = unname(fixef(fit)), vcov = unname(as.matrix(vcov(fit))), theta = unname(getME(fit, "theta")),
                    exact = full),
        lme4 = list(beta = lb, varcov = unname(infl[[4]]), varcovNames = colnames(infl[[4]]), vcov = lv,
@@ -156,6 +169,8 @@ influenceCase <- function(name, file, data, formula, family, factors, groups, we
 }
 inflCases <- list(
   influenceCase("cbpp_herd", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period"), "herd"),
+  influenceCase("cbpp_herd_agq", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period"), "herd", nAGQ = 5L),
+  influenceCase("cbpp_case", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period"), "case"),
   influenceCase("poisson_site", "poisson_offset.csv", po, "count ~ x + trt + offset(log(exposure)) + (1 | site)", pois, character(0), "site")
 )
 writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), cases = inflCases),
