@@ -20,13 +20,14 @@
 # Usage (from the repository root): Rscript test/oracle/glmer_drop1.R test/fixtures/data test/fixtures/glmer-drop1
 # Needs: apt-get install r-cran-lme4 r-cran-jsonlite
 suppressMessages({ library(lme4); library(jsonlite) })
+# settle, exact_devfun, exact_optimum, TIGHT_LMER
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "exact_laplace.R"))
 args <- commandArgs(trailingOnly = TRUE)
 dataDir <- args[1]; out <- args[2]
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
 rd <- function(f) read.csv(file.path(dataDir, f), stringsAsFactors = TRUE)
 
-tight <- glmerControl(tolPwrss = 1e-12, optimizer = c("bobyqa", "nloptwrap"),
-                      optCtrl = list(ftol_abs = 1e-12, ftol_rel = 1e-15, xtol_abs = 1e-10, xtol_rel = 1e-12, maxeval = 1e5))
+tight <- glmerControl(tolPwrss = 1e-12, optimizer = c("bobyqa", "nloptwrap"), optCtrl = TIGHT_LMER)
 
 # generated data (fixed seeds), written as fixtures so the tests read the same rows
 set.seed(20261205)
@@ -48,28 +49,14 @@ cbpp <- rd("cbpp.csv"); cbpp$herd <- factor(cbpp$herd); cbpp$period <- factor(cb
 bi <- rd("binomial_interaction.csv"); po <- rd("poisson_offset.csv")
 # (the factors' levels in R's default order, as a CSV reader sorts them)
 
-# further PIRLS passes until the value settles (Fisher scoring converges only linearly for non-canonical links)
-settle <- function(first, again) {
-  v <- first
-  for (k in 1:10) { v1 <- again(); if (abs(v1 - v) < 1e-12 * abs(v1)) return(v1); v <- v1 }
-  v
-}
 # the exact optimum of a glmer fit (see the header): θ, β, −2ℓ, Var(β̂) from the Hessian
 exactOpt <- function(fit, env = parent.frame()) {
   nAGQ <- fit@devcomp$dims[["nAGQ"]]
   # the fit's call evaluated where the fit was made (its data)
   dev <- eval(update(fit, devFunOnly = TRUE, evaluate = FALSE), envir = env)
-  rho <- environment(dev)
-  exact <- if (nAGQ > 1) dev else function(x) {
-    settle(dev(x), function() .Call(lme4:::glmerLaplace, rho$pp$ptr(), rho$resp$ptr(), 1L, 1e-12, 100L, 0L))
-  }
-  th0 <- as.numeric(getME(fit, "theta")); p <- length(fixef(fit)); nth <- length(th0)
-  opt <- nloptwrap(c(th0, as.numeric(fixef(fit))), exact, lower = c(getME(fit, "lower"), rep(-Inf, p)), upper = rep(Inf, nth + p),
-                   control = list(ftol_abs = 1e-13, ftol_rel = 1e-16, xtol_abs = 1e-10, xtol_rel = 1e-13, maxeval = 1e5))
-  der <- lme4:::deriv12(exact, opt$par, fx = opt$fval)
-  Vh <- solve(der$Hessian)[-seq_len(nth), -seq_len(nth), drop = FALSE]
-  Vh <- unname(Vh + t(Vh))
-  list(theta = opt$par[seq_len(nth)], beta = opt$par[-seq_len(nth)], deviance = opt$fval, vcov = Vh,
+  exact <- if (nAGQ > 1) dev else exact_devfun(dev)
+  o <- exact_optimum(exact, as.numeric(getME(fit, "theta")), as.numeric(fixef(fit)), getME(fit, "lower"))
+  list(theta = o$theta, beta = o$beta, deviance = o$value, vcov = o$vcov,
        npar = attr(logLik(fit), "df"), glmerDeviance = as.numeric(-2 * logLik(fit)))
 }
 
