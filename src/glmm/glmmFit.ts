@@ -135,10 +135,11 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   }
 
   /**
-   * degrees of freedom of the likelihood: p + length(θ), + 1 for an estimated negative binomial size
-   * (glmer.nb), + 1 for a family with a scale (lme4's npar: useSc)
+   * degrees of freedom of the likelihood, lme4 1.1-31's npar.merMod: p + length(θ), + 1 for a family
+   * with a scale (useSc), + 1 for the negative binomial, whose size lme4 counts whether glmer.nb
+   * estimated it or it was given (glmer with negative.binomial(θ): "Negative Binomial" in the family's name)
    */
-  get df(): number { return this.model.frame.p + this.theta.length + (this.nbEstimation ? 1 : 0) + (this.useScale ? 1 : 0); }
+  get df(): number { return this.model.frame.p + this.theta.length + (this.model.family.family === 'negative.binomial' ? 1 : 0) + (this.useScale ? 1 : 0); }
   get dfResidual(): number { return this.nobs - this.df; }
   /** lme4's deviance() of a GLMM: the sum of squared deviance residuals at μ̂ (not −2ℓ) */
   get deviance(): number { return this.init.pirls.devResid; }
