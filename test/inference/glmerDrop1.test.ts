@@ -3,7 +3,8 @@
  * test/oracle/glmer_drop1.R (fixtures test/fixtures/glmer-drop1/drop1.json): cbpp's period (logit,
  * probit, nAGQ = 5, nAGQ = 0, the proportion with prior weights), a Bernoulli model with two covariates and a
  * covariate × factor interaction (y ~ x1 * f + x2: x2 and the 2-df x1:f dropped), a Poisson model with
- * an offset and a 2-df factor.
+ * an offset and a 2-df factor, a Gamma(log) model (σ counted in npar) and a negative binomial with
+ * its size given (negative.binomial(2); lme4 counts the size in npar).
  *
  * Two levels, as the other glmer references:
  *   at R's parameters (no optimizer): each reduced model's exact Laplace/AGQ deviance at R's exact
@@ -18,7 +19,9 @@
  * Worst errors seen: at R's parameters 1.9e-11 (nAGQ = 5); at our optima −2ℓ/AIC 1.9e-11, LRT 8.7e-12,
  * p 4.2e-12 relative (nAGQ = 5); against lme4's table AIC 3.9e-7, LRT 2.7e-7, p 1.3e-7 relative
  * (probit, whose Fisher-scoring PIRLS leaves lme4's L furthest behind); nAGQ = 0 (cbpp), against
- * lme4's table alone (no lagged L there), AIC and LRT 1.3e-9. The printed tables are R's text exactly.
+ * lme4's table alone (no lagged L there), AIC and LRT 1.3e-9; Gamma: at R's optima 2.4e-11, against
+ * lme4's table AIC 3.1e-6; the negative binomial's (lme4 at its default control, 2.4e-3 off the exact
+ * optimum's AIC) 3.9e-11 at R's optima. The printed tables are R's text exactly.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +44,11 @@ async function capture(run: (io: { stdout: (s: string) => void; stderr: (s: stri
 
 interface ExactFit { theta: number[] | number; beta: number[] | number; deviance: number; npar: number }
 interface Case {
-  name: string; data: string; formula: string; family: string; link: string; nAGQ: number; weights: string | null; factors: string[];
+  name: string; data: string; formula: string; family: string; link: string; nAGQ: number; weights: string | null; factors: string[] | string;
+  /** the negative binomial's fixed size */
+  theta: number | null;
+  /** lme4's control for its table: tight, or glmer's default (see below) */
+  control: 'tight' | 'default';
   scope: string[];
   lme4: { npar: number[]; AIC: number[]; LRT: number[]; p: number[]; noneAIC: number[]; heading: string[]; printed: string[]; printedNone: string[] };
   /** absent for nAGQ = 0 (lme4's table alone) */
@@ -52,7 +59,8 @@ const arr = (v: number[] | number) => (Array.isArray(v) ? v : [v]);
 
 function fitCase(c: Case) {
   return glmer(c.formula, loadDataFile(c.data), {
-    family: c.family as 'binomial', link: c.link as 'logit', nAGQ: c.nAGQ, factors: c.factors, ...(c.weights ? { weights: c.weights } : {}),
+    family: c.family as 'binomial', link: c.link as 'logit', nAGQ: c.nAGQ, factors: Array.isArray(c.factors) ? c.factors : [c.factors],
+    ...(c.weights ? { weights: c.weights } : {}), ...(c.theta !== null ? { theta: c.theta } : {}),
   });
 }
 
@@ -78,7 +86,9 @@ describe('drop1 of glmer fits against lme4', () => {
 
     it(`${c.name}: the table at our optima`, async () => {
       const fit = await fitCase(c);
-      const exact = c.exact ?? { full: { deviance: fit.objective }, npar: c.lme4.npar, AIC: c.lme4.AIC, LRT: c.lme4.LRT, p: c.lme4.p };
+      const exact = c.exact ?? { full: { deviance: fit.objective, npar: fit.df }, npar: c.lme4.npar, AIC: c.lme4.AIC, LRT: c.lme4.LRT, p: c.lme4.p };
+      // lme4's npar.merMod (the negative binomial's given size counted)
+      expect(fit.df).toBe(exact.full.npar);
       expect(Math.abs(fit.objective - exact.full.deviance)).toBeLessThan(1e-6);
       const tab = await drop1Glmm(fit);
       expect(tab.test).toBe('Chisq');
@@ -87,29 +97,35 @@ describe('drop1 of glmer fits against lme4', () => {
       expect(tab.rows.map((r) => r.npar)).toEqual(exact.npar);
       expect(tab.rows.map((r) => r.npar)).toEqual(c.lme4.npar);
       const aic = [tab.none.AIC, ...tab.rows.map((r) => r.AIC)];
+      // against lme4's table: at a tight control, its −2ℓ's own error (lagged L, ~1e-5) is under 1e-4;
+      // at glmer's default control (the negative binomial, whose reduced fits do not reach tolPwrss
+      // 1e-12 in lme4) its PIRLS stops at tolPwrss 1e-7: ours must then be within lme4's own distance
+      // from the exact optimum (+ 1e-6), as test/glmerInfluence.test.ts compares with influence()
+      const own = (ours: number, lme4: number, ex: number) => (c.control === 'tight' ? Math.abs(ours - lme4) : Math.max(0, Math.abs(ours - lme4) - Math.abs(ex - lme4)));
       const errs = { aic: 0, lrt: 0, p: 0, aicLme4: 0, lrtLme4: 0, pLme4: 0 };
       aic.forEach((a, k) => {
         errs.aic = Math.max(errs.aic, Math.abs(a - exact.AIC[k]));
-        errs.aicLme4 = Math.max(errs.aicLme4, Math.abs(a - c.lme4.AIC[k]));
+        errs.aicLme4 = Math.max(errs.aicLme4, own(a, c.lme4.AIC[k], exact.AIC[k]));
       });
       tab.rows.forEach((r, k) => {
         errs.lrt = Math.max(errs.lrt, Math.abs(r.LRT! - exact.LRT[k]));
-        errs.lrtLme4 = Math.max(errs.lrtLme4, Math.abs(r.LRT! - c.lme4.LRT[k]));
+        errs.lrtLme4 = Math.max(errs.lrtLme4, own(r.LRT!, c.lme4.LRT[k], exact.LRT[k]));
         errs.p = Math.max(errs.p, Math.abs(r.p! - exact.p[k]) / exact.p[k]);
-        errs.pLme4 = Math.max(errs.pLme4, Math.abs(r.p! - c.lme4.p[k]) / c.lme4.p[k]);
+        errs.pLme4 = Math.max(errs.pLme4, own(r.p!, c.lme4.p[k], exact.p[k]) / c.lme4.p[k]);
       });
       // nAGQ = 0 (no exact reference): lme4's stage-1 optimum, BOBYQA to rhoend 1e-10 and PIRLS at
       // tolPwrss 1e-12 (no lagged L: PIRLS updates β too), is the reference at 1e-6
       expect(errs.aic).toBeLessThan(1e-6);
       expect(errs.lrt).toBeLessThan(1e-6);
       expect(errs.p).toBeLessThan(1e-5);
-      expect(errs.aicLme4).toBeLessThan(1e-4);
-      expect(errs.lrtLme4).toBeLessThan(1e-4);
-      expect(errs.pLme4).toBeLessThan(1e-4);
+      const tolLme4 = c.control === 'tight' ? 1e-4 : 1e-6;
+      expect(errs.aicLme4).toBeLessThan(tolLme4);
+      expect(errs.lrtLme4).toBeLessThan(tolLme4);
+      expect(errs.pLme4).toBeLessThan(tolLme4);
       // test = "none": lme4's npar and AIC columns alone
       const none = await drop1Glmm(fit, { test: 'none' });
       expect(none.rows.every((r) => r.LRT === undefined && r.p === undefined)).toBe(true);
-      none.rows.forEach((r, k) => expect(Math.abs(r.AIC - c.lme4.noneAIC[k + 1])).toBeLessThan(1e-4));
+      none.rows.forEach((r, k) => expect(own(r.AIC, c.lme4.noneAIC[k + 1], exact.AIC[k + 1])).toBeLessThan(tolLme4));
     }, 120_000);
   }
 });

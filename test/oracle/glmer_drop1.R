@@ -45,6 +45,8 @@ po <- data.frame(site = factor(sprintf("s%02d", rep(1:G, each = m))), x = round(
 po$count <- with(po, rpois(G * m, exposure * exp(0.4 + 0.3 * x + c(ctl = 0, low = 0.2, high = 0.5)[as.character(trt)] + rnorm(G, sd = 0.5)[as.integer(site)])))
 write.csv(po, file.path(dataDir, "poisson_offset.csv"), row.names = FALSE)
 
+gam <- rd("../gamma/gamma_log.csv"); gam$g <- factor(gam$g)
+ticks <- rd("grouseticks.csv"); for (v in c("YEAR", "LOCATION")) ticks[[v]] <- factor(ticks[[v]])
 cbpp <- rd("cbpp.csv"); cbpp$herd <- factor(cbpp$herd); cbpp$period <- factor(cbpp$period)
 bi <- rd("binomial_interaction.csv"); po <- rd("poisson_offset.csv")
 # (the factors' levels in R's default order, as a CSV reader sorts them)
@@ -55,16 +57,23 @@ exactOpt <- function(fit, env = parent.frame()) {
   # the fit's call evaluated where the fit was made (its data)
   dev <- eval(update(fit, devFunOnly = TRUE, evaluate = FALSE), envir = env)
   exact <- if (nAGQ > 1) dev else exact_devfun(dev)
-  o <- exact_optimum(exact, as.numeric(getME(fit, "theta")), as.numeric(fixef(fit)), getME(fit, "lower"))
+  # a point where PIRLS does not converge (the negative binomial's far steps) is no optimum
+  safe <- function(x) tryCatch(exact(x), error = function(e) 1e10)
+  o <- exact_optimum(safe, as.numeric(getME(fit, "theta")), as.numeric(fixef(fit)), getME(fit, "lower"))
   list(theta = o$theta, beta = o$beta, deviance = o$value, vcov = o$vcov,
        npar = attr(logLik(fit), "df"), glmerDeviance = as.numeric(-2 * logLik(fit)))
 }
 
 # ---- drop1 ----
-drop1Case <- function(name, file, data, formula, family, factors, nAGQ = 1L, weights = NULL) {
+# control "default": glmer's default control (the negative binomial's Fisher scoring does not reach
+# tolPwrss 1e-12 in the reduced fits: "pwrssUpdate did not converge"); its lme4 table then carries
+# glmer's default PIRLS error, and the exact optima start from the default fits
+drop1Case <- function(name, file, data, formula, family, factors, nAGQ = 1L, weights = NULL, theta = NULL, control = "tight") {
+  famName <- if (is.null(theta)) family$family else "negative.binomial"
   fo <- as.formula(formula)
   data$.w <- if (is.null(weights)) 1 else data[[weights]]
-  fit <- glmer(fo, data = data, family = family, nAGQ = nAGQ, weights = .w, control = tight)
+  ctrl <- if (control == "tight") tight else glmerControl()
+  fit <- glmer(fo, data = data, family = family, nAGQ = nAGQ, weights = .w, control = ctrl)
   tab <- drop1(fit, test = "Chisq")
   none <- drop1(fit)
   scope <- rownames(tab)[-1]
@@ -72,7 +81,7 @@ drop1Case <- function(name, file, data, formula, family, factors, nAGQ = 1L, wei
     # nAGQ = 0: lme4's table alone (its −2ℓ is the Laplace deviance at stage 1's optimum, β from PIRLS;
     # the exact optimization below is of stage 2's deviance)
     cat(name, "LRT lme4", format(tab$LRT[-1], digits = 10), "\n")
-    return(list(name = name, data = file, formula = formula, family = family$family, link = family$link, nAGQ = nAGQ,
+    return(list(name = name, data = file, formula = formula, family = famName, theta = theta, control = control, link = family$link, nAGQ = nAGQ,
                 weights = weights, factors = I(factors), scope = I(scope),
                 lme4 = list(npar = I(tab$npar[-1]), AIC = I(tab$AIC), LRT = I(tab$LRT[-1]), p = I(tab[["Pr(Chi)"]][-1]),
                             noneAIC = I(none$AIC), heading = I(attr(tab, "heading")),
@@ -83,7 +92,7 @@ drop1Case <- function(name, file, data, formula, family, factors, nAGQ = 1L, wei
   npar <- full$npar - vapply(reduced, function(r) r$npar, 0)
   lrt <- vapply(reduced, function(r) r$deviance, 0) - full$deviance
   cat(name, "LRT lme4", format(tab$LRT[-1], digits = 10), "exact", format(lrt, digits = 10), "\n")
-  list(name = name, data = file, formula = formula, family = family$family, link = family$link, nAGQ = nAGQ,
+  list(name = name, data = file, formula = formula, family = famName, theta = theta, control = control, link = family$link, nAGQ = nAGQ,
        weights = weights, factors = I(factors), scope = I(scope),
        lme4 = list(npar = I(tab$npar[-1]), AIC = I(tab$AIC), LRT = I(tab$LRT[-1]), p = I(tab[["Pr(Chi)"]][-1]),
                    noneAIC = I(none$AIC), heading = I(attr(tab, "heading")),
@@ -100,6 +109,9 @@ drop1Cases <- list(
   drop1Case("cbpp_nagq0", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period"), nAGQ = 0L),
   drop1Case("cbpp_proportion_weights", "cbpp.csv", cbpp, "incidence / size ~ period + (1 | herd)", binom, c("herd", "period"), weights = "size"),
   drop1Case("binomial_interaction", "binomial_interaction.csv", bi, "y ~ x1 * f + x2 + (1 | g)", binom, character(0)),
+  # a family with a scale (npar counts σ) and the negative binomial at a fixed size
+  drop1Case("gamma_log", "../gamma/gamma_log.csv", gam, "y ~ x + (1 | g)", Gamma(link = "log"), c("g")),
+  drop1Case("negbin_theta2", "grouseticks.csv", ticks, "TICKS ~ YEAR + scale(HEIGHT) + (1 | LOCATION)", MASS::negative.binomial(2), c("YEAR", "LOCATION"), theta = 2, control = "default"),
   drop1Case("poisson_offset", "poisson_offset.csv", po, "count ~ x + trt + offset(log(exposure)) + (1 | site)", pois, character(0))
 )
 writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), cases = drop1Cases),
