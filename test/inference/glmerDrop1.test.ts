@@ -34,6 +34,8 @@ import { thetaToInternal } from '../../src/model/reparam.js';
 import { dropScope } from '../../src/formula/dropScope.js';
 import { runDrop1 } from '../../src/cli/inferenceCommands.js';
 import { loadDataFile } from '../helpers/inference.js';
+import { readCsv } from '../../src/io/csv.js';
+import { namedMatrixFromTable } from '../../src/relmat/matrixTable.js';
 
 const dataPath = (f: string) => join(import.meta.dirname, '..', 'fixtures', 'data', f);
 async function capture(run: (io: { stdout: (s: string) => void; stderr: (s: string) => void }) => Promise<number>) {
@@ -169,6 +171,21 @@ describe('drop1 of glmer fits: the method, the CLI, refusals', () => {
     expect([b.code, b.stderr]).toEqual([1, expect.stringMatching(/--test is for glmer fits/)]);
     const c = await capture((io) => runDrop1({ file: dataPath('cbpp.csv'), formula: CBPP, factors: 'herd,period', family: 'binomial', test: 'F', quiet: true }, io));
     expect([c.code, c.stderr]).toEqual([1, expect.stringMatching(/unknown --test 'F'/)]);
+  }, 60_000);
+
+  it('a fit with a known covariance (relmat): each refit is the glmer fit of the reduced formula with it', async () => {
+    // no lme4 reference (lme4 has no relmat); the project's relmat glmer is tested against lme4 with
+    // Z L in place of Z (test/relmat.test.ts): here the refit must be that fit, to its optimizer's precision
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'relmat');
+    const csv = (f: string) => readCsv(readFileSync(join(dir, f), 'utf8')).table;
+    const K = namedMatrixFromTable(csv('phylo_K.csv'));
+    const data = csv('phylo_data.csv');
+    const fit = await glmer('count ~ x + (1 | species)', data, { family: 'poisson', relmat: { species: K } });
+    const reduced = await glmer('count ~ 1 + (1 | species)', data, { family: 'poisson', relmat: { species: K } });
+    const tab = await fit.drop1();
+    expect(tab.rows.map((r) => [r.term, r.npar])).toEqual([['x', 1]]);
+    expect(Math.abs(tab.rows[0].AIC - reduced.AIC)).toBeLessThan(1e-6);
+    expect(Math.abs(tab.rows[0].LRT! - (reduced.objective - fit.objective))).toBeLessThan(1e-6);
   }, 60_000);
 
   it('refuses fits with missing rows, priors and glmer.nb, naming why', async () => {
