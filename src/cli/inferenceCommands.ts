@@ -99,6 +99,7 @@ export async function runDrop1(args: Drop1Args, io: CliIO): Promise<number> {
       const showProgress = !args.quiet && io.stderrIsTTY === true;
       const res = await drop1Glmm(fit, { test, scope, onProgress: showProgress ? (p) => io.stderr(`\r\x1b[Kdrop1: ${p.done}/${p.total} refits`) : undefined });
       if (showProgress) io.stderr('\r\x1b[K');
+      if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
       if (args.json) {
         io.stdout(`${JSON.stringify({ test: res.test, model: res.model, none: res.none, rows: res.rows }, null, 2)}\n`);
       } else {

@@ -50,6 +50,7 @@ export interface GlmmDrop1Table {
   rows: GlmmDrop1Row[];
   /** the model as lme4's heading writes it (the fit's formula) */
   model: string;
+  /** the refits' notes that the fit did not have (a refit that did not converge, columns of X₋ₜ dropped) */
   messages: string[];
   timeMs: number;
 }
@@ -97,6 +98,7 @@ export async function drop1Glmm(fit: GlmmFit, options: GlmmDrop1Options = {}): P
   }
   const scope = drop1Scope(model.frame.formula.fixed, options.scope);
   const rows: GlmmDrop1Row[] = [];
+  const messages: string[] = [];
   for (const [k, t] of scope.entries()) {
     if (options.signal?.aborted) throw abortError();
     const m = glmmWithout(model, t);
@@ -115,7 +117,9 @@ export async function drop1Glmm(fit: GlmmFit, options: GlmmDrop1Options = {}): P
       row.p = safePchisq(row.LRT, npar);
     }
     rows.push(row);
+    // the refit's own notes (convergence, a rank-deficient X₋ₜ), not the fit's
+    for (const m of refit.messages) if (!fit.messages.includes(m)) messages.push(`refit without '${t.label}': ${m}`);
     options.onProgress?.({ done: k + 1, total: scope.length, term: t.label, elapsedMs: performance.now() - t0 });
   }
-  return { test, none: { AIC: fit.objective + 2 * fit.df }, rows, model: fit.formula, messages: [], timeMs: performance.now() - t0 };
+  return { test, none: { AIC: fit.objective + 2 * fit.df }, rows, model: fit.formula, messages, timeMs: performance.now() - t0 };
 }

@@ -109,6 +109,9 @@ drop1Cases <- list(
   drop1Case("cbpp_nagq0", "cbpp.csv", cbpp, "cbind(incidence, size - incidence) ~ period + (1 | herd)", binom, c("herd", "period"), nAGQ = 0L),
   drop1Case("cbpp_proportion_weights", "cbpp.csv", cbpp, "incidence / size ~ period + (1 | herd)", binom, c("herd", "period"), weights = "size"),
   drop1Case("binomial_interaction", "binomial_interaction.csv", bi, "y ~ x1 * f + x2 + (1 | g)", binom, character(0)),
+  # aliased columns: lme4 drops I(x1 + x2) and I(2 * x1) from the full design and one column from each
+  # reduced one, so every npar is 0 (Pr(Chi) NA) and each LRT is 0 up to the optimizer
+  drop1Case("binomial_aliased", "binomial_interaction.csv", bi, "y ~ x1 + x2 + I(x1 + x2) + I(2 * x1) + (1 | g)", binom, character(0)),
   # a family with a scale (npar counts σ) and the negative binomial at a fixed size
   drop1Case("gamma_log", "../gamma/gamma_log.csv", gam, "y ~ x + (1 | g)", Gamma(link = "log"), c("g")),
   drop1Case("negbin_theta2", "grouseticks.csv", ticks, "TICKS ~ YEAR + scale(HEIGHT) + (1 | LOCATION)", MASS::negative.binomial(2), c("YEAR", "LOCATION"), theta = 2, control = "default"),
