@@ -26,6 +26,7 @@ import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
 import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
+import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -55,6 +56,8 @@ declare module '../lmm/lmmFit.js' {
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
+    /** emmeans's joint_tests: an F test of each model term from the means' interaction contrasts (src/inference/jointTests.ts) */
+    jointTests(options?: JointTestsOptions): JointTests;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
   }
@@ -74,6 +77,8 @@ declare module '../glmm/glmmFit.js' {
     anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
+    /** emmeans's joint_tests: a Wald F (χ²/df) test of each model term from the means' interaction contrasts (src/inference/jointTests.ts) */
+    jointTests(options?: JointTestsOptions): JointTests;
     /** lme4's drop1(fit, test = "Chisq"): each marginal fixed-effects term dropped and the model refitted; npar, AIC, LRT, Pr(Chi) (src/inference/glmmDrop1.ts) */
     drop1(options?: GlmmDrop1Options): Promise<GlmmDrop1Table>;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), refitted from θ̂, with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
@@ -96,6 +101,7 @@ Object.assign(LmmFit.prototype, {
   influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
+  jointTests(this: LmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     // the arguments checked (interval and level among lmer predict's options), the data as Arrow
     // (null: none given, the fit's own rows, for which checkPredictCall refuses intervals)
@@ -114,6 +120,7 @@ Object.assign(GlmmFit.prototype, {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));
   },
   emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
+  jointTests(this: GlmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   drop1(this: GlmmFit, options?: GlmmDrop1Options) { return drop1Glmm(this, options); },
   influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
