@@ -155,6 +155,8 @@ export { ranovaTable } from './inference/ranova.js';
 export type { RanovaOptions, RanovaRow, RanovaTable } from './inference/ranova.js';
 export { drop1Table } from './inference/drop1.js';
 export type { Drop1Options, Drop1Row, Drop1Table } from './inference/drop1.js';
+export { stepLmm } from './inference/step.js';
+export type { StepFixedRow, StepOptions, StepRandomRow, StepResult } from './inference/step.js';
 export { dropScope } from './formula/dropScope.js';
 export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';

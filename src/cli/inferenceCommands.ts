@@ -7,7 +7,8 @@
 import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
-import { printDrop1Table, printIntervals, printLrtTable, printRanovaTable } from '../inference/format.js';
+import { printDrop1Table, printIntervals, printLrtTable, printRanovaTable, printStepResult } from '../inference/format.js';
+import { stepLmm } from '../inference/step.js';
 import { ranovaTable } from '../inference/ranova.js';
 import { drop1Table } from '../inference/drop1.js';
 import { checkDdf } from '../inference/fitInference.js';
@@ -88,6 +89,48 @@ export async function runDrop1(args: Drop1Args, io: CliIO): Promise<number> {
       io.stdout(`${JSON.stringify({ ddf: res.ddf, model: res.model, rows: res.rows }, null, 2)}\n`);
     } else {
       io.stdout(`${printDrop1Table(res.rows, res.ddf, res.model).join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface StepArgs extends FitArgs {
+  /** lmerTest's alpha.random (default 0.1) */
+  alphaRandom?: string | number;
+  /** lmerTest's alpha.fixed (default 0.05) */
+  alphaFixed?: string | number;
+  /** comma-separated fixed-effects terms never eliminated (lmerTest's keep) */
+  keep?: string;
+  /** lmerTest's reduce.fixed (commander's --no-reduce-fixed sets false) */
+  reduceFixed?: boolean;
+  /** lmerTest's reduce.random (commander's --no-reduce-random sets false) */
+  reduceRandom?: boolean;
+}
+
+/**
+ * Runs `mixedgpu step` (lmerTest's step: backward elimination of the random-effects terms by
+ * ranova, then of the fixed-effects terms by drop1); prints lmerTest's tables, "Model found:" and a
+ * line on the final model's criterion; returns the exit code.
+ */
+export async function runStep(args: StepArgs, io: CliIO): Promise<number> {
+  try {
+    const ddf = checkDdf(args.ddf);
+    const alphaRandom = numberArg(args.alphaRandom, 'alpha-random', false);
+    const alphaFixed = numberArg(args.alphaFixed, 'alpha-fixed', false);
+    const keep = args.keep === undefined ? undefined : args.keep.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const { alphaRandom: _a, alphaFixed: _f, keep: _k, reduceFixed, reduceRandom, ...fitArgs } = args;
+    const { fit } = await fitFromArgs({ ...fitArgs, ddf: undefined }, io);
+    const res = await stepLmm(fit as LmmFit, { ddf, alphaRandom, alphaFixed, keep, reduceFixed: reduceFixed ?? true, reduceRandom: reduceRandom ?? true });
+    if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    const m = res.model;
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ ddf: res.ddf, random: res.random.map(({ formula: _, ...r }) => r), fixed: res.fixed, formula: res.formula, model: m.toJSON() }, null, 2)}\n`);
+    } else {
+      const criterion = m.reml ? `REML criterion at convergence ${m.objective.toFixed(4)}` : `deviance ${m.objective.toFixed(4)}`;
+      io.stdout(`${printStepResult(res.random, res.fixed, res.ddf, res.formula).join('\n')}\n\nFinal model (${m.reml ? 'REML' : 'ML'}): logLik ${m.logLik.toFixed(4)} (df ${m.df}), ${criterion}, AIC ${m.AIC.toFixed(4)}\n`);
     }
     return 0;
   } catch (e) {

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
-import { runAnova, runConfint, runDrop1, runEmmeans, runRanova } from './inferenceCommands.js';
+import { runAnova, runConfint, runDrop1, runEmmeans, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { ENGINES } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
@@ -221,6 +221,23 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)')))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runDrop1({ file, formula, ...opts }, io());
+    });
+
+  common(program
+    .command('step')
+    .description("lmerTest's step: backward elimination of the random-effects terms (ranova's likelihood-ratio tests) then of the marginal fixed-effects terms (drop1's F tests), with the final model")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--ddf <method>', 'the F tests\' ddf: satterthwaite (default) or kenward-roger')
+    .option('--alpha-random <p>', 'random-effects terms with a p-value above it are eliminated (default 0.1)')
+    .option('--alpha-fixed <p>', 'fixed-effects terms with a p-value above it are eliminated (default 0.05)')
+    .option('--keep <terms>', 'comma-separated fixed-effects terms never eliminated (lmerTest\'s keep)')
+    .option('--no-reduce-fixed', 'eliminate no fixed-effects term (lmerTest\'s reduce.fixed = FALSE)')
+    .option('--no-reduce-random', 'eliminate no random-effects term (lmerTest\'s reduce.random = FALSE)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runStep({ file, formula, ...opts }, io());
     });
 
   common(program

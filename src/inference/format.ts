@@ -202,3 +202,32 @@ export function printDrop1Table(rows: { term: string; sumsq: number; meansq: num
     columns: [rows.map((r) => r.sumsq), rows.map((r) => r.meansq), rows.map((r) => r.numdf), rows.map((r) => r.dendf), rows.map((r) => r.F), rows.map((r) => r.p)],
   }, heading);
 }
+
+/**
+ * lmerTest's print of step(): the "Backward reduced random-effect table" (Eliminated, then ranova's
+ * columns; the `<none>` row's Eliminated empty), the "Backward reduced fixed-effect table" with its
+ * ddf method (Eliminated, then drop1's columns), and "Model found:" with the final formula.
+ */
+export function printStepResult(
+  random: { name: string; eliminated: number | null; npar: number; logLik: number; AIC: number; LRT: number | null; Df: number | null; p: number | null }[],
+  fixed: { term: string; eliminated: number; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[],
+  method: 'satterthwaite' | 'kenward-roger', formula: string,
+): string[] {
+  const randomTable = printAnova({
+    rowNames: random.map((r) => r.name),
+    colNames: ['Eliminated', 'npar', 'logLik', 'AIC', 'LRT', 'Df', 'Pr(>Chisq)'],
+    columns: [
+      random.map((r) => r.eliminated ?? NaN), random.map((r) => r.npar), random.map((r) => r.logLik), random.map((r) => r.AIC),
+      random.map((r) => r.LRT ?? NaN), random.map((r) => r.Df ?? NaN), random.map((r) => r.p ?? NaN),
+    ],
+  }, ['Backward reduced random-effect table:', '']);
+  const fixedTable = printAnova({
+    rowNames: fixed.map((r) => r.term),
+    colNames: ['Eliminated', 'Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'],
+    columns: [
+      fixed.map((r) => r.eliminated), fixed.map((r) => r.sumsq), fixed.map((r) => r.meansq), fixed.map((r) => r.numdf),
+      fixed.map((r) => r.dendf), fixed.map((r) => r.F), fixed.map((r) => r.p),
+    ],
+  }, ['Backward reduced fixed-effect table:', `Degrees of freedom method: ${method === 'satterthwaite' ? 'Satterthwaite' : 'Kenward-Roger'} `, '']);
+  return [...randomTable, '', ...fixedTable, '', 'Model found:', formula];
+}

@@ -22,6 +22,7 @@ import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
 import { type Drop1Options, type Drop1Row, drop1Table } from './drop1.js';
 import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
+import { type StepOptions, type StepResult, stepLmm } from './step.js';
 import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 import { type Influence, type InfluenceOptions, influenceLmm } from './influence.js';
@@ -41,6 +42,8 @@ declare module '../lmm/lmmFit.js' {
     ranova(options?: RanovaOptions): Promise<RanovaRow[]>;
     /** lmerTest's drop1: the F test of each marginal fixed-effects term, Satterthwaite's (default) or Kenward–Roger's ddf (src/inference/drop1.ts) */
     drop1(options?: Drop1Options): Drop1Row[];
+    /** lmerTest's step: backward elimination of random-effects terms (ranova) then fixed-effects terms (drop1), with the final model (src/inference/step.ts) */
+    step(options?: StepOptions): Promise<StepResult>;
     /** the parametric bootstrap (lme4's bootMer with confint's statistics) */
     bootstrap(options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }>;
     /** predictions (the linear predictor, as before; without newdata, of the fit's own rows) */
@@ -76,6 +79,8 @@ declare module '../glmm/glmmFit.js' {
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
     /** refused: case-deletion influence is implemented for lmer fits only (lme4's influence.merMod also refits glmer fits) */
     influence(options?: InfluenceOptions): Promise<Influence>;
+    /** refused: lmerTest's step is for lmer fits (its ranova and drop1 F tests) */
+    step(options?: StepOptions): Promise<StepResult>;
   }
 }
 
@@ -88,6 +93,7 @@ Object.assign(LmmFit.prototype, {
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   async ranova(this: LmmFit, options?: RanovaOptions) { return (await ranovaTable(this, options)).rows; },
   drop1(this: LmmFit, options?: Drop1Options) { return drop1Table(this, options).rows; },
+  step(this: LmmFit, options?: StepOptions) { return stepLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },
@@ -115,6 +121,10 @@ Object.assign(GlmmFit.prototype, {
   // async, so that the refusal is a rejected promise
   async influence(this: GlmmFit) {
     throw new ModelError("influence (case deletion) is implemented for lmer fits only: lme4's influence.merMod also refits glmer fits (from θ̂ and β̂), which this library does not do yet");
+  },
+  // async, so that the refusal is a rejected promise
+  async step(this: GlmmFit) {
+    throw new ModelError("step (backward elimination) is lmerTest's, for linear mixed models (lmer fits): its likelihood-ratio tests of the random-effects terms and F tests of the fixed-effects terms have no glmer counterpart there; compare glmer fits with anova([m0, m1])");
   },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
