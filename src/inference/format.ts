@@ -189,13 +189,20 @@ export function printRanovaTable(rows: { name: string; npar: number; logLik: num
   }, ['ANOVA-like table for random-effects: Single term deletions', '', 'Model:', model]);
 }
 
+/**
+ * An anova table without rows (no marginal fixed-effects term: an intercept-only model): R prints
+ * the empty matrix's column names after the width of its row labels "[0,]" (a matrix without row
+ * names), and no legend.
+ */
+function emptyTableLine(colNames: string[]): string {
+  return `${' '.repeat(4)} ${colNames.join(' ')}`;
+}
+
 /** lmerTest's drop1 table: "Single term deletions using …'s method:", the model, and the anova table's columns. */
 export function printDrop1Table(rows: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[], method: 'satterthwaite' | 'kenward-roger', model: string): string[] {
   const heading = [`Single term deletions using ${method === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's"} method:`, '', 'Model:', model];
   const colNames = ['Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'];
-  // no marginal term (an intercept-only model): R prints the empty matrix's column names after the
-  // width of its row labels "[0,]" (a matrix without row names), and no legend
-  if (rows.length === 0) return [...heading, `${' '.repeat(4)} ${colNames.join(' ')}`];
+  if (rows.length === 0) return [...heading, emptyTableLine(colNames)];
   return printAnova({
     rowNames: rows.map((r) => r.term),
     colNames,
@@ -221,13 +228,15 @@ export function printStepResult(
       random.map((r) => r.LRT ?? NaN), random.map((r) => r.Df ?? NaN), random.map((r) => r.p ?? NaN),
     ],
   }, ['Backward reduced random-effect table:', '']);
-  const fixedTable = printAnova({
+  const fixedHeading = ['Backward reduced fixed-effect table:', `Degrees of freedom method: ${method === 'satterthwaite' ? 'Satterthwaite' : 'Kenward-Roger'} `, ''];
+  const fixedColumns = ['Eliminated', 'Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'];
+  const fixedTable = fixed.length === 0 ? [...fixedHeading, emptyTableLine(fixedColumns)] : printAnova({
     rowNames: fixed.map((r) => r.term),
-    colNames: ['Eliminated', 'Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'],
+    colNames: fixedColumns,
     columns: [
       fixed.map((r) => r.eliminated), fixed.map((r) => r.sumsq), fixed.map((r) => r.meansq), fixed.map((r) => r.numdf),
       fixed.map((r) => r.dendf), fixed.map((r) => r.F), fixed.map((r) => r.p),
     ],
-  }, ['Backward reduced fixed-effect table:', `Degrees of freedom method: ${method === 'satterthwaite' ? 'Satterthwaite' : 'Kenward-Roger'} `, '']);
+  }, fixedHeading);
   return [...randomTable, '', ...fixedTable, '', 'Model found:', formula];
 }

@@ -66,7 +66,11 @@ export interface StepResult {
   fixed: StepFixedRow[];
   /** the final model (get_model(step)): the fit itself when nothing was eliminated */
   model: LmmFit;
-  /** its formula as lmerTest's "Model found:" writes it */
+  /**
+   * its formula as lmerTest's "Model found:" writes it (update.formula's order: main effects, random
+   * terms, interactions); the fit's as written where nothing was eliminated (lmerTest deparses lme4's,
+   * which has `||` expanded)
+   */
   formula: string;
   messages: string[];
 }

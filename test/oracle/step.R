@@ -25,7 +25,9 @@ A <- factor(sample(c("a1", "a2", "a3"), n, TRUE)); B <- factor(sample(c("b1", "b
 x <- round(rnorm(n), 3); z <- round(rnorm(n), 3)
 bg <- rnorm(ng); sg <- rnorm(ng, sd = 0.15); bi <- rnorm(8, sd = 0.2)
 y <- round(10 + c(0, 1, 2)[A] + 0.8 * x + bg[g] + sg[g] * x + bi[item] + rnorm(n), 4)
-write.csv(data.frame(y, A, B, x, z, g, item), file.path(root, "data", "step_design.csv"), row.names = FALSE)
+# prior weights for the weighted case (drawn after y: y is as without them)
+w <- round(runif(n, 0.5, 2), 3)
+write.csv(data.frame(y, A, B, x, z, g, item, w), file.path(root, "data", "step_design.csv"), row.names = FALSE)
 
 num <- function(v) ifelse(is.na(v), NA, v)
 random_rows <- function(a) lapply(seq_len(nrow(a)), function(i) list(
@@ -47,13 +49,23 @@ cases <- list(
   list(name = "factor by covariate", data = "step_design.csv", formula = "y ~ B * x + (1 | g)", factors = character(0), reml = TRUE, ddf = "Kenward-Roger"),
   list(name = "factor by covariate", data = "step_design.csv", formula = "y ~ B * x + (1 | g)", factors = character(0), reml = FALSE),
   list(name = "sleepstudy", data = "sleepstudy.csv", formula = "Reaction ~ Days + (Days | Subject)", factors = "Subject", reml = TRUE),
-  list(name = "sleepstudy", data = "sleepstudy.csv", formula = "Reaction ~ Days + (Days | Subject)", factors = "Subject", reml = FALSE)
+  list(name = "sleepstudy", data = "sleepstudy.csv", formula = "Reaction ~ Days + (Days | Subject)", factors = "Subject", reml = FALSE),
+  # lme4 keeps `||` expanded in the model's formula: lmerTest's "Model found:" of a model with
+  # nothing eliminated is then "Reaction ~ Days + ((1 | Subject) + (0 + Days | Subject))"
+  list(name = "sleepstudy uncorrelated", data = "sleepstudy.csv", formula = "Reaction ~ Days + (Days || Subject)", factors = "Subject", reml = TRUE),
+  list(name = "design weighted", data = "step_design.csv", formula = "y ~ A * B + x + z + (1 + x | g) + (1 | item)", factors = character(0), reml = TRUE, weights = "w"),
+  # an intercept-only model (no fixed-effects term to test: an empty fixed table), nested and crossed
+  list(name = "pastes nested", data = "pastes.csv", formula = "strength ~ 1 + (1 | batch/cask)", factors = character(0), reml = TRUE),
+  list(name = "pastes nested", data = "pastes.csv", formula = "strength ~ 1 + (1 | batch/cask)", factors = character(0), reml = FALSE),
+  list(name = "penicillin crossed", data = "penicillin.csv", formula = "diameter ~ 1 + (1 | plate) + (1 | sample)", factors = character(0), reml = TRUE)
 )
 out <- list()
 for (cs in cases) {
   dd <- read.csv(file.path(root, "data", cs$data), stringsAsFactors = TRUE)
   for (f in cs$factors) dd[[f]] <- factor(dd[[f]])
-  m <- lmerTest::lmer(as.formula(cs$formula), data = dd, REML = cs$reml, control = tight)
+  # prior weights as a column of the data (lmer's weights argument evaluated in it; step's update() keeps it)
+  m <- if (is.null(cs$weights)) lmerTest::lmer(as.formula(cs$formula), data = dd, REML = cs$reml, control = tight) else
+    eval(bquote(lmerTest::lmer(.(as.formula(cs$formula)), data = dd, REML = .(cs$reml), control = tight, weights = .(as.name(cs$weights)))))
   ddf <- if (is.null(cs$ddf)) "Satterthwaite" else cs$ddf
   args <- list(m, ddf = ddf)
   for (a in c("alpha.random", "alpha.fixed", "reduce.random", "reduce.fixed", "keep")) if (!is.null(cs[[a]])) args[[a]] <- cs[[a]]
@@ -63,6 +75,7 @@ for (cs in cases) {
   final <- get_model(s)
   out[[length(out) + 1]] <- list(
     name = cs$name, data = cs$data, formula = cs$formula, factors = I(cs$factors), reml = cs$reml,
+    weights = if (is.null(cs$weights)) NA else cs$weights,
     ddf = tolower(ddf), options = cs[intersect(names(cs), c("alpha.random", "alpha.fixed", "reduce.random", "reduce.fixed"))],
     keep = I(if (is.null(cs$keep)) character(0) else cs$keep),
     R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmerTest = as.character(packageVersion("lmerTest")),
