@@ -57,7 +57,12 @@ cases <- list(
   # an intercept-only model (no fixed-effects term to test: an empty fixed table), nested and crossed
   list(name = "pastes nested", data = "pastes.csv", formula = "strength ~ 1 + (1 | batch/cask)", factors = character(0), reml = TRUE),
   list(name = "pastes nested", data = "pastes.csv", formula = "strength ~ 1 + (1 | batch/cask)", factors = character(0), reml = FALSE),
-  list(name = "penicillin crossed", data = "penicillin.csv", formula = "diameter ~ 1 + (1 | plate) + (1 | sample)", factors = character(0), reml = TRUE)
+  list(name = "penicillin crossed", data = "penicillin.csv", formula = "diameter ~ 1 + (1 | plate) + (1 | sample)", factors = character(0), reml = TRUE),
+  # a rank-deficient design (lme4 drops a column of DayF, a factor of Days' values): Days's drop1 row is
+  # NA (DayF spans it), DayF is eliminated, and the refit's X has full rank; with alpha.fixed = 0.99
+  # nothing is eliminated and the NA row stays
+  list(name = "rank-deficient design", data = "sleepstudy_dayf.csv", formula = "Reaction ~ Days + DayF + (1 | Subject)", factors = c("Subject", "DayF"), reml = TRUE),
+  list(name = "rank-deficient design", data = "sleepstudy_dayf.csv", formula = "Reaction ~ Days + DayF + (1 | Subject)", factors = c("Subject", "DayF"), reml = TRUE, alpha.fixed = 0.99)
 )
 out <- list()
 for (cs in cases) {
@@ -81,6 +86,7 @@ for (cs in cases) {
     R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmerTest = as.character(packageVersion("lmerTest")),
     random = random_rows(s$random), fixed = fixed_rows(s$fixed),
     final = list(formula = paste(deparse(formula(final)), collapse = " "), class = class(final)[1],
+                 rank_deficient = ncol(getME(final, "X")) < ncol(model.matrix(formula(final, fixed.only = TRUE), dd)),
                  logLik = as.numeric(logLik(final)), criterion = as.numeric(if (cs$reml) getME(final, "devcomp")$cmp[["REML"]] else deviance(final)),
                  theta = I(as.numeric(getME(final, "theta"))), fixef = as.list(fixef(final))),
     warnings = I(warnings),
