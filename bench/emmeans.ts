@@ -1,5 +1,5 @@
 /**
- * emmeans on a large lmer fit: the time of the means and their pairwise comparisons with each df
+ * emmeans on a large lmer fit: the time of the means and their pairwise comparisons, and of the joint tests, with each df
  * method after the fit (Kenward–Roger, Satterthwaite, asymptotic), and of the model frame's covariate
  * summaries (the reference grid's means and kept values) against the whole frame. Seeded data: n rows,
  * a 4-level A × 3-level B design, covariates x and z (z > 0, in log(z)), a 0/1 covariate d and a random
@@ -56,4 +56,10 @@ for (const ddf of ['kenward-roger', 'satterthwaite', 'asymptotic'] as const) {
   const t1 = performance.now();
   const pairs = emm.pairs();
   console.log(`${ddf}: means ${(t1 - t0).toFixed(0)} ms, pairs ${(performance.now() - t1).toFixed(0)} ms; a1-a2 at b1: estimate ${pairs.rows[0].estimate.toFixed(6)}, SE ${pairs.rows[0].SE.toFixed(6)}, df ${pairs.rows[0].df.toFixed(1)}, p ${pairs.rows[0].p.toExponential(3)}`);
+}
+for (const ddf of ['kenward-roger', 'satterthwaite', 'asymptotic'] as const) {
+  t0 = performance.now();
+  const jt = fit.jointTests({ ddf });
+  const A = jt.rows.find((r) => r.term === 'A:B')!;
+  console.log(`joint tests, ${ddf}: ${ms(t0)} ms; ${jt.rows.length} terms, A:B: F ${A.F.toFixed(4)}, df ${A.df1}, ${A.df2.toFixed(2)}, p ${A.p.toExponential(3)}`);
 }

@@ -160,6 +160,8 @@ export type { StepFixedRow, StepOptions, StepRandomRow, StepResult } from './inf
 export { dropScope } from './formula/dropScope.js';
 export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';
+export { jointTests, JointTests } from './inference/jointTests.js';
+export type { JointTestsOptions, JointTestRow } from './inference/jointTests.js';
 export type { EmmeansOptions, EmmRow, ContrastRow, ContrastOptions, EmmDdf, EmmWeights } from './inference/emmeans.js';
 export { Influence, INFLUENCE_MAXFUN, influenceLmm, varcovComponents } from './inference/influence.js';
 export type { DeletedFit, InfluenceOptions, InfluenceProgress } from './inference/influence.js';

@@ -21,6 +21,7 @@ import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
+import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
@@ -261,6 +262,21 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, specs: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runEmmeans({ file, formula, specs, ...opts }, io());
+    });
+
+  common(program
+    .command('joint-tests')
+    .description("emmeans's joint_tests: an F test of each fixed-effects term (and each set of variables within a term) from the interaction contrasts of estimated marginal means, for lmer and glmer fits")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--by <columns>', 'comma-separated variables whose levels form separate tables')
+    .option('--ddf <method>', 'lmer: kenward-roger (default for REML fits), satterthwaite (default for ML fits) or asymptotic')
+    .option('--show0df', 'also the rows with df1 = 0')
+    .option('--no-confounded', 'without the "(confounded)" row')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runJointTests({ file, formula, ...opts }, io());
     });
 
   common(program

@@ -39,12 +39,40 @@ export function termVariables(term: Term, out: Set<string> = new Set()): Set<str
   return out;
 }
 
-/** The data columns of the fixed-effects terms and the offsets, in order of first appearance. */
+/**
+ * The data columns of the fixed-effects terms and the offsets, in order of first appearance in the
+ * formula's fixed part as written (R's all.vars of lme4's nobars(formula): `y ~ A:B + x` gives A, B,
+ * x, where the terms' order, by degree, would give x first).
+ */
 export function fixedVariables(formula: Formula): string[] {
   const out = new Set<string>();
   for (const t of formula.fixed.terms) termVariables(t, out);
   for (const e of formula.offsets) exprVariables(e, out);
-  return [...out];
+  const text = fixedText(formula.text);
+  const position = (name: string) => {
+    const m = new RegExp(`(^|[^A-Za-z0-9._])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9._])`).exec(text);
+    return m ? m.index + m[1].length : Infinity;
+  };
+  const list = [...out];
+  const at = new Map(list.map((v) => [v, position(v)]));
+  // a stable sort: a name not found in the text (a backquoted one) keeps its place after the others
+  return list.map((v, i) => ({ v, i })).sort((a, b) => (at.get(a.v)! - at.get(b.v)!) || a.i - b.i).map((x) => x.v);
+}
+
+/** The right-hand side of a formula's text with its random-effects terms (parentheses holding a bar `|`) blanked. */
+function fixedText(text: string): string {
+  const rhs = text.slice(text.indexOf('~') + 1);
+  const chars = [...rhs];
+  const open: { at: number; bar: boolean }[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] === '(') open.push({ at: i, bar: false });
+    else if (chars[i] === '|' && open.length > 0) open[open.length - 1].bar = true;
+    else if (chars[i] === ')') {
+      const o = open.pop();
+      if (o?.bar) for (let k = o.at; k <= i; k++) chars[k] = ' ';
+    }
+  }
+  return chars.join('');
 }
 
 /**

@@ -99,7 +99,7 @@ export interface ContrastOptions extends ContrastMethodOptions {
 }
 
 /** What the linear functions' inference needs: V and ν(ℓ). */
-interface Inference {
+export interface Inference {
   method: EmmDdf;
   V: Float64Array;
   p: number;
@@ -191,7 +191,7 @@ function rank(rows: Float64Array[]): number {
   return basis.length;
 }
 
-function inferenceOf(fit: LmmFit | GlmmFit, ddf: EmmDdf | undefined, messages: string[]): Inference {
+export function inferenceOf(fit: LmmFit | GlmmFit, ddf: EmmDdf | undefined, messages: string[]): Inference {
   const p = fit.model.frame.p;
   const vcov = Float64Array.from(fit.vcov.flat());
   const asymptotic: Inference = { method: 'asymptotic', V: vcov, p, df: () => Infinity };
@@ -230,7 +230,7 @@ function scaleOf(fit: LmmFit | GlmmFit): Scale {
   return { tran, linkinv: (x) => fam.linkinv(x), muEta: (x) => fam.muEta(x), label, ratio: tran ? ratioOf(tran) : null };
 }
 
-function quadForm(l: Float64Array, V: Float64Array, p: number): number {
+export function quadForm(l: Float64Array, V: Float64Array, p: number): number {
   let s = 0;
   for (let a = 0; a < p; a++) {
     if (l[a] === 0) continue;
@@ -346,7 +346,7 @@ interface GridSettings {
 }
 
 /** One mean's linear function: in the fit's β coordinates, in the full model matrix's, and its offset. */
-interface LinearFunction {
+export interface LinearFunction {
   l: Float64Array;
   full: Float64Array | null;
   offset: number;
@@ -596,7 +596,7 @@ export class EmmContrasts {
  * The means' linear functions: for each combination of the `use` variables (the first fastest), the
  * grid rows' model-matrix rows averaged over the `avgd` variables' values with the weights.
  */
-function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], weights: EmmWeights, offsetValue: number | undefined): { functions: LinearFunction[]; values: GridValue[][] } {
+export function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], weights: EmmWeights, offsetValue: number | undefined): { functions: LinearFunction[]; values: GridValue[][] } {
   const p = grid.X.length / Math.max(grid.rows, 1);
   const pf = grid.estimability?.pFull ?? 0;
   const dims = gridSizes(grid);

@@ -26,6 +26,7 @@ import { type StepOptions, type StepResult, stepLmm } from './step.js';
 import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 import { type Influence, type InfluenceOptions, influenceLmm } from './influence.js';
+import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
 import { ModelError } from '../errors/errors.js';
 
 declare module '../lmm/lmmFit.js' {
@@ -58,6 +59,8 @@ declare module '../lmm/lmmFit.js' {
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
+    /** emmeans's joint_tests: an F test of each model term from the means' interaction contrasts (src/inference/jointTests.ts) */
+    jointTests(options?: JointTestsOptions): JointTests;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
   }
@@ -77,6 +80,8 @@ declare module '../glmm/glmmFit.js' {
     anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
+    /** emmeans's joint_tests: a Wald F (χ²/df) test of each model term from the means' interaction contrasts (src/inference/jointTests.ts) */
+    jointTests(options?: JointTestsOptions): JointTests;
     /** refused: case-deletion influence is implemented for lmer fits only (lme4's influence.merMod also refits glmer fits) */
     influence(options?: InfluenceOptions): Promise<Influence>;
     /** refused: lmerTest's step is for lmer fits (its ranova and drop1 F tests) */
@@ -100,6 +105,7 @@ Object.assign(LmmFit.prototype, {
   influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
+  jointTests(this: LmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
     // the arguments checked (interval and level among lmer predict's options), the data as Arrow
     // (null: none given, the fit's own rows, for which checkPredictCall refuses intervals)
@@ -118,6 +124,7 @@ Object.assign(GlmmFit.prototype, {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));
   },
   emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
+  jointTests(this: GlmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   // async, so that the refusal is a rejected promise
   async influence(this: GlmmFit) {
     throw new ModelError("influence (case deletion) is implemented for lmer fits only: lme4's influence.merMod also refits glmer fits (from θ̂ and β̂), which this library does not do yet");

@@ -14,7 +14,7 @@
 import * as arrow from 'apache-arrow';
 import { DataError, ModelError, OptionError, showValue } from '../errors/errors.js';
 import { fixedVariables } from '../frame/covariates.js';
-import { modelMatrix } from '../frame/modelMatrix.js';
+import { modelMatrix, termCoding } from '../frame/modelMatrix.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { newDataDesign } from '../results/predict.js';
 import { symmetricEigen } from './eigen.js';
@@ -42,7 +42,7 @@ export interface ReferenceGrid {
   /** the number of used data rows with each grid row's counted values */
   counts: Float64Array;
   /** with aliased columns dropped: the null space of the full model matrix (columns of length pFull) and each row's full design */
-  estimability: { nullBasis: Float64Array[]; Xfull: Float64Array; pFull: number } | null;
+  estimability: { nullBasis: Float64Array[]; Xfull: Float64Array; pFull: number; kept: number[] } | null;
 }
 
 export type AtValues = Record<string, GridValue | GridValue[]>;
@@ -131,6 +131,7 @@ export function referenceGrid(model: MixedModel & { source?: { engine: string; n
   grid.X = X;
   grid.offset = offset;
   grid.counts = gridCounts(model, grid);
+  refuseNesting(model, grid);
   grid.estimability = estimability(model, design.fixedFull!, rows);
   return grid;
 }
@@ -244,7 +245,73 @@ function estimability(model: MixedModel, gridFull: { names: string[]; columns: F
     if (!c) throw new DataError(`emmeans: the reference grid has no column '${name}'`);
     for (let r = 0; r < rows; r++) Xfull[r * pf + a] = c[r];
   });
-  return { nullBasis, Xfull, pFull: pf };
+  // the fit's β columns among the full design's
+  const kept = frame.xnames.map((name) => {
+    const a = full.names.indexOf(name);
+    if (a < 0) throw new Error(`internal: the fixed-effects column '${name}' is not in the full design`);
+    return a;
+  });
+  return { nullBasis, Xfull, pFull: pf, kept };
+}
+
+/**
+ * emmeans's detection of nested factors (its .find_nests, run by ref_grid), so that a nested design is
+ * refused rather than given means of cells that do not exist:
+ *  - in the data: variable v (of more than one value) is nested in w when each of v's values occurs
+ *    with one value of w in the grid rows of positive weight (w not already nested in v);
+ *  - in the formula: a variable with no main effect, coded by indicators in an interaction
+ *    (R's factor pattern 2: `b` in `a + a:b`), is nested in the variables coded 2 in its terms;
+ * then the relation is closed transitively and a variable nested in itself is dropped (`a:b` alone).
+ * Returns each nested variable with the variables it is nested in.
+ */
+export function nestedVariables(model: MixedModel, grid: Pick<ReferenceGrid, 'variables' | 'rows' | 'counts'>): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  const sizes = gridSizes(grid as ReferenceGrid);
+  const many = grid.variables.map((v, k) => ({ name: v.name, k })).filter(({ k }) => sizes[k] > 1);
+  if (many.length < 2) return result;
+  const used: number[] = [];
+  for (let r = 0; r < grid.rows; r++) if (grid.counts[r] > 0) used.push(r);
+  for (const { name, k } of many) {
+    const excl = [...result.keys()].filter((other) => result.get(other)!.includes(name));
+    const in_: string[] = [];
+    for (const o of many) {
+      if (o.k === k || excl.includes(o.name)) continue;
+      // the largest number of w's values that occur with one of v's values
+      const seen = Array.from({ length: sizes[k] }, () => new Set<number>());
+      for (const r of used) seen[digit(r, sizes, k)].add(digit(r, sizes, o.k));
+      if (Math.max(...seen.map((s) => s.size)) === 1) in_.push(o.name);
+    }
+    if (in_.length > 0) result.set(name, in_);
+  }
+  // the formula's pattern: fac[v][term] = 0 (absent), 1 (contrasts) or 2 (indicators)
+  const part = model.frame.formula.fixed;
+  const pattern = termCoding(part, () => 0);
+  const names = many.map((m) => m.name);
+  const rowsOf = names.filter((v) => part.terms.some((t) => t.vars.some((x) => x.label === v)));
+  const code = (v: string, j: number) => {
+    const k = part.terms[j].vars.findIndex((x) => x.label === v);
+    return k < 0 ? 0 : pattern[j][k] ? 1 : 2;
+  };
+  for (const v of rowsOf.filter((x) => !part.terms.some((t) => t.label === x))) {
+    let cols = part.terms.map((_, j) => j).filter((j) => code(v, j) === 1);
+    let self = false;
+    if (cols.length === 0) { cols = part.terms.map((_, j) => j).filter((j) => code(v, j) === 2); self = true; }
+    // each column's variables coded 2 (v itself counted 1 where it was 2), supersets of another dropped
+    const sets = cols.map((j) => rowsOf.filter((w) => !(self && w === v) && code(w, j) === 2));
+    const minimal = sets.filter((s, i) => !sets.some((o, m) => m !== i && o.length < s.length && o.every((w) => s.includes(w))));
+    const nst = [...new Set(minimal.flat())];
+    if (nst.length > 0) result.set(v, [...new Set([...(result.get(v) ?? []), ...nst])]);
+  }
+  for (const v of [...result.keys()]) result.set(v, [...new Set([...result.get(v)!.flatMap((w) => result.get(w) ?? []), ...result.get(v)!])]);
+  for (const v of [...result.keys()]) if (result.get(v)!.includes(v)) result.delete(v);
+  return result;
+}
+
+function refuseNesting(model: MixedModel, grid: ReferenceGrid): void {
+  const nests = nestedVariables(model, grid);
+  if (nests.size === 0) return;
+  const text = [...nests].map(([v, ws]) => `${v} %in% ${ws.length > 1 ? `(${ws.join('*')})` : ws[0]}`).join(', ');
+  throw new ModelError(`emmeans: a nesting structure was detected in the fitted model (${text}: each level occurs within one level of the other, or the formula codes it within it); emmeans's nested reference grids are not available here`);
 }
 
 /** Whether ℓ (full coordinates) is estimable: ‖Nᵀℓ‖² < 1e-8 ‖ℓ‖² (estimability::is.estble; 1 for ‖ℓ‖² < 1e-8). */

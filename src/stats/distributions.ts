@@ -162,6 +162,8 @@ export function pchisqUpper(q: number, df: number): number {
 export function pfUpper(f: number, df1: number, df2: number): number {
   if (!(f > 0)) return f === 0 ? 1 : NaN;
   if (f === Infinity) return 0;
+  // df2 = ∞: df1 F is χ²_df1 (R's pf)
+  if (df2 === Infinity) return pchisqUpper(df1 * f, df1);
   // P(F > f) = I_{df2/(df2 + df1 f)}(df2/2, df1/2)
   return incompleteBeta(df2 / (df2 + df1 * f), df2 / 2, df1 / 2).lower;
 }
