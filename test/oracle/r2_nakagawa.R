@@ -10,7 +10,8 @@
 # Then the same at the optimum our fit reaches: lmer refitted to tight tolerances; glmer at the exact
 # Laplace deviance's optimum (exact_laplace.R: glmer's PIRLS stops early), the fit object's theta,
 # beta (and a Gamma fit's sigma) replaced by it, and insight's null model replaced by the exact
-# optimum of the null model, so that performance itself computes the reference.
+# optimum of the null model, so that performance itself computes the reference (the nAGQ = 5 fit:
+# glmer with tolPwrss = 1e-13 and a tight optimizer, and insight's own null model of it).
 # Writes the simulated data beside the expectations.
 # Usage (from the repository root):
 #   Rscript test/oracle/r2_nakagawa.R test/fixtures/data test/fixtures/r2
@@ -70,6 +71,8 @@ cases <- list(
   list(name = "cbpp_observation_level", data = "r2/cbpp_obs.csv", factors = c("herd", "period"), formula = "cbind(incidence, size - incidence) ~ period + (1 | herd) + (1 | obs)", d = cbo, family = "binomial", link = "logit"),
   list(name = "grouseticks_poisson", data = "grouseticks.csv", factors = c("BROOD", "LOCATION", "YEAR"), formula = "TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | LOCATION)", d = gt, family = "poisson", link = "log"),
   list(name = "poisson_slopes", data = "r2/poisson_slopes.csv", formula = "count ~ x + (x | g)", d = pois, family = "poisson", link = "log"),
+  # nAGQ = 5: insight's null model is refitted with the fit's nAGQ (R's update keeps it)
+  list(name = "grouseticks_poisson_agq", data = "grouseticks.csv", factors = c("LOCATION", "YEAR"), formula = "TICKS ~ YEAR + cHEIGHT + (1 | LOCATION)", d = gt, family = "poisson", link = "log", nAGQ = 5L),
   list(name = "grouseticks_negbin", data = "grouseticks.csv", factors = c("LOCATION", "YEAR"), formula = "TICKS ~ YEAR + cHEIGHT + (1 | LOCATION)", d = gt, family = "negative.binomial", link = "log"),
   list(name = "gamma_log", data = "r2/gamma_log.csv", formula = "y ~ x + (1 | g)", d = gam, family = "Gamma", link = "log")
 )
@@ -145,11 +148,16 @@ for (cs in cases) {
     mt <- if (is.null(cs$weights)) lmer(fo, d, REML = reml, control = lmerControl(optimizer = "nloptwrap", optCtrl = TIGHT_LMER))
           else lmer(fo, d, REML = reml, weights = d[[cs$weights]], control = lmerControl(optimizer = "nloptwrap", optCtrl = TIGHT_LMER))
   } else {
-    m <- if (fam == "negative.binomial") glmer.nb(fo, d) else glmer(fo, d, family = get(fam)(link = cs$link))
+    nAGQ <- if (is.null(cs$nAGQ)) 1L else cs$nAGQ
+    m <- if (fam == "negative.binomial") glmer.nb(fo, d) else glmer(fo, d, family = get(fam)(link = cs$link), nAGQ = nAGQ)
     if (fam == "negative.binomial") nb_theta <- getME(m, "glmer.nb.theta")
     # lme4's PIRLS can fail at a trial point of the exact optimization (the negative binomial
     # here): then the reference at our optimum is lme4's default fit (tight = FALSE)
-    mt <- tryCatch(at_exact(m), error = function(e) NULL)
+    # (adaptive Gauss-Hermite fits, whose deviance exact_devfun does not settle: glmer with PIRLS
+    # and the optimizer to tight tolerances; insight's null model, an update of it, inherits them)
+    mt <- if (nAGQ == 1L) tryCatch(at_exact(m), error = function(e) NULL)
+          else glmer(fo, d, family = get(fam)(link = cs$link), nAGQ = nAGQ,
+                     control = glmerControl(optimizer = "nloptwrap", optCtrl = TIGHT_NLOPT, tolPwrss = 1e-13))
   }
   exact <- !is.null(mt)
   if (!exact) mt <- m
@@ -158,18 +166,19 @@ for (cs in cases) {
   null <- NULL
   if (!is.null(fam) && fam %in% c("poisson", "negative.binomial")) {
     nm <- insight::null_model(m)
-    nme <- tryCatch(at_exact(nm), error = function(e) tryCatch(at_exact(nm, robust = TRUE), error = function(e) NULL))
+    nme <- if (nm@devcomp$dims[["nAGQ"]] != 1L) insight::null_model(mt)
+           else tryCatch(at_exact(nm), error = function(e) tryCatch(at_exact(nm, robust = TRUE), error = function(e) NULL))
     null_exact <- !is.null(nme)
     if (!null_exact) nme <- nm
     null <- list(formula = deparse(formula(nm)), beta0 = as.numeric(fixef(nm)), theta = I(as.numeric(getME(nm, "theta"))),
-                 exact = null_exact, exact_beta0 = as.numeric(fixef(nme)), exact_theta = I(as.numeric(getME(nme, "theta"))))
+                 nAGQ = nm@devcomp$dims[["nAGQ"]], exact = null_exact, exact_beta0 = as.numeric(fixef(nme)), exact_theta = I(as.numeric(getME(nme, "theta"))))
   }
   ref <- performance_of(m)
   if (!is.null(null)) assignInNamespace("null_model", function(model, verbose = TRUE, ...) nme, "insight")
   tight <- c(estimates(mt), performance_of(mt))
   assignInNamespace("null_model", original_null_model, "insight")
   res[[length(res) + 1]] <- c(list(name = cs$name, data = cs$data, formula = cs$formula, factors = I(if (is.null(cs$factors)) character() else cs$factors),
-                                    reml = reml, family = if (is.null(fam)) "gaussian" else fam, link = if (is.null(cs$link)) "identity" else cs$link,
+                                    reml = reml, nAGQ = if (is.null(cs$nAGQ)) 1L else cs$nAGQ, family = if (is.null(fam)) "gaussian" else fam, link = if (is.null(cs$link)) "identity" else cs$link,
                                     weights = cs$weights, tight_is_exact = exact, refused = isTRUE(cs$refused), nb_theta = nb_theta, singular = isSingular(m), nobs = nobs(m),
                                     null_model = null),
                                list(lme4 = c(e, ref), tight = tight))
