@@ -1,8 +1,9 @@
 /**
  * Nakagawa's R² and the ICC against performance 0.10.2 / insight 0.19.0 (test/oracle/r2_nakagawa.R,
  * fixtures in test/fixtures/r2): sleepstudy with (Days | Subject), (1 | Subject) (REML and ML), a random
- * slope not in the fixed part, prior weights, Penicillin crossed, Pastes nested, Dyestuff2 singular, cbpp
- * binomial (logit, probit, cloglog, with an observation-level term), Poisson (grouseticks; simulated
+ * slope not in the fixed part, a factor's column as a random slope, prior weights, (Days || Subject) (at
+ * lme4's fit only: refused by the fit), Penicillin crossed, Pastes nested, Dyestuff2 singular, cbpp
+ * binomial (logit, probit, cloglog, without an intercept in X, with an observation-level term), Poisson (grouseticks; simulated
  * counts with a random slope; grouseticks with nAGQ = 5, whose null model is refitted with nAGQ = 5 as
  * R's update does), the negative binomial (glmer.nb) and a Gamma(log).
  *

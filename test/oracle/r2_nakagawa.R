@@ -26,6 +26,7 @@ stopifnot(packageVersion("performance") == "0.10.2", packageVersion("insight") =
 rd <- function(f) read.csv(file.path(dataDir, f))
 ss <- rd("sleepstudy.csv"); ss$Subject <- factor(ss$Subject)
 ssw <- rd("sleepstudy_weighted.csv"); ssw$Subject <- factor(ssw$Subject)
+ssd <- rd("sleepstudy_design.csv"); ssd$Subject <- factor(ssd$Subject)
 pen <- rd("penicillin.csv"); pas <- rd("pastes.csv"); dy2 <- rd("dyestuff2.csv")
 cb <- rd("cbpp.csv"); cb$herd <- factor(cb$herd); cb$period <- factor(cb$period)
 cbo <- cb; cbo$obs <- sprintf("o%02d", seq_len(nrow(cbo)))
@@ -62,12 +63,16 @@ cases <- list(
   list(name = "sleepstudy_slope_not_fixed", data = "sleepstudy.csv", factors = "Subject", formula = "Reaction ~ 1 + (Days | Subject)", d = ss),
   list(name = "sleepstudy_uncorrelated", data = "sleepstudy.csv", factors = "Subject", formula = "Reaction ~ Days + (Days || Subject)", d = ss, refused = TRUE),
   list(name = "sleepstudy_weighted", data = "sleepstudy_weighted.csv", factors = "Subject", formula = "Reaction ~ Days + (Days | Subject)", d = ssw, weights = "w"),
+  # a factor's column as a random slope (insight matches it to X's column by name) and a fixed factor
+  list(name = "sleepstudy_factor_slope", data = "sleepstudy_design.csv", factors = "Subject", formula = "Reaction ~ Days + grp + phase + (1 + phase | Subject)", d = ssd),
   list(name = "penicillin", data = "penicillin.csv", formula = "diameter ~ 1 + (1 | plate) + (1 | sample)", d = pen),
   list(name = "pastes", data = "pastes.csv", formula = "strength ~ 1 + (1 | batch/cask)", d = pas),
   list(name = "dyestuff2_singular", data = "dyestuff2.csv", formula = "Yield ~ 1 + (1 | Batch)", d = dy2),
   list(name = "cbpp_logit", data = "cbpp.csv", factors = c("herd", "period"), formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", d = cb, family = "binomial", link = "logit"),
   list(name = "cbpp_probit", data = "cbpp.csv", factors = c("herd", "period"), formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", d = cb, family = "binomial", link = "probit"),
   list(name = "cbpp_cloglog", data = "cbpp.csv", factors = c("herd", "period"), formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", d = cb, family = "binomial", link = "cloglog"),
+  # no intercept in X: insight adds a column of 1 for the random intercept's variance
+  list(name = "cbpp_no_intercept", data = "cbpp.csv", factors = c("herd", "period"), formula = "cbind(incidence, size - incidence) ~ 0 + period + (1 | herd)", d = cb, family = "binomial", link = "logit"),
   list(name = "cbpp_observation_level", data = "r2/cbpp_obs.csv", factors = c("herd", "period"), formula = "cbind(incidence, size - incidence) ~ period + (1 | herd) + (1 | obs)", d = cbo, family = "binomial", link = "logit"),
   list(name = "grouseticks_poisson", data = "grouseticks.csv", factors = c("BROOD", "LOCATION", "YEAR"), formula = "TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | LOCATION)", d = gt, family = "poisson", link = "log"),
   list(name = "poisson_slopes", data = "r2/poisson_slopes.csv", formula = "count ~ x + (x | g)", d = pois, family = "poisson", link = "log"),
