@@ -166,6 +166,12 @@ export type { EmmeansOptions, EmmRow, ContrastRow, ContrastOptions, EmmDdf, EmmW
 export { Influence, INFLUENCE_MAXFUN, influenceLmm, varcovComponents } from './inference/influence.js';
 export type { DeletedFit, InfluenceOptions, InfluenceProgress } from './inference/influence.js';
 export { cooksDistance, dfbeta, dfbetas } from './inference/influenceMeasures.js';
+export { r2Nakagawa, iccOf, r2FromComponents, iccFromComponents, iccByGroupFromComponents, printR2, printIcc, printIccByGroup } from './inference/r2Nakagawa.js';
+export type { R2Options, R2Result, IccOptions, IccOutcome, IccResult, IccGroupRow } from './inference/r2Nakagawa.js';
+export { varianceComponents, fixedVariance } from './inference/varianceComponents.js';
+export type { VarianceInput, VarianceComponents } from './inference/varianceComponents.js';
+export { distributionVariance } from './inference/distributionVariance.js';
+export type { DistributionSpec } from './inference/distributionVariance.js';
 export { referenceGrid } from './inference/referenceGrid.js';
 export type { ReferenceGrid, GridVariable } from './inference/referenceGrid.js';
 export { contrastFamily, CONTRAST_METHODS } from './inference/emmContrasts.js';

@@ -17,6 +17,7 @@ import { checkBootType } from '../inference/bootCi.js';
 import type { EmmDdf, EmmWeights } from '../inference/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import type { ContrastMethod } from '../inference/emmContrasts.js';
+import { iccOf, printIcc, printIccByGroup, printR2, r2Nakagawa } from '../inference/r2Nakagawa.js';
 
 export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
   formulas: string[];
@@ -260,6 +261,47 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
     } else {
       io.stdout(grid.toString());
       if (contrasts) io.stdout(`\n${contrasts.toString()}`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface R2Args extends Omit<FitArgs, 'ddf'> {
+  /** also the ICC of each random-effects term with an intercept (performance's icc(by_group = TRUE)) */
+  byGroup?: boolean;
+  /** insight's tolerance of the singularity check (default 1e-5) */
+  tolerance?: string | number;
+}
+
+/**
+ * Runs `mixedgpu r2` (performance's r2_nakagawa and icc: Nakagawa's marginal and conditional R² and
+ * the adjusted and unadjusted ICC, with --by-group the ICC per term); returns the exit code.
+ */
+export async function runR2(args: R2Args, io: CliIO): Promise<number> {
+  try {
+    const tolerance = numberArg(args.tolerance, 'tolerance', false);
+    const { byGroup: _b, tolerance: _t, ...fitArgs } = args;
+    const { fit } = await fitFromArgs(fitArgs, io);
+    const r2 = await r2Nakagawa(fit, { tolerance });
+    const icc = await iccOf(fit, { tolerance, byGroup: args.byGroup === true });
+    // performance repeats insight's warnings for each call: each said once
+    const messages = [...new Set([...r2.messages, ...icc.messages])];
+    if (!args.quiet) for (const m of messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (args.json) {
+      io.stdout(`${JSON.stringify({
+        r2: { conditional: r2.conditional, marginal: r2.marginal },
+        icc: icc.icc,
+        ...(args.byGroup ? { icc_by_group: icc.byGroup } : {}),
+        components: r2.components,
+        ...(r2.nullIntercept !== undefined ? { null_intercept: r2.nullIntercept } : {}),
+        messages,
+      }, null, 2)}\n`);
+    } else {
+      const lines = [...printR2(r2), '', ...printIcc(icc.icc), ...(args.byGroup ? ['', ...printIccByGroup(icc.byGroup ?? null)] : [])];
+      io.stdout(`${lines.join('\n')}\n`);
     }
     return 0;
   } catch (e) {

@@ -11,6 +11,7 @@
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
-import { runAnova, runConfint, runDrop1, runEmmeans, runRanova, runStep } from './inferenceCommands.js';
+import { runAnova, runConfint, runDrop1, runEmmeans, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES } from './engines.js';
@@ -291,6 +292,19 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('r2')
+    .description("Nakagawa's marginal and conditional R2 and the intraclass correlation of an lmer or glmer fit (performance's r2_nakagawa and icc)")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--by-group', "also the ICC of each random-effects term with an intercept (performance's icc(by_group = TRUE))")
+    .option('--tolerance <t>', "insight's singularity tolerance: a diagonal theta below it gives no random-effect variance (default 1e-5)")
+    .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runR2({ file, formula, ...opts }, io());
     });
   return program;
 }

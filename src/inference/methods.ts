@@ -28,9 +28,14 @@ import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtre
 import { type Influence, type InfluenceOptions, influenceLmm } from './influence.js';
 import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
 import { ModelError } from '../errors/errors.js';
+import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
+    /** performance's r2_nakagawa(): marginal and conditional R² with insight's variance components (src/inference/r2Nakagawa.ts) */
+    r2(options?: R2Options): Promise<R2Result>;
+    /** performance's icc(): adjusted and unadjusted ICC, or with { byGroup: true } one per term with an intercept */
+    icc(options?: IccOptions): Promise<IccOutcome>;
     /** lmerTest's coefficient table with Satterthwaite's (default) or Kenward–Roger's ddf */
     coefficients(options?: { ddf?: Ddf }): CoefficientRow[];
     /** lmerTest's anova table of type 'III' (default), 'II' or 'I' (also 3, 2, 1) */
@@ -68,6 +73,10 @@ declare module '../lmm/lmmFit.js' {
 
 declare module '../glmm/glmmFit.js' {
   interface GlmmFit {
+    /** performance's r2_nakagawa(): marginal and conditional R² with insight's variance components (src/inference/r2Nakagawa.ts) */
+    r2(options?: R2Options): Promise<R2Result>;
+    /** performance's icc(): adjusted and unadjusted ICC, or with { byGroup: true } one per term with an intercept */
+    icc(options?: IccOptions): Promise<IccOutcome>;
     /** lme4's confint for a glmer fit: profile (default), Wald or the parametric bootstrap */
     confint(options?: ConfintOptions): Promise<ConfintResult>;
     /** the parametric bootstrap (lme4's bootMer with confint's statistics: SDs, correlations, β) */
@@ -92,6 +101,8 @@ declare module '../glmm/glmmFit.js' {
 const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata?: DataInput, options?: PredictOptions) => Float64Array;
 
 Object.assign(LmmFit.prototype, {
+  r2(this: LmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
+  icc(this: LmmFit, options?: IccOptions) { return iccOf(this, options); },
   coefficients(this: LmmFit, options?: { ddf?: Ddf }) { return coefficientTable(this, options).rows; },
   anova(this: LmmFit, options?: { ddf?: Ddf; type?: AnovaTypeOption }) { return anovaTable(this, options).rows; },
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
@@ -117,6 +128,8 @@ Object.assign(LmmFit.prototype, {
 });
 
 Object.assign(GlmmFit.prototype, {
+  r2(this: GlmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
+  icc(this: GlmmFit, options?: IccOptions) { return iccOf(this, options); },
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
