@@ -7,7 +7,8 @@
 import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
-import { printDrop1Table, printGlmmDrop1Table, printIntervals, printLrtTable, printRanovaTable } from '../inference/format.js';
+import { printDrop1Table, printGlmmDrop1Table, printIntervals, printLrtTable, printRanovaTable, printStepResult } from '../inference/format.js';
+import { stepLmm } from '../inference/step.js';
 import { ranovaTable } from '../inference/ranova.js';
 import { drop1Table } from '../inference/drop1.js';
 import { drop1Glmm } from '../inference/glmmDrop1.js';
@@ -18,6 +19,7 @@ import { checkBootType } from '../inference/bootCi.js';
 import type { EmmDdf, EmmWeights } from '../inference/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import type { ContrastMethod } from '../inference/emmContrasts.js';
+import { iccOf, printIcc, printIccByGroup, printR2, r2Nakagawa } from '../inference/r2Nakagawa.js';
 
 export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
   formulas: string[];
@@ -113,6 +115,48 @@ export async function runDrop1(args: Drop1Args, io: CliIO): Promise<number> {
       io.stdout(`${JSON.stringify({ ddf: res.ddf, model: res.model, rows: res.rows }, null, 2)}\n`);
     } else {
       io.stdout(`${printDrop1Table(res.rows, res.ddf, res.model).join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface StepArgs extends FitArgs {
+  /** lmerTest's alpha.random (default 0.1) */
+  alphaRandom?: string | number;
+  /** lmerTest's alpha.fixed (default 0.05) */
+  alphaFixed?: string | number;
+  /** comma-separated fixed-effects terms never eliminated (lmerTest's keep) */
+  keep?: string;
+  /** lmerTest's reduce.fixed (commander's --no-reduce-fixed sets false) */
+  reduceFixed?: boolean;
+  /** lmerTest's reduce.random (commander's --no-reduce-random sets false) */
+  reduceRandom?: boolean;
+}
+
+/**
+ * Runs `mixedgpu step` (lmerTest's step: backward elimination of the random-effects terms by
+ * ranova, then of the fixed-effects terms by drop1); prints lmerTest's tables, "Model found:" and a
+ * line on the final model's criterion; returns the exit code.
+ */
+export async function runStep(args: StepArgs, io: CliIO): Promise<number> {
+  try {
+    const ddf = checkDdf(args.ddf);
+    const alphaRandom = numberArg(args.alphaRandom, 'alpha-random', false);
+    const alphaFixed = numberArg(args.alphaFixed, 'alpha-fixed', false);
+    const keep = args.keep === undefined ? undefined : args.keep.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const { alphaRandom: _a, alphaFixed: _f, keep: _k, reduceFixed, reduceRandom, ...fitArgs } = args;
+    const { fit } = await fitFromArgs({ ...fitArgs, ddf: undefined }, io);
+    const res = await stepLmm(fit as LmmFit, { ddf, alphaRandom, alphaFixed, keep, reduceFixed: reduceFixed ?? true, reduceRandom: reduceRandom ?? true });
+    if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    const m = res.model;
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ ddf: res.ddf, random: res.random.map(({ formula: _, ...r }) => r), fixed: res.fixed, formula: res.formula, model: m.toJSON() }, null, 2)}\n`);
+    } else {
+      const criterion = m.reml ? `REML criterion at convergence ${m.objective.toFixed(4)}` : `deviance ${m.objective.toFixed(4)}`;
+      io.stdout(`${printStepResult(res.random, res.fixed, res.ddf, res.formula).join('\n')}\n\nFinal model (${m.reml ? 'REML' : 'ML'}): logLik ${m.logLik.toFixed(4)} (df ${m.df}), ${criterion}, AIC ${m.AIC.toFixed(4)}\n`);
     }
     return 0;
   } catch (e) {
@@ -242,6 +286,47 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
     } else {
       io.stdout(grid.toString());
       if (contrasts) io.stdout(`\n${contrasts.toString()}`);
+    }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface R2Args extends Omit<FitArgs, 'ddf'> {
+  /** also the ICC of each random-effects term with an intercept (performance's icc(by_group = TRUE)) */
+  byGroup?: boolean;
+  /** insight's tolerance of the singularity check (default 1e-5) */
+  tolerance?: string | number;
+}
+
+/**
+ * Runs `mixedgpu r2` (performance's r2_nakagawa and icc: Nakagawa's marginal and conditional R² and
+ * the adjusted and unadjusted ICC, with --by-group the ICC per term); returns the exit code.
+ */
+export async function runR2(args: R2Args, io: CliIO): Promise<number> {
+  try {
+    const tolerance = numberArg(args.tolerance, 'tolerance', false);
+    const { byGroup: _b, tolerance: _t, ...fitArgs } = args;
+    const { fit } = await fitFromArgs(fitArgs, io);
+    const r2 = await r2Nakagawa(fit, { tolerance });
+    const icc = await iccOf(fit, { tolerance, byGroup: args.byGroup === true });
+    // performance repeats insight's warnings for each call: each said once
+    const messages = [...new Set([...r2.messages, ...icc.messages])];
+    if (!args.quiet) for (const m of messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (args.json) {
+      io.stdout(`${JSON.stringify({
+        r2: { conditional: r2.conditional, marginal: r2.marginal },
+        icc: icc.icc,
+        ...(args.byGroup ? { icc_by_group: icc.byGroup } : {}),
+        components: r2.components,
+        ...(r2.nullIntercept !== undefined ? { null_intercept: r2.nullIntercept } : {}),
+        messages,
+      }, null, 2)}\n`);
+    } else {
+      const lines = [...printR2(r2), '', ...printIcc(icc.icc), ...(args.byGroup ? ['', ...printIccByGroup(icc.byGroup ?? null)] : [])];
+      io.stdout(`${lines.join('\n')}\n`);
     }
     return 0;
   } catch (e) {

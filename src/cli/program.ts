@@ -12,6 +12,7 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { errorMessage, runFit } from './fitCommand.js';
-import { runAnova, runConfint, runDrop1, runEmmeans, runRanova } from './inferenceCommands.js';
+import { runAnova, runConfint, runDrop1, runEmmeans, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES } from './engines.js';
@@ -227,6 +228,23 @@ export function buildProgram(): Command {
     });
 
   common(program
+    .command('step')
+    .description("lmerTest's step: backward elimination of the random-effects terms (ranova's likelihood-ratio tests) then of the marginal fixed-effects terms (drop1's F tests), with the final model")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--ddf <method>', 'the F tests\' ddf: satterthwaite (default) or kenward-roger')
+    .option('--alpha-random <p>', 'random-effects terms with a p-value above it are eliminated (default 0.1)')
+    .option('--alpha-fixed <p>', 'fixed-effects terms with a p-value above it are eliminated (default 0.05)')
+    .option('--keep <terms>', 'comma-separated fixed-effects terms never eliminated (lmerTest\'s keep)')
+    .option('--no-reduce-fixed', 'eliminate no fixed-effects term (lmerTest\'s reduce.fixed = FALSE)')
+    .option('--no-reduce-random', 'eliminate no random-effects term (lmerTest\'s reduce.random = FALSE)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runStep({ file, formula, ...opts }, io());
+    });
+
+  common(program
     .command('emmeans')
     .description("estimated marginal means (emmeans's emmeans) and their contrasts, for lmer and glmer fits")
     .argument('<file>', 'data file')
@@ -276,6 +294,19 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('r2')
+    .description("Nakagawa's marginal and conditional R2 and the intraclass correlation of an lmer or glmer fit (performance's r2_nakagawa and icc)")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--by-group', "also the ICC of each random-effects term with an intercept (performance's icc(by_group = TRUE))")
+    .option('--tolerance <t>', "insight's singularity tolerance: a diagonal theta below it gives no random-effect variance (default 1e-5)")
+    .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runR2({ file, formula, ...opts }, io());
     });
   return program;
 }

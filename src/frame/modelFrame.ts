@@ -256,31 +256,12 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // one intercept column for X and the terms' Z (read only)
   let intercept: Float64Array | null = null;
   const ones = () => (intercept ??= constantColumn(n, 1));
-  const design = modelMatrix(formula.fixed, columnOf, n, ones);
   // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
-  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances): the rank
-  // check and the response's residual from one pass
+  // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
   const residualCheck = !glm && options.observationLevel !== true;
-  let yw = y;
-  if (residualCheck && offset) {
-    yw = new Float64Array(n);
-    for (let i = 0; i < n; i++) yw[i] = y[i] - offset[i];
-  }
-  const { kept, dropped, residual } = residualCheck
-    ? dropRankDeficientWithResidual(design, yw)
-    : { ...dropRankDeficient(design), residual: Infinity };
-  if (dropped.length > 0) messages.push(rankDeficientMessage(dropped));
-  const p = kept.columns.length;
-  if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
-  if (residualCheck) {
-    if (residual <= 1e-10) {
-      throw new ModelError(
-        `the residual sum of squares is zero with the fixed effects alone: the model fits the response '${response.label}' exactly ` +
-          `(as ${kept.names.join(' + ') || 'nothing'}${offset ? ' plus the offset' : ''}; relative residual ${residual.toExponential(1)}), so σ and the variance components cannot be estimated`,
-      );
-    }
-  }
-  const X = columnsMatrix(kept.columns, n, 'columns');
+  const fixed = fixedEffectsDesign(formula.fixed, columnOf, n, ones, residualCheck ? { y, offset, response: response.label } : null);
+  messages.push(...fixed.messages);
+  const { X, p, xnames } = fixed;
 
   // random effects
   const reTerms: ReTerm[] = formula.random.map((r, k) => buildReTerm(r, k, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n, ones));
@@ -289,17 +270,55 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   const sorted = lme4TermOrder(reTerms.map((t) => t.levels.length)).map((k) => reTerms[k]);
 
   return {
-    formula, n, y, yname: response.label, X, p, xnames: kept.names, offset, reTerms: sorted,
+    formula, n, y, yname: response.label, X, p, xnames, offset, reTerms: sorted,
     nDropped, rows, nInput, messages, columns, scales, covariates: covariateSummaries(formula, source, rows, n),
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
   };
 }
 
-/** lme4's message when it drops aliased columns of X (the names of those dropped). */
+/**
+ * The fixed-effects matrix X of a linear part (lme4's model.matrix, then its rank check): the
+ * columns of `part`, less those aliased with earlier ones (lme4's "fixed-effect model matrix is
+ * rank deficient so dropping …", the message returned), column-major. `residual` (a linear mixed
+ * model whose σ is estimated): the response less the offset must not be reproduced by X alone, so
+ * that σ and the variance components are estimable. Used by the model frame and by the refits of
+ * a frame with fixed-effects terms removed (lmerTest's step, src/inference/refitFrame.ts).
+ */
+export function fixedEffectsDesign(
+  part: LinearPart, columnOf: (label: string) => Column, n: number, ones: () => Float64Array,
+  residual: { y: Float64Array; offset: Float64Array | null; response: string } | null,
+): { X: Float64Array; p: number; xnames: string[]; messages: string[] } {
+  const design = modelMatrix(part, columnOf, n, ones);
+  let yw = residual?.y ?? new Float64Array(0);
+  if (residual?.offset) {
+    // y − offset: the part of the response X has to explain
+    yw = new Float64Array(n);
+    for (let i = 0; i < n; i++) yw[i] = residual.y[i] - residual.offset[i];
+  }
+  // the rank check and the response's residual from one pass
+  const { kept, dropped, residual: rel } = residual
+    ? dropRankDeficientWithResidual(design, yw)
+    : { ...dropRankDeficient(design), residual: Infinity };
+  const messages: string[] = [];
+  if (dropped.length > 0) messages.push(rankDeficientMessage(dropped));
+  const p = kept.columns.length;
+  if (p > n) throw new ModelError(`more fixed effects (${p}) than observations (${n})`);
+  if (residual && rel <= 1e-10) {
+    throw new ModelError(
+      `the residual sum of squares is zero with the fixed effects alone: the model fits the response '${residual.response}' exactly ` +
+        `(as ${kept.names.join(' + ') || 'nothing'}${residual.offset ? ' plus the offset' : ''}; relative residual ${rel.toExponential(1)}), so σ and the variance components cannot be estimated`,
+    );
+  }
+  return { X: columnsMatrix(kept.columns, n, 'columns'), p, xnames: kept.names, messages };
+}
+
+/** the start of lme4's message for the columns of X dropped as aliased (rankDeficientMessage) */
+export const RANK_DEFICIENT = 'fixed-effect model matrix is rank deficient so dropping ';
+
+/** lme4's message for the columns of X dropped as aliased */
 export function rankDeficientMessage(dropped: string[]): string {
-  const s = dropped.length > 1 ? 's' : '';
-  return `fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${s} / coefficient${s} (${dropped.join(', ')})`;
+  return `${RANK_DEFICIENT}${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
-import { type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
+import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
 import { type FamilyName, type GlmFamily, type LinkName, makeFamily } from './family.js';
 import type { PirlsModel } from './pirls.js';
@@ -33,7 +33,18 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
   const f = mixedFormula(formula);
   const knownCovarianceGroups = Object.keys(options.relmat ?? {});
   const frame = buildModelFrame(f, data, { factors: options.factors, knownCovarianceGroups }, { family: options.family, weights: options.weights });
-  const mixed = buildMixedModel(f, frame, { factors: options.factors }, { scale: true }, options.relmat);
+  return glmmFromFrame(f, frame, family, { factors: options.factors }, typeof options.weights === 'string' ? options.weights : undefined, options.relmat);
+}
+
+/**
+ * A model frame (its response already read by the family) → GLMM structure: the mixed model and
+ * PIRLS's data. Also builds a model from a fit's frame with another fixed part (the null model of
+ * Nakagawa's R², src/inference/nullModel.ts) without reading the data again.
+ */
+export function glmmFromFrame(
+  f: Formula, frame: ModelFrame, family: GlmFamily, frameOptions: ModelFrameOptions, weightsName?: string, relmat?: RelmatOptions['relmat'],
+): GlmmModel {
+  const mixed = buildMixedModel(f, frame, frameOptions, { scale: true }, relmat);
   const n = frame.n;
   const pirls: PirlsModel = {
     n, X: frame.X, p: frame.p, blocks: mixed.internalBlocks, theta: mixed.theta, family,
@@ -43,5 +54,5 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
     offset: mixed.offset ?? new Float64Array(n),
     ...(mixed.known.some((k) => k) ? { known: mixed.known.map((k) => k?.factor() ?? null) } : {}),
   };
-  return Object.assign(mixed, { family, weightsName: typeof options.weights === 'string' ? options.weights : undefined, pirls });
+  return Object.assign(mixed, { family, weightsName, pirls });
 }

@@ -70,7 +70,7 @@ export function drop1Table(fit: LmmFit, options: Drop1Options = {}): Drop1Table 
     // get_Ldiffmat2, designDifference.ts), which needs the rows
     refuseEngineRows(fit.model, 'drop1 of a rank-deficient fixed-effects design');
     hypotheses = scope.map((t) => {
-      const X0 = designWithout(frame, t);
+      const X0 = designWithout(frame, t.label);
       const p0 = X0.columns.length;
       const flat = new Float64Array(frame.n * p0);
       X0.columns.forEach((c, j) => flat.set(c, j * frame.n));

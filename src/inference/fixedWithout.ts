@@ -1,39 +1,51 @@
 /**
- * A model frame's fixed-effects design with one term left out, R's update(fit, ~ . − t): the fixed
- * part's terms without t (the intercept and the other terms as they were), its model matrix
- *   X₋ₜ = model.matrix(~ terms ∖ t) on the frame's rows
- * with the contrasts coded for the reduced part as R codes them (src/frame/modelMatrix.ts), and, for a
- * refit, lme4's rank check (columns aliased with earlier ones dropped: dropRankDeficient).
- * lmerTest's drop1 compares X with X₋ₜ (designDifference.ts); lme4's drop1 refits on X₋ₜ.
+ * A model with one fixed-effects term left out, R's update(fit, ~ . − t) on the fit's model frame:
+ *   the formula: the fixed part's terms without t (the intercept and the other terms as they were),
+ *     its text as update.formula leaves it (ranova.ts updatedFormulaText);
+ *   X₋ₜ = model.matrix(~ terms ∖ t) on the frame's rows, the contrasts coded for the reduced part as
+ *     R codes them (src/frame/modelMatrix.ts), and for a refit lme4's rank check (columns aliased with
+ *     earlier ones dropped: fixedEffectsDesign, as the frame built its X).
+ * lmerTest's drop1 compares X with the unchecked X₋ₜ (designDifference.ts); lmerTest's step and
+ * lme4's drop1 of a glmer fit refit on the checked one.
  */
-import type { LinearPart, Term } from '../formula/types.js';
-import { type ModelFrame, rankDeficientMessage } from '../frame/modelFrame.js';
-import { type DesignMatrix, dropRankDeficient, modelMatrix } from '../frame/modelMatrix.js';
-import { columnsMatrix } from '../frame/rowPasses.js';
+import type { Formula, LinearPart } from '../formula/types.js';
+import { type ModelFrame, RANK_DEFICIENT, fixedEffectsDesign } from '../frame/modelFrame.js';
+import { type DesignMatrix, modelMatrix } from '../frame/modelMatrix.js';
+import { constantColumn } from '../frame/rowPasses.js';
+import { updatedFormulaText } from './ranova.js';
 
-/** The fixed part without term t. */
-export function fixedPartWithout(part: LinearPart, term: Term): LinearPart {
-  return { intercept: part.intercept, terms: part.terms.filter((u) => u !== term) };
+/** The fixed part without the term labelled `term`. */
+function fixedPartWithout(part: LinearPart, term: string): LinearPart {
+  return { intercept: part.intercept, terms: part.terms.filter((t) => t.label !== term) };
+}
+
+/**
+ * The formula without one fixed-effects term, as update(formula, ~ . - (term)) leaves it
+ * (lmerTest's rm_complete_terms): the other terms in their order, the text simplified
+ * (updatedFormulaText).
+ */
+export function formulaWithout(formula: Formula, term: string): Formula {
+  const reduced: Formula = { ...formula, fixed: fixedPartWithout(formula.fixed, term) };
+  return { ...reduced, text: updatedFormulaText(reduced) };
 }
 
 /** X₋ₜ, all its columns (no rank check), from the frame's evaluated variables. */
-export function designWithout(frame: ModelFrame, term: Term): DesignMatrix {
+export function designWithout(frame: ModelFrame, term: string): DesignMatrix {
   return modelMatrix(fixedPartWithout(frame.formula.fixed, term), (label) => frame.columns.get(label)!, frame.n);
 }
 
 /**
- * The frame of the model without term t (update(fit, ~ . − t) on the same rows): X₋ₜ after lme4's
- * rank check, its names and p, and the formula with the reduced fixed part (its text R's update call).
- * Everything else (response, weights, offset, random-effects terms, rows) is the frame's.
+ * The frame of a GLMM without term t (update(fit, ~ . − t) on the same rows): X₋ₜ after lme4's rank
+ * check (no residual check: a GLMM has no σ to lose), its names and p, the reduced formula, and the
+ * rank message of X₋ₜ in place of X's. Everything else (response, weights, offset, random-effects
+ * terms, rows) is the frame's.
  */
-export function frameWithout(frame: ModelFrame, term: Term): ModelFrame {
-  const { kept, dropped } = dropRankDeficient(designWithout(frame, term));
-  // the full design's rank message replaced by the reduced one's
-  const full = frame.messages.filter((m) => m.startsWith('fixed-effect model matrix is rank deficient'));
-  const messages = [...frame.messages.filter((m) => !full.includes(m)), ...(dropped.length > 0 ? [rankDeficientMessage(dropped)] : [])];
-  const formula = { ...frame.formula, fixed: fixedPartWithout(frame.formula.fixed, term), text: `update(${frame.formula.text}, ~ . - ${term.label})` };
-  return {
-    ...frame, formula, messages,
-    X: columnsMatrix(kept.columns, frame.n, 'columns'), p: kept.columns.length, xnames: kept.names,
-  };
+export function frameWithout(frame: ModelFrame, term: string): ModelFrame {
+  const columnOf = (label: string) => frame.columns.get(label)!;
+  let intercept: Float64Array | null = null;
+  const ones = () => (intercept ??= constantColumn(frame.n, 1));
+  const formula = formulaWithout(frame.formula, term);
+  const design = fixedEffectsDesign(formula.fixed, columnOf, frame.n, ones, null);
+  const messages = [...frame.messages.filter((m) => !m.startsWith(RANK_DEFICIENT)), ...design.messages];
+  return { ...frame, formula, messages, X: design.X, p: design.p, xnames: design.xnames };
 }

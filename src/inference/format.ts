@@ -189,13 +189,20 @@ export function printRanovaTable(rows: { name: string; npar: number; logLik: num
   }, ['ANOVA-like table for random-effects: Single term deletions', '', 'Model:', model]);
 }
 
+/**
+ * An anova table without rows (no marginal fixed-effects term: an intercept-only model): R prints
+ * the empty matrix's column names after the width of its row labels "[0,]" (a matrix without row
+ * names), and no legend.
+ */
+function emptyTableLine(colNames: string[]): string {
+  return `${' '.repeat(4)} ${colNames.join(' ')}`;
+}
+
 /** lmerTest's drop1 table: "Single term deletions using …'s method:", the model, and the anova table's columns. */
 export function printDrop1Table(rows: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[], method: 'satterthwaite' | 'kenward-roger', model: string): string[] {
   const heading = [`Single term deletions using ${method === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's"} method:`, '', 'Model:', model];
   const colNames = ['Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'];
-  // no marginal term (an intercept-only model): R prints the empty matrix's column names after the
-  // width of its row labels "[0,]" (a matrix without row names), and no legend
-  if (rows.length === 0) return [...heading, `${' '.repeat(4)} ${colNames.join(' ')}`];
+  if (rows.length === 0) return [...heading, emptyTableLine(colNames)];
   return printAnova({
     rowNames: rows.map((r) => r.term),
     colNames,
@@ -214,4 +221,35 @@ export function printGlmmDrop1Table(none: { AIC: number }, rows: { term: string;
       ...(chisq ? [[NaN, ...rows.map((r) => r.LRT ?? NaN)], [NaN, ...rows.map((r) => r.p ?? NaN)]] : []),
     ],
   }, ['Single term deletions', '', 'Model:', model]);
+}
+
+/**
+ * lmerTest's print of step(): the "Backward reduced random-effect table" (Eliminated, then ranova's
+ * columns; the `<none>` row's Eliminated empty), the "Backward reduced fixed-effect table" with its
+ * ddf method (Eliminated, then drop1's columns), and "Model found:" with the final formula.
+ */
+export function printStepResult(
+  random: { name: string; eliminated: number | null; npar: number; logLik: number; AIC: number; LRT: number | null; Df: number | null; p: number | null }[],
+  fixed: { term: string; eliminated: number; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }[],
+  method: 'satterthwaite' | 'kenward-roger', formula: string,
+): string[] {
+  const randomTable = printAnova({
+    rowNames: random.map((r) => r.name),
+    colNames: ['Eliminated', 'npar', 'logLik', 'AIC', 'LRT', 'Df', 'Pr(>Chisq)'],
+    columns: [
+      random.map((r) => r.eliminated ?? NaN), random.map((r) => r.npar), random.map((r) => r.logLik), random.map((r) => r.AIC),
+      random.map((r) => r.LRT ?? NaN), random.map((r) => r.Df ?? NaN), random.map((r) => r.p ?? NaN),
+    ],
+  }, ['Backward reduced random-effect table:', '']);
+  const fixedHeading = ['Backward reduced fixed-effect table:', `Degrees of freedom method: ${method === 'satterthwaite' ? 'Satterthwaite' : 'Kenward-Roger'} `, ''];
+  const fixedColumns = ['Eliminated', 'Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'];
+  const fixedTable = fixed.length === 0 ? [...fixedHeading, emptyTableLine(fixedColumns)] : printAnova({
+    rowNames: fixed.map((r) => r.term),
+    colNames: fixedColumns,
+    columns: [
+      fixed.map((r) => r.eliminated), fixed.map((r) => r.sumsq), fixed.map((r) => r.meansq), fixed.map((r) => r.numdf),
+      fixed.map((r) => r.dendf), fixed.map((r) => r.F), fixed.map((r) => r.p),
+    ],
+  }, fixedHeading);
+  return [...randomTable, '', ...fixedTable, '', 'Model found:', formula];
 }

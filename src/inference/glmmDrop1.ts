@@ -18,7 +18,6 @@
  * rows dropped are not known here by variable).
  */
 import { ModelError, OptionError } from '../errors/errors.js';
-import type { Term } from '../formula/types.js';
 import { fitGlmm } from '../glmm/fit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmModel } from '../glmm/model.js';
@@ -67,7 +66,7 @@ export interface GlmmDrop1Options {
 }
 
 /** The GLMM without fixed-effects term t: the frame's X₋ₜ in the model and in PIRLS's data, all else shared. */
-export function glmmWithout(model: GlmmModel, term: Term): GlmmModel {
+export function glmmWithout(model: GlmmModel, term: string): GlmmModel {
   const frame = frameWithout(model.frame, term);
   let fixed: FixedTransform | undefined;
   const reduced = Object.assign(Object.create(Object.getPrototypeOf(model)), model, {
@@ -101,7 +100,7 @@ export async function drop1Glmm(fit: GlmmFit, options: GlmmDrop1Options = {}): P
   const messages: string[] = [];
   for (const [k, t] of scope.entries()) {
     if (options.signal?.aborted) throw abortError();
-    const m = glmmWithout(model, t);
+    const m = glmmWithout(model, t.label);
     let refit: GlmmFit;
     try {
       refit = await fitGlmm(m, new PirlsEngine(m.pirls), fit.nAGQ, { vcov: 'RX', signal: options.signal }, performance.now(), {});

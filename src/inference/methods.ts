@@ -23,13 +23,20 @@ import { type SimulateOptions, type SimulateResult, simulateFit } from './simula
 import { type Drop1Options, type Drop1Row, drop1Table } from './drop1.js';
 import { type GlmmDrop1Options, type GlmmDrop1Table, drop1Glmm } from './glmmDrop1.js';
 import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
+import { type StepOptions, type StepResult, stepLmm } from './step.js';
 import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
 import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
+import { ModelError } from '../errors/errors.js';
+import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
+    /** performance's r2_nakagawa(): marginal and conditional R² with insight's variance components (src/inference/r2Nakagawa.ts) */
+    r2(options?: R2Options): Promise<R2Result>;
+    /** performance's icc(): adjusted and unadjusted ICC, or with { byGroup: true } one per term with an intercept */
+    icc(options?: IccOptions): Promise<IccOutcome>;
     /** lmerTest's coefficient table with Satterthwaite's (default) or Kenward–Roger's ddf */
     coefficients(options?: { ddf?: Ddf }): CoefficientRow[];
     /** lmerTest's anova table of type 'III' (default), 'II' or 'I' (also 3, 2, 1) */
@@ -42,6 +49,8 @@ declare module '../lmm/lmmFit.js' {
     ranova(options?: RanovaOptions): Promise<RanovaRow[]>;
     /** lmerTest's drop1: the F test of each marginal fixed-effects term, Satterthwaite's (default) or Kenward–Roger's ddf (src/inference/drop1.ts) */
     drop1(options?: Drop1Options): Drop1Row[];
+    /** lmerTest's step: backward elimination of random-effects terms (ranova) then fixed-effects terms (drop1), with the final model (src/inference/step.ts) */
+    step(options?: StepOptions): Promise<StepResult>;
     /** the parametric bootstrap (lme4's bootMer with confint's statistics) */
     bootstrap(options: BootstrapOptions & BackendOptions): Promise<BootstrapResult & { messages: string[] }>;
     /** predictions (the linear predictor, as before; without newdata, of the fit's own rows) */
@@ -65,6 +74,10 @@ declare module '../lmm/lmmFit.js' {
 
 declare module '../glmm/glmmFit.js' {
   interface GlmmFit {
+    /** performance's r2_nakagawa(): marginal and conditional R² with insight's variance components (src/inference/r2Nakagawa.ts) */
+    r2(options?: R2Options): Promise<R2Result>;
+    /** performance's icc(): adjusted and unadjusted ICC, or with { byGroup: true } one per term with an intercept */
+    icc(options?: IccOptions): Promise<IccOutcome>;
     /** lme4's confint for a glmer fit: profile (default), Wald or the parametric bootstrap */
     confint(options?: ConfintOptions): Promise<ConfintResult>;
     /** the parametric bootstrap (lme4's bootMer with confint's statistics: SDs, correlations, β) */
@@ -83,18 +96,23 @@ declare module '../glmm/glmmFit.js' {
     drop1(options?: GlmmDrop1Options): Promise<GlmmDrop1Table>;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), refitted from θ̂, with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
+    /** refused: lmerTest's step is for lmer fits (its ranova and drop1 F tests) */
+    step(options?: StepOptions): Promise<StepResult>;
   }
 }
 
 const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata?: DataInput, options?: PredictOptions) => Float64Array;
 
 Object.assign(LmmFit.prototype, {
+  r2(this: LmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
+  icc(this: LmmFit, options?: IccOptions) { return iccOf(this, options); },
   coefficients(this: LmmFit, options?: { ddf?: Ddf }) { return coefficientTable(this, options).rows; },
   anova(this: LmmFit, options?: { ddf?: Ddf; type?: AnovaTypeOption }) { return anovaTable(this, options).rows; },
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   async ranova(this: LmmFit, options?: RanovaOptions) { return (await ranovaTable(this, options)).rows; },
   drop1(this: LmmFit, options?: Drop1Options) { return drop1Table(this, options).rows; },
+  step(this: LmmFit, options?: StepOptions) { return stepLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },
@@ -113,6 +131,8 @@ Object.assign(LmmFit.prototype, {
 });
 
 Object.assign(GlmmFit.prototype, {
+  r2(this: GlmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
+  icc(this: GlmmFit, options?: IccOptions) { return iccOf(this, options); },
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
@@ -123,6 +143,10 @@ Object.assign(GlmmFit.prototype, {
   jointTests(this: GlmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   drop1(this: GlmmFit, options?: GlmmDrop1Options) { return drop1Glmm(this, options); },
   influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
+  // async, so that the refusal is a rejected promise
+  async step(this: GlmmFit) {
+    throw new ModelError("step (backward elimination) is lmerTest's, for linear mixed models (lmer fits): its likelihood-ratio tests of the random-effects terms and F tests of the fixed-effects terms have no glmer counterpart there; compare glmer fits with anova([m0, m1])");
+  },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
     checkLme4Criterion(this, 'the parametric bootstrap');

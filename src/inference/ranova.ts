@@ -9,22 +9,19 @@
  *
  * The reduced models are built from the fit's model frame (its columns, rows and fixed part) with the
  * changed random-effects terms, not from the data again: nothing here re-reads data. They are fitted
- * on the CPU in float64 (the fit driver's reference), whatever backend fitted the model.
+ * on the CPU in float64 (the fit driver's reference), whatever backend fitted the model
+ * (src/inference/refitFrame.ts).
  */
 import { ModelError } from '../errors/errors.js';
-import { CpuBackend } from '../backend/cpu/cpuBackend.js';
-import { referenceGram } from '../backend/cpu/gram.js';
-import { type FactorColumn } from '../frame/columns.js';
-import { type ModelFrame, type ReTerm, buildReTerm, checkReTerm, lme4TermOrder } from '../frame/modelFrame.js';
 import type { Formula, RandomTerm } from '../formula/types.js';
-import { optimizeAndAssemble } from '../lmm/fit.js';
 import { LmmFit } from '../lmm/lmmFit.js';
-import { lmmFromFrame, workingResponse } from '../lmm/model.js';
+import { workingResponse } from '../lmm/model.js';
 import { pchisqUpper } from '../stats/distributions.js';
 import { checkLme4Criterion } from './fitInference.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 import { lmLogLik } from './lmLogLik.js';
 import { reducedStructures, writtenText } from './ranovaTerms.js';
+import { refitWithFormula } from './refitFrame.js';
 
 export interface RanovaOptions {
   /** lmerTest's reduce.terms (default true): reduce (x | g) to (1 | g); false: remove each term whole */
@@ -55,6 +52,15 @@ export interface RanovaTable {
 const WHAT = 'ranova (likelihood-ratio tests of the random-effects terms)';
 
 export async function ranovaTable(fit: LmmFit, options: RanovaOptions = {}): Promise<RanovaTable> {
+  return (await ranovaRefits(fit, options)).table;
+}
+
+/**
+ * ranova's table with its reduced models: refits[k] is the fit of row k's model (null on the
+ * `<none>` row and for a linear model, which is not refitted as a mixed model: lmLogLik.ts), for
+ * step's backward elimination (src/inference/step.ts), which continues from the reduced model.
+ */
+export async function ranovaRefits(fit: LmmFit, options: RanovaOptions = {}): Promise<{ table: RanovaTable; refits: (LmmFit | null)[] }> {
   if (!(fit instanceof LmmFit)) throw new ModelError(`${WHAT}: only for linear mixed models (lmer fits), as lmerTest's ranova; for a glmer fit compare the models with anova([m0, m1]) (likelihood-ratio tests of ML fits)`);
   const reduceTerms = options.reduceTerms ?? true;
   if (typeof reduceTerms !== 'boolean') throw new ModelError(`${WHAT}: reduceTerms must be true or false, not ${String(reduceTerms)}`);
@@ -71,14 +77,17 @@ export async function ranovaTable(fit: LmmFit, options: RanovaOptions = {}): Pro
   const full = { npar: fit.df, logLik: fit.logLik };
   const rows: RanovaRow[] = [{ name: '<none>', ...full, AIC: -2 * full.logLik + 2 * full.npar, LRT: null, Df: null, p: null, formula: formula.text }];
   const messages: string[] = [];
+  const refits: (LmmFit | null)[] = [null];
   for (const s of structures) {
-    const text = modelText(formula, s.random);
+    const text = updatedFormulaText(formula, s.random);
     let reduced: { npar: number; logLik: number };
     if (s.random.length === 0) {
       const lm = lmLogLik(frame.X, frame.n, frame.p, workingResponse(frame), frame.weights ?? null, fit.reml);
       reduced = { npar: lm.df, logLik: lm.logLik };
+      refits.push(null);
     } else {
-      const refit = await refitWith(fit, { ...formula, random: s.random, text });
+      const refit = await refitWithFormula(fit, { ...formula, random: s.random, text }, WHAT);
+      refits.push(refit);
       reduced = { npar: refit.df, logLik: refit.logLik };
       for (const m of refit.messages) if (!frame.messages.includes(m)) messages.push(`${s.name}: ${m}`);
     }
@@ -88,15 +97,16 @@ export async function ranovaTable(fit: LmmFit, options: RanovaOptions = {}): Pro
     const p = Df > 0 ? (LRT > 0 ? pchisqUpper(LRT, Df) : 1) : null;
     rows.push({ name: s.name, ...reduced, AIC: -2 * reduced.logLik + 2 * reduced.npar, LRT, Df, p, formula: text });
   }
-  return { rows, model: modelText(formula, formula.random), messages };
+  return { table: { rows, model: updatedFormulaText(formula), messages }, refits };
 }
 
 /**
- * The model as lmerTest's heading writes it (update.formula's simplified terms): the fixed main
- * effects and offsets, the random-effects terms (each a term of degree 1 there), then the fixed
- * interactions by degree; "- 1" for a model without intercept.
+ * The model as lmerTest's heading writes it and update.formula leaves it (its simplified terms):
+ * the fixed main effects and offsets, the random-effects terms (each a term of degree 1 there),
+ * then the fixed interactions by degree; "- 1" for a model without intercept. `random`: other
+ * random-effects terms than the formula's.
  */
-function modelText(formula: Formula, random: RandomTerm[]): string {
+export function updatedFormulaText(formula: Formula, random: RandomTerm[] = formula.random): string {
   const main = formula.fixed.terms.filter((t) => t.vars.length === 1).map((t) => t.label);
   const higher = formula.fixed.terms.filter((t) => t.vars.length > 1).map((t) => t.label);
   const parts = [...main, ...offsetTexts(formula.text), ...random.map(writtenText), ...higher];
@@ -115,32 +125,4 @@ function offsetTexts(text: string): string[] {
     }
   }
   return out;
-}
-
-/**
- * The fit's model with other random-effects terms, refitted with the same criterion: its frame's
- * fixed part and rows, each term's Z evaluated on the frame's columns (the kept terms reused), the
- * terms in lme4's order.
- */
-async function refitWith(fit: LmmFit, formula: Formula): Promise<LmmFit> {
-  const frame = fit.model.frame;
-  const columnOf = (label: string) => {
-    const c = frame.columns.get(label);
-    if (!c) throw new ModelError(`${WHAT}: the column '${label}' of a reduced random-effects term is not in the model frame`);
-    return c;
-  };
-  const reTerms: ReTerm[] = formula.random.map((r: RandomTerm, k) => {
-    const kept = frame.reTerms.find((t) => t.term === r);
-    if (kept) return { ...kept, position: k };
-    const g = frame.reTerms.find((t) => t.group === r.groupLabel)!;
-    const factor: FactorColumn = { kind: 'factor', codes: g.codes, levels: g.levels };
-    const t = buildReTerm(r, k, factor, columnOf, frame.n, () => new Float64Array(frame.n).fill(1));
-    checkReTerm(t, frame.n);
-    return t;
-  });
-  const sorted = lme4TermOrder(reTerms.map((t) => t.levels.length)).map((k) => reTerms[k]);
-  const reducedFrame: ModelFrame = { ...frame, formula, reTerms: sorted, messages: [...frame.messages] };
-  const model = lmmFromFrame(formula, reducedFrame, { factors: fit.model.frameOptions.factors, REML: fit.reml, ...(fit.model.momentStart === false ? { momentStart: false } : {}) });
-  const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
-  return optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
 }

@@ -1,0 +1,157 @@
+/**
+ * The variance components of Nakagawa's R² and the ICC, as insight 0.19.0's `get_variance()` computes
+ * them for an lme4 fit (`.compute_variances`):
+ *
+ *   σ²_f (var.fixed)     = var(Xβ̂), the sample variance (n − 1) of the fixed part over the rows used
+ *   σ²_α (var.random)    = Σ_k (1/n) Σ_i z_ik Σ_k z_ikᵀ over the grouping factors k that are not at the
+ *                          observation level (fewer levels than rows), where Σ_k is the covariance of
+ *                          the factor's (first) term and z_ik row i of its columns taken from X: the
+ *                          term's columns that are not among X's columns (a random slope whose variable
+ *                          is not in the fixed part) are left out, as insight does, and an intercept
+ *                          column of 1 is added to X when it has none. For (1 | g) this is Σ_k.
+ *   σ²_d (var.distribution) the family's (distributionVariance.ts)
+ *   σ²_e (var.dispersion) = 0 for lmer; for glmer the same sum over the observation-level factors
+ *                          (as many levels as rows: an overdispersion term)
+ *   var.residual         = σ²_d + σ²_e
+ *   var.intercept        = Σ_k[1, 1] of each term whose first column is the intercept, named as
+ *                          VarCorr names the terms (`Subject`, `Subject.1`)
+ *
+ * insight looks each factor's covariance up by the factor's name in VarCorr, which finds only the
+ * first term of a factor with several (`(Days || Subject)`'s `Subject`, not `Subject.1`): the function
+ * reproduces that, and the fit-level functions (r2Nakagawa.ts) refuse such models.
+ *
+ * A fit is singular for insight when a diagonal element of θ (lower bound 0) is below `tolerance`
+ * (1e-5) in absolute value: var.random is then not computed (null), with insight's warning.
+ */
+import { termCovariance, type VarCorrTerm } from '../results/components.js';
+import { type DistributionSpec, distributionVariance } from './distributionVariance.js';
+
+export interface VarianceInput {
+  /** the fixed-effects model matrix (n × p, column-major) and its column names */
+  X: Float64Array;
+  n: number;
+  p: number;
+  xnames: readonly string[];
+  beta: ArrayLike<number>;
+  /** the random-effects terms in lme4's order, with each grouping factor's number of levels */
+  terms: readonly (VarCorrTerm & { levels: readonly string[] })[];
+  /** θ in lme4's order and its lower bounds (0: a diagonal element) */
+  theta: ArrayLike<number>;
+  thetaLower: ArrayLike<number>;
+  /** the scale σ̂ of the covariances (1 for binomial, Poisson and the negative binomial) */
+  sigma: number;
+  distribution: DistributionSpec;
+  /** whether every random slope's variable is in the fixed part (insight's .random_slopes_in_fixed) */
+  randomSlopesInFixed: boolean;
+  /** insight's tolerance of the singularity check (default 1e-5) */
+  tolerance?: number;
+}
+
+export interface VarianceComponents {
+  fixed: number;
+  /** null where the fit is singular (insight does not compute it) */
+  random: number | null;
+  residual: number;
+  distribution: number;
+  dispersion: number;
+  /** the intercept variance of each term with an intercept, by VarCorr's name */
+  intercept: Record<string, number>;
+  singular: boolean;
+  /** insight's warnings, in its order */
+  messages: string[];
+}
+
+export const SINGULAR_MESSAGE = "Can't compute random effect variances. Some variance components equal zero. Your model may suffer from singularity (see `?lme4::isSingular` and `?performance::check_singularity`). Solution: Respecify random structure! You may also decrease the `tolerance` level to enforce the calculation of random effect variances.";
+export const SLOPES_NOT_FIXED_MESSAGE = 'Random slopes not present as fixed effects. This artificially inflates the conditional random effect variances. Solution: Respecify fixed structure!';
+
+/** var(Xβ̂): the sample variance (denominator n − 1) of the fixed part η_i = Σ_j X_ij β̂_j */
+export function fixedVariance(X: Float64Array, n: number, p: number, beta: ArrayLike<number>): number {
+  const eta = new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    const bj = beta[j];
+    for (let i = 0; i < n; i++) eta[i] += X[j * n + i] * bj;
+  }
+  // the mean as R's cov.c takes it: the sum over n, then corrected by the mean of the deviations
+  // (a constant η, a model with an intercept only, then has variance exactly 0, as R's)
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += eta[i];
+  mean /= n;
+  let dev = 0;
+  for (let i = 0; i < n; i++) dev += eta[i] - mean;
+  mean += dev / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (eta[i] - mean) ** 2;
+  return ss / (n - 1);
+}
+
+/**
+ * (1/n) Σ_i z_i Σ z_iᵀ with z_i the row of X's columns named `cnames` (Σ q × q row-major over
+ * `cnames`): the term's columns not in X are dropped with their rows and columns of Σ; X has an
+ * intercept of 1 if none of its names starts with "(Intercept)" (insight's .sigma_sum)
+ */
+export function meanQuadraticForm(X: Float64Array, n: number, xnames: readonly string[], cnames: readonly string[], Sigma: Float64Array): number {
+  const q = cnames.length;
+  const hasIntercept = xnames.some((nm) => nm.startsWith('(Intercept)'));
+  // per kept column of the term: its column of X (−1: the added intercept of 1)
+  const kept: { s: number; col: number }[] = [];
+  cnames.forEach((nm, s) => {
+    const j = xnames.indexOf(nm);
+    if (j >= 0) kept.push({ s, col: j });
+    else if (!hasIntercept && nm === '(Intercept)') kept.push({ s, col: -1 });
+  });
+  const value = (col: number, i: number) => (col < 0 ? 1 : X[col * n + i]);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let acc = 0;
+    for (const a of kept) {
+      const za = value(a.col, i);
+      for (const b of kept) acc += za * Sigma[a.s * q + b.s] * value(b.col, i);
+    }
+    total += acc;
+  }
+  return total / n;
+}
+
+/** insight's .is_singular for a merMod: a diagonal element of θ below `tolerance` in absolute value */
+export function insightSingular(theta: ArrayLike<number>, lower: ArrayLike<number>, tolerance = 1e-5): boolean {
+  for (let i = 0; i < theta.length; i++) if (lower[i] === 0 && Math.abs(theta[i]) < tolerance) return true;
+  return false;
+}
+
+/** insight's get_variance (the equations in the header) */
+export function varianceComponents(input: VarianceInput): VarianceComponents {
+  const { X, n, p, xnames, beta, terms, theta, sigma } = input;
+  const messages: string[] = [];
+  const singular = insightSingular(theta, input.thetaLower, input.tolerance ?? 1e-5);
+  if (singular) messages.push(SINGULAR_MESSAGE);
+  const fixed = fixedVariance(X, n, p, beta);
+  if (!input.randomSlopesInFixed) messages.push(SLOPES_NOT_FIXED_MESSAGE);
+  const s2 = sigma * sigma;
+  // each grouping factor's first term (VarCorr's entry of the factor's own name)
+  const first = new Map<string, number>();
+  terms.forEach((t, k) => { if (!first.has(t.group)) first.set(t.group, k); });
+  let random = 0;
+  let dispersion = 0;
+  for (const k of first.values()) {
+    const t = terms[k];
+    const v = meanQuadraticForm(X, n, xnames, t.cnames, termCovariance(terms, theta, k, s2));
+    if (t.levels.length === n) dispersion += v;
+    else random += v;
+  }
+  const dist = distributionVariance(input.distribution);
+  messages.push(...dist.messages);
+  // an lmer fit has no dispersion component (insight: 0 for a linear model)
+  if (input.distribution.family === 'gaussian') dispersion = 0;
+  // VarCorr's names: a factor's second term is `g.1`, its third `g.2`
+  const intercept: Record<string, number> = {};
+  const seen = new Map<string, number>();
+  terms.forEach((t, k) => {
+    const c = seen.get(t.group) ?? 0;
+    seen.set(t.group, c + 1);
+    if (t.cnames[0].startsWith('(Intercept)')) intercept[c === 0 ? t.group : `${t.group}.${c}`] = termCovariance(terms, theta, k, s2)[0];
+  });
+  return {
+    fixed, random: singular ? null : random, residual: dist.variance + dispersion, distribution: dist.variance, dispersion,
+    intercept, singular, messages,
+  };
+}
