@@ -41,10 +41,8 @@ import { qf } from '../src/inference/distributions.js';
 import { dunnettxQuantile } from '../src/inference/emmAdjust.js';
 import { contrastFamily, orthogonalPolynomials } from '../src/inference/emmContrasts.js';
 import '../src/inference/methods.js';
-import { assembleFit } from '../src/lmm/assemble.js';
+import { fitAtTheta } from './helpers/atTheta.js';
 import { buildLmm } from '../src/lmm/model.js';
-import { formGram } from '../src/backend/cpu/gram.js';
-import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { runEmmeans } from '../src/cli/inferenceCommands.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'emmeans');
@@ -78,7 +76,6 @@ function dataOf(name: string) {
 const fits = new Map<string, LmmFit | GlmmFit>();
 /** lmer models assembled at lme4's θ (no optimizer) */
 const atTheta = new Map<string, LmmFit>();
-const record = { feval: 0, converged: true, optimizerMessage: '', messages: [], backend: { name: 'cpu', device: 'CPU', precision: 'float64' }, timings: {}, t0: 0 } as const;
 beforeAll(async () => {
   for (const [name, m] of Object.entries(fx.models)) {
     const data = dataOf(m.data);
@@ -88,7 +85,7 @@ beforeAll(async () => {
       : await lmer(m.formula, data, { REML: m.reml, factors }));
     if (!m.family) {
       const model = buildLmm(m.formula, data, { REML: m.reml, factors });
-      atTheta.set(name, assembleFit(model, new CpuBackend(formGram(model), model.theta.length), Float64Array.from([m.theta].flat() as number[]), { ...record, messages: [] }));
+      atTheta.set(name, fitAtTheta(model, [m.theta].flat() as number[]));
     }
   }
 }, 120_000);

@@ -27,10 +27,8 @@ import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { type JointTestsOptions, jointTests } from '../src/inference/jointTests.js';
 import '../src/inference/methods.js';
-import { assembleFit } from '../src/lmm/assemble.js';
+import { fitAtTheta } from './helpers/atTheta.js';
 import { buildLmm } from '../src/lmm/model.js';
-import { formGram } from '../src/backend/cpu/gram.js';
-import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { runJointTests } from '../src/cli/jointTestsCommand.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'joint-tests');
@@ -52,7 +50,6 @@ const factorsOf = (data: string) => (data === 'sleepstudy' ? ['Subject'] : data 
 
 const fits = new Map<string, LmmFit | GlmmFit>();
 const atTheta = new Map<string, LmmFit>();
-const record = { feval: 0, converged: true, optimizerMessage: '', messages: [], backend: { name: 'cpu', device: 'CPU', precision: 'float64' }, timings: {}, t0: 0 } as const;
 beforeAll(async () => {
   for (const [name, m] of Object.entries(fx.models)) {
     const data = dataOf(m.data);
@@ -62,7 +59,7 @@ beforeAll(async () => {
       : await lmer(m.formula, data, { REML: m.reml, factors }));
     if (!m.family) {
       const model = buildLmm(m.formula, data, { REML: m.reml, factors });
-      atTheta.set(name, assembleFit(model, new CpuBackend(formGram(model), model.theta.length), Float64Array.from([m.theta].flat() as number[]), { ...record, messages: [] }));
+      atTheta.set(name, fitAtTheta(model, [m.theta].flat() as number[]));
     }
   }
 }, 120_000);

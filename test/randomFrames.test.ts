@@ -20,10 +20,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
-import { assembleFit } from '../src/lmm/assemble.js';
+import { fitAtTheta } from './helpers/atTheta.js';
 import { buildLmm } from '../src/lmm/model.js';
-import { formGram } from '../src/backend/cpu/gram.js';
-import { CpuBackend } from '../src/backend/cpu/cpuBackend.js';
 import { lmer } from '../src/fit/lmer.js';
 import { modelMatrix } from '../src/frame/modelMatrix.js';
 import { randomFrameTable } from './helpers/randomFrameTable.js';
@@ -64,7 +62,6 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const table = randomFrameTable;
 
-const record = { feval: 0, converged: true, optimizerMessage: '', messages: [], backend: { name: 'cpu', device: 'CPU', precision: 'float64' }, timings: {}, t0: 0 } as const;
 
 /** `actual` within `tol` of lme4's `expected` (null: a missing prediction, NaN here) */
 function expectClose(actual: ArrayLike<number>, expected: (number | null)[], tol: (k: number) => number, what: string): void {
@@ -133,7 +130,7 @@ describe('random frames: model frame, β, criterion and predict at lme4\'s θ', 
     }
     // at lme4's θ
     expect(model.theta.names).toEqual(r.theta_names);
-    const fit = assembleFit(model, new CpuBackend(formGram(model), model.theta.length), Float64Array.from(r.theta), { ...record, messages: [] });
+    const fit = fitAtTheta(model, r.theta);
     expect(Math.abs(fit.objective - r.criterion), `criterion ${fit.objective} vs ${r.criterion}`).toBeLessThan(1e-8 * Math.max(1, Math.abs(r.criterion)));
     expectClose(Object.values(fit.fixef), r.fixef, (k) => 1e-6 * Math.max(Math.abs(r.fixef[k]), r.se[k]), 'β');
     const nd = readCsv(c.newdata, { levelOrder: c.levelOrder }).table;

@@ -34,10 +34,8 @@ import * as arrow from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { assembleFit } from '../../src/lmm/assemble.js';
+import { fitAtTheta } from '../helpers/atTheta.js';
 import { buildLmm } from '../../src/lmm/model.js';
-import { formGram } from '../../src/backend/cpu/gram.js';
-import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { gramLmm, lmerFromGram } from '../../src/gram/fit.js';
 import type { GramSourceResult } from '../../src/gram/source.js';
@@ -65,7 +63,6 @@ const lme4 = JSON.parse(readFileSync(join(fixtures, 'lme4.json'), 'utf8')) as { 
 const cases = generateRandomFrames(index.seed, index.count);
 const byName = new Map(cases.map((c) => [c.name, c]));
 
-const record = { feval: 0, converged: true, optimizerMessage: '', messages: [], backend: { name: 'cpu', device: 'CPU', precision: 'float64' }, timings: {}, t0: 0 } as const;
 
 /** worst relative differences seen, by engine and quantity (printed with AUDIT_REPORT=1) */
 const worst = new Map<string, { v: number; at: string }>();
@@ -97,7 +94,7 @@ function memoryAt(c: FrameCase, r: Lme4Case): ReturnType<typeof memoryFit> {
 }
 function memoryFit(c: FrameCase, r: Lme4Case) {
   const model = buildLmm(c.formula, randomFrameTable(c), { REML: c.reml, factors: c.factors });
-  const fit = assembleFit(model, new CpuBackend(formGram(model), model.theta.length), Float64Array.from(r.theta), { ...record, messages: [] });
+  const fit = fitAtTheta(model, r.theta);
   return { model, fit };
 }
 
@@ -114,7 +111,7 @@ async function compare(engine: string, c: FrameCase, r: Lme4Case, res: GramSourc
   expect(res.reTerms.map((t) => [t.group, t.levels, t.cnames])).toEqual(model.frame.reTerms.map((t) => [t.group, t.levels, t.cnames]));
   expect(res.theta.names).toEqual(r.theta_names);
   const gm = gramLmm(res, { REML: c.reml, factors: c.factors });
-  const fit = assembleFit(gm, new CpuBackend(res.gram, gm.theta.length), Float64Array.from(r.theta), { ...record, messages: [] });
+  const fit = fitAtTheta(gm, r.theta, res.gram);
   const dm = Math.abs(fit.objective - mem.objective) / Math.abs(mem.objective);
   note(`${engine} criterion vs memory`, dm, c.name);
   // the stream repeats the in-memory arithmetic (exact mode): the same numbers, bit for bit
