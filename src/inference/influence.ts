@@ -190,7 +190,11 @@ export async function influenceLmm(fit: LmmFit, options: InfluenceOptions = {}):
   const thetaC = thetaToInternal(model, fit.theta);
   const settings = optimizerSettings({ maxfun }, LMM_OPTIMIZER);
   const deleted: DeletedFit[] = [];
+  // a turn of the event loop at least every 50 ms across the refits (each refit's own Evaluations
+  // yields only within a refit that long), so that a worker sees Cancel between many short refits
+  const turns = new Evaluations({ signal: options.signal });
   for (let u = 0; u < labels.length; u++) {
+    await turns.pause();
     if (options.signal?.aborted) throw abortError();
     const label = labels[u];
     const keep = keptRows(model.frame.n, rows[u]);
