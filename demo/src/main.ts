@@ -1321,6 +1321,8 @@ function updateTestsControls(): void {
   tst.typeLabel.hidden = !has('type');
   tst.groupsLabel.hidden = !has('groups');
   tst.run.disabled = !spec || testsId !== 0;
+  // Cancel only where the library takes a signal (influence); ranova shows a busy state
+  if (!testsId) tst.cancel.hidden = !spec?.progress;
   byId('tests-hint').textContent = spec ? `${spec.r}${spec.refits ? ' (refits the model)' : ''}` : 'no test applies to this fit';
 }
 
@@ -1405,7 +1407,7 @@ function renderTest(m: ModelTestMsg): void {
     const bars = cooksBars(m);
     const plot = h('div', { id: 'tests-cooks', class: 'plot' });
     section.insertBefore(h('div', {}, h('span', { class: 'plot-export' }, plotExportButtons('tests-cooks', plot)), plot), section.querySelector('details'));
-    if (bars.length) plot.append(cooksPlot(bars, m.groups === 'case' ? 'row' : m.groups, plotWidth(plot)));
+    if (bars.length) plot.append(cooksPlot(bars, plotWidth(plot)));
   }
 }
 

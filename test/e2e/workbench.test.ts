@@ -823,7 +823,8 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(await page.$eval('#tests-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
       expect(await text(page, '#tests-error')).toBe('');
       await expectPlotsUnscaled(page);
-      // by observation (180 refits): progress, then Cancel stops it; the tables shown stay
+      // by observation (180 refits of a few ms: the library turns the worker's event loop between them, so Cancel
+      // is seen): progress, then Cancel stops it; the tables shown stay
       await page.select('#tests-groups', '');
       await page.click('#tests-run');
       await page.waitForFunction(() => /^[1-9]\d* of 180 refits/.test(document.querySelector('#tests-progress-text')!.textContent ?? ''), { timeout: 60_000 });
