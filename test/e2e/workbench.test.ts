@@ -773,7 +773,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     }
   }, 300_000);
 
-  test('model tests: sleepstudy\'s drop1 (Kenward–Roger, the page\'s df) and joint tests as the library computes them, with CSV; influence with its chart, progress and Cancel', async () => {
+  test('model tests: sleepstudy\'s drop1 (Kenward–Roger, the page\'s df) and joint tests as the library computes them, with CSV; influence with its chart, progress and Cancel; a refusal in the card', async () => {
     const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
     const fit = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'] });
     const drop = fit.drop1({ ddf: 'kenward-roger' })[0]!;
@@ -831,6 +831,21 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await page.click('#tests-cancel');
       await page.waitForFunction(() => document.querySelector('#tests-progress-text')!.textContent === 'Cancelled.', { timeout: 30_000 });
       expect(await page.$$eval('#tests-influence-table tbody tr', (r) => r.length)).toBe(10);
+      expect(await page.$eval('#tests-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      // a library refusal is the card's message: ranova of a fit that dropped a row with a missing response
+      const lines = readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8').trim().split('\n');
+      lines[3] = lines[3]!.replace(/^[^,]+/, 'NA');
+      await dropFile(page, 'sleep_na.csv', lines.join('\n') + '\n');
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('sleep_na.csv'));
+      await page.select('#backend', 'cpu');
+      if (!(await page.$eval('[data-factor="Subject"]', (e) => (e as HTMLInputElement).checked))) await page.click('[data-factor="Subject"]');
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      expect(await page.$$eval('#tests-out section', (s) => s.length)).toBe(0);
+      await page.select('#tests-kind', 'ranova');
+      await page.click('#tests-run');
+      await page.waitForFunction(() => /dropped 1 row with missing values/.test(document.querySelector('#tests-error')!.textContent ?? ''));
       expect(await page.$eval('#tests-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
     } finally {
       await page.close();
