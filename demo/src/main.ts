@@ -14,7 +14,7 @@ import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot,
 } from './plots.js';
-import { type CellFormat, type TestTable, cooksBars, modelTestTables, testSpec, testTableCsv, testsFor, MODEL_TESTS } from './modelTests.js';
+import { type CellFormat, type ModelTestOption, type TestTable, cooksBars, modelTestTables, testSpec, testTableCsv, testsFor, MODEL_TESTS } from './modelTests.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
@@ -1313,7 +1313,7 @@ function renderTestsStart(r: FitResult): void {
 function updateTestsControls(): void {
   const kind = tst.kind.value as ModelTestKind;
   const spec = MODEL_TESTS.find((s) => s.kind === kind);
-  const has = (o: string) => !!spec?.options.includes(o as never);
+  const has = (o: ModelTestOption) => !!spec?.options.includes(o);
   tst.reduceLabel.hidden = !has('reduceTerms');
   tst.ddfLabel.hidden = !has('ddf');
   tst.ddfLabel.textContent = `df: ${inf.ddf.value === 'kenward-roger' ? 'Kenward–Roger' : 'Satterthwaite'} (the fixed effects' choice)`;
