@@ -7,11 +7,9 @@
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import type { Influence } from '../inference/influence.js';
+// the table and the order are shared with the browser app
 import { influenceOrder, printInfluence } from '../inference/format.js';
 import { ModelError } from '../errors/errors.js';
-
-// the printer and the order are shared with the browser app (src/inference/format.ts)
-export { influenceOrder, printInfluence };
 
 export interface InfluenceArgs extends Omit<FitArgs, 'ddf'> {
   /** the grouping factor whose levels are deleted (absent: each observation) */
