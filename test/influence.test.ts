@@ -199,4 +199,15 @@ describe('influence: units, options and refusals', () => {
     const p = fit.influence({ groups: 'Subject', signal: ac.signal, onProgress: (q) => { if (q.done === 3) ac.abort(); } });
     await expect(p).rejects.toThrow(/cancelled/);
   });
+
+  it('gives the event loop a turn between short refits: an abort from a timer (a worker\'s Cancel message) stops them', async () => {
+    // 180 refits of a few ms each: each refit alone never runs 50 ms, so only the turns between
+    // refits let the timer run (without them the promise resolves with every unit)
+    const fit = await lmer('Reaction ~ Days + (1 | Subject)', sleep(), { factors: ['Subject'] });
+    const ac = new AbortController();
+    let done = 0;
+    setTimeout(() => ac.abort(), 10);
+    await expect(fit.influence({ signal: ac.signal, onProgress: (q) => { done = q.done; } })).rejects.toThrow(/cancelled/);
+    expect(done).toBeLessThan(180);
+  });
 });

@@ -12,11 +12,12 @@ import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
-  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot,
+  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot,
 } from './plots.js';
+import { type CellFormat, type ModelTestOption, type TestTable, cooksBars, modelTestTables, testSpec, testTableCsv, testsFor, MODEL_TESTS } from './modelTests.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -218,6 +219,29 @@ const emm = {
   text: byId('emm-text'),
 };
 
+/** the "Model tests" card's running test (0: none) */
+let testsId = 0;
+const tst = {
+  kind: byId<HTMLSelectElement>('tests-kind'),
+  reduceLabel: byId('tests-reduce-label'),
+  reduce: byId<HTMLInputElement>('tests-reduce'),
+  ddfLabel: byId('tests-ddf-label'),
+  byLabel: byId('tests-by-label'),
+  by: byId<HTMLSelectElement>('tests-by'),
+  typeLabel: byId('tests-type-label'),
+  type: byId<HTMLSelectElement>('tests-type'),
+  groupsLabel: byId('tests-groups-label'),
+  groups: byId<HTMLSelectElement>('tests-groups'),
+  run: byId<HTMLButtonElement>('tests-run'),
+  cancel: byId<HTMLButtonElement>('tests-cancel'),
+  progress: byId('tests-progress'),
+  bar: byId<HTMLProgressElement>('tests-bar'),
+  progressText: byId('tests-progress-text'),
+  status: byId('tests-status'),
+  error: byId('tests-error'),
+  out: byId('tests-out'),
+};
+
 function setState(s: 'empty' | 'loading' | 'loaded' | 'fitting' | 'fitted' | 'error'): void {
   document.body.dataset.state = s;
 }
@@ -364,6 +388,22 @@ function onMessage(m: FromWorker): void {
       emm.run.disabled = false;
       emm.status.textContent = '';
       showError(emm.error, m.message);
+      break;
+    case 'modelTestProgress':
+      if (m.id !== testsId) break;
+      tst.bar.max = Math.max(1, m.total);
+      tst.bar.value = m.done;
+      tst.progressText.textContent = `${m.done} of ${m.total} refits${m.label ? ` (last: without ${m.label})` : ''}`;
+      break;
+    case 'modelTestDone':
+      if (m.id !== testsId) break;
+      endTest();
+      renderTest(m.result);
+      break;
+    case 'modelTestError':
+      if (m.id !== testsId) break;
+      endTest();
+      if (m.cancelled) { tst.progress.hidden = false; tst.bar.hidden = true; tst.progressText.textContent = 'Cancelled.'; } else showError(tst.error, m.message);
       break;
     case 'confintProgress':
       if (m.id !== confintId) break;
@@ -990,6 +1030,7 @@ function renderResults(entry: HistoryEntry): void {
   );
   renderInferenceStart(entry);
   renderEmmStart(r);
+  renderTestsStart(r);
   // variance components, lme4's layout
   const vc = r.varCorr;
   const hasCorr = vc.some((row) => row.var2 !== null);
@@ -1241,6 +1282,133 @@ function renderEmm(m: EmmMsg): void {
     h('ul', { class: 'emm-notes', 'data-of': 'means' }, m.meansNotes.map((n) => h('li', {}, n))),
     c ? h('ul', { class: 'emm-notes', 'data-of': 'contrasts' }, cnotes.map((n) => h('li', {}, n))) : null);
   emm.text.textContent = c ? `${m.meansText}\n\n${c.text}` : m.meansText;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model tests (ranova, drop1, joint tests, car's Wald anova, influence), computed in the worker
+
+/** a new fit shown: the tests that apply to it offered, the previous fit's results and a running test dropped */
+function renderTestsStart(r: FitResult): void {
+  if (testsId) { send({ type: 'cancel', id: testsId }); endTest(); }
+  clear(tst.out);
+  tst.error.textContent = '';
+  tst.status.textContent = '';
+  tst.progress.hidden = true;
+  const before = tst.kind.value;
+  const offered = testsFor(r.kind);
+  fillOptions(tst.kind, offered.map((s) => ({ value: s.kind, text: s.label })), false);
+  if (offered.some((s) => s.kind === before)) tst.kind.value = before;
+  fillOptions(tst.by, [{ value: '', text: 'none' }, ...r.emmVariables.filter((v) => v.kind === 'factor').map((v) => ({ value: v.name, text: v.name }))]);
+  // the first grouping factor by default (each observation, '', is the last choice: n refits)
+  const groupsBefore = tst.groups.value;
+  fillOptions(tst.groups, [
+    ...Object.entries(r.ngroups).map(([g, n]) => ({ value: g, text: `level of ${g} (${n.toLocaleString('en-US')} refits)` })),
+    { value: '', text: `observation (${r.nobs.toLocaleString('en-US')} refits)` },
+  ], false);
+  if (groupsBefore !== '' && groupsBefore in r.ngroups) tst.groups.value = groupsBefore;
+  updateTestsControls();
+}
+
+/** the controls of the chosen test only; drop1's df named as the fixed-effects card's choice */
+function updateTestsControls(): void {
+  const kind = tst.kind.value as ModelTestKind;
+  const spec = MODEL_TESTS.find((s) => s.kind === kind);
+  const has = (o: ModelTestOption) => !!spec?.options.includes(o);
+  tst.reduceLabel.hidden = !has('reduceTerms');
+  tst.ddfLabel.hidden = !has('ddf');
+  tst.ddfLabel.textContent = `df: ${inf.ddf.value === 'kenward-roger' ? 'Kenward–Roger' : 'Satterthwaite'} (the fixed effects' choice)`;
+  tst.byLabel.hidden = !has('by');
+  tst.typeLabel.hidden = !has('type');
+  tst.groupsLabel.hidden = !has('groups');
+  tst.run.disabled = !spec || testsId !== 0;
+  // Cancel only where the library takes a signal (influence); ranova shows a busy state
+  if (!testsId) tst.cancel.hidden = !spec?.progress;
+  byId('tests-hint').textContent = spec ? `${spec.r}${spec.refits ? ' (refits the model)' : ''}` : 'no test applies to this fit';
+}
+
+function testRequest(kind: ModelTestKind): ModelTestRequest {
+  const req: ModelTestRequest = { kind };
+  const spec = testSpec(kind);
+  if (spec.options.includes('reduceTerms')) req.reduceTerms = tst.reduce.checked;
+  if (spec.options.includes('ddf')) req.ddf = inf.ddf.value as ModelTestRequest['ddf'];
+  if (spec.options.includes('by') && tst.by.value) req.by = tst.by.value;
+  if (spec.options.includes('type')) req.type = tst.type.value as ModelTestRequest['type'];
+  if (spec.options.includes('groups') && tst.groups.value) req.groups = tst.groups.value;
+  return req;
+}
+
+function requestTest(): void {
+  if (!shown || testsId || tst.run.disabled) return;
+  const kind = tst.kind.value as ModelTestKind;
+  const spec = testSpec(kind);
+  testsId = nextId++;
+  tst.run.disabled = true;
+  tst.error.textContent = '';
+  tst.status.textContent = spec.refits ? '' : 'computing…';
+  tst.progress.hidden = !spec.refits;
+  tst.bar.hidden = false;
+  // a test without progress reports (ranova): an indeterminate bar, and no Cancel (the library's ranova takes no signal)
+  if (spec.progress) { tst.bar.value = 0; tst.progressText.textContent = 'starting…'; } else { tst.bar.removeAttribute('value'); tst.progressText.textContent = 'refitting the reduced models… (ranova reports no progress and cannot be cancelled)'; }
+  tst.cancel.disabled = !spec.progress;
+  send({ type: 'modelTest', id: testsId, fit: shown.id, request: testRequest(kind) });
+}
+
+function endTest(): void {
+  testsId = 0;
+  tst.progress.hidden = true;
+  tst.cancel.disabled = true;
+  tst.status.textContent = '';
+  updateTestsControls();
+}
+
+function cell(v: string | number | null, f: CellFormat): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return v;
+  switch (f) {
+    case 'int': return Number.isFinite(v) ? String(v) : fmt(v);
+    case 'stat': return fmtFixed(v, 3);
+    case 'df': return fmt(v, 4);
+    case 'p': return fmtP(v);
+    default: return fmt(v);
+  }
+}
+
+function testTable(t: TestTable): HTMLElement {
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: `tests-${t.id}-table` },
+    h('thead', {}, h('tr', {}, t.columns.map((c) => h('th', { class: c.format === 'text' ? 'text' : null }, c.head)))),
+    h('tbody', {}, t.rows.map((r) => {
+      const attrs: Record<string, string | null> = { 'data-key': r.key };
+      t.columns.forEach((c, j) => { if (c.format !== 'text') attrs[`data-${c.key}`] = r.cells[j] === null ? null : String(r.cells[j]); });
+      return h('tr', attrs, t.columns.map((c, j) => h('td', { class: c.format === 'text' ? 'text name' : null }, cell(r.cells[j] ?? null, c.format))));
+    })),
+  ));
+}
+
+/** a result's section in the card (one per test kind, in the list's order): its tables with CSV, notes, the chart and R's printout */
+function renderTest(m: ModelTestMsg): void {
+  const spec = testSpec(m.kind);
+  tst.status.textContent = `${spec.r}, ${fmtMs(m.elapsedMs)}`;
+  const tables = modelTestTables(m);
+  const section = h('section', { id: `tests-sec-${m.kind}`, 'data-kind': m.kind },
+    tables.flatMap((t) => [
+      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-tests-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${baseName()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+      testTable(t),
+      t.caption ? h('p', { class: 'caption' }, t.caption) : null,
+    ]),
+    m.notes.length ? h('ul', { class: 'emm-notes' }, m.notes.map((n) => h('li', {}, n))) : null,
+    h('details', {}, h('summary', {}, `as R prints it (${spec.r})`), h('pre', { class: 'summary' }, m.text)),
+  );
+  // sections in MODEL_TESTS's order: before the first shown one that comes after this kind
+  const order = MODEL_TESTS.map((s) => s.kind);
+  document.getElementById(`tests-sec-${m.kind}`)?.remove();
+  const next = [...tst.out.children].find((c) => order.indexOf((c as HTMLElement).dataset.kind as ModelTestKind) > order.indexOf(m.kind));
+  tst.out.insertBefore(section, next ?? null);
+  if (m.kind === 'influence') {
+    const bars = cooksBars(m);
+    const plot = h('div', { id: 'tests-cooks', class: 'plot' });
+    section.insertBefore(h('div', {}, h('span', { class: 'plot-export' }, plotExportButtons('tests-cooks', plot)), plot), section.querySelector('details'));
+    if (bars.length) plot.append(cooksPlot(bars, plotWidth(plot)));
+  }
 }
 
 function fmtBytes(b: number): string {
@@ -1791,21 +1959,25 @@ function restoreFromUrl(): void {
 
 function setupPlotExports(): void {
   for (const span of document.querySelectorAll<HTMLElement>('.plot-export')) {
-    const target = byId(span.dataset.plot!);
-    const name = () => `${baseName()}_${span.dataset.plot}${span.dataset.plot === 'diagnostics' ? `_${view.diag}` : ''}`;
-    clear(span,
-      h('button', { type: 'button', 'data-export-svg': span.dataset.plot!, title: 'download the plot as SVG', onclick: () => {
-        const svg = svgText(target);
-        if (svg) download(`${name()}.svg`, svg, 'image/svg+xml');
-      } }, 'SVG'),
-      h('button', { type: 'button', 'data-export-png': span.dataset.plot!, title: 'download the plot as PNG (2× resolution)', onclick: () => {
-        const svg = svgText(target);
-        const main = [...target.querySelectorAll('svg')].reduce<SVGSVGElement | null>((a, b) => (!a || b.clientWidth * b.clientHeight > a.clientWidth * a.clientHeight ? b : a), null);
-        if (!svg || !main) return;
-        void pngBlob(svg, main.clientWidth, main.clientHeight).then((blob) => downloadBlob(`${name()}.png`, blob));
-      } }, 'PNG'),
-    );
+    if (span.dataset.plot) clear(span, plotExportButtons(span.dataset.plot, byId(span.dataset.plot)));
   }
+}
+
+/** the SVG and PNG buttons of the plot drawn in `target` */
+function plotExportButtons(plot: string, target: HTMLElement): HTMLElement[] {
+  const name = () => `${baseName()}_${plot}${plot === 'diagnostics' ? `_${view.diag}` : ''}`;
+  return [
+    h('button', { type: 'button', 'data-export-svg': plot, title: 'download the plot as SVG', onclick: () => {
+      const svg = svgText(target);
+      if (svg) download(`${name()}.svg`, svg, 'image/svg+xml');
+    } }, 'SVG'),
+    h('button', { type: 'button', 'data-export-png': plot, title: 'download the plot as PNG (2× resolution)', onclick: () => {
+      const svg = svgText(target);
+      const main = [...target.querySelectorAll('svg')].reduce<SVGSVGElement | null>((a, b) => (!a || b.clientWidth * b.clientHeight > a.clientWidth * a.clientHeight ? b : a), null);
+      if (!svg || !main) return;
+      void pngBlob(svg, main.clientWidth, main.clientHeight).then((blob) => downloadBlob(`${name()}.png`, blob));
+    } }, 'PNG'),
+  ];
 }
 
 
@@ -1954,6 +2126,10 @@ function init(): void {
   el.predictForm.addEventListener('submit', onPredict);
   for (const sel of [emm.specs, emm.trend, emm.contrast]) sel.addEventListener('change', updateEmmControls);
   emm.run.addEventListener('click', requestEmm);
+  tst.kind.addEventListener('change', updateTestsControls);
+  inf.ddf.addEventListener('change', updateTestsControls);
+  tst.run.addEventListener('click', requestTest);
+  tst.cancel.addEventListener('click', () => { if (testsId) { send({ type: 'cancel', id: testsId }); tst.progressText.textContent = 'cancelling…'; } });
   updateFitButton();
   restoreFromUrl();
 }

@@ -364,3 +364,25 @@ export function emmPlot(rows: { level: string; group: string; estimate: number; 
     ],
   });
 }
+
+/**
+ * Cook's distances of case-deletion influence (lme4's cooks.distance(influence(fit))): one bar per
+ * unit, largest first (the caller passes the largest few; the table's heading names the units).
+ */
+export function cooksPlot(bars: { unit: string; cooks: number }[], width: number): Element {
+  const longest = Math.min(24, Math.max(3, ...bars.map((b) => b.unit.length)));
+  return Plot.plot({
+    width,
+    style: { fontSize: `${FONT}px` },
+    height: 44 + 16 * bars.length,
+    marginLeft: Math.min(170, 14 + 6.5 * longest),
+    marginRight: 56,
+    x: { label: "Cook's distance →", grid: true },
+    y: { label: null, domain: bars.map((b) => b.unit), tickFormat: (u: string) => u.slice(0, 24) },
+    marks: [
+      Plot.barX(bars, { x: 'cooks', y: 'unit', fill: '#4269d0' }),
+      Plot.text(bars, { x: 'cooks', y: 'unit', text: (d: { cooks: number }) => fmt(d.cooks, 3), dx: 4, textAnchor: 'start' }),
+      Plot.ruleX([0]),
+    ],
+  });
+}

@@ -3,6 +3,10 @@
  * arrays in the transfer list, never as arrays of objects.
  */
 import type { ContrastRow, EmmRow } from '../../src/inference/emmeans.js';
+import type { RanovaRow } from '../../src/inference/ranova.js';
+import type { Drop1Row } from '../../src/inference/drop1.js';
+import type { JointTestRow } from '../../src/inference/jointTests.js';
+import type { WaldRow, WaldType } from '../../src/inference/waldAnova.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
 
@@ -52,6 +56,7 @@ export type ToWorker =
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger'; anovaType: 'I' | 'II' | 'III' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
   | { type: 'emmeans'; id: number; fit: number; request: EmmRequest }
+  | { type: 'modelTest'; id: number; fit: number; request: ModelTestRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -200,6 +205,57 @@ export interface EmmMsg {
   } | null;
   elapsedMs: number;
 }
+
+/** the "Model tests" card's tests (./modelTests.ts MODEL_TESTS lists them, with the fits each applies to) */
+export type ModelTestKind = 'ranova' | 'drop1' | 'jointTests' | 'waldAnova' | 'influence';
+
+/** one test of a fit kept in the worker; each kind reads only its own options */
+export interface ModelTestRequest {
+  kind: ModelTestKind;
+  /** drop1: the page's ddf choice (the fixed-effects card's) */
+  ddf?: 'satterthwaite' | 'kenward-roger';
+  /** ranova: lmerTest's reduce.terms (default true) */
+  reduceTerms?: boolean;
+  /** joint tests: a variable whose levels form separate tables (emmeans's by) */
+  by?: string;
+  /** car's Wald χ² anova: type II (default) or III */
+  type?: WaldType;
+  /** influence: the grouping factor whose levels are deleted one at a time; absent: each observation */
+  groups?: string;
+}
+
+/** a joint test as the library gives it (JointTestRow), its by values as emmeans labels them */
+export type JointTestMsgRow = Omit<JointTestRow, 'by'> & { by: Record<string, string> };
+
+/** one deleted unit of influence(): Cook's distance and dfbetas (lme4's cooks.distance, dfbetas) */
+export interface InfluenceUnitMsg {
+  label: string;
+  /** rows deleted with it */
+  rows: number;
+  cooks: number;
+  /** by fixed effect, in xnames' order */
+  dfbetas: number[];
+  converged: boolean;
+}
+
+interface ModelTestCommon {
+  request: ModelTestRequest;
+  /** the library's messages and notes, as the card lists them */
+  notes: string[];
+  /** the table as R prints it (the library's printer) */
+  text: string;
+  elapsedMs: number;
+}
+
+/** a test's result: the library's rows (typed from its own row types) with what the card shows with them */
+export type ModelTestMsg = ModelTestCommon & (
+  | { kind: 'ranova'; model: string; rows: RanovaRow[] }
+  | { kind: 'drop1'; ddf: 'satterthwaite' | 'kenward-roger'; model: string; rows: Drop1Row[] }
+  | { kind: 'jointTests'; by: string[]; ddf: string; rows: JointTestMsgRow[] }
+  | { kind: 'waldAnova'; type: WaldType; response: string; rows: WaldRow[] }
+  /** every unit, largest Cook's distance first */
+  | { kind: 'influence'; groups: string; xnames: string[]; units: InfluenceUnitMsg[] }
+);
 
 /**
  * a random-effects meta-analysis (metafor's rma): effect sizes and sampling variances from columns
@@ -482,6 +538,9 @@ export type FromWorker =
   | { type: 'confintError'; id: number; message: string; cancelled: boolean }
   | { type: 'emmeansDone'; id: number; result: EmmMsg }
   | { type: 'emmeansError'; id: number; message: string }
+  | { type: 'modelTestProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'modelTestDone'; id: number; result: ModelTestMsg }
+  | { type: 'modelTestError'; id: number; message: string; cancelled: boolean }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }

@@ -10,6 +10,7 @@ import { residualsCsv } from './diagnostics.js';
 import { runMeta } from './meta.js';
 import { emmTables, inferenceTables, runConfint } from './inference.js';
 import { streamFit } from './stream.js';
+import { runModelTest } from './modelTestsRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
@@ -153,6 +154,32 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     }
+    case 'modelTest':
+      void (async () => {
+        const s = fits.get(msg.fit);
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        let lastPost = 0;
+        try {
+          if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+          const result = await runModelTest(s.fit, msg.request, {
+            signal: ac.signal,
+            onProgress: (p) => {
+              const now = performance.now();
+              if (now - lastPost < 100 && p.done < p.total) return;
+              lastPost = now;
+              post({ type: 'modelTestProgress', id: msg.id, ...p });
+            },
+          });
+          post({ type: 'modelTestDone', id: msg.id, result });
+        } catch (e) {
+          const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
+          post({ type: 'modelTestError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
+        } finally {
+          running.delete(msg.id);
+        }
+      })();
+      break;
     case 'confint':
       void (async () => {
         const s = fits.get(msg.fit);

@@ -6,6 +6,8 @@
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import type { Influence } from '../inference/influence.js';
+// the table and the order are shared with the browser app
+import { influenceOrder, printInfluence } from '../inference/format.js';
 
 export interface InfluenceArgs extends Omit<FitArgs, 'ddf'> {
   /** the grouping factor whose levels are deleted (absent: each observation) */
@@ -13,28 +15,6 @@ export interface InfluenceArgs extends Omit<FitArgs, 'ddf'> {
   maxfun?: string | number;
   /** text output: how many units (default 20) */
   top?: string | number;
-}
-
-/** the units in order of Cook's distance, largest first (ties in the units' order) */
-export function influenceOrder(cooks: Float64Array): number[] {
-  return Array.from(cooks, (_, i) => i).sort((a, b) => cooks[b] - cooks[a] || a - b);
-}
-
-/** The text table: unit, rows deleted, Cook's D, then dfbetas by coefficient, for the first `top` units by Cook's D. */
-export function printInfluence(infl: Influence, top: number): string[] {
-  const cooks = infl.cooksDistance();
-  const dfbs = infl.dfbetas();
-  const order = influenceOrder(cooks).slice(0, top);
-  const unit = infl.groups === 'case' ? 'row' : infl.groups;
-  const header = [unit, 'n', "Cook's D", ...infl.xnames.map((x) => `dfbetas ${x}`)];
-  const body = order.map((i) => [infl.deleted[i].label, String(infl.deleted[i].rows), cooks[i].toPrecision(4), ...Array.from(dfbs[i], (v) => v.toFixed(4))]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ');
-  const G = infl.deleted.length;
-  const title = `Case-deletion influence (lme4's influence.merMod) by ${infl.groups === 'case' ? 'observation' : infl.groups}: ${G} refits` +
-    (G > top ? `, the ${top} largest Cook's distances` : '');
-  const notConverged = infl.deleted.filter((d) => !d.converged).map((d) => d.label);
-  return [title, line(header), ...body.map(line), ...(notConverged.length ? [`refits that did not converge within maxfun: ${notConverged.join(', ')}`] : [])];
 }
 
 /** Every unit, for --json. */

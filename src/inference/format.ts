@@ -1,10 +1,12 @@
 /**
  * The printed tables of the inference results, as R prints them (R 4.2, default options): R's
  * printCoefmat in general (the coefficient table with df of lmerTest's summary, the anova tables
- * through print.anova), lmerTest's anova heading, lme4's anova(m0, m1) table, and confint's matrix.
+ * through print.anova), lmerTest's anova heading, lme4's anova(m0, m1) table, confint's matrix, and
+ * case-deletion influence's table (the CLI's and the browser app's).
  */
 import { formatPval, formatR, printMatrix, roundR, zapsmall } from '../results/rFormat.js';
 import { type AnovaType, anovaHeading } from './anovaType.js';
+import type { Influence } from './influence.js';
 
 /** A numeric table: columns of values (NaN prints as the na string), with row and column names. */
 export interface NumericTable {
@@ -252,4 +254,26 @@ export function printStepResult(
     ],
   }, fixedHeading);
   return [...randomTable, '', ...fixedTable, '', 'Model found:', formula];
+}
+
+/** the units in order of Cook's distance, largest first (ties in the units' order) */
+export function influenceOrder(cooks: Float64Array): number[] {
+  return Array.from(cooks, (_, i) => i).sort((a, b) => cooks[b] - cooks[a] || a - b);
+}
+
+/** The text table: unit, rows deleted, Cook's D, then dfbetas by coefficient, for the first `top` units by Cook's D. */
+export function printInfluence(infl: Influence, top: number): string[] {
+  const cooks = infl.cooksDistance();
+  const dfbs = infl.dfbetas();
+  const order = influenceOrder(cooks).slice(0, top);
+  const unit = infl.groups === 'case' ? 'row' : infl.groups;
+  const header = [unit, 'n', "Cook's D", ...infl.xnames.map((x) => `dfbetas ${x}`)];
+  const body = order.map((i) => [infl.deleted[i].label, String(infl.deleted[i].rows), cooks[i].toPrecision(4), ...Array.from(dfbs[i], (v) => v.toFixed(4))]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ');
+  const G = infl.deleted.length;
+  const title = `Case-deletion influence (lme4's influence.merMod) by ${infl.groups === 'case' ? 'observation' : infl.groups}: ${G} refits` +
+    (G > top ? `, the ${top} largest Cook's distances` : '');
+  const notConverged = infl.deleted.filter((d) => !d.converged).map((d) => d.label);
+  return [title, line(header), ...body.map(line), ...(notConverged.length ? [`refits that did not converge within maxfun: ${notConverged.join(', ')}`] : [])];
 }

@@ -198,7 +198,11 @@ async function deleteUnits(fit: LmmFit | GlmmFit, options: InfluenceOptions, ref
   const { name, labels, rows } = deletionUnits(frame, options.groups);
   if (labels.length < 2) throw new OptionError('groups', `influence over '${name}' needs at least 2 units to delete, it has ${labels.length}`);
   const deleted: DeletedFit[] = [];
+  // a turn of the event loop at least every 50 ms across the refits (each refit's own Evaluations
+  // yields only within a refit that long), so that a worker sees Cancel between many short refits
+  const turns = new Evaluations({ signal: options.signal });
   for (let u = 0; u < labels.length; u++) {
+    await turns.pause();
     if (options.signal?.aborted) throw abortError();
     const label = labels[u];
     const keep = keptRows(frame.n, rows[u]);

@@ -19,6 +19,11 @@ import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
 import { emmTables, emmVariables, inferenceTables, runConfint } from '../../demo/src/inference.js';
 import { streamFit } from '../../demo/src/stream.js';
+import { type ModelTestContext, runModelTest } from '../../demo/src/modelTestsRun.js';
+import { INFLUENCE_TOP, MODEL_TESTS, cooksBars, modelTestTables, testTableCsv, testsFor } from '../../demo/src/modelTests.js';
+import { ranovaTable } from '../../src/inference/ranova.js';
+import { drop1Table } from '../../src/inference/drop1.js';
+import type { ModelTestMsg, ModelTestRequest } from '../../demo/src/protocol.js';
 import { runMeta } from '../../demo/src/meta.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 
@@ -472,6 +477,200 @@ describe('estimated marginal means as the page asks the worker', () => {
     // a by group
     const by = emmTables(fit, { specs: 'Days', by: 'g', contrast: 'none' });
     expect(emmPlotRows(by).map((x) => x.group)).toEqual(['g = a', 'g = b']);
+  });
+});
+
+/**
+ * The "Model tests" card as the page asks the worker: each result is the library's own (equal), and
+ * against R's fixtures (the library's own tests' references and tolerances, at our optimum):
+ *  - ranova vs lmerTest 3.1-3 (test/fixtures/inference/ranova-drop1.json, test/oracle/ranova_drop1.R):
+ *    logLik 1e-9 relative, LRT 1e-7 absolute + 1e-7 relative, p 1e-6 relative (the reduced models are
+ *    refitted here: test/inference/ranovaDrop1.test.ts's tolerances);
+ *  - drop1 (Satterthwaite, Kenward–Roger) vs lmerTest: F, DenDF 1e-5 relative, p 1e-5 relative (our θ̂
+ *    against lme4's, ~1e-7 apart where the criterion is flat: ranovaDrop1.test.ts);
+ *  - joint tests vs emmeans 1.8.4 (test/fixtures/joint-tests, test/oracle/joint_tests.R): p 1e-5
+ *    relative for lmer, 3e-5 for glmer, F within emmeans's rounding to 3 decimals (5e-4) plus 1e-6
+ *    (3e-6 glmer) relative (test/jointTests.test.ts's: emmeans's table holds F rounded);
+ *  - influence by Subject vs R's tight refits of each deletion (test/fixtures/influence/lme4.json,
+ *    test/oracle/influence.R): Cook's D 1e-6 relative to the largest, dfbetas 1e-6 relative (or
+ *    absolute below 1) (test/influence.test.ts's);
+ *  - car's Wald χ² anova of cbpp vs car 3.1-1 (test/fixtures/car-anova/car.json): χ² and p 5e-5
+ *    relative at our fit (test/waldAnova.test.ts's).
+ */
+describe('model tests as the page asks the worker', () => {
+  const ctx = (): ModelTestContext => ({ signal: new AbortController().signal, onProgress: () => {} });
+  const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+  type Kind<K extends ModelTestMsg['kind']> = Extract<ModelTestMsg, { kind: K }>;
+  const run = async <K extends ModelTestMsg['kind']>(fit: Parameters<typeof runModelTest>[0], req: ModelTestRequest & { kind: K }, c: ModelTestContext = ctx()) =>
+    (await runModelTest(fit, req, c)) as Kind<K>;
+
+  test('the tests offered: lmer ranova, drop1, joint tests, influence; glmer joint tests and car\'s Wald anova', () => {
+    expect(testsFor('lmer').map((s) => s.kind)).toEqual(['ranova', 'drop1', 'jointTests', 'influence']);
+    expect(testsFor('glmer').map((s) => s.kind)).toEqual(['jointTests', 'waldAnova']);
+    expect(MODEL_TESTS.filter((s) => s.progress).map((s) => s.kind)).toEqual(['influence']);
+  });
+
+  test('sleepstudy (Days | Subject): ranova, drop1, joint tests and influence are the library\'s and R\'s; tables, CSVs, progress and Cancel', async () => {
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'] });
+    const R = (JSON.parse(readFileSync(`${ROOT}test/fixtures/inference/ranova-drop1.json`, 'utf8')) as {
+      name: string; reml: boolean;
+      ranova: { name: string; npar: number; logLik: number; LRT: number | null; Df: number | null; p: number | null }[];
+      ranovaFull: { name: string; npar: number; logLik: number; LRT: number | null; Df: number | null; p: number | null }[];
+      drop1: Record<'satterthwaite' | 'kenward-roger', { term: string; numdf: number; dendf: number; F: number; p: number }[]>;
+    }[]).find((c) => c.name === 'sleepstudy slope' && c.reml)!;
+    // ranova, each term reduced (default) and removed
+    for (const [reduceTerms, want] of [[true, R.ranova], [false, R.ranovaFull]] as const) {
+      const m = await run(fit, { kind: 'ranova', reduceTerms });
+      expect(m.rows).toEqual((await ranovaTable(fit, { reduceTerms })).rows);
+      expect(m.rows.map((r) => r.name)).toEqual(want.map((r) => r.name));
+      m.rows.forEach((r, k) => {
+        const w = want[k]!;
+        expect(r.npar).toBe(w.npar);
+        expect(rel(r.logLik, w.logLik)).toBeLessThan(1e-9);
+        if (w.LRT === null) { expect(r.LRT).toBeNull(); expect(r.p).toBeNull(); return; }
+        expect(Math.abs(r.LRT! - w.LRT)).toBeLessThan(1e-7 + 1e-7 * w.LRT);
+        expect(r.Df).toBe(w.Df);
+        expect(rel(r.p!, w.p!)).toBeLessThan(1e-6);
+      });
+      expect(m.text.split('\n')[0]).toBe('ANOVA-like table for random-effects: Single term deletions');
+    }
+    const ra = await run(fit, { kind: 'ranova' });
+    const [rt] = modelTestTables(ra);
+    expect(rt!.columns.map((c) => c.head)).toEqual(['', 'npar', 'logLik', 'AIC', 'LRT', 'Df', 'Pr(>Chisq)']);
+    expect(rt!.caption).toBe('Model: Reaction ~ Days + (Days | Subject)');
+    const rcsv = testTableCsv(rt!).trim().split('\n');
+    expect(rcsv[0]).toBe('term,npar,logLik,AIC,LRT,Df,p_value');
+    expect(rcsv[1]).toBe(`<none>,6,${ra.rows[0]!.logLik},${ra.rows[0]!.AIC},NA,NA,NA`);
+    // drop1 with the page's ddf
+    for (const ddf of ['satterthwaite', 'kenward-roger'] as const) {
+      const m = await run(fit, { kind: 'drop1', ddf });
+      expect(m.ddf).toBe(ddf);
+      expect(m.rows).toEqual(drop1Table(fit, { ddf }).rows);
+      const w = R.drop1[ddf][0]!;
+      expect(m.rows.map((r) => r.term)).toEqual(['Days']);
+      expect(m.rows[0]!.numdf).toBe(w.numdf);
+      expect(rel(m.rows[0]!.F, w.F)).toBeLessThan(1e-5);
+      expect(rel(m.rows[0]!.dendf, w.dendf)).toBeLessThan(1e-5);
+      expect(rel(m.rows[0]!.p, w.p)).toBeLessThan(1e-5);
+      expect(m.text).toMatch(ddf === 'satterthwaite' ? /^Single term deletions using Satterthwaite's method:/ : /^Single term deletions using Kenward-Roger's method:/);
+    }
+    // joint tests: emmeans's default df (Kenward–Roger for this REML fit)
+    const J = (JSON.parse(readFileSync(`${ROOT}test/fixtures/joint-tests/joint_tests.json`, 'utf8')) as {
+      cases: { name: string; result: { rows: (string | number)[][] } }[];
+    }).cases;
+    const jt = await run(fit, { kind: 'jointTests' });
+    const lib = fit.jointTests();
+    expect(jt.rows.map(({ by: _b, ...r }) => r)).toEqual(lib.rows.map(({ by: _b, ...r }) => r));
+    expect(jt.ddf).toBe('kenward-roger');
+    expect(jt.text).toBe(lib.toString());
+    const [, df1, df2, F, p] = J.find((c) => c.name === 'sleepstudy')!.result.rows[0]! as [string, number, number, number, number];
+    expect(jt.rows[0]!.term).toBe('Days');
+    expect(jt.rows[0]!.df1).toBe(df1);
+    expect(Math.abs(jt.rows[0]!.df2 - df2)).toBeLessThan(5e-3 + 1e-6 * df2);
+    expect(Math.abs(jt.rows[0]!.F - F)).toBeLessThan(5e-4 + 1e-6 * F);
+    expect(rel(jt.rows[0]!.p, p)).toBeLessThan(1e-5);
+    const [jtab] = modelTestTables(jt);
+    expect(jtab!.columns.map((c) => c.head)).toEqual(['model term', 'df1', 'df2', 'F.ratio', 'p.value']);
+    expect(testTableCsv(jtab!).split('\n')[0]).toBe('model_term,df1,df2,F_ratio,p_value');
+    // influence by Subject: progress per refit, the top 10 by Cook's D, every unit in the CSV
+    const I = (JSON.parse(readFileSync(`${ROOT}test/fixtures/influence/lme4.json`, 'utf8')) as {
+      cases: { name: string; deleted: string[]; tight: { cooks: number[]; dfbetas: number[][] } }[];
+    }).cases.find((c) => c.name === 'sleepstudy_subject')!;
+    const progress: string[] = [];
+    const inf = await run(fit, { kind: 'influence', groups: 'Subject' }, { signal: new AbortController().signal, onProgress: (q) => progress.push(`${q.done}/${q.total} ${q.label}`) });
+    expect(progress.length).toBe(18);
+    expect(progress[0]).toBe(`1/18 ${I.deleted[0]}`);
+    expect(progress.at(-1)).toBe(`18/18 ${I.deleted[17]}`);
+    const libInf = await fit.influence({ groups: 'Subject' });
+    const libCooks = libInf.cooksDistance();
+    expect(inf.units.map((u) => u.cooks)).toEqual([...libCooks].sort((a, b) => b - a));
+    expect(inf.xnames).toEqual(['(Intercept)', 'Days']);
+    const cScale = Math.max(...I.tight.cooks);
+    for (const u of inf.units) {
+      const i = I.deleted.indexOf(u.label);
+      expect(Math.abs(u.cooks - I.tight.cooks[i]!) / cScale, `Cook's D ${u.label}`).toBeLessThan(1e-6);
+      u.dfbetas.forEach((v, j) => expect(Math.abs(v - I.tight.dfbetas[i]![j]!) / Math.max(1, Math.abs(I.tight.dfbetas[i]![j]!)), `dfbetas ${u.label}`).toBeLessThan(1e-6));
+      expect(u.rows).toBe(10);
+    }
+    const [itab] = modelTestTables(inf);
+    expect(itab!.rows.length).toBe(INFLUENCE_TOP);
+    expect(itab!.rows[0]!.key).toBe(I.deleted[I.tight.cooks.indexOf(cScale)]);
+    expect(itab!.columns.map((c) => c.head)).toEqual(['Subject', 'n', "Cook's D", 'dfbetas (Intercept)', 'dfbetas Days']);
+    const icsv = testTableCsv(itab!).trim().split('\n');
+    expect(icsv.length).toBe(19);
+    expect(icsv[0]).toBe('unit,rows,cooks_distance,dfbetas_(Intercept),dfbetas_Days');
+    expect(cooksBars(inf).length).toBe(18);
+    expect(inf.text.split('\n')[0]).toBe("Case-deletion influence (lme4's influence.merMod) by Subject: 18 refits, the 10 largest Cook's distances");
+    // Cancel: the AbortSignal stops the refits
+    const ac = new AbortController();
+    await expect(runModelTest(fit, { kind: 'influence', groups: 'Subject' }, { signal: ac.signal, onProgress: () => ac.abort() }))
+      .rejects.toThrow(expect.objectContaining({ name: 'AbortError' }) as unknown as Error);
+    // refusals: a test the card does not offer for lmer, a bad grouping factor (the library's message)
+    await expect(runModelTest(fit, { kind: 'waldAnova' }, ctx())).rejects.toThrow(/car's Anova is offered for glmer fits, not for lmer fit \(an lmer fit has lmerTest's F tests/);
+    await expect(runModelTest(fit, { kind: 'influence', groups: 'Days' }, ctx())).rejects.toThrow(/'Days' is not one of the model's grouping factors \(Subject\)/);
+  }, 120_000);
+
+  test('ranova of a fit that dropped a row with a missing value: lmerTest\'s refusal, as the card shows it', async () => {
+    const lines = readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8').trim().split('\n');
+    const header = lines[0]!.split(',');
+    const y = header.findIndex((h) => h.replace(/"/g, '') === 'Reaction');
+    const cells = lines[5]!.split(',');
+    cells[y] = 'NA';
+    lines[5] = cells.join(',');
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', readCsv(lines.join('\n')).table, { factors: ['Subject'] });
+    expect(fit.model.frame.nDropped).toBe(1);
+    await expect(runModelTest(fit, { kind: 'ranova' }, ctx())).rejects.toThrow(/the model dropped 1 row with missing values.*remove missing values/);
+  });
+
+  test('cbpp (glmer): car\'s Wald anova (II, III) and joint tests are the library\'s and R\'s; lmer-only tests refused', async () => {
+    const cbpp = readCsv(readFileSync(`${ROOT}test/fixtures/data/cbpp.csv`, 'utf8')).table;
+    const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'] });
+    const car = (JSON.parse(readFileSync(`${ROOT}test/fixtures/car-anova/car.json`, 'utf8')) as {
+      cases: { name: string; type2: { terms: string; chisq: number; df: number; p: number }; type3: { terms: string[]; chisq: number[]; df: number[]; p: number[] } }[];
+    }).cases.find((c) => c.name === 'cbpp')!;
+    const w2 = await run(g, { kind: 'waldAnova', type: 'II' });
+    expect(w2.rows).toEqual(g.anova({ type: 'II' }));
+    expect(w2.rows.map((r) => r.term)).toEqual([car.type2.terms].flat());
+    expect(rel(w2.rows[0]!.chisq, [car.type2.chisq].flat()[0]!)).toBeLessThan(5e-5);
+    expect(rel(w2.rows[0]!.p, [car.type2.p].flat()[0]!)).toBeLessThan(5e-5);
+    expect(w2.text.split('\n')[0]).toBe('Analysis of Deviance Table (Type II Wald chisquare tests)');
+    const w3 = await run(g, { kind: 'waldAnova', type: 'III' });
+    expect(w3.rows.map((r) => r.term)).toEqual([car.type3.terms].flat());
+    w3.rows.forEach((r, k) => {
+      expect(rel(r.chisq, [car.type3.chisq].flat()[k]!)).toBeLessThan(5e-5);
+      expect(r.df).toBe([car.type3.df].flat()[k]);
+      expect(rel(r.p, [car.type3.p].flat()[k]!)).toBeLessThan(5e-5);
+    });
+    const [wt] = modelTestTables(w3);
+    expect(testTableCsv(wt!).split('\n')[0]).toBe('term,chisq,df,p_value');
+    // joint tests: ∞ df (z), emmeans's
+    const J = (JSON.parse(readFileSync(`${ROOT}test/fixtures/joint-tests/joint_tests.json`, 'utf8')) as {
+      cases: { name: string; result: { rows: (string | number)[][] } }[];
+    }).cases.find((c) => c.name === 'cbpp')!;
+    const jt = await run(g, { kind: 'jointTests' });
+    expect(jt.rows.map(({ by: _b, ...r }) => r)).toEqual(g.jointTests().rows.map(({ by: _b, ...r }) => r));
+    const [, df1, , F, p] = J.result.rows[0]! as [string, number, string, number, number];
+    expect(jt.rows[0]!.df1).toBe(df1);
+    expect(jt.rows[0]!.df2).toBe(Infinity);
+    expect(Math.abs(jt.rows[0]!.F - F)).toBeLessThan(5e-4 + 3e-6 * F);
+    expect(rel(jt.rows[0]!.p, p)).toBeLessThan(3e-5);
+    expect(testTableCsv(modelTestTables(jt)[0]!).split('\n')[1]).toMatch(/^period,3,Inf,/);
+    // the lmer-only tests: refused, naming the test (the card does not offer them)
+    await expect(runModelTest(g, { kind: 'ranova' }, ctx())).rejects.toThrow(/lmerTest's ranova is offered for lmer fits, not for glmer fit/);
+    await expect(runModelTest(g, { kind: 'drop1' }, ctx())).rejects.toThrow(/lmerTest's drop1 is offered for lmer fits/);
+    await expect(runModelTest(g, { kind: 'influence' }, ctx())).rejects.toThrow(/lme4's influence is offered for lmer fits/);
+  });
+
+  test('joint tests by a factor: the by values as emmeans labels them, a column per by variable', async () => {
+    const fit = await lmer('Reaction ~ Days * g + (1 | Subject)', withGroup(), { factors: ['Subject', 'g'] });
+    const jt = await run(fit, { kind: 'jointTests', by: 'g' });
+    const lib = fit.jointTests({ by: 'g' });
+    expect(jt.by).toEqual(['g']);
+    expect(jt.rows.map((r) => r.by.g)).toEqual(lib.rows.map((r) => String(r.by.g)));
+    expect(jt.rows.map((r) => r.F)).toEqual(lib.rows.map((r) => r.F));
+    const [t] = modelTestTables(jt);
+    expect(t!.columns.map((c) => c.head)).toEqual(['model term', 'g', 'df1', 'df2', 'F.ratio', 'p.value']);
+    expect(t!.rows.map((r) => r.key)).toEqual(lib.rows.map((r) => `${r.term}|${r.by.g}`));
   });
 });
 

@@ -773,6 +773,85 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     }
   }, 300_000);
 
+  test('model tests: sleepstudy\'s drop1 (Kenward–Roger, the page\'s df) and joint tests as the library computes them, with CSV; influence with its chart, progress and Cancel; a refusal in the card', async () => {
+    const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'] });
+    const drop = fit.drop1({ ddf: 'kenward-roger' })[0]!;
+    const joint = fit.jointTests().rows[0]!;
+    // the same CPU fit in Chromium and in Node (the emmeans test above sees 1e-10)
+    const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-12, Math.abs(b)), what).toBeLessThan(1e-8);
+    const page = await app!.openPage();
+    try {
+      await page.click('[data-example="sleepstudy"]');
+      await page.waitForSelector('body[data-state="loaded"]');
+      await page.select('#backend', 'cpu');
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      // an lmer fit: lmerTest's and emmeans's tests and influence, not car's Wald anova
+      expect(await page.$$eval('#tests-kind option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['ranova', 'drop1', 'jointTests', 'influence']);
+      await page.select('#ddf', 'kenward-roger');
+      await page.select('#tests-kind', 'drop1');
+      expect(await text(page, '#tests-ddf-label')).toBe("df: Kenward–Roger (the fixed effects' choice)");
+      await page.click('#tests-run');
+      await page.waitForSelector('#tests-drop1-table tr[data-key="Days"]');
+      const d = await page.$eval('#tests-drop1-table tr[data-key="Days"]', (e) => { const x = (e as HTMLElement).dataset; return { F: Number(x.f), dendf: Number(x.dendf), p: Number(x.p) }; });
+      close(d.F, drop.F, 'drop1 F'); close(d.dendf, drop.dendf, 'drop1 DenDF'); close(d.p, drop.p, 'drop1 p');
+      expect(await text(page, '#tests-sec-drop1 h4')).toMatch(/^Single term deletions \(Kenward–Roger\)/);
+      await page.select('#tests-kind', 'jointTests');
+      await page.click('#tests-run');
+      await page.waitForSelector('#tests-joint-table tr[data-key="Days"]');
+      const j = await page.$eval('#tests-joint-table tr[data-key="Days"]', (e) => { const x = (e as HTMLElement).dataset; return { df1: Number(x.df1), df2: Number(x.df2), F: Number(x.f), p: Number(x.p) }; });
+      expect(j.df1).toBe(joint.df1);
+      close(j.df2, joint.df2, 'df2'); close(j.F, joint.F, 'F'); close(j.p, joint.p, 'joint p');
+      // both sections kept, in the list's order; each table as CSV
+      expect(await page.$$eval('#tests-out section', (s) => s.map((x) => (x as HTMLElement).dataset.kind))).toEqual(['drop1', 'jointTests']);
+      const get = await captureDownloads(page);
+      await page.click('#export-tests-joint');
+      const jcsv = (await get('sleepstudy_joint.csv')).text.trim().split('\n');
+      expect(jcsv[0]).toBe('model_term,df1,df2,F_ratio,p_value');
+      expect(Number(jcsv[1]!.split(',')[3])).toBe(j.F);
+      // influence by Subject: progress, then the top 10 by Cook's distance and a bar per Subject
+      await page.select('#tests-kind', 'influence');
+      expect(await page.$$eval('#tests-groups option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['Subject', '']);
+      await page.click('#tests-run');
+      await page.waitForSelector('#tests-influence-table');
+      expect(await page.$$eval('#tests-influence-table tbody tr', (r) => r.length)).toBe(10);
+      expect(await page.$$eval('#tests-cooks svg rect', (r) => r.length)).toBeGreaterThanOrEqual(18);
+      const top = await page.$eval('#tests-influence-table tbody tr', (e) => Number((e as HTMLElement).dataset.cooks));
+      close(top, Math.max(...(await fit.influence({ groups: 'Subject' })).cooksDistance()), "largest Cook's D");
+      expect(await page.$eval('#tests-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      expect(await text(page, '#tests-error')).toBe('');
+      await expectPlotsUnscaled(page);
+      // by observation (180 refits of a few ms: the library turns the worker's event loop between them, so Cancel
+      // is seen): progress, then Cancel stops it; the tables shown stay
+      await page.select('#tests-groups', '');
+      await page.click('#tests-run');
+      await page.waitForFunction(() => /^[1-9]\d* of 180 refits/.test(document.querySelector('#tests-progress-text')!.textContent ?? ''), { timeout: 60_000 });
+      await page.click('#tests-cancel');
+      await page.waitForFunction(() => document.querySelector('#tests-progress-text')!.textContent === 'Cancelled.', { timeout: 30_000 });
+      expect(await page.$$eval('#tests-influence-table tbody tr', (r) => r.length)).toBe(10);
+      expect(await page.$eval('#tests-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      // a library refusal is the card's message: ranova of a fit that dropped a row with a missing response
+      const lines = readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8').trim().split('\n');
+      lines[3] = lines[3]!.replace(/^[^,]+/, 'NA');
+      await dropFile(page, 'sleep_na.csv', lines.join('\n') + '\n');
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('sleep_na.csv'));
+      await page.select('#backend', 'cpu');
+      if (!(await page.$eval('[data-factor="Subject"]', (e) => (e as HTMLInputElement).checked))) await page.click('[data-factor="Subject"]');
+      await setFormula(page, 'Reaction ~ Days + (Days | Subject)');
+      await page.click('#fit');
+      await fitted(page);
+      expect(await page.$$eval('#tests-out section', (s) => s.length)).toBe(0);
+      await page.select('#tests-kind', 'ranova');
+      await page.click('#tests-run');
+      await page.waitForFunction(() => /dropped 1 row with missing values/.test(document.querySelector('#tests-error')!.textContent ?? ''));
+      expect(await page.$eval('#tests-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
   test('the family list: negative binomial, Gamma and inverse Gaussian with their links; a Gamma(log) and a negative binomial fit as the library\'s, the latter\'s means as ratios', async () => {
     const readFixture = (f: string) => readFileSync(join(ROOT, f), 'utf8');
     const gammaCsv = readFixture('test/fixtures/gamma/gamma_log.csv');

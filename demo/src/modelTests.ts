@@ -1,0 +1,147 @@
+/**
+ * The "Model tests" card's list of tests and its tables (no DOM, no library math): which test applies
+ * to which fit, what each needs (options, refits, progress), and each result as tables of cells with
+ * their CSV. The tests themselves run in the worker (./modelTestsRun.ts runModelTest).
+ *
+ * A new test is a few lines: its kind in protocol.ts (ModelTestKind, ModelTestMsg), an entry in
+ * MODEL_TESTS below, its runner in modelTestsRun.ts RUNNERS and its tables in TABLES below; the card
+ * offers it for the fits it lists.
+ */
+import type { InfluenceUnitMsg, ModelTestKind, ModelTestMsg } from './protocol.js';
+import { csv } from './dom.js';
+
+/** a control of the card that a test reads */
+export type ModelTestOption = 'ddf' | 'reduceTerms' | 'by' | 'type' | 'groups';
+
+export interface ModelTestSpec {
+  kind: ModelTestKind;
+  /** the card's name for it */
+  label: string;
+  /** the R function it matches */
+  r: string;
+  /** the fits it is offered for */
+  fits: ('lmer' | 'glmer')[];
+  options: ModelTestOption[];
+  /** it refits the model (asynchronous in the worker; the card shows a busy state) */
+  refits: boolean;
+  /** it reports each refit and stops on Cancel (the library's onProgress and AbortSignal) */
+  progress: boolean;
+}
+
+export const MODEL_TESTS: ModelTestSpec[] = [
+  { kind: 'ranova', label: 'ranova: random-effects terms (LRT)', r: "lmerTest's ranova", fits: ['lmer'], options: ['reduceTerms'], refits: true, progress: false },
+  { kind: 'drop1', label: 'drop1: marginal fixed terms (F)', r: "lmerTest's drop1", fits: ['lmer'], options: ['ddf'], refits: false, progress: false },
+  { kind: 'jointTests', label: 'joint tests of the model terms (F)', r: "emmeans's joint_tests", fits: ['lmer', 'glmer'], options: ['by'], refits: false, progress: false },
+  { kind: 'waldAnova', label: 'Wald χ² anova', r: "car's Anova", fits: ['glmer'], options: ['type'], refits: false, progress: false },
+  { kind: 'influence', label: 'influence: case deletion (Cook\'s D)', r: "lme4's influence", fits: ['lmer'], options: ['groups'], refits: true, progress: true },
+];
+
+export function testSpec(kind: ModelTestKind): ModelTestSpec {
+  const s = MODEL_TESTS.find((t) => t.kind === kind);
+  if (!s) throw new Error(`unknown model test '${String(kind)}' (tests: ${MODEL_TESTS.map((t) => t.kind).join(', ')})`);
+  return s;
+}
+
+/** the tests the card offers for a fit of this kind, in the list's order */
+export function testsFor(fit: 'lmer' | 'glmer'): ModelTestSpec[] {
+  return MODEL_TESTS.filter((t) => t.fits.includes(fit));
+}
+
+/** how a column's cells are shown: text, a whole number, a number (5 significant digits), a statistic (3 decimals), a df (4 digits), a p-value */
+export type CellFormat = 'text' | 'int' | 'num' | 'stat' | 'df' | 'p';
+
+export interface TestColumn {
+  /** the row's data attribute (data-KEY) holding the raw value */
+  key: string;
+  /** the heading, as R prints it */
+  head: string;
+  /** the CSV column's name */
+  csv: string;
+  format: CellFormat;
+}
+
+export interface TestTable {
+  /** the table's element id and the CSV file's suffix */
+  id: string;
+  title: string;
+  columns: TestColumn[];
+  /** one row per line: its key (term or unit) and a cell per column (null: NA) */
+  rows: { key: string; cells: (string | number | null)[] }[];
+  /** what the table shows of more (e.g. the top 10 of 18 units), or '' */
+  caption: string;
+  /** the CSV's rows, when they are more than the table's (influence: every unit) */
+  csvRows?: (string | number | null)[][];
+}
+
+const col = (key: string, head: string, csvName: string, format: CellFormat): TestColumn => ({ key, head, csv: csvName, format });
+
+/** the influence table's units: the largest Cook's distances */
+export const INFLUENCE_TOP = 10;
+/** the most bars in the Cook's distance chart */
+export const INFLUENCE_BARS = 40;
+
+const influenceCells = (m: { xnames: string[] }, u: InfluenceUnitMsg): (string | number | null)[] => [u.label, u.rows, u.cooks, ...m.xnames.map((_, j) => u.dfbetas[j] ?? null)];
+
+/** each test's tables (one each, today), from its message */
+const TABLES: { [K in ModelTestKind]: (m: Extract<ModelTestMsg, { kind: K }>) => TestTable[] } = {
+  ranova: (m) => [{
+    id: 'ranova', title: `Random-effects terms (likelihood-ratio tests${m.request.reduceTerms === false ? ', each term removed' : ', each term reduced'})`,
+    columns: [col('term', '', 'term', 'text'), col('npar', 'npar', 'npar', 'int'), col('loglik', 'logLik', 'logLik', 'num'), col('aic', 'AIC', 'AIC', 'num'),
+      col('lrt', 'LRT', 'LRT', 'num'), col('df', 'Df', 'Df', 'int'), col('p', 'Pr(>Chisq)', 'p_value', 'p')],
+    rows: m.rows.map((r) => ({ key: r.name, cells: [r.name, r.npar, r.logLik, r.AIC, r.LRT, r.Df, r.p] })),
+    caption: `Model: ${m.model}`,
+  }],
+  drop1: (m) => [{
+    id: 'drop1', title: `Single term deletions (${m.ddf === 'satterthwaite' ? 'Satterthwaite' : 'Kenward–Roger'})`,
+    columns: [col('term', '', 'term', 'text'), col('sumsq', 'Sum Sq', 'sumsq', 'num'), col('meansq', 'Mean Sq', 'meansq', 'num'), col('numdf', 'NumDF', 'numdf', 'int'),
+      col('dendf', 'DenDF', 'dendf', 'df'), col('f', 'F value', 'F', 'num'), col('p', 'Pr(>F)', 'p_value', 'p')],
+    rows: m.rows.map((r) => ({ key: r.term, cells: [r.term, r.sumsq, r.meansq, r.numdf, r.dendf, r.F, r.p] })),
+    caption: m.rows.length ? `Model: ${m.model}` : 'No marginal fixed-effects term to drop (an intercept-only model).',
+  }],
+  jointTests: (m) => {
+    const note = m.rows.some((r) => r.note !== '');
+    return [{
+      id: 'joint', title: `Joint tests${m.by.length ? ` by ${m.by.join(', ')}` : ''} (${m.ddf})`,
+      columns: [col('term', 'model term', 'model_term', 'text'), ...m.by.map((b) => col(`by-${b}`, b, b, 'text')), col('df1', 'df1', 'df1', 'int'),
+        col('df2', 'df2', 'df2', 'df'), col('f', 'F.ratio', 'F_ratio', 'stat'), col('p', 'p.value', 'p_value', 'p'), ...(note ? [col('note', 'note', 'note', 'text')] : [])],
+      rows: m.rows.map((r) => ({
+        key: [r.term, ...m.by.map((b) => r.by[b] ?? '')].join('|'),
+        cells: [r.term, ...m.by.map((b) => r.by[b] ?? ''), r.df1, r.df2, r.F, r.p, ...(note ? [r.note.trim()] : [])],
+      })),
+      caption: '',
+    }];
+  },
+  waldAnova: (m) => [{
+    id: 'wald', title: `Analysis of deviance (type ${m.type} Wald χ² tests), response ${m.response}`,
+    columns: [col('term', '', 'term', 'text'), col('chisq', 'Chisq', 'chisq', 'num'), col('df', 'Df', 'df', 'int'), col('p', 'Pr(>Chisq)', 'p_value', 'p')],
+    rows: m.rows.map((r) => ({ key: r.term, cells: [r.term, r.chisq, r.df, r.p] })),
+    caption: '',
+  }],
+  influence: (m) => {
+    const unit = m.groups === 'case' ? 'row' : m.groups;
+    const top = m.units.slice(0, INFLUENCE_TOP);
+    return [{
+      id: 'influence', title: `Influence: the fit without each ${m.groups === 'case' ? 'observation' : `level of ${m.groups}`}`,
+      columns: [col('unit', unit, 'unit', 'text'), col('rows', 'n', 'rows', 'int'), col('cooks', "Cook's D", 'cooks_distance', 'num'),
+        ...m.xnames.map((x, j) => col(`dfbetas-${j}`, `dfbetas ${x}`, `dfbetas_${x}`, 'stat'))],
+      rows: top.map((u) => ({ key: u.label, cells: influenceCells(m, u) })),
+      caption: m.units.length > top.length ? `The ${top.length} largest Cook's distances of ${m.units.length} units (the CSV has every unit).` : `All ${m.units.length} units, largest Cook's distance first.`,
+      csvRows: m.units.map((u) => influenceCells(m, u)),
+    }];
+  },
+};
+
+/** a result's tables */
+export function modelTestTables(m: ModelTestMsg): TestTable[] {
+  return (TABLES[m.kind] as (x: ModelTestMsg) => TestTable[])(m);
+}
+
+/** a table as CSV: its columns' CSV names, every row (influence: every unit, not only the top 10) */
+export function testTableCsv(t: TestTable): string {
+  return csv(t.columns.map((c) => c.csv), t.csvRows ?? t.rows.map((r) => r.cells));
+}
+
+/** the Cook's distance chart's bars: the largest INFLUENCE_BARS units, largest first */
+export function cooksBars(m: Extract<ModelTestMsg, { kind: 'influence' }>): { unit: string; cooks: number }[] {
+  return m.units.filter((u) => Number.isFinite(u.cooks)).slice(0, INFLUENCE_BARS).map((u) => ({ unit: u.label, cooks: u.cooks }));
+}
