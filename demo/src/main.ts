@@ -1285,7 +1285,7 @@ function renderEmm(m: EmmMsg): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Model tests (ranova, drop1, joint tests, car's Wald anova, influence), computed in the worker
+// Model tests (ranova, drop1, step, joint tests, car's Wald anova, R² and ICC, influence), computed in the worker
 
 /** a new fit shown: the tests that apply to it offered, the previous fit's results and a running test dropped */
 function renderTestsStart(r: FitResult): void {

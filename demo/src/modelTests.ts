@@ -31,9 +31,12 @@ export interface ModelTestSpec {
 export const MODEL_TESTS: ModelTestSpec[] = [
   { kind: 'ranova', label: 'ranova: random-effects terms (LRT)', r: "lmerTest's ranova", fits: ['lmer'], options: ['reduceTerms'], refits: true, progress: false },
   { kind: 'drop1', label: 'drop1: marginal fixed terms (F)', r: "lmerTest's drop1", fits: ['lmer'], options: ['ddf'], refits: false, progress: false },
+  { kind: 'glmerDrop1', label: 'drop1: marginal fixed terms (LRT)', r: "lme4's drop1", fits: ['glmer'], options: [], refits: true, progress: true },
+  { kind: 'step', label: 'step: backward elimination', r: "lmerTest's step", fits: ['lmer'], options: ['ddf'], refits: true, progress: false },
   { kind: 'jointTests', label: 'joint tests of the model terms (F)', r: "emmeans's joint_tests", fits: ['lmer', 'glmer'], options: ['by'], refits: false, progress: false },
   { kind: 'waldAnova', label: 'Wald χ² anova', r: "car's Anova", fits: ['glmer'], options: ['type'], refits: false, progress: false },
-  { kind: 'influence', label: 'influence: case deletion (Cook\'s D)', r: "lme4's influence", fits: ['lmer'], options: ['groups'], refits: true, progress: true },
+  { kind: 'r2', label: "R² (Nakagawa) and ICC", r: "performance's r2_nakagawa and icc", fits: ['lmer', 'glmer'], options: [], refits: true, progress: false },
+  { kind: 'influence', label: 'influence: case deletion (Cook\'s D)', r: "lme4's influence", fits: ['lmer', 'glmer'], options: ['groups'], refits: true, progress: true },
 ];
 
 export function testSpec(kind: ModelTestKind): ModelTestSpec {
@@ -97,6 +100,39 @@ const TABLES: { [K in ModelTestKind]: (m: Extract<ModelTestMsg, { kind: K }>) =>
       col('dendf', 'DenDF', 'dendf', 'df'), col('f', 'F value', 'F', 'num'), col('p', 'Pr(>F)', 'p_value', 'p')],
     rows: m.rows.map((r) => ({ key: r.term, cells: [r.term, r.sumsq, r.meansq, r.numdf, r.dendf, r.F, r.p] })),
     caption: m.rows.length ? `Model: ${m.model}` : 'No marginal fixed-effects term to drop (an intercept-only model).',
+  }],
+  glmerDrop1: (m) => [{
+    id: 'glmer-drop1', title: 'Single term deletions (likelihood-ratio tests)',
+    columns: [col('term', '', 'term', 'text'), col('npar', 'npar', 'npar', 'int'), col('aic', 'AIC', 'AIC', 'num'), col('lrt', 'LRT', 'LRT', 'num'), col('p', 'Pr(Chi)', 'p_value', 'p')],
+    rows: [{ key: '<none>', cells: ['<none>', null, m.none.AIC, null, null] }, ...m.rows.map((r) => ({ key: r.term, cells: [r.term, r.npar, r.AIC, r.LRT ?? null, r.p ?? null] }))],
+    caption: `Model: ${m.model}`,
+  }],
+  step: (m) => [{
+    id: 'step-random', title: 'Backward reduced random-effect table',
+    columns: [col('term', '', 'term', 'text'), col('eliminated', 'Eliminated', 'eliminated', 'int'), col('npar', 'npar', 'npar', 'int'), col('loglik', 'logLik', 'logLik', 'num'),
+      col('aic', 'AIC', 'AIC', 'num'), col('lrt', 'LRT', 'LRT', 'num'), col('df', 'Df', 'Df', 'int'), col('p', 'Pr(>Chisq)', 'p_value', 'p')],
+    rows: m.random.map((r) => ({ key: r.name, cells: [r.name, r.eliminated, r.npar, r.logLik, r.AIC, r.LRT, r.Df, r.p] })),
+    caption: '',
+  }, {
+    id: 'step-fixed', title: `Backward reduced fixed-effect table (${m.ddf === 'satterthwaite' ? 'Satterthwaite' : 'Kenward–Roger'})`,
+    columns: [col('term', '', 'term', 'text'), col('eliminated', 'Eliminated', 'eliminated', 'int'), col('sumsq', 'Sum Sq', 'sumsq', 'num'), col('meansq', 'Mean Sq', 'meansq', 'num'),
+      col('numdf', 'NumDF', 'numdf', 'int'), col('dendf', 'DenDF', 'dendf', 'df'), col('f', 'F value', 'F', 'num'), col('p', 'Pr(>F)', 'p_value', 'p')],
+    rows: m.fixed.map((r) => ({ key: r.term, cells: [r.term, r.eliminated, r.sumsq, r.meansq, r.numdf, r.dendf, r.F, r.p] })),
+    caption: `Model found: ${m.formula}`,
+  }],
+  r2: (m) => [{
+    id: 'r2', title: "Nakagawa's R² and the ICC",
+    columns: [col('statistic', '', 'statistic', 'text'), col('value', 'value', 'value', 'num')],
+    rows: [
+      ['Conditional R²', m.r2.conditional], ['Marginal R²', m.r2.marginal], ['Adjusted ICC', m.icc?.adjusted ?? null], ['Unadjusted ICC', m.icc?.unadjusted ?? null],
+      ...(m.byGroup ?? []).map((g) => [`ICC ${g.group}`, g.ICC] as [string, number]),
+    ].map(([k, v]) => ({ key: String(k), cells: [k, v] })),
+    caption: '',
+  }, {
+    id: 'r2-components', title: 'Variance components (insight\'s get_variance)',
+    columns: [col('component', '', 'component', 'text'), col('variance', 'variance', 'variance', 'num')],
+    rows: (['fixed', 'random', 'residual', 'distribution', 'dispersion'] as const).map((k) => ({ key: k, cells: [k, m.r2.components[k]] })),
+    caption: '',
   }],
   jointTests: (m) => {
     const note = m.rows.some((r) => r.note !== '');

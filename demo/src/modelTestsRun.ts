@@ -1,8 +1,10 @@
 /**
  * Worker side of the "Model tests" card: each test computed with the library's own functions on a fit
- * kept in the worker — lmerTest's ranova (ranovaTable) and drop1 (drop1Table), emmeans's joint_tests
- * (fit.jointTests), car's Wald χ² anova (fit.anova of a glmer fit) and lme4's influence
- * (fit.influence, with its progress and AbortSignal) — with the library's printers for the text.
+ * kept in the worker — lmerTest's ranova (ranovaTable), drop1 (drop1Table) and step (fit.step), lme4's
+ * drop1 of a glmer fit (drop1Glmm, with its progress and AbortSignal), emmeans's joint_tests
+ * (fit.jointTests), car's Wald χ² anova (fit.anova of a glmer fit), performance's R² and ICC (fit.r2,
+ * fit.icc) and lme4's influence (fit.influence, with its progress and AbortSignal) — with the
+ * library's printers for the text.
  */
 import { ModelError } from '../../src/errors/errors.js';
 import { LmmFit } from '../../src/lmm/lmmFit.js';
@@ -11,7 +13,9 @@ import { ranovaTable } from '../../src/inference/ranova.js';
 import { drop1Table } from '../../src/inference/drop1.js';
 import { checkWaldType } from '../../src/inference/waldAnova.js';
 import { formatLevel } from '../../src/inference/emmeans.js';
-import { influenceOrder, printDrop1Table, printInfluence, printRanovaTable, printWaldAnova } from '../../src/inference/format.js';
+import { influenceOrder, printDrop1Table, printGlmmDrop1Table, printInfluence, printRanovaTable, printStepResult, printWaldAnova } from '../../src/inference/format.js';
+import { drop1Glmm } from '../../src/inference/glmmDrop1.js';
+import { printIcc, printIccByGroup, printR2 } from '../../src/inference/r2Nakagawa.js';
 import '../../src/inference/methods.js';
 import type { AnyFit } from './fitting.js';
 import { INFLUENCE_TOP, testSpec } from './modelTests.js';
@@ -39,6 +43,27 @@ const RUNNERS: { [K in ModelTestKind]: (fit: AnyFit, req: ModelTestRequest, ctx:
     const t = drop1Table(lmm(fit), { ddf: req.ddf ?? 'satterthwaite' });
     return { kind: 'drop1', ddf: t.ddf, model: t.model, rows: t.rows, notes: t.messages, text: printDrop1Table(t.rows, t.ddf, t.model).join('\n') };
   },
+  async glmerDrop1(fit, _req, ctx) {
+    // lme4's drop1(fit, test = "Chisq"): each marginal term dropped and the glmer refitted, each reported; Cancel between refits
+    const t = await drop1Glmm(fit as GlmmFit, { test: 'Chisq', signal: ctx.signal, onProgress: (p) => ctx.onProgress({ done: p.done, total: p.total, label: p.term }) });
+    return { kind: 'glmerDrop1', model: t.model, none: t.none, rows: t.rows, notes: t.messages, text: printGlmmDrop1Table(t.none, t.rows, 'Chisq', t.model).join('\n') };
+  },
+  async step(fit, req) {
+    // lmerTest's step(fit, ddf): ranova's and drop1's eliminations, refitted (no progress in the library: the card shows a busy state)
+    const s = await lmm(fit).step({ ddf: req.ddf ?? 'satterthwaite' });
+    return { kind: 'step', ddf: s.ddf, random: s.random, fixed: s.fixed, formula: s.formula, notes: s.messages, text: printStepResult(s.random, s.fixed, s.ddf, s.formula).join('\n') };
+  },
+  async r2(fit) {
+    // performance's r2_nakagawa(fit) and icc(fit, by_group = TRUE) (a Poisson or NB fit refits its null model)
+    const r = await fit.r2();
+    const icc = await fit.icc();
+    const byGroup = await fit.icc({ byGroup: true });
+    const notes = [...new Set([...r.messages, ...icc.messages, ...byGroup.messages])];
+    return {
+      kind: 'r2', r2: { conditional: r.conditional, marginal: r.marginal, components: r.components }, icc: icc.icc, byGroup: byGroup.byGroup ?? null, notes,
+      text: [...printR2(r), '', ...printIcc(icc.icc), '', ...printIccByGroup(byGroup.byGroup ?? null)].join('\n'),
+    };
+  },
   async jointTests(fit, req) {
     // emmeans's joint_tests(fit, by): the library's df default (Kenward–Roger for REML, Satterthwaite for ML, ∞ for glmer)
     const j = fit.jointTests(req.by ? { by: [req.by] } : {});
@@ -54,7 +79,7 @@ const RUNNERS: { [K in ModelTestKind]: (fit: AnyFit, req: ModelTestRequest, ctx:
   },
   async influence(fit, req, ctx) {
     // lme4's influence(fit, groups): one refit per unit, each reported; Cancel aborts between and within refits
-    const infl = await lmm(fit).influence({
+    const infl = await (fit as LmmFit | GlmmFit).influence({
       ...(req.groups ? { groups: req.groups } : {}),
       signal: ctx.signal,
       onProgress: (p) => ctx.onProgress({ done: p.done, total: p.total, label: p.label }),

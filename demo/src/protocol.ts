@@ -7,6 +7,9 @@ import type { RanovaRow } from '../../src/inference/ranova.js';
 import type { Drop1Row } from '../../src/inference/drop1.js';
 import type { JointTestRow } from '../../src/inference/jointTests.js';
 import type { WaldRow, WaldType } from '../../src/inference/waldAnova.js';
+import type { GlmmDrop1Row } from '../../src/inference/glmmDrop1.js';
+import type { IccGroupRow, IccResult, R2Result } from '../../src/inference/r2Nakagawa.js';
+import type { StepFixedRow, StepRandomRow } from '../../src/inference/step.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
 
@@ -207,12 +210,12 @@ export interface EmmMsg {
 }
 
 /** the "Model tests" card's tests (./modelTests.ts MODEL_TESTS lists them, with the fits each applies to) */
-export type ModelTestKind = 'ranova' | 'drop1' | 'jointTests' | 'waldAnova' | 'influence';
+export type ModelTestKind = 'ranova' | 'drop1' | 'glmerDrop1' | 'step' | 'jointTests' | 'waldAnova' | 'r2' | 'influence';
 
 /** one test of a fit kept in the worker; each kind reads only its own options */
 export interface ModelTestRequest {
   kind: ModelTestKind;
-  /** drop1: the page's ddf choice (the fixed-effects card's) */
+  /** drop1 and step: the page's ddf choice (the fixed-effects card's) */
   ddf?: 'satterthwaite' | 'kenward-roger';
   /** ranova: lmerTest's reduce.terms (default true) */
   reduceTerms?: boolean;
@@ -251,6 +254,12 @@ interface ModelTestCommon {
 export type ModelTestMsg = ModelTestCommon & (
   | { kind: 'ranova'; model: string; rows: RanovaRow[] }
   | { kind: 'drop1'; ddf: 'satterthwaite' | 'kenward-roger'; model: string; rows: Drop1Row[] }
+  /** lme4's drop1 of a glmer fit: the fit's AIC (<none>) and each refit's */
+  | { kind: 'glmerDrop1'; model: string; none: { AIC: number }; rows: GlmmDrop1Row[] }
+  /** lmerTest's step: the two elimination tables and the model found */
+  | { kind: 'step'; ddf: 'satterthwaite' | 'kenward-roger'; random: StepRandomRow[]; fixed: StepFixedRow[]; formula: string }
+  /** performance's r2_nakagawa and icc (null where performance gives NA) */
+  | { kind: 'r2'; r2: Pick<R2Result, 'conditional' | 'marginal' | 'components'>; icc: IccResult | null; byGroup: IccGroupRow[] | null }
   | { kind: 'jointTests'; by: string[]; ddf: string; rows: JointTestMsgRow[] }
   | { kind: 'waldAnova'; type: WaldType; response: string; rows: WaldRow[] }
   /** every unit, largest Cook's distance first */

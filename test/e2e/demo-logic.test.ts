@@ -20,6 +20,7 @@ import { parseFormula } from '../../src/index.js';
 import { emmTables, emmVariables, inferenceTables, runConfint } from '../../demo/src/inference.js';
 import { streamFit } from '../../demo/src/stream.js';
 import { type ModelTestContext, runModelTest } from '../../demo/src/modelTestsRun.js';
+import { influenceOrder } from '../../src/inference/format.js';
 import { INFLUENCE_TOP, MODEL_TESTS, cooksBars, modelTestTables, testTableCsv, testsFor } from '../../demo/src/modelTests.js';
 import { ranovaTable } from '../../src/inference/ranova.js';
 import { drop1Table } from '../../src/inference/drop1.js';
@@ -504,10 +505,34 @@ describe('model tests as the page asks the worker', () => {
   const run = async <K extends ModelTestMsg['kind']>(fit: Parameters<typeof runModelTest>[0], req: ModelTestRequest & { kind: K }, c: ModelTestContext = ctx()) =>
     (await runModelTest(fit, req, c)) as Kind<K>;
 
-  test('the tests offered: lmer ranova, drop1, joint tests, influence; glmer joint tests and car\'s Wald anova', () => {
-    expect(testsFor('lmer').map((s) => s.kind)).toEqual(['ranova', 'drop1', 'jointTests', 'influence']);
-    expect(testsFor('glmer').map((s) => s.kind)).toEqual(['jointTests', 'waldAnova']);
-    expect(MODEL_TESTS.filter((s) => s.progress).map((s) => s.kind)).toEqual(['influence']);
+  test('the tests offered: lmer ranova, drop1, step, joint tests, R², influence; glmer drop1 (LRT), joint tests, car\'s Wald anova, R², influence', () => {
+    expect(testsFor('lmer').map((s) => s.kind)).toEqual(['ranova', 'drop1', 'step', 'jointTests', 'r2', 'influence']);
+    expect(testsFor('glmer').map((s) => s.kind)).toEqual(['glmerDrop1', 'jointTests', 'waldAnova', 'r2', 'influence']);
+    expect(MODEL_TESTS.filter((s) => s.progress).map((s) => s.kind)).toEqual(['glmerDrop1', 'influence']);
+  });
+
+  test('sleepstudy: step and R² are the library\'s, with their tables', async () => {
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'] });
+    const st = await run(fit, { kind: 'step', ddf: 'kenward-roger' });
+    const lib = await fit.step({ ddf: 'kenward-roger' });
+    expect(st.random).toEqual(lib.random);
+    expect(st.fixed).toEqual(lib.fixed);
+    expect(st.formula).toBe(lib.formula);
+    const [rt, ft] = modelTestTables(st);
+    expect(rt!.columns.map((c) => c.head)).toEqual(['', 'Eliminated', 'npar', 'logLik', 'AIC', 'LRT', 'Df', 'Pr(>Chisq)']);
+    expect(ft!.columns.map((c) => c.head)).toEqual(['', 'Eliminated', 'Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)']);
+    expect(ft!.caption).toBe(`Model found: ${lib.formula}`);
+    expect(st.text).toContain('Backward reduced random-effect table:');
+    const r2 = await run(fit, { kind: 'r2' });
+    const want = await fit.r2();
+    const icc = await fit.icc();
+    expect(r2.r2.conditional).toBe(want.conditional);
+    expect(r2.r2.marginal).toBe(want.marginal);
+    expect(r2.icc).toEqual(icc.icc);
+    const [t, c] = modelTestTables(r2);
+    expect(t!.rows.map((r) => r.key)).toEqual(['Conditional R²', 'Marginal R²', 'Adjusted ICC', 'Unadjusted ICC', 'ICC Subject']);
+    expect(c!.rows.map((r) => r.cells[1])).toEqual([want.components.fixed, want.components.random, want.components.residual, want.components.distribution, want.components.dispersion]);
+    expect(r2.text.split('\n')[0]).toBe('# R2 for Mixed Models');
   });
 
   test('sleepstudy (Days | Subject): ranova, drop1, joint tests and influence are the library\'s and R\'s; tables, CSVs, progress and Cancel', async () => {
@@ -658,7 +683,20 @@ describe('model tests as the page asks the worker', () => {
     // the lmer-only tests: refused, naming the test (the card does not offer them)
     await expect(runModelTest(g, { kind: 'ranova' }, ctx())).rejects.toThrow(/lmerTest's ranova is offered for lmer fits, not for glmer fit/);
     await expect(runModelTest(g, { kind: 'drop1' }, ctx())).rejects.toThrow(/lmerTest's drop1 is offered for lmer fits/);
-    await expect(runModelTest(g, { kind: 'influence' }, ctx())).rejects.toThrow(/lme4's influence is offered for lmer fits/);
+    await expect(runModelTest(g, { kind: 'step' }, ctx())).rejects.toThrow(/lmerTest's step is offered for lmer fits/);
+    // lme4's drop1 (likelihood-ratio tests, refits reported) and influence of the glmer fit: the library's
+    const seen: number[] = [];
+    const d1 = await run(g, { kind: 'glmerDrop1' }, { signal: new AbortController().signal, onProgress: (p) => seen.push(p.done) });
+    const libD = await g.drop1();
+    expect(d1.rows).toEqual(libD.rows);
+    expect(d1.none).toEqual(libD.none);
+    expect(seen).toEqual([1]);
+    const [dt] = modelTestTables(d1);
+    expect(dt!.rows.map((r) => r.key)).toEqual(['<none>', 'period']);
+    expect(d1.text.split('\n')[0]).toBe('Single term deletions');
+    const gi = await run(g, { kind: 'influence', groups: 'herd' });
+    const libI = await g.influence({ groups: 'herd' });
+    expect(gi.units.map((u) => u.cooks)).toEqual(influenceOrder(libI.cooksDistance()).map((i) => libI.cooksDistance()[i]));
   });
 
   test('joint tests by a factor: the by values as emmeans labels them, a column per by variable', async () => {

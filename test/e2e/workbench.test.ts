@@ -789,7 +789,14 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await page.click('#fit');
       await fitted(page);
       // an lmer fit: lmerTest's and emmeans's tests and influence, not car's Wald anova
-      expect(await page.$$eval('#tests-kind option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['ranova', 'drop1', 'jointTests', 'influence']);
+      expect(await page.$$eval('#tests-kind option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['ranova', 'drop1', 'step', 'jointTests', 'r2', 'influence']);
+      // performance's R² as the library computes it
+      const r2 = await fit.r2();
+      await page.select('#tests-kind', 'r2');
+      await page.click('#tests-run');
+      await page.waitForSelector('#tests-r2-table tr[data-key="Conditional R²"]');
+      close(Number(await page.$eval('#tests-r2-table tr[data-key="Conditional R²"]', (e) => (e as HTMLElement).dataset.value)), r2.conditional!, 'conditional R²');
+      await page.waitForFunction(() => !(document.querySelector('#tests-run') as HTMLButtonElement).disabled);
       await page.select('#ddf', 'kenward-roger');
       await page.select('#tests-kind', 'drop1');
       expect(await text(page, '#tests-ddf-label')).toBe("df: Kenward–Roger (the fixed effects' choice)");
@@ -805,7 +812,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(j.df1).toBe(joint.df1);
       close(j.df2, joint.df2, 'df2'); close(j.F, joint.F, 'F'); close(j.p, joint.p, 'joint p');
       // both sections kept, in the list's order; each table as CSV
-      expect(await page.$$eval('#tests-out section', (s) => s.map((x) => (x as HTMLElement).dataset.kind))).toEqual(['drop1', 'jointTests']);
+      expect(await page.$$eval('#tests-out section', (s) => s.map((x) => (x as HTMLElement).dataset.kind))).toEqual(['drop1', 'jointTests', 'r2']);
       const get = await captureDownloads(page);
       await page.click('#export-tests-joint');
       const jcsv = (await get('sleepstudy_joint.csv')).text.trim().split('\n');
