@@ -33,6 +33,7 @@ import { buildLmm } from '../src/lmm/model.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import type { FamilyName, LinkName } from '../src/glmm/family.js';
 import { varianceComponents, type VarianceComponents } from '../src/inference/varianceComponents.js';
+import { rowMoments } from '../src/inference/designMoments.js';
 import type { DistributionSpec } from '../src/inference/distributionVariance.js';
 import {
   BY_GROUP_SLOPES_MESSAGE, iccByGroupFromComponents, iccFromComponents, printIcc, printIccByGroup, printR2, r2FromComponents, randomSlopesInFixed, randomSlopeVariables,
@@ -126,7 +127,7 @@ function atLme4(c: Case): VarianceComponents {
         : c.family === 'poisson' ? { family: 'poisson', link: c.link, nullBeta0: c.null_model!.beta0 }
           : { family: 'negative.binomial', link: c.link, nullBeta0: c.null_model!.beta0, theta: c.nb_theta! };
   return varianceComponents({
-    X: frame.X, n: frame.n, p: frame.p, xnames: frame.xnames, beta: Object.values(c.lme4.beta), terms: frame.reTerms,
+    moments: rowMoments(frame.X, frame.n, frame.p, frame.xnames), beta: Object.values(c.lme4.beta), terms: frame.reTerms,
     theta: c.lme4.theta, thetaLower: model.theta.lower, sigma: c.lme4.sigma, distribution: spec, randomSlopesInFixed: randomSlopesInFixed(model.formula),
   });
 }

@@ -42,6 +42,29 @@ export function rowDesign(frame: Pick<ModelFrame, 'X' | 'n' | 'p' | 'columns'>):
   };
 }
 
+/**
+ * XᵀX (p × p row-major) from A's X_cᵀX_c block (`AXX`, (p + 1) × (p + 1) row-major) and the
+ * fixed-effects transform X_c = X C: XᵀX = C⁻ᵀ (X_cᵀX_c) C⁻¹ with D = C⁻¹ = I + e_int mᵀ (D_jj = 1,
+ * D_int,j = m_j). Without an intercept X_c = X and this is the block itself.
+ */
+export function uncentredCrossProducts(AXX: Float64Array, p: number, fixed: Pick<FixedTransform, 'means' | 'intercept'>): Float64Array {
+  const { means, intercept } = fixed;
+  const p1 = p + 1;
+  const G = (a: number, b: number) => AXX[a * p1 + b];
+  const out = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = G(a, b);
+      if (intercept >= 0) {
+        const ma = a === intercept ? 0 : means[a], mb = b === intercept ? 0 : means[b];
+        s += ma * G(intercept, b) + mb * G(a, intercept) + ma * mb * G(intercept, intercept);
+      }
+      out[a * p + b] = out[b * p + a] = s;
+    }
+  }
+  return out;
+}
+
 /** The most points the type III grid may have, and points × (p + r) (its Gram–Schmidt is O(points p (p + r))). */
 export const GRID_MAX_POINTS = 1_000_000;
 export const GRID_MAX_CELLS = 20_000_000;
@@ -56,22 +79,7 @@ export function gramDesign(frame: Pick<ModelFrame, 'p' | 'columns' | 'formula' |
   return {
     XtX: () => {
       if (weighted) throw new ModelError(`anova of type I or II: not available for this weighted fit, whose rows are in ${where}: its hypotheses are lmerTest's Doolittle factorization of the unweighted XᵀX, and the engine's A holds XᵀWX (type III, contrasts and the coefficient table are available; fit with the rows in memory for types I and II)`);
-      // D = C⁻¹: D_jj = 1, D_int,j = m_j; XᵀX = Dᵀ (X_cᵀX_c) D
-      const { means, intercept } = fixed;
-      const p1 = p + 1;
-      const G = (a: number, b: number) => AXX[a * p1 + b];
-      const out = new Float64Array(p * p);
-      for (let a = 0; a < p; a++) {
-        for (let b = 0; b <= a; b++) {
-          let s = G(a, b);
-          if (intercept >= 0) {
-            const ma = a === intercept ? 0 : means[a], mb = b === intercept ? 0 : means[b];
-            s += ma * G(intercept, b) + mb * G(a, intercept) + ma * mb * G(intercept, intercept);
-          }
-          out[a * p + b] = out[b * p + a] = s;
-        }
-      }
-      return out;
+      return uncentredCrossProducts(AXX, p, fixed);
     },
     project: (columns) => {
       const { columnOf, n } = designGrid(frame, where);

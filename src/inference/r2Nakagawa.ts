@@ -15,19 +15,27 @@
  *
  * Refused, with the reason: fits with priors or a fixed σ and known covariances (relmat), whose
  * components performance was not run on; several random-effects terms on one grouping factor
- * (insight counts only the first: `(Days || Subject)` leaves the slope's variance out); fits whose
- * rows are in an engine (var(Xβ̂) needs them); families insight gives no variance for
+ * (insight counts only the first: `(Days || Subject)` leaves the slope's variance out); families insight gives no variance for
  * (distributionVariance.ts); for Poisson and the negative binomial, offsets and dropped rows (the
  * null model, nullModel.ts).
+ *
+ * An lmer fit whose rows are in an engine (DuckDB, ClickHouse, a stream: src/gram/) gets its components
+ * from the Gram matrix A the engine formed (kept on the model's source), as the in-memory fit from its
+ * rows (designMoments.ts), except: a weighted engine fit (A holds XᵀWX, and insight's var(Xβ̂) and
+ * random-effect variance are unweighted sums over the rows), a fit without an intercept in X and
+ * without a random-effects term with one (X's column sums are then not in A), a fit without an
+ * intercept in X whose var(Xβ̂) from A's uncentred XᵀX cancels by more than 1e4 (CANCELLATION_LIMIT:
+ * `0 + f` with a large mean), and a source that did not keep A.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import type { Expr, Formula } from '../formula/types.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
+import { type DesignMoments, gramMoments, rowMoments } from './designMoments.js';
 import { checkDistribution, type DistributionSpec } from './distributionVariance.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 import { fitNullModel } from './nullModel.js';
-import { type VarianceComponents, varianceComponents } from './varianceComponents.js';
+import { fixedVarianceParts, type VarianceComponents, varianceComponents } from './varianceComponents.js';
 
 export interface R2Options {
   /** insight's tolerance of the singularity check (performance's default 1e-5) */
@@ -137,7 +145,11 @@ function checkFit(fit: AnyFit): void {
   if ('sigmaFixed' in fit && fit.sigmaFixed) throw new ModelError(`${WHAT}: not available for a fit with a fixed residual σ (lmer's sigma option): performance computes them from lme4's fits, which estimate σ, and there is no reference for a fixed one`);
   if (fit.annotation) throw new ModelError(`${WHAT}: not available for a fit with priors (blme's posterior mode): there is no performance reference for it here`);
   refuseKnownCovariance(fit.model, WHAT, "performance's random-effect variance is Σ of the term, not σ²_b times the known matrix's diagonal, so there is no reference for it");
-  if (!(fit instanceof GlmmFit)) refuseEngineRows(fit.model, WHAT);
+  if (!(fit instanceof GlmmFit)) {
+    const s = fit.model.source;
+    if (s && !s.gram) refuseEngineRows(fit.model, WHAT);
+    if (s && fit.model.frame.weightsName !== undefined) throw new ModelError(`${WHAT}: not available for this weighted fit, whose rows are in ${engineWhere(s)}: insight's var(Xβ) and random-effect variance are unweighted sums over the rows, and the engine's Gram matrix holds XᵀWX, not XᵀX (fit with the rows in memory for it)`);
+  }
   const groups = new Map<string, number>();
   for (const t of fit.model.frame.reTerms) groups.set(t.group, (groups.get(t.group) ?? 0) + 1);
   for (const [g, count] of groups) {
@@ -146,6 +158,29 @@ function checkFit(fit: AnyFit): void {
     }
   }
   if (fit instanceof GlmmFit) checkDistribution(fit.family, fit.link, WHAT);
+}
+
+/** the most cancellation var(Xβ̂) from an engine's uncentred XᵀX may have (4 of float64's 16 digits) */
+export const CANCELLATION_LIMIT = 1e4;
+
+const engineWhere = (s: { engine: string; name: string }) => `${s.engine === 'stream' ? 'a stream' : s.engine} (${s.name})`;
+
+/** the fixed-effects design's cross-products: from the rows, or from an engine fit's A (designMoments.ts) */
+function momentsOf(fit: AnyFit): DesignMoments {
+  const frame = fit.model.frame;
+  const source = fit instanceof GlmmFit ? undefined : fit.model.source;
+  if (!source) return rowMoments(frame.X, frame.n, frame.p, frame.xnames, fit.model.fixed.intercept);
+  const m = gramMoments(source.gram!, fit.model.fixed, frame.xnames, frame.reTerms);
+  if (!m.colSums) throw new ModelError(`${WHAT}: not available for this fit, whose rows are in ${engineWhere(source)}: X has no intercept and no random-effects term has one, so X's column sums (var(Xβ)'s mean) are not in the Gram matrix the engine formed; fit with the rows in memory for it`);
+  if (m.intercept < 0) {
+    // without an intercept the engine's A holds X's uncentred cross-products: var(Xβ̂) is then the
+    // difference of two sums that cancel by the factor ss / (ss − lin2) (varianceComponents.ts
+    // fixedVarianceParts), which magnifies A's rounding; past CANCELLATION_LIMIT it is refused
+    const { ss, lin2 } = fixedVarianceParts(m, fit.beta);
+    const factor = ss / (ss - lin2);
+    if (!(factor <= CANCELLATION_LIMIT)) throw new ModelError(`${WHAT}: not available for this fit, whose rows are in ${engineWhere(source)}: X has no intercept, so the Gram matrix the engine formed holds X's uncentred cross-products, and var(Xβ) from them cancels by a factor ${factor.toPrecision(3)} (the mean of Xβ is large against its spread: e.g. the levels of a factor in place of the intercept), more than the ${CANCELLATION_LIMIT.toExponential(0)} allowed; write the model with an intercept (the same fit) or fit with the rows in memory`);
+  }
+  return m;
 }
 
 function checkTolerance(tolerance: number | undefined): number {
@@ -187,7 +222,7 @@ export function fitVarianceComponents(fit: AnyFit, tolerance: number): Promise<V
       const frame = fit.model.frame;
       const { spec, nullIntercept } = await distributionOf(fit);
       const v = varianceComponents({
-        X: frame.X, n: frame.n, p: frame.p, xnames: frame.xnames, beta: fit.beta, terms: frame.reTerms,
+        moments: momentsOf(fit), beta: fit.beta, terms: frame.reTerms,
         theta: fit.theta, thetaLower: fit.model.theta.lower, sigma: fit.sigma, distribution: spec,
         randomSlopesInFixed: randomSlopesInFixed(fit.model.formula), tolerance,
       });

@@ -20,18 +20,22 @@
  * first term of a factor with several (`(Days || Subject)`'s `Subject`, not `Subject.1`): the function
  * reproduces that, and the fit-level functions (r2Nakagawa.ts) refuse such models.
  *
+ * Both are read from the design's cross-products (designMoments.ts), formed from the rows of an
+ * in-memory fit or from the Gram matrix A of a fit whose rows are in an engine (no rows): one set of
+ * formulas for both. (Against insight's row-by-row sums at lme4's θ̂ they agree to ~1e-14 relative,
+ * test/r2.test.ts.)
+ *
  * A fit is singular for insight when a diagonal element of θ (lower bound 0) is below `tolerance`
  * (1e-5) in absolute value: var.random is then not computed (null), with insight's warning.
  */
+import { ModelError } from '../errors/errors.js';
 import { termCovariance, type VarCorrTerm } from '../results/components.js';
+import { type DesignMoments } from './designMoments.js';
 import { type DistributionSpec, distributionVariance } from './distributionVariance.js';
 
 export interface VarianceInput {
-  /** the fixed-effects model matrix (n × p, column-major) and its column names */
-  X: Float64Array;
-  n: number;
-  p: number;
-  xnames: readonly string[];
+  /** the fixed-effects design's cross-products (designMoments.ts: from the rows or from an engine's A) */
+  moments: DesignMoments;
   beta: ArrayLike<number>;
   /** the random-effects terms in lme4's order, with each grouping factor's number of levels */
   terms: readonly (VarCorrTerm & { levels: readonly string[] })[];
@@ -64,32 +68,45 @@ export interface VarianceComponents {
 export const SINGULAR_MESSAGE = "Can't compute random effect variances. Some variance components equal zero. Your model may suffer from singularity (see `?lme4::isSingular` and `?performance::check_singularity`). Solution: Respecify random structure! You may also decrease the `tolerance` level to enforce the calculation of random effect variances.";
 export const SLOPES_NOT_FIXED_MESSAGE = 'Random slopes not present as fixed effects. This artificially inflates the conditional random effect variances. Solution: Respecify fixed structure!';
 
-/** var(Xβ̂): the sample variance (denominator n − 1) of the fixed part η_i = Σ_j X_ij β̂_j */
-export function fixedVariance(X: Float64Array, n: number, p: number, beta: ArrayLike<number>): number {
-  const eta = new Float64Array(n);
-  for (let j = 0; j < p; j++) {
-    const bj = beta[j];
-    for (let i = 0; i < n; i++) eta[i] += X[j * n + i] * bj;
-  }
-  // the mean as R's cov.c takes it: the sum over n, then corrected by the mean of the deviations
-  // (a constant η, a model with an intercept only, then has variance exactly 0, as R's)
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += eta[i];
-  mean /= n;
-  let dev = 0;
-  for (let i = 0; i < n; i++) dev += eta[i] - mean;
-  mean += dev / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (eta[i] - mean) ** 2;
-  return ss / (n - 1);
+/**
+ * var(Xβ̂): the sample variance (denominator n − 1) of the fixed part η_i = Σ_j X_ij β̂_j, from the
+ * shifted cross-products W, t (designMoments.ts): with β' = β̂ without the intercept's entry (a
+ * constant added to η leaves its variance unchanged),
+ *   Σ_i (η_i − η̄)² = β'ᵀ W β' − (tᵀβ')² / n
+ * An intercept-only model has no β' and variance exactly 0, as R's.
+ */
+export function fixedVariance(m: DesignMoments, beta: ArrayLike<number>): number {
+  const { ss, lin2 } = fixedVarianceParts(m, beta);
+  return (ss - lin2) / (m.n - 1);
 }
 
 /**
- * (1/n) Σ_i z_i Σ z_iᵀ with z_i the row of X's columns named `cnames` (Σ q × q row-major over
- * `cnames`): the term's columns not in X are dropped with their rows and columns of Σ; X has an
- * intercept of 1 if none of its names starts with "(Intercept)" (insight's .sigma_sum)
+ * fixedVariance's two terms β'ᵀ W β' and (tᵀβ')²/n: their difference is (n − 1) var(Xβ̂), and their
+ * ratio to it, ss / (ss − lin2), the factor by which the rounding of W and t is magnified (large where
+ * the columns were not centred and η's mean is large against its spread)
  */
-export function meanQuadraticForm(X: Float64Array, n: number, xnames: readonly string[], cnames: readonly string[], Sigma: Float64Array): number {
+export function fixedVarianceParts(m: DesignMoments, beta: ArrayLike<number>): { ss: number; lin2: number } {
+  const { n, p, W, t, intercept } = m;
+  if (!t) throw new ModelError('var(Xβ) needs the column sums of X, which this source does not give');
+  let ss = 0, lin = 0;
+  for (let a = 0; a < p; a++) {
+    if (a === intercept) continue;
+    lin += t[a] * beta[a];
+    let row = 0;
+    for (let b = 0; b < p; b++) if (b !== intercept) row += W[a * p + b] * beta[b];
+    ss += beta[a] * row;
+  }
+  return { ss, lin2: (lin * lin) / n };
+}
+
+/**
+ * (1/n) Σ_i z_i Σ z_iᵀ = tr(Σ M) / n with z_i the row of X's columns named `cnames` (Σ q × q row-major
+ * over `cnames`) and M = Σ_i z_i z_iᵀ, read from XᵀX: the term's columns not in X are dropped with
+ * their rows and columns of Σ; X has an intercept of 1 if none of its names starts with
+ * "(Intercept)" (insight's .sigma_sum), whose entries of M are n and X's column sums.
+ */
+export function meanQuadraticForm(m: DesignMoments, cnames: readonly string[], Sigma: Float64Array): number {
+  const { n, p, xnames, XtX, colSums } = m;
   const q = cnames.length;
   const hasIntercept = xnames.some((nm) => nm.startsWith('(Intercept)'));
   // per kept column of the term: its column of X (−1: the added intercept of 1)
@@ -99,16 +116,15 @@ export function meanQuadraticForm(X: Float64Array, n: number, xnames: readonly s
     if (j >= 0) kept.push({ s, col: j });
     else if (!hasIntercept && nm === '(Intercept)') kept.push({ s, col: -1 });
   });
-  const value = (col: number, i: number) => (col < 0 ? 1 : X[col * n + i]);
+  // M_ab = Σ_i z_ia z_ib: n for the added intercept with itself, Σ_i x_ib with a column of X
+  const M = (a: number, b: number): number => {
+    if (a >= 0 && b >= 0) return XtX[a * p + b];
+    if (a < 0 && b < 0) return n;
+    if (!colSums) throw new ModelError("insight's random-effect variance needs the column sums of X (for the intercept it adds to X), which this source does not give");
+    return colSums[a < 0 ? b : a];
+  };
   let total = 0;
-  for (let i = 0; i < n; i++) {
-    let acc = 0;
-    for (const a of kept) {
-      const za = value(a.col, i);
-      for (const b of kept) acc += za * Sigma[a.s * q + b.s] * value(b.col, i);
-    }
-    total += acc;
-  }
+  for (const a of kept) for (const b of kept) total += Sigma[a.s * q + b.s] * M(a.col, b.col);
   return total / n;
 }
 
@@ -120,11 +136,12 @@ export function insightSingular(theta: ArrayLike<number>, lower: ArrayLike<numbe
 
 /** insight's get_variance (the equations in the header) */
 export function varianceComponents(input: VarianceInput): VarianceComponents {
-  const { X, n, p, xnames, beta, terms, theta, sigma } = input;
+  const { moments, beta, terms, theta, sigma } = input;
+  const n = moments.n;
   const messages: string[] = [];
   const singular = insightSingular(theta, input.thetaLower, input.tolerance ?? 1e-5);
   if (singular) messages.push(SINGULAR_MESSAGE);
-  const fixed = fixedVariance(X, n, p, beta);
+  const fixed = fixedVariance(moments, beta);
   if (!input.randomSlopesInFixed) messages.push(SLOPES_NOT_FIXED_MESSAGE);
   const s2 = sigma * sigma;
   // each grouping factor's first term (VarCorr's entry of the factor's own name)
@@ -134,7 +151,7 @@ export function varianceComponents(input: VarianceInput): VarianceComponents {
   let dispersion = 0;
   for (const k of first.values()) {
     const t = terms[k];
-    const v = meanQuadraticForm(X, n, xnames, t.cnames, termCovariance(terms, theta, k, s2));
+    const v = meanQuadraticForm(moments, t.cnames, termCovariance(terms, theta, k, s2));
     if (t.levels.length === n) dispersion += v;
     else random += v;
   }
