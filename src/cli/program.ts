@@ -295,7 +295,7 @@ export function buildProgram(): Command {
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
     });
-  common(program
+  rowEngineOptions(common(program
     .command('r2')
     .description("Nakagawa's marginal and conditional R2 and the intraclass correlation of an lmer or glmer fit (performance's r2_nakagawa and icc)")
     .argument('<file>', 'data file')
@@ -304,7 +304,7 @@ export function buildProgram(): Command {
     .option('--tolerance <t>', "insight's singularity tolerance: a diagonal theta below it gives no random-effect variance (default 1e-5)")
     .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
     .option('--ml', 'fit by maximum likelihood')
-    .option('--reml', 'fit by REML (the default)'))
+    .option('--reml', 'fit by REML (the default)')))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runR2({ file, formula, ...opts }, io());
     });
@@ -312,8 +312,9 @@ export function buildProgram(): Command {
 }
 
 /**
- * anova's and confint's --engine: a file's rows read into memory, or A formed by the stream or DuckDB
- * (profile intervals and likelihood-ratio tests need only A; the bootstrap needs the rows and is refused)
+ * anova's, confint's and r2's --engine: a file's rows read into memory, or A formed by the stream or
+ * DuckDB (profile intervals, likelihood-ratio tests and an lmer fit's R² and ICC need only A; the
+ * bootstrap needs the rows and is refused)
  */
 /** --engine (memory, stream, duckdb) with the stream's batch size and DuckDB's memory limit, for the commands that refit from A */
 function rowEngineOptions(cmd: Command): Command {
@@ -324,7 +325,7 @@ function rowEngineOptions(cmd: Command): Command {
 }
 
 function rowEngine(): Option {
-  return new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of the file) or duckdb (out of core; files and globs): the profile and likelihood-ratio tests work from the Gram matrix an engine forms, the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB').choices(ENGINES.filter((e) => e !== 'clickhouse'));
+  return new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of the file) or duckdb (out of core; files and globs): the profile, likelihood-ratio tests and an lmer fit\'s R2 and ICC work from the Gram matrix an engine forms, the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB').choices(ENGINES.filter((e) => e !== 'clickhouse'));
 }
 
 /** commander: a repeatable option's values in a list */
