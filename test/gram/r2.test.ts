@@ -19,6 +19,8 @@
  *      optimizer setting of test/gram/inference.test.ts on both sides; |Δθ̂| relative printed below):
  *      the ratios follow θ̂ and β̂ with O(1) sensitivity, 1e-5 relative as that file's tables (worst
  *      seen printed below).
+ * A two-shard ClickHouse (started and stopped by PID as in the other engine tests; skipped where there
+ * is none) on the feature-table cases, with DuckDB's tolerances.
  * Refused, with the reason: a weighted engine fit (A holds XᵀWX, insight's sums are unweighted), X
  * without an intercept and no random-effects term with one (X's column sums are not in A), and a
  * source that did not keep A.
@@ -39,7 +41,10 @@ import { SLOPES_NOT_FIXED_MESSAGE, varianceComponents, type VarianceComponents }
 import { gramMoments, rowMoments } from '../../src/inference/designMoments.js';
 import { runR2 } from '../../src/cli/inferenceCommands.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
-import { featureColumns, featureCsv } from '../helpers/featureData.js';
+import { featureColumns, featureCsv, featureParquet } from '../helpers/featureData.js';
+import { readParquet } from '../../src/io/parquet.js';
+import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 const data = (f: string) => join(import.meta.dirname, '..', 'fixtures', 'data', f);
 /** the seeded feature table (test/helpers/featureData.ts: x ≈ 100, missing values, 3 000 rows) as CSV */
@@ -184,6 +189,22 @@ describe("Nakagawa's R² and the ICC of engine fits equal the in-memory fit's", 
     eng.model.source!.gram = undefined;
     await expect(eng.r2()).rejects.toThrow(/Nakagawa's R2 and the ICC: not available for this fit, whose rows are in a stream/);
   }, 60_000);
+});
+
+describe.skipIf(clickhouseTestsMissing() !== null)("a two-shard ClickHouse fit's R² and ICC equal the in-memory fit's", () => {
+  const house = useCluster();
+  it('the feature-table cases (tolerances as DuckDB: its sums in another order)', async () => {
+    const table = (await readParquet(featureParquet(featureColumns()))).table;
+    const dist = await loadSharded(house.cluster, 'engr2', table, 1000);
+    for (const c of CASES.filter((x) => x.file === 'features')) {
+      const tight = { factors: c.factors, momentStart: false, optimizer: { rhoend: 1e-10 } };
+      const mem = await lmer(c.formula, table, tight);
+      const eng = (await lmerSql(house.engine, { from: clickhouseSource(dist), name: dist }, c.formula, tight)).fit;
+      atSameEstimates(mem, eng, 1e-11, `clickhouse ${c.name}`, 'same estimates');
+      await sameR2(mem, eng, 1e-5, `clickhouse ${c.name}`, 'clickhouse fit', c);
+    }
+    console.log('worst relative differences (ClickHouse):', JSON.stringify(worst, null, 1));
+  }, 180_000);
 });
 
 describe('mixedgpu r2 --engine', () => {
