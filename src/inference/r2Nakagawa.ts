@@ -35,7 +35,7 @@ import { type DesignMoments, gramMoments, rowMoments } from './designMoments.js'
 import { checkDistribution, type DistributionSpec } from './distributionVariance.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 import { fitNullModel } from './nullModel.js';
-import { fixedVarianceParts, type VarianceComponents, varianceComponents } from './varianceComponents.js';
+import { type VarianceComponents, varianceComponents } from './varianceComponents.js';
 
 export interface R2Options {
   /** insight's tolerance of the singularity check (performance's default 1e-5) */
@@ -171,12 +171,12 @@ function momentsOf(fit: AnyFit): DesignMoments {
   const source = fit instanceof GlmmFit ? undefined : fit.model.source;
   if (!source) return rowMoments(frame.X, frame.n, frame.p, frame.xnames, fit.model.fixed.intercept);
   const m = gramMoments(source.gram!, fit.model.fixed, frame.xnames, frame.reTerms);
-  if (!m.colSums) throw new ModelError(`${WHAT}: not available for this fit, whose rows are in ${engineWhere(source)}: X has no intercept and no random-effects term has one, so X's column sums (var(Xβ)'s mean) are not in the Gram matrix the engine formed; fit with the rows in memory for it`);
+  if (!m.hasColumnSums) throw new ModelError(`${WHAT}: not available for this fit, whose rows are in ${engineWhere(source)}: X has no intercept and no random-effects term has one, so X's column sums (var(Xβ)'s mean) are not in the Gram matrix the engine formed; fit with the rows in memory for it`);
   if (m.intercept < 0) {
     // without an intercept the engine's A holds X's uncentred cross-products: var(Xβ̂) is then the
-    // difference of two sums that cancel by the factor ss / (ss − lin2) (varianceComponents.ts
-    // fixedVarianceParts), which magnifies A's rounding; past CANCELLATION_LIMIT it is refused
-    const { ss, lin2 } = fixedVarianceParts(m, fit.beta);
+    // difference of two sums that cancel by the factor ss / (ss − lin2) (designMoments.ts
+    // fixedParts), which magnifies A's rounding; past CANCELLATION_LIMIT it is refused
+    const { ss, lin2 } = m.fixedParts(fit.beta);
     const factor = ss / (ss - lin2);
     if (!(factor <= CANCELLATION_LIMIT)) throw new ModelError(`${WHAT}: not available for this fit, whose rows are in ${engineWhere(source)}: X has no intercept, so the Gram matrix the engine formed holds X's uncentred cross-products, and var(Xβ) from them cancels by a factor ${factor.toPrecision(3)} (the mean of Xβ is large against its spread: e.g. the levels of a factor in place of the intercept), more than the ${CANCELLATION_LIMIT.toExponential(0)} allowed; write the model with an intercept (the same fit) or fit with the rows in memory`);
   }

@@ -28,7 +28,6 @@
  * A fit is singular for insight when a diagonal element of θ (lower bound 0) is below `tolerance`
  * (1e-5) in absolute value: var.random is then not computed (null), with insight's warning.
  */
-import { ModelError } from '../errors/errors.js';
 import { termCovariance, type VarCorrTerm } from '../results/components.js';
 import { type DesignMoments } from './designMoments.js';
 import { type DistributionSpec, distributionVariance } from './distributionVariance.js';
@@ -70,43 +69,24 @@ export const SLOPES_NOT_FIXED_MESSAGE = 'Random slopes not present as fixed effe
 
 /**
  * var(Xβ̂): the sample variance (denominator n − 1) of the fixed part η_i = Σ_j X_ij β̂_j, from the
- * shifted cross-products W, t (designMoments.ts): with β' = β̂ without the intercept's entry (a
- * constant added to η leaves its variance unchanged),
+ * shifted cross-products (designMoments.ts): with β' = β̂ without the intercept's entry (a constant
+ * added to η leaves its variance unchanged),
  *   Σ_i (η_i − η̄)² = β'ᵀ W β' − (tᵀβ')² / n
  * An intercept-only model has no β' and variance exactly 0, as R's.
  */
 export function fixedVariance(m: DesignMoments, beta: ArrayLike<number>): number {
-  const { ss, lin2 } = fixedVarianceParts(m, beta);
+  const { ss, lin2 } = m.fixedParts(beta);
   return (ss - lin2) / (m.n - 1);
 }
 
 /**
- * fixedVariance's two terms β'ᵀ W β' and (tᵀβ')²/n: their difference is (n − 1) var(Xβ̂), and their
- * ratio to it, ss / (ss − lin2), the factor by which the rounding of W and t is magnified (large where
- * the columns were not centred and η's mean is large against its spread)
- */
-export function fixedVarianceParts(m: DesignMoments, beta: ArrayLike<number>): { ss: number; lin2: number } {
-  const { n, p, W, t, intercept } = m;
-  if (!t) throw new ModelError('var(Xβ) needs the column sums of X, which this source does not give');
-  let ss = 0, lin = 0;
-  for (let a = 0; a < p; a++) {
-    if (a === intercept) continue;
-    lin += t[a] * beta[a];
-    let row = 0;
-    for (let b = 0; b < p; b++) if (b !== intercept) row += W[a * p + b] * beta[b];
-    ss += beta[a] * row;
-  }
-  return { ss, lin2: (lin * lin) / n };
-}
-
-/**
  * (1/n) Σ_i z_i Σ z_iᵀ = tr(Σ M) / n with z_i the row of X's columns named `cnames` (Σ q × q row-major
- * over `cnames`) and M = Σ_i z_i z_iᵀ, read from XᵀX: the term's columns not in X are dropped with
+ * over `cnames`) and M = Σ_i z_i z_iᵀ, XᵀX's entries: the term's columns not in X are dropped with
  * their rows and columns of Σ; X has an intercept of 1 if none of its names starts with
  * "(Intercept)" (insight's .sigma_sum), whose entries of M are n and X's column sums.
  */
 export function meanQuadraticForm(m: DesignMoments, cnames: readonly string[], Sigma: Float64Array): number {
-  const { n, p, xnames, XtX, colSums } = m;
+  const { n, xnames } = m;
   const q = cnames.length;
   const hasIntercept = xnames.some((nm) => nm.startsWith('(Intercept)'));
   // per kept column of the term: its column of X (−1: the added intercept of 1)
@@ -116,15 +96,8 @@ export function meanQuadraticForm(m: DesignMoments, cnames: readonly string[], S
     if (j >= 0) kept.push({ s, col: j });
     else if (!hasIntercept && nm === '(Intercept)') kept.push({ s, col: -1 });
   });
-  // M_ab = Σ_i z_ia z_ib: n for the added intercept with itself, Σ_i x_ib with a column of X
-  const M = (a: number, b: number): number => {
-    if (a >= 0 && b >= 0) return XtX[a * p + b];
-    if (a < 0 && b < 0) return n;
-    if (!colSums) throw new ModelError("insight's random-effect variance needs the column sums of X (for the intercept it adds to X), which this source does not give");
-    return colSums[a < 0 ? b : a];
-  };
   let total = 0;
-  for (const a of kept) for (const b of kept) total += Sigma[a.s * q + b.s] * M(a.col, b.col);
+  for (const a of kept) for (const b of kept) total += Sigma[a.s * q + b.s] * m.product(a.col, b.col);
   return total / n;
 }
 
