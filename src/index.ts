@@ -172,6 +172,8 @@ export { r2Nakagawa, iccOf, r2FromComponents, iccFromComponents, iccByGroupFromC
 export type { R2Options, R2Result, IccOptions, IccOutcome, IccResult, IccGroupRow } from './inference/r2Nakagawa.js';
 export { varianceComponents, fixedVariance } from './inference/varianceComponents.js';
 export type { VarianceInput, VarianceComponents } from './inference/varianceComponents.js';
+export { rowMoments, gramMoments } from './inference/designMoments.js';
+export type { DesignMoments } from './inference/designMoments.js';
 export { distributionVariance } from './inference/distributionVariance.js';
 export type { DistributionSpec } from './inference/distributionVariance.js';
 export { referenceGrid } from './inference/referenceGrid.js';
