@@ -169,7 +169,8 @@ export class SqlFrame {
     return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
   }
 
-  private column(name: string): string {
+  /** the alias of a raw numeric column (as a double) */
+  column(name: string): string {
     let a = this.colAlias.get(name);
     if (!a) {
       a = A.col(this.colAlias.size);
@@ -233,6 +234,11 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
   if (frame.hasWeights) {
     select.push(d.kahanSum(d.call('log', A.w, 'weights')), d.kahanSum(d.ifThen(`${A.w} <= 0`, '1', '0')), d.min(A.w));
   }
+  // the fixed part's covariates (`z` of `log(z)`): Σ, min and max per cell (../gridCells.ts)
+  for (const name of plan.covariates) {
+    const v = frame.column(name);
+    select.push(d.kahanSum(v), d.min(v), d.max(v));
+  }
   // per value that must be finite: the complete rows where it is ±∞ (an error, as in memory)
   for (const c of frame.finiteChecks) select.push(d.countIf(d.and([frame.present, d.isInfinite(c.expr)])));
   // each grouping factor's number of levels, estimated (it decides the second pass's sums)
@@ -242,6 +248,25 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
     sql: d.query({ source, layers: [frame.layer0, frame.layer1], select, groupBy: [A.ok, ...keys], limit: maxCells + 1 }),
     keys: ['numeric', ...plan.cellFactors.map((f) => spec.factors.get(f)!.kind)],
     values: select.length - 1 - keys.length,
+  };
+}
+
+/**
+ * Per covariate whose cells' minima and maxima take two values a < b (../gridCells.ts
+ * twoValueCandidates): the used rows whose value is neither, one aggregate over the rows (0: the
+ * covariate takes exactly the values a and b).
+ */
+export function twoValueQuery(frame: SqlFrame, candidates: { name: string; a: number; b: number }[], source: string): GramQuery {
+  const { d } = frame;
+  const select = candidates.map(({ name, a, b }) => {
+    const v = frame.column(name);
+    return d.countIf(d.and([A.ok, `${v} <> ${d.double(a)}`, `${v} <> ${d.double(b)}`]));
+  });
+  return {
+    stage: 'two-valued covariates (emmeans)',
+    sql: d.query({ source, layers: [frame.layer0, frame.layer1], select }),
+    keys: [],
+    values: select.length,
   };
 }
 
