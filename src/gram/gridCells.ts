@@ -9,8 +9,9 @@
  * the covariate takes at most two values iff every cell's values are its min or max and the union U
  * of the cells' {min, max} has at most two values (then the values are U). A stream knows per cell
  * whether it has a third value (exact, merged across parts); an SQL engine does not (a GROUP BY cannot
- * compare a row with its group's min), so where U has two values {a, b} one more aggregate over the
- * rows counts the used rows with v ∉ {a, b} (`thirdValues`, ./sql/generate.ts twoValueQuery).
+ * compare a row with its group's min), so where U has two values {a, b} the second pass (its first
+ * per-level query, which scans the used rows anyway) counts the used rows with v ∉ {a, b}
+ * (`thirdValues`, ./sql/generate.ts thirdValueCounts): no extra scan.
  * With values a < b, a cell's rows at b are (Σv − n·a)/(b − a): exact for a two-valued variable
  * (rounded to the integer, as Σv is a float64 sum).
  */

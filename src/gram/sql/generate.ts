@@ -253,21 +253,16 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
 
 /**
  * Per covariate whose cells' minima and maxima take two values a < b (../gridCells.ts
- * twoValueCandidates): the used rows whose value is neither, one aggregate over the rows (0: the
- * covariate takes exactly the values a and b).
+ * twoValueCandidates): the rows whose value is neither, as aggregates that the second pass's first
+ * per-level query carries (its rows are the used ones, WHERE ok; summed over the levels: 0 means the
+ * covariate takes exactly the values a and b), so that no extra scan is needed.
  */
-export function twoValueQuery(frame: SqlFrame, candidates: { name: string; a: number; b: number }[], source: string): GramQuery {
+export function thirdValueCounts(frame: SqlFrame, candidates: { name: string; a: number; b: number }[]): string[] {
   const { d } = frame;
-  const select = candidates.map(({ name, a, b }) => {
+  return candidates.map(({ name, a, b }) => {
     const v = frame.column(name);
-    return d.countIf(d.and([A.ok, `${v} <> ${d.double(a)}`, `${v} <> ${d.double(b)}`]));
+    return d.countIf(d.and([`${v} <> ${d.double(a)}`, `${v} <> ${d.double(b)}`]));
   });
-  return {
-    stage: 'two-valued covariates (emmeans)',
-    sql: d.query({ source, layers: [frame.layer0, frame.layer1], select }),
-    keys: [],
-    values: select.length,
-  };
 }
 
 /**
@@ -367,9 +362,10 @@ export class CentredFrame {
 
   /**
    * per level of group g: A_kk (s ≤ t), A_Xk ([x_c y_c] × z_c), and with `withXX` A_XX (r ≤ s) and
-   * Σ y_c²; `compensated` false for factors of very many levels (few rows each)
+   * Σ y_c²; `compensated` false for factors of very many levels (few rows each); `extra`: aggregates
+   * appended last (thirdValueCounts)
    */
-  levelQuery(g: GroupSpec, source: string, withXX: boolean, maxLevels: number, compensated = true): GramQuery {
+  levelQuery(g: GroupSpec, source: string, withXX: boolean, maxLevels: number, compensated = true, extra: string[] = []): GramQuery {
     const z = this.z.get(g.label)!;
     const q = z.length;
     const select = [...this.keysOf(g)];
@@ -387,6 +383,7 @@ export class CentredFrame {
       const sq = d.ifThen(`${raw[s]} != 0`, `(${unweighted[s]} * ${unweighted[s]})`, d.double(0));
       select.push(c ? d.kahanSum(sq) : d.plainSum(sq), d.countIf(`${raw[s]} != 0`));
     }
+    select.push(...extra);
     const keys = this.keysOf(g);
     return {
       stage: `pass 2 (per level of ${g.label})`,

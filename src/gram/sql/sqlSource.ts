@@ -12,7 +12,7 @@ import { type LevelKey, numericLevelKey } from '../levels.js';
 import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
 import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
-import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery, twoValueQuery } from './generate.js';
+import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery, thirdValueCounts } from './generate.js';
 import { gridCells, twoValueCandidates } from '../gridCells.js';
 import { scaleParams } from '../../frame/columns.js';
 
@@ -142,22 +142,21 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   let nInput = 0;
   for (let c = 0; c < cells.n.length; c++) nInput += cells.n[c];
   const summary = await inStage(engine.name, 'pass 1 (moments)', () => summarizeFrame(plan, cells, nInput));
-  // emmeans's reference grid: a covariate whose cells' extremes take two values needs one count over
-  // the rows to know it takes no third value (../gridCells.ts); one aggregate for all of them
+  // emmeans's reference grid: a covariate whose cells' extremes take two values needs a count over
+  // the rows to know it takes no third value (../gridCells.ts): the first per-level query carries it
   const candidates = twoValueCandidates(plan, cells);
   const thirdValues = new Map<string, number>();
-  if (candidates.length > 0) {
-    const res = await run(twoValueQuery(frame, candidates, source.from));
-    candidates.forEach((c, k) => thirdValues.set(c.name, res.values[k][0]));
-  }
-  const grid = gridCells(plan, cells, summary, thirdValues);
 
   // pass 2: per-level and per-pair sums of the centred columns
   const groups = groupSpecs(spec, summary);
   const cf = new CentredFrame(frame, summary, groups);
   const levels = new Map<string, GroupSums>();
   for (const [gi, g] of groups.entries()) {
-    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label)), true, g.components);
+    const extra = gi === 0 ? thirdValueCounts(frame, candidates) : [];
+    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label), extra), true, g.components);
+    // the rows with a third value per candidate, summed over the levels, and their columns removed
+    const counts = res.values.splice(res.values.length - extra.length, extra.length);
+    if (gi === 0) candidates.forEach((c, k) => { let s = 0; for (const v of counts[k]) s += v; thirdValues.set(c.name, s); });
     if (res.rows > maxLevels) {
       throw new EngineError(engine.name, `pass 2 (per level of ${g.label})`, `the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
     }
@@ -187,6 +186,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     }
   }
   const pass: SecondPass = { levels, pairs, xxGroup: groups[0].label, dropped };
+  const grid = gridCells(plan, cells, summary, thirdValues);
   const assembled = await inStage(engine.name, 'assembling A', () => assembleGram(spec, summary, groups, pass));
   return { engine: engine.name, spec, summary, ...assembled, grid, rowsScanned: scans * nInput, queries, ...(aliases.size > 0 ? { keyAliases: aliases } : {}) };
 }
