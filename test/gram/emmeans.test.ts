@@ -226,6 +226,11 @@ describe('emmeans, emtrends and joint tests on engine fits equal the in-memory f
       expect(() => jointTests(fit)).toThrow(/joint tests: a contrast of the means is not estimable/);
       expect(note(label, jsonDiff(emmeans(mem, 'site', { by: 'trt' }).pairs().toJSON(), emmeans(fit, 'site', { by: 'trt' }).pairs().toJSON()))).toBeLessThan(tol);
     }
+    // an engine fit without the full XᵀX (a model built before it was kept) is refused, not guessed
+    const { fullCrossProduct, ...rest } = eng.model.frame;
+    expect(fullCrossProduct).toBeDefined();
+    const bare = { ...eng, model: { ...eng.model, frame: rest } } as unknown as LmmFit;
+    expect(() => referenceGrid(bare.model, { trt: ['a', 'c'] })).toThrow(/emmeans: this rank-deficient fit's rows are in a stream and its full design's XᵀX was not kept/);
   }, 300_000);
 
   it('two kept two-valued covariates: refused on engine fits (their joint counts are not formed), given with `at` they work', async () => {
