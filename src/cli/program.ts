@@ -244,7 +244,7 @@ export function buildProgram(): Command {
       process.exitCode = await runStep({ file, formula, ...opts }, io());
     });
 
-  common(program
+  rowEngineOptions(common(program
     .command('emmeans')
     .description("estimated marginal means (emmeans's emmeans) and their contrasts, for lmer and glmer fits")
     .argument('<file>', 'data file')
@@ -262,12 +262,12 @@ export function buildProgram(): Command {
     .option('--offset <value>', 'a constant offset in place of the grid\'s (e.g. 0: rates per unit exposure)')
     .option('--trend <covariate>', "emtrends: the covariate's slopes by the specs' levels instead of means")
     .option('--ml', 'fit by maximum likelihood')
-    .option('--reml', 'fit by REML (the default)'))
+    .option('--reml', 'fit by REML (the default)')))
     .action(async (file: string, formula: string, specs: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runEmmeans({ file, formula, specs, ...opts }, io());
     });
 
-  common(program
+  rowEngineOptions(common(program
     .command('joint-tests')
     .description("emmeans's joint_tests: an F test of each fixed-effects term (and each set of variables within a term) from the interaction contrasts of estimated marginal means, for lmer and glmer fits")
     .argument('<file>', 'data file')
@@ -277,7 +277,7 @@ export function buildProgram(): Command {
     .option('--show0df', 'also the rows with df1 = 0')
     .option('--no-confounded', 'without the "(confounded)" row')
     .option('--ml', 'fit by maximum likelihood')
-    .option('--reml', 'fit by REML (the default)'))
+    .option('--reml', 'fit by REML (the default)')))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runJointTests({ file, formula, ...opts }, io());
     });
@@ -312,9 +312,10 @@ export function buildProgram(): Command {
 }
 
 /**
- * anova's, confint's and r2's --engine: a file's rows read into memory, or A formed by the stream or
- * DuckDB (profile intervals, likelihood-ratio tests and an lmer fit's R² and ICC need only A; the
- * bootstrap needs the rows and is refused)
+ * anova's, confint's, drop1's, emmeans's, joint-tests' and r2's --engine: a file's rows read into memory,
+ * or A formed by the stream or DuckDB (profile intervals, likelihood-ratio tests, the ddf methods and an
+ * lmer fit's R² and ICC need only A, emmeans's reference grid the first pass's summaries; the bootstrap
+ * needs the rows and is refused)
  */
 /** --engine (memory, stream, duckdb) with the stream's batch size and DuckDB's memory limit, for the commands that refit from A */
 function rowEngineOptions(cmd: Command): Command {
@@ -325,7 +326,7 @@ function rowEngineOptions(cmd: Command): Command {
 }
 
 function rowEngine(): Option {
-  return new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of the file) or duckdb (out of core; files and globs): the profile, likelihood-ratio tests and an lmer fit\'s R2 and ICC work from the Gram matrix an engine forms, the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB').choices(ENGINES.filter((e) => e !== 'clickhouse'));
+  return new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of the file) or duckdb (out of core; files and globs): the profile, likelihood-ratio tests, ddf methods, emmeans and an lmer fit\'s R2 and ICC work from what an engine forms (the Gram matrix, the first pass\'s summaries), the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB').choices(ENGINES.filter((e) => e !== 'clickhouse'));
 }
 
 /** commander: a repeatable option's values in a list */

@@ -21,6 +21,35 @@ export interface CovariateSummary {
   codes: Uint8Array | null;
 }
 
+/**
+ * The rows used, counted per cell, for a fit whose rows are in an engine (src/gram/gridCells.ts): what
+ * the reference grid's weights and nesting check read in place of the rows. A cell is a combination
+ * of the levels of the factors the model matrices use (the engine's first pass groups by them).
+ */
+export interface CellCounts {
+  /** the cell factors (labels = data columns) */
+  factors: string[];
+  /** each cell's level index per factor: levels[f][cell] */
+  levels: Int32Array[];
+  /** rows used per cell */
+  n: Float64Array;
+  /**
+   * per covariate with exactly two values a < b: the cell's rows at b, (Σv − n·a)/(b − a) rounded —
+   * exact for a two-valued variable (rows at a: n minus it)
+   */
+  upper: Map<string, Float64Array>;
+}
+
+/**
+ * The full fixed-effects design's XᵀX (every column before the rank check drops aliased ones),
+ * for a rank-deficient fit whose rows are in an engine: emmeans's estimability reads its null space.
+ */
+export interface FullCrossProduct {
+  names: string[];
+  /** pf × pf, row-major */
+  XtX: Float64Array;
+}
+
 /** The names of the data columns an expression reads. */
 export function exprVariables(e: Expr, out: Set<string> = new Set()): Set<string> {
   switch (e.type) {

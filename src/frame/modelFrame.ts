@@ -12,7 +12,7 @@ import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMa
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { rowFloat64, rowShare } from '../linalg/rowChunks.js';
-import { type CovariateSummary, covariateSummaries } from './covariates.js';
+import { type CellCounts, type CovariateSummary, type FullCrossProduct, covariateSummaries } from './covariates.js';
 import { columnsMatrix, constantColumn, markMissing } from './rowPasses.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
@@ -94,9 +94,14 @@ export interface ModelFrame {
   scales: ScaleParams;
   /**
    * the fixed part's numeric data columns (`z` of `log(z)`) summarized over the rows used, for
-   * emmeans's reference grid (src/frame/covariates.ts); absent for a fit whose rows are in an engine
+   * emmeans's reference grid (src/frame/covariates.ts); for a fit whose rows are in an engine, from
+   * its first pass (src/gram/gridCells.ts, `codes` null)
    */
   covariates?: Map<string, CovariateSummary>;
+  /** a fit whose rows are in an engine: the rows used per cell, which the reference grid counts in place of the rows */
+  cellCounts?: CellCounts;
+  /** a rank-deficient fit whose rows are in an engine: the full design's XᵀX (emmeans's estimability) */
+  fullCrossProduct?: FullCrossProduct;
   /**
    * prior weights: a GLMM's (binomial cbind: the numbers of trials times any `weights`), or a linear
    * mixed model's `weights` option; absent for an unweighted lmer

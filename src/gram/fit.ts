@@ -68,6 +68,9 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
     formula: res.spec.formula, n: S.n, y: empty, yname: res.spec.yname, X: empty, p: S.p, xnames: S.xnames,
     offset: null, reTerms: res.reTerms, nDropped: S.nDropped, rows: null, nInput: S.nInput, messages: S.messages,
     columns: fittedColumns(res), scales: new Map(res.spec.scales), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
+    // emmeans's reference grid without the rows: the first pass's summaries (./gridCells.ts)
+    ...(res.grid ? { covariates: res.grid.covariates, cellCounts: res.grid.cellCounts } : {}),
+    ...(S.fullCrossProduct ? { fullCrossProduct: S.fullCrossProduct } : {}),
   };
   const transforms = res.blocks.map((b, k) => centreTransform(res.centres[k], b.q));
   const source: RowSource = {

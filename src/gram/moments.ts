@@ -22,6 +22,7 @@ import {
   type DesignColumn, type FrameSpec, cellFactors, expandDesign, monoKey, partMonomials,
 } from './frameSpec.js';
 import { type LevelKey, type OrderedLevels, orderLevels } from './levels.js';
+import { fixedVariables } from '../frame/covariates.js';
 
 /** What the first pass computes, per moment variable and pair. */
 export interface MomentPlan {
@@ -38,6 +39,11 @@ export interface MomentPlan {
   nvars: number;
   /** pairs (a ≤ b) of variables whose centred co-moments are summed: X's monomials and y' */
   pairs: [number, number][];
+  /**
+   * the fixed part's numeric data columns (`z` of `log(z)`; frame/covariates.ts fixedVariables less
+   * the factors): per cell their sum, min and max, for emmeans's reference grid (./gridCells.ts)
+   */
+  covariates: string[];
 }
 
 export function momentPlan(spec: FrameSpec): MomentPlan {
@@ -50,7 +56,9 @@ export function momentPlan(spec: FrameSpec): MomentPlan {
   for (let a = 0; a < co.length; a++) for (let b = a; b < co.length; b++) pairs.push([co[a], co[b]]);
   const y = response + 1;
   pairs.push([y, y]);
-  return { spec, cellFactors: cellFactors(spec), monos, response, y, nvars: monos.length + 2, pairs };
+  const factorColumns = new Set([...spec.factors.values()].map((f) => f.column));
+  const covariates = fixedVariables(spec.formula).filter((name) => !factorColumns.has(name));
+  return { spec, cellFactors: cellFactors(spec), monos, response, y, nvars: monos.length + 2, pairs, covariates };
 }
 
 /** The first pass's result: one entry per cell (and per cell of incomplete rows, flagged). */
@@ -69,6 +77,20 @@ export interface CellTable {
   logW?: Float64Array;
   badW?: Float64Array;
   minW?: Float64Array;
+  /** per plan covariate: its sum, min and max per cell (and, where the engine knows it, whether the cell has a third value) */
+  covariates?: CovariateCells[];
+}
+
+/** A covariate's per-cell statistics (ok cells: over the rows used). */
+export interface CovariateCells {
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  /**
+   * 1: the cell has a value other than its min and max (a stream tracks it exactly); absent (SQL):
+   * not known per cell, settled by one count over the rows (./gridCells.ts)
+   */
+  many?: Uint8Array;
 }
 
 /**
@@ -82,6 +104,7 @@ export function mergeCells(plan: MomentPlan, t: CellTable): CellTable {
   const sums = t.sums.map(() => [] as number[]);
   const co = t.comoments.map(() => [] as number[]);
   const logW: number[] = [], badW: number[] = [], minW: number[] = [];
+  const cov = (t.covariates ?? []).map((x) => ({ sum: [] as number[], min: [] as number[], max: [] as number[], many: x.many ? [] as number[] : null }));
   for (let c = 0; c < t.n.length; c++) {
     const key = JSON.stringify([t.ok[c], ...t.keys.map((k) => k[c])]);
     const at = index.get(key);
@@ -92,6 +115,10 @@ export function mergeCells(plan: MomentPlan, t: CellTable): CellTable {
       sums.forEach((s, v) => s.push(t.sums[v][c]));
       co.forEach((m, k) => m.push(t.comoments[k][c]));
       if (t.logW) { logW.push(t.logW[c]); badW.push(t.badW![c]); minW.push(t.minW![c]); }
+      cov.forEach((m, k) => {
+        const x = t.covariates![k];
+        m.sum.push(x.sum[c]); m.min.push(x.min[c]); m.max.push(x.max[c]); m.many?.push(x.many![c]);
+      });
       continue;
     }
     const n1 = n[at], n2 = t.n[c], nn = n1 + n2;
@@ -103,6 +130,18 @@ export function mergeCells(plan: MomentPlan, t: CellTable): CellTable {
     sums.forEach((s, v) => { s[at] += t.sums[v][c]; });
     n[at] = nn;
     if (t.logW) { logW[at] += t.logW[c]; badW[at] += t.badW![c]; minW[at] = Math.min(minW[at], t.minW![c]); }
+    // covariates: sums add, extremes merge; a merged cell has a third value where a part has one or
+    // the parts' values (each within its min and max) are more than two together
+    cov.forEach((m, k) => {
+      const x = t.covariates![k];
+      if (m.many) {
+        const values = new Set([m.min[at], m.max[at], x.min[c], x.max[c]]);
+        m.many[at] = m.many[at] || x.many![c] || values.size > 2 ? 1 : 0;
+      }
+      m.sum[at] += x.sum[c];
+      m.min[at] = Math.min(m.min[at], x.min[c]);
+      m.max[at] = Math.max(m.max[at], x.max[c]);
+    });
   }
   if (rows.length === t.n.length) return t;
   return {
@@ -112,6 +151,11 @@ export function mergeCells(plan: MomentPlan, t: CellTable): CellTable {
     sums: sums.map((s) => Float64Array.from(s)),
     comoments: co.map((m) => Float64Array.from(m)),
     ...(t.logW ? { logW: Float64Array.from(logW), badW: Float64Array.from(badW), minW: Float64Array.from(minW) } : {}),
+    ...(t.covariates ? {
+      covariates: cov.map((m) => ({
+        sum: Float64Array.from(m.sum), min: Float64Array.from(m.min), max: Float64Array.from(m.max), ...(m.many ? { many: Uint8Array.from(m.many) } : {}),
+      })),
+    } : {}),
   };
 }
 
@@ -143,6 +187,8 @@ export interface FrameSummary {
   meanOf(col: DesignColumn): number;
   /** the random terms' model-matrix columns, in the order written */
   zcols: DesignColumn[][];
+  /** with columns dropped by the rank check: the full design's XᵀX = C + N m mᵀ (emmeans's estimability) */
+  fullCrossProduct: { names: string[]; XtX: Float64Array } | null;
 }
 
 /** Rows of a cell table in which `pred` holds, summed (Neumaier). */
@@ -304,8 +350,15 @@ export function summarizeFrame(plan: MomentPlan, cells: CellTable, nInput: numbe
     const d = cells.sums[plan.y][c] / cells.n[c] - yMean;
     return cells.comoments[yPair][c] + cells.n[c] * d * d;
   }), () => true);
+  // the full design's XᵀX = C + N m mᵀ (the uncentred cross-products), where the rank check dropped columns
+  let fullCrossProduct: FrameSummary['fullCrossProduct'] = null;
+  if (dropped.length > 0) {
+    const XtX = new Float64Array(P * P);
+    for (let j = 0; j < P; j++) for (let k = 0; k < P; k++) XtX[j * P + k] = C[j * P1 + k] + N * mean[j] * mean[k];
+    fullCrossProduct = { names: all.map((c) => c.name), XtX };
+  }
   return {
     plan, n: N, nInput, nDropped, levels, xcols, xnames: xcols.map((c) => c.name), p, means, intercept, beta0,
-    sumLogW, responseSS, messages, meanOf, zcols,
+    sumLogW, responseSS, messages, meanOf, zcols, fullCrossProduct,
   };
 }

@@ -6,6 +6,7 @@
 import type { AssembledGram } from './assemble.js';
 import type { FrameSpec } from './frameSpec.js';
 import type { FrameSummary } from './moments.js';
+import type { CellCounts, CovariateSummary } from '../frame/covariates.js';
 
 /** How long a query took and how many rows it returned. */
 export interface QueryTiming {
@@ -46,6 +47,8 @@ export interface GramSourceResult extends AssembledGram {
    * one 15-digit label, levels.ts numericLevelKey), raw → key; the residual queries map them so
    */
   keyAliases?: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  /** what emmeans's reference grid reads of the rows, from the first pass (./gridCells.ts) */
+  grid?: { covariates: Map<string, CovariateSummary>; cellCounts: CellCounts };
 }
 
 /** The estimates that post-fit passes (fitted values, residuals) need, on the model's scale. */

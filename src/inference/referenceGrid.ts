@@ -10,6 +10,9 @@
  * (emmeans's .wgt.) the number of rows used in which the factors and kept covariates take its values.
  * Where the fit dropped aliased columns, a row outside the row space of the full model matrix is not
  * estimable (estimability::nonest.basis): `nullBasis` is an orthonormal basis of that matrix's null space.
+ * A fit whose rows are in an engine (lmerSql, lmerStream) has no rows here: the covariates' summaries,
+ * the rows per cell and the full design's XᵀX come from its first pass (src/gram/gridCells.ts,
+ * frame.cellCounts and frame.fullCrossProduct), and the grid is the same.
  */
 import * as arrow from 'apache-arrow';
 import { DataError, ModelError, OptionError, showValue } from '../errors/errors.js';
@@ -18,7 +21,6 @@ import { modelMatrix, termCoding } from '../frame/modelMatrix.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { newDataDesign } from '../results/predict.js';
 import { symmetricEigen } from './eigen.js';
-import { refuseEngineRows } from './knownCovariance.js';
 
 export type GridValue = string | number;
 
@@ -79,7 +81,6 @@ function checkAt(at: unknown, names: string[]): AtValues {
  * `shift`, a covariate's values are moved by `delta` after they are chosen (emtrends's second grid).
  */
 export function referenceGrid(model: MixedModel & { source?: { engine: string; name: string } }, at?: unknown, shift?: { name: string; delta: number }): ReferenceGrid {
-  refuseEngineRows(model, 'emmeans');
   const { frame } = model;
   const covariates = frame.covariates;
   if (!covariates) throw new ModelError('emmeans: this fit has no summaries of its covariates (fit the model again with this version)');
@@ -150,14 +151,44 @@ function gridTable(variables: GridVariable[], columns: Record<string, GridValue[
 
 /** The number of used rows at each grid row's counted values (factors' levels, kept covariates' values). */
 function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
-  const { frame } = model;
-  const n = frame.n;
-  const counts = new Float64Array(grid.rows);
-  // each counted variable's value index per data row (−1: a value not in the grid)
   const sizes = gridSizes(grid);
   const strides: number[] = [];
   let stride = 1;
   for (const size of sizes) { strides.push(stride); stride *= size; }
+  const counts = model.frame.cellCounts ? cellGridCounts(model, grid, strides) : rowGridCounts(model, grid, strides);
+  // a row's count covers every value of the variables not counted (covariates at their mean or `at`)
+  const free = grid.variables.map((v, k) => (v.counted ? -1 : k)).filter((k) => k >= 0);
+  if (free.length > 0) {
+    for (let r = 0; r < grid.rows; r++) {
+      let base = r;
+      for (const k of free) base -= digit(r, sizes, k) * strides[k];
+      counts[r] = counts[base];
+    }
+  }
+  return counts;
+}
+
+/** where a fit's rows are, for messages: 'a stream', 'duckdb', … (null: in memory) */
+function engineOf(model: MixedModel): string | null {
+  const s = (model as { source?: { engine: string } }).source;
+  return s ? (s.engine === 'stream' ? 'a stream' : s.engine) : null;
+}
+
+/** each factor level's place among a grid variable's values (−1: not in the grid) */
+function levelPositions(model: MixedModel, v: GridVariable): Int32Array {
+  const col = model.frame.columns.get(v.name)!;
+  if (col.kind !== 'factor') throw new Error('internal: factor column expected');
+  const pos = new Int32Array(col.levels.length).fill(-1);
+  col.levels.forEach((l, c) => { pos[c] = v.values.indexOf(l); });
+  return pos;
+}
+
+/** The counts from the rows in memory: each used row's grid row at its counted values. */
+function rowGridCounts(model: MixedModel, grid: ReferenceGrid, strides: number[]): Float64Array {
+  const { frame } = model;
+  const n = frame.n;
+  const counts = new Float64Array(grid.rows);
+  // each counted variable's value index per data row (−1: a value not in the grid)
   const index = new Int32Array(n);
   grid.variables.forEach((v, k) => {
     if (!v.counted) return;
@@ -166,8 +197,7 @@ function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
     if (v.kind === 'factor') {
       const col = frame.columns.get(v.name)!;
       if (col.kind !== 'factor') throw new Error('internal: factor column expected');
-      const pos = new Int32Array(col.levels.length).fill(-1);
-      col.levels.forEach((l, c) => { pos[c] = v.values.indexOf(l); });
+      const pos = levelPositions(model, v);
       map = col.codes;
       lookup = (i) => pos[map[i]];
     } else {
@@ -181,28 +211,54 @@ function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
       index[i] = at < 0 ? -1 : index[i] + at * strides[k];
     }
   });
-  // a row's count covers every value of the variables not counted (covariates at their mean or `at`)
-  const free = grid.variables.map((v, k) => (v.counted ? -1 : k)).filter((k) => k >= 0);
   for (let i = 0; i < n; i++) if (index[i] >= 0) counts[index[i]] += 1;
-  if (free.length > 0) {
-    for (let r = 0; r < grid.rows; r++) {
-      let base = r;
-      for (const k of free) base -= digit(r, sizes, k) * strides[k];
-      counts[r] = counts[base];
+  return counts;
+}
+
+/**
+ * The counts of a fit whose rows are in an engine, from its rows per cell (frame.cellCounts): a cell
+ * is at one level of each grid factor; a kept two-valued covariate (values a < b) splits its n rows
+ * into n − n_b at a and n_b at b. Two kept covariates would need their joint counts per cell, which
+ * the first pass does not form: refused.
+ */
+function cellGridCounts(model: MixedModel, grid: ReferenceGrid, strides: number[]): Float64Array {
+  const cc = model.frame.cellCounts!;
+  const counts = new Float64Array(grid.rows);
+  const kept = grid.variables.map((v, k) => ({ v, k })).filter(({ v }) => v.counted && v.kind === 'covariate');
+  if (kept.length > 1) {
+    throw new ModelError(`emmeans: the covariates ${kept.map(({ v }) => `'${v.name}'`).join(', ')} each take two values, and their reference grid's weights need the rows at each combination of their values, which this fit (its rows in ${engineOf(model)}) does not have: give all but one of them values with 'at', or fit with the rows in memory`);
+  }
+  const factors = grid.variables.map((v, k) => ({ v, k })).filter(({ v }) => v.counted && v.kind === 'factor').map(({ v, k }) => {
+    const f = cc.factors.indexOf(v.name);
+    if (f < 0) throw new Error(`internal: '${v.name}' is not a cell factor`);
+    return { levels: cc.levels[f], pos: levelPositions(model, v), stride: strides[k] };
+  });
+  const upper = kept.length === 1 ? cc.upper.get(kept[0].v.name) : undefined;
+  if (kept.length === 1 && !upper) throw new Error(`internal: no counts of '${kept[0].v.name}'`);
+  cells: for (let c = 0; c < cc.n.length; c++) {
+    let index = 0;
+    for (const f of factors) {
+      const at = f.levels[c] < 0 ? -1 : f.pos[f.levels[c]];
+      if (at < 0) continue cells;
+      index += at * f.stride;
     }
+    if (upper) {
+      counts[index] += cc.n[c] - upper[c];
+      counts[index + strides[kept[0].k]] += upper[c];
+    } else counts[index] += cc.n[c];
   }
   return counts;
 }
 
 /**
- * With aliased columns dropped by the fit: the null space of the full model matrix on the rows used
- * (eigenvectors of XᵀX with eigenvalues below 1e-7 of the largest, as a rank test) and the grid's
- * full design. A linear function ℓ is estimable when ‖Nᵀℓ‖² ≤ 1e-8 ‖ℓ‖².
+ * The full model matrix's XᵀX (before the rank check's drops): from the rows in memory, or, for a fit
+ * whose rows are in an engine, the one its first pass formed (C + N m mᵀ over the cells, src/gram/moments.ts).
  */
-function estimability(model: MixedModel, gridFull: { names: string[]; columns: Float64Array[] }, rows: number): ReferenceGrid['estimability'] {
+function fullCrossProduct(model: MixedModel): { names: string[]; XtX: Float64Array } {
   const { frame } = model;
-  // the grid's full design has the data's columns (every level is in the grid): none dropped, nothing to check
-  if (gridFull.names.length === frame.p) return null;
+  if (frame.fullCrossProduct) return { names: frame.fullCrossProduct.names, XtX: Float64Array.from(frame.fullCrossProduct.XtX) };
+  const source = engineOf(model);
+  if (source) throw new ModelError(`emmeans: this rank-deficient fit's rows are in ${source} and its full design's XᵀX was not kept (fit it again with this version, or with the rows in memory)`);
   const full = modelMatrix(frame.formula.fixed, (label) => frame.columns.get(label)!, frame.n);
   const pf = full.names.length;
   const n = frame.n;
@@ -216,6 +272,21 @@ function estimability(model: MixedModel, gridFull: { names: string[]; columns: F
       XtX[a * pf + b] = XtX[b * pf + a] = s;
     }
   }
+  return { names: full.names, XtX };
+}
+
+/**
+ * With aliased columns dropped by the fit: the null space of the full model matrix on the rows used
+ * (eigenvectors of XᵀX with eigenvalues below 1e-7 of the largest, as a rank test) and the grid's
+ * full design. A linear function ℓ is estimable when ‖Nᵀℓ‖² ≤ 1e-8 ‖ℓ‖².
+ */
+function estimability(model: MixedModel, gridFull: { names: string[]; columns: Float64Array[] }, rows: number): ReferenceGrid['estimability'] {
+  const { frame } = model;
+  // the grid's full design has the data's columns (every level is in the grid): none dropped, nothing to check
+  if (gridFull.names.length === frame.p) return null;
+  const full = fullCrossProduct(model);
+  const pf = full.names.length;
+  const XtX = full.XtX;
   // column scales, so that the rank test does not depend on the units
   const scale = Array.from({ length: pf }, (_, a) => Math.sqrt(XtX[a * pf + a]) || 1);
   for (let a = 0; a < pf; a++) for (let b = 0; b < pf; b++) XtX[a * pf + b] /= scale[a] * scale[b];

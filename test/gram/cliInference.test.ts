@@ -1,6 +1,7 @@
 /**
  * The CLI's inference on engine fits (from the A the engine formed): `mixedgpu fit … --engine
  * stream|duckdb --ddf …`, `mixedgpu confint … --engine … --method profile` and `mixedgpu anova …
+ * --engine …`, `mixedgpu emmeans … --engine …` (means, contrasts, --trend) and `mixedgpu joint-tests …
  * --engine …` give the in-memory commands' numbers; `--method boot` is refused with the engine named.
  *
  * sleepstudy with a factor covariate (Days in three bands) and its Parquet file. The in-memory CLI fit
@@ -18,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import * as arrow from 'apache-arrow';
 import { type CliIO, type FitArgs, runFit } from '../../src/cli/fitCommand.js';
-import { type ConfintArgs, runAnova, runConfint } from '../../src/cli/inferenceCommands.js';
+import { type ConfintArgs, type EmmeansArgs, runAnova, runConfint, runEmmeans } from '../../src/cli/inferenceCommands.js';
+import { type JointTestsArgs, runJointTests } from '../../src/cli/jointTestsCommand.js';
 import { readCsv } from '../../src/io/csv.js';
 import { dataPath } from '../helpers/reference.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
@@ -113,10 +115,31 @@ describe('mixedgpu inference with --engine', () => {
     const mem = await lrt('memory');
     for (const engine of ['stream', 'duckdb']) expect(note(`anova lrt ${engine}`, jsonDiff(mem, await lrt(engine)))).toBeLessThan(1e-5);
   }, 300_000);
+
+  it('emmeans (proportional weights, pairwise contrasts, --trend) and joint-tests through stream and duckdb as in memory', async () => {
+    const emm = async (args: EmmeansArgs) => {
+      const r = await capture((io) => runEmmeans({ ...args, json: true, quiet: true }, io));
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const joint = async (args: JointTestsArgs) => {
+      const r = await capture((io) => runJointTests({ ...args, json: true, quiet: true }, io));
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const means: Omit<EmmeansArgs, 'engine'> = { file, formula: FORMULA, specs: 'band', emmWeights: 'proportional', contrast: 'pairwise' };
+    const trend: Omit<EmmeansArgs, 'engine'> = { file, formula: 'Reaction ~ Days * band + (Days | Subject)', specs: 'band', trend: 'Days', ddf: 'satterthwaite' };
+    const [m1, m2, m3] = [await emm({ ...means, engine: 'memory' }), await emm({ ...trend, engine: 'memory' }), await joint({ file, formula: FORMULA, engine: 'memory' })];
+    for (const engine of ['stream', 'duckdb']) {
+      expect(note(`emmeans ${engine}`, jsonDiff(m1, await emm({ ...means, engine })))).toBeLessThan(1e-5);
+      expect(note(`emtrends ${engine}`, jsonDiff(m2, await emm({ ...trend, engine })))).toBeLessThan(1e-5);
+      expect(note(`joint-tests ${engine}`, jsonDiff(m3, await joint({ file, formula: FORMULA, engine })))).toBeLessThan(1e-5);
+    }
+  }, 300_000);
 });
 
-describe('the command line takes --engine for confint and anova', () => {
-  it('mixedgpu confint FILE FORMULA --engine stream --method profile --json; anova … --engine duckdb', async () => {
+describe('the command line takes --engine for confint, anova, emmeans and joint-tests', () => {
+  it('mixedgpu confint FILE FORMULA --engine stream --method profile --json; anova, emmeans and joint-tests … --engine duckdb', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-cli-engineinf-main-'));
     const out: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
@@ -135,6 +158,17 @@ describe('the command line takes --engine for confint and anova', () => {
       expect(process.exitCode ?? 0).toBe(0);
       const lrt = JSON.parse(out.join('')) as { tests: ({ chisq: number } | null)[] };
       expect(lrt.tests[1]!.chisq).toBeGreaterThan(0);
+      out.length = 0;
+      await main(['node', 'mixedgpu', 'emmeans', file, 'Reaction ~ Days + (1 | Subject)', '~ 1', '--factors', 'Subject', '--engine', 'duckdb', '--json', '--quiet']);
+      expect(process.exitCode ?? 0).toBe(0);
+      const e = JSON.parse(out.join('')) as { emmeans: { rows: { emmean: number }[] } };
+      // at Days' mean (4.5) the mean is β₀ + 4.5 β₁ (lme4: 251.405 + 4.5 · 10.467)
+      expect(e.emmeans.rows[0].emmean).toBeCloseTo(251.405 + 4.5 * 10.467, 2);
+      out.length = 0;
+      await main(['node', 'mixedgpu', 'joint-tests', file, 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'stream', '--json', '--quiet']);
+      expect(process.exitCode ?? 0).toBe(0);
+      const j = JSON.parse(out.join('')) as { joint_tests: { rows: { model_term: string; df1: number }[] } };
+      expect(j.joint_tests.rows.map((r) => [r.model_term, r.df1])).toEqual([['Days', 1]]);
     } finally {
       write.mockRestore();
       process.exitCode = code;

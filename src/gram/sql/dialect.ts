@@ -64,6 +64,7 @@ export interface Dialect {
   /** the row count as a double */
   readonly count: string;
   min(e: string): string;
+  max(e: string): string;
   /** the query: the frame's layers over the source, then the outer select list, filter and grouping */
   query(q: { source: string; layers: FrameLayer[]; select: string[]; where?: string; groupBy?: string[]; limit?: number }): string;
 }
@@ -143,6 +144,7 @@ export const duckdb: Dialect = {
   covarPop: (a, b) => `covar_pop(${a}, ${b})`,
   count: 'CAST(count(*) AS DOUBLE)',
   min: (e) => `min(${e})`,
+  max: (e) => `max(${e})`,
   query({ source, layers, select, where, groupBy, limit }) {
     let from = source;
     layers.forEach((layer, k) => {
@@ -197,6 +199,7 @@ export const clickhouse: Dialect = {
   covarPop: (a, b) => `covarPopStable(${a}, ${b})`,
   count: 'toFloat64(count())',
   min: (e) => `min(${e})`,
+  max: (e) => `max(${e})`,
   query({ source, layers, select, where, groupBy, limit }) {
     // aliases in WITH: the query stays one aggregation over the (Distributed) table, which
     // ClickHouse runs on every shard and merges

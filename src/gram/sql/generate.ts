@@ -169,7 +169,8 @@ export class SqlFrame {
     return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
   }
 
-  private column(name: string): string {
+  /** the alias of a raw numeric column (as a double) */
+  column(name: string): string {
     let a = this.colAlias.get(name);
     if (!a) {
       a = A.col(this.colAlias.size);
@@ -233,6 +234,11 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
   if (frame.hasWeights) {
     select.push(d.kahanSum(d.call('log', A.w, 'weights')), d.kahanSum(d.ifThen(`${A.w} <= 0`, '1', '0')), d.min(A.w));
   }
+  // the fixed part's covariates (`z` of `log(z)`): Σ, min and max per cell (../gridCells.ts)
+  for (const name of plan.covariates) {
+    const v = frame.column(name);
+    select.push(d.kahanSum(v), d.min(v), d.max(v));
+  }
   // per value that must be finite: the complete rows where it is ±∞ (an error, as in memory)
   for (const c of frame.finiteChecks) select.push(d.countIf(d.and([frame.present, d.isInfinite(c.expr)])));
   // each grouping factor's number of levels, estimated (it decides the second pass's sums)
@@ -243,6 +249,20 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
     keys: ['numeric', ...plan.cellFactors.map((f) => spec.factors.get(f)!.kind)],
     values: select.length - 1 - keys.length,
   };
+}
+
+/**
+ * Per covariate whose cells' minima and maxima take two values a < b (../gridCells.ts
+ * twoValueCandidates): the rows whose value is neither, as aggregates that the second pass's first
+ * per-level query carries (its rows are the used ones, WHERE ok; summed over the levels: 0 means the
+ * covariate takes exactly the values a and b), so that no extra scan is needed.
+ */
+export function thirdValueCounts(frame: SqlFrame, candidates: { name: string; a: number; b: number }[]): string[] {
+  const { d } = frame;
+  return candidates.map(({ name, a, b }) => {
+    const v = frame.column(name);
+    return d.countIf(d.and([`${v} <> ${d.double(a)}`, `${v} <> ${d.double(b)}`]));
+  });
 }
 
 /**
@@ -342,9 +362,10 @@ export class CentredFrame {
 
   /**
    * per level of group g: A_kk (s ≤ t), A_Xk ([x_c y_c] × z_c), and with `withXX` A_XX (r ≤ s) and
-   * Σ y_c²; `compensated` false for factors of very many levels (few rows each)
+   * Σ y_c²; `compensated` false for factors of very many levels (few rows each); `extra`: aggregates
+   * appended last (thirdValueCounts)
    */
-  levelQuery(g: GroupSpec, source: string, withXX: boolean, maxLevels: number, compensated = true): GramQuery {
+  levelQuery(g: GroupSpec, source: string, withXX: boolean, maxLevels: number, compensated = true, extra: string[] = []): GramQuery {
     const z = this.z.get(g.label)!;
     const q = z.length;
     const select = [...this.keysOf(g)];
@@ -362,6 +383,7 @@ export class CentredFrame {
       const sq = d.ifThen(`${raw[s]} != 0`, `(${unweighted[s]} * ${unweighted[s]})`, d.double(0));
       select.push(c ? d.kahanSum(sq) : d.plainSum(sq), d.countIf(`${raw[s]} != 0`));
     }
+    select.push(...extra);
     const keys = this.keysOf(g);
     return {
       stage: `pass 2 (per level of ${g.label})`,

@@ -12,7 +12,8 @@ import { type LevelKey, numericLevelKey } from '../levels.js';
 import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
 import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
-import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery } from './generate.js';
+import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery, thirdValueCounts } from './generate.js';
+import { gridCells, twoValueCandidates } from '../gridCells.js';
 import { scaleParams } from '../../frame/columns.js';
 
 export interface SqlGramOptions extends FrameSpecOptions {
@@ -53,6 +54,8 @@ export function cellTable(plan: MomentPlan, res: GroupSums, weights: boolean): C
     t.badW = res.values[o + 1];
     t.minW = res.values[o + 2];
   }
+  const oc = 1 + M + plan.pairs.length + (weights ? 3 : 0);
+  t.covariates = plan.covariates.map((_, k) => ({ sum: res.values[oc + 3 * k], min: res.values[oc + 3 * k + 1], max: res.values[oc + 3 * k + 2] }));
   // an engine may return a cell more than once (a ClickHouse shard each)
   return mergeCells(plan, t);
 }
@@ -139,13 +142,21 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   let nInput = 0;
   for (let c = 0; c < cells.n.length; c++) nInput += cells.n[c];
   const summary = await inStage(engine.name, 'pass 1 (moments)', () => summarizeFrame(plan, cells, nInput));
+  // emmeans's reference grid: a covariate whose cells' extremes take two values needs a count over
+  // the rows to know it takes no third value (../gridCells.ts): the first per-level query carries it
+  const candidates = twoValueCandidates(plan, cells);
+  const thirdValues = new Map<string, number>();
 
   // pass 2: per-level and per-pair sums of the centred columns
   const groups = groupSpecs(spec, summary);
   const cf = new CentredFrame(frame, summary, groups);
   const levels = new Map<string, GroupSums>();
   for (const [gi, g] of groups.entries()) {
-    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label)), true, g.components);
+    const extra = gi === 0 ? thirdValueCounts(frame, candidates) : [];
+    const res = await run(cf.levelQuery(g, source.from, gi === 0, maxLevels, compensated(g.label), extra), true, g.components);
+    // the rows with a third value per candidate, summed over the levels, and their columns removed
+    const counts = res.values.splice(res.values.length - extra.length, extra.length);
+    if (gi === 0) candidates.forEach((c, k) => { let s = 0; for (const v of counts[k]) s += v; thirdValues.set(c.name, s); });
     if (res.rows > maxLevels) {
       throw new EngineError(engine.name, `pass 2 (per level of ${g.label})`, `the grouping factor '${g.label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
     }
@@ -175,6 +186,7 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     }
   }
   const pass: SecondPass = { levels, pairs, xxGroup: groups[0].label, dropped };
+  const grid = gridCells(plan, cells, summary, thirdValues);
   const assembled = await inStage(engine.name, 'assembling A', () => assembleGram(spec, summary, groups, pass));
-  return { engine: engine.name, spec, summary, ...assembled, rowsScanned: scans * nInput, queries, ...(aliases.size > 0 ? { keyAliases: aliases } : {}) };
+  return { engine: engine.name, spec, summary, ...assembled, grid, rowsScanned: scans * nInput, queries, ...(aliases.size > 0 ? { keyAliases: aliases } : {}) };
 }

@@ -52,6 +52,11 @@ interface Cell {
   logW: number;
   badW: number;
   minW: number;
+  /**
+   * per plan covariate: compensated sum, min, max, and its first two distinct values (NaN: none yet)
+   * and whether a third one occurred (../gridCells.ts)
+   */
+  cov: { sum: number; comp: number; min: number; max: number; v1: number; v2: number; many: 0 | 1 }[];
 }
 
 export class MomentAccumulator {
@@ -85,6 +90,7 @@ export class MomentAccumulator {
     const factorKeys = plan.cellFactors.map((f) => frame.keys.get(plan.spec.factors.get(f)!.column)!);
     const w = frame.w;
     const delta = new Float64Array(M + 1);
+    const raw = plan.covariates.map((name) => frame.column(name));
     for (let i = 0; i < n; i++) {
       let id = ok[i] ? '1' : '0';
       for (const k of factorKeys) id += `\u0001${String(k[i])}`;
@@ -94,6 +100,7 @@ export class MomentAccumulator {
         cell = {
           ok: ok[i] as 0 | 1, keys, n: 0, sum: new Float64Array(M + 1), comp: new Float64Array(M + 1),
           mean: new Float64Array(M + 1), co: new Float64Array(plan.pairs.length), logW: 0, badW: 0, minW: Infinity,
+          cov: plan.covariates.map(() => ({ sum: 0, comp: 0, min: Infinity, max: -Infinity, v1: NaN, v2: NaN, many: 0 as 0 | 1 })),
         };
         this.cells.set(id, cell);
       }
@@ -114,6 +121,20 @@ export class MomentAccumulator {
         const wi = w[i];
         if (wi > 0) cell.logW += Math.log(wi); else cell.badW++;
         cell.minW = Math.min(cell.minW, wi);
+      }
+      // the covariates: Σ (Neumaier), min, max, and up to two distinct values (a third sets `many`)
+      for (let k = 0; k < raw.length; k++) {
+        const x = raw[k][i];
+        const c = cell.cov[k];
+        const t = c.sum + x;
+        c.comp += Math.abs(c.sum) >= Math.abs(x) ? (c.sum - t) + x : (x - t) + c.sum;
+        c.sum = t;
+        if (x < c.min) c.min = x;
+        if (x > c.max) c.max = x;
+        if (c.many || x === c.v1 || x === c.v2) continue;
+        if (Number.isNaN(c.v1)) c.v1 = x;
+        else if (Number.isNaN(c.v2)) c.v2 = x;
+        else c.many = 1;
       }
     }
     for (const [label, comps] of this.groups) {
@@ -147,6 +168,12 @@ export class MomentAccumulator {
       t.badW = Float64Array.from(cells, (c) => c.badW);
       t.minW = Float64Array.from(cells, (c) => c.minW);
     }
+    t.covariates = this.plan.covariates.map((_, k) => ({
+      sum: Float64Array.from(cells, (c) => c.cov[k].sum + c.cov[k].comp),
+      min: Float64Array.from(cells, (c) => c.cov[k].min),
+      max: Float64Array.from(cells, (c) => c.cov[k].max),
+      many: Uint8Array.from(cells, (c) => c.cov[k].many),
+    }));
     return t;
   }
 }

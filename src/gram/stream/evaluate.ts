@@ -30,6 +30,8 @@ export interface BatchFrame {
   w: Float64Array | null;
   /** factor keys by column (factor variables and grouping components) */
   keys: Map<string, (LevelKey | null)[]>;
+  /** a raw numeric column of the batch (the fixed part's covariates, `z` of `log(z)`, for emmeans's grid) */
+  column: (name: string) => Float64Array;
   /** the values that are ±∞ in complete rows (not used: ok = 0), in the in-memory frame's order */
   infinite: InfiniteValues[];
 }
@@ -131,7 +133,8 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     const v = finite[index].v;
     for (let i = 0; i < n; i++) if (v[i] === Infinity || v[i] === -Infinity) ok[i] = 0;
   }
-  return { n, ok, vars, y, off, yp, w, keys, infinite };
+  const column = (name: string) => (source(name) as { values: Float64Array }).values;
+  return { n, ok, vars, y, off, yp, w, keys, infinite, column };
 }
 
 /** The products of numeric variables (monomials) of a frame, by key. */

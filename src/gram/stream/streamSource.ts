@@ -11,6 +11,7 @@ import type { Formula } from '../../formula/types.js';
 import { assembleGram, groupSpecs } from '../assemble.js';
 import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
 import { momentPlan, summarizeFrame } from '../moments.js';
+import { gridCells } from '../gridCells.js';
 import { type GramSourceResult, type QueryTiming } from '../source.js';
 import type { BatchSource } from './batch.js';
 import { evaluateBatch, scaleArguments } from './evaluate.js';
@@ -93,9 +94,11 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     const f = moments.infinite.get(Math.min(...moments.infinite.keys()))!;
     throw infiniteValueError(f.label, f.what, f.count, { row: f.row, value: f.value });
   }
-  let { summary, groups } = await inStage('stream', 'pass 1 (moments)', () => {
-    const summary = summarizeFrame(plan, moments.cellTable(), moments.nInput);
-    return { summary, groups: groupSpecs(spec, summary) };
+  let { summary, groups, grid } = await inStage('stream', 'pass 1 (moments)', () => {
+    const cells = moments.cellTable();
+    const summary = summarizeFrame(plan, cells, moments.nInput);
+    // emmeans's reference grid: the covariates' summaries and the cell counts (../gridCells.ts)
+    return { summary, groups: groupSpecs(spec, summary), grid: gridCells(plan, cells, summary) };
   });
   let passes = 2;
   if (options.exact ?? true) {
@@ -133,5 +136,5 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
   });
   queries.push({ stage: `pass ${passes} (Gram)`, ms: performance.now() - t, rows });
   const assembled = await inStage('stream', 'assembling A', () => assembleGram(spec, summary, groups, gram.secondPass(moments.dropped)));
-  return { engine: 'stream', spec, summary, ...assembled, rowsScanned: (passes + scalePasses) * moments.nInput, queries };
+  return { engine: 'stream', spec, summary, ...assembled, grid, rowsScanned: (passes + scalePasses) * moments.nInput, queries };
 }
