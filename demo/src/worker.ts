@@ -45,6 +45,39 @@ function probeGpu(): Promise<GpuInfo> {
   return gpuProbe;
 }
 
+/**
+ * A cancellable job on a fit kept in the worker (a model test, an interval): its AbortController kept
+ * under the request's id (Cancel aborts it), its progress posted at most every 100 ms (always the last
+ * report, and the reports before the `firstAlways`-th), then its result, or its error (Cancel's as
+ * cancelled).
+ */
+function keptFitJob<P extends { done: number; total: number; label: string }, R>(
+  id: number, fitId: number, firstAlways: number,
+  job: (fit: AnyFit, signal: AbortSignal, onProgress: (p: P) => void) => Promise<R>,
+  progress: (p: P) => void, done: (result: R) => void, fail: (message: string, cancelled: boolean) => void,
+): void {
+  void (async () => {
+    const s = fits.get(fitId);
+    const ac = new AbortController();
+    running.set(id, ac);
+    let lastPost = 0;
+    try {
+      if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+      done(await job(s.fit, ac.signal, (p) => {
+        const now = performance.now();
+        if (now - lastPost < 100 && p.done < p.total && p.done >= firstAlways) return;
+        lastPost = now;
+        progress(p);
+      }));
+    } catch (e) {
+      const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
+      fail(cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled);
+    } finally {
+      running.delete(id);
+    }
+  })();
+}
+
 scope.addEventListener('message', (ev) => {
   const msg = ev.data;
   switch (msg.type) {
@@ -155,56 +188,17 @@ scope.addEventListener('message', (ev) => {
       break;
     }
     case 'modelTest':
-      void (async () => {
-        const s = fits.get(msg.fit);
-        const ac = new AbortController();
-        running.set(msg.id, ac);
-        let lastPost = 0;
-        try {
-          if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
-          const result = await runModelTest(s.fit, msg.request, {
-            signal: ac.signal,
-            onProgress: (p) => {
-              const now = performance.now();
-              if (now - lastPost < 100 && p.done < p.total) return;
-              lastPost = now;
-              post({ type: 'modelTestProgress', id: msg.id, ...p });
-            },
-          });
-          post({ type: 'modelTestDone', id: msg.id, result });
-        } catch (e) {
-          const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
-          post({ type: 'modelTestError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
-        } finally {
-          running.delete(msg.id);
-        }
-      })();
+      keptFitJob(msg.id, msg.fit, 0, (fit, signal, onProgress) => runModelTest(fit, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'modelTestProgress', id: msg.id, ...p }),
+        (result) => post({ type: 'modelTestDone', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'modelTestError', id: msg.id, message, cancelled }));
       break;
     case 'confint':
-      void (async () => {
-        const s = fits.get(msg.fit);
-        const ac = new AbortController();
-        running.set(msg.id, ac);
-        let lastPost = 0;
-        try {
-          if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
-          const result = await runConfint(s.fit, msg.request, {
-            signal: ac.signal,
-            onProgress: (p) => {
-              const now = performance.now();
-              if (now - lastPost < 100 && p.done < p.total && p.done > 0) return;
-              lastPost = now;
-              post({ type: 'confintProgress', id: msg.id, ...p });
-            },
-          });
-          post({ type: 'confinted', id: msg.id, result });
-        } catch (e) {
-          const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;
-          post({ type: 'confintError', id: msg.id, message: cancelled ? 'cancelled' : (e as Error).message ?? String(e), cancelled });
-        } finally {
-          running.delete(msg.id);
-        }
-      })();
+      // its first report always goes (the page shows what is being profiled)
+      keptFitJob(msg.id, msg.fit, 1, (fit, signal, onProgress) => runConfint(fit, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'confintProgress', id: msg.id, ...p }),
+        (result) => post({ type: 'confinted', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'confintError', id: msg.id, message, cancelled }));
       break;
     case 'streamFit':
       void (async () => {
