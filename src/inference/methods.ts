@@ -145,7 +145,7 @@ Object.assign(GlmmFit.prototype, {
   influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
   // async, so that the refusal is a rejected promise
   async step(this: GlmmFit) {
-    throw new ModelError("step (backward elimination) is lmerTest's, for linear mixed models (lmer fits): its likelihood-ratio tests of the random-effects terms and F tests of the fixed-effects terms have no glmer counterpart there; compare glmer fits with anova([m0, m1])");
+    throw new ModelError("step (backward elimination) is lmerTest's, for linear mixed models (lmer fits): its likelihood-ratio tests of the random-effects terms and F tests of the fixed-effects terms have no glmer counterpart there; for a glmer fit, drop1() gives lme4's likelihood-ratio test of each marginal fixed-effects term, and anova([m0, m1]) compares nested fits");
   },
   // async, so that a refusal is a rejected promise as lmer's bootstrap's is
   async bootstrap(this: GlmmFit, options: BootstrapOptions) {
