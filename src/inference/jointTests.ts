@@ -31,6 +31,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { pfUpper } from '../stats/distributions.js';
 import { termVariables } from '../frame/covariates.js';
+import { roundR, zapsmall } from '../results/rFormat.js';
 import { type EmmDdf, type Inference, type LinearFunction, averageGrid, formatLevel, inferenceOf, quadForm } from './emmeans.js';
 import { type AtValues, type GridValue, type ReferenceGrid, digit, gridSizes, isEstimable, referenceGrid } from './referenceGrid.js';
 
@@ -155,8 +156,8 @@ export function jointTests(fit: LmmFit | GlmmFit, options: JointTestsOptions = {
       const stacked = tests.flatMap((t) => t.results[g].basis);
       const tst = stacked.length > 0 ? jointTest(stacked.map((u) => ({ u })), ctx) : null;
       const df1 = ref.df1 - (tst?.df1 ?? 0);
-      const F = (ref.df1 * round(ref.F, 3) - (tst ? tst.df1 * round(tst.F, 3) : 0)) / df1;
-      const df2 = round(ref.df2, 2);
+      const F = (ref.df1 * roundR(ref.F, 3) - (tst ? tst.df1 * roundR(tst.F, 3) : 0)) / df1;
+      const df2 = roundR(ref.df2, 2);
       rows.push({ term: '(confounded)', by: byValues(g), df1, df2, F, p: pfUpper(F, df1, df2), note: '' });
     }
   }
@@ -169,13 +170,6 @@ export function jointTests(fit: LmmFit | GlmmFit, options: JointTestsOptions = {
   if (final.some((r) => r.note.includes('e'))) messages.push(EST_MSG);
   if (!final.some((r) => r.note !== '')) for (const r of final) r.note = '';
   return new JointTests(final, by, inference.method, messages);
-}
-
-/** R's round(x, digits) (half away from zero, on the decimal value) */
-function round(x: number, digits: number): number {
-  if (!Number.isFinite(x)) return x;
-  const s = 10 ** digits;
-  return Math.sign(x) * Math.round(Math.abs(x) * s) / s;
 }
 
 /**
@@ -253,12 +247,6 @@ function cellContrasts(grid: ReferenceGrid, byIdx: number[], ctx: TestContext): 
   return out;
 }
 
-/** R's zapsmall over a set of numbers: round to 7 significant digits of the largest */
-function zapsmallDigits(values: number[]): number {
-  const mx = Math.max(0, ...values.map(Math.abs));
-  return mx > 0 ? Math.max(0, 7 - Math.ceil(Math.log10(mx))) : 7;
-}
-
 /**
  * emmeans's test(joint = TRUE) of the rows L (coordinates `u`: the fit's β, or the full design's
  * where the fit dropped aliased columns).
@@ -294,8 +282,8 @@ function jointTest(L: { u: Float64Array; estimable?: boolean }[], ctx: TestConte
   if (Q.length === 0) return { df1: 0, df2: NaN, F: NaN, p: NaN, flag: 3, basis: [] };
   if (Q.length < rows.length) flag |= 1;
   // R: nz = which(zapsmall(diag(tR)) != 0)
-  const digits = zapsmallDigits(diag);
-  const basisFull = Q.filter((_, j) => round(diag[j], digits) !== 0);
+  const zapped = zapsmall(diag, 7);
+  const basisFull = Q.filter((_, j) => zapped[j] !== 0);
   const r = basisFull.length;
   // Q's rows in the fit's β coordinates
   const restrict = (q: Float64Array) => (est ? Float64Array.from(est.kept, (a) => q[a]) : q);
@@ -311,8 +299,8 @@ function jointTest(L: { u: Float64Array; estimable?: boolean }[], ctx: TestConte
   }
   const w = solve(zcov, Float64Array.from(z), r);
   // emmeans's zapsmall of the basis (its est.fcns)
-  const d = zapsmallDigits(basisFull.flatMap((q) => Array.from(q)));
-  const basis = basisFull.map((q) => q.map((x) => round(x, d)));
+  const flat = zapsmall(basisFull.flatMap((q) => Array.from(q)), 7);
+  const basis = basisFull.map((q, j) => Float64Array.from(flat.slice(j * q.length, (j + 1) * q.length)));
   if (!w) return { df1: r, df2: NaN, F: NaN, p: NaN, flag: 1, basis };
   const F = z.reduce((s, x, a) => s + x * w[a], 0) / r;
   const df2 = Math.min(...tQ.map((q) => inference.df(q)));
@@ -358,8 +346,8 @@ export function formatJointTests(x: JointTests): string {
   const hasNote = x.rows.some((r) => r.note !== '');
   for (const [key, rows] of groups) {
     if (key) out.push(`${key}:`);
-    const df2 = column(rows.map((r) => round(r.df2, 2)), 2);
-    const F = column(rows.map((r) => round(r.F, 3)), 3);
+    const df2 = column(rows.map((r) => roundR(r.df2, 2)), 2);
+    const F = column(rows.map((r) => roundR(r.F, 3)), 3);
     // R: the confounded row's 0/0 is NaN; a test that could not be done is NA
     const na = (r: JointTestRow) => (r.term === '(confounded)' ? 'NaN' : 'NA');
     const cells = rows.map((r, i) => [r.term, String(r.df1), df2[i], Number.isNaN(r.F) ? na(r) : F[i], Number.isNaN(r.p) ? na(r) : r.p < 1e-4 ? '<.0001' : r.p.toFixed(4), ...(hasNote ? [r.note] : [])]);
@@ -377,7 +365,7 @@ function column(values: number[], max: number): string[] {
   let dec = 0;
   for (const v of values) {
     if (!Number.isFinite(v)) continue;
-    while (dec < max && round(v, dec) !== v) dec++;
+    while (dec < max && roundR(v, dec) !== v) dec++;
   }
   return values.map((v) => (Number.isNaN(v) ? 'NA' : v === Infinity ? 'Inf' : v.toFixed(dec)));
 }
