@@ -123,3 +123,29 @@ export function solutionAt(model: LmmModel, gram: GramMatrix, theta: ArrayLike<n
   const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
   return { thetaC, sol, templates };
 }
+
+/** lmerTest's row of a drop1 table (test/oracle/ranova_drop1.R, step.R): F and p NA where the other terms span the term */
+export interface Drop1RowRef { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number | null; p: number | null }
+
+/**
+ * One drop1 row (lmerTest's F test of a marginal term) against lmerTest's: its row of NA all NaN;
+ * NumDF exact; Sum Sq, Mean Sq, DenDF and F within 1e-5 relative; p within 1e-5 relative or 1e-12
+ * absolute. Returns the row's worst relative differences of the values and of p (0 for an NA row).
+ */
+export function expectDrop1Row(row: { term: string; sumsq: number; meansq: number; numdf: number; dendf: number; F: number; p: number }, want: Drop1RowRef): { rel: number; p: number } {
+  if (want.F === null) {
+    // lmerTest's row of NA: the other terms span the term (a rank-deficient design)
+    expect([row.sumsq, row.meansq, row.numdf, row.dendf, row.F, row.p].every(Number.isNaN)).toBe(true);
+    return { rel: 0, p: 0 };
+  }
+  expect(row.numdf).toBe(want.numdf);
+  let worst = 0;
+  for (const key of ['sumsq', 'meansq', 'dendf', 'F'] as const) {
+    const d = rel(row[key], want[key]!);
+    expect(d, `${row.term} ${key}`).toBeLessThan(1e-5);
+    worst = Math.max(worst, d);
+  }
+  const d = Math.abs(row.p - want.p!);
+  if (d > 1e-12) expect(d / want.p!, `${row.term} p`).toBeLessThan(1e-5);
+  return { rel: worst, p: d / Math.max(want.p!, 1e-300) };
+}
