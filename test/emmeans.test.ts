@@ -29,7 +29,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
@@ -41,8 +40,7 @@ import { qf } from '../src/inference/distributions.js';
 import { dunnettxQuantile } from '../src/inference/emmAdjust.js';
 import { contrastFamily, orthogonalPolynomials } from '../src/inference/emmContrasts.js';
 import '../src/inference/methods.js';
-import { fitAtTheta } from './helpers/atTheta.js';
-import { buildLmm } from '../src/lmm/model.js';
+import { fitFixtureModels } from './helpers/atTheta.js';
 import { runEmmeans } from '../src/cli/inferenceCommands.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'emmeans');
@@ -76,19 +74,7 @@ function dataOf(name: string) {
 const fits = new Map<string, LmmFit | GlmmFit>();
 /** lmer models assembled at lme4's θ (no optimizer) */
 const atTheta = new Map<string, LmmFit>();
-beforeAll(async () => {
-  for (const [name, m] of Object.entries(fx.models)) {
-    const data = dataOf(m.data);
-    const factors = m.data === 'sleepstudy' ? ['Subject', 'Days'] : m.data === 'cbpp' ? ['period', 'herd'] : [];
-    fits.set(name, m.family
-      ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', link: m.link as 'logit', factors })
-      : await lmer(m.formula, data, { REML: m.reml, factors }));
-    if (!m.family) {
-      const model = buildLmm(m.formula, data, { REML: m.reml, factors });
-      atTheta.set(name, fitAtTheta(model, [m.theta].flat() as number[]));
-    }
-  }
-}, 120_000);
+beforeAll(() => fitFixtureModels(fx.models, dataOf, (data) => (data === 'sleepstudy' ? ['Subject', 'Days'] : data === 'cbpp' ? ['period', 'herd'] : []), { fits, atTheta }), 120_000);
 
 /**
  * compares a value with emmeans's (null: NA, our NaN; df NA for asymptotic: our ∞); `scale`: the

@@ -21,14 +21,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as arrow from 'apache-arrow';
 import { lmer } from '../src/fit/lmer.js';
-import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { type JointTestsOptions, jointTests } from '../src/inference/jointTests.js';
 import '../src/inference/methods.js';
-import { fitAtTheta } from './helpers/atTheta.js';
-import { buildLmm } from '../src/lmm/model.js';
+import { fitFixtureModels } from './helpers/atTheta.js';
 import { runJointTests } from '../src/cli/jointTestsCommand.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'joint-tests');
@@ -50,19 +48,7 @@ const factorsOf = (data: string) => (data === 'sleepstudy' ? ['Subject'] : data 
 
 const fits = new Map<string, LmmFit | GlmmFit>();
 const atTheta = new Map<string, LmmFit>();
-beforeAll(async () => {
-  for (const [name, m] of Object.entries(fx.models)) {
-    const data = dataOf(m.data);
-    const factors = factorsOf(m.data);
-    fits.set(name, m.family
-      ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', link: m.link as 'logit', factors })
-      : await lmer(m.formula, data, { REML: m.reml, factors }));
-    if (!m.family) {
-      const model = buildLmm(m.formula, data, { REML: m.reml, factors });
-      atTheta.set(name, fitAtTheta(model, [m.theta].flat() as number[]));
-    }
-  }
-}, 120_000);
+beforeAll(() => fitFixtureModels(fx.models, dataOf, factorsOf, { fits, atTheta }), 120_000);
 
 /** the worst relative p-value differences by tolerance (printed with JT_REPORT=1) */
 const worst = new Map<number, number>();
