@@ -77,7 +77,12 @@ export { readParquet } from './io/parquet.js';
 // generalized linear mixed models
 export { fitGlmm } from './glmm/fit.js';
 export type { GlmmPenalty, GlmmProgress, GlmmFitOptions } from './glmm/fit.js';
-export { deriv12 } from './glmm/hessian.js';
+export { deriv12, deriv12Diagonal } from './optim/deriv12.js';
+// lme4's convergence checks at the optimum (optinfo$derivs, checkConv) and its check of X's scales
+export { CHECK_CONV, checkConv, checkHess, derivsByDefault, scaledGradient } from './model/convergence.js';
+export type { CheckConvControl, ConvergenceCheck, Derivatives } from './model/convergence.js';
+export { thetaDerivatives } from './lmm/fit.js';
+export { SCALE_X_MESSAGE, scaleXMessage } from './frame/scaleX.js';
 export { GlmmFit } from './glmm/glmmFit.js';
 export type { GlmmFitInit, GlmmPredictOptions, CoefRow } from './glmm/glmmFit.js';
 export { buildGlmm } from './glmm/model.js';

@@ -1,9 +1,9 @@
 /**
- * The finite-difference Hessian from fewer points (src/glmm/hessian.ts, deriv12Diagonal) against
+ * The finite-difference Hessian from fewer points (src/optim/deriv12.ts, deriv12Diagonal) against
  * lme4's deriv12 stencil and the analytic derivatives.
  */
 import { describe, expect, it } from 'vitest';
-import { deriv12, deriv12Diagonal } from '../src/glmm/hessian.js';
+import { deriv12, deriv12Diagonal } from '../src/optim/deriv12.js';
 
 // a smooth non-quadratic function of 4 variables with all mixed partials non-zero, and its derivatives
 const A = [[3, 0.5, -0.4, 0.2], [0.5, 2, 0.3, -0.1], [-0.4, 0.3, 1.5, 0.25], [0.2, -0.1, 0.25, 1]];

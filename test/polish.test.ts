@@ -11,7 +11,7 @@ import { optimizeObjective } from '../src/model/fitObjective.js';
 import type { Objective } from '../src/model/objective.js';
 import { bobyqa } from '../src/optim/bobyqa.js';
 import { DeviceLostError } from '../src/errors/errors.js';
-import { deriv12Diagonal } from '../src/glmm/hessian.js';
+import { deriv12Diagonal } from '../src/optim/deriv12.js';
 
 /** F(y) = 100 + Σ cosh(y_k − m_k) − n + 0.3 (y_0 − m_0)(y_1 − m_1): smooth, convex near m, not quadratic */
 function smooth(m: number[]): (y: Float64Array) => number {

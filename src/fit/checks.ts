@@ -76,6 +76,7 @@ export const LMER_OPTIONS: Schema = {
   observationLevel: bool,
   relmat,
   momentStart: bool,
+  calcDerivs: bool,
 };
 
 /** glmer's options (GlmerOptions in src/fit/glmer.ts). */
@@ -92,6 +93,7 @@ export const GLMER_OPTIONS: Schema = {
   weights,
   factors: columnNames,
   vcov: oneOf('hessian', 'RX'),
+  calcDerivs: bool,
   optimizer: nested(OPTIMIZER),
   pirlsMaxIter: integer(1),
   onProgress: fn,

@@ -14,6 +14,7 @@ import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { rowFloat64, rowShare } from '../linalg/rowChunks.js';
 import { type CellCounts, type CovariateSummary, type FullCrossProduct, covariateSummaries } from './covariates.js';
 import { columnsMatrix, constantColumn, markMissing } from './rowPasses.js';
+import { scaleXMessage } from './scaleX.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
 } from './glmResponse.js';
@@ -315,7 +316,11 @@ export function fixedEffectsDesign(
         `(as ${kept.names.join(' + ') || 'nothing'}${residual.offset ? ' plus the offset' : ''}; relative residual ${rel.toExponential(1)}), so σ and the variance components cannot be estimated`,
     );
   }
-  return { X: columnsMatrix(kept.columns, n, 'columns'), p, xnames: kept.names, messages };
+  const X = columnsMatrix(kept.columns, n, 'columns');
+  // lme4's checkScaleX on the kept columns
+  const scales = scaleXMessage(X, n, p);
+  if (scales) messages.push(scales);
+  return { X, p, xnames: kept.names, messages };
 }
 
 /** the start of lme4's message for the columns of X dropped as aliased (rankDeficientMessage) */

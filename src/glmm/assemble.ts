@@ -7,10 +7,12 @@
 import type { Evaluations } from '../model/control.js';
 import type { Optimum } from '../model/fitObjective.js';
 import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
+import { checkConv, derivsByDefault } from '../model/convergence.js';
 import { covariancesToOriginal, modesToOriginal, thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { separationWarnings } from './diagnostics.js';
 import { GlmmFit, type GlmmFitInit } from './glmmFit.js';
-import { deriv12Diagonal, hessianVcov } from './hessian.js';
+import { hessianVcov } from './hessian.js';
+import { deriv12Diagonal } from '../optim/deriv12.js';
 import type { GlmmEngines } from './objectives.js';
 import type { GHRule } from './rmath.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
@@ -32,6 +34,8 @@ export interface GlmmAssembleOptions {
   nAGQ: number;
   rule: GHRule | null;
   vcov?: 'hessian' | 'RX';
+  /** lme4's convergence checks on the Hessian stencil (GlmmFitOptions.calcDerivs) */
+  calcDerivs?: boolean;
   /** the Hessian's evaluations are reported as stage 3 */
   onStage3?: (theta: Float64Array, beta: Float64Array, f: number, best: number) => void;
   dataName?: string;
@@ -161,6 +165,10 @@ export async function assembleGlmm(
   state.condVar.forEach((V, k) => covariancesToOriginal(V, model.blocks[k].q, model.transforms[k]));
   const singular = isSingular(model.theta, thetaOrig);
   if (singular) messages.push(SINGULAR_MESSAGE);
+  // lme4's convergence checks on the stencil's gradient and Hessian in (θ, β) (not on a singular fit)
+  const checked = !singular && hessian && gradient && (options.calcDerivs ?? derivsByDefault(model.frame.n, nth, true));
+  const convergence = checked ? checkConv({ gradient: gradient!, hessian: hessian! }) : null;
+  if (convergence) messages.push(...convergence.messages);
   const se = Array.from({ length: p }, (_, j) => Math.sqrt(vcov[j * p + j]));
   messages.push(...separationWarnings(model, state.mu, beta, se));
   timings.totalMs = performance.now() - t0;
@@ -169,7 +177,7 @@ export async function assembleGlmm(
     model, nAGQ, theta: thetaOrig, thetaInternal: theta, beta, objective, pirls: final, vcov, vcovMethod, unsc, hessian, gradient,
     u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
     stage1: at.stage1, feval: evaluations.count, feval2: at.feval2, converged: opt.converged, optimizerMessage: opt.message,
-    singular, messages, timings, dataName: options.dataName, backend: opt.backend, gpu: opt.gpu, sigma,
+    singular, messages, timings, dataName: options.dataName, backend: opt.backend, gpu: opt.gpu, sigma, convergence,
     ...(options.annotation ? { annotation: options.annotation(thetaOrig, beta) } : {}),
   });
 }

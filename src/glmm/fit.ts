@@ -65,6 +65,12 @@ export interface GlmmFitOptions {
   yieldEveryMs?: number;
   /** a label for the data in the summary (`Data: cbpp`) */
   dataName?: string;
+  /**
+   * lme4's convergence checks (src/model/convergence.ts) on the gradient and Hessian in (θ, β) of the
+   * Var(β̂) stencil (none with vcov 'RX' or nAGQ = 0, which take no stencil; lme4 takes none at
+   * nAGQ = 0 either). Default: lme4's rule, fewer than 10,000 observations and 20 variance parameters.
+   */
+  calcDerivs?: boolean;
 }
 
 /**
@@ -132,7 +138,7 @@ export async function fitGlmm(
     messages.push(...opt.messages);
     if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
     return assembleGlmm(e, at, {
-      nAGQ, rule, vcov: options.vcov, dataName: options.dataName,
+      nAGQ, rule, vcov: options.vcov, calcDerivs: options.calcDerivs, dataName: options.dataName,
       ...(penalty ? { penalty: (theta: Float64Array, beta: Float64Array) => penalty.stage2(theta, beta), annotation: penalty.annotation } : {}),
       onStage3: options.onProgress && ((theta, beta, f, best) => options.onProgress!({ stage: 3, feval: evaluations.count, deviance: f, best, theta, beta, elapsedMs: performance.now() - t0 })),
     }, evaluations, messages, timings, t0);

@@ -85,7 +85,10 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   private readonly init: GlmmFitInit;
 
   constructor(init: GlmmFitInit) {
-    super({ ...init, backend: init.backend ?? { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' } });
+    super({
+      ...init, backend: init.backend ?? { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' },
+      derivs: init.hessian && init.gradient ? { gradient: init.gradient, hessian: init.hessian } : null,
+    });
     this.init = init;
     this.sigma = init.sigma ?? 1;
     this.useScale = init.model.family.hasScale === true;
@@ -143,14 +146,6 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   get dfResidual(): number { return this.nobs - this.df; }
   /** lme4's deviance() of a GLMM: the sum of squared deviance residuals at μ̂ (not −2ℓ) */
   get deviance(): number { return this.init.pirls.devResid; }
-
-  /** the finite-difference Hessian of the deviance in (θ, β) and its gradient, when computed */
-  get derivatives(): { gradient: number[]; hessian: number[][] } | null {
-    const h = this.init.hessian;
-    const g = this.init.gradient;
-    if (!h || !g) return null;
-    return { gradient: Array.from(g), hessian: matrixRows(h, g.length) };
-  }
 
   /** spherical conditional modes ũ of block k */
   sphericalModes(k: number): Float64Array { return this.init.u[k]; }

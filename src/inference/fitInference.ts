@@ -170,7 +170,7 @@ export async function mlFit(fit: LmmFit): Promise<LmmFit> {
   if (c.ml) return c.ml;
   const model: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(fit.model)), fit.model, { reml: false });
   const reference = referenceOf(fit, 'an ML refit');
-  c.ml = await optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
+  c.ml = await optimizeAndAssemble(model, reference, reference, {}, { calcDerivs: false }, performance.now());
   return c.ml;
 }
 

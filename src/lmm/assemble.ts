@@ -8,6 +8,7 @@ import { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import type { GramMatrix } from '../linalg/gram.js';
 import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
+import type { ConvergenceCheck, Derivatives } from '../model/convergence.js';
 import { covariancesToOriginal, modesToOriginal, thetaToInternal } from '../model/reparam.js';
 import { mapBeta, mapVcov } from '../model/fixedTransform.js';
 import { profiledDeviance } from './deviance.js';
@@ -30,6 +31,9 @@ export interface FitRecord {
   t0: number;
   /** for a GPU fit: its objective's error at its optimum and the float64 polish */
   gpu?: GpuCheck;
+  /** lme4's derivatives at θ̂ and its convergence checks on them, when made */
+  derivs?: Derivatives | null;
+  convergence?: ConvergenceCheck | null;
 }
 
 /**
@@ -114,6 +118,8 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky;
     timings: { ...record.timings, solveMs, totalMs: performance.now() - record.t0 },
     dataName: record.dataName,
     gpu: record.gpu,
+    derivs: record.derivs,
+    convergence: record.convergence,
     sigmaFixed: override?.sigmaFixed ?? false,
     annotation: override?.annotation,
   });

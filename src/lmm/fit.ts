@@ -6,7 +6,10 @@
  */
 import { Evaluations } from '../model/control.js';
 import { fitObjective, optimizerSettings } from '../model/fitObjective.js';
-import { thetaToOriginal } from '../model/reparam.js';
+import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
+import { type Derivatives, checkConv, derivsByDefault } from '../model/convergence.js';
+import { isSingular } from '../model/lambda.js';
+import { deriv12 } from '../optim/deriv12.js';
 import type { Objective } from '../model/objective.js';
 import { type AssembleOverride, type FitRecord, assembleFit } from './assemble.js';
 import { type Float64Reference, type LmmBackend, lmmObjective } from './deviance.js';
@@ -39,6 +42,12 @@ export interface LmmFitOptions {
   yieldEveryMs?: number;
   /** a label for the data in the summary (`Data: sleepstudy`) */
   dataName?: string;
+  /**
+   * lme4's calc.derivs: the criterion's finite-difference gradient and Hessian in θ at the optimum and
+   * lme4's convergence checks on them (src/model/convergence.ts). Default: lme4's rule, fewer than
+   * 10,000 observations and 10 variance parameters; a refit from a given start (fitFromStart): false.
+   */
+  calcDerivs?: boolean;
 }
 
 /**
@@ -71,7 +80,7 @@ export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 100_000 };
 export function fitFromStart(
   model: LmmModel, reference: LmmBackend & Float64Reference, start: Float64Array, options: LmmFitOptions = {}, change?: LmmObjectiveChange,
 ): Promise<LmmFit> {
-  return optimizeAndAssemble(model, reference, reference, {}, options, performance.now(), [], {
+  return optimizeAndAssemble(model, reference, reference, {}, { calcDerivs: false, ...options }, performance.now(), [], {
     ...change,
     objective: (backend, ref) => ({ ...(change ? change.objective(backend, ref) : lmmObjective(model, backend, ref)), start, startCandidates: undefined }),
   });
@@ -96,7 +105,7 @@ export async function optimizeAndAssemble(
     if (options.onProgress) options.onProgress({ feval: evaluations.count, deviance: f, best, theta: thetaToOriginal(model, thetaOf(x)), elapsedMs: performance.now() - t0 });
   };
   const objective = change ? change.objective(backend, reference) : lmmObjective(model, backend, reference);
-  return fitObjective(objective, optimizerSettings(options.optimizer, LMM_OPTIMIZER), evaluations, (opt) => {
+  return fitObjective(objective, optimizerSettings(options.optimizer, LMM_OPTIMIZER), evaluations, async (opt) => {
     timings.optimizeMs = opt.optimizeMs;
     timings.perEvaluationMs = opt.optimizeMs / Math.max(1, opt.optimizerFeval);
     if (opt.gpu) timings.polishMs = opt.polishMs;
@@ -108,10 +117,28 @@ export async function optimizeAndAssemble(
     }
     messages.push(...opt.messages);
     if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
+    // lme4's derivatives and convergence checks at θ̂ (not for a change whose x is more than θ)
+    const theta = thetaToOriginal(model, thetaOf(opt.x));
+    const wanted = !change?.thetaOf && (options.calcDerivs ?? derivsByDefault(model.frame.n, theta.length, false)) && !isSingular(model.theta, theta);
+    const tD = performance.now();
+    const derivs = wanted ? await thetaDerivatives(model, objective.f64 ?? objective.evaluate, theta) : null;
+    const convergence = derivs ? checkConv(derivs) : null;
+    if (derivs) timings.derivsMs = performance.now() - tD;
+    if (convergence) messages.push(...convergence.messages);
     const record: FitRecord = {
       feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, messages,
-      backend: opt.backend, timings, dataName: options.dataName, t0, gpu: opt.gpu,
+      backend: opt.backend, timings, dataName: options.dataName, t0, gpu: opt.gpu, derivs, convergence,
     };
-    return assembleFit(model, reference, thetaToOriginal(model, thetaOf(opt.x)), record, change?.atOptimum?.(opt.x, reference));
+    return assembleFit(model, reference, theta, record, change?.atOptimum?.(opt.x, reference));
   }, report);
+}
+
+/**
+ * lme4's derivs of an LMM: the central-difference gradient and Hessian (deriv12, δ = 1e-4, no bounds:
+ * lme4's optwrap) of the criterion f (of θ_int, float64) in lme4's θ, at θ̂: f(θ) = f(θ_int(θ)), the
+ * map through Σ = ΛΛᵀ (src/model/reparam.ts), so a step across a diagonal's 0 is the same Σ as lme4's.
+ */
+export async function thetaDerivatives(model: LmmModel, f: (x: Float64Array) => number | Promise<number>, theta: Float64Array): Promise<Derivatives> {
+  const at = (t: Float64Array) => f(thetaToInternal(model, t));
+  return deriv12(at, theta, await at(theta), new Float64Array(theta.length).fill(-Infinity));
 }

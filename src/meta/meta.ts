@@ -86,7 +86,7 @@ async function mixedModelFit(table: arrow.Table, data: MetaData, o: MetaOptions,
     factors.push(study);
   }
   const formula = `${o.yi} ~ ${mods} + (1 | ${groups.join('/')})`;
-  const fit = await lmer(formula, t, { REML: reml, weights: w, sigma: 1, factors, optimizer: o.optimizer, dataName: o.dataName });
+  const fit = await lmer(formula, t, { REML: reml, weights: w, sigma: 1, factors, optimizer: o.optimizer, dataName: o.dataName, calcDerivs: false });
   if (!fit.theta.some((v) => v === 0)) return { fit, groups };
   // a variance component at 0 can be a local maximum of a bimodal likelihood (a random test's
   // multilevel ML fit, one school per district: ll −48.5698 at σ² = 0, −48.2069 at σ₁² + σ₂² =

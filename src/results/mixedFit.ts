@@ -9,6 +9,7 @@ import { type RePcaGroup, rePca } from './rePCA.js';
 import { OptionError, showValue } from '../errors/errors.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { BackendInfo, GpuCheck } from '../model/objective.js';
+import type { ConvergenceCheck, Derivatives } from '../model/convergence.js';
 import { groupCounts, matrixRows, named, ranefGroups, ranefJson, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkPredictCall, predictLinear, type PredictOptions } from './predict.js';
@@ -52,6 +53,13 @@ export interface MixedFitInit<M extends MixedModel = MixedModel> {
   gpu?: GpuCheck;
   /** a description beyond lme4's (a prior's), for the summary and the JSON */
   annotation?: FitAnnotation;
+  /**
+   * the criterion's central-difference gradient and Hessian at the optimum, in lme4's coordinates
+   * (lme4's optinfo$derivs: lmer's θ, glmer's (θ, β)), when computed
+   */
+  derivs?: Derivatives | null;
+  /** lme4's convergence checks on them (src/model/convergence.ts), when made */
+  convergence?: ConvergenceCheck | null;
 }
 
 /** The model-specific parts of toJSON, in their places among the common fields. */
@@ -117,6 +125,13 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
   readonly gpuCheck?: GpuCheck;
   /** a description beyond lme4's (a prior's: blme's summary lines and class, its deviance) */
   readonly annotation?: FitAnnotation;
+  /**
+   * lme4's convergence checks at the optimum (optinfo$conv$lme4: codes and messages, both empty when
+   * none fired), or null when they were not made (a singular fit, or lme4's rule for large data:
+   * src/model/convergence.ts). Their messages are among the fit's `messages`.
+   */
+  readonly convergence: ConvergenceCheck | null;
+  protected readonly derivs: Derivatives | null;
   /** the residual standard deviation (1 for families without a scale) */
   abstract readonly sigma: number;
   /** degrees of freedom of the likelihood */
@@ -140,6 +155,8 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
     this.dataName = init.dataName;
     this.gpuCheck = init.gpu;
     this.annotation = init.annotation;
+    this.derivs = init.derivs ?? null;
+    this.convergence = init.convergence ?? null;
     this.vcovValues = init.vcov;
     this.modes = init.b;
     this.condVarSource = init.condVar;
@@ -149,6 +166,15 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
   protected get condVar(): Float64Array[] {
     if (typeof this.condVarSource === 'function') this.condVarSource = this.condVarSource();
     return this.condVarSource;
+  }
+
+  /**
+   * the criterion's finite-difference gradient and Hessian at the optimum, when computed (lme4's
+   * optinfo$derivs): lmer's in θ, glmer's in (θ, β)
+   */
+  get derivatives(): { gradient: number[]; hessian: number[][] } | null {
+    const d = this.derivs;
+    return d ? { gradient: Array.from(d.gradient), hessian: matrixRows(d.hessian, d.gradient.length) } : null;
   }
 
   get nobs(): number { return this.model.frame.n; }
@@ -261,6 +287,8 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
       feval: this.feval,
       converged: this.converged,
       ...s.optimizer,
+      derivs: this.derivatives,
+      check_conv: this.convergence,
       ranef: ranefJson(this.model.blocks, this.modes, this.condVar, summarize),
       ...(this.model.known.some((k) => k) ? { relmat: this.knownCovariances } : {}),
       ...s.fitted,
