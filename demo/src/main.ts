@@ -14,10 +14,10 @@ import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot,
 } from './plots.js';
-import { type CellFormat, type ModelTestOption, type TestTable, cooksBars, modelTestTables, testSpec, testTableCsv, testsFor, MODEL_TESTS } from './modelTests.js';
+import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTable, cooksBars, modelTestTables, testSpec, testTableCsv, testsFor, testsForStream, MODEL_TESTS } from './modelTests.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
@@ -149,8 +149,9 @@ let relmatId = 0;
 let inferenceId = 0;
 /** the coefficient table last received, and the fit it belongs to */
 let shownInference: { fit: HistoryEntry | null; msg: InferenceMsg } | null = null;
-/** the running streamed fit (0: none) */
+/** the running streamed fit (0: none), and its file's name */
 let streamId = 0;
+let streamName = '';
 const st = {
   file: byId<HTMLInputElement>('stream-file'),
   formula: byId<HTMLInputElement>('stream-formula'),
@@ -220,27 +221,70 @@ const emm = {
 };
 
 /** the "Model tests" card's running test (0: none) */
-let testsId = 0;
-const tst = {
-  kind: byId<HTMLSelectElement>('tests-kind'),
-  reduceLabel: byId('tests-reduce-label'),
-  reduce: byId<HTMLInputElement>('tests-reduce'),
-  ddfLabel: byId('tests-ddf-label'),
-  byLabel: byId('tests-by-label'),
-  by: byId<HTMLSelectElement>('tests-by'),
-  typeLabel: byId('tests-type-label'),
-  type: byId<HTMLSelectElement>('tests-type'),
-  groupsLabel: byId('tests-groups-label'),
-  groups: byId<HTMLSelectElement>('tests-groups'),
-  run: byId<HTMLButtonElement>('tests-run'),
-  cancel: byId<HTMLButtonElement>('tests-cancel'),
-  progress: byId('tests-progress'),
-  bar: byId<HTMLProgressElement>('tests-bar'),
-  progressText: byId('tests-progress-text'),
-  status: byId('tests-status'),
-  error: byId('tests-error'),
-  out: byId('tests-out'),
-};
+/**
+ * A Model tests card: the fit shown's (#tests-card, prefix 'tests') or the streamed fit's
+ * (#stream-tests-card, prefix 'stream-tests'); its elements are named PREFIX-kind, PREFIX-run, …
+ * (a control the card has not, e.g. the streamed card's influence groups, is null).
+ */
+interface TestsCard {
+  prefix: string;
+  /** the pending test (0: none) */
+  id: number;
+  /** the fit its tests run on (the page's fit or stream id), or null */
+  fitId: () => number | null;
+  /** the downloads' base name */
+  fileBase: () => string;
+  /** the tests offered for the fit, and what each is computed from (shown as the hint), if not the fit's rows */
+  offered: ModelTestSpec[];
+  /** drop1's and step's df: the fixed-effects card's choice (ddfNote names it) or the card's own select */
+  ddf: HTMLSelectElement;
+  ddfNote: HTMLElement | null;
+  kind: HTMLSelectElement;
+  reduceLabel: HTMLElement | null;
+  reduce: HTMLInputElement | null;
+  ddfLabel: HTMLElement;
+  byLabel: HTMLElement;
+  by: HTMLSelectElement;
+  typeLabel: HTMLElement | null;
+  type: HTMLSelectElement | null;
+  groupsLabel: HTMLElement | null;
+  groups: HTMLSelectElement | null;
+  run: HTMLButtonElement;
+  cancel: HTMLButtonElement;
+  progress: HTMLElement;
+  bar: HTMLProgressElement;
+  progressText: HTMLElement;
+  status: HTMLElement;
+  error: HTMLElement;
+  hint: HTMLElement;
+  out: HTMLElement;
+  /** the tests not offered, with the reason (the streamed card) */
+  unavailable: HTMLElement | null;
+  /** the streamed fit's card: its hint says what each test is computed from */
+  streamed: boolean;
+}
+
+function testsCard(prefix: string, c: Pick<TestsCard, 'fitId' | 'fileBase' | 'ddf' | 'streamed'> & { ddfNote: boolean }): TestsCard {
+  const opt = <T extends HTMLElement>(name: string) => document.getElementById(`${prefix}-${name}`) as T | null;
+  const req = <T extends HTMLElement>(name: string) => byId<T>(`${prefix}-${name}`);
+  return {
+    prefix, id: 0, offered: [], fitId: c.fitId, fileBase: c.fileBase, ddf: c.ddf, streamed: c.streamed, ddfNote: c.ddfNote ? req('ddf-label') : null,
+    kind: req('kind'), reduceLabel: opt('reduce-label'), reduce: opt('reduce'), ddfLabel: req('ddf-label'), byLabel: req('by-label'), by: req('by'),
+    typeLabel: opt('type-label'), type: opt('type'), groupsLabel: opt('groups-label'), groups: opt('groups'),
+    run: req('run'), cancel: req('cancel'), progress: req('progress'), bar: req('bar'), progressText: req('progress-text'),
+    status: req('status'), error: req('error'), hint: req('hint'), out: req('out'), unavailable: opt('unavailable'),
+  };
+}
+
+const tst = testsCard('tests', { fitId: () => shown?.id ?? null, fileBase: () => baseName(), ddf: inf.ddf, ddfNote: true, streamed: false });
+/** the streamed fit shown (its stream id; 0: none) and its file's name */
+let shownStream = { id: 0, name: '' };
+const stt = testsCard('stream-tests', {
+  fitId: () => shownStream.id || null,
+  fileBase: () => shownStream.name.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '_') || 'stream',
+  ddf: byId<HTMLSelectElement>('stream-tests-ddf'), ddfNote: false, streamed: true,
+});
+const testsCards = [tst, stt];
 
 function setState(s: 'empty' | 'loading' | 'loaded' | 'fitting' | 'fitted' | 'error'): void {
   document.body.dataset.state = s;
@@ -389,22 +433,28 @@ function onMessage(m: FromWorker): void {
       emm.status.textContent = '';
       showError(emm.error, m.message);
       break;
-    case 'modelTestProgress':
-      if (m.id !== testsId) break;
-      tst.bar.max = Math.max(1, m.total);
-      tst.bar.value = m.done;
-      tst.progressText.textContent = `${m.done} of ${m.total} refits${m.label ? ` (last: without ${m.label})` : ''}`;
+    case 'modelTestProgress': {
+      const c = testsCards.find((t) => t.id === m.id);
+      if (!c) break;
+      c.bar.max = Math.max(1, m.total);
+      c.bar.value = m.done;
+      c.progressText.textContent = `${m.done} of ${m.total} refits${m.label ? ` (last: without ${m.label})` : ''}`;
       break;
-    case 'modelTestDone':
-      if (m.id !== testsId) break;
-      endTest();
-      renderTest(m.result);
+    }
+    case 'modelTestDone': {
+      const c = testsCards.find((t) => t.id === m.id);
+      if (!c) break;
+      endTest(c);
+      renderTest(c, m.result);
       break;
-    case 'modelTestError':
-      if (m.id !== testsId) break;
-      endTest();
-      if (m.cancelled) { tst.progress.hidden = false; tst.bar.hidden = true; tst.progressText.textContent = 'Cancelled.'; } else showError(tst.error, m.message);
+    }
+    case 'modelTestError': {
+      const c = testsCards.find((t) => t.id === m.id);
+      if (!c) break;
+      endTest(c);
+      if (m.cancelled) { c.progress.hidden = false; c.bar.hidden = true; c.progressText.textContent = 'Cancelled.'; } else showError(c.error, m.message);
       break;
+    }
     case 'confintProgress':
       if (m.id !== confintId) break;
       inf.bar.max = Math.max(1, m.total);
@@ -427,7 +477,7 @@ function onMessage(m: FromWorker): void {
     case 'streamFitted':
       if (m.id !== streamId) break;
       endStream();
-      renderStream(m.result);
+      renderStream(m.id, m.result);
       break;
     case 'streamError':
       if (m.id !== streamId) break;
@@ -1289,76 +1339,95 @@ function renderEmm(m: EmmMsg): void {
 
 /** a new fit shown: the tests that apply to it offered, the previous fit's results and a running test dropped */
 function renderTestsStart(r: FitResult): void {
-  if (testsId) { send({ type: 'cancel', id: testsId }); endTest(); }
-  clear(tst.out);
-  tst.error.textContent = '';
-  tst.status.textContent = '';
-  tst.progress.hidden = true;
-  const before = tst.kind.value;
-  const offered = testsFor(r.kind);
-  fillOptions(tst.kind, offered.map((s) => ({ value: s.kind, text: s.label })), false);
-  if (offered.some((s) => s.kind === before)) tst.kind.value = before;
-  fillOptions(tst.by, [{ value: '', text: 'none' }, ...r.emmVariables.filter((v) => v.kind === 'factor').map((v) => ({ value: v.name, text: v.name }))]);
-  // the first grouping factor by default (each observation, '', is the last choice: n refits)
-  const groupsBefore = tst.groups.value;
-  fillOptions(tst.groups, [
-    ...Object.entries(r.ngroups).map(([g, n]) => ({ value: g, text: `level of ${g} (${n.toLocaleString('en-US')} refits)` })),
-    { value: '', text: `observation (${r.nobs.toLocaleString('en-US')} refits)` },
-  ], false);
-  if (groupsBefore !== '' && groupsBefore in r.ngroups) tst.groups.value = groupsBefore;
-  updateTestsControls();
+  startTestsCard(tst, { offered: testsFor(r.kind), unavailable: [], variables: r.emmVariables, ngroups: r.ngroups, nobs: r.nobs });
+}
+
+/**
+ * A card's new fit: the tests offered (and, on the streamed card, those not offered with the reason),
+ * its choices (by: the fixed part's factors; influence: the grouping factors, then each observation),
+ * the previous fit's results and a running test dropped.
+ */
+function startTestsCard(c: TestsCard, f: { offered: ModelTestSpec[]; unavailable: { spec: ModelTestSpec; reason: string }[]; variables: EmmVariable[]; ngroups: Record<string, number>; nobs: number }): void {
+  if (c.id) { send({ type: 'cancel', id: c.id }); endTest(c); }
+  clear(c.out);
+  c.error.textContent = '';
+  c.status.textContent = '';
+  c.progress.hidden = true;
+  c.offered = f.offered;
+  const before = c.kind.value;
+  fillOptions(c.kind, f.offered.map((s) => ({ value: s.kind, text: s.label })), false);
+  if (f.offered.some((s) => s.kind === before)) c.kind.value = before;
+  fillOptions(c.by, [{ value: '', text: 'none' }, ...f.variables.filter((v) => v.kind === 'factor').map((v) => ({ value: v.name, text: v.name }))]);
+  if (c.groups) {
+    // the first grouping factor by default (each observation, '', is the last choice: n refits)
+    const groupsBefore = c.groups.value;
+    fillOptions(c.groups, [
+      ...Object.entries(f.ngroups).map(([g, n]) => ({ value: g, text: `level of ${g} (${n.toLocaleString('en-US')} refits)` })),
+      { value: '', text: `observation (${f.nobs.toLocaleString('en-US')} refits)` },
+    ], false);
+    if (groupsBefore !== '' && groupsBefore in f.ngroups) c.groups.value = groupsBefore;
+  }
+  if (c.unavailable) {
+    clear(c.unavailable, f.unavailable.length ? [
+      h('p', { class: 'hint' }, 'Not available for a streamed fit (the rows are never held):'),
+      h('ul', { class: 'emm-notes' }, f.unavailable.map((u) => h('li', { 'data-kind': u.spec.kind }, h('b', {}, u.spec.r), `: ${u.reason}.`))),
+    ] : []);
+  }
+  updateTestsControls(c);
 }
 
 /** the controls of the chosen test only; drop1's df named as the fixed-effects card's choice */
-function updateTestsControls(): void {
-  const kind = tst.kind.value as ModelTestKind;
-  const spec = MODEL_TESTS.find((s) => s.kind === kind);
+function updateTestsControls(c: TestsCard): void {
+  const kind = c.kind.value as ModelTestKind;
+  const spec = c.offered.find((s) => s.kind === kind);
   const has = (o: ModelTestOption) => !!spec?.options.includes(o);
-  tst.reduceLabel.hidden = !has('reduceTerms');
-  tst.ddfLabel.hidden = !has('ddf');
-  tst.ddfLabel.textContent = `df: ${inf.ddf.value === 'kenward-roger' ? 'Kenward–Roger' : 'Satterthwaite'} (the fixed effects' choice)`;
-  tst.byLabel.hidden = !has('by');
-  tst.typeLabel.hidden = !has('type');
-  tst.groupsLabel.hidden = !has('groups');
-  tst.run.disabled = !spec || testsId !== 0;
+  if (c.reduceLabel) c.reduceLabel.hidden = !has('reduceTerms');
+  c.ddfLabel.hidden = !has('ddf');
+  if (c.ddfNote) c.ddfNote.textContent = `df: ${c.ddf.value === 'kenward-roger' ? 'Kenward–Roger' : 'Satterthwaite'} (the fixed effects' choice)`;
+  c.byLabel.hidden = !has('by');
+  if (c.typeLabel) c.typeLabel.hidden = !has('type');
+  if (c.groupsLabel) c.groupsLabel.hidden = !has('groups');
+  c.run.disabled = !spec || c.id !== 0;
   // Cancel only where the library takes a signal (influence); ranova shows a busy state
-  if (!testsId) tst.cancel.hidden = !spec?.progress;
-  byId('tests-hint').textContent = spec ? `${spec.r}${spec.refits ? ' (refits the model)' : ''}` : 'no test applies to this fit';
+  if (!c.id) c.cancel.hidden = !spec?.progress;
+  const from = spec && c.streamed && 'from' in spec.streamed ? `, from ${spec.streamed.from}` : '';
+  c.hint.textContent = spec ? `${spec.r}${spec.refits ? ' (refits the model)' : ''}${from}` : 'no test applies to this fit';
 }
 
-function testRequest(kind: ModelTestKind): ModelTestRequest {
+function testRequest(c: TestsCard, kind: ModelTestKind): ModelTestRequest {
   const req: ModelTestRequest = { kind };
   const spec = testSpec(kind);
-  if (spec.options.includes('reduceTerms')) req.reduceTerms = tst.reduce.checked;
-  if (spec.options.includes('ddf')) req.ddf = inf.ddf.value as ModelTestRequest['ddf'];
-  if (spec.options.includes('by') && tst.by.value) req.by = tst.by.value;
-  if (spec.options.includes('type')) req.type = tst.type.value as ModelTestRequest['type'];
-  if (spec.options.includes('groups') && tst.groups.value) req.groups = tst.groups.value;
+  if (spec.options.includes('reduceTerms') && c.reduce) req.reduceTerms = c.reduce.checked;
+  if (spec.options.includes('ddf')) req.ddf = c.ddf.value as ModelTestRequest['ddf'];
+  if (spec.options.includes('by') && c.by.value) req.by = c.by.value;
+  if (spec.options.includes('type') && c.type) req.type = c.type.value as ModelTestRequest['type'];
+  if (spec.options.includes('groups') && c.groups?.value) req.groups = c.groups.value;
   return req;
 }
 
-function requestTest(): void {
-  if (!shown || testsId || tst.run.disabled) return;
-  const kind = tst.kind.value as ModelTestKind;
+function requestTest(c: TestsCard): void {
+  const fitId = c.fitId();
+  if (fitId === null || c.id || c.run.disabled) return;
+  const kind = c.kind.value as ModelTestKind;
   const spec = testSpec(kind);
-  testsId = nextId++;
-  tst.run.disabled = true;
-  tst.error.textContent = '';
-  tst.status.textContent = spec.refits ? '' : 'computing…';
-  tst.progress.hidden = !spec.refits;
-  tst.bar.hidden = false;
-  // a test without progress reports (ranova): an indeterminate bar, and no Cancel (the library's ranova takes no signal)
-  if (spec.progress) { tst.bar.value = 0; tst.progressText.textContent = 'starting…'; } else { tst.bar.removeAttribute('value'); tst.progressText.textContent = 'refitting the reduced models… (ranova reports no progress and cannot be cancelled)'; }
-  tst.cancel.disabled = !spec.progress;
-  send({ type: 'modelTest', id: testsId, fit: shown.id, request: testRequest(kind) });
+  c.id = nextId++;
+  c.run.disabled = true;
+  c.error.textContent = '';
+  c.status.textContent = spec.refits ? '' : 'computing…';
+  c.progress.hidden = !spec.refits;
+  c.bar.hidden = false;
+  // a test that refits without progress reports (ranova, step, R²'s null model): an indeterminate bar, and no Cancel (the library takes no signal there)
+  if (spec.progress) { c.bar.value = 0; c.progressText.textContent = 'starting…'; } else { c.bar.removeAttribute('value'); c.progressText.textContent = `refitting… (${spec.r} reports no progress and cannot be cancelled)`; }
+  c.cancel.disabled = !spec.progress;
+  send({ type: 'modelTest', id: c.id, fit: fitId, request: testRequest(c, kind) });
 }
 
-function endTest(): void {
-  testsId = 0;
-  tst.progress.hidden = true;
-  tst.cancel.disabled = true;
-  tst.status.textContent = '';
-  updateTestsControls();
+function endTest(c: TestsCard): void {
+  c.id = 0;
+  c.progress.hidden = true;
+  c.cancel.disabled = true;
+  c.status.textContent = '';
+  updateTestsControls(c);
 }
 
 function cell(v: string | number | null, f: CellFormat): string {
@@ -1373,8 +1442,8 @@ function cell(v: string | number | null, f: CellFormat): string {
   }
 }
 
-function testTable(t: TestTable): HTMLElement {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: `tests-${t.id}-table` },
+function testTable(prefix: string, t: TestTable): HTMLElement {
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: `${prefix}-${t.id}-table` },
     h('thead', {}, h('tr', {}, t.columns.map((c) => h('th', { class: c.format === 'text' ? 'text' : null }, c.head)))),
     h('tbody', {}, t.rows.map((r) => {
       const attrs: Record<string, string | null> = { 'data-key': r.key };
@@ -1385,14 +1454,14 @@ function testTable(t: TestTable): HTMLElement {
 }
 
 /** a result's section in the card (one per test kind, in the list's order): its tables with CSV, notes, the chart and R's printout */
-function renderTest(m: ModelTestMsg): void {
+function renderTest(c: TestsCard, m: ModelTestMsg): void {
   const spec = testSpec(m.kind);
-  tst.status.textContent = `${spec.r}, ${fmtMs(m.elapsedMs)}`;
+  c.status.textContent = `${spec.r}, ${fmtMs(m.elapsedMs)}`;
   const tables = modelTestTables(m);
-  const section = h('section', { id: `tests-sec-${m.kind}`, 'data-kind': m.kind },
+  const section = h('section', { id: `${c.prefix}-sec-${m.kind}`, 'data-kind': m.kind },
     tables.flatMap((t) => [
-      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-tests-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${baseName()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
-      testTable(t),
+      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-${c.prefix}-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${c.fileBase()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+      testTable(c.prefix, t),
       t.caption ? h('p', { class: 'caption' }, t.caption) : null,
     ]),
     m.notes.length ? h('ul', { class: 'emm-notes' }, m.notes.map((n) => h('li', {}, n))) : null,
@@ -1400,13 +1469,13 @@ function renderTest(m: ModelTestMsg): void {
   );
   // sections in MODEL_TESTS's order: before the first shown one that comes after this kind
   const order = MODEL_TESTS.map((s) => s.kind);
-  document.getElementById(`tests-sec-${m.kind}`)?.remove();
-  const next = [...tst.out.children].find((c) => order.indexOf((c as HTMLElement).dataset.kind as ModelTestKind) > order.indexOf(m.kind));
-  tst.out.insertBefore(section, next ?? null);
+  c.out.querySelector(`[data-kind="${m.kind}"]`)?.remove();
+  const next = [...c.out.children].find((e) => order.indexOf((e as HTMLElement).dataset.kind as ModelTestKind) > order.indexOf(m.kind));
+  c.out.insertBefore(section, next ?? null);
   if (m.kind === 'influence') {
     const bars = cooksBars(m);
-    const plot = h('div', { id: 'tests-cooks', class: 'plot' });
-    section.insertBefore(h('div', {}, h('span', { class: 'plot-export' }, plotExportButtons('tests-cooks', plot)), plot), section.querySelector('details'));
+    const plot = h('div', { id: `${c.prefix}-cooks`, class: 'plot' });
+    section.insertBefore(h('div', {}, h('span', { class: 'plot-export' }, plotExportButtons(`${c.prefix}-cooks`, plot)), plot), section.querySelector('details'));
     if (bars.length) plot.append(cooksPlot(bars, plotWidth(plot)));
   }
 }
@@ -1423,6 +1492,10 @@ function startStream(): void {
   const batchSize = Number(st.batch.value);
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) { showError(st.error, 'Rows per batch must be a whole number ≥ 1.'); return; }
   streamId = nextId++;
+  streamName = file.name;
+  // the worker drops the streamed fit shown: its card's running test with it
+  if (stt.id) { send({ type: 'cancel', id: stt.id }); endTest(stt); }
+  shownStream = { id: 0, name: '' };
   st.fit.disabled = true;
   st.cancel.disabled = false;
   st.progress.hidden = false;
@@ -1448,8 +1521,11 @@ function endStream(): void {
   st.progress.hidden = true;
 }
 
-function renderStream(r: StreamResultMsg): void {
+function renderStream(id: number, r: StreamResultMsg): void {
   st.result.hidden = false;
+  shownStream = { id, name: streamName };
+  const { offered, unavailable } = testsForStream();
+  startTestsCard(stt, { offered, unavailable, variables: r.emmVariables, ngroups: {}, nobs: r.nobs });
   clear(st.info,
     h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-elapsed-ms': String(r.elapsedMs) },
       `${r.nobs.toLocaleString('en-US')} observations streamed in ${r.passes.length} passes (${r.rowsScanned.toLocaleString('en-US')} rows read): `,
@@ -2126,10 +2202,12 @@ function init(): void {
   el.predictForm.addEventListener('submit', onPredict);
   for (const sel of [emm.specs, emm.trend, emm.contrast]) sel.addEventListener('change', updateEmmControls);
   emm.run.addEventListener('click', requestEmm);
-  tst.kind.addEventListener('change', updateTestsControls);
-  inf.ddf.addEventListener('change', updateTestsControls);
-  tst.run.addEventListener('click', requestTest);
-  tst.cancel.addEventListener('click', () => { if (testsId) { send({ type: 'cancel', id: testsId }); tst.progressText.textContent = 'cancelling…'; } });
+  for (const c of testsCards) {
+    c.kind.addEventListener('change', () => updateTestsControls(c));
+    c.ddf.addEventListener('change', () => updateTestsControls(c));
+    c.run.addEventListener('click', () => requestTest(c));
+    c.cancel.addEventListener('click', () => { if (c.id) { send({ type: 'cancel', id: c.id }); c.progressText.textContent = 'cancelling…'; } });
+  }
   updateFitButton();
   restoreFromUrl();
 }

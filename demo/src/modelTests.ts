@@ -26,17 +26,31 @@ export interface ModelTestSpec {
   refits: boolean;
   /** it reports each refit and stops on Cancel (the library's onProgress and AbortSignal) */
   progress: boolean;
+  /**
+   * on a streamed fit (the rows never held; the fit has only the Gram matrix A the stream formed and
+   * its first pass's per-cell summaries): what the test is computed from there, or why it is not
+   * offered (glmer's tests: a stream fits lmer only)
+   */
+  streamed: { from: string } | { unavailable: string };
 }
 
+const STREAM_GLMER = 'a stream fits lmer only (a GLMM needs the rows at every PIRLS iteration)';
+
 export const MODEL_TESTS: ModelTestSpec[] = [
-  { kind: 'ranova', label: 'ranova: random-effects terms (LRT)', r: "lmerTest's ranova", fits: ['lmer'], options: ['reduceTerms'], refits: true, progress: false },
-  { kind: 'drop1', label: 'drop1: marginal fixed terms (F)', r: "lmerTest's drop1", fits: ['lmer'], options: ['ddf'], refits: false, progress: false },
-  { kind: 'glmerDrop1', label: 'drop1: marginal fixed terms (LRT)', r: "lme4's drop1", fits: ['glmer'], options: [], refits: true, progress: true },
-  { kind: 'step', label: 'step: backward elimination', r: "lmerTest's step", fits: ['lmer'], options: ['ddf'], refits: true, progress: false },
-  { kind: 'jointTests', label: 'joint tests of the model terms (F)', r: "emmeans's joint_tests", fits: ['lmer', 'glmer'], options: ['by'], refits: false, progress: false },
-  { kind: 'waldAnova', label: 'Wald χ² anova', r: "car's Anova", fits: ['glmer'], options: ['type'], refits: false, progress: false },
-  { kind: 'r2', label: "R² (Nakagawa) and ICC", r: "performance's r2_nakagawa and icc", fits: ['lmer', 'glmer'], options: [], refits: true, progress: false },
-  { kind: 'influence', label: 'influence: case deletion (Cook\'s D)', r: "lme4's influence", fits: ['lmer', 'glmer'], options: ['groups'], refits: true, progress: true },
+  { kind: 'ranova', label: 'ranova: random-effects terms (LRT)', r: "lmerTest's ranova", fits: ['lmer'], options: ['reduceTerms'], refits: true, progress: false,
+    streamed: { unavailable: 'ranova refits the reduced models, whose Z is built from the rows (the library refuses it for a fit whose rows are in a stream)' } },
+  { kind: 'drop1', label: 'drop1: marginal fixed terms (F)', r: "lmerTest's drop1", fits: ['lmer'], options: ['ddf'], refits: false, progress: false,
+    streamed: { from: "the Gram matrix A the stream formed (the F tests' XᵀX and Var(β̂) need no rows)" } },
+  { kind: 'glmerDrop1', label: 'drop1: marginal fixed terms (LRT)', r: "lme4's drop1", fits: ['glmer'], options: [], refits: true, progress: true, streamed: { unavailable: STREAM_GLMER } },
+  { kind: 'step', label: 'step: backward elimination', r: "lmerTest's step", fits: ['lmer'], options: ['ddf'], refits: true, progress: false,
+    streamed: { unavailable: "step eliminates random-effects terms by ranova's refits, whose reduced models' Z is built from the rows" } },
+  { kind: 'jointTests', label: 'joint tests of the model terms (F)', r: "emmeans's joint_tests", fits: ['lmer', 'glmer'], options: ['by'], refits: false, progress: false,
+    streamed: { from: "the first pass's per-cell summaries (the reference grid) and the Gram matrix A" } },
+  { kind: 'waldAnova', label: 'Wald χ² anova', r: "car's Anova", fits: ['glmer'], options: ['type'], refits: false, progress: false, streamed: { unavailable: STREAM_GLMER } },
+  { kind: 'r2', label: "R² (Nakagawa) and ICC", r: "performance's r2_nakagawa and icc", fits: ['lmer', 'glmer'], options: [], refits: true, progress: false,
+    streamed: { from: "the Gram matrix A (insight's var(Xβ̂) and random-effect variance from its XᵀX and Z blocks)" } },
+  { kind: 'influence', label: 'influence: case deletion (Cook\'s D)', r: "lme4's influence", fits: ['lmer', 'glmer'], options: ['groups'], refits: true, progress: true,
+    streamed: { unavailable: "case deletion refits the model without each unit's rows, which a stream does not hold" } },
 ];
 
 export function testSpec(kind: ModelTestKind): ModelTestSpec {
@@ -48,6 +62,25 @@ export function testSpec(kind: ModelTestKind): ModelTestSpec {
 /** the tests the card offers for a fit of this kind, in the list's order */
 export function testsFor(fit: 'lmer' | 'glmer'): ModelTestSpec[] {
   return MODEL_TESTS.filter((t) => t.fits.includes(fit));
+}
+
+/**
+ * The card of a streamed fit (lmer; ./stream.ts): the tests computed from what the stream kept (A, the
+ * first pass's cells), offered, and the other lmer tests with the reason each is not — listed, never
+ * silently missing. glmer's tests are not listed: a stream fits lmer only.
+ */
+export function testsForStream(): { offered: ModelTestSpec[]; unavailable: { spec: ModelTestSpec; reason: string }[] } {
+  const lmerTests = testsFor('lmer');
+  return {
+    offered: lmerTests.filter((t) => 'from' in t.streamed),
+    unavailable: lmerTests.flatMap((t) => 'unavailable' in t.streamed ? [{ spec: t, reason: t.streamed.unavailable }] : []),
+  };
+}
+
+/** why a test is not offered for a streamed fit, or null where it is */
+export function streamRefusal(kind: ModelTestKind): string | null {
+  const s = testSpec(kind).streamed;
+  return 'unavailable' in s ? s.unavailable : null;
 }
 
 /** how a column's cells are shown: text, a whole number, a number (5 significant digits), a statistic (3 decimals), a df (4 digits), a p-value */

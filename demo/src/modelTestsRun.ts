@@ -18,7 +18,7 @@ import { drop1Glmm } from '../../src/inference/glmmDrop1.js';
 import { printIcc, printIccByGroup, printR2 } from '../../src/inference/r2Nakagawa.js';
 import '../../src/inference/methods.js';
 import type { AnyFit } from './fitting.js';
-import { INFLUENCE_TOP, testSpec } from './modelTests.js';
+import { INFLUENCE_TOP, streamRefusal, testSpec } from './modelTests.js';
 import type { ModelTestKind, ModelTestMsg, ModelTestRequest } from './protocol.js';
 
 export interface ModelTestContext {
@@ -97,8 +97,9 @@ const RUNNERS: { [K in ModelTestKind]: (fit: AnyFit, req: ModelTestRequest, ctx:
 };
 
 /**
- * One test of the fit: refused, naming the test, where it does not apply to this kind of fit (the
- * card does not offer it there); the library's own errors otherwise.
+ * One test of the fit: refused, naming the test, where it does not apply to this kind of fit, or to a
+ * fit whose rows are in a stream or an engine (the card does not offer it there: ./modelTests.ts
+ * streamRefusal names why); the library's own errors otherwise.
  */
 export async function runModelTest(fit: AnyFit, req: ModelTestRequest, ctx: ModelTestContext): Promise<ModelTestMsg> {
   const t0 = performance.now();
@@ -107,6 +108,9 @@ export async function runModelTest(fit: AnyFit, req: ModelTestRequest, ctx: Mode
   if (kind === null || !spec.fits.includes(kind)) {
     throw new ModelError(`${spec.r} is offered for ${spec.fits.join(' and ')} fits, not for ${kind ?? 'this'} fit${kind === 'lmer' && req.kind === 'waldAnova' ? " (an lmer fit has lmerTest's F tests: the anova table under the fixed effects)" : ''}`);
   }
+  const source = fit instanceof LmmFit ? fit.model.source : undefined;
+  const why = source ? streamRefusal(req.kind) : null;
+  if (source && why) throw new ModelError(`${spec.r} is not offered for a fit whose rows are in ${source.engine === 'stream' ? 'a stream' : source.engine} (${source.name}): ${why}`);
   const out = await (RUNNERS[req.kind] as (f: AnyFit, r: ModelTestRequest, c: ModelTestContext) => Promise<Ran<ModelTestKind>>)(fit, req, ctx);
   return { ...out, request: req, elapsedMs: performance.now() - t0 } as ModelTestMsg;
 }

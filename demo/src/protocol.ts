@@ -118,6 +118,8 @@ export interface StreamResultMsg {
   diagnostics: DiagnosticsMsg | null;
   /** every row's scaled residual, from the diagnostics pass */
   residualStats: { n: number; mean: number; sd: number } | null;
+  /** the fixed part's variables (the Model tests card's joint tests take a factor of them as `by`) */
+  emmVariables: EmmVariable[];
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */

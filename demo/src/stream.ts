@@ -10,12 +10,15 @@
  * scaled residual of an evenly spread sample of at most MAX_POINTS rows (by their position among
  * the complete rows, known from the first pass), with the count, mean and SD of every row's scaled
  * residual. The conditional modes' QQ plots need no rows, nor do lmerTest's Satterthwaite df and
- * p-values: they come from the Gram matrix the stream formed, which the fit keeps.
+ * p-values: they come from the Gram matrix the stream formed, which the fit keeps. The fit itself is
+ * returned for the worker to keep (the Model tests card's drop1, joint tests and R² run on it).
  */
 import { ParquetBatchSource, coefficientTable, lmerStream } from '../../src/index.js';
+import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import type { ByteSource } from '../../src/gram/stream/batch.js';
 import type { StreamResiduals } from '../../src/gram/stream/residuals.js';
 import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.js';
+import { emmVariables } from './inference.js';
 import type { DiagnosticsMsg, StreamProgressMsg, StreamRequest, StreamResultMsg } from './protocol.js';
 
 /** A Blob (a File) as a byte source that counts the bytes it hands out. */
@@ -37,7 +40,7 @@ interface Progress { pass: number; rows: number; stage?: string }
 export async function streamFit(
   file: Blob, name: string, req: StreamRequest,
   ctx: { signal: AbortSignal; onProgress: (p: StreamProgressMsg) => void },
-): Promise<{ result: StreamResultMsg; transfer: Transferable[] }> {
+): Promise<{ result: StreamResultMsg; transfer: Transferable[]; fit: LmmFit }> {
   if (!/\.(parquet|pq)$/i.test(name)) throw new Error(`${name}: streaming reads Parquet files (.parquet); load other formats whole with the file picker above`);
   if (/^\s*cbind\s*\(/.test(req.formula)) throw new Error('a GLMM (cbind response) cannot be fitted from a stream: PIRLS needs the rows at every iteration; streaming fits linear mixed models (lmer) only');
   const batchSize = req.batchSize ?? 65_536;
@@ -111,8 +114,10 @@ export async function streamFit(
       diagnosticsMs,
       diagnostics,
       residualStats,
+      emmVariables: emmVariables(fit),
     },
     transfer,
+    fit,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The Web Worker: reads and generates data, probes WebGPU, fits, predicts and exports, so that the
- * page never blocks. The Arrow table and the last fit stay here; the page gets summaries and typed
- * arrays (transferred, not copied).
+ * page never blocks. The Arrow table and the last fit stay here, and so does the last streamed fit
+ * (its Gram matrix and per-cell summaries, never its rows); the page gets summaries and typed arrays
+ * (transferred, not copied).
  */
 import type * as arrow from 'apache-arrow';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/webgpu/device.js';
@@ -27,6 +28,8 @@ let fit: AnyFit | null = null;
 let factorsOfFit: string[] = [];
 /** every fit of the current data, by the page's fit id (for comparisons and exports); emptied when new data load */
 const fits = new Map<number, StoredFit>();
+/** the last streamed fit, under the page's stream id (its Model tests card runs on it); kept when new data load, dropped when a new stream starts */
+let streamed: { id: number; fit: AnyFit } | null = null;
 let gpuProbe: Promise<GpuInfo> | null = null;
 const running = new Map<number, AbortController>();
 
@@ -57,12 +60,12 @@ function keptFitJob<P extends { done: number; total: number; label: string }, R>
   progress: (p: P) => void, done: (result: R) => void, fail: (message: string, cancelled: boolean) => void,
 ): void {
   void (async () => {
-    const s = fits.get(fitId);
+    const s = fits.get(fitId) ?? (streamed?.id === fitId ? streamed : undefined);
     const ac = new AbortController();
     running.set(id, ac);
     let lastPost = 0;
     try {
-      if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+      if (!s) throw new Error('that fit is no longer kept (new data were loaded, or a new file streamed)');
       done(await job(s.fit, ac.signal, (p) => {
         const now = performance.now();
         if (now - lastPost < 100 && p.done < p.total && p.done >= firstAlways) return;
@@ -204,9 +207,10 @@ scope.addEventListener('message', (ev) => {
       void (async () => {
         const ac = new AbortController();
         running.set(msg.id, ac);
+        streamed = null;
         let lastPost = 0;
         try {
-          const { result, transfer } = await streamFit(msg.file, msg.file.name, msg.request, {
+          const { result, transfer, fit: sfit } = await streamFit(msg.file, msg.file.name, msg.request, {
             signal: ac.signal,
             onProgress: (p) => {
               const now = performance.now();
@@ -215,6 +219,7 @@ scope.addEventListener('message', (ev) => {
               post({ type: 'streamProgress', id: msg.id, ...p });
             },
           });
+          streamed = { id: msg.id, fit: sfit };
           post({ type: 'streamFitted', id: msg.id, result }, transfer);
         } catch (e) {
           const cancelled = (e as Error).name === 'AbortError' || ac.signal.aborted;

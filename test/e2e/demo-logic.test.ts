@@ -21,7 +21,7 @@ import { emmTables, emmVariables, inferenceTables, runConfint } from '../../demo
 import { streamFit } from '../../demo/src/stream.js';
 import { type ModelTestContext, runModelTest } from '../../demo/src/modelTestsRun.js';
 import { influenceOrder } from '../../src/inference/format.js';
-import { INFLUENCE_TOP, MODEL_TESTS, cooksBars, modelTestTables, testTableCsv, testsFor } from '../../demo/src/modelTests.js';
+import { INFLUENCE_TOP, MODEL_TESTS, cooksBars, modelTestTables, streamRefusal, testTableCsv, testsFor, testsForStream } from '../../demo/src/modelTests.js';
 import { ranovaTable } from '../../src/inference/ranova.js';
 import { drop1Table } from '../../src/inference/drop1.js';
 import type { ModelTestMsg, ModelTestRequest } from '../../demo/src/protocol.js';
@@ -710,6 +710,71 @@ describe('model tests as the page asks the worker', () => {
     expect(t!.columns.map((c) => c.head)).toEqual(['model term', 'g', 'df1', 'df2', 'F.ratio', 'p.value']);
     expect(t!.rows.map((r) => r.key)).toEqual(lib.rows.map((r) => `${r.term}|${r.by.g}`));
   });
+
+  test('a streamed fit\'s card: drop1, joint tests and R² offered (from A and the first pass\'s cells); ranova, step and influence listed with the reason; glmer\'s tests not listed', () => {
+    const { offered, unavailable } = testsForStream();
+    expect(offered.map((s) => s.kind)).toEqual(['drop1', 'jointTests', 'r2']);
+    expect(unavailable.map((u) => u.spec.kind)).toEqual(['ranova', 'step', 'influence']);
+    expect(unavailable.find((u) => u.spec.kind === 'ranova')!.reason).toMatch(/^ranova refits the reduced models, whose Z is built from the rows/);
+    expect(unavailable.find((u) => u.spec.kind === 'influence')!.reason).toMatch(/refits the model without each unit's rows, which a stream does not hold/);
+    // every lmer test is either offered or listed with its reason: none silently missing
+    expect([...offered, ...unavailable.map((u) => u.spec)].map((s) => s.kind).sort()).toEqual(testsFor('lmer').map((s) => s.kind).sort());
+    for (const s of offered) expect(streamRefusal(s.kind)).toBeNull();
+    for (const u of unavailable) expect(streamRefusal(u.spec.kind)).toBe(u.reason);
+    // glmer's tests: a stream fits lmer only
+    expect(streamRefusal('waldAnova')).toMatch(/a stream fits lmer only/);
+  });
+
+  test('a streamed fit as the worker keeps it: drop1 (both ddf), joint tests (with and without by) and R² are the in-memory fit\'s; ranova, step and influence refused with the reason', async () => {
+    const design = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy_design.csv`, 'utf8')).table;
+    const formula = 'Reaction ~ Days * phase + grp + (Days | Subject)';
+    // the same start as the stream fit (the moment start backfits over rows, which a stream has not)
+    const mem = await lmer(formula, design, { factors: ['Subject'], momentStart: false });
+    const { fit: sfit, result } = await streamFit(new Blob([tableToParquet(design, 20)]), 'design.parquet', { formula, factors: ['Subject'], reml: true, batchSize: 7, diagnostics: false, residualQuantiles: false }, { signal: new AbortController().signal, onProgress: () => {} });
+    expect(Math.abs(sfit.objective - mem.objective)).toBeLessThan(1e-12 * mem.objective);
+    // the card's by choices: the fixed part's factors, from the stream's frame
+    expect(result.emmVariables.filter((v) => v.kind === 'factor').map((v) => [v.name, v.levels])).toEqual([['phase', ['early', 'late']], ['grp', ['A', 'B', 'C']]]);
+    // 1e-10 relative: the stream's exact A is the in-memory A and its fit the in-memory fit from the same
+    // start (1e-12 above); the README's inference from A through a Parquet stream states 1e-10 (worst 0)
+    const close = (a: number | null, b: number | null) => {
+      if (a === null || b === null) { expect(a).toBe(b); return; }
+      expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-10 * Math.abs(b));
+    };
+    for (const ddf of ['satterthwaite', 'kenward-roger'] as const) {
+      const s = await run(sfit, { kind: 'drop1', ddf });
+      const m = await run(mem, { kind: 'drop1', ddf });
+      expect(s.rows.map((r) => r.term)).toEqual(['grp', 'Days:phase']);
+      expect(s.rows.map((r) => r.term)).toEqual(m.rows.map((r) => r.term));
+      s.rows.forEach((r, i) => { const w = m.rows[i]!; for (const k of ['sumsq', 'meansq', 'numdf', 'dendf', 'F', 'p'] as const) close(r[k], w[k]); });
+      expect(s.text).toBe(m.text);
+      expect(s.notes).toEqual(m.notes);
+    }
+    for (const by of [undefined, 'phase']) {
+      const s = await run(sfit, { kind: 'jointTests', ...(by ? { by } : {}) });
+      const m = await run(mem, { kind: 'jointTests', ...(by ? { by } : {}) });
+      expect(s.ddf).toBe(m.ddf);
+      expect(s.rows.map((r) => [r.term, r.by, r.df1, r.note])).toEqual(m.rows.map((r) => [r.term, r.by, r.df1, r.note]));
+      s.rows.forEach((r, i) => { const w = m.rows[i]!; close(r.df2, w.df2); close(r.F, w.F); close(r.p, w.p); });
+      expect(s.text).toBe(m.text);
+    }
+    const s2 = await run(sfit, { kind: 'r2' });
+    const m2 = await run(mem, { kind: 'r2' });
+    close(s2.r2.conditional, m2.r2.conditional);
+    close(s2.r2.marginal, m2.r2.marginal);
+    for (const k of ['fixed', 'random', 'residual', 'distribution', 'dispersion'] as const) close(s2.r2.components[k], m2.r2.components[k]);
+    close(s2.icc!.adjusted, m2.icc!.adjusted);
+    close(s2.icc!.unadjusted, m2.icc!.unadjusted);
+    expect(s2.byGroup!.map((g) => g.group)).toEqual(['Subject']);
+    close(s2.byGroup![0]!.ICC, m2.byGroup![0]!.ICC);
+    expect(s2.notes).toEqual(m2.notes);
+    expect(s2.text).toBe(m2.text);
+    // the tests that need the rows: refused by the worker too, naming the stream and the reason
+    await expect(run(sfit, { kind: 'ranova' })).rejects.toThrow(/^lmerTest's ranova is not offered for a fit whose rows are in a stream \(design\.parquet\): ranova refits the reduced models, whose Z is built from the rows/);
+    await expect(run(sfit, { kind: 'step', ddf: 'satterthwaite' })).rejects.toThrow(/^lmerTest's step is not offered for a fit whose rows are in a stream \(design\.parquet\): step eliminates random-effects terms by ranova's refits/);
+    await expect(run(sfit, { kind: 'influence', groups: 'Subject' })).rejects.toThrow(/^lme4's influence is not offered for a fit whose rows are in a stream \(design\.parquet\): case deletion refits/);
+    // a glmer test is refused as for an in-memory lmer fit (it is not an lmer test)
+    await expect(run(sfit, { kind: 'waldAnova' })).rejects.toThrow(/car's Anova is offered for glmer fits, not for lmer fit/);
+  }, 60_000);
 });
 
 test('the address keeps the families the app offers now (negative binomial, Gamma, inverse Gaussian)', () => {
