@@ -113,9 +113,8 @@ export function buildProgram(): Command {
       engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
-      const data = dataArguments(positional, opts, ['FORMULA']);
-      if (data === null) { process.exitCode = 1; return; }
-      process.exitCode = await runFit({ file: data.file, formula: data.rest[0], ...opts }, io());
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runFit({ file, formula, ...opts }, io());
     });
 
   program
