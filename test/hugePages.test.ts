@@ -72,7 +72,7 @@ describe('hugePagePlan', () => {
     if (f.thp !== null) expect(f.dataBytes).toBe(8);
   });
 
-  it('holds the rows in memory for fit, confint and anova with the memory engine (named, or chosen by the file) and every other command', () => {
+  it('holds the rows in memory for the commands that take --engine with the memory engine (named, or chosen by the file) and every other command', () => {
     const file = join(dir, 'data.csv');
     writeFileSync(file, 'y,x\n1,2\n');
     const inMemory = (...args: string[]) => hugePageFacts(args, {}).inMemory;
@@ -91,6 +91,13 @@ describe('hugePagePlan', () => {
     expect(inMemory('anova', file, 'y ~ 1 + (1 | g)', 'y ~ x + (1 | g)', '--engine', 'stream')).toBe(false);
     expect(inMemory('confint', file, 'y ~ x + (1 | g)', '--engine=duckdb')).toBe(false);
     expect(inMemory('confint', file, 'y ~ x + (1 | g)')).toBe(true);
+    // so do drop1, r2, emmeans and joint-tests through an engine, and a ClickHouse table named by --url/--table alone
+    expect(inMemory('drop1', file, 'y ~ x + (1 | g)', '--engine', 'stream')).toBe(false);
+    expect(inMemory('r2', file, 'y ~ x + (1 | g)', '--engine=duckdb')).toBe(false);
+    expect(inMemory('emmeans', 'y ~ x + (1 | g)', 'x', '--engine', 'clickhouse', '--url', 'http://127.0.0.1:8123', '--table', 't')).toBe(false);
+    expect(inMemory('joint-tests', 'y ~ x + (1 | g)', '--url=http://127.0.0.1:8123', '--table', 't')).toBe(false);
+    expect(inMemory('r2', file, 'y ~ x + (1 | g)')).toBe(true);
+    expect(inMemory('ranova', file, 'y ~ x + (1 | g)', '--table', 't')).toBe(true);
     expect(inMemory('meta', file)).toBe(true);
   });
 });

@@ -16,6 +16,19 @@ export function isGlob(path: string): boolean {
   return /[*?[]/.test(path);
 }
 
+/**
+ * The engine the arguments name: --engine's value, or clickhouse when --url or --table is given
+ * without --engine (they are ClickHouse's alone); undefined when none is named.
+ */
+export function namedEngine(opts: { engine?: string; url?: string; table?: string }): string | undefined {
+  return opts.engine ?? (opts.table !== undefined || opts.url !== undefined ? 'clickhouse' : undefined);
+}
+
+/** whether the arguments read a ClickHouse table (and so take no data file) */
+export function readsClickhouseTable(opts: { engine?: string; url?: string; table?: string }): boolean {
+  return namedEngine(opts)?.toLowerCase() === 'clickhouse';
+}
+
 /** The engine to use and, when it was chosen for the user, why (said on stderr). */
 export function chooseEngine(file: string | undefined, engine: string | undefined, glmm: boolean): { engine: EngineChoice; note: string | null } {
   if (engine !== undefined) {

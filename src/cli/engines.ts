@@ -16,7 +16,7 @@ import { writeResiduals } from '../gram/sql/residuals.js';
 import { lmerStream } from '../gram/stream/lmer.js';
 import { openBatchSource, writeStreamResiduals } from '../gram/stream/node.js';
 
-export { AUTO_ENGINE_BYTES, ENGINES, type EngineChoice, chooseEngine, isGlob } from './engineChoice.js';
+export { AUTO_ENGINE_BYTES, ENGINES, type EngineChoice, chooseEngine, isGlob, namedEngine, readsClickhouseTable } from './engineChoice.js';
 
 export interface EngineFitArgs extends GramLmerOptions {
   /** the prior weights' column */

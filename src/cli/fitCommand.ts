@@ -22,7 +22,7 @@ import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInferenc
 import { checkAnovaType } from '../inference/anovaType.js';
 import { printAnovaTable, printCoefTable, printWaldAnova } from '../inference/format.js';
 import { checkWaldType } from '../inference/waldAnova.js';
-import { chooseEngine, glmmEngineError, lmerThroughEngine } from './engines.js';
+import { chooseEngine, glmmEngineError, lmerThroughEngine, namedEngine } from './engines.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
 import { pedigree } from '../relmat/pedigree.js';
@@ -260,7 +260,7 @@ function resolveWeights(args: FitArgs): string | undefined {
 /** the --engine choice, checked (a usage error for an unknown name) */
 function resolveEngine(args: FitArgs, glmm: boolean): ReturnType<typeof chooseEngine> {
   try {
-    return chooseEngine(args.file, args.engine ?? (args.table !== undefined || args.url !== undefined ? 'clickhouse' : undefined), glmm);
+    return chooseEngine(args.file, namedEngine(args), glmm);
   } catch (e) {
     throw new CliError(errorMessage(e));
   }

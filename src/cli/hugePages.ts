@@ -20,7 +20,10 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { chooseEngine } from './engineChoice.js';
+import { chooseEngine, namedEngine } from './engineChoice.js';
+
+/** the commands that take --engine (./program.ts) */
+const ENGINE_COMMANDS = ['fit', 'confint', 'anova', 'drop1', 'r2', 'emmeans', 'joint-tests'];
 
 /** the glibc tunable that makes malloc ask for transparent huge pages */
 export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
@@ -38,8 +41,9 @@ export interface HugePageFacts {
   /** the largest data file named on the command line (bytes; 0 if none) */
   dataBytes: number;
   /**
-   * whether the command holds the rows in memory: every command but `fit`, `confint` and `anova` through another engine
-   * (stream, duckdb, clickhouse: the rows in batches, A formed as they pass; ./engineChoice.ts)
+   * whether the command holds the rows in memory: every command but those that take --engine (`fit`, `confint`, `anova`,
+   * `drop1`, `r2`, `emmeans`, `joint-tests`) through another engine (stream, duckdb, clickhouse — named, or implied by
+   * --url or --table: the rows in batches, A formed as they pass; ./engineChoice.ts)
    */
   inMemory: boolean;
 }
@@ -108,12 +112,15 @@ export function hugePageFacts(args: string[], env: Record<string, string | undef
 
 /** Whether the command of these arguments holds its rows in memory (see HugePageFacts.inMemory). */
 function rowsInMemory(args: string[]): boolean {
-  if (args[0] !== 'fit' && args[0] !== 'confint' && args[0] !== 'anova') return true;
-  let engine: string | undefined;
+  if (!ENGINE_COMMANDS.includes(args[0])) return true;
+  const opts: { engine?: string; url?: string; table?: string } = {};
   for (let k = 1; k < args.length; k++) {
-    if (args[k] === '--engine') engine = args[k + 1];
-    else if (args[k].startsWith('--engine=')) engine = args[k].slice('--engine='.length);
+    for (const name of ['engine', 'url', 'table'] as const) {
+      if (args[k] === `--${name}`) opts[name] = args[k + 1];
+      else if (args[k].startsWith(`--${name}=`)) opts[name] = args[k].slice(name.length + 3);
+    }
   }
+  const engine = namedEngine(opts);
   const glmm = args.some((a) => a === '--family' || a.startsWith('--family='));
   const file = args.slice(1).find((a) => !a.startsWith('-'));
   try {

@@ -42,7 +42,9 @@ export async function runAnova(args: AnovaArgs, io: CliIO): Promise<number> {
     if (args.json) {
       io.stdout(`${JSON.stringify({ models: res.models, tests: res.tests }, null, 2)}\n`);
     } else {
-      io.stdout(`${printLrtTable(res.names, basename(args.file ?? '', extname(args.file ?? '')), res.models, res.tests).join('\n')}\n`);
+      // lme4's "Data:" line: the file's name, or the ClickHouse table's (as the fit's dataName)
+      const data = args.file !== undefined ? basename(args.file, extname(args.file)) : args.table ?? '';
+      io.stdout(`${printLrtTable(res.names, data, res.models, res.tests).join('\n')}\n`);
     }
     return 0;
   } catch (e) {

@@ -8,6 +8,8 @@
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
  *                             [--engine memory|stream|duckdb] [--batch-size N] [--memory-limit 1.5GB] [--residuals OUT.parquet]
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
+ *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests … with --engine clickhouse --url URL --table TABLE: the
+ *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS)
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
@@ -20,11 +22,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
-import { errorMessage, runFit } from './fitCommand.js';
+import { CliError, errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
-import { ENGINES } from './engines.js';
+import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
@@ -73,7 +75,7 @@ export function buildProgram(): Command {
     })
     .exitOverride();
 
-  program
+  const fit = program
     .command('fit')
     .description('fit a linear mixed model (lmer) or, with --family, a GLMM (glmer) and print its lme4-style summary (or JSON)')
     .argument('<file-and-formula...>', 'FILE FORMULA: the data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet; a glob such as \'data/*.parquet\' with --engine duckdb) and the lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"; with --engine clickhouse the formula alone')
@@ -101,13 +103,9 @@ export function buildProgram(): Command {
     .option('--quiet', 'no progress or notes on stderr')
     .option('--ddf <method>', 'lmer: lmerTest\'s t tests and anova (type III unless --type) with satterthwaite or kenward-roger denominator df')
     .option('--type <type>', 'with --ddf: the anova\'s type, I (sequential), II or III (default III); also 1, 2, 3; with --family: car\'s Wald chi-square anova of type II or III')
-    .addOption(new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB').choices([...ENGINES]))
-    .option('--url <url>', 'clickhouse: the HTTP interface, e.g. http://127.0.0.1:8123 (user and password from CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)')
-    .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
-    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
-    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)')
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
-    .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)')
+    .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)');
+  engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;
@@ -115,12 +113,7 @@ export function buildProgram(): Command {
       engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
-      if (positional.length > 2) {
-        process.stderr.write(`mixedgpu: error: too many arguments (${positional.length}): give FILE and FORMULA (quote the formula)\n`);
-        process.exitCode = 1;
-        return;
-      }
-      const [file, formula] = positional.length === 2 ? positional : [undefined, positional[0]];
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
       process.exitCode = await runFit({ file, formula, ...opts }, io());
     });
 
@@ -178,17 +171,16 @@ export function buildProgram(): Command {
   rowEngineOptions(common(program
     .command('anova')
     .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML)')
-    .argument('<file>', 'data file')
-    .argument('<formulas...>', 'two or more lme4 model formulas')))
-    .action(async (file: string, formulas: string[], opts: Record<string, string | boolean | undefined>) => {
-      process.exitCode = await runAnova({ file, formulas, ...opts }, io());
+    .argument('<file-and-formulas...>', `FILE FORMULA0 FORMULA1 …: the data file and two or more lme4 model formulas; ${FORMULA_ALONE}`)))
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: formulas } = dataArguments(positional, opts, ['FORMULA0', 'FORMULA1'], true);
+      process.exitCode = await runAnova({ ...opts, file, formulas }, io());
     });
 
   rowEngineOptions(common(program
     .command('confint')
     .description('confidence intervals (lme4\'s confint, oldNames = FALSE): profile (default), wald or a parametric bootstrap')
-    .argument('<file>', 'data file')
-    .argument('<formula>', 'lme4 model formula')
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
     .option('--method <name>', 'profile, wald or boot', 'profile')
     .option('--level <p>', 'confidence level', '0.95')
     .option('--nsim <n>', 'bootstrap replicates (default 500)')
@@ -197,8 +189,9 @@ export function buildProgram(): Command {
     .option('--jackknife-factor <name>', 'bca: the grouping factor whose levels the jackknife leaves out (default: the only one)')
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')))
-    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
-      process.exitCode = await runConfint({ file, formula, ...opts }, io());
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runConfint({ ...opts, file, formula }, io());
     });
 
   common(program
@@ -216,15 +209,15 @@ export function buildProgram(): Command {
   rowEngineOptions(common(program
     .command('drop1')
     .description("drop1 of the marginal fixed-effects terms: lmerTest's F tests with Satterthwaite's or Kenward-Roger's ddf (lmer), or lme4's (glmer, --family): each term dropped and the model refitted, npar, AIC, LRT, Pr(Chi)")
-    .argument('<file>', 'data file')
-    .argument('<formula>', 'lme4 model formula')
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
     .option('--ddf <method>', 'lmer: satterthwaite (default) or kenward-roger')
     .option('--test <name>', "glmer: lme4's test, chisq (default: the likelihood-ratio test) or none (npar and AIC only)")
     .option('--scope <terms>', "comma-separated marginal terms to test (lmerTest's scope; default all)")
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')))
-    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
-      process.exitCode = await runDrop1({ file, formula, ...opts }, io());
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runDrop1({ ...opts, file, formula }, io());
     });
 
   common(program
@@ -247,9 +240,7 @@ export function buildProgram(): Command {
   rowEngineOptions(common(program
     .command('emmeans')
     .description("estimated marginal means (emmeans's emmeans) and their contrasts, for lmer and glmer fits")
-    .argument('<file>', 'data file')
-    .argument('<formula>', 'lme4 model formula')
-    .argument('<specs>', "the means' variables: '~ A', '~ A | B' (B's levels as groups), '~ A * B', or A,B")
+    .argument('<file-formula-specs...>', `FILE FORMULA SPECS: the data file, the lme4 model formula and the means' variables: '~ A', '~ A | B' (B's levels as groups), '~ A * B', or A,B; ${FORMULA_ALONE}`)
     .option('--by <columns>', 'comma-separated variables whose levels form separate groups')
     .option('--at <values>', "values of the reference grid's variables, e.g. 'x=0,1;A=a1,a2' (covariates: their means unless given)")
     .option('--emm-weights <how>', 'how to average over the other factors: equal (default), proportional, outer, cells, flat')
@@ -263,23 +254,24 @@ export function buildProgram(): Command {
     .option('--trend <covariate>', "emtrends: the covariate's slopes by the specs' levels instead of means")
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')))
-    .action(async (file: string, formula: string, specs: string, opts: Record<string, string | boolean | undefined>) => {
-      process.exitCode = await runEmmeans({ file, formula, specs, ...opts }, io());
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula, specs] } = dataArguments(positional, opts, ['FORMULA', 'SPECS']);
+      process.exitCode = await runEmmeans({ ...opts, file, formula, specs }, io());
     });
 
   rowEngineOptions(common(program
     .command('joint-tests')
     .description("emmeans's joint_tests: an F test of each fixed-effects term (and each set of variables within a term) from the interaction contrasts of estimated marginal means, for lmer and glmer fits")
-    .argument('<file>', 'data file')
-    .argument('<formula>', 'lme4 model formula')
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
     .option('--by <columns>', 'comma-separated variables whose levels form separate tables')
     .option('--ddf <method>', 'lmer: kenward-roger (default for REML fits), satterthwaite (default for ML fits) or asymptotic')
     .option('--show0df', 'also the rows with df1 = 0')
     .option('--no-confounded', 'without the "(confounded)" row')
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')))
-    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
-      process.exitCode = await runJointTests({ file, formula, ...opts }, io());
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runJointTests({ ...opts, file, formula }, io());
     });
 
   common(program
@@ -298,35 +290,62 @@ export function buildProgram(): Command {
   rowEngineOptions(common(program
     .command('r2')
     .description("Nakagawa's marginal and conditional R2 and the intraclass correlation of an lmer or glmer fit (performance's r2_nakagawa and icc)")
-    .argument('<file>', 'data file')
-    .argument('<formula>', 'lme4 model formula')
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
     .option('--by-group', "also the ICC of each random-effects term with an intercept (performance's icc(by_group = TRUE))")
     .option('--tolerance <t>', "insight's singularity tolerance: a diagonal theta below it gives no random-effect variance (default 1e-5)")
     .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')))
-    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
-      process.exitCode = await runR2({ file, formula, ...opts }, io());
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runR2({ ...opts, file, formula }, io());
     });
   return program;
 }
 
 /**
  * anova's, confint's, drop1's, emmeans's, joint-tests' and r2's --engine: a file's rows read into memory,
- * or A formed by the stream or DuckDB (profile intervals, likelihood-ratio tests, the ddf methods and an
- * lmer fit's R² and ICC need only A, emmeans's reference grid the first pass's summaries; the bootstrap
- * needs the rows and is refused)
+ * or A formed by the stream, DuckDB or ClickHouse (profile intervals, likelihood-ratio tests, the ddf
+ * methods and an lmer fit's R² and ICC need only A, emmeans's reference grid the first pass's summaries;
+ * the bootstrap needs the rows and is refused), with the options of each engine
  */
-/** --engine (memory, stream, duckdb) with the stream's batch size and DuckDB's memory limit, for the commands that refit from A */
 function rowEngineOptions(cmd: Command): Command {
-  return cmd
-    .addOption(rowEngine())
-    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
-    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB');
+  return engineOptions(cmd, 'where the rows are read: memory (the whole table), stream (record batches of the file), duckdb (out of core; files and globs) or clickhouse (a table at --url; the arguments without FILE): the profile, likelihood-ratio tests, ddf methods, emmeans and an lmer fit\'s R2 and ICC work from what an engine forms (the Gram matrix, the first pass\'s summaries), the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB');
 }
 
-function rowEngine(): Option {
-  return new Option('--engine <name>', 'where the rows are read: memory (the whole table), stream (record batches of the file) or duckdb (out of core; files and globs): the profile, likelihood-ratio tests, ddf methods, emmeans and an lmer fit\'s R2 and ICC work from what an engine forms (the Gram matrix, the first pass\'s summaries), the bootstrap needs memory; default memory, duckdb for a glob or a file over 1 GiB').choices(ENGINES.filter((e) => e !== 'clickhouse'));
+/** --engine (every engine) with ClickHouse's --url and --table, the stream's batch size and DuckDB's memory limit: fit's and the commands that work from an engine's A */
+function engineOptions(cmd: Command, engineHelp: string): Command {
+  return cmd
+    .addOption(new Option('--engine <name>', engineHelp).choices([...ENGINES]))
+    .option('--url <url>', 'clickhouse: the HTTP interface, e.g. http://127.0.0.1:8123 (user and password from CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)')
+    .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
+    .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)');
+}
+
+/** the positional arguments' help: how they go with a ClickHouse table */
+const FORMULA_ALONE = 'with --engine clickhouse (--url, --table) the same without FILE';
+
+/** a command's options as commander gives them */
+type CommandOptions = Record<string, string | boolean | undefined>;
+
+/**
+ * A command's positional arguments split into the data FILE and the rest (`names`: theirs, for the
+ * messages; `variadic`: the last one repeats, anova's formulas). A ClickHouse table (--engine
+ * clickhouse, or --url or --table without --engine: ./engineChoice.ts) takes no FILE, the rest alone,
+ * as `fit` takes its formula; there one argument more than the command takes (anova: a first argument
+ * with no '~', so no formula) is a FILE, handed on for the fit to refuse naming it.
+ */
+export function dataArguments(positional: string[], opts: { engine?: unknown; url?: unknown; table?: unknown }, names: string[], variadic = false): { file: string | undefined; rest: string[] } {
+  const clickhouse = readsClickhouseTable(opts as { engine?: string; url?: string; table?: string });
+  const k = names.length;
+  const fileGiven = !clickhouse || (variadic ? !positional[0]?.includes('~') : positional.length === k + 1);
+  const rest = fileGiven ? positional.slice(1) : positional;
+  if (rest.length < k || (!variadic && rest.length > k)) {
+    const usage = `${clickhouse ? '' : 'FILE '}${names.join(' ')}${variadic ? ' …' : ''}`;
+    throw new CliError(`${rest.length < k ? 'missing arguments' : 'too many arguments'} (${positional.length}): give ${usage} (quote the formula)${clickhouse ? ' with the table in --table' : '; with --engine clickhouse, no FILE: --url URL --table TABLE'}`);
+  }
+  return { file: fileGiven ? positional[0] : undefined, rest };
 }
 
 /** commander: a repeatable option's values in a list */

@@ -15,51 +15,27 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
-import * as arrow from 'apache-arrow';
-import { type CliIO, type FitArgs, runFit } from '../../src/cli/fitCommand.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FitArgs, runFit } from '../../src/cli/fitCommand.js';
 import { type ConfintArgs, type EmmeansArgs, runAnova, runConfint, runEmmeans } from '../../src/cli/inferenceCommands.js';
 import { type JointTestsArgs, runJointTests } from '../../src/cli/jointTestsCommand.js';
 import { readCsv } from '../../src/io/csv.js';
 import { dataPath } from '../helpers/reference.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
+import { capture, jsonDiff, runMain, sleepWithBand } from '../helpers/cliEngines.js';
 
 const FORMULA = 'Reaction ~ Days + band + (Days | Subject)';
 
-async function capture(f: (io: CliIO) => Promise<number>) {
-  const out: string[] = [], err: string[] = [];
-  const code = await f({ stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
-
-const rel = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
 const worst: Record<string, number> = {};
 const note = (key: string, d: number) => { worst[key] = Math.max(worst[key] ?? 0, d); return d; };
-
-/** the largest difference over the numbers of two nested JSON values (p: absolute) */
-function jsonDiff(a: unknown, b: unknown, key = ''): number {
-  if (typeof a === 'number') {
-    expect(typeof b, key).toBe('number');
-    return key === 'p' ? Math.abs(a - (b as number)) : rel(a, b as number);
-  }
-  if (a === null || typeof a !== 'object') { expect(b, key).toEqual(a); return 0; }
-  expect(Object.keys(b as object), key).toEqual(Object.keys(a as object));
-  return Math.max(0, ...Object.entries(a as object).map(([k, v]) => jsonDiff(v, (b as Record<string, unknown>)[k], k)));
-}
 
 describe('mixedgpu inference with --engine', () => {
   let dir: string;
   let file: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'mixedgpu-cli-engineinf-'));
-    const t = readCsv(readFileSync(dataPath('sleepstudy.csv'), 'utf8'), { factors: ['Subject'] }).table;
-    const days = t.getChild('Days')!.toArray() as Float64Array;
-    const band = arrow.vectorFromArray(Array.from(days, (d) => (d < 3 ? 'early' : d < 7 ? 'mid' : 'late')), new arrow.Utf8());
-    const subject = arrow.vectorFromArray(Array.from({ length: t.numRows }, (_, i) => String(t.getChild('Subject')!.get(i))), new arrow.Utf8());
-    const table = new arrow.Table({ Reaction: t.getChild('Reaction')!, Days: t.getChild('Days')!, band, Subject: subject });
     file = join(dir, 'sleep.parquet');
-    writeFileSync(file, new Uint8Array(tableToParquet(table, 50)));
+    writeFileSync(file, new Uint8Array(tableToParquet(sleepWithBand(), 50)));
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -141,37 +117,26 @@ describe('mixedgpu inference with --engine', () => {
 describe('the command line takes --engine for confint, anova, emmeans and joint-tests', () => {
   it('mixedgpu confint FILE FORMULA --engine stream --method profile --json; anova, emmeans and joint-tests … --engine duckdb', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-cli-engineinf-main-'));
-    const out: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
-    const code = process.exitCode;
+    const json = async (args: string[]) => {
+      const r = await runMain(args);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as unknown;
+    };
     try {
       const file = join(dir, 'sleep.parquet');
       const t = readCsv(readFileSync(dataPath('sleepstudy.csv'), 'utf8'), { factors: ['Subject'] }).table;
       writeFileSync(file, new Uint8Array(tableToParquet(t, 60)));
-      await main(['node', 'mixedgpu', 'confint', file, 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'stream', '--batch-size', '40', '--json', '--quiet']);
-      expect(process.exitCode ?? 0).toBe(0);
-      const ci = JSON.parse(out.join('')) as { method: string; intervals: Record<string, [number, number]> };
+      const ci = await json(['confint', file, 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'stream', '--batch-size', '40', '--json', '--quiet']) as { method: string; intervals: Record<string, [number, number]> };
       expect(ci.method).toBe('profile');
       expect(Object.keys(ci.intervals)).toEqual(['sd_(Intercept)|Subject', 'sigma', '(Intercept)', 'Days']);
-      out.length = 0;
-      await main(['node', 'mixedgpu', 'anova', file, 'Reaction ~ 1 + (1 | Subject)', 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'duckdb', '--json', '--quiet']);
-      expect(process.exitCode ?? 0).toBe(0);
-      const lrt = JSON.parse(out.join('')) as { tests: ({ chisq: number } | null)[] };
+      const lrt = await json(['anova', file, 'Reaction ~ 1 + (1 | Subject)', 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'duckdb', '--json', '--quiet']) as { tests: ({ chisq: number } | null)[] };
       expect(lrt.tests[1]!.chisq).toBeGreaterThan(0);
-      out.length = 0;
-      await main(['node', 'mixedgpu', 'emmeans', file, 'Reaction ~ Days + (1 | Subject)', '~ 1', '--factors', 'Subject', '--engine', 'duckdb', '--json', '--quiet']);
-      expect(process.exitCode ?? 0).toBe(0);
-      const e = JSON.parse(out.join('')) as { emmeans: { rows: { emmean: number }[] } };
+      const e = await json(['emmeans', file, 'Reaction ~ Days + (1 | Subject)', '~ 1', '--factors', 'Subject', '--engine', 'duckdb', '--json', '--quiet']) as { emmeans: { rows: { emmean: number }[] } };
       // at Days' mean (4.5) the mean is β₀ + 4.5 β₁ (lme4: 251.405 + 4.5 · 10.467)
       expect(e.emmeans.rows[0].emmean).toBeCloseTo(251.405 + 4.5 * 10.467, 2);
-      out.length = 0;
-      await main(['node', 'mixedgpu', 'joint-tests', file, 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'stream', '--json', '--quiet']);
-      expect(process.exitCode ?? 0).toBe(0);
-      const j = JSON.parse(out.join('')) as { joint_tests: { rows: { model_term: string; df1: number }[] } };
+      const j = await json(['joint-tests', file, 'Reaction ~ Days + (1 | Subject)', '--factors', 'Subject', '--engine', 'stream', '--json', '--quiet']) as { joint_tests: { rows: { model_term: string; df1: number }[] } };
       expect(j.joint_tests.rows.map((r) => [r.model_term, r.df1])).toEqual([['Days', 1]]);
     } finally {
-      write.mockRestore();
-      process.exitCode = code;
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
