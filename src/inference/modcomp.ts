@@ -100,7 +100,7 @@ export function modcompPair(large: LmmFit, small: ModcompSmall, what: string): M
     checkContrast(rows, p, 'the restriction matrix L');
     // force_full_rank: a basis of L's row space where L has fewer independent rows than rows
     const basis = rowBasis(rows.map((r) => Array.from(r)), p);
-    if (basis.length === 0) throw new ModelError(`${what}: the restriction matrix L is zero: it restricts nothing`);
+    if (basis.length === 0 || rows.every((r) => r.every((v) => v === 0))) throw new ModelError(`${what}: the restriction matrix L is zero: it restricts nothing`);
     return { large, small: null, L: basis.length < rows.length ? basis : rows.map((r) => Array.from(r)), swapped: false };
   }
   checkLmerFit(small, what, 'small');

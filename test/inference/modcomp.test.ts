@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLmm } from '../../src/lmm/model.js';
+import '../../src/inference/methods.js';
 import { lmer } from '../../src/fit/lmer.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { krModcomp, satModcomp } from '../../src/inference/modcomp.js';
@@ -211,4 +212,81 @@ describe('PBmodcomp: the simulation', () => {
     const e = await pbModcomp(large, small, { nsim: 70, seed: 5 });
     expect(Array.from(e.ref.subarray(0, 40))).toEqual(Array.from(a.ref));
   }, 60_000);
+});
+
+describe('refusals', () => {
+  const ss = () => loadDataFile('sleepstudy.csv');
+  const d23 = () => loadDataFile('modcomp_2x3.csv');
+  const fitSs = (f: string, o: Record<string, unknown> = {}) => lmer(f, ss(), { factors: ['Subject'], ...o });
+
+  it('random effects that differ (KR and SAT)', async () => {
+    const large = await fitSs('Reaction ~ Days + (Days | Subject)');
+    const small = await fitSs('Reaction ~ 1 + (1 | Subject)');
+    await expect(krModcomp(large, small)).rejects.toThrow(/random effects differ \(large: \(Intercept\) \| Subject, Days \| Subject; small: \(Intercept\) \| Subject\)/);
+    await expect(satModcomp(large, small)).rejects.toThrow(/random effects differ/);
+  });
+
+  it('fixed effects not nested: the columns outside named', async () => {
+    const a = await lmer('y ~ A + (1 | g) + (1 | g:A)', d23());
+    const b = await lmer('y ~ B + (1 | g) + (1 | g:A)', d23());
+    await expect(krModcomp(a, b)).rejects.toThrow(/not nested: the small model's columns 'Bb2', 'Bb3' are outside the large model's column space and the large model's 'Aa2' outside the small one's/);
+    await expect(satModcomp(a, b)).rejects.toThrow(/not nested/);
+  });
+
+  it('the same fixed-effects column space: nothing to test', async () => {
+    const a = await lmer('y ~ A + B + (1 | g) + (1 | g:A)', d23());
+    const b = await lmer('y ~ B + A + (1 | g) + (1 | g:A)', d23());
+    await expect(krModcomp(a, b)).rejects.toThrow(/same fixed-effects column space/);
+  });
+
+  it('a restriction matrix of the wrong width, with non-finite entries or zero', async () => {
+    const large = await fitSs('Reaction ~ Days + (Days | Subject)');
+    await expect(krModcomp(large, [[0, 1, 0]])).rejects.toThrow(/restriction matrix L: row 1 has 3 entries; the model has 2 fixed effects/);
+    await expect(satModcomp(large, [0, NaN])).rejects.toThrow(/entry \[1, 2\] is NaN/);
+    await expect(krModcomp(large, [[0, 0]])).rejects.toThrow(/L is zero/);
+  });
+
+  it('glmer fits', async () => {
+    const cbpp = loadDataFile('cbpp.csv');
+    const { glmer } = await import('../../src/fit/glmer.js');
+    const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'] });
+    await expect(krModcomp(g as unknown as LmmFit, [0, 1, 0, 0])).rejects.toThrow(/pbkrtest's for lmer fits: the large model is a glmer fit/);
+    await expect(pbModcomp(g as unknown as LmmFit, g as unknown as LmmFit)).rejects.toThrow(/glmer fit/);
+  });
+
+  it("Kenward–Roger with prior weights (pbkrtest ignores them): refused, not Satterthwaite's in its place", async () => {
+    const w = loadDataFile('sleepstudy_weighted.csv');
+    const large = await lmer('Reaction ~ Days + (1 | Subject)', w, { factors: ['Subject'], weights: 'w' });
+    await expect(krModcomp(large, [0, 1])).rejects.toThrow(/Kenward–Roger's method cannot be computed for this model \(.*prior weights/);
+    // Satterthwaite's takes the weights (lmerTest's and pbkrtest's devfun do)
+    expect((await satModcomp(large, [0, 1])).test.ndf).toBe(1);
+  });
+
+  it('models of different rows or responses', async () => {
+    const large = await fitSs('Reaction ~ Days + (Days | Subject)');
+    const fewer = await lmer('Reaction ~ 1 + (Days | Subject)', ss().slice(0, 170), { factors: ['Subject'] });
+    await expect(krModcomp(large, fewer)).rejects.toThrow(/different rows of the data \(180 and 170 rows/);
+    await expect(pbModcomp(large, fewer, { nsim: 10 })).rejects.toThrow(/different rows/);
+    const other = await fitSs('Days ~ 1 + (1 | Subject)');
+    await expect(pbModcomp(large, other, { nsim: 10 })).rejects.toThrow(/different responses \('Reaction' and 'Days'\)/);
+  });
+
+  it('PBmodcomp: a restriction matrix, the models in the wrong order, random effects not nested, bad nsim or seed', async () => {
+    const large = await fitSs('Reaction ~ Days + (Days | Subject)');
+    const small = await fitSs('Reaction ~ 1 + (Days | Subject)');
+    await expect(pbModcomp(large, [0, 1] as unknown as LmmFit)).rejects.toThrow(/restriction matrix L as the small model is not available \(pbkrtest 0\.5\.2's restriction_matrix2model fails/);
+    await expect(pbModcomp(small, large, { nsim: 10 })).rejects.toThrow(/small model is not nested in the large one: its fixed-effects column 'Days' is outside/);
+    const slope = await fitSs('Reaction ~ Days + (1 | Subject)');
+    await expect(pbModcomp(slope, large, { nsim: 10 })).rejects.toThrow(/random-effects column 'Days \| Subject' is not in the large model/);
+    await expect(pbModcomp(large, small, { nsim: 1 })).rejects.toThrow(/nsim must be a whole number of simulations \(2 or more\), got 1/);
+    await expect(pbModcomp(large, small, { nsim: 10, seed: 1.5 })).rejects.toThrow(/seed must be an integer, got 1.5/);
+  });
+
+  it('the fit methods are the functions', async () => {
+    const large = await fitSs('Reaction ~ Days + (Days | Subject)');
+    const small = await fitSs('Reaction ~ 1 + (Days | Subject)');
+    expect((await large.krModcomp(small)).Ftest).toEqual((await krModcomp(large, small)).Ftest);
+    expect((await large.satModcomp([0, 1])).test).toEqual((await satModcomp(large, [0, 1])).test);
+    expect(Array.from((await large.pbModcomp(small, { nsim: 5, seed: 3 })).ref)).toEqual(Array.from((await pbModcomp(large, small, { nsim: 5, seed: 3 })).ref));
+  });
 });
