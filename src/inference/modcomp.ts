@@ -67,6 +67,9 @@ export function checkSameData(a: LmmFit, b: LmmFit, what: string): void {
   if (fa.yname !== fb.yname || fa.y.some((v, i) => v !== fb.y[i])) {
     throw new ModelError(`${what}: the models have different responses ('${fa.yname}' and '${fb.yname}')`);
   }
+  const differ = (a?: Float64Array | null, b?: Float64Array | null) => (!a || !b ? !a !== !b : a.length !== b.length || a.some((v, i) => v !== b[i]));
+  if (differ(fa.weights, fb.weights)) throw new ModelError(`${what}: the models have different prior weights: compare models fitted with the same weights`);
+  if (differ(fa.offset, fb.offset)) throw new ModelError(`${what}: the models have different offsets: an offset is part of the fixed effects the test compares (give both models the same offset)`);
 }
 
 /**

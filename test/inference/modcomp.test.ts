@@ -260,6 +260,13 @@ describe('refusals', () => {
     await expect(krModcomp(large, [0, 1])).rejects.toThrow(/Kenward–Roger's method cannot be computed for this model \(.*prior weights/);
     // Satterthwaite's takes the weights (lmerTest's and pbkrtest's devfun do)
     expect((await satModcomp(large, [0, 1])).test.ndf).toBe(1);
+    // a small model without the large one's weights (or with another offset) is another model, not a restriction
+    const unweighted = await lmer('Reaction ~ 1 + (1 | Subject)', w, { factors: ['Subject'] });
+    await expect(satModcomp(large, unweighted)).rejects.toThrow(/different prior weights/);
+    await expect(pbModcomp(large, unweighted, { nsim: 10 })).rejects.toThrow(/different prior weights/);
+    const plain = await lmer('Reaction ~ Days + (1 | Subject)', w, { factors: ['Subject'] });
+    const offset = await lmer('Reaction ~ 1 + offset(Days) + (1 | Subject)', w, { factors: ['Subject'] });
+    await expect(satModcomp(plain, offset)).rejects.toThrow(/different offsets/);
   });
 
   it('models of different rows or responses', async () => {
