@@ -173,6 +173,18 @@ describe('PBmodcomp: the simulation', () => {
     const large = await lmer(c.large, data, { REML: false, factors: c.factors });
     // refit(fit, newresp = y) at y itself: the same optimum (−2ℓ within 1e-9 relative)
     expect(rel(await refitLogLik(large, large.model.frame.y, new Evaluations()), large.logLik)).toBeLessThan(1e-9);
+    // with prior weights and an offset (the new response enters the Gram rows as √w (y* − y) added to theirs)
+    const w = loadDataFile('sleepstudy_weighted.csv');
+    for (const f of ['Reaction ~ Days + (Days | Subject)', 'Reaction ~ 1 + offset(Days) + (1 | Subject)']) {
+      const fit = await lmer(f, w, { REML: false, factors: ['Subject'], weights: 'w' });
+      expect(rel(await refitLogLik(fit, fit.model.frame.y, new Evaluations()), fit.logLik)).toBeLessThan(1e-9);
+      // and another response, y + 3 sin(i): the same optimum as lmer's fit of that response
+      const shifted = Float64Array.from(fit.model.frame.y, (v, i) => v + 3 * Math.sin(i));
+      const cols = Object.fromEntries(w.schema.fields.map((fl) => [fl.name, Array.from(w.getChild(fl.name)!.toArray() as ArrayLike<number>)]));
+      const { tableFromArrays } = await import('apache-arrow');
+      const direct = await lmer(f, tableFromArrays({ ...cols, Reaction: shifted, Subject: cols.Subject.map(String) }), { REML: false, factors: ['Subject'], weights: 'w' });
+      expect(rel(await refitLogLik(fit, shifted, new Evaluations()), direct.logLik)).toBeLessThan(1e-9);
+    }
   });
 
   for (const c of fixture.pb) {
