@@ -162,6 +162,10 @@ function checkPbPair(large: LmmFit, small: unknown): asserts small is LmmFit {
 /** pbkrtest's PBmodcomp(large, small, nsim) (see the header); lmer fits, REML or ML. */
 export async function pbModcomp(large: LmmFit, small: LmmFit, options: PbModcompOptions = {}): Promise<PbModcomp> {
   const t0 = performance.now();
+  const known = ['nsim', 'seed', 'onProgress', 'signal'];
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) throw new OptionError(k, k === 'cl' ? "PBmodcomp: pbkrtest's cl (parallel clusters) is not offered: the refits run in one thread" : `PBmodcomp: unknown option '${k}' (the options are ${known.join(', ')})`);
+  }
   const nsim = options.nsim ?? 1000;
   if (!(Number.isInteger(nsim) && nsim >= 2)) throw new OptionError('nsim', `nsim must be a whole number of simulations (2 or more), got ${String(nsim)}`);
   const seed = options.seed ?? 1;

@@ -301,6 +301,8 @@ describe('refusals', () => {
     await expect(pbModcomp(slope, large, { nsim: 10 })).rejects.toThrow(/random-effects column 'Days \| Subject' is not in the large model/);
     await expect(pbModcomp(large, small, { nsim: 1 })).rejects.toThrow(/nsim must be a whole number of simulations \(2 or more\), got 1/);
     await expect(pbModcomp(large, small, { nsim: 10, seed: 1.5 })).rejects.toThrow(/seed must be an integer, got 1.5/);
+    await expect(pbModcomp(large, small, { nsim: 10, cl: 2 } as never)).rejects.toThrow(/pbkrtest's cl \(parallel clusters\) is not offered/);
+    await expect(pbModcomp(large, small, { nsims: 10 } as never)).rejects.toThrow(/unknown option 'nsims'/);
   });
 
   it('the fit methods are the functions', async () => {
