@@ -14,6 +14,7 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
@@ -25,6 +26,7 @@ import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
+import { runModcomp } from './modcompCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
@@ -288,6 +290,21 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('modcomp')
+    .description("pbkrtest's comparison of two nested lmer fits: KRmodcomp (Kenward-Roger's F test, the default), SATmodcomp (Satterthwaite's) or PBmodcomp (the parametric-bootstrap likelihood-ratio test)")
+    .argument('<file>', 'data file')
+    .argument('<large>', "the large model's formula")
+    .argument('<small>', "the small model's formula, or (kr, sat) a restriction matrix L of the large model's fixed effects: rows separated by ';' ('0 0 1 0; 0 0 0 1')")
+    .option('--method <name>', 'kr (default), sat or pb')
+    .option('--nsim <n>', 'pb: simulations (default 1000)')
+    .option('--seed <s>', 'pb: the random seed (default 1)')
+    .option('--summary', "pbkrtest's summary layout (kr: the unscaled row too; pb: the Gamma, Bartlett and F approximations)")
+    .option('--ml', 'fit by maximum likelihood (kr and sat refit the large model with REML, as pbkrtest)')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, large: string, small: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runModcomp({ file, large, small, ...opts }, io());
     });
   rowEngineOptions(common(program
     .command('r2')

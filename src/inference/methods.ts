@@ -1,7 +1,7 @@
 /**
  * The inference methods of fitted models (issue 11's library interface): fit.coefficients({ ddf }),
  * fit.anova({ ddf, type }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
- * predict(newdata, { interval }) on lmer fits; confint, bootstrap and drop1 (lme4's) on glmer fits; simulate(nsim,
+ * predict(newdata, { interval }) and pbkrtest's krModcomp / satModcomp / pbModcomp on lmer fits; confint, bootstrap and drop1 (lme4's) on glmer fits; simulate(nsim,
  * { seed, useU }) on both. The fit classes live below the
  * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
  * prototypes here; src/fit/lmer.ts and src/fit/glmer.ts load this module.
@@ -29,6 +29,8 @@ import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtre
 import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
 import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
 import { ModelError } from '../errors/errors.js';
+import { type KrModcomp, type ModcompSmall, type SatModcomp, krModcomp, satModcomp } from './modcomp.js';
+import { type PbModcomp, type PbModcompOptions, pbModcomp } from './pbModcomp.js';
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 
 declare module '../lmm/lmmFit.js' {
@@ -69,6 +71,12 @@ declare module '../lmm/lmmFit.js' {
     jointTests(options?: JointTestsOptions): JointTests;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
+    /** pbkrtest's KRmodcomp(this, small): Kenward–Roger's F test against a nested fit or a restriction matrix L (src/inference/modcomp.ts) */
+    krModcomp(small: ModcompSmall): Promise<KrModcomp>;
+    /** pbkrtest's SATmodcomp(this, small): the F test with Satterthwaite's ddf (src/inference/modcomp.ts) */
+    satModcomp(small: ModcompSmall): Promise<SatModcomp>;
+    /** pbkrtest's PBmodcomp(this, small, nsim): the parametric-bootstrap likelihood-ratio test (src/inference/pbModcomp.ts) */
+    pbModcomp(small: LmmFit, options?: PbModcompOptions): Promise<PbModcomp>;
   }
 }
 
@@ -117,6 +125,9 @@ Object.assign(LmmFit.prototype, {
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
   hatvalues(this: LmmFit) { return hatValues(this); },
   influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
+  krModcomp(this: LmmFit, small: ModcompSmall) { return krModcomp(this, small); },
+  satModcomp(this: LmmFit, small: ModcompSmall) { return satModcomp(this, small); },
+  pbModcomp(this: LmmFit, small: LmmFit, options?: PbModcompOptions) { return pbModcomp(this, small, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   jointTests(this: LmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
