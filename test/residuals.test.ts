@@ -24,6 +24,7 @@ import { describe, expect, it } from 'vitest';
 import type * as arrow from 'apache-arrow';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
+import { glmerNb } from '../src/fit/glmerNb.js';
 import { readCsv } from '../src/io/csv.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { buildGlmm } from '../src/glmm/model.js';
@@ -155,6 +156,22 @@ describe('residuals, fitted and predict at our optimum', () => {
     // predictions for new data are not padded (predict.merMod's na.action = na.pass for newdata)
     const nd = { Days: [1, 2], Subject: ['308', '309'] };
     expect(exclude.predict(nd).length).toBe(2);
+  }, 60_000);
+});
+
+describe('glmerNb carries naAction', () => {
+  it('its fit pads, its θ step uses the rows used', async () => {
+    const c = ref.cases.poisson_exclude;
+    const opts = { factors: ['herd', 'period'] };
+    const omit = await glmerNb(c.formula, table(c.data), opts);
+    const exclude = await glmerNb(c.formula, table(c.data), { ...opts, naAction: 'exclude' });
+    // the same fit (na.exclude only changes how per-row results are returned)
+    expect(exclude.nbSize).toBe(omit.nbSize);
+    expect(exclude.residuals('pearson').length).toBe(c.n_input);
+    const want = omit.residuals('pearson');
+    const got = exclude.residuals('pearson');
+    c.residuals.pearson.forEach((r, i) => expect(Number.isNaN(got[i])).toBe(r === null));
+    expect(Array.from(got).filter((v) => !Number.isNaN(v))).toEqual(Array.from(want));
   }, 60_000);
 });
 
