@@ -14,7 +14,6 @@
  * lme4 stops for type "partial" ("partial residuals are not implemented yet"): refused here too.
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
-import type { GlmFamily } from '../glmm/family.js';
 
 /** lme4's residual types */
 export const RESIDUAL_TYPES = ['response', 'pearson', 'working', 'deviance'] as const;
@@ -51,9 +50,19 @@ export function lmmResiduals(y: Float64Array, mu: Float64Array, weights: Float64
   return out;
 }
 
+/** What glmResp's residuals need of a family (src/glmm/family.ts's GlmFamily has them; not imported: src/glmm imports src/results). */
+export interface ResidualFamily {
+  /** the deviance residual d_i at y, μ with prior weight w */
+  devResid(y: number, mu: number, wt: number): number;
+  /** the variance function V(μ) */
+  variance(mu: number): number;
+  /** dμ/dη */
+  muEta(eta: number): number;
+}
+
 /** residuals.glmResp at μ̂ and η̂ with prior weights w, divided by `scale`. */
 export function glmmResiduals(
-  family: Pick<GlmFamily, 'devResid' | 'variance' | 'muEta'>, y: Float64Array, mu: Float64Array, eta: Float64Array, weights: Float64Array,
+  family: ResidualFamily, y: Float64Array, mu: Float64Array, eta: Float64Array, weights: Float64Array,
   type: ResidualType, scale = 1,
 ): Float64Array {
   const out = new Float64Array(mu.length);
