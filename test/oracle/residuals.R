@@ -4,12 +4,13 @@
 # (residuals.merMod → residuals.lmResp / residuals.glmResp, then naresid; fitted.merMod and
 # predict.merMod → napredict), for test/residuals.test.ts.
 #
-# Data: copies of sleepstudy and cbpp with NA cells in the response, a covariate, the grouping factor
+# Data: copies of sleepstudy, cbpp and a Gamma GLMM's data (test/fixtures/gamma) with NA cells in the response, a covariate, the grouping factor
 # and the weights (sleepstudy_na.csv, cbpp_na.csv, written beside the expectations).
 # Each case records lme4's θ, β, σ and Laplace deviance (so the test can evaluate at lme4's
 # estimates, no optimizer), then for every type ("response", "pearson", "working", "deviance") with
 # scaled = FALSE and TRUE the residuals (null where R gives NA), fitted(), predict() (a glmer's on the
-# link and the response scale) and the refusal of type = "partial" (its message).
+# link and the response scale) and the refusal of type = "partial" (its message); an lmer fit's
+# hatvalues() (napredict too), and where simulate() puts NA (its draws times 0: R's RNG is not ours).
 # A glmer case also records the same at the exact Laplace deviance's optimum (exact_laplace.R: glmer's
 # PIRLS stops early, so its default optimum is ~1e-4 away from the one our fit reaches): the deviance
 # function moved there, the residuals of its response module (residuals.glmResp, as residuals.merMod
@@ -43,6 +44,16 @@ cb$size[50] <- NA
 write.csv(cb, file.path(out, "cbpp_na.csv"), row.names = FALSE, na = "")
 cb$herd <- factor(cb$herd); cb$period <- factor(cb$period)
 
+# a Gamma(log) GLMM with prior weights (test/fixtures/gamma/gamma_crossed.csv's rows): a family with a
+# scale, so scaled = TRUE divides by sigma(fit) != 1
+gm <- read.csv(file.path(dataDir, "..", "gamma", "gamma_crossed.csv"))
+gm$y[7] <- NA
+gm$x[60] <- NA
+gm$g[111] <- NA
+gm$w[150] <- NA
+write.csv(gm, file.path(out, "gamma_na.csv"), row.names = FALSE, na = "")
+gm$g <- factor(gm$g)
+
 num <- function(x) { x <- unname(as.numeric(x)); lapply(x, function(v) if (is.na(v)) NULL else v) }
 
 # residuals.merMod's steps on a glmer fit's response module after its deviance function was moved to
@@ -65,16 +76,18 @@ at_exact <- function(fit) {
   }
   rho$resp$updateWts()
   resp <- rho$resp
+  # sigma(fit) at this point, as mkMerMod's sigmaML: sqrt(pwrss / n) (1 without a scale)
+  sig <- if (getME(fit, "devcomp")$dims[["useSc"]]) sqrt((resp$wrss() + rho$pp$sqrL(1)) / nobs(fit)) else 1
   na <- attr(model.frame(fit), "na.action")
   pad <- function(x) num(if (is.null(na)) x else naresid(na, x))
   padp <- function(x) num(if (is.null(na)) x else napredict(na, x))
   res <- list()
   for (t in c("response", "pearson", "working", "deviance")) {
     r <- lme4:::residuals.glmResp(resp, t)
-    res[[t]] <- pad(r); res[[paste0(t, "_scaled")]] <- pad(r / 1)
+    res[[t]] <- pad(r); res[[paste0(t, "_scaled")]] <- pad(r / sig)
   }
   off <- model.offset(model.frame(fit)); if (is.null(off)) off <- 0
-  list(theta = xo$theta, beta = xo$beta, laplace = xo$value,
+  list(theta = xo$theta, beta = xo$beta, laplace = xo$value, sigma = sig,
        default = res$deviance, residuals = res, fitted = padp(resp$mu), predict = padp(resp$eta),
        predict_response = padp(resp$mu), predict_population = padp(drop(getME(fit, "X") %*% xo$beta) + off))
 }
@@ -87,7 +100,7 @@ rows_of <- function(fit) {
     res[[t]] <- num(residuals(fit, type = t)); res[[paste0(t, "_scaled")]] <- num(residuals(fit, type = t, scaled = TRUE))
   }
   list(theta = I(unname(getME(fit, "theta"))), default = num(residuals(fit)), residuals = res, fitted = num(fitted(fit)),
-       predict = num(predict(fit)), predict_population = num(predict(fit, re.form = NA)))
+       predict = num(predict(fit)), predict_population = num(predict(fit, re.form = NA)), hatvalues = num(hatvalues(fit)))
 }
 
 record <- function(fit, data, formula, na, glmm, extra = list()) {
@@ -103,7 +116,7 @@ record <- function(fit, data, formula, na, glmm, extra = list()) {
     theta = I(unname(getME(fit, "theta"))), beta = I(unname(fixef(fit))), sigma = sigma(fit),
     deviance = if (glmm) unname(deviance(fit)) else NULL,
     laplace = if (glmm) -2 * as.numeric(logLik(fit)) else NULL,
-    nobs = nobs(fit), n_input = nrow(if (data == "sleepstudy_na") ss else cb),
+    nobs = nobs(fit), n_input = nrow(switch(data, sleepstudy_na = ss, cbpp_na = cb, gamma_na = gm)),
     default = num(residuals(fit)),
     residuals = res,
     fitted = num(fitted(fit)),
@@ -111,6 +124,8 @@ record <- function(fit, data, formula, na, glmm, extra = list()) {
     predict_response = if (glmm) num(predict(fit, type = "response")) else NULL,
     predict_population = num(predict(fit, re.form = NA)),
     partial_error = partial,
+    hatvalues = if (!glmm) num(hatvalues(fit)) else NULL,
+    simulate_na = num(simulate(fit, nsim = 1, seed = 1)[[1]] * 0),
     exact = if (glmm) at_exact(fit) else NULL,
     tight = if (!glmm) rows_of(update(fit, control = lmerControl(optimizer = "nloptwrap", optCtrl = TIGHT_LMER))) else NULL
   ), extra)
@@ -133,6 +148,9 @@ for (na in c("na.omit", "na.exclude")) {
   fo <- "incidence ~ period + (1 | herd)"
   g <- glmer(as.formula(fo), cb, family = poisson, na.action = na)
   cases[[paste0("poisson_", short)]] <- record(g, "cbpp_na", fo, short, TRUE, list(family = "poisson"))
+  fg <- "y ~ x + (1 | g)"
+  g <- glmer(as.formula(fg), gm, family = Gamma(link = "log"), weights = w, na.action = na)
+  cases[[paste0("gamma_", short)]] <- record(g, "gamma_na", fg, short, TRUE, list(family = "Gamma", link = "log", weights = "w"))
 }
 writeLines(toJSON(list(lme4 = as.character(packageVersion("lme4")), R = R.version.string, cases = cases),
                   auto_unbox = TRUE, digits = NA, null = "null", pretty = FALSE),
