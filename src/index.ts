@@ -66,6 +66,9 @@ export type { VarCorrRow, RanefGroup, RanefSummary } from './results/components.
 export type { CoefGroup } from './results/coef.js';
 export type { RePcaGroup } from './results/rePCA.js';
 export type { PredictOptions } from './results/predict.js';
+export { RESIDUAL_TYPES } from './results/residuals.js';
+export type { ResidualType, ResidualOptions } from './results/residuals.js';
+export type { NaAction } from './results/naAction.js';
 // the optimizer
 export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';
 export type { BoundedMinimizeOptions, MinimizeResult, MinimizeSteps } from './optim/types.js';

@@ -62,7 +62,16 @@ export interface ModelFrameOptions {
    * not apply when σ is fixed (a meta-analysis's known sampling variances; blme's point prior)
    */
   observationLevel?: boolean;
+  /**
+   * lme4's na.action: rows with a missing value are dropped either way (na.omit); with 'exclude'
+   * (na.exclude) the fit's per-row results (fitted, residuals, predict without new data) come back
+   * padded to the input's rows with NaN at the dropped ones (src/results/naAction.ts)
+   */
+  naAction?: NaAction;
 }
+
+/** lme4's na.action: 'omit' (na.omit, the default) or 'exclude' (na.exclude) */
+export type NaAction = 'omit' | 'exclude';
 
 export interface ModelFrame {
   formula: Formula;
@@ -87,6 +96,8 @@ export interface ModelFrame {
   rows: Int32Array | null;
   /** the input's row count */
   nInput: number;
+  /** lme4's na.action: 'exclude' pads per-row results to the input's rows (absent: 'omit') */
+  naAction?: NaAction;
   /** notes for the user (dropped rows, dropped rank-deficient columns) */
   messages: string[];
   /** evaluated columns, by formula label, after row filtering (used by predict) */
@@ -248,7 +259,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     }
   }
   const messages: string[] = [];
-  if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (na.omit)`);
+  if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (${options.naAction === 'exclude' ? 'na.exclude' : 'na.omit'})`);
   if (glmResp) messages.push(...glmResp.messages);
 
   // fixed effects: the size checked from the factors' levels before any column is built
@@ -278,6 +289,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   return {
     formula, n, y, yname: response.label, X, p, xnames, offset, reTerms: sorted,
     nDropped, rows, nInput, messages, columns, scales, covariates: covariateSummaries(formula, source, rows, n),
+    ...(options.naAction === 'exclude' ? { naAction: 'exclude' as const } : {}),
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
   };

@@ -9,6 +9,7 @@
 import { LmmFit } from '../lmm/lmmFit.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
 import { type PredictOptions, checkPredictCall } from '../results/predict.js';
+import { naPad } from '../results/naAction.js';
 import type { DataInput } from '../io/dataInput.js';
 import type { BackendOptions } from '../backend/select.js';
 import type { FTest, TTest } from './contest.js';
@@ -109,6 +110,11 @@ declare module '../glmm/glmmFit.js' {
   }
 }
 
+/** lme4's simulate ends in napredict: each draw padded to the input's rows with naAction 'exclude' */
+function padSimulation(fit: LmmFit | GlmmFit, r: SimulateResult): SimulateResult {
+  return { ...r, y: r.y.map((y) => naPad(fit.model.frame, y)) };
+}
+
 const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata?: DataInput, options?: PredictOptions) => Float64Array;
 
 Object.assign(LmmFit.prototype, {
@@ -122,8 +128,9 @@ Object.assign(LmmFit.prototype, {
   drop1(this: LmmFit, options?: Drop1Options) { return drop1Table(this, options).rows; },
   step(this: LmmFit, options?: StepOptions) { return stepLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
-  simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
-  hatvalues(this: LmmFit) { return hatValues(this); },
+  simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
+  // lme4's hatvalues.merMod ends in napredict: with naAction 'exclude', padded to the input's rows
+  hatvalues(this: LmmFit) { return naPad(this.model.frame, hatValues(this)); },
   influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
   krModcomp(this: LmmFit, small: ModcompSmall) { return krModcomp(this, small); },
   satModcomp(this: LmmFit, small: ModcompSmall) { return satModcomp(this, small); },
@@ -145,7 +152,7 @@ Object.assign(GlmmFit.prototype, {
   r2(this: GlmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
   icc(this: GlmmFit, options?: IccOptions) { return iccOf(this, options); },
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
-  simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
+  simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   anova(this: GlmmFit, options: { type?: WaldType | 2 | 3 } = {}) {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));
