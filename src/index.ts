@@ -164,6 +164,9 @@ export type { RanovaOptions, RanovaRow, RanovaTable } from './inference/ranova.j
 export { drop1Table } from './inference/drop1.js';
 export type { Drop1Options, Drop1Row, Drop1Table } from './inference/drop1.js';
 export { drop1Glmm } from './inference/glmmDrop1.js';
+export { lme4Anova } from './inference/lme4Anova.js';
+export type { Lme4AnovaRow } from './inference/lme4Anova.js';
+export { printLme4Anova } from './inference/format.js';
 export type { Drop1Test, GlmmDrop1Options, GlmmDrop1Row, GlmmDrop1Table } from './inference/glmmDrop1.js';
 export { stepLmm } from './inference/step.js';
 // pbkrtest's model comparisons of nested lmer fits: KRmodcomp, SATmodcomp, PBmodcomp (and its summary stage)

@@ -7,7 +7,8 @@
 import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
-import { printDrop1Table, printGlmmDrop1Table, printIntervals, printLrtTable, printRanovaTable, printStepResult } from '../inference/format.js';
+import { printDrop1Table, printGlmmDrop1Table, printIntervals, printLme4Anova, printLrtTable, printRanovaTable, printStepResult } from '../inference/format.js';
+import { lme4Anova } from '../inference/lme4Anova.js';
 import { stepLmm } from '../inference/step.js';
 import { ranovaTable } from '../inference/ranova.js';
 import { drop1Table } from '../inference/drop1.js';
@@ -28,7 +29,14 @@ export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
 /** Runs `mixedgpu anova`; returns the exit code. */
 export async function runAnova(args: AnovaArgs, io: CliIO): Promise<number> {
   try {
-    if (!args.formulas || args.formulas.length < 2) throw new CliError('anova needs at least two model formulas to compare');
+    if (!args.formulas || args.formulas.length < 1) throw new CliError('anova needs a model formula (lme4\'s anova of one fit), or two or more to compare');
+    if (args.formulas.length === 1) {
+      // lme4's anova(fit): the sequential sums of squares of the fixed-effects terms
+      const { fit } = await fitFromArgs({ ...args, formula: args.formulas[0] }, io);
+      const rows = lme4Anova(fit as LmmFit | GlmmFit);
+      io.stdout(args.json ? `${JSON.stringify({ anova: 'lme4', rows }, null, 2)}\n` : `${printLme4Anova(rows).join('\n')}\n`);
+      return 0;
+    }
     const fits: CliFit[] = [];
     let table;
     for (const formula of args.formulas) {

@@ -174,10 +174,10 @@ export function buildProgram(): Command {
 
   rowEngineOptions(common(program
     .command('anova')
-    .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML)')
-    .argument('<file-and-formulas...>', `FILE FORMULA0 FORMULA1 …: the data file and two or more lme4 model formulas; ${FORMULA_ALONE}`)))
+    .description('likelihood-ratio tests between nested models (lme4\'s anova(m0, m1, …); REML fits are refitted by ML); with one formula, lme4\'s anova(fit): the sequential sums of squares and F values of the fixed-effects terms')
+    .argument('<file-and-formulas...>', `FILE FORMULA0 [FORMULA1 …]: the data file and one lme4 model formula, or two or more to compare; ${FORMULA_ALONE}`)))
     .action(async (positional: string[], opts: CommandOptions) => {
-      const { file, rest: formulas } = dataArguments(positional, opts, ['FORMULA0', 'FORMULA1'], true);
+      const { file, rest: formulas } = dataArguments(positional, opts, ['FORMULA'], true);
       process.exitCode = await runAnova({ ...opts, file, formulas }, io());
     });
 

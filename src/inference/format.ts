@@ -143,6 +143,15 @@ export function printAnovaTable(rows: { term: string; sumsq: number; meansq: num
   }, [heading]);
 }
 
+/** lme4's anova(fit) of one model: "Analysis of Variance Table" and npar, Sum Sq, Mean Sq, F value (print.anova). */
+export function printLme4Anova(rows: { term: string; npar: number; sumSq: number; meanSq: number; F: number }[]): string[] {
+  return printAnova({
+    rowNames: rows.map((r) => r.term),
+    colNames: ['npar', 'Sum Sq', 'Mean Sq', 'F value'],
+    columns: [rows.map((r) => r.npar), rows.map((r) => r.sumSq), rows.map((r) => r.meanSq), rows.map((r) => r.F)],
+  }, ['Analysis of Variance Table']);
+}
+
 /** car's Anova (Wald χ² tests) as it prints: "Analysis of Deviance Table (Type II Wald chisquare tests)", the response, the table. */
 export function printWaldAnova(rows: { term: string; chisq: number; df: number; p: number }[], type: 'II' | 'III', response: string): string[] {
   return printAnova({

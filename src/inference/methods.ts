@@ -29,6 +29,7 @@ import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAno
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
 import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
 import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
+import { type Lme4AnovaRow, lme4Anova } from './lme4Anova.js';
 import { ModelError } from '../errors/errors.js';
 import { type KrModcomp, type ModcompSmall, type SatModcomp, krModcomp, satModcomp } from './modcomp.js';
 import { type PbModcomp, type PbModcompOptions, pbModcomp } from './pbModcomp.js';
@@ -44,6 +45,8 @@ declare module '../lmm/lmmFit.js' {
     coefficients(options?: { ddf?: Ddf }): CoefficientRow[];
     /** lmerTest's anova table of type 'III' (default), 'II' or 'I' (also 3, 2, 1) */
     anova(options?: { ddf?: Ddf; type?: AnovaTypeOption }): AnovaRow[];
+    /** lme4's anova(fit) (lmerTest's ddf = "lme4"): the fixed-effects terms' sequential sums of squares and F values, no ddf (src/inference/lme4Anova.ts) */
+    lme4Anova(): Lme4AnovaRow[];
     /** the F test of Lβ = 0 (and the t test for one row) */
     contrast(L: number[][] | number[], options?: { ddf?: Ddf }): FTest & { t?: TTest };
     /** lme4's confint (profile by default, Wald, or the parametric bootstrap) */
@@ -97,6 +100,8 @@ declare module '../glmm/glmmFit.js' {
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
     /** car's Anova: a Wald χ² test per fixed-effects term, type 'II' (default) or 'III' (src/inference/waldAnova.ts) */
     anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
+    /** lme4's anova(fit): the fixed-effects terms' sequential sums of squares and F values (Wald F = χ²/df, no df) (src/inference/lme4Anova.ts) */
+    lme4Anova(): Lme4AnovaRow[];
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
     /** emmeans's joint_tests: a Wald F (χ²/df) test of each model term from the means' interaction contrasts (src/inference/jointTests.ts) */
@@ -136,6 +141,7 @@ Object.assign(LmmFit.prototype, {
   satModcomp(this: LmmFit, small: ModcompSmall) { return satModcomp(this, small); },
   pbModcomp(this: LmmFit, small: LmmFit, options?: PbModcompOptions) { return pbModcomp(this, small, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
+  lme4Anova(this: LmmFit) { return lme4Anova(this); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   jointTests(this: LmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
@@ -154,6 +160,7 @@ Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
+  lme4Anova(this: GlmmFit) { return lme4Anova(this); },
   anova(this: GlmmFit, options: { type?: WaldType | 2 | 3 } = {}) {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));
   },
