@@ -14,6 +14,7 @@ import type { Formula } from '../formula/types.js';
 import { FAMILY_LINKS } from '../glmm/family.js';
 import { BACKENDS } from '../backend/select.js';
 import { toArrowTable } from '../io/dataInput.js';
+import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import {
   type Rule, type Schema, abortSignal, bool, checkObject, columnNames, fn, gpuDevice, integer, nested, oneOf, positiveNumber, string, weights,
 } from '../options/rules.js';
@@ -56,12 +57,30 @@ const relmat: Rule = (v, at) => {
   }
 };
 
+/**
+ * `contrasts`: R's contrast function per factor (lme4's `contrasts = list(a = "contr.sum")`), each a
+ * name of src/frame/contrasts.ts's list; that each names a factor of the fixed part is checked with
+ * the data (src/frame/modelFrame.ts's frameContrasts).
+ */
+const contrasts: Rule = (v, at) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new OptionError('contrasts', `${at} must be an object of contrast names by factor ({ a: 'contr.sum' }), not ${showValue(v)}`);
+  }
+  for (const [f, name] of Object.entries(v)) {
+    if (typeof name !== 'string' || !(CONTRAST_NAMES as readonly string[]).includes(name)) {
+      const near = typeof name === 'string' ? CONTRAST_NAMES.find((c) => c.toLowerCase() === name.toLowerCase() || c === `contr.${name}`) : undefined;
+      throw new OptionError('contrasts', `${at}.${f}: unknown contrast ${typeof name === 'string' ? `'${name}'` : showValue(name)}${near ? ` (did you mean '${near}'?)` : ''}: use ${CONTRAST_NAMES.join(', ')} (R's stats contrasts)`);
+    }
+  }
+};
+
 const FAMILIES = "'binomial', 'poisson', 'negative.binomial', 'Gamma' or 'inverse.gaussian'";
 
 /** lmer's options (LmerOptions in src/fit/lmer.ts). */
 export const LMER_OPTIONS: Schema = {
   REML: bool,
   factors: columnNames,
+  contrasts,
   weights,
   backend: oneOf(...BACKENDS),
   device: gpuDevice,
@@ -92,6 +111,7 @@ export const GLMER_OPTIONS: Schema = {
   nAGQ: integer(0, 25),
   weights,
   factors: columnNames,
+  contrasts,
   vcov: oneOf('hessian', 'RX'),
   calcDerivs: bool,
   optimizer: nested(OPTIMIZER),

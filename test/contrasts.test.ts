@@ -1,0 +1,147 @@
+/**
+ * lme4's `contrasts` (contr.sum, contr.helmert, contr.SAS, contr.poly) against lme4 1.1-31
+ * (test/oracle/contrasts.R → test/fixtures/contrasts/): X's column names, β, SEs, vcov, σ and the
+ * criterion at lme4's θ (no optimizer) and at our optimum; glmer's Laplace deviance at fixed (θ, β)
+ * and its fit; the coding-invariant quantities against the treatment-coded fit; the refusals.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lmer } from '../src/fit/lmer.js';
+import { glmer } from '../src/fit/glmer.js';
+import { buildLmm } from '../src/lmm/model.js';
+import { buildGlmm } from '../src/glmm/model.js';
+import { PirlsEngine } from '../src/glmm/pirls.js';
+import { thetaToInternal } from '../src/model/reparam.js';
+import { contrastMatrix, polyContrasts } from '../src/frame/contrasts.js';
+import { readCsv } from '../src/io/csv.js';
+import type { Contrasts } from '../src/frame/contrasts.js';
+import { fitAtTheta } from './helpers/atTheta.js';
+
+const DIR = join(import.meta.dirname, 'fixtures', 'contrasts');
+const ref = JSON.parse(readFileSync(join(DIR, 'contrasts.json'), 'utf8'));
+const contr = readCsv(readFileSync(join(DIR, 'contr.csv'), 'utf8')).table;
+const cbpp = readCsv(readFileSync(join(import.meta.dirname, 'fixtures', 'data', 'cbpp.csv'), 'utf8')).table;
+const dataOf = (name: string) => (name === 'cbpp' ? cbpp : contr);
+const CBPP_FACTORS = ['herd', 'period'];
+
+interface LmmCase { formula: string; contrasts: Contrasts; REML: boolean; xnames: string[]; theta: number[]; beta: number[]; se: number[]; vcov: number[][]; sigma: number; criterion: number; X_head: number[][]; objective_at: { theta: number[]; value: number } }
+interface GlmmCase { data: string; formula: string; contrasts: Contrasts; xnames: string[]; theta: number[]; beta: number[]; se: number[]; deviance: number; objective_at: { theta: number[]; beta: number[]; value: number }[] }
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+
+describe('contrast matrices (R 4.2.2 stats)', () => {
+  it('contr.sum, helmert, SAS, treatment, poly(4) as R prints them', () => {
+    const lv = ['a', 'b', 'c', 'd'];
+    expect(Array.from(contrastMatrix('contr.sum', lv).matrix)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1, -1, -1, -1]);
+    expect(Array.from(contrastMatrix('contr.helmert', lv).matrix)).toEqual([-1, -1, -1, 1, -1, -1, 0, 2, -1, 0, 0, 3]);
+    expect(Array.from(contrastMatrix('contr.SAS', lv).matrix)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    expect(contrastMatrix('contr.SAS', lv).suffixes).toEqual(['a', 'b', 'c']);
+    expect(Array.from(contrastMatrix('contr.treatment', lv).matrix)).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    expect(contrastMatrix('contr.poly', [...lv, 'e']).suffixes).toEqual(['.L', '.Q', '.C', '^4']);
+    // R: contr.poly(4), printed to 16 digits; orthonormal polynomials are exact to ~1e-16 in float64
+    const R = [-0.6708203932499369, 0.5, -0.2236067977499790, -0.2236067977499790, -0.5, 0.6708203932499369,
+      0.2236067977499790, -0.5, -0.6708203932499369, 0.6708203932499369, 0.5, 0.2236067977499790];
+    polyContrasts(4).forEach((v, k) => expect(Math.abs(v - R[k])).toBeLessThan(1e-15));
+  });
+});
+
+describe('lmer with contrasts at lme4\'s θ (no optimizer)', () => {
+  for (const [name, c] of Object.entries(ref.lmm as Record<string, LmmCase>)) {
+    it(name, () => {
+      const model = buildLmm(c.formula, contr, { REML: c.REML, contrasts: c.contrasts });
+      expect(model.frame.xnames).toEqual(c.xnames);
+      // X's first rows: the contrast matrices' entries (products of them), exact up to contr.poly's rounding
+      const { X, n, p } = model.frame;
+      c.X_head.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(X[j * n + i] - v)).toBeLessThan(1e-15)));
+      expect(p).toBe(c.xnames.length);
+      const fit = fitAtTheta(model, c.theta);
+      // at the same θ the criterion, β, σ and vcov are closed-form functions of A: 1e-8 relative (float64
+      // sums over 240 rows and a p × p solve, against R's to 16 digits)
+      expect(rel(fit.objective, c.criterion)).toBeLessThan(1e-8);
+      fit.beta.forEach((b, j) => expect(rel(b, c.beta[j])).toBeLessThan(1e-8));
+      expect(rel(fit.sigma, c.sigma)).toBeLessThan(1e-8);
+      Object.values(fit.se).forEach((s, j) => expect(rel(s, c.se[j])).toBeLessThan(1e-8));
+      fit.vcov.forEach((row, a) => row.forEach((v, b) => expect(rel(v, c.vcov[a][b])).toBeLessThan(1e-8)));
+      // the profiled criterion at a second θ
+      expect(rel(fitAtTheta(model, c.objective_at.theta).objective, c.objective_at.value)).toBeLessThan(1e-8);
+    });
+  }
+});
+
+describe('lmer with contrasts at our optimum', () => {
+  for (const [name, c] of Object.entries(ref.lmm as Record<string, LmmCase>)) {
+    it(name, async () => {
+      const fit = await lmer(c.formula, contr, { REML: c.REML, contrasts: c.contrasts });
+      expect(fit.model.frame.xnames).toEqual(c.xnames);
+      // lme4 ran bobyqa to rhoend 1e-12: the two optima agree in the criterion to ~1e-10 and in θ, β to
+      // ~1e-5 (a flat criterion moves θ by √(Δcriterion)); a singular slope (covariate_helmert_ml) sits
+      // on the boundary in both
+      expect(fit.objective).toBeLessThanOrEqual(c.criterion + 1e-7);
+      expect(Math.abs(fit.objective - c.criterion)).toBeLessThan(1e-6);
+      fit.theta.forEach((t, k) => expect(Math.abs(t - c.theta[k])).toBeLessThan(1e-4));
+      fit.beta.forEach((b, j) => expect(rel(b, c.beta[j])).toBeLessThan(1e-5));
+      Object.values(fit.se).forEach((s, j) => expect(rel(s, c.se[j])).toBeLessThan(1e-5));
+    });
+  }
+
+  it('the coding changes β, not the fit: ML deviance, fitted values and σ equal the treatment-coded fit\'s', async () => {
+    // (REML's criterion is not invariant: log|R_XX|² moves by log det(T)² for X T)
+    const sum = await lmer('y ~ a * b + (1 | g)', contr, { REML: false, contrasts: { a: 'contr.sum', b: 'contr.helmert' } });
+    const trt = await lmer('y ~ a * b + (1 | g)', contr, { REML: false });
+    const poly = await lmer('y ~ a * b + (1 | g)', contr, { REML: false, contrasts: { a: 'contr.SAS', b: 'contr.poly' } });
+    expect(trt.model.frame.xnames).toContain('alo');
+    for (const f of [sum, poly]) {
+      // same column span of X: the same ML deviance up to the optimizer's stopping (1e-8)
+      expect(Math.abs(f.objective - trt.objective)).toBeLessThan(1e-8);
+      expect(rel(f.sigma, trt.sigma)).toBeLessThan(1e-5);
+      const a = f.fitted, b = trt.fitted;
+      a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-5));
+    }
+    // explicit contr.treatment is the default coding
+    const explicit = await lmer('y ~ a * b + (1 | g)', contr, { contrasts: { a: 'contr.treatment' } });
+    expect(explicit.model.frame.xnames).toEqual(trt.model.frame.xnames);
+    expect(explicit.model.frame.contrasts).toBeUndefined();
+  });
+});
+
+describe('glmer (binomial) with contrasts', () => {
+  for (const [name, c] of Object.entries(ref.glmm as Record<string, GlmmCase>)) {
+    it(`${name}: the Laplace deviance at lme4's (θ, β) (PIRLS converged)`, () => {
+      const model = buildGlmm(c.formula, dataOf(c.data), { family: 'binomial', contrasts: c.contrasts, factors: c.data === 'cbpp' ? CBPP_FACTORS : [] });
+      expect(model.frame.xnames).toEqual(c.xnames);
+      const engine = new PirlsEngine(model.pirls);
+      for (const pt of c.objective_at) {
+        engine.reset();
+        // as test/glmm.test.ts: the deviance of PIRLS converged to 1e-12 agrees to 1e-8
+        expect(Math.abs(engine.run(thetaToInternal(model, pt.theta), pt.beta).laplace - pt.value)).toBeLessThan(1e-8);
+      }
+    });
+    it(`${name}: the fit`, async () => {
+      const fit = await glmer(c.formula, dataOf(c.data), { family: 'binomial', contrasts: c.contrasts, factors: c.data === 'cbpp' ? CBPP_FACTORS : [] });
+      expect(fit.model.frame.xnames).toEqual(c.xnames);
+      // lme4 ran bobyqa to rhoend 1e-12 with tolPwrss 1e-12: deviance to 1e-6, θ and β to 1e-4 (a flat
+      // deviance: √ of the optimizers' difference), SEs (from the Hessian by finite differences) to 1e-3
+      expect(Math.abs(fit.objective - c.deviance)).toBeLessThan(1e-6);
+      fit.theta.forEach((t, k) => expect(Math.abs(t - c.theta[k])).toBeLessThan(1e-4));
+      fit.beta.forEach((b, j) => expect(Math.abs(b - c.beta[j])).toBeLessThan(1e-4));
+      Object.values(fit.se).forEach((s, j) => expect(rel(s, c.se[j])).toBeLessThan(1e-3));
+    });
+  }
+});
+
+describe('contrasts: refusals', () => {
+  it('an unknown contrast name, a non-object', async () => {
+    await expect(lmer('y ~ a + (1 | g)', contr, { contrasts: { a: 'sum' as never } })).rejects.toThrow(/lmer: contrasts\.a: unknown contrast 'sum' \(did you mean 'contr\.sum'\?\)/);
+    await expect(lmer('y ~ a + (1 | g)', contr, { contrasts: 'contr.sum' as never })).rejects.toThrow(/contrasts must be an object of contrast names by factor/);
+    await expect(glmer('yb ~ a + (1 | g)', contr, { family: 'binomial', contrasts: { a: 'contr.foo' as never } })).rejects.toThrow(/glmer: contrasts\.a: unknown contrast 'contr\.foo'/);
+  });
+  it('a name that is not a factor of the fixed part', async () => {
+    await expect(lmer('y ~ a + (1 | g)', contr, { contrasts: { b: 'contr.sum' } })).rejects.toThrow(/contrasts: 'b' is not a variable of the fixed effects of 'y ~ a \+ \(1 \| g\)' \(its factors: a\)/);
+    await expect(lmer('y ~ a + x + (1 | g)', contr, { contrasts: { x: 'contr.sum' } })).rejects.toThrow(/contrasts: 'x' is numeric, not a factor/);
+    await expect(lmer('y ~ a + (1 | g)', contr, { contrasts: { g: 'contr.sum' } })).rejects.toThrow(/'g' is not a variable of the fixed effects/);
+  });
+  it('a factor in a random-effects term', async () => {
+    await expect(lmer('y ~ a + (0 + a | g)', contr, { contrasts: { a: 'contr.sum' } })).rejects.toThrow(/the factor 'a' also appears in a random-effects term \(\(0 \+ a \| g\)\)/);
+  });
+});
