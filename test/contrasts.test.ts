@@ -145,3 +145,85 @@ describe('contrasts: refusals', () => {
     await expect(lmer('y ~ a + (0 + a | g)', contr, { contrasts: { a: 'contr.sum' } })).rejects.toThrow(/the factor 'a' also appears in a random-effects term \(\(0 \+ a \| g\)\)/);
   });
 });
+
+describe('downstream of a contrast-coded fit (lmerTest, car, emmeans on y ~ a * b + (1 | g))', () => {
+  const A = ref.anova;
+  type Tab = { terms: string[]; F: number[]; NumDF: number[]; DenDF: number[]; p: number[] };
+  // lmerTest's tables at lme4's tight optimum; ours at our optimum (θ within ~1e-6): F and the
+  // denominator df to 1e-5 relative, p to 1e-5 relative (as test/inference's anova tests at the optimum)
+  const same = (rows: { term: string; F: number; numdf: number; dendf: number; p: number }[], t: Tab) => {
+    expect(rows.map((r) => r.term)).toEqual(t.terms);
+    rows.forEach((r, k) => {
+      expect(r.numdf).toBe(t.NumDF[k]);
+      expect(rel(r.F, t.F[k])).toBeLessThan(1e-5);
+      expect(rel(r.dendf, t.DenDF[k])).toBeLessThan(1e-5);
+      expect(Math.abs(r.p - t.p[k]) / t.p[k]).toBeLessThan(1e-5);
+    });
+  };
+  const fits = (async () => ({
+    sum: await lmer(A.formula, contr, { contrasts: { a: 'contr.sum', b: 'contr.sum' } }),
+    hp: await lmer(A.formula, contr, { contrasts: { a: 'contr.helmert', b: 'contr.poly' } }),
+    trt: await lmer(A.formula, contr, {}),
+  }))();
+
+  it("lmerTest's type III (Satterthwaite, Kenward-Roger) and type I with contr.sum; type III with helmert/poly and with treatment", async () => {
+    const { sum, hp, trt } = await fits;
+    same(sum.anova({ type: 3 }), A.type3_sum);
+    same(sum.anova({ type: 3, ddf: 'kenward-roger' }), A.type3_sum_kr);
+    same(sum.anova({ type: 1 }), A.type1_sum);
+    same(hp.anova({ type: 3 }), A.type3_helmert_poly);
+    same(trt.anova({ type: 3 }), A.type3_treatment);
+    // type III depends on the coding only through estimability: the same table as the treatment fit's
+    sum.anova({ type: 3 }).forEach((r, k) => expect(rel(r.F, trt.anova({ type: 3 })[k].F)).toBeLessThan(1e-6));
+  });
+
+  it("car::Anova(type = 3) with contr.sum: the Wald χ² of each term's coefficients", async () => {
+    const { sum } = await fits;
+    const { waldAnova } = await import('../src/inference/waldAnova.js');
+    const rows = waldAnova(sum.model.frame, sum.beta, Float64Array.from(sum.vcov.flat()), 'III');
+    expect(rows.map((r) => r.term)).toEqual(A.car_type3_sum.terms);
+    rows.forEach((r, k) => {
+      expect(r.df).toBe(A.car_type3_sum.df[k]);
+      // β̂ and Var(β̂) at our optimum against lme4's (1e-5 relative, above)
+      expect(rel(r.chisq, A.car_type3_sum.chisq[k])).toBeLessThan(1e-5);
+    });
+  });
+
+  it('emmeans means and pairwise contrasts equal emmeans 1.8.4 with contr.sum and the treatment fit\'s', async () => {
+    const { sum, trt } = await fits;
+    const g = sum.emmeans('~ a');
+    expect(g.rows.map((r) => String(r.levels.a))).toEqual(A.emmeans_a.levels);
+    g.rows.forEach((r, i) => {
+      // means at our optimum: 1e-6 relative (β̂ to ~1e-7 there); the Kenward-Roger df to 1e-5
+      expect(rel(r.emmean, A.emmeans_a.emmean[i])).toBeLessThan(1e-6);
+      expect(rel(r.emmean, A.emmeans_a.emmean_treatment[i])).toBeLessThan(1e-6);
+      expect(rel(r.SE, A.emmeans_a.SE[i])).toBeLessThan(1e-5);
+      expect(rel(r.df, A.emmeans_a.df[i])).toBeLessThan(1e-5);
+    });
+    const t = trt.emmeans('~ a');
+    t.rows.forEach((r, i) => expect(Math.abs(r.emmean - g.rows[i].emmean)).toBeLessThan(1e-6));
+    const pw = g.pairs();
+    expect(pw.rows.map((r) => r.contrast)).toEqual(A.pairs_a.contrast);
+    pw.rows.forEach((r, i) => {
+      expect(rel(r.estimate, A.pairs_a.estimate[i])).toBeLessThan(1e-5);
+      expect(rel(r.SE, A.pairs_a.SE[i])).toBeLessThan(1e-5);
+      expect(Math.abs(r.p - A.pairs_a.p[i])).toBeLessThan(1e-5);
+    });
+    // joint tests: invariant to the coding
+    const js = sum.jointTests(), jt = trt.jointTests();
+    js.rows.forEach((r, k) => expect(rel(r.F, jt.rows[k].F)).toBeLessThan(1e-5));
+  });
+
+  it('predictions on new data and drop1 equal the treatment-coded fit\'s', async () => {
+    const { sum, hp, trt } = await fits;
+    const nd = { a: ['hi', 'lo', 'mid', 'lo'], b: ['A', 'D', 'C', 'B'], g: ['g01', 'g02', 'g03', 'g04'] };
+    const p0 = trt.predict(nd);
+    for (const f of [sum, hp]) {
+      f.predict(nd).forEach((v, i) => expect(Math.abs(v - p0[i])).toBeLessThan(1e-5));
+      f.predict(nd, { reForm: '~0' }).forEach((v, i) => expect(Math.abs(v - trt.predict(nd, { reForm: '~0' })[i])).toBeLessThan(1e-5));
+    }
+    const { drop1Table } = await import('../src/inference/drop1.js');
+    const d0 = drop1Table(trt).rows, d1 = drop1Table(sum).rows;
+    d1.forEach((r, k) => expect(rel(r.F, d0[k].F)).toBeLessThan(1e-5));
+  });
+});

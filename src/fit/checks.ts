@@ -80,7 +80,6 @@ const FAMILIES = "'binomial', 'poisson', 'negative.binomial', 'Gamma' or 'invers
 export const LMER_OPTIONS: Schema = {
   REML: bool,
   factors: columnNames,
-  contrasts,
   weights,
   backend: oneOf(...BACKENDS),
   device: gpuDevice,
@@ -96,6 +95,7 @@ export const LMER_OPTIONS: Schema = {
   relmat,
   momentStart: bool,
   calcDerivs: bool,
+  contrasts,
 };
 
 /** glmer's options (GlmerOptions in src/fit/glmer.ts). */
@@ -111,7 +111,6 @@ export const GLMER_OPTIONS: Schema = {
   nAGQ: integer(0, 25),
   weights,
   factors: columnNames,
-  contrasts,
   vcov: oneOf('hessian', 'RX'),
   calcDerivs: bool,
   optimizer: nested(OPTIMIZER),
@@ -129,6 +128,7 @@ export const GLMER_OPTIONS: Schema = {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new OptionError('theta', `${at}: the negative binomial size theta must be a positive number, got ${showValue(v)}`);
   },
   relmat,
+  contrasts,
 };
 
 /** glmerNb's options (GlmerNbOptions in src/fit/glmerNb.ts): glmer's but the family, plus the search's. */
