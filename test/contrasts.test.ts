@@ -137,9 +137,13 @@ describe('contrasts: refusals', () => {
     await expect(glmer('yb ~ a + (1 | g)', contr, { family: 'binomial', contrasts: { a: 'contr.foo' as never } })).rejects.toThrow(/glmer: contrasts\.a: unknown contrast 'contr\.foo'/);
   });
   it('a name that is not a factor of the fixed part', async () => {
-    await expect(lmer('y ~ a + (1 | g)', contr, { contrasts: { b: 'contr.sum' } })).rejects.toThrow(/contrasts: 'b' is not a variable of the fixed effects of 'y ~ a \+ \(1 \| g\)' \(its factors: a\)/);
+    await expect(lmer('y ~ a + (1 | g)', contr, { contrasts: { bb: 'contr.sum' } })).rejects.toThrow(/contrasts: 'bb' is neither a variable of the fixed effects of 'y ~ a \+ \(1 \| g\)' \(its factors: a\) nor a column of the data/);
     await expect(lmer('y ~ a + x + (1 | g)', contr, { contrasts: { x: 'contr.sum' } })).rejects.toThrow(/contrasts: 'x' is numeric, not a factor/);
-    await expect(lmer('y ~ a + (1 | g)', contr, { contrasts: { g: 'contr.sum' } })).rejects.toThrow(/'g' is not a variable of the fixed effects/);
+    // a column the fixed part does not use: ignored with a note, as R warns (a smaller model of a comparison)
+    const fit = await lmer('y ~ a + (1 | g)', contr, { contrasts: { b: 'contr.sum', g: 'contr.sum', a: 'contr.sum' } });
+    expect(fit.messages.join('\n')).toMatch(/contrasts: the variable 'b' is absent from the fixed effects of 'y ~ a \+ \(1 \| g\)', its contrasts are ignored/);
+    expect(fit.messages.join('\n')).toMatch(/the variable 'g' is absent/);
+    expect(fit.model.frame.contrasts).toEqual({ a: 'contr.sum' });
   });
   it('a factor in a random-effects term', async () => {
     await expect(lmer('y ~ a + (0 + a | g)', contr, { contrasts: { a: 'contr.sum' } })).rejects.toThrow(/the factor 'a' also appears in a random-effects term \(\(0 \+ a \| g\)\)/);

@@ -276,7 +276,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
   // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
   const residualCheck = !glm && options.observationLevel !== true;
-  const contrasts = frameContrasts(formula, columns, options.contrasts);
+  const contrasts = frameContrasts(formula, columns, options.contrasts, (name) => table.getChild(name) !== null, messages);
   const fixed = fixedEffectsDesign(formula.fixed, columnOf, n, ones, residualCheck ? { y, offset, response: response.label } : null, contrasts);
   messages.push(...fixed.messages);
   const { X, p, xnames } = fixed;
@@ -297,21 +297,29 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
 }
 
 /**
- * lme4's `contrasts` checked against the model: each name a factor variable of the fixed part (R warns
- * and ignores a variable absent from the model; here it is an error, as a misspelt name would leave
- * the coding silently treatment). A factor of a random-effects term's left-hand side (`(0 + a | g)`)
- * is refused: lme4 codes it by the same contrasts there, which this frame does not. Returns the
- * entries other than contr.treatment (the default coding), or undefined when none.
+ * lme4's `contrasts` checked against the model: each name a factor variable of the fixed part. A
+ * column of the data that the fixed part does not use is ignored with a note, as R warns ("variable
+ * 'b' is absent, its contrasts will be ignored": a smaller model of a comparison fitted with the same
+ * contrasts); a name that is neither is an error (a misspelt name would leave the coding silently
+ * treatment). A factor of a random-effects term's left-hand side (`(0 + a | g)`) is refused: lme4
+ * codes it by the same contrasts there, which this frame does not. Returns the entries other than
+ * contr.treatment (the default coding), or undefined when none; `messages` receives the notes.
  */
-export function frameContrasts(formula: Formula, columns: Map<string, Column>, contrasts: Contrasts | undefined): Contrasts | undefined {
+export function frameContrasts(
+  formula: Formula, columns: Map<string, Column>, contrasts: Contrasts | undefined, isDataColumn: (name: string) => boolean, messages: string[],
+): Contrasts | undefined {
   if (!contrasts) return undefined;
   const fixedLabels = new Set(formula.fixed.terms.flatMap((t) => t.vars.map((v) => v.label)));
   const factorsOf = [...fixedLabels].filter((l) => columns.get(l)?.kind === 'factor');
   const randomLabels = new Set(formula.random.flatMap((r) => r.lhs.terms.flatMap((t) => t.vars.map((v) => v.label))));
   const out: Record<string, Contrasts[string]> = {};
   for (const [label, name] of Object.entries(contrasts)) {
+    if (!fixedLabels.has(label) && isDataColumn(label)) {
+      messages.push(`contrasts: the variable '${label}' is absent from the fixed effects of '${formula.text}', its contrasts are ignored`);
+      continue;
+    }
     if (!fixedLabels.has(label)) {
-      throw new OptionError('contrasts', `contrasts: '${label}' is not a variable of the fixed effects of '${formula.text}' (its factors: ${factorsOf.join(', ') || 'none'})`);
+      throw new OptionError('contrasts', `contrasts: '${label}' is neither a variable of the fixed effects of '${formula.text}' (its factors: ${factorsOf.join(', ') || 'none'}) nor a column of the data`);
     }
     if (columns.get(label)?.kind !== 'factor') {
       throw new OptionError('contrasts', `contrasts: '${label}' is numeric, not a factor: contrasts code factors only (name it in factors to read it as one)`);
