@@ -235,4 +235,16 @@ describe('downstream of a contrast-coded fit (lmerTest, car, emmeans on y ~ a * 
     const d0 = drop1Table(trt).rows, d1 = drop1Table(sum).rows;
     d1.forEach((r, k) => expect(rel(r.F, d0[k].F)).toBeLessThan(1e-5));
   });
+
+  it("lmerTest's step and ranova refit with the fit's contrasts: the same tables and final model as the treatment fit's", async () => {
+    const { sum, trt } = await fits;
+    const [s1, s0] = [await sum.step(), await trt.step()];
+    expect(s1.formula).toBe(s0.formula);
+    s1.fixed.forEach((r, k) => expect(rel(r.F, s0.fixed[k].F)).toBeLessThan(1e-5));
+    s1.random.forEach((r, k) => expect(Math.abs((r.LRT ?? 0) - (s0.random[k].LRT ?? 0))).toBeLessThan(1e-5));
+    // the final model (a + b + (1 | g)) keeps contr.sum: its names a1, a2, b1, b2, b3
+    expect(s1.model.model.frame.xnames).toEqual(['(Intercept)', 'a1', 'a2', 'b1', 'b2', 'b3']);
+    const [r1, r0] = [await sum.ranova(), await trt.ranova()];
+    r1.forEach((r, k) => expect(Math.abs((r.LRT ?? 0) - (r0[k].LRT ?? 0))).toBeLessThan(1e-5));
+  });
 });
