@@ -62,6 +62,15 @@ describe('mixedgpu --contrasts', () => {
     });
   });
 
+  it('anova of nested formulas with --contrasts: the smaller model without the factor fits (the contrast ignored, as R warns), the χ² as without contrasts', async () => {
+    const args = ['anova', CSV, 'y ~ 1 + (1 | g)', 'y ~ a + (1 | g)', '--json'];
+    const r = await runMain([...args, '--contrasts', 'a=contr.sum']);
+    expect(r.code, r.stderr).toBe(0);
+    const r0 = await runMain([...args, '--quiet']);
+    // ML deviances are invariant to the coding: the χ² of two fits of ours to the optimizers' stopping (1e-6)
+    expect(Math.abs(JSON.parse(r.stdout).tests[1].chisq - JSON.parse(r0.stdout).tests[1].chisq)).toBeLessThan(1e-6);
+  });
+
   it('refusals: a malformed entry, an unknown contrast, a factor named twice, an engine', async () => {
     let r = await runMain(['fit', CSV, 'y ~ a + (1 | g)', '--contrasts', 'a', '--quiet']);
     expect(r.code).toBe(1);
