@@ -91,7 +91,8 @@ res$anova <- list(
 glmm <- list(
   cbpp_sum = list(data = "cbpp", formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", contrasts = list(period = "contr.sum")),
   cbpp_poly = list(data = "cbpp", formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", contrasts = list(period = "contr.poly")),
-  binary_crossed = list(data = "contr", formula = "yb ~ a * b + (1 | g)", contrasts = list(a = "contr.sum", b = "contr.helmert"))
+  binary_crossed = list(data = "contr", formula = "yb ~ a * b + (1 | g)", contrasts = list(a = "contr.sum", b = "contr.helmert")),
+  binary_covariate = list(data = "contr", formula = "yb ~ a * x + (1 | g)", contrasts = list(a = "contr.SAS"))
 )
 gctrl <- glmerControl(tolPwrss = 1e-12, optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e5))
 for (nm in names(glmm)) {
