@@ -68,6 +68,9 @@ export type { VarCorrRow, RanefGroup, RanefSummary } from './results/components.
 export type { CoefGroup } from './results/coef.js';
 export type { RePcaGroup } from './results/rePCA.js';
 export type { PredictOptions } from './results/predict.js';
+export { RESIDUAL_TYPES } from './results/residuals.js';
+export type { ResidualType, ResidualOptions } from './results/residuals.js';
+export type { NaAction } from './results/naAction.js';
 // the optimizer
 export { bobyqa, bobyqaAsync, bobyqaSteps } from './optim/bobyqa.js';
 export type { BoundedMinimizeOptions, MinimizeResult, MinimizeSteps } from './optim/types.js';
@@ -146,7 +149,7 @@ export { pchisqUpper, pfUpper, pvalueT, qnorm, qt } from './stats/distributions.
 
 // inference (issue 11): lmerTest's tests, lme4's confint and anova, the parametric bootstrap
 import './inference/methods.js';
-export { anovaModels as anova, coefficientTable, anovaTable, contrastTest, confintLmm, confintGlmm, bootstrapFit, predictWithIntervals, mlFit, checkDdf } from './inference/fitInference.js';
+export { anovaModels as anova, coefficientTable, anovaTable, contrastTest, confintLmm, confintGlmm, bootstrapFit, predictWithIntervals, mlFit, remlFit, checkDdf } from './inference/fitInference.js';
 export type { Ddf, CoefficientRow, AnovaRow, ConfintMethod, ConfintOptions, ConfintResult, IntervalKind, PredictionIntervals } from './inference/fitInference.js';
 export { varparCovariance } from './inference/satterthwaite.js';
 export type { VarparCovariance } from './inference/satterthwaite.js';
@@ -165,6 +168,13 @@ export type { Drop1Options, Drop1Row, Drop1Table } from './inference/drop1.js';
 export { drop1Glmm } from './inference/glmmDrop1.js';
 export type { Drop1Test, GlmmDrop1Options, GlmmDrop1Row, GlmmDrop1Table } from './inference/glmmDrop1.js';
 export { stepLmm } from './inference/step.js';
+// pbkrtest's model comparisons of nested lmer fits: KRmodcomp, SATmodcomp, PBmodcomp (and its summary stage)
+export { krModcomp, satModcomp, modcompPair, compareColumnSpace } from './inference/modcomp.js';
+export type { KrModcomp, SatModcomp, ModcompSmall, ModcompPair } from './inference/modcomp.js';
+export { pbModcomp, pbSummary } from './inference/pbModcomp.js';
+export type { PbModcomp, PbModcompOptions, PbSummary, PbTestRow } from './inference/pbModcomp.js';
+export { printKrModcomp, printSatModcomp, printPbModcomp } from './inference/format.js';
+export type { KrAux } from './inference/contest.js';
 export type { StepFixedRow, StepOptions, StepRandomRow, StepResult } from './inference/step.js';
 export { dropScope } from './formula/dropScope.js';
 export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';

@@ -20,6 +20,7 @@ import { thetaDerivatives } from '../src/lmm/fit.js';
 import { CHECK_CONV, checkConv, checkHess, derivsByDefault, scaledGradient, sprintfG } from '../src/model/convergence.js';
 import { SCALE_X_MESSAGE, scaleXMessage } from '../src/frame/scaleX.js';
 import type * as arrow from 'apache-arrow';
+import { runMain } from './helpers/cliEngines.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'convergence');
 const dataDir = join(import.meta.dirname, 'fixtures', 'data');
@@ -192,6 +193,19 @@ describe("the fits' checks and messages against lme4's", () => {
     const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', table('cbpp'), { family: 'binomial', factors: ['herd', 'period'], calcDerivs: false });
     expect(g.convergence).toBeNull();
     expect(g.derivatives).not.toBeNull();
+  });
+
+  it('the CLI: the checks in the summary and the JSON, --no-calc-derivs turns them off', async () => {
+    const args = ['fit', join(dir, 'income.csv'), 'yb ~ income + (1 | g)', '--family', 'binomial', '--factors', 'g', '--quiet'];
+    const text = await runMain(args);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`${SCALE_X_MESSAGE}\nModel failed to converge with max|grad| = `);
+    expect(text.stdout).toContain('Model is nearly unidentifiable: very large eigenvalue\n - Rescale variables?');
+    const off = JSON.parse((await runMain([...args, '--no-calc-derivs', '--json'])).stdout) as { check_conv: unknown; derivs: unknown; messages: string[] };
+    expect(off.check_conv).toBeNull();
+    expect(off.messages).toEqual([SCALE_X_MESSAGE]);
+    // the derivatives of Var(β̂) are computed all the same
+    expect(off.derivs).not.toBeNull();
   });
 
   it('calcDerivs must be a boolean', async () => {

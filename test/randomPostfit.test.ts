@@ -356,7 +356,7 @@ for (const [set, build] of LMM_SETS) {
         expect(d, label).toBeLessThan(TOL.lmmRows);
       };
       rows(fit.fitted, c.fitted, 'fitted');
-      rows(fit.residuals, c.residuals, 'residuals');
+      rows(fit.residuals(), c.residuals, 'residuals');
       if (c.pearson) rows(fit.pearsonResiduals, c.pearson, 'pearson residuals');
       if (!c.newdata || !c.predict || !c.predict_population || !c.predict_new_level) return;
       const predicted = (got: ArrayLike<number>, want: number[], label: string) => {

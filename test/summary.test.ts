@@ -53,7 +53,7 @@ function fakeFit(ref: Ref, residuals: Float64Array, extra: Partial<SummarySource
     df: ref.df,
     nobs: ref.nobs,
     sigma: ref.sigma,
-    residuals,
+    pearsonResiduals: residuals,
     varCorr: ref.varcorr,
     ngroups: ref.ngroups,
     fixef: ref.fixef,

@@ -69,7 +69,7 @@ describe('lmer with prior weights matches lme4', () => {
       checkAgainstReference(fit, ref);
       // residuals are y − fitted, unweighted (lme4's residuals()); predict ignores the weights
       const y = fit.model.frame.y;
-      fit.residuals.forEach((r, i) => expect(r).toBeCloseTo(y[i] - fit.fitted[i], 10));
+      fit.residuals().forEach((r, i) => expect(r).toBeCloseTo(y[i] - fit.fitted[i], 10));
       const pred = fit.predict(data());
       const fitted = fit.fitted;
       pred.forEach((v, i) => expect(Math.abs(v - fitted[i])).toBeLessThan(1e-9 * Math.abs(fitted[i])));

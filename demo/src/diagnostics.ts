@@ -230,7 +230,7 @@ export function residualsCsv(fit: LmmFit | GlmmFit, glmm: boolean): string {
   if (!glmm) {
     const lmm = fit as LmmFit;
     const f = lmm.fitted;
-    const r = lmm.residuals;
+    const r = lmm.residuals();
     lines.push('row,fitted,residual,scaled_residual');
     for (let i = 0; i < f.length; i++) lines.push(`${(rows ? rows[i]! : i) + 1},${f[i]},${r[i]},${r[i]! / lmm.sigma}`);
   } else {

@@ -37,6 +37,8 @@ export interface EngineFitArgs extends GramLmerOptions {
   residuals?: string;
   /** notes for stderr (the rows written) */
   notes: string[];
+  /** lme4's calc.derivs (the convergence checks; default lme4's rule) */
+  calcDerivs?: boolean;
 }
 
 /** GLMMs need one pass over the rows per PIRLS iteration; only the memory engine holds them. */
@@ -49,7 +51,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   const { engine, formula, notes } = args;
   const options: GramLmerOptions & { weights?: string } = {
     REML: args.REML, factors: args.factors, weights: args.weights, backend: args.backend, dataName: args.dataName,
-    onProgress: args.onProgress,
+    onProgress: args.onProgress, calcDerivs: args.calcDerivs,
   };
   if (engine === 'clickhouse') {
     if (!args.url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');

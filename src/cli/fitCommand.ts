@@ -63,6 +63,8 @@ export interface FitArgs {
   formula: string;
   /** maximum likelihood instead of REML */
   ml?: boolean;
+  /** lme4's calc.derivs: the convergence checks at any size (true) or none (false); default lme4's rule */
+  calcDerivs?: boolean;
   /** REML (the default); exclusive with `ml` */
   reml?: boolean;
   /** columns to read as factors: comma-separated text or a list */
@@ -369,7 +371,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
     if (engine !== 'memory') {
       fit = await lmerThroughEngine({
         engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
-        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress,
+        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs,
       });
     } else if (glmm) {
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;
@@ -380,9 +382,9 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, ...(contrasts ? { contrasts } : {}) });
+      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}) });
     } else {
-      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, ...(contrasts ? { contrasts } : {}) });
+      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}) });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);

@@ -14,6 +14,7 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
@@ -25,6 +26,7 @@ import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
+import { runModcomp } from './modcompCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
@@ -105,13 +107,15 @@ export function buildProgram(): Command {
     .option('--ddf <method>', 'lmer: lmerTest\'s t tests and anova (type III unless --type) with satterthwaite or kenward-roger denominator df')
     .option('--type <type>', 'with --ddf: the anova\'s type, I (sequential), II or III (default III); also 1, 2, 3; with --family: car\'s Wald chi-square anova of type II or III')
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
-    .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)');
+    .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)')
+    .option('--calc-derivs', "lme4's convergence checks (the criterion's gradient and Hessian at the optimum) at any size; default: lme4's rule, fewer than 10,000 rows and 10 variance parameters (20 for --family)")
+    .option('--no-calc-derivs', "no convergence checks (lme4's calc.derivs = FALSE)");
   engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
-      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string;
+      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
       const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
@@ -288,6 +292,21 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('modcomp')
+    .description("pbkrtest's comparison of two nested lmer fits: KRmodcomp (Kenward-Roger's F test, the default), SATmodcomp (Satterthwaite's) or PBmodcomp (the parametric-bootstrap likelihood-ratio test)")
+    .argument('<file>', 'data file')
+    .argument('<large>', "the large model's formula")
+    .argument('<small>', "the small model's formula, or (kr, sat) a restriction matrix L of the large model's fixed effects: rows separated by ';' ('0 0 1 0; 0 0 0 1')")
+    .option('--method <name>', 'kr (default), sat or pb')
+    .option('--nsim <n>', 'pb: simulations (default 1000)')
+    .option('--seed <s>', 'pb: the random seed (default 1)')
+    .option('--summary', "pbkrtest's summary layout (kr: the unscaled row too; pb: the Gamma, Bartlett and F approximations)")
+    .option('--ml', 'fit by maximum likelihood (kr and sat refit the large model with REML, as pbkrtest)')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, large: string, small: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runModcomp({ file, large, small, ...opts }, io());
     });
   rowEngineOptions(common(program
     .command('r2')

@@ -74,6 +74,18 @@ const contrasts: Rule = (v, at) => {
   }
 };
 
+/**
+ * `naAction`: lme4's na.action, 'omit' (na.omit, the default) or 'exclude' (na.exclude: per-row results
+ * padded to the input's rows). R's other actions are refused: na.fail and na.pass are not offered
+ * (lme4 stops on missing values with either).
+ */
+const naAction: Rule = (v, at) => {
+  if (v === 'omit' || v === 'exclude') return;
+  const r = typeof v === 'string' ? /^na\.(omit|exclude)$/.exec(v) : null;
+  const hint = r ? ` (R's ${v} is '${r[1]}')` : typeof v === 'string' && /^(na\.)?(fail|pass)$/.test(v) ? ' (na.fail and na.pass are not offered: rows with missing values are dropped, as na.omit)' : '';
+  throw new OptionError('naAction', `${at} must be 'omit' or 'exclude' (lme4's na.action = na.omit or na.exclude), not ${showValue(v)}${hint}`);
+};
+
 const FAMILIES = "'binomial', 'poisson', 'negative.binomial', 'Gamma' or 'inverse.gaussian'";
 
 /** lmer's options (LmerOptions in src/fit/lmer.ts). */
@@ -95,6 +107,7 @@ export const LMER_OPTIONS: Schema = {
   relmat,
   momentStart: bool,
   calcDerivs: bool,
+  naAction,
   contrasts,
 };
 
@@ -113,6 +126,7 @@ export const GLMER_OPTIONS: Schema = {
   factors: columnNames,
   vcov: oneOf('hessian', 'RX'),
   calcDerivs: bool,
+  naAction,
   optimizer: nested(OPTIMIZER),
   pirlsMaxIter: integer(1),
   onProgress: fn,

@@ -56,7 +56,7 @@ export async function fitGlmerNb(formula: string | Formula, data: arrow.Table, a
   // 1. the Poisson fit and theta.ml from its fitted means
   buildGlmm(formula, data, { ...options, family: 'negative.binomial', theta: 1 });
   const pois = await glmer(formula, data, { ...options, family: 'poisson', vcov: 'RX' });
-  const est = thetaMl(pois.model.pirls.y, pois.fitted, { weights: pois.model.pirls.weights, limit: 20, eps: 2 * tol });
+  const est = thetaMl(pois.model.pirls.y, pois.mu, { weights: pois.model.pirls.weights, limit: 20, eps: 2 * tol });
   const theta0 = est.theta;
   if (!(theta0 > 0 && Number.isFinite(theta0))) {
     throw new ModelError(`glmer.nb: the starting value of the negative binomial size from the Poisson fit is ${theta0} (theta.ml${est.warning ? `: ${est.warning}` : ''}): the counts show no overdispersion to estimate; fit family 'poisson'`);

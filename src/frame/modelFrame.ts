@@ -64,11 +64,20 @@ export interface ModelFrameOptions {
    */
   observationLevel?: boolean;
   /**
+   * lme4's na.action: rows with a missing value are dropped either way (na.omit); with 'exclude'
+   * (na.exclude) the fit's per-row results (fitted, residuals, predict without new data) come back
+   * padded to the input's rows with NaN at the dropped ones (src/results/naAction.ts)
+   */
+  naAction?: NaAction;
+  /**
    * lme4's `contrasts`: R's contrast function for a factor of the fixed part, by its label
    * (`{ a: 'contr.sum' }`), used wherever R codes that factor by contrasts (default contr.treatment)
    */
   contrasts?: Contrasts;
 }
+
+/** lme4's na.action: 'omit' (na.omit, the default) or 'exclude' (na.exclude) */
+export type NaAction = 'omit' | 'exclude';
 
 export interface ModelFrame {
   formula: Formula;
@@ -93,6 +102,8 @@ export interface ModelFrame {
   rows: Int32Array | null;
   /** the input's row count */
   nInput: number;
+  /** lme4's na.action: 'exclude' pads per-row results to the input's rows (absent: 'omit') */
+  naAction?: NaAction;
   /** notes for the user (dropped rows, dropped rank-deficient columns) */
   messages: string[];
   /** evaluated columns, by formula label, after row filtering (used by predict) */
@@ -259,7 +270,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     }
   }
   const messages: string[] = [];
-  if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (na.omit)`);
+  if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (${options.naAction === 'exclude' ? 'na.exclude' : 'na.omit'})`);
   if (glmResp) messages.push(...glmResp.messages);
 
   // fixed effects: the size checked from the factors' levels before any column is built
@@ -290,6 +301,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   return {
     formula, n, y, yname: response.label, X, p, xnames, offset, reTerms: sorted,
     nDropped, rows, nInput, messages, columns, scales, covariates: covariateSummaries(formula, source, rows, n),
+    ...(options.naAction === 'exclude' ? { naAction: 'exclude' as const } : {}),
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
     ...(contrasts ? { contrasts } : {}),

@@ -10,6 +10,8 @@ import type { BackendInfo } from '../model/objective.js';
 import { matrixRows, named } from '../results/components.js';
 import { type JsonParts, MixedFit, type MixedFitInit } from '../results/mixedFit.js';
 import type { PredictOptions } from '../results/predict.js';
+import { naPad } from '../results/naAction.js';
+import { type ResidualOptions, type ResidualType, checkResidualsCall, glmmResiduals } from '../results/residuals.js';
 import type { GlmmModel } from './model.js';
 import type { PirlsResult } from './pirls.js';
 import { pvalueNormal } from './rmath.js';
@@ -150,31 +152,30 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   /** spherical conditional modes ũ of block k */
   sphericalModes(k: number): Float64Array { return this.init.u[k]; }
 
-  /** fitted values on the response scale μ̂ (lme4's fitted) */
-  get fitted(): Float64Array { return Float64Array.from(this.init.mu); }
-  /** the linear predictor η̂ = offset + Xβ̂ + Zb̂ */
+  /** μ̂ on the response scale for the rows used (lme4's fit@resp$mu; never padded) */
+  get mu(): Float64Array { return Float64Array.from(this.init.mu); }
+  /**
+   * fitted values on the response scale (lme4's fitted): μ̂ of the rows used; with naAction 'exclude',
+   * one per input row with NaN at the rows dropped for missing values (napredict)
+   */
+  get fitted(): Float64Array { return naPad(this.model.frame, this.mu); }
+  /** the linear predictor η̂ = offset + Xβ̂ + Zb̂ of the rows used */
   get linearPredictor(): Float64Array { return Float64Array.from(this.init.eta); }
 
-  /** residuals as lme4's residuals(fit, type): deviance (default), pearson, working, response */
-  residuals(type: 'deviance' | 'pearson' | 'working' | 'response' = 'deviance'): Float64Array {
-    const { family } = this.model;
+  /**
+   * residuals as lme4's residuals(fit, type, scaled) (residuals.glmResp): deviance (default), pearson,
+   * working, response; `scaled` divides by σ̂ (1 without a scale); with naAction 'exclude', one per
+   * input row with NaN at the dropped rows (naresid). 'partial' is refused (lme4 stops).
+   */
+  residuals(type: ResidualType = 'deviance', options: ResidualOptions = {}): Float64Array {
+    return naPad(this.model.frame, this.rowResiduals(type, options));
+  }
+
+  /** residuals(type, options) of the rows used (never padded, whatever naAction) */
+  rowResiduals(type: ResidualType = 'deviance', options: ResidualOptions = {}): Float64Array {
+    const c = checkResidualsCall(type, options, 'deviance');
     const { y, weights } = this.model.pirls;
-    const mu = this.init.mu;
-    const eta = this.init.eta;
-    const out = new Float64Array(mu.length);
-    for (let i = 0; i < mu.length; i++) {
-      switch (type) {
-        case 'deviance': {
-          const d = Math.sqrt(Math.max(0, family.devResid(y[i], mu[i], weights[i])));
-          out[i] = y[i] > mu[i] ? d : -d;
-          break;
-        }
-        case 'pearson': out[i] = (y[i] - mu[i]) * Math.sqrt(weights[i] / family.variance(mu[i])); break;
-        case 'working': out[i] = (y[i] - mu[i]) / family.muEta(eta[i]); break;
-        case 'response': out[i] = y[i] - mu[i]; break;
-      }
-    }
-    return out;
+    return glmmResiduals(this.model.family, y, this.init.mu, this.init.eta, weights, c.type, c.scaled ? this.sigma : 1);
   }
 
   /**
@@ -209,7 +210,7 @@ export class GlmmFit extends MixedFit<GlmmModel> {
         optimizer: 'bobyqa',
         stage1: { theta: Array.from(this.stage1.theta), fixef: named(this.model.frame.xnames, this.stage1.beta), deviance: this.stage1.objective, feval: this.stage1.feval },
       },
-      fitted: { fitted_head: Array.from(this.init.mu.subarray(0, 20)), resid_head: Array.from(this.residuals('deviance').subarray(0, 20)) },
+      fitted: { fitted_head: Array.from(this.init.mu.subarray(0, 20)), resid_head: Array.from(this.rowResiduals('deviance').subarray(0, 20)) },
     };
   }
 }

@@ -26,7 +26,7 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   out.push(...aicTable(fit.AIC, fit.BIC, fit.logLik, fit.objective, fit.dfResidual));
   out.push('');
   // lme4's residuals(fit, 'pearson', scaled = TRUE): divided by σ̂ (1 without a scale)
-  out.push(...residualLines(fit.residuals('pearson').map((r) => r / fit.sigma)));
+  out.push(...residualLines(fit.rowResiduals('pearson').map((r) => r / fit.sigma)));
   out.push('Random effects:');
   out.push(...varCorrTable(fit.varCorr, fit.model.family.hasScale ? fit.sigma : null));
   out.push(...groupsLines(fit.nobs, fit.ngroups));

@@ -85,15 +85,8 @@ export function contestMD(ctx: DdfContext, L: ArrayLike<number>[]): FTest {
     return { sumsq: MS * ndf, meansq: MS, numdf: ndf, dendf: ddf, F: Fs, p: pfUpper(Fs, ndf, ddf) };
   };
   if (ctx.method === 'kenward-roger') {
-    // pbkrtest tests the row space of L (a rank-deficient L is reduced to a basis of it)
-    const rows = rowBasis(L.map((r) => Array.from(r)), p);
-    const kr = krDdf(ctx.kr, rows);
-    // Wald statistic with Φ_A: (Lβ)ᵀ (L Φ_A Lᵀ)⁻¹ (Lβ) / q
-    const q = rows.length;
-    const Lb = rows.map((r) => r.reduce((s, v, c) => s + v * beta[c], 0));
-    const VA = inverse(congruence(rows.flat(), ctx.kr.PhiA, q, p), q, 'L Φ_A Lᵀ');
-    const FstatU = qform(Lb, VA, q) / kr.q;
-    return table(FstatU, kr.q, kr.df2, kr.Fscaling);
+    const kr = krFtest(ctx, L);
+    return table(kr.FstatU, kr.ndf, kr.ddf, kr.Fscaling);
   }
   if (L.length === 1) {
     const t = contest1D(ctx, L[0]);
@@ -125,6 +118,47 @@ export function contestMD(ctx: DdfContext, L: ArrayLike<number>[]): FTest {
   return table(sumT2 / q, q, fstatDdf(nu));
 }
 
+/** Kenward–Roger's F test of Lβ = 0 (pbkrtest's .KR_adjust): the scaled and the unscaled statistic with their p-values. */
+export interface KrFtest {
+  /** the rank of L (pbkrtest's ndf) */
+  ndf: number;
+  ddf: number;
+  Fscaling: number;
+  /** the Wald statistic with Φ_A over ndf (pbkrtest's FstatU) and its p-value */
+  FstatU: number;
+  pU: number;
+  /** F.scaling · FstatU (pbkrtest's Fstat) and its p-value */
+  Fstat: number;
+  p: number;
+  /** the basis of L's row space tested */
+  L: number[][];
+  /** pbkrtest's aux: A1, A2, V0, V1, V2, ρ and the scaling */
+  aux: KrAux;
+}
+
+export function krFtest(ctx: Extract<DdfContext, { method: 'kenward-roger' }>, L: ArrayLike<number>[]): KrFtest {
+  const { beta } = ctx;
+  const p = beta.length;
+  checkContrast(L, p);
+  // pbkrtest tests the row space of L (a rank-deficient L is reduced to a basis of it)
+  const rows = rowBasis(L.map((r) => Array.from(r)), p);
+  const kr = krDdf(ctx.kr, rows);
+  // Wald statistic with Φ_A: (Lβ)ᵀ (L Φ_A Lᵀ)⁻¹ (Lβ) / q
+  const q = rows.length;
+  const Lb = rows.map((r) => r.reduce((s, v, c) => s + v * beta[c], 0));
+  const VA = inverse(congruence(rows.flat(), ctx.kr.PhiA, q, p), q, 'L Φ_A Lᵀ');
+  const FstatU = qform(Lb, VA, q) / kr.q;
+  // Fstat = F.scaling · FstatU, both referred to F(q, ddf)
+  const Fstat = kr.Fscaling * FstatU;
+  return {
+    ndf: kr.q, ddf: kr.df2, Fscaling: kr.Fscaling, FstatU, pU: pfUpper(FstatU, kr.q, kr.df2), Fstat, p: pfUpper(Fstat, kr.q, kr.df2),
+    L: rows, aux: kr.aux,
+  };
+}
+
+/** pbkrtest's aux of a Kenward–Roger test */
+export interface KrAux { A1: number; A2: number; V0: number; V1: number; V2: number; rho: number; Fscaling: number }
+
 /** lmerTest::get_Fstat_ddf: the ddf of an F built from q t statistics with ν_m ddf each. */
 export function fstatDdf(nu: number[], tol = 1e-8): number {
   if (nu.length === 1) return nu[0];
@@ -135,7 +169,7 @@ export function fstatDdf(nu: number[], tol = 1e-8): number {
 }
 
 /** Kenward–Roger's denominator df and F scaling for L (pbkrtest .KR_adjust / Lb_ddf). */
-export function krDdf(kr: KenwardRogerParts, L: number[][]): { q: number; df2: number; Fscaling: number } {
+export function krDdf(kr: KenwardRogerParts, L: number[][]): { q: number; df2: number; Fscaling: number; aux: KrAux } {
   const p = kr.Phi.length === 0 ? 0 : Math.round(Math.sqrt(kr.Phi.length));
   const q0 = L.length;
   const Lf = L.flat();
@@ -173,11 +207,11 @@ export function krDdf(kr: KenwardRogerParts, L: number[][]): { q: number; df2: n
   const rho = (1 / q) * ratio * ratio * (V0 / V2);
   const df2 = 4 + (q + 2) / (q * rho - 1);
   const Fscaling = Math.abs(df2 - 2) < 0.01 ? 1 : (df2 * (1 - A2 / q)) / (df2 - 2);
-  return { q, df2, Fscaling };
+  return { q, df2, Fscaling, aux: { A1, A2, V0, V1, V2, rho, Fscaling } };
 }
 
 /** a basis of the row space of L: the rows vᵀL for the eigenvectors v of L Lᵀ with non-negligible eigenvalues */
-function rowBasis(L: number[][], p: number): number[][] {
+export function rowBasis(L: number[][], p: number): number[][] {
   const q0 = L.length;
   if (q0 === 1) return L;
   const Lf = L.flat();

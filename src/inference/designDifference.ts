@@ -33,6 +33,24 @@ export function designDifference(X: Float64Array, p: number, X0: Float64Array, p
   return Array.from({ length: Q.length }, (_, m) => z.slice(m * p, (m + 1) * p));
 }
 
+/**
+ * The columns of X₀ (n × p0) outside the column space of X (n × p), both column-major: those whose
+ * residual after projecting on X's columns exceeds `tol` of their norm (pbkrtest's
+ * compare_column_space decides nesting by the ranks of X, X₀ and [X₀ X]; a column outside raises the
+ * rank of [X₀ X]). Returns their 0-based indices.
+ */
+export function columnsOutside(X: Float64Array, p: number, X0: Float64Array, p0: number, n: number, tol = 1e-7): number[] {
+  const basis = orthonormal(Array.from({ length: p }, (_, j) => X.subarray(j * n, (j + 1) * n)), n, tol);
+  const out: number[] = [];
+  for (let j = 0; j < p0; j++) {
+    const v = Float64Array.from(X0.subarray(j * n, (j + 1) * n));
+    const n0 = Math.sqrt(dot(v, v));
+    project(basis, v);
+    if (Math.sqrt(dot(v, v)) > tol * n0) out.push(j);
+  }
+  return out;
+}
+
 function orthonormal(cols: ArrayLike<number>[], n: number, tol: number): Float64Array[] {
   const basis: Float64Array[] = [];
   for (const c of cols) {

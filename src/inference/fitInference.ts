@@ -58,7 +58,7 @@ export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string): void {
   if (fit.annotation) throw new ModelError(`${what} is not available for a fit with priors (blme's posterior mode): it assumes lme4's criterion`);
 }
 
-interface Cached { gram?: GramMatrix; reference?: CpuBackend; ctx: Map<Ddf, { ctx: DdfContext; messages: string[] }>; ml?: LmmFit }
+interface Cached { gram?: GramMatrix; reference?: CpuBackend; ctx: Map<Ddf, { ctx: DdfContext; messages: string[] }>; ml?: LmmFit; reml?: LmmFit }
 const cache = new WeakMap<LmmFit, Cached>();
 const cached = (fit: LmmFit): Cached => {
   let c = cache.get(fit);
@@ -163,15 +163,29 @@ export function contrastTest(fit: LmmFit, L: number[][] | number[], options: { d
 }
 
 /** The ML fit of the same model (lme4's refitML): the fit itself when it is ML. */
-export async function mlFit(fit: LmmFit): Promise<LmmFit> {
-  checkLme4Criterion(fit, 'an ML refit');
-  if (!fit.reml) return fit;
+export function mlFit(fit: LmmFit): Promise<LmmFit> {
+  return refitCriterion(fit, false);
+}
+
+/** The REML fit of the same model (update(fit, REML = TRUE), as pbkrtest's KRmodcomp and SATmodcomp refit an ML fit): the fit itself when it is REML. */
+export function remlFit(fit: LmmFit): Promise<LmmFit> {
+  return refitCriterion(fit, true);
+}
+
+/** the fit of the same model with the REML (true) or ML (false) criterion, optimized from the model's start on the fit's Gram matrix; cached per fit */
+async function refitCriterion(fit: LmmFit, reml: boolean): Promise<LmmFit> {
+  const what = reml ? 'a REML refit' : 'an ML refit';
+  checkLme4Criterion(fit, what);
+  if (fit.reml === reml) return fit;
   const c = cached(fit);
-  if (c.ml) return c.ml;
-  const model: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(fit.model)), fit.model, { reml: false });
-  const reference = referenceOf(fit, 'an ML refit');
-  c.ml = await optimizeAndAssemble(model, reference, reference, {}, { calcDerivs: false }, performance.now());
-  return c.ml;
+  const key = reml ? 'reml' : 'ml';
+  const hit = c[key];
+  if (hit) return hit;
+  const model: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(fit.model)), fit.model, { reml });
+  const reference = referenceOf(fit, what);
+  const refit = await optimizeAndAssemble(model, reference, reference, {}, { calcDerivs: false }, performance.now());
+  c[key] = refit;
+  return refit;
 }
 
 /** The ML fit refitted from the profile point `par` (sd/cor and σ, then β): θ's start there. */

@@ -2,11 +2,14 @@
  * The printed tables of the inference results, as R prints them (R 4.2, default options): R's
  * printCoefmat in general (the coefficient table with df of lmerTest's summary, the anova tables
  * through print.anova), lmerTest's anova heading, lme4's anova(m0, m1) table, confint's matrix, and
- * case-deletion influence's table (the CLI's and the browser app's).
+ * case-deletion influence's table (the CLI's and the browser app's), pbkrtest's model comparisons
+ * (KRmodcomp, SATmodcomp, PBmodcomp).
  */
-import { formatPval, formatR, printMatrix, roundR, zapsmall } from '../results/rFormat.js';
+import { deparseFormula, formatPval, formatR, printMatrix, roundR, zapsmall } from '../results/rFormat.js';
 import { type AnovaType, anovaHeading } from './anovaType.js';
 import type { Influence } from './influence.js';
+import type { KrModcomp, SatModcomp } from './modcomp.js';
+import type { PbModcomp } from './pbModcomp.js';
 
 /** A numeric table: columns of values (NaN prints as the na string), with row and column names. */
 export interface NumericTable {
@@ -276,4 +279,79 @@ export function printInfluence(infl: Influence, top: number): string[] {
     (G > top ? `, the ${top} largest Cook's distances` : '');
   const notConverged = infl.deleted.filter((d) => !d.converged).map((d) => d.label);
   return [title, line(header), ...body.map(line), ...(notConverged.length ? [`refits that did not converge within maxfun: ${notConverged.join(', ')}`] : [])];
+}
+
+/** print() of a numeric matrix (R's print.default): each column formatted by itself (7 significant digits), labels [i,] and [,j] or the given ones */
+function printNumericMatrix(L: number[][], rowNames?: string[], colNames?: string[]): string[] {
+  const p = L[0]?.length ?? 0;
+  const cols = Array.from({ length: p }, (_, j) => formatR(L.map((r) => r[j]), 7));
+  return printMatrix(cols, rowNames ?? L.map((_, i) => `[${i + 1},]`), colNames ?? cols.map((_, j) => `[,${j + 1}]`), true);
+}
+
+/** pbkrtest's `large : formula` line and the small model's (its formula, or its restriction matrix as each printer shows it) */
+function modcompHeading(large: string, small: string | null, smallPrefix: string): string[] {
+  const f = (text: string) => deparseFormula(text).join('\n');
+  return [`large : ${f(large)}`, ...(small === null ? [] : [`${smallPrefix}${f(small)}`])];
+}
+
+/**
+ * pbkrtest's print(KRmodcomp) (the Ftest row, or FtestU's where F.scaling ≤ 0.2) or, with `summary`,
+ * summary(KRmodcomp): its heading (time), both rows and the notes on the scaling. The small model's
+ * formula, or L where it was given (pbkrtest's .KRcommon).
+ */
+export function printKrModcomp(x: KrModcomp, options: { summary?: boolean; seconds?: number } = {}): string[] {
+  const heading = [...modcompHeading(x.large, x.small, 'small : '), ...(x.small === null ? ['L = ', ...printNumericMatrix(x.L)] : [])];
+  const rows = [
+    { name: 'Ftest', stat: x.Ftest.stat, Fscaling: x.Ftest.Fscaling, p: x.Ftest.p },
+    { name: 'FtestU', stat: x.FtestU.stat, Fscaling: NaN, p: x.FtestU.p },
+  ];
+  const shown = options.summary ? rows : [rows[x.Ftest.Fscaling > 0.2 ? 0 : 1]];
+  const table = printCoefmat({
+    rowNames: shown.map((r) => r.name),
+    colNames: ['stat', 'ndf', 'ddf', 'F.scaling', 'p.value'],
+    columns: [shown.map((r) => r.stat), shown.map(() => x.Ftest.ndf), shown.map(() => x.Ftest.ddf), shown.map((r) => r.Fscaling), shown.map((r) => r.p)],
+  }, { csInd: [], tstInd: [0, 1, 2], hasPvalue: true, naPrint: '' });
+  if (!options.summary) return [...heading, ...table];
+  const s = x.Ftest.Fscaling;
+  const notes = s < 0.2 && s > 0 ? ['Note: The scaling factor for the F-statistic is smaller than 0.2 ', 'The Unscaled statistic might be more reliable '] :
+    s <= 0 ? ['Note: The scaling factor for the F-statistic is negative ', 'Use the Unscaled statistic instead. '] : [];
+  return [`F-test with Kenward-Roger approximation; time: ${(options.seconds ?? 0).toFixed(2)} sec`, ...heading, ...table, ...notes];
+}
+
+/** pbkrtest's print(SATmodcomp): the large model, the restriction matrix tested (prmatrix with blank labels), the F test */
+export function printSatModcomp(x: SatModcomp): string[] {
+  const p = x.L[0].length;
+  const cols = Array.from({ length: p }, (_, j) => formatR(x.L.map((r) => r[j]), 7));
+  return [
+    ...modcompHeading(x.large, null, ''), 'small (restriction matrix) : ',
+    ...printMatrix(cols, x.L.map(() => ''), cols.map(() => ''), true),
+    ...printCoefmat({
+      rowNames: ['[1,]'], colNames: ['statistic', 'ndf', 'ddf', 'p.value'],
+      columns: [[x.test.stat], [x.test.ndf], [x.test.ddf], [x.test.p]],
+    }, { csInd: [0, 1], tstInd: [2], hasPvalue: true }),
+  ];
+}
+
+/**
+ * pbkrtest's print(PBmodcomp) (LRT and PBtest) or print(summary(PBmodcomp)) (with the Gamma,
+ * Bartlett and F rows): its "Bootstrap test; time…; samples…; extremes…;" line, the used samples
+ * where some were not positive, the large model's formula and the small one's (printed without a
+ * label, as pbkrtest 0.5.2 prints it).
+ */
+export function printPbModcomp(x: PbModcomp, options: { summary?: boolean } = {}): string[] {
+  const s = x.summary;
+  const head = [`Bootstrap test; time: ${(x.timeMs / 1000).toFixed(2)} sec; samples: ${s.samples.nsim}; extremes: ${s.nExtreme};`];
+  if (s.samples.npos < s.samples.nsim) head.push(`Requested samples: ${s.samples.nsim} Used samples: ${s.samples.npos} Extremes: ${s.nExtreme}`);
+  head.push(...modcompHeading(x.large, x.small, ''));
+  const rows = options.summary ? s.rows : s.rows.slice(0, 2);
+  const na = (v: number | null) => (v === null ? NaN : v);
+  const columns = options.summary
+    ? [rows.map((r) => r.stat), rows.map((r) => na(r.df)), rows.map((r) => na(r.ddf)), rows.map((r) => na(r.p))]
+    : [rows.map((r) => r.stat), rows.map((r) => na(r.df)), rows.map((r) => na(r.p))];
+  const table = printCoefmat({
+    rowNames: rows.map((r) => r.name),
+    colNames: options.summary ? ['stat', 'df', 'ddf', 'p.value'] : ['stat', 'df', 'p.value'],
+    columns,
+  }, { csInd: options.summary ? [0, 1] : [0], tstInd: [0], hasPvalue: true, naPrint: '' });
+  return [...head, ...table, ...(options.summary ? [''] : [])];
 }

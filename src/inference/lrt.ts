@@ -64,7 +64,8 @@ export function likelihoodRatioTable(input: LrtModel[]): LrtTable {
   return { models, tests, warnings };
 }
 
-function sameRows(a: LrtModel, b: LrtModel): boolean {
+/** whether two models used the same input rows (rows null: all of nInput) */
+export function sameRows(a: Pick<LrtModel, 'rows' | 'nInput'>, b: Pick<LrtModel, 'rows' | 'nInput'>): boolean {
   if (a.nInput !== b.nInput) return false;
   if (a.rows === null || b.rows === null) return a.rows === b.rows;
   if (a.rows.length !== b.rows.length) return false;

@@ -1,7 +1,7 @@
 /**
  * The inference methods of fitted models (issue 11's library interface): fit.coefficients({ ddf }),
  * fit.anova({ ddf, type }), fit.contrast(L), fit.confint({ method }), fit.bootstrap({ nsim, seed }) and
- * predict(newdata, { interval }) on lmer fits; confint, bootstrap and drop1 (lme4's) on glmer fits; simulate(nsim,
+ * predict(newdata, { interval }) and pbkrtest's krModcomp / satModcomp / pbModcomp on lmer fits; confint, bootstrap and drop1 (lme4's) on glmer fits; simulate(nsim,
  * { seed, useU }) on both. The fit classes live below the
  * inference (src/lmm, src/glmm), which imports them, so the methods are installed on their
  * prototypes here; src/fit/lmer.ts and src/fit/glmer.ts load this module.
@@ -9,6 +9,7 @@
 import { LmmFit } from '../lmm/lmmFit.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
 import { type PredictOptions, checkPredictCall } from '../results/predict.js';
+import { naPad } from '../results/naAction.js';
 import type { DataInput } from '../io/dataInput.js';
 import type { BackendOptions } from '../backend/select.js';
 import type { FTest, TTest } from './contest.js';
@@ -29,6 +30,8 @@ import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtre
 import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
 import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
 import { ModelError } from '../errors/errors.js';
+import { type KrModcomp, type ModcompSmall, type SatModcomp, krModcomp, satModcomp } from './modcomp.js';
+import { type PbModcomp, type PbModcompOptions, pbModcomp } from './pbModcomp.js';
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 
 declare module '../lmm/lmmFit.js' {
@@ -69,6 +72,12 @@ declare module '../lmm/lmmFit.js' {
     jointTests(options?: JointTestsOptions): JointTests;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
+    /** pbkrtest's KRmodcomp(this, small): Kenward–Roger's F test against a nested fit or a restriction matrix L (src/inference/modcomp.ts) */
+    krModcomp(small: ModcompSmall): Promise<KrModcomp>;
+    /** pbkrtest's SATmodcomp(this, small): the F test with Satterthwaite's ddf (src/inference/modcomp.ts) */
+    satModcomp(small: ModcompSmall): Promise<SatModcomp>;
+    /** pbkrtest's PBmodcomp(this, small, nsim): the parametric-bootstrap likelihood-ratio test (src/inference/pbModcomp.ts) */
+    pbModcomp(small: LmmFit, options?: PbModcompOptions): Promise<PbModcomp>;
   }
 }
 
@@ -101,6 +110,11 @@ declare module '../glmm/glmmFit.js' {
   }
 }
 
+/** lme4's simulate ends in napredict: each draw padded to the input's rows with naAction 'exclude' */
+function padSimulation(fit: LmmFit | GlmmFit, r: SimulateResult): SimulateResult {
+  return { ...r, y: r.y.map((y) => naPad(fit.model.frame, y)) };
+}
+
 const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata?: DataInput, options?: PredictOptions) => Float64Array;
 
 Object.assign(LmmFit.prototype, {
@@ -114,9 +128,13 @@ Object.assign(LmmFit.prototype, {
   drop1(this: LmmFit, options?: Drop1Options) { return drop1Table(this, options).rows; },
   step(this: LmmFit, options?: StepOptions) { return stepLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
-  simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
-  hatvalues(this: LmmFit) { return hatValues(this); },
+  simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
+  // lme4's hatvalues.merMod ends in napredict: with naAction 'exclude', padded to the input's rows
+  hatvalues(this: LmmFit) { return naPad(this.model.frame, hatValues(this)); },
   influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
+  krModcomp(this: LmmFit, small: ModcompSmall) { return krModcomp(this, small); },
+  satModcomp(this: LmmFit, small: ModcompSmall) { return satModcomp(this, small); },
+  pbModcomp(this: LmmFit, small: LmmFit, options?: PbModcompOptions) { return pbModcomp(this, small, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   jointTests(this: LmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
@@ -134,7 +152,7 @@ Object.assign(GlmmFit.prototype, {
   r2(this: GlmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
   icc(this: GlmmFit, options?: IccOptions) { return iccOf(this, options); },
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
-  simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return simulateFit(this, nsim, options); },
+  simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   anova(this: GlmmFit, options: { type?: WaldType | 2 | 3 } = {}) {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));

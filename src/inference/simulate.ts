@@ -46,7 +46,8 @@ export interface SimulateSource extends PredictSource {
 }
 
 /** simulate(fit, nsim, { seed, useU }) (see the header). */
-export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOptions = {}): SimulateResult {
+/** `first`: the index of the first replicate drawn (a batch of a longer run: replicate r is the same whatever the batches) */
+export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOptions = {}, first = 0): SimulateResult {
   if (!(Number.isInteger(nsim) && nsim >= 1)) throw new OptionError('nsim', `nsim must be a whole number of simulations (1 or more), got ${String(nsim)}`);
   checkObject(options, 'simulate', SIMULATE_OPTIONS);
   const seed = options.seed ?? 1;
@@ -84,7 +85,7 @@ export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOpti
   const rng = new CounterNormal(seed);
   const y: Float64Array[] = [];
   const eta = new Float64Array(n);
-  for (let r = 0; r < nsim; r++) {
+  for (let r = first; r < first + nsim; r++) {
     eta.set(fixed);
     model.blocks.forEach((blk, k) => {
       const q = blk.q;

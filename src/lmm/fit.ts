@@ -9,7 +9,7 @@ import { fitObjective, optimizerSettings } from '../model/fitObjective.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { type Derivatives, checkConv, derivsByDefault } from '../model/convergence.js';
 import { isSingular } from '../model/lambda.js';
-import { deriv12 } from '../optim/deriv12.js';
+import { deriv12Diagonal } from '../optim/deriv12.js';
 import type { Objective } from '../model/objective.js';
 import { type AssembleOverride, type FitRecord, assembleFit } from './assemble.js';
 import { type Float64Reference, type LmmBackend, lmmObjective } from './deviance.js';
@@ -134,11 +134,13 @@ export async function optimizeAndAssemble(
 }
 
 /**
- * lme4's derivs of an LMM: the central-difference gradient and Hessian (deriv12, δ = 1e-4, no bounds:
- * lme4's optwrap) of the criterion f (of θ_int, float64) in lme4's θ, at θ̂: f(θ) = f(θ_int(θ)), the
- * map through Σ = ΛΛᵀ (src/model/reparam.ts), so a step across a diagonal's 0 is the same Σ as lme4's.
+ * lme4's derivs of an LMM: the central-difference gradient and Hessian (δ = 1e-4, no bounds: lme4's
+ * optwrap) of the criterion f (of θ_int, float64) in lme4's θ, at θ̂: f(θ) = f(θ_int(θ)), the map
+ * through Σ = ΛΛᵀ (src/model/reparam.ts), so a step across a diagonal's 0 is the same Σ as lme4's.
+ * deriv12's gradient from its own points, its Hessian to the same O(δ²) from the pair stencil
+ * (deriv12Diagonal: k² + k evaluations instead of 2k², 56 instead of 98 for k = 7).
  */
 export async function thetaDerivatives(model: LmmModel, f: (x: Float64Array) => number | Promise<number>, theta: Float64Array): Promise<Derivatives> {
   const at = (t: Float64Array) => f(thetaToInternal(model, t));
-  return deriv12(at, theta, await at(theta), new Float64Array(theta.length).fill(-Infinity));
+  return deriv12Diagonal(at, theta, await at(theta), new Float64Array(theta.length).fill(-Infinity));
 }

@@ -9,6 +9,8 @@ import type { LmmSolution } from './solution.js';
 import { termCovariance } from '../results/components.js';
 import { type JsonParts, MixedFit, type MixedFitInit } from '../results/mixedFit.js';
 import { formatSummary } from './summary.js';
+import { naPad } from '../results/naAction.js';
+import { type ResidualOptions, type ResidualType, checkResidualsCall, lmmResiduals } from '../results/residuals.js';
 
 export type { VarCorrRow, RanefGroup } from '../results/components.js';
 
@@ -97,8 +99,8 @@ export class LmmFit extends MixedFit<LmmModel> {
     return out;
   }
 
-  /** fitted values Xβ̂ + Zb̂ (+ offset) for the observations used */
-  get fitted(): Float64Array {
+  /** μ̂ = Xβ̂ + Zb̂ (+ offset): the fitted values of the rows used (lme4's fit@resp$mu; never padded) */
+  get mu(): Float64Array {
     if (this.model.source) throw this.rowsElsewhere('fitted values');
     const { frame, blocks } = this.model;
     const { n, p, X } = frame;
@@ -122,21 +124,33 @@ export class LmmFit extends MixedFit<LmmModel> {
     return out;
   }
 
-  /** response residuals y − fitted (not weighted, as lme4's residuals()) */
-  get residuals(): Float64Array {
-    if (this.model.source) throw this.rowsElsewhere('residuals');
-    const f = this.fitted;
-    const y = this.model.frame.y;
-    for (let i = 0; i < f.length; i++) f[i] = y[i] - f[i];
-    return f;
+  /**
+   * fitted values (lme4's fitted(fit)): μ̂ of the rows used; with naAction 'exclude', one per input row
+   * with NaN at the rows dropped for missing values (napredict)
+   */
+  get fitted(): Float64Array {
+    return naPad(this.model.frame, this.mu);
   }
 
-  /** Pearson residuals √w_i (y − fitted) (lme4's residuals(fit, "pearson"); the response residuals without weights) */
+  /**
+   * residuals as lme4's residuals(fit, type, scaled) (residuals.lmResp): 'response' (default) and
+   * 'working' y − μ̂, 'pearson' and 'deviance' √w (y − μ̂); `scaled` divides by σ̂; with naAction
+   * 'exclude', one per input row with NaN at the dropped rows (naresid). 'partial' is refused (lme4 stops).
+   */
+  residuals(type: ResidualType = 'response', options: ResidualOptions = {}): Float64Array {
+    return naPad(this.model.frame, this.rowResiduals(type, options));
+  }
+
+  /** residuals(type, options) of the rows used (never padded, whatever naAction) */
+  rowResiduals(type: ResidualType = 'response', options: ResidualOptions = {}): Float64Array {
+    const c = checkResidualsCall(type, options, 'response');
+    if (this.model.source) throw this.rowsElsewhere('residuals');
+    return lmmResiduals(this.model.frame.y, this.mu, this.model.frame.weights, c.type, c.scaled ? this.sigma : 1);
+  }
+
+  /** Pearson residuals √w_i (y − μ̂) of the rows used (lme4's residuals(fit, "pearson") under na.omit) */
   get pearsonResiduals(): Float64Array {
-    const r = this.residuals;
-    const w = this.model.frame.weights;
-    if (w) for (let i = 0; i < r.length; i++) r[i] *= Math.sqrt(w[i]);
-    return r;
+    return this.rowResiduals('pearson');
   }
 
   /** the prior weights (one per observation used), or null for an unweighted fit */

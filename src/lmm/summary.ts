@@ -14,9 +14,9 @@ import type { LmmFit } from './lmmFit.js';
 export type SummarySource = Pick<
   LmmFit,
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
-  | 'residuals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
+  | 'pearsonResiduals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'pearsonResiduals' | 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles' | 'rowsSource'>>;
+> & Partial<Pick<LmmFit, 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles' | 'rowsSource'>>;
 
 /**
  * The t tests of lmerTest's summary in place of lme4's table: its title's method and the printed
@@ -50,7 +50,7 @@ export function formatSummary(fit: SummarySource, tests?: SummaryTests): string 
     ? residualQuantileLines(fit.scaledResidualQuantiles)
     : fit.rowsSource
       ? [`Scaled residuals: not computed (the rows are in ${fit.rowsSource}; residualQuantiles: false)`, '']
-      : residualLines(Array.from(fit.pearsonResiduals ?? fit.residuals, (r) => r / fit.sigma))));
+      : residualLines(Array.from(fit.pearsonResiduals, (r) => r / fit.sigma))));
   out.push('Random effects:');
   out.push(...varCorrTable(fit.varCorr, fit.sigma));
   out.push(...groupsLines(fit.nobs, fit.ngroups));

@@ -13,6 +13,7 @@ import type { ConvergenceCheck, Derivatives } from '../model/convergence.js';
 import { groupCounts, matrixRows, named, ranefGroups, ranefJson, varCorrRows, type RanefGroup, type VarCorrRow } from './components.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkPredictCall, predictLinear, type PredictOptions } from './predict.js';
+import { naPad } from './naAction.js';
 
 /** A fit's description beyond lme4's (blme's prior lines and class, the prior's deviance). */
 export interface FitAnnotation {
@@ -244,7 +245,10 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
    */
   predict(newdata?: DataInput, options: PredictOptions = {}): Float64Array {
     // a glmer fit's model has a family (its predict adds the option `type`)
-    return predictLinear(this, checkPredictCall(newdata, options, 'family' in this.model), options);
+    const pred = predictLinear(this, checkPredictCall(newdata, options, 'family' in this.model), options);
+    // without new data, the fit's own rows: padded to the input's rows with naAction 'exclude'
+    // (predict.merMod's napredict with the model frame's na.action)
+    return newdata === undefined ? naPad(this.model.frame, pred) : pred;
   }
 
   /** lme4-style summary text */
@@ -295,6 +299,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
       ...(this.model.known.some((k) => k) ? { relmat: this.knownCovariances } : {}),
       ...s.fitted,
       nobs_dropped: this.model.frame.nDropped,
+      ...(this.model.frame.naAction === 'exclude' ? { na_action: 'exclude' } : {}),
       ...this.engineJson(),
       backend: this.backend.name,
       device: this.backend.device,

@@ -295,7 +295,7 @@ describe('browser app logic', () => {
     expect(d.n).toBe(180);
     expect(d.modesQQ.map((m) => `${m.group}:${m.cname}:${m.n}`)).toEqual(['Subject:(Intercept):18', 'Subject:Days:18']);
     // scaled residuals: (y − fitted) / σ
-    const r = fit.residuals;
+    const r = fit.residuals();
     expect(d.resid[0]).toBeCloseTo(r[0]! / fit.sigma, 12);
     expect(d.smooth.count.reduce((a, c) => a + c, 0)).toBe(180);
     const csvText = residualsCsv(fit, false).trim().split('\n');

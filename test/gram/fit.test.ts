@@ -65,7 +65,7 @@ describe('fits through DuckDB equal the in-memory fits', () => {
       expect((at(fit.theta) - at(mem.theta)) / Math.abs(mem.objective)).toBeLessThan(1e-10);
       expect(summaryBody(fit.summary())).toBe(summaryBody(mem.summary()));
       expect(fit.toJSON()).toMatchObject({ engine: 'duckdb', rows_scanned: expect.any(Number) });
-      expect(() => fit.residuals).toThrow(/the rows of this fit are in duckdb/);
+      expect(() => fit.residuals()).toThrow(/the rows of this fit are in duckdb/);
     }, 120_000);
   }
 });

@@ -243,7 +243,7 @@ describe('lmerTest inference and profiles on engine fits equal the in-memory fit
       expect(() => fit.hatvalues()).toThrow(named('hat values'));
       expect(() => fit.simulate()).toThrow(named('simulate'));
       expect(() => fit.predict()).toThrow(/this fit's rows are in an SQL engine or a stream: pass the data as newdata/);
-      expect(() => fit.residuals).toThrow(/the rows of this fit are in/);
+      expect(() => fit.residuals()).toThrow(/the rows of this fit are in/);
     }
   }, 300_000);
 });

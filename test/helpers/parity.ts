@@ -63,7 +63,7 @@ export function checkAgainstReference(fit: LmmFit, ref: ReferenceCase, withRows 
   });
   if (!withRows) return;
   const fitted = fit.fitted;
-  const resid = fit.residuals;
+  const resid = fit.residuals();
   ref.fitted_head.forEach((v, i) => expect(Math.abs(fitted[i] - v)).toBeLessThan(1e-4 * ref.sigma));
   ref.resid_head.forEach((v, i) => expect(Math.abs(resid[i] - v)).toBeLessThan(1e-4 * ref.sigma));
 }
