@@ -25,6 +25,8 @@ export type { DataInput } from './io/dataInput.js';
 export type { Formula, Term, TermVar, LinearPart, RandomTerm, Response, Expr } from './formula/types.js';
 export { buildModelFrame } from './frame/modelFrame.js';
 export type { ModelFrame, ModelFrameOptions, ReTerm } from './frame/modelFrame.js';
+export { CONTRAST_NAMES, contrastMatrix } from './frame/contrasts.js';
+export type { ContrastMatrix, ContrastName, Contrasts } from './frame/contrasts.js';
 // the mixed model shared by lmer and glmer, its objective and the fit driver
 export { buildMixedModel, mixedFormula } from './model/mixedModel.js';
 export type { MixedModel } from './model/mixedModel.js';

@@ -28,6 +28,7 @@ import { namedMatrixFromTable } from '../relmat/matrixTable.js';
 import { pedigree } from '../relmat/pedigree.js';
 import { phyloVcv } from '../relmat/phylo.js';
 import { MixedGpuError } from '../errors/errors.js';
+import type { ContrastName } from '../frame/contrasts.js';
 import type { CsvOptions } from '../io/csv.js';
 
 const DELIMITER_NAMES: Record<string, string> = { comma: ',', tab: '\t', '\\t': '\t', semicolon: ';', bar: '|', pipe: '|', space: ' ' };
@@ -68,6 +69,8 @@ export interface FitArgs {
   reml?: boolean;
   /** columns to read as factors: comma-separated text or a list */
   factors?: string | string[];
+  /** lme4's contrasts: `a=contr.sum,b=contr.helmert` (R's contrast function per fixed-effects factor) */
+  contrasts?: string;
   /** print the JSON result instead of the summary */
   json?: boolean;
   /** with `json`: the random effects as every level ('all'), a summary per grouping factor ('summary'), or 'auto' (default: a summary past 10,000 levels) */
@@ -154,6 +157,24 @@ function parseFactors(factors: string | string[] | undefined): string[] | undefi
     .map((f) => f.trim())
     .filter((f) => f.length > 0);
   return list.length ? list : undefined;
+}
+
+/**
+ * `--contrasts a=contr.sum,b=contr.helmert` → lmer's and glmer's `contrasts` option (the names are
+ * checked there: src/fit/checks.ts); a malformed entry or a factor named twice is a CliError.
+ */
+export function parseContrasts(text: string | undefined): Record<string, ContrastName> | undefined {
+  if (text === undefined) return undefined;
+  const out: Record<string, ContrastName> = {};
+  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e.length > 0)) {
+    const eq = entry.indexOf('=');
+    const factor = entry.slice(0, eq).trim(), name = entry.slice(eq + 1).trim();
+    if (eq <= 0 || !name) throw new CliError(`--contrasts: '${entry}' is not factor=contrast (e.g. --contrasts a=contr.sum,b=contr.helmert)`);
+    if (Object.hasOwn(out, factor)) throw new CliError(`--contrasts: the factor '${factor}' is named twice`);
+    out[factor] = name as ContrastName;
+  }
+  if (Object.keys(out).length === 0) throw new CliError('--contrasts: no factor=contrast given (e.g. --contrasts a=contr.sum,b=contr.helmert)');
+  return out;
 }
 
 function resolveBackend(choice: string | undefined): BackendChoice {
@@ -303,7 +324,9 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
     const glmm = resolveGlmm(args);
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
+    const contrasts = parseContrasts(args.contrasts);
     const { engine, note } = resolveEngine(args, glmm !== null);
+    if (contrasts && engine !== 'memory') throw new CliError(`--contrasts: the ${engine} engine builds X with treatment contrasts only; fit with the rows in memory (--engine memory) for other contrasts`);
     if (engine !== 'memory' && glmm) throw new CliError(glmmEngineError(engine));
     if (engine === 'clickhouse' ? args.file !== undefined : !args.file) {
       throw new CliError(engine === 'clickhouse' ? `--engine clickhouse reads --table, not a file ('${args.file}')` : 'missing data file');
@@ -359,9 +382,9 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, calcDerivs: args.calcDerivs });
+      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}) });
     } else {
-      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, calcDerivs: args.calcDerivs });
+      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}) });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);

@@ -2,7 +2,7 @@
  * The `mixedgpu` command line: argument handling only; the commands live in their own modules
  * (./main.ts starts it).
  *
- *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--threads N|auto] [--quiet]
+ *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--contrasts a=contr.sum] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--threads N|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
  *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
@@ -84,6 +84,7 @@ export function buildProgram(): Command {
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)')
     .option('--factors <columns>', 'comma-separated columns to read as factors (grouping variables with numeric codes)')
+    .option('--contrasts <factor=contrast,...>', "R's contrasts for fixed-effects factors (lme4's contrasts argument): contr.treatment (default), contr.sum, contr.helmert, contr.SAS or contr.poly, e.g. a=contr.sum,b=contr.helmert (rows in memory)")
     .option('--json', 'print the result as one JSON object instead of the summary')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
     .option('--threads <n>', 'threads of the dense Cholesky (crossed factors) and of the passes over the rows (the model frame, glmer\'s PIRLS): a number or auto (default: the machine\'s cores)')
@@ -111,7 +112,7 @@ export function buildProgram(): Command {
     .option('--no-calc-derivs', "no convergence checks (lme4's calc.derivs = FALSE)");
   engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
-      ml?: boolean; reml?: boolean; factors?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
+      ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
       engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean;
@@ -160,6 +161,7 @@ export function buildProgram(): Command {
     });
   const common = (cmd: Command) => cmd
     .option('--factors <columns>', 'comma-separated columns to read as factors')
+    .option('--contrasts <factor=contrast,...>', "R's contrasts for fixed-effects factors (lme4's contrasts argument): contr.treatment (default), contr.sum, contr.helmert, contr.SAS or contr.poly, e.g. a=contr.sum,b=contr.helmert (rows in memory)")
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
     .option('--threads <n>', 'threads of the dense Cholesky (crossed factors) and of the passes over the rows (the model frame, glmer\'s PIRLS): a number or auto (default: the machine\'s cores)')

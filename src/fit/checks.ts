@@ -14,6 +14,7 @@ import type { Formula } from '../formula/types.js';
 import { FAMILY_LINKS } from '../glmm/family.js';
 import { BACKENDS } from '../backend/select.js';
 import { toArrowTable } from '../io/dataInput.js';
+import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import {
   type Rule, type Schema, abortSignal, bool, checkObject, columnNames, fn, gpuDevice, integer, nested, oneOf, positiveNumber, string, weights,
 } from '../options/rules.js';
@@ -57,6 +58,23 @@ const relmat: Rule = (v, at) => {
 };
 
 /**
+ * `contrasts`: R's contrast function per factor (lme4's `contrasts = list(a = "contr.sum")`), each a
+ * name of src/frame/contrasts.ts's list; that each names a factor of the fixed part is checked with
+ * the data (src/frame/modelFrame.ts's frameContrasts).
+ */
+const contrasts: Rule = (v, at) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new OptionError('contrasts', `${at} must be an object of contrast names by factor ({ a: 'contr.sum' }), not ${showValue(v)}`);
+  }
+  for (const [f, name] of Object.entries(v)) {
+    if (typeof name !== 'string' || !(CONTRAST_NAMES as readonly string[]).includes(name)) {
+      const near = typeof name === 'string' ? CONTRAST_NAMES.find((c) => c.toLowerCase() === name.toLowerCase() || c === `contr.${name}`) : undefined;
+      throw new OptionError('contrasts', `${at}.${f}: unknown contrast ${typeof name === 'string' ? `'${name}'` : showValue(name)}${near ? ` (did you mean '${near}'?)` : ''}: use ${CONTRAST_NAMES.join(', ')} (R's stats contrasts)`);
+    }
+  }
+};
+
+/**
  * `naAction`: lme4's na.action, 'omit' (na.omit, the default) or 'exclude' (na.exclude: per-row results
  * padded to the input's rows). R's other actions are refused: na.fail and na.pass are not offered
  * (lme4 stops on missing values with either).
@@ -90,6 +108,7 @@ export const LMER_OPTIONS: Schema = {
   momentStart: bool,
   calcDerivs: bool,
   naAction,
+  contrasts,
 };
 
 /** glmer's options (GlmerOptions in src/fit/glmer.ts). */
@@ -123,6 +142,7 @@ export const GLMER_OPTIONS: Schema = {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new OptionError('theta', `${at}: the negative binomial size theta must be a positive number, got ${showValue(v)}`);
   },
   relmat,
+  contrasts,
 };
 
 /** glmerNb's options (GlmerNbOptions in src/fit/glmerNb.ts): glmer's but the family, plus the search's. */

@@ -8,6 +8,7 @@ import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js'
 import {
   type Column, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
+import type { Contrasts } from './contrasts.js';
 import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMatrix } from './modelMatrix.js';
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
@@ -68,6 +69,11 @@ export interface ModelFrameOptions {
    * padded to the input's rows with NaN at the dropped ones (src/results/naAction.ts)
    */
   naAction?: NaAction;
+  /**
+   * lme4's `contrasts`: R's contrast function for a factor of the fixed part, by its label
+   * (`{ a: 'contr.sum' }`), used wherever R codes that factor by contrasts (default contr.treatment)
+   */
+  contrasts?: Contrasts;
 }
 
 /** lme4's na.action: 'omit' (na.omit, the default) or 'exclude' (na.exclude) */
@@ -123,6 +129,11 @@ export interface ModelFrame {
   weightsName?: string;
   /** a binomial GLMM's numbers of trials (R's `n`: s + f for cbind, else 1), for the log-likelihood */
   trials?: Float64Array | null;
+  /**
+   * the factors coded by contrasts other than treatment (lme4's `contrasts`, its contr.treatment
+   * entries left out): every design row built for the fixed part codes them so; absent when none
+   */
+  contrasts?: Contrasts;
 }
 
 /** Variables of a linear part, by label, with their expressions. */
@@ -276,7 +287,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
   // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
   const residualCheck = !glm && options.observationLevel !== true;
-  const fixed = fixedEffectsDesign(formula.fixed, columnOf, n, ones, residualCheck ? { y, offset, response: response.label } : null);
+  const contrasts = frameContrasts(formula, columns, options.contrasts, (name) => table.getChild(name) !== null, messages);
+  const fixed = fixedEffectsDesign(formula.fixed, columnOf, n, ones, residualCheck ? { y, offset, response: response.label } : null, contrasts);
   messages.push(...fixed.messages);
   const { X, p, xnames } = fixed;
 
@@ -292,7 +304,44 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     ...(options.naAction === 'exclude' ? { naAction: 'exclude' as const } : {}),
     ...(glmResp ? { weights: glmResp.weights, trials: glmResp.trials } : {}),
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
+    ...(contrasts ? { contrasts } : {}),
   };
+}
+
+/**
+ * lme4's `contrasts` checked against the model: each name a factor variable of the fixed part. A
+ * column of the data that the fixed part does not use is ignored with a note, as R warns ("variable
+ * 'b' is absent, its contrasts will be ignored": a smaller model of a comparison fitted with the same
+ * contrasts); a name that is neither is an error (a misspelt name would leave the coding silently
+ * treatment). A factor of a random-effects term's left-hand side (`(0 + a | g)`) is refused: lme4
+ * codes it by the same contrasts there, which this frame does not. Returns the entries other than
+ * contr.treatment (the default coding), or undefined when none; `messages` receives the notes.
+ */
+export function frameContrasts(
+  formula: Formula, columns: Map<string, Column>, contrasts: Contrasts | undefined, isDataColumn: (name: string) => boolean, messages: string[],
+): Contrasts | undefined {
+  if (!contrasts) return undefined;
+  const fixedLabels = new Set(formula.fixed.terms.flatMap((t) => t.vars.map((v) => v.label)));
+  const factorsOf = [...fixedLabels].filter((l) => columns.get(l)?.kind === 'factor');
+  const randomLabels = new Set(formula.random.flatMap((r) => r.lhs.terms.flatMap((t) => t.vars.map((v) => v.label))));
+  const out: Record<string, Contrasts[string]> = {};
+  for (const [label, name] of Object.entries(contrasts)) {
+    if (!fixedLabels.has(label) && isDataColumn(label)) {
+      messages.push(`contrasts: the variable '${label}' is absent from the fixed effects of '${formula.text}', its contrasts are ignored`);
+      continue;
+    }
+    if (!fixedLabels.has(label)) {
+      throw new OptionError('contrasts', `contrasts: '${label}' is neither a variable of the fixed effects of '${formula.text}' (its factors: ${factorsOf.join(', ') || 'none'}) nor a column of the data`);
+    }
+    if (columns.get(label)?.kind !== 'factor') {
+      throw new OptionError('contrasts', `contrasts: '${label}' is numeric, not a factor: contrasts code factors only (name it in factors to read it as one)`);
+    }
+    if (randomLabels.has(label) && name !== 'contr.treatment') {
+      throw new OptionError('contrasts', `contrasts: the factor '${label}' also appears in a random-effects term (${formula.random.filter((r) => r.lhs.terms.some((t) => t.vars.some((v) => v.label === label))).map((r) => r.text).join(', ')}), where lme4 codes it by the same contrasts; that is not supported: give '${label}' treatment contrasts or take it out of the random-effects term`);
+    }
+    if (name !== 'contr.treatment') out[label] = name;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**
@@ -302,12 +351,13 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
  * model whose σ is estimated): the response less the offset must not be reproduced by X alone, so
  * that σ and the variance components are estimable. Used by the model frame and by the refits of
  * a frame with fixed-effects terms removed (lmerTest's step, src/inference/refitFrame.ts).
+ * `contrasts`: the frame's (ModelFrame.contrasts).
  */
 export function fixedEffectsDesign(
   part: LinearPart, columnOf: (label: string) => Column, n: number, ones: () => Float64Array,
-  residual: { y: Float64Array; offset: Float64Array | null; response: string } | null,
+  residual: { y: Float64Array; offset: Float64Array | null; response: string } | null, contrasts?: Contrasts,
 ): { X: Float64Array; p: number; xnames: string[]; messages: string[] } {
-  const design = modelMatrix(part, columnOf, n, ones);
+  const design = modelMatrix(part, columnOf, n, ones, contrasts);
   let yw = residual?.y ?? new Float64Array(0);
   if (residual?.offset) {
     // y − offset: the part of the response X has to explain

@@ -1,6 +1,7 @@
 /**
  * R's model.matrix for a linear part of a formula: intercept, numeric columns, factors coded by
- * treatment contrasts (first level as reference) or by indicators, and interactions.
+ * contrasts (treatment, the first level as reference, unless `contrasts` names another of R's
+ * contrast functions for the factor: src/frame/contrasts.ts) or by indicators, and interactions.
  */
 import type { LinearPart } from '../formula/types.js';
 import type { Column } from './columns.js';
@@ -8,6 +9,7 @@ import { chunkRows, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
 import { type RowArrays, registerRowKernel, sharedFloat64 } from '../linalg/rowThreads.js';
 import { constantColumn } from './rowPasses.js';
 import { ModelError } from '../errors/errors.js';
+import { type Contrasts, contrastMatrix } from './contrasts.js';
 
 export interface DesignMatrix {
   /** column names as R prints them: `(Intercept)`, `x`, `serviceB`, `recipeB:temperature185` */
@@ -106,9 +108,12 @@ export function countColumns(part: LinearPart, columnOf: (label: string) => Colu
 /**
  * Builds the design matrix; `columnOf(label)` gives the evaluated column of a term variable, `ones`
  * the intercept's column (one array for the fixed effects and the random-effects terms of a frame;
- * the columns are never written to).
+ * the columns are never written to); `contrasts`: the contrast function of a factor where it is not
+ * treatment (lme4's `contrasts` argument; the fit's ModelFrame.contrasts).
  */
-export function modelMatrix(part: LinearPart, columnOf: (label: string) => Column, n: number, ones: () => Float64Array = () => constantColumn(n, 1)): DesignMatrix {
+export function modelMatrix(
+  part: LinearPart, columnOf: (label: string) => Column, n: number, ones: () => Float64Array = () => constantColumn(n, 1), contrasts?: Contrasts,
+): DesignMatrix {
   const names: string[] = [];
   const columns: Float64Array[] = [];
   if (part.intercept) {
@@ -126,7 +131,16 @@ export function modelMatrix(part: LinearPart, columnOf: (label: string) => Colum
       let own: { name: string; col: Float64Array }[];
       if (c.kind === 'numeric') {
         own = [{ name: v.label, col: c.values }];
+      } else if (coding[j][k] && contrasts && Object.hasOwn(contrasts, v.label)) {
+        // coded by the contrast matrix C (levels × m): column j of the factor is C[code_i, j]
+        const { matrix: C, m, suffixes } = contrastMatrix(contrasts[v.label], c.levels);
+        own = suffixes.map((suffix, jc) => {
+          const col = rowFloat64(n);
+          for (let i = 0; i < n; i++) col[i] = c.codes[i] < 0 ? 0 : C[c.codes[i] * m + jc];
+          return { name: v.label + suffix, col };
+        });
       } else {
+        // treatment contrasts (the first level left out) or one indicator per level
         const start = coding[j][k] ? 1 : 0;
         own = [];
         for (let l = start; l < c.levels.length; l++) {

@@ -62,7 +62,7 @@ export function drop1Table(fit: LmmFit, options: Drop1Options = {}): Drop1Table 
   const scope = drop1Scope(part, options.scope);
   const { ctx, messages } = ddfContext(fit, ddf);
   const columnOf = (label: string) => frame.columns.get(label)!;
-  const full = modelMatrix(part, columnOf, 0).names;
+  const full = modelMatrix(part, columnOf, 0, undefined, frame.contrasts).names;
   const rankDeficient = full.length !== frame.p;
   let hypotheses: { term: string; L: number[][] }[];
   if (rankDeficient) {

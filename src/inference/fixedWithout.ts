@@ -3,7 +3,7 @@
  *   the formula: the fixed part's terms without t (the intercept and the other terms as they were),
  *     its text as update.formula leaves it (ranova.ts updatedFormulaText);
  *   X₋ₜ = model.matrix(~ terms ∖ t) on the frame's rows, the contrasts coded for the reduced part as
- *     R codes them (src/frame/modelMatrix.ts), and for a refit lme4's rank check (columns aliased with
+ *     R codes them (src/frame/modelMatrix.ts; update keeps the fit's `contrasts` argument), and for a refit lme4's rank check (columns aliased with
  *     earlier ones dropped: fixedEffectsDesign, as the frame built its X).
  * lmerTest's drop1 compares X with the unchecked X₋ₜ (designDifference.ts); lmerTest's step and
  * lme4's drop1 of a glmer fit refit on the checked one.
@@ -31,7 +31,7 @@ export function formulaWithout(formula: Formula, term: string): Formula {
 
 /** X₋ₜ, all its columns (no rank check), from the frame's evaluated variables. */
 export function designWithout(frame: ModelFrame, term: string): DesignMatrix {
-  return modelMatrix(fixedPartWithout(frame.formula.fixed, term), (label) => frame.columns.get(label)!, frame.n);
+  return modelMatrix(fixedPartWithout(frame.formula.fixed, term), (label) => frame.columns.get(label)!, frame.n, undefined, frame.contrasts);
 }
 
 /**
@@ -45,7 +45,7 @@ export function frameWithout(frame: ModelFrame, term: string): ModelFrame {
   let intercept: Float64Array | null = null;
   const ones = () => (intercept ??= constantColumn(frame.n, 1));
   const formula = formulaWithout(frame.formula, term);
-  const design = fixedEffectsDesign(formula.fixed, columnOf, frame.n, ones, null);
+  const design = fixedEffectsDesign(formula.fixed, columnOf, frame.n, ones, null, frame.contrasts);
   const messages = [...frame.messages.filter((m) => !m.startsWith(RANK_DEFICIENT)), ...design.messages];
   return { ...frame, formula, messages, X: design.X, p: design.p, xnames: design.xnames };
 }

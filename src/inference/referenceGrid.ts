@@ -259,7 +259,7 @@ function fullCrossProduct(model: MixedModel): { names: string[]; XtX: Float64Arr
   if (frame.fullCrossProduct) return { names: frame.fullCrossProduct.names, XtX: Float64Array.from(frame.fullCrossProduct.XtX) };
   const source = engineOf(model);
   if (source) throw new ModelError(`emmeans: this rank-deficient fit's rows are in ${source} and its full design's XᵀX was not kept (fit it again with this version, or with the rows in memory)`);
-  const full = modelMatrix(frame.formula.fixed, (label) => frame.columns.get(label)!, frame.n);
+  const full = modelMatrix(frame.formula.fixed, (label) => frame.columns.get(label)!, frame.n, undefined, frame.contrasts);
   const pf = full.names.length;
   const n = frame.n;
   const XtX = new Float64Array(pf * pf);

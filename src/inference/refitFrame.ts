@@ -49,7 +49,7 @@ export async function refitWithFormula(fit: LmmFit, formula: Formula, what: stri
   if (!sameFixedPart(formula.fixed, frame.formula.fixed)) {
     // X of the reduced fixed part on the frame's rows, with the frame's rank and scales checks and their
     // messages in place of the model's (an lmer fit: σ estimated, so the residual check applies)
-    const design = fixedEffectsDesign(formula.fixed, columnOf, frame.n, ones, { y: frame.y, offset: frame.offset, response: formula.response.label });
+    const design = fixedEffectsDesign(formula.fixed, columnOf, frame.n, ones, { y: frame.y, offset: frame.offset, response: formula.response.label }, frame.contrasts);
     reduced.messages = [...frame.messages.filter((m) => !m.startsWith(RANK_DEFICIENT) && m !== SCALE_X_MESSAGE), ...design.messages];
     Object.assign(reduced, { X: design.X, p: design.p, xnames: design.xnames });
   }

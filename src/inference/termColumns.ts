@@ -13,14 +13,14 @@ export function termColumns(frame: ModelFrame): number[][] {
   const columnOf = (label: string) => frame.columns.get(label)!;
   const index = new Map(frame.xnames.map((x, j) => [x, j]));
   return part.terms.map((t) => {
-    return termNames(t, part, columnOf).map((nm) => index.get(nm)).filter((j): j is number => j !== undefined);
+    return termNames(t, part, columnOf, frame.contrasts).map((nm) => index.get(nm)).filter((j): j is number => j !== undefined);
   });
 }
 
 /** The column names a term produces within the model (R's coding rules), without evaluating rows. */
-function termNames(t: Term, part: ModelFrame['formula']['fixed'], columnOf: (label: string) => Column): string[] {
-  // the names depend only on levels and the coding rule: evaluate the term on zero rows
-  const full = modelMatrix(part, columnOf, 0);
+function termNames(t: Term, part: ModelFrame['formula']['fixed'], columnOf: (label: string) => Column, contrasts: ModelFrame['contrasts']): string[] {
+  // the names depend only on levels, the coding rule and the contrasts: evaluate the term on zero rows
+  const full = modelMatrix(part, columnOf, 0, undefined, contrasts);
   const before = modelMatrix({ intercept: part.intercept, terms: part.terms.slice(0, part.terms.indexOf(t)) }, columnOf, 0).names.length;
   const upto = modelMatrix({ intercept: part.intercept, terms: part.terms.slice(0, part.terms.indexOf(t) + 1) }, columnOf, 0).names.length;
   return full.names.slice(before, upto);

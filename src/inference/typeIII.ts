@@ -9,10 +9,17 @@
  *   proper subset of the factors): its columns of L ← zapsmall(residuals of their regression on the
  *   columns of the terms that contain it)
  *   keep L's rows named as X's columns; a term's hypothesis is t(L[, its columns]) without zero rows.
+ *
+ * A fit with other contrasts (lme4's `contrasts`: ModelFrame.contrasts) gets lmerTest's mapped
+ * hypotheses: X_T the design remade with treatment contrasts (its aliased columns dropped), L_T its
+ * type III hypotheses as above, and L = L_T · zapsmall(X_T⁺ X) (get_contrasts_type3's `map`), which
+ * tests the same linear functions of the fitted values in X's coefficients.
  */
 import type { Column } from '../frame/columns.js';
-import type { ModelFrame } from '../frame/modelFrame.js';
+import { type ModelFrame, fixedEffectsDesign } from '../frame/modelFrame.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
+import { constantColumn } from '../frame/rowPasses.js';
+import { ModelError } from '../errors/errors.js';
 import { zapsmall } from '../results/rFormat.js';
 import { termContainment } from './containment.js';
 import { type FixedDesign, rowDesign } from './fixedDesign.js';
@@ -23,6 +30,38 @@ export type { TermHypothesis } from './typeI.js';
 
 /** lmerTest's type III hypotheses, one per fixed-effects term, in the formula's term order. */
 export function typeIIIContrasts(frame: ModelFrame, design: FixedDesign = rowDesign(frame)): TermHypothesis[] {
+  return frame.contrasts ? mappedTypeIII(frame) : treatmentTypeIII(frame, design);
+}
+
+/**
+ * get_contrasts_type3 for a design coded by other contrasts: L = L_T · zapsmall(X_T⁺ X), with X_T the
+ * treatment-coded design on the frame's rows (lme4's rank check for ensure_full_rank) and L_T its
+ * hypotheses (treatmentTypeIII).
+ */
+function mappedTypeIII(frame: ModelFrame): TermHypothesis[] {
+  const { n, p } = frame;
+  if (frame.X.length < n * p) throw new ModelError("anova of type III with contrasts: this fit's rows are not in memory (lmerTest maps the treatment-coded hypotheses through the rows' X_T⁺ X)");
+  let intercept: Float64Array | null = null;
+  const ones = () => (intercept ??= constantColumn(n, 1));
+  const t = fixedEffectsDesign(frame.formula.fixed, (label) => frame.columns.get(label)!, n, ones, null);
+  const frameT: ModelFrame = { ...frame, X: t.X, p: t.p, xnames: t.xnames, contrasts: undefined };
+  const designT = rowDesign(frameT);
+  const LT = treatmentTypeIII(frameT, designT);
+  // map = zapsmall(X_T⁺ X): p_T × p (X's columns as the responses, on the same rows)
+  const map = zapsmall(Array.from(designT.project(() => Array.from({ length: p }, (_, j) => frame.X.subarray(j * n, (j + 1) * n)))), 7);
+  const pT = t.p;
+  return LT.map((h) => ({
+    term: h.term,
+    L: h.L.map((row) => Array.from({ length: p }, (_, j) => {
+      let s = 0;
+      for (let a = 0; a < pT; a++) s += row[a] * map[a * p + j];
+      return s;
+    })),
+  }));
+}
+
+/** lmerTest's type III hypotheses of a treatment-coded design (extract_contrasts_type3). */
+function treatmentTypeIII(frame: ModelFrame, design: FixedDesign): TermHypothesis[] {
   const part = frame.formula.fixed;
   const terms = part.terms;
   const p = frame.p;

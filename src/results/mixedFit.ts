@@ -269,6 +269,8 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
     return {
       formula: this.formula,
       ...s.head,
+      // lme4's contrasts argument, where a factor is coded by other than treatment contrasts
+      ...(this.model.frame.contrasts ? { contrasts: this.model.frame.contrasts } : {}),
       nobs: this.nobs,
       ngroups: this.ngroups,
       theta: Array.from(this.theta),

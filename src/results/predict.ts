@@ -189,8 +189,9 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
     }
     return c;
   };
-  // fixed part: the same columns as the fit (after dropping rank-deficient ones)
-  const design = modelMatrix(frame.formula.fixed, columnOf, n);
+  // fixed part: the same columns as the fit (after dropping rank-deficient ones), its factors coded by
+  // the fit's contrasts
+  const design = modelMatrix(frame.formula.fixed, columnOf, n, undefined, frame.contrasts);
   const p = frame.p;
   const X = new Float64Array(n * p);
   frame.xnames.forEach((name, j) => X.set(design.columns[design.names.indexOf(name)], j * n));
