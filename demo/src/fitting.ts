@@ -19,6 +19,11 @@ import type {
 
 const Z975 = 1.959963984540054;
 
+/** lme4's confint(method = "Wald") of a fixed effect at 95 %: β̂ ± z₀.₉₇₅ SE(β̂) */
+export function wald95(estimate: number, se: number): { lower: number; upper: number } {
+  return { lower: estimate - Z975 * se, upper: estimate + Z975 * se };
+}
+
 export type AnyFit = LmmFit | GlmmFit;
 
 export interface FitContext {
@@ -143,7 +148,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
   const fixefRows: FixefRow[] = names.map((name, j) => {
     const est = fixef[name]!;
     const s = se[name]!;
-    return { name, estimate: est, se: s, stat: est / s, p: coefRows ? coefRows[j]?.p : undefined, lower: est - Z975 * s, upper: est + Z975 * s };
+    return { name, estimate: est, se: s, stat: est / s, p: coefRows ? coefRows[j]?.p : undefined, ...wald95(est, s) };
   });
   const transfer: Transferable[] = [];
   const ranef: RanefMsg[] = fit.ranef.map((g) => {

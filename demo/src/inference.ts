@@ -10,6 +10,9 @@ import { type EmmGrid, type EmmRow, type ContrastRow, emmeans, emtrends, formatL
 import type { AdjustMethod } from '../../src/inference/emmAdjust.js';
 import { exprVariables, fixedVariables } from '../../src/frame/covariates.js';
 import type { AnyFit } from './fitting.js';
+import { ModelError } from '../../src/errors/errors.js';
+import { engineRefusal } from './modelTests.js';
+import { CONFINT_METHODS } from './confintMethods.js';
 import type { ConfintMsg, ConfintRequest, EmmContrastRow, EmmMeanRow, EmmMsg, EmmRequest, EmmVariable, InferenceMsg } from './protocol.js';
 
 function isGlmm(fit: AnyFit): boolean {
@@ -52,6 +55,10 @@ function abortError(): Error {
 export async function runConfint(fit: AnyFit, req: ConfintRequest, ctx: ConfintContext): Promise<ConfintMsg> {
   const t0 = performance.now();
   const glmm = isGlmm(fit);
+  // what the card does not offer for a fit whose rows are in a stream (the bootstrap): refused here too, with the reason
+  const source = glmm ? undefined : (fit as LmmFit).model.source;
+  const spec = CONFINT_METHODS.find((m) => m.method === req.method);
+  if (source && spec && 'unavailable' in spec.streamed) throw new ModelError(engineRefusal(spec.r, source, spec.streamed.unavailable));
   const confint = (o: Parameters<typeof confintLmm>[1]): Promise<ConfintResult> =>
     glmm ? confintGlmm(fit as never, o) : confintLmm(fit as LmmFit, o);
   const names = Object.keys((await confint({ method: 'wald' })).intervals);

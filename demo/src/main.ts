@@ -15,6 +15,7 @@ import {
   shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot,
 } from './plots.js';
 import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTable, cooksBars, modelTestTables, testSpec, testTableCsv, testsFor, testsForStream, MODEL_TESTS } from './modelTests.js';
+import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
@@ -145,10 +146,6 @@ let metaId = 0;
 /** the relatedness file read by the worker (id and what it holds), and the pending read */
 let relmat: RelmatInfo | null = null;
 let relmatId = 0;
-/** the pending coefficient-table request and confint run (0: none) */
-let inferenceId = 0;
-/** the coefficient table last received, and the fit it belongs to */
-let shownInference: { fit: HistoryEntry | null; msg: InferenceMsg } | null = null;
 /** the running streamed fit (0: none), and its file's name */
 let streamId = 0;
 let streamName = '';
@@ -173,26 +170,57 @@ const st = {
   fixef: byId('stream-fixef'),
   summary: byId('stream-summary'),
 };
-let confintId = 0;
-const inf = {
-  ddf: byId<HTMLSelectElement>('ddf'),
-  ddfControls: byId('ddf-controls'),
-  status: byId('inference-status'),
-  error: byId('inference-error'),
-  anovaWrap: byId('anova-wrap'),
-  anova: byId('anova'),
-  anovaType: byId<HTMLSelectElement>('anova-type'),
-  anovaHeading: byId('anova-heading'),
-  profile: byId<HTMLButtonElement>('confint-profile'),
-  boot: byId<HTMLButtonElement>('confint-boot'),
-  nsim: byId<HTMLInputElement>('confint-nsim'),
-  cancel: byId<HTMLButtonElement>('confint-cancel'),
-  progress: byId('confint-progress'),
-  bar: byId<HTMLProgressElement>('confint-bar'),
-  progressText: byId('confint-progress-text'),
-  cierror: byId('confint-error'),
-  confint: byId('confint'),
-};
+/**
+ * The inference of a fit — lmerTest's df and p-values in its fixed-effects table, the anova table (type
+ * and ddf chosen) and lme4's intervals (Wald at once, profile and bootstrap on request, with progress and
+ * Cancel) — for the fit shown (prefix '': #ddf, #anova-table, #confint-table, …) or the streamed fit
+ * (prefix 'stream-': #stream-ddf, #stream-anova-table, …; no bootstrap controls: it is listed as
+ * unavailable with the reason). One controller serves both, as TestsCard serves both Model tests cards.
+ */
+interface InferenceCard {
+  prefix: string;
+  /** the pending coefficient/anova request and confint run (0: none) */
+  id: number;
+  confintId: number;
+  /** the fit its requests run on (the page's fit or stream id), or null */
+  fitId: () => number | null;
+  /** the coefficient table last received, and the fit id it belongs to */
+  last: { fit: number; msg: InferenceMsg } | null;
+  ddf: HTMLSelectElement;
+  ddfControls: HTMLElement;
+  status: HTMLElement;
+  error: HTMLElement;
+  anovaWrap: HTMLElement;
+  anova: HTMLElement;
+  anovaType: HTMLSelectElement;
+  anovaHeading: HTMLElement;
+  profile: HTMLButtonElement;
+  boot: HTMLButtonElement | null;
+  nsim: HTMLInputElement | null;
+  cancel: HTMLButtonElement;
+  progress: HTMLElement;
+  bar: HTMLProgressElement;
+  progressText: HTMLElement;
+  cierror: HTMLElement;
+  confint: HTMLElement;
+  /** the intervals not offered, with the reason (the streamed card) */
+  unavailable: HTMLElement | null;
+}
+
+function inferenceCard(prefix: string, fitId: () => number | null): InferenceCard {
+  const opt = <T extends HTMLElement>(name: string) => document.getElementById(`${prefix}${name}`) as T | null;
+  const req = <T extends HTMLElement>(name: string) => byId<T>(`${prefix}${name}`);
+  return {
+    prefix, id: 0, confintId: 0, fitId, last: null,
+    ddf: req('ddf'), ddfControls: req('ddf-controls'), status: req('inference-status'), error: req('inference-error'),
+    anovaWrap: req('anova-wrap'), anova: req('anova'), anovaType: req('anova-type'), anovaHeading: req('anova-heading'),
+    profile: req('confint-profile'), boot: opt('confint-boot'), nsim: opt('confint-nsim'), cancel: req('confint-cancel'),
+    progress: req('confint-progress'), bar: req('confint-bar'), progressText: req('confint-progress-text'), cierror: req('confint-error'),
+    confint: req('confint'), unavailable: opt('confint-unavailable'),
+  };
+}
+
+const inf = inferenceCard('', () => shown?.id ?? null);
 
 /** the estimated-marginal-means card: its pending request (0: none) and the tables shown */
 let emmId = 0;
@@ -285,6 +313,9 @@ const stt = testsCard('stream-tests', {
   ddf: byId<HTMLSelectElement>('stream-tests-ddf'), ddfNote: false, streamed: true,
 });
 const testsCards = [tst, stt];
+/** the streamed fit's anova table and intervals */
+const sinf = inferenceCard('stream-', () => shownStream.id || null);
+const inferenceCards = [inf, sinf];
 
 function setState(s: 'empty' | 'loading' | 'loaded' | 'fitting' | 'fitted' | 'error'): void {
   document.body.dataset.state = s;
@@ -408,18 +439,22 @@ function onMessage(m: FromWorker): void {
       el.metaResults.hidden = true;
       showError(el.metaError, m.message);
       break;
-    case 'inferred':
-      if (m.id !== inferenceId) break;
-      inferenceId = 0;
-      shownInference = { fit: shown, msg: m.result };
-      renderInference(m.result);
+    case 'inferred': {
+      const c = inferenceCards.find((x) => x.id === m.id);
+      if (!c) break;
+      c.id = 0;
+      c.last = { fit: c.fitId() ?? 0, msg: m.result };
+      renderInference(c, m.result);
       break;
-    case 'inferenceError':
-      if (m.id !== inferenceId) break;
-      inferenceId = 0;
-      inf.status.textContent = '';
-      showError(inf.error, `No p-values: ${m.message}`);
+    }
+    case 'inferenceError': {
+      const c = inferenceCards.find((x) => x.id === m.id);
+      if (!c) break;
+      c.id = 0;
+      c.status.textContent = '';
+      showError(c.error, `No p-values: ${m.message}`);
       break;
+    }
     case 'emmeansDone':
       if (m.id !== emmId) break;
       emmId = 0;
@@ -455,22 +490,28 @@ function onMessage(m: FromWorker): void {
       if (m.cancelled) { c.progress.hidden = false; c.bar.hidden = true; c.progressText.textContent = 'Cancelled.'; } else showError(c.error, m.message);
       break;
     }
-    case 'confintProgress':
-      if (m.id !== confintId) break;
-      inf.bar.max = Math.max(1, m.total);
-      inf.bar.value = m.done;
-      inf.progressText.textContent = m.label === 'replicates' ? `${m.done} of ${m.total} replicates` : m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total})` : 'done';
+    case 'confintProgress': {
+      const c = inferenceCards.find((x) => x.confintId === m.id);
+      if (!c) break;
+      c.bar.max = Math.max(1, m.total);
+      c.bar.value = m.done;
+      c.progressText.textContent = m.label === 'replicates' ? `${m.done} of ${m.total} replicates` : m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total})` : 'done';
       break;
-    case 'confinted':
-      if (m.id !== confintId) break;
-      endConfint();
-      renderConfint(m.result);
+    }
+    case 'confinted': {
+      const c = inferenceCards.find((x) => x.confintId === m.id);
+      if (!c) break;
+      endConfint(c);
+      renderConfint(c, m.result);
       break;
-    case 'confintError':
-      if (m.id !== confintId) break;
-      endConfint();
-      if (m.cancelled) { inf.progress.hidden = false; inf.progressText.textContent = 'Cancelled.'; inf.bar.hidden = true; } else showError(inf.cierror, m.message);
+    }
+    case 'confintError': {
+      const c = inferenceCards.find((x) => x.confintId === m.id);
+      if (!c) break;
+      endConfint(c);
+      if (m.cancelled) { c.progress.hidden = false; c.progressText.textContent = 'Cancelled.'; c.bar.hidden = true; } else showError(c.cierror, m.message);
       break;
+    }
     case 'streamProgress':
       if (m.id === streamId) showStreamProgress(m);
       break;
@@ -1076,9 +1117,9 @@ function renderResults(entry: HistoryEntry): void {
       ))),
     )),
     h('p', { class: 'caption' }, `95% Wald intervals (2.5 %, 97.5 %): estimate ± 1.96 × standard error${r.kind === 'lmer' ? ' (lme4\'s confint(method = "Wald"))' : ''}.`),
-    lmm ? h('p', { class: 'caption', id: 'fixef-ddf-caption' }, 'df, t and p: lmerTest\'s summary, computing…') : null,
+    lmm ? h('p', { class: 'caption', id: `${inf.prefix}fixef-ddf-caption` }, 'df, t and p: lmerTest\'s summary, computing…') : null,
   );
-  renderInferenceStart(entry);
+  startInferenceCard(inf, { lmm, fixef: r.fixef });
   renderEmmStart(r);
   renderTestsStart(r);
   // variance components, lme4's layout
@@ -1112,94 +1153,108 @@ function renderResults(entry: HistoryEntry): void {
   el.summary.textContent = r.summary;
 }
 
-/** the p-values (lmer: asked of the worker after the fit), the anova table and the confint card */
-function renderInferenceStart(entry: HistoryEntry): void {
-  const r = entry.result;
-  const lmm = r.kind === 'lmer';
-  inf.ddfControls.hidden = !lmm;
-  inf.anovaWrap.hidden = true;
-  inf.error.textContent = '';
-  if (confintId) { send({ type: 'cancel', id: confintId }); endConfint(); }
-  inf.progress.hidden = true;
-  inf.cierror.textContent = '';
+/**
+ * A card's new fit: the p-values (lmer: asked of the worker after the fit, with the card's ddf and anova
+ * type), the anova table, and Wald intervals at once; a running interval of the previous fit dropped.
+ * The streamed card lists the intervals it does not offer (the bootstrap) with the reason.
+ */
+function startInferenceCard(c: InferenceCard, f: { lmm: boolean; fixef: { name: string; lower: number; upper: number }[]; unavailable?: { method: string; r: string; reason: string }[] }): void {
+  c.ddfControls.hidden = !f.lmm;
+  c.anovaWrap.hidden = true;
+  c.error.textContent = '';
+  c.last = null;
+  if (c.confintId) { send({ type: 'cancel', id: c.confintId }); endConfint(c); }
+  c.progress.hidden = true;
+  c.cierror.textContent = '';
+  if (c.unavailable) {
+    clear(c.unavailable, f.unavailable?.length ? [
+      h('p', { class: 'hint' }, 'Not available for a streamed fit (the rows are never held):'),
+      h('ul', { class: 'emm-notes' }, f.unavailable.map((u) => h('li', { 'data-method': u.method }, h('b', {}, u.r), `: ${u.reason}.`))),
+    ] : []);
+  }
   // Wald at once: the fixed effects (lme4 reports NA for the variance parameters)
-  renderConfint({
+  renderConfint(c, {
     method: 'wald', level: 0.95, messages: ['Wald intervals for the fixed effects; the variance parameters need the profile or the bootstrap (lme4 reports NA).'], elapsedMs: 0,
-    rows: r.fixef.map((f) => ({ name: f.name, lower: f.lower, upper: f.upper })),
+    rows: f.fixef.map((x) => ({ name: x.name, lower: x.lower, upper: x.upper })),
   });
-  if (lmm) requestInference();
+  if (f.lmm) requestInference(c);
 }
 
-function requestInference(): void {
-  if (!shown || shown.result.kind !== 'lmer') return;
-  inferenceId = nextId++;
-  inf.status.textContent = 'computing…';
-  inf.error.textContent = '';
-  send({ type: 'inference', id: inferenceId, fit: shown.id, ddf: inf.ddf.value as InferenceMsg['ddf'], anovaType: inf.anovaType.value as InferenceMsg['anovaType'] });
+function requestInference(c: InferenceCard): void {
+  const fitId = c.fitId();
+  if (fitId === null || c.ddfControls.hidden) return;
+  c.id = nextId++;
+  c.status.textContent = 'computing…';
+  c.error.textContent = '';
+  send({ type: 'inference', id: c.id, fit: fitId, ddf: c.ddf.value as InferenceMsg['ddf'], anovaType: c.anovaType.value as InferenceMsg['anovaType'] });
 }
 
-function renderInference(m: InferenceMsg): void {
+function renderInference(c: InferenceCard, m: InferenceMsg): void {
   const name = m.ddf === 'satterthwaite' ? 'Satterthwaite' : 'Kenward–Roger';
-  inf.status.textContent = `${name}'s method, ${fmtMs(m.elapsedMs)}`;
-  const table = byId('fixef-table');
-  for (const c of m.coefficients) {
-    const row = table.querySelector<HTMLElement>(`tr[data-term="${CSS.escape(c.name)}"]`);
+  c.status.textContent = `${name}'s method, ${fmtMs(m.elapsedMs)}`;
+  const table = byId(`${c.prefix}fixef-table`);
+  for (const x of m.coefficients) {
+    const row = table.querySelector<HTMLElement>(`tr[data-term="${CSS.escape(x.name)}"]`);
     if (!row) continue;
     const set = (col: string, v: string) => { row.querySelector(`[data-col="${col}"]`)!.textContent = v; };
     // Kenward–Roger's table has the adjusted SE and t (lmerTest's summary(ddf = "Kenward-Roger"))
-    set('se', fmt(c.se));
-    set('df', fmt(c.df, 4));
-    set('stat', fmtFixed(c.t, 3));
-    set('p', fmtP(c.p));
-    row.dataset.p = String(c.p);
-    row.dataset.df = String(c.df);
+    set('se', fmt(x.se));
+    set('df', fmt(x.df, 4));
+    set('stat', fmtFixed(x.t, 3));
+    set('p', fmtP(x.p));
+    row.dataset.p = String(x.p);
+    row.dataset.df = String(x.df);
   }
-  const cap = document.getElementById('fixef-ddf-caption');
-  if (cap) cap.textContent = `df, t and p: lmerTest's summary with ${name}'s denominator degrees of freedom${m.ddf === 'kenward-roger' ? ' (and its adjusted standard errors)' : ''}.${m.messages.length ? ` ${m.messages.join(' ')}` : ''}`;
-  inf.anovaWrap.hidden = m.anova.length === 0;
-  inf.anovaHeading.textContent = `Type ${m.anovaType} anova`;
-  clear(inf.anova, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'anova-table' },
+  const cap = document.getElementById(`${c.prefix}fixef-ddf-caption`);
+  const from = c.prefix === 'stream-' ? ', from the Gram matrix A the stream formed (no rows needed)' : '';
+  if (cap) cap.textContent = `df, t and p: lmerTest's summary with ${name}'s denominator degrees of freedom${m.ddf === 'kenward-roger' ? ' (and its adjusted standard errors)' : ''}${from}.${m.messages.length ? ` ${m.messages.join(' ')}` : ''}`;
+  c.anovaWrap.hidden = m.anova.length === 0;
+  c.anovaHeading.textContent = `Type ${m.anovaType} anova`;
+  clear(c.anova, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: `${c.prefix}anova-table` },
     h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Sum Sq'), h('th', {}, 'Mean Sq'), h('th', {}, 'NumDF'), h('th', {}, 'DenDF'), h('th', {}, 'F value'), h('th', {}, 'Pr(>F)'))),
-    h('tbody', {}, m.anova.map((a) => h('tr', { 'data-term': a.term, 'data-p': String(a.p), 'data-dendf': String(a.dendf), 'data-f': String(a.F) },
+    h('tbody', {}, m.anova.map((a) => h('tr', { 'data-term': a.term, 'data-p': String(a.p), 'data-dendf': String(a.dendf), 'data-f': String(a.F), 'data-sumsq': String(a.sumsq), 'data-meansq': String(a.meansq), 'data-numdf': String(a.numdf) },
       h('td', { class: 'name' }, a.term), h('td', {}, fmt(a.sumsq)), h('td', {}, fmt(a.meansq)), h('td', {}, String(a.numdf)),
       h('td', {}, fmt(a.dendf, 4)), h('td', {}, fmt(a.F, 5)), h('td', {}, fmtP(a.p))))),
   )));
 }
 
-function startConfint(method: 'profile' | 'boot'): void {
-  if (!shown || confintId) return;
-  const nsim = Number(inf.nsim.value);
-  inf.cierror.textContent = '';
+function startConfint(c: InferenceCard, method: 'profile' | 'boot'): void {
+  const fitId = c.fitId();
+  if (fitId === null || c.confintId) return;
+  const nsim = Number(c.nsim?.value);
+  c.cierror.textContent = '';
   if (method === 'boot' && !(Number.isInteger(nsim) && nsim >= 10 && nsim <= 100_000)) {
-    showError(inf.cierror, 'Replicates must be a whole number from 10 to 100,000.');
+    showError(c.cierror, 'Replicates must be a whole number from 10 to 100,000.');
     return;
   }
-  confintId = nextId++;
-  inf.progress.hidden = false;
-  inf.bar.hidden = false;
-  inf.bar.value = 0;
-  inf.progressText.textContent = method === 'profile' ? 'refitting by ML…' : 'starting…';
-  inf.profile.disabled = inf.boot.disabled = true;
-  inf.cancel.disabled = false;
-  send({ type: 'confint', id: confintId, fit: shown.id, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } });
+  c.confintId = nextId++;
+  c.progress.hidden = false;
+  c.bar.hidden = false;
+  c.bar.value = 0;
+  c.progressText.textContent = method === 'profile' ? 'refitting by ML…' : 'starting…';
+  c.profile.disabled = true;
+  if (c.boot) c.boot.disabled = true;
+  c.cancel.disabled = false;
+  send({ type: 'confint', id: c.confintId, fit: fitId, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } });
 }
 
-function endConfint(): void {
-  confintId = 0;
-  inf.progress.hidden = true;
-  inf.profile.disabled = inf.boot.disabled = false;
-  inf.cancel.disabled = true;
+function endConfint(c: InferenceCard): void {
+  c.confintId = 0;
+  c.progress.hidden = true;
+  c.profile.disabled = false;
+  if (c.boot) c.boot.disabled = false;
+  c.cancel.disabled = true;
 }
 
-function renderConfint(m: ConfintMsg): void {
+function renderConfint(c: InferenceCard, m: ConfintMsg): void {
   const label = m.method === 'wald' ? 'Wald' : m.method === 'profile' ? 'Profile' : 'Parametric bootstrap (percentile)';
-  clear(inf.confint,
-    h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'confint-table', 'data-method': m.method },
+  clear(c.confint,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: `${c.prefix}confint-table`, 'data-method': m.method },
       h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'Parameter'), h('th', {}, '2.5 %'), h('th', {}, '97.5 %'))),
       h('tbody', {}, m.rows.map((r) => h('tr', { 'data-name': r.name, 'data-lower': String(r.lower), 'data-upper': String(r.upper) },
         h('td', { class: 'text name' }, r.name), h('td', {}, r.lower === null ? 'NA' : fmt(r.lower)), h('td', {}, r.upper === null ? 'NA' : fmt(r.upper))))),
     )),
-    h('p', { class: 'caption', id: 'confint-caption' }, `${label} intervals${m.elapsedMs ? ` (${fmtMs(m.elapsedMs)})` : ''}. ${m.messages.join(' ')}`),
+    h('p', { class: 'caption', id: `${c.prefix}confint-caption` }, `${label} intervals${m.elapsedMs ? ` (${fmtMs(m.elapsedMs)})` : ''}. ${m.messages.join(' ')}`),
   );
 }
 
@@ -1495,6 +1550,8 @@ function startStream(): void {
   streamName = file.name;
   // the worker drops the streamed fit shown: its card's running test with it
   if (stt.id) { send({ type: 'cancel', id: stt.id }); endTest(stt); }
+  if (sinf.confintId) { send({ type: 'cancel', id: sinf.confintId }); endConfint(sinf); }
+  sinf.id = 0;
   shownStream = { id: 0, name: '' };
   st.fit.disabled = true;
   st.cancel.disabled = false;
@@ -1541,7 +1598,11 @@ function renderStream(id: number, r: StreamResultMsg): void {
     h('tbody', {}, r.fixef.map((f) => h('tr', { 'data-term': f.name, 'data-estimate': String(f.estimate), 'data-se': String(f.se), 'data-df': String(f.df), 'data-p': String(f.p) },
       h('td', { class: 'name' }, f.name), h('td', { 'data-col': 'estimate' }, fmt(f.estimate)), h('td', { 'data-col': 'se' }, fmt(f.se)), h('td', { 'data-col': 'df' }, fmt(f.df, 4)),
       h('td', { 'data-col': 'stat' }, fmtFixed(f.stat, 3)), h('td', { 'data-col': 'p' }, fmtP(f.p))))),
-  )), h('div', { class: 'hint' }, ["df and p-values: lmerTest's Satterthwaite method, from the Gram matrix the stream formed (no rows needed).", ...r.ddfMessages].join(' ')));
+  )), h('div', { class: 'hint', id: `${sinf.prefix}fixef-ddf-caption` }, ["df and p-values: lmerTest's Satterthwaite method, from the Gram matrix the stream formed (no rows needed).", ...r.ddfMessages].join(' ')));
+  // the anova table and intervals: the in-memory card's code on the kept streamed fit (after its fixed-effects table, whose df and p it sets)
+  const intervals = confintForStream();
+  for (const m of intervals.offered) if (m.method === 'profile' && 'from' in m.streamed) sinf.profile.title = `${m.r}, from ${m.streamed.from}`;
+  startInferenceCard(sinf, { lmm: true, fixef: r.fixef, unavailable: intervals.unavailable.map((u) => ({ method: u.spec.method, r: u.spec.r, reason: u.reason })) });
   st.summary.textContent = r.summary;
   if (r.diagnostics) {
     const s = r.residualStats!;
@@ -1556,7 +1617,7 @@ function renderStream(id: number, r: StreamResultMsg): void {
 
 /** the streamed fit's state of the diagnostics chooser */
 const streamView = { diag: 'resid', modes: '0' };
-const STREAM_NOT_SHOWN = 'Not shown for a streamed fit: the shrinkage plot (each level\'s own fit needs its rows), predictions and the fits list — the rows are never held in the tab — and the anova table and intervals (this panel does not offer them yet; the library and the CLI compute them from the stream\'s Gram matrix); load a file that fits in memory with the file picker above for those.';
+const STREAM_NOT_SHOWN = 'Not shown for a streamed fit: the shrinkage plot (each level\'s own fit needs its rows), predictions, the fits list and bootstrap intervals — the rows are never held in the tab; load a file that fits in memory with the file picker above for those.';
 
 function selectFor(label: string, options: { value: string; text: string }[], onChange: (v: string) => void, id: string, value?: string): HTMLElement {
   const s = h('select', { id }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.text)));
@@ -2112,7 +2173,7 @@ function setupExport(): void {
     if (!result) return;
     const glmm = result.kind === 'glmer';
     // lmer: lmerTest's columns once the worker has sent them (the ddf method chosen now)
-    const inferred = !glmm && shownInference?.fit === shown ? shownInference.msg : null;
+    const inferred = !glmm && shown && inf.last?.fit === shown.id ? inf.last.msg : null;
     if (inferred) {
       download(`${baseName()}_fixef.csv`, csv(
         ['term', 'estimate', 'std_error', 'df', 't_value', 'p_value', 'ddf_method', 'wald_lower_95', 'wald_upper_95'],
@@ -2192,13 +2253,15 @@ function init(): void {
   el.metaMeasure.addEventListener('change', renderEscalcInputs);
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
-  inf.ddf.addEventListener('change', requestInference);
-  inf.anovaType.addEventListener('change', requestInference);
+  for (const c of inferenceCards) {
+    c.ddf.addEventListener('change', () => requestInference(c));
+    c.anovaType.addEventListener('change', () => requestInference(c));
+    c.profile.addEventListener('click', () => startConfint(c, 'profile'));
+    c.boot?.addEventListener('click', () => startConfint(c, 'boot'));
+    c.cancel.addEventListener('click', () => { if (c.confintId) { send({ type: 'cancel', id: c.confintId }); c.progressText.textContent = 'cancelling…'; } });
+  }
   st.fit.addEventListener('click', startStream);
   st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
-  inf.profile.addEventListener('click', () => startConfint('profile'));
-  inf.boot.addEventListener('click', () => startConfint('boot'));
-  inf.cancel.addEventListener('click', () => { if (confintId) { send({ type: 'cancel', id: confintId }); inf.progressText.textContent = 'cancelling…'; } });
   el.predictForm.addEventListener('submit', onPredict);
   for (const sel of [emm.specs, emm.trend, emm.contrast]) sel.addEventListener('change', updateEmmControls);
   emm.run.addEventListener('click', requestEmm);

@@ -77,6 +77,14 @@ export function testsForStream(): { offered: ModelTestSpec[]; unavailable: { spe
   };
 }
 
+/**
+ * The worker's refusal of something the card does not offer for a fit whose rows are in a stream or an
+ * engine (a model test, the bootstrap's intervals): what (R's name), where the rows are, and why.
+ */
+export function engineRefusal(r: string, source: { engine: string; name: string }, why: string): string {
+  return `${r} is not offered for a fit whose rows are in ${source.engine === 'stream' ? 'a stream' : source.engine} (${source.name}): ${why}`;
+}
+
 /** why a test is not offered for a streamed fit, or null where it is */
 export function streamRefusal(kind: ModelTestKind): string | null {
   const s = testSpec(kind).streamed;

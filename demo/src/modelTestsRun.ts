@@ -18,7 +18,7 @@ import { drop1Glmm } from '../../src/inference/glmmDrop1.js';
 import { printIcc, printIccByGroup, printR2 } from '../../src/inference/r2Nakagawa.js';
 import '../../src/inference/methods.js';
 import type { AnyFit } from './fitting.js';
-import { INFLUENCE_TOP, streamRefusal, testSpec } from './modelTests.js';
+import { INFLUENCE_TOP, engineRefusal, streamRefusal, testSpec } from './modelTests.js';
 import type { ModelTestKind, ModelTestMsg, ModelTestRequest } from './protocol.js';
 
 export interface ModelTestContext {
@@ -110,7 +110,7 @@ export async function runModelTest(fit: AnyFit, req: ModelTestRequest, ctx: Mode
   }
   const source = fit instanceof LmmFit ? fit.model.source : undefined;
   const why = source ? streamRefusal(req.kind) : null;
-  if (source && why) throw new ModelError(`${spec.r} is not offered for a fit whose rows are in ${source.engine === 'stream' ? 'a stream' : source.engine} (${source.name}): ${why}`);
+  if (source && why) throw new ModelError(engineRefusal(spec.r, source, why));
   const out = await (RUNNERS[req.kind] as (f: AnyFit, r: ModelTestRequest, c: ModelTestContext) => Promise<Ran<ModelTestKind>>)(fit, req, ctx);
   return { ...out, request: req, elapsedMs: performance.now() - t0 } as ModelTestMsg;
 }

@@ -98,8 +98,8 @@ export interface StreamResultMsg {
   sigma: number;
   objective: number;
   logLik: number;
-  /** with lmerTest's Satterthwaite df and p-value (from the fit's A) */
-  fixef: { name: string; estimate: number; se: number; stat: number; df: number; p: number }[];
+  /** with lmerTest's Satterthwaite df and p-value (from the fit's A), and the 95 % Wald interval (estimate ± z₀.₉₇₅ SE) */
+  fixef: { name: string; estimate: number; se: number; stat: number; df: number; p: number; lower: number; upper: number }[];
   /** lmerTest's messages about the ddf (none usually) */
   ddfMessages: string[];
   varCorr: VarCorrRowMsg[];

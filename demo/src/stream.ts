@@ -19,6 +19,7 @@ import type { ByteSource } from '../../src/gram/stream/batch.js';
 import type { StreamResiduals } from '../../src/gram/stream/residuals.js';
 import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
+import { wald95 } from './fitting.js';
 import type { DiagnosticsMsg, StreamProgressMsg, StreamRequest, StreamResultMsg } from './protocol.js';
 
 /** A Blob (a File) as a byte source that counts the bytes it hands out. */
@@ -99,7 +100,7 @@ export async function streamFit(
       sigma: fit.sigma,
       objective: fit.objective,
       logLik: fit.logLik,
-      fixef: fit.model.frame.xnames.map((n, j) => ({ name: n, estimate: fit.fixef[n]!, se: fit.se[n]!, stat: fit.fixef[n]! / fit.se[n]!, df: coef.rows[j]!.df, p: coef.rows[j]!.p })),
+      fixef: fit.model.frame.xnames.map((n, j) => ({ name: n, estimate: fit.fixef[n]!, se: fit.se[n]!, stat: fit.fixef[n]! / fit.se[n]!, df: coef.rows[j]!.df, p: coef.rows[j]!.p, ...wald95(fit.fixef[n]!, fit.se[n]!) })),
       ddfMessages: coef.messages,
       varCorr: fit.varCorr,
       summary: fit.summary(),

@@ -31,6 +31,7 @@ const fits = new Map<number, StoredFit>();
 /** the last streamed fit, under the page's stream id (its Model tests card runs on it); kept when new data load, dropped when a new stream starts */
 let streamed: { id: number; fit: AnyFit } | null = null;
 let gpuProbe: Promise<GpuInfo> | null = null;
+const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
 const running = new Map<number, AbortController>();
 
 function probeGpu(): Promise<GpuInfo> {
@@ -48,6 +49,11 @@ function probeGpu(): Promise<GpuInfo> {
   return gpuProbe;
 }
 
+/** a fit kept in the worker by the page's id: an in-memory fit of the data loaded now, or the last streamed fit */
+function keptFit(fitId: number): AnyFit | undefined {
+  return fits.get(fitId)?.fit ?? (streamed?.id === fitId ? streamed.fit : undefined);
+}
+
 /**
  * A cancellable job on a fit kept in the worker (a model test, an interval): its AbortController kept
  * under the request's id (Cancel aborts it), its progress posted at most every 100 ms (always the last
@@ -60,13 +66,13 @@ function keptFitJob<P extends { done: number; total: number; label: string }, R>
   progress: (p: P) => void, done: (result: R) => void, fail: (message: string, cancelled: boolean) => void,
 ): void {
   void (async () => {
-    const s = fits.get(fitId) ?? (streamed?.id === fitId ? streamed : undefined);
+    const f = keptFit(fitId);
     const ac = new AbortController();
     running.set(id, ac);
     let lastPost = 0;
     try {
-      if (!s) throw new Error('that fit is no longer kept (new data were loaded, or a new file streamed)');
-      done(await job(s.fit, ac.signal, (p) => {
+      if (!f) throw new Error(NOT_KEPT);
+      done(await job(f, ac.signal, (p) => {
         const now = performance.now();
         if (now - lastPost < 100 && p.done < p.total && p.done >= firstAlways) return;
         lastPost = now;
@@ -171,10 +177,11 @@ scope.addEventListener('message', (ev) => {
       })();
       break;
     case 'inference': {
-      const s = fits.get(msg.fit);
+      // the fit shown's card or the streamed fit's: lmerTest's tables from the fit's A either way
+      const f = keptFit(msg.fit);
       try {
-        if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
-        post({ type: 'inferred', id: msg.id, result: inferenceTables(s.fit, msg.ddf, msg.anovaType) });
+        if (!f) throw new Error(NOT_KEPT);
+        post({ type: 'inferred', id: msg.id, result: inferenceTables(f, msg.ddf, msg.anovaType) });
       } catch (e) {
         post({ type: 'inferenceError', id: msg.id, message: (e as Error).message ?? String(e) });
       }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { coefficientTable, emmeans, glmer, lmer, readCsv, type LmmFit } from '../../src/index.js';
+import { coefficientTable, confintLmm, emmeans, glmer, lmer, readCsv, type LmmFit } from '../../src/index.js';
 import { emtrends } from '../../src/inference/emmeans.js';
 import { contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from '../../demo/src/emm.js';
 import { checkColumns, compareFits, placeError, predictOne, shrinkageData } from '../../demo/src/fitting.js';
@@ -18,6 +18,7 @@ import { shrinkageCaption, labelledRanks } from '../../demo/src/plots.js';
 import { readParquet } from '../../src/io/parquet.js';
 import { parseFormula } from '../../src/index.js';
 import { emmTables, emmVariables, inferenceTables, runConfint } from '../../demo/src/inference.js';
+import { CONFINT_METHODS, confintForStream } from '../../demo/src/confintMethods.js';
 import { streamFit } from '../../demo/src/stream.js';
 import { type ModelTestContext, runModelTest } from '../../demo/src/modelTestsRun.js';
 import { influenceOrder } from '../../src/inference/format.js';
@@ -775,6 +776,74 @@ describe('model tests as the page asks the worker', () => {
     // a glmer test is refused as for an in-memory lmer fit (it is not an lmer test)
     await expect(run(sfit, { kind: 'waldAnova' })).rejects.toThrow(/car's Anova is offered for glmer fits, not for lmer fit/);
   }, 60_000);
+});
+
+describe('the anova table and intervals of a streamed fit as the page asks the worker', () => {
+  test('the streamed card\'s intervals: Wald and profile offered (from A), the bootstrap listed with the reason', () => {
+    const { offered, unavailable } = confintForStream();
+    expect(offered.map((m) => m.method)).toEqual(['wald', 'profile']);
+    expect(unavailable.map((u) => u.spec.method)).toEqual(['boot']);
+    expect(unavailable[0]!.spec.r).toBe('lme4\'s confint(method = "boot")');
+    expect(unavailable[0]!.reason).toMatch(/^each bootstrap replicate simulates a new response for every row .* which needs the rows themselves/);
+    // every method the page has is either offered or listed: none silently missing
+    expect([...offered, ...unavailable.map((u) => u.spec)].map((m) => m.method).sort()).toEqual(CONFINT_METHODS.map((m) => m.method).sort());
+  });
+
+  test('a streamed fit as the worker keeps it: the anova of each type with each ddf, the coefficient table, Wald and profile intervals are the in-memory fit\'s; the bootstrap refused with the reason', async () => {
+    const design = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy_design.csv`, 'utf8')).table;
+    const formula = 'Reaction ~ Days * phase + grp + (Days | Subject)';
+    // the same start as the stream fit (the moment start backfits over rows, which a stream has not)
+    const mem = await lmer(formula, design, { factors: ['Subject'], momentStart: false });
+    const { fit: sfit, result } = await streamFit(new Blob([tableToParquet(design, 20)]), 'design.parquet', { formula, factors: ['Subject'], reml: true, batchSize: 7, diagnostics: false, residualQuantiles: false }, { signal: new AbortController().signal, onProgress: () => {} });
+    // 1e-10 relative, as the Model tests above: the stream's exact A is the in-memory A and its fit the
+    // in-memory fit from the same start; what differs is only where the rows' sums were formed
+    let worst = 0;
+    const close = (a: number | null, b: number | null, what: string) => {
+      if (a === null || b === null) { expect(a, what).toBe(b); return; }
+      const rel = Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+      worst = Math.max(worst, rel);
+      expect(rel, `${what}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-10);
+    };
+    for (const ddf of ['satterthwaite', 'kenward-roger'] as const) {
+      for (const type of ['I', 'II', 'III'] as const) {
+        const s = inferenceTables(sfit, ddf, type);
+        const m = inferenceTables(mem, ddf, type);
+        expect([s.ddf, s.anovaType]).toEqual([ddf, type]);
+        expect(s.anova.map((a) => a.term)).toEqual(['Days', 'phase', 'grp', 'Days:phase']);
+        expect(s.anova.map((a) => [a.term, a.numdf])).toEqual(m.anova.map((a) => [a.term, a.numdf]));
+        s.anova.forEach((a, i) => { const w = m.anova[i]!; for (const k of ['sumsq', 'meansq', 'dendf', 'F', 'p'] as const) close(a[k], w[k], `${ddf} ${type} ${a.term} ${k}`); });
+        expect(s.coefficients.map((c) => c.name)).toEqual(m.coefficients.map((c) => c.name));
+        s.coefficients.forEach((c, i) => { const w = m.coefficients[i]!; for (const k of ['se', 'df', 't', 'p'] as const) close(c[k], w[k], `${ddf} ${c.name} ${k}`); });
+        expect(s.messages).toEqual(m.messages);
+      }
+      // the types differ on this model (the test can tell them apart)
+      expect(inferenceTables(sfit, ddf, 'I').anova[1]!.F).not.toBeCloseTo(inferenceTables(sfit, ddf, 'III').anova[1]!.F, 3);
+    }
+    // Wald: the stream's result carries lme4's confint(method = "Wald") of the fixed effects
+    const wald = await confintLmm(mem, { method: 'wald' });
+    for (const f of result.fixef) {
+      close(f.lower, wald.intervals[f.name]![0], `Wald ${f.name} lower`);
+      close(f.upper, wald.intervals[f.name]![1], `Wald ${f.name} upper`);
+    }
+    // the profile, one parameter at a time with progress, as the page runs it
+    const progress: string[] = [];
+    const ctx = () => ({ signal: new AbortController().signal, onProgress: (p: { done: number; total: number; label: string }) => progress.push(`${p.done}/${p.total} ${p.label}`) });
+    const sp = await runConfint(sfit, { method: 'profile' }, ctx());
+    expect(progress[0]).toBe('0/10 sd_(Intercept)|Subject');
+    expect(progress.at(-1)).toBe('10/10 ');
+    const mp = await runConfint(mem, { method: 'profile' }, ctx());
+    expect(sp.method).toBe('profile');
+    expect(sp.rows.map((r) => r.name)).toEqual(mp.rows.map((r) => r.name));
+    // every parameter has its interval (lme4's profile gives all ten here)
+    for (const r of sp.rows) expect(r.lower!, r.name).toBeLessThan(r.upper!);
+    const profWorst = worst;
+    worst = 0;
+    sp.rows.forEach((r, i) => { const w = mp.rows[i]!; close(r.lower, w.lower, `profile ${r.name} lower`); close(r.upper, w.upper, `profile ${r.name} upper`); });
+    expect(sp.messages).toEqual(mp.messages);
+    console.log(`streamed vs in-memory (Node): anova, coefficients and Wald worst ${profWorst}, profile worst ${worst}`);
+    // the bootstrap needs the rows: refused by the worker too, naming the stream and the reason
+    await expect(runConfint(sfit, { method: 'boot', nsim: 20, seed: 1 }, ctx())).rejects.toThrow(/^lme4's confint\(method = "boot"\) is not offered for a fit whose rows are in a stream \(design\.parquet\): each bootstrap replicate simulates a new response for every row/);
+  }, 120_000);
 });
 
 test('the address keeps the families the app offers now (negative binomial, Gamma, inverse Gaussian)', () => {
