@@ -11,7 +11,7 @@ import type * as arrow from 'apache-arrow';
 import { FormulaError, ModelError, OptionError, showValue } from '../errors/errors.js';
 import { parseFormula } from '../formula/parse.js';
 import type { Formula } from '../formula/types.js';
-import { FAMILY_LINKS } from '../glmm/family.js';
+import { FAMILY_LINKS, GAUSSIAN_IDENTITY } from '../glmm/family.js';
 import { BACKENDS } from '../backend/select.js';
 import { toArrowTable } from '../io/dataInput.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
@@ -86,7 +86,7 @@ const naAction: Rule = (v, at) => {
   throw new OptionError('naAction', `${at} must be 'omit' or 'exclude' (lme4's na.action = na.omit or na.exclude), not ${showValue(v)}${hint}`);
 };
 
-const FAMILIES = "'binomial', 'poisson', 'negative.binomial', 'Gamma' or 'inverse.gaussian'";
+const FAMILIES = "'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian' or 'gaussian' (link 'log' or 'inverse')";
 
 /** lmer's options (LmerOptions in src/fit/lmer.ts). */
 export const LMER_OPTIONS: Schema = {
@@ -199,6 +199,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
     throw new OptionError('family', `glmer: family is required: ${FAMILIES} (a Gaussian model is fitted by lmer)`);
   }
   const family = o.family as keyof typeof FAMILY_LINKS;
+  if (family === 'gaussian' && (o.link === undefined || o.link === 'identity')) throw new OptionError('link', `glmer: ${GAUSSIAN_IDENTITY}`);
   if (o.link !== undefined && !(FAMILY_LINKS[family] as string[]).includes(o.link)) {
     throw new OptionError('link', `glmer: link '${o.link}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
   }
@@ -209,7 +210,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
   // lme4 1.1-31 runs nAGQ > 1 for these families, but its quadrature sums the deviance residuals
   // without the family's aic (the dispersion's normalizing terms), so its value is not on the Laplace's
   // scale (test/oracle/gamma.R: −2 log L 87.98 at nAGQ = 5 against 753.4 at nAGQ = 1): refused here
-  if ((o.nAGQ ?? 1) > 1 && (family === 'Gamma' || family === 'inverse.gaussian')) {
+  if ((o.nAGQ ?? 1) > 1 && (family === 'Gamma' || family === 'inverse.gaussian' || family === 'gaussian')) {
     throw new ModelError(`nAGQ > 1 is not available for the ${family} family: lme4's adaptive quadrature for a family with a dispersion leaves out the family's normalizing terms, so its log-likelihood is not comparable with the Laplace approximation's (use nAGQ = 1)`);
   }
   if ((o.nAGQ ?? 1) > 1 && !isScalarTerm(f, table, o.factors ?? [])) {
