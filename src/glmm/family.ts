@@ -401,7 +401,11 @@ function scaleFamily(family: 'Gamma' | 'inverse.gaussian', lk: LinkName, L: Link
  * a family with a scale (useSc) as Gamma: σ̂ = √(pwrss/n), the dispersion-scaled objective aic + log|L|² +
  * ‖u‖². Starting values μ = y (R's gaussian()$initialize, which stops with "cannot find valid starting
  * values" where the log link has a y ≤ 0 or the inverse link a y = 0: src/frame/glmResponse.ts). The log
- * link's −∂²ℓ/∂η² = 2μ² − yμ and the inverse link's μ⁴ − 2(y − μ)μ³ can be negative: Fisher's steps.
+ * link's −∂²ℓ/∂η² = 2μ² − yμ and the inverse link's μ⁴ − 2(y − μ)μ³ can be negative: Fisher's steps
+ * (f = 2 − y/μ and 3 − 2y/μ are not given). Fisher's steps converge where f < 2 (every row of the log
+ * link); the inverse link's rows with y < μ/2 have f > 2, where they can diverge — the WebGPU path
+ * met that and refuses this link (src/backend/select.ts deviceFamilyRefusal). Newton's steps with f
+ * floored were tried: from cold starts they crossed η = 0 into another mode of the inverse link.
  */
 function gaussianFamily(lk: LinkName, L: Link): GlmFamily {
   return {
