@@ -8,7 +8,10 @@
  * factor f against a second difference of ℓ (1e-6, the difference's error).
  * Objective at fixed (θ, β): the exact Laplace deviance (lme4's deviance function with PIRLS settled,
  * test/oracle/exact_laplace.R — glmer's own PIRLS stops early) to 1e-8 relative, with Newton's and
- * Fisher's steps (the same mode).
+ * Fisher's steps (the same mode); stage 1 (nAGQ = 0) at θ points to 1e-8, and the nAGQ = 0 fit at or below
+ * the exact stage-1 deviance at lme4's nAGQ = 0 optimum + 1e-6, θ within 1e-4 of lme4's stage-1 optimum with
+ * its PIRLS converged (glmer(nAGQ = 0) stops early). nAGQ > 1 with the new binomial and poisson links is
+ * refused (no reference).
  * Fitted, against lme4's exact (tight) optimum: −2ℓ 1e-6 absolute; θ 1e-5; β 1e-5 relative of max(1, |β|)
  * (θ̂ and β̂ are known to ~1e-7 from either optimizer; bobyqa's and nloptwrap's stopping rules differ);
  * SEs 1e-4 relative (finite-difference Hessians of the same objective, each with its own steps); σ̂
@@ -40,6 +43,8 @@ interface Ref {
   name: string; data: string; formula: string; family: FamilyName; link: LinkName; weights?: string;
   default: { theta: number[]; fixef: Record<string, number>; sigma: number; loglik: number; df: number; summary: string[] };
   objective_at: { theta: number[]; beta: number[]; value: number }[];
+  objective0_at: { theta: number[]; value: number }[];
+  nagq0: { theta: number[]; loglik: number; exact_at: number };
   tight: {
     theta: number[]; fixef: Record<string, number>; se: Record<string, number>; deviance_laplace: number; sigma: number;
     mu: number[]; b: number[]; newx: number[]; predict_population: number[];
@@ -113,6 +118,27 @@ describe("the Laplace deviance at fixed (θ, β), against lme4's exact deviance 
   });
 });
 
+describe('nAGQ = 0 (stage 1: β from PIRLS), against lme4', () => {
+  it.each(CASES)('%s', async (name) => {
+    const ref = json<Ref>(`${name}.json`);
+    const model = buildGlmm(ref.formula, table(ref.data), options(ref) as never);
+    const engine = new PirlsEngine(model.pirls);
+    for (const pt of ref.objective0_at) {
+      engine.reset();
+      // lme4's stage-1 deviance with its PIRLS converged: 1e-8 relative, as the Laplace's
+      expect(rel(engine.run(thetaToInternal(model, pt.theta), null).laplace, pt.value)).toBeLessThan(1e-8);
+    }
+    // the nAGQ = 0 fit: at or below the exact stage-1 deviance at glmer(nAGQ = 0)'s optimum (+1e-6), and
+    // at θ within 1e-4 of lme4's stage-1 optimum with its PIRLS run to tolPwrss = 1e-12 (objective0_at[0],
+    // bobyqa's default stop). glmer(nAGQ = 0) itself stops early: 2.2e-3 away in θ for cauchit, whose
+    // Fisher PIRLS converges slowly
+    const fit = (await glmer(ref.formula, table(ref.data), { ...options(ref), nAGQ: 0 } as never)) as GlmmFit;
+    expect(fit.objective).toBeLessThan(ref.nagq0.exact_at + 1e-6);
+    expect(fit.objective).toBeLessThan(ref.objective0_at[0].value + 1e-6);
+    fit.theta.forEach((v, i) => expect(Math.abs(v - ref.objective0_at[0].theta[i])).toBeLessThan(1e-4));
+  }, 60_000);
+});
+
 describe("glmer: the optimum against lme4's exact optimum", () => {
   it.each(CASES)('%s', async (name) => {
     const ref = json<Ref>(`${name}.json`);
@@ -170,6 +196,12 @@ describe('what lme4 does where μ leaves the range, and what is refused', () => 
     await expect(glmer('I(yg - 2) ~ x + (1 | g)', data(), { family: 'gaussian', link: 'log', factors: ['g'] })).rejects.toThrow(DataError);
     await expect(glmer('I(yg - 2) ~ x + (1 | g)', data(), { family: 'gaussian', link: 'log', factors: ['g'] })).rejects.toThrow(/the gaussian family's log link starts from μ = y and needs y > 0 .*cannot find valid starting values/);
     await expect(glmer('I(0 * yg) ~ x + (1 | g)', data(), { family: 'gaussian', link: 'inverse', factors: ['g'] })).rejects.toThrow(/needs y ≠ 0/);
+  });
+  it('nAGQ > 1 with the new binomial and poisson links: refused (no AGQ reference for them)', async () => {
+    for (const name of ['binomial_cauchit', 'binomial_log', 'poisson_identity', 'poisson_sqrt']) {
+      const ref = json<Ref>(`${name}.json`);
+      await expect(glmer(ref.formula, table(ref.data), { ...options(ref), nAGQ: 5 } as never)).rejects.toThrow(new RegExp(`nAGQ > 1 is not available for the ${ref.family} family's ${ref.link} link here`));
+    }
   });
   it('nAGQ > 1 with gaussian: refused as for Gamma (lme4\'s quadrature leaves out the aic terms)', async () => {
     const ref = json<Ref>('gaussian_log.json');

@@ -12,7 +12,8 @@
 # mu < 0) makes lme4 1.1-31's PIRLS stop with "PIRLS loop resulted in NaN value" (recorded).
 #
 # For each case: glmer's default fit, the exact Laplace deviance (exact_laplace.R) at fixed
-# (theta, beta) points, and the exact optimum (tight, nloptwrap) with its Hessian Var(beta), sigma,
+# (theta, beta) points, the exact stage-1 (nAGQ = 0) deviance at theta points and at glmer(nAGQ = 0)'s
+# optimum, and the exact optimum (tight, nloptwrap) with its Hessian Var(beta), sigma,
 # the response-scale fitted values there and population predictions linkinv(X beta) on new x.
 # Usage (from the repository root): Rscript test/oracle/links.R
 args <- commandArgs(trailingOnly = FALSE)
@@ -69,6 +70,14 @@ for (cs in cases) {
   gf <- glFormula(fo, data = d, family = fam, weights = .w)
   dev0 <- do.call(mkGlmerDevfun, c(gf, list(nAGQ = 0L, control = glmerControl(tolPwrss = 1e-12))))
   o1 <- optimizeGlmer(dev0, stage = 1)
+  # stage 1 (nAGQ = 0: beta from PIRLS) at theta points, and at glmer(nAGQ = 0)'s optimum
+  exact0 <- exact_devfun(dev0, 0L)
+  th1 <- as.numeric(o1$par)
+  objective0_at <- lapply(list(th1, th1 * 0.5, th1 + 0.3), function(t) list(theta = I(t), value = exact0(t)))
+  m0 <- glmer(fo, data = d, family = fam, weights = .w, nAGQ = 0L)
+  nagq0 <- list(theta = I(as.numeric(getME(m0, "theta"))), loglik = as.numeric(logLik(m0)),
+                exact_at = exact0(as.numeric(getME(m0, "theta"))))
+  exact0(th1)
   dev <- updateGlmerDevfun(dev0, gf$reTrms, nAGQ = 1L)
   exact <- exact_devfun(dev, 1L)
   th <- default$theta; be <- unlist(default$fixef)
@@ -87,7 +96,7 @@ for (cs in cases) {
                 newx = I(newx), predict_population = I(as.numeric(fam$linkinv(drop(X %*% xo$beta)))))
   res <- list(name = cs$name, data = paste0(cs$name, ".csv"), formula = cs$formula, family = cs$family, link = fam$link,
               weights = cs$weights, R = R.version.string, lme4 = as.character(packageVersion("lme4")),
-              default = default, objective_at = objective_at, tight = tight)
+              default = default, objective_at = objective_at, objective0_at = objective0_at, nagq0 = nagq0, tight = tight)
   write_json_file(res, file.path(out, paste0(cs$name, ".json")))
   cat(cs$name, "default", format(-2 * default$loglik, digits = 12), "tight", format(xo$value, digits = 12), "\n")
 }
