@@ -117,7 +117,7 @@ export const GLMER_OPTIONS: Schema = {
     if (typeof v !== 'string' || !Object.hasOwn(FAMILY_LINKS, v)) {
       // R's spelling (Gamma with a capital G) where only the case differs
       const near = typeof v === 'string' ? Object.keys(FAMILY_LINKS).find((f) => f.toLowerCase() === v.toLowerCase()) : undefined;
-      throw new OptionError('family', `${at}: family ${typeof v === 'string' ? `'${v}'` : showValue(v)} is not supported: ${near ? `did you mean '${near}' (R's name)? ` : ''}use ${FAMILIES} (a Gaussian model is fitted by lmer)`);
+      throw new OptionError('family', `${at}: family ${typeof v === 'string' ? `'${v}'` : showValue(v)} is not supported: ${near ? `did you mean '${near}' (R's name)? ` : ''}use ${FAMILIES} (a Gaussian model with the identity link is fitted by lmer)`);
     }
   },
   link: oneOf(...new Set(Object.values(FAMILY_LINKS).flat())),
@@ -196,7 +196,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
   checkObject(options, 'glmer', GLMER_OPTIONS);
   const o = options as { family?: string; link?: string; nAGQ?: number; factors?: string[] };
   if (o.family === undefined) {
-    throw new OptionError('family', `glmer: family is required: ${FAMILIES} (a Gaussian model is fitted by lmer)`);
+    throw new OptionError('family', `glmer: family is required: ${FAMILIES} (a Gaussian model with the identity link is fitted by lmer)`);
   }
   const family = o.family as keyof typeof FAMILY_LINKS;
   if (family === 'gaussian' && (o.link === undefined || o.link === 'identity')) throw new OptionError('link', `glmer: ${GAUSSIAN_IDENTITY}`);
