@@ -99,6 +99,6 @@ describe('mixedgpu fit --family negative.binomial', () => {
     const pois = await run({ file: grouse, formula: nb.formula, family: 'poisson', theta: '2' });
     expect(pois.stderr).toBe("mixedgpu: error: --theta is the negative binomial's size: it needs --family negative.binomial, not poisson\n");
     const lmm = await run({ file: grouse, formula: nb.formula, theta: '2' });
-    expect(lmm.stderr).toBe('mixedgpu: error: --theta is for generalized linear mixed models: add --family (binomial, poisson, negative.binomial, Gamma or inverse.gaussian)\n');
+    expect(lmm.stderr).toBe('mixedgpu: error: --theta is for generalized linear mixed models: add --family (binomial, poisson, negative.binomial, Gamma, inverse.gaussian or gaussian)\n');
   });
 });

@@ -215,17 +215,17 @@ describe('mixedgpu fit --family (glmer)', () => {
     const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'quasipoisson' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe("mixedgpu: error: unknown family 'quasipoisson' (choose one of binomial, poisson, negative.binomial, Gamma, inverse.gaussian; without --family the model is a linear mixed model)\n");
+    expect(stderr).toBe("mixedgpu: error: unknown family 'quasipoisson' (choose one of binomial, poisson, negative.binomial, Gamma, inverse.gaussian, gaussian; without --family the model is a linear mixed model)\n");
   });
 
   it('a link the family does not have is an error', async () => {
-    const bin = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', link: 'log' });
+    const bin = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', family: 'binomial', link: 'sqrt' });
     expect(bin.code).toBe(1);
     expect(bin.stdout).toBe('');
-    expect(bin.stderr).toBe("mixedgpu: error: link 'log' is not available for the binomial family (choose one of logit, probit, cloglog)\n");
+    expect(bin.stderr).toBe("mixedgpu: error: link 'sqrt' is not available for the binomial family (choose one of logit, probit, cloglog, cauchit, log)\n");
     const pois = await run({ file: grouseticks, formula: GROUSE, family: 'poisson', link: 'logit' });
     expect(pois.code).toBe(1);
-    expect(pois.stderr).toBe("mixedgpu: error: link 'logit' is not available for the poisson family (choose one of log)\n");
+    expect(pois.stderr).toBe("mixedgpu: error: link 'logit' is not available for the poisson family (choose one of log, identity, sqrt)\n");
   });
 
   it('--nagq > 1 with two random-effects terms is glmer\'s error', async () => {
@@ -247,7 +247,7 @@ describe('mixedgpu fit --family (glmer)', () => {
     const { code, stdout, stderr } = await run({ file: cbpp, formula: CBPP, factors: 'herd,period', link: 'logit', nagq: '1', weights: 'size' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('mixedgpu: error: --link, --nagq are for generalized linear mixed models: add --family (binomial, poisson, negative.binomial, Gamma or inverse.gaussian)\n');
+    expect(stderr).toBe('mixedgpu: error: --link, --nagq are for generalized linear mixed models: add --family (binomial, poisson, negative.binomial, Gamma, inverse.gaussian or gaussian)\n');
   });
 
   it('--reml with --family is an error (a GLMM is fitted by maximum likelihood)', async () => {

@@ -137,7 +137,7 @@ describe('model and fitting errors', () => {
 
   it('an unknown family or link, and a formula without random effects', async () => {
     await expect(glmer(CBIND, cbpp(), { family: 'gamma' as 'poisson' })).rejects.toThrow(/family 'gamma' is not supported/);
-    await expect(glmer(CBIND, cbpp(), { family: 'binomial', link: 'log' })).rejects.toThrow(/link 'log' is not available for the binomial family \(available: logit, probit, cloglog\)/);
+    await expect(glmer(CBIND, cbpp(), { family: 'binomial', link: 'sqrt' })).rejects.toThrow(/link 'sqrt' is not available for the binomial family \(available: logit, probit, cloglog, cauchit, log\)/);
     await expect(glmer('cbind(incidence, size - incidence) ~ period', cbpp(), { family: 'binomial' })).rejects.toThrow(/no random-effects terms/);
   });
 

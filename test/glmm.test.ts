@@ -71,7 +71,9 @@ describe('R nmath ports and families', () => {
     }
     expect(makeFamily('poisson').linkinv(-800)).toBe(Number.EPSILON);
     expect(() => makeFamily('poisson', 'logit')).toThrow(/link 'logit' is not available for the poisson family/);
-    expect(() => makeFamily('gaussian' as 'poisson')).toThrow(/family 'gaussian' is not supported/);
+    // gaussian: a GLMM only with the log or inverse link (identity: lmer, test/links.test.ts)
+    expect(() => makeFamily('gaussian')).toThrow(/a gaussian GLMM with the identity link is a linear mixed model: fit it with lmer/);
+    expect(() => makeFamily('quasipoisson' as 'poisson')).toThrow(/family 'quasipoisson' is not supported/);
   });
 });
 

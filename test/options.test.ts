@@ -76,7 +76,7 @@ describe('glmer options', () => {
     await optionError(glmer(CBIND, cbpp, {} as never), 'family', /family is required/);
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', nAGQ: '9' as never }), 'nAGQ', /^glmer: nAGQ must be an integer from 0 to 25, not the string "9"$/);
     await optionError(glmer(CBIND, cbpp, { family: 'constructor' as never }), 'family', /family 'constructor' is not supported/);
-    await optionError(glmer(CBIND, cbpp, { family: 'poisson', link: 'logit' }), 'link', /link 'logit' is not available for the poisson family \(available: log\)/);
+    await optionError(glmer(CBIND, cbpp, { family: 'poisson', link: 'logit' }), 'link', /link 'logit' is not available for the poisson family \(available: log, identity, sqrt\)/);
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', vcov: 'rx' as never }), 'vcov', /one of 'hessian', 'RX' \(names are case-sensitive\)/);
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', backend: 'gpu' as never }), 'backend', /one of 'cpu', 'webgpu', 'auto'/);
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', pirlsMaxIter: 0 }), 'pirlsMaxIter', /integer ≥ 1/);

@@ -23,8 +23,11 @@ import type {
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
-/** each family's links: the library's list (the first is the default, R's) */
-const LINKS: Record<FamilyChoice, string[]> = { gaussian: ['identity'], ...FAMILY_LINKS };
+/**
+ * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
+ * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
+ */
+const LINKS: Record<FamilyChoice, string[]> = { ...FAMILY_LINKS, gaussian: ['identity'] };
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
   'negative.binomial': 'The negative binomial size θ is estimated as lme4\'s glmer.nb (a Poisson fit, then θ by Brent\'s search, each step a glmer fit); nAGQ is 1.',

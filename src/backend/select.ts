@@ -37,6 +37,7 @@ import type { LmmModel } from '../lmm/model.js';
 import type { GlmmModel } from '../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../glmm/objectives.js';
 import type { PirlsEngine } from '../glmm/pirls.js';
+import type { GlmFamily } from '../glmm/family.js';
 
 export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -252,6 +253,20 @@ function glmmCounts(nTheta: number, p: number): { device: number; polish: number
 }
 
 /**
+ * A family and link the device path does not take, with the reason (null: it takes it). The gaussian
+ * family's inverse link: its PIRLS takes Fisher's steps (as lme4), which diverge where the observed
+ * information exceeds twice the expected (y < μ/2, src/glmm/family.ts gaussianFamily), and the float32
+ * optimizer's trial points met such a state (test/gpu/links.test.ts: PIRLS did not converge); fitted on
+ * the CPU, where it agrees with lme4.
+ */
+export function deviceFamilyRefusal(family: Pick<GlmFamily, 'family' | 'link'>): string | null {
+  if (family.family === 'gaussian' && family.link === 'inverse') {
+    return "a gaussian GLMM with the inverse link runs on the CPU only (PIRLS's Fisher steps can diverge from the float32 optimizer's trial points)";
+  }
+  return null;
+}
+
+/**
  * The GLMM's device by the rule: null for the CPU (PIRLS's float64 engine then runs the whole fit),
  * or PIRLS on the WebGPU backend's passes. For 'auto' where `cpu`, the fit's float64 engine, is given:
  * a PIRLS run with β fixed on the CPU first (a model too small for any device to pay for its set-up
@@ -262,7 +277,7 @@ export async function glmmDevice(
   model: GlmmModel, options: BackendOptions & GlmmGpuOptions, nAGQ: number, messages: string[], cpu?: PirlsEngine, timings?: Record<string, number>,
 ): Promise<GlmmDevice | null> {
   const relmat = model.known.some((k) => k);
-  if (refuseModel(options, relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : null, messages)) return null;
+  if (refuseModel(options, relmat ? 'a GLMM with a known covariance matrix (relmat) runs PIRLS on the CPU (its dense block is transformed at every iteration)' : deviceFamilyRefusal(model.family), messages)) return null;
   const theta = model.theta.start;
   let probe: CpuProbe | null = null;
   let probeMs = 0;

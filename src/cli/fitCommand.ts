@@ -205,10 +205,13 @@ function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ
   let link: LinkName | undefined;
   if (args.link !== undefined) {
     const lk = args.link.toLowerCase();
-    if (!(FAMILY_LINKS[fam] as string[]).includes(lk)) {
+    if (!(FAMILY_LINKS[fam] as string[]).includes(lk) && !(fam === 'gaussian' && lk === 'identity')) {
       throw new CliError(`link '${args.link}' is not available for the ${fam} family (choose one of ${FAMILY_LINKS[fam].join(', ')})`);
     }
     link = lk as LinkName;
+  }
+  if (fam === 'gaussian' && (link === undefined || (args.link ?? '').toLowerCase() === 'identity')) {
+    throw new CliError('--family gaussian needs --link log or --link inverse: with the identity link the model is a linear mixed model (leave out --family to fit it by lmer, as lme4 1.1-31\'s glmer does)');
   }
   let nAGQ: number | undefined;
   if (args.nagq !== undefined) {

@@ -6,7 +6,9 @@
  *             s+f (times any `weights`);
  *   poisson, negative.binomial: non-negative integer counts (with an `offset()` for exposure);
  *   Gamma, inverse.gaussian: positive finite numbers (R's Gamma()$initialize: "non-positive values not
- *             allowed for the 'Gamma' family"; inverse.gaussian()'s: "positive values only are allowed").
+ *             allowed for the 'Gamma' family"; inverse.gaussian()'s: "positive values only are allowed");
+ *   gaussian: finite numbers, positive with the log link and non-zero with the inverse link (R's
+ *             gaussian()$initialize: "cannot find valid starting values: please specify some").
  * Bad values stop the fit with an error that names the column and the first offending row (its
  * 1-based row number in the input).
  */
@@ -16,7 +18,9 @@ import type { Response } from '../formula/types.js';
 import { type Column, type ColumnSource, columnFromArrow, evalExpr } from './columns.js';
 
 export interface GlmResponseSpec {
-  family: 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian';
+  family: 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'gaussian';
+  /** the link (gaussian: R's gaussian()$initialize checks the response against it) */
+  link?: string;
   /** prior weights: a column of the data, or one value per input row */
   weights?: string | ArrayLike<number>;
 }
@@ -65,7 +69,7 @@ export function evalGlmResponse(response: Response, source: ColumnSource, table:
   }
   const c = evalExpr(response.expr, source, response.label, nInput);
   if (c.kind === 'factor') {
-    if (spec.family !== 'binomial') throw new DataError(`the response '${response.label}' is a factor; a ${spec.family} model needs ${spec.family === 'Gamma' || spec.family === 'inverse.gaussian' ? 'positive numbers' : 'counts'}`);
+    if (spec.family !== 'binomial') throw new DataError(`the response '${response.label}' is a factor; a ${spec.family} model needs ${spec.family === 'Gamma' || spec.family === 'inverse.gaussian' ? 'positive numbers' : spec.family === 'gaussian' ? 'numbers' : 'counts'}`);
     return { ...base, kind: 'factor', values: [], labels: [response.label], codes: c.codes, levels: c.levels };
   }
   return { ...base, kind: 'numeric', values: [c.values], labels: [response.label] };
@@ -118,6 +122,19 @@ export function finishGlmResponse(raw: RawGlmResponse, rows: Int32Array | null, 
     const v = pick(raw.values[0]);
     for (let i = 0; i < n; i++) {
       if (!(v[i] > 0 && Number.isFinite(v[i]))) throw new DataError(`the response '${raw.label}' is ${v[i]} in ${rowText(i)}: the ${raw.spec.family} family needs positive finite values (y > 0)`);
+    }
+    y.set(v);
+    if (prior) weights.set(prior); else weights.fill(1);
+    return { y, weights, trials, messages };
+  }
+  if (raw.spec.family === 'gaussian') {
+    const v = pick(raw.values[0]);
+    const link = raw.spec.link;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(v[i])) throw new DataError(`the response '${raw.label}' is ${v[i]} in ${rowText(i)}: the gaussian family needs finite values`);
+      if ((link === 'log' && v[i] <= 0) || (link === 'inverse' && v[i] === 0)) {
+        throw new DataError(`the response '${raw.label}' is ${v[i]} in ${rowText(i)}: the gaussian family's ${link} link starts from μ = y and needs ${link === 'log' ? 'y > 0' : 'y ≠ 0'} (R's gaussian()$initialize: "cannot find valid starting values: please specify some")`);
+      }
     }
     y.set(v);
     if (prior) weights.set(prior); else weights.fill(1);

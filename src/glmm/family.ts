@@ -34,8 +34,8 @@
 import { OptionError } from '../errors/errors.js';
 import { dbinomLog, dgammaLog, dnorm, dpoisLog, lgamma, pnormBoth } from './rmath.js';
 
-export type FamilyName = 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian';
-export type LinkName = 'logit' | 'probit' | 'cloglog' | 'log' | 'inverse' | 'identity' | '1/mu^2';
+export type FamilyName = 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'gaussian';
+export type LinkName = 'logit' | 'probit' | 'cloglog' | 'cauchit' | 'log' | 'inverse' | 'identity' | 'sqrt' | '1/mu^2';
 
 export interface GlmFamily {
   family: FamilyName;
@@ -61,6 +61,12 @@ export interface GlmFamily {
   validmu(mu: number): boolean;
   /** the starting μ for a response y with prior weight wt (R's family$initialize: mustart) */
   mustart(y: number, wt: number): number;
+  /**
+   * A link whose μ = g⁻¹(η) can leave the family's range (binomial's log: μ > 1; poisson's identity:
+   * μ < 0): the range in words. PIRLS stops with an error where a μ leaves it (validmu), as lme4
+   * 1.1-31's PIRLS stops ("PIRLS loop resulted in NaN value") — no step halving back into the range.
+   */
+  muRange?: string;
   /** the negative binomial's size θ (undefined for the other families) */
   theta?: number;
   /**
@@ -115,7 +121,30 @@ interface Link {
 const BINOMIAL_OBSERVED: Partial<Record<LinkName, (y: number, eta: number, mu: number, muEta: number) => number>> = {
   probit: (y, eta, mu, me) => 1 + ((y - mu) * (eta + (me / Math.max(EPS, mu * (1 - mu))) * (1 - 2 * mu))) / me,
   cloglog: (y, _eta, mu, me) => 1 - ((y - mu) * (1 - me / mu)) / me,
+  // log: ℓ = y log μ + (1 − y) log(1 − μ), η = log μ: −∂²ℓ/∂η² = (1 − y) μ/(1 − μ)², expected μ/(1 − μ)
+  log: (y, _eta, mu) => (1 - y) / (1 - mu),
 };
+
+/**
+ * f for poisson's non-canonical links (ℓ = y log μ − μ):
+ *   identity: −∂²ℓ/∂η² = y/μ², expected 1/μ:                          f = y/μ;
+ *   sqrt:     μ = η², −∂²ℓ/∂η² = 2y/η² + 2, expected (2η)²/η² = 4:     f = (y/μ + 1)/2.
+ * Both concave in η (f ≥ 0). binomial(cauchit) is not (the Cauchy's log-cdf is convex in its tail) and
+ * takes Fisher's steps.
+ */
+const POISSON_OBSERVED: Partial<Record<LinkName, (y: number, eta: number, mu: number, muEta: number) => number>> = {
+  identity: (y, _eta, mu) => y / mu,
+  sqrt: (y, _eta, mu) => 0.5 * (y / mu + 1),
+};
+
+/** R's pcauchy(x) (lower tail): 1 − atan(1/x)/π for x > 1, −atan(1/x)/π for x < −1, else 1/2 + atan(x)/π */
+function pcauchy(x: number): number {
+  if (Math.abs(x) > 1) {
+    const y = Math.atan(1 / x) / Math.PI;
+    return x > 0 ? 0.5 - y + 0.5 : -y;
+  }
+  return 0.5 + Math.atan(x) / Math.PI;
+}
 
 const LINKS: Record<LinkName, Link> = {
   logit: {
@@ -132,6 +161,18 @@ const LINKS: Record<LinkName, Link> = {
     linkfun: (mu) => Math.log(-Math.log1p(-mu)),
     linkinv: (eta) => Math.max(EPS, Math.min(1 - EPS, -Math.expm1(-Math.exp(eta)))),
     muEta: (eta) => Math.max(EPS, Math.exp(eta - Math.exp(eta))),
+  },
+  // lme4's cauchitLink: μ = min(1 − ε, pcauchy(η)), dμ/dη = dcauchy(η) = 1/(π(1 + η²)), no lower clamps
+  cauchit: {
+    linkfun: (mu) => Math.tan(Math.PI * (mu - 0.5)),
+    linkinv: (eta) => Math.min(1 - EPS, pcauchy(eta)),
+    muEta: (eta) => 1 / (Math.PI * (1 + eta * eta)),
+  },
+  // R's make.link("sqrt") (lme4 evaluates it in R): μ = η², dμ/dη = 2η
+  sqrt: {
+    linkfun: (mu) => Math.sqrt(mu),
+    linkinv: (eta) => eta * eta,
+    muEta: (eta) => 2 * eta,
   },
   log: {
     linkfun: (mu) => Math.log(mu),
@@ -205,18 +246,25 @@ function qnormApprox(p: number): number {
 
 /** The links each family accepts (R's binomial() and poisson() accept more; these are supported). */
 export const FAMILY_LINKS: Record<FamilyName, LinkName[]> = {
-  binomial: ['logit', 'probit', 'cloglog'],
-  poisson: ['log'],
+  binomial: ['logit', 'probit', 'cloglog', 'cauchit', 'log'],
+  poisson: ['log', 'identity', 'sqrt'],
   'negative.binomial': ['log'],
   Gamma: ['inverse', 'log', 'identity'],
   'inverse.gaussian': ['1/mu^2', 'log', 'inverse', 'identity'],
+  // glmer(family = gaussian) with the identity link calls lmer (lme4 1.1-31, with a deprecation
+  // warning): refused here (GAUSSIAN_IDENTITY), so gaussian has no default link
+  gaussian: ['log', 'inverse'],
 };
+
+/** The refusal of glmer's gaussian family with the identity link (lme4 refits it with lmer). */
+export const GAUSSIAN_IDENTITY = "a gaussian GLMM with the identity link is a linear mixed model: fit it with lmer (lme4 1.1-31's glmer calls lmer for it, with a deprecation warning); glmer's gaussian family takes link 'log' or 'inverse'";
 
 /** The family object for `family` with `link` (default: the canonical link); the negative binomial needs its size θ. */
 export function makeFamily(family: FamilyName, link?: LinkName, theta?: number): GlmFamily {
   if (!Object.hasOwn(FAMILY_LINKS, family)) {
-    throw new OptionError('family', `family '${String(family)}' is not supported: use 'binomial', 'poisson', 'negative.binomial', 'Gamma' or 'inverse.gaussian' (a Gaussian model is fitted by lmer)`);
+    throw new OptionError('family', `family '${String(family)}' is not supported: use 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian' or 'gaussian' (log or inverse link; with the identity link, lmer)`);
   }
+  if (family === 'gaussian' && (link === undefined || link === 'identity')) throw new OptionError('link', GAUSSIAN_IDENTITY);
   const lk = link ?? FAMILY_LINKS[family][0];
   if (!FAMILY_LINKS[family].includes(lk)) {
     throw new OptionError('link', `link '${String(lk)}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
@@ -246,12 +294,17 @@ export function makeFamily(family: FamilyName, link?: LinkName, theta?: number):
       },
       validmu: (mu) => Number.isFinite(mu) && mu > 0 && mu < 1,
       mustart: (y, wt) => (wt * y + 0.5) / (wt + 1),
+      ...(lk === 'log' ? { muRange: 'μ < 1 (the log link has μ = e^η, which exceeds 1 where η > 0)' } : {}),
     };
   }
+  if (family === 'gaussian') return gaussianFamily(lk, L);
   if (family === 'negative.binomial') return negativeBinomial(theta, L);
   if (family === 'Gamma' || family === 'inverse.gaussian') return scaleFamily(family, lk, L);
+  const observedFactor = lk === 'log' ? undefined : POISSON_OBSERVED[lk];
   return {
     family, link: lk, ...L,
+    ...(observedFactor ? { observedFactor } : {}),
+    ...(lk === 'identity' ? { muRange: 'μ > 0 (the identity link has μ = η, which can be negative)' } : {}),
     variance: (mu) => mu,
     devResid: (y, mu, wt) => 2 * wt * (ylogy(y, mu) - (y - mu)),
     aic(y, _n, mu, wt) {
@@ -340,6 +393,38 @@ function scaleFamily(family: 'Gamma' | 'inverse.gaussian', lk: LinkName, L: Link
     mustart: (y) => y,
   };
   return fam;
+}
+
+/**
+ * glmer's gaussian family with a non-identity link (lme4's GaussianDist): V(μ) = 1, d(y, μ) = (y − μ)²,
+ *   aic = n (log(2π Σ wt d / n) + 1) + 2 − Σ log wt   (n the number of rows, not Σ wt: GaussianDist::aic),
+ * a family with a scale (useSc) as Gamma: σ̂ = √(pwrss/n), the dispersion-scaled objective aic + log|L|² +
+ * ‖u‖². Starting values μ = y (R's gaussian()$initialize, which stops with "cannot find valid starting
+ * values" where the log link has a y ≤ 0 or the inverse link a y = 0: src/frame/glmResponse.ts). The log
+ * link's −∂²ℓ/∂η² = 2μ² − yμ and the inverse link's μ⁴ − 2(y − μ)μ³ can be negative: Fisher's steps
+ * (f = 2 − y/μ and 3 − 2y/μ are not given). Fisher's steps converge where f < 2 (every row of the log
+ * link); the inverse link's rows with y < μ/2 have f > 2, where they can diverge — the WebGPU path
+ * met that and refuses this link (src/backend/select.ts deviceFamilyRefusal). Newton's steps with f
+ * floored were tried: from cold starts they crossed η = 0 into another mode of the inverse link.
+ */
+function gaussianFamily(lk: LinkName, L: Link): GlmFamily {
+  return {
+    family: 'gaussian', link: lk, ...L, hasScale: true,
+    variance: () => 1,
+    devResid: (y, mu, wt) => wt * (y - mu) * (y - mu),
+    aic(y, _n, mu, wt) {
+      const n = mu.length;
+      let dev = 0, slw = 0;
+      for (let i = 0; i < n; i++) {
+        const w = wt ? wt[i] : 1;
+        dev += w * (y[i] - mu[i]) * (y[i] - mu[i]);
+        slw += Math.log(w);
+      }
+      return n * (Math.log((2 * Math.PI * dev) / n) + 1) + 2 - slw;
+    },
+    validmu: (mu) => Number.isFinite(mu),
+    mustart: (y) => y,
+  };
 }
 
 /** lme4's (MASS's) name of a family: `Negative Binomial(2.0522)` for the negative binomial. */

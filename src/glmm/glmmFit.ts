@@ -1,6 +1,6 @@
 /**
  * A fitted generalized linear mixed model: the accessors every fit has (src/results/mixedFit.ts:
- * fixef, vcov, VarCorr — with a residual row only for Gamma and inverse.gaussian —, ranef, logLik, AIC, BIC, predict, toJSON) and those
+ * fixef, vcov, VarCorr — with a residual row only for Gamma, inverse.gaussian and gaussian —, ranef, logLik, AIC, BIC, predict, toJSON) and those
  * of lme4's glmerMod: z values and p-values, Var(β̂)'s method, fitted values on the response scale,
  * predictions on the link or response scale, residuals (deviance, Pearson, working, response),
  * deviance, the stage-1 optimum, glmer's summary.

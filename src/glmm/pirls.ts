@@ -535,6 +535,7 @@ export class PirlsEngine {
 
   private updateMu(u: Float64Array[]): number {
     const dev = this.iterationRows(this.eta, this.residualForm ? null : this.base, this.mu, this.w, this.z, 0, this.model.n);
+    if (this.model.family.muRange) checkMuRange(this.model.family, this.mu, this.thetaNow);
     if (!this.rowsOnDevice) this.devSum = dev;
     return dev + sumSquares(u);
   }
@@ -1199,6 +1200,20 @@ function aicMinusDeviance(model: PirlsModel): number {
   const [c0, d0] = at(0);
   const [c1, d1] = at(0.25);
   return Math.abs(c1 - c0) <= 1e-9 * (Math.abs(c0) + d0 + d1 + 1) ? c0 : NaN;
+}
+
+/**
+ * A link whose μ can leave the family's range (family.muRange: binomial's log, poisson's identity): the
+ * PirlsError where a μ is outside it. lme4 1.1-31's PIRLS stops there too ("PIRLS loop resulted in NaN
+ * value": the deviance or the weights are NaN), without step halving; here also where lme4's clamped
+ * variance would keep the deviance finite (a binomial y = 1 with μ > 1), which is no likelihood.
+ */
+function checkMuRange(family: GlmFamily, mu: Float64Array, theta: ArrayLike<number>): void {
+  for (let i = 0; i < mu.length; i++) {
+    if (!family.validmu(mu[i])) {
+      throw new PirlsError(`PIRLS: the ${family.family} family's mean left its range with the ${family.link} link at θ = [${fmt(theta)}]: μ = ${mu[i]} in row ${i + 1}, where the family needs ${family.muRange}; lme4 1.1-31 stops here too ("PIRLS loop resulted in NaN value"). Try the family's canonical link`);
+    }
+  }
 }
 
 /** every y is 0 or 1, and every prior weight and number of trials 1 */
