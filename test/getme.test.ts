@@ -28,6 +28,7 @@ import { OptionError, ModelError } from '../src/errors/errors.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { fitAtTheta } from './helpers/atTheta.js';
+import { runMain } from './helpers/cliEngines.js';
 import type * as arrow from 'apache-arrow';
 
 type Num = number | string;
@@ -200,6 +201,15 @@ describe('getME refusals', () => {
     const fit = fitAtTheta(buildLmm(c.formula, table(c.data), lmerOptions(c)), arr(c.atTheta!.theta).map(rNum));
     expect(() => getME(fit, 'glmer.nb.theta')).toThrow(ModelError);
   });
+  it('a fit with a known covariance (relmat) is refused: its Z and Λ are not lme4\'s', () => {
+    const c = cases.sleepstudy;
+    const model = buildLmm(c.formula, table(c.data), lmerOptions(c));
+    const fit = fitAtTheta(model, arr(c.atTheta!.theta).map(rNum));
+    // the model as a relmat fit's holds it: a known covariance on its block
+    Object.assign(model, { known: [{ group: 'Subject', source: 'K', extraLevels: 0 }] });
+    expect(() => fit.getME('theta')).toThrow(ModelError);
+    expect(() => fit.getME('Z')).toThrow(/known covariance matrix \(relmat\)/);
+  });
   it('a fit whose rows are in an engine: what needs the rows is refused, naming why; the rest is given', () => {
     level = 'engine';
     const c = cases.sleepstudy;
@@ -213,6 +223,43 @@ describe('getME refusals', () => {
     }
     close('engine theta', Object.values(fit.getME('theta') as Record<string, number>), arr(c.atTheta!.theta).map(rNum), 1e-15);
     close('engine u', fit.getME('u') as Float64Array, c.atTheta!.u, 1e-8);
+  });
+});
+
+describe("the CLI's getme", () => {
+  const c = cases.sleepstudy;
+  const args = ['getme', join(dataDir, c.data), c.formula, 'theta,RX,Lind,Z,devcomp,lower', '--factors', 'Subject', '--quiet'];
+  it('--json: one object keyed by name (sparse matrices as CSC slots, -Inf as a string)', async () => {
+    const out = await runMain([...args, '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    const j = JSON.parse(out.stdout) as { theta: Record<string, number>; RX: number[][]; Lind: number[]; Z: { format: string; nrow: number; ncol: number; p: number[]; i: number[]; x: number[] }; devcomp: DevComp; lower: (number | string)[] };
+    expect(Object.keys(j)).toEqual(['theta', 'RX', 'Lind', 'Z', 'devcomp', 'lower']);
+    expect(Object.keys(j.theta)).toEqual(c.tight!.thetaNames);
+    close('cli theta', Object.values(j.theta), arr(c.tight!.theta).map(rNum), 1e-5);
+    closeMatrix('cli RX', j.RX, c.tight!.RX, 1e-5);
+    expect(j.Lind).toEqual(c.tight!.Lind);
+    expect([j.Z.format, j.Z.nrow, j.Z.ncol, j.Z.p.length, j.Z.i.length]).toEqual(['csc', 180, 36, 37, 360]);
+    expect(j.devcomp.cmp.dev).toBeNull();
+    expect(j.lower).toEqual([0, '-Inf', 0]);
+  });
+  it('text: a heading per name; the sparse entries 1-based', async () => {
+    const out = await runMain(args);
+    expect(out.code, out.stderr).toBe(0);
+    const lines = out.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('$'))).toEqual(['$theta', '$RX', '$Lind', '$Z', '$devcomp', '$lower']);
+    expect(lines).toContain('180 x 36 sparse Matrix of class "dgCMatrix", 360 entries');
+    // Z's first entries: row 1's intercept and the Days of rows 1..10 (Subject 308)
+    expect(lines[lines.indexOf('i j x') + 1]).toBe('1 1 1');
+    expect(lines[lines.indexOf('$lower') + 1]).toBe('0 -Inf 0');
+  });
+  it('refuses an unknown name, naming the supported ones, and no names', async () => {
+    const bad = await runMain(['getme', join(dataDir, c.data), c.formula, 'theta,L', '--factors', 'Subject', '--quiet']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/'L' is not a name this getME provides; it provides X, Z, Zt/);
+    expect(bad.stdout).toBe('');
+    const none = await runMain(['getme', join(dataDir, c.data), c.formula, ',', '--factors', 'Subject', '--quiet']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no names given/);
   });
 });
 

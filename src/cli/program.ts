@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
-import { runAnova, runConfint, runDrop1, runEmmeans, runR2, runRanova, runStep } from './inferenceCommands.js';
+import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { runModcomp } from './modcompCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
@@ -308,6 +308,18 @@ export function buildProgram(): Command {
     .action(async (file: string, large: string, small: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runModcomp({ file, large, small, ...opts }, io());
     });
+  rowEngineOptions(common(program
+    .command('getme')
+    .description("lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (X, Z, Zt, Lambda, Lambdat, Lind, theta, beta, fixef, u, b, y, mu, offset, weights, flist, cnms, Gp, n, N, p, q, k, l_i, q_i, m_i, m, lower, sigma, REML, is_REML, devcomp, RX, RZX, glmer.nb.theta); sparse matrices as their entries (text) or CSC slots p, i, x (--json)")
+    .argument('<file-formula-names...>', `FILE FORMULA NAMES: the data file, the lme4 model formula and getME's names, comma-separated; ${FORMULA_ALONE}`)
+    .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)')))
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula, names] } = dataArguments(positional, opts, ['FORMULA', 'NAMES']);
+      process.exitCode = await runGetME({ ...opts, file, formula, names }, io());
+    });
+
   rowEngineOptions(common(program
     .command('r2')
     .description("Nakagawa's marginal and conditional R2 and the intraclass correlation of an lmer or glmer fit (performance's r2_nakagawa and icc)")
