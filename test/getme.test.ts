@@ -226,6 +226,23 @@ describe('getME refusals', () => {
   });
 });
 
+describe('glmer.nb.theta', () => {
+  const negbin = join(import.meta.dirname, 'fixtures', 'negbin');
+  // lme4 1.1-31 (test/oracle/negbin.R): glmer.nb's size θ at the exact profile optimum, ours within 1e-4 (test/negbin.test.ts's bar)
+  const ref = JSON.parse(readFileSync(join(negbin, 'nbsim.json'), 'utf8')) as { formula: string; factors: string[]; exact: { nb_size: number } };
+  const nb = readCsv(readFileSync(join(negbin, 'nbsim.csv'), 'utf8'), { factors: ref.factors }).table;
+  it('of a glmer.nb fit: the estimated size, as lme4\'s', async () => {
+    const fit = await glmer(ref.formula, nb, { family: 'negative.binomial', factors: ref.factors });
+    const size = fit.getME('glmer.nb.theta') as number;
+    expect(size).toBe(fit.nbSize);
+    expect(Math.abs(size - ref.exact.nb_size) / ref.exact.nb_size).toBeLessThan(1e-4);
+  }, 120_000);
+  it('of a fit at a given size: that size (lme4\'s getME of glmer(…, negative.binomial(2)))', async () => {
+    const fit = await glmer(ref.formula, nb, { family: 'negative.binomial', factors: ref.factors, theta: 2 });
+    expect(fit.getME('glmer.nb.theta')).toBe(2);
+  }, 120_000);
+});
+
 describe("the CLI's getme", () => {
   const c = cases.sleepstudy;
   const args = ['getme', join(dataDir, c.data), c.formula, 'theta,RX,Lind,Z,devcomp,lower', '--factors', 'Subject', '--quiet'];
