@@ -2,6 +2,8 @@
  * lme4's getME(fit, name) (src/inference/getME.ts) against lme4 1.1-31 (test/oracle/getme.R): every name
  * for sleepstudy (Days | Subject) and (Days || Subject), Penicillin (crossed), Pastes (nested), prior
  * weights, an ML fit, cbpp (binomial glmer) and a Poisson glmer with an offset.
+ *  - a fit whose rows are in the stream engine: what needs no rows against lme4's tight fit (1e-5, as at
+ *    our optimum), the rest refused;
  *  - the data's pieces (X, Z, Zt, y, weights) exactly copied: 1e-15 (the offset log(exposure): 1e-14, two
  *    libm's logs);
  *  - lmer at lme4's θ (assembled there, no optimizer): 1e-8 of each piece's largest entry (the same
@@ -29,6 +31,9 @@ import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { fitAtTheta } from './helpers/atTheta.js';
 import { runMain } from './helpers/cliEngines.js';
+import { gramFromStream } from '../src/gram/stream/streamSource.js';
+import { openBatchSource } from '../src/gram/stream/node.js';
+import { lmerFromGram } from '../src/gram/fit.js';
 import type * as arrow from 'apache-arrow';
 
 type Num = number | string;
@@ -243,17 +248,41 @@ describe('glmer.nb.theta', () => {
   }, 120_000);
 });
 
+describe('getME of a fit whose rows are in an engine (the stream)', () => {
+  it('Penicillin: what needs no rows against lme4 (1e-5, at our optimum), the rest refused naming the engine', async () => {
+    level = 'stream engine';
+    const c = cases.penicillin;
+    const src = await openBatchSource(join(dataDir, c.data));
+    let fit: LmmFit;
+    try { fit = await lmerFromGram(await gramFromStream(src, c.formula, { batchSize: 50 })); } finally { await src.close(); }
+    const r = c.tight!;
+    expect(fit.rowsSource).toMatch(/^stream/);
+    close('theta', Object.values(fit.getME('theta') as Record<string, number>), arr(r.theta).map(rNum), 1e-5);
+    close('beta', fit.getME('beta') as Float64Array, arr(r.beta), 1e-5);
+    close('u', fit.getME('u') as Float64Array, r.u, 1e-5);
+    close('b', fit.getME('b') as Float64Array, r.b, 1e-5);
+    closeMatrix('Lambdat', dense(fit.getME('Lambdat') as SparseMatrix), r.Lambdat, 1e-5);
+    expect(Array.from(fit.getME('Lind') as Int32Array)).toEqual(r.Lind);
+    expect(fit.getME('Gp')).toEqual(r.Gp);
+    for (const nm of ['n', 'N', 'p', 'q', 'k', 'm', 'REML', 'is_REML'] as const) expect(fit.getME(nm), nm).toEqual(r[nm]);
+    expect(fit.getME('l_i')).toEqual(arr(r.l_i));
+    close('sigma', [fit.getME('sigma') as number], [r.sigma], 1e-5);
+    expect(() => fit.getME('RZX')).toThrow(/rows of this fit are in stream/);
+  });
+});
+
 describe("the CLI's getme", () => {
   const c = cases.sleepstudy;
   const args = ['getme', join(dataDir, c.data), c.formula, 'theta,RX,Lind,Z,devcomp,lower', '--factors', 'Subject', '--quiet'];
   it('--json: one object keyed by name (sparse matrices as CSC slots, -Inf as a string)', async () => {
+    level = 'CLI at ours';
     const out = await runMain([...args, '--json']);
     expect(out.code, out.stderr).toBe(0);
     const j = JSON.parse(out.stdout) as { theta: Record<string, number>; RX: number[][]; Lind: number[]; Z: { format: string; nrow: number; ncol: number; p: number[]; i: number[]; x: number[] }; devcomp: DevComp; lower: (number | string)[] };
     expect(Object.keys(j)).toEqual(['theta', 'RX', 'Lind', 'Z', 'devcomp', 'lower']);
     expect(Object.keys(j.theta)).toEqual(c.tight!.thetaNames);
-    close('cli theta', Object.values(j.theta), arr(c.tight!.theta).map(rNum), 1e-5);
-    closeMatrix('cli RX', j.RX, c.tight!.RX, 1e-5);
+    close('theta', Object.values(j.theta), arr(c.tight!.theta).map(rNum), 1e-5);
+    closeMatrix('RX', j.RX, c.tight!.RX, 1e-5);
     expect(j.Lind).toEqual(c.tight!.Lind);
     expect([j.Z.format, j.Z.nrow, j.Z.ncol, j.Z.p.length, j.Z.i.length]).toEqual(['csc', 180, 36, 37, 360]);
     expect(j.devcomp.cmp.dev).toBeNull();
