@@ -298,6 +298,17 @@ describe("the CLI's getme", () => {
     expect(lines[lines.indexOf('i j x') + 1]).toBe('1 1 1');
     expect(lines[lines.indexOf('$lower') + 1]).toBe('0 -Inf 0');
   });
+  it('--engine stream: what needs no rows, and a refusal naming the engine for the rest', async () => {
+    const p = cases.penicillin;
+    const ok = await runMain(['getme', join(dataDir, p.data), p.formula, 'theta,q', '--engine', 'stream', '--quiet', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const j = JSON.parse(ok.stdout) as { theta: Record<string, number>; q: number };
+    close('theta', Object.values(j.theta), arr(p.tight!.theta).map(rNum), 1e-5);
+    expect(j.q).toBe(30);
+    const bad = await runMain(['getme', join(dataDir, p.data), p.formula, 'RX', '--engine', 'stream', '--quiet']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/getME\('RX'\): the rows of this fit are in stream/);
+  });
   it('refuses an unknown name, naming the supported ones, and no names', async () => {
     const bad = await runMain(['getme', join(dataDir, c.data), c.formula, 'theta,L', '--factors', 'Subject', '--quiet']);
     expect(bad.code).toBe(1);

@@ -8,8 +8,9 @@
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
  *                             [--engine memory|stream|duckdb] [--batch-size N] [--memory-limit 1.5GB] [--residuals OUT.parquet]
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
- *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests … with --engine clickhouse --url URL --table TABLE: the
- *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS)
+ *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests|getme … with --engine clickhouse --url URL --table TABLE: the
+ *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS;
+ *                             getme FORMULA NAMES)
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
@@ -337,7 +338,7 @@ export function buildProgram(): Command {
 }
 
 /**
- * anova's, confint's, drop1's, emmeans's, joint-tests' and r2's --engine: a file's rows read into memory,
+ * anova's, confint's, drop1's, emmeans's, joint-tests', r2's and getme's --engine: a file's rows read into memory,
  * or A formed by the stream, DuckDB or ClickHouse (profile intervals, likelihood-ratio tests, the ddf
  * methods and an lmer fit's R² and ICC need only A, emmeans's reference grid the first pass's summaries;
  * the bootstrap needs the rows and is refused), with the options of each engine
