@@ -2,8 +2,9 @@
  * lme4's getME(fit, name) (src/inference/getME.ts) against lme4 1.1-31 (test/oracle/getme.R): every name
  * for sleepstudy (Days | Subject) and (Days || Subject), Penicillin (crossed), Pastes (nested), prior
  * weights, an ML fit, cbpp (binomial glmer) and a Poisson glmer with an offset.
- *  - a fit whose rows are in the stream engine: what needs no rows against lme4's tight fit (1e-5, as at
- *    our optimum), the rest refused;
+ *  - a fit whose rows are in the stream engine: what needs no rows (R_X from σ̂² Var(β̂)⁻¹, devcomp from the
+ *    criterion's parts) against lme4's tight fit (1e-5, as at our optimum), the rest refused; the same
+ *    without rows at lme4's θ to 1e-8;
  *  - the data's pieces (X, Z, Zt, y, weights) exactly copied: 1e-15 (the offset log(exposure): 1e-14, two
  *    libm's logs);
  *  - lmer at lme4's θ (assembled there, no optimizer): 1e-8 of each piece's largest entry (the same
@@ -222,12 +223,16 @@ describe('getME refusals', () => {
     const fit = fitAtTheta(model, arr(c.atTheta!.theta).map(rNum));
     // the model as an engine's fit holds it: its rows elsewhere (src/gram/)
     Object.assign(model, { source: { engine: 'duckdb', name: 'sleep.parquet', rowsScanned: 180, queries: [], responseSS: 1, zSquares: [] } });
-    for (const nm of ['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'RX', 'RZX', 'devcomp']) {
+    for (const nm of ['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'RZX']) {
       expect(() => fit.getME(nm)).toThrow(ModelError);
       expect(() => fit.getME(nm)).toThrow(/rows of this fit are in duckdb \(sleep\.parquet\)/);
     }
     close('engine theta', Object.values(fit.getME('theta') as Record<string, number>), arr(c.atTheta!.theta).map(rNum), 1e-15);
     close('engine u', fit.getME('u') as Float64Array, c.atTheta!.u, 1e-8);
+    // R_X from σ̂² Var(β̂)⁻¹ and devcomp from the fit's criterion parts, without the rows
+    closeMatrix('engine RX', fit.getME('RX') as number[][], c.atTheta!.RX, 1e-8);
+    const dc = fit.getME('devcomp') as DevComp;
+    for (const nm of Object.keys(c.atTheta!.cmp)) close(`engine cmp.${nm}`, [dc.cmp[nm as keyof DevComp['cmp']]], [rNum(c.atTheta!.cmp[nm])], 1e-8);
   });
 });
 
@@ -267,7 +272,12 @@ describe('getME of a fit whose rows are in an engine (the stream)', () => {
     for (const nm of ['n', 'N', 'p', 'q', 'k', 'm', 'REML', 'is_REML'] as const) expect(fit.getME(nm), nm).toEqual(r[nm]);
     expect(fit.getME('l_i')).toEqual(arr(r.l_i));
     close('sigma', [fit.getME('sigma') as number], [r.sigma], 1e-5);
+    closeMatrix('RX', fit.getME('RX') as number[][], r.RX, 1e-5);
+    const dc = fit.getME('devcomp') as DevComp;
+    expect(dc.dims).toEqual(r.dims);
+    for (const nm of Object.keys(r.cmp)) close(`cmp.${nm}`, [dc.cmp[nm as keyof DevComp['cmp']]], [rNum(r.cmp[nm])], 1e-5);
     expect(() => fit.getME('RZX')).toThrow(/rows of this fit are in stream/);
+    expect(() => fit.getME('Z')).toThrow(/rows of this fit are in stream/);
   });
 });
 
@@ -305,9 +315,9 @@ describe("the CLI's getme", () => {
     const j = JSON.parse(ok.stdout) as { theta: Record<string, number>; q: number };
     close('theta', Object.values(j.theta), arr(p.tight!.theta).map(rNum), 1e-5);
     expect(j.q).toBe(30);
-    const bad = await runMain(['getme', join(dataDir, p.data), p.formula, 'RX', '--engine', 'stream', '--quiet']);
+    const bad = await runMain(['getme', join(dataDir, p.data), p.formula, 'RZX', '--engine', 'stream', '--quiet']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/getME\('RX'\): the rows of this fit are in stream/);
+    expect(bad.stderr).toMatch(/getME\('RZX'\): the rows of this fit are in stream/);
   });
   it('refuses an unknown name, naming the supported ones, and no names', async () => {
     const bad = await runMain(['getme', join(dataDir, c.data), c.formula, 'theta,L', '--factors', 'Subject', '--quiet']);

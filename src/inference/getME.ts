@@ -29,6 +29,7 @@ import { symmetricEigen } from '../linalg/symmetricEigen.js';
 import { buildRandomBlocks } from '../model/lambda.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { named } from '../results/components.js';
+import { rxFromVcov } from './lme4Anova.js';
 
 /** A sparse matrix as R's dgCMatrix: compressed sparse columns, 0-based row indices. */
 export interface SparseMatrix {
@@ -56,8 +57,12 @@ export const GETME_NAMES = [
 ] as const;
 export type GetMEName = (typeof GETME_NAMES)[number];
 
-/** the names that need the model's rows (refused for a fit whose rows are in an engine or a file) */
-const NEEDS_ROWS: ReadonlySet<string> = new Set(['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'devcomp', 'RX', 'RZX']);
+/**
+ * the names that need the model's rows (refused for a fit whose rows are in an engine or a file); R_X
+ * and devcomp come from what the fit holds there (R_XᵀR_X = σ̂² Var(β̂)⁻¹; log|L|² and the penalized RSS
+ * are invariant under the internal parametrization), R_ZX would need ΛᵀZᵀX in lme4's parametrization
+ */
+const NEEDS_ROWS: ReadonlySet<string> = new Set(['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'RZX']);
 
 /** What getME reads of a GLMM's family (src/glmm/family.ts's GlmFamily has it). */
 interface FamilyFunctions {
@@ -75,6 +80,10 @@ export interface GetMEFit {
   beta: Float64Array;
   sigma: number;
   objective: number;
+  /** Var(β̂) (an LMM's: σ̂² R_X⁻¹R_X⁻ᵀ) */
+  vcov: number[][];
+  /** an LMM's log|L|², log|R_X|² and penalized RSS at θ̂ */
+  parts?: { ldL2: number; ldRX2: number; pwrss: number };
   mu: Float64Array;
   conditionalModes(k: number): Float64Array;
   /** a GLMM's: Σ deviance residuals, log|L|² at the converged weights */
@@ -255,6 +264,20 @@ export function lme4Factor(model: MixedModel, theta: ArrayLike<number>, W: Float
   return { RX, RZX, ldL2: chol.ldL2, ldRX2: chol.ldRX2 };
 }
 
+/**
+ * R_X, log|R_X|² and log|L|² of a fit whose rows are elsewhere: R_X = Lᵀ with L Lᵀ = σ̂² Var(β̂)⁻¹, log|L|²
+ * the fit's (det(ΛᵀZᵀWZΛ + I) = det(I + ZΛΛᵀZᵀW) does not change with the internal parametrization)
+ */
+function rxWithoutRows(fit: GetMEFit): { RX: number[][]; ldL2: number; ldRX2: number } {
+  const p = fit.model.frame.p;
+  const L = rxFromVcov(fit);
+  const RX = Array.from({ length: p }, (_, r) => Array.from({ length: p }, (_, s) => (s >= r ? L[s * p + r] : 0)));
+  let ldRX2 = 0;
+  for (let j = 0; j < p; j++) ldRX2 += 2 * Math.log(L[j * p + j]);
+  if (!fit.parts) throw new Error('internal: a fit without rows and without its criterion\'s parts');
+  return { RX, ldL2: fit.parts.ldL2, ldRX2 };
+}
+
 /** the row weights of the penalized system: prior weights (lmer), working weights w μ'(η)²/V(μ) at μ̂ (glmer) */
 function systemWeights(fit: GetMEFit): Float64Array | null {
   const { model } = fit;
@@ -272,13 +295,18 @@ function devcomp(fit: GetMEFit, u: Float64Array, f: { ldL2: number; ldRX2: numbe
   const { model } = fit;
   const { n, p, y } = model.frame;
   const w = model.frame.weights ?? null;
-  const mu = fit.mu;
   const fam = model.family;
-  // wrss = Σ w (y − μ̂)² (lmer), Σ w (y − μ̂)²/V(μ̂) (glmer: the weighted Pearson residuals' squares)
-  let wrss = 0;
-  for (let r = 0; r < n; r++) { const d = y[r] - mu[r]; wrss += ((w ? w[r] : 1) * d * d) / (fam ? fam.variance(mu[r]) : 1); }
   let ussq = 0;
   for (const v of u) ussq += v * v;
+  let wrss = 0;
+  if (model.source && fit.parts) {
+    // rows elsewhere (an lmer fit): wrss = r² − ‖u‖², r² the penalized RSS at θ̂ (the same in any parametrization)
+    wrss = fit.parts.pwrss - ussq;
+  } else {
+    // wrss = Σ w (y − μ̂)² (lmer), Σ w (y − μ̂)²/V(μ̂) (glmer: the weighted Pearson residuals' squares)
+    const mu = fit.mu;
+    for (let r = 0; r < n; r++) { const d = y[r] - mu[r]; wrss += ((w ? w[r] : 1) * d * d) / (fam ? fam.variance(mu[r]) : 1); }
+  }
   const pwrss = wrss + ussq;
   const q = u.length;
   const glmm = fam !== undefined;
@@ -363,9 +391,9 @@ export function getME(fit: GetMEFit, name: string): unknown {
     case 'sigma': return fit.sigma;
     case 'REML': return !isGlmm && model.reml ? p : 0;
     case 'is_REML': return !isGlmm && model.reml === true;
-    case 'RX': return lme4Factor(model, fit.theta, systemWeights(fit)).RX;
+    case 'RX': return model.source ? rxWithoutRows(fit).RX : lme4Factor(model, fit.theta, systemWeights(fit)).RX;
     case 'RZX': return lme4Factor(model, fit.theta, systemWeights(fit)).RZX;
-    case 'devcomp': return devcomp(fit, lme4U(model, fit.theta, lme4B(fit)), lme4Factor(model, fit.theta, systemWeights(fit)));
+    case 'devcomp': return devcomp(fit, lme4U(model, fit.theta, lme4B(fit)), model.source ? rxWithoutRows(fit) : lme4Factor(model, fit.theta, systemWeights(fit)));
     case 'glmer.nb.theta': {
       if (model.family?.family !== 'negative.binomial' || fit.nbSize == null) throw new ModelError(`getME('glmer.nb.theta'): this fit is not a negative binomial's (glmer.nb); it has no size θ`);
       return fit.nbSize;
