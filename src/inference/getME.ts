@@ -316,7 +316,8 @@ function devcomp(fit: GetMEFit, u: Float64Array, f: { ldL2: number; ldRX2: numbe
     ldL2: glmm && fit.pirls ? fit.pirls.ldL2 : f.ldL2, ldRX2: f.ldRX2, wrss, ussq, pwrss,
     drsum: glmm && fit.pirls ? fit.pirls.devResid : NaN,
     REML: reml ? fit.objective : NaN, dev: reml ? NaN : fit.objective,
-    sigmaML: glmm ? NaN : Math.sqrt(pwrss / n), sigmaREML: glmm ? NaN : Math.sqrt(pwrss / (n - p)),
+    // mkMerMod's: √(pwrss/n) where the family has a scale (lmer; glmer's Gamma, inverse.gaussian), the REML one lmer's only
+    sigmaML: glmm && !fam.hasScale ? NaN : Math.sqrt(pwrss / n), sigmaREML: glmm ? NaN : Math.sqrt(pwrss / (n - p)),
   };
   const dims: Record<string, number> = {
     N: n, n, p, nmp: n - p, q, nth: fit.theta.length,
