@@ -1,7 +1,8 @@
 /**
  * lme4's getME(fit, name) (src/inference/getME.ts) against lme4 1.1-31 (test/oracle/getme.R): every name
  * for sleepstudy (Days | Subject) and (Days || Subject), Penicillin (crossed), Pastes (nested), prior
- * weights, an ML fit, cbpp (binomial glmer) and a Poisson glmer with an offset.
+ * weights, an ML fit, cbpp (binomial glmer), a Poisson glmer with an offset and a Gamma(log) glmer (a
+ * family with a scale: σ̂ and devcomp's sigmaML).
  *  - a fit whose rows are in the stream engine: what needs no rows (R_X from σ̂² Var(β̂)⁻¹, devcomp from the
  *    criterion's parts) against lme4's tight fit (1e-5, as at our optimum), the rest refused; the same
  *    without rows at lme4's θ to 1e-8;
@@ -48,11 +49,11 @@ interface Pieces {
   RX: number[][]; RZX: number[][]; perm: number[];
   ldL2?: number; devResid?: number; wrss?: number; dev?: number;
 }
-interface Case { data: string; formula: string; reml?: boolean; weights?: string; family?: string; atTheta?: Pieces; tight?: Pieces; exact?: Pieces }
+interface Case { data: string; formula: string; reml?: boolean; weights?: string; family?: string; link?: string; atTheta?: Pieces; tight?: Pieces; exact?: Pieces }
 const dir = join(import.meta.dirname, 'fixtures', 'getme');
 const dataDir = join(import.meta.dirname, 'fixtures', 'data');
 const cases = JSON.parse(readFileSync(join(dir, 'getme.json'), 'utf8')) as Record<string, Case>;
-const factors: Record<string, string[]> = { 'sleepstudy.csv': ['Subject'], 'sleepstudy_weighted.csv': ['Subject'], 'cbpp.csv': ['herd', 'period'] };
+const factors: Record<string, string[]> = { 'sleepstudy.csv': ['Subject'], 'sleepstudy_weighted.csv': ['Subject'], 'cbpp.csv': ['herd', 'period'], '../gamma/gamma_log.csv': ['g'] };
 const tables = new Map<string, arrow.Table>();
 const table = (d: string) => {
   if (!tables.has(d)) tables.set(d, readCsv(readFileSync(join(dataDir, d), 'utf8'), { factors: factors[d] }).table);
@@ -131,7 +132,8 @@ function expectAll(fit: LmmFit | GlmmFit, r: Pieces, tol: number, glmm: boolean)
   close('u', g('u') as Float64Array, r.u, tol);
   close('b', g('b') as Float64Array, r.b, tol);
   close('mu', g('mu') as Float64Array, r.mu, tol);
-  if (!glmm) close('sigma', [g('sigma') as number], [r.sigma], tol);
+  // glmer: lme4's σ̂ = √(pwrss/n) for a family with a scale (at the exact optimum's PIRLS state), else 1
+  if (!glmm || r.dims.useSc === 1) close('sigma', [g('sigma') as number], [r.sigma], tol);
   else expect(g('sigma')).toBe(1);
   closeMatrix('RX', g('RX') as number[][], r.RX, tol);
   const RZX = g('RZX') as number[][];
@@ -154,7 +156,9 @@ function expectAll(fit: LmmFit | GlmmFit, r: Pieces, tol: number, glmm: boolean)
     const ldRX2 = 2 * r.RX.reduce((s, row, i) => s + Math.log(Math.abs(row[i])), 0);
     close('cmp.ldRX2', [dc.cmp.ldRX2], [ldRX2], tol);
     expect(dc.cmp.REML).toBeNaN();
-    expect(dc.cmp.sigmaML).toBeNaN();
+    expect(dc.cmp.sigmaREML).toBeNaN();
+    if (r.dims.useSc === 1) close('cmp.sigmaML', [dc.cmp.sigmaML], [r.sigma], tol);
+    else expect(dc.cmp.sigmaML).toBeNaN();
   }
 }
 
@@ -187,7 +191,7 @@ describe('getME of glmer fits at our optimum', () => {
     if (!c.family) continue;
     it(name, async () => {
       level = 'glmer at ours';
-      const fit = await glmer(c.formula, table(c.data), { family: c.family as 'binomial', factors: factors[c.data] });
+      const fit = await glmer(c.formula, table(c.data), { family: c.family as 'binomial', ...(c.link ? { link: c.link as 'log' } : {}), factors: factors[c.data] });
       expectAll(fit, c.exact!, 1e-5, true);
     });
   }

@@ -18,6 +18,8 @@ sw <- rd("sleepstudy_weighted.csv"); sw$Subject <- factor(sw$Subject)
 pen <- rd("penicillin.csv"); pas <- rd("pastes.csv")
 cbpp <- rd("cbpp.csv"); cbpp$period <- factor(cbpp$period); cbpp$herd <- factor(cbpp$herd)
 po <- rd("poisson_offset.csv")
+# a family with a scale (sigma, devcomp's sigmaML): test/oracle/gamma.R's Gamma(log) data
+ga <- rd("../gamma/gamma_log.csv"); ga$g <- factor(ga$g)
 
 cases <- list(
   sleepstudy = list(data = "sleepstudy.csv", d = sleep, formula = "Reaction ~ Days + (Days | Subject)"),
@@ -27,7 +29,8 @@ cases <- list(
   weighted = list(data = "sleepstudy_weighted.csv", d = sw, formula = "Reaction ~ Days + (Days | Subject)", weights = "w"),
   sleepstudy_ml = list(data = "sleepstudy.csv", d = sleep, formula = "Reaction ~ Days + (Days | Subject)", reml = FALSE),
   cbpp = list(data = "cbpp.csv", d = cbpp, formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", family = "binomial"),
-  poisson_offset = list(data = "poisson_offset.csv", d = po, formula = "count ~ x + trt + offset(log(exposure)) + (1 | site)", family = "poisson")
+  poisson_offset = list(data = "poisson_offset.csv", d = po, formula = "count ~ x + trt + offset(log(exposure)) + (1 | site)", family = "poisson"),
+  gamma_log = list(data = "../gamma/gamma_log.csv", d = ga, formula = "y ~ x + (1 | g)", family = "Gamma", link = "log")
 )
 dense <- function(M) unname(as.matrix(M))
 vec <- function(v) as.numeric(v)
@@ -61,7 +64,8 @@ res <- lapply(cases, function(cs) {
     list(data = cs$data, formula = cs$formula, reml = reml, weights = cs$weights, family = NULL,
          atTheta = pieces(m), tight = pieces(tight))
   } else {
-    m <- glmer(as.formula(cs$formula), cs$d, family = cs$family, control = glmerControl(tolPwrss = 1e-12))
+    fam <- if (is.null(cs$link)) get(cs$family)() else get(cs$family)(link = cs$link)
+    m <- glmer(as.formula(cs$formula), cs$d, family = fam, control = glmerControl(tolPwrss = 1e-12))
     dev <- update(m, devFunOnly = TRUE)
     ex_f <- exact_devfun(dev)
     ex <- exact_optimum(ex_f, getME(m, "theta"), fixef(m), getME(m, "lower"))
@@ -71,8 +75,9 @@ res <- lapply(cases, function(cs) {
     u <- vec(pp$u(1)); Lam <- t(pp$Lambdat)
     state <- list(theta = vec(ex$theta), beta = vec(ex$beta), fixef = vec(ex$beta), u = u, b = vec(Lam %*% u),
                   mu = vec(resp$mu), RX = dense(pp$RX()), RZX = dense(pp$RZX), Lambda = dense(Lam), Lambdat = dense(pp$Lambdat),
-                  ldL2 = pp$ldL2(), sqrL = pp$sqrL(1), devResid = sum(resp$devResid()), wrss = resp$wrss(), dev = ex$value, perm = as.integer(pp$L()@perm))
-    list(data = cs$data, formula = cs$formula, family = cs$family, exact = pieces(m, state))
+                  ldL2 = pp$ldL2(), sqrL = pp$sqrL(1), devResid = sum(resp$devResid()), wrss = resp$wrss(), dev = ex$value,
+                  sigma = if (isTRUE(getME(m, "devcomp")$dims[["useSc"]] == 1)) sqrt((resp$wrss() + pp$sqrL(1)) / nrow(cs$d)) else 1, perm = as.integer(pp$L()@perm))
+    list(data = cs$data, formula = cs$formula, family = cs$family, link = cs$link, exact = pieces(m, state))
   }
 })
 writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null", pretty = FALSE, matrix = "rowmajor"), file.path(out, "getme.json"))
