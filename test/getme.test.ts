@@ -24,10 +24,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
+import { toArrowTable } from '../src/io/dataInput.js';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { buildLmm } from '../src/lmm/model.js';
-import { getME, GETME_NAMES, type SparseMatrix, type DevComp } from '../src/inference/getME.js';
+import { getME, GETME_NAMES, MAX_SPLIT_TERM_ROWS, type SparseMatrix, type DevComp } from '../src/inference/getME.js';
 import { OptionError, ModelError } from '../src/errors/errors.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
@@ -210,6 +211,24 @@ describe('getME refusals', () => {
     const c = cases.sleepstudy;
     const fit = fitAtTheta(buildLmm(c.formula, table(c.data), lmerOptions(c)), arr(c.atTheta!.theta).map(rNum));
     expect(() => getME(fit, 'glmer.nb.theta')).toThrow(ModelError);
+  });
+  it("RZX of a grouping factor with several terms and many levels (lme4's order makes a dense block): refused; RX given", () => {
+    // (x || g) with more levels than MAX_SPLIT_TERM_ROWS: two rows per level, a fixed pseudo-random response
+    const nl = MAX_SPLIT_TERM_ROWS + 4;
+    const g = Array.from({ length: 2 * nl }, (_, i) => `g${i >> 1}`);
+    const x = Array.from({ length: 2 * nl }, (_, i) => (i % 2) + 0.1 * ((i * 7) % 5));
+    const y = x.map((v, i) => v + Math.sin(i * 1.7) + 0.3 * Math.cos((i >> 1) * 0.37));
+    const fit = fitAtTheta(buildLmm('y ~ x + (x || g)', toArrowTable({ y, x, g })), [0.5, 0.5]);
+    expect(() => fit.getME('RZX')).toThrow(ModelError);
+    expect(() => fit.getME('RZX')).toThrow(/'g' has several terms; in lme4's column order its term .* makes a dense block of 4100 rows/);
+    const RX = fit.getME('RX') as number[][];
+    expect(RX.length).toBe(2);
+    // R_XᵀR_X = σ̂² Var(β̂)⁻¹ (the fit's own factor): the same R_X
+    const s2 = fit.sigma ** 2, V = fit.vcov;
+    const det = V[0][0] * V[1][1] - V[0][1] * V[1][0];
+    const M = [[(s2 * V[1][1]) / det, (-s2 * V[0][1]) / det], [(-s2 * V[1][0]) / det, (s2 * V[0][0]) / det]];
+    const RtR = crossprod(RX);
+    for (const [r, c] of [[0, 0], [0, 1], [1, 1]]) expect(Math.abs(RtR[r][c] - M[r][c]) / Math.abs(M[0][0])).toBeLessThan(1e-10);
   });
   it('a fit with a known covariance (relmat) is refused: its Z and Λ are not lme4\'s', () => {
     const c = cases.sleepstudy;

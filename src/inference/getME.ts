@@ -12,7 +12,7 @@
  * Dense matrices (X, RX, RZX) are arrays of rows.
  *
  * R_X and R_ZX: the penalized system in lme4's parametrization re-factored at θ̂ (as src/lmm/assemble.ts
- * re-factors; a term per block, in lme4's order, the rows scaled by √W):
+ * re-factors; the rows scaled by √W; for R_ZX a term per block, in lme4's order):
  *   L Lᵀ = ΛᵀZᵀWZΛ + I,   R_ZX = L⁻¹ΛᵀZᵀWX,   R_XᵀR_X = XᵀWX − R_ZXᵀR_ZX,
  * W the prior weights (lmer) or the GLMM's working weights w μ'(η)²/V(μ) at μ̂ (lme4's sqrtXwt²).
  * L is in Z's own column order: lme4's L has a fill-reducing permutation P (L@perm) and its RZX is
@@ -238,22 +238,43 @@ export function lme4U(model: MixedModel, theta: ArrayLike<number>, b: Float64Arr
 }
 
 /**
- * The penalized system in lme4's parametrization factored at θ with row weights W (module comment):
- * R_X (p × p upper triangular, rows), R_ZX (q × p, rows), log|L|² and log|R_X|².
+ * A grouping factor's terms split into blocks of their own (R_ZX's order, lme4's) make the later ones'
+ * diagonal blocks dense: R_ZX is refused where such a block would have more rows than this
+ * (the fit's own factor keeps the factor's terms in one block-diagonal block).
  */
-export function lme4Factor(model: MixedModel, theta: ArrayLike<number>, W: Float64Array | null): { RX: number[][]; RZX: number[][]; ldL2: number; ldRX2: number } {
+export const MAX_SPLIT_TERM_ROWS = 4096;
+
+/**
+ * The penalized system in lme4's parametrization factored at θ with row weights W (module comment):
+ * R_X (p × p upper triangular, rows), log|L|² and log|R_X|², and with `order: 'terms'` R_ZX (q × p, rows).
+ * R_X, log|L|² and log|R_X|² do not depend on the order of Z's columns: 'blocks' factors the model's own
+ * blocks (a grouping factor's terms side by side, block diagonal as in the fit); R_ZX does, and 'terms'
+ * factors one block per term in lme4's order.
+ */
+export function lme4Factor(model: MixedModel, theta: ArrayLike<number>, W: Float64Array | null, order: 'blocks' | 'terms'): { RX: number[][]; RZX: number[][] | null; ldL2: number; ldRX2: number } {
   const { n, p, X, reTerms } = model.frame;
-  // one block per term, in lme4's order (distinct names keep a grouping factor's terms apart), θ as lme4's
-  const { blocks } = buildRandomBlocks(reTerms.map((t, k) => ({ ...t, group: `${t.group}\u0000${k}` })));
+  let blocks = model.blocks;
+  if (order === 'terms') {
+    // one block per term, in lme4's order (distinct names keep a grouping factor's terms apart), θ as lme4's
+    blocks = buildRandomBlocks(reTerms.map((t, k) => ({ ...t, group: `${t.group}\u0000${k}` }))).blocks;
+    const seen = new Set<string>();
+    reTerms.forEach((t) => {
+      if (seen.has(t.group) && t.q * t.levels.length > MAX_SPLIT_TERM_ROWS) {
+        throw new ModelError(`getME('RZX'): the grouping factor '${t.group}' has several terms; in lme4's column order its term '${t.text}' makes a dense block of ${t.q * t.levels.length} rows (more than ${MAX_SPLIT_TERM_ROWS}) in the factor of ΛᵀZᵀWZΛ + I; RX and devcomp do not need that order`);
+      }
+      seen.add(t.group);
+    });
+  }
   const sw = W ? W.map(Math.sqrt) : null;
   const Xw = sw ? X.map((v, e) => v * sw[e % n]) : X;
   const rowsBlocks = blocks.map((b) => (sw ? { ...b, Z: b.Z.map((v, e) => v * sw[Math.floor(e / b.q)]) } : b));
   const gram = formGramCpu({ n, X: Xw, p, y: new Float64Array(n), blocks: rowsBlocks });
-  const chol = new BlockedCholesky(gram, theta.length, 'js');
+  const chol = new BlockedCholesky(gram, theta.length);
   chol.factor(Float64Array.from(theta));
   const p1 = p + 1;
   // R_X = (leading p × p of L_XX)ᵀ
   const RX = Array.from({ length: p }, (_, r) => Array.from({ length: p }, (_, s) => (s >= r ? chol.LXX[s * p1 + r] : 0)));
+  if (order === 'blocks') return { RX, RZX: null, ldL2: chol.ldL2, ldRX2: chol.ldRX2 };
   // R_ZX = L_XZᵀ: row (term k, column c) holds L_XZ[r, c] for r < p
   const RZX: number[][] = [];
   blocks.forEach((_, k) => {
@@ -392,9 +413,9 @@ export function getME(fit: GetMEFit, name: string): unknown {
     case 'sigma': return fit.sigma;
     case 'REML': return !isGlmm && model.reml ? p : 0;
     case 'is_REML': return !isGlmm && model.reml === true;
-    case 'RX': return model.source ? rxWithoutRows(fit).RX : lme4Factor(model, fit.theta, systemWeights(fit)).RX;
-    case 'RZX': return lme4Factor(model, fit.theta, systemWeights(fit)).RZX;
-    case 'devcomp': return devcomp(fit, lme4U(model, fit.theta, lme4B(fit)), model.source ? rxWithoutRows(fit) : lme4Factor(model, fit.theta, systemWeights(fit)));
+    case 'RX': return model.source ? rxWithoutRows(fit).RX : lme4Factor(model, fit.theta, systemWeights(fit), 'blocks').RX;
+    case 'RZX': return lme4Factor(model, fit.theta, systemWeights(fit), 'terms').RZX;
+    case 'devcomp': return devcomp(fit, lme4U(model, fit.theta, lme4B(fit)), model.source ? rxWithoutRows(fit) : lme4Factor(model, fit.theta, systemWeights(fit), 'blocks'));
     case 'glmer.nb.theta': {
       if (model.family?.family !== 'negative.binomial' || fit.nbSize == null) throw new ModelError(`getME('glmer.nb.theta'): this fit is not a negative binomial's (glmer.nb); it has no size θ`);
       return fit.nbSize;
