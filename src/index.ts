@@ -169,6 +169,9 @@ export { drop1Glmm } from './inference/glmmDrop1.js';
 export { lme4Anova } from './inference/lme4Anova.js';
 export type { Lme4AnovaRow } from './inference/lme4Anova.js';
 export { printLme4Anova } from './inference/format.js';
+// lme4's getME(fit, name): the model's pieces in lme4's parametrization and order
+export { getME, getMEJson, GETME_NAMES, lme4Z, lme4Lambdat, transposeSparse } from './inference/getME.js';
+export type { GetMEName, SparseMatrix, DevComp } from './inference/getME.js';
 export type { Drop1Test, GlmmDrop1Options, GlmmDrop1Row, GlmmDrop1Table } from './inference/glmmDrop1.js';
 export { stepLmm } from './inference/step.js';
 // pbkrtest's model comparisons of nested lmer fits: KRmodcomp, SATmodcomp, PBmodcomp (and its summary stage)

@@ -97,6 +97,8 @@ describe('hugePagePlan', () => {
     expect(inMemory('emmeans', 'y ~ x + (1 | g)', 'x', '--engine', 'clickhouse', '--url', 'http://127.0.0.1:8123', '--table', 't')).toBe(false);
     expect(inMemory('joint-tests', 'y ~ x + (1 | g)', '--url=http://127.0.0.1:8123', '--table', 't')).toBe(false);
     expect(inMemory('r2', file, 'y ~ x + (1 | g)')).toBe(true);
+    expect(inMemory('getme', file, 'y ~ x + (1 | g)', 'theta', '--engine', 'stream')).toBe(false);
+    expect(inMemory('getme', file, 'y ~ x + (1 | g)', 'theta')).toBe(true);
     expect(inMemory('ranova', file, 'y ~ x + (1 | g)', '--table', 't')).toBe(true);
     expect(inMemory('meta', file)).toBe(true);
   });

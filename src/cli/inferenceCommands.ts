@@ -7,8 +7,9 @@
 import { basename, extname } from 'node:path';
 import { type CliFit, type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { anovaModels, type ConfintMethod } from '../inference/fitInference.js';
-import { printDrop1Table, printGlmmDrop1Table, printIntervals, printLme4Anova, printLrtTable, printRanovaTable, printStepResult } from '../inference/format.js';
+import { printDrop1Table, printGetME, printGlmmDrop1Table, printIntervals, printLme4Anova, printLrtTable, printRanovaTable, printStepResult } from '../inference/format.js';
 import { lme4Anova } from '../inference/lme4Anova.js';
+import { getME, getMEJson } from '../inference/getME.js';
 import { stepLmm } from '../inference/step.js';
 import { ranovaTable } from '../inference/ranova.js';
 import { drop1Table } from '../inference/drop1.js';
@@ -338,6 +339,32 @@ export async function runR2(args: R2Args, io: CliIO): Promise<number> {
       const lines = [...printR2(r2), '', ...printIcc(icc.icc), ...(args.byGroup ? ['', ...printIccByGroup(icc.byGroup ?? null)] : [])];
       io.stdout(`${lines.join('\n')}\n`);
     }
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+export interface GetMEArgs extends Omit<FitArgs, 'ddf'> {
+  /** the names, comma-separated (lme4's getME names; src/inference/getME.ts) */
+  names: string;
+}
+
+/**
+ * Runs `mixedgpu getme FILE FORMULA NAMES` (lme4's getME(fit, name) for each of the comma-separated
+ * names: text, or with --json one object keyed by name); returns the exit code.
+ */
+export async function runGetME(args: GetMEArgs, io: CliIO): Promise<number> {
+  try {
+    const names = args.names.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (names.length === 0) throw new CliError('getme: no names given: one or more of getME\'s names, comma-separated (X,Z,theta,…)');
+    const { names: _n, ...fitArgs } = args;
+    const { fit } = await fitFromArgs(fitArgs, io);
+    // every name checked (and computed) before anything is written
+    const values = names.map((nm) => [nm, getME(fit, nm)] as const);
+    if (args.json) io.stdout(`${JSON.stringify(Object.fromEntries(values.map(([nm, v]) => [nm, getMEJson(v)])), null, 2)}\n`);
+    else io.stdout(`${values.flatMap(([nm, v]) => [...printGetME(nm, v), '']).join('\n')}`);
     return 0;
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);

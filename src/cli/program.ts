@@ -8,8 +8,9 @@
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
  *                             [--engine memory|stream|duckdb] [--batch-size N] [--memory-limit 1.5GB] [--residuals OUT.parquet]
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
- *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests … with --engine clickhouse --url URL --table TABLE: the
- *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS)
+ *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests|getme … with --engine clickhouse --url URL --table TABLE: the
+ *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS;
+ *                             getme FORMULA NAMES)
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
@@ -24,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
-import { runAnova, runConfint, runDrop1, runEmmeans, runR2, runRanova, runStep } from './inferenceCommands.js';
+import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { runModcomp } from './modcompCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
@@ -309,6 +310,18 @@ export function buildProgram(): Command {
       process.exitCode = await runModcomp({ file, large, small, ...opts }, io());
     });
   rowEngineOptions(common(program
+    .command('getme')
+    .description("lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (X, Z, Zt, Lambda, Lambdat, Lind, theta, beta, fixef, u, b, y, mu, offset, weights, flist, cnms, Gp, n, N, p, q, k, l_i, q_i, m_i, m, lower, sigma, REML, is_REML, devcomp, RX, RZX, glmer.nb.theta); sparse matrices as their entries (text) or CSC slots p, i, x (--json)")
+    .argument('<file-formula-names...>', `FILE FORMULA NAMES: the data file, the lme4 model formula and getME's names, comma-separated; ${FORMULA_ALONE}`)
+    .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)')))
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula, names] } = dataArguments(positional, opts, ['FORMULA', 'NAMES']);
+      process.exitCode = await runGetME({ ...opts, file, formula, names }, io());
+    });
+
+  rowEngineOptions(common(program
     .command('r2')
     .description("Nakagawa's marginal and conditional R2 and the intraclass correlation of an lmer or glmer fit (performance's r2_nakagawa and icc)")
     .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
@@ -325,7 +338,7 @@ export function buildProgram(): Command {
 }
 
 /**
- * anova's, confint's, drop1's, emmeans's, joint-tests' and r2's --engine: a file's rows read into memory,
+ * anova's, confint's, drop1's, emmeans's, joint-tests', r2's and getme's --engine: a file's rows read into memory,
  * or A formed by the stream, DuckDB or ClickHouse (profile intervals, likelihood-ratio tests, the ddf
  * methods and an lmer fit's R² and ICC need only A, emmeans's reference grid the first pass's summaries;
  * the bootstrap needs the rows and is refused), with the options of each engine

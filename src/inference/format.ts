@@ -364,3 +364,40 @@ export function printPbModcomp(x: PbModcomp, options: { summary?: boolean } = {}
   }, { csInd: options.summary ? [0, 1] : [0], tstInd: [0], hasPvalue: true, naPrint: '' });
   return [...head, ...table, ...(options.summary ? [''] : [])];
 }
+
+/**
+ * getME's results as text (mixedgpu getme): a heading per name, then the value — a number, a vector (7
+ * significant digits), a matrix's rows, a sparse matrix as its non-zero entries (row, column, value;
+ * 1-based, as R's summary() of a dgCMatrix), lists one item per line.
+ */
+export function printGetME(name: string, value: unknown): string[] {
+  const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(7))) : Number.isNaN(v) ? 'NA' : v > 0 ? 'Inf' : '-Inf');
+  const head = `$${name}`;
+  if (typeof value === 'number') return [head, num(value)];
+  if (typeof value === 'boolean') return [head, value ? 'TRUE' : 'FALSE'];
+  if (value instanceof Float64Array || value instanceof Int32Array) return [head, Array.from(value, num).join(' ')];
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === 'number')) return [head, value.map(num).join(' ')];
+    if (value.every((v) => Array.isArray(v))) return [head, ...value.map((row: number[]) => row.map(num).join(' '))];
+    // flist, cnms: one item per line
+    return [head, ...value.map((v: { name?: string; group?: string; names?: string[]; levels?: string[] }) =>
+      v.levels ? `${v.name}: ${v.levels.length} levels (${v.levels.slice(0, 10).join(' ')}${v.levels.length > 10 ? ' …' : ''})` : `${v.group}: ${(v.names ?? []).join(' ')}`)];
+  }
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (o.format === 'csc') {
+      const S = o as unknown as { nrow: number; ncol: number; p: Int32Array; i: Int32Array; x: Float64Array };
+      const lines = [head, `${S.nrow} x ${S.ncol} sparse Matrix of class "dgCMatrix", ${S.x.length} entries`, 'i j x'];
+      for (let j = 0; j < S.ncol; j++) for (let e = S.p[j]; e < S.p[j + 1]; e++) lines.push(`${S.i[e] + 1} ${j + 1} ${num(S.x[e])}`);
+      return lines;
+    }
+    if (Array.isArray(o.rows) && Array.isArray(o.names)) return [head, (o.names as string[]).join(' '), ...(o.rows as number[][]).map((r) => r.map(num).join(' '))];
+    if ('cmp' in o && 'dims' in o) {
+      const line = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k}=${num(v)}`).join(' ');
+      return [head, `cmp: ${line(o.cmp as Record<string, number>)}`, `dims: ${line(o.dims as Record<string, number>)}`];
+    }
+    // a named vector (theta, fixef)
+    return [head, Object.entries(o).map(([k, v]) => `${k}=${num(v as number)}`).join(' ')];
+  }
+  return [head, String(value)];
+}

@@ -26,16 +26,26 @@ export interface Lme4AnovaRow {
   F: number;
 }
 
+/**
+ * R_X from the fit's R_X-formula Var(β̂) (no rows needed): R_XᵀR_X = σ̂² V⁻¹ = L Lᵀ, R_X = Lᵀ. Returns L
+ * (p × p row-major, lower triangle; the strict upper triangle holds V⁻¹'s entries).
+ */
+export function rxFromVcov(fit: { model: { frame: { p: number } }; sigma: number; vcov: number[][] } | GlmmFit): Float64Array {
+  const p = fit.model.frame.p;
+  const V = Float64Array.from((fit instanceof GlmmFit ? fit.vcovRX : fit.vcov).flat());
+  const s2 = fit.sigma * fit.sigma;
+  const M = p > 0 ? inverse(V, p, 'Var(β̂)') : new Float64Array(0);
+  for (let e = 0; e < M.length; e++) M[e] *= s2;
+  choleskyInPlace(M, p, 'R_XᵀR_X');
+  return M;
+}
+
 /** lme4's one-model anova table (anova.merMod): one row per fixed-effects term but the intercept. */
 export function lme4Anova(fit: LmmFit | GlmmFit): Lme4AnovaRow[] {
   const frame = fit.model.frame;
   const p = frame.p;
-  const V = Float64Array.from((fit instanceof GlmmFit ? fit.vcovRX : fit.vcov).flat());
   const s2 = fit.sigma * fit.sigma;
-  // R_XᵀR_X = σ̂² V⁻¹ = L Lᵀ, R_X = Lᵀ
-  const M = p > 0 ? inverse(V, p, 'Var(β̂)') : new Float64Array(0);
-  for (let e = 0; e < M.length; e++) M[e] *= s2;
-  choleskyInPlace(M, p, 'R_XᵀR_X');
+  const M = rxFromVcov(fit);
   // e = R_X β̂: e_j = Σ_{k ≥ j} L_kj β̂_k
   const e = Array.from({ length: p }, (_, j) => {
     let s = 0;

@@ -30,6 +30,7 @@ import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtre
 import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
 import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
 import { type Lme4AnovaRow, lme4Anova } from './lme4Anova.js';
+import { getME } from './getME.js';
 import { ModelError } from '../errors/errors.js';
 import { type KrModcomp, type ModcompSmall, type SatModcomp, krModcomp, satModcomp } from './modcomp.js';
 import { type PbModcomp, type PbModcompOptions, pbModcomp } from './pbModcomp.js';
@@ -47,6 +48,8 @@ declare module '../lmm/lmmFit.js' {
     anova(options?: { ddf?: Ddf; type?: AnovaTypeOption }): AnovaRow[];
     /** lme4's anova(fit) (lmerTest's ddf = "lme4"): the fixed-effects terms' sequential sums of squares and F values, no ddf (src/inference/lme4Anova.ts) */
     lme4Anova(): Lme4AnovaRow[];
+    /** lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (src/inference/getME.ts: the names, the sparse format, what is refused) */
+    getME(name: string): unknown;
     /** the F test of Lβ = 0 (and the t test for one row) */
     contrast(L: number[][] | number[], options?: { ddf?: Ddf }): FTest & { t?: TTest };
     /** lme4's confint (profile by default, Wald, or the parametric bootstrap) */
@@ -102,6 +105,8 @@ declare module '../glmm/glmmFit.js' {
     anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
     /** lme4's anova(fit): the fixed-effects terms' sequential sums of squares and F values (Wald F = χ²/df, no df) (src/inference/lme4Anova.ts) */
     lme4Anova(): Lme4AnovaRow[];
+    /** lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (src/inference/getME.ts: the names, the sparse format, what is refused) */
+    getME(name: string): unknown;
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
     /** emmeans's joint_tests: a Wald F (χ²/df) test of each model term from the means' interaction contrasts (src/inference/jointTests.ts) */
@@ -142,6 +147,7 @@ Object.assign(LmmFit.prototype, {
   pbModcomp(this: LmmFit, small: LmmFit, options?: PbModcompOptions) { return pbModcomp(this, small, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   lme4Anova(this: LmmFit) { return lme4Anova(this); },
+  getME(this: LmmFit, name: string) { return getME(this, name); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   jointTests(this: LmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   predict(this: LmmFit, newdata?: DataInput, options: PredictOptions & { interval?: IntervalKind; level?: number } = {}) {
@@ -161,6 +167,7 @@ Object.assign(GlmmFit.prototype, {
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   lme4Anova(this: GlmmFit) { return lme4Anova(this); },
+  getME(this: GlmmFit, name: string) { return getME(this, name); },
   anova(this: GlmmFit, options: { type?: WaldType | 2 | 3 } = {}) {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));
   },
