@@ -6,25 +6,13 @@
  * kept streamed fit by the in-memory card's code, compared with the same file loaded whole and fitted
  * in memory; the profile's progress and Cancel; the bootstrap listed as unavailable with the reason.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
-import { readCsv } from '../../src/index.js';
-import { tableToParquet } from '../helpers/parquetFile.js';
-import { ROOT, enabled, startApp, text, type App } from './harness.js';
+import { enabled, startApp, text, type App } from './harness.js';
+import { type Row, designParquet, expectClose, fitInMemory, fitStreamed, tableRows } from './streamed.js';
 
 let app: App | undefined;
-const FORMULA = 'Reaction ~ Days * phase + grp + (Days | Subject)';
-
-type Row = Record<string, string>;
-
-/** a table's rows as their data attributes (the raw values) */
-async function tableRows(page: Page, selector: string): Promise<Row[]> {
-  await page.waitForSelector(selector, { timeout: 60_000 });
-  return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset } as Record<string, string>)));
-}
 
 /**
  * A card's anova table and fixed-effects df and p-values (prefix '': the fit shown; 'stream-': the
@@ -42,35 +30,6 @@ async function inferenceAt(page: Page, prefix: string, ddf: string, type: string
   return { anova: await tableRows(page, `#${prefix}anova-table`), fixef: await tableRows(page, `#${prefix}fixef-table`) };
 }
 
-/**
- * The streamed card's rows against the in-memory card's: the same rows (by `key`), every number of
- * `columns` within 1e-6 relative. Why 1e-6 (streamTests.test.ts's tolerance, and the streamed fit's
- * against lme4 in workbench.test.ts): the page's in-memory fit starts from the moment start (a backfit
- * over the rows) and the stream from lme4's start only, so the two optima agree to the criterion's
- * flatness, θ within 1e-6 (README, *Beyond memory*, Limits); from the same start the values are equal
- * to 1e-10 (test/e2e/demo-logic.test.ts, seen 4.4e-14, the profile's bounds equal). A p-value is
- * compared on the scale of its statistic: a tail probability's relative error is its statistic's times
- * about 2|log p| (a normal tail: d log p / dz ≈ −z, z² ≈ 2|log p|), so a tiny p (the intercept's 2.4e-13)
- * moves 58 times more than the t it comes from; its relative difference is divided by max(1, 2|log p|)
- * (for p ≥ e^−½ the plain relative difference).
- */
-function expectClose(streamed: Row[], memory: Row[], key: string, columns: string[], what: string): number {
-  expect(streamed.map((r) => r[key]), what).toEqual(memory.map((r) => r[key]));
-  let worst = 0;
-  streamed.forEach((r, i) => {
-    const m = memory[i]!;
-    for (const k of columns) {
-      const a = Number(r[k]), b = Number(m[k]);
-      expect(Number.isFinite(a), `${what} ${m[key]} ${k}: ${r[k]}`).toBe(true);
-      const scale = k === 'p' ? Math.max(1, 2 * Math.abs(Math.log(b))) : 1;
-      const rel = Math.abs(a - b) / Math.max(Math.abs(b), 1e-300) / scale;
-      expect(rel, `${what} ${m[key]} ${k}: ${a} vs ${b}`).toBeLessThan(1e-6);
-      worst = Math.max(worst, rel);
-    }
-  });
-  return worst;
-}
-
 describe.skipIf(!enabled)('the anova table and intervals of a streamed fit', () => {
   beforeAll(async () => {
     app = await startApp();
@@ -81,44 +40,21 @@ describe.skipIf(!enabled)('the anova table and intervals of a streamed fit', () 
   }, 60_000);
 
   test('anova (types III, II, I; Satterthwaite and Kenward–Roger), Wald and profile intervals of a streamed Parquet file equal those of the same file fitted in memory; the profile cancelled; the bootstrap unavailable with the reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-streaminference-'));
-    const path = join(dir, 'design.parquet');
-    const design = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy_design.csv'), 'utf8')).table;
-    writeFileSync(path, new Uint8Array(tableToParquet(design, 20)));
+    const { dir, path } = designParquet('mixedgpu-streaminference-');
     const page = await app!.openPage();
     const worst: Record<string, number> = {};
     const cases = [['satterthwaite', 'III'], ['satterthwaite', 'II'], ['satterthwaite', 'I'], ['kenward-roger', 'III'], ['kenward-roger', 'II'], ['kenward-roger', 'I']] as const;
     try {
       // the file loaded whole and fitted in memory
-      const input = await page.$('#file');
-      await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
-      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('design.parquet'));
-      await page.select('#backend', 'cpu');
-      await page.$$eval('[data-factor]', (boxes) => { for (const b of boxes) if ((b as HTMLInputElement).dataset.factor === 'Subject' && !(b as HTMLInputElement).checked) (b as HTMLInputElement).click(); });
-      await page.$eval('#formula', (e, f) => { (e as HTMLInputElement).value = f; e.dispatchEvent(new Event('input', { bubbles: true })); }, FORMULA);
-      await page.waitForFunction((f) => (document.querySelector('#formula') as HTMLElement).dataset.validated === f, {}, FORMULA);
-      await page.waitForFunction(() => !(document.querySelector('#fit') as HTMLButtonElement).disabled);
-      await page.click('#fit');
-      await page.waitForSelector('body[data-state="fitted"], body[data-state="error"]', { timeout: 120_000 });
-      expect(await text(page, '#fit-error')).toBe('');
+      await fitInMemory(page, path);
       const memory: Record<string, { anova: Row[]; fixef: Row[] }> = {};
       for (const [ddf, type] of cases) memory[`${ddf} ${type}`] = await inferenceAt(page, '', ddf, type);
       const memWald = await tableRows(page, '#confint-table[data-method="wald"]');
       await page.click('#confint-profile');
       const memProfile = await tableRows(page, '#confint-table[data-method="profile"]');
 
-      // the same file streamed: row groups of 20 rows, 7 rows a batch, no extra passes
-      await page.click('#stream-details summary');
-      const sinput = await page.$('#stream-file');
-      await (sinput as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
-      await page.$eval('#stream-formula', (e, f) => { (e as HTMLInputElement).value = f; }, FORMULA);
-      await page.$eval('#stream-factors', (e) => { (e as HTMLInputElement).value = 'Subject'; });
-      await page.$eval('#stream-batch', (e) => { (e as HTMLInputElement).value = '7'; });
-      await page.$eval('#stream-diag', (e) => { (e as HTMLInputElement).checked = false; });
-      await page.$eval('#stream-quantiles', (e) => { (e as HTMLInputElement).checked = false; });
-      await page.click('#stream-fit');
-      await page.waitForSelector('#stream-result:not([hidden]), #stream-error:not(:empty)', { timeout: 60_000 });
-      expect(await text(page, '#stream-error')).toBe('');
+      // the same file streamed
+      await fitStreamed(page, path);
       // the anova table comes with the fit, with the card's choices (Satterthwaite, type III)
       await page.waitForSelector('#stream-anova-table', { timeout: 60_000 });
       expect(await page.$eval('#stream-anova-wrap', (e) => (e as HTMLElement).hidden)).toBe(false);
@@ -129,9 +65,9 @@ describe.skipIf(!enabled)('the anova table and intervals of a streamed fit', () 
         const m = memory[`${ddf} ${type}`]!;
         expect(s.anova.map((r) => r.term)).toEqual(['Days', 'phase', 'grp', 'Days:phase']);
         expect(s.anova.map((r) => r.numdf)).toEqual(m.anova.map((r) => r.numdf));
-        worst[`anova ${ddf} ${type}`] = expectClose(s.anova, m.anova, 'term', ['sumsq', 'meansq', 'dendf', 'f', 'p'], `anova ${ddf} ${type}`);
+        worst[`anova ${ddf} ${type}`] = expectClose(s.anova, m.anova, `anova ${ddf} ${type}`, { key: 'term', columns: ['sumsq', 'meansq', 'dendf', 'f', 'p'], pScaled: true });
         // the fixed-effects table's df and p-values follow the card's ddf
-        worst[`fixef ${ddf}`] = Math.max(worst[`fixef ${ddf}`] ?? 0, expectClose(s.fixef, m.fixef, 'term', ['estimate', 'df', 'p'], `fixef ${ddf} ${type}`));
+        worst[`fixef ${ddf}`] = Math.max(worst[`fixef ${ddf}`] ?? 0, expectClose(s.fixef, m.fixef, `fixef ${ddf} ${type}`, { key: 'term', columns: ['estimate', 'df', 'p'], pScaled: true }));
       }
       expect(await text(page, '#stream-fixef-ddf-caption')).toMatch(/^df, t and p: lmerTest's summary with Kenward–Roger's denominator degrees of freedom \(and its adjusted standard errors\), from the Gram matrix A the stream formed/);
       // the types differ on this model (the comparison can tell them apart)
@@ -140,7 +76,7 @@ describe.skipIf(!enabled)('the anova table and intervals of a streamed fit', () 
       // Wald at once, with the fit
       const wald = await tableRows(page, '#stream-confint-table[data-method="wald"]');
       expect(wald.map((r) => r.name)).toEqual(['(Intercept)', 'Days', 'phaselate', 'grpB', 'grpC', 'Days:phaselate']);
-      worst.wald = expectClose(wald, memWald, 'name', ['lower', 'upper'], 'Wald');
+      worst.wald = expectClose(wald, memWald, 'Wald', { key: 'name', columns: ['lower', 'upper'] });
       // the bootstrap: no control, listed with the reason; the other bullets of the card the in-memory card's
       expect(await page.$('#stream-confint-boot')).toBeNull();
       expect(await text(page, '#stream-confint-unavailable')).toMatch(/^Not available for a streamed fit \(the rows are never held\):/);
@@ -167,7 +103,7 @@ describe.skipIf(!enabled)('the anova table and intervals of a streamed fit', () 
       const profile = await tableRows(page, '#stream-confint-table[data-method="profile"]');
       expect(profile.map((r) => r.name)).toEqual(memProfile.map((r) => r.name));
       expect(profile).toHaveLength(10);
-      worst.profile = expectClose(profile, memProfile, 'name', ['lower', 'upper'], 'profile');
+      worst.profile = expectClose(profile, memProfile, 'profile', { key: 'name', columns: ['lower', 'upper'] });
       expect(await text(page, '#stream-confint-caption')).toMatch(/^Profile intervals/);
       expect(await page.$eval('#stream-confint-progress', (e) => (e as HTMLElement).hidden)).toBe(true);
       // the new tables fit the narrow panel (as workbench.test.ts checks the streamed fit's others)

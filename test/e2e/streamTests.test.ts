@@ -6,25 +6,13 @@
  * A — run on the worker's streamed fit and compared with the same tests of the same file loaded whole
  * and fitted in memory; ranova, step and influence listed as unavailable with the reason.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
-import { readCsv } from '../../src/index.js';
-import { tableToParquet } from '../helpers/parquetFile.js';
-import { ROOT, captureDownloads, enabled, startApp, text, type App } from './harness.js';
+import { captureDownloads, enabled, startApp, text, type App } from './harness.js';
+import { type Row, designParquet, expectClose, fitInMemory, fitStreamed, tableRows } from './streamed.js';
 
 let app: App | undefined;
-const FORMULA = 'Reaction ~ Days * phase + grp + (Days | Subject)';
-
-type Row = Record<string, string>;
-
-/** a test's table as its rows' data attributes (the raw values), by the row's key */
-async function tableRows(page: Page, selector: string): Promise<Row[]> {
-  await page.waitForSelector(selector, { timeout: 60_000 });
-  return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset } as Record<string, string>)));
-}
 
 /** runs a test of a card (prefix 'tests': the fit shown; 'stream-tests': the streamed fit) and returns its table's rows */
 async function runTest(page: Page, prefix: string, kind: string, table: string, by = ''): Promise<Row[]> {
@@ -39,30 +27,6 @@ async function runTest(page: Page, prefix: string, kind: string, table: string, 
   return tableRows(page, `#${prefix}-${table}-table`);
 }
 
-/**
- * The streamed fit's rows against the in-memory fit's: the same rows (terms, by values, statistics) and columns, every number
- * within 1e-6 relative. Why 1e-6 (the streamed-fit test's tolerance against lme4, workbench.test.ts):
- * the page's in-memory fit starts from the moment start too (a backfit over the rows) and the stream
- * from lme4's start only, so the two optima agree to the criterion's flatness, θ within 1e-6 (README,
- * *Beyond memory*, Limits); seen: θ 2.9e-8 apart (Node), the cards' values within 3.1e-7 (worst in the joint tests).
- */
-function expectClose(streamed: Row[], memory: Row[], what: string): number {
-  expect(streamed.map((r) => r.key), what).toEqual(memory.map((r) => r.key));
-  let worst = 0;
-  streamed.forEach((r, i) => {
-    const m = memory[i]!;
-    expect(Object.keys(r).sort(), what).toEqual(Object.keys(m).sort());
-    for (const k of Object.keys(m)) {
-      if (k === 'key') continue;
-      const a = Number(r[k]), b = Number(m[k]);
-      const rel = Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
-      expect(rel, `${what} ${m.key} ${k}: ${a} vs ${b}`).toBeLessThan(1e-6);
-      worst = Math.max(worst, rel);
-    }
-  });
-  return worst;
-}
-
 describe.skipIf(!enabled)('the Model tests card of a streamed fit', () => {
   beforeAll(async () => {
     app = await startApp();
@@ -73,25 +37,12 @@ describe.skipIf(!enabled)('the Model tests card of a streamed fit', () => {
   }, 60_000);
 
   test('drop1, joint tests and R² of a streamed Parquet file equal those of the same file fitted in memory; ranova, step and influence unavailable with the reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-streamtests-'));
-    const path = join(dir, 'design.parquet');
-    const design = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy_design.csv'), 'utf8')).table;
-    writeFileSync(path, new Uint8Array(tableToParquet(design, 20)));
+    const { dir, path } = designParquet('mixedgpu-streamtests-');
     const page = await app!.openPage();
     const worst: Record<string, number> = {};
     try {
       // the file loaded whole and fitted in memory
-      const input = await page.$('#file');
-      await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
-      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('design.parquet'));
-      await page.select('#backend', 'cpu');
-      await page.$$eval('[data-factor]', (boxes) => { for (const b of boxes) if ((b as HTMLInputElement).dataset.factor === 'Subject' && !(b as HTMLInputElement).checked) (b as HTMLInputElement).click(); });
-      await page.$eval('#formula', (e, f) => { (e as HTMLInputElement).value = f; e.dispatchEvent(new Event('input', { bubbles: true })); }, FORMULA);
-      await page.waitForFunction((f) => (document.querySelector('#formula') as HTMLElement).dataset.validated === f, {}, FORMULA);
-      await page.waitForFunction(() => !(document.querySelector('#fit') as HTMLButtonElement).disabled);
-      await page.click('#fit');
-      await page.waitForSelector('body[data-state="fitted"], body[data-state="error"]', { timeout: 120_000 });
-      expect(await text(page, '#fit-error')).toBe('');
+      await fitInMemory(page, path);
       const memory: Record<string, Row[]> = {};
       memory.drop1S = await runTest(page, 'tests', 'drop1', 'drop1');
       await page.select('#ddf', 'kenward-roger');
@@ -101,18 +52,8 @@ describe.skipIf(!enabled)('the Model tests card of a streamed fit', () => {
       memory.r2 = await runTest(page, 'tests', 'r2', 'r2');
       memory.components = await tableRows(page, '#tests-r2-components-table');
 
-      // the same file streamed: row groups of 20 rows, 7 rows a batch, no extra passes
-      await page.click('#stream-details summary');
-      const sinput = await page.$('#stream-file');
-      await (sinput as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
-      await page.$eval('#stream-formula', (e, f) => { (e as HTMLInputElement).value = f; }, FORMULA);
-      await page.$eval('#stream-factors', (e) => { (e as HTMLInputElement).value = 'Subject'; });
-      await page.$eval('#stream-batch', (e) => { (e as HTMLInputElement).value = '7'; });
-      await page.$eval('#stream-diag', (e) => { (e as HTMLInputElement).checked = false; });
-      await page.$eval('#stream-quantiles', (e) => { (e as HTMLInputElement).checked = false; });
-      await page.click('#stream-fit');
-      await page.waitForSelector('#stream-result:not([hidden]), #stream-error:not(:empty)', { timeout: 60_000 });
-      expect(await text(page, '#stream-error')).toBe('');
+      // the same file streamed
+      await fitStreamed(page, path);
 
       // the card offers the tests that work without the rows, and lists the others with the reason
       expect(await page.$$eval('#stream-tests-kind option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['drop1', 'jointTests', 'r2']);
