@@ -34,6 +34,25 @@ exact_optimum <- function(exact, theta0, beta0, lower) {
        vcov = unname(Vh + t(Vh)), feval = opt$feval, gradient = der$gradient)
 }
 
+# glmer's references for a model (formula fo, data d with prior weights in d$.w, family fam): the exact
+# stage-1 (nAGQ = 0) deviance at three theta points about optimizeGlmer's stage-1 optimum, glmer(nAGQ =
+# 0)'s optimum with its exact deviance, and the exact Laplace (nAGQ = 1) deviance function with its
+# glFormula (for the bounds and the terms) and glmer's deviance function (for its PIRLS state)
+stage_references <- function(fo, d, fam) {
+  gf <- glFormula(fo, data = d, family = fam, weights = .w)
+  dev0 <- do.call(mkGlmerDevfun, c(gf, list(nAGQ = 0L, control = glmerControl(tolPwrss = 1e-12))))
+  o1 <- optimizeGlmer(dev0, stage = 1)
+  exact0 <- exact_devfun(dev0, 0L)
+  th1 <- as.numeric(o1$par)
+  objective0_at <- lapply(list(th1, th1 * 0.5, th1 + 0.3), function(t) list(theta = I(t), value = exact0(t)))
+  m0 <- glmer(fo, data = d, family = fam, weights = .w, nAGQ = 0L)
+  nagq0 <- list(theta = I(as.numeric(getME(m0, "theta"))), loglik = as.numeric(logLik(m0)),
+                exact_at = exact0(as.numeric(getME(m0, "theta"))))
+  exact0(th1)
+  dev <- updateGlmerDevfun(dev0, gf$reTrms, nAGQ = 1L)
+  list(gf = gf, objective0_at = objective0_at, nagq0 = nagq0, dev = dev, exact = exact_devfun(dev, 1L))
+}
+
 # lme4's VarCorr as rows (group, var1, var2, vcov, sdcor), NA names as absent
 varcorr_rows <- function(m) {
   vc <- as.data.frame(VarCorr(m))

@@ -98,19 +98,8 @@ for (cs in cases) {
     pearson_head = I(as.numeric(head(residuals(m, "pearson"), 10))),
     summary = I(capture.output(print(summary(m)))))
   # the exact Laplace deviance at fixed points and its optimum
-  gf <- glFormula(fo, data = d, family = fam, weights = .w)
-  dev0 <- do.call(mkGlmerDevfun, c(gf, list(nAGQ = 0L, control = glmerControl(tolPwrss = 1e-12))))
-  o1 <- optimizeGlmer(dev0, stage = 1)
-  # stage 1 (nAGQ = 0: beta from PIRLS) at theta points, and at glmer(nAGQ = 0)'s optimum
-  exact0 <- exact_devfun(dev0, 0L)
-  th1 <- as.numeric(o1$par)
-  objective0_at <- lapply(list(th1, th1 * 0.5, th1 + 0.3), function(t) list(theta = I(t), value = exact0(t)))
-  m0 <- glmer(fo, data = d, family = fam, weights = .w, nAGQ = 0L)
-  nagq0 <- list(theta = I(as.numeric(getME(m0, "theta"))), loglik = as.numeric(logLik(m0)),
-                exact_at = exact0(as.numeric(getME(m0, "theta"))))
-  exact0(th1)
-  dev <- updateGlmerDevfun(dev0, gf$reTrms, nAGQ = 1L)
-  exact <- exact_devfun(dev, 1L)
+  ref <- stage_references(fo, d, fam)
+  gf <- ref$gf; dev <- ref$dev; exact <- ref$exact; objective0_at <- ref$objective0_at; nagq0 <- ref$nagq0
   th <- default$theta; be <- unlist(default$fixef)
   pts <- list(c(th, be), c(th * 0.8, be + 0.02), c(th + 0.1, be - 0.01 * seq_along(be)))
   objective_at <- lapply(pts, function(x) list(theta = I(x[seq_len(nth)]), beta = I(x[-seq_len(nth)]), value = exact(x)))
