@@ -208,6 +208,21 @@ describe("the fits' checks and messages against lme4's", () => {
     expect(off.derivs).not.toBeNull();
   });
 
+  it("the commands that print something else than the fit: lme4's warnings on stderr (not with --quiet, not from fit)", async () => {
+    const args = ['anova', join(dir, 'income.csv'), 'yb ~ income + (1 | g)', '--family', 'binomial', '--factors', 'g'];
+    const loud = await runMain(args);
+    expect(loud.code).toBe(0);
+    expect(loud.stdout.split('\n')[0]).toBe('Analysis of Variance Table');
+    expect(loud.stderr).toContain(`mixedgpu: warning: yb ~ income + (1 | g): ${SCALE_X_MESSAGE}\n`);
+    expect(loud.stderr).toMatch(/mixedgpu: warning: yb ~ income \+ \(1 \| g\): Model failed to converge with max\|grad\| = 3\.3\d+ \(tol = 0\.002, component 3\)\n/);
+    expect(loud.stderr).toContain('Model is nearly unidentifiable: very large eigenvalue\n - Rescale variables?');
+    expect((await runMain([...args, '--quiet'])).stderr).toBe('');
+    // fit prints them in its summary (and its JSON's messages), not again on stderr
+    const fit = await runMain(['fit', ...args.slice(1)]);
+    expect(fit.stderr).not.toContain('warning');
+    expect(fit.stdout).toContain(SCALE_X_MESSAGE);
+  });
+
   it('calcDerivs must be a boolean', async () => {
     await expect(lmer('Reaction ~ Days + (1 | Subject)', table('sleepstudy'), { calcDerivs: 'yes' as unknown as boolean })).rejects.toThrow(/calcDerivs/);
   });

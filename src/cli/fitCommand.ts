@@ -4,6 +4,7 @@
  * result. Written as a function of its arguments and output writers so that tests can call it
  * without a process.
  */
+import { SCALE_X_MESSAGE } from '../frame/scaleX.js';
 import { RANEF_MODES } from '../results/mixedFit.js';
 import { basename, extname } from 'node:path';
 import { BACKENDS, type BackendChoice } from '../backend/select.js';
@@ -316,7 +317,7 @@ function parseThreads(v: string): number | 'auto' {
   return n;
 }
 
-export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table): Promise<{ fit: CliFit; table?: arrow.Table }> {
+export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table, o: { warn?: boolean } = {}): Promise<{ fit: CliFit; table?: arrow.Table }> {
   const quiet = args.quiet ?? false;
   let progressShown = false;
   try {
@@ -392,10 +393,18 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table)
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);
     if (!quiet && backend === 'auto') io.stderr(`mixedgpu: note: --backend auto used ${fit.backend.name} (${fit.backend.device})\n`);
+    // lme4's warnings at fit time (its convergence checks, the scales of X), which R prints whatever is
+    // computed next: on stderr for the commands that print something else than the fit's summary
+    if (!quiet && (o.warn ?? true)) for (const m of fitWarnings(fit)) io.stderr(`mixedgpu: warning: ${args.formula}: ${m}\n`);
     return { fit, table };
   } finally {
     if (progressShown) io.stderr('\r\x1b[K');
   }
+}
+
+/** lme4's warnings of a fit: its convergence checks' messages and checkScaleX's (the summary prints them among the fit's messages) */
+export function fitWarnings(fit: CliFit): string[] {
+  return [...fit.messages.filter((m) => m === SCALE_X_MESSAGE), ...(fit.convergence?.messages ?? [])];
 }
 
 /** Runs `mixedgpu fit`; returns the process exit code (0 ok, 1 error). */
@@ -412,7 +421,8 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       throw new CliError(`--ranef must be one of ${RANEF_MODES.join(', ')}, not '${args.ranef}'`);
     }
     const jsonOptions = { ranef: args.ranef as (typeof RANEF_MODES)[number] | undefined };
-    const { fit } = await fitFromArgs(args, io);
+    // the summary and the JSON carry the fit's messages: no warnings on stderr
+    const { fit } = await fitFromArgs(args, io, undefined, { warn: false });
     if (ddf && 'reml' in fit) {
       const coef = coefficientTable(fit, { ddf });
       const aov = anovaTable(fit, { ddf, type });
