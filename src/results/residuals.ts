@@ -14,6 +14,7 @@
  * lme4 stops for type "partial" ("partial residuals are not implemented yet"): refused here too.
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
+import { type Schema, bool, checkObject } from '../options/rules.js';
 
 /** lme4's residual types */
 export const RESIDUAL_TYPES = ['response', 'pearson', 'working', 'deviance'] as const;
@@ -24,6 +25,8 @@ export interface ResidualOptions {
   scaled?: boolean;
 }
 
+const RESIDUAL_OPTIONS: Schema = { scaled: bool };
+
 /** residuals(type, options)'s arguments checked: the type (default `fallback`) and `scaled`. */
 export function checkResidualsCall(type: unknown, options: unknown, fallback: ResidualType): { type: ResidualType; scaled: boolean } {
   if (type === 'partial') {
@@ -33,13 +36,8 @@ export function checkResidualsCall(type: unknown, options: unknown, fallback: Re
   if (typeof t !== 'string' || !(RESIDUAL_TYPES as readonly string[]).includes(t)) {
     throw new OptionError('type', `residuals: type must be one of ${RESIDUAL_TYPES.map((x) => `'${x}'`).join(', ')}, not ${showValue(t)}`);
   }
-  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
-    throw new OptionError('scaled', `residuals: the options must be an object such as { scaled: true }, not ${showValue(options)}`);
-  }
-  const o = (options ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== 'scaled') throw new OptionError(k, `residuals: unknown option '${k}' (the options are: scaled)`);
-  if (o.scaled !== undefined && typeof o.scaled !== 'boolean') throw new OptionError('scaled', `residuals: scaled must be true or false, not ${showValue(o.scaled)}`);
-  return { type: t as ResidualType, scaled: o.scaled === true };
+  checkObject(options, 'residuals', RESIDUAL_OPTIONS);
+  return { type: t as ResidualType, scaled: (options as ResidualOptions | undefined)?.scaled === true };
 }
 
 /** residuals.lmResp: y − μ̂ (response, working) or √w (y − μ̂) (pearson, deviance), divided by `scale`. */
