@@ -21,6 +21,7 @@ import { CHECK_CONV, checkConv, checkHess, derivsByDefault, scaledGradient, spri
 import { SCALE_X_MESSAGE, scaleXMessage } from '../src/frame/scaleX.js';
 import type * as arrow from 'apache-arrow';
 import { runMain } from './helpers/cliEngines.js';
+import { frameWithout } from '../src/inference/fixedWithout.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'convergence');
 const dataDir = join(import.meta.dirname, 'fixtures', 'data');
@@ -221,6 +222,13 @@ describe("the fits' checks and messages against lme4's", () => {
     const fit = await runMain(['fit', ...args.slice(1)]);
     expect(fit.stderr).not.toContain('warning');
     expect(fit.stdout).toContain(SCALE_X_MESSAGE);
+  });
+
+  it("a reduced model's frame carries its own X's scales message in place of the full model's", async () => {
+    const fit = await glmer('yb ~ income + (1 | g)', table('income'), { family: 'binomial', factors: ['g'] });
+    expect(fit.model.frame.messages.filter((m) => m === SCALE_X_MESSAGE)).toHaveLength(1);
+    // without income, X is the intercept alone: no scales message (glmer drop1's refit, src/inference/fixedWithout.ts)
+    expect(frameWithout(fit.model.frame, 'income').messages).not.toContain(SCALE_X_MESSAGE);
   });
 
   it('calcDerivs must be a boolean', async () => {

@@ -15,7 +15,7 @@ import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { rowFloat64, rowShare } from '../linalg/rowChunks.js';
 import { type CellCounts, type CovariateSummary, type FullCrossProduct, covariateSummaries } from './covariates.js';
 import { columnsMatrix, constantColumn, markMissing } from './rowPasses.js';
-import { scaleXMessage } from './scaleX.js';
+import { SCALE_X_MESSAGE, scaleXMessage } from './scaleX.js';
 import {
   type GlmResponseSpec, type RawGlmResponse, evalGlmResponse, finishGlmResponse, markMissingGlm, readPriorWeights,
 } from './glmResponse.js';
@@ -387,6 +387,14 @@ export function fixedEffectsDesign(
 
 /** the start of lme4's message for the columns of X dropped as aliased (rankDeficientMessage) */
 export const RANK_DEFICIENT = 'fixed-effect model matrix is rank deficient so dropping ';
+
+/**
+ * Whether a frame's message is one of fixedEffectsDesign's (the rank check's, checkScaleX's): a frame
+ * whose X is rebuilt for another fixed part (a reduced model's refit) replaces these with its new X's.
+ */
+export function isFixedDesignMessage(m: string): boolean {
+  return m.startsWith(RANK_DEFICIENT) || m === SCALE_X_MESSAGE;
+}
 
 /** lme4's message for the columns of X dropped as aliased */
 export function rankDeficientMessage(dropped: string[]): string {

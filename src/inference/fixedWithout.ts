@@ -9,7 +9,7 @@
  * lme4's drop1 of a glmer fit refit on the checked one.
  */
 import type { Formula, LinearPart } from '../formula/types.js';
-import { type ModelFrame, RANK_DEFICIENT, fixedEffectsDesign } from '../frame/modelFrame.js';
+import { type ModelFrame, fixedEffectsDesign, isFixedDesignMessage } from '../frame/modelFrame.js';
 import { type DesignMatrix, modelMatrix } from '../frame/modelMatrix.js';
 import { constantColumn } from '../frame/rowPasses.js';
 import { updatedFormulaText } from './ranova.js';
@@ -38,7 +38,7 @@ export function designWithout(frame: ModelFrame, term: string): DesignMatrix {
  * The frame of a GLMM without term t (update(fit, ~ . − t) on the same rows): X₋ₜ after lme4's rank
  * check (no residual check: a GLMM has no σ to lose), its names and p, the reduced formula, and the
  * rank message of X₋ₜ in place of X's. Everything else (response, weights, offset, random-effects
- * terms, rows) is the frame's.
+ * terms, rows) is the frame's; the rank and scales messages of X₋ₜ replace X's.
  */
 export function frameWithout(frame: ModelFrame, term: string): ModelFrame {
   const columnOf = (label: string) => frame.columns.get(label)!;
@@ -46,6 +46,6 @@ export function frameWithout(frame: ModelFrame, term: string): ModelFrame {
   const ones = () => (intercept ??= constantColumn(frame.n, 1));
   const formula = formulaWithout(frame.formula, term);
   const design = fixedEffectsDesign(formula.fixed, columnOf, frame.n, ones, null, frame.contrasts);
-  const messages = [...frame.messages.filter((m) => !m.startsWith(RANK_DEFICIENT)), ...design.messages];
+  const messages = [...frame.messages.filter((m) => !isFixedDesignMessage(m)), ...design.messages];
   return { ...frame, formula, messages, X: design.X, p: design.p, xnames: design.xnames };
 }

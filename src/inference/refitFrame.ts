@@ -15,9 +15,8 @@ import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { referenceGram } from '../backend/cpu/gram.js';
 import { type FactorColumn } from '../frame/columns.js';
 import { constantColumn } from '../frame/rowPasses.js';
-import { SCALE_X_MESSAGE } from '../frame/scaleX.js';
 import {
-  type ModelFrame, type ReTerm, buildReTerm, checkReTerm, fixedEffectsDesign, lme4TermOrder, RANK_DEFICIENT,
+  type ModelFrame, type ReTerm, buildReTerm, checkReTerm, fixedEffectsDesign, isFixedDesignMessage, lme4TermOrder,
 } from '../frame/modelFrame.js';
 import type { Formula, LinearPart, RandomTerm } from '../formula/types.js';
 import { optimizeAndAssemble } from '../lmm/fit.js';
@@ -50,7 +49,7 @@ export async function refitWithFormula(fit: LmmFit, formula: Formula, what: stri
     // X of the reduced fixed part on the frame's rows, with the frame's rank and scales checks and their
     // messages in place of the model's (an lmer fit: σ estimated, so the residual check applies)
     const design = fixedEffectsDesign(formula.fixed, columnOf, frame.n, ones, { y: frame.y, offset: frame.offset, response: formula.response.label }, frame.contrasts);
-    reduced.messages = [...frame.messages.filter((m) => !m.startsWith(RANK_DEFICIENT) && m !== SCALE_X_MESSAGE), ...design.messages];
+    reduced.messages = [...frame.messages.filter((m) => !isFixedDesignMessage(m)), ...design.messages];
     Object.assign(reduced, { X: design.X, p: design.p, xnames: design.xnames });
   }
   const model = lmmFromFrame(formula, reduced, { factors: fit.model.frameOptions.factors, REML: fit.reml, ...(fit.model.momentStart === false ? { momentStart: false } : {}) });
