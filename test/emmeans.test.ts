@@ -47,7 +47,7 @@ const dir = join(import.meta.dirname, 'fixtures', 'emmeans');
 type Cell = string | number | null;
 interface Table { columns: string[]; rows: Cell[][]; mesg: string[] | string }
 interface Case {
-  name: string; model: string; specs: string; var?: string; ddf?: string; weights?: string; at?: Record<string, number | number[]>; type?: string; level?: number; offset?: number;
+  name: string; model: string; remlModel?: string; specs: string; var?: string; ddf?: string; weights?: string; at?: Record<string, number | number[]>; type?: string; level?: number; offset?: number;
   emm: Table;
   contrasts?: { method: string; adjust?: string; ref?: number; level?: number; custom?: Record<string, number[]>; result: Table }[];
 }
@@ -101,9 +101,11 @@ function expectClose(ours: number, theirs: Cell, tol: number, what: string, kind
 
 const notes = (m: string[]) => m.filter((x) => !x.startsWith('NOTE') && !x.startsWith('Note: adjust'));
 
-function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number) {
+function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number, models: Map<string, LmmFit | GlmmFit>) {
   const options: EmmeansOptions = {};
   if (c.ddf) options.ddf = c.ddf as EmmeansOptions['ddf'];
+  // an ML fit with its REML refit: emmeans's default, Kenward-Roger with pbkrtest's REML refit
+  if (c.remlModel) options.remlRefit = models.get(c.remlModel)! as LmmFit;
   if (c.weights) options.weights = c.weights as EmmeansOptions['weights'];
   if (c.at) options.at = c.at;
   if (c.type) options.type = c.type as 'response';
@@ -152,8 +154,8 @@ afterAll(() => {
 describe('estimated marginal means against emmeans', () => {
   for (const c of fx.cases) {
     const glmm = fx.models[c.model].family !== undefined;
-    if (!glmm) it(`${c.name} (at lme4's θ)`, () => checkCase(c, atTheta.get(c.model)!, 1e-9, 1e-8));
-    it(`${c.name}${glmm ? '' : ' (our optimum)'}`, () => checkCase(c, fits.get(c.model)!, glmm ? 3e-6 : 1e-6, glmm ? 3e-5 : 1e-5));
+    if (!glmm) it(`${c.name} (at lme4's θ)`, () => checkCase(c, atTheta.get(c.model)!, 1e-9, 1e-8, atTheta));
+    it(`${c.name}${glmm ? '' : ' (our optimum)'}`, () => checkCase(c, fits.get(c.model)!, glmm ? 3e-6 : 1e-6, glmm ? 3e-5 : 1e-5, fits));
   }
 });
 
@@ -228,6 +230,31 @@ describe('emmeans: what it refuses, and why', () => {
     expect(() => g.contrast({ c1: [1, -1] })).toThrow(/must have 3 finite coefficients/);
     expect(() => fits.get('gb')!.emmeans('~ period', { ddf: 'kenward-roger' })).toThrow(/asymptotic/);
   });
+  it("an ML fit's Kenward-Roger df need its REML refit, which must be of the same model", () => {
+    const ml = fits.get('m1ml')! as LmmFit;
+    expect(() => ml.emmeans('~ A', { ddf: 'kenward-roger' })).toThrow(/REML refit.*remlRefit: await fit\.remlFit\(\)/);
+    // without a refit an ML fit's default is Satterthwaite's (lmerTest's, on the ML fit)
+    expect(ml.emmeans('~ A').messages).toContain('Degrees-of-freedom method: satterthwaite');
+    expect(() => ml.emmeans('~ A', { remlRefit: ml })).toThrow(/remlRefit must be the REML fit of the same model.*not a REML fit/);
+    expect(() => ml.emmeans('~ A', { remlRefit: fits.get('ms')! as LmmFit })).toThrow(/its formula 'Reaction ~ Days \+ \(1 \| Subject\)' is not the fit's/);
+    expect(() => ml.emmeans('~ A', { remlRefit: fits.get('gb')! as unknown as LmmFit })).toThrow(/not an lmer fit/);
+    expect(() => fits.get('m1')!.emmeans('~ A', { remlRefit: fits.get('m1')! as LmmFit })).toThrow(/the fit is itself a REML fit/);
+    expect(() => fits.get('gb')!.emmeans('~ period', { remlRefit: fits.get('m1')! as LmmFit })).toThrow(/remlRefit is for ML lmer fits/);
+    // asked for explicitly, Satterthwaite's on the ML fit ignores the refit's Φ_A
+    const sat = ml.emmeans('~ A', { ddf: 'satterthwaite', remlRefit: fits.get('m1')! as LmmFit });
+    expect(sat.rows[0].SE).toBe(ml.emmeans('~ A', { ddf: 'satterthwaite' }).rows[0].SE);
+  });
+  it("remlFit() gives the refit emmeans's default needs", async () => {
+    const ml = fits.get('m1ml')! as LmmFit;
+    const viaRefit = ml.emmeans('~ A', { remlRefit: await ml.remlFit() });
+    const viaFit = ml.emmeans('~ A', { remlRefit: fits.get('m1')! as LmmFit });
+    // two REML optimizations of one model from the same start: the same θ̂ to the optimizer's tolerance
+    viaRefit.rows.forEach((r, i) => {
+      expect(rel(r.SE, viaFit.rows[i].SE)).toBeLessThan(1e-6);
+      expect(rel(r.df, viaFit.rows[i].df)).toBeLessThan(1e-5);
+      expect(r.emmean).toBe(viaFit.rows[i].emmean);
+    });
+  });
   it('prints as emmeans does, with nonEst for what is not estimable', () => {
     const text = fits.get('me')!.emmeans('~ A').pairs().toString();
     expect(text).toMatch(/a1 - a3 +nonEst/);
@@ -262,6 +289,22 @@ describe('mixedgpu emmeans', () => {
     expect(json.contrasts.rows.map((r) => r.contrast)).toEqual(['a1 - a2', 'a3 - a2']);
     const pv = lib.contrast('trt.vs.ctrl', { ref: 'a2', adjust: 'holm' }).rows.map((r) => r.p);
     json.contrasts.rows.forEach((r, i) => expect(r.p_value).toBe(pv[i]));
+  });
+  it("--ml: emmeans's default df, Kenward-Roger from the REML refit; --ddf satterthwaite without one", async () => {
+    const exp = fx.cases.find((c) => c.name === 'A_ml_kr')!;
+    const a = io();
+    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', ml: true, json: true, quiet: true }, a)).toBe(0);
+    const json = JSON.parse(a.out.join('')) as { emmeans: { rows: { A: string; emmean: number; SE: number; df: number }[] } };
+    // our ML and REML optima against lme4's: the fixture test's optimum tolerances (1e-6)
+    json.emmeans.rows.forEach((r, i) => {
+      expect(r.A).toBe(exp.emm.rows[i][0]);
+      expect(rel(r.emmean, exp.emm.rows[i][1] as number)).toBeLessThan(1e-6);
+      expect(rel(r.SE, exp.emm.rows[i][2] as number)).toBeLessThan(1e-6);
+      expect(rel(r.df, exp.emm.rows[i][3] as number)).toBeLessThan(1e-6);
+    });
+    const b = io();
+    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', ml: true, ddf: 'satterthwaite', quiet: true }, b)).toBe(0);
+    expect(b.out.join('')).toContain('Degrees-of-freedom method: satterthwaite');
   });
   it('--trend gives emtrends', async () => {
     const a = io();

@@ -32,7 +32,7 @@ import { runJointTests } from '../src/cli/jointTestsCommand.js';
 const dir = join(import.meta.dirname, 'fixtures', 'joint-tests');
 type Cell = string | number | null;
 interface Case {
-  name: string; model: string; ddf?: string; by?: string; show0df: boolean;
+  name: string; model: string; remlModel?: string; ddf?: string; by?: string; show0df: boolean;
   result: { columns: string[]; rows: Cell[][]; mesg: string[] | string; printed: string[] };
 }
 const fx = JSON.parse(readFileSync(join(dir, 'joint_tests.json'), 'utf8')) as {
@@ -54,8 +54,10 @@ beforeAll(() => fitFixtureModels(fx.models, dataOf, factorsOf, { fits, atTheta }
 const worst = new Map<number, number>();
 afterAll(() => { if (process.env.JT_REPORT) for (const [t, v] of worst) console.log(`worst p @ ${t}: ${v.toExponential(2)}`); });
 
-function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number, printed: boolean) {
+function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number, printed: boolean, models: Map<string, LmmFit | GlmmFit>) {
   const options: JointTestsOptions = { show0df: c.show0df };
+  // an ML fit with its REML refit: emmeans's default, Kenward-Roger with pbkrtest's REML refit
+  if (c.remlModel) options.remlRefit = models.get(c.remlModel)! as LmmFit;
   if (c.ddf) options.ddf = c.ddf as JointTestsOptions['ddf'];
   if (c.by) options.by = c.by;
   const res = jointTests(fit, options);
@@ -89,8 +91,8 @@ function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number, pr
 describe("joint tests against emmeans's joint_tests", () => {
   for (const c of fx.cases) {
     const glmm = fx.models[c.model].family !== undefined;
-    if (!glmm) it(`${c.name} (at lme4's θ)`, () => checkCase(c, atTheta.get(c.model)!, 1e-9, 1e-8, true));
-    it(`${c.name}${glmm ? '' : ' (our optimum)'}`, () => checkCase(c, fits.get(c.model)!, glmm ? 3e-6 : 1e-6, glmm ? 3e-5 : 1e-5, false));
+    if (!glmm) it(`${c.name} (at lme4's θ)`, () => checkCase(c, atTheta.get(c.model)!, 1e-9, 1e-8, true, atTheta));
+    it(`${c.name}${glmm ? '' : ' (our optimum)'}`, () => checkCase(c, fits.get(c.model)!, glmm ? 3e-6 : 1e-6, glmm ? 3e-5 : 1e-5, false, fits));
   }
 });
 
@@ -132,6 +134,14 @@ describe('joint tests: refusals and options', () => {
     const json = JSON.parse(out.join('')) as { joint_tests: { ddf: string; rows: { model_term: string; df1: number }[] } };
     expect(json.joint_tests.ddf).toBe('satterthwaite');
     expect(json.joint_tests.rows[0]).toMatchObject({ model_term: 'Days', df1: 1 });
+    // --ml: emmeans's default, Kenward-Roger from the REML refit: emmeans 1.8.4's joint_tests on lme4's ML
+    // fit prints Days 1 19.06 45.853 (the REML refit's Φ_A, so the REML fit's F; Lb_ddf with the ML Var(β̂))
+    out.length = 0;
+    expect(await runJointTests({ file, formula: 'Reaction ~ Days + (Days | Subject)', factors: 'Subject', ml: true, json: true }, io)).toBe(0);
+    const ml = JSON.parse(out.join('')) as { joint_tests: { ddf: string; rows: { F_ratio: number; df2: number }[] } };
+    expect(ml.joint_tests.ddf).toBe('kenward-roger');
+    expect(ml.joint_tests.rows[0].df2.toFixed(2)).toBe('19.06');
+    expect(ml.joint_tests.rows[0].F_ratio.toFixed(3)).toBe('45.853');
     expect(await runJointTests({ file, formula: 'Reaction ~ Days + (Days | Subject)', factors: 'Subject', by: 'Days' }, io)).toBe(1);
     expect(err.join('')).toMatch(/no factors or covariates to test/);
   });

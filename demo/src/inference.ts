@@ -6,7 +6,7 @@
  */
 import { anovaTable, coefficientTable, confintGlmm, confintLmm, type ConfintResult, type Ddf, type LmmFit } from '../../src/index.js';
 import { macrotask } from '../../src/model/control.js';
-import { type EmmGrid, type EmmRow, type ContrastRow, emmeans, emtrends, formatLevel } from '../../src/inference/emmeans.js';
+import { type EmmDdf, type EmmGrid, type EmmRow, type ContrastRow, emmeans, emtrends, formatLevel, needsRemlRefit } from '../../src/inference/emmeans.js';
 import type { AdjustMethod } from '../../src/inference/emmAdjust.js';
 import { exprVariables, fixedVariables } from '../../src/frame/covariates.js';
 import type { AnyFit } from './fitting.js';
@@ -120,12 +120,14 @@ function contrastRow(r: ContrastRow): EmmContrastRow {
  * emmeans(fit, specs, by, ddf, type) or emtrends(fit, specs, var = trend), and on request their
  * contrasts (emmeans's contrast(method, ref, adjust)), as the page shows them.
  */
-export function emmTables(fit: AnyFit, req: EmmRequest): EmmMsg {
+export async function emmTables(fit: AnyFit, req: EmmRequest): Promise<EmmMsg> {
   const t0 = performance.now();
   if (typeof req.specs !== 'string' || req.specs === '') throw new Error('choose the variable whose means are estimated');
   const options: Record<string, unknown> = {};
   if (req.by) options.by = [req.by];
   if (req.ddf) options.ddf = req.ddf;
+  // emmeans's default on an ML fit: Kenward–Roger's df from the model's REML refit (pbkrtest's vcovAdj)
+  if (needsRemlRefit(fit, (req.ddf || undefined) as EmmDdf | undefined)) options.remlRefit = await (fit as LmmFit).remlFit();
   if (req.type && !req.trend) options.type = req.type;
   const grid: EmmGrid = req.trend
     ? emtrends(fit, [req.specs], { ...options, var: req.trend })

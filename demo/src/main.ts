@@ -1289,7 +1289,7 @@ function renderEmmStart(r: FitResult): void {
   const lmm = r.kind === 'lmer';
   emm.typeLabel.hidden = lmm;
   emm.ddfLabel.hidden = !lmm;
-  const own = r.priors.length ? 'asymptotic' : r.reml ? 'Kenward–Roger' : 'Satterthwaite';
+  const own = r.priors.length ? 'asymptotic' : r.reml ? 'Kenward–Roger' : 'Kenward–Roger, from the REML refit';
   fillOptions(emm.ddf, [{ value: '', text: `default (${own})` }, { value: 'kenward-roger', text: 'Kenward–Roger' }, { value: 'satterthwaite', text: 'Satterthwaite' }, { value: 'asymptotic', text: 'asymptotic (z)' }]);
   if (vars.length === 0) {
     emm.run.disabled = true;

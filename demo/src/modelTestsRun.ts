@@ -12,7 +12,7 @@ import { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { ranovaTable } from '../../src/inference/ranova.js';
 import { drop1Table } from '../../src/inference/drop1.js';
 import { checkWaldType } from '../../src/inference/waldAnova.js';
-import { formatLevel } from '../../src/inference/emmeans.js';
+import { formatLevel, needsRemlRefit } from '../../src/inference/emmeans.js';
 import { influenceOrder, printDrop1Table, printGlmmDrop1Table, printInfluence, printRanovaTable, printStepResult, printWaldAnova } from '../../src/inference/format.js';
 import { drop1Glmm } from '../../src/inference/glmmDrop1.js';
 import { printIcc, printIccByGroup, printR2 } from '../../src/inference/r2Nakagawa.js';
@@ -65,8 +65,9 @@ const RUNNERS: { [K in ModelTestKind]: (fit: AnyFit, req: ModelTestRequest, ctx:
     };
   },
   async jointTests(fit, req) {
-    // emmeans's joint_tests(fit, by): the library's df default (Kenward–Roger for REML, Satterthwaite for ML, ∞ for glmer)
-    const j = fit.jointTests(req.by ? { by: [req.by] } : {});
+    // emmeans's joint_tests(fit, by) with emmeans's df default: Kenward–Roger (an ML fit's from its REML refit), ∞ for glmer
+    const remlRefit = needsRemlRefit(fit, undefined) ? await (fit as LmmFit).remlFit() : undefined;
+    const j = fit.jointTests({ ...(req.by ? { by: [req.by] } : {}), ...(remlRefit ? { remlRefit } : {}) });
     const rows = j.rows.map((r) => ({ ...r, by: Object.fromEntries(Object.entries(r.by).map(([k, v]) => [k, formatLevel(v)])) }));
     return { kind: 'jointTests', by: j.by, ddf: j.ddf, rows, notes: [...j.messages], text: j.toString() };
   },

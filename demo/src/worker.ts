@@ -189,12 +189,15 @@ scope.addEventListener('message', (ev) => {
     }
     case 'emmeans': {
       const s = fits.get(msg.fit);
-      try {
-        if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
-        post({ type: 'emmeansDone', id: msg.id, result: emmTables(s.fit, msg.request) });
-      } catch (e) {
-        post({ type: 'emmeansError', id: msg.id, message: (e as Error).message ?? String(e) });
-      }
+      // async: an ML fit's default df need its REML refit
+      void (async () => {
+        try {
+          if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+          post({ type: 'emmeansDone', id: msg.id, result: await emmTables(s.fit, msg.request) });
+        } catch (e) {
+          post({ type: 'emmeansError', id: msg.id, message: (e as Error).message ?? String(e) });
+        }
+      })();
       break;
     }
     case 'modelTest':

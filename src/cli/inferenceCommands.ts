@@ -18,7 +18,7 @@ import { GlmmFit } from '../glmm/glmmFit.js';
 import { checkDdf } from '../inference/fitInference.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { checkBootType } from '../inference/bootCi.js';
-import type { EmmDdf, EmmWeights } from '../inference/emmeans.js';
+import { type EmmDdf, type EmmWeights, needsRemlRefit } from '../inference/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import type { ContrastMethod } from '../inference/emmContrasts.js';
 import { iccOf, printIcc, printIccByGroup, printR2, r2Nakagawa } from '../inference/r2Nakagawa.js';
@@ -275,7 +275,10 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
     const specs = args.specs.includes('~') || args.specs.includes('|') ? args.specs : args.specs.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const { fit } = await fitFromArgs(args, io);
     if (args.trend !== undefined && (args.type !== undefined || args.offset !== undefined)) throw new CliError('--type and --offset are for means, not for the slopes of --trend');
+    // emmeans's default on an ML fit: Kenward-Roger's df from the model's REML refit (pbkrtest's vcovAdj)
+    const remlRefit = needsRemlRefit(fit, args.ddf as EmmDdf | undefined) ? await (fit as LmmFit).remlFit() : undefined;
     const options = {
+      ...(remlRefit ? { remlRefit } : {}),
       ...(args.by !== undefined ? { by: args.by.split(',').map((s) => s.trim()) } : {}),
       ...(at ? { at } : {}),
       ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),

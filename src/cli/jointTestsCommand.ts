@@ -4,7 +4,8 @@
  * estimated marginal means — printed as emmeans prints it, or as JSON.
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
-import type { EmmDdf } from '../inference/emmeans.js';
+import { type EmmDdf, needsRemlRefit } from '../inference/emmeans.js';
+import type { LmmFit } from '../lmm/lmmFit.js';
 import { jointTests } from '../inference/jointTests.js';
 
 export interface JointTestsArgs extends Omit<FitArgs, 'ddf'> {
@@ -24,8 +25,11 @@ export async function runJointTests(args: JointTestsArgs, io: CliIO): Promise<nu
     const by = args.by === undefined ? undefined : args.by.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     if (by !== undefined && by.length === 0) throw new CliError('--by names no variable');
     const { fit } = await fitFromArgs(args, io);
+    // emmeans's default on an ML fit: Kenward-Roger's df from the model's REML refit (pbkrtest's vcovAdj)
+    const remlRefit = needsRemlRefit(fit, args.ddf as EmmDdf | undefined) ? await (fit as LmmFit).remlFit() : undefined;
     const res = jointTests(fit, {
       ...(by ? { by } : {}),
+      ...(remlRefit ? { remlRefit } : {}),
       ...(args.ddf !== undefined ? { ddf: args.ddf as EmmDdf } : {}),
       ...(args.show0df ? { show0df: true } : {}),
       ...(args.confounded === false ? { showConfounded: false } : {}),

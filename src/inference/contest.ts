@@ -168,17 +168,21 @@ export function fstatDdf(nu: number[], tol = 1e-8): number {
   return (2 * E) / (E - nu.length);
 }
 
-/** Kenward–Roger's denominator df and F scaling for L (pbkrtest .KR_adjust / Lb_ddf). */
-export function krDdf(kr: KenwardRogerParts, L: number[][]): { q: number; df2: number; Fscaling: number; aux: KrAux } {
-  const p = kr.Phi.length === 0 ? 0 : Math.round(Math.sqrt(kr.Phi.length));
+/**
+ * Kenward–Roger's denominator df and F scaling for L (pbkrtest .KR_adjust / Lb_ddf). `Phi` is Lb_ddf's
+ * V0, the unadjusted Var(β̂) in Θ = Lᵀ (L Φ Lᵀ)⁻¹ L and u_i = Θ Φ P_i Φ: the REML fit's own (KRmodcomp),
+ * or, for emmeans on an ML fit, the ML fit's Var(β̂) beside its REML refit's P_i and W.
+ */
+export function krDdf(kr: KenwardRogerParts, L: number[][], Phi: Float64Array = kr.Phi): { q: number; df2: number; Fscaling: number; aux: KrAux } {
+  const p = Phi.length === 0 ? 0 : Math.round(Math.sqrt(Phi.length));
   const q0 = L.length;
   const Lf = L.flat();
   // Θ = Lᵀ (L Φ Lᵀ)⁻¹ L
-  const mid = inverse(congruence(Lf, kr.Phi, q0, p), q0, 'L Φ Lᵀ (the contrast matrix is rank deficient)');
+  const mid = inverse(congruence(Lf, Phi, q0, p), q0, 'L Φ Lᵀ (the contrast matrix is rank deficient)');
   const Theta = matmul(matmul(transpose(Lf, q0, p), mid, p, q0, q0), Lf, p, q0, p);
-  const ThetaPhi = matmul(Theta, kr.Phi, p, p, p);
+  const ThetaPhi = matmul(Theta, Phi, p, p, p);
   const ng = kr.P.length;
-  const u = kr.P.map((Pi) => matmul(matmul(ThetaPhi, Pi, p, p, p), kr.Phi, p, p, p));
+  const u = kr.P.map((Pi) => matmul(matmul(ThetaPhi, Pi, p, p, p), Phi, p, p, p));
   const tr = (A: Float64Array) => { let s = 0; for (let i = 0; i < p; i++) s += A[i * p + i]; return s; };
   let A1 = 0, A2 = 0;
   for (let i = 0; i < ng; i++) {

@@ -8,7 +8,10 @@
  * with V and the df as emmeans takes them for each fit:
  *   lmer, kenward-roger (REML fits' default): V = Φ_A, pbkrtest's adjusted covariance, and
  *     pbkrtest's Lb_ddf for ℓ (src/inference/contest.ts krDdf);
- *   lmer, satterthwaite (ML fits' default): V = Var(β̂), lmerTest's ν = 2 (ℓᵀVℓ)² / (gᵀ A g);
+ *   lmer ML fits, kenward-roger (emmeans's default; needs the REML refit, `remlRefit`): pbkrtest's
+ *     vcovAdj refits with REML, so V = the refit's Φ_A and ν = Lb_ddf(ℓ, Var_ML(β̂), Φ_A): the refit's
+ *     P_i and W with the ML fit's Var(β̂) as V0; the means ℓᵀβ̂ are the ML fit's;
+ *   lmer, satterthwaite (ML fits' default without a REML refit): V = Var(β̂), lmerTest's ν = 2 (ℓᵀVℓ)² / (gᵀ A g);
  *   asymptotic, and every glmer fit: V = Var(β̂), ν = ∞ (z statistics).
  * (emmeans gives up on Kenward–Roger and Satterthwaite above 3,000 observations, pbkrtest.limit and
  * lmerTest.limit; here they are computed at any size.)
@@ -43,8 +46,17 @@ export interface EmmeansOptions {
   at?: AtValues;
   /** how to average over the other variables (default 'equal') */
   weights?: EmmWeights;
-  /** lmer's df method (default: kenward-roger for REML fits, satterthwaite for ML fits); glmer: asymptotic */
+  /**
+   * lmer's df method (default: kenward-roger for REML fits and for ML fits given their `remlRefit`, as
+   * emmeans's default; satterthwaite for ML fits without one); glmer: asymptotic
+   */
   ddf?: EmmDdf;
+  /**
+   * an ML fit's REML refit (`await fit.remlFit()`), for Kenward–Roger's df as emmeans computes them on
+   * an ML fit: pbkrtest's vcovAdj refits with REML, so V is the refit's adjusted covariance Φ_A and ν is
+   * pbkrtest's Lb_ddf with the ML fit's Var(β̂); the means are the ML fit's
+   */
+  remlRefit?: LmmFit;
   /** 'link' (default) or 'response': back-transformed means of a glmer link or a transformed lmer response (log(y), sqrt(y), …), ratios of a log or logit scale */
   type?: 'link' | 'response';
   /** confidence level (default 0.95) */
@@ -191,24 +203,63 @@ function rank(rows: Float64Array[]): number {
   return basis.length;
 }
 
-export function inferenceOf(fit: LmmFit | GlmmFit, ddf: EmmDdf | undefined, messages: string[]): Inference {
+export function inferenceOf(fit: LmmFit | GlmmFit, ddf: EmmDdf | undefined, messages: string[], remlRefit?: LmmFit): Inference {
   const p = fit.model.frame.p;
   const vcov = Float64Array.from(fit.vcov.flat());
   const asymptotic: Inference = { method: 'asymptotic', V: vcov, p, df: () => Infinity };
   if (!isLmm(fit)) {
+    if (remlRefit !== undefined) throw new OptionError('remlRefit', 'remlRefit is for ML lmer fits (their Kenward-Roger df); a glmer fit\'s means have asymptotic (z) inference');
     if (ddf !== undefined && ddf !== 'asymptotic') throw new OptionError('ddf', `ddf '${ddf}' is for lmer fits; a glmer fit's means have asymptotic (z) inference`);
     return asymptotic;
   }
   if (ddf !== undefined && !['kenward-roger', 'satterthwaite', 'asymptotic'].includes(ddf)) {
     throw new OptionError('ddf', `ddf must be 'kenward-roger', 'satterthwaite' or 'asymptotic', not ${showValue(ddf)}`);
   }
-  // fits off lme4's criterion (priors, a fixed σ) have no ddf method: asymptotic unless one is asked for
-  const offCriterion = fit.sigmaFixed || fit.annotation !== undefined;
-  const method: EmmDdf = ddf ?? (offCriterion ? 'asymptotic' : fit.reml ? 'kenward-roger' : 'satterthwaite');
+  if (remlRefit !== undefined) checkRemlRefit(fit, remlRefit);
+  const method: EmmDdf = ddf ?? (offCriterion(fit) ? 'asymptotic' : fit.reml || remlRefit ? 'kenward-roger' : 'satterthwaite');
   if (method === 'asymptotic') return asymptotic;
+  if (method === 'kenward-roger' && !fit.reml) {
+    // emmeans on an ML fit: pbkrtest's vcovAdj refits with REML, and Lb_ddf takes the ML fit's Var(β̂)
+    // as V0 beside the refit's P_i and W: V = the refit's Φ_A, ν(ℓ) = Lb_ddf(ℓ, Var_ML(β̂), Φ_A)
+    if (!remlRefit) {
+      throw new OptionError('ddf', "Kenward-Roger's df of an ML fit come from its REML refit, as emmeans's (pbkrtest's vcovAdj refits the model with REML): pass remlRefit: await fit.remlFit(), or use ddf 'satterthwaite'");
+    }
+    const { ctx, messages: m } = ddfContext(remlRefit, 'kenward-roger');
+    messages.push(...m);
+    if (ctx.method !== 'kenward-roger') {
+      const sat = ddfContext(fit, 'satterthwaite');
+      messages.push(...sat.messages);
+      return contextInference(sat.ctx, p);
+    }
+    const kr = ctx.kr;
+    return { method: 'kenward-roger', V: kr.PhiA, p, df: (l) => krDdf(kr, [Array.from(l)], vcov).df2 };
+  }
   const { ctx, messages: m } = ddfContext(fit, method);
   messages.push(...m);
   return contextInference(ctx, p);
+}
+
+/** fits off lme4's criterion (priors, a fixed σ) have no ddf method: asymptotic unless one is asked for */
+const offCriterion = (fit: LmmFit) => fit.sigmaFixed || fit.annotation !== undefined;
+
+/**
+ * Whether emmeans's df for this fit and `ddf` come from the model's REML refit: Kenward–Roger, asked
+ * for or emmeans's default, on an lmer ML fit on lme4's criterion (pass `remlRefit: await fit.remlFit()`).
+ */
+export function needsRemlRefit(fit: LmmFit | GlmmFit, ddf: EmmDdf | undefined): boolean {
+  return isLmm(fit) && !fit.reml && !offCriterion(fit) && (ddf === undefined || ddf === 'kenward-roger');
+}
+
+/** `remlRefit` must be the REML fit of the fit's own model: same formula, rows and fixed effects. */
+function checkRemlRefit(fit: LmmFit, reml: unknown): asserts reml is LmmFit {
+  const r = reml as LmmFit;
+  const why = reml === null || typeof reml !== 'object' || !('model' in reml) || !('reml' in reml) || 'family' in r.model ? 'it is not an lmer fit'
+    : !r.reml ? 'it is not a REML fit'
+    : fit.reml ? 'the fit is itself a REML fit (leave remlRefit out)'
+    : r.model.formula.text !== fit.model.formula.text ? `its formula '${r.model.formula.text}' is not the fit's '${fit.model.formula.text}'`
+    : r.model.frame.n !== fit.model.frame.n || r.model.frame.p !== fit.model.frame.p || r.model.frame.xnames.some((x, j) => x !== fit.model.frame.xnames[j]) ? 'its rows or fixed effects are not the fit\'s'
+    : null;
+  if (why) throw new OptionError('remlRefit', `remlRefit must be the REML fit of the same model (await fit.remlFit()): ${why}`);
 }
 
 function contextInference(ctx: DdfContext, p: number): Inference {
@@ -286,7 +337,7 @@ export function emtrends(fit: LmmFit | GlmmFit, specs: string | string[], option
 
 function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: EmmeansOptions, what: 'emmeans' | 'emtrends', trend: { name: string; delta: number } | null): EmmGrid {
   if (options === null || typeof options !== 'object') throw new OptionError('options', `${what} options must be an object, not ${showValue(options)}`);
-  const known = ['by', 'at', 'weights', 'ddf', 'type', 'level', 'adjust', 'offset'].filter((k) => !trend || (k !== 'type' && k !== 'offset'));
+  const known = ['by', 'at', 'weights', 'ddf', 'remlRefit', 'type', 'level', 'adjust', 'offset'].filter((k) => !trend || (k !== 'type' && k !== 'offset'));
   for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `unknown ${what} option '${k}' (options: ${[...known, ...(trend ? ['var', 'deltaVar'] : [])].join(', ')})`);
   const parsed = parseSpecs(specs, options.by);
   const level = checkLevel(options.level);
@@ -305,7 +356,7 @@ function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: 
     throw new OptionError('specs', `'${v}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})${grouping ? `; it groups random effects, which estimated marginal means average out (for its levels' predictions use predict or coef)` : ''}`);
   }
   const messages: string[] = [];
-  const inference = inferenceOf(fit, options.ddf, messages);
+  const inference = inferenceOf(fit, options.ddf, messages, options.remlRefit);
   return new EmmGrid(fit, grid, parsed.specs, parsed.by, {
     weights, level, type, adjust, offset: options.offset, inference, scale: scaleOf(fit), messages, beta: fit.beta,
     estName: trend ? `${trend.name}.trend` : null, trend: trend?.name ?? null,

@@ -38,8 +38,10 @@ import { type AtValues, type GridValue, type ReferenceGrid, digit, gridSizes, is
 export interface JointTestsOptions {
   /** variables whose levels form separate tables (emmeans's `by`) */
   by?: string | string[];
-  /** lmer's df method (default: kenward-roger for REML fits, satterthwaite for ML fits); glmer: asymptotic */
+  /** lmer's df method (default: kenward-roger for REML fits and ML fits given their remlRefit, satterthwaite for ML fits without); glmer: asymptotic */
   ddf?: EmmDdf;
+  /** an ML fit's REML refit (`await fit.remlFit()`) for emmeans's Kenward–Roger df of an ML fit (EmmeansOptions.remlRefit) */
+  remlRefit?: LmmFit;
   /** the "(confounded)" row (emmeans's showconf, default true) */
   showConfounded?: boolean;
   /** rows with df1 = 0 (emmeans's show0df, default false) */
@@ -101,7 +103,7 @@ interface JointTest {
 /** emmeans's joint_tests(fit, by). */
 export function jointTests(fit: LmmFit | GlmmFit, options: JointTestsOptions = {}): JointTests {
   if (options === null || typeof options !== 'object') throw new OptionError('options', `joint tests options must be an object, not ${showValue(options)}`);
-  const known = ['by', 'ddf', 'showConfounded', 'show0df'];
+  const known = ['by', 'ddf', 'remlRefit', 'showConfounded', 'show0df'];
   for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `unknown joint tests option '${k}' (options: ${known.join(', ')})`);
   for (const k of ['showConfounded', 'show0df'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new OptionError(k, `${k} must be true or false, not ${showValue(options[k])}`);
@@ -118,7 +120,7 @@ export function jointTests(fit: LmmFit | GlmmFit, options: JointTestsOptions = {
   const facs = names.filter((v) => !by.includes(v));
   if (facs.length === 0) throw new ModelError('joint tests: there are no factors or covariates to test (the model\'s fixed part has no variables besides the by variables)');
   const messages: string[] = [];
-  const inference = inferenceOf(fit, options.ddf, messages);
+  const inference = inferenceOf(fit, options.ddf, messages, options.remlRefit);
   const ctx: TestContext = { inference, est: grid.estimability, beta: fit.beta };
   const sizes = gridSizes(grid);
   const byIdx = by.map((b) => names.indexOf(b));

@@ -17,7 +17,7 @@ import type { AnovaTypeOption } from './anovaType.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import {
   type AnovaRow, type CoefficientRow, type ConfintOptions, type ConfintResult, type Ddf, type IntervalKind, type PredictionIntervals,
-  anovaTable, bootstrapFit, checkLme4Criterion, hatValues, coefficientTable, confintGlmm, confintLmm, contrastTest, predictWithIntervals,
+  anovaTable, bootstrapFit, checkLme4Criterion, hatValues, coefficientTable, confintGlmm, confintLmm, contrastTest, mlFit, predictWithIntervals, remlFit,
 } from './fitInference.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
@@ -84,6 +84,10 @@ declare module '../lmm/lmmFit.js' {
     satModcomp(small: ModcompSmall): Promise<SatModcomp>;
     /** pbkrtest's PBmodcomp(this, small, nsim): the parametric-bootstrap likelihood-ratio test (src/inference/pbModcomp.ts) */
     pbModcomp(small: LmmFit, options?: PbModcompOptions): Promise<PbModcomp>;
+    /** lme4's update(fit, REML = TRUE): the same model refitted by REML (the fit itself when it is one; cached) */
+    remlFit(): Promise<LmmFit>;
+    /** lme4's update(fit, REML = FALSE): the same model refitted by ML (the fit itself when it is one; cached) */
+    mlFit(): Promise<LmmFit>;
   }
 }
 
@@ -145,6 +149,8 @@ Object.assign(LmmFit.prototype, {
   krModcomp(this: LmmFit, small: ModcompSmall) { return krModcomp(this, small); },
   satModcomp(this: LmmFit, small: ModcompSmall) { return satModcomp(this, small); },
   pbModcomp(this: LmmFit, small: LmmFit, options?: PbModcompOptions) { return pbModcomp(this, small, options); },
+  remlFit(this: LmmFit) { return remlFit(this); },
+  mlFit(this: LmmFit) { return mlFit(this); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   lme4Anova(this: LmmFit) { return lme4Anova(this); },
   getME(this: LmmFit, name: string) { return getME(this, name); },

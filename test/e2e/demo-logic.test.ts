@@ -410,7 +410,7 @@ describe('estimated marginal means as the page asks the worker', () => {
   test('sleepstudy with Days as a factor: the means and pairwise contrasts are the library\'s; the variables offered; the CSVs', async () => {
     const fit = await lmer('Reaction ~ Days + (1 | Subject)', sleep, { factors: ['Subject', 'Days'] });
     expect(emmVariables(fit).map((v) => [v.name, v.kind, v.levels.length])).toEqual([['Days', 'factor', 10]]);
-    const m = emmTables(fit, { specs: 'Days', contrast: 'pairwise' });
+    const m = await emmTables(fit, { specs: 'Days', contrast: 'pairwise' });
     const lib = emmeans(fit, '~ Days');
     const pairs = lib.pairs();
     expect(m.ddf).toBe('kenward-roger');
@@ -431,23 +431,23 @@ describe('estimated marginal means as the page asks the worker', () => {
     expect(cons[0]).toBe('contrast,estimate,SE,df,lower_CL,upper_CL,t_ratio,p_value,adjust');
     expect(cons[1]!.split(',').at(-1)).toBe('tukey');
     // Satterthwaite on request; consec gets an adjustment from the page (its own, mvt, is refused)
-    const sat = emmTables(fit, { specs: 'Days', contrast: 'none', ddf: 'satterthwaite' });
+    const sat = await emmTables(fit, { specs: 'Days', contrast: 'none', ddf: 'satterthwaite' });
     expect(sat.ddf).toBe('satterthwaite');
     expect(sat.contrasts).toBeNull();
-    expect(() => emmTables(fit, { specs: 'Days', contrast: 'consec' })).toThrow(/mvt/);
+    await expect(emmTables(fit, { specs: 'Days', contrast: 'consec' })).rejects.toThrow(/mvt/);
     const req = requestAdjust('consec', '');
     expect(req.adjust).toBe('sidak');
     expect(req.note).toMatch(/Šidák/);
-    expect(emmTables(fit, { specs: 'Days', contrast: 'consec', adjust: req.adjust }).contrasts!.adjust).toBe('sidak');
+    expect((await emmTables(fit, { specs: 'Days', contrast: 'consec', adjust: req.adjust })).contrasts!.adjust).toBe('sidak');
     expect(requestAdjust('pairwise', '')).toEqual({ note: null });
     expect(requestAdjust('pairwise', 'holm')).toEqual({ adjust: 'holm', note: null });
     expect(defaultAdjustLabel('trt.vs.ctrl')).toBe('default (dunnettx)');
     // trt.vs.ctrl with a control level
-    const trt = emmTables(fit, { specs: 'Days', contrast: 'trt.vs.ctrl', ref: '2' });
+    const trt = await emmTables(fit, { specs: 'Days', contrast: 'trt.vs.ctrl', ref: '2' });
     expect(trt.contrasts!.rows[0]!.contrast).toBe('Days0 - Days2');
     expect(trt.contrasts!.adjust).toBe('dunnettx');
     // a bad choice is an error with the library's message
-    expect(() => emmTables(fit, { specs: 'Subject', contrast: 'none' })).toThrow(/groups random effects/);
+    await expect(emmTables(fit, { specs: 'Subject', contrast: 'none' })).rejects.toThrow(/groups random effects/);
     // plot rows: one per level, no groups
     const rows = emmPlotRows(m);
     expect(rows.length).toBe(10);
@@ -457,7 +457,7 @@ describe('estimated marginal means as the page asks the worker', () => {
   test('slopes (emtrends) by a factor, and cbpp\'s response scale: probabilities and odds ratios', async () => {
     const fit = await lmer('Reaction ~ Days * g + (1 | Subject)', withGroup(), { factors: ['Subject', 'g'] });
     expect(emmVariables(fit).map((v) => v.kind)).toEqual(['covariate', 'factor']);
-    const t = emmTables(fit, { specs: 'g', trend: 'Days', contrast: 'pairwise' });
+    const t = await emmTables(fit, { specs: 'g', trend: 'Days', contrast: 'pairwise' });
     const lib = emtrends(fit, '~ g', { var: 'Days' });
     expect(t.kind).toBe('emtrends');
     expect(t.estimateName).toBe('Days.trend');
@@ -465,7 +465,7 @@ describe('estimated marginal means as the page asks the worker', () => {
     expect(t.contrasts!.rows[0]!.p).toBe(lib.pairs().rows[0]!.p);
     const cbpp = readCsv(readFileSync(`${ROOT}test/fixtures/data/cbpp.csv`, 'utf8')).table;
     const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'] });
-    const r = emmTables(g, { specs: 'period', contrast: 'pairwise', type: 'response' });
+    const r = await emmTables(g, { specs: 'period', contrast: 'pairwise', type: 'response' });
     const glib = emmeans(g, '~ period', { type: 'response' });
     expect(r.responseLabel).toBe('prob');
     expect(r.means.map((x) => x.response)).toEqual(glib.rows.map((x) => x.response));
@@ -477,8 +477,17 @@ describe('estimated marginal means as the page asks the worker', () => {
     expect(emmPlotRows(r)[0]!.estimate).toBe(glib.rows[0]!.response);
     expect(emmAxisLabel(r)).toBe('prob (response scale)');
     // a by group
-    const by = emmTables(fit, { specs: 'Days', by: 'g', contrast: 'none' });
+    const by = await emmTables(fit, { specs: 'Days', by: 'g', contrast: 'none' });
     expect(emmPlotRows(by).map((x) => x.group)).toEqual(['g = a', 'g = b']);
+  });
+
+  test("an ML fit's default df: Kenward–Roger from its REML refit, as emmeans's", async () => {
+    const fit = await lmer('Reaction ~ Days + (1 | Subject)', sleep, { factors: ['Subject', 'Days'], REML: false });
+    const m = await emmTables(fit, { specs: 'Days', contrast: 'none' });
+    const lib = emmeans(fit, '~ Days', { remlRefit: await fit.remlFit() });
+    expect(m.ddf).toBe('kenward-roger');
+    expect(m.means.map((r) => [r.SE, r.df])).toEqual(lib.rows.map((r) => [r.SE, r.df]));
+    expect((await emmTables(fit, { specs: 'Days', contrast: 'none', ddf: 'satterthwaite' })).ddf).toBe('satterthwaite');
   });
 });
 

@@ -130,6 +130,11 @@ cases <- list(
        contrasts = list(list(method = "pairwise", level = 0.9, result = tab(summary(pairs(e1), infer = c(TRUE, TRUE), level = 0.9))))),
   list(name = "A_ml", model = "m1ml", specs = "~ A", ddf = "satterthwaite", emm = tab(summary(emmeans(m1ml, ~ A, lmer.df = "satterthwaite"))),
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1ml, ~ A, lmer.df = "satterthwaite"))))))),
+  # emmeans's default on an ML fit: Kenward-Roger, pbkrtest's vcovAdj refitting with REML (our remlRefit: m1)
+  list(name = "A_ml_kr", model = "m1ml", remlModel = "m1", specs = "~ A", emm = tab(summary(emmeans(m1ml, ~ A))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1ml, ~ A))))))),
+  list(name = "AB_ml_kr", model = "m1ml", remlModel = "m1", specs = "~ B | A", emm = tab(summary(emmeans(m1ml, ~ B | A))),
+       contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1ml, ~ B | A))))))),
   list(name = "sleep_days", model = "ms", specs = "~ Days", ddf = "kenward-roger", emm = tab(summary(kr(ms, ~ Days))),
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(kr(ms, ~ Days))))),
                         list(method = "trt.vs.ctrl", result = tab(both(contrast(kr(ms, ~ Days), "trt.vs.ctrl")))),

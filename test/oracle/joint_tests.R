@@ -2,7 +2,7 @@
 # emmeans's joint_tests for lmer and glmer fits, for test/jointTests.test.ts: the F test of each model
 # term (and each set of variables within a term) from the interaction contrasts of estimated marginal
 # means on the meanint reference grid (covariates at mean ± 1, two-valued ones kept), with
-# Kenward-Roger (REML's default), Satterthwaite (ML's default) or asymptotic df, by groups, the
+# Kenward-Roger (the default; on an ML fit with pbkrtest's REML refit), Satterthwaite or asymptotic df, by groups, the
 # "(confounded)" row (show0df), a fit with an aliased column, and glmer fits. lmer models are fitted
 # to tight tolerances; each glmer case is joint_tests on a reference grid (qdrg) with β and Var(β) of
 # the exact Laplace deviance's optimum (test/oracle/exact_laplace.R), the fit our glmer reaches.
@@ -74,6 +74,8 @@ cases <- list(
   jt("factorial_by_B", "j1", L$j1, by = "B"),
   jt("factorial_show0df", "j1", L$j1, show0df = TRUE),
   jt("factorial_ml", "j1ml", L$j1ml, ddf = "satterthwaite"),
+  # emmeans's default on an ML fit: Kenward-Roger with pbkrtest's REML refit (our remlRefit, the j1 fit)
+  c(jt("factorial_ml_kr", "j1ml", L$j1ml), list(remlModel = "j1")),
   jt("covariate_interaction", "j2", L$j2),
   jt("covariate_interaction_by_B", "j2", L$j2, by = "B"),
   jt("covariate_interaction_by_A", "j2", L$j2, by = "A", ddf = "satterthwaite"),
