@@ -16,6 +16,10 @@
  *  - glmer at our optimum against lme4's PIRLS state at the exact Laplace optimum (exact_laplace.R;
  *    glmer's own bobyqa stops ~1e-4 away in β): 1e-5, as test/lme4Anova.test.ts (our optimizer stops at a
  *    final radius of 1e-5 in units of β̂'s SEs; worst seen 1.5e-7, β).
+ * The names added later (Ztlist, mmList, p_i, n_rtrms, n_rfacs, Tp: structure, exact or 1e-15; A, L, ST,
+ * Tlist: at each level's tolerance) and devfun (a function: at lme4's own points, 1e-12 relative at every
+ * level — no optimizer between the two). L is ours in lme4's column order (perm = identity): entry by
+ * entry where lme4's perm is the identity, else L Lᵀ against lme4's up to its permutation; log|L|² always.
  * Sparse matrices are compared entry by entry after conversion to dense. R_ZX is compared entry by entry
  * where lme4's L has no fill-reducing permutation (L@perm = identity); where it permutes (the || model,
  * Pastes) lme4's R_ZX is of the permuted factor and R_ZXᵀR_ZX (invariant) is compared instead.
@@ -49,6 +53,10 @@ interface Pieces {
   lower: Num[] | Num; sigma: number; REML: number; is_REML: boolean; cmp: Record<string, Num>; dims: Record<string, number>;
   RX: number[][]; RZX: number[][]; perm: number[];
   ldL2?: number; devResid?: number; wrss?: number; dev?: number;
+  Ztlist: number[][][]; ZtlistNames: string[] | string; mmList: { names: string[]; rows: number[][] }[]; mmListNames: string[] | string;
+  A: number[][]; L: number[][]; ST: number[][][]; STNames: string[]; Tlist: number[][][]; TlistNames: string[];
+  Tp: number[]; TpNames: string[]; n_rtrms: number; n_rfacs: number; p_i: number[]; p_iNames: string[];
+  devfun: { theta: number[] | number; beta?: number[] | number; value: number; getME_devfun?: number }[];
 }
 interface Case { data: string; formula: string; reml?: boolean; weights?: string; family?: string; link?: string; atTheta?: Pieces; tight?: Pieces; exact?: Pieces }
 const dir = join(import.meta.dirname, 'fixtures', 'getme');
@@ -141,6 +149,48 @@ function expectAll(fit: LmmFit | GlmmFit, r: Pieces, tol: number, glmm: boolean)
   const identity = r.perm.every((v, i) => v === i);
   if (identity) closeMatrix('RZX', RZX, r.RZX, tol);
   else { expect(RZX.length).toBe(r.RZX.length); closeMatrix('RZXtRZX', crossprod(RZX), crossprod(r.RZX), tol); }
+  // the names added later: the per-term lists and counts (the structure: exact; θ's pieces: tol)
+  const Ztlist = g('Ztlist') as Record<string, SparseMatrix>;
+  expect(Object.keys(Ztlist)).toEqual(arr(r.ZtlistNames));
+  Object.values(Ztlist).forEach((S, k) => closeMatrix(`Ztlist[${k}]`, dense(S), r.Ztlist[k], 1e-15));
+  const mm = g('mmList') as Record<string, { names: string[]; rows: number[][] }>;
+  expect(Object.keys(mm)).toEqual(arr(r.mmListNames));
+  Object.values(mm).forEach((M, k) => { expect(M.names).toEqual(arr(r.mmList[k].names)); closeMatrix(`mmList[${k}]`, M.rows, r.mmList[k].rows, 1e-15); });
+  const pI = g('p_i') as Record<string, number>;
+  expect(Object.keys(pI)).toEqual(arr(r.p_iNames));
+  expect(Object.values(pI)).toEqual(arr(r.p_i));
+  expect(g('n_rtrms')).toBe(r.n_rtrms);
+  expect(g('n_rfacs')).toBe(r.n_rfacs);
+  expect(g('Tp')).toEqual({ names: arr(r.TpNames), values: arr(r.Tp) });
+  for (const [nm, names] of [['ST', r.STNames], ['Tlist', r.TlistNames]] as const) {
+    const list = g(nm) as { group: string; matrix: number[][] }[];
+    expect(list.map((t) => t.group)).toEqual(arr(names));
+    list.forEach((t, k) => closeMatrix(`${nm}[${k}]`, t.matrix, r[nm][k], tol));
+  }
+  closeMatrix('A', dense(g('A') as SparseMatrix), r.A, tol);
+  // L: ours is the factor in lme4's column order (perm = identity); lme4's is CHOLMOD's of P(ΛᵀZᵀWZΛ + I)Pᵀ:
+  // entry by entry where lme4's perm is the identity, else L Lᵀ up to lme4's permutation; log|L|² both ways
+  const { L, perm } = g('L') as { L: SparseMatrix; perm: Int32Array };
+  expect(Array.from(perm)).toEqual(Array.from({ length: perm.length }, (_, k) => k));
+  const Ld = dense(L);
+  const Lr = r.L;
+  expect(Ld.length).toBe(Lr.length);
+  const ldL2 = (M: number[][]) => 2 * M.reduce((acc, row, i) => acc + Math.log(row[i]), 0);
+  close('L logdet', [ldL2(Ld)], [ldL2(Lr)], tol);
+  if (r.perm.every((v, i) => v === i)) closeMatrix('L', Ld, Lr, tol);
+  else {
+    const tcross = (M: number[][]) => M.map((ri) => M.map((rj) => ri.reduce((acc, v, k) => acc + v * rj[k], 0)));
+    const ours = tcross(Ld);
+    closeMatrix('L Lt (permuted)', r.perm.map((pi) => r.perm.map((pj) => ours[pi][pj])), tcross(Lr), tol);
+  }
+  // devfun: a function of lme4's parameters, compared at lme4's own points (θ for lmer, c(θ, β) for glmer;
+  // glmer: lme4's deviance function with PIRLS settled, exact_laplace.R), whatever the level: no optimizer
+  // between the two, the same float64 algebra in another order (1e-12 relative; worst seen 2.9e-14)
+  const devfun = g('devfun') as (pars: ArrayLike<number>) => number;
+  for (const pt of r.devfun) {
+    const x = glmm ? [...arr(pt.theta), ...arr(pt.beta!)] : arr(pt.theta);
+    close('devfun', [devfun(x)], [pt.value], 1e-12);
+  }
   const dc = g('devcomp') as DevComp;
   expect(dc.dims).toEqual(Object.fromEntries(Object.entries(r.dims).filter(([k]) => k !== 'tolPwrss')));
   if (!glmm) {
@@ -202,10 +252,36 @@ describe('getME refusals', () => {
   it('a name it does not provide: OptionError listing the supported names', () => {
     const c = cases.sleepstudy;
     const fit = fitAtTheta(buildLmm(c.formula, table(c.data), lmerOptions(c)), arr(c.atTheta!.theta).map(rNum));
-    for (const nm of ['L', 'Ztlist', 'ST', 'devfun', 'nonsense']) {
+    // names lme4 1.1-31's getME does not have (Lambdaq, par) and a misspelling
+    for (const nm of ['Lambdaq', 'par', 'nonsense', 'l']) {
       expect(() => fit.getME(nm)).toThrow(OptionError);
       expect(() => fit.getME(nm)).toThrow(new RegExp(`'${nm}' is not a name.*${GETME_NAMES.join(', ')}`));
     }
+    // every name of lme4 1.1-31's getME.merMod (its formals' list) but 'ALL' is given
+    const lme4Names = ['X', 'Z', 'Zt', 'Ztlist', 'mmList', 'y', 'mu', 'u', 'b', 'Gp', 'Tp', 'L', 'Lambda', 'Lambdat', 'Lind', 'Tlist', 'A', 'RX', 'RZX',
+      'sigma', 'flist', 'fixef', 'beta', 'theta', 'ST', 'REML', 'is_REML', 'n_rtrms', 'n_rfacs', 'N', 'n', 'p', 'q', 'p_i', 'l_i', 'q_i', 'k', 'm_i', 'm',
+      'cnms', 'devcomp', 'offset', 'lower', 'devfun', 'glmer.nb.theta'];
+    for (const nm of lme4Names) expect(GETME_NAMES as readonly string[]).toContain(nm);
+    expect(() => fit.getME('ALL')).toThrow(/'ALL' \(lme4's every name at once, a function among them\) is not provided: ask for the names/);
+  });
+  it("devfun: wrong parameters are refused, naming what it takes; a fit with another criterion is refused", async () => {
+    const c = cases.sleepstudy;
+    const fit = fitAtTheta(buildLmm(c.formula, table(c.data), lmerOptions(c)), arr(c.atTheta!.theta).map(rNum));
+    const f = fit.getME('devfun') as (x: unknown) => number;
+    expect(() => f([1, 0])).toThrow(OptionError);
+    expect(() => f([1, 0])).toThrow(/takes θ in lme4's order \(3 numbers\), not 2 values/);
+    expect(() => f([1, NaN, 1])).toThrow(/parameter 2 is not a finite number/);
+    const g = cases.cbpp;
+    const gfit = await glmer(g.formula, table(g.data), { family: 'binomial', factors: factors[g.data] });
+    const gf = gfit.getME('devfun') as (x: unknown) => number;
+    expect(() => gf([0.6])).toThrow(/takes c\(θ, β\): θ in lme4's order, then β \(5 numbers\)/);
+    // nAGQ = 0: θ alone (β from PIRLS), as lme4's updateGlmerDevfun(…, nAGQ = 0)
+    const g0 = await glmer(g.formula, table(g.data), { family: 'binomial', factors: factors[g.data], nAGQ: 0 });
+    const f0 = g0.getME('devfun') as (x: unknown) => number;
+    expect(Math.abs(f0(g0.theta) - g0.objective)).toBeLessThan(1e-8);
+    // blme's priors: not lme4's criterion
+    const pfit = await lmer(c.formula, table(c.data), { ...lmerOptions(c), prior: { cov: 'wishart' } } as never);
+    expect(() => pfit.getME('devfun')).toThrow(/getME\('devfun'\) is not available for a fit with priors/);
   });
   it('glmer.nb.theta of a fit that is not a negative binomial: ModelError', async () => {
     const c = cases.sleepstudy;
@@ -246,7 +322,7 @@ describe('getME refusals', () => {
     const fit = fitAtTheta(model, arr(c.atTheta!.theta).map(rNum));
     // the model as an engine's fit holds it: its rows elsewhere (src/gram/)
     Object.assign(model, { source: { engine: 'duckdb', name: 'sleep.parquet', rowsScanned: 180, queries: [], responseSS: 1, zSquares: [] } });
-    for (const nm of ['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'RZX']) {
+    for (const nm of ['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'RZX', 'Ztlist', 'mmList', 'L', 'A']) {
       expect(() => fit.getME(nm)).toThrow(ModelError);
       expect(() => fit.getME(nm)).toThrow(/rows of this fit are in duckdb \(sleep\.parquet\)/);
     }
@@ -301,6 +377,10 @@ describe('getME of a fit whose rows are in an engine (the stream)', () => {
     for (const nm of Object.keys(r.cmp)) close(`cmp.${nm}`, [dc.cmp[nm as keyof DevComp['cmp']]], [rNum(r.cmp[nm])], 1e-5);
     expect(() => fit.getME('RZX')).toThrow(/rows of this fit are in stream/);
     expect(() => fit.getME('Z')).toThrow(/rows of this fit are in stream/);
+    // devfun from the engine's A (no rows needed), at lme4's points: rounding alone (A summed in another order)
+    const devfun = fit.getME('devfun') as (pars: ArrayLike<number>) => number;
+    for (const pt of r.devfun) close('devfun', [devfun(arr(pt.theta))], [pt.value], 1e-12);
+    for (const nm of ['Tlist', 'ST', 'Tp', 'n_rtrms', 'n_rfacs', 'p_i']) expect(() => fit.getME(nm)).not.toThrow();
   });
 });
 
@@ -343,13 +423,52 @@ describe("the CLI's getme", () => {
     expect(bad.stderr).toMatch(/getME\('RZX'\): the rows of this fit are in stream/);
   });
   it('refuses an unknown name, naming the supported ones, and no names', async () => {
-    const bad = await runMain(['getme', join(dataDir, c.data), c.formula, 'theta,L', '--factors', 'Subject', '--quiet']);
+    const bad = await runMain(['getme', join(dataDir, c.data), c.formula, 'theta,Lambdaq', '--factors', 'Subject', '--quiet']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/'L' is not a name this getME provides; it provides X, Z, Zt/);
+    expect(bad.stderr).toMatch(/'Lambdaq' is not a name this getME provides; it provides X, Z, Zt/);
     expect(bad.stdout).toBe('');
     const none = await runMain(['getme', join(dataDir, c.data), c.formula, ',', '--factors', 'Subject', '--quiet']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no names given/);
+  });
+});
+
+describe("the CLI's getme: the names added later", () => {
+  const c = cases.sleepstudy;
+  const names = 'Ztlist,mmList,L,A,ST,Tlist,Tp,n_rtrms,n_rfacs,p_i';
+  it('--json: each as lme4 (the tight fit, 1e-5)', async () => {
+    level = 'CLI at ours';
+    const out = await runMain(['getme', join(dataDir, c.data), c.formula, names, '--factors', 'Subject', '--quiet', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    const j = JSON.parse(out.stdout);
+    const r = c.tight!;
+    expect(Object.keys(j)).toEqual(names.split(','));
+    expect(Object.keys(j.Ztlist)).toEqual(r.ZtlistNames);
+    const csc = (S: { nrow: number; ncol: number; p: number[]; i: number[]; x: number[] }): SparseMatrix => ({ format: 'csc', nrow: S.nrow, ncol: S.ncol, p: Int32Array.from(S.p), i: Int32Array.from(S.i), x: Float64Array.from(S.x) });
+    closeMatrix('Ztlist[1]', dense(csc(j.Ztlist['Subject.Days'])), r.Ztlist[1], 1e-15);
+    expect(j.mmList['Days | Subject'].names).toEqual(['(Intercept)', 'Days']);
+    closeMatrix('L', dense(csc(j.L.L)), r.L, 1e-5);
+    expect(j.L.perm).toEqual(r.perm);
+    closeMatrix('A', dense(csc(j.A)), r.A, 1e-5);
+    closeMatrix('ST', j.ST[0].matrix, r.ST[0], 1e-5);
+    expect(j.Tlist[0].group).toBe('Subject');
+    expect(j.Tp).toEqual({ names: ['beg__', 'Subject'], values: [0, 3] });
+    expect([j.n_rtrms, j.n_rfacs, j.p_i]).toEqual([1, 1, { 'Days | Subject': 2 }]);
+  });
+  it('text: a heading per name and per list item; devfun refused with the reason', async () => {
+    const out = await runMain(['getme', join(dataDir, c.data), c.formula, 'Ztlist,ST,Tp,L,p_i', '--factors', 'Subject', '--quiet']);
+    expect(out.code, out.stderr).toBe(0);
+    const lines = out.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('$'))).toEqual(['$Ztlist', '$Ztlist$Subject.(Intercept)', '$Ztlist$Subject.Days', '$ST', '$Tp', '$L', '$p_i']);
+    expect(lines[lines.indexOf('$Ztlist$Subject.Days') + 1]).toBe('18 x 180 sparse Matrix of class "dgCMatrix", 180 entries');
+    expect(lines[lines.indexOf('$ST') + 1]).toBe('Subject:');
+    expect(lines[lines.indexOf('$Tp') + 1]).toBe('beg__=0 Subject=3');
+    expect(lines[lines.indexOf('$L') + 1]).toBe(`perm: ${Array.from({ length: 36 }, (_, k) => k + 1).join(' ')}`);
+    expect(lines[lines.indexOf('$p_i') + 1]).toBe('Days | Subject=2');
+    const bad = await runMain(['getme', join(dataDir, c.data), c.formula, 'theta,devfun', '--factors', 'Subject', '--quiet']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/'devfun' is lme4's deviance function .*cannot be printed: call fit.getME\('devfun'\) in the library/);
   });
 });
 

@@ -10,8 +10,8 @@
  * test/oracle/exact_laplace.R — glmer's own PIRLS stops early) to 1e-8 relative, with Newton's and
  * Fisher's steps (the same mode); stage 1 (nAGQ = 0) at θ points to 1e-8, and the nAGQ = 0 fit at or below
  * the exact stage-1 deviance at lme4's nAGQ = 0 optimum + 1e-6, θ within 1e-4 of lme4's stage-1 optimum with
- * its PIRLS converged (glmer(nAGQ = 0) stops early). nAGQ > 1 with the new binomial and poisson links is
- * refused (no reference).
+ * its PIRLS converged (glmer(nAGQ = 0) stops early). nAGQ > 1 with the new binomial and poisson links:
+ * test/linksAgq.test.ts.
  * Fitted, against lme4's exact (tight) optimum: −2ℓ 1e-6 absolute; θ 1e-5; β 1e-5 relative of max(1, |β|)
  * (θ̂ and β̂ are known to ~1e-7 from either optimizer; bobyqa's and nloptwrap's stopping rules differ);
  * SEs 1e-4 relative (finite-difference Hessians of the same objective, each with its own steps); σ̂
@@ -196,12 +196,6 @@ describe('what lme4 does where μ leaves the range, and what is refused', () => 
     await expect(glmer('I(yg - 2) ~ x + (1 | g)', data(), { family: 'gaussian', link: 'log', factors: ['g'] })).rejects.toThrow(DataError);
     await expect(glmer('I(yg - 2) ~ x + (1 | g)', data(), { family: 'gaussian', link: 'log', factors: ['g'] })).rejects.toThrow(/the gaussian family's log link starts from μ = y and needs y > 0 .*cannot find valid starting values/);
     await expect(glmer('I(0 * yg) ~ x + (1 | g)', data(), { family: 'gaussian', link: 'inverse', factors: ['g'] })).rejects.toThrow(/needs y ≠ 0/);
-  });
-  it('nAGQ > 1 with the new binomial and poisson links: refused (no AGQ reference for them)', async () => {
-    for (const name of ['binomial_cauchit', 'binomial_log', 'poisson_identity', 'poisson_sqrt']) {
-      const ref = json<Ref>(`${name}.json`);
-      await expect(glmer(ref.formula, table(ref.data), { ...options(ref), nAGQ: 5 } as never)).rejects.toThrow(new RegExp(`nAGQ > 1 is not available for the ${ref.family} family's ${ref.link} link here`));
-    }
   });
   it('nAGQ > 1 with gaussian: refused as for Gamma (lme4\'s quadrature leaves out the aic terms)', async () => {
     const ref = json<Ref>('gaussian_log.json');

@@ -362,6 +362,8 @@ export async function runGetME(args: GetMEArgs, io: CliIO): Promise<number> {
   try {
     const names = args.names.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     if (names.length === 0) throw new CliError('getme: no names given: one or more of getME\'s names, comma-separated (X,Z,theta,…)');
+    // lme4's devfun is a function (of θ, or of (θ, β) for glmer): the library gives it, the CLI cannot print it
+    if (names.includes('devfun')) throw new CliError("getme: 'devfun' is lme4's deviance function (a function of θ, or of c(θ, β) for glmer), which cannot be printed: call fit.getME('devfun') in the library");
     const { names: _n, ...fitArgs } = args;
     const { fit } = await fitFromArgs(fitArgs, io);
     // every name checked (and computed) before anything is written

@@ -311,7 +311,7 @@ export function buildProgram(): Command {
     });
   rowEngineOptions(common(program
     .command('getme')
-    .description("lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (X, Z, Zt, Lambda, Lambdat, Lind, theta, beta, fixef, u, b, y, mu, offset, weights, flist, cnms, Gp, n, N, p, q, k, l_i, q_i, m_i, m, lower, sigma, REML, is_REML, devcomp, RX, RZX, glmer.nb.theta); sparse matrices as their entries (text) or CSC slots p, i, x (--json)")
+    .description("lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (X, Z, Zt, Lambda, Lambdat, Lind, theta, beta, fixef, u, b, y, mu, offset, weights, flist, cnms, Gp, n, N, p, q, k, l_i, q_i, m_i, m, lower, sigma, REML, is_REML, devcomp, RX, RZX, glmer.nb.theta, Ztlist, mmList, L, A, ST, Tlist, Tp, n_rtrms, n_rfacs, p_i; devfun only in the library); sparse matrices as their entries (text) or CSC slots p, i, x (--json)")
     .argument('<file-formula-names...>', `FILE FORMULA NAMES: the data file, the lme4 model formula and getME's names, comma-separated; ${FORMULA_ALONE}`)
     .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
     .option('--ml', 'fit by maximum likelihood')

@@ -213,12 +213,6 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
   if ((o.nAGQ ?? 1) > 1 && (family === 'Gamma' || family === 'inverse.gaussian' || family === 'gaussian')) {
     throw new ModelError(`nAGQ > 1 is not available for the ${family} family: lme4's adaptive quadrature for a family with a dispersion leaves out the family's normalizing terms, so its log-likelihood is not comparable with the Laplace approximation's (use nAGQ = 1)`);
   }
-  // the links added after the AGQ references (test/oracle/links.R has none for nAGQ > 1): refused
-  // rather than unchecked
-  const lk = o.link;
-  if ((o.nAGQ ?? 1) > 1 && ((family === 'binomial' && (lk === 'cauchit' || lk === 'log')) || (family === 'poisson' && (lk === 'identity' || lk === 'sqrt')))) {
-    throw new ModelError(`nAGQ > 1 is not available for the ${family} family's ${lk} link here: adaptive quadrature with this link is not checked against lme4 (use nAGQ = 1, the Laplace approximation, or 0)`);
-  }
   if ((o.nAGQ ?? 1) > 1 && !isScalarTerm(f, table, o.factors ?? [])) {
     throw new ModelError(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${f.random.map((t) => t.text).join(' + ')})`);
   }

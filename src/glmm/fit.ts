@@ -13,7 +13,7 @@
  * stages optimize; the final optimum is checked against the float64 objective and polished there,
  * so every reported number is float64; the fit records the device objective's error (`gpuCheck`).
  */
-import { DeviceLostError } from '../errors/errors.js';
+import { DeviceLostError, FitError } from '../errors/errors.js';
 import { Evaluations } from '../model/control.js';
 import { type Objective, withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
@@ -240,7 +240,15 @@ export async function fitGlmm(
   const scaleMs = performance.now() - tS2;
   return fitObjective(obj2, optimizerSettings(options.optimizer, STAGE2), evaluations, (opt) => {
     timings.stage2Ms = scaleMs + opt.optimizeMs;
-    if (!Number.isFinite(opt.fval)) throw e.noFiniteValue('second');
+    if (!Number.isFinite(opt.fval)) {
+      // adaptive quadrature: the deviance at the nodes ũ_g + z_k / L_gg, where μ may leave the family's
+      // range (the binomial's log link: μ = exp(η) > 1); lme4 1.1-31 returns logLik = -Inf there
+      // (test/oracle/links_agq.R, cbpp at nAGQ = 9)
+      if (rule && !e.lastError) {
+        throw new FitError(`the second stage of the fit found no finite deviance: the adaptive quadrature's deviance (nAGQ = ${nAGQ}) is not finite, as the family's mean at a quadrature node leaves its range (e.g. μ = exp(η) > 1 with the binomial family's log link; lme4 1.1-31 reports logLik = -Inf there); use fewer nodes, nAGQ = 1 (the Laplace approximation) or another link`);
+      }
+      throw e.noFiniteValue('second');
+    }
     return assemble({ theta: s2.theta(opt.x), beta: s2.beta(opt.x), objective: opt.fval, optimum: opt, stage1, feval2: opt.feval + scaleEvals });
   }, report2);
 }

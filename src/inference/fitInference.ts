@@ -73,7 +73,7 @@ const cached = (fit: LmmFit): Cached => {
  * methods, anova, contrasts, profiles and ML refits need only A. A source without its A is refused
  * with a message that says so.
  */
-function referenceOf(fit: LmmFit, what: string): CpuBackend {
+export function referenceOf(fit: LmmFit, what: string): CpuBackend {
   const c = cached(fit);
   if (!c.reference) {
     const model = fit.model;

@@ -379,6 +379,10 @@ export function printGetME(name: string, value: unknown): string[] {
   if (Array.isArray(value)) {
     if (value.every((v) => typeof v === 'number')) return [head, value.map(num).join(' ')];
     if (value.every((v) => Array.isArray(v))) return [head, ...value.map((row: number[]) => row.map(num).join(' '))];
+    // ST, Tlist: each term's matrix under its group's name
+    if (value.every((v) => v && typeof v === 'object' && Array.isArray((v as { matrix?: unknown }).matrix))) {
+      return [head, ...value.flatMap((v: { group: string; matrix: number[][] }) => [`${v.group}:`, ...v.matrix.map((row) => row.map(num).join(' '))])];
+    }
     // flist, cnms: one item per line
     return [head, ...value.map((v: { name?: string; group?: string; names?: string[]; levels?: string[] }) =>
       v.levels ? `${v.name}: ${v.levels.length} levels (${v.levels.slice(0, 10).join(' ')}${v.levels.length > 10 ? ' …' : ''})` : `${v.group}: ${(v.names ?? []).join(' ')}`)];
@@ -392,9 +396,22 @@ export function printGetME(name: string, value: unknown): string[] {
       return lines;
     }
     if (Array.isArray(o.rows) && Array.isArray(o.names)) return [head, (o.names as string[]).join(' '), ...(o.rows as number[][]).map((r) => r.map(num).join(' '))];
+    // L: the factor and its permutation (1-based, as the entries)
+    if (o.L && typeof o.L === 'object' && (o.perm instanceof Int32Array)) {
+      return [head, `perm: ${Array.from(o.perm, (v) => v + 1).join(' ')}`, ...printGetME(name, o.L).slice(1)];
+    }
+    // Tp: a named vector whose names repeat
+    if (Array.isArray(o.names) && Array.isArray(o.values)) {
+      return [head, (o.names as string[]).map((nm, k) => `${nm}=${num((o.values as number[])[k])}`).join(' ')];
+    }
     if ('cmp' in o && 'dims' in o) {
       const line = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k}=${num(v)}`).join(' ');
       return [head, `cmp: ${line(o.cmp as Record<string, number>)}`, `dims: ${line(o.dims as Record<string, number>)}`];
+    }
+    // Ztlist, mmList: a named list of matrices, each under $name$item
+    const entries = Object.entries(o);
+    if (entries.length > 0 && entries.every(([, v]) => v && typeof v === 'object' && !ArrayBuffer.isView(v))) {
+      return [head, ...entries.flatMap(([k, v]) => printGetME(`${name}$${k}`, v))];
     }
     // a named vector (theta, fixef)
     return [head, Object.entries(o).map(([k, v]) => `${k}=${num(v as number)}`).join(' ')];

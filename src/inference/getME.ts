@@ -21,6 +21,10 @@
  *
  * u = Λ⁺ b per level and term: the penalized least-squares (or PIRLS) solution has no component in
  * Λ's null space (‖u‖² is penalized and ZΛu does not see it), so Λu = b gives it also at a singular θ̂.
+ *
+ * The per-term names (Ztlist, mmList, p_i, Tlist, ST, Tp) are src/inference/getMETerms.ts's, A and the
+ * sparse factor L (in lme4's column order, perm = identity) src/inference/getMEFactor.ts's, devfun (a
+ * function of lme4's parameters) src/inference/devfun.ts's. 'ALL' is refused (ask for the names).
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { BlockedCholesky } from '../linalg/blockedCholesky.js';
@@ -30,6 +34,11 @@ import { buildRandomBlocks } from '../model/lambda.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { named } from '../results/components.js';
 import { rxFromVcov } from './lme4Anova.js';
+import { glmmDevfun, lmmDevfun } from './devfun.js';
+import { lambdatZt, lme4L } from './getMEFactor.js';
+import { mmList, pI, stList, tList, tP, ztList } from './getMETerms.js';
+import type { LmmFit } from '../lmm/lmmFit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
 
 /** A sparse matrix as R's dgCMatrix: compressed sparse columns, 0-based row indices. */
 export interface SparseMatrix {
@@ -54,6 +63,7 @@ export const GETME_NAMES = [
   'X', 'Z', 'Zt', 'Lambda', 'Lambdat', 'Lind', 'theta', 'beta', 'fixef', 'u', 'b', 'y', 'mu', 'offset', 'weights',
   'flist', 'cnms', 'Gp', 'n', 'N', 'p', 'q', 'k', 'l_i', 'q_i', 'm_i', 'm', 'lower', 'sigma', 'REML', 'is_REML',
   'devcomp', 'RX', 'RZX', 'glmer.nb.theta',
+  'Ztlist', 'mmList', 'L', 'A', 'ST', 'Tlist', 'Tp', 'n_rtrms', 'n_rfacs', 'p_i', 'devfun',
 ] as const;
 export type GetMEName = (typeof GETME_NAMES)[number];
 
@@ -62,7 +72,7 @@ export type GetMEName = (typeof GETME_NAMES)[number];
  * and devcomp come from what the fit holds there (R_XᵀR_X = σ̂² Var(β̂)⁻¹; log|L|² and the penalized RSS
  * are invariant under the internal parametrization), R_ZX would need ΛᵀZᵀX in lme4's parametrization
  */
-const NEEDS_ROWS: ReadonlySet<string> = new Set(['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'RZX']);
+const NEEDS_ROWS: ReadonlySet<string> = new Set(['X', 'Z', 'Zt', 'y', 'mu', 'offset', 'weights', 'flist', 'RZX', 'Ztlist', 'mmList', 'L', 'A']);
 
 /** What getME reads of a GLMM's family (src/glmm/family.ts's GlmFamily has it). */
 interface FamilyFunctions {
@@ -300,7 +310,7 @@ function rxWithoutRows(fit: GetMEFit): { RX: number[][]; ldL2: number; ldRX2: nu
 }
 
 /** the row weights of the penalized system: prior weights (lmer), working weights w μ'(η)²/V(μ) at μ̂ (glmer) */
-function systemWeights(fit: GetMEFit): Float64Array | null {
+export function systemWeights(fit: GetMEFit): Float64Array | null {
   const { model } = fit;
   const w = model.frame.weights ?? null;
   const fam = model.family;
@@ -367,6 +377,9 @@ function columnMajorRows(A: Float64Array, n: number, p: number): number[][] {
  * of a fit that is not a negative binomial's.
  */
 export function getME(fit: GetMEFit, name: string): unknown {
+  if (name === 'ALL') {
+    throw new OptionError('name', `getME: 'ALL' (lme4's every name at once, a function among them) is not provided: ask for the names (${GETME_NAMES.join(', ')})`);
+  }
   if (!(GETME_NAMES as readonly string[]).includes(name)) {
     throw new OptionError('name', `getME: '${name}' is not a name this getME provides; it provides ${GETME_NAMES.join(', ')}`);
   }
@@ -416,6 +429,17 @@ export function getME(fit: GetMEFit, name: string): unknown {
     case 'RX': return model.source ? rxWithoutRows(fit).RX : lme4Factor(model, fit.theta, systemWeights(fit), 'blocks').RX;
     case 'RZX': return lme4Factor(model, fit.theta, systemWeights(fit), 'terms').RZX;
     case 'devcomp': return devcomp(fit, lme4U(model, fit.theta, lme4B(fit)), model.source ? rxWithoutRows(fit) : lme4Factor(model, fit.theta, systemWeights(fit), 'blocks'));
+    case 'Ztlist': return ztList(model);
+    case 'mmList': return mmList(model);
+    case 'p_i': return pI(model);
+    case 'Tlist': return tList(model, fit.theta);
+    case 'ST': return stList(model, fit.theta);
+    case 'Tp': return tP(model);
+    case 'n_rtrms': return reTerms.length;
+    case 'n_rfacs': return flistOf(reTerms).length;
+    case 'A': return lambdatZt(model, fit.theta);
+    case 'L': return lme4L(model, fit.theta, systemWeights(fit));
+    case 'devfun': return isGlmm ? glmmDevfun(fit as unknown as GlmmFit) : lmmDevfun(fit as unknown as LmmFit);
     case 'glmer.nb.theta': {
       if (model.family?.family !== 'negative.binomial' || fit.nbSize == null) throw new ModelError(`getME('glmer.nb.theta'): this fit is not a negative binomial's (glmer.nb); it has no size θ`);
       return fit.nbSize;

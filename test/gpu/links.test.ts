@@ -7,6 +7,10 @@
  * optimum: −2ℓ 1e-6, β 1e-5 relative of max(1, |β|), SE 1e-4 relative. gaussian(inverse) is refused
  * ('webgpu': ModelError; 'auto': the CPU, saying why): its Fisher-step PIRLS did not converge at one of
  * the float32 optimizer's trial points (src/backend/select.ts deviceFamilyRefusal).
+ * Adaptive quadrature (nAGQ > 1) with these links: the quadrature's rows term needs the rows on the
+ * device (glmmPass.ts agqOnDevice), so it runs on the CPU in float64 (PirlsEngine.agqAsync's fallback)
+ * beside the device's Gram passes; the fit against lme4's exact AGQ optimum (test/oracle/links_agq.R) at
+ * the CPU test's tolerances (test/linksAgq.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,5 +59,22 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the rest of the links on WebGPU'), { ti
     expect(auto.backend.name).toBe('cpu');
     expect(auto.messages.join('\n')).toMatch(/backend auto: CPU \(a gaussian GLMM with the inverse link runs on the CPU only/);
     expect(Math.abs(auto.objective - ref.tight.deviance_laplace)).toBeLessThan(1e-6);
+  });
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'the rest of the links with adaptive quadrature on WebGPU'), { timeout: GPU_TIMEOUT * 2 }, () => {
+  it.each([['binomial_cauchit', 9], ['poisson_identity', 5], ['poisson_sqrt', 25], ['cbpp_cauchit', 9]] as const)('%s, nAGQ = %i: the device\'s Gram passes, the rows and the quadrature on the CPU, the float64 optimum', async (name, nAGQ) => {
+    const ref = JSON.parse(readFileSync(join(dir, '..', 'links_agq', `${name}.json`), 'utf8'));
+    const table = readCsv(readFileSync(join(dir, '..', ref.data), 'utf8')).table;
+    const options = { family: ref.family, link: ref.link, factors: ref.factors, nAGQ };
+    const fit = (await glmer(ref.formula, table, { ...options, backend: 'webgpu', device: gpu!.device } as never)) as GlmmFit;
+    expect(fit.backend.name).toBe('webgpu');
+    expect(fit.timings.gpuPasses).toBeGreaterThan(0);
+    expect(fit.nAGQ).toBe(nAGQ);
+    const t = ref.fits.find((f: { nAGQ: number }) => f.nAGQ === nAGQ).tight;
+    expect(Math.abs(fit.objective - t.deviance)).toBeLessThan(1e-6);
+    fit.theta.forEach((v, i) => expect(Math.abs(v - t.theta[i])).toBeLessThan(1e-5));
+    Object.values(t.fixef as Record<string, number>).forEach((v, j) => expect(Math.abs(fit.beta[j] - v)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v))));
+    Object.values(t.se as Record<string, number>).forEach((v, j) => expect(rel(fit.coefficients[j].se, v)).toBeLessThan(1e-4));
   });
 });

@@ -6,6 +6,12 @@
 # (exact_laplace.R: glmer's own bobyqa stops ~1e-4 away in beta), whose RX, RZX, u and mu are those of
 # the PIRLS state there. Sparse matrices are written dense (rows of numbers); L's fill-reducing
 # permutation is written too (RZX is L^-1 P Lambda' Z' W X: it is in lme4's own order only when P = I).
+# CHOLMOD's fill-reducing permutation of Penicillin's L varies between runs of this script on the same
+# machine (the identity or the reverse order; the fill is the same either way), and lme4's fit with it in
+# the last digits: the committed fixture is a run with the identity (as the fixture before the names
+# below were added, whose values it reproduces exactly).
+# Also the names added later (Ztlist, mmList, A, L, ST, Tlist, Tp, n_rtrms, n_rfacs, p_i) and the deviance
+# function's values at three points (devfun).
 # Usage (from the repository root): Rscript test/oracle/getme.R test/fixtures/data test/fixtures/getme
 suppressMessages({ library(lme4); library(jsonlite) })
 source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "exact_laplace.R"))
@@ -51,9 +57,27 @@ pieces <- function(m, state = NULL) {
     l_i = as.integer(getME(m, "l_i")), q_i = as.integer(getME(m, "q_i")), m_i = as.integer(getME(m, "m_i")), m = getME(m, "m"),
     lower = vec(getME(m, "lower")), sigma = getME(m, "sigma"), REML = getME(m, "REML"), is_REML = getME(m, "is_REML"),
     cmp = as.list(dc$cmp), dims = as.list(dc$dims),
-    RX = dense(getME(m, "RX")), RZX = dense(getME(m, "RZX")), perm = as.integer(getME(m, "L")@perm))
+    RX = dense(getME(m, "RX")), RZX = dense(getME(m, "RZX")), perm = as.integer(getME(m, "L")@perm),
+    # the names added later: the per-term lists (dense matrices, their names), A, L (CHOLMOD's lower
+    # factor of P (Lambda' Z' W Z Lambda + I) P', as a sparse matrix, with L@perm above), the counts
+    Ztlist = unname(lapply(getME(m, "Ztlist"), dense)), ZtlistNames = names(getME(m, "Ztlist")),
+    mmList = unname(lapply(getME(m, "mmList"), function(M) list(names = I(colnames(M)), rows = unname(M)))),
+    mmListNames = names(getME(m, "mmList")), A = dense(getME(m, "A")), L = dense(as(getME(m, "L"), "sparseMatrix")),
+    ST = unname(lapply(getME(m, "ST"), dense)), STNames = I(names(getME(m, "ST"))),
+    Tlist = unname(lapply(getME(m, "Tlist"), dense)), TlistNames = I(names(getME(m, "Tlist"))),
+    Tp = I(as.numeric(getME(m, "Tp"))), TpNames = I(names(getME(m, "Tp"))), n_rtrms = getME(m, "n_rtrms"),
+    n_rfacs = getME(m, "n_rfacs"), p_i = I(as.integer(getME(m, "p_i"))), p_iNames = I(names(getME(m, "p_i"))))
   if (!is.null(state)) for (nm in names(state)) r[[nm]] <- state[[nm]]
-  r
+  freeze(r)
+}
+# lme4's C++ updates the predictor's and response's vectors in place, and getME returns some of them
+# without a copy (mu, RZX, ...): a deep copy before any further evaluation of the same model's devfun
+freeze <- function(x) unserialize(serialize(x, NULL))
+# lmer: getME(m, "devfun") at theta-hat and two points about it (its criterion: REML or ML). Last: lme4's
+# lmer devfun shares the fit's predictor module (PR), whose state it changes
+devfun_lmer <- function(m) {
+  f <- getME(m, "devfun"); th <- as.numeric(getME(m, "theta"))
+  lapply(list(th, th * 0.9, th + 0.05), function(t) list(theta = I(t), value = f(t)))
 }
 res <- lapply(cases, function(cs) {
   if (is.null(cs$family)) {
@@ -61,8 +85,10 @@ res <- lapply(cases, function(cs) {
     m <- if (is.null(cs$weights)) lmer(as.formula(cs$formula), cs$d, REML = reml)
          else lmer(as.formula(cs$formula), cs$d, REML = reml, weights = cs$d[[cs$weights]])
     tight <- update(m, control = lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-10, maxfun = 1e5)))
+    atTheta <- pieces(m); atTheta$devfun <- devfun_lmer(m)
+    tightP <- pieces(tight); tightP$devfun <- devfun_lmer(tight)
     list(data = cs$data, formula = cs$formula, reml = reml, weights = cs$weights, family = NULL,
-         atTheta = pieces(m), tight = pieces(tight))
+         atTheta = atTheta, tight = tightP)
   } else {
     fam <- if (is.null(cs$link)) get(cs$family)() else get(cs$family)(link = cs$link)
     m <- glmer(as.formula(cs$formula), cs$d, family = fam, control = glmerControl(tolPwrss = 1e-12))
@@ -76,7 +102,18 @@ res <- lapply(cases, function(cs) {
     state <- list(theta = vec(ex$theta), beta = vec(ex$beta), fixef = vec(ex$beta), u = u, b = vec(Lam %*% u),
                   mu = vec(resp$mu), RX = dense(pp$RX()), RZX = dense(pp$RZX), Lambda = dense(Lam), Lambdat = dense(pp$Lambdat),
                   ldL2 = pp$ldL2(), sqrL = pp$sqrL(1), devResid = sum(resp$devResid()), wrss = resp$wrss(), dev = ex$value,
-                  sigma = if (isTRUE(getME(m, "devcomp")$dims[["useSc"]] == 1)) sqrt((resp$wrss() + pp$sqrL(1)) / nrow(cs$d)) else 1, perm = as.integer(pp$L()@perm))
+                  sigma = if (isTRUE(getME(m, "devcomp")$dims[["useSc"]] == 1)) sqrt((resp$wrss() + pp$sqrL(1)) / nrow(cs$d)) else 1, perm = as.integer(pp$L()@perm),
+                  L = dense(as(pp$L(), "sparseMatrix")), A = dense(pp$Lambdat %*% pp$Zt))
+    state <- freeze(state)
+    m_exact <- m; m_exact@theta <- vec(ex$theta)
+    state$ST <- unname(lapply(getME(m_exact, "ST"), dense)); state$Tlist <- unname(lapply(getME(m_exact, "Tlist"), dense))
+    # the deviance function at the exact optimum and two points about it: lme4's with PIRLS settled
+    # (exact_devfun), and getME(m, "devfun") itself (tolPwrss = 1e-7: PIRLS stops early), for the record
+    gdev <- getME(m, "devfun")
+    x0 <- c(ex$theta, ex$beta)
+    pts <- list(x0, c(ex$theta * 0.9, ex$beta * 1.01), c(ex$theta + 0.05, ex$beta - 0.002 * seq_along(ex$beta)))
+    state$devfun <- lapply(pts, function(x) list(theta = I(x[seq_along(ex$theta)]), beta = I(x[-seq_along(ex$theta)]),
+                                                 value = ex_f(x), getME_devfun = gdev(x)))
     list(data = cs$data, formula = cs$formula, family = cs$family, link = cs$link, exact = pieces(m, state))
   }
 })
