@@ -17,7 +17,7 @@
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
- *   mixedgpu lmlist FILE "y ~ x | g" [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
+ *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -153,6 +153,7 @@ export function buildProgram(): Command {
     .option('--no-pool', "summary and confint with each group's own residual SD and df (lme4's pool = FALSE)")
     .option('--level <p>', 'confidence level of confint (default 0.95)')
     .option('--pooled-confint', "confint with the pooled residual SD and df (lme4's confint(fit, pool = TRUE); lme4's confint(fit) is each group's own)")
+    .option('--family <name>', 'a glm in each group: binomial or poisson (canonical links; no confint)')
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
     .option('--json', 'print the result as one JSON object')
     .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')

@@ -42,8 +42,8 @@ function qrFactor(columns: Float64Array[], n: number): Float64Array {
   return R;
 }
 
-/** lm.fit(X, y): the least-squares fit with R's aliasing rule (dqrdc2, tol 1e-7). */
-export function leastSquares(X: DesignMatrix, y: Float64Array): LeastSquaresFit {
+/** lm.fit(X, y): the least-squares fit with R's aliasing rule (dqrdc2, tol 1e-7; glm.fit's Cdqrls takes 1e-11). */
+export function leastSquares(X: DesignMatrix, y: Float64Array, tol = LM_TOL): LeastSquaresFit {
   const n = y.length;
   const p = X.columns.length;
   // R of [X y]: its leading p × p block is X's R (a column's reflections involve the columns before it only)
@@ -51,7 +51,7 @@ export function leastSquares(X: DesignMatrix, y: Float64Array): LeastSquaresFit 
   const RX = new Float64Array(p * p);
   for (let i = 0; i < p; i++) RX.set(R1.subarray(i * (p + 1), i * (p + 1) + p), i * p);
   // dqrdc2's rule on R's columns: a column whose residual on the kept columns before it is ≤ tol × its norm is aliased
-  const { kept, dropped } = dropRankDeficient(X, LM_TOL, RX);
+  const { kept, dropped } = dropRankDeficient(X, tol, RX);
   const droppedSet = new Set(dropped);
   // (a design's column names are distinct)
   const aliased = X.names.map((name) => droppedSet.has(name));

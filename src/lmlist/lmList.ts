@@ -17,8 +17,11 @@
  * lme4 1.1-31 whatever the fit's pool), fitted and residuals (fitted.lmList4, residuals.lmList4),
  * and the printouts of show, print(summary) and print(confint) (print.ts).
  *
- * Not offered (refused with the reason): glm families (lme4's `family`), weights and offset(),
- * scale() in the model (lm evaluates it on each group's rows), a grouping interaction or nesting.
+ * With `family` (binomial, poisson; lme4's lmList(…, family)) each group's model is a glm, fitted
+ * by glm.fit's IRLS (glmFit.ts); summary's tests are z tests and confint is refused.
+ *
+ * Not offered (refused with the reason): other families and links, weights and offset(), scale() in
+ * the model (lm evaluates it on each group's rows), a grouping interaction or nesting.
  */
 import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
@@ -35,6 +38,8 @@ import { bool, checkObject, columnNames, string } from '../options/rules.js';
 import { formatR } from '../results/rFormat.js';
 import { pvalueT, qt } from '../stats/distributions.js';
 import { type LeastSquaresFit, leastSquares } from './leastSquares.js';
+import { glmFit } from './glmFit.js';
+import { type GlmFamily, makeFamily } from '../glmm/family.js';
 import { printLmList } from './print.js';
 
 export interface LmListOptions {
@@ -44,9 +49,16 @@ export interface LmListOptions {
   factors?: string[];
   /** the data's name in the printouts' Call (default 'data') */
   dataName?: string;
-  /** glm families are not offered: refused with the reason */
-  family?: never;
+  /**
+   * lme4's `family`: a glm in each group (binomial or poisson, canonical links), by glm.fit's IRLS
+   * (glmFit.ts); the summary's tests are then z tests, pool is false (lme4's default for a family
+   * without a dispersion) and confint is refused (R's confint of a glm is MASS's profile likelihood)
+   */
+  family?: LmListFamily;
 }
+
+/** the glm families lmList fits (their canonical links) */
+export type LmListFamily = 'binomial' | 'poisson';
 
 /** lmList's options and the reasons for those refused. */
 const LMLIST_OPTIONS = {
@@ -54,7 +66,8 @@ const LMLIST_OPTIONS = {
   factors: columnNames,
   dataName: string,
   family: (v: unknown) => {
-    throw new OptionError('family', `lmList: family ${showValue(v)} is not supported: only linear models (lme4's lmList without family, lm in each group); glm families (lme4's lmList(…, family = binomial)) are not fitted here`);
+    if (v === 'binomial' || v === 'poisson') return;
+    throw new OptionError('family', `lmList: family ${showValue(v)} is not supported: 'binomial' or 'poisson' (a glm in each group, canonical link), or none (lm in each group)`);
   },
 };
 
@@ -66,7 +79,7 @@ export interface LmListGroup {
   rows: Int32Array;
   /** the rows of the fit: the group's complete rows (lm's na.omit), 0-based input rows */
   fitRows: Int32Array;
-  /** lm's fit; null where lm stopped (lme4's NULL element) */
+  /** lm's fit (a glm's with a family: GlmFit); null where lm stopped (lme4's NULL element) */
   fit: LeastSquaresFit | null;
   /** lm's error where it stopped */
   error?: string;
@@ -94,8 +107,10 @@ export interface LmListSummary {
   se: RValue[][];
   t: RValue[][];
   p: RValue[][];
-  /** each group's residual SD √(RSS/(n − rank)) (summary.lm's sigma; NaN or Infinity with no residual df, null for a failed group) */
+  /** each group's residual SD √(RSS/(n − rank)) (summary.lm's sigma; NaN or Infinity with no residual df, null for a failed group and for a glm) */
   sigma: RValue[];
+  /** 't' (lm) or 'z' (a glm without a dispersion: summary.glm's z tests) */
+  statistic: 't' | 'z';
   /** each group's [rank, n − rank, columns] (summary.lm's df); null for a failed group */
   df: ([number, number, number] | null)[];
   /** with pool: the pooled residual SD and its df */
@@ -141,6 +156,8 @@ export class LmList {
     readonly dataName: string,
     /** notes: rows without a group, lme4's warning for the failed fits */
     readonly messages: string[],
+    /** the glm family of each group's fit, or null for lm */
+    readonly family: GlmFamily | null = null,
   ) {}
 
   /** lme4's show(): the printout's lines (print.ts). */
@@ -170,6 +187,8 @@ export class LmList {
    * than coefficients lowers the df (a one-row group of y ~ x counts −1), as in lme4.
    */
   pooledSD(): { sd: number; df: number } {
+    // a family without a dispersion: lme4's pooledSD is 1 with df NA
+    if (this.family) return { sd: 1, df: NaN };
     let rss = 0, df = 0;
     for (const g of this.groups) {
       if (!g.fit) continue;
@@ -193,6 +212,7 @@ export class LmList {
   summary(options: { pool?: boolean } = {}): LmListSummary {
     checkObject(options, 'summary', { pool: bool });
     const pool = options.pool ?? this.pool;
+    if (pool && this.family) throw noPool(this.family);
     const fitted = this.groups.filter((g) => g.fit);
     if (fitted.length === 0) throw new ModelError(`lmList: every group's fit failed (${this.groups.map((g) => `${g.name}: ${g.error}`).join('; ')})`);
     const names: string[] = [];
@@ -205,10 +225,10 @@ export class LmList {
     this.groups.forEach((g, gi) => {
       const f = g.fit;
       if (!f) return;
-      // summary.lm: resvar = RSS/(n − rank) (NaN or ∞ at 0 df, as R's division)
-      const resvar = f.rss / f.dfResidual;
+      // summary.lm: resvar = RSS/(n − rank) (NaN or ∞ at 0 df, as R's division); summary.glm: the dispersion 1
+      const resvar = this.family ? 1 : f.rss / f.dfResidual;
       const sigmaG = Math.sqrt(resvar);
-      sigma[gi] = sigmaG;
+      if (!this.family) sigma[gi] = sigmaG;
       df[gi] = [f.rank, f.dfResidual, f.names.length];
       // summary.lmList4's scaling to the pooled SD
       const corRSE = pooled ? pooled.sd / sigmaG : 1;
@@ -226,12 +246,12 @@ export class LmList {
         estimate[c][gi] = f.beta[j];
         se[c][gi] = s * corRSE;
         t[c][gi] = tc;
-        // 2 P(T > |t|) on the pooled df (pool) or the group's
-        p[c][gi] = pvalueT(tc, pooled ? pooled.df : f.dfResidual);
+        // 2 P(T > |t|) on the pooled df (pool) or the group's; a glm's 2 P(Z > |z|)
+        p[c][gi] = pvalueT(tc, this.family ? Infinity : pooled ? pooled.df : f.dfResidual);
       });
     });
     return {
-      pool, groups: this.groups.map((g) => g.name), names, estimate, se, t, p, sigma, df,
+      pool, groups: this.groups.map((g) => g.name), names, estimate, se, t, p, sigma, statistic: this.family ? 'z' : 't', df,
       ...(pooled ? { RSE: pooled.sd, dfResidual: pooled.df } : {}),
     };
   }
@@ -249,6 +269,9 @@ export class LmList {
     checkObject(options, 'confint', { level: levelRule, pool: bool });
     const level = options.level ?? 0.95;
     const pool = options.pool ?? false;
+    if (this.family) {
+      throw new ModelError(`lmList confint: the groups' fits are glms (${this.family.family}); R's confint of a glm is MASS's profile-likelihood interval, which is not offered here`);
+    }
     const first = this.groups[0];
     if (!first?.fit) {
       throw new ModelError(`lmList confint: the first group's fit (${first?.name}) failed (${first?.error}); lme4's confint takes its coefficients from the first group's fit`);
@@ -323,6 +346,11 @@ export class LmList {
   }
 }
 
+/** pool with a family without a dispersion: refused. */
+function noPool(family: GlmFamily): OptionError {
+  return new OptionError('pool', `lmList: pool = TRUE with family ${family.family}: a ${family.family} glm has no dispersion to pool (lme4's pooledSD is then 1 with NA df, and its default pool is FALSE); leave pool unset or false`);
+}
+
 /** confint's `level`: strictly between 0 and 1. */
 function levelRule(v: unknown, at: string): void {
   if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new OptionError('level', `${at} must be a number strictly between 0 and 1 (such as 0.95), not ${showValue(v)}`);
@@ -367,7 +395,9 @@ export function lmList(formula: string, input: DataInput, options: LmListOptions
   // The model frame evaluates the variables, drops the incomplete rows and codes the factors; its
   // global X is not used (each group's X is built from its own rows). observationLevel: the frame's
   // check that X alone does not reproduce y is a mixed model's, not lm's.
-  const frame = buildModelFrame(model, table, { factors: [...factorSet].filter((f) => f !== grouped.group), observationLevel: true });
+  const family = options.family ? makeFamily(options.family) : null;
+  if (family && options.pool === true) throw noPool(family);
+  const frame = buildModelFrame(model, table, { factors: [...factorSet].filter((f) => f !== grouped.group), observationLevel: true }, family ? { family: family.family } : undefined);
   const nInput = table.numRows;
   // frame index of each input row (−1: incomplete)
   const frameIndex = new Int32Array(nInput).fill(-1);
@@ -384,6 +414,7 @@ export function lmList(formula: string, input: DataInput, options: LmListOptions
     rowsOf[c].push(i);
     if (!seen[c]) { seen[c] = 1; origOrder.push(c); }
   }
+  const glmWarnings: string[] = [];
   const groups: LmListGroup[] = group.levels.map((name, c) => {
     const rows = Int32Array.from(rowsOf[c]);
     const keep = Int32Array.from(rowsOf[c].map((i) => frameIndex[i]).filter((k) => k >= 0));
@@ -403,7 +434,18 @@ export function lmList(formula: string, input: DataInput, options: LmListOptions
     const n = keep.length;
     const X = modelMatrix(model.fixed, (label) => columns.get(label)!, n, () => constantColumn(n, 1));
     const y = Float64Array.from(keep, (k) => frame.y[k]);
-    return { name, rows, fitRows, fit: leastSquares(X, y) };
+    if (!family) return { name, rows, fitRows, fit: leastSquares(X, y) };
+    // glm: the prior weights (binomial cbind: the numbers of trials)
+    const wt = Float64Array.from(keep, (k) => frame.weights?.[k] ?? 1);
+    try {
+      const fit = glmFit(X, y, wt, family);
+      for (const w of fit.warnings) glmWarnings.push(`group ${name}: ${w}`);
+      return { name, rows, fitRows, fit };
+    } catch (e) {
+      // glm.fit's errors (no valid coefficients, the step not corrected): a failed group, as lme4's
+      if (!(e instanceof ModelError)) throw e;
+      return { name, rows, fitRows, fit: null, error: e.message };
+    }
   });
   const messages = frame.messages.filter((m) => /dropped for missing values/.test(m));
   if (noGroup > 0) messages.push(`${noGroup} row${noGroup > 1 ? 's' : ''} with a missing '${grouped.group}' in no group`);
@@ -418,5 +460,6 @@ export function lmList(formula: string, input: DataInput, options: LmListOptions
         : `${names.length} error${names.length > 1 ? 's' : ''} caught in lm.fit (${names.join(', ')}): ${error}`);
     }
   }
-  return new LmList(grouped, groups, origOrder, options.pool ?? true, options.dataName ?? 'data', messages);
+  messages.push(...glmWarnings);
+  return new LmList(grouped, groups, origOrder, options.pool ?? !family, options.dataName ?? 'data', messages, family);
 }

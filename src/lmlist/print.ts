@@ -53,7 +53,7 @@ export function printLmListSummary(x: LmList, s: LmListSummary): string[] {
   const lines = ['Call:', `  Model: ${x.formula.model.text} | ${x.formula.group} `, `   Data: ${x.dataName} `, '', 'Coefficients:'];
   s.names.forEach((name, c) => {
     lines.push(`   ${name} `);
-    lines.push(...printNumericMatrix([s.estimate[c], s.se[c], s.t[c], s.p[c]], s.groups, ['Estimate', 'Std. Error', 't value', 'Pr(>|t|)']));
+    lines.push(...printNumericMatrix([s.estimate[c], s.se[c], s.t[c], s.p[c]], s.groups, ['Estimate', 'Std. Error', `${s.statistic} value`, `Pr(>|${s.statistic}|)`]));
   });
   if (s.pool) lines.push('', `Residual standard error: ${formatR([s.RSE!], 7)[0]} on ${s.dfResidual} degrees of freedom`);
   lines.push('');

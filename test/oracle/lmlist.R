@@ -17,6 +17,8 @@
 #                    length(coef), aliased coefficients included), a group whose rows all have a
 #                    missing response (lm fails: "0 (non-NA) cases")
 #   missing_rows_nopool  the same with pool = FALSE
+#   binomial, binomial_cbind, poisson  lmList(…, family): a glm in each group (0/1 responses; cbind(s, f);
+#                    counts with a factor of one level in a group (failed) and a level in one group only)
 # Usage (from the repository root):
 #   Rscript test/oracle/lmlist.R test/fixtures/data test/fixtures/lmlist
 # Needs: lme4 1.1-31, jsonlite.
@@ -28,16 +30,18 @@ stopifnot(packageVersion("lme4") == "1.1.31")
 # a 3-d array [group, stat, coef] as {coef: [[per group]]} by stat
 arrStat <- function(a, k) lapply(setNames(dimnames(a)[[3]], dimnames(a)[[3]]), function(cf) unname(a[, k, cf]))
 
-record <- function(name, formula, data, dataName, pool, levels = c(0.95, 0.9)) {
+record <- function(name, formula, data, dataName, pool, levels = c(0.95, 0.9), family = NULL) {
   warns <- character(0)
   fm <- withCallingHandlers(
-    eval(bquote(lmList(.(formula), data = .(as.name(dataName)), pool = .(pool)))),
+    if (is.null(family)) eval(bquote(lmList(.(formula), data = .(as.name(dataName)), pool = .(pool))))
+    else eval(bquote(lmList(.(formula), data = .(as.name(dataName)), family = .(as.name(family))))),
     warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
   cf <- coef(fm)
   s <- summary(fm)
   sd <- tryCatch(lme4:::pooledSD(fm), error = function(e) e)
   res <- list(
     formula = paste(deparse(formula), collapse = ""), pool = pool, data = paste0(dataName, ".csv"),
+    family = family,
     warnings = I(warns),
     groups = names(fm),
     failed = I(names(fm)[vapply(fm, is.null, NA)]),
@@ -47,19 +51,19 @@ record <- function(name, formula, data, dataName, pool, levels = c(0.95, 0.9)) {
       coef_names = dimnames(s$coefficients)[[3]],
       estimate = arrStat(s$coefficients, 1), se = arrStat(s$coefficients, 2),
       t = arrStat(s$coefficients, 3), p = arrStat(s$coefficients, 4),
-      sigma = unname(s$sigma),
+      sigma = if (is.null(family)) unname(s$sigma) else NULL,
       df = unname(s$df),
       RSE = if (pool) s$RSE else NULL, df_residual = if (pool) s$df.residual else NULL),
     # confint.lmList4 reads its pool from `...` or object$pool, which is NULL (pool is an attribute of
     # the lmList4, not an element): confint(fm) is each group's confint.lm whatever the fit's pool, and
     # confint(fm, pool = TRUE) the pooled intervals
-    confint = lapply(levels, function(lv) {
+    confint = if (!is.null(family)) list() else lapply(levels, function(lv) {
       ci <- eval(bquote(confint(fm, level = .(lv))))
       list(level = lv, names = dimnames(ci)[[3]], columns = dimnames(ci)[[2]],
            lower = arrStat(ci, 1), upper = arrStat(ci, 2),
            print = capture.output(print(ci)))
     }),
-    confint_pooled = lapply(levels, function(lv) {
+    confint_pooled = if (!is.null(family)) list() else lapply(levels, function(lv) {
       ci <- eval(bquote(confint(fm, level = .(lv), pool = TRUE)))
       list(level = lv, names = dimnames(ci)[[3]], columns = dimnames(ci)[[2]],
            lower = arrStat(ci, 1), upper = arrStat(ci, 2),
@@ -112,4 +116,31 @@ missing_rows <- rbind(missing_rows,
 write.csv(missing_rows, file.path(out, "missing_rows.csv"), row.names = FALSE, na = "")
 record("missing_rows", Reaction ~ Days | Subject, missing_rows, "missing_rows", TRUE)
 record("missing_rows_nopool", Reaction ~ Days | Subject, missing_rows, "missing_rows", FALSE)
+# glm families (lme4's lmList(…, family)): glm in each group; pool is FALSE by default (no dispersion)
+set.seed(20261207)
+g <- rep(sprintf("h%d", 1:5), each = 40)
+x <- round(runif(200, -2, 2), 3)
+a <- c(-0.5, 0.2, 0.8, -1, 0.1)[as.integer(factor(g))]
+b <- c(1, 0.5, -0.7, 1.5, 0.2)[as.integer(factor(g))]
+binary <- data.frame(y = rbinom(200, 1, plogis(a + b * x)), x = x, g = g)
+write.csv(binary, file.path(out, "binary.csv"), row.names = FALSE)
+record("binomial", y ~ x | g, binary, "binary", FALSE, family = "binomial")
+
+g <- rep(sprintf("k%d", 1:4), each = 10)
+x <- round(runif(40, -1, 1), 3)
+size <- rep(c(8, 10, 12, 15), 10)
+s <- rbinom(40, size, plogis(0.3 + 0.8 * x + c(0, 0.5, -0.5, 1)[as.integer(factor(g))]))
+trials <- data.frame(s = s, f = size - s, x = x, g = g)
+write.csv(trials, file.path(out, "trials.csv"), row.names = FALSE)
+record("binomial_cbind", cbind(s, f) ~ x | g, trials, "trials", FALSE, family = "binomial")
+
+g <- rep(sprintf("m%d", 1:5), each = 30)
+x <- round(runif(150, 0, 2), 3)
+f <- rep(c("a", "b"), 75)
+f[g == "m3"] <- "a"                           # m3: f has one level, glm fails
+f[g == "m5"][1:3] <- "c"                      # m5: a third level, only there
+counts <- data.frame(y = rpois(150, exp(0.5 + 0.4 * x + 0.3 * (f == "b"))), x = x, f = f, g = g)
+counts$y[c(7, 100)] <- NA
+write.csv(counts, file.path(out, "counts.csv"), row.names = FALSE, na = "")
+record("poisson", y ~ x + f | g, counts, "counts", FALSE, family = "poisson")
 cat("wrote", out, "\n")
