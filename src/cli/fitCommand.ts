@@ -35,7 +35,7 @@ import type { CsvOptions } from '../io/csv.js';
 const DELIMITER_NAMES: Record<string, string> = { comma: ',', tab: '\t', '\\t': '\t', semicolon: ';', bar: '|', pipe: '|', space: ' ' };
 
 /** The CSV reading options of the arguments, checked. */
-function resolveCsv(args: FitArgs): CsvOptions {
+export function resolveCsv(args: Pick<FitArgs, 'delimiter' | 'encoding' | 'strayText'>): CsvOptions {
   const out: CsvOptions = {};
   if (args.delimiter !== undefined) {
     const d = DELIMITER_NAMES[args.delimiter.toLowerCase()] ?? args.delimiter;
@@ -151,7 +151,7 @@ export function errorMessage(e: unknown): string {
   return String(e);
 }
 
-function parseFactors(factors: string | string[] | undefined): string[] | undefined {
+export function parseFactors(factors: string | string[] | undefined): string[] | undefined {
   if (factors === undefined) return undefined;
   const list = (Array.isArray(factors) ? factors : [factors])
     .flatMap((f) => f.split(','))

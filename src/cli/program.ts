@@ -17,6 +17,7 @@
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
+ *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
+import { runLmList } from './lmListCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
 import { META_METHODS } from '../meta/meta.js';
 
@@ -141,6 +143,25 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, opts: Omit<Parameters<typeof runMeta>[0], 'file'>) => {
       process.exitCode = await runMeta({ file, ...opts }, io());
+    });
+
+  program
+    .command('lmlist')
+    .description("lme4's lmList: one linear model per level of the grouping factor (y ~ x | g), printed as R prints the lmList, its summary (the pooled residual SD unless --no-pool) and confint")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .argument('<formula>', "grouped formula 'y ~ x | g' (the model, then the grouping variable after the bar)")
+    .option('--no-pool', "summary and confint with each group's own residual SD and df (lme4's pool = FALSE)")
+    .option('--level <p>', 'confidence level of confint (default 0.95)')
+    .option('--pooled-confint', "confint with the pooled residual SD and df (lme4's confint(fit, pool = TRUE); lme4's confint(fit) is each group's own)")
+    .option('--family <name>', 'a glm in each group: binomial or poisson (canonical links; no confint)')
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
+    .option('--json', 'print the result as one JSON object')
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--quiet', 'no notes or warnings on stderr')
+    .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLmList>[0], 'file' | 'formula'>) => {
+      process.exitCode = await runLmList({ file, formula, ...opts }, io());
     });
 
   const escalc = program

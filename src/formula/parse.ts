@@ -20,6 +20,7 @@ import {
   FormulaError,
   type Expr,
   type Formula,
+  type GroupedFormula,
   type LinearPart,
   type RandomTerm,
   type Response,
@@ -64,6 +65,49 @@ export function parseRandomForm(text: string): RandomTerm[] {
     throw new FormulaError(`a random-effects formula (re.form) takes random-effects terms such as (1 | g) only: ${what} (predictions always include the fixed effects)`, text, 0);
   }
   return encoder.random;
+}
+
+/**
+ * Parses a grouped formula `response ~ terms | group`, the formula of lme4's (and nlme's) `lmList`:
+ * the linear model `response ~ terms` fitted in each level of `group`, the variable after a bar
+ * outside parentheses (lme4's modelFormula: the bar is the formula's outermost operator, R's `|`
+ * binding loosest). The grouping variable is one column: an interaction (`g1:g2`) or a nested
+ * grouping (`g1/g2`) is refused (lme4 evaluates such an expression as R arithmetic, not as a
+ * grouping). Random-effects terms `(x | g)` in the model are refused: each group's model is a
+ * linear model.
+ */
+export function parseGroupedFormula(text: string): GroupedFormula {
+  if (typeof text !== 'string') throw new FormulaError(`a grouped formula is a string such as 'y ~ x | g', not ${text === null ? 'null' : typeof text}`, '', 0);
+  const { response, rhs } = new Parser(text, tokenize(text)).parseFormula();
+  if (rhs.kind !== 'binary' || rhs.op !== '|') {
+    const at = rhs.kind === 'binary' && rhs.op === '||' ? rhs.pos : text.length;
+    throw new FormulaError("a grouped formula (lmList) has the form 'response ~ terms | group': the grouping variable after a '|' outside parentheses", text, at);
+  }
+  checkNesting(response, text, false);
+  checkNesting(rhs.left, text, true);
+  const groupNode = unwrap(rhs.right);
+  if (groupNode.kind !== 'name') {
+    throw new FormulaError(`the grouping variable of a grouped formula (lmList) is one column, not '${deparse(rhs.right)}'`, text, rhs.right.pos);
+  }
+  const encoder = new TermEncoder(text, { insideBarAt: null });
+  const fixed = encoder.linearPart(encoder.encode(rhs.left, { parity: true, blocker: null }));
+  if (encoder.random.length > 0) {
+    throw new FormulaError(`random-effects term ${encoder.random[0].text} in a grouped formula (lmList): each group's model is a linear model`, text, rhs.left.pos);
+  }
+  const removedVars = encoder.variablesOutside(fixed);
+  const modelText = `${deparse(response)} ~ ${deparse(rhs.left)}`;
+  return {
+    text,
+    model: {
+      text: modelText,
+      response: buildResponse(response, text),
+      fixed,
+      offsets: encoder.offsets,
+      random: [],
+      ...(removedVars.length > 0 ? { removedVars } : {}),
+    },
+    group: groupNode.name,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -70,5 +70,15 @@ export interface Formula {
   random: RandomTerm[];
 }
 
+/** A grouped formula `response ~ terms | group` (lme4's lmList): the model fitted in each level of the group. */
+export interface GroupedFormula {
+  /** the formula text as given */
+  text: string;
+  /** the model `response ~ terms` (no random-effects terms) */
+  model: Formula;
+  /** the grouping variable's column */
+  group: string;
+}
+
 /** Formula errors are one of the package's error types (src/errors/errors.ts). */
 export { FormulaError } from '../errors/errors.js';

@@ -58,11 +58,16 @@ export function termCoding(part: LinearPart, nlevels: (label: string) => number)
  * column xTRUE whatever values are present (constant here, so lme4 drops it as rank deficient).
  */
 export function checkFactorLevels(label: string, levels: readonly string[]): void {
-  if (levels.length >= 2 || levels.every((l) => l === 'TRUE' || l === 'FALSE')) return;
+  if (factorCodable(levels)) return;
   throw new ModelError(
     `factor '${label}' has ${levels.length === 1 ? `one level ('${levels[0]}')` : 'no levels'} in the rows used (after dropping rows with missing values): ` +
       'a factor in the model needs 2 or more levels (R: contrasts can be applied only to factors with 2 or more levels); remove it from the formula',
   );
+}
+
+/** Whether a factor with these levels can be coded in a model (checkFactorLevels's rule): 2 or more levels, or a FALSE/TRUE factor. */
+export function factorCodable(levels: readonly string[]): boolean {
+  return levels.length >= 2 || levels.every((l) => l === 'TRUE' || l === 'FALSE');
 }
 
 /**
