@@ -8,6 +8,9 @@
 #    glmer's list(theta, fixef)).
 # Usage (from the repository root): Rscript test/oracle/update.R test/fixtures/data test/fixtures/update
 suppressMessages({ library(lme4); library(jsonlite) })
+# the exact Laplace deviance and its tight optimum (glmer's PIRLS stops early: its default fit's
+# deviance is ~6e-4 above the exact Laplace optimum on cbpp; see exact_laplace.R)
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "exact_laplace.R"))
 args <- commandArgs(trailingOnly = TRUE)
 dataDir <- args[1]; out <- args[2]
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
@@ -67,7 +70,18 @@ rec <- function(m) {
   r <- list(formula = one(formula(m)), theta = unname(getME(m, "theta")), beta = unname(fixef(m)),
     xnames = names(fixef(m)), deviance = unname(if (isLMM(m)) { if (isREML(m)) REMLcrit(m) else deviance(m) } else -2 * c(logLik(m))),
     reml = isREML(m), feval = m@optinfo$feval, n = nobs(m))
-  if (isLMM(m)) r$sigma <- sigma(m)
+  if (isLMM(m)) {
+    r$sigma <- sigma(m)
+    # the same model's optimum with lme4's optimizer run to a tight tolerance (from lme4's optimum)
+    t <- update(m, start = getME(m, "theta"), control = lmerControl(optCtrl = TIGHT_LMER))
+    r$tight <- list(deviance = unname(if (isREML(t)) REMLcrit(t) else deviance(t)), theta = I(unname(getME(t, "theta"))),
+      beta = I(unname(fixef(t))), sigma = sigma(t))
+  }
+  if (isGLMM(m) && m@devcomp$dims[["nAGQ"]] == 1L) {
+    # the exact Laplace optimum of the same model from glmer's (its deviance function by update)
+    ex <- exact_optimum(exact_devfun(update(m, devFunOnly = TRUE), 1L), getME(m, "theta"), fixef(m), getME(m, "lower"))
+    r$exact <- list(deviance = ex$value, theta = I(unname(ex$theta)), beta = I(unname(ex$beta)))
+  }
   r
 }
 m1 <- lmer(Reaction ~ Days + (Days | Subject), sleep)
