@@ -1,7 +1,7 @@
 /**
  * fit.update(changes) (src/fit/update.ts) and lme4's `start` (src/model/start.ts) against lme4 1.1-31
  * (test/oracle/update.R → test/fixtures/update/update.json): update(m, . ~ . - Days), update(m, REML =
- * FALSE), a split of (Days | Subject), update(m, data = sleepstudy without day 0), Penicillin without
+ * FALSE), a weighted fit's update(m, weights = NULL), cbpp's update(g, family = binomial("probit")), a split of (Days | Subject), update(m, data = sleepstudy without day 0), Penicillin without
  * (1 | sample), cbpp without period and at nAGQ = 9, and fits with start (lmer's θ at lme4's optimum,
  * far from it, as { theta }; glmer's { theta, fixef }).
  * Two references per fit, as test/getme.test.ts:
@@ -89,6 +89,14 @@ describe('fit.update against lme4 update()', () => {
     expect(m.model.formula.text).toBe((oracle.fits.sleep_uncorr_formula as { update_minus: string }).update_minus);
   }, 60_000);
 
+  it('prior weights: kept by a formula update, removed by weights: null (R: weights = NULL)', async () => {
+    const sw = csv(join(fixtures, 'data/sleepstudy_weighted.csv'), ['Subject']);
+    const mw = await lmer('Reaction ~ Days + (Days | Subject)', sw, { ...S, weights: 'w' });
+    expectLike(mw, R.weighted_base);
+    expectLike(await mw.update('. ~ . - Days'), R.weighted_minus_days);
+    expectLike(await mw.update({ weights: null }), R.weighted_unweighted);
+  }, 60_000);
+
   it('Penicillin: a crossed term removed', async () => {
     const p1 = await lmer('diameter ~ 1 + (1 | plate) + (1 | sample)', pen);
     expectLike(p1, R.pen_base);
@@ -99,6 +107,8 @@ describe('fit.update against lme4 update()', () => {
     const g1 = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, C);
     expectLike(g1, R.cbpp_base);
     expectLike(await g1.update('. ~ . - period'), R.cbpp_minus_period);
+    // another link (R: update(g1, family = binomial(link = "probit"))): the family kept, the link changed
+    expectLike(await g1.update({ link: 'probit' }), R.cbpp_probit);
     const agq = await g1.update({ nAGQ: 9 });
     expectLikeAgq(agq, R.cbpp_agq);
     for (const k of ['cbpp_start_both', 'cbpp_start_theta', 'cbpp_start_far'] as const) {

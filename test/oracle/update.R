@@ -88,6 +88,8 @@ m1 <- lmer(Reaction ~ Days + (Days | Subject), sleep)
 p1 <- lmer(diameter ~ 1 + (1 | plate) + (1 | sample), pen)
 g1 <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial)
 mu <- lmer(Reaction ~ Days + (Days || Subject), sleep)
+sw <- rd("sleepstudy_weighted.csv"); sw$Subject <- factor(sw$Subject)
+mw <- lmer(Reaction ~ Days + (Days | Subject), sw, weights = w)
 fits <- list(
   sleep_base = rec(m1),
   sleep_minus_days = c(rec(update(m1, . ~ . - Days)), list(update = ". ~ . - Days")),
@@ -97,6 +99,10 @@ fits <- list(
     list(update = ". ~ . - (Days | Subject) + (1 | Subject) + (0 + Days | Subject)")),
   sleep_data = c(rec(update(m1, data = sleep2)), list(update_data = "sleepstudy_days1.csv")),
   sleep_uncorr_formula = list(formula = one(formula(mu)), update_minus = one(formula(update(mu, . ~ . - (0 + Days | Subject))))),
+  weighted_base = rec(mw),
+  weighted_minus_days = c(rec(update(mw, . ~ . - Days)), list(update = ". ~ . - Days")),
+  weighted_unweighted = c(rec(update(mw, weights = NULL)), list(update_weights = NULL)),
+  cbpp_probit = c(rec(update(g1, family = binomial(link = "probit"))), list(update_link = "probit")),
   pen_base = rec(p1),
   pen_minus_sample = c(rec(update(p1, . ~ . - (1 | sample))), list(update = ". ~ . - (1 | sample)")),
   cbpp_base = rec(g1),
