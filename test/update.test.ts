@@ -193,6 +193,15 @@ describe('the CLI: fit --start, --start-fixef', () => {
     const tight = (R.sleep_base as unknown as { tight: Tight }).tight;
     expect(Math.abs(j.remlcrit - tight.deviance)).toBeLessThan(1e-6);
     tight.theta.forEach((t, k) => expect(Math.abs(j.theta[k] - t)).toBeLessThan(1e-5));
+    // the same through the stream engine (A formed from record batches: src/gram/fit.ts takes the start too)
+    const streamed = await runMain(['fit', join(data, 'sleepstudy.csv'), 'Reaction ~ Days + (Days | Subject)', '--factors', 'Subject', '--start', '5,2,0.01',
+      '--engine', 'stream', '--json', '--quiet']);
+    expect(streamed.code).toBe(0);
+    const js = JSON.parse(streamed.stdout) as { theta: number[]; remlcrit: number };
+    expect(Math.abs(js.remlcrit - tight.deviance)).toBeLessThan(1e-6);
+    const streamedBad = await runMain(['fit', join(data, 'sleepstudy.csv'), 'Reaction ~ Days + (Days | Subject)', '--factors', 'Subject', '--start', '1,0', '--engine', 'stream', '--quiet']);
+    expect(streamedBad.code).not.toBe(0);
+    expect(streamedBad.stderr).toMatch(/start.theta has 2 values/);
     const r = R.cbpp_start_far as unknown as { exact: Tight };
     const glmm = await runMain(['fit', join(data, 'cbpp.csv'), 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--family', 'binomial',
       '--factors', 'herd,period', '--start', '3', '--start-fixef', '0,0,0,0', '--json', '--quiet']);
