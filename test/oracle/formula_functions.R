@@ -120,6 +120,6 @@ mf <- lmerTest::lmer(Reaction ~ factor(Days) + (1 | Subject), data = sleep, cont
 em <- as.data.frame(emmeans(mf, ~ Days))
 emm <- list(factor_days = list(spec = "Days", levels = I(as.character(em$Days)), emmean = I(em$emmean), SE = I(em$SE), df = I(em$df)))
 writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmerTest = as.character(packageVersion("lmerTest")),
-                       emmeans = as.character(packageVersion("emmeans")), models = models, anova = anova_res, emmeans = emm),
+                       emmeans = as.character(packageVersion("emmeans")), models = models, anova = anova_res, emm = emm),
                   digits = NA, auto_unbox = TRUE, matrix = "rowmajor", dataframe = "columns", na = "null"),
            file.path(out, "models.json"))

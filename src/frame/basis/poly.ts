@@ -26,6 +26,7 @@ export interface PolyCoefs {
 export function polyFit(x: Float64Array, degree: number, label: string): { columns: Float64Array[]; coefs: PolyCoefs } {
   const n = x.length;
   for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i]) && !Number.isNaN(x[i])) throw new DataError(`'${label}': the variable is infinite (${x[i]}) in row ${i + 1}`, { row: i + 1 });
     if (Number.isNaN(x[i])) {
       throw new DataError(`'${label}': the variable has a missing value in row ${i + 1}; R's poly() allows none (missing values are not allowed in 'poly'): R evaluates it on every row before dropping incomplete ones, so remove those rows from the data first`, { row: i + 1 });
     }
