@@ -104,6 +104,8 @@ for (nm in names(cases)) {
                   cnames = lapply(getME(m, "cnms"), I),
                   predict_new = list(newdata = newdata[[nd]], value = I(as.numeric(predict(m, newdata = newdata[[nd]], re.form = NA))))))
   if (!is.null(at)) r$objective_at <- at
+  # glmer: vcov from RX as well (use.hessian = FALSE), free of the finite-difference Hessian's error
+  if (!is.null(cs$family)) r$se_rx <- I(as.numeric(sqrt(diag(as.matrix(suppressWarnings(vcov(m, use.hessian = FALSE)))))))
   models[[nm]] <- r
 }
 
