@@ -121,3 +121,90 @@ describe('the fit at our optimum and predictions on new data', () => {
     }
   });
 });
+
+describe("lmerTest's anova and emmeans with poly() and factor()", () => {
+  const fits = (async () => ({
+    poly2: await lmer('Reaction ~ poly(Days, 2) + (poly(Days, 2) | Subject)', data.sleepstudy, { factors: ['Subject'] }),
+    inter: await lmer('y ~ poly(x, 2) * f + (1 | gnum)', data.ff, {}),
+    fdays: await lmer('Reaction ~ factor(Days) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] }),
+  }))();
+  interface Table { terms: string[]; F: number[]; NumDF: number[]; DenDF: number[]; p: number[] }
+
+  it('poly(x, 2) is one term of 2 df: types III, II, I against lmerTest 3.1-3 (Satterthwaite)', async () => {
+    const { poly2, inter } = await fits;
+    const cases: [typeof poly2, Table, number][] = [];
+    for (const t of [3, 2, 1] as const) {
+      // the poly2 model's flat θ (8e-6 from lme4's, above) moves F and the df by up to 1.3e-6 relative:
+      // 1e-5 there; the interaction model (one θ, known to 1e-7): 1e-6
+      cases.push([poly2, ref.anova.poly2_reml[`type${t}`], 1e-5], [inter, ref.anova.poly_interaction[`type${t}`], 1e-6]);
+      for (const [fit, want, tol] of cases.splice(0)) {
+        const rows = fit.anova({ type: t });
+        expect(rows.map((r) => r.term)).toEqual(want.terms);
+        rows.forEach((r, k) => {
+          expect(r.numdf).toBe(want.NumDF[k]);
+          expect(rel(r.F, want.F[k])).toBeLessThan(tol);
+          expect(rel(r.dendf, want.DenDF[k])).toBeLessThan(tol);
+          expect(Math.abs(r.p - want.p[k]) / want.p[k]).toBeLessThan(10 * tol);
+        });
+      }
+    }
+  });
+
+  interface Emm { spec: string; at?: Record<string, number[]>; levels: string[]; emmean: number[]; SE: number[]; df: number[] }
+  const sameEmm = (rows: { levels: Record<string, unknown>; emmean: number; SE: number; df: number }[], want: Emm, by: string, tol: number) => {
+    expect(rows.map((r) => String(r.levels[by]))).toEqual(want.levels);
+    rows.forEach((r, i) => {
+      expect(rel(r.emmean, want.emmean[i])).toBeLessThan(tol);
+      expect(rel(r.SE, want.SE[i])).toBeLessThan(tol);
+      expect(rel(r.df, want.df[i])).toBeLessThan(tol);
+    });
+  };
+
+  it('emmeans over factor(Days): the grid is over Days at the factor\'s levels (emmeans 1.8.4)', async () => {
+    const { fdays } = await fits;
+    // at our optimum (one θ to ~1e-7): means, SEs and the Kenward-Roger df to 1e-6 (worst seen 2e-9)
+    sameEmm(fdays.emmeans('~ Days').rows, ref.emm.factor_days, 'Days', 1e-6);
+    // `at` picks levels
+    expect(fdays.emmeans('~ Days', { at: { Days: [3, 9] } }).rows.map((r) => r.levels.Days)).toEqual(['3', '9']);
+  });
+
+  it('emmeans with poly(): the grid over x (its mean, or at), the basis there by the kept coefficients', async () => {
+    const { poly2, inter } = await fits;
+    // poly2's flat θ moves the SE by 2e-7: 1e-6
+    sameEmm(poly2.emmeans('~ Days').rows, ref.emm.poly_days, 'Days', 1e-6);
+    sameEmm(inter.emmeans('~ f').rows, ref.emm.poly_f, 'f', 1e-6);
+    const at = inter.emmeans('~ f | x', { at: { x: [2, 8] } }).rows;
+    sameEmm(at, ref.emm.poly_f_at, 'f', 1e-6);
+    expect(at.map((r) => r.levels.x)).toEqual([2, 2, 8, 8]);
+  });
+});
+
+describe('refusals and errors', () => {
+  it('poly of a variable with a missing value: R\'s error, naming the call and the row', async () => {
+    // ff's z has missing values: poly(z, 2) cannot be evaluated on every row (R stops too)
+    await expect(lmer('y ~ poly(z, 2) + (1 | gnum)', data.ff, {})).rejects.toThrow(/'poly\(z, 2\)': the variable has a missing value in row \d+; R's poly\(\) allows none/);
+    // a degree as large as the number of distinct Days (10)
+    await expect(lmer('Reaction ~ poly(Days, 10) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] })).rejects.toThrow(/degree \(10\) must be less than the number of unique points \(10\)/);
+  });
+  it('poly/ns/bs of a factor; ns with df too small; knots outside the data', async () => {
+    await expect(lmer('y ~ poly(f, 2) + (1 | gnum)', data.ff, {})).rejects.toThrow(/'f' is a factor; poly\(\) needs a numeric variable/);
+    await expect(lmer('y ~ bs(x, df = 2) + (1 | gnum)', data.ff, {})).rejects.toThrow(/df = 2 is too small: bs\(\) needs df ≥ 3/);
+    await expect(lmer('y ~ ns(x, knots = c(2, 50)) + (1 | gnum)', data.ff, {})).rejects.toThrow(/the knot 50 is not strictly inside the boundary knots/);
+  });
+  it('predict: a new level of factor(Days) is an error naming it (as R)', async () => {
+    const fit = await lmer('Reaction ~ factor(Days) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] });
+    expect(() => fit.predict({ Days: [2.5], Subject: ['308'] }, { groups: false })).toThrow(/level '2.5' of 'factor\(Days\)' was not in the fitted data/);
+  });
+  it('emmeans: a variable both inside factor() and as a number is refused', async () => {
+    const fit = await lmer('y ~ x + factor(gnum) + gnum:x + (1 | f)', data.ff, {});
+    expect(() => fit.emmeans('~ gnum')).toThrow(/'gnum' is in the fixed part both as 'factor\(gnum\)' and as 'gnum:x'|'gnum' is in the fixed part both as 'factor\(gnum\)' and as 'gnum'/);
+  });
+  it('the engines (stream, SQL) refuse factor(), poly(), ns(), bs() with the reason', async () => {
+    const { describeFrame } = await import('../src/gram/frameSpec.js');
+    const { parseFormula } = await import('../src/formula/parse.js');
+    const schema = new Map([['y', 'numeric'], ['x', 'numeric'], ['g', 'text']]) as never;
+    for (const f of ['y ~ poly(x, 2) + (1 | g)', 'y ~ ns(x, df = 3) + (1 | g)', 'y ~ factor(x) + (1 | g)']) {
+      expect(() => describeFrame(parseFormula(f), schema)).toThrow(/is evaluated with the rows in memory only, not by the engines/);
+    }
+  });
+});

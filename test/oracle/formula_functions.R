@@ -121,6 +121,12 @@ anova_res <- list(
 mf <- lmerTest::lmer(Reaction ~ factor(Days) + (1 | Subject), data = sleep, control = lctrl)
 em <- as.data.frame(emmeans(mf, ~ Days))
 emm <- list(factor_days = list(spec = "Days", levels = I(as.character(em$Days)), emmean = I(em$emmean), SE = I(em$SE), df = I(em$df)))
+# poly models: the grid is over the data variable (at its mean, or `at`), the basis evaluated there
+# with the kept coefficients (predict.poly)
+emrow <- function(e, by) { e <- as.data.frame(e); list(levels = I(as.character(e[[by]])), emmean = I(e$emmean), SE = I(e$SE), df = I(e$df)) }
+emm$poly_days <- c(list(spec = "Days"), emrow(emmeans(mp, ~ Days), "Days"))
+emm$poly_f <- c(list(spec = "f"), emrow(emmeans(mi, ~ f), "f"))
+emm$poly_f_at <- c(list(spec = "f", at = list(x = I(c(2, 8)))), emrow(emmeans(mi, ~ f | x, at = list(x = c(2, 8))), "f"))
 writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmerTest = as.character(packageVersion("lmerTest")),
                        emmeans = as.character(packageVersion("emmeans")), models = models, anova = anova_res, emm = emm),
                   digits = NA, auto_unbox = TRUE, matrix = "rowmajor", dataframe = "columns", na = "null"),
