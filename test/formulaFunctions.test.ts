@@ -199,6 +199,15 @@ describe('refusals and errors', () => {
     const fit = await lmer('y ~ x + factor(gnum) + gnum:x + (1 | f)', data.ff, {});
     expect(() => fit.emmeans('~ gnum')).toThrow(/'gnum' is in the fixed part both as 'factor\(gnum\)' and as 'gnum:x'|'gnum' is in the fixed part both as 'factor\(gnum\)' and as 'gnum'/);
   });
+  it('influence (case deletion) of a poly/ns/bs model: refused (lme4 refits re-evaluate the basis on the rows kept)', async () => {
+    const fit = await lmer('Reaction ~ poly(Days, 2) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] });
+    await expect(fit.influence({ groups: 'Subject' })).rejects.toThrow(/influence \(case deletion\) of a model with 'poly\(Days, 2\)' is not available: lme4 refits without each unit/);
+    const g = await glmer('count ~ ns(x, df = 2) + (1 | gnum)', data.ff, { family: 'poisson' });
+    await expect(g.influence({ groups: 'gnum' })).rejects.toThrow(/'ns\(x, df = 2\)' is not available/);
+    // factor() has no basis: influence runs
+    const f = await lmer('Reaction ~ factor(Days) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] });
+    expect((await f.influence({ groups: 'Subject', maxfun: 200 })).deleted.length).toBe(18);
+  });
   it('the engines (stream, SQL) refuse factor(), poly(), ns(), bs() with the reason', async () => {
     const { describeFrame } = await import('../src/gram/frameSpec.js');
     const { parseFormula } = await import('../src/formula/parse.js');
