@@ -30,6 +30,7 @@ interface Case {
   theta: number[]; beta: number[]; se: number[]; se_rx?: number[]; sigma: number; criterion: number; cnames: Record<string, string[]>;
   objective_at?: { theta: number[]; value: number };
   predict_new: { newdata: Record<string, (number | string)[]>; value: number[] };
+  predict_groups?: number[];
 }
 const cases = ref.models as Record<string, Case>;
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
@@ -102,6 +103,9 @@ describe('the fit at our optimum and predictions on new data', () => {
       // plus β̂'s 1e-7 at our optimum, so 1e-6 relative here, and 1e-10 with lme4's β (below)
       const pred = fit.predict(newTable(c.predict_new.newdata), { groups: false });
       pred.forEach((v, i) => expect(rel(v, c.predict_new.value[i])).toBeLessThan(1e-6));
+      // with the group's effects (a level of the fit: lme4's re.form = NULL), the random terms' bases (poly
+      // in (poly(Days, 2) | Subject)) at the kept coefficients too; the conditional modes at our optimum: 1e-6
+      if (c.predict_groups) fit.predict(newTable(c.predict_new.newdata)).forEach((v, i) => expect(rel(v, c.predict_groups![i])).toBeLessThan(1e-6));
     });
   }
 

@@ -104,6 +104,9 @@ for (nm in names(cases)) {
                   cnames = lapply(getME(m, "cnms"), I),
                   predict_new = list(newdata = newdata[[nd]], value = I(as.numeric(predict(m, newdata = newdata[[nd]], re.form = NA))))))
   if (!is.null(at)) r$objective_at <- at
+  # with the group's effects (re.form = NULL): lme4 evaluates the random terms' bases by their predvars too
+  # (lme4 1.1-31 stops on (1 | factor(gnum)) here, in mkReTrms's KhatriRao: that case has no reference)
+  if (is.null(cs$family)) r$predict_groups <- tryCatch(I(as.numeric(predict(m, newdata = newdata[[nd]]))), error = function(e) { message(nm, ": ", conditionMessage(e)); NULL })
   # glmer: vcov from RX as well (use.hessian = FALSE), free of the finite-difference Hessian's error
   if (!is.null(cs$family)) r$se_rx <- I(as.numeric(sqrt(diag(as.matrix(suppressWarnings(vcov(m, use.hessian = FALSE)))))))
   models[[nm]] <- r
