@@ -77,6 +77,10 @@ cases <- list(
   ns_knots = list(data = "ff", formula = "y ~ ns(x, knots = c(2, 5)) + (1 | gnum)", REML = TRUE),
   bs_deg2 = list(data = "ff", formula = "y ~ bs(x, degree = 2, df = 4) + (1 | gnum)", REML = TRUE),
   poly_interaction = list(data = "ff", formula = "y ~ poly(x, 2) * f + (1 | gnum)", REML = TRUE),
+  # lme4 1.1-31 evaluates a grouping expression in the model frame, whose column is `factor(gnum)`, not
+  # gnum: it finds gnum only in the formula's environment ("couldn't evaluate grouping factor
+  # factor(gnum) within model frame" otherwise). The vector gnum above, from which ff.csv's column was
+  # written, is that variable here (as a user's attached data or global would be): the same grouping.
   factor_group = list(data = "ff", formula = "y ~ x + (1 | factor(gnum))", REML = TRUE),
   factor_lhs = list(data = "ff", formula = "y ~ x + (0 + factor(f) | gnum)", REML = TRUE),
   poly_na = list(data = "ff", formula = "yNA ~ poly(x, 2) + z + (1 | gnum)", REML = TRUE),
