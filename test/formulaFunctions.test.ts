@@ -181,6 +181,22 @@ describe("lmerTest's anova and emmeans with poly() and factor()", () => {
     sameEmm(at, ref.emm.poly_f_at, 'f', 1e-6);
     expect(at.map((r) => r.levels.x)).toEqual([2, 2, 8, 8]);
   });
+
+  it("joint_tests of poly(x, 2) * f: x's effect over emmeans's two-point grid (meanint), as emmeans 1.8.4", async () => {
+    const { inter } = await fits;
+    const want = ref.emm.joint_poly_interaction as { terms: string[]; df1: number[]; df2: number[]; F: number[]; p: number[] };
+    const rows = inter.jointTests().rows;
+    expect(rows.map((r) => r.term)).toEqual(want.terms);
+    rows.forEach((r, k) => {
+      // emmeans's table holds F rounded to 3 decimals and df2 to 2 (as test/jointTests.test.ts): those
+      // within their rounding plus 1e-6 relative; its p-value, from the unrounded ones, is the tight check:
+      // 1e-5 relative at our optimum (one θ to ~1e-7)
+      expect(r.df1).toBe(want.df1[k]);
+      expect(Math.abs(r.F - want.F[k])).toBeLessThanOrEqual(5e-4 + 1e-6 * want.F[k]);
+      expect(Math.abs(r.df2 - want.df2[k])).toBeLessThanOrEqual(5e-3 + 1e-6 * want.df2[k]);
+      expect(Math.abs(r.p - want.p[k]) / want.p[k]).toBeLessThan(1e-5);
+    });
+  });
 });
 
 describe('refusals and errors', () => {

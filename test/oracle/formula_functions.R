@@ -133,6 +133,8 @@ emm <- list(factor_days = list(spec = "Days", levels = I(as.character(em$Days)),
 emrow <- function(e, by) { e <- as.data.frame(e); list(levels = I(as.character(e[[by]])), emmean = I(e$emmean), SE = I(e$SE), df = I(e$df)) }
 emm$poly_days <- c(list(spec = "Days"), emrow(emmeans(mp, ~ Days), "Days"))
 emm$poly_f <- c(list(spec = "f"), emrow(emmeans(mi, ~ f), "f"))
+jt <- as.data.frame(joint_tests(mi))
+emm$joint_poly_interaction <- list(terms = I(as.character(jt[["model term"]])), df1 = I(jt$df1), df2 = I(jt$df2), F = I(jt$F.ratio), p = I(jt$p.value))
 emm$poly_f_at <- c(list(spec = "f", at = list(x = I(c(2, 8)))), emrow(emmeans(mi, ~ f | x, at = list(x = c(2, 8))), "f"))
 writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), lmerTest = as.character(packageVersion("lmerTest")),
                        emmeans = as.character(packageVersion("emmeans")), models = models, anova = anova_res, emm = emm),
