@@ -206,6 +206,13 @@ describe('refusals and errors', () => {
     // a degree as large as the number of distinct Days (10)
     await expect(lmer('Reaction ~ poly(Days, 10) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] })).rejects.toThrow(/degree \(10\) must be less than the number of unique points \(10\)/);
   });
+  it('a degree or df of millions: refused before any column is built (MAX_MODEL_COLUMNS)', async () => {
+    const t0 = performance.now();
+    await expect(lmer('y ~ poly(x, 1000000, raw = TRUE) + (1 | gnum)', data.ff, {})).rejects.toThrow(/'poly\(x, 1e\+06, raw = TRUE\)' term's model matrix would have 1,000,000 columns/);
+    await expect(lmer('y ~ bs(x, degree = 200000) + (1 | gnum)', data.ff, {})).rejects.toThrow(/would have 200,000 columns/);
+    await expect(lmer('y ~ ns(x, df = 50000) + (1 | gnum)', data.ff, {})).rejects.toThrow(/would have 50,000 columns/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
   it('poly/ns/bs of a factor; ns with df too small; knots outside the data', async () => {
     await expect(lmer('y ~ poly(f, 2) + (1 | gnum)', data.ff, {})).rejects.toThrow(/'f' is a factor; poly\(\) needs a numeric variable/);
     await expect(lmer('y ~ bs(x, df = 2) + (1 | gnum)', data.ff, {})).rejects.toThrow(/df = 2 is too small: bs\(\) needs df ≥ 3/);

@@ -12,6 +12,7 @@ import { LEVEL_ORDER_KEY, STRAY_TEXT_KEY, compareLocale, describeExamples, type 
 import { FRAME_CHUNK, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
 import { onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { constantColumn } from './rowPasses.js';
+import { checkModelMatrixSize } from './checks.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -615,6 +616,11 @@ function basisColumn(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource
   if (xv.type === 'var' && source(xv.name).kind === 'factor') {
     throw new DataError(`'${label}': '${xv.name}' is a factor; ${expr.fn}() needs a numeric variable`, { column: xv.name });
   }
+  // the columns it will have, checked before any is built (a degree or df of millions)
+  const ncol = expr.fn === 'poly' ? args.degree
+    : args.knots !== undefined ? args.knots.length + (expr.fn === 'ns' ? 1 : args.degree)
+    : args.df ?? (expr.fn === 'ns' ? 1 : args.degree);
+  checkModelMatrixSize(`'${label}' term's`, ncol, n, [{ label, columns: ncol }]);
   const x = asVector(evalNumeric(xv, source, label, scales), n);
   const key = scaleKey(expr);
   const kept = scales?.get(key);
