@@ -38,6 +38,11 @@ addBasis("bs4", "bs(x, df = 4)", bs(xb, df = 4))
 addBasis("bs3", "bs(x)", bs(xb))
 addBasis("bs_deg2", "bs(x, degree = 2, df = 4)", bs(xb, degree = 2, df = 4))
 addBasis("bs_knots", "bs(x, knots = c(3, 6))", bs(xb, knots = c(3, 6)))
+# boundary knots given: wider than the data, and narrower (the data's own rows then beyond them, and
+# df's quantiles over the x inside them only)
+addBasis("ns_boundary", "ns(x, df = 3, Boundary.knots = c(0, 12))", ns(xb, df = 3, Boundary.knots = c(0, 12)))
+addBasis("bs_boundary", "bs(x, df = 5, Boundary.knots = c(1, 9))", suppressWarnings(bs(xb, df = 5, Boundary.knots = c(1, 9))))
+addBasis("ns_boundary_in", "ns(x, df = 4, Boundary.knots = c(1, 9))", ns(xb, df = 4, Boundary.knots = c(1, 9)))
 writeLines(toJSON(list(R = R.version.string, basis = basis), digits = NA, auto_unbox = TRUE, matrix = "rowmajor"), file.path(out, "basis.json"))
 
 ## the data ---------------------------------------------------------------------------------------
