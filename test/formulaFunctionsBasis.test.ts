@@ -79,7 +79,10 @@ describe('basis helpers and refusals', () => {
   it('ns/bs: df too small, knots outside the boundary, a constant variable', () => {
     const x = Float64Array.from([1, 2, 3, 4, 5]);
     expect(() => splineKnots('bs', x, { degree: 3, df: 2 }, 'bs(x, df = 2)')).toThrow(/df = 2 is too small: bs\(\) needs df ≥ 3/);
-    expect(() => splineKnots('ns', x, { degree: 3, knots: [0.5] }, 'ns(x, knots = 0.5)')).toThrow(/the knot 0.5 is not strictly inside the boundary knots \[1, 5\]/);
+    expect(() => splineKnots('ns', x, { degree: 3, knots: [0.5] }, 'ns(x, knots = 0.5)')).toThrow(/the knot 0.5 is not inside the boundary knots \[1, 5\)/);
+    // quantiles tied at the maximum: R's ns stops (NaN in qr), bs's continuation beyond is degenerate
+    const tiedMax = Float64Array.from([1, 2, 3, 5, 5, 5, 5, 5, 5, 5, 4, 2]);
+    expect(() => splineKnots('bs', tiedMax, { degree: 3, df: 6 }, 'bs(x, df = 6)')).toThrow(/the knot 5 is not inside the boundary knots \[1, 5\) \(the quantiles of x coincide with its maximum/);
     expect(() => splineKnots('ns', Float64Array.from([2, 2, 2]), { degree: 3, df: 2 }, 'ns(x, df = 2)')).toThrow(/the variable is constant/);
     expect(() => splineKnots('ns', Float64Array.from([NaN, NaN]), { degree: 3 }, 'ns(x)')).toThrow(/has no values/);
   });

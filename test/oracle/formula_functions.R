@@ -24,8 +24,8 @@ mat <- function(m) unname(as.matrix(m))
 xb <- c(0.5, 1.3, 2, 2, 3.7, 4.1, 5.5, 6, 7.25, 9, 9.5, 10)
 xnew <- c(-2, 0, 0.5, 3, 5.2, 10, 12.5)
 basis <- list()
-addBasis <- function(name, call, b) {
-  basis[[name]] <<- list(call = call, x = I(xb), values = mat(b), new_x = I(xnew), new_values = mat(predict(b, xnew)),
+addBasis <- function(name, call, b, x = xb, new_x = xnew) {
+  basis[[name]] <<- list(call = call, x = I(x), values = mat(b), new_x = I(new_x), new_values = mat(predict(b, new_x)),
                          attributes = lapply(attributes(b)[setdiff(names(attributes(b)), c("dim", "dimnames", "class"))], function(a) if (is.list(a)) a else I(as.numeric(a))))
 }
 addBasis("poly3", "poly(x, 3)", poly(xb, 3))
@@ -42,6 +42,10 @@ addBasis("bs_knots", "bs(x, knots = c(3, 6))", bs(xb, knots = c(3, 6)))
 # df's quantiles over the x inside them only)
 addBasis("ns_boundary", "ns(x, df = 3, Boundary.knots = c(0, 12))", ns(xb, df = 3, Boundary.knots = c(0, 12)))
 addBasis("bs_boundary", "bs(x, df = 5, Boundary.knots = c(1, 9))", suppressWarnings(bs(xb, df = 5, Boundary.knots = c(1, 9))))
+# x tied at its minimum: df's quantiles put a knot at the lower boundary knot
+xt <- c(1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 5); xtnew <- c(0, 1, 1.2, 4, 6)
+addBasis("bs_tied_min", "bs(x, df = 7)", suppressWarnings(bs(xt, df = 7)), xt, xtnew)
+addBasis("ns_tied_min", "ns(x, df = 5)", ns(xt, df = 5), xt, xtnew)
 addBasis("ns_boundary_in", "ns(x, df = 4, Boundary.knots = c(1, 9))", ns(xb, df = 4, Boundary.knots = c(1, 9)))
 writeLines(toJSON(list(R = R.version.string, basis = basis), digits = NA, auto_unbox = TRUE, matrix = "rowmajor"), file.path(out, "basis.json"))
 

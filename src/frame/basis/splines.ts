@@ -49,9 +49,11 @@ export function splineKnots(
     }
   }
   for (const k of knots) {
-    if (!(k > boundary[0] && k < boundary[1])) {
-      // R fits such knots into a basis whose columns are degenerate or not a spline basis of x at all
-      throw new DataError(`'${label}': the knot ${k} is not strictly inside the boundary knots [${boundary[0]}, ${boundary[1]}]${args.knots ? '' : ' (the quantiles of x coincide with its range: fewer df, or give knots)'}`);
+    // a knot at the lower boundary knot (quantiles of x tied at its minimum) gives R's basis (checked
+    // against R); one at or beyond the upper boundary knot does not (R's ns stops there, bs's
+    // continuation beyond it is degenerate), nor one outside: refused
+    if (!(k >= boundary[0] && k < boundary[1])) {
+      throw new DataError(`'${label}': the knot ${k} is not inside the boundary knots [${boundary[0]}, ${boundary[1]})${args.knots ? '' : ' (the quantiles of x coincide with its maximum: fewer df, or give knots)'}`);
     }
   }
   return { fn, degree, knots, boundary };
