@@ -46,6 +46,10 @@ addBasis("bs_boundary", "bs(x, df = 5, Boundary.knots = c(1, 9))", suppressWarni
 xt <- c(1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 5); xtnew <- c(0, 1, 1.2, 4, 6)
 addBasis("bs_tied_min", "bs(x, df = 7)", suppressWarnings(bs(xt, df = 7)), xt, xtnew)
 addBasis("ns_tied_min", "ns(x, df = 5)", ns(xt, df = 5), xt, xtnew)
+# x tied inside: two quantiles equal, a repeated inner knot (lower continuity there)
+xi <- c(1, 2, 2, 2, 2, 2, 2, 2, 3, 4, 5, 6); xinew <- c(0, 2, 2.5, 6, 7)
+addBasis("bs_tied_inner", "bs(x, df = 6)", suppressWarnings(bs(xi, df = 6)), xi, xinew)
+addBasis("ns_tied_inner", "ns(x, df = 4)", ns(xi, df = 4), xi, xinew)
 addBasis("ns_boundary_in", "ns(x, df = 4, Boundary.knots = c(1, 9))", ns(xb, df = 4, Boundary.knots = c(1, 9)))
 writeLines(toJSON(list(R = R.version.string, basis = basis), digits = NA, auto_unbox = TRUE, matrix = "rowmajor"), file.path(out, "basis.json"))
 
