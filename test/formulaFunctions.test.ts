@@ -154,6 +154,20 @@ describe("lmerTest's anova and emmeans with poly() and factor()", () => {
     }
   });
 
+  it("lmerTest's drop1 of poly(x, 2) * f: the marginal term poly(x, 2):f, 2 df", async () => {
+    const { inter } = await fits;
+    const want = ref.anova.poly_interaction.drop1 as Table;
+    const rows = inter.drop1();
+    expect(rows.map((r) => r.term)).toEqual(want.terms);
+    rows.forEach((r, k) => {
+      // one θ known to ~1e-7: F and the df to 1e-6 relative, p to 1e-5
+      expect(r.numdf).toBe(want.NumDF[k]);
+      expect(rel(r.F, want.F[k])).toBeLessThan(1e-6);
+      expect(rel(r.dendf, want.DenDF[k])).toBeLessThan(1e-6);
+      expect(Math.abs(r.p - want.p[k]) / want.p[k]).toBeLessThan(1e-5);
+    });
+  });
+
   interface Emm { spec: string; at?: Record<string, number[]>; levels: string[]; emmean: number[]; SE: number[]; df: number[] }
   const sameEmm = (rows: { levels: Record<string, unknown>; emmean: number; SE: number; df: number }[], want: Emm, by: string, tol: number) => {
     expect(rows.map((r) => String(r.levels[by]))).toEqual(want.levels);

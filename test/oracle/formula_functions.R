@@ -136,7 +136,8 @@ mp <- lmerTest::lmer(Reaction ~ poly(Days, 2) + (poly(Days, 2) | Subject), data 
 mi <- lmerTest::lmer(y ~ poly(x, 2) * f + (1 | gnum), data = ff, control = lctrl)
 anova_res <- list(
   poly2_reml = list(type3 = tab(anova(mp, type = 3)), type1 = tab(anova(mp, type = 1)), type2 = tab(anova(mp, type = 2))),
-  poly_interaction = list(type3 = tab(anova(mi, type = 3)), type1 = tab(anova(mi, type = 1)), type2 = tab(anova(mi, type = 2)))
+  poly_interaction = list(type3 = tab(anova(mi, type = 3)), type1 = tab(anova(mi, type = 1)), type2 = tab(anova(mi, type = 2)),
+                          drop1 = tab(drop1(mi)))
 )
 mf <- lmerTest::lmer(Reaction ~ factor(Days) + (1 | Subject), data = sleep, control = lctrl)
 em <- as.data.frame(emmeans(mf, ~ Days))
