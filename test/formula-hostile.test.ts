@@ -76,7 +76,7 @@ describe('function names (item 10)', () => {
       expect(e.message).toContain(`unknown function '${fn.replace(/`/g, '')}'`);
       expect(e.position).toBe(4);
     }
-    expect(formulaError('y ~ poly(x, 2) + (1 | g)').message).toMatch(/unknown function 'poly' \(functions: log, exp/);
+    expect(formulaError('y ~ polyx(x, 2) + (1 | g)').message).toMatch(/unknown function 'polyx' \(functions: log, exp.*, poly, ns, bs;/);
     expect(formulaError('constructor(y) ~ x + (1 | g)').position).toBe(0);
     expect(formulaError('y ~ I(constructor(x)) + (1 | g)').position).toBe(6);
     expect(formulaError('y ~ log(x, 2) + (1 | g)').message).toMatch(/'log' takes 1 argument, got 2/);

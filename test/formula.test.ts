@@ -300,7 +300,8 @@ describe('parseFormula: errors', () => {
   it('unknown characters', () => {
     expectError('y ~ x $ z', 6, "unexpected character '$'");
     expectError('y ~ a %in% b', 6, "unexpected character '%'");
-    expectError('y ~ poly(x, degree = 2)', 19, "unexpected character '='");
+    expectError('y ~ x = 2', 6, "unexpected '='", 'names an argument of a function call');
+    expectError('y ~ log(x, base = 2)', 18, "'log' takes no named argument here");
     expectError('y ~ `x', 4, 'unterminated', "'`'");
   });
 
@@ -351,7 +352,8 @@ describe('parseFormula: errors', () => {
   });
 
   it('grouping factors that are not names', () => {
-    expectError('y ~ (1 | factor(g))', 9, 'grouping factor', "'factor(g)'");
+    expectError('y ~ (1 | log(g))', 9, 'grouping factor must be a variable, factor(variable)', "'log(g)'");
+    expectError('y ~ (1 | factor(g + h))', 9, 'grouping factor must be a variable, factor(variable)', "'factor(g + h)'");
     expectError('y ~ (1 | g + h)', 11, "unexpected '+' in grouping factor");
   });
 

@@ -94,7 +94,7 @@ describe('R and MASS pieces', () => {
     const t = table('../data/grouseticks.csv');
     const fr = buildModelFrame(parseFormula('TICKS ~ YEAR + scale(HEIGHT) + (1 | LOCATION)'), t, { factors: ['YEAR', 'LOCATION'] });
     expect(fr.xnames).toEqual(['(Intercept)', 'YEAR96', 'YEAR97', 'scale(HEIGHT)']);
-    const [p] = [...fr.scales.values()];
+    const [p] = [...fr.scales.values()] as { center: number; scale: number }[];
     // R: attributes(scale(grouseticks$HEIGHT))
     expect(rel(p.center, 462.24069478908189)).toBeLessThan(1e-15);
     expect(rel(p.scale, 35.956498475249845)).toBeLessThan(1e-15);

@@ -24,12 +24,26 @@ export const FORMULA_FUNCTIONS: ReadonlyMap<string, (x: number) => number> = new
  */
 export const COLUMN_FUNCTIONS: ReadonlySet<string> = new Set(['scale']);
 
-/** Whether `name` is a function a formula may call (with one argument). */
+/** `factor(x)`, `as.factor(x)`: a variable read as a factor (its levels the distinct values, sorted). */
+export const FACTOR_FUNCTIONS: ReadonlySet<string> = new Set(['factor', 'as.factor']);
+
+/**
+ * Matrix-valued functions of a column (src/frame/basis/): each gives several model-matrix columns,
+ * as one term. Their formal arguments in R's order (R's `args(poly)`, `args(splines::ns)`,
+ * `args(splines::bs)`), for the matching of a call's arguments (src/formula/parse.ts).
+ */
+export const BASIS_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  ['poly', ['x', '...', 'degree', 'coefs', 'raw', 'simple']],
+  ['ns', ['x', 'df', 'knots', 'intercept', 'Boundary.knots']],
+  ['bs', ['x', 'df', 'knots', 'degree', 'intercept', 'Boundary.knots', 'warn.outside']],
+]);
+
+/** Whether `name` is a function a formula may call. */
 export function isFormulaFunction(name: string): boolean {
-  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name);
+  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || FACTOR_FUNCTIONS.has(name) || BASIS_FUNCTIONS.has(name);
 }
 
 /** The functions' names, for error messages. */
 export function formulaFunctionNames(): string {
-  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS].join(', ');
+  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, ...BASIS_FUNCTIONS.keys()].join(', ');
 }

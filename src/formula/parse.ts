@@ -15,9 +15,10 @@
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
 import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
-import { formulaFunctionNames, isFormulaFunction } from './functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
+  type BasisArgs,
   type Expr,
   type Formula,
   type GroupedFormula,
@@ -135,7 +136,7 @@ export function parseGroupedFormula(text: string): GroupedFormula {
 // ---------------------------------------------------------------------------------------------
 
 /** Operators and punctuation; `**` is read as `^`, as R does. */
-type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',';
+type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',' | '=';
 
 type Token =
   | { kind: 'name'; name: string; text: string; pos: number }
@@ -146,7 +147,7 @@ type Token =
 const NAME_START = /[\p{L}.]/u;
 const NAME_CHAR = /[\p{L}\p{N}._]/u;
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
-const OPERATORS: Op[] = ['||', '~', '+', '-', '*', '/', ':', '^', '|', '(', ')', ','];
+const OPERATORS: Op[] = ['||', '~', '+', '-', '*', '/', ':', '^', '|', '(', ')', ',', '='];
 
 /** Splits a formula into tokens, ending with an 'eof' token at `text.length`. */
 function tokenize(text: string): Token[] {
@@ -183,10 +184,7 @@ function tokenize(text: string): Token[] {
       i += 2;
     } else {
       const op = OPERATORS.find((o) => text.startsWith(o, i));
-      if (op === undefined) {
-        const hint = c === '=' ? ' (named arguments are not supported)' : '';
-        throw new FormulaError(`unexpected character '${c}'${hint}`, text, i);
-      }
+      if (op === undefined) throw new FormulaError(`unexpected character '${c}'`, text, i);
       tokens.push({ kind: 'op', op, text: op, pos: i });
       i += op.length;
     }
@@ -218,7 +216,10 @@ type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||';
 export type Node =
   | { kind: 'name'; name: string; pos: number }
   | { kind: 'num'; value: number; text: string; pos: number }
-  | { kind: 'call'; fn: string; args: Node[]; pos: number }
+  /** `fn(a, name = b)`: `names[k]` is argument k's name, null when positional */
+  | { kind: 'call'; fn: string; args: Node[]; names: (string | null)[]; pos: number }
+  /** R's logical constants `TRUE` and `FALSE` (a call argument's value: `raw = TRUE`) */
+  | { kind: 'logical'; value: boolean; pos: number }
   | { kind: 'paren'; inner: Node; pos: number }
   | { kind: 'unary'; op: '+' | '-'; arg: Node; pos: number }
   | { kind: 'binary'; op: BinaryOp; left: Node; right: Node; pos: number };
@@ -309,6 +310,8 @@ class Parser {
     if (tok.kind === 'name') {
       this.next();
       if (isOp(this.peek(), '(')) return this.parseCall(tok);
+      // TRUE and FALSE as written (a backquoted `TRUE` is a name)
+      if (tok.text === 'TRUE' || tok.text === 'FALSE') return { kind: 'logical', value: tok.text === 'TRUE', pos: tok.pos };
       return { kind: 'name', name: tok.name, pos: tok.pos };
     }
     if (tok.kind === 'num') {
@@ -340,16 +343,27 @@ class Parser {
     const open = this.next();
     const unclosed = () => this.error(`unclosed function call '${fn.text}(': missing ')'`, fn.pos);
     const args: Node[] = [];
+    const names: (string | null)[] = [];
     if (isOp(this.peek(), ')')) {
       this.next();
-      return { kind: 'call', fn: fn.name, args, pos: fn.pos };
+      return { kind: 'call', fn: fn.name, args, names, pos: fn.pos };
     }
     let before: Token = open;
     for (;;) {
       if (this.peek().kind === 'eof') throw unclosed();
+      // a named argument `name = value` (which arguments a function takes is checked by toExpr)
+      const name = this.peek(), eq = this.tokens[this.index + 1];
+      if (name.kind === 'name' && eq !== undefined && isOp(eq, '=')) {
+        this.next();
+        before = this.next();
+        if (this.peek().kind === 'eof' || isOp(this.peek(), ',', ')')) throw this.error(`expected a value after '${name.text} ='`, eq.pos);
+        names.push(name.name);
+      } else {
+        names.push(null);
+      }
       args.push(this.parseExpr(0, before));
       const tok = this.next();
-      if (isOp(tok, ')')) return { kind: 'call', fn: fn.name, args, pos: fn.pos };
+      if (isOp(tok, ')')) return { kind: 'call', fn: fn.name, args, names, pos: fn.pos };
       if (tok.kind === 'eof') throw unclosed();
       if (!isOp(tok, ',')) throw this.unexpected(tok);
       before = tok;
@@ -372,6 +386,7 @@ class Parser {
   /** The error for a token that cannot appear where it is. */
   private unexpected(tok: Token): FormulaError {
     if (isOp(tok, ')')) return this.error("unbalanced parentheses: unexpected ')'", tok.pos);
+    if (isOp(tok, '=')) return this.error("unexpected '=': '=' names an argument of a function call (poly(x, degree = 2)); it is no operator of a formula", tok.pos);
     return this.error(`unexpected ${describe(tok)}`, tok.pos);
   }
 
@@ -437,7 +452,9 @@ export function deparse(node: Node): string {
     case 'num':
       return deparseNumber(node.value);
     case 'call':
-      return `${deparseName(node.fn)}(${node.args.map(deparse).join(', ')})`;
+      return `${deparseName(node.fn)}(${node.args.map((a, k) => (node.names[k] !== null ? `${deparseName(node.names[k]!)} = ` : '') + deparse(a)).join(', ')})`;
+    case 'logical':
+      return node.value ? 'TRUE' : 'FALSE';
     case 'paren':
       return `(${deparse(node.inner)})`;
     case 'unary':
@@ -498,18 +515,36 @@ function checkNesting(root: Node, text: string, terms: boolean): void {
   }
 }
 
-/** The `Expr` of an arithmetic expression (a response, a variable, a call argument). */
-function toExpr(node: Node, text: string): Expr {
+/**
+ * The `Expr` of an arithmetic expression (a response, a variable, a call argument). `termVar`: the
+ * expression is a whole variable of a term, where a factor() or a matrix-valued call (poly, ns, bs)
+ * may stand; anywhere else (inside arithmetic or another call, a response, an offset) they are refused.
+ */
+function toExpr(node: Node, text: string, termVar = false): Expr {
   switch (node.kind) {
     case 'name':
       return { type: 'var', name: node.name };
     case 'num':
       return { type: 'num', value: node.value };
+    case 'logical':
+      throw new FormulaError(`'${node.value ? 'TRUE' : 'FALSE'}' is the value of a function's argument (poly(x, 2, raw = TRUE)), not a variable`, text, node.pos);
     case 'call': {
       if (!isFormulaFunction(node.fn)) {
         const where = node.fn === 'offset' ? ": 'offset(...)' is a term of the right-hand side, not part of an expression"
-          : node.fn === 'cbind' ? ": 'cbind(successes, failures)' is a binomial model's response" : '';
+          : node.fn === 'cbind' ? ": 'cbind(successes, failures)' is a binomial model's response"
+          : node.fn === 'c' ? ": 'c(...)' is the value of an argument such as knots = c(2, 5)" : '';
         throw new FormulaError(`unknown function '${node.fn}'${where} (functions: ${formulaFunctionNames()}; I(...) for arithmetic)`, text, node.pos);
+      }
+      const matrix = BASIS_FUNCTIONS.has(node.fn);
+      if ((matrix || FACTOR_FUNCTIONS.has(node.fn)) && !termVar) {
+        const what = matrix ? `'${node.fn}()' gives a matrix of columns` : `'${node.fn}()' gives a factor`;
+        throw new FormulaError(`${what}: it may only be a variable of a term (y ~ ${node.fn}(x${matrix ? ', 2' : ''}) + …), not inside an expression, a response or an offset`, text, node.pos);
+      }
+      if (matrix) return basisCall(node, text);
+      const named = node.names.findIndex((nm) => nm !== null);
+      if (named >= 0) {
+        const takes = FACTOR_FUNCTIONS.has(node.fn) ? ' (its levels, labels or other arguments are not supported)' : '';
+        throw new FormulaError(`'${node.fn}' takes no named argument here: '${node.names[named]} = ' is not supported${takes}`, text, node.args[named].pos);
       }
       if (node.args.length !== 1) {
         throw new FormulaError(`'${node.fn}' takes 1 argument, got ${node.args.length}`, text, node.pos);
@@ -517,7 +552,7 @@ function toExpr(node: Node, text: string): Expr {
       return { type: 'call', fn: node.fn, args: node.args.map((a) => toExpr(a, text)) };
     }
     case 'paren':
-      return toExpr(node.inner, text);
+      return toExpr(node.inner, text, termVar);
     case 'unary':
       return node.op === '-' ? { type: 'neg', arg: toExpr(node.arg, text) } : toExpr(node.arg, text);
     case 'binary':
@@ -528,6 +563,118 @@ function toExpr(node: Node, text: string): Expr {
   }
 }
 
+/**
+ * `poly(x, …)`, `ns(x, …)`, `bs(x, …)`: the arguments matched to the function's formals as R matches
+ * them — named ones by their exact name (a partial name is refused, naming the full one), then the
+ * positional ones in order to the formals left — and each value checked. poly's second positional
+ * argument goes to its `...`, which poly reads as the degree when it is one number (poly(x, 2));
+ * several (polym, a polynomial in several variables) are refused. Arguments this package does not
+ * evaluate (poly's coefs and simple, intercept = TRUE) are refused by name.
+ */
+function basisCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const fn = node.fn;
+  const formals = BASIS_FUNCTIONS.get(fn)!;
+  const given = new Map<string, Node>();
+  const dots: Node[] = [];
+  node.args.forEach((arg, k) => {
+    const name = node.names[k];
+    if (name === null) return;
+    if (!formals.includes(name) || name === '...') {
+      const full = formals.filter((f) => f !== '...' && f.startsWith(name));
+      const hint = full.length === 1 ? ` (write its full name: ${full[0]} = …)` : '';
+      throw new FormulaError(`'${fn}' has no argument '${name}'${hint} (its arguments: ${formals.filter((f) => f !== '...').join(', ')})`, text, arg.pos);
+    }
+    if (given.has(name)) throw new FormulaError(`'${fn}': argument '${name}' given twice`, text, arg.pos);
+    given.set(name, arg);
+  });
+  const open = formals.filter((f) => !given.has(f));
+  let slot = 0;
+  node.args.forEach((arg, k) => {
+    if (node.names[k] !== null) return;
+    const formal = open[slot];
+    if (formal === '...') { dots.push(arg); return; }
+    if (formal === undefined) throw new FormulaError(`'${fn}' takes at most ${formals.length} arguments, got ${node.args.length}`, text, arg.pos);
+    given.set(formal, arg);
+    slot++;
+  });
+  const x = given.get('x');
+  if (!x) throw new FormulaError(`'${fn}' needs a variable: ${fn}(x, …)`, text, node.pos);
+  const value = (name: string) => given.get(name);
+  const refuse = (name: string, why: string) => {
+    const arg = value(name);
+    if (arg) throw new FormulaError(`'${fn}': the argument '${name}' is not supported (${why})`, text, arg.pos);
+  };
+  const integer = (name: string, min: number, arg = value(name)): number | undefined => {
+    if (!arg) return undefined;
+    const v = numbers(arg, text, `${fn}'s ${name}`);
+    if (v.length !== 1 || !Number.isInteger(v[0]) || v[0] < min) throw new FormulaError(`'${fn}': ${name} must be a whole number ≥ ${min}, not '${deparse(arg)}'`, text, arg.pos);
+    return v[0];
+  };
+  const logical = (name: string): boolean | undefined => {
+    const arg = value(name);
+    if (!arg) return undefined;
+    const a = unwrap(arg);
+    if (a.kind !== 'logical') throw new FormulaError(`'${fn}': ${name} must be TRUE or FALSE, not '${deparse(arg)}'`, text, arg.pos);
+    return a.value;
+  };
+  const basis: BasisArgs = { degree: 3 };
+  if (fn === 'poly') {
+    if (dots.length > 1 || (dots.length === 1 && numbers(dots[0], text, "poly's degree", true) === null)) {
+      throw new FormulaError("'poly' of several variables (R's polym: poly(x, z, …)) is not supported: its second positional argument is the degree, a number", text, dots[dots.length > 1 ? 1 : 0].pos);
+    }
+    if (dots.length === 1 && value('degree')) throw new FormulaError("'poly': the degree given twice (positionally and as degree =)", text, dots[0].pos);
+    refuse('coefs', 'the coefficients are computed from the data, as when it is not given');
+    refuse('simple', 'it drops the attributes that new data need');
+    basis.degree = integer('degree', 1, dots[0] ?? value('degree')) ?? 1;
+    if (logical('raw')) basis.raw = true;
+  } else {
+    if (logical('intercept')) refuse('intercept', `intercept = TRUE keeps the basis's first column; the model's intercept already spans it`);
+    logical('warn.outside');
+    if (fn === 'bs') basis.degree = integer('degree', 1) ?? 3;
+    const df = integer('df', 1);
+    if (df !== undefined) basis.df = df;
+    const knots = value('knots');
+    if (knots) {
+      const k = numbers(knots, text, `${fn}'s knots`);
+      if (k.some((v) => !Number.isFinite(v))) throw new FormulaError(`'${fn}': the knots must be finite numbers`, text, knots.pos);
+      basis.knots = k;
+    }
+    const bk = value('Boundary.knots');
+    if (bk) {
+      const b = numbers(bk, text, `${fn}'s Boundary.knots`);
+      if (b.length !== 2 || !(b[0] < b[1])) throw new FormulaError(`'${fn}': Boundary.knots must be two increasing numbers c(a, b), not '${deparse(bk)}'`, text, bk.pos);
+      basis.boundary = [b[0], b[1]];
+    }
+  }
+  return { type: 'call', fn, args: [toExpr(x, text)], basis };
+}
+
+/**
+ * The numbers of a literal argument value: a number, `-number`, or `c(…)` of those. `orNull`: null
+ * instead of an error when it is not one.
+ */
+function numbers(node: Node, text: string, what: string, orNull: true): number[] | null;
+function numbers(node: Node, text: string, what: string): number[];
+function numbers(node: Node, text: string, what: string, orNull = false): number[] | null {
+  const one = (n: Node): number | null => {
+    const u = unwrap(n);
+    if (u.kind === 'num') return u.value;
+    if (u.kind === 'unary') {
+      const v = one(u.arg);
+      return v === null ? null : u.op === '-' ? -v : v;
+    }
+    return null;
+  };
+  const u = unwrap(node);
+  const list = u.kind === 'call' && u.fn === 'c' && u.names.every((nm) => nm === null) ? u.args : [node];
+  const out = list.map(one);
+  if (out.some((v) => v === null) || out.length === 0) {
+    if (orNull) return null;
+    throw new FormulaError(`${what} must be a number or numbers c(…) written out, not '${deparse(node)}'`, text, node.pos);
+  }
+  return out as number[];
+}
+
 /** The response: `cbind(successes, failures)` or any other expression. */
 function buildResponse(node: Node, text: string): Response {
   const label = deparse(node);
@@ -535,6 +682,8 @@ function buildResponse(node: Node, text: string): Response {
     if (node.args.length !== 2) {
       throw new FormulaError(`'cbind' in the response needs 2 arguments (successes, failures), got ${node.args.length}`, text, node.pos);
     }
+    const named = node.names.findIndex((nm) => nm !== null);
+    if (named >= 0) throw new FormulaError(`'cbind' takes no named argument ('${node.names[named]} =')`, text, node.args[named].pos);
     return { kind: 'cbind', label, successes: toExpr(node.args[0], text), failures: toExpr(node.args[1], text) };
   }
   return { kind: 'expr', label, expr: toExpr(node, text) };
@@ -702,6 +851,8 @@ class TermEncoder {
       case 'call':
         if (node.fn === 'offset') return this.encodeOffset(node, scope);
         return [[this.variable(node)]];
+      case 'logical':
+        throw this.error(`invalid term '${node.value ? 'TRUE' : 'FALSE'}': TRUE and FALSE are values of a function's argument (poly(x, 2, raw = TRUE))`, node.pos);
       case 'paren': {
         const inner = unwrap(node);
         if (inner.kind === 'binary' && (inner.op === '|' || inner.op === '||')) {
@@ -814,6 +965,7 @@ class TermEncoder {
     if (this.insideBarAt !== null) throw this.error("'offset' is not allowed inside a random-effects term", node.pos);
     if (scope.blocker !== null) throw this.error(`'offset' cannot be used with '${scope.blocker.text}'`, node.pos);
     if (node.args.length !== 1) throw this.error(`'offset' takes 1 argument, got ${node.args.length}`, node.pos);
+    if (node.names[0] !== null) throw this.error(`'offset' takes no named argument ('${node.names[0]} =')`, node.args[0].pos);
     const label = deparse(node);
     if (!this.offsetLabels.has(label)) {
       this.offsetLabels.add(label);
@@ -841,7 +993,7 @@ class TermEncoder {
       id = this.vars.length;
       this.varIds.set(label, id);
       // (a random-effects term as a variable, barsAsVariables, has no expression of columns)
-      this.vars.push({ label, expr: node.kind === 'binary' && (node.op === '|' || node.op === '||') ? { type: 'var', name: label } : toExpr(node, this.text) });
+      this.vars.push({ label, expr: node.kind === 'binary' && (node.op === '|' || node.op === '||') ? { type: 'var', name: label } : toExpr(node, this.text, true) });
     }
     return id;
   }
@@ -880,8 +1032,9 @@ function expandRandomTerm(bar: BinaryNode, text: string): RandomTerm[] {
         ];
   const groups = expandNestedGroup(groupComponents(bar.right, bar.pos, text));
   return parts.flatMap((part) =>
-    groups.map((group) => {
-      const groupLabel = group.join(':');
+    groups.map((components) => {
+      const group = components.map((c) => c.name);
+      const groupLabel = components.map((c) => c.label).join(':');
       return { lhs: part, group, groupLabel, text: `(${lhsText(part)} | ${groupLabel})`, ...(bar.op === '|' ? { written: deparse(bar.left) } : {}) };
     }),
   );
@@ -899,25 +1052,44 @@ function lhsText(part: LinearPart): string {
  * cn:...:c2:c1, ..., c2:c1, c1 — innermost first, in lme4's order (`batch/cask` gives
  * `cask:batch`, `batch`). The model frame then sorts random terms stably by number of levels.
  */
-function expandNestedGroup(components: string[][]): string[][] {
-  const cumulative: string[][] = [];
+function expandNestedGroup(components: GroupVar[][]): GroupVar[][] {
+  const cumulative: GroupVar[][] = [];
   for (const c of components) cumulative.push([...c, ...(cumulative.at(-1) ?? [])]);
   return cumulative.reverse();
 }
 
+/**
+ * A variable of a grouping factor: its column, and its label as lme4 prints it — the name, or
+ * `factor(g)` for `(1 | factor(g))` (a grouping variable is read as a factor anyway; lme4 names the
+ * grouping factor by the expression).
+ */
+interface GroupVar {
+  name: string;
+  label: string;
+}
+
 /** The `/`-separated components of a grouping expression, each an interaction of names. */
-function groupComponents(node: Node, barPos: number, text: string): string[][] {
+function groupComponents(node: Node, barPos: number, text: string): GroupVar[][] {
   if (node.kind === 'binary' && node.op === '/') {
     return [...groupComponents(node.left, barPos, text), interactionNames(node.right, barPos, text)];
   }
   return [interactionNames(node, barPos, text)];
 }
 
-/** The names of a grouping factor `g` or interaction `g1:g2`. */
-function interactionNames(node: Node, barPos: number, text: string): string[] {
+/** The variables of a grouping factor `g` or interaction `g1:g2` (`factor(g)` and `as.factor(g)` too). */
+function interactionNames(node: Node, barPos: number, text: string): GroupVar[] {
   switch (node.kind) {
     case 'name':
-      return [node.name];
+      return [{ name: node.name, label: node.name }];
+    case 'call': {
+      const arg = node.args.length === 1 && node.names[0] === null ? unwrap(node.args[0]) : null;
+      if (FACTOR_FUNCTIONS.has(node.fn) && arg?.kind === 'name') return [{ name: arg.name, label: deparse(node) }];
+      throw new FormulaError(
+        `grouping factor must be a variable, factor(variable) or an interaction of those, not '${deparse(node)}'`,
+        text,
+        node.pos,
+      );
+    }
     case 'paren':
       return interactionNames(node.inner, barPos, text);
     case 'binary':

@@ -9,7 +9,28 @@ export type Expr =
   | { type: 'num'; value: number }
   | { type: 'neg'; arg: Expr }
   | { type: 'binop'; op: '+' | '-' | '*' | '/' | '^'; left: Expr; right: Expr }
-  | { type: 'call'; fn: string; args: Expr[] };
+  /**
+   * `fn(args)`; `basis`: the other arguments of `poly()`, `ns()` or `bs()` (their first argument, the
+   * variable, is `args[0]`), matched as R matches them (src/formula/parse.ts basisArgs)
+   */
+  | { type: 'call'; fn: string; args: Expr[]; basis?: BasisArgs };
+
+/**
+ * The arguments of a matrix-valued call `poly(x, …)`, `ns(x, …)`, `bs(x, …)` other than x, as the
+ * user gave them (absent: R's default). The bases themselves: src/frame/basis/.
+ */
+export interface BasisArgs {
+  /** poly's degree (default 1), bs's degree (default 3); ns is cubic (3) */
+  degree: number;
+  /** poly: raw powers x, x², … instead of orthogonal polynomials */
+  raw?: boolean;
+  /** ns/bs: the degrees of freedom (number of columns); the inner knots at quantiles of x */
+  df?: number;
+  /** ns/bs: the inner knots */
+  knots?: number[];
+  /** ns/bs: the boundary knots (default range(x)) */
+  boundary?: [number, number];
+}
 
 /** One variable of a model term: a column or an expression of columns. `label` is its text as R deparses it (`x`, `log(x)`, `I(x^2)`). */
 export interface TermVar {

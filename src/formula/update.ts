@@ -46,6 +46,7 @@ function containsDot(node: Node): boolean {
     case 'name':
       return node.name === '.';
     case 'num':
+    case 'logical':
       return false;
     case 'call':
       return node.args.some(containsDot);
@@ -72,6 +73,7 @@ function fillDots(node: Node, value: Node, rhs: boolean): Node {
     case 'name':
       return node.name === '.' ? value : node;
     case 'num':
+    case 'logical':
       return node;
     case 'call':
       return { ...node, args: node.args.map((a) => fillDots(a, value, rhs)) };

@@ -4,12 +4,15 @@
  */
 import * as arrow from 'apache-arrow';
 import type { Expr } from '../formula/types.js';
-import { FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
+import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
+import { type PolyCoefs, polyFit, polyPredict, polyRaw } from './basis/poly.js';
+import { type SplineCoefs, bsBasis, nsBasis, splineKnots } from './basis/splines.js';
 import { DataError, FormulaError } from '../errors/errors.js';
 import { LEVEL_ORDER_KEY, STRAY_TEXT_KEY, compareLocale, describeExamples, type StrayTextNote } from '../io/csv.js';
 import { FRAME_CHUNK, rowFloat64, rowInt32, rowJobs, rowShare } from '../linalg/rowChunks.js';
 import { onSharedMemory, registerRowKernel, rowThreadsWanted, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { constantColumn } from './rowPasses.js';
+import { checkModelMatrixSize } from './checks.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -24,7 +27,22 @@ export interface FactorColumn {
   levels: string[];
 }
 
-export type Column = NumericColumn | FactorColumn;
+/**
+ * A matrix-valued variable (R's poly(x, 2), ns(x, df = 3), bs(x)): one term, several model-matrix
+ * columns, named label + colname as R's model.matrix names them (`poly(x, 2)1`, `poly(x, 2)2`).
+ */
+export interface MatrixColumn {
+  kind: 'matrix';
+  /** the columns, each one value per row (NaN: missing) */
+  columns: Float64Array[];
+  /** R's colnames of the matrix: '1', '2', … */
+  colnames: string[];
+}
+
+export type Column = NumericColumn | FactorColumn | MatrixColumn;
+
+/** A column as the data hold it (a matrix column is only ever computed from one). */
+export type DataColumn = NumericColumn | FactorColumn;
 
 /**
  * How character levels are sorted: 'locale' as R's `factor()` in an English UTF-8 locale (en-US
@@ -49,7 +67,7 @@ export function formatNumberLevel(v: number): string {
  * The buffers are read directly, chunk by chunk (typed-array loops, no per-row objects): a dictionary
  * column's strings are read once per dictionary entry, not once per row.
  */
-export function columnFromArrow(table: arrow.Table, name: string, asFactor = false): Column {
+export function columnFromArrow(table: arrow.Table, name: string, asFactor = false): DataColumn {
   const vec = table.getChild(name);
   if (!vec) {
     const names = table.schema.fields.map((f) => f.name);
@@ -358,6 +376,10 @@ const LEVELS_USED = registerRowKernel('levelsUsed', levelsUsedChunk);
 
 /** Keeps the rows in `keep` and drops levels no longer used (R's drop.unused.levels = TRUE). */
 export function subsetColumn(col: Column, keep: Int32Array | null): Column {
+  if (col.kind === 'matrix') {
+    if (!keep) return col;
+    return { kind: 'matrix', colnames: col.colnames, columns: col.columns.map((c) => Float64Array.from(keep, (i) => c[i])) };
+  }
   if (col.kind === 'numeric') {
     if (!keep) return col;
     const out = rowFloat64(keep.length);
@@ -438,13 +460,29 @@ export function interactFactors(cols: FactorColumn[]): FactorColumn {
 }
 
 /** Where a formula expression's variables come from. */
-export type ColumnSource = (name: string) => Column;
+export type ColumnSource = (name: string) => DataColumn;
+
+/** The centre and scale of a `scale(x)`. */
+export interface ScaleCenter {
+  center: number;
+  scale: number;
+}
+
+/** What a matrix-valued call keeps of the data (R's makepredictcall): poly's coefs (raw: none), ns/bs's knots. */
+export type BasisCoefs = { fn: 'poly'; coefs: PolyCoefs | null } | { fn: 'ns' | 'bs'; coefs: SplineCoefs };
 
 /**
- * The centre and scale of each `scale(x)` in a formula, keyed by the call (scaleKey): computed on the
- * data when a model frame is built, and reused for new data (R's `makepredictcall` for scale).
+ * What each data-dependent call of a formula keeps of the data, keyed by the call (scaleKey): the
+ * centre and scale of a `scale(x)`, the coefficients or knots of a `poly()`, `ns()`, `bs()`.
+ * Computed on the data when a model frame is built, and reused for new data (R's `makepredictcall`).
  */
-export type ScaleParams = Map<string, { center: number; scale: number }>;
+export type ScaleParams = Map<string, ScaleCenter | BasisCoefs>;
+
+/** The centre and scale of a `scale()` call in `scales`, if computed. */
+export function scaleCenterOf(scales: ScaleParams | undefined, key: string): ScaleCenter | undefined {
+  const p = scales?.get(key);
+  return p && 'center' in p ? p : undefined;
+}
 
 /** The key of a `scale(…)` call in ScaleParams. */
 export function scaleKey(expr: Expr): string {
@@ -459,6 +497,13 @@ export function scaleKey(expr: Expr): string {
  */
 export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: number, scales?: ScaleParams): Column {
   if (expr.type === 'var') return source(expr.name);
+  if (expr.type === 'call' && FACTOR_FUNCTIONS.has(expr.fn) && expr.args.length === 1) {
+    // factor(x): a factor stays itself; numbers become levels sorted numerically (R's factor())
+    const arg = expr.args[0];
+    const c = arg.type === 'var' ? source(arg.name) : { kind: 'numeric' as const, values: asVector(evalNumeric(arg, source, label, scales), n) };
+    return c.kind === 'factor' ? c : numericToFactor(c);
+  }
+  if (expr.type === 'call' && expr.basis) return basisColumn(expr, source, label, n, scales);
   return { kind: 'numeric', values: asVector(evalNumeric(expr, source, label, scales), n) };
 }
 
@@ -510,7 +555,7 @@ export function scaleParams(m: number, center: number, ss: number, label: string
 /** R's scale(x): centre = mean, scale = √(Σ (x − centre)² / (m − 1)) over the m non-missing values. */
 function scaleColumn(x: Float64Array | number, key: string, label: string, scales?: ScaleParams): Float64Array {
   if (typeof x === 'number') throw new FormulaError(`scale() of a constant in '${label}': scale needs a variable`, label, 0);
-  let p = scales?.get(key);
+  let p = scaleCenterOf(scales, key);
   if (!p) {
     const sums = new ScaleSums(label);
     sums.addValues(x);
@@ -530,7 +575,7 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
       return expr.value;
     case 'var': {
       const c = source(expr.name);
-      if (c.kind !== 'numeric') throw new DataError(`'${expr.name}' is a factor and cannot be used in the arithmetic of '${label}'`, { column: expr.name });
+      if (c.kind !== 'numeric') throw new DataError(`'${expr.name}' is a ${c.kind === 'factor' ? 'factor' : 'matrix'} and cannot be used in the arithmetic of '${label}'`, { column: expr.name });
       return c.values;
     }
     case 'neg':
@@ -557,6 +602,52 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
       return map1(evalNumeric(expr.args[0], source, label, scales), fn);
     }
   }
+}
+
+/**
+ * poly(x, …), ns(x, …), bs(x, …) of a numeric x: on the data (no entry in `scales` yet) the basis
+ * with its coefficients or knots computed there and recorded; on new data (`scales` holds them) the
+ * basis at the kept ones, as R's predict methods evaluate it. R evaluates these calls on every row
+ * before na.omit, as here (`source` gives all rows).
+ */
+function basisColumn(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource, label: string, n: number, scales?: ScaleParams): MatrixColumn {
+  const args = expr.basis!;
+  const xv = expr.args[0];
+  if (xv.type === 'var' && source(xv.name).kind === 'factor') {
+    throw new DataError(`'${label}': '${xv.name}' is a factor; ${expr.fn}() needs a numeric variable`, { column: xv.name });
+  }
+  // the columns it will have, checked before any is built (a degree or df of millions)
+  const ncol = expr.fn === 'poly' ? args.degree
+    : args.knots !== undefined ? args.knots.length + (expr.fn === 'ns' ? 1 : args.degree)
+    : args.df ?? (expr.fn === 'ns' ? 1 : args.degree);
+  checkModelMatrixSize(`'${label}' term's`, ncol, n, [{ label, columns: ncol }]);
+  const x = asVector(evalNumeric(xv, source, label, scales), n);
+  const key = scaleKey(expr);
+  const kept = scales?.get(key);
+  let columns: Float64Array[];
+  if (expr.fn === 'poly') {
+    if (args.raw) {
+      columns = polyRaw(x, args.degree);
+      scales?.set(key, { fn: 'poly', coefs: null });
+    } else if (kept && 'fn' in kept && kept.fn === 'poly' && kept.coefs) {
+      columns = polyPredict(x, kept.coefs);
+    } else {
+      const fit = polyFit(x, args.degree, label);
+      columns = fit.columns;
+      scales?.set(key, { fn: 'poly', coefs: fit.coefs });
+    }
+  } else {
+    const fn = expr.fn as 'ns' | 'bs';
+    let coefs: SplineCoefs;
+    if (kept && 'fn' in kept && kept.fn === fn) {
+      coefs = kept.coefs as SplineCoefs;
+    } else {
+      coefs = splineKnots(fn, x, args, label);
+      scales?.set(key, { fn, coefs });
+    }
+    columns = fn === 'ns' ? nsBasis(x, coefs) : bsBasis(x, coefs);
+  }
+  return { kind: 'matrix', columns, colnames: columns.map((_, k) => String(k + 1)) };
 }
 
 function map1(a: Float64Array | number, f: (x: number) => number): Float64Array | number {

@@ -72,6 +72,7 @@ export function evalGlmResponse(response: Response, source: ColumnSource, table:
     if (spec.family !== 'binomial') throw new DataError(`the response '${response.label}' is a factor; a ${spec.family} model needs ${spec.family === 'Gamma' || spec.family === 'inverse.gaussian' ? 'positive numbers' : spec.family === 'gaussian' ? 'numbers' : 'counts'}`);
     return { ...base, kind: 'factor', values: [], labels: [response.label], codes: c.codes, levels: c.levels };
   }
+  if (c.kind === 'matrix') throw new DataError(`the response '${response.label}' is a matrix; a GLMM's response is one column or cbind(successes, failures)`);
   return { ...base, kind: 'numeric', values: [c.values], labels: [response.label] };
 }
 

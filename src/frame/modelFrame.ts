@@ -6,7 +6,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
 import {
-  type Column, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
+  type Column, type DataColumn, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
 import type { Contrasts } from './contrasts.js';
 import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMatrix } from './modelMatrix.js';
@@ -154,8 +154,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     if (!table.getChild(f)) throw new OptionError('factors', `factors: column '${f}' not found in the data (columns: ${table.schema.fields.map((x) => x.name).join(', ')})`);
   }
   // raw columns, read once each
-  const raw = new Map<string, Column>();
-  const source = (name: string): Column => {
+  const raw = new Map<string, DataColumn>();
+  const source = (name: string): DataColumn => {
     let c = raw.get(name);
     if (!c) {
       c = columnFromArrow(table, name, factorSet.has(name));
@@ -205,7 +205,12 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // one row job over the columns (src/frame/rowPasses.ts), which also finds the columns holding an
   // infinite value (checked below among the rows kept; the others need no second pass)
   const numericCols = new Set<Float64Array>(), factorCols = new Set<Int32Array>();
-  const addColumn = (c: Column) => (c.kind === 'numeric' ? numericCols.add(c.values) : factorCols.add(c.codes));
+  const addColumn = (c: Column) => {
+    // a matrix variable (ns, bs: NaN rows where x is missing) by each of its columns
+    if (c.kind === 'matrix') for (const v of c.columns) numericCols.add(v);
+    else if (c.kind === 'numeric') numericCols.add(c.values);
+    else factorCols.add(c.codes);
+  };
   if (yCol) addColumn(yCol);
   for (const c of vars.values()) addColumn(c);
   for (const c of offsets) addColumn(c);
@@ -231,7 +236,10 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   if (glmRaw) glmRaw.values.forEach((v, k) => checkFinite(glmRaw!.labels[k], v, ok, 'response'));
   if (glmRaw?.weights) checkFinite(glmRaw.weightsLabel, glmRaw.weights, ok, 'weight');
   if (lmmWeights.values) finite(lmmWeights.label, lmmWeights.values, 'weight');
-  for (const [label, c] of vars) if (c.kind === 'numeric') finite(label, c.values);
+  for (const [label, c] of vars) {
+    if (c.kind === 'numeric') finite(label, c.values);
+    else if (c.kind === 'matrix') for (const v of c.columns) finite(label, v);
+  }
   offsets.forEach((c, k) => finite(`offset #${k + 1}`, c.values, 'offset'));
   let rows: Int32Array | null = null;
   if (nDropped > 0) {
@@ -248,6 +256,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   for (const [label, c] of vars) {
     const s = sub(c);
     if (s.kind === 'numeric') checkScale(label, s.values, rows);
+    else if (s.kind === 'matrix') for (const v of s.columns) checkScale(label, v, rows);
     columns.set(label, s);
   }
   let offset: Float64Array | null = null;

@@ -104,6 +104,7 @@ export function countColumns(part: LinearPart, columnOf: (label: string) => Colu
     term.vars.forEach((v, k) => {
       const c = columnOf(v.label);
       if (c.kind === 'factor') columns *= c.levels.length - (coding[j][k] ? 1 : 0);
+      else if (c.kind === 'matrix') columns *= c.columns.length;
     });
     return { label: term.label, columns };
   });
@@ -136,6 +137,9 @@ export function modelMatrix(
       let own: { name: string; col: Float64Array }[];
       if (c.kind === 'numeric') {
         own = [{ name: v.label, col: c.values }];
+      } else if (c.kind === 'matrix') {
+        // a matrix variable (poly, ns, bs): its columns, named label + colname (`poly(x, 2)1`)
+        own = c.columns.map((col, m) => ({ name: v.label + c.colnames[m], col }));
       } else if (coding[j][k] && contrasts && Object.hasOwn(contrasts, v.label)) {
         // coded by the contrast matrix C (levels × m): column j of the factor is C[code_i, j]
         const { matrix: C, m, suffixes } = contrastMatrix(contrasts[v.label], c.levels);

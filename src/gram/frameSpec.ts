@@ -14,7 +14,8 @@
  *    term's order) when its factors are at its levels, else 0.
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
-import { FORMULA_FUNCTIONS } from '../formula/functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions.js';
+import { ModelError } from '../errors/errors.js';
 import { codingOf } from '../frame/modelMatrix.js';
 import { type ScaleParams, scaleKey } from '../frame/columns.js';
 
@@ -128,6 +129,11 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.right, label);
         return;
       case 'call':
+        if (FACTOR_FUNCTIONS.has(expr.fn) || BASIS_FUNCTIONS.has(expr.fn)) {
+          // poly/ns/bs need the whole column (their coefficients, knots) and factor() its distinct values before any row is
+          // accumulated: not among the engines' passes
+          throw new ModelError(`'${label}': ${expr.fn}() is evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory${FACTOR_FUNCTIONS.has(expr.fn) ? `, or read the column as a factor (factors: ['${expr.args[0]?.type === 'var' ? expr.args[0].name : 'x'}'])` : ''}`);
+        }
         if (expr.fn === 'scale' && expr.args.length === 1) {
           // R evaluates scale() over the whole column before na.omit: its centre and scale come from a pass of their own
           if (scaleKey(expr.args[0]).includes('"fn":"scale"')) throw new Error(`'${label}': scale() inside scale() is not evaluated by the engines (stream, DuckDB, ClickHouse): fit with the rows in memory (--engine memory)`);

@@ -16,7 +16,10 @@
  */
 import * as arrow from 'apache-arrow';
 import { DataError, ModelError, OptionError, showValue } from '../errors/errors.js';
-import { fixedVariables } from '../frame/covariates.js';
+import { exprVariables, fixedVariables } from '../frame/covariates.js';
+import type { Column } from '../frame/columns.js';
+import { FACTOR_FUNCTIONS } from '../formula/functions.js';
+import type { ModelFrame } from '../frame/modelFrame.js';
 import { modelMatrix, termCoding } from '../frame/modelMatrix.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { newDataDesign } from '../results/predict.js';
@@ -87,7 +90,7 @@ export function referenceGrid(model: MixedModel & { source?: { engine: string; n
   const names = fixedVariables(frame.formula);
   const atValues = checkAt(at, names);
   const variables: GridVariable[] = names.map((name) => {
-    const col = frame.columns.get(name);
+    const col = gridColumn(frame, name);
     const given = atValues[name];
     const list = given === undefined ? null : Array.isArray(given) ? given : [given];
     if (col?.kind === 'factor') {
@@ -174,9 +177,27 @@ function engineOf(model: MixedModel): string | null {
   return s ? (s.engine === 'stream' ? 'a stream' : s.engine) : null;
 }
 
+/**
+ * The fitted column a data variable of the fixed part is in the grid as: its own (a factor or a
+ * numeric variable), or, for a numeric x used only as `factor(x)` / `as.factor(x)`, that factor —
+ * emmeans's reference grid is over x at the factor's levels (emmeans 1.8.4: a variable inside factor()
+ * is a factor of the grid). x used both inside factor() and otherwise (x + factor(x), poly(x, 2) +
+ * factor(x)) is refused: the grid would need x both at levels and at a mean.
+ */
+function gridColumn(frame: Pick<ModelFrame, 'columns' | 'formula'>, name: string): Column | undefined {
+  const uses = frame.formula.fixed.terms.flatMap((t) => t.vars).filter((v, k, all) => all.findIndex((w) => w.label === v.label) === k);
+  const asFactor = uses.filter((v) => v.expr.type === 'call' && FACTOR_FUNCTIONS.has(v.expr.fn) && v.expr.args[0]?.type === 'var' && v.expr.args[0].name === name);
+  if (asFactor.length === 0) return frame.columns.get(name);
+  const other = uses.find((v) => !asFactor.includes(v) && exprVariables(v.expr).has(name));
+  if (other || asFactor.length > 1) {
+    throw new ModelError(`emmeans: '${name}' is in the fixed part both as ${asFactor.map((v) => `'${v.label}'`).join(' and ')}${other ? ` and as '${other.label}'` : ''}: its reference grid would need '${name}' both at levels and at values; not supported`);
+  }
+  return frame.columns.get(asFactor[0].label);
+}
+
 /** each factor level's place among a grid variable's values (−1: not in the grid) */
 function levelPositions(model: MixedModel, v: GridVariable): Int32Array {
-  const col = model.frame.columns.get(v.name)!;
+  const col = gridColumn(model.frame, v.name)!;
   if (col.kind !== 'factor') throw new Error('internal: factor column expected');
   const pos = new Int32Array(col.levels.length).fill(-1);
   col.levels.forEach((l, c) => { pos[c] = v.values.indexOf(l); });
@@ -195,7 +216,7 @@ function rowGridCounts(model: MixedModel, grid: ReferenceGrid, strides: number[]
     let map: Int32Array | Uint8Array;
     let lookup: (i: number) => number;
     if (v.kind === 'factor') {
-      const col = frame.columns.get(v.name)!;
+      const col = gridColumn(frame, v.name)!;
       if (col.kind !== 'factor') throw new Error('internal: factor column expected');
       const pos = levelPositions(model, v);
       map = col.codes;

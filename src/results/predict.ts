@@ -11,7 +11,7 @@
 import type * as arrow from 'apache-arrow';
 import type { MixedModel } from '../model/mixedModel.js';
 import {
-  type Column, columnFromArrow, evalExpr, formatNumberLevel, numericToFactor,
+  type Column, type DataColumn, columnFromArrow, evalExpr, formatNumberLevel, numericToFactor,
 } from '../frame/columns.js';
 import { modelMatrix } from '../frame/modelMatrix.js';
 import { DataError, OptionError, showValue } from '../errors/errors.js';
@@ -34,8 +34,8 @@ export interface PredictOptions {
 }
 
 /** Columns of new data, read as the fit read its data (the same `factors`). */
-function newDataSource(table: arrow.Table, factors: Set<string>): (name: string) => Column {
-  const cache = new Map<string, Column>();
+function newDataSource(table: arrow.Table, factors: Set<string>): (name: string) => DataColumn {
+  const cache = new Map<string, DataColumn>();
   return (name) => {
     let c = cache.get(name);
     if (!c) {
@@ -49,6 +49,11 @@ function newDataSource(table: arrow.Table, factors: Set<string>): (name: string)
 
 /** Recodes a new-data factor to the fitted levels; an unknown level is an error naming it. */
 function recode(col: Column, fitted: Column, label: string): Column {
+  if (fitted.kind === 'matrix' || col.kind === 'matrix') {
+    // poly/ns/bs on new data: evaluated with the fitted coefficients or knots (frame.scales)
+    if (fitted.kind !== 'matrix' || col.kind !== 'matrix' || col.columns.length !== fitted.columns.length) throw new Error(`internal: '${label}' is not the fitted matrix variable`);
+    return col;
+  }
   if (fitted.kind === 'numeric') {
     if (col.kind !== 'numeric') throw new DataError(`'${label}' was numeric in the fitted data but is a factor in the new data`);
     return col;
@@ -99,7 +104,7 @@ export function checkPredictCall(newdata: unknown, options: unknown, glmm: boole
   return toArrowTable(newdata, 'newdata');
 }
 
-function levelStrings(col: Column): (string | null)[] {
+function levelStrings(col: DataColumn): (string | null)[] {
   if (col.kind === 'factor') return Array.from(col.codes, (c) => (c < 0 ? null : col.levels[c]));
   return Array.from(col.values, (v) => (Number.isNaN(v) ? null : formatNumberLevel(v)));
 }
@@ -206,6 +211,7 @@ export function newDataDesign(fit: Pick<PredictSource, 'model'>, newdata: arrow.
   const missing = new Uint8Array(n);
   for (const c of columns.values()) {
     if (c.kind === 'factor') { for (let i = 0; i < n; i++) if (c.codes[i] < 0) missing[i] = 1; }
+    else if (c.kind === 'matrix') { for (const v of c.columns) for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) missing[i] = 1; }
     else { for (let i = 0; i < n; i++) if (Number.isNaN(c.values[i])) missing[i] = 1; }
   }
   if (options.groups === false) return { n, X, offset, missing, blocks: null, fixedFull: design };

@@ -27,7 +27,7 @@
 import type { Expr } from '../../formula/types.js';
 import type { GroupSpec } from '../assemble.js';
 import type { DesignColumn, FactorVar, FrameSpec } from '../frameSpec.js';
-import { scaleKey } from '../../frame/columns.js';
+import { scaleCenterOf, scaleKey } from '../../frame/columns.js';
 import type { FrameSummary, MomentPlan } from '../moments.js';
 import type { Dialect, FrameLayer } from './dialect.js';
 
@@ -146,7 +146,7 @@ export class SqlFrame {
         const arg = this.expr(e.args[0], label);
         if (e.fn !== 'scale') return d.call(e.fn, arg, label);
         // R's scale(e) = (e − centre)/scale, both from the whole column (sqlSource.ts's first queries)
-        const p = this.spec.scales.get(scaleKey(e));
+        const p = scaleCenterOf(this.spec.scales, scaleKey(e));
         if (!p) throw new Error(`internal: the centre and scale of '${label}' are not known yet`);
         return `((${arg} - ${d.double(p.center)}) / ${d.double(p.scale)})`;
       }

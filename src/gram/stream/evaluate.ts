@@ -5,7 +5,7 @@
  * so the same doubles per row.
  */
 import { evalExpr } from '../../frame/columns.js';
-import type { Column } from '../../frame/columns.js';
+import type { DataColumn } from '../../frame/columns.js';
 import type { GroupSpec } from '../assemble.js';
 import type { DesignColumn, FrameSpec } from '../frameSpec.js';
 import { type LevelKey, numericLevelKey } from '../levels.js';
@@ -48,7 +48,7 @@ export interface InfiniteValues {
 }
 
 /** A batch's numeric columns as a formula's expressions read them. */
-function numericSource(batch: Batch): (name: string) => Column {
+function numericSource(batch: Batch): (name: string) => DataColumn {
   return (name) => {
     const v = batch.columns.get(name);
     if (!v) throw new Error(`internal: column '${name}' not read`);
