@@ -1,0 +1,378 @@
+/**
+ * simr's powerSim (Green & MacLeod 2016) for lmer fits: the power of a test of one fixed effect,
+ * estimated by simulation. simr's algorithm (R/powerSim.R, doSim.R, doFit.R, testLibrary.R):
+ *  1. each replicate r draws a new response from the model with its parameters (β, θ, σ), new
+ *     random effects each time (doSim.merMod: lme4's simulate with newparams = (β, θ, σ)):
+ *       y*_r = X β + Z Λ(θ) σ u*_r + σ ε*_r          (simulate.ts, counter-based draws of (seed, r));
+ *     `fixef` replaces entries of β first (simr's fixef(model)["x"] <- value), `sigma` σ (simr's
+ *     sigma(model) <- value: Λ(θ) is relative to σ, so the random effects scale with it, as lme4's
+ *     simulate draws them);
+ *  2. the model is refitted to y*_r with the fit's own criterion (doFit re-runs the lmer call: REML
+ *     for a REML fit), here from θ̂ on the same design (lme4's refit(fit, newresp));
+ *  3. the test's p-value p_r (simr's fixed(xname, method)):
+ *       't'  lmerTest's summary with Satterthwaite's df: Pr(>|t|) of the coefficient;
+ *       'kr' lme4's drop1 with pbkrtest's KRmodcomp(fit, update(fit, ~ . − x)): the p-value of the
+ *            scaled F (simr's default for a numeric predictor), the restriction L = the term's columns;
+ *       'lr' lme4's drop1(fit, ~x, test = "Chisq"): both models refitted by ML (extractAIC's
+ *            refitML), LRT = −2ℓ₀ + 2ℓ₁ on χ²(Δnpar) (simr's default for a factor);
+ *       'z'  2 Φ(−|β̂/SE|) (lmer's t value read as a z);
+ *       'f'  lmerTest's anova(fit, type = 2, ddf = "Satterthwaite") (simr's fixed(x, "anova"));
+ *  4. power = #{p_r < α} / nsim (NA p-values are not successes and count as errors, simr's na.rm),
+ *     with the exact Clopper–Pearson interval (binom.test; clopperPearson.ts).
+ * simr counts the replicates whose fit or test raised errors or warnings: here `errors` are the
+ * replicates whose refit or test failed, `warnings` those whose refit or test reported a warning
+ * (the optimizer's non-convergence, lmerTest's Hessian warnings) beyond the fit's own data messages,
+ * `singular` those with a singular refit (lme4's message, not a warning).
+ *
+ * Refused with the reason: glmer fits (not yet), prior weights (simr: "Non-uniform weights are not
+ * supported"), fixed σ or priors (another criterion), known covariances, fits whose rows are in an
+ * engine, a term that is not a marginal fixed-effects term (lr, kr, f) or not a column of X (t, z),
+ * a multi-column term with t or z.
+ */
+import { ModelError, OptionError } from '../errors/errors.js';
+import { CpuBackend } from '../backend/cpu/cpuBackend.js';
+import { referenceGram } from '../backend/cpu/gram.js';
+import { fitFromStart } from '../lmm/fit.js';
+import { LmmFit } from '../lmm/lmmFit.js';
+import type { LmmModel } from '../lmm/model.js';
+import { abortError, macrotask } from '../model/control.js';
+import { thetaToInternal } from '../model/reparam.js';
+import { pchisqUpper } from '../stats/distributions.js';
+import { anovaTable, checkLme4Criterion, coefficientTable, mlFit } from './fitInference.js';
+import { krModcomp } from './modcomp.js';
+import { drop1Scope } from './drop1.js';
+import { formulaWithout } from './fixedWithout.js';
+import { refitWithFormula } from './refitFrame.js';
+import { termColumns } from './termColumns.js';
+import { lmmOnRows } from './jackknife.js';
+import { lmmWithResponse } from './pbModcomp.js';
+import { type SimulateSource, simulateFit } from './simulate.js';
+import { clopperPearson } from './clopperPearson.js';
+import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
+
+export type PowerMethod = 't' | 'kr' | 'lr' | 'z' | 'f';
+const METHODS: readonly PowerMethod[] = ['t', 'kr', 'lr', 'z', 'f'];
+
+/** the parameters responses are simulated with (lme4's newparams) */
+export interface PowerParameters {
+  /** β in the fit's column order */
+  beta: Float64Array;
+  /** lme4's θ (relative to σ) */
+  theta: Float64Array;
+  sigma: number;
+}
+
+export interface PowerSimOptions {
+  /** the fixed-effects term tested (simr's fixed(xname)); default the first term of the fixed part, as simr's getDefaultXname */
+  test?: string;
+  /** the test (simr's method): default 'kr' for a one-column term, 'lr' for a term of several columns (a factor), as simr's defaulttest */
+  method?: PowerMethod;
+  /** number of simulations (default 1000, simr's nsim) */
+  nsim?: number;
+  /** the random seed (an integer; default 1) */
+  seed?: number;
+  /** the significance level (default 0.05) */
+  alpha?: number;
+  /** effect sizes set before simulating: { 'x': −0.05 } (simr's fixef(model)["x"] <- −0.05), by column name of X */
+  fixef?: Record<string, number>;
+  /** the residual SD to simulate with (simr's sigma(model) <- value) */
+  sigma?: number;
+  onProgress?: (p: { done: number; nsim: number; elapsedMs: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface PowerSimResult {
+  /** the term tested */
+  term: string;
+  method: PowerMethod;
+  /** simr's text: "Power for predictor 'x'" */
+  text: string;
+  /** simr's description: the test, then the effect size where the term is one column */
+  description: string[];
+  /** the effect size simulated with (the term's coefficient; null for a term of several columns) */
+  effect: number | null;
+  /** #{p_r < α} */
+  successes: number;
+  trials: number;
+  power: number;
+  /** the 95% Clopper–Pearson interval (binom.test) */
+  ci: [number, number];
+  /** each replicate's p-value (NaN where its refit or test failed) */
+  pValues: Float64Array;
+  alpha: number;
+  /** rows of each refit */
+  nrow: number;
+  /** replicates whose refit or test failed */
+  errors: number;
+  /** replicates whose refit or test reported a warning beyond the data's (the optimizer's non-convergence, lmerTest's Hessian warnings) */
+  warnings: number;
+  /** replicates whose refit was singular (lme4's message "boundary (singular) fit", which simr counts as a message, not a warning) */
+  singular: number;
+  /** the distinct messages of those replicates, with their counts */
+  messages: { message: string; count: number }[];
+  nsim: number;
+  seed: number;
+  timeMs: number;
+}
+
+/** what a test is: the term, its columns of X, the method */
+export interface PowerTest {
+  term: string;
+  method: PowerMethod;
+  /** the term's columns of X (one for a numeric predictor) */
+  columns: number[];
+}
+
+const DESCRIPTIONS: Record<PowerMethod, string> = {
+  t: 't-test with Satterthwaite degrees of freedom (package lmerTest)',
+  kr: 'Kenward Roger (package pbkrtest)',
+  lr: 'Likelihood ratio',
+  z: 'z-test',
+  f: 'Type-2 F-test with Satterthwaite degrees of freedom (package lmerTest)',
+};
+
+/** the checks of an lmer fit powerSim simulates from and refits */
+export function checkPowerFit(fit: unknown, what = 'powerSim'): asserts fit is LmmFit {
+  if (!(fit instanceof LmmFit)) throw new ModelError(`${what}: only linear mixed models (lmer fits) are supported; glmer fits are not yet`);
+  checkLme4Criterion(fit, what);
+  const model = fit.model;
+  refuseKnownCovariance(model, what, 'its simulations need the known covariance\'s factor');
+  refuseEngineRows(model, what);
+  if (model.frame.weights) throw new ModelError(`${what}: prior weights are not supported (simr: "Non-uniform weights are not supported"; lme4's simulate draws σ ε for every row whatever the weights)`);
+}
+
+/** the term and method of simr's fixed(test, method) on this fit (see the header for the rules) */
+export function resolvePowerTest(fit: LmmFit, test?: string, method?: string): PowerTest {
+  const frame = fit.model.frame;
+  const part = frame.formula.fixed;
+  if (test !== undefined && (typeof test !== 'string' || test.length === 0)) throw new OptionError('test', 'test must name a fixed-effects term');
+  const term = test ?? part.terms[0]?.label;
+  if (term === undefined) throw new ModelError('powerSim: the model has no fixed-effects term to test (only an intercept)');
+  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
+    throw new OptionError('method', `unknown test method '${String(method)}' (choose ${METHODS.join(', ')})`);
+  }
+  const k = part.terms.findIndex((t) => t.label === term);
+  const assign = termColumns(frame);
+  let columns: number[];
+  if (k >= 0) columns = assign[k];
+  else {
+    // a column of X that is not a term (a factor's level, an interaction's column): t and z only
+    const j = frame.xnames.indexOf(term);
+    if (j < 0) throw new OptionError('test', `'${term}' is not a fixed-effects term or coefficient of the model (terms: ${part.terms.map((t) => t.label).join(', ') || 'none'}; coefficients: ${frame.xnames.join(', ')})`);
+    columns = [j];
+    if (method !== undefined && method !== 't' && method !== 'z') throw new OptionError('method', `the coefficient '${term}' is not a term of the fixed part: only its t or z test is available (method ${method} drops a term)`);
+    return { term, method: (method as PowerMethod | undefined) ?? 't', columns };
+  }
+  if (columns.length === 0) throw new ModelError(`powerSim: the term '${term}' has no estimable column (aliased with the other terms)`);
+  const m: PowerMethod = (method as PowerMethod | undefined) ?? (columns.length === 1 ? 'kr' : 'lr');
+  if ((m === 't' || m === 'z') && columns.length > 1) {
+    throw new OptionError('method', `the term '${term}' has ${columns.length} columns (${columns.map((j) => frame.xnames[j]).join(', ')}): a ${m} test is of one coefficient; use method lr or f for the whole term, or test one coefficient by its name`);
+  }
+  if (m === 'lr' || m === 'kr' || m === 'f') {
+    // drop1's rule: only a marginal term can be dropped (simr warns and tests a main effect under an interaction; refused here)
+    if (!drop1Scope(part).some((t) => t.label === term)) throw new OptionError('test', `the term '${term}' is contained in another term of the model (an interaction): the ${m} test drops a marginal term; test the interaction, or a coefficient with method t or z`);
+  }
+  return { term, method: m, columns };
+}
+
+/** the simulation's parameters: the fit's β, θ, σ with `fixef` and `sigma` replacing some */
+export function powerParameters(fit: LmmFit, fixef?: Record<string, number>, sigma?: number): PowerParameters {
+  const xn = fit.model.frame.xnames;
+  const beta = Float64Array.from(fit.beta);
+  if (fixef !== undefined) {
+    if (typeof fixef !== 'object' || fixef === null || Array.isArray(fixef)) throw new OptionError('fixef', 'fixef must be an object of coefficient names and values, e.g. { Days: 5 }');
+    for (const [name, v] of Object.entries(fixef)) {
+      const j = xn.indexOf(name);
+      if (j < 0) throw new OptionError('fixef', `fixef: '${name}' is not a coefficient of the model (coefficients: ${xn.join(', ')})`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new OptionError('fixef', `fixef: the value of '${name}' must be a finite number, got ${String(v)}`);
+      beta[j] = v;
+    }
+  }
+  if (sigma !== undefined && !(typeof sigma === 'number' && Number.isFinite(sigma) && sigma > 0)) throw new OptionError('sigma', `sigma must be a positive number, got ${String(sigma)}`);
+  return { beta, theta: Float64Array.from(fit.theta), sigma: sigma ?? fit.sigma };
+}
+
+/** the simulation source of simulate.ts: the fit's model and rows with the parameters `par` */
+export function simulationSource(fit: LmmFit, par: PowerParameters): SimulateSource {
+  return { model: fit.model, beta: par.beta, theta: par.theta, sigma: par.sigma, conditionalModes: (k) => fit.conditionalModes(k) };
+}
+
+/** one replicate's outcome */
+export interface ReplicateTest { p: number; messages: string[] }
+
+/**
+ * The tester of `test` on `fit`'s design (or its rows `keep`): given a response y (one value per row
+ * of the fit), the refit(s) and the p-value. Set up once (the ML fits of the full and reduced models
+ * for 'lr'); each call refits from the fit's θ̂ (warm start) on the CPU in float64.
+ */
+export async function powerTester(fit: LmmFit, test: PowerTest, keep: Int32Array | null = null, signal?: AbortSignal): Promise<(y: Float64Array) => Promise<ReplicateTest>> {
+  const dataMessages = new Set(fit.model.frame.messages);
+  const refit = async (base: LmmFit, y: Float64Array): Promise<LmmFit> => {
+    let model: LmmModel = lmmWithResponse(base.model, y);
+    if (keep) model = lmmOnRows(model, keep);
+    const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
+    return fitFromStart(model, reference, thetaToInternal(base.model, base.theta), { signal });
+  };
+  const newMessages = (f: LmmFit) => f.messages.filter((m) => !dataMessages.has(m));
+  const xn = fit.model.frame.xnames;
+  const j = test.columns[0];
+  switch (test.method) {
+    case 't': return async (y) => {
+      const f = await refit(fit, y);
+      const row = coefficientTable(f, { ddf: 'satterthwaite' });
+      return { p: row.rows[j].p, messages: [...newMessages(f), ...row.messages] };
+    };
+    case 'z': return async (y) => {
+      const f = await refit(fit, y);
+      // lmer's t value β̂/SE read as a z: 2 Φ(−|z|) = P(χ²₁ > z²)
+      const z = f.beta[j] / Math.sqrt(f.vcov[j][j]);
+      return { p: pchisqUpper(z * z, 1), messages: newMessages(f) };
+    };
+    case 'kr': {
+      const L = test.columns.map((c) => xn.map((_, k) => (k === c ? 1 : 0)));
+      return async (y) => {
+        const f = await refit(fit, y);
+        const kr = await krModcomp(f, L);
+        return { p: kr.Ftest.p, messages: newMessages(f) };
+      };
+    }
+    case 'f': return async (y) => {
+      const f = await refit(fit, y);
+      const a = anovaTable(f, { ddf: 'satterthwaite', type: 'II' });
+      const row = a.rows.find((r) => r.term === test.term);
+      if (!row) throw new ModelError(`powerSim: the anova table has no row for '${test.term}'`);
+      return { p: row.p, messages: [...newMessages(f), ...a.messages] };
+    };
+    case 'lr': {
+      // lme4's drop1(test = "Chisq"): extractAIC refits both models by ML (refitML)
+      const full = await mlFit(fit);
+      const small = await mlFit(await refitWithFormula(fit, formulaWithout(fit.model.formula, test.term), 'powerSim'));
+      const df = full.df - small.df;
+      return async (y) => {
+        const f1 = await refit(full, y);
+        const f0 = await refit(small, y);
+        // LRT = −2ℓ₀ − (−2ℓ₁) on χ²(npar₁ − npar₀) (not clamped at 0, as lme4)
+        const lrt = f0.objective - f1.objective;
+        return { p: lrt > 0 ? pchisqUpper(lrt, df) : Number.isNaN(lrt) ? NaN : 1, messages: [...newMessages(f1), ...newMessages(f0)] };
+      };
+    }
+  }
+  throw new OptionError('method', `unknown method ${String(test.method)}`);
+}
+
+const KNOWN_OPTIONS = ['test', 'method', 'nsim', 'seed', 'alpha', 'fixef', 'sigma', 'onProgress', 'signal'];
+
+/** the options common to powerSim and powerCurve, checked */
+export function checkPowerOptions(options: Record<string, unknown>, what: string, extra: string[] = []): { nsim: number; seed: number; alpha: number } {
+  if (typeof options !== 'object' || options === null) throw new OptionError('options', `${what}: options must be an object`);
+  const known = [...KNOWN_OPTIONS, ...extra];
+  for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `${what}: unknown option '${k}' (the options are ${known.join(', ')})`);
+  const nsim = options.nsim ?? 1000;
+  if (!(typeof nsim === 'number' && Number.isInteger(nsim) && nsim >= 1)) throw new OptionError('nsim', `nsim must be a whole number of simulations (1 or more), got ${String(nsim)}`);
+  const seed = options.seed ?? 1;
+  if (!(typeof seed === 'number' && Number.isInteger(seed))) throw new OptionError('seed', `seed must be an integer, got ${String(seed)}`);
+  const alpha = options.alpha ?? 0.05;
+  if (!(typeof alpha === 'number' && alpha > 0 && alpha < 1)) throw new OptionError('alpha', `alpha must be between 0 and 1, got ${String(alpha)}`);
+  return { nsim, seed, alpha };
+}
+
+/** simr's summary of a set of p-values: successes, power and its Clopper–Pearson interval */
+export function powerSummary(pValues: ArrayLike<number>, alpha: number): { successes: number; trials: number; power: number; ci: [number, number] } {
+  const trials = pValues.length;
+  let successes = 0;
+  for (let r = 0; r < trials; r++) if (pValues[r] < alpha) successes++;
+  return { successes, trials, power: successes / trials, ci: clopperPearson(successes, trials, 0.95) };
+}
+
+/** simr's description of the test: the method, then "Effect size for x is …" for a one-column term */
+export function powerDescription(fit: LmmFit, test: PowerTest, par: PowerParameters): { text: string; description: string[]; effect: number | null } {
+  const xn = fit.model.frame.xnames;
+  const effect = test.columns.length === 1 && xn[test.columns[0]] === test.term ? par.beta[test.columns[0]] : null;
+  const description = [DESCRIPTIONS[test.method]];
+  if (effect !== null) description.push(`Effect size for ${test.term} is ${formatG2(effect)}`);
+  return { text: `Power for predictor '${test.term}'`, description, effect };
+}
+
+/** C's "%#.2g": two significant digits, trailing zeros and the decimal point kept */
+export function formatG2(x: number): string {
+  if (x === 0) return '0.0';
+  if (!Number.isFinite(x)) return String(x);
+  const e = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(2)))));
+  if (e < -4 || e >= 2) {
+    const [m, ex] = x.toExponential(1).split('e');
+    const n = Number(ex);
+    return `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const s = x.toFixed(Math.max(0, 1 - e));
+  return s.includes('.') ? s : `${s}.`;
+}
+
+/** simr's powerSim(fit, fixed(test, method), nsim, seed, alpha) (see the header) */
+export async function powerSim(fit: LmmFit, options: PowerSimOptions = {}): Promise<PowerSimResult> {
+  const t0 = performance.now();
+  checkPowerFit(fit);
+  const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
+  const test = resolvePowerTest(fit, options.test, options.method);
+  const par = powerParameters(fit, options.fixef, options.sigma);
+  const run = await powerRun(fit, par, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 });
+  return { ...powerDescription(fit, test, par), ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha, nrow: fit.model.frame.n, nsim, seed, timeMs: performance.now() - t0 };
+}
+
+/** what the replicates give: p-values and the counts of failed, warned and singular refits */
+export interface PowerRun { pValues: Float64Array; errors: number; warnings: number; singular: number; messages: { message: string; count: number }[] }
+
+const isSingularMessage = (m: string) => m.startsWith('boundary (singular) fit');
+
+/** the replicates of a power simulation: responses simulated from `sim` (the fit's rows), each tested by each of `testers` */
+export async function powerRun(
+  fit: LmmFit, par: PowerParameters, test: PowerTest,
+  o: { nsim: number; seed: number; signal?: AbortSignal; onProgress?: PowerSimOptions['onProgress']; t0: number },
+): Promise<PowerRun> {
+  const [out] = await powerRunSubsets(fit, par, test, [null], o);
+  return out;
+}
+
+/**
+ * The replicates for several row subsets at once (powerCurve: each response drawn once on all rows,
+ * then refitted on each subset, as simr's powerCurve reuses its simulations across breaks).
+ */
+export async function powerRunSubsets(
+  fit: LmmFit, par: PowerParameters, test: PowerTest, subsets: (Int32Array | null)[],
+  o: { nsim: number; seed: number; signal?: AbortSignal; onProgress?: PowerSimOptions['onProgress']; t0: number },
+): Promise<PowerRun[]> {
+  const testers = [];
+  for (const keep of subsets) testers.push(await powerTester(fit, test, keep, o.signal));
+  const source = simulationSource(fit, par);
+  const outs = subsets.map(() => ({ pValues: new Float64Array(o.nsim), errors: 0, warnings: 0, singular: 0, counts: new Map<string, number>() }));
+  const BATCH = 32;
+  for (let first = 0; first < o.nsim; first += BATCH) {
+    if (o.signal?.aborted) throw abortError();
+    const count = Math.min(BATCH, o.nsim - first);
+    // y*_r, r = first … first + count − 1: a pure function of (seed, r)
+    const { y } = simulateFit(source, count, { seed: o.seed }, first);
+    for (let k = 0; k < count; k++) {
+      for (let s = 0; s < subsets.length; s++) {
+        const out = outs[s];
+        try {
+          const { p, messages } = await testers[s](y[k]);
+          out.pValues[first + k] = p;
+          if (!Number.isFinite(p)) out.errors++;
+          else if (messages.length) {
+            if (messages.some(isSingularMessage)) out.singular++;
+            if (messages.some((m) => !isSingularMessage(m))) out.warnings++;
+            for (const m of new Set(messages)) out.counts.set(m, (out.counts.get(m) ?? 0) + 1);
+          }
+        } catch (e) {
+          if ((e as Error).name === 'AbortError') throw e;
+          out.pValues[first + k] = NaN;
+          out.errors++;
+          const m = `error: ${(e as Error).message}`;
+          out.counts.set(m, (out.counts.get(m) ?? 0) + 1);
+        }
+      }
+    }
+    o.onProgress?.({ done: first + count, nsim: o.nsim, elapsedMs: performance.now() - o.t0 });
+    await macrotask();
+  }
+  return outs.map((out) => ({ pValues: out.pValues, errors: out.errors, warnings: out.warnings, singular: out.singular, messages: [...out.counts].map(([message, count]) => ({ message, count })) }));
+}
