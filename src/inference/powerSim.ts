@@ -175,10 +175,10 @@ export function resolvePowerTest(fit: LmmFit, test?: string, method?: string): P
   return { term, method: m, columns };
 }
 
-/** the simulation's parameters: the fit's β, θ, σ with `fixef` and `sigma` replacing some */
-export function powerParameters(fit: LmmFit, fixef?: Record<string, number>, sigma?: number): PowerParameters {
+/** the simulation's parameters: the fit's β, θ, σ (or `base`'s) with `fixef` and `sigma` replacing some */
+export function powerParameters(fit: LmmFit, fixef?: Record<string, number>, sigma?: number, base: PowerParameters = fit): PowerParameters {
   const xn = fit.model.frame.xnames;
-  const beta = Float64Array.from(fit.beta);
+  const beta = Float64Array.from(base.beta);
   if (fixef !== undefined) {
     if (typeof fixef !== 'object' || fixef === null || Array.isArray(fixef)) throw new OptionError('fixef', 'fixef must be an object of coefficient names and values, e.g. { Days: 5 }');
     for (const [name, v] of Object.entries(fixef)) {
@@ -189,7 +189,32 @@ export function powerParameters(fit: LmmFit, fixef?: Record<string, number>, sig
     }
   }
   if (sigma !== undefined && !(typeof sigma === 'number' && Number.isFinite(sigma) && sigma > 0)) throw new OptionError('sigma', `sigma must be a positive number, got ${String(sigma)}`);
-  return { beta, theta: Float64Array.from(fit.theta), sigma: sigma ?? fit.sigma };
+  return { beta, theta: Float64Array.from(base.theta), sigma: sigma ?? base.sigma };
+}
+
+/**
+ * simr's extended model (powerCurve.ts extend): the model fitted to a larger design, simulated with
+ * the original fit's parameters
+ */
+export interface ExtendedFit {
+  kind: 'extended';
+  /** the model fitted to the extended data (its design, and the refits' start) */
+  fit: LmmFit;
+  /** the original fit's β, θ, σ */
+  parameters: PowerParameters;
+  /** the extended data's columns */
+  data: Record<string, unknown[]>;
+  /** the column extended (simr's .simr_repl for within) */
+  along: string;
+  n: number;
+}
+
+/** the design fit and the simulation's parameters of a fit or an extended fit, checked */
+export function powerInput(input: LmmFit | ExtendedFit, what: string, fixef?: Record<string, number>, sigma?: number): { fit: LmmFit; par: PowerParameters } {
+  const extended = typeof input === 'object' && input !== null && (input as ExtendedFit).kind === 'extended';
+  const fit = extended ? (input as ExtendedFit).fit : input;
+  checkPowerFit(fit, what);
+  return { fit, par: powerParameters(fit, fixef, sigma, extended ? (input as ExtendedFit).parameters : fit) };
 }
 
 /** the simulation source of simulate.ts: the fit's model and rows with the parameters `par` */
@@ -307,13 +332,12 @@ export function formatG2(x: number): string {
   return s.includes('.') ? s : `${s}.`;
 }
 
-/** simr's powerSim(fit, fixed(test, method), nsim, seed, alpha) (see the header) */
-export async function powerSim(fit: LmmFit, options: PowerSimOptions = {}): Promise<PowerSimResult> {
+/** simr's powerSim(fit, fixed(test, method), nsim, seed, alpha) (see the header), of a fit or of an extended one (powerCurve.ts extend) */
+export async function powerSim(input: LmmFit | ExtendedFit, options: PowerSimOptions = {}): Promise<PowerSimResult> {
   const t0 = performance.now();
-  checkPowerFit(fit);
+  const { fit, par } = powerInput(input, 'powerSim', options.fixef, options.sigma);
   const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
   const test = resolvePowerTest(fit, options.test, options.method);
-  const par = powerParameters(fit, options.fixef, options.sigma);
   const run = await powerRun(fit, par, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 });
   return { ...powerDescription(fit, test, par), ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha, nrow: fit.model.frame.n, nsim, seed, timeMs: performance.now() - t0 };
 }

@@ -66,13 +66,33 @@ for (c in index$cases) {
   out[[c$name]] <- list(p = p, successes = successes, drop1_lr = drop1_lr, theta = theta)
 }
 
+# powerCurve's subsets: the sleepstudy_days responses refitted on the rows of the first k Subjects
+# (levels in sorted order, simr's head(sort(unique(x)), k)), each tested by lmerTest's t (simr's ttest)
+curve <- local({
+  c <- Filter(function(c) c$name == "sleepstudy_days", index$cases)[[1]]
+  data <- read.csv(file.path("test/fixtures/data", c$data)); data$Subject <- factor(data$Subject)
+  sims <- read.csv(file.path(dir, paste0(c$name, "_responses.csv")), colClasses = "numeric")
+  targets <- sort(unique(data$Subject))
+  lapply(c(3L, 10L), function(k) {
+    ss <- data$Subject %in% head(targets, k)
+    fits <- lapply(seq_len(c$nsim), function(r) {
+      d <- data; d$Reaction <- sims[[paste0("sim_", r)]]
+      quiet(lmerTest::lmer(as.formula(c$formula), data = d[ss, ], REML = TRUE, control = tight))
+    })
+    p <- sapply(fits, function(fit) summary(fit, ddf = "Satterthwaite")$coefficients["Days", "Pr(>|t|)"])
+    list(k = k, nrow = sum(ss), p = p, singular = sapply(fits, isSingular),
+         theta = lapply(fits, function(fit) unname(getME(fit, "theta"))))
+  })
+})
+tidy <- round(seq(3, 18, length = 10))
+
 # binom.test's exact interval (simr's binom = "exact": binom::binom.confint, the same interval)
 binom <- lapply(list(c(0, 20), c(3, 20), c(20, 20), c(45, 100), c(1, 1000), c(500, 1000), c(999, 1000), c(50, 1000)), function(xn) {
   ci <- binom.test(xn[1], xn[2])$conf.int
   list(x = xn[1], n = xn[2], lower = ci[1], upper = ci[2])
 })
 
-# simr's extend(fit, along = "Subject", n = 22) on sleepstudy (extend.data.frame's logic, simr 1.0.7:
+# simr's extend(fit, along = "Subject", n = 30) on sleepstudy (extend.data.frame's logic, simr 1.0.7:
 # the new levels' names are letters made unique, each new level a copy of the rows of an old level,
 # the old levels taken in order of appearance and recycled)
 extend_df <- function(object, along, n) {
@@ -87,11 +107,11 @@ extend_df <- function(object, along, n) {
   X
 }
 ss <- read.csv("test/fixtures/data/sleepstudy.csv"); ss$Subject <- factor(ss$Subject)
-ext <- extend_df(ss, "Subject", 22)
-extend <- list(along = "Subject", n = 22, nrow = nrow(ext), Subject = as.character(ext$Subject),
+ext <- extend_df(ss, "Subject", 30)
+extend <- list(along = "Subject", n = 30, nrow = nrow(ext), Subject = as.character(ext$Subject),
                levels = levels(ext$Subject), Days = ext$Days, Reaction = ext$Reaction)
 
 write(toJSON(list(r = R.version.string, lme4 = as.character(packageVersion("lme4")),
                   lmerTest = as.character(packageVersion("lmerTest")), pbkrtest = as.character(packageVersion("pbkrtest")),
-                  cases = out, binom = binom, extend = extend), digits = NA, auto_unbox = TRUE, pretty = FALSE),
+                  cases = out, binom = binom, extend = extend, curve = curve, tidy = tidy), digits = NA, auto_unbox = TRUE, pretty = FALSE),
       file.path(dir, "power.json"))
