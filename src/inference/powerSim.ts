@@ -36,9 +36,18 @@ import { fitFromStart } from '../lmm/fit.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel } from '../lmm/model.js';
 import { abortError, macrotask } from '../model/control.js';
-import { thetaToInternal } from '../model/reparam.js';
 import { pchisqUpper } from '../stats/distributions.js';
-import { anovaTable, checkLme4Criterion, coefficientTable, mlFit } from './fitInference.js';
+import { anovaTable, bootstrapFit, checkLme4Criterion, coefficientTable, fixedDesignOf, mlFit } from './fitInference.js';
+import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { mapBeta, mapVcov } from '../model/fixedTransform.js';
+import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
+import { solveLmm } from '../lmm/solution.js';
+import { type DdfContext, contest1D, contestMD, krFtest } from './contest.js';
+import { varparCovariance } from './satterthwaite.js';
+import { kenwardRoger } from './kenwardRoger.js';
+import { anovaHypotheses } from './anovaType.js';
+import { bootstrapGramCpu } from '../backend/cpu/bootstrapGram.js';
+import { fillTemplate } from '../linalg/template.js';
 import { krModcomp } from './modcomp.js';
 import { drop1Scope } from './drop1.js';
 import { formulaWithout } from './fixedWithout.js';
@@ -77,6 +86,14 @@ export interface PowerSimOptions {
   fixef?: Record<string, number>;
   /** the residual SD to simulate with (simr's sigma(model) <- value) */
   sigma?: number;
+  /**
+   * how the replicates are refitted: 'batched' (default for t, kr, z, f): the parametric bootstrap's
+   * machinery (bootstrap.ts: responses formed into the Gram matrix's y parts a batch at a time,
+   * warm-started Newton refits) with the test computed at each replicate's factor; 'refit' (always
+   * for lr and powerCurve): each replicate's model refitted from θ̂ on its rows (fitFromStart) and
+   * tested as a fit
+   */
+  refit?: 'batched' | 'refit';
   onProgress?: (p: { done: number; nsim: number; elapsedMs: number }) => void;
   signal?: AbortSignal;
 }
@@ -285,7 +302,7 @@ export async function powerTester(fit: LmmFit, test: PowerTest, keep: Int32Array
   throw new OptionError('method', `unknown method ${String(test.method)}`);
 }
 
-const KNOWN_OPTIONS = ['test', 'method', 'nsim', 'seed', 'alpha', 'fixef', 'sigma', 'onProgress', 'signal'];
+const KNOWN_OPTIONS = ['test', 'method', 'nsim', 'seed', 'alpha', 'fixef', 'sigma', 'refit', 'onProgress', 'signal'];
 
 /** the options common to powerSim and powerCurve, checked */
 export function checkPowerOptions(options: Record<string, unknown>, what: string, extra: string[] = []): { nsim: number; seed: number; alpha: number } {
@@ -338,7 +355,9 @@ export async function powerSim(input: LmmFit | ExtendedFit, options: PowerSimOpt
   const { fit, par } = powerInput(input, 'powerSim', options.fixef, options.sigma);
   const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
   const test = resolvePowerTest(fit, options.test, options.method);
-  const run = await powerRun(fit, par, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 });
+  if (options.refit !== undefined && options.refit !== 'batched' && options.refit !== 'refit') throw new OptionError('refit', `refit must be 'batched' or 'refit', got ${String(options.refit)}`);
+  const o = { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 };
+  const run = (options.refit ?? 'batched') === 'batched' && test.method !== 'lr' ? await powerRunBatched(fit, par, test, o) : await powerRun(fit, par, test, o);
   return { ...powerDescription(fit, test, par), ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha, nrow: fit.model.frame.n, nsim, seed, timeMs: performance.now() - t0 };
 }
 
@@ -399,4 +418,101 @@ export async function powerRunSubsets(
     await macrotask();
   }
   return outs.map((out) => ({ pValues: out.pValues, errors: out.errors, warnings: out.warnings, singular: out.singular, messages: [...out.counts].map(([message, count]) => ({ message, count })) }));
+}
+
+/**
+ * The replicates by the parametric bootstrap's machinery (bootstrapFit: the Gram matrix's y parts
+ * of a batch of simulated responses in one pass over the rows, warm-started Newton refits from θ̂,
+ * the core's optimizer where those fail), each replicate's test computed at its own factor:
+ *   t   lmerTest's t with Satterthwaite's df (varparCovariance at θ̂_r, contest1D);
+ *   z   β̂_j / SE_j from R_X at θ̂_r;
+ *   kr  Kenward–Roger's F of the term's columns (kenwardRoger at θ̂_r, krFtest: KRmodcomp's p);
+ *   f   lmerTest's type-2 F (contestMD with Satterthwaite's df).
+ * A replicate whose refit fails, or whose test cannot be computed (Kenward–Roger's information matrix
+ * singular), has p = NaN and counts as an error.
+ */
+export async function powerRunBatched(
+  fit: LmmFit, par: PowerParameters, test: PowerTest,
+  o: { nsim: number; seed: number; signal?: AbortSignal; onProgress?: PowerSimOptions['onProgress']; t0: number },
+): Promise<PowerRun> {
+  const model = fit.model;
+  const { n, p } = model.frame;
+  const xn = model.frame.xnames;
+  // the simulation's β in the backends' coordinates: β = C (β_c + β₀), so β_c changes by C⁻¹ δβ
+  // (C⁻¹: the intercept's entry gains Σ_j mean_j δβ_j; fixedTransform.ts)
+  const fixed = model.fixed;
+  const delta = Float64Array.from(par.beta, (b, j) => b - fit.beta[j]);
+  const sol0 = fitCoordinates(fit);
+  const betaC = Float64Array.from(sol0, (b, j) => b + delta[j]);
+  if (fixed.intercept >= 0) for (let j = 0; j < p; j++) betaC[fixed.intercept] += fixed.means[j] * delta[j];
+  // the random effects as simulate() draws them, b* = σ T(θ) u* in lme4's coordinates, are
+  // b*_c = M⁻¹ b* in the backends' (Z_c = Z M, reparam.ts): templates M⁻¹ T(θ), full q × q
+  const templates = model.blocks.map((b, k) => {
+    const q = b.q;
+    const T = new Float64Array(q * q);
+    fillTemplate(b, par.theta, T);
+    const t = model.transforms[k];
+    if (!t) return T;
+    const MT = new Float64Array(q * q);
+    for (let a = 0; a < q; a++) for (let c = 0; c < q; c++) { let acc = 0; for (let e = 0; e < q; e++) acc += t.Minv[a * q + e] * T[e * q + c]; MT[a * q + c] = acc; }
+    return MT;
+  });
+  const unit = (j: number) => xn.map((_, k) => (k === j ? 1 : 0));
+  const L = test.columns.map(unit);
+  const lF = test.method === 'f' ? anovaHypotheses(model.frame, 'II', fixedDesignOf(fit)).find((h) => h.term === test.term)?.L : undefined;
+  if (test.method === 'f' && !lF) throw new ModelError(`powerSim: the type-2 anova has no hypothesis for '${test.term}'`);
+  const lower = model.theta.lower;
+  const at = (chol: BlockedCholesky, th: Float64Array, sigma: number, bC: Float64Array): Float64Array => {
+    // [p, singular (lme4's isSingular: a diagonal θ within 1e-4 of its bound 0), warned]
+    const singular = Array.from(th).some((v, k) => lower[k] === 0 && Math.abs(v) < 1e-4) ? 1 : 0;
+    try {
+      const theta = thetaToOriginal(model, th);
+      switch (test.method) {
+        case 't': case 'f': {
+          const sat = varparCovariance({ chol, model, theta });
+          const ctx: DdfContext = { method: 'satterthwaite', sat };
+          const pv = test.method === 't' ? contest1D(ctx, L[0]).p : contestMD(ctx, lF!).p;
+          return Float64Array.of(pv, singular, sat.warnings.length > 0 ? 1 : 0);
+        }
+        case 'z': {
+          const s = solveLmm(chol, n, model.reml);
+          const beta = mapBeta(fixed, s.beta), vc = mapVcov(fixed, s.vcov);
+          const j = test.columns[0];
+          const z = beta[j] / Math.sqrt(vc[j * p + j]);
+          return Float64Array.of(pchisqUpper(z * z, 1), singular, 0);
+        }
+        default: {
+          const kr = kenwardRoger({ chol, model, theta, sigma });
+          return Float64Array.of(krFtest({ method: 'kenward-roger', kr, beta: mapBeta(fixed, bC), sigma }, L).p, singular, 0);
+        }
+      }
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      return Float64Array.of(NaN, singular, 0);
+    }
+  };
+  // the row pass (bootstrapGram.ts), whose draws are simulate()'s: each replicate's response is the one
+  // simulateFit gives for (seed, r) (the one-factor sufficient statistics' draws have the same
+  // distribution but other numbers)
+  const res = await bootstrapFit(fit, {
+    gramSource: bootstrapGramCpu, nsim: o.nsim, seed: o.seed, simulateAt: { betaC, sigma: par.sigma, templates }, statistic: { names: ['p', 'singular', 'warned'], at },
+    signal: o.signal, onProgress: o.onProgress ? (q) => o.onProgress!({ done: q.done, nsim: q.nsim, elapsedMs: performance.now() - o.t0 }) : undefined,
+  });
+  const pValues = Float64Array.from(res.t, (row) => row[0]);
+  const errors = pValues.filter((v) => !Number.isFinite(v)).length;
+  const singular = res.t.filter((row) => row[1] === 1).length;
+  const warnings = res.t.filter((row) => row[2] === 1).length;
+  const messages: { message: string; count: number }[] = [];
+  if (singular) messages.push({ message: "boundary (singular) fit: see help('isSingular')", count: singular });
+  if (warnings) messages.push({ message: "lmerTest's warning on the Hessian of the variance parameters", count: warnings });
+  if (res.refits.failed) messages.push({ message: 'error: the refit failed', count: res.refits.failed });
+  return { pValues, errors, warnings, singular, messages };
+}
+
+/** the fit's β̂ in the backends' coordinates: β_c = C⁻¹ β − β₀ (fixedTransform.ts) */
+function fitCoordinates(fit: LmmFit): Float64Array {
+  const { fixed } = fit.model;
+  const b = Float64Array.from(fit.beta);
+  if (fixed.intercept >= 0) for (let j = 0; j < b.length; j++) if (j !== fixed.intercept) b[fixed.intercept] += fixed.means[j] * b[j];
+  return b.map((v, j) => v - fixed.beta0[j]);
 }

@@ -52,16 +52,16 @@ describe('powerSim: the simulated responses', () => {
 
 describe('powerSim: each replicate refitted and tested as simr does, against R', () => {
   for (const c of POWER_CASES) {
-    for (const method of c.methods) {
-      it(`${c.name}: fixed('${c.test}', '${method}')`, async () => {
+    for (const method of c.methods) for (const refit of method === 'lr' ? ['refit' as const] : ['batched' as const, 'refit' as const]) {
+      it(`${c.name}: fixed('${c.test}', '${method}'), ${refit} refits`, async () => {
         const fit = await fitOf(c.name);
-        const r = await powerSim(fit, { test: c.test, method, nsim: c.nsim, seed: c.seed, fixef: c.fixef, ...(c.sigma ? { sigma: c.sigma } : {}) });
+        const r = await powerSim(fit, { test: c.test, method, nsim: c.nsim, seed: c.seed, fixef: c.fixef, refit, ...(c.sigma ? { sigma: c.sigma } : {}) });
         const want = ref.cases[c.name].p[method];
         expect(r.pValues.length).toBe(want.length);
         // 1e-6 relative: R's refits at nloptwrap's tight tolerances and ours (BOBYQA from θ̂) each
         // give θ̂ to about 1e-7; the p-values move by less than 1e-6 of themselves with it
         want.forEach((p, k) => expect(rel(r.pValues[k], p), `replicate ${k + 1}: ${r.pValues[k]} vs R ${p}`).toBeLessThan(1e-6));
-        if (process.env.POWER_WORST) console.log(`${c.name} ${method} worst ${Math.max(...want.map((p, k) => rel(r.pValues[k], p))).toExponential(2)}`);
+        if (process.env.POWER_WORST) console.log(`${c.name} ${method} ${refit} worst ${Math.max(...want.map((p, k) => rel(r.pValues[k], p))).toExponential(2)}`);
         // the success count: exact (no p-value is within 1e-6 of α in these cases)
         expect(r.successes).toBe(ref.cases[c.name].successes[method]);
         expect(r.errors).toBe(0);

@@ -21,7 +21,7 @@ export interface BootstrapGramInput {
   blocks: GramRowsBlock[];
   /** β̂ in the backends' coordinates */
   betaC: Float64Array;
-  /** the internal templates T_c at θ̂ (q_k × q_k row-major, lower) */
+  /** the internal templates T_c at θ̂ (q_k × q_k row-major, lower; the CPU passes read every entry, the WebGPU kernel the lower triangle) */
   templates: Float64Array[];
   sigma: number;
   rng: CounterNormal;
@@ -59,7 +59,9 @@ export function simulateEffects(blocks: GramRowsBlock[], templates: Float64Array
     for (let g = 0; g < blk.nl; g++) {
       for (let s = 0; s < q; s++) {
         const o = (g * q + s) * B;
-        for (let t = 0; t <= s; t++) {
+        // every entry of T (the templates are lower triangular, whose zeros are skipped; powerSim's
+        // simulation templates M⁻¹ T(θ) of a centred block are not)
+        for (let t = 0; t < q; t++) {
           const w = sigma * T[s * q + t];
           if (w === 0) continue;
           const ou = (g * q + t) * B;
