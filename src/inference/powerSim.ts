@@ -491,11 +491,12 @@ export async function powerRunBatched(
       return Float64Array.of(NaN, singular, 0);
     }
   };
-  // the row pass (bootstrapGram.ts), whose draws are simulate()'s: each replicate's response is the one
-  // simulateFit gives for (seed, r) (the one-factor sufficient statistics' draws have the same
-  // distribution but other numbers)
+  // the row pass (bootstrapGram.ts) with the residuals indexed by row, whose draws are simulate()'s:
+  // each replicate's response is the one simulateFit gives for (seed, r) (the one-factor sufficient
+  // statistics' draws, and the pass's default visiting-order index, have the same distribution but
+  // other numbers)
   const res = await bootstrapFit(fit, {
-    gramSource: bootstrapGramCpu, nsim: o.nsim, seed: o.seed, simulateAt: { betaC, sigma: par.sigma, templates }, statistic: { names: ['p', 'singular', 'warned'], at },
+    gramSource: (input) => bootstrapGramCpu({ ...input, epsIndex: 'row' }), nsim: o.nsim, seed: o.seed, simulateAt: { betaC, sigma: par.sigma, templates }, statistic: { names: ['p', 'singular', 'warned'], at },
     signal: o.signal, onProgress: o.onProgress ? (q) => o.onProgress!({ done: q.done, nsim: q.nsim, elapsedMs: performance.now() - o.t0 }) : undefined,
   });
   const pValues = Float64Array.from(res.t, (row) => row[0]);
