@@ -11,7 +11,7 @@
  * instead replicates each group's rows: the rows of every combination of the `within` columns are
  * numbered in order (simr's addReplicateIndex) and the design is extended along that index (each
  * combination gets n observations: its rows recycled). The model is fitted to the extended data once
- * (for its design and a start for the refits); powerSim simulates from the original fit's β, θ, σ,
+ * (lmer's model frame, on the CPU in float64: its design and a start for the refits); powerSim simulates from the original fit's β, θ, σ,
  * as simr keeps the model's parameters with its new data.
  *
  * powerCurve(fit, { along, breaks }): the power at subsets of the rows, those whose `along` is among
@@ -21,7 +21,10 @@
  */
 import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError } from '../errors/errors.js';
-import { lmer } from '../fit/lmer.js';
+import { buildLmm } from '../lmm/model.js';
+import { optimizeAndAssemble } from '../lmm/fit.js';
+import { CpuBackend } from '../backend/cpu/cpuBackend.js';
+import { referenceGram } from '../backend/cpu/gram.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import {
@@ -121,9 +124,12 @@ export async function extend(fit: LmmFit, data: DataInput, options: ExtendOption
   }
   const extended = extendColumns(cols, column, n, isFactor);
   delete extended[REPL];
-  const newFit = await lmer(fit.model.formula, extended, {
+  // the model on the extended rows (lmer's model frame and options), fitted on the CPU in float64
+  const model = buildLmm(fit.model.formula, toArrowTable(extended, 'extended data'), {
     REML: fit.reml, factors, ...(fit.model.frameOptions.contrasts ? { contrasts: fit.model.frameOptions.contrasts } : {}),
   });
+  const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
+  const newFit = await optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
   return { kind: 'extended', fit: newFit, parameters: powerParameters(fit), data: extended, along: within !== undefined ? REPL : column, n };
 }
 
