@@ -1,13 +1,14 @@
 /**
  * `mixedgpu power FILE FORMULA --test x [--method t|kr|lr|z|f] [--nsim 1000] [--seed 1] [--alpha 0.05]
  *  [--fixef x=-0.05] [--sigma S] [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]`:
- * simr's powerSim (src/inference/powerSim.ts) of an lmer fit, on a design extended by simr's extend
+ * simr's powerSim (src/inference/powerSim.ts) of an lmer fit (or a glmer fit with --family: z and lr), on a design extended by simr's extend
  * (--extend along=n, --within group=n: src/inference/powerCurve.ts), or simr's powerCurve along a
  * column at the given numbers of its levels (--curve Subject=4,8,12, or --curve Subject for simr's
  * default breaks); printed as simr's print.powerSim / print.powerCurve, or as JSON.
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { LmmFit } from '../lmm/lmmFit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
 import { type PowerMethod, type PowerSimResult, powerSim } from '../inference/powerSim.js';
 import { type ExtendedFit, type PowerCurveResult, extend, powerCurve } from '../inference/powerCurve.js';
 import { printPowerCurve, printPowerSim } from '../inference/powerPrint.js';
@@ -76,7 +77,6 @@ function curveJson(c: PowerCurveResult): object {
 /** Runs `mixedgpu power`; returns the exit code. */
 export async function runPower(args: PowerArgs, io: CliIO): Promise<number> {
   try {
-    if (args.family !== undefined) throw new CliError('power: glmer fits (--family) are not supported yet; powerSim simulates and refits lmer fits');
     if (args.extend !== undefined && args.within !== undefined) throw new CliError('--extend and --within cannot be used together (simr: only one of along and within)');
     const method = args.method as PowerMethod | undefined;
     const nsim = numberArg(args.nsim, 'nsim', true);
@@ -85,9 +85,11 @@ export async function runPower(args: PowerArgs, io: CliIO): Promise<number> {
     const sigma = numberArg(args.sigma, 'sigma');
     const fixef = args.fixef !== undefined ? parseFixef(args.fixef) : undefined;
     const { fit, table } = await fitFromArgs(args, io);
-    if (!(fit instanceof LmmFit)) throw new CliError('power: only lmer fits are supported');
-    let input: LmmFit | ExtendedFit = fit;
-    if (args.extend !== undefined || args.within !== undefined) {
+    let input: LmmFit | ExtendedFit | GlmmFit = fit as LmmFit | GlmmFit;
+    if (!(fit instanceof LmmFit) && (args.extend !== undefined || args.within !== undefined || args.curve !== undefined)) {
+      throw new CliError('power: --extend, --within and --curve are for lmer fits (glmer: powerSim alone, z and lr tests)');
+    }
+    if (fit instanceof LmmFit && (args.extend !== undefined || args.within !== undefined)) {
       if (!table) throw new CliError('--extend needs the rows in memory (--engine memory)');
       const [col, n] = namedCount((args.extend ?? args.within)!, args.extend !== undefined ? 'extend' : 'within');
       input = await extend(fit, table, args.extend !== undefined ? { along: col, n } : { within: col, n });
@@ -104,7 +106,7 @@ export async function runPower(args: PowerArgs, io: CliIO): Promise<number> {
         breaks = args.curve.slice(eq + 1).split(',').map((b) => Number(b.trim()));
         if (breaks.some((b) => !Number.isInteger(b))) throw new CliError(`--curve: expected COLUMN=k1,k2,… with whole numbers (e.g. Subject=4,8,12), got '${args.curve}'`);
       }
-      const c = await powerCurve(input, { ...common, along, ...(breaks ? { breaks } : {}) });
+      const c = await powerCurve(input as LmmFit | ExtendedFit, { ...common, along, ...(breaks ? { breaks } : {}) });
       if (showProgress) io.stderr('\r\x1b[K');
       io.stdout(args.json ? `${JSON.stringify(curveJson(c), null, 2)}\n` : printPowerCurve(c));
       return 0;

@@ -314,11 +314,11 @@ export function buildProgram(): Command {
     });
   common(program
     .command('power')
-    .description("simr's power analysis of an lmer fit by simulation: powerSim (the share of simulated responses whose refit's test of --test is significant, with its Clopper-Pearson interval), on a design extended by simr's extend (--extend, --within), or simr's powerCurve (--curve)")
+    .description("simr's power analysis of an lmer fit (or a glmer fit with --family: z and lr tests) by simulation: powerSim (the share of simulated responses whose refit's test of --test is significant, with its Clopper-Pearson interval), on a design extended by simr's extend (--extend, --within), or simr's powerCurve (--curve)")
     .argument('<file>', 'data file')
     .argument('<formula>', 'lme4 model formula')
     .option('--test <term>', 'the fixed-effects term (or coefficient, for t and z) tested (default: the first term)')
-    .option('--method <m>', "simr's test: t (lmerTest, Satterthwaite), kr (Kenward-Roger, the default for one column), lr (likelihood ratio, the default for a factor), z, f (lmerTest's type-2 anova F)")
+    .option('--method <m>', "simr's test: t (lmerTest, Satterthwaite), kr (Kenward-Roger, lmer's default for one column), lr (likelihood ratio, the default for a factor), z (glmer's default), f (lmerTest's type-2 anova F)")
     .option('--nsim <n>', 'simulations (default 1000)')
     .option('--seed <s>', 'the random seed (default 1)')
     .option('--alpha <a>', 'the significance level (default 0.05)')

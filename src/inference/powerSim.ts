@@ -1,5 +1,5 @@
 /**
- * simr's powerSim (Green & MacLeod 2016) for lmer fits: the power of a test of one fixed effect,
+ * simr's powerSim (Green & MacLeod 2016) for lmer fits (glmer: powerGlmm.ts): the power of a test of one fixed effect,
  * estimated by simulation. simr's algorithm (R/powerSim.R, doSim.R, doFit.R, testLibrary.R):
  *  1. each replicate r draws a new response from the model with its parameters (β, θ, σ), new
  *     random effects each time (doSim.merMod: lme4's simulate with newparams = (β, θ, σ)):
@@ -24,7 +24,7 @@
  * (the optimizer's non-convergence, lmerTest's Hessian warnings) beyond the fit's own data messages,
  * `singular` those with a singular refit (lme4's message, not a warning).
  *
- * Refused with the reason: glmer fits (not yet), prior weights (simr: "Non-uniform weights are not
+ * glmer fits: powerGlmm.ts (z and lr). Refused with the reason: prior weights (simr: "Non-uniform weights are not
  * supported"), fixed σ or priors (another criterion), known covariances, fits whose rows are in an
  * engine, a term that is not a marginal fixed-effects term (lr, kr, f) or not a column of X (t, z),
  * a multi-column term with t or z.
@@ -34,6 +34,8 @@ import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { referenceGram } from '../backend/cpu/gram.js';
 import { fitFromStart } from '../lmm/fit.js';
 import { LmmFit } from '../lmm/lmmFit.js';
+import { GlmmFit } from '../glmm/glmmFit.js';
+import { checkPowerGlmm, powerRunGlmm } from './powerGlmm.js';
 import type { LmmModel } from '../lmm/model.js';
 import { abortError, macrotask } from '../model/control.js';
 import { pchisqUpper } from '../stats/distributions.js';
@@ -150,7 +152,7 @@ const DESCRIPTIONS: Record<PowerMethod, string> = {
 
 /** the checks of an lmer fit powerSim simulates from and refits */
 export function checkPowerFit(fit: unknown, what = 'powerSim'): asserts fit is LmmFit {
-  if (!(fit instanceof LmmFit)) throw new ModelError(`${what}: only linear mixed models (lmer fits) are supported; glmer fits are not yet`);
+  if (!(fit instanceof LmmFit)) throw new ModelError(`${what}: only lmer fits are supported here${fit instanceof GlmmFit ? ' (powerSim takes glmer fits; extend and powerCurve do not yet)' : ''}`);
   checkLme4Criterion(fit, what);
   const model = fit.model;
   refuseKnownCovariance(model, what, 'its simulations need the known covariance\'s factor');
@@ -159,7 +161,7 @@ export function checkPowerFit(fit: unknown, what = 'powerSim'): asserts fit is L
 }
 
 /** the term and method of simr's fixed(test, method) on this fit (see the header for the rules) */
-export function resolvePowerTest(fit: LmmFit, test?: string, method?: string): PowerTest {
+export function resolvePowerTest(fit: LmmFit | GlmmFit, test?: string, method?: string): PowerTest {
   const frame = fit.model.frame;
   const part = frame.formula.fixed;
   if (test !== undefined && (typeof test !== 'string' || test.length === 0)) throw new OptionError('test', 'test must name a fixed-effects term');
@@ -178,10 +180,13 @@ export function resolvePowerTest(fit: LmmFit, test?: string, method?: string): P
     if (j < 0) throw new OptionError('test', `'${term}' is not a fixed-effects term or coefficient of the model (terms: ${part.terms.map((t) => t.label).join(', ') || 'none'}; coefficients: ${frame.xnames.join(', ')})`);
     columns = [j];
     if (method !== undefined && method !== 't' && method !== 'z') throw new OptionError('method', `the coefficient '${term}' is not a term of the fixed part: only its t or z test is available (method ${method} drops a term)`);
-    return { term, method: (method as PowerMethod | undefined) ?? 't', columns };
+    if (fit instanceof GlmmFit && method !== undefined && method !== 'z') throw new OptionError('method', `the ${method} test is for lmer fits; a glmer fit's coefficient takes z`);
+    return { term, method: (method as PowerMethod | undefined) ?? (fit instanceof GlmmFit ? 'z' : 't'), columns };
   }
   if (columns.length === 0) throw new ModelError(`powerSim: the term '${term}' has no estimable column (aliased with the other terms)`);
-  const m: PowerMethod = (method as PowerMethod | undefined) ?? (columns.length === 1 ? 'kr' : 'lr');
+  // simr's defaulttest: lmer kr, glmer z; a factor (several columns) lr
+  const m: PowerMethod = (method as PowerMethod | undefined) ?? (columns.length > 1 ? 'lr' : fit instanceof GlmmFit ? 'z' : 'kr');
+  if (fit instanceof GlmmFit && m !== 'z' && m !== 'lr') throw new OptionError('method', `the ${m} test is for lmer fits (lmerTest, pbkrtest); a glmer fit takes z or lr, as simr`);
   if ((m === 't' || m === 'z') && columns.length > 1) {
     throw new OptionError('method', `the term '${term}' has ${columns.length} columns (${columns.map((j) => frame.xnames[j]).join(', ')}): a ${m} test is of one coefficient; use method lr or f for the whole term, or test one coefficient by its name`);
   }
@@ -193,7 +198,7 @@ export function resolvePowerTest(fit: LmmFit, test?: string, method?: string): P
 }
 
 /** the simulation's parameters: the fit's β, θ, σ (or `base`'s) with `fixef` and `sigma` replacing some */
-export function powerParameters(fit: LmmFit, fixef?: Record<string, number>, sigma?: number, base: PowerParameters = fit): PowerParameters {
+export function powerParameters(fit: LmmFit | GlmmFit, fixef?: Record<string, number>, sigma?: number, base: PowerParameters = fit): PowerParameters {
   const xn = fit.model.frame.xnames;
   const beta = Float64Array.from(base.beta);
   if (fixef !== undefined) {
@@ -327,7 +332,7 @@ export function powerSummary(pValues: ArrayLike<number>, alpha: number): { succe
 }
 
 /** simr's description of the test: the method, then "Effect size for x is …" for a one-column term */
-export function powerDescription(fit: LmmFit, test: PowerTest, par: PowerParameters): { text: string; description: string[]; effect: number | null } {
+export function powerDescription(fit: LmmFit | GlmmFit, test: PowerTest, par: PowerParameters): { text: string; description: string[]; effect: number | null } {
   const xn = fit.model.frame.xnames;
   const effect = test.columns.length === 1 && xn[test.columns[0]] === test.term ? par.beta[test.columns[0]] : null;
   const description = [DESCRIPTIONS[test.method]];
@@ -349,9 +354,10 @@ export function formatG2(x: number): string {
   return s.includes('.') ? s : `${s}.`;
 }
 
-/** simr's powerSim(fit, fixed(test, method), nsim, seed, alpha) (see the header), of a fit or of an extended one (powerCurve.ts extend) */
-export async function powerSim(input: LmmFit | ExtendedFit, options: PowerSimOptions = {}): Promise<PowerSimResult> {
+/** simr's powerSim(fit, fixed(test, method), nsim, seed, alpha) (see the header), of an lmer fit, an extended one (powerCurve.ts extend) or a glmer fit (powerGlmm.ts) */
+export async function powerSim(input: LmmFit | ExtendedFit | GlmmFit, options: PowerSimOptions = {}): Promise<PowerSimResult> {
   const t0 = performance.now();
+  if (input instanceof GlmmFit) return powerSimGlmm(input, options, t0);
   const { fit, par } = powerInput(input, 'powerSim', options.fixef, options.sigma);
   const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
   const test = resolvePowerTest(fit, options.test, options.method);
@@ -516,4 +522,16 @@ function fitCoordinates(fit: LmmFit): Float64Array {
   const b = Float64Array.from(fit.beta);
   if (fixed.intercept >= 0) for (let j = 0; j < b.length; j++) if (j !== fixed.intercept) b[fixed.intercept] += fixed.means[j] * b[j];
   return b.map((v, j) => v - fixed.beta0[j]);
+}
+
+/** powerSim of a glmer fit: z or lr (powerGlmm.ts); σ is not a parameter of these families */
+async function powerSimGlmm(fit: GlmmFit, options: PowerSimOptions, t0: number): Promise<PowerSimResult> {
+  checkPowerGlmm(fit, 'powerSim');
+  const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
+  if (options.sigma !== undefined) throw new OptionError('sigma', `powerSim: a ${fit.model.family.family} GLMM has no residual SD to set`);
+  if (options.refit !== undefined && options.refit !== 'refit') throw new OptionError('refit', "powerSim: a glmer fit's replicates are refitted one by one (refit: 'refit'): PIRLS has no sufficient statistics to batch");
+  const test = resolvePowerTest(fit, options.test, options.method);
+  const par = powerParameters(fit, options.fixef);
+  const run = await powerRunGlmm(fit, par.beta, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 });
+  return { ...powerDescription(fit, test, par), ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha, nrow: fit.model.frame.n, nsim, seed, timeMs: performance.now() - t0 };
 }

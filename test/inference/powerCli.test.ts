@@ -61,8 +61,20 @@ describe('mixedgpu power', () => {
     expect((await run({ fixef: 'Days' })).stderr).toMatch(/--fixef: expected name=value/);
     expect((await run({ extend: 'Subject=40', within: 'Subject=3' })).stderr).toMatch(/cannot be used together/);
     expect((await run({ extend: 'Subject' })).stderr).toMatch(/--extend: expected COLUMN=N/);
-    expect((await run({ family: 'poisson' })).stderr).toMatch(/glmer fits \(--family\) are not supported yet/);
+    const cbpp = await capture((io) => runPower({ file: data('cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', family: 'binomial', factors: 'herd,period', curve: 'herd', nsim: '2', quiet: true }, io));
+    expect(cbpp.stderr).toMatch(/--curve are for lmer fits/);
     expect(parseFixef('a=1, b=-0.5')).toEqual({ a: 1, b: -0.5 });
+  });
+
+  it('--family binomial: a glmer fit, its z test (as powerSim, against R in powerSim.test.ts)', async () => {
+    const r = await capture((io) => runPower({ file: data('cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', family: 'binomial', factors: 'herd,period', test: 'period2', nsim: '20', seed: '6', fixef: 'period2=-0.5', json: true, quiet: true }, io));
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { method: string; p_values: number[]; successes: number };
+    const want = (ref.cases as Record<string, { p: Record<string, number[]>; successes: Record<string, number> }>).cbpp_period2;
+    expect(j.method).toBe('z');
+    expect(j.successes).toBe(want.successes.z);
+    // 1e-5 relative, as powerSim.test.ts's glmer cases (against R's exact Laplace optimum)
+    j.p_values.forEach((p, k) => expect(Math.abs(p - want.p.z[k]) / want.p.z[k]).toBeLessThan(1e-5));
   });
 
   it('is a command of the program', () => {

@@ -13,6 +13,8 @@ import { lmer } from '../../src/fit/lmer.js';
 import '../../src/inference/methods.js';
 import { glmer } from '../../src/fit/glmer.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
+import type { GlmmFit } from '../../src/glmm/glmmFit.js';
+import { glmmSimulator } from '../../src/inference/glmmBootstrap.js';
 import { powerParameters, powerSim, simulationSource, formatG2 } from '../../src/inference/powerSim.js';
 import { printPowerCurve, printPowerSim } from '../../src/inference/powerPrint.js';
 import { extend, powerCurve, tidySeq } from '../../src/inference/powerCurve.js';
@@ -37,14 +39,29 @@ const fitOf = (name: string) => {
   if (!fits.has(name)) fits.set(name, lmer(c.formula, loadDataFile(c.data), { factors: c.factors, REML: c.reml }));
   return fits.get(name)!;
 };
+const glmerFits = new Map<string, Promise<GlmmFit>>();
+const glmerOf = (name: string) => {
+  const c = POWER_CASES.find((k) => k.name === name)!;
+  if (!glmerFits.has(name)) glmerFits.set(name, glmer(c.formula, loadDataFile(c.data), { family: c.family!, factors: c.factors }));
+  return glmerFits.get(name)!;
+};
+/** each case's responses as powerSim draws them */
+async function responsesOf(c: (typeof POWER_CASES)[number]): Promise<{ y: Float64Array[]; n: number }> {
+  if (c.family) {
+    const fit = await glmerOf(c.name);
+    const { simulate } = glmmSimulator(fit.model, fit.theta, powerParameters(fit, c.fixef).beta, c.seed);
+    return { y: Array.from({ length: c.nsim }, (_, r) => simulate(r)), n: fit.nobs };
+  }
+  const fit = await fitOf(c.name);
+  return { y: simulateFit(simulationSource(fit, powerParameters(fit, c.fixef, c.sigma)), c.nsim, { seed: c.seed }).y, n: fit.nobs };
+}
 
 describe('powerSim: the simulated responses', () => {
   for (const c of POWER_CASES) {
     it(`${c.name}: drawn again, equal to the committed CSV bit for bit`, async () => {
-      const fit = await fitOf(c.name);
-      const { y } = simulateFit(simulationSource(fit, powerParameters(fit, c.fixef, c.sigma)), c.nsim, { seed: c.seed });
+      const { y, n } = await responsesOf(c);
       const lines = readFileSync(join(root, `${c.name}_responses.csv`), 'utf8').trim().split('\n').slice(1);
-      expect(lines.length).toBe(fit.nobs);
+      expect(lines.length).toBe(n);
       lines.forEach((line, i) => line.split(',').forEach((v, r) => expect(y[r][i]).toBe(Number(v))));
     });
   }
@@ -52,15 +69,21 @@ describe('powerSim: the simulated responses', () => {
 
 describe('powerSim: each replicate refitted and tested as simr does, against R', () => {
   for (const c of POWER_CASES) {
-    for (const method of c.methods) for (const refit of method === 'lr' ? ['refit' as const] : ['batched' as const, 'refit' as const]) {
+    for (const method of c.methods) for (const refit of method === 'lr' || c.family ? ['refit' as const] : ['batched' as const, 'refit' as const]) {
       it(`${c.name}: fixed('${c.test}', '${method}'), ${refit} refits`, async () => {
-        const fit = await fitOf(c.name);
+        const fit = c.family ? await glmerOf(c.name) : await fitOf(c.name);
         const r = await powerSim(fit, { test: c.test, method, nsim: c.nsim, seed: c.seed, fixef: c.fixef, refit, ...(c.sigma ? { sigma: c.sigma } : {}) });
         const want = ref.cases[c.name].p[method];
         expect(r.pValues.length).toBe(want.length);
-        // 1e-6 relative: R's refits at nloptwrap's tight tolerances and ours (BOBYQA from θ̂) each
-        // give θ̂ to about 1e-7; the p-values move by less than 1e-6 of themselves with it
-        want.forEach((p, k) => expect(rel(r.pValues[k], p), `replicate ${k + 1}: ${r.pValues[k]} vs R ${p}`).toBeLessThan(1e-6));
+        // lmer: 1e-6 relative: R's refits at nloptwrap's tight tolerances and ours (BOBYQA or Newton
+        // from θ̂) each give θ̂ to about 1e-7; the p-values move by less than 1e-6 of themselves with it.
+        // glmer: 1e-5 against R's exact Laplace optimum, as test/inference/glmerDrop1.test.ts (our stage 2
+        // stops at a radius of 1e-5 in scaled units, θ̂ and β̂ to ~1e-6; Var(β̂) of the z test from a
+        // finite-difference Hessian of the deviance in both, lme4's deriv12 stencil)
+        const tol = c.family ? 1e-5 : 1e-6;
+        want.forEach((p, k) => expect(rel(r.pValues[k], p), `replicate ${k + 1}: ${r.pValues[k]} vs R ${p}`).toBeLessThan(tol));
+        const lme4p = (ref.cases[c.name] as CaseRef & { lme4_p?: Record<string, number[]> }).lme4_p?.[method];
+        if (process.env.POWER_WORST && lme4p) console.log(`${c.name} ${method} against glmer's own p (default control) worst ${Math.max(...lme4p.map((p, k) => rel(r.pValues[k], p))).toExponential(2)}`);
         if (process.env.POWER_WORST) console.log(`${c.name} ${method} ${refit} worst ${Math.max(...want.map((p, k) => rel(r.pValues[k], p))).toExponential(2)}`);
         // the success count: exact (no p-value is within 1e-6 of α in these cases)
         expect(r.successes).toBe(ref.cases[c.name].successes[method]);
@@ -131,12 +154,18 @@ describe('powerSim: refusals', () => {
     const fb = await fitOf('factor_B');
     await expect(powerSim(fb, { test: 'B', method: 't', nsim: 2 })).rejects.toThrow(/the term 'B' has 2 columns/);
     await expect(powerSim(fb, { test: 'Bb2', method: 'lr', nsim: 2 })).rejects.toThrow(/only its t or z test/);
-    const cbpp = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', loadDataFile('cbpp.csv'), { family: 'binomial', factors: ['herd', 'period'] });
-    await expect(powerSim(cbpp as never, { nsim: 2 })).rejects.toThrow(/only linear mixed models/);
+    const cbpp = await glmerOf('cbpp_period');
+    await expect(powerSim(cbpp, { test: 'period2', method: 't', nsim: 2 })).rejects.toThrow(/a glmer fit's coefficient takes z/);
+    await expect(powerSim(cbpp, { test: 'period', method: 'kr', nsim: 2 })).rejects.toThrow(/the kr test is for lmer fits/);
+    await expect(powerSim(cbpp, { test: 'period', sigma: 2, nsim: 2 })).rejects.toThrow(/no residual SD/);
+    await expect(powerSim(cbpp, { test: 'period', refit: 'batched', nsim: 2 })).rejects.toThrow(/refitted one by one/);
+    await expect(powerCurve(cbpp as never, { along: 'herd', nsim: 2 })).rejects.toThrow(/only lmer fits/);
   });
-  it('the default test: kr for a one-column term, lr for a factor (simr\'s defaulttest)', async () => {
+  it('the default test: kr (lmer) or z (glmer) for a one-column term, lr for a factor (simr\'s defaulttest)', async () => {
     expect((await powerSim(await fitOf('sleepstudy_days'), { nsim: 1 })).method).toBe('kr');
     expect((await powerSim(await fitOf('factor_B'), { test: 'B', nsim: 1 })).method).toBe('lr');
+    expect((await powerSim(await glmerOf('cbpp_period'), { test: 'period2', nsim: 1 })).method).toBe('z');
+    expect((await powerSim(await glmerOf('cbpp_period'), { test: 'period', nsim: 1 })).method).toBe('lr');
   });
 });
 

@@ -13,9 +13,13 @@
 # θ̂ about 1e-5 off, which would be the reference's error, not ours); the lr test's ML fits are
 # made with the same control (drop1's refitML uses lme4's default ML refit; its p-values are kept
 # too, as drop1_lr, to show the difference is the optimizer's tolerance).
+# glmer cases (cbpp): refitted by glmer (Laplace) and tested by simr's ztest or lrtest, at the exact
+# Laplace optimum (see below).
 # Also: binom.test's Clopper–Pearson intervals, and simr's extend on sleepstudy.
 # Usage (from the repository root): Rscript test/oracle/power.R   Writes test/fixtures/power/power.json.
 suppressMessages({ library(lme4); library(lmerTest); library(pbkrtest); library(jsonlite) })
+# exact_devfun, exact_optimum (the exact Laplace deviance's optimum)
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "exact_laplace.R"))
 dir <- "test/fixtures/power"
 index <- fromJSON(file.path(dir, "cases.json"), simplifyVector = FALSE)
 tight <- lmerControl(optimizer = "nloptwrap", calc.derivs = FALSE,
@@ -29,6 +33,46 @@ for (c in index$cases) {
   sims <- read.csv(file.path(dir, paste0(c$name, "_responses.csv")), colClasses = "numeric")
   form <- as.formula(c$formula)
   resp <- all.vars(form)[1]
+  if (!is.null(c$family)) {
+    # glmer (cbpp): the responses are proportions of the trials; glmer refits cbind(incidence, size - incidence),
+    # tested by simr's ztest (summary's Pr(>|z|), Var(beta) from the Hessian as glmer's default) or lrtest
+    # (drop1's -2 logLik difference; refitML is the fit itself for a GLMM)
+    # glmer's own deviance is evaluated with L one PIRLS step behind the mode (~1e-5, see
+    # exact_laplace.R), so the references are the exact Laplace optima (exact_optimum from glmer's
+    # fit; Var(beta) from the exact deviance's Hessian, as glmer's summary takes it from its Hessian);
+    # glmer's own summary / drop1 p-values are kept as lme4_p
+    reduced <- update(form, as.formula(paste("~ . -", c$test)))
+    exactOf <- function(fit) {
+      dev <- eval(update(fit, devFunOnly = TRUE, evaluate = FALSE))
+      exact <- exact_devfun(dev)
+      exact_optimum(function(x) tryCatch(exact(x), error = function(e) 1e10), as.numeric(getME(fit, "theta")), as.numeric(fixef(fit)), getME(fit, "lower"))
+    }
+    p <- list(); lme4_p <- list(); theta <- list()
+    for (m in unlist(c$methods)) { p[[m]] <- numeric(0); lme4_p[[m]] <- numeric(0) }
+    for (r in seq_len(c$nsim)) {
+      d <- data
+      d$incidence <- round(sims[[paste0("sim_", r)]] * d$size)
+      fit <- quiet(glmer(form, data = d, family = binomial))
+      o1 <- exactOf(fit)
+      theta[[r]] <- o1$theta
+      for (m in unlist(c$methods)) {
+        if (m == "z") {
+          j <- match(c$test, names(fixef(fit)))
+          v <- 2 * pnorm(abs(o1$beta[j] / sqrt(o1$vcov[j, j])), lower.tail = FALSE)
+          v0 <- summary(fit)$coefficients[c$test, "Pr(>|z|)"]
+        } else {
+          f0 <- quiet(glmer(reduced, data = d, family = binomial))
+          o0 <- exactOf(f0)
+          df <- attr(logLik(fit), "df") - attr(logLik(f0), "df")
+          v <- pchisq(o0$value - o1$value, df, lower.tail = FALSE)
+          v0 <- drop1(fit, as.formula(paste("~", c$test)), test = "Chisq")[c$test, "Pr(Chi)"]
+        }
+        p[[m]] <- c(p[[m]], v); lme4_p[[m]] <- c(lme4_p[[m]], v0)
+      }
+    }
+    out[[c$name]] <- list(p = p, lme4_p = lme4_p, successes = lapply(p, function(v) sum(v < 0.05)), theta = theta)
+    next
+  }
   reduced <- update(form, as.formula(paste("~ . -", c$test)))
   methods <- unlist(c$methods)
   p <- setNames(lapply(methods, function(m) numeric(0)), methods)
