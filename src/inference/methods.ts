@@ -124,6 +124,8 @@ declare module '../glmm/glmmFit.js' {
     influence(options?: InfluenceOptions): Promise<Influence>;
     /** refused: lmerTest's step is for lmer fits (its ranova and drop1 F tests) */
     step(options?: StepOptions): Promise<StepResult>;
+    /** simr's powerSim of a glmer fit: z or lr tests of a fixed effect by simulation (src/inference/powerGlmm.ts) */
+    powerSim(options?: PowerSimOptions): Promise<PowerSimResult>;
   }
 }
 
@@ -174,6 +176,7 @@ Object.assign(GlmmFit.prototype, {
   r2(this: GlmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
   icc(this: GlmmFit, options?: IccOptions) { return iccOf(this, options); },
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
+  powerSim(this: GlmmFit, options?: PowerSimOptions) { return powerSim(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   lme4Anova(this: GlmmFit) { return lme4Anova(this); },

@@ -263,3 +263,12 @@ describe('powerSim: the batched refits draw simulate()\'s responses on rows not 
     a.pValues.forEach((p, k) => expect(rel(p, b.pValues[k])).toBeLessThan(1e-6));
   });
 });
+
+describe('powerSim: the glmer fit method', () => {
+  it('glmerFit.powerSim(options) is powerSim(fit, options)', async () => {
+    const fit = await glmerOf('cbpp_period2');
+    const a = await fit.powerSim({ test: 'period2', nsim: 3, seed: 6, fixef: { period2: -0.5 } });
+    const b = await powerSim(fit, { test: 'period2', nsim: 3, seed: 6, fixef: { period2: -0.5 } });
+    expect(Array.from(a.pValues)).toEqual(Array.from(b.pValues));
+  });
+});
