@@ -103,7 +103,7 @@ export async function extend(fit: LmmFit, data: DataInput, options: ExtendOption
   let column: string;
   let isFactor: boolean;
   if (within !== undefined) {
-    const groups = Array.isArray(within) ? within : within.split('+').map((s) => s.trim()).filter(Boolean);
+    const groups = Array.isArray(within) ? within : within.split(/[+,]/).map((s) => s.trim()).filter(Boolean);
     for (const g of groups) if (!cols[g]) throw new OptionError('within', `extend: the column '${g}' is not in the data`);
     // simr's addReplicateIndex: the rows of each combination of `within` numbered 1, 2, … in order
     const counter = new Map<string, number>();

@@ -196,10 +196,13 @@ describe('extend and powerCurve', () => {
     expect(r.nrow).toBe(300);
     expect(r.description[1]).toBe('Effect size for Days is 2.0');
   });
-  it('extend within: each Subject gets n observations (its rows recycled)', async () => {
+  it("extend within: each Subject gets n observations (its rows recycled), as simr's addReplicateIndex + extend", async () => {
     const fit = await fitOf('sleepstudy_days');
     const ext = await extend(fit, loadDataFile('sleepstudy.csv'), { within: 'Subject', n: 12 });
-    expect(ext.data.Subject.length).toBe(18 * 12);
+    const w = (JSON.parse(readFileSync(join(root, 'power.json'), 'utf8')) as { within: { nrow: number; Subject: string[]; Days: number[] } }).within;
+    expect(ext.data.Subject.length).toBe(w.nrow);
+    expect(ext.data.Subject.map(String)).toEqual(w.Subject);
+    expect(ext.data.Days).toEqual(w.Days);
     expect(ext.fit.nobs).toBe(216);
   });
   it("tidySeq: simr's default breaks", () => {

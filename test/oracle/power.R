@@ -152,10 +152,24 @@ extend_df <- function(object, along, n) {
 }
 ss <- read.csv("test/fixtures/data/sleepstudy.csv"); ss$Subject <- factor(ss$Subject)
 ext <- extend_df(ss, "Subject", 30)
+# within = "Subject", n = 12: simr's addReplicateIndex (rows numbered within each Subject), then
+# extend.data.frame along that index (numeric: values 1 … n, old values recycled), the index dropped
+ssr <- ss; ssr$.simr_repl <- ave(seq_len(nrow(ss)), ss$Subject, FUN = seq_along)
+extw <- local({
+  object <- ssr; along <- ".simr_repl"; n <- 12
+  values <- seq_len(n)
+  oldValues <- values; suppressWarnings(oldValues[] <- as.character(unique(object[[along]])))
+  X <- do.call(rbind, mapply(function(value, oldValue) {
+    one <- object[object[[along]] == oldValue, , drop = FALSE]; one[[along]][] <- value; one
+  }, values, oldValues, SIMPLIFY = FALSE))
+  X$.simr_repl <- NULL
+  X
+})
+within <- list(n = 12, nrow = nrow(extw), Subject = as.character(extw$Subject), Days = extw$Days)
 extend <- list(along = "Subject", n = 30, nrow = nrow(ext), Subject = as.character(ext$Subject),
                levels = levels(ext$Subject), Days = ext$Days, Reaction = ext$Reaction)
 
 write(toJSON(list(r = R.version.string, lme4 = as.character(packageVersion("lme4")),
                   lmerTest = as.character(packageVersion("lmerTest")), pbkrtest = as.character(packageVersion("pbkrtest")),
-                  cases = out, binom = binom, extend = extend, curve = curve, tidy = tidy), digits = NA, auto_unbox = TRUE, pretty = FALSE),
+                  cases = out, binom = binom, extend = extend, within = within, curve = curve, tidy = tidy), digits = NA, auto_unbox = TRUE, pretty = FALSE),
       file.path(dir, "power.json"))
