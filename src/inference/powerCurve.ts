@@ -15,7 +15,8 @@
  * as simr keeps the model's parameters with its new data.
  *
  * powerCurve(fit, { along, breaks }): the power at subsets of the rows, those whose `along` is among
- * the first k of its sorted distinct values (levels of a factor), for each k of `breaks` (default
+ * the first k of its sorted distinct values (levels of a factor; an extended factor's in simr's order
+ * a … z, a.1, …), for each k of `breaks` (default
  * simr's tidySeq(3, #values, 10)); each response is simulated once on all rows and refitted on each
  * subset, as simr's powerCurve reuses its simulations.
  */
@@ -171,7 +172,7 @@ export interface PowerCurveResult {
 }
 
 /** the values of `along` on the fit's rows: a grouping factor's level index, or a numeric column */
-function alongValues(fit: LmmFit, along: string): { x: Float64Array; targets: number[]; isFactor: boolean } {
+function alongValues(fit: LmmFit, along: string, byAppearance = false): { x: Float64Array; targets: number[]; isFactor: boolean } {
   const frame = fit.model.frame;
   const re = frame.reTerms.find((t) => t.group === along);
   const col = frame.columns.get(along);
@@ -179,7 +180,9 @@ function alongValues(fit: LmmFit, along: string): { x: Float64Array; targets: nu
     const codes = re ? re.codes : (col as { codes: Int32Array }).codes;
     const nl = re ? re.levels.length : (col as { levels: string[] }).levels.length;
     const used = new Set(codes);
-    return { x: Float64Array.from(codes), targets: Array.from({ length: nl }, (_, i) => i).filter((i) => used.has(i)), isFactor: true };
+    // an extended factor's levels in simr's order (a … z, a.1, …: the order of the new rows), not sorted
+    const targets = byAppearance ? [...new Set(codes)] : Array.from({ length: nl }, (_, i) => i).filter((i) => used.has(i));
+    return { x: Float64Array.from(codes), targets, isFactor: true };
   }
   if (col?.kind === 'numeric') {
     const x = Float64Array.from(col.values);
@@ -197,7 +200,8 @@ export async function powerCurve(input: LmmFit | ExtendedFit, options: PowerCurv
   const test = resolvePowerTest(fit, options.test, options.method);
   const along = options.along;
   if (typeof along !== 'string') throw new OptionError('along', 'powerCurve: along must name a grouping factor or a numeric variable');
-  const { x, targets, isFactor } = alongValues(fit, along);
+  const extendedAlong = (input as ExtendedFit).kind === 'extended' && (input as ExtendedFit).along === along;
+  const { x, targets, isFactor } = alongValues(fit, along, extendedAlong);
   const breaks = options.breaks ?? tidySeq(3, targets.length, 10);
   if (!Array.isArray(breaks) || breaks.length === 0 || !breaks.every((b) => Number.isInteger(b) && b >= 1 && b <= targets.length)) {
     throw new OptionError('breaks', `powerCurve: breaks must be whole numbers from 1 to ${targets.length} (the number of values of ${along}), got ${JSON.stringify(breaks)}`);

@@ -15,7 +15,7 @@ import { glmer } from '../../src/fit/glmer.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { glmmSimulator } from '../../src/inference/glmmBootstrap.js';
-import { powerParameters, powerSim, simulationSource, formatG2 } from '../../src/inference/powerSim.js';
+import { powerParameters, powerRunSubsets, powerSim, resolvePowerTest, simulationSource, formatG2 } from '../../src/inference/powerSim.js';
 import { printPowerCurve, printPowerSim } from '../../src/inference/powerPrint.js';
 import { extend, powerCurve, tidySeq } from '../../src/inference/powerCurve.js';
 import { clopperPearson } from '../../src/inference/clopperPearson.js';
@@ -241,6 +241,16 @@ describe('extend and powerCurve', () => {
       });
     });
     expect(printPowerCurve(curve)).toContain('by number of levels in Subject:\n      3: ');
+  });
+  it("powerCurve of an extended fit: the new levels in simr's order (a … z, a.1, …), not sorted", async () => {
+    const fit = await fitOf('sleepstudy_days');
+    const ext = await extend(fit, loadDataFile('sleepstudy.csv'), { along: 'Subject', n: 30 });
+    const curve = await powerCurve(ext, { test: 'Days', method: 'z', along: 'Subject', breaks: [26], nsim: 3, seed: 2, fixef: { Days: 2 } });
+    // the first 26 levels a … z: the first 260 rows of the extended data (sorted, a, a.1, b, b.1, … would take others)
+    expect(curve.points[0].nrow).toBe(260);
+    const par = powerParameters(ext.fit, { Days: 2 }, undefined, ext.parameters);
+    const [run] = await powerRunSubsets(ext.fit, par, resolvePowerTest(ext.fit, 'Days', 'z'), [Int32Array.from({ length: 260 }, (_, i) => i)], { nsim: 3, seed: 2, t0: 0 });
+    expect(Array.from(curve.points[0].pValues)).toEqual(Array.from(run.pValues));
   });
   it('powerCurve refusals', async () => {
     const fit = await fitOf('sleepstudy_days');
