@@ -188,6 +188,13 @@ export { krModcomp, satModcomp, modcompPair, compareColumnSpace } from './infere
 export type { KrModcomp, SatModcomp, ModcompSmall, ModcompPair } from './inference/modcomp.js';
 export { pbModcomp, pbSummary } from './inference/pbModcomp.js';
 export type { PbModcomp, PbModcompOptions, PbSummary, PbTestRow } from './inference/pbModcomp.js';
+// simr's power analysis by simulation: powerSim, extend, powerCurve (src/inference/powerSim.ts, powerCurve.ts)
+export { powerSim, powerParameters, resolvePowerTest, powerSummary } from './inference/powerSim.js';
+export type { PowerSimOptions, PowerSimResult, PowerMethod, PowerParameters, ExtendedFit } from './inference/powerSim.js';
+export { extend, powerCurve, tidySeq } from './inference/powerCurve.js';
+export type { ExtendOptions, PowerCurveOptions, PowerCurveResult } from './inference/powerCurve.js';
+export { printPowerSim, printPowerCurve } from './inference/powerPrint.js';
+export { clopperPearson, qbeta } from './inference/clopperPearson.js';
 export { printKrModcomp, printSatModcomp, printPbModcomp } from './inference/format.js';
 export type { KrAux } from './inference/contest.js';
 export type { StepFixedRow, StepOptions, StepRandomRow, StepResult } from './inference/step.js';

@@ -16,6 +16,8 @@
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
+ *   mixedgpu power FILE FORMULA [--test x] [--method t|kr|lr|z|f] [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
+ *                               [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
@@ -29,6 +31,7 @@ import { CliError, errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
 import { runModcomp } from './modcompCommand.js';
+import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
@@ -331,6 +334,26 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, large: string, small: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runModcomp({ file, large, small, ...opts }, io());
+    });
+  common(program
+    .command('power')
+    .description("simr's power analysis of an lmer fit (or a glmer fit with --family: z and lr tests) by simulation: powerSim (the share of simulated responses whose refit's test of --test is significant, with its Clopper-Pearson interval), on a design extended by simr's extend (--extend, --within), or simr's powerCurve (--curve)")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--test <term>', 'the fixed-effects term (or coefficient, for t and z) tested (default: the first term)')
+    .option('--method <m>', "simr's test: t (lmerTest, Satterthwaite), kr (Kenward-Roger, lmer's default for one column), lr (likelihood ratio, the default for a factor), z (glmer's default), f (lmerTest's type-2 anova F)")
+    .option('--nsim <n>', 'simulations (default 1000)')
+    .option('--seed <s>', 'the random seed (default 1)')
+    .option('--alpha <a>', 'the significance level (default 0.05)')
+    .option('--fixef <pairs>', "effect sizes simulated with: coefficient=value pairs, comma-separated (simr's fixef(fit)['x'] <- value)")
+    .option('--sigma <s>', "the residual SD simulated with (simr's sigma(fit) <- s)")
+    .option('--extend <col=n>', "simr's extend along a column: n values of it, each a copy of an existing one's rows (e.g. Subject=40)")
+    .option('--within <col=n>', "simr's extend within: n observations in each group of a column (its rows recycled)")
+    .option('--curve <col=k,...>', "simr's powerCurve along a column: the power with its first k values (levels), for each k (default simr's breaks)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runPower({ file, formula, ...opts }, io());
     });
   rowEngineOptions(common(program
     .command('getme')

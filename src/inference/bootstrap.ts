@@ -68,6 +68,17 @@ export interface BootstrapOptions {
    * for the model's only grouping factor, or the factor's name
    */
   jackknife?: boolean | string;
+  /**
+   * simulate with these parameters instead of the fit's (simr's powerSim with fixef and sigma
+   * changed, powerSim.ts): β_c in the backends' coordinates, σ, and the templates b* = σ T u* is drawn
+   * with (default the internal T_c(θ̂); full q × q matrices: the CPU row pass only)
+   */
+  simulateAt?: { betaC: Float64Array; sigma: number; templates?: Float64Array[] };
+  /**
+   * each replicate's statistics instead of confint's: `at` receives the factor of the replicate's
+   * Gram matrix (factored at its internal θ̂), that θ̂, its σ̂ and β̂_c (powerSim's tests)
+   */
+  statistic?: { names: string[]; at: (chol: BlockedCholesky, theta: Float64Array, sigma: number, betaC: Float64Array) => Float64Array };
 }
 
 export interface BootstrapInput {
@@ -110,6 +121,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   const nt = model.theta.length;
   const lower = model.theta.lower;
   // BCa's jackknife: its factor checked before the replicates
+  if (options.jackknife && options.statistic) throw new OptionError('jackknife', 'the jackknife computes confint\'s statistics: not with a custom statistic');
   const jackBlock = options.jackknife ? jackknifeBlock(model, options.jackknife) : -1;
   // a private copy of the y parts: A_Xk's last row, A_XX's last row and column
   const work: GramMatrix = { ...gram, AXk: gram.AXk.map((a) => Float64Array.from(a)), AXX: Float64Array.from(gram.AXX) };
@@ -118,10 +130,14 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
   chol.factor(thetaC);
   const sol = solveLmm(chol, n, reml);
   const templates = blocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaC, T); return T; });
-  const names = [...varianceParameterNames(frame.reTerms), ...frame.xnames];
-  const stats = (th: Float64Array, sigma: number, betaC: Float64Array) =>
-    Float64Array.from([...thetaToSdcor(frame.reTerms, thetaToOriginal(model, th), sigma), ...mapBeta(model.fixed, betaC)]);
+  const custom = options.statistic;
+  const names = custom ? custom.names : [...varianceParameterNames(frame.reTerms), ...frame.xnames];
+  const stats = custom
+    ? (th: Float64Array, sigma: number, betaC: Float64Array) => custom.at(chol, th, sigma, betaC)
+    : (th: Float64Array, sigma: number, betaC: Float64Array) =>
+      Float64Array.from([...thetaToSdcor(frame.reTerms, thetaToOriginal(model, th), sigma), ...mapBeta(model.fixed, betaC)]);
   const t0stats = stats(thetaC, sol.sigma, sol.beta);
+  const simBeta = options.simulateAt?.betaC ?? sol.beta, simSigma = options.simulateAt?.sigma ?? sol.sigma;
   const rng = new CounterNormal(seed);
   // one grouping factor: the levels' sufficient statistics (O(levels) a replicate); else the row pass
   const source = options.gramSource ?? (isOneFactorRows(model.rows.blocks) ? bootstrapGramGroupSums : bootstrapGramCpu);
@@ -157,7 +173,7 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
     if (options.signal?.aborted) throw abortError();
     const replicates = Array.from({ length: Math.min(batchSize, nsim - start) }, (_, r) => start + r);
     const tg = performance.now();
-    const batch = await source({ n, p, X: model.rows.X, blocks: model.rows.blocks, betaC: sol.beta, templates, sigma: sol.sigma, rng, replicates });
+    const batch = await source({ n, p, X: model.rows.X, blocks: model.rows.blocks, betaC: simBeta, templates: options.simulateAt?.templates ?? templates, sigma: simSigma, rng, replicates });
     gramMs += performance.now() - tg;
     const tr = performance.now();
     const together = oneFactor
@@ -170,6 +186,8 @@ export async function bootstrapLmm({ model, gram, theta }: BootstrapInput, optio
         refits.newton++;
         refitOf.push('newton');
         deviances.push(done.evaluation.value);
+        // a custom statistic reads the replicate's factor: its y parts in the Gram copy, factored at θ̂_r
+        if (custom) { setResponse(work, batch, r); chol.factor(done.theta); }
         t.push(stats(done.theta, Math.sqrt(done.evaluation.pwrss / dof), done.evaluation.betaC));
         continue;
       }

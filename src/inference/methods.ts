@@ -34,6 +34,7 @@ import { getME } from './getME.js';
 import { ModelError } from '../errors/errors.js';
 import { type KrModcomp, type ModcompSmall, type SatModcomp, krModcomp, satModcomp } from './modcomp.js';
 import { type PbModcomp, type PbModcompOptions, pbModcomp } from './pbModcomp.js';
+import { type PowerSimOptions, type PowerSimResult, powerSim } from './powerSim.js';
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 
 declare module '../lmm/lmmFit.js' {
@@ -84,6 +85,8 @@ declare module '../lmm/lmmFit.js' {
     satModcomp(small: ModcompSmall): Promise<SatModcomp>;
     /** pbkrtest's PBmodcomp(this, small, nsim): the parametric-bootstrap likelihood-ratio test (src/inference/pbModcomp.ts) */
     pbModcomp(small: LmmFit, options?: PbModcompOptions): Promise<PbModcomp>;
+    /** simr's powerSim: the power of a test of a fixed effect by simulation, with effect sizes changed by { fixef } (src/inference/powerSim.ts) */
+    powerSim(options?: PowerSimOptions): Promise<PowerSimResult>;
     /** lme4's update(fit, REML = TRUE): the same model refitted by REML (the fit itself when it is one; cached) */
     remlFit(): Promise<LmmFit>;
     /** lme4's update(fit, REML = FALSE): the same model refitted by ML (the fit itself when it is one; cached) */
@@ -121,6 +124,8 @@ declare module '../glmm/glmmFit.js' {
     influence(options?: InfluenceOptions): Promise<Influence>;
     /** refused: lmerTest's step is for lmer fits (its ranova and drop1 F tests) */
     step(options?: StepOptions): Promise<StepResult>;
+    /** simr's powerSim of a glmer fit: z or lr tests of a fixed effect by simulation (src/inference/powerGlmm.ts) */
+    powerSim(options?: PowerSimOptions): Promise<PowerSimResult>;
   }
 }
 
@@ -149,6 +154,7 @@ Object.assign(LmmFit.prototype, {
   krModcomp(this: LmmFit, small: ModcompSmall) { return krModcomp(this, small); },
   satModcomp(this: LmmFit, small: ModcompSmall) { return satModcomp(this, small); },
   pbModcomp(this: LmmFit, small: LmmFit, options?: PbModcompOptions) { return pbModcomp(this, small, options); },
+  powerSim(this: LmmFit, options?: PowerSimOptions) { return powerSim(this, options); },
   remlFit(this: LmmFit) { return remlFit(this); },
   mlFit(this: LmmFit) { return mlFit(this); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
@@ -170,6 +176,7 @@ Object.assign(GlmmFit.prototype, {
   r2(this: GlmmFit, options?: R2Options) { return r2Nakagawa(this, options); },
   icc(this: GlmmFit, options?: IccOptions) { return iccOf(this, options); },
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
+  powerSim(this: GlmmFit, options?: PowerSimOptions) { return powerSim(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   lme4Anova(this: GlmmFit) { return lme4Anova(this); },

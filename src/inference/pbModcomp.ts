@@ -124,7 +124,7 @@ export interface PbModcomp {
 }
 
 /** the model with the response y (same rows): its Gram rows' y is √w (y − offset − X_c β₀), so the new one is that plus √w (y − y_fit) */
-function withResponse(model: LmmModel, y: Float64Array): LmmModel {
+export function lmmWithResponse(model: LmmModel, y: Float64Array): LmmModel {
   const { rows, frame, weights } = model;
   const yRows = Float64Array.from(rows.y, (v, i) => v + (weights ? Math.sqrt(weights[i]) : 1) * (y[i] - frame.y[i]));
   return Object.assign(Object.create(Object.getPrototypeOf(model)), model, {
@@ -134,7 +134,7 @@ function withResponse(model: LmmModel, y: Float64Array): LmmModel {
 
 /** lme4's refit(fit, newresp = y) of an ML fit, from its θ̂: the ML log-likelihood at the new optimum */
 export async function refitLogLik(fit: LmmFit, y: Float64Array, evaluations: Evaluations): Promise<number> {
-  const model = withResponse(fit.model, y);
+  const model = lmmWithResponse(fit.model, y);
   const { opt } = await refitLmm(model, thetaToInternal(fit.model, fit.theta), LMM_OPTIMIZER, evaluations, true);
   // the criterion is the ML deviance −2ℓ (the fit's model is ML)
   return -opt.fval / 2;

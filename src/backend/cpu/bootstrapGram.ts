@@ -21,12 +21,18 @@ export interface BootstrapGramInput {
   blocks: GramRowsBlock[];
   /** β̂ in the backends' coordinates */
   betaC: Float64Array;
-  /** the internal templates T_c at θ̂ (q_k × q_k row-major, lower) */
+  /** the internal templates T_c at θ̂ (q_k × q_k row-major, lower; the CPU passes read every entry, the WebGPU kernel the lower triangle) */
   templates: Float64Array[];
   sigma: number;
   rng: CounterNormal;
   /** the replicates' indices (their random streams) */
   replicates: number[];
+  /**
+   * the index of a row's residual draw: its position in the pass's visiting order ('visit', the
+   * default, as the WebGPU pass), or its row number ('row': simulate()'s draws, simulate.ts, at twice
+   * the generator calls; the CPU pass only)
+   */
+  epsIndex?: 'visit' | 'row';
 }
 
 /** The y-dependent Gram parts of a batch of replicates. */
@@ -59,7 +65,9 @@ export function simulateEffects(blocks: GramRowsBlock[], templates: Float64Array
     for (let g = 0; g < blk.nl; g++) {
       for (let s = 0; s < q; s++) {
         const o = (g * q + s) * B;
-        for (let t = 0; t <= s; t++) {
+        // every entry of T (the templates are lower triangular, whose zeros are skipped; powerSim's
+        // simulation templates M⁻¹ T(θ) of a centred block are not)
+        for (let t = 0; t < q; t++) {
           const w = sigma * T[s * q + t];
           if (w === 0) continue;
           const ou = (g * q + t) * B;
@@ -106,10 +114,17 @@ export function bootstrapGramCpu(input: BootstrapGramInput): BootstrapGramBatch 
   const y = new Float64Array(B);
   const eps = new Float64Array(2 * B);
   const pair = new Float64Array(2);
+  const byRow = input.epsIndex === 'row';
   for (let j = 0; j < n; j++) {
     const i = order[j];
-    // residual draws come in pairs: positions 2k and 2k + 1 share one generator call
-    if ((j & 1) === 0) {
+    if (byRow) {
+      // row i's draw is the (i & 1) half of pair i >> 1 (CounterNormal.normal's index i)
+      for (let r = 0; r < B; r++) {
+        rng.normalPair(replicates[r], STREAM_EPS, i >> 1, pair);
+        eps[2 * r] = eps[2 * r + 1] = pair[i & 1];
+      }
+    } else if ((j & 1) === 0) {
+      // residual draws come in pairs: positions 2k and 2k + 1 share one generator call
       for (let r = 0; r < B; r++) {
         rng.normalPair(replicates[r], STREAM_EPS, j >> 1, pair);
         eps[2 * r] = pair[0];

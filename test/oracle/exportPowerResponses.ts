@@ -1,0 +1,38 @@
+/**
+ * Writes the simulated responses of the power cases (./powerCases.ts) as
+ * test/fixtures/power/<name>_responses.csv (one column sim_r per replicate; a binomial glmer's as proportions of the trials; r = 1 … nsim, printed with
+ * 17 significant digits: the doubles exactly) and cases.json, for test/oracle/power.R.
+ *
+ *   npx vite-node test/oracle/exportPowerResponses.ts
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCsv } from '../../src/io/csv.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { glmer } from '../../src/fit/glmer.js';
+import { glmmSimulator } from '../../src/inference/glmmBootstrap.js';
+import { powerParameters, simulationSource } from '../../src/inference/powerSim.js';
+import { simulateFit } from '../../src/inference/simulate.js';
+import { POWER_CASES } from './powerCases.js';
+
+const root = join(import.meta.dirname, '..', 'fixtures');
+for (const c of POWER_CASES) {
+  const data = readCsv(readFileSync(join(root, 'data', c.data), 'utf8')).table;
+  let y: Float64Array[];
+  let nobs: number;
+  if (c.family) {
+    // glmer: the responses of powerGlmm.ts (glmmSimulator with β's effects set), proportions of the trials
+    const fit = await glmer(c.formula, data, { family: c.family, factors: c.factors });
+    const { simulate } = glmmSimulator(fit.model, fit.theta, powerParameters(fit, c.fixef).beta, c.seed);
+    y = Array.from({ length: c.nsim }, (_, r) => simulate(r));
+    nobs = fit.nobs;
+  } else {
+    const fit = await lmer(c.formula, data, { factors: c.factors, REML: c.reml });
+    ({ y } = simulateFit(simulationSource(fit, powerParameters(fit, c.fixef, c.sigma)), c.nsim, { seed: c.seed }));
+    nobs = fit.nobs;
+  }
+  const lines = [Array.from({ length: c.nsim }, (_, r) => `sim_${r + 1}`).join(',')];
+  for (let i = 0; i < nobs; i++) lines.push(y.map((v) => v[i].toPrecision(17)).join(','));
+  writeFileSync(join(root, 'power', `${c.name}_responses.csv`), `${lines.join('\n')}\n`);
+}
+writeFileSync(join(root, 'power', 'cases.json'), `${JSON.stringify({ generator: 'test/oracle/exportPowerResponses.ts', cases: POWER_CASES }, null, 1)}\n`);
