@@ -24,6 +24,10 @@ export { BACKENDS } from './backend/select.js';
 export type { BackendChoice, BackendOptions } from './backend/select.js';
 // formula and model frame
 export { parseFormula, parseGroupedFormula } from './formula/parse.js';
+// lme4's update(): R's update.formula, fit.update and the start option
+export { updateFormula, type UpdateFormulaOptions } from './formula/update.js';
+export { updateFit, updatedCall, callOf, type FitCall, type UpdateChanges } from './fit/update.js';
+export { checkStart, type StartOption, type CheckedStart } from './model/start.js';
 export { MixedGpuError, FormulaError, OptionError, DataError, ModelError, FitError, isPackageError } from './errors/errors.js';
 export { MAX_MODEL_COLUMNS, MAX_FORMULA_DEPTH } from './errors/limits.js';
 export type { DataInput } from './io/dataInput.js';

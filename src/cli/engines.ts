@@ -51,7 +51,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   const { engine, formula, notes } = args;
   const options: GramLmerOptions & { weights?: string } = {
     REML: args.REML, factors: args.factors, weights: args.weights, backend: args.backend, dataName: args.dataName,
-    onProgress: args.onProgress, calcDerivs: args.calcDerivs,
+    onProgress: args.onProgress, calcDerivs: args.calcDerivs, ...(args.start !== undefined ? { start: args.start } : {}),
   };
   if (engine === 'clickhouse') {
     if (!args.url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');

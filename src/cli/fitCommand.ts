@@ -66,6 +66,10 @@ export interface FitArgs {
   ml?: boolean;
   /** lme4's calc.derivs: the convergence checks at any size (true) or none (false); default lme4's rule */
   calcDerivs?: boolean;
+  /** lme4's start: θ in lme4's order (getME(fit, 'theta')), comma-separated: `0.9,0.2,0.5` */
+  start?: string;
+  /** glmer's start$fixef: β in the model matrix's column order, comma-separated */
+  startFixef?: string;
   /** REML (the default); exclusive with `ml` */
   reml?: boolean;
   /** columns to read as factors: comma-separated text or a list */
@@ -317,6 +321,28 @@ function parseThreads(v: string): number | 'auto' {
   return n;
 }
 
+/** comma-separated numbers of an option (`0.9,0.2,0.5`), or undefined when it is not given */
+function numberList(text: string | undefined, option: string): number[] | undefined {
+  if (text === undefined) return undefined;
+  const parts = String(text).split(',').map((t) => t.trim());
+  const values = parts.map((t) => (t === '' ? NaN : Number(t)));
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new CliError(`${option} takes finite numbers separated by commas (e.g. ${option} 0.9,0.2,0.5), got '${parts[bad]}' in '${text}'`);
+  return values;
+}
+
+/**
+ * lme4's start from --start (θ, lme4's order) and --start-fixef (glmer's β): lmer's numeric θ, or
+ * glmer's { theta, fixef }; their lengths and bounds are lmer's and glmer's checks (src/model/start.ts)
+ */
+function resolveStart(args: FitArgs, glmm: boolean): number[] | { theta?: number[]; fixef?: number[] } | undefined {
+  const theta = numberList(args.start, '--start');
+  const fixef = numberList(args.startFixef, '--start-fixef');
+  if (fixef && !glmm) throw new CliError('--start-fixef is for a GLMM (--family): lmer profiles the fixed effects out of its criterion, only θ is optimized (--start)');
+  if (!glmm) return theta;
+  return theta || fixef ? { ...(theta ? { theta } : {}), ...(fixef ? { fixef } : {}) } : undefined;
+}
+
 export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table, o: { warn?: boolean } = {}): Promise<{ fit: CliFit; table?: arrow.Table }> {
   const quiet = args.quiet ?? false;
   let progressShown = false;
@@ -329,6 +355,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const weights = resolveWeights(args);
     const factors = parseFactors(args.factors);
     const contrasts = parseContrasts(args.contrasts);
+    const start = resolveStart(args, glmm !== null);
     const { engine, note } = resolveEngine(args, glmm !== null);
     if (contrasts && engine !== 'memory') throw new CliError(`--contrasts: the ${engine} engine builds X with treatment contrasts only; fit with the rows in memory (--engine memory) for other contrasts`);
     if (engine !== 'memory' && glmm) throw new CliError(glmmEngineError(engine));
@@ -375,7 +402,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     if (engine !== 'memory') {
       fit = await lmerThroughEngine({
         engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
-        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs,
+        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs, ...(start ? { start } : {}),
       });
     } else if (glmm) {
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;
@@ -386,9 +413,9 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}) });
+      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}), ...(start ? { start } : {}) });
     } else {
-      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}) });
+      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}), ...(start ? { start } : {}) });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);

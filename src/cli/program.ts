@@ -115,13 +115,15 @@ export function buildProgram(): Command {
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
     .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)')
     .option('--calc-derivs', "lme4's convergence checks (the criterion's gradient and Hessian at the optimum) at any size; default: lme4's rule, fewer than 10,000 rows and 10 variance parameters (20 for --family)")
-    .option('--no-calc-derivs', "no convergence checks (lme4's calc.derivs = FALSE)");
+    .option('--no-calc-derivs', "no convergence checks (lme4's calc.derivs = FALSE)")
+    .option('--start <theta>', "lme4's start: the variance parameters θ to start from, comma-separated in lme4's order (getME(fit, 'theta')), e.g. 0.9,0.2,0.5")
+    .option('--start-fixef <beta>', "with --family: glmer's start$fixef, the fixed effects stage 2 starts from, comma-separated in the model matrix's column order");
   engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
-      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean;
+      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean; start?: string; startFixef?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
       const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);

@@ -15,6 +15,7 @@ import { FAMILY_LINKS, GAUSSIAN_IDENTITY } from '../glmm/family.js';
 import { BACKENDS } from '../backend/select.js';
 import { toArrowTable } from '../io/dataInput.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
+import { startParts } from '../model/start.js';
 import {
   type Rule, type Schema, abortSignal, bool, checkObject, columnNames, fn, gpuDevice, integer, nested, oneOf, positiveNumber, string, weights,
 } from '../options/rules.js';
@@ -109,6 +110,7 @@ export const LMER_OPTIONS: Schema = {
   calcDerivs: bool,
   naAction,
   contrasts,
+  start: (v) => void startParts(v, 'lmer'),
 };
 
 /** glmer's options (GlmerOptions in src/fit/glmer.ts). */
@@ -143,6 +145,7 @@ export const GLMER_OPTIONS: Schema = {
   },
   relmat,
   contrasts,
+  start: (v) => void startParts(v, 'glmer'),
 };
 
 /** glmerNb's options (GlmerNbOptions in src/fit/glmerNb.ts): glmer's but the family, plus the search's. */

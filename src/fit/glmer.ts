@@ -8,7 +8,7 @@
 import type { Formula } from '../formula/types.js';
 import { type BackendOptions, glmmDevice } from '../backend/select.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
-import { type GlmmFitOptions, fitGlmm } from '../glmm/fit.js';
+import { type GlmmFitOptions, fitGlmm, startOf } from '../glmm/fit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
@@ -19,6 +19,7 @@ import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkGlmerCall } from './checks.js';
 import { rowPassesReady } from '../linalg/rowChunks.js';
+import { recordCall } from './update.js';
 import { ModelError, OptionError } from '../errors/errors.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
@@ -37,6 +38,14 @@ export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendO
 /** Fits a generalized linear mixed model (lme4's `glmer`). `input`: an Arrow table, an array of row objects or an object of columns. */
 export async function glmer(formula: string | Formula, input: DataInput, options: GlmerOptions): Promise<GlmmFit> {
   const data = checkGlmerCall(formula, input, options);
+  const fit = await fitGlmer(formula, data, options);
+  // the call, for fit.update (src/fit/update.ts): the data as the checked Arrow table, kept with the fit
+  return recordCall(fit, { fn: 'glmer', formula: typeof formula === 'string' ? formula : formula.text, data, options: { ...options } });
+}
+
+/** glmer without the record of its call. */
+async function fitGlmer(formula: string | Formula, input: DataInput, options: GlmerOptions): Promise<GlmmFit> {
+  const data = checkGlmerCall(formula, input, options);
   const t0 = performance.now();
   throwIfAborted(options.signal);
   const nAGQ = options.nAGQ ?? 1; // an integer from 0 to 25 (checkGlmerCall)
@@ -46,6 +55,8 @@ export async function glmer(formula: string | Formula, input: DataInput, options
   // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first
   await rowPassesReady(data.numRows);
   const model = buildGlmm(formula, data, options);
+  // lme4's start, checked against the model before the fit (used by fitGlmm)
+  startOf(model, options.start, nAGQ);
   if (nAGQ > 1 && model.known.some((k) => k)) {
     throw new ModelError('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');
   }

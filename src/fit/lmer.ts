@@ -18,7 +18,9 @@ import { type PriorOptions, evaluatePriors } from '../prior/distributions.js';
 import { blmeLmmChange, priorTerms } from '../prior/lmmPrior.js';
 import type { DataInput } from '../io/dataInput.js';
 import { checkLmerCall } from './checks.js';
+import { checkStart } from '../model/start.js';
 import { rowPassesReady } from '../linalg/rowChunks.js';
+import { recordCall } from './update.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
 
@@ -73,12 +75,22 @@ function sigmaIsFixed(options: LmerOptions): boolean {
 /** Fits a linear mixed model (lme4's `lmer`). `input`: an Arrow table, an array of row objects or an object of columns. */
 export async function lmer(formula: string | Formula, input: DataInput, options: LmerOptions = {}): Promise<LmmFit> {
   const data = checkLmerCall(formula, input, options);
+  const fit = await fitLmer(formula, data, options);
+  // the call, for fit.update (src/fit/update.ts): the data as the checked Arrow table, kept with the fit
+  return recordCall(fit, { fn: 'lmer', formula: typeof formula === 'string' ? formula : formula.text, data, options: { ...options } });
+}
+
+/** lmer without the record of its call. */
+async function fitLmer(formula: string | Formula, input: DataInput, options: LmerOptions = {}): Promise<LmmFit> {
+  const data = checkLmerCall(formula, input, options);
   const t0 = performance.now();
   throwIfAborted(options.signal);
   // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first
   await rowPassesReady(data.numRows);
   const model = buildLmm(formula, data, { ...options, observationLevel: options.observationLevel ?? sigmaIsFixed(options) });
   const change = objectiveChange(model, options);
+  // lme4's start, checked against the model before the passes over the data (used by optimizeAndAssemble)
+  if (options.start !== undefined) checkStart(options.start, model.theta, model.frame.xnames, 'lmer');
   const t1 = performance.now();
   const timings: Record<string, number> = { frameMs: t1 - t0 };
   const messages: string[] = [];

@@ -68,6 +68,26 @@ export function parseRandomForm(text: string): RandomTerm[] {
   return encoder.random;
 }
 
+/** A formula's two sides as syntax trees (update.ts): `response` null for a one-sided formula `~ rhs`. */
+export function parseFormulaSides(text: string): { response: Node | null; rhs: Node } {
+  const tokens = tokenize(text);
+  const first = tokens[0];
+  if (first.kind === 'op' && first.op === '~') return { response: null, rhs: new Parser(text, tokens).parseOneSided() };
+  return new Parser(text, tokens).parseFormula();
+}
+
+/**
+ * R's terms() of a right-hand side with its random-effects terms kept whole (`(1 | g)` one variable
+ * labelled `1 | g`, as R without lme4 sees it): the term labels in R's order (by degree, then by
+ * appearance), the intercept, and the offsets' texts. What update.formula's simplification writes.
+ */
+export function termLabels(rhs: Node, text: string): { labels: string[]; intercept: boolean; offsets: string[] } {
+  checkNesting(rhs, text, true);
+  const encoder = new TermEncoder(text, { insideBarAt: null, barsAsVariables: true });
+  const part = encoder.linearPart(encoder.encode(rhs, { parity: true, blocker: null }));
+  return { labels: part.terms.map((t) => t.label), intercept: part.intercept, offsets: encoder.offsetTexts };
+}
+
 /**
  * Parses a grouped formula `response ~ terms | group`, the formula of lme4's (and nlme's) `lmList`:
  * the linear model `response ~ terms` fitted in each level of `group`, the variable after a bar
@@ -193,7 +213,7 @@ type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||';
  * A formula expression as written. Parentheses are kept (R keeps them too, and `deparse` prints
  * them back). `pos` is the offset of the node's first token, or of the operator for a binary node.
  */
-type Node =
+export type Node =
   | { kind: 'name'; name: string; pos: number }
   | { kind: 'num'; value: number; text: string; pos: number }
   /** `fn(a, name = b)`: `names[k]` is argument k's name, null when positional */
@@ -425,7 +445,7 @@ function deparseNumber(value: number): string {
 }
 
 /** R's deparse: spaces around `+ - * | || ~`, none around `/ ^ :`; parentheses as written. */
-function deparse(node: Node): string {
+export function deparse(node: Node): string {
   switch (node.kind) {
     case 'name':
       return deparseName(node.name);
@@ -803,13 +823,21 @@ class TermEncoder {
   private readonly vars: TermVar[] = [];
   private readonly varIds = new Map<string, number>();
   private readonly offsetLabels = new Set<string>();
+  /** the texts of the offsets, as R's deparse writes them (`offset(log(n))`), in order of appearance */
+  readonly offsetTexts: string[] = [];
   private readonly insideBarAt: number | null;
+  /**
+   * R's terms() without lme4: a random-effects term `(lhs | g)` is one variable labelled `lhs | g`
+   * (update.formula's simplification), not expanded
+   */
+  private readonly barsAsVariables: boolean;
 
   constructor(
     private readonly text: string,
-    options: { insideBarAt: number | null },
+    options: { insideBarAt: number | null; barsAsVariables?: boolean },
   ) {
     this.insideBarAt = options.insideBarAt;
+    this.barsAsVariables = options.barsAsVariables ?? false;
   }
 
   /** The terms of `node` (R's EncodeVars). */
@@ -827,7 +855,9 @@ class TermEncoder {
         throw this.error(`invalid term '${node.value ? 'TRUE' : 'FALSE'}': TRUE and FALSE are values of a function's argument (poly(x, 2, raw = TRUE))`, node.pos);
       case 'paren': {
         const inner = unwrap(node);
-        if (inner.kind === 'binary' && (inner.op === '|' || inner.op === '||')) return this.encodeRandom(node, inner, scope);
+        if (inner.kind === 'binary' && (inner.op === '|' || inner.op === '||')) {
+          return this.barsAsVariables ? [[this.variable(inner)]] : this.encodeRandom(node, inner, scope);
+        }
         return this.encode(node.inner, scope);
       }
       case 'unary':
@@ -939,6 +969,7 @@ class TermEncoder {
     const label = deparse(node);
     if (!this.offsetLabels.has(label)) {
       this.offsetLabels.add(label);
+      this.offsetTexts.push(label);
       this.offsets.push(toExpr(node.args[0], this.text));
     }
     return [];
@@ -961,7 +992,8 @@ class TermEncoder {
     if (id === undefined) {
       id = this.vars.length;
       this.varIds.set(label, id);
-      this.vars.push({ label, expr: toExpr(node, this.text, true) });
+      // (a random-effects term as a variable, barsAsVariables, has no expression of columns)
+      this.vars.push({ label, expr: node.kind === 'binary' && (node.op === '|' || node.op === '||') ? { type: 'var', name: label } : toExpr(node, this.text, true) });
     }
     return id;
   }

@@ -26,6 +26,18 @@ import type { GlmmModel } from './model.js';
 import { type GlmmDevice, GlmmEngines, stage1Objective, stage2Objective } from './objectives.js';
 import type { PirlsEngine } from './pirls.js';
 import { ghRule } from './rmath.js';
+import { type CheckedStart, type StartOption, checkStart } from '../model/start.js';
+import { OptionError } from '../errors/errors.js';
+
+/** glmer's start checked against the model (none: lme4's start); fixef refused with nAGQ = 0. */
+export function startOf(model: GlmmModel, start: StartOption | undefined, nAGQ: number): CheckedStart {
+  if (start === undefined) return { theta: null, fixef: null };
+  const checked = checkStart(start, model.theta, model.frame.xnames, 'glmer');
+  if (checked.fixef && nAGQ === 0) {
+    throw new OptionError('start', 'glmer: start.fixef is not used with nAGQ = 0: the fixed effects are then not optimized but found by PIRLS at each θ (lme4 refuses it too: "\'start\' has invalid names")');
+  }
+  return checked;
+}
 
 export interface GlmmProgress {
   /** 1: θ with β profiled (nAGQ = 0); 2: θ and β together; 3: the Hessian for Var(β̂) */
@@ -71,6 +83,13 @@ export interface GlmmFitOptions {
    * nAGQ = 0 either). Default: lme4's rule, fewer than 10,000 observations and 20 variance parameters.
    */
   calcDerivs?: boolean;
+  /**
+   * lme4's `start`: θ in lme4's order (a numeric θ or { theta }), and { fixef } (β): stage 1 starts at
+   * θ, stage 2 at stage 1's θ̂ with β = fixef (lme4 1.1-31's glmer: start$theta starts the nAGQ = 0
+   * step, whose θ̂ with start$fixef starts the second; src/model/start.ts checks it). With nAGQ = 0
+   * fixef is refused (β is not optimized: lme4's "invalid names").
+   */
+  start?: StartOption;
 }
 
 /**
@@ -147,9 +166,12 @@ export async function fitGlmm(
   // the row threads, when the evaluations share their rows' chunks with them (started once per process)
   await engine.rowThreadsReady();
   // ---- stage 1: θ, with β from PIRLS -----------------------------------------------------
+  // lme4's start: θ for stage 1 (θ_int of it: src/model/reparam.ts), β for stage 2
+  const start = startOf(model, options.start, nAGQ);
+  const theta0 = start.theta ? thetaToInternal(model, start.theta) : model.theta.start;
   // the first PIRLS, at the starting θ, must succeed: its failure is the user's to see
-  await e.runOpt(model.theta.start, null);
-  const s1 = stage1Objective(e, nAGQ === 0);
+  await e.runOpt(theta0, null);
+  const s1 = { ...stage1Objective(e, nAGQ === 0), start: theta0 };
   const s1p = penalty ? withPenalty(s1, (x) => penalty.stage1(thetaToOriginal(model, x))) : s1;
   let best1 = Infinity;
   const report1 = (theta: Float64Array, f: number) => {
@@ -196,7 +218,7 @@ export async function fitGlmm(
   /** stage 2's objective, scaled: θ to unit curvature at stage 1's optimum (src/optim/scaling.ts) */
   const setUp2 = async () => {
     const { RX } = await e.fixedEffectsFactor(opt1.x);
-    const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule);
+    const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule, start.fixef ?? undefined);
     const penalized = penalty ? withPenalty(s2.objective, (x) => penalty.stage2(thetaToOriginal(model, s2.theta(x)), s2.beta(x))) : s2.objective;
     // a device optimum is polished by Newton steps on glmer's Hessian stencil in lme4's (θ, β), whose
     // last one, at the optimum, is the fit's Hessian for Var(β̂) (assemble.ts reuses it)

@@ -196,9 +196,11 @@ export interface Stage2 {
 
 /**
  * Stage 2's objective from stage 1's optimum θ̂₁ (θ_int), β̂₁ and its fixed-effects factor R_X (p × p
- * upper, row-major); `rule` for adaptive Gauss–Hermite quadrature (nAGQ > 1), else Laplace.
+ * upper, row-major); `rule` for adaptive Gauss–Hermite quadrature (nAGQ > 1), else Laplace. It starts
+ * at (θ̂₁, β̂₁), or at (θ̂₁, `betaStart`) for a start with fixed effects (lme4 1.1-31's glmer: stage 2
+ * from stage 1's θ and start$fixef, updateStart).
  */
-export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Float64Array, RX: Float64Array, rule: GHRule | null): Stage2 {
+export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Float64Array, RX: Float64Array, rule: GHRule | null, betaStart?: Float64Array): Stage2 {
   const nth = e.model.theta.length;
   const p = e.model.frame.p;
   const LX = new Float64Array(p * p); // R_Xᵀ, lower
@@ -243,6 +245,8 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     }
     return out;
   };
+  // x₀ = (θ̂₁, R_X (β₀ − β̂₁)): δ = 0 unless β₀ is given
+  if (betaStart) start.set(x(theta1, betaStart));
   return {
     objective, theta, beta, x,
     scaleTheta(s) {

@@ -15,6 +15,8 @@ import { type AssembleOverride, type FitRecord, assembleFit } from './assemble.j
 import { type Float64Reference, type LmmBackend, lmmObjective } from './deviance.js';
 import type { LmmFit } from './lmmFit.js';
 import type { LmmModel } from './model.js';
+import { type StartOption, checkStart } from '../model/start.js';
+import { OptionError } from '../errors/errors.js';
 
 export interface FitProgress {
   /** objective evaluations so far */
@@ -48,6 +50,11 @@ export interface LmmFitOptions {
    * 10,000 observations and 10 variance parameters; a refit from a given start (fitFromStart): false.
    */
   calcDerivs?: boolean;
+  /**
+   * lme4's `start`: θ in lme4's order (getME(fit, 'theta')), or { theta }: the optimizer starts there
+   * instead of lme4's start and the moment estimates (src/model/start.ts checks it)
+   */
+  start?: StartOption;
 }
 
 /**
@@ -80,7 +87,7 @@ export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 100_000 };
 export function fitFromStart(
   model: LmmModel, reference: LmmBackend & Float64Reference, start: Float64Array, options: LmmFitOptions = {}, change?: LmmObjectiveChange,
 ): Promise<LmmFit> {
-  return optimizeAndAssemble(model, reference, reference, {}, { calcDerivs: false, ...options }, performance.now(), [], {
+  return optimizeAndAssemble(model, reference, reference, {}, { calcDerivs: false, ...options, start: undefined }, performance.now(), [], {
     ...change,
     objective: (backend, ref) => ({ ...(change ? change.objective(backend, ref) : lmmObjective(model, backend, ref)), start, startCandidates: undefined }),
   });
@@ -104,7 +111,7 @@ export async function optimizeAndAssemble(
     if (f < best) best = f;
     if (options.onProgress) options.onProgress({ feval: evaluations.count, deviance: f, best, theta: thetaToOriginal(model, thetaOf(x)), elapsedMs: performance.now() - t0 });
   };
-  const objective = change ? change.objective(backend, reference) : lmmObjective(model, backend, reference);
+  const objective = withStart(model, change ? change.objective(backend, reference) : lmmObjective(model, backend, reference), options.start, change);
   return fitObjective(objective, optimizerSettings(options.optimizer, LMM_OPTIMIZER), evaluations, async (opt) => {
     timings.optimizeMs = opt.optimizeMs;
     timings.perEvaluationMs = opt.optimizeMs / Math.max(1, opt.optimizerFeval);
@@ -131,6 +138,19 @@ export async function optimizeAndAssemble(
     };
     return assembleFit(model, reference, theta, record, change?.atOptimum?.(opt.x, reference));
   }, report);
+}
+
+/**
+ * The objective started at the user's θ (lme4's `start`): x₀ = θ_int(θ_start) (src/model/reparam.ts)
+ * in place of lme4's start, and no moment-estimate candidates (lme4 starts from the given θ only).
+ * Refused for a change whose optimizer variables are more than θ (a prior with σ or β among them).
+ */
+export function withStart(model: LmmModel, objective: Objective, start: StartOption | undefined, change?: LmmObjectiveChange): Objective {
+  if (start === undefined) return objective;
+  const { theta } = checkStart(start, model.theta, model.frame.xnames, 'lmer');
+  if (theta === null) return objective;
+  if (change?.thetaOf) throw new OptionError('start', 'lmer: start is not available with this prior: its optimizer variables include σ or β besides θ');
+  return { ...objective, start: thetaToInternal(model, theta), startCandidates: undefined };
 }
 
 /**
