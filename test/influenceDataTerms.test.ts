@@ -2,7 +2,8 @@
  * fit.influence() of models with data-dependent terms — scale(x), poly(x, 2), ns(x, df = 3),
  * bs(x, df = 4) — against lme4 1.1-31 (test/oracle/influence_data_terms.R, fixtures
  * test/fixtures/influence/data_terms.json): lmer on sleepstudy (scale(Days) in both parts by Subject,
- * scale(Days) by observation, poly(Days, 2) by Subject) and anova_types (ns(x) with a factor and
+ * also with 18 responses missing — R's centre and scale are over all 180 Days, before na.omit, which
+ * the full fit's β̂ checks —, scale(Days) by observation, poly(Days, 2) by Subject) and anova_types (ns(x) with a factor and
  * bs(x) by g, A * scale(x) + (scale(x) | g) by observation), glmer on cbpp (binomial, scale(size) by
  * herd) and poisson_offset (poly(x, 2) with an offset, by site).
  *

@@ -33,6 +33,12 @@ sleep <- rd("sleepstudy.csv"); sleep$Subject <- factor(sleep$Subject)
 cbpp <- rd("cbpp.csv"); cbpp$herd <- factor(cbpp$herd); cbpp$period <- factor(cbpp$period)
 po <- rd("poisson_offset.csv")
 at <- rd("anova_types.csv")
+# sleepstudy with Reaction missing on days 7-9 of the first 6 subjects (18 rows), written as a fixture:
+# R evaluates scale(Days) on all 180 rows (before na.omit, and before influence's subset)
+sleepNa <- sleep
+sleepNa$Reaction[as.integer(sleepNa$Subject) <= 6 & sleepNa$Days >= 7] <- NA
+write.csv(sleepNa, file.path(dataDir, "sleepstudy_na.csv"), row.names = FALSE)
+sleepNa <- rd("sleepstudy_na.csv"); sleepNa$Subject <- factor(sleepNa$Subject)
 
 # lme4's formulas (lme4 1.1-31 R/methods.R): dfbeta = β̂₋ᵢ − β̂, dfbetas = dfbeta / √diag Var(β̂₋ᵢ),
 # Cook's D_i = dfbeta_i' ((G − p)/(G p)) Var(β̂)⁻¹ dfbeta_i
@@ -103,6 +109,8 @@ binom <- list(family = "binomial", link = "logit"); pois <- list(family = "poiss
 cases <- list(
   runCase("sleep_scale_subject", "sleepstudy.csv", sleep, "Reaction ~ scale(Days) + (scale(Days) | Subject)", "Subject", "Subject"),
   runCase("sleep_scale_case", "sleepstudy.csv", sleep, "Reaction ~ scale(Days) + (1 | Subject)", "case", "Subject"),
+  # rows with a missing response: the centre and scale over all 180 Days, each refit on the complete kept rows
+  runCase("sleep_na_scale_subject", "sleepstudy_na.csv", sleepNa, "Reaction ~ scale(Days) + (scale(Days) | Subject)", "Subject", "Subject"),
   runCase("sleep_poly_subject", "sleepstudy.csv", sleep, "Reaction ~ poly(Days, 2) + (1 | Subject)", "Subject", "Subject"),
   # a continuous x (sleepstudy's Days is the same 0…9 in every Subject: its knots would not move)
   runCase("anova_types_ns_g", "anova_types.csv", at, "y ~ A + ns(x, df = 3) + (1 | g)", "g", character(0)),
