@@ -2,7 +2,8 @@
  * `mixedgpu influence FILE FORMULA --groups g [--json]`: the units sorted by Cook's distance, largest
  * first (the text output's top 20 or --top; the JSON every unit), against lme4 1.1-31's influence()
  * (test/fixtures/influence/lme4.json, its tight refits): the JSON's Cook's distances within 1e-6
- * relative to the largest (worst seen 1.3e-7, as test/influence.test.ts), its order lme4's order.
+ * relative to the largest (worst seen 1.3e-7, as test/influence.test.ts), its order lme4's order;
+ * a poly(Days, 2) model's against test/fixtures/influence/data_terms.json the same way.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,21 @@ async function capture(f: (io: CliIO) => Promise<number>) {
 }
 
 describe('mixedgpu influence', () => {
+  it('--json of a poly() model: lme4\'s Cook\'s distances (its refits keep the basis; test/fixtures/influence/data_terms.json)', async () => {
+    const dt = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'influence', 'data_terms.json'), 'utf8')) as {
+      cases: { name: string; formula: string; deleted: string[]; xnames: string[]; tight: { cooks: number[] } }[];
+    };
+    const c = dt.cases.find((x) => x.name === 'sleep_poly_subject')!;
+    const r = await capture((io) => runInfluence({ file: data('sleepstudy.csv'), formula: c.formula, factors: 'Subject', groups: 'Subject', json: true, quiet: true }, io));
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { units: { unit: string; cooks_distance: number; dfbetas: Record<string, number> }[] };
+    const dmax = Math.max(...c.tight.cooks);
+    // 1e-6 of the largest, as test/influence.test.ts
+    j.units.forEach((u) => {
+      expect(Math.abs(u.cooks_distance - c.tight.cooks[c.deleted.indexOf(u.unit)]) / dmax, u.unit).toBeLessThan(1e-6);
+      expect(Object.keys(u.dfbetas)).toEqual(c.xnames);
+    });
+  });
   it('--json: every unit by Cook\'s distance, largest first, as lme4', async () => {
     const c = fixture.cases.find((x) => x.name === 'sleepstudy_subject')!;
     const r = await capture((io) => runInfluence({ file: data('sleepstudy.csv'), formula: 'Reaction ~ Days + (Days | Subject)', factors: 'Subject', groups: 'Subject', json: true, quiet: true }, io));

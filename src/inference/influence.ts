@@ -14,6 +14,12 @@
  * deleted level stays in the structure with no rows, contributing log|I| = 0 to log|L|² and nothing
  * to the penalized residual sum of squares, so the criterion is that of the model built from the
  * reduced data, where lme4's refit drops the level (and any other factor's level left without rows).
+ * Data-dependent terms — scale(x), poly(x, …), ns(x, …), bs(x, …) — keep the full data's centre and
+ * scale, coefficients and knots in every refit, as lme4's do: influence.merMod refits by
+ * update(model, data = data, subset = (.groups != del)), and R's model.frame evaluates the formula's
+ * variables on the whole data before it applies `subset`, so β̂₋ᵢ is in β̂'s coordinates (checked
+ * against lme4 1.1-31 in test/influenceDataTerms.test.ts; a refit on the data cut down, where the terms
+ * are evaluated anew, is not lme4's answer).
  * A fixed-effect column left all zero by a deletion (a factor level only that unit has) would be
  * dropped by lme4's refit, changing β's length: it is refused, naming the unit.
  *
@@ -239,20 +245,6 @@ function checkMaxfun(maxfun: number | undefined): number {
 
 const WHAT = 'influence (case deletion)';
 
-/**
- * poly(), ns() and bs() compute their basis from the data's rows: lme4's influence refits each model
- * on the data without the unit (update(model, data = data[-i, ])), where R evaluates the basis anew —
- * β₋ᵢ is then in another basis than β̂, which these refits (the fit's columns on the rows kept) do
- * not reproduce: refused, naming the term.
- */
-function refuseDataBases(fit: LmmFit | GlmmFit): void {
-  const { formula } = fit.model.frame;
-  const vars = [...formula.fixed.terms, ...formula.random.flatMap((r) => r.lhs.terms)].flatMap((t) => t.vars);
-  const v = vars.find((x) => x.expr.type === 'call' && x.expr.basis !== undefined);
-  if (v) {
-    throw new ModelError(`${WHAT} of a model with '${v.label}' is not available: lme4 refits without each unit on the data without it, where ${v.label.slice(0, v.label.indexOf('('))}() computes another basis (β₋ᵢ in other coordinates than β̂); these refits keep the fit's basis, so their dfbeta would not be lme4's`);
-  }
-}
 const KNOWN_REASON = "deleting a level of a factor with a known covariance matrix leaves its relatives' effects correlated with it, and the refit's K would need the level removed";
 
 /**
@@ -262,7 +254,6 @@ const KNOWN_REASON = "deleting a level of a factor with a known covariance matri
  */
 export async function influenceLmm(fit: LmmFit, options: InfluenceOptions = {}): Promise<Influence> {
   checkLme4Criterion(fit, WHAT);
-  refuseDataBases(fit);
   refuseKnownCovariance(fit.model, WHAT, KNOWN_REASON);
   refuseEngineRows(fit.model, WHAT);
   const maxfun = checkMaxfun(options.maxfun);
@@ -287,7 +278,6 @@ export async function influenceLmm(fit: LmmFit, options: InfluenceOptions = {}):
  */
 export async function influenceGlmm(fit: GlmmFit, options: InfluenceOptions = {}): Promise<Influence> {
   checkLme4Criterion(fit, WHAT);
-  refuseDataBases(fit);
   refuseKnownCovariance(fit.model, WHAT, KNOWN_REASON);
   if (fit.thetaEstimation) throw new ModelError(`${WHAT} of a glmer.nb fit is not available: lme4's refits (update of glmer.nb) re-estimate the negative binomial size for each deletion, which these refits do not do; fit the family with a fixed size (theta) to refit at it`);
   if (fit.nAGQ === 0) throw new ModelError(`${WHAT} of an nAGQ = 0 glmer fit is not available: it has not been checked against lme4's (whose refits start θ alone there and whose Var(β̂) has no Hessian); fit with nAGQ = 1 or more`);

@@ -14,6 +14,13 @@
  * log|L|² and 0 to the penalized residual sum of squares, so the criterion equals that of the model
  * fitted to the reduced data (where lme4 drops the empty level). Other factors' levels that lose all
  * their rows stay the same way.
+ *
+ * Data-dependent terms (scale(x), poly(), ns(), bs()) keep the full data's centre and scale,
+ * coefficients and knots in these refits: t_(−i) is the statistic in t̂'s (and the replicates')
+ * coordinates, which the acceleration's influence values L_i = (m − 1)(t̄ − t_(−i)) compare. boot's
+ * BCa over bootMer has no lme4 jackknife to follow; lme4's case-deletion influence (influence.merMod)
+ * keeps the terms the same way (its refits use `subset`, applied after R evaluates the terms on the
+ * whole data), and influence.ts's refits are these (lmmOnRows, glmmOnRows).
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
