@@ -37,7 +37,8 @@ import type { EmmeansOptions } from '../src/inference/emmeans.js';
 import { ptukey, qtukey } from '../src/stats/tukey.js';
 import { pAdjust } from '../src/stats/pAdjust.js';
 import { qf } from '../src/inference/distributions.js';
-import { dunnettxQuantile } from '../src/inference/emmAdjust.js';
+import { dunnettxQuantile, mvtDf } from '../src/inference/emmAdjust.js';
+import { pmvt, qmvtBoth } from '../src/stats/mvt.js';
 import { contrastFamily, orthogonalPolynomials } from '../src/inference/emmContrasts.js';
 import '../src/inference/methods.js';
 import { fitFixtureModels } from './helpers/atTheta.js';
@@ -47,7 +48,7 @@ const dir = join(import.meta.dirname, 'fixtures', 'emmeans');
 type Cell = string | number | null;
 interface Table { columns: string[]; rows: Cell[][]; mesg: string[] | string }
 interface Case {
-  name: string; model: string; remlModel?: string; specs: string; var?: string; ddf?: string; weights?: string; at?: Record<string, number | number[]>; type?: string; level?: number; offset?: number;
+  name: string; model: string; remlModel?: string; adjust?: string; specs: string; var?: string; ddf?: string; weights?: string; at?: Record<string, number | number[]>; type?: string; level?: number; offset?: number;
   emm: Table;
   contrasts?: { method: string; adjust?: string; ref?: number; level?: number; custom?: Record<string, number[]>; result: Table }[];
 }
@@ -60,8 +61,25 @@ const fx = JSON.parse(readFileSync(join(dir, 'emmeans.json'), 'utf8')) as {
     qdunnettx: { p: number; m: number; df: number | 'Inf'; x: number }[];
     qf: { p: number; df1: number; df2: number; q: number }[];
     p_adjust: { p: number[]; n: number; methods: Record<string, { all: number[]; padded: number[] }> };
+    mvt: {
+      pmvt: { lower: (number | null)[]; upper: (number | null)[]; corr: number[]; df: number; value: number }[];
+      qmvt: { corr: number[]; df: number; p: number; q: number }[];
+      A_consec: MvtExact; A_pairwise: MvtExact;
+    };
   };
 };
+/** exact (abseps 1e-6) mvt p-values and critical value of a family of contrasts: their t, df (emmeans's), p, cv */
+interface MvtExact { t: number[]; df: number[]; p: number[]; cv: number }
+/**
+ * emmeans's mvt adjustment integrates the multivariate t with mvtnorm's randomized lattice (its
+ * default abseps 1e-3, R's random seed), so its printed p-values are within ~1e-3 of the integral and
+ * its critical values within ~1e-3/(dP/dc) ≈ 0.01 (qmvt's root of that noisy probability): emmeans's
+ * mvt results are compared to MVT_P (p) and MVT_CV × SE (interval ends), and ours against the integrals
+ * computed to abseps 1e-6 in R (fixture distributions.mvt) at our own integration's accuracy.
+ */
+const MVT_P = 2e-3;
+const yieldTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const MVT_CV = 0.01;
 const inf = (x: number | 'Inf') => (x === 'Inf' ? Infinity : x);
 const list = (m: string[] | string) => (Array.isArray(m) ? m : [m]);
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
@@ -111,6 +129,7 @@ function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number, mo
   if (c.type) options.type = c.type as 'response';
   if (c.level) options.level = c.level;
   if (c.offset !== undefined) options.offset = c.offset;
+  if (c.adjust) options.adjust = c.adjust as EmmeansOptions['adjust'];
   const g = c.var ? fit.emtrends(c.specs, { ...options, var: c.var }) : fit.emmeans(c.specs, options);
   if (c.var) expect(c.emm.columns).toContain(g.estimateName);
   const nv = g.variables.length;
@@ -122,7 +141,12 @@ function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number, mo
     const response = g.backTransformed;
     const ours = response ? [r.response!, r.responseSE!, r.df, r.responseLower!, r.responseUpper!] : [r.emmean, r.SE, r.df, r.lower, r.upper];
     const se = response ? r.responseSE! : r.SE;
-    ours.forEach((v, k) => expectClose(v, exp[nv + k], tol, `${c.name} row ${i + 1} ${c.emm.columns[nv + k]}`, 'value', k === 2 ? 0 : se));
+    ours.forEach((v, k) => {
+      const what = `${c.name} row ${i + 1} ${c.emm.columns[nv + k]}`;
+      // mvt's intervals: emmeans's critical value is mvtnorm's randomized one (module comment)
+      if (c.adjust === 'mvt' && k >= 3) expect(Math.abs(v - Number(exp[nv + k])), what).toBeLessThanOrEqual(MVT_CV * se);
+      else expectClose(v, exp[nv + k], tol, what, 'value', k === 2 ? 0 : se);
+    });
   });
   expect(notes(g.messages)).toEqual(list(c.emm.mesg));
   for (const k of c.contrasts ?? []) {
@@ -137,9 +161,14 @@ function checkCase(c: Case, fit: LmmFit | GlmmFit, tol: number, ptol: number, mo
       const ratio = res.ratioLabel !== null;
       const ours = ratio ? [r.response!, r.responseSE!, r.df, r.responseLower!, r.responseUpper!, 1, r.ratio, r.p] : [r.estimate, r.SE, r.df, r.lower, r.upper, r.ratio, r.p];
       const se = ratio ? r.responseSE! : r.SE;
+      const mvt = res.adjust === 'mvt';
       ours.forEach((v, kk) => {
         const isP = kk === ours.length - 1;
-        expectClose(v, exp[1 + nb + kk], isP ? ptol : tol, `${what} ${r.contrast} ${k.result.columns[1 + nb + kk]}`, isP ? 'p' : 'value', kk === 2 || kk === ours.length - 2 ? 1 : se);
+        const col = `${what} ${r.contrast} ${k.result.columns[1 + nb + kk]}`;
+        // mvt: emmeans's p-values and critical values are mvtnorm's randomized integrals (module comment)
+        if (mvt && isP) expect(Math.abs(v - Number(exp[1 + nb + kk])), col).toBeLessThanOrEqual(MVT_P);
+        else if (mvt && (kk === 3 || kk === 4)) expect(Math.abs(v - Number(exp[1 + nb + kk])), col).toBeLessThanOrEqual(MVT_CV * se);
+        else expectClose(v, exp[1 + nb + kk], isP ? ptol : tol, col, isP ? 'p' : 'value', kk === 2 || kk === ours.length - 2 ? 1 : se);
       });
     });
     if (res.ratioLabel) expect(k.result.columns).toContain(res.ratioLabel);
@@ -154,13 +183,41 @@ afterAll(() => {
 describe('estimated marginal means against emmeans', () => {
   for (const c of fx.cases) {
     const glmm = fx.models[c.model].family !== undefined;
-    if (!glmm) it(`${c.name} (at lme4's θ)`, () => checkCase(c, atTheta.get(c.model)!, 1e-9, 1e-8, atTheta));
-    it(`${c.name}${glmm ? '' : ' (our optimum)'}`, () => checkCase(c, fits.get(c.model)!, glmm ? 3e-6 : 1e-6, glmm ? 3e-5 : 1e-5, fits));
+    // each case after a macrotask: the mvt cases compute for seconds, and vitest's worker answers its
+    // runner's messages between them
+    if (!glmm) it(`${c.name} (at lme4's θ)`, async () => { await yieldTask(); checkCase(c, atTheta.get(c.model)!, 1e-9, 1e-8, atTheta); });
+    it(`${c.name}${glmm ? '' : ' (our optimum)'}`, async () => { await yieldTask(); checkCase(c, fits.get(c.model)!, glmm ? 3e-6 : 1e-6, glmm ? 3e-5 : 1e-5, fits); });
   }
 });
 
 describe('the distributions behind the adjustments', () => {
   const d = fx.distributions;
+  // jsonlite writes R's ±Inf limits as null
+  const lim = (sign: number) => (v: number | string | null) => (v === null ? sign * Infinity : Number(v));
+  it("the multivariate t and normal rectangles and quantiles: mvtnorm's to abseps 1e-6", async () => {
+    await yieldTask();
+    for (const x of d.mvt.pmvt) {
+      const r = pmvt(x.lower.map(lim(-1)), x.upper.map(lim(1)), Float64Array.from(x.corr), x.df);
+      // our integration's target, 3 standard errors ≤ 1e-4 (and the estimate of it below that)
+      expect(r.error).toBeLessThanOrEqual(1e-4);
+      expect(Math.abs(r.value - x.value), `pmvt df ${x.df}: ${r.value} vs ${x.value}`).toBeLessThanOrEqual(1e-4);
+    }
+    for (const x of d.mvt.qmvt) {
+      const R = Float64Array.from(x.corr), k = Math.round(Math.sqrt(R.length));
+      const q = qmvtBoth(x.p, R, x.df);
+      // the quantile is the root of our probability computed to 3e-4 (qmvtBoth's abseps): at our c the
+      // probability (integrated again to 2e-5) is within 3e-4 + 2e-5 of p, and at R's c within 2e-5 + R's
+      // own error (its root of a probability to 1e-6); and c within 3e-4 / (dP/dc) of R's
+      const P = (c: number) => pmvt(new Array(k).fill(-c), new Array(k).fill(c), R, x.df, { abseps: 2e-5 }).value;
+      expect(Math.abs(P(q) - x.p), `qmvt df ${x.df}: P(our c = ${q})`).toBeLessThanOrEqual(3.2e-4);
+      expect(Math.abs(P(x.q) - x.p), `qmvt df ${x.df}: P(R's c = ${x.q})`).toBeLessThanOrEqual(3e-5);
+      const slope = (P(x.q + 0.01) - P(x.q - 0.01)) / 0.02;
+      expect(Math.abs(q - x.q), `qmvt df ${x.df}: ${q} vs ${x.q}`).toBeLessThanOrEqual(3.2e-4 / slope);
+    }
+  });
+  it("emmeans's .fix.df for mvtnorm", () => {
+    expect([0.4, 1.6, 28.72, 28.8, Infinity, 12000, 9999].map(mvtDf)).toEqual([1, 1, 28, 29, 0, 0, 9999]);
+  });
   it("ptukey and qtukey are R's", () => {
     for (const x of d.ptukey) {
       expect(rel(ptukey(x.q, x.nmeans, inf(x.df)), x.lower)).toBeLessThan(1e-9);
@@ -224,8 +281,6 @@ describe('emmeans: what it refuses, and why', () => {
     expect(() => fit.emmeans('~ A', { foo: 1 } as EmmeansOptions)).toThrow(/unknown emmeans option 'foo'/);
     expect(() => fit.emmeans('~ A | A')).toThrow(/named twice/);
     const g = fit.emmeans('~ A');
-    expect(() => g.contrast('consec')).toThrow(/'mvt'.*pass adjust/);
-    expect(() => g.contrast('pairwise', { adjust: 'mvt' as 'none' })).toThrow(/'mvt'/);
     expect(() => g.contrast('trt.vs.ctrl', { ref: 'a9' })).toThrow(/ref 'a9' is not one of the estimates' levels/);
     expect(() => g.contrast({ c1: [1, -1] })).toThrow(/must have 3 finite coefficients/);
     expect(() => fits.get('gb')!.emmeans('~ period', { ddf: 'kenward-roger' })).toThrow(/asymptotic/);
@@ -254,6 +309,24 @@ describe('emmeans: what it refuses, and why', () => {
       expect(rel(r.df, viaFit.rows[i].df)).toBeLessThan(1e-5);
       expect(r.emmean).toBe(viaFit.rows[i].emmean);
     });
+  });
+  it("mvt: consec's default, and pairwise with adjust 'mvt', against the multivariate t integrated to 1e-6", async () => {
+    await yieldTask();
+    const g = atTheta.get('m1')!.emmeans('~ A');
+    for (const [name, con] of [['A_consec', g.contrast('consec')], ['A_pairwise', g.pairs({ adjust: 'mvt' })]] as const) {
+      const exact = fx.distributions.mvt[name];
+      expect(con.adjust).toBe('mvt');
+      con.rows.forEach((r, i) => {
+        // at lme4's θ: the t ratios and df are emmeans's (1e-9), the p-values the integral's (our 1e-4)
+        expect(rel(r.ratio, exact.t[i])).toBeLessThan(1e-9);
+        expect(rel(r.df, exact.df[i])).toBeLessThan(1e-9);
+        expect(Math.abs(r.p - exact.p[i]), `${name} ${r.contrast} p`).toBeLessThanOrEqual(1e-4);
+        // the critical value, (estimate − lower)/SE: the quantile of a probability to 3e-4 (as qmvt
+        // above; dP/dc > 0.3 at these 95% quantiles of 2 and 3 contrasts)
+        expect(Math.abs((r.estimate - r.lower) / r.SE - exact.cv), `${name} ${r.contrast} cv`).toBeLessThanOrEqual(1e-3);
+      });
+      expect(con.messages).toContain(`P value adjustment: mvt method for ${con.rows.length} tests`);
+    }
   });
   it('prints as emmeans does, with nonEst for what is not estimable', () => {
     const text = fits.get('me')!.emmeans('~ A').pairs().toString();
@@ -320,8 +393,12 @@ describe('mixedgpu emmeans', () => {
     const b = io();
     expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', at: 'x', quiet: true }, b)).toBe(1);
     expect(b.err.join('')).toMatch(/--at 'x': give name=value/);
+    // consec with its default, the multivariate t
     const c = io();
-    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', contrast: 'consec', quiet: true }, c)).toBe(1);
-    expect(c.err.join('')).toMatch(/'mvt'/);
+    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', contrast: 'consec', quiet: true }, c)).toBe(0);
+    expect(c.out.join('')).toContain('P value adjustment: mvt method for 2 tests');
+    const d = io();
+    expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', contrast: 'pairwise', adjust: 'mvtx', quiet: true }, d)).toBe(1);
+    expect(d.err.join('')).toMatch(/adjust must be one of .*mvt/);
   });
 });

@@ -9,6 +9,7 @@
 import type { GlmmFit, LmmFit } from '../../src/index.js';
 import { dbinomLog, dpoisLog } from '../../src/glmm/rmath.js';
 import { qnorm } from '../../src/stats/distributions.js';
+import { mulberry32 } from '../../src/stats/mulberry32.js';
 import type { BinnedMsg, DiagnosticsMsg, QqMsg } from './protocol.js';
 
 export const MAX_POINTS = 4000;
@@ -106,18 +107,6 @@ export function binnedMeansOf(x: Float64Array, ys: Float64Array[], bins: number)
 
 export function binnedMeans(x: Float64Array, y: Float64Array, bins: number): BinnedMsg {
   return binnedMeansOf(x, [y], bins)[0]!;
-}
-
-/** mulberry32: a seeded uniform generator, so that randomized residuals are the same on every draw. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Σ_{j ≤ k} exp(logDensity(j)), 0 for k < 0. */

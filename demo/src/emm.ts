@@ -6,35 +6,23 @@
 import type { EmmContrastChoice, EmmMsg } from './protocol.js';
 import { csv } from './dom.js';
 
-/** emmeans's default adjustment of each contrast method (null: consec's mvt, not available here) */
-export const OWN_ADJUST: Record<Exclude<EmmContrastChoice, 'none'>, string | null> = {
-  pairwise: 'tukey', 'trt.vs.ctrl': 'dunnettx', eff: 'fdr', consec: null, poly: 'none',
+/** emmeans's default adjustment of each contrast method */
+export const OWN_ADJUST: Record<Exclude<EmmContrastChoice, 'none'>, string> = {
+  pairwise: 'tukey', 'trt.vs.ctrl': 'dunnettx', eff: 'fdr', consec: 'mvt', poly: 'none',
 };
 
 /** what the adjustment select offers besides the contrast's own */
-export const ADJUSTMENTS = ['tukey', 'dunnettx', 'scheffe', 'sidak', 'bonferroni', 'holm', 'hochberg', 'hommel', 'BH', 'BY', 'none'];
-
-/** consec's stand-in for emmeans's mvt (the multivariate t, which the library does not compute) */
-export const CONSEC_FALLBACK = 'sidak';
+export const ADJUSTMENTS = ['tukey', 'dunnettx', 'mvt', 'scheffe', 'sidak', 'bonferroni', 'holm', 'hochberg', 'hommel', 'BH', 'BY', 'none'];
 
 /** the adjustment select's first option: the contrast's own */
 export function defaultAdjustLabel(method: EmmContrastChoice): string {
-  if (method === 'none') return 'default (none)';
-  const own = OWN_ADJUST[method];
-  return own === null ? `${CONSEC_FALLBACK} (emmeans's mvt is not available)` : `default (${own})`;
+  return method === 'none' ? 'default (none)' : `default (${OWN_ADJUST[method]})`;
 }
 
-/**
- * The adjustment a request carries for the chosen contrast and select value ('' = default):
- * nothing for the contrast's own, except consec, whose own (mvt) the library refuses: Šidák, with a note.
- */
+/** The adjustment a request carries for the chosen contrast and select value ('' = default: the contrast's own). */
 export function requestAdjust(method: EmmContrastChoice, chosen: string): { adjust?: string; note: string | null } {
-  if (method === 'none') return { note: null };
-  if (chosen !== '') return { adjust: chosen, note: null };
-  if (OWN_ADJUST[method] === null) {
-    return { adjust: CONSEC_FALLBACK, note: `emmeans's default adjustment of consec contrasts, the multivariate t ('mvt'), is not available here: the p-values are Šidák-adjusted (choose another adjustment above).` };
-  }
-  return { note: null };
+  if (method === 'none' || chosen === '') return { note: null };
+  return { adjust: chosen, note: null };
 }
 
 const byText = (r: Record<string, string>, names: string[]) => names.map((n) => `${n} = ${r[n]}`).join(', ');

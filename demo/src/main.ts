@@ -1383,7 +1383,7 @@ function renderEmm(m: EmmMsg): void {
       )));
   } else clear(emm.contrasts);
   byId('export-emm-contrasts').hidden = !c;
-  // emmeans's notes under each table: the means', then the contrasts' (with the page's own about consec)
+  // emmeans's notes under each table: the means', then the contrasts' (and the page's own, if any)
   const cnotes = c ? [...c.notes, ...(emmNote ? [emmNote] : [])] : [];
   clear(emm.notes,
     h('h4', {}, 'Notes'),

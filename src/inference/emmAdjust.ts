@@ -19,6 +19,13 @@
  *     scheffe     √(r F_{r,ν}(1 − α))
  *     dunnettx    the root of dunnettx's probability = 1 − α between the Tukey and Šidák values,
  *                 found by R's uniroot (Brent's zeroin, tolerance 5e-4) as emmeans finds it
+ *     mvt         c with P(|T_i| ≤ c, i = 1…m) = 1 − α for T the group's estimates' multivariate t
+ *                 (correlation cov2cor(L V Lᵀ)), one per by group at its first df where every df is
+ *                 equal, else one per estimate (emmeans's .my.qmvt; src/stats/mvt.ts)
+ * and for mvt's p-values 1 − P(|T_i| ≤ |t|, i = 1…m) with the row's df (emmeans's .my.pmvt). mvt's df
+ * are emmeans's .fix.df's: at least 1, rounded (⌊ν + 0.25⌋), and the normal (ν = 0) for ν = ∞ or
+ * above 9,999. mvtnorm integrates with random lattice points to an error of ~1e-3 (its default
+ * abseps), so emmeans's mvt results vary by that much between runs; ours are integrated to 1e-4.
  * With one contrast per family the adjustment is none (scheffe excepted); tukey is for one set of
  * pairwise comparisons, and becomes sidak otherwise, with emmeans's note.
  */
@@ -27,12 +34,12 @@ import { P_ADJUST_METHODS, type PAdjustMethod, pAdjust } from '../stats/pAdjust.
 import { pchisqUpper, pfUpper, pvalueT, qt } from '../stats/distributions.js';
 import { ptukey, qtukey } from '../stats/tukey.js';
 import { qf } from './distributions.js';
+import { pmvt, qmvtBoth } from '../stats/mvt.js';
 
-export const ADJUST_METHODS = ['none', 'tukey', 'sidak', 'scheffe', 'dunnettx', 'bonferroni', 'holm', 'hochberg', 'hommel', 'BH', 'BY', 'fdr'] as const;
+export const ADJUST_METHODS = ['none', 'tukey', 'sidak', 'scheffe', 'dunnettx', 'mvt', 'bonferroni', 'holm', 'hochberg', 'hommel', 'BH', 'BY', 'fdr'] as const;
 export type AdjustMethod = (typeof ADJUST_METHODS)[number];
 
 export function checkAdjust(adjust: unknown): AdjustMethod {
-  if (adjust === 'mvt') throw new OptionError('adjust', "adjust 'mvt' (emmeans's multivariate t, by simulation-based integration) is not available: use 'tukey' for pairwise comparisons, 'dunnettx' against a control, or 'sidak', 'holm', 'scheffe', 'bonferroni'");
   const s = typeof adjust === 'string' ? (adjust.toLowerCase() === 'bh' ? 'BH' : adjust.toLowerCase() === 'by' ? 'BY' : adjust.toLowerCase()) : adjust;
   if (!(ADJUST_METHODS as readonly unknown[]).includes(s)) throw new OptionError('adjust', `adjust must be one of ${ADJUST_METHODS.join(', ')}, not ${JSON.stringify(adjust)}`);
   return s as AdjustMethod;
@@ -46,6 +53,16 @@ export interface Family {
   pairs: boolean;
   /** with scheffe: the rank of each `by` group's linear functions */
   schefferRank?: number[];
+  /** with mvt: the correlation matrix (row-major) of the estimates `rows` (cov2cor of their covariance) */
+  corr?: (rows: number[]) => Float64Array;
+}
+
+/** emmeans's .fix.df for mvtnorm: at least 1, ⌊ν + 0.25⌋, and 0 (the normal) for ν = ∞ or above 9,999 */
+export function mvtDf(df: number): number {
+  let d = df;
+  if (d > 0) d = Math.max(1, d);
+  if (!Number.isFinite(d) || d > 9999) d = 0;
+  return Math.floor(d + 0.25);
 }
 
 const isPAdjust = (a: AdjustMethod): a is PAdjustMethod => (P_ADJUST_METHODS as readonly string[]).includes(a);
@@ -96,6 +113,7 @@ export function adjustPValues(t: number[], df: number[], adjust: AdjustMethod, f
         case 'tukey': p[r] = ptukey(Math.SQRT2 * at, fam.famSize, dfTukey[r], false); break;
         case 'scheffe': { const rk = fam.schefferRank![g]; p[r] = fUpper((t[r] * t[r]) / rk, rk, nu); break; }
         case 'dunnettx': p[r] = 1 - dunnettxProbability(at, m, nu); break;
+        case 'mvt': p[r] = Number.isNaN(at) ? NaN : 1 - pmvt(new Array(m).fill(-at), new Array(m).fill(at), fam.corr!(rows), mvtDf(nu)).value; break;
       }
     });
   });
@@ -110,9 +128,12 @@ export function criticalValues(level: number, df: number[], adjust: AdjustMethod
   if (isPAdjust(method) && method !== 'bonferroni' && method !== 'none') method = 'bonferroni';
   const cv = new Array<number>(df.length).fill(NaN);
   let mLast = 0;
+  // mvt: one quantile per by group (at its first row's df) where every df is equal, else one per row
+  const equalDf = df.every((v) => v === df[0] || (Number.isNaN(v) && Number.isNaN(df[0])));
   fam.byRows.forEach((rows, g) => {
     const m = rows.length;
     mLast = m;
+    const mvtGroup = method === 'mvt' && equalDf && m > 0 ? qmvtBoth(level, fam.corr!(rows), mvtDf(df[rows[0]])) : NaN;
     for (const r of rows) {
       const nu = df[r];
       switch (method) {
@@ -122,6 +143,7 @@ export function criticalValues(level: number, df: number[], adjust: AdjustMethod
         case 'tukey': cv[r] = qtukey(level, fam.famSize, nu) / Math.SQRT2; break;
         case 'scheffe': { const rk = fam.schefferRank![g]; cv[r] = Math.sqrt(rk * qf(level, rk, nu)); break; }
         case 'dunnettx': cv[r] = dunnettxQuantile(level, m, nu); break;
+        case 'mvt': cv[r] = equalDf ? mvtGroup : qmvtBoth(level, fam.corr!(rows), mvtDf(nu)); break;
       }
     }
   });

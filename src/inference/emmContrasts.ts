@@ -6,7 +6,7 @@
  *   revpairwise  μⱼ − μᵢ for j > i, by j then i ("b - a"), tukey
  *   trt.vs.ctrl  μᵢ − μ_ref for i ≠ ref ("b - a"; ref the first level unless given), dunnettx
  *   trt.vs.ctrlk the same with the last level as ref
- *   consec       μᵢ₊₁ − μᵢ ("b - a"); emmeans's default adjustment (mvt) is not available here
+ *   consec       μᵢ₊₁ − μᵢ ("b - a"), with emmeans's default adjustment mvt (the multivariate t)
  *   eff          μᵢ − mean(μ) ("a effect"), fdr
  *   del.eff      μᵢ − mean of the others ("a effect": eff's column over its own coefficient), fdr
  *   poly         orthogonal polynomials of degree 1 … min(6, k − 1) in integer form (R's poly(1:k)
@@ -23,8 +23,8 @@ export interface ContrastFamily {
   names: string[];
   /** coefficients, one array of k per contrast */
   coef: number[][];
-  /** emmeans's default adjustment; null where it is one not available here (consec's mvt) */
-  adjust: AdjustMethod | null;
+  /** emmeans's default adjustment */
+  adjust: AdjustMethod;
   pairs: boolean;
   desc: string;
 }
@@ -80,7 +80,7 @@ export function contrastFamily(method: ContrastMethod | Record<string, number[]>
       for (let i = 0; i < k - 1; i++) {
         if (options.reverse) { names.push(`${levs[i]} - ${levs[i + 1]}`); coef.push(unit(k, i, i + 1)); } else { names.push(`${levs[i + 1]} - ${levs[i]}`); coef.push(unit(k, i + 1, i)); }
       }
-      return { names, coef, adjust: null, pairs: false, desc: 'changes between consecutive levels' };
+      return { names, coef, adjust: 'mvt', pairs: false, desc: 'changes between consecutive levels' };
     case 'eff':
     case 'del.eff':
       for (let i = 0; i < k; i++) {

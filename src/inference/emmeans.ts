@@ -181,8 +181,23 @@ const maxLength = (groups: number[][]) => Math.max(...groups.map((g) => g.length
  * The family of some estimates for the adjustments: `byRows` indexes `functions` by `by` group, with
  * famSize means in a family and, for Scheffé, each group's rank of its linear functions.
  */
-function familyOf(byRows: number[][], functions: LinearFunction[], pairs: boolean, famSize: number): Family {
-  return { famSize, byRows, pairs, schefferRank: byRows.map((rows) => rank(rows.map((r) => functions[r].l))) };
+function familyOf(byRows: number[][], functions: LinearFunction[], pairs: boolean, famSize: number, inference: Inference): Family {
+  return { famSize, byRows, pairs, schefferRank: byRows.map((rows) => rank(rows.map((r) => functions[r].l))), corr: (rows) => correlationOf(rows.map((r) => functions[r].l), inference) };
+}
+
+/** cov2cor(L V Lᵀ) of some linear functions (rows of L), row-major: mvt's correlation (emmeans's corrmat) */
+function correlationOf(L: Float64Array[], inference: Inference): Float64Array {
+  const m = L.length, p = inference.p, V = inference.V;
+  const VL = L.map((l) => {
+    const out = new Float64Array(p);
+    for (let a = 0; a < p; a++) { let s = 0; for (let b = 0; b < p; b++) s += V[a * p + b] * l[b]; out[a] = s; }
+    return out;
+  });
+  const C = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) { let s = 0; for (let a = 0; a < p; a++) s += L[i][a] * VL[j][a]; C[i * m + j] = s; }
+  const d = Array.from({ length: m }, (_, i) => Math.sqrt(C[i * m + i]));
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) C[i * m + j] = i === j ? 1 : C[i * m + j] / (d[i] * d[j]);
+  return C;
 }
 
 /** the rank of some linear functions (R's qr rank, tolerance 1e-7 of the largest norm; non-estimable ones left out) */
@@ -451,7 +466,7 @@ export class EmmGrid {
     // the means and their intervals (adjusted within each by group as `adjust` asks)
     const est = this.functions.map((f) => this.evaluate(f));
     const groups = this.groups();
-    const cvs = criticalValues(this.level, est.map((e) => e.df), settings.adjust, familyOf(groups, this.functions, false, maxLength(groups)));
+    const cvs = criticalValues(this.level, est.map((e) => e.df), settings.adjust, familyOf(groups, this.functions, false, maxLength(groups), settings.inference));
     if (cvs.line) notes.push(cvs.line);
     this.messages = [...settings.messages, ...notes];
     const { scale } = settings;
@@ -520,7 +535,6 @@ export class EmmGrid {
     if (!fam0) throw new ModelError('contrast: there are no means to contrast');
     let adjust: AdjustMethod;
     if (options.adjust !== undefined) adjust = checkAdjust(options.adjust);
-    else if (fam0.adjust === null) throw new OptionError('adjust', `the ${String(method)} contrasts' default adjustment in emmeans is 'mvt' (the multivariate t), which is not available here: pass adjust (e.g. 'sidak', 'holm', 'bonferroni' or 'none')`);
     else adjust = fam0.adjust;
     // each contrast's linear function: Σ c_s ℓ_s (β and full coordinates), its offset and estimability
     const p = this.settings.inference.p;
@@ -543,7 +557,7 @@ export class EmmGrid {
       return { l, full, offset, estimable };
     });
     const est = functions.map((f) => this.evaluate(f));
-    const familyInfo = familyOf(byRows, functions, fam0.pairs, maxLength(groups));
+    const familyInfo = familyOf(byRows, functions, fam0.pairs, maxLength(groups), this.settings.inference);
     const df = est.map((e) => e.df);
     const tRatio = est.map((e) => e.estimate / e.se);
     const pv = adjustPValues(tRatio, df, adjust, familyInfo);

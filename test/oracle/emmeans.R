@@ -130,6 +130,13 @@ cases <- list(
        contrasts = list(list(method = "pairwise", level = 0.9, result = tab(summary(pairs(e1), infer = c(TRUE, TRUE), level = 0.9))))),
   list(name = "A_ml", model = "m1ml", specs = "~ A", ddf = "satterthwaite", emm = tab(summary(emmeans(m1ml, ~ A, lmer.df = "satterthwaite"))),
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1ml, ~ A, lmer.df = "satterthwaite"))))))),
+  # consec's default adjustment, the multivariate t (mvtnorm's randomized integration, error ~1e-3: seeded
+  # here so that the fixture is reproducible; the exact values are in mvt_exact below)
+  list(name = "A_consec_mvt", model = "m1", specs = "~ A", ddf = "kenward-roger", adjust = "mvt", emm = { set.seed(2); tab(summary(e1, adjust = "mvt")) },
+       contrasts = list(list(method = "consec", result = { set.seed(3); tab(both(contrast(e1, "consec"))) }),
+                        list(method = "pairwise", adjust = "mvt", result = { set.seed(4); tab(both(pairs(e1, adjust = "mvt"))) }))),
+  list(name = "sleep_consec_mvt", model = "ms", specs = "~ Days", ddf = "kenward-roger", emm = tab(summary(kr(ms, ~ Days))),
+       contrasts = list(list(method = "consec", result = { set.seed(5); tab(both(contrast(kr(ms, ~ Days), "consec"))) }))),
   # emmeans's default on an ML fit: Kenward-Roger, pbkrtest's vcovAdj refitting with REML (our remlRefit: m1)
   list(name = "A_ml_kr", model = "m1ml", remlModel = "m1", specs = "~ A", emm = tab(summary(emmeans(m1ml, ~ A))),
        contrasts = list(list(method = "pairwise", result = tab(both(pairs(emmeans(m1ml, ~ A))))))),
@@ -196,5 +203,41 @@ distributions <- list(
   qf = lapply(list(c(0.95, 2, 326.6), c(0.95, 1, 10), c(0.99, 5, 3), c(0.5, 3, 1000), c(0.999, 1, 2)), function(a) list(p = a[1], df1 = a[2], df2 = a[3], q = qf(a[1], a[2], a[3]))),
   p_adjust = list(p = pv, n = 11, methods = lapply(setNames(nm = c("holm", "hochberg", "hommel", "bonferroni", "BH", "BY")), function(m) list(all = p.adjust(pv, m), padded = p.adjust(pv, m, n = 11))))
 )
+# the multivariate t behind mvt, integrated far more precisely than emmeans does (abseps 1e-6; the quantiles
+# by uniroot on that probability with one seed for every evaluation, so a smooth function of c): rectangles
+# of t and normal vectors, a singular correlation (pairwise differences of 3 means), and the two-sided
+# equicoordinate quantile; and the exact p-values and critical value of A_consec_mvt's and the pairwise
+# mvt contrasts (emmeans's corrmat, t ratios and df through .fix.df)
+library(mvtnorm)
+precise <- GenzBretz(maxpts = 2e6, abseps = 1e-6, releps = 0)
+set.seed(11)
+R3 <- matrix(c(1, .5, .3, .5, 1, -.2, .3, -.2, 1), 3)
+C4 <- diag(4); for (i in 1:3) { C4[i, i + 1] <- -.5; C4[i + 1, i] <- -.5 }
+P3 <- matrix(c(1, .5, -.5, .5, 1, .5, -.5, .5, 1), 3)
+pm <- function(lower, upper, corr, df) list(lower = lower, upper = upper, corr = as.vector(t(corr)), df = df,
+  value = as.numeric(if (df == 0) pmvnorm(lower, upper, corr = corr, algorithm = precise) else pmvt(lower, upper, corr = corr, df = df, algorithm = precise)))
+# the two-sided equicoordinate quantile (mvtnorm's qmvt at this precision does not converge in minutes)
+quantile2 <- function(p, corr, df) {
+  k <- nrow(corr)
+  f <- function(c) { set.seed(7); as.numeric(if (df == 0) pmvnorm(rep(-c, k), rep(c, k), corr = corr, algorithm = precise) else pmvt(rep(-c, k), rep(c, k), corr = corr, df = df, algorithm = precise)) - p }
+  lo <- if (df == 0) qnorm((1 + p) / 2) else qt((1 + p) / 2, df)
+  hi <- if (df == 0) qnorm((1 + p^(1 / k)) / 2) else qt((1 + p^(1 / k)) / 2, df)
+  uniroot(f, c(lo, hi + 1e-6), tol = 1e-8)$root
+}
+mvt_exact <- list(
+  pmvt = list(pm(c(-1.5, -2, -1), c(2, 1, 1.5), R3, 0), pm(c(-1.5, -2, -1), c(2, 1, 1.5), R3, 5), pm(c(-1.5, -2, -1), c(2, 1, 1.5), R3, 28),
+              pm(rep(-2.3, 4), rep(2.3, 4), C4, 20), pm(rep(-2, 3), rep(2, 3), P3, 0), pm(c(-Inf, -1, 0.5), c(1, Inf, 3), R3, 3)),
+  qmvt = lapply(list(list(C4, 20), list(C4, 0), list(R3, 7)), function(a) list(corr = as.vector(t(a[[1]])), df = a[[2]], p = 0.95,
+    q = quantile2(0.95, a[[1]], a[[2]])))
+)
+exact_contrasts <- function(con) {
+  s <- summary(con, adjust = "none")
+  V <- vcov(con); corr <- cov2cor(V); t <- s$t.ratio; df <- emmeans:::.fix.df(s$df)
+  list(t = t, df = s$df, p = sapply(seq_along(t), function(i) 1 - pmvt(rep(-abs(t[i]), length(t)), rep(abs(t[i]), length(t)), corr = corr, df = df[i], algorithm = precise)),
+       cv = quantile2(0.95, corr, df[1]))
+}
+mvt_exact$A_consec <- exact_contrasts(contrast(e1, "consec"))
+mvt_exact$A_pairwise <- exact_contrasts(pairs(e1))
+distributions$mvt <- mvt_exact
 writeLines(toJSON(list(emmeans = as.character(packageVersion("emmeans")), lme4 = as.character(packageVersion("lme4")), models = models, cases = cases, distributions = distributions),
   auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"), file.path(out, "emmeans.json"))
