@@ -10,21 +10,11 @@ import { writeFileSync } from 'node:fs';
 import { tableFromArrays } from 'apache-arrow';
 import { lmer } from '../src/fit/lmer.js';
 import '../src/inference/methods.js';
-import { Rng } from './synth.js';
+import { slopeData } from './synth.js';
 
 const n = Number(process.argv[2] ?? 100_000);
 const G = Number(process.argv[3] ?? 1_000);
-const rng = new Rng(20261205);
-const g: string[] = [];
-const x = new Float64Array(n), y = new Float64Array(n);
-const b0 = Float64Array.from({ length: G }, () => 2 * rng.normal());
-const b1 = Float64Array.from({ length: G }, () => 0.5 * rng.normal());
-for (let i = 0; i < n; i++) {
-  const k = i % G;
-  g.push(`s${String(k + 1).padStart(4, '0')}`);
-  x[i] = rng.normal();
-  y[i] = 10 + 1.5 * x[i] + b0[k] + b1[k] * x[i] + 3 * rng.normal();
-}
+const { y, x, g } = slopeData(n, G);
 if (process.argv[4]) {
   const lines = ['y,x,g'];
   for (let i = 0; i < n; i++) lines.push(`${y[i]},${x[i]},${g[i]}`);

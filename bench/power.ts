@@ -18,7 +18,7 @@ import { type PowerMethod, powerParameters, powerSim, resolvePowerTest, simulati
 import { simulateFit } from '../src/inference/simulate.js';
 import { coefficientTable } from '../src/inference/fitInference.js';
 import { krModcomp } from '../src/inference/modcomp.js';
-import { Rng } from './synth.js';
+import { slopeData } from './synth.js';
 
 const nsim = Number(process.argv[2] ?? 1000);
 const method = (process.argv[3] ?? 'kr') as PowerMethod;
@@ -55,17 +55,7 @@ const ss = await lmer('Reaction ~ Days + (Days | Subject)', ssCols, { factors: [
 await bench('sleepstudy', ss, ssCols, 'Reaction', { factors: ['Subject'] }, 'Days', { Days: 2 });
 
 const n = 100_000, G = 1_000;
-const rng = new Rng(20261205);
-const g: string[] = [];
-const x = new Float64Array(n), yv = new Float64Array(n);
-const b0 = Float64Array.from({ length: G }, () => 2 * rng.normal());
-const b1 = Float64Array.from({ length: G }, () => 0.5 * rng.normal());
-for (let i = 0; i < n; i++) {
-  const k = i % G;
-  g.push(`s${String(k + 1).padStart(4, '0')}`);
-  x[i] = rng.normal();
-  yv[i] = 10 + 1.5 * x[i] + b0[k] + b1[k] * x[i] + 3 * rng.normal();
-}
+const { y: yv, x, g } = slopeData(n, G);
 const cols = { y: yv, x, g };
 const big = await lmer('y ~ x + (x | g)', tableFromArrays(cols));
 await bench('100k rows, 1000 groups', big, cols, 'y', {}, 'x', { x: 0.05 });

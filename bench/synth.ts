@@ -262,3 +262,23 @@ export function generateLmmData(opts: SynthOptions): SynthData {
   const truth: SynthTruth = { beta, sdIntercept, sdSlope, corr, sigma, sdCrossed, b0, b1, wGroup, ...(c ? { c } : {}) };
   return { columns, table: tableFromColumns(cols), truth };
 }
+
+/**
+ * Students in schools: n rows, a covariate x and G groups (g = s0001…) with a random intercept (SD 2)
+ * and slope (SD 0.5), y = 10 + 1.5 x + b0_g + b1_g x + 3 ε, seeded; `y ~ x + (x | g)` (bench/influence.ts,
+ * bench/power.ts).
+ */
+export function slopeData(n: number, G: number, seed = 20261205): { y: Float64Array; x: Float64Array; g: string[] } {
+  const rng = new Rng(seed);
+  const g: string[] = [];
+  const x = new Float64Array(n), y = new Float64Array(n);
+  const b0 = Float64Array.from({ length: G }, () => 2 * rng.normal());
+  const b1 = Float64Array.from({ length: G }, () => 0.5 * rng.normal());
+  for (let i = 0; i < n; i++) {
+    const k = i % G;
+    g.push(`s${String(k + 1).padStart(4, '0')}`);
+    x[i] = rng.normal();
+    y[i] = 10 + 1.5 * x[i] + b0[k] + b1[k] * x[i] + 3 * rng.normal();
+  }
+  return { y, x, g };
+}

@@ -121,15 +121,7 @@ writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion(
                   auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), file.path(out, "drop1.json"))
 
 # ---- influence ----
-# lme4's formulas (lme4 1.1-31 R/methods.R): dfbeta = β̂₋ᵢ − β̂, dfbetas = dfbeta / √diag Var(β̂₋ᵢ),
-# Cook's D_i = dfbeta_i' ((G − p)/(G p)) Var(β̂)⁻¹ dfbeta_i
-formulas <- function(fixed, vcov, fixed.1, vcov.1) {
-  db <- fixed.1 - matrix(fixed, nrow(fixed.1), ncol(fixed.1), byrow = TRUE)
-  G <- nrow(db); p <- ncol(db)
-  Vi <- (G - p) / (G * p) * solve(vcov)
-  list(dfbeta = unname(db), dfbetas = unname(db / do.call(rbind, lapply(vcov.1, function(v) sqrt(diag(v))))),
-       cooks = as.numeric(vapply(seq_len(G), function(i) db[i, ] %*% Vi %*% db[i, ], 0)))
-}
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "influence_formulas.R"))
 # var.cov.comps at θ (σ = 1): each term's covariance's lower triangle by columns
 varcovAt <- function(fit, theta) {
   fit@theta <- theta

@@ -26,15 +26,7 @@ pen <- rd("penicillin.csv")
 at <- rd("anova_types.csv")
 pastes <- rd("pastes.csv")
 
-# lme4's formulas (lme4 1.1-31 R/methods.R) on a set of deletions: dfbeta = β̂₋ᵢ − β̂,
-# dfbetas = dfbeta / √diag Var(β̂₋ᵢ), Cook's D_i = dfbeta_i' ((G − p)/(G p)) Var(β̂)⁻¹ dfbeta_i
-formulas <- function(fixed, vcov, fixed.1, vcov.1) {
-  db <- fixed.1 - matrix(fixed, nrow(fixed.1), ncol(fixed.1), byrow = TRUE)
-  G <- nrow(db); p <- ncol(db)
-  Vi <- (G - p) / (G * p) * solve(vcov)
-  list(dfbeta = unname(db), dfbetas = unname(db / do.call(rbind, lapply(vcov.1, function(v) sqrt(diag(v))))),
-       cooks = as.numeric(vapply(seq_len(G), function(i) db[i, ] %*% Vi %*% db[i, ], 0)))
-}
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "influence_formulas.R"))
 # lme4's var.cov.comps of a fit: σ², then each VarCorr matrix's lower triangle by columns
 varcov <- function(fit) c(sigma(fit)^2, unlist(lapply(VarCorr(fit), function(V) V[lower.tri(V, diag = TRUE)])))
 units <- function(fit) list(

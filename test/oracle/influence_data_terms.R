@@ -40,15 +40,7 @@ sleepNa$Reaction[as.integer(sleepNa$Subject) <= 6 & sleepNa$Days >= 7] <- NA
 write.csv(sleepNa, file.path(dataDir, "sleepstudy_na.csv"), row.names = FALSE)
 sleepNa <- rd("sleepstudy_na.csv"); sleepNa$Subject <- factor(sleepNa$Subject)
 
-# lme4's formulas (lme4 1.1-31 R/methods.R): dfbeta = β̂₋ᵢ − β̂, dfbetas = dfbeta / √diag Var(β̂₋ᵢ),
-# Cook's D_i = dfbeta_i' ((G − p)/(G p)) Var(β̂)⁻¹ dfbeta_i
-formulas <- function(fixed, vcov, fixed.1, vcov.1) {
-  db <- fixed.1 - matrix(fixed, nrow(fixed.1), ncol(fixed.1), byrow = TRUE)
-  G <- nrow(db); p <- ncol(db)
-  Vi <- (G - p) / (G * p) * solve(vcov)
-  list(dfbeta = unname(db), dfbetas = unname(db / do.call(rbind, lapply(vcov.1, function(v) sqrt(diag(v))))),
-       cooks = as.numeric(vapply(seq_len(G), function(i) db[i, ] %*% Vi %*% db[i, ], 0)))
-}
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "influence_formulas.R"))
 # var.cov.comps: σ², then each VarCorr matrix's lower triangle by columns (σ = 1 for binomial, Poisson)
 varcov <- function(fit, theta = getME(fit, "theta")) {
   fit@theta <- as.numeric(theta)
