@@ -5,6 +5,7 @@
  *   → glmmDevice (the backend rule, src/backend/select.ts) → fitGlmm (stage 1, stage 2, the fit,
  *   src/glmm/fit.ts) → GlmmFit.
  */
+import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { type BackendOptions, glmmDevice } from '../backend/select.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
@@ -43,9 +44,8 @@ export async function glmer(formula: string | Formula, input: DataInput, options
   return recordCall(fit, { fn: 'glmer', formula: typeof formula === 'string' ? formula : formula.text, data, options: { ...options } });
 }
 
-/** glmer without the record of its call. */
-async function fitGlmer(formula: string | Formula, input: DataInput, options: GlmerOptions): Promise<GlmmFit> {
-  const data = checkGlmerCall(formula, input, options);
+/** glmer without the record of its call, on the table checkGlmerCall checked. */
+async function fitGlmer(formula: string | Formula, data: arrow.Table, options: GlmerOptions): Promise<GlmmFit> {
   const t0 = performance.now();
   throwIfAborted(options.signal);
   const nAGQ = options.nAGQ ?? 1; // an integer from 0 to 25 (checkGlmerCall)

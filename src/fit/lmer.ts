@@ -5,6 +5,7 @@
  *   → lmmBackend (the backend rule, src/backend/select.ts) → optimizeAndAssemble (the LMM's objective
  *   through the one fit driver, src/lmm/fit.ts) → LmmFit.
  */
+import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { referenceGram } from '../backend/cpu/gram.js';
@@ -80,9 +81,8 @@ export async function lmer(formula: string | Formula, input: DataInput, options:
   return recordCall(fit, { fn: 'lmer', formula: typeof formula === 'string' ? formula : formula.text, data, options: { ...options } });
 }
 
-/** lmer without the record of its call. */
-async function fitLmer(formula: string | Formula, input: DataInput, options: LmerOptions = {}): Promise<LmmFit> {
-  const data = checkLmerCall(formula, input, options);
+/** lmer without the record of its call, on the table checkLmerCall checked. */
+async function fitLmer(formula: string | Formula, data: arrow.Table, options: LmerOptions = {}): Promise<LmmFit> {
   const t0 = performance.now();
   throwIfAborted(options.signal);
   // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first
