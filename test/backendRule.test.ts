@@ -7,7 +7,7 @@
  * floor (lmmGainBound, glmmGainBound) stays on the CPU.
  */
 import { describe, expect, it } from 'vitest';
-import { AUTO_SETUP_FLOOR_MS, deviceIsFaster, glmmDeviceIsFaster, glmmGainBound, lmmGainBound } from '../src/backend/select.js';
+import { AUTO_SETUP_FLOOR_MS, deviceIsFaster, glmmDeviceIsFaster, glmmGainBound, leastTime, lmmGainBound } from '../src/backend/select.js';
 
 describe("backend 'auto': one evaluation on each decides", () => {
   it('the H200 run\'s evaluations: WebGPU', () => {
@@ -62,5 +62,40 @@ describe("backend 'auto' before any device: the most a device could save against
   it('a GLMM with many fixed effects: the float64 polish alone costs the CPU fit, whatever the device (no gain)', () => {
     expect(glmmGainBound(100, 45, 21)).toBeLessThanOrEqual(0);
     expect(glmmDeviceIsFaster(1e-9, 100, 45, 21)).toBe(false);
+  });
+});
+
+describe("backend 'auto''s CPU probe: the least time of a few calls (leastTime), on a clock the test drives", () => {
+  /** a clock on which the k-th call of the returned f takes times[k] ms (the last one thereafter); and the count of calls */
+  function clocked(times: number[]): { f: () => void; now: () => number; calls: () => number } {
+    let t = 0, k = 0;
+    return { f: () => { t += times[Math.min(k, times.length - 1)]; k++; }, now: () => t, calls: () => k };
+  }
+  it('a cheap call whose first two calls were slow (cold JIT, or a loaded machine descheduling them) is still timed at its cheap speed', async () => {
+    // before: the two slow calls alone passed half the floor, so the probe stopped at 20 ms and a
+    // model a device cannot pay for (cbpp: gain 100 × 0.06 ms) looked large enough to set one up
+    const c = clocked([20, 20, 3, 0.06]);
+    expect(await leastTime(c.f, c.now)).toBeCloseTo(0.06, 9);
+    expect(c.calls()).toBe(20);
+    expect(glmmGainBound(0.06, 1, 4)).toBeLessThan(AUTO_SETUP_FLOOR_MS);
+  });
+  it('a dear call stops after two (the probe costs little beside the fit it decides); one of 20 ms after five', async () => {
+    const c = clocked([150, 100]);
+    expect(await leastTime(c.f, c.now)).toBeCloseTo(100, 9);
+    expect(c.calls()).toBe(2);
+    const d = clocked([30, 20]);
+    expect(await leastTime(d.f, d.now)).toBeCloseTo(20, 9);
+    expect(d.calls()).toBe(5);
+  });
+  it('calls of a few ms: more while together under half the floor, none beyond that once the rest would cost more than it', async () => {
+    const c = clocked([4]);
+    expect(await leastTime(c.f, c.now)).toBeCloseTo(4, 9);
+    // 7 calls reach 28 ms ≥ 25 (and more than five); the 13 left at 4 ms would cost 52 ms
+    expect(c.calls()).toBe(7);
+  });
+  it('never more than 20 calls', async () => {
+    const c = clocked([0.01]);
+    expect(await leastTime(c.f, c.now)).toBeCloseTo(0.01, 9);
+    expect(c.calls()).toBe(20);
   });
 });

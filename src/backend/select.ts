@@ -168,15 +168,23 @@ async function bestOfTwo(f: () => unknown): Promise<number> {
 }
 
 /**
- * The least time (ms) of calls of `f`: two, and more while all of them together took less than
- * half the set-up floor (at most 20). A cheap evaluation's first calls run before the JIT has
- * compiled it (a 0.25 ms evaluation took 5–50 ms in its first ten calls here), which would make a
- * small model look large; the calls this adds cost less than the set-up they may save.
+ * The least time (ms) of calls of `f` (exported for its tests; `now` is the clock, ms), at most 20:
+ * - two, and more while all of them together took less than half the set-up floor;
+ * - five while they took less than twice the floor: a cheap evaluation's first calls may run before
+ *   the JIT has compiled it (a 0.25 ms evaluation took 5–50 ms in its first ten calls here), or a
+ *   loaded machine deschedules them, and two such calls would make a small model look large (one
+ *   went on to set up a device on a loaded CI run);
+ * - and more while the rest at the least time so far would cost less than half the floor.
+ * A model of 100 ms an evaluation still takes two; the calls this adds cost less than the set-up
+ * they may save.
  */
-async function leastTime(f: () => unknown): Promise<number> {
+export async function leastTime(f: () => unknown, now: () => number = () => performance.now()): Promise<number> {
+  const MAX = 20, BUDGET = AUTO_SETUP_FLOOR_MS / 2;
   let best = Infinity, total = 0;
-  for (let k = 0; k < 20 && (k < 2 || total < AUTO_SETUP_FLOOR_MS / 2); k++) {
-    const ms = await timed(f);
+  for (let k = 0; k < MAX && (k < 2 || total < BUDGET || (k < 5 && total < 4 * BUDGET) || best * (MAX - k) < BUDGET); k++) {
+    const t0 = now();
+    await f();
+    const ms = now() - t0;
     best = Math.min(best, ms);
     total += ms;
   }
