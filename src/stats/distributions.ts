@@ -182,7 +182,7 @@ export function pt(t: number, df: number): number {
 }
 
 /** The t density. */
-function dt(t: number, df: number): number {
+export function dt(t: number, df: number): number {
   return Math.exp(-lbeta(0.5, df / 2) - 0.5 * Math.log(df) - ((df + 1) / 2) * Math.log1p((t * t) / df));
 }
 
