@@ -218,7 +218,7 @@ scope.addEventListener('message', (ev) => {
       const s = fits.get(msg.fit);
       try {
         if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
-        post({ type: 'lmListDone', id: msg.id, result: runLmList(s.fit, table, msg.request, s.request.factors, s.request.dataName ?? 'data') });
+        post({ type: 'lmListDone', id: msg.id, result: runLmList(s.fit, table, msg.request, s.request.factors, dataNameOf(s.request.dataName)) });
       } catch (e) {
         post({ type: 'lmListError', id: msg.id, message: (e as Error).message ?? String(e) });
       }
@@ -287,6 +287,11 @@ scope.addEventListener('message', (ev) => {
       break;
   }
 });
+
+/** the data's name as the printouts' Call names it: the file's name without its extension, as an R name */
+function dataNameOf(name: string | undefined): string {
+  return (name ?? 'data').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data';
+}
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
