@@ -1679,6 +1679,8 @@ function startPower(curve: boolean): void {
   const s = setupOfShown();
   if (!shown || !s || powerId) return;
   pw.error.textContent = '';
+  // the address records the settings of each run
+  syncUrl();
   let request: PowerRequest;
   try {
     request = powerRequest(s, powerFields(), curve);

@@ -392,10 +392,11 @@ export function cooksPlot(bars: { unit: string; cooks: number }[], width: number
  * error bar, joined by a line, with the target power of 80% (simr's dashed line) and the axis 0–100 %.
  */
 export function powerCurvePlot(points: { x: number; power: number; lower: number; upper: number; label: string }[], xLabel: string, width: number): Element {
-  // the error bars' caps: a fifth of the closest breaks' distance (x is continuous)
+  // the error bars' caps (x is continuous): a fifth of the closest breaks' distance, at most 1/80 of the axis
   const xs = points.map((p) => p.x).sort((a, b) => a - b);
   const gaps = xs.slice(1).map((x, i) => x - xs[i]!).filter((d) => d > 0);
-  const cap = (gaps.length ? Math.min(...gaps) : 1) / 5;
+  const range = xs.length > 1 ? xs[xs.length - 1]! - xs[0]! : 1;
+  const cap = Math.min((gaps.length ? Math.min(...gaps) : 1) / 5, range / 80);
   return Plot.plot({
     width,
     height: 300,
