@@ -120,4 +120,26 @@ describe.skipIf(!enabled)('browser app: power analysis and per-group fits', () =
       await page.close();
     }
   }, 600_000);
+
+  test('at 390 px: the open cards, a power curve and the lmList table do not scroll the page sideways', async () => {
+    const query = '?example=sleepstudy&formula=Reaction+~+Days+%2B+(Days+%7C+Subject)&factors=Subject&backend=cpu&fit=1'
+      + '&power=1&ptest=Days&pmethod=t&pnsim=2&pseed=1&palong=Subject&pbreaks=3%2C4&lmlist=Subject';
+    const page = await app!.openPage({ query, width: 390, height: 844 });
+    try {
+      await page.waitForSelector('body[data-state="fitted"]', { timeout: 120_000 });
+      await page.click('#power-curve-run');
+      await page.waitForSelector('#power-plot svg', { timeout: 120_000 });
+      await page.click('#lmlist-run');
+      await page.waitForSelector('#lmlist-lmlist-table');
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        plot: (document.querySelector('#power-plot svg') as SVGSVGElement).getBoundingClientRect().right,
+        card: document.querySelector('#power-card')!.getBoundingClientRect().right,
+      }));
+      expect(widths.page).toBeLessThanOrEqual(390);
+      expect(widths.plot).toBeLessThanOrEqual(widths.card);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
 });
