@@ -50,7 +50,10 @@ describe.skipIf(!enabled)('browser app: power analysis and per-group fits', () =
       // powerSim: power, its interval and every p-value as the library's
       await page.click('#power-run');
       await page.waitForSelector('#power-headline', { timeout: 120_000 });
-      const head = await page.$eval('#power-headline', (e) => ({ ...(e as HTMLElement).dataset, text: e.textContent }));
+      const head = await page.$eval('#power-headline', (e) => {
+        const d = (e as HTMLElement).dataset;
+        return { power: d.power!, lower: d.lower!, upper: d.upper!, text: e.textContent ?? '' };
+      });
       expect(Number(head.power)).toBe(lib.power);
       expect([Number(head.lower), Number(head.upper)]).toEqual(lib.ci);
       expect(head.text).toContain(`${lib.successes} of 10 simulations with p < 0.05`);
