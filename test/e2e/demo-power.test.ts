@@ -188,6 +188,30 @@ describe('Power and per-group fits cards (worker logic)', () => {
     expect(sortRows(withNa, 2, 'desc').map((r) => r.key)).toEqual(['b', 'c', 'a']);
   });
 
+  test('lmList: a group with no complete rows is a failed group (NA row, lme4\'s error), as the library\'s', async () => {
+    // subject 309's responses all missing: lmer drops its rows, lmList keeps the group and fails it ("0 (non-NA) cases")
+    const lines = readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('"Reaction","Days","Subject"');
+    const edited = [lines[0], ...lines.slice(1).map((l) => (l.endsWith(',"309"') ? l.replace(/^[^,]+/, 'NA') : l))].join('\n');
+    const table = readCsv(edited).table;
+    const f = await lmer('Reaction ~ Days + (Days | Subject)', table, { factors: ['Subject'] });
+    const m = runLmList(f, table, { group: 'Subject' }, ['Subject']);
+    const lib = lmList('Reaction ~ Days | Subject', table, { factors: ['Subject'] });
+    expect(m.failed).toEqual([{ group: '309', error: '0 (non-NA) cases' }]);
+    const k = m.groups.indexOf('309');
+    expect(m.coef[k]).toEqual([null, null]);
+    expect(m.n[k]).toBe(0);
+    expect(m.coef).toEqual(lib.coef().values);
+    expect(m.pooled).toEqual(lib.pooledSD());
+    expect(m.messages).toEqual(lib.messages);
+    const t = lmListTable(m);
+    expect(t.caption).toMatch(/Failed groups \(NA\): 309 \(0 \(non-NA\) cases\)\./);
+    expect(testTableCsv(t).split('\n')[2]).toBe('309,0,NA,NA,NA,NA,NA');
+    // sorted by the slope, the failed group last either way
+    expect(sortRows(t, 4, 'asc').at(-1)!.key).toBe('309');
+    expect(sortRows(t, 4, 'desc').at(-1)!.key).toBe('309');
+  });
+
   test('lmList refusals: a glmer fit, a grouping factor the fit does not have', () => {
     expect(() => runLmList(gfit, cbpp, { group: 'herd' }, ['herd', 'period'])).toThrow(/lmList: the per-group fits are offered for lmer fits/);
     expect(() => runLmList(fit, sleep, { group: 'Days' }, ['Subject'])).toThrow(/'Days' is not a grouping factor of the fit \(grouping factors: Subject\)/);
