@@ -122,7 +122,7 @@ export function powerTable(m: PowerMsg): TestTable {
     id: 'power-curve', title: `${first ? first.text : 'Power'} by ${c.xlab} (${first?.method ?? ''} test, α = ${first?.alpha ?? ''})`,
     columns: [col('x', c.xlab, 'x', 'num'), col('effect', 'effect size', 'effect', 'num'), ...POWER_COLUMNS],
     rows: c.points.map((p) => ({ key: String(p.x), cells: [p.x, p.effect, ...powerCells(p)] })),
-    caption: `Each response simulated once on all ${c.extended ? 'extended ' : ''}rows and refitted on the rows of the first k ${c.extended ? 'levels' : 'values'} (simr's powerCurve); 95% Clopper–Pearson intervals.`,
+    caption: `Each response simulated once on all ${c.extended ? 'extended ' : ''}rows and refitted on the rows of the first k ${c.xlab.startsWith('number of levels') ? `levels of ${c.along}` : `sorted values of ${c.along} (x: the largest)`} (simr's powerCurve); 95% Clopper–Pearson intervals.`,
   };
 }
 

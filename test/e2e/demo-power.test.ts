@@ -113,6 +113,16 @@ describe('Power and per-group fits cards (worker logic)', () => {
     expect(untimed(m.text)).toBe(untimed(printPowerCurve(lib)));
     expect(powerCurveRows(m)).toEqual(lib.points.map((p) => ({ x: p.x, power: 100 * p.power, lower: 100 * p.ci[0], upper: 100 * p.ci[1], label: `${p.successes}/${p.trials}` })));
 
+    expect(powerTable(m).caption).toMatch(/rows of the first k levels of Subject \(simr's powerCurve\)/);
+
+    // along a numeric variable: x is the largest value kept
+    const num = await runPower(fit, sleep, powerRequest(s, fields({ method: 't', nsim: '2', along: 'Days', breaks: '3, 10' }), true), ctx());
+    const libn = await powerCurve(fit, { test: 'Days', method: 't', nsim: 2, seed: 7, alpha: 0.05, along: 'Days', breaks: [3, 10] });
+    expect(num.curve!.xlab).toBe('largest value of Days');
+    expect(num.curve!.points.map((p) => [p.x, p.nrow, p.pValues])).toEqual(libn.points.map((p) => [p.x, p.nrow, Array.from(p.pValues)]));
+    expect(num.curve!.points.map((p) => [p.x, p.nrow])).toEqual([[2, 54], [9, 180]]);
+    expect(powerTable(num).caption).toMatch(/first k sorted values of Days \(x: the largest\)/);
+
     const ext = powerRequest(s, fields({ method: 't', nsim: '2', effects: { Days: '3' }, breaks: '18, 20' }), true);
     const c = ctx();
     const me = await runPower(fit, sleep, ext, c);
