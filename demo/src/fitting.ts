@@ -12,6 +12,7 @@ import { columnKind } from './load.js';
 import { relmatOf } from './relmat.js';
 import { diagnosticsOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
+import { powerSetup } from './powerRun.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
   CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
@@ -194,6 +195,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     heritability: lmm ? lmm.heritability : [],
     priors: [],
     emmVariables: emmVariables(fit),
+    power: powerSetup(fit),
   };
   // the summary's prior lines (blme's "Cov prior : …", "Prior dev : …")
   result.priors = result.summary.split('\n').filter((l) => /^(Cov|Fixef|Resid) prior|^Prior dev/.test(l));

@@ -12,12 +12,15 @@ import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
-  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot,
+  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot, powerCurvePlot,
 } from './plots.js';
+import { POWER_METHODS, type PowerFields, lmListTable, parseBreaks, powerCurveRows, powerPValuesCsvRows, powerRequest, powerTable, sortRows } from './power.js';
+import { powerInterval } from '../../src/inference/powerPrint.js';
 import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTable, cooksBars, modelTestTables, testSpec, testTableCsv, testsFor, testsForStream, MODEL_TESTS } from './modelTests.js';
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
+  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
@@ -493,6 +496,35 @@ function onMessage(m: FromWorker): void {
       if (m.cancelled) { c.progress.hidden = false; c.bar.hidden = true; c.progressText.textContent = 'Cancelled.'; } else showError(c.error, m.message);
       break;
     }
+    case 'powerProgress':
+      if (m.id !== powerId) break;
+      pw.bar.max = Math.max(1, m.total);
+      pw.bar.value = m.done;
+      pw.progressText.textContent = m.label === 'simulations' ? `${m.done} of ${m.total} simulations` : `${m.label}…`;
+      break;
+    case 'powerDone':
+      if (m.id !== powerId) break;
+      endPower();
+      renderPower(m.result);
+      break;
+    case 'powerError':
+      if (m.id !== powerId) break;
+      endPower();
+      if (m.cancelled) { pw.progress.hidden = false; pw.bar.hidden = true; pw.progressText.textContent = 'Cancelled.'; } else showError(pw.error, m.message);
+      break;
+    case 'lmListDone':
+      if (m.id !== lmListId) break;
+      lmListId = 0;
+      ll.run.disabled = false;
+      renderLmList(m.result);
+      break;
+    case 'lmListError':
+      if (m.id !== lmListId) break;
+      lmListId = 0;
+      ll.run.disabled = false;
+      ll.status.textContent = '';
+      showError(ll.error, m.message);
+      break;
     case 'confintProgress': {
       const c = inferenceCards.find((x) => x.confintId === m.id);
       if (!c) break;
@@ -1125,6 +1157,7 @@ function renderResults(entry: HistoryEntry): void {
   startInferenceCard(inf, { lmm, fixef: r.fixef });
   renderEmmStart(r);
   renderTestsStart(r);
+  renderPowerStart(r);
   // variance components, lme4's layout
   const vc = r.varCorr;
   const hasCorr = vc.some((row) => row.var2 !== null);
@@ -1536,6 +1569,247 @@ function renderTest(c: TestsCard, m: ModelTestMsg): void {
     section.insertBefore(h('div', {}, h('span', { class: 'plot-export' }, plotExportButtons(`${c.prefix}-cooks`, plot)), plot), section.querySelector('details'));
     if (bars.length) plot.append(cooksPlot(bars, plotWidth(plot)));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Power analysis (simr's powerSim, extend, powerCurve) and per-group fits (lme4's lmList), computed in the worker
+
+/** the Power card's pending run (0: none) and the result shown */
+let powerId = 0;
+let shownPower: PowerMsg | null = null;
+const pw = {
+  card: byId<HTMLDetailsElement>('power-card'),
+  test: byId<HTMLSelectElement>('power-test'),
+  method: byId<HTMLSelectElement>('power-method'),
+  effects: byId('power-effects'),
+  nsim: byId<HTMLInputElement>('power-nsim'),
+  seed: byId<HTMLInputElement>('power-seed'),
+  alpha: byId<HTMLInputElement>('power-alpha'),
+  along: byId<HTMLSelectElement>('power-along'),
+  breaks: byId<HTMLInputElement>('power-breaks'),
+  run: byId<HTMLButtonElement>('power-run'),
+  curveRun: byId<HTMLButtonElement>('power-curve-run'),
+  cancel: byId<HTMLButtonElement>('power-cancel'),
+  hint: byId('power-hint'),
+  progress: byId('power-progress'),
+  bar: byId<HTMLProgressElement>('power-bar'),
+  progressText: byId('power-progress-text'),
+  status: byId('power-status'),
+  error: byId('power-error'),
+  out: byId('power-out'),
+};
+/** the per-group fits card's pending request (0: none), the result shown and its sort */
+let lmListId = 0;
+let shownLmList: LmListMsg | null = null;
+let lmListSort: { column: number; dir: 'asc' | 'desc' } = { column: 0, dir: 'asc' };
+const ll = {
+  card: byId<HTMLDetailsElement>('lmlist-card'),
+  group: byId<HTMLSelectElement>('lmlist-group'),
+  run: byId<HTMLButtonElement>('lmlist-run'),
+  hint: byId('lmlist-hint'),
+  status: byId('lmlist-status'),
+  error: byId('lmlist-error'),
+  out: byId('lmlist-out'),
+};
+/** the two cards' state read from the address, applied to the next fit shown */
+let pendingCards: Pick<UrlState, 'power' | 'lmlist'> | null = null;
+
+const setupOfShown = (): PowerSetup | null => (shown ? shown.result.power : null);
+
+/** a new fit shown: the tests, effect sizes and curve variables it offers; the previous fit's results and a running simulation dropped */
+function renderPowerStart(r: FitResult): void {
+  if (powerId) { send({ type: 'cancel', id: powerId }); endPower(); }
+  shownPower = null;
+  clear(pw.out);
+  pw.error.textContent = '';
+  pw.status.textContent = '';
+  pw.progress.hidden = true;
+  const s = r.power;
+  const url = pendingCards?.power;
+  const before = url?.test ?? pw.test.value;
+  fillOptions(pw.test, s.terms.map((t) => ({ value: t.name, text: t.kind === 'term' ? t.name : `${t.name} (coefficient)` })), false);
+  if (s.terms.some((t) => t.name === before)) pw.test.value = before;
+  const alongBefore = url?.along ?? pw.along.value;
+  fillOptions(pw.along, s.along.map((a) => ({ value: a.name, text: `${a.name} (${a.values} ${a.kind === 'factor' ? 'levels' : 'values'})` })), false);
+  if (s.along.some((a) => a.name === alongBefore)) pw.along.value = alongBefore;
+  if (url) {
+    if (url.nsim !== undefined) pw.nsim.value = String(url.nsim);
+    if (url.seed !== undefined) pw.seed.value = String(url.seed);
+    if (url.alpha !== undefined) pw.alpha.value = String(url.alpha);
+    pw.breaks.value = url.breaks?.join(', ') ?? '';
+    pw.card.open = true;
+  }
+  updatePowerControls(url?.method, url?.effects);
+  renderLmListStart(r);
+}
+
+/** the chosen predictor's tests (its default first selected) and effect-size fields (the fitted values) */
+function updatePowerControls(method?: string, effects?: Record<string, number>): void {
+  const s = setupOfShown();
+  const term = s?.terms.find((t) => t.name === pw.test.value);
+  fillOptions(pw.method, (term?.methods ?? []).map((m) => ({ value: m, text: `${POWER_METHODS[m]}${m === term!.defaultMethod ? ' — simr\'s default' : ''}` })), false);
+  if (term) pw.method.value = method && term.methods.includes(method as PowerMethodChoice) ? method : term.defaultMethod;
+  clear(pw.effects, (term?.columns ?? []).map((name) => {
+    const fitted = s!.coefficients.find((c) => c.name === name)!.estimate;
+    const v = effects?.[name] ?? fitted;
+    return h('label', { title: `simr's fixef(fit)['${name}'] <- value; the fitted value is ${fmt(fitted, 8)}` }, `effect of ${name} `,
+      h('input', { type: 'number', step: 'any', 'data-effect': name, 'data-fitted': String(fitted), value: String(v), size: 10, onchange: () => syncUrl() }));
+  }));
+  const refused = s?.refusal ?? null;
+  const curveRefused = s?.curveRefusal ?? null;
+  pw.run.disabled = !!refused || !term || powerId !== 0;
+  pw.curveRun.disabled = !!curveRefused || !term || !s?.along.length || powerId !== 0;
+  pw.along.disabled = !!curveRefused;
+  pw.breaks.disabled = !!curveRefused;
+  const along = s?.along.find((a) => a.name === pw.along.value);
+  pw.hint.textContent = refused ? `Not available for this fit: ${refused}.`
+    : [
+      'Each simulation draws a response from the fit (its β, θ, σ, with the effect sizes above) and refits the model; nsim 1000 is simr\'s default.',
+      curveRefused ? `Power curve: ${curveRefused}.` : along ? `Breaks: numbers of ${along.kind === 'factor' ? 'levels' : 'values'} of ${along.name} (it has ${along.values}; more extend the design first, as simr's extend).` : '',
+    ].filter(Boolean).join(' ');
+}
+
+function powerFields(): PowerFields {
+  const effects: Record<string, string> = {};
+  for (const input of pw.effects.querySelectorAll<HTMLInputElement>('input[data-effect]')) effects[input.dataset.effect!] = input.value;
+  return { test: pw.test.value, method: pw.method.value, nsim: pw.nsim.value, seed: pw.seed.value, alpha: pw.alpha.value, effects, along: pw.along.value, breaks: pw.breaks.value };
+}
+
+function startPower(curve: boolean): void {
+  const s = setupOfShown();
+  if (!shown || !s || powerId) return;
+  pw.error.textContent = '';
+  // the address records the settings of each run
+  syncUrl();
+  let request: PowerRequest;
+  try {
+    request = powerRequest(s, powerFields(), curve);
+  } catch (e) {
+    showError(pw.error, (e as Error).message);
+    return;
+  }
+  powerId = nextId++;
+  pw.run.disabled = true;
+  pw.curveRun.disabled = true;
+  pw.cancel.disabled = false;
+  pw.status.textContent = '';
+  pw.progress.hidden = false;
+  pw.bar.hidden = false;
+  pw.bar.max = request.nsim;
+  pw.bar.value = 0;
+  pw.progressText.textContent = `starting ${request.nsim} simulations…`;
+  send({ type: 'power', id: powerId, fit: shown.id, request });
+}
+
+function endPower(): void {
+  powerId = 0;
+  pw.progress.hidden = true;
+  pw.cancel.disabled = true;
+  updatePowerControls(pw.method.value, currentEffects());
+}
+
+/** the effect-size fields' values (numbers only) */
+function currentEffects(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const input of pw.effects.querySelectorAll<HTMLInputElement>('input[data-effect]')) {
+    const v = Number(input.value);
+    if (input.value.trim() !== '' && Number.isFinite(v)) out[input.dataset.effect!] = v;
+  }
+  return out;
+}
+
+function renderPower(m: PowerMsg): void {
+  shownPower = m;
+  pw.status.textContent = `${m.curve ? 'powerCurve' : 'powerSim'}, ${fmtMs(m.elapsedMs)}`;
+  const t = powerTable(m);
+  const pv = powerPValuesCsvRows(m);
+  const headline = m.sim
+    ? h('p', { class: 'power-headline', id: 'power-headline', 'data-power': String(m.sim.power), 'data-lower': String(m.sim.ci[0]), 'data-upper': String(m.sim.ci[1]) },
+      `${m.sim.text}: `, h('b', {}, `${powerInterval(m.sim).trim()}`), ` — ${m.sim.successes} of ${m.sim.trials} simulations with p < ${m.sim.alpha} (95% Clopper–Pearson interval)`)
+    : null;
+  const plot = m.curve ? h('div', { id: 'power-plot', class: 'plot' }) : null;
+  clear(pw.out,
+    headline,
+    h('h4', {}, t.title, ' ',
+      h('button', { type: 'button', id: 'export-power-table', title: 'download the table as CSV', onclick: () => download(`${baseName()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV'), ' ',
+      h('button', { type: 'button', id: 'export-power-pvalues', title: 'download each simulation\'s p-value as CSV', onclick: () => download(`${baseName()}_${t.id}_pvalues.csv`, csv(pv.header, pv.rows), 'text/csv') }, 'p-values CSV')),
+    testTable('power', t),
+    h('p', { class: 'caption' }, t.caption),
+    plot ? h('div', {}, h('span', { class: 'plot-export' }, plotExportButtons('power-plot', plot)), plot) : null,
+    m.notes.length ? h('ul', { class: 'emm-notes' }, m.notes.map((n) => h('li', {}, n))) : null,
+    h('details', {}, h('summary', {}, 'as simr prints it'), h('pre', { class: 'summary', id: 'power-text' }, m.text)),
+  );
+  if (plot && m.curve) plot.append(powerCurvePlot(powerCurveRows(m), m.curve.xlab, plotWidth(plot)));
+}
+
+/** the per-group fits card of a new fit: its grouping factors, or why it is not offered */
+function renderLmListStart(r: FitResult): void {
+  lmListId = 0;
+  shownLmList = null;
+  clear(ll.out);
+  ll.error.textContent = '';
+  ll.status.textContent = '';
+  const s = r.power.lmList;
+  const before = pendingCards?.lmlist || ll.group.value;
+  fillOptions(ll.group, s.groups.map((g) => ({ value: g, text: g })), false);
+  if (s.groups.includes(before)) ll.group.value = before;
+  if (pendingCards?.lmlist !== undefined) ll.card.open = true;
+  pendingCards = null;
+  ll.run.disabled = !!s.refusal || !s.groups.length;
+  ll.hint.textContent = s.refusal ? `Not available for this fit: ${s.refusal}.` : s.groups.length ? `lmList(${s.model} | group): lm in each level; the pooled residual SD as lme4's default (pool = TRUE).` : 'The fit has no grouping factor to split by.';
+}
+
+function requestLmList(): void {
+  if (!shown || ll.run.disabled) return;
+  lmListId = nextId++;
+  ll.run.disabled = true;
+  ll.error.textContent = '';
+  ll.status.textContent = 'fitting each group…';
+  send({ type: 'lmList', id: lmListId, fit: shown.id, request: { group: ll.group.value } });
+}
+
+function renderLmList(m: LmListMsg): void {
+  shownLmList = m;
+  ll.status.textContent = `lmList, ${m.groups.length} groups, ${fmtMs(m.elapsedMs)}`;
+  const t = lmListTable(m);
+  const rows = sortRows(t, lmListSort.column, lmListSort.dir);
+  const table = testTable('lmlist', { ...t, rows });
+  table.querySelectorAll('th').forEach((th, j) => {
+    th.dataset.sort = String(j);
+    th.title = 'sort by this column';
+    if (j === lmListSort.column) th.setAttribute('aria-sort', lmListSort.dir === 'asc' ? 'ascending' : 'descending');
+    th.addEventListener('click', () => {
+      lmListSort = { column: j, dir: lmListSort.column === j && lmListSort.dir === 'asc' ? 'desc' : 'asc' };
+      renderLmList(m);
+    });
+  });
+  clear(ll.out,
+    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-lmlist', title: 'download the table as CSV (the groups in level order)', onclick: () => download(`${baseName()}_lmlist_${m.request.group}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+    table,
+    h('p', { class: 'caption', id: 'lmlist-caption' }, t.caption),
+    m.messages.length ? h('ul', { class: 'emm-notes' }, m.messages.map((n) => h('li', {}, n))) : null,
+    h('details', {}, h('summary', {}, 'as R prints it (lme4\'s lmList and its summary)'), h('pre', { class: 'summary', id: 'lmlist-text' }, m.text)),
+  );
+}
+
+/** the two cards' state for the address: open, with their settings */
+function cardsUrlState(): Pick<UrlState, 'power' | 'lmlist'> {
+  if (pendingCards) return pendingCards;
+  if (!shown) return {};
+  const out: Pick<UrlState, 'power' | 'lmlist'> = {};
+  if (pw.card.open) {
+    const fitted = new Map(shown.result.power.coefficients.map((c) => [c.name, c.estimate]));
+    const effects = Object.fromEntries(Object.entries(currentEffects()).filter(([k, v]) => fitted.get(k) !== v));
+    let breaks: number[] | undefined;
+    try { breaks = parseBreaks(pw.breaks.value); } catch { breaks = undefined; }
+    const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
+    out.power = {
+      test: pw.test.value || undefined, method: pw.method.value || undefined, nsim: num(pw.nsim.value), seed: num(pw.seed.value), alpha: num(pw.alpha.value),
+      ...(Object.keys(effects).length ? { effects } : {}), along: pw.along.value || undefined, ...(breaks ? { breaks } : {}),
+    };
+  }
+  if (ll.card.open) out.lmlist = ll.group.value;
+  return out;
 }
 
 function fmtBytes(b: number): string {
@@ -2052,6 +2326,7 @@ function applyOptions(u: UrlState): void {
   if (u.diag) view.diag = u.diag;
   if (u.modes) view.modes = u.modes;
   if (u.cat) view.cat = u.cat;
+  pendingCards = u.power || u.lmlist !== undefined ? { power: u.power, lmlist: u.lmlist } : null;
 }
 
 function currentUrlState(): UrlState {
@@ -2071,6 +2346,7 @@ function currentUrlState(): UrlState {
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
     fit: !!shown && shown.result.formula === el.formula.value,
+    ...cardsUrlState(),
   };
 }
 
@@ -2274,6 +2550,15 @@ function init(): void {
     c.run.addEventListener('click', () => requestTest(c));
     c.cancel.addEventListener('click', () => { if (c.id) { send({ type: 'cancel', id: c.id }); c.progressText.textContent = 'cancelling…'; } });
   }
+  pw.test.addEventListener('change', () => { updatePowerControls(); syncUrl(); });
+  pw.along.addEventListener('change', () => { updatePowerControls(pw.method.value, currentEffects()); syncUrl(); });
+  for (const input of [pw.method, pw.nsim, pw.seed, pw.alpha, pw.breaks]) input.addEventListener('change', () => syncUrl());
+  pw.run.addEventListener('click', () => startPower(false));
+  pw.curveRun.addEventListener('click', () => startPower(true));
+  pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
+  ll.run.addEventListener('click', requestLmList);
+  ll.group.addEventListener('change', () => syncUrl());
+  for (const card of [pw.card, ll.card]) card.addEventListener('toggle', () => syncUrl());
   updateFitButton();
   restoreFromUrl();
 }

@@ -386,3 +386,33 @@ export function cooksPlot(bars: { unit: string; cooks: number }[], width: number
     ],
   });
 }
+
+/**
+ * simr's plot of a powerCurve: the power (%) at each break with its 95% Clopper–Pearson interval as an
+ * error bar, joined by a line, with the target power of 80% (simr's dashed line) and the axis 0–100 %.
+ */
+export function powerCurvePlot(points: { x: number; power: number; lower: number; upper: number; label: string }[], xLabel: string, width: number): Element {
+  // the error bars' caps (x is continuous): a fifth of the closest breaks' distance, at most 1/80 of the axis
+  const xs = points.map((p) => p.x).sort((a, b) => a - b);
+  const gaps = xs.slice(1).map((x, i) => x - xs[i]!).filter((d) => d > 0);
+  const range = xs.length > 1 ? xs[xs.length - 1]! - xs[0]! : 1;
+  const cap = Math.min((gaps.length ? Math.min(...gaps) : 1) / 5, range / 80);
+  return Plot.plot({
+    width,
+    height: 300,
+    marginLeft: 48,
+    marginRight: 20,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${xLabel} →`, ticks: points.length <= 12 ? points.map((p) => p.x) : undefined, tickFormat: 'd' },
+    y: { label: '↑ power (%)', domain: [0, 100], grid: true },
+    marks: [
+      Plot.ruleY([80], { stroke: '#c44', strokeDasharray: '4,3' }),
+      Plot.line(points, { x: 'x', y: 'power', stroke: '#4269d0' }),
+      Plot.ruleX(points, { x: 'x', y1: 'lower', y2: 'upper', stroke: '#1a1a1a', strokeWidth: 1.5 }),
+      Plot.ruleY(points, { y: 'lower', x1: (d: { x: number }) => d.x - cap, x2: (d: { x: number }) => d.x + cap, stroke: '#1a1a1a' }),
+      Plot.ruleY(points, { y: 'upper', x1: (d: { x: number }) => d.x - cap, x2: (d: { x: number }) => d.x + cap, stroke: '#1a1a1a' }),
+      Plot.dot(points, { x: 'x', y: 'power', fill: '#4269d0', r: 3.5 }),
+      Plot.tip(points, Plot.pointerX({ x: 'x', y: 'power', title: (d: { x: number; power: number; lower: number; upper: number; label: string }) => `${d.x}: ${d.power.toFixed(2)}% (${d.lower.toFixed(2)}, ${d.upper.toFixed(2)})\n${d.label} successes` })),
+    ],
+  });
+}

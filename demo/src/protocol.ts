@@ -60,6 +60,8 @@ export type ToWorker =
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
   | { type: 'emmeans'; id: number; fit: number; request: EmmRequest }
   | { type: 'modelTest'; id: number; fit: number; request: ModelTestRequest }
+  | { type: 'power'; id: number; fit: number; request: PowerRequest }
+  | { type: 'lmList'; id: number; fit: number; request: LmListRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -268,6 +270,123 @@ export type ModelTestMsg = ModelTestCommon & (
   | { kind: 'influence'; groups: string; xnames: string[]; units: InfluenceUnitMsg[] }
 );
 
+/** simr's tests (src/inference/powerSim.ts PowerMethod) */
+export type PowerMethodChoice = 't' | 'kr' | 'lr' | 'z' | 'f';
+
+/** a term (or a coefficient) the Power card can test, with the tests the library offers for it */
+export interface PowerTermOption {
+  /** the term's label (simr's fixed(xname)) or a coefficient's name */
+  name: string;
+  /** 'term': a term of the fixed part; 'coefficient': a column of X that is not a term (a factor's level: t or z only) */
+  kind: 'term' | 'coefficient';
+  /** its columns of X (the effect sizes the card lets the user change) */
+  columns: string[];
+  /** simr's default test for it (simr's defaulttest) */
+  defaultMethod: PowerMethodChoice;
+  methods: PowerMethodChoice[];
+}
+
+/** what the Power and lmList cards offer for a fit (worked out in the worker: ./powerRun.ts powerSetup) */
+export interface PowerSetup {
+  /** why powerSim is not offered for this fit (the library's refusal), or null */
+  refusal: string | null;
+  terms: PowerTermOption[];
+  /** every coefficient with its fitted value (the effect-size fields' defaults) */
+  coefficients: { name: string; estimate: number }[];
+  /** powerCurve's choices: grouping factors (levels) and numeric variables of the model (distinct values) */
+  along: { name: string; kind: 'factor' | 'numeric'; values: number }[];
+  /** why powerCurve (and extend) is not offered, or null */
+  curveRefusal: string | null;
+  /** lme4's lmList of the fit's fixed-effects formula: its formula without the bar, the grouping factors, or why not */
+  lmList: { model: string; groups: string[]; refusal: string | null };
+}
+
+/** simr's powerSim, or powerCurve (with `curve`), of a fit kept in the worker */
+export interface PowerRequest {
+  /** the term or coefficient tested */
+  test: string;
+  method: PowerMethodChoice;
+  nsim: number;
+  seed: number;
+  alpha: number;
+  /** effect sizes changed (simr's fixef(fit)['x'] <- value), by column of X */
+  fixef?: Record<string, number>;
+  /** powerCurve along a grouping factor or numeric variable; breaks: numbers of its values (absent: simr's tidySeq) */
+  curve?: { along: string; breaks?: number[] };
+}
+
+/** one powerSim result as the library gives it (PowerSimResult), less its p-values' array */
+export interface PowerSimMsg {
+  term: string;
+  method: PowerMethodChoice;
+  text: string;
+  description: string[];
+  effect: number | null;
+  successes: number;
+  trials: number;
+  power: number;
+  ci: [number, number];
+  alpha: number;
+  nrow: number;
+  nsim: number;
+  seed: number;
+  errors: number;
+  warnings: number;
+  singular: number;
+  messages: { message: string; count: number }[];
+  timeMs: number;
+  /** each replicate's p-value (NaN where its refit failed) */
+  pValues: number[];
+}
+
+export interface PowerMsg {
+  request: PowerRequest;
+  /** powerSim's result (without `curve`) */
+  sim: PowerSimMsg | null;
+  /** powerCurve's result (with `curve`): a point per break; extended: the design extended first (simr's extend along, to n values) */
+  curve: {
+    along: string;
+    xlab: string;
+    points: (PowerSimMsg & { x: number })[];
+    warnings: number;
+    errors: number;
+    timeMs: number;
+    extended: { along: string; n: number; from: number } | null;
+  } | null;
+  /** simr's printout (print.powerSim or print.powerCurve) */
+  text: string;
+  notes: string[];
+  elapsedMs: number;
+}
+
+/** lme4's lmList of the fit's fixed-effects formula by a grouping factor */
+export interface LmListRequest {
+  group: string;
+}
+
+export interface LmListMsg {
+  request: LmListRequest;
+  /** the grouped formula fitted, `y ~ x | g` */
+  formula: string;
+  groups: string[];
+  /** rows of the group's fit (0 for a failed group) */
+  n: number[];
+  names: string[];
+  /** coef(): [group][coefficient], null for R's NA */
+  coef: (number | null)[][];
+  /** summary's SEs (pooled, as lme4's default): [group][coefficient] */
+  se: (number | null)[][];
+  /** each group's residual SD (summary.lm's sigma) */
+  sigma: (number | null)[];
+  /** the pooled SD and its df, or why there is none */
+  pooled: { sd: number; df: number } | { refusal: string };
+  failed: { group: string; error: string }[];
+  messages: string[];
+  /** R's printouts: the lmList and its summary */
+  text: string;
+  elapsedMs: number;
+}
+
 /**
  * a random-effects meta-analysis (metafor's rma): effect sizes and sampling variances from columns
  * or from escalc, moderators (a meta-regression), and a cluster column (the three-level rma.mv)
@@ -455,6 +574,8 @@ export interface FitResult {
   priors: string[];
   /** the fixed part's variables, for the estimated marginal means */
   emmVariables: EmmVariable[];
+  /** what the Power and per-group fits (lmList) cards offer */
+  power: PowerSetup;
 }
 
 /** Normal QQ points (at most 2,000, at evenly spread ranks) and R's qqline */
@@ -552,6 +673,11 @@ export type FromWorker =
   | { type: 'modelTestProgress'; id: number; done: number; total: number; label: string }
   | { type: 'modelTestDone'; id: number; result: ModelTestMsg }
   | { type: 'modelTestError'; id: number; message: string; cancelled: boolean }
+  | { type: 'powerProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'powerDone'; id: number; result: PowerMsg }
+  | { type: 'powerError'; id: number; message: string; cancelled: boolean }
+  | { type: 'lmListDone'; id: number; result: LmListMsg }
+  | { type: 'lmListError'; id: number; message: string }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }

@@ -1,7 +1,9 @@
 /**
  * The page's state in its address (the query string), so that a reload or a shared link shows the
  * same view: the data (an example's name, or a file's name, which the user chooses again), formula,
- * factor columns, options, the plots selected, and whether a fit was shown (then it is fitted again).
+ * factor columns, options, the plots selected, whether a fit was shown (then it is fitted again), and
+ * the Power and per-group fits cards: open or not, with their settings (they are not run again: a
+ * power simulation is the user's to start).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 
@@ -22,6 +24,23 @@ export interface UrlState {
   modes?: string;
   cat?: string;
   fit?: boolean;
+  /** the Power card, open, with its settings (simr's powerSim / powerCurve; never run on opening the link) */
+  power?: PowerUrlState;
+  /** the per-group fits (lmList) card, open, with its grouping factor ('' before one is chosen) */
+  lmlist?: string;
+}
+
+export interface PowerUrlState {
+  test?: string;
+  method?: string;
+  nsim?: number;
+  seed?: number;
+  alpha?: number;
+  /** effect sizes changed from the fitted values, by coefficient */
+  effects?: Record<string, number>;
+  /** the curve's variable and breaks */
+  along?: string;
+  breaks?: number[];
 }
 
 const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic'];
@@ -49,7 +68,37 @@ export function readUrlState(search: string): UrlState {
   if (q.get('prior') === 'blme') out.prior = 'blme';
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
   if (q.get('fit') === '1') out.fit = true;
+  if (q.get('power') === '1') out.power = readPower(q);
+  if (q.has('lmlist')) out.lmlist = q.get('lmlist')!;
   return out;
+}
+
+function readPower(q: URLSearchParams): PowerUrlState {
+  const p: PowerUrlState = {};
+  if (q.get('ptest')) p.test = q.get('ptest')!;
+  const m = q.get('pmethod');
+  if (m && ['kr', 't', 'z', 'lr', 'f'].includes(m)) p.method = m;
+  const nsim = Number(q.get('pnsim'));
+  if (q.has('pnsim') && Number.isInteger(nsim) && nsim >= 1) p.nsim = nsim;
+  const seed = Number(q.get('pseed'));
+  if (q.get('pseed') && Number.isSafeInteger(seed)) p.seed = seed;
+  const alpha = Number(q.get('palpha'));
+  if (q.has('palpha') && alpha > 0 && alpha < 1) p.alpha = alpha;
+  if (q.get('peffect')) {
+    const effects: Record<string, number> = {};
+    for (const part of q.get('peffect')!.split(';')) {
+      const eq = part.lastIndexOf('=');
+      const v = Number(part.slice(eq + 1));
+      if (eq > 0 && part.slice(eq + 1) !== '' && Number.isFinite(v)) effects[part.slice(0, eq)] = v;
+    }
+    if (Object.keys(effects).length) p.effects = effects;
+  }
+  if (q.get('palong')) p.along = q.get('palong')!;
+  if (q.get('pbreaks')) {
+    const b = q.get('pbreaks')!.split(',').map(Number);
+    if (b.every((x) => Number.isInteger(x) && x >= 1)) p.breaks = b;
+  }
+  return p;
 }
 
 /** The query string of a state (keys in a fixed order; empty values left out). */
@@ -69,6 +118,19 @@ export function writeUrlState(s: UrlState): string {
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);
   if (s.fit) q.set('fit', '1');
+  if (s.power) {
+    const p = s.power;
+    q.set('power', '1');
+    if (p.test) q.set('ptest', p.test);
+    if (p.method) q.set('pmethod', p.method);
+    if (p.nsim !== undefined) q.set('pnsim', String(p.nsim));
+    if (p.seed !== undefined) q.set('pseed', String(p.seed));
+    if (p.alpha !== undefined) q.set('palpha', String(p.alpha));
+    if (p.effects && Object.keys(p.effects).length) q.set('peffect', Object.entries(p.effects).map(([k, v]) => `${k}=${v}`).join(';'));
+    if (p.along) q.set('palong', p.along);
+    if (p.breaks?.length) q.set('pbreaks', p.breaks.join(','));
+  }
+  if (s.lmlist !== undefined) q.set('lmlist', s.lmlist);
   const text = q.toString();
   return text ? `?${text}` : '';
 }

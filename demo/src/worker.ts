@@ -12,6 +12,7 @@ import { runMeta } from './meta.js';
 import { emmTables, inferenceTables, runConfint } from './inference.js';
 import { streamFit } from './stream.js';
 import { runModelTest } from './modelTestsRun.js';
+import { runLmList, runPower } from './powerRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
@@ -206,6 +207,23 @@ scope.addEventListener('message', (ev) => {
         (result) => post({ type: 'modelTestDone', id: msg.id, result }),
         (message, cancelled) => post({ type: 'modelTestError', id: msg.id, message, cancelled }));
       break;
+    case 'power':
+      // simr's powerSim or powerCurve: progress per batch of simulations, Cancel through the library's signal
+      keptFitJob(msg.id, msg.fit, 1, (fit, signal, onProgress) => runPower(fit, table, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'powerProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
+        (result) => post({ type: 'powerDone', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'powerError', id: msg.id, message, cancelled }));
+      break;
+    case 'lmList': {
+      const s = fits.get(msg.fit);
+      try {
+        if (!s) throw new Error('that fit is no longer kept (new data were loaded)');
+        post({ type: 'lmListDone', id: msg.id, result: runLmList(s.fit, table, msg.request, s.request.factors, dataNameOf(s.request.dataName)) });
+      } catch (e) {
+        post({ type: 'lmListError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
     case 'confint':
       // its first report always goes (the page shows what is being profiled)
       keptFitJob(msg.id, msg.fit, 1, (fit, signal, onProgress) => runConfint(fit, msg.request, { signal, onProgress }),
@@ -269,6 +287,11 @@ scope.addEventListener('message', (ev) => {
       break;
   }
 });
+
+/** the data's name as the printouts' Call names it: the file's name without its extension, as an R name */
+function dataNameOf(name: string | undefined): string {
+  return (name ?? 'data').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data';
+}
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
