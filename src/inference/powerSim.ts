@@ -152,7 +152,7 @@ const DESCRIPTIONS: Record<PowerMethod, string> = {
 
 /** the checks of an lmer fit powerSim simulates from and refits */
 export function checkPowerFit(fit: unknown, what = 'powerSim'): asserts fit is LmmFit {
-  if (!(fit instanceof LmmFit)) throw new ModelError(`${what}: only lmer fits are supported here${fit instanceof GlmmFit ? ' (powerSim takes glmer fits; extend and powerCurve do not yet)' : ''}`);
+  if (!(fit instanceof LmmFit)) throw new ModelError(`${what}: only lmer fits are supported here`);
   checkLme4Criterion(fit, what);
   const model = fit.model;
   refuseKnownCovariance(model, what, 'its simulations need the known covariance\'s factor');
@@ -220,8 +220,8 @@ export function powerParameters(fit: LmmFit | GlmmFit, fixef?: Record<string, nu
  */
 export interface ExtendedFit {
   kind: 'extended';
-  /** the model fitted to the extended data (its design, and the refits' start) */
-  fit: LmmFit;
+  /** the model fitted to the extended data (its design, and the refits' start): lmer or glmer */
+  fit: LmmFit | GlmmFit;
   /** the original fit's β, θ, σ */
   parameters: PowerParameters;
   /** the extended data's columns */
@@ -231,12 +231,27 @@ export interface ExtendedFit {
   n: number;
 }
 
+/** whether `input` is extend's result */
+export function isExtended(input: unknown): input is ExtendedFit {
+  return typeof input === 'object' && input !== null && (input as ExtendedFit).kind === 'extended';
+}
+
 /** the design fit and the simulation's parameters of a fit or an extended fit, checked */
 export function powerInput(input: LmmFit | ExtendedFit, what: string, fixef?: Record<string, number>, sigma?: number): { fit: LmmFit; par: PowerParameters } {
-  const extended = typeof input === 'object' && input !== null && (input as ExtendedFit).kind === 'extended';
-  const fit = extended ? (input as ExtendedFit).fit : input;
+  const extended = isExtended(input);
+  const fit = extended ? input.fit : input;
   checkPowerFit(fit, what);
-  return { fit, par: powerParameters(fit, fixef, sigma, extended ? (input as ExtendedFit).parameters : fit) };
+  return { fit, par: powerParameters(fit, fixef, sigma, extended ? input.parameters : fit) };
+}
+
+/** the same for a glmer fit or an extended glmer fit (no σ to set) */
+export function powerInputGlmm(input: GlmmFit | ExtendedFit, what: string, fixef?: Record<string, number>, sigma?: number): { fit: GlmmFit; par: PowerParameters } {
+  const extended = isExtended(input);
+  const fit = extended ? input.fit : input;
+  if (!(fit instanceof GlmmFit)) throw new ModelError(`${what}: expected a glmer fit`);
+  checkPowerGlmm(fit, what);
+  if (sigma !== undefined) throw new OptionError('sigma', `${what}: a ${fit.model.family.family} GLMM has no residual SD to set`);
+  return { fit, par: powerParameters(fit, fixef, undefined, extended ? input.parameters : fit) };
 }
 
 /** the simulation source of simulate.ts: the fit's model and rows with the parameters `par` */
@@ -357,7 +372,7 @@ export function formatG2(x: number): string {
 /** simr's powerSim(fit, fixed(test, method), nsim, seed, alpha) (see the header), of an lmer fit, an extended one (powerCurve.ts extend) or a glmer fit (powerGlmm.ts) */
 export async function powerSim(input: LmmFit | ExtendedFit | GlmmFit, options: PowerSimOptions = {}): Promise<PowerSimResult> {
   const t0 = performance.now();
-  if (input instanceof GlmmFit) return powerSimGlmm(input, options, t0);
+  if (input instanceof GlmmFit || (isExtended(input) && input.fit instanceof GlmmFit)) return powerSimGlmm(input, options, t0);
   const { fit, par } = powerInput(input, 'powerSim', options.fixef, options.sigma);
   const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
   const test = resolvePowerTest(fit, options.test, options.method);
@@ -524,14 +539,12 @@ function fitCoordinates(fit: LmmFit): Float64Array {
   return b.map((v, j) => v - fixed.beta0[j]);
 }
 
-/** powerSim of a glmer fit: z or lr (powerGlmm.ts); σ is not a parameter of these families */
-async function powerSimGlmm(fit: GlmmFit, options: PowerSimOptions, t0: number): Promise<PowerSimResult> {
-  checkPowerGlmm(fit, 'powerSim');
+/** powerSim of a glmer fit or an extended one: z or lr (powerGlmm.ts); σ is not a parameter of these families */
+async function powerSimGlmm(input: GlmmFit | ExtendedFit, options: PowerSimOptions, t0: number): Promise<PowerSimResult> {
+  const { fit, par } = powerInputGlmm(input, 'powerSim', options.fixef, options.sigma);
   const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
-  if (options.sigma !== undefined) throw new OptionError('sigma', `powerSim: a ${fit.model.family.family} GLMM has no residual SD to set`);
   if (options.refit !== undefined && options.refit !== 'refit') throw new OptionError('refit', "powerSim: a glmer fit's replicates are refitted one by one (refit: 'refit'): PIRLS has no sufficient statistics to batch");
   const test = resolvePowerTest(fit, options.test, options.method);
-  const par = powerParameters(fit, options.fixef);
-  const run = await powerRunGlmm(fit, par.beta, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 });
+  const run = await powerRunGlmm(fit, par.beta, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0, theta: par.theta });
   return { ...powerDescription(fit, test, par), ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha, nrow: fit.model.frame.n, nsim, seed, timeMs: performance.now() - t0 };
 }

@@ -61,8 +61,8 @@ describe('mixedgpu power', () => {
     expect((await run({ fixef: 'Days' })).stderr).toMatch(/--fixef: expected name=value/);
     expect((await run({ extend: 'Subject=40', within: 'Subject=3' })).stderr).toMatch(/cannot be used together/);
     expect((await run({ extend: 'Subject' })).stderr).toMatch(/--extend: expected COLUMN=N/);
-    const cbpp = await capture((io) => runPower({ file: data('cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', family: 'binomial', factors: 'herd,period', curve: 'herd', nsim: '2', quiet: true }, io));
-    expect(cbpp.stderr).toMatch(/--curve are for lmer fits/);
+    const cbpp = await capture((io) => runPower({ file: data('cbpp.csv'), formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', family: 'binomial', factors: 'herd,period', curve: 'herd', method: 't', nsim: '2', quiet: true }, io));
+    expect(cbpp.stderr).toMatch(/the t test is for lmer fits/);
     expect(parseFixef('a=1, b=-0.5')).toEqual({ a: 1, b: -0.5 });
   });
 
@@ -75,6 +75,23 @@ describe('mixedgpu power', () => {
     expect(j.successes).toBe(want.successes.z);
     // 1e-5 relative, as powerSim.test.ts's glmer cases (against R's exact Laplace optimum)
     j.p_values.forEach((p, k) => expect(Math.abs(p - want.p.z[k]) / want.p.z[k]).toBeLessThan(1e-5));
+  });
+
+  it('--family poisson --extend site=16 --curve site=6,16: a glmer curve on an extended design (against R in powerGlmmCurve.test.ts)', async () => {
+    const r = await capture((io) => runPower({
+      file: data('poisson_offset.csv'), formula: 'count ~ x + trt + offset(log(exposure)) + (1 | site)', family: 'poisson', factors: 'site,trt',
+      extend: 'site=16', curve: 'site=6,16', test: 'x', nsim: '10', seed: '22', fixef: 'x=0.06', json: true, quiet: true,
+    }, io));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { method: string; points: { x: number; nrow: number; p_values: number[] }[] };
+    const want = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'power', 'power_glmm.json'), 'utf8')) as { cases: Record<string, { breaks: ({ k: number; nrow: number } & Record<string, number[]>)[] }> }).cases.poisson_extend.breaks;
+    expect(j.method).toBe('z');
+    j.points.forEach((pt, s) => {
+      expect([pt.x, pt.nrow]).toEqual([want[s].k, want[s].nrow]);
+      // 1e-5 relative, as powerGlmmCurve.test.ts (against R's exact Laplace optimum)
+      pt.p_values.forEach((p, k) => expect(Math.abs(p - want[s].z_x[k]) / want[s].z_x[k]).toBeLessThan(1e-5));
+    });
   });
 
   it('is a command of the program', () => {
