@@ -20,7 +20,7 @@ import { printLmList, printLmListSummary } from '../../src/lmlist/print.js';
 import type { AnyFit } from './fitting.js';
 import type { LmListMsg, LmListRequest, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, PowerSimMsg, PowerTermOption } from './protocol.js';
 
-const METHODS: PowerMethodChoice[] = ['kr', 't', 'z', 'lr', 'f'];
+const METHODS: PowerMethodChoice[] = ['kr', 't', 'z', 'lr', 'f', 'anova', 'chisq'];
 const GLMER_LMLIST = 'the per-group fits are offered for lmer fits: lm in each group of the fit\'s fixed-effects formula (lme4\'s lmList)';
 
 const message = (e: unknown) => (e as Error)?.message ?? String(e);

@@ -1,5 +1,5 @@
 /**
- * `mixedgpu power FILE FORMULA --test x [--method t|kr|lr|z|f] [--nsim 1000] [--seed 1] [--alpha 0.05]
+ * `mixedgpu power FILE FORMULA --test x [--method t|kr|lr|z|f|anova|chisq|pb] [--pbnsim 100] [--compare | --fcompare | --rcompare FORMULA] [--nsim 1000] [--seed 1] [--alpha 0.05]
  *  [--fixef x=-0.05] [--sigma S] [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]`:
  * simr's powerSim (src/inference/powerSim.ts) of an lmer fit (or a glmer fit with --family: z and lr; extend and
  * powerCurve too), on a design extended by simr's extend
@@ -10,7 +10,7 @@
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
-import { type PowerMethod, type PowerSimResult, powerSim } from '../inference/powerSim.js';
+import { type PowerMethod, type PowerSimOptions, type PowerSimResult, powerSim } from '../inference/powerSim.js';
 import { type ExtendedFit, type PowerCurveResult, extend, powerCurve } from '../inference/powerCurve.js';
 import { printPowerCurve, printPowerSim } from '../inference/powerPrint.js';
 
@@ -29,6 +29,11 @@ export interface PowerArgs extends Omit<FitArgs, 'ddf'> {
   within?: string;
   /** `Subject=4,8,12` or `Subject` */
   curve?: string;
+  /** simr's compare, fcompare, rcompare: the smaller model's formula */
+  compare?: string;
+  fcompare?: string;
+  rcompare?: string;
+  pbnsim?: string | number;
 }
 
 function numberArg(v: string | number | undefined, name: string, integer = false): number | undefined {
@@ -85,6 +90,11 @@ export async function runPower(args: PowerArgs, io: CliIO): Promise<number> {
     const alpha = numberArg(args.alpha, 'alpha');
     const sigma = numberArg(args.sigma, 'sigma');
     const fixef = args.fixef !== undefined ? parseFixef(args.fixef) : undefined;
+    const pbnsim = numberArg(args.pbnsim, 'pbnsim', true);
+    // simr's model comparisons: one of --compare, --fcompare, --rcompare, in place of --test
+    const comparisons = (['compare', 'fcompare', 'rcompare'] as const).filter((k) => args[k] !== undefined);
+    if (comparisons.length > 1 || (comparisons.length && args.test !== undefined)) throw new CliError(`give one of --test, --compare, --fcompare, --rcompare (got ${[...(args.test !== undefined ? ['test'] : []), ...comparisons].map((k) => `--${k}`).join(', ')})`);
+    const test: PowerSimOptions['test'] = comparisons.length ? ({ [comparisons[0]]: args[comparisons[0]] } as { compare: string }) : args.test;
     const { fit, table } = await fitFromArgs(args, io);
     let input: LmmFit | ExtendedFit | GlmmFit = fit as LmmFit | GlmmFit;
     if (args.extend !== undefined || args.within !== undefined) {
@@ -94,7 +104,7 @@ export async function runPower(args: PowerArgs, io: CliIO): Promise<number> {
     }
     const showProgress = !args.quiet && io.stderrIsTTY === true;
     const onProgress = showProgress ? (p: { done: number; nsim: number }) => io.stderr(`\r\x1b[Kpower: ${p.done}/${p.nsim} simulations`) : undefined;
-    const common = { test: args.test, method, nsim, seed, alpha, fixef, sigma, onProgress };
+    const common = { test, method, nsim, seed, alpha, fixef, sigma, pbnsim, onProgress };
     for (const k of Object.keys(common) as (keyof typeof common)[]) if (common[k] === undefined) delete common[k];
     if (args.curve !== undefined) {
       const eq = args.curve.indexOf('=');

@@ -47,7 +47,7 @@ describe('Power and per-group fits cards (worker logic)', () => {
     expect(s.refusal).toBeNull();
     expect(s.curveRefusal).toBeNull();
     const days = s.terms.find((t) => t.name === 'Days')!;
-    expect(days).toEqual({ name: 'Days', kind: 'term', columns: ['Days'], defaultMethod: 'kr', methods: ['kr', 't', 'z', 'lr', 'f'] });
+    expect(days).toEqual({ name: 'Days', kind: 'term', columns: ['Days'], defaultMethod: 'kr', methods: ['kr', 't', 'z', 'lr', 'f', 'anova', 'chisq'] });
     // the intercept is a coefficient, not a term: t or z only
     expect(s.terms.find((t) => t.name === '(Intercept)')).toMatchObject({ kind: 'coefficient', defaultMethod: 't', methods: ['t', 'z'] });
     expect(s.coefficients).toEqual([{ name: '(Intercept)', estimate: fit.beta[0] }, { name: 'Days', estimate: fit.beta[1] }]);
