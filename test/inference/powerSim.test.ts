@@ -121,21 +121,25 @@ describe("powerSim: simr's model comparisons (compare, fcompare, rcompare), agai
   }
 });
 
-describe("powerSim: fixed(x, 'pb'), pbkrtest's PBmodcomp in each replicate, against R", () => {
+/** a pb case's test: the term, or its comparison */
+const pbTestOf = (c: (typeof POWER_CASES)[number]) => (c.pb?.compare ? ({ [c.pb.compare.kind]: c.pb.compare.formula } as { compare: string }) : c.test);
+
+describe("powerSim: fixed(x, 'pb') and a comparison's pb, pbkrtest's PBmodcomp in each replicate, against R", () => {
   for (const c of POWER_CASES.filter((k) => k.pb)) {
     it(`${c.name}: each replicate's bootstrap responses drawn again, equal to the committed CSVs bit for bit`, async () => {
       const fit = await fitOf(c.name);
       const { y } = await responsesOf(c);
       for (let r = 0; r < c.pb!.nsim; r++) {
-        const inner = await pbInnerResponses(fit, c.test, y[r], r, c.seed, c.pb!.pbnsim);
+        const inner = await pbInnerResponses(fit, pbTestOf(c), y[r], r, c.seed, c.pb!.pbnsim);
         const lines = readFileSync(join(root, `${c.name}_pb_${r + 1}.csv`), 'utf8').trim().split('\n').slice(1);
         expect(lines.length).toBe(fit.nobs);
         lines.forEach((line, i) => line.split(',').forEach((v, k) => expect(inner[k][i]).toBe(Number(v))));
       }
     });
-    it(`${c.name}: fixed('${c.test}', 'pb'), nsim ${c.pb!.nsim}, pbnsim ${c.pb!.pbnsim}: R's PBtest p-values exactly`, async () => {
+    const cmp = c.pb!.compare;
+    it(`${c.name}: ${cmp ? `${cmp.kind}(${cmp.formula}, 'pb')` : `fixed('${c.test}', 'pb')`}, nsim ${c.pb!.nsim}, pbnsim ${c.pb!.pbnsim}: R's PBtest p-values exactly`, async () => {
       const fit = await fitOf(c.name);
-      const r = await powerSim(fit, { test: c.test, method: 'pb', nsim: c.pb!.nsim, pbnsim: c.pb!.pbnsim, seed: c.seed, fixef: c.fixef, ...(c.sigma ? { sigma: c.sigma } : {}) });
+      const r = await powerSim(fit, { test: pbTestOf(c), method: 'pb', nsim: c.pb!.nsim, pbnsim: c.pb!.pbnsim, seed: c.seed, fixef: c.fixef, ...(c.sigma ? { sigma: c.sigma } : {}) });
       // PBtest's p = (1 + #{t*_k ≥ t_obs}) / (1 + pbnsim): a count, the same while no t*_k is within the
       // refits' 1e-7 of t_obs (R's statistics from the same bootstrap responses); 1e-14 relative only for
       // the JSON's 15 significant digits

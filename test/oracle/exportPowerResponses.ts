@@ -34,7 +34,8 @@ for (const c of POWER_CASES) {
     nobs = fit.nobs;
     // a pb test: each of the first pb.nsim replicates' bootstrap responses, <name>_pb_<r>.csv (columns boot_k)
     for (let r = 0; r < (c.pb?.nsim ?? 0); r++) {
-      const inner = await pbInnerResponses(fit, c.test, y[r], r, c.seed, c.pb!.pbnsim);
+      const cmp = c.pb!.compare;
+      const inner = await pbInnerResponses(fit, cmp ? ({ [cmp.kind]: cmp.formula } as { compare: string }) : c.test, y[r], r, c.seed, c.pb!.pbnsim);
       const rows = [inner.map((_, k) => `boot_${k + 1}`).join(',')];
       for (let i = 0; i < nobs; i++) rows.push(inner.map((v) => v[i].toPrecision(17)).join(','));
       writeFileSync(join(root, 'power', `${c.name}_pb_${r + 1}.csv`), `${rows.join('\n')}\n`);

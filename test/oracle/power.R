@@ -118,13 +118,16 @@ for (c in index$cases) {
   }
   # simr's compare, fcompare, rcompare (testLibrary.R): the smaller model's formula
   bars <- function(f) sapply(lme4::findbars(f), function(b) paste0("(", deparse1(b), ")"))
-  for (i in seq_along(c$compares)) {
-    cmp <- c$compares[[i]]
+  smallOf <- function(cmp) {
     model <- as.formula(cmp$formula)
-    small <- switch(cmp$kind,
+    switch(cmp$kind,
       compare = update(form, model),
       fcompare = as.formula(paste(resp, "~", deparse1(lme4::nobars(model)[[length(lme4::nobars(model))]]), "+", paste(bars(form), collapse = " + "))),
       rcompare = as.formula(paste(deparse1(lme4::nobars(form)), "+", paste(bars(model), collapse = " + "))))
+  }
+  for (i in seq_along(c$compares)) {
+    cmp <- c$compares[[i]]
+    small <- smallOf(cmp)
     key <- paste0("compare_", i)
     p[[key]] <- numeric(0)
     for (r in seq_len(c$nsim)) {
@@ -146,6 +149,8 @@ for (c in index$cases) {
   }
   if (!is.null(c$pb)) {
     p$pb <- numeric(0)
+    # fixed(test, "pb"): the model without the term; a comparison's pb: its smaller model
+    if (!is.null(c$pb$compare)) reduced <- smallOf(c$pb$compare)
     for (r in seq_len(c$pb$nsim)) {
       d <- data
       d[[resp]] <- sims[[paste0("sim_", r)]]

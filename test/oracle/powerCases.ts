@@ -17,8 +17,11 @@ export interface PowerCase {
   methods: ('t' | 'kr' | 'lr' | 'z' | 'f' | 'anova' | 'chisq')[];
   /** simr's model comparisons on the same responses: compare, fcompare or rcompare with a formula, and the method */
   compares?: { kind: 'compare' | 'fcompare' | 'rcompare'; formula: string; method: 'lr' | 'kr' }[];
-  /** fixed(test, "pb") on the first nsim replicates, pbnsim bootstrap simulations each (their responses exported too) */
-  pb?: { nsim: number; pbnsim: number };
+  /**
+   * fixed(test, "pb") — or, with `compare`, simr's comparison by "pb" — on the first nsim replicates,
+   * pbnsim bootstrap simulations each (their responses exported too)
+   */
+  pb?: { nsim: number; pbnsim: number; compare?: { kind: 'compare' | 'fcompare' | 'rcompare'; formula: string } };
   fixef: Record<string, number>;
   sigma?: number;
   nsim: number;
@@ -31,6 +34,7 @@ export const POWER_CASES: PowerCase[] = [
     name: 'sleepstudy_days', data: 'sleepstudy.csv', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true,
     test: 'Days', methods: ['t', 'kr', 'lr', 'z', 'anova', 'chisq', 'f'], fixef: { Days: 2 }, nsim: 20, seed: 1,
     compares: [{ kind: 'rcompare', formula: '~ (1 | Subject)', method: 'lr' }, { kind: 'fcompare', formula: '~ 1', method: 'kr' }, { kind: 'fcompare', formula: '~ 1', method: 'lr' }],
+    pb: { nsim: 3, pbnsim: 20, compare: { kind: 'rcompare', formula: '~ (1 | Subject)' } },
   },
   // σ changed too, a random intercept only
   {
