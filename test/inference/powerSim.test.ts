@@ -321,6 +321,16 @@ describe('extend and powerCurve', () => {
     const [run] = await powerRunSubsets(ext.fit as LmmFit, par, resolvePowerTest(ext.fit, 'Days', 'z'), [Int32Array.from({ length: 260 }, (_, i) => i)], { nsim: 3, seed: 2, t0: 0 });
     expect(Array.from(curve.points[0].pValues)).toEqual(Array.from(run.pValues));
   });
+  it("powerCurve with car's chisq and with a comparison: the break of all 18 Subjects is powerSim's refit path (against R above)", async () => {
+    const fit = await fitOf('sleepstudy_days');
+    const tests: Pick<Parameters<typeof powerSim>[1] & object, 'test' | 'method'>[] = [{ test: 'Days', method: 'chisq' }, { test: { rcompare: '~ (1 | Subject)' }, method: 'lr' }];
+    for (const o of tests) {
+      const curve = await powerCurve(fit, { ...o, along: 'Subject', breaks: [10, 18], nsim: 3, seed: 1, fixef: { Days: 2 } });
+      const sim = await powerSim(fit, { ...o, nsim: 3, seed: 1, fixef: { Days: 2 }, refit: 'refit' });
+      expect(Array.from(curve.points[1].pValues)).toEqual(Array.from(sim.pValues));
+      expect(curve.points.map((p) => p.nrow)).toEqual([100, 180]);
+    }
+  });
   it('powerCurve refusals', async () => {
     const fit = await fitOf('sleepstudy_days');
     await expect(powerCurve(fit, { test: 'Days', along: 'Nope', nsim: 2 })).rejects.toThrow(/'Nope' is not a grouping factor/);
