@@ -271,7 +271,6 @@ function resolveCompare(fit: LmmFit | GlmmFit, test: object, method?: string): P
   }
   const small = parseFormula(text);
   if (!small.random.length) throw new OptionError('test', `${kind}: the smaller model '${text}' has no random-effects term (a mixed model is compared with a mixed model here)`);
-  if (m === 'kr' && updatedFormulaText({ ...small, fixed: formula.fixed }) !== updatedFormulaText(formula)) throw new OptionError('method', 'kr compares models with the same random effects (KRmodcomp): use fcompare');
   return { term: given, method: m, columns: [], compare: { kind, given, small } };
 }
 /** the simulation's parameters: the fit's β, θ, σ (or `base`'s) with `fixef` and `sigma` replacing some */
