@@ -190,7 +190,7 @@ export { pbModcomp, pbSummary } from './inference/pbModcomp.js';
 export type { PbModcomp, PbModcompOptions, PbSummary, PbTestRow } from './inference/pbModcomp.js';
 // simr's power analysis by simulation: powerSim, extend, powerCurve (src/inference/powerSim.ts, powerCurve.ts)
 export { powerSim, powerParameters, resolvePowerTest, powerSummary } from './inference/powerSim.js';
-export type { PowerSimOptions, PowerSimResult, PowerMethod, PowerParameters, ExtendedFit } from './inference/powerSim.js';
+export type { PowerSimOptions, PowerSimResult, PowerMethod, PowerParameters, PowerCompare, ExtendedFit } from './inference/powerSim.js';
 export { extend, powerCurve, tidySeq } from './inference/powerCurve.js';
 export type { ExtendOptions, PowerCurveOptions, PowerCurveResult } from './inference/powerCurve.js';
 export { printPowerSim, printPowerCurve } from './inference/powerPrint.js';

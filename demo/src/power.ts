@@ -14,7 +14,10 @@ export const POWER_METHODS: Record<PowerMethodChoice, string> = {
   t: 't: Satterthwaite t (lmerTest)',
   z: 'z: Wald z',
   lr: 'lr: likelihood ratio (drop1)',
-  f: 'f: type-2 F, Satterthwaite (lmerTest anova)',
+  f: 'f: type-II F, Kenward–Roger (car Anova)',
+  anova: 'anova: type-2 F, Satterthwaite (lmerTest anova)',
+  chisq: 'chisq: type-II Wald χ² (car Anova)',
+  pb: 'pb: parametric bootstrap (pbkrtest PBmodcomp)',
 };
 
 /** the card's limits on nsim (simr's default is 1000; every replicate is a refit in the tab) */

@@ -1,7 +1,7 @@
 /**
  * Worker side of the Power card and the per-group fits (lmList) card, with the library's own functions
  * on a fit kept in the worker: simr's powerSim (src/inference/powerSim.ts, lmer and glmer), extend and
- * powerCurve (src/inference/powerCurve.ts, lmer), their printouts (powerPrint.ts), and lme4's lmList
+ * powerCurve (src/inference/powerCurve.ts, lmer and glmer), their printouts (powerPrint.ts), and lme4's lmList
  * (src/lmlist) of the fit's fixed-effects formula by one of its grouping factors. What the cards
  * offer for a fit (powerSetup) is worked out here too, by asking the library: a test is offered where
  * the library's resolvePowerTest takes it, and the fit's refusal is the library's message.
@@ -20,8 +20,7 @@ import { printLmList, printLmListSummary } from '../../src/lmlist/print.js';
 import type { AnyFit } from './fitting.js';
 import type { LmListMsg, LmListRequest, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, PowerSimMsg, PowerTermOption } from './protocol.js';
 
-const METHODS: PowerMethodChoice[] = ['kr', 't', 'z', 'lr', 'f'];
-const GLMER_CURVE = "powerCurve and extend take lmer fits only (the library's extend and powerCurve of glmer fits are not written yet); powerSim above takes this fit";
+const METHODS: PowerMethodChoice[] = ['kr', 't', 'z', 'lr', 'f', 'anova', 'chisq'];
 const GLMER_LMLIST = 'the per-group fits are offered for lmer fits: lm in each group of the fit\'s fixed-effects formula (lme4\'s lmList)';
 
 const message = (e: unknown) => (e as Error)?.message ?? String(e);
@@ -71,7 +70,7 @@ export function powerSetup(fit: AnyFit): PowerSetup {
     const col = frame.columns.get(v);
     if (col?.kind === 'numeric' && !along.some((a) => a.name === v)) along.push({ name: v, kind: 'numeric', values: new Set(col.values).size });
   }
-  const curveRefusal = refusal ?? (glmm ? GLMER_CURVE : null);
+  const curveRefusal = refusal;
   const lmListRefusal = glmm ? GLMER_LMLIST : null;
   const model = updatedFormulaText({ ...frame.formula, random: [] }, []);
   return { refusal, terms, coefficients, along, curveRefusal, lmList: { model, groups: groupingFactors(fit).filter((g) => !g.includes(':')), refusal: lmListRefusal } };
@@ -108,11 +107,10 @@ export async function runPower(fit: AnyFit, table: arrow.Table | null, req: Powe
     const r = await powerSim(fit, { ...common, onProgress: (p) => ctx.onProgress({ done: p.done, total: p.nsim, label: 'simulations' }) });
     return { request: req, sim: simMsg(r), curve: null, text: printPowerSim(r), notes: replicateNotes(r), elapsedMs: performance.now() - t0 };
   }
-  if (!(fit instanceof LmmFit)) throw new ModelError(`powerCurve: ${GLMER_CURVE}`);
   const { along, breaks } = req.curve;
   const option = powerSetup(fit).along.find((a) => a.name === along);
   if (!option) throw new OptionError('along', `powerCurve: '${along}' is not a grouping factor or a numeric variable of the model`);
-  let input: LmmFit | ExtendedFit = fit;
+  let input: LmmFit | GlmmFit | ExtendedFit = fit;
   let extended: { along: string; n: number; from: number } | null = null;
   const most = breaks?.length ? Math.max(...breaks) : 0;
   if (most > option.values) {

@@ -271,7 +271,7 @@ export type ModelTestMsg = ModelTestCommon & (
 );
 
 /** simr's tests (src/inference/powerSim.ts PowerMethod) */
-export type PowerMethodChoice = 't' | 'kr' | 'lr' | 'z' | 'f';
+export type PowerMethodChoice = 't' | 'kr' | 'lr' | 'z' | 'f' | 'anova' | 'chisq' | 'pb';
 
 /** a term (or a coefficient) the Power card can test, with the tests the library offers for it */
 export interface PowerTermOption {

@@ -77,7 +77,7 @@ function readPower(q: URLSearchParams): PowerUrlState {
   const p: PowerUrlState = {};
   if (q.get('ptest')) p.test = q.get('ptest')!;
   const m = q.get('pmethod');
-  if (m && ['kr', 't', 'z', 'lr', 'f'].includes(m)) p.method = m;
+  if (m && ['kr', 't', 'z', 'lr', 'f', 'anova', 'chisq'].includes(m)) p.method = m;
   const nsim = Number(q.get('pnsim'));
   if (q.has('pnsim') && Number.isInteger(nsim) && nsim >= 1) p.nsim = nsim;
   const seed = Number(q.get('pseed'));

@@ -1,7 +1,8 @@
 /**
- * `mixedgpu power FILE FORMULA --test x [--method t|kr|lr|z|f] [--nsim 1000] [--seed 1] [--alpha 0.05]
+ * `mixedgpu power FILE FORMULA --test x [--method t|kr|lr|z|f|anova|chisq|pb] [--pbnsim 100] [--compare | --fcompare | --rcompare FORMULA] [--nsim 1000] [--seed 1] [--alpha 0.05]
  *  [--fixef x=-0.05] [--sigma S] [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]`:
- * simr's powerSim (src/inference/powerSim.ts) of an lmer fit (or a glmer fit with --family: z and lr), on a design extended by simr's extend
+ * simr's powerSim (src/inference/powerSim.ts) of an lmer fit (or a glmer fit with --family: z and lr; extend and
+ * powerCurve too), on a design extended by simr's extend
  * (--extend along=n, --within group=n: src/inference/powerCurve.ts), or simr's powerCurve along a
  * column at the given numbers of its levels (--curve Subject=4,8,12, or --curve Subject for simr's
  * default breaks); printed as simr's print.powerSim / print.powerCurve, or as JSON.
@@ -9,7 +10,7 @@
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
-import { type PowerMethod, type PowerSimResult, powerSim } from '../inference/powerSim.js';
+import { type PowerMethod, type PowerSimOptions, type PowerSimResult, powerSim } from '../inference/powerSim.js';
 import { type ExtendedFit, type PowerCurveResult, extend, powerCurve } from '../inference/powerCurve.js';
 import { printPowerCurve, printPowerSim } from '../inference/powerPrint.js';
 
@@ -28,6 +29,11 @@ export interface PowerArgs extends Omit<FitArgs, 'ddf'> {
   within?: string;
   /** `Subject=4,8,12` or `Subject` */
   curve?: string;
+  /** simr's compare, fcompare, rcompare: the smaller model's formula */
+  compare?: string;
+  fcompare?: string;
+  rcompare?: string;
+  pbnsim?: string | number;
 }
 
 function numberArg(v: string | number | undefined, name: string, integer = false): number | undefined {
@@ -84,19 +90,21 @@ export async function runPower(args: PowerArgs, io: CliIO): Promise<number> {
     const alpha = numberArg(args.alpha, 'alpha');
     const sigma = numberArg(args.sigma, 'sigma');
     const fixef = args.fixef !== undefined ? parseFixef(args.fixef) : undefined;
+    const pbnsim = numberArg(args.pbnsim, 'pbnsim', true);
+    // simr's model comparisons: one of --compare, --fcompare, --rcompare, in place of --test
+    const comparisons = (['compare', 'fcompare', 'rcompare'] as const).filter((k) => args[k] !== undefined);
+    if (comparisons.length > 1 || (comparisons.length && args.test !== undefined)) throw new CliError(`give one of --test, --compare, --fcompare, --rcompare (got ${[...(args.test !== undefined ? ['test'] : []), ...comparisons].map((k) => `--${k}`).join(', ')})`);
+    const test: PowerSimOptions['test'] = comparisons.length ? ({ [comparisons[0]]: args[comparisons[0]] } as { compare: string }) : args.test;
     const { fit, table } = await fitFromArgs(args, io);
     let input: LmmFit | ExtendedFit | GlmmFit = fit as LmmFit | GlmmFit;
-    if (!(fit instanceof LmmFit) && (args.extend !== undefined || args.within !== undefined || args.curve !== undefined)) {
-      throw new CliError('power: --extend, --within and --curve are for lmer fits (glmer: powerSim alone, z and lr tests)');
-    }
-    if (fit instanceof LmmFit && (args.extend !== undefined || args.within !== undefined)) {
+    if (args.extend !== undefined || args.within !== undefined) {
       if (!table) throw new CliError('--extend needs the rows in memory (--engine memory)');
       const [col, n] = namedCount((args.extend ?? args.within)!, args.extend !== undefined ? 'extend' : 'within');
-      input = await extend(fit, table, args.extend !== undefined ? { along: col, n } : { within: col, n });
+      input = await extend(fit as LmmFit | GlmmFit, table, args.extend !== undefined ? { along: col, n } : { within: col, n });
     }
     const showProgress = !args.quiet && io.stderrIsTTY === true;
     const onProgress = showProgress ? (p: { done: number; nsim: number }) => io.stderr(`\r\x1b[Kpower: ${p.done}/${p.nsim} simulations`) : undefined;
-    const common = { test: args.test, method, nsim, seed, alpha, fixef, sigma, onProgress };
+    const common = { test, method, nsim, seed, alpha, fixef, sigma, pbnsim, onProgress };
     for (const k of Object.keys(common) as (keyof typeof common)[]) if (common[k] === undefined) delete common[k];
     if (args.curve !== undefined) {
       const eq = args.curve.indexOf('=');
@@ -106,7 +114,7 @@ export async function runPower(args: PowerArgs, io: CliIO): Promise<number> {
         breaks = args.curve.slice(eq + 1).split(',').map((b) => Number(b.trim()));
         if (breaks.some((b) => !Number.isInteger(b))) throw new CliError(`--curve: expected COLUMN=k1,k2,… with whole numbers (e.g. Subject=4,8,12), got '${args.curve}'`);
       }
-      const c = await powerCurve(input as LmmFit | ExtendedFit, { ...common, along, ...(breaks ? { breaks } : {}) });
+      const c = await powerCurve(input, { ...common, along, ...(breaks ? { breaks } : {}) });
       if (showProgress) io.stderr('\r\x1b[K');
       io.stdout(args.json ? `${JSON.stringify(curveJson(c), null, 2)}\n` : printPowerCurve(c));
       return 0;

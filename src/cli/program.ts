@@ -16,7 +16,8 @@
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
- *   mixedgpu power FILE FORMULA [--test x] [--method t|kr|lr|z|f] [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
+ *   mixedgpu power FILE FORMULA [--test x | --compare F | --fcompare F | --rcompare F] [--method t|kr|lr|z|f|anova|chisq|pb] [--pbnsim 100]
+ *                               [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
  *                               [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
@@ -341,7 +342,11 @@ export function buildProgram(): Command {
     .argument('<file>', 'data file')
     .argument('<formula>', 'lme4 model formula')
     .option('--test <term>', 'the fixed-effects term (or coefficient, for t and z) tested (default: the first term)')
-    .option('--method <m>', "simr's test: t (lmerTest, Satterthwaite), kr (Kenward-Roger, lmer's default for one column), lr (likelihood ratio, the default for a factor), z (glmer's default), f (lmerTest's type-2 anova F)")
+    .option('--method <m>', "simr's test: t (lmerTest, Satterthwaite), kr (Kenward-Roger, lmer's default for one column), lr (likelihood ratio, the default for a factor), z (glmer's default), f (car's type-II F with Kenward-Roger), anova (lmerTest's type-2 anova F, Satterthwaite), chisq (car's type-II Wald chi-square), pb (pbkrtest's parametric bootstrap)")
+    .option('--compare <formula>', "simr's compare: the fit against update(fit, formula), e.g. '. ~ . - x' (--method lr or pb)")
+    .option('--fcompare <formula>', "simr's fcompare: against the fixed part given with the fit's random terms, e.g. '~ 1' (--method lr, kr or pb)")
+    .option('--rcompare <formula>', "simr's rcompare: against the fit's fixed part with the random terms given, e.g. '~ (1 | g)' (--method lr or pb)")
+    .option('--pbnsim <n>', "the parametric bootstrap's simulations within each replicate of a pb test (simr's pbnsim, default 100)")
     .option('--nsim <n>', 'simulations (default 1000)')
     .option('--seed <s>', 'the random seed (default 1)')
     .option('--alpha <a>', 'the significance level (default 0.05)')

@@ -33,7 +33,7 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
   const f = mixedFormula(formula);
   const knownCovarianceGroups = Object.keys(options.relmat ?? {});
   const frame = buildModelFrame(f, data, { factors: options.factors, knownCovarianceGroups, naAction: options.naAction, contrasts: options.contrasts }, { family: options.family, link: options.link, weights: options.weights });
-  return glmmFromFrame(f, frame, family, { factors: options.factors }, typeof options.weights === 'string' ? options.weights : undefined, options.relmat);
+  return glmmFromFrame(f, frame, family, { factors: options.factors, ...(options.contrasts ? { contrasts: options.contrasts } : {}) }, typeof options.weights === 'string' ? options.weights : undefined, options.relmat);
 }
 
 /**

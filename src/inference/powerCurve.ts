@@ -1,5 +1,7 @@
 /**
- * simr's extend and powerCurve (R/extend.R, R/powerCurve.R) for lmer fits.
+ * simr's extend and powerCurve (R/extend.R, R/powerCurve.R) for lmer and glmer fits (binomial,
+ * Poisson: the glmer model refitted on the extended rows by its own call, simulated with the original
+ * fit's β and θ; the subsets refitted by the core's GLMM fit, powerGlmm.ts).
  *
  * extend(fit, data, { along, n }): a larger design with the fit's parameters. simr's
  * extend.data.frame: the new values of `along` are
@@ -27,10 +29,15 @@ import { optimizeAndAssemble } from '../lmm/fit.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { referenceGram } from '../backend/cpu/gram.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
+import { GlmmFit } from '../glmm/glmmFit.js';
+import { buildGlmm } from '../glmm/model.js';
+import { fitGlmm } from '../glmm/fit.js';
+import { PirlsEngine } from '../glmm/pirls.js';
+import { checkPowerGlmm, powerRunGlmmSubsets } from './powerGlmm.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import {
   type ExtendedFit, type PowerMethod, type PowerSimOptions, checkPowerFit, checkPowerOptions,
-  powerDescription, powerInput, powerParameters, powerRunSubsets, powerSummary, resolvePowerTest,
+  isExtended, powerDescription, powerInput, powerInputGlmm, powerParameters, powerRunSubsets, powerSummary, resolvePowerTest,
 } from './powerSim.js';
 import type { PowerCurvePoint } from './powerPrint.js';
 
@@ -90,8 +97,9 @@ const REPL = '.simr_repl';
 export type { ExtendedFit };
 
 /** simr's extend(fit, along = , within = , n = ) (see the header) */
-export async function extend(fit: LmmFit, data: DataInput, options: ExtendOptions): Promise<ExtendedFit> {
-  checkPowerFit(fit, 'extend');
+export async function extend(fit: LmmFit | GlmmFit, data: DataInput, options: ExtendOptions): Promise<ExtendedFit> {
+  if (fit instanceof GlmmFit) checkPowerGlmm(fit, 'extend');
+  else checkPowerFit(fit, 'extend');
   if (typeof options !== 'object' || options === null) throw new OptionError('options', 'extend: options must be an object with along (or within) and n');
   for (const k of Object.keys(options)) if (!['along', 'within', 'n'].includes(k)) throw new OptionError(k, `extend: unknown option '${k}' (the options are along, within, n)`);
   const { along, within, n } = options;
@@ -125,13 +133,28 @@ export async function extend(fit: LmmFit, data: DataInput, options: ExtendOption
   }
   const extended = extendColumns(cols, column, n, isFactor);
   delete extended[REPL];
+  const parameters = powerParameters(fit);
+  const alongName = within !== undefined ? REPL : column;
+  if (fit instanceof GlmmFit) {
+    // glmer's model again on the extended rows (its family and link, prior weights by column or
+    // cbind trials, offset, factors and contrasts), fitted on the CPU in float64 with its nAGQ: the
+    // design, and the refits' start
+    const m = fit.model;
+    if (m.pirls.weights.some((w) => w !== 1) && !m.weightsName && !m.pirls.trials) throw new ModelError('extend: the fit\'s prior weights were given as an array; name their column (weights: \'size\') so that the extended rows carry them');
+    const model = buildGlmm(m.formula, toArrowTable(extended, 'extended data'), {
+      family: m.family.family, link: m.family.link, factors, ...(m.weightsName ? { weights: m.weightsName } : {}),
+      ...(m.frameOptions.contrasts ? { contrasts: m.frameOptions.contrasts } : {}),
+    });
+    const newFit = await fitGlmm(model, new PirlsEngine(model.pirls), fit.nAGQ, {}, performance.now(), {});
+    return { kind: 'extended', fit: newFit, parameters, data: extended, along: alongName, n };
+  }
   // the model on the extended rows (lmer's model frame and options), fitted on the CPU in float64
   const model = buildLmm(fit.model.formula, toArrowTable(extended, 'extended data'), {
     REML: fit.reml, factors, ...(fit.model.frameOptions.contrasts ? { contrasts: fit.model.frameOptions.contrasts } : {}),
   });
   const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
   const newFit = await optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
-  return { kind: 'extended', fit: newFit, parameters: powerParameters(fit), data: extended, along: within !== undefined ? REPL : column, n };
+  return { kind: 'extended', fit: newFit, parameters, data: extended, along: alongName, n };
 }
 
 /** simr's tidySeq(from, to, maxLength): from … to, or maxLength values spread evenly (R's round, half to even) */
@@ -172,7 +195,7 @@ export interface PowerCurveResult {
 }
 
 /** the values of `along` on the fit's rows: a grouping factor's level index, or a numeric column */
-function alongValues(fit: LmmFit, along: string, byAppearance = false): { x: Float64Array; targets: number[]; isFactor: boolean } {
+function alongValues(fit: LmmFit | GlmmFit, along: string, byAppearance = false): { x: Float64Array; targets: number[]; isFactor: boolean } {
   const frame = fit.model.frame;
   const re = frame.reTerms.find((t) => t.group === along);
   const col = frame.columns.get(along);
@@ -192,10 +215,12 @@ function alongValues(fit: LmmFit, along: string, byAppearance = false): { x: Flo
 }
 
 /** simr's powerCurve (see the header) */
-export async function powerCurve(input: LmmFit | ExtendedFit, options: PowerCurveOptions): Promise<PowerCurveResult> {
+export async function powerCurve(input: LmmFit | GlmmFit | ExtendedFit, options: PowerCurveOptions): Promise<PowerCurveResult> {
   const t0 = performance.now();
   if (typeof options !== 'object' || options === null) throw new OptionError('options', 'powerCurve: options must be an object with along');
-  const { fit, par } = powerInput(input, 'powerCurve', options.fixef, options.sigma);
+  const glmm = input instanceof GlmmFit || (isExtended(input) && input.fit instanceof GlmmFit);
+  if (glmm && options.refit !== undefined && options.refit !== 'refit') throw new OptionError('refit', "powerCurve: a glmer fit's replicates are refitted one by one (refit: 'refit')");
+  const { fit, par } = glmm ? powerInputGlmm(input as GlmmFit | ExtendedFit, 'powerCurve', options.fixef, options.sigma) : powerInput(input as LmmFit | ExtendedFit, 'powerCurve', options.fixef, options.sigma);
   const { nsim, seed, alpha } = checkPowerOptions(options as unknown as Record<string, unknown>, 'powerCurve', ['along', 'breaks']);
   const test = resolvePowerTest(fit, options.test, options.method);
   const along = options.along;
@@ -213,7 +238,8 @@ export async function powerCurve(input: LmmFit | ExtendedFit, options: PowerCurv
     if (rows.length <= fit.model.frame.p) throw new ModelError(`powerCurve: the subset of the first ${k} values of ${along} has ${rows.length} rows, too few for the model`);
     return Int32Array.from(rows);
   });
-  const runs = await powerRunSubsets(fit, par, test, subsets, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 });
+  const o = { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 };
+  const runs = fit instanceof GlmmFit ? await powerRunGlmmSubsets(fit, par.beta, par.theta, test, subsets, o) : await powerRunSubsets(fit, par, test, subsets, o);
   const desc = powerDescription(fit, test, par);
   const points = runs.map((run, s) => ({
     ...desc, ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha,

@@ -16,7 +16,21 @@
  *       'lr' lme4's drop1(fit, ~x, test = "Chisq"): both models refitted by ML (extractAIC's
  *            refitML), LRT = −2ℓ₀ + 2ℓ₁ on χ²(Δnpar) (simr's default for a factor);
  *       'z'  2 Φ(−|β̂/SE|) (lmer's t value read as a z);
- *       'f'  lmerTest's anova(fit, type = 2, ddf = "Satterthwaite") (simr's fixed(x, "anova"));
+ *       'anova' lmerTest's anova(fit, type = 2, ddf = "Satterthwaite") (simr's fixed(x, "anova"));
+ *       'chisq' car's Anova(fit, type = 2, test.statistic = "Chisq"): χ² = (Hβ̂)ᵀ (H V Hᵀ)⁻¹ (Hβ̂) on rank(H)
+ *            df, H the term's type-II hypothesis (waldAnova.ts), V = Var(β̂) (simr's fixed(x, "chisq"));
+ *       'f'  car's Anova(fit, type = 2, test.statistic = "F") (simr's fixed(x, "f")): H the type-II
+ *            hypothesis with V = Φ_A (pbkrtest's vcovAdj, as car passes it), then KRmodcomp(fit, H):
+ *            Kenward–Roger's scaled F on (rank H, ddf) (REML fits: car refuses an ML fit's F);
+ *       'pb' pbkrtest's PBmodcomp(fit, fit without x, nsim = pbnsim) (simr's fixed(x, "pb"), via drop1):
+ *            the LRT of the ML refits against its parametric-bootstrap reference distribution, each
+ *            replicate's bootstrap drawn from its own small model's ML fit (seed pbSeed(seed, r));
+ *     or simr's model comparisons (test: { compare | fcompare | rcompare: formula }): the fit against
+ *     a smaller model, lme4's update(fit, formula) (compare; `.` allowed), the fixed part given with
+ *     the fit's random terms (fcompare), or the random part given with the fit's fixed part (rcompare):
+ *       'lr' lme4's anova(fit, small): ML refits of both, LRT on χ²(Δnpar) (simr's lrcompare);
+ *       'kr' KRmodcomp(fit, small) (fcompare only: the random parts equal);
+ *       'pb' PBmodcomp(fit, small, nsim = pbnsim);
  *  4. power = #{p_r < α} / nsim (NA p-values are not successes and count as errors, simr's na.rm),
  *     with the exact Clopper–Pearson interval (binom.test; clopperPearson.ts).
  * simr counts the replicates whose fit or test raised errors or warnings: here `errors` are the
@@ -39,7 +53,7 @@ import { checkPowerGlmm, powerRunGlmm } from './powerGlmm.js';
 import type { LmmModel } from '../lmm/model.js';
 import { abortError, macrotask } from '../model/control.js';
 import { pchisqUpper } from '../stats/distributions.js';
-import { anovaTable, bootstrapFit, checkLme4Criterion, coefficientTable, fixedDesignOf, mlFit } from './fitInference.js';
+import { anovaTable, bootstrapFit, checkLme4Criterion, coefficientTable, ddfContext, fixedDesignOf, mlFit } from './fitInference.js';
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { mapBeta, mapVcov } from '../model/fixedTransform.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
@@ -50,7 +64,13 @@ import { kenwardRoger } from './kenwardRoger.js';
 import { anovaHypotheses } from './anovaType.js';
 import { bootstrapGramCpu } from '../backend/cpu/bootstrapGram.js';
 import { fillTemplate } from '../linalg/template.js';
-import { krModcomp } from './modcomp.js';
+import { krModcomp, modcompPair } from './modcomp.js';
+import { pbModcomp } from './pbModcomp.js';
+import { waldAnova, waldHypotheses } from './waldAnova.js';
+import { updatedFormulaText } from './ranova.js';
+import { updateFormula } from '../formula/update.js';
+import { parseFormula } from '../formula/parse.js';
+import type { Formula } from '../formula/types.js';
 import { drop1Scope } from './drop1.js';
 import { formulaWithout } from './fixedWithout.js';
 import { refitWithFormula } from './refitFrame.js';
@@ -61,8 +81,20 @@ import { type SimulateSource, simulateFit } from './simulate.js';
 import { clopperPearson } from './clopperPearson.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 
-export type PowerMethod = 't' | 'kr' | 'lr' | 'z' | 'f';
-const METHODS: readonly PowerMethod[] = ['t', 'kr', 'lr', 'z', 'f'];
+export type PowerMethod = 't' | 'kr' | 'lr' | 'z' | 'f' | 'anova' | 'chisq' | 'pb';
+const METHODS: readonly PowerMethod[] = ['t', 'kr', 'lr', 'z', 'f', 'anova', 'chisq', 'pb'];
+
+/**
+ * simr's model comparisons as a test: the fit against a smaller model given by
+ *   compare:  a formula for lme4's update(fit, formula) ('. ~ . - x', or a whole formula);
+ *   fcompare: the smaller model's fixed part ('~ 1', '~ x'), the fit's random-effects terms kept;
+ *   rcompare: the smaller model's random part ('~ (1 | g)'), the fit's fixed part kept.
+ */
+export type PowerCompare = { compare: string } | { fcompare: string } | { rcompare: string };
+const COMPARE_METHODS: Record<'compare' | 'fcompare' | 'rcompare', PowerMethod[]> = { compare: ['lr', 'pb'], fcompare: ['lr', 'kr', 'pb'], rcompare: ['lr', 'pb'] };
+
+/** the default number of parametric-bootstrap simulations within each replicate (simr's pbnsim option) */
+export const PB_NSIM = 100;
 
 /** the parameters responses are simulated with (lme4's newparams) */
 export interface PowerParameters {
@@ -74,10 +106,16 @@ export interface PowerParameters {
 }
 
 export interface PowerSimOptions {
-  /** the fixed-effects term tested (simr's fixed(xname)); default the first term of the fixed part, as simr's getDefaultXname */
-  test?: string;
-  /** the test (simr's method): default 'kr' for a one-column term, 'lr' for a term of several columns (a factor), as simr's defaulttest */
+  /**
+   * the fixed-effects term tested (simr's fixed(xname)); default the first term of the fixed part, as
+   * simr's getDefaultXname; or a model comparison (simr's compare, fcompare, rcompare):
+   * `{ compare: '. ~ . - x' }`, `{ fcompare: '~ 1' }`, `{ rcompare: '~ (1 | g)' }` (lmer fits)
+   */
+  test?: string | PowerCompare;
+  /** the test (simr's method): default 'kr' for a one-column term, 'lr' for a term of several columns (a factor), as simr's defaulttest; 'lr' for a comparison */
   method?: PowerMethod;
+  /** the parametric bootstrap's simulations within each replicate of a pb test (simr's pbnsim option; default 100) */
+  pbnsim?: number;
   /** number of simulations (default 1000, simr's nsim) */
   nsim?: number;
   /** the random seed (an integer; default 1) */
@@ -138,8 +176,10 @@ export interface PowerSimResult {
 export interface PowerTest {
   term: string;
   method: PowerMethod;
-  /** the term's columns of X (one for a numeric predictor) */
+  /** the term's columns of X (one for a numeric predictor); none for a comparison */
   columns: number[];
+  /** a model comparison (simr's compare, fcompare, rcompare): which, the formula given, the smaller model's formula */
+  compare?: { kind: 'compare' | 'fcompare' | 'rcompare'; given: string; small: Formula };
 }
 
 const DESCRIPTIONS: Record<PowerMethod, string> = {
@@ -147,12 +187,15 @@ const DESCRIPTIONS: Record<PowerMethod, string> = {
   kr: 'Kenward Roger (package pbkrtest)',
   lr: 'Likelihood ratio',
   z: 'z-test',
-  f: 'Type-2 F-test with Satterthwaite degrees of freedom (package lmerTest)',
+  anova: 'Type-2 F-test with Satterthwaite degrees of freedom (package lmerTest)',
+  chisq: 'Type-II Chi-Square-test (package car)',
+  f: 'Type-II F-test (package car)',
+  pb: 'Parametric bootstrap (package pbkrtest)',
 };
 
 /** the checks of an lmer fit powerSim simulates from and refits */
 export function checkPowerFit(fit: unknown, what = 'powerSim'): asserts fit is LmmFit {
-  if (!(fit instanceof LmmFit)) throw new ModelError(`${what}: only lmer fits are supported here${fit instanceof GlmmFit ? ' (powerSim takes glmer fits; extend and powerCurve do not yet)' : ''}`);
+  if (!(fit instanceof LmmFit)) throw new ModelError(`${what}: only lmer fits are supported here`);
   checkLme4Criterion(fit, what);
   const model = fit.model;
   refuseKnownCovariance(model, what, 'its simulations need the known covariance\'s factor');
@@ -161,10 +204,11 @@ export function checkPowerFit(fit: unknown, what = 'powerSim'): asserts fit is L
 }
 
 /** the term and method of simr's fixed(test, method) on this fit (see the header for the rules) */
-export function resolvePowerTest(fit: LmmFit | GlmmFit, test?: string, method?: string): PowerTest {
+export function resolvePowerTest(fit: LmmFit | GlmmFit, test?: string | PowerCompare, method?: string): PowerTest {
   const frame = fit.model.frame;
   const part = frame.formula.fixed;
-  if (test !== undefined && (typeof test !== 'string' || test.length === 0)) throw new OptionError('test', 'test must name a fixed-effects term');
+  if (typeof test === 'object' && test !== null && !Array.isArray(test)) return resolveCompare(fit, test, method);
+  if (test !== undefined && (typeof test !== 'string' || test.length === 0)) throw new OptionError('test', "test must name a fixed-effects term, or be a model comparison such as { compare: '. ~ . - x' }");
   const term = test ?? part.terms[0]?.label;
   if (term === undefined) throw new ModelError('powerSim: the model has no fixed-effects term to test (only an intercept)');
   if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
@@ -190,13 +234,45 @@ export function resolvePowerTest(fit: LmmFit | GlmmFit, test?: string, method?: 
   if ((m === 't' || m === 'z') && columns.length > 1) {
     throw new OptionError('method', `the term '${term}' has ${columns.length} columns (${columns.map((j) => frame.xnames[j]).join(', ')}): a ${m} test is of one coefficient; use method lr or f for the whole term, or test one coefficient by its name`);
   }
-  if (m === 'lr' || m === 'kr' || m === 'f') {
-    // drop1's rule: only a marginal term can be dropped (simr warns and tests a main effect under an interaction; refused here)
+  if (m === 'f' && !(fit as LmmFit).reml) throw new OptionError('method', "car's F test (Kenward–Roger) needs a REML fit (car: \"F test available only for linear mixed model fit by REML\"; simr refits with REML): fit with REML, or use method chisq or lr");
+  if (m === 'lr' || m === 'kr' || m === 'anova' || m === 'pb') {
+    // drop1's rule: only a marginal term can be dropped (simr warns and tests a main effect under an interaction; refused here;
+    // car's type-II chisq and f test a main effect under an interaction, as simr does)
     if (!drop1Scope(part).some((t) => t.label === term)) throw new OptionError('test', `the term '${term}' is contained in another term of the model (an interaction): the ${m} test drops a marginal term; test the interaction, or a coefficient with method t or z`);
   }
   return { term, method: m, columns };
 }
 
+/** simr's compare, fcompare, rcompare: the smaller model's formula (see PowerCompare) */
+function resolveCompare(fit: LmmFit | GlmmFit, test: object, method?: string): PowerTest {
+  const keys = Object.keys(test);
+  const kind = keys[0] as 'compare' | 'fcompare' | 'rcompare';
+  if (keys.length !== 1 || !(kind in COMPARE_METHODS)) throw new OptionError('test', `a model comparison is one of { compare: formula }, { fcompare: formula }, { rcompare: formula }; got keys ${JSON.stringify(keys)}`);
+  if (!(fit instanceof LmmFit)) throw new OptionError('test', `simr's ${kind} is offered for lmer fits here (a glmer fit takes fixed tests: z and lr)`);
+  const given = (test as Record<string, unknown>)[kind];
+  if (typeof given !== 'string' || !given.includes('~')) throw new OptionError('test', `${kind}: the smaller model must be a formula string such as ${kind === 'rcompare' ? "'~ (1 | g)'" : kind === 'fcompare' ? "'~ 1'" : "'. ~ . - x'"}, got ${JSON.stringify(given)}`);
+  const m = (method ?? 'lr') as PowerMethod;
+  if (!COMPARE_METHODS[kind].includes(m)) throw new OptionError('method', `simr's ${kind} takes method ${COMPARE_METHODS[kind].join(' or ')}, not '${String(method)}'`);
+  const formula = fit.model.formula;
+  const oneSided = (t: string) => (t.trim().startsWith('~') ? `${formula.response.label} ${t.trim()}` : t);
+  let text: string;
+  if (kind === 'compare') text = updateFormula(formula.text, given, { expandDoubleVerts: true });
+  else {
+    const g = parseFormula(oneSided(given));
+    // simr: "fcompare LHS does not match model"
+    if (g.response.label !== formula.response.label) throw new OptionError('test', `${kind}: the response of '${given}' is not the model's (${formula.response.label})`);
+    if (kind === 'fcompare') {
+      if (g.random.length) throw new OptionError('test', `fcompare: give the smaller model's fixed part only ('${given}' has random-effects terms; the fit's are kept)`);
+      text = updatedFormulaText({ ...g, response: formula.response }, formula.random);
+    } else {
+      if (!g.random.length) throw new OptionError('test', `rcompare: give the smaller model's random-effects terms ('${given}' has none), e.g. '~ (1 | g)'`);
+      text = updatedFormulaText(formula, g.random);
+    }
+  }
+  const small = parseFormula(text);
+  if (!small.random.length) throw new OptionError('test', `${kind}: the smaller model '${text}' has no random-effects term (a mixed model is compared with a mixed model here)`);
+  return { term: given, method: m, columns: [], compare: { kind, given, small } };
+}
 /** the simulation's parameters: the fit's β, θ, σ (or `base`'s) with `fixef` and `sigma` replacing some */
 export function powerParameters(fit: LmmFit | GlmmFit, fixef?: Record<string, number>, sigma?: number, base: PowerParameters = fit): PowerParameters {
   const xn = fit.model.frame.xnames;
@@ -220,8 +296,8 @@ export function powerParameters(fit: LmmFit | GlmmFit, fixef?: Record<string, nu
  */
 export interface ExtendedFit {
   kind: 'extended';
-  /** the model fitted to the extended data (its design, and the refits' start) */
-  fit: LmmFit;
+  /** the model fitted to the extended data (its design, and the refits' start): lmer or glmer */
+  fit: LmmFit | GlmmFit;
   /** the original fit's β, θ, σ */
   parameters: PowerParameters;
   /** the extended data's columns */
@@ -231,12 +307,27 @@ export interface ExtendedFit {
   n: number;
 }
 
+/** whether `input` is extend's result */
+export function isExtended(input: unknown): input is ExtendedFit {
+  return typeof input === 'object' && input !== null && (input as ExtendedFit).kind === 'extended';
+}
+
 /** the design fit and the simulation's parameters of a fit or an extended fit, checked */
 export function powerInput(input: LmmFit | ExtendedFit, what: string, fixef?: Record<string, number>, sigma?: number): { fit: LmmFit; par: PowerParameters } {
-  const extended = typeof input === 'object' && input !== null && (input as ExtendedFit).kind === 'extended';
-  const fit = extended ? (input as ExtendedFit).fit : input;
+  const extended = isExtended(input);
+  const fit = extended ? input.fit : input;
   checkPowerFit(fit, what);
-  return { fit, par: powerParameters(fit, fixef, sigma, extended ? (input as ExtendedFit).parameters : fit) };
+  return { fit, par: powerParameters(fit, fixef, sigma, extended ? input.parameters : fit) };
+}
+
+/** the same for a glmer fit or an extended glmer fit (no σ to set) */
+export function powerInputGlmm(input: GlmmFit | ExtendedFit, what: string, fixef?: Record<string, number>, sigma?: number): { fit: GlmmFit; par: PowerParameters } {
+  const extended = isExtended(input);
+  const fit = extended ? input.fit : input;
+  if (!(fit instanceof GlmmFit)) throw new ModelError(`${what}: expected a glmer fit`);
+  checkPowerGlmm(fit, what);
+  if (sigma !== undefined) throw new OptionError('sigma', `${what}: a ${fit.model.family.family} GLMM has no residual SD to set`);
+  return { fit, par: powerParameters(fit, fixef, undefined, extended ? input.parameters : fit) };
 }
 
 /** the simulation source of simulate.ts: the fit's model and rows with the parameters `par` */
@@ -252,7 +343,9 @@ export interface ReplicateTest { p: number; messages: string[] }
  * of the fit), the refit(s) and the p-value. Set up once (the ML fits of the full and reduced models
  * for 'lr'); each call refits from the fit's θ̂ (warm start) on the CPU in float64.
  */
-export async function powerTester(fit: LmmFit, test: PowerTest, keep: Int32Array | null = null, signal?: AbortSignal): Promise<(y: Float64Array) => Promise<ReplicateTest>> {
+export async function powerTester(
+  fit: LmmFit, test: PowerTest, keep: Int32Array | null = null, signal?: AbortSignal, pb: { seed: number; pbnsim: number } = { seed: 1, pbnsim: PB_NSIM },
+): Promise<(y: Float64Array, r: number) => Promise<ReplicateTest>> {
   const dataMessages = new Set(fit.model.frame.messages);
   const refit = async (base: LmmFit, y: Float64Array): Promise<LmmFit> => {
     let model: LmmModel = lmmWithResponse(base.model, y);
@@ -262,6 +355,8 @@ export async function powerTester(fit: LmmFit, test: PowerTest, keep: Int32Array
   };
   const newMessages = (f: LmmFit) => f.messages.filter((m) => !dataMessages.has(m));
   const xn = fit.model.frame.xnames;
+  // the smaller model fitted once to the data (its θ̂ the start of its refits): the fit without the term, or the comparison's
+  const smallFit = () => refitWithFormula(fit, test.compare ? test.compare.small : formulaWithout(fit.model.formula, test.term), 'powerSim');
   const j = test.columns[0];
   switch (test.method) {
     case 't': return async (y) => {
@@ -276,14 +371,41 @@ export async function powerTester(fit: LmmFit, test: PowerTest, keep: Int32Array
       return { p: pchisqUpper(z * z, 1), messages: newMessages(f) };
     };
     case 'kr': {
-      const L = test.columns.map((c) => xn.map((_, k) => (k === c ? 1 : 0)));
+      // the term's columns, or fcompare's restriction (pbkrtest's, from the two models' column spaces)
+      const L = test.compare ? modcompPair(fit, await smallFit(), 'KRmodcomp').L! : test.columns.map((c) => xn.map((_, k) => (k === c ? 1 : 0)));
       return async (y) => {
         const f = await refit(fit, y);
         const kr = await krModcomp(f, L);
         return { p: kr.Ftest.p, messages: newMessages(f) };
       };
     }
+    case 'chisq': return async (y) => {
+      const f = await refit(fit, y);
+      // car's Anova(fit, type = 2, test.statistic = "Chisq") with V = Var(β̂)
+      const row = waldAnova(f.model.frame, f.beta, Float64Array.from(f.vcov.flat()), 'II').find((r) => r.term === test.term);
+      if (!row) throw new ModelError(`powerSim: car's type-II table has no row for '${test.term}'`);
+      return { p: row.p, messages: newMessages(f) };
+    };
     case 'f': return async (y) => {
+      const f = await refit(fit, y);
+      // car's Anova(fit, type = 2, test.statistic = "F"): H from V = Φ_A (vcovAdj), then KRmodcomp(fit, H)
+      const { ctx } = ddfContext(f, 'kenward-roger');
+      if (ctx.method !== 'kenward-roger') throw new ModelError("powerSim: Kenward–Roger's method cannot be computed for this refit");
+      const h = waldHypotheses(f.model.frame, ctx.kr.PhiA, 'II').find((r) => r.term === test.term);
+      if (!h) throw new ModelError(`powerSim: car's type-II table has no row for '${test.term}'`);
+      return { p: krFtest(ctx, h.H).p, messages: newMessages(f) };
+    };
+    case 'pb': {
+      // PBmodcomp(fit, small, nsim = pbnsim) of each replicate's refits (pbModcomp.ts refits both by ML)
+      const small = await smallFit();
+      return async (y, r) => {
+        const f1 = await refit(fit, y);
+        const f0 = await refit(small, y);
+        const res = await pbModcomp(f1, f0, { nsim: pb.pbnsim, seed: pbSeed(pb.seed, r), signal });
+        return { p: res.PBtest.p, messages: [...newMessages(f1), ...newMessages(f0), ...(res.failed ? [`${res.failed} of the parametric bootstrap's refits failed`] : [])] };
+      };
+    }
+    case 'anova': return async (y) => {
       const f = await refit(fit, y);
       const a = anovaTable(f, { ddf: 'satterthwaite', type: 'II' });
       const row = a.rows.find((r) => r.term === test.term);
@@ -292,9 +414,11 @@ export async function powerTester(fit: LmmFit, test: PowerTest, keep: Int32Array
     };
     case 'lr': {
       // lme4's drop1(test = "Chisq"): extractAIC refits both models by ML (refitML)
+      // (lme4's anova(fit, small) for a comparison: the same ML refits)
       const full = await mlFit(fit);
-      const small = await mlFit(await refitWithFormula(fit, formulaWithout(fit.model.formula, test.term), 'powerSim'));
+      const small = await mlFit(await smallFit());
       const df = full.df - small.df;
+      if (!(df > 0)) throw new ModelError(`powerSim: the smaller model '${small.model.formula.text}' has ${small.df} parameters, the fit ${full.df}: it must have fewer`);
       return async (y) => {
         const f1 = await refit(full, y);
         const f0 = await refit(small, y);
@@ -307,10 +431,15 @@ export async function powerTester(fit: LmmFit, test: PowerTest, keep: Int32Array
   throw new OptionError('method', `unknown method ${String(test.method)}`);
 }
 
-const KNOWN_OPTIONS = ['test', 'method', 'nsim', 'seed', 'alpha', 'fixef', 'sigma', 'refit', 'onProgress', 'signal'];
+const KNOWN_OPTIONS = ['test', 'method', 'nsim', 'seed', 'alpha', 'fixef', 'sigma', 'refit', 'pbnsim', 'onProgress', 'signal'];
+
+/** the seed of replicate r's parametric bootstrap (a pb test): a hash of (seed, r), so that its draws are not the replicates' */
+export function pbSeed(seed: number, r: number): number {
+  return (Math.imul((seed ^ 0x5bd1e995) >>> 0, 0x27d4eb2d) ^ Math.imul(r + 1, 0x165667b1)) | 0;
+}
 
 /** the options common to powerSim and powerCurve, checked */
-export function checkPowerOptions(options: Record<string, unknown>, what: string, extra: string[] = []): { nsim: number; seed: number; alpha: number } {
+export function checkPowerOptions(options: Record<string, unknown>, what: string, extra: string[] = []): { nsim: number; seed: number; alpha: number; pbnsim: number } {
   if (typeof options !== 'object' || options === null) throw new OptionError('options', `${what}: options must be an object`);
   const known = [...KNOWN_OPTIONS, ...extra];
   for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `${what}: unknown option '${k}' (the options are ${known.join(', ')})`);
@@ -320,7 +449,9 @@ export function checkPowerOptions(options: Record<string, unknown>, what: string
   if (!(typeof seed === 'number' && Number.isInteger(seed))) throw new OptionError('seed', `seed must be an integer, got ${String(seed)}`);
   const alpha = options.alpha ?? 0.05;
   if (!(typeof alpha === 'number' && alpha > 0 && alpha < 1)) throw new OptionError('alpha', `alpha must be between 0 and 1, got ${String(alpha)}`);
-  return { nsim, seed, alpha };
+  const pbnsim = options.pbnsim ?? PB_NSIM;
+  if (!(typeof pbnsim === 'number' && Number.isInteger(pbnsim) && pbnsim >= 2)) throw new OptionError('pbnsim', `pbnsim must be a whole number of bootstrap simulations (2 or more), got ${String(pbnsim)}`);
+  return { nsim, seed, alpha, pbnsim };
 }
 
 /** simr's summary of a set of p-values: successes, power and its Clopper–Pearson interval */
@@ -333,6 +464,12 @@ export function powerSummary(pValues: ArrayLike<number>, alpha: number): { succe
 
 /** simr's description of the test: the method, then "Effect size for x is …" for a one-column term */
 export function powerDescription(fit: LmmFit | GlmmFit, test: PowerTest, par: PowerParameters): { text: string; description: string[]; effect: number | null } {
+  if (test.compare) {
+    // simr's compare/fcompare/rcompare descriptions: "Comparison to <formula>", " + [re]", "[fe] + "
+    const { kind, given } = test.compare;
+    const which = kind === 'fcompare' ? `${given} + [re]` : kind === 'rcompare' ? `[fe] + ${given}` : given;
+    return { text: 'Power for model comparison', description: [test.method === 'kr' ? 'Kenward-Roger (package pbkrtest)' : DESCRIPTIONS[test.method], `Comparison to ${which}`], effect: null };
+  }
   const xn = fit.model.frame.xnames;
   const effect = test.columns.length === 1 && xn[test.columns[0]] === test.term ? par.beta[test.columns[0]] : null;
   const description = [DESCRIPTIONS[test.method]];
@@ -357,13 +494,13 @@ export function formatG2(x: number): string {
 /** simr's powerSim(fit, fixed(test, method), nsim, seed, alpha) (see the header), of an lmer fit, an extended one (powerCurve.ts extend) or a glmer fit (powerGlmm.ts) */
 export async function powerSim(input: LmmFit | ExtendedFit | GlmmFit, options: PowerSimOptions = {}): Promise<PowerSimResult> {
   const t0 = performance.now();
-  if (input instanceof GlmmFit) return powerSimGlmm(input, options, t0);
+  if (input instanceof GlmmFit || (isExtended(input) && input.fit instanceof GlmmFit)) return powerSimGlmm(input, options, t0);
   const { fit, par } = powerInput(input, 'powerSim', options.fixef, options.sigma);
-  const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
+  const { nsim, seed, alpha, pbnsim } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
   const test = resolvePowerTest(fit, options.test, options.method);
   if (options.refit !== undefined && options.refit !== 'batched' && options.refit !== 'refit') throw new OptionError('refit', `refit must be 'batched' or 'refit', got ${String(options.refit)}`);
-  const o = { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 };
-  const run = (options.refit ?? 'batched') === 'batched' && test.method !== 'lr' ? await powerRunBatched(fit, par, test, o) : await powerRun(fit, par, test, o);
+  const o = { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0, pbnsim };
+  const run = (options.refit ?? 'batched') === 'batched' && test.method !== 'lr' && test.method !== 'pb' ? await powerRunBatched(fit, par, test, o) : await powerRun(fit, par, test, o);
   return { ...powerDescription(fit, test, par), ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha, nrow: fit.model.frame.n, nsim, seed, timeMs: performance.now() - t0 };
 }
 
@@ -375,7 +512,7 @@ const isSingularMessage = (m: string) => m.startsWith('boundary (singular) fit')
 /** the replicates of a power simulation: responses simulated from `sim` (the fit's rows), each tested by each of `testers` */
 export async function powerRun(
   fit: LmmFit, par: PowerParameters, test: PowerTest,
-  o: { nsim: number; seed: number; signal?: AbortSignal; onProgress?: PowerSimOptions['onProgress']; t0: number },
+  o: { nsim: number; seed: number; signal?: AbortSignal; onProgress?: PowerSimOptions['onProgress']; t0: number; pbnsim?: number },
 ): Promise<PowerRun> {
   const [out] = await powerRunSubsets(fit, par, test, [null], o);
   return out;
@@ -387,10 +524,10 @@ export async function powerRun(
  */
 export async function powerRunSubsets(
   fit: LmmFit, par: PowerParameters, test: PowerTest, subsets: (Int32Array | null)[],
-  o: { nsim: number; seed: number; signal?: AbortSignal; onProgress?: PowerSimOptions['onProgress']; t0: number },
+  o: { nsim: number; seed: number; signal?: AbortSignal; onProgress?: PowerSimOptions['onProgress']; t0: number; pbnsim?: number },
 ): Promise<PowerRun[]> {
   const testers = [];
-  for (const keep of subsets) testers.push(await powerTester(fit, test, keep, o.signal));
+  for (const keep of subsets) testers.push(await powerTester(fit, test, keep, o.signal, { seed: o.seed, pbnsim: o.pbnsim ?? PB_NSIM }));
   const source = simulationSource(fit, par);
   const outs = subsets.map(() => ({ pValues: new Float64Array(o.nsim), errors: 0, warnings: 0, singular: 0, counts: new Map<string, number>() }));
   const BATCH = 32;
@@ -403,7 +540,7 @@ export async function powerRunSubsets(
       for (let s = 0; s < subsets.length; s++) {
         const out = outs[s];
         try {
-          const { p, messages } = await testers[s](y[k]);
+          const { p, messages } = await testers[s](y[k], first + k);
           out.pValues[first + k] = p;
           if (!Number.isFinite(p)) out.errors++;
           else if (messages.length) {
@@ -464,9 +601,15 @@ export async function powerRunBatched(
     return MT;
   });
   const unit = (j: number) => xn.map((_, k) => (k === j ? 1 : 0));
-  const L = test.columns.map(unit);
-  const lF = test.method === 'f' ? anovaHypotheses(model.frame, 'II', fixedDesignOf(fit)).find((h) => h.term === test.term)?.L : undefined;
-  if (test.method === 'f' && !lF) throw new ModelError(`powerSim: the type-2 anova has no hypothesis for '${test.term}'`);
+  // the term's columns, or fcompare's restriction (pbkrtest's, from the two models' column spaces)
+  const L = test.compare ? modcompPair(fit, await refitWithFormula(fit, test.compare.small, 'powerSim'), 'KRmodcomp').L! : test.columns.map(unit);
+  const lF = test.method === 'anova' ? anovaHypotheses(model.frame, 'II', fixedDesignOf(fit)).find((h) => h.term === test.term)?.L : undefined;
+  if (test.method === 'anova' && !lF) throw new ModelError(`powerSim: the type-2 anova has no hypothesis for '${test.term}'`);
+  const carRow = <T extends { term: string }>(rows: T[]): T => {
+    const row = rows.find((r) => r.term === test.term);
+    if (!row) throw new ModelError(`powerSim: car's type-II table has no row for '${test.term}'`);
+    return row;
+  };
   const lower = model.theta.lower;
   const at = (chol: BlockedCholesky, th: Float64Array, sigma: number, bC: Float64Array): Float64Array => {
     // [p, singular (lme4's isSingular: a diagonal θ within 1e-4 of its bound 0), warned]
@@ -474,11 +617,22 @@ export async function powerRunBatched(
     try {
       const theta = thetaToOriginal(model, th);
       switch (test.method) {
-        case 't': case 'f': {
+        case 't': case 'anova': {
           const sat = varparCovariance({ chol, model, theta });
           const ctx: DdfContext = { method: 'satterthwaite', sat };
           const pv = test.method === 't' ? contest1D(ctx, L[0]).p : contestMD(ctx, lF!).p;
           return Float64Array.of(pv, singular, sat.warnings.length > 0 ? 1 : 0);
+        }
+        case 'chisq': {
+          // car's Wald χ² of the term's type-II hypothesis with V = Var(β̂) at θ̂_r
+          const s = solveLmm(chol, n, model.reml);
+          return Float64Array.of(carRow(waldAnova(model.frame, mapBeta(fixed, s.beta), mapVcov(fixed, s.vcov), 'II')).p, singular, 0);
+        }
+        case 'f': {
+          // car's F: the type-II hypothesis with V = Φ_A, then Kenward–Roger's F (KRmodcomp(fit, H))
+          const kr = kenwardRoger({ chol, model, theta, sigma });
+          const H = carRow(waldHypotheses(model.frame, kr.PhiA, 'II')).H;
+          return Float64Array.of(krFtest({ method: 'kenward-roger', kr, beta: mapBeta(fixed, bC), sigma }, H).p, singular, 0);
         }
         case 'z': {
           const s = solveLmm(chol, n, model.reml);
@@ -524,14 +678,12 @@ function fitCoordinates(fit: LmmFit): Float64Array {
   return b.map((v, j) => v - fixed.beta0[j]);
 }
 
-/** powerSim of a glmer fit: z or lr (powerGlmm.ts); σ is not a parameter of these families */
-async function powerSimGlmm(fit: GlmmFit, options: PowerSimOptions, t0: number): Promise<PowerSimResult> {
-  checkPowerGlmm(fit, 'powerSim');
+/** powerSim of a glmer fit or an extended one: z or lr (powerGlmm.ts); σ is not a parameter of these families */
+async function powerSimGlmm(input: GlmmFit | ExtendedFit, options: PowerSimOptions, t0: number): Promise<PowerSimResult> {
+  const { fit, par } = powerInputGlmm(input, 'powerSim', options.fixef, options.sigma);
   const { nsim, seed, alpha } = checkPowerOptions(options as Record<string, unknown>, 'powerSim');
-  if (options.sigma !== undefined) throw new OptionError('sigma', `powerSim: a ${fit.model.family.family} GLMM has no residual SD to set`);
   if (options.refit !== undefined && options.refit !== 'refit') throw new OptionError('refit', "powerSim: a glmer fit's replicates are refitted one by one (refit: 'refit'): PIRLS has no sufficient statistics to batch");
   const test = resolvePowerTest(fit, options.test, options.method);
-  const par = powerParameters(fit, options.fixef);
-  const run = await powerRunGlmm(fit, par.beta, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0 });
+  const run = await powerRunGlmm(fit, par.beta, test, { nsim, seed, signal: options.signal, onProgress: options.onProgress, t0, theta: par.theta });
   return { ...powerDescription(fit, test, par), ...powerSummary(run.pValues, alpha), ...run, term: test.term, method: test.method, alpha, nrow: fit.model.frame.n, nsim, seed, timeMs: performance.now() - t0 };
 }

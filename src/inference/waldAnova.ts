@@ -38,14 +38,25 @@ export function checkWaldType(type: unknown): WaldType {
 
 /** The Wald χ² table of car::Anova (type II or III) for β̂ with covariance V (p × p row-major). */
 export function waldAnova(frame: ModelFrame, beta: ArrayLike<number>, V: Float64Array, type: WaldType): WaldRow[] {
+  return waldHypotheses(frame, V, type).map(({ term, H }) => {
+    const chisq = waldStatistic(H, beta, V, frame.p);
+    return { term, chisq, df: H.length, p: pchisqUpper(chisq, H.length) };
+  });
+}
+
+/**
+ * car's hypothesis matrix H of each term (see the header): type III the term's own coefficients,
+ * type II made V-orthogonal to its relatives' (car's ConjComp with V; car's F test passes the
+ * Kenward–Roger adjusted covariance here). Terms without columns are left out.
+ */
+export function waldHypotheses(frame: ModelFrame, V: Float64Array, type: WaldType): { term: string; H: number[][] }[] {
   const p = frame.p;
   const cols = termColumns(frame);
   const terms = frame.formula.fixed.terms;
-  const rows: WaldRow[] = [];
+  const rows: { term: string; H: number[][] }[] = [];
   const test = (term: string, H: number[][]) => {
     if (H.length === 0) return;
-    const chisq = waldStatistic(H, beta, V, p);
-    rows.push({ term, chisq, df: H.length, p: pchisqUpper(chisq, H.length) });
+    rows.push({ term, H });
   };
   const unit = (j: number) => Array.from({ length: p }, (_, c) => (c === j ? 1 : 0));
   if (type === 'III') {

@@ -47,19 +47,20 @@ describe('Power and per-group fits cards (worker logic)', () => {
     expect(s.refusal).toBeNull();
     expect(s.curveRefusal).toBeNull();
     const days = s.terms.find((t) => t.name === 'Days')!;
-    expect(days).toEqual({ name: 'Days', kind: 'term', columns: ['Days'], defaultMethod: 'kr', methods: ['kr', 't', 'z', 'lr', 'f'] });
+    expect(days).toEqual({ name: 'Days', kind: 'term', columns: ['Days'], defaultMethod: 'kr', methods: ['kr', 't', 'z', 'lr', 'f', 'anova', 'chisq'] });
     // the intercept is a coefficient, not a term: t or z only
     expect(s.terms.find((t) => t.name === '(Intercept)')).toMatchObject({ kind: 'coefficient', defaultMethod: 't', methods: ['t', 'z'] });
     expect(s.coefficients).toEqual([{ name: '(Intercept)', estimate: fit.beta[0] }, { name: 'Days', estimate: fit.beta[1] }]);
     expect(s.along).toEqual([{ name: 'Subject', kind: 'factor', values: 18 }, { name: 'Days', kind: 'numeric', values: 10 }]);
     expect(s.lmList).toEqual({ model: 'Reaction ~ Days', groups: ['Subject'], refusal: null });
 
-    // glmer (simr's z for one column, lr for a factor); no curve or lmList, with the reason
+    // glmer (simr's z for one column, lr for a factor); its curve too; no lmList, with the reason
     const g = powerSetup(gfit);
     expect(g.refusal).toBeNull();
     expect(g.terms.find((t) => t.name === 'period')).toMatchObject({ kind: 'term', columns: ['period2', 'period3', 'period4'], defaultMethod: 'lr', methods: ['lr'] });
     expect(g.terms.find((t) => t.name === 'period2')).toMatchObject({ kind: 'coefficient', defaultMethod: 'z', methods: ['z'] });
-    expect(g.curveRefusal).toMatch(/lmer fits only/);
+    expect(g.curveRefusal).toBeNull();
+    expect(g.along).toEqual([{ name: 'herd', kind: 'factor', values: 15 }]);
     expect(g.lmList.refusal).toMatch(/lmer fits/);
   });
 
@@ -99,7 +100,31 @@ describe('Power and per-group fits cards (worker logic)', () => {
     const glib = await powerSim(gfit, { test: 'period2', method: 'z', nsim: 3, seed: 2, fixef: { period2: -1.5 } });
     expect(gm.sim!.pValues).toEqual(Array.from(glib.pValues));
     expect(gm.sim!.successes).toBe(glib.successes);
-    await expect(runPower(gfit, cbpp, { ...greq, curve: { along: 'herd' } }, ctx())).rejects.toThrow(/lmer fits only/);
+  });
+
+  test('a glmer fit\'s powerCurve along herd, and beyond its 15 herds by simr\'s extend first', async () => {
+    const g = powerSetup(gfit);
+    const req = powerRequest(g, fields({ test: 'period2', nsim: '2', seed: '3', along: 'herd', breaks: '6, 15', effects: { period2: '-1' } }), true);
+    expect(req).toEqual({ test: 'period2', method: 'z', nsim: 2, seed: 3, alpha: 0.05, fixef: { period2: -1 }, curve: { along: 'herd', breaks: [6, 15] } });
+    const m = await runPower(gfit, cbpp, req, ctx());
+    const lib = await powerCurve(gfit, { test: 'period2', method: 'z', nsim: 2, seed: 3, alpha: 0.05, along: 'herd', breaks: [6, 15], fixef: { period2: -1 } });
+    expect(m.curve!.points.map((p) => [p.x, p.nrow, p.pValues])).toEqual(lib.points.map((p) => [p.x, p.nrow, Array.from(p.pValues)]));
+    expect(m.curve!.points.map((p) => p.nrow)).toEqual([23, 56]);
+    expect(m.curve!.extended).toBeNull();
+    expect(untimed(m.text)).toBe(untimed(printPowerCurve(lib)));
+    expect(powerCurveRows(m)).toEqual(lib.points.map((p) => ({ x: p.x, power: 100 * p.power, lower: 100 * p.ci[0], upper: 100 * p.ci[1], label: `${p.successes}/${p.trials}` })));
+
+    // the whole factor by the likelihood ratio, on a design extended to 18 herds (a … r)
+    const ext = powerRequest(g, fields({ test: 'period', nsim: '2', seed: '3', along: 'herd', breaks: '15, 18' }), true);
+    const c = ctx();
+    const me = await runPower(gfit, cbpp, ext, c);
+    expect(c.reports[0]!.label).toBe('extending herd to 18');
+    expect(me.curve!.extended).toEqual({ along: 'herd', n: 18, from: 15 });
+    const extended = await extend(gfit, cbpp, { along: 'herd', n: 18 });
+    const libe = await powerCurve(extended, { test: 'period', method: 'lr', nsim: 2, seed: 3, alpha: 0.05, along: 'herd', breaks: [15, 18] });
+    expect(me.curve!.points.map((p) => [p.x, p.nrow, p.pValues])).toEqual(libe.points.map((p) => [p.x, p.nrow, Array.from(p.pValues)]));
+    expect(me.curve!.points.map((p) => p.method)).toEqual(['lr', 'lr']);
+    expect(me.notes[0]).toMatch(/extended along herd from 15 to 18 levels/);
   });
 
   test('powerCurve along Subject, and beyond the data\'s 18 levels by simr\'s extend first', async () => {

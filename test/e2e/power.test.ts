@@ -45,7 +45,7 @@ describe.skipIf(!enabled)('browser app: power analysis and per-group fits', () =
       const value = (sel: string) => page.$eval(sel, (e) => (e as HTMLInputElement).value);
       expect([await value('#power-test'), await value('#power-method'), await value('#power-nsim'), await value('#power-seed'), await value('[data-effect="Days"]')])
         .toEqual(['Days', 't', '10', '5', '3']);
-      expect(await page.$$eval('#power-method option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['kr', 't', 'z', 'lr', 'f']);
+      expect(await page.$$eval('#power-method option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['kr', 't', 'z', 'lr', 'f', 'anova', 'chisq']);
 
       // powerSim: power, its interval and every p-value as the library's
       await page.click('#power-run');

@@ -21,6 +21,7 @@ import { extend, powerCurve, tidySeq } from '../../src/inference/powerCurve.js';
 import { clopperPearson } from '../../src/inference/clopperPearson.js';
 import { simulateFit } from '../../src/inference/simulate.js';
 import { POWER_CASES } from '../oracle/powerCases.js';
+import { pbInnerResponses } from '../oracle/powerPbInner.js';
 import { fitAtTheta } from '../helpers/atTheta.js';
 import { lmmWithResponse } from '../../src/inference/pbModcomp.js';
 import { lmmOnRows } from '../../src/inference/jackknife.js';
@@ -96,6 +97,64 @@ describe('powerSim: each replicate refitted and tested as simr does, against R',
   }
 });
 
+describe("powerSim: simr's model comparisons (compare, fcompare, rcompare), against R", () => {
+  for (const c of POWER_CASES) {
+    (c.compares ?? []).forEach((cmp, i) => {
+      for (const refit of cmp.method === 'lr' ? ['refit' as const] : ['batched' as const, 'refit' as const]) {
+        it(`${c.name}: ${cmp.kind}(${cmp.formula}, '${cmp.method}'), ${refit} refits`, async () => {
+          const fit = await fitOf(c.name);
+          const test = { [cmp.kind]: cmp.formula } as { compare: string };
+          const r = await powerSim(fit, { test, method: cmp.method, nsim: c.nsim, seed: c.seed, fixef: c.fixef, refit, ...(c.sigma ? { sigma: c.sigma } : {}) });
+          const want = ref.cases[c.name].p[`compare_${i + 1}`];
+          expect(r.pValues.length).toBe(want.length);
+          // 1e-6 relative, as the fixed tests (R's refits at nloptwrap's tight tolerances)
+          want.forEach((p, k) => expect(rel(r.pValues[k], p), `replicate ${k + 1}: ${r.pValues[k]} vs R ${p}`).toBeLessThan(1e-6));
+          if (process.env.POWER_WORST) console.log(`${c.name} ${cmp.kind} ${cmp.method} ${refit} worst ${Math.max(...want.map((p, k) => rel(r.pValues[k], p))).toExponential(2)}`);
+          expect(r.successes).toBe(ref.cases[c.name].successes[`compare_${i + 1}`]);
+          expect(r.errors).toBe(0);
+          expect(r.text).toBe('Power for model comparison');
+          const which = cmp.kind === 'fcompare' ? `${cmp.formula} + [re]` : cmp.kind === 'rcompare' ? `[fe] + ${cmp.formula}` : cmp.formula;
+          expect(r.description[1]).toBe(`Comparison to ${which}`);
+        }, 60_000);
+      }
+    });
+  }
+});
+
+/** a pb case's test: the term, or its comparison */
+const pbTestOf = (c: (typeof POWER_CASES)[number]) => (c.pb?.compare ? ({ [c.pb.compare.kind]: c.pb.compare.formula } as { compare: string }) : c.test);
+
+describe("powerSim: fixed(x, 'pb') and a comparison's pb, pbkrtest's PBmodcomp in each replicate, against R", () => {
+  for (const c of POWER_CASES.filter((k) => k.pb)) {
+    it(`${c.name}: each replicate's bootstrap responses drawn again, equal to the committed CSVs bit for bit`, async () => {
+      const fit = await fitOf(c.name);
+      const { y } = await responsesOf(c);
+      for (let r = 0; r < c.pb!.nsim; r++) {
+        const inner = await pbInnerResponses(fit, pbTestOf(c), y[r], r, c.seed, c.pb!.pbnsim);
+        const lines = readFileSync(join(root, `${c.name}_pb_${r + 1}.csv`), 'utf8').trim().split('\n').slice(1);
+        expect(lines.length).toBe(fit.nobs);
+        lines.forEach((line, i) => line.split(',').forEach((v, k) => expect(inner[k][i]).toBe(Number(v))));
+      }
+    });
+    const cmp = c.pb!.compare;
+    it(`${c.name}: ${cmp ? `${cmp.kind}(${cmp.formula}, 'pb')` : `fixed('${c.test}', 'pb')`}, nsim ${c.pb!.nsim}, pbnsim ${c.pb!.pbnsim}: R's PBtest p-values exactly`, async () => {
+      const fit = await fitOf(c.name);
+      const r = await powerSim(fit, { test: pbTestOf(c), method: 'pb', nsim: c.pb!.nsim, pbnsim: c.pb!.pbnsim, seed: c.seed, fixef: c.fixef, ...(c.sigma ? { sigma: c.sigma } : {}) });
+      // PBtest's p = (1 + #{t*_k ≥ t_obs}) / (1 + pbnsim): a count, the same while no t*_k is within the
+      // refits' 1e-7 of t_obs (R's statistics from the same bootstrap responses); 1e-14 relative only for
+      // the JSON's 15 significant digits
+      const want = ref.cases[c.name].p.pb;
+      expect(r.pValues.length).toBe(want.length);
+      want.forEach((p, k) => {
+        expect(Math.round(r.pValues[k] * (1 + c.pb!.pbnsim))).toBe(Math.round(p * (1 + c.pb!.pbnsim)));
+        expect(rel(r.pValues[k], p)).toBeLessThan(1e-14);
+      });
+      expect(r.successes).toBe(ref.cases[c.name].successes.pb);
+      expect(r.description[0]).toBe('Parametric bootstrap (package pbkrtest)');
+    }, 120_000);
+  }
+});
+
 describe('powerSim: the Clopper-Pearson interval', () => {
   it("equals R's binom.test conf.int (1e-12 relative)", () => {
     for (const b of ref.binom) {
@@ -146,7 +205,16 @@ describe('powerSim: refusals', () => {
     await expect(powerSim(fit, { test: 'Nope', nsim: 2 })).rejects.toThrow(/'Nope' is not a fixed-effects term or coefficient/);
     await expect(powerSim(fit, { test: 'Days', nsim: 0 })).rejects.toThrow(/nsim must be a whole number/);
     await expect(powerSim(fit, { test: 'Days', nsim: 1.5 })).rejects.toThrow(/nsim must be a whole number/);
-    await expect(powerSim(fit, { test: 'Days', method: 'pb' as never, nsim: 2 })).rejects.toThrow(/unknown test method 'pb'/);
+    await expect(powerSim(fit, { test: 'Days', method: 'bogus' as never, nsim: 2 })).rejects.toThrow(/unknown test method 'bogus'/);
+    await expect(powerSim(fit, { test: { compare: '. ~ . - Days' }, method: 'kr', nsim: 2 })).rejects.toThrow(/compare takes method lr or pb/);
+    await expect(powerSim(fit, { test: { fcompare: '~ 1 + (1 | Subject)' }, nsim: 2 })).rejects.toThrow(/fixed part only/);
+    await expect(powerSim(fit, { test: { rcompare: '~ Days' }, nsim: 2 })).rejects.toThrow(/rcompare: give the smaller model's random-effects terms/);
+    await expect(powerSim(fit, { test: { fcompare: 'Other ~ 1' }, nsim: 2 })).rejects.toThrow(/the response of 'Other ~ 1' is not the model's/);
+    await expect(powerSim(fit, { test: { bogus: '~ 1' } as never, nsim: 2 })).rejects.toThrow(/a model comparison is one of/);
+    await expect(powerSim(fit, { test: { compare: '. ~ .' }, nsim: 2 })).rejects.toThrow(/must have fewer/);
+    await expect(powerSim(fit, { test: 'Days', method: 'pb', pbnsim: 1, nsim: 2 })).rejects.toThrow(/pbnsim must be a whole number/);
+    const ml = await lmer('Reaction ~ Days + (Days | Subject)', loadDataFile('sleepstudy.csv'), { factors: ['Subject'], REML: false });
+    await expect(powerSim(ml, { test: 'Days', method: 'f', nsim: 2 })).rejects.toThrow(/car's F test \(Kenward–Roger\) needs a REML fit/);
     await expect(powerSim(fit, { test: 'Days', fixef: { Dayz: 1 }, nsim: 2 })).rejects.toThrow(/'Dayz' is not a coefficient/);
     await expect(powerSim(fit, { test: 'Days', sigma: -1, nsim: 2 })).rejects.toThrow(/sigma must be a positive number/);
     await expect(powerSim(fit, { test: 'Days', alpha: 1.5, nsim: 2 })).rejects.toThrow(/alpha must be between 0 and 1/);
@@ -157,9 +225,10 @@ describe('powerSim: refusals', () => {
     const cbpp = await glmerOf('cbpp_period');
     await expect(powerSim(cbpp, { test: 'period2', method: 't', nsim: 2 })).rejects.toThrow(/a glmer fit's coefficient takes z/);
     await expect(powerSim(cbpp, { test: 'period', method: 'kr', nsim: 2 })).rejects.toThrow(/the kr test is for lmer fits/);
+    await expect(powerSim(cbpp, { test: 'period', method: 'chisq', nsim: 2 })).rejects.toThrow(/the chisq test is for lmer fits/);
+    await expect(powerSim(cbpp, { test: { rcompare: '~ (1 | herd)' }, nsim: 2 })).rejects.toThrow(/offered for lmer fits/);
     await expect(powerSim(cbpp, { test: 'period', sigma: 2, nsim: 2 })).rejects.toThrow(/no residual SD/);
     await expect(powerSim(cbpp, { test: 'period', refit: 'batched', nsim: 2 })).rejects.toThrow(/refitted one by one/);
-    await expect(powerCurve(cbpp as never, { along: 'herd', nsim: 2 })).rejects.toThrow(/only lmer fits/);
   });
   it('the default test: kr (lmer) or z (glmer) for a one-column term, lr for a factor (simr\'s defaulttest)', async () => {
     expect((await powerSim(await fitOf('sleepstudy_days'), { nsim: 1 })).method).toBe('kr');
@@ -249,8 +318,18 @@ describe('extend and powerCurve', () => {
     // the first 26 levels a … z: the first 260 rows of the extended data (sorted, a, a.1, b, b.1, … would take others)
     expect(curve.points[0].nrow).toBe(260);
     const par = powerParameters(ext.fit, { Days: 2 }, undefined, ext.parameters);
-    const [run] = await powerRunSubsets(ext.fit, par, resolvePowerTest(ext.fit, 'Days', 'z'), [Int32Array.from({ length: 260 }, (_, i) => i)], { nsim: 3, seed: 2, t0: 0 });
+    const [run] = await powerRunSubsets(ext.fit as LmmFit, par, resolvePowerTest(ext.fit, 'Days', 'z'), [Int32Array.from({ length: 260 }, (_, i) => i)], { nsim: 3, seed: 2, t0: 0 });
     expect(Array.from(curve.points[0].pValues)).toEqual(Array.from(run.pValues));
+  });
+  it("powerCurve with car's chisq and with a comparison: the break of all 18 Subjects is powerSim's refit path (against R above)", async () => {
+    const fit = await fitOf('sleepstudy_days');
+    const tests: Pick<Parameters<typeof powerSim>[1] & object, 'test' | 'method'>[] = [{ test: 'Days', method: 'chisq' }, { test: { rcompare: '~ (1 | Subject)' }, method: 'lr' }];
+    for (const o of tests) {
+      const curve = await powerCurve(fit, { ...o, along: 'Subject', breaks: [10, 18], nsim: 3, seed: 1, fixef: { Days: 2 } });
+      const sim = await powerSim(fit, { ...o, nsim: 3, seed: 1, fixef: { Days: 2 }, refit: 'refit' });
+      expect(Array.from(curve.points[1].pValues)).toEqual(Array.from(sim.pValues));
+      expect(curve.points.map((p) => p.nrow)).toEqual([100, 180]);
+    }
   });
   it('powerCurve refusals', async () => {
     const fit = await fitOf('sleepstudy_days');

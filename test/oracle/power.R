@@ -8,7 +8,15 @@
 #   kr  pbkrtest's KRmodcomp(fit, update(fit, ~ . - test))$stats$p.value  (simr's krtest via drop1)
 #   lr  lme4's drop1(fit, ~test, test = "Chisq"): ML refits of both       (simr's lrtest)
 #   z   2 pnorm(|t value|, lower = FALSE) of lme4's summary               (simr's ztest)
-#   f   lmerTest's anova(fit, type = 2, ddf = "Satterthwaite") Pr(>F)     (simr's fixed(x, "anova"))
+#   anova lmerTest's anova(fit, type = 2, ddf = "Satterthwaite") Pr(>F)   (simr's fixed(x, "anova"))
+#   chisq car's Anova(fit, type = 2, test.statistic = "Chisq") Pr(>Chisq) (simr's fixed(x, "chisq"))
+#   f   car's Anova(fit, type = 2, test.statistic = "F") Pr(>F): Kenward-Roger (simr's fixed(x, "f"))
+# simr's model comparisons on the same responses (a case's compares, keyed compare_i):
+#   compare / fcompare / rcompare: the smaller model as simr builds it (update(fit, model); the fixed part
+#   given + the fit's bars; the fit's fixed part + the bars given), then lr (anova(fit, small): ML
+#   refits, here at the tight control) or kr (KRmodcomp(fit, small));
+# and fixed(x, "pb") (a case's pb): PBmodcomp(ML fit, ML fit without x, ref = the reference distribution of
+# our bootstrap responses of that replicate, <name>_pb_<r>.csv, refitted here), its PBtest p-value.
 # The refits use nloptwrap at tight tolerances (the optimum itself: lme4's default tolerances leave
 # θ̂ about 1e-5 off, which would be the reference's error, not ours); the lr test's ML fits are
 # made with the same control (drop1's refitML uses lme4's default ML refit; its p-values are kept
@@ -17,7 +25,7 @@
 # Laplace optimum (see below).
 # Also: binom.test's Clopper–Pearson intervals, and simr's extend on sleepstudy.
 # Usage (from the repository root): Rscript test/oracle/power.R   Writes test/fixtures/power/power.json.
-suppressMessages({ library(lme4); library(lmerTest); library(pbkrtest); library(jsonlite) })
+suppressMessages({ library(lme4); library(lmerTest); library(pbkrtest); library(car); library(jsonlite) })
 # exact_devfun, exact_optimum (the exact Laplace deviance's optimum)
 source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "exact_laplace.R"))
 dir <- "test/fixtures/power"
@@ -87,7 +95,9 @@ for (c in index$cases) {
       v <- switch(m,
         t = summary(fit, ddf = "Satterthwaite")$coefficients[c$test, "Pr(>|t|)"],
         z = 2 * pnorm(abs(summary(as(fit, "lmerMod"))$coefficients[c$test, "t value"]), lower.tail = FALSE),
-        f = anova(fit, type = 2, ddf = "Satterthwaite")[c$test, "Pr(>F)"],
+        anova = anova(fit, type = 2, ddf = "Satterthwaite")[c$test, "Pr(>F)"],
+        chisq = quiet(Anova(as(fit, "lmerMod"), type = 2, test.statistic = "Chisq"))[c$test, "Pr(>Chisq)"],
+        f = quiet(Anova(as(fit, "lmerMod"), type = 2, test.statistic = "F"))[c$test, "Pr(>F)"],
         kr = {
           fit0 <- quiet(lme4::lmer(reduced, data = d, REML = c$reml, control = tight))
           quiet(KRmodcomp(as(fit, "lmerMod"), fit0))$stats$p.value
@@ -104,6 +114,55 @@ for (c in index$cases) {
       fd <- quiet(lme4::lmer(form, data = d, REML = c$reml))
       a <- quiet(drop1(fd, as.formula(paste("~", c$test)), test = "Chisq"))
       drop1_lr <- c(drop1_lr, a[c$test, "Pr(Chi)"])
+    }
+  }
+  # simr's compare, fcompare, rcompare (testLibrary.R): the smaller model's formula
+  bars <- function(f) sapply(lme4::findbars(f), function(b) paste0("(", deparse1(b), ")"))
+  smallOf <- function(cmp) {
+    model <- as.formula(cmp$formula)
+    switch(cmp$kind,
+      compare = update(form, model),
+      fcompare = as.formula(paste(resp, "~", deparse1(lme4::nobars(model)[[length(lme4::nobars(model))]]), "+", paste(bars(form), collapse = " + "))),
+      rcompare = as.formula(paste(deparse1(lme4::nobars(form)), "+", paste(bars(model), collapse = " + "))))
+  }
+  for (i in seq_along(c$compares)) {
+    cmp <- c$compares[[i]]
+    small <- smallOf(cmp)
+    key <- paste0("compare_", i)
+    p[[key]] <- numeric(0)
+    for (r in seq_len(c$nsim)) {
+      d <- data
+      d[[resp]] <- sims[[paste0("sim_", r)]]
+      v <- if (cmp$method == "lr") {
+        m1 <- quiet(lme4::lmer(form, data = d, REML = FALSE, control = tight))
+        m0 <- quiet(lme4::lmer(small, data = d, REML = FALSE, control = tight))
+        quiet(anova(m1, m0))[2, "Pr(>Chisq)"]
+      } else {
+        m1 <- quiet(lme4::lmer(form, data = d, REML = c$reml, control = tight))
+        m0 <- quiet(lme4::lmer(small, data = d, REML = c$reml, control = tight))
+        quiet(KRmodcomp(m1, m0))$stats$p.value
+      }
+      p[[key]] <- c(p[[key]], v)
+    }
+    attr(p[[key]], "small") <- NULL
+    p[[paste0(key, "_small")]] <- NULL
+  }
+  if (!is.null(c$pb)) {
+    p$pb <- numeric(0)
+    # fixed(test, "pb"): the model without the term; a comparison's pb: its smaller model
+    if (!is.null(c$pb$compare)) reduced <- smallOf(c$pb$compare)
+    for (r in seq_len(c$pb$nsim)) {
+      d <- data
+      d[[resp]] <- sims[[paste0("sim_", r)]]
+      m1 <- quiet(lme4::lmer(form, data = d, REML = FALSE, control = tight))
+      m0 <- quiet(lme4::lmer(reduced, data = d, REML = FALSE, control = tight))
+      boot <- read.csv(file.path(dir, sprintf("%s_pb_%d.csv", c$name, r)), colClasses = "numeric")
+      ref <- sapply(seq_len(ncol(boot)), function(k) {
+        d2 <- d; d2[[resp]] <- boot[[k]]
+        2 * (as.numeric(logLik(quiet(lme4::lmer(form, data = d2, REML = FALSE, control = tight)))) -
+             as.numeric(logLik(quiet(lme4::lmer(reduced, data = d2, REML = FALSE, control = tight)))))
+      })
+      p$pb <- c(p$pb, quiet(PBmodcomp(m1, m0, ref = ref))$test["PBtest", "p.value"])
     }
   }
   successes <- lapply(p, function(v) sum(v < 0.05))

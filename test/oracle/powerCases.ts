@@ -13,7 +13,15 @@ export interface PowerCase {
   /** a glmer fit's family (binomial: the response cbind(incidence, size - incidence)) */
   family?: 'binomial';
   test: string;
-  methods: ('t' | 'kr' | 'lr' | 'z' | 'f')[];
+  /** simr's fixed(test, method): 'anova' is lmerTest's type-2 F (simr's fixed(x, "anova")), 'f' and 'chisq' car's Anova */
+  methods: ('t' | 'kr' | 'lr' | 'z' | 'f' | 'anova' | 'chisq')[];
+  /** simr's model comparisons on the same responses: compare, fcompare or rcompare with a formula, and the method */
+  compares?: { kind: 'compare' | 'fcompare' | 'rcompare'; formula: string; method: 'lr' | 'kr' }[];
+  /**
+   * fixed(test, "pb") — or, with `compare`, simr's comparison by "pb" — on the first nsim replicates,
+   * pbnsim bootstrap simulations each (their responses exported too)
+   */
+  pb?: { nsim: number; pbnsim: number; compare?: { kind: 'compare' | 'fcompare' | 'rcompare'; formula: string } };
   fixef: Record<string, number>;
   sigma?: number;
   nsim: number;
@@ -24,17 +32,25 @@ export const POWER_CASES: PowerCase[] = [
   // simr's usual example: the slope made smaller (10.47 → 2) so that the power is moderate
   {
     name: 'sleepstudy_days', data: 'sleepstudy.csv', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], reml: true,
-    test: 'Days', methods: ['t', 'kr', 'lr', 'z', 'f'], fixef: { Days: 2 }, nsim: 20, seed: 1,
+    test: 'Days', methods: ['t', 'kr', 'lr', 'z', 'anova', 'chisq', 'f'], fixef: { Days: 2 }, nsim: 20, seed: 1,
+    compares: [{ kind: 'rcompare', formula: '~ (1 | Subject)', method: 'lr' }, { kind: 'fcompare', formula: '~ 1', method: 'kr' }, { kind: 'fcompare', formula: '~ 1', method: 'lr' }],
+    pb: { nsim: 3, pbnsim: 20, compare: { kind: 'rcompare', formula: '~ (1 | Subject)' } },
   },
   // σ changed too, a random intercept only
   {
     name: 'sleepstudy_sigma', data: 'sleepstudy.csv', formula: 'Reaction ~ Days + (1 | Subject)', factors: ['Subject'], reml: true,
-    test: 'Days', methods: ['t', 'kr', 'lr'], fixef: { Days: 3 }, sigma: 40, nsim: 20, seed: 7,
+    test: 'Days', methods: ['t', 'kr', 'lr'], fixef: { Days: 3 }, sigma: 40, nsim: 20, seed: 7, pb: { nsim: 4, pbnsim: 20 },
   },
   // a factor of 3 levels: its whole term, by the likelihood ratio and lmerTest's type-2 F
   {
     name: 'factor_B', data: 'modcomp_2x3.csv', formula: 'y ~ A + B + (1 | g)', factors: ['A', 'B', 'g'], reml: true,
-    test: 'B', methods: ['lr', 'f', 'kr'], fixef: { Bb2: 0.3, Bb3: -0.2 }, nsim: 20, seed: 3,
+    test: 'B', methods: ['lr', 'anova', 'kr', 'chisq', 'f'], fixef: { Bb2: 0.3, Bb3: -0.2 }, nsim: 20, seed: 3,
+    compares: [{ kind: 'compare', formula: '. ~ . - B', method: 'lr' }],
+  },
+  // car's type-II tests of a main effect under an interaction (its hypothesis V-orthogonal to A:B's: Var(β̂) for chisq, Φ_A for f)
+  {
+    name: 'interaction_A', data: 'modcomp_2x3.csv', formula: 'y ~ A * B + (1 | g)', factors: ['A', 'B', 'g'], reml: true,
+    test: 'A', methods: ['chisq', 'f'], fixef: { Aa2: 0.4 }, nsim: 10, seed: 4,
   },
   // glmer (simr's glmerMod tests): cbpp's period, the whole factor by the likelihood ratio (simr's
   // default for a factor) and one coefficient by its z test (the default for a glmer coefficient)
