@@ -77,11 +77,7 @@ export function powerSetup(fit: AnyFit): PowerSetup {
 }
 
 function simMsg(r: PowerSimResult): PowerSimMsg {
-  return {
-    term: r.term, method: r.method, text: r.text, description: r.description, effect: r.effect, successes: r.successes, trials: r.trials,
-    power: r.power, ci: r.ci, alpha: r.alpha, nrow: r.nrow, nsim: r.nsim, seed: r.seed, errors: r.errors, warnings: r.warnings,
-    singular: r.singular, messages: r.messages, timeMs: r.timeMs, pValues: Array.from(r.pValues),
-  };
+  return { ...r, pValues: Array.from(r.pValues) };
 }
 
 const replicateNotes = (r: { messages: { message: string; count: number }[] }) => r.messages.map((m) => `${m.count} replicate${m.count === 1 ? '' : 's'}: ${m.message}`);

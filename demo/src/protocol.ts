@@ -10,6 +10,7 @@ import type { WaldRow, WaldType } from '../../src/inference/waldAnova.js';
 import type { GlmmDrop1Row } from '../../src/inference/glmmDrop1.js';
 import type { IccGroupRow, IccResult, R2Result } from '../../src/inference/r2Nakagawa.js';
 import type { StepFixedRow, StepRandomRow } from '../../src/inference/step.js';
+import type { PowerMethod, PowerSimResult } from '../../src/inference/powerSim.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
 
@@ -271,7 +272,8 @@ export type ModelTestMsg = ModelTestCommon & (
 );
 
 /** simr's tests (src/inference/powerSim.ts PowerMethod) */
-export type PowerMethodChoice = 't' | 'kr' | 'lr' | 'z' | 'f' | 'anova' | 'chisq' | 'pb';
+/** simr's tests (the library's PowerMethod) */
+export type PowerMethodChoice = PowerMethod;
 
 /** a term (or a coefficient) the Power card can test, with the tests the library offers for it */
 export interface PowerTermOption {
@@ -315,29 +317,8 @@ export interface PowerRequest {
   curve?: { along: string; breaks?: number[] };
 }
 
-/** one powerSim result as the library gives it (PowerSimResult), less its p-values' array */
-export interface PowerSimMsg {
-  term: string;
-  method: PowerMethodChoice;
-  text: string;
-  description: string[];
-  effect: number | null;
-  successes: number;
-  trials: number;
-  power: number;
-  ci: [number, number];
-  alpha: number;
-  nrow: number;
-  nsim: number;
-  seed: number;
-  errors: number;
-  warnings: number;
-  singular: number;
-  messages: { message: string; count: number }[];
-  timeMs: number;
-  /** each replicate's p-value (NaN where its refit failed) */
-  pValues: number[];
-}
+/** one powerSim result as the library gives it (PowerSimResult), its p-values as a plain array (NaN where a refit failed) */
+export type PowerSimMsg = Omit<PowerSimResult, 'pValues'> & { pValues: number[] };
 
 export interface PowerMsg {
   request: PowerRequest;
