@@ -83,6 +83,13 @@ types <- c("CR0", "CR1", "CR1p", "CR1S", "CR2", "CR3")
 ctests <- c("z", "naive-t", "naive-tp", "Satterthwaite", "saddlepoint")
 wtests <- c("chi-sq", "Naive-F", "Naive-Fp", "HTA", "HTB", "HTZ", "EDF", "EDT")
 ns <- asNamespace("clubSandwich")
+# the method is replaced in the namespace itself (UseMethod finds it there before the S3 table)
+originalTarget <- get("targetVariance.lmerMod", envir = ns)
+setMethodBinding <- function(f) {
+  unlockBinding("targetVariance.lmerMod", ns)
+  assign("targetVariance.lmerMod", f, envir = ns)
+  lockBinding("targetVariance.lmerMod", ns)
+}
 
 res <- lapply(names(cases), function(nm) {
   cs <- cases[[nm]]
@@ -95,7 +102,7 @@ res <- lapply(names(cases), function(nm) {
     if (is.null(cs$weights)) {
       if (is.null(explicit[[nm]])) vcovCR(m, type = type) else vcovCR(m, cluster = cl, type = type)
     } else {
-      registerS3method("targetVariance", "lmerMod", targetWeighted, envir = ns)
+      setMethodBinding(targetWeighted)
       v <- clubSandwich:::vcov_CR(m, cluster = cl, type = type, target = NULL, inverse_var = TRUE, form = "sandwich")
       v
     }
@@ -108,15 +115,15 @@ res <- lapply(names(cases), function(nm) {
     wald <- lapply(names(cs$constraints), function(k) {
       con <- if (k == "equal") constrain_equal(cs$constraints[[k]]) else constrain_zero(cs$constraints[[k]])
       w <- Wald_test(m, constraints = con, vcov = V, test = wtests)
-      list(kind = if (k == "equal") "equal" else "zero", coefs = cs$constraints[[k]], test = w$test, Fstat = w$Fstat,
+      list(kind = if (k == "equal") "equal" else "zero", coefs = I(cs$constraints[[k]]), test = w$test, Fstat = w$Fstat,
            delta = w$delta, df_num = w$df_num, df_denom = w$df_denom, p_val = w$p_val)
     })
-    list(type = type, vcov = as.vector(t(as.matrix(V))), cluster_levels = nlevels(attr(V, "cluster")),
-         coef_test = list(beta = ct$beta, SE = ct$SE, tstat = ct$tstat, p_z = ct$p_z, df_t = ct$df_t, p_t = ct$p_t,
+    list(type = type, vcov = I(as.vector(t(as.matrix(V)))), cluster_levels = nlevels(attr(V, "cluster")),
+         coef_test = lapply(list(beta = ct$beta, SE = ct$SE, tstat = ct$tstat, p_z = ct$p_z, df_t = ct$df_t, p_t = ct$p_t,
            df_tp = ct$df_tp, p_tp = ct$p_tp, df_Satt = ct$df_Satt, p_Satt = ct$p_Satt,
-           saddlepoint = ct$saddlepoint, p_saddle = ct$p_saddle),
-         conf_int = list(df = ci$df, lower = ci$CI_L, upper = ci$CI_U),
-         conf_int90_naive_t = list(df = ci90$df, lower = ci90$CI_L, upper = ci90$CI_U),
+           saddlepoint = ct$saddlepoint, p_saddle = ct$p_saddle), I),
+         conf_int = lapply(list(df = ci$df, lower = ci$CI_L, upper = ci$CI_U), I),
+         conf_int90_naive_t = lapply(list(df = ci90$df, lower = ci90$CI_L, upper = ci90$CI_U), I),
          wald = wald,
          printed = if (type == "CR2") list(
            coef_test = capture.output(print(coef_test(m, vcov = V))),
@@ -126,10 +133,10 @@ res <- lapply(names(cases), function(nm) {
          ) else NULL)
   })
   names(byType) <- types
-  registerS3method("targetVariance", "lmerMod", get("targetVariance.lmerMod", envir = ns), envir = ns)
+  setMethodBinding(originalTarget)
   list(data = cs$data, formula = cs$formula, reml = isREML(m), weights = cs$weights, cluster = clName,
        clusterGiven = !is.null(explicit[[nm]]),
-       theta = unname(getME(m, "theta")), beta = unname(fixef(m)), xnames = names(fixef(m)), sigma = sigma(m),
+       theta = I(unname(getME(m, "theta"))), beta = I(unname(fixef(m))), xnames = I(names(fixef(m))), sigma = sigma(m),
        types = byType)
 })
 names(res) <- names(cases)

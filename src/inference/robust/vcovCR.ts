@@ -1,0 +1,211 @@
+/**
+ * clubSandwich 0.5.8's cluster-robust variance of an lmer fit's β̂ (vcovCR.lmerMod → vcov_CR, with the
+ * working model's inverse variance as weights: inverse_var = TRUE, target Θ_j = V_j):
+ *
+ *   M = (Σ_j X_jᵀ W_j X_j)⁻¹,   W_j = V_j⁻¹                  (the bread: lme4's vcov(fit)/σ̂²)
+ *   V^CR = M (Σ_j E_j e_j e_jᵀ E_jᵀ) M,   E_j = c X_jᵀ W_j A_j  (the estimating matrices, adjusted)
+ *
+ * with the adjustments of each type (J clusters, N rows, p coefficients):
+ *   CR0  c = 1, A_j = I;   CR1  c = √(J/(J−1));   CR1p  c = √(J/(J−p));   CR1S  c = √(J(N−1)/((J−1)(N−p)));
+ *   CR2  A_j = Uᵀ G_j^{-1/2} U,  G_j = U (V_j − X_j M X_jᵀ) Uᵀ,  UᵀU = V_j (Bell & McCaffrey; Pustejovsky &
+ *        Tipton 2018), G_j's eigenvalues ≤ 1e-12 set to 0 as clubSandwich's matrix_power;
+ *   CR3  A_j = (I − X_j M X_jᵀ W_j)⁻¹, so that E_j = (I − F_j M)⁻¹ X_jᵀW_j (push-through; p × p).
+ *
+ * With V_j = L Lᵀ (L lower, U = Lᵀ): G_j = P² − Q M Qᵀ with P = LᵀL, Q = LᵀX_j, and A_j = L G_j^{-1/2} Lᵀ —
+ * an n_j × n_j eigendecomposition per cluster (CR2 only; the other types work in p × p per cluster).
+ *
+ * Kept for the small-sample tests (clubSandwich's get_GH with inverse_var): per cluster
+ *   G_jG_jᵀ = M E_j V_j E_jᵀ M   (p × p; G_j = M E_j Uᵀ)   and   H_j = M E_j X_j L_M   (M = L_M L_Mᵀ).
+ */
+import { choleskyInPlace, invertGaussJordan } from '../../linalg/dense.js';
+import { symmetricEigen } from '../../linalg/symmetricEigen.js';
+import { ModelError, OptionError } from '../../errors/errors.js';
+import { LmmFit } from '../../lmm/lmmFit.js';
+import { type Clusters, resolveClusters } from './clusters.js';
+import { type ClusterPiece, clusterPieces } from './clusterPieces.js';
+import { matmul, symmetricInverse } from './dense.js';
+
+export const CR_TYPES = ['CR0', 'CR1', 'CR1p', 'CR1S', 'CR2', 'CR3'] as const;
+export type CrType = (typeof CR_TYPES)[number];
+
+export interface VcovCROptions {
+  /** the small-sample adjustment: 'CR2' (default), 'CR0', 'CR1', 'CR1p', 'CR1S', 'CR3' */
+  type?: CrType;
+  /** a grouping factor's name, or one cluster label per row; default the factor with the fewest levels */
+  cluster?: string | ArrayLike<unknown>;
+}
+
+/** A cluster-robust variance with what its tests need (clubSandwich's vcovCR object and its attributes). */
+export interface VcovCR {
+  type: CrType;
+  /** the clustering factor's name */
+  cluster: string;
+  /** the clusters' labels */
+  clusterLevels: string[];
+  /** the number of clusters J */
+  J: number;
+  /** the number of rows N */
+  N: number;
+  p: number;
+  xnames: string[];
+  beta: Float64Array;
+  /** the cluster-robust variance of β̂, p × p row-major */
+  vcov: Float64Array;
+  /** the bread M = (Σ X_jᵀ W_j X_j)⁻¹ (p × p) */
+  bread: Float64Array;
+  /** per cluster: M E_j V_j E_jᵀ M (p × p) */
+  gg: Float64Array[];
+  /** per cluster: M E_j X_j L_M (p × p) */
+  h: Float64Array[];
+}
+
+/** Refuses what clubSandwich has no lmerMod method for, or what the working model here does not cover. */
+export function checkRobustFit(fit: unknown): asserts fit is LmmFit {
+  if (!(fit instanceof LmmFit)) {
+    const glmm = typeof fit === 'object' && fit !== null && 'family' in fit;
+    throw new ModelError(glmm
+      ? 'cluster-robust variance (vcovCR): clubSandwich 0.5.8 has no method for glmer fits (glmerMod), only for lmer fits (lmerMod); fit a linear mixed model with lmer'
+      : 'cluster-robust variance (vcovCR): expected an lmer fit');
+  }
+  if (fit.model.source) {
+    throw new ModelError(`cluster-robust variance (vcovCR): the rows of this fit are in ${fit.rowsSource}, not in memory; the sandwich needs each cluster's rows (X_j, Z_j, residuals): fit with the rows in memory`);
+  }
+  if (fit.model.known.some((k) => k)) {
+    throw new ModelError('cluster-robust variance (vcovCR): a grouping factor with a known covariance matrix (relmat) is not supported: its levels are correlated across clusters');
+  }
+}
+
+export function checkCrType(type: unknown): CrType {
+  if (type === undefined) return 'CR2';
+  if (typeof type !== 'string' || !(CR_TYPES as readonly string[]).includes(type)) {
+    throw new OptionError('type', `type: '${String(type)}' is not a cluster-robust variance type; use one of ${CR_TYPES.join(', ')} (CR4, clubSandwich's for weighted least squares, is not offered)`);
+  }
+  return type as CrType;
+}
+
+/** clubSandwich's vcovCR(fit, cluster, type) of an lmer fit. */
+export function vcovCR(fit: LmmFit, options: VcovCROptions = {}): VcovCR {
+  checkRobustFit(fit);
+  const type = checkCrType(options.type);
+  const frame = fit.model.frame;
+  const clusters: Clusters = resolveClusters(frame, options.cluster);
+  const pieces = clusterPieces(fit, clusters, type === 'CR2');
+  const p = frame.p;
+  const N = frame.n;
+  const J = pieces.length;
+  // M = (Σ F_j)⁻¹
+  const sumF = new Float64Array(p * p);
+  for (const pc of pieces) for (let k = 0; k < p * p; k++) sumF[k] += pc.F[k];
+  const M = symmetricInverse(sumF, p, 'Σ XᵀV⁻¹X');
+  const LM = Float64Array.from(M);
+  choleskyInPlace(LM, p, 'the bread (XᵀV⁻¹X)⁻¹');
+  for (let i = 0; i < p; i++) for (let j = i + 1; j < p; j++) LM[i * p + j] = 0;
+  const meat = new Float64Array(p * p);
+  const gg: Float64Array[] = [];
+  const h: Float64Array[] = [];
+  const scalar = type === 'CR1' ? Math.sqrt(J / (J - 1)) : type === 'CR1p' ? Math.sqrt(J / (J - p)) : type === 'CR1S' ? Math.sqrt((J * (N - 1)) / ((J - 1) * (N - p))) : 1;
+  for (const pc of pieces) {
+    let u: Float64Array, EX: Float64Array, EVE: Float64Array;
+    if (type === 'CR2') ({ u, EX, EVE } = cr2Cluster(pc, M, p));
+    else if (type === 'CR3') ({ u, EX, EVE } = cr3Cluster(pc, M, p));
+    else {
+      // E_j = c X_jᵀW_j: E e = c g, E X = c F, E V Eᵀ = c² F
+      u = pc.g.map((v) => v * scalar);
+      EX = pc.F.map((v) => v * scalar);
+      EVE = pc.F.map((v) => v * scalar * scalar);
+    }
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) meat[a * p + b] += u[a] * u[b];
+    gg.push(matmul(matmul(M, EVE, p, p, p), M, p, p, p));
+    h.push(matmul(matmul(M, EX, p, p, p), LM, p, p, p));
+  }
+  const vcov = matmul(matmul(M, meat, p, p, p), M, p, p, p);
+  return {
+    type, cluster: clusters.name, clusterLevels: clusters.levels, J, N, p, xnames: frame.xnames,
+    beta: Float64Array.from(fit.beta), vcov, bread: M, gg, h,
+  };
+}
+
+/** CR3: E_j = B X_jᵀW_j with B = (I − F_j M)⁻¹: E e = B g, E X = B F, E V Eᵀ = B F Bᵀ. */
+function cr3Cluster(pc: ClusterPiece, M: Float64Array, p: number): { u: Float64Array; EX: Float64Array; EVE: Float64Array } {
+  const IFM = matmul(pc.F, M, p, p, p).map((v) => -v);
+  for (let k = 0; k < p; k++) IFM[k * p + k] += 1;
+  const B = invertGaussJordan(IFM, p);
+  if (!B) throw new ModelError('CR3: I − X_j M X_jᵀ W_j is singular for a cluster (a coefficient estimated from that cluster alone); use CR2');
+  const u = matmul(B, pc.g, p, p, 1);
+  const EX = matmul(B, pc.F, p, p, p);
+  const EVE = matmul(EX, transposeOf(B, p), p, p, p);
+  return { u, EX, EVE };
+}
+
+function transposeOf(A: Float64Array, p: number): Float64Array {
+  const T = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) T[j * p + i] = A[i * p + j];
+  return T;
+}
+
+/**
+ * CR2 of one cluster: V = L Lᵀ, P = LᵀL, Q = LᵀX, G = P² − Q M Qᵀ, A = L G^{-1/2} Lᵀ, E = XᵀW A:
+ * E e, E X and E V Eᵀ.
+ */
+function cr2Cluster(pc: ClusterPiece, M: Float64Array, p: number): { u: Float64Array; EX: Float64Array; EVE: Float64Array } {
+  const n = pc.n;
+  const V = pc.V!, XW = pc.XW!;
+  const L = Float64Array.from(V);
+  choleskyInPlace(L, n, 'a cluster\'s working covariance V_j');
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) L[i * n + j] = 0;
+  // P = LᵀL (symmetric): P_ab = Σ_{k ≥ max(a,b)} L_ka L_kb
+  const P = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let a = 0; a <= k; a++) {
+      const la = L[rk + a];
+      if (la === 0) continue;
+      for (let b = 0; b <= a; b++) P[a * n + b] += la * L[rk + b];
+    }
+  }
+  for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) P[b * n + a] = P[a * n + b];
+  // Q = LᵀX (n × p)
+  const Q = new Float64Array(n * p);
+  for (let k = 0; k < n; k++) for (let a = 0; a <= k; a++) {
+    const l = L[k * n + a];
+    if (l === 0) continue;
+    for (let c = 0; c < p; c++) Q[a * p + c] += l * pc.X[k * p + c];
+  }
+  // G = P P − Q M Qᵀ
+  const G = matmul(P, P, n, n, n);
+  const QM = matmul(Q, M, n, p, p);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
+    let s = 0;
+    for (let c = 0; c < p; c++) s += QM[a * p + c] * Q[b * p + c];
+    G[a * n + b] -= s;
+  }
+  for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) { const s = (G[a * n + b] + G[b * n + a]) / 2; G[a * n + b] = s; G[b * n + a] = s; }
+  // G^{-1/2}: eigenvalues ≤ 1e-12 → 0 (clubSandwich's matrix_power)
+  const { values, vectors } = symmetricEigen(G, n);
+  const Gm = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    if (!(values[k] > 1e-12)) continue;
+    const s = 1 / Math.sqrt(values[k]);
+    for (let a = 0; a < n; a++) {
+      const va = vectors[a * n + k] * s;
+      if (va === 0) continue;
+      for (let b = 0; b < n; b++) Gm[a * n + b] += va * vectors[b * n + k];
+    }
+  }
+  // A = L Gm Lᵀ; E = XW A (p × n)
+  const LG = matmul(L, Gm, n, n, n);
+  const Lt = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) Lt[b * n + a] = L[a * n + b];
+  const A = matmul(LG, Lt, n, n, n);
+  const E = matmul(XW, A, p, n, n);
+  const u = matmul(E, pc.e, p, n, 1);
+  const EX = matmul(E, pc.X, p, n, p);
+  const EV = matmul(E, V, p, n, n);
+  const EVE = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += EV[a * n + k] * E[b * n + k];
+    EVE[a * p + b] = s;
+  }
+  return { u, EX, EVE };
+}
