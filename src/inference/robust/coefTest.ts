@@ -93,7 +93,7 @@ export function saddlepointPval(t: number, eigen: ArrayLike<number>): { s: numbe
 /** clubSandwich's coef_test(fit, vcov, test) for one test. */
 export function coefTest(v: VcovCR, test: CoefTestName = 'Satterthwaite'): CoefTest {
   const { p, J } = v;
-  const se = Array.from({ length: p }, (_, i) => Math.sqrt(v.vcov[i * p + i]));
+  const se = Array.from({ length: p }, (_, i) => Math.sqrt(v.V[i * p + i]));
   const t = se.map((s, i) => v.beta[i] / s);
   let rows: CoefTestRow[];
   if (test === 'saddlepoint') {

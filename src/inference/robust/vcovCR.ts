@@ -21,6 +21,7 @@ import { choleskyInPlace, invertGaussJordan } from '../../linalg/dense.js';
 import { symmetricEigen } from '../../linalg/symmetricEigen.js';
 import { ModelError, OptionError } from '../../errors/errors.js';
 import { LmmFit } from '../../lmm/lmmFit.js';
+import { GlmmFit } from '../../glmm/glmmFit.js';
 import { type Clusters, resolveClusters } from './clusters.js';
 import { type ClusterPiece, clusterPieces } from './clusterPieces.js';
 import { matmul, symmetricInverse } from './dense.js';
@@ -48,9 +49,11 @@ export interface VcovCR {
   N: number;
   p: number;
   xnames: string[];
-  beta: Float64Array;
-  /** the cluster-robust variance of β̂, p × p row-major */
-  vcov: Float64Array;
+  beta: number[];
+  /** the cluster-robust variance of β̂ (p × p) */
+  vcov: number[][];
+  /** the same, row-major */
+  V: Float64Array;
   /** the bread M = (Σ X_jᵀ W_j X_j)⁻¹ (p × p) */
   bread: Float64Array;
   /** per cluster: M E_j V_j E_jᵀ M (p × p) */
@@ -62,8 +65,7 @@ export interface VcovCR {
 /** Refuses what clubSandwich has no lmerMod method for, or what the working model here does not cover. */
 export function checkRobustFit(fit: unknown): asserts fit is LmmFit {
   if (!(fit instanceof LmmFit)) {
-    const glmm = typeof fit === 'object' && fit !== null && 'family' in fit;
-    throw new ModelError(glmm
+    throw new ModelError(fit instanceof GlmmFit
       ? 'cluster-robust variance (vcovCR): clubSandwich 0.5.8 has no method for glmer fits (glmerMod), only for lmer fits (lmerMod); fit a linear mixed model with lmer'
       : 'cluster-robust variance (vcovCR): expected an lmer fit');
   }
@@ -81,6 +83,13 @@ export function checkCrType(type: unknown): CrType {
     throw new OptionError('type', `type: '${String(type)}' is not a cluster-robust variance type; use one of ${CR_TYPES.join(', ')} (CR4, clubSandwich's for weighted least squares, is not offered)`);
   }
   return type as CrType;
+}
+
+const owners = new WeakMap<object, LmmFit>();
+
+/** The fit a cluster-robust variance was computed for (null: not one of vcovCR's). */
+export function fitOfVcov(v: object): LmmFit | null {
+  return owners.get(v) ?? null;
 }
 
 /** clubSandwich's vcovCR(fit, cluster, type) of an lmer fit. */
@@ -119,10 +128,14 @@ export function vcovCR(fit: LmmFit, options: VcovCROptions = {}): VcovCR {
     h.push(matmul(matmul(M, EX, p, p, p), LM, p, p, p));
   }
   const vcov = matmul(matmul(M, meat, p, p, p), M, p, p, p);
-  return {
-    type, cluster: clusters.name, clusterLevels: clusters.levels, J, N, p, xnames: frame.xnames,
-    beta: Float64Array.from(fit.beta), vcov, bread: M, gg, h,
-  };
+  const out = {
+    type, cluster: clusters.name, clusterLevels: clusters.levels, J, N, p, xnames: [...frame.xnames],
+    beta: Array.from(fit.beta), vcov: Array.from({ length: p }, (_, i) => Array.from(vcov.subarray(i * p, (i + 1) * p))),
+  } as VcovCR;
+  // what the tests need, kept out of JSON and printouts
+  Object.defineProperties(out, { V: { value: vcov }, bread: { value: M }, gg: { value: gg }, h: { value: h } });
+  owners.set(out, fit);
+  return out;
 }
 
 /** CR3: E_j = B X_jᵀW_j with B = (I − F_j M)⁻¹: E e = B g, E X = B F, E V Eᵀ = B F Bᵀ. */

@@ -47,6 +47,11 @@ export interface WaldTest {
   /** the constraint matrix C (q × p) */
   C: number[][];
   rows: WaldTestRow[];
+  /**
+   * with EDF or EDT: the eigenvalues of Ω^{-1/2} C V^CR Cᵀ Ω^{-1/2} (decreasing); EDT's statistic depends
+   * on their eigenvectors, which are ill-determined where two eigenvalues nearly coincide
+   */
+  eigenvalues?: number[];
 }
 
 export function checkWaldTests(test: unknown): WaldTestName[] {
@@ -104,7 +109,7 @@ export function waldTestCR(v: VcovCR, constraints: Constraints, tests: WaldTestN
   const q = Crows.length;
   const C = Float64Array.from(Crows.flat());
   const Cb = matmul(C, v.beta, q, p, 1);
-  const CVC = matmul(matmul(C, v.vcov, q, p, p), transposeOf(C, q, p), q, p, q);
+  const CVC = matmul(matmul(C, v.V, q, p, p), transposeOf(C, q, p), q, p, q);
   let CVCinv: Float64Array;
   try {
     CVCinv = symmetricInverse(CVC, q, 'C Vᶜᴿ Cᵀ');
@@ -113,6 +118,7 @@ export function waldTestCR(v: VcovCR, constraints: Constraints, tests: WaldTestN
   }
   const Q = Cb.reduce((acc, a, s) => acc + a * Cb.reduce((acc2, b, t) => acc2 + CVCinv[s * q + t] * b, 0), 0);
   const rows: WaldTestRow[] = [];
+  let eigenvalues: number[] | undefined;
   const needP = tests.some((t) => t === 'HTA' || t === 'HTB' || t === 'HTZ' || t === 'EDF' || t === 'EDT');
   let P: ReturnType<typeof pArray> | null = null;
   let Onsqrt: Float64Array | null = null;
@@ -159,6 +165,7 @@ export function waldTestCR(v: VcovCR, constraints: Constraints, tests: WaldTestN
     const S = matmul(matmul(Onsqrt, CVC, q, q, q), Onsqrt, q, q, q);
     for (let a = 0; a < q; a++) for (let b = 0; b < a; b++) { const m = (S[a * q + b] + S[b * q + a]) / 2; S[a * q + b] = m; S[b * q + a] = m; }
     const { values, vectors } = symmetricEigen(S, q);
+    eigenvalues = Array.from(values);
     const Z = new Float64Array(q * q);
     for (let k = 0; k < q; k++) for (let b = 0; b < q; b++) {
       let acc = 0;
@@ -194,7 +201,7 @@ export function waldTestCR(v: VcovCR, constraints: Constraints, tests: WaldTestN
       rows.push({ test: 'EDT', Fstat: F, delta: 1, dfNum: q, dfDenom: Infinity, p: pfUpper(F, q, Infinity) });
     }
   }
-  return { type: v.type, C: Crows, rows };
+  return { type: v.type, C: Crows, rows, ...(eigenvalues ? { eigenvalues } : {}) };
 }
 
 function transposeOf(A: Float64Array, r: number, c: number): Float64Array {
