@@ -19,6 +19,7 @@
  *   mixedgpu power FILE FORMULA [--test x] [--method t|kr|lr|z|f] [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
  *                               [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
+ *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
@@ -37,6 +38,7 @@ import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
+import { runRobust } from './robustCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
 import { META_METHODS } from '../meta/meta.js';
 
@@ -319,6 +321,23 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('robust')
+    .description("clubSandwich's cluster-robust (sandwich) inference of an lmer fit: vcovCR with its small-sample adjustment, coef_test and conf_int of each coefficient, Wald_test of constraints (the clusters: a grouping factor in which every other is nested; default the one with the fewest levels)")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--type <type>', 'CR0, CR1, CR1p, CR1S, CR2 or CR3', 'CR2')
+    .option('--cluster <factor>', 'the clustering grouping factor (default: the one with the fewest levels, the highest level of nesting)')
+    .option('--test <test>', "coef_test's and conf_int's test: Satterthwaite, naive-t, naive-tp, z, or saddlepoint (tests only)", 'Satterthwaite')
+    .option('--level <p>', "conf_int's confidence level", '0.95')
+    .option('--wald <coefs>', "Wald_test of constrain_zero: comma-separated coefficients, each 0")
+    .option('--wald-equal <coefs>', "Wald_test of constrain_equal: comma-separated coefficients, all equal")
+    .option('--wald-test <tests>', "Wald_test's tests, comma-separated: HTZ (default), HTA, HTB, chi-sq, Naive-F, Naive-Fp, EDF, EDT, or All")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runRobust({ file, formula, ...opts }, io());
     });
   common(program
     .command('modcomp')
