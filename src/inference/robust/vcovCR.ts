@@ -18,7 +18,7 @@
  *   G_jG_jᵀ = M E_j V_j E_jᵀ M   (p × p; G_j = M E_j Uᵀ)   and   H_j = M E_j X_j L_M   (M = L_M L_Mᵀ).
  */
 import { choleskyInPlace, invertGaussJordan } from '../../linalg/dense.js';
-import { symmetricEigen } from '../../linalg/symmetricEigen.js';
+import { tridiagonalEigen } from '../../linalg/tridiagonalEigen.js';
 import { ModelError, OptionError } from '../../errors/errors.js';
 import { LmmFit } from '../../lmm/lmmFit.js';
 import { GlmmFit } from '../../glmm/glmmFit.js';
@@ -194,7 +194,7 @@ function cr2Cluster(pc: ClusterPiece, M: Float64Array, p: number): { u: Float64A
   }
   for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) { const s = (G[a * n + b] + G[b * n + a]) / 2; G[a * n + b] = s; G[b * n + a] = s; }
   // G^{-1/2}: eigenvalues ≤ 1e-12 → 0 (clubSandwich's matrix_power)
-  const { values, vectors } = symmetricEigen(G, n);
+  const { values, vectors } = tridiagonalEigen(G, n);
   const Gm = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
     if (!(values[k] > 1e-12)) continue;
