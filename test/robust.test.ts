@@ -175,6 +175,21 @@ describe("clubSandwich's vcovCR and tests at our optimum", () => {
   }
 });
 
+describe("CR2's low-rank form (no weights, or equal ones in a cluster) equals its n_j × n_j form", () => {
+  for (const name of ['sleepstudy', 'pastes', 'schools', 'schools_slope_ml']) {
+    it(name, () => {
+      const c = fixture.cases[name];
+      const fit = atTheta(c);
+      const opts = { type: 'CR2' as const, ...(c.clusterGiven ? { cluster: c.cluster } : {}) };
+      const low = vcovCR(fit, opts), dense = vcovCR(fit, opts, true);
+      const big = Math.max(...dense.V.map(Math.abs));
+      low.V.forEach((x, k) => expect(relErr(x, dense.V[k], big)).toBeLessThan(1e-11));
+      low.gg.forEach((g, j) => g.forEach((x, k) => expect(relErr(x, dense.gg[j][k], Math.max(...dense.gg[j].map(Math.abs)))).toBeLessThan(1e-10)));
+      low.h.forEach((h, j) => h.forEach((x, k) => expect(relErr(x, dense.h[j][k], Math.max(...dense.h[j].map(Math.abs)))).toBeLessThan(1e-10)));
+    });
+  }
+});
+
 describe('the fit methods and the functions agree', () => {
   it('sleepstudy: vcov given or computed, defaults (CR2, Satterthwaite, HTZ, 95%)', () => {
     const c = fixture.cases.sleepstudy;

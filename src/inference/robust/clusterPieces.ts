@@ -13,7 +13,8 @@
  *
  * with e = y − offset − Xβ̂ the marginal residuals (clubSandwich's residuals_CS.lmerMod, y − Xβ̂, with the
  * offset taken out). No n × n matrix is formed: a cluster's work is O(n_j q_j (p + q_j)); V_j itself
- * (n_j × n_j) and X_jᵀV_j⁻¹ (p × n_j) only where CR2's adjustment needs them (`dense`).
+ * (n_j × n_j) and X_jᵀV_j⁻¹ (p × n_j) only where CR2's adjustment needs them (`dense`) and D_j is not
+ * a multiple of I (prior weights that vary within the cluster: src/inference/robust/cr2.ts).
  */
 import { choleskyInPlace } from '../../linalg/dense.js';
 import type { LmmFit } from '../../lmm/lmmFit.js';
@@ -35,6 +36,11 @@ export interface ClusterPiece {
   V?: Float64Array;
   /** X_jᵀ V_j⁻¹ (p × n_j row-major), with `dense` */
   XW?: Float64Array;
+  /** Z̃_j = Z_j Λ (n_j × q_j row-major) */
+  Zt: Float64Array;
+  qj: number;
+  /** c where D_j = c I (equal prior weights within the cluster, or none), else null */
+  dconst: number | null;
 }
 
 /** Each term's relative covariance factor T_t (q_t × q_t lower, row-major) from lme4's θ (Λ's template). */
@@ -51,7 +57,7 @@ function templates(fit: LmmFit): Float64Array[] {
 }
 
 /** The pieces of every cluster (in the order of `clusters.rows`). */
-export function clusterPieces(fit: LmmFit, clusters: Clusters, dense: boolean): ClusterPiece[] {
+export function clusterPieces(fit: LmmFit, clusters: Clusters, dense: 'never' | 'varying-weights' | 'always'): ClusterPiece[] {
   const frame = fit.model.frame;
   const { n: N, p, X: Xall, y } = frame;
   const terms = frame.reTerms;
@@ -149,8 +155,10 @@ export function clusterPieces(fit: LmmFit, clusters: Clusters, dense: boolean): 
       }
     }
     for (let k = 0; k < p; k++) for (let l = 0; l < k; l++) F[l * p + k] = F[k * p + l];
-    const piece: ClusterPiece = { rows, n, X: Xj, e, F, g };
-    if (dense) {
+    let dconst: number | null = 1 / dinv[0];
+    for (let a = 1; a < n; a++) if (dinv[a] !== dinv[0]) { dconst = null; break; }
+    const piece: ClusterPiece = { rows, n, X: Xj, e, F, g, Zt, qj, dconst };
+    if (dense === 'always' || (dense === 'varying-weights' && dconst === null)) {
       // V = Z̃ Z̃ᵀ + D
       const V = new Float64Array(n * n);
       for (let a = 0; a < n; a++) {

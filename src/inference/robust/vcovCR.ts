@@ -11,20 +11,20 @@
  *        Tipton 2018), G_j's eigenvalues ≤ 1e-12 set to 0 as clubSandwich's matrix_power;
  *   CR3  A_j = (I − X_j M X_jᵀ W_j)⁻¹, so that E_j = (I − F_j M)⁻¹ X_jᵀW_j (push-through; p × p).
  *
- * With V_j = L Lᵀ (L lower, U = Lᵀ): G_j = P² − Q M Qᵀ with P = LᵀL, Q = LᵀX_j, and A_j = L G_j^{-1/2} Lᵀ —
- * an n_j × n_j eigendecomposition per cluster (CR2 only; the other types work in p × p per cluster).
+ * CR2's A_j is computed in the low-rank form of src/inference/robust/cr2.ts (O(n_j (q_j + p)²)), or from
+ * n_j × n_j matrices where prior weights vary within a cluster; the other types work in p × p per cluster.
  *
  * Kept for the small-sample tests (clubSandwich's get_GH with inverse_var): per cluster
  *   G_jG_jᵀ = M E_j V_j E_jᵀ M   (p × p; G_j = M E_j Uᵀ)   and   H_j = M E_j X_j L_M   (M = L_M L_Mᵀ).
  */
 import { choleskyInPlace, invertGaussJordan } from '../../linalg/dense.js';
-import { tridiagonalEigen } from '../../linalg/tridiagonalEigen.js';
 import { ModelError, OptionError } from '../../errors/errors.js';
 import { LmmFit } from '../../lmm/lmmFit.js';
 import { GlmmFit } from '../../glmm/glmmFit.js';
 import { type Clusters, resolveClusters } from './clusters.js';
 import { type ClusterPiece, clusterPieces } from './clusterPieces.js';
 import { matmul, symmetricInverse } from './dense.js';
+import { cr2Cluster } from './cr2.js';
 
 export const CR_TYPES = ['CR0', 'CR1', 'CR1p', 'CR1S', 'CR2', 'CR3'] as const;
 export type CrType = (typeof CR_TYPES)[number];
@@ -92,13 +92,16 @@ export function fitOfVcov(v: object): LmmFit | null {
   return owners.get(v) ?? null;
 }
 
-/** clubSandwich's vcovCR(fit, cluster, type) of an lmer fit. */
-export function vcovCR(fit: LmmFit, options: VcovCROptions = {}): VcovCR {
+/**
+ * clubSandwich's vcovCR(fit, cluster, type) of an lmer fit. `denseCr2`: CR2 by each cluster's dense
+ * n_j × n_j matrices even where the low-rank form applies (for the tests that compare the two).
+ */
+export function vcovCR(fit: LmmFit, options: VcovCROptions = {}, denseCr2 = false): VcovCR {
   checkRobustFit(fit);
   const type = checkCrType(options.type);
   const frame = fit.model.frame;
   const clusters: Clusters = resolveClusters(frame, options.cluster);
-  const pieces = clusterPieces(fit, clusters, type === 'CR2');
+  const pieces = clusterPieces(fit, clusters, type === 'CR2' ? (denseCr2 ? 'always' : 'varying-weights') : 'never');
   const p = frame.p;
   const N = frame.n;
   const J = pieces.length;
@@ -115,7 +118,7 @@ export function vcovCR(fit: LmmFit, options: VcovCROptions = {}): VcovCR {
   const scalar = type === 'CR1' ? Math.sqrt(J / (J - 1)) : type === 'CR1p' ? Math.sqrt(J / (J - p)) : type === 'CR1S' ? Math.sqrt((J * (N - 1)) / ((J - 1) * (N - p))) : 1;
   for (const pc of pieces) {
     let u: Float64Array, EX: Float64Array, EVE: Float64Array;
-    if (type === 'CR2') ({ u, EX, EVE } = cr2Cluster(pc, M, p));
+    if (type === 'CR2') ({ u, EX, EVE } = cr2Cluster(pc, M, p, denseCr2));
     else if (type === 'CR3') ({ u, EX, EVE } = cr3Cluster(pc, M, p));
     else {
       // E_j = c X_jᵀW_j: E e = c g, E X = c F, E V Eᵀ = c² F
@@ -154,71 +157,4 @@ function transposeOf(A: Float64Array, p: number): Float64Array {
   const T = new Float64Array(p * p);
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) T[j * p + i] = A[i * p + j];
   return T;
-}
-
-/**
- * CR2 of one cluster: V = L Lᵀ, P = LᵀL, Q = LᵀX, G = P² − Q M Qᵀ, A = L G^{-1/2} Lᵀ, E = XᵀW A:
- * E e, E X and E V Eᵀ.
- */
-function cr2Cluster(pc: ClusterPiece, M: Float64Array, p: number): { u: Float64Array; EX: Float64Array; EVE: Float64Array } {
-  const n = pc.n;
-  const V = pc.V!, XW = pc.XW!;
-  const L = Float64Array.from(V);
-  choleskyInPlace(L, n, 'a cluster\'s working covariance V_j');
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) L[i * n + j] = 0;
-  // P = LᵀL (symmetric): P_ab = Σ_{k ≥ max(a,b)} L_ka L_kb
-  const P = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let a = 0; a <= k; a++) {
-      const la = L[rk + a];
-      if (la === 0) continue;
-      for (let b = 0; b <= a; b++) P[a * n + b] += la * L[rk + b];
-    }
-  }
-  for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) P[b * n + a] = P[a * n + b];
-  // Q = LᵀX (n × p)
-  const Q = new Float64Array(n * p);
-  for (let k = 0; k < n; k++) for (let a = 0; a <= k; a++) {
-    const l = L[k * n + a];
-    if (l === 0) continue;
-    for (let c = 0; c < p; c++) Q[a * p + c] += l * pc.X[k * p + c];
-  }
-  // G = P P − Q M Qᵀ
-  const G = matmul(P, P, n, n, n);
-  const QM = matmul(Q, M, n, p, p);
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-    let s = 0;
-    for (let c = 0; c < p; c++) s += QM[a * p + c] * Q[b * p + c];
-    G[a * n + b] -= s;
-  }
-  for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) { const s = (G[a * n + b] + G[b * n + a]) / 2; G[a * n + b] = s; G[b * n + a] = s; }
-  // G^{-1/2}: eigenvalues ≤ 1e-12 → 0 (clubSandwich's matrix_power)
-  const { values, vectors } = tridiagonalEigen(G, n);
-  const Gm = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    if (!(values[k] > 1e-12)) continue;
-    const s = 1 / Math.sqrt(values[k]);
-    for (let a = 0; a < n; a++) {
-      const va = vectors[a * n + k] * s;
-      if (va === 0) continue;
-      for (let b = 0; b < n; b++) Gm[a * n + b] += va * vectors[b * n + k];
-    }
-  }
-  // A = L Gm Lᵀ; E = XW A (p × n)
-  const LG = matmul(L, Gm, n, n, n);
-  const Lt = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) Lt[b * n + a] = L[a * n + b];
-  const A = matmul(LG, Lt, n, n, n);
-  const E = matmul(XW, A, p, n, n);
-  const u = matmul(E, pc.e, p, n, 1);
-  const EX = matmul(E, pc.X, p, n, p);
-  const EV = matmul(E, V, p, n, n);
-  const EVE = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += EV[a * n + k] * E[b * n + k];
-    EVE[a * p + b] = s;
-  }
-  return { u, EX, EVE };
 }
