@@ -135,7 +135,7 @@ export function cr2LowRank(pc: ClusterPiece, M: Float64Array, p: number): Cluste
 
 /**
  * CR2 of one cluster from its n_j × n_j matrices: V = L Lᵀ (U = Lᵀ), P = LᵀL, Q = LᵀX, G = P² − Q M Qᵀ,
- * A = L G^{-1/2} Lᵀ, E = XᵀW A: E e, E X and E V Eᵀ.
+ * A = L G^{-1/2} Lᵀ, E = XᵀW A (A never formed): E e, E X and E V Eᵀ.
  */
 export function cr2Dense(pc: ClusterPiece, M: Float64Array, p: number): ClusterEstimating {
   const n = pc.n;
@@ -170,24 +170,28 @@ export function cr2Dense(pc: ClusterPiece, M: Float64Array, p: number): ClusterE
     G[a * n + b] -= s;
   }
   for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) { const s = (G[a * n + b] + G[b * n + a]) / 2; G[a * n + b] = s; G[b * n + a] = s; }
-  // G^{-1/2}: eigenvalues ≤ 1e-12 → 0 (clubSandwich's matrix_power)
+  // G^{-1/2} = Φ diag(λ^{-1/2}) Φᵀ, eigenvalues ≤ 1e-12 → 0 (clubSandwich's matrix_power), never formed:
+  // E = XW A = (((XW L) Φ) diag(λ^{-1/2})) Φᵀ Lᵀ, p × n products only
   const { values, vectors } = tridiagonalEigen(G, n);
-  const Gm = new Float64Array(n * n);
+  const XWL = matmul(XW, L, p, n, n);
+  const T1 = matmul(XWL, vectors, p, n, n);
   for (let k = 0; k < n; k++) {
-    if (!(values[k] > 1e-12)) continue;
-    const s = 1 / Math.sqrt(values[k]);
-    for (let a = 0; a < n; a++) {
-      const va = vectors[a * n + k] * s;
-      if (va === 0) continue;
-      for (let b = 0; b < n; b++) Gm[a * n + b] += va * vectors[b * n + k];
-    }
+    const s = values[k] > 1e-12 ? 1 / Math.sqrt(values[k]) : 0;
+    for (let a = 0; a < p; a++) T1[a * n + k] *= s;
   }
-  // A = L Gm Lᵀ; E = XW A (p × n)
-  const LG = matmul(L, Gm, n, n, n);
-  const Lt = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) Lt[b * n + a] = L[a * n + b];
-  const A = matmul(LG, Lt, n, n, n);
-  const E = matmul(XW, A, p, n, n);
+  // T2 = T1 Φᵀ, E = T2 Lᵀ
+  const T2 = new Float64Array(p * n);
+  for (let a = 0; a < p; a++) for (let b = 0; b < n; b++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += T1[a * n + k] * vectors[b * n + k];
+    T2[a * n + b] = s;
+  }
+  const E = new Float64Array(p * n);
+  for (let a = 0; a < p; a++) for (let b = 0; b < n; b++) {
+    let s = 0;
+    for (let k = 0; k <= b; k++) s += T2[a * n + k] * L[b * n + k];
+    E[a * n + b] = s;
+  }
   const u = matmul(E, pc.e, p, n, 1);
   const EX = matmul(E, pc.X, p, n, p);
   const EV = matmul(E, V, p, n, n);
