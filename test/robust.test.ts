@@ -226,6 +226,22 @@ describe('the fit methods and the functions agree', () => {
   });
 });
 
+describe('an offset', () => {
+  it("is taken out of the residuals: y ~ x + offset(s) equals (y − s) ~ x at the same θ", async () => {
+    const t = table('robust_schools.csv');
+    const y = t.getChild('y')!.toArray() as Float64Array, s = t.getChild('s')!.toArray() as Float64Array;
+    const { tableFromArrays } = await import('apache-arrow');
+    const data = tableFromArrays({ y: Float64Array.from(y), y2: Float64Array.from(y, (v, i) => v - s[i]), s: Float64Array.from(s), x: t.getChild('x')!.toArray() as Float64Array, school: Array.from(t.getChild('school')!.toArray() as string[]), class: Array.from(t.getChild('class')!.toArray() as string[]) });
+    const theta = [0.5, 0.8];
+    const a = fitAtTheta(buildLmm('y ~ x + offset(s) + (1 | school/class)', data), theta);
+    const b = fitAtTheta(buildLmm('y2 ~ x + (1 | school/class)', data), theta);
+    for (const type of ['CR0', 'CR2', 'CR3'] as const) {
+      const va = a.vcovCR({ type }), vb = b.vcovCR({ type });
+      va.V.forEach((x, k) => expect(relErr(x, vb.V[k], Math.max(...vb.V.map(Math.abs)))).toBeLessThan(1e-10));
+    }
+  });
+});
+
 describe('what clubSandwich refuses, and bad input', () => {
   it("crossed random effects (Penicillin's plate and sample): clubSandwich's refusal", async () => {
     const pen = readCsv(readFileSync(join(dataDir, 'penicillin.csv'), 'utf8')).table;
