@@ -288,6 +288,7 @@ describe('what clubSandwich refuses, and bad input', () => {
     expect(() => fit.vcovCR({ cluster: Array(180).fill('a') })).toThrow(/single cluster/);
     expect(() => fit.vcovCR({ cluster: Array.from({ length: 180 }, (_, i) => (i === 7 ? null : 'a')) })).toThrow(DataError);
     expect(() => fit.vcovCR({ typo: 1 } as never)).toThrow(/unknown option 'typo'/);
+    expect(() => fit.vcovCR({ target: [1, 2] } as never)).toThrow(/'target' is not supported/);
     expect(() => fit.coefTest({ test: 'KR' as never })).toThrow(/test: 'KR' is not one of clubSandwich's tests/);
     expect(() => fit.confInt({ level: 95 })).toThrow(/level: 95 is not a confidence level/);
     expect(() => fit.confInt({ test: 'saddlepoint' as never })).toThrow(/no confidence intervals/);

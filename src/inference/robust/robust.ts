@@ -39,6 +39,11 @@ function robustVcov(fit: LmmFit, options: RobustVcovOption & { type?: CrType }, 
 /** clubSandwich's vcovCR(fit, cluster, type): the cluster-robust variance of β̂. */
 export function vcovCR(fit: LmmFit, options: VcovCROptions = {}): VcovCR {
   checkRobustFit(fit);
+  for (const k of ['target', 'inverse_var', 'inverseVar', 'form']) {
+    if (options && typeof options === 'object' && k in options) {
+      throw new OptionError(k, `vcovCR: '${k}' is not supported: the working model's inverse variance is the weight matrix and its variance the target (clubSandwich's default for an lmerMod, inverse_var = TRUE); a target of your own is not offered`);
+    }
+  }
   checkKeys(options, ['type', 'cluster'], 'vcovCR');
   return vcovOf(fit, options);
 }
