@@ -85,11 +85,17 @@ export function checkCrType(type: unknown): CrType {
   return type as CrType;
 }
 
-const owners = new WeakMap<object, LmmFit>();
+const owners = new WeakMap<object, object>();
 
 /** The fit a cluster-robust variance was computed for (null: not one of vcovCR's). */
-export function fitOfVcov(v: object): LmmFit | null {
+export function fitOfVcov(v: object): object | null {
   return owners.get(v) ?? null;
+}
+
+/** Records the fit (an lmer fit, a meta-analysis) a cluster-robust variance belongs to. */
+export function ownVcov<V extends object>(v: V, fit: object): V {
+  owners.set(v, fit);
+  return v;
 }
 
 /**
@@ -102,8 +108,22 @@ export function vcovCR(fit: LmmFit, options: VcovCROptions = {}, denseCr2 = fals
   const frame = fit.model.frame;
   const clusters: Clusters = resolveClusters(frame, options.cluster);
   const pieces = clusterPieces(fit, clusters, type === 'CR2' ? (denseCr2 ? 'always' : 'varying-weights') : 'never');
-  const p = frame.p;
-  const N = frame.n;
+  const out = vcovFromPieces(pieces, type, { cluster: clusters.name, clusterLevels: clusters.levels, N: frame.n, xnames: frame.xnames, beta: fit.beta }, denseCr2);
+  owners.set(out, fit);
+  return out;
+}
+
+/**
+ * The cluster-robust variance from each cluster's working model (X_j, e_j, F_j, g_j; V_j and X_jᵀW_j
+ * where CR2 takes its n_j × n_j form): the stage lmer fits and meta-analyses (src/meta/robustMeta.ts) share.
+ */
+export function vcovFromPieces(
+  pieces: ClusterPiece[], type: CrType,
+  about: { cluster: string; clusterLevels: string[]; N: number; xnames: readonly string[]; beta: ArrayLike<number> },
+  denseCr2 = false,
+): VcovCR {
+  const p = about.xnames.length;
+  const N = about.N;
   const J = pieces.length;
   // M = (Σ F_j)⁻¹
   const sumF = new Float64Array(p * p);
@@ -132,12 +152,11 @@ export function vcovCR(fit: LmmFit, options: VcovCROptions = {}, denseCr2 = fals
   }
   const vcov = matmul(matmul(M, meat, p, p, p), M, p, p, p);
   const out = {
-    type, cluster: clusters.name, clusterLevels: clusters.levels, J, N, p, xnames: [...frame.xnames],
-    beta: Array.from(fit.beta), vcov: Array.from({ length: p }, (_, i) => Array.from(vcov.subarray(i * p, (i + 1) * p))),
+    type, cluster: about.cluster, clusterLevels: about.clusterLevels, J, N, p, xnames: [...about.xnames],
+    beta: Array.from(about.beta), vcov: Array.from({ length: p }, (_, i) => Array.from(vcov.subarray(i * p, (i + 1) * p))),
   } as VcovCR;
   // what the tests need, kept out of JSON and printouts
   Object.defineProperties(out, { V: { value: vcov }, bread: { value: M }, gg: { value: gg }, h: { value: h } });
-  owners.set(out, fit);
   return out;
 }
 
