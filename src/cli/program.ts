@@ -12,7 +12,7 @@
  *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS;
  *                             getme FORMULA NAMES)
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
- *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
+ *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--robust [CR2] [--cluster COL]] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
@@ -147,6 +147,8 @@ export function buildProgram(): Command {
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors (moderators)')
     .option('--level <percent>', 'confidence level of the intervals (default 95)')
     .option('--json', "print the result as one JSON object with metafor's names")
+    .option('--robust [type]', "clubSandwich's robust variance estimation after the fit: CR2 (default), CR0, CR1, CR1p, CR1S or CR3; coef_test (Satterthwaite) and conf_int")
+    .option('--cluster <column>', "--robust's clusters (rma.uni needs them; rma.mv: default the outermost level)")
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, opts: Omit<Parameters<typeof runMeta>[0], 'file'>) => {
       process.exitCode = await runMeta({ file, ...opts }, io());

@@ -19,7 +19,8 @@ import { waldTestCR } from '../../src/inference/robust/waldTest.js';
 import { printCoefTest } from '../../src/inference/robust/print.js';
 import type { CrType, VcovCR } from '../../src/inference/robust/vcovCR.js';
 import { OptionError } from '../../src/errors/errors.js';
-import { loadMetaData, numericColumn } from '../helpers/metaReference.js';
+import { loadMetaData, metaDataPath, numericColumn } from '../helpers/metaReference.js';
+import { runMain } from '../helpers/cliEngines.js';
 
 interface TypeRes { J: number; vcov: number[]; coef_test: Record<string, number[]>; conf_int: Record<string, number[]>; wald: { test: string[]; Fstat: number[]; delta: number[]; df_denom: (number | null)[]; p_val: number[] }; printed?: string[] }
 interface Case { kind: 'rma.uni' | 'rma.mv'; method: string; mods: string | null; random: string | null; cluster: string | null; beta: number[]; names: string[]; tau2?: number; sigma2?: number[]; types: Record<CrType, TypeRes> }
@@ -118,5 +119,26 @@ describe('refusals', () => {
     expect(() => mv.vcovCR({ cluster: 'year' })).toThrow(/level 'district' is not nested in the clusters of 'year'/);
     expect(() => mv.coefTest({ vcov: uni.vcovCR({ cluster: 'district' }) })).toThrow(/not a cluster-robust variance of this meta-analysis/);
     expect(() => mv.vcovCR({ type: 'CR9' as never })).toThrow(/'CR9' is not a cluster-robust variance type/);
+  });
+});
+
+describe('mixedgpu meta --robust', () => {
+  it("rma.mv with a moderator (clusters: district) and rma.uni clustered by district: clubSandwich's coef_test printout", async () => {
+    for (const [name, extra] of [['mv_year', ['--random', '~ 1 | district/school']], ['uni_year', ['--cluster', 'district']]] as const) {
+      const c = fx.cases[name];
+      const out = await runMain(['meta', metaDataPath('konstantopoulos2011'), '--yi', 'yi', '--vi', 'vi', '--mods', '~ I(year - 1990)', '--robust', 'CR2', ...extra]);
+      expect(out.code, out.stderr).toBe(0);
+      const lines = out.stdout.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('Robust variance estimation (clubSandwich): CR2, clustered by district (11 clusters)'));
+      expect(at).toBeGreaterThan(0);
+      expect(lines.slice(at + 1, at + 1 + c.types.CR2.printed!.length)).toEqual(c.types.CR2.printed);
+    }
+    const json = await runMain(['meta', metaDataPath('konstantopoulos2011'), '--yi', 'yi', '--vi', 'vi', '--robust', 'CR1', '--cluster', 'district', '--mods', '~ I(year - 1990)', '--json']);
+    const j = JSON.parse(json.stdout);
+    expect(j.robust.type).toBe('CR1');
+    j.robust.coef_test.forEach((r: { se: number }, i: number) => expect(relErr(r.se, fx.cases.uni_year.types.CR1.coef_test.SE[i])).toBeLessThan(1e-6));
+    const bad = await runMain(['meta', metaDataPath('konstantopoulos2011'), '--yi', 'yi', '--vi', 'vi', '--robust']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/needs the clusters/);
   });
 });
