@@ -210,6 +210,10 @@ describe('the fit methods and the functions agree', () => {
     // a matrix gives the same as constrain_zero; 'All' every test
     expect(fit.waldTest([[0, 1]], { test: 'All' }).rows.map((r) => r.test)).toEqual(['chi-sq', 'Naive-F', 'Naive-Fp', 'HTA', 'HTB', 'HTZ', 'EDF', 'EDT']);
     expect(fit.waldTest([[0, 1]]).rows[0].Fstat).toBe(w.rows[0].Fstat);
+    // clubSandwich's coefs: a subset changes no number
+    expect(fit.coefTest({ coefs: ['Days'] }).rows).toEqual([fit.coefTest().rows[1]]);
+    expect(fit.confInt({ coefs: ['Days'] }).rows).toEqual([fit.confInt().rows[1]]);
+    expect(() => fit.coefTest({ coefs: ['days'] })).toThrow(/coefs: 'days' is not a coefficient of the model/);
     // JSON of the vcov: the public fields only
     expect(Object.keys(JSON.parse(JSON.stringify(v)))).toEqual(['type', 'cluster', 'clusterLevels', 'J', 'N', 'p', 'xnames', 'beta', 'vcov']);
   });

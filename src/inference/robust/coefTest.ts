@@ -110,6 +110,21 @@ export function coefTest(v: VcovCR, test: CoefTestName = 'Satterthwaite'): CoefT
   return { type: v.type, test, cluster: v.cluster, J, rows };
 }
 
+/**
+ * clubSandwich's `coefs`: the rows of the coefficients named (or all, by default), in the model's order;
+ * each coefficient's test is its own, so a subset changes no number.
+ */
+export function selectCoefs<R extends { coef: string }>(rows: R[], coefs: unknown): R[] {
+  if (coefs === undefined || coefs === 'All') return rows;
+  const names = rows.map((r) => r.coef);
+  if (!Array.isArray(coefs) || coefs.length === 0 || coefs.some((c) => typeof c !== 'string')) {
+    throw new OptionError('coefs', `coefs: expected 'All' or a list of coefficient names (the model's: ${names.join(', ')})`);
+  }
+  const missing = coefs.filter((c) => !names.includes(c));
+  if (missing.length > 0) throw new OptionError('coefs', `coefs: ${missing.map((c) => `'${c}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a coefficient of the model (its coefficients: ${names.join(', ')})`);
+  return rows.filter((r) => coefs.includes(r.coef));
+}
+
 export interface ConfIntRow { coef: string; beta: number; se: number; df: number; lower: number; upper: number }
 export interface ConfInt { type: string; test: CoefTestName; level: number; rows: ConfIntRow[] }
 

@@ -5,7 +5,7 @@
  */
 import { OptionError } from '../../errors/errors.js';
 import type { LmmFit } from '../../lmm/lmmFit.js';
-import { type CoefTest, type CoefTestName, type ConfInt, checkCoefTest, coefTest as coefTestOf, confIntCR } from './coefTest.js';
+import { type CoefTest, type CoefTestName, type ConfInt, checkCoefTest, coefTest as coefTestOf, confIntCR, selectCoefs } from './coefTest.js';
 import { type CrType, type VcovCR, type VcovCROptions, checkRobustFit, fitOfVcov, vcovCR as vcovOf } from './vcovCR.js';
 import { type Constraints, type WaldTest, type WaldTestName, checkWaldTests, waldTestCR } from './waldTest.js';
 
@@ -16,7 +16,7 @@ export interface RobustVcovOption {
   cluster?: VcovCROptions['cluster'];
 }
 
-const KNOWN = ['vcov', 'cluster', 'test', 'level', 'type'];
+const KNOWN = ['vcov', 'cluster', 'test', 'level', 'type', 'coefs'];
 
 function checkKeys(options: object, allowed: string[], fn: string): void {
   if (typeof options !== 'object' || options === null) throw new OptionError('options', `${fn}: options must be an object`);
@@ -51,6 +51,8 @@ export function vcovCR(fit: LmmFit, options: VcovCROptions = {}): VcovCR {
 export interface CoefTestOptions extends RobustVcovOption {
   /** 'Satterthwaite' (default), 'naive-t', 'naive-tp', 'z', 'saddlepoint' */
   test?: CoefTestName;
+  /** the coefficients to test (clubSandwich's coefs; default all) */
+  coefs?: string[] | 'All';
 }
 
 /** clubSandwich's coef_test(fit, vcov, test): each coefficient's t test with a cluster-robust SE. */
@@ -58,7 +60,8 @@ export function coefTest(fit: LmmFit, options: CoefTestOptions = {}): CoefTest {
   checkRobustFit(fit);
   checkKeys(options, KNOWN.filter((k) => k !== 'level'), 'coefTest');
   const test = checkCoefTest(options.test);
-  return coefTestOf(robustVcov(fit, options, 'coefTest'), test);
+  const res = coefTestOf(robustVcov(fit, options, 'coefTest'), test);
+  return { ...res, rows: selectCoefs(res.rows, options.coefs) };
 }
 
 export interface ConfIntOptions extends RobustVcovOption {
@@ -66,6 +69,8 @@ export interface ConfIntOptions extends RobustVcovOption {
   level?: number;
   /** the df of the t quantile: 'Satterthwaite' (default), 'naive-t', 'naive-tp', 'z' */
   test?: Exclude<CoefTestName, 'saddlepoint'>;
+  /** the coefficients (clubSandwich's coefs; default all) */
+  coefs?: string[] | 'All';
 }
 
 /** clubSandwich's conf_int(fit, vcov, level, test): β̂ ± SE t quantile, with a cluster-robust SE. */
@@ -73,7 +78,8 @@ export function confInt(fit: LmmFit, options: ConfIntOptions = {}): ConfInt {
   checkRobustFit(fit);
   checkKeys(options, KNOWN, 'confInt');
   const test = checkCoefTest(options.test);
-  return confIntCR(robustVcov(fit, options, 'confInt'), options.level ?? 0.95, test);
+  const res = confIntCR(robustVcov(fit, options, 'confInt'), options.level ?? 0.95, test);
+  return { ...res, rows: selectCoefs(res.rows, options.coefs) };
 }
 
 export interface WaldTestOptions extends RobustVcovOption {
@@ -87,7 +93,7 @@ export interface WaldTestOptions extends RobustVcovOption {
  */
 export function waldTest(fit: LmmFit, constraints: Constraints, options: WaldTestOptions = {}): WaldTest {
   checkRobustFit(fit);
-  checkKeys(options, KNOWN.filter((k) => k !== 'level'), 'waldTest');
+  checkKeys(options, KNOWN.filter((k) => k !== 'level' && k !== 'coefs'), 'waldTest');
   const tests = checkWaldTests(options.test);
   return waldTestCR(robustVcov(fit, options, 'waldTest'), constraints, tests);
 }
