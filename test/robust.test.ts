@@ -292,6 +292,10 @@ describe('what clubSandwich refuses, and bad input', () => {
     expect(() => fit.vcovCR({ cluster: Array(180).fill('a') })).toThrow(/single cluster/);
     expect(() => fit.vcovCR({ cluster: Array.from({ length: 180 }, (_, i) => (i === 7 ? null : 'a')) })).toThrow(DataError);
     expect(() => fit.vcovCR({ typo: 1 } as never)).toThrow(/unknown option 'typo'/);
+    // two clusters of subjects (rows in blocks of 10 per subject): CR1p's √(J/(J − p)) with J = p = 2
+    const halves = Array.from({ length: 180 }, (_, i) => (i < 90 ? 'a' : 'b'));
+    expect(fit.vcovCR({ cluster: halves, type: 'CR0' }).J).toBe(2);
+    expect(() => fit.vcovCR({ cluster: halves, type: 'CR1p' })).toThrow(/needs more clusters than coefficients \(J = 2, p = 2\)/);
     expect(() => fit.vcovCR({ target: [1, 2] } as never)).toThrow(/'target' is not supported/);
     expect(() => fit.coefTest({ test: 'KR' as never })).toThrow(/test: 'KR' is not one of clubSandwich's tests/);
     expect(() => fit.confInt({ level: 95 })).toThrow(/level: 95 is not a confidence level/);

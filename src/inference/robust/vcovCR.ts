@@ -125,6 +125,7 @@ export function vcovFromPieces(
   const p = about.xnames.length;
   const N = about.N;
   const J = pieces.length;
+  if (type === 'CR1p' && J <= p) throw new ModelError(`CR1p: the adjustment √(J/(J − p)) needs more clusters than coefficients (J = ${J}, p = ${p}); use CR2`);
   // M = (Σ F_j)⁻¹
   const sumF = new Float64Array(p * p);
   for (const pc of pieces) for (let k = 0; k < p * p; k++) sumF[k] += pc.F[k];
