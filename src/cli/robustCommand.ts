@@ -60,7 +60,7 @@ export async function runRobust(args: RobustArgs, io: CliIO): Promise<number> {
         coef_test: { test: ct.test, rows: ct.rows.map((r) => ({ ...r, df: finite(r.df) })) },
         ...(ci ? { conf_int: { test: ci.test, level: ci.level, rows: ci.rows.map((r) => ({ ...r, df: finite(r.df) })) } } : {}),
         ...(walds.length ? {
-          wald: walds.map(({ label, w }) => ({ hypothesis: label, constraints: w.C, rows: w.rows.map((r) => ({ ...r, dfDenom: finite(r.dfDenom), p: Number.isNaN(r.p) ? null : r.p })) })),
+          wald: walds.map(({ label, w }) => ({ hypothesis: label, constraints: w.C, rows: w.rows.map((r) => ({ ...r, dfDenom: finite(r.dfDenom), p: Number.isNaN(r.p) ? null : r.p })), notes: w.notes })),
         } : {}),
       }, null, 2)}\n`);
       return 0;
@@ -73,7 +73,7 @@ export async function runRobust(args: RobustArgs, io: CliIO): Promise<number> {
       `Coefficient tests (${ct.test}):`,
       ...printCoefTest(ct),
       ...(ci ? ['', `Confidence intervals (${ci.test}):`, ...printConfInt(ci)] : []),
-      ...walds.flatMap(({ label, w }) => ['', `Wald test of ${label}:`, ...printWaldTest(w)]),
+      ...walds.flatMap(({ label, w }) => ['', `Wald test of ${label}:`, ...printWaldTest(w), ...w.notes.map((n) => `Note: ${n}`)]),
     ];
     io.stdout(`${lines.join('\n')}\n`);
     return 0;

@@ -52,6 +52,8 @@ export interface WaldTest {
    * on their eigenvectors, which are ill-determined where two eigenvalues nearly coincide
    */
   eigenvalues?: number[];
+  /** notes on the result (EDT where its eigenvectors are ill-determined) */
+  notes: string[];
 }
 
 export function checkWaldTests(test: unknown): WaldTestName[] {
@@ -118,6 +120,7 @@ export function waldTestCR(v: VcovCR, constraints: Constraints, tests: WaldTestN
   }
   const Q = Cb.reduce((acc, a, s) => acc + a * Cb.reduce((acc2, b, t) => acc2 + CVCinv[s * q + t] * b, 0), 0);
   const rows: WaldTestRow[] = [];
+  const notes: string[] = [];
   let eigenvalues: number[] | undefined;
   const needP = tests.some((t) => t === 'HTA' || t === 'HTB' || t === 'HTZ' || t === 'EDF' || t === 'EDT');
   let P: ReturnType<typeof pArray> | null = null;
@@ -199,9 +202,12 @@ export function waldTestCR(v: VcovCR, constraints: Constraints, tests: WaldTestN
       }
       F /= q;
       rows.push({ test: 'EDT', Fstat: F, delta: 1, dfNum: q, dfDenom: Infinity, p: pfUpper(F, q, Infinity) });
+      // a pair of eigenvalues closer than 1e-6 (relative): their eigenvectors, and so EDT, are ill-determined
+      const gap = Math.min(...Array.from(values).slice(1).map((e, k2) => (values[k2] - e) / Math.abs(values[0])));
+      if (gap < 1e-6) notes.push(`EDT: two eigenvalues of Ω^{-1/2} C V Cᵀ Ω^{-1/2} nearly coincide (relative gap ${gap.toPrecision(2)}); EDT depends on the basis of their eigenspace, which is then ill-determined (clubSandwich's too)`);
     }
   }
-  return { type: v.type, C: Crows, rows, ...(eigenvalues ? { eigenvalues } : {}) };
+  return { type: v.type, C: Crows, rows, ...(eigenvalues ? { eigenvalues } : {}), notes };
 }
 
 function transposeOf(A: Float64Array, r: number, c: number): Float64Array {
