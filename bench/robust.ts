@@ -30,6 +30,11 @@ async function main(): Promise<void> {
       t = performance.now();
       const wt = fit.waldTest({ zero: ['(Intercept)', 'x'] }, { vcov: v });
       const tw = performance.now() - t;
+      if (type === 'CR2') {
+        t = performance.now();
+        const sp = fit.coefTest({ vcov: v, test: 'saddlepoint' });
+        console.log(`  CR2 saddlepoint test: ${((performance.now() - t) / 1000).toFixed(2)} s (p of x ${sp.rows[1].p.toPrecision(4)})`);
+      }
       console.log(`  ${type}: vcovCR ${(tv / 1000).toFixed(2)} s, coefTest ${(tc / 1000).toFixed(3)} s, waldTest ${(tw / 1000).toFixed(3)} s; SE(x) ${ct.rows[1].se.toPrecision(6)}, df ${ct.rows[1].df.toPrecision(5)}, HTZ F ${wt.rows[0].Fstat.toPrecision(6)}`);
     }
   }

@@ -80,6 +80,21 @@ cases <- list(
 explicit <- list(schools_slope_ml = "school")
 
 types <- c("CR0", "CR1", "CR1p", "CR1S", "CR2", "CR3")
+# the saddlepoint p-value with the normal's upper tail taken directly: clubSandwich's saddlepoint_pval computes
+# 1 - pnorm(r) - dnorm(r) (1/r - 1/q), which cancels for large r (sleepstudy_weighted's CR1S: -1.3e-17); the
+# same root s (uniroot as clubSandwich runs it), then pnorm(r, lower.tail = FALSE) - dnorm(r) (1/r - 1/q)
+saddle_tail <- function(t, Q) {
+  eig <- pmax(0, eigen(Q, symmetric = TRUE, only.values = TRUE)$values)
+  g <- c(1, -t^2 * eig / sum(eig))
+  s_eq <- function(s) sum(g / (1 - 2 * g * s))
+  s_range <- if (t^2 < 1) c(1 / (2 * min(g)), 0) else c(0, 1 / (2 * max(g)))
+  s <- uniroot(s_eq, s_range)$root
+  if (abs(s) > 0.01) {
+    r <- sign(s) * sqrt(sum(log(1 - 2 * g * s)))
+    q <- s * sqrt(2 * sum(g^2 / (1 - 2 * g * s)^2))
+    pnorm(r, lower.tail = FALSE) - dnorm(r) * (1 / r - 1 / q)
+  } else 0.5 - sum(g^3) / (3 * sqrt(pi) * sum(g^2)^(3 / 2))
+}
 ctests <- c("z", "naive-t", "naive-tp", "Satterthwaite", "saddlepoint")
 wtests <- c("chi-sq", "Naive-F", "Naive-Fp", "HTA", "HTB", "HTZ", "EDF", "EDT")
 ns <- asNamespace("clubSandwich")
@@ -110,6 +125,8 @@ res <- lapply(names(cases), function(nm) {
   byType <- lapply(types, function(type) {
     V <- vc(type)
     ct <- coef_test(m, vcov = V, test = ctests)
+    P_arr <- clubSandwich:::get_P_array(clubSandwich:::get_GH(m, V))
+    ct$p_saddle_tail <- sapply(seq_along(ct$tstat), function(i) saddle_tail(ct$tstat[i], P_arr[, , i]))
     ci <- conf_int(m, vcov = V, level = 0.95, test = "Satterthwaite")
     ci90 <- conf_int(m, vcov = V, level = 0.9, test = "naive-t")
     wald <- lapply(names(cs$constraints), function(k) {
@@ -121,7 +138,7 @@ res <- lapply(names(cases), function(nm) {
     list(type = type, vcov = I(as.vector(t(as.matrix(V)))), cluster_levels = nlevels(attr(V, "cluster")),
          coef_test = lapply(list(beta = ct$beta, SE = ct$SE, tstat = ct$tstat, p_z = ct$p_z, df_t = ct$df_t, p_t = ct$p_t,
            df_tp = ct$df_tp, p_tp = ct$p_tp, df_Satt = ct$df_Satt, p_Satt = ct$p_Satt,
-           saddlepoint = ct$saddlepoint, p_saddle = ct$p_saddle), I),
+           saddlepoint = ct$saddlepoint, p_saddle = ct$p_saddle, p_saddle_tail = ct$p_saddle_tail), I),
          conf_int = lapply(list(df = ci$df, lower = ci$CI_L, upper = ci$CI_U), I),
          conf_int90_naive_t = lapply(list(df = ci90$df, lower = ci90$CI_L, upper = ci90$CI_U), I),
          wald = wald,

@@ -11,12 +11,14 @@
  *   'saddlepoint'   Pustejovsky & Tipton's saddlepoint approximation of P(|T| > |t|) from P_i's
  *                   eigenvalues λ: g = (1, −t²λ/Σλ), the root s of Σ g/(1 − 2gs) by R's uniroot, then
  *                   p = 1 − Φ(r) − φ(r)(1/r − 1/q), r = sign(s)√(Σ log(1 − 2gs)), q = s√(2Σ g²/(1 − 2gs)²)
- *                   (|s| ≤ 0.01: p = ½ − Σg³/(3√π (Σg²)^{3/2})).
+ *                   (|s| ≤ 0.01: p = ½ − Σg³/(3√π (Σg²)^{3/2})); below 1e-7 with Φ̄(r) for 1 − Φ(r), which
+ *                   cancels there (clubSandwich's p can come out negative).
  * P_i is the P array of coefficient i (src/inference/robust/pArray.ts). conf_int: β̂ ± SE·qt(1 − (1 − level)/2, df).
  */
 import { OptionError } from '../../errors/errors.js';
 import { pnormBoth } from '../../glmm/rmath.js';
 import { symmetricEigen } from '../../linalg/symmetricEigen.js';
+import { tridiagonalEigen } from '../../linalg/tridiagonalEigen.js';
 import { zeroin } from '../../optim/zeroin.js';
 import { pvalueT, qt } from '../../stats/distributions.js';
 import { PProducts, pArray } from './pArray.js';
@@ -82,7 +84,13 @@ export function saddlepointPval(t: number, eigen: ArrayLike<number>): { s: numbe
   if (Math.abs(s) > 0.01) {
     const r = Math.sign(s) * Math.sqrt(g.reduce((acc, gi) => acc + Math.log(1 - 2 * gi * s), 0));
     const q = s * Math.sqrt(2 * g.reduce((acc, gi) => acc + (gi * gi) / (1 - 2 * gi * s) ** 2, 0));
-    p = 1 - pnormBoth(r).lower - (Math.exp(-0.5 * r * r) / Math.sqrt(2 * Math.PI)) * (1 / r - 1 / q);
+    // Lugannani–Rice as clubSandwich writes it, 1 − Φ(r) − φ(r)(1/r − 1/q); where that falls below 1e-7
+    // (r large: 1 − Φ(r) cancels, to a negative p in clubSandwich's sleepstudy fits) the upper tail
+    // Φ̄(r) taken directly, Φ̄(r) − φ(r)(1/r − 1/q)
+    const phi = Math.exp(-0.5 * r * r) / Math.sqrt(2 * Math.PI);
+    const { lower, upper } = pnormBoth(r);
+    p = 1 - lower - phi * (1 / r - 1 / q);
+    if (p < 1e-7) p = Math.max(0, upper - phi * (1 / r - 1 / q));
   } else {
     const g2 = g.reduce((acc, gi) => acc + gi * gi, 0);
     p = 0.5 - g.reduce((acc, gi) => acc + gi ** 3, 0) / (3 * Math.sqrt(Math.PI) * g2 ** 1.5);
@@ -99,7 +107,8 @@ export function coefTest(v: VcovCR, test: CoefTestName = 'Satterthwaite'): CoefT
   if (test === 'saddlepoint') {
     const P = new PProducts(pArray(v, identity(p), p));
     rows = t.map((ti, i) => {
-      const { values } = symmetricEigen(P.dense(i, i), J);
+      // P_i's eigenvalues: the cyclic Jacobi up to 64 clusters, Householder and QR beyond (O(J³), not a multiple per sweep)
+      const { values } = J <= 64 ? symmetricEigen(P.dense(i, i), J) : tridiagonalEigen(P.dense(i, i), J);
       const sp = saddlepointPval(ti, values);
       return { coef: v.xnames[i], beta: v.beta[i], se: se[i], t: ti, df: NaN, saddlepoint: sp.s, p: sp.p };
     });
