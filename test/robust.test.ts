@@ -236,6 +236,18 @@ describe('the fit methods and the functions agree', () => {
   });
 });
 
+describe('rows dropped for missing values', () => {
+  it('cluster labels per input row are taken at the rows used (sleepstudy with NA)', async () => {
+    const t = readCsv(readFileSync(join(dataDir, 'sleepstudy_na.csv'), 'utf8'), { factors: ['Subject'] }).table;
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', t, { factors: ['Subject'] });
+    expect(fit.model.frame.n).toBeLessThan(t.numRows);
+    const labels = Array.from(t.getChild('Subject')!.toArray() as ArrayLike<unknown>, String);
+    const a = fit.vcovCR({ cluster: labels }), b = fit.vcovCR();
+    expect(a.N).toBe(fit.model.frame.n);
+    a.V.forEach((x, k) => expect(relErr(x, b.V[k])).toBeLessThan(1e-12));
+  });
+});
+
 describe('an offset', () => {
   it("is taken out of the residuals: y ~ x + offset(s) equals (y − s) ~ x at the same θ", async () => {
     const t = table('robust_schools.csv');
