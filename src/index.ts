@@ -176,6 +176,16 @@ export { drop1Table } from './inference/drop1.js';
 export type { Drop1Options, Drop1Row, Drop1Table } from './inference/drop1.js';
 export { drop1Glmm } from './inference/glmmDrop1.js';
 export { lme4Anova } from './inference/lme4Anova.js';
+// clubSandwich's cluster-robust inference for lmer fits (src/inference/robust/)
+export { vcovCR, coefTest, confInt, waldTest } from './inference/robust/robust.js';
+export type { CoefTestOptions, ConfIntOptions, WaldTestOptions } from './inference/robust/robust.js';
+export { CR_TYPES } from './inference/robust/vcovCR.js';
+export type { CrType, VcovCR, VcovCROptions } from './inference/robust/vcovCR.js';
+export { COEF_TESTS } from './inference/robust/coefTest.js';
+export type { CoefTest, CoefTestName, CoefTestRow, ConfInt, ConfIntRow } from './inference/robust/coefTest.js';
+export { WALD_TESTS, constraintMatrix } from './inference/robust/waldTest.js';
+export type { Constraints, WaldTest, WaldTestName, WaldTestRow } from './inference/robust/waldTest.js';
+export { printCoefTest, printConfInt, printWaldTest } from './inference/robust/print.js';
 export type { Lme4AnovaRow } from './inference/lme4Anova.js';
 export { printLme4Anova } from './inference/format.js';
 // lme4's getME(fit, name): the model's pieces in lme4's parametrization and order

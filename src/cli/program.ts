@@ -12,7 +12,7 @@
  *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS;
  *                             getme FORMULA NAMES)
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
- *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--json]
+ *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--robust [CR2] [--cluster COL]] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
@@ -20,6 +20,7 @@
  *                               [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
  *                               [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
+ *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
@@ -38,6 +39,7 @@ import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
+import { runRobust } from './robustCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
 import { META_METHODS } from '../meta/meta.js';
 
@@ -146,6 +148,8 @@ export function buildProgram(): Command {
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors (moderators)')
     .option('--level <percent>', 'confidence level of the intervals (default 95)')
     .option('--json', "print the result as one JSON object with metafor's names")
+    .option('--robust [type]', "clubSandwich's robust variance estimation after the fit: CR2 (default), CR0, CR1, CR1p, CR1S or CR3; coef_test (Satterthwaite) and conf_int")
+    .option('--cluster <column>', "--robust's clusters (rma.uni needs them; rma.mv: default the outermost level)")
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, opts: Omit<Parameters<typeof runMeta>[0], 'file'>) => {
       process.exitCode = await runMeta({ file, ...opts }, io());
@@ -320,6 +324,23 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('robust')
+    .description("clubSandwich's cluster-robust (sandwich) inference of an lmer fit: vcovCR with its small-sample adjustment, coef_test and conf_int of each coefficient, Wald_test of constraints (the clusters: a grouping factor in which every other is nested; default the one with the fewest levels)")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--type <type>', 'CR0, CR1, CR1p, CR1S, CR2 or CR3', 'CR2')
+    .option('--cluster <factor>', 'the clustering grouping factor (default: the one with the fewest levels, the highest level of nesting)')
+    .option('--test <test>', "coef_test's and conf_int's test: Satterthwaite, naive-t, naive-tp, z, or saddlepoint (tests only)", 'Satterthwaite')
+    .option('--level <p>', "conf_int's confidence level", '0.95')
+    .option('--wald <coefs>', "Wald_test of constrain_zero: comma-separated coefficients, each 0")
+    .option('--wald-equal <coefs>', "Wald_test of constrain_equal: comma-separated coefficients, all equal")
+    .option('--wald-test <tests>', "Wald_test's tests, comma-separated: HTZ (default), HTA, HTB, chi-sq, Naive-F, Naive-Fp, EDF, EDT, or All")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runRobust({ file, formula, ...opts }, io());
     });
   common(program
     .command('modcomp')

@@ -35,6 +35,9 @@ import { pchisqUpper, pfUpper, pvalueT, qt } from '../stats/distributions.js';
 import { ptukey, qtukey } from '../stats/tukey.js';
 import { qf } from './distributions.js';
 import { pmvt, qmvtBoth } from '../stats/mvt.js';
+import { zeroin } from '../optim/zeroin.js';
+
+export { zeroin };
 
 export const ADJUST_METHODS = ['none', 'tukey', 'sidak', 'scheffe', 'dunnettx', 'mvt', 'bonferroni', 'holm', 'hochberg', 'hommel', 'BH', 'BY', 'fdr'] as const;
 export type AdjustMethod = (typeof ADJUST_METHODS)[number];
@@ -189,48 +192,4 @@ export function dunnettxQuantile(p: number, m: number, df: number): number {
   const fa = f(xtuk), fb = f(xsid);
   if (fa * fb > 0) return xtuk;
   return zeroin(xtuk, xsid, fa, fb, f, 5e-4, 1000);
-}
-
-/**
- * Brent's zeroin as R's uniroot runs it (R_zeroin2): the root of f in [a, b] with f(a), f(b) of
- * opposite signs, to the tolerance 2ε|b| + tol/2, by inverse quadratic or linear interpolation where
- * it stays inside the bracket and shrinks it enough, else bisection.
- */
-export function zeroin(ax: number, bx: number, faIn: number, fbIn: number, f: (x: number) => number, tol: number, maxit: number): number {
-  let a = ax, b = bx, fa = faIn, fb = fbIn;
-  let c = a, fc = fa;
-  if (fa === 0) return a;
-  if (fb === 0) return b;
-  for (let it = 0; it <= maxit; it++) {
-    const prevStep = b - a;
-    if (Math.abs(fc) < Math.abs(fb)) {
-      a = b; b = c; c = a;
-      fa = fb; fb = fc; fc = fa;
-    }
-    const tolAct = 2 * Number.EPSILON * Math.abs(b) + tol / 2;
-    let newStep = (c - b) / 2;
-    if (Math.abs(newStep) <= tolAct || fb === 0) return b;
-    if (Math.abs(prevStep) >= tolAct && Math.abs(fa) > Math.abs(fb)) {
-      let p: number, q: number;
-      const cb = c - b;
-      if (a === c) {
-        // linear interpolation
-        const t1 = fb / fa;
-        p = cb * t1;
-        q = 1 - t1;
-      } else {
-        // inverse quadratic interpolation
-        const qq = fa / fc, t1 = fb / fc, t2 = fb / fa;
-        p = t2 * (cb * qq * (qq - t1) - (b - a) * (t1 - 1));
-        q = (qq - 1) * (t1 - 1) * (t2 - 1);
-      }
-      if (p > 0) q = -q; else p = -p;
-      if (p < 0.75 * cb * q - Math.abs(tolAct * q) / 2 && p < Math.abs((prevStep * q) / 2)) newStep = p / q;
-    }
-    if (Math.abs(newStep) < tolAct) newStep = newStep > 0 ? tolAct : -tolAct;
-    a = b; fa = fb;
-    b += newStep; fb = f(b);
-    if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) { c = a; fc = fa; }
-  }
-  return b;
 }

@@ -35,6 +35,10 @@ import { ModelError } from '../errors/errors.js';
 import { type KrModcomp, type ModcompSmall, type SatModcomp, krModcomp, satModcomp } from './modcomp.js';
 import { type PbModcomp, type PbModcompOptions, pbModcomp } from './pbModcomp.js';
 import { type PowerSimOptions, type PowerSimResult, powerSim } from './powerSim.js';
+import { type CoefTestOptions, type ConfIntOptions, type WaldTestOptions, coefTest, confInt, vcovCR, waldTest } from './robust/robust.js';
+import type { VcovCR, VcovCROptions } from './robust/vcovCR.js';
+import type { CoefTest, ConfInt } from './robust/coefTest.js';
+import type { Constraints, WaldTest } from './robust/waldTest.js';
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 
 declare module '../lmm/lmmFit.js' {
@@ -89,6 +93,14 @@ declare module '../lmm/lmmFit.js' {
     powerSim(options?: PowerSimOptions): Promise<PowerSimResult>;
     /** lme4's update(fit, REML = TRUE): the same model refitted by REML (the fit itself when it is one; cached) */
     remlFit(): Promise<LmmFit>;
+    /** clubSandwich's vcovCR: the cluster-robust variance of β̂, type 'CR2' (default), 'CR0', 'CR1', 'CR1p', 'CR1S', 'CR3' (src/inference/robust/) */
+    vcovCR(options?: VcovCROptions): VcovCR;
+    /** clubSandwich's coef_test: t tests with cluster-robust SEs, Satterthwaite's df (default), naive-t, naive-tp, z or saddlepoint */
+    coefTest(options?: CoefTestOptions): CoefTest;
+    /** clubSandwich's conf_int: intervals with cluster-robust SEs */
+    confInt(options?: ConfIntOptions): ConfInt;
+    /** clubSandwich's Wald_test: the cluster-robust test of C β = 0, HTZ (default) and the other small-sample tests */
+    waldTest(constraints: Constraints, options?: WaldTestOptions): WaldTest;
     /** lme4's update(fit, REML = FALSE): the same model refitted by ML (the fit itself when it is one; cached) */
     mlFit(): Promise<LmmFit>;
   }
@@ -126,6 +138,14 @@ declare module '../glmm/glmmFit.js' {
     step(options?: StepOptions): Promise<StepResult>;
     /** simr's powerSim of a glmer fit: z or lr tests of a fixed effect by simulation (src/inference/powerGlmm.ts) */
     powerSim(options?: PowerSimOptions): Promise<PowerSimResult>;
+    /** refused: clubSandwich 0.5.8 has no glmerMod method (cluster-robust inference is for lmer fits) */
+    vcovCR(options?: VcovCROptions): VcovCR;
+    /** refused: clubSandwich 0.5.8 has no glmerMod method */
+    coefTest(options?: CoefTestOptions): CoefTest;
+    /** refused: clubSandwich 0.5.8 has no glmerMod method */
+    confInt(options?: ConfIntOptions): ConfInt;
+    /** refused: clubSandwich 0.5.8 has no glmerMod method */
+    waldTest(constraints: Constraints, options?: WaldTestOptions): WaldTest;
   }
 }
 
@@ -157,6 +177,10 @@ Object.assign(LmmFit.prototype, {
   powerSim(this: LmmFit, options?: PowerSimOptions) { return powerSim(this, options); },
   remlFit(this: LmmFit) { return remlFit(this); },
   mlFit(this: LmmFit) { return mlFit(this); },
+  vcovCR(this: LmmFit, options?: VcovCROptions) { return vcovCR(this, options); },
+  coefTest(this: LmmFit, options?: CoefTestOptions) { return coefTest(this, options); },
+  confInt(this: LmmFit, options?: ConfIntOptions) { return confInt(this, options); },
+  waldTest(this: LmmFit, constraints: Constraints, options?: WaldTestOptions) { return waldTest(this, constraints, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   lme4Anova(this: LmmFit) { return lme4Anova(this); },
   getME(this: LmmFit, name: string) { return getME(this, name); },
@@ -187,6 +211,11 @@ Object.assign(GlmmFit.prototype, {
   emtrends(this: GlmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   jointTests(this: GlmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
   drop1(this: GlmmFit, options?: GlmmDrop1Options) { return drop1Glmm(this, options); },
+  // clubSandwich has no glmerMod method: checkRobustFit refuses with that reason
+  vcovCR(this: GlmmFit, options?: VcovCROptions) { return vcovCR(this as unknown as LmmFit, options); },
+  coefTest(this: GlmmFit, options?: CoefTestOptions) { return coefTest(this as unknown as LmmFit, options); },
+  confInt(this: GlmmFit, options?: ConfIntOptions) { return confInt(this as unknown as LmmFit, options); },
+  waldTest(this: GlmmFit, constraints: Constraints, options?: WaldTestOptions) { return waldTest(this as unknown as LmmFit, constraints, options); },
   influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
   // async, so that the refusal is a rejected promise
   async step(this: GlmmFit) {

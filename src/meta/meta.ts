@@ -16,6 +16,7 @@ import { thetaToInternal } from '../model/reparam.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { choleskyInPlace } from '../linalg/dense.js';
 import { type MetaData, type MetaDataOptions, metaData } from './data.js';
+import type { MetaRobustDesign } from './robustMeta.js';
 import { MetaFit } from './metaFit.js';
 import { rmaMvResults, rmaUniResults } from './results.js';
 import { type Tau2Method, seTau2ML, seTau2REML, tau2Closed } from './tau2.js';
@@ -163,6 +164,12 @@ export async function meta(table: arrow.Table, options: MetaOptions): Promise<Me
     intOnly: data.design.p === 1, labels: data.labels, yi: data.design.y, vi: data.design.v, rows: data.rows,
     mods: data.modsText, level, messages: data.messages, timings, dataName: options.dataName,
   };
+  // what the cluster-robust variance works from (src/meta/robustMeta.ts)
+  const robust = (beta: Float64Array, tau2: number | null, levels: MetaRobustDesign['levels']): MetaRobustDesign => ({
+    X: data.design.X, k: data.design.k, p: data.design.p, names: data.names, y: data.design.y, v: data.design.v, beta, tau2, levels,
+    rows: data.rows, nInput: table.numRows,
+    column: (name) => { const c = table.getChild(name); return c ? Array.from(c as Iterable<unknown>) : null; },
+  });
   if (method === 'REML' || method === 'ML') {
     const t1 = performance.now();
     const reml = method === 'REML';
@@ -182,7 +189,7 @@ export async function meta(table: arrow.Table, options: MetaOptions): Promise<Me
       }
       const res = rmaUniResults(data.design, data.names, data.intercept, method, tau2, se, test as 'z' | 'knha', tau2Null, level);
       timings.totalMs = performance.now() - t0;
-      return new MetaFit({ ...base, messages: [...data.messages, ...notes], result: { kind: 'rma.uni', value: res }, weights: res.weights, random: null, optimizer });
+      return new MetaFit({ ...base, messages: [...data.messages, ...notes], result: { kind: 'rma.uni', value: res }, weights: res.weights, random: null, optimizer, robust: robust(res.coef.beta, res.tau2, null) });
     }
     // multilevel: σ²_l = θ_l² per level, outermost first; metafor's log-likelihoods from the parts at θ̂
     const index = groups.map((_, l) => termOfLevel(fit, groups.slice(0, l + 1)));
@@ -199,7 +206,8 @@ export async function meta(table: arrow.Table, options: MetaOptions): Promise<Me
       groups.map((_, l) => groups.slice(0, l + 1).join('/')), terms.map((t) => t.levels.length), sol, level);
     const weights = multilevelWeights(data, terms.map((t) => t.codes), sigma2);
     timings.totalMs = performance.now() - t0;
-    return new MetaFit({ ...base, messages: [...data.messages, ...notes], result: { kind: 'rma.mv', value: res }, weights, random: options.random ?? null, optimizer });
+    const levels = groups.map((_, l) => ({ name: groups.slice(0, l + 1).join('/'), sigma2: sigma2[l], codes: terms[l].codes, labels: terms[l].levels }));
+    return new MetaFit({ ...base, messages: [...data.messages, ...notes], result: { kind: 'rma.mv', value: res }, weights, random: options.random ?? null, optimizer, robust: robust(res.coef.beta, null, levels) });
   }
   const t1 = performance.now();
   const est = tau2Closed(method, data.design);
@@ -207,5 +215,5 @@ export async function meta(table: arrow.Table, options: MetaOptions): Promise<Me
   const res = rmaUniResults(data.design, data.names, data.intercept, method, est.tau2, est.seTau2, test as 'z' | 'knha', tau2Null, level);
   timings.fitMs = performance.now() - t1;
   timings.totalMs = performance.now() - t0;
-  return new MetaFit({ ...base, result: { kind: 'rma.uni', value: res }, weights: res.weights, random: null });
+  return new MetaFit({ ...base, result: { kind: 'rma.uni', value: res }, weights: res.weights, random: null, robust: robust(res.coef.beta, res.tau2, null) });
 }

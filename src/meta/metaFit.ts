@@ -5,6 +5,10 @@
 import { qnorm } from '../stats/distributions.js';
 import type { Prediction, RmaMvResult, RmaUniResult } from './results.js';
 import { formatRmaMv, formatRmaUni } from './summary.js';
+import { type MetaRobustDesign, type MetaRobustOptions, type MetaVcovCROptions, metaCoefTest, metaConfInt, metaVcovCR, metaWaldTest, ownVcov } from './robustMeta.js';
+import type { VcovCR } from '../inference/robust/vcovCR.js';
+import type { CoefTest, CoefTestName, ConfInt } from '../inference/robust/coefTest.js';
+import type { Constraints, WaldTest, WaldTestName } from '../inference/robust/waldTest.js';
 
 export interface MetaFitInit {
   result: { kind: 'rma.uni'; value: RmaUniResult } | { kind: 'rma.mv'; value: RmaMvResult };
@@ -27,6 +31,8 @@ export interface MetaFitInit {
   dataName?: string;
   /** how the variance components were estimated (the mixed-model fit's record, REML/ML) */
   optimizer?: { feval: number; converged: boolean; message: string };
+  /** the design and estimates the cluster-robust variance works from (src/meta/robustMeta.ts) */
+  robust?: MetaRobustDesign;
 }
 
 /** One study as a forest or funnel plot shows it. */
@@ -85,6 +91,39 @@ export class MetaFit {
     this.timings = init.timings;
     this.dataName = init.dataName;
     this.optimizer = init.optimizer;
+    // not enumerable: kept out of copies and printouts
+    Object.defineProperty(this, 'robustDesign', { value: init.robust ?? null });
+  }
+
+  private declare readonly robustDesign: MetaRobustDesign | null;
+
+  private robustData(): MetaRobustDesign {
+    if (!this.robustDesign) throw new Error('internal: this meta-analysis has no design kept for the cluster-robust variance');
+    return this.robustDesign;
+  }
+
+  /**
+   * clubSandwich's vcovCR of this rma.uni or rma.mv fit (robust variance estimation): type 'CR2' (default),
+   * 'CR0', 'CR1', 'CR1p', 'CR1S', 'CR3'; cluster a column of the data or one label per study (rma.uni needs
+   * it; rma.mv: default the outermost level)
+   */
+  vcovCR(options: MetaVcovCROptions = {}): VcovCR {
+    return ownVcov(metaVcovCR(this.robustData(), options), this);
+  }
+
+  /** clubSandwich's coef_test of this meta-analysis: Satterthwaite (default), naive-t, naive-tp, z, saddlepoint */
+  coefTest(options: MetaRobustOptions & { test?: CoefTestName } = {}): CoefTest {
+    return metaCoefTest(this, this.robustData(), options);
+  }
+
+  /** clubSandwich's conf_int of this meta-analysis */
+  confInt(options: MetaRobustOptions & { test?: CoefTestName; level?: number } = {}): ConfInt {
+    return metaConfInt(this, this.robustData(), options);
+  }
+
+  /** clubSandwich's Wald_test of this meta-analysis: HTZ (default) and the others */
+  waldTest(constraints: Constraints, options: MetaRobustOptions & { test?: WaldTestName | WaldTestName[] | 'All' } = {}): WaldTest {
+    return metaWaldTest(this, this.robustData(), constraints, options);
   }
 
   private get r(): RmaUniResult | RmaMvResult {

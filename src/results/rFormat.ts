@@ -145,9 +145,8 @@ export function zapsmall(xs: number[], digits: number): number[] {
   return xs.map((x) => roundR(x, d));
 }
 
-/** R's format.pval(pv, digits, eps = .Machine$double.eps) */
-export function formatPval(pv: number[], digits: number): string[] {
-  const eps = Number.EPSILON;
+/** R's format.pval(pv, digits, eps) (eps default .Machine$double.eps) */
+export function formatPval(pv: number[], digits: number, eps = Number.EPSILON): string[] {
   const out: string[] = pv.map(() => 'NA');
   const idx = pv.map((_, i) => i).filter((i) => !Number.isNaN(pv[i]));
   const is0 = idx.filter((i) => pv[i] < eps);
