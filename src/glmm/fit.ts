@@ -17,6 +17,7 @@ import { DeviceLostError, FitError } from '../errors/errors.js';
 import { Evaluations } from '../model/control.js';
 import { type Objective, withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
+import type { OptimizerMethod } from '../optim/minimizers.js';
 import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings, stencilPolishes } from '../model/fitObjective.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { curvatureScales } from '../optim/scaling.js';
@@ -63,7 +64,7 @@ export interface GlmmFitOptions {
    * on a device whose optimum the float64 stencil polish settles 1e-3, STAGE2_DEVICE_RHOEND: a
    * rhoend given here is kept there too), evaluation budget
    */
-  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
+  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number; method?: OptimizerMethod };
   /** PIRLS iteration limit (default 100) */
   pirlsMaxIter?: number;
   /** called after each objective evaluation */
@@ -201,7 +202,9 @@ export async function fitGlmm(
       return assemble({ theta: Float64Array.from(opt.x), beta: stage1.beta, objective: stage1.objective, optimum: opt, stage1, feval2: 0 });
     }, report1);
   }
-  const opt1 = await optimizeObjective(s1p, STAGE1_START, evaluations, report1);
+  // lme4's glmerControl(optimizer = one name) runs both stages with it: stage 1 takes the method too
+  const method = options.optimizer?.method;
+  const opt1 = await optimizeObjective(s1p, method ? { ...STAGE1_START, method } : STAGE1_START, evaluations, report1);
   messages.push(...opt1.messages);
   const stage1 = await stage1Of(opt1);
   // the device's round trips of stage 1 (its evaluations and β at its optimum): stage 2's are the rest

@@ -5,6 +5,7 @@
  * float64 reference's factor at θ̂ (assemble.ts).
  */
 import { Evaluations } from '../model/control.js';
+import type { OptimizerMethod } from '../optim/minimizers.js';
 import { fitObjective, optimizerSettings } from '../model/fitObjective.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { type Derivatives, checkConv, derivsByDefault } from '../model/convergence.js';
@@ -32,7 +33,7 @@ export interface FitProgress {
 /** How the optimization runs and reports. */
 export interface LmmFitOptions {
   /** optimizer settings: initial and final trust-region radius, evaluation budget */
-  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
+  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number; method?: OptimizerMethod };
   /** called after each objective evaluation */
   onProgress?: (p: FitProgress) => void;
   /** aborts the fit (the optimizer stops and an AbortError is thrown) */
