@@ -13,7 +13,8 @@
 #                    eigenvalue" / "Rescale variables?"
 # Per optimizer: whether it ran (which.OK), lme4's convergence messages (summary's msgs), the
 # optimizer's own message and warnings, logLik, fixef, θ, the sdcor column (as.data.frame(VarCorr)),
-# feval; and the summary's sdcor column names (tnames, as lme4 labels them).
+# feval; the summary's sdcor column names (tnames, as lme4 labels them); for lmer, the optimum to tight
+# tolerances.
 # Usage (from the repository root):
 #   Rscript test/oracle/allfit.R test/fixtures/data test/fixtures/convergence/income.csv test/fixtures/allfit
 # Needs: lme4 1.1-31, jsonlite (nloptr through lme4).
@@ -64,8 +65,16 @@ for (name in names(cases)) {
          llik = as.numeric(logLik(x)), fixef = as.list(fixef(x)), theta = unname(getME(x, "theta")),
          sdcor = as.data.frame(VarCorr(x))[["sdcor"]], feval = x@optinfo$feval)
   })
+  # lmer: the optimum to tight tolerances (nloptwrap's BOBYQA), the bar for θ and β; glmer's default
+  # deviance is perturbed by its PIRLS tolerance (test/glmm.test.ts), so its tight optimum is
+  # test/oracle/glmer_tight.R's (test/fixtures/reference-tight), not refitted here
+  tight <- if (isGLMM(fit)) NULL else {
+    ft <- update(fit, control = lmerControl(optimizer = "nloptwrap", optCtrl = list(ftol_abs = 1e-12, ftol_rel = 1e-15, xtol_abs = 1e-10, xtol_rel = 1e-12, maxeval = 1e5)))
+    list(llik = as.numeric(logLik(ft)), theta = unname(getME(ft, "theta")), fixef = as.list(fixef(ft)),
+         sdcor = as.data.frame(VarCorr(ft))[["sdcor"]])
+  }
   res <- list(
-    case = name, formula = cs$formula, data = cs$data, family = if (is.null(cs$family)) NULL else cs$family,
+    case = name, tight = tight, formula = cs$formula, data = cs$data, family = if (is.null(cs$family)) NULL else cs$family,
     REML = if (is.null(cs$REML)) NULL else cs$REML,
     original = list(llik = as.numeric(logLik(fit)), theta = unname(getME(fit, "theta")), fixef = as.list(fixef(fit)),
                     msgs = I(as.character(fit@optinfo$conv$lme4$messages))),
