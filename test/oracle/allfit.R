@@ -7,6 +7,8 @@
 #   sleepstudy       Reaction ~ Days + (Days | Subject), REML: a well-determined interior optimum
 #   dyestuff2        Yield ~ 1 + (1 | Batch), REML: a singular fit (θ = 0)
 #   sleepstudy_ml_uncorr  Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), ML
+#   slope_singular   y ~ x + (x | g), REML, on generated data (12 groups of 10, no slope variance;
+#                    slope_singular.csv, written here): singular, θ₃ = 0 with the slope's SD > 0
 #   cbpp             cbind(incidence, size - incidence) ~ period + (1 | herd), binomial (Laplace)
 #   income_glmer     yb ~ income + (1 | g), binomial, on convergence.R's income.csv (an unscaled
 #                    covariate of mean 50,000): lme4 warns "Model failed to converge" and "very large
@@ -28,6 +30,12 @@ sleepstudy <- rd(file.path(dataDir, "sleepstudy.csv")); sleepstudy$Subject <- fa
 dyestuff2 <- rd(file.path(dataDir, "dyestuff2.csv"))
 cbpp <- rd(file.path(dataDir, "cbpp.csv")); cbpp$herd <- factor(cbpp$herd); cbpp$period <- factor(cbpp$period)
 income <- rd(incomeCsv); income$g <- factor(income$g)
+# a random slope whose variance the fit puts on the boundary (θ₃ = 0: a correlation of −1), written here
+set.seed(1); G <- 12; x <- rep(0:9, G); g <- factor(rep(1:G, each = 10))
+y <- 2 + 0.5 * x + rnorm(G, sd = 1)[g] + rnorm(10 * G, sd = 1.5)
+slope_singular <- data.frame(y = round(y, 4), x, g)
+write.csv(slope_singular, file.path(out, "slope_singular.csv"), row.names = FALSE)
+slope_singular <- rd(file.path(out, "slope_singular.csv")); slope_singular$g <- factor(slope_singular$g)
 
 cases <- list(
   sleepstudy = list(call = quote(lmer(Reaction ~ Days + (Days | Subject), sleepstudy)),
@@ -36,6 +44,8 @@ cases <- list(
                    formula = "Yield ~ 1 + (1 | Batch)", data = "dyestuff2.csv", REML = TRUE),
   sleepstudy_ml_uncorr = list(call = quote(lmer(Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), sleepstudy, REML = FALSE)),
                               formula = "Reaction ~ Days + (1 | Subject) + (0 + Days | Subject)", data = "sleepstudy.csv", REML = FALSE),
+  slope_singular = list(call = quote(lmer(y ~ x + (x | g), slope_singular)),
+                        formula = "y ~ x + (x | g)", data = "slope_singular.csv", REML = TRUE),
   cbpp = list(call = quote(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)),
               formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp.csv", family = "binomial"),
   income_glmer = list(call = quote(glmer(yb ~ income + (1 | g), income, family = binomial)),
