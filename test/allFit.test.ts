@@ -328,6 +328,19 @@ describe('allFit: options, refusals, failed refits', () => {
     expect(seen).toEqual(['1/1 Nelder_Mead']);
   });
 
+  it('a fit names the optimizer that ran: the summary\'s convergence line and glmer\'s JSON', async () => {
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', sleep(), { factors: ['Subject'], optimizer: { method: 'nelderMead', maxfun: 10 } });
+    expect(fit.optimizer).toBe('Nelder_Mead');
+    expect(fit.converged).toBe(false);
+    // the θ optimizer's budget less the evaluations of the start candidates before it
+    expect(fit.summary()).toMatch(/\noptimizer \(Nelder_Mead\) convergence code: 1 \(failure to converge in \d+ evaluations\)\n/);
+    const cbpp = readTableFile(join(fixtures, 'data', 'cbpp.csv')).table;
+    const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'], optimizer: { method: 'quasiNewton' } });
+    expect(g.optimizer).toBe('quasi-Newton');
+    expect((g.toJSON() as { optimizer: string }).optimizer).toBe('quasi-Newton');
+    expect((await lmer('Reaction ~ Days + (1 | Subject)', sleep(), { factors: ['Subject'] })).optimizer).toBe('bobyqa');
+  });
+
   it('refuses unknown optimizers, duplicates, a bad maxfun, BOBYQA\'s radii on another method, and fits without a call', async () => {
     const fit = await lmer('Reaction ~ Days + (1 | Subject)', sleep(), { factors: ['Subject'] });
     await expect(fit.allFit({ optimizers: ['nlminb' as never] })).rejects.toThrow(OptionError);

@@ -17,7 +17,7 @@ import { DeviceLostError, FitError } from '../errors/errors.js';
 import { Evaluations } from '../model/control.js';
 import { type Objective, withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
-import type { OptimizerMethod } from '../optim/minimizers.js';
+import { OPTIMIZER_NAMES, type OptimizerMethod } from '../optim/minimizers.js';
 import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings, stencilPolishes } from '../model/fitObjective.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { curvatureScales } from '../optim/scaling.js';
@@ -158,7 +158,7 @@ export async function fitGlmm(
     messages.push(...opt.messages);
     if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
     return assembleGlmm(e, at, {
-      nAGQ, rule, vcov: options.vcov, calcDerivs: options.calcDerivs, dataName: options.dataName,
+      nAGQ, rule, vcov: options.vcov, calcDerivs: options.calcDerivs, dataName: options.dataName, optimizer: OPTIMIZER_NAMES[options.optimizer?.method ?? 'bobyqa'],
       ...(penalty ? { penalty: (theta: Float64Array, beta: Float64Array) => penalty.stage2(theta, beta), annotation: penalty.annotation } : {}),
       onStage3: options.onProgress && ((theta, beta, f, best) => options.onProgress!({ stage: 3, feval: evaluations.count, deviance: f, best, theta, beta, elapsedMs: performance.now() - t0 })),
     }, evaluations, messages, timings, t0);

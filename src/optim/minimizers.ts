@@ -23,6 +23,13 @@ export const OPTIMIZER_LABELS: Record<OptimizerMethod, string> = {
   quasiNewton: 'quasi-Newton (projected L-BFGS)',
 };
 
+/** Each method's name in a fit's summary ("optimizer (Nelder_Mead) convergence code: 0"), as lme4 names its own. */
+export const OPTIMIZER_NAMES: Record<OptimizerMethod, string> = {
+  bobyqa: 'bobyqa',
+  nelderMead: 'Nelder_Mead',
+  quasiNewton: 'quasi-Newton',
+};
+
 /** A bounded minimizer with BOBYQA's interface (an objective that may be asynchronous). */
 export type BoundedMinimizer = (
   f: (x: Float64Array) => number | Promise<number>, x0: ArrayLike<number>, options: BoundedMinimizeOptions,
