@@ -4,9 +4,11 @@
  *   'bobyqa'      Powell's BOBYQA (./bobyqa.ts), the default: rhobeg, rhoend, maxfun
  *   'nelderMead'  lme4's Nelder_Mead (./nelderMead.ts) with lme4's settings: initial step 0.02 and x
  *                 tolerance 1e-5 per coordinate (in the optimizer's x, where θ's start is 1); maxfun
- *   'quasiNewton' projected L-BFGS on finite-difference gradients (./quasiNewton.ts); maxfun
+ *   'quasiNewton' projected L-BFGS on finite-difference gradients (./quasiNewton.ts); maxfun, and
+ *                 the fit's initial radius rhobeg as its largest steepest-descent step (a first step of
+ *                 1 from θ's start at 1 lands on the bound 0, where the criterion is even in θ_jj)
  *
- * rhobeg and rhoend are BOBYQA's trust-region radii; the other two take only the evaluation budget.
+ * rhobeg and rhoend are BOBYQA's trust-region radii; the user sets them for BOBYQA only.
  */
 import { bobyqaAsync } from './bobyqa.js';
 import { nelderMead } from './nelderMead.js';
@@ -40,7 +42,7 @@ export function minimizerOf(method: OptimizerMethod | undefined): BoundedMinimiz
   switch (method ?? 'bobyqa') {
     case 'bobyqa': return bobyqaAsync;
     case 'nelderMead': return (f, x0, o) => nelderMead(withReport(f, o), x0, { lower: o.lower, upper: o.upper, maxfun: o.maxfun, shouldStop: o.shouldStop });
-    case 'quasiNewton': return (f, x0, o) => quasiNewton(withReport(f, o), x0, { lower: o.lower, upper: o.upper, maxfun: o.maxfun, shouldStop: o.shouldStop });
+    case 'quasiNewton': return (f, x0, o) => quasiNewton(withReport(f, o), x0, { lower: o.lower, upper: o.upper, maxfun: o.maxfun, shouldStop: o.shouldStop, ...(o.rhobeg ? { step0: o.rhobeg } : {}) });
     default: throw new RangeError(`unknown optimizer method ${String(method)}`);
   }
 }

@@ -18,10 +18,20 @@
  *     kept or d is not a descent direction (gᵀd ≥ 0);
  *   - the step: x(t) = P(x + t d), t = 1 (the first iteration t = 1 / max|g_F|, at most 1), halved
  *     until Armijo's condition f(x(t)) ≤ f + 1e-4 gᵀ(x(t) − x) holds (at most 40 halvings);
- *   - the pair s = x_new − x, y = g_new − g, kept when sᵀy > 1e-10 ‖s‖ ‖y‖ (curvature positive).
+ *   - the pair s = x_new − x, y = g_new − g, kept when sᵀy > 1e-10 ‖s‖ ‖y‖ (curvature positive);
+ *   - steepest descent's largest entry is at most step0 (default 1; the fits pass BOBYQA's rhobeg).
+ *
+ * A variable on a bound about which f is even (θ_jj = 0 of a covariance factor: f(θ_jj) = f(−θ_jj)) has
+ * a zero derivative there whether f rises or falls into the box, so a projected step that lands on (or
+ * within a finite-difference step of) the bound can look stationary at a local maximum along it. Before
+ * stopping on the projected gradient, each variable within δ = probeRel · max(1, |x_i|) (default 1e-3)
+ * of a bound is probed δ further into the box; where that lowers f (by more than 1e-12 relative) the
+ * iteration continues from the lowest such point with the memory cleared. (On lme4's 241 random models
+ * of test/oracle/random_models.R this took the misses of lme4's best optimum by more than 1e-6 from 13
+ * to 0.)
  *
  * Stopping rules:
- *   - converged: max |P(x − g) − x| ≤ pgtol (default 1e-5);
+ *   - converged: max |P(x − g) − x| ≤ pgtol (default 1e-5), and no probe from a bound lowers f;
  *   - converged: the relative decrease (f − f_new) ≤ ftolRel · max(|f|, |f_new|, 1) (default 1e-12), two
  *     iterations running;
  *   - the line search finds no decrease, after a restart of the memory with steepest descent: stopped at
@@ -44,6 +54,10 @@ export interface QuasiNewtonOptions {
   hRel?: number;
   /** pairs kept (default 10) */
   memory?: number;
+  /** relative step of the probe into the box from a bound at convergence (default 1e-3) */
+  probeRel?: number;
+  /** the largest entry of a steepest-descent step (the first iteration's, and after a reset; default 1) */
+  step0?: number;
   shouldStop?: () => boolean;
 }
 
@@ -65,6 +79,8 @@ export async function quasiNewton(
   const ftolRel = options.ftolRel ?? 1e-12;
   const hRel = options.hRel ?? 1e-5;
   const memory = options.memory ?? 10;
+  const probeRel = options.probeRel ?? 1e-3;
+  const step0 = options.step0 ?? 1;
   const project = (x: Float64Array) => {
     for (let i = 0; i < n; i++) x[i] = Math.min(Math.max(x[i], lower[i]), upper[i]);
     return x;
@@ -93,7 +109,29 @@ export async function quasiNewton(
     }
     return g;
   };
-  const result = (converged: boolean, message: string): MinimizeResult => ({ x: best.x, fval: best.f, feval, converged, message });
+  let probes = 0;
+  const result = (converged: boolean, message: string): MinimizeResult => ({
+    x: best.x, fval: best.f, feval, converged, message: probes ? `${message}; left a bound ${probes} time${probes === 1 ? '' : 's'}` : message,
+  });
+  /**
+   * x_i + δ (or − δ near an upper bound), δ = probeRel · max(1, |x_i|), for each variable within δ of
+   * one bound; the lowest point that lowers f by more than 1e-12 · max(1, |f|), or null
+   */
+  const boundProbe = async (x: Float64Array, fx: number): Promise<{ x: Float64Array; f: number } | null> => {
+    let found: { x: Float64Array; f: number } | null = null;
+    for (let i = 0; i < n; i++) {
+      const delta = probeRel * Math.max(1, Math.abs(x[i]));
+      const atLower = x[i] - lower[i] < delta, atUpper = upper[i] - x[i] < delta;
+      if (atLower === atUpper) continue;
+      const y = Float64Array.from(x);
+      y[i] += (atLower ? 1 : -1) * delta;
+      project(y);
+      if (y[i] === x[i]) continue;
+      const fy = await evaluate(y);
+      if (fy < fx - 1e-12 * Math.max(1, Math.abs(fx)) && (!found || fy < found.f)) found = { x: y, f: fy };
+    }
+    return found;
+  };
 
   try {
     let x = best.x;
@@ -112,7 +150,20 @@ export async function quasiNewton(
         pg = Math.max(pg, Math.abs(Math.min(Math.max(x[i] - g[i], lower[i]), upper[i]) - x[i]));
         if (!held) gmaxFree = Math.max(gmaxFree, Math.abs(g[i]));
       }
-      if (pg <= pgtol) return result(true, `projected gradient below ${pgtol} (max ${pg.toPrecision(3)})`);
+      if (pg <= pgtol) {
+        // a variable on a bound where f is even about it (θ_jj = 0 of a covariance factor) has a zero
+        // gradient there even where f falls into the box: probe one step in before stopping
+        const into = await boundProbe(x, fx);
+        if (!into) return result(true, `projected gradient below ${pgtol} (max ${pg.toPrecision(3)})`);
+        probes++;
+        x = into.x;
+        fx = into.f;
+        g = await gradient(x, fx);
+        S.length = 0;
+        Y.length = 0;
+        smallDecrease = 0;
+        continue;
+      }
       // the direction: two-loop recursion on the free variables
       const dot = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < n; i++) if (free[i]) s += a[i] * b[i]; return s; };
       const direction = (useMemory: boolean): Float64Array => {
@@ -129,7 +180,7 @@ export async function quasiNewton(
         }
         if (usable === 0) {
           // steepest descent, its first step bounded by 1 in the largest entry
-          const scale = iter === 0 || m === 0 ? 1 / Math.max(1, gmaxFree) : 1;
+          const scale = iter === 0 || m === 0 ? step0 / Math.max(step0, gmaxFree) : 1;
           return Float64Array.from(g, (v, i) => (free[i] ? -scale * v : 0));
         }
         const yy = dot(Y[m - 1], Y[m - 1]);
