@@ -149,6 +149,16 @@ describe('quasi-Newton (projected L-BFGS on finite differences)', () => {
     expect(Math.abs(r.fval - QUAD_MIN)).toBeLessThan(1e-9);
   });
 
+  it('leaves a bound about which f is even (θ_jj = 0), where the gradient is zero at a local maximum', async () => {
+    // f(x) = (x² − 1)² on [0, 5] from x = 0: f'(0) = 0, f falls into the box to its minimum at x = 1
+    const f = (x: Float64Array) => (x[0] * x[0] - 1) ** 2 + (x[1] - 0.5) ** 2;
+    const r = await quasiNewton(f, [0, 0.5], { lower: [0, -5], upper: [5, 5] });
+    expect(r.converged).toBe(true);
+    expect(r.message).toMatch(/; left a bound 1 time$/);
+    expect(Math.abs(r.x[0] - 1)).toBeLessThan(3e-5);
+    expect(r.fval).toBeLessThan(1e-9);
+  });
+
   it('stops at its evaluation budget, not converged, with the best point so far', async () => {
     const r = await quasiNewton(rosenbrock, [-1.2, 1], { ...box(2, -2, 2), maxfun: 25 });
     expect(r).toMatchObject({ converged: false, feval: 25, message: 'the evaluation budget (25) was used' });
@@ -385,4 +395,45 @@ describe('allFit: options, refusals, failed refits', () => {
     expect(await runAllFit({ file, formula: 'Reaction ~ Days + (Days | Subject)', factors: 'Subject', maxfun: '0' }, io)).toBe(1);
     expect(err.join('')).toContain("--maxfun must be a positive whole number, got '0'");
   });
+});
+
+describe('our Nelder_Mead and lme4\'s on lme4\'s random models', () => {
+  // lme4 1.1-31's Nelder_Mead on each of the 240 random models (test/oracle/allfit.R →
+  // nelder_mead_random.json). Both run the same algorithm in different coordinates (lme4's on θ, ours on
+  // the internal θ scaled to its Z columns, inside the θ optimizer), so their paths differ; where lme4's
+  // stops at a local optimum short of the best, these nine land ours at the same one (the criterion to
+  // 1e-6): the simplex's rules, not a chance. Counts over all 240 are in the README (not tested).
+  const SAME_LOCAL_OPTIMUM = ['r007', 'r054', 'r058', 'r098', 'r120', 'r134', 'r202', 'r204', 'r219'];
+  const dir = join(fixtures, 'random-lmm');
+  const nm = JSON.parse(readFileSync(join(fixtures, 'allfit', 'nelder_mead_random.json'), 'utf8')) as { cases: { name: string; formula: string; reml: boolean; best: number; objective: number }[] };
+  it('stops where lme4\'s stops short of the best optimum', async () => {
+    for (const name of SAME_LOCAL_OPTIMUM) {
+      const c = nm.cases.find((x) => x.name === name)!;
+      expect(c.objective - c.best, name).toBeGreaterThan(1e-6);
+      const fit = await lmer(c.formula, readTableFile(join(dir, `${name}.csv`)).table, { REML: c.reml, momentStart: false, optimizer: { method: 'nelderMead' } });
+      expect(Math.abs(fit.objective - c.objective), name).toBeLessThan(1e-6);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }, 60_000);
+});
+
+describe('the quasi-Newton on lme4\'s random models', () => {
+  // test/randomModels.test.ts's 241 models (test/oracle/random_models.R: lme4's default, minqa's bobyqa and
+  // nloptwrap to tight tolerances); the quasi-Newton from lme4's start must reach the best of the three to
+  // 1e-6 on every one. (Nelder–Mead does not: lme4's misses it by more than 1e-6 on 42 of them, ours on 24;
+  // see the README.)
+  const dir = join(fixtures, 'random-lmm');
+  const lme4 = JSON.parse(readFileSync(join(dir, 'lme4.json'), 'utf8')) as { cases: { name: string; formula: string; reml: boolean; default: { objective: number }; bobyqa: { objective: number }; tight: { objective: number } }[] };
+  it('reaches lme4\'s best optimum on each of them', async () => {
+    let worst = -Infinity;
+    for (const c of lme4.cases) {
+      const best = Math.min(c.default.objective, c.bobyqa.objective, c.tight.objective);
+      const fit = await lmer(c.formula, readTableFile(join(dir, `${c.name}.csv`)).table, { REML: c.reml, momentStart: false, optimizer: { method: 'quasiNewton' } });
+      expect(fit.objective - best, c.name).toBeLessThan(1e-6);
+      worst = Math.max(worst, fit.objective - best);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(lme4.cases.length).toBe(240);
+    expect(worst).toBeLessThan(1e-6);
+  }, 120_000);
 });

@@ -17,8 +17,11 @@
 # optimizer's own message and warnings, logLik, fixef, θ, the sdcor column (as.data.frame(VarCorr)),
 # feval; the summary's sdcor column names (tnames, as lme4 labels them); for lmer, the optimum to tight
 # tolerances.
+# And lme4's Nelder_Mead alone (lmerControl(optimizer = "Nelder_Mead", maxfun 1e5)) on every random model
+# of test/oracle/random_models.R (test/fixtures/random-lmm): its criterion and θ per model, beside the
+# best of that script's three lme4 fits (nelder_mead_random.json).
 # Usage (from the repository root):
-#   Rscript test/oracle/allfit.R test/fixtures/data test/fixtures/convergence/income.csv test/fixtures/allfit
+#   Rscript test/oracle/allfit.R test/fixtures/data test/fixtures/convergence/income.csv test/fixtures/allfit [test/fixtures/random-lmm]
 # Needs: lme4 1.1-31, jsonlite (nloptr through lme4).
 suppressMessages({ library(lme4); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
@@ -94,4 +97,22 @@ for (name in names(cases)) {
     fits = fits)
   writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE), file.path(out, paste0(name, ".json")))
   cat(name, ":", format(s$llik, digits = 12), "\n")
+}
+
+# ---- lme4's Nelder_Mead on the random models ---------------------------------------------------
+if (length(args) >= 4) {
+  rdir <- args[4]
+  L <- fromJSON(file.path(rdir, "lme4.json"), simplifyVector = FALSE)
+  nm <- lapply(L$cases, function(c) {
+    d <- read.csv(file.path(rdir, paste0(c$name, ".csv")), stringsAsFactors = TRUE)
+    best <- min(c$default$objective, c$bobyqa$objective, c$tight$objective)
+    m <- tryCatch(suppressWarnings(suppressMessages(lmer(as.formula(c$formula), d, REML = c$reml,
+      control = lmerControl(optimizer = "Nelder_Mead", optCtrl = list(maxfun = 1e5))))), error = function(e) e)
+    if (inherits(m, "error")) return(list(name = c$name, error = conditionMessage(m), best = best))
+    list(name = c$name, formula = c$formula, reml = c$reml, best = best,
+         objective = if (c$reml) REMLcrit(m) else deviance(m), theta = I(unname(getME(m, "theta"))), feval = m@optinfo$feval)
+  })
+  writeLines(toJSON(list(lme4 = as.character(packageVersion("lme4")), cases = nm), auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
+             file.path(out, "nelder_mead_random.json"))
+  cat("Nelder_Mead misses of the best by > 1e-6:", sum(vapply(nm, function(x) is.null(x$objective) || x$objective - x$best > 1e-6, NA)), "of", length(nm), "\n")
 }
