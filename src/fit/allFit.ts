@@ -106,7 +106,7 @@ function sdcorNames(fit: LmmFit | GlmmFit): string[] {
 export async function allFit(fit: LmmFit | GlmmFit, options: AllFitOptions = {}): Promise<AllFitResult> {
   const call = callOf(fit);
   if (!call) {
-    throw new ModelError('allFit: this fit keeps no record of its call (it was not made by lmer or glmer from data in memory, e.g. a fit of rows in a file or a database engine, glmerNb, or an internal refit): fit the model with lmer or glmer, then call allFit');
+    throw new ModelError('allFit: this fit keeps no record of its call (it was not made by lmer or glmer from data in memory, e.g. a fit of rows in a file or a database engine, or an internal refit): fit the model with lmer or glmer, then call allFit');
   }
   const methods = options.optimizers ?? OPTIMIZER_METHODS;
   if (!Array.isArray(methods) || methods.length === 0) {
