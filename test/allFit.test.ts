@@ -333,6 +333,9 @@ describe('allFit: options, refusals, failed refits', () => {
       expect(row.converged).toBe(false);
       expect(row.feval).toBeLessThanOrEqual(20 + 10);
     }
+    const text = printAllFit(r);
+    expect(text[text.indexOf('$msgs') + 1]).toMatch(/^quasi-Newton \(projected L-BFGS\) {2}.*optimizer did not converge: the evaluation budget \(\d+\) was used$/);
+    expect(r.summary.msgs['Nelder_Mead'].some((m) => m.startsWith('optimizer did not converge'))).toBe(false);
     const seen: string[] = [];
     await fit.allFit({ optimizers: ['nelderMead'], onProgress: (p) => seen.push(`${p.done}/${p.total} ${p.optimizer}`) });
     expect(seen).toEqual(['1/1 Nelder_Mead']);

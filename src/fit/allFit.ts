@@ -207,7 +207,11 @@ export function printAllFit(result: AllFitResult): string[] {
   const pad = (s: string) => s.padEnd(width);
   const out: string[] = ['$which.OK', ...rows.map((r) => `${pad(r.optimizer)}  ${r.ok ? 'TRUE' : `FALSE  (${r.error})`}`), ''];
   out.push('$msgs');
-  for (const r of ok) out.push(`${pad(r.optimizer)}  ${r.messages.length ? r.messages.map((m) => m.replace(/\n\s*/g, ' ')).join(' | ') : 'NULL'}`);
+  for (const r of ok) {
+    // lme4's msgs, and (not among them in lme4's summary) an optimizer that stopped without converging
+    const msgs = [...r.messages, ...(r.converged ? [] : [`optimizer did not converge: ${r.optimizerMessage}`])];
+    out.push(`${pad(r.optimizer)}  ${msgs.length ? msgs.map((m) => m.replace(/\n\s*/g, ' ')).join(' | ') : 'NULL'}`);
+  }
   out.push('');
   const table = (title: string, get: (r: AllFitRow) => Record<string, number>, digits: number) => {
     if (ok.length === 0) return;
