@@ -27,6 +27,11 @@ export { parseFormula, parseGroupedFormula } from './formula/parse.js';
 // lme4's update(): R's update.formula, fit.update and the start option
 export { updateFormula, type UpdateFormulaOptions } from './formula/update.js';
 export { updateFit, updatedCall, callOf, type FitCall, type UpdateChanges } from './fit/update.js';
+// lme4's allFit: the fit refitted by each optimizer of src/optim (fit.allFit(), summary pieces, verdict)
+export { allFit, allFitSummary, printAllFit, ALLFIT_MAXFUN, type AllFitOptions, type AllFitResult, type AllFitRow, type AllFitSummary } from './fit/allFit.js';
+export { nelderMead, type NelderMeadOptions } from './optim/nelderMead.js';
+export { quasiNewton, type QuasiNewtonOptions } from './optim/quasiNewton.js';
+export { OPTIMIZER_METHODS, OPTIMIZER_LABELS, type OptimizerMethod } from './optim/minimizers.js';
 export { checkStart, type StartOption, type CheckedStart } from './model/start.js';
 export { MixedGpuError, FormulaError, OptionError, DataError, ModelError, FitError, isPackageError } from './errors/errors.js';
 export { MAX_MODEL_COLUMNS, MAX_FORMULA_DEPTH } from './errors/limits.js';

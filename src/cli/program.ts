@@ -15,6 +15,7 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--robust [CR2] [--cluster COL]] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu allfit FILE FORMULA [--family …] [--optimizers bobyqa,nelderMead,quasiNewton] [--maxfun N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
  *   mixedgpu power FILE FORMULA [--test x | --compare F | --fcompare F | --rcompare F] [--method t|kr|lr|z|f|anova|chisq|pb] [--pbnsim 100]
  *                               [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
@@ -32,6 +33,7 @@ import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runInfluence } from './influenceCommand.js';
+import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
@@ -41,6 +43,7 @@ import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
 import { runRobust } from './robustCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
+import { OPTIMIZER_METHODS } from '../optim/minimizers.js';
 import { META_METHODS } from '../meta/meta.js';
 
 /** the version in the package's package.json (found upwards from this file, in src/ or dist/src/) */
@@ -341,6 +344,18 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runRobust({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('allfit')
+    .description("lme4's allFit: the lmer or glmer (--family) fit refitted by each optimizer from lme4's start (our BOBYQA, lme4's Nelder_Mead, a projected L-BFGS quasi-Newton), printed as summary(allFit) (which.OK, msgs, fixef, llik, sdcor, theta, times, feval) with a verdict")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--optimizers <names>', `comma-separated: ${OPTIMIZER_METHODS.join(', ')} (default: all)`)
+    .option('--maxfun <n>', "each refit's evaluation budget (default 100000, lme4's allFit)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runAllFit({ file, formula, ...opts }, io());
     });
   common(program
     .command('modcomp')

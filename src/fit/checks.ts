@@ -16,11 +16,12 @@ import { BACKENDS } from '../backend/select.js';
 import { toArrowTable } from '../io/dataInput.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import { startParts } from '../model/start.js';
+import { OPTIMIZER_METHODS } from '../optim/minimizers.js';
 import {
   type Rule, type Schema, abortSignal, bool, checkObject, columnNames, fn, gpuDevice, integer, nested, oneOf, positiveNumber, string, weights,
 } from '../options/rules.js';
 
-const OPTIMIZER: Schema = { rhobeg: positiveNumber, rhoend: positiveNumber, maxfun: integer(1) };
+const OPTIMIZER: Schema = { rhobeg: positiveNumber, rhoend: positiveNumber, maxfun: integer(1), method: oneOf(...OPTIMIZER_METHODS) };
 
 /** One of blme's prior strings ("gamma(shape = 2.5)"), or null for none. */
 const priorText: Rule = (v, at) => {
@@ -171,8 +172,11 @@ function noRandomTerms(f: Formula): ModelError {
   return new ModelError(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
 }
 
-function checkOptimizerOrder(options: { optimizer?: { rhobeg?: number; rhoend?: number } } | undefined, at: string): void {
+function checkOptimizerOrder(options: { optimizer?: { rhobeg?: number; rhoend?: number; method?: string } } | undefined, at: string): void {
   const o = options?.optimizer;
+  if (o?.method !== undefined && o.method !== 'bobyqa' && (o.rhobeg !== undefined || o.rhoend !== undefined)) {
+    throw new OptionError('optimizer', `${at}: optimizer.${o.rhobeg !== undefined ? 'rhobeg' : 'rhoend'} is BOBYQA's trust-region radius: the method '${o.method}' takes only maxfun`);
+  }
   if (o?.rhobeg !== undefined && o.rhoend !== undefined && o.rhoend > o.rhobeg) {
     throw new OptionError('optimizer', `${at}: optimizer.rhoend (${o.rhoend}) must not exceed optimizer.rhobeg (${o.rhobeg})`);
   }

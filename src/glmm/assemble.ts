@@ -39,6 +39,8 @@ export interface GlmmAssembleOptions {
   /** the Hessian's evaluations are reported as stage 3 */
   onStage3?: (theta: Float64Array, beta: Float64Array, f: number, best: number) => void;
   dataName?: string;
+  /** the optimizer's name (default 'bobyqa') */
+  optimizer?: string;
   /** a penalty on the objective (lme4's θ and β): its Hessian is the penalized objective's (glmm/fit.ts GlmmPenalty) */
   penalty?: (theta: Float64Array, beta: Float64Array) => number;
   /** the fit's record beyond lme4's (a prior's) */
@@ -176,7 +178,7 @@ export async function assembleGlmm(
   return new GlmmFit({
     model, nAGQ, theta: thetaOrig, thetaInternal: theta, beta, objective, pirls: final, vcov, vcovMethod, unsc, hessian, gradient,
     u: state.u, b: state.b, eta: state.eta, mu: state.mu, condVar: state.condVar,
-    stage1: at.stage1, feval: evaluations.count, feval2: at.feval2, converged: opt.converged, optimizerMessage: opt.message,
+    stage1: at.stage1, feval: evaluations.count, feval2: at.feval2, converged: opt.converged, optimizerMessage: opt.message, optimizer: options.optimizer,
     singular, messages, timings, dataName: options.dataName, backend: opt.backend, gpu: opt.gpu, sigma, convergence,
     ...(options.annotation ? { annotation: options.annotation(thetaOrig, beta) } : {}),
   });

@@ -17,6 +17,7 @@ import { DeviceLostError, FitError } from '../errors/errors.js';
 import { Evaluations } from '../model/control.js';
 import { type Objective, withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
+import { OPTIMIZER_NAMES, type OptimizerMethod } from '../optim/minimizers.js';
 import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings, stencilPolishes } from '../model/fitObjective.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { curvatureScales } from '../optim/scaling.js';
@@ -63,7 +64,7 @@ export interface GlmmFitOptions {
    * on a device whose optimum the float64 stencil polish settles 1e-3, STAGE2_DEVICE_RHOEND: a
    * rhoend given here is kept there too), evaluation budget
    */
-  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
+  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number; method?: OptimizerMethod };
   /** PIRLS iteration limit (default 100) */
   pirlsMaxIter?: number;
   /** called after each objective evaluation */
@@ -157,7 +158,7 @@ export async function fitGlmm(
     messages.push(...opt.messages);
     if (!opt.converged) messages.push(`optimizer did not converge: ${opt.message}`);
     return assembleGlmm(e, at, {
-      nAGQ, rule, vcov: options.vcov, calcDerivs: options.calcDerivs, dataName: options.dataName,
+      nAGQ, rule, vcov: options.vcov, calcDerivs: options.calcDerivs, dataName: options.dataName, optimizer: OPTIMIZER_NAMES[options.optimizer?.method ?? 'bobyqa'],
       ...(penalty ? { penalty: (theta: Float64Array, beta: Float64Array) => penalty.stage2(theta, beta), annotation: penalty.annotation } : {}),
       onStage3: options.onProgress && ((theta, beta, f, best) => options.onProgress!({ stage: 3, feval: evaluations.count, deviance: f, best, theta, beta, elapsedMs: performance.now() - t0 })),
     }, evaluations, messages, timings, t0);
@@ -201,7 +202,9 @@ export async function fitGlmm(
       return assemble({ theta: Float64Array.from(opt.x), beta: stage1.beta, objective: stage1.objective, optimum: opt, stage1, feval2: 0 });
     }, report1);
   }
-  const opt1 = await optimizeObjective(s1p, STAGE1_START, evaluations, report1);
+  // lme4's glmerControl(optimizer = one name) runs both stages with it: stage 1 takes the method too
+  const method = options.optimizer?.method;
+  const opt1 = await optimizeObjective(s1p, method ? { ...STAGE1_START, method } : STAGE1_START, evaluations, report1);
   messages.push(...opt1.messages);
   const stage1 = await stage1Of(opt1);
   // the device's round trips of stage 1 (its evaluations and β at its optimum): stage 2's are the rest

@@ -207,7 +207,7 @@ export class GlmmFit extends MixedFit<GlmmModel> {
       df: { df_resid: this.dfResidual },
       criterion: { deviance: this.deviance, deviance_laplace: this.objective },
       optimizer: {
-        optimizer: 'bobyqa',
+        optimizer: this.optimizer,
         stage1: { theta: Array.from(this.stage1.theta), fixef: named(this.model.frame.xnames, this.stage1.beta), deviance: this.stage1.objective, feval: this.stage1.feval },
       },
       fitted: { fitted_head: Array.from(this.init.mu.subarray(0, 20)), resid_head: Array.from(this.rowResiduals('deviance').subarray(0, 20)) },

@@ -35,7 +35,7 @@ export function formatGlmmSummary(fit: GlmmFit): string {
     names: rows.map((r) => r.name), estimate: rows.map((r) => r.estimate), se: rows.map((r) => r.se),
     statistic: rows.map((r) => r.z), statName: fit.model.family.hasScale ? 't value' : 'z value', pvalues: rows.map((r) => r.p),
   }, fit.vcov));
-  out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage));
+  out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage, fit.optimizer));
   if (out[out.length - 1] !== '') out.push('');
   out.push(`Backend: ${backendLabel(fit.backend)}; ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}; Var(fixed effects) from the ${fit.vcovMethod === 'hessian' ? 'finite-difference Hessian' : 'RX factor'}`);
   return out.join('\n');

@@ -24,6 +24,8 @@ export interface FitRecord {
   feval: number;
   converged: boolean;
   optimizerMessage: string;
+  /** the optimizer's name (default 'bobyqa') */
+  optimizer?: string;
   messages: string[];
   backend: BackendInfo;
   timings: Record<string, number>;
@@ -113,7 +115,7 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky;
   const solveMs = performance.now() - tSol;
   return new LmmFit({
     model, theta: Float64Array.from(theta), deviance: dev, parts, solution: sol, condVar, feval: record.feval,
-    converged: record.converged, optimizerMessage: record.optimizerMessage, singular, messages,
+    converged: record.converged, optimizerMessage: record.optimizerMessage, optimizer: record.optimizer, singular, messages,
     backend: record.backend,
     timings: { ...record.timings, solveMs, totalMs: performance.now() - record.t0 },
     dataName: record.dataName,

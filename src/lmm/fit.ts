@@ -5,6 +5,7 @@
  * float64 reference's factor at θ̂ (assemble.ts).
  */
 import { Evaluations } from '../model/control.js';
+import { OPTIMIZER_NAMES, type OptimizerMethod } from '../optim/minimizers.js';
 import { fitObjective, optimizerSettings } from '../model/fitObjective.js';
 import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import { type Derivatives, checkConv, derivsByDefault } from '../model/convergence.js';
@@ -32,7 +33,7 @@ export interface FitProgress {
 /** How the optimization runs and reports. */
 export interface LmmFitOptions {
   /** optimizer settings: initial and final trust-region radius, evaluation budget */
-  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number };
+  optimizer?: { rhobeg?: number; rhoend?: number; maxfun?: number; method?: OptimizerMethod };
   /** called after each objective evaluation */
   onProgress?: (p: FitProgress) => void;
   /** aborts the fit (the optimizer stops and an AbortError is thrown) */
@@ -133,7 +134,7 @@ export async function optimizeAndAssemble(
     if (derivs) timings.derivsMs = performance.now() - tD;
     if (convergence) messages.push(...convergence.messages);
     const record: FitRecord = {
-      feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, messages,
+      feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, optimizer: OPTIMIZER_NAMES[options.optimizer?.method ?? 'bobyqa'], messages,
       backend: opt.backend, timings, dataName: options.dataName, t0, gpu: opt.gpu, derivs, convergence,
     };
     return assembleFit(model, reference, theta, record, change?.atOptimum?.(opt.x, reference));

@@ -16,7 +16,7 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'pearsonResiduals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles' | 'rowsSource'>>;
+> & Partial<Pick<LmmFit, 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles' | 'rowsSource' | 'optimizer'>>;
 
 /**
  * The t tests of lmerTest's summary in place of lme4's table: its title's method and the printed
@@ -58,7 +58,7 @@ export function formatSummary(fit: SummarySource, tests?: SummaryTests): string 
   const estimate = names.map((n) => fit.fixef[n]);
   const se = names.map((n) => fit.se[n]);
   out.push(...fixedEffectsLines({ names, estimate, se, statistic: estimate.map((e, i) => e / se[i]), statName: 't value' }, fit.vcov, tests?.table));
-  out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage));
+  out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage, fit.optimizer));
   // our own additions, after lme4's part
   if (out[out.length - 1] !== '') out.push('');
   const shares = fit.varianceShares;

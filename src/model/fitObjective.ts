@@ -25,6 +25,7 @@
  * refused once the caller's AbortSignal is aborted, with turns for the event loop.
  */
 import { bobyqaAsync } from '../optim/bobyqa.js';
+import { type OptimizerMethod, minimizerOf } from '../optim/minimizers.js';
 import { optimizeTheta } from '../optim/thetaOptimizer.js';
 import { FLOAT32_NOISE, FLOAT64_NOISE, covarianceDescent } from './covarianceDescent.js';
 import type { MinimizeResult } from '../optim/types.js';
@@ -44,11 +45,17 @@ export interface OptimizerSettings {
   rhoend: number;
   /** evaluation budget */
   maxfun: number;
+  /**
+   * the minimizer of the optimization (default BOBYQA; src/optim/minimizers.ts): Nelder–Mead or the
+   * quasi-Newton take only maxfun; a device optimum's float64 polish is BOBYQA's whatever this is
+   */
+  method?: OptimizerMethod;
 }
 
 /** The settings of the user's `optimizer` option over a stage's defaults. */
 export function optimizerSettings(user: Partial<OptimizerSettings> | undefined, defaults: OptimizerSettings): OptimizerSettings {
-  return { rhobeg: user?.rhobeg ?? defaults.rhobeg, rhoend: user?.rhoend ?? defaults.rhoend, maxfun: user?.maxfun ?? defaults.maxfun };
+  const method = user?.method ?? defaults.method;
+  return { rhobeg: user?.rhobeg ?? defaults.rhobeg, rhoend: user?.rhoend ?? defaults.rhoend, maxfun: user?.maxfun ?? defaults.maxfun, ...(method ? { method } : {}) };
 }
 
 /** Where the optimizer stopped, and how it got there. */
@@ -97,12 +104,13 @@ export async function optimizeObjective(
   const { lower, upper, thetaProblem } = objective;
   const run = async (
     f: (x: Float64Array) => number | Promise<number>, x0: Float64Array, rhobeg: number, candidates?: Float64Array[], candidateRhobeg?: number, rhoend = settings.rhoend,
+    minimize = bobyqaAsync,
   ): Promise<MinimizeResult> => {
     const g = evaluations.wrap(f, report);
-    if (!thetaProblem) return bobyqaAsync(g, x0, { lower, upper, rhobeg, rhoend, maxfun: settings.maxfun });
+    if (!thetaProblem) return minimize(g, x0, { lower, upper, rhobeg, rhoend, maxfun: settings.maxfun });
     // the singular-Σ check's noise floor: the device objective's when it is not float64
     const sigmaDescent = covarianceDescent(f === onDevice && objective.f64 ? FLOAT32_NOISE : FLOAT64_NOISE);
-    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend, maxfun: settings.maxfun, sigmaDescent });
+    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend, maxfun: settings.maxfun, sigmaDescent, minimize });
     // what happened after the first BOBYQA run (restarts from the boundary, snaps onto it) goes with its message
     return { ...r, message: [r.message, ...r.notes].join('; ') };
   };
@@ -119,18 +127,20 @@ export async function optimizeObjective(
     return typeof v === 'number' ? track(x, v) : v.then((w) => track(x, w));
   };
   const cpu = objective.fallback ?? objective.f64;
+  // the optimization's minimizer (the polish below is BOBYQA's)
+  const method = minimizerOf(settings.method);
   let res: MinimizeResult;
   // the device optimizer's final radius: its own where the stencil polish settles the optimum
   const stencil = objective.stencil && stencilPolishes(objective) ? objective.stencil : undefined;
   const deviceRhoend = stencil && objective.deviceRhoend ? Math.max(settings.rhoend, objective.deviceRhoend) : settings.rhoend;
   try {
-    res = await run(onDevice, objective.start, settings.rhobeg, objective.startCandidates, objective.candidateRhobeg, deviceRhoend);
+    res = await run(onDevice, objective.start, settings.rhobeg, objective.startCandidates, objective.candidateRhobeg, deviceRhoend, method);
   } catch (e) {
     if (!(e instanceof DeviceLostError) || !cpu) throw e;
     // device loss mid-fit: optimize again in float64 on the CPU from the best point reached
     const before = evaluations.count - countAtStart;
     const from: Float64Array = (reached as { x: Float64Array } | null)?.x ?? objective.start;
-    const again = await run(cpu, from, settings.rhobeg);
+    const again = await run(cpu, from, settings.rhobeg, undefined, undefined, settings.rhoend, method);
     return {
       x: again.x, fval: again.fval, feval: evaluations.count - countAtStart, converged: again.converged, message: again.message,
       backend: CPU_FLOAT64, optimizeMs: performance.now() - t0, polishMs: 0, optimizerFeval: again.feval,

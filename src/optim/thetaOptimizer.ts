@@ -43,6 +43,7 @@
  *    restarts from there, as from 2.
  */
 import { bobyqaAsync } from './bobyqa.js';
+import type { BoundedMinimizer } from './minimizers.js';
 import type { MinimizeResult } from './types.js';
 
 /** One term's factor T in θ: its dimension and the θ index of each entry T[i][j] (row-major q×q; −1 above the diagonal). */
@@ -81,6 +82,8 @@ export interface ThetaOptimizeOptions {
   shouldStop?: () => boolean;
   /** a descent off a singular Σ (header, 4.), tried where the boundary (2.) offers none */
   sigmaDescent?: SigmaDescent;
+  /** the minimizer of each run (default BOBYQA; ./minimizers.ts: Nelder–Mead, quasi-Newton) */
+  minimize?: BoundedMinimizer;
 }
 
 /** A point to restart from, lower than the optimum's f0, and where it came from. */
@@ -146,7 +149,7 @@ export async function optimizeTheta(
   const xLower = toX(lower);
   const xUpper = new Float64Array(nth).fill(Infinity);
   const run = async (theta0: Float64Array, rhobeg = options.rhobeg ?? 0.2): Promise<MinimizeResult> => {
-    const r = await bobyqaAsync((x) => evaluate(toTheta(x)), toX(theta0), {
+    const r = await (options.minimize ?? bobyqaAsync)((x) => evaluate(toTheta(x)), toX(theta0), {
       lower: xLower, upper: xUpper,
       rhobeg, rhoend: options.rhoend ?? 2e-7, maxfun: Math.max(1, maxfun - feval),
       shouldStop: options.shouldStop,

@@ -237,7 +237,7 @@ function fixefCorrelation(vcov: number[][], names: string[]): string[] {
  * lme4's "fit warnings:" (.merMod.msgs: rank deficiency) and .prt.warn (convergence code and the
  * other messages, such as a singular fit).
  */
-export function warningLines(messages: readonly string[], converged: boolean, optimizerMessage: string): string[] {
+export function warningLines(messages: readonly string[], converged: boolean, optimizerMessage: string, optimizer = 'bobyqa'): string[] {
   const out: string[] = [];
   const fitMsgs = messages.filter((m) => m.startsWith('fixed-effect model matrix is rank deficient'));
   const otherMsgs = messages.filter((m) => !fitMsgs.includes(m));
@@ -245,7 +245,7 @@ export function warningLines(messages: readonly string[], converged: boolean, op
   if (!converged || otherMsgs.length > 0) {
     const code = converged ? 0 : 1;
     const why = converged ? '(OK)' : optimizerMessage ? `(${optimizerMessage})` : '';
-    out.push(`optimizer (bobyqa) convergence code: ${code} ${why}`, ...otherMsgs, '');
+    out.push(`optimizer (${optimizer}) convergence code: ${code} ${why}`, ...otherMsgs, '');
   }
   return out;
 }

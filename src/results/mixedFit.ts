@@ -45,6 +45,8 @@ export interface MixedFitInit<M extends MixedModel = MixedModel> {
   feval: number;
   converged: boolean;
   optimizerMessage: string;
+  /** the optimizer's name (src/optim/minimizers.ts OPTIMIZER_NAMES; default 'bobyqa') */
+  optimizer?: string;
   singular: boolean;
   messages: string[];
   backend: BackendInfo;
@@ -121,6 +123,8 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
   readonly backend: BackendInfo;
   readonly timings: Record<string, number>;
   readonly optimizerMessage: string;
+  /** the optimizer that ran ('bobyqa', 'Nelder_Mead', 'quasi-Newton': lmer's and glmer's optimizer.method) */
+  readonly optimizer: string;
   readonly dataName?: string;
   /** for a GPU fit: the GPU objective's error at its optimum and the float64 polish */
   readonly gpuCheck?: GpuCheck;
@@ -153,6 +157,7 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
     this.backend = init.backend;
     this.timings = init.timings;
     this.optimizerMessage = init.optimizerMessage;
+    this.optimizer = init.optimizer ?? 'bobyqa';
     this.dataName = init.dataName;
     this.gpuCheck = init.gpu;
     this.annotation = init.annotation;
