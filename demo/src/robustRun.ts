@@ -34,11 +34,11 @@ export function robustSetup(fit: AnyFit): RobustSetup {
     return { refusal: message(e), clusters: [], defaultCluster: null, unavailable: [], coefficients, terms };
   }
   let defaultCluster: string | null = null;
-  let refusal: string | null = null;
+  let defaultRefusal: string | null = null;
   try {
     defaultCluster = resolveClusters(frame).name;
   } catch (e) {
-    refusal = message(e);
+    defaultRefusal = message(e);
   }
   const clusters: string[] = [];
   const unavailable: { cluster: string; reason: string }[] = [];
@@ -51,7 +51,8 @@ export function robustSetup(fit: AnyFit): RobustSetup {
     }
   }
   if (defaultCluster !== null) clusters.sort((a, b) => (a === defaultCluster ? -1 : b === defaultCluster ? 1 : 0));
-  if (refusal === null && clusters.length === 0) refusal = unavailable[0]?.reason ?? 'no grouping factor can serve as the clusters';
+  // refused when no grouping factor can be the clusters (crossed factors: the default's reason)
+  const refusal = clusters.length ? null : defaultRefusal ?? unavailable[0]?.reason ?? 'no grouping factor can serve as the clusters';
   return { refusal, clusters, defaultCluster, unavailable, coefficients, terms };
 }
 
