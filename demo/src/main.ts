@@ -1948,10 +1948,10 @@ function requestRobust(): void {
 
 /** the tables (with CSV), the Wald test's notes and clubSandwich's printout, into `out` */
 function robustSection(m: RobustMsg, prefix: string, out: HTMLElement): void {
-  const tables = robustTables(m, prefix);
+  const tables = robustTables(m);
   clear(out,
     tables.flatMap((t) => [
-      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${baseName()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-${prefix}-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${baseName()}_${prefix === 'robust' ? '' : 'meta_'}${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
       testTable(prefix, t),
       t.caption ? h('p', { class: 'caption' }, t.caption) : null,
     ]),

@@ -13,12 +13,12 @@ import type { CellFormat, TestColumn, TestTable } from './modelTests.js';
 
 /** the variance types, as the card names them (clubSandwich's vcovCR types) */
 export const ROBUST_TYPES: Record<(typeof CR_TYPES)[number], string> = {
-  CR0: 'CR0: no adjustment',
-  CR1: 'CR1: × √(J/(J − 1))',
-  CR1p: 'CR1p: × √(J/(J − p))',
-  CR1S: 'CR1S: × √(J(N − 1)/((J − 1)(N − p))) (Stata)',
-  CR2: 'CR2: bias-reduced linearization (Bell–McCaffrey)',
-  CR3: 'CR3: jackknife-like',
+  CR0: 'CR0 (no adjustment)',
+  CR1: 'CR1 (√(J/(J − 1)))',
+  CR1p: 'CR1p (√(J/(J − p)))',
+  CR1S: 'CR1S (Stata\'s)',
+  CR2: 'CR2 (bias-reduced)',
+  CR3: 'CR3 (jackknife)',
 };
 
 /** coef_test's tests, as the card names them */
@@ -83,7 +83,8 @@ export function robustRequest(f: RobustFields, setup: Pick<RobustSetup, 'cluster
 const col = (key: string, head: string, csvName: string, format: CellFormat): TestColumn => ({ key, head, csv: csvName, format });
 
 /** coef_test beside the model-based SEs (so the change shows), conf_int, and the Wald test, as tables */
-export function robustTables(m: RobustMsg, prefix = 'robust'): TestTable[] {
+export function robustTables(m: RobustMsg): TestTable[] {
+  const prefix = 'robust';
   const ct = m.coefTest;
   const saddle = ct.test === 'saddlepoint';
   const out: TestTable[] = [{
@@ -115,7 +116,7 @@ export function robustTables(m: RobustMsg, prefix = 'robust'): TestTable[] {
       columns: [col('test', 'test', 'test', 'text'), col('f', 'Fstat', 'Fstat', 'stat'), col('delta', 'δ', 'delta', 'num'), col('dfnum', 'df_num', 'df_num', 'int'),
         col('dfdenom', 'df_denom', 'df_denom', 'df'), col('p', 'p_val', 'p_value', 'p')],
       rows: m.wald.rows.map((r) => ({ key: r.test, cells: [r.test, r.Fstat, r.delta, r.dfNum, Number.isFinite(r.dfDenom) ? r.dfDenom : null, Number.isNaN(r.p) ? null : r.p] })),
-      caption: 'clubSandwich\'s Wald_test (HTZ: Pustejovsky and Tipton\'s Hotelling T² approximation); an empty p-value is clubSandwich\'s NA (a denominator df that is not positive).',
+      caption: 'clubSandwich\'s Wald_test (HTZ: Pustejovsky and Tipton\'s Hotelling T² approximation); an empty df_denom is infinite (chi-sq), an empty p-value clubSandwich\'s NA (a denominator df that is not positive).',
     });
   }
   return out;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { lmer, readCsv } from '../../src/index.js';
 import { coefTest, confInt, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
-import { ROOT, enabled, startApp, text, type App } from './harness.js';
+import { ROOT, captureDownloads, enabled, startApp, text, type App } from './harness.js';
 
 let app: App | undefined;
 
@@ -38,6 +38,7 @@ describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' sett
       + '&robust=1&rtype=CR1&rtest=naive-t&rlevel=0.9&rwald=term%3ADays&rwaldkind=zero&rwtests=HTZ%2Cchi-sq';
     const page = await app!.openPage({ query });
     try {
+      const download = await captureDownloads(page);
       await page.waitForSelector('body[data-state="fitted"]', { timeout: 120_000 });
       // the card open with the address's settings, its tables computed once the fit is back
       expect(await page.$eval('#robust-card', (e) => (e as HTMLDetailsElement).open)).toBe(true);
@@ -73,6 +74,11 @@ describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' sett
       });
       expect(await text(page, '#robust-text')).toMatch(/^Cluster-robust variance CR1 \(clubSandwich's vcovCR\), clustered by Subject: 18 clusters, 180 observations/);
 
+      await page.click('#export-robust-robust-coef');
+      const csvLines = (await download('sleepstudy_robust-coef.csv')).text.trim().split('\n');
+      expect(csvLines[0]).toBe('coef,estimate,model_se,robust_se,se_ratio,t_stat,df,p_value');
+      close(Number(csvLines[2]!.split(',')[3]), ct.rows[1]!.se, 'Days robust SE in the CSV');
+
       // the emmeans card: the address's df method, estimated once
       await page.waitForSelector('#emm-means-table', { timeout: 60_000 });
       expect([await value('#emm-specs'), await value('#emm-ddf')]).toEqual(['Days', 'satterthwaite']);
@@ -83,6 +89,10 @@ describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' sett
       expect(search).toContain('emm=1&especs=Days');
       expect(search).toContain('eddf=satterthwaite');
       expect(search).toContain('robust=1&rtype=CR1&rtest=naive-t&rlevel=0.9&rwald=term%3ADays&rwaldkind=zero&rwtests=HTZ%2Cchi-sq');
+      if (process.env.UPDATE_SCREENSHOTS) {
+        const box = await page.$eval('#robust-card', (e) => { e.scrollIntoView(); const a = e.getBoundingClientRect(); return { x: a.x, y: a.y + window.scrollY, width: a.width, height: a.height }; });
+        await page.screenshot({ path: join(ROOT, 'demo/screenshots/robust-desktop.png'), clip: box, captureBeyondViewport: true });
+      }
     } finally {
       await page.close();
     }
