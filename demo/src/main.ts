@@ -2775,6 +2775,8 @@ function init(): void {
   st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
   el.predictForm.addEventListener('submit', onPredict);
   for (const sel of [emm.specs, emm.trend, emm.contrast]) sel.addEventListener('change', updateEmmControls);
+  // once estimated, the address follows the card's fields
+  for (const sel of [emm.specs, emm.trend, emm.by, emm.contrast, emm.ref, emm.adjust, emm.type, emm.ddf]) sel.addEventListener('change', () => syncUrl());
   emm.run.addEventListener('click', requestEmm);
   for (const c of testsCards) {
     c.kind.addEventListener('change', () => updateTestsControls(c));
