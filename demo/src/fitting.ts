@@ -13,6 +13,7 @@ import { relmatOf } from './relmat.js';
 import { diagnosticsOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
 import { powerSetup } from './powerRun.js';
+import { robustSetup } from './robustRun.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
   CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
@@ -196,6 +197,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     priors: [],
     emmVariables: emmVariables(fit),
     power: powerSetup(fit),
+    robust: robustSetup(fit),
   };
   // the summary's prior lines (blme's "Cov prior : …", "Prior dev : …")
   result.priors = result.summary.split('\n').filter((l) => /^(Cov|Fixef|Resid) prior|^Prior dev/.test(l));

@@ -20,10 +20,11 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup,
+  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
-import { readUrlState, writeUrlState, type UrlState } from './urlState.js';
+import { readUrlState, writeUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
+import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
 /**
@@ -139,6 +140,12 @@ const el = {
   metaMods: byId<HTMLInputElement>('meta-mods'),
   metaTest: byId<HTMLSelectElement>('meta-test'),
   metaCluster: byId<HTMLSelectElement>('meta-cluster'),
+  metaRobustType: byId<HTMLSelectElement>('meta-robust-type'),
+  metaRobustCluster: byId<HTMLSelectElement>('meta-robust-cluster'),
+  metaRobustTest: byId<HTMLSelectElement>('meta-robust-test'),
+  metaRobustLevel: byId<HTMLInputElement>('meta-robust-level'),
+  metaRobustCard: byId('meta-robust-card'),
+  metaRobustOut: byId('meta-robust-out'),
   metaInner: byId<HTMLSelectElement>('meta-inner'),
   metaCoef: byId('meta-coef'),
   prior: byId<HTMLSelectElement>('prior'),
@@ -227,6 +234,9 @@ function inferenceCard(prefix: string, fitId: () => number | null): InferenceCar
 }
 
 const inf = inferenceCard('', () => shown?.id ?? null);
+/** the fit shown's intervals: the method last run (or a link's, shown as a hint and never run on opening it) */
+let ciRun: { method: 'profile' | 'boot'; nsim: number } | null = null;
+let ciFromLink = false;
 
 /** the estimated-marginal-means card: its pending request (0: none) and the tables shown */
 let emmId = 0;
@@ -517,6 +527,19 @@ function onMessage(m: FromWorker): void {
       lmListId = 0;
       ll.run.disabled = false;
       renderLmList(m.result);
+      break;
+    case 'robustDone':
+      if (m.id !== robustId) break;
+      robustId = 0;
+      rb.run.disabled = false;
+      renderRobust(m.result);
+      break;
+    case 'robustError':
+      if (m.id !== robustId) break;
+      robustId = 0;
+      rb.run.disabled = false;
+      rb.status.textContent = '';
+      showError(rb.error, m.message);
       break;
     case 'lmListError':
       if (m.id !== lmListId) break;
@@ -1156,8 +1179,10 @@ function renderResults(entry: HistoryEntry): void {
   );
   startInferenceCard(inf, { lmm, fixef: r.fixef });
   renderEmmStart(r);
+  applyPendingEmm(r);
   renderTestsStart(r);
   renderPowerStart(r);
+  renderRobustStart(r);
   // variance components, lme4's layout
   const vc = r.varCorr;
   const hasCorr = vc.some((row) => row.var2 !== null);
@@ -1214,6 +1239,12 @@ function startInferenceCard(c: InferenceCard, f: { lmm: boolean; fixef: { name: 
     rows: f.fixef.map((x) => ({ name: x.name, lower: x.lower, upper: x.upper })),
   });
   if (f.lmm) requestInference(c);
+  if (c === inf && ciRun && !ciFromLink) ciRun = null;
+  if (c === inf && ciRun) {
+    ciFromLink = false;
+    c.confint.append(h('p', { class: 'hint', id: 'confint-link-hint', 'data-method': ciRun.method },
+      `This view's intervals were ${ciRun.method === 'profile' ? 'profile intervals' : `bootstrap intervals (${ciRun.nsim} replicates)`}: press ${ciRun.method === 'profile' ? 'Profile intervals' : 'Bootstrap intervals'} to compute them again (a link never starts a profile or a bootstrap).`));
+  }
 }
 
 function requestInference(c: InferenceCard): void {
@@ -1263,6 +1294,7 @@ function startConfint(c: InferenceCard, method: 'profile' | 'boot'): void {
     showError(c.cierror, 'Replicates must be a whole number from 10 to 100,000.');
     return;
   }
+  if (c === inf) { ciRun = { method, nsim }; syncUrl(); }
   c.confintId = nextId++;
   c.progress.hidden = false;
   c.bar.hidden = false;
@@ -1375,6 +1407,7 @@ const emmNum = (x: number | undefined) => (x === undefined ? '' : fmt(x));
 
 function renderEmm(m: EmmMsg): void {
   shownEmm = m;
+  syncUrl();
   emm.status.textContent = `${m.kind}, ${fmtMs(m.elapsedMs)}`;
   byId('emm-means-heading').textContent = m.kind === 'emtrends' ? `Slopes of ${m.request.trend}` : `Means${m.responseLabel ? ' (response scale)' : ''}`;
   emm.out.hidden = false;
@@ -1812,6 +1845,172 @@ function cardsUrlState(): Pick<UrlState, 'power' | 'lmlist'> {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Cluster-robust inference (clubSandwich's vcovCR, coef_test, conf_int, Wald_test), computed in the worker
+
+/** the card's pending request (0: none) and the result shown */
+let robustId = 0;
+let shownRobust: RobustMsg | null = null;
+const rb = {
+  card: byId<HTMLDetailsElement>('robust-card'),
+  type: byId<HTMLSelectElement>('robust-type'),
+  cluster: byId<HTMLSelectElement>('robust-cluster'),
+  test: byId<HTMLSelectElement>('robust-test'),
+  level: byId<HTMLInputElement>('robust-level'),
+  wald: byId<HTMLSelectElement>('robust-wald'),
+  waldKind: byId<HTMLSelectElement>('robust-wald-kind'),
+  waldTests: byId<HTMLSelectElement>('robust-wald-tests'),
+  run: byId<HTMLButtonElement>('robust-run'),
+  hint: byId('robust-hint'),
+  status: byId('robust-status'),
+  error: byId('robust-error'),
+  out: byId('robust-out'),
+};
+/** the card's settings read from the address, applied to the next fit shown (then computed once) */
+let pendingRobust: RobustUrlState | null = null;
+
+const selected = (sel: HTMLSelectElement) => [...sel.selectedOptions].map((o) => o.value);
+function selectValues(sel: HTMLSelectElement, values: string[]): void {
+  for (const o of sel.options) o.selected = values.includes(o.value);
+}
+
+/** the choices that do not depend on the fit (the types, tests and Wald tests: the library's lists) */
+function fillRobustChoices(type: HTMLSelectElement, test: HTMLSelectElement, waldTests: HTMLSelectElement | null): void {
+  fillOptions(type, Object.entries(ROBUST_TYPES).map(([value, text]) => ({ value, text: value === 'CR2' ? `${text} — default` : text })));
+  if (!type.value || type.value === 'CR0') type.value = 'CR2';
+  fillOptions(test, Object.entries(ROBUST_TESTS).map(([value, text]) => ({ value, text: value === 'Satterthwaite' ? `${text} — default` : text })));
+  if (waldTests) {
+    fillOptions(waldTests, ROBUST_WALD_TESTS.map((t) => ({ value: t, text: t === 'HTZ' ? 'HTZ — default' : t })));
+    if (!selected(waldTests).length) selectValues(waldTests, ['HTZ']);
+  }
+}
+
+/** a new fit shown: its clusters, terms and coefficients, or the library's refusal as a note */
+function renderRobustStart(r: FitResult): void {
+  robustId = 0;
+  shownRobust = null;
+  clear(rb.out);
+  rb.error.textContent = '';
+  rb.status.textContent = '';
+  const s = r.robust;
+  const url = pendingRobust;
+  pendingRobust = null;
+  fillRobustChoices(rb.type, rb.test, rb.waldTests);
+  const before = url ? url.cluster ?? '' : rb.cluster.value;
+  fillOptions(rb.cluster, s.clusters.map((g) => ({ value: g === s.defaultCluster ? '' : g, text: g === s.defaultCluster ? `${g} — clubSandwich's default` : g })), false);
+  if ([...rb.cluster.options].some((o) => o.value === before)) rb.cluster.value = before;
+  const waldBefore = url ? url.wald ?? [] : selected(rb.wald);
+  fillOptions(rb.wald, [
+    ...s.terms.map((t) => ({ value: `term:${t.name}`, text: t.columns.length > 1 || t.columns[0] !== t.name ? `${t.name} (term: ${t.columns.length} coefficient${t.columns.length > 1 ? 's' : ''})` : `${t.name} (term)` })),
+    ...s.coefficients.filter((c) => !s.terms.some((t) => t.name === c && t.columns.length === 1 && t.columns[0] === c)).map((c) => ({ value: `coef:${c}`, text: c })),
+  ], false);
+  selectValues(rb.wald, waldBefore);
+  if (url) {
+    if (url.type) rb.type.value = url.type;
+    if (url.test) rb.test.value = url.test;
+    if (url.level !== undefined) rb.level.value = String(url.level);
+    if (url.waldKind) rb.waldKind.value = url.waldKind;
+    if (url.waldTests) selectValues(rb.waldTests, url.waldTests);
+    rb.card.open = true;
+  }
+  rb.run.disabled = !!s.refusal;
+  for (const c of [rb.type, rb.cluster, rb.test, rb.level, rb.wald, rb.waldKind, rb.waldTests]) c.disabled = !!s.refusal;
+  rb.hint.textContent = s.refusal
+    ? `Not available for this fit: ${s.refusal}.`
+    : [`Clusters: the grouping factors in which every other grouping factor is nested (clubSandwich's default: the one with the fewest levels).`,
+      ...s.unavailable.map((u) => `${u.cluster}: ${u.reason}.`)].join(' ');
+  if (url && !s.refusal) requestRobust();
+}
+
+function robustFields(): RobustFields {
+  return {
+    type: rb.type.value, cluster: rb.cluster.value, test: rb.test.value, level: rb.level.value,
+    waldItems: selected(rb.wald), waldKind: rb.waldKind.value, waldTests: selected(rb.waldTests),
+  };
+}
+
+function requestRobust(): void {
+  if (!shown || robustId) return;
+  rb.error.textContent = '';
+  syncUrl();
+  let request: RobustRequest;
+  try {
+    request = robustRequest(robustFields(), shown.result.robust);
+  } catch (e) {
+    showError(rb.error, (e as Error).message);
+    return;
+  }
+  robustId = nextId++;
+  rb.run.disabled = true;
+  rb.status.textContent = 'computing…';
+  send({ type: 'robust', id: robustId, fit: shown.id, request });
+}
+
+/** the tables (with CSV), the Wald test's notes and clubSandwich's printout, into `out` */
+function robustSection(m: RobustMsg, prefix: string, out: HTMLElement): void {
+  const tables = robustTables(m);
+  clear(out,
+    tables.flatMap((t) => [
+      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-${prefix}-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${baseName()}_${prefix === 'robust' ? '' : 'meta_'}${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+      testTable(prefix, t),
+      t.caption ? h('p', { class: 'caption' }, t.caption) : null,
+    ]),
+    m.wald?.notes.length ? h('ul', { class: 'emm-notes' }, m.wald.notes.map((n) => h('li', {}, n))) : null,
+    h('details', {}, h('summary', {}, "as R prints it (clubSandwich's coef_test, conf_int, Wald_test)"), h('pre', { class: 'summary', id: `${prefix}-text` }, m.text)),
+  );
+}
+
+function renderRobust(m: RobustMsg): void {
+  shownRobust = m;
+  rb.status.textContent = `${m.type}, ${m.J} clusters of ${m.cluster}, ${fmtMs(m.elapsedMs)}`;
+  robustSection(m, 'robust', rb.out);
+}
+
+/** the card's state for the address: open, with its settings */
+function robustUrlState(): RobustUrlState | undefined {
+  if (pendingRobust) return pendingRobust;
+  if (!shown || !rb.card.open) return undefined;
+  const level = Number(rb.level.value);
+  const wald = selected(rb.wald);
+  return {
+    type: rb.type.value || undefined, cluster: rb.cluster.value || undefined, test: rb.test.value || undefined,
+    level: rb.level.value.trim() !== '' && Number.isFinite(level) ? level : undefined,
+    ...(wald.length ? { wald, waldKind: rb.waldKind.value as 'zero' | 'equal', waldTests: selected(rb.waldTests) } : {}),
+  };
+}
+
+/** the emmeans card's settings for the address, once it has estimated (then a link estimates them again) */
+let pendingEmm: EmmUrlState | null = null;
+function emmUrlState(): EmmUrlState | undefined {
+  if (pendingEmm) return pendingEmm;
+  if (!shown || !shownEmm) return undefined;
+  const v = (sel: HTMLSelectElement) => (sel.hidden || sel.disabled || (sel.parentElement?.hidden ?? false) ? undefined : sel.value || undefined);
+  return {
+    specs: emm.specs.value || undefined, trend: emm.trend.value || undefined, by: emm.by.value || undefined, contrast: emm.contrast.value || undefined,
+    ref: v(emm.ref), adjust: v(emm.adjust), type: v(emm.type), ddf: v(emm.ddf),
+  };
+}
+
+/** a link's emmeans settings on the fit shown: the fields set, then estimated once */
+function applyPendingEmm(r: FitResult): void {
+  const e = pendingEmm;
+  pendingEmm = null;
+  if (!e || emm.run.disabled) return;
+  const set = (sel: HTMLSelectElement, value: string | undefined) => {
+    if (value !== undefined && [...sel.options].some((o) => o.value === value)) sel.value = value;
+  };
+  set(emm.specs, e.specs);
+  set(emm.trend, e.trend ?? '');
+  set(emm.contrast, e.contrast);
+  updateEmmControls();
+  set(emm.by, e.by ?? '');
+  set(emm.ref, e.ref);
+  set(emm.adjust, e.adjust ?? '');
+  if (r.kind === 'glmer') set(emm.type, e.type);
+  else set(emm.ddf, e.ddf ?? '');
+  requestEmm();
+}
+
 function fmtBytes(b: number): string {
   return b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`;
 }
@@ -1867,6 +2066,7 @@ function renderStream(id: number, r: StreamResultMsg): void {
       h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` (${fmtBytes(r.bytesPerSecond)}/s) · ${fmtMs(r.elapsedMs)} on the CPU`,
       r.diagnostics ? ` (diagnostics pass ${fmtMs(r.diagnosticsMs)})` : ''),
     h('div', { class: 'hint' }, `Passes: ${r.passes.join(' · ')}`),
+    r.robustRefusal ? h('div', { class: 'hint', id: 'stream-robust-refusal' }, `Cluster-robust inference (clubSandwich) is not available: ${r.robustRefusal}.`) : null,
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );
@@ -2121,6 +2321,7 @@ function renderMetaPanel(info: DataInfo): void {
     ?? info.columns.find((c) => /^(author|authors|study|slab|label|name|source|trial)$/i.test(c.name))?.name, '(row numbers)');
   fillSelect(el.metaCluster, all.filter((n) => n !== yi && n !== vi), undefined, '(none: two levels)');
   fillSelect(el.metaInner, all.filter((n) => n !== yi && n !== vi), undefined, '(each row)');
+  fillSelect(el.metaRobustCluster, all.filter((n) => n !== yi && n !== vi), undefined, '(rma.mv: the outermost level)');
   el.metaMods.value = '';
   el.metaSource.value = yi && vi ? 'columns' : escalcLike ? 'escalc' : 'columns';
   // the measure whose inputs the columns name (metafor's argument names), else the first
@@ -2173,9 +2374,23 @@ function startMeta(): void {
     for (const sel of el.metaEscalcInputs.querySelectorAll<HTMLSelectElement>('select[data-escalc-arg]')) if (sel.value) columns[sel.dataset.escalcArg!] = sel.value;
     escalc = { measure: el.metaMeasure.value, columns };
   }
+  // clubSandwich's robust variance estimation with the fit, when a type is chosen
+  let robust: RobustRequest | undefined;
+  if (el.metaRobustType.value) {
+    try {
+      robust = robustRequest({
+        type: el.metaRobustType.value, cluster: el.metaRobustCluster.value, test: el.metaRobustTest.value, level: el.metaRobustLevel.value,
+        waldItems: [], waldKind: 'zero', waldTests: [],
+      }, null, !el.metaCluster.value);
+    } catch (e) {
+      showError(el.metaError, (e as Error).message);
+      return;
+    }
+  }
   metaId = nextId++;
   el.metaFit.disabled = true;
   send({ type: 'meta', id: metaId, request: {
+    robust,
     yi: el.metaYi.value, vi: el.metaVi.value, escalc, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, test: el.metaTest.value,
     mods: el.metaMods.value.trim() || undefined, cluster: el.metaCluster.value || undefined, inner: el.metaInner.value || undefined,
     factors: [...factors], dataName: data.name,
@@ -2223,6 +2438,9 @@ function renderMeta(r: MetaResultMsg): void {
       h('p', { class: 'caption' }, 'Residuals (effect size minus its fitted value from the moderators) against their standard error, around 0 with ±1.96 SE lines (metafor\'s funnel of a meta-regression).'));
   }
   el.metaSummary.textContent = r.summary;
+  el.metaRobustCard.hidden = !r.robust && !r.robustError;
+  if (r.robust) robustSection(r.robust, 'meta-robust', el.metaRobustOut);
+  else if (r.robustError) clear(el.metaRobustOut, h('p', { class: 'error', id: 'meta-robust-error' }, `Not available: ${r.robustError}`));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2327,6 +2545,13 @@ function applyOptions(u: UrlState): void {
   if (u.modes) view.modes = u.modes;
   if (u.cat) view.cat = u.cat;
   pendingCards = u.power || u.lmlist !== undefined ? { power: u.power, lmlist: u.lmlist } : null;
+  if (u.ddf) inf.ddf.value = u.ddf;
+  if (u.anova) inf.anovaType.value = u.anova;
+  if (u.cinsim !== undefined && inf.nsim) inf.nsim.value = String(u.cinsim);
+  ciRun = u.ci ? { method: u.ci, nsim: u.cinsim ?? Number(inf.nsim?.value ?? 200) } : null;
+  ciFromLink = !!ciRun;
+  pendingEmm = u.emm ?? null;
+  pendingRobust = u.robust ?? null;
 }
 
 function currentUrlState(): UrlState {
@@ -2347,6 +2572,13 @@ function currentUrlState(): UrlState {
     cat: shown ? view.cat : undefined,
     fit: !!shown && shown.result.formula === el.formula.value,
     ...cardsUrlState(),
+    // the fixed-effects card's choices other than its defaults (Satterthwaite, type III)
+    ddf: shown && inf.ddf.value !== 'satterthwaite' ? inf.ddf.value as UrlState['ddf'] : undefined,
+    anova: shown && inf.anovaType.value !== 'III' ? inf.anovaType.value as UrlState['anova'] : undefined,
+    ci: shown && ciRun ? ciRun.method : undefined,
+    cinsim: shown && ciRun?.method === 'boot' ? ciRun.nsim : undefined,
+    emm: emmUrlState(),
+    robust: robustUrlState(),
   };
 }
 
@@ -2533,8 +2765,8 @@ function init(): void {
   el.fit.addEventListener('click', startFit);
   el.cancel.addEventListener('click', cancelFit);
   for (const c of inferenceCards) {
-    c.ddf.addEventListener('change', () => requestInference(c));
-    c.anovaType.addEventListener('change', () => requestInference(c));
+    c.ddf.addEventListener('change', () => { requestInference(c); syncUrl(); });
+    c.anovaType.addEventListener('change', () => { requestInference(c); syncUrl(); });
     c.profile.addEventListener('click', () => startConfint(c, 'profile'));
     c.boot?.addEventListener('click', () => startConfint(c, 'boot'));
     c.cancel.addEventListener('click', () => { if (c.confintId) { send({ type: 'cancel', id: c.confintId }); c.progressText.textContent = 'cancelling…'; } });
@@ -2543,6 +2775,8 @@ function init(): void {
   st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
   el.predictForm.addEventListener('submit', onPredict);
   for (const sel of [emm.specs, emm.trend, emm.contrast]) sel.addEventListener('change', updateEmmControls);
+  // once estimated, the address follows the card's fields
+  for (const sel of [emm.specs, emm.trend, emm.by, emm.contrast, emm.ref, emm.adjust, emm.type, emm.ddf]) sel.addEventListener('change', () => syncUrl());
   emm.run.addEventListener('click', requestEmm);
   for (const c of testsCards) {
     c.kind.addEventListener('change', () => updateTestsControls(c));
@@ -2558,7 +2792,13 @@ function init(): void {
   pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
-  for (const card of [pw.card, ll.card]) card.addEventListener('toggle', () => syncUrl());
+  for (const card of [pw.card, ll.card, rb.card]) card.addEventListener('toggle', () => syncUrl());
+  fillRobustChoices(rb.type, rb.test, rb.waldTests);
+  rb.run.addEventListener('click', requestRobust);
+  for (const c of [rb.type, rb.cluster, rb.test, rb.level, rb.wald, rb.waldKind, rb.waldTests]) c.addEventListener('change', () => syncUrl());
+  fillRobustChoices(el.metaRobustType, el.metaRobustTest, null);
+  el.metaRobustType.insertBefore(h('option', { value: '' }, 'none'), el.metaRobustType.firstChild);
+  el.metaRobustType.value = '';
   updateFitButton();
   restoreFromUrl();
 }

@@ -10,7 +10,8 @@ import * as arrow from 'apache-arrow';
 import { EFFECT_MEASURES, MEASURE_INPUTS, escalcTable, meta } from '../../src/index.js';
 import { freshName } from '../../src/meta/meta.js';
 import type { EffectMeasure, EscalcColumns } from '../../src/index.js';
-import type { MetaRequest, MetaResultMsg } from './protocol.js';
+import type { MetaRequest, MetaResultMsg, RobustMsg } from './protocol.js';
+import { runMetaRobust } from './robustRun.js';
 
 /** the effect sizes of the request: the table with escalc's yi and vi appended, or as it is */
 export function effectSizes(table: arrow.Table, req: MetaRequest): { table: arrow.Table; yi: string; vi: string; messages: string[] } {
@@ -61,6 +62,19 @@ export async function runMeta(table: arrow.Table, req: MetaRequest): Promise<Met
   const pred = fit.predict;
   const c = fit.coef;
   const r = (fit.uni ?? fit.mv)!;
+  // clubSandwich's robust variance estimation, when asked: its refusal (e.g. rma.uni without a cluster) is a note, not the fit's error
+  let robust: RobustMsg | null = null;
+  let robustError: string | null = null;
+  if (req.robust) {
+    try {
+      // with moderators, their joint Wald test (HTZ; the robust counterpart of QM) unless the request names one
+      const mods = fit.coef.names.filter((n, j) => j > 0 || n !== 'intrcpt');
+      const wald = req.robust.wald ?? (fit.intOnly || mods.length === 0 ? undefined : { items: mods.map((n) => `coef:${n}`), kind: 'zero' as const, tests: ['HTZ' as const] });
+      robust = runMetaRobust(fit, { ...req.robust, ...(wald ? { wald } : {}) });
+    } catch (e) {
+      robustError = (e as Error).message ?? String(e);
+    }
+  }
   return {
     summary: fit.summary(),
     model: fit.kind,
@@ -86,5 +100,7 @@ export async function runMeta(table: arrow.Table, req: MetaRequest): Promise<Met
     studies: fit.studies().map((s) => ({ label: s.label, yi: s.yi, sei: s.sei, lo: s.ci_lb, hi: s.ci_ub, weight: s.weight, fitted: s.fitted })),
     messages: [...es.messages, ...fit.messages],
     elapsedMs: performance.now() - t0,
+    robust,
+    robustError,
   };
 }

@@ -11,6 +11,9 @@ import type { GlmmDrop1Row } from '../../src/inference/glmmDrop1.js';
 import type { IccGroupRow, IccResult, R2Result } from '../../src/inference/r2Nakagawa.js';
 import type { StepFixedRow, StepRandomRow } from '../../src/inference/step.js';
 import type { PowerMethod, PowerSimResult } from '../../src/inference/powerSim.js';
+import type { CrType } from '../../src/inference/robust/vcovCR.js';
+import type { CoefTestName, CoefTestRow, ConfIntRow } from '../../src/inference/robust/coefTest.js';
+import type { WaldTestName, WaldTestRow } from '../../src/inference/robust/waldTest.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
 
@@ -63,6 +66,7 @@ export type ToWorker =
   | { type: 'modelTest'; id: number; fit: number; request: ModelTestRequest }
   | { type: 'power'; id: number; fit: number; request: PowerRequest }
   | { type: 'lmList'; id: number; fit: number; request: LmListRequest }
+  | { type: 'robust'; id: number; fit: number; request: RobustRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -123,6 +127,8 @@ export interface StreamResultMsg {
   residualStats: { n: number; mean: number; sd: number } | null;
   /** the fixed part's variables (the Model tests card's joint tests take a factor of them as `by`) */
   emmVariables: EmmVariable[];
+  /** the Cluster-robust card's refusal of a streamed fit (the library's: the sandwich needs each cluster's rows) */
+  robustRefusal: string | null;
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
@@ -389,6 +395,8 @@ export interface MetaRequest {
   /** numeric columns read as factors (moderators) */
   factors?: string[];
   dataName?: string;
+  /** clubSandwich's robust variance estimation after the fit (its cluster: a column; rma.mv's default its outermost level) */
+  robust?: RobustRequest;
 }
 
 export interface MetaResultMsg {
@@ -421,6 +429,53 @@ export interface MetaResultMsg {
   studies: { label: string; yi: number; sei: number; lo: number; hi: number; weight: number | null; fitted: number }[];
   messages: string[];
   elapsedMs: number;
+  /** the robust variance estimation asked for (null when not asked), or the library's refusal of it */
+  robust: RobustMsg | null;
+  robustError: string | null;
+}
+
+/**
+ * The Cluster-robust card (clubSandwich): the variance's type and clusters, the coefficient tests' small-sample
+ * test, the intervals' level, and a Wald test of chosen terms (all their coefficients) and coefficients
+ */
+export interface RobustRequest {
+  type: CrType;
+  /** a grouping factor (lmer) or a column (meta-analysis); absent: clubSandwich's default */
+  cluster?: string;
+  test: CoefTestName;
+  level: number;
+  /** items 'term:NAME' or 'coef:NAME'; each 0, or all equal; the tests (default HTZ) */
+  wald?: { items: string[]; kind: 'zero' | 'equal'; tests: WaldTestName[] };
+}
+
+export interface RobustMsg {
+  request: RobustRequest;
+  type: string;
+  cluster: string;
+  J: number;
+  N: number;
+  /** coef_test's rows with the model-based SE beside the robust one */
+  coefTest: { test: CoefTestName; rows: (CoefTestRow & { modelSe: number })[] };
+  /** conf_int (none with the saddlepoint test, which has no df) */
+  confInt: { test: CoefTestName; level: number; rows: ConfIntRow[] } | null;
+  wald: { hypothesis: string; coefs: string[]; rows: WaldTestRow[]; notes: string[] } | null;
+  /** clubSandwich's printouts */
+  text: string;
+  elapsedMs: number;
+}
+
+/** what the Cluster-robust card offers for a fit */
+export interface RobustSetup {
+  /** the library's refusal (glmer, streamed rows, relatedness, crossed factors), or null */
+  refusal: string | null;
+  /** the grouping factors the library takes as clusters, clubSandwich's default first */
+  clusters: string[];
+  defaultCluster: string | null;
+  /** the grouping factors it does not take, with its reason */
+  unavailable: { cluster: string; reason: string }[];
+  coefficients: string[];
+  /** the fixed terms with their coefficients (for the Wald test) */
+  terms: { name: string; columns: string[] }[];
 }
 
 export interface ColumnInfo {
@@ -557,6 +612,8 @@ export interface FitResult {
   emmVariables: EmmVariable[];
   /** what the Power and per-group fits (lmList) cards offer */
   power: PowerSetup;
+  /** what the Cluster-robust card offers */
+  robust: RobustSetup;
 }
 
 /** Normal QQ points (at most 2,000, at evenly spread ranks) and R's qqline */
@@ -659,6 +716,8 @@ export type FromWorker =
   | { type: 'powerError'; id: number; message: string; cancelled: boolean }
   | { type: 'lmListDone'; id: number; result: LmListMsg }
   | { type: 'lmListError'; id: number; message: string }
+  | { type: 'robustDone'; id: number; result: RobustMsg }
+  | { type: 'robustError'; id: number; message: string }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }

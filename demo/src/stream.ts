@@ -19,6 +19,7 @@ import type { ByteSource } from '../../src/gram/stream/batch.js';
 import type { StreamResiduals } from '../../src/gram/stream/residuals.js';
 import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
+import { robustSetup } from './robustRun.js';
 import { wald95 } from './fitting.js';
 import type { DiagnosticsMsg, StreamProgressMsg, StreamRequest, StreamResultMsg } from './protocol.js';
 
@@ -116,6 +117,7 @@ export async function streamFit(
       diagnostics,
       residualStats,
       emmVariables: emmVariables(fit),
+      robustRefusal: robustSetup(fit).refusal,
     },
     transfer,
     fit,

@@ -2,8 +2,11 @@
  * The page's state in its address (the query string), so that a reload or a shared link shows the
  * same view: the data (an example's name, or a file's name, which the user chooses again), formula,
  * factor columns, options, the plots selected, whether a fit was shown (then it is fitted again), and
- * the Power and per-group fits cards: open or not, with their settings (they are not run again: a
- * power simulation is the user's to start).
+ * the cards' settings: the fixed-effects card's df method and anova type and the intervals' method
+ * last run; the estimated marginal means card's (estimated again once the fit is back: a cheap,
+ * deterministic table); the Cluster-robust card, open, with its settings (computed again, as cheap and
+ * deterministic); and the Power and per-group fits cards: open or not, with their settings (they are
+ * not run again: a power simulation, like a bootstrap or a profile, is the user's to start).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 
@@ -28,7 +31,53 @@ export interface UrlState {
   power?: PowerUrlState;
   /** the per-group fits (lmList) card, open, with its grouping factor ('' before one is chosen) */
   lmlist?: string;
+  /** the fixed-effects card: lmerTest's df method and anova type */
+  ddf?: 'satterthwaite' | 'kenward-roger';
+  anova?: 'I' | 'II' | 'III';
+  /** the intervals' method last run (profile, or the bootstrap with its replicates); never run on opening the link */
+  ci?: 'profile' | 'boot';
+  cinsim?: number;
+  /** the estimated marginal means card's settings (estimated again once the fit is back) */
+  emm?: EmmUrlState;
+  /** the Cluster-robust card, open, with its settings (computed again once the fit is back) */
+  robust?: RobustUrlState;
 }
+
+/** the emmeans card's fields ('' or absent: the card's default) */
+export interface EmmUrlState {
+  /** means of */
+  specs?: string;
+  /** slopes of (emtrends) */
+  trend?: string;
+  by?: string;
+  contrast?: string;
+  /** trt.vs.ctrl's control level */
+  ref?: string;
+  adjust?: string;
+  /** glmer's scale: link or response */
+  type?: string;
+  /** lmer's df method */
+  ddf?: string;
+}
+
+/** the Cluster-robust card's fields */
+export interface RobustUrlState {
+  type?: string;
+  /** a grouping factor; absent: clubSandwich's default */
+  cluster?: string;
+  test?: string;
+  level?: number;
+  /** the Wald test's items ('term:NAME', 'coef:NAME'), each = 0 or all equal, and its tests */
+  wald?: string[];
+  waldKind?: 'zero' | 'equal';
+  waldTests?: string[];
+}
+
+const EMM_KEYS: [keyof EmmUrlState, string][] = [['specs', 'especs'], ['trend', 'etrend'], ['by', 'eby'], ['contrast', 'econtrast'], ['ref', 'eref'], ['adjust', 'eadjust'], ['type', 'etype'], ['ddf', 'eddf']];
+const EMM_CONTRASTS = ['none', 'pairwise', 'trt.vs.ctrl', 'eff', 'consec', 'poly'];
+const CR_TYPES = ['CR0', 'CR1', 'CR1p', 'CR1S', 'CR2', 'CR3'];
+const ROBUST_TESTS = ['Satterthwaite', 'naive-t', 'naive-tp', 'z', 'saddlepoint'];
+const WALD_TESTS = ['HTZ', 'HTA', 'HTB', 'chi-sq', 'Naive-F', 'Naive-Fp', 'EDF', 'EDT'];
 
 export interface PowerUrlState {
   test?: string;
@@ -70,7 +119,46 @@ export function readUrlState(search: string): UrlState {
   if (q.get('fit') === '1') out.fit = true;
   if (q.get('power') === '1') out.power = readPower(q);
   if (q.has('lmlist')) out.lmlist = q.get('lmlist')!;
+  const ddf = q.get('ddf');
+  if (ddf === 'satterthwaite' || ddf === 'kenward-roger') out.ddf = ddf;
+  const anova = q.get('anova');
+  if (anova === 'I' || anova === 'II' || anova === 'III') out.anova = anova;
+  const ci = q.get('ci');
+  if (ci === 'profile' || ci === 'boot') out.ci = ci;
+  const cinsim = Number(q.get('cinsim'));
+  if (q.has('cinsim') && Number.isInteger(cinsim) && cinsim >= 10 && cinsim <= 100_000) out.cinsim = cinsim;
+  if (q.get('emm') === '1') out.emm = readEmm(q);
+  if (q.get('robust') === '1') out.robust = readRobust(q);
   return out;
+}
+
+function readEmm(q: URLSearchParams): EmmUrlState {
+  const e: EmmUrlState = {};
+  for (const [k, key] of EMM_KEYS) if (q.get(key)) e[k] = q.get(key)!;
+  if (e.contrast !== undefined && !EMM_CONTRASTS.includes(e.contrast)) delete e.contrast;
+  if (e.type !== undefined && e.type !== 'link' && e.type !== 'response') delete e.type;
+  if (e.ddf !== undefined && !['kenward-roger', 'satterthwaite', 'asymptotic'].includes(e.ddf)) delete e.ddf;
+  return e;
+}
+
+function readRobust(q: URLSearchParams): RobustUrlState {
+  const r: RobustUrlState = {};
+  const type = q.get('rtype');
+  if (type && CR_TYPES.includes(type)) r.type = type;
+  if (q.get('rcluster')) r.cluster = q.get('rcluster')!;
+  const test = q.get('rtest');
+  if (test && ROBUST_TESTS.includes(test)) r.test = test;
+  const level = Number(q.get('rlevel'));
+  if (q.get('rlevel') && level > 0 && level < 1) r.level = level;
+  const wald = (q.get('rwald') ?? '').split(';').filter((w) => /^(term|coef):./.test(w));
+  if (wald.length) r.wald = wald;
+  const kind = q.get('rwaldkind');
+  if (kind === 'zero' || kind === 'equal') r.waldKind = kind;
+  if (q.get('rwtests')) {
+    const tests = q.get('rwtests')!.split(',').filter((t) => WALD_TESTS.includes(t));
+    if (tests.length) r.waldTests = tests;
+  }
+  return r;
 }
 
 function readPower(q: URLSearchParams): PowerUrlState {
@@ -131,6 +219,27 @@ export function writeUrlState(s: UrlState): string {
     if (p.breaks?.length) q.set('pbreaks', p.breaks.join(','));
   }
   if (s.lmlist !== undefined) q.set('lmlist', s.lmlist);
+  if (s.ddf) q.set('ddf', s.ddf);
+  if (s.anova) q.set('anova', s.anova);
+  if (s.ci) q.set('ci', s.ci);
+  if (s.ci === 'boot' && s.cinsim !== undefined) q.set('cinsim', String(s.cinsim));
+  if (s.emm) {
+    q.set('emm', '1');
+    for (const [k, key] of EMM_KEYS) if (s.emm[k]) q.set(key, s.emm[k]!);
+  }
+  if (s.robust) {
+    const r = s.robust;
+    q.set('robust', '1');
+    if (r.type) q.set('rtype', r.type);
+    if (r.cluster) q.set('rcluster', r.cluster);
+    if (r.test) q.set('rtest', r.test);
+    if (r.level !== undefined) q.set('rlevel', String(r.level));
+    if (r.wald?.length) {
+      q.set('rwald', r.wald.join(';'));
+      if (r.waldKind) q.set('rwaldkind', r.waldKind);
+      if (r.waldTests?.length) q.set('rwtests', r.waldTests.join(','));
+    }
+  }
   const text = q.toString();
   return text ? `?${text}` : '';
 }

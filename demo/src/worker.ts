@@ -13,6 +13,7 @@ import { emmTables, inferenceTables, runConfint } from './inference.js';
 import { streamFit } from './stream.js';
 import { runModelTest } from './modelTestsRun.js';
 import { runLmList, runPower } from './powerRun.js';
+import { runRobust } from './robustRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
@@ -221,6 +222,17 @@ scope.addEventListener('message', (ev) => {
         post({ type: 'lmListDone', id: msg.id, result: runLmList(s.fit, table, msg.request, s.request.factors, dataNameOf(s.request.dataName)) });
       } catch (e) {
         post({ type: 'lmListError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
+    case 'robust': {
+      // clubSandwich's tables of the fit shown or the streamed fit (whose refusal is the library's)
+      const f = keptFit(msg.fit);
+      try {
+        if (!f) throw new Error(NOT_KEPT);
+        post({ type: 'robustDone', id: msg.id, result: runRobust(f, msg.request) });
+      } catch (e) {
+        post({ type: 'robustError', id: msg.id, message: (e as Error).message ?? String(e) });
       }
       break;
     }

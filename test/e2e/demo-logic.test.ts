@@ -227,6 +227,8 @@ describe('browser app logic', () => {
     });
     // the stream path's exact mode: the in-memory fit's arithmetic in the same order
     expect(r.nobs).toBe(180);
+    // the Cluster-robust card's refusal of a streamed fit: the library's (the sandwich needs the rows)
+    expect(r.robustRefusal).toMatch(/^cluster-robust variance \(vcovCR\): the rows of this fit are in .*not in memory/);
     expect(Math.abs(r.objective - mem.objective)).toBeLessThan(1e-12 * mem.objective);
     expect(Math.abs(r.sigma - mem.sigma) / mem.sigma).toBeLessThan(1e-12);
     // lmerTest's Satterthwaite df and p from the stream's A: the in-memory fit's (same A, same θ̂)

@@ -1,0 +1,100 @@
+/**
+ * The browser app's Cluster-robust card in headless Chromium, opened from an address that holds its
+ * settings (sleepstudy, CR1, naive-t, a 90% level, a Wald test of Days with HTZ and chi-sq) and an
+ * emmeans setting: once the fit is back the card is open with those settings and its tables are
+ * computed; the coefficient tests, intervals and Wald test equal the library's in Node to 1e-10
+ * relative (the same CPU fit in Chromium and Node agrees to ~1e-10, workbench.test.ts), and the
+ * emmeans card shows the address's df method, estimated once. One small page: a fit of 180 rows.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { lmer, readCsv } from '../../src/index.js';
+import { coefTest, confInt, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
+import { ROOT, captureDownloads, enabled, startApp, text, type App } from './harness.js';
+
+let app: App | undefined;
+
+describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' settings in the address', () => {
+  beforeAll(async () => {
+    app = await startApp();
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.close();
+  }, 60_000);
+
+  test('a link restores the robust card (tables equal the library\'s) and the emmeans card\'s df', async () => {
+    const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
+    const fit = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'] });
+    const v = vcovCR(fit, { type: 'CR1' });
+    const ct = coefTest(fit, { vcov: v, test: 'naive-t' });
+    const ci = confInt(fit, { vcov: v, test: 'naive-t', level: 0.9 });
+    const w = waldTest(fit, { zero: ['Days'] }, { vcov: v, test: ['HTZ', 'chi-sq'] });
+    const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-300, Math.abs(b)), what).toBeLessThan(1e-10);
+
+    const query = '?example=sleepstudy&formula=Reaction+~+Days+%2B+(Days+%7C+Subject)&factors=Subject&backend=cpu&fit=1'
+      + '&emm=1&especs=Days&eddf=satterthwaite'
+      + '&robust=1&rtype=CR1&rtest=naive-t&rlevel=0.9&rwald=term%3ADays&rwaldkind=zero&rwtests=HTZ%2Cchi-sq';
+    const page = await app!.openPage({ query });
+    try {
+      const download = await captureDownloads(page);
+      await page.waitForSelector('body[data-state="fitted"]', { timeout: 120_000 });
+      // the card open with the address's settings, its tables computed once the fit is back
+      expect(await page.$eval('#robust-card', (e) => (e as HTMLDetailsElement).open)).toBe(true);
+      await page.waitForSelector('#robust-robust-coef-table', { timeout: 60_000 });
+      const value = (sel: string) => page.$eval(sel, (e) => (e as HTMLInputElement).value);
+      expect([await value('#robust-type'), await value('#robust-test'), await value('#robust-level'), await value('#robust-cluster')]).toEqual(['CR1', 'naive-t', '0.9', '']);
+      const rows = (id: string, keys: string[]) => page.$$eval(`${id} tbody tr`, (trs, ks) => trs.map((r) => [(r as HTMLElement).dataset.key!, ...ks.map((k) => Number((r as HTMLElement).getAttribute(`data-${k}`)))] as [string, ...number[]]), keys);
+
+      const coef = await rows('#robust-robust-coef-table', ['beta', 'model-se', 'se', 't', 'df', 'p']);
+      expect(coef.map((r) => r[0])).toEqual(['(Intercept)', 'Days']);
+      coef.forEach(([name, beta, modelSe, se, t, df, p], j) => {
+        const lib = ct.rows[j]!;
+        close(beta!, lib.beta, `${name} estimate`);
+        close(modelSe!, fit.se[name]!, `${name} model SE`);
+        close(se!, lib.se, `${name} robust SE`);
+        close(t!, lib.t, `${name} t`);
+        expect(df, `${name} df`).toBe(lib.df);
+        close(p!, lib.p, `${name} p`);
+      });
+      const cis = await rows('#robust-robust-ci-table', ['lower', 'upper']);
+      cis.forEach(([name, lower, upper], j) => {
+        close(lower!, ci.rows[j]!.lower, `${name} lower`);
+        close(upper!, ci.rows[j]!.upper, `${name} upper`);
+      });
+      const wald = await rows('#robust-robust-wald-table', ['f', 'dfdenom', 'p']);
+      // in the library's order of the tests
+      expect(wald.map((r) => r[0])).toEqual(w.rows.map((r) => r.test));
+      expect(wald.map((r) => r[0]).sort()).toEqual(['HTZ', 'chi-sq']);
+      wald.forEach(([name, F, dfDenom, p], j) => {
+        close(F!, w.rows[j]!.Fstat, `${name} F`);
+        if (Number.isFinite(w.rows[j]!.dfDenom)) close(dfDenom!, w.rows[j]!.dfDenom, `${name} denominator df`);
+        close(p!, w.rows[j]!.p, `${name} p`);
+      });
+      expect(await text(page, '#robust-text')).toMatch(/^Cluster-robust variance CR1 \(clubSandwich's vcovCR\), clustered by Subject: 18 clusters, 180 observations/);
+
+      await page.click('#export-robust-robust-coef');
+      const csvLines = (await download('sleepstudy_robust-coef.csv')).text.trim().split('\n');
+      expect(csvLines[0]).toBe('coef,estimate,model_se,robust_se,se_ratio,t_stat,df,p_value');
+      close(Number(csvLines[2]!.split(',')[3]), ct.rows[1]!.se, 'Days robust SE in the CSV');
+
+      // the emmeans card: the address's df method, estimated once
+      await page.waitForSelector('#emm-means-table', { timeout: 60_000 });
+      expect([await value('#emm-specs'), await value('#emm-ddf')]).toEqual(['Days', 'satterthwaite']);
+      expect(await text(page, '#emm-text')).toMatch(/Degrees-of-freedom method: satterthwaite/);
+
+      // the address keeps both
+      const search = await page.evaluate(() => location.search);
+      expect(search).toContain('emm=1&especs=Days');
+      expect(search).toContain('eddf=satterthwaite');
+      expect(search).toContain('robust=1&rtype=CR1&rtest=naive-t&rlevel=0.9&rwald=term%3ADays&rwaldkind=zero&rwtests=HTZ%2Cchi-sq');
+      if (process.env.UPDATE_SCREENSHOTS) {
+        const box = await page.$eval('#robust-card', (e) => { e.scrollIntoView(); const a = e.getBoundingClientRect(); return { x: a.x, y: a.y + window.scrollY, width: a.width, height: a.height }; });
+        await page.screenshot({ path: join(ROOT, 'demo/screenshots/robust-desktop.png'), clip: box, captureBeyondViewport: true });
+      }
+    } finally {
+      await page.close();
+    }
+  }, 600_000);
+});
