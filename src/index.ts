@@ -182,7 +182,7 @@ export type { Drop1Options, Drop1Row, Drop1Table } from './inference/drop1.js';
 export { drop1Glmm } from './inference/glmmDrop1.js';
 export { lme4Anova } from './inference/lme4Anova.js';
 // clubSandwich's cluster-robust inference for lmer fits (src/inference/robust/)
-export { vcovCR, coefTest, confInt, waldTest } from './inference/robust/robust.js';
+export { vcovCR, coefTest, confIntCR, waldTest } from './inference/robust/robust.js';
 export type { CoefTestOptions, ConfIntOptions, WaldTestOptions } from './inference/robust/robust.js';
 export { CR_TYPES } from './inference/robust/vcovCR.js';
 export type { CrType, VcovCR, VcovCROptions } from './inference/robust/vcovCR.js';

@@ -20,7 +20,7 @@ import { readCsv } from '../src/io/csv.js';
 import { buildLmm } from '../src/lmm/model.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import { CR_TYPES, type CrType, vcovCR } from '../src/inference/robust/vcovCR.js';
-import { type CoefTestName, coefTest, confIntCR } from '../src/inference/robust/coefTest.js';
+import { type CoefTestName, coefTest, confIntOfVcov } from '../src/inference/robust/coefTest.js';
 import { type WaldTestName, waldTestCR } from '../src/inference/robust/waldTest.js';
 import { printCoefTest, printConfInt, printWaldTest } from '../src/inference/robust/print.js';
 import { lmer } from '../src/fit/lmer.js';
@@ -90,11 +90,11 @@ function expectTests(fit: LmmFit, c: Case, type: CrType, r: TypeResult, tol: num
     if (test === 'saddlepoint') res.rows.forEach((x) => expect(x.p).toBeGreaterThanOrEqual(0));
     if (test === 'saddlepoint') check(res.rows.map((x) => x.saddlepoint!), ct.saddlepoint, 'saddlepoint');
   }
-  const ci = confIntCR(v, 0.95, 'Satterthwaite');
+  const ci = confIntOfVcov(v, 0.95, 'Satterthwaite');
   check(ci.rows.map((x) => x.df), r.conf_int.df, 'conf_int df');
   check(ci.rows.map((x) => x.lower), r.conf_int.lower, 'conf_int lower');
   check(ci.rows.map((x) => x.upper), r.conf_int.upper, 'conf_int upper');
-  const ci90 = confIntCR(v, 0.9, 'naive-t');
+  const ci90 = confIntOfVcov(v, 0.9, 'naive-t');
   check(ci90.rows.map((x) => x.lower), r.conf_int90_naive_t.lower, 'conf_int 90% naive-t lower');
   check(ci90.rows.map((x) => x.upper), r.conf_int90_naive_t.upper, 'conf_int 90% naive-t upper');
   for (const w of r.wald) {
@@ -152,7 +152,7 @@ describe("clubSandwich's printouts (CR2)", () => {
       const r = c.types.CR2;
       const v = fit.vcovCR({ type: 'CR2', ...cluster });
       expect(printCoefTest(fit.coefTest({ vcov: v }))).toEqual(r.printed!.coef_test);
-      expect(printConfInt(fit.confInt({ vcov: v }))).toEqual(r.printed!.conf_int);
+      expect(printConfInt(fit.confIntCR({ vcov: v }))).toEqual(r.printed!.conf_int);
       const w = r.wald[0];
       expect(printWaldTest(fit.waldTest(w.kind === 'zero' ? { zero: w.coefs } : { equal: w.coefs }, { vcov: v, test: w.test as WaldTestName[] }))).toEqual(r.printed!.wald);
     });
@@ -206,7 +206,9 @@ describe('the fit methods and the functions agree', () => {
     expect(v.J).toBe(18);
     expect(fit.coefTest()).toEqual(fit.coefTest({ vcov: v }));
     expect(fit.coefTest({ vcov: 'CR1' })).toEqual(fit.coefTest({ vcov: fit.vcovCR({ type: 'CR1' }) }));
-    expect(fit.confInt({ level: 0.9 }).rows.map((r) => r.lower)).toEqual(fit.confInt({ vcov: v, level: 0.9 }).rows.map((r) => r.lower));
+    expect(fit.coefTest({ type: 'CR1' })).toEqual(fit.coefTest({ vcov: 'CR1' }));
+    expect(() => fit.coefTest({ vcov: 'CR2', type: 'CR1' })).toThrow(/give vcov or type, not both/);
+    expect(fit.confIntCR({ level: 0.9 }).rows.map((r) => r.lower)).toEqual(fit.confIntCR({ vcov: v, level: 0.9 }).rows.map((r) => r.lower));
     const w = fit.waldTest({ zero: ['Days'] });
     expect(w.rows.map((r) => r.test)).toEqual(['HTZ']);
     // one constraint: HTZ's F is the Satterthwaite t², its denominator df the Satterthwaite df
@@ -218,7 +220,7 @@ describe('the fit methods and the functions agree', () => {
     expect(fit.waldTest([[0, 1]]).rows[0].Fstat).toBe(w.rows[0].Fstat);
     // clubSandwich's coefs: a subset changes no number
     expect(fit.coefTest({ coefs: ['Days'] }).rows).toEqual([fit.coefTest().rows[1]]);
-    expect(fit.confInt({ coefs: ['Days'] }).rows).toEqual([fit.confInt().rows[1]]);
+    expect(fit.confIntCR({ coefs: ['Days'] }).rows).toEqual([fit.confIntCR().rows[1]]);
     expect(() => fit.coefTest({ coefs: ['days'] })).toThrow(/coefs: 'days' is not a coefficient of the model/);
     // JSON of the vcov: the public fields only
     expect(Object.keys(JSON.parse(JSON.stringify(v)))).toEqual(['type', 'cluster', 'clusterLevels', 'J', 'N', 'p', 'xnames', 'beta', 'vcov']);
@@ -286,7 +288,7 @@ describe('what clubSandwich refuses, and bad input', () => {
   it('glmer fits: clubSandwich has no glmerMod method', async () => {
     const cbpp = readCsv(readFileSync(join(dataDir, 'cbpp.csv'), 'utf8'), { factors: ['herd', 'period'] }).table;
     const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'] });
-    for (const f of [() => g.vcovCR(), () => g.coefTest(), () => g.confInt(), () => g.waldTest({ zero: ['period2'] })]) {
+    for (const f of [() => g.vcovCR(), () => g.coefTest(), () => g.confIntCR(), () => g.waldTest({ zero: ['period2'] })]) {
       expect(f).toThrow(ModelError);
       expect(f).toThrow(/no method for glmer fits \(glmerMod\)/);
     }
@@ -316,8 +318,8 @@ describe('what clubSandwich refuses, and bad input', () => {
     expect(() => fit.vcovCR({ cluster: halves, type: 'CR1p' })).toThrow(/needs more clusters than coefficients \(J = 2, p = 2\)/);
     expect(() => fit.vcovCR({ target: [1, 2] } as never)).toThrow(/'target' is not supported/);
     expect(() => fit.coefTest({ test: 'KR' as never })).toThrow(/test: 'KR' is not one of clubSandwich's tests/);
-    expect(() => fit.confInt({ level: 95 })).toThrow(/level: 95 is not a confidence level/);
-    expect(() => fit.confInt({ test: 'saddlepoint' as never })).toThrow(/no confidence intervals/);
+    expect(() => fit.confIntCR({ level: 95 })).toThrow(/level: 95 is not a confidence level/);
+    expect(() => fit.confIntCR({ test: 'saddlepoint' as never })).toThrow(/no confidence intervals/);
     expect(() => fit.waldTest({ zero: ['days'] })).toThrow(/'days' is not a coefficient of the model \(its coefficients: \(Intercept\), Days\)/);
     expect(() => fit.waldTest({ equal: ['Days'] })).toThrow(/at least two coefficient names/);
     expect(() => fit.waldTest([[1, 2, 3]])).toThrow(/q × 2/);

@@ -10,7 +10,7 @@ import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { checkRobustFit, type CrType, type VcovCR } from '../../src/inference/robust/vcovCR.js';
 import { resolveClusters } from '../../src/inference/robust/clusters.js';
 import { termColumns } from '../../src/inference/termColumns.js';
-import { coefTest, confInt, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
+import { coefTest, confIntCR, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
 import { checkCoefTest, type CoefTest, type ConfInt } from '../../src/inference/robust/coefTest.js';
 import { checkWaldTests, type Constraints, type WaldTest } from '../../src/inference/robust/waldTest.js';
 import { printCoefTest, printConfInt, printWaldTest } from '../../src/inference/robust/print.js';
@@ -118,7 +118,7 @@ export function runRobust(fit: AnyFit, req: RobustRequest): RobustMsg {
   return robustTables(req, {
     vcov: (type, cluster) => vcovCR(lmm, { type, ...(cluster !== undefined ? { cluster } : {}) }),
     coefTest: (v, test) => coefTest(lmm, { vcov: v, test }),
-    confInt: (v, level, test) => confInt(lmm, { vcov: v, level, test }),
+    confInt: (v, level, test) => confIntCR(lmm, { vcov: v, level, test }),
     waldTest: (v, c, tests) => waldTest(lmm, c, { vcov: v, test: tests }),
     modelSe: lmm.model.frame.xnames.map((x) => se[x]!),
     setup: robustSetup(fit),
@@ -133,7 +133,7 @@ export function runMetaRobust(fit: MetaFit, req: RobustRequest): RobustMsg {
   return robustTables(req, {
     vcov: (type, cluster) => fit.vcovCR({ type, ...(cluster !== undefined ? { cluster } : {}) }),
     coefTest: (v, test) => fit.coefTest({ vcov: v, test }),
-    confInt: (v, level, test) => fit.confInt({ vcov: v, level, test }),
+    confInt: (v, level, test) => fit.confIntCR({ vcov: v, level, test }),
     waldTest: (v, cons, tests) => fit.waldTest(cons, { vcov: v, test: tests }),
     modelSe: Array.from(c.se),
     setup: { coefficients, terms: [] },

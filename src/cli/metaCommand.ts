@@ -65,7 +65,7 @@ export async function runMeta(args: MetaArgs, io: CliIO): Promise<number> {
     const fit = await meta(table, options);
     const robust = type === null ? null : (() => {
       const v = fit.vcovCR({ type, ...(args.cluster !== undefined ? { cluster: args.cluster } : {}) });
-      return { v, ct: fit.coefTest({ vcov: v }), ci: fit.confInt({ vcov: v }) };
+      return { v, ct: fit.coefTest({ vcov: v }), ci: fit.confIntCR({ vcov: v }) };
     })();
     if (args.json) {
       const out = fit.toJSON();

@@ -9,7 +9,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import { checkCrType } from '../inference/robust/vcovCR.js';
 import { checkCoefTest } from '../inference/robust/coefTest.js';
 import { type Constraints, type WaldTest, checkWaldTests } from '../inference/robust/waldTest.js';
-import { coefTest, confInt, vcovCR, waldTest } from '../inference/robust/robust.js';
+import { coefTest, confIntCR, vcovCR, waldTest } from '../inference/robust/robust.js';
 import { printCoefTest, printConfInt, printWaldTest } from '../inference/robust/print.js';
 import { formatR, printMatrix } from '../results/rFormat.js';
 
@@ -51,7 +51,7 @@ export async function runRobust(args: RobustArgs, io: CliIO): Promise<number> {
     const { fit } = await fitFromArgs(fitArgs, io);
     const v = vcovCR(fit as LmmFit, { type, ...(cluster !== undefined ? { cluster } : {}) });
     const ct = coefTest(fit as LmmFit, { vcov: v, test });
-    const ci = test === 'saddlepoint' ? null : confInt(fit as LmmFit, { vcov: v, level, test });
+    const ci = test === 'saddlepoint' ? null : confIntCR(fit as LmmFit, { vcov: v, level, test });
     const walds: { label: string; w: WaldTest }[] = constraints.map(({ label, c }) => ({ label, w: waldTest(fit as LmmFit, c, { vcov: v, test: waldTests }) }));
     if (args.json) {
       io.stdout(`${JSON.stringify({

@@ -35,7 +35,7 @@ import { ModelError } from '../errors/errors.js';
 import { type KrModcomp, type ModcompSmall, type SatModcomp, krModcomp, satModcomp } from './modcomp.js';
 import { type PbModcomp, type PbModcompOptions, pbModcomp } from './pbModcomp.js';
 import { type PowerSimOptions, type PowerSimResult, powerSim } from './powerSim.js';
-import { type CoefTestOptions, type ConfIntOptions, type WaldTestOptions, coefTest, confInt, vcovCR, waldTest } from './robust/robust.js';
+import { type CoefTestOptions, type ConfIntOptions, type WaldTestOptions, coefTest, confIntCR, vcovCR, waldTest } from './robust/robust.js';
 import type { VcovCR, VcovCROptions } from './robust/vcovCR.js';
 import type { CoefTest, ConfInt } from './robust/coefTest.js';
 import type { Constraints, WaldTest } from './robust/waldTest.js';
@@ -98,7 +98,7 @@ declare module '../lmm/lmmFit.js' {
     /** clubSandwich's coef_test: t tests with cluster-robust SEs, Satterthwaite's df (default), naive-t, naive-tp, z or saddlepoint */
     coefTest(options?: CoefTestOptions): CoefTest;
     /** clubSandwich's conf_int: intervals with cluster-robust SEs */
-    confInt(options?: ConfIntOptions): ConfInt;
+    confIntCR(options?: ConfIntOptions): ConfInt;
     /** clubSandwich's Wald_test: the cluster-robust test of C β = 0, HTZ (default) and the other small-sample tests */
     waldTest(constraints: Constraints, options?: WaldTestOptions): WaldTest;
     /** lme4's update(fit, REML = FALSE): the same model refitted by ML (the fit itself when it is one; cached) */
@@ -143,7 +143,7 @@ declare module '../glmm/glmmFit.js' {
     /** refused: clubSandwich 0.5.8 has no glmerMod method */
     coefTest(options?: CoefTestOptions): CoefTest;
     /** refused: clubSandwich 0.5.8 has no glmerMod method */
-    confInt(options?: ConfIntOptions): ConfInt;
+    confIntCR(options?: ConfIntOptions): ConfInt;
     /** refused: clubSandwich 0.5.8 has no glmerMod method */
     waldTest(constraints: Constraints, options?: WaldTestOptions): WaldTest;
   }
@@ -179,7 +179,7 @@ Object.assign(LmmFit.prototype, {
   mlFit(this: LmmFit) { return mlFit(this); },
   vcovCR(this: LmmFit, options?: VcovCROptions) { return vcovCR(this, options); },
   coefTest(this: LmmFit, options?: CoefTestOptions) { return coefTest(this, options); },
-  confInt(this: LmmFit, options?: ConfIntOptions) { return confInt(this, options); },
+  confIntCR(this: LmmFit, options?: ConfIntOptions) { return confIntCR(this, options); },
   waldTest(this: LmmFit, constraints: Constraints, options?: WaldTestOptions) { return waldTest(this, constraints, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   lme4Anova(this: LmmFit) { return lme4Anova(this); },
@@ -214,7 +214,7 @@ Object.assign(GlmmFit.prototype, {
   // clubSandwich has no glmerMod method: checkRobustFit refuses with that reason
   vcovCR(this: GlmmFit, options?: VcovCROptions) { return vcovCR(this as unknown as LmmFit, options); },
   coefTest(this: GlmmFit, options?: CoefTestOptions) { return coefTest(this as unknown as LmmFit, options); },
-  confInt(this: GlmmFit, options?: ConfIntOptions) { return confInt(this as unknown as LmmFit, options); },
+  confIntCR(this: GlmmFit, options?: ConfIntOptions) { return confIntCR(this as unknown as LmmFit, options); },
   waldTest(this: GlmmFit, constraints: Constraints, options?: WaldTestOptions) { return waldTest(this as unknown as LmmFit, constraints, options); },
   influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
   // async, so that the refusal is a rejected promise

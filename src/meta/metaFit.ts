@@ -117,7 +117,7 @@ export class MetaFit {
   }
 
   /** clubSandwich's conf_int of this meta-analysis */
-  confInt(options: MetaRobustOptions & { test?: CoefTestName; level?: number } = {}): ConfInt {
+  confIntCR(options: MetaRobustOptions & { test?: CoefTestName; level?: number } = {}): ConfInt {
     return metaConfInt(this, this.robustData(), options);
   }
 

@@ -17,7 +17,7 @@ import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import { choleskyInPlace, invertLower } from '../linalg/dense.js';
 import type { ClusterPiece } from '../inference/robust/clusterPieces.js';
 import { type CrType, type VcovCR, checkCrType, fitOfVcov, ownVcov, vcovFromPieces } from '../inference/robust/vcovCR.js';
-import { type CoefTest, type CoefTestName, type ConfInt, checkCoefTest, coefTest, confIntCR } from '../inference/robust/coefTest.js';
+import { type CoefTest, type CoefTestName, type ConfInt, checkCoefTest, coefTest, confIntOfVcov } from '../inference/robust/coefTest.js';
 import { type Constraints, type WaldTest, type WaldTestName, checkWaldTests, waldTestCR } from '../inference/robust/waldTest.js';
 
 /** What a meta-analysis keeps for the robust variance: the design, the estimates and the levels. */
@@ -153,13 +153,14 @@ export function metaVcovCR(d: MetaRobustDesign, options: MetaVcovCROptions = {})
 }
 
 /** a meta-analysis's own robust variance, or one computed from the type and cluster given */
-function robustOf(owner: object, d: MetaRobustDesign, o: { vcov?: VcovCR | CrType; cluster?: MetaVcovCROptions['cluster'] }, fn: string): VcovCR {
+function robustOf(owner: object, d: MetaRobustDesign, o: MetaRobustOptions, fn: string): VcovCR {
+  if (o.vcov !== undefined && o.type !== undefined) throw new OptionError('type', `${fn}: give vcov or type, not both`);
   if (o.vcov !== undefined && typeof o.vcov === 'object') {
     if (fitOfVcov(o.vcov) !== owner) throw new OptionError('vcov', `${fn}: vcov is not a cluster-robust variance of this meta-analysis (compute it with fit.vcovCR())`);
     if (o.cluster !== undefined) throw new OptionError('cluster', `${fn}: give cluster to vcovCR, not with a vcov computed already`);
     return o.vcov;
   }
-  return ownVcov(metaVcovCR(d, { type: o.vcov, ...(o.cluster !== undefined ? { cluster: o.cluster } : {}) }), owner);
+  return ownVcov(metaVcovCR(d, { type: (o.vcov as CrType | undefined) ?? o.type, ...(o.cluster !== undefined ? { cluster: o.cluster } : {}) }), owner);
 }
 
 const keys = (o: object, allowed: string[], fn: string) => {
@@ -167,20 +168,21 @@ const keys = (o: object, allowed: string[], fn: string) => {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new OptionError(k, `${fn}: unknown option '${k}' (allowed: ${allowed.join(', ')})`);
 };
 
-export interface MetaRobustOptions { vcov?: VcovCR | CrType; cluster?: MetaVcovCROptions['cluster'] }
+/** the cluster-robust variance: one computed before (`vcov`), or its type (`vcov: 'CR2'` or `type: 'CR2'`, as the lmer fits' methods take) with `cluster` */
+export interface MetaRobustOptions { vcov?: VcovCR | CrType; type?: CrType; cluster?: MetaVcovCROptions['cluster'] }
 
 export function metaCoefTest(owner: object, d: MetaRobustDesign, o: MetaRobustOptions & { test?: CoefTestName } = {}): CoefTest {
-  keys(o, ['vcov', 'cluster', 'test'], 'coefTest');
+  keys(o, ['vcov', 'type', 'cluster', 'test'], 'coefTest');
   return coefTest(robustOf(owner, d, o, 'coefTest'), checkCoefTest(o.test));
 }
 
 export function metaConfInt(owner: object, d: MetaRobustDesign, o: MetaRobustOptions & { test?: CoefTestName; level?: number } = {}): ConfInt {
-  keys(o, ['vcov', 'cluster', 'test', 'level'], 'confInt');
-  return confIntCR(robustOf(owner, d, o, 'confInt'), o.level ?? 0.95, checkCoefTest(o.test));
+  keys(o, ['vcov', 'type', 'cluster', 'test', 'level'], 'confIntCR');
+  return confIntOfVcov(robustOf(owner, d, o, 'confIntCR'), o.level ?? 0.95, checkCoefTest(o.test));
 }
 
 export function metaWaldTest(owner: object, d: MetaRobustDesign, constraints: Constraints, o: MetaRobustOptions & { test?: WaldTestName | WaldTestName[] | 'All' } = {}): WaldTest {
-  keys(o, ['vcov', 'cluster', 'test'], 'waldTest');
+  keys(o, ['vcov', 'type', 'cluster', 'test'], 'waldTest');
   return waldTestCR(robustOf(owner, d, o, 'waldTest'), constraints, checkWaldTests(o.test));
 }
 

@@ -18,7 +18,7 @@ import { glmer, lmer, readCsv, type GlmmFit, type LmmFit } from '../../src/index
 import { meta as fitMeta } from '../../src/meta/meta.js';
 import { checkRobustFit } from '../../src/inference/robust/vcovCR.js';
 import { COEF_TESTS } from '../../src/inference/robust/coefTest.js';
-import { coefTest, confInt, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
+import { coefTest, confIntCR, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
 import { robustSetup, runRobust } from '../../demo/src/robustRun.js';
 import { type RobustFields, RobustFieldError, robustRequest, robustTables } from '../../demo/src/robust.js';
 import { testTableCsv } from '../../demo/src/modelTests.js';
@@ -83,7 +83,7 @@ describe('Cluster-robust card (worker logic)', () => {
         const v = vcovCR(fit, { type });
         expect(m.coefTest.rows).toEqual(coefTest(fit, { vcov: v, test }).rows.map((r, j) => ({ ...r, modelSe: fit.se[fit.model.frame.xnames[j]!] })));
         if (test === 'saddlepoint') expect(m.confInt).toBeNull();
-        else expect(m.confInt!.rows).toEqual(confInt(fit, { vcov: v, level: 0.9, test }).rows);
+        else expect(m.confInt!.rows).toEqual(confIntCR(fit, { vcov: v, level: 0.9, test }).rows);
         const w = waldTest(fit, { zero: ['Days', '(Intercept)'] }, { vcov: v, test: ['HTZ', 'chi-sq', 'EDF'] });
         expect(m.wald!.rows).toEqual(w.rows);
         expect(m.wald!.hypothesis).toBe('Days = (Intercept) = 0');
@@ -163,7 +163,7 @@ describe('Cluster-robust card (worker logic)', () => {
     const v = fit.vcovCR({ type: 'CR2' });
     expect(r.robust!.cluster).toBe('district');
     expect(r.robust!.coefTest.rows).toEqual(fit.coefTest({ vcov: v }).rows.map((row, j) => ({ ...row, modelSe: fit.coef.se[j] })));
-    expect(r.robust!.confInt!.rows).toEqual(fit.confInt({ vcov: v }).rows);
+    expect(r.robust!.confInt!.rows).toEqual(fit.confIntCR({ vcov: v }).rows);
     // with moderators: their joint Wald test (HTZ)
     expect(r.robust!.wald!.rows).toEqual(fit.waldTest({ zero: ['year'] }, { vcov: v }).rows);
     // rma.uni without a cluster: clubSandwich's refusal beside a fit that stands

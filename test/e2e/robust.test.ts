@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { lmer, readCsv } from '../../src/index.js';
-import { coefTest, confInt, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
+import { coefTest, confIntCR, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
 import { ROOT, captureDownloads, enabled, startApp, text, type App } from './harness.js';
 
 let app: App | undefined;
@@ -29,7 +29,7 @@ describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' sett
     const fit = await lmer('Reaction ~ Days + (Days | Subject)', sleep, { factors: ['Subject'] });
     const v = vcovCR(fit, { type: 'CR1' });
     const ct = coefTest(fit, { vcov: v, test: 'naive-t' });
-    const ci = confInt(fit, { vcov: v, test: 'naive-t', level: 0.9 });
+    const ci = confIntCR(fit, { vcov: v, test: 'naive-t', level: 0.9 });
     const w = waldTest(fit, { zero: ['Days'] }, { vcov: v, test: ['HTZ', 'chi-sq'] });
     const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-300, Math.abs(b)), what).toBeLessThan(1e-10);
 

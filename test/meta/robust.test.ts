@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { meta as fitMeta } from '../../src/meta/meta.js';
 import { type MetaRobustDesign, metaVcovCR } from '../../src/meta/robustMeta.js';
-import { coefTest, confIntCR } from '../../src/inference/robust/coefTest.js';
+import { coefTest, confIntOfVcov } from '../../src/inference/robust/coefTest.js';
 import { waldTestCR } from '../../src/inference/robust/waldTest.js';
 import { printCoefTest } from '../../src/inference/robust/print.js';
 import type { CrType, VcovCR } from '../../src/inference/robust/vcovCR.js';
@@ -69,7 +69,7 @@ function expectAll(vc: (type: CrType) => VcovCR, c: Case, tol: number) {
         if (test === 'saddlepoint') expect(relErr(row.saddlepoint!, r.coef_test.saddlepoint[i]), `${type} s`).toBeLessThan(t);
       });
     }
-    const ci = confIntCR(V, 0.95, 'Satterthwaite');
+    const ci = confIntOfVcov(V, 0.95, 'Satterthwaite');
     ci.rows.forEach((row, i) => {
       expect(relErr(row.lower, r.conf_int.lower[i]), `${type} lower`).toBeLessThan(tol);
       expect(relErr(row.upper, r.conf_int.upper[i]), `${type} upper`).toBeLessThan(tol);
@@ -102,8 +102,13 @@ describe('the same at our fit (meta())', () => {
       expectAll((type) => fit.vcovCR({ type, ...cluster }), c, 1e-6);
       const v2 = fit.vcovCR(cluster);
       expect(printCoefTest(fit.coefTest({ vcov: v2 }))).toEqual(c.types.CR2.printed);
-      expect(fit.confInt({ vcov: v2 }).rows.length).toBe(c.names.length);
+      expect(fit.confIntCR({ vcov: v2 }).rows.length).toBe(c.names.length);
       expect(fit.waldTest({ zero: c.names }, { vcov: v2 }).rows[0].test).toBe('HTZ');
+      // the type instead of a variance computed before, as the lmer fits' methods take it
+      const v1 = fit.vcovCR({ type: 'CR1', ...cluster });
+      expect(fit.coefTest({ type: 'CR1', ...cluster }).rows).toEqual(fit.coefTest({ vcov: v1 }).rows);
+      expect(fit.confIntCR({ type: 'CR1', ...cluster }).rows).toEqual(fit.confIntCR({ vcov: v1 }).rows);
+      expect(fit.waldTest({ zero: c.names }, { type: 'CR1', ...cluster }).rows).toEqual(fit.waldTest({ zero: c.names }, { vcov: v1 }).rows);
     });
   }
 });
@@ -119,6 +124,7 @@ describe('refusals', () => {
     expect(() => mv.vcovCR({ cluster: 'year' })).toThrow(/level 'district' is not nested in the clusters of 'year'/);
     expect(() => mv.coefTest({ vcov: uni.vcovCR({ cluster: 'district' }) })).toThrow(/not a cluster-robust variance of this meta-analysis/);
     expect(() => mv.vcovCR({ type: 'CR9' as never })).toThrow(/'CR9' is not a cluster-robust variance type/);
+    expect(() => mv.coefTest({ vcov: 'CR2', type: 'CR1' })).toThrow(/give vcov or type, not both/);
   });
 });
 

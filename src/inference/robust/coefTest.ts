@@ -138,7 +138,7 @@ export interface ConfIntRow { coef: string; beta: number; se: number; df: number
 export interface ConfInt { type: string; test: CoefTestName; level: number; rows: ConfIntRow[] }
 
 /** clubSandwich's conf_int(fit, vcov, level, test) ('saddlepoint' refused: its intervals have no closed form). */
-export function confIntCR(v: VcovCR, level = 0.95, test: CoefTestName = 'Satterthwaite'): ConfInt {
+export function confIntOfVcov(v: VcovCR, level = 0.95, test: CoefTestName = 'Satterthwaite'): ConfInt {
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `level: ${String(level)} is not a confidence level strictly between 0 and 1`);
   if (test === 'saddlepoint') throw new OptionError('test', "test: 'saddlepoint' has no confidence intervals (clubSandwich: saddlepoint confidence intervals do not have a closed-form solution); use 'Satterthwaite', 'naive-t', 'naive-tp' or 'z'");
   const ct = coefTest(v, test);

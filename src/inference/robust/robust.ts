@@ -5,13 +5,15 @@
  */
 import { OptionError } from '../../errors/errors.js';
 import type { LmmFit } from '../../lmm/lmmFit.js';
-import { type CoefTest, type CoefTestName, type ConfInt, checkCoefTest, coefTest as coefTestOf, confIntCR, selectCoefs } from './coefTest.js';
+import { type CoefTest, type CoefTestName, type ConfInt, checkCoefTest, coefTest as coefTestOf, confIntOfVcov, selectCoefs } from './coefTest.js';
 import { type CrType, type VcovCR, type VcovCROptions, checkRobustFit, fitOfVcov, vcovCR as vcovOf } from './vcovCR.js';
 import { type Constraints, type WaldTest, type WaldTestName, checkWaldTests, waldTestCR } from './waldTest.js';
 
 export interface RobustVcovOption {
   /** a cluster-robust variance of this fit (fit.vcovCR(...)), or its type ('CR2' default) */
   vcov?: VcovCR | CrType;
+  /** the type instead (either this or `vcov`) */
+  type?: CrType;
   /** with a type: the clusters (a grouping factor's name, or one label per row) */
   cluster?: VcovCROptions['cluster'];
 }
@@ -27,6 +29,7 @@ function checkKeys(options: object, allowed: string[], fn: string): void {
 
 /** The cluster-robust variance an option names: the one given (checked to be this fit's), or computed. */
 function robustVcov(fit: LmmFit, options: RobustVcovOption & { type?: CrType }, fn: string): VcovCR {
+  if (options.vcov !== undefined && options.type !== undefined) throw new OptionError('type', `${fn}: give vcov or type, not both`);
   const v = options.vcov ?? options.type;
   if (v !== undefined && typeof v === 'object') {
     if (options.cluster !== undefined) throw new OptionError('cluster', `${fn}: give cluster to vcovCR, not with a vcov computed already (its clusters are '${v.cluster}')`);
@@ -74,11 +77,11 @@ export interface ConfIntOptions extends RobustVcovOption {
 }
 
 /** clubSandwich's conf_int(fit, vcov, level, test): β̂ ± SE t quantile, with a cluster-robust SE. */
-export function confInt(fit: LmmFit, options: ConfIntOptions = {}): ConfInt {
+export function confIntCR(fit: LmmFit, options: ConfIntOptions = {}): ConfInt {
   checkRobustFit(fit);
-  checkKeys(options, KNOWN, 'confInt');
+  checkKeys(options, KNOWN, 'confIntCR');
   const test = checkCoefTest(options.test);
-  const res = confIntCR(robustVcov(fit, options, 'confInt'), options.level ?? 0.95, test);
+  const res = confIntOfVcov(robustVcov(fit, options, 'confIntCR'), options.level ?? 0.95, test);
   return { ...res, rows: selectCoefs(res.rows, options.coefs) };
 }
 
