@@ -58,6 +58,15 @@ describe('Optimizers (allFit) card (worker logic)', () => {
     expect(() => allFitRequest(fields(), o)).toThrow(/allFit is not available for this fit: allFit: this fit keeps no record/);
   });
 
+  test('a fit lme4 warns about: its convergence messages offered for the card\'s link (they are among the fit\'s messages the page shows)', async () => {
+    const income = await glmer('yb ~ income + (1 | g)', csvTable('../convergence/income.csv'), { family: 'binomial', factors: ['g'] });
+    const s = allFitSetup(income);
+    expect(s.refusal).toBeNull();
+    expect(s.convergenceMessages).toEqual(income.convergence!.messages);
+    expect(s.convergenceMessages.some((m) => /^Model (failed to converge|is nearly unidentifiable)/.test(m))).toBe(true);
+    for (const m of s.convergenceMessages) expect(income.messages).toContain(m);
+  });
+
   test('lmer: the worker\'s run equals the library\'s allFit of the same fit, with progress per optimizer', async () => {
     const req = allFitRequest(fields(), allFitSetup(fit));
     expect(req).toEqual({ optimizers: ['bobyqa', 'nelderMead', 'quasiNewton'], maxfun: 100_000 });
