@@ -9,7 +9,9 @@
  * its table equals the library's allFit in Node (logLik to 1e-9 relative: the optimum is flat there, so
  * the last-bit differences of two engines barely move it; the fixed effects to 1e-5 relative, the
  * optimizers' stopping tolerance, within which two runs' stopping points may differ), its verdict as the
- * headline, its CSV. One small page: a fit of 180 rows.
+ * headline, its CSV. A second small page fits the model lme4 warns about (income.csv, a binomial GLMM of
+ * 2,000 rows): the "check with other optimizers" link sits beside its convergence warnings and opens
+ * the card without running it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -130,4 +132,39 @@ describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' sett
       await page.close();
     }
   }, 600_000);
+
+  test('a fit lme4 warns about: a "check with other optimizers" link beside its convergence warning opens the allFit card', async () => {
+    const page = await app!.openPage();
+    try {
+      const input = await page.$('#file');
+      await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(join(ROOT, 'test/fixtures/convergence/income.csv'));
+      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && document.querySelector('#data-status')!.textContent!.startsWith('income.csv'));
+      await page.select('#backend', 'cpu');
+      await page.select('#family', 'binomial');
+      await page.$$eval('[data-factor]', (boxes) => { for (const b of boxes) if ((b as HTMLInputElement).dataset.factor === 'g' && !(b as HTMLInputElement).checked) (b as HTMLInputElement).click(); });
+      await page.$eval('#formula', (e) => {
+        (e as HTMLInputElement).value = 'yb ~ income + (1 | g)';
+        e.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await page.waitForFunction(() => (document.querySelector('#formula') as HTMLElement).dataset.validated === 'yb ~ income + (1 | g)');
+      await page.waitForFunction(() => !(document.querySelector('#fit') as HTMLButtonElement).disabled);
+      await page.click('#fit');
+      await page.waitForSelector('body[data-state="fitted"], body[data-state="error"]', { timeout: 120_000 });
+      expect(await text(page, '#fit-error')).toBe('');
+      // the link sits beside lme4's convergence messages only, and the card is closed until it is clicked
+      const beside = await page.$$eval('#fit-info .msg', (ms) => ms.filter((m) => m.querySelector('.allfit-link')).map((m) => m.firstChild!.textContent ?? ''));
+      expect(beside.length).toBeGreaterThan(0);
+      for (const m of beside) expect(m).toMatch(/^Model (failed to converge|is nearly unidentifiable)/);
+      expect(await page.$eval('#allfit-card', (e) => (e as HTMLDetailsElement).open)).toBe(false);
+      await page.click('#fit-info .allfit-link');
+      expect(await page.$eval('#allfit-card', (e) => (e as HTMLDetailsElement).open)).toBe(true);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('allfit-run');
+      expect(await text(page, '#allfit-hint')).toMatch(/lme4 warned about this fit's convergence/);
+      expect(await page.evaluate(() => location.search)).toContain('allfit=1');
+      // nothing ran: the refits are the user's to start
+      expect(await page.$('#allfit-headline')).toBeNull();
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
 });
