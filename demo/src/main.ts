@@ -2099,7 +2099,7 @@ function renderAllFit(m: AllFitMsg): void {
   const head = allFitHeadline(m);
   clear(af.out,
     h('p', { class: `power-headline allfit-headline${head.agree === false ? ' warn' : ''}`, id: 'allfit-headline', 'data-agree': head.agree === null ? '' : String(head.agree) },
-      h('b', {}, head.agree === null ? 'Optimizers: ' : head.agree ? 'The optimizers agree. ' : 'The optimizers disagree. '), head.text),
+      head.agree === null ? head.text : h('b', {}, head.text)),
     h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-allfit', title: 'download the table as CSV', onclick: () => download(`${baseName()}_allfit.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
     testTable('allfit', t),
     h('p', { class: 'caption' }, t.caption),
