@@ -28,7 +28,7 @@ export { parseFormula, parseGroupedFormula } from './formula/parse.js';
 export { updateFormula, type UpdateFormulaOptions } from './formula/update.js';
 export { updateFit, updatedCall, callOf, type FitCall, type UpdateChanges } from './fit/update.js';
 // lme4's allFit: the fit refitted by each optimizer of src/optim (fit.allFit(), summary pieces, verdict)
-export { allFit, allFitSummary, printAllFit, ALLFIT_MAXFUN, type AllFitOptions, type AllFitResult, type AllFitRow, type AllFitSummary } from './fit/allFit.js';
+export { allFit, allFitSummary, checkAllFit, printAllFit, ALLFIT_MAXFUN, type AllFitOptions, type AllFitResult, type AllFitRow, type AllFitSummary } from './fit/allFit.js';
 export { nelderMead, type NelderMeadOptions } from './optim/nelderMead.js';
 export { quasiNewton, type QuasiNewtonOptions } from './optim/quasiNewton.js';
 export { OPTIMIZER_METHODS, OPTIMIZER_LABELS, type OptimizerMethod } from './optim/minimizers.js';

@@ -36,6 +36,7 @@ import { OPTIMIZER_LABELS, OPTIMIZER_METHODS } from '../src/optim/minimizers.js'
 import { readTableFile } from '../src/io/node.js';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
+import { runFit } from '../src/cli/fitCommand.js';
 import { type AllFitResult, type AllFitRow, allFit, printAllFit, verdictOf } from '../src/fit/allFit.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
@@ -352,6 +353,23 @@ describe('allFit: options, refusals, failed refits', () => {
     expect(g.optimizer).toBe('quasi-Newton');
     expect((g.toJSON() as { optimizer: string }).optimizer).toBe('quasi-Newton');
     expect((await lmer('Reaction ~ Days + (1 | Subject)', sleep(), { factors: ['Subject'] })).optimizer).toBe('bobyqa');
+  });
+
+  it('lmer\'s JSON names the optimizer that ran, after converged as glmer\'s; so does mixedgpu fit --json', async () => {
+    const nm = await lmer('Reaction ~ Days + (Days | Subject)', sleep(), { factors: ['Subject'], optimizer: { method: 'nelderMead' } });
+    const j = nm.toJSON();
+    expect(j.optimizer).toBe('Nelder_Mead');
+    const keys = Object.keys(j);
+    expect(keys.indexOf('optimizer')).toBe(keys.indexOf('converged') + 1);
+    expect((await lmer('Reaction ~ Days + (1 | Subject)', sleep(), { factors: ['Subject'], optimizer: { method: 'quasiNewton' } })).toJSON().optimizer).toBe('quasi-Newton');
+    // the CLI's fit: lme4's default optimizer, named
+    const out: string[] = [], err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
+    expect(await runFit({ file: join(fixtures, 'data', 'sleepstudy.csv'), formula: 'Reaction ~ Days + (Days | Subject)', factors: 'Subject', json: true, quiet: true }, io)).toBe(0);
+    const json = JSON.parse(out.join('')) as Record<string, unknown>;
+    expect(json.optimizer).toBe('bobyqa');
+    expect(Object.keys(json).indexOf('optimizer')).toBe(Object.keys(json).indexOf('converged') + 1);
+    expect(err.join('')).toBe('');
   });
 
   it('refuses unknown optimizers, duplicates, a bad maxfun, BOBYQA\'s radii on another method, and fits without a call', async () => {

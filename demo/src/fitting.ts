@@ -14,6 +14,7 @@ import { diagnosticsOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
 import { powerSetup } from './powerRun.js';
 import { robustSetup } from './robustRun.js';
+import { allFitSetup } from './allFitRun.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
   CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
@@ -198,6 +199,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     emmVariables: emmVariables(fit),
     power: powerSetup(fit),
     robust: robustSetup(fit),
+    allFit: allFitSetup(fit),
   };
   // the summary's prior lines (blme's "Cov prior : …", "Prior dev : …")
   result.priors = result.summary.split('\n').filter((l) => /^(Cov|Fixef|Resid) prior|^Prior dev/.test(l));

@@ -20,10 +20,11 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest,
+  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
-import { readUrlState, writeUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
+import { readUrlState, writeUrlState, type AllFitUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
+import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
@@ -540,6 +541,22 @@ function onMessage(m: FromWorker): void {
       rb.run.disabled = false;
       rb.status.textContent = '';
       showError(rb.error, m.message);
+      break;
+    case 'allFitProgress':
+      if (m.id !== allFitId) break;
+      af.bar.max = Math.max(1, m.total);
+      af.bar.value = m.done;
+      af.progressText.textContent = m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`;
+      break;
+    case 'allFitDone':
+      if (m.id !== allFitId) break;
+      endAllFit();
+      renderAllFit(m.result);
+      break;
+    case 'allFitError':
+      if (m.id !== allFitId) break;
+      endAllFit();
+      if (m.cancelled) { af.progress.hidden = false; af.bar.hidden = true; af.progressText.textContent = 'Cancelled.'; } else showError(af.error, m.message);
       break;
     case 'lmListError':
       if (m.id !== lmListId) break;
@@ -1152,8 +1169,8 @@ function renderResults(entry: HistoryEntry): void {
     r.priors.length ? h('div', { id: 'fit-priors' }, `Posterior mode under blme's priors: ${r.priors.join(' · ').replace(/\s+/g, ' ')}`) : null,
     r.heritability.map((x) => h('div', {}, `Heritability of ${x.group}: h² = `, h('b', { id: `heritability-${x.group}`, 'data-value': String(x.heritability) }, fmtFixed(x.heritability, 4)),
       ` (σ²_${x.group} = ${fmt(x.variance)} over σ²_${x.group} + σ², with ${x.group}'s known relatedness)`)),
-    r.converged ? null : h('div', { class: 'msg' }, 'The optimizer did not report convergence.'),
-    r.messages.map((m) => h('div', { class: 'msg' }, m)),
+    r.converged ? null : h('div', { class: 'msg' }, 'The optimizer did not report convergence.', allFitLink(r)),
+    r.messages.map((m) => h('div', { class: 'msg' }, m, r.converged && r.allFit.convergenceMessages.includes(m) ? allFitLink(r) : null)),
   );
   if (entry.totalMs > 0) renderTiming(entry);
   // fixed effects
@@ -1183,6 +1200,7 @@ function renderResults(entry: HistoryEntry): void {
   renderTestsStart(r);
   renderPowerStart(r);
   renderRobustStart(r);
+  renderAllFitStart(r);
   // variance components, lme4's layout
   const vc = r.varCorr;
   const hasCorr = vc.some((row) => row.var2 !== null);
@@ -1979,6 +1997,129 @@ function robustUrlState(): RobustUrlState | undefined {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Refits by several optimizers (lme4's allFit), computed in the worker
+
+/** the card's pending run (0: none) and the result shown */
+let allFitId = 0;
+let shownAllFit: AllFitMsg | null = null;
+const af = {
+  card: byId<HTMLDetailsElement>('allfit-card'),
+  optimizers: byId('allfit-optimizers'),
+  maxfun: byId<HTMLInputElement>('allfit-maxfun'),
+  run: byId<HTMLButtonElement>('allfit-run'),
+  cancel: byId<HTMLButtonElement>('allfit-cancel'),
+  hint: byId('allfit-hint'),
+  progress: byId('allfit-progress'),
+  bar: byId<HTMLProgressElement>('allfit-bar'),
+  progressText: byId('allfit-progress-text'),
+  status: byId('allfit-status'),
+  error: byId('allfit-error'),
+  out: byId('allfit-out'),
+};
+/** the card's settings read from the address, applied to the next fit shown (never run: refits are the user's to start) */
+let pendingAllFit: AllFitUrlState | null = null;
+
+/** beside a convergence warning of the fit shown: opens the Optimizers card at its button (where the library offers allFit) */
+function allFitLink(r: FitResult): HTMLElement | null {
+  if (r.allFit.refusal) return null;
+  return h('button', { type: 'button', class: 'link allfit-link', title: 'refit the model with each optimizer from lme4\'s start (lme4\'s allFit)', onclick: () => {
+    af.card.open = true;
+    af.card.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    af.run.focus({ preventScroll: true });
+    syncUrl();
+  } }, 'check with other optimizers');
+}
+
+const tickedOptimizers = (): string[] => [...af.optimizers.querySelectorAll<HTMLInputElement>('input[data-optimizer]')].filter((i) => i.checked).map((i) => i.dataset.optimizer!);
+
+/** a new fit shown: the library's optimizers as ticks, or its refusal as a note; the previous fit's result and a running allFit dropped */
+function renderAllFitStart(r: FitResult): void {
+  if (allFitId) { send({ type: 'cancel', id: allFitId }); endAllFit(); }
+  shownAllFit = null;
+  clear(af.out);
+  af.error.textContent = '';
+  af.status.textContent = '';
+  af.progress.hidden = true;
+  const s = r.allFit;
+  const url = pendingAllFit;
+  pendingAllFit = null;
+  const before = url ? url.optimizers ?? s.optimizers.map((o) => o.method) : af.optimizers.childElementCount ? tickedOptimizers() : s.optimizers.map((o) => o.method);
+  clear(af.optimizers, s.optimizers.map((o) => h('label', {}, h('input', { type: 'checkbox', 'data-optimizer': o.method, checked: before.includes(o.method), onchange: () => syncUrl() }), ` ${o.label}`)));
+  if (url) {
+    af.maxfun.value = String(url.maxfun ?? s.maxfun);
+    af.card.open = true;
+  }
+  af.run.disabled = !!s.refusal;
+  af.maxfun.disabled = !!s.refusal;
+  for (const i of af.optimizers.querySelectorAll('input')) i.disabled = !!s.refusal;
+  af.hint.textContent = s.refusal
+    ? `Not available for this fit: ${s.refusal}.`
+    : [
+      'Each optimizer refits the model from lme4\'s start with its own stopping rule (our implementations, named for what ran; lme4\'s nlminbwrap, nmkbw, optimx and nloptwrap are not reproduced).',
+      s.convergenceMessages.length ? 'lme4 warned about this fit\'s convergence: if the optimizers agree, the warning is likely a false positive.' : '',
+      s.backend === 'webgpu' ? 'On WebGPU every refit ends with the same float64 polish: compare optimizers on the CPU backend.' : '',
+    ].filter(Boolean).join(' ');
+}
+
+function startAllFit(): void {
+  if (!shown || allFitId) return;
+  af.error.textContent = '';
+  syncUrl();
+  let request: AllFitRequest;
+  try {
+    request = allFitRequest({ optimizers: tickedOptimizers(), maxfun: af.maxfun.value }, shown.result.allFit);
+  } catch (e) {
+    showError(af.error, (e as Error).message);
+    return;
+  }
+  allFitId = nextId++;
+  af.run.disabled = true;
+  af.cancel.disabled = false;
+  af.status.textContent = '';
+  af.progress.hidden = false;
+  af.bar.hidden = false;
+  af.bar.max = request.optimizers.length;
+  af.bar.value = 0;
+  af.progressText.textContent = `starting ${request.optimizers.length} refits…`;
+  send({ type: 'allFit', id: allFitId, fit: shown.id, request });
+}
+
+function endAllFit(): void {
+  allFitId = 0;
+  af.progress.hidden = true;
+  af.cancel.disabled = true;
+  af.run.disabled = !!shown?.result.allFit.refusal;
+}
+
+function renderAllFit(m: AllFitMsg): void {
+  shownAllFit = m;
+  af.status.textContent = `allFit, ${m.rows.length} optimizer${m.rows.length === 1 ? '' : 's'}, ${fmtMs(m.elapsedMs)}`;
+  const t = allFitTable(m);
+  const head = allFitHeadline(m);
+  clear(af.out,
+    h('p', { class: `power-headline allfit-headline${head.agree === false ? ' warn' : ''}`, id: 'allfit-headline', 'data-agree': head.agree === null ? '' : String(head.agree) },
+      head.agree === null ? head.text : h('b', {}, head.text)),
+    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-allfit', title: 'download the table as CSV', onclick: () => download(`${baseName()}_allfit.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+    testTable('allfit', t),
+    h('p', { class: 'caption' }, t.caption),
+    h('details', {}, h('summary', {}, 'as R prints it (lme4\'s summary(allFit))'), h('pre', { class: 'summary', id: 'allfit-text' }, m.text)),
+  );
+}
+
+/** the card's state for the address: open, with its settings other than the defaults */
+function allFitUrlState(): AllFitUrlState | undefined {
+  if (pendingAllFit) return pendingAllFit;
+  if (!shown || !af.card.open) return undefined;
+  const all = shown.result.allFit.optimizers.map((o) => o.method as string);
+  const ticked = tickedOptimizers();
+  const maxfun = Number(af.maxfun.value);
+  return {
+    ...(ticked.length && ticked.length < all.length ? { optimizers: ticked } : {}),
+    ...(Number.isInteger(maxfun) && maxfun >= 1 && maxfun !== shown.result.allFit.maxfun ? { maxfun } : {}),
+  };
+}
+
 /** the emmeans card's settings for the address, once it has estimated (then a link estimates them again) */
 let pendingEmm: EmmUrlState | null = null;
 function emmUrlState(): EmmUrlState | undefined {
@@ -2067,6 +2208,7 @@ function renderStream(id: number, r: StreamResultMsg): void {
       r.diagnostics ? ` (diagnostics pass ${fmtMs(r.diagnosticsMs)})` : ''),
     h('div', { class: 'hint' }, `Passes: ${r.passes.join(' · ')}`),
     r.robustRefusal ? h('div', { class: 'hint', id: 'stream-robust-refusal' }, `Cluster-robust inference (clubSandwich) is not available: ${r.robustRefusal}.`) : null,
+    r.allFitRefusal ? h('div', { class: 'hint', id: 'stream-allfit-refusal' }, `Refits by other optimizers (lme4's allFit) are not offered: ${r.allFitRefusal}.`) : null,
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );
@@ -2552,6 +2694,7 @@ function applyOptions(u: UrlState): void {
   ciFromLink = !!ciRun;
   pendingEmm = u.emm ?? null;
   pendingRobust = u.robust ?? null;
+  pendingAllFit = u.allfit ?? null;
 }
 
 function currentUrlState(): UrlState {
@@ -2579,6 +2722,7 @@ function currentUrlState(): UrlState {
     cinsim: shown && ciRun?.method === 'boot' ? ciRun.nsim : undefined,
     emm: emmUrlState(),
     robust: robustUrlState(),
+    allfit: allFitUrlState(),
   };
 }
 
@@ -2792,7 +2936,10 @@ function init(): void {
   pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
-  for (const card of [pw.card, ll.card, rb.card]) card.addEventListener('toggle', () => syncUrl());
+  for (const card of [pw.card, ll.card, rb.card, af.card]) card.addEventListener('toggle', () => syncUrl());
+  af.run.addEventListener('click', startAllFit);
+  af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
+  af.maxfun.addEventListener('change', () => syncUrl());
   fillRobustChoices(rb.type, rb.test, rb.waldTests);
   rb.run.addEventListener('click', requestRobust);
   for (const c of [rb.type, rb.cluster, rb.test, rb.level, rb.wald, rb.waldKind, rb.waldTests]) c.addEventListener('change', () => syncUrl());

@@ -14,6 +14,8 @@ import type { PowerMethod, PowerSimResult } from '../../src/inference/powerSim.j
 import type { CrType } from '../../src/inference/robust/vcovCR.js';
 import type { CoefTestName, CoefTestRow, ConfIntRow } from '../../src/inference/robust/coefTest.js';
 import type { WaldTestName, WaldTestRow } from '../../src/inference/robust/waldTest.js';
+import type { OptimizerMethod } from '../../src/optim/minimizers.js';
+import type { AllFitRow } from '../../src/fit/allFit.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
 
@@ -67,6 +69,7 @@ export type ToWorker =
   | { type: 'power'; id: number; fit: number; request: PowerRequest }
   | { type: 'lmList'; id: number; fit: number; request: LmListRequest }
   | { type: 'robust'; id: number; fit: number; request: RobustRequest }
+  | { type: 'allFit'; id: number; fit: number; request: AllFitRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -129,6 +132,8 @@ export interface StreamResultMsg {
   emmVariables: EmmVariable[];
   /** the Cluster-robust card's refusal of a streamed fit (the library's: the sandwich needs each cluster's rows) */
   robustRefusal: string | null;
+  /** the Optimizers (allFit) card's refusal of a streamed fit (the library's: a refit needs the rows) */
+  allFitRefusal: string | null;
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
@@ -464,6 +469,42 @@ export interface RobustMsg {
   elapsedMs: number;
 }
 
+/** lme4's allFit of a kept fit: the optimizers to refit with, in this order, and each refit's evaluation budget */
+export interface AllFitRequest {
+  optimizers: OptimizerMethod[];
+  maxfun: number;
+}
+
+/** one optimizer's refit as the library gives it (src/fit/allFit.ts AllFitRow), without the refit itself */
+export type AllFitRowMsg = Omit<AllFitRow, 'fit'>;
+
+export interface AllFitMsg {
+  request: AllFitRequest;
+  rows: AllFitRowMsg[];
+  /** the library's one-line verdict and the spreads behind it */
+  verdict: string;
+  spread: { logLik: number; fixefSE: number; theta: number; sdcorRelative: number };
+  /** the fit shown's logLik (the refits start from lme4's start, not from it) */
+  fitLogLik: number;
+  /** lme4's printout of summary(allFit) (printAllFit) */
+  text: string;
+  elapsedMs: number;
+}
+
+/** what the Optimizers (allFit) card offers for a fit */
+export interface AllFitSetup {
+  /** the library's refusal (a fit without a record of its call), or null */
+  refusal: string | null;
+  /** the optimizers the library has, in allFit's order, with their row names */
+  optimizers: { method: OptimizerMethod; label: string }[];
+  /** lme4's allFit budget (1e5) */
+  maxfun: number;
+  /** lme4's convergence messages of the fit (the card's link sits beside them) */
+  convergenceMessages: string[];
+  /** the fit's backend: on WebGPU every refit ends with the same float64 polish */
+  backend: string;
+}
+
 /** what the Cluster-robust card offers for a fit */
 export interface RobustSetup {
   /** the library's refusal (glmer, streamed rows, relatedness, crossed factors), or null */
@@ -614,6 +655,8 @@ export interface FitResult {
   power: PowerSetup;
   /** what the Cluster-robust card offers */
   robust: RobustSetup;
+  /** what the Optimizers (allFit) card offers */
+  allFit: AllFitSetup;
 }
 
 /** Normal QQ points (at most 2,000, at evenly spread ranks) and R's qqline */
@@ -718,6 +761,9 @@ export type FromWorker =
   | { type: 'lmListError'; id: number; message: string }
   | { type: 'robustDone'; id: number; result: RobustMsg }
   | { type: 'robustError'; id: number; message: string }
+  | { type: 'allFitProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'allFitDone'; id: number; result: AllFitMsg }
+  | { type: 'allFitError'; id: number; message: string; cancelled: boolean }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }

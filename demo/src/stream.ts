@@ -20,6 +20,7 @@ import type { StreamResiduals } from '../../src/gram/stream/residuals.js';
 import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
 import { robustSetup } from './robustRun.js';
+import { allFitSetup } from './allFitRun.js';
 import { wald95 } from './fitting.js';
 import type { DiagnosticsMsg, StreamProgressMsg, StreamRequest, StreamResultMsg } from './protocol.js';
 
@@ -118,6 +119,7 @@ export async function streamFit(
       residualStats,
       emmVariables: emmVariables(fit),
       robustRefusal: robustSetup(fit).refusal,
+      allFitRefusal: allFitSetup(fit).refusal,
     },
     transfer,
     fit,

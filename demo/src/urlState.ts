@@ -5,8 +5,9 @@
  * the cards' settings: the fixed-effects card's df method and anova type and the intervals' method
  * last run; the estimated marginal means card's (estimated again once the fit is back: a cheap,
  * deterministic table); the Cluster-robust card, open, with its settings (computed again, as cheap and
- * deterministic); and the Power and per-group fits cards: open or not, with their settings (they are
- * not run again: a power simulation, like a bootstrap or a profile, is the user's to start).
+ * deterministic); and the Power, per-group fits and Optimizers (allFit) cards: open or not, with their
+ * settings (they are not run again: a power simulation or allFit's refits, like a bootstrap or a
+ * profile, are the user's to start).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 
@@ -41,7 +42,19 @@ export interface UrlState {
   emm?: EmmUrlState;
   /** the Cluster-robust card, open, with its settings (computed again once the fit is back) */
   robust?: RobustUrlState;
+  /** the Optimizers (allFit) card, open, with its settings (never run on opening the link) */
+  allfit?: AllFitUrlState;
 }
+
+/** the Optimizers (allFit) card's fields */
+export interface AllFitUrlState {
+  /** the optimizers ticked; absent: all */
+  optimizers?: string[];
+  /** each refit's evaluation budget; absent: lme4's 1e5 */
+  maxfun?: number;
+}
+
+const ALLFIT_OPTIMIZERS = ['bobyqa', 'nelderMead', 'quasiNewton'];
 
 /** the emmeans card's fields ('' or absent: the card's default) */
 export interface EmmUrlState {
@@ -129,7 +142,19 @@ export function readUrlState(search: string): UrlState {
   if (q.has('cinsim') && Number.isInteger(cinsim) && cinsim >= 10 && cinsim <= 100_000) out.cinsim = cinsim;
   if (q.get('emm') === '1') out.emm = readEmm(q);
   if (q.get('robust') === '1') out.robust = readRobust(q);
+  if (q.get('allfit') === '1') out.allfit = readAllFit(q);
   return out;
+}
+
+function readAllFit(q: URLSearchParams): AllFitUrlState {
+  const a: AllFitUrlState = {};
+  if (q.has('aopt')) {
+    const opts = q.get('aopt')!.split(',').filter((o) => ALLFIT_OPTIMIZERS.includes(o));
+    if (opts.length) a.optimizers = [...new Set(opts)];
+  }
+  const maxfun = Number(q.get('amaxfun'));
+  if (q.get('amaxfun') && Number.isInteger(maxfun) && maxfun >= 1) a.maxfun = maxfun;
+  return a;
 }
 
 function readEmm(q: URLSearchParams): EmmUrlState {
@@ -239,6 +264,11 @@ export function writeUrlState(s: UrlState): string {
       if (r.waldKind) q.set('rwaldkind', r.waldKind);
       if (r.waldTests?.length) q.set('rwtests', r.waldTests.join(','));
     }
+  }
+  if (s.allfit) {
+    q.set('allfit', '1');
+    if (s.allfit.optimizers?.length) q.set('aopt', s.allfit.optimizers.join(','));
+    if (s.allfit.maxfun !== undefined) q.set('amaxfun', String(s.allfit.maxfun));
   }
   const text = q.toString();
   return text ? `?${text}` : '';

@@ -14,6 +14,7 @@ import { streamFit } from './stream.js';
 import { runModelTest } from './modelTestsRun.js';
 import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
+import { runAllFit } from './allFitRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
@@ -236,6 +237,13 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     }
+    case 'allFit':
+      // lme4's allFit: every report goes (one per optimizer), Cancel through the library's signal
+      keptFitJob(msg.id, msg.fit, Number.MAX_SAFE_INTEGER, (fit, signal, onProgress) => runAllFit(fit, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'allFitProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
+        (result) => post({ type: 'allFitDone', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'allFitError', id: msg.id, message, cancelled }));
+      break;
     case 'confint':
       // its first report always goes (the page shows what is being profiled)
       keptFitJob(msg.id, msg.fit, 1, (fit, signal, onProgress) => runConfint(fit, msg.request, { signal, onProgress }),

@@ -102,12 +102,18 @@ function sdcorNames(fit: LmmFit | GlmmFit): string[] {
   return fit.varCorr.map((r) => (r.var1 === null ? 'sigma' : r.var2 === null ? `sd_${r.var1}|${r.group}` : `cor_${r.var1}.${r.var2}|${r.group}`));
 }
 
-/** lme4's allFit(fit): the model refitted by each optimizer (header); failed refits are rows with `ok: false`. */
-export async function allFit(fit: LmmFit | GlmmFit, options: AllFitOptions = {}): Promise<AllFitResult> {
+/** Refuses a fit that allFit cannot refit (no record of its call: a fit of rows in a file or an engine); returns the call. */
+export function checkAllFit(fit: LmmFit | GlmmFit): NonNullable<ReturnType<typeof callOf>> {
   const call = callOf(fit);
   if (!call) {
     throw new ModelError('allFit: this fit keeps no record of its call (it was not made by lmer or glmer from data in memory, e.g. a fit of rows in a file or a database engine, or an internal refit): fit the model with lmer or glmer, then call allFit');
   }
+  return call;
+}
+
+/** lme4's allFit(fit): the model refitted by each optimizer (header); failed refits are rows with `ok: false`. */
+export async function allFit(fit: LmmFit | GlmmFit, options: AllFitOptions = {}): Promise<AllFitResult> {
+  const call = checkAllFit(fit);
   const methods = options.optimizers ?? OPTIMIZER_METHODS;
   if (!Array.isArray(methods) || methods.length === 0) {
     throw new OptionError('optimizers', `allFit: optimizers must be a non-empty array of ${OPTIMIZER_METHODS.map((m) => `'${m}'`).join(', ')}, not ${showValue(methods)}`);

@@ -169,6 +169,8 @@ export class LmmFit extends MixedFit<LmmModel> {
       head: { family: 'gaussian', reml: this.reml, ...(this.sigmaFixed ? { sigma_fixed: true } : {}) },
       variance: { variance_shares: this.varianceShares, ...(this.heritability.length > 0 ? { heritability: this.heritability } : {}) },
       criterion: this.reml ? { remlcrit: this.objective } : { deviance: this.objective },
+      // after `converged`, as glmer's: the optimizer that ran (lmer's optimizer.method, by its name)
+      optimizer: { optimizer: this.optimizer },
     };
   }
 }

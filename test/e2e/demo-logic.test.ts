@@ -229,6 +229,8 @@ describe('browser app logic', () => {
     expect(r.nobs).toBe(180);
     // the Cluster-robust card's refusal of a streamed fit: the library's (the sandwich needs the rows)
     expect(r.robustRefusal).toMatch(/^cluster-robust variance \(vcovCR\): the rows of this fit are in .*not in memory/);
+    // the Optimizers (allFit) card's: the library's (a streamed fit keeps no call to refit)
+    expect(r.allFitRefusal).toMatch(/^allFit: this fit keeps no record of its call/);
     expect(Math.abs(r.objective - mem.objective)).toBeLessThan(1e-12 * mem.objective);
     expect(Math.abs(r.sigma - mem.sigma) / mem.sigma).toBeLessThan(1e-12);
     // lmerTest's Satterthwaite df and p from the stream's A: the in-memory fit's (same A, same θ̂)
