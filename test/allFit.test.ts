@@ -37,6 +37,7 @@ import { readTableFile } from '../src/io/node.js';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { runFit } from '../src/cli/fitCommand.js';
+import { runMain } from './helpers/cliEngines.js';
 import { type AllFitResult, type AllFitRow, allFit, printAllFit, verdictOf } from '../src/fit/allFit.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
@@ -370,6 +371,28 @@ describe('allFit: options, refusals, failed refits', () => {
     expect(json.optimizer).toBe('bobyqa');
     expect(Object.keys(json).indexOf('optimizer')).toBe(Object.keys(json).indexOf('converged') + 1);
     expect(err.join('')).toBe('');
+  });
+
+  it("mixedgpu fit --optimizer (lme4's lmerControl(optimizer = )): lmer in memory and streamed, glmer; an unknown name refused", async () => {
+    const file = join(fixtures, 'data', 'sleepstudy.csv');
+    const f = 'Reaction ~ Days + (Days | Subject)';
+    const tight = load('sleepstudy').tight!.llik;
+    for (const [method, name] of [['nelderMead', 'Nelder_Mead'], ['quasiNewton', 'quasi-Newton']] as const) {
+      for (const engine of ['memory', 'stream']) {
+        const r = await runMain(['fit', file, f, '--factors', 'Subject', '--optimizer', method, '--engine', engine, '--json', '--quiet']);
+        expect(r.code, r.stderr).toBe(0);
+        const j = JSON.parse(r.stdout) as { optimizer: string; loglik: number };
+        expect(j.optimizer).toBe(name);
+        // the same optimum as lme4's tight fit: each method's own stopping rule (allFit's tolerance above)
+        expect(Math.abs(j.loglik - tight)).toBeLessThan(1e-6);
+      }
+    }
+    const g = await runMain(['fit', join(fixtures, 'data', 'cbpp.csv'), 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--factors', 'herd,period', '--family', 'binomial', '--optimizer', 'quasiNewton', '--json', '--quiet']);
+    expect(g.code, g.stderr).toBe(0);
+    expect((JSON.parse(g.stdout) as { optimizer: string }).optimizer).toBe('quasi-Newton');
+    const bad = await runMain(['fit', file, f, '--factors', 'Subject', '--optimizer', 'optimx']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/option '--optimizer <method>' argument 'optimx' is invalid\. Allowed choices are bobyqa, nelderMead, quasiNewton/);
   });
 
   it('refuses unknown optimizers, duplicates, a bad maxfun, BOBYQA\'s radii on another method, and fits without a call', async () => {

@@ -52,6 +52,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   const options: GramLmerOptions & { weights?: string } = {
     REML: args.REML, factors: args.factors, weights: args.weights, backend: args.backend, dataName: args.dataName,
     onProgress: args.onProgress, calcDerivs: args.calcDerivs, ...(args.start !== undefined ? { start: args.start } : {}),
+    ...(args.optimizer !== undefined ? { optimizer: args.optimizer } : {}),
   };
   if (engine === 'clickhouse') {
     if (!args.url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');

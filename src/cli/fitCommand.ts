@@ -4,6 +4,7 @@
  * result. Written as a function of its arguments and output writers so that tests can call it
  * without a process.
  */
+import type { OptimizerMethod } from '../optim/minimizers.js';
 import { SCALE_X_MESSAGE } from '../frame/scaleX.js';
 import { RANEF_MODES } from '../results/mixedFit.js';
 import { basename, extname } from 'node:path';
@@ -70,6 +71,8 @@ export interface FitArgs {
   start?: string;
   /** glmer's start$fixef: β in the model matrix's column order, comma-separated */
   startFixef?: string;
+  /** the θ optimizer (src/optim/minimizers.ts): bobyqa (default), nelderMead or quasiNewton */
+  optimizer?: string;
   /** REML (the default); exclusive with `ml` */
   reml?: boolean;
   /** columns to read as factors: comma-separated text or a list */
@@ -356,6 +359,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const factors = parseFactors(args.factors);
     const contrasts = parseContrasts(args.contrasts);
     const start = resolveStart(args, glmm !== null);
+    const optimizer = args.optimizer === undefined ? {} : { optimizer: { method: args.optimizer as OptimizerMethod } };
     const { engine, note } = resolveEngine(args, glmm !== null);
     if (contrasts && engine !== 'memory') throw new CliError(`--contrasts: the ${engine} engine builds X with treatment contrasts only; fit with the rows in memory (--engine memory) for other contrasts`);
     if (engine !== 'memory' && glmm) throw new CliError(glmmEngineError(engine));
@@ -402,7 +406,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     if (engine !== 'memory') {
       fit = await lmerThroughEngine({
         engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
-        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs, ...(start ? { start } : {}),
+        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,
       });
     } else if (glmm) {
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;
@@ -413,9 +417,9 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
           stage = p.stage;
         }
         : undefined;
-      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}), ...(start ? { start } : {}) });
+      fit = await glmer(args.formula, table!, { ...glmm, factors, dataName, onProgress, backend, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}), ...(start ? { start } : {}), ...optimizer });
     } else {
-      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}), ...(start ? { start } : {}) });
+      fit = await lmer(args.formula, table!, { REML: reml, factors, dataName, backend, onProgress: lmmProgress, weights, relmat, prior, calcDerivs: args.calcDerivs, ...(contrasts ? { contrasts } : {}), ...(start ? { start } : {}), ...optimizer });
     }
     if (progressShown) { io.stderr('\r\x1b[K'); progressShown = false; }
     if (!quiet) for (const n of notes) io.stderr(`mixedgpu: note: ${n}\n`);

@@ -2,7 +2,7 @@
  * The `mixedgpu` command line: argument handling only; the commands live in their own modules
  * (./main.ts starts it).
  *
- *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--factors a,b] [--contrasts a=contr.sum] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--threads N|auto] [--quiet]
+ *   mixedgpu fit FILE FORMULA [--ml] [--reml] [--optimizer bobyqa|nelderMead|quasiNewton] [--factors a,b] [--contrasts a=contr.sum] [--json [--ranef auto|all|summary]] [--backend cpu|webgpu|auto] [--threads N|auto] [--quiet]
  *                             [--weights COL] [--family binomial|poisson [--link NAME] [--nagq N]]
  *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
@@ -123,13 +123,14 @@ export function buildProgram(): Command {
     .option('--calc-derivs', "lme4's convergence checks (the criterion's gradient and Hessian at the optimum) at any size; default: lme4's rule, fewer than 10,000 rows and 10 variance parameters (20 for --family)")
     .option('--no-calc-derivs', "no convergence checks (lme4's calc.derivs = FALSE)")
     .option('--start <theta>', "lme4's start: the variance parameters θ to start from, comma-separated in lme4's order (getME(fit, 'theta')), e.g. 0.9,0.2,0.5")
-    .option('--start-fixef <beta>', "with --family: glmer's start$fixef, the fixed effects stage 2 starts from, comma-separated in the model matrix's column order");
+    .option('--start-fixef <beta>', "with --family: glmer's start$fixef, the fixed effects stage 2 starts from, comma-separated in the model matrix's column order")
+    .addOption(new Option('--optimizer <method>', "the θ optimizer (lme4's lmerControl(optimizer = )): our BOBYQA (default), lme4's Nelder_Mead, or a projected L-BFGS quasi-Newton; glmer: both stages").choices([...OPTIMIZER_METHODS]));
   engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
-      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean; start?: string; startFixef?: string;
+      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean; start?: string; startFixef?: string; optimizer?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
     }) => {
       const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
