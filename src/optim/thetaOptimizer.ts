@@ -149,12 +149,17 @@ export async function optimizeTheta(
   const xLower = toX(lower);
   const xUpper = new Float64Array(nth).fill(Infinity);
   const run = async (theta0: Float64Array, rhobeg = options.rhobeg ?? 0.2): Promise<MinimizeResult> => {
+    const before = feval;
     const r = await (options.minimize ?? bobyqaAsync)((x) => evaluate(toTheta(x)), toX(theta0), {
       lower: xLower, upper: xUpper,
-      rhobeg, rhoend: options.rhoend ?? 2e-7, maxfun: Math.max(1, maxfun - feval),
+      rhobeg, rhoend: options.rhoend ?? 2e-7, maxfun: Math.max(1, maxfun - before),
       shouldStop: options.shouldStop,
     });
-    return { ...r, x: toTheta(r.x) };
+    // a run stopped by the budget names the one it was given, what was left of maxfun: say the whole
+    const spent = !r.converged && r.feval >= maxfun - before && before > 0
+      ? `${r.message} (maxfun ${maxfun} in all: ${before} evaluation${before === 1 ? '' : 's'} before this run, on the starts weighed and earlier runs)`
+      : r.message;
+    return { ...r, message: spent, x: toTheta(r.x) };
   };
   const stopped = () => (options.shouldStop?.() ?? false) || feval >= maxfun;
   let inversions = 0;
