@@ -17,7 +17,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lmer } from '../src/index.js';
+import { glmer, lmer } from '../src/index.js';
+import { type RlrtArgs, runRlrt } from '../src/cli/rlrtCommand.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import { exactLRT, exactRLRT, printExactTest } from '../src/inference/exactRlrt.js';
@@ -195,5 +196,68 @@ describe('refusals', () => {
     await expect(exactRLRT(m, { nsims: 10 } as never)).rejects.toThrow(/unknown option 'nsims' \(did you mean 'nsim'\?\)/);
     await expect(exactRLRT(m, { logGridLo: 9 })).rejects.toThrow(/logGridLo \(9\) must be below logGridHi \(8\)/);
     await expect(exactRLRT(m, { mA: 3 as never, m0: m })).rejects.toThrow(/mA must be an lmer fit/);
+  });
+});
+
+describe('fit methods', () => {
+  it('lmer fits have exactRLRT and exactLRT; glmer fits refuse them', async () => {
+    const m = await fit('dyestuff.csv', 'Yield ~ 1 + (1 | Batch)');
+    const a = await m.exactRLRT({ nsim: 200, seed: 9 });
+    const b = await exactRLRT(m, { nsim: 200, seed: 9 });
+    expect(a.statistic).toBe(b.statistic);
+    expect(Array.from(a.sample)).toEqual(Array.from(b.sample));
+    const ml = await fit('dyestuff.csv', 'Yield ~ 1 + (1 | Batch)', false);
+    const l = await ml.exactLRT('Yield ~ 1', { nsim: 200 });
+    expect(l.statisticName).toBe('LRT');
+    expect(l.messages).toContain('No restrictions on fixed effects. REML-based inference preferable.');
+    const g = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', loadDataFile('cbpp.csv'), { family: 'binomial', factors: ['herd', 'period'] });
+    await expect(g.exactRLRT()).rejects.toThrow(/exactRLRT is RLRsim's, for linear mixed models/);
+  });
+});
+
+describe('CLI: mixedgpu rlrt', () => {
+  const run = async (args: RlrtArgs) => {
+    const out: string[] = [], err: string[] = [];
+    const code = await runRlrt(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, out: out.join(''), err: err.join('') };
+  };
+  const file = join(__dirname, 'fixtures', 'data', 'sleepstudy.csv');
+
+  it('exactRLRT with one effect: RLRsim\'s printout', async () => {
+    const r = await run({ file, formula: 'Reaction ~ Days + (1 | Subject)', factors: 'Subject' });
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(0, -1)).toEqual(ref.printout);
+  });
+
+  it('the mA, m0 form and JSON', async () => {
+    const c = byName('sleepstudy_slope');
+    const r = await run({ file, formula: c.formula, full: c.full, null: c.null as string, factors: 'Subject', json: true, nsim: '500', seed: '4' });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.test).toBe('exactRLRT');
+    expectStatistic(j.statistic.RLRT, c.statistic);
+    expect(j.nsim).toBe(500);
+    expect(j.seed).toBe(4);
+  });
+
+  it('exactLRT with --ml (default null: the fixed part)', async () => {
+    const c = byName('sleepstudy_ml_q0');
+    const r = await run({ file, formula: c.formula, factors: 'Subject', ml: true, json: true, nsim: '500' });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.test).toBe('exactLRT');
+    expect(j.q).toBe(0);
+    expectStatistic(j.statistic.LRT, c.statistic);
+    expect(r.err).toContain('mixedgpu: note: No restrictions on fixed effects. REML-based inference preferable.');
+  });
+
+  it('refusals name the problem', async () => {
+    let r = await run({ file, formula: 'Reaction ~ Days + (0 + Days | Subject)', factors: 'Subject', full: 'Reaction ~ Days + (Days | Subject)' });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('give both --full');
+    r = await run({ file, formula: 'Reaction ~ Days + (1 | Subject)', factors: 'Subject', nsim: '0' });
+    expect(r.err).toContain('--nsim must be at least 1, got 0');
+    r = await run({ file, formula: 'Reaction ~ Days + (1 | Subject)', factors: 'Subject', ml: true, full: 'Reaction ~ Days + (1 | Subject)' });
+    expect(r.err).toContain('--full is for exactRLRT');
   });
 });
