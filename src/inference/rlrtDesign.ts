@@ -86,7 +86,7 @@ export function rlrtEigenvalues(d: RlrtDesign): RlrtEigen {
     M[a * K + b] = s;
     M[b * K + a] = s;
   }
-  const values = tridiagonalEigen(M, K).values;
+  const values = tridiagonalEigen(M, K, { vectors: false }).values;
   const m = Math.min(K, n);
   const mu = new Float64Array(m);
   for (let s = 0; s < m; s++) mu[s] = Math.max(0, values[s]);
