@@ -117,6 +117,16 @@ describe('exactRLRT, one random effect', () => {
   });
 });
 
+describe('exactLRT of a REML fit', () => {
+  it('the likelihood at the REML estimates, with RLRsim\'s message', async () => {
+    const c = byName('sleepstudy_reml_lrt');
+    const m = await fit(c.data, c.formula, true);
+    const t = await exactLRT(m, c.null as string, { nsim: 1000 });
+    expectStatistic(t.statistic, c.statistic);
+    expect(t.messages).toEqual(expect.arrayContaining(['Using likelihood evaluated at REML estimators.', 'Please refit model with method="ML" for exact results.']));
+  });
+});
+
 describe('exactRLRT(m, { mA, m0 }): one variance among several', () => {
   it('sleepstudy: the slope\'s variance in (1 | Subject) + (0 + Days | Subject)', async () => {
     const c = byName('sleepstudy_slope');

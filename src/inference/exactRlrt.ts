@@ -98,7 +98,8 @@ function testedDesign(m: LmmFit, what: string): RlrtDesign & { text: string; gro
     throw new ModelError(`${what}: m must have a single scalar random effect — one term of one column, as (1 | g) or (0 + x | g) — as RLRsim requires; m has ${terms.map((t) => t.text).join(' + ')}${terms.length === 1 ? ` (${terms[0].q} columns: ${terms[0].cnames.join(', ')})` : ''}. To test one variance among several, give m with only the tested term and the full model mA and mA without it m0`);
   }
   const t = terms[0];
-  if (frame.n - frame.p - 0 < t.levels.length) throw new ModelError(`${what}: ${t.levels.length} levels of '${t.group}' but only ${frame.n} observations and ${frame.p} fixed effects`);
+  // Zᵀ(I − H_X)Z has rank ≤ n − p: the null law's K χ²₁ terms and χ²_{n−p−K} need K ≤ n − p
+  if (frame.n - frame.p < t.levels.length) throw new ModelError(`${what}: '${t.group}' has ${t.levels.length} levels, more than n − p = ${frame.n} − ${frame.p} (observations less fixed effects): RLRsim's null distribution needs K ≤ n − p`);
   return { X: frame.X, n: frame.n, p: frame.p, codes: t.codes, z: t.Z, K: t.levels.length, text: t.text, group: t.group, cname: t.cnames[0] };
 }
 

@@ -103,6 +103,12 @@ cases[[length(cases) + 1]] <- list(name = "sleepstudy_ml_rlrt", kind = "rlrt", d
   formula = "Reaction ~ Days + (1 | Subject)", reml = FALSE, statistic = unname(t6$statistic), p = t6$p.value,
   nsim = 1000, mu = eigen_rlrt(m5), n = nrow(ss), p_fixed = 2, K = nlevels(ss$Subject))
 
+# 7. exactLRT of a REML fit: the likelihood at the REML estimates (RLRsim's message)
+t7 <- suppressMessages(exactLRT(m1, lm(Reaction ~ Days, ss), seed = 1, nsim = 1000))
+cases[[length(cases) + 1]] <- list(name = "sleepstudy_reml_lrt", kind = "lrt", data = "sleepstudy.csv",
+  formula = "Reaction ~ Days + (1 | Subject)", reml = TRUE, null = "Reaction ~ Days", q = 0,
+  statistic = unname(t7$statistic), p = t7$p.value, nsim = 1000, n = nrow(ss), p_fixed = 2, K = nlevels(ss$Subject))
+
 # the printout of exactRLRT (print.htest), to match our text
 out <- capture.output(print(exactRLRT(m1, seed = 1, nsim = 10000)))
 writeLines(toJSON(list(rlrsim = as.character(packageVersion("RLRsim")), lme4 = as.character(packageVersion("lme4")),
