@@ -26,7 +26,7 @@ import { ModelError, OptionError } from '../src/errors/errors.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import { exactLRT, exactRLRT, printExactTest } from '../src/inference/exactRlrt.js';
 import { rlrtEigenvalues, scaleRemlEigen } from '../src/inference/rlrtDesign.js';
-import { simulateRlrtNull } from '../src/inference/rlrtSimulate.js';
+import { lambdaGrid, simulateRlrtNull } from '../src/inference/rlrtSimulate.js';
 import { loadDataFile } from './helpers/inference.js';
 
 interface NullLaw { nsim: number; mass0: number; probs: number[]; quantiles: number[]; exceed: number[]; mean: number }
@@ -242,6 +242,19 @@ describe('CLI: mixedgpu rlrt', () => {
     expect(r.out.split('\n').slice(0, -1)).toEqual(ref.printout);
   });
 
+  it('the grid options reach the simulation', async () => {
+    // a grid of λ ≤ e⁻⁹ only: every simulated supremum is tiny (p = 0), where the default grid's p is not
+    const a = await run({ file: join(__dirname, 'fixtures', 'data', 'dyestuff.csv'), formula: 'Yield ~ 1 + (1 | Batch)', json: true, nsim: '2000', logGridHi: '-9', logGridLo: '-10', gridLength: '3' });
+    const m = await fit('dyestuff.csv', 'Yield ~ 1 + (1 | Batch)');
+    const b = await exactRLRT(m, { nsim: 2000, logGridHi: -9, logGridLo: -10, gridLength: 3 });
+    const c = await exactRLRT(m, { nsim: 2000 });
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.out).p_value).toBe(b.pValue);
+    expect(b.pValue).toBe(0);
+    expect(c.pValue).toBeGreaterThan(0);
+    expect(Math.max(...b.lambda)).toBeLessThanOrEqual(Math.exp(-9));
+  });
+
   it('the mA, m0 form and JSON', async () => {
     const c = byName('sleepstudy_slope');
     const r = await run({ file, formula: c.formula, full: c.full, null: c.null as string, factors: 'Subject', json: true, nsim: '500', seed: '4' });
@@ -272,5 +285,21 @@ describe('CLI: mixedgpu rlrt', () => {
     expect(r.err).toContain('--nsim must be at least 1, got 0');
     r = await run({ file, formula: 'Reaction ~ Days + (1 | Subject)', factors: 'Subject', ml: true, full: 'Reaction ~ Days + (1 | Subject)' });
     expect(r.err).toContain('--full is for exactRLRT');
+    r = await run({ file, formula: 'Reaction ~ Days + (1 | Subject)', factors: 'Subject', gridLength: '1.5' });
+    expect(r.err).toContain("--grid-length must be a whole number, got '1.5'");
+    r = await run({ file, formula: 'Reaction ~ Days + (1 | Subject)', factors: 'Subject', logGridLo: '9' });
+    expect(r.err).toContain('exactRLRT: logGridLo (9) must be below logGridHi (8)');
+  });
+});
+
+describe('the grid', () => {
+  it("is RLRsim's: 0, then seq(log.grid.lo, log.grid.hi, length = gridlength − 1) in log scale", () => {
+    const g = lambdaGrid(-10, 8, 200);
+    expect(g.length).toBe(200);
+    expect(g[0]).toBe(0);
+    expect(g[1]).toBe(Math.exp(-10));
+    expect(g[199]).toBe(Math.exp(8));
+    expect(Math.abs(Math.log(g[100]) - (-10 + 99 * (18 / 198)))).toBeLessThan(1e-12);
+    expect(Array.from(lambdaGrid(-10, 8, 2))).toEqual([0, Math.exp(-10)]);
   });
 });

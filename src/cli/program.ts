@@ -258,6 +258,9 @@ export function buildProgram(): Command {
     .option('--null <formula>', "exactRLRT's m0: --full without the tested term; with --ml, exactLRT's linear model (default: FORMULA's fixed part)")
     .option('--nsim <n>', 'simulated values of the null distribution (default 10000)')
     .option('--seed <s>', 'seed of the simulation (default 1)')
+    .option('--log-grid-hi <x>', "RLRsim's log.grid.hi: the largest log λ of the search grid (default 8)")
+    .option('--log-grid-lo <x>', "RLRsim's log.grid.lo: the smallest positive log λ (default -10)")
+    .option('--grid-length <n>', "RLRsim's gridlength: the grid's points, λ = 0 included (default 200)")
     .option('--ml', "fit by maximum likelihood: exactLRT")
     .option('--reml', 'fit by REML (the default): exactRLRT'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {

@@ -1,5 +1,6 @@
 /**
- * `mixedgpu rlrt FILE FORMULA [--full FORMULA_A --null FORMULA_0] [--ml [--null LM_FORMULA]] [--nsim 10000] [--seed 1] [--json]`:
+ * `mixedgpu rlrt FILE FORMULA [--full FORMULA_A --null FORMULA_0] [--ml [--null LM_FORMULA]] [--nsim 10000] [--seed 1]
+ * [--log-grid-hi 8] [--log-grid-lo -10] [--grid-length 200] [--json]`:
  * RLRsim's exact tests of one variance component (src/inference/exactRlrt.ts) —
  *   exactRLRT(m): FORMULA with one scalar random-effects term;
  *   exactRLRT(m, mA, m0): FORMULA the model with the tested term only, --full the model with every term,
@@ -21,6 +22,10 @@ export interface RlrtArgs extends Omit<FitArgs, 'ddf'> {
   null?: string;
   nsim?: string | number;
   seed?: string | number;
+  /** RLRsim's log.grid.hi, log.grid.lo, gridlength */
+  logGridHi?: string | number;
+  logGridLo?: string | number;
+  gridLength?: string | number;
 }
 
 /** the JSON of a test: everything but the simulated sample */
@@ -38,7 +43,11 @@ export async function runRlrt(args: RlrtArgs, io: CliIO): Promise<number> {
     const nsim = numberArg(args.nsim, 'nsim', true);
     if (nsim !== undefined && nsim < 1) throw new CliError(`--nsim must be at least 1, got ${nsim}`);
     const seed = numberArg(args.seed, 'seed', true);
-    const { full, null: nullFormula, nsim: _n, seed: _s, ...fitArgs } = args;
+    const grid = {
+      logGridHi: numberArg(args.logGridHi, 'log-grid-hi', false), logGridLo: numberArg(args.logGridLo, 'log-grid-lo', false),
+      gridLength: numberArg(args.gridLength, 'grid-length', true),
+    };
+    const { full, null: nullFormula, nsim: _n, seed: _s, logGridHi: _h, logGridLo: _l, gridLength: _g, ...fitArgs } = args;
     if (args.ml && full !== undefined) throw new CliError('--full is for exactRLRT (REML); with --ml, exactLRT compares FORMULA with the linear model --null');
     if (!args.ml && (full === undefined) !== (nullFormula === undefined)) throw new CliError('give both --full (the model with every random-effects term) and --null (it without the tested term), or neither');
     const { fit, table } = await fitFromArgs(fitArgs, io);
@@ -48,7 +57,7 @@ export async function runRlrt(args: RlrtArgs, io: CliIO): Promise<number> {
     if (args.ml) {
       test = 'exactLRT';
       const m0 = nullFormula ?? updatedFormulaText(m.model.frame.formula, []);
-      t = await exactLRT(m, m0, { nsim, seed });
+      t = await exactLRT(m, m0, { nsim, seed, ...grid });
     } else {
       test = 'exactRLRT';
       let mA: LmmFit | undefined, m0: LmmFit | undefined;
@@ -56,7 +65,7 @@ export async function runRlrt(args: RlrtArgs, io: CliIO): Promise<number> {
         mA = (await fitFromArgs({ ...fitArgs, formula: full }, io, table)).fit as LmmFit;
         m0 = (await fitFromArgs({ ...fitArgs, formula: nullFormula }, io, table)).fit as LmmFit;
       }
-      t = await exactRLRT(m, { ...(mA ? { mA, m0 } : {}), nsim, seed });
+      t = await exactRLRT(m, { ...(mA ? { mA, m0 } : {}), nsim, seed, ...grid });
     }
     if (!args.quiet) for (const msg of t.messages) io.stderr(`mixedgpu: note: ${msg}\n`);
     io.stdout(args.json ? `${JSON.stringify(exactTestJson(t, test), null, 2)}\n` : `${printExactTest(t).join('\n')}\n`);

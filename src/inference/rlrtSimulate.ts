@@ -46,7 +46,8 @@ export function lambdaGrid(logGridLo: number, logGridHi: number, gridLength: num
   const g = new Float64Array(gridLength);
   const m = gridLength - 1;
   const by = m > 1 ? (logGridHi - logGridLo) / (m - 1) : 0;
-  for (let i = 0; i < m; i++) g[i + 1] = Math.exp(i === m - 1 ? logGridHi : logGridLo + i * by);
+  // R's seq(lo, hi, length.out = m): lo + i·by, the last point hi (one point: lo)
+  for (let i = 0; i < m; i++) g[i + 1] = Math.exp(m > 1 && i === m - 1 ? logGridHi : logGridLo + i * by);
   return g;
 }
 
