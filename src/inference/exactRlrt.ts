@@ -122,7 +122,7 @@ function twiceMlLogLik(f: LmmFit): number {
   return -(ldL2 + n * (1 + Math.log((2 * Math.PI * pwrss) / n)));
 }
 
-/** the θ entries of the term with text `text` in f (lme4's order: each term's q(q+1)/2, or q for a diagonal one) */
+/** the θ entries of the term with text `text` in f (θ in the frame's term order, lme4's: q(q+1)/2 per term; null where the layout differs) */
 function termTheta(f: LmmFit, text: string): number[] | null {
   const terms = f.model.frame.reTerms;
   const sizes = terms.map((t) => (t.q * (t.q + 1)) / 2);
