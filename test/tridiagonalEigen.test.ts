@@ -2,7 +2,7 @@
  * src/linalg/tridiagonalEigen.ts (Householder + implicit QR, for CR2's per-cluster matrices): A V = V Λ
  * and VᵀV = I to 1e-12·n, the eigenvalues of the Jacobi method (src/linalg/symmetricEigen.ts) to 1e-12
  * relative to the largest, in decreasing order; matrices with repeated eigenvalues, a diagonal, a zero
- * and a rank-one matrix, and a 1 × 1.
+ * and a rank-one matrix, and a 1 × 1; with { vectors: false } the same eigenvalues bit for bit.
  */
 import { describe, expect, it } from 'vitest';
 import { tridiagonalEigen } from '../src/linalg/tridiagonalEigen.js';
@@ -22,6 +22,10 @@ function check(A: Float64Array, n: number) {
     for (let i = 0; i < n; i++) s += vectors[i * n + k] * vectors[i * n + l];
     expect(Math.abs(s - (k === l ? 1 : 0))).toBeLessThan(1e-12 * n);
   }
+  // values only (R's only.values = TRUE): the same numbers, no vectors
+  const only = tridiagonalEigen(A, n, { vectors: false });
+  expect(Array.from(only.values)).toEqual(Array.from(values));
+  expect(only.vectors.length).toBe(0);
   if (n <= 30) {
     const j = symmetricEigen(A, n);
     values.forEach((v, k) => expect(Math.abs(v - j.values[k]) / scale).toBeLessThan(1e-12));

@@ -187,7 +187,7 @@ export interface ConfintArgs extends Omit<FitArgs, 'ddf'> {
   jackknifeFactor?: string;
 }
 
-function numberArg(v: string | number | undefined, name: string, integer: boolean): number | undefined {
+export function numberArg(v: string | number | undefined, name: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
   const x = typeof v === 'number' ? v : Number(String(v).trim());
   if (!Number.isFinite(x) || (integer && !Number.isInteger(x))) throw new CliError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, got '${v}'`);

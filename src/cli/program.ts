@@ -32,6 +32,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
+import { runRlrt } from './rlrtCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
@@ -246,6 +247,24 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runRanova({ file, formula, ...opts }, io());
+    });
+
+  common(program
+    .command('rlrt')
+    .description("RLRsim's exact tests of one variance component: exactRLRT (REML; FORMULA with one scalar random-effects term, or with --full and --null the tested term among several) or, with --ml, exactLRT against a linear model; the null distribution simulated from the design's eigenvalues")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula with the tested random-effects term only (one scalar term, e.g. (1 | g) or (0 + x | g))')
+    .option('--full <formula>', "exactRLRT's mA: the model with every random-effects term")
+    .option('--null <formula>', "exactRLRT's m0: --full without the tested term; with --ml, exactLRT's linear model (default: FORMULA's fixed part)")
+    .option('--nsim <n>', 'simulated values of the null distribution (default 10000)')
+    .option('--seed <s>', 'seed of the simulation (default 1)')
+    .option('--log-grid-hi <x>', "RLRsim's log.grid.hi: the largest log λ of the search grid (default 8)")
+    .option('--log-grid-lo <x>', "RLRsim's log.grid.lo: the smallest positive log λ (default -10)")
+    .option('--grid-length <n>', "RLRsim's gridlength: the grid's points, λ = 0 included (default 200)")
+    .option('--ml', "fit by maximum likelihood: exactLRT")
+    .option('--reml', 'fit by REML (the default): exactRLRT'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runRlrt({ file, formula, ...opts }, io());
     });
 
   rowEngineOptions(common(program

@@ -39,6 +39,7 @@ import { type CoefTestOptions, type ConfIntOptions, type WaldTestOptions, coefTe
 import type { VcovCR, VcovCROptions } from './robust/vcovCR.js';
 import type { CoefTest, ConfInt } from './robust/coefTest.js';
 import type { Constraints, WaldTest } from './robust/waldTest.js';
+import { type ExactRlrtOptions, type ExactTest, type RlrtSimOptions, exactLRT, exactRLRT } from './exactRlrt.js';
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 
 declare module '../lmm/lmmFit.js' {
@@ -61,6 +62,10 @@ declare module '../lmm/lmmFit.js' {
     confint(options?: ConfintOptions): Promise<ConfintResult>;
     /** lmerTest's ranova: likelihood-ratio tests of the random-effects terms, each reduced ({ reduceTerms: false }: removed) and refitted (src/inference/ranova.ts) */
     ranova(options?: RanovaOptions): Promise<RanovaRow[]>;
+    /** RLRsim's exactRLRT: the restricted likelihood-ratio test of one scalar variance component with its simulated finite-sample null distribution; { mA, m0 } when the tested term is one of several (src/inference/exactRlrt.ts) */
+    exactRLRT(options?: ExactRlrtOptions): Promise<ExactTest>;
+    /** RLRsim's exactLRT(m, m0): the ML likelihood-ratio test against a linear model m0 (its formula), simulated null distribution (src/inference/exactRlrt.ts) */
+    exactLRT(m0: string, options?: RlrtSimOptions): Promise<ExactTest>;
     /** lmerTest's drop1: the F test of each marginal fixed-effects term, Satterthwaite's (default) or Kenward–Roger's ddf (src/inference/drop1.ts) */
     drop1(options?: Drop1Options): Drop1Row[];
     /** lmerTest's step: backward elimination of random-effects terms (ranova) then fixed-effects terms (drop1), with the final model (src/inference/step.ts) */
@@ -134,6 +139,10 @@ declare module '../glmm/glmmFit.js' {
     drop1(options?: GlmmDrop1Options): Promise<GlmmDrop1Table>;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), refitted from θ̂, with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
+    /** refused: RLRsim's tests are for linear mixed models (lmer fits) */
+    exactRLRT(options?: ExactRlrtOptions): Promise<ExactTest>;
+    /** refused: RLRsim's tests are for linear mixed models (lmer fits) */
+    exactLRT(m0: string, options?: RlrtSimOptions): Promise<ExactTest>;
     /** refused: lmerTest's step is for lmer fits (its ranova and drop1 F tests) */
     step(options?: StepOptions): Promise<StepResult>;
     /** simr's powerSim of a glmer fit: z or lr tests of a fixed effect by simulation (src/inference/powerGlmm.ts) */
@@ -164,6 +173,8 @@ Object.assign(LmmFit.prototype, {
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   async ranova(this: LmmFit, options?: RanovaOptions) { return (await ranovaTable(this, options)).rows; },
+  exactRLRT(this: LmmFit, options?: ExactRlrtOptions) { return exactRLRT(this, options); },
+  exactLRT(this: LmmFit, m0: string, options?: RlrtSimOptions) { return exactLRT(this, m0, options); },
   drop1(this: LmmFit, options?: Drop1Options) { return drop1Table(this, options).rows; },
   step(this: LmmFit, options?: StepOptions) { return stepLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
@@ -218,6 +229,12 @@ Object.assign(GlmmFit.prototype, {
   waldTest(this: GlmmFit, constraints: Constraints, options?: WaldTestOptions) { return waldTest(this as unknown as LmmFit, constraints, options); },
   influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
   // async, so that the refusal is a rejected promise
+  async exactRLRT(this: GlmmFit) {
+    throw new ModelError("exactRLRT is RLRsim's, for linear mixed models (lmer fits): its null distribution is that of a Gaussian model's restricted likelihood ratio; for a glmer fit compare nested fits with anova([m0, m1])");
+  },
+  async exactLRT(this: GlmmFit) {
+    throw new ModelError("exactLRT is RLRsim's, for linear mixed models (lmer fits): its null distribution is that of a Gaussian model's likelihood ratio; for a glmer fit compare nested fits with anova([m0, m1])");
+  },
   async step(this: GlmmFit) {
     throw new ModelError("step (backward elimination) is lmerTest's, for linear mixed models (lmer fits): its likelihood-ratio tests of the random-effects terms and F tests of the fixed-effects terms have no glmer counterpart there; for a glmer fit, drop1() gives lme4's likelihood-ratio test of each marginal fixed-effects term, and anova([m0, m1]) compares nested fits");
   },
