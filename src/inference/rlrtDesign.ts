@@ -13,6 +13,7 @@
  * Eigen-solver: src/linalg/tridiagonalEigen.ts; eigenvalues below 0 by rounding are set to 0 (squares).
  */
 import { ModelError } from '../errors/errors.js';
+import { NotPositiveDefiniteError, choleskyInPlace, solveLower } from '../linalg/dense.js';
 import { tridiagonalEigen } from '../linalg/tridiagonalEigen.js';
 
 /** The null design of one scalar term: X (n × p, column-major), the term's level codes and Z values per row. */
@@ -55,29 +56,17 @@ function crossProducts(d: RlrtDesign): { ztz: Float64Array; ztx: Float64Array; x
 export function rlrtEigenvalues(d: RlrtDesign): RlrtEigen {
   const { p, K, n } = d;
   const { ztz, ztx, xtx } = crossProducts(d);
-  // XᵀX = RᵀR, R upper triangular (row-major)
-  const R = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    let s = xtx[j * p + j];
-    for (let k = 0; k < j; k++) s -= R[k * p + j] ** 2;
-    if (!(s > 0)) throw new ModelError('exactRLRT: the fixed-effects design X is rank deficient');
-    const rjj = Math.sqrt(s);
-    R[j * p + j] = rjj;
-    for (let c = j + 1; c < p; c++) {
-      let t = xtx[j * p + c];
-      for (let k = 0; k < j; k++) t -= R[k * p + j] * R[k * p + c];
-      R[j * p + c] = t / rjj;
-    }
+  // XᵀX = L Lᵀ (src/linalg/dense.ts), then W = L⁻¹ XᵀZ (p × K), row l of W the solution of L w_l = (ZᵀX)_l,
+  // so that WᵀW = ZᵀX (XᵀX)⁻¹ XᵀZ
+  const L = Float64Array.from(xtx);
+  try {
+    choleskyInPlace(L, p, 'XᵀX');
+  } catch (e) {
+    if (e instanceof NotPositiveDefiniteError) throw new ModelError('exactRLRT: the fixed-effects design X is rank deficient');
+    throw e;
   }
-  // W = R⁻ᵀ XᵀZ (p × K): forward substitution Rᵀ w_l = (ZᵀX)_l for each level l
-  const W = new Float64Array(K * p); // row l holds w_l
-  for (let l = 0; l < K; l++) {
-    for (let j = 0; j < p; j++) {
-      let s = ztx[l * p + j];
-      for (let k = 0; k < j; k++) s -= R[k * p + j] * W[l * p + k];
-      W[l * p + j] = s / R[j * p + j];
-    }
-  }
+  const W = Float64Array.from(ztx); // row l holds (ZᵀX)_l, then w_l
+  for (let l = 0; l < K; l++) solveLower(L, p, W, l * p);
   // M = ZᵀZ − WᵀW (K × K)
   const M = new Float64Array(K * K);
   for (let a = 0; a < K; a++) for (let b = 0; b <= a; b++) {
