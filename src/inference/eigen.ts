@@ -3,7 +3,9 @@
  * eigendecomposition (src/linalg/symmetricEigen.ts), a general inverse, products. For the variance
  * parameters' and contrasts' matrices (a handful of rows).
  */
-import { invertGaussJordan } from '../linalg/dense.js';
+import { invertGaussJordan, matmul } from '../linalg/dense.js';
+
+export { matmul };
 import { symmetricEigen } from '../linalg/symmetricEigen.js';
 
 export { symmetricEigen, type SymmetricEigen } from '../linalg/symmetricEigen.js';
@@ -32,15 +34,6 @@ export function inverse(A: ArrayLike<number>, n: number, what = 'matrix'): Float
   return inv;
 }
 
-export function matmul(A: ArrayLike<number>, B: ArrayLike<number>, r: number, k: number, c: number): Float64Array {
-  const C = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let u = 0; u < k; u++) {
-    const a = A[i * k + u];
-    if (a === 0) continue;
-    for (let j = 0; j < c; j++) C[i * c + j] += a * B[u * c + j];
-  }
-  return C;
-}
 
 /** Aᵀ for row-major A (r × c). */
 export function transpose(A: ArrayLike<number>, r: number, c: number): Float64Array {

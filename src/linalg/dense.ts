@@ -111,6 +111,39 @@ export function invertLower(l: Float64Array, n: number): Float64Array {
   return inv;
 }
 
+/** C = A B for A (r × k) and B (k × c), row-major. */
+export function matmul(A: ArrayLike<number>, B: ArrayLike<number>, r: number, k: number, c: number): Float64Array {
+  const C = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let u = 0; u < k; u++) {
+    const a = A[i * k + u];
+    if (a === 0) continue;
+    for (let j = 0; j < c; j++) C[i * c + j] += a * B[u * c + j];
+  }
+  return C;
+}
+
+/**
+ * The inverse and log determinant of a symmetric positive definite n × n matrix (row-major; R's
+ * chol2inv(chol(M))): M = L Lᵀ (choleskyInPlace, `what` naming M where it is not positive definite),
+ * M⁻¹ = L⁻ᵀ L⁻¹, log det M = 2 Σ log L_jj.
+ */
+export function spdInverse(M: ArrayLike<number>, n: number, what: string): { inv: Float64Array; logDet: number } {
+  const L = Float64Array.from(M);
+  const logDet = choleskyInPlace(L, n, what);
+  for (let r = 0; r < n; r++) for (let c = r + 1; c < n; c++) L[r * n + c] = 0;
+  const Li = invertLower(L, n);
+  const inv = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c <= r; c++) {
+      let s = 0;
+      for (let t = r; t < n; t++) s += Li[t * n + r] * Li[t * n + c];
+      inv[r * n + c] = s;
+      inv[c * n + r] = s;
+    }
+  }
+  return { inv, logDet };
+}
+
 /**
  * Cholesky factor of a positive semi-definite matrix (lower triangle of S); a pivot d_j ≤ 1e-14 · s_j
  * becomes 0 (a zero column). `scale` 'matrix' (default): s_j = max_k S_kk; 'column': s_j = S_jj, the

@@ -20,7 +20,8 @@ import type { MetaRobustDesign } from './robustMeta.js';
 import { MetaFit } from './metaFit.js';
 import { rmaMvResults, rmaUniResults } from './results.js';
 import { type Tau2Method, seTau2ML, seTau2REML, tau2Closed } from './tau2.js';
-import { crossprodDiag, spdInverse } from './wls.js';
+import { crossprodDiag } from './wls.js';
+import { spdInverse } from '../linalg/dense.js';
 
 export const META_METHODS = ['REML', 'ML', 'DL', 'PM', 'HE', 'SJ', 'EB', 'EE'] as const;
 export const META_TESTS = ['z', 'knha', 't'] as const;

@@ -17,7 +17,8 @@
  *   AIC, BIC, AICc and the deviances as metafor's fit.stats.
  */
 import { pchisqUpper, pfUpper, pvalueNormal, pvalueT, qnorm, qt } from '../stats/distributions.js';
-import { ProjectionTraces, crossprodDiag, mulXb, rowQuadratic, spdInverse, wls } from './wls.js';
+import { ProjectionTraces, crossprodDiag, mulXb, rowQuadratic, wls } from './wls.js';
+import { spdInverse } from '../linalg/dense.js';
 import type { MetaDesign, Tau2Method } from './tau2.js';
 
 export type MetaTest = 'z' | 'knha' | 't';

@@ -14,7 +14,7 @@
  * its tests are the lmer path's (src/inference/robust/).
  */
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
-import { choleskyInPlace, invertLower } from '../linalg/dense.js';
+import { spdInverse } from '../linalg/dense.js';
 import type { ClusterPiece } from '../inference/robust/clusterPieces.js';
 import { type CrType, type VcovCR, checkCrType, fitOfVcov, ownVcov, vcovFromPieces } from '../inference/robust/vcovCR.js';
 import { type CoefTest, type CoefTestName, type ConfInt, checkCoefTest, coefTest, confIntOfVcov } from '../inference/robust/coefTest.js';
@@ -115,17 +115,8 @@ export function metaVcovCR(d: MetaRobustDesign, options: MetaVcovCROptions = {})
       for (const l of d.levels ?? []) if (l.codes[i] === l.codes[i2]) x += l.sigma2;
       V[a * n + b] = x;
     }
-    const L = Float64Array.from(V);
-    choleskyInPlace(L, n, 'the marginal covariance of a cluster');
-    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) L[a * n + b] = 0;
-    const Li = invertLower(L, n);
-    // W = L⁻ᵀL⁻¹
-    const W = new Float64Array(n * n);
-    for (let a = 0; a < n; a++) for (let b = 0; b <= a; b++) {
-      let s = 0;
-      for (let c = a; c < n; c++) s += Li[c * n + a] * Li[c * n + b];
-      W[a * n + b] = s; W[b * n + a] = s;
-    }
+    // W = V_j⁻¹
+    const W = spdInverse(V, n, 'the marginal covariance of a cluster').inv;
     const Xj = new Float64Array(n * p);
     const e = new Float64Array(n);
     for (let a = 0; a < n; a++) {

@@ -9,7 +9,7 @@
  *   tr(P D₁ P D₂) = Σ_i d₁ᵢd₂ᵢ(w_i² − 2w_i³h_i) + tr(A⁻¹C₁A⁻¹C₂),  C_m = Xᵀ diag(w² d_m) X,
  * the last from P_ij = w_iδ_ij − w_iw_j x_iᵀA⁻¹x_j. X is column-major (k × p).
  */
-import { choleskyInPlace, invertLower } from '../linalg/dense.js';
+import { spdInverse } from '../linalg/dense.js';
 
 export interface Wls {
   /** β̂ (p) */
@@ -42,24 +42,6 @@ export function crossprodDiag(X: Float64Array, k: number, p: number, d: ArrayLik
   return out;
 }
 
-/** The inverse and log determinant of a symmetric positive definite p × p matrix (row-major). */
-export function spdInverse(M: Float64Array, p: number, what: string): { inv: Float64Array; logDet: number } {
-  const L = Float64Array.from(M);
-  const logDet = choleskyInPlace(L, p, what);
-  for (let r = 0; r < p; r++) for (let c = r + 1; c < p; c++) L[r * p + c] = 0;
-  const Li = invertLower(L, p);
-  // M⁻¹ = L⁻ᵀL⁻¹
-  const inv = new Float64Array(p * p);
-  for (let r = 0; r < p; r++) {
-    for (let c = 0; c <= r; c++) {
-      let s = 0;
-      for (let t = r; t < p; t++) s += Li[t * p + r] * Li[t * p + c];
-      inv[r * p + c] = s;
-      inv[c * p + r] = s;
-    }
-  }
-  return { inv, logDet };
-}
 
 /** x_iᵀ M x_i for each row i of X (M symmetric p × p row-major). */
 export function rowQuadratic(X: Float64Array, k: number, p: number, M: Float64Array): Float64Array {

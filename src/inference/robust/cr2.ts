@@ -26,7 +26,7 @@ import { choleskyInPlace } from '../../linalg/dense.js';
 import { symmetricEigen } from '../../linalg/symmetricEigen.js';
 import { tridiagonalEigen } from '../../linalg/tridiagonalEigen.js';
 import type { ClusterPiece } from './clusterPieces.js';
-import { matmul, symmetricInverse } from './dense.js';
+import { matmul, spdInverse } from '../../linalg/dense.js';
 
 /** a cluster's adjusted estimating matrix E_j through what the variance and its tests need */
 export interface ClusterEstimating {
@@ -117,7 +117,7 @@ export function cr2LowRank(pc: ClusterPiece, M: Float64Array, p: number): Cluste
   const Gm = matrixFunction(G, r, (x) => (x > 1e-12 ? 1 / Math.sqrt(x) : 0));
   // A_r = c S G_r^{-1/2} S;  E_r = X_rᵀ (I + K_Y)⁻¹ A_r / c
   const Ar = matmul(matmul(S, Gm, r, r, r), S, r, r, r).map((x) => c * x);
-  const IKinv = symmetricInverse(IK, r, 'I + ΛᵀZᵀZΛ/c on a cluster');
+  const IKinv = spdInverse(IK, r, 'I + ΛᵀZᵀZΛ/c on a cluster').inv;
   const Xt = new Float64Array(p * r);
   for (let i = 0; i < r; i++) for (let k = 0; k < p; k++) Xt[k * r + i] = Xr[i * p + k];
   const Er = matmul(matmul(Xt, IKinv, p, r, r), Ar, p, r, r).map((x) => x / c);

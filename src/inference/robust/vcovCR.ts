@@ -23,7 +23,7 @@ import { LmmFit } from '../../lmm/lmmFit.js';
 import { GlmmFit } from '../../glmm/glmmFit.js';
 import { type Clusters, resolveClusters } from './clusters.js';
 import { type ClusterPiece, clusterPieces } from './clusterPieces.js';
-import { matmul, symmetricInverse } from './dense.js';
+import { matmul, spdInverse } from '../../linalg/dense.js';
 import { cr2Cluster } from './cr2.js';
 
 export const CR_TYPES = ['CR0', 'CR1', 'CR1p', 'CR1S', 'CR2', 'CR3'] as const;
@@ -129,7 +129,7 @@ export function vcovFromPieces(
   // M = (Σ F_j)⁻¹
   const sumF = new Float64Array(p * p);
   for (const pc of pieces) for (let k = 0; k < p * p; k++) sumF[k] += pc.F[k];
-  const M = symmetricInverse(sumF, p, 'Σ XᵀV⁻¹X');
+  const M = spdInverse(sumF, p, 'Σ XᵀV⁻¹X').inv;
   const LM = Float64Array.from(M);
   choleskyInPlace(LM, p, 'the bread (XᵀV⁻¹X)⁻¹');
   for (let i = 0; i < p; i++) for (let j = i + 1; j < p; j++) LM[i * p + j] = 0;

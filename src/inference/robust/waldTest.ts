@@ -19,7 +19,8 @@
 import { ModelError, OptionError } from '../../errors/errors.js';
 import { symmetricEigen } from '../../linalg/symmetricEigen.js';
 import { pchisqUpper, pfUpper } from '../../stats/distributions.js';
-import { matmul, matrixPower, symmetricInverse } from './dense.js';
+import { matmul, spdInverse } from '../../linalg/dense.js';
+import { matrixPower } from './dense.js';
 import { PProducts, pArray, rotate } from './pArray.js';
 import type { VcovCR } from './vcovCR.js';
 
@@ -114,7 +115,7 @@ export function waldTestCR(v: VcovCR, constraints: Constraints, tests: WaldTestN
   const CVC = matmul(matmul(C, v.V, q, p, p), transposeOf(C, q, p), q, p, q);
   let CVCinv: Float64Array;
   try {
-    CVCinv = symmetricInverse(CVC, q, 'C Vᶜᴿ Cᵀ');
+    CVCinv = spdInverse(CVC, q, 'C Vᶜᴿ Cᵀ').inv;
   } catch {
     throw new ModelError('Wald test: C Vᶜᴿ Cᵀ is singular (the constraints are linearly dependent, or the robust variance is singular in their direction: more constraints than the clusters support)');
   }
