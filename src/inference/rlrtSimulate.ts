@@ -15,7 +15,7 @@
  * streams 1 (normals) and 2 (uniforms), U from streams 3 and 4, so a value is a pure function of
  * (seed, r). χ²_ν = 2 Gamma(ν/2) by Marsaglia & Tsang (2000) for ν ≥ 2, Z² for ν = 1, 0 for ν = 0.
  */
-import { CounterNormal } from '../model/random.js';
+import { CounterNormal, gammaDraw } from '../model/random.js';
 
 export interface RlrtSimSettings {
   n: number;
@@ -57,17 +57,8 @@ const STREAM_W = 0, STREAM_REST_N = 1, STREAM_REST_U = 2, STREAM_Q_N = 3, STREAM
 export function chisqDraw(rng: CounterNormal, r: number, streamN: number, streamU: number, nu: number): number {
   if (nu <= 0) return 0;
   if (nu === 1) { const z = rng.normal(r, streamN, 0); return z * z; }
-  // Marsaglia–Tsang: shape a = ν/2 ≥ 1, d = a − 1/3, c = 1/√(9d); v = (1 + cx)³, accept when
-  // log u < x²/2 + d − dv + d log v; Gamma(a) = d v
-  const d = nu / 2 - 1 / 3, c = 1 / Math.sqrt(9 * d);
-  for (let k = 0; ; k++) {
-    const x = rng.normal(r, streamN, k);
-    let v = 1 + c * x;
-    if (v <= 0) continue;
-    v = v * v * v;
-    const u = rng.uniform(r, streamU, k);
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return 2 * d * v;
-  }
+  // Marsaglia–Tsang for the shape ν/2 ≥ 1
+  return 2 * gammaDraw(rng, r, nu / 2, streamN, streamU);
 }
 
 /** The simulated null distribution (see the header); yields to the event loop every 1,000 simulations. */

@@ -95,6 +95,23 @@ export class CounterNormal {
   }
 }
 
+/**
+ * A Gamma(a) draw for a ≥ 1 by Marsaglia and Tsang (2000), from `replicate`'s streams `normals` and
+ * `uniforms` (indices 0, 1, … until a pair is accepted): d = a − 1/3, c = 1/√(9d), v = (1 + c x)³,
+ * accepted when log u < x²/2 + d − d v + d log v; the draw is d v.
+ */
+export function gammaDraw(rng: CounterNormal, replicate: number, a: number, normals: number, uniforms: number): number {
+  const d = a - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  for (let k = 0; ; k++) {
+    const x = rng.normal(replicate, normals, k);
+    const v0 = 1 + c * x;
+    if (v0 <= 0) continue;
+    const v = v0 * v0 * v0;
+    const u = rng.uniform(replicate, uniforms, k);
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
 /** Box–Muller from two 32-bit words (uniforms in (0, 1) at the half-integer points): cos or sin branch */
 function boxMuller(w0: number, w1: number, which: number): number {
   const out = scratchPair;

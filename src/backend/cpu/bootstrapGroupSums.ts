@@ -18,7 +18,7 @@
  * n_g residuals): a replicate's numbers here differ from the row pass's and the WebGPU kernel's.
  */
 import type { GramRowsBlock } from '../../linalg/gram.js';
-import { CounterNormal, STREAM_EPS } from '../../model/random.js';
+import { CounterNormal, STREAM_EPS, gammaDraw } from '../../model/random.js';
 import type { BootstrapGramBatch, BootstrapGramInput } from './bootstrapGram.js';
 import { simulateEffects } from './bootstrapGram.js';
 import { semidefiniteCholesky } from '../../linalg/dense.js';
@@ -81,19 +81,8 @@ export function chiSquare(rng: CounterNormal, replicate: number, nu: number): nu
   const a = nu / 2;
   // shape < 1: Gamma(a) = Gamma(a + 1) · U^(1/a)
   const boost = a < 1;
-  const d = (boost ? a + 1 : a) - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (let k = 0; ; k++) {
-    const x = rng.normal(replicate, STREAM_CHI_NORMAL, k);
-    const v0 = 1 + c * x;
-    if (v0 <= 0) continue;
-    const v = v0 * v0 * v0;
-    const u = rng.uniform(replicate, STREAM_CHI_UNIFORM, k);
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
-      const gamma = d * v * (boost ? Math.pow(rng.uniform(replicate, STREAM_CHI_UNIFORM, -1 >>> 0), 1 / a) : 1);
-      return 2 * gamma;
-    }
-  }
+  const gamma = gammaDraw(rng, replicate, boost ? a + 1 : a, STREAM_CHI_NORMAL, STREAM_CHI_UNIFORM) * (boost ? Math.pow(rng.uniform(replicate, STREAM_CHI_UNIFORM, -1 >>> 0), 1 / a) : 1);
+  return 2 * gamma;
 }
 
 const cache = new WeakMap<Int32Array, LevelGrams>();
