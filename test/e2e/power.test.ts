@@ -9,23 +9,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { lmer, readCsv } from '../../src/index.js';
 import { powerSim } from '../../src/inference/powerSim.js';
 import { extend, powerCurve } from '../../src/inference/powerCurve.js';
 import { lmList } from '../../src/lmlist/lmList.js';
-import { ROOT, captureDownloads, enabled, startApp, text, type App } from './harness.js';
-
-let app: App | undefined;
+import { ROOT, captureDownloads, enabled, text } from './harness.js';
+import { appSuite } from './appSuite.js';
 
 describe.skipIf(!enabled)('browser app: power analysis and per-group fits', () => {
-  beforeAll(async () => {
-    app = await startApp();
-  }, 300_000);
-
-  afterAll(async () => {
-    await app?.close();
-  }, 60_000);
+  const app = appSuite();
 
   test('powerSim equals the library\'s with the same seed; Cancel; the power curve with extend; lmList\'s table; the address', async () => {
     const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
@@ -35,7 +28,7 @@ describe.skipIf(!enabled)('browser app: power analysis and per-group fits', () =
     const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-12, Math.abs(b)), what).toBeLessThan(1e-6);
     const query = '?example=sleepstudy&formula=Reaction+~+Days+%2B+(Days+%7C+Subject)&factors=Subject&backend=cpu&fit=1'
       + '&power=1&ptest=Days&pmethod=t&pnsim=10&pseed=5&peffect=Days%3D3&palong=Subject&lmlist=Subject';
-    const page = await app!.openPage({ query });
+    const page = await app().openPage({ query });
     try {
       const download = await captureDownloads(page);
       await page.waitForSelector('body[data-state="fitted"]', { timeout: 120_000 });
@@ -128,7 +121,7 @@ describe.skipIf(!enabled)('browser app: power analysis and per-group fits', () =
   test('at 390 px: the open cards, a power curve and the lmList table do not scroll the page sideways', async () => {
     const query = '?example=sleepstudy&formula=Reaction+~+Days+%2B+(Days+%7C+Subject)&factors=Subject&backend=cpu&fit=1'
       + '&power=1&ptest=Days&pmethod=t&pnsim=2&pseed=1&palong=Subject&pbreaks=3%2C4&lmlist=Subject';
-    const page = await app!.openPage({ query, width: 390, height: 844 });
+    const page = await app().openPage({ query, width: 390, height: 844 });
     try {
       await page.waitForSelector('body[data-state="fitted"]', { timeout: 120_000 });
       await page.click('#power-curve-run');

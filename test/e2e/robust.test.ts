@@ -15,22 +15,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { lmer, readCsv } from '../../src/index.js';
 import { coefTest, confIntCR, vcovCR, waldTest } from '../../src/inference/robust/robust.js';
 import { allFit } from '../../src/fit/allFit.js';
-import { ROOT, captureDownloads, enabled, startApp, text, type App } from './harness.js';
-
-let app: App | undefined;
+import { ROOT, captureDownloads, enabled, text } from './harness.js';
+import { appSuite } from './appSuite.js';
 
 describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' settings in the address', () => {
-  beforeAll(async () => {
-    app = await startApp();
-  }, 300_000);
-
-  afterAll(async () => {
-    await app?.close();
-  }, 60_000);
+  const app = appSuite();
 
   test('a link restores the robust card (tables equal the library\'s), the emmeans card\'s df and the allFit card (run by its button: the library\'s rows)', async () => {
     const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
@@ -45,7 +38,7 @@ describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' sett
       + '&emm=1&especs=Days&eddf=satterthwaite'
       + '&robust=1&rtype=CR1&rtest=naive-t&rlevel=0.9&rwald=term%3ADays&rwaldkind=zero&rwtests=HTZ%2Cchi-sq'
       + '&allfit=1&aopt=nelderMead%2CquasiNewton';
-    const page = await app!.openPage({ query });
+    const page = await app().openPage({ query });
     try {
       const download = await captureDownloads(page);
       await page.waitForSelector('body[data-state="fitted"]', { timeout: 120_000 });
@@ -139,7 +132,7 @@ describe.skipIf(!enabled)('browser app: cluster-robust card and the cards\' sett
   }, 600_000);
 
   test('a fit lme4 warns about: a "check with other optimizers" link beside its convergence warning opens the allFit card', async () => {
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       const input = await page.$('#file');
       await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(join(ROOT, 'test/fixtures/convergence/income.csv'));

@@ -7,12 +7,11 @@
  * in memory; the profile's progress and Cancel; the bootstrap listed as unavailable with the reason.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
-import { enabled, startApp, text, type App } from './harness.js';
+import { enabled, text } from './harness.js';
+import { appSuite } from './appSuite.js';
 import { type Row, designParquet, expectClose, fitInMemory, fitStreamed, tableRows } from './streamed.js';
-
-let app: App | undefined;
 
 /**
  * A card's anova table and fixed-effects df and p-values (prefix '': the fit shown; 'stream-': the
@@ -31,17 +30,11 @@ async function inferenceAt(page: Page, prefix: string, ddf: string, type: string
 }
 
 describe.skipIf(!enabled)('the anova table and intervals of a streamed fit', () => {
-  beforeAll(async () => {
-    app = await startApp();
-  }, 300_000);
-
-  afterAll(async () => {
-    await app?.close();
-  }, 60_000);
+  const app = appSuite();
 
   test('anova (types III, II, I; Satterthwaite and Kenward–Roger), Wald and profile intervals of a streamed Parquet file equal those of the same file fitted in memory; the profile cancelled; the bootstrap unavailable with the reason', async () => {
     const { dir, path } = designParquet('mixedgpu-streaminference-');
-    const page = await app!.openPage();
+    const page = await app().openPage();
     const worst: Record<string, number> = {};
     const cases = [['satterthwaite', 'III'], ['satterthwaite', 'II'], ['satterthwaite', 'I'], ['kenward-roger', 'III'], ['kenward-roger', 'II'], ['kenward-roger', 'I']] as const;
     try {

@@ -7,12 +7,11 @@
  * and fitted in memory; ranova, step and influence listed as unavailable with the reason.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
-import { captureDownloads, enabled, startApp, text, type App } from './harness.js';
+import { captureDownloads, enabled, text } from './harness.js';
+import { appSuite } from './appSuite.js';
 import { type Row, designParquet, expectClose, fitInMemory, fitStreamed, tableRows } from './streamed.js';
-
-let app: App | undefined;
 
 /** runs a test of a card (prefix 'tests': the fit shown; 'stream-tests': the streamed fit) and returns its table's rows */
 async function runTest(page: Page, prefix: string, kind: string, table: string, by = ''): Promise<Row[]> {
@@ -28,17 +27,11 @@ async function runTest(page: Page, prefix: string, kind: string, table: string, 
 }
 
 describe.skipIf(!enabled)('the Model tests card of a streamed fit', () => {
-  beforeAll(async () => {
-    app = await startApp();
-  }, 300_000);
-
-  afterAll(async () => {
-    await app?.close();
-  }, 60_000);
+  const app = appSuite();
 
   test('drop1, joint tests and R² of a streamed Parquet file equal those of the same file fitted in memory; ranova, step and influence unavailable with the reason', async () => {
     const { dir, path } = designParquet('mixedgpu-streamtests-');
-    const page = await app!.openPage();
+    const page = await app().openPage();
     const worst: Record<string, number> = {};
     try {
       // the file loaded whole and fitted in memory

@@ -8,17 +8,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
 import { emmeans, glmer, lmer, readCsv } from '../../src/index.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
-import { ROOT, captureDownloads, dropFile, enabled, startApp, text, type App } from './harness.js';
+import { ROOT, captureDownloads, dropFile, enabled, text } from './harness.js';
+import { appSuite } from './appSuite.js';
 
 const ANOVA = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/sleepstudy_anova.json'), 'utf8')) as {
   npar: number[]; AIC: number[]; logLik: number[]; Chisq: number; Df: number; p: number;
 };
-
-let app: App | undefined;
 
 async function fitted(page: Page, timeout = 120_000): Promise<void> {
   await page.waitForSelector('body[data-state="fitted"], body[data-state="error"]', { timeout });
@@ -59,16 +58,10 @@ async function expectPlotsUnscaledIn(page: Page, root: string): Promise<void> {
 }
 
 describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
-  beforeAll(async () => {
-    app = await startApp();
-  }, 300_000);
-
-  afterAll(async () => {
-    await app?.close();
-  }, 60_000);
+  const app = appSuite();
 
   test('sleepstudy: results hidden before a fit, REML for lmer only, timing, stale marking, diagnostics, history and anova, exports, the address', async () => {
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       await page.click('[data-example="sleepstudy"]');
       await page.waitForSelector('body[data-state="loaded"]');
@@ -175,7 +168,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(q.get('formula')).toBe('Reaction ~ Days + (Days | Subject)');
       expect(q.get('fit')).toBe('1');
       expect(q.get('diag')).toBe('qq');
-      const again = await app!.openPage({ query: search });
+      const again = await app().openPage({ query: search });
       try {
         await fitted(again);
         expect(await again.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe('Reaction ~ Days + (Days | Subject)');
@@ -217,7 +210,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       wald: Record<string, [number | null, number | null]>;
       profile: { intervals: Record<string, [number, number]> };
     };
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       await page.click('[data-example="sleepstudy"]');
       await page.waitForSelector('body[data-state="loaded"]');
@@ -299,7 +292,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     const path = join(dir, 'sleep_rg.parquet');
     const sleep = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/sleepstudy.csv'), 'utf8')).table;
     writeFileSync(path, new Uint8Array(tableToParquet(sleep, 20)));
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       // the same file loaded whole and fitted the ordinary way
       const input = await page.$('#file');
@@ -377,7 +370,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
   }, 300_000);
 
   test('at 390 px: no sideways scroll before and after a fit; the caret sits under the bad token', async () => {
-    const page = await app!.openPage({ width: 390, height: 844 });
+    const page = await app().openPage({ width: 390, height: 844 });
     try {
       const scroll = () => page.evaluate(() => document.documentElement.scrollWidth);
       expect(await scroll()).toBeLessThanOrEqual(390);
@@ -439,7 +432,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
         lines.push(`${s * 4 + k + 1},${x.toFixed(4)},S${String(s).padStart(4, '0')},${(50 + 2 * x + u + 2 * gauss()).toFixed(4)}`);
       }
     }
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       // a previous data set's fit must not stay beside the new data
       await page.click('[data-example="sleepstudy"]');
@@ -499,7 +492,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
 
   test('meta-analysis mode: dat.bcg as metafor\'s rma (REML), forest and funnel plots', async () => {
     const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/bcg_meta_reml.json'), 'utf8')) as { mu: number; tau2: number; I2: number; QE: number; pi: number[]; ci: number[] };
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       const input = await page.$('#file');
       await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(join(ROOT, 'test/fixtures/data/bcg.csv'));
@@ -537,7 +530,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
   test('meta-analysis mode: escalc from raw columns with a moderator (metafor\'s meta-regression), and a three-level model with a cluster column', async () => {
     const ref = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/meta/bcg_reml_ablat.json'), 'utf8')) as { beta: Record<string, number>; se: Record<string, number>; tau2: number; QM: number; R2: number };
     const ko = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/meta/konstantopoulos_reml.json'), 'utf8')) as { beta: Record<string, number>; sigma2: number[] };
-    const page = await app!.openPage();
+    const page = await app().openPage();
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
     try {
       // dat.bcg's 2×2 counts, no yi/vi: escalc RR (ai = tpos, bi = tneg, ci = cpos, di = cneg), mods = ~ ablat
@@ -596,7 +589,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
     const fixefOf = (page: Page) => page.$$eval('#fixef-table tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.term!, Number((tr as HTMLElement).dataset.estimate), Number((tr as HTMLElement).dataset.se)] as const));
     const sigmaOf = async (page: Page) => Number(await page.$eval('#sigma', (e) => (e as HTMLElement).dataset.value));
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       // sleepstudy under blmer's default prior: the posterior mode (blme's best fit; the library's tolerance)
       await page.click('[data-example="sleepstudy"]');
@@ -651,7 +644,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       for (const [name, b] of await fixefOf(page)) expect(rel(b, phylo.fixef[name]!), name).toBeLessThan(1e-5);
       expect(Math.abs(Number(await page.$eval('#heritability-species', (e) => (e as HTMLElement).dataset.value)) - phylo.heritability)).toBeLessThan(1e-5);
       // a file that is neither: the message names the problem
-      const bad = join(app!.tmp, 'bad_K.csv');
+      const bad = join(app().tmp, 'bad_K.csv');
       writeFileSync(bad, 'species,t1,t2\nt1,1,0.5\n');
       await (rinput as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(bad);
       await page.waitForFunction(() => /^Could not read the relatedness file: /.test(document.querySelector('#relmat-note')!.textContent ?? ''));
@@ -668,7 +661,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     const lib = emmeans(fit, '~ Days');
     const libPairs = lib.pairs();
     const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1, Math.abs(b)), what).toBeLessThan(1e-10);
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       await page.click('[data-example="sleepstudy"]');
       await page.waitForSelector('body[data-state="loaded"]');
@@ -735,7 +728,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     const gfit = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cbpp, { family: 'binomial', factors: ['herd', 'period'] });
     const glib = emmeans(gfit, '~ period', { type: 'response' });
     const gpairs = glib.pairs();
-    const phone = await app!.openPage({ width: 390, height: 844 });
+    const phone = await app().openPage({ width: 390, height: 844 });
     try {
       await phone.click('[data-example="cbpp"]');
       await phone.waitForSelector('body[data-state="loaded"]');
@@ -780,7 +773,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     const joint = fit.jointTests().rows[0]!;
     // the same CPU fit in Chromium and in Node (the emmeans test above sees 1e-10)
     const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(1e-12, Math.abs(b)), what).toBeLessThan(1e-8);
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       await page.click('[data-example="sleepstudy"]');
       await page.waitForSelector('body[data-state="loaded"]');
@@ -866,7 +859,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
     const gfit = await glmer('y ~ x + (1 | g)', readCsv(gammaCsv).table, { family: 'Gamma', link: 'log', factors: ['g'] });
     const nfit = await glmer('y ~ x + f + (1 | g) + (1 | h)', readCsv(nbCsv).table, { family: 'negative.binomial', factors: ['g', 'h'] });
     const nbPairs = emmeans(nfit, '~ f', { type: 'response' }).pairs();
-    const page = await app!.openPage();
+    const page = await app().openPage();
     try {
       const links = async (family: string) => {
         await page.select('#family', family);
@@ -920,7 +913,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await page.mouse.move(2, 2);
       await page.screenshot({ path: join(ROOT, `demo/screenshots/${name}.png`), fullPage: true });
     };
-    const page = await app!.openPage({ width: 1440, height: 900 });
+    const page = await app().openPage({ width: 1440, height: 900 });
     const dir = mkdtempSync(join(tmpdir(), 'mixedgpu-shot-'));
     try {
       await page.click('[data-example="sleepstudy"]');
@@ -969,7 +962,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await page.close();
       rmSync(dir, { recursive: true, force: true });
     }
-    const phone = await app!.openPage({ width: 390, height: 844 });
+    const phone = await app().openPage({ width: 390, height: 844 });
     try {
       await phone.click('[data-example="sleepstudy"]');
       await phone.waitForSelector('body[data-state="loaded"]');
