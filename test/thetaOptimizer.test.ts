@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bobyqa } from '../src/optim/bobyqa.js';
-import { optimizeTheta, rotateFactorColumn, scaledStart } from '../src/optim/thetaOptimizer.js';
+import { bobyqa, bobyqaAsync } from '../src/optim/bobyqa.js';
+import type { BoundedMinimizer } from '../src/optim/minimizers.js';
+import { FLOAT32_NOISE, FLOAT64_NOISE, optimizeTheta, rotateFactorColumn, scaledStart } from '../src/optim/thetaOptimizer.js';
 import { lmmThetaProblem } from '../src/lmm/thetaProblem.js';
 import { readCsv } from '../src/io/csv.js';
 import { buildLmm } from '../src/lmm/model.js';
@@ -94,6 +95,38 @@ describe('optimizeTheta', () => {
     expect(res.restarts).toBe(0);
     expect(res.x[0]).toBe(0);
     expect(Math.abs(res.x[1] - 0.3)).toBeLessThan(1e-6);
+  });
+
+  /** A first run that stops where it starts (a minimizer stalled on the bound), BOBYQA after it. */
+  const stalledFirst = (): BoundedMinimizer => {
+    let runs = 0;
+    return async (fn, x0, opts) => {
+      if (runs++ > 0) return bobyqaAsync(fn, x0, opts);
+      return { x: Float64Array.from(x0), fval: await fn(Float64Array.from(x0)), feval: 1, converged: true, message: 'stalled' };
+    };
+  };
+  const scalar = { lower: Float64Array.from([0]), factors: [{ q: 1, index: new Int32Array([0]) }], scales: Float64Array.from([1]) };
+
+  it('restarts from a scalar variance on the bound where the deviance falls in the variance v = θ², however slowly (lme4\'s restart_edge)', async () => {
+    // f = g(θ²), g(v) = 100 − v + 1000 v²: g′(0) = −1, the optimum v = 5e-4 (2.5e-4 below the bound's);
+    // a forward difference in θ of step 1e-5 sees −1e-10, which the check on θ took for flat
+    const g = (th: Float64Array) => 100 - th[0] ** 2 + 1000 * th[0] ** 4;
+    const res = await optimizeTheta(g, scalar, { start: Float64Array.from([0]), minimize: stalledFirst() });
+    expect(res.restarts).toBe(1);
+    expect(res.notes[0]).toMatch(/restarted from the boundary \(term 1, diagonal entry 1 of 1, per unit of its variance: derivative -1\.00 /);
+    expect(Math.abs(res.x[0] ** 2 - 5e-4)).toBeLessThan(1e-6);
+    expect(res.fval).toBeCloseTo(100 - 2.5e-4, 10);
+  });
+
+  it('does not restart on the objective\'s noise: a float32 device\'s at a boundary optimum', async () => {
+    // g(v) = 10⁴ + v, rising off the bound, with an error of −1e-4 (1e-8 relative) wherever θ > 0:
+    // as float64 differences that is a descent (g′ ≈ −14 by the extrapolation); under FLOAT32_NOISE it is noise
+    const g = (th: Float64Array) => 1e4 + th[0] ** 2 - (th[0] > 0 ? 1e-4 : 0);
+    const asDevice = await optimizeTheta(g, scalar, { start: Float64Array.from([0]), minimize: stalledFirst(), noise: FLOAT32_NOISE });
+    expect(asDevice.restarts).toBe(0);
+    expect(asDevice.notes).toEqual([]);
+    const asFloat64 = await optimizeTheta(g, scalar, { start: Float64Array.from([0]), minimize: stalledFirst(), noise: FLOAT64_NOISE, maxRestarts: 1 });
+    expect(asFloat64.restarts).toBe(1);
   });
 
   it('starts at x = 1 on the diagonal of the scaled variables and reports θ', async () => {

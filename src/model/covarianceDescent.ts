@@ -20,15 +20,14 @@
  */
 import { semidefiniteCholesky } from '../linalg/dense.js';
 import { symmetricEigen } from '../linalg/symmetricEigen.js';
-import { type EdgeStep, type SigmaDescent, factorOf, storeFactor } from '../optim/thetaOptimizer.js';
+import { type EdgeStep, FLOAT32_NOISE, FLOAT64_NOISE, type SigmaDescent, factorOf, storeFactor } from '../optim/thetaOptimizer.js';
 
 /** Step h of Σ + h w wᵀ in the scaled units (an LMM's: a variance 1e-4 times the residual's). */
 export const SIGMA_STEP = 1e-4;
 /** A derivative per unit of Σ below −SIGMA_DESCENT (and below the objective's noise, ε |f₀| / h) is a descent. */
 export const SIGMA_DESCENT = 1e-4;
-/** ε, the relative noise of a float64 objective's differences (far above its rounding) and of a float32 device's. */
-export const FLOAT64_NOISE = 1e-10;
-export const FLOAT32_NOISE = 1e-7;
+/** ε, the relative noise of a float64 objective's differences and of a float32 device's (the boundary check's too). */
+export { FLOAT32_NOISE, FLOAT64_NOISE };
 /** Eigenvalues of Σ at most NULL_RELATIVE · max(λ_max, 1) span its null space. */
 export const NULL_RELATIVE = 1e-6;
 /** Up to this many null directions the whole G_N is measured; above, its diagonal. */

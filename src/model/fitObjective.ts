@@ -108,9 +108,10 @@ export async function optimizeObjective(
   ): Promise<MinimizeResult> => {
     const g = evaluations.wrap(f, report);
     if (!thetaProblem) return minimize(g, x0, { lower, upper, rhobeg, rhoend, maxfun: settings.maxfun });
-    // the singular-Σ check's noise floor: the device objective's when it is not float64
-    const sigmaDescent = covarianceDescent(f === onDevice && objective.f64 ? FLOAT32_NOISE : FLOAT64_NOISE);
-    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend, maxfun: settings.maxfun, sigmaDescent, minimize });
+    // the boundary and singular-Σ checks' noise floor: the device objective's when it is not float64
+    const noise = f === onDevice && objective.f64 ? FLOAT32_NOISE : FLOAT64_NOISE;
+    const sigmaDescent = covarianceDescent(noise);
+    const r = await optimizeTheta(g, thetaProblem, { start: x0, candidates, candidateRhobeg, rhobeg, rhoend, maxfun: settings.maxfun, sigmaDescent, minimize, noise });
     // what happened after the first BOBYQA run (restarts from the boundary, snaps onto it) goes with its message
     return { ...r, message: [r.message, ...r.notes].join('; ') };
   };

@@ -26,7 +26,17 @@
  *    parallel to column 1, pointing the wrong way. `edgeDescent` estimates a by forward differences
  *    (one evaluation per u = e_k), rotates the factor to u = −a/‖a‖ and, when the derivative there
  *    is clearly negative, BOBYQA restarts from the rotated point. For a scalar term or the last
- *    diagonal entry (m = 1) this is lme4's `restart_edge` check.
+ *    diagonal entry (m = 1) this is lme4's `restart_edge` check, made on the variance: there c = 0
+ *    and f depends on T_jj only through v = T_jj², f = g(v), so its derivative in T_jj is 0 at the
+ *    bound and a forward difference of step h sees g′(0) h², second order (at h = 1e-5 a descent
+ *    g′(0) = −1 changed f by 1e-10, below the 1e-9 the check required). The m = 1 check measures
+ *    g′(0) instead, by Richardson's extrapolation of two forward differences in v,
+ *      g′(0) ≈ (4 D(s) − D(2s)) / 2,  D(t) = (g(t) − g(0)) / t = g′(0) + g″(0) t / 2 + O(t²),
+ *    which removes the curvature's term (large where the groups are large), at s = EDGE_VARIANCE_STEP.
+ *    A descent must stand above the objective's noise as well: a measured derivative d counts when
+ *    d < −max(EDGE_DESCENT, noise · |f₀| / step) (`noise`: the relative noise of f's differences,
+ *    a float32 device's far above float64's), so that a noisy objective at a boundary optimum does
+ *    not restart on its noise.
  *
  * 3. Points just inside the bound (T_jj < boundaryTol) are set onto it when that does not raise the
  *    objective (lme4's `check.boundary`, boundary.tol = 1e-5), after each BOBYQA run, so that the
@@ -84,6 +94,11 @@ export interface ThetaOptimizeOptions {
   sigmaDescent?: SigmaDescent;
   /** the minimizer of each run (default BOBYQA; ./minimizers.ts: Nelder–Mead, quasi-Newton) */
   minimize?: BoundedMinimizer;
+  /**
+   * the relative noise of f's differences (FLOAT64_NOISE, the default, or FLOAT32_NOISE for a
+   * float32 device's objective): a descent off the boundary must stand above noise · |f₀|
+   */
+  noise?: number;
 }
 
 /** A point to restart from, lower than the optimum's f0, and where it came from. */
@@ -107,8 +122,17 @@ export interface ThetaOptimum extends MinimizeResult {
 
 /** Step of the forward differences on the boundary, in the scaled x. */
 const EDGE_STEP = 1e-5;
-/** A directional derivative (per unit of x) below −EDGE_DESCENT leaves the boundary. */
+/**
+ * Step s of the m = 1 check's differences in the scaled variance v = x² (and 2s: x = 3.2e-3 and
+ * 4.5e-3): its noise 2.5 ε |f₀| / s and its error g‴(0) s² / 3 (g‴ ~ Σ n_g³ for groups of n_g rows)
+ * both small against the descents worth a restart.
+ */
+const EDGE_VARIANCE_STEP = 1e-5;
+/** A directional derivative (per unit of x, or of v where m = 1) below −EDGE_DESCENT leaves the boundary. */
 const EDGE_DESCENT = 1e-4;
+/** ε, the relative noise of a float64 objective's differences (far above its rounding) and of a float32 device's. */
+export const FLOAT64_NOISE = 1e-10;
+export const FLOAT32_NOISE = 1e-7;
 /** lme4's boundary.tol, in the scaled x. */
 const BOUNDARY_TOL = 1e-5;
 
@@ -194,7 +218,7 @@ export async function optimizeTheta(
   await snap();
   while (converged && restarts < maxRestarts && !stopped()) {
     const f0 = best.f;
-    const edge = await edgeDescent(evaluate, problem, best.theta, f0, stopped);
+    const edge = await edgeDescent(evaluate, problem, best.theta, f0, stopped, options.noise ?? FLOAT64_NOISE);
     const singular = edge || stopped() ? null : await options.sigmaDescent?.(evaluate, problem, best.theta, f0, stopped) ?? null;
     const from = edge ?? singular;
     if (!from) break;
@@ -283,13 +307,16 @@ export function rotateFactorColumn(T: Float64Array, q: number, j: number, u: Arr
 
 /**
  * A descent direction off the boundary T_jj = 0 in some representation of the same Σ (see the
- * header), or null. For each zero diagonal entry the derivatives a_k = D(e_k) are measured by
- * forward differences (f(T_jj = h) − f₀) / h after rotating column j + k into column j, then
- * D(−a/‖a‖) is measured; the most negative measured derivative wins if it is below −EDGE_DESCENT.
- * Returns θ with that rotation and T_jj = 0 (the same Σ: the objective is f₀ there).
+ * header), or null. For each zero diagonal entry with m = q − j > 1 the derivatives a_k = D(e_k) are
+ * measured by forward differences (f(T_jj = h) − f₀) / h after rotating column j + k into column j,
+ * then D(−a/‖a‖) is measured; where m = 1, g′(0) in the variance v = T_jj² by Richardson's
+ * extrapolation 2 D(s) − D(2s). The most negative measured derivative wins if it is below
+ * −max(EDGE_DESCENT, its noise). Returns θ with that rotation and T_jj = 0 (the same Σ: the
+ * objective is f₀ there).
  */
 async function edgeDescent(
   evaluate: (theta: Float64Array) => Promise<number>, problem: ThetaProblem, theta: Float64Array, f0: number, stopped: () => boolean,
+  noise: number,
 ): Promise<EdgeStep | null> {
   let best: EdgeStep | null = null;
   for (let t = 0; t < problem.factors.length; t++) {
@@ -299,38 +326,51 @@ async function edgeDescent(
       const kjj = fac.index[j * q + j];
       if (theta[kjj] !== problem.lower[kjj]) continue;
       const T = factorOf(fac, theta);
-      const h = EDGE_STEP / problem.scales[kjj];
-      const derivativeAt = async (u: ArrayLike<number>): Promise<{ d: number; R: Float64Array } | null> => {
+      const m = q - j;
+      /** f with column j rotated to u and T_jj = x (in the scaled units), and the rotated factor */
+      const valueAt = async (u: ArrayLike<number>, x: number): Promise<{ f: number; R: Float64Array } | null> => {
         if (stopped()) return null;
         const R = rotateFactorColumn(T, q, j, u);
         const th = Float64Array.from(theta);
         storeFactor(fac, R, th);
-        th[kjj] = h;
-        const fh = await evaluate(th);
-        return { d: (fh - f0) / EDGE_STEP, R };
+        th[kjj] = x / problem.scales[kjj];
+        return { f: await evaluate(th), R };
       };
-      const m = q - j;
-      const a = new Float64Array(m);
       const tried: { d: number; R: Float64Array }[] = [];
-      for (let k = 0; k < m; k++) {
-        const e = new Float64Array(m);
-        e[k] = 1;
-        const r = await derivativeAt(e);
-        if (!r) return best;
-        a[k] = r.d;
-        tried.push(r);
-      }
-      const norm = Math.hypot(...a);
-      if (m > 1 && norm > 0) {
-        const r = await derivativeAt(Array.from(a, (v) => -v / norm));
-        if (!r) return best;
-        tried.push(r);
+      let threshold: number;
+      if (m === 1) {
+        // f = g(v), v = T_jj²: g′(0) ≈ 2 D(s) − D(2s), D(t) = (g(t) − f₀) / t (error −g‴(0) s² / 3);
+        // its noise (2 + 1/2) ε |f₀| / s
+        const s = EDGE_VARIANCE_STEP;
+        const r1 = await valueAt([1], Math.sqrt(s));
+        if (!r1) return best;
+        const r2 = await valueAt([1], Math.sqrt(2 * s));
+        if (!r2) return best;
+        tried.push({ d: (2 * (r1.f - f0)) / s - (r2.f - f0) / (2 * s), R: r1.R });
+        threshold = Math.max(EDGE_DESCENT, (2.5 * noise * Math.abs(f0)) / s);
+      } else {
+        const a = new Float64Array(m);
+        for (let k = 0; k < m; k++) {
+          const e = new Float64Array(m);
+          e[k] = 1;
+          const r = await valueAt(e, EDGE_STEP);
+          if (!r) return best;
+          a[k] = (r.f - f0) / EDGE_STEP;
+          tried.push({ d: a[k], R: r.R });
+        }
+        const norm = Math.hypot(...a);
+        if (norm > 0) {
+          const r = await valueAt(Array.from(a, (v) => -v / norm), EDGE_STEP);
+          if (!r) return best;
+          tried.push({ d: (r.f - f0) / EDGE_STEP, R: r.R });
+        }
+        threshold = Math.max(EDGE_DESCENT, (noise * Math.abs(f0)) / EDGE_STEP);
       }
       for (const r of tried) {
-        if (r.d < -EDGE_DESCENT && (!best || r.d < best.derivative)) {
+        if (r.d < -threshold && (!best || r.d < best.derivative)) {
           const th = Float64Array.from(theta);
           storeFactor(fac, r.R, th);
-          best = { theta: th, derivative: r.d, where: `term ${t + 1}, diagonal entry ${j + 1} of ${q}` };
+          best = { theta: th, derivative: r.d, where: `term ${t + 1}, diagonal entry ${j + 1} of ${q}${m === 1 ? ', per unit of its variance' : ''}` };
         }
       }
     }
