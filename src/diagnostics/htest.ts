@@ -5,6 +5,7 @@
  *
  *   data:  <data name>
  *   <statistic name> = <5 significant digits>, [<parameter name> = <value>, ]p-value = <format.pval, 4 digits>
+ *     (the method and this line wrapped by R's strwrap at 72 characters)
  *   alternative hypothesis: <alternative>
  *   [95 percent confidence interval: … / sample estimates: …]
  */
@@ -26,14 +27,28 @@ export interface HTest {
   confInt?: { lower: number; upper: number; level: number };
 }
 
-/** print.htest(x) as R 4.2 prints it (digits = 7) */
+/** R's strwrap(text, width = 0.9 × 80) at the default width: words greedily on lines of fewer than 72 characters */
+export function strwrap72(text: string): string[] {
+  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line === '') line = w;
+    else if (line.length + 1 + w.length < 72) line += ` ${w}`;
+    else { lines.push(line); line = w; }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** print.htest(x) as R 4.2 prints it (digits = 7; the method wrapped by strwrap with prefix "\t") */
 export function printHTest(t: HTest): string[] {
-  const lines = ['', `\t${t.method}`, '', `data:  ${t.dataName}`];
+  const lines = ['', ...strwrap72(t.method).map((l) => `\t${l}`), '', `data:  ${t.dataName}`];
   const parts = [`${t.statistic.name} = ${formatR([t.statistic.value], 5)[0]}`];
   if (t.parameter) parts.push(`${t.parameter.name} = ${formatR([t.parameter.value], 5)[0]}`);
   const pv = formatPval([t.pValue], 4)[0];
   parts.push(pv.startsWith('<') ? `p-value ${pv}` : `p-value = ${pv}`);
-  lines.push(parts.join(', '));
+  lines.push(...strwrap72(parts.join(', ')));
   const alt = t.alternativeText ?? t.alternative;
   if (t.nullValue) {
     const rel = t.alternative === 'two.sided' ? 'not equal to' : t.alternative === 'less' ? 'less than' : 'greater than';
@@ -47,7 +62,8 @@ export function printHTest(t: HTest): string[] {
     lines.push('sample estimates:');
     const v = formatR([t.estimate.value], 7)[0];
     const w = Math.max(t.estimate.name.length, v.length);
-    lines.push(t.estimate.name.padStart(w), v.padStart(w));
+    // print of a named vector: each column right-justified, followed by a space
+    lines.push(`${t.estimate.name.padStart(w)} `, `${v.padStart(w)} `);
   }
   lines.push('');
   return lines;
