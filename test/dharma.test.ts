@@ -31,6 +31,7 @@ import { printHTest } from '../src/diagnostics/htest.js';
 import { dharmaPlotData, rankTransform } from '../src/diagnostics/plotData.js';
 import { ksTestUniform } from '../src/stats/ksTest.js';
 import { binomTestP } from '../src/stats/binomTest.js';
+import { type DharmaArgs, runDharma } from '../src/cli/dharmaCommand.js';
 import { DHARMA_CASES, type DharmaCase } from './oracle/dharmaCases.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -264,4 +265,56 @@ describe('bad input', () => {
     expect(() => createDharma(sims, Float64Array.of(1, Number.NaN, 3), null, false, 1)).toThrow(/NaN at observation 2/);
     expect(() => createDharma([sims[0], Float64Array.of(1, 2)], Float64Array.of(1, 2, 3), null, false, 1)).toThrow(/simulation 2 has 2 values/);
   });
+});
+
+describe('CLI: mixedgpu dharma', () => {
+  const run = async (args: DharmaArgs) => {
+    const out: string[] = [], err: string[] = [];
+    const code = await runDharma(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, out: out.join(''), err: err.join('') };
+  };
+  const e = read<Exported>('cbpp.json');
+  const file = join(fixtures, 'data', 'cbpp.csv');
+
+  it('the printout: print.DHARMa and the tests, as the library gives them (R\'s lines where the oracle printed them)', async () => {
+    const r = await run({ file, formula: e.case.formula, family: 'binomial', factors: 'period,herd', outlierType: 'binomial' });
+    expect(r.code).toBe(0);
+    const d = fromFixture(e);
+    const lines = r.out.split('\n');
+    expect(lines.slice(0, 3)).toEqual(R.cbpp.printed.dharma);
+    const text = r.out;
+    for (const block of [R.cbpp.printed.uniformity, R.cbpp.printed.dispersion, R.cbpp.printed.outliers]) expect(text).toContain((block as string[]).join('\n'));
+    expect(text).toContain(printHTest(testZeroInflation(d)).join('\n'));
+  }, 60_000);
+
+  it('JSON: residuals, tests, plot data; --group, --nsim, --seed, --unconditional reach the library', async () => {
+    const r = await run({ file, formula: e.case.formula, family: 'binomial', factors: 'period,herd', json: true, nsim: '40', seed: '5', group: 'herd', unconditional: true });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    const fit = await glmer(e.case.formula, table('cbpp.csv'), { family: 'binomial', factors: ['period', 'herd'] });
+    const d = fit.simulateResiduals({ nsim: 40, seed: 5, simulateREs: 'unconditional' });
+    expect(j.nSim).toBe(40);
+    expect(j.simulateREs).toBe('unconditional');
+    expect(j.scaledResiduals).toEqual(Array.from(d.scaledResiduals));
+    expect(j.tests.uniformity.p_value).toBe(testUniformity(d).pValue);
+    expect(j.tests.outliers.p_value).toBe(testOutliers(d).pValue);
+    expect(j.plot.qq).toHaveLength(56);
+    expect(j.plot.asFactor).toBe(true);
+    const herd = Array.from({ length: 56 }, (_, i) => String(table('cbpp.csv').getChild('herd')!.get(i)));
+    expect(j.grouped.scaledResiduals).toEqual(Array.from(recalculateResiduals(d, herd).scaledResiduals));
+    expect(j.grouped.groups).toHaveLength(15);
+  }, 60_000);
+
+  it('bad arguments: --nsim 1 or not whole, --outlier-type, --group, a Gamma fit', async () => {
+    for (const nsim of ['1', '2.5', 'ten']) {
+      const r = await run({ file, formula: e.case.formula, family: 'binomial', factors: 'period,herd', nsim });
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/--nsim must be/);
+    }
+    const t = await run({ file, formula: e.case.formula, family: 'binomial', factors: 'period,herd', outlierType: 'exact' });
+    expect(t.err).toMatch(/unknown --outlier-type 'exact' \(choose default, bootstrap, binomial\)/);
+    const g = await run({ file, formula: e.case.formula, family: 'binomial', factors: 'period,herd', group: 'farm' });
+    expect(g.code).toBe(1);
+    expect(g.err).toMatch(/--group: no column 'farm' in the data \(columns: herd, incidence, size, period\)/);
+  }, 60_000);
 });
