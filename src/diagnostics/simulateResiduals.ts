@@ -67,9 +67,10 @@ export function simulateResiduals(fit: DharmaSource, options: SimulateResidualsO
   const n = frame.n;
   // a binomial's proportions k/m to counts k (m the trials: the prior weights)
   const w = family?.family === 'binomial' ? frame.weights ?? null : null;
-  const counts = (y: Float64Array) => (w ? y.map((v, i) => Math.round(v * w[i])) : Float64Array.from(y));
-  const observed = counts(frame.y);
-  const simulated = sim.y.map(counts);
+  const counts = (y: Float64Array) => y.map((v, i) => Math.round(v * w![i]));
+  const observed = w ? counts(frame.y) : Float64Array.from(frame.y);
+  // the simulations are the result's own arrays: converted where they are proportions, else kept
+  const simulated = w ? sim.y.map(counts) : sim.y;
   // predict(type = "response", re.form = ~0): g⁻¹(offset + X β̂)
   const eta = predictLinear(fit, null, { groups: false });
   const fitted = family ? eta.map((e) => family.linkinv(e)) : eta;
