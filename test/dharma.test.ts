@@ -157,6 +157,7 @@ describe.each(DHARMA_CASES.map((c) => [c.name, c] as const))('DHARMa 0.5.0 on ou
       g.scaledResiduals.forEach((v, k) => close(v, rr.residuals[k], 1e-12));
       checkTest(testUniformity(g), rr.uniformity);
       checkTest(testDispersion(g), rr.dispersion);
+      expect(printDharma(g)).toEqual(rr.printed);
     });
   }
 
@@ -173,6 +174,38 @@ describe.each(DHARMA_CASES.map((c) => [c.name, c] as const))('DHARMa 0.5.0 on ou
     ours.fittedPredictedResponse.forEach((v, i) => close(v, e.fitted[i], 1e-9));
     ours.simulatedResponse.forEach((s, k) => { if (tol === 0) expect(Array.from(s)).toEqual(e.simulated[k]); else same(s, e.simulated[k]); });
     if (e.integerResponse) expect(Array.from(ours.scaledResiduals)).toEqual(e.residuals);
+  }, 60_000);
+});
+
+describe('responses as DHARMa reads them', () => {
+  it('a binomial given as proportions with the trials as weights: the same counts, simulations and residuals as cbind', async () => {
+    const cb = table('cbpp.csv');
+    const inc = cb.getChild('incidence')!.toArray() as Float64Array, size = cb.getChild('size')!.toArray() as Float64Array;
+    const prop = readCsv(['herd,prop,size,period', ...Array.from({ length: cb.numRows }, (_, i) => `${cb.getChild('herd')!.get(i)},${inc[i] / size[i]},${size[i]},${cb.getChild('period')!.get(i)}`)].join('\n')).table;
+    const a = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cb, { family: 'binomial', factors: ['period', 'herd'] });
+    const b = await glmer('prop ~ period + (1 | herd)', prop, { family: 'binomial', weights: 'size', factors: ['period', 'herd'] });
+    const da = a.simulateResiduals({ nsim: 60 }), db = b.simulateResiduals({ nsim: 60 });
+    expect(Array.from(db.observedResponse)).toEqual(Array.from(inc));
+    db.simulatedResponse.forEach((s, r) => expect(Array.from(s)).toEqual(Array.from(da.simulatedResponse[r])));
+    expect(Array.from(db.scaledResiduals)).toEqual(Array.from(da.scaledResiduals));
+    // every simulated count is a whole number of successes out of the row's trials
+    for (const s of db.simulatedResponse) s.forEach((k, i) => { expect(Number.isInteger(k)).toBe(true); expect(k).toBeLessThanOrEqual(size[i]); });
+  }, 60_000);
+
+  it("rows dropped for missing values have no residual (na.omit and na.exclude alike); a negative binomial fit's counts", async () => {
+    const na = table('sleepstudy_na.csv');
+    const f = await lmer('Reaction ~ Days + (Days | Subject)', na, { factors: ['Subject'], naAction: 'exclude' });
+    const d = f.simulateResiduals({ nsim: 30 });
+    expect(d.nObs).toBe(f.nobs);
+    expect(d.nObs).toBeLessThan(na.numRows);
+    expect(Array.from(d.scaledResiduals).every((v) => v >= 0 && v <= 1)).toBe(true);
+    const od = table('dharma_overdispersed.csv');
+    const nb = await glmer('y ~ x + (1 | g)', od, { family: 'negative.binomial', factors: ['g'] });
+    const dn = nb.simulateResiduals({ nsim: 100 });
+    expect(dn.integerResponse).toBe(true);
+    expect(dn.simulatedResponse.every((s) => s.every((k) => Number.isInteger(k) && k >= 0))).toBe(true);
+    // the negative binomial fit takes in the overdispersion the Poisson fit shows (its test rejects: above)
+    expect(testDispersion(dn).pValue).toBeGreaterThan(0.05);
   }, 60_000);
 });
 
@@ -207,6 +240,30 @@ describe('pieces against R values', () => {
     expect(b.ties).toBe(true);
     close(b.statistic, 0.4, 1e-15);
     close(b.pValue, 0.54414250308288747, TOL);
+  });
+  it('ks.test at n = 99 (exact: the matrix power of Marsaglia, Tsang and Wang) and n = 150 (asymptotic, both series)', () => {
+    // R 4.2.2 (options(digits = 17)): ks.test(x, "punif", alternative)$statistic, $p.value
+    const seq = (n: number, m: number, pow: number) => Array.from({ length: n }, (_, i) => ((i + 1) / m) ** pow);
+    const cases: [number[], string, boolean, number, number][] = [
+      [seq(99, 100, 1.3), 'two.sided', true, 0.10052601741625065, 0.25238173838824285],
+      [seq(99, 100, 1.3), 'less', true, 0.0025118864315095799, 0.99678801137347861],
+      [seq(99, 100, 1.3), 'greater', true, 0.10052601741625065, 0.12643380109022384],
+      [seq(99, 100, 1.05), 'two.sided', true, 0.022164347674704481, 0.99999999806363138],
+      [seq(99, 100, 1.05), 'less', true, 0.0079432823472428138, 0.98275205789788944],
+      [seq(99, 100, 1.05), 'greater', true, 0.022164347674704481, 0.89423361664204126],
+      [seq(150, 151, 0.8), 'two.sided', false, 0.08643780062564449, 0.21235351984292605],
+      [seq(150, 151, 0.8), 'less', false, 0.08643780062564449, 0.10630446262450269],
+      [seq(150, 151, 0.8), 'greater', false, 0.0053015311914263582, 0.99160357862045556],
+      // √n D = 2.14 (the alternating series) and 0.85 (the Jacobi form)
+      [seq(150, 151, 1.6), 'two.sided', false, 0.17439026740717439, 0.00021812496415385407],
+      [seq(150, 151, 1.2), 'two.sided', false, 0.069703076926886223, 0.45973913940752265],
+    ];
+    for (const [x, alt, exact, stat, p] of cases) {
+      const k = ksTestUniform(x, alt as 'two.sided');
+      expect(k.exact).toBe(exact);
+      close(k.statistic, stat, 1e-14);
+      close(k.pValue, p, TOL);
+    }
   });
   it("binom.test's two-sided p-value", () => {
     // R 4.2.2: binom.test(3, 56, 2/251)$p.value, binom.test(0, 10, 0.5, alternative = "less")$p.value

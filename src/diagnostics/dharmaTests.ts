@@ -35,12 +35,12 @@ export function testResiduals(d: DharmaResiduals): { uniformity: UniformityTest;
   return { uniformity: testUniformity(d), dispersion: testDispersion(d), outliers: testOutliers(d) };
 }
 
-/** print.DHARMa: the heading and the first 20 residuals (cat's 7 significant digits) */
+/** print.DHARMa: the heading and the first 20 residuals (cat's 7 significant digits; " ..." from 20 residuals on, as R's test length < 20) */
 export function printDharma(d: DharmaResiduals): string[] {
   const shown = Array.from(d.scaledResiduals.subarray(0, 20), (v) => formatR([v], 7)[0]);
   return [
     `Object of Class DHARMa with simulated residuals based on ${d.nSim} simulations with refit = FALSE . See ?DHARMa::simulateResiduals for help. `,
     ' ',
-    `Scaled residual values: ${shown.join(' ')}${d.nObs > 20 ? ' ...' : ''}`,
+    `Scaled residual values: ${shown.join(' ')}${d.nObs >= 20 ? ' ...' : ''}`,
   ];
 }

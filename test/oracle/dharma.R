@@ -75,7 +75,8 @@ for (name in cases) {
     r$recalculated <- list(levels = levels(as.factor(g)), observed = rec$observedResponse, fitted = rec$fittedPredictedResponse,
                            residuals = rec$scaledResiduals,
                            uniformity = htest(dh$testUniformity(rec, plot = FALSE)),
-                           dispersion = htest(dh$testDispersion(rec, plot = FALSE)))
+                           dispersion = htest(dh$testDispersion(rec, plot = FALSE)),
+                           printed = capture.output(dh$print.DHARMa(rec)))
   }
   out[[name]] <- r
 }
