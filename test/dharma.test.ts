@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { glmer } from '../src/fit/glmer.js';
 import { lmer } from '../src/fit/lmer.js';
@@ -32,6 +32,7 @@ import { dharmaPlotData, rankTransform } from '../src/diagnostics/plotData.js';
 import { ksTestUniform } from '../src/stats/ksTest.js';
 import { binomTestP } from '../src/stats/binomTest.js';
 import { type DharmaArgs, runDharma } from '../src/cli/dharmaCommand.js';
+import { buildProgram, main } from '../src/cli/program.js';
 import { DHARMA_CASES, type DharmaCase } from './oracle/dharmaCases.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -360,6 +361,19 @@ describe('CLI: mixedgpu dharma', () => {
     const herd = Array.from({ length: 56 }, (_, i) => String(table('cbpp.csv').getChild('herd')!.get(i)));
     expect(j.grouped.scaledResiduals).toEqual(Array.from(recalculateResiduals(d, herd).scaledResiduals));
     expect(j.grouped.groups).toHaveLength(15);
+  }, 60_000);
+
+  it('is a command of the program: its options reach runDharma', async () => {
+    const cmd = buildProgram().commands.find((c) => c.name() === 'dharma')!;
+    expect(cmd.options.find((x) => x.long === '--outlier-type')!.attributeName()).toBe('outlierType');
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((t: string | Uint8Array) => { written.push(String(t)); return true; });
+    try {
+      await main(['node', 'mixedgpu', 'dharma', file, e.case.formula, '--family', 'binomial', '--factors', 'period,herd', '--nsim', '30', '--seed', '9', '--outlier-type', 'binomial', '--unconditional', '--json', '--quiet']);
+    } finally { spy.mockRestore(); }
+    expect(process.exitCode ?? 0).toBe(0);
+    const j = JSON.parse(written.join(''));
+    expect([j.nSim, j.seed, j.simulateREs, j.tests.outliers.method]).toEqual([30, 9, 'unconditional', 'DHARMa outlier test based on exact binomial test with approximate expectations']);
   }, 60_000);
 
   it('bad arguments: --nsim 1 or not whole, --outlier-type, --group, a Gamma fit', async () => {
