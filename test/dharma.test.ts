@@ -300,12 +300,14 @@ describe('bad input', () => {
     expect(t.messages[0]).toMatch(/nBoot > nSim/);
   }, 60_000);
 
-  it('a Gamma glmer fit (its response is not simulated)', async () => {
-    const ref = JSON.parse(readFileSync(join(fixtures, 'gamma', 'gamma_log.json'), 'utf8'));
-    const data = readCsv(readFileSync(join(fixtures, 'gamma', ref.data), 'utf8')).table;
-    const fit = await glmer(ref.formula, data, { family: 'Gamma', link: 'log', factors: ['g', 'h'] });
-    expect(() => fit.simulateResiduals()).toThrow(ModelError);
-    expect(() => fit.simulateResiduals()).toThrow(/simulateResiduals: a Gamma GLMM's response cannot be simulated here/);
+  it('Gamma and inverse Gaussian glmer fits (their responses are not simulated)', async () => {
+    for (const [name, family] of [['gamma_log', 'Gamma'], ['ig_log', 'inverse.gaussian']] as const) {
+      const ref = JSON.parse(readFileSync(join(fixtures, 'gamma', `${name}.json`), 'utf8'));
+      const data = readCsv(readFileSync(join(fixtures, 'gamma', ref.data), 'utf8')).table;
+      const fit = await glmer(ref.formula, data, { family, link: 'log', factors: ['g', 'h'] });
+      expect(() => fit.simulateResiduals()).toThrow(ModelError);
+      expect(() => fit.simulateResiduals()).toThrow(new RegExp(`simulateResiduals: a ${family} GLMM's response cannot be simulated here`));
+    }
   }, 60_000);
 
   it('a fit whose rows are in an engine (the stream)', async () => {

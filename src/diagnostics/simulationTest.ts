@@ -71,6 +71,21 @@ export function varianceR(x: ArrayLike<number>): number {
   return s / (n - 1);
 }
 
+/** R's var(c(x₁, x₂, …)) of the arrays' values together, without copying them into one */
+export function varianceOfAll(xs: readonly ArrayLike<number>[]): number {
+  let N = 0, s = 0;
+  for (const x of xs) { N += x.length; for (let i = 0; i < x.length; i++) s += x[i]; }
+  let m = s / N;
+  if (Number.isFinite(m)) {
+    let c = 0;
+    for (const x of xs) for (let i = 0; i < x.length; i++) c += x[i] - m;
+    m += c / N;
+  }
+  let ss = 0;
+  for (const x of xs) for (let i = 0; i < x.length; i++) { const dv = x[i] - m; ss += dv * dv; }
+  return ss / (N - 1);
+}
+
 /** testGeneric(simulationOutput, summary, alternative, methodName) (header) */
 export function genericTest(d: SimulationData, summary: (x: ArrayLike<number>) => number, alternative: SimAlternative, method: string, dataName = 'simulationOutput'): SimulationTest {
   const observed = summary(d.observedResponse);
@@ -84,10 +99,8 @@ export function genericTest(d: SimulationData, summary: (x: ArrayLike<number>) =
 /** testDispersion(simulationOutput, alternative, type = "DHARMa") with refit = FALSE (header) */
 export function dispersionTest(d: SimulationData, alternative: SimAlternative = 'two.sided', dataName?: string): SimulationTest {
   // v̂ = sd(simulatedResponse)²: the sample variance of all n × S simulated values
-  const n = d.observedResponse.length, S = d.simulatedResponse.length;
-  const all = new Float64Array(n * S);
-  d.simulatedResponse.forEach((s, r) => { for (let i = 0; i < n; i++) all[r * n + i] = s[i]; });
-  const sdAll = Math.sqrt(varianceR(all));
+  const n = d.observedResponse.length;
+  const sdAll = Math.sqrt(varianceOfAll(d.simulatedResponse));
   const expectedVar = sdAll * sdAll;
   const fitted = d.fittedPredictedResponse;
   const resid = new Float64Array(n);
