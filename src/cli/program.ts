@@ -17,6 +17,7 @@
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu allfit FILE FORMULA [--family …] [--optimizers bobyqa,nelderMead,quasiNewton] [--maxfun N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
+ *   mixedgpu dharma FILE FORMULA [--family …] [--nsim 250] [--seed 123] [--unconditional] [--outlier-type default|binomial|bootstrap] [--group COL] [--json]
  *   mixedgpu power FILE FORMULA [--test x | --compare F | --fcompare F | --rcompare F] [--method t|kr|lr|z|f|anova|chisq|pb] [--pbnsim 100]
  *                               [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
  *                               [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]
@@ -33,6 +34,7 @@ import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runRlrt } from './rlrtCommand.js';
+import { runDharma } from './dharmaCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
@@ -265,6 +267,22 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default): exactRLRT'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runRlrt({ file, formula, ...opts }, io());
+    });
+
+  common(program
+    .command('dharma')
+    .description("DHARMa's simulated residual diagnostics: scaled (quantile) residuals from --nsim responses simulated from the fit (conditional on the fitted random effects, DHARMa 0.5.0's default), with testUniformity (Kolmogorov-Smirnov), testDispersion, testOutliers and, for counts, testZeroInflation")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--nsim <n>', 'simulations (default 250)')
+    .option('--seed <s>', 'seed of the simulations and of the residuals\' randomization (default 123)')
+    .option('--unconditional', "simulate new random effects (DHARMa's simulateREs = \"unconditional\")")
+    .option('--outlier-type <type>', "testOutliers's type: default (bootstrap for counts of at most 500 observations, else binomial), binomial or bootstrap")
+    .option('--group <column>', 'also the residuals summed per value of this column (recalculateResiduals) and their tests')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runDharma({ file, formula, ...opts }, io());
     });
 
   rowEngineOptions(common(program

@@ -26,6 +26,8 @@ import { ModelError, OptionError } from '../errors/errors.js';
 import '../inference/methods.js';
 // fit.allFit() (lme4's allFit: refits by each optimizer)
 import './allFit.js';
+// fit.simulateResiduals() (DHARMa's scaled residuals)
+import '../diagnostics/methods.js';
 
 export interface GlmerOptions extends GlmmModelOptions, GlmmFitOptions, BackendOptions, GlmmGpuOptions {
   /** 1 (default): Laplace; 0: stage 1 only (β from PIRLS); > 1: adaptive Gauss–Hermite with that many nodes (one scalar random-effects term) */

@@ -26,6 +26,8 @@ import { recordCall } from './update.js';
 import '../inference/methods.js';
 // fit.allFit() (lme4's allFit: refits by each optimizer)
 import './allFit.js';
+// fit.simulateResiduals() (DHARMa's scaled residuals)
+import '../diagnostics/methods.js';
 
 export interface LmerOptions extends LmmModelOptions, LmmFitOptions, BackendOptions {
   /**

@@ -1,0 +1,26 @@
+/**
+ * The cases of DHARMa's residual diagnostics (test/dharma.test.ts): a model of a data set in
+ * test/fixtures/data, the simulations' settings, and the grouping of recalculateResiduals.
+ * test/oracle/exportDharmaSimulations.ts writes our simulations of each to test/fixtures/dharma/, which
+ * test/oracle/dharma.R gives to DHARMa 0.5.0's own code.
+ */
+export interface DharmaCase {
+  name: string;
+  data: string;
+  formula: string;
+  family?: 'binomial' | 'poisson';
+  factors: string[];
+  nsim: number;
+  seed: number;
+  /** a column to aggregate the residuals by (recalculateResiduals), or none */
+  group?: string;
+  simulateREs?: 'conditional' | 'unconditional';
+}
+
+export const DHARMA_CASES: DharmaCase[] = [
+  { name: 'cbpp', data: 'cbpp.csv', formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', family: 'binomial', factors: ['period', 'herd'], nsim: 250, seed: 123, group: 'herd' },
+  { name: 'overdispersed', data: 'dharma_overdispersed.csv', formula: 'y ~ x + (1 | g)', family: 'poisson', factors: ['g'], nsim: 250, seed: 123, group: 'g' },
+  { name: 'zip', data: 'dharma_zip.csv', formula: 'y ~ x + (1 | g)', family: 'poisson', factors: ['g'], nsim: 250, seed: 7 },
+  { name: 'sleepstudy', data: 'sleepstudy.csv', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'], nsim: 100, seed: 123, group: 'Subject' },
+  { name: 'dyestuff_unconditional', data: 'dyestuff.csv', formula: 'Yield ~ 1 + (1 | Batch)', factors: ['Batch'], nsim: 250, seed: 11, simulateREs: 'unconditional' },
+];
