@@ -204,7 +204,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
     .option('--threads <n>', 'threads of the dense Cholesky (crossed factors) and of the passes over the rows (the model frame, glmer\'s PIRLS): a number or auto (default: the machine\'s cores)')
-    .option('--family <name>', 'GLMMs (glmer): binomial or poisson')
+    .option('--family <name>', 'GLMMs (glmer): binomial, poisson, negative.binomial, Gamma, inverse.gaussian or gaussian (with --link log or inverse); a command that takes fewer refuses the others by name')
     .option('--link <name>', 'the GLMM\'s link')
     .option('--nagq <n>', 'glmer\'s nAGQ')
     .option('--weights <column>', 'prior weights')
