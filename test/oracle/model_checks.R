@@ -12,7 +12,7 @@
 # Writes the simulated data beside the expectations.
 # Usage (from the repository root):
 #   Rscript test/oracle/model_checks.R test/fixtures/data test/fixtures/model-checks
-# Needs: lme4 1.1-31, performance 0.10.2, insight 0.19.0, jsonlite.
+# Needs: lme4 1.1-31, performance 0.10.2, insight 0.19.0, car 3.1-1, jsonlite.
 suppressMessages({ library(lme4); library(jsonlite); library(performance); library(insight); library(MASS) })
 args <- commandArgs(trailingOnly = TRUE)
 dataDir <- args[1]; out <- args[2]
@@ -93,7 +93,10 @@ performance_of <- function(m, family) {
   collinearity <- if (is.data.frame(cc)) list(
     table = lapply(seq_len(nrow(cc)), function(i) list(Term = cc$Term[i], VIF = cc$VIF[i], VIF_CI_low = cc$VIF_CI_low[i], VIF_CI_high = cc$VIF_CI_high[i],
                                                       SE_factor = cc$SE_factor[i], Tolerance = cc$Tolerance[i], Tolerance_CI_low = cc$Tolerance_CI_low[i], Tolerance_CI_high = cc$Tolerance_CI_high[i])),
-    print = collinearity_print(cc)) else NULL
+    print = collinearity_print(cc),
+    # car's generalized VIF with its size adjustment GVIF^(1/(2 Df)) (car 3.1-1's vif.merMod)
+    car = { v <- car::vif(m); if (is.matrix(v)) list(GVIF = I(unname(v[, 1])), Df = I(unname(v[, 2])), adjusted = I(unname(v[, 3])))
+            else list(GVIF = I(unname(v)), Df = I(rep(1, length(v))), adjusted = I(unname(sqrt(v)))) }) else NULL
   od <- if (family != "gaussian") run(check_overdispersion(m)) else NULL
   overdispersion <- if (is.null(od)) NULL else if (inherits(od$value, "oracle_error")) list(error = od$value$error) else
     list(chisq = od$value$chisq_statistic, ratio = od$value$dispersion_ratio, rdf = od$value$residual_df, p = od$value$p_value, print = printout(od$value))
