@@ -267,7 +267,7 @@ describe('at our optimum: the fit methods against performance at the tight optim
           close((ours as unknown as Record<string, Num>)[k], perf.values[k], tol, `${at} ${k}`, level);
         }
       }
-      expect(mp.messages.filter((m) => !m.startsWith('R2 and ICC'))).toEqual(unwrap(T.performance.printed).filter((m) => !m.startsWith('Random effect variances')));
+      expect(mp.messages).toEqual(unwrap(T.performance.printed));
       const od = T.overdispersion;
       if (od === null) expect(() => fit.checkOverdispersion()).toThrow(ModelError);
       else if (c.name === 'bernoulli') expect(() => fit.checkOverdispersion()).toThrow(/Bernoulli/);
@@ -373,5 +373,38 @@ describe('an lmer fit whose rows are in an engine (a stream)', () => {
     expect(sfit.checkSingularity()).toEqual(mfit.checkSingularity());
     expect(sfit.checkConvergence().converged).toBe(mfit.checkConvergence().converged);
     await expect(sfit.modelPerformance()).rejects.toThrow(/rows are in a stream/);
+  });
+});
+
+describe('where performance has no number', () => {
+  it('no observed zeros: check_zeroinflation is null (performance\'s NULL) with its note', async () => {
+    const c = fx.cases.find((x) => x.name === 'grouseticks_poisson')!;
+    const fit = await glmer('I(TICKS + 1) ~ YEAR + cHEIGHT + (1 | LOCATION)', tableOf(c), { family: 'poisson', factors: c.factors });
+    expect(fit.checkZeroinflation()).toBeNull();
+    expect(printZeroInflation(null)).toEqual(['Model has no observed zeros in the response variable.']);
+  });
+  it('R² refused for the fit: model_performance leaves R² and ICC out, with the reason', async () => {
+    const c = fx.cases.find((x) => x.name === 'sleepstudy_slopes')!;
+    const fit = await lmer('Reaction ~ Days + (Days || Subject)', tableOf(c), { factors: c.factors });
+    const mp = await fit.modelPerformance();
+    expect(Object.keys(mp)).toEqual(['AIC', 'AICc', 'BIC', 'RMSE', 'Sigma', 'messages']);
+    expect(mp.messages[0]).toMatch(/^R2 and ICC not available: .*grouping factor 'Subject' has 2 random-effects terms/);
+    // the information criteria are lme4's, whatever the R²
+    close(mp.AIC, fit.AIC, 1e-15, 'uncorrelated AIC', 'misc');
+  });
+  it('a binomial response of proportions with weights: Log_loss NA, no scores, each with its note', async () => {
+    const c = fx.cases.find((x) => x.name === 'cbpp_binomial')!;
+    const t = tableOf(c);
+    const inc = t.getChild('incidence')!.toArray() as Float64Array, size = t.getChild('size')!.toArray() as Float64Array;
+    const prop = Array.from(inc, (v, i) => v / size[i]);
+    const rows = Array.from({ length: t.numRows }, (_, i) => ({ herd: String(t.getChild('herd')!.get(i)), period: String(t.getChild('period')!.get(i)), prop: prop[i], size: size[i] }));
+    const fit = await glmer('prop ~ period + (1 | herd)', rows, { family: 'binomial', weights: 'size' });
+    const mp = await fit.modelPerformance();
+    expect(mp.Log_loss).toBeNull();
+    expect('Score_log' in mp).toBe(false);
+    expect(mp.messages).toEqual(["Can't calculate log-loss.", "Can't calculate proper scoring rules for models without integer response values."]);
+    // the same model as cbind: the same overdispersion test
+    const od = fit.checkOverdispersion();
+    close(od.chisq, (c.tight.overdispersion as { chisq: number }).chisq, 1e-5, 'proportions chisq', 'misc');
   });
 });

@@ -15,7 +15,7 @@ import { GlmmFit } from '../glmm/glmmFit.js';
 import { profiledDeviance } from '../lmm/deviance.js';
 import { RANK_DEFICIENT } from '../frame/modelFrame.js';
 import { termColumns } from '../inference/termColumns.js';
-import { iccOf, r2Nakagawa } from '../inference/r2Nakagawa.js';
+import { NO_RANDOM_MESSAGE, iccOf, r2Nakagawa } from '../inference/r2Nakagawa.js';
 import { type Collinearity, collinearity } from './collinearity.js';
 import { type Overdispersion, overdispersion } from './overdispersion.js';
 import { type ZeroInflation, zeroInflation } from './zeroInflation.js';
@@ -181,6 +181,8 @@ export async function fitModelPerformance(fit: AnyFit, options: ModelPerformance
     const r2 = await r2Nakagawa(fit);
     out.R2_conditional = r2.conditional;
     out.R2_marginal = r2.marginal;
+    // model_performance suppresses insight's warnings but not r2's printed note on a singular fit
+    if (r2.messages.includes(NO_RANDOM_MESSAGE)) messages.push(NO_RANDOM_MESSAGE);
     const icc = await iccOf(fit);
     if (icc.icc) out.ICC = icc.icc.adjusted;
   } catch (e) {
