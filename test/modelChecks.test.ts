@@ -25,7 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
@@ -45,7 +45,8 @@ import { ModelError, OptionError } from '../src/errors/errors.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { NOT_ENOUGH_TERMS_MESSAGE as NOT_ENOUGH } from '../src/checks/collinearity.js';
-import { runCheck } from '../src/cli/checkCommand.js';
+import { type CheckReport, runCheck } from '../src/cli/checkCommand.js';
+import { buildProgram, main } from '../src/cli/program.js';
 import { lmerStream } from '../src/gram/stream/lmer.js';
 import { openBatchSource } from '../src/gram/stream/node.js';
 
@@ -351,6 +352,32 @@ describe('CLI mixedgpu check', () => {
     const bad = await capture((io) => runCheck({ file: join(fixtures, 'data', c.data), formula: c.formula, estimator: 'OLS' }, io));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--estimator must be REML or ML/);
+  });
+});
+
+describe('CLI through the command parser', () => {
+  it('mixedgpu check FILE FORMULA --family negative.binomial --theta … --zi-tolerance … --json', async () => {
+    const c = fx.cases.find((x) => x.name === 'grouseticks_negbin')!;
+    expect(buildProgram().commands.map((x) => x.name())).toContain('check');
+    const out: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((x: string | Uint8Array) => { out.push(String(x)); return true; });
+    const code = process.exitCode;
+    try {
+      await main(['node', 'mixedgpu', 'check', join(fixtures, 'data', c.data), c.formula, '--family', 'negative.binomial', '--theta', String(c.lme4.nb_theta),
+        '--factors', c.factors.join(','), '--zi-tolerance', '0.01', '--conv-tolerance', '1e-2', '--json', '--quiet']);
+      expect(process.exitCode ?? 0).toBe(0);
+      const j = JSON.parse(out.join('')) as CheckReport;
+      expect(j.zeroinflation!.tolerance).toBe(0.01);
+      expect(j.zeroinflation!.predictedZeros).toBe(c.tight.zeroinflation!.predicted);
+      // ratio 0.976 is outside 1 ± 0.01
+      expect(j.zeroinflation!.message).toBe('Model is underfitting zeros (probable zero-inflation).');
+      expect(j.convergence!.tolerance).toBe(0.01);
+      close(j.overdispersion!.chisq, (c.tight.overdispersion as { chisq: number }).chisq, 1e-5, 'CLI NB chisq', 'cli');
+      close(j.model_performance!.Score_log, c.tight.performance.values.Score_log, 1e-5, 'CLI NB Score_log', 'cli');
+    } finally {
+      write.mockRestore();
+      process.exitCode = code;
+    }
   });
 });
 
