@@ -73,6 +73,7 @@ run <- function(expr) {
     message = function(c) { msg <<- c(msg, conditionMessage(c)); invokeRestart("muffleMessage") }))
   list(value = val, warnings = w, messages = msg, printed = printed)
 }
+inf <- function(x) if (is.infinite(x)) "Inf" else x
 num <- function(v) if (is.null(v) || (length(v) == 1 && is.na(v))) NULL else as.numeric(v)
 # a print's lines and its messages (performance prints its verdicts with message())
 printout <- function(x) { r <- run(print(x)); list(lines = r$printed, messages = sub("\n$", "", r$messages)) }
@@ -91,7 +92,8 @@ performance_of <- function(m, family) {
   co <- run(check_collinearity(m))
   cc <- co$value
   collinearity <- if (is.data.frame(cc)) list(
-    table = lapply(seq_len(nrow(cc)), function(i) list(Term = cc$Term[i], VIF = cc$VIF[i], VIF_CI_low = cc$VIF_CI_low[i], VIF_CI_high = cc$VIF_CI_high[i],
+    # an infinite bound (plogis at 1) as "Inf": jsonlite writes Inf as null, NA's spelling
+    table = lapply(seq_len(nrow(cc)), function(i) list(Term = cc$Term[i], VIF = cc$VIF[i], VIF_CI_low = inf(cc$VIF_CI_low[i]), VIF_CI_high = inf(cc$VIF_CI_high[i]),
                                                       SE_factor = cc$SE_factor[i], Tolerance = cc$Tolerance[i], Tolerance_CI_low = cc$Tolerance_CI_low[i], Tolerance_CI_high = cc$Tolerance_CI_high[i])),
     print = collinearity_print(cc),
     # car's generalized VIF with its size adjustment GVIF^(1/(2 Df)) (car 3.1-1's vif.merMod)
