@@ -371,6 +371,8 @@ describe('CLI through the command parser', () => {
       expect(process.exitCode ?? 0).toBe(0);
       const j = JSON.parse(out.join('')) as CheckReport;
       expect(j.zeroinflation!.tolerance).toBe(0.01);
+      // performance's infinite upper bound of YEAR's VIF interval, as "Inf"
+      expect(j.collinearity!.rows![0].VIF_CI_high).toBe('Inf');
       expect(j.zeroinflation!.predictedZeros).toBe(c.tight.zeroinflation!.predicted);
       // ratio 0.976 is outside 1 ± 0.01
       expect(j.zeroinflation!.message).toBe('Model is underfitting zeros (probable zero-inflation).');

@@ -7,7 +7,7 @@
  * model_performance — printed as performance prints them, its verdicts and notes on stderr.
  * A check refused for this fit (e.g. model_performance of a fit whose rows are in an engine, or
  * check_convergence without derivatives) is left out with the reason on stderr (and in the JSON's
- * `notes`).
+ * `notes`). In the JSON an infinite bound of the VIF's interval is "Inf".
  */
 import { ModelError } from '../errors/errors.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
@@ -91,7 +91,8 @@ export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {
     const messages = [...new Set([...(report.collinearity?.messages ?? []), ...(report.model_performance?.messages ?? []), ...notes])];
     if (!args.quiet) for (const m of messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (args.json) {
-      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      // an infinite bound of the VIF's interval (performance's Inf) as "Inf", as emmeans's df
+      io.stdout(`${JSON.stringify(report, (_k, v) => (v === Infinity ? 'Inf' : v), 2)}\n`);
       return 0;
     }
     const blocks: string[][] = [];
