@@ -2,9 +2,9 @@
  * performance 0.10.2's model checks and indices (test/oracle/model_checks.R, fixtures in
  * test/fixtures/model-checks): check_collinearity, check_overdispersion, check_zeroinflation,
  * check_singularity, check_convergence and model_performance of sleepstudy with a covariate nearly
- * collinear with Days and a factor (REML and ML; with an interaction), sleepstudy (Days | Subject),
- * Dyestuff2 (singular), cbpp (binomial, cbind), a simulated Bernoulli GLMM, grouseticks (Poisson and
- * the negative binomial) and simulated zero-inflated counts.
+ * collinear with Days and a factor (REML and ML; with an interaction), sleepstudy (Days | Subject)
+ * without and with prior weights, Dyestuff2 (singular), cbpp (binomial, cbind), a simulated Bernoulli
+ * GLMM, grouseticks (Poisson and the negative binomial), simulated zero-inflated counts and a Gamma(log).
  *
  * Two levels:
  *  (1) at lme4's fit: our pure functions (src/checks/) evaluated at lme4's pieces — Var(β̂), the fitted
@@ -16,7 +16,7 @@
  *  (2) at our optimum: the fit methods against performance on lme4's fit run to tight tolerances
  *      (lmer: nloptwrap; glmer: PIRLS to 1e-12, nloptwrap; the negative binomial at glmer.nb's size).
  *      The limit is the optimum itself: lmer's θ̂ agrees to ~1e-8 and its indices within 1e-7 relative
- *      (worst seen 1.5e-8, the ICC); glmer within 1e-5 (worst 3.5e-6: the VIFs, whose Var(β̂) is on both
+ *      (worst seen 3.6e-8, the weighted fit's marginal R²); glmer within 1e-5 (worst 3.5e-6: the VIFs, whose Var(β̂) is on both
  *      sides the inverse of a central-difference Hessian, its truncation error ~1e-6; the others within
  *      1e-6), the χ² test's p-value within 1e-4 (it magnifies χ²'s 1e-7 by −d log p/d log χ² ≈ 150 at
  *      p = 3e-18); the information criteria, whose −2ℓ is flat at the optimum, within 1e-8 (worst 3.1e-9).
@@ -32,7 +32,7 @@ import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { buildGlmm } from '../src/glmm/model.js';
-import type { FamilyName } from '../src/glmm/family.js';
+import type { FamilyName, LinkName } from '../src/glmm/family.js';
 import { profiledDeviance } from '../src/lmm/deviance.js';
 import { termColumns } from '../src/inference/termColumns.js';
 import { collinearity, printCollinearity } from '../src/checks/collinearity.js';
@@ -72,7 +72,7 @@ interface Pieces {
   r2: { conditional: Num; marginal: Num }; icc: { adjusted: number } | null; nb_theta?: number;
 }
 interface Case {
-  name: string; data: string; formula: string; factors: string[]; reml: boolean; family: string;
+  name: string; data: string; formula: string; factors: string[]; reml: boolean; family: string; link?: string; weights?: string;
   lme4: Pieces & Perf; tight: Pieces & Perf;
 }
 const fx = JSON.parse(readFileSync(join(fixtures, 'model-checks', 'model_checks.json'), 'utf8')) as { cases: Case[] };
@@ -98,8 +98,8 @@ function close(ours: number | null | undefined, theirs: Num | 'Inf' | undefined,
 function modelOf(c: Case) {
   const table = tableOf(c);
   return isGlmm(c)
-    ? buildGlmm(c.formula, table, { family: c.family as FamilyName, factors: c.factors, ...(c.lme4.nb_theta ? { theta: c.lme4.nb_theta } : {}) })
-    : buildLmm(c.formula, table, { REML: c.reml, factors: c.factors });
+    ? buildGlmm(c.formula, table, { family: c.family as FamilyName, factors: c.factors, ...(c.link ? { link: c.link as LinkName } : {}), ...(c.lme4.nb_theta ? { theta: c.lme4.nb_theta } : {}) })
+    : buildLmm(c.formula, table, { REML: c.reml, factors: c.factors, ...(c.weights ? { weights: c.weights } : {}) });
 }
 
 /**
@@ -172,8 +172,13 @@ describe("at lme4's fit: performance 0.10.2's checks and indices from lme4's pie
       const perfOf = (estimator: 'REML' | 'ML'): Partial<ModelPerformance> => {
         let dev: number;
         if (isGlmm(c)) dev = -2 * L.loglik;
-        else if (estimator === 'REML') dev = c.reml ? L.cmp.REML : profiledDeviance(L.cmp, n, frame.p, true);
-        else dev = c.reml ? profiledDeviance(L.cmp, n, frame.p, false) : L.cmp.dev;
+        else {
+          // lme4's devCrit at the other estimator, with −Σ log w of the prior weights
+          const w = frame.weights;
+          const sumLogW = w ? w.reduce((a, v) => a + Math.log(v), 0) : 0;
+          if (estimator === 'REML') dev = c.reml ? L.cmp.REML : profiledDeviance(L.cmp, n, frame.p, true, sumLogW);
+          else dev = c.reml ? profiledDeviance(L.cmp, n, frame.p, false, sumLogW) : L.cmp.dev;
+        }
         const out: Partial<ModelPerformance> = { ...informationCriteria(dev, L.npar, n), RMSE: rmse(y.map((v, i) => v - mu[i])), Sigma: L.sigma };
         return out;
       };
@@ -230,8 +235,8 @@ describe("at lme4's fit: performance 0.10.2's checks and indices from lme4's pie
 async function ourFit(c: Case): Promise<LmmFit | GlmmFit> {
   const table = tableOf(c);
   return isGlmm(c)
-    ? glmer(c.formula, table, { family: c.family as FamilyName, factors: c.factors, ...(c.lme4.nb_theta ? { theta: c.lme4.nb_theta } : {}) })
-    : lmer(c.formula, table, { REML: c.reml, factors: c.factors });
+    ? glmer(c.formula, table, { family: c.family as FamilyName, factors: c.factors, ...(c.link ? { link: c.link as LinkName } : {}), ...(c.lme4.nb_theta ? { theta: c.lme4.nb_theta } : {}) })
+    : lmer(c.formula, table, { REML: c.reml, factors: c.factors, ...(c.weights ? { weights: c.weights } : {}) });
 }
 
 describe('at our optimum: the fit methods against performance at the tight optimum', () => {

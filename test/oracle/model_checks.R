@@ -24,6 +24,8 @@ ss <- rd("sleepstudy.csv"); ss$Subject <- factor(ss$Subject)
 dy2 <- rd("dyestuff2.csv")
 cb <- rd("cbpp.csv"); cb$herd <- factor(cb$herd); cb$period <- factor(cb$period)
 gt <- rd("grouseticks.csv"); for (v in c("BROOD", "LOCATION", "YEAR")) gt[[v]] <- factor(gt[[v]])
+ssw <- rd("sleepstudy_weighted.csv"); ssw$Subject <- factor(ssw$Subject)
+gam <- read.csv(file.path(dataDir, "..", "r2", "gamma_log.csv"))
 
 # sleepstudy with a covariate nearly collinear with Days (Days + noise) and a factor of Days' phases
 set.seed(20261206)
@@ -62,7 +64,10 @@ cases <- list(
   list(name = "bernoulli", data = "model-checks/bernoulli.csv", formula = "y ~ x + z + (1 | g)", d = bern, family = "binomial"),
   list(name = "grouseticks_poisson", data = "grouseticks.csv", factors = c("BROOD", "LOCATION", "YEAR"), formula = "TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | LOCATION)", d = gt, family = "poisson"),
   list(name = "grouseticks_negbin", data = "grouseticks.csv", factors = c("LOCATION", "YEAR"), formula = "TICKS ~ YEAR + cHEIGHT + (1 | LOCATION)", d = gt, family = "negative.binomial"),
-  list(name = "zero_inflated_poisson", data = "model-checks/zero_inflated.csv", formula = "count ~ x + (1 | g)", d = zi, family = "poisson")
+  list(name = "zero_inflated_poisson", data = "model-checks/zero_inflated.csv", formula = "count ~ x + (1 | g)", d = zi, family = "poisson"),
+  # prior weights: the criterion at the other estimator carries -sum(log w)
+  list(name = "sleepstudy_weighted", data = "sleepstudy_weighted.csv", factors = "Subject", formula = "Reaction ~ Days + (Days | Subject)", d = ssw, weights = "w"),
+  list(name = "gamma_log", data = "r2/gamma_log.csv", formula = "y ~ x + (1 | g)", d = gam, family = "Gamma", link = "log")
 )
 
 # a call's value, its warnings, messages and what it printed
@@ -140,20 +145,22 @@ for (cs in cases) {
   reml <- if (is.null(cs$reml)) TRUE else cs$reml
   fam <- if (is.null(cs$family)) "gaussian" else cs$family
   if (fam == "gaussian") {
-    m <- lmer(fo, d, REML = reml)
-    mt <- lmer(fo, d, REML = reml, control = lmerControl(optimizer = "nloptwrap", optCtrl = TIGHT))
+    d$.w <- if (is.null(cs$weights)) rep(1, nrow(d)) else d[[cs$weights]]
+    m <- lmer(fo, d, REML = reml, weights = .w)
+    mt <- lmer(fo, d, REML = reml, weights = .w, control = lmerControl(optimizer = "nloptwrap", optCtrl = TIGHT))
   } else {
     tight <- glmerControl(tolPwrss = 1e-12, optimizer = c("bobyqa", "nloptwrap"), optCtrl = TIGHT)
     if (fam == "negative.binomial") {
       m <- glmer.nb(fo, d)
       mt <- glmer(fo, d, family = negative.binomial(theta = getME(m, "glmer.nb.theta")), control = tight)
     } else {
-      m <- glmer(fo, d, family = get(fam))
-      mt <- glmer(fo, d, family = get(fam), control = tight)
+      link <- if (is.null(cs$link)) get(fam)()$link else cs$link
+      m <- glmer(fo, d, family = get(fam)(link = link))
+      mt <- glmer(fo, d, family = get(fam)(link = link), control = tight)
     }
   }
   res[[length(res) + 1]] <- list(name = cs$name, data = cs$data, formula = cs$formula, factors = I(if (is.null(cs$factors)) character() else cs$factors),
-                                 reml = reml, family = fam,
+                                 reml = reml, family = fam, link = if (is.null(cs$link)) NULL else cs$link, weights = cs$weights,
                                  lme4 = c(pieces(m, fam), performance_of(m, fam)),
                                  tight = c(pieces(mt, fam), performance_of(mt, fam)))
   cat(cs$name, "\n")
