@@ -175,27 +175,23 @@ export async function fitModelPerformance(fit: AnyFit, options: ModelPerformance
     throw new ModelError(`model_performance: the response '${response.label}' is transformed; performance corrects the log-likelihood of AIC and BIC by the transformation's Jacobian, which is not implemented here: fit a response column computed beforehand for AIC and BIC on that scale`);
   }
   const messages: string[] = [];
-  const out: ModelPerformance = { ...informationCriteria(criterionOf(fit, estimator), fit.df, frame.n), RMSE: NaN, Sigma: fit.sigma };
   // Nakagawa's R² and the ICC, the fit's own; where they are refused, left out with the reason
+  let r2Columns: Pick<ModelPerformance, 'R2_conditional' | 'R2_marginal' | 'ICC'> = {};
   try {
     const r2 = await r2Nakagawa(fit);
-    out.R2_conditional = r2.conditional;
-    out.R2_marginal = r2.marginal;
+    const icc = await iccOf(fit);
+    r2Columns = { R2_conditional: r2.conditional, R2_marginal: r2.marginal, ...(icc.icc ? { ICC: icc.icc.adjusted } : {}) };
     // model_performance suppresses insight's warnings but not r2's printed note on a singular fit
     if (r2.messages.includes(NO_RANDOM_MESSAGE)) messages.push(NO_RANDOM_MESSAGE);
-    const icc = await iccOf(fit);
-    if (icc.icc) out.ICC = icc.icc.adjusted;
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
     messages.push(`R2 and ICC not available: ${e.message}`);
   }
-  const resid = fit instanceof GlmmFit ? fit.rowResiduals('response') : fit.rowResiduals('response');
-  out.RMSE = rmse(resid);
-  // the columns' order: AIC, AICc, BIC, R2, ICC, RMSE, Sigma, then the binomial and count ones
+  // the columns in performance's order: AIC, AICc, BIC, R², ICC, RMSE (from the response residuals
+  // y − μ̂ of the rows used), Sigma, then the binomial and count ones
   const ordered: ModelPerformance = {
-    AIC: out.AIC, AICc: out.AICc, BIC: out.BIC,
-    ...('R2_conditional' in out ? { R2_conditional: out.R2_conditional, R2_marginal: out.R2_marginal } : {}),
-    ...(out.ICC !== undefined ? { ICC: out.ICC } : {}), RMSE: out.RMSE, Sigma: out.Sigma,
+    ...informationCriteria(criterionOf(fit, estimator), fit.df, frame.n), ...r2Columns,
+    RMSE: rmse(fit.rowResiduals('response')), Sigma: fit.sigma,
   };
   if (fit instanceof GlmmFit && ['binomial', 'poisson', 'negative.binomial'].includes(fit.family)) {
     const y = frame.y, mu = fit.mu;
