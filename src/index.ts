@@ -244,6 +244,21 @@ export type { DeletedFit, InfluenceOptions, InfluenceProgress } from './inferenc
 export { cooksDistance, dfbeta, dfbetas } from './inference/influenceMeasures.js';
 export { r2Nakagawa, iccOf, r2FromComponents, iccFromComponents, iccByGroupFromComponents, printR2, printIcc, printIccByGroup } from './inference/r2Nakagawa.js';
 export type { R2Options, R2Result, IccOptions, IccOutcome, IccResult, IccGroupRow } from './inference/r2Nakagawa.js';
+// performance's model checks and indices (src/checks/): pure functions of a fit's pieces, the fit-level functions, the printouts
+export { collinearity, printCollinearity, vifGroup } from './checks/collinearity.js';
+export type { Collinearity, CollinearityInput, CollinearityRow } from './checks/collinearity.js';
+export { overdispersion, printOverdispersion } from './checks/overdispersion.js';
+export type { Overdispersion } from './checks/overdispersion.js';
+export { zeroInflation, printZeroInflation } from './checks/zeroInflation.js';
+export type { ZeroInflation } from './checks/zeroInflation.js';
+export { singularity } from './checks/singularity.js';
+export { convergence } from './checks/convergence.js';
+export type { Convergence } from './checks/convergence.js';
+export { informationCriteria, rmse, printModelPerformance } from './checks/modelPerformance.js';
+export type { ModelPerformance, InformationCriteria } from './checks/modelPerformance.js';
+export { logLoss, scoringRules } from './checks/scoringRules.js';
+export { fitCollinearity, fitOverdispersion, fitZeroInflation, fitSingularity, fitConvergence, fitModelPerformance } from './checks/methods.js';
+export type { CollinearityOptions, ZeroInflationOptions, SingularityResult, ModelPerformanceOptions, ModelPerformanceResult } from './checks/methods.js';
 export { varianceComponents, fixedVariance } from './inference/varianceComponents.js';
 export type { VarianceInput, VarianceComponents } from './inference/varianceComponents.js';
 export { rowMoments, gramMoments } from './inference/designMoments.js';

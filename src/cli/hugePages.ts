@@ -23,7 +23,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { chooseEngine, namedEngine } from './engineChoice.js';
 
 /** the commands that take --engine (./program.ts) */
-const ENGINE_COMMANDS = ['fit', 'confint', 'anova', 'drop1', 'r2', 'emmeans', 'joint-tests', 'getme'];
+const ENGINE_COMMANDS = ['fit', 'confint', 'anova', 'drop1', 'r2', 'check', 'emmeans', 'joint-tests', 'getme'];
 
 /** the glibc tunable that makes malloc ask for transparent huge pages */
 export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';

@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS } from '../backend/select.js';
 import { CliError, errorMessage, runFit } from './fitCommand.js';
+import { runCheck } from './checkCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runRlrt } from './rlrtCommand.js';
 import { runDharma } from './dharmaCommand.js';
@@ -458,6 +459,22 @@ export function buildProgram(): Command {
     .action(async (positional: string[], opts: CommandOptions) => {
       const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
       process.exitCode = await runR2({ ...opts, file, formula }, io());
+    });
+  rowEngineOptions(common(program
+    .command('check')
+    .description("performance's model checks and indices of an lmer or glmer fit, every one that applies: check_collinearity (VIF), check_overdispersion (Poisson, negative binomial, binomial with trials > 1), check_zeroinflation (count families), check_singularity, check_convergence and model_performance (AIC, AICc, BIC, R2, ICC, RMSE, Sigma; glmer: Log_loss and the scoring rules); an lmer fit whose rows are in an engine gets the checks that need no rows")
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
+    .option('--estimator <e>', "model_performance's log-likelihood of an lmer fit: REML (performance's default; of an ML fit too, at its estimates) or ML (no refit)")
+    .option('--ci <level>', "check_collinearity's confidence level of the VIF's interval (default 0.95)")
+    .option('--tolerance <t>', "check_singularity's tolerance: a diagonal theta below it is singular (default 1e-5; lme4's isSingular uses 1e-4)")
+    .option('--zi-tolerance <t>', "check_zeroinflation's tolerance of the ratio of predicted to observed zeros around 1 (default 0.05)")
+    .option('--conv-tolerance <t>', "check_convergence's tolerance of max |solve(Hessian, gradient)| (default 0.001)")
+    .option('--theta <size>', 'negative.binomial: a fixed size theta (default: estimated, as glmer.nb)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)')))
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runCheck({ ...opts, file, formula }, io());
     });
   return program;
 }

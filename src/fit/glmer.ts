@@ -24,6 +24,7 @@ import { recordCall } from './update.js';
 import { ModelError, OptionError } from '../errors/errors.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
+import '../checks/methods.js';
 // fit.allFit() (lme4's allFit: refits by each optimizer)
 import './allFit.js';
 // fit.simulateResiduals() (DHARMa's scaled residuals)

@@ -1,0 +1,74 @@
+/**
+ * performance 0.10.2's log loss (`performance_logloss`) and proper scoring rules (`performance_score`,
+ * Gneiting & Raftery 2007) of a glmer fit, from the response y and the fitted means μ̂:
+ *
+ *   Log_loss        = −mean(log(1 − |y − μ̂|))                 (binomial, y recoded to 0/1)
+ *   p_i             = P(Y = y_i | μ̂_i): binomial dbinom(y_i, size = Σ_j y_j, μ̂_i) — performance 0.10.2's
+ *                     prob_fun receives sum(resp) as its size (a quirk it has, kept here so that
+ *                     the numbers are performance's: it is not the Bernoulli probability of y_i) —,
+ *                     Poisson dpois(y_i, μ̂_i), negative binomial dnbinom(y_i, mu = μ̂_i,
+ *                     size = exp(χ²_Pearson / rdf)) (performance's `.dispersion_parameter`, not the fit's θ)
+ *   Score_log       = mean(log p_i)
+ *   Score_spherical = mean(p_i / √(Σ_j p_j²))
+ */
+import { bd0, dbinomLog, dpoisLog, lgamma, stirlerr } from '../glmm/rmath.js';
+
+/** performance_logloss of 0/1 responses */
+export function logLoss(y: ArrayLike<number>, mu: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += Math.log(1 - Math.abs(y[i] - mu[i]));
+  return -s / y.length;
+}
+
+/** log of R's dbinom_raw(x, n, p, q) for real x ≤ n (Loader's saddle point), q given separately as R passes it */
+function dbinomRawLog(x: number, n: number, p: number, q: number): number {
+  if (x === 0) {
+    if (n === 0) return 0;
+    return p < 0.1 ? -bd0(n, n * q) - n * p : n * Math.log(q);
+  }
+  if (x === n) return q < 0.1 ? -bd0(n, n * p) - n * q : n * Math.log(p);
+  if (x < 0 || x > n) return -Infinity;
+  const lc = stirlerr(n) - stirlerr(x) - stirlerr(n - x) - bd0(x, n * p) - bd0(n - x, n * q);
+  const lf = Math.log(2 * Math.PI) + Math.log(x) + Math.log1p(-x / n);
+  return lc - 0.5 * lf;
+}
+
+/** R's dnbinom(x, size, mu = mu) (dnbinom_mu) */
+export function dnbinomMu(x: number, size: number, mu: number): number {
+  if (x === 0) return Math.exp(size * (size < mu ? Math.log(size / (size + mu)) : Math.log1p(-mu / (size + mu))));
+  if (x < 1e-10 * size) {
+    const p = size < mu ? Math.log(size / (1 + size / mu)) : Math.log(mu / (1 + mu / size));
+    return Math.exp(x * p - mu - lgamma(x + 1) + Math.log1p((x * (x - 1)) / (2 * size)));
+  }
+  const ans = Math.exp(dbinomRawLog(size, x + size, size / (size + mu), mu / (size + mu)));
+  return (size / (size + x)) * ans;
+}
+
+export type ScoreFamily = { family: 'binomial' } | { family: 'poisson' } | { family: 'negative.binomial'; size: number };
+
+export interface Scores {
+  logarithmic: number;
+  quadratic: number;
+  spherical: number;
+}
+
+export function scoringRules(y: ArrayLike<number>, mu: ArrayLike<number>, fam: ScoreFamily): Scores {
+  const n = y.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += y[i];
+  const py = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    py[i] = fam.family === 'binomial' ? Math.exp(dbinomLog(y[i], total, mu[i]))
+      : fam.family === 'poisson' ? Math.exp(dpoisLog(y[i], mu[i]))
+        : dnbinomMu(y[i], fam.size, mu[i]);
+  }
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += py[i] * py[i];
+  let lg = 0, quad = 0, sph = 0;
+  for (let i = 0; i < n; i++) {
+    lg += Math.log(py[i]);
+    quad += 2 * py[i] + sq;
+    sph += py[i] / Math.sqrt(sq);
+  }
+  return { logarithmic: lg / n, quadratic: quad / n, spherical: sph / n };
+}
