@@ -1,0 +1,118 @@
+#!/usr/bin/env Rscript
+# glmmTMB 1.1.5's structured covariances of random effects (ar1, cs, diag, toep), for
+# test/structcov.test.ts. Usage (from the repository root): Rscript test/oracle/structcov.R
+# Writes test/fixtures/data/structcov.csv (simulated repeated measures: 90 subjects in 9 sites, 5
+# equally spaced times, 2 replicates per time, responses drawn from an ar1, a heterogeneous cs and a
+# heterogeneous Toeplitz covariance plus noise; the replicates identify the residual beside the
+# heterogeneous variances) and test/fixtures/structcov/structcov.json: per case glmmTMB's fit (β, SEs,
+# σ, each term's SDs and correlations, its theta, logLik, df, AIC) and, independent of any optimizer,
+# lme4's profiled criterion (REML criterion or deviance, σ and β profiled out) at glmmTMB's optimum
+# computed densely from V₀ = Z (Σ/σ²) Zᵀ + I:
+#   ML:   log|V₀| + n (1 + log(2π r'V₀⁻¹r / n))
+#   REML: log|V₀| + log|X'V₀⁻¹X| + (n − p)(1 + log(2π r'V₀⁻¹r / (n − p))),   r = y − Xβ̂_GLS.
+# sleepstudy's ar1(0 + Daysf | Subject) and cs(0 + Daysf | Subject) are not cases: glmmTMB's optimum
+# there is on a boundary (σ → 0.009 for ar1; ρ → 1 with a non-positive-definite Hessian for cs), where
+# the profiled criterion (Σ/σ²) is not defined; sleepstudy's diag(1 + Days | Subject) is.
+# Needs: R with glmmTMB (1.1.5), lme4 and jsonlite.
+suppressMessages({ library(glmmTMB); library(lme4); library(jsonlite) })
+root <- "test/fixtures"
+set.seed(20261206)
+nsub <- 90; nt <- 5; nsite <- 9
+d <- expand.grid(time = 0:(nt - 1), subject = 1:nsub)
+d$site <- paste0("s", (d$subject - 1) %% nsite + 1)
+d$subject <- sprintf("id%02d", d$subject)
+d$x <- round(rnorm(nrow(d)), 3)
+site_eff <- rnorm(nsite, sd = 1.2); names(site_eff) <- paste0("s", 1:nsite)
+draw <- function(S) { L <- t(chol(S)); as.vector(do.call(cbind, lapply(1:nsub, function(i) L %*% rnorm(nt)))) }
+sd_h <- c(1.5, 2, 2.5, 3, 3.5)
+S_ar1 <- 2^2 * 0.6^abs(outer(0:4, 0:4, "-"))
+S_cs <- outer(sd_h, sd_h) * (0.4 + 0.6 * diag(nt))
+r_toep <- c(1, 0.6, 0.35, 0.2, 0.1)
+S_toep <- outer(sd_h, sd_h) * matrix(r_toep[abs(outer(1:nt, 1:nt, "-")) + 1], nt)
+base <- 10 + 0.5 * d$time + 0.8 * d$x + site_eff[d$site]
+u_ar1 <- draw(S_ar1); u_cs <- draw(S_cs); u_toep <- draw(S_toep)
+d2 <- rbind(transform(d, rep = 1), transform(d, rep = 2))
+N <- nrow(d2); b2 <- c(base, base)
+d2$y_ar1 <- round(b2 + c(u_ar1, u_ar1) + rnorm(N), 4)
+d2$y_cs <- round(b2 + c(u_cs, u_cs) + rnorm(N), 4)
+d2$y_toep <- round(b2 + c(u_toep, u_toep) + rnorm(N), 4)
+d2 <- d2[order(d2$subject, d2$time, d2$rep), c("subject", "site", "time", "rep", "x", "y_ar1", "y_cs", "y_toep")]
+write.csv(d2, file.path(root, "data", "structcov.csv"), row.names = FALSE)
+
+sim <- read.csv(file.path(root, "data", "structcov.csv"), stringsAsFactors = TRUE)
+sim$timef <- factor(sim$time)
+ss <- read.csv(file.path(root, "data", "sleepstudy.csv"), stringsAsFactors = TRUE)
+ss$Subject <- factor(ss$Subject)
+
+cases <- list(
+  list(name = "ar1_site", data = "structcov.csv", formula = "y_ar1 ~ time + x + ar1(0 + timef | subject) + (1 | site)"),
+  list(name = "cs", data = "structcov.csv", formula = "y_cs ~ time + x + cs(0 + timef | subject)"),
+  list(name = "toep", data = "structcov.csv", formula = "y_toep ~ time + x + toep(0 + timef | subject)"),
+  list(name = "diag_sleep", data = "sleepstudy.csv", formula = "Reaction ~ Days + diag(1 + Days | Subject)")
+)
+
+# the dense profiled criterion at the relative covariances G (per term: Σ/σ²) of the model's Z
+profiled <- function(fit, reml) {
+  X <- getME(fit, "X"); Z <- as.matrix(getME(fit, "Z")); y <- model.response(fit$frame)
+  vc <- VarCorr(fit)$cond; s2 <- sigma(fit)^2
+  # Z's columns are grouped by term, level-major within a term (glmmTMB's reTrms): Λ per term is
+  # I_levels ⊗ Σ_k / σ²
+  Gs <- lapply(seq_along(vc), function(k) {
+    Sk <- as.matrix(vc[[k]]); q <- nrow(Sk)
+    nl <- nlevels(fit$modelInfo$reTrms$cond$flist[[names(vc)[k]]])
+    kronecker(diag(nl), Sk / s2)
+  })
+  G <- as.matrix(Matrix::bdiag(Gs))
+  n <- length(y); p <- ncol(X)
+  V0 <- Z %*% G %*% t(Z) + diag(n)
+  R <- chol(V0)
+  ldV <- 2 * sum(log(diag(R)))
+  Vi <- chol2inv(R)
+  XtViX <- t(X) %*% Vi %*% X
+  beta <- solve(XtViX, t(X) %*% Vi %*% y)
+  r <- y - X %*% beta
+  pw <- as.numeric(t(r) %*% Vi %*% r)
+  if (reml) ldV + as.numeric(determinant(XtViX)$modulus) + (n - p) * (1 + log(2 * pi * pw / (n - p)))
+  else ldV + n * (1 + log(2 * pi * pw / n))
+}
+getME <- function(fit, what) glmmTMB::getME(fit, what)
+
+terms_of <- function(fit) {
+  vc <- VarCorr(fit)$cond
+  lapply(names(vc), function(g) {
+    S <- vc[[g]]
+    list(group = g, names = colnames(S), sd = unname(attr(S, "stddev")), corr = unname(attr(S, "correlation")))
+  })
+}
+
+out <- lapply(cases, function(cs) {
+  dat <- if (cs$data == "structcov.csv") sim else ss
+  lapply(c(TRUE, FALSE), function(reml) {
+    fit <- glmmTMB(as.formula(cs$formula), data = dat, REML = reml,
+                   control = glmmTMBControl(optCtrl = list(iter.max = 1e4, eval.max = 1e4, rel.tol = 1e-12)))
+    ll <- logLik(fit)
+    prof <- profiled(fit, reml)
+    cf <- summary(fit)$coefficients$cond
+    stopifnot(isTRUE(fit$sdr$pdHess), abs(prof + 2 * as.numeric(ll)) < 1e-6)
+    list(
+      name = cs$name, data = cs$data, formula = cs$formula, reml = reml,
+      beta = unname(cf[, 1]), se = unname(cf[, 2]), xnames = rownames(cf),
+      sigma = sigma(fit), terms = terms_of(fit), theta = unname(fit$fit$par[names(fit$fit$par) == "theta"]),
+      betad = unname(fit$fit$par[names(fit$fit$par) == "betad"]),
+      loglik = as.numeric(ll), df = attr(ll, "df"), aic = AIC(fit), bic = BIC(fit),
+      objective_at = prof
+    )
+  })
+})
+out <- unlist(out, recursive = FALSE)
+
+# us(…) is lme4's unstructured term: lme4's fit of sleepstudy's (Days | Subject), to tight tolerances
+tight <- lmerControl(optimizer = "nloptwrap", optCtrl = list(ftol_abs = 1e-14, ftol_rel = 1e-15, xtol_abs = 1e-12, xtol_rel = 1e-14))
+getME <- lme4::getME
+us <- lapply(c(TRUE, FALSE), function(reml) {
+  m <- lmer(Reaction ~ Days + (Days | Subject), data = ss, REML = reml, control = tight)
+  list(reml = reml, theta = unname(getME(m, "theta")), objective = unname(getME(m, "devcomp")$cmp[if (reml) "REML" else "dev"]),
+       beta = unname(fixef(m)), sigma = sigma(m))
+})
+write(toJSON(list(glmmTMB = as.character(packageVersion("glmmTMB")), lme4 = as.character(packageVersion("lme4")), cases = out, us = us),
+             auto_unbox = TRUE, digits = NA, pretty = TRUE), file.path(root, "structcov", "structcov.json"))
