@@ -38,6 +38,7 @@ import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
 import { type PredictionRow, normalInterval, predictionVariances } from './predictInterval.js';
 import { qnorm } from '../stats/distributions.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
+import { structuredRefusal } from '../model/covStructure.js';
 
 export type Ddf = 'satterthwaite' | 'kenward-roger';
 
@@ -53,9 +54,15 @@ export function checkDdf(ddf: string | undefined): Ddf {
  * Kenward–Roger df, profiles, bootstrap refits and likelihood-ratio tests would need the changed
  * objective throughout; Wald intervals and prediction intervals need only the fit.
  */
-export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string): void {
+export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string, structures: 'refuse' | 'allow' = 'refuse'): void {
   if ('sigmaFixed' in fit && fit.sigmaFixed) throw new ModelError(`${what} is not available for a fit with a fixed residual σ (lmer's sigma option): it assumes lme4's criterion`);
   if (fit.annotation) throw new ModelError(`${what} is not available for a fit with priors (blme's posterior mode): it assumes lme4's criterion`);
+  // covariance structures (glmmTMB's ar1, cs, diag, toep): their refits go through optimizeAndAssemble,
+  // which optimizes the structure's parameters; anything that works in θ itself is refused
+  if (structures === 'refuse') {
+    const refusal = structuredRefusal(fit.model.covariance, what, 'it works in the unstructured parameters θ of lme4 (Wald tests, predictions, emmeans with asymptotic df and likelihood-ratio tests between fits are available)');
+    if (refusal) throw refusal;
+  }
 }
 
 interface Cached { gram?: GramMatrix; reference?: CpuBackend; ctx: Map<Ddf, { ctx: DdfContext; messages: string[] }>; ml?: LmmFit; reml?: LmmFit }
@@ -175,7 +182,8 @@ export function remlFit(fit: LmmFit): Promise<LmmFit> {
 /** the fit of the same model with the REML (true) or ML (false) criterion, optimized from the model's start on the fit's Gram matrix; cached per fit */
 async function refitCriterion(fit: LmmFit, reml: boolean): Promise<LmmFit> {
   const what = reml ? 'a REML refit' : 'an ML refit';
-  checkLme4Criterion(fit, what);
+  // a model with covariance structures is refitted in their parameters (optimizeAndAssemble)
+  checkLme4Criterion(fit, what, 'allow');
   if (fit.reml === reml) return fit;
   const c = cached(fit);
   const key = reml ? 'reml' : 'ml';
@@ -439,7 +447,7 @@ export async function anovaModels(fits: (LmmFit | GlmmFit)[], names?: string[]):
   const messages: string[] = [];
   if (fits.some((f) => 'reml' in f && (f as LmmFit).reml)) messages.push('refitting model(s) with ML (instead of REML)');
   const models: LrtModel[] = [];
-  for (const f of fits) checkLme4Criterion(f, 'a likelihood-ratio test');
+  for (const f of fits) checkLme4Criterion(f, 'a likelihood-ratio test', 'allow');
   for (const f of fits) {
     const g = 'reml' in f ? await mlFit(f as LmmFit) : f;
     models.push({

@@ -35,6 +35,8 @@ export interface StructuredTerm {
   structure: Structure;
   /** the grouping factor's name and the term's text (`ar1(0 + timef | subject)`) */
   group: string;
+  /** the group as VarCorr names it: `subject`, or `subject.1` for the factor's second term */
+  vcGroup: string;
   text: string;
   /** the term's columns */
   cnames: string[];
@@ -91,7 +93,10 @@ export function covParameters(frame: Pick<ModelFrame, 'reTerms' | 'columns'>, th
   const lower: number[] = [];
   const start: number[] = [];
   let thetaOffset = 0;
+  const seen = new Map<string, number>();
   terms.forEach((t, k) => {
+    const count = seen.get(t.group) ?? 0;
+    seen.set(t.group, count + 1);
     const nTheta = (t.q * (t.q + 1)) / 2;
     const structure = structureOf(t);
     if (structure === null) {
@@ -104,7 +109,7 @@ export function covParameters(frame: Pick<ModelFrame, 'reTerms' | 'columns'>, th
     } else {
       checkStructuredTerm(t, structure, frame.columns);
       const npar = structureParameterCount(structure, t.q);
-      structured.push({ term: k, structure, group: t.group, text: t.text, cnames: t.cnames, q: t.q, thetaOffset, xOffset: names.length, npar });
+      structured.push({ term: k, structure, group: t.group, vcGroup: count === 0 ? t.group : `${t.group}.${count}`, text: t.text, cnames: t.cnames, q: t.q, thetaOffset, xOffset: names.length, npar });
       const sdNames = structure === 'ar1' ? [t.cnames[0]] : t.cnames;
       for (const c of sdNames) { names.push(`${t.group}.log_sd.${c}`); lower.push(-Infinity); start.push(0); }
       const corr = npar - sdNames.length;
@@ -332,6 +337,7 @@ function solveLowerColumns(L: Float64Array, B: Float64Array, q: number): Float64
  * glmmTMB's scale (log SDs of Σ itself: log σ + log s), with the SDs and the correlation(s).
  */
 export interface StructureEstimate {
+  /** the group as VarCorr names it */
   group: string;
   term: string;
   structure: Structure;
@@ -370,7 +376,7 @@ export function structureEstimates(par: CovParameters, theta: ArrayLike<number>,
       corrPar = rho.map((r) => r / Math.sqrt(1 - r * r));
     }
     const sds = s.structure === 'ar1' ? [sdRel[0]] : sdRel;
-    return { group: s.group, term: s.text, structure: s.structure, sd: sds.map((v) => sigma * v), rho, parameters: [...sds.map(logSd), ...corrPar] };
+    return { group: s.vcGroup, term: s.text, structure: s.structure, sd: sds.map((v) => sigma * v), rho, parameters: [...sds.map(logSd), ...corrPar] };
   });
 }
 
