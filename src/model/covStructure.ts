@@ -136,10 +136,14 @@ export function structureOf(t: Pick<ReTerm, 'term'>): Structure | null {
 
 /** glmmTMB's rules for a structured term's left-hand side. */
 function checkStructuredTerm(t: ReTerm, structure: Structure, columns: ModelFrame['columns']): void {
+  if (structure === 'ar1') checkAr1Term(t, columns);
   if (structure !== 'diag' && t.q < 2) {
     throw new ModelError(`term ${t.text}: ${structure} needs at least 2 random effects per level of '${t.group}' (its left-hand side has 1 column, '${t.cnames[0]}')`);
   }
-  if (structure !== 'ar1') return;
+}
+
+/** glmmTMB's ar1: a factor of equally spaced times (consecutive levels), no intercept. */
+function checkAr1Term(t: ReTerm, columns: ModelFrame['columns']): void {
   const lhs = t.term.lhs;
   const single = lhs.terms.length === 1 ? lhs.terms[0] : null;
   const column = single && single.vars.length === 1 ? columns.get(single.label) : undefined;

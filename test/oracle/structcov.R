@@ -4,12 +4,13 @@
 # Writes test/fixtures/data/structcov.csv (simulated repeated measures: 90 subjects in 9 sites, 5
 # equally spaced times, 2 replicates per time, responses drawn from an ar1, a heterogeneous cs and a
 # heterogeneous Toeplitz covariance plus noise; the replicates identify the residual beside the
-# heterogeneous variances) and test/fixtures/structcov/structcov.json: per case glmmTMB's fit (β, SEs,
+# heterogeneous variances) and test/fixtures/structcov/structcov.json: per case glmmTMB's fit (β, its SEs,
 # σ, each term's SDs and correlations, its theta, logLik, df, AIC) and, independent of any optimizer,
 # lme4's profiled criterion (REML criterion or deviance, σ and β profiled out) at glmmTMB's optimum
 # computed densely from V₀ = Z (Σ/σ²) Zᵀ + I:
 #   ML:   log|V₀| + n (1 + log(2π r'V₀⁻¹r / n))
-#   REML: log|V₀| + log|X'V₀⁻¹X| + (n − p)(1 + log(2π r'V₀⁻¹r / (n − p))),   r = y − Xβ̂_GLS.
+#   REML: log|V₀| + log|X'V₀⁻¹X| + (n − p)(1 + log(2π r'V₀⁻¹r / (n − p))),   r = y − Xβ̂_GLS,
+# and lme4's SEs there, √diag(σ² (X'V₀⁻¹X)⁻¹) (se_lme4).
 # sleepstudy's ar1(0 + Daysf | Subject) and cs(0 + Daysf | Subject) are not cases: glmmTMB's optimum
 # there is on a boundary (σ → 0.009 for ar1; ρ → 1 with a non-positive-definite Hessian for cs), where
 # the profiled criterion (Σ/σ²) is not defined; sleepstudy's diag(1 + Days | Subject) is.
@@ -72,8 +73,11 @@ profiled <- function(fit, reml) {
   beta <- solve(XtViX, t(X) %*% Vi %*% y)
   r <- y - X %*% beta
   pw <- as.numeric(t(r) %*% Vi %*% r)
-  if (reml) ldV + as.numeric(determinant(XtViX)$modulus) + (n - p) * (1 + log(2 * pi * pw / (n - p)))
-  else ldV + n * (1 + log(2 * pi * pw / n))
+  crit <- if (reml) ldV + as.numeric(determinant(XtViX)$modulus) + (n - p) * (1 + log(2 * pi * pw / (n - p)))
+    else ldV + n * (1 + log(2 * pi * pw / n))
+  # lme4's Var(β̂) = σ² (X'V₀⁻¹X)⁻¹ at glmmTMB's optimum (glmmTMB's own SEs come from the observed
+  # Hessian of all its parameters, whose β–θ cross terms are not zero in a finite sample)
+  list(criterion = crit, se = sqrt(diag(s2 * solve(XtViX))))
 }
 getME <- function(fit, what) glmmTMB::getME(fit, what)
 
@@ -93,14 +97,14 @@ out <- lapply(cases, function(cs) {
     ll <- logLik(fit)
     prof <- profiled(fit, reml)
     cf <- summary(fit)$coefficients$cond
-    stopifnot(isTRUE(fit$sdr$pdHess), abs(prof + 2 * as.numeric(ll)) < 1e-6)
+    stopifnot(isTRUE(fit$sdr$pdHess), abs(prof$criterion + 2 * as.numeric(ll)) < 1e-6)
     list(
       name = cs$name, data = cs$data, formula = cs$formula, reml = reml,
       beta = unname(cf[, 1]), se = unname(cf[, 2]), xnames = rownames(cf),
       sigma = sigma(fit), terms = terms_of(fit), theta = unname(fit$fit$par[names(fit$fit$par) == "theta"]),
       betad = unname(fit$fit$par[names(fit$fit$par) == "betad"]),
       loglik = as.numeric(ll), df = attr(ll, "df"), aic = AIC(fit), bic = BIC(fit),
-      objective_at = prof
+      objective_at = prof$criterion, se_lme4 = unname(prof$se)
     )
   })
 })
