@@ -286,6 +286,18 @@ describe('a structured fit downstream', () => {
     expect(cs.df).toBe(3 + 6 + 1);
   });
 
+  it('allFit: every optimizer works in the structure\'s parameters and reaches the fit\'s optimum', async () => {
+    await fits();
+    const all = await ar1.allFit();
+    expect(all.rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of all.rows) {
+      expect(row.ok, row.optimizer).toBe(true);
+      expect(row.fit!.model.covariance, row.optimizer).not.toBeNull();
+      // 1e-6 absolute on logLik (the optimizers' own tolerances; observed ≤ 2e-8)
+      expect(Math.abs(row.logLik - ar1.logLik), row.optimizer).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
   it('refuses what works in θ: Satterthwaite and Kenward–Roger, profiles, bootstrap, ranova, exactRLRT, influence, power, KRmodcomp', async () => {
     await fits();
     const refused = async (what: RegExp, run: () => unknown, term = 'ar1(0 + factor(time) | subject)') => {
