@@ -33,6 +33,7 @@ import { anovaModels } from '../src/inference/fitInference.js';
 import { runFit } from '../src/cli/fitCommand.js';
 import { describeFrame } from '../src/gram/frameSpec.js';
 import { parseFormula } from '../src/formula/parse.js';
+import { updateFormula } from '../src/formula/update.js';
 
 interface Term { group: string; names: string | string[]; sd: number | number[]; corr: number[][] }
 interface Case {
@@ -274,6 +275,12 @@ describe('a structured fit downstream', () => {
     const ml = await lmer('y_toep ~ time + x + toep(0 + factor(time) | subject)', loadDataFile('structcov.csv'), { REML: false });
     const mlAr1 = await ar1.update({ REML: false });
     expect(mlAr1.model.covariance).not.toBeNull();
+    // update.formula keeps a structured term as written (R's term label)
+    expect(updateFormula('y ~ time + x + ar1(0 + factor(time) | subject)', '. ~ . - x')).toBe('y ~ time + ar1(0 + factor(time) | subject)');
+    expect(updateFormula('y ~ x + ar1(0 + f | g) + (1 | h)', '. ~ . - ar1(0 + f | g) + cs(0 + f | g)')).toBe('y ~ x + (1 | h) + cs(0 + f | g)');
+    const noX = await ar1.update('. ~ . - x');
+    expect(noX.model.covariance!.structured[0].text).toBe('ar1(0 + factor(time) | subject)');
+    expect(Object.keys(noX.fixef)).toEqual(['(Intercept)', 'time']);
     const t = await anovaModels([ar1, toep]);
     expect(t.messages).toContain('refitting model(s) with ML (instead of REML)');
     expect(t.models.map((r) => r.npar)).toEqual([ar1.df, toep.df]);
