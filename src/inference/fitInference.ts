@@ -38,7 +38,8 @@ import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
 import { type PredictionRow, normalInterval, predictionVariances } from './predictInterval.js';
 import { qnorm } from '../stats/distributions.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
-import { structuredRefusal } from '../model/covStructure.js';
+import { parametersOfTheta, structuredRefusal } from '../model/covStructure.js';
+import { structuredVarparCovariance } from './structuredSatterthwaite.js';
 
 export type Ddf = 'satterthwaite' | 'kenward-roger';
 
@@ -101,7 +102,8 @@ export function referenceOf(fit: LmmFit, what: string): CpuBackend {
  * is used with lmerTest's message.
  */
 export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: string[] } {
-  checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method");
+  // a fit with covariance structures: Satterthwaite's in the structures' parameters, Kenward–Roger's refused
+  checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method", ddf === 'satterthwaite' ? 'allow' : 'refuse');
   const c = cached(fit);
   const hit = c.ctx.get(ddf);
   if (hit) return hit;
@@ -117,7 +119,9 @@ export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: 
       out = { ctx: sat.ctx, messages: [...sat.messages, `Unable to compute Kenward-Roger's method (${(e as Error).message}): using Satterthwaite instead`] };
     }
   } else {
-    const sat = varparCovariance({ chol, model: fit.model, theta: fit.theta });
+    const inTheta = varparCovariance({ chol, model: fit.model, theta: fit.theta });
+    const cov = fit.model.covariance;
+    const sat = cov ? structuredVarparCovariance(inTheta, cov, parametersOfTheta(cov, fit.theta, fit.sigma)) : inTheta;
     out = { ctx: { method: 'satterthwaite', sat }, messages: sat.warnings };
   }
   c.ctx.set(ddf, out);

@@ -14,8 +14,11 @@
 # sleepstudy's ar1(0 + Daysf | Subject) and cs(0 + Daysf | Subject) are not cases: glmmTMB's optimum
 # there is on a boundary (σ → 0.009 for ar1; ρ → 1 with a non-positive-definite Hessian for cs), where
 # the profiled criterion (Σ/σ²) is not defined; sleepstudy's diag(1 + Days | Subject) is.
-# Needs: R with glmmTMB (1.1.5), lme4 and jsonlite.
-suppressMessages({ library(glmmTMB); library(lme4); library(jsonlite) })
+# Satterthwaite's ddf of each coefficient at glmmTMB's parameters (σ profiled there), as lmerTest
+# computes them with varpar = (the structures' parameters, σ): numDeriv on the dense criterion,
+# the procedure checked against lmerTest on sleepstudy's (Days | Subject) (satterthwaite_df).
+# Needs: R with glmmTMB (1.1.5), lme4, lmerTest, numDeriv and jsonlite.
+suppressMessages({ library(glmmTMB); library(lme4); library(jsonlite); library(numDeriv) })
 root <- "test/fixtures"
 set.seed(20261206)
 nsub <- 90; nt <- 5; nsite <- 9
@@ -89,6 +92,98 @@ terms_of <- function(fit) {
   })
 }
 
+# glmmTMB's structures (its covstruct vignette; SDs relative to σ): Σ/σ² of a term from its ψ
+rel_cov <- function(structure, q, psi) {
+  R <- diag(q); lag <- abs(outer(1:q, 1:q, "-"))
+  if (structure == "ar1") { rho <- psi[2] / sqrt(1 + psi[2]^2); R <- rho^lag; s <- rep(exp(psi[1]), q) }
+  else {
+    s <- exp(psi[1:q])
+    if (structure == "cs") { a <- 1 / (q - 1); rho <- plogis(psi[q + 1]) * (1 + a) - a; R[lag > 0] <- rho }
+    if (structure == "toep") { r <- psi[(q + 1):(2 * q - 1)]; r <- r / sqrt(1 + r^2); R[lag > 0] <- r[lag[lag > 0]] }
+    if (structure == "us") { T <- matrix(0, q, q); T[lower.tri(T, diag = TRUE)] <- psi; return(T %*% t(T)) }
+    if (structure == "scalar") return(matrix(psi[1]^2, 1, 1))
+  }
+  outer(s, s) * R
+}
+npar_of <- function(structure, q) switch(structure, ar1 = 2, cs = q + 1, toep = 2 * q - 1, diag = q, us = q * (q + 1) / 2, scalar = 1)
+
+# lmerTest's Satterthwaite ddf (its devfun_vp, vcov_varpar = 2 H⁻¹ and Jac_list, here by numDeriv on a
+# dense evaluation) with varpar = (each term's parameters, σ), at `par` and the σ̂ profiled there;
+# `terms`: per term its structure, q and number of levels, in Z's order; `block`: a factor of the rows
+# within whose levels every grouping factor is nested, so that V₀ = Z G Zᵀ + I is block diagonal and
+# each block is factored densely (Woodbury's identity over all of Z loses digits that numDeriv's
+# Richardson extrapolation then amplifies: 1e-6 relative in H)
+satterthwaite <- function(X, Z, y, terms, par, reml, block) {
+  n <- length(y); p <- ncol(X)
+  rows <- split(seq_len(n), block)
+  cols <- lapply(rows, function(r) which(colSums(abs(Z[r, , drop = FALSE])) > 0))
+  parts <- function(par) {
+    k <- 0
+    G <- as.matrix(Matrix::bdiag(lapply(terms, function(t) {
+      m <- npar_of(t$structure, t$q); psi <- par[k + seq_len(m)]; k <<- k + m
+      kronecker(diag(t$nl), rel_cov(t$structure, t$q, psi))
+    })))
+    ld <- 0; XVX <- matrix(0, p, p); XVy <- numeric(p); yVy <- 0
+    for (b in seq_along(rows)) {
+      r <- rows[[b]]; cc <- cols[[b]]
+      Zb <- Z[r, cc, drop = FALSE]; Xb <- X[r, , drop = FALSE]; yb <- y[r]
+      R <- chol(Zb %*% G[cc, cc, drop = FALSE] %*% t(Zb) + diag(length(r)))
+      ld <- ld + 2 * sum(log(diag(R)))
+      WX <- backsolve(R, Xb, transpose = TRUE); Wy <- backsolve(R, yb, transpose = TRUE)
+      XVX <- XVX + crossprod(WX); XVy <- XVy + as.vector(crossprod(WX, Wy)); yVy <- yVy + sum(Wy^2)
+    }
+    beta <- solve(XVX, XVy); pw <- yVy - sum(XVy * beta)
+    list(ld = ld, XVX = XVX, pw = pw)
+  }
+  dev <- function(vp) {
+    s2 <- vp[length(vp)]^2; a <- parts(vp[-length(vp)])
+    d <- a$ld + a$pw / s2 + n * log(2 * pi * s2)
+    if (reml) d + as.numeric(determinant(a$XVX)$modulus) - p * log(2 * pi * s2) else d
+  }
+  a <- parts(par)
+  sigma <- sqrt(a$pw / (if (reml) n - p else n))
+  vp <- c(par, sigma)
+  H <- numDeriv::hessian(dev, vp)
+  A <- 2 * solve(H)
+  vcov_of <- function(vp) as.vector(vp[length(vp)]^2 * solve(parts(vp[-length(vp)])$XVX))
+  Jac <- numDeriv::jacobian(vcov_of, vp)
+  V <- matrix(vcov_of(vp), p)
+  sapply(seq_len(p), function(j) {
+    g <- Jac[(j - 1) * p + j, ]
+    2 * V[j, j]^2 / as.numeric(t(g) %*% A %*% g)
+  })
+}
+
+# the oracle's Satterthwaite checked on lmerTest itself: sleepstudy's (Days | Subject), REML
+local({
+  m <- lmerTest::lmer(Reaction ~ Days + (Days | Subject), data = ss, REML = TRUE, control = lmerControl(optimizer = "nloptwrap",
+    optCtrl = list(ftol_abs = 1e-14, ftol_rel = 1e-15, xtol_abs = 1e-12, xtol_rel = 1e-14)))
+  ours <- satterthwaite(lme4::getME(m, "X"), as.matrix(lme4::getME(m, "Z")), lme4::getME(m, "y"),
+                        list(list(structure = "us", q = 2, nl = 18)), lme4::getME(m, "theta"), TRUE, ss$Subject)
+  stopifnot(max(abs(ours / summary(m)$coefficients[, "df"] - 1)) < 1e-7)
+})
+
+# each case's terms (structure, q, levels) in Z's order, and glmmTMB's parameters as the oracle's
+# varpar (log-SDs relative to σ; a scalar (1 | g) term's θ = SD/σ)
+structures_of <- function(fit, formula) {
+  vc <- VarCorr(fit)$cond
+  labels <- attr(terms(lme4::subbars(as.formula(gsub("(ar1|cs|toep|diag)\\(", "(", formula)))), "term.labels")
+  kinds <- regmatches(formula, gregexpr("(ar1|cs|toep|diag)\\(|\\(1 \\|", formula))[[1]]
+  lapply(seq_along(vc), function(k) {
+    kind <- sub("\\($", "", kinds[k]); if (kind == "(1 |") kind <- "scalar"
+    list(structure = kind, q = nrow(vc[[k]]), nl = nlevels(fit$modelInfo$reTrms$cond$flist[[names(vc)[k]]]))
+  })
+}
+varpar_of <- function(fit, terms) {
+  th <- fit$fit$par[names(fit$fit$par) == "theta"]; s <- sigma(fit); k <- 0
+  unlist(lapply(terms, function(t) {
+    m <- npar_of(t$structure, t$q); v <- th[k + seq_len(m)]; k <<- k + m
+    if (t$structure == "scalar") return(exp(v) / s)
+    nsd <- if (t$structure == "ar1") 1 else t$q
+    c(v[1:nsd] - log(s), v[-(1:nsd)])
+  }))
+}
+
 out <- lapply(cases, function(cs) {
   dat <- if (cs$data == "structcov.csv") sim else ss
   lapply(c(TRUE, FALSE), function(reml) {
@@ -97,6 +192,9 @@ out <- lapply(cases, function(cs) {
     ll <- logLik(fit)
     prof <- profiled(fit, reml)
     cf <- summary(fit)$coefficients$cond
+    tms <- structures_of(fit, cs$formula)
+    sat <- satterthwaite(getME(fit, "X"), as.matrix(getME(fit, "Z")), model.response(fit$frame), tms, varpar_of(fit, tms), reml,
+                         if (cs$data == "structcov.csv") dat$site else dat$Subject)
     stopifnot(isTRUE(fit$sdr$pdHess), abs(prof$criterion + 2 * as.numeric(ll)) < 1e-6)
     list(
       name = cs$name, data = cs$data, formula = cs$formula, reml = reml,
@@ -104,7 +202,8 @@ out <- lapply(cases, function(cs) {
       sigma = sigma(fit), terms = terms_of(fit), theta = unname(fit$fit$par[names(fit$fit$par) == "theta"]),
       betad = unname(fit$fit$par[names(fit$fit$par) == "betad"]),
       loglik = as.numeric(ll), df = attr(ll, "df"), aic = AIC(fit), bic = BIC(fit),
-      objective_at = prof$criterion, se_lme4 = unname(prof$se)
+      objective_at = prof$criterion, se_lme4 = unname(prof$se),
+      satterthwaite_df = sat
     )
   })
 })
