@@ -376,4 +376,15 @@ describe('CLI: mixedgpu fit with structured terms', () => {
     expect(j.df).toBe(c.df);
     expect(Math.abs(j.covariance_structures[0].rho[0] - c.terms[0].corr[1][0])).toBeLessThanOrEqual(2e-5);
   });
+
+  it('--ddf satterthwaite prints lmerTest\'s table; --ddf kenward-roger is refused naming the structure', async () => {
+    const out: string[] = [], err: string[] = [];
+    const io = { stdout: (t: string) => { out.push(t); }, stderr: (t: string) => { err.push(t); } };
+    const file = join(__dirname, 'fixtures', 'data', 'structcov.csv');
+    const formula = 'y_cs ~ time + x + cs(0 + factor(time) | subject)';
+    expect(await runFit({ file, formula, ddf: 'satterthwaite' }, io)).toBe(0);
+    expect(out.join('')).toMatch(/Estimate Std\. Error\s+df t value Pr\(>\|t\|\)/);
+    expect(await runFit({ file, formula, ddf: 'kenward-roger' }, io)).not.toBe(0);
+    expect(err.join('')).toContain("Kenward-Roger's method is not available for a fit with a covariance structure (cs(0 + factor(time) | subject))");
+  });
 });
