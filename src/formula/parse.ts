@@ -1073,14 +1073,22 @@ function expandRandomTerm(bar: BinaryNode, text: string): RandomTerm[] {
 }
 
 /** glmmTMB's covariance structures this package fits (src/model/covStructure.ts). */
-export const COV_STRUCTURES: ReadonlySet<CovStructure> = new Set<CovStructure>(['us', 'diag', 'cs', 'ar1', 'toep']);
+export const COV_STRUCTURES: ReadonlySet<CovStructure> = new Set<CovStructure>(['us', 'diag', 'cs', 'ar1', 'toep', 'ou']);
 
 /** glmmTMB's structures it does not: refused by name rather than as unknown functions. */
-const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['ou', 'exp', 'gau', 'mat', 'rr', 'homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
+const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['exp', 'gau', 'mat', 'rr', 'homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
 
-/** Whether `node` is a structured random-effects term `ar1(…)` (or one of glmmTMB's others). */
+/**
+ * Whether `node` is a structured random-effects term `ar1(…)` (or one of glmmTMB's others): one of
+ * ours by its name (`ar1(x)` is then an error that says what it takes), one of glmmTMB's others only
+ * around a bar (`exp(x)` is the exponential of x, `exp(0 + f | g)` glmmTMB's structure).
+ */
 function isStructureCall(node: Node): node is Extract<Node, { kind: 'call' }> {
-  return node.kind === 'call' && (COV_STRUCTURES.has(node.fn as CovStructure) || OTHER_STRUCTURES.has(node.fn));
+  if (node.kind !== 'call') return false;
+  if (COV_STRUCTURES.has(node.fn as CovStructure)) return true;
+  if (!OTHER_STRUCTURES.has(node.fn) || node.args.length !== 1) return false;
+  const inner = unwrap(node.args[0]);
+  return inner.kind === 'binary' && (inner.op === '|' || inner.op === '||');
 }
 
 /** The lhs of a random term as printed: `1`, `x`, `x + z`, `0 + x`. */

@@ -56,10 +56,11 @@ export interface LinearPart {
 /**
  * glmmTMB's covariance structures of a random-effects term (`ar1(0 + f | g)`): `us` unstructured
  * (lme4's `(lhs | g)`), `diag` heterogeneous variances without correlations, `cs` heterogeneous
- * compound symmetry, `ar1` first-order autoregressive (one SD), `toep` heterogeneous Toeplitz.
+ * compound symmetry, `ar1` first-order autoregressive (one SD), `toep` heterogeneous Toeplitz, `ou`
+ * Ornstein–Uhlenbeck (one SD, correlation exp(−κ |t_i − t_j|) at the times the levels name).
  * Their parameters and the map to θ: src/model/covStructure.ts.
  */
-export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep';
+export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou';
 
 /** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
 export interface RandomTerm {

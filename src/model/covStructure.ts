@@ -14,6 +14,8 @@
  *                                                          (Σ/σ²)_ij = s_i s_j (δ_ij + (1 − δ_ij) ρ)
  *   toep (2q − 1):     ψ = (log s_1 … s_q, a_1 … a_{q−1});  ρ_k = a_k / √(1 + a_k²);
  *                                                          (Σ/σ²)_ij = s_i s_j ρ_|i−j| (ρ_0 = 1)
+ *   ou   (2):          ψ = (log s, log κ);                 (Σ/σ²)_ij = s² exp(−κ |t_i − t_j|),
+ *                     t the times the factor's levels name (glmmTMB's numFactor coordinates)
  * glmmTMB's own log-SDs are log(σ s_i): the same ψ shifted by log σ̂ (`glmmTmbParameters`).
  * A toep's ρ_k need not give a positive-definite matrix: there θ(x) is undefined and the criterion +∞.
  *
@@ -47,6 +49,8 @@ export interface StructuredTerm {
   xOffset: number;
   /** its number of parameters (ψ's length) */
   npar: number;
+  /** ou: the time of each column (the factor's levels as numbers) */
+  times?: number[];
 }
 
 /**
@@ -73,6 +77,7 @@ export function structureParameterCount(structure: Structure, q: number): number
   switch (structure) {
     case 'diag': return q;
     case 'ar1': return 2;
+    case 'ou': return 2;
     case 'cs': return q + 1;
     case 'toep': return 2 * q - 1;
   }
@@ -107,14 +112,17 @@ export function covParameters(frame: Pick<ModelFrame, 'reTerms' | 'columns'>, th
         start.push(theta.start[thetaOffset + e]);
       }
     } else {
-      checkStructuredTerm(t, structure, frame.columns);
+      const times = checkStructuredTerm(t, structure, frame.columns);
       const npar = structureParameterCount(structure, t.q);
-      structured.push({ term: k, structure, group: t.group, vcGroup: count === 0 ? t.group : `${t.group}.${count}`, text: t.text, cnames: t.cnames, q: t.q, thetaOffset, xOffset: names.length, npar });
-      const sdNames = structure === 'ar1' ? [t.cnames[0]] : t.cnames;
+      structured.push({
+        term: k, structure, group: t.group, vcGroup: count === 0 ? t.group : `${t.group}.${count}`, text: t.text, cnames: t.cnames, q: t.q, thetaOffset, xOffset: names.length, npar,
+        ...(times ? { times } : {}),
+      });
+      const sdNames = oneSd(structure) ? [t.cnames[0]] : t.cnames;
       for (const c of sdNames) { names.push(`${t.group}.log_sd.${c}`); lower.push(-Infinity); start.push(0); }
       const corr = npar - sdNames.length;
       for (let e = 0; e < corr; e++) {
-        names.push(structure === 'toep' ? `${t.group}.${structure}.lag${e + 1}` : `${t.group}.${structure}`);
+        names.push(structure === 'toep' ? `${t.group}.${structure}.lag${e + 1}` : structure === 'ou' ? `${t.group}.ou.log_rate` : `${t.group}.${structure}`);
         lower.push(-Infinity);
         // cs: ρ = 0 at c = −log(q − 1); ar1, toep: ρ = 0 at a = 0
         start.push(structure === 'cs' ? -Math.log(t.q - 1) : 0);
@@ -134,24 +142,48 @@ export function structureOf(t: Pick<ReTerm, 'term'>): Structure | null {
   return s === undefined || s === 'us' ? null : s;
 }
 
-/** glmmTMB's rules for a structured term's left-hand side. */
-function checkStructuredTerm(t: ReTerm, structure: Structure, columns: ModelFrame['columns']): void {
+/** whether the structure has one SD for all its columns (ar1, ou) */
+export const oneSd = (structure: Structure) => structure === 'ar1' || structure === 'ou';
+
+/** glmmTMB's rules for a structured term's left-hand side; ou's times. */
+function checkStructuredTerm(t: ReTerm, structure: Structure, columns: ModelFrame['columns']): number[] | null {
   if (structure === 'ar1') checkAr1Term(t, columns);
+  const times = structure === 'ou' ? ouTimes(t, columns) : null;
   if (structure !== 'diag' && t.q < 2) {
     throw new ModelError(`term ${t.text}: ${structure} needs at least 2 random effects per level of '${t.group}' (its left-hand side has 1 column, '${t.cnames[0]}')`);
   }
+  return times;
 }
 
-/** glmmTMB's ar1: a factor of equally spaced times (consecutive levels), no intercept. */
-function checkAr1Term(t: ReTerm, columns: ModelFrame['columns']): void {
+/** the single factor of a term `(0 + f | g)`, or why the term is not one */
+function singleFactor(t: ReTerm, columns: ModelFrame['columns']): { label: string; levels: string[] } | { why: string; hint: string } {
   const lhs = t.term.lhs;
   const single = lhs.terms.length === 1 ? lhs.terms[0] : null;
   const column = single && single.vars.length === 1 ? columns.get(single.label) : undefined;
   if (lhs.intercept || !single || column?.kind !== 'factor') {
-    const what = lhs.intercept ? 'has an intercept' : !single ? `has ${lhs.terms.length} terms` : `'${single.label}' is not a factor`;
-    const hint = single && !lhs.intercept && column?.kind !== 'factor' ? `ar1(0 + factor(${single.label}) | ${t.group})` : `ar1(0 + f | ${t.group})`;
-    throw new ModelError(`term ${t.text}: ar1 needs a factor of equally spaced times and no intercept, such as ${hint}: its left-hand side ${what}`);
+    const why = lhs.intercept ? 'has an intercept' : !single ? `has ${lhs.terms.length} terms` : `'${single.label}' is not a factor`;
+    const hint = single && !lhs.intercept && column?.kind !== 'factor' ? `0 + factor(${single.label})` : '0 + f';
+    return { why, hint };
   }
+  return { label: single.label, levels: column.levels };
+}
+
+/** glmmTMB's ou: a factor whose levels are the times (its numFactor), no intercept. */
+function ouTimes(t: ReTerm, columns: ModelFrame['columns']): number[] {
+  const f = singleFactor(t, columns);
+  if ('why' in f) throw new ModelError(`term ${t.text}: ou needs a factor whose levels are the times and no intercept, such as ou(${f.hint} | ${t.group}): its left-hand side ${f.why}`);
+  const times = f.levels.map(Number);
+  const bad = f.levels.find((l, k) => l.trim() === '' || !Number.isFinite(times[k]));
+  if (bad !== undefined) throw new ModelError(`term ${t.text}: ou takes the levels of '${f.label}' as times, but level '${bad}' is not a number`);
+  return times;
+}
+
+/** glmmTMB's ar1: a factor of equally spaced times (consecutive levels), no intercept. */
+function checkAr1Term(t: ReTerm, columns: ModelFrame['columns']): void {
+  const f = singleFactor(t, columns);
+  if ('why' in f) throw new ModelError(`term ${t.text}: ar1 needs a factor of equally spaced times and no intercept, such as ar1(${f.hint} | ${t.group}): its left-hand side ${f.why}`);
+  const single = { label: f.label };
+  const column = { levels: f.levels };
   // glmmTMB's ar1 takes the factor's levels as consecutive, unit-spaced times: numeric levels must be
   const times = column.levels.map(Number);
   if (times.every((v) => Number.isFinite(v)) && times.length > 2) {
@@ -171,13 +203,18 @@ const invLogit = (c: number) => (c >= 0 ? 1 / (1 + Math.exp(-c)) : Math.exp(c) /
  * The relative SDs and correlation matrix of a structured term at ψ: Σ/σ² = diag(s) R diag(s).
  * `R` q × q row-major.
  */
-export function structureCorrelation(structure: Structure, q: number, psi: ArrayLike<number>): { sd: Float64Array; R: Float64Array } {
+export function structureCorrelation(structure: Structure, q: number, psi: ArrayLike<number>, times?: readonly number[]): { sd: Float64Array; R: Float64Array } {
   const sd = new Float64Array(q);
   const R = new Float64Array(q * q);
   for (let i = 0; i < q; i++) R[i * q + i] = 1;
-  const nsd = structure === 'ar1' ? 1 : q;
-  for (let i = 0; i < q; i++) sd[i] = Math.exp(psi[structure === 'ar1' ? 0 : i]);
-  if (structure === 'ar1') {
+  const nsd = oneSd(structure) ? 1 : q;
+  for (let i = 0; i < q; i++) sd[i] = Math.exp(psi[nsd === 1 ? 0 : i]);
+  if (structure === 'ou') {
+    // R_ij = exp(−κ |t_i − t_j|), κ = exp(ψ₂)
+    if (!times) throw new Error('internal: ou without its times');
+    const kappa = Math.exp(psi[1]);
+    for (let i = 0; i < q; i++) for (let j = 0; j < i; j++) R[i * q + j] = R[j * q + i] = Math.exp(-kappa * Math.abs(times[i] - times[j]));
+  } else if (structure === 'ar1') {
     // ρ = a / √(1 + a²); R_ij = ρ^|i−j|
     const rho = psi[1] / Math.sqrt(1 + psi[1] * psi[1]);
     for (let i = 0; i < q; i++) for (let j = 0; j < i; j++) R[i * q + j] = R[j * q + i] = rho ** (i - j);
@@ -204,13 +241,21 @@ export function structureCorrelation(structure: Structure, q: number, psi: Array
  *   ar1:  ∂ρ/∂a = (1 + a²)^(−3/2),  ∂Σ_ij/∂a = s² |i−j| ρ^(|i−j|−1) ∂ρ/∂a
  *   cs:   ∂ρ/∂c = (1 + 1/(q−1)) p (1 − p), p = logit⁻¹(c),  ∂Σ_ij/∂c = s_i s_j ∂ρ/∂c (i ≠ j)
  *   toep: ∂Σ_ij/∂a_k = s_i s_j (1 + a_k²)^(−3/2) where |i−j| = k
+ *   ou:   ∂Σ_ij/∂ log κ = −κ |t_i − t_j| Σ_ij
  */
-export function structureCovarianceDerivatives(structure: Structure, q: number, psi: ArrayLike<number>): { S: Float64Array; dS: Float64Array[] } {
-  const { sd, R } = structureCorrelation(structure, q, psi);
+export function structureCovarianceDerivatives(structure: Structure, q: number, psi: ArrayLike<number>, times?: readonly number[]): { S: Float64Array; dS: Float64Array[] } {
+  const { sd, R } = structureCorrelation(structure, q, psi, times);
   const S = new Float64Array(q * q);
   for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) S[i * q + j] = sd[i] * sd[j] * R[i * q + j];
   const npar = structureParameterCount(structure, q);
   const dS: Float64Array[] = [];
+  if (structure === 'ou') {
+    // ∂Σ_ij/∂ log s = 2 Σ_ij;  ∂Σ_ij/∂ log κ = −κ |t_i − t_j| Σ_ij
+    dS.push(S.map((v) => 2 * v));
+    const kappa = Math.exp(psi[1]);
+    dS.push(S.map((v, e) => -kappa * Math.abs(times![Math.floor(e / q)] - times![e % q]) * v));
+    return { S, dS };
+  }
   if (structure === 'ar1') {
     dS.push(S.map((v) => 2 * v));
     const a = psi[1];
@@ -274,7 +319,7 @@ export function thetaOfParameters(par: CovParameters, x: ArrayLike<number>): Flo
   for (const s of par.structured) {
     const psi = Array.from({ length: s.npar }, (_, m) => x[s.xOffset + m]);
     if (!psi.every(Number.isFinite)) return null;
-    const { sd, R } = structureCorrelation(s.structure, s.q, psi);
+    const { sd, R } = structureCorrelation(s.structure, s.q, psi, s.times);
     const S = new Float64Array(s.q * s.q);
     for (let i = 0; i < s.q; i++) for (let j = 0; j < s.q; j++) S[i * s.q + j] = sd[i] * sd[j] * R[i * s.q + j];
     const L = cholesky(S, s.q);
@@ -297,7 +342,7 @@ export function thetaJacobian(par: CovParameters, x: ArrayLike<number>): Float64
   for (const s of par.structured) {
     const q = s.q;
     const psi = Array.from({ length: s.npar }, (_, m) => x[s.xOffset + m]);
-    const { S, dS } = structureCovarianceDerivatives(s.structure, q, psi);
+    const { S, dS } = structureCovarianceDerivatives(s.structure, q, psi, s.times);
     const L = cholesky(S, q);
     if (!L) return null;
     dS.forEach((D, m) => {
@@ -347,7 +392,7 @@ export interface StructureEstimate {
   structure: Structure;
   /** the SDs of the term's columns (ar1: one) */
   sd: number[];
-  /** the one correlation (ar1, cs), the correlation at each lag (toep), none (diag) */
+  /** the one correlation (ar1, cs), the correlation at each lag (toep), at unit time distance (ou), none (diag) */
   rho: number[];
   /** glmmTMB's theta for the term: log SDs on Σ's scale, then its correlation parameters */
   parameters: number[];
@@ -378,8 +423,13 @@ export function structureEstimates(par: CovParameters, theta: ArrayLike<number>,
     } else if (s.structure === 'toep') {
       rho = Array.from({ length: q - 1 }, (_, k) => corr(k + 1, 0));
       corrPar = rho.map((r) => r / Math.sqrt(1 - r * r));
+    } else if (s.structure === 'ou') {
+      // κ from the first two times' correlation: ρ = exp(−κ |t_1 − t_0|)
+      const kappa = -Math.log(corr(1, 0)) / Math.abs(s.times![1] - s.times![0]);
+      rho = [Math.exp(-kappa)];
+      corrPar = [Math.log(kappa)];
     }
-    const sds = s.structure === 'ar1' ? [sdRel[0]] : sdRel;
+    const sds = oneSd(s.structure) ? [sdRel[0]] : sdRel;
     return { group: s.vcGroup, term: s.text, structure: s.structure, sd: sds.map((v) => sigma * v), rho, parameters: [...sds.map(logSd), ...corrPar] };
   });
 }
