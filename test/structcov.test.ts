@@ -1,5 +1,5 @@
 /**
- * Structured covariances of random effects (glmmTMB's ar1, cs, diag, toep; src/model/covStructure.ts,
+ * Structured covariances of random effects (glmmTMB's ar1, cs, diag, toep, ou; src/model/covStructure.ts,
  * src/lmm/structured.ts) against glmmTMB 1.1.5 (test/oracle/structcov.R → test/fixtures/structcov/).
  *
  * Two levels, REML and ML:
@@ -50,7 +50,8 @@ const ref = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'structcov', 'st
 };
 const arr = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 // the oracle's factor timef is factor(time) here (the CSV holds the numeric time)
-const ours = (formula: string) => formula.replace(/0 \+ timef/g, '0 + factor(time)');
+// and ou's numFactor(t_irr) the factor of t_irr, whose levels are the times
+const ours = (formula: string) => formula.replace(/0 \+ timef/g, '0 + factor(time)').replace('ou(times + 0 | subject)', 'ou(0 + factor(t_irr) | subject)');
 const data = (c: { data: string }) => loadDataFile(c.data);
 const factors = (c: { data: string }) => (c.data === 'sleepstudy.csv' ? ['Subject'] : []);
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
@@ -65,7 +66,7 @@ function xOfGlmmTmb(c: Case, par: CovParameters, model: ReturnType<typeof buildL
     const q = model.frame.reTerms[t].q;
     const s = par.structured.find((st) => st.term === t);
     if (s) {
-      const nsd = s.structure === 'ar1' ? 1 : q;
+      const nsd = s.structure === 'ar1' || s.structure === 'ou' ? 1 : q;
       for (let m = 0; m < s.npar; m++) x[s.xOffset + m] = c.theta[k + m] - (m < nsd ? Math.log(sigma) : 0);
       k += s.npar;
     } else {
@@ -155,6 +156,11 @@ describe('structured covariances: the fit against glmmTMB', () => {
       const term = c.terms.find((t) => t.group === s.group)!;
       if (s.structure === 'ar1' || s.structure === 'cs') expect(Math.abs(s.rho[0] - term.corr[1][0])).toBeLessThanOrEqual(2e-5);
       if (s.structure === 'toep') s.rho.forEach((r, k) => expect(Math.abs(r - term.corr[k + 1][0])).toBeLessThanOrEqual(2e-5));
+      // ou: the correlation at unit distance (times 0 and 1), and at 2 (times 3 and 5) its square
+      if (s.structure === 'ou') {
+        expect(Math.abs(s.rho[0] - term.corr[1][0])).toBeLessThanOrEqual(2e-5);
+        expect(Math.abs(s.rho[0] ** 2 - term.corr[4][3])).toBeLessThanOrEqual(4e-5);
+      }
       // glmmTMB's theta of the term (its log-SDs on Σ's scale, its correlation parameters; the
       // structured term is each formula's first, so its theta comes first): 1e-4 absolute (observed ≤ 3e-5)
       s.parameters.forEach((p, m) => expect(Math.abs(p - c.theta[m])).toBeLessThanOrEqual(1e-4));
@@ -178,6 +184,7 @@ describe('the map ψ → θ', () => {
   it('its Jacobian is the central differences\' (every structure)', () => {
     const sim = loadDataFile('structcov.csv');
     const formulas = [
+      'y_ar1 ~ time + ou(0 + factor(t_irr) | subject)',
       'y_toep ~ time + toep(0 + factor(time) | subject) + (1 | site)',
       'y_cs ~ time + cs(0 + factor(time) | subject)',
       'y_ar1 ~ time + ar1(0 + factor(time) | subject)',
@@ -229,6 +236,11 @@ describe('glmmTMB\'s rules and the errors', () => {
     const d = await fitErr('y_ar1 ~ time + ar1(0 + factor(I(time^2)) | subject)');
     expect(d.message).toMatch(/ar1 needs equally spaced times, but the levels of 'factor\(I\(time\^2\)\)' are 0, 1, 4, 9, 16/);
   });
+  it('ou takes a factor whose levels are times', async () => {
+    expect((await fitErr('y_ar1 ~ time + ou(0 + t_irr | subject)')).message).toMatch(/ou needs a factor whose levels are the times and no intercept, such as ou\(0 \+ factor\(t_irr\) \| subject\)/);
+    expect((await fitErr('y_ar1 ~ time + ou(0 + site | subject)')).message).toMatch(/ou takes the levels of 'site' as times, but level 's1' is not a number/);
+  });
+
   it('cs, ar1 and toep need two columns; errors point at the token', async () => {
     expect((await fitErr('y_cs ~ time + cs(1 | subject)')).message).toMatch(/cs\(1 \| subject\): cs needs at least 2 random effects/);
     const other = await fitErr('y_cs ~ time + exp(0 + factor(time) | subject)');

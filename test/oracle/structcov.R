@@ -11,6 +11,7 @@
 #   ML:   log|V₀| + n (1 + log(2π r'V₀⁻¹r / n))
 #   REML: log|V₀| + log|X'V₀⁻¹X| + (n − p)(1 + log(2π r'V₀⁻¹r / (n − p))),   r = y − Xβ̂_GLS,
 # and lme4's SEs there, √diag(σ² (X'V₀⁻¹X)⁻¹) (se_lme4).
+# ou(times + 0 | subject) takes times = numFactor(t_irr), irregular times 0, 1, 2, 3, 5.
 # sleepstudy's ar1(0 + Daysf | Subject) and cs(0 + Daysf | Subject) are not cases: glmmTMB's optimum
 # there is on a boundary (σ → 0.009 for ar1; ρ → 1 with a non-positive-definite Hessian for cs), where
 # the profiled criterion (Σ/σ²) is not defined; sleepstudy's diag(1 + Days | Subject) is.
@@ -40,11 +41,14 @@ N <- nrow(d2); b2 <- c(base, base)
 d2$y_ar1 <- round(b2 + c(u_ar1, u_ar1) + rnorm(N), 4)
 d2$y_cs <- round(b2 + c(u_cs, u_cs) + rnorm(N), 4)
 d2$y_toep <- round(b2 + c(u_toep, u_toep) + rnorm(N), 4)
-d2 <- d2[order(d2$subject, d2$time, d2$rep), c("subject", "site", "time", "rep", "x", "y_ar1", "y_cs", "y_toep")]
+# irregular times for ou (4 → 5: 0, 1, 2, 3, 5), the same draws
+d2$t_irr <- ifelse(d2$time == 4, 5, d2$time)
+d2 <- d2[order(d2$subject, d2$time, d2$rep), c("subject", "site", "time", "rep", "x", "y_ar1", "y_cs", "y_toep", "t_irr")]
 write.csv(d2, file.path(root, "data", "structcov.csv"), row.names = FALSE)
 
 sim <- read.csv(file.path(root, "data", "structcov.csv"), stringsAsFactors = TRUE)
 sim$timef <- factor(sim$time)
+sim$times <- numFactor(sim$t_irr)
 ss <- read.csv(file.path(root, "data", "sleepstudy.csv"), stringsAsFactors = TRUE)
 ss$Subject <- factor(ss$Subject)
 
@@ -52,7 +56,8 @@ cases <- list(
   list(name = "ar1_site", data = "structcov.csv", formula = "y_ar1 ~ time + x + ar1(0 + timef | subject) + (1 | site)"),
   list(name = "cs", data = "structcov.csv", formula = "y_cs ~ time + x + cs(0 + timef | subject)"),
   list(name = "toep", data = "structcov.csv", formula = "y_toep ~ time + x + toep(0 + timef | subject)"),
-  list(name = "diag_sleep", data = "sleepstudy.csv", formula = "Reaction ~ Days + diag(1 + Days | Subject)")
+  list(name = "diag_sleep", data = "sleepstudy.csv", formula = "Reaction ~ Days + diag(1 + Days | Subject)"),
+  list(name = "ou", data = "structcov.csv", formula = "y_ar1 ~ time + x + ou(times + 0 | subject)")
 )
 
 # the dense profiled criterion at the relative covariances G (per term: Σ/σ²) of the model's Z
@@ -93,9 +98,11 @@ terms_of <- function(fit) {
 }
 
 # glmmTMB's structures (its covstruct vignette; SDs relative to σ): Σ/σ² of a term from its ψ
-rel_cov <- function(structure, q, psi) {
+# (ou: correlation exp(−exp(ψ₂) |t_i − t_j|) at the numFactor's coordinates)
+rel_cov <- function(structure, q, psi, times = NULL) {
   R <- diag(q); lag <- abs(outer(1:q, 1:q, "-"))
   if (structure == "ar1") { rho <- psi[2] / sqrt(1 + psi[2]^2); R <- rho^lag; s <- rep(exp(psi[1]), q) }
+  else if (structure == "ou") { R <- exp(-exp(psi[2]) * abs(outer(times, times, "-"))); s <- rep(exp(psi[1]), q) }
   else {
     s <- exp(psi[1:q])
     if (structure == "cs") { a <- 1 / (q - 1); rho <- plogis(psi[q + 1]) * (1 + a) - a; R[lag > 0] <- rho }
@@ -105,7 +112,7 @@ rel_cov <- function(structure, q, psi) {
   }
   outer(s, s) * R
 }
-npar_of <- function(structure, q) switch(structure, ar1 = 2, cs = q + 1, toep = 2 * q - 1, diag = q, us = q * (q + 1) / 2, scalar = 1)
+npar_of <- function(structure, q) switch(structure, ar1 = 2, ou = 2, cs = q + 1, toep = 2 * q - 1, diag = q, us = q * (q + 1) / 2, scalar = 1)
 
 # lmerTest's Satterthwaite ddf (its devfun_vp, vcov_varpar = 2 H⁻¹ and Jac_list, here by numDeriv on a
 # dense evaluation) with varpar = (each term's parameters, σ), at `par` and the σ̂ profiled there;
@@ -121,7 +128,7 @@ satterthwaite <- function(X, Z, y, terms, par, reml, block) {
     k <- 0
     G <- as.matrix(Matrix::bdiag(lapply(terms, function(t) {
       m <- npar_of(t$structure, t$q); psi <- par[k + seq_len(m)]; k <<- k + m
-      kronecker(diag(t$nl), rel_cov(t$structure, t$q, psi))
+      kronecker(diag(t$nl), rel_cov(t$structure, t$q, psi, t$times))
     })))
     ld <- 0; XVX <- matrix(0, p, p); XVy <- numeric(p); yVy <- 0
     for (b in seq_along(rows)) {
@@ -167,11 +174,12 @@ local({
 # varpar (log-SDs relative to σ; a scalar (1 | g) term's θ = SD/σ)
 structures_of <- function(fit, formula) {
   vc <- VarCorr(fit)$cond
-  labels <- attr(terms(lme4::subbars(as.formula(gsub("(ar1|cs|toep|diag)\\(", "(", formula)))), "term.labels")
-  kinds <- regmatches(formula, gregexpr("(ar1|cs|toep|diag)\\(|\\(1 \\|", formula))[[1]]
+  kinds <- regmatches(formula, gregexpr("(ar1|cs|toep|diag|ou)\\(|\\(1 \\|", formula))[[1]]
   lapply(seq_along(vc), function(k) {
     kind <- sub("\\($", "", kinds[k]); if (kind == "(1 |") kind <- "scalar"
-    list(structure = kind, q = nrow(vc[[k]]), nl = nlevels(fit$modelInfo$reTrms$cond$flist[[names(vc)[k]]]))
+    # ou's times: the numFactor's levels "(0)", "(1)", … as numbers
+    times <- if (kind == "ou") as.numeric(gsub("^.*\\(|\\)$", "", colnames(vc[[k]]))) else NULL
+    list(structure = kind, q = nrow(vc[[k]]), nl = nlevels(fit$modelInfo$reTrms$cond$flist[[names(vc)[k]]]), times = times)
   })
 }
 varpar_of <- function(fit, terms) {
@@ -179,7 +187,7 @@ varpar_of <- function(fit, terms) {
   unlist(lapply(terms, function(t) {
     m <- npar_of(t$structure, t$q); v <- th[k + seq_len(m)]; k <<- k + m
     if (t$structure == "scalar") return(exp(v) / s)
-    nsd <- if (t$structure == "ar1") 1 else t$q
+    nsd <- if (t$structure %in% c("ar1", "ou")) 1 else t$q
     c(v[1:nsd] - log(s), v[-(1:nsd)])
   }))
 }
