@@ -296,6 +296,9 @@ describe('a structured fit downstream', () => {
     expect(time.F).toBeCloseTo(t.t ** 2, 8);
     const emm = ar1.emmeans('time', { ddf: 'satterthwaite', at: { time: [0, 4] } });
     expect(emm.rows.every((r) => r.df > 0 && Number.isFinite(r.df))).toBe(true);
+    // lmerTest's drop1 (F tests of the marginal terms, no refits) and contrast: Satterthwaite's
+    expect(ar1.drop1().find((r) => r.term === 'time')!.dendf).toBeCloseTo(t.df, 8);
+    expect(ar1.contrast([0, 1, 0]).dendf).toBeCloseTo(t.df, 8);
   });
 
   it('works: Wald intervals, predictions, ranef, simulate, emmeans (asymptotic), update, anova between fits', async () => {
@@ -359,6 +362,8 @@ describe('a structured fit downstream', () => {
     await refused(/not available/, () => ar1.powerSim({ nsim: 2, test: 'time' }));
     await refused(/Kenward-Roger's method is not available/, () => ar1.emmeans('time'));
     await refused(/not available/, () => ar1.getME('devfun'));
+    await refused(/Nakagawa's R2 and the ICC is not available/, () => ar1.r2());
+    await refused(/ranova/, () => ar1.step());
     await refused(/KRmodcomp is not available/, () => toep.krModcomp(ar1) as unknown, 'toep(0 + factor(time) | subject)');
   });
 
