@@ -182,15 +182,14 @@ function ouTimes(t: ReTerm, columns: ModelFrame['columns']): number[] {
 function checkAr1Term(t: ReTerm, columns: ModelFrame['columns']): void {
   const f = singleFactor(t, columns);
   if ('why' in f) throw new ModelError(`term ${t.text}: ar1 needs a factor of equally spaced times and no intercept, such as ar1(${f.hint} | ${t.group}): its left-hand side ${f.why}`);
-  const single = { label: f.label };
-  const column = { levels: f.levels };
   // glmmTMB's ar1 takes the factor's levels as consecutive, unit-spaced times: numeric levels must be
-  const times = column.levels.map(Number);
+  // equally spaced (ou takes unequally spaced ones)
+  const times = f.levels.map(Number);
   if (times.every((v) => Number.isFinite(v)) && times.length > 2) {
     const step = times[1] - times[0];
     for (let k = 2; k < times.length; k++) {
       if (Math.abs(times[k] - times[k - 1] - step) > 1e-8 * Math.max(1, Math.abs(step))) {
-        throw new ModelError(`term ${t.text}: ar1 needs equally spaced times, but the levels of '${single.label}' are ${column.levels.slice(0, 8).join(', ')}${column.levels.length > 8 ? ', …' : ''} (steps ${step} and ${times[k] - times[k - 1]})`);
+        throw new ModelError(`term ${t.text}: ar1 needs equally spaced times, but the levels of '${f.label}' are ${f.levels.slice(0, 8).join(', ')}${f.levels.length > 8 ? ', …' : ''} (steps ${step} and ${times[k] - times[k - 1]}; ou(0 + ${f.label} | ${t.group}) takes unequally spaced times)`);
       }
     }
   }
