@@ -20,6 +20,8 @@
  *     logLik's df, AIC and BIC are glmmTMB's (df exactly).
  * `us(…)` is lme4's unstructured term: sleepstudy's us(Days | Subject) equals (Days | Subject) (the
  * same θ and criterion bit for bit) and lme4 1.1-31's tight fit (criterion 1e-10 relative).
+ * Cases: an ar1 term beside (1 | site) and beside (1 | subject) on its own factor, cs, toep, ou
+ * (irregular times) and sleepstudy's diag(1 + Days | Subject).
  * Then the ψ → θ derivative against central differences, glmmTMB's rules and every refusal, the
  * features that work on a structured fit, and the CLI.
  */
@@ -81,11 +83,35 @@ function xOfGlmmTmb(c: Case, par: CovParameters, model: ReturnType<typeof buildL
   return x;
 }
 
+/** VarCorr's name of each term: its group, `subject.1` for a factor's second term */
+function vcGroups(model: ReturnType<typeof buildLmm>): string[] {
+  const seen = new Map<string, number>();
+  return model.frame.reTerms.map((rt) => {
+    const k = seen.get(rt.group) ?? 0;
+    seen.set(rt.group, k + 1);
+    return k === 0 ? rt.group : `${rt.group}.${k}`;
+  });
+}
+
+/** where a structured term's parameters start in glmmTMB's theta (its terms in the formula's order) */
+function glmmTmbOffset(model: ReturnType<typeof buildLmm>, term: number): number {
+  let k = 0;
+  for (const r of model.formula.random) {
+    const t = model.frame.reTerms.findIndex((rt) => rt.term === r);
+    if (t === term) return k;
+    const s = model.covariance!.structured.find((st) => st.term === t);
+    k += s ? s.npar : (model.frame.reTerms[t].q * (model.frame.reTerms[t].q + 1)) / 2;
+  }
+  throw new Error('no such term');
+}
+
 /** vech(chol(Σ/σ²)) of glmmTMB's VarCorr, per term in our θ order */
 function thetaOfVarCorr(c: Case, model: ReturnType<typeof buildLmm>): number[] {
   const out: number[] = [];
-  for (const rt of model.frame.reTerms) {
-    const term = c.terms.find((t) => t.group === rt.group)!;
+  const groups = vcGroups(model);
+  for (const [k, rt] of model.frame.reTerms.entries()) {
+    const term = c.terms.find((t) => t.group === groups[k])!;
+    expect(arr(term.sd).length).toBe(rt.q);
     const sd = arr(term.sd), q = sd.length;
     const S = Array.from({ length: q }, (_, i) => Array.from({ length: q }, (_, j) => (sd[i] * sd[j] * term.corr[i][j]) / c.sigma ** 2));
     const L = S.map(() => new Array<number>(q).fill(0));
@@ -161,9 +187,10 @@ describe('structured covariances: the fit against glmmTMB', () => {
         expect(Math.abs(s.rho[0] - term.corr[1][0])).toBeLessThanOrEqual(2e-5);
         expect(Math.abs(s.rho[0] ** 2 - term.corr[4][3])).toBeLessThanOrEqual(4e-5);
       }
-      // glmmTMB's theta of the term (its log-SDs on Σ's scale, its correlation parameters; the
-      // structured term is each formula's first, so its theta comes first): 1e-4 absolute (observed ≤ 3e-5)
-      s.parameters.forEach((p, m) => expect(Math.abs(p - c.theta[m])).toBeLessThanOrEqual(1e-4));
+      // glmmTMB's theta of the term (its log-SDs on Σ's scale, its correlation parameters): 1e-4
+      // absolute (observed ≤ 3e-5)
+      const k0 = glmmTmbOffset(fit.model, fit.model.covariance!.structured[0].term);
+      s.parameters.forEach((p, m) => expect(Math.abs(p - c.theta[k0 + m])).toBeLessThanOrEqual(1e-4));
     });
   }
 

@@ -57,7 +57,8 @@ cases <- list(
   list(name = "cs", data = "structcov.csv", formula = "y_cs ~ time + x + cs(0 + timef | subject)"),
   list(name = "toep", data = "structcov.csv", formula = "y_toep ~ time + x + toep(0 + timef | subject)"),
   list(name = "diag_sleep", data = "sleepstudy.csv", formula = "Reaction ~ Days + diag(1 + Days | Subject)"),
-  list(name = "ou", data = "structcov.csv", formula = "y_ar1 ~ time + x + ou(times + 0 | subject)")
+  list(name = "ou", data = "structcov.csv", formula = "y_ar1 ~ time + x + ou(times + 0 | subject)"),
+  list(name = "intercept_ar1", data = "structcov.csv", formula = "y_cs ~ time + x + (1 | subject) + ar1(0 + timef | subject)")
 )
 
 # the dense profiled criterion at the relative covariances G (per term: Σ/σ²) of the model's Z
@@ -68,7 +69,7 @@ profiled <- function(fit, reml) {
   # I_levels ⊗ Σ_k / σ²
   Gs <- lapply(seq_along(vc), function(k) {
     Sk <- as.matrix(vc[[k]]); q <- nrow(Sk)
-    nl <- nlevels(fit$modelInfo$reTrms$cond$flist[[names(vc)[k]]])
+    nl <- nlevels(fit$modelInfo$reTrms$cond$flist[[attr(fit$modelInfo$reTrms$cond$flist, "assign")[k]]])
     kronecker(diag(nl), Sk / s2)
   })
   G <- as.matrix(Matrix::bdiag(Gs))
@@ -179,7 +180,7 @@ structures_of <- function(fit, formula) {
     kind <- sub("\\($", "", kinds[k]); if (kind == "(1 |") kind <- "scalar"
     # ou's times: the numFactor's levels "(0)", "(1)", … as numbers
     times <- if (kind == "ou") as.numeric(gsub("^.*\\(|\\)$", "", colnames(vc[[k]]))) else NULL
-    list(structure = kind, q = nrow(vc[[k]]), nl = nlevels(fit$modelInfo$reTrms$cond$flist[[names(vc)[k]]]), times = times)
+    list(structure = kind, q = nrow(vc[[k]]), nl = nlevels(fit$modelInfo$reTrms$cond$flist[[attr(fit$modelInfo$reTrms$cond$flist, "assign")[k]]]), times = times)
   })
 }
 varpar_of <- function(fit, terms) {
