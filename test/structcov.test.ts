@@ -8,9 +8,8 @@
  *     factor of glmmTMB's VarCorr (≤ 1e-9 absolute), and lme4's profiled criterion there equals the
  *     oracle's dense evaluation (V₀ = Z(Σ/σ²)Zᵀ + I in R) to 1e-9 relative; Satterthwaite's ddf of
  *     each coefficient (varpar = the structures' parameters and σ, src/inference/structuredSatterthwaite.ts)
- *     equal the oracle's (lmerTest's recipe by numDeriv, checked there against lmerTest) to 1e-6 relative
- *     (observed ≤ 1.6e-7, and 8.6e-7 for sleepstudy's diag REML intercept: numDeriv's precision —
- *     ours moves by < 1e-9 when its own difference step changes tenfold);
+ *     equal the oracle's (lmerTest's recipe with analytic derivatives of the dense criterion, checked
+ *     there against lmerTest itself) to 1e-6 relative (observed ≤ 7e-8, sleepstudy's cs; ≤ 2e-9 elsewhere);
  *  2. the fit: our optimum's criterion is glmmTMB's −2ℓ or lower, by at most 1e-6 (glmmTMB's nlminb
  *     stops at ~1e-6; observed: ours lower by ≤ 3e-8); β and σ to 1e-5 relative, SDs to 2e-5
  *     relative and the correlations to 2e-5 absolute (observed ≤ 1e-5, glmmTMB's own convergence);
@@ -21,7 +20,9 @@
  * `us(…)` is lme4's unstructured term: sleepstudy's us(Days | Subject) equals (Days | Subject) (the
  * same θ and criterion bit for bit) and lme4 1.1-31's tight fit (criterion 1e-10 relative).
  * Cases: an ar1 term beside (1 | site) and beside (1 | subject) on its own factor, cs, toep, ou
- * (irregular times) and sleepstudy's diag(1 + Days | Subject).
+ * (irregular times) on simulated repeated measures; sleepstudy's ar1(0 + Daysf | Subject),
+ * cs(0 + Daysf | Subject) (glmmTMB from several starts: from its default one it ends on a boundary
+ * with a higher criterion, where ours, from its default start, does not) and diag(1 + Days | Subject).
  * Then the ψ → θ derivative against central differences, glmmTMB's rules and every refusal, the
  * features that work on a structured fit, and the CLI.
  */
@@ -53,7 +54,8 @@ const ref = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'structcov', 'st
 const arr = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 // the oracle's factor timef is factor(time) here (the CSV holds the numeric time)
 // and ou's numFactor(t_irr) the factor of t_irr, whose levels are the times
-const ours = (formula: string) => formula.replace(/0 \+ timef/g, '0 + factor(time)').replace('ou(times + 0 | subject)', 'ou(0 + factor(t_irr) | subject)');
+const ours = (formula: string) => formula.replace(/0 \+ timef/g, '0 + factor(time)').replace(/0 \+ Daysf/g, '0 + factor(Days)')
+  .replace('ou(times + 0 | subject)', 'ou(0 + factor(t_irr) | subject)');
 const data = (c: { data: string }) => loadDataFile(c.data);
 const factors = (c: { data: string }) => (c.data === 'sleepstudy.csv' ? ['Subject'] : []);
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);

@@ -12,12 +12,11 @@
 #   REML: log|V₀| + log|X'V₀⁻¹X| + (n − p)(1 + log(2π r'V₀⁻¹r / (n − p))),   r = y − Xβ̂_GLS,
 # and lme4's SEs there, √diag(σ² (X'V₀⁻¹X)⁻¹) (se_lme4).
 # ou(times + 0 | subject) takes times = numFactor(t_irr), irregular times 0, 1, 2, 3, 5.
-# sleepstudy's ar1(0 + Daysf | Subject) and cs(0 + Daysf | Subject) are not cases: glmmTMB's optimum
-# there is on a boundary (σ → 0.009 for ar1; ρ → 1 with a non-positive-definite Hessian for cs), where
-# the profiled criterion (Σ/σ²) is not defined; sleepstudy's diag(1 + Days | Subject) is.
+# sleepstudy's ar1(0 + Daysf | Subject) and cs(0 + Daysf | Subject) are fitted from several starts
+# (fit_best below).
 # Satterthwaite's ddf of each coefficient at glmmTMB's parameters (σ profiled there), as lmerTest
-# computes them with varpar = (the structures' parameters, σ): numDeriv on the dense criterion,
-# the procedure checked against lmerTest on sleepstudy's (Days | Subject) (satterthwaite_df).
+# computes them with varpar = (the structures' parameters, σ): analytic derivatives of the dense
+# criterion, the procedure checked against lmerTest on sleepstudy's (Days | Subject) (satterthwaite_df).
 # Needs: R with glmmTMB (1.1.5), lme4, lmerTest, numDeriv and jsonlite.
 suppressMessages({ library(glmmTMB); library(lme4); library(jsonlite); library(numDeriv) })
 root <- "test/fixtures"
@@ -51,6 +50,7 @@ sim$timef <- factor(sim$time)
 sim$times <- numFactor(sim$t_irr)
 ss <- read.csv(file.path(root, "data", "sleepstudy.csv"), stringsAsFactors = TRUE)
 ss$Subject <- factor(ss$Subject)
+ss$Daysf <- factor(ss$Days)
 
 cases <- list(
   list(name = "ar1_site", data = "structcov.csv", formula = "y_ar1 ~ time + x + ar1(0 + timef | subject) + (1 | site)"),
@@ -58,8 +58,28 @@ cases <- list(
   list(name = "toep", data = "structcov.csv", formula = "y_toep ~ time + x + toep(0 + timef | subject)"),
   list(name = "diag_sleep", data = "sleepstudy.csv", formula = "Reaction ~ Days + diag(1 + Days | Subject)"),
   list(name = "ou", data = "structcov.csv", formula = "y_ar1 ~ time + x + ou(times + 0 | subject)"),
-  list(name = "intercept_ar1", data = "structcov.csv", formula = "y_cs ~ time + x + (1 | subject) + ar1(0 + timef | subject)")
+  list(name = "intercept_ar1", data = "structcov.csv", formula = "y_cs ~ time + x + (1 | subject) + ar1(0 + timef | subject)"),
+  list(name = "ar1_sleep", data = "sleepstudy.csv", formula = "Reaction ~ Days + ar1(0 + Daysf | Subject)", starts = "ar1"),
+  list(name = "cs_sleep", data = "sleepstudy.csv", formula = "Reaction ~ Days + cs(0 + Daysf | Subject)", starts = "cs")
 )
+
+# glmmTMB from its default start and, for the sleepstudy cases, from three more (SDs √(s²/2) with s²
+# the linear model's residual variance, σ² = s²/2, ρ = 0, 0.5, 0.9): the fit with the highest
+# logLik. glmmTMB's default start ends on a boundary there (ar1: σ → 0.009, −2ℓ 1739.206 against
+# 1734.187; cs: logLik NaN with ρ → 1), which the other starts avoid.
+fit_best <- function(cs, dat, reml, control) {
+  f <- as.formula(cs$formula)
+  fits <- list(glmmTMB(f, data = dat, REML = reml, control = control))
+  if (!is.null(cs$starts)) {
+    s2 <- var(residuals(lm(Reaction ~ Days, dat)))
+    for (rho in c(0, 0.5, 0.9)) {
+      th <- if (cs$starts == "ar1") c(log(sqrt(s2 / 2)), rho / sqrt(1 - rho^2)) else c(rep(log(sqrt(s2 / 2)), 10), qlogis((rho + 1 / 9) / (1 + 1 / 9)))
+      fits[[length(fits) + 1]] <- glmmTMB(f, data = dat, REML = reml, control = control, start = list(theta = th, betad = log(s2 / 2)))
+    }
+  }
+  ll <- sapply(fits, function(m) { v <- as.numeric(logLik(m)); if (is.na(v)) -Inf else v })
+  fits[[which.max(ll)]]
+}
 
 # the dense profiled criterion at the relative covariances G (per term: Σ/σ²) of the model's Z
 profiled <- function(fit, reml) {
@@ -115,49 +135,61 @@ rel_cov <- function(structure, q, psi, times = NULL) {
 }
 npar_of <- function(structure, q) switch(structure, ar1 = 2, ou = 2, cs = q + 1, toep = 2 * q - 1, diag = q, us = q * (q + 1) / 2, scalar = 1)
 
-# lmerTest's Satterthwaite ddf (its devfun_vp, vcov_varpar = 2 H⁻¹ and Jac_list, here by numDeriv on a
-# dense evaluation) with varpar = (each term's parameters, σ), at `par` and the σ̂ profiled there;
-# `terms`: per term its structure, q and number of levels, in Z's order; `block`: a factor of the rows
-# within whose levels every grouping factor is nested, so that V₀ = Z G Zᵀ + I is block diagonal and
-# each block is factored densely (Woodbury's identity over all of Z loses digits that numDeriv's
-# Richardson extrapolation then amplifies: 1e-6 relative in H)
-satterthwaite <- function(X, Z, y, terms, par, reml, block) {
-  n <- length(y); p <- ncol(X)
-  rows <- split(seq_len(n), block)
-  cols <- lapply(rows, function(r) which(colSums(abs(Z[r, , drop = FALSE])) > 0))
-  parts <- function(par) {
-    k <- 0
-    G <- as.matrix(Matrix::bdiag(lapply(terms, function(t) {
-      m <- npar_of(t$structure, t$q); psi <- par[k + seq_len(m)]; k <<- k + m
-      kronecker(diag(t$nl), rel_cov(t$structure, t$q, psi, t$times))
-    })))
-    ld <- 0; XVX <- matrix(0, p, p); XVy <- numeric(p); yVy <- 0
-    for (b in seq_along(rows)) {
-      r <- rows[[b]]; cc <- cols[[b]]
-      Zb <- Z[r, cc, drop = FALSE]; Xb <- X[r, , drop = FALSE]; yb <- y[r]
-      R <- chol(Zb %*% G[cc, cc, drop = FALSE] %*% t(Zb) + diag(length(r)))
-      ld <- ld + 2 * sum(log(diag(R)))
-      WX <- backsolve(R, Xb, transpose = TRUE); Wy <- backsolve(R, yb, transpose = TRUE)
-      XVX <- XVX + crossprod(WX); XVy <- XVy + as.vector(crossprod(WX, Wy)); yVy <- yVy + sum(Wy^2)
+# lmerTest's Satterthwaite ddf with varpar = (each term's parameters, σ), at `par` and the σ̂ profiled
+# there, from analytic derivatives of lmerTest's devfun_vp (numDeriv on the criterion itself proved
+# too imprecise: on sleepstudy's cs its df moved from 22.35 to 42.9 with numDeriv's step). With
+# V₀ = Z G Zᵀ + I, S = XᵀV₀⁻¹X, P = V₀⁻¹ − V₀⁻¹X S⁻¹XᵀV₀⁻¹, Q = yᵀPy, B = ZᵀPZ, u = ZᵀPy, G_i = ∂G/∂φ_i:
+#   d = log|V₀| [+ log|S|] + Q/σ² + (n − p')·log(2πσ²)          (p' = p for REML, 0 for ML)
+#   ∂²(log|V₀| + log|S|)/∂φ_i∂φ_j = tr(B G_ij) − tr(B G_i B G_j)   (ML: V₀⁻¹ in place of P)
+#   ∂²Q/∂φ_i∂φ_j = 2 uᵀG_i B G_j u − uᵀG_ij u,   ∂Q/∂φ_i = −uᵀG_i u
+#   ∂²d/∂φ_i∂σ = −2 ∂Q/∂φ_i / σ³,   ∂²d/∂σ² = 6Q/σ⁴ − 2(n − p')/σ²
+#   ∂Var(β̂)/∂φ_i = σ² S⁻¹ XᵀV₀⁻¹ Z G_i Zᵀ V₀⁻¹X S⁻¹,   ∂Var(β̂)/∂σ = 2σ S⁻¹
+# G_i and G_ij, the derivatives of each term's Σ/σ² (rel_cov, a closed form), by numDeriv.
+satterthwaite <- function(X, Z, y, terms, par, reml) {
+  n <- length(y); p <- ncol(X); np <- length(par)
+  k <- 0
+  blocks <- lapply(terms, function(t) { m <- npar_of(t$structure, t$q); idx <- k + seq_len(m); k <<- k + m; c(t, list(idx = idx)) })
+  # G and its derivatives, term by term (each parameter acts in its own term's block)
+  sizes <- sapply(blocks, function(b) b$q * b$nl); offs <- c(0, cumsum(sizes))
+  G <- matrix(0, sum(sizes), sum(sizes))
+  dG <- lapply(seq_len(np), function(i) G)
+  d2G <- lapply(seq_len(np), function(i) lapply(seq_len(np), function(j) G))
+  for (bi in seq_along(blocks)) {
+    b <- blocks[[bi]]; rows <- offs[bi] + seq_len(sizes[bi]); psi <- par[b$idx]; q <- b$q
+    f <- function(v) as.vector(rel_cov(b$structure, q, v, b$times))
+    G[rows, rows] <- kronecker(diag(b$nl), matrix(f(psi), q))
+    J <- numDeriv::jacobian(f, psi)
+    H <- lapply(seq_len(q * q), function(e) numDeriv::hessian(function(v) f(v)[e], psi))
+    for (a in seq_along(b$idx)) {
+      dG[[b$idx[a]]][rows, rows] <- kronecker(diag(b$nl), matrix(J[, a], q))
+      for (c in seq_along(b$idx)) d2G[[b$idx[a]]][[b$idx[c]]][rows, rows] <- kronecker(diag(b$nl), matrix(sapply(H, function(h) h[a, c]), q))
     }
-    beta <- solve(XVX, XVy); pw <- yVy - sum(XVy * beta)
-    list(ld = ld, XVX = XVX, pw = pw)
   }
-  dev <- function(vp) {
-    s2 <- vp[length(vp)]^2; a <- parts(vp[-length(vp)])
-    d <- a$ld + a$pw / s2 + n * log(2 * pi * s2)
-    if (reml) d + as.numeric(determinant(a$XVX)$modulus) - p * log(2 * pi * s2) else d
+  V0 <- Z %*% G %*% t(Z) + diag(n)
+  Vi <- chol2inv(chol(V0))
+  S <- t(X) %*% Vi %*% X; Si <- solve(S)
+  P <- Vi - Vi %*% X %*% Si %*% t(X) %*% Vi
+  Q <- as.numeric(t(y) %*% P %*% y)
+  pp <- if (reml) p else 0
+  sigma <- sqrt(Q / (n - pp)); s2 <- sigma^2
+  B <- t(Z) %*% (if (reml) P else Vi) %*% Z   # the log-determinants' part
+  BQ <- t(Z) %*% P %*% Z                       # the quadratic form's part
+  u <- as.vector(t(Z) %*% P %*% y)
+  H <- matrix(0, np + 1, np + 1)
+  dQ <- sapply(seq_len(np), function(i) -sum(u * (dG[[i]] %*% u)))
+  for (i in seq_len(np)) for (j in seq_len(np)) {
+    ld <- sum(B * t(d2G[[i]][[j]])) - sum((B %*% dG[[i]]) * t(B %*% dG[[j]]))
+    q2 <- 2 * sum(u * (dG[[i]] %*% BQ %*% dG[[j]] %*% u)) - sum(u * (d2G[[i]][[j]] %*% u))
+    H[i, j] <- ld + q2 / s2
   }
-  a <- parts(par)
-  sigma <- sqrt(a$pw / (if (reml) n - p else n))
-  vp <- c(par, sigma)
-  H <- numDeriv::hessian(dev, vp)
+  for (i in seq_len(np)) H[i, np + 1] <- H[np + 1, i] <- -2 * dQ[i] / sigma^3
+  H[np + 1, np + 1] <- 6 * Q / s2^2 - 2 * (n - pp) / s2
   A <- 2 * solve(H)
-  vcov_of <- function(vp) as.vector(vp[length(vp)]^2 * solve(parts(vp[-length(vp)])$XVX))
-  Jac <- numDeriv::jacobian(vcov_of, vp)
-  V <- matrix(vcov_of(vp), p)
+  W <- Vi %*% X %*% Si
+  Jac <- c(lapply(seq_len(np), function(i) s2 * t(W) %*% Z %*% dG[[i]] %*% t(Z) %*% W), list(2 * sigma * Si))
+  V <- s2 * Si
   sapply(seq_len(p), function(j) {
-    g <- Jac[(j - 1) * p + j, ]
+    g <- sapply(Jac, function(M) M[j, j])
     2 * V[j, j]^2 / as.numeric(t(g) %*% A %*% g)
   })
 }
@@ -167,7 +199,7 @@ local({
   m <- lmerTest::lmer(Reaction ~ Days + (Days | Subject), data = ss, REML = TRUE, control = lmerControl(optimizer = "nloptwrap",
     optCtrl = list(ftol_abs = 1e-14, ftol_rel = 1e-15, xtol_abs = 1e-12, xtol_rel = 1e-14)))
   ours <- satterthwaite(lme4::getME(m, "X"), as.matrix(lme4::getME(m, "Z")), lme4::getME(m, "y"),
-                        list(list(structure = "us", q = 2, nl = 18)), lme4::getME(m, "theta"), TRUE, ss$Subject)
+                        list(list(structure = "us", q = 2, nl = 18)), lme4::getME(m, "theta"), TRUE)
   stopifnot(max(abs(ours / summary(m)$coefficients[, "df"] - 1)) < 1e-7)
 })
 
@@ -196,14 +228,12 @@ varpar_of <- function(fit, terms) {
 out <- lapply(cases, function(cs) {
   dat <- if (cs$data == "structcov.csv") sim else ss
   lapply(c(TRUE, FALSE), function(reml) {
-    fit <- glmmTMB(as.formula(cs$formula), data = dat, REML = reml,
-                   control = glmmTMBControl(optCtrl = list(iter.max = 1e4, eval.max = 1e4, rel.tol = 1e-12)))
+    fit <- fit_best(cs, dat, reml, glmmTMBControl(optCtrl = list(iter.max = 1e4, eval.max = 1e4, rel.tol = 1e-12)))
     ll <- logLik(fit)
     prof <- profiled(fit, reml)
     cf <- summary(fit)$coefficients$cond
     tms <- structures_of(fit, cs$formula)
-    sat <- satterthwaite(getME(fit, "X"), as.matrix(getME(fit, "Z")), model.response(fit$frame), tms, varpar_of(fit, tms), reml,
-                         if (cs$data == "structcov.csv") dat$site else dat$Subject)
+    sat <- satterthwaite(getME(fit, "X"), as.matrix(getME(fit, "Z")), model.response(fit$frame), tms, varpar_of(fit, tms), reml)
     stopifnot(isTRUE(fit$sdr$pdHess), abs(prof$criterion + 2 * as.numeric(ll)) < 1e-6)
     list(
       name = cs$name, data = cs$data, formula = cs$formula, reml = reml,
