@@ -43,6 +43,12 @@ export { CONTRAST_NAMES, contrastMatrix } from './frame/contrasts.js';
 export type { ContrastMatrix, ContrastName, Contrasts } from './frame/contrasts.js';
 // the mixed model shared by lmer and glmer, its objective and the fit driver
 export { buildMixedModel, mixedFormula } from './model/mixedModel.js';
+// glmmTMB's covariance structures (ar1, cs, diag, toep, ou): the optimizer's variables, ψ → θ and its Jacobian
+export {
+  covParameters, thetaOfParameters, thetaJacobian, structureCorrelation, structureParameterCount, structureEstimates,
+  type CovParameters, type StructuredTerm, type StructureEstimate, type Structure,
+} from './model/covStructure.js';
+export type { CovStructure } from './formula/types.js';
 export type { MixedModel } from './model/mixedModel.js';
 export { buildRandomBlocks } from './model/lambda.js';
 export type { RandomBlock, ThetaLayout } from './model/lambda.js';

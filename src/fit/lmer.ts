@@ -22,6 +22,8 @@ import { checkLmerCall } from './checks.js';
 import { checkStart } from '../model/start.js';
 import { rowPassesReady } from '../linalg/rowChunks.js';
 import { recordCall } from './update.js';
+import { structuredChange } from '../lmm/structured.js';
+import { OptionError } from '../errors/errors.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
 import '../checks/methods.js';
@@ -59,8 +61,14 @@ export function fixedSigmaChange(model: LmmModel, sigma: number): LmmObjectiveCh
   };
 }
 
-/** The change of objective that `sigma` or `prior` asks for (null: lme4's criterion). */
+/** The change of objective that `sigma` or `prior` asks for, or the model's covariance structures (null: lme4's criterion). */
 function objectiveChange(model: LmmModel, options: LmerOptions): LmmObjectiveChange | null {
+  if (model.covariance) {
+    const terms = model.covariance.structured.map((s) => s.text).join(', ');
+    const other = options.sigma !== undefined ? 'sigma' : options.prior !== undefined ? 'prior' : options.start !== undefined ? 'start' : null;
+    if (other) throw new OptionError(other, `lmer: ${other} is not available with a covariance structure (${terms}): its optimizer works in the structure's parameters, not θ`);
+    return structuredChange(model);
+  }
   // sigma and prior together are refused by checkLmerCall
   if (options.sigma !== undefined) return fixedSigmaChange(model, options.sigma);
   if (options.prior === undefined) return null;
@@ -95,7 +103,7 @@ async function fitLmer(formula: string | Formula, data: arrow.Table, options: Lm
   const model = buildLmm(formula, data, { ...options, observationLevel: options.observationLevel ?? sigmaIsFixed(options) });
   const change = objectiveChange(model, options);
   // lme4's start, checked against the model before the passes over the data (used by optimizeAndAssemble)
-  if (options.start !== undefined) checkStart(options.start, model.theta, model.frame.xnames, 'lmer');
+  if (options.start !== undefined && !model.covariance) checkStart(options.start, model.theta, model.frame.xnames, 'lmer');
   const t1 = performance.now();
   const timings: Record<string, number> = { frameMs: t1 - t0 };
   const messages: string[] = [];

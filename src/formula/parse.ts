@@ -19,6 +19,7 @@ import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, formulaFunctionNames, isFormulaFunct
 import {
   FormulaError,
   type BasisArgs,
+  type CovStructure,
   type Expr,
   type Formula,
   type GroupedFormula,
@@ -850,6 +851,7 @@ class TermEncoder {
         return [[this.variable(node)]];
       case 'call':
         if (node.fn === 'offset') return this.encodeOffset(node, scope);
+        if (isStructureCall(node)) return this.barsAsVariables ? [[this.variable(node)]] : this.encodeStructured(node, scope);
         return [[this.variable(node)]];
       case 'logical':
         throw this.error(`invalid term '${node.value ? 'TRUE' : 'FALSE'}': TRUE and FALSE are values of a function's argument (poly(x, 2, raw = TRUE))`, node.pos);
@@ -985,6 +987,35 @@ class TermEncoder {
     return [];
   }
 
+  /**
+   * glmmTMB's structured term `ar1(lhs | group)` (`cs`, `diag`, `toep`, `us`): one argument, a
+   * random-effects term with a single bar; recorded with its structure, contributes no fixed term.
+   * glmmTMB's other structures (`ou`, `exp`, `gau`, `mat`, `rr`, …) are refused by name.
+   */
+  private encodeStructured(node: Extract<Node, { kind: 'call' }>, scope: Scope): TermBits[] {
+    const fn = node.fn;
+    if (!COV_STRUCTURES.has(fn as CovStructure)) {
+      throw this.error(`glmmTMB's covariance structure '${fn}' is not supported (supported: ${[...COV_STRUCTURES].join(', ')})`, node.pos);
+    }
+    if (this.insideBarAt !== null) throw this.error(`'${fn}(…)' inside a random-effects term: a structured term is written ${fn}(terms | group) on the formula's right-hand side`, node.pos);
+    if (scope.blocker !== null) throw this.error(`a random-effects term cannot be used with '${scope.blocker.text}'`, node.pos);
+    if (node.args.length !== 1 || node.names[0] !== null) {
+      throw this.error(`'${fn}' takes one random-effects term, such as ${fn}(0 + f | g), got ${node.args.length} argument${node.args.length === 1 ? ' (named)' : 's'}`, node.pos);
+    }
+    const inner = unwrap(node.args[0]);
+    if (inner.kind === 'binary' && inner.op === '||') {
+      throw this.error(`'||' inside ${fn}(…): a structured term takes one bar, ${fn}(terms | group) (use diag(terms | group) for uncorrelated effects)`, inner.pos);
+    }
+    if (inner.kind !== 'binary' || inner.op !== '|') {
+      throw this.error(`'${fn}' takes a random-effects term such as ${fn}(0 + f | g): '${deparse(node.args[0])}' has no '|'`, node.args[0].pos);
+    }
+    const structure = fn as CovStructure;
+    for (const t of expandRandomTerm(inner, this.text)) {
+      this.random.push({ ...t, structure, text: `${structure}(${t.text.slice(1, -1)})` });
+    }
+    return [];
+  }
+
   /** The id of a variable (a name or a call), registering it on first appearance. */
   private variable(node: Node): number {
     const label = deparse(node);
@@ -993,7 +1024,8 @@ class TermEncoder {
       id = this.vars.length;
       this.varIds.set(label, id);
       // (a random-effects term as a variable, barsAsVariables, has no expression of columns)
-      this.vars.push({ label, expr: node.kind === 'binary' && (node.op === '|' || node.op === '||') ? { type: 'var', name: label } : toExpr(node, this.text, true) });
+      const bar = (node.kind === 'binary' && (node.op === '|' || node.op === '||')) || isStructureCall(node);
+      this.vars.push({ label, expr: bar ? { type: 'var', name: label } : toExpr(node, this.text, true) });
     }
     return id;
   }
@@ -1038,6 +1070,25 @@ function expandRandomTerm(bar: BinaryNode, text: string): RandomTerm[] {
       return { lhs: part, group, groupLabel, text: `(${lhsText(part)} | ${groupLabel})`, ...(bar.op === '|' ? { written: deparse(bar.left) } : {}) };
     }),
   );
+}
+
+/** glmmTMB's covariance structures this package fits (src/model/covStructure.ts). */
+export const COV_STRUCTURES: ReadonlySet<CovStructure> = new Set<CovStructure>(['us', 'diag', 'cs', 'ar1', 'toep', 'ou']);
+
+/** glmmTMB's structures it does not: refused by name rather than as unknown functions. */
+const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['exp', 'gau', 'mat', 'rr', 'homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
+
+/**
+ * Whether `node` is a structured random-effects term `ar1(…)` (or one of glmmTMB's others): one of
+ * ours by its name (`ar1(x)` is then an error that says what it takes), one of glmmTMB's others only
+ * around a bar (`exp(x)` is the exponential of x, `exp(0 + f | g)` glmmTMB's structure).
+ */
+function isStructureCall(node: Node): node is Extract<Node, { kind: 'call' }> {
+  if (node.kind !== 'call') return false;
+  if (COV_STRUCTURES.has(node.fn as CovStructure)) return true;
+  if (!OTHER_STRUCTURES.has(node.fn) || node.args.length !== 1) return false;
+  const inner = unwrap(node.args[0]);
+  return inner.kind === 'binary' && (inner.op === '|' || inner.op === '||');
 }
 
 /** The lhs of a random term as printed: `1`, `x`, `x + z`, `0 + x`. */

@@ -53,6 +53,15 @@ export interface LinearPart {
   terms: Term[];
 }
 
+/**
+ * glmmTMB's covariance structures of a random-effects term (`ar1(0 + f | g)`): `us` unstructured
+ * (lme4's `(lhs | g)`), `diag` heterogeneous variances without correlations, `cs` heterogeneous
+ * compound symmetry, `ar1` first-order autoregressive (one SD), `toep` heterogeneous Toeplitz, `ou`
+ * Ornstein–Uhlenbeck (one SD, correlation exp(−κ |t_i − t_j|) at the times the levels name).
+ * Their parameters and the map to θ: src/model/covStructure.ts.
+ */
+export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou';
+
 /** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
 export interface RandomTerm {
   lhs: LinearPart;
@@ -67,6 +76,11 @@ export interface RandomTerm {
    * terms `||` makes. lme4's findbars keeps it, so lmerTest's ranova names its rows with it.
    */
   written?: string;
+  /**
+   * glmmTMB's covariance structure when the term was written `ar1(lhs | group)`, `cs(…)`, `diag(…)`,
+   * `toep(…)` or `us(…)`; absent for lme4's `(lhs | group)` (unstructured)
+   */
+  structure?: CovStructure;
 }
 
 export type Response =

@@ -11,7 +11,8 @@
  * formula of an lmer fit with `||` is (formula(fit)), so that `- (0 + x | g)` removes one of them.
  */
 import { FormulaError } from '../errors/errors.js';
-import { type Node, deparse, parseFormulaSides, termLabels } from './parse.js';
+import { COV_STRUCTURES, type Node, deparse, parseFormulaSides, termLabels } from './parse.js';
+import type { CovStructure } from './types.js';
 
 export interface UpdateFormulaOptions {
   /** `(x || g)` of `old` as lme4's `((1 | g) + (0 + x | g))` (lme4's expandDoubleVerts; default false) */
@@ -36,7 +37,8 @@ export function updateFormula(old: string, update: string, options: UpdateFormul
   // step 2 (terms(simplify = TRUE)): the right-hand side from the term labels
   const text = (response ? `${deparse(response)} ` : '') + '~ ';
   const terms = termLabels(rhs, text + deparse(rhs));
-  const parts = [...terms.labels.map((l) => (l.includes('|') ? `(${l})` : l)), ...terms.offsets];
+  // a bar term in parentheses, `(1 | g)`; a structured term `ar1(0 + f | g)` as written (R's label)
+  const parts = [...terms.labels.map((l) => (l.includes('|') && !isStructuredLabel(l) ? `(${l})` : l)), ...terms.offsets];
   return text + (parts.length > 0 ? parts.join(' + ') : '1') + (terms.intercept ? '' : ' - 1');
 }
 
@@ -110,4 +112,17 @@ function expandDoubleVerts(node: Node, text: string): Node {
     default:
       return node;
   }
+}
+
+/** Whether a term label is a whole structured term `ar1(…)` (glmmTMB's, src/formula/parse.ts COV_STRUCTURES). */
+function isStructuredLabel(label: string): boolean {
+  const m = /^([A-Za-z0-9]+)\(/.exec(label);
+  if (!m || !COV_STRUCTURES.has(m[1] as CovStructure) || !label.endsWith(')')) return false;
+  // the call's parenthesis closes at the label's end
+  let depth = 0;
+  for (let k = m[0].length - 1; k < label.length; k++) {
+    if (label[k] === '(') depth++;
+    else if (label[k] === ')' && --depth === 0) return k === label.length - 1;
+  }
+  return false;
 }

@@ -446,7 +446,10 @@ export function checkReTerm(t: ReTerm, n: number, allowN = false): void {
   if (allowN ? l > n : l >= n) {
     throw new ModelError(`grouping factor '${t.group}' has ${l} levels for ${n} observations: the number of levels of each grouping factor must be ${allowN ? 'at most' : 'less than'} the number of observations`);
   }
-  if ((allowN ? t.q * l > n : t.q * l >= n) && t.q > 1) {
+  // (lme4's rule for its unstructured terms: a covariance structure of glmmTMB's, `ar1(0 + f | g)`, has
+  // a few parameters however many random effects it has, and glmmTMB does not check this)
+  const structured = t.term.structure !== undefined && t.term.structure !== 'us';
+  if ((allowN ? t.q * l > n : t.q * l >= n) && t.q > 1 && !structured) {
     throw new ModelError(`term ${t.text}: ${t.q * l} random effects (${t.q} per level × ${l} levels of '${t.group}') for ${n} observations: the random-effects parameters and the residual variance are probably unidentifiable`);
   }
 }

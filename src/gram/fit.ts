@@ -83,7 +83,7 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   const fixed = { Xc: empty, yc: empty, means: S.means, intercept: S.intercept, beta0: S.beta0 };
   return {
     formula: res.spec.formula, frame, frameOptions: { factors: options.factors }, blocks: res.blocks, theta: res.theta,
-    transforms, known: res.blocks.map(() => null), internalBlocks: res.blocks, fixed, weights: null, offset: null,
+    transforms, known: res.blocks.map(() => null), covariance: null, internalBlocks: res.blocks, fixed, weights: null, offset: null,
     reml: options.REML ?? true, sumLogW: S.sumLogW,
     rows: { n: S.n, X: empty, p: S.p, y: empty, blocks: res.blocks },
     source,

@@ -38,6 +38,8 @@ import { likelihoodRatioTable, type LrtModel, type LrtTable } from './lrt.js';
 import { type PredictionRow, normalInterval, predictionVariances } from './predictInterval.js';
 import { qnorm } from '../stats/distributions.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
+import { parametersOfTheta, structuredRefusal } from '../model/covStructure.js';
+import { structuredVarparCovariance } from './structuredSatterthwaite.js';
 
 export type Ddf = 'satterthwaite' | 'kenward-roger';
 
@@ -53,9 +55,15 @@ export function checkDdf(ddf: string | undefined): Ddf {
  * Kenward–Roger df, profiles, bootstrap refits and likelihood-ratio tests would need the changed
  * objective throughout; Wald intervals and prediction intervals need only the fit.
  */
-export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string): void {
+export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string, structures: 'refuse' | 'allow' = 'refuse'): void {
   if ('sigmaFixed' in fit && fit.sigmaFixed) throw new ModelError(`${what} is not available for a fit with a fixed residual σ (lmer's sigma option): it assumes lme4's criterion`);
   if (fit.annotation) throw new ModelError(`${what} is not available for a fit with priors (blme's posterior mode): it assumes lme4's criterion`);
+  // covariance structures (glmmTMB's ar1, cs, diag, toep): their refits go through optimizeAndAssemble,
+  // which optimizes the structure's parameters; anything that works in θ itself is refused
+  if (structures === 'refuse') {
+    const refusal = structuredRefusal(fit.model.covariance, what, "it works in the unstructured parameters θ of lme4 (Satterthwaite's tests, Wald intervals, predictions, emmeans and likelihood-ratio tests between fits are available)");
+    if (refusal) throw refusal;
+  }
 }
 
 interface Cached { gram?: GramMatrix; reference?: CpuBackend; ctx: Map<Ddf, { ctx: DdfContext; messages: string[] }>; ml?: LmmFit; reml?: LmmFit }
@@ -94,7 +102,8 @@ export function referenceOf(fit: LmmFit, what: string): CpuBackend {
  * is used with lmerTest's message.
  */
 export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: string[] } {
-  checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method");
+  // a fit with covariance structures: Satterthwaite's in the structures' parameters, Kenward–Roger's refused
+  checkLme4Criterion(fit, ddf === 'satterthwaite' ? "Satterthwaite's method" : "Kenward-Roger's method", ddf === 'satterthwaite' ? 'allow' : 'refuse');
   const c = cached(fit);
   const hit = c.ctx.get(ddf);
   if (hit) return hit;
@@ -110,7 +119,9 @@ export function ddfContext(fit: LmmFit, ddf: Ddf): { ctx: DdfContext; messages: 
       out = { ctx: sat.ctx, messages: [...sat.messages, `Unable to compute Kenward-Roger's method (${(e as Error).message}): using Satterthwaite instead`] };
     }
   } else {
-    const sat = varparCovariance({ chol, model: fit.model, theta: fit.theta });
+    const inTheta = varparCovariance({ chol, model: fit.model, theta: fit.theta });
+    const cov = fit.model.covariance;
+    const sat = cov ? structuredVarparCovariance(inTheta, cov, parametersOfTheta(cov, fit.theta, fit.sigma)) : inTheta;
     out = { ctx: { method: 'satterthwaite', sat }, messages: sat.warnings };
   }
   c.ctx.set(ddf, out);
@@ -175,7 +186,8 @@ export function remlFit(fit: LmmFit): Promise<LmmFit> {
 /** the fit of the same model with the REML (true) or ML (false) criterion, optimized from the model's start on the fit's Gram matrix; cached per fit */
 async function refitCriterion(fit: LmmFit, reml: boolean): Promise<LmmFit> {
   const what = reml ? 'a REML refit' : 'an ML refit';
-  checkLme4Criterion(fit, what);
+  // a model with covariance structures is refitted in their parameters (optimizeAndAssemble)
+  checkLme4Criterion(fit, what, 'allow');
   if (fit.reml === reml) return fit;
   const c = cached(fit);
   const key = reml ? 'reml' : 'ml';
@@ -439,7 +451,7 @@ export async function anovaModels(fits: (LmmFit | GlmmFit)[], names?: string[]):
   const messages: string[] = [];
   if (fits.some((f) => 'reml' in f && (f as LmmFit).reml)) messages.push('refitting model(s) with ML (instead of REML)');
   const models: LrtModel[] = [];
-  for (const f of fits) checkLme4Criterion(f, 'a likelihood-ratio test');
+  for (const f of fits) checkLme4Criterion(f, 'a likelihood-ratio test', 'allow');
   for (const f of fits) {
     const g = 'reml' in f ? await mlFit(f as LmmFit) : f;
     models.push({

@@ -34,6 +34,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import { type DesignMoments, gramMoments, rowMoments } from './designMoments.js';
 import { checkDistribution, type DistributionSpec } from './distributionVariance.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
+import { structuredRefusal } from '../model/covStructure.js';
 import { fitNullModel } from './nullModel.js';
 import { type VarianceComponents, varianceComponents } from './varianceComponents.js';
 
@@ -145,6 +146,8 @@ function checkFit(fit: AnyFit): void {
   if ('sigmaFixed' in fit && fit.sigmaFixed) throw new ModelError(`${WHAT}: not available for a fit with a fixed residual σ (lmer's sigma option): performance computes them from lme4's fits, which estimate σ, and there is no reference for a fixed one`);
   if (fit.annotation) throw new ModelError(`${WHAT}: not available for a fit with priors (blme's posterior mode): there is no performance reference for it here`);
   refuseKnownCovariance(fit.model, WHAT, "performance's random-effect variance is Σ of the term, not σ²_b times the known matrix's diagonal, so there is no reference for it");
+  const structured = structuredRefusal(fit.model.covariance, WHAT, "insight's random-effect variance of a structured term (glmmTMB's ar1, cs, diag, toep, ou) has no reference here");
+  if (structured) throw structured;
   if (!(fit instanceof GlmmFit)) {
     const s = fit.model.source;
     if (s && !s.gram) refuseEngineRows(fit.model, WHAT);

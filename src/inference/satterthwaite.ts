@@ -29,6 +29,8 @@ export interface VarparCovariance {
   varpar: Float64Array;
   /** ∂²d/∂varpar², np × np row-major */
   hessian: Float64Array;
+  /** ∂d/∂θ at σ̂ (the θ part of d's gradient; its σ part is 0 there): what a change of coordinates needs */
+  gradient: Float64Array;
   /** A = 2 H⁺, np × np row-major (lmerTest's vcov_varpar) */
   vcovVarpar: Float64Array;
   /** J_i = ∂Var(β̂)/∂varpar_i, each p × p row-major (lmerTest's Jac_list) */
@@ -75,13 +77,7 @@ export function varparCovariance({ chol, model, theta }: SatterthwaiteInput): Va
     hessian[i * np + nt] = hessian[nt * np + i] = (-2 * g.gradient[i]) / (s2 * sigma);
   }
   hessian[nt * np + nt] = (6 * r2) / (s2 * s2) - (2 * dof) / s2;
-  const eig = pseudoInverse(hessian, np, 1e-8);
-  const vcovVarpar = eig.inverse.map((v) => 2 * v);
-  const warnings: string[] = [];
-  const neg = Array.from(eig.values).filter((v) => v < -1e-8);
-  const zero = Array.from(eig.values).filter((v) => v >= -1e-8 && v <= 1e-8);
-  if (neg.length) warnings.push(`Model failed to converge with ${neg.length} negative eigenvalue${neg.length > 1 ? 's' : ''}: ${neg.map((v) => v.toExponential(1)).join(' ')}`);
-  if (zero.length) warnings.push(`Model may not have converged with ${zero.length} eigenvalue${zero.length > 1 ? 's' : ''} close to zero: ${zero.map((v) => v.toExponential(1)).join(' ')}`);
+  const { vcovVarpar, warnings } = varparFromHessian(hessian, np);
   // Var(β_c) and its Jacobian in the transformed coordinates, then mapped (C · Cᵀ)
   const Sinv = inverse(Float64Array.from({ length: p * p }, (_, e) => SXX[e * nc]), p, 'R_X\'R_X');
   const jacobian: Float64Array[] = [];
@@ -105,5 +101,17 @@ export function varparCovariance({ chol, model, theta }: SatterthwaiteInput): Va
   jacobian.push(mapVcov(fixed, Sinv.map((v) => 2 * sigma * v)));
   const vcovBeta = mapVcov(fixed, Sinv.map((v) => s2 * v));
   const beta = mapBeta(fixed, betaC);
-  return { varpar: Float64Array.from([...Array.from(theta), sigma]), hessian, vcovVarpar, jacobian, vcovBeta, beta, sigma, warnings };
+  return { varpar: Float64Array.from([...Array.from(theta), sigma]), hessian, gradient: Float64Array.from(h.gradient), vcovVarpar, jacobian, vcovBeta, beta, sigma, warnings };
+}
+
+/** lmerTest's A = 2 H⁺ (eigenvalues ≤ 1e-8 dropped) and its warnings on H's eigenvalues. */
+export function varparFromHessian(hessian: Float64Array, np: number): { vcovVarpar: Float64Array; warnings: string[] } {
+  const eig = pseudoInverse(hessian, np, 1e-8);
+  const vcovVarpar = eig.inverse.map((v) => 2 * v);
+  const warnings: string[] = [];
+  const neg = Array.from(eig.values).filter((v) => v < -1e-8);
+  const zero = Array.from(eig.values).filter((v) => v >= -1e-8 && v <= 1e-8);
+  if (neg.length) warnings.push(`Model failed to converge with ${neg.length} negative eigenvalue${neg.length > 1 ? 's' : ''}: ${neg.map((v) => v.toExponential(1)).join(' ')}`);
+  if (zero.length) warnings.push(`Model may not have converged with ${zero.length} eigenvalue${zero.length > 1 ? 's' : ''} close to zero: ${zero.map((v) => v.toExponential(1)).join(' ')}`);
+  return { vcovVarpar, warnings };
 }

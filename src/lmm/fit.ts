@@ -18,6 +18,8 @@ import type { LmmFit } from './lmmFit.js';
 import type { LmmModel } from './model.js';
 import { type StartOption, checkStart } from '../model/start.js';
 import { OptionError } from '../errors/errors.js';
+import { structuredRefusal } from '../model/covStructure.js';
+import { structuredChange } from './structured.js';
 
 export interface FitProgress {
   /** objective evaluations so far */
@@ -88,6 +90,8 @@ export const LMM_OPTIMIZER = { rhobeg: 0.2, rhoend: 2e-7, maxfun: 100_000 };
 export function fitFromStart(
   model: LmmModel, reference: LmmBackend & Float64Reference, start: Float64Array, options: LmmFitOptions = {}, change?: LmmObjectiveChange,
 ): Promise<LmmFit> {
+  const refusal = structuredRefusal(model.covariance, 'a refit from a given θ', 'its optimizer works in the structure\'s parameters');
+  if (refusal) throw refusal;
   return optimizeAndAssemble(model, reference, reference, {}, { calcDerivs: false, ...options, start: undefined }, performance.now(), [], {
     ...change,
     objective: (backend, ref) => ({ ...(change ? change.objective(backend, ref) : lmmObjective(model, backend, ref)), start, startCandidates: undefined }),
@@ -104,6 +108,8 @@ export async function optimizeAndAssemble(
   timings: Record<string, number>, options: LmmFitOptions, t0: number, notes: string[] = [], change?: LmmObjectiveChange,
 ): Promise<LmmFit> {
   const messages = [...model.frame.messages, ...notes];
+  // a model with covariance structures is optimized in their parameters (src/lmm/structured.ts), whoever refits it
+  if (!change && model.covariance) change = structuredChange(model);
   const evaluations = new Evaluations(options);
   let best = Infinity;
   // the optimizer and the backends work with the internal θ (src/model/reparam.ts); progress shows lme4's θ

@@ -7,6 +7,7 @@ import type { LmmModel } from './model.js';
 import type { ObjectiveParts } from './deviance.js';
 import type { LmmSolution } from './solution.js';
 import { termCovariance } from '../results/components.js';
+import { type StructureEstimate, structureEstimates } from '../model/covStructure.js';
 import { type JsonParts, MixedFit, type MixedFitInit } from '../results/mixedFit.js';
 import { formatSummary } from './summary.js';
 import { naPad } from '../results/naAction.js';
@@ -48,8 +49,16 @@ export class LmmFit extends MixedFit<LmmModel> {
   }
 
   get reml(): boolean { return this.model.reml; }
-  /** degrees of freedom of the likelihood: p + length(θ) + 1 (without the 1 when σ is fixed) */
-  get df(): number { return this.model.frame.p + this.theta.length + (this.sigmaFixed ? 0 : 1); }
+  /**
+   * degrees of freedom of the likelihood: p + length(θ) + 1 (without the 1 when σ is fixed); with
+   * covariance structures, their parameters in place of θ (glmmTMB's df)
+   */
+  get df(): number { return this.model.frame.p + (this.model.covariance?.length ?? this.theta.length) + (this.sigmaFixed ? 0 : 1); }
+
+  /** each structured term's estimate (glmmTMB's SDs, correlation(s) and theta), empty without structures */
+  get structures(): StructureEstimate[] {
+    return this.model.covariance ? structureEstimates(this.model.covariance, this.theta, this.sigma) : [];
+  }
 
   /** Σ = σ² T Tᵀ of lme4 term t (q × q row-major) */
   termCovariance(t: number, s2 = this.sigma * this.sigma): Float64Array {
@@ -167,7 +176,9 @@ export class LmmFit extends MixedFit<LmmModel> {
   protected jsonParts(): JsonParts {
     return {
       head: { family: 'gaussian', reml: this.reml, ...(this.sigmaFixed ? { sigma_fixed: true } : {}) },
-      variance: { variance_shares: this.varianceShares, ...(this.heritability.length > 0 ? { heritability: this.heritability } : {}) },
+      variance: {
+        ...(this.model.covariance ? { covariance_structures: this.structures } : {}),
+        variance_shares: this.varianceShares, ...(this.heritability.length > 0 ? { heritability: this.heritability } : {}) },
       criterion: this.reml ? { remlcrit: this.objective } : { deviance: this.objective },
       // after `converged`, as glmer's: the optimizer that ran (lmer's optimizer.method, by its name)
       optimizer: { optimizer: this.optimizer },

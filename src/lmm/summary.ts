@@ -16,7 +16,7 @@ export type SummarySource = Pick<
   | 'reml' | 'formula' | 'dataName' | 'objective' | 'logLik' | 'AIC' | 'BIC' | 'df' | 'nobs' | 'sigma'
   | 'pearsonResiduals' | 'varCorr' | 'ngroups' | 'fixef' | 'se' | 'vcov' | 'messages' | 'varianceShares'
   | 'backend' | 'feval' | 'converged' | 'optimizerMessage'
-> & Partial<Pick<LmmFit, 'weightsName' | 'heritability' | 'knownCovariances' | 'annotation' | 'scaledResidualQuantiles' | 'rowsSource' | 'optimizer'>>;
+> & Partial<Pick<LmmFit, 'weightsName' | 'heritability' | 'knownCovariances' | 'structures' | 'annotation' | 'scaledResidualQuantiles' | 'rowsSource' | 'optimizer'>>;
 
 /**
  * The t tests of lmerTest's summary in place of lme4's table: its title's method and the printed
@@ -52,7 +52,7 @@ export function formatSummary(fit: SummarySource, tests?: SummaryTests): string 
       ? [`Scaled residuals: not computed (the rows are in ${fit.rowsSource}; residualQuantiles: false)`, '']
       : residualLines(Array.from(fit.pearsonResiduals, (r) => r / fit.sigma))));
   out.push('Random effects:');
-  out.push(...varCorrTable(fit.varCorr, fit.sigma));
+  out.push(...varCorrTable(fit.varCorr, fit.sigma, new Map((fit.structures ?? []).map((s) => [s.group, s]))));
   out.push(...groupsLines(fit.nobs, fit.ngroups));
   const names = Object.keys(fit.fixef);
   const estimate = names.map((n) => fit.fixef[n]);
@@ -66,6 +66,8 @@ export function formatSummary(fit: SummarySource, tests?: SummaryTests): string 
     out.push(`Variance shares (intercept variances and residual): ${shares.map((s) => `${s.group} ${(100 * s.share).toFixed(1)}%`).join(', ')}`);
   }
   out.push(...knownCovarianceLines(fit.knownCovariances ?? []));
+  // glmmTMB's structures: the parameter count that logLik's df and AIC use
+  for (const s of fit.structures ?? []) out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})`);
   for (const h of fit.heritability ?? []) {
     out.push(`Heritability: ${h.group} ${formatR([h.heritability], 4)[0]} (${h.group} variance / (${h.group} variance + residual variance))`);
   }

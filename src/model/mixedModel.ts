@@ -18,6 +18,7 @@ import { type FixedTransform, fixedTransform } from './fixedTransform.js';
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from './lambda.js';
 import { type BlockTransform, type ReparamOptions, blockTransforms, transformBlock } from './reparam.js';
 import { type KnownBlock, type RelmatSpec, attachKnownCovariances } from '../relmat/blocks.js';
+import { type CovParameters, covParameters } from './covStructure.js';
 
 /** Random effects with a known covariance matrix (relatedness: kinship, pedigree, phylogeny). */
 export interface RelmatOptions {
@@ -47,6 +48,12 @@ export interface MixedModel {
    * place of Z, b = (F ⊗ I) Λ u; src/relmat), or null. Such blocks come after the others.
    */
   known: (KnownBlock | null)[];
+  /**
+   * the variance parameters when a term has a covariance structure (glmmTMB's `ar1(…)`, `cs(…)`,
+   * `diag(…)`, `toep(…)`; src/model/covStructure.ts): the optimizer's x and θ(x); null for lme4's
+   * unstructured terms only, whose parameters are θ itself
+   */
+  covariance: CovParameters | null;
   /** the fixed-effects transform (centred X, y − offset − X_c β₀; see fixedTransform.ts), computed on first use */
   readonly fixed: FixedTransform;
   /** prior weights (one per observation used), or null */
@@ -69,9 +76,14 @@ export function buildMixedModel(formula: Formula, frame: ModelFrame, frameOption
   // known covariances: levels matched to K's, the factor F, those blocks last (src/relmat/blocks.ts)
   const { blocks, known } = attachKnownCovariances(built.blocks, relmat);
   const transforms = blockTransforms(blocks, reparam);
+  const covariance = covParameters(frame, theta);
+  if (covariance) {
+    const s = covariance.structured.find((t) => known.some((k) => k !== null && k.group === t.group));
+    if (s) throw new ModelError(`term ${s.text}: a covariance structure and a known covariance matrix (relmat) on the same grouping factor '${s.group}' are not supported together`);
+  }
   let fixed: FixedTransform | undefined;
   return {
-    formula, frame, frameOptions, blocks, theta, transforms, known,
+    formula, frame, frameOptions, blocks, theta, transforms, known, covariance,
     internalBlocks: blocks.map((b, k) => transformBlock(b, transforms[k])),
     get fixed() { return (fixed ??= fixedTransform(frame)); },
     weights: frame.weights ?? null,

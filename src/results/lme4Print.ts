@@ -75,7 +75,7 @@ export function residualQuantileLines(quantiles: number[]): string[] {
  * matrix, from the rows of as.data.frame(VarCorr(fit)); the residual row with `residualSd` (fits
  * with a scale), none with null (binomial, Poisson).
  */
-export function varCorrTable(rows: readonly VarCorrRow[], residualSd: number | null): string[] {
+export function varCorrTable(rows: readonly VarCorrRow[], residualSd: number | null, structured?: ReadonlyMap<string, { structure: string; rho: number[] }>): string[] {
   interface Block { group: string; names: string[]; sd: number[]; corr: number[][] }
   const blocks: Block[] = [];
   for (const r of rows) {
@@ -94,6 +94,15 @@ export function varCorrTable(rows: readonly VarCorrRow[], residualSd: number | n
       if (i >= 0 && j >= 0) { blk.corr[i][j] = r.sdcor; blk.corr[j][i] = r.sdcor; }
     }
   }
+  // glmmTMB's print of a structured term: ar1's one SD, and ar1's and cs's one correlation on the
+  // term's first row, `0.56 (ar1)`; the other structures print their correlation matrix
+  const single = (b: Block) => {
+    const s = structured?.get(b.group);
+    return s && (s.structure === 'ar1' || s.structure === 'cs') ? s : null;
+  };
+  for (const b of blocks) {
+    if (single(b)?.structure === 'ar1') { b.names = b.names.slice(0, 1); b.sd = b.sd.slice(0, 1); b.corr = [[1]]; }
+  }
   const sds = blocks.flatMap((b) => b.sd);
   const groupCol: string[] = [];
   const nameCol: string[] = [];
@@ -108,12 +117,18 @@ export function varCorrTable(rows: readonly VarCorrRow[], residualSd: number | n
   const sdCol = formatR(sds, DIGITS);
   const cols = [groupCol, nameCol, varCol, sdCol];
   const labels = ['Groups', 'Name', 'Variance', 'Std.Dev.'];
-  const maxlen = Math.max(...blocks.map((b) => b.names.length), 1);
+  const maxlen = Math.max(...blocks.map((b) => (single(b) ? 2 : b.names.length)), 1);
   if (maxlen > 1) {
     const dig = Math.max(2, DIGITS - 2);
     const corrRows: string[][] = [];
     for (const b of blocks) {
       const q = b.names.length;
+      const s = single(b);
+      if (s) {
+        const text = `${formatR([roundR(s.rho[0], dig)], 7, dig)[0].trim()} (${s.structure})`;
+        for (let i = 0; i < q; i++) corrRows.push(Array.from({ length: maxlen - 1 }, (_, j) => (i === 0 && j === 0 ? text : '')));
+        continue;
+      }
       const cc = formatR(b.corr.flat().map((v) => roundR(v, dig)), 7, dig);
       for (let i = 0; i < q; i++) {
         const row: string[] = [];
