@@ -72,14 +72,14 @@ export function dharmaTestsTable(tests: DharmaTestMsg[], id: string, title: stri
   return {
     id, title,
     columns: [
-      col('test', 'test', 'test', 'text'), col('method', 'method', 'method', 'text'), col('statname', 'statistic', 'statistic_name', 'text'),
-      col('statistic', 'value', 'statistic', 'num'), col('parameter', 'parameter', 'parameter', 'text'), col('p', 'p-value', 'p_value', 'p'),
-      col('alternative', 'alternative', 'alternative', 'text'),
+      col('test', 'test', 'test', 'text'), col('statname', 'statistic', 'statistic_name', 'text'), col('statistic', 'value', 'statistic', 'num'),
+      col('parameter', 'parameter', 'parameter', 'text'), col('p', 'p-value', 'p_value', 'p'), col('alternative', 'alternative', 'alternative', 'text'),
+      col('method', 'method', 'method', 'text'),
     ],
     rows: tests.map((t) => ({
       key: t.test,
-      cells: [TEST_NAMES[t.test], t.method.replace(/\s+/g, ' ').trim(), t.statistic.name, t.statistic.value,
-        t.parameter ? `${t.parameter.name} = ${formatR([t.parameter.value], 5)[0]}` : '', t.pValue, t.alternative],
+      cells: [TEST_NAMES[t.test], t.statistic.name, t.statistic.value, t.parameter ? `${t.parameter.name} = ${formatR([t.parameter.value], 5)[0]}` : '',
+        t.pValue, t.alternative, t.method.replace(/\s+/g, ' ').trim()],
     })),
     caption: '',
   };
@@ -176,11 +176,11 @@ export function checksTable(m: PerformanceChecksMsg): TestTable {
       : { key: 'zeroinflation', cells: ['check_zeroinflation', 'Model has no observed zeros in the response variable.', '', null] });
   }
   const s = m.singularity;
-  rows.push({ key: 'singularity', cells: ['check_singularity', s.singular ? 'Singular fit' : 'Not singular', `tolerance ${s.tolerance}; lme4's isSingular (1e-4): ${s.lme4Singular ? 'yes' : 'no'}`, null] });
+  rows.push({ key: 'singularity', cells: ['check_singularity', s.singular ? 'Singular fit' : 'Not singular', `tolerance ${fmt4(s.tolerance)}; lme4's isSingular (1e-4): ${s.lme4Singular ? 'yes' : 'no'}`, null] });
   const c = m.convergence;
   if (c) rows.push({ key: 'convergence', cells: ['check_convergence', c.converged ? 'Converged' : 'Not converged', `max |H⁻¹g| ${formatR([c.gradient], 4)[0]} (tolerance ${c.tolerance})`, null] });
   return {
-    id: 'checks', title: "performance's checks",
+    id: 'checks', title: 'Overdispersion, zero-inflation, singularity and convergence',
     columns: [col('check', 'check', 'check', 'text'), col('verdict', 'result', 'result', 'text'), col('detail', 'details', 'details', 'text'), col('p', 'p', 'p_value', 'p')],
     rows, caption: '',
   };
@@ -199,6 +199,6 @@ export function performanceTable(m: PerformanceChecksMsg): TestTable | null {
     id: 'performance', title: 'Indices of model performance (model_performance)',
     columns: present.map(([k, head]) => col(`perf-${k}`, head, k, 'num')),
     rows: [{ key: 'model', cells: present.map(([k]) => (p[k] ?? null) as number | null) }],
-    caption: 'AIC, AICc and BIC of an lmer fit at its REML criterion (performance\'s default estimator); R² and ICC are Nakagawa\'s.',
+    caption: 'An lmer fit\'s AIC, AICc and BIC are at its REML criterion (performance\'s default estimator); R² and ICC are Nakagawa\'s; an empty cell is performance\'s NA.',
   };
 }

@@ -121,7 +121,7 @@ describe('Model checks card (worker logic)', () => {
     expect(m.tests[2]!.statistic).toEqual(testZeroInflation(d).statistic);
     const t = dharmaTestsTable(m.tests, 'dharma-tests', 'tests');
     expect(t.rows.map((r) => r.cells[0])).toEqual(['testUniformity', 'testDispersion', 'testZeroInflation', 'testOutliers']);
-    expect(t.rows.map((r) => r.cells[5])).toEqual(m.tests.map((x) => x.pValue));
+    expect(t.rows.map((r) => r.cells[4])).toEqual(m.tests.map((x) => x.pValue));
   });
 
   test('Cancel: before the simulations and between the stages (the library\'s simulateResiduals takes no signal)', async () => {
