@@ -574,13 +574,12 @@ function onMessage(m: FromWorker): void {
       if (m.cancelled) { ck.progress.hidden = false; ck.bar.hidden = true; ck.progressText.textContent = 'Cancelled.'; } else showError(ck.error, m.message);
       break;
     case 'perfChecksDone':
-      if (m.id !== perfId) break;
-      renderPerfChecks(m.result);
+      if (m.id === perfId) renderPerfChecks(m.result);
+      else if (m.id === streamPerfId) renderPerfChecks(m.result, byId('stream-checks-out'), 'stream-checks', byId('stream-checks-status'));
       break;
     case 'perfChecksError':
-      if (m.id !== perfId) break;
-      ck.perfStatus.textContent = '';
-      showError(ck.perfError, m.message);
+      if (m.id === perfId) { ck.perfStatus.textContent = ''; showError(ck.perfError, m.message); }
+      else if (m.id === streamPerfId) { byId('stream-checks-status').textContent = ''; showError(byId('stream-checks-error'), m.message); }
       break;
     case 'allFitError':
       if (m.id !== allFitId) break;
@@ -2159,6 +2158,8 @@ let perfId = 0;
 let shownDharma: DharmaMsg | null = null;
 /** the fit whose performance checks are shown or asked for (0: none) */
 let perfFit = 0;
+/** the streamed fit's performance checks asked for (0: none) */
+let streamPerfId = 0;
 const ck = {
   card: byId<HTMLDetailsElement>('checks-card'),
   perfStatus: byId('checks-perf-status'),
@@ -2220,22 +2221,23 @@ function requestPerfChecks(): void {
   send({ type: 'perfChecks', id: perfId, fit: shown.id });
 }
 
-function renderPerfChecks(m: PerformanceChecksMsg): void {
-  ck.perfStatus.textContent = `performance's checks, ${fmtMs(m.elapsedMs)}`;
+/** performance's checks into `out` (the card's, or the streamed fit's panel): the tables with CSV, performance's notes and the library's refusals, the printout */
+function renderPerfChecks(m: PerformanceChecksMsg, out: HTMLElement = ck.perfOut, prefix = 'checks', status: HTMLElement = ck.perfStatus): void {
+  status.textContent = `performance's checks, ${fmtMs(m.elapsedMs)}`;
   const tables = [collinearityTable(m), checksTable(m), performanceTable(m)].filter((t): t is TestTable => t !== null);
-  clear(ck.perfOut,
+  clear(out,
     tables.flatMap((t) => [
-      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-checks-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${baseName()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
-      testTable('checks', t),
+      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-${prefix}-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${prefix === 'checks' ? baseName() : stt.fileBase()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+      testTable(prefix, t),
       t.caption ? h('p', { class: 'caption' }, t.caption) : null,
     ]),
-    m.notes.length || m.refusals.length ? h('ul', { class: 'emm-notes', id: 'checks-notes' },
+    m.notes.length || m.refusals.length ? h('ul', { class: 'emm-notes', id: `${prefix}-notes` },
       m.notes.map((n) => h('li', {}, n)),
       m.refusals.map((r) => h('li', { 'data-check': r.check }, `${r.check} is not available for this fit: ${r.reason.replace(/^[a-z_]+: /, '')}`))) : null,
-    h('details', {}, h('summary', {}, "as R prints it (performance's checks)"), h('pre', { class: 'summary', id: 'checks-perf-text' }, m.text)),
+    h('details', {}, h('summary', {}, "as R prints it (performance's checks)"), h('pre', { class: 'summary', id: `${prefix}-perf-text` }, m.text)),
   );
   // the VIF groups highlighted as performance's printout groups them
-  for (const row of ck.perfOut.querySelectorAll<HTMLTableRowElement>('#checks-collinearity-table tbody tr')) {
+  for (const row of out.querySelectorAll<HTMLTableRowElement>(`#${prefix}-collinearity-table tbody tr`)) {
     const group = row.lastElementChild?.textContent ?? '';
     row.classList.add(`vif-${group.toLowerCase()}`);
   }
@@ -2396,6 +2398,12 @@ function renderStream(id: number, r: StreamResultMsg): void {
   st.result.hidden = false;
   shownStream = { id, name: streamName };
   const { offered, unavailable } = testsForStream();
+  // performance's checks of the streamed fit (those that need no rows; the others are the library's refusals, as notes)
+  streamPerfId = nextId++;
+  clear(byId('stream-checks-out'));
+  byId('stream-checks-error').textContent = '';
+  byId('stream-checks-status').textContent = 'checking…';
+  send({ type: 'perfChecks', id: streamPerfId, fit: id });
   startTestsCard(stt, { offered, unavailable, variables: r.emmVariables, ngroups: {}, nobs: r.nobs });
   clear(st.info,
     h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-elapsed-ms': String(r.elapsedMs) },
@@ -2406,6 +2414,7 @@ function renderStream(id: number, r: StreamResultMsg): void {
     h('div', { class: 'hint' }, `Passes: ${r.passes.join(' · ')}`),
     r.robustRefusal ? h('div', { class: 'hint', id: 'stream-robust-refusal' }, `Cluster-robust inference (clubSandwich) is not available: ${r.robustRefusal}.`) : null,
     r.allFitRefusal ? h('div', { class: 'hint', id: 'stream-allfit-refusal' }, `Refits by other optimizers (lme4's allFit) are not offered: ${r.allFitRefusal}.`) : null,
+    r.dharmaRefusal ? h('div', { class: 'hint', id: 'stream-dharma-refusal' }, `Simulated residuals (DHARMa) are not offered: ${r.dharmaRefusal}.`) : null,
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );

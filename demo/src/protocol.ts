@@ -141,6 +141,8 @@ export interface StreamResultMsg {
   robustRefusal: string | null;
   /** the Optimizers (allFit) card's refusal of a streamed fit (the library's: a refit needs the rows) */
   allFitRefusal: string | null;
+  /** the Model checks card's simulated residuals (DHARMa): the library's refusal of a streamed fit (simulations need every row) */
+  dharmaRefusal: string | null;
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */

@@ -25,6 +25,8 @@ import {
 import { testTableCsv } from '../../demo/src/modelTests.js';
 import type { DharmaRequest } from '../../demo/src/protocol.js';
 import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
+import { streamFit } from '../../demo/src/stream.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const csvTable = (name: string) => readCsv(readFileSync(`${ROOT}test/fixtures/data/${name}`, 'utf8')).table;
@@ -181,6 +183,29 @@ describe('Model checks card (worker logic)', () => {
     const pz = await runPerformanceChecks(pfit);
     expect(pz.zeroinflation).toEqual(pfit.checkZeroinflation());
     expect(checksTable(pz).rows[1]!.cells[1]).toBe(pfit.checkZeroinflation()!.message);
+  });
+
+  test('a streamed fit (its rows never held): collinearity, singularity and convergence are the in-memory fit\'s; model_performance and the simulations refused with the library\'s reasons', async () => {
+    const design = csvTable('sleepstudy_design.csv');
+    const formula = 'Reaction ~ Days + grp + (Days | Subject)';
+    // the same start as the stream fit (the moment start backfits over rows, which a stream has not)
+    const mem = await lmer(formula, design, { factors: ['Subject'], momentStart: false });
+    const { fit: sfit, result } = await streamFit(new Blob([tableToParquet(design, 20)]), 'design.parquet', { formula, factors: ['Subject'], reml: true, batchSize: 7, diagnostics: false, residualQuantiles: false }, { signal: new AbortController().signal, onProgress: () => {} });
+    expect(result.dharmaRefusal).toMatch(/^simulateResiduals/);
+    expect(modelChecksSetup(sfit).dharmaRefusal).toBe(result.dharmaRefusal);
+    await expect(runDharma(sfit, request(), ctx())).rejects.toThrow(result.dharmaRefusal!);
+    const s = await runPerformanceChecks(sfit);
+    const m = await runPerformanceChecks(mem);
+    // the stream's A is the in-memory A and its fit the in-memory fit from the same start (1e-12, demo-logic.test.ts): 1e-10 relative
+    const close = (a: number | null, b: number | null) => (a === null || b === null ? expect(a).toBe(b) : expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-10 * Math.abs(b)));
+    expect(s.collinearity!.rows!.map((r) => r.Term)).toEqual(m.collinearity!.rows!.map((r) => r.Term));
+    s.collinearity!.rows!.forEach((r, i) => { close(r.VIF, m.collinearity!.rows![i]!.VIF); close(r.VIF_CI_low, m.collinearity!.rows![i]!.VIF_CI_low); });
+    expect(s.singularity).toEqual(m.singularity);
+    expect(s.convergence!.converged).toBe(m.convergence!.converged);
+    expect(s.modelPerformance).toBeNull();
+    expect(s.refusals.map((r) => r.check)).toEqual(['check_overdispersion', 'check_zeroinflation', 'model_performance']);
+    expect(s.refusals[2]!.reason).toMatch(/^model_performance: not available for this fit, whose rows are in a stream \(design.parquet\): its RMSE needs the response residuals of every row/);
+    expect(m.modelPerformance).not.toBeNull();
   });
 
   test('the card\'s request: each bad field named; nsim × observations within what the tab holds', () => {
