@@ -31,8 +31,8 @@ import type { DharmaMsg, DharmaRequest, DharmaTestMsg, ModelChecksSetup, Perform
 
 const message = (e: unknown) => (e as Error)?.message ?? String(e);
 
-/** the families whose response the library simulates (simulateResiduals's rule) */
-const SIMULATED = ['gaussian', 'binomial', 'poisson', 'negative.binomial'];
+/** the glmer families whose response the library simulates (simulateResiduals's rule; every lmer fit's) */
+const SIMULATED = ['binomial', 'poisson', 'negative.binomial'];
 /** count models: DHARMa's testZeroInflation is shown for them */
 const COUNT = ['poisson', 'negative.binomial'];
 
@@ -44,7 +44,7 @@ export function modelChecksSetup(fit: AnyFit): ModelChecksSetup {
   let dharmaRefusal: string | null = null;
   try {
     // the library's own checks, in its order: the family, then rows in an engine
-    if (!SIMULATED.includes(family)) fit.simulateResiduals({ nsim: 2 });
+    if (fit instanceof GlmmFit && !SIMULATED.includes(family)) fit.simulateResiduals({ nsim: 2 });
     refuseEngineRows(fit.model as { source?: { engine: string; name: string } }, 'simulateResiduals');
   } catch (e) {
     dharmaRefusal = message(e);
