@@ -423,7 +423,7 @@ export function powerCurvePlot(points: { x: number; power: number; lower: number
  * and outlier tests' p-values; red where p < 0.05, DHARMa's signal colour).
  */
 export function dharmaQqPlot(points: { expected: number; observed: number }[], legends: { anchor: 'top-left' | 'middle' | 'bottom-right'; lines: [string, string]; significant: boolean }[], width: number): Element {
-  const size = Math.round(Math.min(440, Math.max(260, width)));
+  const size = Math.round(Math.min(440, Math.max(200, width)));
   return Plot.plot({
     width: size,
     height: size,
@@ -449,7 +449,7 @@ export function dharmaQqPlot(points: { expected: number; observed: number }[], l
  * uniform's quartiles 0.25, 0.5, 0.75. DHARMa's quantile regressions (qgam) are not drawn.
  */
 export function dharmaResidualPlot(points: { x: number; residual: number; outlier: boolean }[], width: number): Element {
-  const size = Math.round(Math.min(440, Math.max(260, width)));
+  const size = Math.round(Math.min(440, Math.max(200, width)));
   return Plot.plot({
     width: size,
     height: size,

@@ -62,6 +62,12 @@ describe('Model checks card (worker logic)', () => {
     expect(s.dharmaRefusal).toBe(libraryMessage);
     expect(() => dharmaRequest(fields(), s)).toThrow(ChecksFieldError);
     expect(() => dharmaRequest(fields(), s)).toThrow(/^simulated residuals are not available for this fit: simulateResiduals: a Gamma GLMM/);
+    // a gaussian glmer (a non-identity link): refused up front too, with the library's message
+    const glog = await glmer('Reaction ~ Days + (1 | Subject)', sleep, { family: 'gaussian', link: 'log', factors: ['Subject'] });
+    let gaussMessage = '';
+    try { glog.simulateResiduals(); } catch (e) { gaussMessage = (e as Error).message; }
+    expect(gaussMessage).toMatch(/^simulateResiduals: a gaussian GLMM's response cannot be simulated/);
+    expect(modelChecksSetup(glog).dharmaRefusal).toBe(gaussMessage);
   });
 
   test('lmer: the worker\'s DHARMa run equals the library\'s simulateResiduals and tests, value for value, with a report per stage', async () => {
