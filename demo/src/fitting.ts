@@ -15,6 +15,7 @@ import { emmVariables } from './inference.js';
 import { powerSetup } from './powerRun.js';
 import { robustSetup } from './robustRun.js';
 import { allFitSetup } from './allFitRun.js';
+import { modelChecksSetup } from './modelChecksRun.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
   CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
@@ -200,6 +201,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     power: powerSetup(fit),
     robust: robustSetup(fit),
     allFit: allFitSetup(fit),
+    checks: modelChecksSetup(fit),
   };
   // the summary's prior lines (blme's "Cov prior : …", "Prior dev : …")
   result.priors = result.summary.split('\n').filter((l) => /^(Cov|Fixef|Resid) prior|^Prior dev/.test(l));

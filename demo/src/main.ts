@@ -12,7 +12,7 @@ import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
-  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot, powerCurvePlot,
+  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot, powerCurvePlot, dharmaQqPlot, dharmaResidualPlot,
 } from './plots.js';
 import { POWER_METHODS, type PowerFields, lmListTable, parseBreaks, powerCurveRows, powerPValuesCsvRows, powerRequest, powerTable, sortRows } from './power.js';
 import { powerInterval } from '../../src/inference/powerPrint.js';
@@ -20,11 +20,15 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest,
+  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, DharmaMsg, DharmaRequest, PerformanceChecksMsg,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
-import { readUrlState, writeUrlState, type AllFitUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
+import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
+import {
+  DHARMA_NSIM, DHARMA_SEED, MAX_PLOT_POINTS, checksTable, collinearityTable, dharmaRequest, dharmaResidualsCsv, dharmaTestsTable, groupedResidualsCsv,
+  performanceTable, qqLegends, qqPoints, residualPoints,
+} from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
@@ -552,6 +556,30 @@ function onMessage(m: FromWorker): void {
       if (m.id !== allFitId) break;
       endAllFit();
       renderAllFit(m.result);
+      break;
+    case 'dharmaProgress':
+      if (m.id !== dharmaId) break;
+      ck.bar.max = Math.max(1, m.total);
+      ck.bar.value = m.done;
+      ck.progressText.textContent = m.label ? `${m.label}…` : 'done';
+      break;
+    case 'dharmaDone':
+      if (m.id !== dharmaId) break;
+      endDharma();
+      renderDharma(m.result);
+      break;
+    case 'dharmaError':
+      if (m.id !== dharmaId) break;
+      endDharma();
+      if (m.cancelled) { ck.progress.hidden = false; ck.bar.hidden = true; ck.progressText.textContent = 'Cancelled.'; } else showError(ck.error, m.message);
+      break;
+    case 'perfChecksDone':
+      if (m.id === perfId) renderPerfChecks(m.result);
+      else if (m.id === streamPerfId) renderPerfChecks(m.result, byId('stream-checks-out'), 'stream-checks', byId('stream-checks-status'));
+      break;
+    case 'perfChecksError':
+      if (m.id === perfId) { ck.perfStatus.textContent = ''; showError(ck.perfError, m.message); }
+      else if (m.id === streamPerfId) { byId('stream-checks-status').textContent = ''; showError(byId('stream-checks-error'), m.message); }
       break;
     case 'allFitError':
       if (m.id !== allFitId) break;
@@ -1201,6 +1229,7 @@ function renderResults(entry: HistoryEntry): void {
   renderPowerStart(r);
   renderRobustStart(r);
   renderAllFitStart(r);
+  renderChecksStart(r);
   // variance components, lme4's layout
   const vc = r.varCorr;
   const hasCorr = vc.some((row) => row.var2 !== null);
@@ -2120,6 +2149,176 @@ function allFitUrlState(): AllFitUrlState | undefined {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Model checks: DHARMa's simulated residuals and performance's checks, computed in the worker
+
+/** the card's pending runs (0: none) and the results shown */
+let dharmaId = 0;
+let perfId = 0;
+let shownDharma: DharmaMsg | null = null;
+/** the fit whose performance checks are shown or asked for (0: none) */
+let perfFit = 0;
+/** the streamed fit's performance checks asked for (0: none) */
+let streamPerfId = 0;
+const ck = {
+  card: byId<HTMLDetailsElement>('checks-card'),
+  perfStatus: byId('checks-perf-status'),
+  perfError: byId('checks-perf-error'),
+  perfOut: byId('checks-perf-out'),
+  nsim: byId<HTMLInputElement>('checks-nsim'),
+  seed: byId<HTMLInputElement>('checks-seed'),
+  re: byId<HTMLSelectElement>('checks-re'),
+  group: byId<HTMLSelectElement>('checks-group'),
+  run: byId<HTMLButtonElement>('checks-run'),
+  cancel: byId<HTMLButtonElement>('checks-cancel'),
+  hint: byId('checks-hint'),
+  progress: byId('checks-progress'),
+  bar: byId<HTMLProgressElement>('checks-bar'),
+  progressText: byId('checks-progress-text'),
+  status: byId('checks-status'),
+  error: byId('checks-error'),
+  out: byId('checks-out'),
+};
+/** the card's settings read from the address, applied to the next fit shown (performance's checks computed, the simulations never run) */
+let pendingChecks: ChecksUrlState | null = null;
+
+/** a new fit shown: its grouping factors, the library's refusal of the simulations as a note; the previous results dropped (performance's checks computed again where the card is open) */
+function renderChecksStart(r: FitResult): void {
+  if (dharmaId) { send({ type: 'cancel', id: dharmaId }); endDharma(); }
+  shownDharma = null;
+  perfId = 0;
+  perfFit = 0;
+  clear(ck.out);
+  clear(ck.perfOut);
+  for (const e of [ck.error, ck.status, ck.perfError, ck.perfStatus]) e.textContent = '';
+  ck.progress.hidden = true;
+  const s = r.checks;
+  const url = pendingChecks;
+  pendingChecks = null;
+  const groupBefore = url ? url.group ?? '' : ck.group.value;
+  fillOptions(ck.group, [{ value: '', text: 'none' }, ...s.groups.map((g) => ({ value: g, text: g }))], false);
+  if ([...ck.group.options].some((o) => o.value === groupBefore)) ck.group.value = groupBefore;
+  if (url) {
+    ck.nsim.value = String(url.nsim ?? DHARMA_NSIM);
+    ck.seed.value = String(url.seed ?? DHARMA_SEED);
+    ck.re.value = url.simulateREs ?? 'conditional';
+    ck.card.open = true;
+  }
+  ck.run.disabled = !!s.dharmaRefusal;
+  for (const c of [ck.nsim, ck.seed, ck.re, ck.group]) c.disabled = !!s.dharmaRefusal;
+  ck.hint.textContent = s.dharmaRefusal
+    ? `Simulated residuals are not available for this fit: ${s.dharmaRefusal}.`
+    : `Each simulation draws a response of the ${s.nobs.toLocaleString('en-US')} observations from the fitted model (lme4's simulate); the scaled residual of an observation is its quantile among its simulations (DHARMa's PIT, randomized for integer responses). Links never run the simulations.`;
+  if (ck.card.open) requestPerfChecks();
+}
+
+function requestPerfChecks(): void {
+  if (!shown || perfFit === shown.id) return;
+  perfFit = shown.id;
+  perfId = nextId++;
+  ck.perfError.textContent = '';
+  ck.perfStatus.textContent = 'checking…';
+  send({ type: 'perfChecks', id: perfId, fit: shown.id });
+}
+
+/** performance's checks into `out` (the card's, or the streamed fit's panel): the tables with CSV, performance's notes and the library's refusals, the printout */
+function renderPerfChecks(m: PerformanceChecksMsg, out: HTMLElement = ck.perfOut, prefix = 'checks', status: HTMLElement = ck.perfStatus): void {
+  status.textContent = `performance's checks, ${fmtMs(m.elapsedMs)}`;
+  const tables = [collinearityTable(m), checksTable(m), performanceTable(m)].filter((t): t is TestTable => t !== null);
+  clear(out,
+    tables.flatMap((t) => [
+      h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `export-${prefix}-${t.id}`, title: 'download the table as CSV', onclick: () => download(`${prefix === 'checks' ? baseName() : stt.fileBase()}_${t.id}.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+      testTable(prefix, t),
+      t.caption ? h('p', { class: 'caption' }, t.caption) : null,
+    ]),
+    m.notes.length || m.refusals.length ? h('ul', { class: 'emm-notes', id: `${prefix}-notes` },
+      m.notes.map((n) => h('li', {}, n)),
+      m.refusals.map((r) => h('li', { 'data-check': r.check }, `${r.check} is not available for this fit: ${r.reason.replace(/^[a-z_]+: /, '')}`))) : null,
+    h('details', {}, h('summary', {}, "as R prints it (performance's checks)"), h('pre', { class: 'summary', id: `${prefix}-perf-text` }, m.text)),
+  );
+  // the VIF groups highlighted as performance's printout groups them
+  for (const row of out.querySelectorAll<HTMLTableRowElement>(`#${prefix}-collinearity-table tbody tr`)) {
+    const group = row.lastElementChild?.textContent ?? '';
+    row.classList.add(`vif-${group.toLowerCase()}`);
+  }
+}
+
+function startDharma(): void {
+  if (!shown || dharmaId) return;
+  ck.error.textContent = '';
+  syncUrl();
+  let request: DharmaRequest;
+  try {
+    request = dharmaRequest({ nsim: ck.nsim.value, seed: ck.seed.value, simulateREs: ck.re.value, group: ck.group.value }, shown.result.checks);
+  } catch (e) {
+    showError(ck.error, (e as Error).message);
+    return;
+  }
+  dharmaId = nextId++;
+  ck.run.disabled = true;
+  ck.cancel.disabled = false;
+  ck.status.textContent = '';
+  ck.progress.hidden = false;
+  ck.bar.hidden = false;
+  ck.bar.max = 1;
+  ck.bar.value = 0;
+  ck.progressText.textContent = `simulating ${request.nsim} responses…`;
+  send({ type: 'dharma', id: dharmaId, fit: shown.id, request });
+}
+
+function endDharma(): void {
+  dharmaId = 0;
+  ck.progress.hidden = true;
+  ck.cancel.disabled = true;
+  ck.run.disabled = !!shown?.result.checks.dharmaRefusal;
+}
+
+function renderDharma(m: DharmaMsg): void {
+  shownDharma = m;
+  ck.status.textContent = `DHARMa, ${m.nSim} simulations (seed ${m.seed}, ${m.request.simulateREs}), ${fmtMs(m.elapsedMs)}`;
+  const t = dharmaTestsTable(m.tests, 'dharma-tests', `Tests of the ${m.nObs} scaled residuals`);
+  const qq = h('div', { id: 'checks-qq', class: 'plot' });
+  const res = h('div', { id: 'checks-resid', class: 'plot' });
+  const thinned = m.nObs > MAX_PLOT_POINTS;
+  const grouped = m.grouped;
+  const gt = grouped ? dharmaTestsTable(grouped.tests, 'dharma-grouped', `Tests of the residuals summed per ${grouped.group} (${grouped.labels.length} groups; recalculateResiduals)`) : null;
+  clear(ck.out,
+    h('div', { class: 'cards' },
+      h('div', {}, h('h4', {}, 'QQ plot residuals', ' ', h('span', { class: 'plot-export' }, plotExportButtons('dharma_qq', qq))), qq),
+      h('div', {}, h('h4', {}, 'Residual vs. predicted', ' ', h('span', { class: 'plot-export' }, plotExportButtons('dharma_residuals', res))), res)),
+    h('p', { class: 'caption', id: 'checks-plot-note' },
+      'As DHARMa\'s plot(simulationOutput): the legend\'s p-values are testUniformity\'s (KS), testDispersion\'s and testOutliers\'s. ',
+      'DHARMa\'s quantile regressions of the residuals on the predictions (qgam\'s lines at 0.25, 0.5, 0.75) are not computed by the library: the dashed lines are only the uniform\'s quartiles. ',
+      m.asFactor ? 'The predictions take few values: DHARMa would draw boxplots per value here. ' : '',
+      thinned ? `The plots show ${MAX_PLOT_POINTS.toLocaleString('en-US')} of the ${m.nObs.toLocaleString('en-US')} residuals, evenly spread (the CSV has every one).` : ''),
+    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-dharma-residuals', title: 'download every scaled residual as CSV', onclick: () => download(`${baseName()}_dharma_residuals.csv`, dharmaResidualsCsv(m), 'text/csv') }, 'residuals CSV'),
+      ' ', h('button', { type: 'button', id: 'export-dharma-tests', title: 'download the table as CSV', onclick: () => download(`${baseName()}_dharma_tests.csv`, testTableCsv(t), 'text/csv') }, 'CSV')),
+    testTable('checks', t),
+    gt && grouped ? [
+      h('h4', {}, gt.title, ' ', h('button', { type: 'button', id: 'export-dharma-grouped', title: 'download the per-group residuals as CSV', onclick: () => download(`${baseName()}_dharma_${grouped.group}.csv`, groupedResidualsCsv(grouped), 'text/csv') }, 'residuals CSV')),
+      testTable('checks', gt),
+    ] : null,
+    m.messages.length || grouped?.messages.length ? h('ul', { class: 'emm-notes' }, [...new Set([...m.messages, ...(grouped?.messages ?? [])])].map((n) => h('li', {}, n))) : null,
+    h('details', {}, h('summary', {}, "as R prints it (DHARMa's print and tests)"), h('pre', { class: 'summary', id: 'checks-dharma-text' }, [m.text, grouped?.text ?? ''].filter(Boolean).join('\n'))),
+  );
+  qq.append(dharmaQqPlot(qqPoints(m), qqLegends(m.tests), plotWidth(qq)));
+  res.append(dharmaResidualPlot(residualPoints(m), plotWidth(res)));
+}
+
+/** the card's state for the address: open, with the simulations' settings other than the defaults */
+function checksUrlState(): ChecksUrlState | undefined {
+  if (pendingChecks) return pendingChecks;
+  if (!shown || !ck.card.open) return undefined;
+  const nsim = Number(ck.nsim.value);
+  const seed = Number(ck.seed.value);
+  return {
+    ...(ck.nsim.value.trim() !== '' && Number.isInteger(nsim) && nsim >= 2 && nsim !== DHARMA_NSIM ? { nsim } : {}),
+    ...(ck.seed.value.trim() !== '' && Number.isSafeInteger(seed) && seed !== DHARMA_SEED ? { seed } : {}),
+    ...(ck.re.value === 'unconditional' ? { simulateREs: 'unconditional' as const } : {}),
+    ...(ck.group.value ? { group: ck.group.value } : {}),
+  };
+}
+
 /** the emmeans card's settings for the address, once it has estimated (then a link estimates them again) */
 let pendingEmm: EmmUrlState | null = null;
 function emmUrlState(): EmmUrlState | undefined {
@@ -2199,6 +2398,12 @@ function renderStream(id: number, r: StreamResultMsg): void {
   st.result.hidden = false;
   shownStream = { id, name: streamName };
   const { offered, unavailable } = testsForStream();
+  // performance's checks of the streamed fit (those that need no rows; the others are the library's refusals, as notes)
+  streamPerfId = nextId++;
+  clear(byId('stream-checks-out'));
+  byId('stream-checks-error').textContent = '';
+  byId('stream-checks-status').textContent = 'checking…';
+  send({ type: 'perfChecks', id: streamPerfId, fit: id });
   startTestsCard(stt, { offered, unavailable, variables: r.emmVariables, ngroups: {}, nobs: r.nobs });
   clear(st.info,
     h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-elapsed-ms': String(r.elapsedMs) },
@@ -2209,6 +2414,7 @@ function renderStream(id: number, r: StreamResultMsg): void {
     h('div', { class: 'hint' }, `Passes: ${r.passes.join(' · ')}`),
     r.robustRefusal ? h('div', { class: 'hint', id: 'stream-robust-refusal' }, `Cluster-robust inference (clubSandwich) is not available: ${r.robustRefusal}.`) : null,
     r.allFitRefusal ? h('div', { class: 'hint', id: 'stream-allfit-refusal' }, `Refits by other optimizers (lme4's allFit) are not offered: ${r.allFitRefusal}.`) : null,
+    r.dharmaRefusal ? h('div', { class: 'hint', id: 'stream-dharma-refusal' }, `Simulated residuals (DHARMa) are not offered: ${r.dharmaRefusal}.`) : null,
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );
@@ -2695,6 +2901,7 @@ function applyOptions(u: UrlState): void {
   pendingEmm = u.emm ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
+  pendingChecks = u.checks ?? null;
 }
 
 function currentUrlState(): UrlState {
@@ -2723,6 +2930,7 @@ function currentUrlState(): UrlState {
     emm: emmUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
+    checks: checksUrlState(),
   };
 }
 
@@ -2940,6 +3148,10 @@ function init(): void {
   af.run.addEventListener('click', startAllFit);
   af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
   af.maxfun.addEventListener('change', () => syncUrl());
+  ck.card.addEventListener('toggle', () => { if (ck.card.open) requestPerfChecks(); syncUrl(); });
+  ck.run.addEventListener('click', startDharma);
+  ck.cancel.addEventListener('click', () => { if (dharmaId) { send({ type: 'cancel', id: dharmaId }); ck.progressText.textContent = 'cancelling…'; } });
+  for (const c of [ck.nsim, ck.seed, ck.re, ck.group]) c.addEventListener('change', () => syncUrl());
   fillRobustChoices(rb.type, rb.test, rb.waldTests);
   rb.run.addEventListener('click', requestRobust);
   for (const c of [rb.type, rb.cluster, rb.test, rb.level, rb.wald, rb.waldKind, rb.waldTests]) c.addEventListener('change', () => syncUrl());

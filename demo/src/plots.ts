@@ -416,3 +416,51 @@ export function powerCurvePlot(points: { x: number; power: number; lower: number
     ],
   });
 }
+
+/**
+ * DHARMa's QQ plot of the scaled residuals (plotQQunif: gap::qqunif, the sorted residuals against the
+ * expected uniform quantiles i/(n + 1)) with the y = x line and its three legends (the KS, dispersion
+ * and outlier tests' p-values; red where p < 0.05, DHARMa's signal colour).
+ */
+export function dharmaQqPlot(points: { expected: number; observed: number }[], legends: { anchor: 'top-left' | 'middle' | 'bottom-right'; lines: [string, string]; significant: boolean }[], width: number): Element {
+  const size = Math.round(Math.min(440, Math.max(200, width)));
+  return Plot.plot({
+    width: size,
+    height: size,
+    grid: true,
+    style: { fontSize: `${FONT}px` },
+    x: { label: 'Expected →', domain: [0, 1] },
+    y: { label: '↑ Observed', domain: [0, 1] },
+    marks: [
+      Plot.link([0], { x1: 0, y1: 0, x2: 1, y2: 1, stroke: '#d03f3f', strokeWidth: 1.5 }),
+      Plot.dot(points, { x: 'expected', y: 'observed', r: points.length > 500 ? 1.5 : 2.5, symbol: 'triangle', stroke: '#1a1a1a', strokeWidth: 0.8 }),
+      ...legends.map((l) => Plot.text([l.lines.join('\n')], {
+        frameAnchor: l.anchor === 'middle' ? 'middle' : l.anchor, dx: l.anchor === 'top-left' ? 6 : l.anchor === 'bottom-right' ? -6 : 0, dy: l.anchor === 'top-left' ? 6 : l.anchor === 'bottom-right' ? -6 : 0,
+        fill: l.significant ? '#d03f3f' : '#1a1a1a', lineAnchor: l.anchor === 'bottom-right' ? 'bottom' : l.anchor === 'top-left' ? 'top' : 'middle',
+        textAnchor: l.anchor === 'top-left' ? 'start' : l.anchor === 'bottom-right' ? 'end' : 'middle',
+      })),
+    ],
+  });
+}
+
+/**
+ * DHARMa's residuals against the rank-transformed predictions (plotResiduals, rank = TRUE): each
+ * scaled residual at rank(ŷ)/max rank, the simulation outliers (0 or 1) in red, dashed lines at the
+ * uniform's quartiles 0.25, 0.5, 0.75. DHARMa's quantile regressions (qgam) are not drawn.
+ */
+export function dharmaResidualPlot(points: { x: number; residual: number; outlier: boolean }[], width: number): Element {
+  const size = Math.round(Math.min(440, Math.max(200, width)));
+  return Plot.plot({
+    width: size,
+    height: size,
+    grid: true,
+    style: { fontSize: `${FONT}px` },
+    x: { label: 'Model predictions (rank transformed) →', domain: [0, 1] },
+    y: { label: '↑ DHARMa residual', domain: [0, 1] },
+    marks: [
+      Plot.ruleY([0.25, 0.5, 0.75], { stroke: '#1a1a1a', strokeDasharray: '4,3', strokeWidth: 0.8 }),
+      Plot.dot(points, { x: 'x', y: 'residual', r: points.length > 500 ? 1.5 : 2.5, symbol: (d: { outlier: boolean }) => (d.outlier ? 'asterisk' : 'triangle'),
+        stroke: (d: { outlier: boolean }) => (d.outlier ? '#d03f3f' : '#1a1a1a'), strokeWidth: 0.8 }),
+    ],
+  });
+}

@@ -16,6 +16,11 @@ import type { CoefTestName, CoefTestRow, ConfIntRow } from '../../src/inference/
 import type { WaldTestName, WaldTestRow } from '../../src/inference/robust/waldTest.js';
 import type { OptimizerMethod } from '../../src/optim/minimizers.js';
 import type { AllFitRow } from '../../src/fit/allFit.js';
+import type { Collinearity } from '../../src/checks/collinearity.js';
+import type { Overdispersion } from '../../src/checks/overdispersion.js';
+import type { ZeroInflation } from '../../src/checks/zeroInflation.js';
+import type { Convergence } from '../../src/checks/convergence.js';
+import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
 
@@ -70,6 +75,8 @@ export type ToWorker =
   | { type: 'lmList'; id: number; fit: number; request: LmListRequest }
   | { type: 'robust'; id: number; fit: number; request: RobustRequest }
   | { type: 'allFit'; id: number; fit: number; request: AllFitRequest }
+  | { type: 'dharma'; id: number; fit: number; request: DharmaRequest }
+  | { type: 'perfChecks'; id: number; fit: number }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -134,6 +141,8 @@ export interface StreamResultMsg {
   robustRefusal: string | null;
   /** the Optimizers (allFit) card's refusal of a streamed fit (the library's: a refit needs the rows) */
   allFitRefusal: string | null;
+  /** the Model checks card's simulated residuals (DHARMa): the library's refusal of a streamed fit (simulations need every row) */
+  dharmaRefusal: string | null;
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
@@ -491,6 +500,85 @@ export interface AllFitMsg {
   elapsedMs: number;
 }
 
+/** DHARMa's simulateResiduals of a kept fit: the simulations, their seed, the random effects, and a grouping factor for recalculateResiduals (null: none) */
+export interface DharmaRequest {
+  nsim: number;
+  seed: number;
+  simulateREs: 'conditional' | 'unconditional';
+  group: string | null;
+}
+
+/** one of DHARMa's tests as R's htest list gives it, with its print.htest lines */
+export interface DharmaTestMsg {
+  test: 'uniformity' | 'dispersion' | 'zeroInflation' | 'outliers';
+  method: string;
+  statistic: { name: string; value: number };
+  parameter?: { name: string; value: number };
+  pValue: number;
+  /** R's alternative hypothesis (ks.test's line where it has its own) */
+  alternative: string;
+  text: string;
+}
+
+export interface DharmaMsg {
+  request: DharmaRequest;
+  nObs: number;
+  nSim: number;
+  seed: number;
+  integerResponse: boolean;
+  /** residuals randomized in the PIT (integer responses: ties with the simulations) */
+  randomized: number;
+  /** one per observation used by the fit, in the fit's order */
+  scaledResiduals: Float64Array;
+  observedResponse: Float64Array;
+  /** the population-level fitted response (predict(type = "response", re.form = ~0)) */
+  fittedPredictedResponse: Float64Array;
+  /** each observation's row of the data (0-based), where the fit dropped rows; null: row i */
+  rows: Int32Array | null;
+  /** the QQ plot: the sorted residuals against the expected uniform quantiles i/(n + 1) */
+  qqExpected: Float64Array;
+  qqObserved: Float64Array;
+  /** the residual plot's x: rank(ŷ) / max rank (DHARMa's rankTransform), per observation */
+  rankPrediction: Float64Array;
+  /** DHARMa would draw boxplots per predicted value instead of a scatter */
+  asFactor: boolean;
+  tests: DharmaTestMsg[];
+  /** the residuals summed per level of a grouping factor (recalculateResiduals), with their tests */
+  grouped: { group: string; labels: string[]; scaledResiduals: Float64Array; tests: DharmaTestMsg[]; messages: string[]; text: string } | null;
+  messages: string[];
+  /** print.DHARMa and print.htest of each test */
+  text: string;
+  elapsedMs: number;
+}
+
+/** performance's checks of a kept fit, each the library's value or null where it refuses the fit (with its reason among the refusals) */
+export interface PerformanceChecksMsg {
+  collinearity: Collinearity | null;
+  overdispersion: Overdispersion | null;
+  zeroinflation: ZeroInflation | null;
+  singularity: SingularityResult;
+  convergence: Convergence | null;
+  modelPerformance: ModelPerformanceResult | null;
+  refusals: { check: string; reason: string }[];
+  /** performance's warnings and notes (collinearity's, model_performance's), each once */
+  notes: string[];
+  /** performance's printouts */
+  text: string;
+  elapsedMs: number;
+}
+
+/** what the Model checks card offers for a fit */
+export interface ModelChecksSetup {
+  /** the library's refusal of simulateResiduals (a Gamma fit, rows in a stream), or null */
+  dharmaRefusal: string | null;
+  /** a Poisson or negative binomial fit: DHARMa's testZeroInflation is shown */
+  countModel: boolean;
+  /** the fit's grouping factors (recalculateResiduals) */
+  groups: string[];
+  /** the observations the fit used */
+  nobs: number;
+}
+
 /** what the Optimizers (allFit) card offers for a fit */
 export interface AllFitSetup {
   /** the library's refusal (a fit without a record of its call), or null */
@@ -657,6 +745,8 @@ export interface FitResult {
   robust: RobustSetup;
   /** what the Optimizers (allFit) card offers */
   allFit: AllFitSetup;
+  /** what the Model checks card offers */
+  checks: ModelChecksSetup;
 }
 
 /** Normal QQ points (at most 2,000, at evenly spread ranks) and R's qqline */
@@ -764,6 +854,11 @@ export type FromWorker =
   | { type: 'allFitProgress'; id: number; done: number; total: number; label: string }
   | { type: 'allFitDone'; id: number; result: AllFitMsg }
   | { type: 'allFitError'; id: number; message: string; cancelled: boolean }
+  | { type: 'dharmaProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'dharmaDone'; id: number; result: DharmaMsg }
+  | { type: 'dharmaError'; id: number; message: string; cancelled: boolean }
+  | { type: 'perfChecksDone'; id: number; result: PerformanceChecksMsg }
+  | { type: 'perfChecksError'; id: number; message: string }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }

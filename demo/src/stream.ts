@@ -17,6 +17,7 @@ import { ParquetBatchSource, coefficientTable, lmerStream } from '../../src/inde
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import type { ByteSource } from '../../src/gram/stream/batch.js';
 import type { StreamResiduals } from '../../src/gram/stream/residuals.js';
+import { modelChecksSetup } from './modelChecksRun.js';
 import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
 import { robustSetup } from './robustRun.js';
@@ -120,6 +121,7 @@ export async function streamFit(
       emmVariables: emmVariables(fit),
       robustRefusal: robustSetup(fit).refusal,
       allFitRefusal: allFitSetup(fit).refusal,
+      dharmaRefusal: modelChecksSetup(fit).dharmaRefusal,
     },
     transfer,
     fit,

@@ -7,7 +7,9 @@
  * deterministic table); the Cluster-robust card, open, with its settings (computed again, as cheap and
  * deterministic); and the Power, per-group fits and Optimizers (allFit) cards: open or not, with their
  * settings (they are not run again: a power simulation or allFit's refits, like a bootstrap or a
- * profile, are the user's to start).
+ * profile, are the user's to start); the Model checks card, open, with its simulations' settings
+ * (performance's checks are computed again, deterministic and cheap; DHARMa's simulations never are:
+ * its button runs them).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 
@@ -44,6 +46,20 @@ export interface UrlState {
   robust?: RobustUrlState;
   /** the Optimizers (allFit) card, open, with its settings (never run on opening the link) */
   allfit?: AllFitUrlState;
+  /** the Model checks card, open, with the simulations' settings (performance's checks computed again; the simulations never run on opening the link) */
+  checks?: ChecksUrlState;
+}
+
+/** the Model checks card's fields (absent: the default) */
+export interface ChecksUrlState {
+  /** DHARMa's simulations (default 250) */
+  nsim?: number;
+  /** their seed (default 123) */
+  seed?: number;
+  /** new random effects in each simulation (default: conditional on the fitted ones) */
+  simulateREs?: 'unconditional';
+  /** a grouping factor for recalculateResiduals */
+  group?: string;
 }
 
 /** the Optimizers (allFit) card's fields */
@@ -143,7 +159,19 @@ export function readUrlState(search: string): UrlState {
   if (q.get('emm') === '1') out.emm = readEmm(q);
   if (q.get('robust') === '1') out.robust = readRobust(q);
   if (q.get('allfit') === '1') out.allfit = readAllFit(q);
+  if (q.get('checks') === '1') out.checks = readChecks(q);
   return out;
+}
+
+function readChecks(q: URLSearchParams): ChecksUrlState {
+  const c: ChecksUrlState = {};
+  const nsim = Number(q.get('cknsim'));
+  if (q.get('cknsim') && Number.isInteger(nsim) && nsim >= 2) c.nsim = nsim;
+  const seed = Number(q.get('ckseed'));
+  if (q.get('ckseed') && Number.isSafeInteger(seed)) c.seed = seed;
+  if (q.get('ckre') === 'unconditional') c.simulateREs = 'unconditional';
+  if (q.get('ckgroup')) c.group = q.get('ckgroup')!;
+  return c;
 }
 
 function readAllFit(q: URLSearchParams): AllFitUrlState {
@@ -269,6 +297,13 @@ export function writeUrlState(s: UrlState): string {
     q.set('allfit', '1');
     if (s.allfit.optimizers?.length) q.set('aopt', s.allfit.optimizers.join(','));
     if (s.allfit.maxfun !== undefined) q.set('amaxfun', String(s.allfit.maxfun));
+  }
+  if (s.checks) {
+    q.set('checks', '1');
+    if (s.checks.nsim !== undefined) q.set('cknsim', String(s.checks.nsim));
+    if (s.checks.seed !== undefined) q.set('ckseed', String(s.checks.seed));
+    if (s.checks.simulateREs) q.set('ckre', s.checks.simulateREs);
+    if (s.checks.group) q.set('ckgroup', s.checks.group);
   }
   const text = q.toString();
   return text ? `?${text}` : '';

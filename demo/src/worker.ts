@@ -15,6 +15,7 @@ import { runModelTest } from './modelTestsRun.js';
 import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
 import { runAllFit } from './allFitRun.js';
+import { runDharma, runPerformanceChecks } from './modelChecksRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
@@ -244,6 +245,26 @@ scope.addEventListener('message', (ev) => {
         (result) => post({ type: 'allFitDone', id: msg.id, result }),
         (message, cancelled) => post({ type: 'allFitError', id: msg.id, message, cancelled }));
       break;
+    case 'dharma':
+      // DHARMa's simulated residuals: a report per stage (every one goes), Cancel between the stages
+      keptFitJob(msg.id, msg.fit, Number.MAX_SAFE_INTEGER, (fit, signal, onProgress) => runDharma(fit, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'dharmaProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
+        (result) => post({ type: 'dharmaDone', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'dharmaError', id: msg.id, message, cancelled }));
+      break;
+    case 'perfChecks': {
+      // performance's checks of the fit shown or the streamed fit (the library's refusals are notes)
+      const f = keptFit(msg.fit);
+      void (async () => {
+        try {
+          if (!f) throw new Error(NOT_KEPT);
+          post({ type: 'perfChecksDone', id: msg.id, result: await runPerformanceChecks(f) });
+        } catch (e) {
+          post({ type: 'perfChecksError', id: msg.id, message: (e as Error).message ?? String(e) });
+        }
+      })();
+      break;
+    }
     case 'confint':
       // its first report always goes (the page shows what is being profiled)
       keptFitJob(msg.id, msg.fit, 1, (fit, signal, onProgress) => runConfint(fit, msg.request, { signal, onProgress }),
