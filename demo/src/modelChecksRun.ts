@@ -24,8 +24,8 @@ import { printCollinearity } from '../../src/checks/collinearity.js';
 import { printOverdispersion } from '../../src/checks/overdispersion.js';
 import { printZeroInflation } from '../../src/checks/zeroInflation.js';
 import { printModelPerformance } from '../../src/checks/modelPerformance.js';
-import type { Convergence } from '../../src/checks/convergence.js';
-import { formatR } from '../../src/results/rFormat.js';
+import { printConvergence } from '../../src/checks/convergence.js';
+import { printSingularity } from '../../src/checks/singularity.js';
 import type { AnyFit } from './fitting.js';
 import type { DharmaMsg, DharmaRequest, DharmaTestMsg, ModelChecksSetup, PerformanceChecksMsg } from './protocol.js';
 
@@ -142,11 +142,6 @@ export async function runDharma(fit: AnyFit, req: DharmaRequest, ctx: DharmaCont
   };
 }
 
-/** R's print of check_convergence's value (as the CLI's `mixedgpu check`): the logical and its "gradient" attribute */
-function printConvergence(c: Convergence): string[] {
-  return ['# Check for convergence', '', `[1] ${c.converged ? 'TRUE' : 'FALSE'}`, 'attr(,"gradient")', `[1] ${formatR([c.gradient], 7)[0]}`];
-}
-
 /** a check the library may refuse for this fit: its value, or null with the library's reason among the notes */
 async function attempt<T>(what: string, notes: PerformanceChecksMsg['refusals'], f: () => T | Promise<T>): Promise<T | null> {
   try {
@@ -177,7 +172,7 @@ export async function runPerformanceChecks(fit: AnyFit): Promise<PerformanceChec
   if (collinearity) blocks.push(printCollinearity(collinearity));
   if (overdispersion) blocks.push([...printOverdispersion(overdispersion), overdispersion.message]);
   if (!refusals.some((r) => r.check === 'check_zeroinflation')) blocks.push([...printZeroInflation(zeroinflation), ...(zeroinflation ? [zeroinflation.message] : [])]);
-  blocks.push(['# Check for singularity', '', `Singular fit: ${singularity.singular ? 'yes' : 'no'} (performance's check_singularity, tolerance ${formatR([singularity.tolerance], 7)[0]}; lme4's isSingular at 1e-4: ${singularity.lme4Singular ? 'yes' : 'no'})`]);
+  blocks.push(printSingularity(singularity));
   if (convergence) blocks.push(printConvergence(convergence));
   if (modelPerformance) blocks.push(printModelPerformance(modelPerformance));
   const notes = [...new Set([...(collinearity?.messages ?? []), ...(modelPerformance?.messages ?? [])])];

@@ -10,6 +10,7 @@
  */
 import { ModelError } from '../errors/errors.js';
 import { invertGaussJordan } from '../linalg/dense.js';
+import { formatR } from '../results/rFormat.js';
 
 export interface Convergence {
   converged: boolean;
@@ -31,4 +32,9 @@ export function convergence(gradient: ArrayLike<number>, hessian: ArrayLike<numb
     worst = Math.max(worst, Math.abs(s));
   }
   return { converged: worst < tolerance, gradient: worst, tolerance };
+}
+
+/** R's print of check_convergence's value: the logical and its "gradient" attribute (the CLI's `mixedgpu check`, the app's card) */
+export function printConvergence(c: Convergence): string[] {
+  return ['# Check for convergence', '', `[1] ${c.converged ? 'TRUE' : 'FALSE'}`, 'attr(,"gradient")', `[1] ${formatR([c.gradient], 7)[0]}`];
 }

@@ -34,13 +34,8 @@ export interface ZeroInflationOptions {
   /** the ratio's tolerance around 1 (default 0.05) */
   tolerance?: number;
 }
-export interface SingularityResult {
-  /** performance's check_singularity at `tolerance` */
-  singular: boolean;
-  tolerance: number;
-  /** lme4's isSingular (the same rule at 1e-4) */
-  lme4Singular: boolean;
-}
+import type { SingularityResult } from './singularity.js';
+export type { SingularityResult };
 export interface ModelPerformanceOptions {
   /** lmer: the log-likelihood of AIC, AICc and BIC, 'REML' (performance's default) or 'ML'; no refit */
   estimator?: 'REML' | 'ML';

@@ -11,11 +11,11 @@
  */
 import { ModelError } from '../errors/errors.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
-import { formatR } from '../results/rFormat.js';
 import { type Collinearity, printCollinearity } from '../checks/collinearity.js';
 import { type Overdispersion, printOverdispersion } from '../checks/overdispersion.js';
 import { type ZeroInflation, printZeroInflation } from '../checks/zeroInflation.js';
-import type { Convergence } from '../checks/convergence.js';
+import { type Convergence, printConvergence } from '../checks/convergence.js';
+import { printSingularity } from '../checks/singularity.js';
 import { printModelPerformance } from '../checks/modelPerformance.js';
 import { type ModelPerformanceResult, type SingularityResult, fitCollinearity, fitConvergence, fitModelPerformance, fitOverdispersion, fitSingularity, fitZeroInflation } from '../checks/methods.js';
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
@@ -56,14 +56,7 @@ async function attempt<T>(what: string, notes: string[], f: () => T | Promise<T>
   }
 }
 
-/** R's print of check_convergence's value: the logical and its "gradient" attribute */
-export function printConvergence(c: Convergence): string[] {
-  return ['# Check for convergence', '', `[1] ${c.converged ? 'TRUE' : 'FALSE'}`, 'attr(,"gradient")', `[1] ${formatR([c.gradient], 7)[0]}`];
-}
-
-export function printSingularity(s: SingularityResult): string[] {
-  return ['# Check for singularity', '', `Singular fit: ${s.singular ? 'yes' : 'no'} (performance's check_singularity, tolerance ${formatR([s.tolerance], 7)[0]}; lme4's isSingular at 1e-4: ${s.lme4Singular ? 'yes' : 'no'})`];
-}
+export { printConvergence, printSingularity };
 
 /** Runs `mixedgpu check`; returns the exit code. */
 export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {
