@@ -186,8 +186,8 @@ export { exactRLRT, exactLRT, printExactTest } from './inference/exactRlrt.js';
 export type { ExactRlrtOptions, ExactTest, RlrtSimOptions } from './inference/exactRlrt.js';
 export { rlrtEigenvalues } from './inference/rlrtDesign.js';
 // DHARMa's simulated residual diagnostics (src/diagnostics/; fit.simulateResiduals is installed by lmer and glmer)
-export { simulateResiduals } from './diagnostics/simulateResiduals.js';
-export type { SimulateResidualsOptions } from './diagnostics/simulateResiduals.js';
+export { simulateResiduals, simulateResidualsAsync } from './diagnostics/simulateResiduals.js';
+export type { SimulateResidualsAsyncOptions, SimulateResidualsOptions } from './diagnostics/simulateResiduals.js';
 export { createDharma } from './diagnostics/dharma.js';
 export type { DharmaResiduals } from './diagnostics/dharma.js';
 export { testUniformity, testDispersion, testZeroInflation, testOutliers, testResiduals, printDharma } from './diagnostics/dharmaTests.js';

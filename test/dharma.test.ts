@@ -27,6 +27,7 @@ import { ModelError, OptionError, DataError } from '../src/errors/errors.js';
 import { createDharma, type DharmaResiduals } from '../src/diagnostics/dharma.js';
 import { printDharma, testDispersion, testOutliers, testUniformity, testZeroInflation } from '../src/diagnostics/dharmaTests.js';
 import { recalculateResiduals } from '../src/diagnostics/recalculate.js';
+import { simulateResidualsAsync } from '../src/diagnostics/simulateResiduals.js';
 import { printHTest } from '../src/diagnostics/htest.js';
 import { dharmaPlotData, rankTransform } from '../src/diagnostics/plotData.js';
 import { ksTestUniform } from '../src/stats/ksTest.js';
@@ -207,6 +208,27 @@ describe('responses as DHARMa reads them', () => {
     expect(dn.simulatedResponse.every((s) => s.every((k) => Number.isInteger(k) && k >= 0))).toBe(true);
     // the negative binomial fit takes in the overdispersion the Poisson fit shows (its test rejects: above)
     expect(testDispersion(dn).pValue).toBeGreaterThan(0.05);
+  }, 60_000);
+});
+
+describe('simulateResidualsAsync: the simulations in chunks, with progress and Cancel', () => {
+  it('equals simulateResiduals bit for bit whatever the chunk; reports each chunk; an abort stops it between chunks', async () => {
+    const cb = table('cbpp.csv');
+    const fit = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', cb, { family: 'binomial', factors: ['period', 'herd'] });
+    const sync = fit.simulateResiduals({ nsim: 25, seed: 7 });
+    const seen: number[] = [];
+    const chunked = await simulateResidualsAsync(fit, { nsim: 25, seed: 7, chunk: 4, onProgress: (k, n) => { expect(n).toBe(25); seen.push(k); } });
+    expect(seen).toEqual([4, 8, 12, 16, 20, 24, 25]);
+    expect(Array.from(chunked.scaledResiduals)).toEqual(Array.from(sync.scaledResiduals));
+    chunked.simulatedResponse.forEach((s, r) => expect(Array.from(s)).toEqual(Array.from(sync.simulatedResponse[r])));
+    const whole = await simulateResidualsAsync(fit, { nsim: 25, seed: 7 });
+    expect(Array.from(whole.scaledResiduals)).toEqual(Array.from(sync.scaledResiduals));
+    const ac = new AbortController();
+    const stopped: number[] = [];
+    await expect(simulateResidualsAsync(fit, { nsim: 25, seed: 7, chunk: 4, signal: ac.signal, onProgress: (k) => { stopped.push(k); if (k === 8) ac.abort(); } }))
+      .rejects.toMatchObject({ name: 'AbortError' });
+    expect(stopped).toEqual([4, 8]);
+    await expect(simulateResidualsAsync(fit, { nsim: 25, chunk: 0 })).rejects.toBeInstanceOf(OptionError);
   }, 60_000);
 });
 

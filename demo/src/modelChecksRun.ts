@@ -18,6 +18,7 @@ import { printDharma, testDispersion, testOutliers, testUniformity, testZeroInfl
 import { type HTest, printHTest } from '../../src/diagnostics/htest.js';
 import { recalculateResiduals } from '../../src/diagnostics/recalculate.js';
 import { dharmaPlotData } from '../../src/diagnostics/plotData.js';
+import { simulateResidualsAsync } from '../../src/diagnostics/simulateResiduals.js';
 import { refuseEngineRows } from '../../src/inference/knownCovariance.js';
 import { fitCollinearity, fitConvergence, fitModelPerformance, fitOverdispersion, fitSingularity, fitZeroInflation } from '../../src/checks/methods.js';
 import { printCollinearity } from '../../src/checks/collinearity.js';
@@ -104,7 +105,12 @@ export async function runDharma(fit: AnyFit, req: DharmaRequest, ctx: DharmaCont
   }
   ctx.onProgress({ done: 0, total, label: `simulating ${req.nsim} responses of ${frame.n} observations` });
   await turn(ctx.signal);
-  const d = fit.simulateResiduals({ nsim: req.nsim, seed: req.seed, simulateREs: req.simulateREs });
+  // in chunks of replicates, with progress and Cancel between them (the same residuals as fit.simulateResiduals)
+  const d = await simulateResidualsAsync(fit, {
+    nsim: req.nsim, seed: req.seed, simulateREs: req.simulateREs, signal: ctx.signal,
+    // within the stage, while simulations remain (its end is the next stage's report)
+    onProgress: (k, nsim) => { if (k < nsim) ctx.onProgress({ done: k / nsim, total, label: `simulated ${k} of ${nsim} responses of ${frame.n} observations` }); },
+  });
   ctx.onProgress({ done: 1, total, label: 'testing the residuals' });
   await turn(ctx.signal);
   const count = COUNT.includes(familyOf(fit));

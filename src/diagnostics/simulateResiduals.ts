@@ -18,6 +18,7 @@ import { type Schema, bool, checkObject, integer, oneOf } from '../options/rules
 import { predictLinear } from '../results/predict.js';
 import { type SimulateSource, simulateFit } from '../inference/simulate.js';
 import { refuseEngineRows } from '../inference/knownCovariance.js';
+import { macrotask, throwIfAborted } from '../model/control.js';
 import { type DharmaResiduals, createDharma } from './dharma.js';
 
 export interface SimulateResidualsOptions {
@@ -43,7 +44,16 @@ const OPTIONS: Schema = {
 /** what simulateResiduals reads of a fit */
 export type DharmaSource = SimulateSource;
 
-export function simulateResiduals(fit: DharmaSource, options: SimulateResidualsOptions = {}): DharmaResiduals {
+/** what simulateResiduals decided from the fit and the options, before the simulations */
+interface Prepared {
+  nsim: number;
+  seed: number;
+  useU: boolean;
+  family: GlmFamily | undefined;
+  integerResponse: boolean;
+}
+
+function prepare(fit: DharmaSource, options: SimulateResidualsOptions): Prepared {
   const nsim = options.nsim ?? 250;
   if (typeof nsim !== 'number' || !Number.isInteger(nsim) || nsim < 2) {
     throw new OptionError('nsim', `simulateResiduals: nsim must be a whole number of simulations, at least 2 (DHARMa: n > 1 is required to calculate scaled residuals), not ${JSON.stringify(options.nsim)}`);
@@ -54,16 +64,19 @@ export function simulateResiduals(fit: DharmaSource, options: SimulateResidualsO
   if (fromREs !== undefined && options.useU !== undefined && fromREs !== options.useU) {
     throw new OptionError('useU', `simulateResiduals: useU: ${options.useU} contradicts simulateREs: '${options.simulateREs}' (useU true is 'conditional'); give one of them`);
   }
-  const useU = fromREs ?? options.useU ?? true;
-  const seed = options.seed ?? 123;
   const { model } = fit;
   const family: GlmFamily | undefined = model.family;
   if (family && family.family !== 'binomial' && family.family !== 'poisson' && family.family !== 'negative.binomial') {
     throw new ModelError(`simulateResiduals: a ${family.family} GLMM's response cannot be simulated here (lme4 1.1-31's simulate draws a Gamma response with shape sigma(fit) instead of 1/sigma(fit)^2, and an inverse Gaussian one by statmod); scaled residuals need the simulations: binomial, Poisson and negative binomial glmer fits and lmer fits only`);
   }
   refuseEngineRows(model, 'simulateResiduals');
-  const sim = simulateFit(fit, nsim, { seed, useU });
-  const { frame } = model;
+  return { nsim, seed: options.seed ?? 123, useU: fromREs ?? options.useU ?? true, family, integerResponse: options.integerResponse ?? family !== undefined };
+}
+
+/** the residuals from the simulations `sim` (simulate's result for replicates 0 … nsim − 1) */
+function finish(fit: DharmaSource, p: Prepared, sim: { y: Float64Array[]; messages: string[] }): DharmaResiduals {
+  const { frame } = fit.model;
+  const { family } = p;
   const n = frame.n;
   // a binomial's proportions k/m to counts k (m the trials: the prior weights)
   const w = family?.family === 'binomial' ? frame.weights ?? null : null;
@@ -74,9 +87,50 @@ export function simulateResiduals(fit: DharmaSource, options: SimulateResidualsO
   // predict(type = "response", re.form = ~0): g⁻¹(offset + X β̂)
   const eta = predictLinear(fit, null, { groups: false });
   const fitted = family ? eta.map((e) => family.linkinv(e)) : eta;
-  const integerResponse = options.integerResponse ?? family !== undefined;
   const messages = [...sim.messages];
   if (!family && frame.weights) messages.push('the fit has prior weights: the simulations draw the residuals with variance sigma^2/w (DHARMa warns that lme4 1.1-31 ignores the weights when simulating)');
   if (n !== observed.length) throw new ModelError('simulateResiduals: the response and the model frame differ in length');
-  return createDharma(simulated, observed, fitted, integerResponse, seed, messages);
+  return createDharma(simulated, observed, fitted, p.integerResponse, p.seed, messages);
+}
+
+export function simulateResiduals(fit: DharmaSource, options: SimulateResidualsOptions = {}): DharmaResiduals {
+  const p = prepare(fit, options);
+  return finish(fit, p, simulateFit(fit, p.nsim, { seed: p.seed, useU: p.useU }));
+}
+
+/** Simulated values per chunk of the asynchronous form (replicates of n values: about 40 MB) */
+const CHUNK_VALUES = 5_000_000;
+
+export interface SimulateResidualsAsyncOptions extends SimulateResidualsOptions {
+  /** stops the simulations between chunks: the promise rejects with an AbortError */
+  signal?: AbortSignal;
+  /** after each chunk of simulations: how many of nsim are done */
+  onProgress?: (done: number, nsim: number) => void;
+  /** replicates a chunk (default: about CHUNK_VALUES simulated values) */
+  chunk?: number;
+}
+
+/**
+ * simulateResiduals with progress and Cancel (a browser worker's, a long CLI run's): the simulations in
+ * chunks of replicates with a macrotask between them. Replicate r is a pure function of (seed, r)
+ * (src/inference/simulate.ts), so the result is simulateResiduals's, bit for bit.
+ */
+export async function simulateResidualsAsync(fit: DharmaSource, options: SimulateResidualsAsyncOptions = {}): Promise<DharmaResiduals> {
+  const { signal, onProgress, chunk: perChunk, ...rest } = options;
+  throwIfAborted(signal);
+  const p = prepare(fit, rest);
+  if (perChunk !== undefined && !(Number.isInteger(perChunk) && perChunk >= 1)) throw new OptionError('chunk', `simulateResidualsAsync: chunk must be a whole number of replicates, at least 1, not ${JSON.stringify(perChunk)}`);
+  const chunk = perChunk ?? Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, fit.model.frame.n)));
+  const y: Float64Array[] = [];
+  let messages: string[] = [];
+  for (let first = 0; first < p.nsim; first += chunk) {
+    const count = Math.min(chunk, p.nsim - first);
+    const sim = simulateFit(fit, count, { seed: p.seed, useU: p.useU }, first);
+    for (const v of sim.y) y.push(v);
+    messages = sim.messages;
+    onProgress?.(first + count, p.nsim);
+    await macrotask();
+    throwIfAborted(signal);
+  }
+  return finish(fit, p, { y, messages });
 }

@@ -132,7 +132,7 @@ describe('Model checks card (worker logic)', () => {
     expect(t.rows.map((r) => r.cells[4])).toEqual(m.tests.map((x) => x.pValue));
   });
 
-  test('Cancel: before the simulations and between the stages (the library\'s simulateResiduals takes no signal)', async () => {
+  test('Cancel: before the simulations and between the stages (the simulations themselves stop between their chunks: test/dharma.test.ts)', async () => {
     const ac = new AbortController();
     ac.abort();
     await expect(runDharma(fit, request(), ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
