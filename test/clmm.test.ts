@@ -182,3 +182,26 @@ describe('clmm input', () => {
     expect(Array.from(makeThresholds(['1', '2', '3', '4', '5', '6'], 'symmetric').jacobian)).toEqual([1, 0, -1, 1, -1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1]);
   });
 });
+
+describe('mixedgpu clmm (CLI)', () => {
+  const run = async (args: Record<string, string | boolean>) => {
+    let out = '', err = '';
+    const { runClmm } = await import('../src/cli/clmmCommand.js');
+    const code = await runClmm(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } } as never);
+    return { code, out, err };
+  };
+  it('prints the summary and the JSON; refuses the WebGPU backend and a bad --nagq', async () => {
+    const file = join(fixtures, 'data', 'wine.csv');
+    const r = await run({ file, formula: 'rating ~ temp + contact + (1 | judge)', factors: 'judge', nagq: '10' });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('adaptive Gauss-Hermite');
+    const j = await run({ file, formula: 'rating ~ temp + contact + (1 | judge)', factors: 'judge', json: true });
+    const fit = JSON.parse(j.out);
+    expect(Math.abs(fit.logLik + reference('wine_logit').tight.objective)).toBeLessThan(1e-6);
+    const g = await run({ file, formula: 'rating ~ temp + (1 | judge)', factors: 'judge', backend: 'webgpu' });
+    expect(g.code).toBe(1);
+    expect(g.err).toMatch(/clmm runs on the CPU only/);
+    const q = await run({ file, formula: 'rating ~ temp + (1 | judge)', nagq: '0' });
+    expect(q.err).toMatch(/--nagq must be a whole number from 1 to 25/);
+  });
+});
