@@ -13,6 +13,7 @@
  *   - the conditional modes and fitted probabilities at the optimum: 1e-4 absolute.
  */
 import { readFileSync } from 'node:fs';
+import * as arrow from 'apache-arrow';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
@@ -145,13 +146,32 @@ describe('clmm input', () => {
     await expect(clmm('rating ~ temp + (1 | judge)', rows, { factors: ['judge'] })).rejects.toThrow(/'rating' has 2 categories.*binomial/);
   });
 
-  it('a string response is read in the order of the levels given', async () => {
+  it('a text response: refused without levels, read in the order of the levels given or of an ordered dictionary', async () => {
     const names = ['none', 'low', 'mid', 'high', 'top'];
     const rows = wine.toArray().map((r) => r.toJSON()).map((r) => ({ ...r, rating: names[r.rating - 1] }));
+    // strings become an unordered factor (levels sorted: high, low, mid, none, top): no order to take
+    await expect(clmm('rating ~ temp + (1 | judge)', rows, { factors: ['judge'] })).rejects.toThrow(/'rating' is an unordered factor \(levels high, low, mid, none, top\).*levels option/);
+    // an ordered dictionary (R's ordered factor through arrow): its order
+    const ratings = wine.getChild('rating')!.toArray() as Float64Array;
+    const ordered = arrow.makeVector({
+      type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32(), 0, true),
+      data: Int32Array.from(ratings, (v) => v - 1), dictionary: arrow.vectorFromArray(names, new arrow.Utf8()),
+    } as never);
+    const fitOrdered = await clmm('rating ~ temp + contact + (1 | judge)', wine.setChild('rating', ordered), { factors: ['judge'] });
+    expect(fitOrdered.thetaNames).toEqual(['none|low', 'low|mid', 'mid|high', 'high|top']);
+    expect(Math.abs(fitOrdered.logLik + reference('wine_logit').tight.objective)).toBeLessThan(1e-6);
     const fit = await clmm('rating ~ temp + contact + (1 | judge)', rows, { factors: ['judge'], levels: names });
     expect(fit.thetaNames[0]).toBe('none|low');
     expect(Math.abs(fit.logLik + reference('wine_logit').tight.objective)).toBeLessThan(1e-6);
     await expect(clmm('rating ~ temp + (1 | judge)', rows, { factors: ['judge'], levels: ['none', 'low'] })).rejects.toThrow(/value 'mid' in row \d+, which is not among the levels/);
+  });
+
+  it('a factor whose levels are numbers is ordered by their value', async () => {
+    const rows = wine.toArray().map((r) => r.toJSON()).map((r) => ({ ...r, rating: String(r.rating === 5 ? 10 : r.rating) }));
+    // the factor's levels sort as text: 1, 10, 2, 3, 4; the categories by value: 1, 2, 3, 4, 10
+    const fit = await clmm('rating ~ temp + contact + (1 | judge)', rows, { factors: ['judge'] });
+    expect(fit.levels).toEqual(['1', '2', '3', '4', '10']);
+    expect(Math.abs(fit.logLik + reference('wine_logit').tight.objective)).toBeLessThan(1e-6);
   });
 
   it('rows with a missing value are dropped and counted', async () => {

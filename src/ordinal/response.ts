@@ -2,12 +2,15 @@
  * The ordered response of a cumulative link model: each row's category as a code 0 … J − 1 in the
  * categories' order (R's ordered factor), read from the data's column:
  *   - `levels: [...]` given: the categories in that order; a value not among them is an error;
- *   - an Arrow dictionary column: the dictionary's order (the order its values were written in, as
- *     R's factor levels are kept by arrow's R package);
+ *   - an ordered Arrow dictionary column (`Dictionary(…, isOrdered = true)`: R's ordered factor as the
+ *     arrow package writes it, pandas' ordered Categorical): the dictionary's order;
+ *   - an unordered dictionary column (a factor: the CSV reader's text columns, whose dictionary is
+ *     sorted as R sorts levels) whose levels are all numbers ("1" … "10"): ordered by their value;
+ *     one with other levels is refused, since its order is an alphabetical accident ("agree" <
+ *     "disagree" < "neutral") where R's clmm would silently take it;
  *   - a numeric column with at most MAX_NUMERIC_CATEGORIES distinct values: ordered by value (a
  *     rating 1–5 from a CSV file);
- *   - a string column without `levels`: refused, since no order can be read from strings (R's
- *     factor() would sort them alphabetically: "bad" < "good" < "neutral").
+ *   - a string column without `levels`: refused likewise.
  * Missing values (null, NaN) become NaN codes, which the model frame drops and counts.
  */
 import * as arrow from 'apache-arrow';
@@ -23,7 +26,7 @@ export interface OrdinalResponse {
   /** per input row, the category's index (NaN where missing) */
   codes: Float64Array;
   /** how the order was found */
-  order: 'levels option' | 'dictionary' | 'numeric';
+  order: 'levels option' | 'ordered dictionary' | 'numeric';
 }
 
 /** Reads column `name` of the table as an ordered response. */
@@ -75,11 +78,29 @@ export function readOrdinalResponse(table: arrow.Table, name: string, levels?: r
         if (!index.has(s)) { index.set(s, order.length); order.push(s); }
       }
     }
+    if ((type as arrow.Dictionary).isOrdered) {
+      for (let i = 0; i < n; i++) {
+        const v = valueAt(i);
+        codes[i] = v === null ? NaN : index.get(v)!;
+      }
+      return { levels: order, codes, order: 'ordered dictionary' };
+    }
+    // an unordered factor: its levels by value where they are all numbers, else refused
+    const values = order.map((l) => (l.trim() === '' ? NaN : Number(l)));
+    if (values.some((v) => !Number.isFinite(v))) {
+      throw new DataError(
+        `the response '${name}' is an unordered factor (levels ${order.slice(0, 8).join(', ')}${order.length > 8 ? ', …' : ''}), whose order is not known: give the categories in order with the levels option (CLI --levels a,b,c), or store it as an ordered dictionary (R's ordered factor)`,
+        { column: name },
+      );
+    }
+    const byValue = [...new Set(values)].sort((a, b) => a - b);
+    if (byValue.length !== values.length) throw new DataError(`the response '${name}' has levels that are the same number written differently (${order.join(', ')}): give the categories with the levels option`, { column: name });
+    const rank = new Map(order.map((l, k) => [l, byValue.indexOf(values[k])]));
     for (let i = 0; i < n; i++) {
       const v = valueAt(i);
-      codes[i] = v === null ? NaN : index.get(v)!;
+      codes[i] = v === null ? NaN : rank.get(v)!;
     }
-    return { levels: order, codes, order: 'dictionary' };
+    return { levels: byValue.map(formatNumberLevel), codes, order: 'numeric' };
   }
   if (strings) {
     throw new DataError(
