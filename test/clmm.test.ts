@@ -6,10 +6,15 @@
  *   - the objective (−log-likelihood, Laplace or adaptive quadrature) at clmm's own optimum and two
  *     points about it, R's inner iteration converged to max|grad| < 1e-12: 1e-8 relative (observed
  *     ≤ 2e-10);
- *   - the fitted optimum against R's tight optimum (nlminb on that objective, rel.tol 1e-14): the
- *     parameters (α, β, log SD or θ) to 5e-5 absolute (observed ≤ 7e-6), logLik to 1e-8 relative;
- *   - standard errors of α and β (both sides' Hessians by central differences, δ = 1e-4): 2e-3
- *     relative to clmm's own summary table;
+ *   - the fitted optimum against R's tight optimum (nlminb on that objective, rel.tol 1e-14, then
+ *     Newton's steps): the parameters (α, β, log SD or θ) to 5e-5 absolute (observed ≤ 7e-6), logLik
+ *     to 1e-8 relative; where R's optimum is not converged (its max|grad| > 1e-5: wine_cauchit,
+ *     3.6e-4) our objective must be at least as low, our max|grad| < 1e-5 and the parameters within
+ *     2e-3;
+ *   - standard errors of α and β (both sides' Hessians by central differences, δ = 1e-4): 5e-4
+ *     relative to clmm's own summary table (observed ≤ 6.1e-5), cond.H 1e-3 relative (observed 4e-5);
+ *     R's Hessian at its tight optimum is not used: ordinal's C path is noisy at δ = 1e-4 (wine_logit's
+ *     SEs from it differ from clmm's own and ours by 1.5e-2, while the AGQ case agrees to 2e-6);
  *   - the conditional modes and fitted probabilities at the optimum: 1e-4 absolute.
  */
 import { readFileSync } from 'node:fs';
@@ -22,7 +27,7 @@ import { buildClmmModel } from '../src/ordinal/model.js';
 import { clmmObjective } from '../src/ordinal/fit.js';
 import type { ClmmFit } from '../src/ordinal/clmmFit.js';
 import { DataError, ModelError, OptionError } from '../src/errors/errors.js';
-import { makeThresholds } from '../src/ordinal/thresholds.js';
+import { makeThresholds, thresholdsOf } from '../src/ordinal/thresholds.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (name: string) => readCsv(readFileSync(join(fixtures, 'data', name), 'utf8')).table;
@@ -32,9 +37,9 @@ const reference = (name: string) => JSON.parse(readFileSync(join(fixtures, 'clmm
 const dataOf = (name: string) => (name === 'wine' ? wine : soup);
 const optionsOf = (c: { data: string; link: string; threshold: string; nAGQ: number }) => ({ link: c.link, threshold: c.threshold, nAGQ: c.nAGQ, factors: c.data === 'wine' ? ['judge', 'bottle'] : ['RESP'] });
 
-// (wine_cauchit.json is generated too but not tested: our objective differs from ordinal's C code
-// by 2.6e-6 relative at its points, a difference not yet explained)
-const WINE_CASES = ['wine_logit', 'wine_logit_agq10', 'wine_probit', 'wine_equidistant', 'wine_symmetric_cloglog', 'wine_loglog_agq5'];
+// (wine_cauchit: ordinal's ±1e5 for the open ends replaced by ±1e300 in the reference objective,
+// test/oracle/clmm.R; with ±1e5 the Cauchy's tail moves ordinal's objective by 2.6e-6 relative)
+const WINE_CASES = ['wine_logit', 'wine_logit_agq10', 'wine_probit', 'wine_equidistant', 'wine_symmetric_cloglog', 'wine_loglog_agq5', 'wine_cauchit'];
 const SOUP_CASES = ['soup_crossed', 'soup_slope'];
 
 describe('clmm objective at ordinal\'s points', () => {
@@ -69,15 +74,32 @@ describe('clmm fit against ordinal\'s optimum', () => {
       const fit = await fitOf(name);
       expect(fit.parNames.slice(0, ref.coefNames.length)).toEqual(ref.coefNames);
       expect(fit.thetaNames).toEqual(ref.thresholdNames);
-      fit.par.forEach((v, k) => expect(Math.abs(v - ref.tight.par[k])).toBeLessThan(5e-5));
-      expect(Math.abs(fit.logLik + ref.tight.objective) / ref.tight.objective).toBeLessThan(1e-8);
+      const refGrad = Math.max(...ref.tight.gradient.map(Math.abs));
+      if (refGrad <= 1e-5) {
+        fit.par.forEach((v, k) => expect(Math.abs(v - ref.tight.par[k])).toBeLessThan(5e-5));
+        expect(Math.abs(fit.logLik + ref.tight.objective) / ref.tight.objective).toBeLessThan(1e-8);
+      } else {
+        // R's optimizer stopped short (wine_cauchit: max|grad| 3.6e-4 after nlminb and Newton's steps):
+        // ours is at least as low, and near
+        expect(-fit.logLik).toBeLessThanOrEqual(ref.tight.objective + 1e-9);
+        expect(fit.maxGrad).toBeLessThan(1e-5);
+        fit.par.forEach((v, k) => expect(Math.abs(v - ref.tight.par[k])).toBeLessThan(2e-3));
+      }
       expect(fit.nobs).toBe(ref.nobs);
       expect(fit.edf).toBe(ref.edf);
       // SEs of α and β against clmm's summary
       const se = [...fit.thresholdTable, ...fit.coefficients].map((r) => r.se);
       const order = [...fit.thresholdTable, ...fit.coefficients].map((r) => ref.coefNames.indexOf(r.name));
-      se.forEach((s, k) => expect(Math.abs(s / ref.coefTable[order[k]][1] - 1)).toBeLessThan(2e-3));
-      fit.Theta.forEach((t, j) => expect(Math.abs(t - ref.Theta[j])).toBeLessThan(1e-3));
+      // (not for wine_cauchit: clmm's Hessian is of its objective with ±1e5 for the open ends, which the
+      // Cauchy's tail moves by 3e-4 (its SEs by 4e-3 relative); R's Hessian of the exact objective at
+      // its unconverged optimum is not positive definite)
+      if (!ref.case.exactEnds) se.forEach((s, k) => expect(Math.abs(s / ref.coefTable[order[k]][1] - 1)).toBeLessThan(5e-4));
+      // Θ = J_Θ α against R's tight α: the parameters' tolerance times J_Θ's largest absolute row sum
+      const th = fit.model.thresholds;
+      const refTheta = thresholdsOf(th, ref.tight.par.slice(0, th.nAlpha));
+      let rowSum = 0;
+      for (let j = 0; j < th.nTheta; j++) { let r = 0; for (let a = 0; a < th.nAlpha; a++) r += Math.abs(th.jacobian[j * th.nAlpha + a]); rowSum = Math.max(rowSum, r); }
+      fit.Theta.forEach((t, j) => expect(Math.abs(t - refTheta[j])).toBeLessThan((refGrad <= 1e-5 ? 5e-5 : 2e-3) * rowSum));
     });
   }
 
@@ -87,7 +109,7 @@ describe('clmm fit against ordinal\'s optimum', () => {
     expect(Math.abs(fit.varCorr[0].sd - Math.exp(ref.tight.par[6]))).toBeLessThan(1e-5);
     expect(Math.abs(fit.AIC - (2 * ref.tight.objective + 2 * ref.edf))).toBeLessThan(1e-6);
     expect(Math.abs(fit.BIC - (2 * ref.tight.objective + Math.log(ref.nobs) * ref.edf))).toBeLessThan(1e-6);
-    expect(Math.abs(fit.condH / ref.condH - 1)).toBeLessThan(2e-2);
+    expect(Math.abs(fit.condH / ref.condH - 1)).toBeLessThan(1e-3);
     fit.ranef[0].values.forEach((v, g) => expect(Math.abs(v - ref.ranef.judge[g][0])).toBeLessThan(1e-4));
     fit.ranef[0].condVar.forEach((v, g) => expect(Math.abs(v - ref.condVar.judge[g][0])).toBeLessThan(1e-4));
     fit.fitted.forEach((v, i) => expect(Math.abs(v - ref.fitted[i])).toBeLessThan(1e-4));
