@@ -5,9 +5,8 @@
  * (printCoefmat, 4 digits). `niter` is our objective evaluations and, in parentheses, the inner
  * Newton iterations (clmm's neval(Niter)).
  */
-import { printCoefmat, varCorrTable } from '../results/lme4Print.js';
-import type { VarCorrRow } from '../results/components.js';
-import { printMatrix } from '../results/rFormat.js';
+import { printCoefmat } from '../results/lme4Print.js';
+import { formatR, printMatrix, roundR } from '../results/rFormat.js';
 import type { ClmmFit } from './clmmFit.js';
 
 function formatE(x: number, digits: number): string {
@@ -16,6 +15,42 @@ function formatE(x: number, digits: number): string {
   const [m, e] = x.toExponential(digits).split('e');
   const ev = Number(e);
   return `${m}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
+}
+
+/**
+ * ordinal's formatVC: Groups, Name, Variance and Std.Dev. (each formatted with 4 significant digits),
+ * and for vector terms the correlations, format(round(r, 3), nsmall = 3) per term, lower triangle.
+ */
+function formatVC(fit: ClmmFit): string[] {
+  // the terms: runs of rows whose correlations grow by one (a term's first row has none)
+  const terms: (typeof fit.varCorr)[] = [];
+  for (const r of fit.varCorr) {
+    const last = terms[terms.length - 1];
+    if (last && r.group === last[0].group && r.corr.length === last.length) last.push(r);
+    else terms.push([r]);
+  }
+  const rows = terms.flat();
+  const cols = [
+    terms.flatMap((t) => t.map((_, i) => (i === 0 ? t[0].group : ''))),
+    rows.map((r) => r.name),
+    formatR(rows.map((r) => r.variance), 4),
+    formatR(rows.map((r) => r.sd), 4),
+  ];
+  const labels = ['Groups', 'Name', 'Variance', 'Std.Dev.'];
+  const maxlen = Math.max(...terms.map((t) => t.length));
+  if (maxlen > 1) {
+    const corrCols: string[][] = Array.from({ length: maxlen }, () => []);
+    for (const t of terms) {
+      const q = t.length;
+      // the term's whole correlation matrix formatted together (common width), its lower triangle shown
+      const full: number[] = [];
+      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) full.push(i === j ? 1 : roundR(i > j ? t[i].corr[j] : t[j].corr[i], 3));
+      const cc = formatR(full, 7, 3);
+      for (let i = 0; i < q; i++) for (let j = 0; j < maxlen; j++) corrCols[j].push(j < i ? cc[i * q + j] : '');
+    }
+    corrCols.forEach((c, j) => { cols.push(c); labels.push(j === 0 ? 'Corr' : ''); });
+  }
+  return printMatrix(cols, rows.map(() => ''), labels, false);
 }
 
 export function formatClmmSummary(fit: ClmmFit): string {
@@ -34,18 +69,7 @@ export function formatClmmSummary(fit: ClmmFit): string {
   };
   lines.push(...printMatrix(Object.values(info).map((v) => [v]), [''], Object.keys(info), false));
   lines.push('', 'Random effects:');
-  // as.data.frame(VarCorr)'s rows for lme4's table
-  const rows: VarCorrRow[] = [];
-  let k = 0;
-  while (k < fit.varCorr.length) {
-    const g = fit.varCorr[k].group;
-    const term: typeof fit.varCorr = [];
-    // a term's rows: the first has no correlations, the following have one per earlier row
-    do { term.push(fit.varCorr[k]); k++; } while (k < fit.varCorr.length && fit.varCorr[k].group === g && fit.varCorr[k].corr.length === term.length);
-    for (const r of term) rows.push({ group: g, var1: r.name, var2: null, vcov: r.variance, sdcor: r.sd });
-    term.forEach((r, i) => r.corr.forEach((c, j) => rows.push({ group: g, var1: term[j].name, var2: term[i].name, vcov: c * r.sd * term[j].sd, sdcor: c })));
-  }
-  lines.push(...varCorrTable(rows, null));
+  lines.push(...formatVC(fit));
   lines.push(`Number of groups:  ${fit.ngroups.map((g) => `${g.group} ${g.levels}`).join(',  ')} `);
   if (fit.coefficients.length > 0) {
     lines.push('', 'Coefficients:');
