@@ -17,7 +17,7 @@
 #     steps on ordinal:::deriv12's Hessian while they lower it, with the Hessian there by deriv12
 #     (clmm's own stencil, delta = 1e-4).
 # Usage (from the repository root): Rscript test/oracle/clmm.R
-suppressPackageStartupMessages({ library(ordinal); library(jsonlite) })
+suppressPackageStartupMessages({ library(ordinal); library(Matrix); library(jsonlite) })
 args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
 root <- normalizePath(file.path(here, "..", ".."))
@@ -85,6 +85,17 @@ for (cs in cases) {
   }
   gH <- ordinal:::deriv12(obj, tight$par)
   vc <- tryCatch(solve(gH$Hessian), error = function(e) NULL)
+  # the conditional modes and variances at the tight optimum (clmm.fit.env's and clmm.fit.ssr's formulas)
+  invisible(obj(tight$par))
+  if (ssr) {
+    tau <- exp(tight$par[length(tight$par)])
+    tightB <- rho$u * tau; tightCV <- 1 / rho$D * tau^2
+  } else if (all(sapply(rho$ST, ncol) == 1)) {
+    vv <- rep.int(unlist(rho$ST), rho$dims$nlev.re)
+    tightB <- vv * rho$u; tightCV <- as.vector(diag(solve(rho$L))) * vv^2
+  } else {
+    tightB <- as.vector(ordinal:::getLambda(rho$ST, rho$dims$nlev.re) %*% rho$u); tightCV <- NULL
+  }
   vc0 <- tryCatch(vcov(fit), error = function(e) NULL)
   vcDense <- function(v) if (is.null(v)) NULL else unname(as.matrix(v))
   vc_st <- VarCorr(fit)
@@ -101,6 +112,8 @@ for (cs in cases) {
     hessian = vcDense(fit$Hessian), vcov = vcDense(vc0), gradient = unname(fit$gradient),
     varcorr = lapply(vc_st, function(m) list(cov = unname(as.matrix(m)), sd = unname(attr(m, "stddev")))),
     ranef = lapply(ranef(fit), function(r) unname(as.matrix(r))),
+    ranefLevels = lapply(ranef(fit), rownames),
+    tightRanef = list(b = tightB, condVar = tightCV),
     condVar = if (all(sapply(fit$ST, ncol) == 1)) lapply(condVar(fit), function(r) unname(as.matrix(r))) else NULL,
     fitted = unname(fitted(fit)),
     summaryText = paste(capture.output(print(s)), collapse = "\n"),
