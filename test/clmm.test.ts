@@ -191,6 +191,25 @@ describe('clmm fit against ordinal\'s optimum', () => {
     expect(text).toMatch(/tempwarm\s+3\.06/);
   });
 
+  it('predict on new data: the fit\'s own rows as new data give its probabilities; population level; new levels; missing values', async () => {
+    const fit = await fitOf('wine_logit');
+    const J = fit.levels.length;
+    const own = fit.predict(wine);
+    const P = fit.probabilities();
+    own.forEach((v, k) => expect(Math.abs(v - P[k])).toBeLessThan(1e-14));
+    const pop = fit.predict(wine, { groups: false });
+    const P0 = fit.probabilities({ random: false });
+    pop.forEach((v, k) => expect(Math.abs(v - P0[k])).toBeLessThan(1e-14));
+    const rows = [{ temp: 'warm', contact: 'no', judge: 10 }, { temp: null, contact: 'yes', judge: 1 }, { temp: 'cold', contact: 'yes', judge: 3 }];
+    expect(() => fit.predict(rows)).toThrow(/level '10' of 'judge' not seen in the fit/);
+    const q = fit.predict(rows, { allowNewLevels: true });
+    // the new judge at the population level; the missing temp a NaN row; judge 3 as in the fit's row 3 × 8 + 3
+    for (let j = 0; j < J; j++) expect(Math.abs(q[j] - P0[4 * J + j])).toBeLessThan(1e-14);
+    for (let j = 0; j < J; j++) expect(q[J + j]).toBeNaN();
+    const row = 2 * 8 + 2; // judge 3, temp cold, contact yes (bottle 3)
+    for (let j = 0; j < J; j++) expect(Math.abs(q[2 * J + j] - P[row * J + j])).toBeLessThan(1e-14);
+  });
+
   it('soup_slope: the random slope\'s SDs and correlation', async () => {
     const ref = reference('soup_slope');
     const fit = await fitOf('soup_slope');

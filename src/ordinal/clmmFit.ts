@@ -11,6 +11,8 @@
  *     fitted.values), and `probabilities()`: every category's.
  */
 import { pvalueNormal } from '../glmm/rmath.js';
+import { type DataInput, toArrowTable } from '../io/dataInput.js';
+import { newDataDesign } from '../results/predict.js';
 import { spdInverse } from '../linalg/dense.js';
 import { symmetricEigen } from '../linalg/symmetricEigen.js';
 import { conditionalVariances } from '../lmm/solution.js';
@@ -176,6 +178,41 @@ export class ClmmFit {
    */
   probabilities(options: { random?: boolean } = {}): Float64Array {
     return categoryProbabilities(this.model.link, this.Theta, this.fixedPart, options.random === false ? null : this.zeta);
+  }
+
+  /**
+   * Each category's probability for new data (n × J row-major; NaN rows where a variable is missing):
+   * at the conditional modes of the rows' groups (default), or at the population level (b = 0) with
+   * `{ groups: false }`; a level not seen in the fit is an error unless `allowNewLevels` (then b = 0
+   * for it). ordinal has no predict method for clmm; this is its model's P(Y = j | x, b̃).
+   */
+  predict(newdata: DataInput, options: { groups?: boolean; allowNewLevels?: boolean } = {}): Float64Array {
+    const table = toArrowTable(newdata, 'newdata');
+    const design = newDataDesign({ model: this.model } as never, table, { groups: options.groups ?? true, ...(options.allowNewLevels ? { allowNewLevels: true } : {}) });
+    const n = design.n;
+    const p = this.model.p;
+    const fixed = new Float64Array(n);
+    // X's first column is the intercept, which the thresholds replace
+    for (let r = 0; r < p; r++) for (let i = 0; i < n; i++) fixed[i] += this.beta[r] * design.X[(r + 1) * n + i];
+    const zeta = new Float64Array(n);
+    if (design.blocks) {
+      design.blocks.forEach((blk, k) => {
+        const q = this.model.blocks[k].q;
+        const b = this.ranef[k].values;
+        for (let i = 0; i < n; i++) {
+          const c = blk.codes[i];
+          if (c < 0) continue;
+          for (let s = 0; s < q; s++) zeta[i] += blk.Z[s][i] * b[c * q + s];
+        }
+      });
+    }
+    const P = categoryProbabilities(this.model.link, this.Theta, fixed, zeta);
+    const J = this.Theta.length + 1;
+    for (let i = 0; i < n; i++) {
+      const missing = design.missing[i] === 1 || (design.blocks?.some((blk) => blk.codes[i] === -2) ?? false);
+      if (missing) P.fill(NaN, i * J, i * J + J);
+    }
+    return P;
   }
 
   /** ordinal's summary(clmm) as text */

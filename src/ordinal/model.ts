@@ -39,6 +39,8 @@ export interface ClmmModelOptions {
 export interface ClmmModel {
   formula: Formula;
   frame: ModelFrame;
+  /** the options the frame was built with (new data are read the same way) */
+  frameOptions: ModelFrameOptions;
   n: number;
   /** the categories used, in order (J of them) */
   levels: string[];
@@ -80,12 +82,12 @@ export function buildClmmModel(formula: string | Formula, data: arrow.Table, opt
   const resp = readOrdinalResponse(data, yname, options.levels);
   // the response replaced by its category codes (missing: NaN, which the frame drops and counts)
   const table = data.setChild(yname, arrow.makeVector(resp.codes));
-  const frame = buildModelFrame(f, table, {
+  const frameOptions: ModelFrameOptions = {
     ...(options.factors ? { factors: options.factors } : {}),
     ...(options.contrasts ? { contrasts: options.contrasts } : {}),
-    // a random effect per observation is allowed by the frame (clmm checks the total below)
-    observationLevel: true,
-  });
+  };
+  // a random effect per observation is allowed by the frame (clmm checks the total below)
+  const frame = buildModelFrame(f, table, { ...frameOptions, observationLevel: true });
   const n = frame.n;
   const messages = [...frame.messages];
   // the categories used among the rows kept; empty ones are dropped, as clmm does (droplevels)
@@ -136,7 +138,7 @@ export function buildClmmModel(formula: string | Formula, data: arrow.Table, opt
     off += (t.q * (t.q + 1)) / 2;
   }
   return {
-    formula: f, frame, n, levels, y, X, p, xnames, blocks, theta, thresholds,
+    formula: f, frame, frameOptions, n, levels, y, X, p, xnames, blocks, theta, thresholds,
     link: ordinalLink(options.link ?? 'logit'), ssr, nAlpha: thresholds.nAlpha, nPsi: theta.length,
     psiToTheta: Int32Array.from(psiToTheta), psiDiagonal, messages, order: resp.order,
   };
