@@ -300,6 +300,14 @@ describe('clmm input', () => {
     await expect(clmm('rating ~ contact + (1 | temp)', wine, {})).rejects.toThrow(/grouping factor 'temp' has 2 levels/);
   });
 
+  it('an abort signal stops the fit', async () => {
+    await expect(clmm('rating ~ temp + (1 | judge)', wine, { factors: ['judge'], signal: AbortSignal.abort() })).rejects.toThrow(/the fit was cancelled/);
+    const controller = new AbortController();
+    const run = clmm('SURENESS ~ PROD + (1 | RESP) + (1 | RESP:PROD)', soup, { factors: ['RESP'], signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(run).rejects.toThrow(/the fit was cancelled/);
+  });
+
   it('thresholds: symmetric Jacobians as ordinal\'s makeThresholds', () => {
     expect(Array.from(makeThresholds(['1', '2', '3', '4', '5'], 'symmetric').jacobian)).toEqual([1, 0, -1, 1, 0, 0, 0, 1, 0, 0, 1, 1]);
     expect(Array.from(makeThresholds(['1', '2', '3', '4', '5', '6'], 'symmetric').jacobian)).toEqual([1, 0, -1, 1, -1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1]);

@@ -66,6 +66,7 @@ export function clmmObjective(model: ClmmModel, nAGQ: number): { lap: ClmmLaplac
 /** Fits a cumulative link mixed model (ordinal's `clmm`) to an Arrow table. */
 export async function fitClmm(formula: string | Formula, data: arrow.Table, options: ClmmOptions = {}): Promise<ClmmFit> {
   const t0 = performance.now();
+  throwIfAborted(options.signal);
   if (options.backend === 'webgpu') throw new OptionError('backend', "clmm runs on the CPU only (backend 'cpu'): the WebGPU backend has no cumulative link model");
   const nAGQ = options.nAGQ ?? 1;
   const model = buildClmmModel(formula, data, options);
