@@ -37,11 +37,15 @@ const wine = table('wine.csv');
 const soup = table('soup.csv');
 const reference = (name: string) => JSON.parse(readFileSync(join(fixtures, 'clmm', `${name}.json`), 'utf8'));
 const dataOf = (name: string) => (name === 'wine' ? wine : soup);
-const optionsOf = (c: { data: string; link: string; threshold: string; nAGQ: number }) => ({ link: c.link, threshold: c.threshold, nAGQ: c.nAGQ, factors: c.data === 'wine' ? ['judge', 'bottle'] : ['RESP'] });
+// the weighted cases' prior weights, w = 1 + (bottle mod 3) as test/oracle/clmm.R draws them
+const wineWeights = Array.from(wine.getChild('bottle')!.toArray() as Float64Array, (b) => 1 + (b % 3));
+const optionsOf = (c: { data: string; link: string; threshold: string; nAGQ: number; weighted?: boolean }) => ({
+  link: c.link, threshold: c.threshold, nAGQ: c.nAGQ, factors: c.data === 'wine' ? ['judge', 'bottle'] : ['RESP'], ...(c.weighted ? { weights: wineWeights } : {}),
+});
 
 // (wine_cauchit: ordinal's ±1e5 for the open ends replaced by ±1e300 in the reference objective,
 // test/oracle/clmm.R; with ±1e5 the Cauchy's tail moves ordinal's objective by 2.6e-6 relative)
-const WINE_CASES = ['wine_logit', 'wine_logit_agq10', 'wine_probit', 'wine_equidistant', 'wine_symmetric_cloglog', 'wine_loglog_agq5', 'wine_cauchit'];
+const WINE_CASES = ['wine_logit', 'wine_logit_agq10', 'wine_probit', 'wine_equidistant', 'wine_symmetric_cloglog', 'wine_loglog_agq5', 'wine_cauchit', 'wine_weighted', 'wine_weighted_agq7'];
 const SOUP_CASES = ['soup_crossed', 'soup_slope'];
 
 describe('clmm objective at ordinal\'s points', () => {
@@ -283,6 +287,18 @@ describe('clmm input', () => {
     expect(fit.nobs).toBe(69);
     expect(fit.messages.join('\n')).toMatch(/3 of 72 rows dropped for missing values/);
     expect(fit.summary()).toContain('(3 observations deleted due to missingness)');
+  });
+
+  it('weights: a column by name as the same values; zero, negative and missing weights', async () => {
+    const rows = wine.toArray().map((r) => r.toJSON()).map((r, i) => ({ ...r, w: wineWeights[i] }));
+    const byName = await clmm('rating ~ temp + contact + (1 | judge)', rows, { factors: ['judge'], weights: 'w' });
+    expect(Math.abs(byName.logLik + reference('wine_weighted').tight.objective)).toBeLessThan(1e-6);
+    expect(byName.nobs).toBe(reference('wine_weighted').nobs);
+    await expect(clmm('rating ~ temp + (1 | judge)', rows.map((r, i) => ({ ...r, w: i === 4 ? 0 : r.w })), { factors: ['judge'], weights: 'w' }))
+      .rejects.toThrow(/weights: 'w' is 0 in row 5: clmm's weights must be positive/);
+    await expect(clmm('rating ~ temp + (1 | judge)', rows.map((r, i) => ({ ...r, w: i === 2 ? -1 : r.w })), { factors: ['judge'], weights: 'w' })).rejects.toThrow(DataError);
+    const dropped = await clmm('rating ~ temp + (1 | judge)', rows.map((r, i) => ({ ...r, w: i === 2 ? null : r.w })), { factors: ['judge'], weights: 'w' });
+    expect(dropped.model.n).toBe(71);
   });
 
   it('unknown links, thresholds and the WebGPU backend are refused', async () => {

@@ -1,6 +1,6 @@
 /**
  * `mixedgpu clmm FILE FORMULA [--link logit] [--threshold flexible] [--nagq 1] [--levels a,b,c]
- * [--factors a,b] [--json]`: a cumulative link mixed model (ordinal's clmm, src/ordinal) on the
+ * [--factors a,b] [--weights COL] [--json]`: a cumulative link mixed model (ordinal's clmm, src/ordinal) on the
  * CPU; prints ordinal's summary(clmm), or the fit's JSON.
  */
 import { basename, extname } from 'node:path';
@@ -18,6 +18,7 @@ export interface ClmmArgs {
   nagq?: string;
   levels?: string;
   factors?: string;
+  weights?: string;
   backend?: string;
   json?: boolean;
   quiet?: boolean;
@@ -40,6 +41,7 @@ export async function runClmm(args: ClmmArgs, io: CliIO): Promise<number> {
       ...(nAGQ !== undefined ? { nAGQ } : {}),
       ...(args.levels !== undefined ? { levels: list(args.levels) } : {}),
       ...(factors ? { factors } : {}),
+      ...(args.weights !== undefined ? { weights: args.weights } : {}),
       ...(args.backend !== undefined ? { backend: args.backend as 'cpu' } : {}),
       dataName: basename(args.file, extname(args.file)),
     });

@@ -278,6 +278,7 @@ export function buildProgram(): Command {
     .option('--nagq <n>', 'quadrature points: 1 (default, Laplace) or 2-25 (adaptive Gauss-Hermite; one scalar random-effects term)')
     .option('--levels <a,b,c>', "the response's categories in order (else an Arrow dictionary's order, or a numeric response's values)")
     .option('--factors <cols>', 'numeric columns to treat as factors (comma-separated)')
+    .option('--weights <col>', "prior (frequency) weights column, > 0 (clmm's weights)")
     .option('--backend <name>', 'cpu (clmm runs on the CPU only)')
     .option('--json', 'print the fit as JSON')
     .option('--quiet', 'no notes on stderr')

@@ -7,7 +7,7 @@
  *   ∫ e^{−h_g(u)} (2π)^{−1/2} du = s_g ∫ e^{−h_g(ũ_g + s_g z) + z²/2} φ(z) dz
  *                                ≈ s_g Σ_k w_k e^{−h_g(ũ_g + s_g z_k) + z_k²/2}
  *
- * with h_g(u) = −Σ_{i∈g} ℓ_i(Z_i t u) + u²/2 and (z_k, w_k) the k-point rule for ∫ f φ
+ * with h_g(u) = −Σ_{i∈g} ℓ_i(Z_i t u) + u²/2 (ℓ_i weighted by the prior weight) and (z_k, w_k) the k-point rule for ∫ f φ
  * (src/glmm/rmath.ts ghRule). Summed over levels, with Σ_g h_g(ũ_g) = h(ũ) and −Σ log s_g = ½ log|L Lᵀ|:
  *
  *   −log L ≈ h(ũ) + ½ log|L Lᵀ| − Σ_g log Σ_k w_k exp(−(h_g(ũ_g + s_g z_k) − h_g(ũ_g)) + z_k²/2),
@@ -48,7 +48,7 @@ export function agqObjective(lap: ClmmLaplace, x: ArrayLike<number>, rule: GHRul
       const zk = rule.z[k];
       if (zk === 0) continue;
       const d = step * zk;
-      dh[g * K + k] -= Math.log(intervalProbability(link, e1 - d, e2 - d)) - l0;
+      dh[g * K + k] -= model.weights[i] * (Math.log(intervalProbability(link, e1 - d, e2 - d)) - l0);
     }
   }
   let correction = 0;

@@ -7,7 +7,7 @@ import { ModelError } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { pchisqUpper } from '../stats/distributions.js';
-import { type Schema, abortSignal, checkObject, columnNames, integer, oneOf, string } from '../options/rules.js';
+import { type Schema, abortSignal, checkObject, columnNames, integer, oneOf, string, weights } from '../options/rules.js';
 import { OptionError, showValue } from '../errors/errors.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import type { ClmmFit } from './clmmFit.js';
@@ -37,6 +37,7 @@ const CLMM_OPTIONS: Schema = {
     oneOf('cpu', 'auto')(v, at);
   },
   maxfun: integer(1),
+  weights,
   dataName: string,
   signal: abortSignal,
 };

@@ -5,7 +5,8 @@
  *     Pr(>|z|) = 2Φ(−|z|); cond.H = |λ_max/λ_min| of H;
  *   - the thresholds Θ = J_Θ α;
  *   - the random effects' variances, SDs and correlations: Σ = T Tᵀ per term (T: Λ's template);
- *   - logLik = −objective, AIC = −2ℓ + 2 edf, BIC = −2ℓ + log(n) edf, edf = n_α + p + n_ψ;
+ *   - logLik = −objective, AIC = −2ℓ + 2 edf, BIC = −2ℓ + log(nobs) edf, edf = n_α + p + n_ψ,
+ *     nobs = Σ prior weights (clmm's);
  *   - ranef: b̃ = Λũ per level, condVar: Λ (L Lᵀ)⁻¹ Λᵀ's diagonal blocks (clmm's condVar);
  *   - fitted: each row's probability of its own category at the conditional modes (clmm's
  *     fitted.values), and `probabilities()`: every category's.
@@ -96,7 +97,7 @@ export class ClmmFit {
     this.threshold = model.thresholds.kind;
     this.nAGQ = opt.nAGQ;
     this.formula = model.formula.text;
-    this.nobs = model.n;
+    this.nobs = model.nobs;
     this.par = opt.x;
     const psiNames = model.ssr ? [`log(SD) ${model.blocks[0].group}`] : Array.from({ length: nPsi }, (_, k) => `ST${k + 1}`);
     this.parNames = [...model.thresholds.alphaNames, ...model.xnames, ...psiNames];

@@ -41,12 +41,12 @@ const BOUNDARY_TOL = 1e-3;
 
 /** The starting point (α, β, ψ). */
 export function clmmStart(model: ClmmModel): Float64Array {
-  const { n, y, levels, link, thresholds } = model;
+  const { n, y, levels, link, thresholds, weights } = model;
   const counts = new Float64Array(levels.length);
-  for (let i = 0; i < n; i++) counts[y[i]]++;
+  for (let i = 0; i < n; i++) counts[y[i]] += weights[i];
   const Theta = new Float64Array(levels.length - 1);
   let cum = 0;
-  for (let j = 0; j < Theta.length; j++) { cum += counts[j]; Theta[j] = link.quantile(cum / n); }
+  for (let j = 0; j < Theta.length; j++) { cum += counts[j]; Theta[j] = link.quantile(cum / model.nobs); }
   const x = new Float64Array(model.nAlpha + model.p + model.nPsi);
   x.set(alphaFromThresholds(thresholds, Theta));
   if (!model.ssr) model.psiDiagonal.forEach((d, k) => { x[model.nAlpha + model.p + k] = d ? 1 : 0; });

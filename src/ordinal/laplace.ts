@@ -107,7 +107,7 @@ export class ClmmLaplace {
 
   /** h(u) at ζ (with ℓ′ and W when asked) */
   private hAt(u: Float64Array[], zeta: Float64Array, derivatives: boolean): number {
-    const ll = rowLogLik(this.model.link, this.eta1, this.eta2, zeta, derivatives ? this.grad : undefined, derivatives ? this.weight : undefined);
+    const ll = rowLogLik(this.model.link, this.eta1, this.eta2, zeta, this.model.weights, derivatives ? this.grad : undefined, derivatives ? this.weight : undefined);
     let uu = 0;
     for (const v of u) for (let c = 0; c < v.length; c++) uu += v[c] * v[c];
     return -ll + 0.5 * uu;

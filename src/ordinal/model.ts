@@ -21,6 +21,7 @@ import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from '../model/
 import { mixedFormula } from '../model/mixedModel.js';
 import { type ClmmLink, type OrdinalLink, ordinalLink } from './links.js';
 import { readOrdinalResponse } from './response.js';
+import { readPriorWeights } from '../frame/glmResponse.js';
 import { type ClmmThreshold, type Thresholds, makeThresholds } from './thresholds.js';
 
 export interface ClmmModelOptions {
@@ -34,6 +35,8 @@ export interface ClmmModelOptions {
   factors?: string[];
   /** contrasts of fixed-effects factors (as lmer's) */
   contrasts?: ModelFrameOptions['contrasts'];
+  /** prior (frequency) weights, > 0: a column name or one value per input row (clmm's `weights`) */
+  weights?: string | ArrayLike<number>;
 }
 
 export interface ClmmModel {
@@ -46,6 +49,10 @@ export interface ClmmModel {
   levels: string[];
   /** each observation's category, 0 … J − 1 */
   y: Int32Array;
+  /** prior weights (ones when none were given) */
+  weights: Float64Array;
+  /** Σ weights: clmm's nobs */
+  nobs: number;
   /** X without the intercept, n × p column-major */
   X: Float64Array;
   p: number;
@@ -87,12 +94,23 @@ export function buildClmmModel(formula: string | Formula, data: arrow.Table, opt
     ...(options.contrasts ? { contrasts: options.contrasts } : {}),
   };
   // a random effect per observation is allowed by the frame (clmm checks the total below)
-  const frame = buildModelFrame(f, table, { ...frameOptions, observationLevel: true });
+  // prior weights: checked here with clmm's words, then read by the frame (a missing weight drops its row)
+  const prior = readPriorWeights(options.weights, data);
+  if (prior.values) {
+    prior.values.forEach((w, i) => {
+      if (!Number.isNaN(w) && !(w > 0 && Number.isFinite(w))) {
+        throw new DataError(`weights: '${prior.label}' is ${w} in row ${i + 1}: clmm's weights must be positive and finite (drop a row rather than give it weight 0)`, { column: prior.label, row: i + 1 });
+      }
+    });
+  }
+  const frame = buildModelFrame(f, table, { ...frameOptions, observationLevel: true, ...(prior.values ? { weights: prior.values } : {}) });
   const n = frame.n;
   const messages = [...frame.messages];
   // the categories used among the rows kept; empty ones are dropped, as clmm does (droplevels)
   const counts = new Array<number>(resp.levels.length).fill(0);
   for (let i = 0; i < n; i++) counts[frame.y[i]]++;
+  const weights = frame.weights ? Float64Array.from(frame.weights) : new Float64Array(n).fill(1);
+  const nobs = weights.reduce((a, b) => a + b, 0);
   const usedIndex = new Int32Array(resp.levels.length).fill(-1);
   const levels: string[] = [];
   resp.levels.forEach((l, k) => { if (counts[k] > 0) { usedIndex[k] = levels.length; levels.push(l); } });
@@ -138,7 +156,7 @@ export function buildClmmModel(formula: string | Formula, data: arrow.Table, opt
     off += (t.q * (t.q + 1)) / 2;
   }
   return {
-    formula: f, frame, frameOptions, n, levels, y, X, p, xnames, blocks, theta, thresholds,
+    formula: f, frame, frameOptions, n, levels, y, weights, nobs, X, p, xnames, blocks, theta, thresholds,
     link: ordinalLink(options.link ?? 'logit'), ssr, nAlpha: thresholds.nAlpha, nPsi: theta.length,
     psiToTheta: Int32Array.from(psiToTheta), psiDiagonal, messages, order: resp.order,
   };

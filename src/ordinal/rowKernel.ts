@@ -4,9 +4,9 @@
  *
  *   η₁ = Θ_{y_i} − x_iᵀβ − ζ_i,   η₂ = Θ_{y_i − 1} − x_iᵀβ − ζ_i      (Θ_J = +∞, Θ_0 = −∞)
  *   p_i = F(η₁) − F(η₂)
- *   ℓ_i = log p_i
- *   ℓ′_i = dℓ_i/dζ_i = (f(η₂) − f(η₁)) / p_i
- *   W_i = −d²ℓ_i/dζ_i² = ((f(η₁) − f(η₂)) / p_i)² − (f′(η₁) − f′(η₂)) / p_i
+ *   ℓ_i = w_i log p_i                                          (w_i the prior weight)
+ *   ℓ′_i = dℓ_i/dζ_i = w_i (f(η₂) − f(η₁)) / p_i
+ *   W_i = −d²ℓ_i/dζ_i² = w_i [((f(η₁) − f(η₂)) / p_i)² − (f′(η₁) − f′(η₂)) / p_i]
  *
  * W_i > 0 for the log-concave links (logit, probit, cloglog, loglog); the Cauchy's is not, and a
  * negative W (clmm's phi2 < 0) makes the point's objective infinite, as clmm's.
@@ -40,7 +40,7 @@ export function fixedEtas(y: Int32Array, X: Float64Array, p: number, Theta: Floa
  * where some p_i is not positive (the point is outside the model's support in floating point).
  */
 export function rowLogLik(
-  link: OrdinalLink, eta1: Float64Array, eta2: Float64Array, zeta: Float64Array | null,
+  link: OrdinalLink, eta1: Float64Array, eta2: Float64Array, zeta: Float64Array | null, prior: Float64Array,
   grad?: Float64Array, weight?: Float64Array,
 ): number {
   const n = eta1.length;
@@ -50,11 +50,12 @@ export function rowLogLik(
     const e1 = eta1[i] - z, e2 = eta2[i] - z;
     const pr = intervalProbability(link, e1, e2);
     if (!(pr > 0)) return -Infinity;
-    ll += Math.log(pr);
+    const w = prior[i];
+    ll += w * Math.log(pr);
     if (grad && weight) {
       const d = (link.density(e1) - link.density(e2)) / pr;
-      grad[i] = -d;
-      weight[i] = d * d - (link.densityDeriv(e1) - link.densityDeriv(e2)) / pr;
+      grad[i] = -w * d;
+      weight[i] = w * (d * d - (link.densityDeriv(e1) - link.densityDeriv(e2)) / pr);
     }
   }
   return ll;

@@ -42,6 +42,9 @@ cases <- list(
   # other links in float64, but the Cauchy's tail leaves F(1e5) = 1 − 3.2e-6, which moves the
   # objective by ~2.6e-6 relative; the objective and the tight optimum of this case take ±1e300
   list(name = "wine_cauchit", data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "cauchit", threshold = "flexible", nAGQ = 1, exactEnds = TRUE),
+  # prior (frequency) weights w = 1 + (bottle mod 3)
+  list(name = "wine_weighted", data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "logit", threshold = "flexible", nAGQ = 1, weighted = TRUE),
+  list(name = "wine_weighted_agq7", data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "probit", threshold = "flexible", nAGQ = 7, weighted = TRUE),
   list(name = "soup_crossed", data = "soup", formula = "SURENESS ~ PROD + (1 | RESP) + (1 | RESP:PROD)", link = "logit", threshold = "flexible", nAGQ = 1),
   list(name = "soup_slope", data = "soup", formula = "SURENESS ~ PROD + (1 + PROD | RESP)", link = "logit", threshold = "flexible", nAGQ = 1)
 )
@@ -55,15 +58,16 @@ objective_of <- function(rho, ssr, nAGQ) {
 
 for (cs in cases) {
   d <- get(cs$data)
+  d$w <- if (isTRUE(cs$weighted)) 1 + as.integer(d$bottle) %% 3 else 1
   fo <- as.formula(cs$formula)
   rLink <- if (is.null(cs$rLink)) cs$link else cs$rLink
   useMatrix <- isTRUE(cs$useMatrix)
-  fit <- eval(bquote(clmm(.(fo), data = d, link = .(rLink), threshold = .(cs$threshold), nAGQ = .(cs$nAGQ), control = clmm.control(useMatrix = .(useMatrix)))))
+  fit <- eval(bquote(clmm(.(fo), data = d, weights = w, link = .(rLink), threshold = .(cs$threshold), nAGQ = .(cs$nAGQ), control = clmm.control(useMatrix = .(useMatrix)))))
   s <- summary(fit)
   ssr <- is.null(fit$L)  # clmm.fit.ssr leaves no sparse factor L
   par <- fit$optRes$par
   # the tight objective: clmm's model environment, the inner iteration to max|grad| < 1e-12
-  rho <- eval(bquote(clmm(.(fo), data = d, link = .(rLink), threshold = .(cs$threshold), nAGQ = .(cs$nAGQ), doFit = FALSE, gradTol = 1e-12, maxIter = 200, useMatrix = .(useMatrix))))
+  rho <- eval(bquote(clmm(.(fo), data = d, weights = w, link = .(rLink), threshold = .(cs$threshold), nAGQ = .(cs$nAGQ), doFit = FALSE, gradTol = 1e-12, maxIter = 200, useMatrix = .(useMatrix))))
   if (isTRUE(cs$exactEnds)) { rho$o1[rho$o1 > 0] <- 1e300; rho$o2[rho$o2 < 0] <- -1e300 }
   obj <- objective_of(rho, ssr, cs$nAGQ)
   set.seed(1)
