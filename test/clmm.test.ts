@@ -46,7 +46,7 @@ const optionsOf = (c: { data: string; link: string; threshold: string; nAGQ: num
 // (wine_cauchit: ordinal's ±1e5 for the open ends replaced by ±1e300 in the reference objective,
 // test/oracle/clmm.R; with ±1e5 the Cauchy's tail moves ordinal's objective by 2.6e-6 relative)
 const WINE_CASES = ['wine_logit', 'wine_logit_agq10', 'wine_probit', 'wine_equidistant', 'wine_symmetric_cloglog', 'wine_loglog_agq5', 'wine_cauchit', 'wine_weighted', 'wine_weighted_agq7'];
-const SOUP_CASES = ['soup_crossed', 'soup_slope'];
+const SOUP_CASES = ['soup_crossed', 'soup_slope', 'soup_slope_probit'];
 
 describe('clmm objective at ordinal\'s points', () => {
   for (const name of [...WINE_CASES, ...SOUP_CASES]) {
