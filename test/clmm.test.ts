@@ -316,6 +316,19 @@ describe('clmm input', () => {
     await expect(clmm('rating ~ contact + (1 | temp)', wine, {})).rejects.toThrow(/grouping factor 'temp' has 2 levels/);
   });
 
+  it('a variance estimated at 0 (bottle within temp × contact): the singular fit is said, SEs still given', async () => {
+    const fit = await clmm('rating ~ temp + contact + (1 | bottle)', wine, { factors: ['bottle'] });
+    expect(fit.varCorr[0].sd).toBeLessThan(1e-3);
+    expect(fit.messages.join('\n')).toMatch(/boundary \(singular\) fit/);
+    // the estimates and SEs are those of the model without the term (ordinal's clm): 1e-3 relative
+    const ref = reference('wine_clm');
+    for (const r of [...fit.thresholdTable, ...fit.coefficients]) {
+      const k = ref.names.indexOf(r.name);
+      expect(Math.abs(r.estimate / ref.estimate[k] - 1)).toBeLessThan(1e-3);
+      expect(Math.abs(r.se / ref.se[k] - 1)).toBeLessThan(1e-3);
+    }
+  });
+
   it('an abort signal stops the fit', async () => {
     await expect(clmm('rating ~ temp + (1 | judge)', wine, { factors: ['judge'], signal: AbortSignal.abort() })).rejects.toThrow(/the fit was cancelled/);
     const controller = new AbortController();

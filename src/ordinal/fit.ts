@@ -13,6 +13,7 @@ import type { Formula } from '../formula/types.js';
 import { ghRule } from '../glmm/rmath.js';
 import { spdInverse } from '../linalg/dense.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
+import { SINGULAR_MESSAGE } from '../model/lambda.js';
 import { bobyqaAsync } from '../optim/bobyqa.js';
 import { deriv12 } from '../optim/deriv12.js';
 import { agqObjective } from './agq.js';
@@ -143,6 +144,10 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
   const fFinal = f(x);
   const messages = [...model.messages];
   if (!opt.converged) messages.push(`optimizer (BOBYQA) did not converge: ${opt.message}`);
+  // a template's diagonal entry below clmm's boundary tolerance (paratBoundary2's 1e-3; lme4's isSingular
+  // takes 1e-4, which the log-SD parametrization of one scalar term approaches slowly: wine's (1 | bottle)
+  // stops at SD 1.7e-4). clmm itself says nothing; its vcov then often fails, as there.
+  if (model.theta.lower.some((lo, k) => lo === 0 && lap.theta[k] < BOUNDARY_TOL)) messages.push(`${SINGULAR_MESSAGE}: a random-effects SD is estimated at (nearly) 0`);
   if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
   return new ClmmFit(model, lap, {
     x, objective: fFinal, nAGQ, hessian: H.hessian, gradient: H.gradient, free: H.free,

@@ -143,3 +143,8 @@ fm1 <- clmm(rating ~ temp + contact + (1 | judge), data = wine)
 a <- anova(fm0, fm1)
 writeLines(toJSON(list(no.par = a$no.par, AIC = a$AIC, logLik = a$logLik, LR.stat = a$LR.stat[2], df = a$df[2], p = a$`Pr(>Chisq)`[2]),
                   digits = NA, auto_unbox = TRUE), file.path(out, "wine_anova.json"))
+# a variance estimated at 0 (bottle lies within temp × contact): the fixed-effects model's clm, whose
+# coefficients and SEs the mixed model's tend to
+cf <- summary(clm(rating ~ temp + contact, data = wine))$coefficients
+writeLines(toJSON(list(names = rownames(cf), estimate = unname(cf[, 1]), se = unname(cf[, 2])), digits = NA, auto_unbox = TRUE),
+           file.path(out, "wine_clm.json"))
