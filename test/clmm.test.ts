@@ -28,7 +28,8 @@ import { clmm, clmmAnova } from '../src/ordinal/clmm.js';
 import { buildClmmModel } from '../src/ordinal/model.js';
 import { clmmObjective } from '../src/ordinal/fit.js';
 import type { ClmmFit } from '../src/ordinal/clmmFit.js';
-import { DataError, ModelError, OptionError } from '../src/errors/errors.js';
+import { DataError, MixedGpuError, ModelError, OptionError } from '../src/errors/errors.js';
+import { mulberry32 } from '../src/stats/mulberry32.js';
 import { makeThresholds, thresholdsOf } from '../src/ordinal/thresholds.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -335,6 +336,33 @@ describe('clmm input', () => {
     const run = clmm('SURENESS ~ PROD + (1 | RESP) + (1 | RESP:PROD)', soup, { factors: ['RESP'], signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
     await expect(run).rejects.toThrow(/the fit was cancelled/);
+  });
+
+  it('seeded small random models: a fit with a finite logLik or an error of the package\'s types', async () => {
+    const rand = mulberry32(20261206);
+    const all = wine.toArray().map((r) => r.toJSON());
+    const formulas = ['rating ~ temp + (1 | judge)', 'rating ~ temp * contact + (1 | judge)', 'rating ~ contact + (1 | judge) + (1 | bottle)', 'rating ~ temp + (1 + temp | judge)'];
+    const links = ['logit', 'probit', 'cloglog', 'loglog', 'cauchit'] as const;
+    const thresholds = ['flexible', 'equidistant', 'symmetric'] as const;
+    let fitted = 0;
+    for (let t = 0; t < 24; t++) {
+      // from a handful of rows (errors: too few categories, more effects than rows) to all of them
+      const keep = 0.05 + 0.95 * rand();
+      const rows = all.filter(() => rand() < keep);
+      const formula = formulas[Math.floor(rand() * formulas.length)];
+      const link = links[Math.floor(rand() * links.length)];
+      const threshold = thresholds[Math.floor(rand() * thresholds.length)];
+      const nAGQ = formula.includes('bottle') || formula.includes('+ temp |') ? 1 : 1 + Math.floor(rand() * 3) * 4;
+      try {
+        const fit = await clmm(formula, rows, { factors: ['judge', 'bottle'], link, threshold, nAGQ });
+        expect(Number.isFinite(fit.logLik)).toBe(true);
+        fitted++;
+      } catch (err) {
+        expect(err, String(err)).toBeInstanceOf(MixedGpuError);
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(fitted).toBeGreaterThan(8);
   });
 
   it('thresholds: symmetric Jacobians as ordinal\'s makeThresholds', () => {

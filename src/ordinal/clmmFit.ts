@@ -116,10 +116,17 @@ export class ClmmFit {
     this.maxGrad = opt.gradient.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
     const m = opt.free.length;
     let vcov: Float64Array | null = null;
-    try { vcov = spdInverse(opt.hessian, m, 'the Hessian').inv; } catch { vcov = null; }
+    const finiteH = m > 0 && opt.hessian.every(Number.isFinite);
+    // (clmm: "Variance-covariance matrix of the parameters is not defined" where H is not positive definite)
+    if (finiteH) { try { vcov = spdInverse(opt.hessian, m, 'the Hessian').inv; } catch { vcov = null; } }
     this.vcov = vcov;
-    const ev = symmetricEigen(opt.hessian, m).values;
-    this.condH = vcov ? Math.abs(ev[0] / ev[m - 1]) : NaN;
+    if (vcov) {
+      const ev = symmetricEigen(opt.hessian, m).values;
+      this.condH = Math.abs(ev[0] / ev[m - 1]);
+    } else {
+      this.condH = NaN;
+      opt.messages.push('the variance-covariance matrix of the parameters is not defined: the Hessian at the optimum is not positive definite (SEs are NaN)');
+    }
     const row = (k: number): CoefRow => {
       const j = opt.free.indexOf(k);
       const est = opt.x[k];

@@ -91,8 +91,17 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
     }
     return f(x);
   };
-  const x0 = clmmStart(model);
-  const f0 = await objective(x0);
+  let x0 = clmmStart(model);
+  let f0 = await objective(x0);
+  if (!Number.isFinite(f0)) {
+    // SD 1 may leave ΛᵀZᵀWZΛ + I indefinite where rows have negative curvature (the cauchit link's
+    // tails): start again from SD 0.1
+    const x1 = Float64Array.from(x0);
+    if (model.ssr) x1[nx - 1] = Math.log(0.1);
+    else model.psiDiagonal.forEach((d, k) => { if (d) x1[model.nAlpha + model.p + k] = 0.1; });
+    const f1 = await objective(x1);
+    if (Number.isFinite(f1)) { x0 = x1; f0 = f1; }
+  }
   if (!Number.isFinite(f0)) throw new ModelError('the likelihood is not finite at the starting values (a category with probability 0, or a negative curvature of the cauchit link)');
   const settings = { lower, upper, rhobeg: 0.5, rhoend: 1e-8, maxfun: options.maxfun ?? 10000 };
   const opt = await bobyqaAsync(objective, x0, settings);
