@@ -13,6 +13,7 @@ import type { Formula } from '../formula/types.js';
 import { ghRule } from '../glmm/rmath.js';
 import { spdInverse } from '../linalg/dense.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
+import { rowPassesReady } from '../linalg/rowChunks.js';
 import { SINGULAR_MESSAGE } from '../model/lambda.js';
 import { bobyqaAsync } from '../optim/bobyqa.js';
 import { deriv12 } from '../optim/deriv12.js';
@@ -70,6 +71,8 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
   throwIfAborted(options.signal);
   if (options.backend === 'webgpu') throw new OptionError('backend', "clmm runs on the CPU only (backend 'cpu'): the WebGPU backend has no cumulative link model");
   const nAGQ = options.nAGQ ?? 1;
+  // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first, as lmer's
+  await rowPassesReady(data.numRows);
   const model = buildClmmModel(formula, data, options);
   if (nAGQ > 1 && !model.ssr) {
     throw new ModelError(`nAGQ > 1 (adaptive Gauss–Hermite quadrature) is only available for one scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')}); use the Laplace approximation, nAGQ = 1`);

@@ -189,20 +189,22 @@ export class ClmmLaplace {
       let accepted = false;
       let maxStep = 0;
       for (const v of step) for (const x of v) maxStep = Math.max(maxStep, Math.abs(x));
+      // (each trial's ℓ′ and W are computed with it: the accepted one's are the next iteration's)
       for (let k = 0; k <= MAX_HALVINGS; k++) {
         const uTry = u.map((v, b) => v.map((x, c) => x + s * step[b][c]));
         this.zetaOf(uTry, this.trial);
-        const hTry = this.hAt(uTry, this.trial, false);
+        const hTry = this.hAt(uTry, this.trial, true);
         if (hTry <= h || (Number.isFinite(hTry) && hTry - h <= 1e-13 * Math.abs(h))) {
           u = uTry;
           h = hTry;
+          this.zeta.set(this.trial);
           accepted = true;
           break;
         }
         s /= 2;
       }
-      this.zetaOf(u, this.zeta);
-      h = this.hAt(u, this.zeta, true);
+      // no step accepted: ℓ′ and W back at u
+      if (!accepted) h = this.hAt(u, this.zeta, true);
       if (!accepted || s * maxStep < 1e-14) { converged = this.maxGradient(u) < 1e-6; break; }
     }
     if (!converged) this.notConverged++;
