@@ -271,7 +271,9 @@ describe('clmm input', () => {
     const fit = await clmm('rating ~ temp + contact + (1 | judge)', rows, { factors: ['judge'], levels: names });
     expect(fit.thetaNames[0]).toBe('none|low');
     expect(Math.abs(fit.logLik + reference('wine_logit').tight.objective)).toBeLessThan(1e-6);
-    await expect(clmm('rating ~ temp + (1 | judge)', rows, { factors: ['judge'], levels: ['none', 'low'] })).rejects.toThrow(/value 'mid' in row \d+, which is not among the levels/);
+    // a numeric response with levels: the first row holding a value that is not among them
+    await expect(clmm('rating ~ temp + (1 | judge)', wine, { factors: ['judge'], levels: ['1', '2', '3', '4'] })).rejects.toThrow(/the response 'rating' has the value '5' in row 7, which is not among the levels given/);
+    await expect(clmm('rating ~ temp + (1 | judge)', rows, { factors: ['judge'], levels: ['none', 'low'] })).rejects.toThrow(/value '(mid|high|top)' in row \d+, which is not among the levels/);
   });
 
   it('a factor whose levels are numbers is ordered by their value', async () => {

@@ -10,12 +10,14 @@
  *     "disagree" < "neutral") where R's clmm would silently take it;
  *   - a numeric column with at most MAX_NUMERIC_CATEGORIES distinct values: ordered by value (a
  *     rating 1–5 from a CSV file);
- *   - a string column without `levels`: refused likewise.
- * Missing values (null, NaN) become NaN codes, which the model frame drops and counts.
+ *   - a string column without `levels`: refused likewise (the frame reads strings as a factor).
+ * Missing values (null, NaN) become NaN codes, which the model frame drops and counts. The column is
+ * read by the model frame's reader (src/frame/columns.ts: the Arrow buffers chunk by chunk), then
+ * its levels mapped to categories.
  */
 import * as arrow from 'apache-arrow';
 import { DataError, OptionError } from '../errors/errors.js';
-import { formatNumberLevel } from '../frame/columns.js';
+import { columnFromArrow, formatNumberLevel } from '../frame/columns.js';
 
 /** The most distinct values a numeric response may have to be read as ordered categories. */
 export const MAX_NUMERIC_CATEGORIES = 50;
@@ -29,101 +31,95 @@ export interface OrdinalResponse {
   order: 'levels option' | 'ordered dictionary' | 'numeric';
 }
 
-/** Reads column `name` of the table as an ordered response. */
+/** Reads column `name` of the table as an ordered response (the column read once, as the model frame reads it). */
 export function readOrdinalResponse(table: arrow.Table, name: string, levels?: readonly string[]): OrdinalResponse {
-  const vec = table.getChild(name);
-  if (!vec) {
+  if (!table.getChild(name)) {
     throw new DataError(`the response column '${name}' is not in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`, { column: name });
   }
-  const n = vec.length;
-  const type = vec.type;
+  const type = table.getChild(name)!.type;
+  const col = columnFromArrow(table, name);
+  const n = table.numRows;
   const codes = new Float64Array(n);
-  const dictionary = arrow.DataType.isDictionary(type);
-  const numeric = arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type);
-  const strings = arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type);
-  if (!dictionary && !numeric && !strings) {
-    throw new DataError(`the response '${name}' has Arrow type ${String(type)}: an ordinal response is a dictionary (factor), string or numeric column`, { column: name });
-  }
-  // each row's value as a string (the level it names), or null where missing
-  const valueAt = (i: number): string | null => {
-    const v = vec.get(i) as unknown;
-    if (v === null || v === undefined) return null;
-    if (typeof v === 'number') return Number.isNaN(v) ? null : formatNumberLevel(v);
-    if (typeof v === 'bigint') return String(v);
-    return String(v);
+  if (levels && levels.length !== new Set(levels).size) throw new OptionError('levels', `levels: ${JSON.stringify(levels)} names a category twice`);
+  const index = levels ? new Map(levels.map((l, k) => [l, k])) : null;
+  /** the first row holding a value that is not among the levels given */
+  const notALevel = (value: string, row: number): never => {
+    throw new DataError(`the response '${name}' has the value '${value}' in row ${row + 1}, which is not among the levels given (${levels!.join(', ')})`, { column: name, row: row + 1 });
   };
-  if (levels) {
-    if (levels.length !== new Set(levels).size) throw new OptionError('levels', `levels: ${JSON.stringify(levels)} names a category twice`);
-    const index = new Map(levels.map((l, k) => [l, k]));
-    for (let i = 0; i < n; i++) {
-      const v = valueAt(i);
-      if (v === null) { codes[i] = NaN; continue; }
-      const k = index.get(v);
-      if (k === undefined) {
-        throw new DataError(`the response '${name}' has the value '${v}' in row ${i + 1}, which is not among the levels given (${levels.join(', ')})`, { column: name, row: i + 1 });
+  if (col.kind === 'numeric') {
+    const v = col.values;
+    const distinct = new Set<number>();
+    for (let i = 0; i < n; i++) if (!Number.isNaN(v[i])) distinct.add(v[i]);
+    if (index) {
+      const code = new Map<number, number>();
+      for (const x of distinct) {
+        const k = index.get(formatNumberLevel(x));
+        if (k === undefined) notALevel(formatNumberLevel(x), v.indexOf(x));
+        code.set(x, k!);
       }
-      codes[i] = k;
+      for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[i]) ? NaN : code.get(v[i])!;
+      return { levels: [...levels!], codes, order: 'levels option' };
     }
-    return { levels: [...levels], codes, order: 'levels option' };
+    const sorted = [...distinct].sort((a, b) => a - b);
+    if (sorted.length > MAX_NUMERIC_CATEGORIES) {
+      throw new DataError(
+        `the response '${name}' is numeric with ${sorted.length} distinct values: an ordinal response has few ordered categories (at most ${MAX_NUMERIC_CATEGORIES} are read from numbers); give them with the levels option if this is meant`,
+        { column: name },
+      );
+    }
+    const infinite = sorted.find((x) => !Number.isFinite(x));
+    if (infinite !== undefined) throw new DataError(`the response '${name}' has the value ${infinite}: an ordinal response's categories are finite`, { column: name });
+    const code = new Map(sorted.map((x, k) => [x, k]));
+    for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[i]) ? NaN : code.get(v[i])!;
+    return { levels: sorted.map(formatNumberLevel), codes, order: 'numeric' };
   }
-  if (dictionary) {
+  // a factor (dictionary, strings, booleans): its levels (in R's sorted order) mapped to categories
+  const lv = col.levels;
+  const used = new Uint8Array(lv.length);
+  for (let i = 0; i < n; i++) if (col.codes[i] >= 0) used[col.codes[i]] = 1;
+  let order: number[];
+  let categories: string[];
+  let how: OrdinalResponse['order'];
+  if (index) {
+    order = lv.map((l, k) => {
+      const c = index.get(l);
+      if (c === undefined) return used[k] ? notALevel(l, col.codes.indexOf(k)) : -1;
+      return c;
+    });
+    categories = [...levels!];
+    how = 'levels option';
+  } else if (arrow.DataType.isDictionary(type) && (type as arrow.Dictionary).isOrdered) {
     // the dictionaries' entries in order (chunks may carry more entries: their union, first seen first)
-    const order: string[] = [];
-    const index = new Map<string, number>();
-    for (const d of vec.data) {
+    categories = [];
+    const at = new Map<string, number>();
+    for (const d of table.getChild(name)!.data) {
       const dict = d.dictionary;
       if (!dict) continue;
       for (let j = 0; j < dict.length; j++) {
-        const s = String(dict.get(j));
-        if (!index.has(s)) { index.set(s, order.length); order.push(s); }
+        const e = String(dict.get(j));
+        if (!at.has(e)) { at.set(e, categories.length); categories.push(e); }
       }
     }
-    if ((type as arrow.Dictionary).isOrdered) {
-      for (let i = 0; i < n; i++) {
-        const v = valueAt(i);
-        codes[i] = v === null ? NaN : index.get(v)!;
-      }
-      return { levels: order, codes, order: 'ordered dictionary' };
-    }
+    order = lv.map((l) => at.get(l) ?? -1);
+    how = 'ordered dictionary';
+  } else {
     // an unordered factor: its levels by value where they are all numbers, else refused
-    const values = order.map((l) => (l.trim() === '' ? NaN : Number(l)));
-    if (values.some((v) => !Number.isFinite(v))) {
+    const values = lv.map((l) => (l.trim() === '' ? NaN : Number(l)));
+    if (values.some((x) => !Number.isFinite(x))) {
       throw new DataError(
-        `the response '${name}' is an unordered factor (levels ${order.slice(0, 8).join(', ')}${order.length > 8 ? ', …' : ''}), whose order is not known: give the categories in order with the levels option (CLI --levels a,b,c), or store it as an ordered dictionary (R's ordered factor)`,
+        `the response '${name}' is an unordered factor (levels ${lv.slice(0, 8).join(', ')}${lv.length > 8 ? ', …' : ''}), whose order is not known: give the categories in order with the levels option (CLI --levels a,b,c), or store it as an ordered dictionary (R's ordered factor)`,
         { column: name },
       );
     }
     const byValue = [...new Set(values)].sort((a, b) => a - b);
-    if (byValue.length !== values.length) throw new DataError(`the response '${name}' has levels that are the same number written differently (${order.join(', ')}): give the categories with the levels option`, { column: name });
-    const rank = new Map(order.map((l, k) => [l, byValue.indexOf(values[k])]));
-    for (let i = 0; i < n; i++) {
-      const v = valueAt(i);
-      codes[i] = v === null ? NaN : rank.get(v)!;
-    }
-    return { levels: byValue.map(formatNumberLevel), codes, order: 'numeric' };
+    if (byValue.length !== values.length) throw new DataError(`the response '${name}' has levels that are the same number written differently (${lv.join(', ')}): give the categories with the levels option`, { column: name });
+    order = values.map((x) => byValue.indexOf(x));
+    categories = byValue.map(formatNumberLevel);
+    how = 'numeric';
   }
-  if (strings) {
-    throw new DataError(
-      `the response '${name}' is a column of strings, whose order is not known: give the categories in order with the levels option (CLI --levels a,b,c), or write the column as an Arrow dictionary in that order`,
-      { column: name },
-    );
-  }
-  // numeric: the distinct values, ordered by value
-  const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const v = vec.get(i) as number | bigint | null;
-    values[i] = v === null || v === undefined ? NaN : Number(v);
+    const c = col.codes[i];
+    codes[i] = c < 0 ? NaN : order[c];
   }
-  const distinct = [...new Set(Array.from(values).filter((v) => !Number.isNaN(v)))].sort((a, b) => a - b);
-  if (distinct.length > MAX_NUMERIC_CATEGORIES) {
-    throw new DataError(
-      `the response '${name}' is numeric with ${distinct.length} distinct values: an ordinal response has few ordered categories (at most ${MAX_NUMERIC_CATEGORIES} are read from numbers); give them with the levels option if this is meant`,
-      { column: name },
-    );
-  }
-  const infinite = distinct.find((v) => !Number.isFinite(v));
-  if (infinite !== undefined) throw new DataError(`the response '${name}' has the value ${infinite}: an ordinal response's categories are finite`, { column: name });
-  const index = new Map(distinct.map((v, k) => [v, k]));
-  for (let i = 0; i < n; i++) codes[i] = Number.isNaN(values[i]) ? NaN : index.get(values[i])!;
-  return { levels: distinct.map(formatNumberLevel), codes, order: 'numeric' };
+  return { levels: categories, codes, order: how };
 }
