@@ -332,6 +332,14 @@ describe('clmm input', () => {
     }
   });
 
+  it('clmm\'s reported logLik from unconverged modes is above its objective; ours is at least as high as the converged one', async () => {
+    const ref = reference('wine_unrelated_group');
+    const rows = wine.toArray().map((r) => r.toJSON()).map((r, i) => ({ ...r, g: (i * 7) % 5 }));
+    const fit = await clmm('rating ~ temp + contact + (1 | g)', rows, { factors: ['g'] });
+    expect(ref.reported).toBeLessThan(ref.converged - 1e-4);
+    expect(-fit.logLik).toBeLessThanOrEqual(ref.converged + 1e-9);
+  });
+
   it('an abort signal stops the fit', async () => {
     await expect(clmm('rating ~ temp + (1 | judge)', wine, { factors: ['judge'], signal: AbortSignal.abort() })).rejects.toThrow(/the fit was cancelled/);
     const controller = new AbortController();

@@ -148,3 +148,10 @@ writeLines(toJSON(list(no.par = a$no.par, AIC = a$AIC, logLik = a$logLik, LR.sta
 cf <- summary(clm(rating ~ temp + contact, data = wine))$coefficients
 writeLines(toJSON(list(names = rownames(cf), estimate = unname(cf[, 1]), se = unname(cf[, 2])), digits = NA, auto_unbox = TRUE),
            file.path(out, "wine_clm.json"))
+# clmm's reported optimum from unconverged conditional modes: wine with g, a 5-level factor unrelated to the
+# ratings, (1 | g): clmm's reported -logLik, and the objective with converged modes at its optimum
+w5 <- wine; w5$g <- factor(((seq_len(nrow(w5)) - 1) * 7) %% 5)
+f5 <- clmm(rating ~ temp + contact + (1 | g), data = w5)
+rho5 <- clmm(rating ~ temp + contact + (1 | g), data = w5, doFit = FALSE, gradTol = 1e-12, maxIter = 200)
+writeLines(toJSON(list(reported = f5$optRes$objective, converged = ordinal:::getNLA.ssr(rho5, f5$optRes$par), par = unname(f5$optRes$par)),
+                  digits = NA, auto_unbox = TRUE), file.path(out, "wine_unrelated_group.json"))
