@@ -34,7 +34,11 @@ import { makeThresholds, thresholdsOf } from '../src/ordinal/thresholds.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (name: string) => readCsv(readFileSync(join(fixtures, 'data', name), 'utf8')).table;
-const wine = table('wine.csv');
+// wine with x = (bottle − 4.5) / 4, as test/oracle/clmm.R adds it (the scalar-slope cases)
+const wine = (() => {
+  const t = table('wine.csv');
+  return t.assign(arrow.tableFromArrays({ x: Float64Array.from(t.getChild('bottle')!.toArray() as Float64Array, (b) => (b - 4.5) / 4) }));
+})();
 const soup = table('soup.csv');
 const reference = (name: string) => JSON.parse(readFileSync(join(fixtures, 'clmm', `${name}.json`), 'utf8'));
 const dataOf = (name: string) => (name === 'wine' ? wine : soup);
@@ -46,7 +50,7 @@ const optionsOf = (c: { data: string; link: string; threshold: string; nAGQ: num
 
 // (wine_cauchit: ordinal's ±1e5 for the open ends replaced by ±1e300 in the reference objective,
 // test/oracle/clmm.R; with ±1e5 the Cauchy's tail moves ordinal's objective by 2.6e-6 relative)
-const WINE_CASES = ['wine_logit', 'wine_logit_agq10', 'wine_probit', 'wine_equidistant', 'wine_symmetric_cloglog', 'wine_loglog_agq5', 'wine_cauchit', 'wine_weighted', 'wine_weighted_agq7'];
+const WINE_CASES = ['wine_logit', 'wine_logit_agq10', 'wine_probit', 'wine_equidistant', 'wine_symmetric_cloglog', 'wine_loglog_agq5', 'wine_cauchit', 'wine_weighted', 'wine_weighted_agq7', 'wine_scalar_slope', 'wine_x_only'];
 const SOUP_CASES = ['soup_crossed', 'soup_slope', 'soup_slope_probit'];
 
 describe('clmm objective at ordinal\'s points', () => {

@@ -5,7 +5,7 @@
  *   central differences (src/optim/deriv12.ts, clmm's deriv12 with δ = 1e-4) and one Newton step
  *   from it where that lowers the objective → the fit (clmmFit.ts).
  * Starting values: the thresholds from the marginal cumulative proportions, Θ_j = F⁻¹(P(Y ≤ j)),
- * β = 0, SD 1 (ψ = 0 for one scalar term; θ = 1 on the template's diagonal, 0 off it).
+ * β = 0, SD 1 (ψ = 0 for one random intercept; θ = 1 on the template's diagonal, 0 off it).
  */
 import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError } from '../errors/errors.js';
@@ -74,7 +74,8 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
   // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first, as lmer's
   await rowPassesReady(data.numRows);
   const model = buildClmmModel(formula, data, options);
-  if (nAGQ > 1 && !model.ssr) {
+  // (ordinal offers quadrature on its ssr path only, (1 | g); the quadrature here holds for any one scalar term)
+  if (nAGQ > 1 && !(model.frame.reTerms.length === 1 && model.frame.reTerms[0].q === 1)) {
     throw new ModelError(`nAGQ > 1 (adaptive Gauss–Hermite quadrature) is only available for one scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')}); use the Laplace approximation, nAGQ = 1`);
   }
   const { lap, f } = clmmObjective(model, nAGQ);

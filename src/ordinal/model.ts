@@ -9,9 +9,10 @@
  * random-effects blocks with Λ's template in lme4's θ (src/model/lambda.ts), the thresholds'
  * parametrization (thresholds.ts) and the link (links.ts).
  *
- * The parameters the fit optimizes are clmm's: (α, β, ψ), with ψ = log SD for one scalar
- * random-effects term (clmm's "ssr" path, its `tau`) and otherwise clmm's ST entries per term (the
+ * The parameters the fit optimizes are clmm's: (α, β, ψ), with ψ = log SD for one random
+ * intercept (clmm's "ssr" path, its `tau`) and otherwise clmm's ST entries per term (the
  * diagonal of Λ's template first, then its lower triangle by columns), which are lme4's θ reordered.
+ * (clmm's "ssr" path is one random intercept, (1 | g); a single (0 + x | g) has the ST entry.)
  */
 import * as arrow from 'apache-arrow';
 import { DataError, ModelError } from '../errors/errors.js';
@@ -62,7 +63,7 @@ export interface ClmmModel {
   theta: ThetaLayout;
   thresholds: Thresholds;
   link: OrdinalLink;
-  /** one scalar random-effects term: ψ = log SD (clmm's ssr path), else ψ = clmm's ST entries */
+  /** one random intercept (1 | g): ψ = log SD (clmm's ssr path), else ψ = clmm's ST entries */
   ssr: boolean;
   /** the number of α, β and ψ parameters */
   nAlpha: number;
@@ -143,7 +144,8 @@ export function buildClmmModel(formula: string | Formula, data: arrow.Table, opt
     throw new ModelError(`the model has ${q} random effects for ${n} observations: the random effects must be fewer than the observations (clmm: "no. random effects >= no. observations")`);
   }
   const thresholds = makeThresholds(levels, options.threshold ?? 'flexible');
-  const ssr = frame.reTerms.length === 1 && frame.reTerms[0].q === 1;
+  // clmm's "ssr" path: one random intercept, (1 | g) (a single (0 + x | g) takes the ST path there too)
+  const ssr = frame.reTerms.length === 1 && frame.reTerms[0].q === 1 && frame.reTerms[0].cnames[0] === '(Intercept)';
   // ψ in clmm's order: per term (lme4's order), the template's diagonal, then its lower triangle by columns
   const psiToTheta: number[] = [];
   const psiDiagonal: boolean[] = [];

@@ -45,6 +45,9 @@ cases <- list(
   # prior (frequency) weights w = 1 + (bottle mod 3)
   list(name = "wine_weighted", data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "logit", threshold = "flexible", nAGQ = 1, weighted = TRUE),
   list(name = "wine_weighted_agq7", data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "probit", threshold = "flexible", nAGQ = 7, weighted = TRUE),
+  # one scalar term without an intercept: clmm's ST path (its parameter the SD itself); x = (bottle - 4.5) / 4
+  list(name = "wine_scalar_slope", data = "wine", formula = "rating ~ temp + contact + (1 | judge) + (0 + x | judge)", link = "logit", threshold = "flexible", nAGQ = 1),
+  list(name = "wine_x_only", data = "wine", formula = "rating ~ temp + contact + (0 + x | judge)", link = "logit", threshold = "flexible", nAGQ = 1),
   list(name = "soup_crossed", data = "soup", formula = "SURENESS ~ PROD + (1 | RESP) + (1 | RESP:PROD)", link = "logit", threshold = "flexible", nAGQ = 1),
   list(name = "soup_slope", data = "soup", formula = "SURENESS ~ PROD + (1 + PROD | RESP)", link = "logit", threshold = "flexible", nAGQ = 1),
   # (a local optimum with the intercept's SD at 0, logLik -2667.08, lies on the way from the start)
@@ -61,6 +64,7 @@ objective_of <- function(rho, ssr, nAGQ) {
 for (cs in cases) {
   d <- get(cs$data)
   d$w <- if (isTRUE(cs$weighted)) 1 + as.integer(d$bottle) %% 3 else 1
+  if (cs$data == "wine") d$x <- (as.integer(d$bottle) - 4.5) / 4
   fo <- as.formula(cs$formula)
   rLink <- if (is.null(cs$rLink)) cs$link else cs$rLink
   useMatrix <- isTRUE(cs$useMatrix)
