@@ -399,7 +399,8 @@ describe('mixedgpu clmm (CLI)', () => {
     expect(r.out).toContain('adaptive Gauss-Hermite');
     const j = await run({ file, formula: 'rating ~ temp + contact + (1 | judge)', factors: 'judge', json: true });
     const fit = JSON.parse(j.out);
-    expect(Math.abs(fit.logLik + reference('wine_logit').tight.objective)).toBeLessThan(1e-6);
+    expect(Math.abs(fit.loglik + reference('wine_logit').tight.objective)).toBeLessThan(1e-6);
+    expect(fit.coefficients.map((r: { name: string }) => r.name)).toEqual(['tempwarm', 'contactyes']);
     const g = await run({ file, formula: 'rating ~ temp + (1 | judge)', factors: 'judge', backend: 'webgpu' });
     expect(g.code).toBe(1);
     expect(g.err).toMatch(/clmm runs on the CPU only/);

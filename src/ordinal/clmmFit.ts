@@ -228,20 +228,25 @@ export class ClmmFit {
     return formatClmmSummary(this);
   }
 
-  /** a plain object of the results (the CLI's --json) */
+  /** a plain object of the results (the CLI's --json), in the other fits' JSON style (snake_case) */
   toJSON(): Record<string, unknown> {
     const arr = (a: ArrayLike<number>) => Array.from(a);
+    const row = (r: CoefRow) => ({ name: r.name, estimate: r.estimate, se: r.se, z: r.z, p: r.p });
     return {
-      model: 'clmm', formula: this.formula, link: this.link, threshold: this.threshold, nAGQ: this.nAGQ, backend: this.backend,
-      nobs: this.nobs, levels: this.levels, logLik: this.logLik, AIC: this.AIC, BIC: this.BIC, edf: this.edf,
-      coefficients: this.coefficients, thresholdCoefficients: this.thresholdTable,
+      model: 'clmm', formula: this.formula, link: this.link, threshold: this.threshold, nagq: this.nAGQ,
+      nobs: this.nobs, nobs_dropped: this.model.frame.nDropped, levels: this.levels,
+      loglik: this.logLik, aic: this.AIC, bic: this.BIC, edf: this.edf,
+      coefficients: this.coefficients.map(row), threshold_coefficients: this.thresholdTable.map(row),
       thresholds: Object.fromEntries(this.thetaNames.map((nm, j) => [nm, this.Theta[j]])),
-      varCorr: this.varCorr, ngroups: this.ngroups, theta: arr(this.theta),
+      varcorr: this.varCorr.map((r) => ({ group: r.group, name: r.name, variance: r.variance, sd: r.sd, corr: r.corr })),
+      ngroups: Object.fromEntries(this.ngroups.map((g) => [g.group, g.levels])),
+      theta: arr(this.theta), theta_names: this.model.theta.names,
       par: Object.fromEntries(this.parNames.map((nm, k) => [nm, this.par[k]])),
-      condH: this.condH, maxGrad: this.maxGrad, hessianNames: this.hessianNames,
+      cond_h: this.condH, max_grad: this.maxGrad, hessian_names: this.hessianNames,
       vcov: this.vcov ? arr(this.vcov) : null,
-      ranef: this.ranef.map((r) => ({ group: r.group, levels: r.levels, cnames: r.cnames, values: arr(r.values), condVar: arr(r.condVar) })),
-      evaluations: this.evaluations, iterations: this.iterations, converged: this.converged, messages: this.messages,
+      ranef: this.ranef.map((r) => ({ group: r.group, levels: r.levels, cnames: r.cnames, values: arr(r.values), cond_var: arr(r.condVar) })),
+      feval: this.evaluations, newton_iterations: this.iterations, converged: this.converged,
+      backend: this.backend, messages: this.messages, elapsed_ms: this.elapsedMs,
     };
   }
 }
