@@ -36,6 +36,7 @@ import { runCheck } from './checkCommand.js';
 import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova, runStep } from './inferenceCommands.js';
 import { runRlrt } from './rlrtCommand.js';
 import { runDharma } from './dharmaCommand.js';
+import { runClmm } from './clmmCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
@@ -284,6 +285,24 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runDharma({ file, formula, ...opts }, io());
+    });
+
+  program
+    .command('clmm')
+    .description("cumulative link mixed model for an ordered response (the R package ordinal's clmm), on the CPU: thresholds, coefficients with z tests, random-effects variances, logLik/AIC, cond.H")
+    .argument('<file>', 'data file')
+    .argument('<formula>', "model formula with lme4's random-effects terms, e.g. 'rating ~ temp + contact + (1 | judge)'")
+    .option('--link <link>', 'logit (default), probit, cloglog, loglog or cauchit')
+    .option('--threshold <kind>', 'flexible (default), equidistant or symmetric')
+    .option('--nagq <n>', 'quadrature points: 1 (default, Laplace) or 2-25 (adaptive Gauss-Hermite; one scalar random-effects term)')
+    .option('--levels <a,b,c>', "the response's categories in order (else an Arrow dictionary's order, or a numeric response's values)")
+    .option('--factors <cols>', 'numeric columns to treat as factors (comma-separated)')
+    .option('--weights <col>', "prior (frequency) weights column, > 0 (clmm's weights)")
+    .option('--backend <name>', 'cpu (clmm runs on the CPU only)')
+    .option('--json', 'print the fit as JSON')
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runClmm({ file, formula, ...opts }, io());
     });
 
   rowEngineOptions(common(program
