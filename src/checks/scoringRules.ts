@@ -11,26 +11,13 @@
  *   Score_log       = mean(log p_i)
  *   Score_spherical = mean(p_i / √(Σ_j p_j²))
  */
-import { bd0, dbinomLog, dpoisLog, lgamma, stirlerr } from '../glmm/rmath.js';
+import { dbinomLog, dbinomRawLog, dpoisLog, lgamma } from '../glmm/rmath.js';
 
 /** performance_logloss of 0/1 responses */
 export function logLoss(y: ArrayLike<number>, mu: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += Math.log(1 - Math.abs(y[i] - mu[i]));
   return -s / y.length;
-}
-
-/** log of R's dbinom_raw(x, n, p, q) for real x ≤ n (Loader's saddle point), q given separately as R passes it */
-function dbinomRawLog(x: number, n: number, p: number, q: number): number {
-  if (x === 0) {
-    if (n === 0) return 0;
-    return p < 0.1 ? -bd0(n, n * q) - n * p : n * Math.log(q);
-  }
-  if (x === n) return q < 0.1 ? -bd0(n, n * p) - n * q : n * Math.log(p);
-  if (x < 0 || x > n) return -Infinity;
-  const lc = stirlerr(n) - stirlerr(x) - stirlerr(n - x) - bd0(x, n * p) - bd0(n - x, n * q);
-  const lf = Math.log(2 * Math.PI) + Math.log(x) + Math.log1p(-x / n);
-  return lc - 0.5 * lf;
 }
 
 /** R's dnbinom(x, size, mu = mu) (dnbinom_mu) */

@@ -77,7 +77,11 @@ export function bd0(x: number, np: number): number {
 
 /** log dbinom(x; n, p) for integer 0 ≤ x ≤ n (R's dbinom_raw with q = 1 − p, log = TRUE). */
 export function dbinomLog(x: number, n: number, p: number): number {
-  const q = 1 - p;
+  return dbinomRawLog(x, n, p, 1 - p);
+}
+
+/** log of R's dbinom_raw(x, n, p, q) (Loader's saddle point; x real, ≤ n), q given separately as R's callers pass it. */
+export function dbinomRawLog(x: number, n: number, p: number, q: number): number {
   if (p === 0) return x === 0 ? 0 : -Infinity;
   if (q === 0) return x === n ? 0 : -Infinity;
   if (x === 0) {

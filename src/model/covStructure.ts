@@ -23,6 +23,7 @@
  *   dL = L Φ(L⁻¹ dΣ L⁻ᵀ)                                   (Φ: the lower triangle, half the diagonal)
  */
 import { ModelError } from '../errors/errors.js';
+import { NotPositiveDefiniteError, choleskyInPlace } from '../linalg/dense.js';
 import type { CovStructure } from '../formula/types.js';
 import type { ModelFrame, ReTerm } from '../frame/modelFrame.js';
 import type { ThetaLayout } from './lambda.js';
@@ -290,20 +291,15 @@ export function structureCovarianceDerivatives(structure: Structure, q: number, 
   return { S, dS };
 }
 
-/** The lower Cholesky factor of S (q × q row-major), or null where S is not positive definite. */
+/** The lower Cholesky factor of S (q × q row-major; src/linalg/dense.ts), or null where S is not positive definite. */
 function cholesky(S: ArrayLike<number>, q: number): Float64Array | null {
   const L = new Float64Array(q * q);
-  for (let j = 0; j < q; j++) {
-    let d = S[j * q + j];
-    for (let k = 0; k < j; k++) d -= L[j * q + k] * L[j * q + k];
-    if (!(d > 0)) return null;
-    const ljj = Math.sqrt(d);
-    L[j * q + j] = ljj;
-    for (let i = j + 1; i < q; i++) {
-      let v = S[i * q + j];
-      for (let k = 0; k < j; k++) v -= L[i * q + k] * L[j * q + k];
-      L[i * q + j] = v / ljj;
-    }
+  for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) L[i * q + j] = S[i * q + j];
+  try {
+    choleskyInPlace(L, q);
+  } catch (e) {
+    if (e instanceof NotPositiveDefiniteError) return null;
+    throw e;
   }
   return L;
 }
