@@ -15,7 +15,7 @@
  * (clmm's "ssr" path is one random intercept, (1 | g); a single (0 + x | g) has the ST entry.)
  */
 import * as arrow from 'apache-arrow';
-import { DataError, ModelError } from '../errors/errors.js';
+import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from '../model/lambda.js';
@@ -116,11 +116,16 @@ export function buildClmmModel(formula: string | Formula, data: arrow.Table, opt
   const levels: string[] = [];
   resp.levels.forEach((l, k) => { if (counts[k] > 0) { usedIndex[k] = levels.length; levels.push(l); } });
   const empty = resp.levels.filter((_, k) => counts[k] === 0);
-  if (levels.length < 3) {
+  if (levels.length < 2) {
     throw new DataError(
-      `the response '${yname}' has ${levels.length} categor${levels.length === 1 ? 'y' : 'ies'} with observations (${levels.join(', ') || 'none'}${empty.length ? `; empty: ${empty.join(', ')}` : ''}): a cumulative link model needs at least 3 ordered categories${levels.length === 2 ? "; for 2, fit a binomial GLMM (glmer with family: 'binomial')" : ''}`,
+      `the response '${yname}' has ${levels.length} categor${levels.length === 1 ? 'y' : 'ies'} with observations (${levels.join(', ') || 'none'}${empty.length ? `; empty: ${empty.join(', ')}` : ''}): a cumulative link model needs at least 2 ordered categories`,
       { column: yname },
     );
+  }
+  // two categories: one threshold, which ordinal fits as flexible only
+  const threshold = options.threshold ?? 'flexible';
+  if (levels.length === 2 && threshold !== 'flexible') {
+    throw new OptionError('threshold', `${threshold} thresholds are only meaningful for responses with 3 or more levels (ordinal's message): the response '${yname}' has 2 (${levels.join(', ')}); use threshold 'flexible'`);
   }
   if (empty.length > 0) {
     messages.push(`categor${empty.length === 1 ? 'y' : 'ies'} ${empty.map((l) => `'${l}'`).join(', ')} of '${yname}' ha${empty.length === 1 ? 's' : 've'} no observations and ${empty.length === 1 ? 'was' : 'were'} dropped (as clmm drops empty levels)`);
@@ -143,7 +148,7 @@ export function buildClmmModel(formula: string | Formula, data: arrow.Table, opt
   if (q >= n) {
     throw new ModelError(`the model has ${q} random effects for ${n} observations: the random effects must be fewer than the observations (clmm: "no. random effects >= no. observations")`);
   }
-  const thresholds = makeThresholds(levels, options.threshold ?? 'flexible');
+  const thresholds = makeThresholds(levels, threshold);
   // clmm's "ssr" path: one random intercept, (1 | g) (a single (0 + x | g) takes the ST path there too)
   const ssr = frame.reTerms.length === 1 && frame.reTerms[0].q === 1 && frame.reTerms[0].cnames[0] === '(Intercept)';
   // ψ in clmm's order: per term (lme4's order), the template's diagonal, then its lower triangle by columns

@@ -48,6 +48,8 @@ cases <- list(
   # one scalar term without an intercept: clmm's ST path (its parameter the SD itself); x = (bottle - 4.5) / 4
   list(name = "wine_scalar_slope", data = "wine", formula = "rating ~ temp + contact + (1 | judge) + (0 + x | judge)", link = "logit", threshold = "flexible", nAGQ = 1),
   list(name = "wine_x_only", data = "wine", formula = "rating ~ temp + contact + (0 + x | judge)", link = "logit", threshold = "flexible", nAGQ = 1),
+  # two categories (rating 1-2 against 3-5): ordinal fits them with one threshold (flexible only)
+  list(name = "wine_binary", data = "wine", formula = "rating2 ~ temp + contact + (1 | judge)", link = "logit", threshold = "flexible", nAGQ = 1),
   list(name = "soup_crossed", data = "soup", formula = "SURENESS ~ PROD + (1 | RESP) + (1 | RESP:PROD)", link = "logit", threshold = "flexible", nAGQ = 1),
   list(name = "soup_slope", data = "soup", formula = "SURENESS ~ PROD + (1 + PROD | RESP)", link = "logit", threshold = "flexible", nAGQ = 1),
   # (a local optimum with the intercept's SD at 0, logLik -2667.08, lies on the way from the start)
@@ -65,6 +67,7 @@ for (cs in cases) {
   d <- get(cs$data)
   d$w <- if (isTRUE(cs$weighted)) 1 + as.integer(d$bottle) %% 3 else 1
   if (cs$data == "wine") d$x <- (as.integer(d$bottle) - 4.5) / 4
+  if (cs$data == "wine") d$rating2 <- factor(ifelse(as.integer(d$rating) <= 2, 1, 2), ordered = TRUE)
   fo <- as.formula(cs$formula)
   rLink <- if (is.null(cs$rLink)) cs$link else cs$rLink
   useMatrix <- isTRUE(cs$useMatrix)
@@ -115,9 +118,9 @@ for (cs in cases) {
     case = cs,
     ssr = ssr,
     nobs = fit$dims$nobs, nlev = as.list(fit$dims$nlev.gf),
-    coefNames = names(fit$coefficients), thresholdNames = colnames(fit$Theta),
+    coefNames = names(fit$coefficients), thresholdNames = I(colnames(fit$Theta)),
     par = unname(toOurs(par)), logLik = fit$logLik, AIC = AIC(fit), BIC = BIC(fit), edf = fit$edf,
-    Theta = unname(as.vector(fit$Theta)),
+    Theta = I(unname(as.vector(fit$Theta))),
     coefTable = unname(s$coefficients), condH = s$condHess,
     hessian = vcDense(fit$Hessian), vcov = vcDense(vc0), gradient = unname(fit$gradient),
     varcorr = lapply(vc_st, function(m) list(cov = unname(as.matrix(m)), sd = unname(attr(m, "stddev")))),
