@@ -155,6 +155,9 @@ export function columnKind(type: arrow.DataType): ColumnInfo['kind'] {
   return 'other';
 }
 
+/** a factor column with at most this many levels lists them (ordinal's categories, which the page can reorder) */
+export const MAX_LISTED_LEVELS = 50;
+
 export function describeColumns(table: arrow.Table): ColumnInfo[] {
   return table.schema.fields.map((field) => {
     const vec = table.getChild(field.name)!;
@@ -206,6 +209,9 @@ export function describeColumns(table: arrow.Table): ColumnInfo[] {
         }
       }
       info.distinct = levels.size;
+      // a few levels in their first-seen (a dictionary's) order: the ordinal response's editable order
+      if (levels.size <= MAX_LISTED_LEVELS) info.levels = [...levels];
+      if (arrow.DataType.isDictionary(field.type) && (field.type as arrow.Dictionary).isOrdered) info.ordered = true;
       for (let r = 0; r < Math.min(3, vec.length); r++) {
         const v = vec.get(r);
         info.sample.push(v == null ? 'NA' : String(v));

@@ -6,6 +6,7 @@
 import { FormulaError, parseFormula, type Formula } from '../../src/index.js';
 import { MEASURE_INPUTS } from '../../src/meta/escalc.js';
 import { FAMILY_LINKS } from '../../src/glmm/family.js';
+import { CLMM_LINKS } from '../../src/ordinal/links.js';
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
@@ -36,7 +37,7 @@ const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepst
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
  */
-const LINKS: Record<FamilyChoice, string[]> = { ...FAMILY_LINKS, gaussian: ['identity'] };
+const LINKS: Record<FamilyChoice, string[]> = { ...FAMILY_LINKS, gaussian: ['identity'], ordinal: [...CLMM_LINKS] };
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
   'negative.binomial': 'The negative binomial size θ is estimated as lme4\'s glmer.nb (a Poisson fit, then θ by Brent\'s search, each step a glmer fit); nAGQ is 1.',
