@@ -734,6 +734,8 @@ export interface FitResult {
   timings: Record<string, number>;
   fixef: FixefRow[];
   varCorr: VarCorrRowMsg[];
+  /** glmmTMB's covariance structures of the random-effects terms (lmer's fit.structures; empty without) */
+  structures: StructureMsg[];
   varianceShares: { group: string; variance: number; share: number }[] | null;
   ranef: RanefMsg[];
   shrinkage: ShrinkageMsg[];
@@ -827,6 +829,9 @@ export interface PredictResult {
   /** a description of the groups used */
   groups: string;
 }
+
+/** a structured random-effects term's estimate (the library's StructureEstimate): the SDs of its columns (ar1: one) and its correlation(s) */
+export interface StructureMsg { group: string; term: string; structure: string; sd: number[]; rho: number[] }
 
 /** one row of an ordinal fit's threshold or coefficient table (ordinal's summary: z tests) */
 export interface ClmmCoefMsg { name: string; estimate: number; se: number; z: number; p: number }
