@@ -12,6 +12,8 @@ import { type CategoryOrder, type ClmmEls, categoryOrderOf, drawClmmCaterpillar,
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
+import wineUrl from '../../test/fixtures/data/wine.csv?url';
+import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
@@ -34,7 +36,7 @@ import {
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here

@@ -23,7 +23,7 @@ import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1';
 
 export type DataSource =
   | { kind: 'file'; file: File }
@@ -631,7 +631,7 @@ export interface ColumnInfo {
   sample: string[];
   /** numeric with only integer values (a candidate for "treat as factor") */
   integer?: boolean;
-  /** factor: its levels in first-seen (dictionary) order, when there are at most 50 */
+  /** factor: its levels in the dictionary's order (the CSV reader's are sorted, as R's), or first seen for plain strings, when there are at most 50 */
   levels?: string[];
   /** factor: an ordered dictionary (R's ordered factor), whose order clmm takes */
   ordered?: boolean;

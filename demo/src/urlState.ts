@@ -126,7 +126,7 @@ export interface PowerUrlState {
   breaks?: number[];
 }
 
-const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic'];
+const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1'];
 const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal'];
 const THRESHOLDS = ['flexible', 'equidistant', 'symmetric'] as const;
 const BACKENDS: BackendChoice[] = ['webgpu', 'cpu', 'auto'];
