@@ -1122,6 +1122,7 @@ function startFit(): void {
   fitStarted = performance.now();
   fitRequest = req;
   markStale('Fitting: the results below are from the previous fit');
+  if (shownClmm) el.clmmResults.classList.add('stale');
   setState('fitting');
   el.progress.hidden = false;
   el.progress.querySelector<HTMLElement>('.bar')!.hidden = false;
@@ -1150,6 +1151,8 @@ function showProgress(p: { feval: number; deviance: number; best: number; stage?
 
 function endFit(): void {
   fitId = 0;
+  // a clmm fit's results stay as they were (a failed or cancelled fit's message is under the Fit button)
+  el.clmmResults.classList.remove('stale');
   lastProgress = null;
   window.clearInterval(fitTimer);
   window.clearTimeout(cancelTimer);
@@ -1247,6 +1250,7 @@ function showClmm(entry: ClmmEntry): void {
   el.results.hidden = true;
   el.metaResults.hidden = true;
   el.clmmResults.hidden = false;
+  el.clmmResults.classList.remove('stale');
   clmmCat = renderClmm(clmmEls, entry.result, entry.number, plotWidth, clmmCat);
   clear(clmmEls.compareWith, clmmHistory.filter((e) => e !== entry && e.loadId === entry.loadId).map((e) =>
     h('option', { value: String(e.id) }, `ordinal fit ${e.number}: ${e.result.formula} (${e.result.link}, ${e.result.threshold})`)));

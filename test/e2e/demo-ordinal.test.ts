@@ -15,6 +15,7 @@ import { anovaOfFits, describeClmm, fittedProbabilities, probabilitiesBy, probab
 import { categoryOrderOf, moveLevel, reconcileLevels, responseColumnOf } from '../../demo/src/ordinalView.js';
 import { structureNotes, varCorrDisplayRows } from '../../demo/src/structures.js';
 import { describeFit, runFit } from '../../demo/src/fitting.js';
+import { inferenceTables, runConfint } from '../../demo/src/inference.js';
 import { describeColumns } from '../../demo/src/load.js';
 import { probabilitySegments } from '../../demo/src/plots.js';
 import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
@@ -189,6 +190,14 @@ describe('covariance structures in the app (worker logic)', () => {
     expect(rows[0]!.corr).toBe('0.88 (ar1)');
     // the library's printout has the same line
     expect(ar1.summary()).toMatch(/Subject\s+DayF0\s+2241\.1\s+47\.34\s+0\.88 \(ar1\)/);
+    // the cards the library refuses for a structured fit carry its message (the page shows it as the card's note)
+    const refusal = /is not available for a fit with a covariance structure \(ar1\(0 \+ DayF \| Subject\)\): it works in the unstructured parameters θ of lme4/;
+    expect(result.power.refusal).toMatch(refusal);
+    expect(result.power.refusal).toMatch(/^powerSim /);
+    expect(() => inferenceTables(f, 'kenward-roger', 'III')).toThrow(refusal);
+    await expect(runConfint(f, { method: 'profile', level: 0.95 } as never, { signal, onProgress: () => {} })).rejects.toThrow(refusal);
+    // Satterthwaite's tables are available
+    expect(inferenceTables(f, 'satterthwaite', 'III').coefficients.map((c) => c.name)).toEqual(['(Intercept)', 'Days']);
     expect(structureNotes(result.structures)[0]).toMatch(/^Covariance structure: ar1\(0 \+ DayF \| Subject\) \(glmmTMB's ar1\).*ρ = 0\.88\.$/);
   });
 
