@@ -89,7 +89,7 @@ export interface ClmmEls {
 export function renderClmm(e: ClmmEls, r: ClmmResultMsg, fitNumber: number, width: (el: HTMLElement) => number, cat: string): string {
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
   clear(e.info,
-    h('div', {}, `Fit ${fitNumber} on `, h('span', { class: 'backend', id: 'clmm-backend' }, 'cpu'), ' — float64', ` · ${r.feval} evaluations`, ` · ${(r.elapsedMs / 1000).toFixed(2)} s`),
+    h('div', {}, `Ordinal fit ${fitNumber} on `, h('span', { class: 'backend', id: 'clmm-backend' }, 'cpu'), ' — float64', ` · ${r.feval} evaluations`, ` · ${(r.elapsedMs / 1000).toFixed(2)} s`),
     h('div', {}, `Cumulative link mixed model, ${r.link} link, ${r.threshold} thresholds${r.nAGQ > 1 ? `, adaptive Gauss–Hermite quadrature with ${r.nAGQ} nodes` : ', Laplace approximation'}: `, h('code', {}, r.formula),
       ` · ${r.nobs.toLocaleString('en-US')} observations · ${groups}`),
     h('div', {}, 'Categories in order: ', h('span', { id: 'clmm-levels' }, r.levels.join(' < '))),

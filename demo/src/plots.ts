@@ -482,9 +482,11 @@ export function probabilityBarsPlot(groups: { level: string; n: number; probs: n
     height: 60 + 22 * groups.length,
     marginLeft: Math.min(160, 24 + 7 * Math.max(...groups.map((g) => g.level.length), by.length)),
     marginRight: 20,
-    x: { label: 'mean fitted probability →', domain: [0, 1], tickFormat: '%', grid: true },
-    y: { label: by, domain: groups.map((g) => g.level) },
-    color: { type: 'ordinal', scheme: 'blues', domain: categories, legend: true },
+    x: { label: 'probability →', domain: [0, 1], tickFormat: '%', grid: true },
+    // a numeric variable's values with 4 significant digits (0.3333 rather than 0.3333333333333333)
+    y: { label: by, domain: groups.map((g) => g.level), tickFormat: (l: string) => (l.trim() !== '' && Number.isFinite(Number(l)) ? fmt(Number(l), 4) : l) },
+    // an ordered scheme whose lowest category is not white
+    color: { type: 'ordinal', scheme: 'viridis', domain: categories, legend: true },
     marks: [
       Plot.barX(segs, Plot.stackX({ x: 'probability', y: 'level', fill: 'category', order: 'order' })),
       Plot.tip(segs, Plot.pointer(Plot.stackX({ x: 'probability', y: 'level', order: 'order',
