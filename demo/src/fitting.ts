@@ -70,6 +70,7 @@ export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContex
   }
   const relmat = req.relmat ? { [req.relmat.group]: relmatOf(req.relmat.id) } : undefined;
   const prior = req.prior === 'blme' ? ('blme' as const) : undefined;
+  if (req.family === 'ordinal') throw new PlacedError('an ordinal response is fitted by clmm (the worker\'s ordinal path), not by lmer or glmer', 'options');
   try {
     if (req.family !== 'gaussian') {
       return await glmer(req.formula, table, {
@@ -187,6 +188,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     timings: fit.timings,
     fixef: fixefRows,
     varCorr: fit.varCorr,
+    structures: lmm ? lmm.structures.map((s) => ({ group: s.group, term: s.term, structure: s.structure, sd: [...s.sd], rho: [...s.rho] })) : [],
     varianceShares: lmm ? lmm.varianceShares : null,
     ranef,
     shrinkage,

@@ -16,11 +16,15 @@ export interface Loaded {
   info: DataInfo;
 }
 
-export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial'; link?: string }> = {
+export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial' | 'ordinal'; link?: string }> = {
   sleepstudy: { label: 'sleepstudy (180 rows)', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'] },
   insteval: { label: 'InstEval (73,421 rows)', formula: 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)', factors: ['s', 'd', 'dept', 'service'] },
   cbpp: { label: 'cbpp (binomial)', formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial', link: 'logit' },
   synthetic: { label: 'generated, 1,000,000 rows', formula: 'y ~ x + w + (x | g)', factors: [] },
+  // ordinal's wine data: bitterness ratings 1–5 by 9 judges (a cumulative link mixed model)
+  wine: { label: 'wine (ordinal, clmm)', formula: 'rating ~ temp + contact + (1 | judge)', factors: ['judge'], family: 'ordinal', link: 'logit' },
+  // sleepstudy with Days also as a factor (DayF): repeated measures with glmmTMB's ar1 structure over the days
+  sleepstudy_ar1: { label: 'sleepstudy, ar1 over days', formula: 'Reaction ~ Days + ar1(0 + DayF | Subject)', factors: ['Subject', 'DayF'] },
 };
 
 type Stage = (s: string) => void;
@@ -155,6 +159,9 @@ export function columnKind(type: arrow.DataType): ColumnInfo['kind'] {
   return 'other';
 }
 
+/** a factor column with at most this many levels lists them (ordinal's categories, which the page can reorder) */
+export const MAX_LISTED_LEVELS = 50;
+
 export function describeColumns(table: arrow.Table): ColumnInfo[] {
   return table.schema.fields.map((field) => {
     const vec = table.getChild(field.name)!;
@@ -206,6 +213,9 @@ export function describeColumns(table: arrow.Table): ColumnInfo[] {
         }
       }
       info.distinct = levels.size;
+      // a few levels in the dictionary's (or first-seen) order: the ordinal response's editable order starts there
+      if (levels.size <= MAX_LISTED_LEVELS) info.levels = [...levels];
+      if (arrow.DataType.isDictionary(field.type) && (field.type as arrow.Dictionary).isOrdered) info.ordered = true;
       for (let r = 0; r < Math.min(3, vec.length); r++) {
         const v = vec.get(r);
         info.sample.push(v == null ? 'NA' : String(v));

@@ -6,9 +6,14 @@
 import { FormulaError, parseFormula, type Formula } from '../../src/index.js';
 import { MEASURE_INPUTS } from '../../src/meta/escalc.js';
 import { FAMILY_LINKS } from '../../src/glmm/family.js';
+import { CLMM_LINKS } from '../../src/ordinal/links.js';
+import { structureNotes, varCorrDisplayRows } from './structures.js';
+import { type CategoryOrder, type ClmmEls, categoryOrderOf, drawClmmCaterpillar, drawClmmProbabilities, moveLevel, reconcileLevels, renderClmm, renderClmmAnova, responseColumnOf } from './ordinalView.js';
 import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
+import wineUrl from '../../test/fixtures/data/wine.csv?url';
+import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
@@ -21,7 +26,7 @@ import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, DharmaMsg, DharmaRequest, PerformanceChecksMsg,
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
@@ -31,12 +36,12 @@ import {
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
  */
-const LINKS: Record<FamilyChoice, string[]> = { ...FAMILY_LINKS, gaussian: ['identity'] };
+const LINKS: Record<FamilyChoice, string[]> = { ...FAMILY_LINKS, gaussian: ['identity'], ordinal: [...CLMM_LINKS] };
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
   'negative.binomial': 'The negative binomial size θ is estimated as lme4\'s glmer.nb (a Poisson fit, then θ by Brent\'s search, each step a glmer fit); nAGQ is 1.',
@@ -84,6 +89,10 @@ let pendingUrl: UrlState | null = null;
 const view = { cat: '0:0', diag: '', modes: '0' };
 
 const el = {
+  threshold: byId<HTMLSelectElement>('threshold'),
+  thresholdLabel: byId('threshold-label'),
+  ordinalLevels: byId('ordinal-levels'),
+  clmmResults: byId('clmm-results'),
   drop: byId('drop'),
   file: byId<HTMLInputElement>('file'),
   dataStatus: byId('data-status'),
@@ -161,6 +170,23 @@ const el = {
   relmatNote: byId('relmat-note'),
 };
 let metaId = 0;
+/** the ordinal (clmm) fits of this session, numbered in the order fitted; the one shown */
+interface ClmmEntry { id: number; loadId: number; number: number; request: FitRequest; result: ClmmResultMsg }
+const clmmHistory: ClmmEntry[] = [];
+let shownClmm: ClmmEntry | null = null;
+let clmmProbId = 0;
+let clmmAnovaId = 0;
+/** the ordinal response's categories in the order the user gave (an unordered text response), and for which column */
+let ordinalLevels: { column: string; levels: string[] } | null = null;
+/** the caterpillar's choice in the clmm results */
+let clmmCat = '0:0';
+const clmmEls: ClmmEls = {
+  info: byId('clmm-info'), thresholds: byId('clmm-thresholds'), coef: byId('clmm-coef'), varcorr: byId('clmm-varcorr'),
+  probBy: byId<HTMLSelectElement>('clmm-prob-by'), probs: byId('clmm-probs'), probsError: byId('clmm-probs-error'),
+  catSelect: byId<HTMLSelectElement>('clmm-cat-select'), caterpillar: byId('clmm-caterpillar'),
+  compareWith: byId<HTMLSelectElement>('clmm-compare-with'), compareOut: byId('clmm-compare-out'), compareError: byId('clmm-compare-error'),
+  notShown: byId('clmm-not-shown'), summary: byId('clmm-summary'),
+};
 /** the relatedness file read by the worker (id and what it holds), and the pending read */
 let relmat: RelmatInfo | null = null;
 let relmatId = 0;
@@ -402,6 +428,31 @@ function onMessage(m: FromWorker): void {
       syncUrl();
       break;
     }
+    case 'clmmFitted': {
+      if (m.id !== fitId) break;
+      const id = fitId;
+      endFit();
+      const entry: ClmmEntry = { id, loadId, number: clmmHistory.length + 1, request: fitRequest!, result: m.result };
+      clmmHistory.push(entry);
+      setState('fitted');
+      showClmm(entry);
+      syncUrl();
+      break;
+    }
+    case 'clmmProbabilities':
+      if (m.id !== clmmProbId || !shownClmm) break;
+      clmmProbId = 0;
+      drawClmmProbabilities(clmmEls, m.groups, m.levels, m.by, plotWidth(clmmEls.probs));
+      break;
+    case 'clmmAnova':
+      if (m.id !== clmmAnovaId) break;
+      clmmAnovaId = 0;
+      renderClmmAnova(clmmEls, m.rows, (fit) => clmmHistory.find((e) => e.id === fit)?.number ?? 0);
+      break;
+    case 'clmmError':
+      if (m.id === clmmProbId) { clmmProbId = 0; showError(clmmEls.probsError, m.message); }
+      if (m.id === clmmAnovaId) { clmmAnovaId = 0; showError(clmmEls.compareError, m.message); }
+      break;
     case 'fitError': {
       if (m.id !== fitId) break;
       endFit();
@@ -667,6 +718,8 @@ function load(src: DataSource): void {
   shown = null;
   el.results.hidden = true;
   el.metaResults.hidden = true;
+  el.clmmResults.hidden = true;
+  shownClmm = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
   clearStale();
@@ -917,6 +970,11 @@ function checkFormula(): boolean {
     return false;
   }
   const family = el.family.value as FamilyChoice;
+  if (family === 'ordinal') renderOrdinalLevels();
+  if (family === 'ordinal' && !responseColumnOf(f)) {
+    showFormulaError('An ordinal (clmm) response is one column of ordered categories, such as rating ~ temp + (1 | judge).', 0);
+    return false;
+  }
   if (f.response.kind === 'cbind' && family !== 'binomial') {
     showFormulaError(`cbind(successes, failures) is a binomial response: choose the family binomial under Options.`, text.indexOf('cbind'));
     return false;
@@ -983,6 +1041,8 @@ function onFamilyChange(link?: string): void {
   if (link && LINKS[fam].includes(link)) el.link.value = link;
   el.link.disabled = fam === 'gaussian';
   el.nagq.disabled = fam === 'gaussian';
+  el.thresholdLabel.hidden = fam !== 'ordinal';
+  if (fam !== 'ordinal') el.ordinalLevels.hidden = true;
   // glmer is fit by maximum likelihood: ML checked (and greyed); the Gaussian choice comes back
   const radios = [...el.criterion.querySelectorAll<HTMLInputElement>('input')];
   if (fam !== 'gaussian' && !radios[0]!.disabled) gaussianCriterion = radios.find((r) => r.checked)?.value ?? 'reml';
@@ -992,6 +1052,8 @@ function onFamilyChange(link?: string): void {
   }
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
+    : fam === 'ordinal'
+    ? 'A cumulative link mixed model (ordinal\'s clmm): P(Y ≤ j) = F(Θ_j − xᵀβ − zᵀb) for an ordered response, fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1 for one scalar random-effects term) on the CPU in float64. Priors and relatedness files are for lmer and glmer.'
     : `GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).${FAMILY_NOTES[fam] ? ` ${FAMILY_NOTES[fam]}` : ''}`;
   el.optionsError.textContent = '';
   validateFormula();
@@ -1038,6 +1100,11 @@ function startFit(): void {
     showError(el.optionsError, 'nAGQ must be a whole number from 0 to 25 (1 = Laplace).');
     return;
   }
+  if (family === 'ordinal') {
+    if (nAGQ < 1) { showError(el.optionsError, 'nAGQ for an ordinal (clmm) fit is a whole number from 1 (Laplace) to 25.'); return; }
+    if (el.prior.value) { showError(el.optionsError, 'blme\'s priors are for lmer and glmer fits: choose Priors: none for an ordinal (clmm) fit.'); return; }
+    if (relmat) { showError(el.optionsError, 'A relatedness file is for lmer and glmer fits: remove it for an ordinal (clmm) fit.'); return; }
+  }
   const req: FitRequest = {
     formula: el.formula.value,
     factors: [...factors],
@@ -1046,6 +1113,7 @@ function startFit(): void {
     family,
     link: family === 'gaussian' ? undefined : el.link.value,
     nAGQ: family === 'gaussian' ? undefined : nAGQ,
+    ...(family === 'ordinal' ? { threshold: el.threshold.value as FitRequest['threshold'], levels: ordinalLevelsToSend() } : {}),
     dataName: data.name,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
     relmat: relmat && el.relmatGroup.value ? { group: el.relmatGroup.value, id: relmat.id } : undefined,
@@ -1054,6 +1122,7 @@ function startFit(): void {
   fitStarted = performance.now();
   fitRequest = req;
   markStale('Fitting: the results below are from the previous fit');
+  if (shownClmm) el.clmmResults.classList.add('stale');
   setState('fitting');
   el.progress.hidden = false;
   el.progress.querySelector<HTMLElement>('.bar')!.hidden = false;
@@ -1068,7 +1137,9 @@ let lastProgress: { feval: number; deviance: number; best: number; stage?: numbe
 function tick(): void {
   const elapsed = performance.now() - fitStarted;
   const p = lastProgress;
-  el.progressText.textContent = p
+  el.progressText.textContent = !p && fitRequest?.family === 'ordinal'
+    ? `fitting the cumulative link mixed model (the CPU, float64)… ${fmtMs(elapsed)}`
+    : p
     ? `${p.stage ? `stage ${p.stage} · ` : ''}evaluations ${p.feval} · deviance ${fmt(p.deviance, 8)} · best ${fmt(p.best, 8)} · ${fmtMs(elapsed)}`
     : `preparing the model… ${fmtMs(elapsed)}`;
 }
@@ -1080,6 +1151,8 @@ function showProgress(p: { feval: number; deviance: number; best: number; stage?
 
 function endFit(): void {
   fitId = 0;
+  // a clmm fit's results stay as they were (a failed or cancelled fit's message is under the Fit button)
+  el.clmmResults.classList.remove('stale');
   lastProgress = null;
   window.clearInterval(fitTimer);
   window.clearTimeout(cancelTimer);
@@ -1125,6 +1198,104 @@ function cancelFit(): void {
       send({ type: 'load', id: loadId, source });
     }
   }, 1500);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ordinal responses (clmm)
+
+/** the response's category order under Options: the library's where it takes one from the data, else an editable list */
+function renderOrdinalLevels(): void {
+  const column = parsed ? responseColumnOf(parsed) : null;
+  const col = column ? data?.columns.find((c) => c.name === column) : undefined;
+  const order: CategoryOrder = column ? categoryOrderOf(col) : { kind: 'unknown', reason: 'write the formula\'s response first' };
+  el.ordinalLevels.hidden = el.family.value !== 'ordinal' || !data;
+  const label = h('span', {}, 'Categories');
+  if (order.kind === 'numeric') {
+    clear(el.ordinalLevels, label, h('span', { class: 'hint', id: 'ordinal-order' }, `${column} is numeric: its values in increasing order are the categories (at most 50).`));
+  } else if (order.kind === 'ordered' || order.kind === 'numeric-levels') {
+    clear(el.ordinalLevels, label, h('span', { class: 'hint', id: 'ordinal-order' },
+      `${order.levels.join(' < ')} (${order.kind === 'ordered' ? 'the data\'s ordered factor' : 'its levels are numbers: in increasing order'}).`));
+  } else if (order.kind === 'editable') {
+    ordinalLevels = { column: column!, levels: reconcileLevels(ordinalLevels?.column === column ? ordinalLevels.levels : null, order.levels) };
+    const lv = ordinalLevels.levels;
+    const move = (i: number, d: -1 | 1) => {
+      ordinalLevels = { column: column!, levels: moveLevel(lv, i, d) };
+      renderOrdinalLevels();
+      syncUrl();
+    };
+    clear(el.ordinalLevels, label,
+      h('ol', { class: 'level-list', id: 'ordinal-level-list', 'aria-label': `the categories of ${column}, lowest first` }, lv.map((l, i) => h('li', { 'data-level': l },
+        h('span', {}, l),
+        h('button', { type: 'button', title: `move ${l} down the order`, 'aria-label': `${l} lower`, disabled: i === 0, onclick: () => move(i, -1) }, '↑'),
+        h('button', { type: 'button', title: `move ${l} up the order`, 'aria-label': `${l} higher`, disabled: i === lv.length - 1, onclick: () => move(i, 1) }, '↓'),
+      ))),
+      h('span', { class: 'hint' }, `${column} is text without an order: put its categories in order, lowest first (sent as clmm's levels).`));
+  } else {
+    clear(el.ordinalLevels, label, h('span', { class: 'hint' }, `${order.reason}.`));
+  }
+}
+
+/** the `levels` of an ordinal request: the user's order for an unordered text response, else none (the library's) */
+function ordinalLevelsToSend(): string[] | undefined {
+  const column = parsed ? responseColumnOf(parsed) : null;
+  const col = column ? data?.columns.find((c) => c.name === column) : undefined;
+  return categoryOrderOf(col).kind === 'editable' && ordinalLevels?.column === column ? [...ordinalLevels.levels] : undefined;
+}
+
+function showClmm(entry: ClmmEntry): void {
+  shownClmm = entry;
+  shown = null;
+  result = null;
+  clearStale();
+  el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.clmmResults.hidden = false;
+  el.clmmResults.classList.remove('stale');
+  clmmCat = renderClmm(clmmEls, entry.result, entry.number, plotWidth, clmmCat);
+  clear(clmmEls.compareWith, clmmHistory.filter((e) => e !== entry && e.loadId === entry.loadId).map((e) =>
+    h('option', { value: String(e.id) }, `ordinal fit ${e.number}: ${e.result.formula} (${e.result.link}, ${e.result.threshold})`)));
+  byId<HTMLButtonElement>('clmm-compare').disabled = clmmEls.compareWith.options.length === 0;
+  if (!clmmEls.compareWith.options.length) clear(clmmEls.compareOut, h('p', { class: 'caption' }, 'Fit another clmm model of these data to compare the two here.'));
+  requestClmmProbabilities();
+}
+
+function requestClmmProbabilities(): void {
+  if (!shownClmm || !clmmEls.probBy.value) return;
+  clmmProbId = nextId++;
+  send({ type: 'clmmProbabilities', id: clmmProbId, fit: shownClmm.id, by: clmmEls.probBy.value });
+}
+
+function startClmmCompare(): void {
+  const other = Number(clmmEls.compareWith.value);
+  if (!shownClmm || !other) return;
+  clmmAnovaId = nextId++;
+  clmmEls.compareError.textContent = '';
+  send({ type: 'clmmAnova', id: clmmAnovaId, fits: [shownClmm.id, other] });
+}
+
+function setupClmm(): void {
+  el.threshold.addEventListener('change', () => syncUrl());
+  clmmEls.probBy.addEventListener('change', requestClmmProbabilities);
+  clmmEls.catSelect.addEventListener('change', () => {
+    clmmCat = clmmEls.catSelect.value;
+    if (shownClmm) drawClmmCaterpillar(clmmEls, shownClmm.result, clmmCat, plotWidth(clmmEls.caterpillar));
+  });
+  byId('clmm-compare').addEventListener('click', startClmmCompare);
+  byId('clmm-export-json').addEventListener('click', () => {
+    if (!shownClmm) return;
+    const id = nextId++;
+    jsonWaiters.set(id, (text) => download(`${baseName()}_clmm.json`, text, 'application/json'));
+    send({ type: 'exportJson', id, fit: shownClmm.id });
+  });
+  byId('clmm-export-probs').addEventListener('click', () => {
+    if (!shownClmm) return;
+    const id = nextId++;
+    textWaiters.set(id, {
+      ok: (text) => download(`${baseName()}_probabilities.csv`, text, 'text/csv'),
+      fail: (message) => showError(clmmEls.probsError, message),
+    });
+    send({ type: 'exportClmmProbabilities', id, fit: shownClmm.id });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1175,6 +1346,8 @@ function renderResults(entry: HistoryEntry): void {
   result = r;
   clearStale();
   el.results.hidden = false;
+  el.clmmResults.hidden = true;
+  shownClmm = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
   const crit = r.kind === 'lmer' ? (r.reml ? 'REML criterion' : 'deviance (ML)') : 'deviance (Laplace)';
@@ -1231,22 +1404,21 @@ function renderResults(entry: HistoryEntry): void {
   renderAllFitStart(r);
   renderChecksStart(r);
   // variance components, lme4's layout
-  const vc = r.varCorr;
-  const hasCorr = vc.some((row) => row.var2 !== null);
+  // variance components, lme4's layout (a structured term's lines as the library prints them)
+  const vrows = varCorrDisplayRows(r.varCorr, r.structures);
+  const hasCorr = vrows.some((row) => row.corr !== '');
   clear(el.varcorr,
     h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'varcorr-table' },
       h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'Groups'), h('th', { class: 'text' }, 'Name'), h('th', {}, 'Variance'), h('th', {}, 'Std.Dev.'), hasCorr ? h('th', {}, 'Corr') : null)),
-      h('tbody', {}, vc.filter((row) => row.var2 === null).map((row) => {
-        const corrs = vc.filter((c) => c.group === row.group && c.var2 !== null && c.var2 === row.var1);
-        return h('tr', { 'data-group': row.group, 'data-name': row.var1 ?? '' },
-          h('td', { class: 'text' }, row.group),
-          h('td', { class: 'text name' }, row.var1 ?? ''),
-          h('td', { 'data-col': 'variance' }, fmt(row.vcov)),
-          h('td', { 'data-col': 'sd' }, fmt(row.sdcor)),
-          hasCorr ? h('td', {}, corrs.map((c) => fmtFixed(c.sdcor, 3)).join(' ')) : null,
-        );
-      })),
+      h('tbody', {}, vrows.map((row) => h('tr', { 'data-group': row.group, 'data-name': row.name, ...(row.structure ? { 'data-structure': row.structure } : {}) },
+        h('td', { class: 'text' }, row.group),
+        h('td', { class: 'text name' }, row.name),
+        h('td', { 'data-col': 'variance' }, fmt(row.variance)),
+        h('td', { 'data-col': 'sd' }, fmt(row.sd)),
+        hasCorr ? h('td', row.rho !== undefined ? { 'data-col': 'rho', 'data-rho': String(row.rho) } : {}, row.corr) : null,
+      ))),
     )),
+    structureNotes(r.structures).map((n) => h('p', { class: 'caption structure-note' }, n)),
   );
   if (r.varianceShares) {
     clear(el.icc, h('h3', {}, 'Share of variance per level ', h('span', { class: 'hint' }, 'intercept variances and σ²: the intraclass correlation')));
@@ -2889,6 +3061,12 @@ function applyOptions(u: UrlState): void {
     for (const r of el.criterion.querySelectorAll<HTMLInputElement>('input')) r.checked = r.value === u.criterion;
   }
   el.prior.value = u.prior ?? '';
+  el.threshold.value = u.threshold ?? 'flexible';
+  if (u.levels && u.formula) {
+    let column: string | null = null;
+    try { column = responseColumnOf(parseFormula(u.formula)); } catch { column = null; }
+    if (column) ordinalLevels = { column, levels: [...u.levels] };
+  }
   if (u.diag) view.diag = u.diag;
   if (u.modes) view.modes = u.modes;
   if (u.cat) view.cat = u.cat;
@@ -2917,10 +3095,12 @@ function currentUrlState(): UrlState {
     criterion: (document.querySelector<HTMLInputElement>('input[name="crit"]:checked')?.value ?? 'reml') as 'reml' | 'ml',
     backend: el.backend.value as BackendChoice,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
+    threshold: fam === 'ordinal' ? el.threshold.value as UrlState['threshold'] : undefined,
+    levels: fam === 'ordinal' ? ordinalLevelsToSend() : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
-    fit: !!shown && shown.result.formula === el.formula.value,
+    fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value),
     ...cardsUrlState(),
     // the fixed-effects card's choices other than its defaults (Satterthwaite, type III)
     ddf: shown && inf.ddf.value !== 'satterthwaite' ? inf.ddf.value as UrlState['ddf'] : undefined,
@@ -3090,6 +3270,7 @@ function init(): void {
   setupExport();
   setupPlotExports();
   setupRelmat();
+  setupClmm();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {

@@ -464,3 +464,34 @@ export function dharmaResidualPlot(points: { x: number; residual: number; outlie
     ],
   });
 }
+
+/** one bar segment of the fitted category probabilities: a level of the variable, a category, its mean probability */
+export interface ProbabilitySegment { level: string; category: string; order: number; probability: number; n: number }
+
+/** The stacked bars' segments: per level of the variable, each category's mean fitted probability, in the categories' order. */
+export function probabilitySegments(groups: { level: string; n: number; probs: number[] }[], categories: string[]): ProbabilitySegment[] {
+  return groups.flatMap((g) => g.probs.map((probability, j) => ({ level: g.level, category: categories[j]!, order: j, probability, n: g.n })));
+}
+
+/** Stacked bars: the mean fitted probability of each ordered category per level of a variable (an ordinal fit's P(Y = j | x, b̃)). */
+export function probabilityBarsPlot(groups: { level: string; n: number; probs: number[] }[], categories: string[], by: string, width: number): Element {
+  const segs = probabilitySegments(groups, categories);
+  return Plot.plot({
+    width,
+    style: { fontSize: `${FONT}px` },
+    height: 60 + 22 * groups.length,
+    marginLeft: Math.min(160, 24 + 7 * Math.max(...groups.map((g) => g.level.length), by.length)),
+    marginRight: 20,
+    x: { label: 'probability →', domain: [0, 1], tickFormat: '%', grid: true },
+    // a numeric variable's values with 4 significant digits (0.3333 rather than 0.3333333333333333)
+    y: { label: by, domain: groups.map((g) => g.level), tickFormat: (l: string) => (l.trim() !== '' && Number.isFinite(Number(l)) ? fmt(Number(l), 4) : l) },
+    // an ordered scheme whose lowest category is not white
+    color: { type: 'ordinal', scheme: 'viridis', domain: categories, legend: true },
+    marks: [
+      Plot.barX(segs, Plot.stackX({ x: 'probability', y: 'level', fill: 'category', order: 'order' })),
+      Plot.tip(segs, Plot.pointer(Plot.stackX({ x: 'probability', y: 'level', order: 'order',
+        title: (d: ProbabilitySegment) => `${by} = ${d.level} (${d.n} rows)\nP(${d.category}) = ${fmt(d.probability, 4)}` }))),
+      Plot.ruleX([0]),
+    ],
+  });
+}

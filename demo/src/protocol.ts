@@ -21,15 +21,16 @@ import type { Overdispersion } from '../../src/checks/overdispersion.js';
 import type { ZeroInflation } from '../../src/checks/zeroInflation.js';
 import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
+import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1';
 
 export type DataSource =
   | { kind: 'file'; file: File }
   | { kind: 'example'; name: ExampleName; url?: string; rows?: number };
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
-export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian';
+export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal';
 
 export interface FitRequest {
   formula: string;
@@ -39,6 +40,10 @@ export interface FitRequest {
   family: FamilyChoice;
   link?: string;
   nAGQ?: number;
+  /** ordinal (clmm): the thresholds' structure */
+  threshold?: 'flexible' | 'equidistant' | 'symmetric';
+  /** ordinal (clmm): the response's categories in order (absent: the order the library takes from the data) */
+  levels?: string[];
   dataName?: string;
   /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
   prior?: 'blme';
@@ -66,6 +71,9 @@ export type ToWorker =
   | { type: 'exportJson'; id: number; fit?: number }
   | { type: 'exportResiduals'; id: number; fit: number }
   | { type: 'compare'; id: number; fits: [number, number] }
+  | { type: 'clmmProbabilities'; id: number; fit: number; by: string }
+  | { type: 'clmmAnova'; id: number; fits: [number, number] }
+  | { type: 'exportClmmProbabilities'; id: number; fit: number }
   | { type: 'meta'; id: number; request: MetaRequest }
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger'; anovaType: 'I' | 'II' | 'III' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
@@ -623,6 +631,10 @@ export interface ColumnInfo {
   sample: string[];
   /** numeric with only integer values (a candidate for "treat as factor") */
   integer?: boolean;
+  /** factor: its levels in the dictionary's order (the CSV reader's are sorted, as R's), or first seen for plain strings, when there are at most 50 */
+  levels?: string[];
+  /** factor: an ordered dictionary (R's ordered factor), whose order clmm takes */
+  ordered?: boolean;
 }
 
 export interface DataInfo {
@@ -722,6 +734,8 @@ export interface FitResult {
   timings: Record<string, number>;
   fixef: FixefRow[];
   varCorr: VarCorrRowMsg[];
+  /** glmmTMB's covariance structures of the random-effects terms (lmer's fit.structures; empty without) */
+  structures: StructureMsg[];
   varianceShares: { group: string; variance: number; share: number }[] | null;
   ranef: RanefMsg[];
   shrinkage: ShrinkageMsg[];
@@ -816,7 +830,52 @@ export interface PredictResult {
   groups: string;
 }
 
+/** a structured random-effects term's estimate (the library's StructureEstimate): the SDs of its columns (ar1: one) and its correlation(s) */
+export interface StructureMsg { group: string; term: string; structure: string; sd: number[]; rho: number[] }
+
+/** one row of an ordinal fit's threshold or coefficient table (ordinal's summary: z tests) */
+export interface ClmmCoefMsg { name: string; estimate: number; se: number; z: number; p: number }
+
+/** mean fitted probability of each category per level of a variable (the stacked bars) */
+export interface ClmmProbabilityGroup { level: string; n: number; probs: number[] }
+
+/** What the page shows of a cumulative link mixed model (ordinal's clmm). */
+export interface ClmmResultMsg {
+  kind: 'clmm';
+  formula: string;
+  link: string;
+  threshold: string;
+  nAGQ: number;
+  /** the categories in order */
+  levels: string[];
+  nobs: number;
+  ngroups: Record<string, number>;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  edf: number;
+  condH: number;
+  maxGrad: number;
+  feval: number;
+  converged: boolean;
+  messages: string[];
+  /** the thresholds' parameters (α) with SEs and z tests, and the thresholds Θ themselves */
+  thresholdTable: ClmmCoefMsg[];
+  thresholds: { name: string; value: number }[];
+  coefficients: ClmmCoefMsg[];
+  varCorr: { group: string; name: string; variance: number; sd: number; corr: number[] }[];
+  ranef: RanefMsg[];
+  summary: string;
+  /** the variables the probability plot can group by (the formula's variables with few distinct values) */
+  probabilityBy: string[];
+  elapsedMs: number;
+}
+
 export type FromWorker =
+  | { type: 'clmmFitted'; id: number; result: ClmmResultMsg }
+  | { type: 'clmmProbabilities'; id: number; by: string; groups: ClmmProbabilityGroup[]; levels: string[] }
+  | { type: 'clmmAnova'; id: number; rows: (ClmmAnovaRow & { fit: number })[] }
+  | { type: 'clmmError'; id: number; message: string }
   | { type: 'gpu'; info: GpuInfo }
   | { type: 'loadProgress'; id: number; stage: string }
   | { type: 'loaded'; id: number; info: DataInfo }

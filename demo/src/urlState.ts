@@ -9,7 +9,8 @@
  * settings (they are not run again: a power simulation or allFit's refits, like a bootstrap or a
  * profile, are the user's to start); the Model checks card, open, with its simulations' settings
  * (performance's checks are computed again, deterministic and cheap; DHARMa's simulations never are:
- * its button runs them).
+ * its button runs them); an ordinal (clmm) fit's threshold structure and its response's categories in
+ * the order the user gave.
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 
@@ -25,6 +26,10 @@ export interface UrlState {
   backend?: BackendChoice;
   /** blme's default priors */
   prior?: 'blme';
+  /** ordinal (clmm): the thresholds' structure (absent: flexible) */
+  threshold?: 'flexible' | 'equidistant' | 'symmetric';
+  /** ordinal (clmm): the response's categories in the order the user gave (an unordered text response) */
+  levels?: string[];
   /** diagnostics plot kind, conditional-modes term (index), caterpillar group:column */
   diag?: string;
   modes?: string;
@@ -121,8 +126,9 @@ export interface PowerUrlState {
   breaks?: number[];
 }
 
-const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic'];
-const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian'];
+const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1'];
+const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal'];
+const THRESHOLDS = ['flexible', 'equidistant', 'symmetric'] as const;
 const BACKENDS: BackendChoice[] = ['webgpu', 'cpu', 'auto'];
 
 /** The state in a query string; values that are not valid are left out (never an error). */
@@ -144,6 +150,17 @@ export function readUrlState(search: string): UrlState {
   const be = q.get('backend');
   if (be && (BACKENDS as string[]).includes(be)) out.backend = be as BackendChoice;
   if (q.get('prior') === 'blme') out.prior = 'blme';
+  const th = q.get('threshold');
+  if (th && (THRESHOLDS as readonly string[]).includes(th)) out.threshold = th as UrlState['threshold'];
+  if (q.get('levels')) {
+    // a JSON array of strings (a category may hold a comma)
+    try {
+      const lv: unknown = JSON.parse(q.get('levels')!);
+      if (Array.isArray(lv) && lv.length > 0 && lv.every((l) => typeof l === 'string') && new Set(lv).size === lv.length) out.levels = lv as string[];
+    } catch {
+      // not JSON: left out
+    }
+  }
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
   if (q.get('fit') === '1') out.fit = true;
   if (q.get('power') === '1') out.power = readPower(q);
@@ -255,6 +272,8 @@ export function writeUrlState(s: UrlState): string {
   if (s.criterion && s.family === 'gaussian') q.set('criterion', s.criterion);
   if (s.backend) q.set('backend', s.backend);
   if (s.prior) q.set('prior', s.prior);
+  if (s.family === 'ordinal' && s.threshold && s.threshold !== 'flexible') q.set('threshold', s.threshold);
+  if (s.family === 'ordinal' && s.levels?.length) q.set('levels', JSON.stringify(s.levels));
   if (s.diag) q.set('diag', s.diag);
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);

@@ -18,6 +18,8 @@ import { runAllFit } from './allFitRun.js';
 import { runDharma, runPerformanceChecks } from './modelChecksRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
+import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
+import type { ClmmFit } from '../../src/index.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -34,6 +36,8 @@ let factorsOfFit: string[] = [];
 const fits = new Map<number, StoredFit>();
 /** the last streamed fit, under the page's stream id (its Model tests card runs on it); kept when new data load, dropped when a new stream starts */
 let streamed: { id: number; fit: AnyFit } | null = null;
+/** every ordinal (clmm) fit of the current data, by the page's fit id; emptied when new data load */
+const clmmFits = new Map<number, ClmmFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
 const running = new Map<number, AbortController>();
@@ -103,6 +107,7 @@ scope.addEventListener('message', (ev) => {
           table = null;
           fit = null;
           fits.clear();
+          clmmFits.clear();
           const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
           table = loaded.table;
           post({ type: 'loaded', id: msg.id, info: loaded.info });
@@ -121,6 +126,23 @@ scope.addEventListener('message', (ev) => {
         running.set(msg.id, ac);
         const t0 = performance.now();
         let lastPost = 0;
+        if (msg.request.family === 'ordinal') {
+          // ordinal's clmm: the library reports no progress, so the page shows the time; Cancel through the signal
+          try {
+            const cf = await runClmm(table, msg.request, ac.signal);
+            clmmFits.set(msg.id, cf);
+            post({ type: 'clmmFitted', id: msg.id, result: describeClmm(cf, table, performance.now() - t0) });
+          } catch (e) {
+            if ((e as Error).name === 'AbortError' || ac.signal.aborted) post({ type: 'cancelled', id: msg.id });
+            else {
+              const placed = placeError(e);
+              post({ type: 'fitError', id: msg.id, message: placed.message, where: placed.where, position: placed.position });
+            }
+          } finally {
+            running.delete(msg.id);
+          }
+          return;
+        }
         try {
           const result = await runFit(table, msg.request, {
             signal: ac.signal,
@@ -150,6 +172,32 @@ scope.addEventListener('message', (ev) => {
     case 'cancel':
       running.get(msg.id)?.abort();
       break;
+    case 'clmmProbabilities': {
+      const cf = clmmFits.get(msg.fit);
+      try {
+        if (!cf || !table) throw new Error(NOT_KEPT);
+        post({ type: 'clmmProbabilities', id: msg.id, by: msg.by, groups: probabilitiesBy(cf, table, msg.by), levels: cf.levels });
+      } catch (e) {
+        post({ type: 'clmmError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
+    case 'exportClmmProbabilities': {
+      const cf = clmmFits.get(msg.fit);
+      if (!cf || !table) post({ type: 'textError', id: msg.id, message: NOT_KEPT });
+      else post({ type: 'text', id: msg.id, text: probabilitiesCsv(cf, table) });
+      break;
+    }
+    case 'clmmAnova': {
+      const [a, b] = msg.fits.map((k) => clmmFits.get(k));
+      try {
+        if (!a || !b) throw new Error('both fits must be ordinal (clmm) fits of the data loaded now');
+        post({ type: 'clmmAnova', id: msg.id, rows: anovaOfFits({ id: msg.fits[0], fit: a }, { id: msg.fits[1], fit: b }) });
+      } catch (e) {
+        post({ type: 'clmmError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
     case 'predict':
       try {
         const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit : undefined) ?? fit;
@@ -160,7 +208,7 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     case 'exportJson': {
-      const f = msg.fit !== undefined ? fits.get(msg.fit)?.fit : fit;
+      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) : fit);
       post({ type: 'json', id: msg.id, text: f ? JSON.stringify(f.toJSON(), jsonReplacer, 1) : '{}' });
       break;
     }

@@ -866,7 +866,8 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
         await page.select('#family', family);
         return page.$$eval('#link option', (o) => o.map((x) => (x as HTMLOptionElement).value));
       };
-      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian']);
+      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal']);
+      expect(await links('ordinal')).toEqual(['logit', 'probit', 'cloglog', 'loglog', 'cauchit']);
       expect(await links('Gamma')).toEqual(['inverse', 'log', 'identity']);
       expect(await links('inverse.gaussian')).toEqual(['1/mu^2', 'log', 'inverse', 'identity']);
       expect(await links('negative.binomial')).toEqual(['log']);
