@@ -24,8 +24,10 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
   if (fit.dataName) lines.push(`Data: ${fit.dataName}`);
   lines.push('');
   const info = { AIC: fit.AIC, BIC: fit.BIC, logLik: fit.logLik, deviance: fit.deviance, 'df.resid': fit.dfResid };
-  const vals = Object.values(info).map((v) => [formatR([Math.round(v * 10) / 10], 5)[0]]);
-  lines.push(...printMatrix(vals, [''], Object.keys(info), false));
+  // R's print of the named vector format(…, digits = 5): right-justified columns of a common width
+  const vals = Object.values(info).map((v) => formatR([v], 5)[0]);
+  const w = Math.max(...vals.map((v) => v.length), ...Object.keys(info).map((k) => k.length));
+  lines.push(Object.keys(info).map((k) => k.padStart(w)).join(' ') + ' ', vals.map((v) => v.padStart(w)).join(' ') + ' ');
   lines.push('', 'Random effects:', '', 'Conditional model:');
   const vc = fit.varCorr;
   lines.push(...printMatrix(
