@@ -157,6 +157,49 @@ describe('the zero-inflated row kernel', () => {
   });
 });
 
+describe('the safeguarded Newton iteration', () => {
+  it('a group of zeros whose observed system is indefinite at the start: the Laplace value equals a per-group search', () => {
+    // three groups: 'z' all zeros (at μ = 5, p = ½ each zero's W ≈ −0.13: 1 + Σ W θ² < 0 at θ = 1),
+    // 'a' and 'b' counts with some zeros
+    const y: number[] = [], g: string[] = [];
+    for (let i = 0; i < 20; i++) { y.push(0); g.push('z'); }
+    for (let i = 0; i < 20; i++) { y.push(i % 3 === 0 ? 0 : 3 + (i % 5)); g.push('a'); }
+    for (let i = 0; i < 20; i++) { y.push(i % 4 === 0 ? 0 : 6 + (i % 3)); g.push('b'); }
+    const table = arrow.tableFromArrays({ y: Float64Array.from(y), g });
+    const model = buildZeroInflatedModel('y ~ 1 + (1 | g)', table, { family: 'poisson', ziformula: '~ 1' });
+    const lap = new ZiLaplace(model);
+    const x = [Math.log(5), 0, 0.2];
+    const value = lap.evaluate(x);
+    expect(lap.safeguardedSteps).toBeGreaterThan(0);
+    // the reference: per group (one scalar term: the modes are independent), h_g(u) = −Σ ℓ_i(β₀ + θu) + u²/2
+    // minimized by a grid and golden-section search, h_g″ by central differences
+    const theta = Math.exp(x[2]);
+    const logp = -Math.log1p(Math.exp(-x[1])), log1mp = -Math.log1p(Math.exp(x[1]));
+    const lgf = (k: number) => { let s = 0; for (let j = 2; j <= k; j++) s += Math.log(j); return s; };
+    let total = 0;
+    for (const lev of ['z', 'a', 'b']) {
+      const ys = y.filter((_, i) => g[i] === lev);
+      const h = (u: number) => {
+        const eta = x[0] + theta * u, mu = Math.exp(eta);
+        let ll = 0;
+        for (const yi of ys) ll += yi === 0 ? Math.log(Math.exp(logp) + Math.exp(log1mp - mu)) : log1mp + yi * eta - mu - lgf(yi);
+        return -ll + 0.5 * u * u;
+      };
+      let best = -10;
+      for (let u = -10; u <= 10; u += 0.01) if (h(u) < h(best)) best = u;
+      let lo = best - 0.01, hi = best + 0.01;
+      for (let it = 0; it < 200; it++) {
+        const m1 = lo + (hi - lo) * 0.381966, m2 = hi - (hi - lo) * 0.381966;
+        if (h(m1) < h(m2)) hi = m2; else lo = m1;
+      }
+      const u = (lo + hi) / 2, d = 1e-4;
+      const h2 = (h(u + d) - 2 * h(u) + h(u - d)) / (d * d);
+      total += h(u) + 0.5 * Math.log(h2);
+    }
+    expect(Math.abs(value - total) / Math.abs(total)).toBeLessThan(1e-8);
+  });
+});
+
 describe('zero-inflated input', () => {
   const rows = (counts: number[]) => arrow.tableFromArrays({ count: Float64Array.from(counts), site: counts.map((_, i) => `s${i % 4}`), x: Float64Array.from(counts, (_, i) => i % 3) });
   it('refuses negative and non-integer counts, naming the column, row and value', async () => {
