@@ -1,6 +1,6 @@
 /**
  * glmmTMB's print.summary.glmmTMB as text: family and link, the formulas and data; the AIC, BIC,
- * logLik, deviance and df.resid line (format(…, digits = 5)); the random effects' table (Groups,
+ * logLik, deviance and df.resid line (each rounded to 1 decimal); the random effects' table (Groups,
  * Name, Variance, Std.Dev., 4 significant digits) and the number of groups; the NB dispersion
  * parameter; the conditional and zero-inflation models' coefficient tables (printCoefmat, 4 digits,
  * signif stars).
@@ -25,7 +25,7 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
   lines.push('');
   const info = { AIC: fit.AIC, BIC: fit.BIC, logLik: fit.logLik, deviance: fit.deviance, 'df.resid': fit.dfResid };
   // R's print of the named vector format(…, digits = 5): right-justified columns of a common width
-  const vals = Object.values(info).map((v) => formatR([v], 5)[0]);
+  const vals = Object.values(info).map((v) => formatR([Math.round(v * 10) / 10], 7)[0]);
   const w = Math.max(...vals.map((v) => v.length), ...Object.keys(info).map((k) => k.length));
   lines.push(Object.keys(info).map((k) => k.padStart(w)).join(' ') + ' ', vals.map((v) => v.padStart(w)).join(' ') + ' ');
   lines.push('', 'Random effects:', '', 'Conditional model:');
