@@ -188,6 +188,10 @@ export type { ClmmFit, CoefRow as ClmmCoefRow, VarCorrRow as ClmmVarCorrRow, Ran
 export type { ClmmOptions } from './ordinal/fit.js';
 export { CLMM_LINKS, type ClmmLink } from './ordinal/links.js';
 export { CLMM_THRESHOLDS, type ClmmThreshold } from './ordinal/thresholds.js';
+export { zeroInflated } from './zeroinfl/zeroInflated.js';
+export type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow, ZiRanef, ZiPredictType } from './zeroinfl/zeroInflatedFit.js';
+export type { ZeroInflatedOptions } from './zeroinfl/fit.js';
+export { ZI_FAMILIES, type ZiFamily } from './zeroinfl/model.js';
 export { exactRLRT, exactLRT, printExactTest } from './inference/exactRlrt.js';
 export type { ExactRlrtOptions, ExactTest, RlrtSimOptions } from './inference/exactRlrt.js';
 export { rlrtEigenvalues } from './inference/rlrtDesign.js';

@@ -37,6 +37,7 @@ import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova,
 import { runRlrt } from './rlrtCommand.js';
 import { runDharma } from './dharmaCommand.js';
 import { runClmm } from './clmmCommand.js';
+import { runZeroinfl } from './zeroinflCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
@@ -303,6 +304,22 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runClmm({ file, formula, ...opts }, io());
+    });
+
+  program
+    .command('zeroinfl')
+    .description("zero-inflated or hurdle count GLMM (glmmTMB's ziformula), on the CPU: conditional and zero-inflation models' tables, random-effects variances, NB dispersion, logLik/AIC/BIC")
+    .argument('<file>', 'data file')
+    .argument('<formula>', "the conditional model with lme4's scalar random-effects terms, e.g. 'count ~ mined + (1 | site)'")
+    .option('--family <name>', 'poisson (default), nbinom2, truncated_poisson or truncated_nbinom2 (the truncated ones: a hurdle model)')
+    .option('--zi <formula>', "the zero-inflation (hurdle: zero) model, fixed effects only: '~ 1' (default), '~ x', '~ 0'")
+    .option('--factors <cols>', 'numeric columns to treat as factors (comma-separated)')
+    .option('--predict <type>', "print one prediction per row instead: response, conditional, zprob, link or zlink (glmmTMB's predict types)")
+    .option('--backend <name>', 'cpu (zero-inflated models run on the CPU only)')
+    .option('--json', 'print the fit as JSON')
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runZeroinfl({ file, formula, ...opts }, io());
     });
 
   rowEngineOptions(common(program

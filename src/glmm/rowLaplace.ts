@@ -1,0 +1,225 @@
+/**
+ * The Laplace approximation of a mixed model's likelihood over a per-row kernel, shared by the
+ * cumulative link mixed models (src/ordinal/laplace.ts) and the zero-inflated and hurdle count
+ * models (src/zeroinfl/laplace.ts). A subclass gives the row kernel: each row's log-likelihood ℓ_i as
+ * a function of its random-effects part ζ_i = z_iᵀb, with ℓ′_i = dℓ_i/dζ_i and W_i = −d²ℓ_i/dζ_i²
+ * (the observed information), at its current fixed parameters.
+ *
+ *   h(u) = −Σ_i ℓ_i(ζ_i) + ½‖u‖²,   ζ = ZΛu
+ *   ∇h = u − ΛᵀZᵀℓ′,   ∇²h = ΛᵀZᵀWZΛ + I = L Lᵀ
+ *   Newton: L Lᵀ u_new = ΛᵀZᵀW (ζ + ℓ′/W)   (a penalized weighted least-squares problem with
+ *           working response z = ζ + ℓ′/W: the blocked Cholesky of src/linalg and lmer's solve,
+ *           src/lmm/solution.ts, on the weighted Gram matrix of weightedGram.ts), the step halved
+ *           while h increases
+ *   −log L ≈ h(ũ) + ½ log|L Lᵀ|    (L at ũ with the observed W: the exact Hessian of h at the mode)
+ *
+ * Safeguard (a kernel that is not log-concave, e.g. a zero-inflated row, whose W may be negative):
+ * where ΛᵀZᵀWZΛ + I is not positive definite at an iterate, the step takes the kernel's
+ * `stepWeights` instead (positive weights, Fisher-scoring-like), still with step halving; the
+ * Laplace determinant is always the observed one at ũ, and +∞ where that is not positive definite.
+ *
+ * ũ is converged until max|∇h| < 1e-10, so the objective is smooth in the parameters.
+ */
+import { BlockedCholesky } from '../linalg/blockedCholesky.js';
+import { NotPositiveDefiniteError } from '../linalg/dense.js';
+import { applyTemplate, fillTemplate } from '../linalg/template.js';
+import { solveLmm } from '../lmm/solution.js';
+import type { RandomBlock } from '../model/lambda.js';
+import { WeightedGramCpu } from './weightedGram.js';
+
+/** max|∇h| at which the conditional modes are taken as converged */
+const GRAD_TOL = 1e-10;
+const MAX_ITER = 100;
+const MAX_HALVINGS = 40;
+
+export abstract class RowLaplace {
+  readonly n: number;
+  readonly blocks: RandomBlock[];
+  /** ζ = ZΛu at the modes */
+  readonly zeta: Float64Array;
+  /** ℓ′ and W at the modes */
+  readonly grad: Float64Array;
+  readonly weight: Float64Array;
+  /** the modes ũ per block (level-major) */
+  u: Float64Array[];
+  /** lme4's θ at the last parameters, and the templates T */
+  theta: Float64Array;
+  readonly T: Float64Array[];
+  /** h(ũ) = −Σ ℓ + ½‖ũ‖² and log|L Lᵀ| at the last evaluation */
+  h = NaN;
+  ldL2 = NaN;
+  /** Newton iterations in all */
+  iterations = 0;
+  /** Newton steps that took the safeguard's weights */
+  safeguardedSteps = 0;
+  /** evaluations whose inner iteration did not converge */
+  notConverged = 0;
+  readonly chol: BlockedCholesky;
+  private readonly gram: WeightedGramCpu;
+  private readonly z: Float64Array;
+  private readonly trial: Float64Array;
+  private readonly stepW: Float64Array;
+
+  constructor(n: number, blocks: RandomBlock[], nTheta: number) {
+    this.n = n;
+    this.blocks = blocks;
+    this.zeta = new Float64Array(n);
+    this.grad = new Float64Array(n);
+    this.weight = new Float64Array(n);
+    this.z = new Float64Array(n);
+    this.trial = new Float64Array(n);
+    this.stepW = new Float64Array(n);
+    this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
+    this.theta = new Float64Array(nTheta);
+    this.T = blocks.map((b) => new Float64Array(b.q * b.q));
+    this.gram = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks });
+    this.chol = new BlockedCholesky(this.gram.gram, nTheta);
+  }
+
+  /**
+   * Σ_i ℓ_i at ζ (ζ = null: 0), and (when `grad` is given) ℓ′_i into grad and W_i = −ℓ″_i into
+   * weight; −Infinity where a row is outside the model's support.
+   */
+  abstract rowLogLik(zeta: Float64Array | null, grad?: Float64Array, weight?: Float64Array): number;
+
+  /**
+   * The safeguard's positive step weights at the current ζ (after rowLogLik with derivatives), or
+   * false where the kernel has none (then an indefinite system ends the iteration).
+   */
+  stepWeights(_out: Float64Array): boolean {
+    return false;
+  }
+
+  /** Sets lme4's θ and the templates T from it. */
+  setTheta(theta: Float64Array): void {
+    this.theta = theta;
+    this.blocks.forEach((b, k) => fillTemplate(b, this.theta, this.T[k]));
+  }
+
+  /** ζ = ZΛu into out */
+  zetaOf(u: Float64Array[], out: Float64Array): void {
+    out.fill(0);
+    const n = this.n;
+    this.blocks.forEach((bk, k) => {
+      const q = bk.q;
+      const b = applyTemplate(this.T[k], q, bk.nl, u[k]);
+      const { codes, Z } = bk;
+      if (q === 1) { for (let i = 0; i < n; i++) out[i] += Z[i] * b[codes[i]]; return; }
+      for (let i = 0; i < n; i++) {
+        const c = codes[i] * q;
+        let v = 0;
+        for (let s = 0; s < q; s++) v += Z[i * q + s] * b[c + s];
+        out[i] += v;
+      }
+    });
+  }
+
+  /** h(u) at ζ (with ℓ′ and W when asked) */
+  private hAt(u: Float64Array[], zeta: Float64Array, derivatives: boolean): number {
+    const ll = this.rowLogLik(zeta, derivatives ? this.grad : undefined, derivatives ? this.weight : undefined);
+    let uu = 0;
+    for (const v of u) for (let c = 0; c < v.length; c++) uu += v[c] * v[c];
+    return -ll + 0.5 * uu;
+  }
+
+  /** max|∇h| = max|u − ΛᵀZᵀℓ′| at the current ℓ′ */
+  private maxGradient(u: Float64Array[]): number {
+    const n = this.n;
+    let mx = 0;
+    this.blocks.forEach((bk, k) => {
+      const q = bk.q;
+      const r = new Float64Array(bk.nl * q);
+      const { codes, Z } = bk;
+      for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) r[codes[i] * q + s] += Z[i * q + s] * this.grad[i];
+      const T = this.T[k];
+      for (let c = 0; c < bk.nl; c++) {
+        for (let t = 0; t < q; t++) {
+          // (Tᵀ r_c)_t = Σ_{s ≥ t} T[s][t] r_c,s
+          let v = 0;
+          for (let s = t; s < q; s++) v += T[s * q + t] * r[c * q + s];
+          mx = Math.max(mx, Math.abs(u[k][c * q + t] - v));
+        }
+      }
+    });
+    return mx;
+  }
+
+  /**
+   * Factors L Lᵀ = ΛᵀZᵀWZΛ + I at the weights W (the observed ones unless given); returns false where
+   * it is not positive definite. A row's W may be negative; the Newton system only needs L Lᵀ > 0.
+   */
+  private factorAt(withResponse: boolean, weight: Float64Array = this.weight): boolean {
+    const n = this.n;
+    const { grad, zeta, z } = this;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(weight[i])) return false;
+      z[i] = withResponse && weight[i] !== 0 ? zeta[i] + grad[i] / weight[i] : zeta[i];
+    }
+    this.gram.form(weight, z);
+    try {
+      this.chol.factor(this.theta);
+    } catch (err) {
+      if (err instanceof NotPositiveDefiniteError) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  /** h(ũ) + ½ log|L Lᵀ| at the current θ and fixed parameters; +∞ where it is not defined. */
+  laplace(): number {
+    if (!this.modes()) return Infinity;
+    return this.h + 0.5 * this.ldL2;
+  }
+
+  /** Newton's iteration for ũ from the last modes (or 0 where that fails); false where h is not finite. */
+  modes(): boolean {
+    if (this.newton(this.u.map((v) => Float64Array.from(v)))) return true;
+    return this.newton(this.u.map((v) => new Float64Array(v.length)));
+  }
+
+  private newton(u: Float64Array[]): boolean {
+    let h = (this.zetaOf(u, this.zeta), this.hAt(u, this.zeta, true));
+    if (!Number.isFinite(h)) return false;
+    let converged = false;
+    for (let it = 0; it < MAX_ITER; it++) {
+      if (this.maxGradient(u) < GRAD_TOL) { converged = true; break; }
+      if (!this.factorAt(true)) {
+        // the safeguard: positive weights where the observed system is indefinite
+        if (!this.stepWeights(this.stepW) || !this.factorAt(true, this.stepW)) return false;
+        this.safeguardedSteps++;
+      }
+      const uNew = solveLmm(this.chol, this.n, false).u;
+      this.iterations++;
+      // the step, halved while h increases
+      const step = uNew.map((v, k) => v.map((x, c) => x - u[k][c]));
+      let s = 1;
+      let accepted = false;
+      let maxStep = 0;
+      for (const v of step) for (const x of v) maxStep = Math.max(maxStep, Math.abs(x));
+      // (each trial's ℓ′ and W are computed with it: the accepted one's are the next iteration's)
+      for (let k = 0; k <= MAX_HALVINGS; k++) {
+        const uTry = u.map((v, b) => v.map((x, c) => x + s * step[b][c]));
+        this.zetaOf(uTry, this.trial);
+        const hTry = this.hAt(uTry, this.trial, true);
+        if (hTry <= h || (Number.isFinite(hTry) && hTry - h <= 1e-13 * Math.abs(h))) {
+          u = uTry;
+          h = hTry;
+          this.zeta.set(this.trial);
+          accepted = true;
+          break;
+        }
+        s /= 2;
+      }
+      // no step accepted: ℓ′ and W back at u
+      if (!accepted) h = this.hAt(u, this.zeta, true);
+      if (!accepted || s * maxStep < 1e-14) { converged = this.maxGradient(u) < 1e-6; break; }
+    }
+    if (!converged) this.notConverged++;
+    // L at ũ, with the observed W
+    if (!this.factorAt(false)) return false;
+    this.u = u;
+    this.h = h;
+    this.ldL2 = this.chol.ldL2;
+    return Number.isFinite(h);
+  }
+}

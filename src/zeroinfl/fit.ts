@@ -1,0 +1,139 @@
+/**
+ * Fitting a zero-inflated or hurdle count GLMM (glmmTMB's `glmmTMB(…, ziformula, family)`): the stages
+ *   buildZeroInflatedModel (model.ts) → the Laplace objective (laplace.ts) → BOBYQA over
+ *   x = (β, γ, log φ, ψ) jointly (src/optim/bobyqa.ts; glmmTMB uses nlminb on TMB's exact gradient)
+ *   → Newton steps on the objective's central-difference Hessian and gradient (src/optim/deriv12.ts,
+ *   δ = 1e-4) while they lower it → the Hessian at the optimum, whose inverse is Var(x̂) (as glmmTMB's
+ *   sdreport: the Hessian of the Laplace objective in all fixed parameters, b integrated out; ours by
+ *   central differences of the objective with Richardson's extrapolation (δ = 1e-3 and 5e-4), TMB's
+ *   by automatic differentiation) → the fit
+ *   (zeroInflatedFit.ts).
+ * Starting values: β₀ = log ȳ for an intercept, every other parameter 0 (p = ½, φ = 1, SD 1), as
+ * glmmTMB starts at 0.
+ */
+import type * as arrow from 'apache-arrow';
+import { ModelError, OptionError } from '../errors/errors.js';
+import type { Formula } from '../formula/types.js';
+import { spdInverse } from '../linalg/dense.js';
+import { rowPassesReady } from '../linalg/rowChunks.js';
+import { macrotask, throwIfAborted } from '../model/control.js';
+import { bobyqaAsync } from '../optim/bobyqa.js';
+import { deriv12 } from '../optim/deriv12.js';
+import { ZiLaplace } from './laplace.js';
+import { type ZeroInflatedModel, type ZeroInflatedModelOptions, buildZeroInflatedModel } from './model.js';
+import { ZeroInflatedFit } from './zeroInflatedFit.js';
+
+export interface ZeroInflatedFitOptions {
+  /** 'cpu' (default); the zero-inflated models run on the CPU only, so 'webgpu' is refused */
+  backend?: 'cpu' | 'webgpu' | 'auto';
+  /** the evaluation budget of the optimizer (default 10,000) */
+  maxfun?: number;
+  /** a label for the data in the summary */
+  dataName?: string;
+  /** aborts the fit */
+  signal?: AbortSignal;
+}
+
+export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInflatedFitOptions {}
+
+/** Newton steps on the central-difference Hessian after the optimizer, at most */
+const NEWTON_STEPS = 4;
+
+/** The starting point x = (β, γ, log φ, ψ). */
+export function zeroInflatedStart(model: ZeroInflatedModel): Float64Array {
+  const x = new Float64Array(model.nPar);
+  const i0 = model.xnames.indexOf('(Intercept)');
+  if (i0 >= 0) {
+    let s = 0;
+    for (let i = 0; i < model.n; i++) s += model.y[i];
+    x[i0] = Math.log(Math.max(s / model.n, 1e-3));
+  }
+  return x;
+}
+
+/** The parameters' names in glmmTMB's order (beta, betazi, betad, theta). */
+export function parameterNames(model: ZeroInflatedModel): string[] {
+  return [
+    ...model.xnames.map((v) => `cond:${v}`),
+    ...model.zinames.map((v) => `zi:${v}`),
+    ...(model.nb ? ['log(phi)'] : []),
+    ...model.frame.reTerms.map((t) => `log(sd):${t.group}:${t.cnames[0]}`),
+  ];
+}
+
+/** Fits a zero-inflated or hurdle count GLMM (glmmTMB) to an Arrow table. */
+export async function fitZeroInflated(formula: string | Formula, data: arrow.Table, options: ZeroInflatedOptions = {}): Promise<ZeroInflatedFit> {
+  const t0 = performance.now();
+  throwIfAborted(options.signal);
+  if (options.backend !== undefined && options.backend !== 'cpu' && options.backend !== 'auto') {
+    if (options.backend === 'webgpu') throw new OptionError('backend', "zero-inflated and hurdle models run on the CPU only (backend 'cpu'): the WebGPU backend has no zero-inflated likelihood");
+    throw new OptionError('backend', `backend: '${String(options.backend)}' is not a backend; use 'cpu'`);
+  }
+  if (options.maxfun !== undefined && !(Number.isInteger(options.maxfun) && options.maxfun > 0)) throw new OptionError('maxfun', `maxfun must be a positive whole number, got ${String(options.maxfun)}`);
+  await rowPassesReady(data.numRows);
+  const model = buildZeroInflatedModel(formula, data, options);
+  if (model.nPar >= model.n) throw new ModelError(`the model has ${model.nPar} parameters for ${model.n} observations`);
+  const lap = new ZiLaplace(model);
+  const nx = model.nPar;
+  let evaluations = 0;
+  let last = performance.now();
+  const objective = async (x: Float64Array) => {
+    evaluations++;
+    // a turn for the event loop every 50 ms (timers, an abort)
+    if (performance.now() - last > 50) {
+      await macrotask();
+      throwIfAborted(options.signal);
+      last = performance.now();
+    }
+    return lap.evaluate(x);
+  };
+  const x0 = zeroInflatedStart(model);
+  const f0 = await objective(x0);
+  if (!Number.isFinite(f0)) throw new ModelError('the likelihood is not finite at the starting values');
+  const lower = new Float64Array(nx).fill(-Infinity);
+  const upper = new Float64Array(nx).fill(Infinity);
+  const opt = await bobyqaAsync(objective, x0, { lower, upper, rhobeg: 0.5, rhoend: 1e-8, maxfun: options.maxfun ?? 10000 });
+  let x = Float64Array.from(opt.x);
+  let fx = opt.fval;
+  // Newton steps x − H⁻¹g on the central-difference derivatives while they lower the objective
+  let H = await deriv12(objective, x, fx, lower);
+  let hessianPd = true;
+  for (let k = 0; k < NEWTON_STEPS; k++) {
+    let inv: Float64Array;
+    try {
+      inv = spdInverse(H.hessian, nx, 'the Hessian').inv;
+    } catch {
+      hessianPd = false;
+      break;
+    }
+    const xn = Float64Array.from(x);
+    for (let j = 0; j < nx; j++) {
+      let s = 0;
+      for (let l = 0; l < nx; l++) s += inv[j * nx + l] * H.gradient[l];
+      xn[j] = x[j] - s;
+    }
+    const fn = await objective(xn);
+    if (!(fn < fx)) break;
+    x = xn;
+    fx = fn;
+    H = await deriv12(objective, x, fx, lower);
+  }
+  // Var(x̂)'s Hessian: Richardson's extrapolation of two central-difference Hessians,
+  // H = (4 H(δ/2) − H(δ)) / 3 with δ = 1e-3, which cancels their O(δ²) error term
+  if (hessianPd) {
+    const h1 = await deriv12(objective, x, fx, lower, 1e-3);
+    const h2 = await deriv12(objective, x, fx, lower, 5e-4);
+    H = { gradient: H.gradient, hessian: Float64Array.from(h2.hessian, (v, k) => (4 * v - h1.hessian[k]) / 3) };
+  }
+  // the state at the optimum (modes, weights, L)
+  const fFinal = lap.evaluate(x);
+  const messages = [...model.messages];
+  if (!opt.converged) messages.push(`optimizer (BOBYQA) did not converge: ${opt.message}`);
+  if (!hessianPd) messages.push('the Hessian of the objective is not positive definite at the optimum: standard errors are not available (glmmTMB: "non-positive-definite Hessian matrix")');
+  if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
+  return new ZeroInflatedFit(model, lap, {
+    x, objective: fFinal, hessian: H.hessian, gradient: H.gradient, parNames: parameterNames(model),
+    evaluations, iterations: lap.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
+    dataName: options.dataName, elapsedMs: performance.now() - t0,
+  });
+}
