@@ -71,10 +71,12 @@ export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContex
   const relmat = req.relmat ? { [req.relmat.group]: relmatOf(req.relmat.id) } : undefined;
   const prior = req.prior === 'blme' ? ('blme' as const) : undefined;
   if (req.family === 'ordinal') throw new PlacedError('an ordinal response is fitted by clmm (the worker\'s ordinal path), not by lmer or glmer', 'options');
+  const family = req.family;
+  if (family.startsWith('zi_') || family.startsWith('hurdle_')) throw new PlacedError('a zero-inflated or hurdle model is fitted by zeroInflated (the worker\'s zero-inflated path), not by lmer or glmer', 'options');
   try {
-    if (req.family !== 'gaussian') {
+    if (family !== 'gaussian') {
       return await glmer(req.formula, table, {
-        family: req.family, link: req.link as 'logit' | undefined, nAGQ: req.nAGQ ?? 1, factors: req.factors,
+        family: family as 'binomial', link: req.link as 'logit' | undefined, nAGQ: req.nAGQ ?? 1, factors: req.factors,
         backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress, relmat, prior,
       });
     }
