@@ -1367,7 +1367,7 @@ function setupClmm(): void {
 /** checks the zero-inflation formula with the library's parser; shows the problem under its box */
 function checkZiFormula(): boolean {
   const on = isZiChoice(el.family.value);
-  const problem = on ? ziFormulaProblem(el.ziformula.value) : null;
+  const problem = on ? ziFormulaProblem(el.ziformula.value, data?.columns.map((c) => c.name)) : null;
   if (!problem) {
     el.ziformula.removeAttribute('aria-invalid');
     el.ziformulaError.textContent = '';

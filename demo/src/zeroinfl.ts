@@ -17,7 +17,7 @@ import { zeroInflated, parseFormula, type ZeroInflatedFit, type ZeroInflatedProg
 import { dpoisLog } from '../../src/glmm/rmath.js';
 import { dnbinomMu } from '../../src/checks/scoringRules.js';
 import { csv } from './dom.js';
-import { PlacedError, placeError } from './fitting.js';
+import { PlacedError, formulaVariables, placeError } from './fitting.js';
 import type { FamilyChoice, FitRequest, RanefMsg, ZiFrequencyRow, ZiResultMsg } from './protocol.js';
 
 /** the app's family choices of zero-inflated and hurdle models, and the library's family of each */
@@ -41,7 +41,7 @@ export const MAX_FREQUENCY_COUNT = 30;
  * checked by the library's parser with the response put before it (as the library reads it). The
  * position is in the box's text.
  */
-export function ziFormulaProblem(zi: string): { message: string; position: number } | null {
+export function ziFormulaProblem(zi: string, columns?: readonly string[]): { message: string; position: number } | null {
   const t = zi.trim();
   if (!t.startsWith('~')) return { message: 'The zero-inflation formula is one-sided: it starts with ~ (such as ~ 1 or ~ mined).', position: 0 };
   const prefix = 'y ';
@@ -49,6 +49,14 @@ export function ziFormulaProblem(zi: string): { message: string; position: numbe
     const f = parseFormula(prefix + t);
     if (f.random.length > 0) return { message: `The zero-inflation model takes fixed effects only here: ${f.random.map((r) => r.text).join(', ')} is a random-effects term.`, position: Math.max(0, zi.indexOf('(')) };
     if (f.offsets.length > 0) return { message: 'offset() terms are not available in the zero-inflation model here.', position: Math.max(0, zi.indexOf('offset')) };
+    if (columns) {
+      const unknown = [...formulaVariables(f, { response: false })].filter((v) => !columns.includes(v));
+      if (unknown.length > 0) {
+        const u = unknown[0]!;
+        const at = zi.search(new RegExp(`(?<![A-Za-z0-9_.])${u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_.])`));
+        return { message: `Zero-inflation formula: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((x) => `'${x}'`).join(', ')}: not in the data.`, position: Math.max(0, at) };
+      }
+    }
     return null;
   } catch (e) {
     const err = e as Error & { position?: number };
@@ -61,7 +69,7 @@ export function ziFormulaProblem(zi: string): { message: string; position: numbe
 export async function runZeroInflated(table: arrow.Table, req: FitRequest, signal: AbortSignal, onProgress?: (p: ZeroInflatedProgress) => void): Promise<ZeroInflatedFit> {
   if (!isZiChoice(req.family)) throw new PlacedError(`'${req.family}' is not a zero-inflated or hurdle family`, 'options');
   const zi = req.ziformula ?? '~ 1';
-  const problem = ziFormulaProblem(zi);
+  const problem = ziFormulaProblem(zi, table.schema.fields.map((f) => f.name));
   if (problem) throw new PlacedError(problem.message, 'options');
   try {
     return await zeroInflated(req.formula, table, {
