@@ -30,8 +30,9 @@ export type DataSource =
   | { kind: 'example'; name: ExampleName; url?: string; rows?: number };
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
-export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal'
-  | 'zi_poisson' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom2';
+/** the zero-inflated and hurdle families (glmmTMB's poisson, nbinom2, truncated_poisson, truncated_nbinom2 with a ziformula) */
+export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom2';
+export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal' | ZiFamilyChoice;
 
 export interface FitRequest {
   formula: string;

@@ -17,21 +17,20 @@ import { zeroInflated, parseFormula, type ZeroInflatedFit, type ZeroInflatedProg
 import { dpoisLog } from '../../src/glmm/rmath.js';
 import { dnbinomMu } from '../../src/checks/scoringRules.js';
 import { csv } from './dom.js';
-import { PlacedError, formulaVariables, placeError } from './fitting.js';
-import type { FamilyChoice, FitRequest, RanefMsg, ZiFrequencyRow, ZiResultMsg } from './protocol.js';
+import { PlacedError, formulaVariables, isZiFamily, placeError } from './fitting.js';
+import type { FitRequest, RanefMsg, ZiFamilyChoice, ZiFrequencyRow, ZiResultMsg } from './protocol.js';
 
 /** the app's family choices of zero-inflated and hurdle models, and the library's family of each */
-export const ZI_FAMILY_OF = {
+export const ZI_FAMILY_OF: Record<ZiFamilyChoice, ZeroInflatedFit['family']> = {
   zi_poisson: 'poisson',
   zi_nbinom2: 'nbinom2',
   hurdle_poisson: 'truncated_poisson',
   hurdle_nbinom2: 'truncated_nbinom2',
-} as const;
-export type ZiChoice = keyof typeof ZI_FAMILY_OF;
+};
+export type ZiChoice = ZiFamilyChoice;
 
-export function isZiChoice(f: FamilyChoice | string | undefined): f is ZiChoice {
-  return f !== undefined && Object.prototype.hasOwnProperty.call(ZI_FAMILY_OF, f);
-}
+/** a zero-inflated or hurdle family choice (fitting.ts's rule) */
+export const isZiChoice = isZiFamily;
 
 /** the largest count k with a bar of its own in the frequency plot (larger counts share the last bar, "> k") */
 export const MAX_FREQUENCY_COUNT = 30;
