@@ -3,7 +3,9 @@
  * equal the library's (the same fit's numbers, exactly), each family choice reaches zeroInflated as
  * glmmTMB's family, the expected count frequencies equal a direct sum of each row's probabilities
  * written here from the pmfs (Poisson e^{−μ} μ^k / k!; NB2 Γ(k + φ)/(Γ(φ) k!) (φ/(φ + μ))^φ (μ/(φ + μ))^k
- * with Γ(k + φ)/Γ(φ) = Π_{j<k} (φ + j)) at 1e-12 relative, the predictions CSV is the library's
+ * with Γ(k + φ)/Γ(φ) = Π_{j<k} (φ + j)) at 1e-12 relative, and glmmTMB 1.1.5's (its own fits' p, μ and φ
+ * summed in R, test/oracle/zeroinfl_frequencies.R → test/fixtures/zeroinfl/frequencies.json) at 1e-5 × max(1, E),
+ * the size of glmmTMB's stopping distance from the optimum; the predictions CSV is the library's
  * predict, the zero-inflation formula's checks, the worker's errors where they belong, and the
  * address's new field round tripping. Data: glmmTMB's Salamanders (test/fixtures/data/salamanders.csv).
  */
@@ -125,6 +127,25 @@ describe('zero-inflated and hurdle fits in the app (worker logic)', () => {
     expect(short[4]!.observed).toBe([...fit.model.y].filter((v) => v > 3).length);
     // the zeros: ZIP's expected zeros are Σ p + (1 − p) e^{−μ}, its observed are the data's
     expect(short[0]!.observed).toBe([...fit.model.y].filter((v) => v === 0).length);
+  });
+
+  test('expected frequencies against glmmTMB 1.1.5\'s own fits (ZIP, ZINB, hurdle NB2; test/oracle/zeroinfl_frequencies.R)', async () => {
+    // glmmTMB's optimum is within 1e-5 × max(1, |x|) of the converged one (test/zeroinfl.test.ts), so its p and μ,
+    // hence Σ_i P(y_i = k), within about 1e-5 relative: 1e-5 × max(1, E) (observed ≤ 8.5e-7)
+    const ref = JSON.parse(readFileSync(`${ROOT}test/fixtures/zeroinfl/frequencies.json`, 'utf8')) as Record<string, {
+      family: 'poisson' | 'nbinom2' | 'truncated_nbinom2'; formula: string; ziformula: string; observed: number[]; expected: number[]; above: number;
+    }>;
+    expect(Object.keys(ref)).toEqual(['zip_mined', 'zinb_mined', 'hurdle_nb_mined']);
+    for (const [name, r] of Object.entries(ref)) {
+      const f = await zeroInflated(r.formula, salamanders, { family: r.family, ziformula: r.ziformula });
+      const rows = expectedFrequencies(f);
+      expect(rows.length, name).toBe(r.expected.length + 1);
+      r.expected.forEach((e, k) => {
+        expect(rows[k]!.observed, `${name} observed ${k}`).toBe(r.observed[k]);
+        expect(Math.abs(rows[k]!.expected - e) / Math.max(1, e), `${name} expected ${k}`).toBeLessThan(1e-5);
+      });
+      expect(rows.at(-1)!.observed).toBe(r.above);
+    }
   });
 
   test('the predictions CSV is the library\'s predict on the fit\'s rows', () => {
