@@ -18,7 +18,7 @@ import { allFitSetup } from './allFitRun.js';
 import { modelChecksSetup } from './modelChecksRun.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
-  CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg,
+  CompareRow, FitRequest, FitResult, FixefRow, PredictResult, PredictorInput, RanefMsg, ShrinkageMsg, ZiFamilyChoice,
 } from './protocol.js';
 
 const Z975 = 1.959963984540054;
@@ -33,6 +33,11 @@ export type AnyFit = LmmFit | GlmmFit;
 export interface FitContext {
   onProgress: (p: { feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }) => void;
   signal: AbortSignal;
+}
+
+/** a zero-inflated or hurdle family (fitted by zeroInflated, not lmer or glmer) */
+export function isZiFamily(f: string | undefined): f is ZiFamilyChoice {
+  return f === 'zi_poisson' || f === 'zi_nbinom2' || f === 'hurdle_poisson' || f === 'hurdle_nbinom2';
 }
 
 /** An error the page shows beside the control that caused it. */
@@ -70,11 +75,13 @@ export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContex
   }
   const relmat = req.relmat ? { [req.relmat.group]: relmatOf(req.relmat.id) } : undefined;
   const prior = req.prior === 'blme' ? ('blme' as const) : undefined;
-  if (req.family === 'ordinal') throw new PlacedError('an ordinal response is fitted by clmm (the worker\'s ordinal path), not by lmer or glmer', 'options');
+  const family = req.family;
+  if (family === 'ordinal') throw new PlacedError('an ordinal response is fitted by clmm (the worker\'s ordinal path), not by lmer or glmer', 'options');
+  if (isZiFamily(family)) throw new PlacedError('a zero-inflated or hurdle model is fitted by zeroInflated (the worker\'s zero-inflated path), not by lmer or glmer', 'options');
   try {
-    if (req.family !== 'gaussian') {
+    if (family !== 'gaussian') {
       return await glmer(req.formula, table, {
-        family: req.family, link: req.link as 'logit' | undefined, nAGQ: req.nAGQ ?? 1, factors: req.factors,
+        family, link: req.link as 'logit' | undefined, nAGQ: req.nAGQ ?? 1, factors: req.factors,
         backend: req.backend, signal: ctx.signal, dataName: req.dataName, onProgress: progress, relmat, prior,
       });
     }

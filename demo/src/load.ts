@@ -16,7 +16,7 @@ export interface Loaded {
   info: DataInfo;
 }
 
-export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial' | 'ordinal'; link?: string }> = {
+export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial' | 'ordinal' | 'zi_poisson'; link?: string; ziformula?: string }> = {
   sleepstudy: { label: 'sleepstudy (180 rows)', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'] },
   insteval: { label: 'InstEval (73,421 rows)', formula: 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)', factors: ['s', 'd', 'dept', 'service'] },
   cbpp: { label: 'cbpp (binomial)', formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial', link: 'logit' },
@@ -24,6 +24,8 @@ export const EXAMPLES: Record<ExampleName, { label: string; formula: string; fac
   // ordinal's wine data: bitterness ratings 1–5 by 9 judges (a cumulative link mixed model)
   wine: { label: 'wine (ordinal, clmm)', formula: 'rating ~ temp + contact + (1 | judge)', factors: ['judge'], family: 'ordinal', link: 'logit' },
   // sleepstudy with Days also as a factor (DayF): repeated measures with glmmTMB's ar1 structure over the days
+  // glmmTMB's Salamanders: salamander counts at 23 sites, many zeros (a zero-inflated Poisson, zero-inflation by mining)
+  salamanders: { label: 'Salamanders (zero-inflated counts)', formula: 'count ~ mined + (1 | site)', factors: ['site'], family: 'zi_poisson', link: 'log', ziformula: '~ mined' },
   sleepstudy_ar1: { label: 'sleepstudy, ar1 over days', formula: 'Reaction ~ Days + ar1(0 + DayF | Subject)', factors: ['Subject', 'DayF'] },
 };
 
@@ -55,7 +57,7 @@ export async function loadSource(source: DataSource, stage: Stage): Promise<Load
       table,
       info: {
         name, rows: table.numRows, columns: describeColumns(table), warnings, bytes, loadMs: performance.now() - t0,
-        suggestion: { formula: ex.formula, factors: ex.factors, family: ex.family, link: ex.link },
+        suggestion: { formula: ex.formula, factors: ex.factors, family: ex.family, link: ex.link, ...(ex.ziformula ? { ziformula: ex.ziformula } : {}) },
       },
     };
   }

@@ -13,6 +13,9 @@ import sleepstudyUrl from '../../test/fixtures/data/sleepstudy.csv?url';
 import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import wineUrl from '../../test/fixtures/data/wine.csv?url';
+import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
+import { isZiChoice, ziFormulaProblem } from './zeroinfl.js';
+import { ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
@@ -26,7 +29,7 @@ import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, DharmaMsg, DharmaRequest, PerformanceChecksMsg,
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
@@ -36,12 +39,16 @@ import {
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
  */
-const LINKS: Record<FamilyChoice, string[]> = { ...FAMILY_LINKS, gaussian: ['identity'], ordinal: [...CLMM_LINKS] };
+const LINKS: Record<FamilyChoice, string[]> = {
+  ...FAMILY_LINKS, gaussian: ['identity'], ordinal: [...CLMM_LINKS],
+  // glmmTMB's zero-inflated and hurdle count models: the log link (the zero model's is the logit)
+  zi_poisson: ['log'], zi_nbinom2: ['log'], hurdle_poisson: ['log'], hurdle_nbinom2: ['log'],
+};
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
   'negative.binomial': 'The negative binomial size θ is estimated as lme4\'s glmer.nb (a Poisson fit, then θ by Brent\'s search, each step a glmer fit); nAGQ is 1.',
@@ -93,6 +100,10 @@ const el = {
   thresholdLabel: byId('threshold-label'),
   ordinalLevels: byId('ordinal-levels'),
   clmmResults: byId('clmm-results'),
+  ziRow: byId('zi-row'),
+  ziformula: byId<HTMLInputElement>('ziformula'),
+  ziformulaError: byId('ziformula-error'),
+  ziResults: byId('zi-results'),
   drop: byId('drop'),
   file: byId<HTMLInputElement>('file'),
   dataStatus: byId('data-status'),
@@ -186,6 +197,16 @@ const clmmEls: ClmmEls = {
   catSelect: byId<HTMLSelectElement>('clmm-cat-select'), caterpillar: byId('clmm-caterpillar'),
   compareWith: byId<HTMLSelectElement>('clmm-compare-with'), compareOut: byId('clmm-compare-out'), compareError: byId('clmm-compare-error'),
   notShown: byId('clmm-not-shown'), summary: byId('clmm-summary'),
+};
+/** the zero-inflated and hurdle fits of this session, numbered in the order fitted; the one shown */
+interface ZiEntry { id: number; loadId: number; number: number; request: FitRequest; result: ZiResultMsg }
+const ziHistory: ZiEntry[] = [];
+let shownZi: ZiEntry | null = null;
+/** the caterpillar's choice in the zero-inflated results */
+let ziCat = '0:0';
+const ziEls: ZiEls = {
+  info: byId('zi-info'), cond: byId('zi-cond'), zi: byId('zi-zi'), varcorr: byId('zi-varcorr'), freq: byId('zi-freq'),
+  catSelect: byId<HTMLSelectElement>('zi-cat-select'), caterpillar: byId('zi-caterpillar'), notShown: byId('zi-not-shown'), summary: byId('zi-summary'),
 };
 /** the relatedness file read by the worker (id and what it holds), and the pending read */
 let relmat: RelmatInfo | null = null;
@@ -436,6 +457,17 @@ function onMessage(m: FromWorker): void {
       clmmHistory.push(entry);
       setState('fitted');
       showClmm(entry);
+      syncUrl();
+      break;
+    }
+    case 'ziFitted': {
+      if (m.id !== fitId) break;
+      const id = fitId;
+      endFit();
+      const entry: ZiEntry = { id, loadId, number: ziHistory.length + 1, request: fitRequest!, result: m.result };
+      ziHistory.push(entry);
+      setState('fitted');
+      showZi(entry);
       syncUrl();
       break;
     }
@@ -720,6 +752,8 @@ function load(src: DataSource): void {
   el.metaResults.hidden = true;
   el.clmmResults.hidden = true;
   shownClmm = null;
+  el.ziResults.hidden = true;
+  shownZi = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
   clearStale();
@@ -753,6 +787,7 @@ function onLoaded(info: DataInfo): void {
   el.formula.value = url?.formula ?? sug?.formula ?? '';
   for (const f of url?.factors ?? sug?.factors ?? []) if (info.columns.some((c) => c.name === f)) factors.add(f);
   el.family.value = url?.family ?? sug?.family ?? 'gaussian';
+  el.ziformula.value = sug?.ziformula ?? '~ 1';
   onFamilyChange(url?.link ?? sug?.link);
   if (url) applyOptions(url);
   if (source?.kind === 'file' && !url) {
@@ -975,6 +1010,18 @@ function checkFormula(): boolean {
     showFormulaError('An ordinal (clmm) response is one column of ordered categories, such as rating ~ temp + (1 | judge).', 0);
     return false;
   }
+  if (isZiChoice(family) && !responseColumnOf(f)) {
+    showFormulaError('A zero-inflated or hurdle model\'s response is one column of counts, such as count ~ mined + (1 | site).', 0);
+    return false;
+  }
+  if (data && isZiChoice(family)) {
+    const name = responseColumnOf(f)!;
+    const col = data.columns.find((c) => c.name === name);
+    if (col && (col.kind !== 'numeric' || factors.has(name))) {
+      showFormulaError(`The response '${name}' is ${col.kind === 'numeric' ? 'marked as a factor' : 'not numeric'}: a zero-inflated or hurdle model's response is counts (whole numbers ≥ 0).`, text.indexOf(name));
+      return false;
+    }
+  }
   if (f.response.kind === 'cbind' && family !== 'binomial') {
     showFormulaError(`cbind(successes, failures) is a binomial response: choose the family binomial under Options.`, text.indexOf('cbind'));
     return false;
@@ -1043,6 +1090,10 @@ function onFamilyChange(link?: string): void {
   el.nagq.disabled = fam === 'gaussian';
   el.thresholdLabel.hidden = fam !== 'ordinal';
   if (fam !== 'ordinal') el.ordinalLevels.hidden = true;
+  // zero-inflated and hurdle models: the zero-inflation formula; the Laplace approximation only (no nAGQ)
+  el.ziRow.hidden = !isZiChoice(fam);
+  if (isZiChoice(fam)) el.nagq.disabled = true;
+  checkZiFormula();
   // glmer is fit by maximum likelihood: ML checked (and greyed); the Gaussian choice comes back
   const radios = [...el.criterion.querySelectorAll<HTMLInputElement>('input')];
   if (fam !== 'gaussian' && !radios[0]!.disabled) gaussianCriterion = radios.find((r) => r.checked)?.value ?? 'reml';
@@ -1052,6 +1103,8 @@ function onFamilyChange(link?: string): void {
   }
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
+    : isZiChoice(fam)
+    ? `${ZI_NOTES[fam] ?? ''} ${ZI_FIT_NOTE}`
     : fam === 'ordinal'
     ? 'A cumulative link mixed model (ordinal\'s clmm): P(Y ≤ j) = F(Θ_j − xᵀβ − zᵀb) for an ordered response, fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1 for one scalar random-effects term) on the CPU in float64. Priors and relatedness files are for lmer and glmer.'
     : `GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).${FAMILY_NOTES[fam] ? ` ${FAMILY_NOTES[fam]}` : ''}`;
@@ -1082,7 +1135,8 @@ function showGpu(): void {
 
 function updateFitButton(): void {
   const busy = fitId !== 0;
-  el.fit.disabled = busy || !data || !parsed || el.formula.getAttribute('aria-invalid') === 'true';
+  el.fit.disabled = busy || !data || !parsed || el.formula.getAttribute('aria-invalid') === 'true'
+    || (isZiChoice(el.family.value) && el.ziformula.getAttribute('aria-invalid') === 'true');
   el.cancel.disabled = !busy;
 }
 
@@ -1096,7 +1150,12 @@ function startFit(): void {
     showError(el.optionsError, `Choose the grouping factor that ${relmat.name} is for (or remove the relatedness file).`);
     return;
   }
-  if (family !== 'gaussian' && !(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) {
+  if (isZiChoice(family)) {
+    if (!checkZiFormula()) return;
+    if (el.prior.value) { showError(el.optionsError, 'blme\'s priors are for lmer and glmer fits: choose Priors: none for a zero-inflated or hurdle fit.'); return; }
+    if (relmat) { showError(el.optionsError, 'A relatedness file is for lmer and glmer fits: remove it for a zero-inflated or hurdle fit.'); return; }
+  }
+  if (family !== 'gaussian' && !isZiChoice(family) && !(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) {
     showError(el.optionsError, 'nAGQ must be a whole number from 0 to 25 (1 = Laplace).');
     return;
   }
@@ -1112,7 +1171,8 @@ function startFit(): void {
     backend: el.backend.value as BackendChoice,
     family,
     link: family === 'gaussian' ? undefined : el.link.value,
-    nAGQ: family === 'gaussian' ? undefined : nAGQ,
+    nAGQ: family === 'gaussian' || isZiChoice(family) ? undefined : nAGQ,
+    ...(isZiChoice(family) ? { ziformula: el.ziformula.value.trim() } : {}),
     ...(family === 'ordinal' ? { threshold: el.threshold.value as FitRequest['threshold'], levels: ordinalLevelsToSend() } : {}),
     dataName: data.name,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
@@ -1123,6 +1183,7 @@ function startFit(): void {
   fitRequest = req;
   markStale('Fitting: the results below are from the previous fit');
   if (shownClmm) el.clmmResults.classList.add('stale');
+  if (shownZi) el.ziResults.classList.add('stale');
   setState('fitting');
   el.progress.hidden = false;
   el.progress.querySelector<HTMLElement>('.bar')!.hidden = false;
@@ -1132,19 +1193,18 @@ function startFit(): void {
   send({ type: 'fit', id: fitId, request: req });
 }
 
-let lastProgress: { feval: number; deviance: number; best: number; stage?: number } | null = null;
+let lastProgress: { feval: number; deviance: number; best: number; stage?: number; criterion?: string } | null = null;
 
 function tick(): void {
   const elapsed = performance.now() - fitStarted;
   const p = lastProgress;
-  el.progressText.textContent = !p && fitRequest?.family === 'ordinal'
-    ? `fitting the cumulative link mixed model (the CPU, float64)… ${fmtMs(elapsed)}`
-    : p
-    ? `${p.stage ? `stage ${p.stage} · ` : ''}evaluations ${p.feval} · deviance ${fmt(p.deviance, 8)} · best ${fmt(p.best, 8)} · ${fmtMs(elapsed)}`
+  // clmm and zeroInflated report −log L per evaluation (criterion), lmer and glmer the deviance
+  el.progressText.textContent = p
+    ? `${p.stage ? `stage ${p.stage} · ` : ''}evaluations ${p.feval} · ${p.criterion ?? 'deviance'} ${fmt(p.deviance, 8)} · best ${fmt(p.best, 8)} · ${fmtMs(elapsed)}`
     : `preparing the model… ${fmtMs(elapsed)}`;
 }
 
-function showProgress(p: { feval: number; deviance: number; best: number; stage?: number }): void {
+function showProgress(p: { feval: number; deviance: number; best: number; stage?: number; criterion?: string }): void {
   lastProgress = p;
   tick();
 }
@@ -1153,6 +1213,7 @@ function endFit(): void {
   fitId = 0;
   // a clmm fit's results stay as they were (a failed or cancelled fit's message is under the Fit button)
   el.clmmResults.classList.remove('stale');
+  el.ziResults.classList.remove('stale');
   lastProgress = null;
   window.clearInterval(fitTimer);
   window.clearTimeout(cancelTimer);
@@ -1249,6 +1310,8 @@ function showClmm(entry: ClmmEntry): void {
   clearStale();
   el.results.hidden = true;
   el.metaResults.hidden = true;
+  el.ziResults.hidden = true;
+  shownZi = null;
   el.clmmResults.hidden = false;
   el.clmmResults.classList.remove('stale');
   clmmCat = renderClmm(clmmEls, entry.result, entry.number, plotWidth, clmmCat);
@@ -1295,6 +1358,68 @@ function setupClmm(): void {
       fail: (message) => showError(clmmEls.probsError, message),
     });
     send({ type: 'exportClmmProbabilities', id, fit: shownClmm.id });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zero-inflated and hurdle count GLMMs (glmmTMB)
+
+/** checks the zero-inflation formula with the library's parser; shows the problem under its box */
+function checkZiFormula(): boolean {
+  const on = isZiChoice(el.family.value);
+  const problem = on ? ziFormulaProblem(el.ziformula.value, data?.columns.map((c) => c.name)) : null;
+  if (!problem) {
+    el.ziformula.removeAttribute('aria-invalid');
+    el.ziformulaError.textContent = '';
+    delete el.ziformulaError.dataset.position;
+    return true;
+  }
+  el.ziformula.setAttribute('aria-invalid', 'true');
+  el.ziformulaError.dataset.position = String(problem.position);
+  el.ziformulaError.textContent = problem.message;
+  return false;
+}
+
+function showZi(entry: ZiEntry): void {
+  shownZi = entry;
+  shown = null;
+  result = null;
+  shownClmm = null;
+  clearStale();
+  el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.clmmResults.hidden = true;
+  el.ziResults.hidden = false;
+  el.ziResults.classList.remove('stale');
+  byId('zi-export-error').textContent = '';
+  ziCat = renderZeroInflated(ziEls, entry.result, entry.number, plotWidth, ziCat);
+}
+
+function setupZi(): void {
+  el.ziformula.addEventListener('input', () => {
+    checkZiFormula();
+    updateFitButton();
+    syncUrl();
+  });
+  ziEls.catSelect.addEventListener('change', () => {
+    ziCat = ziEls.catSelect.value;
+    if (shownZi) drawZiCaterpillar(ziEls, shownZi.result, ziCat, plotWidth(ziEls.caterpillar));
+  });
+  window.addEventListener('resize', () => { if (shownZi && !el.ziResults.hidden) drawZiFrequencies(ziEls, shownZi.result, plotWidth(ziEls.freq)); });
+  byId('zi-export-json').addEventListener('click', () => {
+    if (!shownZi) return;
+    const id = nextId++;
+    jsonWaiters.set(id, (text) => download(`${baseName()}_zeroinfl.json`, text, 'application/json'));
+    send({ type: 'exportJson', id, fit: shownZi.id });
+  });
+  byId('zi-export-predictions').addEventListener('click', () => {
+    if (!shownZi) return;
+    const id = nextId++;
+    textWaiters.set(id, {
+      ok: (text) => download(`${baseName()}_predictions.csv`, text, 'text/csv'),
+      fail: (message) => showError(byId('zi-export-error'), message),
+    });
+    send({ type: 'exportZiPredictions', id, fit: shownZi.id });
   });
 }
 
@@ -1348,6 +1473,8 @@ function renderResults(entry: HistoryEntry): void {
   el.results.hidden = false;
   el.clmmResults.hidden = true;
   shownClmm = null;
+  el.ziResults.hidden = true;
+  shownZi = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
   const crit = r.kind === 'lmer' ? (r.reml ? 'REML criterion' : 'deviance (ML)') : 'deviance (Laplace)';
@@ -3062,6 +3189,9 @@ function applyOptions(u: UrlState): void {
   }
   el.prior.value = u.prior ?? '';
   el.threshold.value = u.threshold ?? 'flexible';
+  // the address leaves the default '~ 1' out
+  if (isZiChoice(u.family)) el.ziformula.value = u.ziformula ?? '~ 1';
+  checkZiFormula();
   if (u.levels && u.formula) {
     let column: string | null = null;
     try { column = responseColumnOf(parseFormula(u.formula)); } catch { column = null; }
@@ -3097,10 +3227,12 @@ function currentUrlState(): UrlState {
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
     threshold: fam === 'ordinal' ? el.threshold.value as UrlState['threshold'] : undefined,
     levels: fam === 'ordinal' ? ordinalLevelsToSend() : undefined,
+    ziformula: isZiChoice(fam) ? el.ziformula.value : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
-    fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value),
+    fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value)
+      || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.ziformula === el.ziformula.value.trim()),
     ...cardsUrlState(),
     // the fixed-effects card's choices other than its defaults (Satterthwaite, type III)
     ddf: shown && inf.ddf.value !== 'satterthwaite' ? inf.ddf.value as UrlState['ddf'] : undefined,
@@ -3271,6 +3403,7 @@ function init(): void {
   setupPlotExports();
   setupRelmat();
   setupClmm();
+  setupZi();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {

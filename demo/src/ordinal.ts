@@ -7,7 +7,7 @@
  * recomputed here but the probabilities' means.
  */
 import type * as arrow from 'apache-arrow';
-import { clmm, clmmAnova, type ClmmFit, type ClmmAnovaRow, parseFormula } from '../../src/index.js';
+import { clmm, clmmAnova, type ClmmFit, type ClmmAnovaRow, type ClmmProgress, parseFormula } from '../../src/index.js';
 import { csv } from './dom.js';
 import { formulaVariables } from './fitting.js';
 import type { ClmmProbabilityGroup, ClmmResultMsg, FitRequest, RanefMsg } from './protocol.js';
@@ -15,8 +15,8 @@ import type { ClmmProbabilityGroup, ClmmResultMsg, FitRequest, RanefMsg } from '
 /** the most distinct values a variable may have for the probability plot to group by it */
 export const MAX_PROBABILITY_GROUPS = 30;
 
-/** Fits the request's clmm: link, threshold, nAGQ, the categories' order, factors; Cancel through the signal. */
-export async function runClmm(table: arrow.Table, req: FitRequest, signal: AbortSignal): Promise<ClmmFit> {
+/** Fits the request's clmm: link, threshold, nAGQ, the categories' order, factors; Cancel through the signal; progress per evaluation. */
+export async function runClmm(table: arrow.Table, req: FitRequest, signal: AbortSignal, onProgress?: (p: ClmmProgress) => void): Promise<ClmmFit> {
   return clmm(req.formula, table, {
     link: (req.link ?? 'logit') as 'logit',
     threshold: req.threshold ?? 'flexible',
@@ -25,6 +25,7 @@ export async function runClmm(table: arrow.Table, req: FitRequest, signal: Abort
     factors: req.factors,
     backend: 'cpu',
     signal,
+    ...(onProgress ? { onProgress } : {}),
     ...(req.dataName ? { dataName: req.dataName.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data' } : {}),
   });
 }

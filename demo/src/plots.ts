@@ -495,3 +495,27 @@ export function probabilityBarsPlot(groups: { level: string; n: number; probs: n
     ],
   });
 }
+
+/**
+ * Observed and expected frequencies of the counts 0 … K (and "> K") of a zero-inflated or hurdle fit, on a
+ * square-root scale (a rootogram's scale, where a count's sampling variation is about the same size at
+ * every height): the observed as bars, the expected (Σ_i P(y_i = k)) as points joined by a line.
+ */
+export function countFrequencyPlot(rows: { count: string; observed: number; expected: number }[], width: number): Element {
+  const domain = rows.map((r) => r.count);
+  return Plot.plot({
+    width,
+    style: { fontSize: `${FONT}px` },
+    height: 280,
+    marginLeft: 50,
+    x: { label: 'count →', domain, padding: 0.15 },
+    y: { label: '↑ rows (square-root scale)', type: 'sqrt', grid: true },
+    color: { legend: true, domain: ['observed', 'expected'], range: ['#9ecae1', '#d6604d'] },
+    marks: [
+      Plot.barY(rows, { x: 'count', y: 'observed', fill: () => 'observed', title: (r: { count: string; observed: number; expected: number }) => `count ${r.count}: observed ${r.observed}, expected ${fmt(r.expected, 4)}` }),
+      Plot.line(rows, { x: 'count', y: 'expected', stroke: () => 'expected', strokeWidth: 1.5 }),
+      Plot.dot(rows, { x: 'count', y: 'expected', fill: () => 'expected', r: 3 }),
+      Plot.ruleY([0]),
+    ],
+  });
+}

@@ -23,14 +23,16 @@ import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders';
 
 export type DataSource =
   | { kind: 'file'; file: File }
   | { kind: 'example'; name: ExampleName; url?: string; rows?: number };
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
-export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal';
+/** the zero-inflated and hurdle families (glmmTMB's poisson, nbinom2, truncated_poisson, truncated_nbinom2 with a ziformula) */
+export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom2';
+export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal' | ZiFamilyChoice;
 
 export interface FitRequest {
   formula: string;
@@ -44,6 +46,8 @@ export interface FitRequest {
   threshold?: 'flexible' | 'equidistant' | 'symmetric';
   /** ordinal (clmm): the response's categories in order (absent: the order the library takes from the data) */
   levels?: string[];
+  /** zero-inflated and hurdle models (glmmTMB): the zero-inflation (hurdle: zero) model's one-sided formula (absent: '~ 1') */
+  ziformula?: string;
   dataName?: string;
   /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
   prior?: 'blme';
@@ -74,6 +78,7 @@ export type ToWorker =
   | { type: 'clmmProbabilities'; id: number; fit: number; by: string }
   | { type: 'clmmAnova'; id: number; fits: [number, number] }
   | { type: 'exportClmmProbabilities'; id: number; fit: number }
+  | { type: 'exportZiPredictions'; id: number; fit: number }
   | { type: 'meta'; id: number; request: MetaRequest }
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger'; anovaType: 'I' | 'II' | 'III' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
@@ -645,7 +650,7 @@ export interface DataInfo {
   bytes?: number;
   loadMs: number;
   /** suggested formula and factor columns (examples) */
-  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string };
+  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string; ziformula?: string };
 }
 
 export interface GpuInfo {
@@ -871,7 +876,45 @@ export interface ClmmResultMsg {
   elapsedMs: number;
 }
 
+/** one row of a zero-inflated fit's coefficient table (glmmTMB's summary: z tests) */
+export interface ZiCoefMsg { name: string; estimate: number; se: number; z: number; p: number }
+
+/** the observed and expected number of rows with a count (the last row: the counts above the plot's largest, "> K") */
+export interface ZiFrequencyRow { count: string; observed: number; expected: number }
+
+/** What the page shows of a zero-inflated or hurdle count GLMM (the library's zeroInflated, glmmTMB). */
+export interface ZiResultMsg {
+  kind: 'zeroinfl';
+  /** the page's family choice, and the library's (glmmTMB's) family */
+  choice: FamilyChoice;
+  family: string;
+  hurdle: boolean;
+  formula: string;
+  ziformula: string;
+  nobs: number;
+  ngroups: Record<string, number>;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  deviance: number;
+  df: number;
+  dfResid: number;
+  /** the NB2 dispersion φ (glmmTMB's sigma: Var = μ + μ²/φ); null for Poisson */
+  sigma: number | null;
+  feval: number;
+  converged: boolean;
+  messages: string[];
+  cond: ZiCoefMsg[];
+  zi: ZiCoefMsg[];
+  varCorr: { group: string; name: string; variance: number; sd: number }[];
+  ranef: RanefMsg[];
+  frequencies: ZiFrequencyRow[];
+  summary: string;
+  elapsedMs: number;
+}
+
 export type FromWorker =
+  | { type: 'ziFitted'; id: number; result: ZiResultMsg }
   | { type: 'clmmFitted'; id: number; result: ClmmResultMsg }
   | { type: 'clmmProbabilities'; id: number; by: string; groups: ClmmProbabilityGroup[]; levels: string[] }
   | { type: 'clmmAnova'; id: number; rows: (ClmmAnovaRow & { fit: number })[] }
@@ -880,7 +923,7 @@ export type FromWorker =
   | { type: 'loadProgress'; id: number; stage: string }
   | { type: 'loaded'; id: number; info: DataInfo }
   | { type: 'loadError'; id: number; message: string }
-  | { type: 'progress'; id: number; feval: number; deviance: number; best: number; elapsedMs: number; stage?: number }
+  | { type: 'progress'; id: number; feval: number; deviance: number; best: number; elapsedMs: number; stage?: number; criterion?: string }
   | { type: 'fitted'; id: number; result: FitResult }
   | { type: 'fitError'; id: number; message: string; where: 'formula' | 'options' | 'data' | 'fit'; position?: number }
   | { type: 'cancelled'; id: number }

@@ -10,7 +10,7 @@
  * profile, are the user's to start); the Model checks card, open, with its simulations' settings
  * (performance's checks are computed again, deterministic and cheap; DHARMa's simulations never are:
  * its button runs them); an ordinal (clmm) fit's threshold structure and its response's categories in
- * the order the user gave.
+ * the order the user gave; a zero-inflated or hurdle fit's zero-inflation formula.
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 
@@ -30,6 +30,8 @@ export interface UrlState {
   threshold?: 'flexible' | 'equidistant' | 'symmetric';
   /** ordinal (clmm): the response's categories in the order the user gave (an unordered text response) */
   levels?: string[];
+  /** zero-inflated and hurdle models: the zero-inflation formula (absent: '~ 1') */
+  ziformula?: string;
   /** diagnostics plot kind, conditional-modes term (index), caterpillar group:column */
   diag?: string;
   modes?: string;
@@ -126,8 +128,9 @@ export interface PowerUrlState {
   breaks?: number[];
 }
 
-const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1'];
-const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal'];
+const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders'];
+const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', 'zi_poisson', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom2'];
+const ZI_FAMILIES: FamilyChoice[] = ['zi_poisson', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom2'];
 const THRESHOLDS = ['flexible', 'equidistant', 'symmetric'] as const;
 const BACKENDS: BackendChoice[] = ['webgpu', 'cpu', 'auto'];
 
@@ -161,6 +164,9 @@ export function readUrlState(search: string): UrlState {
       // not JSON: left out
     }
   }
+  // a one-sided formula (the page checks it with the parser as it checks the main formula)
+  const zf = q.get('zi');
+  if (zf && zf.trim().startsWith('~') && zf.length <= 500) out.ziformula = zf;
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
   if (q.get('fit') === '1') out.fit = true;
   if (q.get('power') === '1') out.power = readPower(q);
@@ -274,6 +280,7 @@ export function writeUrlState(s: UrlState): string {
   if (s.prior) q.set('prior', s.prior);
   if (s.family === 'ordinal' && s.threshold && s.threshold !== 'flexible') q.set('threshold', s.threshold);
   if (s.family === 'ordinal' && s.levels?.length) q.set('levels', JSON.stringify(s.levels));
+  if (s.family && ZI_FAMILIES.includes(s.family) && s.ziformula && s.ziformula.trim() !== '~ 1') q.set('zi', s.ziformula);
   if (s.diag) q.set('diag', s.diag);
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);

@@ -19,7 +19,8 @@ import { runDharma, runPerformanceChecks } from './modelChecksRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
-import type { ClmmFit } from '../../src/index.js';
+import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
+import type { ClmmFit, ZeroInflatedFit } from '../../src/index.js';
 import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -38,6 +39,8 @@ const fits = new Map<number, StoredFit>();
 let streamed: { id: number; fit: AnyFit } | null = null;
 /** every ordinal (clmm) fit of the current data, by the page's fit id; emptied when new data load */
 const clmmFits = new Map<number, ClmmFit>();
+/** every zero-inflated or hurdle fit of the current data, by the page's fit id; emptied when new data load */
+const ziFits = new Map<number, ZeroInflatedFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
 const running = new Map<number, AbortController>();
@@ -108,6 +111,7 @@ scope.addEventListener('message', (ev) => {
           fit = null;
           fits.clear();
           clmmFits.clear();
+          ziFits.clear();
           const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
           table = loaded.table;
           post({ type: 'loaded', id: msg.id, info: loaded.info });
@@ -126,10 +130,34 @@ scope.addEventListener('message', (ev) => {
         running.set(msg.id, ac);
         const t0 = performance.now();
         let lastPost = 0;
-        if (msg.request.family === 'ordinal') {
-          // ordinal's clmm: the library reports no progress, so the page shows the time; Cancel through the signal
+        // clmm's and zeroInflated's progress: −log L per evaluation, posted at most every 100 ms
+        const progress = (p: { feval: number; objective: number; best: number; elapsedMs: number }) => {
+          const now = performance.now();
+          if (now - lastPost < 100) return;
+          lastPost = now;
+          post({ type: 'progress', id: msg.id, feval: p.feval, deviance: p.objective, best: p.best, elapsedMs: p.elapsedMs, criterion: '−log L' });
+        };
+        if (isZiChoice(msg.request.family)) {
+          // a zero-inflated or hurdle count GLMM (glmmTMB): the CPU; Cancel through the signal
           try {
-            const cf = await runClmm(table, msg.request, ac.signal);
+            const zf = await runZeroInflated(table, msg.request, ac.signal, progress);
+            ziFits.set(msg.id, zf);
+            post({ type: 'ziFitted', id: msg.id, result: describeZeroInflated(zf, performance.now() - t0, msg.request.family) });
+          } catch (e) {
+            if ((e as Error).name === 'AbortError' || ac.signal.aborted) post({ type: 'cancelled', id: msg.id });
+            else {
+              const placed = placeError(e);
+              post({ type: 'fitError', id: msg.id, message: placed.message, where: placed.where, position: placed.position });
+            }
+          } finally {
+            running.delete(msg.id);
+          }
+          return;
+        }
+        if (msg.request.family === 'ordinal') {
+          // ordinal's clmm: its progress as −log L per evaluation; Cancel through the signal
+          try {
+            const cf = await runClmm(table, msg.request, ac.signal, progress);
             clmmFits.set(msg.id, cf);
             post({ type: 'clmmFitted', id: msg.id, result: describeClmm(cf, table, performance.now() - t0) });
           } catch (e) {
@@ -188,6 +216,12 @@ scope.addEventListener('message', (ev) => {
       else post({ type: 'text', id: msg.id, text: probabilitiesCsv(cf, table) });
       break;
     }
+    case 'exportZiPredictions': {
+      const zf = ziFits.get(msg.fit);
+      if (!zf) post({ type: 'textError', id: msg.id, message: NOT_KEPT });
+      else post({ type: 'text', id: msg.id, text: predictionsCsv(zf) });
+      break;
+    }
     case 'clmmAnova': {
       const [a, b] = msg.fits.map((k) => clmmFits.get(k));
       try {
@@ -208,7 +242,7 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     case 'exportJson': {
-      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) : fit);
+      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) : fit);
       post({ type: 'json', id: msg.id, text: f ? JSON.stringify(f.toJSON(), jsonReplacer, 1) : '{}' });
       break;
     }

@@ -7,7 +7,7 @@ import { ModelError } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { pchisqUpper } from '../stats/distributions.js';
-import { type Schema, abortSignal, checkObject, columnNames, integer, oneOf, string, weights } from '../options/rules.js';
+import { type Schema, abortSignal, checkObject, columnNames, fn, integer, oneOf, string, weights } from '../options/rules.js';
 import { OptionError, showValue } from '../errors/errors.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import type { ClmmFit } from './clmmFit.js';
@@ -40,6 +40,7 @@ const CLMM_OPTIONS: Schema = {
   weights,
   dataName: string,
   signal: abortSignal,
+  onProgress: fn,
 };
 
 /**

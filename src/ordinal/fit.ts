@@ -23,6 +23,17 @@ import { ClmmLaplace } from './laplace.js';
 import { type ClmmModel, type ClmmModelOptions, buildClmmModel } from './model.js';
 import { alphaFromThresholds } from './thresholds.js';
 
+/** What a clmm fit reports after each evaluation of its objective (as lmer's FitProgress). */
+export interface ClmmProgress {
+  /** objective evaluations so far (the optimizer's, the boundary restarts', the Hessian's) */
+  feval: number;
+  /** the objective −log L at the last evaluation */
+  objective: number;
+  /** the lowest objective so far */
+  best: number;
+  elapsedMs: number;
+}
+
 export interface ClmmFitOptions {
   /** 1 (default): the Laplace approximation; 2 … 25: adaptive Gauss–Hermite quadrature with that many nodes (one scalar random-effects term) */
   nAGQ?: number;
@@ -34,6 +45,8 @@ export interface ClmmFitOptions {
   dataName?: string;
   /** aborts the fit */
   signal?: AbortSignal;
+  /** called after each objective evaluation (it changes nothing of the fit) */
+  onProgress?: (p: ClmmProgress) => void;
 }
 
 export interface ClmmOptions extends ClmmModelOptions, ClmmFitOptions {}
@@ -85,6 +98,7 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
   const upper = new Float64Array(nx).fill(Infinity);
   let evaluations = 0;
   let last = performance.now();
+  let best = Infinity;
   const objective = async (x: Float64Array) => {
     evaluations++;
     // a turn for the event loop every 50 ms (timers, an abort)
@@ -93,7 +107,12 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
       throwIfAborted(options.signal);
       last = performance.now();
     }
-    return f(x);
+    const v = f(x);
+    if (options.onProgress) {
+      if (v < best) best = v;
+      options.onProgress({ feval: evaluations, objective: v, best, elapsedMs: performance.now() - t0 });
+    }
+    return v;
   };
   let x0 = clmmStart(model);
   let f0 = await objective(x0);

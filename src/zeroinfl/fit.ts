@@ -23,6 +23,17 @@ import { ZiLaplace } from './laplace.js';
 import { type ZeroInflatedModel, type ZeroInflatedModelOptions, buildZeroInflatedModel } from './model.js';
 import { ZeroInflatedFit } from './zeroInflatedFit.js';
 
+/** What a zero-inflated fit reports after each evaluation of its objective (as lmer's FitProgress). */
+export interface ZeroInflatedProgress {
+  /** objective evaluations so far (the optimizer's, the Newton steps', the Hessians') */
+  feval: number;
+  /** the objective −log L at the last evaluation */
+  objective: number;
+  /** the lowest objective so far */
+  best: number;
+  elapsedMs: number;
+}
+
 export interface ZeroInflatedFitOptions {
   /** 'cpu' (default); the zero-inflated models run on the CPU only, so 'webgpu' is refused */
   backend?: 'cpu' | 'webgpu' | 'auto';
@@ -32,6 +43,8 @@ export interface ZeroInflatedFitOptions {
   dataName?: string;
   /** aborts the fit */
   signal?: AbortSignal;
+  /** called after each objective evaluation (it changes nothing of the fit) */
+  onProgress?: (p: ZeroInflatedProgress) => void;
 }
 
 export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInflatedFitOptions {}
@@ -77,6 +90,7 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   const nx = model.nPar;
   let evaluations = 0;
   let last = performance.now();
+  let best = Infinity;
   const objective = async (x: Float64Array) => {
     evaluations++;
     // a turn for the event loop every 50 ms (timers, an abort)
@@ -85,7 +99,12 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
       throwIfAborted(options.signal);
       last = performance.now();
     }
-    return lap.evaluate(x);
+    const v = lap.evaluate(x);
+    if (options.onProgress) {
+      if (v < best) best = v;
+      options.onProgress({ feval: evaluations, objective: v, best, elapsedMs: performance.now() - t0 });
+    }
+    return v;
   };
   const x0 = zeroInflatedStart(model);
   const f0 = await objective(x0);

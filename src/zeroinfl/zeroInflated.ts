@@ -12,7 +12,7 @@ import { OptionError, showValue } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
-import { type Schema, abortSignal, checkObject, columnNames, integer, oneOf, string } from '../options/rules.js';
+import { type Schema, abortSignal, checkObject, columnNames, fn, integer, oneOf, string } from '../options/rules.js';
 import { type ZeroInflatedOptions, fitZeroInflated } from './fit.js';
 import { ZI_FAMILIES } from './model.js';
 import type { ZeroInflatedFit } from './zeroInflatedFit.js';
@@ -39,6 +39,7 @@ const ZI_OPTIONS: Schema = {
   maxfun: integer(1),
   dataName: string,
   signal: abortSignal,
+  onProgress: fn,
 };
 
 /** Fits a zero-inflated or hurdle count GLMM (glmmTMB's ziformula) on the CPU. */
