@@ -14,6 +14,9 @@
  *     count: μ / (1 − f(0; μ))), 'zprob' p, 'response' (1 − p) × the conditional mean (the mean of y),
  *     as glmmTMB 1.1.5's predict.
  */
+import { OptionError } from '../errors/errors.js';
+import type { DharmaResiduals } from '../diagnostics/dharma.js';
+import { type DharmaSimulator, type SimulateResidualsOptions, simulateResiduals } from '../diagnostics/simulateResiduals.js';
 import { pvalueNormal } from '../glmm/rmath.js';
 import { spdInverse } from '../linalg/dense.js';
 import { applyTemplate } from '../linalg/template.js';
@@ -21,6 +24,7 @@ import { conditionalVariances } from '../lmm/solution.js';
 import { type ZiLaplace, condFixed, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel, ZiFamily } from './model.js';
 import { formatZeroInflatedSummary } from './summary.js';
+import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
 
 export interface ZeroInflatedOptimum {
   x: Float64Array;
@@ -153,31 +157,61 @@ export class ZeroInflatedFit {
   /**
    * glmmTMB's predict on the fit's rows (re.form = NULL): 'response' (1 − p) × the conditional mean (default),
    * 'conditional' the count model's mean (conditionalMean), 'zprob' p, 'link' η, 'zlink' logit p.
+   * `population: true`: without the random effects (re.form = NA: η = xᵀβ̂ + o), as DHARMa's getFitted.
    */
-  predict(type: ZiPredictType = 'response'): Float64Array {
+  predict(type: ZiPredictType = 'response', options: { population?: boolean } = {}): Float64Array {
+    if (options.population !== undefined && typeof options.population !== 'boolean') throw new OptionError('population', `predict: population must be true or false, not ${String(options.population)}`);
+    const eta = options.population ? condFixed(this.model, this.beta) : this.eta;
     switch (type) {
       case 'response': {
-        const c = this.conditionalMean();
+        const c = this.conditionalMean(eta);
         return Float64Array.from(c, (m, i) => (1 - this.zprob[i]) * m);
       }
-      case 'conditional': return this.conditionalMean();
+      case 'conditional': return this.conditionalMean(eta);
       case 'zprob': return Float64Array.from(this.zprob);
-      case 'link': return Float64Array.from(this.eta);
+      case 'link': return Float64Array.from(eta);
       case 'zlink': return ziLinear(this.model, this.gamma);
-      default: throw new TypeError(`predict: type '${String(type)}' is not one of response, conditional, zprob, link, zlink`);
+      default: throw new OptionError('type', `predict: type '${String(type)}' is not one of response, conditional, zprob, link, zlink`);
     }
   }
 
-  /** The count model's mean per row: μ, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
-  conditionalMean(): Float64Array {
+  /** The count model's mean per row at η (default the fit's): μ = e^η, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
+  conditionalMean(eta: Float64Array = this.eta): Float64Array {
     const { nb, hurdle } = this.model;
     const phi = this.sigma;
-    return Float64Array.from(this.mu, (m) => {
+    return Float64Array.from(eta, (e) => {
+      const m = Math.exp(e);
       if (!hurdle) return m;
       // f(0; μ) = e^g: Poisson g = −μ, NB2 g = −φ log(1 + μ/φ)
       const g = nb ? -phi * Math.log1p(m / phi) : -m;
       return m / -Math.expm1(g);
     });
+  }
+
+  /**
+   * glmmTMB 1.1.5's simulate(fit, nsim, seed): nsim responses with new random effects (default), or on
+   * the fitted ones with `conditional: true` (simulate.ts).
+   */
+  simulate(nsim = 1, options: ZiSimulateOptions = {}): ZiSimulateResult {
+    return simulateZeroInflated(this, nsim, options);
+  }
+
+  /**
+   * DHARMa's simulateResiduals for this fit (src/diagnostics/simulateResiduals.ts): the simulations of
+   * simulate.ts, the observed counts, getFitted's predict(type = "response", re.form = ~0), integerResponse.
+   */
+  simulateResiduals(options: SimulateResidualsOptions = {}): DharmaResiduals {
+    return simulateResiduals(this, options);
+  }
+
+  /** what DHARMa's residuals read of this fit (src/diagnostics/simulateResiduals.ts's DharmaSimulator) */
+  dharmaSimulator(conditional: boolean): DharmaSimulator {
+    return {
+      observed: Float64Array.from(this.model.y),
+      fitted: this.predict('response', { population: true }),
+      integerResponse: true,
+      simulate: (count, first, seed) => simulateZeroInflated(this, count, { seed, conditional }, first),
+    };
   }
 
   /** glmmTMB's summary printout. */
