@@ -133,8 +133,8 @@ describe('simulate for zero-inflated and hurdle fits', () => {
   it('population-level predictions (re.form = NA) are the model at η = xᵀβ̂', () => {
     const fit = fits.get('hurdle_nb')!;
     const eta = condFixed(fit.model, fit.beta);
-    expect(Array.from(fit.predict('link', { population: true }))).toEqual(Array.from(eta));
-    const resp = fit.predict('response', { population: true });
+    expect(Array.from(fit.predict(null, { type: 'link', groups: false }))).toEqual(Array.from(eta));
+    const resp = fit.predict(null, { groups: false });
     const phi = fit.sigma;
     for (let i = 0; i < fit.nobs; i += 37) {
       const mu = Math.exp(eta[i]);
@@ -151,7 +151,7 @@ describe('DHARMa residuals of zero-inflated fits', () => {
     expect(d.nObs).toBe(zip.nobs);
     expect(d.integerResponse).toBe(true);
     expect(Array.from(d.observedResponse)).toEqual(Array.from(zip.model.y));
-    expect(Array.from(d.fittedPredictedResponse)).toEqual(Array.from(zip.predict('response', { population: true })));
+    expect(Array.from(d.fittedPredictedResponse)).toEqual(Array.from(zip.predict(null, { groups: false })));
     const zi = testZeroInflation(d);
     expect(zi.pValue).toBeGreaterThan(0.05);
     expect(testUniformity(d).pValue).toBeGreaterThan(0.05);

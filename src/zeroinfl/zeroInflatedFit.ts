@@ -14,7 +14,7 @@
  *     count: μ / (1 − f(0; μ))), 'zprob' p, 'response' (1 − p) × the conditional mean (the mean of y),
  *     as glmmTMB 1.1.5's predict.
  */
-import { OptionError } from '../errors/errors.js';
+import type { DataInput } from '../io/dataInput.js';
 import type { DharmaResiduals } from '../diagnostics/dharma.js';
 import { type DharmaSimulator, type SimulateResidualsOptions, simulateResiduals } from '../diagnostics/simulateResiduals.js';
 import { pvalueNormal } from '../glmm/rmath.js';
@@ -24,6 +24,8 @@ import { conditionalVariances } from '../lmm/solution.js';
 import { type ZiLaplace, condFixed, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel, ZiFamily } from './model.js';
 import { formatZeroInflatedSummary } from './summary.js';
+import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, ziConditionalMean } from './predict.js';
+export type { ZiPredictType } from './predict.js';
 import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
 
 export interface ZeroInflatedOptimum {
@@ -44,7 +46,6 @@ export interface ZeroInflatedOptimum {
 export interface ZiCoefRow { name: string; estimate: number; se: number; z: number; p: number }
 export interface ZiVarCorrRow { group: string; name: string; variance: number; sd: number }
 export interface ZiRanef { group: string; levels: string[]; cnames: string[]; values: Float64Array; condVar: Float64Array }
-export type ZiPredictType = 'response' | 'conditional' | 'zprob' | 'link' | 'zlink';
 
 export class ZeroInflatedFit {
   readonly model: ZeroInflatedModel;
@@ -155,37 +156,26 @@ export class ZeroInflatedFit {
   }
 
   /**
-   * glmmTMB's predict on the fit's rows (re.form = NULL): 'response' (1 − p) × the conditional mean (default),
-   * 'conditional' the count model's mean (conditionalMean), 'zprob' p, 'link' η, 'zlink' logit p.
-   * `population: true`: without the random effects (re.form = NA: η = xᵀβ̂ + o), as DHARMa's getFitted.
+   * glmmTMB's predict (predict.ts): `predict(type)` on the fit's rows (re.form = NULL) — 'response'
+   * (1 − p) × the conditional mean (default), 'conditional' the count model's mean, 'zprob' p, 'link' η,
+   * 'zlink' logit p — or `predict(newdata, { type, groups, allowNewLevels })` for new data (newdata null:
+   * the fit's rows; `groups: false` is re.form = NA).
    */
-  predict(type: ZiPredictType = 'response', options: { population?: boolean } = {}): Float64Array {
-    if (options.population !== undefined && typeof options.population !== 'boolean') throw new OptionError('population', `predict: population must be true or false, not ${String(options.population)}`);
-    const eta = options.population ? condFixed(this.model, this.beta) : this.eta;
-    switch (type) {
-      case 'response': {
-        const c = this.conditionalMean(eta);
-        return Float64Array.from(c, (m, i) => (1 - this.zprob[i]) * m);
-      }
-      case 'conditional': return this.conditionalMean(eta);
-      case 'zprob': return Float64Array.from(this.zprob);
-      case 'link': return Float64Array.from(eta);
-      case 'zlink': return ziLinear(this.model, this.gamma);
-      default: throw new OptionError('type', `predict: type '${String(type)}' is not one of response, conditional, zprob, link, zlink`);
-    }
+  predict(type?: ZiPredictType): Float64Array;
+  predict(newdata: DataInput | null | undefined, options?: ZiPredictOptions): Float64Array;
+  predict(arg?: ZiPredictType | DataInput | null, options: ZiPredictOptions = {}): Float64Array {
+    if (arg === undefined || typeof arg === 'string') return predictZeroInflated(this, null, { type: (arg ?? 'response') as ZiPredictType });
+    return predictZeroInflated(this, arg, options);
   }
 
-  /** The count model's mean per row at η (default the fit's): μ = e^η, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
-  conditionalMean(eta: Float64Array = this.eta): Float64Array {
-    const { nb, hurdle } = this.model;
-    const phi = this.sigma;
-    return Float64Array.from(eta, (e) => {
-      const m = Math.exp(e);
-      if (!hurdle) return m;
-      // f(0; μ) = e^g: Poisson g = −μ, NB2 g = −φ log(1 + μ/φ)
-      const g = nb ? -phi * Math.log1p(m / phi) : -m;
-      return m / -Math.expm1(g);
-    });
+  /** b̃ of block k, level-major (ranef's values) */
+  conditionalModes(k: number): Float64Array {
+    return this.ranef[k].values;
+  }
+
+  /** The count model's mean per row at the modes: μ, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
+  conditionalMean(): Float64Array {
+    return ziConditionalMean(this.model, this.sigma, this.eta);
   }
 
   /**
@@ -208,7 +198,7 @@ export class ZeroInflatedFit {
   dharmaSimulator(conditional: boolean): DharmaSimulator {
     return {
       observed: Float64Array.from(this.model.y),
-      fitted: this.predict('response', { population: true }),
+      fitted: this.predict(null, { groups: false }),
       integerResponse: true,
       simulate: (count, first, seed) => simulateZeroInflated(this, count, { seed, conditional }, first),
     };
