@@ -13,10 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { DataError, OptionError } from '../src/errors/errors.js';
-import { buildZeroInflatedModel, type ZiFamily } from '../src/zeroinfl/model.js';
-import { ZiLaplace } from '../src/zeroinfl/laplace.js';
-import { parameterNames } from '../src/zeroinfl/fit.js';
-import { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
+import { zeroInflatedAt } from './helpers/zeroinflAt.js';
 import { ZI_PREDICT_TYPES } from '../src/zeroinfl/predict.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -25,18 +22,7 @@ const newdata = readCsv(readFileSync(join(fixtures, 'data', 'salamanders_newdata
 const R = JSON.parse(readFileSync(join(fixtures, 'zeroinfl', 'predict_newdata.json'), 'utf8'));
 const CASES = ['zip_mined', 'zinb_mined', 'hurdle_nb_mined', 'hurdle_pois_cover'];
 
-/** our fit at glmmTMB's parameters */
-function fitAt(ref: { formula: string; ziformula: string; family: ZiFamily; par: number[] }): ZeroInflatedFit {
-  const model = buildZeroInflatedModel(ref.formula, salamanders, { family: ref.family, ziformula: ref.ziformula });
-  const lap = new ZiLaplace(model);
-  const x = Float64Array.from(ref.par);
-  const objective = lap.evaluate(x);
-  const k = model.nPar;
-  return new ZeroInflatedFit(model, lap, {
-    x, objective, hessian: new Float64Array(k * k), gradient: new Float64Array(k), parNames: parameterNames(model),
-    evaluations: 1, iterations: lap.iterations, safeguardedSteps: 0, converged: true, messages: [], elapsedMs: 0,
-  });
-}
+const fitAt = (ref: Parameters<typeof zeroInflatedAt>[1]) => zeroInflatedAt(salamanders, ref);
 
 const check = (ours: Float64Array, theirs: number[], absolute: boolean) => {
   expect(ours.length).toBe(theirs.length);

@@ -15,6 +15,11 @@
  *     as glmmTMB 1.1.5's predict.
  */
 import type { DataInput } from '../io/dataInput.js';
+import { ModelError, OptionError, showValue } from '../errors/errors.js';
+import { checkObject, positiveNumber } from '../options/rules.js';
+import { type Overdispersion, overdispersion } from '../checks/overdispersion.js';
+import { type ZeroInflation, zeroInflation } from '../checks/zeroInflation.js';
+import { ziPearsonResiduals } from './pearson.js';
 import type { DharmaResiduals } from '../diagnostics/dharma.js';
 import { type DharmaSimulator, type SimulateResidualsOptions, simulateResiduals } from '../diagnostics/simulateResiduals.js';
 import { pvalueNormal } from '../glmm/rmath.js';
@@ -176,6 +181,41 @@ export class ZeroInflatedFit {
   /** The count model's mean per row at the modes: μ, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
   conditionalMean(): Float64Array {
     return ziConditionalMean(this.model, this.sigma, this.eta);
+  }
+
+  /** glmmTMB's residuals: 'response' y − ŷ, 'pearson' (y − ŷ)/√v (pearson.ts), at the conditional modes */
+  residuals(type: 'response' | 'pearson' = 'response'): Float64Array {
+    const resp = this.predict('response');
+    if (type === 'response') return Float64Array.from(this.model.y, (v, i) => v - resp[i]);
+    if (type === 'pearson') return ziPearsonResiduals(this.model, this.model.y, resp, this.conditionalMean(), this.zprob, this.sigma);
+    throw new OptionError('type', `residuals: type ${showValue(type)} is not one of response, pearson`);
+  }
+
+  /**
+   * performance 0.10.2's check_overdispersion of a glmmTMB fit: Σ r² of glmmTMB's Pearson residuals
+   * against df.residual = n − (number of parameters) (src/checks/overdispersion.ts).
+   */
+  checkOverdispersion(): Overdispersion {
+    return overdispersion(this.residuals('pearson'), this.dfResid);
+  }
+
+  /**
+   * performance 0.10.2's check_zeroinflation of a glmmTMB fit: the zeros that fitted(fit) — the response
+   * mean (1 − p) μ, zero model included — would give under a plain Poisson, or NB2 with size sigma(fit) for
+   * the nbinom2 families (insight's is_negbin), against the observed (src/checks/zeroInflation.ts). As in
+   * performance, the zero model is not counted as a source of zeros: a ZIP fit can read as "underfitting zeros".
+   */
+  checkZeroinflation(options: { tolerance?: number } = {}): ZeroInflation | null {
+    checkObject(options, 'checkZeroinflation', { tolerance: positiveNumber });
+    return zeroInflation(this.model.y, this.predict('response'), this.model.nb ? this.sigma : null, options.tolerance ?? 0.05);
+  }
+
+  /**
+   * performance's model_performance is not available for these fits: its glmmTMB row needs Nakagawa's R²
+   * and the ICC of a zero-inflated model (insight's get_variance for zero-inflation), not implemented here.
+   */
+  modelPerformance(): never {
+    throw new ModelError("modelPerformance: performance's model_performance of a zero-inflated or hurdle (glmmTMB) fit needs Nakagawa's R2 and the ICC of a zero-inflated model (insight's get_variance), which are not implemented here; the fit's AIC, BIC and logLik are fit.AIC, fit.BIC, fit.logLik");
   }
 
   /**
