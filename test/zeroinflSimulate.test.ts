@@ -25,7 +25,9 @@ import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { condFixed } from '../src/zeroinfl/laplace.js';
 import { glmer } from '../src/fit/glmer.js';
 import { simulateResidualsAsync } from '../src/diagnostics/simulateResiduals.js';
-import { testDispersion, testUniformity, testZeroInflation } from '../src/diagnostics/dharmaTests.js';
+import { printDharma, testDispersion, testUniformity, testZeroInflation } from '../src/diagnostics/dharmaTests.js';
+import { printHTest } from '../src/diagnostics/htest.js';
+import { type ZeroinflArgs, runZeroinfl } from '../src/cli/zeroinflCommand.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const salamanders = readCsv(readFileSync(join(fixtures, 'data', 'salamanders.csv'), 'utf8')).table;
@@ -178,5 +180,40 @@ describe('DHARMa residuals of zero-inflated fits', () => {
     expect(du.simulatedResponse).toEqual(zip.simulate(50, { seed: 7 }).y);
     expect(() => zip.simulateResiduals({ nsim: 1 })).toThrow(OptionError);
     expect(() => zip.simulateResiduals({ refit: true })).toThrow(/refit/);
+  }, 60_000);
+});
+
+describe('mixedgpu zeroinfl --dharma and --check', () => {
+  const file = join(fixtures, 'data', 'dharma_zip.csv');
+  const run = async (args: ZeroinflArgs) => {
+    const out: string[] = [], err: string[] = [];
+    const code = await runZeroinfl(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, out: out.join(''), err: err.join('') };
+  };
+  it('--dharma prints the library\'s DHARMa printout and tests; --json the same numbers', async () => {
+    const fit = await zeroInflated('y ~ x + (1 | g)', zipData, { family: 'poisson', ziformula: '~ 1', factors: ['g'] });
+    const d = fit.simulateResiduals({ nsim: 100, seed: 5 });
+    const r = await run({ file, formula: 'y ~ x + (1 | g)', factors: 'g', dharma: true, nsim: '100', seed: '5' });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(printDharma(d).join('\n'));
+    expect(r.out).toContain(printHTest(testZeroInflation(d)).join('\n'));
+    const j = await run({ file, formula: 'y ~ x + (1 | g)', factors: 'g', dharma: true, nsim: '100', seed: '5', json: true });
+    const o = JSON.parse(j.out);
+    expect(o.scaledResiduals).toEqual(Array.from(d.scaledResiduals));
+    expect(o.tests.zeroInflation.p_value).toBe(testZeroInflation(d).pValue);
+    expect(o.simulateREs).toBe('conditional');
+  }, 60_000);
+  it('--check prints check_overdispersion and check_zeroinflation; bad combinations are errors', async () => {
+    const r = await run({ file, formula: 'y ~ x + (1 | g)', factors: 'g', check: true });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('# Overdispersion test');
+    expect(r.out).toContain('# Check for zero-inflation');
+    const bad = await run({ file, formula: 'y ~ x + (1 | g)', factors: 'g', check: true, dharma: true });
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--dharma, --check');
+    const nsimAlone = await run({ file, formula: 'y ~ x + (1 | g)', factors: 'g', nsim: '10' });
+    expect(nsimAlone.err).toContain('options of --dharma');
+    const one = await run({ file, formula: 'y ~ x + (1 | g)', factors: 'g', dharma: true, nsim: '1' });
+    expect(one.err).toContain('--nsim must be at least 2');
   }, 60_000);
 });
