@@ -23,6 +23,7 @@ import { OptionError } from '../src/errors/errors.js';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { condFixed } from '../src/zeroinfl/laplace.js';
+import { ziDraw } from '../src/zeroinfl/simulate.js';
 import { glmer } from '../src/fit/glmer.js';
 import { simulateResidualsAsync } from '../src/diagnostics/simulateResiduals.js';
 import { printDharma, testDispersion, testUniformity, testZeroInflation } from '../src/diagnostics/dharmaTests.js';
@@ -131,6 +132,27 @@ describe('simulate for zero-inflated and hurdle fits', () => {
     // the ratio's sampling SD at nsim = 4000 is about 0.03 (conditional) to 0.04
     expect(unconditional).toBeGreaterThan(1.15);
     expect(Math.abs(conditional - 1)).toBeLessThan(0.12);
+  });
+
+  it('hurdle draws at small means: the zero-truncated count by summing from k = 1 (no F(0) rounding to 1)', () => {
+    for (const model of [{ nb: false, hurdle: true }, { nb: true, hurdle: true }]) {
+      // μ = 1e-20: F(0) is 1 in floating point; the truncated count is 1 with probability 1 − O(μ)
+      expect(ziDraw(model, 0.999, 1e-20, 0, 2)).toBe(1);
+      expect(ziDraw(model, 0.3, 1e-20, 0.5, 2)).toBe(0);
+      // μ = 0.2: E[c | c > 0] = μ/(1 − e^−μ) (Poisson), μ/(1 − (φ/(φ + μ))^φ) (NB2, φ = 2), over a grid of uniforms
+      const mu = 0.2, phi = 2, m = 200_000;
+      let s = 0;
+      for (let j = 0; j < m; j++) s += ziDraw(model, (j + 0.5) / m, mu, 0, phi);
+      const want = model.nb ? mu / (1 - (phi / (phi + mu)) ** phi) : mu / -Math.expm1(-mu);
+      expect(Math.abs(s / m - want)).toBeLessThan(1e-4);
+    }
+    // the two branches meet: at S₀ just above and below ½ the draws are the inversion of the same distribution
+    for (const mu of [Math.LN2 - 1e-9, Math.LN2 + 1e-9]) {
+      const m = 100_000;
+      let s = 0;
+      for (let j = 0; j < m; j++) s += ziDraw({ nb: false, hurdle: true }, (j + 0.5) / m, mu, 0, NaN);
+      expect(Math.abs(s / m - mu / -Math.expm1(-mu))).toBeLessThan(1e-4);
+    }
   });
 
   it('replicate r is a pure function of (seed, r); options are checked', () => {

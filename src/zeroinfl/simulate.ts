@@ -15,7 +15,8 @@
  * same distribution:
  *   zero-inflated:  F(k) = p + (1 − p) F_c(k):  y* = 0 if u ≤ p, else F_c⁻¹((u − p)/(1 − p)),
  *   hurdle:         F(0) = p, F(k) = p + (1 − p)(F_c(k) − F_c(0))/(1 − F_c(0)) for k ≥ 1:
- *                   y* = 0 if u ≤ p, else max(1, F_c⁻¹(F_c(0) + (1 − F_c(0))(u − p)/(1 − p))),
+ *                   y* = 0 if u ≤ p, else max(1, F_c⁻¹(F_c(0) + (1 − F_c(0))(u − p)/(1 − p)))
+ *                   (where 1 − F_c(0) < ½, by summing the truncated probabilities from k = 1 instead),
  * F_c the Poisson(μ*) or NB2(φ̂, μ*) distribution function (src/inference/discreteDraws.ts); u* from
  * the streams STREAM_U + k (index = level), as lme4's simulate here (src/inference/simulate.ts), so
  * replicate r is a pure function of (seed, r).
@@ -59,9 +60,24 @@ export function ziDraw(model: Pick<ZeroInflatedModel, 'nb' | 'hurdle'>, u: numbe
   const v = (u - p) / (1 - p);
   const inv = (w: number) => (model.nb ? negbinInverse(w, phi, mu) : poissonInverse(w, mu));
   if (!model.hurdle) return inv(v);
-  // F_c(0) = e^g: Poisson g = −μ, NB2 g = −φ log(1 + μ/φ)
-  const F0 = Math.exp(model.nb ? -phi * Math.log1p(mu / phi) : -mu);
-  return Math.max(1, inv(Math.min(F0 + (1 - F0) * v, 1)));
+  // F_c(0) = e^g: Poisson g = −μ, NB2 g = −φ log(1 + μ/φ); S₀ = 1 − F_c(0) = −expm1(g) without cancellation
+  const g = model.nb ? -phi * Math.log1p(mu / phi) : -mu;
+  const S0 = -Math.expm1(g);
+  if (S0 >= 0.5) return Math.max(1, inv(Math.min(Math.exp(g) + S0 * v, 1)));
+  // most of the count's mass at 0 (small μ): F_c(0) + S₀v would round to 1, so walk up from k = 1 on the
+  // truncated scale, min{ k ≥ 1 : Σ_{j=1..k} f(j) ≥ v S₀ }, with f(1) = μ e^g (Poisson), φ e^g μ/(φ + μ) (NB2)
+  // and the ratios f(k + 1)/f(k) = μ/(k + 1) (Poisson), (k + φ) q/(k + 1), q = μ/(φ + μ) (NB2)
+  const q = model.nb ? mu / (phi + mu) : NaN;
+  let k = 1;
+  let pk = model.nb ? phi * Math.exp(g) * q : mu * Math.exp(g);
+  let cum = pk;
+  const target = v * S0;
+  while (cum < target && pk > 0) {
+    pk *= model.nb ? ((k + phi) * q) / (k + 1) : mu / (k + 1);
+    k++;
+    cum += pk;
+  }
+  return k;
 }
 
 /** simulate(fit, nsim, { seed, conditional }) (see the header); `first`: the first replicate's index. */
