@@ -192,12 +192,14 @@ export { zeroInflated } from './zeroinfl/zeroInflated.js';
 export type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow, ZiRanef, ZiPredictType } from './zeroinfl/zeroInflatedFit.js';
 export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.js';
 export { ZI_FAMILIES, type ZiFamily } from './zeroinfl/model.js';
+export type { ZiPredictOptions } from './zeroinfl/predict.js';
+export type { ZiSimulateOptions, ZiSimulateResult } from './zeroinfl/simulate.js';
 export { exactRLRT, exactLRT, printExactTest } from './inference/exactRlrt.js';
 export type { ExactRlrtOptions, ExactTest, RlrtSimOptions } from './inference/exactRlrt.js';
 export { rlrtEigenvalues } from './inference/rlrtDesign.js';
-// DHARMa's simulated residual diagnostics (src/diagnostics/; fit.simulateResiduals is installed by lmer and glmer)
+// DHARMa's simulated residual diagnostics (src/diagnostics/; fit.simulateResiduals is installed by lmer and glmer, and is a method of zero-inflated fits)
 export { simulateResiduals, simulateResidualsAsync } from './diagnostics/simulateResiduals.js';
-export type { SimulateResidualsAsyncOptions, SimulateResidualsOptions } from './diagnostics/simulateResiduals.js';
+export type { DharmaSimulator, DharmaSimulatorSource, SimulateResidualsAsyncOptions, SimulateResidualsOptions } from './diagnostics/simulateResiduals.js';
 export { createDharma } from './diagnostics/dharma.js';
 export type { DharmaResiduals } from './diagnostics/dharma.js';
 export { testUniformity, testDispersion, testZeroInflation, testOutliers, testResiduals, printDharma } from './diagnostics/dharmaTests.js';

@@ -1,8 +1,11 @@
 /**
  * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--factors a,b] [--predict TYPE]
- * [--json]`: a zero-inflated or hurdle count GLMM (glmmTMB's ziformula, src/zeroinfl) on the CPU;
- * prints glmmTMB's summary, the fit's JSON, or one prediction per row (--predict response,
- * conditional, zprob, link, zlink).
+ * [--dharma [--nsim 250] [--seed 123] [--unconditional]] [--check] [--json]`: a zero-inflated or hurdle
+ * count GLMM (glmmTMB's ziformula, src/zeroinfl) on the CPU; prints glmmTMB's summary, the fit's JSON,
+ * one prediction per row (--predict response, conditional, zprob, link, zlink), DHARMa's residual tests
+ * (--dharma: print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers, as
+ * `mixedgpu dharma` prints them for glmer) or performance's check_overdispersion and check_zeroinflation
+ * (--check).
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
@@ -10,6 +13,11 @@ import { readTableFileAsync } from '../io/node.js';
 import { zeroInflated } from '../zeroinfl/zeroInflated.js';
 import type { ZiFamily } from '../zeroinfl/model.js';
 import type { ZiPredictType } from '../zeroinfl/zeroInflatedFit.js';
+import { numberArg } from './inferenceCommands.js';
+import { printDharma, testDispersion, testOutliers, testUniformity, testZeroInflation } from '../diagnostics/dharmaTests.js';
+import { type HTest, printHTest } from '../diagnostics/htest.js';
+import { printOverdispersion } from '../checks/overdispersion.js';
+import { printZeroInflation } from '../checks/zeroInflation.js';
 
 export interface ZeroinflArgs {
   file?: string;
@@ -18,6 +26,14 @@ export interface ZeroinflArgs {
   zi?: string;
   factors?: string;
   predict?: string;
+  /** DHARMa's simulated residuals and tests */
+  dharma?: boolean;
+  nsim?: string | number;
+  seed?: string | number;
+  /** DHARMa's simulateREs = "unconditional" (glmmTMB 1.1.5's simulate) */
+  unconditional?: boolean;
+  /** performance's check_overdispersion and check_zeroinflation */
+  check?: boolean;
   backend?: string;
   json?: boolean;
   quiet?: boolean;
@@ -32,6 +48,12 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
+    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null].filter((x) => x !== null);
+    if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
+    if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
+    const nsim = numberArg(args.nsim, 'nsim', true);
+    if (nsim !== undefined && nsim < 2) throw new CliError(`--nsim must be at least 2 (scaled residuals compare the observation with its simulations), got ${nsim}`);
+    const seed = numberArg(args.seed, 'seed', true);
     const factors = list(args.factors);
     const { table } = await readTableFileAsync(args.file, factors ? { factors } : {});
     const fit = await zeroInflated(args.formula, table, {
@@ -45,6 +67,36 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (args.predict !== undefined) {
       const pred = fit.predict(args.predict as ZiPredictType);
       io.stdout(args.json ? `${JSON.stringify({ type: args.predict, values: Array.from(pred) })}\n` : `${Array.from(pred, (v) => String(v)).join('\n')}\n`);
+      return 0;
+    }
+    if (args.dharma) {
+      const d = fit.simulateResiduals({ ...(nsim !== undefined ? { nsim } : {}), ...(seed !== undefined ? { seed } : {}), ...(args.unconditional ? { simulateREs: 'unconditional' as const } : {}) });
+      const outliers = testOutliers(d);
+      const tests: Record<string, HTest> = { uniformity: testUniformity(d), dispersion: testDispersion(d), zeroInflation: testZeroInflation(d), outliers };
+      if (!args.quiet && !args.json) for (const m of [...d.messages, ...outliers.messages]) io.stderr(`mixedgpu: note: ${m}\n`);
+      if (args.json) {
+        const out = {
+          nObs: d.nObs, nSim: d.nSim, seed: d.seed, integerResponse: d.integerResponse, simulateREs: args.unconditional ? 'unconditional' : 'conditional',
+          scaledResiduals: Array.from(d.scaledResiduals), fittedPredictedResponse: Array.from(d.fittedPredictedResponse),
+          tests: Object.fromEntries(Object.entries(tests).map(([k, t]) => [k, { method: t.method, statistic: { [t.statistic.name]: t.statistic.value }, p_value: t.pValue, alternative: t.alternative }])),
+          messages: [...d.messages, ...outliers.messages],
+        };
+        io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+        return 0;
+      }
+      const lines = [...printDharma(d), ''];
+      for (const t of Object.values(tests)) lines.push(...printHTest(t));
+      io.stdout(`${lines.join('\n')}\n`);
+      return 0;
+    }
+    if (args.check) {
+      const o = fit.checkOverdispersion();
+      const z = fit.checkZeroinflation();
+      if (args.json) {
+        io.stdout(`${JSON.stringify({ overdispersion: o, zeroinflation: z }, null, 2)}\n`);
+        return 0;
+      }
+      io.stdout(`${[...printOverdispersion(o), o.message, '', ...printZeroInflation(z), ...(z ? [z.message] : [])].join('\n')}\n`);
       return 0;
     }
     io.stdout(args.json ? `${JSON.stringify(fit.toJSON(), null, 2)}\n` : fit.summary());

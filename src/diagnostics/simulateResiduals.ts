@@ -11,6 +11,10 @@
  *   residuals    the randomized PIT (scaledResiduals.ts);
  *   integerResponse  true for binomial, Poisson and negative binomial fits (DHARMa's family rule) unless given.
  * One residual per observation used by the fit (rows dropped for missing values have none).
+ *
+ * Other fits (glmmTMB's zero-inflated and hurdle models, src/zeroinfl) give their pieces through a
+ * DharmaSimulator (their `dharmaSimulator(conditional)`): the observed response, getFitted's fitted
+ * response, integerResponse, and replicates first … first + count − 1 of their simulations.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import type { GlmFamily } from '../glmm/family.js';
@@ -41,8 +45,29 @@ const OPTIONS: Schema = {
   simulateREs: oneOf('conditional', 'unconditional'), useU: bool, refit: bool,
 };
 
-/** what simulateResiduals reads of a fit */
+/** what simulateResiduals reads of an lmer or glmer fit */
 export type DharmaSource = SimulateSource;
+
+/** what simulateResiduals reads of another fit (a zero-inflated one's, src/zeroinfl) */
+export interface DharmaSimulator {
+  /** the observed response */
+  observed: Float64Array;
+  /** DHARMa's getFitted: the fitted response without random effects */
+  fitted: Float64Array;
+  /** DHARMa's integerResponse default for the fit */
+  integerResponse: boolean;
+  /** replicates first … first + count − 1 (each a pure function of (seed, r)) */
+  simulate(count: number, first: number, seed: number): { y: Float64Array[]; messages: string[] };
+}
+
+/** a fit that gives its own simulator (duck-typed: src/diagnostics imports nothing of the fits' folders) */
+export interface DharmaSimulatorSource {
+  dharmaSimulator(conditional: boolean): DharmaSimulator;
+}
+
+function hasSimulator(fit: object): fit is DharmaSimulatorSource {
+  return typeof (fit as Partial<DharmaSimulatorSource>).dharmaSimulator === 'function';
+}
 
 /** what simulateResiduals decided from the fit and the options, before the simulations */
 interface Prepared {
@@ -53,7 +78,8 @@ interface Prepared {
   integerResponse: boolean;
 }
 
-function prepare(fit: DharmaSource, options: SimulateResidualsOptions): Prepared {
+/** the options every fit shares: nsim, seed, the random effects' choice */
+function commonOptions(options: SimulateResidualsOptions): { nsim: number; seed: number; conditional: boolean | undefined } {
   const nsim = options.nsim ?? 250;
   if (typeof nsim !== 'number' || !Number.isInteger(nsim) || nsim < 2) {
     throw new OptionError('nsim', `simulateResiduals: nsim must be a whole number of simulations, at least 2 (DHARMa: n > 1 is required to calculate scaled residuals), not ${JSON.stringify(options.nsim)}`);
@@ -64,13 +90,25 @@ function prepare(fit: DharmaSource, options: SimulateResidualsOptions): Prepared
   if (fromREs !== undefined && options.useU !== undefined && fromREs !== options.useU) {
     throw new OptionError('useU', `simulateResiduals: useU: ${options.useU} contradicts simulateREs: '${options.simulateREs}' (useU true is 'conditional'); give one of them`);
   }
+  return { nsim, seed: options.seed ?? 123, conditional: fromREs ?? options.useU };
+}
+
+function prepare(fit: DharmaSource, options: SimulateResidualsOptions): Prepared {
+  const { nsim, seed, conditional } = commonOptions(options);
   const { model } = fit;
   const family: GlmFamily | undefined = model.family;
   if (family && family.family !== 'binomial' && family.family !== 'poisson' && family.family !== 'negative.binomial') {
     throw new ModelError(`simulateResiduals: a ${family.family} GLMM's response cannot be simulated here (lme4 1.1-31's simulate draws a Gamma response with shape sigma(fit) instead of 1/sigma(fit)^2, and an inverse Gaussian one by statmod); scaled residuals need the simulations: binomial, Poisson and negative binomial glmer fits and lmer fits only`);
   }
   refuseEngineRows(model, 'simulateResiduals');
-  return { nsim, seed: options.seed ?? 123, useU: fromREs ?? options.useU ?? true, family, integerResponse: options.integerResponse ?? family !== undefined };
+  return { nsim, seed, useU: conditional ?? true, family, integerResponse: options.integerResponse ?? family !== undefined };
+}
+
+/** a simulator's plan: DHARMa 0.5.0's default simulateREs = "conditional" (its glmmTMB method: simcodes "fix") */
+function prepareSimulator(fit: DharmaSimulatorSource, options: SimulateResidualsOptions): { nsim: number; seed: number; integerResponse: boolean; sim: DharmaSimulator } {
+  const { nsim, seed, conditional } = commonOptions(options);
+  const sim = fit.dharmaSimulator(conditional ?? true);
+  return { nsim, seed, integerResponse: options.integerResponse ?? sim.integerResponse, sim };
 }
 
 /** the residuals from the simulations `sim` (simulate's result for replicates 0 … nsim − 1) */
@@ -93,7 +131,12 @@ function finish(fit: DharmaSource, p: Prepared, sim: { y: Float64Array[]; messag
   return createDharma(simulated, observed, fitted, p.integerResponse, p.seed, messages);
 }
 
-export function simulateResiduals(fit: DharmaSource, options: SimulateResidualsOptions = {}): DharmaResiduals {
+export function simulateResiduals(fit: DharmaSource | DharmaSimulatorSource, options: SimulateResidualsOptions = {}): DharmaResiduals {
+  if (hasSimulator(fit)) {
+    const q = prepareSimulator(fit, options);
+    const sim = q.sim.simulate(q.nsim, 0, q.seed);
+    return createDharma(sim.y, q.sim.observed, q.sim.fitted, q.integerResponse, q.seed, sim.messages);
+  }
   const p = prepare(fit, options);
   return finish(fit, p, simulateFit(fit, p.nsim, { seed: p.seed, useU: p.useU }));
 }
@@ -115,22 +158,36 @@ export interface SimulateResidualsAsyncOptions extends SimulateResidualsOptions 
  * chunks of replicates with a macrotask between them. Replicate r is a pure function of (seed, r)
  * (src/inference/simulate.ts), so the result is simulateResiduals's, bit for bit.
  */
-export async function simulateResidualsAsync(fit: DharmaSource, options: SimulateResidualsAsyncOptions = {}): Promise<DharmaResiduals> {
+export async function simulateResidualsAsync(fit: DharmaSource | DharmaSimulatorSource, options: SimulateResidualsAsyncOptions = {}): Promise<DharmaResiduals> {
   const { signal, onProgress, chunk: perChunk, ...rest } = options;
   throwIfAborted(signal);
-  const p = prepare(fit, rest);
+  let nsim: number, draw: (count: number, first: number) => { y: Float64Array[]; messages: string[] }, done: (sim: { y: Float64Array[]; messages: string[] }) => DharmaResiduals;
+  let nObs: number;
+  if (hasSimulator(fit)) {
+    const q = prepareSimulator(fit, rest);
+    nsim = q.nsim;
+    nObs = q.sim.observed.length;
+    draw = (count, first) => q.sim.simulate(count, first, q.seed);
+    done = (sim) => createDharma(sim.y, q.sim.observed, q.sim.fitted, q.integerResponse, q.seed, sim.messages);
+  } else {
+    const p = prepare(fit, rest);
+    nsim = p.nsim;
+    nObs = fit.model.frame.n;
+    draw = (count, first) => simulateFit(fit, count, { seed: p.seed, useU: p.useU }, first);
+    done = (sim) => finish(fit, p, sim);
+  }
   if (perChunk !== undefined && !(Number.isInteger(perChunk) && perChunk >= 1)) throw new OptionError('chunk', `simulateResidualsAsync: chunk must be a whole number of replicates, at least 1, not ${JSON.stringify(perChunk)}`);
-  const chunk = perChunk ?? Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, fit.model.frame.n)));
+  const chunk = perChunk ?? Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, nObs)));
   const y: Float64Array[] = [];
   let messages: string[] = [];
-  for (let first = 0; first < p.nsim; first += chunk) {
-    const count = Math.min(chunk, p.nsim - first);
-    const sim = simulateFit(fit, count, { seed: p.seed, useU: p.useU }, first);
+  for (let first = 0; first < nsim; first += chunk) {
+    const count = Math.min(chunk, nsim - first);
+    const sim = draw(count, first);
     for (const v of sim.y) y.push(v);
     messages = sim.messages;
-    onProgress?.(first + count, p.nsim);
+    onProgress?.(first + count, nsim);
     await macrotask();
     throwIfAborted(signal);
   }
-  return finish(fit, p, { y, messages });
+  return done({ y, messages });
 }

@@ -63,6 +63,10 @@ export interface ZeroInflatedModel {
   Xzi: Float64Array;
   pz: number;
   zinames: string[];
+  /** the zero-inflation model's frame (its columns, contrasts: predictions for new data) */
+  ziFrame: ModelFrame;
+  /** the frame options both formulas were read with (factors, contrasts) */
+  frameOptions: ModelFrameOptions;
   blocks: RandomBlock[];
   theta: ThetaLayout;
   /** the number of parameters: p + pz + (nb ? 1 : 0) + nTheta */
@@ -157,7 +161,7 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
   return {
     formula: f, ziFormula, ziText, family, hurdle, nb, frame, n, y, lgy1,
     X: frame.X, p: frame.p, xnames: frame.xnames, offset: frame.offset,
-    Xzi: ziFrame.X, pz, zinames: ziFrame.xnames,
+    Xzi: ziFrame.X, pz, zinames: ziFrame.xnames, ziFrame, frameOptions,
     blocks, theta, nPar: frame.p + pz + (nb ? 1 : 0) + nTheta, nTheta, messages,
   };
 }

@@ -14,6 +14,14 @@
  *     count: μ / (1 − f(0; μ))), 'zprob' p, 'response' (1 − p) × the conditional mean (the mean of y),
  *     as glmmTMB 1.1.5's predict.
  */
+import type { DataInput } from '../io/dataInput.js';
+import { ModelError, OptionError, showValue } from '../errors/errors.js';
+import { checkObject, positiveNumber } from '../options/rules.js';
+import { type Overdispersion, overdispersion } from '../checks/overdispersion.js';
+import { type ZeroInflation, zeroInflation } from '../checks/zeroInflation.js';
+import { ziPearsonResiduals } from './pearson.js';
+import type { DharmaResiduals } from '../diagnostics/dharma.js';
+import { type DharmaSimulator, type SimulateResidualsOptions, simulateResiduals } from '../diagnostics/simulateResiduals.js';
 import { pvalueNormal } from '../glmm/rmath.js';
 import { spdInverse } from '../linalg/dense.js';
 import { applyTemplate } from '../linalg/template.js';
@@ -21,6 +29,9 @@ import { conditionalVariances } from '../lmm/solution.js';
 import { type ZiLaplace, condFixed, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel, ZiFamily } from './model.js';
 import { formatZeroInflatedSummary } from './summary.js';
+import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, ziConditionalMean } from './predict.js';
+export type { ZiPredictType } from './predict.js';
+import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
 
 export interface ZeroInflatedOptimum {
   x: Float64Array;
@@ -40,7 +51,6 @@ export interface ZeroInflatedOptimum {
 export interface ZiCoefRow { name: string; estimate: number; se: number; z: number; p: number }
 export interface ZiVarCorrRow { group: string; name: string; variance: number; sd: number }
 export interface ZiRanef { group: string; levels: string[]; cnames: string[]; values: Float64Array; condVar: Float64Array }
-export type ZiPredictType = 'response' | 'conditional' | 'zprob' | 'link' | 'zlink';
 
 export class ZeroInflatedFit {
   readonly model: ZeroInflatedModel;
@@ -151,33 +161,87 @@ export class ZeroInflatedFit {
   }
 
   /**
-   * glmmTMB's predict on the fit's rows (re.form = NULL): 'response' (1 − p) × the conditional mean (default),
-   * 'conditional' the count model's mean (conditionalMean), 'zprob' p, 'link' η, 'zlink' logit p.
+   * glmmTMB's predict (predict.ts): `predict(type)` on the fit's rows (re.form = NULL) — 'response'
+   * (1 − p) × the conditional mean (default), 'conditional' the count model's mean, 'zprob' p, 'link' η,
+   * 'zlink' logit p — or `predict(newdata, { type, groups, allowNewLevels })` for new data (newdata null:
+   * the fit's rows; `groups: false` is re.form = NA).
    */
-  predict(type: ZiPredictType = 'response'): Float64Array {
-    switch (type) {
-      case 'response': {
-        const c = this.conditionalMean();
-        return Float64Array.from(c, (m, i) => (1 - this.zprob[i]) * m);
-      }
-      case 'conditional': return this.conditionalMean();
-      case 'zprob': return Float64Array.from(this.zprob);
-      case 'link': return Float64Array.from(this.eta);
-      case 'zlink': return ziLinear(this.model, this.gamma);
-      default: throw new TypeError(`predict: type '${String(type)}' is not one of response, conditional, zprob, link, zlink`);
-    }
+  predict(type?: ZiPredictType): Float64Array;
+  predict(newdata: DataInput | null | undefined, options?: ZiPredictOptions): Float64Array;
+  predict(arg?: ZiPredictType | DataInput | null, options: ZiPredictOptions = {}): Float64Array {
+    if (arg === undefined || typeof arg === 'string') return predictZeroInflated(this, null, { type: (arg ?? 'response') as ZiPredictType });
+    return predictZeroInflated(this, arg, options);
   }
 
-  /** The count model's mean per row: μ, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
+  /** b̃ of block k, level-major (ranef's values) */
+  conditionalModes(k: number): Float64Array {
+    return this.ranef[k].values;
+  }
+
+  /** The count model's mean per row at the modes: μ, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
   conditionalMean(): Float64Array {
-    const { nb, hurdle } = this.model;
-    const phi = this.sigma;
-    return Float64Array.from(this.mu, (m) => {
-      if (!hurdle) return m;
-      // f(0; μ) = e^g: Poisson g = −μ, NB2 g = −φ log(1 + μ/φ)
-      const g = nb ? -phi * Math.log1p(m / phi) : -m;
-      return m / -Math.expm1(g);
-    });
+    return ziConditionalMean(this.model, this.sigma, this.eta);
+  }
+
+  /** glmmTMB's residuals: 'response' y − ŷ, 'pearson' (y − ŷ)/√v (pearson.ts), at the conditional modes */
+  residuals(type: 'response' | 'pearson' = 'response'): Float64Array {
+    const resp = this.predict('response');
+    if (type === 'response') return Float64Array.from(this.model.y, (v, i) => v - resp[i]);
+    if (type === 'pearson') return ziPearsonResiduals(this.model, this.model.y, resp, this.conditionalMean(), this.zprob, this.sigma);
+    throw new OptionError('type', `residuals: type ${showValue(type)} is not one of response, pearson`);
+  }
+
+  /**
+   * performance 0.10.2's check_overdispersion of a glmmTMB fit: Σ r² of glmmTMB's Pearson residuals
+   * against df.residual = n − (number of parameters) (src/checks/overdispersion.ts).
+   */
+  checkOverdispersion(): Overdispersion {
+    return overdispersion(this.residuals('pearson'), this.dfResid);
+  }
+
+  /**
+   * performance 0.10.2's check_zeroinflation of a glmmTMB fit: the zeros that fitted(fit) — the response
+   * mean (1 − p) μ, zero model included — would give under a plain Poisson, or NB2 with size sigma(fit) for
+   * the nbinom2 families (insight's is_negbin), against the observed (src/checks/zeroInflation.ts). As in
+   * performance, the zero model is not counted as a source of zeros: a ZIP fit can read as "underfitting zeros".
+   */
+  checkZeroinflation(options: { tolerance?: number } = {}): ZeroInflation | null {
+    checkObject(options, 'checkZeroinflation', { tolerance: positiveNumber });
+    return zeroInflation(this.model.y, this.predict('response'), this.model.nb ? this.sigma : null, options.tolerance ?? 0.05);
+  }
+
+  /**
+   * performance's model_performance is not available for these fits: its glmmTMB row needs Nakagawa's R²
+   * and the ICC of a zero-inflated model (insight's get_variance for zero-inflation), not implemented here.
+   */
+  modelPerformance(): never {
+    throw new ModelError("modelPerformance: performance's model_performance of a zero-inflated or hurdle (glmmTMB) fit needs Nakagawa's R2 and the ICC of a zero-inflated model (insight's get_variance), which are not implemented here; the fit's AIC, BIC and logLik are fit.AIC, fit.BIC, fit.logLik");
+  }
+
+  /**
+   * glmmTMB 1.1.5's simulate(fit, nsim, seed): nsim responses with new random effects (default), or on
+   * the fitted ones with `conditional: true` (simulate.ts).
+   */
+  simulate(nsim = 1, options: ZiSimulateOptions = {}): ZiSimulateResult {
+    return simulateZeroInflated(this, nsim, options);
+  }
+
+  /**
+   * DHARMa's simulateResiduals for this fit (src/diagnostics/simulateResiduals.ts): the simulations of
+   * simulate.ts, the observed counts, getFitted's predict(type = "response", re.form = ~0), integerResponse.
+   */
+  simulateResiduals(options: SimulateResidualsOptions = {}): DharmaResiduals {
+    return simulateResiduals(this, options);
+  }
+
+  /** what DHARMa's residuals read of this fit (src/diagnostics/simulateResiduals.ts's DharmaSimulator) */
+  dharmaSimulator(conditional: boolean): DharmaSimulator {
+    return {
+      observed: Float64Array.from(this.model.y),
+      fitted: this.predict(null, { groups: false }),
+      integerResponse: true,
+      simulate: (count, first, seed) => simulateZeroInflated(this, count, { seed, conditional }, first),
+    };
   }
 
   /** glmmTMB's summary printout. */

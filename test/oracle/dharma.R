@@ -25,7 +25,7 @@ for (f in c("helper.R", "DHARMa.R", "random.R", "tests.R", "simulateResiduals.R"
   sys.source(path, envir = dh)
 }
 dir <- "test/fixtures/dharma"
-cases <- c("cbpp", "overdispersed", "zip", "sleepstudy", "dyestuff_unconditional")
+cases <- c("cbpp", "overdispersed", "zip", "sleepstudy", "dyestuff_unconditional", "zip_zeroinfl", "salamanders_hurdle_nb")
 quiet <- function(expr) suppressMessages(suppressWarnings(expr))
 htest <- function(t) list(statistic = unname(t$statistic), p_value = t$p.value, method = t$method,
                           parameter = if (is.null(t$parameter)) NULL else unname(t$parameter),

@@ -11,18 +11,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../../src/io/csv.js';
-import { glmer } from '../../src/fit/glmer.js';
-import { lmer } from '../../src/fit/lmer.js';
 import { CounterNormal } from '../../src/model/random.js';
 import { STREAM_PIT } from '../../src/diagnostics/scaledResiduals.js';
 import { outlierBootIndices } from '../../src/diagnostics/outliers.js';
-import { DHARMA_CASES } from './dharmaCases.js';
+import { DHARMA_CASES, fitDharmaCase } from './dharmaCases.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures');
 const num = (x: ArrayLike<number>) => Array.from(x, (v) => Number(v.toPrecision(17)));
 for (const c of DHARMA_CASES) {
   const data = readCsv(readFileSync(join(root, 'data', c.data), 'utf8')).table;
-  const fit = c.family ? await glmer(c.formula, data, { family: c.family, factors: c.factors }) : await lmer(c.formula, data, { factors: c.factors });
+  const fit = await fitDharmaCase(c, data);
   const d = fit.simulateResiduals({ nsim: c.nsim, seed: c.seed, ...(c.simulateREs ? { simulateREs: c.simulateREs } : {}) });
   const rng = new CounterNormal(c.seed);
   const uniforms = Array.from({ length: d.nObs }, (_, i) => rng.uniform(0, STREAM_PIT, i));
