@@ -13,7 +13,7 @@
  * (index = row), so a replicate is a pure function of (seed, r).
  */
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
-import { CounterNormal, STREAM_EPS, STREAM_U } from '../model/random.js';
+import { CounterNormal, STREAM_EPS, addBlockEffects, drawBlockEffects } from '../model/random.js';
 import { fillTemplate } from '../linalg/template.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import type { GlmFamily } from '../glmm/family.js';
@@ -88,25 +88,9 @@ export function simulateFit(fit: SimulateSource, nsim = 1, options: SimulateOpti
   for (let r = first; r < first + nsim; r++) {
     eta.set(fixed);
     model.blocks.forEach((blk, k) => {
-      const q = blk.q;
-      let b: Float64Array;
-      if (useU) b = fit.conditionalModes(k);
-      else {
-        // b*_g = T u*_g per level
-        b = new Float64Array(blk.nl * q);
-        const T = templates[k], u = new Float64Array(q);
-        for (let g = 0; g < blk.nl; g++) {
-          for (let t = 0; t < q; t++) u[t] = rng.normal(r, STREAM_U + k, g * q + t);
-          for (let s = 0; s < q; s++) { let acc = 0; for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[t]; b[g * q + s] = acc; }
-        }
-      }
-      const { codes, Z } = blk;
-      for (let i = 0; i < n; i++) {
-        const g = codes[i];
-        let acc = 0;
-        for (let s = 0; s < q; s++) acc += Z[i * q + s] * b[g * q + s];
-        eta[i] += acc;
-      }
+      // the conditional modes, or b*_g = T u*_g per level
+      const b = useU ? fit.conditionalModes(k) : drawBlockEffects(rng, r, k, blk.nl, blk.q, templates[k]);
+      addBlockEffects(eta, blk.codes, blk.Z, blk.q, b);
     });
     const yr = new Float64Array(n);
     if (!family) {

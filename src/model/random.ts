@@ -144,3 +144,28 @@ function boxMullerPair(w0: number, w1: number, out: Float64Array): void {
 /** cos and sin of the octant centres (k + ½) π/4 */
 const COS_C = Float64Array.from({ length: 8 }, (_, k) => Math.cos(((k + 0.5) * Math.PI) / 4));
 const SIN_C = Float64Array.from({ length: 8 }, (_, k) => Math.sin(((k + 0.5) * Math.PI) / 4));
+
+/**
+ * New random effects of one block for replicate r: b*_g = T u*_g for each level g, u*_g standard normals
+ * (stream STREAM_U + k for block k, index g·q + t), T the block's q × q lower-triangular template scaled
+ * as the caller's model needs (σ̂ T(θ̂) for an LMM, T(θ̂) for a GLMM). Level-major, nl × q.
+ */
+export function drawBlockEffects(rng: CounterNormal, r: number, k: number, nl: number, q: number, T: Float64Array): Float64Array {
+  const b = new Float64Array(nl * q);
+  const u = new Float64Array(q);
+  for (let g = 0; g < nl; g++) {
+    for (let t = 0; t < q; t++) u[t] = rng.normal(r, STREAM_U + k, g * q + t);
+    for (let s = 0; s < q; s++) { let acc = 0; for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[t]; b[g * q + s] = acc; }
+  }
+  return b;
+}
+
+/** η_i += Z_i b_{g(i)}: a block's random effects b (level-major) added to the linear predictor of its rows. */
+export function addBlockEffects(eta: Float64Array, codes: Int32Array, Z: Float64Array, q: number, b: Float64Array): void {
+  for (let i = 0; i < eta.length; i++) {
+    const g = codes[i];
+    let acc = 0;
+    for (let s = 0; s < q; s++) acc += Z[i * q + s] * b[g * q + s];
+    eta[i] += acc;
+  }
+}

@@ -24,7 +24,7 @@
 import { OptionError } from '../errors/errors.js';
 import { negbinInverse, poissonInverse } from '../inference/discreteDraws.js';
 import { fillTemplate } from '../linalg/template.js';
-import { CounterNormal, STREAM_EPS, STREAM_U } from '../model/random.js';
+import { CounterNormal, STREAM_EPS, addBlockEffects, drawBlockEffects } from '../model/random.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
 import { condFixed, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel } from './model.js';
@@ -106,23 +106,8 @@ export function simulateZeroInflated(fit: ZiSimulateSource, nsim = 1, options: Z
     if (conditional) eta.set(fit.eta);
     else {
       eta.set(fixed);
-      model.blocks.forEach((blk, k) => {
-        const q = blk.q, T = templates[k];
-        // b*_g = T u*_g per level
-        const b = new Float64Array(blk.nl * q);
-        const u = new Float64Array(q);
-        for (let g = 0; g < blk.nl; g++) {
-          for (let t = 0; t < q; t++) u[t] = rng.normal(r, STREAM_U + k, g * q + t);
-          for (let s = 0; s < q; s++) { let acc = 0; for (let t = 0; t <= s; t++) acc += T[s * q + t] * u[t]; b[g * q + s] = acc; }
-        }
-        const { codes, Z } = blk;
-        for (let i = 0; i < n; i++) {
-          const g = codes[i];
-          let acc = 0;
-          for (let s = 0; s < q; s++) acc += Z[i * q + s] * b[g * q + s];
-          eta[i] += acc;
-        }
-      });
+      // b*_g = T u*_g per level (src/model/random.ts)
+      model.blocks.forEach((blk, k) => addBlockEffects(eta, blk.codes, blk.Z, blk.q, drawBlockEffects(rng, r, k, blk.nl, blk.q, templates[k])));
     }
     const yr = new Float64Array(n);
     for (let i = 0; i < n; i++) yr[i] = ziDraw(model, rng.uniform(r, STREAM_EPS, i), Math.exp(eta[i]), p[i], phi);
