@@ -55,7 +55,7 @@ export function reconcileLevels(kept: readonly string[] | null | undefined, colu
 export const CLMM_NOT_SHOWN =
   'Not shown for an ordinal (clmm) fit: estimated marginal means, model tests (anova, drop1, ranova), intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), model checks (performance, DHARMa), shrinkage, diagnostics and predictions — the library computes them for lmer and glmer fits, not for a cumulative link model.';
 
-/** a table of ordinal's coefficient rows (Estimate, Std. Error, z value, Pr(>|z|)) */
+/** a table of coefficient rows with z tests (Estimate, Std. Error, z value, Pr(>|z|)): ordinal's, glmmTMB's (zeroinflView.ts) */
 export function coefTable(id: string, rows: ClmmCoefMsg[]): HTMLElement {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id },
     h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 'z value'), h('th', {}, 'Pr(>|z|)'))),

@@ -877,7 +877,8 @@ export interface ClmmResultMsg {
 }
 
 /** one row of a zero-inflated fit's coefficient table (glmmTMB's summary: z tests) */
-export interface ZiCoefMsg { name: string; estimate: number; se: number; z: number; p: number }
+/** (the same row as clmm's: a coefficient with its z test) */
+export type ZiCoefMsg = ClmmCoefMsg;
 
 /** the observed and expected number of rows with a count (the last row: the counts above the plot's largest, "> K") */
 export interface ZiFrequencyRow { count: string; observed: number; expected: number }

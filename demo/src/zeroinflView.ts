@@ -5,9 +5,10 @@
  * the criteria, the observed and expected count frequencies' plot, the conditional modes' caterpillar
  * and glmmTMB's summary. The pure parts are exported for tests.
  */
-import { clear, fmt, fmtFixed, fmtP, h } from './dom.js';
+import { clear, fmt, h } from './dom.js';
 import { caterpillarPlot, countFrequencyPlot } from './plots.js';
-import type { FamilyChoice, ZiCoefMsg, ZiResultMsg } from './protocol.js';
+import type { FamilyChoice, ZiResultMsg } from './protocol.js';
+import { coefTable } from './ordinalView.js';
 
 /** what the Options say under each zero-inflated or hurdle family */
 export const ZI_NOTES: Partial<Record<FamilyChoice, string>> = {
@@ -29,19 +30,6 @@ export function ziFamilyLabel(r: Pick<ZiResultMsg, 'family' | 'hurdle'>): string
   const base = r.family.replace('truncated_', '');
   const dist = base === 'nbinom2' ? 'negative binomial (NB2)' : 'Poisson';
   return r.hurdle ? `hurdle ${dist} (glmmTMB's ${r.family})` : `zero-inflated ${dist} (glmmTMB's ${r.family})`;
-}
-
-/** a table of glmmTMB's coefficient rows (Estimate, Std. Error, z value, Pr(>|z|)) */
-export function ziCoefTable(id: string, rows: ZiCoefMsg[]): HTMLElement {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 'z value'), h('th', {}, 'Pr(>|z|)'))),
-    h('tbody', {}, rows.map((r) => h('tr', { 'data-term': r.name, 'data-estimate': String(r.estimate), 'data-se': String(r.se) },
-      h('td', { class: 'name' }, r.name),
-      h('td', { 'data-col': 'estimate' }, fmt(r.estimate)),
-      h('td', { 'data-col': 'se' }, fmt(r.se)),
-      h('td', { 'data-col': 'stat' }, fmtFixed(r.z, 3)),
-      h('td', { 'data-col': 'p' }, fmtP(r.p)),
-    )))));
 }
 
 export interface ZiEls {
@@ -71,10 +59,10 @@ export function renderZeroInflated(e: ZiEls, r: ZiResultMsg, fitNumber: number, 
     r.converged ? null : h('div', { class: 'msg' }, 'The optimizer did not report convergence.'),
     r.messages.map((m) => h('div', { class: 'msg' }, m)),
   );
-  clear(e.cond, ziCoefTable('zi-cond-table', r.cond),
+  clear(e.cond, coefTable('zi-cond-table', r.cond),
     h('p', { class: 'caption' }, `log μ = xᵀβ + zᵀb: the ${r.hurdle ? 'truncated ' : ''}count model's coefficients on the log scale.`));
   clear(e.zi, r.zi.length
-    ? [ziCoefTable('zi-zi-table', r.zi),
+    ? [coefTable('zi-zi-table', r.zi),
       h('p', { class: 'caption' }, r.hurdle ? 'logit P(y = 0): the zero (hurdle) model\'s coefficients.' : 'logit p, p the probability of a structural zero: the zero-inflation model\'s coefficients.')]
     : h('p', { class: 'caption' }, 'No zero-inflation model (~ 0).'));
   clear(e.varcorr, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'zi-varcorr-table' },
