@@ -17,7 +17,7 @@
  * equal Node's to 1e-12: the simulations invert each row's distribution function at a seeded uniform, so a
  * draw would differ only if its uniform fell within ~1e-6 (the estimates' difference) of a step; none of
  * the 25,760 does with this Chromium and seed (deterministic: the same every run). Were a Chromium update
- * to move one, the residual CSV would show which row, and the seed, not the tolerance, is what to change.
+ * to move one, this comparison would have to become one against the page's own residuals (its CSV).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
