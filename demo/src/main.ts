@@ -2554,7 +2554,7 @@ function renderPerfChecks(m: PerformanceChecksMsg, out: HTMLElement = ck.perfOut
     ]),
     m.notes.length || m.refusals.length ? h('ul', { class: 'emm-notes', id: `${prefix}-notes` },
       m.notes.map((n) => h('li', {}, n)),
-      m.refusals.map((r) => h('li', { 'data-check': r.check }, `${r.check} is not available for this fit: ${r.reason.replace(/^[a-z_]+: /, '')}`))) : null,
+      m.refusals.map((r) => h('li', { 'data-check': r.check }, `${r.check} is not available for this fit: ${r.reason.replace(/^[A-Za-z_]+: /, '')}`))) : null,
     h('details', {}, h('summary', {}, "as R prints it (performance's checks)"), h('pre', { class: 'summary', id: `${prefix}-perf-text` }, m.text)),
   );
   // the VIF groups highlighted as performance's printout groups them

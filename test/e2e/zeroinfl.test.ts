@@ -95,6 +95,9 @@ describe.skipIf(!enabled)('browser app: zero-inflated and hurdle count GLMMs', (
       expect(rel(Number(await page.$eval('#checks-checks-table tr[data-key="overdispersion"]', (r) => r.getAttribute('data-p'))), od.p)).toBeLessThan(1e-5);
       const notes = await page.$$eval('#checks-notes li', (li) => li.map((x) => (x as HTMLElement).dataset.check));
       expect(notes).toEqual(['check_collinearity', 'check_singularity', 'check_convergence', 'model_performance']);
+      let mpReason = '';
+      try { lib.modelPerformance(); } catch (e) { mpReason = (e as Error).message; }
+      expect(await text(page, '#checks-notes li[data-check="model_performance"]')).toBe(`model_performance is not available for this fit: ${mpReason.replace(/^modelPerformance: /, '')}`);
       expect(await page.$('#checks-dharma-tests-table')).toBeNull();
       await page.click('#checks-run');
       await page.waitForSelector('#checks-dharma-tests-table', { timeout: 120_000 });
