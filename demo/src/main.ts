@@ -28,7 +28,7 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, DharmaMsg, DharmaRequest, PerformanceChecksMsg,
+  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
@@ -1393,6 +1393,9 @@ function showZi(entry: ZiEntry): void {
   el.ziResults.classList.remove('stale');
   byId('zi-export-error').textContent = '';
   ziCat = renderZeroInflated(ziEls, entry.result, entry.number, plotWidth, ziCat);
+  // the Model checks card, moved into this section: DHARMa's residuals and performance's checks of this fit
+  placeChecksCard(true);
+  renderChecksStart(entry.result.checks);
 }
 
 function setupZi(): void {
@@ -1529,7 +1532,8 @@ function renderResults(entry: HistoryEntry): void {
   renderPowerStart(r);
   renderRobustStart(r);
   renderAllFitStart(r);
-  renderChecksStart(r);
+  placeChecksCard(false);
+  renderChecksStart(r.checks);
   // variance components, lme4's layout
   // variance components, lme4's layout (a structured term's lines as the library prints them)
   const vrows = varCorrDisplayRows(r.varCorr, r.structures);
@@ -2480,9 +2484,25 @@ const ck = {
 };
 /** the card's settings read from the address, applied to the next fit shown (performance's checks computed, the simulations never run) */
 let pendingChecks: ChecksUrlState | null = null;
+/**
+ * The card's place among the lmer/glmer results; a zero-inflated fit's results section gets the same card
+ * (one card, its ids and handlers, its address state) moved into its slot while that fit is shown.
+ */
+const checksHome = { parent: ck.card.parentElement!, next: ck.card.nextSibling };
+/** the fit the card checks: the lmer/glmer fit shown, or the zero-inflated fit shown */
+function checksFit(): { id: number; checks: ModelChecksSetup } | null {
+  if (shown) return { id: shown.id, checks: shown.result.checks };
+  if (shownZi) return { id: shownZi.id, checks: shownZi.result.checks };
+  return null;
+}
+/** puts the card among the results of the fit it checks */
+function placeChecksCard(zeroInflated: boolean): void {
+  if (zeroInflated) byId('zi-checks-slot').append(ck.card);
+  else if (ck.card.parentElement !== checksHome.parent) checksHome.parent.insertBefore(ck.card, checksHome.next);
+}
 
 /** a new fit shown: its grouping factors, the library's refusal of the simulations as a note; the previous results dropped (performance's checks computed again where the card is open) */
-function renderChecksStart(r: FitResult): void {
+function renderChecksStart(s: ModelChecksSetup): void {
   if (dharmaId) { send({ type: 'cancel', id: dharmaId }); endDharma(); }
   shownDharma = null;
   perfId = 0;
@@ -2491,7 +2511,6 @@ function renderChecksStart(r: FitResult): void {
   clear(ck.perfOut);
   for (const e of [ck.error, ck.status, ck.perfError, ck.perfStatus]) e.textContent = '';
   ck.progress.hidden = true;
-  const s = r.checks;
   const url = pendingChecks;
   pendingChecks = null;
   const groupBefore = url ? url.group ?? '' : ck.group.value;
@@ -2507,17 +2526,20 @@ function renderChecksStart(r: FitResult): void {
   for (const c of [ck.nsim, ck.seed, ck.re, ck.group]) c.disabled = !!s.dharmaRefusal;
   ck.hint.textContent = s.dharmaRefusal
     ? `Simulated residuals are not available for this fit: ${s.dharmaRefusal}.`
-    : `Each simulation draws a response of the ${s.nobs.toLocaleString('en-US')} observations from the fitted model (lme4's simulate); the scaled residual of an observation is its quantile among its simulations (DHARMa's PIT, randomized for integer responses). Links never run the simulations.`;
+    : `Each simulation draws a response of the ${s.nobs.toLocaleString('en-US')} observations from the fitted model (${s.model === 'glmmTMB'
+      ? "glmmTMB's simulate, the library's: conditional on the fitted random effects, DHARMa 0.5.0's default, or with new ones, glmmTMB 1.1.5's own"
+      : "lme4's simulate"}); the scaled residual of an observation is its quantile among its simulations (DHARMa's PIT, randomized for integer responses). Links never run the simulations.`;
   if (ck.card.open) requestPerfChecks();
 }
 
 function requestPerfChecks(): void {
-  if (!shown || perfFit === shown.id) return;
-  perfFit = shown.id;
+  const f = checksFit();
+  if (!f || perfFit === f.id) return;
+  perfFit = f.id;
   perfId = nextId++;
   ck.perfError.textContent = '';
   ck.perfStatus.textContent = 'checking…';
-  send({ type: 'perfChecks', id: perfId, fit: shown.id });
+  send({ type: 'perfChecks', id: perfId, fit: f.id });
 }
 
 /** performance's checks into `out` (the card's, or the streamed fit's panel): the tables with CSV, performance's notes and the library's refusals, the printout */
@@ -2532,7 +2554,7 @@ function renderPerfChecks(m: PerformanceChecksMsg, out: HTMLElement = ck.perfOut
     ]),
     m.notes.length || m.refusals.length ? h('ul', { class: 'emm-notes', id: `${prefix}-notes` },
       m.notes.map((n) => h('li', {}, n)),
-      m.refusals.map((r) => h('li', { 'data-check': r.check }, `${r.check} is not available for this fit: ${r.reason.replace(/^[a-z_]+: /, '')}`))) : null,
+      m.refusals.map((r) => h('li', { 'data-check': r.check }, `${r.check} is not available for this fit: ${r.reason.replace(/^[A-Za-z_]+: /, '')}`))) : null,
     h('details', {}, h('summary', {}, "as R prints it (performance's checks)"), h('pre', { class: 'summary', id: `${prefix}-perf-text` }, m.text)),
   );
   // the VIF groups highlighted as performance's printout groups them
@@ -2543,12 +2565,13 @@ function renderPerfChecks(m: PerformanceChecksMsg, out: HTMLElement = ck.perfOut
 }
 
 function startDharma(): void {
-  if (!shown || dharmaId) return;
+  const f = checksFit();
+  if (!f || dharmaId) return;
   ck.error.textContent = '';
   syncUrl();
   let request: DharmaRequest;
   try {
-    request = dharmaRequest({ nsim: ck.nsim.value, seed: ck.seed.value, simulateREs: ck.re.value, group: ck.group.value }, shown.result.checks);
+    request = dharmaRequest({ nsim: ck.nsim.value, seed: ck.seed.value, simulateREs: ck.re.value, group: ck.group.value }, f.checks);
   } catch (e) {
     showError(ck.error, (e as Error).message);
     return;
@@ -2562,14 +2585,14 @@ function startDharma(): void {
   ck.bar.max = 1;
   ck.bar.value = 0;
   ck.progressText.textContent = `simulating ${request.nsim} responses…`;
-  send({ type: 'dharma', id: dharmaId, fit: shown.id, request });
+  send({ type: 'dharma', id: dharmaId, fit: f.id, request });
 }
 
 function endDharma(): void {
   dharmaId = 0;
   ck.progress.hidden = true;
   ck.cancel.disabled = true;
-  ck.run.disabled = !!shown?.result.checks.dharmaRefusal;
+  ck.run.disabled = !!checksFit()?.checks.dharmaRefusal;
 }
 
 function renderDharma(m: DharmaMsg): void {
@@ -2607,7 +2630,7 @@ function renderDharma(m: DharmaMsg): void {
 /** the card's state for the address: open, with the simulations' settings other than the defaults */
 function checksUrlState(): ChecksUrlState | undefined {
   if (pendingChecks) return pendingChecks;
-  if (!shown || !ck.card.open) return undefined;
+  if (!checksFit() || !ck.card.open) return undefined;
   const nsim = Number(ck.nsim.value);
   const seed = Number(ck.seed.value);
   return {

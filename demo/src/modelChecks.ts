@@ -164,7 +164,7 @@ export function collinearityTable(m: PerformanceChecksMsg): TestTable | null {
   };
 }
 
-/** the other checks, a row each: its result, its numbers and performance's verdict (checks the library refused are left out: they are notes) */
+/** the other checks, a row each: its result, its numbers and performance's verdict (checks the library refused are left out: they are notes; a zero-inflated fit has overdispersion and zero-inflation only) */
 export function checksTable(m: PerformanceChecksMsg): TestTable {
   const rows: { key: string; cells: (string | number | null)[] }[] = [];
   const o = m.overdispersion;
@@ -176,7 +176,7 @@ export function checksTable(m: PerformanceChecksMsg): TestTable {
       : { key: 'zeroinflation', cells: ['check_zeroinflation', 'Model has no observed zeros in the response variable.', '', null] });
   }
   const s = m.singularity;
-  rows.push({ key: 'singularity', cells: ['check_singularity', s.singular ? 'Singular fit' : 'Not singular', `tolerance ${fmt4(s.tolerance)}; lme4's isSingular (1e-4): ${s.lme4Singular ? 'yes' : 'no'}`, null] });
+  if (s) rows.push({ key: 'singularity', cells: ['check_singularity', s.singular ? 'Singular fit' : 'Not singular', `tolerance ${fmt4(s.tolerance)}; lme4's isSingular (1e-4): ${s.lme4Singular ? 'yes' : 'no'}`, null] });
   const c = m.convergence;
   if (c) rows.push({ key: 'convergence', cells: ['check_convergence', c.converged ? 'Converged' : 'Not converged', `max |H⁻¹g| ${formatR([c.gradient], 4)[0]} (tolerance ${c.tolerance})`, null] });
   return {

@@ -1,6 +1,7 @@
 /**
  * Worker side of the Model checks card: DHARMa's simulated residual diagnostics and performance's model
- * checks of a kept lmer or glmer fit, by the library only (src/diagnostics/: simulateResiduals, the four
+ * checks of a kept lmer or glmer fit, or of a zero-inflated or hurdle fit (the library's zeroInflated:
+ * its DHARMa simulator, glmmTMB's Pearson residuals and performance's glmmTMB methods), by the library only (src/diagnostics/: simulateResiduals, the four
  * tests, recalculateResiduals, the plots' data, the printouts; src/checks/: checkCollinearity,
  * checkOverdispersion, checkZeroinflation, checkSingularity, checkConvergence, modelPerformance). What the
  * card offers for a fit (modelChecksSetup) is the library's answer: a fit whose responses it cannot
@@ -13,6 +14,7 @@
  */
 import { ModelError } from '../../src/errors/errors.js';
 import { GlmmFit } from '../../src/glmm/glmmFit.js';
+import { ZeroInflatedFit } from '../../src/zeroinfl/zeroInflatedFit.js';
 import type { DharmaResiduals } from '../../src/diagnostics/dharma.js';
 import { printDharma, testDispersion, testOutliers, testUniformity, testZeroInflation } from '../../src/diagnostics/dharmaTests.js';
 import { type HTest, printHTest } from '../../src/diagnostics/htest.js';
@@ -37,10 +39,18 @@ const SIMULATED = ['binomial', 'poisson', 'negative.binomial'];
 /** count models: DHARMa's testZeroInflation is shown for them */
 const COUNT = ['poisson', 'negative.binomial'];
 
+/** a fit the card takes: lmer's or glmer's, or a zero-inflated or hurdle fit (glmmTMB's) */
+export type ChecksFit = AnyFit | ZeroInflatedFit;
+
 const familyOf = (fit: AnyFit) => (fit instanceof GlmmFit ? fit.family : 'gaussian');
+/** a count model: DHARMa's testZeroInflation is shown (every zero-inflated and hurdle fit is one) */
+const isCount = (fit: ChecksFit) => fit instanceof ZeroInflatedFit || COUNT.includes(familyOf(fit));
 
 /** What the card offers for a fit: the library's refusal of the simulations (or null), a count model or not, the grouping factors. */
-export function modelChecksSetup(fit: AnyFit): ModelChecksSetup {
+export function modelChecksSetup(fit: ChecksFit): ModelChecksSetup {
+  const groupsOf = () => [...new Set(fit.model.frame.reTerms.map((t) => t.group))];
+  // a zero-inflated fit gives simulateResiduals its own simulator (glmmTMB's simulate), which the library never refuses
+  if (fit instanceof ZeroInflatedFit) return { dharmaRefusal: null, countModel: true, groups: groupsOf(), nobs: fit.model.frame.n, model: 'glmmTMB' };
   const family = familyOf(fit);
   let dharmaRefusal: string | null = null;
   try {
@@ -50,12 +60,12 @@ export function modelChecksSetup(fit: AnyFit): ModelChecksSetup {
   } catch (e) {
     dharmaRefusal = message(e);
   }
-  const frame = fit.model.frame;
   return {
     dharmaRefusal,
     countModel: COUNT.includes(family),
-    groups: [...new Set(frame.reTerms.map((t) => t.group))],
-    nobs: frame.n,
+    groups: groupsOf(),
+    nobs: fit.model.frame.n,
+    model: 'lme4',
   };
 }
 
@@ -94,7 +104,7 @@ function dharmaTests(d: DharmaResiduals, count: boolean): { tests: DharmaTestMsg
  * tests, the plots' data, optionally the residuals summed per level of a grouping factor
  * (recalculateResiduals) with their own tests, and the printouts.
  */
-export async function runDharma(fit: AnyFit, req: DharmaRequest, ctx: DharmaContext): Promise<DharmaMsg> {
+export async function runDharma(fit: ChecksFit, req: DharmaRequest, ctx: DharmaContext): Promise<DharmaMsg> {
   const t0 = performance.now();
   const total = req.group ? 4 : 3;
   const frame = fit.model.frame;
@@ -105,7 +115,8 @@ export async function runDharma(fit: AnyFit, req: DharmaRequest, ctx: DharmaCont
   }
   ctx.onProgress({ done: 0, total, label: `simulating ${req.nsim} responses of ${frame.n} observations` });
   await turn(ctx.signal);
-  // in chunks of replicates, with progress and Cancel between them (the same residuals as fit.simulateResiduals)
+  // in chunks of replicates, with progress and Cancel between them (the same residuals as fit.simulateResiduals;
+  // a zero-inflated fit's through its DharmaSimulator: glmmTMB's simulate, conditional on b̃ or with new b)
   const d = await simulateResidualsAsync(fit, {
     nsim: req.nsim, seed: req.seed, simulateREs: req.simulateREs, signal: ctx.signal,
     // within the stage, while simulations remain (its end is the next stage's report)
@@ -113,7 +124,7 @@ export async function runDharma(fit: AnyFit, req: DharmaRequest, ctx: DharmaCont
   });
   ctx.onProgress({ done: 1, total, label: 'testing the residuals' });
   await turn(ctx.signal);
-  const count = COUNT.includes(familyOf(fit));
+  const count = isCount(fit);
   const main = dharmaTests(d, count);
   let grouped: DharmaMsg['grouped'] = null;
   if (term) {
@@ -164,10 +175,13 @@ async function attempt<T>(what: string, notes: PerformanceChecksMsg['refusals'],
  * check_overdispersion, check_zeroinflation, check_singularity, check_convergence, model_performance
  * (performance's REML estimator for lmer); a check the library refuses for this fit is left out with
  * its reason. Deterministic and cheap (model_performance of a Poisson or NB fit refits insight's null model).
+ * A zero-inflated or hurdle fit: its own check_overdispersion and check_zeroinflation (performance's
+ * glmmTMB methods) and model_performance's refusal (ZI_PERFORMANCE_CHECKS).
  */
-export async function runPerformanceChecks(fit: AnyFit): Promise<PerformanceChecksMsg> {
+export async function runPerformanceChecks(fit: ChecksFit): Promise<PerformanceChecksMsg> {
   const t0 = performance.now();
   const refusals: PerformanceChecksMsg['refusals'] = [];
+  if (fit instanceof ZeroInflatedFit) return zeroInflatedChecks(fit, refusals, t0);
   const collinearity = await attempt('check_collinearity', refusals, () => fitCollinearity(fit));
   const overdispersion = await attempt('check_overdispersion', refusals, () => fitOverdispersion(fit));
   const zeroinflation = await attempt('check_zeroinflation', refusals, () => fitZeroInflation(fit));
@@ -184,6 +198,35 @@ export async function runPerformanceChecks(fit: AnyFit): Promise<PerformanceChec
   const notes = [...new Set([...(collinearity?.messages ?? []), ...(modelPerformance?.messages ?? [])])];
   return {
     collinearity, overdispersion, zeroinflation, singularity, convergence, modelPerformance, refusals, notes,
+    text: blocks.map((b) => b.join('\n').replace(/\n+$/, '')).join('\n\n'),
+    elapsedMs: performance.now() - t0,
+  };
+}
+
+/**
+ * Why the card has no check_collinearity, check_singularity or check_convergence for a zero-inflated or
+ * hurdle fit: the library's methods of them (src/checks/methods.ts) take lmer and glmer fits only, and a
+ * zeroInflated fit has none (README: "the other checks and modelPerformance are lmer/glmer's only").
+ */
+export const ZI_UNCHECKED: Record<'check_collinearity' | 'check_singularity' | 'check_convergence', string> = {
+  check_collinearity: "the library's checkCollinearity (VIFs from Var(β̂) of one model) is a method of lmer and glmer fits only; a zero-inflated or hurdle (glmmTMB) fit has none",
+  check_singularity: "the library's checkSingularity (θ against its bounds) is a method of lmer and glmer fits only; a zero-inflated or hurdle (glmmTMB) fit has none (its random effects' SDs are in the fit's table)",
+  check_convergence: "the library's checkConvergence (lme4's derivatives at the optimum) is a method of lmer and glmer fits only; a zero-inflated or hurdle (glmmTMB) fit has none (its optimizer's convergence is in the fit's line)",
+};
+
+/** performance's checks of a zero-inflated or hurdle fit: the fit's overdispersion and zero-inflation checks, the rest notes with the library's reasons */
+async function zeroInflatedChecks(fit: ZeroInflatedFit, refusals: PerformanceChecksMsg['refusals'], t0: number): Promise<PerformanceChecksMsg> {
+  refusals.push({ check: 'check_collinearity', reason: ZI_UNCHECKED.check_collinearity });
+  const overdispersion = await attempt('check_overdispersion', refusals, () => fit.checkOverdispersion());
+  const zeroinflation = await attempt('check_zeroinflation', refusals, () => fit.checkZeroinflation());
+  refusals.push({ check: 'check_singularity', reason: ZI_UNCHECKED.check_singularity }, { check: 'check_convergence', reason: ZI_UNCHECKED.check_convergence });
+  // refused by the library with its reason (fit.modelPerformance throws a ModelError)
+  await attempt('model_performance', refusals, () => fit.modelPerformance());
+  const blocks: string[][] = [];
+  if (overdispersion) blocks.push([...printOverdispersion(overdispersion), overdispersion.message]);
+  if (!refusals.some((r) => r.check === 'check_zeroinflation')) blocks.push([...printZeroInflation(zeroinflation), ...(zeroinflation ? [zeroinflation.message] : [])]);
+  return {
+    collinearity: null, overdispersion, zeroinflation, singularity: null, convergence: null, modelPerformance: null, refusals, notes: [],
     text: blocks.map((b) => b.join('\n').replace(/\n+$/, '')).join('\n\n'),
     elapsedMs: performance.now() - t0,
   };

@@ -569,7 +569,8 @@ export interface PerformanceChecksMsg {
   collinearity: Collinearity | null;
   overdispersion: Overdispersion | null;
   zeroinflation: ZeroInflation | null;
-  singularity: SingularityResult;
+  /** null for a zero-inflated fit (the library's checkSingularity is lmer's and glmer's: a refusal note) */
+  singularity: SingularityResult | null;
   convergence: Convergence | null;
   modelPerformance: ModelPerformanceResult | null;
   refusals: { check: string; reason: string }[];
@@ -590,6 +591,8 @@ export interface ModelChecksSetup {
   groups: string[];
   /** the observations the fit used */
   nobs: number;
+  /** whose simulations: lme4's simulate (lmer, glmer) or glmmTMB's (a zero-inflated or hurdle fit, the library's zeroInflated) */
+  model: 'lme4' | 'glmmTMB';
 }
 
 /** what the Optimizers (allFit) card offers for a fit */
@@ -910,6 +913,8 @@ export interface ZiResultMsg {
   varCorr: { group: string; name: string; variance: number; sd: number }[];
   ranef: RanefMsg[];
   frequencies: ZiFrequencyRow[];
+  /** what the Model checks card offers for the fit */
+  checks: ModelChecksSetup;
   summary: string;
   elapsedMs: number;
 }

@@ -15,7 +15,7 @@ import { runModelTest } from './modelTestsRun.js';
 import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
 import { runAllFit } from './allFitRun.js';
-import { runDharma, runPerformanceChecks } from './modelChecksRun.js';
+import { type ChecksFit, runDharma, runPerformanceChecks } from './modelChecksRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
@@ -65,19 +65,25 @@ function keptFit(fitId: number): AnyFit | undefined {
   return fits.get(fitId)?.fit ?? (streamed?.id === fitId ? streamed.fit : undefined);
 }
 
+/** a fit the Model checks card takes: a kept lmer or glmer fit, or a zero-inflated or hurdle fit of the data loaded now */
+function checkedFit(fitId: number): ChecksFit | undefined {
+  return keptFit(fitId) ?? ziFits.get(fitId);
+}
+
 /**
  * A cancellable job on a fit kept in the worker (a model test, an interval): its AbortController kept
  * under the request's id (Cancel aborts it), its progress posted at most every 100 ms (always the last
  * report, and the reports before the `firstAlways`-th), then its result, or its error (Cancel's as
  * cancelled).
  */
-function keptFitJob<P extends { done: number; total: number; label: string }, R>(
+function keptFitJob<P extends { done: number; total: number; label: string }, R, F = AnyFit>(
   id: number, fitId: number, firstAlways: number,
-  job: (fit: AnyFit, signal: AbortSignal, onProgress: (p: P) => void) => Promise<R>,
+  job: (fit: F, signal: AbortSignal, onProgress: (p: P) => void) => Promise<R>,
   progress: (p: P) => void, done: (result: R) => void, fail: (message: string, cancelled: boolean) => void,
+  lookup: (fitId: number) => F | undefined = keptFit as unknown as (fitId: number) => F | undefined,
 ): void {
   void (async () => {
-    const f = keptFit(fitId);
+    const f = lookup(fitId);
     const ac = new AbortController();
     running.set(id, ac);
     let lastPost = 0;
@@ -332,11 +338,11 @@ scope.addEventListener('message', (ev) => {
       keptFitJob(msg.id, msg.fit, Number.MAX_SAFE_INTEGER, (fit, signal, onProgress) => runDharma(fit, msg.request, { signal, onProgress }),
         (p) => post({ type: 'dharmaProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
         (result) => post({ type: 'dharmaDone', id: msg.id, result }),
-        (message, cancelled) => post({ type: 'dharmaError', id: msg.id, message, cancelled }));
+        (message, cancelled) => post({ type: 'dharmaError', id: msg.id, message, cancelled }), checkedFit);
       break;
     case 'perfChecks': {
-      // performance's checks of the fit shown or the streamed fit (the library's refusals are notes)
-      const f = keptFit(msg.fit);
+      // performance's checks of the fit shown (a zero-inflated one too) or the streamed fit (the library's refusals are notes)
+      const f = checkedFit(msg.fit);
       void (async () => {
         try {
           if (!f) throw new Error(NOT_KEPT);

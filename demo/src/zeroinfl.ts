@@ -17,6 +17,7 @@ import { zeroInflated, parseFormula, type ZeroInflatedFit, type ZeroInflatedProg
 import { dpoisLog } from '../../src/glmm/rmath.js';
 import { dnbinomMu } from '../../src/checks/scoringRules.js';
 import { csv } from './dom.js';
+import { modelChecksSetup } from './modelChecksRun.js';
 import { PlacedError, formulaVariables, isZiFamily, placeError } from './fitting.js';
 import type { FitRequest, RanefMsg, ZiFamilyChoice, ZiFrequencyRow, ZiResultMsg } from './protocol.js';
 
@@ -167,6 +168,7 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     varCorr: fit.varCorr.map((r) => ({ ...r })),
     ranef,
     frequencies: expectedFrequencies(fit),
+    checks: modelChecksSetup(fit),
     summary: fit.summary(),
     elapsedMs,
   };

@@ -23,7 +23,7 @@ export const ZI_FIT_NOTE = 'Fit by maximum likelihood (the Laplace approximation
 
 /** The cards of the lmer/glmer results that a zero-inflated fit does not have, with the reason (one line). */
 export const ZI_NOT_SHOWN =
-  'Not shown for a zero-inflated or hurdle fit: estimated marginal means, model tests (anova, drop1, ranova), intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), model checks (performance, DHARMa), shrinkage, residual diagnostics and the predictor — the library computes them for lmer and glmer fits, not for glmmTMB\'s zero-inflated models.';
+  'Not shown for a zero-inflated or hurdle fit: estimated marginal means, model tests (anova, drop1, ranova), intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), shrinkage, residual diagnostics and the predictor — the library computes them for lmer and glmer fits, not for glmmTMB\'s zero-inflated models. The Model checks card above is this fit\'s (DHARMa\'s residuals, performance\'s overdispersion and zero-inflation checks).';
 
 /** a family's name as the page says it */
 export function ziFamilyLabel(r: Pick<ZiResultMsg, 'family' | 'hurdle'>): string {

@@ -6,18 +6,23 @@
  * fit) —, its per-group residuals (recalculateResiduals), progress and Cancel, performance's checks equal
  * to the library's methods with its refusals as notes, the card's request with each bad field named, its
  * tables, the QQ plot's legend as DHARMa writes it, the CSVs, and the card's state in the address.
- * DHARMa's and performance's numbers themselves are checked against R in test/dharma.test.ts and
- * test/modelChecks.test.ts; this file checks that the card shows the library's.
+ * The same for a zero-inflated fit (the card in the zero-inflated results section): Salamanders' ZIP, whose
+ * residuals and four tests (testZeroInflation included) equal the fit's own simulateResiduals exactly, and
+ * whose performance checks are the fit's checkOverdispersion and checkZeroinflation, with the checks the
+ * library does not do for it as notes (model_performance's with the library's own message).
+ * DHARMa's and performance's numbers themselves are checked against R in test/dharma.test.ts,
+ * test/modelChecks.test.ts and test/zeroinflChecks.test.ts; this file checks that the card shows the library's.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { glmer, lmer, readCsv, type GlmmFit, type LmmFit } from '../../src/index.js';
+import { glmer, lmer, readCsv, zeroInflated, type GlmmFit, type LmmFit, type ZeroInflatedFit } from '../../src/index.js';
 import { printDharma, testDispersion, testOutliers, testUniformity, testZeroInflation } from '../../src/diagnostics/dharmaTests.js';
 import { printHTest } from '../../src/diagnostics/htest.js';
 import { recalculateResiduals } from '../../src/diagnostics/recalculate.js';
 import { dharmaPlotData } from '../../src/diagnostics/plotData.js';
-import { modelChecksSetup, runDharma, runPerformanceChecks, type DharmaContext } from '../../demo/src/modelChecksRun.js';
+import { ZI_UNCHECKED, modelChecksSetup, runDharma, runPerformanceChecks, type DharmaContext } from '../../demo/src/modelChecksRun.js';
+import { describeZeroInflated } from '../../demo/src/zeroinfl.js';
 import {
   ChecksFieldError, MAX_PLOT_POINTS, MAX_SIMULATED_VALUES, checksTable, collinearityTable, dharmaRequest, dharmaResidualsCsv, dharmaTestsTable,
   groupedResidualsCsv, pasteRounded, performanceTable, qqLegends, qqPoints, residualPoints, spread, type DharmaFields,
@@ -50,9 +55,9 @@ describe('Model checks card (worker logic)', () => {
   }, 120_000);
 
   test('setup: the grouping factors, a count model or not, the observations; a Gamma fit\'s simulations refused with the library\'s message', async () => {
-    expect(modelChecksSetup(fit)).toEqual({ dharmaRefusal: null, countModel: false, groups: ['Subject'], nobs: 180 });
-    expect(modelChecksSetup(gfit)).toEqual({ dharmaRefusal: null, countModel: false, groups: ['herd'], nobs: 56 });
-    expect(modelChecksSetup(pfit)).toMatchObject({ dharmaRefusal: null, countModel: true, groups: ['g'] });
+    expect(modelChecksSetup(fit)).toEqual({ dharmaRefusal: null, countModel: false, groups: ['Subject'], nobs: 180, model: 'lme4' });
+    expect(modelChecksSetup(gfit)).toEqual({ dharmaRefusal: null, countModel: false, groups: ['herd'], nobs: 56, model: 'lme4' });
+    expect(modelChecksSetup(pfit)).toMatchObject({ dharmaRefusal: null, countModel: true, groups: ['g'], model: 'lme4' });
     const gamma = await glmer('Reaction ~ Days + (1 | Subject)', sleep, { family: 'Gamma', link: 'log', factors: ['Subject'] });
     await new Promise((r) => setTimeout(r, 0));
     const s = modelChecksSetup(gamma);
@@ -271,5 +276,94 @@ describe('Model checks card (worker logic)', () => {
     expect(readUrlState(writeUrlState({ checks: {} })).checks).toEqual({});
     expect(readUrlState('?checks=1&cknsim=1&ckseed=1.5&ckre=maybe').checks).toEqual({});
     expect(readUrlState('?cknsim=40').checks).toBeUndefined();
+  });
+});
+
+describe('Model checks card of a zero-inflated fit (worker logic)', () => {
+  // glmmTMB's Salamanders: zero-inflated Poisson, count ~ mined + (1 | site), zero-inflation ~ mined
+  let zip: ZeroInflatedFit;
+  beforeAll(async () => {
+    zip = await zeroInflated('count ~ mined + (1 | site)', csvTable('salamanders.csv'), { family: 'poisson', ziformula: '~ mined' });
+  }, 120_000);
+
+  test('setup: a count model simulated by glmmTMB\'s rules, never refused; its grouping factor; in the page\'s result', async () => {
+    const s = modelChecksSetup(zip);
+    expect(s).toEqual({ dharmaRefusal: null, countModel: true, groups: ['site'], nobs: 644, model: 'glmmTMB' });
+    expect(describeZeroInflated(zip, 1, 'zi_poisson').checks).toEqual(s);
+    expect(dharmaRequest(fields({ group: 'site', simulateREs: 'unconditional' }), s)).toEqual({ nsim: 250, seed: 123, simulateREs: 'unconditional', group: 'site' });
+    expect(() => dharmaRequest(fields({ group: 'mined' }), s)).toThrow(/^group: 'mined' is not a grouping factor of this fit \(site\)/);
+  });
+
+  test('ZIP: the worker\'s DHARMa run equals the fit\'s simulateResiduals and its four tests (zero-inflation included), value for value', async () => {
+    const c = ctx();
+    const m = await runDharma(zip, request({ nsim: 80, group: 'site' }), c);
+    const d = zip.simulateResiduals({ nsim: 80, seed: 7, simulateREs: 'conditional' });
+    expect(Array.from(m.scaledResiduals)).toEqual(Array.from(d.scaledResiduals));
+    expect(Array.from(m.observedResponse)).toEqual(Array.from(d.observedResponse));
+    expect(Array.from(m.fittedPredictedResponse)).toEqual(Array.from(d.fittedPredictedResponse));
+    expect({ nObs: m.nObs, nSim: m.nSim, seed: m.seed, integerResponse: m.integerResponse }).toEqual({ nObs: 644, nSim: 80, seed: 7, integerResponse: true });
+    const lib = [['uniformity', testUniformity(d)], ['dispersion', testDispersion(d)], ['zeroInflation', testZeroInflation(d)], ['outliers', testOutliers(d)]] as const;
+    expect(m.tests.map((t) => t.test)).toEqual(lib.map(([k]) => k));
+    lib.forEach(([, t], i) => {
+      expect(m.tests[i]!.pValue).toBe(t.pValue);
+      expect(m.tests[i]!.statistic).toEqual(t.statistic);
+      expect(m.tests[i]!.text).toBe(printHTest(t).join('\n'));
+    });
+    expect(m.text).toBe([...printDharma(d), '', ...lib.map(([, t]) => printHTest(t).join('\n'))].join('\n'));
+    // the plots' data: the library's
+    const plot = dharmaPlotData(d.scaledResiduals, d.fittedPredictedResponse);
+    expect(Array.from(m.qqObserved)).toEqual(plot.qq.map((q) => q.observed));
+    expect(Array.from(m.rankPrediction)).toEqual(plot.residualsVsPredicted.map((p) => p.rankPrediction));
+    // per site: recalculateResiduals of the same residuals, with its own tests
+    const term = zip.model.frame.reTerms[0]!;
+    const g = recalculateResiduals(d, Array.from(term.codes, (k) => term.levels[k]!));
+    expect(m.grouped!.group).toBe('site');
+    expect(m.grouped!.labels).toEqual(g.groups);
+    expect(Array.from(m.grouped!.scaledResiduals)).toEqual(Array.from(g.scaledResiduals));
+    expect(m.grouped!.tests.map((t) => t.pValue)).toEqual([testUniformity(g).pValue, testDispersion(g).pValue, testOutliers(g).pValue]);
+    expect(c.reports.at(0)).toEqual({ done: 0, total: 4, label: 'simulating 80 responses of 644 observations' });
+    expect(c.reports.at(-1)!.done).toBe(4);
+    expect(dharmaTestsTable(m.tests, 'dharma-tests', 'tests').rows.map((r) => r.cells[0])).toEqual(['testUniformity', 'testDispersion', 'testZeroInflation', 'testOutliers']);
+    // unconditional: new random effects (glmmTMB 1.1.5's simulate), as the fit's
+    const u = await runDharma(zip, request({ nsim: 80, simulateREs: 'unconditional' }), ctx());
+    expect(Array.from(u.scaledResiduals)).toEqual(Array.from(zip.simulateResiduals({ nsim: 80, seed: 7, simulateREs: 'unconditional' }).scaledResiduals));
+    expect(Array.from(u.scaledResiduals)).not.toEqual(Array.from(m.scaledResiduals));
+    // Cancel between the stages
+    const ac = new AbortController();
+    await expect(runDharma(zip, request({ nsim: 20 }), { signal: ac.signal, onProgress: (p) => { if (p.done === 1) ac.abort(); } })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('performance\'s checks: the fit\'s overdispersion and zero-inflation checks; the others notes with the library\'s reasons', async () => {
+    const m = await runPerformanceChecks(zip);
+    expect(m.overdispersion).toEqual(zip.checkOverdispersion());
+    expect(m.zeroinflation).toEqual(zip.checkZeroinflation());
+    expect([m.collinearity, m.singularity, m.convergence, m.modelPerformance]).toEqual([null, null, null, null]);
+    let mp = '';
+    try { zip.modelPerformance(); } catch (e) { mp = (e as Error).message; }
+    expect(mp).toMatch(/^modelPerformance: performance's model_performance of a zero-inflated or hurdle \(glmmTMB\) fit needs Nakagawa's R2/);
+    expect(m.refusals).toEqual([
+      { check: 'check_collinearity', reason: ZI_UNCHECKED.check_collinearity },
+      { check: 'check_singularity', reason: ZI_UNCHECKED.check_singularity },
+      { check: 'check_convergence', reason: ZI_UNCHECKED.check_convergence },
+      { check: 'model_performance', reason: mp },
+    ]);
+    // the library has no such methods for these fits (what the notes say)
+    const methods = zip as unknown as Record<string, unknown>;
+    expect([methods.checkCollinearity, methods.checkSingularity, methods.checkConvergence]).toEqual([undefined, undefined, undefined]);
+    const t = checksTable(m);
+    expect(t.rows.map((r) => r.key)).toEqual(['overdispersion', 'zeroinflation']);
+    expect(t.rows[0]!.cells[3]).toBe(zip.checkOverdispersion().p);
+    expect(t.rows[1]!.cells[1]).toBe(zip.checkZeroinflation()!.message);
+    expect(collinearityTable(m)).toBeNull();
+    expect(performanceTable(m)).toBeNull();
+    expect(m.text).toMatch(/^# Overdispersion test/);
+    expect(m.text).toContain('# Check for zero-inflation');
+  });
+
+  test('the card\'s state in the address of a zero-inflated fit: round trips beside the zero-inflation formula', () => {
+    const s = { example: 'salamanders' as const, formula: 'count ~ mined + (1 | site)', family: 'zi_poisson' as const, ziformula: '~ mined', fit: true, checks: { nsim: 40, group: 'site' } };
+    const u = readUrlState(writeUrlState(s));
+    expect(u.checks).toEqual(s.checks);
+    expect([u.family, u.ziformula, u.fit]).toEqual(['zi_poisson', '~ mined', true]);
   });
 });

@@ -9,13 +9,22 @@
  * the SEs come from the objective's central-difference Hessian, which carries those bits divided by δ².
  * It also shows the observed and expected count frequencies (the observed zeros exactly, the expected
  * zeros to 1e-6 of Node's), the caterpillar, glmmTMB's summary, the cards that do not apply in one line,
- * and the predictions CSV with one row per observation.
+ * and the predictions CSV with one row per observation. The link also opens the Model checks card (moved
+ * into the zero-inflated results) with its settings: performance's overdispersion and zero-inflation
+ * checks computed (to 1e-5 relative of Node's fit: smooth functions of estimates that agree to 1e-6), the
+ * checks the library does not do for these fits as notes, the simulations not run until the button is
+ * pressed; then DHARMa's four tests, testZeroInflation included, and the per-site tests. Their p-values
+ * equal Node's to 1e-12: the simulations invert each row's distribution function at a seeded uniform, so a
+ * draw would differ only if its uniform fell within ~1e-6 (the estimates' difference) of a step; none of
+ * the 25,760 does with this Chromium and seed (deterministic: the same every run). Were a Chromium update
+ * to move one, this comparison would have to become one against the page's own residuals (its CSV).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readCsv, zeroInflated } from '../../src/index.js';
 import { expectedFrequencies } from '../../demo/src/zeroinfl.js';
+import { testDispersion, testOutliers, testUniformity, testZeroInflation } from '../../src/diagnostics/dharmaTests.js';
 import { ROOT, captureDownloads, enabled, text } from './harness.js';
 import { appSuite } from './appSuite.js';
 
@@ -29,8 +38,11 @@ describe.skipIf(!enabled)('browser app: zero-inflated and hurdle count GLMMs', (
     const formula = 'count ~ mined + (1 | site)';
     const lib = await zeroInflated(formula, salamanders, { family: 'poisson', ziformula: '~ mined' });
     const freq = expectedFrequencies(lib);
+    const od = lib.checkOverdispersion();
+    const d = lib.simulateResiduals({ nsim: 40, seed: 9 });
+    const dlib = [testUniformity(d), testDispersion(d), testZeroInflation(d), testOutliers(d)];
 
-    const query = `?${new URLSearchParams({ example: 'salamanders', formula, family: 'zi_poisson', link: 'log', zi: '~ mined', fit: '1' })}`;
+    const query = `?${new URLSearchParams({ example: 'salamanders', formula, family: 'zi_poisson', link: 'log', zi: '~ mined', fit: '1', checks: '1', cknsim: '40', ckseed: '9', ckgroup: 'site' })}`;
     const page = await app().openPage({ query });
     try {
       const download = await captureDownloads(page);
@@ -73,6 +85,28 @@ describe.skipIf(!enabled)('browser app: zero-inflated and hurdle count GLMMs', (
       const csv = (await download('salamanders_predictions.csv')).text.trim().split('\n');
       expect(csv[0]).toBe('row,observed,response,conditional,zprob');
       expect(csv.length).toBe(lib.nobs + 1);
+
+      // the Model checks card, in this section, open with the link's settings
+      expect(await page.$eval('#zi-results #checks-card', (e) => (e as HTMLDetailsElement).open)).toBe(true);
+      const value = (sel: string) => page.$eval(sel, (e) => (e as HTMLInputElement).value);
+      expect([await value('#checks-nsim'), await value('#checks-seed'), await value('#checks-re'), await value('#checks-group')]).toEqual(['40', '9', 'conditional', 'site']);
+      await page.waitForSelector('#checks-checks-table', { timeout: 60_000 });
+      expect(await page.$$eval('#checks-checks-table tbody tr', (trs) => trs.map((r) => (r as HTMLElement).dataset.key))).toEqual(['overdispersion', 'zeroinflation']);
+      expect(rel(Number(await page.$eval('#checks-checks-table tr[data-key="overdispersion"]', (r) => r.getAttribute('data-p'))), od.p)).toBeLessThan(1e-5);
+      const notes = await page.$$eval('#checks-notes li', (li) => li.map((x) => (x as HTMLElement).dataset.check));
+      expect(notes).toEqual(['check_collinearity', 'check_singularity', 'check_convergence', 'model_performance']);
+      let mpReason = '';
+      try { lib.modelPerformance(); } catch (e) { mpReason = (e as Error).message; }
+      expect(await text(page, '#checks-notes li[data-check="model_performance"]')).toBe(`model_performance is not available for this fit: ${mpReason.replace(/^modelPerformance: /, '')}`);
+      expect(await page.$('#checks-dharma-tests-table')).toBeNull();
+      await page.click('#checks-run');
+      await page.waitForSelector('#checks-dharma-tests-table', { timeout: 120_000 });
+      const ps = (id: string) => page.$$eval(`${id} tbody tr`, (trs) => trs.map((r) => [(r as HTMLElement).dataset.key!, Number(r.getAttribute('data-p'))] as [string, number]));
+      const tests = await ps('#checks-dharma-tests-table');
+      expect(tests.map((t) => t[0])).toEqual(['uniformity', 'dispersion', 'zeroInflation', 'outliers']);
+      tests.forEach(([k, p], i) => expect(Math.abs(p - dlib[i]!.pValue), `${k} p`).toBeLessThan(1e-12));
+      expect((await ps('#checks-dharma-grouped-table')).map((t) => t[0])).toEqual(['uniformity', 'dispersion', 'outliers']);
+      expect(await page.$('#checks-qq svg')).not.toBeNull();
     } finally {
       await page.close();
     }
