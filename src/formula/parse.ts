@@ -988,9 +988,9 @@ class TermEncoder {
   }
 
   /**
-   * glmmTMB's structured term `ar1(lhs | group)` (`cs`, `diag`, `toep`, `us`): one argument, a
+   * glmmTMB's structured term `ar1(lhs | group)` (`cs`, `diag`, `toep`, `ou`, `us`): one argument, a
    * random-effects term with a single bar; recorded with its structure, contributes no fixed term.
-   * glmmTMB's other structures (`ou`, `exp`, `gau`, `mat`, `rr`, …) are refused by name.
+   * glmmTMB's other structures (`exp`, `gau`, `mat`, `rr`, …) are refused by name.
    */
   private encodeStructured(node: Extract<Node, { kind: 'call' }>, scope: Scope): TermBits[] {
     const fn = node.fn;
