@@ -143,55 +143,34 @@ scope.addEventListener('message', (ev) => {
           lastPost = now;
           post({ type: 'progress', id: msg.id, feval: p.feval, deviance: p.objective, best: p.best, elapsedMs: p.elapsedMs, criterion: '−log L' });
         };
-        if (isZiChoice(msg.request.family)) {
-          // a zero-inflated or hurdle count GLMM (glmmTMB): the CPU; Cancel through the signal
-          try {
+        // one of the three kinds of fit; its error placed in the formula, or its cancellation
+        try {
+          if (isZiChoice(msg.request.family)) {
+            // a zero-inflated or hurdle count GLMM (glmmTMB): the CPU; Cancel through the signal
             const zf = await runZeroInflated(table, msg.request, ac.signal, progress);
             ziFits.set(msg.id, zf);
             post({ type: 'ziFitted', id: msg.id, result: describeZeroInflated(zf, performance.now() - t0, msg.request.family) });
-          } catch (e) {
-            if ((e as Error).name === 'AbortError' || ac.signal.aborted) post({ type: 'cancelled', id: msg.id });
-            else {
-              const placed = placeError(e);
-              post({ type: 'fitError', id: msg.id, message: placed.message, where: placed.where, position: placed.position });
-            }
-          } finally {
-            running.delete(msg.id);
-          }
-          return;
-        }
-        if (msg.request.family === 'ordinal') {
-          // ordinal's clmm: its progress as −log L per evaluation; Cancel through the signal
-          try {
+          } else if (msg.request.family === 'ordinal') {
+            // ordinal's clmm: its progress as −log L per evaluation; Cancel through the signal
             const cf = await runClmm(table, msg.request, ac.signal, progress);
             clmmFits.set(msg.id, cf);
             post({ type: 'clmmFitted', id: msg.id, result: describeClmm(cf, table, performance.now() - t0) });
-          } catch (e) {
-            if ((e as Error).name === 'AbortError' || ac.signal.aborted) post({ type: 'cancelled', id: msg.id });
-            else {
-              const placed = placeError(e);
-              post({ type: 'fitError', id: msg.id, message: placed.message, where: placed.where, position: placed.position });
-            }
-          } finally {
-            running.delete(msg.id);
+          } else {
+            const result = await runFit(table, msg.request, {
+              signal: ac.signal,
+              onProgress: (p) => {
+                const now = performance.now();
+                if (now - lastPost < 100) return;
+                lastPost = now;
+                post({ type: 'progress', id: msg.id, ...p });
+              },
+            });
+            fit = result;
+            factorsOfFit = msg.request.factors;
+            fits.set(msg.id, { id: msg.id, fit: result, request: msg.request });
+            const { result: described, transfer } = describeFit(result, table, factorsOfFit, performance.now() - t0);
+            post({ type: 'fitted', id: msg.id, result: described }, transfer);
           }
-          return;
-        }
-        try {
-          const result = await runFit(table, msg.request, {
-            signal: ac.signal,
-            onProgress: (p) => {
-              const now = performance.now();
-              if (now - lastPost < 100) return;
-              lastPost = now;
-              post({ type: 'progress', id: msg.id, ...p });
-            },
-          });
-          fit = result;
-          factorsOfFit = msg.request.factors;
-          fits.set(msg.id, { id: msg.id, fit: result, request: msg.request });
-          const { result: described, transfer } = describeFit(result, table, factorsOfFit, performance.now() - t0);
-          post({ type: 'fitted', id: msg.id, result: described }, transfer);
         } catch (e) {
           if ((e as Error).name === 'AbortError' || ac.signal.aborted) post({ type: 'cancelled', id: msg.id });
           else {
