@@ -27,6 +27,31 @@ import { solveLmm } from '../lmm/solution.js';
 import type { RandomBlock } from '../model/lambda.js';
 import { WeightedGramCpu } from './weightedGram.js';
 
+/** What a fit on a row-kernel Laplace objective (clmm, zeroInflated) reports after each evaluation (as lmer's FitProgress). */
+export interface LaplaceFitProgress {
+  /** objective evaluations so far (the optimizer's, the restarts' and Newton steps', the Hessian's) */
+  feval: number;
+  /** the objective −log L at the last evaluation */
+  objective: number;
+  /** the lowest objective so far */
+  best: number;
+  elapsedMs: number;
+}
+
+/** The options such a fit shares (clmm's, zeroInflated's); both run on the CPU only. */
+export interface LaplaceFitOptions {
+  /** 'cpu' (default); these fits run on the CPU only, so 'webgpu' is refused */
+  backend?: 'cpu' | 'webgpu' | 'auto';
+  /** the evaluation budget of the optimizer (default 10,000) */
+  maxfun?: number;
+  /** a label for the data in the summary */
+  dataName?: string;
+  /** aborts the fit */
+  signal?: AbortSignal;
+  /** called after each objective evaluation (it changes nothing of the fit) */
+  onProgress?: (p: LaplaceFitProgress) => void;
+}
+
 /** max|∇h| at which the conditional modes are taken as converged */
 const GRAD_TOL = 1e-10;
 const MAX_ITER = 100;

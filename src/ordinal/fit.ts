@@ -11,6 +11,7 @@ import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { ghRule } from '../glmm/rmath.js';
+import type { LaplaceFitOptions, LaplaceFitProgress } from '../glmm/rowLaplace.js';
 import { spdInverse } from '../linalg/dense.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
 import { rowPassesReady } from '../linalg/rowChunks.js';
@@ -23,30 +24,12 @@ import { ClmmLaplace } from './laplace.js';
 import { type ClmmModel, type ClmmModelOptions, buildClmmModel } from './model.js';
 import { alphaFromThresholds } from './thresholds.js';
 
-/** What a clmm fit reports after each evaluation of its objective (as lmer's FitProgress). */
-export interface ClmmProgress {
-  /** objective evaluations so far (the optimizer's, the boundary restarts', the Hessian's) */
-  feval: number;
-  /** the objective −log L at the last evaluation */
-  objective: number;
-  /** the lowest objective so far */
-  best: number;
-  elapsedMs: number;
-}
+/** What the fit reports after each evaluation (src/glmm/rowLaplace.ts). */
+export type ClmmProgress = LaplaceFitProgress;
 
-export interface ClmmFitOptions {
+export interface ClmmFitOptions extends LaplaceFitOptions {
   /** 1 (default): the Laplace approximation; 2 … 25: adaptive Gauss–Hermite quadrature with that many nodes (one scalar random-effects term) */
   nAGQ?: number;
-  /** 'cpu' (default); clmm runs on the CPU only, so 'webgpu' is refused */
-  backend?: 'cpu' | 'webgpu' | 'auto';
-  /** the evaluation budget of the optimizer (default 10,000) */
-  maxfun?: number;
-  /** a label for the data in the summary */
-  dataName?: string;
-  /** aborts the fit */
-  signal?: AbortSignal;
-  /** called after each objective evaluation (it changes nothing of the fit) */
-  onProgress?: (p: ClmmProgress) => void;
 }
 
 export interface ClmmOptions extends ClmmModelOptions, ClmmFitOptions {}

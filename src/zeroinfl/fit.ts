@@ -22,30 +22,13 @@ import { deriv12 } from '../optim/deriv12.js';
 import { ZiLaplace } from './laplace.js';
 import { type ZeroInflatedModel, type ZeroInflatedModelOptions, buildZeroInflatedModel } from './model.js';
 import { ZeroInflatedFit } from './zeroInflatedFit.js';
+import type { LaplaceFitOptions, LaplaceFitProgress } from '../glmm/rowLaplace.js';
 
-/** What a zero-inflated fit reports after each evaluation of its objective (as lmer's FitProgress). */
-export interface ZeroInflatedProgress {
-  /** objective evaluations so far (the optimizer's, the Newton steps', the Hessians') */
-  feval: number;
-  /** the objective −log L at the last evaluation */
-  objective: number;
-  /** the lowest objective so far */
-  best: number;
-  elapsedMs: number;
-}
+/** What the fit reports after each evaluation (src/glmm/rowLaplace.ts). */
+export type ZeroInflatedProgress = LaplaceFitProgress;
 
-export interface ZeroInflatedFitOptions {
-  /** 'cpu' (default); the zero-inflated models run on the CPU only, so 'webgpu' is refused */
-  backend?: 'cpu' | 'webgpu' | 'auto';
-  /** the evaluation budget of the optimizer (default 10,000) */
-  maxfun?: number;
-  /** a label for the data in the summary */
-  dataName?: string;
-  /** aborts the fit */
-  signal?: AbortSignal;
-  /** called after each objective evaluation (it changes nothing of the fit) */
-  onProgress?: (p: ZeroInflatedProgress) => void;
-}
+/** The fit's options (src/glmm/rowLaplace.ts). */
+export type ZeroInflatedFitOptions = LaplaceFitOptions;
 
 export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInflatedFitOptions {}
 
