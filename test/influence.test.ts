@@ -202,12 +202,15 @@ describe('influence: units, options and refusals', () => {
 
   it('gives the event loop a turn between short refits: an abort from a timer (a worker\'s Cancel message) stops them', async () => {
     // 180 refits of a few ms each: each refit alone never runs 50 ms, so only the turns between
-    // refits let the timer run (without them the promise resolves with every unit)
+    // refits let the timer run (without them the promise resolves with every unit). A warm machine
+    // may run all 180 in under 50 ms, before the first turn is due: the progress callback holds
+    // each unit for 1 ms more, so the loop computes for at least 180 ms whatever the machine
     const fit = await lmer('Reaction ~ Days + (1 | Subject)', sleep(), { factors: ['Subject'] });
     const ac = new AbortController();
     let done = 0;
+    const busy = (ms: number): void => { const t = performance.now(); while (performance.now() - t < ms); };
     setTimeout(() => ac.abort(), 10);
-    await expect(fit.influence({ signal: ac.signal, onProgress: (q) => { done = q.done; } })).rejects.toThrow(/cancelled/);
+    await expect(fit.influence({ signal: ac.signal, onProgress: (q) => { done = q.done; busy(1); } })).rejects.toThrow(/cancelled/);
     expect(done).toBeLessThan(180);
   });
 });
