@@ -225,7 +225,7 @@ describe('zero-inflated input', () => {
     await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'binomial' as never })).rejects.toThrow(/not a glmmTMB family offered here; use one of poisson, nbinom1, nbinom2/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { backend: 'webgpu' })).rejects.toThrow(/run on the CPU only; the WebGPU backend has no zero-inflated likelihood/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { ziformula: 'x' })).rejects.toThrow(/ziformula must be a one-sided formula/);
-    await expect(zeroInflated('count ~ x + (x | site)', t)).rejects.toThrow(/has 2 columns: zero-inflated models here take scalar terms only/);
+    await expect(zeroInflated('count ~ x + (x | site)', t)).rejects.toThrow(/has 2 columns: glmmTMB models here take scalar terms only/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'truncated_poisson', ziformula: '~ 0' })).rejects.toThrow(/cannot have zeros/);
     for (const bad of [{ ziformula: '~ x + (1 | site)' }, { family: 'x' as never }, { backend: 'webgpu' as const }]) {
       await expect(zeroInflated('count ~ x + (1 | site)', t, bad)).rejects.toThrow(MixedGpuError);

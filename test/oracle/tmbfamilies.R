@@ -104,3 +104,26 @@ for (cs in cases) {
   writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, null = "null"), file.path(out, paste0(cs$name, ".json")))
   cat(cs$name, "logLik", res$loglik, "tight", -tight$objective, "pearson", !is.null(res$pearson), "od", !is.null(res$overdispersion), "zi", !is.null(res$zeroinflation), "\n")
 }
+
+# predict(newdata) of every type, with the random effects (a new level at b = 0: allow.new.levels) and
+# without (re.form = NA), for the dispersion-model cases: Salamanders' newdata
+# (test/fixtures/data/salamanders_newdata.csv, written by zeroinfl_predict.R) and new rows of the
+# constructed data (test/fixtures/data/tmbfamilies_newdata.csv: levels seen and one new group 'gNEW')
+nd_syn <- data.frame(g = c("g01", "g07", "gNEW", "g25"), f = c("a", "c", "b", "b"), x = c(-1.2, 0.3, 0.8, 2.1))
+write.csv(nd_syn, file.path(root, "test/fixtures/data/tmbfamilies_newdata.csv"), row.names = FALSE, quote = FALSE)
+nd_syn <- read.csv(file.path(root, "test/fixtures/data/tmbfamilies_newdata.csv"), stringsAsFactors = TRUE)
+nd_sal <- read.csv(file.path(root, "test/fixtures/data/salamanders_newdata.csv"), stringsAsFactors = TRUE)
+pred_cases <- Filter(function(cs) cs$name %in% c("zinb2_disp_mined", "beta_disp_f", "gaussian_disp_f", "hurdle_nb1_cover"), cases)
+pr <- list()
+for (cs in pred_cases) {
+  d <- if (cs$data == "salamanders") sal else syn
+  nd <- if (cs$data == "salamanders") nd_sal else nd_syn
+  fit <- glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), dispformula = as.formula(cs$disp), family = fam_of(cs$family), data = d)
+  r <- list(par = unname(fit$fit$par))
+  for (type in c("response", "conditional", "zprob", "link", "zlink", "disp")) {
+    r[[type]] <- unname(predict(fit, newdata = nd, type = type, allow.new.levels = TRUE))
+    r[[paste0(type, "_population")]] <- unname(predict(fit, newdata = nd, type = type, re.form = NA, allow.new.levels = TRUE))
+  }
+  pr[[cs$name]] <- r
+}
+writeLines(toJSON(pr, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(out, "predict_newdata.json"))
