@@ -1,8 +1,9 @@
 /**
- * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--factors a,b] [--predict TYPE]
- * [--dharma [--nsim 250] [--seed 123] [--unconditional]] [--check] [--json]`: a zero-inflated or hurdle
- * count GLMM (glmmTMB's ziformula, src/zeroinfl) on the CPU; prints glmmTMB's summary, the fit's JSON,
- * one prediction per row (--predict response, conditional, zprob, link, zlink), DHARMa's residual tests
+ * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--disp '~ 1'] [--factors a,b] [--predict TYPE]
+ * [--dharma [--nsim 250] [--seed 123] [--unconditional]] [--check] [--json]`: a glmmTMB model (a
+ * zero-inflated or hurdle count GLMM, a beta or gaussian GLMM, with glmmTMB's ziformula and dispformula,
+ * src/zeroinfl) on the CPU; prints glmmTMB's summary, the fit's JSON,
+ * one prediction per row (--predict response, conditional, zprob, link, zlink, disp), DHARMa's residual tests
  * (--dharma: print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers, as
  * `mixedgpu dharma` prints them for glmer) or performance's check_overdispersion and check_zeroinflation
  * (--check).
@@ -24,6 +25,8 @@ export interface ZeroinflArgs {
   formula?: string;
   family?: string;
   zi?: string;
+  /** glmmTMB's dispformula */
+  disp?: string;
   factors?: string;
   predict?: string;
   /** DHARMa's simulated residuals and tests */
@@ -39,7 +42,7 @@ export interface ZeroinflArgs {
   quiet?: boolean;
 }
 
-const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink'];
+const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'];
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
 /** Runs `mixedgpu zeroinfl`; returns the exit code. */
@@ -59,6 +62,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const fit = await zeroInflated(args.formula, table, {
       ...(args.family !== undefined ? { family: args.family as ZiFamily } : {}),
       ...(args.zi !== undefined ? { ziformula: args.zi } : {}),
+      ...(args.disp !== undefined ? { dispformula: args.disp } : {}),
       ...(factors ? { factors } : {}),
       ...(args.backend !== undefined ? { backend: args.backend as 'cpu' } : {}),
       dataName: basename(args.file, extname(args.file)),

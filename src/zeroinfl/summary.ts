@@ -30,8 +30,10 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
   const response = m.formula.response.label;
   const indent = ' '.repeat(response.length + 2);
   const squash = (t: string) => t.replace(/\s+/g, '');
-  if (squash(fit.ziformula) !== '~0') lines.push(`Zero inflation:  ${indent}${fit.ziformula}`);
-  if (squash(fit.dispformula) !== '~1') lines.push(`Dispersion:      ${indent}${fit.dispformula}`);
+  // R's deparse of a one-sided formula: no space after '~' ('~ mined' prints as ~mined)
+  const deparse = (t: string) => `~${t.trim().slice(1).trim()}`;
+  if (squash(fit.ziformula) !== '~0') lines.push(`Zero inflation:  ${indent}${deparse(fit.ziformula)}`);
+  if (squash(fit.dispformula) !== '~1') lines.push(`Dispersion:      ${indent}${deparse(fit.dispformula)}`);
   if (fit.dataName) lines.push(`Data: ${fit.dataName}`);
   lines.push('');
   const info = { AIC: fit.AIC, BIC: fit.BIC, logLik: fit.logLik, deviance: fit.deviance, 'df.resid': fit.dfResid };
@@ -43,16 +45,16 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
   const vc = [...fit.varCorr];
   // gaussian: the residual's row (σ², σ; NA with a dispersion model, as glmmTMB's sigma())
   if (m.dist === 'gaussian') vc.push({ group: 'Residual', name: '', variance: fit.sigma * fit.sigma, sd: fit.sigma });
-  const column = (v: number[], head: string): string[] => {
+  const column = (v: number[]): string[] => {
     const ok = v.filter((x) => !Number.isNaN(x));
     const f = formatR(ok, 4);
-    const w = Math.max(head.length, ...f.map((x) => x.length));
+    // formatVC's NA: right-justified to the formatted numbers' width (then left-justified in the column)
+    const w = Math.max(2, ...f.map((x) => x.length));
     let k = 0;
-    // R prints a character matrix's NA right-justified
     return v.map((x) => (Number.isNaN(x) ? 'NA'.padStart(w) : f[k++]));
   };
   lines.push(...printMatrix(
-    [vc.map((r) => r.group), vc.map((r) => r.name), column(vc.map((r) => r.variance), 'Variance'), column(vc.map((r) => r.sd), 'Std.Dev.')],
+    [vc.map((r) => r.group), vc.map((r) => r.name), column(vc.map((r) => r.variance)), column(vc.map((r) => r.sd))],
     vc.map(() => ''), ['Groups', 'Name', 'Variance', 'Std.Dev.'], false,
   ));
   lines.push(`Number of obs: ${fit.nobs}, groups:  ${fit.ngroups.map((g) => `${g.group}, ${g.levels}`).join('; ')}`);
