@@ -1,7 +1,7 @@
 /**
- * The Laplace approximation of a zero-inflated or hurdle count GLMM's likelihood at given
- * x = (β, γ, δ, ψ) (glmmTMB's objective: TMB's Laplace approximation with the exact Hessian of
- * the joint log-likelihood in the random effects at their mode):
+ * The Laplace approximation of a glmmTMB model's likelihood (zero-inflated, hurdle, beta, gaussian) at
+ * given x = (β, γ, δ, ψ), φ_i = exp(x_d,iᵀδ) (glmmTMB's objective: TMB's Laplace approximation with the
+ * exact Hessian of the joint log-likelihood in the random effects at their mode; exact for gaussian):
  *
  *   −log L(x) ≈ −Σ_i ℓ_i(ũ) + ½‖ũ‖² + ½ log|ΛᵀZᵀWZΛ + I|      (W = −ℓ″ at ũ, rowKernel.ts)
  *
