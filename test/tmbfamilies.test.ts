@@ -45,6 +45,7 @@ import { ZiLaplace } from '../src/zeroinfl/laplace.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { glmmTMB as exported, zeroInflated as exportedZi } from '../src/index.js';
 import { zeroInflatedAt } from './helpers/zeroinflAt.js';
+import { lmer } from '../src/fit/lmer.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
@@ -307,6 +308,21 @@ describe('glmmTMB families: simulate', () => {
     expect(d.scaledResiduals.every((r) => r >= 0 && r <= 1)).toBe(true);
     expect(fit.dharmaSimulator(true).integerResponse).toBe(false);
     expect((await fitOf('zinb1_mined')).dharmaSimulator(true).integerResponse).toBe(true);
+  });
+});
+
+describe('gaussian with dispformula \'~ 1\': the Laplace approximation is exact', () => {
+  it('its fit is lmer\'s ML fit (REML = FALSE) of the same model: logLik 1e-8, β̂ and σ̂ 1e-5', async () => {
+    const syn = DATA.tmbfamilies;
+    const g = await glmmTMB('yg ~ x + (1 | g)', syn, { family: 'gaussian' });
+    const l = await lmer('yg ~ x + (1 | g)', syn, { REML: false });
+    expect(rel(g.logLik, l.logLik)).toBeLessThan(1e-8);
+    g.beta.forEach((b, k) => expect(Math.abs(b - l.beta[k])).toBeLessThan(1e-5 * Math.max(1, Math.abs(l.beta[k]))));
+    expect(rel(g.sigma, l.sigma)).toBeLessThan(1e-5);
+    // the printout's residual row and glmmTMB's dispersion line for gaussian (σ²)
+    const text = g.summary();
+    expect(text).toMatch(/^ Residual +\d/m);
+    expect(text).toContain(`Dispersion estimate for gaussian family (sigma^2): ${(g.sigma ** 2).toPrecision(3)} `);
   });
 });
 
