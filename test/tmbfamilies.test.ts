@@ -421,5 +421,12 @@ describe('mixedgpu zeroinfl (CLI): the new families and --disp', () => {
     const check = await run({ file: join(fixtures, 'data', 'tmbfamilies.csv'), formula: 'yb ~ x + (1 | g)', family: 'beta', check: true });
     expect(check.code).toBe(1);
     expect(check.err).toMatch(/check_overdispersion takes models of Poisson or binomial families only/);
+    // a hurdle NB1: check_zeroinflation, and check_overdispersion's refusal as a note
+    const h = await run({ file, formula: 'count ~ cover + (1 | site)', family: 'truncated_nbinom1', zi: '~ mined', check: true, json: true });
+    expect(h.code).toBe(0);
+    const hj = JSON.parse(h.out);
+    expect(hj.overdispersion).toBeNull();
+    expect(hj.zeroinflation.predictedZeros).toBe(reference('hurdle_nb1_cover').zeroinflation.predicted);
+    expect(hj.refused[0]).toMatch(/^check_overdispersion: Pearson residuals of a truncated_nbinom1/);
   }, 60000);
 });

@@ -6,10 +6,11 @@
  * one prediction per row (--predict response, conditional, zprob, link, zlink, disp), DHARMa's residual tests
  * (--dharma: print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers, as
  * `mixedgpu dharma` prints them for glmer) or performance's check_overdispersion and check_zeroinflation
- * (--check).
+ * (--check: each check that applies to the family, a note with the reason for a refused one).
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
+import { ModelError } from '../errors/errors.js';
 import { readTableFileAsync } from '../io/node.js';
 import { zeroInflated } from '../zeroinfl/zeroInflated.js';
 import type { ZiFamily } from '../zeroinfl/model.js';
@@ -94,13 +95,29 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
       return 0;
     }
     if (args.check) {
-      const o = fit.checkOverdispersion();
-      const z = fit.checkZeroinflation();
+      // each check, or the reason it is refused for this family (performance stops or gives NA there)
+      const refusals: string[] = [];
+      const attempt = <T>(name: string, f: () => T): T | undefined => {
+        try {
+          return f();
+        } catch (e) {
+          if (!(e instanceof ModelError)) throw e;
+          refusals.push(`${name}: ${e.message}`);
+          return undefined;
+        }
+      };
+      const o = attempt('check_overdispersion', () => fit.checkOverdispersion());
+      const z = attempt('check_zeroinflation', () => fit.checkZeroinflation());
+      if (o === undefined && z === undefined) throw new CliError(refusals.join('; '));
       if (args.json) {
-        io.stdout(`${JSON.stringify({ overdispersion: o, zeroinflation: z }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ overdispersion: o ?? null, zeroinflation: z ?? null, refused: refusals }, null, 2)}\n`);
         return 0;
       }
-      io.stdout(`${[...printOverdispersion(o), o.message, '', ...printZeroInflation(z), ...(z ? [z.message] : [])].join('\n')}\n`);
+      if (!args.quiet) for (const m of refusals) io.stderr(`mixedgpu: note: ${m}\n`);
+      const blocks: string[][] = [];
+      if (o) blocks.push([...printOverdispersion(o), o.message]);
+      if (z !== undefined) blocks.push([...printZeroInflation(z), ...(z ? [z.message] : [])]);
+      io.stdout(`${blocks.map((b) => b.join('\n')).join('\n\n')}\n`);
       return 0;
     }
     io.stdout(args.json ? `${JSON.stringify(fit.toJSON(), null, 2)}\n` : fit.summary());
