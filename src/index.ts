@@ -188,10 +188,10 @@ export type { ClmmFit, CoefRow as ClmmCoefRow, VarCorrRow as ClmmVarCorrRow, Ran
 export type { ClmmOptions, ClmmProgress } from './ordinal/fit.js';
 export { CLMM_LINKS, type ClmmLink } from './ordinal/links.js';
 export { CLMM_THRESHOLDS, type ClmmThreshold } from './ordinal/thresholds.js';
-export { zeroInflated } from './zeroinfl/zeroInflated.js';
+export { glmmTMB, zeroInflated } from './zeroinfl/zeroInflated.js';
 export type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow, ZiRanef, ZiPredictType } from './zeroinfl/zeroInflatedFit.js';
 export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.js';
-export { ZI_FAMILIES, type ZiFamily } from './zeroinfl/model.js';
+export { ZI_FAMILIES, ZI_FAMILY_ALIASES, type ZiFamily } from './zeroinfl/model.js';
 export type { ZiPredictOptions } from './zeroinfl/predict.js';
 export type { ZiSimulateOptions, ZiSimulateResult } from './zeroinfl/simulate.js';
 export { exactRLRT, exactLRT, printExactTest } from './inference/exactRlrt.js';

@@ -28,7 +28,7 @@ import { DataError, MixedGpuError, ModelError, OptionError } from '../src/errors
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import { buildZeroInflatedModel } from '../src/zeroinfl/model.js';
 import { ZiLaplace } from '../src/zeroinfl/laplace.js';
-import { ziRowLogLik, type ZiRowState } from '../src/zeroinfl/rowKernel.js';
+import { fillDispersionConstants, ziRowLogLik, type ZiRowState } from '../src/zeroinfl/rowKernel.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -123,21 +123,30 @@ describe('zero-inflated fit against glmmTMB', () => {
 describe('the zero-inflated row kernel', () => {
   // one row at η: ℓ, ℓ′ and W against central differences of ℓ in η
   const kernelAt = (family: string, y: number, eta: number, p: number, phi: number) => {
-    const table = arrow.tableFromArrays({ y: Float64Array.from([y, 1, 2]), g: ['a', 'a', 'b'] });
-    const model = buildZeroInflatedModel('y ~ 1 + (1 | g)', table, { family: family as never, ziformula: '~ 1' });
+    const continuous = family === 'beta_family' || family === 'gaussian';
+    const table = arrow.tableFromArrays({ y: Float64Array.from(continuous ? [y, 0.5, 0.25] : [y, 1, 2]), g: ['a', 'a', 'b'] });
+    const model = buildZeroInflatedModel('y ~ 1 + (1 | g)', table, { family: family as never, ziformula: continuous ? '~ 0' : '~ 1' });
     const one = { ...model, n: 1 };
-    const state = (e: number): ZiRowState => ({
-      etaFixed: Float64Array.of(e), logP: Float64Array.of(Math.log(p)), log1mP: Float64Array.of(Math.log1p(-p)), phi,
-      lgRatio: Float64Array.of((() => { let s = 0; for (let j = 0; j < y; j++) s += Math.log(phi + j); return s; })()),
-    });
+    const state = (e: number): ZiRowState => {
+      const st: ZiRowState = {
+        etaFixed: Float64Array.of(e), logP: Float64Array.of(continuous ? -Infinity : Math.log(p)), log1mP: Float64Array.of(continuous ? 0 : Math.log1p(-p)),
+        phi: Float64Array.of(phi), aux: new Float64Array(1),
+      };
+      fillDispersionConstants(one, st);
+      return st;
+    };
     const g = new Float64Array(1), w = new Float64Array(1), sw = new Float64Array(1);
     const l = ziRowLogLik(one, state(eta), null, g, w, sw);
     const h = 1e-4;
     const lp = ziRowLogLik(one, state(eta + h), null), lm = ziRowLogLik(one, state(eta - h), null);
     return { l, g: g[0], w: w[0], sw: sw[0], gNum: (lp - lm) / (2 * h), wNum: -(lp - 2 * l + lm) / (h * h) };
   };
-  for (const family of ['poisson', 'nbinom2', 'truncated_poisson', 'truncated_nbinom2']) {
-    for (const y of [0, 1, 4]) {
+  const cases: [string, number[]][] = [
+    ...['poisson', 'nbinom1', 'nbinom2', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2'].map((f): [string, number[]] => [f, [0, 1, 4]]),
+    ['beta_family', [0.05, 0.5, 0.93]], ['gaussian', [-1.2, 0, 3.5]],
+  ];
+  for (const [family, ys] of cases) {
+    for (const y of ys) {
       it(`${family}, y = ${y}: ℓ′ and W = −ℓ″ equal central differences; step weights ≥ 0`, () => {
         for (const eta of [-1.5, 0.3, 1.2]) {
           const k = kernelAt(family, y, eta, 0.3, 1.7);
@@ -213,10 +222,10 @@ describe('zero-inflated input', () => {
     await expect(zeroInflated('count ~ x + (1 | site)', t, { ziformula: '~ x + (1 | site)' })).rejects.toThrow(ModelError);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { ziformula: '~ x + (1 | site)' })).rejects.toThrow(/ziformula: '~ x \+ \(1 \| site\)' has random-effects terms/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'binomial' as never })).rejects.toThrow(OptionError);
-    await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'binomial' as never })).rejects.toThrow(/not a zero-inflated or hurdle count family; use one of poisson, nbinom2/);
+    await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'binomial' as never })).rejects.toThrow(/not a glmmTMB family offered here; use one of poisson, nbinom1, nbinom2/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { backend: 'webgpu' })).rejects.toThrow(/run on the CPU only; the WebGPU backend has no zero-inflated likelihood/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { ziformula: 'x' })).rejects.toThrow(/ziformula must be a one-sided formula/);
-    await expect(zeroInflated('count ~ x + (x | site)', t)).rejects.toThrow(/has 2 columns: zero-inflated models here take scalar terms only/);
+    await expect(zeroInflated('count ~ x + (x | site)', t)).rejects.toThrow(/has 2 columns: glmmTMB models here take scalar terms only/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'truncated_poisson', ziformula: '~ 0' })).rejects.toThrow(/cannot have zeros/);
     for (const bad of [{ ziformula: '~ x + (1 | site)' }, { family: 'x' as never }, { backend: 'webgpu' as const }]) {
       await expect(zeroInflated('count ~ x + (1 | site)', t, bad)).rejects.toThrow(MixedGpuError);

@@ -135,7 +135,7 @@ describe('simulate for zero-inflated and hurdle fits', () => {
   });
 
   it('hurdle draws at small means: the zero-truncated count by summing from k = 1 (no F(0) rounding to 1)', () => {
-    for (const model of [{ nb: false, hurdle: true }, { nb: true, hurdle: true }]) {
+    for (const model of [{ dist: 'poisson' as const, hurdle: true }, { dist: 'nbinom2' as const, hurdle: true }]) {
       // μ = 1e-20: F(0) is 1 in floating point; the truncated count is 1 with probability 1 − O(μ)
       expect(ziDraw(model, 0.999, 1e-20, 0, 2)).toBe(1);
       expect(ziDraw(model, 0.3, 1e-20, 0.5, 2)).toBe(0);
@@ -143,14 +143,14 @@ describe('simulate for zero-inflated and hurdle fits', () => {
       const mu = 0.2, phi = 2, m = 200_000;
       let s = 0;
       for (let j = 0; j < m; j++) s += ziDraw(model, (j + 0.5) / m, mu, 0, phi);
-      const want = model.nb ? mu / (1 - (phi / (phi + mu)) ** phi) : mu / -Math.expm1(-mu);
+      const want = model.dist === 'nbinom2' ? mu / (1 - (phi / (phi + mu)) ** phi) : mu / -Math.expm1(-mu);
       expect(Math.abs(s / m - want)).toBeLessThan(1e-4);
     }
     // the two branches meet: at S₀ just above and below ½ the draws are the inversion of the same distribution
     for (const mu of [Math.LN2 - 1e-9, Math.LN2 + 1e-9]) {
       const m = 100_000;
       let s = 0;
-      for (let j = 0; j < m; j++) s += ziDraw({ nb: false, hurdle: true }, (j + 0.5) / m, mu, 0, NaN);
+      for (let j = 0; j < m; j++) s += ziDraw({ dist: 'poisson', hurdle: true }, (j + 0.5) / m, mu, 0, NaN);
       expect(Math.abs(s / m - mu / -Math.expm1(-mu))).toBeLessThan(1e-4);
     }
   });

@@ -308,13 +308,14 @@ export function buildProgram(): Command {
 
   program
     .command('zeroinfl')
-    .description("zero-inflated or hurdle count GLMM (glmmTMB's ziformula), on the CPU: conditional and zero-inflation models' tables, random-effects variances, NB dispersion, logLik/AIC/BIC")
+    .description("glmmTMB model on the CPU: zero-inflated or hurdle count GLMM (ziformula), beta or gaussian GLMM, with a dispersion model (dispformula): conditional, zero-inflation and dispersion models' tables, random-effects variances, dispersion, logLik/AIC/BIC")
     .argument('<file>', 'data file')
     .argument('<formula>', "the conditional model with lme4's scalar random-effects terms, e.g. 'count ~ mined + (1 | site)'")
-    .option('--family <name>', 'poisson (default), nbinom2, truncated_poisson or truncated_nbinom2 (the truncated ones: a hurdle model)')
-    .option('--zi <formula>', "the zero-inflation (hurdle: zero) model, fixed effects only: '~ 1' (default), '~ x', '~ 0'")
+    .option('--family <name>', 'poisson (default), nbinom1, nbinom2, truncated_poisson, truncated_nbinom1, truncated_nbinom2 (the truncated ones: a hurdle model), beta_family (or beta), gaussian')
+    .option('--zi <formula>', "the zero-inflation (hurdle: zero) model, fixed effects only: '~ 1' (default for counts), '~ x', '~ 0' (the only one for beta_family and gaussian)")
+    .option('--disp <formula>', "the dispersion model log(phi) = X_d delta, fixed effects only: '~ 1' (default), '~ x' (glmmTMB's dispformula; gaussian: phi = sigma^2)")
     .option('--factors <cols>', 'numeric columns to treat as factors (comma-separated)')
-    .option('--predict <type>', "print one prediction per row instead: response, conditional, zprob, link or zlink (glmmTMB's predict types)")
+    .option('--predict <type>', "print one prediction per row instead: response, conditional, zprob, link, zlink or disp (glmmTMB's predict types)")
     .option('--dharma', "print DHARMa's simulated-residual tests instead (print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers)")
     .option('--nsim <n>', '--dharma: simulations (default 250)')
     .option('--seed <n>', '--dharma: the seed of the simulations and the residuals (default 123)')

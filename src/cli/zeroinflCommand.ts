@@ -1,14 +1,16 @@
 /**
- * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--factors a,b] [--predict TYPE]
- * [--dharma [--nsim 250] [--seed 123] [--unconditional]] [--check] [--json]`: a zero-inflated or hurdle
- * count GLMM (glmmTMB's ziformula, src/zeroinfl) on the CPU; prints glmmTMB's summary, the fit's JSON,
- * one prediction per row (--predict response, conditional, zprob, link, zlink), DHARMa's residual tests
+ * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--disp '~ 1'] [--factors a,b] [--predict TYPE]
+ * [--dharma [--nsim 250] [--seed 123] [--unconditional]] [--check] [--json]`: a glmmTMB model (a
+ * zero-inflated or hurdle count GLMM, a beta or gaussian GLMM, with glmmTMB's ziformula and dispformula,
+ * src/zeroinfl) on the CPU; prints glmmTMB's summary, the fit's JSON,
+ * one prediction per row (--predict response, conditional, zprob, link, zlink, disp), DHARMa's residual tests
  * (--dharma: print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers, as
  * `mixedgpu dharma` prints them for glmer) or performance's check_overdispersion and check_zeroinflation
- * (--check).
+ * (--check: each check that applies to the family, a note with the reason for a refused one).
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
+import { ModelError } from '../errors/errors.js';
 import { readTableFileAsync } from '../io/node.js';
 import { zeroInflated } from '../zeroinfl/zeroInflated.js';
 import type { ZiFamily } from '../zeroinfl/model.js';
@@ -24,6 +26,8 @@ export interface ZeroinflArgs {
   formula?: string;
   family?: string;
   zi?: string;
+  /** glmmTMB's dispformula */
+  disp?: string;
   factors?: string;
   predict?: string;
   /** DHARMa's simulated residuals and tests */
@@ -39,7 +43,7 @@ export interface ZeroinflArgs {
   quiet?: boolean;
 }
 
-const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink'];
+const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'];
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
 /** Runs `mixedgpu zeroinfl`; returns the exit code. */
@@ -59,6 +63,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const fit = await zeroInflated(args.formula, table, {
       ...(args.family !== undefined ? { family: args.family as ZiFamily } : {}),
       ...(args.zi !== undefined ? { ziformula: args.zi } : {}),
+      ...(args.disp !== undefined ? { dispformula: args.disp } : {}),
       ...(factors ? { factors } : {}),
       ...(args.backend !== undefined ? { backend: args.backend as 'cpu' } : {}),
       dataName: basename(args.file, extname(args.file)),
@@ -90,13 +95,29 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
       return 0;
     }
     if (args.check) {
-      const o = fit.checkOverdispersion();
-      const z = fit.checkZeroinflation();
+      // each check, or the reason it is refused for this family (performance stops or gives NA there)
+      const refusals: string[] = [];
+      const attempt = <T>(name: string, f: () => T): T | undefined => {
+        try {
+          return f();
+        } catch (e) {
+          if (!(e instanceof ModelError)) throw e;
+          refusals.push(`${name}: ${e.message}`);
+          return undefined;
+        }
+      };
+      const o = attempt('check_overdispersion', () => fit.checkOverdispersion());
+      const z = attempt('check_zeroinflation', () => fit.checkZeroinflation());
+      if (o === undefined && z === undefined) throw new CliError(refusals.join('; '));
       if (args.json) {
-        io.stdout(`${JSON.stringify({ overdispersion: o, zeroinflation: z }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ overdispersion: o ?? null, zeroinflation: z ?? null, refused: refusals }, null, 2)}\n`);
         return 0;
       }
-      io.stdout(`${[...printOverdispersion(o), o.message, '', ...printZeroInflation(z), ...(z ? [z.message] : [])].join('\n')}\n`);
+      if (!args.quiet) for (const m of refusals) io.stderr(`mixedgpu: note: ${m}\n`);
+      const blocks: string[][] = [];
+      if (o) blocks.push([...printOverdispersion(o), o.message]);
+      if (z !== undefined) blocks.push([...printZeroInflation(z), ...(z ? [z.message] : [])]);
+      io.stdout(`${blocks.map((b) => b.join('\n')).join('\n\n')}\n`);
       return 0;
     }
     io.stdout(args.json ? `${JSON.stringify(fit.toJSON(), null, 2)}\n` : fit.summary());

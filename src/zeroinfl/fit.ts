@@ -1,15 +1,16 @@
 /**
- * Fitting a zero-inflated or hurdle count GLMM (glmmTMB's `glmmTMB(…, ziformula, family)`): the stages
+ * Fitting a glmmTMB model (`glmmTMB(…, ziformula, dispformula, family)`): the stages
  *   buildZeroInflatedModel (model.ts) → the Laplace objective (laplace.ts) → BOBYQA over
- *   x = (β, γ, log φ, ψ) jointly (src/optim/bobyqa.ts; glmmTMB uses nlminb on TMB's exact gradient)
+ *   x = (β, γ, δ, ψ) jointly (src/optim/bobyqa.ts; glmmTMB uses nlminb on TMB's exact gradient)
  *   → Newton steps on the objective's central-difference Hessian and gradient (src/optim/deriv12.ts,
  *   δ = 1e-4) while they lower it → the Hessian at the optimum, whose inverse is Var(x̂) (as glmmTMB's
  *   sdreport: the Hessian of the Laplace objective in all fixed parameters, b integrated out; ours by
  *   central differences of the objective with Richardson's extrapolation (δ = 1e-3 and 5e-4), TMB's
  *   by automatic differentiation) → the fit
  *   (zeroInflatedFit.ts).
- * Starting values: β₀ = log ȳ for an intercept, every other parameter 0 (p = ½, φ = 1, SD 1), as
- * glmmTMB starts at 0.
+ * Starting values: β₀ = g(ȳ) for an intercept (log ȳ, logit ȳ, ȳ by the link), for gaussian the
+ * dispersion model's intercept log s² (the response's variance), every other parameter 0 (p = ½,
+ * φ = 1, SD 1), as glmmTMB starts at 0.
  */
 import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError } from '../errors/errors.js';
@@ -35,29 +36,42 @@ export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInfla
 /** Newton steps on the central-difference Hessian after the optimizer, at most */
 const NEWTON_STEPS = 4;
 
-/** The starting point x = (β, γ, log φ, ψ). */
+/** The starting point x = (β, γ, δ, ψ). */
 export function zeroInflatedStart(model: ZeroInflatedModel): Float64Array {
   const x = new Float64Array(model.nPar);
+  const { n, y } = model;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += y[i];
+  const mean = s / n;
   const i0 = model.xnames.indexOf('(Intercept)');
   if (i0 >= 0) {
-    let s = 0;
-    for (let i = 0; i < model.n; i++) s += model.y[i];
-    x[i0] = Math.log(Math.max(s / model.n, 1e-3));
+    if (model.link === 'log') x[i0] = Math.log(Math.max(mean, 1e-3));
+    else if (model.link === 'logit') x[i0] = Math.log(mean / (1 - mean));
+    else x[i0] = mean;
+  }
+  const d0 = model.dispnames.indexOf('(Intercept)');
+  if (model.dist === 'gaussian' && d0 >= 0) {
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (y[i] - mean) ** 2;
+    x[model.p + model.pz + d0] = Math.log(Math.max(ss / Math.max(n - 1, 1), 1e-8));
   }
   return x;
 }
 
-/** The parameters' names in glmmTMB's order (beta, betazi, betad, theta). */
+/**
+ * The parameters' names in glmmTMB's order (beta, betazi, betad, theta): the dispersion model's
+ * coefficient is 'log(phi)' for dispformula '~ 1' (gaussian: log σ²), else 'disp:' and its column.
+ */
 export function parameterNames(model: ZeroInflatedModel): string[] {
   return [
     ...model.xnames.map((v) => `cond:${v}`),
     ...model.zinames.map((v) => `zi:${v}`),
-    ...(model.nb ? ['log(phi)'] : []),
+    ...(model.dispConstant ? ['log(phi)'] : model.dispnames.map((v) => `disp:${v}`)),
     ...model.frame.reTerms.map((t) => `log(sd):${t.group}:${t.cnames[0]}`),
   ];
 }
 
-/** Fits a zero-inflated or hurdle count GLMM (glmmTMB) to an Arrow table. */
+/** Fits a glmmTMB model (zero-inflated, hurdle, beta, gaussian; dispersion model) to an Arrow table. */
 export async function fitZeroInflated(formula: string | Formula, data: arrow.Table, options: ZeroInflatedOptions = {}): Promise<ZeroInflatedFit> {
   const t0 = performance.now();
   throwIfAborted(options.signal);

@@ -1,7 +1,7 @@
 /**
- * The Laplace approximation of a zero-inflated or hurdle count GLMM's likelihood at given
- * x = (β, γ, log φ, ψ) (glmmTMB's objective: TMB's Laplace approximation with the exact Hessian of
- * the joint log-likelihood in the random effects at their mode):
+ * The Laplace approximation of a glmmTMB model's likelihood (zero-inflated, hurdle, beta, gaussian) at
+ * given x = (β, γ, δ, ψ), φ_i = exp(x_d,iᵀδ) (glmmTMB's objective: TMB's Laplace approximation with the
+ * exact Hessian of the joint log-likelihood in the random effects at their mode; exact for gaussian):
  *
  *   −log L(x) ≈ −Σ_i ℓ_i(ũ) + ½‖ũ‖² + ½ log|ΛᵀZᵀWZΛ + I|      (W = −ℓ″ at ũ, rowKernel.ts)
  *
@@ -12,21 +12,31 @@
  * kernel's step weights) instead — the safeguard. The determinant is always the observed one at ũ.
  */
 import { RowLaplace } from '../glmm/rowLaplace.js';
-import { lgamma } from '../glmm/rmath.js';
 import type { ZeroInflatedModel } from './model.js';
-import { type ZiRowState, lgammaRatio, ziRowLogLik } from './rowKernel.js';
+import { type ZiRowState, fillDispersionConstants, ziRowLogLik } from './rowKernel.js';
 
-/** the parameter vector's parts */
-export interface ZiParameters { beta: Float64Array; gamma: Float64Array; logPhi: number; psi: Float64Array }
+/** the parameter vector's parts: β, γ, δ (the dispersion model's coefficients), ψ (log SDs) */
+export interface ZiParameters { beta: Float64Array; gamma: Float64Array; delta: Float64Array; psi: Float64Array }
 
-export function splitParameters(model: ZeroInflatedModel, x: ArrayLike<number>): ZiParameters {
-  const { p, pz, nb, nTheta } = model;
+export function splitParameters(model: Pick<ZeroInflatedModel, 'p' | 'pz' | 'pd' | 'nTheta'>, x: ArrayLike<number>): ZiParameters {
+  const { p, pz, pd, nTheta } = model;
   const beta = Float64Array.from({ length: p }, (_, k) => x[k]);
   const gamma = Float64Array.from({ length: pz }, (_, k) => x[p + k]);
-  const logPhi = nb ? x[p + pz] : NaN;
-  const off = p + pz + (nb ? 1 : 0);
+  const delta = Float64Array.from({ length: pd }, (_, k) => x[p + pz + k]);
+  const off = p + pz + pd;
   const psi = Float64Array.from({ length: nTheta }, (_, k) => x[off + k]);
-  return { beta, gamma, logPhi, psi };
+  return { beta, gamma, delta, psi };
+}
+
+/** log φ_i = x_d,iᵀδ per row (0 where the family has no dispersion parameter) */
+export function dispLinear(model: Pick<ZeroInflatedModel, 'n' | 'Xd' | 'pd'>, delta: ArrayLike<number>): Float64Array {
+  const { n, Xd, pd } = model;
+  const out = new Float64Array(n);
+  for (let k = 0; k < pd; k++) {
+    const d = delta[k];
+    for (let i = 0; i < n; i++) out[i] += d * Xd[k * n + i];
+  }
+  return out;
 }
 
 /** logit p_i = x_zi,iᵀγ per row */
@@ -60,7 +70,7 @@ export class ZiLaplace extends RowLaplace {
     this.model = model;
     const n = model.n;
     this.state = {
-      etaFixed: new Float64Array(n), logP: new Float64Array(n), log1mP: new Float64Array(n), phi: NaN, lgRatio: new Float64Array(n),
+      etaFixed: new Float64Array(n), logP: new Float64Array(n), log1mP: new Float64Array(n), phi: new Float64Array(n).fill(NaN), aux: new Float64Array(n),
     };
   }
 
@@ -75,10 +85,13 @@ export class ZiLaplace extends RowLaplace {
     return true;
   }
 
-  /** Sets η's fixed part, p, φ and θ from x = (β, γ, log φ, ψ). */
+  /** the dispersion coefficients δ the state's φ_i were computed at */
+  private deltaAt: Float64Array | null = null;
+
+  /** Sets η's fixed part, p, φ and θ from x = (β, γ, δ, ψ). */
   setParameters(x: ArrayLike<number>): void {
     const m = this.model;
-    const { beta, gamma, logPhi, psi } = splitParameters(m, x);
+    const { beta, gamma, delta, psi } = splitParameters(m, x);
     this.state.etaFixed.set(condFixed(m, beta));
     const lz = ziLinear(m, gamma);
     for (let i = 0; i < m.n; i++) {
@@ -88,12 +101,12 @@ export class ZiLaplace extends RowLaplace {
       this.state.logP[i] = -(e > 0 ? Math.log1p(Math.exp(-e)) : -e + Math.log1p(Math.exp(e)));
       this.state.log1mP[i] = -(e > 0 ? e + Math.log1p(Math.exp(-e)) : Math.log1p(Math.exp(e)));
     }
-    if (m.nb) {
-      const phi = Math.exp(logPhi);
-      if (phi !== this.state.phi) {
-        this.state.phi = phi;
-        for (let i = 0; i < m.n; i++) this.state.lgRatio[i] = lgammaRatio(m.y[i], phi, lgamma);
-      }
+    // φ_i = exp(x_d,iᵀδ) and its per-row constants, recomputed where δ changed
+    if (m.pd > 0 && !(this.deltaAt && this.deltaAt.every((v, k) => v === delta[k]))) {
+      this.deltaAt = delta;
+      const ld = dispLinear(m, delta);
+      for (let i = 0; i < m.n; i++) this.state.phi[i] = Math.exp(ld[i]);
+      fillDispersionConstants(m, this.state);
     }
     this.setTheta(Float64Array.from(psi, Math.exp));
   }

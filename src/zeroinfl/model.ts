@@ -1,19 +1,26 @@
 /**
- * A zero-inflated or hurdle count GLMM's structure (glmmTMB's `glmmTMB(formula, ziformula, family)`):
+ * A glmmTMB model's structure (glmmTMB's `glmmTMB(formula, ziformula, dispformula, family)`):
  *
- *   conditional model:  log μ_i = x_iᵀβ + o_i + z_iᵀb,   b = Λ(θ) u,  u ~ N(0, I)
+ *   conditional model:  g(μ_i) = x_iᵀβ + o_i + z_iᵀb,   b = Λ(θ) u,  u ~ N(0, I)
+ *                       (g: log for the count families, logit for beta_family, identity for gaussian)
  *   zero-inflation:     logit p_i = x_zi,iᵀγ              (fixed effects only)
- *   zero-inflated (poisson, nbinom2):    y_i ~ p_i δ₀ + (1 − p_i) f(y_i; μ_i)
- *   hurdle (truncated_poisson, truncated_nbinom2):
+ *   dispersion:         log φ_i = x_d,iᵀδ                 (fixed effects only; glmmTMB's betad)
+ *   zero-inflated (poisson, nbinom1, nbinom2):    y_i ~ p_i δ₀ + (1 − p_i) f(y_i; μ_i, φ_i)
+ *   hurdle (truncated_poisson, truncated_nbinom1, truncated_nbinom2):
  *                       P(y_i = 0) = p_i,  P(y_i = y > 0) = (1 − p_i) f(y; μ_i) / (1 − f(0; μ_i))
+ *   beta_family:        y_i ~ Beta(μ_i φ_i, (1 − μ_i) φ_i),  Var = μ(1 − μ)/(1 + φ)  (no zero model)
+ *   gaussian:           y_i ~ N(μ_i, φ_i),  φ = σ² (glmmTMB's dispersion; sigma() = √φ) (no zero model)
+ * with f Poisson(μ), NB1 (Var = μ(1 + φ)) or NB2 (Var = μ + μ²/φ),
  *
- * built from the two formulas and the data: the conditional model frame (lmer's formula syntax,
- * src/frame) and the zero-inflation model's design (a fixed-effects formula, its response the
- * conditional one's) on the same rows: a row missing a variable of either formula is dropped and
- * counted (glmmTMB's na.omit over both). The response must be counts (whole numbers ≥ 0).
+ * built from the three formulas and the data: the conditional model frame (lmer's formula syntax,
+ * src/frame) and the zero-inflation and dispersion models' designs (fixed-effects formulas, their
+ * response the conditional one's) on the same rows: a row missing a variable of any formula is dropped
+ * and counted (glmmTMB's na.omit over all). The response must be counts (whole numbers ≥ 0) for the
+ * count families, in (0, 1) for beta_family, finite for gaussian.
  *
- * The parameters the fit optimizes are glmmTMB's, in its order: (β, γ, log φ (nbinom2: the size,
- * Var = μ + μ²/φ), ψ), ψ = log SD of each scalar random-effects term (glmmTMB's theta).
+ * The parameters the fit optimizes are glmmTMB's, in its order: (β, γ, δ, ψ): δ the dispersion model's
+ * coefficients (none for poisson and truncated_poisson; one, log φ, for dispformula '~ 1'),
+ * ψ = log SD of each scalar random-effects term (glmmTMB's theta).
  */
 import type * as arrow from 'apache-arrow';
 import * as arrowLib from 'apache-arrow';
@@ -24,17 +31,46 @@ import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../fra
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from '../model/lambda.js';
 import { mixedFormula } from '../model/mixedModel.js';
 
-export const ZI_FAMILIES = ['poisson', 'nbinom2', 'truncated_poisson', 'truncated_nbinom2'] as const;
+/** glmmTMB's family names (R's constructors: poisson(), nbinom1(), …, beta_family(), gaussian()) */
+export const ZI_FAMILIES = [
+  'poisson', 'nbinom1', 'nbinom2', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2', 'beta_family', 'gaussian',
+] as const;
 export type ZiFamily = (typeof ZI_FAMILIES)[number];
+/** other names taken for a family: 'beta' (glmmTMB's family(fit)$family of beta_family()) */
+export const ZI_FAMILY_ALIASES: Readonly<Record<string, ZiFamily>> = { beta: 'beta_family' };
+
+/** the response distribution of a family (a truncated family's untruncated one) */
+export type ZiDist = 'poisson' | 'nbinom1' | 'nbinom2' | 'beta' | 'gaussian';
+export type ZiLink = 'log' | 'logit' | 'identity';
+
+/** the distribution, link and kind of a family */
+export function familyInfo(family: ZiFamily): { dist: ZiDist; link: ZiLink; hurdle: boolean; count: boolean; hasDispersion: boolean } {
+  const hurdle = family.startsWith('truncated_');
+  const dist: ZiDist = family === 'beta_family' ? 'beta' : (family.replace('truncated_', '') as ZiDist);
+  const link: ZiLink = dist === 'beta' ? 'logit' : dist === 'gaussian' ? 'identity' : 'log';
+  return { dist, link, hurdle, count: dist !== 'beta' && dist !== 'gaussian', hasDispersion: dist !== 'poisson' };
+}
 
 export interface ZeroInflatedModelOptions {
-  /** the count distribution (default 'poisson'); the truncated ones make a hurdle model */
-  family?: ZiFamily;
-  /** the zero-inflation (hurdle: zero) model, one-sided with fixed effects only: '~ 1' (default), '~ x', '~ 0' (none) */
+  /**
+   * glmmTMB's family (default 'poisson'): the counts' poisson, nbinom1, nbinom2 (zero-inflated with a
+   * ziformula), truncated_poisson, truncated_nbinom1, truncated_nbinom2 (hurdle), or beta_family ('beta')
+   * for responses in (0, 1) and gaussian (neither with a zero model)
+   */
+  family?: ZiFamily | 'beta';
+  /**
+   * the zero-inflation (hurdle: zero) model, one-sided with fixed effects only: '~ 1', '~ x', '~ 0' (none);
+   * default '~ 1' for the count families, '~ 0' (the only one taken) for beta_family and gaussian
+   */
   ziformula?: string;
+  /**
+   * the dispersion model log φ = X_d δ, one-sided with fixed effects only (default '~ 1'); for the
+   * families with a dispersion parameter (nbinom1, nbinom2, their truncated forms, beta_family, gaussian)
+   */
+  dispformula?: string;
   /** numeric columns to treat as factors */
   factors?: string[];
-  /** contrasts of fixed-effects factors (both formulas) */
+  /** contrasts of fixed-effects factors (all formulas) */
   contrasts?: ModelFrameOptions['contrasts'];
 }
 
@@ -44,15 +80,20 @@ export interface ZeroInflatedModel {
   /** the zi formula as given */
   ziText: string;
   family: ZiFamily;
+  /** the response distribution and the conditional model's link */
+  dist: ZiDist;
+  link: ZiLink;
   /** a hurdle model (a truncated family) */
   hurdle: boolean;
-  /** a negative binomial (log φ is a parameter) */
+  /** a negative binomial (nbinom1, nbinom2 or a truncated one) */
   nb: boolean;
+  /** a count family (poisson, nbinom1, nbinom2, truncated): the response takes whole numbers */
+  count: boolean;
   frame: ModelFrame;
   n: number;
-  /** the counts */
+  /** the response */
   y: Float64Array;
-  /** log Γ(y + 1) per row */
+  /** log Γ(y + 1) per row (count families; 0 otherwise) */
   lgy1: Float64Array;
   /** the conditional model's X (n × p, column-major), names, offset */
   X: Float64Array;
@@ -65,11 +106,20 @@ export interface ZeroInflatedModel {
   zinames: string[];
   /** the zero-inflation model's frame (its columns, contrasts: predictions for new data) */
   ziFrame: ModelFrame;
-  /** the frame options both formulas were read with (factors, contrasts) */
+  /** the dispersion model: its formula, text, frame, X (n × pd, column-major), names; pd = 0 without a dispersion parameter */
+  dispFormula: Formula;
+  dispText: string;
+  dispFrame: ModelFrame;
+  Xd: Float64Array;
+  pd: number;
+  dispnames: string[];
+  /** the dispersion model is '~ 1' (one φ: glmmTMB prints it and sigma() returns it) */
+  dispConstant: boolean;
+  /** the frame options all formulas were read with (factors, contrasts) */
   frameOptions: ModelFrameOptions;
   blocks: RandomBlock[];
   theta: ThetaLayout;
-  /** the number of parameters: p + pz + (nb ? 1 : 0) + nTheta */
+  /** the number of parameters: p + pz + pd + nTheta */
   nPar: number;
   nTheta: number;
   /** notes for the user (dropped rows, dropped columns) */
@@ -79,8 +129,9 @@ export interface ZeroInflatedModel {
 /** Reads the family option with a clear error. */
 export function ziFamily(family: unknown): ZiFamily {
   if (family === undefined) return 'poisson';
+  if (typeof family === 'string' && family in ZI_FAMILY_ALIASES) return ZI_FAMILY_ALIASES[family];
   if (typeof family !== 'string' || !(ZI_FAMILIES as readonly string[]).includes(family)) {
-    throw new OptionError('family', `family: '${String(family)}' is not a zero-inflated or hurdle count family; use one of ${ZI_FAMILIES.join(', ')}`);
+    throw new OptionError('family', `family: '${String(family)}' is not a glmmTMB family offered here; use one of ${ZI_FAMILIES.join(', ')} ('beta' is beta_family)`);
   }
   return family as ZiFamily;
 }
@@ -101,68 +152,104 @@ function withResponseMissing(table: arrow.Table, yname: string, keep: Uint8Array
   return table.setChild(yname, arrowLib.makeVector(y));
 }
 
+/** A one-sided fixed-effects formula option (ziformula, dispformula) read on the response's name. */
+function sideFormula(option: 'ziformula' | 'dispformula', text: string, yname: string): Formula {
+  if (!text.startsWith('~')) throw new OptionError(option, `${option}: '${text}' must be a one-sided formula such as '~ 1' or '~ x'`);
+  const f = parseFormula(`${yname} ${text}`);
+  const what = option === 'ziformula' ? 'zero-inflation' : 'dispersion';
+  if (f.random.length > 0) {
+    throw new ModelError(`${option}: '${text}' has random-effects terms (${f.random.map((t) => t.text).join(', ')}); glmmTMB allows them${option === 'dispformula' ? ' in its newer versions' : ''}, but here the ${what} model takes fixed effects only`);
+  }
+  if (f.offsets.length > 0) throw new ModelError(`${option}: offset() terms are not available in the ${what} model here`);
+  return f;
+}
+
 /** formulas + data → the model. */
 export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Table, options: ZeroInflatedModelOptions = {}): ZeroInflatedModel {
   const family = ziFamily(options.family);
+  const info = familyInfo(family);
   const f = mixedFormula(formula);
   const response = f.response;
   if (response.kind !== 'expr' || response.expr.type !== 'var') {
-    throw new ModelError(`the response of a zero-inflated count model is one column of counts, not '${response.label}'`);
+    throw new ModelError(`the response of a glmmTMB model here is one column${info.count ? ' of counts' : ''}, not '${response.label}'`);
   }
   const yname = response.expr.name;
   if (!data.getChild(yname)) throw new DataError(`response column '${yname}' not found in the data (columns: ${data.schema.fields.map((x) => x.name).join(', ')})`, { column: yname });
   for (const t of f.random) {
     if (t.structure) throw new ModelError(`covariance structures (${t.structure}(…)) are not available for zero-inflated models here; use (1 | g)`);
   }
-  const ziText = (options.ziformula ?? '~ 1').trim();
-  if (!ziText.startsWith('~')) throw new OptionError('ziformula', `ziformula: '${ziText}' must be a one-sided formula such as '~ 1' or '~ x'`);
-  const ziFormula = parseFormula(`${yname} ${ziText}`);
-  if (ziFormula.random.length > 0) {
-    throw new ModelError(`ziformula: '${ziText}' has random-effects terms (${ziFormula.random.map((t) => t.text).join(', ')}); glmmTMB allows them, but here the zero-inflation model takes fixed effects only`);
+  const ziText = (options.ziformula ?? (info.count ? '~ 1' : '~ 0')).trim();
+  const ziFormula = sideFormula('ziformula', ziText, yname);
+  if (!info.count && !(ziFormula.fixed.intercept === false && ziFormula.fixed.terms.length === 0)) {
+    throw new OptionError('ziformula', `ziformula: '${ziText}' with family ${family}: a zero model is for counts (glmmTMB's zero-inflation mixes in exact zeros${family === 'beta_family' ? ', which a beta response in (0, 1) never has' : ', which a continuous gaussian response has with probability 0'}); use '~ 0' (the default for ${family})`);
   }
-  if (ziFormula.offsets.length > 0) throw new ModelError(`ziformula: offset() terms are not available in the zero-inflation model here`);
+  const dispText = (options.dispformula ?? '~ 1').trim();
+  const dispFormula = sideFormula('dispformula', dispText, yname);
+  const dispNone = dispFormula.fixed.intercept === false && dispFormula.fixed.terms.length === 0;
+  if (!info.hasDispersion && dispText.replace(/\s+/g, '') !== '~1') {
+    throw new OptionError('dispformula', `dispformula: '${dispText}' with family ${family}: a Poisson model has no dispersion parameter (Var = μ); a dispersion model needs nbinom1, nbinom2, their truncated forms, beta_family or gaussian`);
+  }
+  if (info.hasDispersion && dispNone) {
+    throw new OptionError('dispformula', `dispformula: '${dispText}' leaves the ${family} family without its dispersion parameter (glmmTMB's '~ 0' fixes a gaussian model's residual variance at a tiny value); give '~ 1' or a model such as '~ x'`);
+  }
   const frameOptions: ModelFrameOptions = {
     ...(options.factors ? { factors: options.factors } : {}),
     ...(options.contrasts ? { contrasts: options.contrasts } : {}),
   };
   const nIn = data.numRows;
-  // glmmTMB's na.omit over both formulas: the zi frame's rows, then the conditional frame on those,
-  // then the zi design on the conditional frame's rows
+  // glmmTMB's na.omit over all formulas: the zi and dispersion frames' rows, then the conditional frame
+  // on those, then the zi and dispersion designs on the conditional frame's rows
   const zi0 = buildModelFrame(ziFormula, data, frameOptions);
+  const disp0 = buildModelFrame(dispFormula, data, frameOptions);
   const keep = new Uint8Array(nIn);
   for (const r of keptRows(zi0)) keep[r] = 1;
+  const keepD = new Uint8Array(nIn);
+  for (const r of keptRows(disp0)) keepD[r] = 1;
+  for (let r = 0; r < nIn; r++) keep[r] &= keepD[r];
   const frame = buildModelFrame(f, withResponseMissing(data, yname, keep), frameOptions);
   const rows = keptRows(frame);
   const keep2 = new Uint8Array(nIn);
   for (const r of rows) keep2[r] = 1;
-  const ziFrame = buildModelFrame(ziFormula, withResponseMissing(data, yname, keep2), frameOptions);
-  if (ziFrame.n !== frame.n) throw new ModelError('internal: the conditional and zero-inflation frames kept different rows');
+  const on = withResponseMissing(data, yname, keep2);
+  const ziFrame = buildModelFrame(ziFormula, on, frameOptions);
+  const dispFrame = buildModelFrame(dispFormula, on, frameOptions);
+  if (ziFrame.n !== frame.n || dispFrame.n !== frame.n) throw new ModelError('internal: the conditional, zero-inflation and dispersion frames kept different rows');
   const n = frame.n;
-  const hurdle = family.startsWith('truncated_');
+  const { hurdle, dist, link, count } = info;
   const pz = ziFrame.p;
+  const pd = info.hasDispersion ? dispFrame.p : 0;
   const y = frame.y;
   const lgy1 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = y[i];
     const row = rows[i] + 1;
-    if (!(v >= 0) || !Number.isFinite(v)) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers ≥ 0`, { column: yname, row });
-    if (Math.round(v) !== v) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers (glmmTMB's ${family} takes counts)`, { column: yname, row });
-    if (hurdle && pz === 0 && v === 0) throw new DataError(`response '${yname}' is 0 in row ${row}: a ${family} model without a zero model (ziformula '~ 0') cannot have zeros`, { column: yname, row });
+    if (count) {
+      if (!(v >= 0) || !Number.isFinite(v)) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers ≥ 0`, { column: yname, row });
+      if (Math.round(v) !== v) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers (glmmTMB's ${family} takes counts)`, { column: yname, row });
+      if (hurdle && pz === 0 && v === 0) throw new DataError(`response '${yname}' is 0 in row ${row}: a ${family} model without a zero model (ziformula '~ 0') cannot have zeros`, { column: yname, row });
+    } else if (dist === 'beta') {
+      if (!(v > 0 && v < 1)) throw new DataError(`response '${yname}' is ${v} in row ${row}: beta_family takes responses strictly between 0 and 1 (glmmTMB: "y values must be 0 < y < 1"); 0 and 1 have density 0 or ∞ under a beta distribution`, { column: yname, row });
+    } else if (!Number.isFinite(v)) {
+      throw new DataError(`response '${yname}' is ${v} in row ${row}: a gaussian response must be a finite number`, { column: yname, row });
+    }
   }
-  for (let i = 0; i < n; i++) lgy1[i] = lgammaInt(y[i]);
+  if (count) for (let i = 0; i < n; i++) lgy1[i] = lgammaInt(y[i]);
   for (const t of frame.reTerms) {
-    if (t.q !== 1) throw new ModelError(`random-effects term ${t.text} has ${t.q} columns: zero-inflated models here take scalar terms only ((1 | g), (0 + x | g), (1 | g1) + (1 | g2)); glmmTMB's vector terms are not implemented`);
+    if (t.q !== 1) throw new ModelError(`random-effects term ${t.text} has ${t.q} columns: glmmTMB models here take scalar terms only ((1 | g), (0 + x | g), (1 | g1) + (1 | g2)); glmmTMB's vector terms are not implemented`);
   }
-  if (frame.reTerms.length === 0) throw new ModelError(`the formula '${f.text}' has no random-effects terms: a zero-inflated GLMM needs at least one, e.g. (1 | g)`);
+  if (frame.reTerms.length === 0) throw new ModelError(`the formula '${f.text}' has no random-effects terms: a glmmTMB mixed model here needs at least one, e.g. (1 | g)`);
   const { blocks, theta } = buildRandomBlocks(frame.reTerms);
-  const nb = family === 'nbinom2' || family === 'truncated_nbinom2';
+  const nb = dist === 'nbinom1' || dist === 'nbinom2';
   const nTheta = theta.length;
-  const messages = [...frame.messages, ...ziFrame.messages.filter((m) => !frame.messages.includes(m) && !/dropped .*missing/i.test(m)).map((m) => `zero-inflation model: ${m}`)];
+  const side = (fr: ModelFrame, label: string) => fr.messages.filter((m) => !frame.messages.includes(m) && !/dropped .*missing/i.test(m)).map((m) => `${label} model: ${m}`);
+  const messages = [...frame.messages, ...side(ziFrame, 'zero-inflation'), ...(pd > 0 ? side(dispFrame, 'dispersion') : [])];
   return {
-    formula: f, ziFormula, ziText, family, hurdle, nb, frame, n, y, lgy1,
+    formula: f, ziFormula, ziText, family, dist, link, hurdle, nb, count, frame, n, y, lgy1,
     X: frame.X, p: frame.p, xnames: frame.xnames, offset: frame.offset,
-    Xzi: ziFrame.X, pz, zinames: ziFrame.xnames, ziFrame, frameOptions,
-    blocks, theta, nPar: frame.p + pz + (nb ? 1 : 0) + nTheta, nTheta, messages,
+    Xzi: ziFrame.X, pz, zinames: ziFrame.xnames, ziFrame,
+    dispFormula, dispText, dispFrame, Xd: pd > 0 ? dispFrame.X : new Float64Array(0), pd, dispnames: pd > 0 ? dispFrame.xnames : [],
+    dispConstant: pd === 1 && dispFrame.xnames[0] === '(Intercept)',
+    frameOptions, blocks, theta, nPar: frame.p + pz + pd + nTheta, nTheta, messages,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * glmmTMB 1.1.5's Pearson residuals of a zero-inflated or hurdle fit (residuals(fit, type = "pearson")),
+ * glmmTMB 1.1.5's Pearson residuals of a glmmTMB fit (residuals(fit, type = "pearson")),
  * which performance 0.10.2's check_overdispersion sums:
  *
  *   r_i = (y_i − ŷ_i) / √v_i,   ŷ = predict(type = "response")   (at the conditional modes),
@@ -9,18 +9,40 @@
  * function evaluated at m as glmmTMB calls it (its argument is the count model's untruncated mean, but
  * glmmTMB passes m):
  *   poisson            V(m) = m   (times disp² = 1)
- *   nbinom2            V(m) = m (1 + m/φ)
+ *   nbinom1            V(m) = m (1 + φ)
+ *   nbinom2            V(m) = m (1 + m/φ)      (φ per row with a dispersion model: predict(type = "disp"))
  *   truncated_poisson  V(λ) = (λ + λ²)/(1 − e^{−λ}) − λ²/(1 − e^{−λ})²,  λ = m
  *   truncated_nbinom2  μ* = m + (φ + m) f(1)/(φ (1 − f(0))),  V = μ* + μ* m (1 + 1/φ) − μ*²,
- *                      f the NB2(size φ, mean m) probabilities: f(0) = (φ/(φ + m))^φ, f(1) = φ f(0) m/(φ + m).
+ *                      f the NB2(size φ, mean m) probabilities: f(0) = (φ/(φ + m))^φ, f(1) = φ f(0) m/(φ + m)
+ *   beta_family        V(m) = m (1 − m)   (glmmTMB's variance(mu), without the 1/(1 + φ): its one-argument
+ *                      variance functions are scaled by (predict(type = "disp") / sigma(fit))² = 1)
+ *   gaussian           V(m) = 1           (the same scaling: r = y − ŷ)
+ *   truncated_nbinom1  refused: glmmTMB 1.1.5 stops ("variance for truncated nbinom1 family not yet implemented")
+ * and for beta_family and gaussian with a dispersion model other than '~ 1' refused too: glmmTMB 1.1.5's
+ * sigma(fit) is NA there, so are its residuals.
  */
+import { ModelError } from '../errors/errors.js';
 import type { ZeroInflatedModel } from './model.js';
+
+/** Refuses the Pearson residuals glmmTMB 1.1.5 does not give (see the header). */
+export function checkPearsonAvailable(model: Pick<ZeroInflatedModel, 'family' | 'dist' | 'dispConstant' | 'dispText'>): void {
+  if (model.family === 'truncated_nbinom1') {
+    throw new ModelError('Pearson residuals of a truncated_nbinom1 (hurdle NB1) fit are not available: glmmTMB 1.1.5 has no variance function for it ("variance for truncated nbinom1 family not yet implemented")');
+  }
+  if ((model.dist === 'beta' || model.dist === 'gaussian') && !model.dispConstant) {
+    throw new ModelError(`Pearson residuals of a ${model.family} fit with dispformula '${model.dispText}' are not available: glmmTMB 1.1.5 scales its one-argument variance function by sigma(fit), which is NA with a dispersion model (its residuals are NA)`);
+  }
+}
 
 /** V(m) of the family (see the header) */
 export function ziVarianceFunction(model: Pick<ZeroInflatedModel, 'family'>, m: number, phi: number): number {
   switch (model.family) {
     case 'poisson': return m;
+    case 'nbinom1': return m * (1 + phi);
     case 'nbinom2': return m * (1 + m / phi);
+    case 'beta_family': return m * (1 - m);
+    case 'gaussian': return 1;
+    case 'truncated_nbinom1': return NaN;
     case 'truncated_poisson': {
       const d = -Math.expm1(-m);
       return (m + m * m) / d - (m * m) / (d * d);
@@ -34,13 +56,14 @@ export function ziVarianceFunction(model: Pick<ZeroInflatedModel, 'family'>, m: 
   }
 }
 
-/** the residuals from y, ŷ (response), m (conditional), p (zprob) and φ (see the header) */
-export function ziPearsonResiduals(model: Pick<ZeroInflatedModel, 'family' | 'pz'>, y: ArrayLike<number>, response: ArrayLike<number>, conditional: ArrayLike<number>, zprob: ArrayLike<number>, phi: number): Float64Array {
+/** the residuals from y, ŷ (response), m (conditional), p (zprob) and φ per row (see the header) */
+export function ziPearsonResiduals(model: Pick<ZeroInflatedModel, 'family' | 'dist' | 'pz' | 'dispConstant' | 'dispText'>, y: ArrayLike<number>, response: ArrayLike<number>, conditional: ArrayLike<number>, zprob: ArrayLike<number>, phi: ArrayLike<number>): Float64Array {
+  checkPearsonAvailable(model);
   const n = y.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const m = conditional[i], p = zprob[i];
-    let v = ziVarianceFunction(model, m, phi);
+    let v = ziVarianceFunction(model, m, phi[i]);
     if (model.pz > 0) v = v * (1 - p) + m * m * p * (1 - p);
     out[i] = (y[i] - response[i]) / Math.sqrt(v);
   }

@@ -1,13 +1,15 @@
 /**
- * glmmTMB 1.1.5's predict(fit, newdata, type, re.form, allow.new.levels) for a zero-inflated or hurdle
- * fit, at the fitted parameters:
+ * glmmTMB 1.1.5's predict(fit, newdata, type, re.form, allow.new.levels) for a glmmTMB fit (zero-inflated,
+ * hurdle, beta, gaussian), at the fitted parameters:
  *   η = xᵀβ̂ + o + zᵀb̃   (b̃ the conditional modes of the group seen in the fit; a new level's b = 0 with
  *                        allowNewLevels, else an error naming it; `groups: false` is re.form = NA: η = xᵀβ̂ + o),
- *   logit p = x_ziᵀγ̂,
- *   'link' η, 'zlink' logit p, 'zprob' p, 'conditional' the count model's mean (μ = e^η; a hurdle's
- *   zero-truncated mean μ / (1 − f(0; μ))), 'response' (1 − p) × the conditional mean (the mean of y).
+ *   logit p = x_ziᵀγ̂,   log φ = x_dᵀδ̂,
+ *   'link' η, 'zlink' logit p, 'zprob' p, 'conditional' the conditional model's mean (μ = g⁻¹(η): e^η,
+ *   logit⁻¹ η, η; a hurdle's zero-truncated mean μ / (1 − f(0; μ, φ))), 'response' (1 − p) × the
+ *   conditional mean (the mean of y), 'disp' the dispersion on glmmTMB's sigma() scale (φ; gaussian √φ = σ;
+ *   1 for Poisson).
  * The new data are read as the fit read its data (the fitted factor levels, contrasts, poly/ns bases:
- * src/results/predict.ts's newDataDesign, once for the conditional model and once for the zero model);
+ * src/results/predict.ts's newDataDesign, once for each of the conditional, zero and dispersion models);
  * a row missing a variable a type needs gives NaN (na.pass). Without new data: the fit's own rows.
  */
 import type * as arrow from 'apache-arrow';
@@ -18,8 +20,8 @@ import { type PredictSource, predictLinear } from '../results/predict.js';
 import { condFixed, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel } from './model.js';
 
-export type ZiPredictType = 'response' | 'conditional' | 'zprob' | 'link' | 'zlink';
-export const ZI_PREDICT_TYPES: readonly ZiPredictType[] = ['response', 'conditional', 'zprob', 'link', 'zlink'];
+export type ZiPredictType = 'response' | 'conditional' | 'zprob' | 'link' | 'zlink' | 'disp';
+export const ZI_PREDICT_TYPES: readonly ZiPredictType[] = ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'];
 
 export interface ZiPredictOptions {
   /** glmmTMB's type (default 'response') */
@@ -37,22 +39,40 @@ export interface ZiPredictSource {
   model: ZeroInflatedModel;
   beta: Float64Array;
   gamma: Float64Array;
-  /** the NB size (1 for Poisson) */
-  sigma: number;
+  /** the dispersion model's coefficients δ̂ */
+  delta: Float64Array;
+  /** φ_i per row of the fit (the kernel's: NB size, NB1 φ, beta precision, gaussian σ²; NaN for Poisson) */
+  disp: Float64Array;
   /** η per row of the fit (at the modes) */
   eta: Float64Array;
   /** b̃ of block k (level-major) */
   conditionalModes(k: number): Float64Array;
 }
 
-/** The count model's mean at η: μ = e^η, or a hurdle's μ / (1 − f(0; μ)) with f(0; μ) = e^g, Poisson g = −μ, NB2 g = −φ log(1 + μ/φ). */
-export function ziConditionalMean(model: Pick<ZeroInflatedModel, 'nb' | 'hurdle'>, phi: number, eta: ArrayLike<number>): Float64Array {
-  return Float64Array.from(eta, (e) => {
+/** log f(0; μ, φ) of a count distribution: Poisson −μ, NB2 −φ log(1 + μ/φ), NB1 −(μ/φ) log(1 + φ) */
+export function logZeroProbability(dist: ZeroInflatedModel['dist'], mu: number, phi: number): number {
+  if (dist === 'nbinom2') return -phi * Math.log1p(mu / phi);
+  if (dist === 'nbinom1') return -(mu / phi) * Math.log1p(phi);
+  return -mu;
+}
+
+/**
+ * The conditional model's mean at η: μ = g⁻¹(η) (e^η, logit⁻¹ η, η), or a hurdle's μ / (1 − f(0; μ, φ))
+ * with f(0) = e^g (logZeroProbability); φ per row.
+ */
+export function ziConditionalMean(model: Pick<ZeroInflatedModel, 'dist' | 'hurdle' | 'link'>, phi: ArrayLike<number>, eta: ArrayLike<number>): Float64Array {
+  return Float64Array.from(eta, (e, i) => {
+    if (model.link === 'identity') return e;
+    if (model.link === 'logit') return 1 / (1 + Math.exp(-e));
     const m = Math.exp(e);
     if (!model.hurdle) return m;
-    const g = model.nb ? -phi * Math.log1p(m / phi) : -m;
-    return m / -Math.expm1(g);
+    return m / -Math.expm1(logZeroProbability(model.dist, m, phi[i]));
   });
+}
+
+/** glmmTMB's predict(type = "disp") from the kernel's φ: σ = √φ for gaussian, φ otherwise, 1 without a dispersion parameter */
+export function sigmaScale(model: Pick<ZeroInflatedModel, 'dist' | 'pd'>, phi: ArrayLike<number>): Float64Array {
+  return Float64Array.from(phi, (v) => (model.pd === 0 ? 1 : model.dist === 'gaussian' ? Math.sqrt(v) : v));
 }
 
 /** predict(fit, newdata (or null: the fit's rows), options) (see the header). */
@@ -87,13 +107,27 @@ export function predictZeroInflated(fit: ZiPredictSource, newdata: DataInput | n
     return predictLinear(src, table, { groups: false });
   };
   const zprob = () => Float64Array.from(zlink(), (e) => 1 / (1 + Math.exp(-e)));
+  // the dispersion model's φ (the kernel's scale)
+  const phi = (): Float64Array => {
+    const rows = table ? table.numRows : model.n;
+    if (model.pd === 0) return new Float64Array(rows).fill(NaN);
+    if (!table) return Float64Array.from(fit.disp);
+    if (model.dispConstant) return new Float64Array(rows).fill(Math.exp(fit.delta[0]));
+    const src: PredictSource = {
+      model: { formula: model.dispFormula, frame: model.dispFrame, blocks: [], frameOptions: model.frameOptions },
+      beta: fit.delta,
+      conditionalModes: () => new Float64Array(0),
+    };
+    return Float64Array.from(predictLinear(src, table, { groups: false }), Math.exp);
+  };
   switch (type) {
     case 'link': return eta();
     case 'zlink': return zlink();
     case 'zprob': return zprob();
-    case 'conditional': return ziConditionalMean(model, fit.sigma, eta());
+    case 'disp': return sigmaScale(model, phi());
+    case 'conditional': return ziConditionalMean(model, phi(), eta());
     case 'response': {
-      const c = ziConditionalMean(model, fit.sigma, eta());
+      const c = ziConditionalMean(model, phi(), eta());
       const p = zprob();
       return Float64Array.from(c, (m, i) => (1 - p[i]) * m);
     }

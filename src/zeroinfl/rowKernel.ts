@@ -1,13 +1,18 @@
 /**
- * The row kernel of a zero-inflated or hurdle count model (glmmTMB's per-observation log-likelihood),
- * as a function of the row's linear predictor η_i = x_iᵀβ + o_i + ζ_i (ζ_i = z_iᵀb), with its first
- * two derivatives in η (= in ζ), at fixed p_i = logit⁻¹(x_zi,iᵀγ) and NB size φ:
+ * The row kernel of a glmmTMB model (its per-observation log-likelihood), as a function of the row's
+ * linear predictor η_i = x_iᵀβ + o_i + ζ_i (ζ_i = z_iᵀb), with its first two derivatives in η (= in ζ),
+ * at fixed p_i = logit⁻¹(x_zi,iᵀγ) and dispersion φ_i = exp(x_d,iᵀδ):
  *
  * the count density f (μ = e^η):
  *   Poisson:  log f(y) = yη − μ − log y!,                ∂ = y − μ,              ∂² = −μ
  *   NB2:      log f(y) = log Γ(y+φ) − log Γ(φ) − log y! − φ log(1 + μ/φ) + y (η − log(φ + μ)),
  *             ∂ = φ(y − μ)/(φ + μ),   ∂² = −φμ(φ + y)/(φ + μ)²
- *   g = log f(0): Poisson −μ (g′ = g″ = −μ); NB2 −φ log(1 + μ/φ), g′ = −φμ/(φ + μ), g″ = −φ²μ/(φ + μ)²
+ *   NB1 (Var = μ(1 + φ): size s = μ/φ, prob 1/(1 + φ); glmmTMB's dnbinom_robust(y, log μ, log μ + log φ)):
+ *             log f(y) = log Γ(y+s) − log Γ(s) − log y! − s c + y (log φ − c),   c = log(1 + φ),
+ *             ∂ = s (D₁ − c),   ∂² = s (D₁ − c) + s² D₂,
+ *             D₁ = ψ(y+s) − ψ(s) = Σ_{j<y} 1/(s+j),   D₂ = ψ′(y+s) − ψ′(s) = −Σ_{j<y} 1/(s+j)²
+ *   g = log f(0): Poisson −μ (g′ = g″ = −μ); NB2 −φ log(1 + μ/φ), g′ = −φμ/(φ + μ), g″ = −φ²μ/(φ + μ)²;
+ *             NB1 −s c (= g′ = g″, linear in μ)
  * zero-inflated:
  *   y = 0:  ℓ = log(p + (1 − p) e^g)   (log-sum-exp);  r = (1 − p) e^g / e^ℓ
  *           ℓ′ = r g′,   ℓ″ = r g″ + r (1 − r) g′²    (may be > 0: the mixture is not log-concave)
@@ -16,9 +21,18 @@
  *   y = 0:  ℓ = log p                  (no η: ℓ′ = ℓ″ = 0)
  *   y > 0:  ℓ = log(1 − p) + log f(y) − log(1 − e^g);   with q = e^g / (1 − e^g) = 1/expm1(−g)
  *           ℓ′ = ∂ + q g′,   ℓ″ = ∂² + q (1 + q) g′² + q g″
+ * the continuous families (no zero model):
+ *   beta (logit link, μ = logit⁻¹ η, v = μ(1 − μ) = dμ/dη, a = μφ, b = (1 − μ)φ; glmmTMB's dbeta(y, a, b)):
+ *             ℓ = log Γ(φ) − log Γ(a) − log Γ(b) + (a − 1) log y + (b − 1) log(1 − y),
+ *             ℓ′ = φ v (y* − μ*),   y* = log(y/(1 − y)),  μ* = ψ(a) − ψ(b),
+ *             ℓ″ = φ v (1 − 2μ)(y* − μ*) − φ² v² (ψ′(a) + ψ′(b))
+ *   gaussian (identity link, φ = σ²; glmmTMB's dnorm(y, μ, √φ)):
+ *             ℓ = −½ log(2πφ) − (y − μ)²/(2φ),   ℓ′ = (y − μ)/φ,   ℓ″ = −1/φ
  * W = −ℓ″ is the observed information (the Laplace determinant's); the safeguard's step weights are
- * the parts that are never negative: −r g″ (zero-inflated zeros), −∂² (counts).
+ * never negative: −r g″ (zero-inflated zeros), −∂² (Poisson, NB2 counts), for NB1 counts −∂² where
+ * positive, else Fisher's μ/(1 + φ); beta Fisher's φ² v² (ψ′(a) + ψ′(b)); gaussian 1/φ.
  */
+import { digamma, lgamma, trigamma } from '../glmm/rmath.js';
 import type { ZeroInflatedModel } from './model.js';
 
 /** log(e^a + e^b) */
@@ -29,9 +43,9 @@ function logspaceAdd(a: number, b: number): number {
 }
 
 /** log Γ(y + φ) − log Γ(φ) for a whole y ≥ 0: Σ_{j<y} log(φ + j) */
-export function lgammaRatio(y: number, phi: number, lgamma: (x: number) => number): number {
+export function lgammaRatio(y: number, phi: number, lgammaFn: (x: number) => number): number {
   if (y <= 1000) { let s = 0; for (let j = 0; j < y; j++) s += Math.log(phi + j); return s; }
-  return lgamma(y + phi) - lgamma(phi);
+  return lgammaFn(y + phi) - lgammaFn(phi);
 }
 
 /** The fixed parameters a row kernel evaluates at. */
@@ -41,10 +55,35 @@ export interface ZiRowState {
   /** log p_i and log(1 − p_i) per row (−∞ and 0 where there is no zero model) */
   logP: Float64Array;
   log1mP: Float64Array;
-  /** the NB size φ (unused for Poisson) */
-  phi: number;
-  /** log Γ(y_i + φ) − log Γ(φ) per row (NB) */
-  lgRatio: Float64Array;
+  /** the dispersion φ_i per row (NB2 size, NB1 φ, beta precision, gaussian σ²; unused for Poisson) */
+  phi: Float64Array;
+  /** per row: NB2 log Γ(y_i + φ_i) − log Γ(φ_i); beta log Γ(φ_i); gaussian log(2π φ_i); NB1 log(1 + φ_i) */
+  aux: Float64Array;
+}
+
+/** Fills the state's per-row constants of φ (aux) from phi. */
+export function fillDispersionConstants(model: Pick<ZeroInflatedModel, 'dist' | 'y' | 'n'>, s: ZiRowState): void {
+  const { dist, y, n } = model;
+  for (let i = 0; i < n; i++) {
+    const phi = s.phi[i];
+    switch (dist) {
+      case 'nbinom2': s.aux[i] = lgammaRatio(y[i], phi, lgamma); break;
+      case 'nbinom1': s.aux[i] = Math.log1p(phi); break;
+      case 'beta': s.aux[i] = lgamma(phi); break;
+      case 'gaussian': s.aux[i] = Math.log(2 * Math.PI * phi); break;
+      default: s.aux[i] = 0;
+    }
+  }
+}
+
+/** NB1's Σ_{j<y} log(s+j), Σ 1/(s+j), −Σ 1/(s+j)² (log Γ, ψ and ψ′ differences above y = 1000) */
+function nb1Sums(y: number, s: number): [number, number, number] {
+  if (y <= 1000) {
+    let a = 0, d1 = 0, d2 = 0;
+    for (let j = 0; j < y; j++) { const t = s + j; a += Math.log(t); d1 += 1 / t; d2 -= 1 / (t * t); }
+    return [a, d1, d2];
+  }
+  return [lgamma(y + s) - lgamma(s), digamma(y + s) - digamma(s), trigamma(y + s) - trigamma(s)];
 }
 
 /**
@@ -55,56 +94,89 @@ export function ziRowLogLik(
   model: ZeroInflatedModel, s: ZiRowState, zeta: Float64Array | null,
   grad?: Float64Array, weight?: Float64Array, stepW?: Float64Array,
 ): number {
-  const { n, y, lgy1, nb, hurdle } = model;
-  const { etaFixed, logP, log1mP, phi, lgRatio } = s;
-  const logPhi = Math.log(phi);
+  const { n, y, lgy1, hurdle, dist } = model;
+  const { etaFixed, logP, log1mP, phi: phis, aux } = s;
   let ll = 0;
   for (let i = 0; i < n; i++) {
     const eta = etaFixed[i] + (zeta ? zeta[i] : 0);
-    const mu = Math.exp(eta);
     const yi = y[i];
-    // the count density's log f(y), its derivatives d1, d2, and g = log f(0), g1, g2
-    let logf: number, d1: number, d2: number, g: number, g1: number, g2: number;
-    if (nb) {
-      const logPhiMu = logspaceAdd(logPhi, eta); // log(φ + μ)
-      const pm = phi + mu;
-      g = -phi * Math.log1p(mu / phi);
-      g1 = -phi * mu / pm;
-      g2 = -phi * phi * mu / (pm * pm);
-      logf = lgRatio[i] - lgy1[i] + g + (yi > 0 ? yi * (eta - logPhiMu) : 0);
-      d1 = phi * (yi - mu) / pm;
-      d2 = -phi * mu * (phi + yi) / (pm * pm);
-    } else {
-      g = -mu;
-      g1 = -mu;
-      g2 = -mu;
-      logf = (yi > 0 ? yi * eta : 0) - mu - lgy1[i];
-      d1 = yi - mu;
-      d2 = -mu;
-    }
+    const phi = phis[i];
     let li: number, l1: number, l2: number, sw: number;
-    if (yi === 0) {
-      if (hurdle) {
-        li = logP[i]; l1 = 0; l2 = 0; sw = 0;
-      } else {
-        const a = log1mP[i] + g;
-        li = logspaceAdd(logP[i], a);
-        const r = Math.exp(a - li);
-        l1 = r * g1;
-        l2 = r * g2 + r * (1 - r) * g1 * g1;
-        sw = -r * g2;
-      }
-    } else if (hurdle) {
-      const q = 1 / Math.expm1(-g);
-      li = log1mP[i] + logf - Math.log(-Math.expm1(g));
-      l1 = d1 + q * g1;
-      l2 = d2 + q * (1 + q) * g1 * g1 + q * g2;
-      sw = -d2;
+    if (dist === 'beta') {
+      // μ and 1 − μ without cancellation
+      const mu = 1 / (1 + Math.exp(-eta)), mu1 = 1 / (1 + Math.exp(eta));
+      const v = mu * mu1;
+      const a = mu * phi, b = mu1 * phi;
+      const ly = Math.log(yi), l1y = Math.log1p(-yi);
+      li = aux[i] - lgamma(a) - lgamma(b) + (a - 1) * ly + (b - 1) * l1y;
+      const dev = ly - l1y - (digamma(a) - digamma(b));
+      const info = phi * phi * v * v * (trigamma(a) + trigamma(b));
+      l1 = phi * v * dev;
+      l2 = phi * v * (mu1 - mu) * dev - info;
+      sw = info;
+    } else if (dist === 'gaussian') {
+      const r = yi - eta;
+      li = -0.5 * aux[i] - (r * r) / (2 * phi);
+      l1 = r / phi;
+      l2 = -1 / phi;
+      sw = 1 / phi;
     } else {
-      li = log1mP[i] + logf;
-      l1 = d1;
-      l2 = d2;
-      sw = -d2;
+      const mu = Math.exp(eta);
+      // the count density's log f(y), its derivatives d1, d2, and g = log f(0), g1, g2; cw the count's step weight
+      let logf: number, d1: number, d2: number, g: number, g1: number, g2: number, cw: number;
+      if (dist === 'nbinom2') {
+        const logPhiMu = logspaceAdd(Math.log(phi), eta); // log(φ + μ)
+        const pm = phi + mu;
+        g = -phi * Math.log1p(mu / phi);
+        g1 = -phi * mu / pm;
+        g2 = -phi * phi * mu / (pm * pm);
+        logf = aux[i] - lgy1[i] + g + (yi > 0 ? yi * (eta - logPhiMu) : 0);
+        d1 = phi * (yi - mu) / pm;
+        d2 = -phi * mu * (phi + yi) / (pm * pm);
+        cw = -d2;
+      } else if (dist === 'nbinom1') {
+        const c = aux[i];
+        const sz = mu / phi;
+        const [A, D1, D2] = yi > 0 ? nb1Sums(yi, sz) : [0, 0, 0];
+        g = -sz * c;
+        g1 = g;
+        g2 = g;
+        logf = A - lgy1[i] + g + (yi > 0 ? yi * (Math.log(phi) - c) : 0);
+        d1 = sz * (D1 - c);
+        d2 = d1 + sz * sz * D2;
+        cw = -d2 > 0 ? -d2 : mu / (1 + phi);
+      } else {
+        g = -mu;
+        g1 = -mu;
+        g2 = -mu;
+        logf = (yi > 0 ? yi * eta : 0) - mu - lgy1[i];
+        d1 = yi - mu;
+        d2 = -mu;
+        cw = mu;
+      }
+      if (yi === 0) {
+        if (hurdle) {
+          li = logP[i]; l1 = 0; l2 = 0; sw = 0;
+        } else {
+          const a = log1mP[i] + g;
+          li = logspaceAdd(logP[i], a);
+          const r = Math.exp(a - li);
+          l1 = r * g1;
+          l2 = r * g2 + r * (1 - r) * g1 * g1;
+          sw = -r * g2;
+        }
+      } else if (hurdle) {
+        const q = 1 / Math.expm1(-g);
+        li = log1mP[i] + logf - Math.log(-Math.expm1(g));
+        l1 = d1 + q * g1;
+        l2 = d2 + q * (1 + q) * g1 * g1 + q * g2;
+        sw = cw;
+      } else {
+        li = log1mP[i] + logf;
+        l1 = d1;
+        l2 = d2;
+        sw = cw;
+      }
     }
     if (!(li > -Infinity) || Number.isNaN(li)) return -Infinity;
     ll += li;

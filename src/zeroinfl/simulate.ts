@@ -1,23 +1,28 @@
 /**
- * glmmTMB 1.1.5's simulate(fit, nsim, seed) for a zero-inflated or hurdle count GLMM: TMB's
- * obj$simulate at the fitted parameters, which draws NEW random effects (glmmTMB 1.1.5 has no simcodes:
- * every random-effects term is redrawn from N(0, σ̂²), an unconditional simulation), then per row
+ * glmmTMB 1.1.5's simulate(fit, nsim, seed) for a glmmTMB fit: TMB's obj$simulate at the fitted
+ * parameters, which draws NEW random effects (glmmTMB 1.1.5 has no simcodes: every random-effects term
+ * is redrawn from N(0, σ̂²), an unconditional simulation), then per row
  *
  *   b*_k = T_k(θ̂) u*,  u* ~ N(0, I)   (θ̂ = exp ψ̂, the SDs),   or b̃ (the conditional modes) with
  *          `conditional: true` (DHARMa's simulateREs = "conditional", glmmTMB ≥ 1.1.6's simcode "fix"),
- *   η* = offset + X β̂ + Σ_k Z_k b*_k,  μ* = e^{η*},  p = logit⁻¹(x_ziᵀγ̂),
- *   zero-inflated (poisson, nbinom2):  y* = c · B,  c ~ f(·; μ*),  B ~ Bernoulli(1 − p)
- *   hurdle (truncated_*):              y* = c · B,  c ~ f(· | c > 0; μ*)
+ *   η* = offset + X β̂ + Σ_k Z_k b*_k,  μ* = g⁻¹(η*),  p = logit⁻¹(x_ziᵀγ̂),  φ = exp(x_dᵀδ̂),
+ *   zero-inflated (poisson, nbinom1, nbinom2):  y* = c · B,  c ~ f(·; μ*, φ),  B ~ Bernoulli(1 − p)
+ *   hurdle (truncated_*):                       y* = c · B,  c ~ f(· | c > 0; μ*, φ)
+ *   beta_family:  y* ~ Beta(μ*φ, (1 − μ*)φ)      gaussian:  y* ~ N(μ*, φ)   (φ = σ²)
  *
- * (glmmTMB.cpp: the count draw rpois / rnbinom2(μ, μ(1 + μ/φ)) / the zero-truncated draw, times
- * rbinom(1, 1 − p)). Here each row's y* comes from ONE counter-based uniform u (stream STREAM_EPS,
- * index = row; src/model/random.ts) by inverting the mixture's distribution function, which has the
- * same distribution:
+ * (glmmTMB.cpp: the count draw rpois / rnbinom2(μ, μ(1 + μ/φ)) / rnbinom2(μ, μ(1 + φ)) (NB1) / the
+ * zero-truncated draw, times rbinom(1, 1 − p); rbeta(μφ, (1 − μ)φ); rnorm(μ, √φ)). Here each count
+ * y* comes from ONE counter-based uniform u (stream STREAM_EPS, index = row; src/model/random.ts) by
+ * inverting the mixture's distribution function, which has the same distribution:
  *   zero-inflated:  F(k) = p + (1 − p) F_c(k):  y* = 0 if u ≤ p, else F_c⁻¹((u − p)/(1 − p)),
  *   hurdle:         F(0) = p, F(k) = p + (1 − p)(F_c(k) − F_c(0))/(1 − F_c(0)) for k ≥ 1:
  *                   y* = 0 if u ≤ p, else max(1, F_c⁻¹(F_c(0) + (1 − F_c(0))(u − p)/(1 − p)))
  *                   (where 1 − F_c(0) < ½, by summing the truncated probabilities from k = 1 instead),
- * F_c the Poisson(μ*) or NB2(φ̂, μ*) distribution function (src/inference/discreteDraws.ts); u* from
+ * F_c the Poisson(μ*) or negative binomial distribution function (NB2 size φ; NB1 size μ* ÷ φ, the same
+ * probability 1/(1 + φ)) (src/inference/discreteDraws.ts); a gaussian y* = μ* + √φ z, z the normal
+ * number `row` of STREAM_EPS; a beta y* = G_a/(G_a + G_b), G_a ~ Gamma(μ*φ), G_b ~ Gamma((1 − μ*)φ) by
+ * Marsaglia and Tsang (2000) from the streams STREAM_BETA + 0…5 (index 16·row + attempt; a shape below 1
+ * boosted, Gamma(a) = Gamma(a + 1) U^{1/a}, in logs); u* from
  * the streams STREAM_U + k (index = level), as lme4's simulate here (src/inference/simulate.ts), so
  * replicate r is a pure function of (seed, r).
  */
@@ -26,8 +31,14 @@ import { negbinInverse, poissonInverse } from '../inference/discreteDraws.js';
 import { fillTemplate } from '../linalg/template.js';
 import { CounterNormal, STREAM_EPS, addBlockEffects, drawBlockEffects } from '../model/random.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
-import { condFixed, splitParameters, ziLinear } from './laplace.js';
+import { condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel } from './model.js';
+import { logZeroProbability, ziConditionalMean } from './predict.js';
+
+/** the beta draws' gamma streams: normals and uniforms of G_a, of G_b, and the boost's uniforms (far from STREAM_U + k) */
+const STREAM_BETA = 0x6265740;
+/** Marsaglia and Tsang's attempts per row in one index range (each accepted with probability > 0.95) */
+const ATTEMPTS = 16;
 
 export interface ZiSimulateOptions {
   /** the random seed (an integer; default 1): the same seed gives the same draws */
@@ -54,30 +65,68 @@ export interface ZiSimulateSource {
 
 const OPTIONS: Schema = { seed: integer(-(2 ** 53), 2 ** 53), conditional: bool };
 
-/** One count of the zero-inflated / hurdle distribution at (μ, p, φ) from the uniform u (see the header). */
-export function ziDraw(model: Pick<ZeroInflatedModel, 'nb' | 'hurdle'>, u: number, mu: number, p: number, phi: number): number {
+/**
+ * One count of the zero-inflated / hurdle distribution at (μ, p, φ) from the uniform u (see the header);
+ * φ the NB2 size or the NB1 dispersion (unused for Poisson).
+ */
+export function ziDraw(model: Pick<ZeroInflatedModel, 'dist' | 'hurdle'>, u: number, mu: number, p: number, phi: number): number {
   if (u <= p) return 0;
   const v = (u - p) / (1 - p);
-  const inv = (w: number) => (model.nb ? negbinInverse(w, phi, mu) : poissonInverse(w, mu));
+  const nb = model.dist === 'nbinom1' || model.dist === 'nbinom2';
+  // the negative binomial's size: NB2 φ, NB1 μ/φ
+  const size = model.dist === 'nbinom1' ? mu / phi : phi;
+  const inv = (w: number) => (nb ? negbinInverse(w, size, mu) : poissonInverse(w, mu));
   if (!model.hurdle) return inv(v);
-  // F_c(0) = e^g: Poisson g = −μ, NB2 g = −φ log(1 + μ/φ); S₀ = 1 − F_c(0) = −expm1(g) without cancellation
-  const g = model.nb ? -phi * Math.log1p(mu / phi) : -mu;
+  // F_c(0) = e^g (logZeroProbability); S₀ = 1 − F_c(0) = −expm1(g) without cancellation
+  const g = logZeroProbability(model.dist, mu, phi);
   const S0 = -Math.expm1(g);
   if (S0 >= 0.5) return Math.max(1, inv(Math.min(Math.exp(g) + S0 * v, 1)));
   // most of the count's mass at 0 (small μ): F_c(0) + S₀v would round to 1, so walk up from k = 1 on the
-  // truncated scale, min{ k ≥ 1 : Σ_{j=1..k} f(j) ≥ v S₀ }, with f(1) = μ e^g (Poisson), φ e^g μ/(φ + μ) (NB2)
-  // and the ratios f(k + 1)/f(k) = μ/(k + 1) (Poisson), (k + φ) q/(k + 1), q = μ/(φ + μ) (NB2)
-  const q = model.nb ? mu / (phi + mu) : NaN;
+  // truncated scale, min{ k ≥ 1 : Σ_{j=1..k} f(j) ≥ v S₀ }, with f(1) = μ e^g (Poisson), s e^g q (NB, size s)
+  // and the ratios f(k + 1)/f(k) = μ/(k + 1) (Poisson), (k + s) q/(k + 1), q = μ/(s + μ) (NB)
+  const q = nb ? mu / (size + mu) : NaN;
   let k = 1;
-  let pk = model.nb ? phi * Math.exp(g) * q : mu * Math.exp(g);
+  let pk = nb ? size * Math.exp(g) * q : mu * Math.exp(g);
   let cum = pk;
   const target = v * S0;
   while (cum < target && pk > 0) {
-    pk *= model.nb ? ((k + phi) * q) / (k + 1) : mu / (k + 1);
+    pk *= nb ? ((k + size) * q) / (k + 1) : mu / (k + 1);
     k++;
     cum += pk;
   }
   return k;
+}
+
+/**
+ * log G, G ~ Gamma(a) for row `row` of replicate r, by Marsaglia and Tsang (2000) on the streams
+ * (normals, normals + 1) at indices ATTEMPTS·row + attempt (attempts past ATTEMPTS·j on the streams
+ * shifted by 12j); a < 1: log Gamma(a + 1) + log(U)/a, U from stream normals + 2 at index row.
+ */
+function logGammaDraw(rng: CounterNormal, r: number, normals: number, row: number, a: number): number {
+  const boost = a < 1;
+  const shape = boost ? a + 1 : a;
+  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  for (let k = 0; ; k++) {
+    const range = Math.floor(k / ATTEMPTS);
+    const stream = normals + 3 * 4 * range;
+    const index = row * ATTEMPTS + (k % ATTEMPTS);
+    const x = rng.normal(r, stream, index);
+    const v0 = 1 + c * x;
+    if (v0 <= 0) continue;
+    const v = v0 * v0 * v0;
+    const u = rng.uniform(r, stream + 1, index);
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
+      return Math.log(d * v) + (boost ? Math.log(rng.uniform(r, normals + 2, row)) / a : 0);
+    }
+  }
+}
+
+/** One beta draw Beta(μφ, (1 − μ)φ) = G_a/(G_a + G_b) for row `row` of replicate r (see the header). */
+export function betaDraw(rng: CounterNormal, r: number, row: number, mu: number, phi: number): number {
+  const la = logGammaDraw(rng, r, STREAM_BETA, row, mu * phi);
+  const lb = logGammaDraw(rng, r, STREAM_BETA + 3, row, (1 - mu) * phi);
+  // G_a/(G_a + G_b) = 1/(1 + e^{log G_b − log G_a})
+  return 1 / (1 + Math.exp(lb - la));
 }
 
 /** simulate(fit, nsim, { seed, conditional }) (see the header); `first`: the first replicate's index. */
@@ -88,8 +137,8 @@ export function simulateZeroInflated(fit: ZiSimulateSource, nsim = 1, options: Z
   const conditional = options.conditional === true;
   const { model } = fit;
   const { n } = model;
-  const { beta, gamma, logPhi, psi } = splitParameters(model, fit.par);
-  const phi = model.nb ? Math.exp(logPhi) : NaN;
+  const { beta, gamma, delta, psi } = splitParameters(model, fit.par);
+  const phi = model.pd > 0 ? Float64Array.from(dispLinear(model, delta), Math.exp) : new Float64Array(n).fill(NaN);
   const fixed = condFixed(model, beta);
   const lz = ziLinear(model, gamma);
   const p = Float64Array.from(lz, (e) => (model.pz === 0 ? 0 : 1 / (1 + Math.exp(-e))));
@@ -110,7 +159,14 @@ export function simulateZeroInflated(fit: ZiSimulateSource, nsim = 1, options: Z
       model.blocks.forEach((blk, k) => addBlockEffects(eta, blk.codes, blk.Z, blk.q, drawBlockEffects(rng, r, k, blk.nl, blk.q, templates[k])));
     }
     const yr = new Float64Array(n);
-    for (let i = 0; i < n; i++) yr[i] = ziDraw(model, rng.uniform(r, STREAM_EPS, i), Math.exp(eta[i]), p[i], phi);
+    if (model.dist === 'gaussian') {
+      for (let i = 0; i < n; i++) yr[i] = eta[i] + Math.sqrt(phi[i]) * rng.normal(r, STREAM_EPS, i);
+    } else if (model.dist === 'beta') {
+      const mu = ziConditionalMean(model, phi, eta);
+      for (let i = 0; i < n; i++) yr[i] = betaDraw(rng, r, i, mu[i], phi[i]);
+    } else {
+      for (let i = 0; i < n; i++) yr[i] = ziDraw(model, rng.uniform(r, STREAM_EPS, i), Math.exp(eta[i]), p[i], phi[i]);
+    }
     y.push(yr);
   }
   return { seed, conditional, y, messages: [] };

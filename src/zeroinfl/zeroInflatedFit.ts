@@ -1,35 +1,37 @@
 /**
- * A fitted zero-inflated or hurdle count GLMM: glmmTMB's object and its summary's pieces.
- *   - the conditional and zero-inflation models' tables: estimates β̂, γ̂; SEs from Var(x̂) = H⁻¹, H the
- *     central-difference Hessian of the Laplace objective in all fixed parameters x = (β, γ, log φ, ψ)
+ * A fitted glmmTMB model (zero-inflated, hurdle, beta, gaussian): glmmTMB's object and its summary's pieces.
+ *   - the conditional, zero-inflation and dispersion models' tables: estimates β̂, γ̂, δ̂; SEs from
+ *     Var(x̂) = H⁻¹, H the central-difference Hessian of the Laplace objective in all fixed parameters x = (β, γ, δ, ψ)
  *     at the optimum (glmmTMB's sdreport: TMB's Hessian of the same objective, b integrated out);
  *     z = est/SE, Pr(>|z|) = 2Φ(−|z|);
  *   - the random effects' variances and SDs: SD = exp(ψ) per scalar term (glmmTMB's theta);
- *   - the NB dispersion φ = exp(log φ) (glmmTMB's sigma(), Var = μ + μ²/φ); 1 for Poisson;
+ *   - sigma: glmmTMB's sigma() for dispformula '~ 1': φ = exp(δ) (NB2 Var = μ + μ²/φ, NB1 Var = μ(1 + φ),
+ *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2); 1 for Poisson; NaN with a dispersion model
+ *     (glmmTMB's NA); disp: φ_i = exp(x_d,iᵀδ̂) per row;
  *   - logLik = −objective, df = the number of parameters, AIC = −2ℓ + 2 df, BIC = −2ℓ + log(n) df,
  *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df;
  *   - ranef: b̃ = Λũ per level, with the conditional variances Λ (L Lᵀ)⁻¹ Λᵀ (L at ũ, observed W);
  *   - predictions on the fit's rows at the conditional modes (glmmTMB's predict, re.form = NULL):
- *     'link' η = xᵀβ + o + zᵀb̃, 'conditional' the count model's mean (μ = e^η; a hurdle's truncated
- *     count: μ / (1 − f(0; μ))), 'zprob' p, 'response' (1 − p) × the conditional mean (the mean of y),
- *     as glmmTMB 1.1.5's predict.
+ *     'link' η = xᵀβ + o + zᵀb̃, 'conditional' the conditional model's mean (μ = g⁻¹(η); a hurdle's
+ *     truncated count: μ / (1 − f(0; μ))), 'zprob' p, 'response' (1 − p) × the conditional mean (the mean
+ *     of y), 'disp' the dispersion on sigma()'s scale, as glmmTMB 1.1.5's predict.
  */
 import type { DataInput } from '../io/dataInput.js';
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { checkObject, positiveNumber } from '../options/rules.js';
 import { type Overdispersion, overdispersion } from '../checks/overdispersion.js';
 import { type ZeroInflation, zeroInflation } from '../checks/zeroInflation.js';
-import { ziPearsonResiduals } from './pearson.js';
+import { checkPearsonAvailable, ziPearsonResiduals } from './pearson.js';
 import type { DharmaResiduals } from '../diagnostics/dharma.js';
 import { type DharmaSimulator, type SimulateResidualsOptions, simulateResiduals } from '../diagnostics/simulateResiduals.js';
 import { pvalueNormal } from '../glmm/rmath.js';
 import { spdInverse } from '../linalg/dense.js';
 import { applyTemplate } from '../linalg/template.js';
 import { conditionalVariances } from '../lmm/solution.js';
-import { type ZiLaplace, condFixed, splitParameters, ziLinear } from './laplace.js';
+import { type ZiLaplace, condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel, ZiFamily } from './model.js';
 import { formatZeroInflatedSummary } from './summary.js';
-import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, ziConditionalMean } from './predict.js';
+import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, sigmaScale, ziConditionalMean } from './predict.js';
 export type { ZiPredictType } from './predict.js';
 import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
 
@@ -57,14 +59,25 @@ export class ZeroInflatedFit {
   readonly family: ZiFamily;
   readonly formula: string;
   readonly ziformula: string;
+  /** the dispersion formula as given ('~ 1' by default) */
+  readonly dispformula: string;
+  /** the conditional model's link: log (count families), logit (beta_family), identity (gaussian) */
+  readonly link: string;
   readonly nobs: number;
-  /** x = (β, γ, log φ, ψ): glmmTMB's fit$par */
+  /** x = (β, γ, δ, ψ): glmmTMB's fit$par */
   readonly par: Float64Array;
   readonly parNames: string[];
   readonly beta: Float64Array;
   readonly gamma: Float64Array;
-  /** the NB size φ (glmmTMB's sigma); 1 for Poisson */
+  /** the dispersion model's coefficients δ̂ (glmmTMB's betad) */
+  readonly delta: Float64Array;
+  /**
+   * glmmTMB's sigma(): the dispersion φ for dispformula '~ 1' (the NB2 size, NB1's φ, the beta precision),
+   * σ = √φ for gaussian, 1 for Poisson; NaN with a dispersion model (glmmTMB's NA: see disp)
+   */
   readonly sigma: number;
+  /** φ_i per row (the kernel's scale: NB size, NB1 φ, beta precision, gaussian σ²; NaN for Poisson) */
+  readonly disp: Float64Array;
   /** −log L at the optimum (glmmTMB's fit$objective) */
   readonly objective: number;
   readonly logLik: number;
@@ -80,6 +93,8 @@ export class ZeroInflatedFit {
   readonly gradient: Float64Array;
   readonly cond: ZiCoefRow[];
   readonly zi: ZiCoefRow[];
+  /** the dispersion model's table (glmmTMB's coefficients$disp: log scale) */
+  readonly dispersion: ZiCoefRow[];
   readonly varCorr: ZiVarCorrRow[];
   readonly ranef: ZiRanef[];
   readonly ngroups: { group: string; levels: number }[];
@@ -100,13 +115,17 @@ export class ZeroInflatedFit {
     this.family = model.family;
     this.formula = model.formula.text;
     this.ziformula = model.ziText;
+    this.dispformula = model.dispText;
+    this.link = model.link;
     this.nobs = model.n;
     this.par = Float64Array.from(opt.x);
     this.parNames = opt.parNames;
-    const { beta, gamma, logPhi, psi } = splitParameters(model, opt.x);
+    const { beta, gamma, delta, psi } = splitParameters(model, opt.x);
     this.beta = beta;
     this.gamma = gamma;
-    this.sigma = model.nb ? Math.exp(logPhi) : 1;
+    this.delta = delta;
+    this.disp = model.pd > 0 ? Float64Array.from(dispLinear(model, delta), Math.exp) : new Float64Array(model.n).fill(NaN);
+    this.sigma = model.pd === 0 ? 1 : model.dispConstant ? sigmaScale(model, [Math.exp(delta[0])])[0] : NaN;
     this.objective = opt.objective;
     this.logLik = -opt.objective;
     this.df = model.nPar;
@@ -131,6 +150,7 @@ export class ZeroInflatedFit {
     };
     this.cond = model.xnames.map((v, k) => row(v, k));
     this.zi = model.zinames.map((v, k) => row(v, model.p + k));
+    this.dispersion = model.dispnames.map((v, k) => row(v, model.p + model.pz + k));
     const terms = model.frame.reTerms;
     this.varCorr = terms.map((t, k) => {
       const sd = Math.exp(psi[k]);
@@ -148,7 +168,7 @@ export class ZeroInflatedFit {
     const n = model.n;
     this.eta = condFixed(model, beta);
     for (let i = 0; i < n; i++) this.eta[i] += lap.zeta[i];
-    this.mu = Float64Array.from(this.eta, Math.exp);
+    this.mu = model.link === 'log' ? Float64Array.from(this.eta, Math.exp) : ziConditionalMean({ ...model, hurdle: false }, this.disp, this.eta);
     const lz = ziLinear(model, gamma);
     this.zprob = Float64Array.from(lz, (e) => (model.pz === 0 ? 0 : 1 / (1 + Math.exp(-e))));
     this.evaluations = opt.evaluations;
@@ -178,16 +198,16 @@ export class ZeroInflatedFit {
     return this.ranef[k].values;
   }
 
-  /** The count model's mean per row at the modes: μ, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
+  /** The conditional model's mean per row at the modes: μ, or a hurdle's zero-truncated count's μ / (1 − f(0; μ)). */
   conditionalMean(): Float64Array {
-    return ziConditionalMean(this.model, this.sigma, this.eta);
+    return ziConditionalMean(this.model, this.disp, this.eta);
   }
 
   /** glmmTMB's residuals: 'response' y − ŷ, 'pearson' (y − ŷ)/√v (pearson.ts), at the conditional modes */
   residuals(type: 'response' | 'pearson' = 'response'): Float64Array {
     const resp = this.predict('response');
     if (type === 'response') return Float64Array.from(this.model.y, (v, i) => v - resp[i]);
-    if (type === 'pearson') return ziPearsonResiduals(this.model, this.model.y, resp, this.conditionalMean(), this.zprob, this.sigma);
+    if (type === 'pearson') return ziPearsonResiduals(this.model, this.model.y, resp, this.conditionalMean(), this.zprob, this.disp);
     throw new OptionError('type', `residuals: type ${showValue(type)} is not one of response, pearson`);
   }
 
@@ -196,6 +216,10 @@ export class ZeroInflatedFit {
    * against df.residual = n − (number of parameters) (src/checks/overdispersion.ts).
    */
   checkOverdispersion(): Overdispersion {
+    if (!this.model.count) {
+      throw new ModelError(`checkOverdispersion: performance 0.10.2's check_overdispersion takes models of Poisson or binomial families only ("Overdispersion checks can only be used for models from Poisson families or binomial families with trials > 1"), not ${this.family}`);
+    }
+    checkPearsonAvailable(this.model);
     return overdispersion(this.residuals('pearson'), this.dfResid);
   }
 
@@ -207,6 +231,13 @@ export class ZeroInflatedFit {
    */
   checkZeroinflation(options: { tolerance?: number } = {}): ZeroInflation | null {
     checkObject(options, 'checkZeroinflation', { tolerance: positiveNumber });
+    if (!this.model.count) {
+      throw new ModelError(`checkZeroinflation: performance 0.10.2's check_zeroinflation takes count models only ("Model must be from Poisson-family."), not ${this.family}`);
+    }
+    if (this.model.nb && !this.model.dispConstant) {
+      throw new ModelError(`checkZeroinflation: performance 0.10.2 takes a negative binomial fit's size from sigma(fit), which glmmTMB gives as NA with dispformula '${this.dispformula}' (its predicted zeros are NA)`);
+    }
+    // (performance uses sigma(fit) as an NB2 size for nbinom1 too: insight's is_negbin)
     return zeroInflation(this.model.y, this.predict('response'), this.model.nb ? this.sigma : null, options.tolerance ?? 0.05);
   }
 
@@ -239,7 +270,7 @@ export class ZeroInflatedFit {
     return {
       observed: Float64Array.from(this.model.y),
       fitted: this.predict(null, { groups: false }),
-      integerResponse: true,
+      integerResponse: this.model.count,
       simulate: (count, first, seed) => simulateZeroInflated(this, count, { seed, conditional }, first),
     };
   }
@@ -252,12 +283,12 @@ export class ZeroInflatedFit {
   toJSON(): Record<string, unknown> {
     const tab = (rows: ZiCoefRow[]) => rows.map((r) => ({ name: r.name, estimate: r.estimate, se: r.se, z: r.z, p: r.p }));
     return {
-      model: 'glmmTMB', family: this.family, link: 'log', formula: this.formula, ziformula: this.ziformula,
+      model: 'glmmTMB', family: this.family, link: this.link, formula: this.formula, ziformula: this.ziformula, dispformula: this.dispformula,
       nobs: this.nobs, nobs_dropped: this.model.frame.nDropped,
       par: Array.from(this.par), par_names: this.parNames,
       objective: this.objective, loglik: this.logLik, df: this.df, aic: this.AIC, bic: this.BIC, deviance: this.deviance, df_resid: this.dfResid,
-      cond: tab(this.cond), zi: tab(this.zi),
-      varcorr: this.varCorr, sigma: this.sigma,
+      cond: tab(this.cond), zi: tab(this.zi), disp: tab(this.dispersion),
+      varcorr: this.varCorr, sigma: Number.isNaN(this.sigma) ? null : this.sigma,
       vcov: Array.from({ length: this.df }, (_, r) => Array.from(this.vcov.subarray(r * this.df, (r + 1) * this.df))),
       ngroups: this.ngroups,
       evaluations: this.evaluations, inner_iterations: this.iterations, safeguarded_steps: this.safeguardedSteps,

@@ -10,8 +10,8 @@ import { ZiLaplace } from '../../src/zeroinfl/laplace.js';
 import { parameterNames } from '../../src/zeroinfl/fit.js';
 import { ZeroInflatedFit } from '../../src/zeroinfl/zeroInflatedFit.js';
 
-export function zeroInflatedAt(data: arrow.Table, ref: { formula: string; ziformula: string; family: ZiFamily; par: number[] }): ZeroInflatedFit {
-  const model = buildZeroInflatedModel(ref.formula, data, { family: ref.family, ziformula: ref.ziformula });
+export function zeroInflatedAt(data: arrow.Table, ref: { formula: string; ziformula: string; dispformula?: string; family: ZiFamily; par: number[] }): ZeroInflatedFit {
+  const model = buildZeroInflatedModel(ref.formula, data, { family: ref.family, ziformula: ref.ziformula, ...(ref.dispformula !== undefined ? { dispformula: ref.dispformula } : {}) });
   const lap = new ZiLaplace(model);
   const x = Float64Array.from(ref.par);
   const objective = lap.evaluate(x);
