@@ -193,3 +193,109 @@ describe('clmm emmeans against emmeans 1.8.4 at ordinal\'s tight optimum, from o
     });
   }
 });
+
+describe('clmm emmeans: the printout, JSON and bad input', () => {
+  const wine = wineTable();
+  const fitP = clmm('rating ~ temp + contact + (1 | judge)', wine, { factors: ['judge'] });
+
+  it('the printout and JSON name the mode\'s estimate and the pseudo-factor', async () => {
+    const fit = await fitP;
+    const prob = fit.emmeans('~ rating | temp', { mode: 'prob' });
+    expect(prob.toString().split('\n')[0]).toMatch(/^ rating +temp +prob +SE +df +asymp\.LCL +asymp\.UCL$/);
+    const json = prob.toJSON() as { rows: Record<string, unknown>[] };
+    expect(json.rows).toHaveLength(10);
+    expect(Object.keys(json.rows[0])).toEqual(['rating', 'temp', 'prob', 'SE', 'df', 'lower', 'upper']);
+    // each temperature's probabilities sum to 1
+    for (const t of ['cold', 'warm']) expect(prob.rows.filter((r) => r.levels.temp === t).reduce((s, r) => s + r.emmean, 0)).toBeCloseTo(1, 12);
+    const lp = fit.emmeans('~ temp', { mode: 'linear.predictor', type: 'response' });
+    expect(lp.toString().split('\n')[0]).toMatch(/^ temp +cumprob +SE +df/);
+    expect(lp.pairs().toString().split('\n')[0]).toMatch(/contrast +odds\.ratio +SE +df +null +z\.ratio +p\.value/);
+    expect(fit.emmeans('~ temp', { mode: 'mean.class' }).toString()).toMatch(/mean\.class/);
+    // the cut pseudo-factor's levels are the thresholds' names
+    expect(fit.emmeans('~ cut', { mode: 'cum.prob' }).rows.map((r) => r.levels.cut)).toEqual(['1|2', '2|3', '3|4', '4|5']);
+  });
+
+  it('bad options are errors of the package\'s types that name the option and value', async () => {
+    const fit = await fitP;
+    expect(() => fit.emmeans('~ temp', { mode: 'probability' as never })).toThrow(OptionError);
+    expect(() => fit.emmeans('~ temp', { mode: 'probability' as never })).toThrow(/mode must be one of latent, linear\.predictor.*probability/);
+    expect(() => fit.emmeans('~ temp', { mode: 'prob', rescale: [0, 2] })).toThrow(/rescale is for mode 'latent'/);
+    expect(() => fit.emmeans('~ temp', { rescale: [1, 0] })).toThrow(/nonzero scale/);
+    expect(() => fit.emmeans('~ temp', { ddf: 'satterthwaite' as never })).toThrow(/asymptotic \(z\) inference/);
+    expect(() => fit.emmeans('~ temp', { offset: 1 } as never)).toThrow(/unknown emmeans option 'offset'/);
+    expect(() => fit.emmeans('~ cut')).toThrow(/'cut' is not a variable of the reference grid of mode 'latent'.*pseudo-factor of modes linear\.predictor/);
+    expect(() => fit.emmeans('~ rating', { mode: 'cum.prob' })).toThrow(/pseudo-factor of mode 'prob'/);
+    expect(() => fit.emmeans('~ judge')).toThrow(/groups random effects/);
+    expect(() => fit.emmeans('~ temp', { at: { temp: 'hot' } })).toThrow(/'hot' is not a level of 'temp'/);
+    expect(() => fit.emmeans('~ temp', { weights: 'heavy' as never })).toThrow(OptionError);
+    expect(() => fit.emmeans('~ temp', { level: 95 })).toThrow(/level must be a number between 0 and 1/);
+    expect(() => fit.emmeans('~ temp', { adjust: 'tukeyy' as never })).toThrow(OptionError);
+  });
+
+  it('mean.class: no weights (emmeans\'s grid keeps none), with emmeans\'s warning; labels that are not numbers count by position', async () => {
+    const fit = await fitP;
+    const eq = fit.emmeans('~ temp', { mode: 'mean.class' });
+    const prop = fit.emmeans('~ temp', { mode: 'mean.class', weights: 'proportional' });
+    expect(prop.rows.map((r) => r.emmean)).toEqual(eq.rows.map((r) => r.emmean));
+    expect(prop.messages).toContain("'weights' requested but no weighting information is available");
+    const words = wine.assign(arrow.tableFromArrays({ grade: Array.from(wine.getChild('rating')!.toArray() as Float64Array, (r) => ['e', 'd', 'c', 'b', 'a'][r - 1]) }));
+    const wf = await clmm('grade ~ temp + contact + (1 | judge)', words, { factors: ['judge'], levels: ['e', 'd', 'c', 'b', 'a'] });
+    const mc = wf.emmeans('~ temp', { mode: 'mean.class' });
+    expect(mc.messages.some((m) => /not numbers; the mean class counts them by their positions 1 … 5/.test(m))).toBe(true);
+    // the same classes 1 … 5 as the numeric ratings
+    mc.rows.forEach((r, i) => expect(r.emmean).toBeCloseTo(eq.rows[i].emmean, 6));
+  });
+
+  it('a fit whose Hessian is not positive definite has no means; aliased columns are refused', async () => {
+    const fit = await fitP;
+    const broken = Object.assign(Object.create(Object.getPrototypeOf(fit)), fit, { vcov: null }) as ClmmFit;
+    expect(() => broken.emmeans('~ temp')).toThrow(ModelError);
+    expect(() => broken.emmeans('~ temp')).toThrow(/variance-covariance matrix of the clmm fit is not defined/);
+    // x2 = 2x + 1: aliased with x and the intercept, dropped by the frame
+    const dup = wine.assign(arrow.tableFromArrays({ x2: Float64Array.from(wine.getChild('x')!.toArray() as Float64Array, (v) => 2 * v + 1) }));
+    const model = buildClmmModel('rating ~ temp + contact + x + x2 + (1 | judge)', dup, { factors: ['judge'] });
+    expect(model.xnames).toEqual(['tempwarm', 'contactyes', 'x']);
+    const np = model.nAlpha + model.p;
+    expect(() => clmmEmmeansAt(model, { alpha: [-1, 1, 4, 6], beta: [3, 2, 0], V: new Float64Array(np * np) }, '~ temp')).toThrow(/dropped aliased columns/);
+  });
+});
+
+describe('mixedgpu clmm --emmeans (CLI)', () => {
+  const run = async (args: Record<string, string | boolean>) => {
+    let out = '', err = '';
+    const { runClmm } = await import('../src/cli/clmmCommand.js');
+    const code = await runClmm(args as never, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } } as never);
+    return { code, out, err };
+  };
+  const file = join(fixtures, 'data', 'wine.csv');
+  const formula = 'rating ~ temp + contact + (1 | judge)';
+
+  it('prints the means and their contrasts, or their JSON', async () => {
+    const r = await run({ file, formula, factors: 'judge', emmeans: '~ temp | rating', mode: 'prob', contrast: 'pairwise' });
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^ temp +rating +prob +SE +df +asymp\.LCL +asymp\.UCL$/);
+    expect(r.out).toMatch(/contrast +rating +estimate +SE +df +z\.ratio +p\.value/);
+    const ref = fx.cases.find((c) => c.name === 'prob_pairs')!;
+    const j = await run({ file, formula, factors: 'judge', emmeans: '~ temp | rating', mode: 'prob', contrast: 'pairwise', json: true });
+    const out = JSON.parse(j.out) as { emmeans: { rows: { prob: number }[] }; contrasts: { rows: { estimate: number }[] } };
+    out.emmeans.rows.forEach((row, i) => close(row.prob, ref.tight.emm.rows[i][2], 1e-5, `CLI row ${i + 1}`, 'value', Number(ref.tight.emm.rows[i][3])));
+    expect(out.contrasts.rows).toHaveLength(5);
+    const lat = await run({ file, formula, factors: 'judge', emmeans: 'temp,contact', rescale: '0,2' });
+    expect(lat.code, lat.err).toBe(0);
+    expect(lat.out.split('\n')[0]).toMatch(/^ temp +contact +emmean/);
+  });
+
+  it('refuses a bad --mode, --rescale, and the means\' options without --emmeans', async () => {
+    const m = await run({ file, formula, factors: 'judge', emmeans: '~ temp', mode: 'odds' });
+    expect(m.code).toBe(1);
+    expect(m.err).toMatch(/--mode must be one of latent, linear\.predictor, cum\.prob, exc\.prob, prob, mean\.class, got 'odds'/);
+    const r = await run({ file, formula, factors: 'judge', emmeans: '~ temp', rescale: '1' });
+    expect(r.err).toMatch(/--rescale must be two numbers/);
+    const s = await run({ file, formula, factors: 'judge', mode: 'prob' });
+    expect(s.code).toBe(1);
+    expect(s.err).toMatch(/--mode is an option of the means: give --emmeans SPECS/);
+    const w = await run({ file, formula, factors: 'judge', emmWeights: 'cells' });
+    expect(w.err).toMatch(/--emm-weights is an option of the means/);
+  });
+});
