@@ -188,6 +188,8 @@ export type { ClmmFit, CoefRow as ClmmCoefRow, VarCorrRow as ClmmVarCorrRow, Ran
 export type { ClmmOptions, ClmmProgress } from './ordinal/fit.js';
 export { CLMM_LINKS, type ClmmLink } from './ordinal/links.js';
 export { CLMM_THRESHOLDS, type ClmmThreshold } from './ordinal/thresholds.js';
+export { clmmEmmeansAt, type ClmmEmmeansOptions } from './ordinal/emmeans.js';
+export { CLMM_EMM_MODES, type ClmmEmmMode, type ClmmEmmParameters } from './ordinal/emmBasis.js';
 export { zeroInflated } from './zeroinfl/zeroInflated.js';
 export type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow, ZiRanef, ZiPredictType } from './zeroinfl/zeroInflatedFit.js';
 export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.js';

@@ -19,13 +19,15 @@
  * The probability modes are regridded as emmeans regrids them: the grid's values v_r are the new
  * estimates, their covariance G V Gᵀ with G the gradient of v in (α, β) (the delta method,
  * ∂F(η)/∂(α, β) = f(η) (J_Θ[j, ·], −x_c)), and the means average these values over the grid with the
- * cells' weights (mean.class has no weights: emmeans's grid of it keeps none). V is the fit's
+ * cells' weights (mean.class has no weights: emmeans's grid of it keeps none). Where the fit dropped
+ * aliased columns (an empty cell), a cell outside the row space of the full model matrix is not
+ * estimable, and so is every mean or contrast that puts weight on it (emmeans's nonEst). V is the fit's
  * Hessian-based vcov restricted to the thresholds' parameters and the coefficients, as
  * emm_basis.clmm restricts it; the df are asymptotic (z statistics).
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { Scale } from '../inference/emmeans.js';
-import { type GridVariable, type ReferenceGrid, referenceGrid } from '../inference/referenceGrid.js';
+import { type GridVariable, type ReferenceGrid, isEstimable, referenceGrid } from '../inference/referenceGrid.js';
 import { intervalProbability } from './links.js';
 import type { ClmmModel } from './model.js';
 import { thresholdsOf } from './thresholds.js';
@@ -79,9 +81,10 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
     throw new ModelError(`emmeans: the parameters must be ${nAlpha} thresholds' parameters, ${p} coefficients and their ${np} × ${np} covariance (got ${params.alpha.length}, ${params.beta.length} and ${params.V.length} values)`);
   }
   const base = referenceGrid(model, options.at);
-  if (base.estimability) {
-    throw new ModelError(`emmeans: this clmm fit dropped aliased columns of its fixed part (${model.messages.filter((m) => /dropp/.test(m)).join('; ') || 'a rank-deficient design'}); the estimability of its means is not available here: fit the model without the aliased terms`);
-  }
+  // with aliased columns dropped: whether each cell's design row is in the row space of the full model
+  // matrix (estimability::is.estble; emmeans's nonEst)
+  const est = base.estimability;
+  const cellEstimable = est ? Array.from({ length: base.rows }, (_, c) => isEstimable(est.nullBasis, est.Xfull.subarray(c * est.pFull, c * est.pFull + est.pFull))) : null;
   const P = model.frame.p;
   if (model.frame.xnames[0] !== '(Intercept)' || P !== p + 1) throw new Error('internal: a clmm frame has the intercept first');
   const G = base.rows;
@@ -116,7 +119,8 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
     const beta = new Float64Array(np);
     for (let a = 0; a < nAlpha; a++) beta[a] = params.alpha[a] - r1 / r2;
     for (let a = 0; a < p; a++) beta[nAlpha + a] = params.beta[a];
-    return { grid: { ...base, X, offset: new Float64Array(G), estimability: null }, beta, V: V0, p: np, scale: IDENTITY, estName: 'emmean', messages };
+    // (a linear function is estimable where its frame coordinates are: ℓ's α part stands for the intercept)
+    return { grid: { ...base, X, offset: new Float64Array(G) }, beta, V: V0, p: np, scale: IDENTITY, estName: 'emmean', messages };
   }
 
   const cut: GridVariable = { name: 'cut', kind: 'factor', values: [...thresholds.thetaNames], counted: true };
@@ -141,7 +145,14 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
       tran: link.name, linkinv: (e) => link.lower(e), muEta: (e) => link.density(e), label: 'cumprob',
       ratio: link.name === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : null,
     };
-    return { grid: { variables: [...base.variables, cut], rows, X, offset: new Float64Array(rows), counts, estimability: null }, beta, V: V0, p: np, scale, estName: 'emmean', messages };
+    // each cut's row is estimable where its cell's is: the cell's full design row, repeated for each cut
+    let estimability: ReferenceGrid['estimability'] = null;
+    if (est) {
+      const Xfull = new Float64Array(rows * est.pFull);
+      for (let j = 0; j < nTheta; j++) Xfull.set(est.Xfull.subarray(0, G * est.pFull), G * j * est.pFull);
+      estimability = { ...est, Xfull };
+    }
+    return { grid: { variables: [...base.variables, cut], rows, X, offset: new Float64Array(rows), counts, estimability }, beta, V: V0, p: np, scale, estName: 'emmean', messages };
   }
 
   // the probability modes: each grid row's value v_r and its gradient g_r in (α, β), then emmeans's regrid
@@ -153,6 +164,8 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
   let gradient: Float64Array;
   let counts: Float64Array;
   let estName: string;
+  /** each regridded row's cell */
+  let cellOf: (r: number) => number;
   if (mode === 'cum.prob' || mode === 'exc.prob') {
     pseudo('cut');
     rows = G * nTheta;
@@ -169,6 +182,7 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
       counts[r] = base.counts[c];
     }
     estName = exc ? 'exc.prob' : 'cumprob';
+    cellOf = (r) => r % G;
   } else {
     const response = model.formula.response;
     const respName = response.kind === 'expr' && response.expr.type === 'var' ? response.expr.name : 'class';
@@ -193,6 +207,7 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
         counts[r] = base.counts[c];
       }
       estName = 'prob';
+      cellOf = (r) => Math.floor(r / K);
     } else {
       // mean.class: Σ_k v_k P(Y = k), v_k the categories' labels as numbers (emmeans's as.numeric of
       // them); labels that are not numbers count by their positions 1 … J
@@ -212,6 +227,26 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
         for (let k = 0; k < K; k++) values[c] += lf[k] * probRow(c, k, g, lf[k]);
       }
       estName = 'mean.class';
+      cellOf = (r) => r;
+    }
+  }
+  // a non-estimable cell's values: left out (0, no gradient) and marked by a null basis of unit
+  // vectors in the regridded coordinates, so that a mean or contrast with weight on them is nonEst
+  let estimability: ReferenceGrid['estimability'] = null;
+  if (cellEstimable) {
+    const nullBasis: Float64Array[] = [];
+    for (let r = 0; r < rows; r++) {
+      if (cellEstimable[cellOf(r)]) continue;
+      values[r] = 0;
+      gradient.fill(0, r * np, r * np + np);
+      const e = new Float64Array(rows);
+      e[r] = 1;
+      nullBasis.push(e);
+    }
+    if (nullBasis.length > 0) {
+      const Xfull = new Float64Array(rows * rows);
+      for (let r = 0; r < rows; r++) Xfull[r * rows + r] = 1;
+      estimability = { nullBasis, Xfull, pFull: rows, kept: Array.from({ length: rows }, (_, r) => r) };
     }
   }
   // emmeans's regrid: the values are the new coordinates (X = I), with covariance G V Gᵀ (rows × rows)
@@ -232,5 +267,5 @@ export function clmmEmmBasis(model: ClmmModel, params: ClmmEmmParameters, option
   }
   const X = new Float64Array(rows * rows);
   for (let r = 0; r < rows; r++) X[r * rows + r] = 1;
-  return { grid: { variables, rows, X, offset: new Float64Array(rows), counts, estimability: null }, beta: values, V, p: rows, scale: IDENTITY, estName, messages };
+  return { grid: { variables, rows, X, offset: new Float64Array(rows), counts, estimability }, beta: values, V, p: rows, scale: IDENTITY, estName, messages };
 }

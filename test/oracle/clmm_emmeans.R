@@ -24,6 +24,8 @@ wine$judge <- factor(wine$judge)
 wine$x <- (wine$bottle - 4.5) / 4
 # unbalanced cells (rows 1-5 and 20-21 left out), for the weights
 wine_unbal <- wine[-c(1:5, 20:21), ]
+# an empty cell (warm, yes): clmm drops the aliased interaction column; its means are not estimable
+wine_empty <- wine[!(wine$temp == "warm" & wine$contact == "yes"), ]
 soup <- read.csv(file.path(root, "test/fixtures/data/soup.csv"))
 soup$SURENESS <- factor(soup$SURENESS, levels = 1:6, ordered = TRUE)
 soup$PRODID <- factor(soup$PRODID)
@@ -42,6 +44,7 @@ models <- list(
   wine = list(data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "logit"),
   wine_int = list(data = "wine", formula = "rating ~ temp * contact + (1 | judge)", link = "logit"),
   wine_unbal = list(data = "wine_unbal", formula = "rating ~ temp * contact + (1 | judge)", link = "logit", drop = c(1:5, 20:21)),
+  wine_empty = list(data = "wine_empty", formula = "rating ~ temp * contact + (1 | judge)", link = "logit", emptyCell = TRUE),
   wine_probit_x = list(data = "wine", formula = "rating ~ temp + contact + x + (1 | judge)", link = "probit"),
   soup = list(data = "soup", formula = "SURENESS ~ PRODID + DAY + (1 | RESP)", link = "logit")
 )
@@ -120,6 +123,12 @@ cases <- list(
   case("unbal_prob_cells", "wine_unbal", "~ contact | rating", "prob", weights = "cells"),
   case("unbal_mean_class_proportional", "wine_unbal", "~ temp", "mean.class", weights = "proportional"),
   case("unbal_latent_equal", "wine_unbal", "~ temp", "latent"),
+  case("empty_latent", "wine_empty", "~ temp * contact", "latent", contrasts = list(list(method = "pairwise"))),
+  case("empty_latent_averaged", "wine_empty", "~ temp", "latent"),
+  case("empty_linear_predictor", "wine_empty", "~ temp | contact", "linear.predictor", contrasts = list(list(method = "pairwise"))),
+  case("empty_prob", "wine_empty", "~ rating | temp * contact", "prob"),
+  case("empty_cum_prob", "wine_empty", "~ temp | cut", "cum.prob", contrasts = list(list(method = "pairwise"))),
+  case("empty_mean_class", "wine_empty", "~ temp * contact", "mean.class", contrasts = list(list(method = "pairwise"))),
   case("probit_x_cum", "wine_probit_x", "~ temp | cut", "cum.prob"),
   case("probit_x_at", "wine_probit_x", "~ x", "mean.class", at = list(x = c(-0.5, 0.5)), contrasts = list(list(method = "pairwise"))),
   case("probit_x_latent", "wine_probit_x", "~ contact", "latent"),
