@@ -4,7 +4,9 @@
  * wine `rating ~ temp + contact + (1 | judge)` in every mode (latent, with rescale; linear.predictor by
  * `cut`, also back-transformed with odds ratios; cum.prob; exc.prob; prob with the response's
  * categories as a pseudo-factor; mean.class), pairs() with Tukey, trt.vs.ctrl (dunnettx), holm,
- * consec with Šidák, `by` groups; the interaction `temp * contact`; unbalanced cells with
+ * consec with Šidák, `by` groups; equidistant (logit) and symmetric (probit) thresholds, whose
+ * Jacobian J_Θ enters every mode (and rescale's shift of every threshold parameter, emmeans's);
+ * the interaction `temp * contact`; unbalanced cells with
  * proportional and cells weights (emmeans's mean.class grid keeps none); an empty cell (an aliased
  * column: nonEst means and contrasts in every mode); a probit fit with a
  * covariate at its mean and at `at` values; soup `SURENESS ~ PRODID + DAY + (1 | RESP)` with Tukey
@@ -51,7 +53,7 @@ interface Case extends Results {
   tight: Results;
 }
 const fx = JSON.parse(readFileSync(join(fixtures, 'clmm_emmeans', 'clmm_emmeans.json'), 'utf8')) as {
-  models: Record<string, { data: string; formula: string; link: string; drop?: number[]; emptyCell?: boolean }>;
+  models: Record<string, { data: string; formula: string; link: string; threshold?: string; drop?: number[]; emptyCell?: boolean }>;
   params: Record<string, { coef: number[]; names: string[]; vcov: number[]; logLik: number }>;
   tightParams: Record<string, { coef: number[]; objective: number }>;
   cases: Case[];
@@ -160,7 +162,7 @@ describe('clmm emmeans against emmeans 1.8.4 at ordinal\'s parameters', () => {
     let m = models.get(name);
     if (!m) {
       const spec = fx.models[name];
-      models.set(name, (m = buildClmmModel(spec.formula, dataOf(spec), { link: spec.link as 'logit', factors: factorsOf(spec) })));
+      models.set(name, (m = buildClmmModel(spec.formula, dataOf(spec), { link: spec.link as 'logit', threshold: (spec.threshold ?? 'flexible') as 'flexible', factors: factorsOf(spec) })));
     }
     return m;
   };
@@ -183,7 +185,7 @@ describe('clmm emmeans against emmeans 1.8.4 at ordinal\'s tight optimum, from o
     let f = fits.get(name);
     if (!f) {
       const spec = fx.models[name];
-      fits.set(name, (f = clmm(spec.formula, dataOf(spec), { link: spec.link as 'logit', factors: factorsOf(spec) })));
+      fits.set(name, (f = clmm(spec.formula, dataOf(spec), { link: spec.link as 'logit', threshold: (spec.threshold ?? 'flexible') as 'flexible', factors: factorsOf(spec) })));
     }
     return f;
   };

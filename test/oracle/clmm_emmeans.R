@@ -45,12 +45,15 @@ models <- list(
   wine_int = list(data = "wine", formula = "rating ~ temp * contact + (1 | judge)", link = "logit"),
   wine_unbal = list(data = "wine_unbal", formula = "rating ~ temp * contact + (1 | judge)", link = "logit", drop = c(1:5, 20:21)),
   wine_empty = list(data = "wine_empty", formula = "rating ~ temp * contact + (1 | judge)", link = "logit", emptyCell = TRUE),
+  wine_equidistant = list(data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "logit", threshold = "equidistant"),
+  wine_symmetric = list(data = "wine", formula = "rating ~ temp + contact + (1 | judge)", link = "probit", threshold = "symmetric"),
   wine_probit_x = list(data = "wine", formula = "rating ~ temp + contact + x + (1 | judge)", link = "probit"),
   soup = list(data = "soup", formula = "SURENESS ~ PRODID + DAY + (1 | RESP)", link = "logit")
 )
+thresholdOf <- function(m) if (is.null(m$threshold)) "flexible" else m$threshold
 fits <- lapply(models, function(m) {
   d <- get(m$data)
-  eval(bquote(clmm(.(as.formula(m$formula)), data = d, link = .(m$link))))
+  eval(bquote(clmm(.(as.formula(m$formula)), data = d, link = .(m$link), threshold = .(thresholdOf(m)))))
 })
 # each fit at its tight optimum, the one our fit reaches (as test/oracle/clmm.R finds it): the objective
 # with the inner Newton iteration converged to max|grad| < 1e-12, nlminb from clmm's optimum, then Newton
@@ -58,7 +61,7 @@ fits <- lapply(models, function(m) {
 # and its Hessian by clmm's there (every model here has one random intercept: clmm's "ssr" path, its last parameter log SD)
 tightFit <- function(fit, m) {
   d <- get(m$data)
-  rho <- eval(bquote(clmm(.(as.formula(m$formula)), data = d, link = .(m$link), doFit = FALSE, gradTol = 1e-12, maxIter = 200)))
+  rho <- eval(bquote(clmm(.(as.formula(m$formula)), data = d, link = .(m$link), threshold = .(thresholdOf(m)), doFit = FALSE, gradTol = 1e-12, maxIter = 200)))
   obj <- function(par) ordinal:::getNLA.ssr(rho, par)
   tight <- nlminb(fit$optRes$par, obj, control = list(rel.tol = 1e-14, x.tol = 1e-12, eval.max = 5000, iter.max = 2000))
   for (k in 1:10) {
@@ -71,7 +74,7 @@ tightFit <- function(fit, m) {
   # the Hessian as clmm computes it (deriv12 of its objective with its inner tolerance, max|grad| < 1e-4):
   # with the inner iteration at 1e-12 it stops with "step factor reduced below minimum" in some of
   # deriv12's points, and the objective's noise over deriv12's step (1e-4) moves the Hessian by ~1%
-  rho0 <- eval(bquote(clmm(.(as.formula(m$formula)), data = d, link = .(m$link), doFit = FALSE)))
+  rho0 <- eval(bquote(clmm(.(as.formula(m$formula)), data = d, link = .(m$link), threshold = .(thresholdOf(m)), doFit = FALSE)))
   gH <- ordinal:::deriv12(function(par) ordinal:::getNLA.ssr(rho0, par), tight$par)
   nc <- length(fit$coefficients)
   fit$coefficients[] <- tight$par[seq_len(nc)]
@@ -129,6 +132,14 @@ cases <- list(
   case("empty_prob", "wine_empty", "~ rating | temp * contact", "prob"),
   case("empty_cum_prob", "wine_empty", "~ temp | cut", "cum.prob", contrasts = list(list(method = "pairwise"))),
   case("empty_mean_class", "wine_empty", "~ temp * contact", "mean.class", contrasts = list(list(method = "pairwise"))),
+  # thresholds with a Jacobian other than I: the latent mean's m = colMeans(J), rescale's shift of every
+  # threshold parameter (emmeans's), and the probabilities through Θ = J α
+  case("equidistant_latent_rescale", "wine_equidistant", "~ temp", "latent", rescale = c(1, 2)),
+  case("equidistant_prob", "wine_equidistant", "~ rating | temp", "prob", contrasts = list(list(method = "consec", by = "temp", adjust = "bonferroni"))),
+  case("equidistant_linear_predictor", "wine_equidistant", "~ cut | contact", "linear.predictor"),
+  case("symmetric_cum", "wine_symmetric", "~ temp | cut", "cum.prob", contrasts = list(list(method = "pairwise"))),
+  case("symmetric_mean_class", "wine_symmetric", "~ contact", "mean.class"),
+  case("symmetric_latent", "wine_symmetric", "~ temp", "latent", rescale = c(-1, 0.5)),
   case("probit_x_cum", "wine_probit_x", "~ temp | cut", "cum.prob"),
   case("probit_x_at", "wine_probit_x", "~ x", "mean.class", at = list(x = c(-0.5, 0.5)), contrasts = list(list(method = "pairwise"))),
   case("probit_x_latent", "wine_probit_x", "~ contact", "latent"),
