@@ -270,6 +270,39 @@ describe('clmm emmeans: the printout, JSON and bad input', () => {
   });
 });
 
+describe('clmm emmeans: small models', () => {
+  it('an intercept-only model: the overall mean in every mode is the thresholds\' (F(Θ_j) at b = 0)', async () => {
+    const wine = wineTable();
+    const fit = await clmm('rating ~ 1 + (1 | judge)', wine, { factors: ['judge'] });
+    const F = (x: number) => 1 / (1 + Math.exp(-x));
+    const cum = Array.from(fit.Theta, F);
+    const prob = fit.emmeans('~ rating', { mode: 'prob' });
+    expect(prob.rows.map((r) => r.levels.rating)).toEqual(['1', '2', '3', '4', '5']);
+    prob.rows.forEach((r, k) => expect(r.emmean).toBeCloseTo((k < 4 ? cum[k] : 1) - (k > 0 ? cum[k - 1] : 0), 14));
+    fit.emmeans('~ cut', { mode: 'exc.prob' }).rows.forEach((r, j) => expect(r.emmean).toBeCloseTo(1 - cum[j], 14));
+    const latent = fit.emmeans('~ 1');
+    expect(latent.rows[0].levels['1']).toBe('overall');
+    expect(latent.rows[0].emmean).toBeCloseTo(-fit.Theta.reduce((a, b) => a + b, 0) / 4, 12);
+    const mc = fit.emmeans('~ 1', { mode: 'mean.class' }).rows[0].emmean;
+    expect(mc).toBeCloseTo(prob.rows.reduce((a, r, k) => a + (k + 1) * r.emmean, 0), 12);
+  });
+
+  it('two categories: one cut point, and P(Y = 2) = 1 − P(Y ≤ 1) with the same SE', async () => {
+    const wine = wineTable();
+    const two = wine.assign(arrow.tableFromArrays({ rating2: Float64Array.from(wine.getChild('rating')!.toArray() as Float64Array, (r) => (r <= 2 ? 1 : 2)) }));
+    const fit = await clmm('rating2 ~ temp + (1 | judge)', two, { factors: ['judge'] });
+    const cum = fit.emmeans('~ temp', { mode: 'cum.prob' });
+    const prob = fit.emmeans('~ rating2 | temp', { mode: 'prob' });
+    expect(cum.rows).toHaveLength(2);
+    expect(prob.rows).toHaveLength(4);
+    cum.rows.forEach((r) => {
+      const p2 = prob.rows.find((q) => q.levels.temp === r.levels.temp && q.levels.rating2 === '2')!;
+      expect(p2.emmean).toBeCloseTo(1 - r.emmean, 14);
+      expect(p2.SE).toBeCloseTo(r.SE, 12);
+    });
+  });
+});
+
 describe('mixedgpu clmm --emmeans (CLI)', () => {
   const run = async (args: Record<string, string | boolean>) => {
     let out = '', err = '';
