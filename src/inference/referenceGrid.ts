@@ -22,11 +22,11 @@ import { FACTOR_FUNCTIONS } from '../formula/functions.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { modelMatrix, termCoding } from '../frame/modelMatrix.js';
 import type { MixedModel } from '../model/mixedModel.js';
+import { newDataDesign } from '../results/predict.js';
+import { symmetricEigen } from './eigen.js';
 
 /** What the grid reads of a fit's model: its frame and formula, and what predict's design of new data reads (a clmm model has them too). */
 export type GridModel = Pick<MixedModel, 'formula' | 'frame' | 'blocks' | 'frameOptions'>;
-import { newDataDesign } from '../results/predict.js';
-import { symmetricEigen } from './eigen.js';
 
 export type GridValue = string | number;
 
