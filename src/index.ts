@@ -189,6 +189,8 @@ export type { ClmmOptions, ClmmProgress } from './ordinal/fit.js';
 export { CLMM_LINKS, type ClmmLink } from './ordinal/links.js';
 export { CLMM_THRESHOLDS, type ClmmThreshold } from './ordinal/thresholds.js';
 export { glmmTMB, zeroInflated } from './zeroinfl/zeroInflated.js';
+export { clmmEmmeansAt, type ClmmEmmeansOptions } from './ordinal/emmeans.js';
+export { CLMM_EMM_MODES, type ClmmEmmMode, type ClmmEmmParameters } from './ordinal/emmBasis.js';
 export type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow, ZiRanef, ZiPredictType } from './zeroinfl/zeroInflatedFit.js';
 export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.js';
 export { ZI_FAMILIES, ZI_FAMILY_ALIASES, type ZiFamily } from './zeroinfl/model.js';

@@ -26,6 +26,7 @@
  * emmeans's (with its note).
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
+import type { Formula } from '../formula/types.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { type DdfContext, contest1D, krDdf } from './contest.js';
@@ -123,7 +124,7 @@ export interface Inference {
  * `sqrt(y)`, …, emmeans's response transformations); `tran` null where there is none (an identity
  * link, an untransformed response).
  */
-interface Scale {
+export interface Scale {
   /** emmeans's name of the transformation (logit, probit, log, log2, sqrt, 1/mu^2, …), or null */
   tran: string | null;
   /** the inverse transformation and its derivative */
@@ -372,8 +373,8 @@ function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: 
   }
   const messages: string[] = [];
   const inference = inferenceOf(fit, options.ddf, messages, options.remlRefit);
-  return new EmmGrid(fit, grid, parsed.specs, parsed.by, {
-    weights, level, type, adjust, offset: options.offset, inference, scale: scaleOf(fit), messages, beta: fit.beta,
+  return new EmmGrid(fit.model.frame.formula, grid, parsed.specs, parsed.by, {
+    weights, level, type, adjust, offset: options.offset, inference, scale: scaleOf(fit), messages, beta: fit.beta, dfNote: isLmm(fit),
     estName: trend ? `${trend.name}.trend` : null, trend: trend?.name ?? null,
   });
 }
@@ -389,13 +390,18 @@ function trendGrid(base: ReferenceGrid, shifted: ReferenceGrid, delta: number): 
   };
 }
 
-function checkLevel(level: unknown): number {
+export function checkLevel(level: unknown): number {
   if (level === undefined) return 0.95;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `level must be a number between 0 and 1 (such as 0.95), not ${showValue(level)}`);
   return level;
 }
 
-interface GridSettings {
+/**
+ * How a grid's means are computed and reported: lmer's and glmer's from marginalGrid below, a clmm
+ * fit's from its mode's basis (src/ordinal/emmBasis.ts: β̂ and V of the thresholds and coefficients, or
+ * of the regridded probabilities).
+ */
+export interface GridSettings {
   weights: EmmWeights;
   level: number;
   type: 'link' | 'response';
@@ -406,9 +412,11 @@ interface GridSettings {
   messages: string[];
   /** the fit's β̂ */
   beta: Float64Array;
-  /** emtrends: the estimate's name (`x.trend`), and the variable */
+  /** emtrends: the estimate's name (`x.trend`), and the variable; a clmm mode's name (prob, cumprob, mean.class) */
   estName: string | null;
   trend: string | null;
+  /** whether the notes name the df method (lmer's) */
+  dfNote: boolean;
 }
 
 /** One mean's linear function: in the fit's β coordinates, in the full model matrix's, and its offset. */
@@ -437,7 +445,8 @@ export class EmmGrid {
   /** the means, one row per combination of the specs and by variables (the first varying fastest) */
   readonly rows: EmmRow[];
 
-  constructor(fit: LmmFit | GlmmFit, grid: ReferenceGrid, specs: string[], by: string[], settings: GridSettings) {
+  /** `formula`: the fit's, for emmeans's note on variables involved in interactions */
+  constructor(formula: Pick<Formula, 'fixed'>, grid: ReferenceGrid, specs: string[], by: string[], settings: GridSettings) {
     this.specs = specs;
     this.by = by;
     this.settings = settings;
@@ -456,8 +465,8 @@ export class EmmGrid {
     this.values = overall ? values.map((v) => ['overall', ...v]) : values;
     const notes: string[] = [];
     if (avgd.length > 0) notes.push(`Results are averaged over the levels of: ${avgd.map((k) => grid.variables[k].name).join(', ')}`);
-    if (involvedInInteraction(fit, [...specs.filter((v) => v !== '1'), ...by, ...(settings.trend ? [settings.trend] : [])])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
-    if (isLmm(fit)) notes.push(`Degrees-of-freedom method: ${this.ddf}`);
+    if (involvedInInteraction(formula, [...specs.filter((v) => v !== '1'), ...by, ...(settings.trend ? [settings.trend] : [])])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
+    if (settings.dfNote) notes.push(`Degrees-of-freedom method: ${this.ddf}`);
     // a transformed scale (emmeans's tran; emtrends drops it)
     const tran = settings.trend ? null : settings.scale.tran;
     if (tran && this.type === 'link') notes.push(`Results are given on the ${tran} (not the response) scale.`);
@@ -492,7 +501,8 @@ export class EmmGrid {
     const { inference, beta } = this.settings;
     let estimate = f.offset;
     for (let j = 0; j < inference.p; j++) estimate += f.l[j] * beta[j];
-    return { estimate, se: Math.sqrt(quadForm(f.l, inference.V, inference.p)), df: inference.df(f.l) };
+    // (a variance that rounding leaves a hair below 0, such as a regridded sum of probabilities, is 0)
+    return { estimate, se: Math.sqrt(Math.max(0, quadForm(f.l, inference.V, inference.p))), df: inference.df(f.l) };
   }
 
   /** the rows of each by group, in order */
@@ -715,8 +725,8 @@ export function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], 
 }
 
 /** emmeans's note: some fixed-effects term holds every named variable and more. */
-function involvedInInteraction(fit: LmmFit | GlmmFit, names: string[]): boolean {
-  return fit.model.frame.formula.fixed.terms.some((t) => {
+function involvedInInteraction(formula: Pick<Formula, 'fixed'>, names: string[]): boolean {
+  return formula.fixed.terms.some((t) => {
     const vars = termVariables(t);
     return names.every((n) => vars.has(n)) && vars.size > names.length;
   });

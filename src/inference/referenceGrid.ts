@@ -25,6 +25,9 @@ import type { MixedModel } from '../model/mixedModel.js';
 import { newDataDesign } from '../results/predict.js';
 import { symmetricEigen } from './eigen.js';
 
+/** What the grid reads of a fit's model: its frame and formula, and what predict's design of new data reads (a clmm model has them too). */
+export type GridModel = Pick<MixedModel, 'formula' | 'frame' | 'blocks' | 'frameOptions'>;
+
 export type GridValue = string | number;
 
 export interface GridVariable {
@@ -83,7 +86,7 @@ function checkAt(at: unknown, names: string[]): AtValues {
  * The reference grid of a fit with its rows in memory (`at` sets some variables' values). With
  * `shift`, a covariate's values are moved by `delta` after they are chosen (emtrends's second grid).
  */
-export function referenceGrid(model: MixedModel & { source?: { engine: string; name: string } }, at?: unknown, shift?: { name: string; delta: number }): ReferenceGrid {
+export function referenceGrid(model: GridModel & { source?: { engine: string; name: string } }, at?: unknown, shift?: { name: string; delta: number }): ReferenceGrid {
   const { frame } = model;
   const covariates = frame.covariates;
   if (!covariates) throw new ModelError('emmeans: this fit has no summaries of its covariates (fit the model again with this version)');
@@ -153,7 +156,7 @@ function gridTable(variables: GridVariable[], columns: Record<string, GridValue[
 }
 
 /** The number of used rows at each grid row's counted values (factors' levels, kept covariates' values). */
-function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
+function gridCounts(model: GridModel, grid: ReferenceGrid): Float64Array {
   const sizes = gridSizes(grid);
   const strides: number[] = [];
   let stride = 1;
@@ -172,7 +175,7 @@ function gridCounts(model: MixedModel, grid: ReferenceGrid): Float64Array {
 }
 
 /** where a fit's rows are, for messages: 'a stream', 'duckdb', … (null: in memory) */
-function engineOf(model: MixedModel): string | null {
+function engineOf(model: GridModel): string | null {
   const s = (model as { source?: { engine: string } }).source;
   return s ? (s.engine === 'stream' ? 'a stream' : s.engine) : null;
 }
@@ -196,7 +199,7 @@ function gridColumn(frame: Pick<ModelFrame, 'columns' | 'formula'>, name: string
 }
 
 /** each factor level's place among a grid variable's values (−1: not in the grid) */
-function levelPositions(model: MixedModel, v: GridVariable): Int32Array {
+function levelPositions(model: GridModel, v: GridVariable): Int32Array {
   const col = gridColumn(model.frame, v.name)!;
   if (col.kind !== 'factor') throw new Error('internal: factor column expected');
   const pos = new Int32Array(col.levels.length).fill(-1);
@@ -205,7 +208,7 @@ function levelPositions(model: MixedModel, v: GridVariable): Int32Array {
 }
 
 /** The counts from the rows in memory: each used row's grid row at its counted values. */
-function rowGridCounts(model: MixedModel, grid: ReferenceGrid, strides: number[]): Float64Array {
+function rowGridCounts(model: GridModel, grid: ReferenceGrid, strides: number[]): Float64Array {
   const { frame } = model;
   const n = frame.n;
   const counts = new Float64Array(grid.rows);
@@ -242,7 +245,7 @@ function rowGridCounts(model: MixedModel, grid: ReferenceGrid, strides: number[]
  * into n − n_b at a and n_b at b. Two kept covariates would need their joint counts per cell, which
  * the first pass does not form: refused.
  */
-function cellGridCounts(model: MixedModel, grid: ReferenceGrid, strides: number[]): Float64Array {
+function cellGridCounts(model: GridModel, grid: ReferenceGrid, strides: number[]): Float64Array {
   const cc = model.frame.cellCounts!;
   const counts = new Float64Array(grid.rows);
   const kept = grid.variables.map((v, k) => ({ v, k })).filter(({ v }) => v.counted && v.kind === 'covariate');
@@ -275,7 +278,7 @@ function cellGridCounts(model: MixedModel, grid: ReferenceGrid, strides: number[
  * The full model matrix's XᵀX (before the rank check's drops): from the rows in memory, or, for a fit
  * whose rows are in an engine, the one its first pass formed (C + N m mᵀ over the cells, src/gram/moments.ts).
  */
-function fullCrossProduct(model: MixedModel): { names: string[]; XtX: Float64Array } {
+function fullCrossProduct(model: GridModel): { names: string[]; XtX: Float64Array } {
   const { frame } = model;
   if (frame.fullCrossProduct) return { names: frame.fullCrossProduct.names, XtX: Float64Array.from(frame.fullCrossProduct.XtX) };
   const source = engineOf(model);
@@ -301,7 +304,7 @@ function fullCrossProduct(model: MixedModel): { names: string[]; XtX: Float64Arr
  * (eigenvectors of XᵀX with eigenvalues below 1e-7 of the largest, as a rank test) and the grid's
  * full design. A linear function ℓ is estimable when ‖Nᵀℓ‖² ≤ 1e-8 ‖ℓ‖².
  */
-function estimability(model: MixedModel, gridFull: { names: string[]; columns: Float64Array[] }, rows: number): ReferenceGrid['estimability'] {
+function estimability(model: GridModel, gridFull: { names: string[]; columns: Float64Array[] }, rows: number): ReferenceGrid['estimability'] {
   const { frame } = model;
   // the grid's full design has the data's columns (every level is in the grid): none dropped, nothing to check
   if (gridFull.names.length === frame.p) return null;
@@ -356,7 +359,7 @@ function estimability(model: MixedModel, gridFull: { names: string[]; columns: F
  * then the relation is closed transitively and a variable nested in itself is dropped (`a:b` alone).
  * Returns each nested variable with the variables it is nested in.
  */
-export function nestedVariables(model: MixedModel, grid: Pick<ReferenceGrid, 'variables' | 'rows' | 'counts'>): Map<string, string[]> {
+export function nestedVariables(model: GridModel, grid: Pick<ReferenceGrid, 'variables' | 'rows' | 'counts'>): Map<string, string[]> {
   const result = new Map<string, string[]>();
   const sizes = gridSizes(grid as ReferenceGrid);
   const many = grid.variables.map((v, k) => ({ name: v.name, k })).filter(({ k }) => sizes[k] > 1);
@@ -399,7 +402,7 @@ export function nestedVariables(model: MixedModel, grid: Pick<ReferenceGrid, 'va
   return result;
 }
 
-function refuseNesting(model: MixedModel, grid: ReferenceGrid): void {
+function refuseNesting(model: GridModel, grid: ReferenceGrid): void {
   const nests = nestedVariables(model, grid);
   if (nests.size === 0) return;
   const text = [...nests].map(([v, ws]) => `${v} %in% ${ws.length > 1 ? `(${ws.join('*')})` : ws[0]}`).join(', ');

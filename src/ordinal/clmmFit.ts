@@ -23,6 +23,8 @@ import type { ClmmModel } from './model.js';
 import { categoryProbabilities } from './rowKernel.js';
 import { thresholdsOf } from './thresholds.js';
 import { formatClmmSummary } from './summary.js';
+import type { EmmGrid } from '../inference/emmeans.js';
+import { type ClmmEmmeansOptions, clmmEmmeans } from './emmeans.js';
 
 export interface ClmmOptimum {
   x: Float64Array;
@@ -221,6 +223,15 @@ export class ClmmFit {
       if (missing) P.fill(NaN, i * J, i * J + J);
     }
     return P;
+  }
+
+  /**
+   * emmeans's estimated marginal means (emmeans(fit, specs, mode = …)): the latent variable's mean,
+   * the linear predictor or the cumulative or exceedance probabilities per cut point, each category's
+   * probability (`'~ rating | temp'`) or the mean class, with contrasts and adjustments (src/ordinal/emmeans.ts)
+   */
+  emmeans(specs: string | string[], options: ClmmEmmeansOptions = {}): EmmGrid {
+    return clmmEmmeans(this, specs, options);
   }
 
   /** ordinal's summary(clmm) as text */
