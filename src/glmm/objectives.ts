@@ -30,6 +30,7 @@ import type { ThetaProblem } from '../optim/thetaOptimizer.js';
 import type { GlmmModel } from './model.js';
 import { PirlsError, type PirlsEngine, type PirlsResult } from './pirls.js';
 import type { GHRule } from './rmath.js';
+import { type VarianceParameters, glmmVarianceParameters } from './structured.js';
 
 /** A backend's PIRLS for a GLMM (src/backend/webgpu/glmmSide.ts): its engine, what to report, its resources. */
 export interface GlmmDevice {
@@ -69,6 +70,8 @@ export class GlmmEngines {
   readonly model: GlmmModel;
   /** the float64 engine (the CPU pass): the check and polish, the Hessian, the fit at the optimum */
   readonly engine: PirlsEngine;
+  /** the optimizer's variance parameters: θ_int, or the covariance structures' ψ (structured.ts) */
+  readonly variance: VarianceParameters;
   /** the last PIRLS failure met by an objective (whose value there was +∞) */
   lastError: PirlsError | null = null;
   /** the device's loss, once a device run met it: from then on every run is the float64 engine's */
@@ -79,6 +82,7 @@ export class GlmmEngines {
   constructor(model: GlmmModel, engine: PirlsEngine, device: GlmmDevice | undefined, pirlsMaxIter: number | undefined) {
     this.model = model;
     this.engine = engine;
+    this.variance = glmmVarianceParameters(model);
     this.gpu = device;
     this.pirlsOptions = { maxIter: pirlsMaxIter };
   }
@@ -155,28 +159,37 @@ export class GlmmEngines {
   }
 }
 
-/** Stage 1's objective; `beta()` is β̂ of the last evaluation (for progress reports). */
+/**
+ * Stage 1's objective in the variance parameters v (θ_int, or the structures' ψ: +∞ where θ(ψ) is
+ * undefined); `beta()` is β̂ of the last evaluation (for progress reports).
+ */
 export function stage1Objective(e: GlmmEngines, checked: boolean): Objective & { beta(): Float64Array } {
-  const layout = e.model.theta;
+  const vp = e.variance;
   let last = e.optEngine;
+  const at = (v: Float64Array, run: (theta: Float64Array) => number | Promise<number>) => {
+    const theta = vp.thetaInternal(v);
+    return theta ? run(theta) : Infinity;
+  };
   return {
-    start: layout.start,
-    lower: layout.lower,
-    upper: new Float64Array(layout.length).fill(Infinity),
-    thetaProblem: { lower: layout.lower, factors: termFactors(e.model.blocks), scales: new Float64Array(layout.length).fill(1) },
-    evaluate: (theta) => {
+    start: vp.start,
+    lower: vp.lower,
+    upper: new Float64Array(vp.length).fill(Infinity),
+    // the θ optimizer's restarts off a singular factor work in θ itself: not with structures
+    ...(vp.covariance ? {} : { thetaProblem: { lower: vp.lower, factors: termFactors(e.model.blocks), scales: new Float64Array(vp.length).fill(1) } }),
+    evaluate: (v) => {
       last = e.optEngine;
-      return e.value(() => e.runOpt(theta, null), (r) => r.laplace);
+      return at(v, (theta) => e.value(() => e.runOpt(theta, null), (r) => r.laplace));
     },
     backend: e.backend,
     ...(e.device ? {
       // the float64 objective: the check and polish of a final stage 1 (nAGQ = 0), and the CPU's
       // objective after a device loss
-      [checked ? 'f64' : 'fallback']: (theta: Float64Array) => {
+      [checked ? 'f64' : 'fallback']: (v: Float64Array) => {
         last = e.engine;
-        return e.value(() => e.run(theta, null), (r) => r.laplace) as number;
+        return at(v, (theta) => e.value(() => e.run(theta, null), (r) => r.laplace) as number);
       },
     } : {}),
+    ...(vp.covariance ? { thetaOf: (v: Float64Array) => vp.thetaInternal(v) ?? new Float64Array(e.model.theta.length).fill(NaN) } : {}),
     beta: () => Float64Array.from(last.beta),
   };
 }
@@ -186,22 +199,25 @@ export interface Stage2 {
   objective: Objective;
   /** sets the scales s of θ in the optimizer's variables s ⊙ θ_int (1 until then): the θ problem's scales */
   scaleTheta(s: Float64Array): void;
-  /** θ_int of x */
+  /** θ_int of x (NaN where a structure's θ(ψ) is undefined) */
   theta(x: Float64Array): Float64Array;
+  /** the variance parameters v of x (θ_int, or the structures' ψ) */
+  variance(x: Float64Array): Float64Array;
   /** β of x: β̂₁ + R_X⁻¹ δ */
   beta(x: Float64Array): Float64Array<ArrayBuffer>;
-  /** x of θ_int and β: (θ_int, R_X (β − β̂₁)) */
-  x(theta: ArrayLike<number>, beta: ArrayLike<number>): Float64Array;
+  /** x of v and β: (v, R_X (β − β̂₁)) */
+  x(v: ArrayLike<number>, beta: ArrayLike<number>): Float64Array;
 }
 
 /**
- * Stage 2's objective from stage 1's optimum θ̂₁ (θ_int), β̂₁ and its fixed-effects factor R_X (p × p
+ * Stage 2's objective from stage 1's optimum v̂₁ (θ_int, or the structures' ψ), β̂₁ and its fixed-effects factor R_X (p × p
  * upper, row-major); `rule` for adaptive Gauss–Hermite quadrature (nAGQ > 1), else Laplace. It starts
  * at (θ̂₁, β̂₁), or at (θ̂₁, `betaStart`) for a start with fixed effects (lme4 1.1-31's glmer: stage 2
  * from stage 1's θ and start$fixef, updateStart).
  */
 export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Float64Array, RX: Float64Array, rule: GHRule | null, betaStart?: Float64Array): Stage2 {
-  const nth = e.model.theta.length;
+  const vp = e.variance;
+  const nth = vp.length;
   const p = e.model.frame.p;
   const LX = new Float64Array(p * p); // R_Xᵀ, lower
   for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) LX[r * p + s] = RX[s * p + r];
@@ -211,7 +227,13 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     for (let j = 0; j < p; j++) d[j] += beta1[j];
     return d;
   };
-  const theta = (x: Float64Array) => Float64Array.from(x.subarray(0, nth));
+  const variance = (x: Float64Array) => Float64Array.from(x.subarray(0, nth));
+  const thetaOrNull = (x: Float64Array) => vp.thetaInternal(variance(x));
+  const theta = (x: Float64Array) => thetaOrNull(x) ?? new Float64Array(e.model.theta.length).fill(NaN);
+  const at = (x: Float64Array, run: (theta: Float64Array) => number | Promise<number>) => {
+    const t = thetaOrNull(x);
+    return t ? run(t) : Infinity;
+  };
   // the AGQ deviance: on the device's engine its rows term runs on the device (agqAsync)
   const deviance = (eng: PirlsEngine) => (r: PirlsResult) => (rule ? eng.agq(rule) : r.laplace);
   const devianceOpt = (eng: PirlsEngine) => (r: PirlsResult): number | Promise<number> => {
@@ -221,17 +243,18 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   const start = new Float64Array(nth + p);
   start.set(theta1);
   const lower = new Float64Array(nth + p).fill(-Infinity);
-  lower.set(e.model.theta.lower);
-  // θ's factors index x's first nth entries; δ's variables are free and unscaled
+  lower.set(vp.lower);
+  // θ's factors index x's first nth entries; δ's variables are free and unscaled (with structures
+  // x's first entries are ψ: no θ problem, a plain BOBYQA as lmer's structured fits)
   const thetaProblem: ThetaProblem = { lower, factors: termFactors(e.model.blocks), scales: new Float64Array(nth + p).fill(1) };
   const objective: Objective = {
     start,
     lower,
     upper: new Float64Array(nth + p).fill(Infinity),
-    thetaProblem,
-    evaluate: (x) => e.value(() => e.runOpt(theta(x), beta(x)), devianceOpt(e.optEngine)),
+    ...(vp.covariance ? {} : { thetaProblem }),
+    evaluate: (x) => at(x, (t) => e.value(() => e.runOpt(t, beta(x)), devianceOpt(e.optEngine))),
     backend: e.backend,
-    ...(e.device ? { f64: (x: Float64Array) => e.value(() => e.run(theta(x), beta(x)), deviance(e.engine)) as number } : {}),
+    ...(e.device ? { f64: (x: Float64Array) => at(x, (t) => e.value(() => e.run(t, beta(x)), deviance(e.engine))) as number } : {}),
     thetaOf: theta,
   };
   const x = (th: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -248,7 +271,7 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   // x₀ = (θ̂₁, R_X (β₀ − β̂₁)): δ = 0 unless β₀ is given
   if (betaStart) start.set(x(theta1, betaStart));
   return {
-    objective, theta, beta, x,
+    objective, theta, beta, x, variance,
     scaleTheta(s) {
       thetaProblem.scales.set(s.subarray(0, nth));
     },
