@@ -1,0 +1,152 @@
+/**
+ * glmmTMB's structured covariances of random effects in glmer (binomial and Poisson, canonical links:
+ * src/glmm/structured.ts over lmer's ψ → θ map, src/model/covStructure.ts) against glmmTMB 1.1.5
+ * (test/oracle/glmer_structcov.R → test/fixtures/glmer_structcov/).
+ *
+ * Two levels:
+ *  1. at glmmTMB's optimum, independent of any optimizer: glmmTMB's ψ mapped by our ψ → θ give the
+ *     Cholesky factor of its VarCorr (lme4's θ there, 1e-9 absolute), and our Laplace deviance at
+ *     (θ, β̂_glmmTMB) equals glmmTMB's −2 logLik to 1e-10 relative (for the canonical links the two
+ *     Laplace approximations are one function of (θ, β); observed ≤ 5.4e-12) and lme4's glmer devfun
+ *     there (nAGQ = 1, tolPwrss 1e-13) to 1e-8 relative (observed ≤ 1.6e-11, except pois_diag:
+ *     2.3e-9, where lme4's devfun is 3.0e-6 above both glmmTMB's value and ours, whatever its tolPwrss);
+ *  2. the fit from our default start: −2ℓ is glmmTMB's or lower, by at most 1e-6 (observed: lower
+ *     by ≤ 1.2e-8), β within 1e-5 absolute, the SDs within 5e-5 relative and the correlations 5e-5
+ *     absolute (glmmTMB's nlminb stops at ~1e-6 in ψ: observed β ≤ 1.4e-6, SDs ≤ 7e-6, ρ ≤ 7e-7);
+ *     the SEs, from the central-difference Hessian of the Laplace deviance in (ψ, β) (glmer's
+ *     Var(β̂) stencil), within 1e-4 relative of glmmTMB's (its AD Hessian of the same function;
+ *     observed ≤ 2e-6); logLik's df (counting ψ), AIC and BIC are glmmTMB's.
+ * `us(1 + x | subject)` is lme4's `(1 + x | subject)` (bit for bit) and lme4 1.1-31's tight glmer fit.
+ * Then the refusals (dispersion families, non-canonical links, glmer.nb, nAGQ > 1, start, prior and
+ * what works in θ), what works on a structured glmer fit, and the CLI.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { glmer } from '../src/index.js';
+import { buildGlmm } from '../src/glmm/model.js';
+import { PirlsEngine } from '../src/glmm/pirls.js';
+import { GlmmEngines } from '../src/glmm/objectives.js';
+import { hessianObjective } from '../src/glmm/assemble.js';
+import type { GlmmFit } from '../src/glmm/glmmFit.js';
+import { thetaOfParameters } from '../src/model/covStructure.js';
+import { ModelError, OptionError } from '../src/errors/errors.js';
+import { loadDataFile } from './helpers/inference.js';
+import { anovaModels } from '../src/inference/fitInference.js';
+import { runFit } from '../src/cli/fitCommand.js';
+
+interface Term { group: string; names: string | string[]; sd: number | number[]; corr: number[][] | number }
+interface Case {
+  name: string; data: string; family: 'binomial' | 'poisson'; formula: string; ts: string; beta: number[]; xnames: string[]; se: number[];
+  psi: number[]; terms: Term[]; logLik: number; m2loglik: number; df: number; AIC: number; BIC: number; nobs: number;
+  laplace_lme4: number; theta_lme4: number[];
+}
+const ref = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'glmer_structcov', 'glmer_structcov.json'), 'utf8')) as {
+  cases: Record<string, Case>;
+  us: { ts: string; lme4_ts: string; lme4: { beta: number[]; theta: number[]; se: number[]; m2loglik: number; df: number }; glmmTMB: { beta: number[]; m2loglik: number } };
+};
+const cases = Object.values(ref.cases);
+const arr = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const factors = (c: { data: string }) => (c.data === 'cbpp.csv' ? ['herd', 'period'] : []);
+const options = (c: Case) => ({ family: c.family, factors: factors(c) });
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+const fits = new Map<string, Promise<GlmmFit>>();
+const fitOf = (c: Case): Promise<GlmmFit> => {
+  let f = fits.get(c.name);
+  if (!f) fits.set(c.name, (f = glmer(c.ts, loadDataFile(c.data), options(c))));
+  return f;
+};
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('at glmmTMB\'s optimum: the ψ → θ map and the Laplace deviance (no optimizer)', () => {
+  for (const c of cases) {
+    it(`${c.name}: θ(ψ̂) is the factor of glmmTMB's VarCorr; the deviance is glmmTMB's −2ℓ (1e-10) and lme4's (1e-8)`, async () => {
+      const model = buildGlmm(c.ts, loadDataFile(c.data), options(c));
+      const cov = model.covariance!;
+      expect(cov).not.toBeNull();
+      // our x: each structured term's ψ (glmmTMB's theta: log-SDs, absolute here, and its correlation
+      // parameters), the free θ of an unstructured term (lme4's: its SD for a scalar term)
+      const x = new Float64Array(cov.length);
+      let k = 0;
+      for (const f of cov.free) x[f.x] = c.theta_lme4[f.theta];
+      for (const s of cov.structured) { for (let m = 0; m < s.npar; m++) x[s.xOffset + m] = c.psi[k + m]; k += s.npar; }
+      const theta = thetaOfParameters(cov, x)!;
+      expect(theta.length).toBe(c.theta_lme4.length);
+      theta.forEach((t, j) => expect(Math.abs(t - c.theta_lme4[j])).toBeLessThanOrEqual(1e-9));
+      const e = new GlmmEngines(model, new PirlsEngine(model.pirls), undefined, undefined);
+      // the Hessian's objective: the Laplace deviance at (ψ, β)
+      const z = new Float64Array(cov.length + c.beta.length);
+      z.set(x);
+      z.set(c.beta, cov.length);
+      const dev = hessianObjective(e, null)(z);
+      expect(rel(dev, c.m2loglik)).toBeLessThanOrEqual(1e-10);
+      expect(rel(dev, c.laplace_lme4)).toBeLessThanOrEqual(1e-8);
+      await tick();
+    });
+  }
+});
+
+describe('the fit against glmmTMB 1.1.5', () => {
+  for (const c of cases) {
+    it(`${c.name}: ${c.formula} (${c.family})`, async () => {
+      const fit = await fitOf(c);
+      // −2ℓ: glmmTMB's or lower
+      expect(fit.objective).toBeLessThanOrEqual(c.m2loglik + 1e-6);
+      expect(fit.objective).toBeGreaterThanOrEqual(c.m2loglik - 1e-4);
+      expect(fit.model.frame.xnames).toEqual(c.xnames);
+      fit.beta.forEach((b, j) => expect(Math.abs(b - c.beta[j])).toBeLessThanOrEqual(1e-5));
+      fit.coefficients.forEach((r, j) => expect(rel(r.se, c.se[j])).toBeLessThanOrEqual(1e-4));
+      expect(fit.vcovMethod).toBe('hessian');
+      // each structured term's SDs and correlation(s) against glmmTMB's VarCorr
+      for (const s of fit.structures) {
+        const t = c.terms.find((u) => u.group === s.group)!;
+        const sd = arr(t.sd);
+        s.sd.forEach((v, j) => expect(rel(v, sd[j])).toBeLessThanOrEqual(5e-5));
+        const corr = t.corr as number[][];
+        if (s.structure === 'ar1' || s.structure === 'cs') expect(Math.abs(s.rho[0] - corr[1][0])).toBeLessThanOrEqual(5e-5);
+      }
+      // and the VarCorr rows (lme4's layout of Σ(ψ̂)): every SD and correlation of the term
+      for (const t of c.terms) {
+        const rows = fit.varCorr.filter((r) => r.group === t.group);
+        arr(t.names).forEach((n, i) => {
+          const r = rows.find((v) => v.var1 === n.replace(/^timef/, 'factor(time)') && v.var2 === null)!;
+          expect(rel(r.sdcor, arr(t.sd)[i])).toBeLessThanOrEqual(5e-5);
+        });
+        if (Array.isArray(t.corr)) {
+          const names = arr(t.names).map((n) => n.replace(/^timef/, 'factor(time)'));
+          for (let i = 1; i < names.length; i++) {
+            for (let j = 0; j < i; j++) {
+              const r = rows.find((v) => v.var1 === names[j] && v.var2 === names[i])!;
+              expect(Math.abs(r.sdcor - (t.corr as number[][])[i][j])).toBeLessThanOrEqual(5e-5);
+            }
+          }
+        }
+      }
+      // glmmTMB's df (ψ counted), AIC and BIC
+      expect(fit.df).toBe(c.df);
+      expect(fit.nobs).toBe(c.nobs);
+      expect(Math.abs(fit.AIC - c.AIC)).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(fit.BIC - c.BIC)).toBeLessThanOrEqual(1e-6);
+      expect(fit.singular).toBe(false);
+      expect(fit.converged).toBe(true);
+    }, 60000);
+  }
+
+  it('us(1 + x | subject) is lme4\'s (1 + x | subject) bit for bit, and lme4 1.1-31\'s tight glmer fit', async () => {
+    const data = loadDataFile('glmer_structcov.csv');
+    const us = await glmer(ref.us.ts, data, { family: 'poisson' });
+    const plain = await glmer(ref.us.lme4_ts, data, { family: 'poisson' });
+    expect(us.model.covariance).toBeNull();
+    expect(us.objective).toBe(plain.objective);
+    expect(Array.from(us.theta)).toEqual(Array.from(plain.theta));
+    expect(Array.from(us.beta)).toEqual(Array.from(plain.beta));
+    expect(us.df).toBe(ref.us.lme4.df);
+    expect(us.objective).toBeLessThanOrEqual(ref.us.lme4.m2loglik + 1e-7);
+    expect(rel(us.objective, ref.us.lme4.m2loglik)).toBeLessThanOrEqual(1e-9);
+    us.theta.forEach((t, j) => expect(Math.abs(t - ref.us.lme4.theta[j])).toBeLessThanOrEqual(1e-4));
+    us.beta.forEach((b, j) => expect(Math.abs(b - ref.us.lme4.beta[j])).toBeLessThanOrEqual(1e-5));
+    us.coefficients.forEach((r, j) => expect(rel(r.se, ref.us.lme4.se[j])).toBeLessThanOrEqual(1e-4));
+    // glmmTMB's us agrees too
+    expect(Math.abs(us.objective - ref.us.glmmTMB.m2loglik)).toBeLessThanOrEqual(1e-5);
+  }, 60000);
+});
