@@ -150,3 +150,132 @@ describe('the fit against glmmTMB 1.1.5', () => {
     expect(Math.abs(us.objective - ref.us.glmmTMB.m2loglik)).toBeLessThanOrEqual(1e-5);
   }, 60000);
 });
+
+describe('refusals of glmer with a structure', () => {
+  const data = () => loadDataFile('glmer_structcov.csv');
+  const err = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
+  it('a family with a dispersion, a non-canonical link and the negative binomial', async () => {
+    const g = await err(glmer('y_cs ~ time + cs(0 + factor(time) | subject)', loadDataFile('glmer_structcov.csv'), { family: 'Gamma', link: 'log' }));
+    // (Gamma refuses zero responses first: the counts + 1)
+    const pos = await err(glmer('I(y_cs + 1) ~ time + cs(0 + factor(time) | subject)', data(), { family: 'Gamma', link: 'log' }));
+    expect(g ?? pos).toBeInstanceOf(Error);
+    expect(pos).toBeInstanceOf(ModelError);
+    expect(pos!.message).toContain('the covariance structure cs(0 + factor(time) | subject) is not available for the Gamma family, which has a dispersion parameter');
+    const probit = await err(glmer('cbind(incidence, size - incidence) ~ period + ar1(0 + period | herd)', loadDataFile('cbpp.csv'), { family: 'binomial', link: 'probit', factors: ['herd', 'period'] }));
+    expect(probit).toBeInstanceOf(ModelError);
+    expect(probit!.message).toMatch(/ar1\(0 \+ period \| herd\) needs the family's canonical link \(binomial's logit, not probit\).*expected Hessian.*observed one/);
+    const sqrt = await err(glmer('y_cs ~ time + cs(0 + factor(time) | subject)', data(), { family: 'poisson', link: 'sqrt' }));
+    expect(sqrt!.message).toMatch(/canonical link \(poisson's log, not sqrt\)/);
+    for (const opts of [{ family: 'negative.binomial' as const }, { family: 'negative.binomial' as const, theta: 2 }]) {
+      const nb = await err(glmer('y_cs ~ time + cs(0 + factor(time) | subject)', data(), opts));
+      expect(nb).toBeInstanceOf(ModelError);
+      expect(nb!.message).toMatch(/cs\(0 \+ factor\(time\) \| subject\).*negative binomial.*not canonical/);
+    }
+  });
+  it('nAGQ > 1, start and prior', async () => {
+    // diag(1 | subject) has one column, as a scalar term: the quadrature is refused by the structure
+    const agq = await err(glmer('y_cs ~ time + diag(1 | subject)', data(), { family: 'poisson', nAGQ: 5 }));
+    expect(agq).toBeInstanceOf(ModelError);
+    expect(agq!.message).toContain('nAGQ = 5 (adaptive Gauss–Hermite quadrature) is not available with the covariance structure diag(1 | subject)');
+    for (const [option, value] of [['start', { theta: [1] }], ['prior', 'blme']] as const) {
+      const e = await err(glmer('y_cs ~ time + diag(1 | subject)', data(), { family: 'poisson', [option]: value }));
+      expect(e).toBeInstanceOf(OptionError);
+      expect(e!.message).toContain(`glmer: ${option} is not available with a covariance structure (diag(1 | subject))`);
+    }
+  });
+  it('what works in θ itself names the structure: profile, bootstrap, influence, power, R²', async () => {
+    const c = ref.cases.cbpp_ar1;
+    const fit = await fitOf(c);
+    const named = /not available for a fit with a covariance structure \(ar1\(0 \+ period \| herd\)\)/;
+    await expect(fit.confint({ method: 'profile' })).rejects.toThrow(named);
+    await expect(fit.confint({ method: 'boot', nsim: 5 })).rejects.toThrow(named);
+    await expect(fit.bootstrap({ nsim: 5 })).rejects.toThrow(named);
+    await expect(fit.influence({ groups: 'herd' })).rejects.toThrow(named);
+    await expect(fit.powerSim({ nsim: 2 })).rejects.toThrow(named);
+    await expect(fit.r2()).rejects.toThrow(/covariance structure \(ar1\(0 \+ period \| herd\)\)/);
+  });
+});
+
+describe('what works on a structured glmer fit', () => {
+  it('summary and JSON: glmmTMB\'s VarCorr lines, the parameter count, covariance_structures', async () => {
+    const fit = await fitOf(ref.cases.pois_ar1_site);
+    const s = fit.summary();
+    expect(s).toMatch(/subject\s+factor\(time\)0\s+0\.30\d+\s+0\.55\d+\s+0\.84 \(ar1\)/);
+    expect(s).toMatch(/site\s+\(Intercept\)/);
+    expect(s).toContain("Covariance structure: ar1(0 + factor(time) | subject), 2 parameters (glmmTMB's ar1)");
+    const j = fit.toJSON() as Record<string, unknown> & { covariance_structures: { structure: string; rho: number[]; sd: number[] }[]; df: number };
+    expect(j.covariance_structures[0].structure).toBe('ar1');
+    expect(Math.abs(j.covariance_structures[0].rho[0] - (ref.cases.pois_ar1_site.terms[0].corr as number[][])[1][0])).toBeLessThanOrEqual(5e-5);
+    expect(j.df).toBe(ref.cases.pois_ar1_site.df);
+  });
+  it('predictions, ranef, simulate, Wald intervals', async () => {
+    const c = ref.cases.pois_cs;
+    const fit = await fitOf(c);
+    const data = loadDataFile(c.data);
+    const eta = fit.predict(data);
+    const lp = fit.linearPredictor;
+    eta.forEach((v, i) => expect(Math.abs(v - lp[i])).toBeLessThanOrEqual(1e-10));
+    const mu = fit.predict(data, { type: 'response' });
+    mu.forEach((v, i) => expect(Math.abs(v - Math.exp(lp[i]))).toBeLessThanOrEqual(1e-10 * Math.max(1, v)));
+    const r = fit.ranef;
+    expect(r[0].group).toBe('subject');
+    expect(r[0].levels.length).toBe(80);
+    const sim = fit.simulate(2, { seed: 3 });
+    expect(sim.y.length).toBe(2);
+    expect(sim.y[0].length).toBe(c.nobs);
+    expect(sim.y[0].every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
+    expect(Array.from(fit.simulate(2, { seed: 3 }).y[1])).toEqual(Array.from(sim.y[1]));
+    const ci = await fit.confint({ method: 'wald' });
+    const [lo, hi] = ci.intervals['x'];
+    const se = fit.coefficients[2].se;
+    expect(Math.abs(lo! - (fit.beta[2] - 1.959963984540054 * se))).toBeLessThanOrEqual(1e-9);
+    expect(Math.abs(hi! - (fit.beta[2] + 1.959963984540054 * se))).toBeLessThanOrEqual(1e-9);
+  });
+  it('the likelihood-ratio anova(ar1, cs) counts ψ; drop1 refits in ψ as glmer of the smaller formula', async () => {
+    const data = loadDataFile('glmer_structcov.csv');
+    const cs = await fitOf(ref.cases.pois_cs);
+    const ar1 = await glmer('y_cs ~ time + x + ar1(0 + factor(time) | subject)', data, { family: 'poisson' });
+    expect(ar1.df).toBe(3 + 2);
+    const a = await anovaModels([ar1, cs]);
+    expect(a.models.map((m) => m.npar)).toEqual([5, 8]);
+    expect(a.tests[1]!.df).toBe(3);
+    expect(Math.abs(a.tests[1]!.chisq - (ar1.objective - cs.objective))).toBeLessThanOrEqual(1e-9);
+    const d = await cs.drop1();
+    const noX = await glmer('y_cs ~ time + cs(0 + factor(time) | subject)', data, { family: 'poisson' });
+    const row = d.rows.find((r) => r.term === 'x')!;
+    expect(row.npar).toBe(1);
+    expect(Math.abs(row.LRT! - (noX.objective - cs.objective))).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(row.AIC - noX.AIC)).toBeLessThanOrEqual(1e-6);
+  }, 60000);
+  it('nAGQ = 0: stage 1 in ψ alone; update() refits in ψ', async () => {
+    const c = ref.cases.cbpp_ar1;
+    const fit = await fitOf(c);
+    const g0 = await glmer(c.ts, loadDataFile(c.data), { ...options(c), nAGQ: 0 });
+    expect(g0.nAGQ).toBe(0);
+    expect(g0.df).toBe(c.df);
+    expect(g0.structures[0].structure).toBe('ar1');
+    // the nAGQ = 0 fit's deviance is PIRLS's at its θ̂ (β profiled), at least the Laplace optimum's
+    expect(g0.objective).toBeGreaterThanOrEqual(fit.objective - 1e-6);
+    const up = await fit.update({ nAGQ: 1 });
+    expect(Math.abs(up.objective - fit.objective)).toBeLessThanOrEqual(1e-9);
+  }, 60000);
+});
+
+describe('CLI: mixedgpu fit --family poisson with a structured term', () => {
+  it('prints glmmTMB\'s VarCorr line; the JSON counts ψ', async () => {
+    const out: string[] = [], err: string[] = [];
+    const io = { stdout: (t: string) => { out.push(t); }, stderr: (t: string) => { err.push(t); } };
+    const file = join(__dirname, 'fixtures', 'data', 'glmer_structcov.csv');
+    const c = ref.cases.pois_cs;
+    expect(await runFit({ file, formula: c.ts, family: 'poisson' }, io)).toBe(0);
+    expect(out.join('')).toMatch(/0\.49 \(cs\)/);
+    expect(out.join('')).toContain("Covariance structure: cs(0 + factor(time) | subject), 5 parameters (glmmTMB's cs)");
+    out.length = 0;
+    expect(await runFit({ file, formula: c.ts, family: 'poisson', json: true }, io)).toBe(0);
+    const j = JSON.parse(out.join(''));
+    expect(j.df).toBe(c.df);
+    expect(Math.abs(j.loglik - c.logLik)).toBeLessThanOrEqual(1e-6);
+    expect(await runFit({ file, formula: c.ts, family: 'poisson', nagq: '3' }, io)).not.toBe(0);
+    expect(err.join('')).toContain('nAGQ = 3');
+  }, 60000);
+});
