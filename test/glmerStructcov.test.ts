@@ -261,6 +261,29 @@ describe('what works on a structured glmer fit', () => {
   }, 60000);
 });
 
+describe('allFit and emmeans on a structured glmer fit', () => {
+  it('allFit: every optimizer refits in ψ and agrees', async () => {
+    const fit = await fitOf(ref.cases.cbpp_ar1);
+    const a = await fit.allFit();
+    expect(a.rows.length).toBeGreaterThanOrEqual(3);
+    for (const r of a.rows) {
+      expect(r.ok).toBe(true);
+      expect(Math.abs(r.logLik! - fit.logLik)).toBeLessThanOrEqual(1e-6);
+    }
+  }, 120000);
+  it('emmeans of period: the means are β\'s combinations with Var(β̂) from the (ψ, β) Hessian', async () => {
+    const fit = await fitOf(ref.cases.cbpp_ar1);
+    const g = fit.emmeans('~ period');
+    const V = fit.vcov;
+    // period1 = β₀; period2 = β₀ + β₁
+    expect(Math.abs(g.rows[0].emmean - fit.beta[0])).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(g.rows[0].SE - Math.sqrt(V[0][0]))).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(g.rows[1].emmean - (fit.beta[0] + fit.beta[1]))).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(g.rows[1].SE - Math.sqrt(V[0][0] + 2 * V[0][1] + V[1][1]))).toBeLessThanOrEqual(1e-12);
+    expect(g.rows[0].df).toBe(Infinity);
+  });
+});
+
 describe('CLI: mixedgpu fit --family poisson with a structured term', () => {
   it('prints glmmTMB\'s VarCorr line; the JSON counts ψ', async () => {
     const out: string[] = [], err: string[] = [];
