@@ -1,6 +1,7 @@
 /**
  * Fitting a generalized linear mixed model as lme4's glmer does, once its model and engines are
  * built (src/fit/glmer.ts builds them and chooses the backend):
+ *   (θ: lme4's, or with glmmTMB's covariance structures their parameters ψ, src/glmm/structured.ts)
  *   stage 1 (nAGQ = 0): θ by BOBYQA with β and u from PIRLS at each θ (objectives.ts);
  *   stage 2 (nAGQ ≥ 1): (θ, β) together by BOBYQA from stage 1's optimum, with u from PIRLS at each
  *           point and the Laplace (nAGQ = 1) or adaptive Gauss–Hermite (nAGQ > 1) deviance;

@@ -4,6 +4,8 @@
  *   stage 1 (nAGQ = 0 deviance): x = θ_int, with u and β from PIRLS, f = log|L|² + ‖ũ‖² + aic;
  *   stage 2 (nAGQ ≥ 1): x = (θ_int, δ) with β = β̂₁ + R_X⁻¹ δ, u from PIRLS with β fixed, and f
  *           the Laplace (nAGQ = 1) or adaptive Gauss–Hermite (nAGQ > 1) deviance.
+ * With glmmTMB's covariance structures θ_int is θ_int(ψ), x's variance part the structures' ψ
+ * (src/glmm/structured.ts: GlmmEngines.variance), and the objective +∞ where Σ(ψ) is not positive definite.
  *
  * In stage 2, β is searched in the coordinates δ = R_X (β − β̂₁) of stage 1's fixed-effects factor
  * (β̂₁'s approximate standard errors become unit steps), which makes the trust region round, and the
