@@ -60,6 +60,9 @@ cases <- list(
        ts = "y_ar1 ~ time + x + ar1(0 + factor(time) | subject) + (1 | site)",
        lme4 = "y_ar1 ~ time + x + (0 + timef | subject) + (1 | site)")
 )
+# glmmTMB to a tight relative tolerance: nlminb then ends each fit with "singular convergence (7)"
+# (recorded as convergence = 1), at a point where sdreport's Hessian is positive definite (pdHess) and
+# whose −2ℓ our optimum matches or lowers by ≤ 1.2e-8 (test/glmerStructcov.test.ts)
 tight <- glmmTMBControl(optCtrl = list(iter.max = 1e4, eval.max = 1e4, rel.tol = 1e-12))
 
 terms_of <- function(fit) {
