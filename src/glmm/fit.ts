@@ -251,8 +251,8 @@ export async function fitGlmm(
     const f2 = evaluations.wrap(obj2.evaluate, report2);
     const x0 = s2.objective.start;
     const f0 = await f2(x0);
-    // θ's scales (a structure's ψ: a plain BOBYQA, as lmer's structured fits)
-    if (!vp.covariance) s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nv }, (_, k) => k), s2.objective.lower));
+    // θ's scales, or a structure's ψ's (s2.scaleTheta: the optimizer's s ⊙ ψ)
+    s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nv }, (_, k) => k), s2.objective.lower));
     // the device's final radius (unless the caller set one): the polish settles the optimum
     const deviceRhoend = options.optimizer?.rhoend === undefined && stencilPolishes(obj2) ? STAGE2_DEVICE_RHOEND : undefined;
     return { s2, obj2: deviceRhoend ? { ...obj2, deviceRhoend } : obj2, report2 };

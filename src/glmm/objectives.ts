@@ -199,7 +199,7 @@ export function stage1Objective(e: GlmmEngines, checked: boolean): Objective & {
 /** Stage 2's objective and the maps from its variables to θ_int and β. */
 export interface Stage2 {
   objective: Objective;
-  /** sets the scales s of θ in the optimizer's variables s ⊙ θ_int (1 until then): the θ problem's scales */
+  /** sets the scales s of θ in the optimizer's variables s ⊙ θ_int (1 until then): the θ problem's scales; with structures, of ψ (s ⊙ ψ) */
   scaleTheta(s: Float64Array): void;
   /** θ_int of x (NaN where a structure's θ(ψ) is undefined) */
   theta(x: Float64Array): Float64Array;
@@ -229,7 +229,14 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     for (let j = 0; j < p; j++) d[j] += beta1[j];
     return d;
   };
-  const variance = (x: Float64Array) => Float64Array.from(x.subarray(0, nth));
+  // with structures the optimizer sees ψ scaled to unit curvature, s ⊙ ψ (`scaleTheta`; 1 until then):
+  // the θ optimizer's scaling, which works on θ's factors, does not apply to ψ
+  const psiScale = new Float64Array(nth).fill(1);
+  const variance = (x: Float64Array) => {
+    const v = Float64Array.from(x.subarray(0, nth));
+    for (let k = 0; k < nth; k++) v[k] /= psiScale[k];
+    return v;
+  };
   const thetaOrNull = (x: Float64Array) => vp.thetaInternal(variance(x));
   const theta = (x: Float64Array) => thetaOrNull(x) ?? new Float64Array(e.model.theta.length).fill(NaN);
   const at = (x: Float64Array, run: (theta: Float64Array) => number | Promise<number>) => {
@@ -247,7 +254,7 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   const lower = new Float64Array(nth + p).fill(-Infinity);
   lower.set(vp.lower);
   // θ's factors index x's first nth entries; δ's variables are free and unscaled (with structures
-  // x's first entries are ψ: no θ problem, a plain BOBYQA as lmer's structured fits)
+  // x's first entries are s ⊙ ψ: no θ problem, a plain BOBYQA on the scaled ψ)
   const thetaProblem: ThetaProblem = { lower, factors: termFactors(e.model.blocks), scales: new Float64Array(nth + p).fill(1) };
   const objective: Objective = {
     start,
@@ -261,7 +268,7 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   };
   const x = (th: ArrayLike<number>, b: ArrayLike<number>) => {
     const out = new Float64Array(nth + p);
-    for (let k = 0; k < nth; k++) out[k] = th[k];
+    for (let k = 0; k < nth; k++) out[k] = th[k] * psiScale[k];
     // δ = R_X (β − β̂₁), R_X = LXᵀ
     for (let r = 0; r < p; r++) {
       let acc = 0;
@@ -275,6 +282,11 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
   return {
     objective, theta, beta, x, variance,
     scaleTheta(s) {
+      if (vp.covariance) {
+        // x's ψ part becomes s ⊙ ψ: the start (and any later x) in the new coordinates
+        for (let k = 0; k < nth; k++) { start[k] *= s[k] / psiScale[k]; psiScale[k] = s[k]; }
+        return;
+      }
       thetaProblem.scales.set(s.subarray(0, nth));
     },
   };
