@@ -208,7 +208,7 @@ describe('what works on a structured glmer fit', () => {
     expect(Math.abs(j.covariance_structures[0].rho[0] - (ref.cases.pois_ar1_site.terms[0].corr as number[][])[1][0])).toBeLessThanOrEqual(5e-5);
     expect(j.df).toBe(ref.cases.pois_ar1_site.df);
   });
-  it('predictions, ranef, simulate, Wald intervals', async () => {
+  it('predictions, ranef, simulate, DHARMa\'s residuals, Wald intervals', async () => {
     const c = ref.cases.pois_cs;
     const fit = await fitOf(c);
     const data = loadDataFile(c.data);
@@ -225,6 +225,10 @@ describe('what works on a structured glmer fit', () => {
     expect(sim.y[0].length).toBe(c.nobs);
     expect(sim.y[0].every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
     expect(Array.from(fit.simulate(2, { seed: 3 }).y[1])).toEqual(Array.from(sim.y[1]));
+    // DHARMa's scaled residuals on simulate's draws
+    const dh = fit.simulateResiduals({ nsim: 20, seed: 2 });
+    expect(dh.nObs).toBe(c.nobs);
+    expect(dh.nSim).toBe(20);
     const ci = await fit.confint({ method: 'wald' });
     const [lo, hi] = ci.intervals['x'];
     const se = fit.coefficients[2].se;
