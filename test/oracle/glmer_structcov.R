@@ -4,7 +4,8 @@
 #   Rscript test/oracle/glmer_structcov.R
 # Writes test/fixtures/data/glmer_structcov.csv (simulated counts: 80 subjects in 8 sites, 4 equally
 # spaced times; y_cs from a compound-symmetry covariance of the subject's per-time effects, y_ar1 from
-# an AR(1) one plus a site effect, y_diag from an intercept and a slope in x) and
+# an AR(1) one plus a site effect, y_diag from an intercept and a slope in x; t_irr the times 0, 1,
+# 2, 5 for ou, glmmTMB's numFactor(t_irr)) and
 # test/fixtures/glmer_structcov/glmer_structcov.json: per case glmmTMB's fit (β, its SEs, each term's
 # SDs and correlations, its theta ψ, logLik, df, AIC) and, independent of any optimizer, lme4's
 # Laplace deviance (glmer's devfun at nAGQ = 1, PIRLS to a tight tolerance) at glmmTMB's optimum:
@@ -32,10 +33,14 @@ d$y_cs <- rpois(nrow(d), exp(eta0 + draw(S_cs)))
 d$y_ar1 <- rpois(nrow(d), exp(eta0 + draw(S_ar1) + site_eff[d$site]))
 a <- rnorm(nsub, sd = 0.5); s <- rnorm(nsub, sd = 0.3)
 d$y_diag <- rpois(nrow(d), exp(eta0 + rep(a, each = nt) + rep(s, each = nt) * d$x))
-write.csv(d[, c("subject", "site", "time", "x", "y_cs", "y_ar1", "y_diag")], file.path(root, "data", "glmer_structcov.csv"), row.names = FALSE)
+# irregular times for ou (3 → 5: 0, 1, 2, 5), no draw
+d$t_irr <- ifelse(d$time == 3, 5, d$time)
+write.csv(d[, c("subject", "site", "time", "x", "y_cs", "y_ar1", "y_diag", "t_irr")], file.path(root, "data", "glmer_structcov.csv"), row.names = FALSE)
 
 sim <- read.csv(file.path(root, "data", "glmer_structcov.csv"), stringsAsFactors = TRUE)
 sim$timef <- factor(sim$time)
+sim$t_irrf <- factor(sim$t_irr)
+sim$times <- numFactor(sim$t_irr)
 cbpp <- read.csv(file.path(root, "data", "cbpp.csv"), stringsAsFactors = TRUE)
 cbpp$herd <- factor(cbpp$herd); cbpp$period <- factor(cbpp$period)
 stopifnot(identical(levels(cbpp$period), c("1", "2", "3", "4")))   # equally spaced times, consecutive
@@ -58,7 +63,15 @@ cases <- list(
   list(name = "pois_ar1_site", data = "glmer_structcov.csv", family = "poisson",
        formula = "y_ar1 ~ time + x + ar1(0 + timef | subject) + (1 | site)",
        ts = "y_ar1 ~ time + x + ar1(0 + factor(time) | subject) + (1 | site)",
-       lme4 = "y_ar1 ~ time + x + (0 + timef | subject) + (1 | site)")
+       lme4 = "y_ar1 ~ time + x + (0 + timef | subject) + (1 | site)"),
+  list(name = "pois_toep", data = "glmer_structcov.csv", family = "poisson",
+       formula = "y_cs ~ time + x + toep(0 + timef | subject)",
+       ts = "y_cs ~ time + x + toep(0 + factor(time) | subject)",
+       lme4 = "y_cs ~ time + x + (0 + timef | subject)"),
+  list(name = "pois_ou", data = "glmer_structcov.csv", family = "poisson",
+       formula = "y_ar1 ~ time + x + ou(times + 0 | subject)",
+       ts = "y_ar1 ~ time + x + ou(0 + factor(t_irr) | subject)",
+       lme4 = "y_ar1 ~ time + x + (0 + t_irrf | subject)")
 )
 # glmmTMB to a tight relative tolerance: nlminb then ends each fit with "singular convergence (7)"
 # (recorded as convergence = 1), at a point where sdreport's Hessian is positive definite (pdHess) and
@@ -82,7 +95,8 @@ laplace_lme4 <- function(cs, dat, fit) {
   lf <- glFormula(as.formula(cs$lme4), data = dat, family = fam, control = glmerControl(check.nobs.vs.nRE = "ignore"))
   cnms <- lf$reTrms$cnms
   theta <- unlist(lapply(seq_along(cnms), function(k) {
-    S <- as.matrix(vc[[names(cnms)[k]]]); stopifnot(identical(colnames(S), cnms[[k]]))
+    # (ou's columns are numFactor's, times(0) …, in the order of t_irrf's levels)
+    S <- as.matrix(vc[[names(cnms)[k]]]); stopifnot(ncol(S) == length(cnms[[k]]), identical(colnames(S), cnms[[k]]) || grepl("^times", colnames(S)[1]))
     L <- t(chol(S)); L[lower.tri(L, diag = TRUE)]
   }))
   list(theta = theta, value = devf(c(theta, unname(fixef(fit)$cond))))
