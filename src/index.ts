@@ -48,6 +48,8 @@ export {
   covParameters, thetaOfParameters, thetaJacobian, structureCorrelation, structureParameterCount, structureEstimates,
   type CovParameters, type StructuredTerm, type StructureEstimate, type Structure,
 } from './model/covStructure.js';
+// …in glmer: the optimizer's variance parameters (θ_int, or ψ with σ ≡ 1) and the structures' rules for GLMMs
+export { glmmVarianceParameters, checkGlmmStructures, GLMM_SIGMA, type VarianceParameters } from './glmm/structured.js';
 export type { CovStructure } from './formula/types.js';
 export type { MixedModel } from './model/mixedModel.js';
 export { buildRandomBlocks } from './model/lambda.js';

@@ -282,15 +282,15 @@ describe('glmmTMB\'s rules and the errors', () => {
     expect(e.message).toMatch(/'\|\|' inside cs/);
     expect(e.message).toContain('                              ^');
   });
-  it('lmer\'s sigma, prior and start are refused with a structure; glmer refuses structures', async () => {
+  it('lmer\'s sigma, prior and start are refused with a structure; glmer refuses a family with a dispersion (test/glmerStructcov.test.ts)', async () => {
     for (const [option, value] of [['sigma', 1], ['prior', 'blme'], ['start', [1, 0, 1]]] as const) {
       const e = await fitErr('y_cs ~ time + cs(0 + factor(time) | subject)', { [option]: value });
       expect(e).toBeInstanceOf(OptionError);
       expect(e.message).toContain(`lmer: ${option} is not available with a covariance structure (cs(0 + factor(time) | subject))`);
     }
-    const g = await glmer('y ~ ar1(0 + factor(time) | subject)', { y: [1, 0, 1, 0], time: [0, 1, 0, 1], subject: ['a', 'a', 'b', 'b'] }, { family: 'binomial' }).catch((e: Error) => e);
+    const g = await glmer('y ~ ar1(0 + factor(time) | subject)', { y: [1, 2, 1, 3], time: [0, 1, 0, 1], subject: ['a', 'a', 'b', 'b'] }, { family: 'Gamma' }).catch((e: Error) => e);
     expect(g).toBeInstanceOf(ModelError);
-    expect((g as Error).message).toMatch(/glmer does not fit covariance structures \(ar1\)/);
+    expect((g as Error).message).toMatch(/the covariance structure ar1\(0 \+ factor\(time\) \| subject\) is not available for the Gamma family, which has a dispersion parameter/);
   });
 });
 

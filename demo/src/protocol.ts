@@ -742,7 +742,7 @@ export interface FitResult {
   timings: Record<string, number>;
   fixef: FixefRow[];
   varCorr: VarCorrRowMsg[];
-  /** glmmTMB's covariance structures of the random-effects terms (lmer's fit.structures; empty without) */
+  /** glmmTMB's covariance structures of the random-effects terms (lmer's or glmer's fit.structures; empty without) */
   structures: StructureMsg[];
   varianceShares: { group: string; variance: number; share: number }[] | null;
   ranef: RanefMsg[];

@@ -22,6 +22,8 @@ import { checkGlmerCall } from './checks.js';
 import { rowPassesReady } from '../linalg/rowChunks.js';
 import { recordCall } from './update.js';
 import { ModelError, OptionError } from '../errors/errors.js';
+import { mixedFormula } from '../model/mixedModel.js';
+import { checkGlmmStructures } from '../glmm/structured.js';
 // the inference methods of the fits (fit.coefficients, fit.anova, fit.confint, …)
 import '../inference/methods.js';
 import '../checks/methods.js';
@@ -54,12 +56,24 @@ async function fitGlmer(formula: string | Formula, data: arrow.Table, options: G
   const t0 = performance.now();
   throwIfAborted(options.signal);
   const nAGQ = options.nAGQ ?? 1; // an integer from 0 to 25 (checkGlmerCall)
+  // glmmTMB's structures need a canonical link (src/glmm/structured.ts): the negative binomial's log
+  // link is not one, refused here before glmer.nb's first (Poisson) fit
+  if (options.family === 'negative.binomial') {
+    const s = mixedFormula(formula).random.find((r) => r.structure !== undefined && r.structure !== 'us');
+    if (s) throw new ModelError(`glmer: the covariance structure ${s.text} is not available for the negative binomial family (glmer.nb): its log link is not canonical, so lme4's Laplace approximation (the expected Hessian) is not glmmTMB's (the observed one); structures are fitted for binomial with logit and Poisson with log`);
+  }
   // the negative binomial without a size: θ estimated by glmer.nb's alternation (src/fit/glmerNb.ts)
   if (options.family === 'negative.binomial' && options.theta === undefined) return fitGlmerNb(formula, data, options);
   if (options.theta !== undefined && options.family !== 'negative.binomial') throw new OptionError('theta', `glmer: theta is the negative binomial's size; the ${options.family} family has none`);
   // the frame's passes on the row threads (src/linalg/rowChunks.ts): their helpers started first
   await rowPassesReady(data.numRows);
   const model = buildGlmm(formula, data, options);
+  if (model.covariance) {
+    // glmmTMB's structures: Laplace (or nAGQ = 0) only; the optimizer works in their ψ, not θ
+    checkGlmmStructures(model.covariance, model.family, nAGQ);
+    const other = options.start !== undefined ? 'start' : options.prior !== undefined ? 'prior' : null;
+    if (other) throw new OptionError(other, `glmer: ${other} is not available with a covariance structure (${model.covariance.structured.map((t) => t.text).join(', ')}): its optimizer works in the structure's parameters, not θ`);
+  }
   // lme4's start, checked against the model before the fit (used by fitGlmm)
   startOf(model, options.start, nAGQ);
   if (nAGQ > 1 && model.known.some((k) => k)) {

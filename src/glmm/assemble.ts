@@ -8,7 +8,7 @@ import type { Evaluations } from '../model/control.js';
 import type { Optimum } from '../model/fitObjective.js';
 import { SINGULAR_MESSAGE, isSingular } from '../model/lambda.js';
 import { checkConv, derivsByDefault } from '../model/convergence.js';
-import { covariancesToOriginal, modesToOriginal, thetaToInternal, thetaToOriginal } from '../model/reparam.js';
+import { covariancesToOriginal, modesToOriginal, thetaToOriginal } from '../model/reparam.js';
 import { separationWarnings } from './diagnostics.js';
 import { GlmmFit, type GlmmFitInit } from './glmmFit.js';
 import { hessianVcov } from './hessian.js';
@@ -21,6 +21,8 @@ export interface GlmmOptimum {
   /** θ_int and β at the optimum */
   theta: Float64Array;
   beta: Float64Array;
+  /** the optimizer's variance parameters there (θ_int, or the covariance structures' ψ: structured.ts); default θ_int */
+  variance?: Float64Array;
   /** the objective there */
   objective: number;
   /** the final stage's optimum (its evaluations, convergence, backend and check) */
@@ -48,14 +50,17 @@ export interface GlmmAssembleOptions {
 }
 
 /**
- * The deviance (plus the penalty, as bglmer's) in lme4's coordinates (θ, β), by PIRLS on the float64
- * engine: the function whose central differences give glmer's Hessian (NaN where PIRLS fails).
+ * The deviance (plus the penalty, as bglmer's) in lme4's coordinates (θ, β) — with covariance
+ * structures in (ψ, β) (structured.ts `reported`) —, by PIRLS on the float64 engine: the function
+ * whose central differences give glmer's Hessian (NaN where PIRLS fails or θ(ψ) is undefined).
  */
 export function hessianObjective(e: GlmmEngines, rule: GHRule | null, penalty?: (theta: Float64Array, beta: Float64Array) => number): (z: Float64Array) => number {
-  const { model, engine } = e;
-  const nth = model.theta.length;
+  const { engine } = e;
+  const nth = e.variance.length;
   return (z) => {
-    const v = e.value(() => e.run(thetaToInternal(model, z.subarray(0, nth)), z.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN) as number;
+    const theta = e.variance.thetaInternalOfReported(z.subarray(0, nth));
+    if (!theta) return NaN;
+    const v = e.value(() => e.run(theta, z.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN) as number;
     return penalty ? v + penalty(Float64Array.from(z.subarray(0, nth)), Float64Array.from(z.subarray(nth))) : v;
   };
 }
@@ -79,7 +84,8 @@ export async function assembleGlmm(
   messages: string[], timings: Record<string, number>, t0: number,
 ): Promise<GlmmFit> {
   const { model, engine } = e;
-  const nth = model.theta.length;
+  // the Hessian's variance coordinates: lme4's θ, or the structures' ψ
+  const nth = e.variance.length;
   const p = model.frame.p;
   const { nAGQ, rule } = options;
   const theta = at.theta;
@@ -126,9 +132,10 @@ export async function assembleGlmm(
   if ((options.vcov ?? 'hessian') === 'hessian' && nAGQ > 0) {
     const tH = performance.now();
     const saved = engine.saveState();
-    // in lme4's coordinates (θ, β), as its deriv12
+    // in lme4's coordinates (θ, β), as its deriv12; with covariance structures in (ψ, β), the
+    // structure's parameters (glmmTMB's Hessian of the Laplace deviance: canonical links only)
     const x = new Float64Array(nth + p);
-    x.set(thetaToOriginal(model, theta));
+    x.set(e.variance.reported(at.variance ?? theta));
     x.set(beta, nth);
     // the float64 polish's last stencil where it was taken at this optimum (stencilPolish: the same
     // deriv12 stencil of the same objective), else deriv12's differences at the optimum now
@@ -142,7 +149,9 @@ export async function assembleGlmm(
       let bestH = at0;
       const fH = evaluations.wrap(hessianObjective(e, rule, pen), (xx, v) => {
         if (v < bestH) bestH = v;
-        options.onStage3?.(Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)), v, bestH);
+        // progress reports lme4's θ (from ψ with structures)
+        const th = e.variance.covariance ? e.variance.thetaInternalOfReported(xx.subarray(0, nth)) : null;
+        options.onStage3?.(th ? thetaToOriginal(model, th) : Float64Array.from(xx.subarray(0, nth)), Float64Array.from(xx.subarray(nth)), v, bestH);
       });
       d = await hessianStencil(fH, x, at0);
     }

@@ -1,6 +1,7 @@
 /**
  * Fitting a generalized linear mixed model as lme4's glmer does, once its model and engines are
  * built (src/fit/glmer.ts builds them and chooses the backend):
+ *   (θ: lme4's, or with glmmTMB's covariance structures their parameters ψ, src/glmm/structured.ts)
  *   stage 1 (nAGQ = 0): θ by BOBYQA with β and u from PIRLS at each θ (objectives.ts);
  *   stage 2 (nAGQ ≥ 1): (θ, β) together by BOBYQA from stage 1's optimum, with u from PIRLS at each
  *           point and the Laplace (nAGQ = 1) or adaptive Gauss–Hermite (nAGQ > 1) deviance;
@@ -19,7 +20,7 @@ import { type Objective, withPenalty } from '../model/objective.js';
 import type { FitAnnotation } from '../results/mixedFit.js';
 import { OPTIMIZER_NAMES, type OptimizerMethod } from '../optim/minimizers.js';
 import { type OptimizerSettings, type Optimum, fitObjective, optimizeObjective, optimizerSettings, stencilPolishes } from '../model/fitObjective.js';
-import { thetaToInternal, thetaToOriginal } from '../model/reparam.js';
+import { thetaToOriginal } from '../model/reparam.js';
 import { curvatureScales } from '../optim/scaling.js';
 import { type GlmmOptimum, assembleGlmm, hessianObjective, hessianStencil } from './assemble.js';
 import type { GlmmFit } from './glmmFit.js';
@@ -133,11 +134,14 @@ export async function fitGlmm(
   model: GlmmModel, engine: PirlsEngine, nAGQ: number, options: GlmmFitOptions, t0: number, timings: Record<string, number>,
   device?: GlmmDevice, notes: string[] = [], penalty?: GlmmPenalty,
 ): Promise<GlmmFit> {
-  const nth = model.theta.length;
   const messages = [...model.frame.messages, ...notes];
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
   const evaluations = new Evaluations(options);
   const e = new GlmmEngines(model, engine, device, options.pirlsMaxIter);
+  // the optimizer's variance parameters v: θ_int, or the covariance structures' ψ (structured.ts)
+  const vp = e.variance;
+  const nv = vp.length;
+  const thetaAt = (v: Float64Array) => vp.thetaInternal(v) ?? new Float64Array(model.theta.length).fill(NaN);
   // the optimizer and PIRLS work with the internal θ (src/model/reparam.ts); lme4's θ is reported
   const progress = (stage: 1 | 2 | 3, thetaInt: Float64Array, beta: Float64Array, f: number, best: number) => {
     if (options.onProgress) options.onProgress({ stage, feval: evaluations.count, deviance: f, best, theta: thetaToOriginal(model, thetaInt), beta, elapsedMs: performance.now() - t0 });
@@ -166,40 +170,41 @@ export async function fitGlmm(
 
   // the row threads, when the evaluations share their rows' chunks with them (started once per process)
   await engine.rowThreadsReady();
-  // ---- stage 1: θ, with β from PIRLS -----------------------------------------------------
+  // ---- stage 1: θ (or ψ), with β from PIRLS ----------------------------------------------
   // lme4's start: θ for stage 1 (θ_int of it: src/model/reparam.ts), β for stage 2
   const start = startOf(model, options.start, nAGQ);
-  const theta0 = start.theta ? thetaToInternal(model, start.theta) : model.theta.start;
+  const v0 = start.theta ? vp.fromTheta(start.theta) : vp.start;
   // the first PIRLS, at the starting θ, must succeed: its failure is the user's to see
-  await e.runOpt(theta0, null);
-  const s1 = { ...stage1Objective(e, nAGQ === 0), start: theta0 };
-  const s1p = penalty ? withPenalty(s1, (x) => penalty.stage1(thetaToOriginal(model, x))) : s1;
+  await e.runOpt(thetaAt(v0), null);
+  const s1 = { ...stage1Objective(e, nAGQ === 0), start: v0 };
+  const s1p = penalty ? withPenalty(s1, (x) => penalty.stage1(thetaToOriginal(model, thetaAt(x)))) : s1;
   let best1 = Infinity;
-  const report1 = (theta: Float64Array, f: number) => {
+  const report1 = (v: Float64Array, f: number) => {
     if (f < best1) best1 = f;
-    progress(1, theta, s1.beta(), f, best1);
+    progress(1, thetaAt(v), s1.beta(), f, best1);
   };
   /** the stage-1 record, from its optimum and the engine that produced it */
   const stage1Of = async (opt: Optimum) => {
     timings.stage1Ms = opt.optimizeMs;
     if (!Number.isFinite(opt.fval)) throw e.noFiniteValue('first');
     let eng = opt.gpu ? engine : e.optEngine;
+    const theta = thetaAt(opt.x);
     try {
-      await (opt.gpu ? e.run(opt.x, null) : e.runOpt(opt.x, null));
+      await (opt.gpu ? e.run(theta, null) : e.runOpt(theta, null));
     } catch (err) {
       // the device lost here: β from the float64 engine
       if (!(err instanceof DeviceLostError)) throw err;
       eng = engine;
-      e.run(opt.x, null);
+      e.run(theta, null);
     }
     const beta = Float64Array.from(eng.beta);
-    const objective = penalty ? opt.fval - penalty.stage1(thetaToOriginal(model, opt.x)) : opt.fval;
-    return { theta: thetaToOriginal(model, opt.x), beta, objective, feval: opt.feval, converged: opt.converged, message: opt.message };
+    const objective = penalty ? opt.fval - penalty.stage1(thetaToOriginal(model, theta)) : opt.fval;
+    return { theta: thetaToOriginal(model, theta), beta, objective, feval: opt.feval, converged: opt.converged, message: opt.message };
   };
   if (nAGQ === 0) {
     return fitObjective(s1p, optimizerSettings(options.optimizer, STAGE1_FINAL), evaluations, async (opt) => {
       const stage1 = await stage1Of(opt);
-      return assemble({ theta: Float64Array.from(opt.x), beta: stage1.beta, objective: stage1.objective, optimum: opt, stage1, feval2: 0 });
+      return assemble({ theta: thetaAt(opt.x), variance: Float64Array.from(opt.x), beta: stage1.beta, objective: stage1.objective, optimum: opt, stage1, feval2: 0 });
     }, report1);
   }
   // lme4's glmerControl(optimizer = one name) runs both stages with it: stage 1 takes the method too
@@ -220,21 +225,21 @@ export async function fitGlmm(
   let best2 = Infinity;
   /** stage 2's objective, scaled: θ to unit curvature at stage 1's optimum (src/optim/scaling.ts) */
   const setUp2 = async () => {
-    const { RX } = await e.fixedEffectsFactor(opt1.x);
+    const { RX } = await e.fixedEffectsFactor(thetaAt(opt1.x));
     const s2 = stage2Objective(e, opt1.x, stage1.beta, RX, rule, start.fixef ?? undefined);
     const penalized = penalty ? withPenalty(s2.objective, (x) => penalty.stage2(thetaToOriginal(model, s2.theta(x)), s2.beta(x))) : s2.objective;
-    // a device optimum is polished by Newton steps on glmer's Hessian stencil in lme4's (θ, β), whose
-    // last one, at the optimum, is the fit's Hessian for Var(β̂) (assemble.ts reuses it)
+    // a device optimum is polished by Newton steps on glmer's Hessian stencil in lme4's (θ, β) (with
+    // structures (ψ, β)), whose last one, at the optimum, is the fit's Hessian for Var(β̂) (assemble.ts reuses it)
     const obj2: Objective = penalized.f64 && (options.vcov ?? 'hessian') === 'hessian' ? {
       ...penalized,
       stencil: {
         toZ: (x) => {
           const z = new Float64Array(x.length);
-          z.set(thetaToOriginal(model, s2.theta(x)));
-          z.set(s2.beta(x), nth);
+          z.set(vp.reported(s2.variance(x)));
+          z.set(s2.beta(x), nv);
           return z;
         },
-        fromZ: (z) => s2.x(thetaToInternal(model, z.subarray(0, nth)), z.subarray(nth)),
+        fromZ: (z) => s2.x(vp.fromReported(z.subarray(0, nv)), z.subarray(nv)),
         f64: hessianObjective(e, rule, penalty && ((theta, beta) => penalty.stage2(theta, beta))),
         derivatives: hessianStencil,
       },
@@ -246,7 +251,8 @@ export async function fitGlmm(
     const f2 = evaluations.wrap(obj2.evaluate, report2);
     const x0 = s2.objective.start;
     const f0 = await f2(x0);
-    s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nth }, (_, k) => k), s2.objective.lower));
+    // θ's scales, or a structure's ψ's (s2.scaleTheta: the optimizer's s ⊙ ψ)
+    s2.scaleTheta(await curvatureScales(f2, x0, f0, Array.from({ length: nv }, (_, k) => k), s2.objective.lower));
     // the device's final radius (unless the caller set one): the polish settles the optimum
     const deviceRhoend = options.optimizer?.rhoend === undefined && stencilPolishes(obj2) ? STAGE2_DEVICE_RHOEND : undefined;
     return { s2, obj2: deviceRhoend ? { ...obj2, deviceRhoend } : obj2, report2 };
@@ -274,6 +280,6 @@ export async function fitGlmm(
       }
       throw e.noFiniteValue('second');
     }
-    return assemble({ theta: s2.theta(opt.x), beta: s2.beta(opt.x), objective: opt.fval, optimum: opt, stage1, feval2: opt.feval + scaleEvals });
+    return assemble({ theta: s2.theta(opt.x), variance: s2.variance(opt.x), beta: s2.beta(opt.x), objective: opt.fval, optimum: opt, stage1, feval2: opt.feval + scaleEvals });
   }, report2);
 }

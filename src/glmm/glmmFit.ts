@@ -17,6 +17,8 @@ import type { PirlsResult } from './pirls.js';
 import { pvalueNormal } from './rmath.js';
 import { familyLabel } from './family.js';
 import { formatGlmmSummary } from './summary.js';
+import { type StructureEstimate, structureEstimates } from '../model/covStructure.js';
+import { GLMM_SIGMA } from './structured.js';
 
 export interface GlmmFitInit extends Omit<MixedFitInit<GlmmModel>, 'backend'> {
   nAGQ: number;
@@ -144,8 +146,16 @@ export class GlmmFit extends MixedFit<GlmmModel> {
    * with a scale (useSc), + 1 for the negative binomial, whose size lme4 counts whether glmer.nb
    * estimated it or it was given (glmer with negative.binomial(θ): "Negative Binomial" in the family's name)
    */
-  get df(): number { return this.model.frame.p + this.theta.length + (this.model.family.family === 'negative.binomial' ? 1 : 0) + (this.useScale ? 1 : 0); }
+  get df(): number { return this.model.frame.p + (this.model.covariance?.length ?? this.theta.length) + (this.model.family.family === 'negative.binomial' ? 1 : 0) + (this.useScale ? 1 : 0); }
   get dfResidual(): number { return this.nobs - this.df; }
+
+  /**
+   * each structured term's estimate (glmmTMB's SDs, correlation(s) and theta), empty without
+   * structures: the SDs absolute (σ ≡ 1, src/glmm/structured.ts GLMM_SIGMA)
+   */
+  get structures(): StructureEstimate[] {
+    return this.model.covariance ? structureEstimates(this.model.covariance, this.theta, GLMM_SIGMA) : [];
+  }
   /** lme4's deviance() of a GLMM: the sum of squared deviance residuals at μ̂ (not −2ℓ) */
   get deviance(): number { return this.init.pirls.devResid; }
 
@@ -204,6 +214,7 @@ export class GlmmFit extends MixedFit<GlmmModel> {
         ...(this.nbEstimation ? { nb_theta0: this.nbEstimation.theta0, nb_evaluations: this.nbEstimation.evaluations } : {}),
       },
       estimates: { vcov_method: this.vcovMethod, coefficients: this.coefficients },
+      ...(this.model.covariance ? { variance: { covariance_structures: this.structures } } : {}),
       df: { df_resid: this.dfResidual },
       criterion: { deviance: this.deviance, deviance_laplace: this.objective },
       optimizer: {

@@ -5,11 +5,11 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
-import { ModelError } from '../errors/errors.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } from '../model/mixedModel.js';
 import { type FamilyName, type GlmFamily, type LinkName, makeFamily } from './family.js';
 import type { PirlsModel } from './pirls.js';
+import { checkGlmmStructures } from './structured.js';
 
 export interface GlmmModelOptions extends ModelFrameOptions, RelmatOptions {
   family: FamilyName;
@@ -33,15 +33,8 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
   const family = makeFamily(options.family, options.link, options.theta);
   const f = mixedFormula(formula);
   const knownCovarianceGroups = Object.keys(options.relmat ?? {});
-  refuseStructures(f);
   const frame = buildModelFrame(f, data, { factors: options.factors, knownCovarianceGroups, naAction: options.naAction, contrasts: options.contrasts }, { family: options.family, link: options.link, weights: options.weights });
   return glmmFromFrame(f, frame, family, { factors: options.factors, ...(options.contrasts ? { contrasts: options.contrasts } : {}) }, typeof options.weights === 'string' ? options.weights : undefined, options.relmat);
-}
-
-/** glmer fits lme4's unstructured terms only: glmmTMB's covariance structures are lmer's (src/lmm/structured.ts). */
-function refuseStructures(f: Formula): void {
-  const s = f.random.find((r) => r.structure !== undefined && r.structure !== 'us');
-  if (s) throw new ModelError(`term ${s.text}: glmer does not fit covariance structures (${s.structure}); they are available for lmer (linear mixed models)`);
 }
 
 /**
@@ -52,8 +45,9 @@ function refuseStructures(f: Formula): void {
 export function glmmFromFrame(
   f: Formula, frame: ModelFrame, family: GlmFamily, frameOptions: ModelFrameOptions, weightsName?: string, relmat?: RelmatOptions['relmat'],
 ): GlmmModel {
-  refuseStructures(f);
   const mixed = buildMixedModel(f, frame, frameOptions, { scale: true }, relmat);
+  // glmmTMB's structures: binomial and Poisson with their canonical links (src/glmm/structured.ts)
+  checkGlmmStructures(mixed.covariance, family);
   const n = frame.n;
   const pirls: PirlsModel = {
     n, X: frame.X, p: frame.p, blocks: mixed.internalBlocks, theta: mixed.theta, family,

@@ -28,7 +28,8 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   // lme4's residuals(fit, 'pearson', scaled = TRUE): divided by σ̂ (1 without a scale)
   out.push(...residualLines(fit.rowResiduals('pearson').map((r) => r / fit.sigma)));
   out.push('Random effects:');
-  out.push(...varCorrTable(fit.varCorr, fit.model.family.hasScale ? fit.sigma : null));
+  // glmmTMB's structured terms print as lmer's structured fits (`0.58 (ar1)` on the term's first row)
+  out.push(...varCorrTable(fit.varCorr, fit.model.family.hasScale ? fit.sigma : null, new Map(fit.structures.map((s) => [s.group, s]))));
   out.push(...groupsLines(fit.nobs, fit.ngroups));
   const rows = fit.coefficients;
   out.push(...fixedEffectsLines({
@@ -37,6 +38,8 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   }, fit.vcov));
   out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage, fit.optimizer));
   if (out[out.length - 1] !== '') out.push('');
+  // glmmTMB's structures: the parameter count that logLik's df and AIC use
+  for (const s of fit.structures) out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})`);
   out.push(`Backend: ${backendLabel(fit.backend)}; ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}; Var(fixed effects) from the ${fit.vcovMethod === 'hessian' ? 'finite-difference Hessian' : 'RX factor'}`);
   return out.join('\n');
 }

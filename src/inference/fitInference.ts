@@ -61,7 +61,10 @@ export function checkLme4Criterion(fit: LmmFit | GlmmFit, what: string, structur
   // covariance structures (glmmTMB's ar1, cs, diag, toep): their refits go through optimizeAndAssemble,
   // which optimizes the structure's parameters; anything that works in θ itself is refused
   if (structures === 'refuse') {
-    const refusal = structuredRefusal(fit.model.covariance, what, "it works in the unstructured parameters θ of lme4 (Satterthwaite's tests, Wald intervals, predictions, emmeans and likelihood-ratio tests between fits are available)");
+    const available = 'sigmaFixed' in fit
+      ? "Satterthwaite's tests, Wald intervals, predictions, emmeans and likelihood-ratio tests between fits are available"
+      : "z tests, Wald intervals, predictions, emmeans, drop1 and likelihood-ratio tests between fits are available";
+    const refusal = structuredRefusal(fit.model.covariance, what, `it works in the unstructured parameters θ of lme4 (${available})`);
     if (refusal) throw refusal;
   }
 }

@@ -87,7 +87,9 @@ export async function drop1Glmm(fit: GlmmFit, options: GlmmDrop1Options = {}): P
   const t0 = performance.now();
   const test = options.test ?? 'Chisq';
   if (test !== 'Chisq' && test !== 'none') throw new OptionError('test', `drop1's test for a glmer fit is 'Chisq' or 'none' (lme4's; its F test is unfinished), not '${String(test)}'`);
-  checkLme4Criterion(fit, 'drop1 (refits without each term)');
+  // covariance structures (glmmTMB's ar1, cs, …): each refit optimizes the structure's ψ again
+  // (fitGlmm through src/glmm/structured.ts), as a glmer fit of the smaller formula would
+  checkLme4Criterion(fit, 'drop1 (refits without each term)', 'allow');
   if (fit.thetaEstimation) {
     throw new ModelError("drop1 of a glmer.nb fit is not available: lme4's update re-estimates the negative binomial size in each refit (glmer.nb), which these refits do not do; fit the family with a fixed size (theta) to refit at it");
   }

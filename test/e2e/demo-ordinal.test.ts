@@ -201,6 +201,18 @@ describe('covariance structures in the app (worker logic)', () => {
     expect(structureNotes(result.structures)[0]).toMatch(/^Covariance structure: ar1\(0 \+ DayF \| Subject\) \(glmmTMB's ar1\).*ρ = 0\.88\.$/);
   });
 
+  test('a glmer (Poisson) fit with an ar1 term: its structure described as lmer\'s', async () => {
+    const counts = readCsv(readFileSync(`${ROOT}test/fixtures/data/glmer_structcov.csv`, 'utf8')).table;
+    const req: FitRequest = { formula: 'y_ar1 ~ time + x + ar1(0 + factor(time) | subject) + (1 | site)', factors: [], reml: false, backend: 'cpu', family: 'poisson' };
+    const f = await runFit(counts, req, { signal, onProgress: () => {} });
+    const { result } = describeFit(f, counts, req.factors, 0);
+    expect(result.structures.length).toBe(1);
+    expect(result.structures[0]!.structure).toBe('ar1');
+    const rows = varCorrDisplayRows(result.varCorr, result.structures);
+    expect(rows.map((r) => [r.group, r.name])).toEqual([['subject', 'factor(time)0'], ['site', '(Intercept)']]);
+    expect(rows[0]!.corr).toBe('0.84 (ar1)');
+  });
+
   test('a cs term: an SD per level with ρ (cs) on the first row; an unstructured term as before', async () => {
     const cs = await lmer('Reaction ~ Days + cs(0 + DayF | Subject)', sleepDayF, { factors: ['Subject', 'DayF'] });
     const rows = varCorrDisplayRows(cs.varCorr, cs.structures);
