@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type MixedAnova, type MixedOptions, lmerTestRows, mixed } from '../src/afex/mixed.js';
+import { type MixedAnova, type MixedOptions, lmerTestRows, mixed, mixedHeading } from '../src/afex/mixed.js';
 import { nestedDesigns } from '../src/afex/nestedDesigns.js';
 import { afexFormulaParts, withoutBars } from '../src/afex/formulaParts.js';
 import { formatCFixed, makeStat, printMixed, roundPs } from '../src/afex/print.js';
@@ -208,6 +208,15 @@ describe("afex's rules", () => {
     expect(afexFormulaParts('y ~ (x || g) + a').fixedText).toBe('a');
     expect(withoutBars(' (1 | g) ')).toBe('1');
     expect(withoutBars(' 0 + x + (0 + x | g)')).toBe('0 + x');
+  });
+
+  it("the heading: paste0(\"Model: \", deparse(formula)) prefixes each line of a long formula (R's output)", () => {
+    expect(mixedHeading(3, 'LRT', 'response ~ instruction*type*plausibility + (type + plausibility | id) + (1|content)', 'sk', null)).toEqual([
+      'Mixed Model Anova Table (Type 3 tests, LRT-method)\n',
+      'Model: response ~ instruction * type * plausibility + (type + plausibility | ',
+      'Model:     id) + (1 | content)',
+      'Data: sk',
+    ]);
   });
 
   it("afex's formatting: formatC's ties to even, round_ps, the symbols (R's values)", () => {

@@ -32,6 +32,7 @@ import { pbModcomp } from '../inference/pbModcomp.js';
 import { termColumns } from '../inference/termColumns.js';
 import { toArrowTable, type DataInput } from '../io/dataInput.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
+import { deparseFormula } from '../results/rFormat.js';
 import { pchisqUpper } from '../stats/distributions.js';
 import { type NewColumn, afexContrasts, designColumnName, randomPart, withColumns } from './afexData.js';
 import { afexFormulaParts } from './formulaParts.js';
@@ -202,6 +203,19 @@ export function lmerTestRows(fit: LmmFit, method: 'KR' | 'S', type: 2 | 3, testI
   return { rows, messages };
 }
 
+/**
+ * afex's heading: the title (its own line break), paste0("Model: ", deparse(formula)) (each line of R's
+ * deparse prefixed), "Data: " and the data's name, and LRT's "Df full model(s): …".
+ */
+export function mixedHeading(type: 2 | 3, method: AfexMethod, formula: string, dataName: string, addition: string | null): string[] {
+  return [
+    `Mixed Model Anova Table (Type ${type} tests, ${method}-method)\n`,
+    ...deparseFormula(formula).map((l) => `Model: ${l}`),
+    `Data: ${dataName}`,
+    ...(addition ? [addition] : []),
+  ];
+}
+
 /** lme4's anova(full, restricted) as afex reads it: χ² = 2 max(0, ℓ_full − ℓ_restricted) on npar_full − npar_restricted */
 export function lrtRow(effect: string, full: Fit, restricted: Fit): MixedRow {
   const chisq = 2 * Math.max(0, full.logLik - restricted.logLik);
@@ -342,11 +356,6 @@ export async function mixed(formula: string, input: DataInput, options: MixedOpt
   }
   if (rows.length === 0) throw new ModelError('mixed: the model has no fixed-effects term to test');
   for (const f of [...fulls, ...restricted.map((r) => r.fit)]) for (const m of f.messages) if (!messages.includes(m)) messages.push(m);
-  const heading = [
-    `Mixed Model Anova Table (Type ${type} tests, ${method}-method)\n`,
-    `Model: ${parts.text}`,
-    `Data: ${options.dataName ?? 'data'}`,
-    ...(addition ? [addition] : []),
-  ];
+  const heading = mixedHeading(type, method, parts.text, options.dataName ?? 'data', addition);
   return new MixedAnova(method, type, rows, heading, fulls, fullFormulas, restricted, tests, messages, data, options.allFit ? selected : undefined);
 }
