@@ -234,6 +234,7 @@ describe("afex's mixed(): options and bad input", () => {
 
   it('refuses what afex refuses, and options it does not know, by name', async () => {
     await expect(mixed(F, obk(), { method: 'KR', family: 'poisson', factors: ['id'] })).rejects.toThrow(/GLMMs can only be estimated with 'LRT' or 'PB'/);
+    await expect(mixed(F, obk(), { method: 'KR', REML: false })).rejects.toThrow(/Kenward-Roger's method is only available for REML model fits/);
     await expect(mixed(F, obk(), { method: 'F' as 'KR' })).rejects.toThrow(/method 'F'.*not offered/);
     await expect(mixed(F, obk(), { type: 1 as 2 })).rejects.toThrow(/type must be 3 \(default\) or 2/);
     await expect(mixed(F, obk(), { perParameter: ['a'] } as unknown as MixedOptions)).rejects.toThrow(/unknown option 'perParameter'.*per_parameter/);

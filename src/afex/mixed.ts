@@ -244,6 +244,7 @@ export async function mixed(formula: string, input: DataInput, options: MixedOpt
   }
   const glmm = options.family !== undefined;
   if (glmm && (method === 'KR' || method === 'S')) throw new OptionError('method', "GLMMs can only be estimated with 'LRT' or 'PB'. (afex: method \"KR\" and \"S\" are lmerTest's F tests of lmer fits)");
+  if (method === 'KR' && options.REML === false) throw new OptionError('REML', "mixed: Kenward-Roger's method is only available for REML model fits (lmerTest's rule; afex stops there too): leave REML on, or use method \"S\"");
   if (!glmm && (options.link !== undefined || options.nAGQ !== undefined)) throw new OptionError(options.link !== undefined ? 'link' : 'nAGQ', 'mixed: link and nAGQ are for a GLMM (give family)');
   if (options.argsTest !== undefined) {
     if (method !== 'PB') throw new OptionError('argsTest', `mixed: argsTest (nsim, seed) is for method "PB", not "${method}"`);
