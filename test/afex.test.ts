@@ -28,6 +28,7 @@ import { nestedDesigns } from '../src/afex/nestedDesigns.js';
 import { afexFormulaParts, withoutBars } from '../src/afex/formulaParts.js';
 import { formatCFixed, makeStat, printMixed, roundPs } from '../src/afex/print.js';
 import { runMixed } from '../src/cli/mixedCommand.js';
+import { buildProgram } from '../src/cli/program.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import { fitAtTheta } from './helpers/atTheta.js';
 import { loadDataFile, rel } from './helpers/inference.js';
@@ -324,6 +325,13 @@ describe('mixedgpu mixed', () => {
     const out = JSON.parse(j.stdout) as { anova_table: Record<string, number>[] };
     expect(Math.abs(out.anova_table[0].Chisq - g.rows[0].Chisq!)).toBeLessThan(1e-7);
     expect(j.stderr).toBe('');
+  });
+
+  it('the command and its options are registered', () => {
+    const cmd = buildProgram().commands.find((c) => c.name() === 'mixed')!;
+    expect(cmd.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--method', '--type', '--test-intercept', '--expand-re', '--all-fit', '--no-check-contrasts', '--nsim', '--seed', '--ml', '--family', '--factors', '--json']));
+    // commander's attribute names are the ones runMixed reads
+    expect(cmd.options.map((o) => o.attributeName())).toEqual(expect.arrayContaining(['testIntercept', 'expandRe', 'allFit', 'checkContrasts']));
   });
 
   it('refuses bad arguments by name', async () => {
