@@ -171,6 +171,25 @@ describe("afex's mixed(): PB (pbkrtest's PBmodcomp, lmer and glmer)", () => {
   }
 });
 
+describe("afex's mixed(): PB of type 2", () => {
+  it("each term against the full model of its order: the statistics are LRT type 2's (afex's), nsim replicates each", async () => {
+    const c = byName('obk LRT type 2');
+    const m = await mixed(c.formula, loadDataFile(c.data), { method: 'PB', type: 2, factors: c.factors, argsTest: { nsim: 20, seed: 2 } });
+    expect(m.columns).toEqual(['Chisq', 'Chi Df', 'Pr(>Chisq)', 'Pr(>PB)']);
+    expect(m.fullModels.length).toBe(2);
+    expect(m.restrictedModels.map((r) => r.full)).toEqual([0, 0, 1]);
+    m.anova().forEach((r, i) => {
+      expect(Math.abs((r.Chisq as number) - c.rows[i].Chisq!)).toBeLessThan(1e-7);
+      expect(r['Chi Df']).toBe(c.rows[i]['Chi Df']);
+      // PBtest's p: (1 + #{t_r > t_obs}) / (1 + npos), a multiple of 1/(1 + npos) with npos ≤ 20
+      const p = r['Pr(>PB)'] as number;
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThanOrEqual(1);
+    });
+    for (const t of m.tests as { ref: Float64Array }[]) expect(t.ref.length).toBe(20);
+  }, 120_000);
+});
+
 describe("afex's rules", () => {
   it("nested designs: the columns afex's restricted formulas remove (type 3 and 2, test_intercept)", () => {
     // afex's restricted formulas name the columns removed: `m.matrix[, -2:-3]`, `m.matrix[, c(-2L, -3L, -6L)]`, `m.matrix[, -1L]`
