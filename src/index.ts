@@ -245,6 +245,12 @@ export { krModcomp, satModcomp, modcompPair, compareColumnSpace } from './infere
 export type { KrModcomp, SatModcomp, ModcompSmall, ModcompPair } from './inference/modcomp.js';
 export { pbModcomp, pbSummary } from './inference/pbModcomp.js';
 export type { PbModcomp, PbModcompOptions, PbSummary, PbTestRow } from './inference/pbModcomp.js';
+// afex's mixed(): ANOVA tables of mixed models for factorial designs (KR, S, LRT, PB; type 3 and 2)
+export { mixed, MixedAnova, lmerTestRows, lrtRow, AFEX_METHODS, type AfexMethod, type MixedOptions, type MixedRow, type RestrictedModel } from './afex/mixed.js';
+export { nestedDesigns, type DesignTerm, type NestedDesigns, type NestedFit } from './afex/nestedDesigns.js';
+export { niceMixed, printMixed, roundPs, makeStat, formatCFixed, type NiceInput, type NiceRow } from './afex/print.js';
+export { pbModcompGlmm, type PbGlmm, type PbGlmmOptions } from './afex/pbGlmm.js';
+export { afexFormulaParts, withoutBars, type AfexFormulaParts } from './afex/formulaParts.js';
 // simr's power analysis by simulation: powerSim, extend, powerCurve (src/inference/powerSim.ts, powerCurve.ts)
 export { powerSim, powerParameters, resolvePowerTest, powerSummary } from './inference/powerSim.js';
 export type { PowerSimOptions, PowerSimResult, PowerMethod, PowerParameters, PowerCompare, ExtendedFit } from './inference/powerSim.js';

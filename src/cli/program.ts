@@ -17,6 +17,8 @@
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu allfit FILE FORMULA [--family …] [--optimizers bobyqa,nelderMead,quasiNewton] [--maxfun N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
+ *   mixedgpu mixed FILE FORMULA [--method KR|S|LRT|PB] [--type 3|2] [--test-intercept] [--expand-re] [--all-fit]
+ *                               [--no-check-contrasts] [--nsim N] [--seed S] [--ml] [--family F [--link L]] [--json]
  *   mixedgpu dharma FILE FORMULA [--family …] [--nsim 250] [--seed 123] [--unconditional] [--outlier-type default|binomial|bootstrap] [--group COL] [--json]
  *   mixedgpu power FILE FORMULA [--test x | --compare F | --fcompare F | --rcompare F] [--method t|kr|lr|z|f|anova|chisq|pb] [--pbnsim 100]
  *                               [--nsim 1000] [--seed 1] [--alpha 0.05] [--fixef x=-0.05] [--sigma S]
@@ -41,6 +43,7 @@ import { runZeroinfl } from './zeroinflCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
+import { runMixed } from './mixedCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
@@ -463,6 +466,23 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, large: string, small: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runModcomp({ file, large, small, ...opts }, io());
+    });
+  common(program
+    .command('mixed')
+    .description("afex's mixed(): one ANOVA table of type 3 (or 2) tests of a mixed model's fixed-effects terms for factorial designs, every factor set to contr.sum: KR and S (lmerTest's F tests, Kenward-Roger's or Satterthwaite's df), LRT (likelihood-ratio tests of nested ML fits, each term's columns removed) or PB (pbkrtest's parametric bootstrap of those); --family for a glmer (LRT and PB)")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--method <name>', "KR, S (afex's default), LRT or PB")
+    .option('--type <n>', '3 (default) or 2')
+    .option('--test-intercept', 'test the intercept too (KR: car::Anova\'s F test; LRT, PB: a fit without it)')
+    .option('--expand-re', "afex's expand_re: the random-effects terms' left-hand sides as numeric columns (`||` with factors)")
+    .option('--all-fit', "afex's all_fit: every fit refitted by allFit's optimizers, the best log-likelihood kept")
+    .option('--no-check-contrasts', "keep the factors' default (treatment) coding instead of contr.sum")
+    .option('--nsim <n>', 'PB: simulations (default 1000)')
+    .option('--seed <s>', 'PB: the random seed (default 1)')
+    .option('--ml', 'KR and S: fit by maximum likelihood (LRT and PB always do)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runMixed({ file, formula, ...opts }, io());
     });
   common(program
     .command('power')
