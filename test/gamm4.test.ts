@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { readTableFile } from '../src/io/node.js';
 import { smoothCon } from '../src/smooth/smoothCon.js';
 import { crKnots } from '../src/smooth/crSpline.js';
+import { type Gamm4Options, gamm4 } from '../src/gamm/gamm4.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,5 +45,84 @@ describe('the cr basis as mgcv builds it (deterministic)', () => {
       expectClose(con.S, (sm.S as number[][]).flat(), 1e-10);
       expectClose(con.X.subarray(0, 12 * con.p), (sm.X_head as number[][]).flat(), 1e-10);
     });
+  }
+});
+
+const FITS: [string, () => ReturnType<typeof sleep>, Gamm4Options][] = [
+  ['sleep_cr', sleep, { random: '~ (1 | Subject)', factors: ['Subject'] }],
+  ['sleep_tp', sleep, { random: '~ (1 | Subject)', factors: ['Subject'] }],
+  ['sleep_tp_ml', sleep, { random: '~ (1 | Subject)', factors: ['Subject'], REML: false }],
+  ['gamsim', gamsim, { random: '~ (1 | fac)' }],
+  ['gamsim_cr', gamsim, { random: '~ (1 | fac)' }],
+  ['gamsim_tp12', gamsim, { random: '~ (1 | fac)' }],
+];
+
+/** the SD of the response (the scale of the fitted values' tolerance) */
+function sd(y: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < y.length; i++) m += y[i];
+  m /= y.length;
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += (y[i] - m) ** 2;
+  return Math.sqrt(s / (y.length - 1));
+}
+
+describe('gamm4 fits against gamm4 0.2-6', () => {
+  for (const [name, data, options] of FITS) {
+    it(`${name}: ${cases[name].formula}, random ${cases[name].random}`, async () => {
+      const c = cases[name];
+      const fit = await gamm4(c.formula, data(), options);
+      // every smooth cr: the bases are mgcv's exactly, so lme4's criterion and the smooths' variance are too
+      // (a tp basis is mgcv's up to its eigenvectors' signs, which change the Fx column's and the penalty's
+      // scale: the criterion by a constant, the smooth's θ by a factor; fits and every invariant agree)
+      const exact = c.smooths.every((s: { class: string }) => s.class === 'cr.smooth');
+      if (exact) {
+        // lme4's criterion at gamm4's θ: 1e-9 relative
+        expect(Math.abs(fit.criterionAt(c.mer.theta) - c.mer.criterion_at_theta) / Math.abs(c.mer.criterion_at_theta)).toBeLessThan(1e-9);
+        // the optimum: within 1e-7 relative of gamm4's (tightly optimized), or lower
+        expect((fit.gam.criterion - c.mer.criterion) / Math.abs(c.mer.criterion)).toBeLessThan(1e-7);
+        fit.gam.smooths.forEach((s, k) => {
+          const grp = fit.setupGroups[k];
+          const ref = c.mer.varcorr.sdcor[c.mer.varcorr.grp.indexOf(grp)];
+          expect(Math.abs(s.sd - ref)).toBeLessThan(1e-4 * Math.max(ref, 0.1 * c.mer.sigma));
+        });
+      }
+      // σ and the other random effects' SDs: 1e-4 relative
+      expect(Math.abs(fit.mer.sigma - c.mer.sigma) / c.mer.sigma).toBeLessThan(1e-4);
+      for (const row of fit.mer.varCorr) {
+        if (row.group === "Residual" || row.var2 !== null || fit.setupGroups.includes(row.group)) continue;
+        const ref = c.mer.varcorr.sdcor[c.mer.varcorr.grp.indexOf(row.group)];
+        expect(Math.abs(row.sdcor - ref) / ref).toBeLessThan(1e-4);
+      }
+      // the gam view: names, fitted values, σ², edf, the smooths on a grid, the parametric table, R², predictions
+      const ysd = sd(fit.mer.model.frame.y);
+      expect(fit.gam.names).toEqual(c.gam.names);
+      expectClose(fit.gam.fitted, c.gam.fitted, 1e-5, ysd);
+      expect(Math.abs(fit.gam.sig2 - c.gam.sig2) / c.gam.sig2).toBeLessThan(2e-4);
+      fit.gam.smooths.forEach((s, k) => {
+        const ref = c.smooths[k];
+        expect(s.label).toBe(ref.label);
+        expect(Math.abs(s.edf - ref.edf)).toBeLessThan(1e-4 * Math.max(1, ref.edf));
+        const v = fit.smooth(k, ref.grid);
+        expectClose(v.fit, ref.fit, 1e-5, ysd);
+        expectClose(v.se, ref.se, 1e-4);
+      });
+      // (jsonlite writes a vector of one as a scalar)
+      const pt = Object.fromEntries(Object.entries(c.gam.p_table).map(([k, v]) => [k, ([] as unknown[]).concat(v)])) as Record<string, never[]>;
+      expect(fit.gam.parametric.names).toEqual(pt.names);
+      expectClose(fit.gam.parametric.estimate, pt.estimate, 1e-5, ysd);
+      expectClose(fit.gam.parametric.se, pt.se, 1e-4);
+      expectClose(fit.gam.parametric.p, pt.p, 1e-4, 1);
+      expect(Math.abs(fit.gam.rSq - c.gam.r_sq)).toBeLessThan(1e-5);
+      const pr = fit.predict(c.newdata);
+      expectClose(pr.fit, c.predict.fit, 1e-5, ysd);
+      expectClose(pr.se, c.predict.se, 1e-4);
+      // a cr smooth's coefficients in its constrained basis (mgcv's exactly): 1e-4 relative to the largest
+      c.smooths.forEach((ref: { class: string; first: number; last: number }) => {
+        if (ref.class !== 'cr.smooth') return;
+        expectClose(fit.gam.coefficients.subarray(ref.first - 1, ref.last), c.gam.coefficients.slice(ref.first - 1, ref.last), 1e-4);
+      });
+      await new Promise((r) => setTimeout(r, 0));
+    }, 60_000);
   }
 });

@@ -10,7 +10,11 @@
  *   Z_k (k × (k − M)): an orthonormal basis of the null space of Tᵀ U_k (the last k − M columns of the
  *   Householder QR of U_kᵀ T), so that the wiggly coefficients δ = U_k Z_k δ̃ satisfy Tᵀ δ = 0;
  *   the basis at any x:  [η(|x − x_j|)]_j U_k Z_k  (k − M columns),  then [1, x]  (M columns);
- *   the penalty δᵀ E δ = δ̃ᵀ Z_kᵀ D_k Z_k δ̃:  S = [Z_kᵀ D_k Z_k, 0; 0, 0] (k × k).
+ *   the penalty δᵀ E δ = δ̃ᵀ Z_kᵀ D_k Z_k δ̃:  S = [Z_kᵀ D_k Z_k, 0; 0, 0] (k × k);
+ *   then, as mgcv, each column c of the basis scaled to unit root mean square over the distinct values,
+ *   w_c = (Σ_j X_jc² / n)^{1/2}: X ← X W⁻¹, S ← W⁻¹ S W⁻¹ (the same functions and penalty; the scaling
+ *   reaches the fit through the penalty's rescaling and the null space's fixed-effects column, so
+ *   lme4's REML criterion, which depends on the scale of X's columns, is mgcv's only with it).
  *
  * mgcv finds the truncated eigendecomposition by Lanczos iterations; here the full decomposition of
  * the n × n matrix (src/linalg/tridiagonalEigen.ts), O(n³). Over 2,000 distinct values mgcv places its
@@ -36,6 +40,8 @@ export interface TprsBasis {
   k: number;
   /** the penalty (k × k, row-major) */
   S: Float64Array;
+  /** each column's scale w_c (the basis is divided by it) */
+  colScale: Float64Array;
 }
 
 /** η(r) of d = 1, m = 2: r³/12 */
@@ -110,10 +116,15 @@ export function tprsConstruct(x: ArrayLike<number>, k: number, term: string): Tp
   // S = Z_kᵀ D_k Z_k in the first w rows and columns
   const S = new Float64Array(k * k);
   for (let a = 0; a < w; a++) for (let b = 0; b <= a; b++) { let v = 0; for (let c = 0; c < k; c++) v += Zk[c * w + a] * Dk[c] * Zk[c * w + b]; S[a * k + b] = S[b * k + a] = v; }
-  return { shift, knots, UZ, k, S };
+  // each column's root mean square over the knots (the unscaled basis there)
+  const colScale = new Float64Array(k).fill(1);
+  const X = tprsBasis({ shift: 0, knots, UZ, k, S, colScale }, knots);
+  for (let c = 0; c < k; c++) { let ss = 0; for (let i = 0; i < n; i++) ss += X[i * k + c] ** 2; colScale[c] = Math.sqrt(ss / n); }
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) S[a * k + b] /= colScale[a] * colScale[b];
+  return { shift, knots, UZ, k, S, colScale };
 }
 
-/** The tp basis at x (n × k, row-major): [η(|x − x_j|)]_j U_k Z_k, then 1 and x (shifted). */
+/** The tp basis at x (n × k, row-major): [η(|x − x_j|)]_j U_k Z_k, then 1 and x (shifted), each column over its scale. */
 export function tprsBasis(basis: TprsBasis, x: ArrayLike<number>): Float64Array {
   const { knots, UZ, k, shift } = basis;
   const nk = knots.length, w = k - M, n = x.length;
@@ -122,9 +133,9 @@ export function tprsBasis(basis: TprsBasis, x: ArrayLike<number>): Float64Array 
   for (let r = 0; r < n; r++) {
     const v = x[r] - shift;
     for (let j = 0; j < nk; j++) e[j] = eta(Math.abs(v - knots[j]));
-    for (let c = 0; c < w; c++) { let s = 0; for (let j = 0; j < nk; j++) s += e[j] * UZ[j * w + c]; X[r * k + c] = s; }
-    X[r * k + w] = 1;
-    X[r * k + w + 1] = v;
+    for (let c = 0; c < w; c++) { let s = 0; for (let j = 0; j < nk; j++) s += e[j] * UZ[j * w + c]; X[r * k + c] = s / basis.colScale[c]; }
+    X[r * k + w] = 1 / basis.colScale[w];
+    X[r * k + w + 1] = v / basis.colScale[w + 1];
   }
   return X;
 }

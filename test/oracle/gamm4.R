@@ -86,6 +86,8 @@ cases <- list(
        data.frame(Days = c(0, 2.5, 4, 9)), REML = FALSE),
   case("gamsim", "y ~ s(x0) + s(x1, bs = \"cr\") + x2", "~ (1 | fac)", gamsim,
        data.frame(x0 = c(0.1, 0.5, 0.93), x1 = c(0.2, 0.6, 0.05), x2 = c(0.3, 0.7, 0.5))),
+  case("gamsim_cr", "y ~ s(x0, bs = \"cr\") + s(x1, bs = \"cr\", k = 8) + x2", "~ (1 | fac)", gamsim,
+       data.frame(x0 = c(0.1, 0.5, 0.93), x1 = c(0.2, 0.6, 0.05), x2 = c(0.3, 0.7, 0.5))),
   case("gamsim_tp12", "y ~ s(x2, bs = \"tp\", k = 12) + x0", "~ (1 | fac)", gamsim,
        data.frame(x0 = c(0.1, 0.5), x2 = c(0.25, 0.8)))
 )
