@@ -16,6 +16,10 @@ import { readTableFile } from '../src/io/node.js';
 import { smoothCon } from '../src/smooth/smoothCon.js';
 import { crKnots } from '../src/smooth/crSpline.js';
 import { type Gamm4Options, gamm4 } from '../src/gamm/gamm4.js';
+import { parseSmoothFormula } from '../src/formula/smooth.js';
+import { DataError, FormulaError, OptionError } from '../src/errors/errors.js';
+import { lmer } from '../src/fit/lmer.js';
+import { runGamm } from '../src/cli/gammCommand.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -125,4 +129,100 @@ describe('gamm4 fits against gamm4 0.2-6', () => {
       await new Promise((r) => setTimeout(r, 0));
     }, 60_000);
   }
+});
+
+describe('gamm4 formulas (src/formula/smooth.ts)', () => {
+  it('cuts the smooths out of the formula and keeps the parametric part', () => {
+    const f = parseSmoothFormula('y ~ s(x0) + s(x1, bs = "cr") + x2');
+    expect(f.parametric).toBe('y ~ x2');
+    expect(f.smooths.map((s) => [s.term, s.bs, s.k, s.label])).toEqual([['x0', 'tp', 10, 's(x0)'], ['x1', 'cr', 10, 's(x1)']]);
+    const g = parseSmoothFormula("y ~ z + s(x, bs = 'tp', k = 12)");
+    expect(g.parametric).toBe('y ~ z');
+    expect(g.smooths[0]).toMatchObject({ term: 'x', bs: 'tp', k: 12 });
+    expect(parseSmoothFormula('y ~ s(x, k = 8)').parametric).toBe('y ~ 1');
+    expect(parseSmoothFormula('y ~ a*b + s(x)').parametric).toBe('y ~ a*b');
+  });
+
+  const refused: [string, RegExp, number][] = [
+    ['y ~ s(x, bs = "ps")', /bs = "ps": basis not supported/, 9],
+    ['y ~ s(x, by = f)', /'by =' .* not supported/, 9],
+    ['y ~ s(x, z)', /several covariates \(x, z\)/, 9],
+    ['y ~ te(x, z)', /te\(\): tensor product smooths are not supported/, 4],
+    ['y ~ z + ti(x)', /ti\(\): tensor product/, 8],
+    ['y ~ s(x, k = 2)', /k = 2: the basis dimension must be an integer of at least 3/, 9],
+    ['y ~ s(x, k = 4.5)', /k = 4.5/, 9],
+    ['y ~ s(x, m = 3)', /'m =' is not supported/, 9],
+    ['y ~ s(x, bs = cr)', /bs = cr: the basis is a quoted name/, 9],
+    ['y ~ s(x):z', /a smooth is a term of its own/, 4],
+    ['y ~ s(x) + s(x, k = 5)', /s\(x\) appears twice/, 11],
+    ['y ~ s(log(x))', /the covariate must be a column name/, 6],
+    ['y ~ s()', /s\(\) needs a covariate/, 4],
+  ];
+  for (const [text, message, position] of refused) {
+    it(`refuses ${text} at the token`, () => {
+      let error: unknown;
+      try { parseSmoothFormula(text); } catch (e) { error = e; }
+      expect(error).toBeInstanceOf(FormulaError);
+      expect((error as FormulaError).message).toMatch(message);
+      expect((error as FormulaError).position).toBe(position);
+    });
+  }
+});
+
+describe('gamm4 bad input', () => {
+  it('refuses a covariate that is a factor, missing or has too few values, and unknown options', async () => {
+    await expect(gamm4('Reaction ~ s(Subject)', sleep(), { random: '~ (1 | Subject)', factors: ['Subject'] })).rejects.toThrow(/s\(Subject\): 'Subject' is not numeric/);
+    await expect(gamm4('Reaction ~ s(Nope)', sleep(), { random: '~ (1 | Subject)', factors: ['Subject'] })).rejects.toThrow(DataError);
+    await expect(gamm4('Reaction ~ s(Days, k = 12)', sleep(), { random: '~ (1 | Subject)', factors: ['Subject'] })).rejects.toThrow(/10 distinct values, fewer than the basis dimension k = 12/);
+    await expect(gamm4('Reaction ~ s(Days, k = 12, bs = "cr")', sleep(), { random: '~ (1 | Subject)', factors: ['Subject'] })).rejects.toThrow(/insufficient unique values to support 12 knots/);
+    await expect(gamm4('Reaction ~ s(Days)', sleep(), { random: '~ (1 | Subject)', weights: 'Days' } as never)).rejects.toThrow(OptionError);
+    await expect(gamm4('Reaction ~ s(Days)', sleep(), { random: '~ Days' })).rejects.toThrow(FormulaError);
+    await expect(gamm4('Reaction ~ Days', sleep(), {})).rejects.toThrow(/at least 1 smooth .* or at least one other random effect/);
+  });
+
+  it('refuses a tp smooth of more than 2,000 distinct values (mgcv subsamples its knots there)', async () => {
+    const n = 2101;
+    const x = Float64Array.from({ length: n }, (_, i) => i / n);
+    const y = Float64Array.from(x, (v, i) => Math.sin(6 * v) + ((i * 7919) % 13) / 13);
+    const g = Array.from({ length: n }, (_, i) => `g${i % 7}`);
+    await expect(gamm4('y ~ s(x)', { y, x, g }, { random: '~ (1 | g)' })).rejects.toThrow(/2101 distinct values; over 2000 mgcv places/);
+  });
+
+  it("keeps lme4's rule for a user's grouping factor of one level", async () => {
+    const t = sleep();
+    const one = { Reaction: Array.from(t.getChild('Reaction')!.toArray() as Float64Array), Days: Array.from(t.getChild('Days')!.toArray() as Float64Array), g: new Array(t.numRows).fill('a') };
+    await expect(gamm4('Reaction ~ s(Days, k = 5)', one, { random: '~ (1 | g)' })).rejects.toThrow(/grouping factor 'g' has 1 level \('a'\): a grouping factor needs at least 2 sampled levels/);
+    await expect(lmer('Reaction ~ Days + (1 | g)', one)).rejects.toThrow(/needs at least 2 sampled levels/);
+  });
+
+  it('plot data, summary, JSON and the CLI', async () => {
+    const fit = await gamm4('y ~ s(x0) + s(x1, bs = "cr") + x2', gamsim(), { random: '~ (1 | fac)' });
+    const c = cases.gamsim;
+    const plot = fit.plotData(50);
+    expect(plot.map((p) => p.label)).toEqual(['s(x0)', 's(x1)']);
+    plot.forEach((p, k) => {
+      expectClose(p.x, c.smooths[k].grid, 1e-12);
+      expectClose(p.fit, c.smooths[k].fit, 1e-4);
+      p.upper.forEach((u, i) => expect(u - p.fit[i]).toBeCloseTo(2 * p.se[i], 12));
+    });
+    const text = fit.summary();
+    expect(text).toContain('Parametric coefficients:');
+    expect(text).toMatch(/s\(x0\)\s+2\.5\d\d/);
+    expect(text).toContain('approximate significance tests not computed');
+    const mer = fit.mer.summary();
+    expect(mer).toMatch(/Xr\s+s\(x0\)/);
+    const j = fit.toJSON() as { coefficients: Record<string, number>; Vp: number[][] };
+    expect(Object.keys(j.coefficients)).toEqual(c.gam.names);
+    expect(j.Vp.length).toBe(c.gam.names.length);
+    const out: string[] = [], err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
+    const file = join(fixtures, 'data', 'gamsim1.csv');
+    expect(await runGamm({ file, formula: 'y ~ s(x0) + s(x1, bs = "cr") + x2', random: '~ (1 | fac)', json: true, quiet: true, points: 5 }, io)).toBe(0);
+    const parsed = JSON.parse(out.join(''));
+    expect(parsed.plot[0].x.length).toBe(5);
+    expect(Math.abs(parsed.criterion - c.mer.criterion) / c.mer.criterion).toBeLessThan(1e-7);
+    out.length = 0;
+    expect(await runGamm({ file, formula: 'y ~ s(x0, bs = "ps")', random: '~ (1 | fac)', quiet: true }, io)).toBe(1);
+    expect(err.join('')).toMatch(/basis not supported/);
+  }, 60_000);
 });

@@ -314,8 +314,7 @@ export function smoothValues(state: GamState, index: number, x: ArrayLike<number
 /** plot.gam's data: each smooth on `points` equally spaced values over its covariate's range, ± 2 SE. */
 export function smoothPlotData(state: GamState, points = 50): SmoothPlotData[] {
   return state.setup.smooths.map((s, k) => {
-    const col = state.mer.model.frame.columns.get(s.con.spec.term);
-    const xs = col && col.kind === 'numeric' ? col.values : s.con.X;
+    const xs = s.x;
     let lo = Infinity, hi = -Infinity;
     for (const v of xs) { if (v < lo) lo = v; if (v > hi) hi = v; }
     const x = Array.from({ length: points }, (_, i) => (i === points - 1 ? hi : lo + (i * (hi - lo)) / (points - 1)));

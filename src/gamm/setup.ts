@@ -27,6 +27,8 @@ export interface SmoothSetup {
   form: SmoothMixedForm;
   /** the fixed effects' column names (gamm4's `s(x)Fx1`) */
   fxNames: string[];
+  /** the covariate at the rows used */
+  x: Float64Array;
   /** the random effects' column names and grouping factor (gamm4's `Xr`, `Xr.0`, …) */
   zNames: string[];
   group: string;
@@ -114,7 +116,7 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
     }
     extra[group] = makeUtf8Vector(new Array<string>(nInput).fill('1'));
     randomTerms.push(`(0 + ${zNames.map(backtick).join(' + ')} | ${backtick(group)})`);
-    return { con, form, fxNames, zNames, group };
+    return { con, form, fxNames, zNames, group, x: col.values };
   });
   const tilde = smooth.parametric.indexOf('~');
   const parametricRhs = smooth.parametric.slice(tilde + 1).trim();

@@ -4,8 +4,8 @@
  *
  *   D = diag(λ_1 … λ_r, 1 … 1)^{−1/2},   X U D = [Z_r | X_f]
  *
- * the first r columns are the random effects' model matrix (b_r ~ N(0, σ²_s I_r): the penalty
- * βᵀ S β / σ²_s... becomes b_rᵀ b_r), the last p − r the penalty's null space as fixed effects
+ * the first r columns are the random effects' model matrix (b_r ~ N(0, σ²_s I_r): with β = U D b the
+ * penalty βᵀ S β is b_rᵀ b_r), the last p − r the penalty's null space as fixed effects
  * (gamm4's `s(x)Fx1`, …). The coefficients in the constrained basis are β = U D [b_r; β_f]
  * (gamm4's trans.U, trans.D). U's signs are arbitrary (src/linalg/tridiagonalEigen.ts, and R's
  * LAPACK its own): Z_r, X_f and b differ from gamm4's by signs, β and every fitted quantity do not.
