@@ -16,14 +16,15 @@
  *   reaches the fit through the penalty's rescaling and the null space's fixed-effects column, so
  *   lme4's REML criterion, which depends on the scale of X's columns, is mgcv's only with it).
  *
- * mgcv finds the truncated eigendecomposition by Lanczos iterations; here the full decomposition of
- * the n × n matrix (src/linalg/tridiagonalEigen.ts), O(n³). Over 2,000 distinct values mgcv places its
+ * mgcv finds the truncated eigendecomposition by Lanczos iterations; here the Householder reduction of
+ * the n × n matrix, then the k eigenpairs alone by bisection and inverse iteration
+ * (src/linalg/selectedEigen.ts): O(n³) flops once, no accumulation of all n eigenvectors. Over 2,000 distinct values mgcv places its
  * knots at a random subsample drawn with R's RNG (xt$max.knots, seed 1), which is not reproduced:
  * refused. Eigenvectors have arbitrary signs (and mgcv's Lanczos its own): the basis spans the same
  * space as mgcv's, its columns may differ in sign; fits, fitted values, the smooth's values and edf do not.
  */
 import { ModelError } from '../errors/errors.js';
-import { tridiagonalEigen } from '../linalg/tridiagonalEigen.js';
+import { selectedEigen } from '../linalg/selectedEigen.js';
 import { sortedUnique } from './crSpline.js';
 
 /** mgcv's max.knots: over this many distinct values mgcv subsamples the knots */
@@ -67,11 +68,14 @@ export function tprsConstruct(x: ArrayLike<number>, k: number, term: string): Tp
   // E_ij = η(|x_i − x_j|)
   const E = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) E[i * n + j] = E[j * n + i] = eta(Math.abs(knots[i] - knots[j]));
-  const eig = tridiagonalEigen(E, n);
-  // the k eigenvalues of largest magnitude, in decreasing magnitude
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(eig.values[b]) - Math.abs(eig.values[a]) || a - b).slice(0, k);
+  // the k eigenvalues of largest magnitude (among the k smallest and the k largest), in decreasing magnitude
+  const eig = selectedEigen(E, n, (count, valueAt) => {
+    const candidates = new Set<number>();
+    for (let i = 0; i < Math.min(k, count); i++) { candidates.add(i); candidates.add(count - 1 - i); }
+    return [...candidates].sort((a, b) => Math.abs(valueAt(b)) - Math.abs(valueAt(a)) || a - b).slice(0, k);
+  });
   const Uk = new Float64Array(n * k), Dk = new Float64Array(k);
-  order.forEach((e, c) => { Dk[c] = eig.values[e]; for (let i = 0; i < n; i++) Uk[i * k + c] = eig.vectors[i * n + e]; });
+  eig.vectors.forEach((u, c) => { Dk[c] = eig.values[c]; for (let i = 0; i < n; i++) Uk[i * k + c] = u[i]; });
   // A = U_kᵀ T (k × M), T = [1, x]
   const A = new Float64Array(k * M);
   for (let c = 0; c < k; c++) { let s0 = 0, s1 = 0; for (let i = 0; i < n; i++) { s0 += Uk[i * k + c]; s1 += Uk[i * k + c] * knots[i]; } A[c * M] = s0; A[c * M + 1] = s1; }
