@@ -226,3 +226,29 @@ describe('gamm4 bad input', () => {
     expect(err.join('')).toMatch(/basis not supported/);
   }, 60_000);
 });
+
+describe('gamm4: rows with missing values and no random formula', () => {
+  it('drops incomplete rows before the basis is built: the fit equals the fit of the complete rows', async () => {
+    const t = readTableFile(join(fixtures, 'data', 'sleepstudy_na.csv')).table;
+    const cols = ['Reaction', 'Days', 'Subject'].map((c) => Array.from(t.getChild(c)!.toArray() as ArrayLike<unknown>));
+    const keep = cols[0].map((_, i) => cols.every((c) => c[i] !== null && !(typeof c[i] === 'number' && Number.isNaN(c[i]))));
+    expect(keep.filter((k) => !k).length).toBeGreaterThan(0);
+    const complete = { Reaction: cols[0].filter((_, i) => keep[i]), Days: cols[1].filter((_, i) => keep[i]), Subject: cols[2].filter((_, i) => keep[i]) };
+    for (const bs of ['cr', 'tp']) {
+      const f = `Reaction ~ s(Days, k = 5, bs = "${bs}")`;
+      const a = await gamm4(f, t, { random: '~ (1 | Subject)', factors: ['Subject'] });
+      const b = await gamm4(f, complete as never, { random: '~ (1 | Subject)', factors: ['Subject'] });
+      expect(a.gam.n).toBe(b.gam.n);
+      expect(Math.abs(a.gam.criterion - b.gam.criterion)).toBeLessThan(1e-9 * Math.abs(b.gam.criterion));
+      expectClose(a.gam.fitted, b.gam.fitted, 1e-8);
+      expect(a.mer.messages.join(' ')).toMatch(/rows dropped for missing values/);
+    }
+  }, 60_000);
+
+  it('a smooth alone, without a random formula (gamm4(y ~ s(x))): the smooth is the only random effect', async () => {
+    const fit = await gamm4('y ~ s(x1, bs = "cr", k = 8)', gamsim());
+    expect(fit.mer.model.frame.reTerms.map((t) => t.term.smooth)).toEqual(['s(x1)']);
+    expect(fit.gam.smooths[0].edf).toBeGreaterThan(2);
+    expect(fit.gam.smooths[0].edf).toBeLessThan(7);
+  }, 60_000);
+});
