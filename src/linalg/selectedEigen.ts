@@ -3,8 +3,8 @@
  * src/smooth/tprs.ts: k of n, n up to 2,000), without the O(n³) accumulation of all eigenvectors that
  * ./tridiagonalEigen.ts does:
  *
- *   1. Householder reduction A = Q T Qᵀ, T tridiagonal (Golub & Van Loan, Algorithm 8.3.1), the
- *      reflectors P_k = I − β_k v_k v_kᵀ kept, Q = P_0 P_1 ⋯ P_{n−3};
+ *   1. Householder reduction A = Q T Qᵀ, T tridiagonal (Golub & Van Loan, Algorithm 8.3.1), on A's lower
+ *      triangle, the reflectors P_k = I − β_k v_k v_kᵀ kept, Q = P_0 P_1 ⋯ P_{n−3};
  *   2. the wanted eigenvalues of T by bisection on Sturm counts: the number of eigenvalues below x is the
  *      number of negative pivots of the LDLᵀ factorization of T − x I,
  *        q_0 = d_0 − x,  q_i = d_i − x − e_{i−1}² / q_{i−1}   (Golub & Van Loan §8.4.1),
@@ -38,20 +38,22 @@ export function selectedEigen(
     let vtv = 0;
     for (let i = k + 1; i < n; i++) vtv += v[i] * v[i];
     const beta = 2 / vtv;
-    // p = β A₂₂ v, K = β pᵀv / 2, w = p − K v; A₂₂ ← A₂₂ − v wᵀ − w vᵀ
-    let K = 0;
+    // p = β A₂₂ v, K = β pᵀv / 2, w = p − K v; A₂₂ ← A₂₂ − v wᵀ − w vᵀ, on the lower triangle only
+    // (p from it: each off-diagonal entry a_ij, j < i, adds to p_i and p_j)
+    for (let i = k + 1; i < n; i++) p[i] = 0;
     for (let i = k + 1; i < n; i++) {
-      let s = 0;
-      const ri = i * n;
-      for (let j = k + 1; j < n; j++) s += a[ri + j] * v[j];
-      p[i] = beta * s;
-      K += p[i] * v[i];
+      const ri = i * n, vi = v[i];
+      let s = a[ri + i] * vi;
+      for (let j = k + 1; j < i; j++) { const aij = a[ri + j]; s += aij * v[j]; p[j] += aij * vi; }
+      p[i] += s;
     }
+    let K = 0;
+    for (let i = k + 1; i < n; i++) { p[i] *= beta; K += p[i] * v[i]; }
     K *= beta / 2;
     for (let i = k + 1; i < n; i++) w[i] = p[i] - K * v[i];
     for (let i = k + 1; i < n; i++) {
       const ri = i * n, vi = v[i], wi = w[i];
-      for (let j = k + 1; j < n; j++) a[ri + j] -= vi * w[j] + wi * v[j];
+      for (let j = k + 1; j <= i; j++) a[ri + j] -= vi * w[j] + wi * v[j];
     }
     a[(k + 1) * n + k] = -sign * alpha;
     vs.push(v);
