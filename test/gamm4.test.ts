@@ -245,6 +245,15 @@ describe('gamm4: rows with missing values and no random formula', () => {
     }
   }, 60_000);
 
+  it("names that the data already use get mgcv's new.name suffixes (Xr.0, s(x)Fx1.0)", async () => {
+    const t = sleep();
+    const data = { Reaction: t.getChild('Reaction')!.toArray(), Days: t.getChild('Days')!.toArray(), Subject: t.getChild('Subject')!.toArray(), Xr: t.getChild('Days')!.toArray(), 's(Days)Fx1': t.getChild('Days')!.toArray() };
+    const fit = await gamm4('Reaction ~ s(Days, k = 5, bs = "cr")', data as never, { random: '~ (1 | Subject)', factors: ['Subject'] });
+    expect(fit.setupGroups).toEqual(['Xr.0']);
+    expect(fit.mer.model.frame.xnames).toContain('`s(Days)Fx1.0`');
+    expect(Math.abs(fit.gam.criterion - cases.sleep_cr.mer.criterion) / cases.sleep_cr.mer.criterion).toBeLessThan(1e-7);
+  }, 60_000);
+
   it('a smooth alone, without a random formula (gamm4(y ~ s(x))): the smooth is the only random effect', async () => {
     const fit = await gamm4('y ~ s(x1, bs = "cr", k = 8)', gamsim());
     expect(fit.mer.model.frame.reTerms.map((t) => t.term.smooth)).toEqual(['s(x1)']);
