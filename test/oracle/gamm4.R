@@ -4,7 +4,7 @@
 # the criterion of the mer's deviance function at θ; the gam view: coefficients in the smooths'
 # constrained basis, Vp, edf, the parametric table, fitted values (population level), each smooth's
 # values and SEs on a 50-point grid over its covariate's range (PredictMat), predictions with SEs
-# at new rows; and, for the cr smooths, the constrained basis at the data's first rows and its
+# at new rows (some outside the data's range: mgcv extrapolates linearly); and, for the cr smooths, the constrained basis at the data's first rows and its
 # penalty (deterministic: no eigenvector signs).
 # One data set is generated here (fixed seed) and written beside the other data:
 #   gamsim1.csv  mgcv's gamSim(1, n = 400, scale = 2), a factor fac of 20 levels whose effects
@@ -79,11 +79,11 @@ case <- function(name, formula, random, data, newdata, REML = TRUE) {
 
 cases <- list(
   case("sleep_cr", "Reaction ~ s(Days, k = 5, bs = \"cr\")", "~ (1 | Subject)", sleep,
-       data.frame(Days = c(0, 2.5, 4, 9))),
+       data.frame(Days = c(0, 2.5, 4, 9, -1.5, 10.7))),
   case("sleep_tp", "Reaction ~ s(Days, k = 5)", "~ (1 | Subject)", sleep,
-       data.frame(Days = c(0, 2.5, 4, 9))),
+       data.frame(Days = c(0, 2.5, 4, 9, -1.5, 10.7))),
   case("sleep_tp_ml", "Reaction ~ s(Days, k = 5)", "~ (1 | Subject)", sleep,
-       data.frame(Days = c(0, 2.5, 4, 9)), REML = FALSE),
+       data.frame(Days = c(0, 2.5, 4, 9, -1.5, 10.7)), REML = FALSE),
   case("gamsim", "y ~ s(x0) + s(x1, bs = \"cr\") + x2", "~ (1 | fac)", gamsim,
        data.frame(x0 = c(0.1, 0.5, 0.93), x1 = c(0.2, 0.6, 0.05), x2 = c(0.3, 0.7, 0.5))),
   case("gamsim_cr", "y ~ s(x0, bs = \"cr\") + s(x1, bs = \"cr\", k = 8) + x2", "~ (1 | fac)", gamsim,
