@@ -262,6 +262,12 @@ export { printKrModcomp, printSatModcomp, printPbModcomp } from './inference/for
 export type { KrAux } from './inference/contest.js';
 export type { StepFixedRow, StepOptions, StepRandomRow, StepResult } from './inference/step.js';
 export { dropScope } from './formula/dropScope.js';
+// gamm4: smooth terms s(x) as mixed models (mgcv's cr and tp bases, gamm4's setup and gam view)
+export { gamm4, Gamm4Fit, type Gamm4Options } from './gamm/gamm4.js';
+export type { GamView, GamSmooth, ParametricTable, SmoothPlotData } from './gamm/gamView.js';
+export { parseSmoothFormula, type SmoothFormula, type SmoothTerm } from './formula/smooth.js';
+export { smoothCon, type ConstructedSmooth, type SmoothSpec } from './smooth/smoothCon.js';
+export { smoothToRandom, type SmoothMixedForm } from './smooth/mixedForm.js';
 export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';
 export { jointTests, JointTests } from './inference/jointTests.js';

@@ -185,7 +185,7 @@ export function parseContrasts(text: string | undefined): Record<string, Contras
   return out;
 }
 
-function resolveBackend(choice: string | undefined): BackendChoice {
+export function resolveBackend(choice: string | undefined): BackendChoice {
   const b = (choice ?? 'cpu').toLowerCase();
   if (!(BACKENDS as readonly string[]).includes(b)) {
     throw new CliError(`unknown backend '${choice}' (choose one of ${BACKENDS.join(', ')})`);

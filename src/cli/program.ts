@@ -26,6 +26,7 @@
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
+ *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -50,6 +51,7 @@ import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
+import { runGamm } from './gammCommand.js';
 import { runRobust } from './robustCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
 import { OPTIMIZER_METHODS } from '../optim/minimizers.js';
@@ -185,6 +187,25 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLmList>[0], 'file' | 'formula'>) => {
       process.exitCode = await runLmList({ file, formula, ...opts }, io());
+    });
+
+  program
+    .command('gamm4')
+    .description("gamm4's generalized additive mixed model (Gaussian): smooth terms s(x), s(x, k = 8), s(x, bs = \"cr\") written as mixed models and fitted by lmer; prints summary(gam) and the mer's summary")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .argument('<formula>', "model formula with smooths, 'y ~ s(x) + z' (bs = \"tp\" (default) or \"cr\"; one covariate per smooth)")
+    .option('--random <formula>', "random-effects formula, gamm4's random = ~ (1 | g)")
+    .option('--ml', 'fit by maximum likelihood (default REML)')
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
+    .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
+    .option('--points <n>', "values per smooth in the JSON's plot data (default 50)")
+    .option('--json', 'print the gam view, the mer and the plot data as one JSON object')
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGamm>[0], 'file' | 'formula'>) => {
+      process.exitCode = await runGamm({ file, formula, ...opts }, io());
     });
 
   const escalc = program

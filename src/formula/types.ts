@@ -58,9 +58,11 @@ export interface LinearPart {
  * (lme4's `(lhs | g)`), `diag` heterogeneous variances without correlations, `cs` heterogeneous
  * compound symmetry, `ar1` first-order autoregressive (one SD), `toep` heterogeneous Toeplitz, `ou`
  * Ornstein–Uhlenbeck (one SD, correlation exp(−κ |t_i − t_j|) at the times the levels name).
- * Their parameters and the map to θ: src/model/covStructure.ts.
+ * `homdiag`: one SD for all q columns, no correlations (Λ = θ I_q) — not written by users (the parser
+ * refuses glmmTMB's homdiag by name): a penalized smooth's random part, gamm4's (1 | Xr), set by
+ * src/gamm (RandomTerm.smooth). Their parameters and the map to θ: src/model/covStructure.ts.
  */
-export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou';
+export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'homdiag';
 
 /** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
 export interface RandomTerm {
@@ -81,6 +83,13 @@ export interface RandomTerm {
    * `toep(…)` or `us(…)`; absent for lme4's `(lhs | group)` (unstructured)
    */
   structure?: CovStructure;
+  /**
+   * set only by gamm4's setup (src/gamm), never by the parser: this term is the penalized part of the
+   * smooth with this label (`s(x)`), gamm4's `(1 | Xr)` with its Z replaced — the smooth's k columns
+   * on a grouping factor of one level, structure `homdiag`. lme4's rule that a grouping factor have at
+   * least 2 levels (src/frame/modelFrame.ts checkReTerm) does not apply to it.
+   */
+  smooth?: string;
 }
 
 export type Response =

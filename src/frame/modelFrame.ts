@@ -304,7 +304,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // random effects
   const reTerms: ReTerm[] = formula.random.map((r, k) => buildReTerm(r, k, sub(groups.get(r.groupLabel)!) as FactorColumn, columnOf, n, ones));
   const known = new Set(options.knownCovarianceGroups ?? []);
-  for (const t of reTerms) if (!known.has(t.group)) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
+  // (a smooth's penalized part, gamm4's (1 | Xr), is one level by construction: src/gamm sets term.smooth)
+  for (const t of reTerms) if (!known.has(t.group) && t.term.smooth === undefined) checkReTerm(t, n, glm !== undefined || options.observationLevel === true);
   const sorted = lme4TermOrder(reTerms.map((t) => t.levels.length)).map((k) => reTerms[k]);
 
   return {

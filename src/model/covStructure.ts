@@ -16,6 +16,10 @@
  *                                                          (Σ/σ²)_ij = s_i s_j ρ_|i−j| (ρ_0 = 1)
  *   ou   (2):          ψ = (log s, log κ);                 (Σ/σ²)_ij = s² exp(−κ |t_i − t_j|),
  *                     t the times the factor's levels name (glmmTMB's numFactor coordinates)
+ *   homdiag (1):       ψ = s ≥ 0 (not its log);             Σ/σ² = s² I_q,  Λ = s I_q
+ *                     a penalized smooth's random part (gamm4's (1 | Xr), src/gamm): s is lme4's θ of
+ *                     that scalar term, bounded below by 0 as lme4 bounds it, so that a smooth
+ *                     penalized to its null space (s = 0, gamm4's boundary fits) is reached exactly
  * glmmTMB's own log-SDs are log(σ s_i): the same ψ shifted by log σ̂ (`glmmTmbParameters`).
  * A toep's ρ_k need not give a positive-definite matrix: there θ(x) is undefined and the criterion +∞.
  *
@@ -77,6 +81,7 @@ export interface CovParameters {
 export function structureParameterCount(structure: Structure, q: number): number {
   switch (structure) {
     case 'diag': return q;
+    case 'homdiag': return 1;
     case 'ar1': return 2;
     case 'ou': return 2;
     case 'cs': return q + 1;
@@ -120,7 +125,8 @@ export function covParameters(frame: Pick<ModelFrame, 'reTerms' | 'columns'>, th
         ...(times ? { times } : {}),
       });
       const sdNames = oneSd(structure) ? [t.cnames[0]] : t.cnames;
-      for (const c of sdNames) { names.push(`${t.group}.log_sd.${c}`); lower.push(-Infinity); start.push(0); }
+      if (structure === 'homdiag') { names.push(`${t.group}.sd`); lower.push(0); start.push(1); }
+      else for (const c of sdNames) { names.push(`${t.group}.log_sd.${c}`); lower.push(-Infinity); start.push(0); }
       const corr = npar - sdNames.length;
       for (let e = 0; e < corr; e++) {
         names.push(structure === 'toep' ? `${t.group}.${structure}.lag${e + 1}` : structure === 'ou' ? `${t.group}.ou.log_rate` : `${t.group}.${structure}`);
@@ -144,13 +150,14 @@ export function structureOf(t: Pick<ReTerm, 'term'>): Structure | null {
 }
 
 /** whether the structure has one SD for all its columns (ar1, ou) */
-export const oneSd = (structure: Structure) => structure === 'ar1' || structure === 'ou';
+export const oneSd = (structure: Structure) => structure === 'ar1' || structure === 'ou' || structure === 'homdiag';
 
 /** glmmTMB's rules for a structured term's left-hand side; ou's times. */
 function checkStructuredTerm(t: ReTerm, structure: Structure, columns: ModelFrame['columns']): number[] | null {
   if (structure === 'ar1') checkAr1Term(t, columns);
   const times = structure === 'ou' ? ouTimes(t, columns) : null;
-  if (structure !== 'diag' && t.q < 2) {
+  if (structure === 'homdiag' && t.term.smooth === undefined) throw new ModelError(`term ${t.text}: homdiag is internal to gamm4's smooths (src/gamm)`);
+  if (structure !== 'diag' && structure !== 'homdiag' && t.q < 2) {
     throw new ModelError(`term ${t.text}: ${structure} needs at least 2 random effects per level of '${t.group}' (its left-hand side has 1 column, '${t.cnames[0]}')`);
   }
   return times;
@@ -208,7 +215,8 @@ export function structureCorrelation(structure: Structure, q: number, psi: Array
   const R = new Float64Array(q * q);
   for (let i = 0; i < q; i++) R[i * q + i] = 1;
   const nsd = oneSd(structure) ? 1 : q;
-  for (let i = 0; i < q; i++) sd[i] = Math.exp(psi[nsd === 1 ? 0 : i]);
+  // homdiag: s itself, not its log
+  for (let i = 0; i < q; i++) sd[i] = structure === 'homdiag' ? psi[0] : Math.exp(psi[nsd === 1 ? 0 : i]);
   if (structure === 'ou') {
     // R_ij = exp(−κ |t_i − t_j|), κ = exp(ψ₂)
     if (!times) throw new Error('internal: ou without its times');
@@ -249,6 +257,13 @@ export function structureCovarianceDerivatives(structure: Structure, q: number, 
   for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) S[i * q + j] = sd[i] * sd[j] * R[i * q + j];
   const npar = structureParameterCount(structure, q);
   const dS: Float64Array[] = [];
+  if (structure === 'homdiag') {
+    // Σ/σ² = s² I: ∂Σ_ij/∂s = 2 s δ_ij
+    const d = new Float64Array(q * q);
+    for (let i = 0; i < q; i++) d[i * q + i] = 2 * psi[0];
+    dS.push(d);
+    return { S, dS };
+  }
   if (structure === 'ou') {
     // ∂Σ_ij/∂ log s = 2 Σ_ij;  ∂Σ_ij/∂ log κ = −κ |t_i − t_j| Σ_ij
     dS.push(S.map((v) => 2 * v));
@@ -314,6 +329,12 @@ export function thetaOfParameters(par: CovParameters, x: ArrayLike<number>): Flo
   for (const s of par.structured) {
     const psi = Array.from({ length: s.npar }, (_, m) => x[s.xOffset + m]);
     if (!psi.every(Number.isFinite)) return null;
+    if (s.structure === 'homdiag') {
+      // Λ's template s I_q: vech has s at each diagonal entry (defined at s = 0, where Σ is singular)
+      let off = s.thetaOffset;
+      for (let j = 0; j < s.q; j++) for (let i = j; i < s.q; i++) theta[off++] = i === j ? psi[0] : 0;
+      continue;
+    }
     const { sd, R } = structureCorrelation(s.structure, s.q, psi, s.times);
     const S = new Float64Array(s.q * s.q);
     for (let i = 0; i < s.q; i++) for (let j = 0; j < s.q; j++) S[i * s.q + j] = sd[i] * sd[j] * R[i * s.q + j];
@@ -336,6 +357,12 @@ export function thetaJacobian(par: CovParameters, x: ArrayLike<number>): Float64
   for (const f of par.free) J[f.theta * nx + f.x] = 1;
   for (const s of par.structured) {
     const q = s.q;
+    if (s.structure === 'homdiag') {
+      // θ's diagonal entries are s itself: ∂θ/∂s = 1 there
+      let off = s.thetaOffset;
+      for (let j = 0; j < q; j++) for (let i = j; i < q; i++) { if (i === j) J[off * nx + s.xOffset] = 1; off++; }
+      continue;
+    }
     const psi = Array.from({ length: s.npar }, (_, m) => x[s.xOffset + m]);
     const { S, dS } = structureCovarianceDerivatives(s.structure, q, psi, s.times);
     const L = cholesky(S, q);
@@ -436,7 +463,8 @@ export function parametersOfTheta(par: CovParameters, theta: ArrayLike<number>, 
   structureEstimates(par, theta, sigma).forEach((e, k) => {
     const s = par.structured[k];
     const nsd = e.sd.length;
-    for (let m = 0; m < s.npar; m++) x[s.xOffset + m] = m < nsd ? e.parameters[m] - Math.log(sigma) : e.parameters[m];
+    // (homdiag's parameter is the relative SD s itself)
+    for (let m = 0; m < s.npar; m++) x[s.xOffset + m] = s.structure === 'homdiag' ? e.sd[0] / sigma : m < nsd ? e.parameters[m] - Math.log(sigma) : e.parameters[m];
   });
   return x;
 }
