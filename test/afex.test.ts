@@ -22,6 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { type MixedAnova, type MixedOptions, lmerTestRows, mixed, mixedHeading } from '../src/afex/mixed.js';
 import { nestedDesigns } from '../src/afex/nestedDesigns.js';
@@ -293,6 +294,17 @@ describe("afex's mixed(): options and bad input", () => {
     const e = await run(byName('obk LRT expand_re'));
     expect(e.fullModel.formula).toBe('value ~ treatment * phase + (1 + re1.phase1 + re1.phase2 || id)');
     expect(e.restrictedModels[0].formula).toBe('value ~ 0 + Intercept + phase1 + phase2 + treatment1_by_phase1 + treatment2_by_phase1 + treatment1_by_phase2 + treatment2_by_phase2 + (1 + re1.phase1 + re1.phase2 || id)');
+  });
+
+  it('data in several record batches (a multi-batch Arrow file): the added re1.* columns follow them, the table as from one batch', async () => {
+    const c = byName('obk LRT expand_re');
+    const one = loadDataFile(c.data);
+    const cut = Math.floor(one.numRows / 3);
+    const batches = new arrow.Table([...one.slice(0, cut).batches, ...one.slice(cut).batches]);
+    expect(batches.batches.length).toBeGreaterThan(1);
+    const a = await mixed(c.formula, one, optionsOf(c));
+    const b = await mixed(c.formula, batches, optionsOf(c));
+    expect(b.rows).toEqual(a.rows);
   });
 
   it("all_fit: every fit refitted by allFit's optimizers, the best kept; the table as without it", async () => {

@@ -91,19 +91,23 @@ export function makeFactorVector(
 }
 
 /**
- * Assemble a Table from named single-chunk vectors, keeping the given column order (an object literal would put
- * integer-like names such as "2020" first).
+ * Assemble a Table from named vectors, keeping the given column order (an object literal would put
+ * integer-like names such as "2020" first). Single-chunk vectors become one record batch; where a
+ * vector has several chunks (a column of a multi-batch Arrow file), Arrow's Table splits the columns
+ * into batches at every chunk boundary (the schema keeps the order).
  */
 export function tableFromColumns(columns: ReadonlyArray<readonly [string, arrow.Vector]>): arrow.Table {
   if (columns.length === 0) return new arrow.Table();
   const length = columns[0]![1].length;
   const fields = columns.map(([name, v]) => new arrow.Field(name, v.type, true));
   const schema = new arrow.Schema(fields);
-  const children = columns.map(([name, v]) => {
+  for (const [name, v] of columns) {
     if (v.length !== length) throw new Error(`column "${name}" has ${v.length} rows, expected ${length}`);
-    if (v.data.length !== 1) throw new Error(`column "${name}" has ${v.data.length} chunks; tableFromColumns expects single-chunk vectors`);
-    return v.data[0]!;
-  });
+  }
+  if (columns.some(([, v]) => v.data.length !== 1)) {
+    return new arrow.Table(schema, Object.fromEntries(columns.map(([name, v]) => [name, v])));
+  }
+  const children = columns.map(([, v]) => v.data[0]!);
   const struct = arrow.makeData({ type: new arrow.Struct(fields), length, nullCount: 0, children });
   return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
 }
