@@ -193,5 +193,9 @@ describe('bad input: clear errors', () => {
     const fit = await lmer('y ~ 1 + (1 | animal)', t, { relmat: { animal: K } });
     expect(Number.isFinite(fit.objective)).toBe(true);
     await expect(lmer('y ~ 1 + (1 | animal)', t)).rejects.toThrow(/grouping factor 'animal' has 6 levels for 6 observations/);
+    // buildLmm keeps a caller's own known-covariance groups beside relmat's (it used to replace them)
+    const both = tableFromArrays({ animal: ['a', 'b', 'c', 'd', 'e', 'f'], pen: ['p', 'q', 'r', 's', 't', 'u'], y: Float64Array.from([1.2, 0.7, 2.1, 1.9, 0.3, 1.1]) });
+    expect(() => buildLmm('y ~ 1 + (1 | animal) + (1 | pen)', both, { relmat: { animal: K } })).toThrow(/grouping factor 'pen' has 6 levels for 6 observations/);
+    expect(buildLmm('y ~ 1 + (1 | animal) + (1 | pen)', both, { relmat: { animal: K }, knownCovarianceGroups: ['pen'] }).frame.reTerms).toHaveLength(2);
   });
 });

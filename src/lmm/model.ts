@@ -68,7 +68,8 @@ export interface LmmModel extends MixedModel {
 export function buildLmm(formula: string | Formula, data: arrow.Table, options: LmmModelOptions = {}): LmmModel {
   const f = mixedFormula(formula);
   const relmatGroups = Object.keys(options.relmat ?? {});
-  const frame = buildModelFrame(f, data, { ...options, knownCovarianceGroups: relmatGroups });
+  // the caller's known-covariance groups and relmat's
+  const frame = buildModelFrame(f, data, { ...options, knownCovarianceGroups: [...(options.knownCovarianceGroups ?? []), ...relmatGroups] });
   return lmmFromFrame(f, frame, options);
 }
 
