@@ -43,14 +43,14 @@ const COUNT = ['poisson', 'negative.binomial'];
 export type ChecksFit = AnyFit | ZeroInflatedFit;
 
 const familyOf = (fit: AnyFit) => (fit instanceof GlmmFit ? fit.family : 'gaussian');
-/** a count model: DHARMa's testZeroInflation is shown (every zero-inflated and hurdle fit is one) */
-const isCount = (fit: ChecksFit) => fit instanceof ZeroInflatedFit || COUNT.includes(familyOf(fit));
+/** a count model: DHARMa's testZeroInflation is shown (every zero-inflated and hurdle fit is one; a glmmTMB beta or gaussian fit is not) */
+const isCount = (fit: ChecksFit) => (fit instanceof ZeroInflatedFit ? fit.model.count : COUNT.includes(familyOf(fit)));
 
 /** What the card offers for a fit: the library's refusal of the simulations (or null), a count model or not, the grouping factors. */
 export function modelChecksSetup(fit: ChecksFit): ModelChecksSetup {
   const groupsOf = () => [...new Set(fit.model.frame.reTerms.map((t) => t.group))];
   // a zero-inflated fit gives simulateResiduals its own simulator (glmmTMB's simulate), which the library never refuses
-  if (fit instanceof ZeroInflatedFit) return { dharmaRefusal: null, countModel: true, groups: groupsOf(), nobs: fit.model.frame.n, model: 'glmmTMB' };
+  if (fit instanceof ZeroInflatedFit) return { dharmaRefusal: null, countModel: fit.model.count, groups: groupsOf(), nobs: fit.model.frame.n, model: 'glmmTMB' };
   const family = familyOf(fit);
   let dharmaRefusal: string | null = null;
   try {
