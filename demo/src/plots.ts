@@ -524,14 +524,15 @@ export function countFrequencyPlot(rows: { count: string; observed: number; expe
  * A beta or gaussian glmmTMB fit's response histogram: the rows in each bin [lo, hi) as bars, and the fitted
  * model's expected number per bin (Σ_i F_i(hi) − F_i(lo)) as points at the bins' middles joined by a line.
  */
-export function responseHistogramPlot(bins: { lo: number; hi: number; observed: number; expected: number }[], width: number): Element {
+export function responseHistogramPlot(bins: { lo: number; hi: number; observed: number; expected: number }[], width: number, response = 'response'): Element {
   const mid = bins.map((b) => ({ ...b, x: (b.lo + b.hi) / 2 }));
   return Plot.plot({
     width,
     style: { fontSize: `${FONT}px` },
     height: 280,
     marginLeft: 50,
-    x: { label: 'response →' },
+    marginRight: 24,
+    x: { label: `${response} →`, domain: [bins[0]?.lo ?? 0, bins.at(-1)?.hi ?? 1] },
     y: { label: '↑ rows', grid: true },
     color: { legend: true, domain: ['observed', 'expected'], range: ['#9ecae1', '#d6604d'] },
     marks: [

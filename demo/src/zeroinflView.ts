@@ -126,7 +126,7 @@ export function drawZiFrequencies(e: ZiEls, r: ZiResultMsg, width: number): void
     // beta and gaussian: the response's histogram against the fitted model's expected numbers per bin
     clear(e.freqTitle, 'Response histogram ', h('span', { class: 'hint' }, 'the response\'s distribution against the fitted model\'s'));
     const total = r.histogram.reduce((a, b) => a + b.expected, 0);
-    clear(e.freq, responseHistogramPlot(r.histogram, width),
+    clear(e.freq, responseHistogramPlot(r.histogram, width, r.formula.split('~')[0]!.trim() || 'response'),
       h('p', { class: 'caption', id: 'zi-freq-caption', 'data-bins': String(r.histogram.length), 'data-expected-total': String(total) },
         `Bars: the rows with y in each bin; points: the fitted model's expected number, Σ_i P(lo ≤ y_i < hi) from each row's ${r.family === 'gaussian' ? 'N(μ_i, σ_i²)' : 'Beta(μ_i φ_i, (1 − μ_i) φ_i)'} (μ at the conditional modes, φ from the dispersion model); the end bins' expected numbers include the tails beyond them.`));
     return;
