@@ -271,6 +271,25 @@ describe('the app\'s glmmTMB families: NB1, beta, gaussian, dispformula (worker 
   });
 });
 
+describe('the Model checks card on the other new families', () => {
+  test('beta: DHARMa without the zero-inflation test, performance\'s count checks refused; NB2 with a dispersion model: check_zeroinflation refused, check_overdispersion computed', async () => {
+    const beta = await runZeroInflated(tmb, request({ formula: 'yb ~ x + (1 | g)', family: 'tmb_beta', link: 'logit', dispformula: '~ f' }), signal);
+    expect(modelChecksSetup(beta).countModel).toBe(false);
+    const d = await runDharma(beta, { nsim: 20, seed: 5, simulateREs: 'conditional', group: 'g' }, { signal, onProgress: () => {} });
+    expect(d.tests.map((t) => t.test)).toEqual(['uniformity', 'dispersion', 'outliers']);
+    expect(Array.from(d.scaledResiduals)).toEqual(Array.from(beta.simulateResiduals({ nsim: 20, seed: 5 }).scaledResiduals));
+    const bp = await runPerformanceChecks(beta);
+    expect(bp.refusals.map((r) => r.check)).toEqual(expect.arrayContaining(['check_overdispersion', 'check_zeroinflation']));
+    await yieldNow();
+    const nb = await runZeroInflated(salamanders, { formula: 'count ~ mined + (1 | site)', factors: [], reml: false, backend: 'cpu', family: 'zi_nbinom2', ziformula: '~ mined', dispformula: '~ mined' }, signal);
+    expect(modelChecksSetup(nb).countModel).toBe(true);
+    const np = await runPerformanceChecks(nb);
+    expect(np.refusals.find((r) => r.check === 'check_zeroinflation')?.reason).toMatch(/sigma\(fit\).*NA with dispformula '~ mined'/);
+    expect(np.refusals.some((r) => r.check === 'check_overdispersion')).toBe(false);
+    expect(np.overdispersion!.chisq).toBe(nb.checkOverdispersion().chisq);
+  });
+});
+
 describe('the address of a glmmTMB fit with a dispersion formula', () => {
   test('family and dispersion formula round trip; the default ~ 1 is left out; only for families that take one', () => {
     const s = { example: 'tmbfamilies' as const, formula: 'yg ~ x + (1 | g)', family: 'tmb_gaussian' as const, link: 'identity', dispformula: '~ f', fit: true };
