@@ -11,7 +11,7 @@ import { caterpillarPlot, countFrequencyPlot, responseHistogramPlot } from './pl
 import type { FamilyChoice, ZiResultMsg } from './protocol.js';
 import { coefTable } from './ordinalView.js';
 
-/** what the Options say under each zero-inflated or hurdle family */
+/** what the Options say under each glmmTMB family (zero-inflated, hurdle, beta, gaussian) */
 export const ZI_NOTES: Partial<Record<FamilyChoice, string>> = {
   zi_poisson: 'Zero-inflated Poisson (glmmTMB\'s poisson with ziformula): y = 0 with probability p (logit p from the zero-inflation formula), else Poisson(μ), log μ from the formula.',
   zi_nbinom2: 'Zero-inflated negative binomial (glmmTMB\'s nbinom2 with ziformula): y = 0 with probability p, else NB2(μ, φ), Var = μ + μ²/φ.',
