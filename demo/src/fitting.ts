@@ -35,9 +35,12 @@ export interface FitContext {
   signal: AbortSignal;
 }
 
-/** a zero-inflated or hurdle family (fitted by zeroInflated, not lmer or glmer) */
+/** the glmmTMB family choices (fitted by zeroInflated, not lmer or glmer) */
+export const ZI_FAMILY_CHOICES: readonly ZiFamilyChoice[] = ['zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian'];
+
+/** a glmmTMB family: zero-inflated or hurdle counts, beta or gaussian (fitted by zeroInflated, not lmer or glmer) */
 export function isZiFamily(f: string | undefined): f is ZiFamilyChoice {
-  return f === 'zi_poisson' || f === 'zi_nbinom2' || f === 'hurdle_poisson' || f === 'hurdle_nbinom2';
+  return (ZI_FAMILY_CHOICES as readonly (string | undefined)[]).includes(f);
 }
 
 /** An error the page shows beside the control that caused it. */
@@ -77,7 +80,7 @@ export async function runFit(table: arrow.Table, req: FitRequest, ctx: FitContex
   const prior = req.prior === 'blme' ? ('blme' as const) : undefined;
   const family = req.family;
   if (family === 'ordinal') throw new PlacedError('an ordinal response is fitted by clmm (the worker\'s ordinal path), not by lmer or glmer', 'options');
-  if (isZiFamily(family)) throw new PlacedError('a zero-inflated or hurdle model is fitted by zeroInflated (the worker\'s zero-inflated path), not by lmer or glmer', 'options');
+  if (isZiFamily(family)) throw new PlacedError('a glmmTMB model (zero-inflated, hurdle, beta, gaussian) is fitted by zeroInflated (the worker\'s glmmTMB path), not by lmer or glmer', 'options');
   try {
     if (family !== 'gaussian') {
       return await glmer(req.formula, table, {

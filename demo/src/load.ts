@@ -16,7 +16,7 @@ export interface Loaded {
   info: DataInfo;
 }
 
-export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial' | 'ordinal' | 'zi_poisson'; link?: string; ziformula?: string }> = {
+export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial' | 'ordinal' | 'zi_poisson' | 'tmb_gaussian'; link?: string; ziformula?: string; dispformula?: string }> = {
   sleepstudy: { label: 'sleepstudy (180 rows)', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'] },
   insteval: { label: 'InstEval (73,421 rows)', formula: 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)', factors: ['s', 'd', 'dept', 'service'] },
   cbpp: { label: 'cbpp (binomial)', formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial', link: 'logit' },
@@ -26,6 +26,9 @@ export const EXAMPLES: Record<ExampleName, { label: string; formula: string; fac
   // sleepstudy with Days also as a factor (DayF): repeated measures with glmmTMB's ar1 structure over the days
   // glmmTMB's Salamanders: salamander counts at 23 sites, many zeros (a zero-inflated Poisson, zero-inflation by mining)
   salamanders: { label: 'Salamanders (zero-inflated counts)', formula: 'count ~ mined + (1 | site)', factors: ['site'], family: 'zi_poisson', link: 'log', ziformula: '~ mined' },
+  // 400 rows in 25 groups g (test/oracle/tmbfamilies.R): yg with a residual SD per level of f (a heteroscedastic
+  // LMM: glmmTMB's gaussian with dispformula ~ f), and yb in (0, 1) for beta_family
+  tmbfamilies: { label: 'heteroscedastic groups (glmmTMB gaussian, dispersion ~ f)', formula: 'yg ~ x + (1 | g)', factors: [], family: 'tmb_gaussian', link: 'identity', dispformula: '~ f' },
   sleepstudy_ar1: { label: 'sleepstudy, ar1 over days', formula: 'Reaction ~ Days + ar1(0 + DayF | Subject)', factors: ['Subject', 'DayF'] },
 };
 
@@ -57,7 +60,7 @@ export async function loadSource(source: DataSource, stage: Stage): Promise<Load
       table,
       info: {
         name, rows: table.numRows, columns: describeColumns(table), warnings, bytes, loadMs: performance.now() - t0,
-        suggestion: { formula: ex.formula, factors: ex.factors, family: ex.family, link: ex.link, ...(ex.ziformula ? { ziformula: ex.ziformula } : {}) },
+        suggestion: { formula: ex.formula, factors: ex.factors, family: ex.family, link: ex.link, ...(ex.ziformula ? { ziformula: ex.ziformula } : {}), ...(ex.dispformula ? { dispformula: ex.dispformula } : {}) },
       },
     };
   }

@@ -14,8 +14,9 @@ import instevalUrl from '../../test/fixtures/data/insteval.csv?url';
 import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
-import { isZiChoice, ziFormulaProblem } from './zeroinfl.js';
-import { ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
+import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
+import { dispFormulaProblem, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
+import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
@@ -39,15 +40,16 @@ import {
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
  */
 const LINKS: Record<FamilyChoice, string[]> = {
   ...FAMILY_LINKS, gaussian: ['identity'], ordinal: [...CLMM_LINKS],
-  // glmmTMB's zero-inflated and hurdle count models: the log link (the zero model's is the logit)
-  zi_poisson: ['log'], zi_nbinom2: ['log'], hurdle_poisson: ['log'], hurdle_nbinom2: ['log'],
+  // glmmTMB's zero-inflated and hurdle count models: the log link (the zero model's is the logit); beta_family's logit, gaussian's identity
+  zi_poisson: ['log'], zi_nbinom1: ['log'], zi_nbinom2: ['log'], hurdle_poisson: ['log'], hurdle_nbinom1: ['log'], hurdle_nbinom2: ['log'],
+  tmb_beta: ['logit'], tmb_gaussian: ['identity'],
 };
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
@@ -103,6 +105,10 @@ const el = {
   ziRow: byId('zi-row'),
   ziformula: byId<HTMLInputElement>('ziformula'),
   ziformulaError: byId('ziformula-error'),
+  ziformulaNone: byId('ziformula-none'),
+  dispRow: byId('disp-row'),
+  dispformula: byId<HTMLInputElement>('dispformula'),
+  dispformulaError: byId('dispformula-error'),
   ziResults: byId('zi-results'),
   drop: byId('drop'),
   file: byId<HTMLInputElement>('file'),
@@ -205,7 +211,7 @@ let shownZi: ZiEntry | null = null;
 /** the caterpillar's choice in the zero-inflated results */
 let ziCat = '0:0';
 const ziEls: ZiEls = {
-  info: byId('zi-info'), cond: byId('zi-cond'), zi: byId('zi-zi'), varcorr: byId('zi-varcorr'), freq: byId('zi-freq'),
+  info: byId('zi-info'), cond: byId('zi-cond'), zi: byId('zi-zi'), dispCard: byId('zi-disp-card'), disp: byId('zi-disp'), freqTitle: byId('zi-freq-title'), varcorr: byId('zi-varcorr'), freq: byId('zi-freq'),
   catSelect: byId<HTMLSelectElement>('zi-cat-select'), caterpillar: byId('zi-caterpillar'), notShown: byId('zi-not-shown'), summary: byId('zi-summary'),
 };
 /** the relatedness file read by the worker (id and what it holds), and the pending read */
@@ -788,6 +794,7 @@ function onLoaded(info: DataInfo): void {
   for (const f of url?.factors ?? sug?.factors ?? []) if (info.columns.some((c) => c.name === f)) factors.add(f);
   el.family.value = url?.family ?? sug?.family ?? 'gaussian';
   el.ziformula.value = sug?.ziformula ?? '~ 1';
+  el.dispformula.value = sug?.dispformula ?? '~ 1';
   onFamilyChange(url?.link ?? sug?.link);
   if (url) applyOptions(url);
   if (source?.kind === 'file' && !url) {
@@ -1010,15 +1017,19 @@ function checkFormula(): boolean {
     showFormulaError('An ordinal (clmm) response is one column of ordered categories, such as rating ~ temp + (1 | judge).', 0);
     return false;
   }
+  // glmmTMB's families: one numeric response column (counts; beta: in (0, 1); gaussian: numbers)
+  const ziResponse = family === 'tmb_beta' ? 'a beta model\'s response is one column of proportions strictly between 0 and 1, such as yb ~ x + (1 | g)'
+    : family === 'tmb_gaussian' ? 'a gaussian glmmTMB model\'s response is one numeric column, such as yg ~ x + (1 | g)'
+    : 'a zero-inflated or hurdle model\'s response is one column of counts (whole numbers ≥ 0), such as count ~ mined + (1 | site)';
   if (isZiChoice(family) && !responseColumnOf(f)) {
-    showFormulaError('A zero-inflated or hurdle model\'s response is one column of counts, such as count ~ mined + (1 | site).', 0);
+    showFormulaError(`${ziResponse[0]!.toUpperCase()}${ziResponse.slice(1)}.`, 0);
     return false;
   }
   if (data && isZiChoice(family)) {
     const name = responseColumnOf(f)!;
     const col = data.columns.find((c) => c.name === name);
     if (col && (col.kind !== 'numeric' || factors.has(name))) {
-      showFormulaError(`The response '${name}' is ${col.kind === 'numeric' ? 'marked as a factor' : 'not numeric'}: a zero-inflated or hurdle model's response is counts (whole numbers ≥ 0).`, text.indexOf(name));
+      showFormulaError(`The response '${name}' is ${col.kind === 'numeric' ? 'marked as a factor' : 'not numeric'}: ${ziResponse}.`, text.indexOf(name));
       return false;
     }
   }
@@ -1090,10 +1101,17 @@ function onFamilyChange(link?: string): void {
   el.nagq.disabled = fam === 'gaussian';
   el.thresholdLabel.hidden = fam !== 'ordinal';
   if (fam !== 'ordinal') el.ordinalLevels.hidden = true;
-  // zero-inflated and hurdle models: the zero-inflation formula; the Laplace approximation only (no nAGQ)
+  // glmmTMB's models: the zero-inflation formula (disabled, with the reason, for beta and gaussian), the
+  // dispersion formula (not for the Poisson families); the Laplace approximation only (no nAGQ)
   el.ziRow.hidden = !isZiChoice(fam);
+  const noZi = ziFormulaUnavailable(fam);
+  el.ziformula.disabled = noZi !== null;
+  el.ziformulaNone.hidden = noZi === null;
+  el.ziformulaNone.textContent = noZi ?? '';
+  el.dispRow.hidden = !takesDispFormula(fam);
   if (isZiChoice(fam)) el.nagq.disabled = true;
   checkZiFormula();
+  checkDispFormula();
   // glmer is fit by maximum likelihood: ML checked (and greyed); the Gaussian choice comes back
   const radios = [...el.criterion.querySelectorAll<HTMLInputElement>('input')];
   if (fam !== 'gaussian' && !radios[0]!.disabled) gaussianCriterion = radios.find((r) => r.checked)?.value ?? 'reml';
@@ -1104,7 +1122,7 @@ function onFamilyChange(link?: string): void {
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
     : isZiChoice(fam)
-    ? `${ZI_NOTES[fam] ?? ''} ${ZI_FIT_NOTE}`
+    ? `${ZI_NOTES[fam] ?? ''}${takesDispFormula(fam) ? ` ${DISP_NOTE}` : ''} ${ZI_FIT_NOTE}`
     : fam === 'ordinal'
     ? 'A cumulative link mixed model (ordinal\'s clmm): P(Y ≤ j) = F(Θ_j − xᵀβ − zᵀb) for an ordered response, fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1 for one scalar random-effects term) on the CPU in float64. Priors and relatedness files are for lmer and glmer.'
     : `GLMMs (glmer) are fit by maximum likelihood (Laplace, or adaptive Gauss–Hermite with nAGQ > 1).${FAMILY_NOTES[fam] ? ` ${FAMILY_NOTES[fam]}` : ''}`;
@@ -1136,7 +1154,7 @@ function showGpu(): void {
 function updateFitButton(): void {
   const busy = fitId !== 0;
   el.fit.disabled = busy || !data || !parsed || el.formula.getAttribute('aria-invalid') === 'true'
-    || (isZiChoice(el.family.value) && el.ziformula.getAttribute('aria-invalid') === 'true');
+    || (isZiChoice(el.family.value) && (el.ziformula.getAttribute('aria-invalid') === 'true' || el.dispformula.getAttribute('aria-invalid') === 'true'));
   el.cancel.disabled = !busy;
 }
 
@@ -1151,9 +1169,9 @@ function startFit(): void {
     return;
   }
   if (isZiChoice(family)) {
-    if (!checkZiFormula()) return;
-    if (el.prior.value) { showError(el.optionsError, 'blme\'s priors are for lmer and glmer fits: choose Priors: none for a zero-inflated or hurdle fit.'); return; }
-    if (relmat) { showError(el.optionsError, 'A relatedness file is for lmer and glmer fits: remove it for a zero-inflated or hurdle fit.'); return; }
+    if (!checkZiFormula() || !checkDispFormula()) return;
+    if (el.prior.value) { showError(el.optionsError, 'blme\'s priors are for lmer and glmer fits: choose Priors: none for a glmmTMB fit.'); return; }
+    if (relmat) { showError(el.optionsError, 'A relatedness file is for lmer and glmer fits: remove it for a glmmTMB fit.'); return; }
   }
   if (family !== 'gaussian' && !isZiChoice(family) && !(Number.isInteger(nAGQ) && nAGQ >= 0 && nAGQ <= 25)) {
     showError(el.optionsError, 'nAGQ must be a whole number from 0 to 25 (1 = Laplace).');
@@ -1172,7 +1190,8 @@ function startFit(): void {
     family,
     link: family === 'gaussian' ? undefined : el.link.value,
     nAGQ: family === 'gaussian' || isZiChoice(family) ? undefined : nAGQ,
-    ...(isZiChoice(family) ? { ziformula: el.ziformula.value.trim() } : {}),
+    ...(takesZiFormula(family) ? { ziformula: el.ziformula.value.trim() } : {}),
+    ...(takesDispFormula(family) ? { dispformula: el.dispformula.value.trim() } : {}),
     ...(family === 'ordinal' ? { threshold: el.threshold.value as FitRequest['threshold'], levels: ordinalLevelsToSend() } : {}),
     dataName: data.name,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
@@ -1364,20 +1383,30 @@ function setupClmm(): void {
 // ---------------------------------------------------------------------------------------------
 // Zero-inflated and hurdle count GLMMs (glmmTMB)
 
-/** checks the zero-inflation formula with the library's parser; shows the problem under its box */
-function checkZiFormula(): boolean {
-  const on = isZiChoice(el.family.value);
-  const problem = on ? ziFormulaProblem(el.ziformula.value, data?.columns.map((c) => c.name)) : null;
+/** shows a one-sided formula box's problem (or none) under it */
+function showBoxProblem(input: HTMLInputElement, error: HTMLElement, problem: { message: string; position: number } | null): boolean {
   if (!problem) {
-    el.ziformula.removeAttribute('aria-invalid');
-    el.ziformulaError.textContent = '';
-    delete el.ziformulaError.dataset.position;
+    input.removeAttribute('aria-invalid');
+    error.textContent = '';
+    delete error.dataset.position;
     return true;
   }
-  el.ziformula.setAttribute('aria-invalid', 'true');
-  el.ziformulaError.dataset.position = String(problem.position);
-  el.ziformulaError.textContent = problem.message;
+  input.setAttribute('aria-invalid', 'true');
+  error.dataset.position = String(problem.position);
+  error.textContent = problem.message;
   return false;
+}
+
+/** checks the zero-inflation formula with the library's parser (the families that take one); shows the problem under its box */
+function checkZiFormula(): boolean {
+  const on = takesZiFormula(el.family.value);
+  return showBoxProblem(el.ziformula, el.ziformulaError, on ? ziFormulaProblem(el.ziformula.value, data?.columns.map((c) => c.name)) : null);
+}
+
+/** checks the dispersion formula with the library's parser (the families with a dispersion parameter); shows the problem under its box */
+function checkDispFormula(): boolean {
+  const on = takesDispFormula(el.family.value);
+  return showBoxProblem(el.dispformula, el.dispformulaError, on ? dispFormulaProblem(el.dispformula.value, data?.columns.map((c) => c.name)) : null);
 }
 
 function showZi(entry: ZiEntry): void {
@@ -1401,6 +1430,11 @@ function showZi(entry: ZiEntry): void {
 function setupZi(): void {
   el.ziformula.addEventListener('input', () => {
     checkZiFormula();
+    updateFitButton();
+    syncUrl();
+  });
+  el.dispformula.addEventListener('input', () => {
+    checkDispFormula();
     updateFitButton();
     syncUrl();
   });
@@ -3214,7 +3248,9 @@ function applyOptions(u: UrlState): void {
   el.threshold.value = u.threshold ?? 'flexible';
   // the address leaves the default '~ 1' out
   if (isZiChoice(u.family)) el.ziformula.value = u.ziformula ?? '~ 1';
+  if (isZiChoice(u.family)) el.dispformula.value = u.dispformula ?? '~ 1';
   checkZiFormula();
+  checkDispFormula();
   if (u.levels && u.formula) {
     let column: string | null = null;
     try { column = responseColumnOf(parseFormula(u.formula)); } catch { column = null; }
@@ -3250,12 +3286,15 @@ function currentUrlState(): UrlState {
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
     threshold: fam === 'ordinal' ? el.threshold.value as UrlState['threshold'] : undefined,
     levels: fam === 'ordinal' ? ordinalLevelsToSend() : undefined,
-    ziformula: isZiChoice(fam) ? el.ziformula.value : undefined,
+    ziformula: takesZiFormula(fam) ? el.ziformula.value : undefined,
+    dispformula: takesDispFormula(fam) ? el.dispformula.value : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
     fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value)
-      || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.ziformula === el.ziformula.value.trim()),
+      || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.family === fam
+        && shownZi.request.ziformula === (takesZiFormula(fam) ? el.ziformula.value.trim() : undefined)
+        && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)),
     ...cardsUrlState(),
     // the fixed-effects card's choices other than its defaults (Satterthwaite, type III)
     ddf: shown && inf.ddf.value !== 'satterthwaite' ? inf.ddf.value as UrlState['ddf'] : undefined,

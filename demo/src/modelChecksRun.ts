@@ -39,18 +39,18 @@ const SIMULATED = ['binomial', 'poisson', 'negative.binomial'];
 /** count models: DHARMa's testZeroInflation is shown for them */
 const COUNT = ['poisson', 'negative.binomial'];
 
-/** a fit the card takes: lmer's or glmer's, or a zero-inflated or hurdle fit (glmmTMB's) */
+/** a fit the card takes: lmer's or glmer's, or a glmmTMB fit (zero-inflated, hurdle, beta, gaussian) */
 export type ChecksFit = AnyFit | ZeroInflatedFit;
 
 const familyOf = (fit: AnyFit) => (fit instanceof GlmmFit ? fit.family : 'gaussian');
-/** a count model: DHARMa's testZeroInflation is shown (every zero-inflated and hurdle fit is one) */
-const isCount = (fit: ChecksFit) => fit instanceof ZeroInflatedFit || COUNT.includes(familyOf(fit));
+/** a count model: DHARMa's testZeroInflation is shown (every zero-inflated and hurdle fit is one; a glmmTMB beta or gaussian fit is not) */
+const isCount = (fit: ChecksFit) => (fit instanceof ZeroInflatedFit ? fit.model.count : COUNT.includes(familyOf(fit)));
 
 /** What the card offers for a fit: the library's refusal of the simulations (or null), a count model or not, the grouping factors. */
 export function modelChecksSetup(fit: ChecksFit): ModelChecksSetup {
   const groupsOf = () => [...new Set(fit.model.frame.reTerms.map((t) => t.group))];
   // a zero-inflated fit gives simulateResiduals its own simulator (glmmTMB's simulate), which the library never refuses
-  if (fit instanceof ZeroInflatedFit) return { dharmaRefusal: null, countModel: true, groups: groupsOf(), nobs: fit.model.frame.n, model: 'glmmTMB' };
+  if (fit instanceof ZeroInflatedFit) return { dharmaRefusal: null, countModel: fit.model.count, groups: groupsOf(), nobs: fit.model.frame.n, model: 'glmmTMB' };
   const family = familyOf(fit);
   let dharmaRefusal: string | null = null;
   try {
@@ -209,12 +209,12 @@ export async function runPerformanceChecks(fit: ChecksFit): Promise<PerformanceC
  * zeroInflated fit has none (README: "the other checks and modelPerformance are lmer/glmer's only").
  */
 export const ZI_UNCHECKED: Record<'check_collinearity' | 'check_singularity' | 'check_convergence', string> = {
-  check_collinearity: "the library's checkCollinearity (VIFs from Var(β̂) of one model) is a method of lmer and glmer fits only; a zero-inflated or hurdle (glmmTMB) fit has none",
-  check_singularity: "the library's checkSingularity (θ against its bounds) is a method of lmer and glmer fits only; a zero-inflated or hurdle (glmmTMB) fit has none (its random effects' SDs are in the fit's table)",
-  check_convergence: "the library's checkConvergence (lme4's derivatives at the optimum) is a method of lmer and glmer fits only; a zero-inflated or hurdle (glmmTMB) fit has none (its optimizer's convergence is in the fit's line)",
+  check_collinearity: "the library's checkCollinearity (VIFs from Var(β̂) of one model) is a method of lmer and glmer fits only; a glmmTMB fit (zero-inflated, hurdle, beta, gaussian) has none",
+  check_singularity: "the library's checkSingularity (θ against its bounds) is a method of lmer and glmer fits only; a glmmTMB fit (zero-inflated, hurdle, beta, gaussian) has none (its random effects' SDs are in the fit's table)",
+  check_convergence: "the library's checkConvergence (lme4's derivatives at the optimum) is a method of lmer and glmer fits only; a glmmTMB fit (zero-inflated, hurdle, beta, gaussian) has none (its optimizer's convergence is in the fit's line)",
 };
 
-/** performance's checks of a zero-inflated or hurdle fit: the fit's overdispersion and zero-inflation checks, the rest notes with the library's reasons */
+/** performance's checks of a glmmTMB fit: the fit's overdispersion and zero-inflation checks (or their refusals for beta and gaussian), the rest notes with the library's reasons */
 async function zeroInflatedChecks(fit: ZeroInflatedFit, refusals: PerformanceChecksMsg['refusals'], t0: number): Promise<PerformanceChecksMsg> {
   refusals.push({ check: 'check_collinearity', reason: ZI_UNCHECKED.check_collinearity });
   const overdispersion = await attempt('check_overdispersion', refusals, () => fit.checkOverdispersion());

@@ -519,3 +519,27 @@ export function countFrequencyPlot(rows: { count: string; observed: number; expe
     ],
   });
 }
+
+/**
+ * A beta or gaussian glmmTMB fit's response histogram: the rows in each bin [lo, hi) as bars, and the fitted
+ * model's expected number per bin (Σ_i F_i(hi) − F_i(lo)) as points at the bins' middles joined by a line.
+ */
+export function responseHistogramPlot(bins: { lo: number; hi: number; observed: number; expected: number }[], width: number, response = 'response'): Element {
+  const mid = bins.map((b) => ({ ...b, x: (b.lo + b.hi) / 2 }));
+  return Plot.plot({
+    width,
+    style: { fontSize: `${FONT}px` },
+    height: 280,
+    marginLeft: 50,
+    marginRight: 24,
+    x: { label: `${response} →`, domain: [bins[0]?.lo ?? 0, bins.at(-1)?.hi ?? 1] },
+    y: { label: '↑ rows', grid: true },
+    color: { legend: true, domain: ['observed', 'expected'], range: ['#9ecae1', '#d6604d'] },
+    marks: [
+      Plot.rectY(mid, { x1: 'lo', x2: 'hi', y: 'observed', fill: () => 'observed', inset: 0.5, title: (b: { lo: number; hi: number; observed: number; expected: number }) => `[${fmt(b.lo, 4)}, ${fmt(b.hi, 4)}): observed ${b.observed}, expected ${fmt(b.expected, 4)}` }),
+      Plot.line(mid, { x: 'x', y: 'expected', stroke: () => 'expected', strokeWidth: 1.5 }),
+      Plot.dot(mid, { x: 'x', y: 'expected', fill: () => 'expected', r: 3 }),
+      Plot.ruleY([0]),
+    ],
+  });
+}

@@ -23,15 +23,20 @@ import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies';
 
 export type DataSource =
   | { kind: 'file'; file: File }
   | { kind: 'example'; name: ExampleName; url?: string; rows?: number };
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
-/** the zero-inflated and hurdle families (glmmTMB's poisson, nbinom2, truncated_poisson, truncated_nbinom2 with a ziformula) */
-export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom2';
+/**
+ * the glmmTMB families the library's zeroInflated fits: zero-inflated and hurdle counts (glmmTMB's poisson,
+ * nbinom1, nbinom2, truncated_poisson, truncated_nbinom1, truncated_nbinom2 with a ziformula), and
+ * beta_family (tmb_beta) and gaussian (tmb_gaussian: the heteroscedastic LMM of a dispformula), which take
+ * no zero model
+ */
+export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom1' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom1' | 'hurdle_nbinom2' | 'tmb_beta' | 'tmb_gaussian';
 export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal' | ZiFamilyChoice;
 
 export interface FitRequest {
@@ -48,6 +53,8 @@ export interface FitRequest {
   levels?: string[];
   /** zero-inflated and hurdle models (glmmTMB): the zero-inflation (hurdle: zero) model's one-sided formula (absent: '~ 1') */
   ziformula?: string;
+  /** glmmTMB families with a dispersion parameter: the dispersion model's one-sided formula, log φ = X_d δ (absent: '~ 1') */
+  dispformula?: string;
   dataName?: string;
   /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
   prior?: 'blme';
@@ -653,7 +660,7 @@ export interface DataInfo {
   bytes?: number;
   loadMs: number;
   /** suggested formula and factor columns (examples) */
-  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string; ziformula?: string };
+  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string; ziformula?: string; dispformula?: string };
 }
 
 export interface GpuInfo {
@@ -886,15 +893,32 @@ export type ZiCoefMsg = ClmmCoefMsg;
 /** the observed and expected number of rows with a count (the last row: the counts above the plot's largest, "> K") */
 export interface ZiFrequencyRow { count: string; observed: number; expected: number }
 
-/** What the page shows of a zero-inflated or hurdle count GLMM (the library's zeroInflated, glmmTMB). */
+/**
+ * one bin [lo, hi) of a continuous response's histogram (beta_family, gaussian): the rows in it and the
+ * fitted model's expected number Σ_i P(lo ≤ y_i < hi); the first and last bins' expected numbers take the
+ * tails (y below the first bin, above the last), so the expected numbers add up to the rows
+ */
+export interface ZiHistogramBin { lo: number; hi: number; observed: number; expected: number }
+
+/** What the page shows of a glmmTMB fit (the library's zeroInflated): zero-inflated or hurdle counts, beta or gaussian. */
 export interface ZiResultMsg {
   kind: 'zeroinfl';
   /** the page's family choice, and the library's (glmmTMB's) family */
   choice: FamilyChoice;
   family: string;
   hurdle: boolean;
+  /** a count family (the count frequencies are shown), or beta and gaussian (a histogram) */
+  count: boolean;
+  /** the conditional model's link: log (counts), logit (beta), identity (gaussian) */
+  link: string;
+  /** the family takes a zero model (not beta_family and gaussian) */
+  takesZi: boolean;
   formula: string;
   ziformula: string;
+  /** the dispersion formula ('~ 1' by default; the Poisson families have none) */
+  dispformula: string;
+  /** the dispersion model's table on the log scale (glmmTMB's coefficients$disp), when dispformula is not '~ 1'; else empty */
+  disp: ZiCoefMsg[];
   nobs: number;
   ngroups: Record<string, number>;
   logLik: number;
@@ -903,7 +927,10 @@ export interface ZiResultMsg {
   deviance: number;
   df: number;
   dfResid: number;
-  /** the NB2 dispersion φ (glmmTMB's sigma: Var = μ + μ²/φ); null for Poisson */
+  /**
+   * glmmTMB's sigma() with dispformula '~ 1': NB2's φ (Var = μ + μ²/φ), NB1's φ (Var = μ(1 + φ)), beta's φ
+   * (Var = μ(1 − μ)/(1 + φ)), gaussian's σ; null for Poisson and with a dispersion model (glmmTMB's NA)
+   */
   sigma: number | null;
   feval: number;
   converged: boolean;
@@ -912,7 +939,10 @@ export interface ZiResultMsg {
   zi: ZiCoefMsg[];
   varCorr: { group: string; name: string; variance: number; sd: number }[];
   ranef: RanefMsg[];
+  /** the count families' observed and expected frequencies (empty for beta and gaussian) */
   frequencies: ZiFrequencyRow[];
+  /** beta and gaussian: the response's histogram with the fitted model's expected numbers (empty for counts) */
+  histogram: ZiHistogramBin[];
   /** what the Model checks card offers for the fit */
   checks: ModelChecksSetup;
   summary: string;

@@ -10,9 +10,11 @@
  * profile, are the user's to start); the Model checks card, open, with its simulations' settings
  * (performance's checks are computed again, deterministic and cheap; DHARMa's simulations never are:
  * its button runs them); an ordinal (clmm) fit's threshold structure and its response's categories in
- * the order the user gave; a zero-inflated or hurdle fit's zero-inflation formula.
+ * the order the user gave; a glmmTMB fit's zero-inflation formula (the families that take one) and
+ * dispersion formula (the families with a dispersion parameter); each left out at its default '~ 1'.
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
+import { ZI_FAMILY_CHOICES } from './fitting.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -32,6 +34,8 @@ export interface UrlState {
   levels?: string[];
   /** zero-inflated and hurdle models: the zero-inflation formula (absent: '~ 1') */
   ziformula?: string;
+  /** glmmTMB families with a dispersion parameter: the dispersion formula (absent: '~ 1') */
+  dispformula?: string;
   /** diagnostics plot kind, conditional-modes term (index), caterpillar group:column */
   diag?: string;
   modes?: string;
@@ -128,9 +132,11 @@ export interface PowerUrlState {
   breaks?: number[];
 }
 
-const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders'];
-const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', 'zi_poisson', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom2'];
-const ZI_FAMILIES: FamilyChoice[] = ['zi_poisson', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom2'];
+const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies'];
+const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', ...ZI_FAMILY_CHOICES];
+/** the glmmTMB families that take a zero-inflation formula, and those that take a dispersion formula */
+const ZI_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => f !== 'tmb_beta' && f !== 'tmb_gaussian');
+const DISP_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => f !== 'zi_poisson' && f !== 'hurdle_poisson');
 const THRESHOLDS = ['flexible', 'equidistant', 'symmetric'] as const;
 const BACKENDS: BackendChoice[] = ['webgpu', 'cpu', 'auto'];
 
@@ -167,6 +173,8 @@ export function readUrlState(search: string): UrlState {
   // a one-sided formula (the page checks it with the parser as it checks the main formula)
   const zf = q.get('zi');
   if (zf && zf.trim().startsWith('~') && zf.length <= 500) out.ziformula = zf;
+  const df = q.get('disp');
+  if (df && df.trim().startsWith('~') && df.length <= 500) out.dispformula = df;
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
   if (q.get('fit') === '1') out.fit = true;
   if (q.get('power') === '1') out.power = readPower(q);
@@ -281,6 +289,7 @@ export function writeUrlState(s: UrlState): string {
   if (s.family === 'ordinal' && s.threshold && s.threshold !== 'flexible') q.set('threshold', s.threshold);
   if (s.family === 'ordinal' && s.levels?.length) q.set('levels', JSON.stringify(s.levels));
   if (s.family && ZI_FAMILIES.includes(s.family) && s.ziformula && s.ziformula.trim() !== '~ 1') q.set('zi', s.ziformula);
+  if (s.family && DISP_FAMILIES.includes(s.family) && s.dispformula && s.dispformula.trim() !== '~ 1') q.set('disp', s.dispformula);
   if (s.diag) q.set('diag', s.diag);
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);

@@ -39,7 +39,7 @@ const fits = new Map<number, StoredFit>();
 let streamed: { id: number; fit: AnyFit } | null = null;
 /** every ordinal (clmm) fit of the current data, by the page's fit id; emptied when new data load */
 const clmmFits = new Map<number, ClmmFit>();
-/** every zero-inflated or hurdle fit of the current data, by the page's fit id; emptied when new data load */
+/** every glmmTMB fit (zero-inflated, hurdle, beta, gaussian) of the current data, by the page's fit id; emptied when new data load */
 const ziFits = new Map<number, ZeroInflatedFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
@@ -146,7 +146,7 @@ scope.addEventListener('message', (ev) => {
         // one of the three kinds of fit; its error placed in the formula, or its cancellation
         try {
           if (isZiChoice(msg.request.family)) {
-            // a zero-inflated or hurdle count GLMM (glmmTMB): the CPU; Cancel through the signal
+            // a glmmTMB model (zero-inflated or hurdle counts, beta, gaussian): the CPU; Cancel through the signal
             const zf = await runZeroInflated(table, msg.request, ac.signal, progress);
             ziFits.set(msg.id, zf);
             post({ type: 'ziFitted', id: msg.id, result: describeZeroInflated(zf, performance.now() - t0, msg.request.family) });

@@ -1,80 +1,126 @@
 /**
- * Worker side of zero-inflated and hurdle count GLMMs (the library's zeroInflated, glmmTMB's
- * ziformula): the fit from the page's request, what the page shows of it (the conditional and
- * zero-inflation models' coefficient tables, the random effects' variances, the NB dispersion, the
- * criteria, the conditional modes for the caterpillar, glmmTMB's summary printout), the observed and
- * expected frequencies of the counts 0 … k (a rootogram's numbers), and the predictions as CSV. Every
- * number is the library's but the expected frequencies, which are sums of the fitted model's
- * probabilities over its rows:
- *   E[#{y = k}] = Σ_i P(y_i = k | p_i, μ_i, φ),
+ * Worker side of glmmTMB fits (the library's zeroInflated): zero-inflated and hurdle count GLMMs
+ * (glmmTMB's ziformula), beta (beta_family) and gaussian GLMMs, each with glmmTMB's dispformula. The fit
+ * from the page's request, what the page shows of it (the conditional, zero-inflation and dispersion
+ * models' coefficient tables, the random effects' variances, the dispersion, the criteria, the conditional
+ * modes for the caterpillar, glmmTMB's summary printout), the observed and expected frequencies of the
+ * counts 0 … k (a rootogram's numbers) or, for beta and gaussian, the response's histogram with the
+ * expected number of rows per bin, and the predictions as CSV. Every number is the library's but the
+ * expected frequencies, which are sums of the fitted model's probabilities over its rows:
+ *   E[#{y = k}] = Σ_i P(y_i = k | p_i, μ_i, φ_i),
  *   zero-inflated:  P(0) = p + (1 − p) f(0; μ),   P(k > 0) = (1 − p) f(k; μ);
  *   hurdle:         P(0) = p,                     P(k > 0) = (1 − p) f(k; μ) / (1 − f(0; μ)),
- * f Poisson(μ) or NB2(μ, size φ) (glmmTMB's nbinom2: Var = μ + μ²/φ), with p, μ, φ the fit's
- * (predict 'zprob', the conditional model's μ = e^η at the conditional modes, sigma).
+ * f Poisson(μ), NB1(μ, φ) (glmmTMB's nbinom1: Var = μ(1 + φ), an NB of size μ/φ) or NB2(μ, size φ)
+ * (glmmTMB's nbinom2: Var = μ + μ²/φ), with p, μ, φ the fit's per row (predict 'zprob', the conditional
+ * model's μ = e^η at the conditional modes, the fit's disp: φ_i = exp(x_d,iᵀδ̂)); and per histogram bin
+ *   E[#{lo ≤ y < hi}] = Σ_i F_i(hi) − F_i(lo),
+ * F_i the row's distribution function: gaussian Φ((y − μ_i)/σ_i), σ_i² = φ_i; beta I_y(μ_i φ_i, (1 − μ_i) φ_i).
  */
 import type * as arrow from 'apache-arrow';
 import { zeroInflated, parseFormula, type ZeroInflatedFit, type ZeroInflatedProgress } from '../../src/index.js';
-import { dpoisLog } from '../../src/glmm/rmath.js';
+import { dpoisLog, pnorm } from '../../src/glmm/rmath.js';
 import { dnbinomMu } from '../../src/checks/scoringRules.js';
+import { incompleteBeta } from '../../src/stats/distributions.js';
 import { csv } from './dom.js';
 import { modelChecksSetup } from './modelChecksRun.js';
 import { PlacedError, formulaVariables, isZiFamily, placeError } from './fitting.js';
-import type { FitRequest, RanefMsg, ZiFamilyChoice, ZiFrequencyRow, ZiResultMsg } from './protocol.js';
+import type { FitRequest, RanefMsg, ZiFamilyChoice, ZiFrequencyRow, ZiHistogramBin, ZiResultMsg } from './protocol.js';
 
-/** the app's family choices of zero-inflated and hurdle models, and the library's family of each */
+/** the app's family choices of glmmTMB models, and the library's family of each */
 export const ZI_FAMILY_OF: Record<ZiFamilyChoice, ZeroInflatedFit['family']> = {
   zi_poisson: 'poisson',
+  zi_nbinom1: 'nbinom1',
   zi_nbinom2: 'nbinom2',
   hurdle_poisson: 'truncated_poisson',
+  hurdle_nbinom1: 'truncated_nbinom1',
   hurdle_nbinom2: 'truncated_nbinom2',
+  tmb_beta: 'beta_family',
+  tmb_gaussian: 'gaussian',
 };
 export type ZiChoice = ZiFamilyChoice;
 
-/** a zero-inflated or hurdle family choice (fitting.ts's rule) */
+/** a glmmTMB family choice (fitting.ts's rule) */
 export const isZiChoice = isZiFamily;
+
+/** the choice takes a zero-inflation (hurdle: zero) model: the count families, not beta_family and gaussian */
+export function takesZiFormula(choice: string | undefined): boolean {
+  return isZiChoice(choice) && choice !== 'tmb_beta' && choice !== 'tmb_gaussian';
+}
+
+/** the choice takes a dispersion model: the families with a dispersion parameter (not the Poisson ones) */
+export function takesDispFormula(choice: string | undefined): boolean {
+  return isZiChoice(choice) && choice !== 'zi_poisson' && choice !== 'hurdle_poisson';
+}
+
+/** why the zero-inflation box does not apply to a choice (null where it does) */
+export function ziFormulaUnavailable(choice: string | undefined): string | null {
+  if (choice === 'tmb_beta') return 'No zero-inflation model for beta_family: a beta response lies strictly between 0 and 1, so it has no zeros to inflate (glmmTMB\'s ziformula ~ 0).';
+  if (choice === 'tmb_gaussian') return 'No zero-inflation model for gaussian: a continuous response is exactly 0 with probability 0 (glmmTMB\'s ziformula ~ 0).';
+  return null;
+}
 
 /** the largest count k with a bar of its own in the frequency plot (larger counts share the last bar, "> k") */
 export const MAX_FREQUENCY_COUNT = 30;
 
+/** what the one-sided formula boxes say of themselves: the zero-inflation and dispersion formulas */
+const ONE_SIDED = {
+  zi: { box: 'Zero-inflation formula', the: 'The zero-inflation formula', The: 'The zero-inflation model', model: 'the zero-inflation model', example: '~ 1 or ~ mined' },
+  disp: { box: 'Dispersion formula', the: 'The dispersion formula', The: 'The dispersion model', model: 'the dispersion model', example: '~ 1 or ~ f' },
+} as const;
+
 /**
- * The zero-inflation formula's error, if any: a one-sided formula of fixed effects ('~ 1', '~ x', '~ 0'),
- * checked by the library's parser with the response put before it (as the library reads it). The
- * position is in the box's text.
+ * A one-sided formula box's error, if any: fixed effects only ('~ 1', '~ x', '~ 0'), checked by the
+ * library's parser with the response put before it (as the library reads it). The position is in the box's text.
  */
-export function ziFormulaProblem(zi: string, columns?: readonly string[]): { message: string; position: number } | null {
-  const t = zi.trim();
-  if (!t.startsWith('~')) return { message: 'The zero-inflation formula is one-sided: it starts with ~ (such as ~ 1 or ~ mined).', position: 0 };
+function oneSidedProblem(text: string, kind: keyof typeof ONE_SIDED, columns?: readonly string[]): { message: string; position: number } | null {
+  const w = ONE_SIDED[kind];
+  const t = text.trim();
+  if (!t.startsWith('~')) return { message: `${w.the} is one-sided: it starts with ~ (such as ${w.example}).`, position: 0 };
   const prefix = 'y ';
   try {
     const f = parseFormula(prefix + t);
-    if (f.random.length > 0) return { message: `The zero-inflation model takes fixed effects only here: ${f.random.map((r) => r.text).join(', ')} is a random-effects term.`, position: Math.max(0, zi.indexOf('(')) };
-    if (f.offsets.length > 0) return { message: 'offset() terms are not available in the zero-inflation model here.', position: Math.max(0, zi.indexOf('offset')) };
+    if (f.random.length > 0) return { message: `${w.The} takes fixed effects only here: ${f.random.map((r) => r.text).join(', ')} is a random-effects term.`, position: Math.max(0, text.indexOf('(')) };
+    if (f.offsets.length > 0) return { message: `offset() terms are not available in ${w.model} here.`, position: Math.max(0, text.indexOf('offset')) };
     if (columns) {
       const unknown = [...formulaVariables(f, { response: false })].filter((v) => !columns.includes(v));
       if (unknown.length > 0) {
         const u = unknown[0]!;
-        const at = zi.search(new RegExp(`(?<![A-Za-z0-9_.])${u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_.])`));
-        return { message: `Zero-inflation formula: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((x) => `'${x}'`).join(', ')}: not in the data.`, position: Math.max(0, at) };
+        const at = text.search(new RegExp(`(?<![A-Za-z0-9_.])${u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_.])`));
+        return { message: `${w.box}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((x) => `'${x}'`).join(', ')}: not in the data.`, position: Math.max(0, at) };
       }
     }
     return null;
   } catch (e) {
     const err = e as Error & { position?: number };
-    const lead = zi.length - zi.trimStart().length;
-    return { message: `Zero-inflation formula: ${err.message.split('\n')[0]!.replace(/ at position \d+:?$/, '')}`, position: Math.max(0, (err.position ?? prefix.length) - prefix.length + lead) };
+    const lead = text.length - text.trimStart().length;
+    return { message: `${w.box}: ${err.message.split('\n')[0]!.replace(/ at position \d+:?$/, '')}`, position: Math.max(0, (err.position ?? prefix.length) - prefix.length + lead) };
   }
 }
 
-/** Fits the request's zero-inflated or hurdle model on the CPU; Cancel through the signal; progress per evaluation. */
+/** The zero-inflation formula's error, if any (oneSidedProblem): '~ 1', '~ x', '~ 0'. */
+export function ziFormulaProblem(zi: string, columns?: readonly string[]): { message: string; position: number } | null {
+  return oneSidedProblem(zi, 'zi', columns);
+}
+
+/** The dispersion formula's error, if any (oneSidedProblem): '~ 1', '~ f'; fixed effects only, no offset. */
+export function dispFormulaProblem(disp: string, columns?: readonly string[]): { message: string; position: number } | null {
+  return oneSidedProblem(disp, 'disp', columns);
+}
+
+/** Fits the request's glmmTMB model on the CPU; Cancel through the signal; progress per evaluation. */
 export async function runZeroInflated(table: arrow.Table, req: FitRequest, signal: AbortSignal, onProgress?: (p: ZeroInflatedProgress) => void): Promise<ZeroInflatedFit> {
-  if (!isZiChoice(req.family)) throw new PlacedError(`'${req.family}' is not a zero-inflated or hurdle family`, 'options');
-  const zi = req.ziformula ?? '~ 1';
-  const problem = ziFormulaProblem(zi, table.schema.fields.map((f) => f.name));
+  if (!isZiChoice(req.family)) throw new PlacedError(`'${req.family}' is not a glmmTMB family offered here`, 'options');
+  const columns = table.schema.fields.map((f) => f.name);
+  // beta_family and gaussian take no zero model (the library's default '~ 0'); the Poisson families no dispersion model
+  const zi = takesZiFormula(req.family) ? req.ziformula ?? '~ 1' : undefined;
+  const disp = takesDispFormula(req.family) ? req.dispformula ?? '~ 1' : undefined;
+  const problem = (zi !== undefined ? ziFormulaProblem(zi, columns) : null) ?? (disp !== undefined ? dispFormulaProblem(disp, columns) : null);
   if (problem) throw new PlacedError(problem.message, 'options');
   try {
     return await zeroInflated(req.formula, table, {
       family: ZI_FAMILY_OF[req.family],
-      ziformula: zi,
+      ...(zi !== undefined ? { ziformula: zi } : {}),
+      ...(disp !== undefined ? { dispformula: disp } : {}),
       factors: req.factors,
       backend: 'cpu',
       signal,
@@ -84,8 +130,8 @@ export async function runZeroInflated(table: arrow.Table, req: FitRequest, signa
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     const msg = (e as Error)?.message ?? String(e);
-    // the zero-inflation formula's problems belong to its box under Options
-    if (/^ziformula|zero-inflation model/.test(msg)) throw new PlacedError(msg, 'options');
+    // the zero-inflation and dispersion formulas' problems belong to their boxes under Options
+    if (/^ziformula|zero-inflation model|^dispformula|dispersion model/.test(msg)) throw new PlacedError(msg, 'options');
     throw placeError(e);
   }
 }
@@ -95,14 +141,18 @@ function usedRows(fit: ZeroInflatedFit): Int32Array {
   return fit.model.frame.rows ?? Int32Array.from({ length: fit.nobs }, (_, i) => i);
 }
 
-/** P(y = k) for one row: the zero-inflated or hurdle mixture of the count distribution f (Poisson or NB2) */
-export function ziProbability(k: number, p: number, mu: number, family: ZeroInflatedFit['family'], size: number): number {
-  const nb = family === 'nbinom2' || family === 'truncated_nbinom2';
-  const f = (x: number) => (nb ? dnbinomMu(x, size, mu) : Math.exp(dpoisLog(x, mu)));
-  if (family === 'truncated_poisson' || family === 'truncated_nbinom2') {
+/**
+ * P(y = k) for one row: the zero-inflated or hurdle mixture of the count distribution f — Poisson(μ),
+ * NB1 (size μ/φ: Var = μ(1 + φ)) or NB2 (size φ: Var = μ + μ²/φ) — with the row's φ
+ */
+export function ziProbability(k: number, p: number, mu: number, family: ZeroInflatedFit['family'], phi: number): number {
+  const nb1 = family === 'nbinom1' || family === 'truncated_nbinom1';
+  const nb2 = family === 'nbinom2' || family === 'truncated_nbinom2';
+  const f = (x: number) => (nb1 ? dnbinomMu(x, mu / phi, mu) : nb2 ? dnbinomMu(x, phi, mu) : Math.exp(dpoisLog(x, mu)));
+  if (family.startsWith('truncated_')) {
     if (k === 0) return p;
-    // 1 − f(0) without cancellation: Poisson −expm1(−μ); NB2 −expm1(−φ log(1 + μ/φ))
-    const positive = nb ? -Math.expm1(-size * Math.log1p(mu / size)) : -Math.expm1(-mu);
+    // 1 − f(0) without cancellation: Poisson −expm1(−μ); NB2 −expm1(−φ log(1 + μ/φ)); NB1 −expm1(−(μ/φ) log(1 + φ))
+    const positive = -Math.expm1(nb1 ? -(mu / phi) * Math.log1p(phi) : nb2 ? -phi * Math.log1p(mu / phi) : -mu);
     return ((1 - p) * f(k)) / positive;
   }
   return k === 0 ? p + (1 - p) * f(0) : (1 - p) * f(k);
@@ -114,6 +164,7 @@ export function ziProbability(k: number, p: number, mu: number, family: ZeroInfl
  * expected counts of 0 … K).
  */
 export function expectedFrequencies(fit: ZeroInflatedFit, maxCount = MAX_FREQUENCY_COUNT): ZiFrequencyRow[] {
+  if (!fit.model.count) return [];
   const y = fit.model.y;
   const n = fit.nobs;
   let ymax = 0;
@@ -124,8 +175,10 @@ export function expectedFrequencies(fit: ZeroInflatedFit, maxCount = MAX_FREQUEN
   const expected = new Float64Array(K + 1);
   const p = fit.zprob;
   const mu = fit.mu;
+  // φ per row (NaN for Poisson, where it is not read)
+  const phi = fit.disp;
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k <= K; k++) expected[k]! += ziProbability(k, p[i]!, mu[i]!, fit.family, fit.sigma);
+    for (let k = 0; k <= K; k++) expected[k]! += ziProbability(k, p[i]!, mu[i]!, fit.family, phi[i]!);
   }
   const rows: ZiFrequencyRow[] = Array.from({ length: K + 1 }, (_, k) => ({ count: String(k), observed: observed[k]!, expected: expected[k]! }));
   const tail = n - expected.reduce((a, b) => a + b, 0);
@@ -133,7 +186,52 @@ export function expectedFrequencies(fit: ZeroInflatedFit, maxCount = MAX_FREQUEN
   return rows;
 }
 
-/** The page's tables of a zero-inflated fit (the library's numbers as they are). */
+/** the number of histogram bins for n rows: Rice's rule ⌈2 n^(1/3)⌉, from 5 to 40 */
+export function histogramBins(n: number): number {
+  return Math.min(40, Math.max(5, Math.ceil(2 * Math.cbrt(n))));
+}
+
+/** F(x) of one row's response distribution: gaussian Φ((x − μ)/σ) with σ² = φ; beta I_x(μφ, (1 − μ)φ) */
+export function continuousCdf(x: number, mu: number, phi: number, family: ZeroInflatedFit['family']): number {
+  if (family === 'gaussian') return pnorm((x - mu) / Math.sqrt(phi));
+  if (family === 'beta_family') return incompleteBeta(x, mu * phi, (1 - mu) * phi).lower;
+  throw new Error(`continuousCdf: ${family} is a count family`);
+}
+
+/**
+ * The response's histogram for beta and gaussian fits: bins of equal width from the smallest to the largest
+ * response (the last closed), the rows in each, and the fitted model's expected number
+ * Σ_i F_i(hi) − F_i(lo) at each row's μ (at the conditional modes) and φ; the first bin's lo is −∞ (beta: 0)
+ * and the last's hi +∞ (beta: 1) for the expected numbers, so they add up to the rows. Empty for counts.
+ */
+export function expectedHistogram(fit: ZeroInflatedFit, bins = histogramBins(fit.nobs)): ZiHistogramBin[] {
+  if (fit.model.count) return [];
+  const y = fit.model.y;
+  const n = fit.nobs;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) { lo = Math.min(lo, y[i]!); hi = Math.max(hi, y[i]!); }
+  const B = hi > lo ? bins : 1;
+  const width = (hi - lo) / B;
+  const edges = Array.from({ length: B + 1 }, (_, j) => (j === B ? hi : lo + j * width));
+  const observed = new Float64Array(B);
+  for (let i = 0; i < n; i++) observed[width > 0 ? Math.min(B - 1, Math.floor((y[i]! - lo) / width)) : 0]! += 1;
+  // E per bin: differences of each row's F at the inner edges (F(e_0) = 0, F(e_B) = 1: the tails go to the end bins)
+  const expected = new Float64Array(B);
+  const mu = fit.mu;
+  const phi = fit.disp;
+  for (let i = 0; i < n; i++) {
+    let prev = 0;
+    for (let j = 1; j <= B; j++) {
+      const F = j === B ? 1 : continuousCdf(edges[j]!, mu[i]!, phi[i]!, fit.family);
+      expected[j - 1]! += F - prev;
+      prev = F;
+    }
+  }
+  return Array.from({ length: B }, (_, j) => ({ lo: edges[j]!, hi: edges[j + 1]!, observed: observed[j]!, expected: expected[j]! }));
+}
+
+/** The page's tables of a glmmTMB fit (the library's numbers as they are). */
 export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, choice: ZiChoice): ZiResultMsg {
   const ranef: RanefMsg[] = fit.ranef.map((r) => {
     const q = r.cnames.length;
@@ -143,14 +241,20 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     const condsd = r.cnames.map((_, s) => Float64Array.from({ length: nl }, (_, l) => Math.sqrt(r.condVar[l * q * q + s * q + s]!)));
     return { group: r.group, levels: r.levels, cnames: r.cnames, values, condsd };
   });
-  const nb = fit.family === 'nbinom2' || fit.family === 'truncated_nbinom2';
+  // glmmTMB's sigma() where it has one number: a family with a dispersion parameter and dispformula '~ 1'
+  const oneDispersion = fit.model.pd > 0 && fit.model.dispConstant;
   return {
     kind: 'zeroinfl',
     choice,
     family: fit.family,
     hurdle: fit.model.hurdle,
+    count: fit.model.count,
+    link: fit.link,
+    takesZi: takesZiFormula(choice),
     formula: fit.formula,
     ziformula: fit.ziformula,
+    dispformula: fit.dispformula,
+    disp: fit.model.pd > 0 && !fit.model.dispConstant ? fit.dispersion.map((r) => ({ ...r })) : [],
     nobs: fit.nobs,
     ngroups: Object.fromEntries(fit.ngroups.map((g) => [g.group, g.levels])),
     logLik: fit.logLik,
@@ -159,7 +263,7 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     deviance: fit.deviance,
     df: fit.df,
     dfResid: fit.dfResid,
-    sigma: nb ? fit.sigma : null,
+    sigma: oneDispersion ? fit.sigma : null,
     feval: fit.evaluations,
     converged: fit.converged,
     messages: [...fit.messages],
@@ -168,19 +272,24 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     varCorr: fit.varCorr.map((r) => ({ ...r })),
     ranef,
     frequencies: expectedFrequencies(fit),
+    histogram: expectedHistogram(fit),
     checks: modelChecksSetup(fit),
     summary: fit.summary(),
     elapsedMs,
   };
 }
 
-/** CSV of the predictions on the fit's rows (glmmTMB's predict at the conditional modes): the input row, the count, response, conditional, zprob */
+/**
+ * CSV of the predictions on the fit's rows (glmmTMB's predict at the conditional modes): the input row, the
+ * response, response, conditional, zprob (families with a zero model) and disp (with a dispersion model,
+ * dispformula not '~ 1': φ_i on glmmTMB's sigma() scale, gaussian σ_i)
+ */
 export function predictionsCsv(fit: ZeroInflatedFit): string {
   const rows = usedRows(fit);
-  const response = fit.predict('response');
-  const conditional = fit.predict('conditional');
-  const zprob = fit.predict('zprob');
   const y = fit.model.y;
-  return csv(['row', 'observed', 'response', 'conditional', 'zprob'],
-    Array.from(rows, (r, i) => [r + 1, y[i]!, response[i]!, conditional[i]!, zprob[i]!]));
+  const cols: [string, Float64Array][] = [['response', fit.predict('response')], ['conditional', fit.predict('conditional')]];
+  if (fit.model.count) cols.push(['zprob', fit.predict('zprob')]);
+  if (fit.model.pd > 0 && !fit.model.dispConstant) cols.push(['disp', fit.predict('disp')]);
+  return csv(['row', 'observed', ...cols.map((c) => c[0])],
+    Array.from(rows, (r, i) => [r + 1, y[i]!, ...cols.map((c) => c[1][i]!)]));
 }

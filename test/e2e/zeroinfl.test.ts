@@ -18,6 +18,14 @@
  * draw would differ only if its uniform fell within ~1e-6 (the estimates' difference) of a step; none of
  * the 25,760 does with this Chromium and seed (deterministic: the same every run). Were a Chromium update
  * to move one, this comparison would have to become one against the page's own residuals (its CSV).
+ *
+ * A second test opens glmmTMB's gaussian with a dispersion model from a link (the heteroscedastic example,
+ * yg ~ x + (1 | g), dispformula ~ f: a residual variance per level of f): the Dispersion formula box holds
+ * the link's ~ f, the zero-inflation box is disabled with its reason, and the page's dispersion table equals
+ * the fit's own JSON (the library's toJSON of the worker's fit) to 1e-10 relative and Node's fit to 1e-6
+ * (estimates) and 1e-5 (SEs), as above; the histogram is drawn in place of the count frequencies, with its
+ * expected numbers adding up to the rows; the predictions CSV has the disp column; and typing a random-effects
+ * term in the Dispersion formula box shows the parser's complaint and disables Fit.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,7 +87,10 @@ describe.skipIf(!enabled)('browser app: zero-inflated and hurdle count GLMMs', (
       expect(rel(Number(await page.$eval('#zi-freq-caption', (e) => e.getAttribute('data-zero-expected'))), freq[0]!.expected)).toBeLessThan(1e-6);
       expect(await page.$('#zi-caterpillar svg')).not.toBeNull();
       expect(await text(page, '#zi-summary')).toMatch(/^ Family: poisson {2}\( log \)|^Family: poisson {2}\( log \)/);
-      expect(await text(page, '#zi-not-shown')).toMatch(/^Not shown for a zero-inflated or hurdle fit: /);
+      expect(await text(page, '#zi-not-shown')).toMatch(/^Not shown for a glmmTMB fit \(zero-inflated, hurdle, beta, gaussian\): /);
+      // a Poisson family: no dispersion formula box, no dispersion table
+      expect(await page.$eval('#disp-row', (e) => (e as HTMLElement).hidden)).toBe(true);
+      expect(await page.$eval('#zi-disp-card', (e) => (e as HTMLElement).hidden)).toBe(true);
       // the predictions: one row per observation, glmmTMB's three types
       await page.click('#zi-export-predictions');
       const csv = (await download('salamanders_predictions.csv')).text.trim().split('\n');
@@ -107,6 +118,60 @@ describe.skipIf(!enabled)('browser app: zero-inflated and hurdle count GLMMs', (
       tests.forEach(([k, p], i) => expect(Math.abs(p - dlib[i]!.pValue), `${k} p`).toBeLessThan(1e-12));
       expect((await ps('#checks-dharma-grouped-table')).map((t) => t[0])).toEqual(['uniformity', 'dispersion', 'outliers']);
       expect(await page.$('#checks-qq svg')).not.toBeNull();
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
+  test('glmmTMB\'s gaussian with dispformula ~ f from a link: the dispersion table is the library\'s', async () => {
+    const tmb = readCsv(readFileSync(join(ROOT, 'test/fixtures/data/tmbfamilies.csv'), 'utf8')).table;
+    const formula = 'yg ~ x + (1 | g)';
+    const lib = await zeroInflated(formula, tmb, { family: 'gaussian', dispformula: '~ f' });
+    const query = `?${new URLSearchParams({ example: 'tmbfamilies', formula, family: 'tmb_gaussian', link: 'identity', disp: '~ f', fit: '1' })}`;
+    const page = await app().openPage({ query });
+    try {
+      const download = await captureDownloads(page);
+      await page.waitForSelector('#zi-results:not([hidden]) #zi-disp-table', { timeout: 120_000 });
+      expect(await page.$eval('#dispformula', (e) => (e as HTMLInputElement).value)).toBe('~ f');
+      expect(await page.$eval('#disp-row', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await page.$eval('#ziformula', (e) => (e as HTMLInputElement).disabled)).toBe(true);
+      expect(await text(page, '#ziformula-none')).toMatch(/^No zero-inflation model for gaussian/);
+      await page.click('#zi-export-json');
+      const own = JSON.parse((await download('tmbfamilies_zeroinfl.json')).text) as {
+        family: string; dispformula: string; disp: { name: string; estimate: number; se: number }[]; sigma: number | null;
+      };
+      expect([own.family, own.dispformula, own.sigma]).toEqual(['gaussian', '~ f', null]);
+      const rows = (id: string) => page.$$eval(`${id} tbody tr`, (trs) => trs.map((r) => [(r as HTMLElement).dataset.term!, Number(r.getAttribute('data-estimate')), Number(r.getAttribute('data-se'))] as [string, number, number]));
+      const disp = await rows('#zi-disp-table');
+      expect(disp.map((r) => r[0])).toEqual(['(Intercept)', 'fb', 'fc']);
+      expect(disp.map((r) => r[0])).toEqual(lib.dispersion.map((r) => r.name));
+      disp.forEach(([name, est, se], k) => {
+        expect(rel(est, own.disp[k]!.estimate), `${name} estimate (its JSON)`).toBeLessThan(1e-10);
+        expect(rel(se, own.disp[k]!.se), `${name} SE (its JSON)`).toBeLessThan(1e-10);
+        expect(rel(est, lib.dispersion[k]!.estimate), `${name} estimate (Node)`).toBeLessThan(1e-6);
+        expect(rel(se, lib.dispersion[k]!.se), `${name} SE (Node)`).toBeLessThan(1e-5);
+      });
+      const cond = await rows('#zi-cond-table');
+      cond.forEach(([name, est], k) => expect(rel(est, lib.cond[k]!.estimate), name).toBeLessThan(1e-6));
+      expect(await page.$('#zi-sigma')).toBeNull();
+      expect(await text(page, '#zi-dispersion-line')).toMatch(/^Residual standard deviation for gaussian family \(σ, Var = σ²\): one per row from the dispersion model ~ f/);
+      expect(await text(page, '#zi-zi-none')).toMatch(/^No zero-inflation model: gaussian takes none/);
+      // the histogram in place of the count frequencies
+      await page.waitForSelector('#zi-freq svg');
+      expect(await text(page, '#zi-freq-title')).toMatch(/^Response histogram/);
+      expect(Number(await page.$eval('#zi-freq-caption', (e) => e.getAttribute('data-bins')))).toBe(15);
+      expect(rel(Number(await page.$eval('#zi-freq-caption', (e) => e.getAttribute('data-expected-total'))), 400)).toBeLessThan(1e-12);
+      expect(await text(page, '#zi-summary')).toMatch(/Dispersion model:/);
+      await page.click('#zi-export-predictions');
+      const csv = (await download('tmbfamilies_predictions.csv')).text.trim().split('\n');
+      expect(csv[0]).toBe('row,observed,response,conditional,disp');
+      expect(csv.length).toBe(401);
+      // the Dispersion formula box is checked as one types: a random-effects term is refused, Fit disabled
+      await page.click('#dispformula', { clickCount: 3 });
+      await page.type('#dispformula', '~ (1 | g)');
+      expect(await text(page, '#dispformula-error')).toBe('The dispersion model takes fixed effects only here: (1 | g) is a random-effects term.');
+      expect(await page.$eval('#fit', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+      expect(new URL(page.url()).searchParams.get('disp')).toBe('~ (1 | g)');
     } finally {
       await page.close();
     }
