@@ -6,12 +6,18 @@
 #               and mgcv:::liu2 (Liu et al.'s approximation) on the same grid (central cases);
 #   cases:      for each gamm4 case of test/oracle/gamm4.R (and one with a null smooth, s(x3)):
 #               summary(b$gam)$s.table and, per smooth, testStat's inputs (coefficients, the Vp block,
-#               crossprod of gam$R's columns), its rank argument and residual df, and its output.
+#               crossprod of gam$R's columns), its rank argument and residual df, and its output (with
+#               T'_r, the statistic of the other orientation); summary(b$gam)'s printout; the mer's θ
+#               by name (lme4's group.column), to evaluate our gam view at gamm4's θ.
 # Usage (from the repository root): Rscript test/oracle/gamm4_pvalues.R test/fixtures/data test/fixtures/gamm4
 suppressMessages({ library(gamm4); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
 dataDir <- args[1]; out <- args[2]
 psum <- mgcv:::psum.chisq; liu2 <- mgcv:::liu2; testStat <- mgcv:::testStat
+# testStat also returning T'_r (d1: the statistic of the other orientation of the rank-r pseudo-inverse,
+# which mgcv reports instead of T_r when its basis's signs are those of another orientation)
+testStat1 <- testStat
+body(testStat1)[[length(body(testStat1))]] <- quote(list(stat = d, stat1 = d1, pval = min(1, pval), rank = rank))
 
 # --- psum.chisq on a grid ---
 weights <- list(
@@ -56,13 +62,15 @@ case <- function(name, formula, random, data, REML = TRUE) {
     ind <- sm$first.para:sm$last.para
     Xt <- gam$R[, ind, drop = FALSE]
     rank <- min(ncol(Xt), sum(gam$edf[ind]))
-    ts <- testStat(gam$coefficients[ind], Xt, gam$Vp[ind, ind, drop = FALSE], rank, type = 0, res.df = res.df)
+    ts <- testStat1(gam$coefficients[ind], Xt, gam$Vp[ind, ind, drop = FALSE], rank, type = 0, res.df = res.df)
     ts_chi <- testStat(gam$coefficients[ind], Xt, gam$Vp[ind, ind, drop = FALSE], rank, type = 0, res.df = -1)
     list(label = sm$label, p = as.numeric(gam$coefficients[ind]), V = mat(gam$Vp[ind, ind, drop = FALSE]),
          XtX = mat(crossprod(Xt)), rank = rank, res_df = res.df,
-         stat = ts$stat, pval = ts$pval, ref_df = ts$rank, pval_chisq = ts_chi$pval)
+         stat = ts$stat, stat1 = ts$stat1, pval = ts$pval, ref_df = ts$rank, pval_chisq = ts_chi$pval)
   })
+  theta <- getME(fit$mer, "theta")
   list(name = name, formula = formula, random = random, REML = REML, res_df = res.df,
+       theta = as.list(theta),
        s_table = list(names = rownames(st$s.table), edf = st$s.table[, 1], ref_df = st$s.table[, 2],
                       F = st$s.table[, 3], p = st$s.table[, 4]),
        smooths = sms, printed = capture.output(print(st)))
