@@ -29,6 +29,7 @@ import { referenceOf } from '../src/inference/fitInference.js';
 import { testStat } from '../src/gamm/testStat.js';
 import { smoothTable } from '../src/gamm/smoothTable.js';
 import { runGamm } from '../src/cli/gammCommand.js';
+import { gamSummary } from '../src/gamm/summary.js';
 import { DataError } from '../src/errors/errors.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -56,6 +57,17 @@ describe("mgcv's testStat on mgcv's inputs", () => {
       }
     });
   }
+
+  it("the s.table of a known scale (a GLMM's): Chi.sq = T_r, no F, the χ² form's p-value", () => {
+    for (const c of Object.values<{ smooths: { p: number[]; V: number[][]; XtX: number[][]; rank: number; res_df: number; stat: number; pval_chisq: number }[] }>(fx.cases)) {
+      for (const s of c.smooths) {
+        const [t] = smoothTable([{ first: 0, last: s.p.length, edf: s.rank }], Float64Array.from(s.p), Float64Array.from(s.V.flat()), Float64Array.from(s.XtX.flat()), s.res_df, false);
+        expect(t.F).toBeNull();
+        expect(rel(t.chiSq, s.stat)).toBeLessThan(1e-10);
+        pClose(t.pValue, s.pval_chisq, 1e-8);
+      }
+    }
+  });
 
   it('an integer rank uses the F (χ²) tails of T_r directly', () => {
     const s = fx.cases.gamsim.smooths[0];
@@ -160,6 +172,21 @@ describe("summary(gam)'s smooth table of our gamm4 fits", () => {
       }
     }, 60_000);
   }
+});
+
+describe('the printout of a known scale', () => {
+  it("prints summary.gam's Chi.sq column", async () => {
+    const c = fx.cases.gamsim_cr;
+    const fit = await gamm4(c.formula, data.gamsim(), { random: c.random, factors: ['fac'] });
+    const g = fit.gam;
+    const lines = gamSummary({ ...g, scaleEstimated: false, smooths: g.smooths.map((s) => ({ ...s, F: null })) }, fit.mer).split('\n');
+    const at = lines.indexOf('Approximate significance of smooth terms:');
+    // R 4.2.2's printCoefmat(digits = 4, has.Pvalue = TRUE, cs.ind = 1) of gamm4's edf, Ref.df and T_r:
+    //         edf Ref.df Chi.sq p-value
+    // s(x1) 5.164  5.164 154.56  <2e-16 ***
+    expect(lines[at + 1]).toBe('        edf Ref.df Chi.sq p-value    ');
+    expect(lines[at + 3]).toBe('s(x1) 5.164  5.164 154.56  <2e-16 ***');
+  }, 60_000);
 });
 
 describe('the JSON and the CLI', () => {
