@@ -16,7 +16,7 @@
  *   fitted = Xf β̂ (the population level: no other random effects),
  * and summary.gam's parametric t tests on n − Σ edf residual degrees of freedom and its
  *   R²(adj) = 1 − var(y − fitted) (n − 1) / (var(y) (n − Σ edf)).
- * and each smooth's approximate significance test (summary.gam's Wood 2013 test, ./smoothTable.ts).
+ * Each smooth's approximate significance test (summary.gam's Wood 2013 test) is ./smoothTable.ts's.
  */
 import * as arrow from 'apache-arrow';
 import { spdInverse } from '../linalg/dense.js';
