@@ -208,7 +208,7 @@ describe('gamm4 bad input', () => {
     const text = fit.summary();
     expect(text).toContain('Parametric coefficients:');
     expect(text).toMatch(/s\(x0\)\s+2\.5\d\d/);
-    expect(text).toContain('approximate significance tests not computed');
+    expect(text).toContain('Approximate significance of smooth terms:');
     const mer = fit.mer.summary();
     expect(mer).toMatch(/Xr\s+s\(x0\)/);
     const j = fit.toJSON() as { coefficients: Record<string, number>; Vp: number[][] };

@@ -1,7 +1,8 @@
 /**
  * `mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]`:
- * gamm4's GAMM fit (src/gamm/gamm4.ts), printed as R prints summary(fit$gam) and then summary(fit$mer);
- * or as one JSON object: the gam view (coefficients, Vp, edf, smooths, parametric table, R²), the mer's θ, σ
+ * gamm4's GAMM fit (src/gamm/gamm4.ts), printed as R prints summary(fit$gam) (with the approximate
+ * significance of smooth terms) and then summary(fit$mer); or as one JSON object: the gam view
+ * (coefficients, Vp, edf, smooths with their tests, summary.gam's s_table, parametric table, R²), the mer's θ, σ
  * and fixed effects, and each smooth's plot data (values ± 2 SE on --points covariate values).
  */
 import { basename } from 'node:path';

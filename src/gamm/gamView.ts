@@ -16,7 +16,7 @@
  *   fitted = Xf β̂ (the population level: no other random effects),
  * and summary.gam's parametric t tests on n − Σ edf residual degrees of freedom and its
  *   R²(adj) = 1 − var(y − fitted) (n − 1) / (var(y) (n − Σ edf)).
- * The smooth terms' approximate p-values (summary.gam's Wood 2013 tests) are not computed.
+ * Each smooth's approximate significance test (summary.gam's Wood 2013 test) is ./smoothTable.ts's.
  */
 import * as arrow from 'apache-arrow';
 import { spdInverse } from '../linalg/dense.js';
@@ -27,6 +27,7 @@ import { ModelError, DataError } from '../errors/errors.js';
 import { toArrowTable, type DataInput } from '../io/dataInput.js';
 import { makeFloat64Vector } from '../io/arrow.js';
 import type { GammSetup } from './setup.js';
+import { type SmoothTest, smoothTable } from './smoothTable.js';
 
 /** One smooth in the gam view. */
 export interface GamSmooth {
@@ -44,6 +45,11 @@ export interface GamSmooth {
   sd: number;
   /** gamm4's smoothing parameter σ²/σ²_s (1e10 at σ²_s = 0) */
   sp: number;
+  /** summary.gam's test of the smooth: Ref.df, Chi.sq (T_r), F (T_r / Ref.df, scale estimated) and p-value */
+  refDf: number;
+  chiSq: number;
+  F: number | null;
+  pValue: number;
 }
 
 /** summary.gam's parametric coefficients table. */
@@ -77,6 +83,8 @@ export interface GamView {
   edf: Float64Array;
   /** σ² */
   sig2: number;
+  /** whether σ² is estimated (gamm4: unless it is 1 or not finite): summary.gam's F tests, else χ² */
+  scaleEstimated: boolean;
   /** Xf β̂: the fixed and smooth parts at the data's rows */
   fitted: Float64Array;
   /** n − Σ edf */
@@ -193,7 +201,7 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
     });
     for (let a = 0; a < p; a++) { let v = 0; for (let b = 0; b < p; b++) v += B[(at + a) * P + at + b] * mixed[b]; coefficients[at + a] = v; }
     for (let c = 0; c < p; c++) names.push(`${s.con.spec.label}.${c + 1}`);
-    smooths.push({ label: s.con.spec.label, term: s.con.spec.term, bs: s.con.spec.bs, k: s.con.spec.k, first: at, last: at + p, edf: 0, sd: sigma * thetaS, sp });
+    smooths.push({ label: s.con.spec.label, term: s.con.spec.term, bs: s.con.spec.bs, k: s.con.spec.k, first: at, last: at + p, edf: 0, sd: sigma * thetaS, sp, refDf: NaN, chiSq: NaN, F: null, pValue: NaN });
     at += p;
   }
   // XVX = Xfᵀ V⁻¹ Xf
@@ -236,8 +244,11 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
   const y = frame.y;
   const variance = (v: (i: number) => number) => { let m = 0; for (let i = 0; i < n; i++) m += v(i); m /= n; let s = 0; for (let i = 0; i < n; i++) s += (v(i) - m) ** 2; return s / (n - 1); };
   const rSq = 1 - (variance((i) => y[i] - fitted[i]) * (n - 1)) / (variance((i) => y[i]) * dfResidual);
+  // summary.gam's tests of the smooths
+  const scaleEstimated = Number.isFinite(sigma2) && sigma2 !== 1;
+  smoothTable(smooths, coefficients, Vp, XVX, dfResidual, scaleEstimated).forEach((t: SmoothTest, k) => Object.assign(smooths[k], t));
   const view: GamView = {
-    formula, smooths, coefficients, names, Vp, edf, sig2: sigma2, fitted, dfResidual, parametric, rSq, criterion: mer.objective, n,
+    formula, smooths, coefficients, names, Vp, edf, sig2: sigma2, scaleEstimated, fitted, dfResidual, parametric, rSq, criterion: mer.objective, n,
   };
   return { view, setup, mer, paramNames };
 }

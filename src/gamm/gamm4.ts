@@ -104,7 +104,12 @@ export class Gamm4Fit {
       coefficients: Object.fromEntries(g.names.map((nm, j) => [nm, g.coefficients[j]])),
       edf: Object.fromEntries(g.names.map((nm, j) => [nm, g.edf[j]])),
       Vp: Array.from({ length: P }, (_, a) => Array.from(g.Vp.subarray(a * P, (a + 1) * P))),
-      smooths: g.smooths, parametric: g.parametric, r_sq: g.rSq, df_residual: g.dfResidual,
+      smooths: g.smooths, parametric: g.parametric, r_sq: g.rSq, df_residual: g.dfResidual, scale_estimated: g.scaleEstimated,
+      // summary.gam's s.table: F when the scale is estimated, else Chi.sq
+      s_table: {
+        names: g.smooths.map((s) => s.label), edf: g.smooths.map((s) => s.edf), ref_df: g.smooths.map((s) => s.refDf),
+        ...(g.scaleEstimated ? { F: g.smooths.map((s) => s.F) } : { chi_sq: g.smooths.map((s) => s.chiSq) }), p: g.smooths.map((s) => s.pValue),
+      },
       mer: { theta: Array.from(this.mer.theta), sigma: this.mer.sigma, fixef: this.mer.fixef, varcorr: this.mer.varCorr },
     };
   }

@@ -1,0 +1,47 @@
+/**
+ * summary.gam's table of the smooth terms (mgcv 1.8-41, p.type = 0) for the gam view: for each smooth
+ * with coefficients β̂_s, their block V_s of Vp and the block X_sᵀV⁻¹X_s of XVX (gamm4's crossprod(gam$R)
+ * on the smooth's columns), Wood's (2013) test (./testStat.ts) at the reference rank r = min(p_s, edf_s):
+ *   Ref.df = r, Chi.sq = T_r and, when the scale is estimated (Gaussian), F = T_r / r with the p-value
+ *   of the F-like form on n − Σ edf residual df; otherwise (known scale, as a GLMM's) the χ² form.
+ * (mgcv tests a smooth without a null space — bs = "re" — by reTest instead; the tp and cr smooths here
+ * all have one.)
+ */
+import { testStat } from './testStat.js';
+
+/** One row of summary.gam's s.table. */
+export interface SmoothTest {
+  /** summary.gam's Ref.df: the rank of the test */
+  refDf: number;
+  /** T_r (the Chi.sq column of a known-scale fit) */
+  chiSq: number;
+  /** T_r / Ref.df (the F column when the scale is estimated; null otherwise) */
+  F: number | null;
+  /** the approximate p-value */
+  pValue: number;
+}
+
+/**
+ * The smooths' tests: `smooths` their coefficients' positions and edf, `coefficients`, `Vp` and `XVX`
+ * (P × P, row-major) of the gam view, `dfResidual` = n − Σ edf, `scaleEstimated` (σ² estimated).
+ */
+export function smoothTable(
+  smooths: readonly { first: number; last: number; edf: number }[],
+  coefficients: Float64Array,
+  Vp: Float64Array,
+  XVX: Float64Array,
+  dfResidual: number,
+  scaleEstimated: boolean,
+): SmoothTest[] {
+  const P = coefficients.length;
+  return smooths.map((s) => {
+    const p = s.last - s.first;
+    const block = (A: Float64Array) => {
+      const out = new Float64Array(p * p);
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) out[a * p + b] = A[(s.first + a) * P + s.first + b];
+      return out;
+    };
+    const res = testStat(coefficients.subarray(s.first, s.last), block(XVX), block(Vp), Math.min(p, s.edf), scaleEstimated ? dfResidual : -1);
+    return { refDf: res.rank, chiSq: res.stat, F: scaleEstimated ? res.stat / res.rank : null, pValue: res.pval };
+  });
+}
