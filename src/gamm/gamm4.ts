@@ -14,6 +14,7 @@ import { gammSetup } from './setup.js';
 import { type GamState, type GamView, type SmoothPlotData, gamPredict, gamView, smoothPlotData, smoothValues } from './gamView.js';
 import { gamSummary } from './summary.js';
 import { Gamm4GlmmFit, fitGamm4Glmm } from './gamm4Glmm.js';
+import type { GlmerOptions } from '../fit/glmer.js';
 import { profiledCriterion } from '../lmm/deviance.js';
 import { thetaToInternal } from '../model/reparam.js';
 import { referenceOf } from '../inference/fitInference.js';
@@ -38,11 +39,13 @@ export interface Gamm4FamilyOptions extends Pick<LmerOptions, 'factors' | 'backe
   nAGQ?: number;
   /** false (maximum likelihood: glmer.ML); true is refused */
   REML?: boolean;
+  /** glmer's stage-2 BOBYQA settings (gamm4's control): rhobeg, rhoend (default 1e-5), maxfun */
+  optimizer?: GlmerOptions['optimizer'];
 }
 
 const ALLOWED = new Set(['random', 'REML', 'factors', 'backend', 'signal', 'optimizer', 'calcDerivs', 'family', 'link', 'nAGQ']);
 /** the options of a binomial or Poisson fit (glmer's) */
-const GLMM_ALLOWED = new Set(['random', 'REML', 'factors', 'backend', 'signal', 'family', 'link', 'nAGQ']);
+const GLMM_ALLOWED = new Set(['random', 'REML', 'factors', 'backend', 'signal', 'family', 'link', 'nAGQ', 'optimizer']);
 
 /** A gamm4 fit: the lmer fit (`mer`) and gamm4's gam view of it. */
 export class Gamm4Fit {
@@ -161,6 +164,7 @@ export async function gamm4(formula: string, input: DataInput, options: Gamm4Opt
       family: options.family, ...(options.link !== undefined ? { link: options.link } : {}), ...(options.nAGQ !== undefined ? { nAGQ: options.nAGQ } : {}),
       ...(options.REML !== undefined ? { REML: options.REML } : {}), ...(options.factors ? { factors: options.factors } : {}),
       ...(options.backend ? { backend: options.backend } : {}), ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.optimizer ? { optimizer: options.optimizer } : {}),
     });
   }
   const { random: _, family: _f, link: _l, ...lmerOptions } = options;

@@ -168,7 +168,7 @@ export class Gamm4GlmmFit {
 }
 
 /** The glmer options gamm4 passes through for a binomial or Poisson GAMM. */
-export type Gamm4GlmmOptions = Pick<GlmerOptions, 'factors' | 'backend' | 'signal'> & { family: 'binomial' | 'poisson'; link?: string; nAGQ?: number; REML?: boolean };
+export type Gamm4GlmmOptions = Pick<GlmerOptions, 'factors' | 'backend' | 'signal' | 'optimizer'> & { family: 'binomial' | 'poisson'; link?: string; nAGQ?: number; REML?: boolean };
 
 /** Stage: the setup → the glmer fit (Laplace) → gamm4's gam view. */
 export async function fitGamm4Glmm(setup: GammSetup, formula: string, options: Gamm4GlmmOptions): Promise<Gamm4GlmmFit> {
@@ -190,6 +190,7 @@ export async function fitGamm4Glmm(setup: GammSetup, formula: string, options: G
     ...(options.factors ? { factors: options.factors } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.optimizer ? { optimizer: options.optimizer } : {}),
   });
   return new Gamm4GlmmFit(glmmGamView(mer, setup, formula));
 }

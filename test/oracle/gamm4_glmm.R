@@ -8,6 +8,7 @@
 # values and SEs on a 50-point grid, predict.gam on the link and response scales with SEs.
 # The data: test/fixtures/data/gamsim1.csv (written by gamm4.R) with responses added here (fixed seed),
 # written to gamsim1_glmm.csv:
+#   (x3 has no effect on y: gamSim(1)'s f3 = 0)
 #   yb      y > median(y) (0/1)
 #   yp      Poisson counts, mean exp(1 + (y − mean y)/6)
 #   trials  1 to 6; succ  binomial successes of trials with probability plogis((y − mean y)/3); fail
@@ -25,7 +26,7 @@ g$yp <- rpois(n, exp(1 + (g$y - mean(g$y)) / 6))
 g$trials <- sample(1:6, n, replace = TRUE)
 g$succ <- rbinom(n, g$trials, plogis((g$y - mean(g$y)) / 3))
 g$fail <- g$trials - g$succ
-write.csv(g[, c("x0", "x1", "x2", "fac", "yb", "yp", "trials", "succ", "fail")], file.path(dataDir, "gamsim1_glmm.csv"), row.names = FALSE)
+write.csv(g[, c("x0", "x1", "x2", "x3", "fac", "yb", "yp", "trials", "succ", "fail")], file.path(dataDir, "gamsim1_glmm.csv"), row.names = FALSE)
 g <- read.csv(file.path(dataDir, "gamsim1_glmm.csv"), stringsAsFactors = TRUE)
 
 # both stages to tight tolerances (stage 1 bobyqa, stage 2 Nelder_Mead: optimizeGlmer's defaults, as gamm4
@@ -91,7 +92,10 @@ cases <- list(
   case("binary_tp", "yb ~ s(x0) + s(x1, bs = \"cr\") + x2", "~ (1 | fac)", binomial(), g, nd),
   case("cbind_cr", "cbind(succ, fail) ~ s(x2, bs = \"cr\") + x0", "~ (1 | fac)", binomial(), g, nd),
   case("poisson_cr", "yp ~ s(x2, bs = \"cr\", k = 8) + s(x1, bs = \"cr\") + x0", "~ (1 | fac)", poisson(), g, nd),
-  case("poisson_tp", "yp ~ s(x2) + x0", "~ (1 | fac)", poisson(), g, nd)
+  case("poisson_tp", "yp ~ s(x2) + x0", "~ (1 | fac)", poisson(), g, nd),
+  # a smooth of a covariate without effect: its variance at the boundary (θ ≈ 0; gamm4's sp huge)
+  case("poisson_boundary", "yp ~ s(x3, bs = \"cr\") + x2", "~ (1 | fac)", poisson(), g,
+       data.frame(x2 = c(0.3, 0.7, 0.5), x3 = c(0.2, 0.6, 0.05)))
 )
 names(cases) <- vapply(cases, function(x) x$name, "")
 writeLines(toJSON(cases, auto_unbox = TRUE, digits = NA, matrix = "rowmajor"), file.path(out, "gamm4_glmm.json"))
