@@ -263,12 +263,15 @@ export type { KrAux } from './inference/contest.js';
 export type { StepFixedRow, StepOptions, StepRandomRow, StepResult } from './inference/step.js';
 export { dropScope } from './formula/dropScope.js';
 // gamm4: smooth terms s(x) as mixed models (mgcv's cr and tp bases, gamm4's setup and gam view)
-export { gamm4, Gamm4Fit, type Gamm4Options } from './gamm/gamm4.js';
+export { gamm4, Gamm4Fit, type Gamm4Options, type Gamm4FamilyOptions } from './gamm/gamm4.js';
 export type { GamView, GamSmooth, ParametricTable, SmoothPlotData } from './gamm/gamView.js';
 // summary.gam's approximate significance of smooth terms (Wood 2013) and mgcv's psum.chisq (Davies' algorithm)
 export { testStat, type TestStat } from './gamm/testStat.js';
 export type { SmoothTest } from './gamm/smoothTable.js';
 export { psumChisq, daviesCdf, liu2, type DaviesResult, type PsumMethod } from './stats/chisqMixture.js';
+// gamm4 for binomial and Poisson responses (glmer, Laplace; the gam view from the working weights)
+export { Gamm4GlmmFit } from './gamm/gamm4Glmm.js';
+export type { GlmmGamView, GlmmParametricTable } from './gamm/glmmGamView.js';
 export { parseSmoothFormula, type SmoothFormula, type SmoothTerm } from './formula/smooth.js';
 export { smoothCon, type ConstructedSmooth, type SmoothSpec } from './smooth/smoothCon.js';
 export { smoothToRandom, type SmoothMixedForm } from './smooth/mixedForm.js';

@@ -21,6 +21,7 @@
 import * as arrow from 'apache-arrow';
 import { spdInverse } from '../linalg/dense.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
 import { newDataDesign } from '../results/predict.js';
 import { pvalueT } from '../stats/distributions.js';
 import { ModelError, DataError } from '../errors/errors.js';
@@ -97,7 +98,7 @@ export interface GamView {
 }
 
 /** P × P, row-major: Aᵀ V⁻¹ C for n × P row-major A and C (Woodbury on the other random effects). */
-function crossV(A: Float64Array, C: Float64Array, n: number, pa: number, pc: number, W: Float64Array | null, Minv: Float64Array | null, Q: number, sigma2: number): Float64Array {
+export function crossV(A: Float64Array, C: Float64Array, n: number, pa: number, pc: number, W: Float64Array | null, Minv: Float64Array | null, Q: number, sigma2: number): Float64Array {
   const out = new Float64Array(pa * pc);
   for (let i = 0; i < n; i++) for (let a = 0; a < pa; a++) { const v = A[i * pa + a]; if (v !== 0) for (let c = 0; c < pc; c++) out[a * pc + c] += v * C[i * pc + c]; }
   if (W && Minv) {
@@ -118,7 +119,7 @@ function crossV(A: Float64Array, C: Float64Array, n: number, pa: number, pc: num
 }
 
 /** The other random effects' W = Z_o Λ_o (n × Q, row-major) from the fit's terms that are not smooths. */
-function otherRandomEffects(mer: LmmFit): { W: Float64Array; Q: number } | null {
+export function otherRandomEffects(mer: LmmFit | GlmmFit): { W: Float64Array; Q: number } | null {
   const { reTerms, n } = mer.model.frame;
   let offset = 0;
   const parts: { t: (typeof reTerms)[number]; T: Float64Array; col: number }[] = [];
@@ -148,11 +149,14 @@ function otherRandomEffects(mer: LmmFit): { W: Float64Array; Q: number } | null 
   return { W, Q };
 }
 
+/** What predictions and plots read of a gam view (the Gaussian one here, or the GLMM one of ./glmmGamView.ts). */
+export type GamCore = Pick<GamView, 'coefficients' | 'Vp' | 'smooths'>;
+
 /** The gam view's internal state, for predictions and plots. */
-export interface GamState {
-  view: GamView;
+export interface GamState<V extends GamCore = GamView, M extends LmmFit | GlmmFit = LmmFit> {
+  view: V;
   setup: GammSetup;
-  mer: LmmFit;
+  mer: M;
   /** the parametric columns' names in the mer's X */
   paramNames: string[];
 }
@@ -254,7 +258,7 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
 }
 
 /** The design of new rows for the gam view: the parametric columns, then each smooth's constrained basis (m × P, row-major). */
-export function gamDesign(state: GamState, newdata: DataInput): { X: Float64Array; m: number } {
+export function gamDesign(state: GamState<GamCore, LmmFit | GlmmFit>, newdata: DataInput): { X: Float64Array; m: number } {
   const table = toArrowTable(newdata, 'newdata');
   const m = table.numRows;
   const { view, setup, mer } = state;
@@ -282,7 +286,7 @@ export function gamDesign(state: GamState, newdata: DataInput): { X: Float64Arra
 }
 
 /** predict.gam: the fixed and smooth parts at new rows, with their SEs (sqrt of diag(X Vp Xᵀ)). */
-export function gamPredict(state: GamState, newdata: DataInput): { fit: Float64Array; se: Float64Array } {
+export function gamPredict(state: GamState<GamCore, LmmFit | GlmmFit>, newdata: DataInput): { fit: Float64Array; se: Float64Array } {
   const { X, m } = gamDesign(state, newdata);
   const { coefficients: b, Vp } = state.view;
   const P = b.length;
@@ -302,7 +306,7 @@ export function gamPredict(state: GamState, newdata: DataInput): { fit: Float64A
 }
 
 /** One smooth's values and SEs at x (its own coefficients and block of Vp). */
-export function smoothValues(state: GamState, index: number, x: ArrayLike<number>): { fit: Float64Array; se: Float64Array } {
+export function smoothValues(state: GamState<GamCore, LmmFit | GlmmFit>, index: number, x: ArrayLike<number>): { fit: Float64Array; se: Float64Array } {
   const sm = state.view.smooths[index];
   const s = state.setup.smooths[index];
   const p = s.con.p, P = state.view.coefficients.length;
@@ -323,7 +327,7 @@ export function smoothValues(state: GamState, index: number, x: ArrayLike<number
 }
 
 /** plot.gam's data: each smooth on `points` equally spaced values over its covariate's range, ± 2 SE. */
-export function smoothPlotData(state: GamState, points = 50): SmoothPlotData[] {
+export function smoothPlotData(state: GamState<GamCore, LmmFit | GlmmFit>, points = 50): SmoothPlotData[] {
   return state.setup.smooths.map((s, k) => {
     const xs = s.x;
     let lo = Infinity, hi = -Infinity;

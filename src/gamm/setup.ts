@@ -55,8 +55,8 @@ export function newName(name: string, used: Set<string>): string {
 
 const backtick = (name: string) => (/^[A-Za-z.][A-Za-z0-9._]*$/.test(name) && !/^\.\d/.test(name) ? name : `\`${name}\``);
 
-/** Stage: formula, data and random formula → the smooths and the lmer model that fits them. */
-export function gammSetup(formulaText: string, table: arrow.Table, random: string | undefined, factors: string[] | undefined): GammSetup {
+/** Stage: formula, data and random formula → the smooths and the lmer (or, with `family`, glmer) model that fits them. */
+export function gammSetup(formulaText: string, table: arrow.Table, random: string | undefined, factors: string[] | undefined, family?: 'binomial' | 'poisson'): GammSetup {
   const smooth = parseSmoothFormula(formulaText);
   let randomRhs: string | null = null;
   if (random !== undefined) {
@@ -81,7 +81,8 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
     }
   }
   // without random terms the probe is an ordinary linear model's frame: buildModelFrame takes it
-  const frame = buildModelFrame(probe, table, { factors });
+  // (a binomial or Poisson response, cbind(s, f) included, checked as glmer checks it)
+  const frame = buildModelFrame(probe, table, { factors }, family ? { family } : undefined);
   const n = frame.n, nInput = table.numRows, rows = frame.rows;
   const used = new Set(table.schema.fields.map((f) => f.name));
   const extra: Record<string, arrow.Vector> = {};

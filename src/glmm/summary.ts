@@ -39,7 +39,8 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   out.push(...warningLines(fit.messages, fit.converged, fit.optimizerMessage, fit.optimizer));
   if (out[out.length - 1] !== '') out.push('');
   // glmmTMB's structures: the parameter count that logLik's df and AIC use
-  for (const s of fit.structures) out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})`);
+  // a smooth's penalized part (homdiag, src/gamm) is no structure of the user's: not listed, as in lmer's summary
+  for (const s of fit.structures) if (s.structure !== 'homdiag') out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})`);
   out.push(`Backend: ${backendLabel(fit.backend)}; ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}; Var(fixed effects) from the ${fit.vcovMethod === 'hessian' ? 'finite-difference Hessian' : 'RX factor'}`);
   return out.join('\n');
 }

@@ -1,0 +1,196 @@
+/**
+ * gamm4(formula, data, { random, family: 'binomial' | 'poisson' }): gamm4 0.2-6's GAMMs for binomial and
+ * Poisson responses. gamm4 builds the same mixed model as for a Gaussian response (./setup.ts) and hands it
+ * to glmer's devfun (mkGlmerDevfun, Laplace: nAGQ = 1) and optimizeGlmer's two stages; the smooths' terms
+ * are homdiag terms on one-level factors, which glmer fits in its structured path (src/glmm/structured.ts:
+ * the canonical links, Laplace; the smooth's s = θ_s ≥ 0, the family having no dispersion). Stages:
+ *   gammSetup (./setup.ts) → glmer (src/fit/glmer.ts, any backend) → glmmGamView (./glmmGamView.ts).
+ */
+import { ModelError, OptionError } from '../errors/errors.js';
+import { glmer, type GlmerOptions } from '../fit/glmer.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { GlmmEngines } from '../glmm/objectives.js';
+import { PirlsEngine } from '../glmm/pirls.js';
+import { hessianObjective } from '../glmm/assemble.js';
+import { glmmVarianceParameters } from '../glmm/structured.js';
+import type { DataInput } from '../io/dataInput.js';
+import { type ReTerm, lme4TermOrder } from '../frame/modelFrame.js';
+import { formatPval, formatR, printMatrix } from '../results/rFormat.js';
+import type { GammSetup } from './setup.js';
+import { type SmoothPlotData, gamPredict, smoothPlotData, smoothValues } from './gamView.js';
+import { type GlmmGamState, type GlmmGamView, glmmGamView } from './glmmGamView.js';
+
+/** The families gamm4 fits by glmer here, and their (canonical) links. */
+export const GAMM4_GLMM_LINKS: Record<string, string> = { binomial: 'logit', poisson: 'log' };
+
+/** R's significance stars of p-values */
+const stars = (p: number) => (p < 0.001 ? '***' : p < 0.01 ? '**' : p < 0.05 ? '*' : p < 0.1 ? '.' : ' ');
+
+/**
+ * R's formatC(x, digits, width, flag = "" | "-") of format "g": C's %.{digits}g; without "-" right-justified
+ * in the width the number has before %g drops its trailing zeros (R's formatC keeps that width), with "-"
+ * left-justified in `width`.
+ */
+export function formatCg(x: number, digits: number, width = 0, left = false): string {
+  if (!Number.isFinite(x)) return String(x);
+  const e = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(Number(x.toPrecision(digits)))));
+  let full: string;
+  if (e < -4 || e >= digits) {
+    const [m, ex] = x.toExponential(digits - 1).split('e');
+    const exp = Number(ex);
+    full = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  } else {
+    full = x.toFixed(Math.max(0, digits - 1 - e));
+  }
+  const stripped = full.replace(/(\.\d*?)0+(e|$)/, '$1$2').replace(/\.(e|$)/, '$1');
+  return left ? stripped.padEnd(width) : stripped.padStart(Math.max(width, full.length));
+}
+
+/** summary(gam)'s printout of a binomial or Poisson gamm4 fit (mgcv's print.summary.gam). */
+export function glmmGamSummary(g: GlmmGamView): string {
+  const out: string[] = ['', `Family: ${g.family} `, `Link function: ${g.link} `, '', 'Formula:', g.formula, ''];
+  const t = g.parametric;
+  if (t.names.length > 0) {
+    out.push('Parametric coefficients:');
+    const cols = [formatR(t.estimate, 4), formatR(t.se, 4), formatR(t.z, 3), formatPval(t.p, 3, 2e-16)];
+    const lines = printMatrix(cols, t.names, ['Estimate', 'Std. Error', 'z value', 'Pr(>|z|)'], true);
+    out.push(lines[0], ...lines.slice(1).map((l, k) => `${l} ${stars(t.p[k])}`));
+    out.push('---', "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", '');
+  }
+  if (g.smooths.length > 0) {
+    out.push('Smooth terms (effective degrees of freedom; approximate significance tests not computed):');
+    out.push(...printMatrix([formatR(g.smooths.map((s) => s.edf), 4), formatR(g.smooths.map((s) => s.sd), 4)], g.smooths.map((s) => s.label), ['edf', 'sd(Xr)'], true));
+    out.push('');
+  }
+  out.push(`R-sq.(adj) =  ${formatCg(g.rSq, 3, 5)}   `);
+  out.push(`glmer.ML = ${formatCg(g.criterion, 5)}  Scale est. = ${formatCg(1, 5, 8, true)}  n = ${g.n}`);
+  return out.join('\n');
+}
+
+/** A binomial or Poisson gamm4 fit: the glmer fit (`mer`) and gamm4's gam view of it. */
+export class Gamm4GlmmFit {
+  /** the glmer fit of the mixed-model form */
+  readonly mer: GlmmFit;
+  /** gamm4's gam object */
+  readonly gam: GlmmGamView;
+  private readonly state: GlmmGamState;
+
+  constructor(state: GlmmGamState) {
+    this.state = state;
+    this.mer = state.mer;
+    this.gam = state.view;
+  }
+
+  /** each smooth's grouping factor in the mer (gamm4's `Xr`, `Xr.0`, …), in the smooths' order */
+  get setupGroups(): string[] {
+    return this.state.setup.smooths.map((s) => s.group);
+  }
+
+  /**
+   * predict.gam(newdata, type, se.fit = TRUE): the parametric and smooth parts (no other random effects);
+   * on the link scale (default) with SE sqrt(diag(X Vp Xᵀ)), or on the response scale g⁻¹(η) with the
+   * delta method's SE |dμ/dη| · SE(η)
+   */
+  predict(newdata: DataInput, options: { type?: 'link' | 'response' } = {}): { fit: Float64Array; se: Float64Array } {
+    const type = options.type ?? 'link';
+    if (type !== 'link' && type !== 'response') throw new OptionError('type', `predict: type must be 'link' or 'response', not '${String(type)}'`);
+    const r = gamPredict(this.state, newdata);
+    if (type === 'link') return r;
+    const fam = this.mer.model.family;
+    return { fit: r.fit.map((e) => fam.linkinv(e)), se: r.se.map((s, i) => Math.abs(fam.muEta(r.fit[i])) * s) };
+  }
+
+  /** one smooth's values and SEs (link scale) at covariate values x (by its index or label) */
+  smooth(which: number | string, x: ArrayLike<number>): { fit: Float64Array; se: Float64Array } {
+    const k = typeof which === 'number' ? which : this.gam.smooths.findIndex((s) => s.label === which);
+    if (!(k >= 0 && k < this.gam.smooths.length)) throw new OptionError('smooth', `no smooth ${String(which)} (the model's: ${this.gam.smooths.map((s) => s.label).join(', ')})`);
+    return smoothValues(this.state, k, x);
+  }
+
+  /** plot.gam's data: each smooth's values ± 2 SE (link scale) on `points` values over its covariate's range */
+  plotData(points = 50): SmoothPlotData[] {
+    if (!Number.isInteger(points) || points < 2) throw new OptionError('points', `points must be an integer of at least 2, got ${points}`);
+    return smoothPlotData(this.state, points);
+  }
+
+  /**
+   * lme4's Laplace deviance of the mer at (θ, β) as gamm4's mer orders them (its stage-2 devfun): θ in
+   * lme4's order of the terms (a smooth's term one value s of Λ = s I_r, placed as a factor of r levels),
+   * β in the mer's fixed effects' order
+   */
+  devianceAt(theta: ArrayLike<number>, beta: ArrayLike<number>): number {
+    const model = this.mer.model;
+    const terms = model.frame.reTerms;
+    const count = terms.reduce((c, t) => c + (t.term.smooth !== undefined ? 1 : (t.q * (t.q + 1)) / 2), 0);
+    if (theta.length !== count) throw new OptionError('theta', `devianceAt: θ has ${count} values in lme4's order (a smooth's term one), not ${theta.length}`);
+    if (beta.length !== model.frame.p) throw new OptionError('beta', `devianceAt: β has ${model.frame.p} values (${model.frame.xnames.join(', ')}), not ${beta.length}`);
+    const byPosition = [...terms].sort((a, b) => a.position - b.position);
+    const order = lme4TermOrder(byPosition.map((t) => (t.term.smooth !== undefined ? t.q : t.levels.length))).map((k) => byPosition[k]);
+    const start = new Map<ReTerm, number>();
+    let at = 0;
+    for (const t of order) { start.set(t, at); at += t.term.smooth !== undefined ? 1 : (t.q * (t.q + 1)) / 2; }
+    const full = new Float64Array(model.theta.length);
+    let off = 0;
+    for (const t of terms) {
+      const from = start.get(t)!;
+      if (t.term.smooth !== undefined) {
+        for (let j = 0; j < t.q; j++) for (let i = j; i < t.q; i++) full[off++] = i === j ? theta[from] : 0;
+      } else {
+        for (let e = 0; e < (t.q * (t.q + 1)) / 2; e++) full[off++] = theta[from + e];
+      }
+    }
+    const variance = glmmVarianceParameters(model);
+    const v = variance.fromTheta(full);
+    const z = new Float64Array(v.length + beta.length);
+    z.set(v);
+    z.set(Array.from(beta), v.length);
+    const e = new GlmmEngines(model, new PirlsEngine(model.pirls), undefined, undefined);
+    return hessianObjective(e, null)(z);
+  }
+
+  /** summary(gam)'s printout */
+  summary(): string {
+    return glmmGamSummary(this.gam);
+  }
+
+  toJSON(): Record<string, unknown> {
+    const g = this.gam;
+    const P = g.coefficients.length;
+    return {
+      formula: g.formula, family: g.family, link: g.link, n: g.n, method: 'glmer.ML', criterion: g.criterion, sig2: g.sig2,
+      coefficients: Object.fromEntries(g.names.map((nm, j) => [nm, g.coefficients[j]])),
+      edf: Object.fromEntries(g.names.map((nm, j) => [nm, g.edf[j]])),
+      Vp: Array.from({ length: P }, (_, a) => Array.from(g.Vp.subarray(a * P, (a + 1) * P))),
+      smooths: g.smooths, parametric: g.parametric, r_sq: g.rSq, df_residual: g.dfResidual,
+      mer: { theta: Array.from(this.mer.theta), fixef: this.mer.fixef, varcorr: this.mer.varCorr, deviance: this.mer.objective },
+    };
+  }
+}
+
+/** The glmer options gamm4 passes through for a binomial or Poisson GAMM. */
+export type Gamm4GlmmOptions = Pick<GlmerOptions, 'factors' | 'backend' | 'signal' | 'optimizer'> & { family: 'binomial' | 'poisson'; link?: string; nAGQ?: number; REML?: boolean };
+
+/** Stage: the setup → the glmer fit (Laplace) → gamm4's gam view. */
+export async function fitGamm4Glmm(setup: GammSetup, formula: string, options: Gamm4GlmmOptions): Promise<Gamm4GlmmFit> {
+  const { family } = options;
+  const canonical = GAMM4_GLMM_LINKS[family];
+  if (!canonical) throw new OptionError('family', `gamm4: family '${String(family)}' is not available (gamm4 fits 'gaussian', 'binomial' and 'poisson' here)`);
+  if (options.link !== undefined && options.link !== canonical) {
+    throw new OptionError('link', `gamm4: the ${family} family's link '${String(options.link)}' is not available: a smooth's penalized part is fitted in glmer's structured path, which needs the canonical link (${family}: ${canonical}) for lme4's Laplace deviance to be the one glmer's structures are checked against`);
+  }
+  if (options.nAGQ !== undefined && options.nAGQ !== 1) {
+    throw new OptionError('nAGQ', `gamm4: nAGQ = ${String(options.nAGQ)} is not available: gamm4 fits by the Laplace approximation (nAGQ = 1; glmer's adaptive quadrature integrates a single scalar random-effects term, and a smooth is not one)`);
+  }
+  if (options.REML === true) {
+    throw new OptionError('REML', `gamm4: REML is not available for the ${family} family: gamm4 fits a GLMM by glmer's Laplace approximation to the likelihood (glmer.ML)`);
+  }
+  if (setup.formula.offsets.length > 0) throw new ModelError('gamm4: offset() is not available for a binomial or Poisson GAMM here (its gam view and predictions are not checked against gamm4 with an offset)');
+  const mer = await glmer(setup.formula, setup.data, {
+    family, link: canonical as GlmerOptions['link'], nAGQ: 1,
+    ...(options.factors ? { factors: options.factors } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.optimizer ? { optimizer: options.optimizer } : {}),
+  });
+  return new Gamm4GlmmFit(glmmGamView(mer, setup, formula));
+}

@@ -1,0 +1,172 @@
+/**
+ * gamm4's `gam` view of a glmer fit (gamm4 0.2-6's non-Gaussian branch, binomial and Poisson): the
+ * Gaussian view's algebra (./gamView.ts) with the marginal covariance of the working model at the fit,
+ *
+ *   V = diag(1/w) φ + Z_o Λ_o Λ_oᵀ Z_oᵀ φ,   w_i = sqrtWrkWt_i² = pw_i (dμ/dη)² / V(μ_i)   at the fitted η
+ *
+ * (η = Xβ̂ + Zb̂, every random effect; pw the prior weights, the trials of cbind), φ = 1 (the families have
+ * no dispersion: gamm4's scale 1, not estimated), so with the rows scaled by √w (Woodbury)
+ *
+ *   V⁻¹ = S (I − G (I + GᵀG)⁻¹ Gᵀ) S,  S = diag(√w),  G = S Z_o Λ_o,
+ *   XVX = Xfᵀ V⁻¹ Xf,   Vp = B (Bᵀ XVX B + diag(sp on each smooth's penalized coordinates))⁻¹ Bᵀ,
+ *   sp = 1/θ_s² (gamm4's scale/VarCorr; 1e10 at θ_s = 0),   edf_j = (Vp XVX)_jj,
+ *   linear predictor Xf β̂ (population level), fitted g⁻¹(Xf β̂),
+ *
+ * summary.gam's parametric z tests (the scale known) and its
+ *   R²(adj) = 1 − var(√a (y − μ_f)) (n − 1) / (var(√a (y − ȳ_a)) (n − Σ edf)),  ȳ_a = Σ a y / Σ a,
+ * (y the response as glmer holds it: proportions for cbind; a gamm4's prior.weights, its `weights`
+ * argument's — ones here, even for cbind, whose trials are glmer's prior weights pw only), and gamm4's gcv.ubre, lme4's deviance() of
+ * the mer (Σ of its squared deviance residuals). gamm4 sets no deviance or null deviance on its gam
+ * object, so summary.gam prints no "Deviance explained" for it. The smooths' approximate tests are not
+ * computed here.
+ */
+import { spdInverse } from '../linalg/dense.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { pvalueNormal } from '../stats/distributions.js';
+import type { GammSetup } from './setup.js';
+import { type GamSmooth, type GamState, type GamView, crossV, otherRandomEffects } from './gamView.js';
+import { type SmoothTest, smoothTable } from './smoothTable.js';
+
+/** summary.gam's parametric table of a GLMM (the scale known: z tests). */
+export interface GlmmParametricTable {
+  names: string[];
+  estimate: number[];
+  se: number[];
+  z: number[];
+  p: number[];
+}
+
+/** gamm4's gam object of a binomial or Poisson GAMM. */
+export interface GlmmGamView extends Omit<GamView, 'parametric' | 'fitted'> {
+  family: 'binomial' | 'poisson';
+  link: string;
+  /** the working weights at the fit (gamm4's `weights`, lme4's sqrtWrkWt()²) */
+  weights: Float64Array;
+  /**
+   * gamm4's prior.weights: the `weights` argument's (gamm4.setup's G$w), ones here (no weights are taken) —
+   * not glmer's, which are the trials of cbind(s, f)
+   */
+  priorWeights: Float64Array;
+  /** Xf β̂ (the population level: no other random effects) */
+  linearPredictors: Float64Array;
+  /** g⁻¹(Xf β̂) */
+  fitted: Float64Array;
+  parametric: GlmmParametricTable;
+  /** gamm4's gcv.ubre: lme4's deviance() of the mer */
+  criterion: number;
+}
+
+export type GlmmGamState = GamState<GlmmGamView, GlmmFit>;
+
+/** Stage: the glmer fit and the setup → gamm4's gam view of a binomial or Poisson GAMM. */
+export function glmmGamView(mer: GlmmFit, setup: GammSetup, formula: string): GlmmGamState {
+  const { frame } = mer.model;
+  const family = mer.model.family;
+  const n = frame.n;
+  const fxAll = new Set(setup.smooths.flatMap((s) => s.fxNames));
+  const paramIdx = frame.xnames.map((nm, j) => (fxAll.has(nm) || fxAll.has(nm.replace(/^`|`$/g, '')) ? -1 : j)).filter((j) => j >= 0);
+  const paramNames = paramIdx.map((j) => frame.xnames[j]);
+  const np = paramIdx.length;
+  const P = np + setup.smooths.reduce((s, sm) => s + sm.con.p, 0);
+  // the working weights at the fitted η: w = pw (dμ/dη)²/V(μ)
+  const { y, weights: pw } = mer.model.pirls;
+  const eta = mer.linearPredictor;
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) { const d = family.muEta(eta[i]); w[i] = (pw[i] * d * d) / family.variance(family.linkinv(eta[i])); }
+  const sw = w.map(Math.sqrt);
+  // Xf (n × P, row-major), B, the coefficients
+  const Xf = new Float64Array(n * P);
+  for (let i = 0; i < n; i++) paramIdx.forEach((j, c) => { Xf[i * P + c] = frame.X[j * n + i]; });
+  const B = new Float64Array(P * P);
+  for (let c = 0; c < np; c++) B[c * P + c] = 1;
+  const pen = new Float64Array(P);
+  const coefficients = new Float64Array(P);
+  paramIdx.forEach((j, c) => { coefficients[c] = mer.beta[j]; });
+  const names = [...paramNames];
+  const smooths: GamSmooth[] = [];
+  let at = np;
+  const thetaAt = new Map<string, number>();
+  let off = 0;
+  for (const t of frame.reTerms) { if (t.term.smooth !== undefined) thetaAt.set(t.group, mer.theta[off]); off += (t.q * (t.q + 1)) / 2; }
+  for (const s of setup.smooths) {
+    const p = s.con.p, { U, D, r } = s.form;
+    for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) Xf[i * P + at + c] = s.con.X[i * p + c];
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) B[(at + a) * P + at + b] = U[a * p + b] * D[b];
+    // VarCorr's variance of the smooth's term: θ_s² (σ ≡ 1); sp = scale/variance, 1e10 at 0
+    const thetaS = thetaAt.get(s.group) ?? 0;
+    const vr = thetaS * thetaS;
+    const sp = vr > 0 ? 1 / vr : 1e10;
+    for (let j = 0; j < r; j++) pen[at + j] = sp;
+    // [b̂_r; β̂_Fx] → β̂ = U D (·)
+    const k = mer.model.blocks.findIndex((b) => b.group === s.group);
+    const br = k >= 0 ? mer.conditionalModes(k) : new Float64Array(r);
+    const mixed = new Float64Array(p);
+    for (let j = 0; j < r; j++) mixed[j] = br[j];
+    s.fxNames.forEach((nm, j) => {
+      const x = frame.xnames.findIndex((xn) => xn === nm || xn === `\`${nm}\``);
+      mixed[r + j] = x >= 0 ? mer.beta[x] : 0;
+    });
+    for (let a = 0; a < p; a++) { let v = 0; for (let b = 0; b < p; b++) v += B[(at + a) * P + at + b] * mixed[b]; coefficients[at + a] = v; }
+    for (let c = 0; c < p; c++) names.push(`${s.con.spec.label}.${c + 1}`);
+    smooths.push({ label: s.con.spec.label, term: s.con.spec.term, bs: s.con.spec.bs, k: s.con.spec.k, first: at, last: at + p, edf: 0, sd: thetaS, sp, refDf: NaN, chiSq: NaN, F: null, pValue: NaN });
+    at += p;
+  }
+  // XVX = Xfᵀ V⁻¹ Xf = (S Xf)ᵀ (I − G M⁻¹ Gᵀ) (S Xf),  M = I + GᵀG,  G = S Z_o Λ_o
+  const SX = new Float64Array(n * P);
+  for (let i = 0; i < n; i++) for (let c = 0; c < P; c++) SX[i * P + c] = sw[i] * Xf[i * P + c];
+  const other = otherRandomEffects(mer);
+  let G: Float64Array | null = null, Minv: Float64Array | null = null;
+  if (other) {
+    const { W, Q } = other;
+    G = new Float64Array(n * Q);
+    for (let i = 0; i < n; i++) for (let q = 0; q < Q; q++) G[i * Q + q] = sw[i] * W[i * Q + q];
+    const M = new Float64Array(Q * Q);
+    for (let i = 0; i < n; i++) for (let a = 0; a < Q; a++) { const v = G[i * Q + a]; if (v !== 0) for (let b = 0; b < Q; b++) M[a * Q + b] += v * G[i * Q + b]; }
+    for (let a = 0; a < Q; a++) M[a * Q + a] += 1;
+    Minv = spdInverse(M, Q, 'I + ΛᵀZᵀWZΛ').inv;
+  }
+  const XVX = crossV(SX, SX, n, P, P, G, Minv, other?.Q ?? 0, 1);
+  // Vb = (Bᵀ XVX B + diag(pen))⁻¹, Vp = B Vb Bᵀ
+  const XB = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += XVX[a * P + c] * B[c * P + b]; XB[a * P + b] = v; }
+  const H = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[c * P + a] * XB[c * P + b]; H[a * P + b] = v; }
+  for (let a = 0; a < P; a++) H[a * P + a] += pen[a];
+  const Vb = spdInverse(H, P, "the smooths' penalized information").inv;
+  const BV = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[a * P + c] * Vb[c * P + b]; BV[a * P + b] = v; }
+  const Vp = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b <= a; b++) { let v = 0; for (let c = 0; c < P; c++) v += BV[a * P + c] * B[b * P + c]; Vp[a * P + b] = Vp[b * P + a] = v; }
+  const edf = new Float64Array(P);
+  for (let j = 0; j < P; j++) { let v = 0; for (let l = 0; l < P; l++) v += Vp[j * P + l] * XVX[l * P + j]; edf[j] = v; }
+  for (const s of smooths) { let e = 0; for (let j = s.first; j < s.last; j++) e += edf[j]; s.edf = e; }
+  const linearPredictors = new Float64Array(n), fitted = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    for (let c = 0; c < P; c++) v += Xf[i * P + c] * coefficients[c];
+    linearPredictors[i] = v;
+    fitted[i] = family.linkinv(v);
+  }
+  let sumEdf = 0;
+  for (const e of edf) sumEdf += e;
+  const dfResidual = n - sumEdf;
+  // summary.gam's smooth tests with the scale known (binomial, Poisson: Chi.sq; smoothTable.ts)
+  smoothTable(smooths, coefficients, Vp, XVX, dfResidual, false).forEach((t: SmoothTest, k) => Object.assign(smooths[k], t));
+  const parametric: GlmmParametricTable = { names: paramNames, estimate: [], se: [], z: [], p: [] };
+  for (let c = 0; c < np; c++) {
+    const est = coefficients[c], se = Math.sqrt(Vp[c * P + c]);
+    parametric.estimate.push(est); parametric.se.push(se); parametric.z.push(est / se); parametric.p.push(pvalueNormal(est / se));
+  }
+  // R²(adj) = 1 − var(√a (y − μ_f)) (n − 1)/(var(√a (y − ȳ_a)) df_resid), a = gamm4's prior.weights (ones)
+  const a = new Float64Array(n).fill(1);
+  let sw1 = 0, swy = 0;
+  for (let i = 0; i < n; i++) { sw1 += a[i]; swy += a[i] * y[i]; }
+  const meanY = swy / sw1;
+  const variance = (v: (i: number) => number) => { let m = 0; for (let i = 0; i < n; i++) m += v(i); m /= n; let s = 0; for (let i = 0; i < n; i++) s += (v(i) - m) ** 2; return s / (n - 1); };
+  const rSq = 1 - (variance((i) => Math.sqrt(a[i]) * (y[i] - fitted[i])) * (n - 1)) / (variance((i) => Math.sqrt(a[i]) * (y[i] - meanY)) * dfResidual);
+  const view: GlmmGamView = {
+    formula, family: family.family as 'binomial' | 'poisson', link: family.link, smooths, coefficients, names, Vp, edf, sig2: 1,
+    weights: w, priorWeights: a, linearPredictors, fitted, dfResidual, parametric, rSq, criterion: mer.deviance, n, scaleEstimated: false,
+  };
+  return { view, setup, mer, paramNames };
+}
