@@ -1,0 +1,200 @@
+/**
+ * emmeans of glmmTMB fits (src/zeroinfl/emmBasis.ts, src/zeroinfl/emmeans.ts) against emmeans 1.8.4 on
+ * glmmTMB 1.1.5's fits (its own emm_basis.glmmTMB; test/oracle/zeroinfl_emmeans.R, fixtures in
+ * test/fixtures/zeroinfl_emmeans): Salamanders ZIP `count ~ mined + spp + (1 | site)`, ziformula
+ * `~ mined` — the conditional component on the log scale and back-transformed (rates, ratios), Tukey
+ * over the 7 species and trt.vs.ctrl, a `by` case, proportional weights; the zero-inflation component on
+ * the logit scale and as probabilities (odds ratios) —; a hurdle NB2 with dispformula `~ mined` (the
+ * conditional component with holm, the zero (hurdle) model, the dispersion component, also
+ * back-transformed); a beta GLMM `yb ~ x + f + (1 | g)` (logit: responses and odds ratios, a covariate
+ * at `at` values, the overall mean). df = df.residual(fit) throughout (glmmTMB's).
+ *
+ * Two levels:
+ *  - at glmmTMB's parameters (fit$fit$par and vcov(fit, full = TRUE) from the fixture): the grid, the
+ *    basis and the delta method alone; means, SEs, interval ends and t ratios within 1e-8 relative
+ *    (an estimate or interval end near 0 relative to its SE), p-values within 1e-8 relative or 1e-12
+ *    absolute;
+ *  - at our own fit, against emmeans on glmmTMB's fit moved to its tight optimum (Newton steps on TMB's
+ *    gradient to max|gradient| < 1e-10, the sdreport there: glmmTMB's nlminb stops up to ~1e-5 away in
+ *    the parameters, which moves the means by more than that): the estimates (means, contrasts) within
+ *    1e-5 relative to their SE (or to themselves where larger); SEs, interval ends and t ratios within
+ *    1e-4 relative and p-values 1e-3 relative: the SEs' tolerance is the fit's (test/zeroinfl.test.ts:
+ *    SEs within 1e-4 of TMB's, central differences of the Laplace objective here, TMB's exact Hessian
+ *    there).
+ * A back-transformed mean's interval ends g⁻¹(η ± t SE) are compared on the link scale, where they are
+ * computed (to 1e-4 relative to max(|end|, SE)): on the response scale the SE's relative error is
+ * multiplied by t SE (a dispersion mean with SE 2 on the log scale: 3.9×).
+ * emmeans's notes are compared as lists, less the interaction NOTE.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCsv } from '../src/io/csv.js';
+import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
+import { buildZeroInflatedModel, type ZiFamily } from '../src/zeroinfl/model.js';
+import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
+import { type ZiEmmeansOptions, zeroInflatedEmmeansAt } from '../src/zeroinfl/emmeans.js';
+import type { EmmGrid } from '../src/inference/emmeans.js';
+import { ModelError, OptionError } from '../src/errors/errors.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+type Cell = string | number | null;
+interface Table { columns: string[]; rows: Cell[][]; mesg: string[] | string }
+interface Results { emm: Table; printed: string; contrasts: { args: { method: string; adjust?: string }; result: Table; printed: string }[] }
+interface Case extends Results {
+  name: string; model: string; specs: string; component: string;
+  options: { type?: string; weights?: string; at?: Record<string, number[]> } | unknown[];
+  /** emmeans of glmmTMB's fit moved to its tight optimum (parameters and sdreport there) */
+  tight: Results;
+}
+interface Params { par: number[]; names: string[]; vcov: number[]; df_residual: number; objective: number }
+interface Model { data: string; formula: string; ziformula: string; dispformula: string; family: ZiFamily }
+const fx = JSON.parse(readFileSync(join(fixtures, 'zeroinfl_emmeans', 'zeroinfl_emmeans.json'), 'utf8')) as {
+  models: Record<string, Model>;
+  params: Record<string, Params>;
+  tightParams: Record<string, Params>;
+  refused: Record<string, boolean>;
+  cases: Case[];
+};
+const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
+const DATA = { salamanders: table('salamanders.csv'), tmbfamilies: table('tmbfamilies.csv') } as Record<string, ReturnType<typeof table>>;
+const list = (x: string[] | string) => (Array.isArray(x) ? x : [x]);
+const notes = (m: string[]) => m.filter((x) => !x.startsWith('NOTE'));
+const optionsOf = (m: Model) => ({ family: m.family, ziformula: m.ziformula, dispformula: m.dispformula });
+
+function emmOptions(c: Case): ZiEmmeansOptions {
+  const o = (Array.isArray(c.options) ? {} : c.options) as { type?: string; weights?: string; at?: Record<string, number[]> };
+  return {
+    component: c.component as ZiEmmeansOptions['component'],
+    ...(o.type ? { type: o.type as 'response' } : {}),
+    ...(o.weights ? { weights: o.weights as 'proportional' } : {}),
+    ...(o.at ? { at: o.at } : {}),
+  };
+}
+
+/** the worst differences seen, by tolerance class (printed with EMM_REPORT=1) */
+const worst = new Map<string, { v: number; at: string }>();
+afterAll(() => {
+  if (process.env.EMM_REPORT) for (const [k, w] of worst) console.log(`worst ${k}: ${w.v.toExponential(2)} (${w.at})`);
+});
+
+function close(ours: number, theirs: Cell, tol: number, what: string, kind: 'p' | 'value', scale = 0) {
+  if (theirs !== null && theirs !== 'Inf' && Number.isFinite(Number(theirs))) {
+    const t = Number(theirs), d = Math.abs(ours - t);
+    const v = kind === 'p' ? (d <= 1e-12 ? 0 : d / t) : d / Math.max(Math.abs(t), scale);
+    const key = `${kind} @ ${tol}`;
+    if (!(v <= (worst.get(key)?.v ?? -1))) worst.set(key, { v, at: what });
+  }
+  if (theirs === null) {
+    expect(Number.isNaN(ours), `${what}: ${ours} for emmeans's NA`).toBe(true);
+    return;
+  }
+  const t = theirs === 'Inf' ? Infinity : Number(theirs);
+  if (t === Infinity) { expect(ours, what).toBe(Infinity); return; }
+  const d = Math.abs(ours - t);
+  const ok = kind === 'p' ? d <= Math.max(tol * t, 1e-12) : d <= tol * Math.max(Math.abs(t), scale);
+  expect(ok, `${what}: ${ours} vs emmeans ${t} (difference ${d.toExponential(2)})`).toBe(true);
+}
+
+interface Tolerances { est: number; tol: number; p: number }
+
+function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol }: Tolerances) {
+  const nv = g.variables.length;
+  // the link of a back-transformed grid, from emmeans's note
+  const tran = /back-transformed from the (\w+) scale/.exec(list(ref.emm.mesg).join('\n'))?.[1];
+  const link = tran === 'logit' ? (m: number) => Math.log(m / (1 - m)) : Math.log;
+  if (g.backTransformed) expect(tran, `${c.name}: emmeans's note of the back-transformation`).toBeDefined();
+  expect(g.variables.map((v) => v.name)).toEqual(ref.emm.columns.slice(0, nv));
+  expect(g.backTransformed ? g.responseLabel : g.estimateName).toBe(ref.emm.columns[nv]);
+  expect(g.rows.length).toBe(ref.emm.rows.length);
+  g.rows.forEach((r, i) => {
+    const exp = ref.emm.rows[i];
+    g.variables.forEach((v, k) => expect(String(r.levels[v.name])).toBe(String(exp[k])));
+    const response = g.backTransformed;
+    const ours = response ? [r.response!, r.responseSE!, r.df, r.responseLower!, r.responseUpper!] : [r.emmean, r.SE, r.df, r.lower, r.upper];
+    const se = response ? r.responseSE! : r.SE;
+    ours.forEach((v, k) => {
+      const what = `${c.name} row ${i + 1} ${ref.emm.columns[nv + k]}`;
+      // a back-transformed interval end g⁻¹(η ± t SE) on the link scale, where it is computed: on the
+      // response scale the SE's error is multiplied by t SE (a wide interval of exp(η))
+      if (response && k >= 3) close(v === 0 ? -Infinity : link(v), exp[nv + k] === null ? null : link(Number(exp[nv + k])), tol, what, 'value', r.SE);
+      else close(v, exp[nv + k], k === 0 ? etol : tol, what, 'value', k === 1 ? 0 : se);
+    });
+  });
+  expect(notes(g.messages)).toEqual(notes(list(ref.emm.mesg)));
+  for (const k of ref.contrasts) {
+    const what = `${c.name} ${k.args.method}${k.args.adjust ? ` ${k.args.adjust}` : ''}`;
+    const res = g.contrast(k.args.method as 'pairwise', k.args.adjust ? { adjust: k.args.adjust as 'holm' } : {});
+    expect(res.rows.length, what).toBe(k.result.rows.length);
+    const nb = res.by.length;
+    expect(res.by, what).toEqual(k.result.columns.slice(1, 1 + nb));
+    res.rows.forEach((r, i) => {
+      const exp = k.result.rows[i];
+      expect(r.contrast, what).toBe(exp[0]);
+      res.by.forEach((b, j) => expect(String(r.by[b])).toBe(String(exp[1 + j])));
+      const ratio = res.ratioLabel !== null;
+      const ours = ratio ? [r.response!, r.responseSE!, r.df, r.responseLower!, r.responseUpper!, 1, r.ratio, r.p] : [r.estimate, r.SE, r.df, r.lower, r.upper, r.ratio, r.p];
+      const se = ratio ? r.responseSE! : r.SE;
+      ours.forEach((v, kk) => {
+        const isP = kk === ours.length - 1;
+        // the t ratio relative to 1; SE and ratio estimates relative to themselves
+        const scale = kk === ours.length - 2 ? 1 : kk === 1 ? 0 : se;
+        close(v, exp[1 + nb + kk], isP ? ptol : kk === 0 ? etol : tol, `${what} ${r.contrast} ${k.result.columns[1 + nb + kk]}`, isP ? 'p' : 'value', scale);
+      });
+    });
+    if (res.ratioLabel) expect(k.result.columns).toContain(res.ratioLabel);
+    expect(notes(res.messages), what).toEqual(notes(list(k.result.mesg)));
+  }
+}
+
+const yieldTask = () => new Promise((r) => setTimeout(r, 0));
+
+describe("glmmTMB emmeans against emmeans 1.8.4 at glmmTMB's parameters", () => {
+  const models = new Map<string, ReturnType<typeof buildZeroInflatedModel>>();
+  const modelOf = (name: string) => {
+    let m = models.get(name);
+    if (!m) {
+      const spec = fx.models[name];
+      models.set(name, (m = buildZeroInflatedModel(spec.formula, DATA[spec.data], optionsOf(spec))));
+    }
+    return m;
+  };
+  for (const c of fx.cases) {
+    it(c.name, async () => {
+      await yieldTask();
+      const model = modelOf(c.model);
+      const par = fx.params[c.model];
+      const { p, pz, pd, nPar } = model;
+      expect(par.par.length).toBe(nPar);
+      expect(par.df_residual).toBe(model.n - nPar);
+      // (β, γ, δ)'s block of vcov(fit, full = TRUE)
+      const k = p + pz + pd;
+      const V = new Float64Array(k * k);
+      for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) V[a * k + b] = par.vcov[a * nPar + b];
+      const x = par.par;
+      const g = zeroInflatedEmmeansAt(model, { beta: x.slice(0, p), gamma: x.slice(p, p + pz), delta: x.slice(p + pz, k), V }, par.df_residual, c.specs, emmOptions(c));
+      checkCase(c, c, g, { est: 1e-8, tol: 1e-8, p: 1e-8 });
+    });
+  }
+});
+
+describe("glmmTMB emmeans against emmeans 1.8.4 at glmmTMB's tight optimum, from our fit", () => {
+  const fits = new Map<string, Promise<ZeroInflatedFit>>();
+  const fitOf = (name: string) => {
+    let f = fits.get(name);
+    if (!f) {
+      const spec = fx.models[name];
+      fits.set(name, (f = zeroInflated(spec.formula, DATA[spec.data], optionsOf(spec))));
+    }
+    return f;
+  };
+  for (const c of fx.cases) {
+    it(c.name, async () => {
+      const fit = await fitOf(c.model);
+      expect(fit.dfResid).toBe(fx.params[c.model].df_residual);
+      // our optimum is glmmTMB's tight one
+      expect(Math.abs(fit.objective - fx.tightParams[c.model].objective)).toBeLessThan(1e-8);
+      checkCase(c, c.tight, fit.emmeans(c.specs, emmOptions(c)), { est: 1e-5, tol: 1e-4, p: 1e-3 });
+    });
+  }
+});
