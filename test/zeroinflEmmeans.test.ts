@@ -198,3 +198,63 @@ describe("glmmTMB emmeans against emmeans 1.8.4 at glmmTMB's tight optimum, from
     });
   }
 });
+
+describe('glmmTMB emmeans: the printout, JSON and bad input', () => {
+  const zipP = zeroInflated('count ~ mined + spp + (1 | site)', DATA.salamanders, { ziformula: '~ mined' });
+  const betaP = zeroInflated('yb ~ x + f + (1 | g)', DATA.tmbfamilies, { family: 'beta_family' });
+
+  it("the printout and JSON: the rate, the ratio contrasts, glmmTMB's residual df", async () => {
+    const fit = await zipP;
+    const g = fit.emmeans('~ mined', { type: 'response' });
+    expect(g.toString().split('\n')[0]).toMatch(/^ mined +rate +SE +df +lower\.CL +upper\.CL$/);
+    expect(g.toString().split('\n')[1]).toMatch(/ 633 /);
+    expect(g.pairs().toString().split('\n')[0]).toMatch(/^ contrast +ratio +SE +df +null +t\.ratio +p\.value$/);
+    const json = g.toJSON() as { ddf: string; rows: Record<string, unknown>[] };
+    expect(json.ddf).toBe('residual');
+    expect(json.rows[0].df).toBe(633);
+    expect(json.rows[0].rate).toBeCloseTo(2.43, 2);
+    // the zero model's probabilities are labelled 'response' (emmeans's inv.lbl without a family), its contrasts odds ratios
+    const zi = fit.emmeans('~ mined', { component: 'zi', type: 'response' });
+    expect(zi.toString().split('\n')[0]).toMatch(/^ mined +response +SE/);
+    expect(zi.pairs().toString().split('\n')[0]).toMatch(/odds\.ratio/);
+    // by groups from specs or the option are the same means
+    const a = fit.emmeans('~ mined | spp').rows.map((r) => r.emmean);
+    const b = fit.emmeans('~ mined', { by: 'spp' }).rows.map((r) => r.emmean);
+    expect(b).toEqual(a);
+  });
+
+  it('refuses what glmmTMB 1.1.5 refuses, with the reason', async () => {
+    const fit = await zipP;
+    expect(fx.refused).toEqual({ zip_disp: true, beta_disp: true, zip_response: true });
+    // a Poisson family has no dispersion parameter; a beta fit's dispformula ~ 1 has no disp block in glmmTMB's vcov
+    expect(() => fit.emmeans('~ mined', { component: 'disp' })).toThrow(ModelError);
+    expect(() => fit.emmeans('~ mined', { component: 'disp' })).toThrow(/no dispersion parameter/);
+    const beta = await betaP;
+    expect(() => beta.emmeans('~ f', { component: 'disp' })).toThrow(/dispformula '~ 1'/);
+    expect(() => beta.emmeans('~ f', { component: 'zi' })).toThrow(/no zero-inflation model \(ziformula '~ 0'\)/);
+    expect(() => fit.emmeans('~ mined', { component: 'response' as 'cond' })).toThrow(OptionError);
+    expect(() => fit.emmeans('~ mined', { component: 'response' as 'cond' })).toThrow(/cond, zi and disp/);
+    expect(() => fit.emmeans('~ mined', { component: 'cmean' as 'cond' })).toThrow(/component 'cmean'/);
+    expect(() => fit.emmeans('~ mined', { component: 'count' as 'cond' })).toThrow(/component must be one of cond, zi, disp, not "count"/);
+  });
+
+  it('names the bad variable, option or value', async () => {
+    const fit = await zipP;
+    // spp is in the conditional model, not the zero model
+    expect(() => fit.emmeans('~ spp', { component: 'zi' })).toThrow(/'spp' is not a variable of the reference grid of component 'zi' \(its variables: mined\); it is a variable of the cond component/);
+    expect(() => fit.emmeans('~ site')).toThrow(/'site'.*groups random effects/);
+    expect(() => fit.emmeans('~ nope')).toThrow(OptionError);
+    expect(() => fit.emmeans('~ mined', { ddf: 'kenward-roger' } as never)).toThrow(/unknown emmeans option 'ddf'.*df\.residual/);
+    expect(() => fit.emmeans('~ mined', { type: 'prob' as 'link' })).toThrow(/type must be 'link' or 'response'/);
+    expect(() => fit.emmeans('~ mined', { weights: 'heavy' as 'equal' })).toThrow(/weights must be/);
+    expect(() => fit.emmeans('~ mined', { at: { mined: 'maybe' } })).toThrow(/'maybe' is not a level of 'mined'/);
+    expect(() => fit.emmeans('~ mined', { level: 2 })).toThrow(OptionError);
+  });
+
+  it('a fit without a positive definite Hessian has no standard errors', async () => {
+    const fit = await zipP;
+    const broken = Object.create(fit) as typeof fit;
+    Object.defineProperty(broken, 'vcov', { value: new Float64Array(fit.vcov.length).fill(NaN) });
+    expect(() => broken.emmeans('~ mined')).toThrow(/not positive definite/);
+  });
+});
