@@ -36,6 +36,7 @@ import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { type ZiEmmeansOptions, zeroInflatedEmmeansAt } from '../src/zeroinfl/emmeans.js';
 import type { EmmGrid } from '../src/inference/emmeans.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
+import { type ZeroinflArgs, runZeroinfl } from '../src/cli/zeroinflCommand.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 type Cell = string | number | null;
@@ -256,5 +257,51 @@ describe('glmmTMB emmeans: the printout, JSON and bad input', () => {
     const broken = Object.create(fit) as typeof fit;
     Object.defineProperty(broken, 'vcov', { value: new Float64Array(fit.vcov.length).fill(NaN) });
     expect(() => broken.emmeans('~ mined')).toThrow(/not positive definite/);
+  });
+});
+
+describe('mixedgpu zeroinfl --emmeans (CLI)', () => {
+  const file = join(fixtures, 'data', 'salamanders.csv');
+  const formula = 'count ~ mined + spp + (1 | site)';
+  const run = async (args: ZeroinflArgs) => {
+    let out = '', err = '';
+    const code = await runZeroinfl(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
+    return { code, out, err };
+  };
+
+  it('prints the means of a component and their contrasts, and their JSON', async () => {
+    const ref = fx.cases.find((c) => c.name === 'zip_zi_response')!;
+    const r = await run({ file, formula, zi: '~ mined', emmeans: '~ mined', component: 'zi', type: 'response', contrast: 'pairwise', quiet: true });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ mined +response +SE +df/);
+    expect(r.out).toMatch(/contrast +odds\.ratio/);
+    const j = await run({ file, formula, zi: '~ mined', emmeans: 'mined', component: 'zi', type: 'response', contrast: 'pairwise', json: true });
+    expect(j.code).toBe(0);
+    const out = JSON.parse(j.out) as { emmeans: { ddf: string; rows: { response: number; df: number }[] }; contrasts: { ratio_label: string; rows: Record<string, number>[] } };
+    expect(out.emmeans.ddf).toBe('residual');
+    out.emmeans.rows.forEach((row, i) => {
+      expect(row.df).toBe(633);
+      close(row.response, ref.tight.emm.rows[i][1], 1e-5, `CLI row ${i + 1}`, 'value', Number(ref.tight.emm.rows[i][2]));
+    });
+    expect(out.contrasts.ratio_label).toBe('odds.ratio');
+    close(out.contrasts.rows[0]['odds.ratio'], ref.tight.contrasts[0].result.rows[0][1], 1e-5, 'CLI odds ratio', 'value', Number(ref.tight.contrasts[0].result.rows[0][2]));
+  });
+
+  it("refuses a bad --component, --type, and the means' options without --emmeans", async () => {
+    const c = await run({ file, formula, emmeans: '~ mined', component: 'response' });
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/--component must be one of cond, zi, disp/);
+    const t = await run({ file, formula, emmeans: '~ mined', type: 'rate' });
+    expect(t.err).toMatch(/--type must be link or response, got 'rate'/);
+    const s = await run({ file, formula, component: 'zi' });
+    expect(s.code).toBe(1);
+    expect(s.err).toMatch(/--component is an option of the means: give --emmeans SPECS/);
+    const m = await run({ file, formula, emmeans: '~ mined', predict: 'response' });
+    expect(m.err).toMatch(/give one of --predict, --emmeans/);
+    // a variable of the conditional model asked of the zero model: the library's error, named
+    const v = await run({ file, formula, zi: '~ mined', emmeans: '~ spp', component: 'zi', quiet: true });
+    expect(v.code).toBe(1);
+    expect(v.err).toMatch(/'spp' is not a variable of the reference grid of component 'zi'/);
   });
 });
