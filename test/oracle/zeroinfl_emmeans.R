@@ -10,7 +10,10 @@
 # sets dffun to that last, over its Inf for non-gaussian families).
 # Models: Salamanders (test/fixtures/data/salamanders.csv, written by test/oracle/zeroinfl.R) ZIP
 # count ~ mined + spp + (1 | site), ziformula ~ mined; a hurdle NB2 with dispformula ~ mined; a beta
-# GLMM yb ~ x + f + (1 | g) of test/fixtures/data/tmbfamilies.csv (written by test/oracle/tmbfamilies.R).
+# GLMM yb ~ x + f + (1 | g) of test/fixtures/data/tmbfamilies.csv (written by test/oracle/tmbfamilies.R);
+# a zero-inflated NB1 count ~ mined + cover + (1 | site), ziformula ~ 1 (a covariate at `at` values, the
+# zero model's overall mean); a gaussian yg ~ x + f + (1 | g) with dispformula ~ f (the identity link: no
+# back-transformation; the dispersion model's log sigma^2).
 # For each model: glmmTMB's parameters fit$fit$par and vcov(fit, full = TRUE) (the tests compute the
 # means at those) and the same at its tight optimum (below), and for each case, of both fits, the summary table (both intervals and tests for contrasts), the
 # notes and the printout.
@@ -27,9 +30,11 @@ tmb <- read.csv(file.path(root, "test/fixtures/data/tmbfamilies.csv"), stringsAs
 models <- list(
   zip = list(data = "salamanders", formula = "count ~ mined + spp + (1 | site)", ziformula = "~ mined", dispformula = "~ 1", family = "poisson"),
   hurdle_nb2 = list(data = "salamanders", formula = "count ~ mined + spp + (1 | site)", ziformula = "~ mined", dispformula = "~ mined", family = "truncated_nbinom2"),
-  beta = list(data = "tmbfamilies", formula = "yb ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ 1", family = "beta_family")
+  beta = list(data = "tmbfamilies", formula = "yb ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ 1", family = "beta_family"),
+  zinb1 = list(data = "salamanders", formula = "count ~ mined + cover + (1 | site)", ziformula = "~ 1", dispformula = "~ 1", family = "nbinom1"),
+  gaussian_disp = list(data = "tmbfamilies", formula = "yg ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ f", family = "gaussian")
 )
-famOf <- function(name) switch(name, poisson = poisson(), truncated_nbinom2 = truncated_nbinom2(), beta_family = beta_family())
+famOf <- function(name) switch(name, poisson = poisson(), truncated_nbinom2 = truncated_nbinom2(), beta_family = beta_family(), nbinom1 = nbinom1(), gaussian = gaussian())
 fits <- lapply(models, function(m) {
   d <- if (m$data == "salamanders") sal else tmb
   glmmTMB(as.formula(m$formula), ziformula = as.formula(m$ziformula), dispformula = as.formula(m$dispformula), family = famOf(m$family), data = d)
@@ -98,7 +103,13 @@ cases <- list(
   case("hurdle_disp_response", "hurdle_nb2", "~ mined", "disp", type = "response"),
   case("beta_f_response", "beta", "~ f", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
   case("beta_x_at", "beta", "~ x", "cond", at = list(x = c(-1, 1)), contrasts = list(list(method = "pairwise"))),
-  case("beta_overall", "beta", "~ 1", "cond", type = "response")
+  case("beta_overall", "beta", "~ 1", "cond", type = "response"),
+  case("zinb1_cond_response", "zinb1", "~ mined", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
+  case("zinb1_cover_at", "zinb1", "~ cover | mined", "cond", at = list(cover = c(-1, 0, 1)), contrasts = list(list(method = "poly"))),
+  case("zinb1_zi_intercept", "zinb1", "~ 1", "zi", type = "response"),
+  case("gaussian_cond", "gaussian_disp", "~ f", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
+  case("gaussian_disp", "gaussian_disp", "~ f", "disp", contrasts = list(list(method = "trt.vs.ctrl"))),
+  case("gaussian_disp_response", "gaussian_disp", "~ f", "disp", type = "response", contrasts = list(list(method = "pairwise")))
 )
 
 paramsOf <- function(f) {
