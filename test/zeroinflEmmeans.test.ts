@@ -11,7 +11,8 @@
  * (the `response` label of a non-Poisson log link, a covariate at `at` values by `mined` with poly
  * contrasts, the zero model's one mean); a gaussian `yg ~ x + f + (1 | g)` with dispformula `~ f` (the
  * identity link: no back-transformation; the dispersion component, log σ², with trt.vs.ctrl and as
- * ratios). df = df.residual(fit) throughout (glmmTMB's). Worst seen (EMM_REPORT=1): 3e-11 at glmmTMB's
+ * ratios); a ZIP with an offset log(w) (the grid's offset, w at its mean, and a constant `offset: 0`).
+ * df = df.residual(fit) throughout (glmmTMB's). Worst seen (EMM_REPORT=1): 3e-11 at glmmTMB's
  * parameters; from our fit 4e-7 (estimates), 5.8e-5 (SEs, interval ends), 3.9e-5 (p-values).
  *
  * Two levels:
@@ -34,6 +35,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as arrow from 'apache-arrow';
 import { readCsv } from '../src/io/csv.js';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import { buildZeroInflatedModel, type ZiFamily } from '../src/zeroinfl/model.js';
@@ -49,7 +51,7 @@ interface Table { columns: string[]; rows: Cell[][]; mesg: string[] | string }
 interface Results { emm: Table; printed: string; contrasts: { args: { method: string; adjust?: string }; result: Table; printed: string }[] }
 interface Case extends Results {
   name: string; model: string; specs: string; component: string;
-  options: { type?: string; weights?: string; at?: Record<string, number[]> } | unknown[];
+  options: { type?: string; weights?: string; at?: Record<string, number[]>; offset?: number } | unknown[];
   /** emmeans of glmmTMB's fit moved to its tight optimum (parameters and sdreport there) */
   tight: Results;
 }
@@ -63,18 +65,24 @@ const fx = JSON.parse(readFileSync(join(fixtures, 'zeroinfl_emmeans', 'zeroinfl_
   cases: Case[];
 };
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
-const DATA = { salamanders: table('salamanders.csv'), tmbfamilies: table('tmbfamilies.csv') } as Record<string, ReturnType<typeof table>>;
+// Salamanders with the offset case's exposure w = 1 + (row number mod 3), as the oracle adds it
+const sal = table('salamanders.csv');
+const DATA = {
+  salamanders: sal.assign(arrow.tableFromArrays({ w: Float64Array.from({ length: sal.numRows }, (_, i) => 1 + ((i + 1) % 3)) })),
+  tmbfamilies: table('tmbfamilies.csv'),
+} as Record<string, ReturnType<typeof table>>;
 const list = (x: string[] | string) => (Array.isArray(x) ? x : [x]);
 const notes = (m: string[]) => m.filter((x) => !x.startsWith('NOTE'));
 const optionsOf = (m: Model) => ({ family: m.family, ziformula: m.ziformula, dispformula: m.dispformula });
 
 function emmOptions(c: Case): ZiEmmeansOptions {
-  const o = (Array.isArray(c.options) ? {} : c.options) as { type?: string; weights?: string; at?: Record<string, number[]> };
+  const o = (Array.isArray(c.options) ? {} : c.options) as { type?: string; weights?: string; at?: Record<string, number[]>; offset?: number };
   return {
     component: c.component as ZiEmmeansOptions['component'],
     ...(o.type ? { type: o.type as 'response' } : {}),
     ...(o.weights ? { weights: o.weights as 'proportional' } : {}),
     ...(o.at ? { at: o.at } : {}),
+    ...(o.offset !== undefined ? { offset: o.offset } : {}),
   };
 }
 
@@ -255,6 +263,7 @@ describe('glmmTMB emmeans: the printout, JSON and bad input', () => {
     expect(() => fit.emmeans('~ mined', { weights: 'heavy' as 'equal' })).toThrow(/weights must be/);
     expect(() => fit.emmeans('~ mined', { at: { mined: 'maybe' } })).toThrow(/'maybe' is not a level of 'mined'/);
     expect(() => fit.emmeans('~ mined', { level: 2 })).toThrow(OptionError);
+    expect(() => fit.emmeans('~ mined', { offset: Number.NaN })).toThrow(/offset must be a finite number, not NaN/);
   });
 
   it('a fit without a positive definite Hessian has no standard errors', async () => {
@@ -302,6 +311,8 @@ describe('mixedgpu zeroinfl --emmeans (CLI)', () => {
     const s = await run({ file, formula, component: 'zi' });
     expect(s.code).toBe(1);
     expect(s.err).toMatch(/--component is an option of the means: give --emmeans SPECS/);
+    const o = await run({ file, formula, emmeans: '~ mined', offset: 'none' });
+    expect(o.err).toMatch(/--offset must be a number, got 'none'/);
     const m = await run({ file, formula, emmeans: '~ mined', predict: 'response' });
     expect(m.err).toMatch(/give one of --predict, --emmeans/);
     // a variable of the conditional model asked of the zero model: the library's error, named

@@ -366,6 +366,7 @@ export function buildProgram(): Command {
     .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
     .option('--ref <level>', '--contrast trt.vs.ctrl: the control (a level, or its position from 1)')
     .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
+    .option('--offset <value>', "--emmeans: a constant offset in place of the grid's (e.g. 0: rates per unit exposure)")
     .option('--backend <name>', 'cpu (zero-inflated models run on the CPU only)')
     .option('--json', 'print the fit (or the means) as JSON')
     .option('--quiet', 'no notes on stderr')

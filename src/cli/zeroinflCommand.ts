@@ -8,7 +8,7 @@
  * `mixedgpu dharma` prints them for glmer) or performance's check_overdispersion and check_zeroinflation
  * (--check: each check that applies to the family, a note with the reason for a refused one).
  * With `--emmeans SPECS [--component zi] [--type response] [--by B] [--at …] [--emm-weights …]
- * [--level 0.95] [--contrast pairwise] [--ref LEVEL] [--adjust METHOD]`: the fit's estimated marginal
+ * [--level 0.95] [--contrast pairwise] [--ref LEVEL] [--adjust METHOD] [--offset 0]`: the fit's estimated marginal
  * means (emmeans on glmmTMB, src/zeroinfl/emmeans.ts) and their contrasts instead, as `mixedgpu clmm
  * --emmeans` prints them.
  */
@@ -61,12 +61,14 @@ export interface ZeroinflArgs {
   contrast?: string;
   ref?: string;
   adjust?: string;
+  /** --emmeans: a constant offset in place of the grid's */
+  offset?: string;
   backend?: string;
   json?: boolean;
   quiet?: boolean;
 }
 
-const EMM_ONLY = ['component', 'by', 'at', 'emmWeights', 'type', 'level', 'contrast', 'ref', 'adjust'] as const;
+const EMM_ONLY = ['component', 'by', 'at', 'emmWeights', 'type', 'level', 'contrast', 'ref', 'adjust', 'offset'] as const;
 const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'];
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
@@ -172,9 +174,12 @@ function emmOptions(args: ZeroinflArgs): { specs: string | string[]; options: Zi
   const level = args.level === undefined ? undefined : Number(args.level);
   if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
   if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+  const offset = args.offset === undefined ? undefined : Number(args.offset);
+  if (offset !== undefined && (args.offset!.trim() === '' || !Number.isFinite(offset))) throw new CliError(`--offset must be a number, got '${args.offset}'`);
   return {
     specs,
     options: {
+      ...(offset !== undefined ? { offset } : {}),
       ...(args.component !== undefined ? { component: args.component as ZiEmmComponent } : {}),
       ...(args.by !== undefined ? { by: list(args.by) } : {}),
       ...(args.at !== undefined ? { at: parseAt(args.at) } : {}),

@@ -34,9 +34,11 @@ export interface ZiEmmeansOptions {
   level?: number;
   /** the multiplicity adjustment of the means' intervals (default 'none') */
   adjust?: AdjustMethod;
+  /** a constant offset in place of the reference grid's (emmeans's `offset`; the grid's: an offset's variables at their means) */
+  offset?: number;
 }
 
-const KNOWN = ['component', 'by', 'at', 'weights', 'type', 'level', 'adjust'];
+const KNOWN = ['component', 'by', 'at', 'weights', 'type', 'level', 'adjust', 'offset'];
 
 /** What the means read of a fit: its model, coefficients, Var(x̂) over all nPar parameters and residual df. */
 export interface ZiEmmFit {
@@ -76,6 +78,7 @@ export function zeroInflatedEmmeansAt(model: ZeroInflatedModel, params: ZiEmmPar
   const type = options.type ?? 'link';
   if (type !== 'link' && type !== 'response') throw new OptionError('type', `type must be 'link' or 'response', not ${showValue(type)}`);
   const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
+  if (options.offset !== undefined && !(typeof options.offset === 'number' && Number.isFinite(options.offset))) throw new OptionError('offset', `offset must be a finite number, not ${showValue(options.offset)}`);
   const basis = zeroInflatedEmmBasis(model, params, { component, at: options.at });
   const names = basis.grid.variables.map((v) => v.name);
   for (const v of [...parsed.specs, ...parsed.by]) {
@@ -88,7 +91,7 @@ export function zeroInflatedEmmeansAt(model: ZeroInflatedModel, params: ZiEmmPar
   }
   if (!(dfResid > 0)) throw new ModelError(`emmeans: the fit has ${dfResid} residual df (n − number of parameters), glmmTMB's df of the means`);
   return new EmmGrid(basis.gridModel.formula, basis.grid, parsed.specs, parsed.by, {
-    weights, level, type, adjust, offset: undefined,
+    weights, level, type, adjust, offset: options.offset,
     inference: { method: 'residual', V: basis.V, p: basis.p, df: () => dfResid },
     scale: basis.scale, messages: [], beta: basis.beta, estName: null, trend: null, dfNote: false,
   });

@@ -13,7 +13,8 @@
 # GLMM yb ~ x + f + (1 | g) of test/fixtures/data/tmbfamilies.csv (written by test/oracle/tmbfamilies.R);
 # a zero-inflated NB1 count ~ mined + cover + (1 | site), ziformula ~ 1 (a covariate at `at` values, the
 # zero model's overall mean); a gaussian yg ~ x + f + (1 | g) with dispformula ~ f (the identity link: no
-# back-transformation; the dispersion model's log sigma^2).
+# back-transformation; the dispersion model's log sigma^2); a ZIP with an offset log(w) (the grid's offset,
+# and a constant one).
 # For each model: glmmTMB's parameters fit$fit$par and vcov(fit, full = TRUE) (the tests compute the
 # means at those) and the same at its tight optimum (below), and for each case, of both fits, the summary table (both intervals and tests for contrasts), the
 # notes and the printout.
@@ -25,6 +26,8 @@ root <- normalizePath(file.path(here, "..", ".."))
 out <- file.path(root, "test/fixtures/zeroinfl_emmeans")
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
 sal <- read.csv(file.path(root, "test/fixtures/data/salamanders.csv"), stringsAsFactors = TRUE)
+# an exposure for the offset case: w = 1 + (row number mod 3) (the test adds the same column)
+sal$w <- 1 + seq_len(nrow(sal)) %% 3
 tmb <- read.csv(file.path(root, "test/fixtures/data/tmbfamilies.csv"), stringsAsFactors = TRUE)
 
 models <- list(
@@ -32,6 +35,7 @@ models <- list(
   hurdle_nb2 = list(data = "salamanders", formula = "count ~ mined + spp + (1 | site)", ziformula = "~ mined", dispformula = "~ mined", family = "truncated_nbinom2"),
   beta = list(data = "tmbfamilies", formula = "yb ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ 1", family = "beta_family"),
   zinb1 = list(data = "salamanders", formula = "count ~ mined + cover + (1 | site)", ziformula = "~ 1", dispformula = "~ 1", family = "nbinom1"),
+  zip_offset = list(data = "salamanders", formula = "count ~ mined + offset(log(w)) + (1 | site)", ziformula = "~ 1", dispformula = "~ 1", family = "poisson"),
   gaussian_disp = list(data = "tmbfamilies", formula = "yg ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ f", family = "gaussian")
 )
 famOf <- function(name) switch(name, poisson = poisson(), truncated_nbinom2 = truncated_nbinom2(), beta_family = beta_family(), nbinom1 = nbinom1(), gaussian = gaussian())
@@ -107,6 +111,9 @@ cases <- list(
   case("zinb1_cond_response", "zinb1", "~ mined", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
   case("zinb1_cover_at", "zinb1", "~ cover | mined", "cond", at = list(cover = c(-1, 0, 1)), contrasts = list(list(method = "poly"))),
   case("zinb1_zi_intercept", "zinb1", "~ 1", "zi", type = "response"),
+  # emmeans's ref_grid adds the offset at the grid's values (w at its mean), or a constant `offset`
+  case("offset_grid", "zip_offset", "~ mined", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
+  case("offset_zero", "zip_offset", "~ mined", "cond", offset = 0),
   case("gaussian_cond", "gaussian_disp", "~ f", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
   case("gaussian_disp", "gaussian_disp", "~ f", "disp", contrasts = list(list(method = "trt.vs.ctrl"))),
   case("gaussian_disp_response", "gaussian_disp", "~ f", "disp", type = "response", contrasts = list(list(method = "pairwise")))
