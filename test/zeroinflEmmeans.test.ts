@@ -7,13 +7,13 @@
  * the logit scale and as probabilities (odds ratios) —; a hurdle NB2 with dispformula `~ mined` (the
  * conditional component with holm, the zero (hurdle) model, the dispersion component, also
  * back-transformed); a beta GLMM `yb ~ x + f + (1 | g)` (logit: responses and odds ratios, a covariate
- * at `at` values, the overall mean); a zero-inflated NB1 `count ~ mined + cover + (1 | site)` with `~ 1`
+ * at `at` values, the overall mean); a zero-inflated NB1 `count ~ mined + cover + (1 | site)` with `~ cover`
  * (the `response` label of a non-Poisson log link, a covariate at `at` values by `mined` with poly
- * contrasts, the zero model's one mean); a gaussian `yg ~ x + f + (1 | g)` with dispformula `~ f` (the
+ * contrasts, the zero model's mean at the covariate's mean and at `at` values); a gaussian `yg ~ x + f + (1 | g)` with dispformula `~ f` (the
  * identity link: no back-transformation; the dispersion component, log σ², with trt.vs.ctrl and as
  * ratios); a ZIP with an offset log(w) (the grid's offset, w at its mean, and a constant `offset: 0`).
- * df = df.residual(fit) throughout (glmmTMB's). Worst seen (EMM_REPORT=1): 3e-11 at glmmTMB's
- * parameters; from our fit 4e-7 (estimates), 5.8e-5 (SEs, interval ends), 3.9e-5 (p-values).
+ * df = df.residual(fit) throughout (glmmTMB's). Worst seen (EMM_REPORT=1): 1.3e-10 at glmmTMB's
+ * parameters; from our fit 3e-7 (estimates), 5.8e-5 (SEs, interval ends), 3.9e-5 (p-values).
  *
  * Two levels:
  *  - at glmmTMB's parameters (fit$fit$par and vcov(fit, full = TRUE) from the fixture): the grid, the

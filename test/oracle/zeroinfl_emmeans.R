@@ -11,8 +11,8 @@
 # Models: Salamanders (test/fixtures/data/salamanders.csv, written by test/oracle/zeroinfl.R) ZIP
 # count ~ mined + spp + (1 | site), ziformula ~ mined; a hurdle NB2 with dispformula ~ mined; a beta
 # GLMM yb ~ x + f + (1 | g) of test/fixtures/data/tmbfamilies.csv (written by test/oracle/tmbfamilies.R);
-# a zero-inflated NB1 count ~ mined + cover + (1 | site), ziformula ~ 1 (a covariate at `at` values, the
-# zero model's overall mean); a gaussian yg ~ x + f + (1 | g) with dispformula ~ f (the identity link: no
+# a zero-inflated NB1 count ~ mined + cover + (1 | site), ziformula ~ cover (a covariate at `at` values;
+# the zero model's mean at the covariate's mean, and at `at` values); a gaussian yg ~ x + f + (1 | g) with dispformula ~ f (the identity link: no
 # back-transformation; the dispersion model's log sigma^2); a ZIP with an offset log(w) (the grid's offset,
 # and a constant one).
 # For each model: glmmTMB's parameters fit$fit$par and vcov(fit, full = TRUE) (the tests compute the
@@ -34,7 +34,7 @@ models <- list(
   zip = list(data = "salamanders", formula = "count ~ mined + spp + (1 | site)", ziformula = "~ mined", dispformula = "~ 1", family = "poisson"),
   hurdle_nb2 = list(data = "salamanders", formula = "count ~ mined + spp + (1 | site)", ziformula = "~ mined", dispformula = "~ mined", family = "truncated_nbinom2"),
   beta = list(data = "tmbfamilies", formula = "yb ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ 1", family = "beta_family"),
-  zinb1 = list(data = "salamanders", formula = "count ~ mined + cover + (1 | site)", ziformula = "~ 1", dispformula = "~ 1", family = "nbinom1"),
+  zinb1 = list(data = "salamanders", formula = "count ~ mined + cover + (1 | site)", ziformula = "~ cover", dispformula = "~ 1", family = "nbinom1"),
   zip_offset = list(data = "salamanders", formula = "count ~ mined + offset(log(w)) + (1 | site)", ziformula = "~ 1", dispformula = "~ 1", family = "poisson"),
   gaussian_disp = list(data = "tmbfamilies", formula = "yg ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ f", family = "gaussian")
 )
@@ -110,7 +110,8 @@ cases <- list(
   case("beta_overall", "beta", "~ 1", "cond", type = "response"),
   case("zinb1_cond_response", "zinb1", "~ mined", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
   case("zinb1_cover_at", "zinb1", "~ cover | mined", "cond", at = list(cover = c(-1, 0, 1)), contrasts = list(list(method = "poly"))),
-  case("zinb1_zi_intercept", "zinb1", "~ 1", "zi", type = "response"),
+  case("zinb1_zi_overall", "zinb1", "~ 1", "zi", type = "response"),
+  case("zinb1_zi_cover_at", "zinb1", "~ cover", "zi", type = "response", at = list(cover = c(-1, 1)), contrasts = list(list(method = "pairwise"))),
   # emmeans's ref_grid adds the offset at the grid's values (w at its mean), or a constant `offset`
   case("offset_grid", "zip_offset", "~ mined", "cond", type = "response", contrasts = list(list(method = "pairwise"))),
   case("offset_zero", "zip_offset", "~ mined", "cond", offset = 0),
