@@ -198,6 +198,8 @@ export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.j
 export { ZI_FAMILIES, ZI_FAMILY_ALIASES, type ZiFamily } from './zeroinfl/model.js';
 export type { ZiPredictOptions } from './zeroinfl/predict.js';
 export type { ZiSimulateOptions, ZiSimulateResult } from './zeroinfl/simulate.js';
+export { zeroInflatedEmmeansAt, type ZiEmmeansOptions } from './zeroinfl/emmeans.js';
+export { ZI_EMM_COMPONENTS, type ZiEmmComponent, type ZiEmmParameters } from './zeroinfl/emmBasis.js';
 export { exactRLRT, exactLRT, printExactTest } from './inference/exactRlrt.js';
 export type { ExactRlrtOptions, ExactTest, RlrtSimOptions } from './inference/exactRlrt.js';
 export { rlrtEigenvalues } from './inference/rlrtDesign.js';
@@ -279,7 +281,7 @@ export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';
 export { jointTests, JointTests } from './inference/jointTests.js';
 export type { JointTestsOptions, JointTestRow } from './inference/jointTests.js';
-export type { EmmeansOptions, EmmRow, ContrastRow, ContrastOptions, EmmDdf, EmmWeights } from './inference/emmeans.js';
+export type { EmmeansOptions, EmmRow, ContrastRow, ContrastOptions, EmmDdf, EmmInferenceMethod, EmmWeights } from './inference/emmeans.js';
 export { Influence, INFLUENCE_MAXFUN, influenceGlmm, influenceLmm, varcovComponents } from './inference/influence.js';
 export type { DeletedFit, InfluenceOptions, InfluenceProgress } from './inference/influence.js';
 export { cooksDistance, dfbeta, dfbetas } from './inference/influenceMeasures.js';

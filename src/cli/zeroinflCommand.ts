@@ -7,6 +7,10 @@
  * (--dharma: print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers, as
  * `mixedgpu dharma` prints them for glmer) or performance's check_overdispersion and check_zeroinflation
  * (--check: each check that applies to the family, a note with the reason for a refused one).
+ * With `--emmeans SPECS [--component zi] [--type response] [--by B] [--at …] [--emm-weights …]
+ * [--level 0.95] [--contrast pairwise] [--ref LEVEL] [--adjust METHOD] [--offset 0]`: the fit's estimated marginal
+ * means (emmeans on glmmTMB, src/zeroinfl/emmeans.ts) and their contrasts instead, as `mixedgpu clmm
+ * --emmeans` prints them.
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
@@ -20,6 +24,13 @@ import { printDharma, testDispersion, testOutliers, testUniformity, testZeroInfl
 import { type HTest, printHTest } from '../diagnostics/htest.js';
 import { printOverdispersion } from '../checks/overdispersion.js';
 import { printZeroInflation } from '../checks/zeroInflation.js';
+import { ZI_EMM_COMPONENTS, type ZiEmmComponent } from '../zeroinfl/emmBasis.js';
+import type { ZiEmmeansOptions } from '../zeroinfl/emmeans.js';
+import type { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
+import type { AdjustMethod } from '../inference/emmAdjust.js';
+import type { ContrastMethod } from '../inference/emmContrasts.js';
+import type { EmmWeights } from '../inference/emmeans.js';
+import { parseAt } from './inferenceCommands.js';
 
 export interface ZeroinflArgs {
   file?: string;
@@ -38,11 +49,27 @@ export interface ZeroinflArgs {
   unconditional?: boolean;
   /** performance's check_overdispersion and check_zeroinflation */
   check?: boolean;
+  /** the means' specs ('~ mined', '~ mined | spp', mined,spp): print emmeans instead of the summary */
+  emmeans?: string;
+  /** --emmeans: glmmTMB's component (cond, zi, disp) */
+  component?: string;
+  by?: string;
+  at?: string;
+  emmWeights?: string;
+  type?: string;
+  level?: string;
+  contrast?: string;
+  ref?: string;
+  adjust?: string;
+  /** --emmeans: a constant offset in place of the grid's */
+  offset?: string;
   backend?: string;
   json?: boolean;
   quiet?: boolean;
 }
 
+const EMM_ONLY = ['component', 'by', 'at', 'emmWeights', 'type', 'level', 'contrast', 'ref', 'adjust', 'offset'] as const;
+const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'];
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
@@ -52,9 +79,14 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
-    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null].filter((x) => x !== null);
+    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
+    if (args.emmeans === undefined) {
+      const stray = EMM_ONLY.find((k) => args[k] !== undefined);
+      if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)`);
+    }
+    const emm = args.emmeans === undefined ? null : emmOptions(args);
     const nsim = numberArg(args.nsim, 'nsim', true);
     if (nsim !== undefined && nsim < 2) throw new CliError(`--nsim must be at least 2 (scaled residuals compare the observation with its simulations), got ${nsim}`);
     const seed = numberArg(args.seed, 'seed', true);
@@ -69,6 +101,10 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
       dataName: basename(args.file, extname(args.file)),
     });
     if (!args.quiet && !args.json) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (emm) {
+      printMeans(fit, args, emm, io);
+      return 0;
+    }
     if (args.predict !== undefined) {
       const pred = fit.predict(args.predict as ZiPredictType);
       io.stdout(args.json ? `${JSON.stringify({ type: args.predict, values: Array.from(pred) })}\n` : `${Array.from(pred, (v) => String(v)).join('\n')}\n`);
@@ -125,5 +161,48 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
     return 1;
+  }
+}
+
+/** --emmeans's options, checked before the fit */
+function emmOptions(args: ZeroinflArgs): { specs: string | string[]; options: ZiEmmeansOptions } {
+  const specs = args.emmeans!.includes('~') || args.emmeans!.includes('|') ? args.emmeans! : list(args.emmeans)!;
+  if (args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
+    throw new CliError(`--component must be one of ${ZI_EMM_COMPONENTS.join(', ')} (glmmTMB 1.1.5's), got '${args.component}'`);
+  }
+  if (args.type !== undefined && args.type !== 'link' && args.type !== 'response') throw new CliError(`--type must be link or response, got '${args.type}'`);
+  const level = args.level === undefined ? undefined : Number(args.level);
+  if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
+  if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+  const offset = args.offset === undefined ? undefined : Number(args.offset);
+  if (offset !== undefined && (args.offset!.trim() === '' || !Number.isFinite(offset))) throw new CliError(`--offset must be a number, got '${args.offset}'`);
+  return {
+    specs,
+    options: {
+      ...(offset !== undefined ? { offset } : {}),
+      ...(args.component !== undefined ? { component: args.component as ZiEmmComponent } : {}),
+      ...(args.by !== undefined ? { by: list(args.by) } : {}),
+      ...(args.at !== undefined ? { at: parseAt(args.at) } : {}),
+      ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
+      ...(args.type !== undefined ? { type: args.type as 'link' | 'response' } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
+    },
+  };
+}
+
+/** the means and their contrasts, as `mixedgpu clmm --emmeans` prints them (or their JSON) */
+function printMeans(fit: ZeroInflatedFit, args: ZeroinflArgs, emm: { specs: string | string[]; options: ZiEmmeansOptions }, io: CliIO): void {
+  const grid = fit.emmeans(emm.specs, emm.options);
+  const refArg = args.ref === undefined ? undefined : /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref;
+  const contrasts = args.contrast === undefined ? null : grid.contrast(args.contrast as ContrastMethod, {
+    ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}),
+    ...(refArg !== undefined ? { ref: refArg } : {}),
+  });
+  if (args.json) {
+    io.stdout(`${JSON.stringify({ emmeans: grid.toJSON(), ...(contrasts ? { contrasts: contrasts.toJSON() } : {}) }, null, 2)}\n`);
+  } else {
+    io.stdout(grid.toString());
+    if (contrasts) io.stdout(`\n${contrasts.toString()}`);
   }
 }

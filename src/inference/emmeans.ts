@@ -38,6 +38,8 @@ import { termVariables } from '../frame/covariates.js';
 import { formatEmmTable } from './emmPrint.js';
 
 export type EmmDdf = 'kenward-roger' | 'satterthwaite' | 'asymptotic';
+/** how a grid's df were found: an lmer ddf method, asymptotic (z), or a glmmTMB fit's residual df (n − number of parameters, emm_basis.glmmTMB's) */
+export type EmmInferenceMethod = EmmDdf | 'residual';
 export type EmmWeights = 'equal' | 'proportional' | 'outer' | 'cells' | 'flat';
 
 export interface EmmeansOptions {
@@ -113,7 +115,7 @@ export interface ContrastOptions extends ContrastMethodOptions {
 
 /** What the linear functions' inference needs: V and ν(ℓ). */
 export interface Inference {
-  method: EmmDdf;
+  method: EmmInferenceMethod;
   V: Float64Array;
   p: number;
   df(l: Float64Array): number;
@@ -433,7 +435,7 @@ export class EmmGrid {
   readonly variables: GridVariable[];
   readonly specs: string[];
   readonly by: string[];
-  readonly ddf: EmmDdf;
+  readonly ddf: EmmInferenceMethod;
   readonly level: number;
   readonly type: 'link' | 'response';
   /** emmeans's notes (averaging, df method, scale, confidence level) */
@@ -651,7 +653,7 @@ export class EmmContrasts {
     readonly adjust: AdjustMethod,
     readonly level: number,
     readonly messages: string[],
-    readonly ddf: EmmDdf,
+    readonly ddf: EmmInferenceMethod,
   ) {}
 
   toString(): string { return formatEmmTable(this); }

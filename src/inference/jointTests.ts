@@ -32,7 +32,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import { pfUpper } from '../stats/distributions.js';
 import { termVariables } from '../frame/covariates.js';
 import { roundR, zapsmall } from '../results/rFormat.js';
-import { type EmmDdf, type Inference, type LinearFunction, averageGrid, formatLevel, inferenceOf, quadForm } from './emmeans.js';
+import { type EmmDdf, type EmmInferenceMethod, type Inference, type LinearFunction, averageGrid, formatLevel, inferenceOf, quadForm } from './emmeans.js';
 import { type AtValues, type GridValue, type ReferenceGrid, digit, gridSizes, isEstimable, referenceGrid } from './referenceGrid.js';
 
 export interface JointTestsOptions {
@@ -67,7 +67,7 @@ const EST_MSG = 'e: df1 reduced due to non-estimability';
 
 /** emmeans's joint tests of the model terms: their table and notes. */
 export class JointTests {
-  constructor(readonly rows: JointTestRow[], readonly by: string[], readonly ddf: EmmDdf, readonly messages: string[]) {}
+  constructor(readonly rows: JointTestRow[], readonly by: string[], readonly ddf: EmmInferenceMethod, readonly messages: string[]) {}
 
   toString(): string { return formatJointTests(this); }
 

@@ -34,6 +34,8 @@ import { formatZeroInflatedSummary } from './summary.js';
 import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, sigmaScale, ziConditionalMean } from './predict.js';
 export type { ZiPredictType } from './predict.js';
 import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
+import type { EmmGrid } from '../inference/emmeans.js';
+import { type ZiEmmeansOptions, zeroInflatedEmmeans } from './emmeans.js';
 
 export interface ZeroInflatedOptimum {
   x: Float64Array;
@@ -273,6 +275,16 @@ export class ZeroInflatedFit {
       integerResponse: this.model.count,
       simulate: (count, first, seed) => simulateZeroInflated(this, count, { seed, conditional }, first),
     };
+  }
+
+  /**
+   * emmeans 1.8.4's emmeans(fit, specs, component = …) with glmmTMB 1.1.5's basis (emmeans.ts): the
+   * conditional model's means on the link's scale (type 'response': back-transformed; ratios for log-link
+   * contrasts, odds ratios for logit), the zero model's on the logit scale (component 'zi'), the
+   * dispersion model's on the log scale ('disp'), with df = df.residual, as glmmTMB gives them.
+   */
+  emmeans(specs: string | string[], options: ZiEmmeansOptions = {}): EmmGrid {
+    return zeroInflatedEmmeans(this, specs, options);
   }
 
   /** glmmTMB's summary printout. */
