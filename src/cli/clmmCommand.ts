@@ -16,7 +16,7 @@ import type { ClmmFit } from '../ordinal/clmmFit.js';
 import { CLMM_EMM_MODES, type ClmmEmmMode } from '../ordinal/emmBasis.js';
 import type { ClmmEmmeansOptions } from '../ordinal/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import type { ContrastMethod } from '../inference/emmContrasts.js';
+import { printEmmGrid } from './emmeansOutput.js';
 import type { EmmWeights } from '../inference/emmeans.js';
 import { parseAt } from './inferenceCommands.js';
 
@@ -119,15 +119,5 @@ function emmOptions(args: ClmmArgs): { specs: string | string[]; options: ClmmEm
 /** the means and their contrasts, as `mixedgpu emmeans` prints them (or their JSON) */
 function printMeans(fit: ClmmFit, args: ClmmArgs, emm: { specs: string | string[]; options: ClmmEmmeansOptions }, io: CliIO): void {
   const grid = fit.emmeans(emm.specs, emm.options);
-  const refArg = args.ref === undefined ? undefined : /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref;
-  const contrasts = args.contrast === undefined ? null : grid.contrast(args.contrast as ContrastMethod, {
-    ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}),
-    ...(refArg !== undefined ? { ref: refArg } : {}),
-  });
-  if (args.json) {
-    io.stdout(`${JSON.stringify({ emmeans: grid.toJSON(), ...(contrasts ? { contrasts: contrasts.toJSON() } : {}) }, null, 2)}\n`);
-  } else {
-    io.stdout(grid.toString());
-    if (contrasts) io.stdout(`\n${contrasts.toString()}`);
-  }
+  printEmmGrid(grid, args, io);
 }

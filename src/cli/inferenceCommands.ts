@@ -20,7 +20,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import { checkBootType } from '../inference/bootCi.js';
 import { type EmmDdf, type EmmWeights, needsRemlRefit } from '../inference/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import type { ContrastMethod } from '../inference/emmContrasts.js';
+import { printEmmGrid } from './emmeansOutput.js';
 import { iccOf, printIcc, printIccByGroup, printR2, r2Nakagawa } from '../inference/r2Nakagawa.js';
 
 export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
@@ -290,17 +290,7 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
     };
     const grid = args.trend !== undefined ? fit.emtrends(specs, { ...options, var: args.trend }) : fit.emmeans(specs, options);
     if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
-    const refArg = args.ref === undefined ? undefined : /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref;
-    const contrasts = args.contrast === undefined ? null : grid.contrast(args.contrast as ContrastMethod, {
-      ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}),
-      ...(refArg !== undefined ? { ref: refArg } : {}),
-    });
-    if (args.json) {
-      io.stdout(`${JSON.stringify({ emmeans: grid.toJSON(), ...(contrasts ? { contrasts: contrasts.toJSON() } : {}) }, null, 2)}\n`);
-    } else {
-      io.stdout(grid.toString());
-      if (contrasts) io.stdout(`\n${contrasts.toString()}`);
-    }
+    printEmmGrid(grid, args, io);
     return 0;
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);

@@ -28,7 +28,7 @@ import { ZI_EMM_COMPONENTS, type ZiEmmComponent } from '../zeroinfl/emmBasis.js'
 import type { ZiEmmeansOptions } from '../zeroinfl/emmeans.js';
 import type { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import type { ContrastMethod } from '../inference/emmContrasts.js';
+import { printEmmGrid } from './emmeansOutput.js';
 import type { EmmWeights } from '../inference/emmeans.js';
 import { parseAt } from './inferenceCommands.js';
 
@@ -194,15 +194,5 @@ function emmOptions(args: ZeroinflArgs): { specs: string | string[]; options: Zi
 /** the means and their contrasts, as `mixedgpu clmm --emmeans` prints them (or their JSON) */
 function printMeans(fit: ZeroInflatedFit, args: ZeroinflArgs, emm: { specs: string | string[]; options: ZiEmmeansOptions }, io: CliIO): void {
   const grid = fit.emmeans(emm.specs, emm.options);
-  const refArg = args.ref === undefined ? undefined : /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref;
-  const contrasts = args.contrast === undefined ? null : grid.contrast(args.contrast as ContrastMethod, {
-    ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}),
-    ...(refArg !== undefined ? { ref: refArg } : {}),
-  });
-  if (args.json) {
-    io.stdout(`${JSON.stringify({ emmeans: grid.toJSON(), ...(contrasts ? { contrasts: contrasts.toJSON() } : {}) }, null, 2)}\n`);
-  } else {
-    io.stdout(grid.toString());
-    if (contrasts) io.stdout(`\n${contrasts.toString()}`);
-  }
+  printEmmGrid(grid, args, io);
 }

@@ -353,18 +353,28 @@ export function emtrends(fit: LmmFit | GlmmFit, specs: string | string[], option
   return marginalGrid(fit, specs, rest, 'emtrends', { name, delta });
 }
 
+/**
+ * The settings of a grid that every fit's emmeans shares (lmer's and glmer's here, clmm's and glmmTMB's
+ * in their folders), checked, with their defaults: level 0.95, equal weights, the link scale, no
+ * adjustment; an offset, where given, a finite number.
+ */
+export function gridOptions(options: { level?: unknown; weights?: unknown; type?: unknown; adjust?: unknown; offset?: unknown }): { level: number; weights: EmmWeights; type: 'link' | 'response'; adjust: AdjustMethod } {
+  const level = checkLevel(options.level);
+  const weights = options.weights ?? 'equal';
+  if (!(['equal', 'proportional', 'outer', 'cells', 'flat'] as unknown[]).includes(weights)) throw new OptionError('weights', `weights must be 'equal', 'proportional', 'outer', 'cells' or 'flat', not ${showValue(weights)}`);
+  const type = options.type ?? 'link';
+  if (type !== 'link' && type !== 'response') throw new OptionError('type', `type must be 'link' or 'response', not ${showValue(type)}`);
+  if (options.offset !== undefined && !(typeof options.offset === 'number' && Number.isFinite(options.offset))) throw new OptionError('offset', `offset must be a finite number, not ${showValue(options.offset)}`);
+  const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
+  return { level, weights: weights as EmmWeights, type, adjust };
+}
+
 function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: EmmeansOptions, what: 'emmeans' | 'emtrends', trend: { name: string; delta: number } | null): EmmGrid {
   if (options === null || typeof options !== 'object') throw new OptionError('options', `${what} options must be an object, not ${showValue(options)}`);
   const known = ['by', 'at', 'weights', 'ddf', 'remlRefit', 'type', 'level', 'adjust', 'offset'].filter((k) => !trend || (k !== 'type' && k !== 'offset'));
   for (const k of Object.keys(options)) if (!known.includes(k)) throw new OptionError(k, `unknown ${what} option '${k}' (options: ${[...known, ...(trend ? ['var', 'deltaVar'] : [])].join(', ')})`);
   const parsed = parseSpecs(specs, options.by);
-  const level = checkLevel(options.level);
-  const weights = options.weights ?? 'equal';
-  if (!['equal', 'proportional', 'outer', 'cells', 'flat'].includes(weights)) throw new OptionError('weights', `weights must be 'equal', 'proportional', 'outer', 'cells' or 'flat', not ${showValue(weights)}`);
-  const type = options.type ?? 'link';
-  if (type !== 'link' && type !== 'response') throw new OptionError('type', `type must be 'link' or 'response', not ${showValue(type)}`);
-  if (options.offset !== undefined && !(typeof options.offset === 'number' && Number.isFinite(options.offset))) throw new OptionError('offset', `offset must be a finite number, not ${showValue(options.offset)}`);
-  const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
+  const { level, weights, type, adjust } = gridOptions(options);
   const base = referenceGrid(fit.model, options.at);
   const grid = trend ? trendGrid(base, referenceGrid(fit.model, options.at, trend), trend.delta) : base;
   const names = grid.variables.map((v) => v.name);

@@ -8,7 +8,7 @@
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import { checkAdjust } from '../inference/emmAdjust.js';
-import { type EmmWeights, EmmGrid, checkLevel, parseSpecs } from '../inference/emmeans.js';
+import { type EmmWeights, EmmGrid, gridOptions, parseSpecs } from '../inference/emmeans.js';
 import type { AtValues } from '../inference/referenceGrid.js';
 import type { ClmmFit } from './clmmFit.js';
 import { type ClmmEmmMode, type ClmmEmmParameters, CLMM_EMM_MODES, clmmEmmBasis } from './emmBasis.js';
@@ -63,12 +63,7 @@ export function clmmEmmeansAt(model: ClmmModel, params: ClmmEmmParameters, specs
   if (!(CLMM_EMM_MODES as readonly unknown[]).includes(mode)) throw new OptionError('mode', `mode must be one of ${CLMM_EMM_MODES.join(', ')}, not ${showValue(mode)}`);
   if (options.ddf !== undefined && options.ddf !== 'asymptotic') throw new OptionError('ddf', `ddf '${String(options.ddf)}': a clmm fit's means have asymptotic (z) inference, as emmeans's`);
   const parsed = parseSpecs(specs, options.by);
-  const level = checkLevel(options.level);
-  const weights = options.weights ?? 'equal';
-  if (!['equal', 'proportional', 'outer', 'cells', 'flat'].includes(weights)) throw new OptionError('weights', `weights must be 'equal', 'proportional', 'outer', 'cells' or 'flat', not ${showValue(weights)}`);
-  const type = options.type ?? 'link';
-  if (type !== 'link' && type !== 'response') throw new OptionError('type', `type must be 'link' or 'response', not ${showValue(type)}`);
-  const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
+  const { level, weights, type, adjust } = gridOptions(options);
   const basis = clmmEmmBasis(model, params, { mode, at: options.at, ...(options.rescale !== undefined ? { rescale: options.rescale } : {}) });
   const names = basis.grid.variables.map((v) => v.name);
   for (const v of [...parsed.specs, ...parsed.by]) {

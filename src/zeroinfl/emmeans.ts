@@ -9,7 +9,7 @@
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import { checkAdjust } from '../inference/emmAdjust.js';
-import { type EmmWeights, EmmGrid, checkLevel, parseSpecs } from '../inference/emmeans.js';
+import { type EmmWeights, EmmGrid, gridOptions, parseSpecs } from '../inference/emmeans.js';
 import type { AtValues } from '../inference/referenceGrid.js';
 import { fixedVariables } from '../frame/covariates.js';
 import { type ZiEmmComponent, type ZiEmmParameters, ZI_EMM_COMPONENTS, zeroInflatedEmmBasis } from './emmBasis.js';
@@ -72,13 +72,7 @@ export function zeroInflatedEmmeansAt(model: ZeroInflatedModel, params: ZiEmmPar
     throw new OptionError('component', `component must be one of ${ZI_EMM_COMPONENTS.join(', ')}, not ${showValue(component)}`);
   }
   const parsed = parseSpecs(specs, options.by);
-  const level = checkLevel(options.level);
-  const weights = options.weights ?? 'equal';
-  if (!['equal', 'proportional', 'outer', 'cells', 'flat'].includes(weights)) throw new OptionError('weights', `weights must be 'equal', 'proportional', 'outer', 'cells' or 'flat', not ${showValue(weights)}`);
-  const type = options.type ?? 'link';
-  if (type !== 'link' && type !== 'response') throw new OptionError('type', `type must be 'link' or 'response', not ${showValue(type)}`);
-  const adjust = options.adjust === undefined ? 'none' : checkAdjust(options.adjust);
-  if (options.offset !== undefined && !(typeof options.offset === 'number' && Number.isFinite(options.offset))) throw new OptionError('offset', `offset must be a finite number, not ${showValue(options.offset)}`);
+  const { level, weights, type, adjust } = gridOptions(options);
   const basis = zeroInflatedEmmBasis(model, params, { component, at: options.at });
   const names = basis.grid.variables.map((v) => v.name);
   for (const v of [...parsed.specs, ...parsed.by]) {
