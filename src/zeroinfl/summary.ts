@@ -65,7 +65,9 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
   // a component with vector terms: lme4's formatVC table with its Corr columns
   if (vc.some((r) => r.corr) || vcZi.length > 0) {
     const table = (rows: ZiVarCorrRow[], residual: number | null) => (rows.some((r) => r.corr)
-      ? varCorrTable(asVarCorrRows(rows), residual)
+      // glmmTMB's formatVC keeps all q columns of formatCor's lower triangle (lme4's drops the last,
+      // always blank one): one more empty column, a trailing space on each line
+      ? varCorrTable(asVarCorrRows(rows), residual).map((l) => `${l} `)
       : printMatrix(
         [[...rows.map((r) => r.group), ...(residual !== null ? ['Residual'] : [])], [...rows.map((r) => r.name), ...(residual !== null ? [''] : [])],
           formatR([...rows.map((r) => r.variance), ...(residual !== null ? [residual * residual] : [])], 4), formatR([...rows.map((r) => r.sd), ...(residual !== null ? [residual] : [])], 4)],
