@@ -121,7 +121,7 @@ describe('glmmTMB fits with random effects in the zero model and vector terms', 
       fit.predict('link').forEach((v, i) => expect(Math.abs(v - ref.predict_link[i])).toBeLessThan(1e-4));
     }, 60000);
   }
-  it('prints glmmTMB\'s random-effects blocks (the zero model\'s, a vector term\'s Corr)', async () => {
+  it('prints glmmTMB\'s random-effects blocks (the zero model\'s, a vector term\'s Corr) and information line', async () => {
     for (const name of ['zip_re', 'zip_zi_only_re', 'zip_vector']) {
       const ref = reference(name);
       const lines = (await fitOf(name)).summary().split('\n');
@@ -130,6 +130,9 @@ describe('glmmTMB fits with random effects in the zero model and vector terms', 
       const mine = lines.slice(start(lines), end(lines));
       const theirs = (ref.printout as string[]).slice(start(ref.printout), end(ref.printout));
       expect(mine).toEqual(theirs);
+      // the information line: lme4's .prt.aictab, a common format (BIC 1922.0) and df.resid alone
+      const info = (ls: string[]) => ls.slice(ls.findIndex((l) => /^\s+AIC\s+BIC/.test(l)), ls.findIndex((l) => /^\s+AIC\s+BIC/.test(l)) + 2);
+      expect(info(lines)).toEqual(info(ref.printout));
     }
   }, 60000);
   it('simulates new random effects in both models, or the modes', async () => {

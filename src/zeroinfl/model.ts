@@ -177,7 +177,7 @@ function sideFormula(option: 'ziformula' | 'dispformula', text: string, yname: s
     }
   }
   if (f.random.length > 0 && option === 'dispformula') {
-    throw new ModelError(`${option}: '${text}' has random-effects terms (${f.random.map((t) => t.text).join(', ')}); glmmTMB allows them${option === 'dispformula' ? ' in its newer versions' : ''}, but here the ${what} model takes fixed effects only`);
+    throw new ModelError(`${option}: '${text}' has random-effects terms (${f.random.map((t) => t.text).join(', ')}); glmmTMB allows them in its newer versions, but here the ${what} model takes fixed effects only`);
   }
   if (f.offsets.length > 0) throw new ModelError(`${option}: offset() terms are not available in the ${what} model here`);
   return f;

@@ -55,7 +55,11 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
   lines.push('');
   const info = { AIC: fit.AIC, BIC: fit.BIC, logLik: fit.logLik, deviance: fit.deviance, 'df.resid': fit.dfResid };
   // R's print of the named vector format(…, digits = 5): right-justified columns of a common width
-  const vals = Object.values(info).map((v) => formatR([Math.round(v * 10) / 10], 7)[0]);
+  // lme4's .prt.aictab: format() of all five rounded to 1 decimal (a common format: 1922.0), then df.resid
+  // formatted alone
+  const rounded = Object.values(info).map((v) => Math.round(v * 10) / 10);
+  const vals = formatR(rounded, 7).map((v) => v.trim());
+  vals[4] = formatR([rounded[4]], 7)[0].trim();
   const w = Math.max(...vals.map((v) => v.length), ...Object.keys(info).map((k) => k.length));
   lines.push(Object.keys(info).map((k) => k.padStart(w)).join(' ') + ' ', vals.map((v) => v.padStart(w)).join(' ') + ' ');
   lines.push('', 'Random effects:', '', 'Conditional model:');
