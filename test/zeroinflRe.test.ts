@@ -11,6 +11,11 @@
  *   zip_zi_only_re  count ~ mined + (1 | site), zi ~ (1 | spp) (the zero model's own grouping factor)
  *   zip_vector      count ~ mined + (1 + DOY | site), zi ~ mined (glmmTMB's log-SDs and correlation parameter)
  *   zip_diag        count ~ mined + (1 + DOY || site), zi ~ mined
+ *   zip_vector3     count ~ mined + (1 + DOY + Wtemp | site), zi ~ mined, zip_vector4 with + DOP (q = 4),
+ *                   and zip_zi_vector count ~ mined + (1 | site), zi ~ mined + (1 + DOY | site): glmmTMB's
+ *                   fits end singular, so the objective at chosen ψ with distinct correlation parameters is
+ *                   the reference (q = 3; q = 4, where TMB's row-by-row UNSTRUCTURED_CORR fill differs from a
+ *                   column-by-column one; a vector term in the zero model)
  * Tolerances:
  *   - the objective −log L at glmmTMB's optimum and two points about it: 1e-9 relative (observed ≤ 6e-13);
  *     zinb2_re_mined's first point (glmmTMB's false-convergence point) is left out: there the inner
@@ -44,7 +49,7 @@ const FIT_CASES = ['zip_re', 'zinb2_re', 'hurdle_pois_re', 'zip_zi_only_re', 'zi
 const macrotask = () => new Promise((r) => setTimeout(r, 0));
 
 describe('glmmTMB objective with random effects in the zero model and vector terms', () => {
-  for (const name of [...FIT_CASES, 'zinb2_re_mined']) {
+  for (const name of [...FIT_CASES, 'zinb2_re_mined', 'zip_vector3', 'zip_vector4', 'zip_zi_vector']) {
     it(name, async () => {
       const ref = reference(name);
       const model = buildZeroInflatedModel(ref.formula, salamanders, { family: ref.family, ziformula: ref.ziformula });

@@ -2,8 +2,8 @@
 # Random effects in glmmTMB's zero-inflation model, and vector random-effects terms: references from
 # glmmTMB 1.1.5 (test/zeroinflRe.test.ts, src/zeroinfl).
 #
-# Data: glmmTMB's Salamanders (644 rows, 23 sites) with its day of year DOY (scaled, varies within
-# site), written to test/fixtures/data/salamanders_doy.csv and read back with read.csv, so that R fits
+# Data: glmmTMB's Salamanders (644 rows, 23 sites) with its day of year DOY, water temperature Wtemp
+# and days since precipitation DOP (scaled, all vary within site), written to test/fixtures/data/salamanders_doy.csv and read back with read.csv, so that R fits
 # the same table as the tests.
 #
 # For each case: glmmTMB's own fit with its defaults (nlminb on TMB's Laplace objective): fit$fit$par
@@ -21,7 +21,7 @@ out <- file.path(root, "test/fixtures/zeroinfl_re")
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
 
 csv <- file.path(root, "test/fixtures/data/salamanders_doy.csv")
-write.csv(Salamanders[, c("site", "mined", "spp", "DOY", "count")], csv, row.names = FALSE, quote = FALSE)
+write.csv(Salamanders[, c("site", "mined", "spp", "DOY", "Wtemp", "DOP", "count")], csv, row.names = FALSE, quote = FALSE)
 d <- read.csv(csv, stringsAsFactors = TRUE)
 
 cases <- list(
@@ -33,7 +33,17 @@ cases <- list(
   list(name = "hurdle_pois_re", formula = "count ~ mined + (1 | site)", zi = "~ mined + (1 | site)", family = "truncated_poisson"),
   list(name = "zip_zi_only_re", formula = "count ~ mined + (1 | site)", zi = "~ (1 | spp)", family = "poisson"),
   list(name = "zip_vector", formula = "count ~ mined + (1 + DOY | site)", zi = "~ mined", family = "poisson"),
-  list(name = "zip_diag", formula = "count ~ mined + (1 + DOY || site)", zi = "~ mined", family = "poisson")
+  list(name = "zip_diag", formula = "count ~ mined + (1 + DOY || site)", zi = "~ mined", family = "poisson"),
+  # glmmTMB's fits of these end singular (correlation parameters near -250): the objective at chosen
+  # points with distinct correlation parameters checks the parametrization for q = 3, the order of TMB's
+  # UNSTRUCTURED_CORR fill (row by row: it differs from column by column from q = 4) and a vector term in
+  # the zero model
+  list(name = "zip_vector3", formula = "count ~ mined + (1 + DOY + Wtemp | site)", zi = "~ mined", family = "poisson",
+       objective_only = TRUE, theta = c(-1.2, -1.4, -1.8, 0.6, -0.4, 0.3)),
+  list(name = "zip_vector4", formula = "count ~ mined + (1 + DOY + Wtemp + DOP | site)", zi = "~ mined", family = "poisson",
+       objective_only = TRUE, theta = c(-1.2, -1.4, -1.8, -1.6, 0.6, -0.4, 0.3, 0.8, -0.7, 0.2)),
+  list(name = "zip_zi_vector", formula = "count ~ mined + (1 | site)", zi = "~ mined + (1 + DOY | site)", family = "poisson",
+       objective_only = TRUE, theta = c(-1.5, -0.4, -1.1, 0.5))
 )
 
 fam_of <- function(name) switch(name, poisson = poisson(), nbinom2 = nbinom2(), truncated_nbinom2 = truncated_nbinom2(), truncated_poisson = truncated_poisson())
@@ -46,6 +56,7 @@ for (cs in cases) {
   fit <- suppressWarnings(glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), family = fam_of(cs$family), data = d))
   if (isTRUE(cs$objective_only)) {
     par <- fit$fit$par
+    if (!is.null(cs$theta)) par[names(par) %in% c("theta", "thetazi")] <- cs$theta
     pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
     res <- list(name = cs$name, formula = cs$formula, ziformula = cs$zi, family = cs$family, message = fit$fit$message,
       objective = lapply(pts, function(x) list(par = unname(x), value = fit$obj$fn(x))))
