@@ -174,7 +174,7 @@ describe('glmmTMB fits with random effects in the zero model and vector terms', 
 
 describe('the two-predictor row kernel and covariance parametrization', () => {
   it('the zero model\'s derivatives and the cross term match central differences of the row log-likelihood', () => {
-    for (const family of ['poisson', 'nbinom2', 'truncated_poisson'] as const) {
+    for (const family of ['poisson', 'nbinom1', 'nbinom2', 'truncated_poisson', 'truncated_nbinom2'] as const) {
       const model = buildZeroInflatedModel('count ~ mined + (1 | site)', salamanders.slice(0, 40), { family, ziformula: '~ mined + (1 | site)' });
       const lap = new ZiLaplace(model);
       lap.setParameters(Array.from({ length: model.nPar }, (_, k) => 0.3 - 0.1 * k));
