@@ -102,6 +102,9 @@ export abstract class RowLaplace {
   private readonly z: Float64Array;
   private readonly trial: Float64Array;
   private readonly stepW: Float64Array;
+  /** two predictors' work arrays: zeros for the pass's response column, r_0 and r_1 */
+  private zero3: Float64Array | null = null;
+  private r2: Float64Array | null = null;
 
   /**
    * `predictors`: per block, the linear predictor of each column (0 the conditional model's, 1 the zero
@@ -263,9 +266,12 @@ export abstract class RowLaplace {
       z[n + i] = weight[n + i] - w01;
       z[2 * n + i] = w01;
     }
-    const g = this.gram.form(z, new Float64Array(3 * n));
-    const r0 = new Float64Array(n);
-    const r1 = new Float64Array(n);
+    // (the pass's working-response column is unused: the right-hand side is set below)
+    this.zero3 ??= new Float64Array(3 * n);
+    const g = this.gram.form(z, this.zero3);
+    this.r2 ??= new Float64Array(2 * n);
+    const r0 = this.r2.subarray(0, n);
+    const r1 = this.r2.subarray(n, 2 * n);
     for (let i = 0; i < n; i++) {
       const z0 = zeta[i], z1 = zeta[n + i];
       const w00 = weight[i], w11 = weight[n + i], w01 = weight[2 * n + i];
