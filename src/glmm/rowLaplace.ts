@@ -19,6 +19,20 @@
  * Laplace determinant is always the observed one at ũ, and +∞ where that is not positive definite.
  *
  * ũ is converged until max|∇h| < 1e-10, so the objective is smooth in the parameters.
+ *
+ * Two linear predictors (glmmTMB's random effects in the zero-inflation model): each column of a
+ * block belongs to predictor a ∈ {0: the conditional model's η, 1: the zero model's η_zi}, so that
+ * ζ_a = Z_a Λ_a u and each row's ℓ_i(ζ_0,i, ζ_1,i) has a gradient (ℓ′_0, ℓ′_1) and a 2 × 2 observed
+ * information W_i = −∇²ℓ_i = [[W_00, W_01], [W_01, W_11]]. Then
+ *   ∇h = u − ΛᵀΣ_a Z_aᵀℓ′_a,   ∇²h = Λᵀ[Z_0 Z_1]ᵀ W [Z_0 Z_1]Λ + I = L Lᵀ
+ * with W the block matrix of the rows' 2 × 2 informations (cross term included). Its Gram matrix is
+ * formed by the one-weight pass on three pseudo-rows per row, each a rank-one piece of
+ *   W_i = (W_00 − W_01) e₀e₀ᵀ + (W_11 − W_01) e₁e₁ᵀ + W_01 (e₀ + e₁)(e₀ + e₁)ᵀ
+ * (pseudo-row 0 carries only the conditional columns of z_i, pseudo-row 1 only the zero model's, pseudo-row 2
+ * both; the weights may be negative, the sum is W_i), so the blocked Cholesky factors it unchanged,
+ * the zero model's terms being more terms (merged with the conditional ones on the same factor, as
+ * lmer's (1 | g) + (0 + x | g)). The Newton right-hand side is ΛᵀZᵀ(Wζ + ℓ′), per column of its
+ * predictor: r_a,i = Σ_b W_ab,i ζ_b,i + ℓ′_a,i.
  */
 import { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { NotPositiveDefiniteError } from '../linalg/dense.js';
@@ -60,9 +74,13 @@ const MAX_HALVINGS = 40;
 export abstract class RowLaplace {
   readonly n: number;
   readonly blocks: RandomBlock[];
-  /** ζ = ZΛu at the modes */
+  /** the number of linear predictors (1, or 2 with the zero model's random effects) */
+  readonly nPred: 1 | 2;
+  /** per block, the predictor of each of its columns (all 0 with one predictor) */
+  readonly predictors: Int8Array[];
+  /** ζ = ZΛu at the modes (with two predictors: ζ_0 then ζ_1, 2n entries) */
   readonly zeta: Float64Array;
-  /** ℓ′ and W at the modes */
+  /** ℓ′ and W at the modes (two predictors: ℓ′_0 then ℓ′_1; W_00, W_11, W_01 by thirds of 3n) */
   readonly grad: Float64Array;
   readonly weight: Float64Array;
   /** the modes ũ per block (level-major) */
@@ -84,21 +102,54 @@ export abstract class RowLaplace {
   private readonly z: Float64Array;
   private readonly trial: Float64Array;
   private readonly stepW: Float64Array;
+  /** two predictors' work arrays: zeros for the pass's response column, r_0 and r_1 */
+  private zero3: Float64Array | null = null;
+  private r2: Float64Array | null = null;
 
-  constructor(n: number, blocks: RandomBlock[], nTheta: number) {
+  /**
+   * `predictors`: per block, the linear predictor of each column (0 the conditional model's, 1 the zero
+   * model's); omitted, or all 0, for one predictor.
+   */
+  constructor(n: number, blocks: RandomBlock[], nTheta: number, predictors?: Int8Array[]) {
     this.n = n;
     this.blocks = blocks;
-    this.zeta = new Float64Array(n);
-    this.grad = new Float64Array(n);
-    this.weight = new Float64Array(n);
-    this.z = new Float64Array(n);
-    this.trial = new Float64Array(n);
-    this.stepW = new Float64Array(n);
+    this.predictors = predictors ?? blocks.map((b) => new Int8Array(b.q));
+    this.nPred = this.predictors.some((v) => v.some((a) => a === 1)) ? 2 : 1;
+    const nz = this.nPred * n;
+    const nw = this.nPred === 1 ? n : 3 * n;
+    this.zeta = new Float64Array(nz);
+    this.grad = new Float64Array(nz);
+    this.weight = new Float64Array(nw);
+    this.z = new Float64Array(nw);
+    this.trial = new Float64Array(nz);
+    this.stepW = new Float64Array(nw);
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
     this.theta = new Float64Array(nTheta);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
-    this.gram = new WeightedGramCpu({ n, X: new Float64Array(0), p: 0, blocks });
+    this.gram = new WeightedGramCpu({ n: nw, X: new Float64Array(0), p: 0, blocks: this.nPred === 1 ? blocks : this.pseudoRowBlocks() });
     this.chol = new BlockedCholesky(this.gram.gram, nTheta);
+  }
+
+  /**
+   * The blocks on the three pseudo-rows per row of two predictors: rows [0, n) the conditional columns
+   * of z_i (the zero model's set to 0), [n, 2n) the zero model's columns, [2n, 3n) all of z_i.
+   */
+  private pseudoRowBlocks(): RandomBlock[] {
+    const n = this.n;
+    return this.blocks.map((b, k) => {
+      const q = b.q;
+      const pred = this.predictors[k];
+      const codes = new Int32Array(3 * n);
+      const Z = new Float64Array(3 * n * q);
+      for (let part = 0; part < 3; part++) {
+        for (let i = 0; i < n; i++) {
+          const r = part * n + i;
+          codes[r] = b.codes[i];
+          for (let s = 0; s < q; s++) if (part === 2 || pred[s] === part) Z[r * q + s] = b.Z[i * q + s];
+        }
+      }
+      return { ...b, codes, Z };
+    });
   }
 
   /**
@@ -121,7 +172,7 @@ export abstract class RowLaplace {
     this.blocks.forEach((b, k) => fillTemplate(b, this.theta, this.T[k]));
   }
 
-  /** ζ = ZΛu into out */
+  /** ζ = ZΛu into out (two predictors: ζ_a = Z_aΛ_a u into out[a n + i]) */
   zetaOf(u: Float64Array[], out: Float64Array): void {
     out.fill(0);
     const n = this.n;
@@ -129,6 +180,14 @@ export abstract class RowLaplace {
       const q = bk.q;
       const b = applyTemplate(this.T[k], q, bk.nl, u[k]);
       const { codes, Z } = bk;
+      if (this.nPred === 2) {
+        const pred = this.predictors[k];
+        for (let i = 0; i < n; i++) {
+          const c = codes[i] * q;
+          for (let s = 0; s < q; s++) out[pred[s] * n + i] += Z[i * q + s] * b[c + s];
+        }
+        return;
+      }
       if (q === 1) { for (let i = 0; i < n; i++) out[i] += Z[i] * b[codes[i]]; return; }
       for (let i = 0; i < n; i++) {
         const c = codes[i] * q;
@@ -155,7 +214,8 @@ export abstract class RowLaplace {
       const q = bk.q;
       const r = new Float64Array(bk.nl * q);
       const { codes, Z } = bk;
-      for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) r[codes[i] * q + s] += Z[i * q + s] * this.grad[i];
+      const pred = this.predictors[k];
+      for (let i = 0; i < n; i++) for (let s = 0; s < q; s++) r[codes[i] * q + s] += Z[i * q + s] * this.grad[pred[s] * n + i];
       const T = this.T[k];
       for (let c = 0; c < bk.nl; c++) {
         for (let t = 0; t < q; t++) {
@@ -176,11 +236,59 @@ export abstract class RowLaplace {
   private factorAt(withResponse: boolean, weight: Float64Array = this.weight): boolean {
     const n = this.n;
     const { grad, zeta, z } = this;
+    if (this.nPred === 2) return this.factorAt2(withResponse, weight);
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(weight[i])) return false;
       z[i] = withResponse && weight[i] !== 0 ? zeta[i] + grad[i] / weight[i] : zeta[i];
     }
     this.gram.form(weight, z);
+    try {
+      this.chol.factor(this.theta);
+    } catch (err) {
+      if (err instanceof NotPositiveDefiniteError) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  /**
+   * factorAt with two predictors: the Gram matrix of the pseudo-rows at the weights
+   * (W_00 − W_01, W_11 − W_01, W_01), then its right-hand side Zₖᵀ r per column (r_a = Σ_b W_ab ζ_b + ℓ′_a,
+   * ℓ′ left out without the response).
+   */
+  private factorAt2(withResponse: boolean, weight: Float64Array): boolean {
+    const n = this.n;
+    const { grad, zeta, z } = this;
+    for (let i = 0; i < 3 * n; i++) if (!Number.isFinite(weight[i])) return false;
+    for (let i = 0; i < n; i++) {
+      const w01 = weight[2 * n + i];
+      z[i] = weight[i] - w01;
+      z[n + i] = weight[n + i] - w01;
+      z[2 * n + i] = w01;
+    }
+    // (the pass's working-response column is unused: the right-hand side is set below)
+    this.zero3 ??= new Float64Array(3 * n);
+    const g = this.gram.form(z, this.zero3);
+    this.r2 ??= new Float64Array(2 * n);
+    const r0 = this.r2.subarray(0, n);
+    const r1 = this.r2.subarray(n, 2 * n);
+    for (let i = 0; i < n; i++) {
+      const z0 = zeta[i], z1 = zeta[n + i];
+      const w00 = weight[i], w11 = weight[n + i], w01 = weight[2 * n + i];
+      r0[i] = w00 * z0 + w01 * z1 + (withResponse ? grad[i] : 0);
+      r1[i] = w01 * z0 + w11 * z1 + (withResponse ? grad[n + i] : 0);
+    }
+    this.blocks.forEach((bk, k) => {
+      const q = bk.q;
+      const pred = this.predictors[k];
+      const rhs = g.AXk[k];
+      rhs.fill(0);
+      const { codes, Z } = bk;
+      for (let i = 0; i < n; i++) {
+        const c = codes[i] * q;
+        for (let s = 0; s < q; s++) rhs[c + s] += Z[i * q + s] * (pred[s] === 0 ? r0[i] : r1[i]);
+      }
+    });
     try {
       this.chol.factor(this.theta);
     } catch (err) {
@@ -213,7 +321,7 @@ export abstract class RowLaplace {
         if (!this.stepWeights(this.stepW) || !this.factorAt(true, this.stepW)) return false;
         this.safeguardedSteps++;
       }
-      const uNew = solveLmm(this.chol, this.n, false).u;
+      const uNew = solveLmm(this.chol, this.weight.length, false).u;
       this.iterations++;
       // the step, halved while h increases
       const step = uNew.map((v, k) => v.map((x, c) => x - u[k][c]));

@@ -59,7 +59,7 @@ export function zeroInflatedStart(model: ZeroInflatedModel): Float64Array {
 }
 
 /**
- * The parameters' names in glmmTMB's order (beta, betazi, betad, theta): the dispersion model's
+ * The parameters' names in glmmTMB's order (beta, betazi, betad, theta, thetazi): the dispersion model's
  * coefficient is 'log(phi)' for dispformula '~ 1' (gaussian: log σ²), else 'disp:' and its column.
  */
 export function parameterNames(model: ZeroInflatedModel): string[] {
@@ -67,7 +67,14 @@ export function parameterNames(model: ZeroInflatedModel): string[] {
     ...model.xnames.map((v) => `cond:${v}`),
     ...model.zinames.map((v) => `zi:${v}`),
     ...(model.dispConstant ? ['log(phi)'] : model.dispnames.map((v) => `disp:${v}`)),
-    ...model.frame.reTerms.map((t) => `log(sd):${t.group}:${t.cnames[0]}`),
+    // per term (the conditional model's, then the zero model's, prefixed 'zi:'): q log-SDs, then the
+    // q(q − 1)/2 correlation parameters of L's entries (i, j), i > j, row by row (covariance.ts)
+    ...model.reTerms.flatMap((t, k) => {
+      const pre = k >= model.nCondTerms ? 'zi:' : '';
+      const names = t.cnames.map((c) => `${pre}log(sd):${t.group}:${c}`);
+      for (let i = 1; i < t.q; i++) for (let j = 0; j < i; j++) names.push(`${pre}corr:${t.group}:${t.cnames[i]}.${t.cnames[j]}`);
+      return names;
+    }),
   ];
 }
 

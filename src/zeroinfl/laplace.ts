@@ -12,10 +12,11 @@
  * kernel's step weights) instead — the safeguard. The determinant is always the observed one at ũ.
  */
 import { RowLaplace } from '../glmm/rowLaplace.js';
+import { lme4Theta } from './covariance.js';
 import type { ZeroInflatedModel } from './model.js';
 import { type ZiRowState, fillDispersionConstants, ziRowLogLik } from './rowKernel.js';
 
-/** the parameter vector's parts: β, γ, δ (the dispersion model's coefficients), ψ (log SDs) */
+/** the parameter vector's parts: β, γ, δ (the dispersion model's coefficients), ψ (glmmTMB's theta, thetazi: covariance.ts) */
 export interface ZiParameters { beta: Float64Array; gamma: Float64Array; delta: Float64Array; psi: Float64Array }
 
 export function splitParameters(model: Pick<ZeroInflatedModel, 'p' | 'pz' | 'pd' | 'nTheta'>, x: ArrayLike<number>): ZiParameters {
@@ -66,11 +67,12 @@ export class ZiLaplace extends RowLaplace {
   readonly state: ZiRowState;
 
   constructor(model: ZeroInflatedModel) {
-    super(model.n, model.blocks, model.nTheta);
+    super(model.n, model.blocks, model.nTheta, model.predictors);
     this.model = model;
     const n = model.n;
     this.state = {
       etaFixed: new Float64Array(n), logP: new Float64Array(n), log1mP: new Float64Array(n), phi: new Float64Array(n).fill(NaN), aux: new Float64Array(n),
+      etaZiFixed: model.ziRandom ? new Float64Array(n) : null,
     };
   }
 
@@ -79,8 +81,8 @@ export class ZiLaplace extends RowLaplace {
   }
 
   override stepWeights(out: Float64Array): boolean {
-    const scratchG = new Float64Array(this.n);
-    const scratchW = new Float64Array(this.n);
+    const scratchG = new Float64Array(this.grad.length);
+    const scratchW = new Float64Array(this.weight.length);
     ziRowLogLik(this.model, this.state, this.zeta, scratchG, scratchW, out);
     return true;
   }
@@ -94,6 +96,7 @@ export class ZiLaplace extends RowLaplace {
     const { beta, gamma, delta, psi } = splitParameters(m, x);
     this.state.etaFixed.set(condFixed(m, beta));
     const lz = ziLinear(m, gamma);
+    if (this.state.etaZiFixed) this.state.etaZiFixed.set(lz);
     for (let i = 0; i < m.n; i++) {
       if (m.pz === 0) { this.state.logP[i] = -Infinity; this.state.log1mP[i] = 0; continue; }
       // log p = −log(1 + e^{−η_zi}), log(1 − p) = −log(1 + e^{η_zi})
@@ -108,7 +111,8 @@ export class ZiLaplace extends RowLaplace {
       for (let i = 0; i < m.n; i++) this.state.phi[i] = Math.exp(ld[i]);
       fillDispersionConstants(m, this.state);
     }
-    this.setTheta(Float64Array.from(psi, Math.exp));
+    // lme4's θ from glmmTMB's (log-SDs, correlation parameters) per term; exp ψ for scalar terms
+    this.setTheta(lme4Theta(m.reTerms, psi));
   }
 
   /** −log L at x; leaves ũ, ζ, ℓ′, W and L at ũ. */

@@ -3,7 +3,7 @@
  *
  *   conditional model:  g(μ_i) = x_iᵀβ + o_i + z_iᵀb,   b = Λ(θ) u,  u ~ N(0, I)
  *                       (g: log for the count families, logit for beta_family, identity for gaussian)
- *   zero-inflation:     logit p_i = x_zi,iᵀγ              (fixed effects only)
+ *   zero-inflation:     logit p_i = x_zi,iᵀγ + z_zi,iᵀb_zi,   b_zi = Λ_zi(θ) u_zi,  u_zi ~ N(0, I)
  *   dispersion:         log φ_i = x_d,iᵀδ                 (fixed effects only; glmmTMB's betad)
  *   zero-inflated (poisson, nbinom1, nbinom2):    y_i ~ p_i δ₀ + (1 − p_i) f(y_i; μ_i, φ_i)
  *   hurdle (truncated_poisson, truncated_nbinom1, truncated_nbinom2):
@@ -13,21 +13,26 @@
  * with f Poisson(μ), NB1 (Var = μ(1 + φ)) or NB2 (Var = μ + μ²/φ),
  *
  * built from the three formulas and the data: the conditional model frame (lmer's formula syntax,
- * src/frame) and the zero-inflation and dispersion models' designs (fixed-effects formulas, their
+ * src/frame) and the zero-inflation and dispersion models' designs (the zero model's with its random-effects terms, their
  * response the conditional one's) on the same rows: a row missing a variable of any formula is dropped
  * and counted (glmmTMB's na.omit over all). The response must be counts (whole numbers ≥ 0) for the
  * count families, in (0, 1) for beta_family, finite for gaussian.
  *
  * The parameters the fit optimizes are glmmTMB's, in its order: (β, γ, δ, ψ): δ the dispersion model's
  * coefficients (none for poisson and truncated_poisson; one, log φ, for dispformula '~ 1'),
- * ψ = log SD of each scalar random-effects term (glmmTMB's theta).
+ * ψ = glmmTMB's theta then thetazi: per random-effects term of the conditional, then of the zero
+ * model, its log-SDs and correlation parameters (covariance.ts).
+ *
+ * The random-effects terms of both models are one list (the conditional model's, then the zero
+ * model's, each in lme4's order), whose blocks group the terms on one grouping factor, as lmer's
+ * (1 | g) + (0 + x | g): `predictors` says which linear predictor each block column enters.
  */
 import type * as arrow from 'apache-arrow';
 import * as arrowLib from 'apache-arrow';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { parseFormula } from '../formula/parse.js';
-import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
+import { type ModelFrame, type ModelFrameOptions, type ReTerm, buildModelFrame } from '../frame/modelFrame.js';
 import { type RandomBlock, type ThetaLayout, buildRandomBlocks } from '../model/lambda.js';
 import { mixedFormula } from '../model/mixedModel.js';
 
@@ -59,7 +64,8 @@ export interface ZeroInflatedModelOptions {
    */
   family?: ZiFamily | 'beta';
   /**
-   * the zero-inflation (hurdle: zero) model, one-sided with fixed effects only: '~ 1', '~ x', '~ 0' (none);
+   * the zero-inflation (hurdle: zero) model, one-sided, with random-effects terms as the conditional
+   * model's: '~ 1', '~ x', '~ x + (1 | g)', '~ 0' (none);
    * default '~ 1' for the count families, '~ 0' (the only one taken) for beta_family and gaussian
    */
   ziformula?: string;
@@ -119,6 +125,14 @@ export interface ZeroInflatedModel {
   frameOptions: ModelFrameOptions;
   blocks: RandomBlock[];
   theta: ThetaLayout;
+  /** the random-effects terms: the conditional model's (frame.reTerms), then the zero model's (ziFrame.reTerms) */
+  reTerms: ReTerm[];
+  /** how many of reTerms are the conditional model's */
+  nCondTerms: number;
+  /** per block, the linear predictor of each column: 0 the conditional model's, 1 the zero model's */
+  predictors: Int8Array[];
+  /** the zero model has random effects */
+  ziRandom: boolean;
   /** the number of parameters: p + pz + pd + nTheta */
   nPar: number;
   nTheta: number;
@@ -157,8 +171,13 @@ function sideFormula(option: 'ziformula' | 'dispformula', text: string, yname: s
   if (!text.startsWith('~')) throw new OptionError(option, `${option}: '${text}' must be a one-sided formula such as '~ 1' or '~ x'`);
   const f = parseFormula(`${yname} ${text}`);
   const what = option === 'ziformula' ? 'zero-inflation' : 'dispersion';
-  if (f.random.length > 0) {
-    throw new ModelError(`${option}: '${text}' has random-effects terms (${f.random.map((t) => t.text).join(', ')}); glmmTMB allows them${option === 'dispformula' ? ' in its newer versions' : ''}, but here the ${what} model takes fixed effects only`);
+  if (option === 'ziformula') {
+    for (const t of f.random) {
+      if (t.structure) throw new ModelError(`ziformula: covariance structures (${t.structure}(…)) are not available in the zero-inflation model here; use (1 | g) or (x | g)`);
+    }
+  }
+  if (f.random.length > 0 && option === 'dispformula') {
+    throw new ModelError(`${option}: '${text}' has random-effects terms (${f.random.map((t) => t.text).join(', ')}); glmmTMB allows them in its newer versions, but here the ${what} model takes fixed effects only`);
   }
   if (f.offsets.length > 0) throw new ModelError(`${option}: offset() terms are not available in the ${what} model here`);
   return f;
@@ -180,7 +199,7 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
   }
   const ziText = (options.ziformula ?? (info.count ? '~ 1' : '~ 0')).trim();
   const ziFormula = sideFormula('ziformula', ziText, yname);
-  if (!info.count && !(ziFormula.fixed.intercept === false && ziFormula.fixed.terms.length === 0)) {
+  if (!info.count && !(ziFormula.fixed.intercept === false && ziFormula.fixed.terms.length === 0 && ziFormula.random.length === 0)) {
     throw new OptionError('ziformula', `ziformula: '${ziText}' with family ${family}: a zero model is for counts (glmmTMB's zero-inflation mixes in exact zeros${family === 'beta_family' ? ', which a beta response in (0, 1) never has' : ', which a continuous gaussian response has with probability 0'}); use '~ 0' (the default for ${family})`);
   }
   const dispText = (options.dispformula ?? '~ 1').trim();
@@ -226,7 +245,7 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
     if (count) {
       if (!(v >= 0) || !Number.isFinite(v)) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers ≥ 0`, { column: yname, row });
       if (Math.round(v) !== v) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers (glmmTMB's ${family} takes counts)`, { column: yname, row });
-      if (hurdle && pz === 0 && v === 0) throw new DataError(`response '${yname}' is 0 in row ${row}: a ${family} model without a zero model (ziformula '~ 0') cannot have zeros`, { column: yname, row });
+      if (hurdle && pz === 0 && ziFrame.reTerms.length === 0 && v === 0) throw new DataError(`response '${yname}' is 0 in row ${row}: a ${family} model without a zero model (ziformula '~ 0') cannot have zeros`, { column: yname, row });
     } else if (dist === 'beta') {
       if (!(v > 0 && v < 1)) throw new DataError(`response '${yname}' is ${v} in row ${row}: beta_family takes responses strictly between 0 and 1 (glmmTMB: "y values must be 0 < y < 1"); 0 and 1 have density 0 or ∞ under a beta distribution`, { column: yname, row });
     } else if (!Number.isFinite(v)) {
@@ -234,11 +253,25 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
     }
   }
   if (count) for (let i = 0; i < n; i++) lgy1[i] = lgammaInt(y[i]);
-  for (const t of frame.reTerms) {
-    if (t.q !== 1) throw new ModelError(`random-effects term ${t.text} has ${t.q} columns: glmmTMB models here take scalar terms only ((1 | g), (0 + x | g), (1 | g1) + (1 | g2)); glmmTMB's vector terms are not implemented`);
+  if (frame.reTerms.length === 0) throw new ModelError(`the formula '${f.text}' has no random-effects terms: a glmmTMB mixed model here needs at least one in its conditional model, e.g. (1 | g)`);
+  // the zero model's terms after the conditional model's (positions past them: a shared factor's block
+  // holds the conditional columns first)
+  const ziTerms = ziFrame.reTerms;
+  const shift = 1 + Math.max(...frame.reTerms.map((t) => t.position));
+  const reTerms = [...frame.reTerms, ...ziTerms.map((t) => ({ ...t, position: t.position + shift }))];
+  for (const t of ziTerms) {
+    const c = frame.reTerms.find((u) => u.group === t.group);
+    if (c && (c.levels.length !== t.levels.length || c.levels.some((v, k) => v !== t.levels[k]) || c.codes.some((v, k) => v !== t.codes[k]))) {
+      throw new ModelError(`internal: the grouping factor '${t.group}' has different levels in the conditional and zero-inflation models`);
+    }
   }
-  if (frame.reTerms.length === 0) throw new ModelError(`the formula '${f.text}' has no random-effects terms: a glmmTMB mixed model here needs at least one, e.g. (1 | g)`);
-  const { blocks, theta } = buildRandomBlocks(frame.reTerms);
+  const { blocks, theta } = buildRandomBlocks(reTerms);
+  const nCondTerms = frame.reTerms.length;
+  const predictors = blocks.map((b) => {
+    const pred = new Int8Array(b.q);
+    for (const m of b.terms) if (m.term >= nCondTerms) pred.fill(1, m.col, m.col + m.q);
+    return pred;
+  });
   const nb = dist === 'nbinom1' || dist === 'nbinom2';
   const nTheta = theta.length;
   const side = (fr: ModelFrame, label: string) => fr.messages.filter((m) => !frame.messages.includes(m) && !/dropped .*missing/i.test(m)).map((m) => `${label} model: ${m}`);
@@ -249,7 +282,8 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
     Xzi: ziFrame.X, pz, zinames: ziFrame.xnames, ziFrame,
     dispFormula, dispText, dispFrame, Xd: pd > 0 ? dispFrame.X : new Float64Array(0), pd, dispnames: pd > 0 ? dispFrame.xnames : [],
     dispConstant: pd === 1 && dispFrame.xnames[0] === '(Intercept)',
-    frameOptions, blocks, theta, nPar: frame.p + pz + pd + nTheta, nTheta, messages,
+    frameOptions, blocks, theta, reTerms, nCondTerms, predictors, ziRandom: ziTerms.length > 0,
+    nPar: frame.p + pz + pd + nTheta, nTheta, messages,
   };
 }
 

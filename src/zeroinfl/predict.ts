@@ -3,7 +3,8 @@
  * hurdle, beta, gaussian), at the fitted parameters:
  *   η = xᵀβ̂ + o + zᵀb̃   (b̃ the conditional modes of the group seen in the fit; a new level's b = 0 with
  *                        allowNewLevels, else an error naming it; `groups: false` is re.form = NA: η = xᵀβ̂ + o),
- *   logit p = x_ziᵀγ̂,   log φ = x_dᵀδ̂,
+ *   logit p = x_ziᵀγ̂ (+ z_ziᵀb̃_zi on the fit's rows where the zero model has random effects: glmmTMB's
+ *   zprob at the modes; `groups: false` drops them too),   log φ = x_dᵀδ̂,
  *   'link' η, 'zlink' logit p, 'zprob' p, 'conditional' the conditional model's mean (μ = g⁻¹(η): e^η,
  *   logit⁻¹ η, η; a hurdle's zero-truncated mean μ / (1 − f(0; μ, φ))), 'response' (1 − p) × the
  *   conditional mean (the mean of y), 'disp' the dispersion on glmmTMB's sigma() scale (φ; gaussian √φ = σ;
@@ -11,9 +12,10 @@
  * The new data are read as the fit read its data (the fitted factor levels, contrasts, poly/ns bases:
  * src/results/predict.ts's newDataDesign, once for each of the conditional, zero and dispersion models);
  * a row missing a variable a type needs gives NaN (na.pass). Without new data: the fit's own rows.
+ * New data for a model with random effects in its zero model are refused (not implemented here).
  */
 import type * as arrow from 'apache-arrow';
-import { OptionError, showValue } from '../errors/errors.js';
+import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 import { type PredictSource, predictLinear } from '../results/predict.js';
@@ -47,6 +49,8 @@ export interface ZiPredictSource {
   eta: Float64Array;
   /** b̃ of block k (level-major) */
   conditionalModes(k: number): Float64Array;
+  /** logit p per row of the fit at the modes (the zero model's random effects included) */
+  etaZi?: Float64Array;
 }
 
 /** log f(0; μ, φ) of a count distribution: Poisson −μ, NB2 −φ log(1 + μ/φ), NB1 −(μ/φ) log(1 + φ) */
@@ -82,7 +86,10 @@ export function predictZeroInflated(fit: ZiPredictSource, newdata: DataInput | n
   const groups = options.groups !== false;
   const { model } = fit;
   let table: arrow.Table | null = null;
-  if (newdata !== undefined && newdata !== null) table = toArrowTable(newdata, 'newdata');
+  if (newdata !== undefined && newdata !== null) {
+    if (model.ziRandom) throw new ModelError(`predict: new data for a model with random effects in its zero-inflation model (ziformula '${model.ziText}') are not implemented here; predict the fit's own rows (newdata null)`);
+    table = toArrowTable(newdata, 'newdata');
+  }
   else if (options.allowNewLevels !== undefined) throw new OptionError('allowNewLevels', 'predict: allowNewLevels is for new data; without newdata the fit\'s own rows are predicted');
   // the conditional model's η
   const eta = (): Float64Array => {
@@ -97,8 +104,8 @@ export function predictZeroInflated(fit: ZiPredictSource, newdata: DataInput | n
   // the zero model's logit p
   const zlink = (): Float64Array => {
     // no zero model ('~ 0'): p = 0
-    if (model.pz === 0) return new Float64Array(table ? table.numRows : model.n).fill(-Infinity);
-    if (!table) return ziLinear(model, fit.gamma);
+    if (model.pz === 0 && !model.ziRandom) return new Float64Array(table ? table.numRows : model.n).fill(-Infinity);
+    if (!table) return groups && model.ziRandom && fit.etaZi ? Float64Array.from(fit.etaZi) : ziLinear(model, fit.gamma);
     const src: PredictSource = {
       model: { formula: model.ziFormula, frame: model.ziFrame, blocks: [], frameOptions: model.frameOptions },
       beta: fit.gamma,

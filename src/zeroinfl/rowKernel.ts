@@ -28,6 +28,17 @@
  *             ℓ″ = φ v (1 − 2μ)(y* − μ*) − φ² v² (ψ′(a) + ψ′(b))
  *   gaussian (identity link, φ = σ²; glmmTMB's dnorm(y, μ, √φ)):
  *             ℓ = −½ log(2πφ) − (y − μ)²/(2φ),   ℓ′ = (y − μ)/φ,   ℓ″ = −1/φ
+ *
+ * With random effects in the zero model, η_zi = x_zi,iᵀγ + ζ_zi,i is the row's second linear predictor
+ * (p = logit⁻¹ η_zi, dp/dη_zi = p(1 − p), d log p/dη_zi = 1 − p, d log(1 − p)/dη_zi = −p), and the row's
+ * derivatives are a gradient (ℓ_η, ℓ_z) and a 2 × 2 Hessian (ℓ_ηη above; ℓ_zz, ℓ_ηz):
+ * zero-inflated, y = 0: ℓ = log(e^A + e^B), A = log p, B = log(1 − p) + g, r = e^B/e^ℓ, so
+ *           ∇ℓ = (1 − r)∇A + r∇B,   ∇²ℓ = (1 − r)∇²A + r∇²B + r(1 − r)(∇B − ∇A)(∇B − ∇A)ᵀ
+ *           with ∇A = (0, 1 − p), ∇B = (g′, −p), ∇B − ∇A = (g′, −1), ∂²A/∂η_z² = ∂²B/∂η_z² = −p(1 − p):
+ *           ℓ_z = (1 − r) − p,   ℓ_zz = −p(1 − p) + r(1 − r),   ℓ_ηz = −r(1 − r) g′
+ * zero-inflated, y > 0 and hurdle, y > 0: ℓ_z = −p,  ℓ_zz = −p(1 − p),  ℓ_ηz = 0
+ * hurdle, y = 0: ℓ = log p: ℓ_z = 1 − p,  ℓ_zz = −p(1 − p),  ℓ_ηz = 0
+ * (the safeguard's step weights: the count part's, p(1 − p) for η_zi, no cross term: positive definite).
  * W = −ℓ″ is the observed information (the Laplace determinant's); the safeguard's step weights are
  * never negative: −r g″ (zero-inflated zeros), −∂² (Poisson, NB2 counts), for NB1 counts −∂² where
  * positive, else Fisher's μ/(1 + φ); beta Fisher's φ² v² (ψ′(a) + ψ′(b)); gaussian 1/φ.
@@ -55,6 +66,11 @@ export interface ZiRowState {
   /** log p_i and log(1 − p_i) per row (−∞ and 0 where there is no zero model) */
   logP: Float64Array;
   log1mP: Float64Array;
+  /**
+   * the zero model's fixed part x_zi,iᵀγ per row where it has random effects (then logP and log1mP are
+   * computed per row from η_zi = etaZiFixed + ζ_zi); null without
+   */
+  etaZiFixed?: Float64Array | null;
   /** the dispersion φ_i per row (NB2 size, NB1 φ, beta precision, gaussian σ²; unused for Poisson) */
   phi: Float64Array;
   /** per row: NB2 log Γ(y_i + φ_i) − log Γ(φ_i); beta log Γ(φ_i); gaussian log(2π φ_i); NB1 log(1 + φ_i) */
@@ -89,16 +105,31 @@ function nb1Sums(y: number, s: number): [number, number, number] {
 /**
  * Σ_i ℓ_i at η = etaFixed + ζ, and (when given) ℓ′ into grad, W = −ℓ″ into weight, the safeguard's
  * weights into stepW. −Infinity where a row has probability 0.
+ * With the zero model's random effects (s.etaZiFixed): ζ = (ζ_η, ζ_zi) (2n), grad = (ℓ_η, ℓ_z) (2n),
+ * weight and stepW = (W_ηη, W_zz, W_ηz) (3n), W = −∇²ℓ.
  */
 export function ziRowLogLik(
   model: ZeroInflatedModel, s: ZiRowState, zeta: Float64Array | null,
   grad?: Float64Array, weight?: Float64Array, stepW?: Float64Array,
 ): number {
   const { n, y, lgy1, hurdle, dist } = model;
-  const { etaFixed, logP, log1mP, phi: phis, aux } = s;
+  const { etaFixed, logP, log1mP, phi: phis, aux, etaZiFixed } = s;
   let ll = 0;
   for (let i = 0; i < n; i++) {
     const eta = etaFixed[i] + (zeta ? zeta[i] : 0);
+    // the zero model's log p and log(1 − p): per row with its random effects
+    let lp: number, l1p: number;
+    if (etaZiFixed) {
+      const e = etaZiFixed[i] + (zeta ? zeta[n + i] : 0);
+      // log p = −log(1 + e^{−η_zi}), log(1 − p) = −log(1 + e^{η_zi})
+      lp = -(e > 0 ? Math.log1p(Math.exp(-e)) : -e + Math.log1p(Math.exp(e)));
+      l1p = -(e > 0 ? e + Math.log1p(Math.exp(-e)) : Math.log1p(Math.exp(e)));
+    } else {
+      lp = logP[i];
+      l1p = log1mP[i];
+    }
+    // ℓ_z, −ℓ_zz, −ℓ_ηz (two predictors)
+    let lz = 0, wzz = 0, wcz = 0;
     const yi = y[i];
     const phi = phis[i];
     let li: number, l1: number, l2: number, sw: number;
@@ -156,26 +187,47 @@ export function ziRowLogLik(
       }
       if (yi === 0) {
         if (hurdle) {
-          li = logP[i]; l1 = 0; l2 = 0; sw = 0;
+          li = lp; l1 = 0; l2 = 0; sw = 0;
+          if (etaZiFixed) {
+            // ℓ = log p: ℓ_z = 1 − p, ℓ_zz = −p(1 − p)
+            const p = Math.exp(lp);
+            lz = Math.exp(l1p);
+            wzz = p * lz;
+          }
         } else {
-          const a = log1mP[i] + g;
-          li = logspaceAdd(logP[i], a);
+          const a = l1p + g;
+          li = logspaceAdd(lp, a);
           const r = Math.exp(a - li);
           l1 = r * g1;
           l2 = r * g2 + r * (1 - r) * g1 * g1;
           sw = -r * g2;
+          if (etaZiFixed) {
+            // ℓ_z = (1 − r) − p,  ℓ_zz = −p(1 − p) + r(1 − r),  ℓ_ηz = −r(1 − r) g′
+            const p = Math.exp(lp), r1 = Math.exp(lp - li);
+            lz = r1 - p;
+            wzz = p * Math.exp(l1p) - r * r1;
+            wcz = r * r1 * g1;
+          }
         }
-      } else if (hurdle) {
-        const q = 1 / Math.expm1(-g);
-        li = log1mP[i] + logf - Math.log(-Math.expm1(g));
-        l1 = d1 + q * g1;
-        l2 = d2 + q * (1 + q) * g1 * g1 + q * g2;
-        sw = cw;
       } else {
-        li = log1mP[i] + logf;
-        l1 = d1;
-        l2 = d2;
-        sw = cw;
+        if (hurdle) {
+          const q = 1 / Math.expm1(-g);
+          li = l1p + logf - Math.log(-Math.expm1(g));
+          l1 = d1 + q * g1;
+          l2 = d2 + q * (1 + q) * g1 * g1 + q * g2;
+          sw = cw;
+        } else {
+          li = l1p + logf;
+          l1 = d1;
+          l2 = d2;
+          sw = cw;
+        }
+        if (etaZiFixed) {
+          // ℓ = log(1 − p) + …: ℓ_z = −p, ℓ_zz = −p(1 − p)
+          const p = Math.exp(lp);
+          lz = -p;
+          wzz = p * Math.exp(l1p);
+        }
       }
     }
     if (!(li > -Infinity) || Number.isNaN(li)) return -Infinity;
@@ -184,6 +236,13 @@ export function ziRowLogLik(
       grad[i] = l1;
       weight[i] = -l2;
       if (stepW) stepW[i] = sw;
+      if (etaZiFixed) {
+        grad[n + i] = lz;
+        weight[n + i] = wzz;
+        weight[2 * n + i] = wcz;
+        // the safeguard: the count part's weight, p(1 − p) for η_zi, no cross term
+        if (stepW) { stepW[n + i] = Math.exp(lp + l1p); stepW[2 * n + i] = 0; }
+      }
     }
   }
   return ll;

@@ -6,6 +6,9 @@
  *   b*_k = T_k(θ̂) u*,  u* ~ N(0, I)   (θ̂ = exp ψ̂, the SDs),   or b̃ (the conditional modes) with
  *          `conditional: true` (DHARMa's simulateREs = "conditional", glmmTMB ≥ 1.1.6's simcode "fix"),
  *   η* = offset + X β̂ + Σ_k Z_k b*_k,  μ* = g⁻¹(η*),  p = logit⁻¹(x_ziᵀγ̂),  φ = exp(x_dᵀδ̂),
+ *   (with random effects in the zero model: p* = logit⁻¹(x_ziᵀγ̂ + z_ziᵀb*_zi), b*_zi new ones from the
+ *   same blocks' draws — a factor shared by both models draws one u* per level for both — or the modes
+ *   with `conditional: true`; θ̂ from glmmTMB's ψ̂ by covariance.ts),
  *   zero-inflated (poisson, nbinom1, nbinom2):  y* = c · B,  c ~ f(·; μ*, φ),  B ~ Bernoulli(1 − p)
  *   hurdle (truncated_*):                       y* = c · B,  c ~ f(· | c > 0; μ*, φ)
  *   beta_family:  y* ~ Beta(μ*φ, (1 − μ*)φ)      gaussian:  y* ~ N(μ*, φ)   (φ = σ²)
@@ -26,12 +29,13 @@
  * the streams STREAM_U + k (index = level), as lme4's simulate here (src/inference/simulate.ts), so
  * replicate r is a pure function of (seed, r).
  */
-import { OptionError } from '../errors/errors.js';
+import { ModelError, OptionError } from '../errors/errors.js';
 import { negbinInverse, poissonInverse } from '../inference/discreteDraws.js';
 import { fillTemplate } from '../linalg/template.js';
 import { CounterNormal, STREAM_EPS, addBlockEffects, drawBlockEffects } from '../model/random.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
 import { condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
+import { lme4Theta } from './covariance.js';
 import type { ZeroInflatedModel } from './model.js';
 import { logZeroProbability, ziConditionalMean } from './predict.js';
 
@@ -61,6 +65,8 @@ export interface ZiSimulateSource {
   par: Float64Array;
   /** η at the conditional modes per row (the fit's) */
   eta: Float64Array;
+  /** logit p at the modes per row (the fit's; read where the zero model has random effects) */
+  etaZi?: Float64Array;
 }
 
 const OPTIONS: Schema = { seed: integer(-(2 ** 53), 2 ** 53), conditional: bool };
@@ -142,7 +148,8 @@ export function simulateZeroInflated(fit: ZiSimulateSource, nsim = 1, options: Z
   const fixed = condFixed(model, beta);
   const lz = ziLinear(model, gamma);
   const p = Float64Array.from(lz, (e) => (model.pz === 0 ? 0 : 1 / (1 + Math.exp(-e))));
-  const theta = Float64Array.from(psi, Math.exp);
+  // lme4's θ of glmmTMB's ψ (covariance.ts; exp ψ for scalar terms)
+  const theta = lme4Theta(model.reTerms, psi);
   const templates = model.blocks.map((b) => {
     const T = new Float64Array(b.q * b.q);
     fillTemplate(b, theta, T);
@@ -151,13 +158,34 @@ export function simulateZeroInflated(fit: ZiSimulateSource, nsim = 1, options: Z
   const rng = new CounterNormal(seed);
   const y: Float64Array[] = [];
   const eta = new Float64Array(n);
+  // with the zero model's random effects: its linear predictor per replicate (the fit's modes when conditional)
+  const etaZi = model.ziRandom ? new Float64Array(n) : null;
   for (let r = first; r < first + nsim; r++) {
-    if (conditional) eta.set(fit.eta);
-    else {
+    if (conditional) {
+      eta.set(fit.eta);
+      if (etaZi) {
+        if (!fit.etaZi) throw new ModelError('simulate: the fit\'s zero-model predictor at the modes is missing');
+        etaZi.set(fit.etaZi);
+      }
+    } else if (!etaZi) {
       eta.set(fixed);
       // b*_g = T u*_g per level (src/model/random.ts)
       model.blocks.forEach((blk, k) => addBlockEffects(eta, blk.codes, blk.Z, blk.q, drawBlockEffects(rng, r, k, blk.nl, blk.q, templates[k])));
+    } else {
+      eta.set(fixed);
+      etaZi.set(lz);
+      // new b* in both models: each block's draw, its columns added to the predictor they enter
+      model.blocks.forEach((blk, k) => {
+        const b = drawBlockEffects(rng, r, k, blk.nl, blk.q, templates[k]);
+        const pred = model.predictors[k];
+        const q = blk.q;
+        for (let i = 0; i < n; i++) {
+          const c = blk.codes[i] * q;
+          for (let s = 0; s < q; s++) (pred[s] === 0 ? eta : etaZi)[i] += blk.Z[i * q + s] * b[c + s];
+        }
+      });
     }
+    if (etaZi) for (let i = 0; i < n; i++) p[i] = 1 / (1 + Math.exp(-etaZi[i]));
     const yr = new Float64Array(n);
     if (model.dist === 'gaussian') {
       for (let i = 0; i < n; i++) yr[i] = eta[i] + Math.sqrt(phi[i]) * rng.normal(r, STREAM_EPS, i);

@@ -3,14 +3,31 @@
  * '~ 0', the dispersion one unless '~ 1', indented past the response's name as .prt.call.glmmTMB does)
  * and data; the AIC, BIC, logLik, deviance and df.resid line (each rounded to 1 decimal); the random
  * effects' table (Groups, Name, Variance, Std.Dev., 4 significant digits; gaussian: the Residual row, NA
- * with a dispersion model) and the number of groups; for dispformula '~ 1' the dispersion line
+ * with a dispersion model; a vector term's correlations in lme4's Corr columns, formatVC's) and the
+ * number of groups, then the zero-inflation model's random effects the same way where it has them
+ * ("Zero-inflation model:"); for dispformula '~ 1' the dispersion line
  * (printDispersion: "Dispersion estimate for gaussian family (sigma^2)", else "Dispersion parameter
  * for <family> family ()"); the conditional, zero-inflation and dispersion models' coefficient tables
  * (printCoefmat, 4 digits, signif stars).
  */
-import { printCoefmat } from '../results/lme4Print.js';
+import type { VarCorrRow } from '../results/components.js';
+import { printCoefmat, varCorrTable } from '../results/lme4Print.js';
 import { formatR, printMatrix } from '../results/rFormat.js';
-import type { ZeroInflatedFit, ZiCoefRow } from './zeroInflatedFit.js';
+import type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow } from './zeroInflatedFit.js';
+
+/** VarCorr rows with vector terms as lme4's as.data.frame(VarCorr) rows (SDs, then correlations), for varCorrTable */
+function asVarCorrRows(rows: ZiVarCorrRow[]): VarCorrRow[] {
+  const out: VarCorrRow[] = rows.map((r) => ({ group: r.group, var1: r.name, var2: null, vcov: r.variance, sdcor: r.sd }));
+  rows.forEach((r, k) => {
+    if (!r.corr) return;
+    // the term's earlier columns are the rows just above
+    r.corr.forEach((c, j) => {
+      const o = rows[k - r.corr!.length + j];
+      out.push({ group: r.group, var1: o.name, var2: r.name, vcov: c * r.sd * o.sd, sdcor: c });
+    });
+  });
+  return out;
+}
 
 function coefTable(rows: ZiCoefRow[]): string[] {
   return printCoefmat({
@@ -38,11 +55,33 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
   lines.push('');
   const info = { AIC: fit.AIC, BIC: fit.BIC, logLik: fit.logLik, deviance: fit.deviance, 'df.resid': fit.dfResid };
   // R's print of the named vector format(…, digits = 5): right-justified columns of a common width
-  const vals = Object.values(info).map((v) => formatR([Math.round(v * 10) / 10], 7)[0]);
+  // lme4's .prt.aictab: format() of all five rounded to 1 decimal (a common format: 1922.0), then df.resid
+  // formatted alone
+  const rounded = Object.values(info).map((v) => Math.round(v * 10) / 10);
+  const vals = formatR(rounded, 7).map((v) => v.trim());
+  vals[4] = formatR([rounded[4]], 7)[0].trim();
   const w = Math.max(...vals.map((v) => v.length), ...Object.keys(info).map((k) => k.length));
   lines.push(Object.keys(info).map((k) => k.padStart(w)).join(' ') + ' ', vals.map((v) => v.padStart(w)).join(' ') + ' ');
   lines.push('', 'Random effects:', '', 'Conditional model:');
-  const vc = [...fit.varCorr];
+  const vc = fit.varCorr.filter((r) => r.component !== 'zi');
+  const vcZi = fit.varCorr.filter((r) => r.component === 'zi');
+  const groupsOf = (rows: ZiVarCorrRow[]) => fit.ngroups.filter((g) => rows.some((r) => r.group === g.group));
+  // a component with vector terms: lme4's formatVC table with its Corr columns
+  if (vc.some((r) => r.corr) || vcZi.length > 0) {
+    const table = (rows: ZiVarCorrRow[], residual: number | null) => (rows.some((r) => r.corr)
+      // glmmTMB's formatVC keeps all q columns of formatCor's lower triangle (lme4's drops the last,
+      // always blank one): one more empty column, a trailing space on each line
+      ? varCorrTable(asVarCorrRows(rows), residual).map((l) => `${l} `)
+      : printMatrix(
+        [[...rows.map((r) => r.group), ...(residual !== null ? ['Residual'] : [])], [...rows.map((r) => r.name), ...(residual !== null ? [''] : [])],
+          formatR([...rows.map((r) => r.variance), ...(residual !== null ? [residual * residual] : [])], 4), formatR([...rows.map((r) => r.sd), ...(residual !== null ? [residual] : [])], 4)],
+        [...rows.map(() => ''), ...(residual !== null ? [''] : [])], ['Groups', 'Name', 'Variance', 'Std.Dev.'], false,
+      ));
+    const groupsLine = (rows: ZiVarCorrRow[]) => `Number of obs: ${fit.nobs}, groups:  ${groupsOf(rows).map((g) => `${g.group}, ${g.levels}`).join('; ')}`;
+    lines.push(...table(vc, m.dist === 'gaussian' ? fit.sigma : null), groupsLine(vc));
+    if (vcZi.length > 0) lines.push('', 'Zero-inflation model:', ...table(vcZi, null), groupsLine(vcZi));
+    return finish(fit, lines, familyName);
+  }
   // gaussian: the residual's row (σ², σ; NA with a dispersion model, as glmmTMB's sigma())
   if (m.dist === 'gaussian') vc.push({ group: 'Residual', name: '', variance: fit.sigma * fit.sigma, sd: fit.sigma });
   const column = (v: number[]): string[] => {
@@ -58,6 +97,12 @@ export function formatZeroInflatedSummary(fit: ZeroInflatedFit): string {
     vc.map(() => ''), ['Groups', 'Name', 'Variance', 'Std.Dev.'], false,
   ));
   lines.push(`Number of obs: ${fit.nobs}, groups:  ${fit.ngroups.map((g) => `${g.group}, ${g.levels}`).join('; ')}`);
+  return finish(fit, lines, familyName);
+}
+
+/** the summary's lines after the random effects: the dispersion line, the coefficient tables, notes */
+function finish(fit: ZeroInflatedFit, lines: string[], familyName: string): string {
+  const m = fit.model;
   if (m.pd > 0 && m.dispConstant) {
     lines.push('', m.dist === 'gaussian'
       ? `Dispersion estimate for gaussian family (sigma^2): ${formatR([fit.sigma * fit.sigma], 3)[0]} `

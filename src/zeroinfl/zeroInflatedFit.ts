@@ -4,13 +4,16 @@
  *     Var(x̂) = H⁻¹, H the central-difference Hessian of the Laplace objective in all fixed parameters x = (β, γ, δ, ψ)
  *     at the optimum (glmmTMB's sdreport: TMB's Hessian of the same objective, b integrated out);
  *     z = est/SE, Pr(>|z|) = 2Φ(−|z|);
- *   - the random effects' variances and SDs: SD = exp(ψ) per scalar term (glmmTMB's theta);
+ *   - the random effects' variances, SDs and correlations (VarCorr): per term of the conditional, then of
+ *     the zero model, S and C of its ψ (covariance.ts; a scalar term's SD = exp ψ, glmmTMB's theta);
  *   - sigma: glmmTMB's sigma() for dispformula '~ 1': φ = exp(δ) (NB2 Var = μ + μ²/φ, NB1 Var = μ(1 + φ),
  *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2); 1 for Poisson; NaN with a dispersion model
  *     (glmmTMB's NA); disp: φ_i = exp(x_d,iᵀδ̂) per row;
  *   - logLik = −objective, df = the number of parameters, AIC = −2ℓ + 2 df, BIC = −2ℓ + log(n) df,
  *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df;
- *   - ranef: b̃ = Λũ per level, with the conditional variances Λ (L Lᵀ)⁻¹ Λᵀ (L at ũ, observed W);
+ *   - ranef: b̃ = Λũ per level, with the conditional variances Λ (L Lᵀ)⁻¹ Λᵀ (L at ũ, observed W); with
+ *     the zero model's random effects, one entry per grouping factor and model (component 'cond', then
+ *     'zi': a shared factor's block split by its columns' predictor);
  *   - predictions on the fit's rows at the conditional modes (glmmTMB's predict, re.form = NULL):
  *     'link' η = xᵀβ + o + zᵀb̃, 'conditional' the conditional model's mean (μ = g⁻¹(η); a hurdle's
  *     truncated count: μ / (1 − f(0; μ))), 'zprob' p, 'response' (1 − p) × the conditional mean (the mean
@@ -30,6 +33,7 @@ import { applyTemplate } from '../linalg/template.js';
 import { conditionalVariances } from '../lmm/solution.js';
 import { type ZiLaplace, condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel, ZiFamily } from './model.js';
+import { termCovariance, termParameterCount } from './covariance.js';
 import { formatZeroInflatedSummary } from './summary.js';
 import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, sigmaScale, ziConditionalMean } from './predict.js';
 export type { ZiPredictType } from './predict.js';
@@ -53,8 +57,14 @@ export interface ZeroInflatedOptimum {
 }
 
 export interface ZiCoefRow { name: string; estimate: number; se: number; z: number; p: number }
-export interface ZiVarCorrRow { group: string; name: string; variance: number; sd: number }
-export interface ZiRanef { group: string; levels: string[]; cnames: string[]; values: Float64Array; condVar: Float64Array }
+/**
+ * A row of VarCorr: one column of a random-effects term. `corr` (vector terms): its correlations with the
+ * term's earlier columns (lme4's print); `component`: 'zi' for the zero model's terms (absent for the
+ * conditional model's).
+ */
+export interface ZiVarCorrRow { group: string; name: string; variance: number; sd: number; corr?: number[]; component?: 'zi' }
+/** ranef of one grouping factor: values and condVar level-major (q and q × q per level); component 'zi' for the zero model's */
+export interface ZiRanef { group: string; levels: string[]; cnames: string[]; values: Float64Array; condVar: Float64Array; component?: 'zi' }
 
 export class ZeroInflatedFit {
   readonly model: ZeroInflatedModel;
@@ -104,6 +114,8 @@ export class ZeroInflatedFit {
   readonly eta: Float64Array;
   readonly mu: Float64Array;
   readonly zprob: Float64Array;
+  /** per row: the zero model's logit p (at the modes of its random effects, where it has them) */
+  readonly etaZi: Float64Array;
   readonly evaluations: number;
   readonly iterations: number;
   readonly safeguardedSteps: number;
@@ -153,16 +165,51 @@ export class ZeroInflatedFit {
     this.cond = model.xnames.map((v, k) => row(v, k));
     this.zi = model.zinames.map((v, k) => row(v, model.p + k));
     this.dispersion = model.dispnames.map((v, k) => row(v, model.p + model.pz + k));
-    const terms = model.frame.reTerms;
-    this.varCorr = terms.map((t, k) => {
-      const sd = Math.exp(psi[k]);
-      return { group: t.group, name: t.cnames[0], variance: sd * sd, sd };
+    const terms = model.reTerms;
+    // VarCorr: S and C of each term's ψ (covariance.ts)
+    const varCorr: ZiVarCorrRow[] = [];
+    let off = 0;
+    terms.forEach((t, k) => {
+      const { sd, corr } = termCovariance(t.q, psi, off);
+      off += termParameterCount(t.q);
+      for (let j = 0; j < t.q; j++) {
+        const r: ZiVarCorrRow = { group: t.group, name: t.cnames[j], variance: sd[j] * sd[j], sd: sd[j] };
+        if (t.q > 1) r.corr = Array.from({ length: j }, (_, i) => corr[j * t.q + i]);
+        if (k >= model.nCondTerms) r.component = 'zi';
+        varCorr.push(r);
+      }
     });
+    this.varCorr = varCorr;
     const cv = conditionalVariances(lap.chol, 1);
-    this.ranef = model.blocks.map((b, k) => ({
-      group: terms[b.terms[0].term].group, levels: terms[b.terms[0].term].levels, cnames: b.cnames,
-      values: applyTemplate(lap.T[k], b.q, b.nl, lap.u[k]), condVar: cv[k],
-    }));
+    if (!model.ziRandom) {
+      this.ranef = model.blocks.map((b, k) => ({
+        group: terms[b.terms[0].term].group, levels: terms[b.terms[0].term].levels, cnames: b.cnames,
+        values: applyTemplate(lap.T[k], b.q, b.nl, lap.u[k]), condVar: cv[k],
+      }));
+    } else {
+      // each block's columns of one predictor: the conditional model's entries, then the zero model's
+      const ranef: ZiRanef[] = [];
+      for (const a of [0, 1]) {
+        model.blocks.forEach((b, k) => {
+          const cols = Array.from({ length: b.q }, (_, s) => s).filter((s) => model.predictors[k][s] === a);
+          if (cols.length === 0) return;
+          const full = applyTemplate(lap.T[k], b.q, b.nl, lap.u[k]);
+          const qa = cols.length;
+          const values = new Float64Array(b.nl * qa);
+          const condVar = new Float64Array(b.nl * qa * qa);
+          for (let c = 0; c < b.nl; c++) {
+            cols.forEach((s, i) => {
+              values[c * qa + i] = full[c * b.q + s];
+              cols.forEach((t, j) => { condVar[c * qa * qa + i * qa + j] = cv[k][c * b.q * b.q + s * b.q + t]; });
+            });
+          }
+          const r: ZiRanef = { group: b.group, levels: b.levels, cnames: cols.map((s) => b.cnames[s]), values, condVar };
+          if (a === 1) r.component = 'zi';
+          ranef.push(r);
+        });
+      }
+      this.ranef = ranef;
+    }
     const seen = new Map<string, number>();
     for (const t of terms) if (!seen.has(t.group)) seen.set(t.group, t.levels.length);
     this.ngroups = [...seen].map(([group, levels]) => ({ group, levels }));
@@ -172,7 +219,10 @@ export class ZeroInflatedFit {
     for (let i = 0; i < n; i++) this.eta[i] += lap.zeta[i];
     this.mu = model.link === 'log' ? Float64Array.from(this.eta, Math.exp) : ziConditionalMean({ ...model, hurdle: false }, this.disp, this.eta);
     const lz = ziLinear(model, gamma);
-    this.zprob = Float64Array.from(lz, (e) => (model.pz === 0 ? 0 : 1 / (1 + Math.exp(-e))));
+    // logit p at the modes of the zero model's random effects (ζ_zi: the second half of the Laplace's ζ)
+    if (model.ziRandom) for (let i = 0; i < n; i++) lz[i] += lap.zeta[n + i];
+    this.etaZi = lz;
+    this.zprob = Float64Array.from(lz, (e) => (model.pz === 0 && !model.ziRandom ? 0 : 1 / (1 + Math.exp(-e))));
     this.evaluations = opt.evaluations;
     this.iterations = opt.iterations;
     this.safeguardedSteps = opt.safeguardedSteps;
