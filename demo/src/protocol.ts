@@ -937,7 +937,8 @@ export interface ZiResultMsg {
   messages: string[];
   cond: ZiCoefMsg[];
   zi: ZiCoefMsg[];
-  varCorr: { group: string; name: string; variance: number; sd: number }[];
+  /** VarCorr's rows; corr: a vector term's correlations with the term's earlier columns; the zero model's groups named `g (zero model)` */
+  varCorr: { group: string; name: string; variance: number; sd: number; corr?: number[] }[];
   ranef: RanefMsg[];
   /** the count families' observed and expected frequencies (empty for beta and gaussian) */
   frequencies: ZiFrequencyRow[];

@@ -69,7 +69,8 @@ const ONE_SIDED = {
 } as const;
 
 /**
- * A one-sided formula box's error, if any: fixed effects only ('~ 1', '~ x', '~ 0'), checked by the
+ * A one-sided formula box's error, if any ('~ 1', '~ x', '~ 0'; the zero model's may have random-effects
+ * terms, '~ x + (1 | g)', the dispersion model's not), checked by the
  * library's parser with the response put before it (as the library reads it). The position is in the box's text.
  */
 function oneSidedProblem(text: string, kind: keyof typeof ONE_SIDED, columns?: readonly string[]): { message: string; position: number } | null {
@@ -79,7 +80,8 @@ function oneSidedProblem(text: string, kind: keyof typeof ONE_SIDED, columns?: r
   const prefix = 'y ';
   try {
     const f = parseFormula(prefix + t);
-    if (f.random.length > 0) return { message: `${w.The} takes fixed effects only here: ${f.random.map((r) => r.text).join(', ')} is a random-effects term.`, position: Math.max(0, text.indexOf('(')) };
+    // the zero model takes random-effects terms (glmmTMB's ziformula = ~ x + (1 | g)); the dispersion model does not
+    if (kind === 'disp' && f.random.length > 0) return { message: `${w.The} takes fixed effects only here: ${f.random.map((r) => r.text).join(', ')} is a random-effects term.`, position: Math.max(0, text.indexOf('(')) };
     if (f.offsets.length > 0) return { message: `offset() terms are not available in ${w.model} here.`, position: Math.max(0, text.indexOf('offset')) };
     if (columns) {
       const unknown = [...formulaVariables(f, { response: false })].filter((v) => !columns.includes(v));
@@ -97,7 +99,7 @@ function oneSidedProblem(text: string, kind: keyof typeof ONE_SIDED, columns?: r
   }
 }
 
-/** The zero-inflation formula's error, if any (oneSidedProblem): '~ 1', '~ x', '~ 0'. */
+/** The zero-inflation formula's error, if any (oneSidedProblem): '~ 1', '~ x', '~ 0', '~ x + (1 | g)'. */
 export function ziFormulaProblem(zi: string, columns?: readonly string[]): { message: string; position: number } | null {
   return oneSidedProblem(zi, 'zi', columns);
 }
@@ -239,7 +241,8 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     // values: level-major (level, column); condVar: q × q per level, level-major
     const values = r.cnames.map((_, s) => Float64Array.from({ length: nl }, (_, l) => r.values[l * q + s]!));
     const condsd = r.cnames.map((_, s) => Float64Array.from({ length: nl }, (_, l) => Math.sqrt(r.condVar[l * q * q + s * q + s]!)));
-    return { group: r.group, levels: r.levels, cnames: r.cnames, values, condsd };
+    // the zero model's random effects named so beside the conditional model's (a factor may be in both)
+    return { group: r.component === 'zi' ? `${r.group} (zero model)` : r.group, levels: r.levels, cnames: r.cnames, values, condsd };
   });
   // glmmTMB's sigma() where it has one number: a family with a dispersion parameter and dispformula '~ 1'
   const oneDispersion = fit.model.pd > 0 && fit.model.dispConstant;
@@ -269,7 +272,7 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     messages: [...fit.messages],
     cond: fit.cond.map((r) => ({ ...r })),
     zi: fit.zi.map((r) => ({ ...r })),
-    varCorr: fit.varCorr.map((r) => ({ ...r })),
+    varCorr: fit.varCorr.map((r) => ({ ...r, ...(r.component === 'zi' ? { group: `${r.group} (zero model)` } : {}) })),
     ranef,
     frequencies: expectedFrequencies(fit),
     histogram: expectedHistogram(fit),

@@ -27,7 +27,7 @@ export const ZI_NOTES: Partial<Record<FamilyChoice, string>> = {
 export const DISP_NOTE = 'Dispersion formula (glmmTMB\'s dispformula): log φ = x_dᵀδ, fixed effects only; ~ 1 is one φ, ~ f one per level of f (gaussian: φ = σ²).';
 
 /** the common part of the note: how the fit runs */
-export const ZI_FIT_NOTE = 'Fit by maximum likelihood (the Laplace approximation, all parameters in one optimization, as glmmTMB) on the CPU in float64; scalar random-effects terms (1 | g). Priors, relatedness files and nAGQ are for lmer and glmer.';
+export const ZI_FIT_NOTE = 'Fit by maximum likelihood (the Laplace approximation, all parameters in one optimization, as glmmTMB) on the CPU in float64; random-effects terms (1 | g), (1 + x | g) in the formula and in the zero-inflation formula. Priors, relatedness files and nAGQ are for lmer and glmer.';
 
 /** The cards of the lmer/glmer results that a glmmTMB fit does not have, with the reason (one line). */
 export const ZI_NOT_SHOWN =
@@ -105,12 +105,16 @@ export function renderZeroInflated(e: ZiEls, r: ZiResultMsg, fitNumber: number, 
     ? [coefTable('zi-disp-table', r.disp),
       h('p', { class: 'caption' }, `log ${r.family === 'gaussian' ? 'σ²' : 'φ'} = x_dᵀδ: the dispersion model's coefficients (glmmTMB's "Dispersion model" table, log scale).`)]
     : null);
+  // a Corr column where a vector term has correlations (glmmTMB's print: each column's with the term's earlier ones)
+  const hasCorr = r.varCorr.some((v) => v.corr && v.corr.length > 0);
+  const zeroModel = r.varCorr.some((v) => v.group.endsWith(' (zero model)'));
   clear(e.varcorr, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'zi-varcorr-table' },
-    h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'Groups'), h('th', { class: 'text' }, 'Name'), h('th', {}, 'Variance'), h('th', {}, 'Std.Dev.'))),
+    h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'Groups'), h('th', { class: 'text' }, 'Name'), h('th', {}, 'Variance'), h('th', {}, 'Std.Dev.'), hasCorr ? h('th', { class: 'text' }, 'Corr') : null)),
     h('tbody', {}, r.varCorr.map((v) => h('tr', { 'data-group': v.group, 'data-name': v.name, 'data-variance': String(v.variance) },
       h('td', { class: 'text' }, v.group), h('td', { class: 'text name' }, v.name),
-      h('td', { 'data-col': 'variance' }, fmt(v.variance)), h('td', { 'data-col': 'sd' }, fmt(v.sd))))))),
-  h('p', { class: 'caption' }, `Conditional model, on the ${r.link} scale.`));
+      h('td', { 'data-col': 'variance' }, fmt(v.variance)), h('td', { 'data-col': 'sd' }, fmt(v.sd)),
+      hasCorr ? h('td', { class: 'text', 'data-col': 'corr' }, (v.corr ?? []).map((c) => c.toFixed(2)).join(' ')) : null))))),
+  h('p', { class: 'caption' }, zeroModel ? `Conditional model (on the ${r.link} scale) and zero model (logit scale).` : `Conditional model, on the ${r.link} scale.`));
   drawZiFrequencies(e, r, width(e.freq));
   const options = r.ranef.flatMap((g, gi) => g.cnames.map((c, ci) => ({ value: `${gi}:${ci}`, label: `${g.group}: ${c}` })));
   const chosen = options.some((o) => o.value === cat) ? cat : '0:0';

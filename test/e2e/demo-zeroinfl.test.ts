@@ -162,13 +162,27 @@ describe('zero-inflated and hurdle fits in the app (worker logic)', () => {
     }
   });
 
+  test('random effects in the zero model: the worker fits them; VarCorr and the caterpillar name the zero model\'s factor', async () => {
+    const zre = await runZeroInflated(salamanders, request({ ziformula: '~ mined + (1 | site)' }), signal);
+    const direct = await zeroInflated(FORMULA, salamanders, { family: 'poisson', ziformula: '~ mined + (1 | site)', dataName: 'salamanders' });
+    expect(zre.logLik).toBe(direct.logLik);
+    const r = describeZeroInflated(zre, 1, 'zi_poisson');
+    expect(r.varCorr.map((v) => v.group)).toEqual(['site', 'site (zero model)']);
+    expect(r.varCorr.map((v) => v.variance)).toEqual(direct.varCorr.map((v) => v.variance));
+    expect(r.ranef.map((g) => g.group)).toEqual(['site', 'site (zero model)']);
+    expect(r.ranef[1]!.values[0]).toEqual(Float64Array.from(direct.ranef[1]!.values));
+  });
+
   test('the zero-inflation formula is checked by the parser, and its errors go under Options', async () => {
     const cols = salamanders.schema.fields.map((f) => f.name);
     expect(ziFormulaProblem('~ 1', cols)).toBeNull();
     expect(ziFormulaProblem('  ~ mined + cover', cols)).toBeNull();
     expect(ziFormulaProblem('~ 0', cols)).toBeNull();
     expect(ziFormulaProblem('mined', cols)!.message).toMatch(/one-sided/);
-    expect(ziFormulaProblem('~ (1 | site)', cols)!.message).toMatch(/fixed effects only.*1 \| site/);
+    // the zero model takes random-effects terms (glmmTMB's ziformula = ~ mined + (1 | site)); their columns are checked
+    expect(ziFormulaProblem('~ (1 | site)', cols)).toBeNull();
+    expect(ziFormulaProblem('~ mined + (1 | site)', cols)).toBeNull();
+    expect(ziFormulaProblem('~ mined + (1 | plot)', cols)!.message).toMatch(/'plot'/);
     const bad = ziFormulaProblem('~ mined +', cols)!;
     expect(bad.message).toMatch(/^Zero-inflation formula: /);
     expect(bad.position).toBeGreaterThanOrEqual(7);
