@@ -15,7 +15,7 @@ import { PirlsEngine } from '../glmm/pirls.js';
 import { abortError, macrotask } from '../model/control.js';
 import { thetaToInternal } from '../model/reparam.js';
 import { glmmSimulator, withResponse } from '../inference/glmmBootstrap.js';
-import { type PbSummary, pbSummary } from '../inference/pbModcomp.js';
+import { type PbModcomp, pbSummary } from '../inference/pbModcomp.js';
 import { pchisqUpper } from '../stats/distributions.js';
 
 export interface PbGlmmOptions {
@@ -25,16 +25,8 @@ export interface PbGlmmOptions {
   onProgress?: (p: { done: number; nsim: number }) => void;
 }
 
-export interface PbGlmm {
-  LRT: { stat: number; df: number; p: number };
-  PBtest: { stat: number; p: number };
-  summary: PbSummary;
-  ref: Float64Array;
-  nsim: number;
-  seed: number;
-  failed: number;
-  messages: string[];
-}
+/** PBmodcomp's result (src/inference/pbModcomp.ts), without the lmer comparison's model strings and time */
+export type PbGlmm = Omit<PbModcomp, 'large' | 'small' | 'timeMs'>;
 
 /** the deviance of `fit`'s model refitted to the response y, from its θ̂ */
 async function refitDeviance(fit: GlmmFit, y: Float64Array, signal?: AbortSignal): Promise<number> {
