@@ -11,23 +11,26 @@ import { printCoefmat } from '../inference/format.js';
 import type { GamView } from './gamView.js';
 
 /**
- * R's formatC(x, digits, width, flag = "" | "-") of format "g": C's %.{digits}g; without "-" right-justified
- * in the width the number has before %g drops its trailing zeros (R's formatC keeps that width:
- * formatC(416.2958, digits = 5) is " 416.3"), with "-" left-justified in `width`.
+ * R's formatC(x, digits, width, flag = "" | "-") of format "g": C's sprintf("%*.*g", width, digits, x) (trailing
+ * zeros dropped, e-notation below 1e-4 or from 10^digits), right-justified in `width` — left-justified with
+ * "-" (`left`). formatC's default width (width = NULL) is digits + 1: formatC(416.2958, digits = 5) is " 416.3".
  */
-export function formatCg(x: number, digits: number, width = 0, left = false): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Inf' : '-Inf';
-  const e = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(Number(x.toPrecision(digits)))));
-  let full: string;
-  if (e < -4 || e >= digits) {
-    const [m, ex] = x.toExponential(digits - 1).split('e');
-    const exp = Number(ex);
-    full = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  } else {
-    full = x.toFixed(Math.max(0, digits - 1 - e));
+export function formatCg(x: number, digits: number, width = digits + 1, left = false): string {
+  let g: string;
+  if (!Number.isFinite(x)) g = Number.isNaN(x) ? 'NaN' : x > 0 ? 'Inf' : '-Inf';
+  else {
+    const e = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(Number(x.toPrecision(digits)))));
+    if (e < -4 || e >= digits) {
+      const [m, ex] = x.toExponential(digits - 1).split('e');
+      const exp = Number(ex);
+      const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+      g = `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+    } else {
+      const f = x.toFixed(Math.max(0, digits - 1 - e));
+      g = f.includes('.') ? f.replace(/0+$/, '').replace(/\.$/, '') : f;
+    }
   }
-  const stripped = full.replace(/(\.\d*?)0+(e|$)/, '$1$2').replace(/\.(e|$)/, '$1');
-  return left ? stripped.padEnd(width) : stripped.padStart(Math.max(width, full.length));
+  return left ? g.padEnd(width) : g.padStart(width);
 }
 
 /** What print.summary.gam prints of a gamm4 gam view. */
