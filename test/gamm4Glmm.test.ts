@@ -132,6 +132,15 @@ describe('gamm4 GLMM: formatC, options refused, CLI', () => {
     expect(formatCg(0.2296, 3, 5)).toBe(' 0.23');
     expect(formatCg(1234567, 5)).toBe('1.2346e+06');
     expect(formatCg(0.00012345, 3, 5)).toBe('0.000123');
+    // R 4.2.2's formatC: %*.*g in width (digits + 1 when not given), no padding beyond it
+    expect(formatCg(-0.05, 3, 5)).toBe('-0.05');
+    expect(formatCg(-0.0123456, 3, 5)).toBe('-0.0123');
+    expect(formatCg(0.00012, 3, 5)).toBe('0.00012');
+    expect(formatCg(100000, 5)).toBe(' 1e+05');
+    expect(formatCg(1.5e-7, 5)).toBe('1.5e-07');
+    expect(formatCg(1000, 5)).toBe('  1000');
+    expect(formatCg(12.000001, 5)).toBe('    12');
+    expect(formatCg(0, 3, 5)).toBe('    0');
   });
 
   it('refuses what gamm4 does not fit here, naming it', async () => {

@@ -13,6 +13,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import { gammSetup } from './setup.js';
 import { type GamState, type GamView, type SmoothPlotData, gamPredict, gamView, smoothPlotData, smoothValues } from './gamView.js';
 import { gamSummary } from './summary.js';
+import { sTableJSON } from './smoothTable.js';
 import { Gamm4GlmmFit, fitGamm4Glmm } from './gamm4Glmm.js';
 import type { GlmerOptions } from '../fit/glmer.js';
 import { profiledCriterion } from '../lmm/deviance.js';
@@ -128,10 +129,7 @@ export class Gamm4Fit {
       Vp: Array.from({ length: P }, (_, a) => Array.from(g.Vp.subarray(a * P, (a + 1) * P))),
       smooths: g.smooths, parametric: g.parametric, r_sq: g.rSq, df_residual: g.dfResidual, scale_estimated: g.scaleEstimated,
       // summary.gam's s.table: F when the scale is estimated, else Chi.sq
-      s_table: {
-        names: g.smooths.map((s) => s.label), edf: g.smooths.map((s) => s.edf), ref_df: g.smooths.map((s) => s.refDf),
-        ...(g.scaleEstimated ? { F: g.smooths.map((s) => s.F) } : { chi_sq: g.smooths.map((s) => s.chiSq) }), p: g.smooths.map((s) => s.pValue),
-      },
+      s_table: sTableJSON(g.smooths, g.scaleEstimated),
       mer: { theta: Array.from(this.mer.theta), sigma: this.mer.sigma, fixef: this.mer.fixef, varcorr: this.mer.varCorr },
     };
   }

@@ -13,9 +13,11 @@ import { GlmmEngines } from '../glmm/objectives.js';
 import { PirlsEngine } from '../glmm/pirls.js';
 import { hessianObjective } from '../glmm/assemble.js';
 import { glmmVarianceParameters } from '../glmm/structured.js';
+import { modesToOriginal } from '../model/reparam.js';
 import type { DataInput } from '../io/dataInput.js';
 import { type ReTerm, lme4TermOrder } from '../frame/modelFrame.js';
-import { formatPval, formatR, printMatrix } from '../results/rFormat.js';
+import { printGamSummary } from './summary.js';
+import { sTableJSON } from './smoothTable.js';
 import type { GammSetup } from './setup.js';
 import { type SmoothPlotData, gamPredict, smoothPlotData, smoothValues } from './gamView.js';
 import { type GlmmGamState, type GlmmGamView, glmmGamView } from './glmmGamView.js';
@@ -23,48 +25,22 @@ import { type GlmmGamState, type GlmmGamView, glmmGamView } from './glmmGamView.
 /** The families gamm4 fits by glmer here, and their (canonical) links. */
 export const GAMM4_GLMM_LINKS: Record<string, string> = { binomial: 'logit', poisson: 'log' };
 
-/** R's significance stars of p-values */
-const stars = (p: number) => (p < 0.001 ? '***' : p < 0.01 ? '**' : p < 0.05 ? '*' : p < 0.1 ? '.' : ' ');
+/** R's formatC of format "g" (./summary.ts), which the printout uses */
+export { formatCg } from './summary.js';
 
 /**
- * R's formatC(x, digits, width, flag = "" | "-") of format "g": C's %.{digits}g; without "-" right-justified
- * in the width the number has before %g drops its trailing zeros (R's formatC keeps that width), with "-"
- * left-justified in `width`.
+ * summary(gam)'s printout of a binomial or Poisson gamm4 fit (mgcv's print.summary.gam, ./summary.ts): z tests
+ * of the parametric coefficients, the smooths' Chi.sq tests (the scale known), glmer.ML = gamm4's gcv.ubre,
+ * Scale est. = 1.
  */
-export function formatCg(x: number, digits: number, width = 0, left = false): string {
-  if (!Number.isFinite(x)) return String(x);
-  const e = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(Number(x.toPrecision(digits)))));
-  let full: string;
-  if (e < -4 || e >= digits) {
-    const [m, ex] = x.toExponential(digits - 1).split('e');
-    const exp = Number(ex);
-    full = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  } else {
-    full = x.toFixed(Math.max(0, digits - 1 - e));
-  }
-  const stripped = full.replace(/(\.\d*?)0+(e|$)/, '$1$2').replace(/\.(e|$)/, '$1');
-  return left ? stripped.padEnd(width) : stripped.padStart(Math.max(width, full.length));
-}
-
-/** summary(gam)'s printout of a binomial or Poisson gamm4 fit (mgcv's print.summary.gam). */
 export function glmmGamSummary(g: GlmmGamView): string {
-  const out: string[] = ['', `Family: ${g.family} `, `Link function: ${g.link} `, '', 'Formula:', g.formula, ''];
   const t = g.parametric;
-  if (t.names.length > 0) {
-    out.push('Parametric coefficients:');
-    const cols = [formatR(t.estimate, 4), formatR(t.se, 4), formatR(t.z, 3), formatPval(t.p, 3, 2e-16)];
-    const lines = printMatrix(cols, t.names, ['Estimate', 'Std. Error', 'z value', 'Pr(>|z|)'], true);
-    out.push(lines[0], ...lines.slice(1).map((l, k) => `${l} ${stars(t.p[k])}`));
-    out.push('---', "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", '');
-  }
-  if (g.smooths.length > 0) {
-    out.push('Smooth terms (effective degrees of freedom; approximate significance tests not computed):');
-    out.push(...printMatrix([formatR(g.smooths.map((s) => s.edf), 4), formatR(g.smooths.map((s) => s.sd), 4)], g.smooths.map((s) => s.label), ['edf', 'sd(Xr)'], true));
-    out.push('');
-  }
-  out.push(`R-sq.(adj) =  ${formatCg(g.rSq, 3, 5)}   `);
-  out.push(`glmer.ML = ${formatCg(g.criterion, 5)}  Scale est. = ${formatCg(1, 5, 8, true)}  n = ${g.n}`);
-  return out.join('\n');
+  return printGamSummary({
+    family: g.family, link: g.link, formula: g.formula, statName: 'z',
+    parametric: { names: t.names, estimate: t.estimate, se: t.se, stat: t.z, p: t.p },
+    smooths: g.smooths, scaleEstimated: g.scaleEstimated, rSq: g.rSq,
+    method: 'glmer.ML', criterion: g.criterion, scale: g.sig2, n: g.n,
+  });
 }
 
 /** A binomial or Poisson gamm4 fit: the glmer fit (`mer`) and gamm4's gam view of it. */
@@ -119,11 +95,37 @@ export class Gamm4GlmmFit {
    * β in the mer's fixed effects' order
    */
   devianceAt(theta: ArrayLike<number>, beta: ArrayLike<number>): number {
+    return this.pirlsAt(theta, beta, 'devianceAt').deviance;
+  }
+
+  /**
+   * gamm4's gam view at (θ, β) as devianceAt takes them (lme4's order; gamm4's mer's parameters, to check the
+   * view against gamm4's at its own optimum): the conditional modes and η by PIRLS there, every other input
+   * of the view as at this fit's (the criterion stays this fit's deviance()).
+   */
+  gamAt(theta: ArrayLike<number>, beta: ArrayLike<number>): GlmmGamView {
+    const r = this.pirlsAt(theta, beta, 'gamAt');
+    const e = r.engines.engine;
+    e.syncRows();
+    // the engine's modes are the reparametrized model's: b = M b_int (src/model/reparam.ts), as glmer's fit holds them
+    const model = this.mer.model;
+    const modes = e.conditionalModes().map((b, k) => { const out = Float64Array.from(b); modesToOriginal(out, model.blocks[k].q, model.transforms[k]); return out; });
+    const eta = Float64Array.from(e.eta);
+    const betaAt = Float64Array.from(beta);
+    const mer = Object.create(this.mer, {
+      theta: { value: r.theta }, beta: { value: betaAt }, linearPredictor: { value: eta },
+      conditionalModes: { value: (k: number) => modes[k] },
+    }) as GlmmFit;
+    return glmmGamView(mer, this.state.setup, this.gam.formula).view;
+  }
+
+  /** PIRLS on a fresh float64 engine at (θ, β) in lme4's order: the Laplace deviance, the engines and the internal θ */
+  private pirlsAt(theta: ArrayLike<number>, beta: ArrayLike<number>, what: string): { deviance: number; engines: GlmmEngines; theta: Float64Array } {
     const model = this.mer.model;
     const terms = model.frame.reTerms;
     const count = terms.reduce((c, t) => c + (t.term.smooth !== undefined ? 1 : (t.q * (t.q + 1)) / 2), 0);
-    if (theta.length !== count) throw new OptionError('theta', `devianceAt: θ has ${count} values in lme4's order (a smooth's term one), not ${theta.length}`);
-    if (beta.length !== model.frame.p) throw new OptionError('beta', `devianceAt: β has ${model.frame.p} values (${model.frame.xnames.join(', ')}), not ${beta.length}`);
+    if (theta.length !== count) throw new OptionError('theta', `${what}: θ has ${count} values in lme4's order (a smooth's term one), not ${theta.length}`);
+    if (beta.length !== model.frame.p) throw new OptionError('beta', `${what}: β has ${model.frame.p} values (${model.frame.xnames.join(', ')}), not ${beta.length}`);
     const byPosition = [...terms].sort((a, b) => a.position - b.position);
     const order = lme4TermOrder(byPosition.map((t) => (t.term.smooth !== undefined ? t.q : t.levels.length))).map((k) => byPosition[k]);
     const start = new Map<ReTerm, number>();
@@ -145,7 +147,7 @@ export class Gamm4GlmmFit {
     z.set(v);
     z.set(Array.from(beta), v.length);
     const e = new GlmmEngines(model, new PirlsEngine(model.pirls), undefined, undefined);
-    return hessianObjective(e, null)(z);
+    return { deviance: hessianObjective(e, null)(z), engines: e, theta: full };
   }
 
   /** summary(gam)'s printout */
@@ -161,7 +163,9 @@ export class Gamm4GlmmFit {
       coefficients: Object.fromEntries(g.names.map((nm, j) => [nm, g.coefficients[j]])),
       edf: Object.fromEntries(g.names.map((nm, j) => [nm, g.edf[j]])),
       Vp: Array.from({ length: P }, (_, a) => Array.from(g.Vp.subarray(a * P, (a + 1) * P))),
-      smooths: g.smooths, parametric: g.parametric, r_sq: g.rSq, df_residual: g.dfResidual,
+      smooths: g.smooths, parametric: g.parametric, r_sq: g.rSq, df_residual: g.dfResidual, scale_estimated: g.scaleEstimated,
+      // summary.gam's s.table (the scale known: Chi.sq)
+      s_table: sTableJSON(g.smooths, g.scaleEstimated),
       mer: { theta: Array.from(this.mer.theta), fixef: this.mer.fixef, varcorr: this.mer.varCorr, deviance: this.mer.objective },
     };
   }

@@ -17,8 +17,10 @@
  * (y the response as glmer holds it: proportions for cbind; a gamm4's prior.weights, its `weights`
  * argument's — ones here, even for cbind, whose trials are glmer's prior weights pw only), and gamm4's gcv.ubre, lme4's deviance() of
  * the mer (Σ of its squared deviance residuals). gamm4 sets no deviance or null deviance on its gam
- * object, so summary.gam prints no "Deviance explained" for it. The smooths' approximate tests are not
- * computed here.
+ * object, so summary.gam prints no "Deviance explained" for it. gamm4 sets scale.estimated = FALSE and
+ * sig2 = 1 (VarCorr's sc of a binomial or Poisson mer is 1), and its gam$R is the R factor of V^{−1/2} Xf, so
+ * summary.gam tests each smooth in testStat's χ² form (res.df = −1; ./smoothTable.ts): Chi.sq = T_r,
+ * Ref.df = min(p_s, edf_s), the p-value from the χ² mixture — with XVX = Rᵀ R as here.
  */
 import { spdInverse } from '../linalg/dense.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';

@@ -45,3 +45,11 @@ export function smoothTable(
     return { refDf: res.rank, chiSq: res.stat, F: scaleEstimated ? res.stat / res.rank : null, pValue: res.pval };
   });
 }
+
+/** summary.gam's s.table as the JSON holds it: edf, Ref.df, F when the scale is estimated (else Chi.sq), p-value. */
+export function sTableJSON(smooths: readonly { label: string; edf: number; refDf: number; chiSq: number; F: number | null; pValue: number }[], scaleEstimated: boolean): Record<string, unknown> {
+  return {
+    names: smooths.map((s) => s.label), edf: smooths.map((s) => s.edf), ref_df: smooths.map((s) => s.refDf),
+    ...(scaleEstimated ? { F: smooths.map((s) => s.F) } : { chi_sq: smooths.map((s) => s.chiSq) }), p: smooths.map((s) => s.pValue),
+  };
+}
