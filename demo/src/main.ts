@@ -29,11 +29,12 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
+  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
+import { type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
   DHARMA_NSIM, DHARMA_SEED, MAX_PLOT_POINTS, checksTable, collinearityTable, dharmaRequest, dharmaResidualsCsv, dharmaTestsTable, groupedResidualsCsv,
   performanceTable, qqLegends, qqPoints, residualPoints,
@@ -669,6 +670,22 @@ function onMessage(m: FromWorker): void {
     case 'perfChecksError':
       if (m.id === perfId) { ck.perfStatus.textContent = ''; showError(ck.perfError, m.message); }
       else if (m.id === streamPerfId) { byId('stream-checks-status').textContent = ''; showError(byId('stream-checks-error'), m.message); }
+      break;
+    case 'afexProgress':
+      if (m.id !== afexId) break;
+      ax.bar.max = Math.max(1, m.total);
+      ax.bar.value = m.done;
+      ax.progressText.textContent = `${m.done} of ${m.total} fits and tests done (last: ${m.label})`;
+      break;
+    case 'afexDone':
+      if (m.id !== afexId) break;
+      endAfex();
+      renderAfex(m.result);
+      break;
+    case 'afexError':
+      if (m.id !== afexId) break;
+      endAfex();
+      if (m.cancelled) { ax.progress.hidden = false; ax.bar.hidden = true; ax.progressText.textContent = 'Cancelled.'; } else showError(ax.error, m.message);
       break;
     case 'allFitError':
       if (m.id !== allFitId) break;
@@ -1566,6 +1583,7 @@ function renderResults(entry: HistoryEntry): void {
   renderPowerStart(r);
   renderRobustStart(r);
   renderAllFitStart(r);
+  renderAfexStart(r);
   placeChecksCard(false);
   renderChecksStart(r.checks);
   // variance components, lme4's layout
@@ -2487,6 +2505,115 @@ function allFitUrlState(): AllFitUrlState | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ANOVA (afex's mixed()), computed in the worker on the fit's formula and data
+
+/** the card's pending run (0: none) */
+let afexId = 0;
+const ax = {
+  card: byId<HTMLDetailsElement>('afex-card'),
+  method: byId<HTMLSelectElement>('afex-method'),
+  type: byId<HTMLSelectElement>('afex-type'),
+  intercept: byId<HTMLInputElement>('afex-intercept'),
+  expandRe: byId<HTMLInputElement>('afex-expandre'),
+  nsim: byId<HTMLInputElement>('afex-nsim'),
+  seed: byId<HTMLInputElement>('afex-seed'),
+  run: byId<HTMLButtonElement>('afex-run'),
+  cancel: byId<HTMLButtonElement>('afex-cancel'),
+  hint: byId('afex-hint'),
+  progress: byId('afex-progress'),
+  bar: byId<HTMLProgressElement>('afex-bar'),
+  progressText: byId('afex-progress-text'),
+  status: byId('afex-status'),
+  error: byId('afex-error'),
+  out: byId('afex-out'),
+};
+/** the card's settings read from the address, applied to the next fit shown (never run: refits and simulations are the user's to start) */
+let pendingAfex: AfexUrlState | null = null;
+
+const afexFields = () => ({ method: ax.method.value, type: ax.type.value, testIntercept: ax.intercept.checked, expandRe: ax.expandRe.checked, nsim: ax.nsim.value, seed: ax.seed.value });
+
+/** PB's nsim and seed only for PB */
+function afexMethodChanged(): void {
+  const pb = ax.method.value === 'PB';
+  ax.nsim.disabled = !pb || !!ax.run.dataset.refused;
+  ax.seed.disabled = !pb || !!ax.run.dataset.refused;
+}
+
+/** a new fit shown: the card's result of the previous fit dropped (a running mixed() cancelled), the address's settings applied */
+function renderAfexStart(r: FitResult): void {
+  if (afexId) { send({ type: 'cancel', id: afexId }); endAfex(); }
+  clear(ax.out);
+  ax.error.textContent = '';
+  ax.status.textContent = '';
+  ax.progress.hidden = true;
+  const url = pendingAfex;
+  pendingAfex = null;
+  if (url) {
+    const f = afexFieldsOf(url);
+    ax.method.value = f.method; ax.type.value = f.type; ax.intercept.checked = f.testIntercept; ax.expandRe.checked = f.expandRe; ax.nsim.value = f.nsim; ax.seed.value = f.seed;
+    ax.card.open = true;
+  }
+  const why = shown ? afexRefusal(shown.request) : null;
+  if (why) ax.run.dataset.refused = '1'; else delete ax.run.dataset.refused;
+  ax.run.disabled = !!why;
+  for (const c of [ax.method, ax.type, ax.intercept, ax.expandRe]) c.disabled = !!why;
+  afexMethodChanged();
+  ax.hint.textContent = why ? `Not available for this fit: ${why}.` : [
+    `afex's mixed() on this fit's formula and data${r.kind === 'glmer' ? ` (${r.family}, ${r.link}; afex offers LRT and PB for a GLMM)` : ''}: every factor of the formula is set to contr.sum (afex's check_contrasts), and the models are refitted — LRT and PB fit nested models by ML, one per effect.`,
+    'PB simulates nsim responses per effect and refits both models to each (the time grows with nsim).',
+  ].join(' ');
+}
+
+function startAfex(): void {
+  if (!shown || afexId) return;
+  ax.error.textContent = '';
+  syncUrl();
+  let request;
+  try {
+    request = afexRequest(afexFields());
+  } catch (e) {
+    showError(ax.error, (e as Error).message);
+    return;
+  }
+  afexId = nextId++;
+  ax.run.disabled = true;
+  ax.cancel.disabled = false;
+  ax.status.textContent = '';
+  ax.progress.hidden = false;
+  ax.bar.hidden = false;
+  ax.bar.max = 1;
+  ax.bar.value = 0;
+  ax.progressText.textContent = `running afex's mixed(method = "${request.method}")…`;
+  send({ type: 'afex', id: afexId, fit: shown.id, request });
+}
+
+function endAfex(): void {
+  afexId = 0;
+  ax.progress.hidden = true;
+  ax.cancel.disabled = true;
+  ax.run.disabled = !!ax.run.dataset.refused || !shown;
+}
+
+function renderAfex(m: AfexMsg): void {
+  ax.status.textContent = `afex's mixed(method = "${m.request.method}", type = ${m.request.type}), ${fmtMs(m.elapsedMs)}`;
+  const t = afexTable(m);
+  clear(ax.out,
+    m.messages.length ? h('ul', { class: 'emm-notes', id: 'afex-messages' }, m.messages.map((n) => h('li', {}, n))) : null,
+    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-afex', title: 'download the table as CSV (nice()\'s text and anova()\'s numbers)', onclick: () => download(`${baseName()}_afex.csv`, afexCsv(m), 'text/csv') }, 'CSV')),
+    testTable('afex', t),
+    h('p', { class: 'caption' }, t.caption, '. df: numerator, denominator (F tests) or the χ² df; the statistic with afex\'s symbols (+ p < .1, * < .05, ** < .01, *** < .001); p as afex rounds it.'),
+    h('details', {}, h('summary', {}, 'as R prints it (afex\'s print(mixed))'), h('pre', { class: 'summary', id: 'afex-text' }, m.text)),
+  );
+}
+
+/** the card's state for the address: open, with its settings other than the defaults */
+function afexUrlState(): AfexUrlState | undefined {
+  if (pendingAfex) return pendingAfex;
+  if (!shown || !ax.card.open) return undefined;
+  return afexUrlOf(afexFields());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Model checks: DHARMa's simulated residuals and performance's checks, computed in the worker
 
 /** the card's pending runs (0: none) and the results shown */
@@ -3268,6 +3395,7 @@ function applyOptions(u: UrlState): void {
   pendingEmm = u.emm ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
+  pendingAfex = u.afex ?? null;
   pendingChecks = u.checks ?? null;
 }
 
@@ -3304,6 +3432,7 @@ function currentUrlState(): UrlState {
     emm: emmUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
+    afex: afexUrlState(),
     checks: checksUrlState(),
   };
 }
@@ -3520,7 +3649,11 @@ function init(): void {
   pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
-  for (const card of [pw.card, ll.card, rb.card, af.card]) card.addEventListener('toggle', () => syncUrl());
+  for (const card of [pw.card, ll.card, rb.card, af.card, ax.card]) card.addEventListener('toggle', () => syncUrl());
+  ax.run.addEventListener('click', startAfex);
+  ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
+  ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });
+  for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed]) c.addEventListener('change', () => syncUrl());
   af.run.addEventListener('click', startAllFit);
   af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
   af.maxfun.addEventListener('change', () => syncUrl());

@@ -97,6 +97,7 @@ export type ToWorker =
   | { type: 'allFit'; id: number; fit: number; request: AllFitRequest }
   | { type: 'dharma'; id: number; fit: number; request: DharmaRequest }
   | { type: 'perfChecks'; id: number; fit: number }
+  | { type: 'afex'; id: number; fit: number; request: AfexRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -998,8 +999,39 @@ export type FromWorker =
   | { type: 'dharmaError'; id: number; message: string; cancelled: boolean }
   | { type: 'perfChecksDone'; id: number; result: PerformanceChecksMsg }
   | { type: 'perfChecksError'; id: number; message: string }
+  | { type: 'afexProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'afexDone'; id: number; result: AfexMsg }
+  | { type: 'afexError'; id: number; message: string; cancelled: boolean }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }
   | { type: 'relmatLoaded'; id: number; info: RelmatInfo }
   | { type: 'relmatError'; id: number; message: string };
+
+/** afex's mixed() on a kept lmer or glmer fit's formula and data: the ANOVA (afex) card's settings */
+export interface AfexRequest {
+  method: 'KR' | 'S' | 'LRT' | 'PB';
+  type: 2 | 3;
+  testIntercept: boolean;
+  expandRe: boolean;
+  /** PB: pbkrtest's simulations (afex's args_test nsim; default 1000) and seed */
+  nsim?: number;
+  seed?: number;
+}
+
+/** afex's result as the card shows it */
+export interface AfexMsg {
+  request: AfexRequest;
+  /** anova(mixed): afex's column names and each effect's numbers (null: NA) */
+  columns: string[];
+  anova: Record<string, string | number | null>[];
+  /** nice(mixed): Effect, df, F or Chisq, p.value as afex prints them */
+  nice: { columns: string[]; rows: { Effect: string; df: string; stat: string; 'p.value': string }[] };
+  /** afex's messages (the contrasts it set, REML set to FALSE, missing values, …) */
+  messages: string[];
+  /** print(mixed) */
+  text: string;
+  /** the full model's formula as afex fitted it (the last one for type 2 LRT and PB) */
+  fullFormula: string;
+  elapsedMs: number;
+}

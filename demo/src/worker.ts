@@ -15,13 +15,14 @@ import { runModelTest } from './modelTestsRun.js';
 import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
 import { runAllFit } from './allFitRun.js';
+import { runAfex } from './afexRun.js';
 import { type ChecksFit, runDharma, runPerformanceChecks } from './modelChecksRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
 import type { ClmmFit, ZeroInflatedFit } from '../../src/index.js';
-import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
+import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -318,6 +319,13 @@ scope.addEventListener('message', (ev) => {
         (p) => post({ type: 'dharmaProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
         (result) => post({ type: 'dharmaDone', id: msg.id, result }),
         (message, cancelled) => post({ type: 'dharmaError', id: msg.id, message, cancelled }), checkedFit);
+      break;
+    case 'afex':
+      // afex's mixed() on the fit's formula and data: a report per fit and test (every one goes), Cancel through the library's signal
+      keptFitJob<{ done: number; total: number; label: string }, AfexMsg, StoredFit>(msg.id, msg.fit, Number.MAX_SAFE_INTEGER, (stored, signal, onProgress) => runAfex(stored, table, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'afexProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
+        (result) => post({ type: 'afexDone', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'afexError', id: msg.id, message, cancelled }), (fitId) => fits.get(fitId));
       break;
     case 'perfChecks': {
       // performance's checks of the fit shown (a zero-inflated one too) or the streamed fit (the library's refusals are notes)
