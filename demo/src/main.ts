@@ -15,6 +15,7 @@ import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
+import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
 import { dispFormulaProblem, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
@@ -30,10 +31,12 @@ import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
+import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
+import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
 import { type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
   DHARMA_NSIM, DHARMA_SEED, MAX_PLOT_POINTS, checksTable, collinearityTable, dharmaRequest, dharmaResidualsCsv, dharmaTestsTable, groupedResidualsCsv,
@@ -41,7 +44,7 @@ import {
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
@@ -111,6 +114,7 @@ const el = {
   dispformula: byId<HTMLInputElement>('dispformula'),
   dispformulaError: byId('dispformula-error'),
   ziResults: byId('zi-results'),
+  gammResults: byId('gamm-results'),
   drop: byId('drop'),
   file: byId<HTMLInputElement>('file'),
   dataStatus: byId('data-status'),
@@ -211,6 +215,13 @@ const ziHistory: ZiEntry[] = [];
 let shownZi: ZiEntry | null = null;
 /** the caterpillar's choice in the zero-inflated results */
 let ziCat = '0:0';
+interface GammEntry { id: number; loadId: number; number: number; request: FitRequest; result: GammResultMsg }
+const gammHistory: GammEntry[] = [];
+let shownGamm: GammEntry | null = null;
+const gammEls: GammEls = {
+  info: byId('gamm-info'), parametric: byId('gamm-parametric'), smooths: byId('gamm-smooths'), plots: byId('gamm-plots'), varcorr: byId('gamm-varcorr'),
+  notShown: byId('gamm-not-shown'), summary: byId('gamm-summary'), merSummary: byId('gamm-mer-summary'),
+};
 const ziEls: ZiEls = {
   info: byId('zi-info'), cond: byId('zi-cond'), zi: byId('zi-zi'), dispCard: byId('zi-disp-card'), disp: byId('zi-disp'), freqTitle: byId('zi-freq-title'), varcorr: byId('zi-varcorr'), freq: byId('zi-freq'),
   catSelect: byId<HTMLSelectElement>('zi-cat-select'), caterpillar: byId('zi-caterpillar'), notShown: byId('zi-not-shown'), summary: byId('zi-summary'),
@@ -464,6 +475,17 @@ function onMessage(m: FromWorker): void {
       clmmHistory.push(entry);
       setState('fitted');
       showClmm(entry);
+      syncUrl();
+      break;
+    }
+    case 'gammFitted': {
+      if (m.id !== fitId) break;
+      const id = fitId;
+      endFit();
+      const entry: GammEntry = { id, loadId, number: gammHistory.length + 1, request: fitRequest!, result: m.result };
+      gammHistory.push(entry);
+      setState('fitted');
+      showGamm(entry);
       syncUrl();
       break;
     }
@@ -777,6 +799,8 @@ function load(src: DataSource): void {
   shownClmm = null;
   el.ziResults.hidden = true;
   shownZi = null;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
   clearStale();
@@ -993,8 +1017,13 @@ function checkFormula(): boolean {
     return false;
   }
   let f: Formula;
+  // smooth terms s(x) (gamm4): the library's refusals at their token; the rest parsed with each smooth blanked out (positions kept)
+  let split: GammSplit | null = null;
   try {
-    f = parseFormula(text);
+    split = splitGammFormula(text);
+    let rest = text;
+    for (const sm of split?.smooths ?? []) rest = `${rest.slice(0, sm.pos)}1${' '.repeat(sm.text.length - 1)}${rest.slice(sm.pos + sm.text.length)}`;
+    f = parseFormula(rest);
   } catch (e) {
     if (e instanceof FormulaError) {
       showFormulaError(`Formula error: ${e.message.split('\n')[0]!.replace(/ at position \d+:?$/, '')}`, e.position);
@@ -1005,7 +1034,7 @@ function checkFormula(): boolean {
   if (data) {
     const cols = data.columns.map((c) => c.name);
     const colSet = new Set(cols);
-    const unknown = formulaVars(f).filter((v) => !colSet.has(v));
+    const unknown = [...formulaVars(f), ...(split?.smooths.map((sm) => sm.term) ?? [])].filter((v) => !colSet.has(v));
     if (unknown.length > 0) {
       const u = unknown[0]!;
       const best = cols.map((c) => [c, editDistance(u, c)] as const).sort((a, b) => a[1] - b[1])[0];
@@ -1023,6 +1052,15 @@ function checkFormula(): boolean {
       showFormulaError(`Column '${unusable[0]}' (${data.columns.find((c) => c.name === unusable[0])!.arrowType}) is neither numeric nor text: it cannot be used in a model.`);
       return false;
     }
+  }
+  if (split) {
+    const problem = gammFormulaProblem(split, el.family.value, data?.columns, factors);
+    if (problem) {
+      showFormulaError(problem.message, problem.position);
+      return false;
+    }
+    clearFormulaError();
+    return true;
   }
   if (f.random.length === 0) {
     showFormulaError('A mixed model needs at least one random-effects term, such as (1 | group): add one at the end.', text.length);
@@ -1220,6 +1258,7 @@ function startFit(): void {
   markStale('Fitting: the results below are from the previous fit');
   if (shownClmm) el.clmmResults.classList.add('stale');
   if (shownZi) el.ziResults.classList.add('stale');
+  if (shownGamm) el.gammResults.classList.add('stale');
   setState('fitting');
   el.progress.hidden = false;
   el.progress.querySelector<HTMLElement>('.bar')!.hidden = false;
@@ -1250,6 +1289,7 @@ function endFit(): void {
   // a clmm fit's results stay as they were (a failed or cancelled fit's message is under the Fit button)
   el.clmmResults.classList.remove('stale');
   el.ziResults.classList.remove('stale');
+  el.gammResults.classList.remove('stale');
   lastProgress = null;
   window.clearInterval(fitTimer);
   window.clearTimeout(cancelTimer);
@@ -1348,6 +1388,8 @@ function showClmm(entry: ClmmEntry): void {
   el.metaResults.hidden = true;
   el.ziResults.hidden = true;
   shownZi = null;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   el.clmmResults.hidden = false;
   el.clmmResults.classList.remove('stale');
   clmmCat = renderClmm(clmmEls, entry.result, entry.number, plotWidth, clmmCat);
@@ -1435,6 +1477,8 @@ function showZi(entry: ZiEntry): void {
   el.results.hidden = true;
   el.metaResults.hidden = true;
   el.clmmResults.hidden = true;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   el.ziResults.hidden = false;
   el.ziResults.classList.remove('stale');
   byId('zi-export-error').textContent = '';
@@ -1442,6 +1486,35 @@ function showZi(entry: ZiEntry): void {
   // the Model checks card, moved into this section: DHARMa's residuals and performance's checks of this fit
   placeChecksCard(true);
   renderChecksStart(entry.result.checks);
+}
+
+function showGamm(entry: GammEntry): void {
+  shownGamm = entry;
+  shown = null;
+  result = null;
+  shownClmm = null;
+  shownZi = null;
+  clearStale();
+  el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.clmmResults.hidden = true;
+  el.ziResults.hidden = true;
+  el.gammResults.hidden = false;
+  el.gammResults.classList.remove('stale');
+  renderGamm(gammEls, entry.result, entry.number, plotWidth, (name, text) => download(`${baseName()}_${name}`, text, 'text/csv'));
+}
+
+function setupGamm(): void {
+  window.addEventListener('resize', () => { if (shownGamm && !el.gammResults.hidden) drawGammPlots(gammEls, shownGamm.result, plotWidth); });
+  byId('gamm-export-json').addEventListener('click', () => {
+    if (!shownGamm) return;
+    const id = nextId++;
+    jsonWaiters.set(id, (text) => download(`${baseName()}_gamm4.json`, text, 'application/json'));
+    send({ type: 'exportJson', id, fit: shownGamm.id });
+  });
+  byId('gamm-export-plots').addEventListener('click', () => {
+    if (shownGamm) download(`${baseName()}_smooths_plot.csv`, smoothPlotCsv(shownGamm.result), 'text/csv');
+  });
 }
 
 function setupZi(): void {
@@ -1529,6 +1602,8 @@ function renderResults(entry: HistoryEntry): void {
   shownClmm = null;
   el.ziResults.hidden = true;
   shownZi = null;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
   const crit = r.kind === 'lmer' ? (r.reml ? 'REML criterion' : 'deviance (ML)') : 'deviance (Laplace)';
@@ -3420,6 +3495,7 @@ function currentUrlState(): UrlState {
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
     fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value)
+      || (!!shownGamm && shownGamm.request.formula === el.formula.value)
       || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.family === fam
         && shownZi.request.ziformula === (takesZiFormula(fam) ? el.ziformula.value.trim() : undefined)
         && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)),
@@ -3595,6 +3671,7 @@ function init(): void {
   setupRelmat();
   setupClmm();
   setupZi();
+  setupGamm();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {

@@ -23,7 +23,7 @@ import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim';
 
 export type DataSource =
   | { kind: 'file'; file: File }
@@ -953,6 +953,7 @@ export interface ZiResultMsg {
 
 export type FromWorker =
   | { type: 'ziFitted'; id: number; result: ZiResultMsg }
+  | { type: 'gammFitted'; id: number; result: GammResultMsg }
   | { type: 'clmmFitted'; id: number; result: ClmmResultMsg }
   | { type: 'clmmProbabilities'; id: number; by: string; groups: ClmmProbabilityGroup[]; levels: string[] }
   | { type: 'clmmAnova'; id: number; rows: (ClmmAnovaRow & { fit: number })[] }
@@ -1033,5 +1034,39 @@ export interface AfexMsg {
   text: string;
   /** the full model's formula as afex fitted it (the last one for type 2 LRT and PB) */
   fullFormula: string;
+  elapsedMs: number;
+}
+
+/** What the page shows of a gamm4 fit (a Gaussian formula with smooth terms s(x); ./gamm.ts) */
+export interface GammResultMsg {
+  /** gamm4's formula (parametric terms and smooths) and random = ~ … (null: none) */
+  formula: string;
+  random: string | null;
+  /** the formula as typed, without its smooths */
+  input: string;
+  reml: boolean;
+  n: number;
+  sigma: number;
+  /** lme4's REML criterion (or deviance) of the mer: gamm4's gcv.ubre */
+  criterion: number;
+  rSq: number;
+  dfResidual: number;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  /** each smooth: its basis, edf, SD of its random effects and smoothing parameter σ²/σ²_s */
+  smooths: { label: string; term: string; bs: 'tp' | 'cr'; k: number; edf: number; sd: number; sp: number }[];
+  /** summary(gam)'s parametric coefficients */
+  parametric: { name: string; estimate: number; se: number; t: number; p: number }[];
+  /** plot.gam's data per smooth (value ± 2 SE on a grid) and the data's covariate values (the rug) */
+  plots: { label: string; term: string; x: number[]; fit: number[]; se: number[]; lower: number[]; upper: number[]; rug: number[] }[];
+  /** the mer's variance components (the smooths' terms on their groups Xr, Xr.0, …) */
+  varCorr: VarCorrRowMsg[];
+  smoothGroups: string[];
+  /** summary(gam)'s printout and the mer's lme4 summary */
+  summary: string;
+  merSummary: string;
+  messages: string[];
+  backend: { name: string; device: string; precision: string };
   elapsedMs: number;
 }

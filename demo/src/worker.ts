@@ -16,12 +16,14 @@ import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
 import { runAllFit } from './allFitRun.js';
 import { runAfex } from './afexRun.js';
+import { describeGamm, runGamm, splitGammFormula } from './gamm.js';
 import { type ChecksFit, runDharma, runPerformanceChecks } from './modelChecksRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
 import type { ClmmFit, ZeroInflatedFit } from '../../src/index.js';
+import type { Gamm4Fit } from '../../src/gamm/gamm4.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -42,6 +44,8 @@ let streamed: { id: number; fit: AnyFit } | null = null;
 const clmmFits = new Map<number, ClmmFit>();
 /** every glmmTMB fit (zero-inflated, hurdle, beta, gaussian) of the current data, by the page's fit id; emptied when new data load */
 const ziFits = new Map<number, ZeroInflatedFit>();
+/** every gamm4 fit (a formula with smooth terms) of the current data, by the page's fit id; emptied when new data load */
+const gammFits = new Map<number, Gamm4Fit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
 const running = new Map<number, AbortController>();
@@ -119,6 +123,7 @@ scope.addEventListener('message', (ev) => {
           fits.clear();
           clmmFits.clear();
           ziFits.clear();
+          gammFits.clear();
           const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
           table = loaded.table;
           post({ type: 'loaded', id: msg.id, info: loaded.info });
@@ -151,6 +156,11 @@ scope.addEventListener('message', (ev) => {
             const zf = await runZeroInflated(table, msg.request, ac.signal, progress);
             ziFits.set(msg.id, zf);
             post({ type: 'ziFitted', id: msg.id, result: describeZeroInflated(zf, performance.now() - t0, msg.request.family) });
+          } else if (hasSmooth(msg.request.formula)) {
+            // gamm4: the smooths written as a mixed model and fitted by lmer (no progress in the library: the page shows the elapsed time); Cancel through the signal
+            const { fit: gf, split } = await runGamm(table, msg.request, ac.signal);
+            gammFits.set(msg.id, gf);
+            post({ type: 'gammFitted', id: msg.id, result: describeGamm(gf, split, table, performance.now() - t0) });
           } else if (msg.request.family === 'ordinal') {
             // ordinal's clmm: its progress as −log L per evaluation; Cancel through the signal
             const cf = await runClmm(table, msg.request, ac.signal, progress);
@@ -228,7 +238,7 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     case 'exportJson': {
-      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) : fit);
+      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) ?? gammFits.get(msg.fit) : fit);
       post({ type: 'json', id: msg.id, text: f ? JSON.stringify(f.toJSON(), jsonReplacer, 1) : '{}' });
       break;
     }
@@ -403,6 +413,15 @@ scope.addEventListener('message', (ev) => {
       break;
   }
 });
+
+/** the formula has a smooth term s(…) (a refused one too: runGamm places the library's error at its token) */
+function hasSmooth(formula: string): boolean {
+  try {
+    return splitGammFormula(formula) !== null;
+  } catch {
+    return true;
+  }
+}
 
 /** the data's name as the printouts' Call names it: the file's name without its extension, as an R name */
 function dataNameOf(name: string | undefined): string {
