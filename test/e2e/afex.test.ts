@@ -36,7 +36,7 @@ describe.skipIf(!enabled)('browser app: the ANOVA (afex) card', () => {
       expect(await page.$eval('#afex-out', (e) => e.childElementCount)).toBe(0);
       await page.click('#afex-run');
       await page.waitForSelector('#afex-afex-table', { timeout: 120_000 });
-      const rows = await page.$$eval('#afex-afex-table tbody tr', (trs) => trs.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+      const rows = await page.$$eval('#afex-afex-table tbody tr', (trs) => trs.map((r) => Array.from(r.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
       // afex's printed row: "1   Days 1, 17 45.85 ***   <.001"
       expect(rows).toEqual([['Days', '1, 17', '45.85 ***', '<.001']]);
       const messages = await page.$$eval('#afex-messages li', (lis) => lis.map((l) => (l.textContent ?? '').trim()));
