@@ -31,7 +31,7 @@ describe.skipIf(!enabled)('browser app: smooth terms (gamm4)', () => {
       expect(await page.$eval('#results', (e) => (e as HTMLElement).hidden)).toBe(true);
       expect(await text(page, '#gamm-call')).toBe('gamm4(y ~ x2 + s(x0) + s(x1, bs = "cr"), random = ~ (1 | fac))');
       await page.click('#gamm-export-json');
-      const own = JSON.parse((await download('gamsim1_gamm4.json')).text) as {
+      const own = JSON.parse((await download('gamsim_gamm4.json')).text) as {
         parametric: { names: string[]; estimate: number[]; se: number[] }; smooths: { label: string; edf: number }[]; sig2: number;
       };
       const par = await page.$$eval('#gamm-parametric-table tbody tr', (trs) => trs.map((r) => [(r as HTMLElement).dataset.term!, Number(r.getAttribute('data-estimate')), Number(r.getAttribute('data-se'))] as [string, number, number]));
@@ -58,7 +58,7 @@ describe.skipIf(!enabled)('browser app: smooth terms (gamm4)', () => {
       expect(await page.$eval('#gamm-mer-summary', (e) => e.textContent ?? '')).toMatch(/Linear mixed model fit by REML/);
       expect(await text(page, '#gamm-not-shown')).toMatch(/^Not shown for a gamm4 fit: /);
       await page.click('#gamm-export-plots');
-      const csv = (await download('gamsim1_smooths_plot.csv')).text.trim().split(/\r?\n/);
+      const csv = (await download('gamsim_smooths_plot.csv')).text.trim().split(/\r?\n/);
       expect(csv[0]).toBe('smooth,x,fit,se,lower,upper');
       expect(csv.length).toBe(201);
 
