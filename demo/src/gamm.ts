@@ -9,22 +9,26 @@
  */
 import type * as arrow from 'apache-arrow';
 import { gamm4, type Gamm4Fit } from '../../src/gamm/gamm4.js';
+import type { Gamm4GlmmFit } from '../../src/gamm/gamm4Glmm.js';
 import { PlacedError, placeError } from './fitting.js';
 import type { FitRequest, GammResultMsg } from './protocol.js';
-import { type GammSplit, splitGammFormula } from './gammFormula.js';
+import { type GammSplit, gammFamilyProblem, splitGammFormula } from './gammFormula.js';
 
 export { type GammSplit, splitGammFormula };
 
 /** why a fit request with smooths cannot be fitted by gamm4 here, or null */
-export function gammRefusal(req: Pick<FitRequest, 'family' | 'prior' | 'relmat'>): string | null {
-  if (req.family !== 'gaussian') return `smooth terms s() are fitted by gamm4 for Gaussian responses (the library's gamm4 is lmer-based): choose the family gaussian, not ${req.family}`;
+export function gammRefusal(req: Pick<FitRequest, 'family' | 'link' | 'prior' | 'relmat'>): string | null {
+  const why = gammFamilyProblem(req.family, req.link);
+  if (why) return why;
   if (req.prior) return "a gamm4 fit takes no priors (blme's are for lmer and glmer)";
   if (req.relmat) return 'a gamm4 fit takes no relatedness file';
   return null;
 }
 
 /** gamm4 of the request's formula (its smooths and random-effects terms split as gamm4 takes them) */
-export async function runGamm(table: arrow.Table, req: FitRequest, signal: AbortSignal): Promise<{ fit: Gamm4Fit; split: GammSplit }> {
+export type AnyGammFit = Gamm4Fit | Gamm4GlmmFit;
+
+export async function runGamm(table: arrow.Table, req: FitRequest, signal: AbortSignal): Promise<{ fit: AnyGammFit; split: GammSplit }> {
   let split: GammSplit | null;
   try {
     split = splitGammFormula(req.formula);
@@ -35,9 +39,11 @@ export async function runGamm(table: arrow.Table, req: FitRequest, signal: Abort
   const why = gammRefusal(req);
   if (why) throw new PlacedError(why, 'options');
   try {
-    const fit = await gamm4(split.formula, table, {
-      ...(split.random ? { random: split.random } : {}), REML: req.reml, factors: req.factors, backend: req.backend, signal,
-    });
+    const random = split.random ? { random: split.random } : {};
+    // binomial and Poisson: glmer (gamm4's GLMM: canonical link, Laplace, ML)
+    const fit = req.family === 'binomial' || req.family === 'poisson'
+      ? await gamm4(split.formula, table, { ...random, family: req.family, factors: req.factors, backend: req.backend, signal })
+      : await gamm4(split.formula, table, { ...random, REML: req.reml, factors: req.factors, backend: req.backend, signal });
     return { fit, split };
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
@@ -68,25 +74,31 @@ function columnValues(table: arrow.Table, name: string): number[] {
 }
 
 /** what the page shows of a gamm4 fit */
-export function describeGamm(fit: Gamm4Fit, split: GammSplit, table: arrow.Table, elapsedMs: number): GammResultMsg {
+export function describeGamm(fit: AnyGammFit, split: GammSplit, table: arrow.Table, elapsedMs: number): GammResultMsg {
   const g = fit.gam;
   const mer = fit.mer;
   const plots = fit.plotData(GAMM_PLOT_POINTS);
+  const glmm = 'family' in g;
+  const par = g.parametric as { names: string[]; estimate: number[]; se: number[]; p: number[]; t?: number[]; z?: number[] };
   return {
     formula: split.formula,
     random: split.random ?? null,
     input: split.parametric,
-    reml: mer.reml,
+    family: glmm ? g.family : 'gaussian',
+    link: glmm ? g.link : 'identity',
+    reml: glmm ? false : (mer as Gamm4Fit['mer']).reml,
     n: g.n,
-    sigma: Math.sqrt(g.sig2),
+    sigma: glmm ? null : Math.sqrt(g.sig2),
+    scaleEstimated: g.scaleEstimated,
     criterion: g.criterion,
     rSq: g.rSq,
     dfResidual: g.dfResidual,
     logLik: mer.logLik,
     AIC: mer.AIC,
     BIC: mer.BIC,
-    smooths: g.smooths.map((s) => ({ label: s.label, term: s.term, bs: s.bs, k: s.k, edf: s.edf, sd: s.sd, sp: s.sp })),
-    parametric: g.parametric.names.map((name, j) => ({ name, estimate: g.parametric.estimate[j]!, se: g.parametric.se[j]!, t: g.parametric.t[j]!, p: g.parametric.p[j]! })),
+    smooths: g.smooths.map((s) => ({ label: s.label, term: s.term, bs: s.bs, k: s.k, edf: s.edf, sd: s.sd, sp: s.sp, refDf: s.refDf, chiSq: s.chiSq, F: s.F, p: s.pValue })),
+    statName: glmm ? 'z' : 't',
+    parametric: par.names.map((name, j) => ({ name, estimate: par.estimate[j]!, se: par.se[j]!, stat: (glmm ? par.z! : par.t!)[j]!, p: par.p[j]! })),
     plots: plots.map((p, k) => ({ ...p, term: g.smooths[k]!.term, rug: rugValues(columnValues(table, g.smooths[k]!.term)) })),
     varCorr: mer.varCorr,
     smoothGroups: fit.setupGroups,

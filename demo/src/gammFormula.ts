@@ -68,17 +68,28 @@ export function splitGammFormula(text: string): GammSplit | null {
 }
 
 /**
- * What the formula box says of a formula with smooths, at the token, or null: a smooth's covariate must be
- * a numeric column not marked as a factor, and gamm4 here fits Gaussian responses only (the family must be
- * gaussian; the library's gamm4 refuses the others).
+ * gamm4's families here: Gaussian (lmer), binomial and Poisson with their canonical links (glmer: the library's
+ * gamm4 takes those only); why another family or link is not offered, or null.
+ */
+export function gammFamilyProblem(family: string, link: string | undefined): string | null {
+  if (family === 'gaussian') return null;
+  const canonical: Record<string, string> = { binomial: 'logit', poisson: 'log' };
+  if (!(family in canonical)) return `smooth terms s() are fitted by gamm4 for Gaussian, binomial and Poisson responses: choose one of those families, not ${family}`;
+  if (link !== undefined && link !== canonical[family]) return `gamm4's ${family} smooths take the canonical link ${canonical[family]} only, not ${link}`;
+  return null;
+}
+
+/**
+ * What the formula box says of a formula with smooths, at the token, or null: the family (gaussian,
+ * binomial or Poisson with its canonical link: gammFamilyProblem) and each smooth's covariate, which must be
+ * a numeric column not marked as a factor.
  */
 export function gammFormulaProblem(
-  split: GammSplit, family: string, columns: { name: string; kind: string }[] | undefined, factors: ReadonlySet<string>,
+  split: GammSplit, family: string, link: string | undefined, columns: { name: string; kind: string }[] | undefined, factors: ReadonlySet<string>,
 ): { message: string; position: number } | null {
   const first = split.smooths[0]!;
-  if (family !== 'gaussian') {
-    return { message: `Smooth terms such as ${first.label} are fitted by gamm4 for Gaussian responses: choose the family gaussian (not ${family}).`, position: first.pos };
-  }
+  const why = gammFamilyProblem(family, link);
+  if (why) return { message: `${first.label}: ${why}.`, position: first.pos };
   for (const sm of split.smooths) {
     const col = columns?.find((c) => c.name === sm.term);
     if (col && (col.kind !== 'numeric' || factors.has(sm.term))) {

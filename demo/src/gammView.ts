@@ -14,9 +14,11 @@ import type { GammResultMsg } from './protocol.js';
 export const GAMM_NOT_SHOWN =
   'Not shown for a gamm4 fit: lmerTest\'s anova and df, estimated marginal means, model tests, intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), the ANOVA (afex) card, model checks, shrinkage and residual diagnostics — they would take the mer (the mixed-model form) for the model: its fixed effects are the smooths\' unpenalized columns (s(x)Fx1) and its random effects include each smooth\'s penalized part (the Xr terms), which those methods would test and plot as ordinary terms. The mer\'s summary is below.';
 
-/** the smooths' table as CSV: label, basis, k, edf, SD, smoothing parameter */
+/** the smooths' table as CSV: label, basis, k, edf, SD, smoothing parameter, summary.gam's Ref.df, F or Chi.sq and p-value */
 export function smoothsCsv(r: GammResultMsg): string {
-  return csv(['smooth', 'bs', 'k', 'edf', 'sd', 'sp'], r.smooths.map((s) => [s.label, s.bs, s.k, s.edf, s.sd, s.sp]));
+  const stat = r.scaleEstimated ? 'F' : 'Chi.sq';
+  return csv(['smooth', 'bs', 'k', 'edf', 'sd', 'sp', 'Ref.df', stat, 'p_value'],
+    r.smooths.map((s) => [s.label, s.bs, s.k, s.edf, s.sd, s.sp, s.refDf, r.scaleEstimated ? s.F : s.chiSq, s.p]));
 }
 
 /** each smooth's plot data as CSV (plot.gam's: x, fit, se, fit ± 2 se), one block of rows per smooth */
@@ -25,8 +27,9 @@ export function smoothPlotCsv(r: GammResultMsg): string {
 }
 
 /** gamm4's call as the page made it */
-export function gammCall(r: Pick<GammResultMsg, 'formula' | 'random' | 'reml'>): string {
-  return `gamm4(${r.formula}${r.random ? `, random = ${r.random}` : ''}${r.reml ? '' : ', REML = FALSE'})`;
+export function gammCall(r: Pick<GammResultMsg, 'formula' | 'random' | 'reml' | 'family'>): string {
+  const glmm = r.family !== 'gaussian';
+  return `gamm4(${r.formula}${r.random ? `, random = ${r.random}` : ''}${glmm ? `, family = ${r.family}` : r.reml ? '' : ', REML = FALSE'})`;
 }
 
 export interface GammEls {
@@ -43,23 +46,26 @@ export interface GammEls {
 export function renderGamm(e: GammEls, r: GammResultMsg, fitNumber: number, width: (el: HTMLElement) => number, download: (name: string, text: string) => void): void {
   clear(e.info,
     h('div', {}, h('b', {}, `gamm4 fit ${fitNumber}: `), h('code', { id: 'gamm-call' }, gammCall(r))),
-    h('div', {}, `${r.n.toLocaleString('en-US')} observations · σ = `, h('span', { id: 'gamm-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma)),
-      ` · ${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'gamm-criterion', 'data-value': String(r.criterion) }, fmtFixed(r.criterion, 3)),
+    h('div', {}, `${r.n.toLocaleString('en-US')} observations · `,
+      r.sigma !== null ? ['σ = ', h('span', { id: 'gamm-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma)), ' · '] : `${r.family} (${r.link} link, Laplace) · `,
+      `${r.family !== 'gaussian' ? 'deviance (Laplace)' : r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'gamm-criterion', 'data-value': String(r.criterion) }, fmtFixed(r.criterion, 3)),
       ' · R²(adj) ', h('span', { id: 'gamm-rsq', 'data-value': String(r.rSq) }, fmtFixed(r.rSq, 3)),
       ` · logLik ${fmtFixed(r.logLik, 2)} (the mer's) · ${r.backend.name} backend, ${fmtMs(r.elapsedMs)}`),
     r.messages.map((m) => h('div', { class: 'msg' }, m)),
   );
   clear(e.parametric, h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'gamm-parametric-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, 't value'), h('th', {}, 'Pr(>|t|)'))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Term'), h('th', {}, 'Estimate'), h('th', {}, 'Std. Error'), h('th', {}, `${r.statName} value`), h('th', {}, `Pr(>|${r.statName}|)`))),
     h('tbody', {}, r.parametric.map((p) => h('tr', { 'data-term': p.name, 'data-estimate': String(p.estimate), 'data-se': String(p.se), 'data-p': String(p.p) },
-      h('td', { class: 'name' }, p.name), h('td', {}, fmt(p.estimate)), h('td', {}, fmt(p.se)), h('td', {}, fmtFixed(p.t, 3)), h('td', {}, fmtP(p.p))))))));
+      h('td', { class: 'name' }, p.name), h('td', {}, fmt(p.estimate)), h('td', {}, fmt(p.se)), h('td', {}, fmtFixed(p.stat, 3)), h('td', {}, fmtP(p.p))))))));
   clear(e.smooths,
     h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'gamm-smooths-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Smooth'), h('th', {}, 'basis'), h('th', {}, 'k'), h('th', {}, 'edf'), h('th', {}, 'SD (random effects)'), h('th', {}, 'smoothing parameter'))),
-      h('tbody', {}, r.smooths.map((s) => h('tr', { 'data-term': s.label, 'data-edf': String(s.edf), 'data-sd': String(s.sd), 'data-sp': String(s.sp) },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Smooth'), h('th', {}, 'basis'), h('th', {}, 'k'), h('th', {}, 'edf'), h('th', {}, 'SD (random effects)'), h('th', {}, 'smoothing parameter'),
+        h('th', {}, 'Ref.df'), h('th', {}, r.scaleEstimated ? 'F' : 'Chi.sq'), h('th', {}, 'p-value'))),
+      h('tbody', {}, r.smooths.map((s) => h('tr', { 'data-term': s.label, 'data-edf': String(s.edf), 'data-sd': String(s.sd), 'data-sp': String(s.sp), 'data-p': String(s.p) },
         h('td', { class: 'name' }, s.label), h('td', {}, s.bs === 'cr' ? 'cr (cubic regression)' : 'tp (thin plate)'), h('td', {}, String(s.k)),
-        h('td', {}, fmtFixed(s.edf, 3)), h('td', {}, fmt(s.sd)), h('td', {}, fmt(s.sp))))))),
-    h('p', { class: 'caption' }, 'edf: the smooth\'s effective degrees of freedom (gamm4\'s, diag(Vp Xᵀ V⁻¹ X) summed over its coefficients); SD: of its penalized coefficients as random effects (gamm4\'s Xr variance component); smoothing parameter σ²/σ²_s. ',
+        h('td', {}, fmtFixed(s.edf, 3)), h('td', {}, fmt(s.sd)), h('td', {}, fmt(s.sp)),
+        h('td', {}, fmtFixed(s.refDf, 3)), h('td', {}, fmtFixed(r.scaleEstimated ? s.F : s.chiSq, 3)), h('td', {}, fmtP(s.p))))))),
+    h('p', { class: 'caption' }, `edf: the smooth\'s effective degrees of freedom (gamm4\'s, diag(Vp Xᵀ V⁻¹ X) summed over its coefficients); SD: of its penalized coefficients as random effects (gamm4\'s Xr variance component); smoothing parameter σ²/σ²_s; Ref.df, ${r.scaleEstimated ? 'F' : 'Chi.sq'} and p-value: summary.gam's approximate test that the smooth is zero (Wood 2013${r.scaleEstimated ? ', the scale estimated' : ', the scale known'}). `,
       h('button', { type: 'button', id: 'export-gamm-smooths', onclick: () => download('smooths.csv', smoothsCsv(r)) }, 'CSV')),
   );
   drawGammPlots(e, r, width);

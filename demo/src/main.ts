@@ -1054,7 +1054,7 @@ function checkFormula(): boolean {
     }
   }
   if (split) {
-    const problem = gammFormulaProblem(split, el.family.value, data?.columns, factors);
+    const problem = gammFormulaProblem(split, el.family.value, el.family.value === 'gaussian' ? undefined : el.link.value, data?.columns, factors);
     if (problem) {
       showFormulaError(problem.message, problem.position);
       return false;

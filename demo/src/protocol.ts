@@ -1044,9 +1044,15 @@ export interface GammResultMsg {
   random: string | null;
   /** the formula as typed, without its smooths */
   input: string;
+  /** gaussian (lmer), binomial or poisson (glmer) with the canonical link */
+  family: string;
+  link: string;
   reml: boolean;
   n: number;
-  sigma: number;
+  /** σ̂ (Gaussian; null for binomial and Poisson) */
+  sigma: number | null;
+  /** summary.gam's smooth tests: F with the scale estimated (Gaussian), Chi.sq with it known */
+  scaleEstimated: boolean;
   /** lme4's REML criterion (or deviance) of the mer: gamm4's gcv.ubre */
   criterion: number;
   rSq: number;
@@ -1055,9 +1061,11 @@ export interface GammResultMsg {
   AIC: number;
   BIC: number;
   /** each smooth: its basis, edf, SD of its random effects and smoothing parameter σ²/σ²_s */
-  smooths: { label: string; term: string; bs: 'tp' | 'cr'; k: number; edf: number; sd: number; sp: number }[];
-  /** summary(gam)'s parametric coefficients */
-  parametric: { name: string; estimate: number; se: number; t: number; p: number }[];
+  /** with summary.gam's approximate test of each smooth (Wood 2013): Ref.df, Chi.sq, F (scale estimated; else null), p-value */
+  smooths: { label: string; term: string; bs: 'tp' | 'cr'; k: number; edf: number; sd: number; sp: number; refDf: number; chiSq: number; F: number | null; p: number }[];
+  /** summary(gam)'s parametric coefficients: t tests (Gaussian) or z tests */
+  statName: 't' | 'z';
+  parametric: { name: string; estimate: number; se: number; stat: number; p: number }[];
   /** plot.gam's data per smooth (value ± 2 SE on a grid) and the data's covariate values (the rug) */
   plots: { label: string; term: string; x: number[]; fit: number[]; se: number[]; lower: number[]; upper: number[]; rug: number[] }[];
   /** the mer's variance components (the smooths' terms on their groups Xr, Xr.0, …) */

@@ -23,7 +23,7 @@ import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
 import type { ClmmFit, ZeroInflatedFit } from '../../src/index.js';
-import type { Gamm4Fit } from '../../src/gamm/gamm4.js';
+import type { AnyGammFit } from './gamm.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -45,7 +45,7 @@ const clmmFits = new Map<number, ClmmFit>();
 /** every glmmTMB fit (zero-inflated, hurdle, beta, gaussian) of the current data, by the page's fit id; emptied when new data load */
 const ziFits = new Map<number, ZeroInflatedFit>();
 /** every gamm4 fit (a formula with smooth terms) of the current data, by the page's fit id; emptied when new data load */
-const gammFits = new Map<number, Gamm4Fit>();
+const gammFits = new Map<number, AnyGammFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
 const running = new Map<number, AbortController>();
