@@ -3,7 +3,7 @@
  * from an address (example=gamsim, its formula y ~ s(x0) + s(x1, bs = "cr") + x2 + (1 | fac), fit=1) is
  * fitted by gamm4 with (1 | fac) as its random part, and the gamm4 section shows the library's numbers:
  * the parametric table and the smooths' edf equal the fit's own JSON (the library's toJSON of the worker's
- * fit) to 1e-10 relative, and Node's gamm4 of the same arguments to 1e-6 (estimates, edf) and 1e-5 (SEs):
+ * fit) to 1e-10 relative (the smooths' p-values of summary.gam's tests too), and Node's gamm4 of the same arguments to 1e-6 (estimates, edf) and 1e-5 (SEs):
  * Chromium's Math.exp, log and pow differ from Node's in the last bit, which moves the optimizer's stopping
  * point (test/e2e/zeroinfl.test.ts's header). Each smooth's plot is drawn (100 grid points, a rug of the
  * data's 400 distinct values); summary(gam) and the mer's summary are shown; the lmer cards' absence is one
@@ -32,7 +32,7 @@ describe.skipIf(!enabled)('browser app: smooth terms (gamm4)', () => {
       expect(await text(page, '#gamm-call')).toBe('gamm4(y ~ x2 + s(x0) + s(x1, bs = "cr"), random = ~ (1 | fac))');
       await page.click('#gamm-export-json');
       const own = JSON.parse((await download('gamsim_gamm4.json')).text) as {
-        parametric: { names: string[]; estimate: number[]; se: number[] }; smooths: { label: string; edf: number }[]; sig2: number;
+        parametric: { names: string[]; estimate: number[]; se: number[] }; smooths: { label: string; edf: number }[]; sig2: number; s_table: { p: number[] };
       };
       const par = await page.$$eval('#gamm-parametric-table tbody tr', (trs) => trs.map((r) => [(r as HTMLElement).dataset.term!, Number(r.getAttribute('data-estimate')), Number(r.getAttribute('data-se'))] as [string, number, number]));
       expect(par.map((r) => r[0])).toEqual(lib.gam.parametric.names);
@@ -42,10 +42,13 @@ describe.skipIf(!enabled)('browser app: smooth terms (gamm4)', () => {
         expect(rel(est, lib.gam.parametric.estimate[j]!), `${name} (Node)`).toBeLessThan(1e-6);
         expect(rel(se, lib.gam.parametric.se[j]!), `${name} SE (Node)`).toBeLessThan(1e-5);
       });
-      const sm = await page.$$eval('#gamm-smooths-table tbody tr', (trs) => trs.map((r) => [(r as HTMLElement).dataset.term!, Number(r.getAttribute('data-edf'))] as [string, number]));
+      const sm = await page.$$eval('#gamm-smooths-table tbody tr', (trs) => trs.map((r) => [(r as HTMLElement).dataset.term!, Number(r.getAttribute('data-edf')), Number(r.getAttribute('data-p'))] as [string, number, number]));
       expect(sm.map((r) => r[0])).toEqual(['s(x0)', 's(x1)']);
-      sm.forEach(([label, edf], k) => {
+      sm.forEach(([label, edf, p], k) => {
         expect(rel(edf, own.smooths[k]!.edf), `${label} edf (JSON)`).toBeLessThan(1e-10);
+        // summary.gam's smooth test's p-value (a p of 0 in R's and the library's printout is 0 in both)
+        const pj = own.s_table.p[k]!;
+        expect(pj === 0 ? p : rel(p, pj), `${label} p (JSON)`).toBeLessThan(1e-10);
         expect(rel(edf, lib.gam.smooths[k]!.edf), `${label} edf (Node)`).toBeLessThan(1e-6);
       });
       expect(rel(Number(await page.$eval('#gamm-sigma', (e) => e.getAttribute('data-value'))), Math.sqrt(own.sig2))).toBeLessThan(1e-10);
