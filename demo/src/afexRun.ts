@@ -7,7 +7,7 @@
 import type * as arrow from 'apache-arrow';
 import { ModelError } from '../../src/errors/errors.js';
 import { mixed } from '../../src/afex/mixed.js';
-import type { StoredFit } from './fitting.js';
+import { type StoredFit, dataNameOf } from './fitting.js';
 import type { AfexMsg, AfexRequest } from './protocol.js';
 import { afexRefusal } from './afex.js';
 
@@ -38,9 +38,4 @@ export async function runAfex(stored: StoredFit, table: arrow.Table | null, req:
     messages: m.messages, text: m.print().join('\n'), fullFormula: m.fullFormulas[m.fullFormulas.length - 1] ?? r.formula,
     elapsedMs: performance.now() - t0,
   };
-}
-
-/** the data's name as afex's heading's "Data:" line names it: the file's name without its extension, as an R name */
-export function dataNameOf(name: string | undefined): string {
-  return (name ?? 'data').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data';
 }

@@ -3730,6 +3730,7 @@ function init(): void {
   ax.run.addEventListener('click', startAfex);
   ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
   ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });
+  afexMethodChanged();
   for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed]) c.addEventListener('change', () => syncUrl());
   af.run.addEventListener('click', startAllFit);
   af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });

@@ -6,7 +6,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/webgpu/device.js';
-import { type AnyFit, type StoredFit, compareFits, describeFit, placeError, predictOne, runFit } from './fitting.js';
+import { type AnyFit, type StoredFit, compareFits, dataNameOf, describeFit, placeError, predictOne, runFit } from './fitting.js';
 import { residualsCsv } from './diagnostics.js';
 import { runMeta } from './meta.js';
 import { emmTables, inferenceTables, runConfint } from './inference.js';
@@ -421,11 +421,6 @@ function hasSmooth(formula: string): boolean {
   } catch {
     return true;
   }
-}
-
-/** the data's name as the printouts' Call names it: the file's name without its extension, as an R name */
-function dataNameOf(name: string | undefined): string {
-  return (name ?? 'data').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data';
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
