@@ -442,3 +442,8 @@ export function predictOne(fit: AnyFit, table: arrow.Table, values: Record<strin
   }
   return res;
 }
+
+/** the data's name as the printouts name it (afex's heading's "Data:" line, lmList's Call): the file's name without its extension, as an R name */
+export function dataNameOf(name: string | undefined): string {
+  return (name ?? 'data').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data';
+}

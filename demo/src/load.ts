@@ -29,6 +29,8 @@ export const EXAMPLES: Record<ExampleName, { label: string; formula: string; fac
   // 400 rows in 25 groups g (test/oracle/tmbfamilies.R): yg with a residual SD per level of f (a heteroscedastic
   // LMM: glmmTMB's gaussian with dispformula ~ f), and yb in (0, 1) for beta_family
   tmbfamilies: { label: 'heteroscedastic groups (glmmTMB gaussian, dispersion ~ f)', formula: 'yg ~ x + (1 | g)', factors: [], family: 'tmb_gaussian', link: 'identity', dispformula: '~ f' },
+  // mgcv's gamSim(1, n = 400, scale = 2) with a 20-level factor fac (test/oracle/gamm4.R): smooth terms fitted by gamm4
+  gamsim: { label: 'gamSim(1) with a factor (smooth terms, gamm4)', formula: 'y ~ s(x0) + s(x1, bs = "cr") + x2 + (1 | fac)', factors: [] },
   sleepstudy_ar1: { label: 'sleepstudy, ar1 over days', formula: 'Reaction ~ Days + ar1(0 + DayF | Subject)', factors: ['Subject', 'DayF'] },
 };
 

@@ -15,6 +15,7 @@ import cbppUrl from '../../test/fixtures/data/cbpp.csv?url';
 import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
+import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
 import { dispFormulaProblem, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
@@ -29,18 +30,21 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, FromWorker, GpuInfo, ToWorker,
+  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
+import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
+import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
+import { type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
   DHARMA_NSIM, DHARMA_SEED, MAX_PLOT_POINTS, checksTable, collinearityTable, dharmaRequest, dharmaResidualsCsv, dharmaTestsTable, groupedResidualsCsv,
   performanceTable, qqLegends, qqPoints, residualPoints,
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
@@ -110,6 +114,7 @@ const el = {
   dispformula: byId<HTMLInputElement>('dispformula'),
   dispformulaError: byId('dispformula-error'),
   ziResults: byId('zi-results'),
+  gammResults: byId('gamm-results'),
   drop: byId('drop'),
   file: byId<HTMLInputElement>('file'),
   dataStatus: byId('data-status'),
@@ -210,6 +215,13 @@ const ziHistory: ZiEntry[] = [];
 let shownZi: ZiEntry | null = null;
 /** the caterpillar's choice in the zero-inflated results */
 let ziCat = '0:0';
+interface GammEntry { id: number; loadId: number; number: number; request: FitRequest; result: GammResultMsg }
+const gammHistory: GammEntry[] = [];
+let shownGamm: GammEntry | null = null;
+const gammEls: GammEls = {
+  info: byId('gamm-info'), parametric: byId('gamm-parametric'), smooths: byId('gamm-smooths'), plots: byId('gamm-plots'), varcorr: byId('gamm-varcorr'),
+  notShown: byId('gamm-not-shown'), summary: byId('gamm-summary'), merSummary: byId('gamm-mer-summary'),
+};
 const ziEls: ZiEls = {
   info: byId('zi-info'), cond: byId('zi-cond'), zi: byId('zi-zi'), dispCard: byId('zi-disp-card'), disp: byId('zi-disp'), freqTitle: byId('zi-freq-title'), varcorr: byId('zi-varcorr'), freq: byId('zi-freq'),
   catSelect: byId<HTMLSelectElement>('zi-cat-select'), caterpillar: byId('zi-caterpillar'), notShown: byId('zi-not-shown'), summary: byId('zi-summary'),
@@ -466,6 +478,17 @@ function onMessage(m: FromWorker): void {
       syncUrl();
       break;
     }
+    case 'gammFitted': {
+      if (m.id !== fitId) break;
+      const id = fitId;
+      endFit();
+      const entry: GammEntry = { id, loadId, number: gammHistory.length + 1, request: fitRequest!, result: m.result };
+      gammHistory.push(entry);
+      setState('fitted');
+      showGamm(entry);
+      syncUrl();
+      break;
+    }
     case 'ziFitted': {
       if (m.id !== fitId) break;
       const id = fitId;
@@ -670,6 +693,22 @@ function onMessage(m: FromWorker): void {
       if (m.id === perfId) { ck.perfStatus.textContent = ''; showError(ck.perfError, m.message); }
       else if (m.id === streamPerfId) { byId('stream-checks-status').textContent = ''; showError(byId('stream-checks-error'), m.message); }
       break;
+    case 'afexProgress':
+      if (m.id !== afexId) break;
+      ax.bar.max = Math.max(1, m.total);
+      ax.bar.value = m.done;
+      ax.progressText.textContent = `${m.done} of ${m.total} fits and tests done (last: ${m.label})`;
+      break;
+    case 'afexDone':
+      if (m.id !== afexId) break;
+      endAfex();
+      renderAfex(m.result);
+      break;
+    case 'afexError':
+      if (m.id !== afexId) break;
+      endAfex();
+      if (m.cancelled) { ax.progress.hidden = false; ax.bar.hidden = true; ax.progressText.textContent = 'Cancelled.'; } else showError(ax.error, m.message);
+      break;
     case 'allFitError':
       if (m.id !== allFitId) break;
       endAllFit();
@@ -760,6 +799,8 @@ function load(src: DataSource): void {
   shownClmm = null;
   el.ziResults.hidden = true;
   shownZi = null;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
   clearStale();
@@ -976,8 +1017,13 @@ function checkFormula(): boolean {
     return false;
   }
   let f: Formula;
+  // smooth terms s(x) (gamm4): the library's refusals at their token; the rest parsed with each smooth blanked out (positions kept)
+  let split: GammSplit | null = null;
   try {
-    f = parseFormula(text);
+    split = splitGammFormula(text);
+    let rest = text;
+    for (const sm of split?.smooths ?? []) rest = `${rest.slice(0, sm.pos)}1${' '.repeat(sm.text.length - 1)}${rest.slice(sm.pos + sm.text.length)}`;
+    f = parseFormula(rest);
   } catch (e) {
     if (e instanceof FormulaError) {
       showFormulaError(`Formula error: ${e.message.split('\n')[0]!.replace(/ at position \d+:?$/, '')}`, e.position);
@@ -988,7 +1034,7 @@ function checkFormula(): boolean {
   if (data) {
     const cols = data.columns.map((c) => c.name);
     const colSet = new Set(cols);
-    const unknown = formulaVars(f).filter((v) => !colSet.has(v));
+    const unknown = [...formulaVars(f), ...(split?.smooths.map((sm) => sm.term) ?? [])].filter((v) => !colSet.has(v));
     if (unknown.length > 0) {
       const u = unknown[0]!;
       const best = cols.map((c) => [c, editDistance(u, c)] as const).sort((a, b) => a[1] - b[1])[0];
@@ -1006,6 +1052,15 @@ function checkFormula(): boolean {
       showFormulaError(`Column '${unusable[0]}' (${data.columns.find((c) => c.name === unusable[0])!.arrowType}) is neither numeric nor text: it cannot be used in a model.`);
       return false;
     }
+  }
+  if (split) {
+    const problem = gammFormulaProblem(split, el.family.value, el.family.value === 'gaussian' ? undefined : el.link.value, data?.columns, factors);
+    if (problem) {
+      showFormulaError(problem.message, problem.position);
+      return false;
+    }
+    clearFormulaError();
+    return true;
   }
   if (f.random.length === 0) {
     showFormulaError('A mixed model needs at least one random-effects term, such as (1 | group): add one at the end.', text.length);
@@ -1203,6 +1258,7 @@ function startFit(): void {
   markStale('Fitting: the results below are from the previous fit');
   if (shownClmm) el.clmmResults.classList.add('stale');
   if (shownZi) el.ziResults.classList.add('stale');
+  if (shownGamm) el.gammResults.classList.add('stale');
   setState('fitting');
   el.progress.hidden = false;
   el.progress.querySelector<HTMLElement>('.bar')!.hidden = false;
@@ -1233,6 +1289,7 @@ function endFit(): void {
   // a clmm fit's results stay as they were (a failed or cancelled fit's message is under the Fit button)
   el.clmmResults.classList.remove('stale');
   el.ziResults.classList.remove('stale');
+  el.gammResults.classList.remove('stale');
   lastProgress = null;
   window.clearInterval(fitTimer);
   window.clearTimeout(cancelTimer);
@@ -1331,6 +1388,8 @@ function showClmm(entry: ClmmEntry): void {
   el.metaResults.hidden = true;
   el.ziResults.hidden = true;
   shownZi = null;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   el.clmmResults.hidden = false;
   el.clmmResults.classList.remove('stale');
   clmmCat = renderClmm(clmmEls, entry.result, entry.number, plotWidth, clmmCat);
@@ -1418,6 +1477,8 @@ function showZi(entry: ZiEntry): void {
   el.results.hidden = true;
   el.metaResults.hidden = true;
   el.clmmResults.hidden = true;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   el.ziResults.hidden = false;
   el.ziResults.classList.remove('stale');
   byId('zi-export-error').textContent = '';
@@ -1425,6 +1486,35 @@ function showZi(entry: ZiEntry): void {
   // the Model checks card, moved into this section: DHARMa's residuals and performance's checks of this fit
   placeChecksCard(true);
   renderChecksStart(entry.result.checks);
+}
+
+function showGamm(entry: GammEntry): void {
+  shownGamm = entry;
+  shown = null;
+  result = null;
+  shownClmm = null;
+  shownZi = null;
+  clearStale();
+  el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.clmmResults.hidden = true;
+  el.ziResults.hidden = true;
+  el.gammResults.hidden = false;
+  el.gammResults.classList.remove('stale');
+  renderGamm(gammEls, entry.result, entry.number, plotWidth, (name, text) => download(`${baseName()}_${name}`, text, 'text/csv'));
+}
+
+function setupGamm(): void {
+  window.addEventListener('resize', () => { if (shownGamm && !el.gammResults.hidden) drawGammPlots(gammEls, shownGamm.result, plotWidth); });
+  byId('gamm-export-json').addEventListener('click', () => {
+    if (!shownGamm) return;
+    const id = nextId++;
+    jsonWaiters.set(id, (text) => download(`${baseName()}_gamm4.json`, text, 'application/json'));
+    send({ type: 'exportJson', id, fit: shownGamm.id });
+  });
+  byId('gamm-export-plots').addEventListener('click', () => {
+    if (shownGamm) download(`${baseName()}_smooths_plot.csv`, smoothPlotCsv(shownGamm.result), 'text/csv');
+  });
 }
 
 function setupZi(): void {
@@ -1512,6 +1602,8 @@ function renderResults(entry: HistoryEntry): void {
   shownClmm = null;
   el.ziResults.hidden = true;
   shownZi = null;
+  el.gammResults.hidden = true;
+  shownGamm = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
   const crit = r.kind === 'lmer' ? (r.reml ? 'REML criterion' : 'deviance (ML)') : 'deviance (Laplace)';
@@ -1566,6 +1658,7 @@ function renderResults(entry: HistoryEntry): void {
   renderPowerStart(r);
   renderRobustStart(r);
   renderAllFitStart(r);
+  renderAfexStart(r);
   placeChecksCard(false);
   renderChecksStart(r.checks);
   // variance components, lme4's layout
@@ -2487,6 +2580,115 @@ function allFitUrlState(): AllFitUrlState | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ANOVA (afex's mixed()), computed in the worker on the fit's formula and data
+
+/** the card's pending run (0: none) */
+let afexId = 0;
+const ax = {
+  card: byId<HTMLDetailsElement>('afex-card'),
+  method: byId<HTMLSelectElement>('afex-method'),
+  type: byId<HTMLSelectElement>('afex-type'),
+  intercept: byId<HTMLInputElement>('afex-intercept'),
+  expandRe: byId<HTMLInputElement>('afex-expandre'),
+  nsim: byId<HTMLInputElement>('afex-nsim'),
+  seed: byId<HTMLInputElement>('afex-seed'),
+  run: byId<HTMLButtonElement>('afex-run'),
+  cancel: byId<HTMLButtonElement>('afex-cancel'),
+  hint: byId('afex-hint'),
+  progress: byId('afex-progress'),
+  bar: byId<HTMLProgressElement>('afex-bar'),
+  progressText: byId('afex-progress-text'),
+  status: byId('afex-status'),
+  error: byId('afex-error'),
+  out: byId('afex-out'),
+};
+/** the card's settings read from the address, applied to the next fit shown (never run: refits and simulations are the user's to start) */
+let pendingAfex: AfexUrlState | null = null;
+
+const afexFields = () => ({ method: ax.method.value, type: ax.type.value, testIntercept: ax.intercept.checked, expandRe: ax.expandRe.checked, nsim: ax.nsim.value, seed: ax.seed.value });
+
+/** PB's nsim and seed only for PB */
+function afexMethodChanged(): void {
+  const pb = ax.method.value === 'PB';
+  ax.nsim.disabled = !pb || !!ax.run.dataset.refused;
+  ax.seed.disabled = !pb || !!ax.run.dataset.refused;
+}
+
+/** a new fit shown: the card's result of the previous fit dropped (a running mixed() cancelled), the address's settings applied */
+function renderAfexStart(r: FitResult): void {
+  if (afexId) { send({ type: 'cancel', id: afexId }); endAfex(); }
+  clear(ax.out);
+  ax.error.textContent = '';
+  ax.status.textContent = '';
+  ax.progress.hidden = true;
+  const url = pendingAfex;
+  pendingAfex = null;
+  if (url) {
+    const f = afexFieldsOf(url);
+    ax.method.value = f.method; ax.type.value = f.type; ax.intercept.checked = f.testIntercept; ax.expandRe.checked = f.expandRe; ax.nsim.value = f.nsim; ax.seed.value = f.seed;
+    ax.card.open = true;
+  }
+  const why = shown ? afexRefusal(shown.request) : null;
+  if (why) ax.run.dataset.refused = '1'; else delete ax.run.dataset.refused;
+  ax.run.disabled = !!why;
+  for (const c of [ax.method, ax.type, ax.intercept, ax.expandRe]) c.disabled = !!why;
+  afexMethodChanged();
+  ax.hint.textContent = why ? `Not available for this fit: ${why}.` : [
+    `afex's mixed() on this fit's formula and data${r.kind === 'glmer' ? ` (${r.family}, ${r.link}; afex offers LRT and PB for a GLMM)` : ''}: every factor of the formula is set to contr.sum (afex's check_contrasts), and the models are refitted — LRT and PB fit nested models by ML, one per effect.`,
+    'PB simulates nsim responses per effect and refits both models to each (the time grows with nsim).',
+  ].join(' ');
+}
+
+function startAfex(): void {
+  if (!shown || afexId) return;
+  ax.error.textContent = '';
+  syncUrl();
+  let request;
+  try {
+    request = afexRequest(afexFields());
+  } catch (e) {
+    showError(ax.error, (e as Error).message);
+    return;
+  }
+  afexId = nextId++;
+  ax.run.disabled = true;
+  ax.cancel.disabled = false;
+  ax.status.textContent = '';
+  ax.progress.hidden = false;
+  ax.bar.hidden = false;
+  ax.bar.max = 1;
+  ax.bar.value = 0;
+  ax.progressText.textContent = `running afex's mixed(method = "${request.method}")…`;
+  send({ type: 'afex', id: afexId, fit: shown.id, request });
+}
+
+function endAfex(): void {
+  afexId = 0;
+  ax.progress.hidden = true;
+  ax.cancel.disabled = true;
+  ax.run.disabled = !!ax.run.dataset.refused || !shown;
+}
+
+function renderAfex(m: AfexMsg): void {
+  ax.status.textContent = `afex's mixed(method = "${m.request.method}", type = ${m.request.type}), ${fmtMs(m.elapsedMs)}`;
+  const t = afexTable(m);
+  clear(ax.out,
+    m.messages.length ? h('ul', { class: 'emm-notes', id: 'afex-messages' }, m.messages.map((n) => h('li', {}, n))) : null,
+    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-afex', title: 'download the table as CSV (nice()\'s text and anova()\'s numbers)', onclick: () => download(`${baseName()}_afex.csv`, afexCsv(m), 'text/csv') }, 'CSV')),
+    testTable('afex', t),
+    h('p', { class: 'caption' }, t.caption, '. df: numerator, denominator (F tests) or the χ² df; the statistic with afex\'s symbols (+ p < .1, * < .05, ** < .01, *** < .001); p as afex rounds it.'),
+    h('details', {}, h('summary', {}, 'as R prints it (afex\'s print(mixed))'), h('pre', { class: 'summary', id: 'afex-text' }, m.text)),
+  );
+}
+
+/** the card's state for the address: open, with its settings other than the defaults */
+function afexUrlState(): AfexUrlState | undefined {
+  if (pendingAfex) return pendingAfex;
+  if (!shown || !ax.card.open) return undefined;
+  return afexUrlOf(afexFields());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Model checks: DHARMa's simulated residuals and performance's checks, computed in the worker
 
 /** the card's pending runs (0: none) and the results shown */
@@ -3268,6 +3470,7 @@ function applyOptions(u: UrlState): void {
   pendingEmm = u.emm ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
+  pendingAfex = u.afex ?? null;
   pendingChecks = u.checks ?? null;
 }
 
@@ -3292,6 +3495,7 @@ function currentUrlState(): UrlState {
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
     fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value)
+      || (!!shownGamm && shownGamm.request.formula === el.formula.value)
       || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.family === fam
         && shownZi.request.ziformula === (takesZiFormula(fam) ? el.ziformula.value.trim() : undefined)
         && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)),
@@ -3304,6 +3508,7 @@ function currentUrlState(): UrlState {
     emm: emmUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
+    afex: afexUrlState(),
     checks: checksUrlState(),
   };
 }
@@ -3466,6 +3671,7 @@ function init(): void {
   setupRelmat();
   setupClmm();
   setupZi();
+  setupGamm();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {
@@ -3520,7 +3726,12 @@ function init(): void {
   pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
-  for (const card of [pw.card, ll.card, rb.card, af.card]) card.addEventListener('toggle', () => syncUrl());
+  for (const card of [pw.card, ll.card, rb.card, af.card, ax.card]) card.addEventListener('toggle', () => syncUrl());
+  ax.run.addEventListener('click', startAfex);
+  ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
+  ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });
+  afexMethodChanged();
+  for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed]) c.addEventListener('change', () => syncUrl());
   af.run.addEventListener('click', startAllFit);
   af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
   af.maxfun.addEventListener('change', () => syncUrl());

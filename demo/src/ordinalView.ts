@@ -53,7 +53,7 @@ export function reconcileLevels(kept: readonly string[] | null | undefined, colu
 
 /** The cards of the lmer/glmer results that a clmm fit does not have, with the reason (one line). */
 export const CLMM_NOT_SHOWN =
-  'Not shown for an ordinal (clmm) fit: estimated marginal means, model tests (anova, drop1, ranova), intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), model checks (performance, DHARMa), shrinkage, diagnostics and predictions — the library computes them for lmer and glmer fits, not for a cumulative link model.';
+  'Not shown for an ordinal (clmm) fit: estimated marginal means, model tests (anova, drop1, ranova), intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), the ANOVA (afex) card, model checks (performance, DHARMa), shrinkage, diagnostics and predictions — the library computes them for lmer and glmer fits, not for a cumulative link model.';
 
 /** a table of coefficient rows with z tests (Estimate, Std. Error, z value, Pr(>|z|)): ordinal's, glmmTMB's (zeroinflView.ts) */
 export function coefTable(id: string, rows: ClmmCoefMsg[]): HTMLElement {

@@ -543,3 +543,32 @@ export function responseHistogramPlot(bins: { lo: number; hi: number; observed: 
     ],
   });
 }
+
+/**
+ * A smooth's plot as mgcv's plot.gam draws it: the smooth's value against its covariate with ± 2 SE
+ * (the band), and the data's covariate values as a rug along the bottom.
+ */
+export function smoothPlot(p: { label: string; term: string; x: number[]; fit: number[]; lower: number[]; upper: number[]; rug: number[] }, width: number): Element {
+  const rows = p.x.map((x, i) => ({ x, fit: p.fit[i]!, lower: p.lower[i]!, upper: p.upper[i]! }));
+  const lo = Math.min(...p.lower);
+  const hi = Math.max(...p.upper);
+  const tick = (hi - lo) * 0.04 || 0.04;
+  return Plot.plot({
+    width,
+    height: 280,
+    marginLeft: 56,
+    marginRight: 20,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${p.term} →` },
+    y: { label: `↑ ${p.label}`, domain: [lo - tick, hi], grid: true },
+    marks: [
+      Plot.ruleY([0], { stroke: '#888', strokeDasharray: '4,3' }),
+      Plot.areaY(rows, { x: 'x', y1: 'lower', y2: 'upper', fill: '#4269d0', fillOpacity: 0.2 }),
+      Plot.line(rows, { x: 'x', y: 'lower', stroke: '#4269d0', strokeDasharray: '4,3' }),
+      Plot.line(rows, { x: 'x', y: 'upper', stroke: '#4269d0', strokeDasharray: '4,3' }),
+      Plot.line(rows, { x: 'x', y: 'fit', stroke: '#1a1a1a', strokeWidth: 1.5 }),
+      Plot.ruleX(p.rug, { x: (d: number) => d, y1: lo - tick, y2: lo - tick * 0.2, stroke: '#1a1a1a', strokeOpacity: 0.5 }),
+      Plot.tip(rows, Plot.pointerX({ x: 'x', y: 'fit', title: (d: { x: number; fit: number; lower: number; upper: number }) => `${p.term} = ${d.x.toPrecision(4)}\n${p.label} = ${d.fit.toPrecision(4)} (± 2 SE: ${d.lower.toPrecision(4)}, ${d.upper.toPrecision(4)})` })),
+    ],
+  });
+}

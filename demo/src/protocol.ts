@@ -23,7 +23,7 @@ import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim';
 
 export type DataSource =
   | { kind: 'file'; file: File }
@@ -97,6 +97,7 @@ export type ToWorker =
   | { type: 'allFit'; id: number; fit: number; request: AllFitRequest }
   | { type: 'dharma'; id: number; fit: number; request: DharmaRequest }
   | { type: 'perfChecks'; id: number; fit: number }
+  | { type: 'afex'; id: number; fit: number; request: AfexRequest }
   | { type: 'streamFit'; id: number; file: File; request: StreamRequest }
   | { type: 'relmat'; id: number; file: File; kind: 'auto' | 'matrix' | 'pedigree' | 'tree' };
 
@@ -952,6 +953,7 @@ export interface ZiResultMsg {
 
 export type FromWorker =
   | { type: 'ziFitted'; id: number; result: ZiResultMsg }
+  | { type: 'gammFitted'; id: number; result: GammResultMsg }
   | { type: 'clmmFitted'; id: number; result: ClmmResultMsg }
   | { type: 'clmmProbabilities'; id: number; by: string; groups: ClmmProbabilityGroup[]; levels: string[] }
   | { type: 'clmmAnova'; id: number; rows: (ClmmAnovaRow & { fit: number })[] }
@@ -998,8 +1000,81 @@ export type FromWorker =
   | { type: 'dharmaError'; id: number; message: string; cancelled: boolean }
   | { type: 'perfChecksDone'; id: number; result: PerformanceChecksMsg }
   | { type: 'perfChecksError'; id: number; message: string }
+  | { type: 'afexProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'afexDone'; id: number; result: AfexMsg }
+  | { type: 'afexError'; id: number; message: string; cancelled: boolean }
   | ({ type: 'streamProgress'; id: number } & StreamProgressMsg)
   | { type: 'streamFitted'; id: number; result: StreamResultMsg }
   | { type: 'streamError'; id: number; message: string; cancelled: boolean }
   | { type: 'relmatLoaded'; id: number; info: RelmatInfo }
   | { type: 'relmatError'; id: number; message: string };
+
+/** afex's mixed() on a kept lmer or glmer fit's formula and data: the ANOVA (afex) card's settings */
+export interface AfexRequest {
+  method: 'KR' | 'S' | 'LRT' | 'PB';
+  type: 2 | 3;
+  testIntercept: boolean;
+  expandRe: boolean;
+  /** PB: pbkrtest's simulations (afex's args_test nsim; default 1000) and seed */
+  nsim?: number;
+  seed?: number;
+}
+
+/** afex's result as the card shows it */
+export interface AfexMsg {
+  request: AfexRequest;
+  /** anova(mixed): afex's column names and each effect's numbers (null: NA) */
+  columns: string[];
+  anova: Record<string, string | number | null>[];
+  /** nice(mixed): Effect, df, F or Chisq, p.value as afex prints them */
+  nice: { columns: string[]; rows: { Effect: string; df: string; stat: string; 'p.value': string }[] };
+  /** afex's messages (the contrasts it set, REML set to FALSE, missing values, …) */
+  messages: string[];
+  /** print(mixed) */
+  text: string;
+  /** the full model's formula as afex fitted it (the last one for type 2 LRT and PB) */
+  fullFormula: string;
+  elapsedMs: number;
+}
+
+/** What the page shows of a gamm4 fit (a Gaussian formula with smooth terms s(x); ./gamm.ts) */
+export interface GammResultMsg {
+  /** gamm4's formula (parametric terms and smooths) and random = ~ … (null: none) */
+  formula: string;
+  random: string | null;
+  /** the formula as typed, without its smooths */
+  input: string;
+  /** gaussian (lmer), binomial or poisson (glmer) with the canonical link */
+  family: string;
+  link: string;
+  reml: boolean;
+  n: number;
+  /** σ̂ (Gaussian; null for binomial and Poisson) */
+  sigma: number | null;
+  /** summary.gam's smooth tests: F with the scale estimated (Gaussian), Chi.sq with it known */
+  scaleEstimated: boolean;
+  /** lme4's REML criterion (or deviance) of the mer: gamm4's gcv.ubre */
+  criterion: number;
+  rSq: number;
+  dfResidual: number;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  /** each smooth: its basis, edf, SD of its random effects and smoothing parameter σ²/σ²_s */
+  /** with summary.gam's approximate test of each smooth (Wood 2013): Ref.df, Chi.sq, F (scale estimated; else null), p-value */
+  smooths: { label: string; term: string; bs: 'tp' | 'cr'; k: number; edf: number; sd: number; sp: number; refDf: number; chiSq: number; F: number | null; p: number }[];
+  /** summary(gam)'s parametric coefficients: t tests (Gaussian) or z tests */
+  statName: 't' | 'z';
+  parametric: { name: string; estimate: number; se: number; stat: number; p: number }[];
+  /** plot.gam's data per smooth (value ± 2 SE on a grid) and the data's covariate values (the rug) */
+  plots: { label: string; term: string; x: number[]; fit: number[]; se: number[]; lower: number[]; upper: number[]; rug: number[] }[];
+  /** the mer's variance components (the smooths' terms on their groups Xr, Xr.0, …) */
+  varCorr: VarCorrRowMsg[];
+  smoothGroups: string[];
+  /** summary(gam)'s printout and the mer's lme4 summary */
+  summary: string;
+  merSummary: string;
+  messages: string[];
+  backend: { name: string; device: string; precision: string };
+  elapsedMs: number;
+}

@@ -11,10 +11,13 @@
  * (performance's checks are computed again, deterministic and cheap; DHARMa's simulations never are:
  * its button runs them); an ordinal (clmm) fit's threshold structure and its response's categories in
  * the order the user gave; a glmmTMB fit's zero-inflation formula (the families that take one) and
- * dispersion formula (the families with a dispersion parameter); each left out at its default '~ 1'.
+ * dispersion formula (the families with a dispersion parameter); each left out at its default '~ 1';
+ * the ANOVA (afex) card, open, with its method, type, test_intercept, expand_re and PB's nsim and seed
+ * (never run on opening: LRT and PB refit the model, PB simulates).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 import { ZI_FAMILY_CHOICES } from './fitting.js';
+import { type AfexUrlState, readAfexUrl, writeAfexUrl } from './afex.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -59,6 +62,8 @@ export interface UrlState {
   allfit?: AllFitUrlState;
   /** the Model checks card, open, with the simulations' settings (performance's checks computed again; the simulations never run on opening the link) */
   checks?: ChecksUrlState;
+  /** the ANOVA (afex) card, open, with its settings (never run on opening the link: LRT and PB refit the model) */
+  afex?: AfexUrlState;
 }
 
 /** the Model checks card's fields (absent: the default) */
@@ -132,7 +137,7 @@ export interface PowerUrlState {
   breaks?: number[];
 }
 
-const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies'];
+const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies', 'gamsim'];
 const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', ...ZI_FAMILY_CHOICES];
 /** the glmmTMB families that take a zero-inflation formula, and those that take a dispersion formula */
 const ZI_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => f !== 'tmb_beta' && f !== 'tmb_gaussian');
@@ -191,6 +196,7 @@ export function readUrlState(search: string): UrlState {
   if (q.get('robust') === '1') out.robust = readRobust(q);
   if (q.get('allfit') === '1') out.allfit = readAllFit(q);
   if (q.get('checks') === '1') out.checks = readChecks(q);
+  if (q.get('afex') === '1') out.afex = readAfexUrl(q);
   return out;
 }
 
@@ -340,6 +346,7 @@ export function writeUrlState(s: UrlState): string {
     if (s.checks.simulateREs) q.set('ckre', s.checks.simulateREs);
     if (s.checks.group) q.set('ckgroup', s.checks.group);
   }
+  if (s.afex) writeAfexUrl(q, s.afex);
   const text = q.toString();
   return text ? `?${text}` : '';
 }

@@ -6,7 +6,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../../src/backend/webgpu/device.js';
-import { type AnyFit, type StoredFit, compareFits, describeFit, placeError, predictOne, runFit } from './fitting.js';
+import { type AnyFit, type StoredFit, compareFits, dataNameOf, describeFit, placeError, predictOne, runFit } from './fitting.js';
 import { residualsCsv } from './diagnostics.js';
 import { runMeta } from './meta.js';
 import { emmTables, inferenceTables, runConfint } from './inference.js';
@@ -15,13 +15,16 @@ import { runModelTest } from './modelTestsRun.js';
 import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
 import { runAllFit } from './allFitRun.js';
+import { runAfex } from './afexRun.js';
+import { describeGamm, runGamm, splitGammFormula } from './gamm.js';
 import { type ChecksFit, runDharma, runPerformanceChecks } from './modelChecksRun.js';
 import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
 import type { ClmmFit, ZeroInflatedFit } from '../../src/index.js';
-import type { FromWorker, GpuInfo, ToWorker } from './protocol.js';
+import type { AnyGammFit } from './gamm.js';
+import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -41,6 +44,8 @@ let streamed: { id: number; fit: AnyFit } | null = null;
 const clmmFits = new Map<number, ClmmFit>();
 /** every glmmTMB fit (zero-inflated, hurdle, beta, gaussian) of the current data, by the page's fit id; emptied when new data load */
 const ziFits = new Map<number, ZeroInflatedFit>();
+/** every gamm4 fit (a formula with smooth terms) of the current data, by the page's fit id; emptied when new data load */
+const gammFits = new Map<number, AnyGammFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
 const running = new Map<number, AbortController>();
@@ -118,6 +123,7 @@ scope.addEventListener('message', (ev) => {
           fits.clear();
           clmmFits.clear();
           ziFits.clear();
+          gammFits.clear();
           const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
           table = loaded.table;
           post({ type: 'loaded', id: msg.id, info: loaded.info });
@@ -150,6 +156,11 @@ scope.addEventListener('message', (ev) => {
             const zf = await runZeroInflated(table, msg.request, ac.signal, progress);
             ziFits.set(msg.id, zf);
             post({ type: 'ziFitted', id: msg.id, result: describeZeroInflated(zf, performance.now() - t0, msg.request.family) });
+          } else if (hasSmooth(msg.request.formula)) {
+            // gamm4: the smooths written as a mixed model and fitted by lmer (no progress in the library: the page shows the elapsed time); Cancel through the signal
+            const { fit: gf, split } = await runGamm(table, msg.request, ac.signal);
+            gammFits.set(msg.id, gf);
+            post({ type: 'gammFitted', id: msg.id, result: describeGamm(gf, split, table, performance.now() - t0) });
           } else if (msg.request.family === 'ordinal') {
             // ordinal's clmm: its progress as −log L per evaluation; Cancel through the signal
             const cf = await runClmm(table, msg.request, ac.signal, progress);
@@ -227,7 +238,7 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     case 'exportJson': {
-      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) : fit);
+      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) ?? gammFits.get(msg.fit) : fit);
       post({ type: 'json', id: msg.id, text: f ? JSON.stringify(f.toJSON(), jsonReplacer, 1) : '{}' });
       break;
     }
@@ -319,6 +330,13 @@ scope.addEventListener('message', (ev) => {
         (result) => post({ type: 'dharmaDone', id: msg.id, result }),
         (message, cancelled) => post({ type: 'dharmaError', id: msg.id, message, cancelled }), checkedFit);
       break;
+    case 'afex':
+      // afex's mixed() on the fit's formula and data: a report per fit and test (every one goes), Cancel through the library's signal
+      keptFitJob<{ done: number; total: number; label: string }, AfexMsg, StoredFit>(msg.id, msg.fit, Number.MAX_SAFE_INTEGER, (stored, signal, onProgress) => runAfex(stored, table, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'afexProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
+        (result) => post({ type: 'afexDone', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'afexError', id: msg.id, message, cancelled }), (fitId) => fits.get(fitId));
+      break;
     case 'perfChecks': {
       // performance's checks of the fit shown (a zero-inflated one too) or the streamed fit (the library's refusals are notes)
       const f = checkedFit(msg.fit);
@@ -396,9 +414,13 @@ scope.addEventListener('message', (ev) => {
   }
 });
 
-/** the data's name as the printouts' Call names it: the file's name without its extension, as an R name */
-function dataNameOf(name: string | undefined): string {
-  return (name ?? 'data').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data';
+/** the formula has a smooth term s(…) (a refused one too: runGamm places the library's error at its token) */
+function hasSmooth(formula: string): boolean {
+  try {
+    return splitGammFormula(formula) !== null;
+  } catch {
+    return true;
+  }
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
