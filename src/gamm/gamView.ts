@@ -161,8 +161,31 @@ export interface GamState<V extends GamCore = GamView, M extends LmmFit | GlmmFi
   paramNames: string[];
 }
 
-/** Stage: the lmer fit and the setup → gamm4's gam view. */
-export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamState {
+/** The gam view's pieces assembled from the mer's estimates (./glmmGamView.ts's too, with σ = 1). */
+export interface GamAssembly {
+  /** the parametric columns' names in the mer's X, their number, and P = np + Σ p_s */
+  paramNames: string[];
+  np: number;
+  P: number;
+  /** Xf (n × P, row-major): the parametric columns, then each smooth's constrained basis */
+  Xf: Float64Array;
+  /** B = blockdiag(I_np, U_s D_s): the mixed-model form's coefficients → the bases' */
+  B: Float64Array;
+  /** the penalty's diagonal in the mixed-model coordinates: 1/(σ θ_s)² on each smooth's penalized part (1e10/σ² at θ_s = 0) */
+  pen: Float64Array;
+  /** β in the bases, B [b̂_r; β̂_Fx] per smooth, and their names */
+  coefficients: Float64Array;
+  names: string[];
+  /** each smooth's entry (edf and the tests filled in later) */
+  smooths: GamSmooth[];
+}
+
+/**
+ * gamm4's way back from the mixed-model form (gamm4.setup's X U D^{-1/2} = [Z_r | X_Fx]): each smooth's
+ * coefficients β_s = U D [b̂_r; β̂_Fx], its smoothing parameter sp = σ²/(σ θ_s)², the penalties and the
+ * design Xf; σ the residual SD of a Gaussian mer, 1 for a binomial or Poisson one.
+ */
+export function gamAssembly(mer: LmmFit | GlmmFit, setup: GammSetup, sigma: number): GamAssembly {
   const { frame } = mer.model;
   const n = frame.n;
   const fxAll = new Set(setup.smooths.flatMap((s) => s.fxNames));
@@ -175,7 +198,7 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
   for (let i = 0; i < n; i++) paramIdx.forEach((j, c) => { Xf[i * P + c] = frame.X[j * n + i]; });
   const B = new Float64Array(P * P);
   for (let c = 0; c < np; c++) B[c * P + c] = 1;
-  const sigma = mer.sigma, sigma2 = sigma * sigma;
+  const sigma2 = sigma * sigma;
   const pen = new Float64Array(P);
   const coefficients = new Float64Array(P);
   paramIdx.forEach((j, c) => { coefficients[c] = mer.beta[j]; });
@@ -208,6 +231,15 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
     smooths.push({ label: s.con.spec.label, term: s.con.spec.term, bs: s.con.spec.bs, k: s.con.spec.k, first: at, last: at + p, edf: 0, sd: sigma * thetaS, sp, refDf: NaN, chiSq: NaN, F: null, pValue: NaN });
     at += p;
   }
+  return { paramNames, np, P, Xf, B, pen, coefficients, names, smooths };
+}
+
+/** Stage: the lmer fit and the setup → gamm4's gam view. */
+export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamState {
+  const { frame } = mer.model;
+  const n = frame.n;
+  const sigma = mer.sigma, sigma2 = sigma * sigma;
+  const { paramNames, np, P, Xf, B, pen, coefficients, names, smooths } = gamAssembly(mer, setup, sigma);
   // XVX = Xfᵀ V⁻¹ Xf
   const other = otherRandomEffects(mer);
   let Minv: Float64Array | null = null;

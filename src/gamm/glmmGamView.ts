@@ -26,7 +26,7 @@ import { spdInverse } from '../linalg/dense.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { pvalueNormal } from '../stats/distributions.js';
 import type { GammSetup } from './setup.js';
-import { type GamSmooth, type GamState, type GamView, crossV, otherRandomEffects } from './gamView.js';
+import { type GamState, type GamView, crossV, gamAssembly, otherRandomEffects } from './gamView.js';
 import { type SmoothTest, smoothTable } from './smoothTable.js';
 
 /** summary.gam's parametric table of a GLMM (the scale known: z tests). */
@@ -65,54 +65,13 @@ export function glmmGamView(mer: GlmmFit, setup: GammSetup, formula: string): Gl
   const { frame } = mer.model;
   const family = mer.model.family;
   const n = frame.n;
-  const fxAll = new Set(setup.smooths.flatMap((s) => s.fxNames));
-  const paramIdx = frame.xnames.map((nm, j) => (fxAll.has(nm) || fxAll.has(nm.replace(/^`|`$/g, '')) ? -1 : j)).filter((j) => j >= 0);
-  const paramNames = paramIdx.map((j) => frame.xnames[j]);
-  const np = paramIdx.length;
-  const P = np + setup.smooths.reduce((s, sm) => s + sm.con.p, 0);
+  const { paramNames, np, P, Xf, B, pen, coefficients, names, smooths } = gamAssembly(mer, setup, 1);
   // the working weights at the fitted η: w = pw (dμ/dη)²/V(μ)
   const { y, weights: pw } = mer.model.pirls;
   const eta = mer.linearPredictor;
   const w = new Float64Array(n);
   for (let i = 0; i < n; i++) { const d = family.muEta(eta[i]); w[i] = (pw[i] * d * d) / family.variance(family.linkinv(eta[i])); }
   const sw = w.map(Math.sqrt);
-  // Xf (n × P, row-major), B, the coefficients
-  const Xf = new Float64Array(n * P);
-  for (let i = 0; i < n; i++) paramIdx.forEach((j, c) => { Xf[i * P + c] = frame.X[j * n + i]; });
-  const B = new Float64Array(P * P);
-  for (let c = 0; c < np; c++) B[c * P + c] = 1;
-  const pen = new Float64Array(P);
-  const coefficients = new Float64Array(P);
-  paramIdx.forEach((j, c) => { coefficients[c] = mer.beta[j]; });
-  const names = [...paramNames];
-  const smooths: GamSmooth[] = [];
-  let at = np;
-  const thetaAt = new Map<string, number>();
-  let off = 0;
-  for (const t of frame.reTerms) { if (t.term.smooth !== undefined) thetaAt.set(t.group, mer.theta[off]); off += (t.q * (t.q + 1)) / 2; }
-  for (const s of setup.smooths) {
-    const p = s.con.p, { U, D, r } = s.form;
-    for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) Xf[i * P + at + c] = s.con.X[i * p + c];
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) B[(at + a) * P + at + b] = U[a * p + b] * D[b];
-    // VarCorr's variance of the smooth's term: θ_s² (σ ≡ 1); sp = scale/variance, 1e10 at 0
-    const thetaS = thetaAt.get(s.group) ?? 0;
-    const vr = thetaS * thetaS;
-    const sp = vr > 0 ? 1 / vr : 1e10;
-    for (let j = 0; j < r; j++) pen[at + j] = sp;
-    // [b̂_r; β̂_Fx] → β̂ = U D (·)
-    const k = mer.model.blocks.findIndex((b) => b.group === s.group);
-    const br = k >= 0 ? mer.conditionalModes(k) : new Float64Array(r);
-    const mixed = new Float64Array(p);
-    for (let j = 0; j < r; j++) mixed[j] = br[j];
-    s.fxNames.forEach((nm, j) => {
-      const x = frame.xnames.findIndex((xn) => xn === nm || xn === `\`${nm}\``);
-      mixed[r + j] = x >= 0 ? mer.beta[x] : 0;
-    });
-    for (let a = 0; a < p; a++) { let v = 0; for (let b = 0; b < p; b++) v += B[(at + a) * P + at + b] * mixed[b]; coefficients[at + a] = v; }
-    for (let c = 0; c < p; c++) names.push(`${s.con.spec.label}.${c + 1}`);
-    smooths.push({ label: s.con.spec.label, term: s.con.spec.term, bs: s.con.spec.bs, k: s.con.spec.k, first: at, last: at + p, edf: 0, sd: thetaS, sp, refDf: NaN, chiSq: NaN, F: null, pValue: NaN });
-    at += p;
-  }
   // XVX = Xfᵀ V⁻¹ Xf = (S Xf)ᵀ (I − G M⁻¹ Gᵀ) (S Xf),  M = I + GᵀG,  G = S Z_o Λ_o
   const SX = new Float64Array(n * P);
   for (let i = 0; i < n; i++) for (let c = 0; c < P; c++) SX[i * P + c] = sw[i] * Xf[i * P + c];
