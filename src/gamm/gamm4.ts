@@ -11,7 +11,8 @@ import { lmer, type LmerOptions } from '../fit/lmer.js';
 import { toArrowTable, type DataInput } from '../io/dataInput.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { gammSetup } from './setup.js';
-import { type GamState, type GamView, type SmoothPlotData, gamPredict, gamView, smoothPlotData, smoothValues } from './gamView.js';
+import { type GamView, gamPredict, gamView } from './gamView.js';
+import { GamFitBase, thetaFromGamm4Order } from './gamFit.js';
 import { gamSummary } from './summary.js';
 import { sTableJSON } from './smoothTable.js';
 import { Gamm4GlmmFit, fitGamm4Glmm } from './gamm4Glmm.js';
@@ -19,7 +20,6 @@ import type { GlmerOptions } from '../fit/glmer.js';
 import { profiledCriterion } from '../lmm/deviance.js';
 import { thetaToInternal } from '../model/reparam.js';
 import { referenceOf } from '../inference/fitInference.js';
-import { type ReTerm, lme4TermOrder } from '../frame/modelFrame.js';
 
 export interface Gamm4Options extends Pick<LmerOptions, 'REML' | 'factors' | 'backend' | 'signal' | 'optimizer' | 'calcDerivs'> {
   /** the random-effects formula, gamm4's `random = ~ (1 | g)` */
@@ -49,40 +49,10 @@ const ALLOWED = new Set(['random', 'REML', 'factors', 'backend', 'signal', 'opti
 const GLMM_ALLOWED = new Set(['random', 'REML', 'factors', 'backend', 'signal', 'family', 'link', 'nAGQ', 'optimizer']);
 
 /** A gamm4 fit: the lmer fit (`mer`) and gamm4's gam view of it. */
-export class Gamm4Fit {
-  /** the lmer fit of the mixed-model form */
-  readonly mer: LmmFit;
-  /** gamm4's gam object */
-  readonly gam: GamView;
-  private readonly state: GamState;
-
-  constructor(state: GamState) {
-    this.state = state;
-    this.mer = state.mer;
-    this.gam = state.view;
-  }
-
-  /** each smooth's grouping factor in the mer (gamm4's `Xr`, `Xr.0`, …), in the smooths' order */
-  get setupGroups(): string[] {
-    return this.state.setup.smooths.map((s) => s.group);
-  }
-
+export class Gamm4Fit extends GamFitBase<GamView, LmmFit> {
   /** predict.gam(newdata, se.fit = TRUE): the parametric and smooth parts (no other random effects) with SEs */
   predict(newdata: DataInput): { fit: Float64Array; se: Float64Array } {
     return gamPredict(this.state, newdata);
-  }
-
-  /** one smooth's values and SEs at covariate values x (by its index or label) */
-  smooth(which: number | string, x: ArrayLike<number>): { fit: Float64Array; se: Float64Array } {
-    const k = typeof which === 'number' ? which : this.gam.smooths.findIndex((s) => s.label === which);
-    if (!(k >= 0 && k < this.gam.smooths.length)) throw new OptionError('smooth', `no smooth ${String(which)} (the model's: ${this.gam.smooths.map((s) => s.label).join(', ')})`);
-    return smoothValues(this.state, k, x);
-  }
-
-  /** plot.gam's data: each smooth's values ± 2 SE on `points` values over its covariate's range */
-  plotData(points = 50): SmoothPlotData[] {
-    if (!Number.isInteger(points) || points < 2) throw new OptionError('points', `points must be an integer of at least 2, got ${points}`);
-    return smoothPlotData(this.state, points);
   }
 
   /**
@@ -92,25 +62,7 @@ export class Gamm4Fit {
    */
   criterionAt(theta: ArrayLike<number>): number {
     const model = this.mer.model;
-    const terms = model.frame.reTerms;
-    const count = terms.reduce((c, t) => c + (t.term.smooth !== undefined ? 1 : (t.q * (t.q + 1)) / 2), 0);
-    if (theta.length !== count) throw new OptionError('theta', `criterionAt: θ has ${count} values in lme4's order (a smooth's term one), not ${theta.length}`);
-    // gamm4's order of the terms, and where each one's θ starts there
-    const byPosition = [...terms].sort((a, b) => a.position - b.position);
-    const order = lme4TermOrder(byPosition.map((t) => (t.term.smooth !== undefined ? t.q : t.levels.length))).map((k) => byPosition[k]);
-    const start = new Map<ReTerm, number>();
-    let at = 0;
-    for (const t of order) { start.set(t, at); at += t.term.smooth !== undefined ? 1 : (t.q * (t.q + 1)) / 2; }
-    const full = new Float64Array(model.theta.length);
-    let off = 0;
-    for (const t of terms) {
-      const from = start.get(t)!;
-      if (t.term.smooth !== undefined) {
-        for (let j = 0; j < t.q; j++) for (let i = j; i < t.q; i++) full[off++] = i === j ? theta[from] : 0;
-      } else {
-        for (let e = 0; e < (t.q * (t.q + 1)) / 2; e++) full[off++] = theta[from + e];
-      }
-    }
+    const full = thetaFromGamm4Order(model.frame.reTerms, model.theta.length, theta, 'criterionAt');
     return profiledCriterion(model)(referenceOf(this.mer, 'criterionAt').evaluate(thetaToInternal(model, full)));
   }
 

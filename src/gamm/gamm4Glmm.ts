@@ -15,11 +15,11 @@ import { hessianObjective } from '../glmm/assemble.js';
 import { glmmVarianceParameters } from '../glmm/structured.js';
 import { modesToOriginal } from '../model/reparam.js';
 import type { DataInput } from '../io/dataInput.js';
-import { type ReTerm, lme4TermOrder } from '../frame/modelFrame.js';
 import { printGamSummary } from './summary.js';
 import { sTableJSON } from './smoothTable.js';
 import type { GammSetup } from './setup.js';
-import { type SmoothPlotData, gamPredict, smoothPlotData, smoothValues } from './gamView.js';
+import { gamPredict } from './gamView.js';
+import { GamFitBase, thetaFromGamm4Order } from './gamFit.js';
 import { type GlmmGamState, type GlmmGamView, glmmGamView } from './glmmGamView.js';
 
 /** The families gamm4 fits by glmer here, and their (canonical) links. */
@@ -44,24 +44,7 @@ export function glmmGamSummary(g: GlmmGamView): string {
 }
 
 /** A binomial or Poisson gamm4 fit: the glmer fit (`mer`) and gamm4's gam view of it. */
-export class Gamm4GlmmFit {
-  /** the glmer fit of the mixed-model form */
-  readonly mer: GlmmFit;
-  /** gamm4's gam object */
-  readonly gam: GlmmGamView;
-  private readonly state: GlmmGamState;
-
-  constructor(state: GlmmGamState) {
-    this.state = state;
-    this.mer = state.mer;
-    this.gam = state.view;
-  }
-
-  /** each smooth's grouping factor in the mer (gamm4's `Xr`, `Xr.0`, …), in the smooths' order */
-  get setupGroups(): string[] {
-    return this.state.setup.smooths.map((s) => s.group);
-  }
-
+export class Gamm4GlmmFit extends GamFitBase<GlmmGamView, GlmmFit> {
   /**
    * predict.gam(newdata, type, se.fit = TRUE): the parametric and smooth parts (no other random effects);
    * on the link scale (default) with SE sqrt(diag(X Vp Xᵀ)), or on the response scale g⁻¹(η) with the
@@ -74,19 +57,6 @@ export class Gamm4GlmmFit {
     if (type === 'link') return r;
     const fam = this.mer.model.family;
     return { fit: r.fit.map((e) => fam.linkinv(e)), se: r.se.map((s, i) => Math.abs(fam.muEta(r.fit[i])) * s) };
-  }
-
-  /** one smooth's values and SEs (link scale) at covariate values x (by its index or label) */
-  smooth(which: number | string, x: ArrayLike<number>): { fit: Float64Array; se: Float64Array } {
-    const k = typeof which === 'number' ? which : this.gam.smooths.findIndex((s) => s.label === which);
-    if (!(k >= 0 && k < this.gam.smooths.length)) throw new OptionError('smooth', `no smooth ${String(which)} (the model's: ${this.gam.smooths.map((s) => s.label).join(', ')})`);
-    return smoothValues(this.state, k, x);
-  }
-
-  /** plot.gam's data: each smooth's values ± 2 SE (link scale) on `points` values over its covariate's range */
-  plotData(points = 50): SmoothPlotData[] {
-    if (!Number.isInteger(points) || points < 2) throw new OptionError('points', `points must be an integer of at least 2, got ${points}`);
-    return smoothPlotData(this.state, points);
   }
 
   /**
@@ -123,24 +93,8 @@ export class Gamm4GlmmFit {
   private pirlsAt(theta: ArrayLike<number>, beta: ArrayLike<number>, what: string): { deviance: number; engines: GlmmEngines; theta: Float64Array } {
     const model = this.mer.model;
     const terms = model.frame.reTerms;
-    const count = terms.reduce((c, t) => c + (t.term.smooth !== undefined ? 1 : (t.q * (t.q + 1)) / 2), 0);
-    if (theta.length !== count) throw new OptionError('theta', `${what}: θ has ${count} values in lme4's order (a smooth's term one), not ${theta.length}`);
+    const full = thetaFromGamm4Order(terms, model.theta.length, theta, what);
     if (beta.length !== model.frame.p) throw new OptionError('beta', `${what}: β has ${model.frame.p} values (${model.frame.xnames.join(', ')}), not ${beta.length}`);
-    const byPosition = [...terms].sort((a, b) => a.position - b.position);
-    const order = lme4TermOrder(byPosition.map((t) => (t.term.smooth !== undefined ? t.q : t.levels.length))).map((k) => byPosition[k]);
-    const start = new Map<ReTerm, number>();
-    let at = 0;
-    for (const t of order) { start.set(t, at); at += t.term.smooth !== undefined ? 1 : (t.q * (t.q + 1)) / 2; }
-    const full = new Float64Array(model.theta.length);
-    let off = 0;
-    for (const t of terms) {
-      const from = start.get(t)!;
-      if (t.term.smooth !== undefined) {
-        for (let j = 0; j < t.q; j++) for (let i = j; i < t.q; i++) full[off++] = i === j ? theta[from] : 0;
-      } else {
-        for (let e = 0; e < (t.q * (t.q + 1)) / 2; e++) full[off++] = theta[from + e];
-      }
-    }
     const variance = glmmVarianceParameters(model);
     const v = variance.fromTheta(full);
     const z = new Float64Array(v.length + beta.length);
