@@ -234,6 +234,30 @@ export function gamAssembly(mer: LmmFit | GlmmFit, setup: GammSetup, sigma: numb
   return { paramNames, np, P, Xf, B, pen, coefficients, names, smooths };
 }
 
+/**
+ * gamm4's Vp and edf from the view's cross-product XVX = Xfᵀ V⁻¹ Xf (scaled as the caller's view needs):
+ *   Vb = (Bᵀ XVX B + diag(pen))⁻¹,  Vp = B Vb Bᵀ,  edf_j = (Vp XVX)_jj, and each smooth's edf its columns' sum
+ * (set on `smooths`).
+ */
+export function penalizedCovariance(XVX: Float64Array, B: Float64Array, pen: Float64Array, P: number, smooths: GamSmooth[]): { Vp: Float64Array; edf: Float64Array } {
+  // Bᵀ XVX B + P
+  const XB = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += XVX[a * P + c] * B[c * P + b]; XB[a * P + b] = v; }
+  const H = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[c * P + a] * XB[c * P + b]; H[a * P + b] = v; }
+  for (let a = 0; a < P; a++) H[a * P + a] += pen[a];
+  const Vb = spdInverse(H, P, "the smooths' penalized information").inv;
+  // Vp = B Vb Bᵀ
+  const BV = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[a * P + c] * Vb[c * P + b]; BV[a * P + b] = v; }
+  const Vp = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b <= a; b++) { let v = 0; for (let c = 0; c < P; c++) v += BV[a * P + c] * B[b * P + c]; Vp[a * P + b] = Vp[b * P + a] = v; }
+  const edf = new Float64Array(P);
+  for (let j = 0; j < P; j++) { let v = 0; for (let l = 0; l < P; l++) v += Vp[j * P + l] * XVX[l * P + j]; edf[j] = v; }
+  for (const s of smooths) { let e = 0; for (let j = s.first; j < s.last; j++) e += edf[j]; s.edf = e; }
+  return { Vp, edf };
+}
+
 /** Stage: the lmer fit and the setup → gamm4's gam view. */
 export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamState {
   const { frame } = mer.model;
@@ -251,21 +275,7 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
     Minv = spdInverse(M, Q, 'I + ΛᵀZᵀZΛ').inv;
   }
   const XVX = crossV(Xf, Xf, n, P, P, other?.W ?? null, Minv, other?.Q ?? 0, sigma2);
-  // Bᵀ XVX B + P
-  const XB = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += XVX[a * P + c] * B[c * P + b]; XB[a * P + b] = v; }
-  const H = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[c * P + a] * XB[c * P + b]; H[a * P + b] = v; }
-  for (let a = 0; a < P; a++) H[a * P + a] += pen[a];
-  const Vb = spdInverse(H, P, "the smooths' penalized information").inv;
-  // Vp = B Vb Bᵀ
-  const BV = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[a * P + c] * Vb[c * P + b]; BV[a * P + b] = v; }
-  const Vp = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b <= a; b++) { let v = 0; for (let c = 0; c < P; c++) v += BV[a * P + c] * B[b * P + c]; Vp[a * P + b] = Vp[b * P + a] = v; }
-  const edf = new Float64Array(P);
-  for (let j = 0; j < P; j++) { let v = 0; for (let l = 0; l < P; l++) v += Vp[j * P + l] * XVX[l * P + j]; edf[j] = v; }
-  for (const s of smooths) { let e = 0; for (let j = s.first; j < s.last; j++) e += edf[j]; s.edf = e; }
+  const { Vp, edf } = penalizedCovariance(XVX, B, pen, P, smooths);
   const fitted = new Float64Array(n);
   for (let i = 0; i < n; i++) { let v = 0; for (let c = 0; c < P; c++) v += Xf[i * P + c] * coefficients[c]; fitted[i] = v; }
   let sumEdf = 0;

@@ -26,7 +26,7 @@ import { spdInverse } from '../linalg/dense.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { pvalueNormal } from '../stats/distributions.js';
 import type { GammSetup } from './setup.js';
-import { type GamState, type GamView, crossV, gamAssembly, otherRandomEffects } from './gamView.js';
+import { type GamState, type GamView, crossV, gamAssembly, otherRandomEffects, penalizedCovariance } from './gamView.js';
 import { type SmoothTest, smoothTable } from './smoothTable.js';
 
 /** summary.gam's parametric table of a GLMM (the scale known: z tests). */
@@ -87,20 +87,7 @@ export function glmmGamView(mer: GlmmFit, setup: GammSetup, formula: string): Gl
     Minv = spdInverse(M, Q, 'I + ΛᵀZᵀWZΛ').inv;
   }
   const XVX = crossV(SX, SX, n, P, P, G, Minv, other?.Q ?? 0, 1);
-  // Vb = (Bᵀ XVX B + diag(pen))⁻¹, Vp = B Vb Bᵀ
-  const XB = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += XVX[a * P + c] * B[c * P + b]; XB[a * P + b] = v; }
-  const H = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[c * P + a] * XB[c * P + b]; H[a * P + b] = v; }
-  for (let a = 0; a < P; a++) H[a * P + a] += pen[a];
-  const Vb = spdInverse(H, P, "the smooths' penalized information").inv;
-  const BV = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += B[a * P + c] * Vb[c * P + b]; BV[a * P + b] = v; }
-  const Vp = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let b = 0; b <= a; b++) { let v = 0; for (let c = 0; c < P; c++) v += BV[a * P + c] * B[b * P + c]; Vp[a * P + b] = Vp[b * P + a] = v; }
-  const edf = new Float64Array(P);
-  for (let j = 0; j < P; j++) { let v = 0; for (let l = 0; l < P; l++) v += Vp[j * P + l] * XVX[l * P + j]; edf[j] = v; }
-  for (const s of smooths) { let e = 0; for (let j = s.first; j < s.last; j++) e += edf[j]; s.edf = e; }
+  const { Vp, edf } = penalizedCovariance(XVX, B, pen, P, smooths);
   const linearPredictors = new Float64Array(n), fitted = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let v = 0;
