@@ -380,7 +380,7 @@ describe('mixedgpu mixed', () => {
     await bad({ method: 'KR', nsim: '10' }, /--nsim and --seed are for --method PB/);
     await bad({ method: 'PB', nsim: '1' }, /--nsim must be a whole number ≥ 2/);
     await bad({ method: 'KR', family: 'binomial' }, /GLMMs can only be estimated with 'LRT' or 'PB'/);
-    await bad({ method: 'LRT', ml: true }, /--ml is for --method KR and S/);
+    await bad({ method: 'LRT', ml: true }, /--ml is for --method KR, S and nested-KR/);
     await bad({ contrasts: 'treatment=contr.helmert' }, /--contrasts is not available with mixed/);
     await bad({ link: 'logit' }, /--link and --nagq are for a GLMM/);
   });
