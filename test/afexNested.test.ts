@@ -175,6 +175,17 @@ describe("afex's per_parameter: which effects are split (perParameterTerms)", ()
     expect(perParameterTerms(terms, xnames, ['Intercept'], true)).toEqual(terms);
   });
 
+  it("PB with perParameter: the same nested pairs as LRT's per_parameter (afex's statistics), nsim replicates each", async () => {
+    const c = byName('obk LRT per_parameter treatment');
+    const m = await mixed(c.formula, loadDataFile(c.data), { method: 'PB', perParameter: c.per_parameter, factors: c.factors, argsTest: { nsim: 20, seed: 3 } });
+    expect(m.anova().map((r) => r.Effect)).toEqual(c.rows.map((r) => r.effect));
+    m.anova().forEach((r, i) => {
+      expect(Math.abs((r.Chisq as number) - c.rows[i].Chisq!)).toBeLessThan(1e-7);
+      expect(r['Chi Df']).toBe(c.rows[i]['Chi Df']);
+    });
+    for (const t of m.tests as { ref: Float64Array }[]) expect(t.ref.length).toBe(20);
+  }, 120_000);
+
   it('refuses a pattern that is not a regular expression or matches no effect, by name', () => {
     expect(() => perParameterTerms(terms, xnames, ['treat('], true)).toThrow(/perParameter 'treat\(' is not a regular expression/);
     expect(() => perParameterTerms(terms, xnames, ['phase', 'gender'], true)).toThrow(/perParameter 'gender' matches none of the model's effects \(\(Intercept\), treatment, phase, treatment:phase\)/);
