@@ -216,6 +216,8 @@ function checkPerParameter(x: unknown): string[] | null {
   if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== 'string' || v === '')) {
     throw new OptionError('perParameter', `mixed: perParameter must be a regular expression or a list of them (afex's per_parameter), not ${JSON.stringify(x)}`);
   }
+  // the patterns' syntax before any fit (what they match is checked against the terms: perParameterTerms)
+  for (const pattern of list as string[]) perParameterTerms([], [], [pattern], false, false);
   return list as string[];
 }
 

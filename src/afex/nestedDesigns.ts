@@ -72,9 +72,10 @@ export function nestedDesigns(p: number, interceptColumn: number, terms: DesignT
  * first where X has one, then the terms'), the matches but the intercept (one column: tested whole)
  * replaced by one term per column, labelled by X's column name (`xnames`), in X's order. The patterns
  * are regular expressions (JavaScript's here, R's extended ones in afex: the same for the patterns term
- * labels need). A pattern that is not a regular expression, or matches no label, is refused by name.
+ * labels need). A pattern that is not a regular expression, or (`requireMatch`) matches no label, is
+ * refused by name.
  */
-export function perParameterTerms(terms: DesignTerm[], xnames: string[], patterns: string[], hasIntercept: boolean): DesignTerm[] {
+export function perParameterTerms(terms: DesignTerm[], xnames: string[], patterns: string[], hasIntercept: boolean, requireMatch = true): DesignTerm[] {
   const labels = [...(hasIntercept ? ['(Intercept)'] : []), ...terms.map((t) => t.label)];
   const change = new Set<string>();
   for (const pattern of patterns) {
@@ -85,7 +86,7 @@ export function perParameterTerms(terms: DesignTerm[], xnames: string[], pattern
       throw new OptionError('perParameter', `mixed: perParameter '${pattern}' is not a regular expression (${(e as Error).message})`);
     }
     const hits = labels.filter((l) => re.test(l));
-    if (hits.length === 0) throw new OptionError('perParameter', `mixed: perParameter '${pattern}' matches none of the model's effects (${labels.join(', ')})`);
+    if (hits.length === 0 && requireMatch) throw new OptionError('perParameter', `mixed: perParameter '${pattern}' matches none of the model's effects (${labels.join(', ')})`);
     for (const h of hits) if (h !== '(Intercept)') change.add(h);
   }
   return terms.flatMap((t) => (change.has(t.label) ? t.columns.map((j) => ({ label: xnames[j], order: t.order, columns: [j] })) : [t]));
