@@ -248,8 +248,8 @@ export type { KrModcomp, SatModcomp, ModcompSmall, ModcompPair } from './inferen
 export { pbModcomp, pbSummary } from './inference/pbModcomp.js';
 export type { PbModcomp, PbModcompOptions, PbSummary, PbTestRow } from './inference/pbModcomp.js';
 // afex's mixed(): ANOVA tables of mixed models for factorial designs (KR, S, LRT, PB; type 3 and 2)
-export { mixed, MixedAnova, lmerTestRows, lrtRow, AFEX_METHODS, type AfexMethod, type MixedOptions, type MixedRow, type RestrictedModel } from './afex/mixed.js';
-export { nestedDesigns, type DesignTerm, type NestedDesigns, type NestedFit } from './afex/nestedDesigns.js';
+export { mixed, MixedAnova, lmerTestRows, lrtRow, krRow, AFEX_METHODS, AFEX_F_METHOD_ERROR, type AfexMethod, type MixedOptions, type MixedRow, type RestrictedModel } from './afex/mixed.js';
+export { nestedDesigns, perParameterTerms, type DesignTerm, type NestedDesigns, type NestedFit } from './afex/nestedDesigns.js';
 export { niceMixed, printMixed, roundPs, makeStat, formatCFixed, type NiceInput, type NiceRow } from './afex/print.js';
 export { pbModcompGlmm, type PbGlmm, type PbGlmmOptions } from './afex/pbGlmm.js';
 export { afexFormulaParts, withoutBars, type AfexFormulaParts } from './afex/formulaParts.js';

@@ -256,9 +256,10 @@ describe("afex's mixed(): options and bad input", () => {
   it('refuses what afex refuses, and options it does not know, by name', async () => {
     await expect(mixed(F, obk(), { method: 'KR', family: 'poisson', factors: ['id'] })).rejects.toThrow(/GLMMs can only be estimated with 'LRT' or 'PB'/);
     await expect(mixed(F, obk(), { method: 'KR', REML: false })).rejects.toThrow(/Kenward-Roger's method is only available for REML model fits/);
-    await expect(mixed(F, obk(), { method: 'F' as 'KR' })).rejects.toThrow(/method 'F'.*not offered/);
+    await expect(mixed(F, obk(), { method: 'F' as 'KR' })).rejects.toThrow(/Only methods "KR", "PB", "LRT", or "nested-KR" currently implemented/);
     await expect(mixed(F, obk(), { type: 1 as 2 })).rejects.toThrow(/type must be 3 \(default\) or 2/);
-    await expect(mixed(F, obk(), { perParameter: ['a'] } as unknown as MixedOptions)).rejects.toThrow(/unknown option 'perParameter'.*per_parameter/);
+    await expect(mixed(F, obk(), { perParameter: ['treatment'] })).rejects.toThrow(/perParameter is for methods "LRT", "PB" and "nested-KR"/);
+    await expect(mixed(F, obk(), { per_parameter: ['a'] } as unknown as MixedOptions)).rejects.toThrow(/unknown option 'per_parameter' \(perParameter\)/);
     await expect(mixed(F, obk(), { method: 'LRT', argsTest: { nsim: 10 } })).rejects.toThrow(/argsTest .* is for method "PB"/);
     await expect(mixed(F, obk(), { method: 'PB', argsTest: { nsim: 10, cl: 2 } as unknown as { nsim: number } })).rejects.toThrow(/argsTest takes nsim and seed, not 'cl'/);
     await expect(mixed('value ~ treatment', obk())).rejects.toThrow(/no random-effects terms/);
@@ -373,12 +374,13 @@ describe('mixedgpu mixed', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(re);
     };
-    await bad({ method: 'F' }, /unknown --method 'F'/);
+    await bad({ method: 'F' }, /Only methods "KR", "PB", "LRT", or "nested-KR" currently implemented/);
+    await bad({ method: 'F2' }, /unknown --method 'F2'/);
     await bad({ type: '1' }, /--type must be 3 or 2/);
     await bad({ method: 'KR', nsim: '10' }, /--nsim and --seed are for --method PB/);
     await bad({ method: 'PB', nsim: '1' }, /--nsim must be a whole number ≥ 2/);
     await bad({ method: 'KR', family: 'binomial' }, /GLMMs can only be estimated with 'LRT' or 'PB'/);
-    await bad({ method: 'LRT', ml: true }, /--ml is for --method KR and S/);
+    await bad({ method: 'LRT', ml: true }, /--ml is for --method KR, S and nested-KR/);
     await bad({ contrasts: 'treatment=contr.helmert' }, /--contrasts is not available with mixed/);
     await bad({ link: 'logit' }, /--link and --nagq are for a GLMM/);
   });

@@ -12,7 +12,16 @@
  *    REML = FALSE), each against its full model by lme4's anova:
  *      χ² = 2 max(0, ℓ_full − ℓ_restricted) on npar_full − npar_restricted df;
  *  - "PB": the same pairs by pbkrtest's PBmodcomp (src/inference/pbModcomp.ts for lmer, pbGlmm.ts for
- *    glmer), args_test's nsim and seed; our draws are not R's.
+ *    glmer), args_test's nsim and seed; our draws are not R's;
+ *  - "nested-KR": the same nested designs fitted by REML (afex leaves lmer's REML = TRUE), each pair by
+ *    pbkrtest's KRmodcomp (src/inference/modcomp.ts): the restriction Lβ = 0 of the columns the nested
+ *    model drops, tested at the full model's REML fit with Kenward–Roger's scaled F,
+ *      F = F.scaling · (Lβ̂)ᵀ (L Φ_A Lᵀ)⁻¹ (Lβ̂) / q   on (q, ddf) df;
+ *    afex's table: num Df, den Df, F.scaling, F, Pr(>F); lmer only, as afex;
+ *  - "F": afex 1.2-1 accepts the name, fits the nested models and then stops ("Only methods "KR",
+ *    "PB", "LRT", or "nested-KR" currently implemented."): refused here with its message, before fitting.
+ * per_parameter (LRT, PB, nested-KR; type 3, as afex): the terms whose label a pattern matches are
+ * tested one column of X at a time (nestedDesigns.ts perParameterTerms).
  * all_fit = TRUE maps to this library's allFit (src/fit/allFit.ts): every fit refitted by each of its
  * optimizers, the largest log-likelihood kept, as afex's all_fit keeps its best (afex runs lme4's
  * bobyqa, Nelder_Mead, optimx, nloptwrap and nmkbw; the optimizers here are our BOBYQA, lme4's
@@ -28,6 +37,7 @@ import { type LmerOptions, lmer } from '../fit/lmer.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
 import type { FamilyName, LinkName } from '../glmm/family.js';
 import { anovaTable, contrastTest } from '../inference/fitInference.js';
+import { type KrModcomp, krModcomp } from '../inference/modcomp.js';
 import { pbModcomp } from '../inference/pbModcomp.js';
 import { termColumns } from '../inference/termColumns.js';
 import { toArrowTable, type DataInput } from '../io/dataInput.js';
@@ -36,16 +46,24 @@ import { deparseFormula } from '../results/rFormat.js';
 import { pchisqUpper } from '../stats/distributions.js';
 import { type NewColumn, afexContrasts, designColumnName, randomPart, withColumns } from './afexData.js';
 import { afexFormulaParts } from './formulaParts.js';
-import { nestedDesigns } from './nestedDesigns.js';
+import { nestedDesigns, perParameterTerms } from './nestedDesigns.js';
 import { type NiceRow, niceMixed, printMixed } from './print.js';
 import { pbModcompGlmm } from './pbGlmm.js';
 
-export type AfexMethod = 'KR' | 'S' | 'LRT' | 'PB';
-export const AFEX_METHODS: readonly AfexMethod[] = ['KR', 'S', 'LRT', 'PB'];
+export type AfexMethod = 'KR' | 'S' | 'LRT' | 'PB' | 'nested-KR';
+export const AFEX_METHODS: readonly AfexMethod[] = ['KR', 'S', 'LRT', 'PB', 'nested-KR'];
+
+/** afex's message where it stops on method = "F" (afex 1.2-1 lists the name, implements no such test) */
+export const AFEX_F_METHOD_ERROR = 'Only methods "KR", "PB", "LRT", or "nested-KR" currently implemented.';
 
 export interface MixedOptions {
-  /** afex's method: "S" (default, afex_options("method_mixed")), "KR", "LRT" or "PB" */
+  /** afex's method: "S" (default, afex_options("method_mixed")), "KR", "LRT", "PB" or "nested-KR" */
   method?: AfexMethod;
+  /**
+   * afex's per_parameter (LRT, PB, nested-KR; type 3): regular expressions; each term whose label one
+   * matches is tested one parameter (column of X) at a time
+   */
+  perParameter?: string | string[];
   /** 3 (default) or 2; also 'III', 'II' */
   type?: 2 | 3 | 'II' | 'III' | '2' | '3';
   /** test the intercept too (KR: car::Anova's F test; LRT, PB: a nested fit without it; type 3) */
@@ -62,7 +80,7 @@ export interface MixedOptions {
   family?: FamilyName;
   link?: LinkName;
   nAGQ?: number;
-  /** lmer's REML for KR and S (default true); LRT and PB fit by ML whatever it says, as afex */
+  /** lmer's REML for KR, S and nested-KR (default true); LRT and PB fit by ML whatever it says, as afex */
   REML?: boolean;
   /** numeric columns to read as factors (R's factor()) */
   factors?: string[];
@@ -85,6 +103,8 @@ export interface MixedRow {
   numDf?: number;
   denDf?: number;
   F?: number;
+  /** nested-KR: pbkrtest's F.scaling (Kenward–Roger's scale of the Wald statistic) */
+  Fscaling?: number;
   /** LRT: npar of the restricted model (afex's Df) */
   Df?: number;
   /** LRT, PB: the likelihood-ratio statistic, its df (Chi Df) and χ² p-value (`p`) */
@@ -92,7 +112,7 @@ export interface MixedRow {
   chiDf?: number;
   /** PB: the parametric bootstrap's p-value (Pr(>PB)) */
   pPB?: number;
-  /** Pr(>F) (KR, S) or Pr(>Chisq) (LRT, PB); null where afex has NA */
+  /** Pr(>F) (KR, S, nested-KR) or Pr(>Chisq) (LRT, PB); null where afex has NA */
   p: number | null;
 }
 
@@ -111,7 +131,11 @@ const COLUMNS: Record<AfexMethod, string[]> = {
   S: ['num Df', 'den Df', 'F', 'Pr(>F)'],
   LRT: ['Df', 'Chisq', 'Chi Df', 'Pr(>Chisq)'],
   PB: ['Chisq', 'Chi Df', 'Pr(>Chisq)', 'Pr(>PB)'],
+  'nested-KR': ['num Df', 'den Df', 'F.scaling', 'F', 'Pr(>F)'],
 };
+
+/** the methods whose table is of F tests (afex's nice: df "num, den", F) */
+export const isFMethod = (m: AfexMethod): boolean => m === 'KR' || m === 'S' || m === 'nested-KR';
 
 /** afex's mixed object: the anova table, the fits, the tests, the printout */
 export class MixedAnova {
@@ -120,12 +144,12 @@ export class MixedAnova {
     readonly type: 2 | 3,
     readonly rows: MixedRow[],
     readonly heading: string[],
-    /** the full model (KR, S, type 3 LRT and PB: one; type 2 LRT and PB: one per order, the last the model as written) */
+    /** the full model (KR, S, type 3 LRT, PB and nested-KR: one; type 2 LRT, PB and nested-KR: one per order, the last the model as written) */
     readonly fullModels: Fit[],
     readonly fullFormulas: string[],
-    /** the nested fits (LRT, PB), one per effect */
+    /** the nested fits (LRT, PB, nested-KR), one per effect */
     readonly restrictedModels: RestrictedModel[],
-    /** the tests' details (PB: pbkrtest's summary per effect) */
+    /** the tests' details (PB: pbkrtest's summary per effect; nested-KR: pbkrtest's KRmodcomp per effect) */
     readonly tests: unknown[],
     /** afex's messages and warnings, and the notes of this library */
     readonly messages: string[],
@@ -146,6 +170,7 @@ export class MixedAnova {
     return this.rows.map((r) => {
       const out: Record<string, string | number | null> = { Effect: r.effect };
       if (this.method === 'KR' || this.method === 'S') Object.assign(out, { 'num Df': r.numDf!, 'den Df': r.denDf ?? null, F: r.F!, 'Pr(>F)': r.p });
+      else if (this.method === 'nested-KR') Object.assign(out, { 'num Df': r.numDf!, 'den Df': r.denDf!, 'F.scaling': r.Fscaling!, F: r.F!, 'Pr(>F)': r.p });
       else if (this.method === 'LRT') Object.assign(out, { Df: r.Df!, Chisq: r.Chisq!, 'Chi Df': r.chiDf!, 'Pr(>Chisq)': r.p });
       else Object.assign(out, { Chisq: r.Chisq!, 'Chi Df': r.chiDf!, 'Pr(>Chisq)': r.p, 'Pr(>PB)': r.pPB ?? null });
       return out;
@@ -162,7 +187,7 @@ export class MixedAnova {
     const fitJson = (f: Fit) => ({ formula: f.formula, logLik: f.logLik, df: f.df, REML: f instanceof GlmmFit ? false : f.reml, fixef: Object.fromEntries(f.model.frame.xnames.map((x, j) => [x, f.beta[j]])), theta: Array.from(f.theta) });
     return {
       method: this.method, type: this.type, heading: this.heading, columns: this.columns, anova_table: this.anova(),
-      nice: this.nice().rows.map((r) => ({ Effect: r.Effect, df: r.df, [this.method === 'KR' || this.method === 'S' ? 'F' : 'Chisq']: r.stat, 'p.value': r['p.value'] })),
+      nice: this.nice().rows.map((r) => ({ Effect: r.Effect, df: r.df, [isFMethod(this.method) ? 'F' : 'Chisq']: r.stat, 'p.value': r['p.value'] })),
       full_model: this.fullModels.map(fitJson),
       restricted_models: this.restrictedModels.map((r) => ({ effect: r.effect, compared_with: r.full, ...fitJson(r.fit) })),
       ...(this.allFitSelected ? { all_fit_selected: this.allFitSelected } : {}),
@@ -177,11 +202,23 @@ function checkType(type: unknown): 2 | 3 {
   throw new OptionError('type', `mixed: type must be 3 (default) or 2 ('III', 'II'), not ${JSON.stringify(type)}: afex implements only type 3 and type 2 tests`);
 }
 
-function checkMethod(method: unknown): AfexMethod {
+/** afex's method names (with "F", which afex accepts and then refuses: the caller refuses it, after afex's earlier checks) */
+function checkMethod(method: unknown): AfexMethod | 'F' {
   if (method === undefined) return 'S';
-  if (typeof method === 'string' && (AFEX_METHODS as readonly string[]).includes(method)) return method as AfexMethod;
-  if (method === 'nested-KR' || method === 'F') throw new OptionError('method', `mixed: method '${method}' (afex's) is not offered here: use "KR", "S", "LRT" or "PB"`);
-  throw new OptionError('method', `mixed: method must be "KR", "S", "LRT" or "PB", not ${JSON.stringify(method)}`);
+  if (typeof method === 'string' && ((AFEX_METHODS as readonly string[]).includes(method) || method === 'F')) return method as AfexMethod | 'F';
+  throw new OptionError('method', `mixed: method must be "KR", "S", "LRT", "PB" or "nested-KR", not ${JSON.stringify(method)}`);
+}
+
+/** afex's per_parameter: one regular expression or several (validated where the terms are known) */
+function checkPerParameter(x: unknown): string[] | null {
+  if (x === undefined || x === null) return null;
+  const list = typeof x === 'string' ? [x] : x;
+  if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== 'string' || v === '')) {
+    throw new OptionError('perParameter', `mixed: perParameter must be a regular expression or a list of them (afex's per_parameter), not ${JSON.stringify(x)}`);
+  }
+  // the patterns' syntax before any fit (what they match is checked against the terms: perParameterTerms)
+  for (const pattern of list as string[]) perParameterTerms([], [], [pattern], false, false);
+  return list as string[];
 }
 
 /**
@@ -216,6 +253,11 @@ export function mixedHeading(type: 2 | 3, method: AfexMethod, formula: string, d
   ];
 }
 
+/** afex's row of a nested-KR test: pbkrtest's Ftest row (stat, ndf, ddf, F.scaling, p.value) */
+export function krRow(effect: string, kr: KrModcomp): MixedRow {
+  return { effect, numDf: kr.Ftest.ndf, denDf: kr.Ftest.ddf, Fscaling: kr.Ftest.Fscaling, F: kr.Ftest.stat, p: kr.Ftest.p };
+}
+
 /** lme4's anova(full, restricted) as afex reads it: χ² = 2 max(0, ℓ_full − ℓ_restricted) on npar_full − npar_restricted */
 export function lrtRow(effect: string, full: Fit, restricted: Fit): MixedRow {
   const chisq = 2 * Math.max(0, full.logLik - restricted.logLik);
@@ -223,7 +265,7 @@ export function lrtRow(effect: string, full: Fit, restricted: Fit): MixedRow {
   return { effect, Df: restricted.df, Chisq: chisq, chiDf: df, p: df > 0 ? pchisqUpper(chisq, df) : null };
 }
 
-const KNOWN = ['method', 'type', 'testIntercept', 'checkContrasts', 'expandRe', 'allFit', 'argsTest', 'family', 'link', 'nAGQ', 'REML', 'factors', 'optimizer', 'dataName', 'onProgress', 'signal'];
+const KNOWN = ['method', 'perParameter', 'type', 'testIntercept', 'checkContrasts', 'expandRe', 'allFit', 'argsTest', 'family', 'link', 'nAGQ', 'REML', 'factors', 'optimizer', 'dataName', 'onProgress', 'signal'];
 
 /**
  * afex's mixed(formula, data, type, method, test_intercept, check_contrasts, expand_re, all_fit,
@@ -233,17 +275,27 @@ export async function mixed(formula: string, input: DataInput, options: MixedOpt
   if (options === null || typeof options !== 'object') throw new OptionError('options', 'mixed: options must be an object');
   for (const k of Object.keys(options)) {
     if (!KNOWN.includes(k)) {
-      const hint = k === 'perParameter' || k === 'per_parameter' ? " (afex's per_parameter is not offered)" : k === 'cl' ? ' (the fits run one after another)' : '';
+      const hint = k === 'per_parameter' ? ' (perParameter)' : k === 'cl' ? ' (the fits run one after another)' : '';
       throw new OptionError(k, `mixed: unknown option '${k}'${hint}; the options are ${KNOWN.join(', ')}`);
     }
   }
-  const method = checkMethod(options.method);
+  const methodName = checkMethod(options.method);
   const type = checkType(options.type);
+  const perParameter = checkPerParameter(options.perParameter);
   for (const k of ['testIntercept', 'checkContrasts', 'expandRe', 'allFit', 'REML'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new OptionError(k, `mixed: ${k} must be true or false, not ${JSON.stringify(options[k])}`);
   }
   const glmm = options.family !== undefined;
-  if (glmm && (method === 'KR' || method === 'S')) throw new OptionError('method', "GLMMs can only be estimated with 'LRT' or 'PB'. (afex: method \"KR\" and \"S\" are lmerTest's F tests of lmer fits)");
+  // afex's checks in afex's order: a GLMM's methods, per_parameter's type, then "F"
+  if (glmm && methodName !== 'LRT' && methodName !== 'PB') {
+    throw new OptionError('method', `GLMMs can only be estimated with 'LRT' or 'PB'. (afex: method "${methodName}" is ${methodName === 'F' ? 'not implemented' : methodName === 'nested-KR' ? "pbkrtest's KRmodcomp of lmer fits" : "lmerTest's F tests of lmer fits"})`);
+  }
+  if (perParameter && methodName !== 'KR' && methodName !== 'S' && type === 2) throw new OptionError('perParameter', 'per_parameter argument only implemented for Type 3 tests. (afex)');
+  if (methodName === 'F') throw new OptionError('method', `${AFEX_F_METHOD_ERROR} (afex 1.2-1 accepts method "F" and stops with this message after fitting the nested models)`);
+  const method: AfexMethod = methodName;
+  if (perParameter && (method === 'KR' || method === 'S')) {
+    throw new OptionError('perParameter', `mixed: perParameter is for methods "LRT", "PB" and "nested-KR", whose tests are of nested fits; with "${method}" (lmerTest's anova of whole terms) afex ignores per_parameter: use method "nested-KR" for its F tests per parameter`);
+  }
   if (method === 'KR' && options.REML === false) throw new OptionError('REML', "mixed: Kenward-Roger's method is only available for REML model fits (lmerTest's rule; afex stops there too): leave REML on, or use method \"S\"");
   if (!glmm && (options.link !== undefined || options.nAGQ !== undefined)) throw new OptionError(options.link !== undefined ? 'link' : 'nAGQ', 'mixed: link and nAGQ are for a GLMM (give family)');
   if (options.argsTest !== undefined) {
@@ -269,6 +321,8 @@ export async function mixed(formula: string, input: DataInput, options: MixedOpt
   const fullText = rand.columns.length === 0 && rand.text === parts.random.map((r) => `(${r})`).join(' + ')
     ? parts.text : `${parts.response} ~ ${parts.fixedText} + ${rand.text}`;
   const reml = method === 'LRT' || method === 'PB' ? false : (options.REML ?? true);
+  // the fits are compared by their log-likelihoods where they are ML fits (afex's check_likelihood: `!isREML`)
+  const mlFits = glmm || !reml;
   if (!glmm && (method === 'LRT' || method === 'PB') && options.REML !== false) messages.push("REML argument to lmer() set to FALSE for method = 'PB' or 'LRT'");
 
   let done = 0;
@@ -314,10 +368,12 @@ export async function mixed(formula: string, input: DataInput, options: MixedOpt
     const xcols: NewColumn[] = names.map((name, j) => ({ name, values: fr.X.subarray(j * fr.n, (j + 1) * fr.n) }));
     data = withColumns(data, fr, xcols);
     const tc = termColumns(fr);
-    const terms = fr.formula.fixed.terms.map((t, k) => ({ label: t.label, order: t.vars.length, columns: tc[k] })).filter((t) => t.columns.length > 0);
-    const designs = nestedDesigns(fr.p, fr.xnames.indexOf('(Intercept)'), terms, type, testIntercept);
+    const intercept = fr.xnames.indexOf('(Intercept)');
+    let terms = fr.formula.fixed.terms.map((t, k) => ({ label: t.label, order: t.vars.length, columns: tc[k] })).filter((t) => t.columns.length > 0);
+    if (perParameter) terms = perParameterTerms(terms, fr.xnames, perParameter, intercept >= 0);
+    const designs = nestedDesigns(fr.p, intercept, terms, type, testIntercept);
     const textOf = (keep: number[]) => `${parts.response} ~ 0${keep.map((j) => ` + ${names[j]}`).join('')} + ${rand.text}`;
-    const total = designs.full.length + designs.restricted.length;
+    const total = designs.full.length + designs.restricted.length * (method === 'LRT' ? 1 : 2);
     for (const [c, keep] of designs.full.entries()) {
       if (keep.length === fr.p) {
         fulls.push(full0);
@@ -334,12 +390,22 @@ export async function mixed(formula: string, input: DataInput, options: MixedOpt
       options.onProgress?.({ done: ++done, total, what: r.effect });
     }
     // afex's check_likelihood (ML fits): a nested model fitting better than its full model
-    const better = restricted.filter((r) => r.fit.logLik > fulls[r.full].logLik).map((r) => r.effect);
+    const better = mlFits ? restricted.filter((r) => r.fit.logLik > fulls[r.full].logLik).map((r) => r.effect) : [];
     if (better.length > 0) messages.push(`Following nested model(s) provide better fit than full model: ${better.join(', ')}\n  Results cannot be trusted. Try all_fit=TRUE or reduce random effect structure!`);
     if (method === 'LRT') {
       // lme4's anova(full, restricted): χ² = 2 max(0, ℓ_full − ℓ_restricted) on npar_full − npar_restricted
       rows = restricted.map((r) => lrtRow(r.effect, fulls[r.full], r.fit));
       addition = type === 3 ? `Df full model: ${fulls[0].df}` : `Df full model(s): ${restricted.map((r) => fulls[r.full].df).join(', ')}`;
+    } else if (method === 'nested-KR') {
+      // pbkrtest's KRmodcomp(full, restricted) of each pair: the full model's REML fit and the restriction the nested X makes
+      rows = [];
+      for (const r of restricted) {
+        const kr = await krModcomp(fulls[r.full] as LmmFit, r.fit as LmmFit);
+        tests.push(kr);
+        for (const m of kr.messages) if (!messages.includes(m)) messages.push(m);
+        rows.push(krRow(r.effect, kr));
+        options.onProgress?.({ done: ++done, total, what: `KR ${r.effect}` });
+      }
     } else {
       const { nsim, seed } = options.argsTest ?? {};
       rows = [];
@@ -351,7 +417,7 @@ export async function mixed(formula: string, input: DataInput, options: MixedOpt
         tests.push(pb);
         for (const m of pb.messages) if (!messages.includes(m)) messages.push(m);
         rows.push({ effect: r.effect, Chisq: pb.LRT.stat, chiDf: pb.LRT.df, p: pb.LRT.p, pPB: pb.PBtest.p });
-        options.onProgress?.({ done, total, what: `PB ${r.effect}` });
+        options.onProgress?.({ done: ++done, total, what: `PB ${r.effect}` });
       }
     }
   }

@@ -10,6 +10,9 @@
  *    and for each term t of order o
  *      restricted_t = X without t's columns and (o < M) those of every term of order > o,
  *    compared with F_o.
+ * afex's per_parameter (type 3 only): the terms whose label one of the patterns matches are split into
+ * one term per column of X, named by the column (so each parameter is tested on its own); see
+ * perParameterTerms.
  * Pure: indices of X's columns only.
  */
 import { OptionError } from '../errors/errors.js';
@@ -62,4 +65,29 @@ export function nestedDesigns(p: number, interceptColumn: number, terms: DesignT
     return { effect: t.label, keep: without(p, drop), full: t.order - 1 };
   });
   return { full, restricted };
+}
+
+/**
+ * afex's per_parameter: `grep(pattern, fixed.effects)` for each pattern over the labels ("(Intercept)"
+ * first where X has one, then the terms'), the matches but the intercept (one column: tested whole)
+ * replaced by one term per column, labelled by X's column name (`xnames`), in X's order. The patterns
+ * are regular expressions (JavaScript's here, R's extended ones in afex: the same for the patterns term
+ * labels need). A pattern that is not a regular expression, or (`requireMatch`) matches no label, is
+ * refused by name.
+ */
+export function perParameterTerms(terms: DesignTerm[], xnames: string[], patterns: string[], hasIntercept: boolean, requireMatch = true): DesignTerm[] {
+  const labels = [...(hasIntercept ? ['(Intercept)'] : []), ...terms.map((t) => t.label)];
+  const change = new Set<string>();
+  for (const pattern of patterns) {
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern);
+    } catch (e) {
+      throw new OptionError('perParameter', `mixed: perParameter '${pattern}' is not a regular expression (${(e as Error).message})`);
+    }
+    const hits = labels.filter((l) => re.test(l));
+    if (hits.length === 0 && requireMatch) throw new OptionError('perParameter', `mixed: perParameter '${pattern}' matches none of the model's effects (${labels.join(', ')})`);
+    for (const h of hits) if (h !== '(Intercept)') change.add(h);
+  }
+  return terms.flatMap((t) => (change.has(t.label) ? t.columns.map((j) => ({ label: xnames[j], order: t.order, columns: [j] })) : [t]));
 }

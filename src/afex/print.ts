@@ -1,7 +1,8 @@
 /**
  * afex 1.2-1's printout of a mixed() result (`print.mixed` → `nice.mixed` → `print.nice_table`):
- *  - df: KR and S "num, den", each a whole number when within √ε of one, else formatC(…, 2, "f");
- *    LRT and PB the χ² df;
+ *  - df: KR, S and nested-KR "num, den", each a whole number when within √ε of one, else formatC(…, 2, "f");
+ *    LRT and PB the χ² df; nested-KR's F.scaling is not printed (nice.mixed's test for it,
+ *    `"F.scaling" %in% anova_table`, looks for the name among the table's values, never true);
  *  - F or Chisq: formatC(x, digits = 2, format = "f") with afex's significance symbol appended
  *    (" +" p < .1, " *" < .05, " **" < .01, " ***" < .001; `make.stat`), PB by its bootstrap p;
  *  - p.value: afex_options("round_ps"): "<.001", ">.999" where round(p, 3) is 1, else formatC(p, 3, "f")
@@ -56,20 +57,20 @@ const dfText = (x: number) => (isWhole(x) ? String(Math.round(x)) : formatCFixed
 export interface NiceRow {
   Effect: string;
   df: string;
-  /** F for KR and S, Chisq for LRT and PB */
+  /** F for KR, S and nested-KR, Chisq for LRT and PB */
   stat: string;
   'p.value': string;
 }
 
 /** the rows afex's nice() needs of each effect */
 export interface NiceInput {
-  method: 'KR' | 'S' | 'LRT' | 'PB';
+  method: 'KR' | 'S' | 'LRT' | 'PB' | 'nested-KR';
   rows: { effect: string; numDf?: number; denDf?: number; F?: number; chiDf?: number; Chisq?: number; p: number | null; pPB?: number | null }[];
 }
 
 /** afex's nice(mixed): the character table (Effect, df, F or Chisq, p.value) */
 export function niceMixed(x: NiceInput): { columns: [string, string, string, string]; rows: NiceRow[] } {
-  if (x.method === 'KR' || x.method === 'S') {
+  if (x.method === 'KR' || x.method === 'S' || x.method === 'nested-KR') {
     return {
       columns: ['Effect', 'df', 'F', 'p.value'],
       rows: x.rows.map((r) => ({

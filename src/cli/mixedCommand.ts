@@ -1,5 +1,5 @@
 /**
- * `mixedgpu mixed FILE FORMULA [--method KR|S|LRT|PB] [--type 3|2] [--test-intercept] [--expand-re]
+ * `mixedgpu mixed FILE FORMULA [--method KR|S|LRT|PB|nested-KR] [--per-parameter REGEX]… [--type 3|2] [--test-intercept] [--expand-re]
  * [--all-fit] [--no-check-contrasts] [--nsim N] [--seed S] [--ml] [--family F [--link L] [--nagq N]]
  * [--factors a,b] [--json]`: afex's mixed() (src/afex/mixed.ts). Text: afex's print(mixed), then
  * afex's messages and lme4's notes on stderr; JSON: the anova table with afex's column names, the nice
@@ -15,6 +15,8 @@ export interface MixedArgs {
   file: string;
   formula: string;
   method?: string;
+  /** afex's per_parameter: commander's repeatable --per-parameter (one string where called directly) */
+  perParameter?: string | string[];
   type?: string;
   testIntercept?: boolean;
   expandRe?: boolean;
@@ -63,8 +65,13 @@ export async function runMixed(args: MixedArgs, io: CliIO): Promise<number> {
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     const methodText = args.method ?? 'S';
-    const method = AFEX_METHODS.find((m) => m.toLowerCase() === methodText.toLowerCase());
-    if (!method) throw new CliError(`unknown --method '${methodText}' (choose KR, S, LRT or PB; afex's default is S)`);
+    // "F": afex's own name, passed on for afex's refusal
+    const method = methodText === 'F' ? 'F' : AFEX_METHODS.find((m) => m.toLowerCase() === methodText.toLowerCase());
+    if (!method) throw new CliError(`unknown --method '${methodText}' (choose KR, S, LRT, PB or nested-KR; afex's default is S)`);
+    const perParameter = args.perParameter === undefined ? [] : typeof args.perParameter === 'string' ? [args.perParameter] : args.perParameter;
+    if (perParameter.length > 0 && method !== 'LRT' && method !== 'PB' && method !== 'nested-KR' && method !== 'F') {
+      throw new CliError(`--per-parameter is for --method LRT, PB and nested-KR (afex's per_parameter tests each parameter by a nested fit), not ${method}`);
+    }
     const typeText = (args.type ?? '3').trim();
     const type = typeText === '3' || typeText.toUpperCase() === 'III' ? 3 : typeText === '2' || typeText.toUpperCase() === 'II' ? 2 : null;
     if (type === null) throw new CliError(`--type must be 3 or 2 (afex implements type 3 and type 2 tests), got '${args.type}'`);
@@ -84,13 +91,13 @@ export async function runMixed(args: MixedArgs, io: CliIO): Promise<number> {
       throw new CliError('--link and --nagq are for a GLMM: add --family');
     }
     const nAGQ = wholeNumber(args.nagq, 'nagq', 0);
-    if (args.ml && (method === 'LRT' || method === 'PB')) throw new CliError('--ml is for --method KR and S: LRT and PB fit by maximum likelihood already (afex sets REML = FALSE)');
+    if (args.ml && (method === 'LRT' || method === 'PB')) throw new CliError('--ml is for --method KR, S and nested-KR: LRT and PB fit by maximum likelihood already (afex sets REML = FALSE)');
     const factors = parseFactors(args.factors);
     const read = await readTableFileAsync(args.file, { factors, ...resolveCsv(args) });
     if (!args.quiet) for (const w of read.warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
     const showProgress = !args.quiet && io.stderrIsTTY === true;
     const m = await mixed(args.formula, read.table, {
-      method: method as AfexMethod, type, testIntercept: args.testIntercept ?? false, expandRe: args.expandRe ?? false,
+      method: method as AfexMethod, type, ...(perParameter.length > 0 ? { perParameter } : {}), testIntercept: args.testIntercept ?? false, expandRe: args.expandRe ?? false,
       allFit: args.allFit ?? false, checkContrasts: args.checkContrasts ?? true,
       ...(method === 'PB' ? { argsTest: { ...(nsim !== undefined ? { nsim } : {}), ...(seed !== undefined ? { seed } : {}) } } : {}),
       ...(args.ml ? { REML: false } : {}),

@@ -17,7 +17,7 @@
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu allfit FILE FORMULA [--family …] [--optimizers bobyqa,nelderMead,quasiNewton] [--maxfun N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
- *   mixedgpu mixed FILE FORMULA [--method KR|S|LRT|PB] [--type 3|2] [--test-intercept] [--expand-re] [--all-fit]
+ *   mixedgpu mixed FILE FORMULA [--method KR|S|LRT|PB|nested-KR] [--per-parameter REGEX] [--type 3|2] [--test-intercept] [--expand-re] [--all-fit]
  *                               [--no-check-contrasts] [--nsim N] [--seed S] [--ml] [--family F [--link L]] [--json]
  *   mixedgpu dharma FILE FORMULA [--family …] [--nsim 250] [--seed 123] [--unconditional] [--outlier-type default|binomial|bootstrap] [--group COL] [--json]
  *   mixedgpu power FILE FORMULA [--test x | --compare F | --fcompare F | --rcompare F] [--method t|kr|lr|z|f|anova|chisq|pb] [--pbnsim 100]
@@ -502,10 +502,11 @@ export function buildProgram(): Command {
     });
   common(program
     .command('mixed')
-    .description("afex's mixed(): one ANOVA table of type 3 (or 2) tests of a mixed model's fixed-effects terms for factorial designs, every factor set to contr.sum: KR and S (lmerTest's F tests, Kenward-Roger's or Satterthwaite's df), LRT (likelihood-ratio tests of nested ML fits, each term's columns removed) or PB (pbkrtest's parametric bootstrap of those); --family for a glmer (LRT and PB)")
+    .description("afex's mixed(): one ANOVA table of type 3 (or 2) tests of a mixed model's fixed-effects terms for factorial designs, every factor set to contr.sum: KR and S (lmerTest's F tests, Kenward-Roger's or Satterthwaite's df), LRT (likelihood-ratio tests of nested ML fits, each term's columns removed), PB (pbkrtest's parametric bootstrap of those) or nested-KR (pbkrtest's KRmodcomp of nested REML fits); --per-parameter to test a term's parameters one at a time; --family for a glmer (LRT and PB)")
     .argument('<file>', 'data file')
     .argument('<formula>', 'lme4 model formula')
-    .option('--method <name>', "KR, S (afex's default), LRT or PB")
+    .option('--method <name>', "KR, S (afex's default), LRT, PB or nested-KR (pbkrtest's KRmodcomp of each nested REML fit against the full one)")
+    .option('--per-parameter <regex>', "afex's per_parameter (LRT, PB, nested-KR; type 3): each term whose label the regular expression matches is tested one parameter (column) at a time; repeatable", collect, [])
     .option('--type <n>', '3 (default) or 2')
     .option('--test-intercept', 'test the intercept too (KR: car::Anova\'s F test; LRT, PB: a fit without it)')
     .option('--expand-re', "afex's expand_re: the random-effects terms' left-hand sides as numeric columns (`||` with factors)")
