@@ -36,7 +36,7 @@ import type {
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
-import { RequestLedger, cardReply } from './requests.js';
+import { FIT_REPLIES, RequestLedger, cardReply } from './requests.js';
 import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
 import { type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
@@ -472,7 +472,14 @@ function startWorker(): void {
 function onMessage(m: FromWorker): void {
   // a card's reply of a fit no longer shown (or of data no longer loaded) is dropped, never drawn
   const card = cardReply(m.type);
-  if (card && 'id' in m && !ledger.admit(m.id, card === 'final')) {
+  let stale = false;
+  if (card) stale = 'id' in m && !ledger.admit(m.id, card === 'final');
+  else if (FIT_REPLIES.has(m.type) && 'id' in m && m.id !== fitId) {
+    // a fit's reply after it was cancelled (new data were loaded, or Cancel)
+    ledger.drop();
+    stale = true;
+  }
+  if (stale) {
     document.body.dataset.staleDropped = String(ledger.dropped);
     return;
   }

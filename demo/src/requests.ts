@@ -49,6 +49,11 @@ export class RequestLedger<S extends string> {
     return true;
   }
 
+  /** a stale reply that is not a card's (a fit's of data no longer loaded): counted with the others */
+  drop(): void {
+    this.dropped++;
+  }
+
   /**
    * A new generation of the scope (a new fit shown, or none): its running requests are forgotten — their
    * late replies will be dropped — and returned, for the page to cancel them in the worker.
@@ -92,3 +97,6 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
 export function cardReply(type: FromWorker['type']): 'final' | 'progress' | undefined {
   return (CARD_REPLIES as Partial<Record<FromWorker['type'], 'final' | 'progress'>>)[type];
 }
+
+/** the replies to a fit's request: drawn only while that fit is the one running (the page's fitId) */
+export const FIT_REPLIES: ReadonlySet<FromWorker['type']> = new Set<FromWorker['type']>(['progress', 'fitted', 'clmmFitted', 'gammFitted', 'ziFitted', 'fitError', 'cancelled']);
