@@ -846,6 +846,13 @@ function onMessage(m: FromWorker): void {
 // ---------------------------------------------------------------------------------------------
 // Data
 
+/** the data's comparison of two fits and meta-analysis: cancelled, their late replies dropped */
+function abandonDataRequests(): void {
+  abandonRequests('data');
+  if (metaId) { metaId = 0; el.metaFit.disabled = false; }
+  if (compareId) { compareId = 0; el.compareOut.textContent = ''; updateCompareButton(); }
+}
+
 function load(src: DataSource): void {
   // a fit of the previous data still running is cancelled (its result would be drawn as these data's),
   // and so is every card's computation on the previous data's fits, a comparison and a meta-analysis
@@ -854,9 +861,7 @@ function load(src: DataSource): void {
     endFit();
   }
   abandonFitCards();
-  abandonRequests('data');
-  if (metaId) { metaId = 0; el.metaFit.disabled = false; }
-  if (compareId) { compareId = 0; updateCompareButton(); }
+  abandonDataRequests();
   source = src;
   loadId = nextId++;
   data = null;
@@ -1380,6 +1385,14 @@ function cancelFit(): void {
     el.progress.hidden = false;
     el.progress.querySelector<HTMLElement>('.bar')!.hidden = true;
     el.progressText.textContent = 'Cancelled (the worker was restarted; the data are read again).';
+    // every computation of the old worker is gone with it: the cards are set back to idle
+    abandonFitCards();
+    abandonDataRequests();
+    if (stt.id) endTest(stt);
+    if (sinf.confintId) endConfint(sinf);
+    sinf.id = 0;
+    abandonRequests('stream');
+    if (streamId) { endStream(); showError(st.error, 'The worker was restarted (Cancel of the fit above): stream the file again.'); }
     startWorker();
     if (source) {
       const keepFormula = el.formula.value;
