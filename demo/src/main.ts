@@ -36,6 +36,7 @@ import type {
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
+import { FIT_REPLIES, RequestLedger, cardReply } from './requests.js';
 import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
 import { type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
@@ -414,6 +415,51 @@ function send(msg: ToWorker): void {
   worker.postMessage(msg);
 }
 
+/**
+ * The cards' requests by the result they belong to (./requests.ts): 'fit' the fit shown (lmer, glmer, clmm,
+ * glmmTMB or gamm4: its cards, predictions and model checks), 'stream' the streamed fit shown (its cards),
+ * 'data' the data loaded (comparisons of its fits, the meta-analysis). A reply of an older generation is dropped.
+ */
+const ledger = new RequestLedger<'fit' | 'stream' | 'data'>();
+
+/** sends a card's request, recorded under the scope's generation */
+function sendFor(scope: 'fit' | 'stream' | 'data', msg: Extract<ToWorker, { id: number }>): void {
+  ledger.issue(scope, msg.id);
+  send(msg);
+}
+
+/**
+ * A new generation of the scope: its running requests are cancelled in the worker (the jobs that take a
+ * signal stop; the others finish there and their replies are dropped here).
+ */
+function abandonRequests(scope: 'fit' | 'stream' | 'data'): void {
+  for (const id of ledger.advance(scope)) send({ type: 'cancel', id });
+  document.body.dataset.generation = String(ledger.generation('fit'));
+}
+
+/**
+ * The fit shown changes (another fit's results, another family's section, new data): every card of the old
+ * fit with a computation running is set back to idle, its request cancelled, its late reply dropped.
+ */
+function abandonFitCards(): void {
+  if (inf.confintId) endConfint(inf);
+  if (inf.id) { inf.id = 0; inf.status.textContent = ''; }
+  if (tst.id) endTest(tst);
+  if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
+  if (powerId) endPower();
+  if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
+  if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
+  if (allFitId) endAllFit();
+  if (afexId) endAfex();
+  if (dharmaId) endDharma();
+  if (perfId && ledger.isLive(perfId)) ck.perfStatus.textContent = '';
+  perfId = 0;
+  perfFit = 0;
+  clmmProbId = 0;
+  clmmAnovaId = 0;
+  abandonRequests('fit');
+}
+
 function startWorker(): void {
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => onMessage(ev.data));
@@ -424,6 +470,19 @@ function startWorker(): void {
 }
 
 function onMessage(m: FromWorker): void {
+  // a card's reply of a fit no longer shown (or of data no longer loaded) is dropped, never drawn
+  const card = cardReply(m.type);
+  let stale = false;
+  if (card) stale = 'id' in m && !ledger.admit(m.id, card === 'final');
+  else if (FIT_REPLIES.has(m.type) && 'id' in m && m.id !== fitId) {
+    // a fit's reply after it was cancelled (new data were loaded, or Cancel)
+    ledger.drop();
+    stale = true;
+  }
+  if (stale) {
+    document.body.dataset.staleDropped = String(ledger.dropped);
+    return;
+  }
   switch (m.type) {
     case 'gpu':
       gpu = m.info;
@@ -787,7 +846,22 @@ function onMessage(m: FromWorker): void {
 // ---------------------------------------------------------------------------------------------
 // Data
 
+/** the data's comparison of two fits and meta-analysis: cancelled, their late replies dropped */
+function abandonDataRequests(): void {
+  abandonRequests('data');
+  if (metaId) { metaId = 0; el.metaFit.disabled = false; }
+  if (compareId) { compareId = 0; el.compareOut.textContent = ''; updateCompareButton(); }
+}
+
 function load(src: DataSource): void {
+  // a fit of the previous data still running is cancelled (its result would be drawn as these data's),
+  // and so is every card's computation on the previous data's fits, a comparison and a meta-analysis
+  if (fitId) {
+    send({ type: 'cancel', id: fitId });
+    endFit();
+  }
+  abandonFitCards();
+  abandonDataRequests();
   source = src;
   loadId = nextId++;
   data = null;
@@ -1311,6 +1385,14 @@ function cancelFit(): void {
     el.progress.hidden = false;
     el.progress.querySelector<HTMLElement>('.bar')!.hidden = true;
     el.progressText.textContent = 'Cancelled (the worker was restarted; the data are read again).';
+    // every computation of the old worker is gone with it: the cards are set back to idle
+    abandonFitCards();
+    abandonDataRequests();
+    if (stt.id) endTest(stt);
+    if (sinf.confintId) endConfint(sinf);
+    sinf.id = 0;
+    abandonRequests('stream');
+    if (streamId) { endStream(); showError(st.error, 'The worker was restarted (Cancel of the fit above): stream the file again.'); }
     startWorker();
     if (source) {
       const keepFormula = el.formula.value;
@@ -1380,6 +1462,7 @@ function ordinalLevelsToSend(): string[] | undefined {
 }
 
 function showClmm(entry: ClmmEntry): void {
+  abandonFitCards();
   shownClmm = entry;
   shown = null;
   result = null;
@@ -1403,7 +1486,7 @@ function showClmm(entry: ClmmEntry): void {
 function requestClmmProbabilities(): void {
   if (!shownClmm || !clmmEls.probBy.value) return;
   clmmProbId = nextId++;
-  send({ type: 'clmmProbabilities', id: clmmProbId, fit: shownClmm.id, by: clmmEls.probBy.value });
+  sendFor('fit', { type: 'clmmProbabilities', id: clmmProbId, fit: shownClmm.id, by: clmmEls.probBy.value });
 }
 
 function startClmmCompare(): void {
@@ -1411,7 +1494,7 @@ function startClmmCompare(): void {
   if (!shownClmm || !other) return;
   clmmAnovaId = nextId++;
   clmmEls.compareError.textContent = '';
-  send({ type: 'clmmAnova', id: clmmAnovaId, fits: [shownClmm.id, other] });
+  sendFor('fit', { type: 'clmmAnova', id: clmmAnovaId, fits: [shownClmm.id, other] });
 }
 
 function setupClmm(): void {
@@ -1469,6 +1552,7 @@ function checkDispFormula(): boolean {
 }
 
 function showZi(entry: ZiEntry): void {
+  abandonFitCards();
   shownZi = entry;
   shown = null;
   result = null;
@@ -1489,6 +1573,7 @@ function showZi(entry: ZiEntry): void {
 }
 
 function showGamm(entry: GammEntry): void {
+  abandonFitCards();
   shownGamm = entry;
   shown = null;
   result = null;
@@ -1594,6 +1679,7 @@ function renderTiming(entry: HistoryEntry): void {
 
 function renderResults(entry: HistoryEntry): void {
   const r = entry.result;
+  abandonFitCards();
   shown = entry;
   result = r;
   clearStale();
@@ -1730,7 +1816,7 @@ function requestInference(c: InferenceCard): void {
   c.id = nextId++;
   c.status.textContent = 'computing…';
   c.error.textContent = '';
-  send({ type: 'inference', id: c.id, fit: fitId, ddf: c.ddf.value as InferenceMsg['ddf'], anovaType: c.anovaType.value as InferenceMsg['anovaType'] });
+  sendFor(c.prefix === 'stream-' ? 'stream' : 'fit', { type: 'inference', id: c.id, fit: fitId, ddf: c.ddf.value as InferenceMsg['ddf'], anovaType: c.anovaType.value as InferenceMsg['anovaType'] });
 }
 
 function renderInference(c: InferenceCard, m: InferenceMsg): void {
@@ -1780,7 +1866,7 @@ function startConfint(c: InferenceCard, method: 'profile' | 'boot'): void {
   c.profile.disabled = true;
   if (c.boot) c.boot.disabled = true;
   c.cancel.disabled = false;
-  send({ type: 'confint', id: c.confintId, fit: fitId, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } });
+  sendFor(c.prefix === 'stream-' ? 'stream' : 'fit', { type: 'confint', id: c.confintId, fit: fitId, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } });
 }
 
 function endConfint(c: InferenceCard): void {
@@ -1877,7 +1963,7 @@ function requestEmm(): void {
   emm.run.disabled = true;
   emm.error.textContent = '';
   emm.status.textContent = 'computing…';
-  send({ type: 'emmeans', id: emmId, fit: shown.id, request });
+  sendFor('fit', { type: 'emmeans', id: emmId, fit: shown.id, request });
 }
 
 const emmNum = (x: number | undefined) => (x === undefined ? '' : fmt(x));
@@ -2020,7 +2106,7 @@ function requestTest(c: TestsCard): void {
   // a test that refits without progress reports (ranova, step, R²'s null model): an indeterminate bar, and no Cancel (the library takes no signal there)
   if (spec.progress) { c.bar.value = 0; c.progressText.textContent = 'starting…'; } else { c.bar.removeAttribute('value'); c.progressText.textContent = `refitting… (${spec.r} reports no progress and cannot be cancelled)`; }
   c.cancel.disabled = !spec.progress;
-  send({ type: 'modelTest', id: c.id, fit: fitId, request: testRequest(c, kind) });
+  sendFor(c === stt ? 'stream' : 'fit', { type: 'modelTest', id: c.id, fit: fitId, request: testRequest(c, kind) });
 }
 
 function endTest(c: TestsCard): void {
@@ -2208,7 +2294,7 @@ function startPower(curve: boolean): void {
   pw.bar.max = request.nsim;
   pw.bar.value = 0;
   pw.progressText.textContent = `starting ${request.nsim} simulations…`;
-  send({ type: 'power', id: powerId, fit: shown.id, request });
+  sendFor('fit', { type: 'power', id: powerId, fit: shown.id, request });
 }
 
 function endPower(): void {
@@ -2275,7 +2361,7 @@ function requestLmList(): void {
   ll.run.disabled = true;
   ll.error.textContent = '';
   ll.status.textContent = 'fitting each group…';
-  send({ type: 'lmList', id: lmListId, fit: shown.id, request: { group: ll.group.value } });
+  sendFor('fit', { type: 'lmList', id: lmListId, fit: shown.id, request: { group: ll.group.value } });
 }
 
 function renderLmList(m: LmListMsg): void {
@@ -2420,7 +2506,7 @@ function requestRobust(): void {
   robustId = nextId++;
   rb.run.disabled = true;
   rb.status.textContent = 'computing…';
-  send({ type: 'robust', id: robustId, fit: shown.id, request });
+  sendFor('fit', { type: 'robust', id: robustId, fit: shown.id, request });
 }
 
 /** the tables (with CSV), the Wald test's notes and clubSandwich's printout, into `out` */
@@ -2541,7 +2627,7 @@ function startAllFit(): void {
   af.bar.max = request.optimizers.length;
   af.bar.value = 0;
   af.progressText.textContent = `starting ${request.optimizers.length} refits…`;
-  send({ type: 'allFit', id: allFitId, fit: shown.id, request });
+  sendFor('fit', { type: 'allFit', id: allFitId, fit: shown.id, request });
 }
 
 function endAllFit(): void {
@@ -2659,7 +2745,7 @@ function startAfex(): void {
   ax.bar.max = 1;
   ax.bar.value = 0;
   ax.progressText.textContent = `running afex's mixed(method = "${request.method}")…`;
-  send({ type: 'afex', id: afexId, fit: shown.id, request });
+  sendFor('fit', { type: 'afex', id: afexId, fit: shown.id, request });
 }
 
 function endAfex(): void {
@@ -2775,7 +2861,7 @@ function requestPerfChecks(): void {
   perfId = nextId++;
   ck.perfError.textContent = '';
   ck.perfStatus.textContent = 'checking…';
-  send({ type: 'perfChecks', id: perfId, fit: f.id });
+  sendFor('fit', { type: 'perfChecks', id: perfId, fit: f.id });
 }
 
 /** performance's checks into `out` (the card's, or the streamed fit's panel): the tables with CSV, performance's notes and the library's refusals, the printout */
@@ -2821,7 +2907,7 @@ function startDharma(): void {
   ck.bar.max = 1;
   ck.bar.value = 0;
   ck.progressText.textContent = `simulating ${request.nsim} responses…`;
-  send({ type: 'dharma', id: dharmaId, fit: f.id, request });
+  sendFor('fit', { type: 'dharma', id: dharmaId, fit: f.id, request });
 }
 
 function endDharma(): void {
@@ -2926,6 +3012,9 @@ function startStream(): void {
   if (stt.id) { send({ type: 'cancel', id: stt.id }); endTest(stt); }
   if (sinf.confintId) { send({ type: 'cancel', id: sinf.confintId }); endConfint(sinf); }
   sinf.id = 0;
+  // the streamed fit's cards, performance's checks included: their late replies are dropped
+  streamPerfId = 0;
+  abandonRequests('stream');
   shownStream = { id: 0, name: '' };
   st.fit.disabled = true;
   st.cancel.disabled = false;
@@ -2961,7 +3050,7 @@ function renderStream(id: number, r: StreamResultMsg): void {
   clear(byId('stream-checks-out'));
   byId('stream-checks-error').textContent = '';
   byId('stream-checks-status').textContent = 'checking…';
-  send({ type: 'perfChecks', id: streamPerfId, fit: id });
+  sendFor('stream', { type: 'perfChecks', id: streamPerfId, fit: id });
   startTestsCard(stt, { offered, unavailable, variables: r.emmVariables, ngroups: {}, nobs: r.nobs });
   clear(st.info,
     h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-elapsed-ms': String(r.elapsedMs) },
@@ -3295,7 +3384,7 @@ function startMeta(): void {
   }
   metaId = nextId++;
   el.metaFit.disabled = true;
-  send({ type: 'meta', id: metaId, request: {
+  sendFor('data', { type: 'meta', id: metaId, request: {
     robust,
     yi: el.metaYi.value, vi: el.metaVi.value, escalc, slab: el.metaSlab.value || undefined, method: el.metaMethod.value, test: el.metaTest.value,
     mods: el.metaMods.value.trim() || undefined, cluster: el.metaCluster.value || undefined, inner: el.metaInner.value || undefined,
@@ -3411,7 +3500,7 @@ function startCompare(): void {
   el.compareError.textContent = '';
   el.compareOut.textContent = 'comparing… (REML fits are refitted by ML first, as lme4\'s anova does)';
   updateCompareButton();
-  send({ type: 'compare', id: compareId, fits: [compareSel[0]!, compareSel[1]!] });
+  sendFor('data', { type: 'compare', id: compareId, fits: [compareSel[0]!, compareSel[1]!] });
 }
 
 function renderComparison(rows: CompareRow[], refitted: string[], notes: string[]): void {
@@ -3595,7 +3684,7 @@ function onPredict(ev: Event): void {
     if (p.grouping && (v === NEW_LEVEL || v.trim() === '')) newGroups.push(p.name);
     else values[p.name] = v;
   }
-  send({ type: 'predict', id: nextId++, values, newGroups, fit: shown?.id });
+  sendFor('fit', { type: 'predict', id: nextId++, values, newGroups, fit: shown?.id });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ const gammFits = new Map<number, AnyGammFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
 const NOT_KEPT = 'that fit is no longer kept (new data were loaded, or a new file streamed)';
 const running = new Map<number, AbortController>();
+/** how many times data were loaded: a fit that started on earlier data is neither kept nor posted as a result */
+let dataGeneration = 0;
 
 function probeGpu(): Promise<GpuInfo> {
   gpuProbe ??= (async () => {
@@ -118,6 +120,7 @@ scope.addEventListener('message', (ev) => {
     case 'load':
       void (async () => {
         try {
+          dataGeneration++;
           table = null;
           fit = null;
           fits.clear();
@@ -141,6 +144,13 @@ scope.addEventListener('message', (ev) => {
         const ac = new AbortController();
         running.set(msg.id, ac);
         const t0 = performance.now();
+        // new data loaded while this fit ran: the fit is of the old data, so it is dropped as cancelled (the page cancels it too)
+        const generation = dataGeneration;
+        const dataChanged = () => {
+          if (generation === dataGeneration) return false;
+          post({ type: 'cancelled', id: msg.id });
+          return true;
+        };
         let lastPost = 0;
         // clmm's and zeroInflated's progress: −log L per evaluation, posted at most every 100 ms
         const progress = (p: { feval: number; objective: number; best: number; elapsedMs: number }) => {
@@ -154,16 +164,19 @@ scope.addEventListener('message', (ev) => {
           if (isZiChoice(msg.request.family)) {
             // a glmmTMB model (zero-inflated or hurdle counts, beta, gaussian): the CPU; Cancel through the signal
             const zf = await runZeroInflated(table, msg.request, ac.signal, progress);
+            if (dataChanged()) return;
             ziFits.set(msg.id, zf);
             post({ type: 'ziFitted', id: msg.id, result: describeZeroInflated(zf, performance.now() - t0, msg.request.family) });
           } else if (hasSmooth(msg.request.formula)) {
             // gamm4: the smooths written as a mixed model and fitted by lmer (no progress in the library: the page shows the elapsed time); Cancel through the signal
             const { fit: gf, split } = await runGamm(table, msg.request, ac.signal);
+            if (dataChanged()) return;
             gammFits.set(msg.id, gf);
             post({ type: 'gammFitted', id: msg.id, result: describeGamm(gf, split, table, performance.now() - t0) });
           } else if (msg.request.family === 'ordinal') {
             // ordinal's clmm: its progress as −log L per evaluation; Cancel through the signal
             const cf = await runClmm(table, msg.request, ac.signal, progress);
+            if (dataChanged()) return;
             clmmFits.set(msg.id, cf);
             post({ type: 'clmmFitted', id: msg.id, result: describeClmm(cf, table, performance.now() - t0) });
           } else {
@@ -176,6 +189,7 @@ scope.addEventListener('message', (ev) => {
                 post({ type: 'progress', id: msg.id, ...p });
               },
             });
+            if (dataChanged()) return;
             fit = result;
             factorsOfFit = msg.request.factors;
             fits.set(msg.id, { id: msg.id, fit: result, request: msg.request });
