@@ -402,7 +402,7 @@ function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: 
 }
 
 /** emtrends's grid: the base grid's rows with (x(v + δ) − x(v))/δ as model-matrix rows and no offset. */
-function trendGrid(base: ReferenceGrid, shifted: ReferenceGrid, delta: number): ReferenceGrid {
+export function trendGrid(base: ReferenceGrid, shifted: ReferenceGrid, delta: number): ReferenceGrid {
   const diff = (a: Float64Array, b: Float64Array) => a.map((v, i) => (b[i] - v) / delta);
   return {
     ...base,
