@@ -32,6 +32,7 @@ import type { EmmGrid } from '../src/inference/emmeans.js';
 import type { JointTests } from '../src/inference/jointTests.js';
 import type { ZiEmmParameters } from '../src/zeroinfl/emmBasis.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
+import { type ZeroinflArgs, runZeroinfl } from '../src/cli/zeroinflCommand.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 type Cell = string | number | null;
@@ -199,5 +200,40 @@ describe('glmmTMB emtrends and joint_tests: bad input', () => {
     expect(() => zeroInflatedJointTestsAt(model, at(), df, { component: 'both' as 'zi' })).toThrow(/component must be one of cond, zi, disp/);
     expect(() => zeroInflatedJointTestsAt(model, at(), df, { ddf: 'satterthwaite' } as never)).toThrow(/unknown joint tests option 'ddf'/);
     expect(() => zeroInflatedJointTestsAt(model, at(), df, { component: 'zi', by: 'cover' })).toThrow(/no variables besides the by variables/);
+  });
+});
+
+describe('mixedgpu zeroinfl --emmeans --trend and --joint-tests (CLI)', () => {
+  const run = async (extra: Record<string, unknown>) => {
+    const out: string[] = [], err: string[] = [];
+    const m = fx.models.zinb1;
+    const code = await runZeroinfl({ file: join(fixtures, 'data', 'salamanders.csv'), formula: m.formula, family: m.family, zi: m.ziformula, quiet: true, ...extra } as ZeroinflArgs,
+      { stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); }, stderrIsTTY: false });
+    return { code, out: out.join(''), err: err.join('') };
+  };
+  const ref = (name: string) => fx.cases.find((c) => c.name === name)!;
+  it("prints emtrends's slopes and contrasts, and joint_tests, as emmeans prints them at glmmTMB's tight optimum", async () => {
+    const t = await run({ emmeans: '~ mined', trend: 'cover', contrast: 'pairwise' });
+    expect(t.code, t.err).toBe(0);
+    const c = ref('zinb1_cond_cover');
+    expect(t.out.split('\n')).toEqual([...c.tight.printed, '', ...c.tight.contrasts[0].printed, '']);
+    const j = await run({ jointTests: true, component: 'zi' });
+    expect(j.code, j.err).toBe(0);
+    expect(j.out.split('\n')).toEqual([...ref('zinb1_zi').tight.printed, '']);
+    const json = await run({ jointTests: true, component: 'zi', json: true });
+    const rows = (JSON.parse(json.out) as { joint_tests: { rows: { model_term: string; df1: number; df2: number }[] } }).joint_tests.rows;
+    expect(rows.map((r) => [r.model_term, r.df1, r.df2])).toEqual([['cover', 1, fx.params.zinb1.df_residual]]);
+  }, 60_000);
+  it('refuses what is not for slopes or joint tests, naming the option', async () => {
+    const a = await run({ emmeans: '~ mined', trend: 'cover', type: 'response' });
+    expect(a.code).toBe(1);
+    expect(a.err).toMatch(/--type and --offset are for means, not for the slopes of --trend/);
+    const b = await run({ jointTests: true, at: 'cover=1' });
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/--at is an option of the means.*--joint-tests takes --component and --by/);
+    const c = await run({ jointTests: true, component: 'both' });
+    expect(c.err).toMatch(/--component must be one of cond, zi, disp/);
+    const d = await run({ jointTests: true, emmeans: '~ mined' });
+    expect(d.err).toMatch(/give one of --emmeans, --joint-tests/);
   });
 });
