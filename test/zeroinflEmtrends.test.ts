@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import { buildZeroInflatedModel, type ZiFamily } from '../src/zeroinfl/model.js';
@@ -57,11 +57,19 @@ const DATA = {
 const optionsOf = (m: Model) => ({ family: m.family, ziformula: m.ziformula, dispformula: m.dispformula });
 const list = (x: string[] | string | undefined) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
+/** the worst differences seen, relative, by tolerance (printed with EMM_REPORT=1) */
+const worst = new Map<number, { v: number; at: string }>();
+afterAll(() => {
+  if (process.env.EMM_REPORT) for (const [tol, w] of worst) console.log(`tolerance ${tol}: worst ${w.v.toExponential(2)} at ${w.at}`);
+});
+
 /** a value against emmeans's (null: NA or NaN, our NaN), relative to max(|theirs|, scale) */
 function close(ours: number, theirs: Cell, tol: number, what: string, scale = 0) {
   if (theirs === null) { expect(Number.isNaN(ours), `${what}: ${ours} for emmeans's NA`).toBe(true); return; }
   const t = Number(theirs);
   const d = Math.abs(ours - t);
+  const rel = d / Math.max(Math.abs(t), scale, 1e-300);
+  if (d > 1e-12 && !(rel <= (worst.get(tol)?.v ?? -1))) worst.set(tol, { v: rel, at: what });
   expect(d <= tol * Math.max(Math.abs(t), scale) || d <= 1e-12, `${what}: ${ours} vs emmeans ${t} (difference ${d.toExponential(2)})`).toBe(true);
 }
 
