@@ -163,7 +163,12 @@ export function formatEmmTable(x: EmmGrid | EmmContrasts, formatLevel: (x: GridV
   }
   const z = x.ddf === 'asymptotic' || x.rows.some((r) => r.df === Infinity);
   const est = x.ratioLabel ?? 'estimate';
-  const byVars = x.by.map((b) => x.byVariables.find((v) => v.name === b) ?? { name: b, kind: 'factor' as const, values: [...new Set(x.rows.map((r) => r.by[b]))] });
+  // (a numeric by variable of ratio contrasts is a factor in emmeans's summary, its labels unpadded,
+  // "expo = 1:"; of contrasts on the link scale a number, "x =  0.0:", as emmeans 1.8.4 prints them)
+  const byVars = x.by.map((b) => {
+    const v = x.byVariables.find((u) => u.name === b) ?? { name: b, kind: 'factor' as const, values: [...new Set(x.rows.map((r) => r.by[b]))] };
+    return x.ratioLabel ? { ...v, kind: 'factor' as const } : v;
+  });
   const cols: Column[] = [
     { name: 'contrast', kind: 'label', values: x.rows.map((r) => r.contrast) },
     ...byVars.map((v) => levelColumn(v, x.rows.map((r) => r.by[v.name]), formatLevel)),
