@@ -198,7 +198,7 @@ export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.j
 export { ZI_FAMILIES, ZI_FAMILY_ALIASES, type ZiFamily } from './zeroinfl/model.js';
 export type { ZiPredictOptions } from './zeroinfl/predict.js';
 export type { ZiSimulateOptions, ZiSimulateResult } from './zeroinfl/simulate.js';
-export { zeroInflatedEmmeansAt, type ZiEmmeansOptions } from './zeroinfl/emmeans.js';
+export { zeroInflatedEmmeansAt, zeroInflatedEmtrendsAt, zeroInflatedJointTestsAt, type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions } from './zeroinfl/emmeans.js';
 export { ZI_EMM_COMPONENTS, type ZiEmmComponent, type ZiEmmParameters } from './zeroinfl/emmBasis.js';
 export { exactRLRT, exactLRT, printExactTest } from './inference/exactRlrt.js';
 export type { ExactRlrtOptions, ExactTest, RlrtSimOptions } from './inference/exactRlrt.js';

@@ -45,7 +45,7 @@ import { ModelError, OptionError } from '../src/errors/errors.js';
 const fixtures = join(import.meta.dirname, 'fixtures');
 type Cell = string | number | null;
 interface Table { columns: string[]; rows: Cell[][]; mesg: string[] | string }
-interface Results { emm: Table; contrasts: { args: { method: string; by?: string; adjust?: string }; result: Table }[] }
+interface Results { emm: Table; printed: string; contrasts: { args: { method: string; by?: string; adjust?: string }; result: Table; printed: string }[] }
 interface Case extends Results {
   name: string; model: string; specs: string; mode: string;
   options: { rescale?: number[]; type?: string; weights?: string; at?: Record<string, number[]> } | unknown[];
@@ -109,9 +109,9 @@ function close(ours: number, theirs: Cell, tol: number, what: string, kind: 'p' 
 }
 
 /** tolerances: the estimates, the rest (SEs, interval ends, z ratios), the p-values */
-interface Tolerances { est: number; tol: number; p: number }
+interface Tolerances { est: number; tol: number; p: number; /** whether our printout is emmeans's, line for line (at ordinal's own parameters) */ printed?: boolean }
 
-function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol }: Tolerances) {
+function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol, printed }: Tolerances) {
   const nv = g.variables.length;
   expect(g.variables.map((v) => v.name)).toEqual(ref.emm.columns.slice(0, nv));
   // the estimate's column: emmeans's name (emmean, cumprob, exc.prob, prob, mean.class)
@@ -129,6 +129,7 @@ function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol 
     ours.forEach((v, k) => close(v, exp[nv + k], k === 0 ? etol : tol, `${c.name} row ${i + 1} ${ref.emm.columns[nv + k]}`, 'value', k === 1 ? est : se));
   });
   expect(notes(g.messages)).toEqual(notes(list(ref.emm.mesg)));
+  if (printed) expect(g.toString().split('\n'), `${c.name}: print(emmeans)`).toEqual(`${ref.printed}\n`.split('\n'));
   for (const k of ref.contrasts) {
     const what = `${c.name} ${k.args.method}${k.args.by ? ` by ${k.args.by}` : ''}${k.args.adjust ? ` ${k.args.adjust}` : ''}`;
     const res = g.contrast(k.args.method as 'pairwise', { ...(k.args.by ? { by: k.args.by } : {}), ...(k.args.adjust ? { adjust: k.args.adjust as 'holm' } : {}) });
@@ -151,6 +152,7 @@ function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol 
     });
     if (res.ratioLabel) expect(k.result.columns).toContain(res.ratioLabel);
     expect(notes(res.messages), what).toEqual(notes(list(k.result.mesg)));
+    if (printed) expect(res.toString().split('\n'), `${what}: print(contrast)`).toEqual(`${k.printed}\n`.split('\n'));
   }
 }
 
@@ -174,7 +176,7 @@ describe('clmm emmeans against emmeans 1.8.4 at ordinal\'s parameters', () => {
       expect(par.names).toEqual([...model.thresholds.alphaNames, ...model.xnames]);
       const na = model.nAlpha;
       const g = clmmEmmeansAt(model, { alpha: par.coef.slice(0, na), beta: par.coef.slice(na), V: par.vcov }, c.specs, optionsOf(c));
-      checkCase(c, c, g, { est: 1e-8, tol: 1e-8, p: 1e-8 });
+      checkCase(c, c, g, { est: 1e-8, tol: 1e-8, p: 1e-8, printed: true });
     });
   }
 });
@@ -206,7 +208,9 @@ describe('clmm emmeans: the printout, JSON and bad input', () => {
   it('the printout and JSON name the mode\'s estimate and the pseudo-factor', async () => {
     const fit = await fitP;
     const prob = fit.emmeans('~ rating | temp', { mode: 'prob' });
-    expect(prob.toString().split('\n')[0]).toMatch(/^ rating +temp +prob +SE +df +asymp\.LCL +asymp\.UCL$/);
+    // emmeans's blocks: one table per temp
+    expect(prob.toString().split('\n').slice(0, 2)).toEqual(['temp = cold:', expect.stringMatching(/^ rating +prob +SE +df +asymp\.LCL +asymp\.UCL$/)]);
+    expect(prob.toString()).toContain('\ntemp = warm:\n');
     const json = prob.toJSON() as { rows: Record<string, unknown>[] };
     expect(json.rows).toHaveLength(10);
     expect(Object.keys(json.rows[0])).toEqual(['rating', 'temp', 'prob', 'SE', 'df', 'lower', 'upper']);
@@ -317,8 +321,8 @@ describe('mixedgpu clmm --emmeans (CLI)', () => {
     const r = await run({ file, formula, factors: 'judge', emmeans: '~ temp | rating', mode: 'prob', contrast: 'pairwise' });
     expect(r.code, r.err).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toMatch(/^ temp +rating +prob +SE +df +asymp\.LCL +asymp\.UCL$/);
-    expect(r.out).toMatch(/contrast +rating +estimate +SE +df +z\.ratio +p\.value/);
+    expect(lines.slice(0, 2)).toEqual(['rating = 1:', expect.stringMatching(/^ temp +prob +SE +df +asymp\.LCL +asymp\.UCL$/)]);
+    expect(r.out).toMatch(/\nrating = 5:\n contrast +estimate +SE +df +z\.ratio +p\.value\n cold - warm /);
     const ref = fx.cases.find((c) => c.name === 'prob_pairs')!;
     const j = await run({ file, formula, factors: 'judge', emmeans: '~ temp | rating', mode: 'prob', contrast: 'pairwise', json: true });
     const out = JSON.parse(j.out) as { emmeans: { rows: { prob: number }[] }; contrasts: { rows: { estimate: number }[] } };

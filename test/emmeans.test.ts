@@ -351,7 +351,9 @@ describe('mixedgpu emmeans', () => {
     const a = io();
     expect(await runEmmeans({ file: factorial, formula: F, specs: '~ A | B', contrast: 'pairwise', quiet: true }, a)).toBe(0);
     const text = a.out.join('');
-    expect(text).toMatch(/^ A +B +emmean +SE +df +lower\.CL +upper\.CL/);
+    // emmeans's blocks: one table of A's means per level of B
+    expect(text).toMatch(/^B = hi:\n A +emmean +SE +df +lower\.CL +upper\.CL\n/);
+    expect(text).toMatch(/\n\nB = lo:\n A +emmean /);
     expect(text).toContain('P value adjustment: tukey method for comparing a family of 3 estimates');
     const b = io();
     expect(await runEmmeans({ file: factorial, formula: F, specs: 'A', contrast: 'trt.vs.ctrl', ref: 'a2', adjust: 'holm', at: 'x=1.5', json: true, quiet: true }, b)).toBe(0);

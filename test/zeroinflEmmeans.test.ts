@@ -110,9 +110,10 @@ function close(ours: number, theirs: Cell, tol: number, what: string, kind: 'p' 
   expect(ok, `${what}: ${ours} vs emmeans ${t} (difference ${d.toExponential(2)})`).toBe(true);
 }
 
-interface Tolerances { est: number; tol: number; p: number }
+/** printed: whether our printout is emmeans's, line for line (at glmmTMB's own parameters) */
+interface Tolerances { est: number; tol: number; p: number; printed?: boolean }
 
-function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol }: Tolerances) {
+function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol, printed }: Tolerances) {
   const nv = g.variables.length;
   // the link of a back-transformed grid, from emmeans's note
   const tran = /back-transformed from the (\w+) scale/.exec(list(ref.emm.mesg).join('\n'))?.[1];
@@ -136,6 +137,7 @@ function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol 
     });
   });
   expect(notes(g.messages)).toEqual(notes(list(ref.emm.mesg)));
+  if (printed) expect(g.toString().split('\n'), `${c.name}: print(emmeans)`).toEqual(`${ref.printed}\n`.split('\n'));
   for (const k of ref.contrasts) {
     const what = `${c.name} ${k.args.method}${k.args.adjust ? ` ${k.args.adjust}` : ''}`;
     const res = g.contrast(k.args.method as 'pairwise', k.args.adjust ? { adjust: k.args.adjust as 'holm' } : {});
@@ -158,6 +160,7 @@ function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol 
     });
     if (res.ratioLabel) expect(k.result.columns).toContain(res.ratioLabel);
     expect(notes(res.messages), what).toEqual(notes(list(k.result.mesg)));
+    if (printed) expect(res.toString().split('\n'), `${what}: print(contrast)`).toEqual(`${k.printed}\n`.split('\n'));
   }
 }
 
@@ -187,7 +190,7 @@ describe("glmmTMB emmeans against emmeans 1.8.4 at glmmTMB's parameters", () => 
       for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) V[a * k + b] = par.vcov[a * nPar + b];
       const x = par.par;
       const g = zeroInflatedEmmeansAt(model, { beta: x.slice(0, p), gamma: x.slice(p, p + pz), delta: x.slice(p + pz, k), V }, par.df_residual, c.specs, emmOptions(c));
-      checkCase(c, c, g, { est: 1e-8, tol: 1e-8, p: 1e-8 });
+      checkCase(c, c, g, { est: 1e-8, tol: 1e-8, p: 1e-8, printed: true });
     });
   }
 });

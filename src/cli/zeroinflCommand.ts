@@ -10,7 +10,8 @@
  * With `--emmeans SPECS [--component zi] [--type response] [--by B] [--at …] [--emm-weights …]
  * [--level 0.95] [--contrast pairwise] [--ref LEVEL] [--adjust METHOD] [--offset 0]`: the fit's estimated marginal
  * means (emmeans on glmmTMB, src/zeroinfl/emmeans.ts) and their contrasts instead, as `mixedgpu clmm
- * --emmeans` prints them.
+ * --emmeans` prints them; `--trend VAR` with it: the component's slopes in VAR (emtrends). With
+ * `--joint-tests [--component zi] [--by B]`: emmeans's joint_tests of the component's terms.
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
@@ -63,12 +64,18 @@ export interface ZeroinflArgs {
   adjust?: string;
   /** --emmeans: a constant offset in place of the grid's */
   offset?: string;
+  /** --emmeans: emtrends's variable (the component's slopes in it) */
+  trend?: string;
+  /** emmeans's joint_tests of the component's terms (--component, --by) */
+  jointTests?: boolean;
   backend?: string;
   json?: boolean;
   quiet?: boolean;
 }
 
-const EMM_ONLY = ['component', 'by', 'at', 'emmWeights', 'type', 'level', 'contrast', 'ref', 'adjust', 'offset'] as const;
+const EMM_ONLY = ['component', 'by', 'at', 'emmWeights', 'type', 'level', 'contrast', 'ref', 'adjust', 'offset', 'trend'] as const;
+/** the options that --joint-tests takes (the rest of EMM_ONLY are the means') */
+const JOINT = ['component', 'by'];
 const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'];
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
@@ -79,12 +86,15 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
-    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null].filter((x) => x !== null);
+    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
     if (args.emmeans === undefined) {
-      const stray = EMM_ONLY.find((k) => args[k] !== undefined);
-      if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)`);
+      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)));
+      if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)${args.jointTests ? '; --joint-tests takes --component and --by' : ''}`);
+    }
+    if (args.jointTests && args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
+      throw new CliError(`--component must be one of ${ZI_EMM_COMPONENTS.join(', ')} (glmmTMB 1.1.5's), got '${args.component}'`);
     }
     const emm = args.emmeans === undefined ? null : emmOptions(args);
     const nsim = numberArg(args.nsim, 'nsim', true);
@@ -103,6 +113,14 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.quiet && !args.json) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (emm) {
       printMeans(fit, args, emm, io);
+      return 0;
+    }
+    if (args.jointTests) {
+      const res = fit.jointTests({
+        ...(args.component !== undefined ? { component: args.component as ZiEmmComponent } : {}),
+        ...(args.by !== undefined ? { by: list(args.by) } : {}),
+      });
+      io.stdout(args.json ? `${JSON.stringify({ joint_tests: res.toJSON() }, null, 2)}\n` : res.toString());
       return 0;
     }
     if (args.predict !== undefined) {
@@ -174,6 +192,7 @@ function emmOptions(args: ZeroinflArgs): { specs: string | string[]; options: Zi
   const level = args.level === undefined ? undefined : Number(args.level);
   if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
   if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+  if (args.trend !== undefined && (args.type !== undefined || args.offset !== undefined)) throw new CliError('--type and --offset are for means, not for the slopes of --trend');
   const offset = args.offset === undefined ? undefined : Number(args.offset);
   if (offset !== undefined && (args.offset!.trim() === '' || !Number.isFinite(offset))) throw new CliError(`--offset must be a number, got '${args.offset}'`);
   return {
@@ -193,6 +212,6 @@ function emmOptions(args: ZeroinflArgs): { specs: string | string[]; options: Zi
 
 /** the means and their contrasts, as `mixedgpu clmm --emmeans` prints them (or their JSON) */
 function printMeans(fit: ZeroInflatedFit, args: ZeroinflArgs, emm: { specs: string | string[]; options: ZiEmmeansOptions }, io: CliIO): void {
-  const grid = fit.emmeans(emm.specs, emm.options);
+  const grid = args.trend !== undefined ? fit.emtrends(emm.specs, { ...emm.options, var: args.trend }) : fit.emmeans(emm.specs, emm.options);
   printEmmGrid(grid, args, io);
 }

@@ -299,6 +299,16 @@ function scaleOf(fit: LmmFit | GlmmFit): Scale {
   return { tran, linkinv: (x) => fam.linkinv(x), muEta: (x) => fam.muEta(x), label, ratio: tran ? ratioOf(tran) : null };
 }
 
+/** Σ_ab |ℓ_a V_ab ℓ_b|: the size of ℓᵀVℓ's terms (the scale of its rounding error) */
+function quadFormAbs(l: Float64Array, V: Float64Array, p: number): number {
+  let s = 0;
+  for (let a = 0; a < p; a++) {
+    if (l[a] === 0) continue;
+    for (let b = 0; b < p; b++) s += Math.abs(l[a] * V[a * p + b] * l[b]);
+  }
+  return s;
+}
+
 export function quadForm(l: Float64Array, V: Float64Array, p: number): number {
   let s = 0;
   for (let a = 0; a < p; a++) {
@@ -392,7 +402,7 @@ function marginalGrid(fit: LmmFit | GlmmFit, specs: string | string[], options: 
 }
 
 /** emtrends's grid: the base grid's rows with (x(v + δ) − x(v))/δ as model-matrix rows and no offset. */
-function trendGrid(base: ReferenceGrid, shifted: ReferenceGrid, delta: number): ReferenceGrid {
+export function trendGrid(base: ReferenceGrid, shifted: ReferenceGrid, delta: number): ReferenceGrid {
   const diff = (a: Float64Array, b: Float64Array) => a.map((v, i) => (b[i] - v) / delta);
   return {
     ...base,
@@ -448,8 +458,10 @@ export class EmmGrid {
   readonly ddf: EmmInferenceMethod;
   readonly level: number;
   readonly type: 'link' | 'response';
-  /** emmeans's notes (averaging, df method, scale, confidence level) */
+  /** emmeans's notes (averaging, df method, scale, confidence level), the interaction NOTE and the fit's warnings */
   readonly messages: string[];
+  /** the notes emmeans prints below the table (its annotations: messages less the NOTE and warnings) */
+  readonly annotations: string[];
   private readonly functions: LinearFunction[];
   private readonly values: GridValue[][];
   private readonly settings: GridSettings;
@@ -490,6 +502,9 @@ export class EmmGrid {
     const cvs = criticalValues(this.level, est.map((e) => e.df), settings.adjust, familyOf(groups, this.functions, false, maxLength(groups), settings.inference));
     if (cvs.line) notes.push(cvs.line);
     this.messages = [...settings.messages, ...notes];
+    // emmeans's annotations (its printout's notes): the interaction NOTE and the fit's warnings are
+    // R messages and warnings, not part of the printout
+    this.annotations = notes.filter((m) => !m.startsWith('NOTE: Results may be misleading'));
     const { scale } = settings;
     this.rows = est.map((e, r) => {
       const row: EmmRow = { levels: this.levelsOf(r), emmean: e.estimate, SE: e.se, df: e.df, lower: e.estimate - cvs.cv[r] * e.se, upper: e.estimate + cvs.cv[r] * e.se };
@@ -514,7 +529,11 @@ export class EmmGrid {
     let estimate = f.offset;
     for (let j = 0; j < inference.p; j++) estimate += f.l[j] * beta[j];
     // (a variance that rounding leaves a hair below 0, such as a regridded sum of probabilities, is 0)
-    return { estimate, se: Math.sqrt(Math.max(0, quadForm(f.l, inference.V, inference.p))), df: inference.df(f.l) };
+    // and one that cancels to rounding error of its terms, |ℓᵀVℓ| < 1e-14 Σ_ab |ℓ_a V_ab ℓ_b|, is 0 (emmeans's
+    // G V Gᵀ of a sum of probabilities cancels to 0 exactly; ours leaves ~1e-20)
+    const v = quadForm(f.l, inference.V, inference.p);
+    const size = quadFormAbs(f.l, inference.V, inference.p);
+    return { estimate, se: v < 1e-14 * size ? 0 : Math.sqrt(v), df: inference.df(f.l) };
   }
 
   /** the rows of each by group, in order */
@@ -619,7 +638,7 @@ export class EmmGrid {
     if (ratio) notes.push(`Intervals are back-transformed from the ${ratio.scale} scale`);
     if (pv.line) notes.push(pv.line);
     if (ratio) notes.push(`Tests are performed on the ${ratio.scale} scale`);
-    return new EmmContrasts(out, byVars.map((v) => v.name), ratio?.label ?? null, pv.adjust, level, notes, this.ddf);
+    return new EmmContrasts(out, byVars.map((v) => v.name), ratio?.label ?? null, pv.adjust, level, notes, this.ddf, byVars);
   }
 
   /** Pairwise comparisons (emmeans's pairs): contrast('pairwise' or 'revpairwise'). */
@@ -628,7 +647,7 @@ export class EmmGrid {
     return this.contrast(reverse ? 'revpairwise' : 'pairwise', rest);
   }
 
-  toString(): string { return formatEmmTable(this); }
+  toString(): string { return formatEmmTable(this, formatLevel); }
 
   toJSON(): Record<string, unknown> {
     return {
@@ -664,9 +683,11 @@ export class EmmContrasts {
     readonly level: number,
     readonly messages: string[],
     readonly ddf: EmmInferenceMethod,
+    /** the by variables (their kinds and levels, for the printout's blocks) */
+    readonly byVariables: GridVariable[] = [],
   ) {}
 
-  toString(): string { return formatEmmTable(this); }
+  toString(): string { return formatEmmTable(this, formatLevel); }
 
   toJSON(): Record<string, unknown> {
     return {
@@ -738,6 +759,8 @@ export function averageGrid(grid: ReferenceGrid, use: number[], avgd: number[], 
 
 /** emmeans's note: some fixed-effects term holds every named variable and more. */
 function involvedInInteraction(formula: Pick<Formula, 'fixed'>, names: string[]): boolean {
+  // ('~ 1', the overall mean, names none)
+  if (names.length === 0) return false;
   return formula.fixed.terms.some((t) => {
     const vars = termVariables(t);
     return names.every((n) => vars.has(n)) && vars.size > names.length;

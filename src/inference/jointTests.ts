@@ -33,7 +33,7 @@ import { pfUpper } from '../stats/distributions.js';
 import { termVariables } from '../frame/covariates.js';
 import { roundR, zapsmall } from '../results/rFormat.js';
 import { type EmmDdf, type EmmInferenceMethod, type Inference, type LinearFunction, averageGrid, formatLevel, inferenceOf, quadForm } from './emmeans.js';
-import { type AtValues, type GridValue, type ReferenceGrid, digit, gridSizes, isEstimable, referenceGrid } from './referenceGrid.js';
+import { type AtValues, type GridModel, type GridValue, type ReferenceGrid, digit, gridSizes, isEstimable, referenceGrid } from './referenceGrid.js';
 
 export interface JointTestsOptions {
   /** variables whose levels form separate tables (emmeans's `by`) */
@@ -108,20 +108,36 @@ export function jointTests(fit: LmmFit | GlmmFit, options: JointTestsOptions = {
   for (const k of ['showConfounded', 'show0df'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new OptionError(k, `${k} must be true or false, not ${showValue(options[k])}`);
   }
-  const by = options.by === undefined ? [] : Array.isArray(options.by) ? options.by : [options.by];
-  for (const b of by) if (typeof b !== 'string' || b.length === 0) throw new OptionError('by', `by must be variable names, not ${showValue(options.by)}`);
-  // emmeans's meanint: each covariate at its mean ± 1, unless it has two values (kept)
-  const frame = fit.model.frame;
-  const at: AtValues = {};
-  for (const [name, c] of frame.covariates ?? []) if (!(c.values && c.values.length === 2)) at[name] = [c.mean - 1, c.mean + 1];
-  const grid = referenceGrid(fit.model, at);
-  const names = grid.variables.map((v) => v.name);
-  for (const b of by) if (!names.includes(b)) throw new OptionError('by', `by: '${b}' is not a variable of the model's fixed part (its variables: ${names.join(', ')})`);
-  const facs = names.filter((v) => !by.includes(v));
-  if (facs.length === 0) throw new ModelError('joint tests: there are no factors or covariates to test (the model\'s fixed part has no variables besides the by variables)');
+  const by = checkJointBy(options.by);
   const messages: string[] = [];
   const inference = inferenceOf(fit, options.ddf, messages, options.remlRefit);
-  const ctx: TestContext = { inference, est: grid.estimability, beta: fit.beta };
+  return jointTestsOn(fit.model, inference, fit.beta, messages, { ...options, by }, "the model's fixed part");
+}
+
+/** the by option of joint tests: variable names */
+export function checkJointBy(x: unknown): string[] {
+  const by = x === undefined ? [] : Array.isArray(x) ? x : [x];
+  for (const b of by) if (typeof b !== 'string' || b.length === 0) throw new OptionError('by', `by must be variable names, not ${showValue(x)}`);
+  return by as string[];
+}
+
+/**
+ * The joint tests of a model's fixed part (`gridModel`: its formula, frame and design) at β̂ with the
+ * means' covariance and df (`inference`): lmer's and glmer's above, a glmmTMB component's
+ * (src/zeroinfl/emmeans.ts). `what` names the model part in errors.
+ */
+export function jointTestsOn(gridModel: GridModel, inference: Inference, beta: Float64Array, messages: string[], options: { by: string[]; showConfounded?: boolean; show0df?: boolean }, what: string): JointTests {
+  const by = options.by;
+  // emmeans's meanint: each covariate at its mean ± 1, unless it has two values (kept)
+  const frame = gridModel.frame;
+  const at: AtValues = {};
+  for (const [name, c] of frame.covariates ?? []) if (!(c.values && c.values.length === 2)) at[name] = [c.mean - 1, c.mean + 1];
+  const grid = referenceGrid(gridModel, at);
+  const names = grid.variables.map((v) => v.name);
+  for (const b of by) if (!names.includes(b)) throw new OptionError('by', `by: '${b}' is not a variable of ${what} (its variables: ${names.join(', ')})`);
+  const facs = names.filter((v) => !by.includes(v));
+  if (facs.length === 0) throw new ModelError(`joint tests: there are no factors or covariates to test (${what} has no variables besides the by variables)`);
+  const ctx: TestContext = { inference, est: grid.estimability, beta };
   const sizes = gridSizes(grid);
   const byIdx = by.map((b) => names.indexOf(b));
   const nBy = byIdx.reduce((s, k) => s * sizes[k], 1);
@@ -336,7 +352,7 @@ function solve(A0: Float64Array, b: Float64Array, n: number): Float64Array | nul
   return b;
 }
 
-/** emmeans's printout of joint tests: per by group, the table (df2 with 2 decimals, F with 3) and the notes. */
+/** emmeans's printout of joint tests: per by group, the table (df2 with up to 2 decimals, F with 3) and the notes. */
 export function formatJointTests(x: JointTests): string {
   const out: string[] = [];
   const groups = new Map<string, JointTestRow[]>();
@@ -349,7 +365,8 @@ export function formatJointTests(x: JointTests): string {
   for (const [key, rows] of groups) {
     if (key) out.push(`${key}:`);
     const df2 = column(rows.map((r) => roundR(r.df2, 2)), 2);
-    const F = column(rows.map((r) => roundR(r.F, 3)), 3);
+    // F.ratio as emmeans's test statistics: format(round(F, 3), nsmall = 3)
+    const F = fixed3(rows.map((r) => r.F));
     // R: the confounded row's 0/0 is NaN; a test that could not be done is NA
     const na = (r: JointTestRow) => (r.term === '(confounded)' ? 'NaN' : 'NA');
     const cells = rows.map((r, i) => [r.term, String(r.df1), df2[i], Number.isNaN(r.F) ? na(r) : F[i], Number.isNaN(r.p) ? na(r) : r.p < 1e-4 ? '<.0001' : r.p.toFixed(4), ...(hasNote ? [r.note] : [])]);
@@ -358,8 +375,16 @@ export function formatJointTests(x: JointTests): string {
     const line = (row: string[]) => ' ' + row.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join(' ');
     out.push(line(header), ...cells.map(line), '');
   }
-  if (x.messages.length > 0) out.push(...x.messages, '');
-  return out.join('\n');
+  // emmeans's notes, each followed by a space (cat(paste(msg, "\n")))
+  out.push(...x.messages.map((m) => `${m} `));
+  return out.join('\n') + '\n';
+}
+
+/** format(round(x, 3), nsmall = 3): 3 decimals, right-justified to a common width */
+function fixed3(values: number[]): string[] {
+  const s = values.map((v) => (Number.isFinite(v) ? roundR(v, 3).toFixed(3) : String(v)));
+  const w = Math.max(...s.map((x) => x.length));
+  return s.map((x) => x.padStart(w));
 }
 
 /** R's format of a numeric column of values rounded to `max` decimals: the fewest decimals that show every value */

@@ -22,7 +22,7 @@
  * estimable (the grid's estimability, emmeans's nonEst).
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
-import type { Scale } from '../inference/emmeans.js';
+import { type Scale, trendGrid } from '../inference/emmeans.js';
 import { type GridModel, type ReferenceGrid, referenceGrid } from '../inference/referenceGrid.js';
 import type { ZeroInflatedModel } from './model.js';
 
@@ -60,8 +60,26 @@ function scaleOf(link: 'log' | 'logit' | 'identity', family: string | null): Sca
   return { tran: 'logit', linkinv: inv, muEta: (x) => { const m = inv(x); return m * (1 - m); }, label, ratio: ratioOf('logit') };
 }
 
-/** The grid and basis of `component` at the parameters `params`. */
-export function zeroInflatedEmmBasis(model: ZeroInflatedModel, params: ZiEmmParameters, options: { component?: ZiEmmComponent; at?: unknown } = {}): ZiEmmBasis {
+/**
+ * emtrends's variable and step: the component's numeric variable `name` and δ (default 0.001 of its
+ * range over the fit's rows, emmeans's delta.var = .001 * diff(range(x)))
+ */
+export interface ZiTrend {
+  name: string;
+  delta?: number;
+}
+
+/** the trend's variable among the component's covariates, and its step δ */
+function trendShift(gridModel: GridModel, trend: ZiTrend, component: ZiEmmComponent): { name: string; delta: number } {
+  const c = gridModel.frame.covariates?.get(trend.name);
+  if (!c) throw new OptionError('var', `'${trend.name}' is not a numeric variable of the ${component} component's fixed part (its covariates: ${[...(gridModel.frame.covariates?.keys() ?? [])].join(', ') || 'none'})`);
+  const delta = trend.delta ?? 0.001 * (c.max - c.min);
+  if (!(typeof delta === 'number' && Number.isFinite(delta) && delta !== 0)) throw new OptionError('deltaVar', `emtrends's step for '${trend.name}' is ${showValue(delta)}: give a nonzero deltaVar (the variable is constant in the rows used)`);
+  return { name: trend.name, delta };
+}
+
+/** The grid and basis of `component` at the parameters `params` (emtrends: the difference quotients' grid, src/inference/emmeans.ts trendGrid). */
+export function zeroInflatedEmmBasis(model: ZeroInflatedModel, params: ZiEmmParameters, options: { component?: ZiEmmComponent; at?: unknown; trend?: ZiTrend } = {}): ZiEmmBasis {
   const component = options.component ?? 'cond';
   if (component as string === 'response' || component as string === 'cmean') {
     throw new OptionError('component', `component '${component}': glmmTMB 1.1.5's emm_basis offers the components cond, zi and disp (emmeans stops on '${component}'); the mean of the response is fit.predict(newdata, { type: 'response' })`);
@@ -94,7 +112,9 @@ export function zeroInflatedEmmBasis(model: ZeroInflatedModel, params: ZiEmmPara
     coef = params.delta;
     scale = scaleOf('log', null);
   }
-  const grid = referenceGrid(gridModel, options.at);
+  const base = referenceGrid(gridModel, options.at);
+  const shift = options.trend ? trendShift(gridModel, options.trend, component) : null;
+  const grid = shift ? trendGrid(base, referenceGrid(gridModel, options.at, shift), shift.delta) : base;
   const m = coef.length;
   if (gridModel.frame.p !== m) throw new Error(`internal: the ${component} frame has ${gridModel.frame.p} columns for ${m} coefficients`);
   // V_component = the component's diagonal block of Var(β, γ, δ)

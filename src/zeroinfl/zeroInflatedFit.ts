@@ -39,7 +39,8 @@ import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, sigmaSc
 export type { ZiPredictType } from './predict.js';
 import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
 import type { EmmGrid } from '../inference/emmeans.js';
-import { type ZiEmmeansOptions, zeroInflatedEmmeans } from './emmeans.js';
+import { type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions, zeroInflatedEmmeans, zeroInflatedEmtrends, zeroInflatedJointTests } from './emmeans.js';
+import type { JointTests } from '../inference/jointTests.js';
 
 export interface ZeroInflatedOptimum {
   x: Float64Array;
@@ -335,6 +336,16 @@ export class ZeroInflatedFit {
    */
   emmeans(specs: string | string[], options: ZiEmmeansOptions = {}): EmmGrid {
     return zeroInflatedEmmeans(this, specs, options);
+  }
+
+  /** emmeans 1.8.4's emtrends(fit, specs, var, component = …): a component's slopes in `var` on its linear predictor's scale (emmeans.ts). */
+  emtrends(specs: string | string[], options: ZiEmtrendsOptions): EmmGrid {
+    return zeroInflatedEmtrends(this, specs, options);
+  }
+
+  /** emmeans 1.8.4's joint_tests(fit, by, component = …): an F test of each term of a component (emmeans.ts). */
+  jointTests(options: ZiJointTestsOptions = {}): JointTests {
+    return zeroInflatedJointTests(this, options);
   }
 
   /** glmmTMB's summary printout. */
