@@ -46,6 +46,7 @@ export function zeroInflatedStart(model: ZeroInflatedModel): Float64Array {
   const i0 = model.xnames.indexOf('(Intercept)');
   if (i0 >= 0) {
     if (model.link === 'log') x[i0] = Math.log(Math.max(mean, 1e-3));
+    else if (model.binomial) x[i0] = Math.log(Math.max(mean, 1e-3) / Math.max(1 - mean, 1e-3));
     else if (model.link === 'logit') x[i0] = Math.log(mean / (1 - mean));
     else x[i0] = mean;
   }
@@ -75,6 +76,8 @@ export function parameterNames(model: ZeroInflatedModel): string[] {
       for (let i = 1; i < t.q; i++) for (let j = 0; j < i; j++) names.push(`${pre}corr:${t.group}:${t.cnames[i]}.${t.cnames[j]}`);
       return names;
     }),
+    // glmmTMB's psi: tweedie's power p = 1 + logit⁻¹ ψ
+    ...(model.dist === 'tweedie' ? ['psi'] : []),
   ];
 }
 
