@@ -115,3 +115,33 @@ for (cs in cases) {
   writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, null = "null"), file.path(out, paste0(cs$name, ".json")))
   cat(cs$name, paste(names(par), collapse = ","), "logLik", res$loglik, "tight", tight_ok, -tight$objective, "sigma", res$sigma, "pearson", !is.null(res$pearson), "od", !is.null(res$overdispersion), "zi", !is.null(res$zeroinflation), "\n")
 }
+
+# predict(newdata) of every type, with the random effects (a new level at b = 0: allow.new.levels) and
+# without (re.form = NA): new rows of the constructed data (test/fixtures/data/tmbfamilies2_newdata.csv:
+# levels seen and one new group 'gNEW') and Salamanders' newdata (test/fixtures/data/salamanders_newdata.csv)
+nd_syn <- data.frame(g = c("g01", "g07", "gNEW", "g25"), f = c("a", "c", "b", "b"), x = c(-1.2, 0.3, 0.8, 2.1))
+write.csv(nd_syn, file.path(root, "test/fixtures/data/tmbfamilies2_newdata.csv"), row.names = FALSE, quote = FALSE)
+nd_syn <- read.csv(file.path(root, "test/fixtures/data/tmbfamilies2_newdata.csv"), stringsAsFactors = TRUE)
+nd_sal <- read.csv(file.path(root, "test/fixtures/data/salamanders_newdata.csv"), stringsAsFactors = TRUE)
+pr <- list()
+for (cs in Filter(function(cs) cs$name %in% c("zibinom_x", "gamma_disp_f", "tweedie_x", "genpois_mined", "hurdle_genpois_mined"), cases)) {
+  d <- dat_of(cs$data)
+  nd <- if (cs$data == "salamanders") nd_sal else nd_syn
+  fit <- glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), dispformula = as.formula(cs$disp), family = fam_of(cs$family), data = d)
+  r <- list(par = unname(fit$fit$par))
+  for (type in c("response", "conditional", "zprob", "link", "zlink", "disp")) {
+    r[[type]] <- unname(predict(fit, newdata = nd, type = type, allow.new.levels = TRUE))
+    r[[paste0(type, "_population")]] <- unname(predict(fit, newdata = nd, type = type, re.form = NA, allow.new.levels = TRUE))
+  }
+  pr[[cs$name]] <- r
+}
+writeLines(toJSON(pr, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(out, "predict_newdata.json"))
+
+# emmeans 1.8.4 of the betabinomial cbpp fit: the period means on the logit scale and as probabilities
+suppressPackageStartupMessages(library(emmeans))
+bb <- glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = betabinomial())
+e_link <- as.data.frame(emmeans(bb, ~ period))
+e_resp <- as.data.frame(emmeans(bb, ~ period, type = "response"))
+writeLines(toJSON(list(par = unname(bb$fit$par), link = list(emmean = e_link$emmean, se = e_link$SE, df = e_link$df),
+  response = list(columns = names(e_resp), prob = e_resp$prob, se = e_resp$SE)), digits = NA, auto_unbox = TRUE, pretty = TRUE),
+  file.path(out, "emmeans_betabinom.json"))
