@@ -23,6 +23,10 @@
  *     parameters and SEs as above;
  *   - Pearson residuals, check_overdispersion, check_zeroinflation at 1e-5 against glmmTMB/performance,
  *     refused exactly where they stop or give NA;
+ *   - predictions for new data at glmmTMB's parameters (our fit built there): 1e-8, every type;
+ *   - emmeans 1.8.4 of the betabinomial fit (component cond, link and response scales, label 'prob'):
+ *     estimates 1e-5, SEs 1e-4 relative (our fit's SEs leave out the boundary SD, glmmTMB's include its
+ *     2.6e5-SE log SD, whose covariances with β are below 1e-9);
  *   - simulations by their moments (no R stream): the mean of 2,000 conditional draws per row within 4.5
  *     standard errors of the model's mean, and Σ(y − m)²/Σ Var within 1 ± 0.05;
  *   - bad input: errors of the package's types naming the row, column or option.
@@ -39,6 +43,7 @@ import { buildZeroInflatedModel } from '../src/zeroinfl/model.js';
 import { ZiLaplace } from '../src/zeroinfl/laplace.js';
 import { tweedieLogW } from '../src/zeroinfl/tweedie.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
+import { zeroInflatedAt } from './helpers/zeroinflAt.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
@@ -221,5 +226,151 @@ describe('glmmTMB families (2): Pearson residuals and performance\'s checks', ()
     expect(() => fits.get('gamma_disp_f')!.residuals('pearson')).toThrow(/dispformula '~ f'.*sigma\(fit\)/);
     expect(() => fits.get('tweedie_x')!.checkOverdispersion()).toThrow(/Poisson or binomial families only/);
     expect(() => fits.get('zibinom_x')!.checkZeroinflation()).toThrow(/count models only/);
+  });
+});
+
+describe('glmmTMB families (2): predict(newdata) at glmmTMB\'s parameters', () => {
+  const R = JSON.parse(readFileSync(join(fixtures, 'tmbfamilies2', 'predict_newdata.json'), 'utf8'));
+  const NEWDATA: Record<string, arrow.Table> = { salamanders: table('salamanders_newdata.csv'), tmbfamilies2: table('tmbfamilies2_newdata.csv') };
+  for (const name of Object.keys(R)) {
+    it(`${name}: every type, with the random effects (a new level at b = 0) and without`, () => {
+      const ref = reference(name);
+      const fit = zeroInflatedAt(DATA[ref.data], { ...ref, par: R[name].par });
+      const nd = NEWDATA[ref.data];
+      for (const type of ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'] as const) {
+        for (const [ours, key] of [[fit.predict(nd, { type, allowNewLevels: true }), type], [fit.predict(nd, { type, groups: false }), `${type}_population`]] as const) {
+          const want: (number | string)[] = R[name][key];
+          expect(ours.length).toBe(want.length);
+          want.forEach((v, i) => {
+            if (v === '-Inf') { expect(ours[i]).toBe(-Infinity); return; }
+            const w = v as number;
+            const scale = type === 'link' || type === 'zlink' || type === 'zprob' ? Math.max(1, Math.abs(w)) : Math.abs(w);
+            if (!(Math.abs(ours[i] - w) <= 1e-8 * scale)) throw new Error(`${type} row ${i + 1}: ${ours[i]} vs glmmTMB's ${w}`);
+          });
+        }
+      }
+    });
+  }
+});
+
+describe('glmmTMB families (2): emmeans of the betabinomial fit', () => {
+  it('the period means on the logit scale and as probabilities (emmeans 1.8.4)', async () => {
+    const R = JSON.parse(readFileSync(join(fixtures, 'tmbfamilies2', 'emmeans_betabinom.json'), 'utf8'));
+    const fit = await fitOf('betabinom_cbpp');
+    const link = fit.emmeans('~ period');
+    link.rows.forEach((r, i) => {
+      expect(Math.abs(r.emmean - R.link.emmean[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(R.link.emmean[i])));
+      expect(rel(r.SE, R.link.se[i])).toBeLessThan(1e-4);
+      expect(r.df).toBe(R.link.df[i]);
+    });
+    const resp = fit.emmeans('~ period', { type: 'response' });
+    expect(resp.responseLabel).toBe(R.response.columns[1]);
+    resp.rows.forEach((r, i) => {
+      expect(Math.abs(r.response! - R.response.prob[i])).toBeLessThan(1e-5 * R.response.prob[i]);
+      expect(rel(r.responseSE!, R.response.se[i])).toBeLessThan(1e-4);
+    });
+  });
+});
+
+describe('glmmTMB families (2): simulate', () => {
+  // the model's mean and variance of y per row at the conditional modes
+  const moments = (fit: ZeroInflatedFit) => {
+    const n = fit.nobs;
+    const m = new Float64Array(n), v = new Float64Array(n);
+    const mu = fit.mu, p = fit.zprob, phi = fit.disp, size = fit.model.size;
+    for (let i = 0; i < n; i++) {
+      let e1: number, V: number;
+      switch (fit.model.dist) {
+        // the proportion y = k/m: Var = μ(1 − μ)/m, betabinomial × (1 + (m − 1)/(1 + φ))
+        case 'binomial': e1 = mu[i]; V = (mu[i] * (1 - mu[i])) / size![i]; break;
+        case 'betabinomial': e1 = mu[i]; V = ((mu[i] * (1 - mu[i])) / size![i]) * (1 + (size![i] - 1) / (1 + phi[i])); break;
+        case 'gamma': e1 = mu[i]; V = (mu[i] * mu[i]) / phi[i]; break;
+        case 'tweedie': e1 = mu[i]; V = phi[i] * mu[i] ** fit.power; break;
+        default: e1 = mu[i]; V = mu[i] * phi[i]; // genpois: Var = μφ
+      }
+      let e2 = V + e1 * e1;
+      if (fit.model.hurdle) {
+        // genpois's f(0) = e^{−θ}, θ = μ/√φ
+        const f0 = Math.exp(-mu[i] / Math.sqrt(phi[i]));
+        e1 /= 1 - f0;
+        e2 /= 1 - f0;
+      }
+      m[i] = (1 - p[i]) * e1;
+      v[i] = (1 - p[i]) * e2 - m[i] * m[i];
+    }
+    return { m, v };
+  };
+  for (const name of CASES) {
+    it(`${name}: conditional draws have the model's means and variances`, async () => {
+      const fit = await fitOf(name);
+      const nsim = 2000;
+      const sim = fit.simulate(nsim, { seed: 5, conditional: true });
+      await yieldTurn();
+      const { m, v } = moments(fit);
+      let maxZ = 0, ss = 0, vs = 0;
+      for (let i = 0; i < fit.nobs; i++) {
+        let s = 0;
+        for (const yr of sim.y) s += yr[i];
+        const mean = s / nsim;
+        if (v[i] > 0) maxZ = Math.max(maxZ, Math.abs(mean - m[i]) / Math.sqrt(v[i] / nsim));
+        for (const yr of sim.y) ss += (yr[i] - m[i]) ** 2;
+        vs += nsim * v[i];
+      }
+      expect(maxZ).toBeLessThan(4.5);
+      expect(Math.abs(ss / vs - 1)).toBeLessThan(0.05);
+      if (fit.model.count) expect(sim.y.every((yr) => yr.every((x) => Number.isInteger(x) && x >= 0))).toBe(true);
+      if (fit.model.binomial) expect(sim.y.every((yr) => yr.every((x, i) => Number.isInteger(Math.round(x * fit.model.size![i] * 1e9) / 1e9) && x >= 0 && x <= 1))).toBe(true);
+      if (fit.model.dist === 'gamma') expect(sim.y.every((yr) => yr.every((x) => x > 0))).toBe(true);
+      if (fit.model.dist === 'tweedie') expect(sim.y.some((yr) => yr.some((x) => x === 0)) && sim.y.every((yr) => yr.every((x) => x >= 0))).toBe(true);
+    }, 60000);
+  }
+  it('DHARMa on the binomial fit: the successes, integer randomization', async () => {
+    const fit = await fitOf('zibinom_x');
+    const d = fit.simulateResiduals({ nsim: 100, seed: 3 });
+    expect(d.integerResponse).toBe(true);
+    expect(d.nObs).toBe(400);
+    expect(d.scaledResiduals.every((r) => r >= 0 && r <= 1)).toBe(true);
+    const sim = fit.dharmaSimulator(true);
+    const s = DATA.tmbfamilies2.getChild('s')!.toArray() as ArrayLike<number>;
+    expect(Array.from(sim.observed)).toEqual(Array.from(s, Number));
+    expect((await fitOf('gamma_disp_f')).dharmaSimulator(true).integerResponse).toBe(false);
+  });
+});
+
+describe('glmmTMB families (2): bad input', () => {
+  const syn = DATA.tmbfamilies2;
+  const withColumn = (name: string, values: number[]) => syn.assign(arrow.tableFromArrays({ [name]: Float64Array.from(values) }));
+  const n = syn.numRows;
+  it('binomial: a response outside [0, 1], a non-whole number of successes, cbind for another family', async () => {
+    const bad = Array.from({ length: n }, (_, i) => (i === 6 ? 1.5 : i % 2));
+    await expect(glmmTMB('yb ~ x + (1 | g)', withColumn('yb', bad), { family: 'binomial' })).rejects.toThrow(DataError);
+    await expect(glmmTMB('yb ~ x + (1 | g)', withColumn('yb', bad), { family: 'binomial' })).rejects.toThrow(/'yb' is 1.5 in row 7/);
+    const half = Array.from({ length: n }, (_, i) => (i === 2 ? 0.5 : 0));
+    await expect(glmmTMB('yb ~ x + (1 | g)', withColumn('yb', half).assign(arrow.tableFromArrays({ w: new Float64Array(n).fill(3) })), { family: 'binomial', weights: 'w' }))
+      .rejects.toThrow(/row 3: 0.5 × 3 trials is 1.5 successes, not a whole number/);
+    await expect(glmmTMB('cbind(s, fl) ~ x + (1 | g)', syn, { family: 'poisson' })).rejects.toThrow(ModelError);
+    await expect(glmmTMB('yga ~ x + (1 | g)', syn, { family: 'Gamma', weights: 'ntr' })).rejects.toThrow(OptionError);
+    await expect(glmmTMB('cbind(s, fl) ~ x + (1 | g)', syn, { family: 'binomial', dispformula: '~ f' })).rejects.toThrow(/a binomial model has no dispersion parameter/);
+  });
+  it('Gamma: a response ≤ 0 names the row; no zero model', async () => {
+    const y = Array.from(syn.getChild('yga')!.toArray() as ArrayLike<number>, Number);
+    y[11] = 0;
+    await expect(glmmTMB('yga ~ x + (1 | g)', withColumn('yga', y), { family: 'Gamma' })).rejects.toThrow(DataError);
+    await expect(glmmTMB('yga ~ x + (1 | g)', withColumn('yga', y), { family: 'Gamma' })).rejects.toThrow(/'yga' is 0 in row 12: the Gamma family takes responses y > 0/);
+    y[11] = -2;
+    await expect(glmmTMB('yga ~ x + (1 | g)', withColumn('yga', y), { family: 'gamma' as never })).rejects.toThrow(/'yga' is -2 in row 12/);
+    await expect(glmmTMB('yga ~ x + (1 | g)', syn, { family: 'Gamma', ziformula: '~ 1' })).rejects.toThrow(OptionError);
+  });
+  it('tweedie: a negative response names the row; no zero model', async () => {
+    const y = Array.from(syn.getChild('ytw')!.toArray() as ArrayLike<number>, Number);
+    y[39] = -0.1;
+    await expect(glmmTMB('ytw ~ x + (1 | g)', withColumn('ytw', y), { family: 'tweedie' })).rejects.toThrow(DataError);
+    await expect(glmmTMB('ytw ~ x + (1 | g)', withColumn('ytw', y), { family: 'tweedie' })).rejects.toThrow(/'ytw' is -0.1 in row 40: the tweedie family .* takes responses y ≥ 0/);
+    await expect(glmmTMB('ytw ~ x + (1 | g)', syn, { family: 'tweedie', ziformula: '~ 1' })).rejects.toThrow(/zero-inflated tweedie is not implemented here/);
+  });
+  it('genpois: counts only; truncated_genpois without a zero model cannot have zeros', async () => {
+    const y = Array.from(syn.getChild('yga')!.toArray() as ArrayLike<number>, Number);
+    await expect(glmmTMB('yga ~ x + (1 | g)', syn, { family: 'genpois' })).rejects.toThrow(new RegExp(`'yga' is ${y[0]} in row 1: counts must be whole numbers`));
+    await expect(glmmTMB('count ~ mined + (1 | site)', DATA.salamanders, { family: 'truncated_genpois', ziformula: '~ 0' })).rejects.toThrow(/cannot have zeros/);
   });
 });
