@@ -374,3 +374,34 @@ describe('glmmTMB families (2): bad input', () => {
     await expect(glmmTMB('count ~ mined + (1 | site)', DATA.salamanders, { family: 'truncated_genpois', ziformula: '~ 0' })).rejects.toThrow(/cannot have zeros/);
   });
 });
+
+describe('mixedgpu zeroinfl (CLI): the new families and --weights', () => {
+  const run = async (args: Record<string, string | boolean>) => {
+    let out = '', err = '';
+    const { runZeroinfl } = await import('../src/cli/zeroinflCommand.js');
+    const code = await runZeroinfl(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
+    return { code, out, err };
+  };
+  it('--family binomial --weights (a proportion), tweedie (JSON with the power), Gamma --predict disp, bad input', async () => {
+    const file = join(fixtures, 'data', 'tmbfamilies2.csv');
+    const zb = reference('zibinom_x');
+    const j = JSON.parse((await run({ file, formula: 'prop ~ x + (1 | g)', family: 'binomial', weights: 'ntr', zi: '~ 1', json: true })).out);
+    expect(rel(j.loglik, zb.loglik)).toBeLessThan(1e-8);
+    const c = await run({ file, formula: 'prop ~ x + (1 | g)', family: 'binomial', weights: 'ntr', zi: '~ 1', check: true, json: true });
+    expect(c.code).toBe(0);
+    expect(rel(JSON.parse(c.out).overdispersion.chisq, zb.overdispersion.chisq)).toBeLessThan(1e-5);
+    const tw = reference('tweedie_x');
+    const t = JSON.parse((await run({ file, formula: tw.formula, family: 'tweedie', json: true })).out);
+    expect(t.par_names.at(-1)).toBe('psi');
+    expect(rel(t.power, tw.family_params)).toBeLessThan(1e-5);
+    const ga = reference('gamma_disp_f');
+    const d = (await run({ file, formula: ga.formula, family: 'Gamma', disp: '~ f', predict: 'disp' })).out.trim().split('\n').map(Number);
+    expect(d.length).toBe(400);
+    d.forEach((v, i) => expect(Math.abs(v - ga.predict_disp[i])).toBeLessThan(1e-5 * ga.predict_disp[i]));
+    const s = await run({ file, formula: ga.formula, family: 'Gamma', disp: '~ f' });
+    expect(s.out).toContain(' Family: Gamma  ( log )');
+    const bad = await run({ file, formula: 'ytw ~ x + (1 | g)', family: 'tweedie', zi: '~ 1' });
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/zero-inflated tweedie is not implemented here/);
+  }, 60000);
+});
