@@ -8,6 +8,8 @@
  *   tweedie_x             tweedie(link = "log"), ytw ~ x + (1 | g) (power p = 1 + plogis(psi) estimated)
  *   genpois_mined         genpois, count ~ mined + (1 | site) (no zero model)
  *   hurdle_genpois_mined  truncated_genpois, count ~ mined + (1 | site), ziformula ~ mined
+ *   zibetabinom_x         betabinomial, cbind(s, fl) ~ x + (1 | g), ziformula ~ 1
+ *   zigenpois_cover       genpois, count ~ mined + (1 | site), ziformula ~ cover
  *
  * Two levels, as test/tmbfamilies.test.ts:
  *   - the objective −log L at glmmTMB's optimum and two points about it: 1e-10 relative (observed ≤ 1.5e-12);
@@ -49,7 +51,7 @@ const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
 const DATA: Record<string, arrow.Table> = { salamanders: table('salamanders.csv'), tmbfamilies2: table('tmbfamilies2.csv'), cbpp: table('cbpp.csv') };
 const reference = (name: string) => JSON.parse(readFileSync(join(fixtures, 'tmbfamilies2', `${name}.json`), 'utf8'));
-const CASES = ['zibinom_x', 'betabinom_cbpp', 'gamma_disp_f', 'tweedie_x', 'genpois_mined', 'hurdle_genpois_mined'];
+const CASES = ['zibinom_x', 'betabinom_cbpp', 'gamma_disp_f', 'tweedie_x', 'genpois_mined', 'hurdle_genpois_mined', 'zibetabinom_x', 'zigenpois_cover'];
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 /** jsonlite writes a one-element vector as a scalar */
 const arr = <T>(v: T | T[]): T[] => ([] as T[]).concat(v);

@@ -10,7 +10,10 @@
 #       tweedie(link = "log") ytw ~ x + (1 | g) (power p = 1 + plogis(thetaf), compound Poisson-gamma draws);
 #   - lme4's cbpp (test/fixtures/data/cbpp.csv): betabinomial cbind(incidence, size - incidence) ~ period + (1 | herd);
 #   - glmmTMB's Salamanders (test/fixtures/data/salamanders.csv): genpois count ~ mined + (1 | site), and
-#     truncated_genpois count ~ mined + (1 | site) with ziformula ~ mined.
+#     truncated_genpois count ~ mined + (1 | site) with ziformula ~ mined;
+#   - zero-inflated betabinomial cbind(s, fl) ~ x + (1 | g) (ziformula ~ 1, the constructed data) and
+#     zero-inflated genpois count ~ mined + (1 | site) (ziformula ~ cover, Salamanders; with ~ mined the
+#     zero model's minedyes runs off to -Inf).
 # For each case, as test/oracle/tmbfamilies.R: glmmTMB's fit (fit$fit$par, glmmTMB's order beta, betazi,
 # betad, theta, thetaf), the objective there and at two points about it, a tight optimum (Newton steps on
 # TMB's exact gradient to max|gradient| < 1e-10 where they get there) with optimHess's Hessian,
@@ -56,7 +59,9 @@ cases <- list(
   list(name = "gamma_disp_f", data = "tmbfamilies2", formula = "yga ~ x + (1 | g)", zi = "~ 0", disp = "~ f", family = "Gamma"),
   list(name = "tweedie_x", data = "tmbfamilies2", formula = "ytw ~ x + (1 | g)", zi = "~ 0", disp = "~ 1", family = "tweedie"),
   list(name = "genpois_mined", data = "salamanders", formula = "count ~ mined + (1 | site)", zi = "~ 0", disp = "~ 1", family = "genpois"),
-  list(name = "hurdle_genpois_mined", data = "salamanders", formula = "count ~ mined + (1 | site)", zi = "~ mined", disp = "~ 1", family = "truncated_genpois")
+  list(name = "hurdle_genpois_mined", data = "salamanders", formula = "count ~ mined + (1 | site)", zi = "~ mined", disp = "~ 1", family = "truncated_genpois"),
+  list(name = "zibetabinom_x", data = "tmbfamilies2", formula = "cbind(s, fl) ~ x + (1 | g)", zi = "~ 1", disp = "~ 1", family = "betabinomial"),
+  list(name = "zigenpois_cover", data = "salamanders", formula = "count ~ mined + (1 | site)", zi = "~ cover", disp = "~ 1", family = "genpois")
 )
 
 fam_of <- function(name) switch(name, binomial = binomial(), betabinomial = betabinomial(), Gamma = Gamma(link = "log"),
