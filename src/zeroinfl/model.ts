@@ -10,18 +10,25 @@
  *                       P(y_i = 0) = p_i,  P(y_i = y > 0) = (1 − p_i) f(y; μ_i) / (1 − f(0; μ_i))
  *   beta_family:        y_i ~ Beta(μ_i φ_i, (1 − μ_i) φ_i),  Var = μ(1 − μ)/(1 + φ)  (no zero model)
  *   gaussian:           y_i ~ N(μ_i, φ_i),  φ = σ² (glmmTMB's dispersion; sigma() = √φ) (no zero model)
- * with f Poisson(μ), NB1 (Var = μ(1 + φ)) or NB2 (Var = μ + μ²/φ),
+ *   binomial:           k_i = y_i m_i ~ Binomial(m_i, μ_i), logit link, m_i the trials (glmmTMB's size); zero model allowed
+ *   betabinomial:       k_i ~ Binomial(m_i, π_i), π_i ~ Beta(μ_i φ_i, (1 − μ_i) φ_i); zero model allowed
+ *   Gamma:              y_i ~ Gamma(shape φ_i, scale μ_i/φ_i), log link, Var = μ²/φ (sigma() = 1/√φ) (no zero model)
+ *   tweedie:            y_i ~ Tweedie(μ_i, φ_i, p), log link, Var = φμ^p, p = 1 + logit⁻¹ ψ_f (no zero model)
+ *   genpois:            glmmTMB's generalized Poisson, Var = μφ (zero-inflated; truncated_genpois: hurdle)
+ * with f Poisson(μ), NB1 (Var = μ(1 + φ)), NB2 (Var = μ + μ²/φ), generalized Poisson, binomial or betabinomial,
  *
  * built from the three formulas and the data: the conditional model frame (lmer's formula syntax,
  * src/frame) and the zero-inflation and dispersion models' designs (the zero model's with its random-effects terms, their
  * response the conditional one's) on the same rows: a row missing a variable of any formula is dropped
  * and counted (glmmTMB's na.omit over all). The response must be counts (whole numbers ≥ 0) for the
- * count families, in (0, 1) for beta_family, finite for gaussian.
+ * count families, in (0, 1) for beta_family, finite for gaussian, > 0 for Gamma, ≥ 0 for tweedie; binomial and
+ * betabinomial read theirs as glmer's binomial (cbind, 0/1, a proportion with weights) and need whole successes.
  *
  * The parameters the fit optimizes are glmmTMB's, in its order: (β, γ, δ, ψ): δ the dispersion model's
- * coefficients (none for poisson and truncated_poisson; one, log φ, for dispformula '~ 1'),
+ * coefficients (none for poisson, truncated_poisson and binomial; one, log φ, for dispformula '~ 1'),
  * ψ = glmmTMB's theta then thetazi: per random-effects term of the conditional, then of the zero
- * model, its log-SDs and correlation parameters (covariance.ts).
+ * model, its log-SDs and correlation parameters (covariance.ts); then the family's own (glmmTMB's psi:
+ * tweedie's power).
  *
  * The random-effects terms of both models are one list (the conditional model's, then the zero
  * model's, each in lme4's order), whose blocks group the terms on one grouping factor, as lmer's

@@ -7,7 +7,7 @@
  *   - the random effects' variances, SDs and correlations (VarCorr): per term of the conditional, then of
  *     the zero model, S and C of its ψ (covariance.ts; a scalar term's SD = exp ψ, glmmTMB's theta);
  *   - sigma: glmmTMB's sigma() for dispformula '~ 1': φ = exp(δ) (NB2 Var = μ + μ²/φ, NB1 Var = μ(1 + φ),
- *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2); 1 for Poisson; NaN with a dispersion model
+ *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2), Gamma 1/√φ; 1 for Poisson and binomial; NaN with a dispersion model
  *     (glmmTMB's NA); disp: φ_i = exp(x_d,iᵀδ̂) per row;
  *   - logLik = −objective, df = the number of parameters, AIC = −2ℓ + 2 df, BIC = −2ℓ + log(n) df,
  *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df;

@@ -7,7 +7,7 @@
 #       for the proportion-with-weights form);
 #       Gamma(link = "log") yga ~ x + (1 | g) with dispformula ~ f (glmmTMB: shape phi, scale mu / phi;
 #       sigma() = 1 / sqrt(phi));
-#       tweedie(link = "log") ytw ~ x + (1 | g) (power p = 1 + plogis(thetaf), compound Poisson-gamma draws);
+#       tweedie(link = "log") ytw ~ x + (1 | g) (power p = 1 + plogis(psi), compound Poisson-gamma draws);
 #   - lme4's cbpp (test/fixtures/data/cbpp.csv): betabinomial cbind(incidence, size - incidence) ~ period + (1 | herd);
 #   - glmmTMB's Salamanders (test/fixtures/data/salamanders.csv): genpois count ~ mined + (1 | site), and
 #     truncated_genpois count ~ mined + (1 | site) with ziformula ~ mined;
@@ -15,7 +15,7 @@
 #     zero-inflated genpois count ~ mined + (1 | site) (ziformula ~ cover, Salamanders; with ~ mined the
 #     zero model's minedyes runs off to -Inf).
 # For each case, as test/oracle/tmbfamilies.R: glmmTMB's fit (fit$fit$par, glmmTMB's order beta, betazi,
-# betad, theta, thetaf), the objective there and at two points about it, a tight optimum (Newton steps on
+# betad, theta, psi), the objective there and at two points about it, a tight optimum (Newton steps on
 # TMB's exact gradient to max|gradient| < 1e-10 where they get there) with optimHess's Hessian,
 # logLik/AIC/BIC/df.resid, the summary's tables, sigma, predictions of every type, ranef, Pearson residuals
 # (null where glmmTMB stops or gives NA), performance 0.10.2's checks (null where performance stops).
