@@ -350,6 +350,8 @@ describe('glmmTMB families (2): bad input', () => {
     const half = Array.from({ length: n }, (_, i) => (i === 2 ? 0.5 : 0));
     await expect(glmmTMB('yb ~ x + (1 | g)', withColumn('yb', half).assign(arrow.tableFromArrays({ w: new Float64Array(n).fill(3) })), { family: 'binomial', weights: 'w' }))
       .rejects.toThrow(/row 3: 0.5 × 3 trials is 1.5 successes, not a whole number/);
+    await expect(glmmTMB('yb ~ x + (1 | g)', withColumn('yb', half).assign(arrow.tableFromArrays({ w: new Float64Array(n).fill(2.5) })), { family: 'betabinomial', weights: 'w' }))
+      .rejects.toThrow(/row 1: 2.5 trials .* is not a whole number/);
     await expect(glmmTMB('cbind(s, fl) ~ x + (1 | g)', syn, { family: 'poisson' })).rejects.toThrow(ModelError);
     await expect(glmmTMB('yga ~ x + (1 | g)', syn, { family: 'Gamma', weights: 'ntr' })).rejects.toThrow(OptionError);
     await expect(glmmTMB('cbind(s, fl) ~ x + (1 | g)', syn, { family: 'binomial', dispformula: '~ f' })).rejects.toThrow(/a binomial model has no dispersion parameter/);

@@ -298,9 +298,10 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
       if (hurdle && pz === 0 && ziFrame.reTerms.length === 0 && v === 0) throw new DataError(`response '${yname}' is 0 in row ${row}: a ${family} model without a zero model (ziformula '~ 0') cannot have zeros`, { column: yname, row });
     } else if (binomial) {
       // glmmTMB's yobs = y × size successes (binomial()$initialize has checked y in [0, 1] and the weights)
-      const k = v * size![i];
-      if (Math.abs(k - Math.round(k)) > 1e-8 * Math.max(1, k)) throw new DataError(`response '${response.label}' in row ${row}: ${v} × ${size![i]} trials is ${k} successes, not a whole number (glmmTMB's ${family} counts successes: give whole numbers of trials as weights, or cbind(successes, failures))`, { column: yname, row });
-      if (hurdle && v === 0) throw new DataError('internal: no truncated binomial');
+      const m = size![i];
+      if (Math.round(m) !== m) throw new DataError(`response '${response.label}' in row ${row}: ${m} trials (the weights${response.kind === 'cbind' ? ' times the successes and failures' : ''}) is not a whole number; ${family} here takes whole numbers of trials`, { column: yname, row });
+      const k = v * m;
+      if (Math.abs(k - Math.round(k)) > 1e-8 * Math.max(1, k)) throw new DataError(`response '${response.label}' in row ${row}: ${v} × ${m} trials is ${k} successes, not a whole number (glmmTMB's ${family} counts successes: give whole numbers of trials as weights, or cbind(successes, failures))`, { column: yname, row });
     } else if (dist === 'gamma') {
       if (!(v > 0) || !Number.isFinite(v)) throw new DataError(`response '${yname}' is ${v} in row ${row}: the Gamma family takes responses y > 0 (glmmTMB's Gamma density is 0 or undefined at y ≤ 0)`, { column: yname, row });
     } else if (dist === 'tweedie') {
