@@ -2,6 +2,8 @@
  * Fitting a glmmTMB model (`glmmTMB(…, ziformula, dispformula, family)`): the stages
  *   buildZeroInflatedModel (model.ts) → the Laplace objective (laplace.ts) → BOBYQA over
  *   x = (β, γ, δ, ψ) jointly (src/optim/bobyqa.ts; glmmTMB uses nlminb on TMB's exact gradient)
+ *   → a random-effects SD drifting to 0 (log SD < −5) stepped down to its boundary while the objective falls
+ *   (then left out of what follows: its SE is NaN)
  *   → Newton steps on the objective's central-difference Hessian and gradient (src/optim/deriv12.ts,
  *   δ = 1e-4) while they lower it → the Hessian at the optimum, whose inverse is Var(x̂) (as glmmTMB's
  *   sdreport: the Hessian of the Laplace objective in all fixed parameters, b integrated out; ours by
