@@ -13,6 +13,8 @@
  *
  * Two levels, as test/tmbfamilies.test.ts:
  *   - the objective −log L at glmmTMB's optimum and two points about it: 1e-10 relative (observed ≤ 1.5e-12);
+ *     also (the objective only) with random effects in the zero model: binomial zi ~ x + (1 | g),
+ *     truncated_genpois zi ~ mined + (1 | site);
  *   - the fit: parameters within 1e-5 × max(1, |x|) of the converged optimum (Newton steps on TMB's exact
  *     gradient to max|gradient| < 1e-10) and 5e-5 of glmmTMB's own; our objective no higher than glmmTMB's
  *     at its optimum (+1e-12 relative) and within 1e-10 relative of the converged one's; logLik, AIC, BIC
@@ -86,6 +88,17 @@ describe('glmmTMB families (2): the objective at glmmTMB\'s points', () => {
     const ref = reference('zibinom_x');
     const a = new ZiLaplace(buildZeroInflatedModel('prop ~ x + (1 | g)', DATA.tmbfamilies2, { family: 'binomial', ziformula: '~ 1', weights: 'ntr' }));
     for (const pt of ref.objective) expect(rel(a.evaluate(pt.par), pt.value)).toBeLessThan(1e-10);
+  });
+  it('random effects in the zero model (binomial, truncated_genpois): the two-predictor kernel', () => {
+    const Z = JSON.parse(readFileSync(join(fixtures, 'tmbfamilies2', 'objective_zire.json'), 'utf8'));
+    for (const name of Object.keys(Z)) {
+      const ref = Z[name];
+      const model = buildZeroInflatedModel(ref.formula, DATA[ref.data], optionsOf({ ...ref, ziformula: ref.zi, dispformula: ref.disp }));
+      expect(model.ziRandom).toBe(true);
+      expect(model.nPar).toBe(ref.parnames.length);
+      const lap = new ZiLaplace(model);
+      for (const pt of ref.objective) expect(rel(lap.evaluate(pt.par), pt.value)).toBeLessThan(1e-10);
+    }
   });
   it('tweedie: the series W against its defining sum (j = 1 … 400, no bounds) at a few (y, φ, p)', () => {
     const lg = (x: number) => { let s = 0; for (let k = 2; k < x; k++) s += Math.log(k); return s; };
