@@ -155,7 +155,7 @@ writeLines(toJSON(list(par = unname(bb$fit$par), link = list(emmean = e_link$emm
 # families, glmmTMB's objective at its optimum and two points about it. (A zero-inflated genpois with
 # ziformula ~ cover + (1 | site) on Salamanders is left out: at glmmTMB's optimum our inner Newton
 # iteration for the modes fails — the objective is +Inf there — while at the two points about it the
-# objectives agree to 2e-12; see the README.)
+# objectives agree to 2e-12; glmmTMB warns "false convergence (8)" on it; see the README.)
 zre <- list(
   list(name = "zibinom_zire", data = "tmbfamilies2", formula = "cbind(s, fl) ~ x + (1 | g)", zi = "~ x + (1 | g)", disp = "~ 1", family = "binomial"),
   list(name = "hurdle_genpois_zire", data = "salamanders", formula = "count ~ mined + (1 | site)", zi = "~ mined + (1 | site)", disp = "~ 1", family = "truncated_genpois")
