@@ -344,11 +344,12 @@ export function buildProgram(): Command {
 
   program
     .command('zeroinfl')
-    .description("glmmTMB model on the CPU: zero-inflated or hurdle count GLMM (ziformula), beta or gaussian GLMM, with a dispersion model (dispformula): conditional, zero-inflation and dispersion models' tables, random-effects variances, dispersion, logLik/AIC/BIC")
+    .description("glmmTMB model on the CPU: zero-inflated or hurdle count GLMM (ziformula), binomial, betabinomial, beta, gaussian, Gamma or tweedie GLMM, with a dispersion model (dispformula): conditional, zero-inflation and dispersion models' tables, random-effects variances, dispersion, logLik/AIC/BIC")
     .argument('<file>', 'data file')
     .argument('<formula>', "the conditional model with lme4's random-effects terms, e.g. 'count ~ mined + (1 | site)' or '(1 + x | g)'")
-    .option('--family <name>', 'poisson (default), nbinom1, nbinom2, truncated_poisson, truncated_nbinom1, truncated_nbinom2 (the truncated ones: a hurdle model), beta_family (or beta), gaussian')
-    .option('--zi <formula>', "the zero-inflation (hurdle: zero) model: '~ 1' (default for counts), '~ x', '~ x + (1 | g)' (random effects), '~ 0' (the only one for beta_family and gaussian)")
+    .option('--family <name>', 'poisson (default), nbinom1, nbinom2, genpois, truncated_poisson, truncated_nbinom1, truncated_nbinom2, truncated_genpois (the truncated ones: a hurdle model), binomial, betabinomial (cbind(s, f), 0/1, or a proportion with --weights), beta_family (or beta), gaussian, Gamma (log link), tweedie (log link, power estimated)')
+    .option('--zi <formula>', "the zero-inflation (hurdle: zero) model: '~ 1' (default for counts), '~ x', '~ x + (1 | g)' (random effects), '~ 0' (default for binomial and betabinomial; the only one for beta_family, gaussian, Gamma and tweedie)")
+    .option('--weights <column>', 'binomial and betabinomial: the numbers of trials of a proportion response (glmmTMB\'s weights)')
     .option('--disp <formula>', "the dispersion model log(phi) = X_d delta, fixed effects only: '~ 1' (default), '~ x' (glmmTMB's dispformula; gaussian: phi = sigma^2)")
     .option('--factors <cols>', 'numeric columns to treat as factors (comma-separated)')
     .option('--predict <type>', "print one prediction per row instead: response, conditional, zprob, link, zlink or disp (glmmTMB's predict types)")

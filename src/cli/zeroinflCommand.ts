@@ -1,7 +1,7 @@
 /**
- * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--disp '~ 1'] [--factors a,b] [--predict TYPE]
+ * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--weights COL] [--disp '~ 1'] [--factors a,b] [--predict TYPE]
  * [--dharma [--nsim 250] [--seed 123] [--unconditional]] [--check] [--json]`: a glmmTMB model (a
- * zero-inflated or hurdle count GLMM, a beta or gaussian GLMM, with glmmTMB's ziformula and dispformula,
+ * zero-inflated or hurdle count GLMM, a binomial, betabinomial, beta, gaussian, Gamma or tweedie GLMM, with glmmTMB's ziformula and dispformula,
  * src/zeroinfl) on the CPU; prints glmmTMB's summary, the fit's JSON,
  * one prediction per row (--predict response, conditional, zprob, link, zlink, disp), DHARMa's residual tests
  * (--dharma: print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers, as
@@ -38,6 +38,8 @@ export interface ZeroinflArgs {
   formula?: string;
   family?: string;
   zi?: string;
+  /** binomial and betabinomial: the trials of a proportion response (a column) */
+  weights?: string;
   /** glmmTMB's dispformula */
   disp?: string;
   factors?: string;
@@ -105,6 +107,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const fit = await zeroInflated(args.formula, table, {
       ...(args.family !== undefined ? { family: args.family as ZiFamily } : {}),
       ...(args.zi !== undefined ? { ziformula: args.zi } : {}),
+      ...(args.weights !== undefined ? { weights: args.weights } : {}),
       ...(args.disp !== undefined ? { dispformula: args.disp } : {}),
       ...(factors ? { factors } : {}),
       ...(args.backend !== undefined ? { backend: args.backend as 'cpu' } : {}),

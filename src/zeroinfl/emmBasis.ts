@@ -53,7 +53,7 @@ const ratioOf = (tran: string): Scale['ratio'] => (tran === 'logit' ? { label: '
 /** emmeans's .std.link.labels: the link as emmeans's tran, and 'prob' (binomial), 'rate' (a poisson family) or 'response' */
 function scaleOf(link: 'log' | 'logit' | 'identity', family: string | null): Scale {
   if (link === 'identity') return { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
-  const label = family !== null && family.includes('poisson') ? 'rate' : 'response';
+  const label = family !== null && family.includes('binomial') ? 'prob' : family !== null && family.includes('poisson') ? 'rate' : 'response';
   if (link === 'log') return { tran: 'log', linkinv: Math.exp, muEta: Math.exp, label, ratio: ratioOf('log') };
   // logit: μ = 1/(1 + e^(−η)), dμ/dη = μ(1 − μ)
   const inv = (x: number) => 1 / (1 + Math.exp(-x));

@@ -2,6 +2,8 @@
  * Fitting a glmmTMB model (`glmmTMB(…, ziformula, dispformula, family)`): the stages
  *   buildZeroInflatedModel (model.ts) → the Laplace objective (laplace.ts) → BOBYQA over
  *   x = (β, γ, δ, ψ) jointly (src/optim/bobyqa.ts; glmmTMB uses nlminb on TMB's exact gradient)
+ *   → a random-effects SD drifting to 0 (log SD < −5) stepped down to its boundary while the objective falls
+ *   (then left out of what follows: its SE is NaN)
  *   → Newton steps on the objective's central-difference Hessian and gradient (src/optim/deriv12.ts,
  *   δ = 1e-4) while they lower it → the Hessian at the optimum, whose inverse is Var(x̂) (as glmmTMB's
  *   sdreport: the Hessian of the Laplace objective in all fixed parameters, b integrated out; ours by
@@ -46,6 +48,7 @@ export function zeroInflatedStart(model: ZeroInflatedModel): Float64Array {
   const i0 = model.xnames.indexOf('(Intercept)');
   if (i0 >= 0) {
     if (model.link === 'log') x[i0] = Math.log(Math.max(mean, 1e-3));
+    else if (model.binomial) x[i0] = Math.log(Math.max(mean, 1e-3) / Math.max(1 - mean, 1e-3));
     else if (model.link === 'logit') x[i0] = Math.log(mean / (1 - mean));
     else x[i0] = mean;
   }
@@ -75,6 +78,8 @@ export function parameterNames(model: ZeroInflatedModel): string[] {
       for (let i = 1; i < t.q; i++) for (let j = 0; j < i; j++) names.push(`${pre}corr:${t.group}:${t.cnames[i]}.${t.cnames[j]}`);
       return names;
     }),
+    // glmmTMB's psi: tweedie's power p = 1 + logit⁻¹ ψ
+    ...(model.dist === 'tweedie' ? ['psi'] : []),
   ];
 }
 
@@ -118,22 +123,41 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   const opt = await bobyqaAsync(objective, x0, { lower, upper, rhobeg: 0.5, rhoend: 1e-8, maxfun: options.maxfun ?? 10000 });
   let x = Float64Array.from(opt.x);
   let fx = opt.fval;
-  // Newton steps x − H⁻¹g on the central-difference derivatives while they lower the objective
+  // a random-effects SD on its way to 0 (log SD below −5, where the objective is flat, c + O(SD²)):
+  // steps of −2 in its log SD while they lower the objective (to −30 at most; glmmTMB's nlminb drifts
+  // the same way), then the SD is at its boundary: left out of the Newton steps and of Var(x̂)
+  const names = parameterNames(model);
+  const boundary: number[] = [];
+  for (let k = 0; k < nx; k++) {
+    if (!/log\(sd\):/.test(names[k]) || !(x[k] < -5)) continue;
+    while (x[k] > -30) {
+      const xn = Float64Array.from(x);
+      xn[k] -= 2;
+      const fn = await objective(xn);
+      if (!(fn <= fx)) break;
+      x = xn;
+      fx = fn;
+    }
+    boundary.push(k);
+  }
+  const free = Array.from({ length: nx }, (_, k) => k).filter((k) => !boundary.includes(k));
+  const nf = free.length;
+  // Newton steps x − H⁻¹g on the central-difference derivatives (in the free parameters) while they lower the objective
   let H = await deriv12(objective, x, fx, lower);
   let hessianPd = true;
   for (let k = 0; k < NEWTON_STEPS; k++) {
     let inv: Float64Array;
     try {
-      inv = spdInverse(H.hessian, nx, 'the Hessian').inv;
+      inv = spdInverse(Float64Array.from({ length: nf * nf }, (_, r) => H.hessian[free[Math.floor(r / nf)] * nx + free[r % nf]]), nf, 'the Hessian').inv;
     } catch {
       hessianPd = false;
       break;
     }
     const xn = Float64Array.from(x);
-    for (let j = 0; j < nx; j++) {
+    for (let j = 0; j < nf; j++) {
       let s = 0;
-      for (let l = 0; l < nx; l++) s += inv[j * nx + l] * H.gradient[l];
-      xn[j] = x[j] - s;
+      for (let l = 0; l < nf; l++) s += inv[j * nf + l] * H.gradient[free[l]];
+      xn[free[j]] = x[free[j]] - s;
     }
     const fn = await objective(xn);
     if (!(fn < fx)) break;
@@ -153,9 +177,10 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   const messages = [...model.messages];
   if (!opt.converged) messages.push(`optimizer (BOBYQA) did not converge: ${opt.message}`);
   if (!hessianPd) messages.push('the Hessian of the objective is not positive definite at the optimum: standard errors are not available (glmmTMB: "non-positive-definite Hessian matrix")');
+  for (const k of boundary) messages.push(`${names[k]} is at its boundary (SD ${Math.exp(x[k]).toExponential(1)}, the objective flat there): its standard error is not available, the others' are from the Hessian without it`);
   if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
   return new ZeroInflatedFit(model, lap, {
-    x, objective: fFinal, hessian: H.hessian, gradient: H.gradient, parNames: parameterNames(model),
+    x, objective: fFinal, hessian: H.hessian, gradient: H.gradient, parNames: names, boundary,
     evaluations, iterations: lap.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
     dataName: options.dataName, elapsedMs: performance.now() - t0,
   });

@@ -15,18 +15,24 @@ import { RowLaplace } from '../glmm/rowLaplace.js';
 import { lme4Theta } from './covariance.js';
 import type { ZeroInflatedModel } from './model.js';
 import { type ZiRowState, fillDispersionConstants, ziRowLogLik } from './rowKernel.js';
+import { tweediePower } from './tweedie.js';
 
-/** the parameter vector's parts: β, γ, δ (the dispersion model's coefficients), ψ (glmmTMB's theta, thetazi: covariance.ts) */
-export interface ZiParameters { beta: Float64Array; gamma: Float64Array; delta: Float64Array; psi: Float64Array }
+/**
+ * the parameter vector's parts: β, γ, δ (the dispersion model's coefficients), ψ (glmmTMB's theta, thetazi:
+ * covariance.ts), then the family's own (glmmTMB's psi: tweedie's power p = 1 + logit⁻¹ ψ_f; tweedie.ts)
+ */
+export interface ZiParameters { beta: Float64Array; gamma: Float64Array; delta: Float64Array; psi: Float64Array; familyPar: Float64Array }
 
-export function splitParameters(model: Pick<ZeroInflatedModel, 'p' | 'pz' | 'pd' | 'nTheta'>, x: ArrayLike<number>): ZiParameters {
+export function splitParameters(model: Pick<ZeroInflatedModel, 'p' | 'pz' | 'pd' | 'nTheta' | 'nFamilyPar'>, x: ArrayLike<number>): ZiParameters {
   const { p, pz, pd, nTheta } = model;
+  const nf = model.nFamilyPar ?? 0;
   const beta = Float64Array.from({ length: p }, (_, k) => x[k]);
   const gamma = Float64Array.from({ length: pz }, (_, k) => x[p + k]);
   const delta = Float64Array.from({ length: pd }, (_, k) => x[p + pz + k]);
   const off = p + pz + pd;
   const psi = Float64Array.from({ length: nTheta }, (_, k) => x[off + k]);
-  return { beta, gamma, delta, psi };
+  const familyPar = Float64Array.from({ length: nf }, (_, k) => x[off + nTheta + k]);
+  return { beta, gamma, delta, psi, familyPar };
 }
 
 /** log φ_i = x_d,iᵀδ per row (0 where the family has no dispersion parameter) */
@@ -87,13 +93,13 @@ export class ZiLaplace extends RowLaplace {
     return true;
   }
 
-  /** the dispersion coefficients δ the state's φ_i were computed at */
+  /** the dispersion coefficients δ (and the family's parameters) the state's φ_i and constants were computed at */
   private deltaAt: Float64Array | null = null;
 
   /** Sets η's fixed part, p, φ and θ from x = (β, γ, δ, ψ). */
   setParameters(x: ArrayLike<number>): void {
     const m = this.model;
-    const { beta, gamma, delta, psi } = splitParameters(m, x);
+    const { beta, gamma, delta, psi, familyPar } = splitParameters(m, x);
     this.state.etaFixed.set(condFixed(m, beta));
     const lz = ziLinear(m, gamma);
     if (this.state.etaZiFixed) this.state.etaZiFixed.set(lz);
@@ -105,8 +111,10 @@ export class ZiLaplace extends RowLaplace {
       this.state.log1mP[i] = -(e > 0 ? e + Math.log1p(Math.exp(-e)) : Math.log1p(Math.exp(e)));
     }
     // φ_i = exp(x_d,iᵀδ) and its per-row constants, recomputed where δ changed
-    if (m.pd > 0 && !(this.deltaAt && this.deltaAt.every((v, k) => v === delta[k]))) {
-      this.deltaAt = delta;
+    const dAt = Float64Array.from([...delta, ...familyPar]);
+    if (m.pd > 0 && !(this.deltaAt && this.deltaAt.every((v, k) => v === dAt[k]))) {
+      this.deltaAt = dAt;
+      if (m.dist === 'tweedie') this.state.power = tweediePower(familyPar[0]);
       const ld = dispLinear(m, delta);
       for (let i = 0; i < m.n; i++) this.state.phi[i] = Math.exp(ld[i]);
       fillDispersionConstants(m, this.state);

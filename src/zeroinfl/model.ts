@@ -10,18 +10,25 @@
  *                       P(y_i = 0) = p_i,  P(y_i = y > 0) = (1 − p_i) f(y; μ_i) / (1 − f(0; μ_i))
  *   beta_family:        y_i ~ Beta(μ_i φ_i, (1 − μ_i) φ_i),  Var = μ(1 − μ)/(1 + φ)  (no zero model)
  *   gaussian:           y_i ~ N(μ_i, φ_i),  φ = σ² (glmmTMB's dispersion; sigma() = √φ) (no zero model)
- * with f Poisson(μ), NB1 (Var = μ(1 + φ)) or NB2 (Var = μ + μ²/φ),
+ *   binomial:           k_i = y_i m_i ~ Binomial(m_i, μ_i), logit link, m_i the trials (glmmTMB's size); zero model allowed
+ *   betabinomial:       k_i ~ Binomial(m_i, π_i), π_i ~ Beta(μ_i φ_i, (1 − μ_i) φ_i); zero model allowed
+ *   Gamma:              y_i ~ Gamma(shape φ_i, scale μ_i/φ_i), log link, Var = μ²/φ (sigma() = 1/√φ) (no zero model)
+ *   tweedie:            y_i ~ Tweedie(μ_i, φ_i, p), log link, Var = φμ^p, p = 1 + logit⁻¹ ψ_f (no zero model)
+ *   genpois:            glmmTMB's generalized Poisson, Var = μφ (zero-inflated; truncated_genpois: hurdle)
+ * with f Poisson(μ), NB1 (Var = μ(1 + φ)), NB2 (Var = μ + μ²/φ), generalized Poisson, binomial or betabinomial,
  *
  * built from the three formulas and the data: the conditional model frame (lmer's formula syntax,
  * src/frame) and the zero-inflation and dispersion models' designs (the zero model's with its random-effects terms, their
  * response the conditional one's) on the same rows: a row missing a variable of any formula is dropped
  * and counted (glmmTMB's na.omit over all). The response must be counts (whole numbers ≥ 0) for the
- * count families, in (0, 1) for beta_family, finite for gaussian.
+ * count families, in (0, 1) for beta_family, finite for gaussian, > 0 for Gamma, ≥ 0 for tweedie; binomial and
+ * betabinomial read theirs as glmer's binomial (cbind, 0/1, a proportion with weights) and need whole successes.
  *
  * The parameters the fit optimizes are glmmTMB's, in its order: (β, γ, δ, ψ): δ the dispersion model's
- * coefficients (none for poisson and truncated_poisson; one, log φ, for dispformula '~ 1'),
+ * coefficients (none for poisson, truncated_poisson and binomial; one, log φ, for dispformula '~ 1'),
  * ψ = glmmTMB's theta then thetazi: per random-effects term of the conditional, then of the zero
- * model, its log-SDs and correlation parameters (covariance.ts).
+ * model, its log-SDs and correlation parameters (covariance.ts); then the family's own (glmmTMB's psi:
+ * tweedie's power).
  *
  * The random-effects terms of both models are one list (the conditional model's, then the zero
  * model's, each in lme4's order), whose blocks group the terms on one grouping factor, as lmer's
@@ -38,22 +45,36 @@ import { mixedFormula } from '../model/mixedModel.js';
 
 /** glmmTMB's family names (R's constructors: poisson(), nbinom1(), …, beta_family(), gaussian()) */
 export const ZI_FAMILIES = [
-  'poisson', 'nbinom1', 'nbinom2', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2', 'beta_family', 'gaussian',
+  'poisson', 'nbinom1', 'nbinom2', 'genpois', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2', 'truncated_genpois',
+  'binomial', 'betabinomial', 'beta_family', 'gaussian', 'Gamma', 'tweedie',
 ] as const;
 export type ZiFamily = (typeof ZI_FAMILIES)[number];
-/** other names taken for a family: 'beta' (glmmTMB's family(fit)$family of beta_family()) */
-export const ZI_FAMILY_ALIASES: Readonly<Record<string, ZiFamily>> = { beta: 'beta_family' };
+/** other names taken for a family: 'beta' (glmmTMB's family(fit)$family of beta_family()), 'gamma' for R's Gamma */
+export const ZI_FAMILY_ALIASES: Readonly<Record<string, ZiFamily>> = { beta: 'beta_family', gamma: 'Gamma' };
 
 /** the response distribution of a family (a truncated family's untruncated one) */
-export type ZiDist = 'poisson' | 'nbinom1' | 'nbinom2' | 'beta' | 'gaussian';
+export type ZiDist = 'poisson' | 'nbinom1' | 'nbinom2' | 'genpois' | 'binomial' | 'betabinomial' | 'beta' | 'gaussian' | 'gamma' | 'tweedie';
 export type ZiLink = 'log' | 'logit' | 'identity';
 
 /** the distribution, link and kind of a family */
-export function familyInfo(family: ZiFamily): { dist: ZiDist; link: ZiLink; hurdle: boolean; count: boolean; hasDispersion: boolean } {
+export function familyInfo(family: ZiFamily): {
+  dist: ZiDist; link: ZiLink; hurdle: boolean; count: boolean; hasDispersion: boolean;
+  /** binomial or betabinomial: the response is a proportion of `size` trials (cbind(s, f), or y with weights) */
+  binomial: boolean;
+  /** the family takes a zero model (ziformula): the count families and the binomial ones */
+  zeroModel: boolean;
+  /** the family's own parameters beyond φ (glmmTMB's psi): tweedie's power */
+  nFamilyPar: number;
+} {
   const hurdle = family.startsWith('truncated_');
-  const dist: ZiDist = family === 'beta_family' ? 'beta' : (family.replace('truncated_', '') as ZiDist);
-  const link: ZiLink = dist === 'beta' ? 'logit' : dist === 'gaussian' ? 'identity' : 'log';
-  return { dist, link, hurdle, count: dist !== 'beta' && dist !== 'gaussian', hasDispersion: dist !== 'poisson' };
+  const dist: ZiDist = family === 'beta_family' ? 'beta' : family === 'Gamma' ? 'gamma' : (family.replace('truncated_', '') as ZiDist);
+  const binomial = dist === 'binomial' || dist === 'betabinomial';
+  const link: ZiLink = dist === 'beta' || binomial ? 'logit' : dist === 'gaussian' ? 'identity' : 'log';
+  const count = dist === 'poisson' || dist === 'nbinom1' || dist === 'nbinom2' || dist === 'genpois';
+  return {
+    dist, link, hurdle, count, binomial, zeroModel: count || binomial,
+    hasDispersion: dist !== 'poisson' && dist !== 'binomial', nFamilyPar: dist === 'tweedie' ? 1 : 0,
+  };
 }
 
 export interface ZeroInflatedModelOptions {
@@ -74,6 +95,11 @@ export interface ZeroInflatedModelOptions {
    * families with a dispersion parameter (nbinom1, nbinom2, their truncated forms, beta_family, gaussian)
    */
   dispformula?: string;
+  /**
+   * binomial and betabinomial: the numbers of trials of a proportion response (a column or one value per
+   * row; glmmTMB's weights, its size), or weights multiplying cbind's trials; refused for other families
+   */
+  weights?: string | ArrayLike<number>;
   /** numeric columns to treat as factors */
   factors?: string[];
   /** contrasts of fixed-effects factors (all formulas) */
@@ -93,13 +119,22 @@ export interface ZeroInflatedModel {
   hurdle: boolean;
   /** a negative binomial (nbinom1, nbinom2 or a truncated one) */
   nb: boolean;
-  /** a count family (poisson, nbinom1, nbinom2, truncated): the response takes whole numbers */
+  /** a count family (poisson, nbinom1, nbinom2, genpois, truncated): the response takes whole numbers */
   count: boolean;
+  /** binomial or betabinomial: y is the proportion of size trials (glmmTMB's yobs = y × size successes) */
+  binomial: boolean;
+  /** the number of trials per row (glmmTMB's size: cbind's s + f, or the weights of a proportion); null otherwise */
+  size: Float64Array | null;
+  /** the family's own parameters (glmmTMB's psi; tweedie: p = 1 + logit⁻¹ ψ), after θ in the parameters */
+  nFamilyPar: number;
   frame: ModelFrame;
   n: number;
   /** the response */
   y: Float64Array;
-  /** log Γ(y + 1) per row (count families; 0 otherwise) */
+  /**
+   * the density's constant subtracted per row: log Γ(y + 1) for the count families, −log C(size, k) for
+   * binomial and betabinomial (k = y × size successes), log y for Gamma and tweedie; 0 otherwise
+   */
   lgy1: Float64Array;
   /** the conditional model's X (n × p, column-major), names, offset */
   X: Float64Array;
@@ -133,7 +168,7 @@ export interface ZeroInflatedModel {
   predictors: Int8Array[];
   /** the zero model has random effects */
   ziRandom: boolean;
-  /** the number of parameters: p + pz + pd + nTheta */
+  /** the number of parameters: p + pz + pd + nTheta + nFamilyPar */
   nPar: number;
   nTheta: number;
   /** notes for the user (dropped rows, dropped columns) */
@@ -189,24 +224,35 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
   const info = familyInfo(family);
   const f = mixedFormula(formula);
   const response = f.response;
-  if (response.kind !== 'expr' || response.expr.type !== 'var') {
-    throw new ModelError(`the response of a glmmTMB model here is one column${info.count ? ' of counts' : ''}, not '${response.label}'`);
+  // the response's column (cbind: the successes'), set missing on the rows the side formulas drop
+  const yexpr = response.kind === 'cbind' && info.binomial ? response.successes : response.kind === 'expr' ? response.expr : null;
+  if (!yexpr || yexpr.type !== 'var') {
+    throw new ModelError(info.binomial
+      ? `the response of a ${family} model here is cbind(successes, failures) with the successes a column, a 0/1 column, or a proportion column with weights (the trials), not '${response.label}'`
+      : `the response of a glmmTMB model here is one column${info.count ? ' of counts' : ''}, not '${response.label}'${response.kind === 'cbind' ? ' (cbind(successes, failures) is for binomial and betabinomial)' : ''}`);
   }
-  const yname = response.expr.name;
+  const yname = yexpr.name;
+  if (options.weights !== undefined && !info.binomial) {
+    throw new OptionError('weights', `weights: prior weights are taken for binomial and betabinomial here (the numbers of trials of a proportion response), not for ${family}`);
+  }
   if (!data.getChild(yname)) throw new DataError(`response column '${yname}' not found in the data (columns: ${data.schema.fields.map((x) => x.name).join(', ')})`, { column: yname });
   for (const t of f.random) {
     if (t.structure) throw new ModelError(`covariance structures (${t.structure}(…)) are not available for zero-inflated models here; use (1 | g)`);
   }
   const ziText = (options.ziformula ?? (info.count ? '~ 1' : '~ 0')).trim();
   const ziFormula = sideFormula('ziformula', ziText, yname);
-  if (!info.count && !(ziFormula.fixed.intercept === false && ziFormula.fixed.terms.length === 0 && ziFormula.random.length === 0)) {
-    throw new OptionError('ziformula', `ziformula: '${ziText}' with family ${family}: a zero model is for counts (glmmTMB's zero-inflation mixes in exact zeros${family === 'beta_family' ? ', which a beta response in (0, 1) never has' : ', which a continuous gaussian response has with probability 0'}); use '~ 0' (the default for ${family})`);
+  if (!info.zeroModel && !(ziFormula.fixed.intercept === false && ziFormula.fixed.terms.length === 0 && ziFormula.random.length === 0)) {
+    const why = family === 'beta_family' ? ', which a beta response in (0, 1) never has'
+      : family === 'gaussian' ? ', which a continuous gaussian response has with probability 0'
+        : family === 'Gamma' ? ', which a Gamma response (y > 0) never has; glmmTMB reads a zero-inflated Gamma as a hurdle on y = 0, not implemented here'
+          : ', and a tweedie response has its own point mass at 0 (P(y = 0) = exp(−μ^(2−p)/(φ(2−p)))); zero-inflated tweedie is not implemented here';
+    throw new OptionError('ziformula', `ziformula: '${ziText}' with family ${family}: a zero model is for counts and binomial responses (glmmTMB's zero-inflation mixes in exact zeros${why}); use '~ 0' (the default for ${family})`);
   }
   const dispText = (options.dispformula ?? '~ 1').trim();
   const dispFormula = sideFormula('dispformula', dispText, yname);
   const dispNone = dispFormula.fixed.intercept === false && dispFormula.fixed.terms.length === 0;
   if (!info.hasDispersion && dispText.replace(/\s+/g, '') !== '~1') {
-    throw new OptionError('dispformula', `dispformula: '${dispText}' with family ${family}: a Poisson model has no dispersion parameter (Var = μ); a dispersion model needs nbinom1, nbinom2, their truncated forms, beta_family or gaussian`);
+    throw new OptionError('dispformula', `dispformula: '${dispText}' with family ${family}: ${info.dist === 'binomial' ? 'a binomial model has no dispersion parameter (Var = nμ(1 − μ); betabinomial has one)' : 'a Poisson model has no dispersion parameter (Var = μ)'}; a dispersion model needs nbinom1, nbinom2, genpois, their truncated forms, betabinomial, beta_family, gaussian, Gamma or tweedie`);
   }
   if (info.hasDispersion && dispNone) {
     throw new OptionError('dispformula', `dispformula: '${dispText}' leaves the ${family} family without its dispersion parameter (glmmTMB's '~ 0' fixes a gaussian model's residual variance at a tiny value); give '~ 1' or a model such as '~ x'`);
@@ -225,7 +271,10 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
   const keepD = new Uint8Array(nIn);
   for (const r of keptRows(disp0)) keepD[r] = 1;
   for (let r = 0; r < nIn; r++) keep[r] &= keepD[r];
-  const frame = buildModelFrame(f, withResponseMissing(data, yname, keep), frameOptions);
+  // binomial and betabinomial read their response as R's binomial() does (src/frame/glmResponse.ts: the
+  // proportion y and the prior weights, cbind's trials times any weights: glmmTMB's size)
+  const glmSpec = info.binomial ? { family: 'binomial' as const, ...(options.weights !== undefined ? { weights: options.weights } : {}) } : undefined;
+  const frame = buildModelFrame(f, withResponseMissing(data, yname, keep), frameOptions, glmSpec);
   const rows = keptRows(frame);
   const keep2 = new Uint8Array(nIn);
   for (const r of rows) keep2[r] = 1;
@@ -234,11 +283,12 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
   const dispFrame = buildModelFrame(dispFormula, on, frameOptions);
   if (ziFrame.n !== frame.n || dispFrame.n !== frame.n) throw new ModelError('internal: the conditional, zero-inflation and dispersion frames kept different rows');
   const n = frame.n;
-  const { hurdle, dist, link, count } = info;
+  const { hurdle, dist, link, count, binomial, nFamilyPar } = info;
   const pz = ziFrame.p;
   const pd = info.hasDispersion ? dispFrame.p : 0;
   const y = frame.y;
   const lgy1 = new Float64Array(n);
+  const size = binomial ? Float64Array.from(frame.weights!) : null;
   for (let i = 0; i < n; i++) {
     const v = y[i];
     const row = rows[i] + 1;
@@ -246,6 +296,16 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
       if (!(v >= 0) || !Number.isFinite(v)) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers ≥ 0`, { column: yname, row });
       if (Math.round(v) !== v) throw new DataError(`response '${yname}' is ${v} in row ${row}: counts must be whole numbers (glmmTMB's ${family} takes counts)`, { column: yname, row });
       if (hurdle && pz === 0 && ziFrame.reTerms.length === 0 && v === 0) throw new DataError(`response '${yname}' is 0 in row ${row}: a ${family} model without a zero model (ziformula '~ 0') cannot have zeros`, { column: yname, row });
+    } else if (binomial) {
+      // glmmTMB's yobs = y × size successes (binomial()$initialize has checked y in [0, 1] and the weights)
+      const m = size![i];
+      if (Math.round(m) !== m) throw new DataError(`response '${response.label}' in row ${row}: ${m} trials (the weights${response.kind === 'cbind' ? ' times the successes and failures' : ''}) is not a whole number; ${family} here takes whole numbers of trials`, { column: yname, row });
+      const k = v * m;
+      if (Math.abs(k - Math.round(k)) > 1e-8 * Math.max(1, k)) throw new DataError(`response '${response.label}' in row ${row}: ${v} × ${m} trials is ${k} successes, not a whole number (glmmTMB's ${family} counts successes: give whole numbers of trials as weights, or cbind(successes, failures))`, { column: yname, row });
+    } else if (dist === 'gamma') {
+      if (!(v > 0) || !Number.isFinite(v)) throw new DataError(`response '${yname}' is ${v} in row ${row}: the Gamma family takes responses y > 0 (glmmTMB's Gamma density is 0 or undefined at y ≤ 0)`, { column: yname, row });
+    } else if (dist === 'tweedie') {
+      if (!(v >= 0) || !Number.isFinite(v)) throw new DataError(`response '${yname}' is ${v} in row ${row}: the tweedie family (1 < p < 2) takes responses y ≥ 0 (a point mass at 0 and a continuous part on y > 0)`, { column: yname, row });
     } else if (dist === 'beta') {
       if (!(v > 0 && v < 1)) throw new DataError(`response '${yname}' is ${v} in row ${row}: beta_family takes responses strictly between 0 and 1 (glmmTMB: "y values must be 0 < y < 1"); 0 and 1 have density 0 or ∞ under a beta distribution`, { column: yname, row });
     } else if (!Number.isFinite(v)) {
@@ -253,6 +313,9 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
     }
   }
   if (count) for (let i = 0; i < n; i++) lgy1[i] = lgammaInt(y[i]);
+  // −log C(size, k) = log Γ(k + 1) + log Γ(size − k + 1) − log Γ(size + 1)
+  if (binomial) for (let i = 0; i < n; i++) { const m = size![i], k = Math.round(y[i] * m); lgy1[i] = lgammaInt(k) + lgammaInt(m - k) - lgammaInt(m); }
+  if (dist === 'gamma' || dist === 'tweedie') for (let i = 0; i < n; i++) lgy1[i] = y[i] > 0 ? Math.log(y[i]) : 0;
   if (frame.reTerms.length === 0) throw new ModelError(`the formula '${f.text}' has no random-effects terms: a glmmTMB mixed model here needs at least one in its conditional model, e.g. (1 | g)`);
   // the zero model's terms after the conditional model's (positions past them: a shared factor's block
   // holds the conditional columns first)
@@ -277,13 +340,13 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
   const side = (fr: ModelFrame, label: string) => fr.messages.filter((m) => !frame.messages.includes(m) && !/dropped .*missing/i.test(m)).map((m) => `${label} model: ${m}`);
   const messages = [...frame.messages, ...side(ziFrame, 'zero-inflation'), ...(pd > 0 ? side(dispFrame, 'dispersion') : [])];
   return {
-    formula: f, ziFormula, ziText, family, dist, link, hurdle, nb, count, frame, n, y, lgy1,
+    formula: f, ziFormula, ziText, family, dist, link, hurdle, nb, count, binomial, size, nFamilyPar, frame, n, y, lgy1,
     X: frame.X, p: frame.p, xnames: frame.xnames, offset: frame.offset,
     Xzi: ziFrame.X, pz, zinames: ziFrame.xnames, ziFrame,
     dispFormula, dispText, dispFrame, Xd: pd > 0 ? dispFrame.X : new Float64Array(0), pd, dispnames: pd > 0 ? dispFrame.xnames : [],
     dispConstant: pd === 1 && dispFrame.xnames[0] === '(Intercept)',
     frameOptions, blocks, theta, reTerms, nCondTerms, predictors, ziRandom: ziTerms.length > 0,
-    nPar: frame.p + pz + pd + nTheta, nTheta, messages,
+    nPar: frame.p + pz + pd + nTheta + nFamilyPar, nTheta, messages,
   };
 }
 

@@ -17,26 +17,40 @@
  *   beta_family        V(m) = m (1 − m)   (glmmTMB's variance(mu), without the 1/(1 + φ): its one-argument
  *                      variance functions are scaled by (predict(type = "disp") / sigma(fit))² = 1)
  *   gaussian           V(m) = 1           (the same scaling: r = y − ŷ)
- *   truncated_nbinom1  refused: glmmTMB 1.1.5 stops ("variance for truncated nbinom1 family not yet implemented")
- * and for beta_family and gaussian with a dispersion model other than '~ 1' refused too: glmmTMB 1.1.5's
- * sigma(fit) is NA there, so are its residuals.
+ *   genpois            V(m) = m φ
+ *   binomial           V(m) = m (1 − m)   (one argument: scaled by disp² = 1)
+ *   betabinomial       V(m) = m (1 − m)   (glmmTMB's variance(mu, phi) ignores φ)
+ *   Gamma              V(m) = m²          (one argument: scaled by (disp/sigma)² = 1 — so without 1/φ)
+ *   tweedie            V(m) = φ m^p
+ *   truncated_nbinom1, truncated_genpois  refused: glmmTMB 1.1.5 stops ("variance for truncated … family
+ *                      not yet implemented")
+ * and for beta_family, gaussian and Gamma with a dispersion model other than '~ 1' refused too: glmmTMB
+ * 1.1.5's sigma(fit) is NA there, so are its residuals. binomial and betabinomial: r × √size (glmmTMB
+ * multiplies by the square root of the model's weights: cbind's trials, or the weights of a proportion).
  */
 import { ModelError } from '../errors/errors.js';
 import type { ZeroInflatedModel } from './model.js';
 
 /** Refuses the Pearson residuals glmmTMB 1.1.5 does not give (see the header). */
 export function checkPearsonAvailable(model: Pick<ZeroInflatedModel, 'family' | 'dist' | 'dispConstant' | 'dispText'>): void {
-  if (model.family === 'truncated_nbinom1') {
-    throw new ModelError('Pearson residuals of a truncated_nbinom1 (hurdle NB1) fit are not available: glmmTMB 1.1.5 has no variance function for it ("variance for truncated nbinom1 family not yet implemented")');
+  if (model.family === 'truncated_nbinom1' || model.family === 'truncated_genpois') {
+    const what = model.family === 'truncated_nbinom1' ? 'hurdle NB1' : 'hurdle generalized Poisson';
+    const fam = model.family.replace('truncated_', '');
+    throw new ModelError(`Pearson residuals of a ${model.family} (${what}) fit are not available: glmmTMB 1.1.5 has no variance function for it ("variance for truncated ${fam} family not yet implemented")`);
   }
-  if ((model.dist === 'beta' || model.dist === 'gaussian') && !model.dispConstant) {
+  if ((model.dist === 'beta' || model.dist === 'gaussian' || model.dist === 'gamma') && !model.dispConstant) {
     throw new ModelError(`Pearson residuals of a ${model.family} fit with dispformula '${model.dispText}' are not available: glmmTMB 1.1.5 scales its one-argument variance function by sigma(fit), which is NA with a dispersion model (its residuals are NA)`);
   }
 }
 
 /** V(m) of the family (see the header) */
-export function ziVarianceFunction(model: Pick<ZeroInflatedModel, 'family'>, m: number, phi: number): number {
+export function ziVarianceFunction(model: Pick<ZeroInflatedModel, 'family'>, m: number, phi: number, power = NaN): number {
   switch (model.family) {
+    case 'genpois': return m * phi;
+    case 'binomial': case 'betabinomial': return m * (1 - m);
+    case 'Gamma': return m * m;
+    case 'tweedie': return phi * m ** power;
+    case 'truncated_genpois': return NaN;
     case 'poisson': return m;
     case 'nbinom1': return m * (1 + phi);
     case 'nbinom2': return m * (1 + m / phi);
@@ -57,15 +71,16 @@ export function ziVarianceFunction(model: Pick<ZeroInflatedModel, 'family'>, m: 
 }
 
 /** the residuals from y, ŷ (response), m (conditional), p (zprob) and φ per row (see the header) */
-export function ziPearsonResiduals(model: Pick<ZeroInflatedModel, 'family' | 'dist' | 'pz' | 'dispConstant' | 'dispText'>, y: ArrayLike<number>, response: ArrayLike<number>, conditional: ArrayLike<number>, zprob: ArrayLike<number>, phi: ArrayLike<number>): Float64Array {
+export function ziPearsonResiduals(model: Pick<ZeroInflatedModel, 'family' | 'dist' | 'pz' | 'dispConstant' | 'dispText' | 'size'>, y: ArrayLike<number>, response: ArrayLike<number>, conditional: ArrayLike<number>, zprob: ArrayLike<number>, phi: ArrayLike<number>, power = NaN): Float64Array {
   checkPearsonAvailable(model);
   const n = y.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const m = conditional[i], p = zprob[i];
-    let v = ziVarianceFunction(model, m, phi[i]);
+    let v = ziVarianceFunction(model, m, phi[i], power);
     if (model.pz > 0) v = v * (1 - p) + m * m * p * (1 - p);
     out[i] = (y[i] - response[i]) / Math.sqrt(v);
+    if (model.size) out[i] *= Math.sqrt(model.size[i]);
   }
   return out;
 }

@@ -53,10 +53,11 @@ export interface ZiPredictSource {
   etaZi?: Float64Array;
 }
 
-/** log f(0; μ, φ) of a count distribution: Poisson −μ, NB2 −φ log(1 + μ/φ), NB1 −(μ/φ) log(1 + φ) */
+/** log f(0; μ, φ) of a count distribution: Poisson −μ, NB2 −φ log(1 + μ/φ), NB1 −(μ/φ) log(1 + φ), genpois −μ/√φ */
 export function logZeroProbability(dist: ZeroInflatedModel['dist'], mu: number, phi: number): number {
   if (dist === 'nbinom2') return -phi * Math.log1p(mu / phi);
   if (dist === 'nbinom1') return -(mu / phi) * Math.log1p(phi);
+  if (dist === 'genpois') return -mu / Math.sqrt(phi);
   return -mu;
 }
 
@@ -74,9 +75,12 @@ export function ziConditionalMean(model: Pick<ZeroInflatedModel, 'dist' | 'hurdl
   });
 }
 
-/** glmmTMB's predict(type = "disp") from the kernel's φ: σ = √φ for gaussian, φ otherwise, 1 without a dispersion parameter */
+/**
+ * glmmTMB's predict(type = "disp") (and sigma()) from the kernel's φ: σ = √φ for gaussian, 1/√φ for Gamma
+ * (its coefficient of variation: Var = μ²/φ), φ otherwise, 1 without a dispersion parameter
+ */
 export function sigmaScale(model: Pick<ZeroInflatedModel, 'dist' | 'pd'>, phi: ArrayLike<number>): Float64Array {
-  return Float64Array.from(phi, (v) => (model.pd === 0 ? 1 : model.dist === 'gaussian' ? Math.sqrt(v) : v));
+  return Float64Array.from(phi, (v) => (model.pd === 0 ? 1 : model.dist === 'gaussian' ? Math.sqrt(v) : model.dist === 'gamma' ? 1 / Math.sqrt(v) : v));
 }
 
 /** predict(fit, newdata (or null: the fit's rows), options) (see the header). */

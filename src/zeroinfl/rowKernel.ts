@@ -11,8 +11,20 @@
  *             log f(y) = log Γ(y+s) − log Γ(s) − log y! − s c + y (log φ − c),   c = log(1 + φ),
  *             ∂ = s (D₁ − c),   ∂² = s (D₁ − c) + s² D₂,
  *             D₁ = ψ(y+s) − ψ(s) = Σ_{j<y} 1/(s+j),   D₂ = ψ′(y+s) − ψ′(s) = −Σ_{j<y} 1/(s+j)²
+ *   genpois (glmmTMB's dgenpois(y, θ, λ), θ = μ/√φ, λ = 1 − 1/√φ, Var = μφ; t = θ + λy, dθ/dη = θ):
+ *             log f(y) = log θ + (y − 1) log t − θ − λy − log y!,
+ *             ∂ = 1 + (y − 1) θ/t − θ,   ∂² = (y − 1) θλy/t² − θ
+ *   binomial (logit link, μ = logit⁻¹ η, k = y × m successes of m trials; glmmTMB's dbinom_robust):
+ *             log f = log C(m, k) + kη − m log(1 + e^η),   ∂ = k − mμ,   ∂² = −mμ(1 − μ)
+ *   betabinomial (a = μφ, b = (1 − μ)φ, v = μ(1 − μ) = dμ/dη; glmmTMB's dbetabinom_robust):
+ *             log f = log C(m, k) + log Γ(k + a) − log Γ(a) + log Γ(m − k + b) − log Γ(b) + log Γ(φ) − log Γ(m + φ),
+ *             ∂ = φv D,   ∂² = φv(1 − 2μ) D + φ²v² T,
+ *             D = ψ(k + a) − ψ(a) − ψ(m − k + b) + ψ(b),   T = ψ′(k + a) − ψ′(a) + ψ′(m − k + b) − ψ′(b)
+ *             (the differences as sums over j < k of 1/(a + j) and 1/(a + j)², as NB1's)
  *   g = log f(0): Poisson −μ (g′ = g″ = −μ); NB2 −φ log(1 + μ/φ), g′ = −φμ/(φ + μ), g″ = −φ²μ/(φ + μ)²;
- *             NB1 −s c (= g′ = g″, linear in μ)
+ *             NB1 −s c (= g′ = g″, linear in μ); genpois −θ (= g′ = g″); binomial −m log(1 + e^η),
+ *             g′ = −mμ, g″ = −mμ(1 − μ); betabinomial log Γ(m + b) − log Γ(b) + log Γ(φ) − log Γ(m + φ),
+ *             g′ = −φv D₀, g″ = −φv(1 − 2μ) D₀ + φ²v² T₀, D₀ = ψ(m + b) − ψ(b), T₀ = ψ′(m + b) − ψ′(b)
  * zero-inflated:
  *   y = 0:  ℓ = log(p + (1 − p) e^g)   (log-sum-exp);  r = (1 − p) e^g / e^ℓ
  *           ℓ′ = r g′,   ℓ″ = r g″ + r (1 − r) g′²    (may be > 0: the mixture is not log-concave)
@@ -28,6 +40,11 @@
  *             ℓ″ = φ v (1 − 2μ)(y* − μ*) − φ² v² (ψ′(a) + ψ′(b))
  *   gaussian (identity link, φ = σ²; glmmTMB's dnorm(y, μ, √φ)):
  *             ℓ = −½ log(2πφ) − (y − μ)²/(2φ),   ℓ′ = (y − μ)/φ,   ℓ″ = −1/φ
+ *   Gamma (log link; glmmTMB's dgamma(y, shape φ, scale μ/φ): Var = μ²/φ):
+ *             ℓ = φ log φ − log Γ(φ) − φη + (φ − 1) log y − φy e^{−η},   ℓ′ = φ(y e^{−η} − 1),   ℓ″ = −φy e^{−η}
+ *   tweedie (log link, 1 < p < 2; glmmTMB's dtweedie(y, μ, φ, p), tweedie.ts's series W):
+ *             ℓ = [log W(y, φ, p) − log y]_{y>0} + (y μ^{1−p}/(1 − p) − μ^{2−p}/(2 − p))/φ,
+ *             ℓ′ = (y μ^{1−p} − μ^{2−p})/φ,   ℓ″ = ((1 − p) y μ^{1−p} − (2 − p) μ^{2−p})/φ   (< 0)
  *
  * With random effects in the zero model, η_zi = x_zi,iᵀγ + ζ_zi,i is the row's second linear predictor
  * (p = logit⁻¹ η_zi, dp/dη_zi = p(1 − p), d log p/dη_zi = 1 − p, d log(1 − p)/dη_zi = −p), and the row's
@@ -41,10 +58,13 @@
  * (the safeguard's step weights: the count part's, p(1 − p) for η_zi, no cross term: positive definite).
  * W = −ℓ″ is the observed information (the Laplace determinant's); the safeguard's step weights are
  * never negative: −r g″ (zero-inflated zeros), −∂² (Poisson, NB2 counts), for NB1 counts −∂² where
- * positive, else Fisher's μ/(1 + φ); beta Fisher's φ² v² (ψ′(a) + ψ′(b)); gaussian 1/φ.
+ * positive, else Fisher's μ/(1 + φ); genpois −∂² where positive, else μ/φ; binomial mμ(1 − μ);
+ * betabinomial −∂² where positive, else mv/(1 + (m − 1)/(1 + φ)); beta Fisher's φ² v² (ψ′(a) + ψ′(b));
+ * gaussian 1/φ; Gamma φ (Fisher's); tweedie −ℓ″.
  */
 import { digamma, lgamma, trigamma } from '../glmm/rmath.js';
 import type { ZeroInflatedModel } from './model.js';
+import { tweedieLogW } from './tweedie.js';
 
 /** log(e^a + e^b) */
 function logspaceAdd(a: number, b: number): number {
@@ -71,15 +91,20 @@ export interface ZiRowState {
    * computed per row from η_zi = etaZiFixed + ζ_zi); null without
    */
   etaZiFixed?: Float64Array | null;
-  /** the dispersion φ_i per row (NB2 size, NB1 φ, beta precision, gaussian σ²; unused for Poisson) */
+  /** the dispersion φ_i per row (NB2 size, NB1 φ, beta precision, gaussian σ², Gamma shape, …; unused for Poisson and binomial) */
   phi: Float64Array;
-  /** per row: NB2 log Γ(y_i + φ_i) − log Γ(φ_i); beta log Γ(φ_i); gaussian log(2π φ_i); NB1 log(1 + φ_i) */
+  /**
+   * per row: NB2 log Γ(y_i + φ_i) − log Γ(φ_i); beta log Γ(φ_i); gaussian log(2π φ_i); NB1 log(1 + φ_i);
+   * betabinomial log Γ(φ_i) − log Γ(m_i + φ_i); Gamma φ_i log φ_i − log Γ(φ_i); tweedie log W(y_i, φ_i, p) − log y_i (0 at y = 0)
+   */
   aux: Float64Array;
+  /** tweedie's power p (1 < p < 2); NaN for the other families */
+  power?: number;
 }
 
-/** Fills the state's per-row constants of φ (aux) from phi. */
-export function fillDispersionConstants(model: Pick<ZeroInflatedModel, 'dist' | 'y' | 'n'>, s: ZiRowState): void {
-  const { dist, y, n } = model;
+/** Fills the state's per-row constants of φ (and tweedie's p) (aux) from phi. */
+export function fillDispersionConstants(model: Pick<ZeroInflatedModel, 'dist' | 'y' | 'n' | 'size' | 'lgy1'>, s: ZiRowState): void {
+  const { dist, y, n, size, lgy1 } = model;
   for (let i = 0; i < n; i++) {
     const phi = s.phi[i];
     switch (dist) {
@@ -87,13 +112,20 @@ export function fillDispersionConstants(model: Pick<ZeroInflatedModel, 'dist' | 
       case 'nbinom1': s.aux[i] = Math.log1p(phi); break;
       case 'beta': s.aux[i] = lgamma(phi); break;
       case 'gaussian': s.aux[i] = Math.log(2 * Math.PI * phi); break;
+      case 'betabinomial': s.aux[i] = -lgammaRatio(size![i], phi, lgamma); break;
+      case 'gamma': s.aux[i] = phi * Math.log(phi) - lgamma(phi); break;
+      case 'tweedie': s.aux[i] = y[i] > 0 ? tweedieLogW(y[i], phi, s.power!) - lgy1[i] : 0; break;
       default: s.aux[i] = 0;
     }
   }
 }
 
-/** NB1's Σ_{j<y} log(s+j), Σ 1/(s+j), −Σ 1/(s+j)² (log Γ, ψ and ψ′ differences above y = 1000) */
+/**
+ * Σ_{j<y} log(s+j), Σ 1/(s+j), −Σ 1/(s+j)² for a whole y ≥ 0: log Γ(y+s) − log Γ(s) and its ψ and ψ′
+ * differences (NB1's, betabinomial's; by log Γ, ψ and ψ′ above y = 1000)
+ */
 function nb1Sums(y: number, s: number): [number, number, number] {
+  if (y === 0) return [0, 0, 0];
   if (y <= 1000) {
     let a = 0, d1 = 0, d2 = 0;
     for (let j = 0; j < y; j++) { const t = s + j; a += Math.log(t); d1 += 1 / t; d2 -= 1 / (t * t); }
@@ -112,7 +144,7 @@ export function ziRowLogLik(
   model: ZeroInflatedModel, s: ZiRowState, zeta: Float64Array | null,
   grad?: Float64Array, weight?: Float64Array, stepW?: Float64Array,
 ): number {
-  const { n, y, lgy1, hurdle, dist } = model;
+  const { n, y, lgy1, hurdle, dist, size } = model;
   const { etaFixed, logP, log1mP, phi: phis, aux, etaZiFixed } = s;
   let ll = 0;
   for (let i = 0; i < n; i++) {
@@ -151,6 +183,22 @@ export function ziRowLogLik(
       l1 = r / phi;
       l2 = -1 / phi;
       sw = 1 / phi;
+    } else if (dist === 'gamma') {
+      // φ y e^{−η} = φ y/μ
+      const t = phi * yi * Math.exp(-eta);
+      li = aux[i] - phi * eta + (phi - 1) * lgy1[i] - t;
+      l1 = t - phi;
+      l2 = -t;
+      sw = phi;
+    } else if (dist === 'tweedie') {
+      const p = s.power!;
+      // y μ^{1−p}/φ and μ^{2−p}/φ
+      const A = yi > 0 ? (yi * Math.exp((1 - p) * eta)) / phi : 0;
+      const B = Math.exp((2 - p) * eta) / phi;
+      li = aux[i] + A / (1 - p) - B / (2 - p);
+      l1 = A - B;
+      l2 = (1 - p) * A - (2 - p) * B;
+      sw = -l2;
     } else {
       const mu = Math.exp(eta);
       // the count density's log f(y), its derivatives d1, d2, and g = log f(0), g1, g2; cw the count's step weight
@@ -176,6 +224,46 @@ export function ziRowLogLik(
         d1 = sz * (D1 - c);
         d2 = d1 + sz * sz * D2;
         cw = -d2 > 0 ? -d2 : mu / (1 + phi);
+      } else if (dist === 'genpois') {
+        const sq = Math.sqrt(phi);
+        const th = mu / sq, lam = 1 - 1 / sq;
+        const t = th + lam * yi;
+        g = -th;
+        g1 = -th;
+        g2 = -th;
+        logf = yi > 0 ? Math.log(th) + (yi - 1) * Math.log(t) - th - lam * yi - lgy1[i] : -th;
+        d1 = yi > 0 ? 1 + ((yi - 1) * th) / t - th : -th;
+        d2 = yi > 0 ? ((yi - 1) * th * lam * yi) / (t * t) - th : -th;
+        cw = -d2 > 0 ? -d2 : mu / phi;
+      } else if (dist === 'binomial' || dist === 'betabinomial') {
+        // μ and 1 − μ without cancellation; log(1 + e^η) (softplus)
+        const m = size![i];
+        const p = 1 / (1 + Math.exp(-eta)), p1 = 1 / (1 + Math.exp(eta));
+        const v = p * p1;
+        const k = Math.round(yi * m);
+        if (dist === 'binomial') {
+          const sp = eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta));
+          g = -m * sp;
+          g1 = -m * p;
+          g2 = -m * v;
+          logf = k * eta + g - lgy1[i];
+          d1 = k - m * p;
+          d2 = -m * v;
+          cw = m * v;
+        } else {
+          const a = p * phi, b = p1 * phi;
+          const [Aa, Da, Ta] = nb1Sums(k, a);
+          const [Ab, Db, Tb] = nb1Sums(m - k, b);
+          const [A0, D0, T0] = nb1Sums(m, b);
+          const fv = phi * v;
+          g = A0 + aux[i];
+          g1 = -fv * D0;
+          g2 = -fv * (p1 - p) * D0 + fv * fv * T0;
+          logf = Aa + Ab + aux[i] - lgy1[i];
+          d1 = fv * (Da - Db);
+          d2 = fv * (p1 - p) * (Da - Db) + fv * fv * (Ta + Tb);
+          cw = -d2 > 0 ? -d2 : (m * v) / (1 + (m - 1) / (1 + phi));
+        }
       } else {
         g = -mu;
         g1 = -mu;

@@ -28,6 +28,16 @@
  * boosted, Gamma(a) = Gamma(a + 1) U^{1/a}, in logs); u* from
  * the streams STREAM_U + k (index = level), as lme4's simulate here (src/inference/simulate.ts), so
  * replicate r is a pure function of (seed, r).
+ * The other families (glmmTMB.cpp's rbinom(size, μ), rbinom(size, rbeta(a, b)), rgamma(φ, μ/φ),
+ * rtweedie, rgenpois), each from the same streams:
+ *   genpois (and its zero-inflated, truncated forms): F_c inverted by summing f(k) = θ(θ + λk)^{k−1}
+ *     e^{−θ−λk}/k! from k = 0 (glmmTMB's rgenpois sums the same way), θ = μ/√φ, λ = 1 − 1/√φ;
+ *   binomial: k* = F⁻¹(u) of Binomial(m, μ*) (summing its probabilities from 0), zero-inflated as the
+ *     counts; y* = k* ÷ m, the proportion (model.y's scale);
+ *   betabinomial: π* ~ Beta(μ*φ, (1 − μ*)φ) (the beta draw above), then k* ~ Binomial(m, π*) from u;
+ *   Gamma: y* = (μ* ÷ φ) G, G ~ Gamma(φ) (Marsaglia–Tsang on the beta draw's first streams);
+ *   tweedie: N ~ Poisson(μ*^(2−p)/(φ(2−p))) from u, then y* = φ(p − 1)μ*^(p−1) G, G ~ Gamma(N(2 − p)/(p − 1))
+ *     (a sum of N independent gamma variables), y* = 0 when N = 0.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { negbinInverse, poissonInverse } from '../inference/discreteDraws.js';
@@ -35,6 +45,8 @@ import { fillTemplate } from '../linalg/template.js';
 import { CounterNormal, STREAM_EPS, addBlockEffects, drawBlockEffects } from '../model/random.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
 import { condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
+import { tweediePower } from './tweedie.js';
+import { lgamma } from '../glmm/rmath.js';
 import { lme4Theta } from './covariance.js';
 import type { ZeroInflatedModel } from './model.js';
 import { logZeroProbability, ziConditionalMean } from './predict.js';
@@ -78,6 +90,7 @@ const OPTIONS: Schema = { seed: integer(-(2 ** 53), 2 ** 53), conditional: bool 
 export function ziDraw(model: Pick<ZeroInflatedModel, 'dist' | 'hurdle'>, u: number, mu: number, p: number, phi: number): number {
   if (u <= p) return 0;
   const v = (u - p) / (1 - p);
+  if (model.dist === 'genpois') return genpoisInverse(v, mu, phi, model.hurdle);
   const nb = model.dist === 'nbinom1' || model.dist === 'nbinom2';
   // the negative binomial's size: NB2 φ, NB1 μ/φ
   const size = model.dist === 'nbinom1' ? mu / phi : phi;
@@ -101,6 +114,47 @@ export function ziDraw(model: Pick<ZeroInflatedModel, 'dist' | 'hurdle'>, u: num
     cum += pk;
   }
   return k;
+}
+
+/** log f(k) of the generalized Poisson (θ, λ) (glmmTMB's dgenpois) */
+function genpoisLogPmf(k: number, th: number, lam: number): number {
+  return Math.log(th) + (k - 1) * Math.log(th + lam * k) - th - lam * k - lgamma(k + 1);
+}
+
+/**
+ * F⁻¹(v) of the generalized Poisson with mean μ and Var μφ (θ = μ/√φ, λ = 1 − 1/√φ) by summing f(k)
+ * from k = 0; truncated: from k = 1 on the truncated scale (Σ_{j=1..k} f(j) ≥ v (1 − f(0))). Where λ < 0
+ * the support ends where θ + λk ≤ 0 (the last k is returned there).
+ */
+function genpoisInverse(v: number, mu: number, phi: number, truncated: boolean): number {
+  const sq = Math.sqrt(phi);
+  const th = mu / sq, lam = 1 - 1 / sq;
+  const S0 = -Math.expm1(-th);
+  let k = truncated ? 1 : 0;
+  const target = truncated ? v * S0 : v;
+  let cum = truncated ? 0 : Math.exp(-th);
+  if (!truncated && cum >= target) return 0;
+  for (; k < 1e7; k++) {
+    if (k > 0) {
+      if (th + lam * k <= 0) return k - 1;
+      cum += Math.exp(genpoisLogPmf(k, th, lam));
+    }
+    if (cum >= target) return k;
+  }
+  return k;
+}
+
+/** F⁻¹(u) of Binomial(m, π) by summing its probabilities from k = 0 (in logs) */
+export function binomialInverse(u: number, m: number, pi: number): number {
+  if (!(pi > 0)) return 0;
+  if (!(pi < 1)) return m;
+  const lp = Math.log(pi), lq = Math.log1p(-pi);
+  let cum = 0;
+  for (let k = 0; k < m; k++) {
+    cum += Math.exp(lgamma(m + 1) - lgamma(k + 1) - lgamma(m - k + 1) + k * lp + (m - k) * lq);
+    if (cum >= u) return k;
+  }
+  return m;
 }
 
 /**
@@ -143,7 +197,8 @@ export function simulateZeroInflated(fit: ZiSimulateSource, nsim = 1, options: Z
   const conditional = options.conditional === true;
   const { model } = fit;
   const { n } = model;
-  const { beta, gamma, delta, psi } = splitParameters(model, fit.par);
+  const { beta, gamma, delta, psi, familyPar } = splitParameters(model, fit.par);
+  const power = model.dist === 'tweedie' ? tweediePower(familyPar[0]) : NaN;
   const phi = model.pd > 0 ? Float64Array.from(dispLinear(model, delta), Math.exp) : new Float64Array(n).fill(NaN);
   const fixed = condFixed(model, beta);
   const lz = ziLinear(model, gamma);
@@ -192,6 +247,27 @@ export function simulateZeroInflated(fit: ZiSimulateSource, nsim = 1, options: Z
     } else if (model.dist === 'beta') {
       const mu = ziConditionalMean(model, phi, eta);
       for (let i = 0; i < n; i++) yr[i] = betaDraw(rng, r, i, mu[i], phi[i]);
+    } else if (model.dist === 'binomial' || model.dist === 'betabinomial') {
+      const mu = ziConditionalMean(model, phi, eta);
+      const size = model.size!;
+      for (let i = 0; i < n; i++) {
+        const u = rng.uniform(r, STREAM_EPS, i);
+        if (u <= p[i] || size[i] === 0) { yr[i] = 0; continue; }
+        const pi = model.dist === 'binomial' ? mu[i] : betaDraw(rng, r, i, mu[i], phi[i]);
+        yr[i] = binomialInverse((u - p[i]) / (1 - p[i]), size[i], pi) / size[i];
+      }
+    } else if (model.dist === 'gamma') {
+      for (let i = 0; i < n; i++) {
+        const mu = Math.exp(eta[i]);
+        yr[i] = (mu / phi[i]) * Math.exp(logGammaDraw(rng, r, STREAM_BETA, i, phi[i]));
+      }
+    } else if (model.dist === 'tweedie') {
+      const a = (2 - power) / (power - 1);
+      for (let i = 0; i < n; i++) {
+        const mu = Math.exp(eta[i]);
+        const N = poissonInverse(rng.uniform(r, STREAM_EPS, i), mu ** (2 - power) / (phi[i] * (2 - power)));
+        yr[i] = N === 0 ? 0 : phi[i] * (power - 1) * mu ** (power - 1) * Math.exp(logGammaDraw(rng, r, STREAM_BETA, i, N * a));
+      }
     } else {
       for (let i = 0; i < n; i++) yr[i] = ziDraw(model, rng.uniform(r, STREAM_EPS, i), Math.exp(eta[i]), p[i], phi[i]);
     }

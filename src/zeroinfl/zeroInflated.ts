@@ -13,7 +13,7 @@ import { OptionError, showValue } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
-import { type Schema, abortSignal, checkObject, columnNames, fn, integer, oneOf, string } from '../options/rules.js';
+import { type Schema, abortSignal, checkObject, columnNames, fn, integer, oneOf, string, weights } from '../options/rules.js';
 import { type ZeroInflatedOptions, fitZeroInflated } from './fit.js';
 import { ZI_FAMILIES, ZI_FAMILY_ALIASES } from './model.js';
 import type { ZeroInflatedFit } from './zeroInflatedFit.js';
@@ -30,6 +30,7 @@ const ZI_OPTIONS: Schema = {
   dispformula: (v, at) => {
     if (typeof v !== 'string' || !v.trim().startsWith('~')) throw new OptionError('dispformula', `${at} must be a one-sided formula string such as '~ 1' or '~ x', not ${showValue(v)}`);
   },
+  weights,
   factors: columnNames,
   contrasts: (v, at) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((c) => !(CONTRAST_NAMES as readonly unknown[]).includes(c))) {

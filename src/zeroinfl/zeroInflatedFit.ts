@@ -7,7 +7,7 @@
  *   - the random effects' variances, SDs and correlations (VarCorr): per term of the conditional, then of
  *     the zero model, S and C of its ψ (covariance.ts; a scalar term's SD = exp ψ, glmmTMB's theta);
  *   - sigma: glmmTMB's sigma() for dispformula '~ 1': φ = exp(δ) (NB2 Var = μ + μ²/φ, NB1 Var = μ(1 + φ),
- *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2); 1 for Poisson; NaN with a dispersion model
+ *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2), Gamma 1/√φ; 1 for Poisson and binomial; NaN with a dispersion model
  *     (glmmTMB's NA); disp: φ_i = exp(x_d,iᵀδ̂) per row;
  *   - logLik = −objective, df = the number of parameters, AIC = −2ℓ + 2 df, BIC = −2ℓ + log(n) df,
  *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df;
@@ -35,6 +35,7 @@ import { type ZiLaplace, condFixed, dispLinear, splitParameters, ziLinear } from
 import type { ZeroInflatedModel, ZiFamily } from './model.js';
 import { termCovariance, termParameterCount } from './covariance.js';
 import { formatZeroInflatedSummary } from './summary.js';
+import { tweediePower } from './tweedie.js';
 import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, sigmaScale, ziConditionalMean } from './predict.js';
 export type { ZiPredictType } from './predict.js';
 import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
@@ -48,6 +49,8 @@ export interface ZeroInflatedOptimum {
   hessian: Float64Array;
   gradient: Float64Array;
   parNames: string[];
+  /** parameters at their boundary (a log SD → −∞): left out of Var(x̂) (their rows and columns NaN) */
+  boundary?: number[];
   evaluations: number;
   iterations: number;
   safeguardedSteps: number;
@@ -89,8 +92,10 @@ export class ZeroInflatedFit {
    * σ = √φ for gaussian, 1 for Poisson; NaN with a dispersion model (glmmTMB's NA: see disp)
    */
   readonly sigma: number;
-  /** φ_i per row (the kernel's scale: NB size, NB1 φ, beta precision, gaussian σ²; NaN for Poisson) */
+  /** φ_i per row (the kernel's scale: NB size, NB1 φ, beta precision, gaussian σ², Gamma shape; NaN for Poisson and binomial) */
   readonly disp: Float64Array;
+  /** tweedie's power p = 1 + logit⁻¹ ψ (glmmTMB's family_params); NaN for the other families */
+  readonly power: number;
   /** −log L at the optimum (glmmTMB's fit$objective) */
   readonly objective: number;
   readonly logLik: number;
@@ -135,7 +140,8 @@ export class ZeroInflatedFit {
     this.nobs = model.n;
     this.par = Float64Array.from(opt.x);
     this.parNames = opt.parNames;
-    const { beta, gamma, delta, psi } = splitParameters(model, opt.x);
+    const { beta, gamma, delta, psi, familyPar } = splitParameters(model, opt.x);
+    this.power = model.dist === 'tweedie' ? tweediePower(familyPar[0]) : NaN;
     this.beta = beta;
     this.gamma = gamma;
     this.delta = delta;
@@ -151,11 +157,15 @@ export class ZeroInflatedFit {
     const nx = model.nPar;
     this.hessian = Float64Array.from(opt.hessian);
     this.gradient = Float64Array.from(opt.gradient);
-    let vcov: Float64Array;
+    // Var(x̂) = H⁻¹ over the parameters not at a boundary (their rows and columns; NaN for the others)
+    const vcov = new Float64Array(nx * nx).fill(NaN);
+    const free = Array.from({ length: nx }, (_, k) => k).filter((k) => !(opt.boundary ?? []).includes(k));
+    const nf = free.length;
     try {
-      vcov = spdInverse(opt.hessian, nx, 'the Hessian').inv;
+      const inv = spdInverse(Float64Array.from({ length: nf * nf }, (_, r) => opt.hessian[free[Math.floor(r / nf)] * nx + free[r % nf]]), nf, 'the Hessian').inv;
+      for (let a = 0; a < nf; a++) for (let b = 0; b < nf; b++) vcov[free[a] * nx + free[b]] = inv[a * nf + b];
     } catch {
-      vcov = new Float64Array(nx * nx).fill(NaN);
+      // not positive definite: every SE NaN (glmmTMB's "non-positive-definite Hessian matrix")
     }
     this.vcov = vcov;
     const row = (name: string, k: number): ZiCoefRow => {
@@ -260,7 +270,7 @@ export class ZeroInflatedFit {
   residuals(type: 'response' | 'pearson' = 'response'): Float64Array {
     const resp = this.predict('response');
     if (type === 'response') return Float64Array.from(this.model.y, (v, i) => v - resp[i]);
-    if (type === 'pearson') return ziPearsonResiduals(this.model, this.model.y, resp, this.conditionalMean(), this.zprob, this.disp);
+    if (type === 'pearson') return ziPearsonResiduals(this.model, this.model.y, resp, this.conditionalMean(), this.zprob, this.disp, this.power);
     throw new OptionError('type', `residuals: type ${showValue(type)} is not one of response, pearson`);
   }
 
@@ -269,8 +279,11 @@ export class ZeroInflatedFit {
    * against df.residual = n − (number of parameters) (src/checks/overdispersion.ts).
    */
   checkOverdispersion(): Overdispersion {
-    if (!this.model.count) {
+    if (!this.model.count && !this.model.binomial) {
       throw new ModelError(`checkOverdispersion: performance 0.10.2's check_overdispersion takes models of Poisson or binomial families only ("Overdispersion checks can only be used for models from Poisson families or binomial families with trials > 1"), not ${this.family}`);
+    }
+    if (this.model.binomial && this.model.size!.every((m) => m === 1)) {
+      throw new ModelError(`checkOverdispersion: performance 0.10.2's check_overdispersion refuses Bernoulli models ("Overdispersion checks cannot be used for Bernoulli models."): this ${this.family} fit has one trial per row`);
     }
     checkPearsonAvailable(this.model);
     return overdispersion(this.residuals('pearson'), this.dfResid);
@@ -287,11 +300,13 @@ export class ZeroInflatedFit {
     if (!this.model.count) {
       throw new ModelError(`checkZeroinflation: performance 0.10.2's check_zeroinflation takes count models only ("Model must be from Poisson-family."), not ${this.family}`);
     }
-    if (this.model.nb && !this.model.dispConstant) {
+    // insight 0.19.0's is_negbin holds for nbinom1, nbinom2 and genpois (their truncated forms too)
+    const negbin = this.model.nb || this.model.dist === 'genpois';
+    if (negbin && !this.model.dispConstant) {
       throw new ModelError(`checkZeroinflation: performance 0.10.2 takes a negative binomial fit's size from sigma(fit), which glmmTMB gives as NA with dispformula '${this.dispformula}' (its predicted zeros are NA)`);
     }
-    // (performance uses sigma(fit) as an NB2 size for nbinom1 too: insight's is_negbin)
-    return zeroInflation(this.model.y, this.predict('response'), this.model.nb ? this.sigma : null, options.tolerance ?? 0.05);
+    // (performance uses sigma(fit) as an NB2 size for nbinom1 and genpois too: insight's is_negbin)
+    return zeroInflation(this.model.y, this.predict('response'), negbin ? this.sigma : null, options.tolerance ?? 0.05);
   }
 
   /**
@@ -320,11 +335,17 @@ export class ZeroInflatedFit {
 
   /** what DHARMa's residuals read of this fit (src/diagnostics/simulateResiduals.ts's DharmaSimulator) */
   dharmaSimulator(conditional: boolean): DharmaSimulator {
+    // binomial and betabinomial: the successes (DHARMa's observed response of cbind), simulated likewise
+    const size = this.model.size;
+    const counts = (v: Float64Array) => (size ? Float64Array.from(v, (x, i) => Math.round(x * size[i])) : v);
     return {
-      observed: Float64Array.from(this.model.y),
+      observed: counts(Float64Array.from(this.model.y)),
       fitted: this.predict(null, { groups: false }),
-      integerResponse: this.model.count,
-      simulate: (count, first, seed) => simulateZeroInflated(this, count, { seed, conditional }, first),
+      integerResponse: this.model.count || this.model.binomial,
+      simulate: (count, first, seed) => {
+        const s = simulateZeroInflated(this, count, { seed, conditional }, first);
+        return size ? { ...s, y: s.y.map(counts) } : s;
+      },
     };
   }
 
@@ -362,6 +383,7 @@ export class ZeroInflatedFit {
       objective: this.objective, loglik: this.logLik, df: this.df, aic: this.AIC, bic: this.BIC, deviance: this.deviance, df_resid: this.dfResid,
       cond: tab(this.cond), zi: tab(this.zi), disp: tab(this.dispersion),
       varcorr: this.varCorr, sigma: Number.isNaN(this.sigma) ? null : this.sigma,
+      ...(this.model.dist === 'tweedie' ? { power: this.power } : {}),
       vcov: Array.from({ length: this.df }, (_, r) => Array.from(this.vcov.subarray(r * this.df, (r + 1) * this.df))),
       ngroups: this.ngroups,
       evaluations: this.evaluations, inner_iterations: this.iterations, safeguarded_steps: this.safeguardedSteps,
