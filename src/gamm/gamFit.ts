@@ -55,6 +55,11 @@ export abstract class GamFitBase<V extends GamCore, M extends LmmFit | GlmmFit> 
     return this.state.setup.smooths.map((s) => s.group);
   }
 
+  /** each smooth's grouping factors in the mer, one per penalty (a t2's `Xr`, `Xr.0`, `Xr.1`), in the smooths' order */
+  get penaltyGroups(): string[][] {
+    return this.state.setup.smooths.map((s) => [...s.groups]);
+  }
+
   /**
    * one smooth's values and SEs (a GLMM's on the link scale) at covariate values x (a t2's: x and z), by its
    * index or label; a by smooth's with by = 1

@@ -66,7 +66,7 @@ export interface T2Smooth {
 }
 
 /** nat.param(X, S, rank, type = 3, unit.fnorm = TRUE) of a margin's basis B (n × k) and penalty S (k × k). */
-function naturalMargin(B: Float64Array, S: Float64Array, n: number, k: number, rank: number): { X: Float64Array; P: Float64Array } {
+export function naturalMargin(B: Float64Array, S: Float64Array, n: number, k: number, rank: number): { X: Float64Array; P: Float64Array } {
   const eig = tridiagonalEigen(S, k);
   const V = eig.vectors;
   const E = new Float64Array(k).fill(1);
