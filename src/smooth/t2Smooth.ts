@@ -69,6 +69,8 @@ export interface T2Smooth {
 export function naturalMargin(B: Float64Array, S: Float64Array, n: number, k: number, rank: number): { X: Float64Array; P: Float64Array } {
   const eig = tridiagonalEigen(S, k);
   const V = eig.vectors;
+  signByLargest(V, k, 0, rank);
+  if (k - rank === 2) canonicalNullBasis(V, k, rank);
   const E = new Float64Array(k).fill(1);
   for (let j = 0; j < rank; j++) E[j] = Math.sqrt(eig.values[j]);
   // X = B V
@@ -99,6 +101,7 @@ export function naturalMargin(B: Float64Array, S: Float64Array, n: number, k: nu
     const G = new Float64Array(nd * nd);
     for (let i = 0; i < n; i++) for (let a = 0; a < nd; a++) for (let b = 0; b < nd; b++) G[a * nd + b] += Xn[i * nd + a] * Xn[i * nd + b];
     const um = tridiagonalEigen(G, nd).vectors;
+    signByLargest(um, nd, 0, nd);
     const rotate = (A: Float64Array, rows: number) => {
       const old = new Float64Array(nd);
       for (let i = 0; i < rows; i++) {
@@ -124,6 +127,49 @@ export function naturalMargin(B: Float64Array, S: Float64Array, n: number, k: nu
     for (let r = from; r < to; r++) for (let j = 0; j < k; j++) P[r * k + j] *= sc;
   }
   return { X, P };
+}
+
+/**
+ * Eigenvectors' signs fixed (columns from … to − 1 of V, k × k row-major): each column's largest entry in
+ * absolute value made positive. mgcv's t2 takes R's eigen() signs, and gamm4's summary tests a t2 smooth with
+ * its coefficients and Vp in the prediction parametrization but R in the fit's (../gamm/gamView.ts), which is
+ * not invariant to them; test/oracle/gamm4_by.R fits gamm4 with the same rule.
+ */
+function signByLargest(V: Float64Array, k: number, from: number, to: number): void {
+  for (let j = from; j < to; j++) {
+    let big = 0;
+    for (let r = 0; r < k; r++) if (Math.abs(V[r * k + j]) > Math.abs(big)) big = V[r * k + j];
+    if (big < 0) for (let r = 0; r < k; r++) V[r * k + j] = -V[r * k + j];
+  }
+}
+
+/**
+ * The penalty's two-dimensional null space (a cr margin's: the linear functions) in a fixed basis. Its
+ * eigenvectors (columns rank, rank + 1 of V, k × k row-major) are any orthonormal basis of it — R's LAPACK
+ * returns one set by round-off — and nat.param's scaling of the null columns (E, unit.fnorm) and so the
+ * t2 smooth's penalties on the `nr` and `rn` blocks depend on which. We fix it: with P_N = N Nᵀ the null
+ * space's projector, v₁ = P_N 1 / ‖·‖ (the constant) and v₂ ∝ P_N c − (v₁ᵀ P_N c) v₁, c_j = j − (k − 1)/2,
+ * with v₂ᵀc > 0. (test/oracle/gamm4_by.R fits gamm4 with the same choice in mgcv's nat.param, and with stock
+ * mgcv; see README "Smooth terms (gamm4)".)
+ */
+function canonicalNullBasis(V: Float64Array, k: number, rank: number): void {
+  const PN = (u: ArrayLike<number>) => {
+    const out = new Float64Array(k);
+    for (let j = rank; j < rank + 2; j++) {
+      let d = 0;
+      for (let r = 0; r < k; r++) d += V[r * k + j] * u[r];
+      for (let r = 0; r < k; r++) out[r] += d * V[r * k + j];
+    }
+    return out;
+  };
+  const unit = (u: Float64Array) => { const s = Math.hypot(...Array.from(u)); return u.map((v) => v / s); };
+  const v1 = unit(PN(new Float64Array(k).fill(1)));
+  const c = Float64Array.from({ length: k }, (_, j) => j - (k - 1) / 2);
+  const w = PN(c);
+  let d = 0;
+  for (let r = 0; r < k; r++) d += v1[r] * w[r];
+  const v2 = unit(w.map((v, r) => v - d * v1[r]));
+  for (let r = 0; r < k; r++) { V[r * k + rank] = v1[r]; V[r * k + rank + 1] = v2[r]; }
 }
 
 /**

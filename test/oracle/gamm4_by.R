@@ -6,6 +6,14 @@
 # s.table, each smooth's values and SEs on a grid (plot.gam's: a by smooth with by = 1, a t2 smooth on a
 # 7 × 7 grid of its covariates' ranges), predictions with SEs at new rows; a t2 smooth's fit basis |X| on its
 # penalized blocks and S.scale at the data's first rows.
+# t2 with cr margins: mgcv's nat.param takes the margin penalty's eigenvectors from eigen(), and for its
+# two-dimensional null space LAPACK returns an orthonormal basis fixed only by round-off, on which the t2's
+# `nr` and `rn` penalties depend (nat.param scales the null columns one by one). mixedgpu fixes that basis
+# (src/smooth/t2Smooth.ts: v1 ∝ P_N 1, v2 ∝ the rest of P_N c, c_j = j − (k − 1)/2, P_N the null projector);
+# gamm4's summary tests a t2 smooth with its coefficients and Vp after gam.setup's G$P but its R before, which
+# is not invariant to the margins' eigenvector signs either: mixedgpu makes each eigenvector's largest entry
+# positive. The cases named t2_* are gamm4 with eigen() in nat.param returning that same basis and signs (the
+# patch below, no other change to mgcv); the case t2_cr_stock is stock gamm4.
 # One data set is generated here (fixed seed) and written beside the other data:
 #   gamsim_by.csv  mgcv's gamSim(4, n = 400, scale = 2) (a 3-level factor `fac` with a smooth of x2 per level),
 #                  a numeric by variable z with y_vc = 1 + z f(x1) + noise (gamSim(3)'s form), a 12-level
@@ -32,9 +40,31 @@ write.csv(dat, file.path(dataDir, "gamsim_by.csv"), row.names = FALSE)
 data <- read.csv(file.path(dataDir, "gamsim_by.csv"), stringsAsFactors = TRUE)
 
 mat <- function(m) unname(as.matrix(m))
+stockNatParam <- mgcv:::nat.param
+canonicalEigen <- function(x, symmetric = TRUE, ...) {
+  er <- base::eigen(x, symmetric = symmetric, ...)
+  k <- ncol(x)
+  # each eigenvector's largest entry (in absolute value) positive
+  for (j in seq_len(k)) { v <- er$vectors[, j]; if (v[which.max(abs(v))] < 0) er$vectors[, j] <- -v }
+  small <- abs(er$values) < max(abs(er$values)) * 1e-10
+  if (k > 2 && sum(small) == 2 && all(small[(k - 1):k])) {
+    N <- er$vectors[, (k - 1):k]
+    PN <- N %*% t(N)
+    v1 <- as.numeric(PN %*% rep(1, k)); v1 <- v1 / sqrt(sum(v1^2))
+    w <- as.numeric(PN %*% ((0:(k - 1)) - (k - 1) / 2))
+    v2 <- w - sum(v1 * w) * v1; v2 <- v2 / sqrt(sum(v2^2))
+    er$vectors[, k - 1] <- v1; er$vectors[, k] <- v2
+  }
+  er
+}
+patchedNatParam <- stockNatParam
+environment(patchedNatParam) <- list2env(list(eigen = canonicalEigen), parent = asNamespace("mgcv"))
+usePatch <- function(on) assignInNamespace("nat.param", if (on) patchedNatParam else stockNatParam, "mgcv")
 ctrl <- lmerControl(optCtrl = list(xtol_rel = 1e-12, ftol_abs = 1e-14, ftol_rel = 1e-14, maxeval = 1e5))
 gctrl <- glmerControl(tolPwrss = 1e-13, optCtrl = list(rhoend = 1e-12, FtolAbs = 1e-15, FtolRel = 1e-15, XtolRel = 1e-12, maxfun = 1e5))
-case <- function(name, formula, random, newdata, family = NULL) {
+case <- function(name, formula, random, newdata, family = NULL, patched = grepl("t2\\(", formula)) {
+  usePatch(patched)
+  on.exit(usePatch(FALSE))
   fit <- if (is.null(family)) gamm4(as.formula(formula), random = as.formula(random), data = data, REML = TRUE, control = ctrl)
          else gamm4(as.formula(formula), random = as.formula(random), data = data, family = family, control = gctrl)
   mer <- fit$mer; gam <- fit$gam
@@ -58,7 +88,8 @@ case <- function(name, formula, random, newdata, family = NULL) {
               first = sm$first.para, last = sm$last.para, edf = sum(gam$edf[ind]), rank = sm$rank, null_space_dim = sm$null.space.dim,
               grid = as.list(nd[sm$term]), fit = as.numeric(Xp %*% beta), se = sqrt(rowSums((Xp %*% V) * Xp)))
     if (inherits(sm, "t2.smooth")) {
-      sm0 <- smoothCon(eval(parse(text = sm$label)), data = data, absorb.cons = TRUE, scale.penalty = TRUE)[[1]]
+      call <- regmatches(formula, regexpr("t2\\((?:[^()]|\\([^()]*\\))*\\)", formula, perl = TRUE))
+      sm0 <- smoothCon(eval(parse(text = call)), data = data, absorb.cons = TRUE, scale.penalty = TRUE)[[1]]
       r$S_scale <- sm0$S.scale
       r$absX_head <- mat(abs(sm0$X[1:12, 1:sum(sm0$rank)]))
       r$Xp_head <- mat(PredictMat(sm, data[1:12, , drop = FALSE]))
@@ -69,7 +100,7 @@ case <- function(name, formula, random, newdata, family = NULL) {
   pr <- predict(gam, newdata = newdata, se.fit = TRUE)
   vc <- as.data.frame(VarCorr(mer))
   list(
-    name = name, formula = formula, random = random, family = if (is.null(family)) "gaussian" else family, n = nrow(data),
+    name = name, formula = formula, patched = patched, random = random, family = if (is.null(family)) "gaussian" else family, n = nrow(data),
     mer = list(theta = as.numeric(theta), sigma = sigma(mer), criterion = crit, criterion_at_theta = at,
                beta = as.numeric(fixef(mer)), fixef_names = names(fixef(mer)), varcorr = list(grp = vc$grp, sdcor = vc$sdcor)),
     gam = list(coefficients = as.numeric(gam$coefficients), names = names(gam$coefficients),
@@ -95,7 +126,8 @@ cases <- list(
   case("by_numeric_cr", "yvc ~ s(x1, by = z, bs = \"cr\")", "~ (1 | g)", nd_vc),
   case("t2_cr", "y ~ t2(x0, x2) + x1", "~ (1 | g)", nd_t2),
   case("t2_k", "y ~ t2(x0, x2, k = c(4, 6), bs = \"cr\")", "~ (1 | g)", nd_t2),
-  case("t2_poisson", "yp ~ t2(x0, x2)", "~ (1 | g)", nd_t2, family = "poisson")
+  case("t2_poisson", "yp ~ t2(x0, x2)", "~ (1 | g)", nd_t2, family = "poisson"),
+  case("t2_cr_stock", "y ~ t2(x0, x2) + x1", "~ (1 | g)", nd_t2, patched = FALSE)
 )
 names(cases) <- vapply(cases, function(x) x$name, "")
 writeLines(toJSON(cases, auto_unbox = TRUE, digits = NA, matrix = "rowmajor"), file.path(out, "gamm4_by.json"))
