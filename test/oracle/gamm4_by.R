@@ -66,7 +66,14 @@ case <- function(name, formula, random, newdata, family = NULL, patched = grepl(
   usePatch(patched)
   on.exit(usePatch(FALSE))
   fit <- if (is.null(family)) gamm4(as.formula(formula), random = as.formula(random), data = data, REML = TRUE, control = ctrl)
-         else gamm4(as.formula(formula), random = as.formula(random), data = data, family = family, control = gctrl)
+         else suppressWarnings(gamm4(as.formula(formula), random = as.formula(random), data = data, family = family, control = gctrl))
+  if (!is.null(family)) {
+    # as test/oracle/gamm4_glmm.R: again from that optimum with stage 2's Nelder_Mead parameter tolerance xt tightened
+    npar <- length(getME(fit$mer, "theta")) + length(fixef(fit$mer))
+    gctrl2 <- gctrl; gctrl2$optCtrl$xt <- rep(1e-11, npar)
+    fit <- suppressWarnings(gamm4(as.formula(formula), random = as.formula(random), data = data, family = family,
+                                  control = gctrl2, start = list(theta = getME(fit$mer, "theta"), fixef = fixef(fit$mer))))
+  }
   mer <- fit$mer; gam <- fit$gam
   theta <- getME(mer, "theta")
   if (is.null(family)) { dev <- getME(mer, "devfun"); crit <- REMLcrit(mer); at <- dev(theta) }
