@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { readTableFile } from '../src/io/node.js';
 import { gamm4 } from '../src/gamm/gamm4.js';
 import type { Gamm4GlmmFit } from '../src/gamm/gamm4Glmm.js';
+import { runGamm } from '../src/cli/gammCommand.js';
 import { t2Construct } from '../src/smooth/t2Smooth.js';
 import { DataError, FormulaError } from '../src/errors/errors.js';
 
@@ -213,5 +214,28 @@ describe('gamm4 by = and t2(): bad input', () => {
     const v = t2.smooth(0, pd.x, pd.z!);
     expect(Array.from(v.fit)).toEqual(pd.fit);
     expect(t2.gam.smooths[0].sps.length).toBe(3);
+  }, 60_000);
+});
+
+describe('mixedgpu gamm4 with by = and t2() (src/cli/gammCommand.ts)', () => {
+  it("prints summary(gam) with each level's smooth and the t2, its JSON has s_table, plot data per level and a t2 grid", async () => {
+    const c = cases.t2_cr;
+    const out: string[] = [], err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
+    const file = join(fixtures, 'data', 'gamsim_by.csv');
+    expect(await runGamm({ file, formula: c.formula, random: c.random, json: true, quiet: true, points: 4 }, io)).toBe(0);
+    const parsed = JSON.parse(out.join(''));
+    expect(Math.abs(parsed.criterion - c.mer.criterion) / c.mer.criterion).toBeLessThan(1e-7);
+    expect(parsed.s_table.names).toEqual(['t2(x0,x2)']);
+    expect(Math.abs(parsed.s_table.F[0] - c.gam.s_table.stat) / c.gam.s_table.stat).toBeLessThan(1e-4);
+    expect(parsed.plot[0].x.length).toBe(16);
+    expect(parsed.plot[0].z.length).toBe(16);
+    expect(parsed.smooths[0].sps.length).toBe(3);
+    out.length = 0;
+    expect(await runGamm({ file, formula: cases.by_factor_cr.formula, random: '~ (1 | g)', quiet: true }, io)).toBe(0);
+    const text = out.join('');
+    for (const label of ['s(x2):facl1', 's(x2):facl2', 's(x2):facl3', 's(x0)']) expect(text).toContain(label);
+    expect(await runGamm({ file, formula: 'y ~ te(x0, x2)', random: '~ (1 | g)', quiet: true }, io)).toBe(1);
+    expect(err.join('')).toMatch(/te\(\): not supported; gamm4 fits tensor product smooths as t2\(\) terms/);
   }, 60_000);
 });
