@@ -153,6 +153,8 @@ describe('gamm4 formulas (src/formula/smooth.ts)', () => {
     ['y ~ t2(x, z, by = f)', /t2\(\)'s 'by =' is not supported/, 13],
     ['y ~ t2(x, z, w)', /t2\(\) of 3 covariates is not supported here/, 13],
     ['y ~ s(x) + t2(x, z)', /t2\(x,z\) and s\(x\) share a covariate/, 11],
+    ['y ~ s(x, by = f) + s(x, k = 5, by = f)', /s\(x\):f appears twice/, 19],
+    ['y ~ s(x, by = ordered(log(f)))', /the by variable must be a column name .* or ordered\(f\)/, 9],
     ['y ~ s(x, z)', /several covariates \(x, z\)/, 9],
     ['y ~ te(x, z)', /te\(\): not supported; gamm4 fits tensor product smooths as t2\(\) terms/, 4],
     ['y ~ z + ti(x)', /ti\(\): not supported; .* t2\(\)/, 8],

@@ -1,6 +1,6 @@
 /**
  * gamm4's formulas: smooth terms `s(x)`, `s(x, k = 8)`, `s(x, bs = "cr")`, `s(x, bs = "tp", k = 12)`,
- * `s(x, by = f)` (a factor or numeric by variable), and the tensor products `t2(x, z)`, `t2(x, z, k = c(5, 5))`,
+ * `s(x, by = f)` (a factor or numeric by variable; `by = ordered(f)`: no smooth for f's first level), and the tensor products `t2(x, z)`, `t2(x, z, k = c(5, 5))`,
  * `t2(x, z, bs = "cr")` (cr margins, mgcv's t2 default) among the parametric terms of an lme4 fixed part
  * (mgcv's interpret.gam). Each smooth is a term of its own, joined by `+`; it is cut out of the formula, whose
  * remaining text (the parametric part, `y ~ z` or `y ~ 1`) is then an ordinary formula (./parse.ts). Refused
@@ -22,6 +22,8 @@ export interface SmoothTerm {
   margins?: { term: string; bs: 'cr'; k: number }[];
   /** `by =`: a factor (one smooth per level) or numeric (varying coefficient) column */
   by?: string;
+  /** `by = ordered(f)`: mgcv's ordered factor by, no smooth for the first level */
+  byOrdered?: boolean;
   /** the basis: thin plate regression spline (mgcv's default) or cubic regression spline */
   bs: 'tp' | 'cr';
   /** the basis dimension (mgcv's default 10; t2: the product of the margins') */
@@ -113,7 +115,7 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
   if (args.length === 1 && args[0].text === '') throw new FormulaError(kind === 's' ? 's() needs a covariate: s(x)' : 't2() needs covariates: t2(x, z)', text, pos);
   const covariates: { text: string; pos: number }[] = [];
   let kText: { value: string; pos: number } | null = null, bsText: { value: string; pos: number } | null = null;
-  let by: string | undefined;
+  let by: string | undefined, byOrdered = false;
   for (const a of args) {
     const m = /^([A-Za-z.][A-Za-z0-9._]*)\s*=(?!=)\s*(.*)$/s.exec(a.text);
     if (!m) {
@@ -127,9 +129,11 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
     else if (name === 'bs') bsText = { value, pos: a.pos };
     else {
       if (kind === 't2') throw new FormulaError("t2()'s 'by =' is not supported here (s() takes by =)", text, a.pos);
-      const b = columnName(value.trim());
-      if (b === null) throw new FormulaError(`by = ${value}: the by variable must be a column name (a factor: one smooth per level; numeric: a varying coefficient)`, text, a.pos);
+      const ord = /^ordered\s*\(\s*(.*?)\s*\)$/s.exec(value.trim());
+      const b = columnName(ord ? ord[1] : value.trim());
+      if (b === null) throw new FormulaError(`by = ${value}: the by variable must be a column name (a factor: one smooth per level; numeric: a varying coefficient) or ordered(f)`, text, a.pos);
       by = b;
+      if (ord) byOrdered = true;
     }
   }
   const terms: string[] = [];
@@ -152,7 +156,10 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
     const term = terms[0];
     if (by === term) throw new FormulaError(`s(${term}, by = ${by}): the by variable is the smooth's covariate`, text, pos);
     // mgcv's label: a numeric by's `s(x):z`; a factor by's `s(x):zlevel`, set per level at setup
-    return { kind, term, terms, bs, k, ...(by !== undefined ? { by } : {}), label: by !== undefined ? `s(${term}):${by}` : `s(${term})`, text: text.slice(pos, close + 1), pos };
+    return {
+      kind, term, terms, bs, k, ...(by !== undefined ? { by } : {}), ...(byOrdered ? { byOrdered } : {}),
+      label: by !== undefined ? `s(${term}):${byOrdered ? `ordered(${by})` : by}` : `s(${term})`, text: text.slice(pos, close + 1), pos,
+    };
   }
   if (covariates.length < 2) throw new FormulaError(`t2() needs at least two covariates (t2(x, z)); one covariate is s(${covariates[0]?.text ?? 'x'}, bs = "cr")`, text, covariates[0]?.pos ?? pos);
   const d = terms.length;
@@ -225,7 +232,10 @@ export function parseSmoothFormula(text: string): SmoothFormula {
         throw new FormulaError(`${sm.text}: a smooth is a term of its own, joined to the others by '+' (not inside another term: '${part.text}')`, text, i);
       }
       if (smooths.some((s) => s.label === sm.label)) throw new FormulaError(`${sm.label} appears twice`, text, i);
-      const shared = smooths.find((s) => s.terms.some((t) => sm.terms.includes(t)));
+      // mgcv's gam.side names a by smooth's variables with its by variable (x + f), so s(x) and s(x, by = f) are
+      // not nested; smooths that share a variable so named are (gam.side would constrain them)
+      const names = (t: SmoothTerm) => t.terms.map((v) => (t.by !== undefined ? `${v}\u0000${t.by}` : v));
+      const shared = smooths.find((s) => names(s).some((t) => names(sm).includes(t)));
       if (shared) throw new FormulaError(`${sm.label} and ${shared.label} share a covariate: not supported here (mgcv's gam.side identifiability constraints for nested smooths are not applied)`, text, i);
       found = sm;
       i = close;

@@ -190,6 +190,7 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
     if (spec.by === undefined) return [make(spec.label, undefined, undefined)];
     const byCol = frame.columns.get(spec.by);
     if (!byCol) throw new DataError(`${spec.label}: by column '${spec.by}' not found in the data`, { column: spec.by });
+    if (spec.byOrdered && byCol.kind !== 'factor') throw new DataError(`${spec.label}: ordered(${spec.by}) needs a factor ('${spec.by}' is numeric: list it in factors)`, { column: spec.by });
     if (byCol.kind === 'factor') {
       const present = new Set<number>();
       for (let i = 0; i < n; i++) present.add(byCol.codes[i]);
@@ -197,12 +198,15 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
       if (levels.length < 2) {
         throw new DataError(`s(${spec.term}, by = ${spec.by}): the factor '${spec.by}' has ${levels.length} level${levels.length === 1 ? ` ('${levels[0]}')` : 's'} in the rows used; a factor by needs at least 2 (one level: write s(${spec.term}))`, { column: spec.by });
       }
-      // mgcv: one smooth per level, labelled s(x):fa, its basis × the level's indicator, constrained
+      // mgcv: one smooth per level, labelled s(x):fa, its basis × the level's indicator, constrained; an ordered
+      // factor's first level has none (its smooth is the other terms': s(x) + s(x, by = ordered(f)))
+      const first = byCol.levels.findIndex((_, l) => present.has(l));
+      const name = spec.byOrdered ? `ordered(${spec.by})` : spec.by;
       return byCol.levels.flatMap((level, l) => {
-        if (!present.has(l)) return [];
+        if (!present.has(l) || (spec.byOrdered && l === first)) return [];
         const ind = new Float64Array(n);
         for (let i = 0; i < n; i++) ind[i] = byCol.codes[i] === l ? 1 : 0;
-        return [make(`s(${spec.term}):${spec.by}${level}`, { values: ind, constrain: true }, { column: spec.by!, level })];
+        return [make(`s(${spec.term}):${name}${level}`, { values: ind, constrain: true }, { column: spec.by!, level })];
       });
     }
     if (byCol.kind !== 'numeric') throw new DataError(`${spec.label}: by variable '${spec.by}' is neither a factor nor numeric`, { column: spec.by });

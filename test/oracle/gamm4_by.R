@@ -88,7 +88,8 @@ case <- function(name, formula, random, newdata, family = NULL, patched = grepl(
     } else {
       xv <- data[[sm$term]]
       nd <- data.frame(seq(min(xv), max(xv), length.out = 50)); names(nd) <- sm$term
-      if (sm$by != "NA") nd[[sm$by]] <- if (is.null(sm$by.level)) 1 else factor(sm$by.level, levels = levels(data[[sm$by]]))
+      byName <- sub("^ordered\\((.*)\\)$", "\\1", sm$by)   # by = ordered(fac): the column fac
+      if (sm$by != "NA") nd[[byName]] <- if (is.null(sm$by.level)) 1 else factor(sm$by.level, levels = levels(data[[byName]]))
     }
     Xp <- PredictMat(sm, nd)
     r <- list(label = sm$label, term = sm$term, by = sm$by, by_level = if (is.null(sm$by.level)) NULL else sm$by.level,
@@ -130,6 +131,7 @@ nd_t2 <- data.frame(x0 = c(0.1, 0.5, 0.9), x1 = c(0.4, 0.5, 0.6), x2 = c(0.2, 0.
 cases <- list(
   case("by_factor_cr", "y ~ fac + s(x2, by = fac, bs = \"cr\") + s(x0, bs = \"cr\")", "~ (1 | g)", nd_fac),
   case("by_factor_tp", "y ~ fac + s(x2, by = fac, k = 8)", "~ (1 | g)", nd_fac),
+  case("by_ordered_cr", "y ~ fac + s(x2, bs = \"cr\") + s(x2, by = ordered(fac), bs = \"cr\")", "~ (1 | g)", nd_fac),
   case("by_numeric_cr", "yvc ~ s(x1, by = z, bs = \"cr\")", "~ (1 | g)", nd_vc),
   case("t2_cr", "y ~ t2(x0, x2) + x1", "~ (1 | g)", nd_t2),
   case("t2_k", "y ~ t2(x0, x2, k = c(4, 6), bs = \"cr\")", "~ (1 | g)", nd_t2),
