@@ -55,11 +55,19 @@ export abstract class GamFitBase<V extends GamCore, M extends LmmFit | GlmmFit> 
     return this.state.setup.smooths.map((s) => s.group);
   }
 
-  /** one smooth's values and SEs (a GLMM's on the link scale) at covariate values x (by its index or label) */
-  smooth(which: number | string, x: ArrayLike<number>): { fit: Float64Array; se: Float64Array } {
+  /** each smooth's grouping factors in the mer, one per penalty (a t2's `Xr`, `Xr.0`, `Xr.1`), in the smooths' order */
+  get penaltyGroups(): string[][] {
+    return this.state.setup.smooths.map((s) => [...s.groups]);
+  }
+
+  /**
+   * one smooth's values and SEs (a GLMM's on the link scale) at covariate values x (a t2's: x and z), by its
+   * index or label; a by smooth's with by = 1
+   */
+  smooth(which: number | string, x: ArrayLike<number>, ...more: ArrayLike<number>[]): { fit: Float64Array; se: Float64Array } {
     const k = typeof which === 'number' ? which : this.gam.smooths.findIndex((s) => s.label === which);
     if (!(k >= 0 && k < this.gam.smooths.length)) throw new OptionError('smooth', `no smooth ${String(which)} (the model's: ${this.gam.smooths.map((s) => s.label).join(', ')})`);
-    return smoothValues(this.state, k, x);
+    return smoothValues(this.state, k, [x, ...more]);
   }
 
   /** plot.gam's data: each smooth's values ± 2 SE (a GLMM's on the link scale) on `points` values over its covariate's range */

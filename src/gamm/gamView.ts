@@ -32,9 +32,15 @@ import { type SmoothTest, smoothTable } from './smoothTable.js';
 
 /** One smooth in the gam view. */
 export interface GamSmooth {
-  /** `s(x)` */
+  /** `s(x)`, `s(x):fa` (a factor by's level), `s(x):z` (a numeric by), `t2(x,z)` */
   label: string;
+  /** s() or t2() */
+  kind: 's' | 't2';
+  /** the (first) covariate and all of them */
   term: string;
+  terms: string[];
+  /** the by variable (and a factor by's level) */
+  by?: { column: string; level?: string };
   bs: 'tp' | 'cr';
   k: number;
   /** its coefficients' positions in `coefficients` (0-based, end exclusive) */
@@ -42,10 +48,13 @@ export interface GamSmooth {
   last: number;
   /** Σ of its coefficients' edf */
   edf: number;
-  /** the SD of its random effects (gamm4's Xr variance component, σ θ_s) */
+  /** the SD of its random effects (gamm4's Xr variance component, σ θ_s; a t2's first penalty's) */
   sd: number;
-  /** gamm4's smoothing parameter σ²/σ²_s (1e10 at σ²_s = 0) */
+  /** gamm4's smoothing parameter σ²/σ²_s (1e10 at σ²_s = 0; a t2's first penalty's) */
   sp: number;
+  /** each penalty's SD and smoothing parameter (one for s(); a t2's `rr`, `nr`, `rn`, … in order) */
+  sds: number[];
+  sps: number[];
   /** summary.gam's test of the smooth: Ref.df, Chi.sq (T_r), F (T_r / Ref.df, scale estimated) and p-value */
   refDf: number;
   chiSq: number;
@@ -62,10 +71,13 @@ export interface ParametricTable {
   p: number[];
 }
 
-/** One smooth's values on a grid with ± 2 SE (plot.gam's data). */
+/** One smooth's values on a grid with ± 2 SE (plot.gam's data; a by smooth's with by = 1). */
 export interface SmoothPlotData {
   label: string;
+  /** the first covariate's values (a t2's grid: it varies fastest, as expand.grid) */
   x: number[];
+  /** a t2 smooth's second covariate on the grid */
+  z?: number[];
   fit: number[];
   se: number[];
   lower: number[];
@@ -192,7 +204,7 @@ export function gamAssembly(mer: LmmFit | GlmmFit, setup: GammSetup, sigma: numb
   const paramIdx = frame.xnames.map((nm, j) => (fxAll.has(nm) || fxAll.has(nm.replace(/^`|`$/g, '')) ? -1 : j)).filter((j) => j >= 0);
   const paramNames = paramIdx.map((j) => frame.xnames[j]);
   const np = paramIdx.length;
-  const P = np + setup.smooths.reduce((s, sm) => s + sm.con.p, 0);
+  const P = np + setup.smooths.reduce((s, sm) => s + sm.basis.p, 0);
   // Xf (n × P, row-major) and B
   const Xf = new Float64Array(n * P);
   for (let i = 0; i < n; i++) paramIdx.forEach((j, c) => { Xf[i * P + c] = frame.X[j * n + i]; });
@@ -210,25 +222,38 @@ export function gamAssembly(mer: LmmFit | GlmmFit, setup: GammSetup, sigma: numb
   let off = 0;
   for (const t of frame.reTerms) { if (t.term.smooth !== undefined) thetaAt.set(t.group, mer.theta[off]); off += (t.q * (t.q + 1)) / 2; }
   for (const s of setup.smooths) {
-    const p = s.con.p, { U, D, r } = s.form;
-    for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) Xf[i * P + at + c] = s.con.X[i * p + c];
+    const p = s.basis.p, { U, D, r } = s.form;
+    for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) Xf[i * P + at + c] = s.basis.X[i * p + c];
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) B[(at + a) * P + at + b] = U[a * p + b] * D[b];
-    const thetaS = thetaAt.get(s.group) ?? 0;
-    const vr = (sigma * thetaS) ** 2;
-    const sp = vr > 0 ? sigma2 / vr : 1e10;
-    for (let j = 0; j < r; j++) pen[at + j] = sp / sigma2;
-    // [b̂_r; β̂_Fx] → β̂ = U D (·)
-    const k = mer.model.blocks.findIndex((b) => b.group === s.group);
-    const br = k >= 0 ? mer.conditionalModes(k) : new Float64Array(r);
+    // each penalty's term (one for s(), one per block of a t2): θ_s, sp = σ²/(σ θ_s)², its conditional modes
     const mixed = new Float64Array(p);
-    for (let j = 0; j < r; j++) mixed[j] = br[j];
+    const sds: number[] = [], sps: number[] = [];
+    let col = 0;
+    s.groups.forEach((group, g) => {
+      const size = s.form.blocks[g];
+      const thetaS = thetaAt.get(group) ?? 0;
+      const vr = (sigma * thetaS) ** 2;
+      const sp = vr > 0 ? sigma2 / vr : 1e10;
+      for (let j = 0; j < size; j++) pen[at + col + j] = sp / sigma2;
+      const k = mer.model.blocks.findIndex((b) => b.group === group);
+      const br = k >= 0 ? mer.conditionalModes(k) : new Float64Array(size);
+      for (let j = 0; j < size; j++) mixed[col + j] = br[j];
+      sds.push(sigma * thetaS);
+      sps.push(sp);
+      col += size;
+    });
     s.fxNames.forEach((nm, j) => {
       const x = frame.xnames.findIndex((xn) => xn === nm || xn === `\`${nm}\``);
       mixed[r + j] = x >= 0 ? mer.beta[x] : 0;
     });
+    // [b̂_r; β̂_Fx] → β̂ = U D (·)
     for (let a = 0; a < p; a++) { let v = 0; for (let b = 0; b < p; b++) v += B[(at + a) * P + at + b] * mixed[b]; coefficients[at + a] = v; }
-    for (let c = 0; c < p; c++) names.push(`${s.con.spec.label}.${c + 1}`);
-    smooths.push({ label: s.con.spec.label, term: s.con.spec.term, bs: s.con.spec.bs, k: s.con.spec.k, first: at, last: at + p, edf: 0, sd: sigma * thetaS, sp, refDf: NaN, chiSq: NaN, F: null, pValue: NaN });
+    const label = s.basis.label;
+    for (let c = 0; c < p; c++) names.push(`${label}.${c + 1}`);
+    smooths.push({
+      label, kind: s.basis.kind, term: s.basis.term, terms: s.basis.terms, ...(s.basis.by ? { by: s.basis.by } : {}), bs: s.basis.bs, k: s.basis.k,
+      first: at, last: at + p, edf: 0, sd: sds[0], sp: sps[0], sds, sps, refDf: NaN, chiSq: NaN, F: null, pValue: NaN,
+    });
     at += p;
   }
   return { paramNames, np, P, Xf, B, pen, coefficients, names, smooths };
@@ -258,12 +283,50 @@ export function penalizedCovariance(XVX: Float64Array, B: Float64Array, pen: Flo
   return { Vp, edf };
 }
 
+/**
+ * gam.setup's G$P where a smooth has mgcv's separate prediction constraint (t2): with Xp the design whose
+ * t2 smooths use their prediction-constrained basis (../smooth/t2Smooth.ts) and Xf the fit's, Xf = Xp G
+ * exactly (the same column space: the intercept's constant lies in the t2's null space), G = (XpᵀXp)⁻¹XpᵀXf;
+ * gamm4 then reports β ← G β and Vp ← G Vp Gᵀ (after the edf, which stay the fit's). Null where no smooth has one.
+ */
+export function predictionMap(setup: GammSetup, Xf: Float64Array, n: number, P: number, smooths: readonly GamSmooth[]): Float64Array | null {
+  if (!setup.smooths.some((s) => s.basis.Xp)) return null;
+  const Xp = Float64Array.from(Xf);
+  setup.smooths.forEach((s, k) => {
+    if (!s.basis.Xp) return;
+    const { first } = smooths[k], p = s.basis.p;
+    for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) Xp[i * P + first + c] = s.basis.Xp[i * p + c];
+  });
+  // XpᵀXp and XpᵀXf
+  const A = new Float64Array(P * P), Bm = new Float64Array(P * P);
+  for (let i = 0; i < n; i++) for (let a = 0; a < P; a++) {
+    const v = Xp[i * P + a];
+    if (v === 0) continue;
+    for (let b = 0; b < P; b++) { A[a * P + b] += v * Xp[i * P + b]; Bm[a * P + b] += v * Xf[i * P + b]; }
+  }
+  const Ainv = spdInverse(A, P, "the prediction parametrization's cross-product").inv;
+  const G = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) { let v = 0; for (let c = 0; c < P; c++) v += Ainv[a * P + c] * Bm[c * P + b]; G[a * P + b] = v; }
+  return G;
+}
+
+/** β ← G β and Vp ← G Vp Gᵀ (gamm4's last step with gam.setup's G$P). */
+export function applyPredictionMap(G: Float64Array, P: number, coefficients: Float64Array, Vp: Float64Array): { coefficients: Float64Array; Vp: Float64Array } {
+  const b = new Float64Array(P);
+  for (let a = 0; a < P; a++) { let v = 0; for (let c = 0; c < P; c++) v += G[a * P + c] * coefficients[c]; b[a] = v; }
+  const GV = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let v = 0; for (let l = 0; l < P; l++) v += G[a * P + l] * Vp[l * P + c]; GV[a * P + c] = v; }
+  const V = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let c = 0; c <= a; c++) { let v = 0; for (let l = 0; l < P; l++) v += GV[a * P + l] * G[c * P + l]; V[a * P + c] = V[c * P + a] = v; }
+  return { coefficients: b, Vp: V };
+}
+
 /** Stage: the lmer fit and the setup → gamm4's gam view. */
 export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamState {
   const { frame } = mer.model;
   const n = frame.n;
   const sigma = mer.sigma, sigma2 = sigma * sigma;
-  const { paramNames, np, P, Xf, B, pen, coefficients, names, smooths } = gamAssembly(mer, setup, sigma);
+  const { paramNames, np, P, Xf, B, pen, coefficients: fitCoefficients, names, smooths } = gamAssembly(mer, setup, sigma);
   // XVX = Xfᵀ V⁻¹ Xf
   const other = otherRandomEffects(mer);
   let Minv: Float64Array | null = null;
@@ -275,9 +338,13 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
     Minv = spdInverse(M, Q, 'I + ΛᵀZᵀZΛ').inv;
   }
   const XVX = crossV(Xf, Xf, n, P, P, other?.W ?? null, Minv, other?.Q ?? 0, sigma2);
-  const { Vp, edf } = penalizedCovariance(XVX, B, pen, P, smooths);
+  const fitCov = penalizedCovariance(XVX, B, pen, P, smooths);
+  const { edf } = fitCov;
   const fitted = new Float64Array(n);
-  for (let i = 0; i < n; i++) { let v = 0; for (let c = 0; c < P; c++) v += Xf[i * P + c] * coefficients[c]; fitted[i] = v; }
+  for (let i = 0; i < n; i++) { let v = 0; for (let c = 0; c < P; c++) v += Xf[i * P + c] * fitCoefficients[c]; fitted[i] = v; }
+  // a t2 smooth: gamm4 reports β and Vp in the prediction parametrization (G$P), the edf and XVX the fit's
+  const G = predictionMap(setup, Xf, n, P, smooths);
+  const { coefficients, Vp } = G ? applyPredictionMap(G, P, fitCoefficients, fitCov.Vp) : { coefficients: fitCoefficients, Vp: fitCov.Vp };
   let sumEdf = 0;
   for (const e of edf) sumEdf += e;
   const dfResidual = n - sumEdf;
@@ -309,13 +376,30 @@ export function gamDesign(state: GamState<GamCore, LmmFit | GlmmFit>, newdata: D
   const X = new Float64Array(m * P);
   // the smooths' bases at the new covariate values
   const extra: Record<string, arrow.Vector> = {};
+  const numbers = (name: string, label: string) => {
+    const c = table.getChild(name);
+    if (!c) throw new DataError(`newdata: column '${name}' (of ${label}) not found`, { column: name });
+    return Float64Array.from(c.toArray() as ArrayLike<number>, (v) => (v === null ? NaN : Number(v)));
+  };
   for (const [k, s] of setup.smooths.entries()) {
-    const c = table.getChild(s.con.spec.term);
-    if (!c) throw new DataError(`newdata: column '${s.con.spec.term}' (of ${s.con.spec.label}) not found`, { column: s.con.spec.term });
-    const x = Float64Array.from(c.toArray() as ArrayLike<number>, (v) => (v === null ? NaN : Number(v)));
-    const Xs = s.con.predict(x);
+    const b = s.basis;
+    const xs = b.terms.map((t) => numbers(t, b.label));
+    let by: Float64Array | undefined;
+    if (b.by) {
+      const c = table.getChild(b.by.column);
+      if (!c) throw new DataError(`newdata: by column '${b.by.column}' (of ${b.label}) not found`, { column: b.by.column });
+      if (b.by.level !== undefined) {
+        // the level's indicator (a missing value: NaN)
+        const level = b.by.level;
+        by = Float64Array.from({ length: m }, (_, i) => { const v = c.get(i); return v === null || v === undefined ? NaN : String(v) === level ? 1 : 0; });
+      } else by = numbers(b.by.column, b.label);
+    }
+    const Xs = b.predict(xs, by);
     const sm = view.smooths[k];
-    for (let i = 0; i < m; i++) for (let j = 0; j < s.con.p; j++) X[i * P + sm.first + j] = Number.isFinite(x[i]) ? Xs[i * s.con.p + j] : NaN;
+    for (let i = 0; i < m; i++) {
+      const ok = xs.every((x) => Number.isFinite(x[i])) && (by === undefined || Number.isFinite(by[i]));
+      for (let j = 0; j < b.p; j++) X[i * P + sm.first + j] = ok ? Xs[i * b.p + j] : NaN;
+    }
     // the mer's Fx columns, for its design of the parametric part (their values do not matter here)
     for (const nm of s.fxNames) extra[nm] = makeFloat64Vector(new Float64Array(m));
   }
@@ -347,14 +431,17 @@ export function gamPredict(state: GamState<GamCore, LmmFit | GlmmFit>, newdata: 
   return { fit, se };
 }
 
-/** One smooth's values and SEs at x (its own coefficients and block of Vp). */
-export function smoothValues(state: GamState<GamCore, LmmFit | GlmmFit>, index: number, x: ArrayLike<number>): { fit: Float64Array; se: Float64Array } {
+/** One smooth's values and SEs at covariate values (one array per covariate; a by smooth's with by = 1), its own coefficients and block of Vp. */
+export function smoothValues(state: GamState<GamCore, LmmFit | GlmmFit>, index: number, xs: ArrayLike<number>[]): { fit: Float64Array; se: Float64Array } {
   const sm = state.view.smooths[index];
   const s = state.setup.smooths[index];
-  const p = s.con.p, P = state.view.coefficients.length;
-  const Xs = s.con.predict(x);
-  const fit = new Float64Array(x.length), se = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
+  const p = s.basis.p, P = state.view.coefficients.length;
+  if (xs.length !== s.basis.terms.length) throw new ModelError(`${s.basis.label}: ${s.basis.terms.length} covariate${s.basis.terms.length === 1 ? '' : 's'} (${s.basis.terms.join(', ')}) needed, got ${xs.length}`);
+  const m = xs[0].length;
+  if (xs.some((x) => x.length !== m)) throw new ModelError(`${s.basis.label}: the covariates' values must have the same length`);
+  const Xs = s.basis.predict(xs);
+  const fit = new Float64Array(m), se = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
     let f = 0, v = 0;
     for (let a = 0; a < p; a++) {
       f += Xs[i * p + a] * state.view.coefficients[sm.first + a];
@@ -368,14 +455,27 @@ export function smoothValues(state: GamState<GamCore, LmmFit | GlmmFit>, index: 
   return { fit, se };
 }
 
-/** plot.gam's data: each smooth on `points` equally spaced values over its covariate's range, ± 2 SE. */
+/**
+ * plot.gam's data: each smooth on `points` equally spaced values over its covariate's range, ± 2 SE (a by
+ * smooth with by = 1); a t2 smooth on the `points` × `points` grid of its two covariates' ranges.
+ */
 export function smoothPlotData(state: GamState<GamCore, LmmFit | GlmmFit>, points = 50): SmoothPlotData[] {
-  return state.setup.smooths.map((s, k) => {
-    const xs = s.x;
+  const axis = (xs: Float64Array) => {
     let lo = Infinity, hi = -Infinity;
     for (const v of xs) { if (v < lo) lo = v; if (v > hi) hi = v; }
-    const x = Array.from({ length: points }, (_, i) => (i === points - 1 ? hi : lo + (i * (hi - lo)) / (points - 1)));
-    const { fit, se } = smoothValues(state, k, x);
-    return { label: s.con.spec.label, x, fit: Array.from(fit), se: Array.from(se), lower: Array.from(fit, (f, i) => f - 2 * se[i]), upper: Array.from(fit, (f, i) => f + 2 * se[i]) };
+    return Array.from({ length: points }, (_, i) => (i === points - 1 ? hi : lo + (i * (hi - lo)) / (points - 1)));
+  };
+  return state.setup.smooths.map((s, k) => {
+    const label = s.basis.label;
+    const band = (fit: Float64Array, se: Float64Array) => ({ fit: Array.from(fit), se: Array.from(se), lower: Array.from(fit, (f, i) => f - 2 * se[i]), upper: Array.from(fit, (f, i) => f + 2 * se[i]) });
+    if (s.xs.length === 2) {
+      const a = axis(s.xs[0]), b = axis(s.xs[1]);
+      const x = b.flatMap(() => a), z = b.flatMap((v) => a.map(() => v));
+      const { fit, se } = smoothValues(state, k, [x, z]);
+      return { label, x, z, ...band(fit, se) };
+    }
+    const x = axis(s.x);
+    const { fit, se } = smoothValues(state, k, [x]);
+    return { label, x, ...band(fit, se) };
   });
 }

@@ -26,7 +26,7 @@ import { spdInverse } from '../linalg/dense.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { pvalueNormal } from '../stats/distributions.js';
 import type { GammSetup } from './setup.js';
-import { type GamState, type GamView, crossV, gamAssembly, otherRandomEffects, penalizedCovariance } from './gamView.js';
+import { type GamState, type GamView, applyPredictionMap, crossV, gamAssembly, otherRandomEffects, penalizedCovariance, predictionMap } from './gamView.js';
 import { type SmoothTest, smoothTable } from './smoothTable.js';
 
 /** summary.gam's parametric table of a GLMM (the scale known: z tests). */
@@ -65,7 +65,7 @@ export function glmmGamView(mer: GlmmFit, setup: GammSetup, formula: string): Gl
   const { frame } = mer.model;
   const family = mer.model.family;
   const n = frame.n;
-  const { paramNames, np, P, Xf, B, pen, coefficients, names, smooths } = gamAssembly(mer, setup, 1);
+  const { paramNames, np, P, Xf, B, pen, coefficients: fitCoefficients, names, smooths } = gamAssembly(mer, setup, 1);
   // the working weights at the fitted η: w = pw (dμ/dη)²/V(μ)
   const { y, weights: pw } = mer.model.pirls;
   const eta = mer.linearPredictor;
@@ -87,11 +87,15 @@ export function glmmGamView(mer: GlmmFit, setup: GammSetup, formula: string): Gl
     Minv = spdInverse(M, Q, 'I + ΛᵀZᵀWZΛ').inv;
   }
   const XVX = crossV(SX, SX, n, P, P, G, Minv, other?.Q ?? 0, 1);
-  const { Vp, edf } = penalizedCovariance(XVX, B, pen, P, smooths);
+  const fitCov = penalizedCovariance(XVX, B, pen, P, smooths);
+  const { edf } = fitCov;
+  // a t2 smooth: β and Vp in the prediction parametrization (gam.setup's G$P, ./gamView.ts), the edf the fit's
+  const GP = predictionMap(setup, Xf, n, P, smooths);
+  const { coefficients, Vp } = GP ? applyPredictionMap(GP, P, fitCoefficients, fitCov.Vp) : { coefficients: fitCoefficients, Vp: fitCov.Vp };
   const linearPredictors = new Float64Array(n), fitted = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let v = 0;
-    for (let c = 0; c < P; c++) v += Xf[i * P + c] * coefficients[c];
+    for (let c = 0; c < P; c++) v += Xf[i * P + c] * fitCoefficients[c];
     linearPredictors[i] = v;
     fitted[i] = family.linkinv(v);
   }

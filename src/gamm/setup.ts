@@ -10,6 +10,11 @@
  * variance for all r columns (Λ = θ I_r, src/model/covStructure.ts homdiag): gamm4's (1 | Xr), whose
  * Z gamm4 replaces by the same matrix. Column and factor names that the data already use get mgcv's
  * new.name suffixes (`Xr.0`, `Xr.1`, …).
+ * `s(x, by = f)` with a factor f is one smooth per level of f (`s(x):fa`, mgcv's labels; its basis, scaling
+ * and constraint those of s(x), its rows × the level's indicator), each its own term and variance;
+ * `s(x, by = z)` with a numeric z is one unconstrained smooth z f(x) (`s(x):z`). A `t2(x, z)` smooth
+ * (src/smooth/t2Smooth.ts) has one term per penalty (smooth2random.t2.smooth: its blocks `rr`, `nr`, `rn`),
+ * each with its own variance.
  */
 import * as arrow from 'apache-arrow';
 import { parseFormula, parseRandomForm } from '../formula/parse.js';
@@ -19,19 +24,48 @@ import { buildModelFrame } from '../frame/modelFrame.js';
 import { DataError, ModelError } from '../errors/errors.js';
 import { makeFloat64Vector, makeUtf8Vector } from '../io/arrow.js';
 import { type ConstructedSmooth, smoothCon } from '../smooth/smoothCon.js';
-import { type SmoothMixedForm, smoothToRandom } from '../smooth/mixedForm.js';
+import { type SmoothMixedForm, smoothToRandom, t2ToRandom } from '../smooth/mixedForm.js';
+import { type T2Smooth, t2Construct } from '../smooth/t2Smooth.js';
+import type { SmoothTerm } from '../formula/smooth.js';
+
+/** What the gam view reads of one smooth (an s() smooth, a by-level's, or a t2's). */
+export interface SmoothBasis {
+  kind: 's' | 't2';
+  /** mgcv's label: `s(x)`, `s(x):fa`, `s(x):z`, `t2(x,z)` */
+  label: string;
+  /** the (first) covariate and all of them */
+  term: string;
+  terms: string[];
+  bs: 'tp' | 'cr';
+  /** the basis dimension (t2: the product of the margins') */
+  k: number;
+  /** the fit's basis at the data rows (n × p, row-major; × the by values) */
+  X: Float64Array;
+  p: number;
+  /** the by variable: a factor's level, or a numeric by */
+  by?: { column: string; level?: string };
+  /** the basis at new covariate values (one array per covariate; × the by values where given): mgcv's PredictMat */
+  predict(xs: ArrayLike<number>[], by?: ArrayLike<number>): Float64Array;
+  /** a t2 smooth's basis at the data under mgcv's prediction constraint (gam.setup's Xp; see ../smooth/t2Smooth.ts) */
+  Xp?: Float64Array;
+}
 
 /** One smooth of the model, set up. */
 export interface SmoothSetup {
-  con: ConstructedSmooth;
+  basis: SmoothBasis;
+  /** an s() smooth's construction (null for t2) */
+  con: ConstructedSmooth | null;
+  t2: T2Smooth | null;
   form: SmoothMixedForm;
   /** the fixed effects' column names (gamm4's `s(x)Fx1`) */
   fxNames: string[];
-  /** the covariate at the rows used */
+  /** the (first) covariate at the rows used, and all of them */
   x: Float64Array;
-  /** the random effects' column names and grouping factor (gamm4's `Xr`, `Xr.0`, …) */
+  xs: Float64Array[];
+  /** the random effects' column names and grouping factors (gamm4's `Xr`, `Xr.0`, …), one per penalty */
   zNames: string[];
   group: string;
+  groups: string[];
 }
 
 export interface GammSetup {
@@ -70,14 +104,19 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
     throw new ModelError('gamm4 models must have at least 1 smooth with unknown smoothing parameter or at least one other random effect');
   }
   // the rows the model uses: na.omit over the parametric part, the smooths' covariates and the random part
-  const covariates = smooth.smooths.map((s) => backtick(s.term));
+  const covariates = [...new Set(smooth.smooths.flatMap((s) => [...s.terms, ...(s.by !== undefined ? [s.by] : [])]))].map(backtick);
   const probeText = `${smooth.parametric}${covariates.length ? ` + ${covariates.join(' + ')}` : ''}${randomRhs ? ` + ${randomRhs}` : ''}`;
   const probe = parseFormula(probeText);
   for (const s of smooth.smooths) {
-    const c = table.getChild(s.term);
-    if (!c) throw new DataError(`${s.label}: column '${s.term}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`, { column: s.term });
-    if ((factors ?? []).includes(s.term) || !arrow.DataType.isFloat(c.type) && !arrow.DataType.isInt(c.type)) {
-      throw new DataError(`${s.label}: '${s.term}' is not numeric (a smooth needs a numeric covariate)`, { column: s.term });
+    for (const term of s.terms) {
+      const c = table.getChild(term);
+      if (!c) throw new DataError(`${s.label}: column '${term}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`, { column: term });
+      if ((factors ?? []).includes(term) || !arrow.DataType.isFloat(c.type) && !arrow.DataType.isInt(c.type)) {
+        throw new DataError(`${s.label}: '${term}' is not numeric (a smooth needs a numeric covariate${s.kind === 't2' ? '; t2() of a factor is not a tensor product smooth' : ''})`, { column: term });
+      }
+    }
+    if (s.by !== undefined && !table.getChild(s.by)) {
+      throw new DataError(`${s.label}: by column '${s.by}' not found in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`, { column: s.by });
     }
   }
   // without random terms the probe is an ordinary linear model's frame: buildModelFrame takes it
@@ -88,45 +127,107 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
   const extra: Record<string, arrow.Vector> = {};
   const fixedTerms: string[] = [];
   const randomTerms: string[] = [];
-  const smooths: SmoothSetup[] = smooth.smooths.map((spec) => {
-    const col = frame.columns.get(spec.term);
-    if (!col || col.kind !== 'numeric') throw new DataError(`${spec.label}: '${spec.term}' is not numeric (a smooth needs a numeric covariate)`, { column: spec.term });
-    const con = smoothCon({ term: spec.term, bs: spec.bs, k: spec.k, label: spec.label }, col.values);
-    const form = smoothToRandom(con);
-    const full = (values: Float64Array, q: number, j: number) => {
-      const out = new Float64Array(nInput).fill(NaN);
-      for (let i = 0; i < n; i++) out[rows ? rows[i] : i] = values[i * q + j];
-      return makeFloat64Vector(out);
-    };
+  const full = (values: Float64Array, q: number, j: number) => {
+    const out = new Float64Array(nInput).fill(NaN);
+    for (let i = 0; i < n; i++) out[rows ? rows[i] : i] = values[i * q + j];
+    return makeFloat64Vector(out);
+  };
+  const numericColumn = (spec: SmoothTerm, term: string) => {
+    const col = frame.columns.get(term);
+    if (!col || col.kind !== 'numeric') throw new DataError(`${spec.label}: '${term}' is not numeric (a smooth needs a numeric covariate)`, { column: term });
+    return col.values;
+  };
+  /** gamm4.setup's columns and terms of one constructed smooth */
+  const place = (basis: SmoothBasis, con: ConstructedSmooth | null, t2: T2Smooth | null, form: SmoothMixedForm, xs: Float64Array[]): SmoothSetup => {
     const fxNames: string[] = [];
     for (let j = 0; j < form.nf; j++) {
-      const name = newName(`${spec.label}Fx${j + 1}`, used);
+      const name = newName(`${basis.label}Fx${j + 1}`, used);
       used.add(name);
       fxNames.push(name);
       extra[name] = full(form.Xf, form.nf, j);
       fixedTerms.push(backtick(name));
     }
-    const group = newName('Xr', used);
-    used.add(group);
-    const zNames: string[] = [];
-    for (let j = 0; j < form.r; j++) {
-      const name = newName(`${spec.label}.${j + 1}`, used);
-      used.add(name);
-      zNames.push(name);
-      extra[name] = full(form.Zr, form.r, j);
+    const groups: string[] = [], zNames: string[] = [];
+    let col = 0;
+    for (const size of form.blocks) {
+      const group = newName('Xr', used);
+      used.add(group);
+      groups.push(group);
+      const names: string[] = [];
+      for (let j = 0; j < size; j++) {
+        const name = newName(`${basis.label}.${col + j + 1}`, used);
+        used.add(name);
+        names.push(name);
+        extra[name] = full(form.Zr, form.r, col + j);
+      }
+      col += size;
+      zNames.push(...names);
+      extra[group] = makeUtf8Vector(new Array<string>(nInput).fill('1'));
+      randomTerms.push(`(0 + ${names.map(backtick).join(' + ')} | ${backtick(group)})`);
     }
-    extra[group] = makeUtf8Vector(new Array<string>(nInput).fill('1'));
-    randomTerms.push(`(0 + ${zNames.map(backtick).join(' + ')} | ${backtick(group)})`);
-    return { con, form, fxNames, zNames, group, x: col.values };
+    return { basis, con, t2, form, fxNames, zNames, group: groups[0], groups, x: xs[0], xs };
+  };
+  const smooths: SmoothSetup[] = smooth.smooths.flatMap((spec): SmoothSetup[] => {
+    if (spec.kind === 't2') {
+      const xs = spec.terms.map((t) => numericColumn(spec, t));
+      const t2 = t2Construct({ label: spec.label, margins: spec.margins!.map((m) => ({ term: m.term, k: m.k })) }, xs);
+      const basis: SmoothBasis = {
+        kind: 't2', label: spec.label, term: spec.term, terms: spec.terms, bs: 'cr', k: spec.k, X: t2.X, p: t2.p,
+        predict: (cols) => t2.predict(cols), Xp: t2.Xp,
+      };
+      return [place(basis, null, t2, t2ToRandom(t2), xs)];
+    }
+    const x = numericColumn(spec, spec.term);
+    const base = { term: spec.term, bs: spec.bs, k: spec.k };
+    const make = (label: string, by: { values: Float64Array; constrain: boolean } | undefined, byInfo: SmoothBasis['by']): SmoothSetup => {
+      const con = smoothCon({ ...base, label }, x, by);
+      const basis: SmoothBasis = {
+        kind: 's', label, term: spec.term, terms: [spec.term], bs: spec.bs, k: spec.k, X: con.X, p: con.p,
+        ...(byInfo ? { by: byInfo } : {}), predict: (cols, m) => con.predict(cols[0], m),
+      };
+      return place(basis, con, null, smoothToRandom(con), [x]);
+    };
+    if (spec.by === undefined) return [make(spec.label, undefined, undefined)];
+    const byCol = frame.columns.get(spec.by);
+    if (!byCol) throw new DataError(`${spec.label}: by column '${spec.by}' not found in the data`, { column: spec.by });
+    if (spec.byOrdered && byCol.kind !== 'factor') throw new DataError(`${spec.label}: ordered(${spec.by}) needs a factor ('${spec.by}' is numeric: list it in factors)`, { column: spec.by });
+    if (byCol.kind === 'factor') {
+      const present = new Set<number>();
+      for (let i = 0; i < n; i++) present.add(byCol.codes[i]);
+      const levels = byCol.levels.filter((_, l) => present.has(l));
+      if (levels.length < 2) {
+        throw new DataError(`s(${spec.term}, by = ${spec.by}): the factor '${spec.by}' has ${levels.length} level${levels.length === 1 ? ` ('${levels[0]}')` : 's'} in the rows used; a factor by needs at least 2 (one level: write s(${spec.term}))`, { column: spec.by });
+      }
+      // mgcv: one smooth per level, labelled s(x):fa, its basis × the level's indicator, constrained; an ordered
+      // factor's first level has none (its smooth is the other terms': s(x) + s(x, by = ordered(f)))
+      const first = byCol.levels.findIndex((_, l) => present.has(l));
+      const name = spec.byOrdered ? `ordered(${spec.by})` : spec.by;
+      return byCol.levels.flatMap((level, l) => {
+        if (!present.has(l) || (spec.byOrdered && l === first)) return [];
+        const ind = new Float64Array(n);
+        for (let i = 0; i < n; i++) ind[i] = byCol.codes[i] === l ? 1 : 0;
+        return [make(`s(${spec.term}):${name}${level}`, { values: ind, constrain: true }, { column: spec.by!, level })];
+      });
+    }
+    if (byCol.kind !== 'numeric') throw new DataError(`${spec.label}: by variable '${spec.by}' is neither a factor nor numeric`, { column: spec.by });
+    const z = byCol.values;
+    // mgcv drops the centring constraint unless z is constant (sd(z) > mean(z) ε 1000)
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += z[i];
+    mean /= n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (z[i] - mean) ** 2;
+    const sd = Math.sqrt(ss / (n - 1));
+    return [make(spec.label, { values: Float64Array.from(z), constrain: !(sd > mean * 2.220446049250313e-16 * 1000) }, { column: spec.by })];
   });
   const tilde = smooth.parametric.indexOf('~');
   const parametricRhs = smooth.parametric.slice(tilde + 1).trim();
   const text = `${smooth.parametric.slice(0, tilde + 1)} ${[parametricRhs, ...fixedTerms, ...randomTerms, ...(randomRhs ? [randomRhs] : [])].join(' + ')}`;
   const formula = parseFormula(text);
   formula.random = formula.random.map((r) => {
-    const s = smooths.find((sm) => sm.group === r.groupLabel);
-    // the smooth's penalized part: one variance for its r columns, a grouping factor of one level
-    return s ? { ...r, structure: 'homdiag' as const, smooth: s.con.spec.label, text: `${s.con.spec.label} (${r.text})` } : r;
+    const s = smooths.find((sm) => sm.groups.includes(r.groupLabel));
+    // the smooth's penalized part (one of a t2's): one variance for its columns, a grouping factor of one level
+    return s ? { ...r, structure: 'homdiag' as const, smooth: s.basis.label, text: `${s.basis.label} (${r.text})` } : r;
   });
   const data = table.assign(new arrow.Table(extra));
   return { smooth, smooths, formula, data, random: randomRhs, rows, n };

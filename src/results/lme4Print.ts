@@ -104,7 +104,7 @@ export function varCorrTable(rows: readonly VarCorrRow[], residualSd: number | n
     if (single(b)?.structure === 'ar1') { b.names = b.names.slice(0, 1); b.sd = b.sd.slice(0, 1); b.corr = [[1]]; }
     // a smooth's penalized part (homdiag, src/gamm): one row named by the smooth, as gamm4's mer prints its
     // (1 | Xr) with the smooth's label (its columns are `s(x).1`, `s(x).2`, …)
-    if (structured?.get(b.group)?.structure === 'homdiag') { b.names = [b.names[0].replace(/^`|`$/g, '').replace(/\.1$/, '')]; b.sd = b.sd.slice(0, 1); b.corr = [[1]]; }
+    if (structured?.get(b.group)?.structure === 'homdiag') { b.names = [b.names[0].replace(/^`|`$/g, '').replace(/\.\d+$/, '')]; b.sd = b.sd.slice(0, 1); b.corr = [[1]]; }
   }
   const sds = blocks.flatMap((b) => b.sd);
   const groupCol: string[] = [];

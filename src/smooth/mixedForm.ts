@@ -9,14 +9,20 @@
  * (gamm4's `s(x)Fx1`, …). The coefficients in the constrained basis are β = U D [b_r; β_f]
  * (gamm4's trans.U, trans.D). U's signs are arbitrary (src/linalg/tridiagonalEigen.ts, and R's
  * LAPACK its own): Z_r, X_f and b differ from gamm4's by signs, β and every fitted quantity do not.
+ * A t2 smooth (smooth2random.t2.smooth) has one diagonal penalty per block, S_b = c I on its columns: each
+ * block's columns scaled by D = c^{−1/2} are one random-effects term of its own (its own variance), the
+ * unpenalized columns fixed effects; U = I.
  */
 import { tridiagonalEigen } from '../linalg/tridiagonalEigen.js';
 import type { ConstructedSmooth } from './smoothCon.js';
+import type { T2Smooth } from './t2Smooth.js';
 
 export interface SmoothMixedForm {
   /** the random effects' columns (n × r, row-major) */
   Zr: Float64Array;
   r: number;
+  /** the random effects' terms: the sizes of consecutive column blocks of Z_r, one variance each ([r] but for t2) */
+  blocks: number[];
   /** the fixed effects' columns (n × (p − r), row-major) */
   Xf: Float64Array;
   nf: number;
@@ -41,7 +47,26 @@ export function smoothToRandom(sm: ConstructedSmooth): SmoothMixedForm {
     for (let j = 0; j < r; j++) Zr[i * r + j] = XUD[i * p + j];
     for (let j = 0; j < nf; j++) Xf[i * nf + j] = XUD[i * p + r + j];
   }
-  return { Zr, r, Xf, nf, U, D };
+  return { Zr, r, blocks: [r], Xf, nf, U, D };
+}
+
+/** smooth2random.t2.smooth: each penalized block × c^{−1/2} a term of its own, the null columns fixed (U = I). */
+export function t2ToRandom(sm: T2Smooth): SmoothMixedForm {
+  const { p, X } = sm;
+  const n = X.length / p;
+  const r = sm.blocks.reduce((a, b) => a + b, 0);
+  const nf = p - r;
+  const U = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) U[j * p + j] = 1;
+  // D_j = 1/√(S_jj): the scaled penalties' diagonal, ‖X‖∞² on the penalized columns
+  const D = new Float64Array(p).fill(1);
+  for (let j = 0; j < r; j++) D[j] = 1 / Math.sqrt(sm.penaltyScale);
+  const Zr = new Float64Array(n * r), Xf = new Float64Array(n * nf);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < r; j++) Zr[i * r + j] = X[i * p + j] * D[j];
+    for (let j = 0; j < nf; j++) Xf[i * nf + j] = X[i * p + r + j];
+  }
+  return { Zr, r, blocks: [...sm.blocks], Xf, nf, U, D };
 }
 
 /** β in the constrained basis from the mixed form's [b_r; β_f]: β = U diag(D) b. */

@@ -34,4 +34,27 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'gamm4 on the WebGPU backend'), { timeou
     expect(worst / ysd).toBeLessThan(1e-5);
     fit.gam.smooths.forEach((s, k) => expect(Math.abs(s.edf - c.smooths[k].edf)).toBeLessThan(1e-4 * Math.max(1, c.smooths[k].edf)));
   });
+
+  // by = and t2() (test/oracle/gamm4_by.R): several smooth terms per smooth (a t2's penalties, a factor by's
+  // levels) on the device, the same tolerances as above
+  for (const name of ['by_factor_cr', 't2_cr']) {
+    it(`gamm4_by ${name}`, async () => {
+      const c = JSON.parse(readFileSync(join(fixtures, 'gamm4', 'gamm4_by.json'), 'utf8'))[name];
+      const data = readCsv(readFileSync(join(fixtures, 'data/gamsim_by.csv'), 'utf8')).table;
+      const fit = await gamm4(c.formula, data, { random: c.random, backend: 'webgpu' });
+      expect(fit.mer.backend.name).toBe('webgpu');
+      expect((fit.gam.criterion - c.mer.criterion) / c.mer.criterion).toBeLessThan(1e-7);
+      const y = fit.mer.model.frame.y;
+      let m = 0;
+      for (const v of y) m += v;
+      m /= y.length;
+      let ss = 0;
+      for (const v of y) ss += (v - m) ** 2;
+      const ysd = Math.sqrt(ss / (y.length - 1));
+      let worst = 0;
+      fit.gam.fitted.forEach((f, i) => { worst = Math.max(worst, Math.abs(f - c.gam.fitted[i])); });
+      expect(worst / ysd).toBeLessThan(1e-5);
+      fit.gam.smooths.forEach((s, k) => expect(Math.abs(s.edf - c.smooths[k].edf)).toBeLessThan(1e-4 * Math.max(1, c.smooths[k].edf)));
+    });
+  }
 });
