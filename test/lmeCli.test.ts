@@ -53,9 +53,9 @@ describe('mixedgpu lme / gls', () => {
   });
 
   it('refusals: exit code 1 and the reason', async () => {
-    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corGaus(form = ~ age | Subject)']);
+    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corARMA(form = ~ 1 | Subject, p = 1, q = 1)']);
     expect(a.code).toBe(1);
-    expect(a.stderr).toMatch(/corGaus is not implemented/);
+    expect(a.stderr).toMatch(/corARMA is not implemented/);
     const b = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--weights', 'varPower()']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/varPower needs a covariate/);

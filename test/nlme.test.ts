@@ -21,7 +21,7 @@ import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
 import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { anovaLme, formatAnova } from '../src/nlme/anova.js';
 
-const FACTORS: Record<string, string[]> = { Orthodont: [], Ovary: ['Mare'], BodyWeight: ['Rat'] };
+const FACTORS: Record<string, string[]> = { Orthodont: [], Ovary: ['Mare'], BodyWeight: ['Rat'], Wheat2: [] };
 const tables = new Map<string, arrow.Table>();
 function data(name: string): arrow.Table {
   if (!tables.has(name)) tables.set(name, readCsv(readFileSync(`test/fixtures/data/${name}.csv`, 'utf8'), { factors: FACTORS[name] }).table);
@@ -52,9 +52,9 @@ const options = (f: any) => ({ random: f.ours.random, weights: f.ours.weights, c
 const RIDGE = new Set(['ortho_cs']);
 const LME_CASES = [
   'ortho_varident_reml', 'ortho_homosc_reml', 'ortho_varident_ml', 'ortho_varident_ml_small', 'ortho_slope_varpower', 'ortho_varexp_strata',
-  'ortho_varfixed', 'ortho_cs', 'ovary_ar1', 'ovary_ar1_ml', 'bw_car1', 'bw_varpower_car1_ml', 'bw_varconstpower_ml',
+  'ortho_varfixed', 'ortho_cs', 'ovary_ar1', 'ovary_ar1_ml', 'bw_car1', 'bw_varpower_car1_ml', 'bw_varconstpower_ml', 'bw_corexp',
 ];
-const GLS_CASES = ['gls_ar1_varident', 'gls_cs_ml', 'gls_varpower_strata', 'gls_ar1_occasion'];
+const GLS_CASES = ['gls_ar1_varident', 'gls_cs_ml', 'gls_varpower_strata', 'gls_ar1_occasion', 'gls_wheat_gaus_nugget', 'gls_wheat_exp_ml'];
 
 describe('lme: the criterion at nlme 3.1-162 estimates', () => {
   for (const name of LME_CASES) {
@@ -118,7 +118,7 @@ describe('lme: the fit against nlme 3.1-162', () => {
             est.names.forEach((nm, k) => expectRel(est.values[k], ref[nm], 1e-3, `varStruct ${nm}`, 1e-3));
           }
         }
-        if (f.corStruct) expectRel(fit.corStruct!.values[0], f.corStruct.constrained, 1e-3, 'correlation', 1e-3);
+        if (f.corStruct) ([] as number[]).concat(f.corStruct.constrained).forEach((v, k) => expectRel(fit.corStruct!.values[k], v, 1e-3, `correlation ${fit.corStruct!.names[k]}`, 1e-3));
       }
       const ys = Math.max(...f.fitted1.map(Math.abs));
       expectVec(fit.fitted(0), f.fitted0, 1e-4, 'fitted level 0');
@@ -170,7 +170,7 @@ describe('gls: the fit against nlme 3.1-162', () => {
         expectRel(r.p, f.fixef.p[j], 1e-3, `p ${r.name}`, 1e-12);
       });
       expectRel(fit.sigma, f.sigma, 1e-3, 'σ');
-      if (f.corStruct) expectRel(fit.corStruct!.values[0], f.corStruct.constrained, 1e-3, 'correlation', 1e-3);
+      if (f.corStruct) ([] as number[]).concat(f.corStruct.constrained).forEach((v, k) => expectRel(fit.corStruct!.values[k], v, 1e-3, `correlation ${fit.corStruct!.names[k]}`, 1e-3));
       if (f.varStruct && !Array.isArray(f.varStruct.constrained)) {
         const est = fit.varStruct!;
         est.names.forEach((nm, k) => expectRel(est.values[k], f.varStruct.constrained[nm], 1e-3, `varStruct ${nm}`, 1e-3));
@@ -243,6 +243,11 @@ describe('lme4-style formula and bad input', () => {
     await expect(lme('y ~ t', rows, { random: '~ 1 | g', correlation: 'corCAR1(form = ~ t | g)' })).rejects.toThrow(/the value 2 twice in one group/);
     const rows2 = rows.map((r, i) => ({ ...r, t: i + 0.5 }));
     await expect(lme('y ~ t', rows2, { random: '~ 1 | g', correlation: 'corAR1(form = ~ t | g)' })).rejects.toThrow(/must be integer valued/);
+  });
+  it('refuses two rows at one position for a spatial correlation, and a metric it does not know', async () => {
+    const rows = [1, 2, 3, 4, 5, 6].map((i) => ({ y: (i * 7) % 5, x: i === 2 ? 1 : i, z: i === 2 ? 1 : 2 * i }));
+    await expect(gls('y ~ 1', rows, { correlation: 'corExp(form = ~ x + z)' })).rejects.toThrow(/rows 1 and 2 are at the same position/);
+    await expect(gls('y ~ 1', rows, { correlation: 'corGaus(form = ~ x, metric = "haversine")' })).rejects.toThrow(/metric must be one of/);
   });
   it('refuses a non-positive varFixed covariate and a bad level', async () => {
     const rows = [1, 2, 3, 4, 5, 6].map((i) => ({ y: i % 3, x: i - 2, g: i <= 3 ? 'a' : 'b' }));

@@ -2,7 +2,8 @@
  * nlme's correlation structures (corStruct): within each group g of rows, Cor(ε_g) = C_g(φ), with
  * parameters in nlme's unconstrained parametrization. A structure gives, at its parameters, the
  * whitening of each group by C_g's inverse Cholesky factor and log|C| = Σ_g log|C_g|. One file per
- * structure (corAR1.ts, corCAR1.ts, corCompSymm.ts); this one reads the call and the groups.
+ * structure (corAR1.ts, corCAR1.ts, corCompSymm.ts, corExp.ts, corGaus.ts on corSpatial.ts); this one
+ * reads the call and the groups.
  */
 import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError } from '../errors/errors.js';
@@ -11,6 +12,8 @@ import { type StructCall, parseStructCall } from './structSpec.js';
 import { corAR1 } from './corAR1.js';
 import { corCAR1 } from './corCAR1.js';
 import { corCompSymm } from './corCompSymm.js';
+import { corExp } from './corExp.js';
+import { corGaus } from './corGaus.js';
 
 /** A structure at its parameters. */
 export interface CorrelationFactor {
@@ -44,8 +47,8 @@ export interface CorContext {
   defaultGroup: string | null;
 }
 
-export const COR_STRUCTURES = ['corAR1', 'corCAR1', 'corCompSymm'];
-const NOT_IMPLEMENTED = ['corARMA', 'corExp', 'corGaus', 'corLin', 'corRatio', 'corSpher', 'corSymm'];
+export const COR_STRUCTURES = ['corAR1', 'corCAR1', 'corCompSymm', 'corExp', 'corGaus'];
+const NOT_IMPLEMENTED = ['corARMA', 'corLin', 'corRatio', 'corSpher', 'corSymm'];
 
 /** Reads `correlation = 'corAR1(form = ~ time | Subject)'` and friends. */
 export function corStructure(text: string, ctx: CorContext): CorStructure {
@@ -54,6 +57,8 @@ export function corStructure(text: string, ctx: CorContext): CorStructure {
     case 'corAR1': return corAR1(call, ctx);
     case 'corCAR1': return corCAR1(call, ctx);
     case 'corCompSymm': return corCompSymm(call, ctx);
+    case 'corExp': return corExp(call, ctx);
+    case 'corGaus': return corGaus(call, ctx);
     default:
       if (NOT_IMPLEMENTED.includes(call.name)) throw new OptionError('correlation', `correlation: ${call.name} is not implemented (available: ${COR_STRUCTURES.join(', ')})`);
       throw new OptionError('correlation', `correlation: unknown correlation structure '${call.name}' in '${text}' (available: ${COR_STRUCTURES.join(', ')})`);

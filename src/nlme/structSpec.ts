@@ -8,8 +8,10 @@ import { OptionError } from '../errors/errors.js';
 export interface StructCall {
   /** the function's name, as written */
   name: string;
-  /** the covariate of `form = ~ cov | g` (null for `~ 1`) */
+  /** the covariate of `form = ~ cov | g` (null for `~ 1`; `x + y` for a spatial structure's two) */
   covariate: string | null;
+  /** the covariates (`~ x + y | g`: ['x', 'y']) */
+  covariates: string[];
   /** the variable after `|` (null when none) */
   group: string | null;
   /** the other named arguments, as text */
@@ -19,6 +21,8 @@ export interface StructCall {
 }
 
 const NAME = /^[A-Za-z.][A-Za-z0-9._]*$/;
+/** the structures whose form takes several covariates (the coordinates of a position) */
+const SPATIAL = ['corExp', 'corGaus'];
 
 /** Parses `fun(form = ~ cov | g, name = value)`; `option` names the option in errors (`weights`, `correlation`). */
 export function parseStructCall(text: string, option: string): StructCall {
@@ -44,7 +48,9 @@ export function parseStructCall(text: string, option: string): StructCall {
     }
   }
   const { covariate, group } = form === null ? { covariate: null, group: null } : parseForm(form, option, text);
-  return { name, covariate, group, args, text: src };
+  const covariates = covariate === null ? [] : covariate.split('+').map((c) => c.trim());
+  if (covariates.length > 1 && !SPATIAL.includes(name)) throw new OptionError(option, `${option}: '${text}': ${name} takes one covariate`);
+  return { name, covariate, group, covariates, args, text: src };
 }
 
 /** `~ cov | g`, `~ 1 | g`, `~ cov`, `~ 1`. */
@@ -63,7 +69,9 @@ function parseForm(form: string, option: string, text: string): { covariate: str
   if (/\bfitted\s*\(/.test(cov)) {
     throw new OptionError(option, `${option}: '${text}': variance covariates of the fitted values (nlme's default form = ~ fitted(.)) need nlme's alternating iteration, which is not implemented: give a data column, e.g. form = ~ age`);
   }
-  if (!NAME.test(cov)) throw new OptionError(option, `${option}: '${text}': the covariate '${cov}' must be a column name (or 1)`);
+  for (const c of cov.split('+')) {
+    if (!NAME.test(c.trim())) throw new OptionError(option, `${option}: '${text}': the covariate '${c.trim()}' must be a column name (or 1)`);
+  }
   return { covariate: cov, group };
 }
 

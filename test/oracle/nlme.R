@@ -1,9 +1,9 @@
 #!/usr/bin/env Rscript
 # nlme 3.1-162's lme and gls with residual variance functions (varIdent, varPower, varExp,
-# varConstPower, varFixed) and correlation structures (corAR1, corCAR1, corCompSymm), for
+# varConstPower, varFixed) and correlation structures (corAR1, corCAR1, corCompSymm, corExp, corGaus), for
 # test/nlme.test.ts (src/nlme/).
 #
-# The data sets are nlme's Orthodont, Ovary and BodyWeight, written to test/fixtures/data as CSV with
+# The data sets are nlme's Orthodont, Ovary, BodyWeight and Wheat2, written to test/fixtures/data as CSV with
 # their grouping factors as plain character columns (R's alphabetical level order, as the model frame
 # reads them) and the rows sorted by group (nlme's lme orders the rows by group: its fitted values and
 # residuals then come in the CSV's order). Ovary gets its two harmonic columns (sin2pi = sin(2πTime),
@@ -40,13 +40,16 @@ ovary$sin2pi <- sin(2 * pi * ovary$Time)
 ovary$cos2pi <- cos(2 * pi * ovary$Time)
 bw <- plain(BodyWeight, "Rat")
 bw$Diet <- paste0("D", bw$Diet)
+wheat <- plain(Wheat2, "Block")
 write.csv(orth, file.path(dataDir, "Orthodont.csv"), row.names = FALSE)
 write.csv(ovary, file.path(dataDir, "Ovary.csv"), row.names = FALSE)
 write.csv(bw, file.path(dataDir, "BodyWeight.csv"), row.names = FALSE)
+write.csv(wheat, file.path(dataDir, "Wheat2.csv"), row.names = FALSE)
 orth$Subject <- factor(orth$Subject); orth$Sex <- factor(orth$Sex)
 ovary$Mare <- factor(ovary$Mare)
 bw$Rat <- factor(bw$Rat); bw$Diet <- factor(bw$Diet)
-datasets <- list(Orthodont = orth, Ovary = ovary, BodyWeight = bw)
+wheat$variety <- factor(wheat$variety); wheat$Block <- factor(wheat$Block)
+datasets <- list(Orthodont = orth, Ovary = ovary, BodyWeight = bw, Wheat2 = wheat)
 
 tight <- lmeControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14, niterEM = 0, msMaxEval = 2000)
 tightGls <- glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14)
@@ -167,6 +170,12 @@ lmeCase("bw_car1", "BodyWeight", weight ~ Time * Diet, ~ Time | Rat, correlation
         ours = list(fixed = "weight ~ Time * Diet", random = "~ Time | Rat", correlation = "corCAR1(form = ~ Time | Rat)"))
 lmeCase("bw_varpower_car1_ml", "BodyWeight", weight ~ Time * Diet, ~ 1 | Rat, quote(varPower(form = ~ Time)), quote(corCAR1(form = ~ Time | Rat)), method = "ML",
         ours = list(fixed = "weight ~ Time * Diet", random = "~ 1 | Rat", weights = "varPower(form = ~ Time)", correlation = "corCAR1(form = ~ Time | Rat)"))
+lmeCase("bw_corexp", "BodyWeight", weight ~ Time * Diet, ~ 1 | Rat, correlation = quote(corExp(form = ~ Time | Rat)),
+        ours = list(fixed = "weight ~ Time * Diet", random = "~ 1 | Rat", correlation = "corExp(form = ~ Time | Rat)"))
+glsCase("gls_wheat_gaus_nugget", "Wheat2", yield ~ variety - 1, correlation = quote(corGaus(form = ~ latitude + longitude, nugget = TRUE)),
+        ours = list(model = "yield ~ variety - 1", correlation = "corGaus(form = ~ latitude + longitude, nugget = TRUE)"))
+glsCase("gls_wheat_exp_ml", "Wheat2", yield ~ variety - 1, correlation = quote(corExp(form = ~ latitude + longitude)), method = "ML",
+        ours = list(model = "yield ~ variety - 1", correlation = "corExp(form = ~ latitude + longitude)"))
 glsCase("gls_ar1_varident", "Orthodont", distance ~ age * Sex, quote(varIdent(form = ~ 1 | Sex)), quote(corAR1(form = ~ 1 | Subject)),
         ours = list(model = "distance ~ age * Sex", weights = "varIdent(form = ~ 1 | Sex)", correlation = "corAR1(form = ~ 1 | Subject)"))
 glsCase("gls_ar1_occasion", "Orthodont", distance ~ age + Sex, correlation = quote(corAR1(form = ~ occasion | Subject)),
