@@ -245,7 +245,7 @@ describe('lme4-style formula and bad input', () => {
     await expect(lme('y ~ t', rows2, { random: '~ 1 | g', correlation: 'corAR1(form = ~ t | g)' })).rejects.toThrow(/must be integer valued/);
   });
   it('refuses two rows at one position for a spatial correlation, and a metric it does not know', async () => {
-    const rows = [1, 2, 3, 4, 5, 6].map((i) => ({ y: (i * 7) % 5, x: i === 2 ? 1 : i, z: i === 2 ? 1 : 2 * i }));
+    const rows = [1, 2, 3, 4, 5, 6].map((i) => ({ y: (i * 7) % 5, x: i === 2 ? 1 : i, z: i === 2 ? 2 : 2 * i }));
     await expect(gls('y ~ 1', rows, { correlation: 'corExp(form = ~ x + z)' })).rejects.toThrow(/rows 1 and 2 are at the same position/);
     await expect(gls('y ~ 1', rows, { correlation: 'corGaus(form = ~ x, metric = "haversine")' })).rejects.toThrow(/metric must be one of/);
   });
