@@ -203,7 +203,7 @@ export function buildProgram(): Command {
     if (fn === 'lme') cmd.option('--random <formula>', "nlme's random effects: '~ 1 | g' or '~ x | g' (one level of grouping)");
     cmd
       .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)'")
-      .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)'")
+      .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)'")
       .option('--ml', 'fit by maximum likelihood (default REML)')
       .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
       .option('--json', 'print the result as one JSON object')
