@@ -11,6 +11,9 @@ import { ModelError, OptionError } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { buildLmm, type LmmModel } from '../lmm/model.js';
 import { assembleFit } from '../lmm/assemble.js';
+import { lmmThetaProblem } from '../lmm/thetaProblem.js';
+import { thetaToOriginal } from '../model/reparam.js';
+import { scaledStart } from '../optim/thetaOptimizer.js';
 import { minimize } from './optimize.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { corStructure } from './correlation.js';
@@ -78,14 +81,18 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
   const data = toArrowTable(input);
   const { model, rc } = buildLme(fixed, data, options);
   const nt = model.theta.length;
-  const f = lmeObjective(model, rc);
-  const x0 = Float64Array.from([...model.theta.start, ...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
-  const lower = Float64Array.from([...model.theta.lower, ...new Array<number>(rc.nPar).fill(-Infinity)]);
+  // θ_int scaled as lmer's optimizer scales it (x = 1 on the diagonals at lme4's start)
+  const problem = lmmThetaProblem(model.blocks, model.internalBlocks, model.theta, model.frame.n);
+  const { scales } = problem;
+  const f = lmeObjective(model, rc, scales);
+  const start = scaledStart(problem).map((t, k) => t * scales[k]);
+  const x0 = Float64Array.from([...start, ...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
+  const lower = Float64Array.from([...problem.lower, ...new Array<number>(rc.nPar).fill(-Infinity)]);
   const upper = new Float64Array(x0.length).fill(Infinity);
   const maxfun = options.maxfun ?? 20000;
   const opt = await minimize(f, x0, lower, upper, maxfun);
   const xHat = opt.x;
-  const theta = xHat.slice(0, nt);
+  const theta = thetaToOriginal(model, xHat.slice(0, nt).map((x, k) => x / scales[k]));
   const psi = xHat.slice(nt);
   const ev = evaluateLme(model, rc, modelRows(model), theta, psi);
   // β̂, Var(β̂), σ̂, the modes: lme4's assembly on the whitened rows (its criterion lacks log|R|: ours is ev's)

@@ -29,21 +29,32 @@ export function modelRows(model: LmmModel): RowsToWhiten {
 
 /** Stage: (θ in lme4's parametrization, ψ) ↦ lme's criterion, with the factor it came from. */
 export function evaluateLme(model: LmmModel, rc: ResidualCovariance, base: RowsToWhiten, theta: Float64Array, psi: Float64Array): LmeEvaluation {
+  return evaluateLmeInternal(model, rc, base, thetaToInternal(model, theta), psi);
+}
+
+/** The same at the internal θ (src/model/reparam.ts: the θ of the blocks' Z M), which the optimizer works in. */
+export function evaluateLmeInternal(model: LmmModel, rc: ResidualCovariance, base: RowsToWhiten, thetaInt: Float64Array, psi: Float64Array): LmeEvaluation {
   const w = whitenRows(rc, psi, base);
   const rows: GramInput = { n: model.rows.n, X: w.X, p: model.rows.p, y: w.y, blocks: model.rows.blocks.map((b, k) => ({ ...b, Z: w.Z[k] })) };
-  const chol = new BlockedCholesky(formGramCpu(rows), theta.length, 'js');
-  chol.factor(thetaToInternal(model, theta));
+  const chol = new BlockedCholesky(formGramCpu(rows), thetaInt.length, 'js');
+  chol.factor(thetaInt);
   const parts = { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss };
   const criterion = profiledDeviance(parts, model.frame.n, model.frame.p, model.reml, 0) + w.logDetR;
   return { criterion, rows, chol, logDetR: w.logDetR };
 }
 
-/** x = (θ, ψ) ↦ criterion, for the optimizer. */
-export function lmeObjective(model: LmmModel, rc: ResidualCovariance): (x: Float64Array) => number {
+/**
+ * x = (s ⊙ θ_int, ψ) ↦ criterion, for the optimizer: the internal θ scaled by its Z column's size
+ * (`scales`, src/lmm/thetaProblem.ts, as lmer's optimizer scales it), so that a slope's θ and an
+ * intercept's are of one size.
+ */
+export function lmeObjective(model: LmmModel, rc: ResidualCovariance, scales: Float64Array): (x: Float64Array) => number {
   const base = modelRows(model);
   const nt = model.theta.length;
   return (x) => {
-    const c = evaluateLme(model, rc, base, x.subarray(0, nt), x.subarray(nt)).criterion;
+    const thetaInt = new Float64Array(nt);
+    for (let k = 0; k < nt; k++) thetaInt[k] = x[k] / scales[k];
+    const c = evaluateLmeInternal(model, rc, base, thetaInt, x.subarray(nt)).criterion;
     return Number.isFinite(c) ? c : Infinity;
   };
 }
