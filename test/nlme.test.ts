@@ -210,6 +210,23 @@ describe('anova of nested lme fits (nlme\'s likelihood-ratio table)', () => {
   });
 });
 
+describe('rows with missing values', () => {
+  it('lme drops them (na.omit) and reads the structures\' columns at the rows kept: the fit of the data without them', async () => {
+    const o = data('Orthodont');
+    const cols = Object.fromEntries(o.schema.fields.map((fl) => [fl.name, Array.from(o.getChild(fl.name)!.toArray() as ArrayLike<unknown>)]));
+    const drop = new Set([3, 17, 50, 51, 90]);
+    const withNa = { ...cols, distance: (cols.distance as (number | null)[]).map((v, i) => (drop.has(i) ? null : v)) };
+    const kept = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.filter((_, i) => !drop.has(i))]));
+    const opts = { random: '~ 1 | Subject', weights: 'varIdent(form = ~ 1 | Sex)', correlation: 'corAR1(form = ~ occasion | Subject)' };
+    const a = await lme('distance ~ age', withNa, opts);
+    const b = await lme('distance ~ age', kept, opts);
+    expect(a.nobs).toBe(103);
+    expectRel(a.logLik, b.logLik, 1e-9, 'logLik');
+    expectVec(a.fitted(1), Array.from(b.fitted(1)), 1e-8, 'fitted');
+    expectVec(a.residuals({ type: 'normalized' }), Array.from(b.residuals({ type: 'normalized' })), 1e-7, 'normalized residuals');
+  });
+});
+
 describe('lme4-style formula and bad input', () => {
   const o = () => data('Orthodont');
   it('accepts an lme4 random-effects term in the formula instead of random', async () => {
