@@ -20,6 +20,7 @@ import { buildLme, lme } from '../src/nlme/lme.js';
 import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
 import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { anovaLme, formatAnova } from '../src/nlme/anova.js';
+import type { LmeFit as LmeFitT } from '../src/nlme/lmeFit.js';
 
 const FACTORS: Record<string, string[]> = { Orthodont: [], Ovary: ['Mare'], BodyWeight: ['Rat'], Wheat2: [] };
 const tables = new Map<string, arrow.Table>();
@@ -207,6 +208,52 @@ describe('anova of nested lme fits (nlme\'s likelihood-ratio table)', () => {
     const f1 = await lme('distance ~ age', o, { random: '~ 1 | Subject' });
     const f2 = await lme('distance ~ age + Sex', o, { random: '~ 1 | Subject' });
     expect(() => anovaLme([f1, f2])).toThrow(/REML fits with different fixed effects/);
+  });
+});
+
+/**
+ * intervals(): against nlme's where nlme's Hessian (fdHess, a finite-difference design whose step is
+ * relative to each parameter: tiny for a parameter near 0, such as a variance power of 0.06, where its
+ * round-off dominates) is accurate: every end within 1e-3 relative; for every case, our Hessian's step
+ * 1e-3 against 2e-3 (Richardson's extrapolation of central differences: O(h⁴) and the round-off): the ends within
+ * 1e-4 relative (seen ≤ 1.1e-5).
+ */
+const IV_NLME = [
+  'ortho_varident_reml', 'ortho_homosc_reml', 'ortho_varident_ml', 'ortho_varfixed', 'ovary_ar1', 'ovary_ar1_ml', 'bw_corexp', 'gls_ar1_varident', 'gls_cs_ml', 'gls_ar1_occasion', 'gls_wheat_gaus_nugget', 'gls_wheat_exp_ml',
+];
+const IV_OURS = ['bw_varpower_car1_ml', 'ortho_slope_varpower', 'ortho_varexp_strata', 'bw_car1', 'bw_varconstpower_ml', 'gls_varpower_strata'];
+describe('intervals (nlme\'s approximate confidence intervals)', () => {
+  type Iv = { lower: number[]; upper: number[] } | null;
+  const ends = (iv: ReturnType<LmeFitT['intervals']>) => [iv.fixed, iv.reStruct, iv.corStruct, iv.varStruct, { lower: [iv.sigma[0]], upper: [iv.sigma[2]] }] as Iv[];
+  for (const name of [...IV_NLME, ...IV_OURS]) {
+    it(name, async () => {
+      const f = fixture(name);
+      const fit = f.fn === 'lme' ? await lme(f.ours.fixed, data(f.data), options(f)) : await gls(f.ours.model, data(f.data), glsOptions(f));
+      const iv = fit.intervals();
+      if (IV_NLME.includes(name)) {
+        const r = f.intervals;
+        const theirs = [r.fixed, r.reStruct ?? null, r.corStruct ?? null, r.varStruct ?? null, { lower: [r.sigma[0]], upper: [r.sigma[2]] }];
+        ends(iv).forEach((a, k) => {
+          const b = theirs[k];
+          expect(a === null, `part ${k}`).toBe(b === null);
+          if (!a || !b) return;
+          ([] as number[]).concat(b.lower).forEach((v, i) => expectRel(a.lower[i], v, 1e-3, `part ${k} lower ${i}`));
+          ([] as number[]).concat(b.upper).forEach((v, i) => expectRel(a.upper[i], v, 1e-3, `part ${k} upper ${i}`));
+        });
+      }
+      const iv2 = fit.intervals(0.95, 2e-3);
+      ends(iv).forEach((a, k) => {
+        const b = ends(iv2)[k];
+        if (!a || !b) return;
+        a.lower.forEach((v, i) => expectRel(v, b.lower[i], 1e-4, `part ${k} lower ${i} (step)`, 1e-12));
+        a.upper.forEach((v, i) => expectRel(v, b.upper[i], 1e-4, `part ${k} upper ${i} (step)`));
+      });
+    });
+  }
+  it('refuses a level outside (0, 1)', async () => {
+    const f = fixture('ortho_homosc_reml');
+    const fit = await lme(f.ours.fixed, data(f.data), options(f));
+    expect(() => fit.intervals(1.5)).toThrow(/level must be strictly between 0 and 1/);
   });
 });
 

@@ -34,6 +34,9 @@ export interface GlsEvaluation {
   /** (X̃ᵀX̃)⁻¹, p × p row-major */
   XtXinv: Float64Array;
   pwrss: number;
+  /** log|X̃ᵀX̃| and log|R| (the criterion's pieces at a given σ: intervals.ts) */
+  ldXtX: number;
+  logDetR: number;
 }
 
 /** Stage: ψ ↦ gls's criterion and its least-squares solution. */
@@ -73,7 +76,7 @@ export function evaluateGls(frame: ModelFrame, rc: ResidualCovariance, psi: Floa
   }
   const df = reml ? n - p : n;
   const criterion = df * (1 + Math.log((2 * Math.PI * pwrss) / df)) + (reml ? ldXtX : 0) + w.logDetR;
-  return { criterion: Number.isFinite(criterion) ? criterion : Infinity, beta, XtXinv, pwrss };
+  return { criterion: Number.isFinite(criterion) ? criterion : Infinity, beta, XtXinv, pwrss, ldXtX, logDetR: w.logDetR };
 }
 
 const KNOWN = ['weights', 'correlation', 'method', 'factors', 'dataName', 'maxfun'];

@@ -5,6 +5,7 @@ import { pvalueT } from '../stats/distributions.js';
 import type { GlsEvaluation } from './gls.js';
 import { type ResidualCovariance, rowSds, whitenVector } from './whitening.js';
 import { formatSummary } from './summary.js';
+import { type NlmeIntervals, glsIntervals } from './intervals.js';
 import type { ResidualType, TTableRow } from './lmeFit.js';
 
 export interface GlsFitInit {
@@ -81,6 +82,9 @@ export class GlsFit {
     if (type === 'pearson') { const g = rowSds(this.rc, this.psi); return r.map((v, i) => v / (this.sigma * g[i])); }
     return whitenVector(this.rc, this.psi, r).map((v) => v / this.sigma);
   }
+  /** nlme's intervals(fit): approximate confidence intervals (intervals.ts) */
+  intervals(level = 0.95, step?: number): NlmeIntervals { return glsIntervals(this, level, step); }
+
   summary(): string {
     return formatSummary({
       title: `Generalized least squares fit by ${this.method === 'ML' ? 'maximum likelihood' : 'REML'}`, model: this.modelText, dataName: this.dataName, AIC: this.AIC, BIC: this.BIC, logLik: this.logLik,

@@ -12,6 +12,7 @@ import { pvalueT } from '../stats/distributions.js';
 import { fixedEffectsDF } from './fixDF.js';
 import { type ResidualCovariance, rowSds, whitenVector } from './whitening.js';
 import { formatLmeSummary } from './summary.js';
+import { type NlmeIntervals, lmeIntervals } from './intervals.js';
 
 export interface LmeFitInit {
   model: LmmModel;
@@ -164,6 +165,9 @@ export class LmeFit {
 
   /** what anova compares */
   get xnames(): string[] { return this.model.frame.xnames; }
+
+  /** nlme's intervals(fit): approximate confidence intervals (intervals.ts) */
+  intervals(level = 0.95, step?: number): NlmeIntervals { return lmeIntervals(this, level, step); }
 
   /** nlme's print(summary(fit)) */
   summary(): string { return formatLmeSummary(this); }

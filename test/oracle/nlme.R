@@ -54,6 +54,20 @@ datasets <- list(Orthodont = orth, Ovary = ovary, BodyWeight = bw, Wheat2 = whea
 tight <- lmeControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14, niterEM = 0, msMaxEval = 2000)
 tightGls <- glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14)
 
+# intervals(fit) (nlme's approximate 95% intervals: fixed effects by t on nlme's DF, the variance
+# parameters by the normal approximation on nlme's natural scale) as { part: { names, lower, est, upper } }
+intervalsList <- function(iv) {
+  tab <- function(m) list(names = rownames(m), lower = unname(m[, 1]), est = unname(m[, 2]), upper = unname(m[, 3]))
+  out <- list()
+  if (!is.null(iv$fixed)) out$fixed <- tab(iv$fixed)
+  if (!is.null(iv$coef)) out$fixed <- tab(iv$coef)
+  if (!is.null(iv$reStruct)) out$reStruct <- tab(as.matrix(iv$reStruct[[1]]))
+  if (!is.null(iv$corStruct)) out$corStruct <- tab(iv$corStruct)
+  if (!is.null(iv$varStruct)) out$varStruct <- tab(iv$varStruct)
+  out$sigma <- unname(as.numeric(iv$sigma))
+  out
+}
+
 strOr <- function(x) if (is.null(x)) NULL else x
 structs <- function(ms) {
   v <- ms$varStruct; cs <- ms$corStruct
@@ -100,6 +114,8 @@ lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation =
     nobs = nrow(d), ngroups = unname(f$dims$ngrps[1]),
     print = paste(capture.output(print(s)), collapse = "\n")
   ), structs(f$modelStruct))
+  iv <- tryCatch(intervals(f), error = function(e) NULL)
+  if (!is.null(iv)) res$intervals <- intervalsList(iv)
   if (!is.null(newdata)) {
     p <- predict(f, newdata = newdata, level = 0:1)
     res$newdata <- newdata
@@ -130,6 +146,8 @@ glsCase <- function(name, dataName, model, weights = NULL, correlation = NULL, m
     nobs = nrow(d),
     print = paste(capture.output(print(s)), collapse = "\n")
   ), structs(f$modelStruct))
+  iv <- tryCatch(intervals(f), error = function(e) NULL)
+  if (!is.null(iv)) res$intervals <- intervalsList(iv)
   write(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
   invisible(f)
 }
