@@ -52,6 +52,19 @@ describe('mixedgpu lme / gls', () => {
     expect(Math.abs(j.corStruct.values[0] - f.corStruct.constrained)).toBeLessThan(1e-3);
   });
 
+  it('--intervals: nlme\'s intervals after the summary, and in the JSON', async () => {
+    const f = fixture('ovary_ar1');
+    const args = ['lme', data('Ovary.csv'), f.ours.fixed, '--random', f.ours.random, '--correlation', f.ours.correlation, '--factors', 'Mare', '--intervals'];
+    const out = await runMain(args);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    for (const l of ['Approximate 95% confidence intervals', ' Fixed effects:', ' Random Effects:', '  Level: Mare ', ' Correlation structure:', ' Within-group standard error:']) expect(lines).toContain(l);
+    const j = JSON.parse((await runMain([...args, '--json'])).stdout);
+    const r = f.intervals;
+    j.intervals.fixed.lower.forEach((v: number, i: number) => expect(Math.abs(v - r.fixed.lower[i]) / Math.abs(r.fixed.lower[i])).toBeLessThan(1e-3));
+    expect(Math.abs(j.intervals.corStruct.upper[0] - ([] as number[]).concat(r.corStruct.upper)[0])).toBeLessThan(1e-3);
+  });
+
   it('refusals: exit code 1 and the reason', async () => {
     const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corARMA(form = ~ 1 | Subject, p = 1, q = 1)']);
     expect(a.code).toBe(1);

@@ -1,13 +1,14 @@
 /**
- * `mixedgpu lme FILE FIXED [--random '~ 1 | g'] [--weights 'varIdent(form = ~ 1 | s)'] [--correlation 'corAR1(form = ~ 1 | g)'] [--ml] [--factors a,b] [--json]`
- * and `mixedgpu gls FILE MODEL [--weights …] [--correlation …] [--ml] [--factors a,b] [--json]`:
+ * `mixedgpu lme FILE FIXED [--random '~ 1 | g'] [--weights 'varIdent(form = ~ 1 | s)'] [--correlation 'corAR1(form = ~ 1 | g)'] [--ml] [--intervals] [--factors a,b] [--json]`
+ * and `mixedgpu gls FILE MODEL [--weights …] [--correlation …] [--ml] [--intervals] [--factors a,b] [--json]`:
  * nlme's lme and gls (src/nlme) with residual variance functions and correlation structures, printed
- * as nlme's summary, or as one JSON object.
+ * as nlme's summary (and its intervals), or as one JSON object.
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';
 import { gls } from '../nlme/gls.js';
 import { lme } from '../nlme/lme.js';
+import { formatIntervals } from '../nlme/summary.js';
 import { type CliIO, type FitArgs, CliError, errorMessage, parseFactors, resolveCsv } from './fitCommand.js';
 
 export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'> {
@@ -18,6 +19,8 @@ export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'd
   weights?: string;
   correlation?: string;
   ml?: boolean;
+  /** also nlme's intervals(fit) (printed after the summary; in the JSON as `intervals`) */
+  intervals?: boolean;
 }
 
 /** Runs `mixedgpu lme` (fn 'lme') or `mixedgpu gls` (fn 'gls'); returns the exit code. */
@@ -34,7 +37,9 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     };
     const fit = fn === 'lme' ? await lme(args.formula, read.table, { ...common, random: args.random }) : await gls(args.formula, read.table, common);
     if (!fit.converged && !args.quiet) io.stderr(`mixedgpu: warning: ${fn}: the optimizer stopped before its tolerance (${fit.feval} evaluations)\n`);
-    io.stdout(args.json ? `${JSON.stringify(fit.toJSON(), null, 2)}\n` : `${fit.summary()}\n`);
+    const iv = args.intervals ? fit.intervals() : null;
+    if (args.json) io.stdout(`${JSON.stringify({ ...fit.toJSON(), ...(iv ? { intervals: iv } : {}) }, null, 2)}\n`);
+    else io.stdout(`${fit.summary()}\n${iv ? `\n${formatIntervals(iv, fn === 'lme' ? (fit as Awaited<ReturnType<typeof lme>>).group : null)}\n` : ''}`);
     return 0;
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);

@@ -26,7 +26,7 @@
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
- *   mixedgpu lme FILE "y ~ x" --random "~ 1 | g" [--weights "varIdent(form = ~ 1 | s)"] [--correlation "corAR1(form = ~ 1 | g)"] [--ml] [--json]
+ *   mixedgpu lme FILE "y ~ x" --random "~ 1 | g" [--weights "varIdent(form = ~ 1 | s)"] [--correlation "corAR1(form = ~ 1 | g)"] [--ml] [--intervals] [--json]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
@@ -205,6 +205,7 @@ export function buildProgram(): Command {
       .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)'")
       .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)'")
       .option('--ml', 'fit by maximum likelihood (default REML)')
+      .option('--intervals', "also nlme's approximate 95% confidence intervals (intervals(fit))")
       .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
       .option('--json', 'print the result as one JSON object')
       .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')

@@ -114,3 +114,18 @@ export function formatLmeSummary(fit: {
     standardized: fit.residuals({ type: 'pearson' }), nobs: fit.nobs, ngroups: fit.ngroups, sigma: fit.sigma,
   });
 }
+
+/** print(intervals(fit)) as nlme prints it. */
+export function formatIntervals(iv: {
+  level: number; fixed: IntervalRows; reStruct: IntervalRows | null; corStruct: IntervalRows | null; varStruct: IntervalRows | null; sigma: [number, number, number];
+}, group: string | null): string {
+  const table = (t: IntervalRows) => printMatrix([formatR(t.lower, 7), formatR(t.est, 7), formatR(t.upper, 7)], t.names, ['lower', 'est.', 'upper'], true);
+  const lines = [`Approximate ${Math.round(iv.level * 100 * 1e6) / 1e6}% confidence intervals`, '', ` ${group ? 'Fixed effects' : 'Coefficients'}:`, ...table(iv.fixed)];
+  if (iv.reStruct) lines.push('', ' Random Effects:', `  Level: ${group} `, ...table(iv.reStruct));
+  if (iv.corStruct) lines.push('', ' Correlation structure:', ...table(iv.corStruct));
+  if (iv.varStruct) lines.push('', ' Variance function:', ...table(iv.varStruct));
+  lines.push('', ` ${group ? 'Within-group standard error' : 'Residual standard error'}:`, ...printNamedVector(formatR(iv.sigma, 7), ['lower', 'est.', 'upper']));
+  return lines.join('\n');
+}
+
+export interface IntervalRows { names: string[]; lower: number[]; est: number[]; upper: number[] }
