@@ -339,3 +339,6 @@ export { ArrowBatchSource } from './gram/stream/arrowIpc.js';
 export { lmerFromGram } from './gram/fit.js';
 export type { GramSourceResult, QueryTiming } from './gram/source.js';
 export { EngineError } from './gram/source.js';
+// nlme's lme and gls with residual variance functions and correlation structures (src/nlme)
+export { lme, gls, LmeFit, GlsFit, anovaLme, formatAnova as formatLmeAnova, VAR_FUNCTIONS, COR_STRUCTURES } from './nlme/index.js';
+export type { LmeOptions, GlsOptions, AnovaRow as LmeAnovaRow, ResidualType as LmeResidualType, TTableRow as LmeTTableRow } from './nlme/index.js';

@@ -26,6 +26,8 @@
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
+ *   mixedgpu lme FILE "y ~ x" --random "~ 1 | g" [--weights "varIdent(form = ~ 1 | s)"] [--correlation "corAR1(form = ~ 1 | g)"] [--ml] [--intervals] [--json]
+ *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
@@ -51,6 +53,7 @@ import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
+import { runLme } from './lmeCommand.js';
 import { runGamm } from './gammCommand.js';
 import { runRobust } from './robustCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
@@ -188,6 +191,31 @@ export function buildProgram(): Command {
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLmList>[0], 'file' | 'formula'>) => {
       process.exitCode = await runLmList({ file, formula, ...opts }, io());
     });
+
+  for (const fn of ['lme', 'gls'] as const) {
+    const cmd = program
+      .command(fn)
+      .description(fn === 'lme'
+        ? "nlme's lme: a linear mixed model with a residual variance function (--weights) and correlation structure (--correlation), printed as nlme's summary"
+        : "nlme's gls: a linear model with a residual variance function (--weights) and correlation structure (--correlation), printed as nlme's summary")
+      .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+      .argument('<formula>', fn === 'lme' ? "fixed-effects formula 'y ~ x' (or an lme4 formula with one (… | g) term, without --random)" : "model formula 'y ~ x'");
+    if (fn === 'lme') cmd.option('--random <formula>', "nlme's random effects: '~ 1 | g' or '~ x | g' (one level of grouping)");
+    cmd
+      .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)'")
+      .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)'")
+      .option('--ml', 'fit by maximum likelihood (default REML)')
+      .option('--intervals', "also nlme's approximate 95% confidence intervals (intervals(fit))")
+      .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
+      .option('--json', 'print the result as one JSON object')
+      .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+      .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+      .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+      .option('--quiet', 'no notes or warnings on stderr')
+      .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLme>[0], 'file' | 'formula'>) => {
+        process.exitCode = await runLme({ file, formula, ...opts }, io(), fn);
+      });
+  }
 
   program
     .command('gamm4')

@@ -1,0 +1,178 @@
+/**
+ * nlme's intervals(fit): approximate confidence intervals. Fixed effects: β̂ ± t_{1−α/2, DF} SE (lme: nlme's
+ * DF, and an ML fit's SE without summary's N/(N − p); gls: N − p). The variance parameters: on nlme's "natural" scale η — the random effects' log SDs and
+ * their correlations' log((1 + r)/(1 − r)), the variance function's and correlation structure's
+ * unconstrained parameters, log σ — by the normal approximation η̂ ± z_{1−α/2} √V_kk with
+ * V = (−∇²ℓ(η̂))⁻¹, the Hessian of the (restricted) log-likelihood at a given σ (not profiled),
+ *   −2ℓ(θ, ψ, σ) = log|L_θ|² [+ log|R_X|²] + (n [− p]) log(2πσ²) + r²(θ, ψ)/σ² + log|R(ψ)|,
+ * by central differences with steps 1e-3 and 5e-4 on η and Richardson's extrapolation (`step` for a check); the ends mapped back to SDs, correlations, σ and the
+ * structures' constrained parameters.
+ */
+import { choleskyInPlace } from '../linalg/dense.js';
+import { spdInverse } from '../linalg/dense.js';
+import { devianceAtSigma } from '../lmm/deviance.js';
+import { FitError, OptionError } from '../errors/errors.js';
+import { qnorm, qt } from '../stats/distributions.js';
+import { evaluateLme, modelRows } from './objective.js';
+import { evaluateGls } from './gls.js';
+import type { LmeFit } from './lmeFit.js';
+import type { GlsFit } from './glsFit.js';
+import type { ResidualCovariance } from './whitening.js';
+
+export interface IntervalTable { names: string[]; lower: number[]; est: number[]; upper: number[] }
+
+export interface NlmeIntervals {
+  level: number;
+  fixed: IntervalTable;
+  /** the random effects' SDs and correlations (lme) */
+  reStruct: IntervalTable | null;
+  corStruct: IntervalTable | null;
+  varStruct: IntervalTable | null;
+  /** σ: [lower, est, upper] */
+  sigma: [number, number, number];
+}
+
+function checkLevel(level: number): void {
+  if (!(level > 0 && level < 1)) throw new OptionError('level', `level must be strictly between 0 and 1, got ${level}`);
+}
+
+/**
+ * The Hessian of f at x: central differences with steps h and h/2, combined by Richardson's
+ * extrapolation H = (4 H(h/2) − H(h)) / 3, which removes the O(h²) term.
+ */
+function hessian(f: (x: Float64Array) => number, x: Float64Array, h: number): Float64Array {
+  const a = centralHessian(f, x, h), b = centralHessian(f, x, h / 2);
+  return b.map((v, i) => (4 * v - a[i]) / 3);
+}
+
+function centralHessian(f: (x: Float64Array) => number, x: Float64Array, h: number): Float64Array {
+  const k = x.length;
+  const H = new Float64Array(k * k);
+  const at = (d: [number, number][]) => { const y = Float64Array.from(x); for (const [i, s] of d) y[i] += s * h; return f(y); };
+  const f0 = f(x);
+  for (let i = 0; i < k; i++) {
+    H[i * k + i] = (at([[i, 1]]) - 2 * f0 + at([[i, -1]])) / (h * h);
+    for (let j = 0; j < i; j++) {
+      const v = (at([[i, 1], [j, 1]]) - at([[i, 1], [j, -1]]) - at([[i, -1], [j, 1]]) + at([[i, -1], [j, -1]])) / (4 * h * h);
+      H[i * k + j] = v; H[j * k + i] = v;
+    }
+  }
+  return H;
+}
+
+/** V = 2 H⁻¹ for H the Hessian of −2ℓ; an error naming the problem where H is not positive definite. */
+function approximateCovariance(H: Float64Array, k: number): Float64Array {
+  try {
+    const check = Float64Array.from(H);
+    choleskyInPlace(check, k, 'the Hessian');
+  } catch {
+    throw new FitError("intervals: the Hessian of the log-likelihood in the variance parameters is not positive definite (a parameter at its boundary or not identified): nlme's approximate intervals do not exist");
+  }
+  return spdInverse(H, k, 'the Hessian').inv.map((v) => 2 * v);
+}
+
+/** The structures' rows of the intervals: each free parameter's ends mapped to nlme's constrained value. */
+function structTable(rc: ResidualCovariance, which: 'vf' | 'cor', psi: Float64Array, lo: Float64Array, hi: Float64Array): IntervalTable | null {
+  const s = rc[which];
+  if (!s || s.nPar === 0) return null;
+  const off = which === 'vf' ? 0 : rc.vf?.nPar ?? 0;
+  const own = (v: Float64Array) => v.slice(off, off + s.nPar);
+  const est = s.estimates(own(psi));
+  const shift = est.values.length - s.nPar;
+  const value = (k: number, x: number) => { const v = own(psi); v[k] = x; return s.estimates(v).values[k + shift]; };
+  const names = est.names.slice(shift);
+  return {
+    names,
+    lower: names.map((_, k) => value(k, lo[off + k])),
+    est: est.values.slice(shift),
+    upper: names.map((_, k) => value(k, hi[off + k])),
+  };
+}
+
+export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeIntervals {
+  checkLevel(level);
+  const { model, rc } = fit;
+  const { n, p } = model.frame;
+  const reml = fit.method === 'REML';
+  const q = model.blocks[0].q;
+  const vc = fit.varCorr;
+  const pairs: [number, number][] = [];
+  for (let j = 1; j < q; j++) for (let i = 0; i < j; i++) pairs.push([i, j]);
+  const pairsOrdered = pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  // η = (log sd_1..q, log((1 + r)/(1 − r)) per pair, ψ, log σ)
+  const eta0 = Float64Array.from([
+    ...vc.stdDev.slice(0, q).map(Math.log),
+    ...pairsOrdered.map(([i, j]) => Math.log((1 + vc.corr[i][j]) / (1 - vc.corr[i][j]))),
+    ...fit.psi, Math.log(fit.sigma),
+  ]);
+  const np = pairsOrdered.length, nPsi = fit.psi.length;
+  const base = modelRows(model);
+  const m2ll = (eta: Float64Array): number => {
+    const sd = Array.from(eta.subarray(0, q), Math.exp);
+    const sigma = Math.exp(eta[eta.length - 1]);
+    // D/σ² = diag(sd) R diag(sd)/σ² = Λ Λᵀ; θ its lower Cholesky factor by columns (lme4's order)
+    const D = new Float64Array(q * q);
+    for (let i = 0; i < q; i++) D[i * q + i] = (sd[i] / sigma) ** 2;
+    pairsOrdered.forEach(([i, j], k) => {
+      const r = Math.tanh(eta[q + k] / 2);
+      D[i * q + j] = D[j * q + i] = (r * sd[i] * sd[j]) / sigma ** 2;
+    });
+    try { choleskyInPlace(D, q, 'Ψ/σ²'); } catch { return Infinity; }
+    const theta: number[] = [];
+    for (let j = 0; j < q; j++) for (let i = j; i < q; i++) theta.push(D[i * q + j]);
+    const ev = evaluateLme(model, rc, base, Float64Array.from(theta), eta.slice(q + np, q + np + nPsi));
+    const parts = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
+    return devianceAtSigma(parts, n, p, reml, 0, sigma * sigma) + ev.logDetR;
+  };
+  const k = eta0.length;
+  const V = approximateCovariance(hessian(m2ll, eta0, step), k);
+  const z = qnorm(1 - (1 - level) / 2);
+  const lo = eta0.map((e, i) => e - z * Math.sqrt(V[i * k + i]));
+  const hi = eta0.map((e, i) => e + z * Math.sqrt(V[i * k + i]));
+  const cn = model.blocks[0].cnames;
+  const reStruct: IntervalTable = {
+    names: [...cn.map((c) => `sd(${c})`), ...pairsOrdered.map(([i, j]) => `cor(${cn[i]},${cn[j]})`)],
+    lower: [...cn.map((_, i) => Math.exp(lo[i])), ...pairsOrdered.map((_, t) => Math.tanh(lo[q + t] / 2))],
+    est: [...vc.stdDev.slice(0, q), ...pairsOrdered.map(([i, j]) => vc.corr[i][j])],
+    upper: [...cn.map((_, i) => Math.exp(hi[i])), ...pairsOrdered.map((_, t) => Math.tanh(hi[q + t] / 2))],
+  };
+  const psiLo = lo.slice(q + np, q + np + nPsi), psiHi = hi.slice(q + np, q + np + nPsi);
+  // lme's intervals take Var(β̂) without the ML fit's N/(N − p) (nlme's summary scales it, intervals does not)
+  const unscale = reml ? 1 : Math.sqrt((n - p) / n);
+  const fixed = fixedTable(fit.tTable.map((r) => ({ ...r, StdError: r.StdError * unscale })), level);
+  return {
+    level, fixed, reStruct,
+    corStruct: structTable(rc, 'cor', fit.psi, psiLo, psiHi),
+    varStruct: structTable(rc, 'vf', fit.psi, psiLo, psiHi),
+    sigma: [Math.exp(lo[k - 1]), fit.sigma, Math.exp(hi[k - 1])],
+  };
+}
+
+export function glsIntervals(fit: GlsFit, level = 0.95, step = 1e-3): NlmeIntervals {
+  checkLevel(level);
+  const { frame, rc } = fit;
+  const reml = fit.method === 'REML';
+  const df = frame.n - (reml ? frame.p : 0);
+  const eta0 = Float64Array.from([...fit.psi, Math.log(fit.sigma)]);
+  const k = eta0.length;
+  const m2ll = (eta: Float64Array): number => {
+    const s2 = Math.exp(2 * eta[k - 1]);
+    const ev = evaluateGls(frame, rc, eta.slice(0, k - 1), reml);
+    return df * Math.log(2 * Math.PI * s2) + ev.pwrss / s2 + (reml ? ev.ldXtX : 0) + ev.logDetR;
+  };
+  const V = approximateCovariance(hessian(m2ll, eta0, step), k);
+  const z = qnorm(1 - (1 - level) / 2);
+  const lo = eta0.map((e, i) => e - z * Math.sqrt(V[i * k + i]));
+  const hi = eta0.map((e, i) => e + z * Math.sqrt(V[i * k + i]));
+  return {
+    level, fixed: fixedTable(fit.tTable, level), reStruct: null,
+    corStruct: structTable(rc, 'cor', fit.psi, lo, hi),
+    varStruct: structTable(rc, 'vf', fit.psi, lo, hi),
+    sigma: [Math.exp(lo[k - 1]), fit.sigma, Math.exp(hi[k - 1])],
+  };
+}
+
+function fixedTable(t: { name: string; Value: number; StdError: number; DF: number }[], level: number): IntervalTable {
+  const half = t.map((r) => qt(1 - (1 - level) / 2, r.DF) * r.StdError);
+  return { names: t.map((r) => r.name), lower: t.map((r, j) => r.Value - half[j]), est: t.map((r) => r.Value), upper: t.map((r, j) => r.Value + half[j]) };
+}

@@ -1,0 +1,106 @@
+/**
+ * nlme's variance-function and correlation-structure calls as text (`varIdent(form = ~ 1 | Sex)`,
+ * `corAR1(form = ~ time | Subject)`, `varFixed(~ age)`): the function's name, its one-sided formula's
+ * covariate and grouping (or strata) variable, and its other named arguments (`value`, `p`, `q`).
+ */
+import { OptionError } from '../errors/errors.js';
+
+export interface StructCall {
+  /** the function's name, as written */
+  name: string;
+  /** the covariate of `form = ~ cov | g` (null for `~ 1`; `x + y` for a spatial structure's two) */
+  covariate: string | null;
+  /** the covariates (`~ x + y | g`: ['x', 'y']) */
+  covariates: string[];
+  /** the variable after `|` (null when none) */
+  group: string | null;
+  /** the other named arguments, as text */
+  args: Record<string, string>;
+  /** the call as the user wrote it */
+  text: string;
+}
+
+const NAME = /^[A-Za-z.][A-Za-z0-9._]*$/;
+/** the structures whose form takes several covariates (the coordinates of a position) */
+const SPATIAL = ['corExp', 'corGaus'];
+
+/** Parses `fun(form = ~ cov | g, name = value)`; `option` names the option in errors (`weights`, `correlation`). */
+export function parseStructCall(text: string, option: string): StructCall {
+  const src = text.trim();
+  const m = /^([A-Za-z.][A-Za-z0-9._]*)\s*\(([\s\S]*)\)$/.exec(src);
+  if (!m) throw new OptionError(option, `${option}: '${text}' is not a call such as varIdent(form = ~ 1 | Sex) or corAR1(form = ~ 1 | Subject)`);
+  const name = m[1];
+  const args: Record<string, string> = {};
+  let form: string | null = null;
+  const body = m[2].trim();
+  if (body.length > 0) {
+    for (const part of splitTopLevel(body)) {
+      const eq = /^([A-Za-z.][A-Za-z0-9._]*)\s*=(?!=)\s*([\s\S]*)$/.exec(part.trim());
+      const [key, value] = eq ? [eq[1], eq[2].trim()] : [null, part.trim()];
+      if (key === 'form' || (key === null && value.startsWith('~'))) {
+        if (form !== null) throw new OptionError(option, `${option}: '${text}' gives the formula twice`);
+        form = value;
+      } else if (key === null) {
+        throw new OptionError(option, `${option}: '${text}': the argument '${value}' needs a name (form = ~ …, value = …)`);
+      } else {
+        args[key] = value;
+      }
+    }
+  }
+  const { covariate, group } = form === null ? { covariate: null, group: null } : parseForm(form, option, text);
+  const covariates = covariate === null ? [] : covariate.split('+').map((c) => c.trim());
+  if (covariates.length > 1 && !SPATIAL.includes(name)) throw new OptionError(option, `${option}: '${text}': ${name} takes one covariate`);
+  return { name, covariate, group, covariates, args, text: src };
+}
+
+/** `~ cov | g`, `~ 1 | g`, `~ cov`, `~ 1`. */
+function parseForm(form: string, option: string, text: string): { covariate: string | null; group: string | null } {
+  if (!form.startsWith('~')) throw new OptionError(option, `${option}: '${text}': form must be a one-sided formula such as ~ 1 | g`);
+  const rest = form.slice(1);
+  const bar = rest.split('|');
+  if (bar.length > 2) throw new OptionError(option, `${option}: '${text}': form has more than one '|'`);
+  const cov = bar[0].trim();
+  const group = bar.length === 2 ? bar[1].trim() : null;
+  if (group !== null) {
+    if (group.includes('/')) throw new OptionError(option, `${option}: '${text}': nested grouping (${group}) is not supported: give one grouping variable`);
+    if (!NAME.test(group)) throw new OptionError(option, `${option}: '${text}': the grouping '${group}' must be a column name`);
+  }
+  if (cov === '1') return { covariate: null, group };
+  if (/\bfitted\s*\(/.test(cov)) {
+    throw new OptionError(option, `${option}: '${text}': variance covariates of the fitted values (nlme's default form = ~ fitted(.)) need nlme's alternating iteration, which is not implemented: give a data column, e.g. form = ~ age`);
+  }
+  for (const c of cov.split('+')) {
+    if (!NAME.test(c.trim())) throw new OptionError(option, `${option}: '${text}': the covariate '${c.trim()}' must be a column name (or 1)`);
+  }
+  return { covariate: cov, group };
+}
+
+/** Splits at commas outside parentheses. */
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) { out.push(s.slice(start, i)); start = i + 1; }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/** A numeric argument (`p = 1`), or the default. */
+export function numberArg(call: StructCall, key: string, option: string, dflt: number): number {
+  const v = call.args[key];
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new OptionError(option, `${option}: '${call.text}': ${key} = ${v} is not a number`);
+  return x;
+}
+
+/** Refuses arguments other than `allowed`. */
+export function checkArgs(call: StructCall, allowed: string[], option: string): void {
+  for (const k of Object.keys(call.args)) {
+    if (!allowed.includes(k)) throw new OptionError(option, `${option}: '${call.text}': the argument '${k}' of ${call.name} is not supported${allowed.length ? ` (allowed: form, ${allowed.join(', ')})` : ' (only form)'}`);
+  }
+}

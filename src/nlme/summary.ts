@@ -1,0 +1,131 @@
+/**
+ * nlme's print(summary(fit)) of lme and gls fits: the title, AIC/BIC/logLik, the random effects'
+ * StdDev (and Corr), the correlation structure's and the variance function's estimates, the
+ * fixed-effects table (Value, Std.Error, DF, t-value, p-value: format(zapsmall(·)) and p rounded to
+ * 4 decimals, as print.summary.lme), their correlation (print.correlation), the standardized residuals'
+ * quantiles and the numbers of observations and groups (lme) or the residual SE and df (gls).
+ */
+import { abbreviate, formatR, printMatrix, printNamedVector, quantile7, roundR, zapsmall } from '../results/rFormat.js';
+
+export interface StructEstimates { structure: string; formula: string; names: string[]; values: number[] }
+
+export interface SummarySource {
+  title: string;
+  /** gls's model line */
+  model?: string;
+  dataName: string;
+  AIC: number;
+  BIC: number;
+  logLik: number;
+  random: { formula: string; names: string[]; stdDev: number[]; corr: number[][] } | null;
+  corStruct: StructEstimates | null;
+  varStruct: StructEstimates | null;
+  fixedText: string;
+  table: { name: string; Value: number; StdError: number; DF?: number; t: number; p: number }[];
+  vcov: number[][];
+  /** the standardized residuals (nlme's pearson) */
+  standardized: Float64Array;
+  nobs: number;
+  ngroups: number | null;
+  sigma: number;
+}
+
+function structLines(head: string, s: StructEstimates, label: string): string[] {
+  const lines = [`${head}${s.structure}`, ` Formula: ${s.formula} `];
+  if (s.names.length) lines.push(label, ...printNamedVector(formatR(s.values, 7), s.names).map((l) => l));
+  return lines;
+}
+
+/** print.correlation: the lower triangle of format(round(C, 3)), without the first row and last column. */
+function correlationLines(names: string[], C: number[][], colNames: string[]): string[] {
+  const p = names.length;
+  const all = formatR(C.flat().map((v) => roundR(v, 3)), 7);
+  const cols = Array.from({ length: p - 1 }, (_, j) => names.slice(1).map((__, r) => (r + 1 > j ? all[(r + 1) * p + j] : '')));
+  return printMatrix(cols, names.slice(1), colNames.slice(0, p - 1), false);
+}
+
+function randomLines(r: NonNullable<SummarySource['random']>): string[] {
+  const lines = ['Random effects:', ` Formula: ${r.formula}`];
+  const q = r.names.length - 1;
+  if (q === 1) {
+    lines.push(...printMatrix(r.stdDev.map((v) => [formatR([v], 7)[0]]), ['StdDev:'], r.names, true));
+    return lines;
+  }
+  lines.push(' Structure: General positive-definite, Log-Cholesky parametrization');
+  const abbr = abbreviate(r.names.slice(0, q), 6);
+  const corr = formatR(r.corr.flat().map((v) => roundR(v, 3)), 7);
+  const cols = [formatR(r.stdDev, 7)];
+  for (let j = 0; j < q - 1; j++) {
+    cols.push(r.names.map((_, i) => (i === j ? abbr[j] : i > j && i < q ? corr[i * q + j] : '')));
+  }
+  lines.push(...printMatrix(cols, r.names, ['StdDev', 'Corr', ...new Array<string>(Math.max(0, q - 2)).fill('')], false));
+  return lines;
+}
+
+export function formatSummary(s: SummarySource): string {
+  const lines: string[] = [s.title];
+  if (s.model) lines.push(`  Model: ${s.model} `);
+  lines.push(`  Data: ${s.dataName} `);
+  lines.push(...printMatrix([formatR([s.AIC], 7), formatR([s.BIC], 7), formatR([s.logLik], 7)], [' '], ['AIC', 'BIC', 'logLik'], true), '');
+  if (s.random) lines.push(...randomLines(s.random), '');
+  if (s.corStruct) lines.push(...structLines('Correlation Structure: ', s.corStruct, ' Parameter estimate(s):'));
+  if (s.varStruct) lines.push('Variance function:', ...structLines(' Structure: ', s.varStruct, ' Parameter estimates:'));
+  if (s.random) lines.push(`Fixed effects:  ${s.fixedText} `);
+  else {
+    if (s.corStruct || s.varStruct) lines.push('');
+    lines.push('Coefficients:');
+  }
+  const t = s.table;
+  const fmt = (xs: number[]) => formatR(zapsmall(xs, 7), 7);
+  const cols = [fmt(t.map((r) => r.Value)), fmt(t.map((r) => r.StdError))];
+  const names = ['Value', 'Std.Error'];
+  if (t.every((r) => r.DF !== undefined)) { cols.push(fmt(t.map((r) => r.DF!))); names.push('DF'); }
+  cols.push(fmt(t.map((r) => r.t)), formatR(t.map((r) => roundR(r.p, 4)), 7));
+  names.push('t-value', 'p-value');
+  lines.push(...printMatrix(cols, t.map((r) => r.name), names, true));
+  if (!s.random) lines.push('');
+  if (t.length > 1) {
+    lines.push(' Correlation: ');
+    const sd = s.vcov.map((r, i) => Math.sqrt(r[i]));
+    const C = s.vcov.map((r, i) => r.map((v, j) => v / (sd[i] * sd[j])));
+    lines.push(...correlationLines(t.map((r) => r.name), C, abbreviate(t.map((r) => r.name), 6)));
+  }
+  lines.push('', `Standardized ${s.random ? 'Within-Group ' : ''}Residuals:`.replace('Standardized Residuals', 'Standardized residuals'));
+  lines.push(...printNamedVector(formatR(quantile7(s.standardized, [0, 0.25, 0.5, 0.75, 1]), 7), ['Min', 'Q1', 'Med', 'Q3', 'Max']));
+  lines.push('');
+  if (s.random) lines.push(`Number of Observations: ${s.nobs}`, `Number of Groups: ${s.ngroups} `);
+  else lines.push(`Residual standard error: ${formatR([s.sigma], 7)[0]} `, `Degrees of freedom: ${s.nobs} total; ${s.nobs - t.length} residual`);
+  return lines.join('\n');
+}
+
+/** An lme fit's printout. */
+export function formatLmeSummary(fit: {
+  method: string; dataName: string; AIC: number; BIC: number; logLik: number; varCorr: { names: string[]; stdDev: number[]; corr: number[][] };
+  model: { blocks: { group: string; cnames: string[] }[] }; corStruct: StructEstimates | null; varStruct: StructEstimates | null;
+  fixedText: string; tTable: SummarySource['table']; vcov: number[][]; residuals(o: { type: 'pearson' }): Float64Array; nobs: number; ngroups: number; sigma: number;
+}): string {
+  const blk = fit.model.blocks[0];
+  const lhs = blk.cnames.filter((c) => c !== '(Intercept)');
+  const formula = `~${lhs.length ? lhs.join(' + ') : '1'} | ${blk.group}`;
+  return formatSummary({
+    title: `Linear mixed-effects model fit by ${fit.method === 'ML' ? 'maximum likelihood' : 'REML'}`, dataName: fit.dataName, AIC: fit.AIC, BIC: fit.BIC, logLik: fit.logLik,
+    random: { formula, ...fit.varCorr },
+    corStruct: fit.corStruct, varStruct: fit.varStruct, fixedText: fit.fixedText, table: fit.tTable, vcov: fit.vcov,
+    standardized: fit.residuals({ type: 'pearson' }), nobs: fit.nobs, ngroups: fit.ngroups, sigma: fit.sigma,
+  });
+}
+
+/** print(intervals(fit)) as nlme prints it. */
+export function formatIntervals(iv: {
+  level: number; fixed: IntervalRows; reStruct: IntervalRows | null; corStruct: IntervalRows | null; varStruct: IntervalRows | null; sigma: [number, number, number];
+}, group: string | null): string {
+  const table = (t: IntervalRows) => printMatrix([formatR(t.lower, 7), formatR(t.est, 7), formatR(t.upper, 7)], t.names, ['lower', 'est.', 'upper'], true);
+  const lines = [`Approximate ${Math.round(iv.level * 100 * 1e6) / 1e6}% confidence intervals`, '', ` ${group ? 'Fixed effects' : 'Coefficients'}:`, ...table(iv.fixed)];
+  if (iv.reStruct) lines.push('', ' Random Effects:', `  Level: ${group} `, ...table(iv.reStruct));
+  if (iv.corStruct) lines.push('', ' Correlation structure:', ...table(iv.corStruct));
+  if (iv.varStruct) lines.push('', ' Variance function:', ...table(iv.varStruct));
+  lines.push('', ` ${group ? 'Within-group standard error' : 'Residual standard error'}:`, ...printNamedVector(formatR(iv.sigma, 7), ['lower', 'est.', 'upper']));
+  return lines.join('\n');
+}
+
+export interface IntervalRows { names: string[]; lower: number[]; est: number[]; upper: number[] }

@@ -1,0 +1,205 @@
+#!/usr/bin/env Rscript
+# nlme 3.1-162's lme and gls with residual variance functions (varIdent, varPower, varExp,
+# varConstPower, varFixed) and correlation structures (corAR1, corCAR1, corCompSymm, corExp, corGaus), for
+# test/nlme.test.ts (src/nlme/).
+#
+# The data sets are nlme's Orthodont, Ovary, BodyWeight and Wheat2, written to test/fixtures/data as CSV with
+# their grouping factors as plain character columns (R's alphabetical level order, as the model frame
+# reads them) and the rows sorted by group (nlme's lme orders the rows by group: its fitted values and
+# residuals then come in the CSV's order). Ovary gets its two harmonic columns (sin2pi = sin(2πTime),
+# cos2pi = cos(2πTime)) as columns.
+#
+# Per case (one JSON each): nlme's estimates and what the test checks at them — logLik, AIC, BIC, σ,
+# θ (lme4's order: the lower Cholesky factor of Ψ/σ², column by column), the variance function's and the
+# correlation structure's coefficients (nlme's unconstrained and constrained), the fixed-effects table
+# (Value, Std.Error, DF, t-value, p-value), VarCorr's SDs and correlations, ranef, fitted values and
+# residuals (levels 0 and 1; response and normalized), predictions on new rows (levels 0 and 1) and the
+# anova tables of nested fits. Each fit is also refitted with a tight optimizer tolerance
+# (lmeControl(msMaxIter = 500, tolerance = 1e-10, msTol = 1e-12, niterEM = 0...)) and its logLik
+# recorded as `logLikTight`.
+# Usage (from the repository root):
+#   Rscript test/oracle/nlme.R test/fixtures/data test/fixtures/nlme
+# Needs: nlme 3.1-162, jsonlite.
+suppressMessages({ library(nlme); library(jsonlite) })
+args <- commandArgs(trailingOnly = TRUE)
+dataDir <- args[1]; out <- args[2]
+stopifnot(packageVersion("nlme") == "3.1.162")
+dir.create(out, showWarnings = FALSE, recursive = TRUE)
+
+plain <- function(d, group) {
+  d <- as.data.frame(d)
+  for (v in names(d)) if (is.factor(d[[v]])) d[[v]] <- as.character(d[[v]])
+  d <- d[order(d[[group]]), ]
+  rownames(d) <- NULL
+  d
+}
+orth <- plain(Orthodont, "Subject")
+orth$occasion <- (orth$age - 8) / 2 + 1
+ovary <- plain(Ovary, "Mare")
+ovary$sin2pi <- sin(2 * pi * ovary$Time)
+ovary$cos2pi <- cos(2 * pi * ovary$Time)
+bw <- plain(BodyWeight, "Rat")
+bw$Diet <- paste0("D", bw$Diet)
+wheat <- plain(Wheat2, "Block")
+write.csv(orth, file.path(dataDir, "Orthodont.csv"), row.names = FALSE)
+write.csv(ovary, file.path(dataDir, "Ovary.csv"), row.names = FALSE)
+write.csv(bw, file.path(dataDir, "BodyWeight.csv"), row.names = FALSE)
+write.csv(wheat, file.path(dataDir, "Wheat2.csv"), row.names = FALSE)
+orth$Subject <- factor(orth$Subject); orth$Sex <- factor(orth$Sex)
+ovary$Mare <- factor(ovary$Mare)
+bw$Rat <- factor(bw$Rat); bw$Diet <- factor(bw$Diet)
+wheat$variety <- factor(wheat$variety); wheat$Block <- factor(wheat$Block)
+datasets <- list(Orthodont = orth, Ovary = ovary, BodyWeight = bw, Wheat2 = wheat)
+
+tight <- lmeControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14, niterEM = 0, msMaxEval = 2000)
+tightGls <- glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14)
+
+# intervals(fit) (nlme's approximate 95% intervals: fixed effects by t on nlme's DF, the variance
+# parameters by the normal approximation on nlme's natural scale) as { part: { names, lower, est, upper } }
+intervalsList <- function(iv) {
+  tab <- function(m) list(names = rownames(m), lower = unname(m[, 1]), est = unname(m[, 2]), upper = unname(m[, 3]))
+  out <- list()
+  if (!is.null(iv$fixed)) out$fixed <- tab(iv$fixed)
+  if (!is.null(iv$coef)) out$fixed <- tab(iv$coef)
+  if (!is.null(iv$reStruct)) out$reStruct <- tab(as.matrix(iv$reStruct[[1]]))
+  if (!is.null(iv$corStruct)) out$corStruct <- tab(iv$corStruct)
+  if (!is.null(iv$varStruct)) out$varStruct <- tab(iv$varStruct)
+  out$sigma <- unname(as.numeric(iv$sigma))
+  out
+}
+
+strOr <- function(x) if (is.null(x)) NULL else x
+structs <- function(ms) {
+  v <- ms$varStruct; cs <- ms$corStruct
+  list(
+    varStruct = if (is.null(v)) NULL else list(
+      unconstrained = unname(coef(v, unconstrained = TRUE)),
+      constrained = as.list(coef(v, unconstrained = FALSE, allCoef = TRUE)),
+      weights = unname(varWeights(v))),
+    corStruct = if (is.null(cs)) NULL else list(
+      unconstrained = unname(coef(cs, unconstrained = TRUE)),
+      constrained = unname(coef(cs, unconstrained = FALSE))))
+}
+
+lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation = NULL, method = "REML",
+                    ours = list(), newdata = NULL, control = NULL) {
+  d <- datasets[[dataName]]
+  call <- bquote(lme(.(fixed), data = d, random = .(random), weights = .(weights), correlation = .(correlation), method = .(method)))
+  if (!is.null(control)) call$control <- control
+  f <- eval(call)
+  call$control <- tight
+  ft <- tryCatch(eval(call), error = function(e) NULL)
+  s <- summary(f)
+  tt <- s$tTable
+  M <- as.matrix(f$modelStruct$reStruct[[1]])
+  L <- t(chol(M))
+  theta <- L[lower.tri(L, diag = TRUE)]
+  vc <- VarCorr(f)
+  re <- ranef(f)
+  res <- c(list(
+    name = name, fn = "lme", data = dataName, ours = ours,
+    fixed = deparse(fixed), random = deparse(random), method = method,
+    logLik = as.numeric(logLik(f)), AIC = AIC(f), BIC = BIC(f), df = attr(logLik(f), "df"),
+    logLikTight = if (is.null(ft)) NULL else as.numeric(logLik(ft)),
+    sigma = f$sigma, theta = theta,
+    fixef = list(names = rownames(tt), Value = unname(tt[, 1]), Std.Error = unname(tt[, 2]), DF = unname(tt[, 3]),
+                 t = unname(tt[, 4]), p = unname(tt[, 5])),
+    vcov = unname(as.matrix(vcov(f))),
+    VarCorr = list(names = rownames(vc), StdDev = unname(as.numeric(vc[, "StdDev"]))),
+    ranef = list(levels = rownames(re), names = colnames(re), values = lapply(re, unname)),
+    fitted1 = unname(fitted(f, level = 1)), fitted0 = unname(fitted(f, level = 0)),
+    resid1 = unname(residuals(f, level = 1)), resid0 = unname(residuals(f, level = 0)),
+    normalized = unname(residuals(f, level = 1, type = "normalized")),
+    pearson = unname(residuals(f, level = 1, type = "pearson")),
+    nobs = nrow(d), ngroups = unname(f$dims$ngrps[1]),
+    print = paste(capture.output(print(s)), collapse = "\n")
+  ), structs(f$modelStruct))
+  iv <- tryCatch(intervals(f), error = function(e) NULL)
+  if (!is.null(iv)) res$intervals <- intervalsList(iv)
+  if (!is.null(newdata)) {
+    p <- predict(f, newdata = newdata, level = 0:1)
+    res$newdata <- newdata
+    res$predict0 <- unname(p$predict.fixed)
+    res$predict1 <- unname(p[[ncol(p)]])
+  }
+  write(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
+  invisible(f)
+}
+
+glsCase <- function(name, dataName, model, weights = NULL, correlation = NULL, method = "REML", ours = list()) {
+  d <- datasets[[dataName]]
+  call <- bquote(gls(.(model), data = d, weights = .(weights), correlation = .(correlation), method = .(method)))
+  f <- eval(call)
+  call$control <- tightGls
+  ft <- tryCatch(eval(call), error = function(e) NULL)
+  s <- summary(f)
+  tt <- s$tTable
+  res <- c(list(
+    name = name, fn = "gls", data = dataName, ours = ours, model = deparse(model), method = method,
+    logLik = as.numeric(logLik(f)), AIC = AIC(f), BIC = BIC(f), df = attr(logLik(f), "df"),
+    logLikTight = if (is.null(ft)) NULL else as.numeric(logLik(ft)),
+    sigma = f$sigma,
+    fixef = list(names = rownames(tt), Value = unname(tt[, 1]), Std.Error = unname(tt[, 2]),
+                 t = unname(tt[, 3]), p = unname(tt[, 4])),
+    fitted = unname(fitted(f)), resid = unname(residuals(f)),
+    normalized = unname(residuals(f, type = "normalized")),
+    nobs = nrow(d),
+    print = paste(capture.output(print(s)), collapse = "\n")
+  ), structs(f$modelStruct))
+  iv <- tryCatch(intervals(f), error = function(e) NULL)
+  if (!is.null(iv)) res$intervals <- intervalsList(iv)
+  write(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
+  invisible(f)
+}
+
+anovaCase <- function(name, f1, f2) {
+  a <- anova(f1, f2)
+  res <- list(name = name, df = a$df, AIC = a$AIC, BIC = a$BIC, logLik = a$logLik,
+              L.Ratio = a$L.Ratio, p = a$`p-value`, print = paste(capture.output(print(a)), collapse = "\n"))
+  write(toJSON(res, digits = NA, auto_unbox = TRUE, na = "null"), file.path(out, paste0(name, ".json")))
+}
+
+nd <- data.frame(age = c(9, 13, 11), Subject = c("M01", "F03", "F10"), Sex = c("Male", "Female", "Female"))
+o1 <- lmeCase("ortho_varident_reml", "Orthodont", distance ~ age, ~ 1 | Subject, quote(varIdent(form = ~ 1 | Sex)), newdata = nd,
+              ours = list(fixed = "distance ~ age", random = "~ 1 | Subject", weights = "varIdent(form = ~ 1 | Sex)"))
+o0 <- lmeCase("ortho_homosc_reml", "Orthodont", distance ~ age, ~ 1 | Subject,
+              ours = list(fixed = "distance ~ age", random = "~ 1 | Subject"))
+anovaCase("anova_varident", o0, o1)
+o1ml <- lmeCase("ortho_varident_ml", "Orthodont", distance ~ age + Sex, ~ 1 | Subject, quote(varIdent(form = ~ 1 | Sex)), method = "ML",
+                ours = list(fixed = "distance ~ age + Sex", random = "~ 1 | Subject", weights = "varIdent(form = ~ 1 | Sex)"))
+o2ml <- lmeCase("ortho_varident_ml_small", "Orthodont", distance ~ age, ~ 1 | Subject, quote(varIdent(form = ~ 1 | Sex)), method = "ML",
+                ours = list(fixed = "distance ~ age", random = "~ 1 | Subject", weights = "varIdent(form = ~ 1 | Sex)"))
+anovaCase("anova_fixed_ml", o2ml, o1ml)
+lmeCase("ortho_slope_varpower", "Orthodont", distance ~ age * Sex, ~ age | Subject, quote(varPower(form = ~ age)),
+        ours = list(fixed = "distance ~ age * Sex", random = "~ age | Subject", weights = "varPower(form = ~ age)"))
+lmeCase("ortho_varexp_strata", "Orthodont", distance ~ age + Sex, ~ 1 | Subject, quote(varExp(form = ~ age | Sex)),
+        ours = list(fixed = "distance ~ age + Sex", random = "~ 1 | Subject", weights = "varExp(form = ~ age | Sex)"))
+lmeCase("bw_varconstpower_ml", "BodyWeight", weight ~ Time * Diet, ~ 1 | Rat, quote(varConstPower(form = ~ Time)), method = "ML",
+        ours = list(fixed = "weight ~ Time * Diet", random = "~ 1 | Rat", weights = "varConstPower(form = ~ Time)"))
+lmeCase("ortho_varfixed", "Orthodont", distance ~ age + Sex, ~ 1 | Subject, quote(varFixed(~ age)),
+        ours = list(fixed = "distance ~ age + Sex", random = "~ 1 | Subject", weights = "varFixed(~ age)"))
+lmeCase("ortho_cs", "Orthodont", distance ~ age + Sex, ~ 1 | Subject, correlation = quote(corCompSymm(form = ~ 1 | Subject)),
+        ours = list(fixed = "distance ~ age + Sex", random = "~ 1 | Subject", correlation = "corCompSymm(form = ~ 1 | Subject)"))
+lmeCase("ovary_ar1", "Ovary", follicles ~ sin2pi + cos2pi, ~ 1 | Mare, correlation = quote(corAR1(form = ~ 1 | Mare)),
+        ours = list(fixed = "follicles ~ sin2pi + cos2pi", random = "~ 1 | Mare", correlation = "corAR1(form = ~ 1 | Mare)"))
+lmeCase("ovary_ar1_ml", "Ovary", follicles ~ sin2pi + cos2pi, ~ 1 | Mare, correlation = quote(corAR1(form = ~ 1 | Mare)), method = "ML",
+        ours = list(fixed = "follicles ~ sin2pi + cos2pi", random = "~ 1 | Mare", correlation = "corAR1(form = ~ 1 | Mare)"))
+lmeCase("bw_car1", "BodyWeight", weight ~ Time * Diet, ~ Time | Rat, correlation = quote(corCAR1(form = ~ Time | Rat)),
+        ours = list(fixed = "weight ~ Time * Diet", random = "~ Time | Rat", correlation = "corCAR1(form = ~ Time | Rat)"))
+lmeCase("bw_varpower_car1_ml", "BodyWeight", weight ~ Time * Diet, ~ 1 | Rat, quote(varPower(form = ~ Time)), quote(corCAR1(form = ~ Time | Rat)), method = "ML",
+        ours = list(fixed = "weight ~ Time * Diet", random = "~ 1 | Rat", weights = "varPower(form = ~ Time)", correlation = "corCAR1(form = ~ Time | Rat)"))
+lmeCase("bw_corexp", "BodyWeight", weight ~ Time * Diet, ~ 1 | Rat, correlation = quote(corExp(form = ~ Time | Rat)),
+        ours = list(fixed = "weight ~ Time * Diet", random = "~ 1 | Rat", correlation = "corExp(form = ~ Time | Rat)"))
+glsCase("gls_wheat_gaus_nugget", "Wheat2", yield ~ variety - 1, correlation = quote(corGaus(form = ~ latitude + longitude, nugget = TRUE)),
+        ours = list(model = "yield ~ variety - 1", correlation = "corGaus(form = ~ latitude + longitude, nugget = TRUE)"))
+glsCase("gls_wheat_exp_ml", "Wheat2", yield ~ variety - 1, correlation = quote(corExp(form = ~ latitude + longitude)), method = "ML",
+        ours = list(model = "yield ~ variety - 1", correlation = "corExp(form = ~ latitude + longitude)"))
+glsCase("gls_ar1_varident", "Orthodont", distance ~ age * Sex, quote(varIdent(form = ~ 1 | Sex)), quote(corAR1(form = ~ 1 | Subject)),
+        ours = list(model = "distance ~ age * Sex", weights = "varIdent(form = ~ 1 | Sex)", correlation = "corAR1(form = ~ 1 | Subject)"))
+glsCase("gls_ar1_occasion", "Orthodont", distance ~ age + Sex, correlation = quote(corAR1(form = ~ occasion | Subject)),
+        ours = list(model = "distance ~ age + Sex", correlation = "corAR1(form = ~ occasion | Subject)"))
+glsCase("gls_cs_ml", "Orthodont", distance ~ age + Sex, correlation = quote(corCompSymm(form = ~ 1 | Subject)), method = "ML",
+        ours = list(model = "distance ~ age + Sex", correlation = "corCompSymm(form = ~ 1 | Subject)"))
+glsCase("gls_varpower_strata", "Orthodont", distance ~ age + Sex, quote(varPower(form = ~ age | Sex)),
+        ours = list(model = "distance ~ age + Sex", weights = "varPower(form = ~ age | Sex)"))
+cat("done\n")
