@@ -175,3 +175,13 @@ export function hessianVcov(H: Float64Array, nth: number, p: number): Float64Arr
   if (Math.min(...values) <= 0) return null;
   return V;
 }
+
+/**
+ * The second stage's deviance at (θ, β) with the conditional modes converged: PNLS in u from u = 0 to
+ * `tol` (default 1e-16; where rounding stops the steps below 1e-13, that point), then again from that solution. Gauss–Newton converges linearly here, and lme4's
+ * warm-started devfun at tolPwrss = 1e-10 stops ~1e-7 (relative) from this value, depending on its path.
+ */
+export function nlmerDevianceAt(model: NlmerModel, theta: ArrayLike<number>, beta: ArrayLike<number>, tol = 1e-16): number {
+  const first = pnls(model, theta, new Float64Array(model.q), beta, true, nlmerLaplace, tol, 300, 1e-13);
+  return pnls(model, theta, first.u, beta, true, nlmerLaplace, tol, 300, 1e-13).deviance;
+}

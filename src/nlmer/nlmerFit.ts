@@ -30,7 +30,7 @@ export class NlmerFit {
   /** θ̂, β̂ and the optimizer's record */
   readonly theta: Float64Array;
   readonly beta: Float64Array;
-  /** the conditional modes u and the random effects b = Λu (lme4's order) */
+  /** the conditional modes u (lme4's getME(, "u"): the installed u₀) and the random effects b = Λ(u₀ + δu) (lme4's ranef) */
   readonly u: Float64Array;
   readonly b: Float64Array;
   readonly devianceValue: number;
@@ -45,8 +45,10 @@ export class NlmerFit {
     this.theta = estimate.theta;
     this.beta = estimate.beta;
     this.u = Float64Array.from(estimate.state.u);
+    // lme4's ranef is pp$b(1) = Λ(u₀ + δu), with the last (converged, not installed) PNLS step
+    const u1 = Float64Array.from(this.u, (v, j) => v + estimate.state.delu[j]);
     this.b = new Float64Array(model.q);
-    for (const t of model.terms) this.b.set(termEffects(t, this.theta, this.u), t.uOffset);
+    for (const t of model.terms) this.b.set(termEffects(t, this.theta, u1), t.uOffset);
     this.devianceValue = estimate.deviance;
     this.sigma = estimate.sigma;
     this.vcov = estimate.vcov;

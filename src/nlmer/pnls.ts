@@ -8,7 +8,9 @@
  *   L Lᵀ = ΛᵀUᵀUΛ + I,  R_ZX = L⁻¹ ΛᵀUᵀV,  R_Xᵀ R_X = VᵀV − R_ZXᵀ R_ZX,   r = y − f
  *   c_u = L⁻¹(ΛᵀUᵀr − u₀),  c_β = R_X⁻ᵀ(Vᵀr − R_ZXᵀ c_u),  δβ = R_X⁻¹ c_β,  δu = L⁻ᵀ(c_u − R_ZX δβ)
  *   (uOnly: δβ = 0, δu = L⁻ᵀ c_u);  converged when (‖c_u‖² + ‖c_β‖²) / r²(u₀, β₀) < tol.
- * Otherwise the step factor h = 1, 1/2, … (> 0.001) is the first with r²(u₀ + h δu, β₀ + h δβ) < r²(u₀, β₀).
+ * Otherwise the step factor h = 1, 1/2, … (> 0.001) is the first with r²(u₀ + h δu, β₀ + h δβ) < r²(u₀, β₀);
+ * none is lme4's error, unless the criterion is already below `stallTol` (not lme4's: for a tolerance
+ * tighter than rounding lets every step lower r²).
  * Dense q × q: the model's u is small in nlmer's uses (q = Σ levels × k).
  */
 import { FitError } from '../errors/errors.js';
@@ -38,7 +40,10 @@ export function evalModel(model: NlmerModel, phi: Float64Array, covariates = mod
       throw new FitError(`the model ${f.name} is not finite (${v}) at row ${i + 1} (${model.formula.covariates.map((c, k) => `${c} = ${x[k]}`).join(', ')}; ${at})`);
     }
     mu[i] = v;
-    for (let k = 0; k < P; k++) grad[i * P + k] = g[k];
+    for (let k = 0; k < P; k++) {
+      if (!Number.isFinite(g[k])) throw new FitError(`the gradient of ${f.name} in ${f.parameters[k]} is not finite (${g[k]}) at row ${i + 1} (${model.formula.covariates.map((c, j) => `${c} = ${x[j]}`).join(', ')}; ${model.params.map((nm, j) => `${nm} = ${p[j]}`).join(', ')})`);
+      grad[i * P + k] = g[k];
+    }
     if (y) { const r = y[i] - v; wrss += r * r; }
   }
   return { mu, grad, wrss };
@@ -182,6 +187,7 @@ export interface PnlsResult {
 export function pnls(
   model: NlmerModel, theta: ArrayLike<number>, u0In: ArrayLike<number>, beta0In: ArrayLike<number>,
   uOnly: boolean, laplace: (ldL2: number, wrss: number, sqrL: number, n: number) => number, tol = 1e-10, maxit = 300,
+  stallTol = 0,
 ): PnlsResult {
   const { q, y, n } = model;
   const p = model.fixed.length;
@@ -219,7 +225,8 @@ export function pnls(
       }
     }
     solveLowerT(d.L, q, delu);
-    if (ccNumer / pwrss0 < tol) {
+    const ccrit = ccNumer / pwrss0;
+    if (ccrit < tol) {
       let sqrL = 0;
       for (let j = 0; j < q; j++) { const uj = u0[j] + delu[j]; sqrL += uj * uj; }
       return { deviance: laplace(d.ldL2, mv.wrss, sqrL, n), u: u0, beta: beta0, delu, delb, mu: mv.mu, grad: mv.grad, wrss: mv.wrss, decomposition: d, iterations: it };
@@ -238,6 +245,12 @@ export function pnls(
         continue; // a trial step where the model is not finite (R: a NaN prss, not lower): a shorter one
       }
       if (prss1 < pwrss0) { u0 = u1; beta0 = b1; installed = true; break; }
+    }
+    if (!installed && ccrit < stallTol) {
+      // no step lowers r² at rounding level: converged as far as float64 goes (a caller's tight tol)
+      let sqrL = 0;
+      for (let j = 0; j < q; j++) { const uj = u0[j] + delu[j]; sqrL += uj * uj; }
+      return { deviance: laplace(d.ldL2, mv.wrss, sqrL, n), u: u0, beta: beta0, delu, delb, mu: mv.mu, grad: mv.grad, wrss: mv.wrss, decomposition: d, iterations: it };
     }
     if (!installed) throw new FitError('PNLS: step factor reduced below 0.001 without reducing pwrss (lme4: nstepFac)');
   }

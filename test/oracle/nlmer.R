@@ -39,8 +39,11 @@ ss <- list(
 ssOut <- lapply(names(ss), function(nm) {
   s <- ss[[nm]]
   list(model = nm, covariates = s$cov, cases = lapply(s$pars, function(p) {
-    v <- do.call(get(nm), c(s$cov, as.list(p)))
+    # called with names (R's deriv code computes the gradient only when every argument is a name)
+    env <- list2env(c(s$cov, as.list(p)))
+    v <- eval(as.call(c(as.name(nm), lapply(names(formals(get(nm))), as.name))), env)
     g <- attr(v, "gradient")
+    stopifnot(!is.null(g))
     list(parameters = as.list(p), value = as.numeric(v), gradient = lapply(colnames(g), function(j) as.numeric(g[, j])))
   }))
 })
@@ -64,20 +67,25 @@ asymp <- data.frame(g = ga, x = x, y = round(50 + (R0[as.integer(factor(ga))] - 
 asymp$y[c(5, 40)] <- NA # rows dropped by na.omit
 write.csv(asymp, file.path(dataDir, "asymp.csv"), row.names = FALSE)
 
-fitCase <- function(name, formula, data, start, dataFile) {
-  # do.call: nlformula evaluates the call's arguments in its caller's caller
-  fit <- do.call(nlmer, list(formula = formula, data = data, start = start))
-  fit0 <- do.call(nlmer, list(formula = formula, data = data, start = start, nAGQ = 0L))
+fitCase <- function(name, formula, data, start, dataFile, pred = NULL) {
+  # nlformula evaluates the call's arguments in its caller's caller: a call written out here, with the
+  # data under the name the printout shows
+  dname <- sub("\\.csv$", "", dataFile)
+  assign(dname, data)
+  call <- function(...) eval(substitute(nlmer(F, D, start = S, ...), list(F = formula, D = as.name(dname), S = start)))
+  fit <- call()
+  fit0 <- call(nAGQ = 0L)
   vc <- withCallingHandlers(vcov(fit), warning = function(w) invokeRestart("muffleWarning"))
   vcw <- tryCatch({ vcov(fit); "hessian" }, warning = function(w) "RX")
-  df <- do.call(nlmer, list(formula = formula, data = data, start = start, devFunOnly = TRUE))
+  df <- call(devFunOnly = TRUE)
   par <- fit@optinfo$val
   moved <- par * 1.03 + 0.01
   # lme4's devfun starts each PNLS solve from the u of the previous call (rho$u0 is pp$u0, which the
-  # C++ updates in place) and stops at tolPwrss = 1e-10: its value depends on the path to ~1e-7
-  # relative. With tolPwrss = 1e-14 and a second call (started at the first one's solution) the value
-  # is the Laplace deviance at the converged conditional modes, independent of the path.
-  environment(df)$tolPwrss <- 1e-14
+  # C++ updates in place) and stops at tolPwrss = 1e-10, where Gauss-Newton's linear convergence leaves
+  # the value ~1e-7 relative from the converged one, depending on the path. With tolPwrss = 1e-16 and a
+  # second call from the first one's solution the value is the Laplace deviance at the converged modes
+  # to ~1e-9 (1e-17 and below: step halving fails at rounding level).
+  environment(df)$tolPwrss <- 1e-16
   tight <- function(x) { df(x); df(x) }
   re <- ranef(fit)
   summ <- withCallingHandlers(capture.output(print(summary(fit))), warning = function(w) invokeRestart("muffleWarning"))
@@ -93,10 +101,22 @@ fitCase <- function(name, formula, data, start, dataFile) {
     fitted = unname(fitted(fit)), residuals = unname(residuals(fit)),
     summary = summ,
     stage1 = list(theta = getME(fit0, "theta"), beta = unname(fixef(fit0)), deviance = unname(fit0@devcomp$cmp["dev"])),
-    devfun = list(at = par, value = tight(par), moved = moved, moved_value = tight(moved), tol = 1e-14)
+    devfun = list(at = par, value = tight(par), moved = moved, moved_value = tight(moved), tol = 1e-16),
+    predict = pred
   ), paste0(name, ".json"))
 }
-fitCase("orange", circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree, orange, c(Asym = 200, xmid = 725, scal = 350), "Orange.csv")
+# predictions at new rows: lme4 1.1-31's predict(newdata) does not work for nlmer (it fails, or with
+# re.form = NA returns β's matrix), so they are the model at the fit's parameters, by hand:
+# population SSlogis(age, Asym, xmid, scal), conditional with Asym + the tree's ranef
+orangePred <- function() {
+  fit <- nlmer(circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree, orange, start = c(Asym = 200, xmid = 725, scal = 350))
+  nd <- data.frame(age = c(100, 1000, 1500, 600), Tree = c("1", "3", "5", "2"))
+  b <- fixef(fit); re <- ranef(fit)$Tree
+  list(age = nd$age, Tree = nd$Tree,
+       population = as.numeric(SSlogis(nd$age, b[["Asym"]], b[["xmid"]], b[["scal"]])),
+       conditional = as.numeric(SSlogis(nd$age, b[["Asym"]] + re[nd$Tree, "Asym"], b[["xmid"]], b[["scal"]])))
+}
+fitCase("orange", circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree, orange, c(Asym = 200, xmid = 725, scal = 350), "Orange.csv", orangePred())
 fitCase("theoph", conc ~ SSfol(Dose, Time, lKe, lKa, lCl) ~ (lKe + lKa + lCl | Subject), theoph, c(lKe = -2.5, lKa = 0.5, lCl = -3), "Theoph.csv")
 fitCase("micmen", rate ~ SSmicmen(conc, Vm, K) ~ Vm | g, micmen, c(Vm = 200, K = 0.05), "micmen.csv")
 fitCase("asymp", y ~ SSasymp(x, Asym, R0, lrc) ~ Asym + R0 + lrc + (R0 | g), asymp, c(Asym = 45, R0 = 8, lrc = -1.5), "asymp.csv")
