@@ -23,6 +23,7 @@ import { buildNlmerModel } from '../src/nlmer/model.js';
 import { nlmer } from '../src/nlmer/nlmer.js';
 import type { NlmerFit } from '../src/nlmer/nlmerFit.js';
 import { SELF_START_MODELS } from '../src/nlmer/selfStart.js';
+import { runNlmer } from '../src/cli/nlmerCommand.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'nlmer');
 const dataDir = join(import.meta.dirname, 'fixtures', 'data');
@@ -195,5 +196,42 @@ describe('nlmer: bad input', () => {
     await expect(nlmer(F, orange(), { start: { Asym: 200, xmid: 725, scal: 350 }, nAGQ: 2 })).rejects.toThrow(/nAGQ > 1 not yet implemented for nlmer models/);
     await expect(nlmer(F, orange(), { start: { Asym: 200, xmid: 725, scal: 350 }, weights: 'w' } as never)).rejects.toThrow(OptionError);
     await expect(nlmer(F, orange(), { start: { Asym: 200, xmid: 725, scal: 350 }, optimizer: 'lbfgs' as never })).rejects.toThrow(/optimizer "lbfgs" is not offered/);
+  });
+});
+
+describe('mixedgpu nlmer (CLI)', () => {
+  const capture = () => {
+    const out: string[] = [], err: string[] = [];
+    return { out, err, io: { stdout: (t: string) => { out.push(t); }, stderr: (t: string) => { err.push(t); } } };
+  };
+  const file = join(dataDir, 'Orange.csv');
+  const F = 'circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree';
+  it("prints lme4's summary, the data named by the file", async () => {
+    const c = capture();
+    expect(await runNlmer({ file, formula: F, start: 'Asym=200,xmid=725,scal=350' }, c.io)).toBe(0);
+    const fx = load<FitFixture>('orange.json');
+    expect(c.out.join('').trimEnd().split('\n')).toEqual(fx.summary);
+    expect(c.err.join('')).toMatch(/falling back to var-cov estimated from RX/);
+  }, 120_000);
+  it('--json gives the fit as JSON', async () => {
+    const c = capture();
+    expect(await runNlmer({ file, formula: F, start: 'Asym=200,xmid=725,scal=350', json: true, quiet: true }, c.io)).toBe(0);
+    const j = JSON.parse(c.out.join(''));
+    const fx = load<FitFixture>('orange.json');
+    expect(Math.abs(j.deviance - fx.deviance) / fx.deviance).toBeLessThanOrEqual(1e-6);
+    expect(Object.keys(j.fixef)).toEqual(['Asym', 'xmid', 'scal']);
+    expect(c.err).toEqual([]);
+  }, 120_000);
+  it('bad --start, --nagq and a bad formula are errors with exit code 1', async () => {
+    for (const [args, msg] of [
+      [{ start: undefined }, /--start is required/],
+      [{ start: 'Asym=200,xmid=abc,scal=350' }, /'xmid=abc' is not name=number/],
+      [{ start: 'Asym=200,xmid=725,scal=350', nagq: '2' }, /--nagq must be 0 or 1/],
+      [{ start: 'Asym=200,xmid=725', formula: F }, /parameter 'scal' has no starting value/],
+    ] as const) {
+      const c = capture();
+      expect(await runNlmer({ file, formula: F, ...args }, c.io)).toBe(1);
+      expect(c.err.join('')).toMatch(msg);
+    }
   });
 });
