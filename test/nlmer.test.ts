@@ -24,6 +24,7 @@ import { nlmer } from '../src/nlmer/nlmer.js';
 import type { NlmerFit } from '../src/nlmer/nlmerFit.js';
 import { SELF_START_MODELS } from '../src/nlmer/selfStart.js';
 import { runNlmer } from '../src/cli/nlmerCommand.js';
+import { buildProgram } from '../src/cli/program.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'nlmer');
 const dataDir = join(import.meta.dirname, 'fixtures', 'data');
@@ -222,6 +223,13 @@ describe('mixedgpu nlmer (CLI)', () => {
     expect(Object.keys(j.fixef)).toEqual(['Asym', 'xmid', 'scal']);
     expect(c.err).toEqual([]);
   }, 120_000);
+  it("the command's options map to runNlmer's arguments", () => {
+    const cmd = buildProgram().commands.find((c) => c.name() === 'nlmer')!;
+    expect(cmd.options.map((x) => [x.long, x.attributeName()])).toEqual(expect.arrayContaining([
+      ['--start', 'start'], ['--nagq', 'nagq'], ['--optimizer', 'optimizer'], ['--json', 'json'], ['--factors', 'factors'], ['--quiet', 'quiet'],
+    ]));
+    expect(cmd.registeredArguments.map((a) => a.name())).toEqual(['file', 'formula']);
+  });
   it('bad --start, --nagq and a bad formula are errors with exit code 1', async () => {
     for (const [args, msg] of [
       [{ start: undefined }, /--start is required/],
