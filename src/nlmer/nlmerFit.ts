@@ -3,7 +3,8 @@
  * deviance, vcov, fitted, residuals, predict (new data, population or with the groups' effects),
  * the summary printout (summary.ts) and JSON.
  *  - the state is lme4's after its final evaluation at the optimum: u = the installed conditional
- *    modes, b = Λ(θ̂) u, fitted = f(φ(u, β̂)), residuals y − fitted;
+ *    modes, fitted = f(φ(u, β̂)), residuals y − fitted; ranef b = Λ(θ̂)(u + δu) with the last
+ *    (converged, not installed) Gauss–Newton step, as lme4's ranef (pp$b(1));
  *  - σ̂² = (‖y − f‖² + ‖u‖²) / n (mkMerMod's sigmaML for nlmer);
  *  - logLik = −deviance/2 with df = length(θ) + p + 1; AIC = deviance + 2 df, BIC = deviance + log(n) df.
  */
