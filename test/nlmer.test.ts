@@ -243,3 +243,29 @@ describe('mixedgpu nlmer (CLI)', () => {
     }
   });
 });
+
+describe('nlmer formula (lme4 nlformula)', () => {
+  const P = ['Asym', 'xmid', 'scal'];
+  it("fixed effects: a fixed term written first leads (lme4's ~ 0 + nobars + pnames: xmid, Asym, scal)", () => {
+    const f = parseNlFormula('circumference ~ SSlogis(age, Asym, xmid, scal) ~ xmid + (Asym | Tree)', P);
+    expect(f.fixed).toEqual(['xmid', 'Asym', 'scal']);
+    expect(f.random).toEqual([{ parameters: ['Asym'], group: ['Tree'], groupLabel: 'Tree' }]);
+  });
+  it('a bare bar is one term; two terms on one factor; named model arguments', () => {
+    expect(parseNlFormula('circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym + xmid | Tree', P).random)
+      .toEqual([{ parameters: ['Asym', 'xmid'], group: ['Tree'], groupLabel: 'Tree' }]);
+    const two = parseNlFormula('circumference ~ SSlogis(age, Asym, xmid, scal) ~ (Asym | Tree) + (0 + xmid | Tree)', P);
+    expect(two.random.map((r) => r.parameters)).toEqual([['Asym'], ['xmid']]);
+    const model = buildNlmerModel(two, table('Orange.csv'));
+    expect([model.q, model.nTheta, Array.from(model.lower), Array.from(model.theta0)]).toEqual([10, 2, [0, 0], [1, 1]]);
+    const named = parseNlFormula('conc ~ SSfol(input = Time, Dose = Dose, lKe, lKa, lCl) ~ lKe | Subject', ['lKe', 'lKa', 'lCl']);
+    expect(named.covariates).toEqual(['Dose', 'Time']);
+  });
+  it('a correlated term: θ is the template lower triangle by columns, 1 on the diagonal', () => {
+    const f = parseNlFormula('conc ~ SSfol(Dose, Time, lKe, lKa, lCl) ~ (lKe + lKa + lCl | Subject)', ['lKe', 'lKa', 'lCl']);
+    const model = buildNlmerModel(f, table('Theoph.csv'));
+    expect([model.n, model.q, model.nTheta]).toEqual([132, 36, 6]);
+    expect(Array.from(model.theta0)).toEqual([1, 0, 0, 1, 0, 1]);
+    expect(Array.from(model.lower)).toEqual([0, -Infinity, -Infinity, 0, -Infinity, 0]);
+  });
+});
