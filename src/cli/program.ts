@@ -54,6 +54,7 @@ import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
 import { runLme } from './lmeCommand.js';
+import { runNlmer } from './nlmerCommand.js';
 import { runGamm } from './gammCommand.js';
 import { runRobust } from './robustCommand.js';
 import { EFFECT_MEASURES } from '../meta/escalc.js';
@@ -216,6 +217,24 @@ export function buildProgram(): Command {
         process.exitCode = await runLme({ file, formula, ...opts }, io(), fn);
       });
   }
+
+  program
+    .command('nlmer')
+    .description("lme4's nlmer: a nonlinear mixed model 'resp ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree' with R's self-starting models, printed as lme4's summary")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .argument('<formula>', "three-part formula 'resp ~ Model(covariates, parameters) ~ fixed | random' (random-effects terms on the parameters)")
+    .option('--start <values>', "the parameters' starting values, required as in lme4: Asym=200,xmid=725,scal=350")
+    .option('--nagq <n>', "1: Laplace (default); 0: lme4's first stage only")
+    .option('--optimizer <name>', "Nelder_Mead (lme4's default for nlmer) or bobyqa")
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
+    .option('--json', 'print the fit as one JSON object')
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--quiet', 'no notes or warnings on stderr')
+    .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runNlmer>[0], 'file' | 'formula'>) => {
+      process.exitCode = await runNlmer({ file, formula, ...opts }, io());
+    });
 
   program
     .command('gamm4')
