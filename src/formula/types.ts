@@ -62,7 +62,7 @@ export interface LinearPart {
  * refuses glmmTMB's homdiag by name): a penalized smooth's random part, gamm4's (1 | Xr), set by
  * src/gamm (RandomTerm.smooth). Their parameters and the map to θ: src/model/covStructure.ts.
  */
-export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'homdiag';
+export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'exp' | 'gau' | 'mat' | 'homdiag';
 
 /** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
 export interface RandomTerm {
