@@ -350,7 +350,7 @@ export function structureCovarianceDerivatives(structure: Structure, q: number, 
       dS.push(S.map((v, e) => 2 * (d[e] / range) ** 2 * v));
     } else {
       // ∂Σ_ij/∂ log φ = s² x^(κ+1) K_(κ−1)(x) / (Γ(κ) 2^(κ−1)), x = d_ij/φ (d/dx [x^κ K_κ(x)] = −x^κ K_(κ−1)(x));
-      // ∂Σ_ij/∂ log κ by central differences (step 1e-5 in log κ)
+      // ∂Σ_ij/∂ log κ by a five-point difference (no closed form for ∂K_κ/∂κ)
       const kappa = Math.exp(psi[2]);
       const c = -logGamma(kappa) - (kappa - 1) * Math.LN2;
       dS.push(S.map((_, e) => {
@@ -359,10 +359,12 @@ export function structureCovarianceDerivatives(structure: Structure, q: number, 
         const k = besselK(kappa - 1, x);
         return k === 0 || !Number.isFinite(k) ? 0 : s2 * Math.exp((kappa + 1) * Math.log(x) + Math.log(k) + c);
       }));
-      const h = 1e-5;
-      const up = structureCorrelation('mat', q, [psi[0], psi[1], psi[2] + h], undefined, d).R;
-      const down = structureCorrelation('mat', q, [psi[0], psi[1], psi[2] - h], undefined, d).R;
-      dS.push(up.map((u, e) => (s2 * (u - down[e])) / (2 * h)));
+      // f'(ψ) ≈ (−f(ψ + 2h) + 8 f(ψ + h) − 8 f(ψ − h) + f(ψ − 2h)) / 12h, h = 5e-3: truncation ~h⁴ ≈ 1e-10,
+      // rounding ~1e-14, smooth in ψ (Satterthwaite's central differences of this Jacobian need that)
+      const h = 5e-3;
+      const at = (t: number) => structureCorrelation('mat', q, [psi[0], psi[1], psi[2] + t], undefined, d).R;
+      const p2 = at(2 * h), p1 = at(h), m1 = at(-h), m2 = at(-2 * h);
+      dS.push(p1.map((_, e) => (s2 * (-p2[e] + 8 * p1[e] - 8 * m1[e] + m2[e])) / (12 * h)));
     }
     return { S, dS };
   }
