@@ -42,6 +42,7 @@ interface GlmerCase {
 }
 const ref = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'spatialcov', 'spatialcov.json'), 'utf8')) as {
   cases: Case[]; glmer: GlmerCase; besselK: { nu: number; x: number; K: number }[];
+  single: { formula: string; plot: string; beta: number[]; sigma: number; theta: number[]; loglik: number; df: number };
 };
 const data = () => loadDataFile('spatialcov.csv');
 // the oracle's posf = numFactor(xc, yc) is the formula's numFactor(xc, yc) here
@@ -159,6 +160,26 @@ describe('spatial structures: the fit against glmmTMB', () => {
     }
   });
 
+  it('one field: a grouping factor of one level (glmmTMB\'s single spatial field), ML', async () => {
+    const c = ref.single;
+    const t = data();
+    const col = (name: string) => Array.from(t.getChild(name)!.toArray() as ArrayLike<unknown>);
+    const keep = col('plot').map((p) => p === c.plot);
+    const pick = (name: string) => col(name).filter((_, i) => keep[i]);
+    const one = { y_exp: pick('y_exp'), x: pick('x'), xc: pick('xc'), yc: pick('yc'), one: pick('plot').map(() => 'a') };
+    expect(one.x.length).toBe(30);
+    const fit = await lmer(ours(c.formula), one as never, { REML: false });
+    expect(fit.objective).toBeLessThanOrEqual(-2 * c.loglik + 1e-8);
+    expect(-2 * c.loglik - fit.objective).toBeLessThanOrEqual(1e-6);
+    Object.values(fit.fixef).forEach((b, j) => expect(relErr(b, c.beta[j])).toBeLessThanOrEqual(1e-5));
+    expect(relErr(fit.sigma, c.sigma)).toBeLessThanOrEqual(1e-5);
+    fit.structures[0].parameters.forEach((p, m) => expect(Math.abs(p - c.theta[m])).toBeLessThanOrEqual(1e-4));
+    expect(fit.df).toBe(c.df);
+    // an ordinary term still needs two levels
+    const e = await lmer('y_exp ~ x + (1 | one)', one as never).then(() => null, (err: Error) => err);
+    expect(e!.message).toMatch(/grouping factor 'one' has 1 level/);
+  });
+
   it('its Jacobian is the central differences\' (exp, gau, mat)', async () => {
     for (const f of ['y_exp ~ x + exp(0 + pos | plot)', 'y_gau ~ x + gau(0 + pos | plot)', 'y_mat ~ x + mat(0 + pos | plot)']) {
       const par = buildLmm(f, data()).covariance!;
@@ -210,6 +231,7 @@ describe('spatial structures in glmer (Poisson, log)', () => {
     expect(fit.predict().length).toBe(360);
     expect(fit.ranef[0].levels.length).toBe(12);
     expect(fit.simulate(1, { seed: 3 }).y.length).toBe(1);
+    expect(fit.summary()).toMatch(/Covariance structure: exp\(0 \+ numFactor\(xc, yc\) \| plot\), 2 parameters \(glmmTMB's exp\), range 3\.00/);
   }, 60000);
 });
 
@@ -229,7 +251,7 @@ describe('spatial structures: what works and the refusals', () => {
     // Satterthwaite's df at our optimum near the oracle's at glmmTMB's (the optima differ by ~1e-6)
     fit.coefficients().forEach((r, j) => expect(relErr(r.df, c.satterthwaite_df[j])).toBeLessThanOrEqual(1e-3));
     const text = fit.summary();
-    expect(text).toContain('Covariance structure: exp(0 + numFactor(xc, yc) | plot), 2 parameters (glmmTMB\'s exp)');
+    expect(text).toContain('Covariance structure: exp(0 + numFactor(xc, yc) | plot), 2 parameters (glmmTMB\'s exp), range 3.575');
     const json = fit.toJSON() as { covariance_structures: { structure: string; range: number }[] };
     expect(json.covariance_structures[0].structure).toBe('exp');
     expect(json.covariance_structures[0].range).toBeCloseTo(fit.structures[0].range!, 12);

@@ -15,7 +15,7 @@
 # (test/oracle/structcov.R's recipe: analytic derivatives of the dense criterion, G's derivatives by numDeriv).
 # glmmTMB 1.1.5's correlations (its TMB template): exp exp(−d e^(−θ₂)), gau exp(−d² e^(−2θ₂)),
 # mat TMB's matern(d, φ = e^θ₂, κ = e^θ₃) = (d/φ)^κ K_κ(d/φ) / (Γ(κ) 2^(κ−1)); d Euclidean.
-# Also besselK at a few points (the Matérn's Bessel function, test/spatialcov.test.ts).
+# One field: plot p01 alone with a grouping factor of one level (ML). Also besselK at a few points (the Matérn's Bessel function, test/spatialcov.test.ts).
 # Needs: R with glmmTMB (1.1.5), numDeriv and jsonlite.
 suppressMessages({ library(glmmTMB); library(jsonlite); library(numDeriv) })
 root <- "test/fixtures"
@@ -147,7 +147,15 @@ pois <- list(
   loglik = as.numeric(pll), df = attr(pll, "df"), aic = AIC(pf), bic = BIC(pf)
 )
 
+# one field (a grouping factor of one level, as glmmTMB's spatial examples): plot p01's 30 rows, ML
+one <- droplevels(sim[sim$plot == "p01", ]); one$one <- factor("a")
+of <- glmmTMB(y_exp ~ x + exp(0 + posf | one), data = one, REML = FALSE, control = ctrl)
+stopifnot(isTRUE(of$sdr$pdHess))
+oll <- logLik(of)
+single <- list(formula = "y_exp ~ x + exp(0 + posf | one)", plot = "p01", beta = unname(fixef(of)$cond), sigma = sigma(of),
+  theta = unname(of$fit$par[names(of$fit$par) == "theta"]), loglik = as.numeric(oll), df = attr(oll, "df"))
+
 bk <- expand.grid(nu = c(0, 0.3, 0.5, 1, 1.5, 2.7, 6.2), x = c(0.01, 0.5, 1.9, 2, 2.5, 8, 40))
 bk$K <- besselK(bk$x, bk$nu)
-write(toJSON(list(glmmTMB = as.character(packageVersion("glmmTMB")), cases = out, glmer = pois, besselK = bk),
+write(toJSON(list(glmmTMB = as.character(packageVersion("glmmTMB")), cases = out, glmer = pois, single = single, besselK = bk),
              auto_unbox = TRUE, digits = NA, pretty = TRUE), file.path(root, "spatialcov", "spatialcov.json"))
