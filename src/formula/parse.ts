@@ -1015,8 +1015,14 @@ class TermEncoder {
     }
     if (this.insideBarAt !== null) throw this.error(`'${fn}(…)' inside a random-effects term: a structured term is written ${fn}(terms | group) on the formula's right-hand side`, node.pos);
     if (scope.blocker !== null) throw this.error(`a random-effects term cannot be used with '${scope.blocker.text}'`, node.pos);
-    if (node.args.length !== 1 || node.names[0] !== null) {
-      throw this.error(`'${fn}' takes one random-effects term, such as ${fn}(0 + f | g), got ${node.args.length} argument${node.args.length === 1 ? ' (named)' : 's'}`, node.pos);
+    // rr's second argument: the rank d (glmmTMB's `rr(0 + f | g, d = 2)`, by name or position; default 2)
+    let rank: number | undefined;
+    if (fn === 'rr' && node.args.length === 2 && (node.names[1] === null || node.names[1] === 'd') && node.names[0] === null) {
+      const dn = unwrap(node.args[1]);
+      if (dn.kind !== 'num' || !Number.isInteger(dn.value) || dn.value < 1) throw this.error(`rr's rank d must be a positive integer, not '${deparse(node.args[1])}'`, node.args[1].pos);
+      rank = dn.value;
+    } else if (node.args.length !== 1 || node.names[0] !== null) {
+      throw this.error(`'${fn}' takes one random-effects term, such as ${fn}(0 + f | g)${fn === 'rr' ? ' (and its rank, d = 2)' : ''}, got ${node.args.length} argument${node.args.length === 1 ? ' (named)' : 's'}`, node.pos);
     }
     const inner = unwrap(node.args[0]);
     if (inner.kind === 'binary' && inner.op === '||') {
@@ -1027,7 +1033,8 @@ class TermEncoder {
     }
     const structure = fn as CovStructure;
     for (const t of expandRandomTerm(inner, this.text)) {
-      this.random.push({ ...t, structure, text: `${structure}(${t.text.slice(1, -1)})` });
+      if (structure === 'rr') this.random.push({ ...t, structure, rank: rank ?? 2, text: `rr(${t.text.slice(1, -1)}, d = ${rank ?? 2})` });
+      else this.random.push({ ...t, structure, text: `${structure}(${t.text.slice(1, -1)})` });
     }
     return [];
   }
@@ -1089,13 +1096,13 @@ function expandRandomTerm(bar: BinaryNode, text: string): RandomTerm[] {
 }
 
 /** glmmTMB's covariance structures this package fits (src/model/covStructure.ts). */
-export const COV_STRUCTURES: ReadonlySet<CovStructure> = new Set<CovStructure>(['us', 'diag', 'cs', 'ar1', 'toep', 'ou', 'exp', 'gau', 'mat']);
+export const COV_STRUCTURES: ReadonlySet<CovStructure> = new Set<CovStructure>(['us', 'diag', 'cs', 'ar1', 'toep', 'ou', 'exp', 'gau', 'mat', 'rr']);
 
 /** the spatial structures, whose names are also functions (`exp(x)`): structures only around a bar */
 const SPATIAL_STRUCTURES: ReadonlySet<string> = new Set(['exp', 'gau', 'mat']);
 
 /** glmmTMB's structures it does not: refused by name rather than as unknown functions. */
-const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['rr', 'homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
+const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
 
 /**
  * Whether `node` is a structured random-effects term `ar1(…)` (or one of glmmTMB's others): one of

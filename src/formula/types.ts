@@ -62,7 +62,7 @@ export interface LinearPart {
  * refuses glmmTMB's homdiag by name): a penalized smooth's random part, gamm4's (1 | Xr), set by
  * src/gamm (RandomTerm.smooth). Their parameters and the map to θ: src/model/covStructure.ts.
  */
-export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'exp' | 'gau' | 'mat' | 'homdiag';
+export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'exp' | 'gau' | 'mat' | 'rr' | 'homdiag';
 
 /** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
 export interface RandomTerm {
@@ -83,6 +83,8 @@ export interface RandomTerm {
    * `toep(…)` or `us(…)`; absent for lme4's `(lhs | group)` (unstructured)
    */
   structure?: CovStructure;
+  /** `rr(lhs | group, d = 2)`: the reduced rank d (glmmTMB's default 2) */
+  rank?: number;
   /**
    * set only by gamm4's setup (src/gamm), never by the parser: this term is the penalized part of the
    * smooth with this label (`s(x)`), gamm4's `(1 | Xr)` with its Z replaced — the smooth's k columns

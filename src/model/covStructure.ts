@@ -22,6 +22,10 @@
  *                     d_ij the Euclidean distance between the positions the factor's levels name
  *                     (glmmTMB's numFactor coordinates, `(x,y)`); φ the range, κ the smoothness
  *                     (glmmTMB 1.1.5's TMB template: exp(−d e^(−θ₂)), exp(−d² e^(−2θ₂)), TMB's matern)
+ *   rr   (qd − d(d−1)/2): ψ = the loadings Λ (q × d, Λ_ij = 0 for j > i) relative to σ: first the
+ *                     diagonal Λ_11 … Λ_dd, then the entries below it column by column (glmmTMB's order);
+ *                     Σ/σ² = Λ Λᵀ of rank d, and θ is Λ itself: T = [Λ | 0] is lower triangular with
+ *                     T Tᵀ = Λ Λᵀ (no Cholesky; ∂θ/∂ψ has one 1 per loading)
  *   homdiag (1):       ψ = s ≥ 0 (not its log);             Σ/σ² = s² I_q,  Λ = s I_q
  *                     a penalized smooth's random part (gamm4's (1 | Xr), src/gamm): s is lme4's θ of
  *                     that scalar term, bounded below by 0 as lme4 bounds it, so that a smooth
@@ -63,6 +67,8 @@ export interface StructuredTerm {
   npar: number;
   /** ou: the time of each column (the factor's levels as numbers) */
   times?: number[];
+  /** rr: the rank d */
+  rank?: number;
   /** exp, gau, mat: each column's position (the coordinates its level names) */
   positions?: number[][];
   /** exp, gau, mat: the Euclidean distances between the columns' positions (q × q row-major) */
@@ -89,8 +95,9 @@ export interface CovParameters {
 }
 
 /** The number of ψ of `structure` for a term of q columns. */
-export function structureParameterCount(structure: Structure, q: number): number {
+export function structureParameterCount(structure: Structure, q: number, rank = 2): number {
   switch (structure) {
+    case 'rr': return q * rank - (rank * (rank - 1)) / 2;
     case 'diag': return q;
     case 'homdiag': return 1;
     case 'ar1': return 2;
@@ -133,17 +140,23 @@ export function covParameters(frame: Pick<ModelFrame, 'reTerms' | 'columns'>, th
     } else {
       const space = isSpatial(structure) ? spatialPositions(t, structure, frame.columns) : null;
       const times = checkStructuredTerm(t, structure, frame.columns);
-      const npar = structureParameterCount(structure, t.q);
+      const rank = structure === 'rr' ? rrRank(t) : undefined;
+      const npar = structureParameterCount(structure, t.q, rank);
       structured.push({
         term: k, structure, group: t.group, vcGroup: count === 0 ? t.group : `${t.group}.${count}`, text: t.text, cnames: t.cnames, q: t.q, thetaOffset, xOffset: names.length, npar,
         ...(times ? { times } : {}),
         ...(space ? { positions: space.positions, dist: space.dist } : {}),
+        ...(rank !== undefined ? { rank } : {}),
       });
-      const sdNames = oneSd(structure) ? [t.cnames[0]] : t.cnames;
+      const sdNames = structure === 'rr' ? [] : oneSd(structure) ? [t.cnames[0]] : t.cnames;
       if (structure === 'homdiag') { names.push(`${t.group}.sd`); lower.push(0); start.push(1); }
+      else if (structure === 'rr') {
+        // the loadings started at Λ = [I_d; 0]
+        rrIndex(t.q, rank!).forEach(([i, j]) => { names.push(`${t.group}.rr.${t.cnames[i]}.${j + 1}`); lower.push(-Infinity); start.push(i === j ? 1 : 0); });
+      }
       else for (const c of sdNames) { names.push(`${t.group}.log_sd.${c}`); lower.push(-Infinity); start.push(0); }
       const corr = npar - sdNames.length;
-      if (space) {
+      if (structure === 'rr') { /* named above */ } else if (space) {
         // the range started at the median distance between positions (glmmTMB starts at φ = 1, which
         // for distances in the hundreds is a correlation of 0 with no gradient), the smoothness at 1
         names.push(`${t.group}.${structure}.log_range`); lower.push(-Infinity); start.push(Math.log(space.median));
@@ -171,6 +184,21 @@ export function structureOf(t: Pick<ReTerm, 'term'>): Structure | null {
 
 /** whether the structure has one SD for all its columns (ar1, ou) */
 export const oneSd = (structure: Structure) => structure === 'ar1' || structure === 'ou' || structure === 'homdiag' || isSpatial(structure);
+
+/** rr's rank, checked: 1 ≤ d < q (d ≥ q is the unstructured `us`) */
+function rrRank(t: ReTerm): number {
+  const d = t.term.rank ?? 2;
+  if (d >= t.q) throw new ModelError(`term ${t.text}: rr's rank d = ${d} must be less than the term's ${t.q} columns (d ≥ ${t.q} is the unstructured us(…))`);
+  return d;
+}
+
+/** rr's loadings in glmmTMB's order: (row, column) of Λ — the diagonal, then below it column by column */
+export function rrIndex(q: number, d: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let j = 0; j < d; j++) out.push([j, j]);
+  for (let j = 0; j < d; j++) for (let i = j + 1; i < q; i++) out.push([i, j]);
+  return out;
+}
 
 /** glmmTMB's spatial structures (exp, gau, mat): one SD, a correlation by the positions' distances */
 export const isSpatial = (structure: Structure) => structure === 'exp' || structure === 'gau' || structure === 'mat';
@@ -275,6 +303,17 @@ export function structureCorrelation(structure: Structure, q: number, psi: Array
   const sd = new Float64Array(q);
   const R = new Float64Array(q * q);
   for (let i = 0; i < q; i++) R[i * q + i] = 1;
+  if (structure === 'rr') {
+    // Σ/σ² = Λ Λᵀ: sd_i = √Σ_ii, R_ij = Σ_ij / (sd_i sd_j)
+    const d = Math.round((2 * q + 1 - Math.sqrt((2 * q + 1) ** 2 - 8 * psi.length)) / 2);
+    const L = new Float64Array(q * d);
+    rrIndex(q, d).forEach(([i, j], m) => { L[i * d + j] = psi[m]; });
+    const S = new Float64Array(q * q);
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) { let v = 0; for (let k = 0; k < d; k++) v += L[i * d + k] * L[j * d + k]; S[i * q + j] = v; }
+    for (let i = 0; i < q; i++) sd[i] = Math.sqrt(S[i * q + i]);
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) if (i !== j) R[i * q + j] = S[i * q + j] / (sd[i] * sd[j]);
+    return { sd, R };
+  }
   const nsd = oneSd(structure) ? 1 : q;
   // homdiag: s itself, not its log
   for (let i = 0; i < q; i++) sd[i] = structure === 'homdiag' ? psi[0] : Math.exp(psi[nsd === 1 ? 0 : i]);
@@ -439,6 +478,14 @@ export function thetaOfParameters(par: CovParameters, x: ArrayLike<number>): Flo
       for (let j = 0; j < s.q; j++) for (let i = j; i < s.q; i++) theta[off++] = i === j ? psi[0] : 0;
       continue;
     }
+    if (s.structure === 'rr') {
+      // θ = vech([Λ | 0])
+      const T = new Float64Array(s.q * s.q);
+      rrIndex(s.q, s.rank!).forEach(([i, j], m) => { T[i * s.q + j] = psi[m]; });
+      let off = s.thetaOffset;
+      for (let j = 0; j < s.q; j++) for (let i = j; i < s.q; i++) theta[off++] = T[i * s.q + j];
+      continue;
+    }
     const { sd, R } = structureCorrelation(s.structure, s.q, psi, s.times, s.dist);
     const S = new Float64Array(s.q * s.q);
     for (let i = 0; i < s.q; i++) for (let j = 0; j < s.q; j++) S[i * s.q + j] = sd[i] * sd[j] * R[i * s.q + j];
@@ -465,6 +512,11 @@ export function thetaJacobian(par: CovParameters, x: ArrayLike<number>): Float64
       // θ's diagonal entries are s itself: ∂θ/∂s = 1 there
       let off = s.thetaOffset;
       for (let j = 0; j < q; j++) for (let i = j; i < q; i++) { if (i === j) J[off * nx + s.xOffset] = 1; off++; }
+      continue;
+    }
+    if (s.structure === 'rr') {
+      // ∂θ/∂Λ_ij = 1 at Λ_ij's entry of vech([Λ | 0]): column j starts at Σ_{k<j} (q − k)
+      rrIndex(q, s.rank!).forEach(([i, j], m) => { const off = s.thetaOffset + j * q - (j * (j - 1)) / 2 + (i - j); J[off * nx + s.xOffset + m] = 1; });
       continue;
     }
     const psi = Array.from({ length: s.npar }, (_, m) => x[s.xOffset + m]);
@@ -553,6 +605,9 @@ export function structureEstimates(par: CovParameters, theta: ArrayLike<number>,
     } else if (s.structure === 'toep') {
       rho = Array.from({ length: q - 1 }, (_, k) => corr(k + 1, 0));
       corrPar = rho.map((r) => r / Math.sqrt(1 - r * r));
+    } else if (s.structure === 'rr') {
+      // glmmTMB's theta: the loadings on Σ's scale, σ Λ, Λ the first d columns of T
+      return { group: s.vcGroup, term: s.text, structure: s.structure, sd: sdRel.map((v) => sigma * v), rho: [], parameters: rrIndex(q, s.rank!).map(([i, j]) => sigma * T[i * q + j]) };
     } else if (isSpatial(s.structure)) {
       const sp = spatialParameters(s, corr);
       const sds = [sdRel[0]];
@@ -624,7 +679,7 @@ export function parametersOfTheta(par: CovParameters, theta: ArrayLike<number>, 
     const s = par.structured[k];
     const nsd = e.sd.length;
     // (homdiag's parameter is the relative SD s itself)
-    for (let m = 0; m < s.npar; m++) x[s.xOffset + m] = s.structure === 'homdiag' ? e.sd[0] / sigma : m < nsd ? e.parameters[m] - Math.log(sigma) : e.parameters[m];
+    for (let m = 0; m < s.npar; m++) x[s.xOffset + m] = s.structure === 'rr' ? e.parameters[m] / sigma : s.structure === 'homdiag' ? e.sd[0] / sigma : m < nsd ? e.parameters[m] - Math.log(sigma) : e.parameters[m];
   });
   return x;
 }
