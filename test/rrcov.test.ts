@@ -8,11 +8,18 @@
  *     relative, lme4's SEs at glmmTMB's optimum 2e-5, VarCorr's SDs 2e-5 relative and correlations
  *     2e-5 absolute, the loadings 1e-4 absolute after each column's sign is glmmTMB's (Λ's columns
  *     are identified up to sign); df, AIC, BIC.
+ * glmer (Poisson, log; test/glmerStructcov.test.ts's tolerances): the Laplace deviance at glmmTMB's
+ * (ψ, β) is its −2ℓ (1e-10 relative); the fit is its −2ℓ or lower (by at most 1e-6), β 1e-5
+ * absolute, SEs 1e-4 relative, VarCorr's SDs 5e-5 relative and correlations 5e-5 absolute.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lmer } from '../src/index.js';
+import { glmer, lmer } from '../src/index.js';
+import { buildGlmm } from '../src/glmm/model.js';
+import { PirlsEngine } from '../src/glmm/pirls.js';
+import { GlmmEngines } from '../src/glmm/objectives.js';
+import { hessianObjective } from '../src/glmm/assemble.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { rrIndex, thetaJacobian, thetaOfParameters } from '../src/model/covStructure.js';
 import { FormulaError, ModelError } from '../src/errors/errors.js';
@@ -24,7 +31,8 @@ interface Case {
   reml: boolean; formula: string; beta: number[]; xnames: string[]; sigma: number; theta: number[]; betad: number; fact_load: number[][];
   sd: number[]; corr: number[][]; loglik: number; df: number; aic: number; bic: number; objective_at: number; se_lme4: number[];
 }
-const ref = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'rrcov', 'rrcov.json'), 'utf8')) as { cases: Case[] };
+interface GlmerCase { formula: string; beta: number[]; se: number[]; theta: number[]; sd: number[]; corr: number[][]; loglik: number; df: number; aic: number; bic: number }
+const ref = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'rrcov', 'rrcov.json'), 'utf8')) as { cases: Case[]; glmer: GlmerCase };
 const data = () => loadDataFile('rrcov.csv');
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 
@@ -111,4 +119,34 @@ describe('rr: the fit against glmmTMB', () => {
     expect(big).toBeInstanceOf(ModelError);
     expect(big!.message).toMatch(/rr's rank d = 5 must be less than the term's 5 columns/);
   });
+});
+
+describe('rr in glmer (Poisson, log)', () => {
+  const c = ref.glmer;
+  it('at glmmTMB\'s optimum the Laplace deviance is its −2ℓ (1e-10)', () => {
+    const model = buildGlmm(c.formula, data(), { family: 'poisson' });
+    const cov = model.covariance!;
+    const e = new GlmmEngines(model, new PirlsEngine(model.pirls), undefined, undefined);
+    const z = new Float64Array(cov.length + c.beta.length);
+    z.set(c.theta);
+    z.set(c.beta, cov.length);
+    expect(relErr(hessianObjective(e, null)(z), -2 * c.loglik)).toBeLessThanOrEqual(1e-10);
+  });
+  it('the fit', async () => {
+    const fit = await glmer(c.formula, data(), { family: 'poisson' });
+    expect(fit.objective).toBeLessThanOrEqual(-2 * c.loglik + 1e-6);
+    expect(fit.objective).toBeGreaterThanOrEqual(-2 * c.loglik - 1e-4);
+    fit.beta.forEach((b, j) => expect(Math.abs(b - c.beta[j])).toBeLessThanOrEqual(1e-5));
+    fit.coefficients.forEach((r, j) => expect(relErr(r.se, c.se[j])).toBeLessThanOrEqual(1e-4));
+    const rows = fit.varCorr.filter((r) => r.group === 'id');
+    const sds = rows.filter((r) => r.var2 === null);
+    sds.forEach((r, i) => expect(relErr(r.sdcor, c.sd[i])).toBeLessThanOrEqual(5e-5));
+    for (let i = 1; i < sds.length; i++) for (let j = 0; j < i; j++) {
+      const r = rows.find((v) => v.var1 === sds[j].var1 && v.var2 === sds[i].var1)!;
+      expect(Math.abs(r.sdcor - c.corr[i][j])).toBeLessThanOrEqual(5e-5);
+    }
+    expect(fit.df).toBe(c.df);
+    expect(Math.abs(fit.AIC - c.aic)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(fit.BIC - c.bic)).toBeLessThanOrEqual(1e-6);
+  }, 60000);
 });

@@ -7,6 +7,7 @@
 # Λ_11, Λ_22, then below it column by column; the loadings matrix fact_load, VarCorr's SDs and
 # correlations, logLik, df, AIC, BIC) and lme4's profiled criterion at glmmTMB's optimum, computed
 # densely from V₀ = Z (ΛΛᵀ/σ²) Zᵀ + I as test/oracle/structcov.R computes it, and lme4's SEs there.
+# glmer: Poisson counts (column count) with the same rr term: glmmTMB's fit and −2ℓ (glmer).
 # Needs: R with glmmTMB (1.1.5) and jsonlite.
 suppressMessages({ library(glmmTMB); library(jsonlite) })
 root <- "test/fixtures"
@@ -17,6 +18,8 @@ Lam <- matrix(c(1, .5, -.4, .8, .2, 0, .7, .3, -.5, .6), q, 2)
 b <- t(Lam %*% matrix(rnorm(2 * n), 2))
 d$x <- round(rnorm(nrow(d)), 3)
 d$y <- round(1 + 0.3 * d$x + match(d$sp, paste0("s", 1:q)) * 0.2 + b[cbind(match(d$id, unique(d$id)), match(d$sp, paste0("s", 1:q)))] + rnorm(nrow(d), sd = .5), 4)
+# Poisson counts from 0.6 Λ's latent variables (drawn after the Gaussian responses)
+d$count <- rpois(nrow(d), exp(0.2 + 0.3 * d$x + 0.6 * b[cbind(match(d$id, unique(d$id)), match(d$sp, paste0("s", 1:q)))]))
 write.csv(d, file.path(root, "data", "rrcov.csv"), row.names = FALSE)
 sim <- read.csv(file.path(root, "data", "rrcov.csv"), stringsAsFactors = TRUE)
 
@@ -47,5 +50,13 @@ out <- lapply(c(TRUE, FALSE), function(reml) {
        loglik = as.numeric(ll), df = attr(ll, "df"), aic = AIC(fit), bic = BIC(fit),
        objective_at = crit, se_lme4 = unname(sqrt(diag(s^2 * solve(S)))))
 })
-write(toJSON(list(glmmTMB = as.character(packageVersion("glmmTMB")), cases = out), auto_unbox = TRUE, digits = NA, pretty = TRUE),
+# glmer: Poisson counts with rr(0 + sp | id, d = 2) (Laplace; the loadings absolute)
+pf <- glmmTMB(count ~ x + rr(0 + sp | id, d = 2), data = sim, family = poisson, control = ctrl)
+stopifnot(isTRUE(pf$sdr$pdHess))
+pll <- logLik(pf)
+pvc <- VarCorr(pf)$cond$id
+pois <- list(formula = "count ~ x + rr(0 + sp | id, d = 2)", beta = unname(fixef(pf)$cond), se = unname(summary(pf)$coefficients$cond[, 2]),
+  theta = unname(pf$fit$par[names(pf$fit$par) == "theta"]), sd = unname(attr(pvc, "stddev")), corr = unname(attr(pvc, "correlation")),
+  loglik = as.numeric(pll), df = attr(pll, "df"), aic = AIC(pf), bic = BIC(pf))
+write(toJSON(list(glmmTMB = as.character(packageVersion("glmmTMB")), cases = out, glmer = pois), auto_unbox = TRUE, digits = NA, pretty = TRUE),
       file.path(root, "rrcov", "rrcov.json"))
