@@ -30,6 +30,8 @@ import { FormulaError, ModelError } from '../src/errors/errors.js';
 import { fitAtTheta } from './helpers/atTheta.js';
 import { loadDataFile } from './helpers/inference.js';
 import { runFit } from '../src/cli/fitCommand.js';
+import { describeFrame } from '../src/gram/frameSpec.js';
+import { parseFormula } from '../src/formula/parse.js';
 
 interface Case {
   name: string; structure: 'exp' | 'gau' | 'mat'; formula: string; reml: boolean; beta: number[]; se: number[]; xnames: string[]; sigma: number;
@@ -289,10 +291,9 @@ describe('spatial structures: what works and the refusals', () => {
     const inside = await fitErr('y_exp ~ x + I(numFactor(xc, yc)) + (1 | plot)');
     expect(inside).toBeInstanceOf(FormulaError);
     expect(buildLmm('y_exp ~ exp(x) + (1 | plot)', data()).frame.xnames).toEqual(['(Intercept)', 'exp(x)']);
-    // rr is still refused by name
-    const rr = await fitErr('y_exp ~ x + rr(0 + pos | plot)');
-    expect(rr).toBeInstanceOf(FormulaError);
-    expect(rr!.message).toMatch(/'rr' is not supported/);
+    // the engines evaluate no numFactor (a fixed-effects factor here; a structured term is refused before)
+    expect(() => describeFrame(parseFormula('y ~ numFactor(xc, yc) + (1 | g)'), new Map([['y', 'numeric'], ['xc', 'numeric'], ['yc', 'numeric'], ['g', 'text']] as const)))
+      .toThrow(/numFactor\(\) is evaluated with the rows in memory only/);
   });
 
   it('what works in θ itself is refused naming the structure (Kenward–Roger, profiles)', async () => {

@@ -57,7 +57,9 @@ export interface LinearPart {
  * glmmTMB's covariance structures of a random-effects term (`ar1(0 + f | g)`): `us` unstructured
  * (lme4's `(lhs | g)`), `diag` heterogeneous variances without correlations, `cs` heterogeneous
  * compound symmetry, `ar1` first-order autoregressive (one SD), `toep` heterogeneous Toeplitz, `ou`
- * Ornstein–Uhlenbeck (one SD, correlation exp(−κ |t_i − t_j|) at the times the levels name).
+ * Ornstein–Uhlenbeck (one SD, correlation exp(−κ |t_i − t_j|) at the times the levels name), the
+ * spatial `exp`, `gau`, `mat` (one SD, a correlation by the distance between the positions the levels
+ * name: `exp(0 + numFactor(x, y) | g)`), `rr` reduced rank (Σ = ΛΛᵀ, Λ q × d: `rr(0 + f | g, d = 2)`).
  * `homdiag`: one SD for all q columns, no correlations (Λ = θ I_q) — not written by users (the parser
  * refuses glmmTMB's homdiag by name): a penalized smooth's random part, gamm4's (1 | Xr), set by
  * src/gamm (RandomTerm.smooth). Their parameters and the map to θ: src/model/covStructure.ts.

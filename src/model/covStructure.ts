@@ -1,5 +1,5 @@
 /**
- * Structured covariances of random-effects terms (glmmTMB's `diag`, `cs`, `ar1`, `toep`, `ou`) as a
+ * Structured covariances of random-effects terms (glmmTMB's `diag`, `cs`, `ar1`, `toep`, `ou`, `exp`, `gau`, `mat`, `rr`) as a
  * composition over the unstructured core: the optimizer's variables x hold, per term in lme4's
  * order, either the term's free θ entries (an ordinary `(lhs | g)` or `us(lhs | g)` term) or its
  * structure's parameters ψ; θ(x) is then the Cholesky factor of each structured term's relative
