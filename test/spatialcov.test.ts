@@ -34,6 +34,7 @@ import { fitAtTheta } from './helpers/atTheta.js';
 import { loadDataFile } from './helpers/inference.js';
 import { runFit } from '../src/cli/fitCommand.js';
 import { describeFrame } from '../src/gram/frameSpec.js';
+import { anovaModels } from '../src/inference/fitInference.js';
 import { parseFormula } from '../src/formula/parse.js';
 
 interface Case {
@@ -260,6 +261,21 @@ describe('spatial structures: what works and the refusals', () => {
     const json = fit.toJSON() as { covariance_structures: { structure: string; range: number }[] };
     expect(json.covariance_structures[0].structure).toBe('exp');
     expect(json.covariance_structures[0].range).toBeCloseTo(fit.structures[0].range!, 12);
+  }, 60000);
+
+  it('update and the likelihood-ratio anova refit in ψ (ML): exp against mat on the same response', async () => {
+    const fit = await exp();
+    const ml = await fit.update({ REML: false });
+    const c = ref.cases.find((k) => k.name === 'exp' && !k.reml)!;
+    expect(ml.model.covariance!.structured[0].structure).toBe('exp');
+    expect(-2 * c.loglik - ml.objective).toBeLessThanOrEqual(1e-6);
+    expect(ml.objective).toBeLessThanOrEqual(-2 * c.loglik + 1e-8);
+    const mat = await lmer('y_exp ~ x + mat(0 + numFactor(xc, yc) | plot)', data());
+    const t = await anovaModels([fit, mat]);
+    expect(t.models.map((r) => r.npar)).toEqual([5, 6]);
+    expect(Math.abs(t.models[0].deviance - ml.objective)).toBeLessThanOrEqual(1e-6);
+    // the Matérn nests exp (κ = 1/2): its ML deviance is no higher
+    expect(t.models[1].deviance).toBeLessThanOrEqual(t.models[0].deviance + 1e-6);
   }, 60000);
 
   it('the CLI fits a spatial term', async () => {
