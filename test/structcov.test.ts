@@ -272,9 +272,9 @@ describe('glmmTMB\'s rules and the errors', () => {
 
   it('cs, ar1 and toep need two columns; errors point at the token', async () => {
     expect((await fitErr('y_cs ~ time + cs(1 | subject)')).message).toMatch(/cs\(1 \| subject\): cs needs at least 2 random effects/);
-    const other = await fitErr('y_cs ~ time + exp(0 + factor(time) | subject)');
+    const other = await fitErr('y_cs ~ time + homcs(0 + factor(time) | subject)');
     expect(other).toBeInstanceOf(FormulaError);
-    expect(other.message).toMatch(/glmmTMB's covariance structure 'exp' is not supported \(supported: us, diag, cs, ar1, toep, ou\)/);
+    expect(other.message).toMatch(/glmmTMB's covariance structure 'homcs' is not supported \(supported: us, diag, cs, ar1, toep, ou, exp, gau, mat, rr\)/);
     // exp(x) is still the exponential of x
     expect(parseFormula('y ~ exp(x) + (1 | g)').fixed.terms[0].label).toBe('exp(x)');
     const e = await fitErr('y_cs ~ time + cs(0 + factor(time) || subject)');

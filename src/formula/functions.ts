@@ -27,6 +27,9 @@ export const COLUMN_FUNCTIONS: ReadonlySet<string> = new Set(['scale']);
 /** `factor(x)`, `as.factor(x)`: a variable read as a factor (its levels the distinct values, sorted). */
 export const FACTOR_FUNCTIONS: ReadonlySet<string> = new Set(['factor', 'as.factor']);
 
+/** glmmTMB's `numFactor(x, y, …)`: a factor of the coordinates' tuples, levels `(x,y)` (frame/columns.ts). */
+export const NUM_FACTOR = 'numFactor';
+
 /**
  * Matrix-valued functions of a column (src/frame/basis/): each gives several model-matrix columns,
  * as one term. Their formal arguments in R's order (R's `args(poly)`, `args(splines::ns)`,
@@ -40,10 +43,10 @@ export const BASIS_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<s
 
 /** Whether `name` is a function a formula may call. */
 export function isFormulaFunction(name: string): boolean {
-  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || FACTOR_FUNCTIONS.has(name) || BASIS_FUNCTIONS.has(name);
+  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || FACTOR_FUNCTIONS.has(name) || name === NUM_FACTOR || BASIS_FUNCTIONS.has(name);
 }
 
 /** The functions' names, for error messages. */
 export function formulaFunctionNames(): string {
-  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, ...BASIS_FUNCTIONS.keys()].join(', ');
+  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, NUM_FACTOR, ...BASIS_FUNCTIONS.keys()].join(', ');
 }

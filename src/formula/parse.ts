@@ -15,7 +15,7 @@
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
 import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, formulaFunctionNames, isFormulaFunction } from './functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, NUM_FACTOR, formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
   type BasisArgs,
@@ -537,6 +537,7 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
         throw new FormulaError(`unknown function '${node.fn}'${where} (functions: ${formulaFunctionNames()}; I(...) for arithmetic)`, text, node.pos);
       }
       const matrix = BASIS_FUNCTIONS.has(node.fn);
+      if (node.fn === NUM_FACTOR) return numFactorCall(node, text, termVar);
       if ((matrix || FACTOR_FUNCTIONS.has(node.fn)) && !termVar) {
         const what = matrix ? `'${node.fn}()' gives a matrix of columns` : `'${node.fn}()' gives a factor`;
         throw new FormulaError(`${what}: it may only be a variable of a term (y ~ ${node.fn}(x${matrix ? ', 2' : ''}) + …), not inside an expression, a response or an offset`, text, node.pos);
@@ -562,6 +563,21 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
       }
       return { type: 'binop', op: node.op, left: toExpr(node.left, text), right: toExpr(node.right, text) };
   }
+}
+
+/**
+ * glmmTMB's `numFactor(x, y, …)`: a factor whose levels are the rows' coordinates, `(x,y)` (the
+ * positions of a spatial structure, `exp(0 + numFactor(x, y) | g)`); one or more numeric columns,
+ * by name, positional. A whole variable of a term only, as factor().
+ */
+function numFactorCall(node: Extract<Node, { kind: 'call' }>, text: string, termVar: boolean): Expr {
+  if (!termVar) throw new FormulaError(`'numFactor()' gives a factor: it may only be a variable of a term (exp(0 + numFactor(x, y) | g)), not inside an expression, a response or an offset`, text, node.pos);
+  const named = node.names.findIndex((nm) => nm !== null);
+  if (named >= 0) throw new FormulaError(`'numFactor' takes its coordinate columns by position: '${node.names[named]} = ' is not supported`, text, node.args[named].pos);
+  if (node.args.length === 0) throw new FormulaError(`'numFactor' takes one or more coordinate columns, numFactor(x, y)`, text, node.pos);
+  const bad = node.args.find((a) => unwrap(a).kind !== 'name');
+  if (bad) throw new FormulaError(`'numFactor' takes columns by name, not '${deparse(bad)}'`, text, bad.pos);
+  return { type: 'call', fn: NUM_FACTOR, args: node.args.map((a) => toExpr(a, text)) };
 }
 
 /**
@@ -988,9 +1004,9 @@ class TermEncoder {
   }
 
   /**
-   * glmmTMB's structured term `ar1(lhs | group)` (`cs`, `diag`, `toep`, `ou`, `us`): one argument, a
-   * random-effects term with a single bar; recorded with its structure, contributes no fixed term.
-   * glmmTMB's other structures (`exp`, `gau`, `mat`, `rr`, …) are refused by name.
+   * glmmTMB's structured term `ar1(lhs | group)` (`cs`, `diag`, `toep`, `ou`, `us`, and the spatial
+   * `exp`, `gau`, `mat` around a bar): one argument, a random-effects term with a single bar; recorded
+   * with its structure, contributes no fixed term. glmmTMB's other structures (`rr`, …) are refused by name.
    */
   private encodeStructured(node: Extract<Node, { kind: 'call' }>, scope: Scope): TermBits[] {
     const fn = node.fn;
@@ -999,8 +1015,14 @@ class TermEncoder {
     }
     if (this.insideBarAt !== null) throw this.error(`'${fn}(…)' inside a random-effects term: a structured term is written ${fn}(terms | group) on the formula's right-hand side`, node.pos);
     if (scope.blocker !== null) throw this.error(`a random-effects term cannot be used with '${scope.blocker.text}'`, node.pos);
-    if (node.args.length !== 1 || node.names[0] !== null) {
-      throw this.error(`'${fn}' takes one random-effects term, such as ${fn}(0 + f | g), got ${node.args.length} argument${node.args.length === 1 ? ' (named)' : 's'}`, node.pos);
+    // rr's second argument: the rank d (glmmTMB's `rr(0 + f | g, d = 2)`, by name or position; default 2)
+    let rank: number | undefined;
+    if (fn === 'rr' && node.args.length === 2 && (node.names[1] === null || node.names[1] === 'd') && node.names[0] === null) {
+      const dn = unwrap(node.args[1]);
+      if (dn.kind !== 'num' || !Number.isInteger(dn.value) || dn.value < 1) throw this.error(`rr's rank d must be a positive integer, not '${deparse(node.args[1])}'`, node.args[1].pos);
+      rank = dn.value;
+    } else if (node.args.length !== 1 || node.names[0] !== null) {
+      throw this.error(`'${fn}' takes one random-effects term, such as ${fn}(0 + f | g)${fn === 'rr' ? ' (and its rank, d = 2)' : ''}, got ${node.args.length} argument${node.args.length === 1 ? ' (named)' : 's'}`, node.pos);
     }
     const inner = unwrap(node.args[0]);
     if (inner.kind === 'binary' && inner.op === '||') {
@@ -1011,7 +1033,8 @@ class TermEncoder {
     }
     const structure = fn as CovStructure;
     for (const t of expandRandomTerm(inner, this.text)) {
-      this.random.push({ ...t, structure, text: `${structure}(${t.text.slice(1, -1)})` });
+      if (structure === 'rr') this.random.push({ ...t, structure, rank: rank ?? 2, text: `rr(${t.text.slice(1, -1)}, d = ${rank ?? 2})` });
+      else this.random.push({ ...t, structure, text: `${structure}(${t.text.slice(1, -1)})` });
     }
     return [];
   }
@@ -1073,10 +1096,13 @@ function expandRandomTerm(bar: BinaryNode, text: string): RandomTerm[] {
 }
 
 /** glmmTMB's covariance structures this package fits (src/model/covStructure.ts). */
-export const COV_STRUCTURES: ReadonlySet<CovStructure> = new Set<CovStructure>(['us', 'diag', 'cs', 'ar1', 'toep', 'ou']);
+export const COV_STRUCTURES: ReadonlySet<CovStructure> = new Set<CovStructure>(['us', 'diag', 'cs', 'ar1', 'toep', 'ou', 'exp', 'gau', 'mat', 'rr']);
+
+/** the spatial structures, whose names are also functions (`exp(x)`): structures only around a bar */
+const SPATIAL_STRUCTURES: ReadonlySet<string> = new Set(['exp', 'gau', 'mat']);
 
 /** glmmTMB's structures it does not: refused by name rather than as unknown functions. */
-const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['exp', 'gau', 'mat', 'rr', 'homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
+const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
 
 /**
  * Whether `node` is a structured random-effects term `ar1(…)` (or one of glmmTMB's others): one of
@@ -1085,8 +1111,8 @@ const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['exp', 'gau', 'mat', 'rr'
  */
 function isStructureCall(node: Node): node is Extract<Node, { kind: 'call' }> {
   if (node.kind !== 'call') return false;
-  if (COV_STRUCTURES.has(node.fn as CovStructure)) return true;
-  if (!OTHER_STRUCTURES.has(node.fn) || node.args.length !== 1) return false;
+  if (COV_STRUCTURES.has(node.fn as CovStructure) && !SPATIAL_STRUCTURES.has(node.fn)) return true;
+  if ((!OTHER_STRUCTURES.has(node.fn) && !SPATIAL_STRUCTURES.has(node.fn)) || node.args.length !== 1) return false;
   const inner = unwrap(node.args[0]);
   return inner.kind === 'binary' && (inner.op === '|' || inner.op === '||');
 }

@@ -57,12 +57,14 @@ export interface LinearPart {
  * glmmTMB's covariance structures of a random-effects term (`ar1(0 + f | g)`): `us` unstructured
  * (lme4's `(lhs | g)`), `diag` heterogeneous variances without correlations, `cs` heterogeneous
  * compound symmetry, `ar1` first-order autoregressive (one SD), `toep` heterogeneous Toeplitz, `ou`
- * Ornstein–Uhlenbeck (one SD, correlation exp(−κ |t_i − t_j|) at the times the levels name).
+ * Ornstein–Uhlenbeck (one SD, correlation exp(−κ |t_i − t_j|) at the times the levels name), the
+ * spatial `exp`, `gau`, `mat` (one SD, a correlation by the distance between the positions the levels
+ * name: `exp(0 + numFactor(x, y) | g)`), `rr` reduced rank (Σ = ΛΛᵀ, Λ q × d: `rr(0 + f | g, d = 2)`).
  * `homdiag`: one SD for all q columns, no correlations (Λ = θ I_q) — not written by users (the parser
  * refuses glmmTMB's homdiag by name): a penalized smooth's random part, gamm4's (1 | Xr), set by
  * src/gamm (RandomTerm.smooth). Their parameters and the map to θ: src/model/covStructure.ts.
  */
-export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'homdiag';
+export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'exp' | 'gau' | 'mat' | 'rr' | 'homdiag';
 
 /** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
 export interface RandomTerm {
@@ -83,6 +85,8 @@ export interface RandomTerm {
    * `toep(…)` or `us(…)`; absent for lme4's `(lhs | group)` (unstructured)
    */
   structure?: CovStructure;
+  /** `rr(lhs | group, d = 2)`: the reduced rank d (glmmTMB's default 2) */
+  rank?: number;
   /**
    * set only by gamm4's setup (src/gamm), never by the parser: this term is the penalized part of the
    * smooth with this label (`s(x)`), gamm4's `(1 | Xr)` with its Z replaced — the smooth's k columns

@@ -4,7 +4,7 @@
  */
 import * as arrow from 'apache-arrow';
 import type { Expr } from '../formula/types.js';
-import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, formulaFunctionNames } from '../formula/functions.js';
+import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, formulaFunctionNames } from '../formula/functions.js';
 import { type PolyCoefs, polyFit, polyPredict, polyRaw } from './basis/poly.js';
 import { type SplineCoefs, bsBasis, nsBasis, splineKnots } from './basis/splines.js';
 import { DataError, FormulaError } from '../errors/errors.js';
@@ -503,8 +503,40 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
     const c = arg.type === 'var' ? source(arg.name) : { kind: 'numeric' as const, values: asVector(evalNumeric(arg, source, label, scales), n) };
     return c.kind === 'factor' ? c : numericToFactor(c);
   }
+  if (expr.type === 'call' && expr.fn === NUM_FACTOR) return numFactorColumn(expr.args, source, label, n, scales);
   if (expr.type === 'call' && expr.basis) return basisColumn(expr, source, label, n, scales);
   return { kind: 'numeric', values: asVector(evalNumeric(expr, source, label, scales), n) };
+}
+
+/**
+ * glmmTMB's numFactor(x, y, …): each row's coordinates as the level `(x,y)` (R's as.character of each
+ * number), the levels ordered as numFactor orders them (by the last coordinate, ties by the one
+ * before, …, the first); a row with a missing coordinate is missing.
+ */
+function numFactorColumn(args: Expr[], source: ColumnSource, label: string, n: number, scales?: ScaleParams): FactorColumn {
+  const cols = args.map((a) => {
+    if (a.type === 'var' && source(a.name).kind !== 'numeric') throw new DataError(`'${label}': numFactor takes numeric coordinate columns, and '${a.name}' is not numeric`, { column: a.name });
+    return asVector(evalNumeric(a, source, label, scales), n);
+  });
+  const codes = rowInt32(n);
+  const index = new Map<string, number>();
+  const coords: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const x = cols.map((c) => c[i]);
+    if (x.some((v) => Number.isNaN(v))) { codes[i] = -1; continue; }
+    const key = `(${x.map(formatNumberLevel).join(',')})`;
+    let k = index.get(key);
+    if (k === undefined) { k = coords.length; index.set(key, k); coords.push(x); }
+    codes[i] = k;
+  }
+  const order = coords.map((_, k) => k).sort((a, b) => {
+    for (let j = cols.length - 1; j >= 0; j--) if (coords[a][j] !== coords[b][j]) return coords[a][j] - coords[b][j];
+    return a - b;
+  });
+  const rank = new Int32Array(coords.length);
+  order.forEach((k, r) => { rank[k] = r; });
+  for (let i = 0; i < n; i++) if (codes[i] >= 0) codes[i] = rank[codes[i]];
+  return { kind: 'factor', codes, levels: order.map((k) => `(${coords[k].map(formatNumberLevel).join(',')})`) };
 }
 
 /**

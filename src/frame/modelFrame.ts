@@ -441,7 +441,9 @@ export function buildReTerm(r: RandomTerm, position: number, g: FactorColumn, co
  */
 export function checkReTerm(t: ReTerm, n: number, allowN = false): void {
   const l = t.levels.length;
-  if (l < 2) {
+  // (glmmTMB's spatial structures take one field over the positions: `exp(0 + pos | one)` with one level)
+  const spatial = t.term.structure === 'exp' || t.term.structure === 'gau' || t.term.structure === 'mat';
+  if (l < 2 && !(spatial && l === 1)) {
     throw new ModelError(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);
   }
   if (allowN ? l > n : l >= n) {

@@ -10,7 +10,7 @@
 import {
   aicTable, backendLabel, callLines, fixedEffectsLines, groupsLines, methodTitle, residualLines, varCorrTable, warningLines,
 } from '../results/lme4Print.js';
-import { catFill } from '../results/rFormat.js';
+import { catFill, formatR } from '../results/rFormat.js';
 import type { GlmmFit } from './glmmFit.js';
 
 /** lme4-style summary text of a fitted GLMM (no trailing newline). */
@@ -40,7 +40,7 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   if (out[out.length - 1] !== '') out.push('');
   // glmmTMB's structures: the parameter count that logLik's df and AIC use
   // a smooth's penalized part (homdiag, src/gamm) is no structure of the user's: not listed, as in lmer's summary
-  for (const s of fit.structures) if (s.structure !== 'homdiag') out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})`);
+  for (const s of fit.structures) if (s.structure !== 'homdiag') out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})${s.range === undefined ? '' : `, range ${formatR([s.range], 4)[0].trim()}${s.smoothness === undefined ? '' : `, smoothness ${formatR([s.smoothness], 4)[0].trim()}`}`}`);
   out.push(`Backend: ${backendLabel(fit.backend)}; ${fit.feval} evaluations; ${fit.converged ? 'converged' : 'not converged'}; Var(fixed effects) from the ${fit.vcovMethod === 'hessian' ? 'finite-difference Hessian' : 'RX factor'}`);
   return out.join('\n');
 }

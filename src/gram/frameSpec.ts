@@ -14,7 +14,7 @@
  *    term's order) when its factors are at its levels, else 0.
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR } from '../formula/functions.js';
 import { ModelError } from '../errors/errors.js';
 import { codingOf } from '../frame/modelMatrix.js';
 import { type ScaleParams, scaleKey } from '../frame/columns.js';
@@ -132,7 +132,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.right, label);
         return;
       case 'call':
-        if (FACTOR_FUNCTIONS.has(expr.fn) || BASIS_FUNCTIONS.has(expr.fn)) {
+        if (FACTOR_FUNCTIONS.has(expr.fn) || BASIS_FUNCTIONS.has(expr.fn) || expr.fn === NUM_FACTOR) {
           // poly/ns/bs need the whole column (their coefficients, knots) and factor() its distinct values before any row is
           // accumulated: not among the engines' passes
           throw new ModelError(`'${label}': ${expr.fn}() is evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory${FACTOR_FUNCTIONS.has(expr.fn) ? `, or read the column as a factor (factors: ['${expr.args[0]?.type === 'var' ? expr.args[0].name : 'x'}'])` : ''}`);

@@ -67,7 +67,7 @@ export function formatSummary(fit: SummarySource, tests?: SummaryTests): string 
   }
   out.push(...knownCovarianceLines(fit.knownCovariances ?? []));
   // glmmTMB's structures: the parameter count that logLik's df and AIC use
-  for (const s of fit.structures ?? []) if (s.structure !== 'homdiag') out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})`);
+  for (const s of fit.structures ?? []) if (s.structure !== 'homdiag') out.push(`Covariance structure: ${s.term}, ${s.parameters.length} parameter${s.parameters.length === 1 ? '' : 's'} (glmmTMB's ${s.structure})${s.range === undefined ? '' : `, range ${formatR([s.range], 4)[0].trim()}${s.smoothness === undefined ? '' : `, smoothness ${formatR([s.smoothness], 4)[0].trim()}`}`}`);
   for (const h of fit.heritability ?? []) {
     out.push(`Heritability: ${h.group} ${formatR([h.heritability], 4)[0]} (${h.group} variance / (${h.group} variance + residual variance))`);
   }
