@@ -45,6 +45,7 @@ import { ZiLaplace } from '../src/zeroinfl/laplace.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { glmmTMB as exported, zeroInflated as exportedZi } from '../src/index.js';
 import { zeroInflatedAt } from './helpers/zeroinflAt.js';
+import { expectCoefTables, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks } from './helpers/tmbChecks.js';
 import { lmer } from '../src/fit/lmer.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -100,20 +101,7 @@ describe('glmmTMB families: the fit against glmmTMB 1.1.5', () => {
       expect(fit.dfResid).toBe(ref.df_resid);
       for (let k = 0; k < fit.df; k++) expect(rel(Math.sqrt(fit.vcov[k * fit.df + k]), Math.sqrt(ref.vcov_full[k][k]))).toBeLessThan(1e-4);
       // the tables: conditional, zero-inflation (none for '~ 0'), dispersion (glmmTMB has it unless '~ 1')
-      const tables: [keyof ZeroInflatedFit, string][] = [['cond', 'cond'], ['zi', 'zi'], ['dispersion', 'disp']];
-      for (const [ours, theirs] of tables) {
-        const rows = fit[ours] as ZeroInflatedFit['cond'];
-        const t = ref[theirs];
-        if (t === null) {
-          expect(theirs === 'zi' ? rows.length : Number(fit.model.dispConstant || fit.model.pd === 0)).toBe(theirs === 'zi' ? 0 : 1);
-          continue;
-        }
-        expect(rows.map((r) => r.name)).toEqual(arr(t.rownames));
-        rows.forEach((r, k) => {
-          expect(rel(r.se, arr<number>(t.se)[k])).toBeLessThan(1e-4);
-          expect(Math.abs(r.z - arr<number>(t.z)[k])).toBeLessThan(1e-4 * Math.max(1, Math.abs(arr<number>(t.z)[k])));
-        });
-      }
+      expectCoefTables(fit, ref);
       if (ref.sigma === null) expect(fit.sigma).toBeNaN();
       else expect(rel(fit.sigma, ref.sigma)).toBeLessThan(1e-5);
       expect(rel(fit.varCorr[0].sd, arr<number>(ref.sd_re)[0])).toBeLessThan(1e-5);
@@ -174,18 +162,7 @@ describe('glmmTMB families: predict(newdata) at glmmTMB\'s parameters', () => {
       const ref = reference(name);
       const fit = zeroInflatedAt(DATA[ref.data], { ...ref, par: R[name].par });
       const nd = NEWDATA[ref.data];
-      for (const type of ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'] as const) {
-        for (const [ours, key] of [[fit.predict(nd, { type, allowNewLevels: true }), type], [fit.predict(nd, { type, groups: false }), `${type}_population`]] as const) {
-          const want: (number | string)[] = R[name][key];
-          expect(ours.length).toBe(want.length);
-          want.forEach((v, i) => {
-            if (v === '-Inf') { expect(ours[i]).toBe(-Infinity); return; }
-            const w = v as number;
-            const scale = type === 'link' || type === 'zlink' || type === 'zprob' ? Math.max(1, Math.abs(w)) : Math.abs(w);
-            if (!(Math.abs(ours[i] - w) <= 1e-8 * scale)) throw new Error(`${type} row ${i + 1}: ${ours[i]} vs glmmTMB's ${w}`);
-          });
-        }
-      }
+      expectNewdataPredictions(fit, nd, R[name]);
     });
   }
 });
@@ -195,28 +172,8 @@ describe('glmmTMB families: Pearson residuals and performance\'s checks', () => 
     it(`${name}: as glmmTMB 1.1.5 and performance 0.10.2, or refused where they stop or give NA`, async () => {
       const ref = reference(name);
       const fit = await fitOf(name);
-      if (ref.pearson === null) {
-        expect(() => fit.residuals('pearson')).toThrow(ModelError);
-        expect(() => fit.residuals('pearson')).toThrow(/Pearson residuals of a/);
-      } else {
-        const r = fit.residuals('pearson');
-        r.forEach((v, i) => expect(Math.abs(v - ref.pearson[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(ref.pearson[i]))));
-      }
-      if (ref.overdispersion === null) {
-        expect(() => fit.checkOverdispersion()).toThrow(ModelError);
-      } else {
-        const o = fit.checkOverdispersion();
-        expect(rel(o.chisq, ref.overdispersion.chisq)).toBeLessThan(1e-5);
-        expect(o.rdf).toBe(ref.overdispersion.rdf);
-        expect(Math.abs(o.p - ref.overdispersion.p)).toBeLessThan(1e-5);
-      }
-      if (ref.zeroinflation === null) {
-        expect(() => fit.checkZeroinflation()).toThrow(ModelError);
-      } else {
-        const z = fit.checkZeroinflation()!;
-        expect(z.predictedZeros).toBe(ref.zeroinflation.predicted);
-        expect(z.observedZeros).toBe(ref.zeroinflation.observed);
-      }
+      expectPearsonAndChecks(fit, ref);
+      if (ref.pearson === null) expect(() => fit.residuals('pearson')).toThrow(/Pearson residuals of a/);
     });
   }
   it('the refusals name the reason', async () => {
@@ -261,17 +218,7 @@ describe('glmmTMB families: simulate', () => {
       const sim = fit.simulate(nsim, { seed: 5, conditional: true });
       await yieldTurn();
       const { m, v } = moments(fit);
-      let maxZ = 0, ss = 0, vs = 0;
-      for (let i = 0; i < fit.nobs; i++) {
-        let s = 0;
-        for (const yr of sim.y) s += yr[i];
-        const mean = s / nsim;
-        maxZ = Math.max(maxZ, Math.abs(mean - m[i]) / Math.sqrt(v[i] / nsim));
-        for (const yr of sim.y) ss += (yr[i] - m[i]) ** 2;
-        vs += nsim * v[i];
-      }
-      expect(maxZ).toBeLessThan(4.5);
-      expect(Math.abs(ss / vs - 1)).toBeLessThan(0.05);
+      expectDrawMoments(sim.y, m, v);
       // (a beta draw with a shape near 0 can round to 0 or 1 in floating point, as R's rbeta)
       if (fit.model.dist === 'beta') expect(sim.y.every((yr) => yr.every((x) => x >= 0 && x <= 1))).toBe(true);
       if (fit.model.count) expect(sim.y.every((yr) => yr.every((x) => Number.isInteger(x) && x >= 0))).toBe(true);

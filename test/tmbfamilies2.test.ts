@@ -48,6 +48,7 @@ import { ZiLaplace } from '../src/zeroinfl/laplace.js';
 import { tweedieLogW } from '../src/zeroinfl/tweedie.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { zeroInflatedAt } from './helpers/zeroinflAt.js';
+import { expectCoefTables, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks } from './helpers/tmbChecks.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
@@ -144,20 +145,7 @@ describe('glmmTMB families (2): the fit against glmmTMB 1.1.5', () => {
         if (flat(name, k)) continue;
         expect(rel(Math.sqrt(fit.vcov[k * fit.df + k]), Math.sqrt(ref.vcov_full[k][k]))).toBeLessThan(1e-4);
       }
-      const tables: [keyof ZeroInflatedFit, string][] = [['cond', 'cond'], ['zi', 'zi'], ['dispersion', 'disp']];
-      for (const [ours, theirs] of tables) {
-        const rows = fit[ours] as ZeroInflatedFit['cond'];
-        const t = ref[theirs];
-        if (t === null) {
-          expect(theirs === 'zi' ? rows.length : Number(fit.model.dispConstant || fit.model.pd === 0)).toBe(theirs === 'zi' ? 0 : 1);
-          continue;
-        }
-        expect(rows.map((r) => r.name)).toEqual(arr(t.rownames));
-        rows.forEach((r, k) => {
-          expect(rel(r.se, arr<number>(t.se)[k])).toBeLessThan(1e-4);
-          expect(Math.abs(r.z - arr<number>(t.z)[k])).toBeLessThan(1e-4 * Math.max(1, Math.abs(arr<number>(t.z)[k])));
-        });
-      }
+      expectCoefTables(fit, ref);
       if (ref.sigma === null) expect(fit.sigma).toBeNaN();
       else expect(rel(fit.sigma, ref.sigma)).toBeLessThan(1e-5);
       if (name === 'betabinom_cbpp') {
@@ -213,27 +201,7 @@ describe('glmmTMB families (2): Pearson residuals and performance\'s checks', ()
     it(`${name}: as glmmTMB 1.1.5 and performance 0.10.2, or refused where they stop or give NA`, async () => {
       const ref = reference(name);
       const fit = await fitOf(name);
-      if (ref.pearson === null) {
-        expect(() => fit.residuals('pearson')).toThrow(ModelError);
-      } else {
-        const r = fit.residuals('pearson');
-        r.forEach((v, i) => expect(Math.abs(v - ref.pearson[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(ref.pearson[i]))));
-      }
-      if (ref.overdispersion === null) {
-        expect(() => fit.checkOverdispersion()).toThrow(ModelError);
-      } else {
-        const o = fit.checkOverdispersion();
-        expect(rel(o.chisq, ref.overdispersion.chisq)).toBeLessThan(1e-5);
-        expect(o.rdf).toBe(ref.overdispersion.rdf);
-        expect(Math.abs(o.p - ref.overdispersion.p)).toBeLessThan(1e-5);
-      }
-      if (ref.zeroinflation === null) {
-        expect(() => fit.checkZeroinflation()).toThrow(ModelError);
-      } else {
-        const z = fit.checkZeroinflation()!;
-        expect(z.predictedZeros).toBe(ref.zeroinflation.predicted);
-        expect(z.observedZeros).toBe(ref.zeroinflation.observed);
-      }
+      expectPearsonAndChecks(fit, ref);
     });
   }
   it('the refusals name the reason', async () => {
@@ -252,18 +220,7 @@ describe('glmmTMB families (2): predict(newdata) at glmmTMB\'s parameters', () =
       const ref = reference(name);
       const fit = zeroInflatedAt(DATA[ref.data], { ...ref, par: R[name].par });
       const nd = NEWDATA[ref.data];
-      for (const type of ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'] as const) {
-        for (const [ours, key] of [[fit.predict(nd, { type, allowNewLevels: true }), type], [fit.predict(nd, { type, groups: false }), `${type}_population`]] as const) {
-          const want: (number | string)[] = R[name][key];
-          expect(ours.length).toBe(want.length);
-          want.forEach((v, i) => {
-            if (v === '-Inf') { expect(ours[i]).toBe(-Infinity); return; }
-            const w = v as number;
-            const scale = type === 'link' || type === 'zlink' || type === 'zprob' ? Math.max(1, Math.abs(w)) : Math.abs(w);
-            if (!(Math.abs(ours[i] - w) <= 1e-8 * scale)) throw new Error(`${type} row ${i + 1}: ${ours[i]} vs glmmTMB's ${w}`);
-          });
-        }
-      }
+      expectNewdataPredictions(fit, nd, R[name]);
     });
   }
 });
@@ -322,17 +279,7 @@ describe('glmmTMB families (2): simulate', () => {
       const sim = fit.simulate(nsim, { seed: 5, conditional: true });
       await yieldTurn();
       const { m, v } = moments(fit);
-      let maxZ = 0, ss = 0, vs = 0;
-      for (let i = 0; i < fit.nobs; i++) {
-        let s = 0;
-        for (const yr of sim.y) s += yr[i];
-        const mean = s / nsim;
-        if (v[i] > 0) maxZ = Math.max(maxZ, Math.abs(mean - m[i]) / Math.sqrt(v[i] / nsim));
-        for (const yr of sim.y) ss += (yr[i] - m[i]) ** 2;
-        vs += nsim * v[i];
-      }
-      expect(maxZ).toBeLessThan(4.5);
-      expect(Math.abs(ss / vs - 1)).toBeLessThan(0.05);
+      expectDrawMoments(sim.y, m, v);
       if (fit.model.count) expect(sim.y.every((yr) => yr.every((x) => Number.isInteger(x) && x >= 0))).toBe(true);
       if (fit.model.binomial) expect(sim.y.every((yr) => yr.every((x, i) => Number.isInteger(Math.round(x * fit.model.size![i] * 1e9) / 1e9) && x >= 0 && x <= 1))).toBe(true);
       if (fit.model.dist === 'gamma') expect(sim.y.every((yr) => yr.every((x) => x > 0))).toBe(true);
