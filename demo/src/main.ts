@@ -16,7 +16,7 @@ import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
 import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
-import { dispFormulaProblem, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
+import { defaultZiFormula, dispFormulaProblem, isBinomialChoice, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
@@ -55,6 +55,7 @@ const LINKS: Record<FamilyChoice, string[]> = {
   // glmmTMB's zero-inflated and hurdle count models: the log link (the zero model's is the logit); beta_family's logit, gaussian's identity
   zi_poisson: ['log'], zi_nbinom1: ['log'], zi_nbinom2: ['log'], hurdle_poisson: ['log'], hurdle_nbinom1: ['log'], hurdle_nbinom2: ['log'],
   tmb_beta: ['logit'], tmb_gaussian: ['identity'],
+  zi_genpois: ['log'], hurdle_genpois: ['log'], tmb_binomial: ['logit'], tmb_betabinomial: ['logit'], tmb_gamma: ['log'], tmb_tweedie: ['log'],
 };
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
@@ -111,6 +112,9 @@ const el = {
   ziformula: byId<HTMLInputElement>('ziformula'),
   ziformulaError: byId('ziformula-error'),
   ziformulaNone: byId('ziformula-none'),
+  weightsRow: byId('weights-row'),
+  tmbWeights: byId<HTMLInputElement>('tmbweights'),
+  tmbWeightsError: byId('tmbweights-error'),
   dispRow: byId('disp-row'),
   dispformula: byId<HTMLInputElement>('dispformula'),
   dispformulaError: byId('dispformula-error'),
@@ -1149,12 +1153,15 @@ function checkFormula(): boolean {
   // glmmTMB's families: one numeric response column (counts; beta: in (0, 1); gaussian: numbers)
   const ziResponse = family === 'tmb_beta' ? 'a beta model\'s response is one column of proportions strictly between 0 and 1, such as yb ~ x + (1 | g)'
     : family === 'tmb_gaussian' ? 'a gaussian glmmTMB model\'s response is one numeric column, such as yg ~ x + (1 | g)'
+    : family === 'tmb_gamma' ? 'a Gamma model\'s response is one numeric column of positive values'
+    : family === 'tmb_tweedie' ? 'a tweedie model\'s response is one numeric column of values ≥ 0'
+    : isBinomialChoice(family) ? 'a binomial glmmTMB model\'s response is cbind(successes, failures), a 0/1 column, or a proportion with its trials as weights'
     : 'a zero-inflated or hurdle model\'s response is one column of counts (whole numbers ≥ 0), such as count ~ mined + (1 | site)';
-  if (isZiChoice(family) && !responseColumnOf(f)) {
+  if (isZiChoice(family) && !responseColumnOf(f) && !(isBinomialChoice(family) && f.response.kind === 'cbind')) {
     showFormulaError(`${ziResponse[0]!.toUpperCase()}${ziResponse.slice(1)}.`, 0);
     return false;
   }
-  if (data && isZiChoice(family)) {
+  if (data && isZiChoice(family) && responseColumnOf(f)) {
     const name = responseColumnOf(f)!;
     const col = data.columns.find((c) => c.name === name);
     if (col && (col.kind !== 'numeric' || factors.has(name))) {
@@ -1162,7 +1169,7 @@ function checkFormula(): boolean {
       return false;
     }
   }
-  if (f.response.kind === 'cbind' && family !== 'binomial') {
+  if (f.response.kind === 'cbind' && family !== 'binomial' && !isBinomialChoice(family)) {
     showFormulaError(`cbind(successes, failures) is a binomial response: choose the family binomial under Options.`, text.indexOf('cbind'));
     return false;
   }
@@ -1238,6 +1245,9 @@ function onFamilyChange(link?: string): void {
   el.ziformulaNone.hidden = noZi === null;
   el.ziformulaNone.textContent = noZi ?? '';
   el.dispRow.hidden = !takesDispFormula(fam);
+  // binomial and betabinomial: '~ 0' (glmmTMB's default: no zero model) where the box had the count families' '~ 1'
+  if (isBinomialChoice(fam) && el.ziformula.value.trim() === '~ 1') el.ziformula.value = defaultZiFormula(fam);
+  el.weightsRow.hidden = !isBinomialChoice(fam);
   if (isZiChoice(fam)) el.nagq.disabled = true;
   checkZiFormula();
   checkDispFormula();
@@ -1283,7 +1293,7 @@ function showGpu(): void {
 function updateFitButton(): void {
   const busy = fitId !== 0;
   el.fit.disabled = busy || !data || !parsed || el.formula.getAttribute('aria-invalid') === 'true'
-    || (isZiChoice(el.family.value) && (el.ziformula.getAttribute('aria-invalid') === 'true' || el.dispformula.getAttribute('aria-invalid') === 'true'));
+    || (isZiChoice(el.family.value) && (el.ziformula.getAttribute('aria-invalid') === 'true' || el.dispformula.getAttribute('aria-invalid') === 'true' || el.tmbWeights.getAttribute('aria-invalid') === 'true'));
   el.cancel.disabled = !busy;
 }
 
@@ -1321,6 +1331,7 @@ function startFit(): void {
     nAGQ: family === 'gaussian' || isZiChoice(family) ? undefined : nAGQ,
     ...(takesZiFormula(family) ? { ziformula: el.ziformula.value.trim() } : {}),
     ...(takesDispFormula(family) ? { dispformula: el.dispformula.value.trim() } : {}),
+    ...(isBinomialChoice(family) && el.tmbWeights.value.trim() ? { weights: el.tmbWeights.value.trim() } : {}),
     ...(family === 'ordinal' ? { threshold: el.threshold.value as FitRequest['threshold'], levels: ordinalLevelsToSend() } : {}),
     dataName: data.name,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
@@ -1610,6 +1621,15 @@ function setupZi(): void {
   });
   el.dispformula.addEventListener('input', () => {
     checkDispFormula();
+    updateFitButton();
+    syncUrl();
+  });
+  el.tmbWeights.addEventListener('input', () => {
+    // the trials column must be one of the data's (the library checks its values)
+    const w = el.tmbWeights.value.trim();
+    const bad = w !== '' && data !== null && !data.columns.some((c) => c.name === w);
+    el.tmbWeights.setAttribute('aria-invalid', bad ? 'true' : 'false');
+    el.tmbWeightsError.textContent = bad ? `Trials (weights): unknown column '${w}': not in the data.` : '';
     updateFitButton();
     syncUrl();
   });
@@ -3538,7 +3558,8 @@ function applyOptions(u: UrlState): void {
   el.prior.value = u.prior ?? '';
   el.threshold.value = u.threshold ?? 'flexible';
   // the address leaves the default '~ 1' out
-  if (isZiChoice(u.family)) el.ziformula.value = u.ziformula ?? '~ 1';
+  if (isZiChoice(u.family)) el.ziformula.value = u.ziformula ?? defaultZiFormula(u.family);
+  el.tmbWeights.value = isBinomialChoice(u.family) ? u.weights ?? '' : '';
   if (isZiChoice(u.family)) el.dispformula.value = u.dispformula ?? '~ 1';
   checkZiFormula();
   checkDispFormula();
@@ -3580,6 +3601,7 @@ function currentUrlState(): UrlState {
     levels: fam === 'ordinal' ? ordinalLevelsToSend() : undefined,
     ziformula: takesZiFormula(fam) ? el.ziformula.value : undefined,
     dispformula: takesDispFormula(fam) ? el.dispformula.value : undefined,
+    weights: isBinomialChoice(fam) && el.tmbWeights.value.trim() ? el.tmbWeights.value.trim() : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
@@ -3587,7 +3609,8 @@ function currentUrlState(): UrlState {
       || (!!shownGamm && shownGamm.request.formula === el.formula.value)
       || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.family === fam
         && shownZi.request.ziformula === (takesZiFormula(fam) ? el.ziformula.value.trim() : undefined)
-        && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)),
+        && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)
+        && shownZi.request.weights === (isBinomialChoice(fam) && el.tmbWeights.value.trim() ? el.tmbWeights.value.trim() : undefined)),
     ...cardsUrlState(),
     // the fixed-effects card's choices other than its defaults (Satterthwaite, type III)
     ddf: shown && inf.ddf.value !== 'satterthwaite' ? inf.ddf.value as UrlState['ddf'] : undefined,

@@ -34,9 +34,12 @@ export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
  * the glmmTMB families the library's zeroInflated fits: zero-inflated and hurdle counts (glmmTMB's poisson,
  * nbinom1, nbinom2, truncated_poisson, truncated_nbinom1, truncated_nbinom2 with a ziformula), and
  * beta_family (tmb_beta) and gaussian (tmb_gaussian: the heteroscedastic LMM of a dispformula), which take
- * no zero model
+ * no zero model; genpois (zi_genpois) and truncated_genpois (hurdle_genpois), binomial and betabinomial
+ * (tmb_binomial, tmb_betabinomial: a zero model allowed, '~ 0' by default), Gamma (tmb_gamma) and tweedie
+ * (tmb_tweedie), which take none
  */
-export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom1' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom1' | 'hurdle_nbinom2' | 'tmb_beta' | 'tmb_gaussian';
+export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom1' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom1' | 'hurdle_nbinom2' | 'tmb_beta' | 'tmb_gaussian'
+  | 'zi_genpois' | 'hurdle_genpois' | 'tmb_binomial' | 'tmb_betabinomial' | 'tmb_gamma' | 'tmb_tweedie';
 export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal' | ZiFamilyChoice;
 
 export interface FitRequest {
@@ -55,6 +58,8 @@ export interface FitRequest {
   ziformula?: string;
   /** glmmTMB families with a dispersion parameter: the dispersion model's one-sided formula, log φ = X_d δ (absent: '~ 1') */
   dispformula?: string;
+  /** glmmTMB's binomial and betabinomial: the column of trials of a proportion response (glmmTMB's weights) */
+  weights?: string;
   dataName?: string;
   /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
   prior?: 'blme';
@@ -933,6 +938,8 @@ export interface ZiResultMsg {
    * (Var = μ(1 − μ)/(1 + φ)), gaussian's σ; null for Poisson and with a dispersion model (glmmTMB's NA)
    */
   sigma: number | null;
+  /** tweedie's estimated power p (Var = φμ^p, glmmTMB's family_params); null for the other families */
+  power: number | null;
   feval: number;
   converged: boolean;
   messages: string[];
