@@ -38,7 +38,7 @@ import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
 import { FIT_REPLIES, RequestLedger, cardReply } from './requests.js';
 import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
-import { type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
+import { AFEX_PER_PARAMETER_METHODS, type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
   DHARMA_NSIM, DHARMA_SEED, MAX_PLOT_POINTS, checksTable, collinearityTable, dharmaRequest, dharmaResidualsCsv, dharmaTestsTable, groupedResidualsCsv,
   performanceTable, qqLegends, qqPoints, residualPoints,
@@ -2698,6 +2698,7 @@ const ax = {
   expandRe: byId<HTMLInputElement>('afex-expandre'),
   nsim: byId<HTMLInputElement>('afex-nsim'),
   seed: byId<HTMLInputElement>('afex-seed'),
+  perParam: byId<HTMLInputElement>('afex-perparam'),
   run: byId<HTMLButtonElement>('afex-run'),
   cancel: byId<HTMLButtonElement>('afex-cancel'),
   hint: byId('afex-hint'),
@@ -2711,13 +2712,15 @@ const ax = {
 /** the card's settings read from the address, applied to the next fit shown (never run: refits and simulations are the user's to start) */
 let pendingAfex: AfexUrlState | null = null;
 
-const afexFields = () => ({ method: ax.method.value, type: ax.type.value, testIntercept: ax.intercept.checked, expandRe: ax.expandRe.checked, nsim: ax.nsim.value, seed: ax.seed.value });
+const afexFields = () => ({ method: ax.method.value, type: ax.type.value, testIntercept: ax.intercept.checked, expandRe: ax.expandRe.checked, nsim: ax.nsim.value, seed: ax.seed.value, perParameter: ax.perParam.value });
 
 /** PB's nsim and seed only for PB */
 function afexMethodChanged(): void {
   const pb = ax.method.value === 'PB';
   ax.nsim.disabled = !pb || !!ax.run.dataset.refused;
   ax.seed.disabled = !pb || !!ax.run.dataset.refused;
+  // afex's per_parameter: the nested-model methods only
+  ax.perParam.disabled = !AFEX_PER_PARAMETER_METHODS.includes(ax.method.value) || !!ax.run.dataset.refused;
 }
 
 /** a new fit shown: the card's result of the previous fit dropped (a running mixed() cancelled), the address's settings applied */
@@ -2731,7 +2734,7 @@ function renderAfexStart(r: FitResult): void {
   pendingAfex = null;
   if (url) {
     const f = afexFieldsOf(url);
-    ax.method.value = f.method; ax.type.value = f.type; ax.intercept.checked = f.testIntercept; ax.expandRe.checked = f.expandRe; ax.nsim.value = f.nsim; ax.seed.value = f.seed;
+    ax.method.value = f.method; ax.type.value = f.type; ax.intercept.checked = f.testIntercept; ax.expandRe.checked = f.expandRe; ax.nsim.value = f.nsim; ax.seed.value = f.seed; ax.perParam.value = f.perParameter ?? '';
     ax.card.open = true;
   }
   const why = shown ? afexRefusal(shown.request) : null;
@@ -2740,7 +2743,7 @@ function renderAfexStart(r: FitResult): void {
   for (const c of [ax.method, ax.type, ax.intercept, ax.expandRe]) c.disabled = !!why;
   afexMethodChanged();
   ax.hint.textContent = why ? `Not available for this fit: ${why}.` : [
-    `afex's mixed() on this fit's formula and data${r.kind === 'glmer' ? ` (${r.family}, ${r.link}; afex offers LRT and PB for a GLMM)` : ''}: every factor of the formula is set to contr.sum (afex's check_contrasts), and the models are refitted — LRT and PB fit nested models by ML, one per effect.`,
+    `afex's mixed() on this fit's formula and data${r.kind === 'glmer' ? ` (${r.family}, ${r.link}; afex offers LRT and PB for a GLMM)` : ''}: every factor of the formula is set to contr.sum (afex's check_contrasts), and the models are refitted — LRT and PB fit nested models by ML, one per effect; nested-KR fits them by REML and compares each pair by Kenward–Roger (pbkrtest's KRmodcomp, with its F.scaling).`,
     'PB simulates nsim responses per effect and refits both models to each (the time grows with nsim).',
   ].join(' ');
 }
@@ -3843,7 +3846,7 @@ function init(): void {
   ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
   ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });
   afexMethodChanged();
-  for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed]) c.addEventListener('change', () => syncUrl());
+  for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed, ax.perParam]) c.addEventListener('change', () => syncUrl());
   af.run.addEventListener('click', startAllFit);
   af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
   af.maxfun.addEventListener('change', () => syncUrl());

@@ -1018,10 +1018,12 @@ export type FromWorker =
 
 /** afex's mixed() on a kept lmer or glmer fit's formula and data: the ANOVA (afex) card's settings */
 export interface AfexRequest {
-  method: 'KR' | 'S' | 'LRT' | 'PB';
+  method: 'KR' | 'S' | 'LRT' | 'PB' | 'nested-KR';
   type: 2 | 3;
   testIntercept: boolean;
   expandRe: boolean;
+  /** LRT, PB, nested-KR: afex's per_parameter (regular expressions; a matching term tested one column at a time) */
+  perParameter?: string[];
   /** PB: pbkrtest's simulations (afex's args_test nsim; default 1000) and seed */
   nsim?: number;
   seed?: number;
