@@ -16,6 +16,8 @@ import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
 import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
+import { nlmeBoxProblem } from './nlme.js';
+import { type NlmeEls, renderNlme } from './nlmeView.js';
 import { defaultZiFormula, dispFormulaProblem, isBinomialChoice, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
@@ -31,7 +33,7 @@ import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, NlmeResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
@@ -113,6 +115,12 @@ const el = {
   ziformulaError: byId('ziformula-error'),
   ziformulaNone: byId('ziformula-none'),
   weightsRow: byId('weights-row'),
+  nlmeRow: byId('nlme-row'),
+  nlmeWeights: byId<HTMLInputElement>('nlme-weights'),
+  nlmeCorrelation: byId<HTMLInputElement>('nlme-correlation'),
+  nlmeError: byId('nlme-error'),
+  nlmeNote: byId('nlme-note'),
+  nlmeResults: byId('nlme-results'),
   tmbWeights: byId<HTMLInputElement>('tmbweights'),
   tmbWeightsError: byId('tmbweights-error'),
   dispRow: byId('disp-row'),
@@ -216,6 +224,10 @@ const clmmEls: ClmmEls = {
 };
 /** the zero-inflated and hurdle fits of this session, numbered in the order fitted; the one shown */
 interface ZiEntry { id: number; loadId: number; number: number; request: FitRequest; result: ZiResultMsg }
+interface NlmeEntry { id: number; loadId: number; number: number; request: FitRequest; result: NlmeResultMsg }
+const nlmeHistory: NlmeEntry[] = [];
+let shownNlme: NlmeEntry | null = null;
+const nlmeEls: NlmeEls = { info: byId('nlme-info'), fixed: byId('nlme-fixed'), struct: byId('nlme-struct'), summary: byId('nlme-summary') };
 const ziHistory: ZiEntry[] = [];
 let shownZi: ZiEntry | null = null;
 /** the caterpillar's choice in the zero-inflated results */
@@ -552,6 +564,17 @@ function onMessage(m: FromWorker): void {
       syncUrl();
       break;
     }
+    case 'nlmeFitted': {
+      if (m.id !== fitId) break;
+      const id = fitId;
+      endFit();
+      const entry: NlmeEntry = { id, loadId, number: nlmeHistory.length + 1, request: fitRequest!, result: m.result };
+      nlmeHistory.push(entry);
+      setState('fitted');
+      showNlme(entry);
+      syncUrl();
+      break;
+    }
     case 'ziFitted': {
       if (m.id !== fitId) break;
       const id = fitId;
@@ -878,6 +901,8 @@ function load(src: DataSource): void {
   el.ziResults.hidden = true;
   shownZi = null;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
@@ -1140,7 +1165,8 @@ function checkFormula(): boolean {
     clearFormulaError();
     return true;
   }
-  if (f.random.length === 0) {
+  // nlme's gls: a model without random effects, when a residual variance or correlation is given (Gaussian)
+  if (f.random.length === 0 && !(el.family.value === 'gaussian' && nlmeAsked())) {
     showFormulaError('A mixed model needs at least one random-effects term, such as (1 | group): add one at the end.', text.length);
     return false;
   }
@@ -1248,6 +1274,8 @@ function onFamilyChange(link?: string): void {
   // binomial and betabinomial: '~ 0' (glmmTMB's default: no zero model) where the box had the count families' '~ 1'
   if (isBinomialChoice(fam) && el.ziformula.value.trim() === '~ 1') el.ziformula.value = defaultZiFormula(fam);
   el.weightsRow.hidden = !isBinomialChoice(fam);
+  // nlme's residual variance and correlation: Gaussian models only (lme, or gls without random effects)
+  el.nlmeRow.hidden = fam !== 'gaussian';
   if (isZiChoice(fam)) el.nagq.disabled = true;
   checkZiFormula();
   checkDispFormula();
@@ -1290,9 +1318,24 @@ function showGpu(): void {
 // ---------------------------------------------------------------------------------------------
 // Fit
 
+/** a residual variance or correlation typed: the Gaussian fit is nlme's lme (gls without random effects) */
+function nlmeAsked(): boolean {
+  return el.nlmeWeights.value.trim() !== '' || el.nlmeCorrelation.value.trim() !== '';
+}
+
+/** the nlme boxes' check: each must name one of the library's structures; the note says which function fits */
+function checkNlmeBoxes(): void {
+  const problem = nlmeBoxProblem('weights', el.nlmeWeights.value) ?? nlmeBoxProblem('correlation', el.nlmeCorrelation.value);
+  el.nlmeWeights.setAttribute('aria-invalid', problem ? 'true' : 'false');
+  el.nlmeError.textContent = problem ?? '';
+  el.nlmeNote.hidden = !nlmeAsked();
+  el.nlmeNote.textContent = nlmeAsked() ? 'Fitted by nlme\'s lme (gls without a random-effects term) on the CPU: one grouping factor, (1 | g) or (x | g); the Criterion\'s REML or ML.' : '';
+}
+
 function updateFitButton(): void {
   const busy = fitId !== 0;
   el.fit.disabled = busy || !data || !parsed || el.formula.getAttribute('aria-invalid') === 'true'
+    || (el.family.value === 'gaussian' && el.nlmeWeights.getAttribute('aria-invalid') === 'true')
     || (isZiChoice(el.family.value) && (el.ziformula.getAttribute('aria-invalid') === 'true' || el.dispformula.getAttribute('aria-invalid') === 'true' || el.tmbWeights.getAttribute('aria-invalid') === 'true'));
   el.cancel.disabled = !busy;
 }
@@ -1332,6 +1375,8 @@ function startFit(): void {
     ...(takesZiFormula(family) ? { ziformula: el.ziformula.value.trim() } : {}),
     ...(takesDispFormula(family) ? { dispformula: el.dispformula.value.trim() } : {}),
     ...(isBinomialChoice(family) && el.tmbWeights.value.trim() ? { weights: el.tmbWeights.value.trim() } : {}),
+    ...(family === 'gaussian' && el.nlmeWeights.value.trim() ? { nlmeWeights: el.nlmeWeights.value.trim() } : {}),
+    ...(family === 'gaussian' && el.nlmeCorrelation.value.trim() ? { nlmeCorrelation: el.nlmeCorrelation.value.trim() } : {}),
     ...(family === 'ordinal' ? { threshold: el.threshold.value as FitRequest['threshold'], levels: ordinalLevelsToSend() } : {}),
     dataName: data.name,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
@@ -1483,6 +1528,8 @@ function showClmm(entry: ClmmEntry): void {
   el.ziResults.hidden = true;
   shownZi = null;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   el.clmmResults.hidden = false;
   el.clmmResults.classList.remove('stale');
@@ -1573,6 +1620,8 @@ function showZi(entry: ZiEntry): void {
   el.metaResults.hidden = true;
   el.clmmResults.hidden = true;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   el.ziResults.hidden = false;
   el.ziResults.classList.remove('stale');
@@ -1583,8 +1632,29 @@ function showZi(entry: ZiEntry): void {
   renderChecksStart(entry.result.checks);
 }
 
+function showNlme(entry: NlmeEntry): void {
+  abandonFitCards();
+  shownNlme = entry;
+  shown = null;
+  result = null;
+  shownClmm = null;
+  shownZi = null;
+  shownGamm = null;
+  clearStale();
+  el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.clmmResults.hidden = true;
+  el.ziResults.hidden = true;
+  el.gammResults.hidden = true;
+  el.nlmeResults.hidden = false;
+  el.nlmeResults.classList.remove('stale');
+  renderNlme(nlmeEls, entry.result, entry.number);
+}
+
 function showGamm(entry: GammEntry): void {
   abandonFitCards();
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = entry;
   shown = null;
   result = null;
@@ -1632,6 +1702,20 @@ function setupZi(): void {
     el.tmbWeightsError.textContent = bad ? `Trials (weights): unknown column '${w}': not in the data.` : '';
     updateFitButton();
     syncUrl();
+  });
+  for (const box of [el.nlmeWeights, el.nlmeCorrelation]) {
+    box.addEventListener('input', () => {
+      checkNlmeBoxes();
+      validateFormula();
+      updateFitButton();
+      syncUrl();
+    });
+  }
+  byId('nlme-export-json').addEventListener('click', () => {
+    if (!shownNlme) return;
+    const id = nextId++;
+    jsonWaiters.set(id, (text) => download(`${baseName()}_${shownNlme!.result.fn}.json`, text, 'application/json'));
+    send({ type: 'exportJson', id, fit: shownNlme.id });
   });
   ziEls.catSelect.addEventListener('change', () => {
     ziCat = ziEls.catSelect.value;
@@ -1709,6 +1793,8 @@ function renderResults(entry: HistoryEntry): void {
   el.ziResults.hidden = true;
   shownZi = null;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
@@ -3563,6 +3649,9 @@ function applyOptions(u: UrlState): void {
   // the address leaves the default '~ 1' out
   if (isZiChoice(u.family)) el.ziformula.value = u.ziformula ?? defaultZiFormula(u.family);
   el.tmbWeights.value = isBinomialChoice(u.family) ? u.weights ?? '' : '';
+  el.nlmeWeights.value = u.nlmeWeights ?? '';
+  el.nlmeCorrelation.value = u.nlmeCorrelation ?? '';
+  checkNlmeBoxes();
   if (isZiChoice(u.family)) el.dispformula.value = u.dispformula ?? '~ 1';
   checkZiFormula();
   checkDispFormula();
@@ -3605,10 +3694,14 @@ function currentUrlState(): UrlState {
     ziformula: takesZiFormula(fam) ? el.ziformula.value : undefined,
     dispformula: takesDispFormula(fam) ? el.dispformula.value : undefined,
     weights: isBinomialChoice(fam) && el.tmbWeights.value.trim() ? el.tmbWeights.value.trim() : undefined,
+    nlmeWeights: fam === 'gaussian' && el.nlmeWeights.value.trim() ? el.nlmeWeights.value.trim() : undefined,
+    nlmeCorrelation: fam === 'gaussian' && el.nlmeCorrelation.value.trim() ? el.nlmeCorrelation.value.trim() : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
     fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value)
+      || (!!shownNlme && shownNlme.request.formula === el.formula.value && fam === 'gaussian'
+        && (shownNlme.request.nlmeWeights ?? '') === el.nlmeWeights.value.trim() && (shownNlme.request.nlmeCorrelation ?? '') === el.nlmeCorrelation.value.trim())
       || (!!shownGamm && shownGamm.request.formula === el.formula.value)
       || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.family === fam
         && shownZi.request.ziformula === (takesZiFormula(fam) ? el.ziformula.value.trim() : undefined)

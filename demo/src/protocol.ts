@@ -60,6 +60,10 @@ export interface FitRequest {
   dispformula?: string;
   /** glmmTMB's binomial and betabinomial: the column of trials of a proportion response (glmmTMB's weights) */
   weights?: string;
+  /** gaussian: nlme's variance function ('varIdent(form = ~ 1 | Sex)', …); with it or a correlation the fit is lme or gls */
+  nlmeWeights?: string;
+  /** gaussian: nlme's correlation structure ('corAR1(form = ~ 1 | Subject)', …) */
+  nlmeCorrelation?: string;
   dataName?: string;
   /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
   prior?: 'blme';
@@ -958,7 +962,38 @@ export interface ZiResultMsg {
   elapsedMs: number;
 }
 
+/** What the page shows of an nlme fit (the library's lme, or gls without random effects). */
+export interface NlmeResultMsg {
+  kind: 'nlme';
+  fn: 'lme' | 'gls';
+  formula: string;
+  /** the boxes' variance function and correlation structure (null where empty) */
+  weights: string | null;
+  correlation: string | null;
+  method: 'REML' | 'ML';
+  nobs: number;
+  /** lme's grouping factor and its number of levels (null for gls) */
+  group: { name: string; levels: number } | null;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  sigma: number;
+  /** nlme's fixed-effects table: Value, Std.Error, DF (lme's by grouping level), t-value, p-value */
+  tTable: { name: string; Value: number; StdError: number; DF: number; t: number; p: number }[];
+  /** lme's random effects' SDs and the residual's (empty for gls) */
+  stdDev: { name: string; sd: number }[];
+  /** the structures' estimates as nlme prints them */
+  varStruct: { structure: string; formula: string; names: string[]; values: number[] } | null;
+  corStruct: { structure: string; formula: string; names: string[]; values: number[] } | null;
+  converged: boolean;
+  feval: number;
+  /** nlme's print(summary(fit)) */
+  summary: string;
+  elapsedMs: number;
+}
+
 export type FromWorker =
+  | { type: 'nlmeFitted'; id: number; result: NlmeResultMsg }
   | { type: 'ziFitted'; id: number; result: ZiResultMsg }
   | { type: 'gammFitted'; id: number; result: GammResultMsg }
   | { type: 'clmmFitted'; id: number; result: ClmmResultMsg }

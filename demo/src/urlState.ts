@@ -41,6 +41,9 @@ export interface UrlState {
   dispformula?: string;
   /** glmmTMB's binomial and betabinomial: the trials column of a proportion response (`weights`) */
   weights?: string;
+  /** gaussian: nlme's residual variance function and correlation structure (`varf`, `corr`) */
+  nlmeWeights?: string;
+  nlmeCorrelation?: string;
   /** diagnostics plot kind, conditional-modes term (index), caterpillar group:column */
   diag?: string;
   modes?: string;
@@ -184,6 +187,10 @@ export function readUrlState(search: string): UrlState {
   if (zf && zf.trim().startsWith('~') && zf.length <= 500) out.ziformula = zf;
   const df = q.get('disp');
   if (df && df.trim().startsWith('~') && df.length <= 500) out.dispformula = df;
+  const vf = q.get('varf');
+  if (vf && vf.trim() !== '' && vf.length <= 500) out.nlmeWeights = vf;
+  const cr = q.get('corr');
+  if (cr && cr.trim() !== '' && cr.length <= 500) out.nlmeCorrelation = cr;
   const wt = q.get('weights');
   if (wt && wt.length <= 200 && out.family && WEIGHT_FAMILIES.includes(out.family)) out.weights = wt;
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
@@ -305,6 +312,9 @@ export function writeUrlState(s: UrlState): string {
   if (s.family && ZI_FAMILIES.includes(s.family) && s.ziformula && s.ziformula.trim() !== ziDefault) q.set('zi', s.ziformula);
   if (s.family && DISP_FAMILIES.includes(s.family) && s.dispformula && s.dispformula.trim() !== '~ 1') q.set('disp', s.dispformula);
   if (s.family && WEIGHT_FAMILIES.includes(s.family) && s.weights && s.weights.trim() !== '') q.set('weights', s.weights.trim());
+  // nlme's boxes: Gaussian models only
+  if ((s.family ?? 'gaussian') === 'gaussian' && s.nlmeWeights?.trim()) q.set('varf', s.nlmeWeights.trim());
+  if ((s.family ?? 'gaussian') === 'gaussian' && s.nlmeCorrelation?.trim()) q.set('corr', s.nlmeCorrelation.trim());
   if (s.diag) q.set('diag', s.diag);
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);
