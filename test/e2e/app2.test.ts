@@ -17,6 +17,8 @@
  *    line for line and word for word, its numbers to 1e-6 × max(1, |x|) (nlme prints σ's SD to 7 digits and the
  *    residual quantiles to 10, where the last-bit differences above show: not exact strings), and its
  *    fixed-effects table's numbers the Node fit's to 1e-6 relative; the address keeps the boxes.
+ * 4. At 390 px: an lme fit with varIdent and corCompSymm, the binomial family's trials box, and a tweedie fit
+ *    (its dispersion and power lines) leave the page without a sideways scroll.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -129,6 +131,34 @@ describe.skipIf(!enabled)('browser app: glmmTMB\'s new families, afex nested-KR,
       expect(new URL(page.url()).searchParams.get('varf')).toBe('varIdent(form = ~ 1 | f)');
     } finally {
       await page.close();
+    }
+  }, 300_000);
+
+  test('at 390 px: the new options and the nlme and tweedie results do not scroll the page sideways', async () => {
+    const scroll = (page: import('puppeteer').Page) => page.evaluate(() => document.documentElement.scrollWidth);
+    const nlme = `?${new URLSearchParams({ example: 'tmbfamilies', formula: 'yg ~ x + (1 | g)', family: 'gaussian', varf: 'varIdent(form = ~ 1 | f)', corr: 'corCompSymm(form = ~ 1 | g)', fit: '1' })}`;
+    const page = await app().openPage({ query: nlme, width: 390, height: 844 });
+    try {
+      await page.waitForSelector('#nlme-results:not([hidden]) #nlme-corstruct-table', { timeout: 120_000 });
+      expect(await scroll(page)).toBeLessThanOrEqual(390);
+      // the family select's new choices and the binomial families' trials box
+      await page.select('#family', 'tmb_binomial');
+      expect(await page.$eval('#weights-row', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await page.$eval('#nlme-row', (e) => (e as HTMLElement).hidden)).toBe(true);
+      expect(await scroll(page)).toBeLessThanOrEqual(390);
+    } finally {
+      await page.close();
+    }
+    const tweedie = await app().openPage({ query: `?${new URLSearchParams({ example: 'tmbfamilies', formula: 'yb ~ x + (1 | g)', family: 'tmb_tweedie', link: 'log', fit: '1' })}`, width: 390, height: 844 });
+    try {
+      await tweedie.waitForSelector('#zi-results:not([hidden]) #zi-cond-table', { timeout: 120_000 });
+      expect(await text(tweedie, '#zi-dispersion-line')).toMatch(/^Dispersion parameter for tweedie family \(φ, Var = φμ\^p\): /);
+      const p = Number(await tweedie.$eval('#zi-power', (e) => e.getAttribute('data-value')));
+      expect(p > 1 && p < 2).toBe(true);
+      expect(await text(tweedie, '#zi-power-line')).toMatch(/^Tweedie power \(p, Var = φμ\^p, glmmTMB's family_params\): 1\.\d+$/);
+      expect(await scroll(tweedie)).toBeLessThanOrEqual(390);
+    } finally {
+      await tweedie.close();
     }
   }, 300_000);
 });
