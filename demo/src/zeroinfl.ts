@@ -306,7 +306,21 @@ export function expectedHistogram(fit: ZeroInflatedFit, bins = histogramBins(fit
   const phi = fit.disp;
   const size = fit.model.size;
   const zp = fit.model.pz > 0 ? fit.zprob : null;
+  const binomial = fit.family === 'binomial' || fit.family === 'betabinomial';
   for (let i = 0; i < n; i++) {
+    if (binomial && size) {
+      // the binomial families: each proportion k/m's probability into its bin once (O(m) per row, not O(m) per edge);
+      // bin j holds e_j ≤ k/m < e_(j+1) over the inner edges, as F(x) = P(y < x) puts it; a structural zero's p with 0
+      const m = size[i]!;
+      const p = zp ? zp[i]! : 0;
+      let j = 0;
+      for (let k = 0; k <= m; k++) {
+        while (j < B - 1 && edges[j + 1]! <= k / m) j++;
+        const f = fit.family === 'binomial' ? Math.exp(dbinomLog(k, m, mu[i]!)) : dbetabinom(k, m, mu[i]!, phi[i]!);
+        expected[j]! += (1 - p) * f + (k === 0 ? p : 0);
+      }
+      continue;
+    }
     let prev = 0;
     const extra: RowExtra = { power: fit.power, ...(size ? { size: size[i]! } : {}), ...(zp ? { p: zp[i]! } : {}) };
     for (let j = 1; j <= B; j++) {
