@@ -8,7 +8,10 @@ import type { AfexMsg, AfexRequest, FitRequest } from './protocol.js';
 import type { CellFormat, TestColumn, TestTable } from './modelTests.js';
 import { csv } from './dom.js';
 
-export const AFEX_METHOD_CHOICES = ['S', 'KR', 'LRT', 'PB'] as const;
+export const AFEX_METHOD_CHOICES = ['S', 'KR', 'LRT', 'PB', 'nested-KR'] as const;
+
+/** the methods that take afex's per_parameter (the nested-model methods) */
+export const AFEX_PER_PARAMETER_METHODS: readonly string[] = ['LRT', 'PB', 'nested-KR'];
 
 /** the card's fields, as chosen or typed */
 export interface AfexFields {
@@ -19,6 +22,13 @@ export interface AfexFields {
   /** PB's simulations and seed, as typed */
   nsim: string;
   seed: string;
+  /** LRT, PB, nested-KR: afex's per_parameter as typed: regular expressions separated by commas (empty: none) */
+  perParameter?: string;
+}
+
+/** the per-parameter box's patterns: split at commas, trimmed, empty ones dropped */
+export function perParameterPatterns(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
 }
 
 /** a field the card refuses, named */
@@ -46,6 +56,20 @@ export function afexRequest(f: AfexFields): AfexRequest {
   const method = f.method as AfexRequest['method'];
   if (f.type !== '3' && f.type !== '2') throw new AfexFieldError('type', `type: afex's mixed tests type 3 or 2, got '${f.type}'`);
   const req: AfexRequest = { method, type: f.type === '3' ? 3 : 2, testIntercept: f.testIntercept, expandRe: f.expandRe };
+  const patterns = perParameterPatterns(f.perParameter);
+  if (patterns.length > 0) {
+    if (!AFEX_PER_PARAMETER_METHODS.includes(method)) {
+      throw new AfexFieldError('perParameter', `per_parameter: afex tests single parameters with the nested-model methods (LRT, PB, nested-KR), not ${method}; clear the box or choose one of them`);
+    }
+    for (const p of patterns) {
+      try {
+        new RegExp(p);
+      } catch {
+        throw new AfexFieldError('perParameter', `per_parameter: '${p}' is not a regular expression`);
+      }
+    }
+    req.perParameter = patterns;
+  }
   if (method === 'PB') {
     const nText = f.nsim.trim();
     const nsim = Number(nText);
@@ -84,16 +108,24 @@ export interface AfexTable extends TestTable {
   csvColumns: string[];
 }
 
+/** F.scaling as the card prints it: 4 significant digits ('NA' where afex has none) */
+function fmtScaling(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? 'NA' : Number(v.toPrecision(4)).toString();
+}
+
 export function afexTable(m: AfexMsg): AfexTable {
+  const scaling = m.columns.includes('F.scaling');
   const statHead = m.nice.columns[2] ?? 'F';
   const numCols = m.columns;
   const what = m.request.method === 'KR' ? 'Kenward–Roger F tests' : m.request.method === 'S' ? 'Satterthwaite F tests'
+    : m.request.method === 'nested-KR' ? 'Kenward–Roger F tests of nested REML fits (pbkrtest\'s KRmodcomp)'
     : m.request.method === 'LRT' ? 'likelihood-ratio tests' : `parametric bootstrap (${m.request.nsim ?? AFEX_PB_NSIM} simulations, seed ${m.request.seed ?? 1})`;
   return {
     id: 'afex',
     title: `Mixed Model Anova Table (Type ${m.request.type} tests, ${m.request.method}-method): ${what}`,
-    columns: [col('effect', 'Effect', 'Effect', 'text'), col('df', 'df', 'df', 'text'), col('stat', statHead, statHead, 'text'), col('p', 'p.value', 'p.value', 'text')],
-    rows: m.nice.rows.map((r) => ({ key: r.Effect, cells: [r.Effect, r.df, r.stat, r['p.value']] })),
+    // nested-KR: pbkrtest's F.scaling beside nice()'s columns (afex's anova() number, 4 significant digits)
+    columns: [col('effect', 'Effect', 'Effect', 'text'), col('df', 'df', 'df', 'text'), ...(scaling ? [col('fscaling', 'F.scaling', 'F.scaling', 'text')] : []), col('stat', statHead, statHead, 'text'), col('p', 'p.value', 'p.value', 'text')],
+    rows: m.nice.rows.map((r, i) => ({ key: r.Effect, cells: [r.Effect, r.df, ...(scaling ? [fmtScaling(m.anova[i]?.['F.scaling'] as number | null | undefined)] : []), r.stat, r['p.value']] })),
     caption: `Model: ${m.fullFormula}`,
     csvRows: m.nice.rows.map((r, i) => [r.Effect, r.df, r.stat, r['p.value'], ...numCols.map((c) => m.anova[i]?.[c] ?? null)]),
     csvColumns: ['Effect', 'df_printed', `${statHead}_printed`, 'p.value_printed', ...numCols.map(csvName)],
@@ -114,6 +146,8 @@ export interface AfexUrlState {
   expandRe?: true;
   nsim?: number;
   seed?: number;
+  /** per_parameter's box as typed */
+  perParameter?: string;
 }
 
 /** the address's afex keys (after afex=1) read; values that are not the card's dropped */
@@ -128,6 +162,8 @@ export function readAfexUrl(q: URLSearchParams): AfexUrlState {
   if (q.get('xnsim') && Number.isInteger(nsim) && nsim >= 1 && nsim <= AFEX_PB_MAX_NSIM && nsim !== AFEX_PB_NSIM) a.nsim = nsim;
   const seed = Number(q.get('xseed'));
   if (q.get('xseed') && Number.isSafeInteger(seed) && seed !== 1) a.seed = seed;
+  const pp = q.get('xpp');
+  if (pp && pp.trim() !== '' && pp.length <= 500) a.perParameter = pp;
   return a;
 }
 
@@ -140,11 +176,12 @@ export function writeAfexUrl(q: URLSearchParams, a: AfexUrlState): void {
   if (a.expandRe) q.set('xre', '1');
   if (a.nsim !== undefined && a.nsim !== AFEX_PB_NSIM) q.set('xnsim', String(a.nsim));
   if (a.seed !== undefined && a.seed !== 1) q.set('xseed', String(a.seed));
+  if (a.perParameter && a.perParameter.trim() !== '') q.set('xpp', a.perParameter);
 }
 
 /** the card's fields of an address state (the defaults where it says nothing) */
 export function afexFieldsOf(a: AfexUrlState): AfexFields {
-  return { method: a.method ?? 'S', type: String(a.type ?? 3), testIntercept: a.testIntercept ?? false, expandRe: a.expandRe ?? false, nsim: String(a.nsim ?? AFEX_PB_NSIM), seed: String(a.seed ?? 1) };
+  return { method: a.method ?? 'S', type: String(a.type ?? 3), testIntercept: a.testIntercept ?? false, expandRe: a.expandRe ?? false, nsim: String(a.nsim ?? AFEX_PB_NSIM), seed: String(a.seed ?? 1), ...(a.perParameter ? { perParameter: a.perParameter } : {}) };
 }
 
 /** the address state of the card's fields (defaults left out); a bad number left out too */
@@ -158,5 +195,6 @@ export function afexUrlOf(f: AfexFields): AfexUrlState {
   if (Number.isInteger(nsim) && nsim >= 1 && nsim <= AFEX_PB_MAX_NSIM && nsim !== AFEX_PB_NSIM) a.nsim = nsim;
   const seed = Number(f.seed);
   if (f.seed.trim() !== '' && Number.isSafeInteger(seed) && seed !== 1) a.seed = seed;
+  if (f.perParameter && f.perParameter.trim() !== '') a.perParameter = f.perParameter;
   return a;
 }

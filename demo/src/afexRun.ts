@@ -26,6 +26,7 @@ export async function runAfex(stored: StoredFit, table: arrow.Table | null, req:
   const m = await mixed(r.formula, table, {
     method: req.method, type: req.type, testIntercept: req.testIntercept, expandRe: req.expandRe,
     ...(req.method === 'PB' ? { argsTest: { nsim: req.nsim ?? 1000, seed: req.seed ?? 1 } } : {}),
+    ...(req.perParameter && req.perParameter.length > 0 ? { perParameter: req.perParameter } : {}),
     ...(glmm ? { family: r.family as never, ...(r.link ? { link: r.link as never } : {}), ...(r.nAGQ !== undefined && r.nAGQ !== 1 ? { nAGQ: r.nAGQ } : {}) } : {}),
     factors: r.factors,
     dataName: dataNameOf(r.dataName),

@@ -16,7 +16,9 @@ import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
 import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
-import { dispFormulaProblem, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
+import { nlmeBoxProblem } from './nlme.js';
+import { type NlmeEls, renderNlme } from './nlmeView.js';
+import { defaultZiFormula, dispFormulaProblem, isBinomialChoice, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
@@ -31,14 +33,14 @@ import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, NlmeResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
 import { FIT_REPLIES, RequestLedger, cardReply } from './requests.js';
 import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
-import { type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
+import { AFEX_PER_PARAMETER_METHODS, type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
   DHARMA_NSIM, DHARMA_SEED, MAX_PLOT_POINTS, checksTable, collinearityTable, dharmaRequest, dharmaResidualsCsv, dharmaTestsTable, groupedResidualsCsv,
   performanceTable, qqLegends, qqPoints, residualPoints,
@@ -55,6 +57,7 @@ const LINKS: Record<FamilyChoice, string[]> = {
   // glmmTMB's zero-inflated and hurdle count models: the log link (the zero model's is the logit); beta_family's logit, gaussian's identity
   zi_poisson: ['log'], zi_nbinom1: ['log'], zi_nbinom2: ['log'], hurdle_poisson: ['log'], hurdle_nbinom1: ['log'], hurdle_nbinom2: ['log'],
   tmb_beta: ['logit'], tmb_gaussian: ['identity'],
+  zi_genpois: ['log'], hurdle_genpois: ['log'], tmb_binomial: ['logit'], tmb_betabinomial: ['logit'], tmb_gamma: ['log'], tmb_tweedie: ['log'],
 };
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {
@@ -111,6 +114,15 @@ const el = {
   ziformula: byId<HTMLInputElement>('ziformula'),
   ziformulaError: byId('ziformula-error'),
   ziformulaNone: byId('ziformula-none'),
+  weightsRow: byId('weights-row'),
+  nlmeRow: byId('nlme-row'),
+  nlmeWeights: byId<HTMLInputElement>('nlme-weights'),
+  nlmeCorrelation: byId<HTMLInputElement>('nlme-correlation'),
+  nlmeError: byId('nlme-error'),
+  nlmeNote: byId('nlme-note'),
+  nlmeResults: byId('nlme-results'),
+  tmbWeights: byId<HTMLInputElement>('tmbweights'),
+  tmbWeightsError: byId('tmbweights-error'),
   dispRow: byId('disp-row'),
   dispformula: byId<HTMLInputElement>('dispformula'),
   dispformulaError: byId('dispformula-error'),
@@ -212,6 +224,10 @@ const clmmEls: ClmmEls = {
 };
 /** the zero-inflated and hurdle fits of this session, numbered in the order fitted; the one shown */
 interface ZiEntry { id: number; loadId: number; number: number; request: FitRequest; result: ZiResultMsg }
+interface NlmeEntry { id: number; loadId: number; number: number; request: FitRequest; result: NlmeResultMsg }
+const nlmeHistory: NlmeEntry[] = [];
+let shownNlme: NlmeEntry | null = null;
+const nlmeEls: NlmeEls = { info: byId('nlme-info'), fixed: byId('nlme-fixed'), struct: byId('nlme-struct'), summary: byId('nlme-summary') };
 const ziHistory: ZiEntry[] = [];
 let shownZi: ZiEntry | null = null;
 /** the caterpillar's choice in the zero-inflated results */
@@ -548,6 +564,17 @@ function onMessage(m: FromWorker): void {
       syncUrl();
       break;
     }
+    case 'nlmeFitted': {
+      if (m.id !== fitId) break;
+      const id = fitId;
+      endFit();
+      const entry: NlmeEntry = { id, loadId, number: nlmeHistory.length + 1, request: fitRequest!, result: m.result };
+      nlmeHistory.push(entry);
+      setState('fitted');
+      showNlme(entry);
+      syncUrl();
+      break;
+    }
     case 'ziFitted': {
       if (m.id !== fitId) break;
       const id = fitId;
@@ -874,6 +901,8 @@ function load(src: DataSource): void {
   el.ziResults.hidden = true;
   shownZi = null;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
@@ -1136,7 +1165,8 @@ function checkFormula(): boolean {
     clearFormulaError();
     return true;
   }
-  if (f.random.length === 0) {
+  // nlme's gls: a model without random effects, when a residual variance or correlation is given (Gaussian)
+  if (f.random.length === 0 && !(el.family.value === 'gaussian' && nlmeAsked())) {
     showFormulaError('A mixed model needs at least one random-effects term, such as (1 | group): add one at the end.', text.length);
     return false;
   }
@@ -1149,12 +1179,15 @@ function checkFormula(): boolean {
   // glmmTMB's families: one numeric response column (counts; beta: in (0, 1); gaussian: numbers)
   const ziResponse = family === 'tmb_beta' ? 'a beta model\'s response is one column of proportions strictly between 0 and 1, such as yb ~ x + (1 | g)'
     : family === 'tmb_gaussian' ? 'a gaussian glmmTMB model\'s response is one numeric column, such as yg ~ x + (1 | g)'
+    : family === 'tmb_gamma' ? 'a Gamma model\'s response is one numeric column of positive values'
+    : family === 'tmb_tweedie' ? 'a tweedie model\'s response is one numeric column of values ≥ 0'
+    : isBinomialChoice(family) ? 'a binomial glmmTMB model\'s response is cbind(successes, failures), a 0/1 column, or a proportion with its trials as weights'
     : 'a zero-inflated or hurdle model\'s response is one column of counts (whole numbers ≥ 0), such as count ~ mined + (1 | site)';
-  if (isZiChoice(family) && !responseColumnOf(f)) {
+  if (isZiChoice(family) && !responseColumnOf(f) && !(isBinomialChoice(family) && f.response.kind === 'cbind')) {
     showFormulaError(`${ziResponse[0]!.toUpperCase()}${ziResponse.slice(1)}.`, 0);
     return false;
   }
-  if (data && isZiChoice(family)) {
+  if (data && isZiChoice(family) && responseColumnOf(f)) {
     const name = responseColumnOf(f)!;
     const col = data.columns.find((c) => c.name === name);
     if (col && (col.kind !== 'numeric' || factors.has(name))) {
@@ -1162,7 +1195,7 @@ function checkFormula(): boolean {
       return false;
     }
   }
-  if (f.response.kind === 'cbind' && family !== 'binomial') {
+  if (f.response.kind === 'cbind' && family !== 'binomial' && !isBinomialChoice(family)) {
     showFormulaError(`cbind(successes, failures) is a binomial response: choose the family binomial under Options.`, text.indexOf('cbind'));
     return false;
   }
@@ -1238,6 +1271,11 @@ function onFamilyChange(link?: string): void {
   el.ziformulaNone.hidden = noZi === null;
   el.ziformulaNone.textContent = noZi ?? '';
   el.dispRow.hidden = !takesDispFormula(fam);
+  // binomial and betabinomial: '~ 0' (glmmTMB's default: no zero model) where the box had the count families' '~ 1'
+  if (isBinomialChoice(fam) && el.ziformula.value.trim() === '~ 1') el.ziformula.value = defaultZiFormula(fam);
+  el.weightsRow.hidden = !isBinomialChoice(fam);
+  // nlme's residual variance and correlation: Gaussian models only (lme, or gls without random effects)
+  el.nlmeRow.hidden = fam !== 'gaussian';
   if (isZiChoice(fam)) el.nagq.disabled = true;
   checkZiFormula();
   checkDispFormula();
@@ -1280,10 +1318,25 @@ function showGpu(): void {
 // ---------------------------------------------------------------------------------------------
 // Fit
 
+/** a residual variance or correlation typed: the Gaussian fit is nlme's lme (gls without random effects) */
+function nlmeAsked(): boolean {
+  return el.nlmeWeights.value.trim() !== '' || el.nlmeCorrelation.value.trim() !== '';
+}
+
+/** the nlme boxes' check: each must name one of the library's structures; the note says which function fits */
+function checkNlmeBoxes(): void {
+  const problem = nlmeBoxProblem('weights', el.nlmeWeights.value) ?? nlmeBoxProblem('correlation', el.nlmeCorrelation.value);
+  el.nlmeWeights.setAttribute('aria-invalid', problem ? 'true' : 'false');
+  el.nlmeError.textContent = problem ?? '';
+  el.nlmeNote.hidden = !nlmeAsked();
+  el.nlmeNote.textContent = nlmeAsked() ? 'Fitted by nlme\'s lme (gls without a random-effects term) on the CPU: one grouping factor, (1 | g) or (x | g); the Criterion\'s REML or ML.' : '';
+}
+
 function updateFitButton(): void {
   const busy = fitId !== 0;
   el.fit.disabled = busy || !data || !parsed || el.formula.getAttribute('aria-invalid') === 'true'
-    || (isZiChoice(el.family.value) && (el.ziformula.getAttribute('aria-invalid') === 'true' || el.dispformula.getAttribute('aria-invalid') === 'true'));
+    || (el.family.value === 'gaussian' && el.nlmeWeights.getAttribute('aria-invalid') === 'true')
+    || (isZiChoice(el.family.value) && (el.ziformula.getAttribute('aria-invalid') === 'true' || el.dispformula.getAttribute('aria-invalid') === 'true' || el.tmbWeights.getAttribute('aria-invalid') === 'true'));
   el.cancel.disabled = !busy;
 }
 
@@ -1321,6 +1374,9 @@ function startFit(): void {
     nAGQ: family === 'gaussian' || isZiChoice(family) ? undefined : nAGQ,
     ...(takesZiFormula(family) ? { ziformula: el.ziformula.value.trim() } : {}),
     ...(takesDispFormula(family) ? { dispformula: el.dispformula.value.trim() } : {}),
+    ...(isBinomialChoice(family) && el.tmbWeights.value.trim() ? { weights: el.tmbWeights.value.trim() } : {}),
+    ...(family === 'gaussian' && el.nlmeWeights.value.trim() ? { nlmeWeights: el.nlmeWeights.value.trim() } : {}),
+    ...(family === 'gaussian' && el.nlmeCorrelation.value.trim() ? { nlmeCorrelation: el.nlmeCorrelation.value.trim() } : {}),
     ...(family === 'ordinal' ? { threshold: el.threshold.value as FitRequest['threshold'], levels: ordinalLevelsToSend() } : {}),
     dataName: data.name,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
@@ -1472,6 +1528,8 @@ function showClmm(entry: ClmmEntry): void {
   el.ziResults.hidden = true;
   shownZi = null;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   el.clmmResults.hidden = false;
   el.clmmResults.classList.remove('stale');
@@ -1562,6 +1620,8 @@ function showZi(entry: ZiEntry): void {
   el.metaResults.hidden = true;
   el.clmmResults.hidden = true;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   el.ziResults.hidden = false;
   el.ziResults.classList.remove('stale');
@@ -1572,8 +1632,29 @@ function showZi(entry: ZiEntry): void {
   renderChecksStart(entry.result.checks);
 }
 
+function showNlme(entry: NlmeEntry): void {
+  abandonFitCards();
+  shownNlme = entry;
+  shown = null;
+  result = null;
+  shownClmm = null;
+  shownZi = null;
+  shownGamm = null;
+  clearStale();
+  el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.clmmResults.hidden = true;
+  el.ziResults.hidden = true;
+  el.gammResults.hidden = true;
+  el.nlmeResults.hidden = false;
+  el.nlmeResults.classList.remove('stale');
+  renderNlme(nlmeEls, entry.result, entry.number);
+}
+
 function showGamm(entry: GammEntry): void {
   abandonFitCards();
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = entry;
   shown = null;
   result = null;
@@ -1612,6 +1693,29 @@ function setupZi(): void {
     checkDispFormula();
     updateFitButton();
     syncUrl();
+  });
+  el.tmbWeights.addEventListener('input', () => {
+    // the trials column must be one of the data's (the library checks its values)
+    const w = el.tmbWeights.value.trim();
+    const bad = w !== '' && data !== null && !data.columns.some((c) => c.name === w);
+    el.tmbWeights.setAttribute('aria-invalid', bad ? 'true' : 'false');
+    el.tmbWeightsError.textContent = bad ? `Trials (weights): unknown column '${w}': not in the data.` : '';
+    updateFitButton();
+    syncUrl();
+  });
+  for (const box of [el.nlmeWeights, el.nlmeCorrelation]) {
+    box.addEventListener('input', () => {
+      checkNlmeBoxes();
+      validateFormula();
+      updateFitButton();
+      syncUrl();
+    });
+  }
+  byId('nlme-export-json').addEventListener('click', () => {
+    if (!shownNlme) return;
+    const id = nextId++;
+    jsonWaiters.set(id, (text) => download(`${baseName()}_${shownNlme!.result.fn}.json`, text, 'application/json'));
+    send({ type: 'exportJson', id, fit: shownNlme.id });
   });
   ziEls.catSelect.addEventListener('change', () => {
     ziCat = ziEls.catSelect.value;
@@ -1689,6 +1793,8 @@ function renderResults(entry: HistoryEntry): void {
   el.ziResults.hidden = true;
   shownZi = null;
   el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  shownNlme = null;
   shownGamm = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
@@ -2678,6 +2784,7 @@ const ax = {
   expandRe: byId<HTMLInputElement>('afex-expandre'),
   nsim: byId<HTMLInputElement>('afex-nsim'),
   seed: byId<HTMLInputElement>('afex-seed'),
+  perParam: byId<HTMLInputElement>('afex-perparam'),
   run: byId<HTMLButtonElement>('afex-run'),
   cancel: byId<HTMLButtonElement>('afex-cancel'),
   hint: byId('afex-hint'),
@@ -2691,13 +2798,15 @@ const ax = {
 /** the card's settings read from the address, applied to the next fit shown (never run: refits and simulations are the user's to start) */
 let pendingAfex: AfexUrlState | null = null;
 
-const afexFields = () => ({ method: ax.method.value, type: ax.type.value, testIntercept: ax.intercept.checked, expandRe: ax.expandRe.checked, nsim: ax.nsim.value, seed: ax.seed.value });
+const afexFields = () => ({ method: ax.method.value, type: ax.type.value, testIntercept: ax.intercept.checked, expandRe: ax.expandRe.checked, nsim: ax.nsim.value, seed: ax.seed.value, perParameter: ax.perParam.value });
 
 /** PB's nsim and seed only for PB */
 function afexMethodChanged(): void {
   const pb = ax.method.value === 'PB';
   ax.nsim.disabled = !pb || !!ax.run.dataset.refused;
   ax.seed.disabled = !pb || !!ax.run.dataset.refused;
+  // afex's per_parameter: the nested-model methods only
+  ax.perParam.disabled = !AFEX_PER_PARAMETER_METHODS.includes(ax.method.value) || !!ax.run.dataset.refused;
 }
 
 /** a new fit shown: the card's result of the previous fit dropped (a running mixed() cancelled), the address's settings applied */
@@ -2711,7 +2820,7 @@ function renderAfexStart(r: FitResult): void {
   pendingAfex = null;
   if (url) {
     const f = afexFieldsOf(url);
-    ax.method.value = f.method; ax.type.value = f.type; ax.intercept.checked = f.testIntercept; ax.expandRe.checked = f.expandRe; ax.nsim.value = f.nsim; ax.seed.value = f.seed;
+    ax.method.value = f.method; ax.type.value = f.type; ax.intercept.checked = f.testIntercept; ax.expandRe.checked = f.expandRe; ax.nsim.value = f.nsim; ax.seed.value = f.seed; ax.perParam.value = f.perParameter ?? '';
     ax.card.open = true;
   }
   const why = shown ? afexRefusal(shown.request) : null;
@@ -2720,7 +2829,7 @@ function renderAfexStart(r: FitResult): void {
   for (const c of [ax.method, ax.type, ax.intercept, ax.expandRe]) c.disabled = !!why;
   afexMethodChanged();
   ax.hint.textContent = why ? `Not available for this fit: ${why}.` : [
-    `afex's mixed() on this fit's formula and data${r.kind === 'glmer' ? ` (${r.family}, ${r.link}; afex offers LRT and PB for a GLMM)` : ''}: every factor of the formula is set to contr.sum (afex's check_contrasts), and the models are refitted — LRT and PB fit nested models by ML, one per effect.`,
+    `afex's mixed() on this fit's formula and data${r.kind === 'glmer' ? ` (${r.family}, ${r.link}; afex offers LRT and PB for a GLMM)` : ''}: every factor of the formula is set to contr.sum (afex's check_contrasts), and the models are refitted — LRT and PB fit nested models by ML, one per effect; nested-KR fits them by REML and compares each pair by Kenward–Roger (pbkrtest's KRmodcomp, with its F.scaling).`,
     'PB simulates nsim responses per effect and refits both models to each (the time grows with nsim).',
   ].join(' ');
 }
@@ -3538,7 +3647,11 @@ function applyOptions(u: UrlState): void {
   el.prior.value = u.prior ?? '';
   el.threshold.value = u.threshold ?? 'flexible';
   // the address leaves the default '~ 1' out
-  if (isZiChoice(u.family)) el.ziformula.value = u.ziformula ?? '~ 1';
+  if (isZiChoice(u.family)) el.ziformula.value = u.ziformula ?? defaultZiFormula(u.family);
+  el.tmbWeights.value = isBinomialChoice(u.family) ? u.weights ?? '' : '';
+  el.nlmeWeights.value = u.nlmeWeights ?? '';
+  el.nlmeCorrelation.value = u.nlmeCorrelation ?? '';
+  checkNlmeBoxes();
   if (isZiChoice(u.family)) el.dispformula.value = u.dispformula ?? '~ 1';
   checkZiFormula();
   checkDispFormula();
@@ -3580,14 +3693,20 @@ function currentUrlState(): UrlState {
     levels: fam === 'ordinal' ? ordinalLevelsToSend() : undefined,
     ziformula: takesZiFormula(fam) ? el.ziformula.value : undefined,
     dispformula: takesDispFormula(fam) ? el.dispformula.value : undefined,
+    weights: isBinomialChoice(fam) && el.tmbWeights.value.trim() ? el.tmbWeights.value.trim() : undefined,
+    nlmeWeights: fam === 'gaussian' && el.nlmeWeights.value.trim() ? el.nlmeWeights.value.trim() : undefined,
+    nlmeCorrelation: fam === 'gaussian' && el.nlmeCorrelation.value.trim() ? el.nlmeCorrelation.value.trim() : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
     fit: (!!shown && shown.result.formula === el.formula.value) || (!!shownClmm && shownClmm.request.formula === el.formula.value)
+      || (!!shownNlme && shownNlme.request.formula === el.formula.value && fam === 'gaussian'
+        && (shownNlme.request.nlmeWeights ?? '') === el.nlmeWeights.value.trim() && (shownNlme.request.nlmeCorrelation ?? '') === el.nlmeCorrelation.value.trim())
       || (!!shownGamm && shownGamm.request.formula === el.formula.value)
       || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.family === fam
         && shownZi.request.ziformula === (takesZiFormula(fam) ? el.ziformula.value.trim() : undefined)
-        && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)),
+        && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)
+        && shownZi.request.weights === (isBinomialChoice(fam) && el.tmbWeights.value.trim() ? el.tmbWeights.value.trim() : undefined)),
     ...cardsUrlState(),
     // the fixed-effects card's choices other than its defaults (Satterthwaite, type III)
     ddf: shown && inf.ddf.value !== 'satterthwaite' ? inf.ddf.value as UrlState['ddf'] : undefined,
@@ -3820,7 +3939,7 @@ function init(): void {
   ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
   ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });
   afexMethodChanged();
-  for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed]) c.addEventListener('change', () => syncUrl());
+  for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed, ax.perParam]) c.addEventListener('change', () => syncUrl());
   af.run.addEventListener('click', startAllFit);
   af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
   af.maxfun.addEventListener('change', () => syncUrl());

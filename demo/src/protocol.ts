@@ -34,9 +34,12 @@ export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
  * the glmmTMB families the library's zeroInflated fits: zero-inflated and hurdle counts (glmmTMB's poisson,
  * nbinom1, nbinom2, truncated_poisson, truncated_nbinom1, truncated_nbinom2 with a ziformula), and
  * beta_family (tmb_beta) and gaussian (tmb_gaussian: the heteroscedastic LMM of a dispformula), which take
- * no zero model
+ * no zero model; genpois (zi_genpois) and truncated_genpois (hurdle_genpois), binomial and betabinomial
+ * (tmb_binomial, tmb_betabinomial: a zero model allowed, '~ 0' by default), Gamma (tmb_gamma) and tweedie
+ * (tmb_tweedie), which take none
  */
-export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom1' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom1' | 'hurdle_nbinom2' | 'tmb_beta' | 'tmb_gaussian';
+export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom1' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom1' | 'hurdle_nbinom2' | 'tmb_beta' | 'tmb_gaussian'
+  | 'zi_genpois' | 'hurdle_genpois' | 'tmb_binomial' | 'tmb_betabinomial' | 'tmb_gamma' | 'tmb_tweedie';
 export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal' | ZiFamilyChoice;
 
 export interface FitRequest {
@@ -55,6 +58,12 @@ export interface FitRequest {
   ziformula?: string;
   /** glmmTMB families with a dispersion parameter: the dispersion model's one-sided formula, log φ = X_d δ (absent: '~ 1') */
   dispformula?: string;
+  /** glmmTMB's binomial and betabinomial: the column of trials of a proportion response (glmmTMB's weights) */
+  weights?: string;
+  /** gaussian: nlme's variance function ('varIdent(form = ~ 1 | Sex)', …); with it or a correlation the fit is lme or gls */
+  nlmeWeights?: string;
+  /** gaussian: nlme's correlation structure ('corAR1(form = ~ 1 | Subject)', …) */
+  nlmeCorrelation?: string;
   dataName?: string;
   /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
   prior?: 'blme';
@@ -933,6 +942,8 @@ export interface ZiResultMsg {
    * (Var = μ(1 − μ)/(1 + φ)), gaussian's σ; null for Poisson and with a dispersion model (glmmTMB's NA)
    */
   sigma: number | null;
+  /** tweedie's estimated power p (Var = φμ^p, glmmTMB's family_params); null for the other families */
+  power: number | null;
   feval: number;
   converged: boolean;
   messages: string[];
@@ -951,7 +962,38 @@ export interface ZiResultMsg {
   elapsedMs: number;
 }
 
+/** What the page shows of an nlme fit (the library's lme, or gls without random effects). */
+export interface NlmeResultMsg {
+  kind: 'nlme';
+  fn: 'lme' | 'gls';
+  formula: string;
+  /** the boxes' variance function and correlation structure (null where empty) */
+  weights: string | null;
+  correlation: string | null;
+  method: 'REML' | 'ML';
+  nobs: number;
+  /** lme's grouping factor and its number of levels (null for gls) */
+  group: { name: string; levels: number } | null;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  sigma: number;
+  /** nlme's fixed-effects table: Value, Std.Error, DF (lme's by grouping level), t-value, p-value */
+  tTable: { name: string; Value: number; StdError: number; DF: number; t: number; p: number }[];
+  /** lme's random effects' SDs and the residual's (empty for gls) */
+  stdDev: { name: string; sd: number }[];
+  /** the structures' estimates as nlme prints them */
+  varStruct: { structure: string; formula: string; names: string[]; values: number[] } | null;
+  corStruct: { structure: string; formula: string; names: string[]; values: number[] } | null;
+  converged: boolean;
+  feval: number;
+  /** nlme's print(summary(fit)) */
+  summary: string;
+  elapsedMs: number;
+}
+
 export type FromWorker =
+  | { type: 'nlmeFitted'; id: number; result: NlmeResultMsg }
   | { type: 'ziFitted'; id: number; result: ZiResultMsg }
   | { type: 'gammFitted'; id: number; result: GammResultMsg }
   | { type: 'clmmFitted'; id: number; result: ClmmResultMsg }
@@ -1011,10 +1053,12 @@ export type FromWorker =
 
 /** afex's mixed() on a kept lmer or glmer fit's formula and data: the ANOVA (afex) card's settings */
 export interface AfexRequest {
-  method: 'KR' | 'S' | 'LRT' | 'PB';
+  method: 'KR' | 'S' | 'LRT' | 'PB' | 'nested-KR';
   type: 2 | 3;
   testIntercept: boolean;
   expandRe: boolean;
+  /** LRT, PB, nested-KR: afex's per_parameter (regular expressions; a matching term tested one column at a time) */
+  perParameter?: string[];
   /** PB: pbkrtest's simulations (afex's args_test nsim; default 1000) and seed */
   nsim?: number;
   seed?: number;

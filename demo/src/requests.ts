@@ -99,4 +99,4 @@ export function cardReply(type: FromWorker['type']): 'final' | 'progress' | unde
 }
 
 /** the replies to a fit's request: drawn only while that fit is the one running (the page's fitId) */
-export const FIT_REPLIES: ReadonlySet<FromWorker['type']> = new Set<FromWorker['type']>(['progress', 'fitted', 'clmmFitted', 'gammFitted', 'ziFitted', 'fitError', 'cancelled']);
+export const FIT_REPLIES: ReadonlySet<FromWorker['type']> = new Set<FromWorker['type']>(['progress', 'fitted', 'clmmFitted', 'gammFitted', 'ziFitted', 'nlmeFitted', 'fitError', 'cancelled']);

@@ -39,6 +39,11 @@ export interface UrlState {
   ziformula?: string;
   /** glmmTMB families with a dispersion parameter: the dispersion formula (absent: '~ 1') */
   dispformula?: string;
+  /** glmmTMB's binomial and betabinomial: the trials column of a proportion response (`weights`) */
+  weights?: string;
+  /** gaussian: nlme's residual variance function and correlation structure (`varf`, `corr`) */
+  nlmeWeights?: string;
+  nlmeCorrelation?: string;
   /** diagnostics plot kind, conditional-modes term (index), caterpillar group:column */
   diag?: string;
   modes?: string;
@@ -140,8 +145,10 @@ export interface PowerUrlState {
 const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies', 'gamsim'];
 const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', ...ZI_FAMILY_CHOICES];
 /** the glmmTMB families that take a zero-inflation formula, and those that take a dispersion formula */
-const ZI_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => f !== 'tmb_beta' && f !== 'tmb_gaussian');
-const DISP_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => f !== 'zi_poisson' && f !== 'hurdle_poisson');
+const ZI_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => !['tmb_beta', 'tmb_gaussian', 'tmb_gamma', 'tmb_tweedie'].includes(f));
+const DISP_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => f !== 'zi_poisson' && f !== 'hurdle_poisson' && f !== 'tmb_binomial');
+/** the glmmTMB families whose proportion response takes trials as weights */
+const WEIGHT_FAMILIES: FamilyChoice[] = ['tmb_binomial', 'tmb_betabinomial'];
 const THRESHOLDS = ['flexible', 'equidistant', 'symmetric'] as const;
 const BACKENDS: BackendChoice[] = ['webgpu', 'cpu', 'auto'];
 
@@ -180,6 +187,12 @@ export function readUrlState(search: string): UrlState {
   if (zf && zf.trim().startsWith('~') && zf.length <= 500) out.ziformula = zf;
   const df = q.get('disp');
   if (df && df.trim().startsWith('~') && df.length <= 500) out.dispformula = df;
+  const vf = q.get('varf');
+  if (vf && vf.trim() !== '' && vf.length <= 500) out.nlmeWeights = vf;
+  const cr = q.get('corr');
+  if (cr && cr.trim() !== '' && cr.length <= 500) out.nlmeCorrelation = cr;
+  const wt = q.get('weights');
+  if (wt && wt.length <= 200 && out.family && WEIGHT_FAMILIES.includes(out.family)) out.weights = wt;
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
   if (q.get('fit') === '1') out.fit = true;
   if (q.get('power') === '1') out.power = readPower(q);
@@ -294,8 +307,14 @@ export function writeUrlState(s: UrlState): string {
   if (s.prior) q.set('prior', s.prior);
   if (s.family === 'ordinal' && s.threshold && s.threshold !== 'flexible') q.set('threshold', s.threshold);
   if (s.family === 'ordinal' && s.levels?.length) q.set('levels', JSON.stringify(s.levels));
-  if (s.family && ZI_FAMILIES.includes(s.family) && s.ziformula && s.ziformula.trim() !== '~ 1') q.set('zi', s.ziformula);
+  // the zero model's default: '~ 1' for the count families, '~ 0' for binomial and betabinomial (left out)
+  const ziDefault = s.family && WEIGHT_FAMILIES.includes(s.family) ? '~ 0' : '~ 1';
+  if (s.family && ZI_FAMILIES.includes(s.family) && s.ziformula && s.ziformula.trim() !== ziDefault) q.set('zi', s.ziformula);
   if (s.family && DISP_FAMILIES.includes(s.family) && s.dispformula && s.dispformula.trim() !== '~ 1') q.set('disp', s.dispformula);
+  if (s.family && WEIGHT_FAMILIES.includes(s.family) && s.weights && s.weights.trim() !== '') q.set('weights', s.weights.trim());
+  // nlme's boxes: Gaussian models only
+  if ((s.family ?? 'gaussian') === 'gaussian' && s.nlmeWeights?.trim()) q.set('varf', s.nlmeWeights.trim());
+  if ((s.family ?? 'gaussian') === 'gaussian' && s.nlmeCorrelation?.trim()) q.set('corr', s.nlmeCorrelation.trim());
   if (s.diag) q.set('diag', s.diag);
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);

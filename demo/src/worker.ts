@@ -22,6 +22,7 @@ import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
+import { type NlmeFit, describeNlme, isNlmeRequest, runNlme } from './nlme.js';
 import type { ClmmFit, ZeroInflatedFit } from '../../src/index.js';
 import type { AnyGammFit } from './gamm.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
@@ -44,6 +45,8 @@ let streamed: { id: number; fit: AnyFit } | null = null;
 const clmmFits = new Map<number, ClmmFit>();
 /** every glmmTMB fit (zero-inflated, hurdle, beta, gaussian) of the current data, by the page's fit id; emptied when new data load */
 const ziFits = new Map<number, ZeroInflatedFit>();
+/** the nlme fits (lme, gls), by the fit request's id: their JSON export */
+const nlmeFits = new Map<number, NlmeFit>();
 /** every gamm4 fit (a formula with smooth terms) of the current data, by the page's fit id; emptied when new data load */
 const gammFits = new Map<number, AnyGammFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
@@ -126,6 +129,7 @@ scope.addEventListener('message', (ev) => {
           fits.clear();
           clmmFits.clear();
           ziFits.clear();
+          nlmeFits.clear();
           gammFits.clear();
           const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
           table = loaded.table;
@@ -161,7 +165,14 @@ scope.addEventListener('message', (ev) => {
         };
         // one of the three kinds of fit; its error placed in the formula, or its cancellation
         try {
-          if (isZiChoice(msg.request.family)) {
+          if (isNlmeRequest(msg.request)) {
+            // nlme's lme (a random-effects term) or gls (none) with the boxes' residual variance and correlation: the CPU
+            const { fit: nf, fn } = await runNlme(table, msg.request);
+            if (dataChanged()) return;
+            if (ac.signal.aborted) { post({ type: 'cancelled', id: msg.id }); return; }
+            nlmeFits.set(msg.id, nf);
+            post({ type: 'nlmeFitted', id: msg.id, result: describeNlme(nf, fn, msg.request, performance.now() - t0) });
+          } else if (isZiChoice(msg.request.family)) {
             // a glmmTMB model (zero-inflated or hurdle counts, beta, gaussian): the CPU; Cancel through the signal
             const zf = await runZeroInflated(table, msg.request, ac.signal, progress);
             if (dataChanged()) return;
@@ -252,7 +263,7 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     case 'exportJson': {
-      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) ?? gammFits.get(msg.fit) : fit);
+      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) ?? gammFits.get(msg.fit) ?? nlmeFits.get(msg.fit) : fit);
       post({ type: 'json', id: msg.id, text: f ? JSON.stringify(f.toJSON(), jsonReplacer, 1) : '{}' });
       break;
     }

@@ -10,17 +10,22 @@
  *   E[#{y = k}] = Σ_i P(y_i = k | p_i, μ_i, φ_i),
  *   zero-inflated:  P(0) = p + (1 − p) f(0; μ),   P(k > 0) = (1 − p) f(k; μ);
  *   hurdle:         P(0) = p,                     P(k > 0) = (1 − p) f(k; μ) / (1 − f(0; μ)),
- * f Poisson(μ), NB1(μ, φ) (glmmTMB's nbinom1: Var = μ(1 + φ), an NB of size μ/φ) or NB2(μ, size φ)
- * (glmmTMB's nbinom2: Var = μ + μ²/φ), with p, μ, φ the fit's per row (predict 'zprob', the conditional
- * model's μ = e^η at the conditional modes, the fit's disp: φ_i = exp(x_d,iᵀδ̂)); and per histogram bin
- *   E[#{lo ≤ y < hi}] = Σ_i F_i(hi) − F_i(lo),
- * F_i the row's distribution function: gaussian Φ((y − μ_i)/σ_i), σ_i² = φ_i; beta I_y(μ_i φ_i, (1 − μ_i) φ_i).
+ * f Poisson(μ), NB1(μ, φ) (glmmTMB's nbinom1: Var = μ(1 + φ), an NB of size μ/φ), NB2(μ, size φ)
+ * (glmmTMB's nbinom2: Var = μ + μ²/φ) or the generalized Poisson (glmmTMB's genpois: θ = μ/√φ, λ = 1 − 1/√φ,
+ * f(y) = θ (θ + λy)^(y−1) e^(−θ−λy) / y!, Var = μφ), with p, μ, φ the fit's per row (predict 'zprob', the
+ * conditional model's μ = e^η at the conditional modes, the fit's disp: φ_i = exp(x_d,iᵀδ̂)); and per histogram bin
+ *   E[#{lo ≤ y < hi}] = Σ_i F_i(hi) − F_i(lo),   F_i(x) = P(y_i < x),
+ * F_i the row's distribution function: gaussian Φ((y − μ_i)/σ_i), σ_i² = φ_i; beta I_y(μ_i φ_i, (1 − μ_i) φ_i);
+ * Gamma P(φ_i, φ_i y/μ_i) (shape φ_i, scale μ_i/φ_i); tweedie the compound Poisson–gamma sum
+ *   F(y) = e^(−λ) + Σ_{N ≥ 1} e^(−λ) λ^N/N! · P(Nα, y/γ),  λ = μ^(2−p)/(φ(2−p)), α = (2−p)/(p−1), γ = φ(p−1)μ^(p−1);
+ * binomial and betabinomial the proportion k/m of the row's m trials: F(x) = p·[x > 0] + (1 − p) Σ_{k/m < x} f(k),
+ * f binomial C(m, k) μ^k (1 − μ)^(m−k) or beta-binomial C(m, k) B(k + μφ, m − k + (1 − μ)φ)/B(μφ, (1 − μ)φ).
  */
 import type * as arrow from 'apache-arrow';
 import { zeroInflated, parseFormula, type ZeroInflatedFit, type ZeroInflatedProgress } from '../../src/index.js';
-import { dpoisLog, pnorm } from '../../src/glmm/rmath.js';
+import { dbinomLog, dpoisLog, lgamma, pnorm } from '../../src/glmm/rmath.js';
 import { dnbinomMu } from '../../src/checks/scoringRules.js';
-import { incompleteBeta } from '../../src/stats/distributions.js';
+import { incompleteBeta, incompleteGamma, lbeta } from '../../src/stats/distributions.js';
 import { csv } from './dom.js';
 import { modelChecksSetup } from './modelChecksRun.js';
 import { PlacedError, formulaVariables, isZiFamily, placeError } from './fitting.js';
@@ -36,26 +41,44 @@ export const ZI_FAMILY_OF: Record<ZiFamilyChoice, ZeroInflatedFit['family']> = {
   hurdle_nbinom2: 'truncated_nbinom2',
   tmb_beta: 'beta_family',
   tmb_gaussian: 'gaussian',
+  zi_genpois: 'genpois',
+  hurdle_genpois: 'truncated_genpois',
+  tmb_binomial: 'binomial',
+  tmb_betabinomial: 'betabinomial',
+  tmb_gamma: 'Gamma',
+  tmb_tweedie: 'tweedie',
 };
+
+/** the choices whose response is a proportion of trials (cbind(s, f), 0/1, or a proportion with weights) */
+export function isBinomialChoice(choice: string | undefined): boolean {
+  return choice === 'tmb_binomial' || choice === 'tmb_betabinomial';
+}
 export type ZiChoice = ZiFamilyChoice;
 
 /** a glmmTMB family choice (fitting.ts's rule) */
 export const isZiChoice = isZiFamily;
 
-/** the choice takes a zero-inflation (hurdle: zero) model: the count families, not beta_family and gaussian */
+/** the choice takes a zero-inflation (hurdle: zero) model: the count and binomial families, not beta_family, gaussian, Gamma, tweedie */
 export function takesZiFormula(choice: string | undefined): boolean {
-  return isZiChoice(choice) && choice !== 'tmb_beta' && choice !== 'tmb_gaussian';
+  return isZiChoice(choice) && !['tmb_beta', 'tmb_gaussian', 'tmb_gamma', 'tmb_tweedie'].includes(choice);
 }
 
-/** the choice takes a dispersion model: the families with a dispersion parameter (not the Poisson ones) */
+/** the choice takes a dispersion model: the families with a dispersion parameter (not the Poisson ones, not binomial) */
 export function takesDispFormula(choice: string | undefined): boolean {
-  return isZiChoice(choice) && choice !== 'zi_poisson' && choice !== 'hurdle_poisson';
+  return isZiChoice(choice) && choice !== 'zi_poisson' && choice !== 'hurdle_poisson' && choice !== 'tmb_binomial';
+}
+
+/** the zero model a choice starts with: '~ 0' (none) for binomial and betabinomial (glmmTMB's default), else '~ 1' */
+export function defaultZiFormula(choice: string | undefined): string {
+  return isBinomialChoice(choice) ? '~ 0' : '~ 1';
 }
 
 /** why the zero-inflation box does not apply to a choice (null where it does) */
 export function ziFormulaUnavailable(choice: string | undefined): string | null {
   if (choice === 'tmb_beta') return 'No zero-inflation model for beta_family: a beta response lies strictly between 0 and 1, so it has no zeros to inflate (glmmTMB\'s ziformula ~ 0).';
   if (choice === 'tmb_gaussian') return 'No zero-inflation model for gaussian: a continuous response is exactly 0 with probability 0 (glmmTMB\'s ziformula ~ 0).';
+  if (choice === 'tmb_gamma') return 'No zero-inflation model for Gamma: its response is strictly positive (glmmTMB\'s ziformula ~ 0).';
+  if (choice === 'tmb_tweedie') return 'No zero-inflation model for tweedie: its zeros are part of the distribution, P(y = 0) = exp(−μ^(2−p)/(φ(2−p))) (ziformula ~ 0 here).';
   return null;
 }
 
@@ -114,7 +137,7 @@ export async function runZeroInflated(table: arrow.Table, req: FitRequest, signa
   if (!isZiChoice(req.family)) throw new PlacedError(`'${req.family}' is not a glmmTMB family offered here`, 'options');
   const columns = table.schema.fields.map((f) => f.name);
   // beta_family and gaussian take no zero model (the library's default '~ 0'); the Poisson families no dispersion model
-  const zi = takesZiFormula(req.family) ? req.ziformula ?? '~ 1' : undefined;
+  const zi = takesZiFormula(req.family) ? req.ziformula ?? defaultZiFormula(req.family) : undefined;
   const disp = takesDispFormula(req.family) ? req.dispformula ?? '~ 1' : undefined;
   const problem = (zi !== undefined ? ziFormulaProblem(zi, columns) : null) ?? (disp !== undefined ? dispFormulaProblem(disp, columns) : null);
   if (problem) throw new PlacedError(problem.message, 'options');
@@ -123,6 +146,8 @@ export async function runZeroInflated(table: arrow.Table, req: FitRequest, signa
       family: ZI_FAMILY_OF[req.family],
       ...(zi !== undefined ? { ziformula: zi } : {}),
       ...(disp !== undefined ? { dispformula: disp } : {}),
+      // binomial proportions: glmmTMB's weights, the number of trials per row (a column)
+      ...(isBinomialChoice(req.family) && req.weights ? { weights: req.weights } : {}),
       factors: req.factors,
       backend: 'cpu',
       signal,
@@ -133,7 +158,7 @@ export async function runZeroInflated(table: arrow.Table, req: FitRequest, signa
     if ((e as Error).name === 'AbortError') throw e;
     const msg = (e as Error)?.message ?? String(e);
     // the zero-inflation and dispersion formulas' problems belong to their boxes under Options
-    if (/^ziformula|zero-inflation model|^dispformula|dispersion model/.test(msg)) throw new PlacedError(msg, 'options');
+    if (/^ziformula|zero-inflation model|^dispformula|dispersion model|weights/.test(msg)) throw new PlacedError(msg, 'options');
     throw placeError(e);
   }
 }
@@ -143,18 +168,29 @@ function usedRows(fit: ZeroInflatedFit): Int32Array {
   return fit.model.frame.rows ?? Int32Array.from({ length: fit.nobs }, (_, i) => i);
 }
 
+/** glmmTMB's generalized Poisson f(k): θ = μ/√φ, λ = 1 − 1/√φ, log f = log θ + (k − 1) log(θ + λk) − θ − λk − log k! */
+export function dgenpois(k: number, mu: number, phi: number): number {
+  const sq = Math.sqrt(phi);
+  const th = mu / sq;
+  const lam = 1 - 1 / sq;
+  const t = th + lam * k;
+  if (k > 0 && t <= 0) return 0;
+  return Math.exp(k === 0 ? -th : Math.log(th) + (k - 1) * Math.log(t) - th - lam * k - lgamma(k + 1));
+}
+
 /**
  * P(y = k) for one row: the zero-inflated or hurdle mixture of the count distribution f — Poisson(μ),
- * NB1 (size μ/φ: Var = μ(1 + φ)) or NB2 (size φ: Var = μ + μ²/φ) — with the row's φ
+ * NB1 (size μ/φ: Var = μ(1 + φ)), NB2 (size φ: Var = μ + μ²/φ) or genpois (Var = μφ) — with the row's φ
  */
 export function ziProbability(k: number, p: number, mu: number, family: ZeroInflatedFit['family'], phi: number): number {
   const nb1 = family === 'nbinom1' || family === 'truncated_nbinom1';
   const nb2 = family === 'nbinom2' || family === 'truncated_nbinom2';
-  const f = (x: number) => (nb1 ? dnbinomMu(x, mu / phi, mu) : nb2 ? dnbinomMu(x, phi, mu) : Math.exp(dpoisLog(x, mu)));
+  const gp = family === 'genpois' || family === 'truncated_genpois';
+  const f = (x: number) => (nb1 ? dnbinomMu(x, mu / phi, mu) : nb2 ? dnbinomMu(x, phi, mu) : gp ? dgenpois(x, mu, phi) : Math.exp(dpoisLog(x, mu)));
   if (family.startsWith('truncated_')) {
     if (k === 0) return p;
-    // 1 − f(0) without cancellation: Poisson −expm1(−μ); NB2 −expm1(−φ log(1 + μ/φ)); NB1 −expm1(−(μ/φ) log(1 + φ))
-    const positive = -Math.expm1(nb1 ? -(mu / phi) * Math.log1p(phi) : nb2 ? -phi * Math.log1p(mu / phi) : -mu);
+    // 1 − f(0) without cancellation: Poisson −expm1(−μ); NB2 −expm1(−φ log(1 + μ/φ)); NB1 −expm1(−(μ/φ) log(1 + φ)); genpois −expm1(−θ)
+    const positive = -Math.expm1(nb1 ? -(mu / phi) * Math.log1p(phi) : nb2 ? -phi * Math.log1p(mu / phi) : gp ? -mu / Math.sqrt(phi) : -mu);
     return ((1 - p) * f(k)) / positive;
   }
   return k === 0 ? p + (1 - p) * f(0) : (1 - p) * f(k);
@@ -193,15 +229,61 @@ export function histogramBins(n: number): number {
   return Math.min(40, Math.max(5, Math.ceil(2 * Math.cbrt(n))));
 }
 
-/** F(x) of one row's response distribution: gaussian Φ((x − μ)/σ) with σ² = φ; beta I_x(μφ, (1 − μ)φ) */
-export function continuousCdf(x: number, mu: number, phi: number, family: ZeroInflatedFit['family']): number {
+/** what a row's distribution function needs beyond μ and φ: tweedie's power, the binomial trials m and zero-inflation p */
+export interface RowExtra { power?: number; size?: number; p?: number }
+
+/**
+ * F(x) = P(y < x) of one row's response distribution (the header's formulas): gaussian Φ((x − μ)/σ) with σ² = φ;
+ * beta I_x(μφ, (1 − μ)φ); Gamma P(φ, φx/μ); tweedie the compound Poisson–gamma sum; binomial and betabinomial
+ * the proportion of m trials (strictly below x), with the zero-inflation probability p.
+ */
+export function continuousCdf(x: number, mu: number, phi: number, family: ZeroInflatedFit['family'], extra: RowExtra = {}): number {
   if (family === 'gaussian') return pnorm((x - mu) / Math.sqrt(phi));
   if (family === 'beta_family') return incompleteBeta(x, mu * phi, (1 - mu) * phi).lower;
+  if (family === 'Gamma') return x <= 0 ? 0 : incompleteGamma(phi, (phi * x) / mu).lower;
+  if (family === 'tweedie') return tweedieCdf(x, mu, phi, extra.power ?? NaN);
+  if (family === 'binomial' || family === 'betabinomial') {
+    const m = extra.size ?? 1;
+    const p = extra.p ?? 0;
+    let F = 0;
+    for (let k = 0; k <= m && k / m < x; k++) F += family === 'binomial' ? Math.exp(dbinomLog(k, m, mu)) : dbetabinom(k, m, mu, phi);
+    return (x > 0 ? p : 0) + (1 - p) * F;
+  }
   throw new Error(`continuousCdf: ${family} is a count family`);
 }
 
+/** beta-binomial f(k) of m trials (glmmTMB's: a = μφ, b = (1 − μ)φ): C(m, k) B(k + a, m − k + b) / B(a, b) */
+export function dbetabinom(k: number, m: number, mu: number, phi: number): number {
+  const a = mu * phi;
+  const b = (1 - mu) * phi;
+  return Math.exp(lgamma(m + 1) - lgamma(k + 1) - lgamma(m - k + 1) + lbeta(k + a, m - k + b) - lbeta(a, b));
+}
+
 /**
- * The response's histogram for beta and gaussian fits: bins of equal width from the smallest to the largest
+ * tweedie's F(x) = P(y < x) for 1 < p < 2, by its compound Poisson–gamma form: N ~ Poisson(λ) gamma summands
+ * of shape α and scale γ (λ = μ^(2−p)/(φ(2−p)), α = (2−p)/(p−1), γ = φ(p−1)μ^(p−1)):
+ *   F(x) = e^(−λ) [x > 0] + Σ_{N ≥ 1} e^(−λ) λ^N/N! · P(Nα, x/γ), summed until the Poisson tail is below 1e-12.
+ */
+export function tweedieCdf(x: number, mu: number, phi: number, power: number): number {
+  if (x <= 0) return 0;
+  const lambda = mu ** (2 - power) / (phi * (2 - power));
+  const alpha = (2 - power) / (power - 1);
+  const gam = phi * (power - 1) * mu ** (power - 1);
+  let w = Math.exp(-lambda);
+  let F = w;
+  let mass = w;
+  for (let N = 1; N < 100000 && 1 - mass > 1e-12; N++) {
+    w *= lambda / N;
+    mass += w;
+    if (w > 0) F += w * incompleteGamma(N * alpha, x / gam).lower;
+    if (N > lambda && w < 1e-16) break;
+  }
+  return F;
+}
+
+/**
+ * The response's histogram for beta, gaussian, Gamma, tweedie, binomial and betabinomial fits (the binomial
+ * families' the proportions y = k/m): bins of equal width from the smallest to the largest
  * response (the last closed), the rows in each, and the fitted model's expected number
  * Σ_i F_i(hi) − F_i(lo) at each row's μ (at the conditional modes) and φ; the first bin's lo is −∞ (beta: 0)
  * and the last's hi +∞ (beta: 1) for the expected numbers, so they add up to the rows. Empty for counts.
@@ -222,10 +304,27 @@ export function expectedHistogram(fit: ZeroInflatedFit, bins = histogramBins(fit
   const expected = new Float64Array(B);
   const mu = fit.mu;
   const phi = fit.disp;
+  const size = fit.model.size;
+  const zp = fit.model.pz > 0 ? fit.zprob : null;
+  const binomial = fit.family === 'binomial' || fit.family === 'betabinomial';
   for (let i = 0; i < n; i++) {
+    if (binomial && size) {
+      // the binomial families: each proportion k/m's probability into its bin once (O(m) per row, not O(m) per edge);
+      // bin j holds e_j ≤ k/m < e_(j+1) over the inner edges, as F(x) = P(y < x) puts it; a structural zero's p with 0
+      const m = size[i]!;
+      const p = zp ? zp[i]! : 0;
+      let j = 0;
+      for (let k = 0; k <= m; k++) {
+        while (j < B - 1 && edges[j + 1]! <= k / m) j++;
+        const f = fit.family === 'binomial' ? Math.exp(dbinomLog(k, m, mu[i]!)) : dbetabinom(k, m, mu[i]!, phi[i]!);
+        expected[j]! += (1 - p) * f + (k === 0 ? p : 0);
+      }
+      continue;
+    }
     let prev = 0;
+    const extra: RowExtra = { power: fit.power, ...(size ? { size: size[i]! } : {}), ...(zp ? { p: zp[i]! } : {}) };
     for (let j = 1; j <= B; j++) {
-      const F = j === B ? 1 : continuousCdf(edges[j]!, mu[i]!, phi[i]!, fit.family);
+      const F = j === B ? 1 : continuousCdf(edges[j]!, mu[i]!, phi[i]!, fit.family, extra);
       expected[j - 1]! += F - prev;
       prev = F;
     }
@@ -267,6 +366,7 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     df: fit.df,
     dfResid: fit.dfResid,
     sigma: oneDispersion ? fit.sigma : null,
+    power: fit.model.dist === 'tweedie' ? fit.power : null,
     feval: fit.evaluations,
     converged: fit.converged,
     messages: [...fit.messages],
@@ -291,7 +391,7 @@ export function predictionsCsv(fit: ZeroInflatedFit): string {
   const rows = usedRows(fit);
   const y = fit.model.y;
   const cols: [string, Float64Array][] = [['response', fit.predict('response')], ['conditional', fit.predict('conditional')]];
-  if (fit.model.count) cols.push(['zprob', fit.predict('zprob')]);
+  if (fit.model.pz > 0 || fit.model.count) cols.push(['zprob', fit.predict('zprob')]);
   if (fit.model.pd > 0 && !fit.model.dispConstant) cols.push(['disp', fit.predict('disp')]);
   return csv(['row', 'observed', ...cols.map((c) => c[0])],
     Array.from(rows, (r, i) => [r + 1, y[i]!, ...cols.map((c) => c[1][i]!)]));

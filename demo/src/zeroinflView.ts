@@ -20,6 +20,12 @@ export const ZI_NOTES: Partial<Record<FamilyChoice, string>> = {
   zi_nbinom1: 'Zero-inflated NB1 (glmmTMB\'s nbinom1 with ziformula): y = 0 with probability p, else NB1(μ, φ), Var = μ(1 + φ) (the variance grows linearly with the mean).',
   hurdle_nbinom1: 'Hurdle NB1 (glmmTMB\'s truncated_nbinom1 with ziformula): P(y = 0) = p from the zero formula; the positive counts a zero-truncated NB1(μ, φ), Var = μ(1 + φ) before truncation.',
   tmb_beta: 'Beta GLMM (glmmTMB\'s beta_family): a response strictly between 0 and 1 (proportions, rates), y ~ Beta(μφ, (1 − μ)φ), logit μ from the formula, Var = μ(1 − μ)/(1 + φ); no zero model.',
+  zi_genpois: 'Zero-inflated generalized Poisson (glmmTMB\'s genpois with ziformula): y = 0 with probability p, else GP(μ, φ), Var = μφ (φ < 1 under-, φ > 1 overdispersed).',
+  hurdle_genpois: 'Hurdle generalized Poisson (glmmTMB\'s truncated_genpois with ziformula): P(y = 0) = p from the zero formula; the positive counts a zero-truncated GP(μ, φ), Var = μφ before truncation.',
+  tmb_binomial: 'Binomial GLMM (glmmTMB\'s binomial): cbind(successes, failures), a 0/1 response, or a proportion with the trials as weights; logit μ from the formula; a zero-inflation formula allowed (~ 0: none).',
+  tmb_betabinomial: 'Beta-binomial GLMM (glmmTMB\'s betabinomial): k of m trials with k ~ BetaBin(m, μφ, (1 − μ)φ), Var = mμ(1 − μ)(1 + (m − 1)/(φ + 1)); cbind(s, f) or a proportion with weights; a zero-inflation formula allowed (~ 0: none).',
+  tmb_gamma: 'Gamma GLMM (glmmTMB\'s Gamma, log link): a positive response, shape φ, Var = μ²/φ; dispersion formula for φ. No zero model.',
+  tmb_tweedie: 'Tweedie GLMM (glmmTMB\'s tweedie, log link): a response ≥ 0 with exact zeros (compound Poisson–gamma), Var = φμ^p with the power 1 < p < 2 estimated. No zero model.',
   tmb_gaussian: 'Gaussian GLMM with a dispersion model (glmmTMB\'s gaussian): y ~ N(μ, σ²), μ from the formula (identity link), log σ² from the dispersion formula: a heteroscedastic LMM (~ group: one residual variance per group); with ~ 1 it is lmer\'s ML fit. No zero model.',
 };
 
@@ -37,8 +43,9 @@ export const ZI_NOT_SHOWN =
 export function ziFamilyLabel(r: Pick<ZiResultMsg, 'family' | 'hurdle'>): string {
   if (r.family === 'beta_family') return 'beta (glmmTMB\'s beta_family)';
   if (r.family === 'gaussian') return 'gaussian (glmmTMB\'s gaussian)';
+  if (r.family === 'binomial' || r.family === 'betabinomial' || r.family === 'Gamma' || r.family === 'tweedie') return `${r.family} (glmmTMB's ${r.family})`;
   const base = r.family.replace('truncated_', '');
-  const dist = base === 'nbinom2' ? 'negative binomial (NB2)' : base === 'nbinom1' ? 'negative binomial (NB1)' : 'Poisson';
+  const dist = base === 'nbinom2' ? 'negative binomial (NB2)' : base === 'nbinom1' ? 'negative binomial (NB1)' : base === 'genpois' ? 'generalized Poisson' : 'Poisson';
   return r.hurdle ? `hurdle ${dist} (glmmTMB's ${r.family})` : `zero-inflated ${dist} (glmmTMB's ${r.family})`;
 }
 
@@ -48,10 +55,14 @@ const LINK_MEAN: Record<string, string> = { log: 'log μ', logit: 'logit μ', id
 /** the dispersion's line under the fit: glmmTMB's sigma() with its meaning per family, or where a dispersion model's φ is */
 export function dispersionLine(r: Pick<ZiResultMsg, 'family' | 'sigma' | 'dispformula' | 'disp'>): { label: string; value: number | null } | null {
   const base = r.family.replace('truncated_', '');
-  if (base === 'poisson') return null;
+  if (base === 'poisson' || base === 'binomial') return null;
   const what = base === 'nbinom2' ? 'Dispersion parameter for nbinom2 family (φ, Var = μ + μ²/φ)'
     : base === 'nbinom1' ? 'Dispersion parameter for nbinom1 family (φ, Var = μ(1 + φ))'
+    : base === 'genpois' ? 'Dispersion parameter for genpois family (φ, Var = μφ)'
+    : base === 'betabinomial' ? 'Dispersion parameter for betabinomial family (φ, Var = mμ(1 − μ)(1 + (m − 1)/(φ + 1)))'
     : base === 'beta_family' ? 'Dispersion parameter for beta family (φ, Var = μ(1 − μ)/(1 + φ))'
+    : base === 'Gamma' ? 'Dispersion parameter for Gamma family (φ, the shape: Var = μ²/φ)'
+    : base === 'tweedie' ? 'Dispersion parameter for tweedie family (φ, Var = φμ^p)'
     : 'Residual standard deviation for gaussian family (σ, Var = σ²)';
   if (r.sigma !== null) return { label: `${what}: `, value: r.sigma };
   return { label: `${what}: one per row from the dispersion model ${r.dispformula} (log ${base === 'gaussian' ? 'σ²' : 'φ'} = x_dᵀδ, the Dispersion model table; glmmTMB's sigma() is NA)`, value: null };
@@ -89,6 +100,9 @@ export function renderZeroInflated(e: ZiEls, r: ZiResultMsg, fitNumber: number, 
     disp
       ? h('div', { id: 'zi-dispersion-line' }, disp.label, disp.value !== null ? h('b', { id: 'zi-sigma', 'data-value': String(disp.value) }, fmt(disp.value, 4)) : null)
       : null,
+    r.power !== null
+      ? h('div', { id: 'zi-power-line' }, 'Tweedie power (p, Var = φμ^p, glmmTMB\'s family_params): ', h('b', { id: 'zi-power', 'data-value': String(r.power) }, fmt(r.power, 4)))
+      : null,
     r.converged ? null : h('div', { class: 'msg' }, 'The optimizer did not report convergence.'),
     r.messages.map((m) => h('div', { class: 'msg' }, m)),
   );
@@ -125,6 +139,16 @@ export function renderZeroInflated(e: ZiEls, r: ZiResultMsg, fitNumber: number, 
   return chosen;
 }
 
+/** each continuous (or proportion) family's distribution as the histogram's caption says it */
+const HISTOGRAM_DIST: Record<string, string> = {
+  gaussian: 'N(μ_i, σ_i²)',
+  beta_family: 'Beta(μ_i φ_i, (1 − μ_i) φ_i)',
+  Gamma: 'Gamma(shape φ_i, scale μ_i/φ_i)',
+  tweedie: 'Tweedie(μ_i, φ, p) (compound Poisson–gamma)',
+  binomial: 'Binomial(m_i, μ_i)/m_i (the proportion of its m_i trials)',
+  betabinomial: 'BetaBinomial(m_i, μ_i φ_i, (1 − μ_i) φ_i)/m_i (the proportion of its m_i trials)',
+};
+
 export function drawZiFrequencies(e: ZiEls, r: ZiResultMsg, width: number): void {
   if (!r.count) {
     // beta and gaussian: the response's histogram against the fitted model's expected numbers per bin
@@ -132,7 +156,7 @@ export function drawZiFrequencies(e: ZiEls, r: ZiResultMsg, width: number): void
     const total = r.histogram.reduce((a, b) => a + b.expected, 0);
     clear(e.freq, responseHistogramPlot(r.histogram, width, r.formula.split('~')[0]!.trim() || 'response'),
       h('p', { class: 'caption', id: 'zi-freq-caption', 'data-bins': String(r.histogram.length), 'data-expected-total': String(total) },
-        `Bars: the rows with y in each bin; points: the fitted model's expected number, Σ_i P(lo ≤ y_i < hi) from each row's ${r.family === 'gaussian' ? 'N(μ_i, σ_i²)' : 'Beta(μ_i φ_i, (1 − μ_i) φ_i)'} (μ at the conditional modes, φ from the dispersion model); the end bins' expected numbers include the tails beyond them.`));
+        `Bars: the rows with y in each bin; points: the fitted model's expected number, Σ_i P(lo ≤ y_i < hi) from each row's ${HISTOGRAM_DIST[r.family] ?? r.family} (μ at the conditional modes, φ from the dispersion model); the end bins' expected numbers include the tails beyond them.`));
     return;
   }
   clear(e.freqTitle, 'Observed and expected counts ', h('span', { class: 'hint' }, 'each count\'s frequency against the fitted model\'s'));

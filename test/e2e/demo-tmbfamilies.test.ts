@@ -79,9 +79,10 @@ describe('the app\'s glmmTMB families: NB1, beta, gaussian, dispformula (worker 
   });
 
   test('the choices: each is glmmTMB\'s family; which take a zero model and which a dispersion model', () => {
-    expect(ZI_FAMILY_CHOICES.map((c) => ZI_FAMILY_OF[c])).toEqual(['poisson', 'nbinom1', 'nbinom2', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2', 'beta_family', 'gaussian']);
-    expect(ZI_FAMILY_CHOICES.filter(takesZiFormula)).toEqual(['zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2']);
-    expect(ZI_FAMILY_CHOICES.filter(takesDispFormula)).toEqual(['zi_nbinom1', 'zi_nbinom2', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian']);
+    // the first eight choices (the later ones: test/e2e/demo-tmbfamilies2.test.ts)
+    expect(ZI_FAMILY_CHOICES.slice(0, 8).map((c) => ZI_FAMILY_OF[c])).toEqual(['poisson', 'nbinom1', 'nbinom2', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2', 'beta_family', 'gaussian']);
+    expect(ZI_FAMILY_CHOICES.slice(0, 8).filter(takesZiFormula)).toEqual(['zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2']);
+    expect(ZI_FAMILY_CHOICES.slice(0, 8).filter(takesDispFormula)).toEqual(['zi_nbinom1', 'zi_nbinom2', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian']);
     expect(takesZiFormula('gaussian')).toBe(false);
     expect(takesDispFormula('negative.binomial')).toBe(false);
     expect(ziFormulaUnavailable('tmb_beta')).toMatch(/beta_family.*no zeros/);

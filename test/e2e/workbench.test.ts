@@ -866,12 +866,14 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
         await page.select('#family', family);
         return page.$$eval('#link option', (o) => o.map((x) => (x as HTMLOptionElement).value));
       };
-      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', 'zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian']);
+      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', 'zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian', 'zi_genpois', 'hurdle_genpois', 'tmb_binomial', 'tmb_betabinomial', 'tmb_gamma', 'tmb_tweedie']);
       expect(await links('ordinal')).toEqual(['logit', 'probit', 'cloglog', 'loglog', 'cauchit']);
       expect(await links('hurdle_nbinom2')).toEqual(['log']);
       expect(await links('hurdle_nbinom1')).toEqual(['log']);
       expect(await links('tmb_beta')).toEqual(['logit']);
       expect(await links('tmb_gaussian')).toEqual(['identity']);
+      expect(await links('tmb_betabinomial')).toEqual(['logit']);
+      expect(await links('tmb_tweedie')).toEqual(['log']);
       expect(await links('Gamma')).toEqual(['inverse', 'log', 'identity']);
       expect(await links('inverse.gaussian')).toEqual(['1/mu^2', 'log', 'inverse', 'identity']);
       expect(await links('negative.binomial')).toEqual(['log']);
