@@ -20,6 +20,7 @@ import { buildLme, lme } from '../src/nlme/lme.js';
 import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
 import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { anovaLme, formatAnova } from '../src/nlme/anova.js';
+import { fixedPartText } from '../src/nlme/randomSpec.js';
 import type { LmeFit as LmeFitT } from '../src/nlme/lmeFit.js';
 
 const FACTORS: Record<string, string[]> = { Orthodont: [], Ovary: ['Mare'], BodyWeight: ['Rat'], Wheat2: [] };
@@ -279,6 +280,12 @@ describe('lme4-style formula and bad input', () => {
   it('accepts an lme4 random-effects term in the formula instead of random', async () => {
     const a = await lme('distance ~ age + (1 | Subject)', o(), { weights: 'varIdent(form = ~ 1 | Sex)' });
     expectRel(a.logLik, fixture('ortho_varident_reml').logLik, 1e-6, 'logLik');
+    // nlme prints its fixed formula, without the random-effects term; the summary equals random's
+    const b = await lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varIdent(form = ~ 1 | Sex)' });
+    expect(a.summary().split('\n')).toContain('Fixed effects:  distance ~ age ');
+    expect(a.summary().split('\n').find((l) => l.startsWith('Fixed effects:'))).toBe(b.summary().split('\n').find((l) => l.startsWith('Fixed effects:')));
+    expect(fixedPartText('y ~ (1 | g) + x * z + (0 + x | g)')).toBe('y ~ x * z');
+    expect(fixedPartText('y ~ (1 | g)')).toBe('y ~ 1');
   });
   it('refuses unknown and unimplemented functions by name', async () => {
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(OptionError);

@@ -20,7 +20,7 @@ import { corStructure } from './correlation.js';
 import { varFunction } from './varFunction.js';
 import { type ResidualCovariance, residualCovariance } from './whitening.js';
 import { evaluateLme, lmeObjective, modelRows } from './objective.js';
-import { lme4Formula } from './randomSpec.js';
+import { fixedPartText, lme4Formula } from './randomSpec.js';
 import { LmeFit } from './lmeFit.js';
 
 export interface LmeOptions {
@@ -103,7 +103,7 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
   });
   return new LmeFit({
     model, rc, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
-    dataName: options.dataName ?? 'data', fixedText: fixed, ms: performance.now() - t0,
+    dataName: options.dataName ?? 'data', fixedText: options.random === undefined ? fixedPartText(fixed) : fixed, ms: performance.now() - t0,
   });
 }
 

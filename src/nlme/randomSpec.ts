@@ -23,3 +23,14 @@ export function lme4Formula(fixed: string, random: string | undefined): string {
   if (/\bpd[A-Z][A-Za-z]*\s*\(/.test(r)) throw new OptionError('random', `random: '${random}': pdMat classes are not implemented (a general positive-definite Ψ, nlme's default, is used)`);
   return `${fixed} + (${lhs} | ${group})`;
 }
+
+/**
+ * The fixed part of an lme4-style formula, for nlme's "Fixed effects:" line (nlme prints its `fixed`
+ * formula, which has no random-effects terms): `distance ~ age + (1 | Subject)` → `distance ~ age`.
+ */
+export function fixedPartText(fixed: string): string {
+  const bar = String.raw`\(\s*[^()]*\|[^()]*\)`;
+  let s = fixed.replace(new RegExp(String.raw`\s*\+\s*${bar}`, 'g'), '');
+  s = s.replace(new RegExp(String.raw`~\s*${bar}\s*(\+\s*)?`), '~ ');
+  return /~\s*$/.test(s) ? s.replace(/~\s*$/, '~ 1') : s.trim();
+}
