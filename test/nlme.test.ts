@@ -55,8 +55,12 @@ const RIDGE = new Set(['ortho_cs']);
 const LME_CASES = [
   'ortho_varident_reml', 'ortho_homosc_reml', 'ortho_varident_ml', 'ortho_varident_ml_small', 'ortho_slope_varpower', 'ortho_varexp_strata',
   'ortho_varfixed', 'ortho_cs', 'ovary_ar1', 'ovary_ar1_ml', 'bw_car1', 'bw_varpower_car1_ml', 'bw_varconstpower_ml', 'bw_corexp',
+  // test/oracle/nlme2.R: corARMA
+  'ovary_arma11', 'ovary_arma2_ml',
 ];
-const GLS_CASES = ['gls_ar1_varident', 'gls_cs_ml', 'gls_varpower_strata', 'gls_ar1_occasion', 'gls_wheat_gaus_nugget', 'gls_wheat_exp_ml'];
+const GLS_CASES = ['gls_ar1_varident', 'gls_cs_ml', 'gls_varpower_strata', 'gls_ar1_occasion', 'gls_wheat_gaus_nugget', 'gls_wheat_exp_ml',
+  // test/oracle/nlme2.R: corARMA
+  'gls_arma2_occasion', 'gls_arma01'];
 
 describe('lme: the criterion at nlme 3.1-162 estimates', () => {
   for (const name of LME_CASES) {
@@ -290,13 +294,19 @@ describe('lme4-style formula and bad input', () => {
   it('refuses unknown and unimplemented functions by name', async () => {
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(OptionError);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(/unknown variance function 'varFoo'/);
-    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corARMA(form = ~ 1 | Subject, p = 2)' })).rejects.toThrow(/corARMA is not implemented/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corLin(form = ~ age | Subject)' })).rejects.toThrow(/corLin is not implemented/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corBogus()' })).rejects.toThrow(/unknown correlation structure 'corBogus'/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower()' })).rejects.toThrow(/needs a covariate/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ fitted(.))' })).rejects.toThrow(/fitted values .* not implemented/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', method: 'OLS' as never })).rejects.toThrow(/method must be 'REML' or 'ML'/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject/Sex' })).rejects.toThrow(ModelError);
     await expect(lme('distance ~ age', o(), {})).rejects.toThrow(/no random effects/);
+  });
+  it('refuses corARMA without orders, with an order above the largest lag, and with non-integer times', async () => {
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corARMA(form = ~ 1 | Subject)' })).rejects.toThrow(/at least one of p and q/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corARMA(form = ~ 1 | Subject, p = 4)' })).rejects.toThrow(/order \(4, 0\) exceeds the maximum lag in the data \(3\)/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corARMA(form = ~ age | Subject, p = 1.5)' })).rejects.toThrow(/p = 1.5 must be a non-negative integer/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corARMA(form = ~ age | Subject, p = 1, value = 1.2)' })).rejects.toThrow(OptionError);
   });
   it('refuses a correlation group that is not nested in the random-effects groups', async () => {
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corCompSymm(form = ~ 1 | Sex)' })).rejects.toThrow(/not nested in the random effects' groups 'Subject'/);
