@@ -1,6 +1,6 @@
 /**
  * nlme's lme and gls with variance functions and correlation structures (src/nlme) against nlme
- * 3.1-162 (test/oracle/nlme.R → test/fixtures/nlme/*.json; data in test/fixtures/data).
+ * 3.1-162 (test/oracle/nlme.R and nlme2.R → test/fixtures/nlme/*.json; data in test/fixtures/data).
  *
  * Two levels, as the other reference tests:
  *  - the criterion at nlme's estimates (θ from Ψ/σ², the variance and correlation parameters in nlme's
