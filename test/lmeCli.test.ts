@@ -80,7 +80,7 @@ describe('mixedgpu lme / gls', () => {
     const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corLin(form = ~ age | Subject)']);
     expect(a.code).toBe(1);
     expect(a.stderr).toMatch(/corLin is not implemented/);
-    const b = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--weights', 'varPower()']);
+    const b = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--weights', 'varPower(form = ~ 1)']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/varPower needs a covariate/);
   });

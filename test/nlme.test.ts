@@ -57,16 +57,20 @@ const LME_CASES = [
   'ortho_varfixed', 'ortho_cs', 'ovary_ar1', 'ovary_ar1_ml', 'bw_car1', 'bw_varpower_car1_ml', 'bw_varconstpower_ml', 'bw_corexp',
   // test/oracle/nlme2.R: corARMA
   'ovary_arma11', 'ovary_arma2_ml',
+  // test/oracle/nlme2.R: variance covariates of the fitted values
+  'ortho_varpower_fitted', 'bw_varpower_fitted', 'ortho_varexp_fitted_strata_ml',
 ];
 const GLS_CASES = ['gls_ar1_varident', 'gls_cs_ml', 'gls_varpower_strata', 'gls_ar1_occasion', 'gls_wheat_gaus_nugget', 'gls_wheat_exp_ml',
   // test/oracle/nlme2.R: corARMA
-  'gls_arma2_occasion', 'gls_arma01'];
+  'gls_arma2_occasion', 'gls_arma01', 'gls_varpower_fitted', 'gls_varpower_fitted_ar1'];
 
 describe('lme: the criterion at nlme 3.1-162 estimates', () => {
   for (const name of LME_CASES) {
     it(`${name}: logLik to 1e-8 relative`, async () => {
       const f = fixture(name);
       const { model, rc } = buildLme(f.ours.fixed, data(f.data), options(f));
+      // a fitted(.) covariate (test/oracle/nlme2.R's fixedPoint): with the covariate nlme's fit was fitted at
+      if (f.fittedCheck) rc.vf!.setCovariate!(Float64Array.from(f.fittedCheck.covariate));
       const ev = evaluateLme(model, rc, modelRows(model), Float64Array.from(([] as number[]).concat(f.theta)), psiOf(f));
       expectRel(-ev.criterion / 2, f.logLik, 1e-8, 'logLik at nlme\'s estimates');
       await yieldTurn();
@@ -79,6 +83,7 @@ describe('gls: the criterion at nlme 3.1-162 estimates', () => {
     it(`${name}: logLik to 1e-8 relative`, () => {
       const f = fixture(name);
       const { frame, rc } = buildGls(f.ours.model, data(f.data), glsOptions(f));
+      if (f.fittedCheck) rc.vf!.setCovariate!(Float64Array.from(f.fittedCheck.covariate));
       const ev = evaluateGls(frame, rc, psiOf(f), f.method === 'REML');
       expectRel(-ev.criterion / 2, f.logLik, 1e-8, 'logLik at nlme\'s estimates');
     });
@@ -296,8 +301,9 @@ describe('lme4-style formula and bad input', () => {
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(/unknown variance function 'varFoo'/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corLin(form = ~ age | Subject)' })).rejects.toThrow(/corLin is not implemented/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corBogus()' })).rejects.toThrow(/unknown correlation structure 'corBogus'/);
-    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower()' })).rejects.toThrow(/needs a covariate/);
-    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ fitted(.))' })).rejects.toThrow(/fitted values .* not implemented/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ 1)' })).rejects.toThrow(/needs a covariate/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ fitted(x))' })).rejects.toThrow(/written fitted\(\.\)/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corAR1(form = ~ fitted(.) | Subject)' })).rejects.toThrow(/covariate of variance functions only/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', method: 'OLS' as never })).rejects.toThrow(/method must be 'REML' or 'ML'/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject/Sex' })).rejects.toThrow(ModelError);
     await expect(lme('distance ~ age', o(), {})).rejects.toThrow(/no random effects/);

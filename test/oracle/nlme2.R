@@ -33,6 +33,35 @@ normalizedDirect <- function(f, pearson, grp) {
   out
 }
 
+# A variance covariate of the fitted values (`fitted(.)`, varPower()'s default form): nlme's own loop
+# (lme.formula / gls: optimize with the covariate fixed, update it from the fit, stop when the inner
+# optimizer no longer moves the parameters by more than `tolerance`) can stop off the fixed point: on
+# Orthodont's varPower() it stops at power 1.10600 whatever the tolerance (nlminb does not move from
+# its start once the covariate's change is small), 1.10631 with opt = "optim", where the fixed point
+# is 1.106395. The fixtures therefore hold the fixed point, found with nlme's own fits: the fitted
+# values as a data column `.fv`, refitted (tight control) until they change by < 1e-9 relative; the
+# case's values are that last fit's (its covariate recorded as `fittedCheck$covariate`), the printout
+# nlme's fit with fitted(.), and nlme's own estimates as `nlmeBuiltin`.
+usesFitted <- function(weights) {
+  w <- paste(deparse(weights), collapse = "")
+  !is.null(weights) && (grepl("fitted", w) || !grepl("form", w))
+}
+fvWeights <- function(weights) {
+  w <- paste(deparse(weights), collapse = "")
+  str2lang(if (grepl("form", w)) gsub("fitted\\(\\.\\)", ".fv", w) else sub("\\)$", "form = ~.fv)", w))
+}
+fixedPoint <- function(env, call, fitted1) {
+  call$weights <- fvWeights(call$weights)
+  call$control <- if (call[[1]] == quote(lme)) tight else tightGls
+  for (i in 1:200) {
+    g <- eval(call, env)
+    new <- unname(fitted1(g))
+    if (max(abs(new - env$d$.fv) / abs(new)) < 1e-9) return(g)
+    env$d$.fv <- new
+  }
+  stop("no fixed point")
+}
+
 tight <- lmeControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14, niterEM = 0, msMaxEval = 2000)
 tightGls <- glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14)
 
@@ -72,6 +101,13 @@ lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation =
   call$control <- tight
   ft <- tryCatch(eval(call), error = function(e) NULL)
   s <- summary(f)
+  builtin <- NULL
+  if (usesFitted(weights)) {
+    builtin <- list(logLik = as.numeric(logLik(f)), sigma = f$sigma, varStruct = as.list(coef(f$modelStruct$varStruct, unconstrained = FALSE)))
+    env <- environment(); d$.fv <- unname(fitted(f, level = 1))
+    f <- fixedPoint(env, call, function(m) fitted(m, level = 1)); ft <- NULL
+    print1 <- s; s <- summary(f)
+  }
   tt <- s$tTable
   M <- as.matrix(f$modelStruct$reStruct[[1]])
   L <- t(chol(M))
@@ -100,6 +136,11 @@ lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation =
     res$normalizedNlme <- res$normalized
     res$normalized <- normalizedDirect(f, unname(residuals(f, level = 1, type = "pearson")), d[[all.vars(getGroupsFormula(f$modelStruct$corStruct))[1]]])
   }
+  if (!is.null(builtin)) {
+    res$nlmeBuiltin <- builtin
+    res$print <- paste(capture.output(print(print1)), collapse = "\n")
+    res$fittedCheck <- list(covariate = d$.fv)
+  }
   iv <- tryCatch(intervals(f), error = function(e) NULL)
   if (!is.null(iv)) res$intervals <- intervalsList(iv)
   if (!is.null(newdata)) {
@@ -119,6 +160,13 @@ glsCase <- function(name, dataName, model, weights = NULL, correlation = NULL, m
   call$control <- tightGls
   ft <- tryCatch(eval(call), error = function(e) NULL)
   s <- summary(f)
+  builtin <- NULL
+  if (usesFitted(weights)) {
+    builtin <- list(logLik = as.numeric(logLik(f)), sigma = f$sigma, varStruct = as.list(coef(f$modelStruct$varStruct, unconstrained = FALSE)))
+    env <- environment(); d$.fv <- unname(fitted(f))
+    f <- fixedPoint(env, call, fitted); ft <- NULL
+    print1 <- s; s <- summary(f)
+  }
   tt <- s$tTable
   res <- c(list(
     name = name, fn = "gls", data = dataName, ours = ours, model = deparse(model), method = method,
@@ -135,6 +183,11 @@ glsCase <- function(name, dataName, model, weights = NULL, correlation = NULL, m
   if (inherits(f$modelStruct$corStruct, "corARMA")) {
     res$normalizedNlme <- res$normalized
     res$normalized <- normalizedDirect(f, unname(residuals(f, type = "pearson")), d[[all.vars(getGroupsFormula(f$modelStruct$corStruct))[1]]])
+  }
+  if (!is.null(builtin)) {
+    res$nlmeBuiltin <- builtin
+    res$print <- paste(capture.output(print(print1)), collapse = "\n")
+    res$fittedCheck <- list(covariate = d$.fv)
   }
   iv <- tryCatch(intervals(f), error = function(e) NULL)
   if (!is.null(iv)) res$intervals <- intervalsList(iv)
@@ -159,4 +212,24 @@ glsCase("gls_arma2_occasion", "Orthodont", distance ~ age + Sex, correlation = q
         ours = list(model = "distance ~ age + Sex", correlation = "corARMA(form = ~ occasion | Subject, p = 2)"))
 glsCase("gls_arma01", "Ovary", follicles ~ sin2pi + cos2pi, correlation = quote(corARMA(form = ~ 1 | Mare, q = 1)),
         ours = list(model = "follicles ~ sin2pi + cos2pi", correlation = "corARMA(form = ~ 1 | Mare, q = 1)"))
+
+# variance covariates of the fitted values: varPower() (nlme's default form ~ fitted(.)), varExp and
+# varConstPower of fitted(.), with strata (the fixed point: see fixedPoint above).
+lmeCase("ortho_varpower_fitted", "Orthodont", distance ~ age, ~ 1 | Subject, quote(varPower()),
+        ours = list(fixed = "distance ~ age", random = "~ 1 | Subject", weights = "varPower()"))
+lmeCase("bw_varpower_fitted", "BodyWeight", weight ~ Time * Diet, ~ Time | Rat, quote(varPower()),
+        ours = list(fixed = "weight ~ Time * Diet", random = "~ Time | Rat", weights = "varPower()"))
+lmeCase("ortho_varexp_fitted_strata_ml", "Orthodont", distance ~ age + Sex, ~ 1 | Subject, quote(varExp(form = ~ fitted(.) | Sex)), method = "ML",
+        ours = list(fixed = "distance ~ age + Sex", random = "~ 1 | Subject", weights = "varExp(form = ~ fitted(.) | Sex)"))
+# (BodyWeight with varConstPower(form = ~ fitted(.)) is not a case: nlme's default and tight fits stop at
+# two different fixed points, logLik -598.74 and -616.12)
+# (nor Orthodont's distance ~ age * Sex with varConstPower(form = ~ fitted(.)): the fixed-point iteration
+# from nlme's fit stops at const 0.114, power 1.0677, logLik -216.29634, while nlme's fit and ours go to
+# const -> 0, power 1.0632, logLik -216.29604 and -216.29608: two fixed points)
+# (nor BodyWeight's gls weight ~ Time * Diet with it: const (0.0996 in nlme) is not identified next to
+# |fitted|^2.12 ~ 1e5; ours goes to 1e-6 at the same logLik to 1e-9)
+glsCase("gls_varpower_fitted", "Orthodont", distance ~ age + Sex, quote(varPower()),
+        ours = list(model = "distance ~ age + Sex", weights = "varPower()"))
+glsCase("gls_varpower_fitted_ar1", "BodyWeight", weight ~ Time * Diet, quote(varPower(form = ~ fitted(.))), quote(corAR1(form = ~ 1 | Rat)), method = "ML",
+        ours = list(model = "weight ~ Time * Diet", weights = "varPower(form = ~ fitted(.))", correlation = "corAR1(form = ~ 1 | Rat)"))
 cat("done\n")
