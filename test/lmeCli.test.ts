@@ -43,6 +43,17 @@ describe('mixedgpu lme / gls', () => {
     expect(Math.abs(j.logLik - f.logLik) / Math.abs(f.logLik)).toBeLessThan(1e-6);
   });
 
+  it('lme with varPower() (nlme\'s form ~ fitted(.)) on Orthodont (test/oracle/nlme2.R): the structure lines, the JSON\'s logLik at the fixed point', async () => {
+    const f = fixture('ortho_varpower_fitted');
+    const args = ['lme', data('Orthodont.csv'), f.ours.fixed, '--random', f.ours.random, '--weights', f.ours.weights];
+    const out = await runMain(args);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    for (const l of ['Variance function:', ' Structure: Power of variance covariate', ' Formula: ~fitted(.) ']) expect(lines).toContain(l);
+    const j = JSON.parse((await runMain([...args, '--json'])).stdout);
+    expect(Math.abs(j.logLik - f.logLik) / Math.abs(f.logLik)).toBeLessThan(1e-6);
+  });
+
   it('lme with varIdent by ML, as JSON', async () => {
     const f = fixture('ortho_varident_ml');
     const out = await runMain(['lme', data('Orthodont.csv'), f.ours.fixed, '--random', f.ours.random, '--weights', f.ours.weights, '--ml', '--json']);
