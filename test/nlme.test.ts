@@ -21,6 +21,7 @@ import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
 import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { anovaLme, formatAnova } from '../src/nlme/anova.js';
 import { fixedPartText } from '../src/nlme/randomSpec.js';
+import { armaCoefficients, armaCorrelation, armaUnconstrained } from '../src/nlme/corARMA.js';
 import type { LmeFit as LmeFitT } from '../src/nlme/lmeFit.js';
 
 const FACTORS: Record<string, string[]> = { Orthodont: [], Ovary: ['Mare'], BodyWeight: ['Rat'], Wheat2: [] };
@@ -88,6 +89,21 @@ describe('gls: the criterion at nlme 3.1-162 estimates', () => {
       expectRel(-ev.criterion / 2, f.logLik, 1e-8, 'logLik at nlme\'s estimates');
     });
   }
+});
+
+describe('corARMA: nlme\'s parametrization and the ARMA autocorrelations (test/oracle/nlme2.R)', () => {
+  it('the unconstrained coefficients are nlme\'s (1e-12), map back to (φ, θ), and the correlations are ARMAacf\'s (1e-12)', () => {
+    const cases = fixture('arma_transform') as { phi: number[]; theta: number[]; unconstrained: number[]; acf: number[] }[];
+    expect(cases.length).toBe(5);
+    for (const c of cases) {
+      const phi = Float64Array.from(c.phi), theta = Float64Array.from(c.theta);
+      const x = armaUnconstrained(phi, theta);
+      expectVec(x, c.unconstrained, 1e-12, `unconstrained of (${c.phi}; ${c.theta})`);
+      const back = armaCoefficients(x, phi.length, theta.length);
+      expectVec([...back.phi, ...back.theta], [...c.phi, ...c.theta], 1e-12, 'round trip');
+      expectVec(armaCorrelation(phi, theta, 8)!.subarray(0, 9), c.acf, 1e-12, `ARMAacf of (${c.phi}; ${c.theta})`);
+    }
+  });
 });
 
 describe('lme: the fit against nlme 3.1-162', () => {

@@ -203,6 +203,17 @@ anovaCase <- function(name, f1, f2) {
 }
 
 
+# corARMA's parametrization (nlme's unconstrained coefficients of given φ, θ) and the ARMA
+# autocorrelations (stats::ARMAacf, nlme's sign convention: e_t = Σ φ_j e_{t−j} + a_t + Σ θ_j a_{t−j})
+armaCase <- function(phi, theta) {
+  p <- length(phi); q <- length(theta)
+  list(phi = phi, theta = theta, unconstrained = as.vector(unclass(corARMA(c(phi, theta), p = p, q = q))),
+       acf = unname(ARMAacf(ar = phi, ma = theta, lag.max = 8)))
+}
+write(toJSON(list(armaCase(c(0.3, 0.2), -0.4), armaCase(c(0.5, -0.3), c(0.2, 0.1)), armaCase(0.8, numeric(0)),
+                  armaCase(numeric(0), c(0.6, -0.2)), armaCase(c(0.9, -0.5, 0.2), 0.7)), digits = NA),
+      file.path(out, "arma_transform.json"))
+
 # corARMA: Ovary as nlme's help uses it (ARMA(1, 1) within mares, by position), and ARMA(2, 0) by integer times
 lmeCase("ovary_arma11", "Ovary", follicles ~ sin2pi + cos2pi, ~ 1 | Mare, correlation = quote(corARMA(form = ~ 1 | Mare, p = 1, q = 1)),
         ours = list(fixed = "follicles ~ sin2pi + cos2pi", random = "~ 1 | Mare", correlation = "corARMA(form = ~ 1 | Mare, p = 1, q = 1)"))
