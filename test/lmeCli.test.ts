@@ -1,6 +1,6 @@
 /**
  * `mixedgpu lme` and `mixedgpu gls` (src/cli/lmeCommand.ts) against nlme 3.1-162
- * (test/fixtures/nlme, test/oracle/nlme.R): the printout's structure lines as nlme prints them, the
+ * (test/fixtures/nlme, test/oracle/nlme.R and nlme2.R): the printout's structure lines as nlme prints them, the
  * JSON's logLik to 1e-6 relative, and refusals as exit code 1 with the reason.
  */
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,28 @@ describe('mixedgpu lme / gls', () => {
     expect(lines.slice(at, at + 2)).toEqual(theirs.slice(k, k + 2));
     const cols = (l: string) => { const t = l.trim().split(/\s+/); return [t[0], t[3], t[5]]; };
     expect(lines.slice(at + 2, at + 5).map(cols)).toEqual(theirs.slice(k + 2, k + 5).map(cols));
+  });
+
+  it('lme with corARMA(p = 1, q = 1) on Ovary (test/oracle/nlme2.R): the structure lines, the JSON\'s logLik', async () => {
+    const f = fixture('ovary_arma11');
+    const args = ['lme', data('Ovary.csv'), f.ours.fixed, '--random', f.ours.random, '--correlation', f.ours.correlation, '--factors', 'Mare'];
+    const out = await runMain(args);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    for (const l of ['Correlation Structure: ARMA(1,1)', ' Formula: ~1 | Mare ', '      Phi1     Theta1 ']) expect(lines).toContain(l);
+    const j = JSON.parse((await runMain([...args, '--json'])).stdout);
+    expect(Math.abs(j.logLik - f.logLik) / Math.abs(f.logLik)).toBeLessThan(1e-6);
+  });
+
+  it('lme with varPower() (nlme\'s form ~ fitted(.)) on Orthodont (test/oracle/nlme2.R): the structure lines, the JSON\'s logLik at the fixed point', async () => {
+    const f = fixture('ortho_varpower_fitted');
+    const args = ['lme', data('Orthodont.csv'), f.ours.fixed, '--random', f.ours.random, '--weights', f.ours.weights];
+    const out = await runMain(args);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    for (const l of ['Variance function:', ' Structure: Power of variance covariate', ' Formula: ~fitted(.) ']) expect(lines).toContain(l);
+    const j = JSON.parse((await runMain([...args, '--json'])).stdout);
+    expect(Math.abs(j.logLik - f.logLik) / Math.abs(f.logLik)).toBeLessThan(1e-6);
   });
 
   it('lme with varIdent by ML, as JSON', async () => {
@@ -66,10 +88,10 @@ describe('mixedgpu lme / gls', () => {
   });
 
   it('refusals: exit code 1 and the reason', async () => {
-    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corARMA(form = ~ 1 | Subject, p = 1, q = 1)']);
+    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corLin(form = ~ age | Subject)']);
     expect(a.code).toBe(1);
-    expect(a.stderr).toMatch(/corARMA is not implemented/);
-    const b = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--weights', 'varPower()']);
+    expect(a.stderr).toMatch(/corLin is not implemented/);
+    const b = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--weights', 'varPower(form = ~ 1)']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/varPower needs a covariate/);
   });

@@ -63,7 +63,7 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
     group,
     factor(x) {
       const { range, nu } = constrained(x);
-      return denseFactor(groups, dist, (d) => (1 - nu) * h(d / range));
+      return denseFactor(groups, (gi, a, b) => (1 - nu) * h(dist[gi][a * groups[gi].length + b] / range));
     },
     estimates(x) {
       const { range, nu } = constrained(x);
@@ -72,15 +72,18 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
   };
 }
 
-/** C_g = L_g L_gᵀ with C_jk = corr(d_jk) off the diagonal and 1 on it; whitening by forward substitution. */
-function denseFactor(groups: Int32Array[], dist: Float64Array[], corr: (d: number) => number): CorrelationFactor {
+/**
+ * C_g = L_g L_gᵀ with C_jk = corr(g, j, k) off the diagonal and 1 on it; whitening by forward
+ * substitution (also corARMA's).
+ */
+export function denseFactor(groups: Int32Array[], corr: (g: number, j: number, k: number) => number): CorrelationFactor {
   let logDet = 0;
   const Ls = groups.map((g, gi) => {
     const m = g.length;
     const L = new Float64Array(m * m);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j <= i; j++) {
-        let s = i === j ? 1 : corr(dist[gi][i * m + j]);
+        let s = i === j ? 1 : corr(gi, i, j);
         for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
         if (i === j) {
           if (!(s > 0)) return null;

@@ -14,6 +14,7 @@ import { corCAR1 } from './corCAR1.js';
 import { corCompSymm } from './corCompSymm.js';
 import { corExp } from './corExp.js';
 import { corGaus } from './corGaus.js';
+import { corARMA } from './corARMA.js';
 
 /** A structure at its parameters. */
 export interface CorrelationFactor {
@@ -47,14 +48,15 @@ export interface CorContext {
   defaultGroup: string | null;
 }
 
-export const COR_STRUCTURES = ['corAR1', 'corCAR1', 'corCompSymm', 'corExp', 'corGaus'];
-const NOT_IMPLEMENTED = ['corARMA', 'corLin', 'corRatio', 'corSpher', 'corSymm'];
+export const COR_STRUCTURES = ['corAR1', 'corARMA', 'corCAR1', 'corCompSymm', 'corExp', 'corGaus'];
+const NOT_IMPLEMENTED = ['corLin', 'corRatio', 'corSpher', 'corSymm'];
 
 /** Reads `correlation = 'corAR1(form = ~ time | Subject)'` and friends. */
 export function corStructure(text: string, ctx: CorContext): CorStructure {
   const call = parseStructCall(text, 'correlation');
   switch (call.name) {
     case 'corAR1': return corAR1(call, ctx);
+    case 'corARMA': return corARMA(call, ctx);
     case 'corCAR1': return corCAR1(call, ctx);
     case 'corCompSymm': return corCompSymm(call, ctx);
     case 'corExp': return corExp(call, ctx);

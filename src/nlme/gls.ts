@@ -16,6 +16,7 @@ import { corStructure } from './correlation.js';
 import { varFunction } from './varFunction.js';
 import { type ResidualCovariance, residualCovariance, whitenRows } from './whitening.js';
 import { minimize } from './optimize.js';
+import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { GlsFit } from './glsFit.js';
 
@@ -103,14 +104,21 @@ export async function gls(model: string, input: DataInput, options: GlsOptions =
   const reml = checkMethod(options.method);
   if (frame.n <= frame.p) throw new FitError(`gls: ${frame.n} observations for ${frame.p} coefficients: the residual variance cannot be estimated`);
   const x0 = Float64Array.from([...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
-  let psi: Float64Array = x0;
-  let feval = 0, converged = true;
-  if (rc.nPar > 0) {
-    const lower = new Float64Array(rc.nPar).fill(-Infinity);
-    const upper = new Float64Array(rc.nPar).fill(Infinity);
-    const opt = await minimize((x) => evaluateGls(frame, rc, x, reml).criterion, x0, lower, upper, options.maxfun ?? 20000);
-    psi = opt.x; feval = opt.feval; converged = opt.converged;
+  const maxfun = options.maxfun ?? 20000;
+  const at = (psi: Float64Array, opt: Optimum): GlsFit => new GlsFit({
+    frame, rc, psi, ev: evaluateGls(frame, rc, psi, reml), reml, feval: opt.feval, converged: opt.converged,
+    dataName: options.dataName ?? 'data', modelText: model, ms: performance.now() - t0,
+  });
+  if (rc.nPar === 0) return at(x0, { x: x0, feval: 0, converged: true, message: '' });
+  const lower = new Float64Array(rc.nPar).fill(-Infinity);
+  const upper = new Float64Array(rc.nPar).fill(Infinity);
+  const f = (x: Float64Array) => evaluateGls(frame, rc, x, reml).criterion;
+  const vf = rc.vf;
+  if (!vf?.usesFitted) {
+    const opt = await minimize(f, x0, lower, upper, maxfun);
+    return at(opt.x, opt);
   }
-  const ev = evaluateGls(frame, rc, psi, reml);
-  return new GlsFit({ frame, rc, psi, ev, reml, feval, converged, dataName: options.dataName ?? 'data', modelText: model, ms: performance.now() - t0 });
+  // nlme's covariate fitted(.) (lme.ts's fittedIteration): first the fitted values Xβ̂ at the start
+  vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted());
+  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf);
 }

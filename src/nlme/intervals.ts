@@ -79,13 +79,15 @@ function structTable(rc: ResidualCovariance, which: 'vf' | 'cor', psi: Float64Ar
   const own = (v: Float64Array) => v.slice(off, off + s.nPar);
   const est = s.estimates(own(psi));
   const shift = est.values.length - s.nPar;
-  const value = (k: number, x: number) => { const v = own(psi); v[k] = x; return s.estimates(v).values[k + shift]; };
+  // the whole vector of lower (upper) ends mapped at once, as nlme's intervals (coef(lmeSt) <- lower):
+  // the same as one coordinate at a time except where a constrained value depends on several
+  // unconstrained ones (corARMA with p or q ≥ 2)
   const names = est.names.slice(shift);
   return {
     names,
-    lower: names.map((_, k) => value(k, lo[off + k])),
+    lower: s.estimates(own(lo)).values.slice(shift),
     est: est.values.slice(shift),
-    upper: names.map((_, k) => value(k, hi[off + k])),
+    upper: s.estimates(own(hi)).values.slice(shift),
   };
 }
 

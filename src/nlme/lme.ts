@@ -18,6 +18,7 @@ import { minimize } from './optimize.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { corStructure } from './correlation.js';
 import { varFunction } from './varFunction.js';
+import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { type ResidualCovariance, residualCovariance } from './whitening.js';
 import { evaluateLme, lmeObjective, modelRows } from './objective.js';
 import { fixedPartText, lme4Formula } from './randomSpec.js';
@@ -90,20 +91,29 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
   const lower = Float64Array.from([...problem.lower, ...new Array<number>(rc.nPar).fill(-Infinity)]);
   const upper = new Float64Array(x0.length).fill(Infinity);
   const maxfun = options.maxfun ?? 20000;
-  const opt = await minimize(f, x0, lower, upper, maxfun);
-  const xHat = opt.x;
-  const theta = thetaToOriginal(model, xHat.slice(0, nt).map((x, k) => x / scales[k]));
-  const psi = xHat.slice(nt);
-  const ev = evaluateLme(model, rc, modelRows(model), theta, psi);
-  // β̂, Var(β̂), σ̂, the modes: lme4's assembly on the whitened rows (its criterion lacks log|R|: ours is ev's)
-  const whitened: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(model)) as LmmModel, model, { rows: ev.rows });
-  const inner = assembleFit(whitened, { chol: ev.chol }, theta, {
-    feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, messages: [],
-    backend: { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' }, timings: {}, t0,
-  });
-  return new LmeFit({
-    model, rc, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
-    dataName: options.dataName ?? 'data', fixedText: options.random === undefined ? fixedPartText(fixed) : fixed, ms: performance.now() - t0,
-  });
+  const dataName = options.dataName ?? 'data';
+  const fixedText = options.random === undefined ? fixedPartText(fixed) : fixed;
+  const at = (x: Float64Array, opt: Optimum): LmeFit => {
+    const theta = thetaToOriginal(model, x.slice(0, nt).map((v, k) => v / scales[k]));
+    const psi = x.slice(nt);
+    const ev = evaluateLme(model, rc, modelRows(model), theta, psi);
+    // β̂, Var(β̂), σ̂, the modes: lme4's assembly on the whitened rows (its criterion lacks log|R|: ours is ev's)
+    const whitened: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(model)) as LmmModel, model, { rows: ev.rows });
+    const inner = assembleFit(whitened, { chol: ev.chol }, theta, {
+      feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, messages: [],
+      backend: { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' }, timings: {}, t0,
+    });
+    return new LmeFit({
+      model, rc, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
+      dataName, fixedText, ms: performance.now() - t0,
+    });
+  };
+  const vf = rc.vf;
+  if (!vf?.usesFitted) {
+    const opt = await minimize(f, x0, lower, upper, maxfun);
+    return at(opt.x, opt);
+  }
+  // nlme's covariate fitted(.): first the fitted values at the start
+  vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted(1));
+  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(1), vf);
 }
-

@@ -18,7 +18,12 @@ export interface StructCall {
   args: Record<string, string>;
   /** the call as the user wrote it */
   text: string;
+  /** whether the call gives a form (`varPower()` does not: nlme's default form applies) */
+  hasForm: boolean;
 }
+
+/** the covariate nlme's `fitted(.)` stands for: the fitted values, updated during the fit */
+export const FITTED = 'fitted(.)';
 
 const NAME = /^[A-Za-z.][A-Za-z0-9._]*$/;
 /** the structures whose form takes several covariates (the coordinates of a position) */
@@ -48,9 +53,9 @@ export function parseStructCall(text: string, option: string): StructCall {
     }
   }
   const { covariate, group } = form === null ? { covariate: null, group: null } : parseForm(form, option, text);
-  const covariates = covariate === null ? [] : covariate.split('+').map((c) => c.trim());
-  if (covariates.length > 1 && !SPATIAL.includes(name)) throw new OptionError(option, `${option}: '${text}': ${name} takes one covariate`);
-  return { name, covariate, group, covariates, args, text: src };
+  const covariates = covariate === null ? [] : covariate === FITTED ? [FITTED] : covariate.split('+').map((c) => c.trim());
+  if (covariate !== FITTED && covariates.length > 1 && !SPATIAL.includes(name)) throw new OptionError(option, `${option}: '${text}': ${name} takes one covariate`);
+  return { name, covariate, group, covariates, args, text: src, hasForm: form !== null };
 }
 
 /** `~ cov | g`, `~ 1 | g`, `~ cov`, `~ 1`. */
@@ -67,7 +72,8 @@ function parseForm(form: string, option: string, text: string): { covariate: str
   }
   if (cov === '1') return { covariate: null, group };
   if (/\bfitted\s*\(/.test(cov)) {
-    throw new OptionError(option, `${option}: '${text}': variance covariates of the fitted values (nlme's default form = ~ fitted(.)) need nlme's alternating iteration, which is not implemented: give a data column, e.g. form = ~ age`);
+    if (option === 'weights' && /^fitted\s*\(\s*\.\s*\)$/.test(cov)) return { covariate: FITTED, group };
+    throw new OptionError(option, `${option}: '${text}': the fitted values are a covariate of variance functions only, written fitted(.) (form = ~ fitted(.) or ~ fitted(.) | s)`);
   }
   for (const c of cov.split('+')) {
     if (!NAME.test(c.trim())) throw new OptionError(option, `${option}: '${text}': the covariate '${c.trim()}' must be a column name (or 1)`);

@@ -26,6 +26,13 @@ export interface VarFunction {
   start: Float64Array;
   /** the relative standard deviations g_i of the rows at x (unconstrained) */
   sd(x: Float64Array, out: Float64Array): void;
+  /**
+   * whether the covariate is nlme's fitted(.): the fit then sets it to the fitted values
+   * (setCovariate) and iterates as nlme does (lme.ts, gls.ts)
+   */
+  usesFitted?: boolean;
+  /** sets the covariate of a fitted(.) variance function (the fitted values, in the frame's rows) */
+  setCovariate?(v: Float64Array): void;
   /** the parameter estimates nlme prints (constrained), by name */
   estimates(x: Float64Array): { names: string[]; values: number[] };
 }
@@ -56,7 +63,7 @@ export function varFunction(text: string, ctx: VarContext): VarFunction {
   }
 }
 
-/** `~cov | g` as nlme prints a formula. */
+/** `~cov | g` as nlme prints a formula (`~fitted(.) | Sex`). */
 export function formText(covariate: string | null, group: string | null): string {
   return `~${covariate ?? '1'}${group ? ` | ${group}` : ''}`;
 }

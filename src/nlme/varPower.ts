@@ -1,18 +1,22 @@
 /** nlme's varPower(form = ~ v [| s]): g_i = |v_i|^δ (δ per stratum), δ unconstrained. */
 import { checkArgs, type StructCall } from './structSpec.js';
-import { covariateStrata } from './varStrata.js';
-import { type VarContext, type VarFunction, formText } from './varFunction.js';
+import { covariateStrata, setFittedCovariate } from './varStrata.js';
+import type { VarContext, VarFunction } from './varFunction.js';
 
 export function varPower(call: StructCall, ctx: VarContext): VarFunction {
   checkArgs(call, [], 'weights');
-  const { v, strata, levels, nStrata } = covariateStrata(call, ctx);
+  const cs = covariateStrata(call, ctx);
+  const { strata, levels, nStrata } = cs;
   return {
     text: call.text,
     structure: `Power of variance covariate${levels.length ? ', different strata' : ''}`,
-    formula: formText(call.covariate, call.group),
+    formula: cs.formula,
+    usesFitted: cs.fitted,
+    setCovariate(v) { setFittedCovariate(cs, v, call.text); },
     nPar: nStrata,
     start: new Float64Array(nStrata),
     sd(x, out) {
+      const v = cs.v;
       for (let i = 0; i < v.length; i++) out[i] = Math.pow(Math.abs(v[i]), x[strata[i]]);
     },
     estimates(x) {

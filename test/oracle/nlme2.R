@@ -1,0 +1,246 @@
+#!/usr/bin/env Rscript
+# nlme 3.1-162's lme and gls with corARMA and with variance covariates of the fitted values
+# (varPower() and friends with form = ~ fitted(.)), for test/nlme2.test.ts (src/nlme/). The same data
+# (test/fixtures/data/*.csv, written by test/oracle/nlme.R, read here) and the same JSON per case as
+# test/oracle/nlme.R's (its helpers copied below).
+# Usage (from the repository root):
+#   Rscript test/oracle/nlme2.R test/fixtures/data test/fixtures/nlme
+# Needs: nlme 3.1-162, jsonlite.
+suppressMessages({ library(nlme); library(jsonlite) })
+args <- commandArgs(trailingOnly = TRUE)
+dataDir <- args[1]; out <- args[2]
+stopifnot(packageVersion("nlme") == "3.1.162")
+dir.create(out, showWarnings = FALSE, recursive = TRUE)
+
+rd <- function(name) read.csv(file.path(dataDir, paste0(name, ".csv")), stringsAsFactors = FALSE)
+orth <- rd("Orthodont"); ovary <- rd("Ovary"); bw <- rd("BodyWeight")
+orth$Subject <- factor(orth$Subject); orth$Sex <- factor(orth$Sex)
+ovary$Mare <- factor(ovary$Mare)
+bw$Rat <- factor(bw$Rat); bw$Diet <- factor(bw$Diet)
+datasets <- list(Orthodont = orth, Ovary = ovary, BodyWeight = bw)
+
+# The normalized residuals as the whitening L_g^-1 r_g of the pearson residuals by the Cholesky factor of
+# each group's corMatrix (the groups as the data's rows give them). nlme 3.1-162's residuals(type =
+# "normalized") disagree with this for corARMA in most of Ovary's mares (not in the first one): Ovary's
+# rows come in its ordered factor's order, not in the order of the plain factor's levels, and nlme
+# seems to apply recalc.corARMA to residuals in an order other than its groups' (not investigated
+# further). The fixtures record this direct computation as `normalized`, nlme's own as `normalizedNlme`.
+normalizedDirect <- function(f, pearson, grp) {
+  C <- corMatrix(f$modelStruct$corStruct)
+  g <- split(seq_along(pearson), grp)
+  out <- numeric(length(pearson))
+  for (k in names(g)) { L <- t(chol(C[[k]])); out[g[[k]]] <- forwardsolve(L, pearson[g[[k]]]) }
+  out
+}
+
+# A variance covariate of the fitted values (`fitted(.)`, varPower()'s default form): nlme's own loop
+# (lme.formula / gls: optimize with the covariate fixed, update it from the fit, stop when the inner
+# optimizer no longer moves the parameters by more than `tolerance`) can stop off the fixed point: on
+# Orthodont's varPower() it stops at power 1.10600 whatever the tolerance (nlminb does not move from
+# its start once the covariate's change is small), 1.10631 with opt = "optim", where the fixed point
+# is 1.106395. The fixtures therefore hold the fixed point, found with nlme's own fits: the fitted
+# values as a data column `.fv`, refitted (tight control) until they change by < 1e-9 relative; the
+# case's values are that last fit's (its covariate recorded as `fittedCheck$covariate`), the printout
+# nlme's fit with fitted(.), and nlme's own estimates as `nlmeBuiltin`.
+usesFitted <- function(weights) {
+  w <- paste(deparse(weights), collapse = "")
+  !is.null(weights) && (grepl("fitted", w) || !grepl("form", w))
+}
+fvWeights <- function(weights) {
+  w <- paste(deparse(weights), collapse = "")
+  str2lang(if (grepl("form", w)) gsub("fitted\\(\\.\\)", ".fv", w) else sub("\\)$", "form = ~.fv)", w))
+}
+fixedPoint <- function(env, call, fitted1) {
+  call$weights <- fvWeights(call$weights)
+  call$control <- if (call[[1]] == quote(lme)) tight else tightGls
+  for (i in 1:200) {
+    g <- eval(call, env)
+    new <- unname(fitted1(g))
+    if (max(abs(new - env$d$.fv) / abs(new)) < 1e-9) return(g)
+    env$d$.fv <- new
+  }
+  stop("no fixed point")
+}
+
+tight <- lmeControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14, niterEM = 0, msMaxEval = 2000)
+tightGls <- glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14)
+
+# intervals(fit) (nlme's approximate 95% intervals: fixed effects by t on nlme's DF, the variance
+# parameters by the normal approximation on nlme's natural scale) as { part: { names, lower, est, upper } }
+intervalsList <- function(iv) {
+  tab <- function(m) list(names = rownames(m), lower = unname(m[, 1]), est = unname(m[, 2]), upper = unname(m[, 3]))
+  out <- list()
+  if (!is.null(iv$fixed)) out$fixed <- tab(iv$fixed)
+  if (!is.null(iv$coef)) out$fixed <- tab(iv$coef)
+  if (!is.null(iv$reStruct)) out$reStruct <- tab(as.matrix(iv$reStruct[[1]]))
+  if (!is.null(iv$corStruct)) out$corStruct <- tab(iv$corStruct)
+  if (!is.null(iv$varStruct)) out$varStruct <- tab(iv$varStruct)
+  out$sigma <- unname(as.numeric(iv$sigma))
+  out
+}
+
+strOr <- function(x) if (is.null(x)) NULL else x
+structs <- function(ms) {
+  v <- ms$varStruct; cs <- ms$corStruct
+  list(
+    varStruct = if (is.null(v)) NULL else list(
+      unconstrained = unname(coef(v, unconstrained = TRUE)),
+      constrained = as.list(coef(v, unconstrained = FALSE, allCoef = TRUE)),
+      weights = unname(varWeights(v))),
+    corStruct = if (is.null(cs)) NULL else list(
+      unconstrained = unname(coef(cs, unconstrained = TRUE)),
+      constrained = unname(coef(cs, unconstrained = FALSE))))
+}
+
+lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation = NULL, method = "REML",
+                    ours = list(), newdata = NULL, control = NULL) {
+  d <- datasets[[dataName]]
+  call <- bquote(lme(.(fixed), data = d, random = .(random), weights = .(weights), correlation = .(correlation), method = .(method)))
+  if (!is.null(control)) call$control <- control
+  f <- eval(call)
+  call$control <- tight
+  ft <- tryCatch(eval(call), error = function(e) NULL)
+  s <- summary(f)
+  builtin <- NULL
+  if (usesFitted(weights)) {
+    builtin <- list(logLik = as.numeric(logLik(f)), sigma = f$sigma, varStruct = as.list(coef(f$modelStruct$varStruct, unconstrained = FALSE)))
+    env <- environment(); d$.fv <- unname(fitted(f, level = 1))
+    f <- fixedPoint(env, call, function(m) fitted(m, level = 1)); ft <- NULL
+    print1 <- s; s <- summary(f)
+  }
+  tt <- s$tTable
+  M <- as.matrix(f$modelStruct$reStruct[[1]])
+  L <- t(chol(M))
+  theta <- L[lower.tri(L, diag = TRUE)]
+  vc <- VarCorr(f)
+  re <- ranef(f)
+  res <- c(list(
+    name = name, fn = "lme", data = dataName, ours = ours,
+    fixed = deparse(fixed), random = deparse(random), method = method,
+    logLik = as.numeric(logLik(f)), AIC = AIC(f), BIC = BIC(f), df = attr(logLik(f), "df"),
+    logLikTight = if (is.null(ft)) NULL else as.numeric(logLik(ft)),
+    sigma = f$sigma, theta = theta,
+    fixef = list(names = rownames(tt), Value = unname(tt[, 1]), Std.Error = unname(tt[, 2]), DF = unname(tt[, 3]),
+                 t = unname(tt[, 4]), p = unname(tt[, 5])),
+    vcov = unname(as.matrix(vcov(f))),
+    VarCorr = list(names = rownames(vc), StdDev = unname(as.numeric(vc[, "StdDev"]))),
+    ranef = list(levels = rownames(re), names = colnames(re), values = lapply(re, unname)),
+    fitted1 = unname(fitted(f, level = 1)), fitted0 = unname(fitted(f, level = 0)),
+    resid1 = unname(residuals(f, level = 1)), resid0 = unname(residuals(f, level = 0)),
+    normalized = unname(residuals(f, level = 1, type = "normalized")),
+    pearson = unname(residuals(f, level = 1, type = "pearson")),
+    nobs = nrow(d), ngroups = unname(f$dims$ngrps[1]),
+    print = paste(capture.output(print(s)), collapse = "\n")
+  ), structs(f$modelStruct))
+  if (inherits(f$modelStruct$corStruct, "corARMA")) {
+    res$normalizedNlme <- res$normalized
+    res$normalized <- normalizedDirect(f, unname(residuals(f, level = 1, type = "pearson")), d[[all.vars(getGroupsFormula(f$modelStruct$corStruct))[1]]])
+  }
+  if (!is.null(builtin)) {
+    res$nlmeBuiltin <- builtin
+    res$print <- paste(capture.output(print(print1)), collapse = "\n")
+    res$fittedCheck <- list(covariate = d$.fv)
+  }
+  iv <- tryCatch(intervals(f), error = function(e) NULL)
+  if (!is.null(iv)) res$intervals <- intervalsList(iv)
+  if (!is.null(newdata)) {
+    p <- predict(f, newdata = newdata, level = 0:1)
+    res$newdata <- newdata
+    res$predict0 <- unname(p$predict.fixed)
+    res$predict1 <- unname(p[[ncol(p)]])
+  }
+  write(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
+  invisible(f)
+}
+
+glsCase <- function(name, dataName, model, weights = NULL, correlation = NULL, method = "REML", ours = list()) {
+  d <- datasets[[dataName]]
+  call <- bquote(gls(.(model), data = d, weights = .(weights), correlation = .(correlation), method = .(method)))
+  f <- eval(call)
+  call$control <- tightGls
+  ft <- tryCatch(eval(call), error = function(e) NULL)
+  s <- summary(f)
+  builtin <- NULL
+  if (usesFitted(weights)) {
+    builtin <- list(logLik = as.numeric(logLik(f)), sigma = f$sigma, varStruct = as.list(coef(f$modelStruct$varStruct, unconstrained = FALSE)))
+    env <- environment(); d$.fv <- unname(fitted(f))
+    f <- fixedPoint(env, call, fitted); ft <- NULL
+    print1 <- s; s <- summary(f)
+  }
+  tt <- s$tTable
+  res <- c(list(
+    name = name, fn = "gls", data = dataName, ours = ours, model = deparse(model), method = method,
+    logLik = as.numeric(logLik(f)), AIC = AIC(f), BIC = BIC(f), df = attr(logLik(f), "df"),
+    logLikTight = if (is.null(ft)) NULL else as.numeric(logLik(ft)),
+    sigma = f$sigma,
+    fixef = list(names = rownames(tt), Value = unname(tt[, 1]), Std.Error = unname(tt[, 2]),
+                 t = unname(tt[, 3]), p = unname(tt[, 4])),
+    fitted = unname(fitted(f)), resid = unname(residuals(f)),
+    normalized = unname(residuals(f, type = "normalized")),
+    nobs = nrow(d),
+    print = paste(capture.output(print(s)), collapse = "\n")
+  ), structs(f$modelStruct))
+  if (inherits(f$modelStruct$corStruct, "corARMA")) {
+    res$normalizedNlme <- res$normalized
+    res$normalized <- normalizedDirect(f, unname(residuals(f, type = "pearson")), d[[all.vars(getGroupsFormula(f$modelStruct$corStruct))[1]]])
+  }
+  if (!is.null(builtin)) {
+    res$nlmeBuiltin <- builtin
+    res$print <- paste(capture.output(print(print1)), collapse = "\n")
+    res$fittedCheck <- list(covariate = d$.fv)
+  }
+  iv <- tryCatch(intervals(f), error = function(e) NULL)
+  if (!is.null(iv)) res$intervals <- intervalsList(iv)
+  write(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
+  invisible(f)
+}
+
+anovaCase <- function(name, f1, f2) {
+  a <- anova(f1, f2)
+  res <- list(name = name, df = a$df, AIC = a$AIC, BIC = a$BIC, logLik = a$logLik,
+              L.Ratio = a$L.Ratio, p = a$`p-value`, print = paste(capture.output(print(a)), collapse = "\n"))
+  write(toJSON(res, digits = NA, auto_unbox = TRUE, na = "null"), file.path(out, paste0(name, ".json")))
+}
+
+
+# corARMA's parametrization (nlme's unconstrained coefficients of given φ, θ) and the ARMA
+# autocorrelations (stats::ARMAacf, nlme's sign convention: e_t = Σ φ_j e_{t−j} + a_t + Σ θ_j a_{t−j})
+armaCase <- function(phi, theta) {
+  p <- length(phi); q <- length(theta)
+  list(phi = phi, theta = theta, unconstrained = as.vector(unclass(corARMA(c(phi, theta), p = p, q = q))),
+       acf = unname(ARMAacf(ar = phi, ma = theta, lag.max = 8)))
+}
+write(toJSON(list(armaCase(c(0.3, 0.2), -0.4), armaCase(c(0.5, -0.3), c(0.2, 0.1)), armaCase(0.8, numeric(0)),
+                  armaCase(numeric(0), c(0.6, -0.2)), armaCase(c(0.9, -0.5, 0.2), 0.7)), digits = NA),
+      file.path(out, "arma_transform.json"))
+
+# corARMA: Ovary as nlme's help uses it (ARMA(1, 1) within mares, by position), and ARMA(2, 0) by integer times
+lmeCase("ovary_arma11", "Ovary", follicles ~ sin2pi + cos2pi, ~ 1 | Mare, correlation = quote(corARMA(form = ~ 1 | Mare, p = 1, q = 1)),
+        ours = list(fixed = "follicles ~ sin2pi + cos2pi", random = "~ 1 | Mare", correlation = "corARMA(form = ~ 1 | Mare, p = 1, q = 1)"))
+lmeCase("ovary_arma2_ml", "Ovary", follicles ~ sin2pi + cos2pi, ~ 1 | Mare, correlation = quote(corARMA(form = ~ 1 | Mare, p = 2)), method = "ML",
+        ours = list(fixed = "follicles ~ sin2pi + cos2pi", random = "~ 1 | Mare", correlation = "corARMA(form = ~ 1 | Mare, p = 2)"))
+glsCase("gls_arma2_occasion", "Orthodont", distance ~ age + Sex, correlation = quote(corARMA(form = ~ occasion | Subject, p = 2)),
+        ours = list(model = "distance ~ age + Sex", correlation = "corARMA(form = ~ occasion | Subject, p = 2)"))
+glsCase("gls_arma01", "Ovary", follicles ~ sin2pi + cos2pi, correlation = quote(corARMA(form = ~ 1 | Mare, q = 1)),
+        ours = list(model = "follicles ~ sin2pi + cos2pi", correlation = "corARMA(form = ~ 1 | Mare, q = 1)"))
+
+# variance covariates of the fitted values: varPower() (nlme's default form ~ fitted(.)), varExp and
+# varConstPower of fitted(.), with strata (the fixed point: see fixedPoint above).
+lmeCase("ortho_varpower_fitted", "Orthodont", distance ~ age, ~ 1 | Subject, quote(varPower()),
+        ours = list(fixed = "distance ~ age", random = "~ 1 | Subject", weights = "varPower()"))
+lmeCase("bw_varpower_fitted", "BodyWeight", weight ~ Time * Diet, ~ Time | Rat, quote(varPower()),
+        ours = list(fixed = "weight ~ Time * Diet", random = "~ Time | Rat", weights = "varPower()"))
+lmeCase("ortho_varexp_fitted_strata_ml", "Orthodont", distance ~ age + Sex, ~ 1 | Subject, quote(varExp(form = ~ fitted(.) | Sex)), method = "ML",
+        ours = list(fixed = "distance ~ age + Sex", random = "~ 1 | Subject", weights = "varExp(form = ~ fitted(.) | Sex)"))
+# (BodyWeight with varConstPower(form = ~ fitted(.)) is not a case: nlme's default and tight fits stop at
+# two different fixed points, logLik -598.74 and -616.12)
+# (nor Orthodont's distance ~ age * Sex with varConstPower(form = ~ fitted(.)): the fixed-point iteration
+# from nlme's fit stops at const 0.114, power 1.0677, logLik -216.29634, while nlme's fit and ours go to
+# const -> 0, power 1.0632, logLik -216.29604 and -216.29608: two fixed points)
+# (nor BodyWeight's gls weight ~ Time * Diet with it: const (0.0996 in nlme) is not identified next to
+# |fitted|^2.12 ~ 1e5; ours goes to 1e-6 at the same logLik to 1e-9)
+glsCase("gls_varpower_fitted", "Orthodont", distance ~ age + Sex, quote(varPower()),
+        ours = list(model = "distance ~ age + Sex", weights = "varPower()"))
+glsCase("gls_varpower_fitted_ar1", "BodyWeight", weight ~ Time * Diet, quote(varPower(form = ~ fitted(.))), quote(corAR1(form = ~ 1 | Rat)), method = "ML",
+        ours = list(model = "weight ~ Time * Diet", weights = "varPower(form = ~ fitted(.))", correlation = "corAR1(form = ~ 1 | Rat)"))
+cat("done\n")
