@@ -91,7 +91,8 @@ describe('nlme fits (worker logic)', () => {
     expect(isNlmeRequest(request({ family: 'poisson', nlmeWeights: 'varPower()' }))).toBe(false);
     expect(nlmeBoxProblem('weights', 'varIdent(form = ~ 1 | Sex)')).toBeNull();
     expect(nlmeBoxProblem('weights', 'corAR1()')).toMatch(/^Residual variance: 'corAR1\(\)' is not one of nlme's variance functions/);
-    expect(nlmeBoxProblem('correlation', 'corARMA(p = 1)')).toMatch(/^Residual correlation: 'corARMA\(p = 1\)' is not one of/);
+    expect(nlmeBoxProblem('correlation', 'corSymm(form = ~ 1 | Subject)')).toMatch(/^Residual correlation: 'corSymm\(form = ~ 1 \| Subject\)' is not one of/);
+    expect(nlmeBoxProblem('correlation', 'corARMA(form = ~ 1 | Mare, p = 1, q = 1)')).toBeNull();
     const bad = await runNlme(ortho, request({ formula: 'distance ~ age + (1 | Subject)', nlmeWeights: 'varIdent(form = ~ 1 | Sexx)' })).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(PlacedError);
     expect((bad as PlacedError).where).toBe('options');
