@@ -2,7 +2,7 @@
 # nlme 3.1-162's lme and gls with corARMA and with variance covariates of the fitted values
 # (varPower() and friends with form = ~ fitted(.)), for test/nlme2.test.ts (src/nlme/). The same data
 # (test/fixtures/data/*.csv, written by test/oracle/nlme.R, read here) and the same JSON per case as
-# test/oracle/nlme.R's (its helpers copied below).
+# test/oracle/nlme.R's (the shared helpers in test/oracle/nlme_common.R).
 # Usage (from the repository root):
 #   Rscript test/oracle/nlme2.R test/fixtures/data test/fixtures/nlme
 # Needs: nlme 3.1-162, jsonlite.
@@ -62,35 +62,7 @@ fixedPoint <- function(env, call, fitted1) {
   stop("no fixed point")
 }
 
-tight <- lmeControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14, niterEM = 0, msMaxEval = 2000)
-tightGls <- glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14)
-
-# intervals(fit) (nlme's approximate 95% intervals: fixed effects by t on nlme's DF, the variance
-# parameters by the normal approximation on nlme's natural scale) as { part: { names, lower, est, upper } }
-intervalsList <- function(iv) {
-  tab <- function(m) list(names = rownames(m), lower = unname(m[, 1]), est = unname(m[, 2]), upper = unname(m[, 3]))
-  out <- list()
-  if (!is.null(iv$fixed)) out$fixed <- tab(iv$fixed)
-  if (!is.null(iv$coef)) out$fixed <- tab(iv$coef)
-  if (!is.null(iv$reStruct)) out$reStruct <- tab(as.matrix(iv$reStruct[[1]]))
-  if (!is.null(iv$corStruct)) out$corStruct <- tab(iv$corStruct)
-  if (!is.null(iv$varStruct)) out$varStruct <- tab(iv$varStruct)
-  out$sigma <- unname(as.numeric(iv$sigma))
-  out
-}
-
-strOr <- function(x) if (is.null(x)) NULL else x
-structs <- function(ms) {
-  v <- ms$varStruct; cs <- ms$corStruct
-  list(
-    varStruct = if (is.null(v)) NULL else list(
-      unconstrained = unname(coef(v, unconstrained = TRUE)),
-      constrained = as.list(coef(v, unconstrained = FALSE, allCoef = TRUE)),
-      weights = unname(varWeights(v))),
-    corStruct = if (is.null(cs)) NULL else list(
-      unconstrained = unname(coef(cs, unconstrained = TRUE)),
-      constrained = unname(coef(cs, unconstrained = FALSE))))
-}
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "nlme_common.R"))
 
 lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation = NULL, method = "REML",
                     ours = list(), newdata = NULL, control = NULL) {
