@@ -80,30 +80,7 @@ lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation =
     f <- fixedPoint(env, call, function(m) fitted(m, level = 1)); ft <- NULL
     print1 <- s; s <- summary(f)
   }
-  tt <- s$tTable
-  M <- as.matrix(f$modelStruct$reStruct[[1]])
-  L <- t(chol(M))
-  theta <- L[lower.tri(L, diag = TRUE)]
-  vc <- VarCorr(f)
-  re <- ranef(f)
-  res <- c(list(
-    name = name, fn = "lme", data = dataName, ours = ours,
-    fixed = deparse(fixed), random = deparse(random), method = method,
-    logLik = as.numeric(logLik(f)), AIC = AIC(f), BIC = BIC(f), df = attr(logLik(f), "df"),
-    logLikTight = if (is.null(ft)) NULL else as.numeric(logLik(ft)),
-    sigma = f$sigma, theta = theta,
-    fixef = list(names = rownames(tt), Value = unname(tt[, 1]), Std.Error = unname(tt[, 2]), DF = unname(tt[, 3]),
-                 t = unname(tt[, 4]), p = unname(tt[, 5])),
-    vcov = unname(as.matrix(vcov(f))),
-    VarCorr = list(names = rownames(vc), StdDev = unname(as.numeric(vc[, "StdDev"]))),
-    ranef = list(levels = rownames(re), names = colnames(re), values = lapply(re, unname)),
-    fitted1 = unname(fitted(f, level = 1)), fitted0 = unname(fitted(f, level = 0)),
-    resid1 = unname(residuals(f, level = 1)), resid0 = unname(residuals(f, level = 0)),
-    normalized = unname(residuals(f, level = 1, type = "normalized")),
-    pearson = unname(residuals(f, level = 1, type = "pearson")),
-    nobs = nrow(d), ngroups = unname(f$dims$ngrps[1]),
-    print = paste(capture.output(print(s)), collapse = "\n")
-  ), structs(f$modelStruct))
+  res <- lmeRecord(name, dataName, fixed, random, method, ours, d, f, ft, s)
   if (inherits(f$modelStruct$corStruct, "corARMA")) {
     res$normalizedNlme <- res$normalized
     res$normalized <- normalizedDirect(f, unname(residuals(f, level = 1, type = "pearson")), d[[all.vars(getGroupsFormula(f$modelStruct$corStruct))[1]]])
@@ -113,15 +90,7 @@ lmeCase <- function(name, dataName, fixed, random, weights = NULL, correlation =
     res$print <- paste(capture.output(print(print1)), collapse = "\n")
     res$fittedCheck <- list(covariate = d$.fv)
   }
-  iv <- tryCatch(intervals(f), error = function(e) NULL)
-  if (!is.null(iv)) res$intervals <- intervalsList(iv)
-  if (!is.null(newdata)) {
-    p <- predict(f, newdata = newdata, level = 0:1)
-    res$newdata <- newdata
-    res$predict0 <- unname(p$predict.fixed)
-    res$predict1 <- unname(p[[ncol(p)]])
-  }
-  write(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
+  writeRecord(res, f, newdata)
   invisible(f)
 }
 
@@ -139,19 +108,7 @@ glsCase <- function(name, dataName, model, weights = NULL, correlation = NULL, m
     f <- fixedPoint(env, call, fitted); ft <- NULL
     print1 <- s; s <- summary(f)
   }
-  tt <- s$tTable
-  res <- c(list(
-    name = name, fn = "gls", data = dataName, ours = ours, model = deparse(model), method = method,
-    logLik = as.numeric(logLik(f)), AIC = AIC(f), BIC = BIC(f), df = attr(logLik(f), "df"),
-    logLikTight = if (is.null(ft)) NULL else as.numeric(logLik(ft)),
-    sigma = f$sigma,
-    fixef = list(names = rownames(tt), Value = unname(tt[, 1]), Std.Error = unname(tt[, 2]),
-                 t = unname(tt[, 3]), p = unname(tt[, 4])),
-    fitted = unname(fitted(f)), resid = unname(residuals(f)),
-    normalized = unname(residuals(f, type = "normalized")),
-    nobs = nrow(d),
-    print = paste(capture.output(print(s)), collapse = "\n")
-  ), structs(f$modelStruct))
+  res <- glsRecord(name, dataName, model, method, ours, d, f, ft, s)
   if (inherits(f$modelStruct$corStruct, "corARMA")) {
     res$normalizedNlme <- res$normalized
     res$normalized <- normalizedDirect(f, unname(residuals(f, type = "pearson")), d[[all.vars(getGroupsFormula(f$modelStruct$corStruct))[1]]])
@@ -161,9 +118,7 @@ glsCase <- function(name, dataName, model, weights = NULL, correlation = NULL, m
     res$print <- paste(capture.output(print(print1)), collapse = "\n")
     res$fittedCheck <- list(covariate = d$.fv)
   }
-  iv <- tryCatch(intervals(f), error = function(e) NULL)
-  if (!is.null(iv)) res$intervals <- intervalsList(iv)
-  write(toJSON(res, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
+  writeRecord(res, f)
   invisible(f)
 }
 
