@@ -39,6 +39,7 @@ import { clmm } from '../src/ordinal/clmm.js';
 import type { ClmmFit } from '../src/ordinal/clmmFit.js';
 import { type ClmmEmmeansOptions, clmmEmmeansAt } from '../src/ordinal/emmeans.js';
 import type { EmmGrid } from '../src/inference/emmeans.js';
+import { expectEmmContrasts } from './helpers/emmContrasts.js';
 import { buildClmmModel } from '../src/ordinal/model.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 
@@ -130,30 +131,7 @@ function checkCase(c: Case, ref: Results, g: EmmGrid, { est: etol, tol, p: ptol,
   });
   expect(notes(g.messages)).toEqual(notes(list(ref.emm.mesg)));
   if (printed) expect(g.toString().split('\n'), `${c.name}: print(emmeans)`).toEqual(`${ref.printed}\n`.split('\n'));
-  for (const k of ref.contrasts) {
-    const what = `${c.name} ${k.args.method}${k.args.by ? ` by ${k.args.by}` : ''}${k.args.adjust ? ` ${k.args.adjust}` : ''}`;
-    const res = g.contrast(k.args.method as 'pairwise', { ...(k.args.by ? { by: k.args.by } : {}), ...(k.args.adjust ? { adjust: k.args.adjust as 'holm' } : {}) });
-    expect(res.rows.length, what).toBe(k.result.rows.length);
-    const nb = res.by.length;
-    expect(res.by, what).toEqual(k.result.columns.slice(1, 1 + nb));
-    res.rows.forEach((r, i) => {
-      const exp = k.result.rows[i];
-      expect(r.contrast, what).toBe(exp[0]);
-      res.by.forEach((b, j) => expect(String(r.by[b])).toBe(String(exp[1 + j])));
-      const ratio = res.ratioLabel !== null;
-      const ours = ratio ? [r.response!, r.responseSE!, r.df, r.responseLower!, r.responseUpper!, 1, r.ratio, r.p] : [r.estimate, r.SE, r.df, r.lower, r.upper, r.ratio, r.p];
-      const se = ratio ? r.responseSE! : r.SE;
-      ours.forEach((v, kk) => {
-        const isP = kk === ours.length - 1;
-        // the z ratio relative to 1; SE and ratio estimates relative to themselves
-        const scale = kk === ours.length - 2 ? 1 : kk === 1 ? 0 : se;
-        close(v, exp[1 + nb + kk], isP ? ptol : kk === 0 ? etol : tol, `${what} ${r.contrast} ${k.result.columns[1 + nb + kk]}`, isP ? 'p' : 'value', scale);
-      });
-    });
-    if (res.ratioLabel) expect(k.result.columns).toContain(res.ratioLabel);
-    expect(notes(res.messages), what).toEqual(notes(list(k.result.mesg)));
-    if (printed) expect(res.toString().split('\n'), `${what}: print(contrast)`).toEqual(`${k.printed}\n`.split('\n'));
-  }
+  expectEmmContrasts(g, ref.contrasts, c.name, { est: etol, tol, p: ptol, printed }, close, notes);
 }
 
 const yieldTask = () => new Promise((r) => setTimeout(r, 0));
