@@ -66,6 +66,12 @@ export interface LinearPart {
  */
 export type CovStructure = 'us' | 'diag' | 'cs' | 'ar1' | 'toep' | 'ou' | 'exp' | 'gau' | 'mat' | 'rr' | 'homdiag';
 
+/**
+ * glmmTMB's spatial structures (exp, gau, mat): one SD, a correlation by the distances between the
+ * positions the levels name; one field over the positions, so their grouping may have one level.
+ */
+export const isSpatialStructure = (structure: CovStructure | undefined) => structure === 'exp' || structure === 'gau' || structure === 'mat';
+
 /** One random-effects term `(lhs | group)` after expansion of `||` and `/`. */
 export interface RandomTerm {
   lhs: LinearPart;

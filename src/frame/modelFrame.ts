@@ -4,7 +4,7 @@
  * model matrix), after dropping rows with missing values (R's na.omit).
  */
 import type * as arrow from 'apache-arrow';
-import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
+import { type Expr, type Formula, type LinearPart, type RandomTerm, isSpatialStructure } from '../formula/types.js';
 import {
   type Column, type DataColumn, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
@@ -442,8 +442,7 @@ export function buildReTerm(r: RandomTerm, position: number, g: FactorColumn, co
 export function checkReTerm(t: ReTerm, n: number, allowN = false): void {
   const l = t.levels.length;
   // (glmmTMB's spatial structures take one field over the positions: `exp(0 + pos | one)` with one level)
-  const spatial = t.term.structure === 'exp' || t.term.structure === 'gau' || t.term.structure === 'mat';
-  if (l < 2 && !(spatial && l === 1)) {
+  if (l < 2 && !(isSpatialStructure(t.term.structure) && l === 1)) {
     throw new ModelError(`grouping factor '${t.group}' has ${l} level${l === 1 ? '' : 's'}${l === 1 ? ` ('${t.levels[0]}')` : ''}: a grouping factor needs at least 2 sampled levels`);
   }
   if (allowN ? l > n : l >= n) {

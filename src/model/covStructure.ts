@@ -39,7 +39,7 @@
 import { ModelError } from '../errors/errors.js';
 import { besselK, logGamma, maternCorrelation } from './besselK.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from '../linalg/dense.js';
-import type { CovStructure } from '../formula/types.js';
+import { type CovStructure, isSpatialStructure } from '../formula/types.js';
 import type { ModelFrame, ReTerm } from '../frame/modelFrame.js';
 import type { ThetaLayout } from './lambda.js';
 
@@ -138,7 +138,7 @@ export function covParameters(frame: Pick<ModelFrame, 'reTerms' | 'columns'>, th
         start.push(theta.start[thetaOffset + e]);
       }
     } else {
-      const space = isSpatial(structure) ? spatialPositions(t, structure, frame.columns) : null;
+      const space = isSpatialStructure(structure) ? spatialPositions(t, structure, frame.columns) : null;
       const times = checkStructuredTerm(t, structure, frame.columns);
       const rank = structure === 'rr' ? rrRank(t) : undefined;
       const npar = structureParameterCount(structure, t.q, rank);
@@ -183,7 +183,7 @@ export function structureOf(t: Pick<ReTerm, 'term'>): Structure | null {
 }
 
 /** whether the structure has one SD for all its columns (ar1, ou) */
-export const oneSd = (structure: Structure) => structure === 'ar1' || structure === 'ou' || structure === 'homdiag' || isSpatial(structure);
+export const oneSd = (structure: Structure) => structure === 'ar1' || structure === 'ou' || structure === 'homdiag' || isSpatialStructure(structure);
 
 /** rr's rank, checked: 1 ≤ d < q (d ≥ q is the unstructured `us`) */
 function rrRank(t: ReTerm): number {
@@ -200,8 +200,6 @@ export function rrIndex(q: number, d: number): [number, number][] {
   return out;
 }
 
-/** glmmTMB's spatial structures (exp, gau, mat): one SD, a correlation by the positions' distances */
-export const isSpatial = (structure: Structure) => structure === 'exp' || structure === 'gau' || structure === 'mat';
 
 /**
  * The positions of a spatial term's columns, as glmmTMB's parseNumLevels reads the factor's levels:
@@ -317,7 +315,7 @@ export function structureCorrelation(structure: Structure, q: number, psi: Array
   const nsd = oneSd(structure) ? 1 : q;
   // homdiag: s itself, not its log
   for (let i = 0; i < q; i++) sd[i] = structure === 'homdiag' ? psi[0] : Math.exp(psi[nsd === 1 ? 0 : i]);
-  if (isSpatial(structure)) {
+  if (isSpatialStructure(structure)) {
     if (!dist) throw new Error(`internal: ${structure} without its distances`);
     const range = Math.exp(psi[1]);
     const smooth = structure === 'mat' ? Math.exp(psi[2]) : 0;
@@ -375,7 +373,7 @@ export function structureCovarianceDerivatives(structure: Structure, q: number, 
     dS.push(d);
     return { S, dS };
   }
-  if (isSpatial(structure)) {
+  if (isSpatialStructure(structure)) {
     // ∂Σ_ij/∂ log s = 2 Σ_ij
     dS.push(S.map((v) => 2 * v));
     const range = Math.exp(psi[1]);
@@ -608,7 +606,7 @@ export function structureEstimates(par: CovParameters, theta: ArrayLike<number>,
     } else if (s.structure === 'rr') {
       // glmmTMB's theta: the loadings on Σ's scale, σ Λ, Λ the first d columns of T
       return { group: s.vcGroup, term: s.text, structure: s.structure, sd: sdRel.map((v) => sigma * v), rho: [], parameters: rrIndex(q, s.rank!).map(([i, j]) => sigma * T[i * q + j]) };
-    } else if (isSpatial(s.structure)) {
+    } else if (isSpatialStructure(s.structure)) {
       const sp = spatialParameters(s, corr);
       const sds = [sdRel[0]];
       return { group: s.vcGroup, term: s.text, structure: s.structure, sd: sds.map((v) => sigma * v), rho: [], parameters: [...sds.map(logSd), ...sp.map(Math.log)], range: sp[0], ...(s.structure === 'mat' ? { smoothness: sp[1] } : {}) };
