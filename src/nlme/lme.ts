@@ -20,7 +20,7 @@ import { corStructure } from './correlation.js';
 import { varFunction } from './varFunction.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { type ResidualCovariance, residualCovariance } from './whitening.js';
-import { evaluateLme, lmeObjective, modelRows } from './objective.js';
+import { evaluateLme, lmeObjective, modelRows, residualScale, thetaIntOf } from './objective.js';
 import { fixedPartText, lme4Formula } from './randomSpec.js';
 import { LmeFit } from './lmeFit.js';
 
@@ -86,16 +86,19 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
   const problem = lmmThetaProblem(model.blocks, model.internalBlocks, model.theta, model.frame.n);
   const { scales } = problem;
   const f = lmeObjective(model, rc, scales);
-  const start = scaledStart(problem).map((t, k) => t * scales[k]);
-  const x0 = Float64Array.from([...start, ...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
+  // x's θ relative to the residual covariance's scale at ψ (objective.ts residualScale)
+  const psi0 = Float64Array.from([...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
+  const c0 = residualScale(rc, psi0);
+  const start = scaledStart(problem).map((t, k) => (t * scales[k]) / c0);
+  const x0 = Float64Array.from([...start, ...psi0]);
   const lower = Float64Array.from([...problem.lower, ...new Array<number>(rc.nPar).fill(-Infinity)]);
   const upper = new Float64Array(x0.length).fill(Infinity);
   const maxfun = options.maxfun ?? 20000;
   const dataName = options.dataName ?? 'data';
   const fixedText = options.random === undefined ? fixedPartText(fixed) : fixed;
   const at = (x: Float64Array, opt: Optimum): LmeFit => {
-    const theta = thetaToOriginal(model, x.slice(0, nt).map((v, k) => v / scales[k]));
     const psi = x.slice(nt);
+    const theta = thetaToOriginal(model, thetaIntOf(x, scales, residualScale(rc, psi)));
     const ev = evaluateLme(model, rc, modelRows(model), theta, psi);
     // β̂, Var(β̂), σ̂, the modes: lme4's assembly on the whitened rows (its criterion lacks log|R|: ours is ev's)
     const whitened: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(model)) as LmmModel, model, { rows: ev.rows });

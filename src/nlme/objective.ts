@@ -12,7 +12,7 @@ import type { GramInput } from '../linalg/gram.js';
 import { profiledDeviance } from '../lmm/deviance.js';
 import type { LmmModel } from '../lmm/model.js';
 import { thetaToInternal } from '../model/reparam.js';
-import { type ResidualCovariance, type RowsToWhiten, whitenRows } from './whitening.js';
+import { type ResidualCovariance, type RowsToWhiten, rowSds, whitenRows } from './whitening.js';
 
 export interface LmeEvaluation {
   criterion: number;
@@ -44,17 +44,42 @@ export function evaluateLmeInternal(model: LmmModel, rc: ResidualCovariance, bas
 }
 
 /**
- * x = (s ⊙ θ_int, ψ) ↦ criterion, for the optimizer: the internal θ scaled by its Z column's size
+ * The rows' typical SD at ψ relative to σ, c(ψ) = (Π g_i)^{1/n}, the geometric mean of the variance
+ * function's g_i (1 without one; a correlation leaves each row's variance σ² g_i²). θ is relative to
+ * σ, the SD of a row whose variance function is 1: a varPower of a covariate in the hundreds moves σ by
+ * orders of magnitude as the power moves, and θ with it, a curved ridge along which BOBYQA crawls
+ * (BodyWeight's varPower() with random slopes took 17,000 evaluations). The optimizer's coordinates are
+ * θ relative to the typical row's SD σ c(ψ) instead, x_θ = s ⊙ θ_int / c(ψ): an exact change of
+ * variables (c > 0), so the optimum is the same.
+ */
+export function residualScale(rc: ResidualCovariance, psi: Float64Array): number {
+  if (!rc.vf) return 1;
+  const g = rowSds(rc, psi);
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += Math.log(g[i]);
+  return Math.exp(s / g.length);
+}
+
+/** The internal θ of the optimizer's x = (s ⊙ θ_int / c(ψ), ψ). */
+export function thetaIntOf(x: Float64Array, scales: Float64Array, c: number): Float64Array {
+  const thetaInt = new Float64Array(scales.length);
+  for (let k = 0; k < scales.length; k++) thetaInt[k] = (x[k] * c) / scales[k];
+  return thetaInt;
+}
+
+/**
+ * x = (s ⊙ θ_int / c(ψ), ψ) ↦ criterion, for the optimizer: the internal θ scaled by its Z column's size
  * (`scales`, src/lmm/thetaProblem.ts, as lmer's optimizer scales it), so that a slope's θ and an
- * intercept's are of one size.
+ * intercept's are of one size, and relative to the residual covariance's scale c(ψ) (`residualScale`).
  */
 export function lmeObjective(model: LmmModel, rc: ResidualCovariance, scales: Float64Array): (x: Float64Array) => number {
   const base = modelRows(model);
   const nt = model.theta.length;
   return (x) => {
-    const thetaInt = new Float64Array(nt);
-    for (let k = 0; k < nt; k++) thetaInt[k] = x[k] / scales[k];
-    const c = evaluateLmeInternal(model, rc, base, thetaInt, x.subarray(nt)).criterion;
+    const psi = x.subarray(nt);
+    const scale = residualScale(rc, psi);
+    if (!(scale > 0 && Number.isFinite(scale))) return Infinity;
+    const c = evaluateLmeInternal(model, rc, base, thetaIntOf(x, scales, scale), psi).criterion;
     return Number.isFinite(c) ? c : Infinity;
   };
 }
