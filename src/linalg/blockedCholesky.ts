@@ -827,25 +827,10 @@ const TILE = 64;
 
 /** out = Tᵀ A T for q×q A at a[ao] (row-major), T lower triangular. */
 function congruence(T: Float64Array, a: Float64Array, ao: number, q: number, out: Float64Array, tmp: Float64Array): void {
-  // tmp = A T
-  for (let s = 0; s < q; s++) {
-    for (let t = 0; t < q; t++) {
-      let acc = 0;
-      for (let u = t; u < q; u++) acc += a[ao + s * q + u] * T[u * q + t];
-      tmp[s * q + t] = acc;
-    }
-  }
-  // out = Tᵀ tmp
-  for (let s = 0; s < q; s++) {
-    for (let t = 0; t < q; t++) {
-      let acc = 0;
-      for (let u = s; u < q; u++) acc += T[u * q + s] * tmp[u * q + t];
-      out[s * q + t] = acc;
-    }
-  }
+  leftRight(T, a, ao, T, q, q, out, tmp);
 }
 
-/** out = Tjᵀ B Tk for the qj × qk block B at b[bo]. */
+/** out = Tjᵀ B Tk for the qj × qk block B at b[bo] (Tj, Tk lower triangular): tmp = B Tk, then Tjᵀ tmp. */
 function leftRight(Tj: Float64Array, b: Float64Array, bo: number, Tk: Float64Array, qj: number, qk: number, out: Float64Array, tmp: Float64Array): void {
   for (let s = 0; s < qj; s++) {
     for (let t = 0; t < qk; t++) {
