@@ -242,6 +242,11 @@ export abstract class RowLaplace {
       z[i] = withResponse && weight[i] !== 0 ? zeta[i] + grad[i] / weight[i] : zeta[i];
     }
     this.gram.form(weight, z);
+    return this.tryFactor();
+  }
+
+  /** The Cholesky factor at θ of the Gram matrix just formed; false where it is not positive definite. */
+  private tryFactor(): boolean {
     try {
       this.chol.factor(this.theta);
     } catch (err) {
@@ -289,13 +294,7 @@ export abstract class RowLaplace {
         for (let s = 0; s < q; s++) rhs[c + s] += Z[i * q + s] * (pred[s] === 0 ? r0[i] : r1[i]);
       }
     });
-    try {
-      this.chol.factor(this.theta);
-    } catch (err) {
-      if (err instanceof NotPositiveDefiniteError) return false;
-      throw err;
-    }
-    return true;
+    return this.tryFactor();
   }
 
   /** h(ũ) + ½ log|L Lᵀ| at the current θ and fixed parameters; +∞ where it is not defined. */
