@@ -37,6 +37,7 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     };
     const fit = fn === 'lme' ? await lme(args.formula, read.table, { ...common, random: args.random }) : await gls(args.formula, read.table, common);
     if (!fit.converged && !args.quiet) io.stderr(`mixedgpu: warning: ${fn}: the optimizer stopped before its tolerance (${fit.feval} evaluations)\n`);
+    if (!args.quiet) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${fn}: ${m}\n`);
     const iv = args.intervals ? fit.intervals() : null;
     if (args.json) io.stdout(`${JSON.stringify({ ...fit.toJSON(), ...(iv ? { intervals: iv } : {}) }, null, 2)}\n`);
     else io.stdout(`${fit.summary()}\n${iv ? `\n${formatIntervals(iv, fn === 'lme' ? (fit as Awaited<ReturnType<typeof lme>>).group : null)}\n` : ''}`);

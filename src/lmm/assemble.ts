@@ -64,7 +64,7 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky;
   const thetaC = thetaToInternal(model, theta);
   chol.factor(thetaC);
   const parts = { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss };
-  const tss = model.source ? (model.source.responseSS > 0 ? model.source.responseSS : 1) : totalSumOfSquares(frame.y);
+  const tss = model.rowsResponseSS ?? (model.source ? (model.source.responseSS > 0 ? model.source.responseSS : 1) : totalSumOfSquares(frame.y));
   if (!(parts.pwrss > 1e-12 * tss)) {
     throw new FitError(`the penalized residual sum of squares is zero at θ = [${Array.from(theta, (t) => t.toPrecision(4)).join(', ')}]: the model fits the response '${frame.yname}' exactly, so σ and the variance components cannot be estimated`);
   }
@@ -128,7 +128,7 @@ export function assembleFit(model: LmmModel, reference: { chol: BlockedCholesky;
 }
 
 /** Σ (y − ȳ)², the scale against which a zero residual sum of squares is judged. */
-function totalSumOfSquares(y: Float64Array): number {
+export function totalSumOfSquares(y: Float64Array): number {
   let mean = 0;
   for (let i = 0; i < y.length; i++) mean += y[i];
   mean /= y.length;

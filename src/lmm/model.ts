@@ -60,6 +60,11 @@ export interface LmmModel extends MixedModel {
   rows: GramInput;
   /** set when A came from an SQL engine or a stream (src/gram/): the rows are there, not here */
   source?: RowSource;
+  /**
+   * the scale Σ (y − ȳ)² of the rows' own response, where it is not frame.y's (nlme's lme: the rows
+   * whitened by R⁻¹ᐟ², src/nlme): the exact-fit check judges pwrss against it (src/lmm/assemble.ts)
+   */
+  rowsResponseSS?: number;
   /** false: the optimizer starts from lme4's start only (no moment estimates) */
   momentStart?: boolean;
 }

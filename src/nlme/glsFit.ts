@@ -23,6 +23,8 @@ export class GlsFit {
   readonly method: 'REML' | 'ML';
   readonly feval: number;
   readonly converged: boolean;
+  /** what the fit has to say beyond nlme's printout (the fitted(.) covariate's iteration: fittedIteration.ts) */
+  readonly messages: string[] = [];
   readonly dataName: string;
   readonly modelText: string;
   readonly ms: number;
@@ -96,7 +98,7 @@ export class GlsFit {
     return {
       call: { fn: 'gls', model: this.modelText, weights: this.rc.vf?.text ?? null, correlation: this.rc.cor?.text ?? null, method: this.method },
       logLik: this.logLik, AIC: this.AIC, BIC: this.BIC, df: this.npar, sigma: this.sigma, coefficients: this.tTable, vcov: this.vcov,
-      varStruct: this.varStruct, corStruct: this.corStruct, psi: Array.from(this.psi), nobs: this.nobs, feval: this.feval, converged: this.converged,
+      varStruct: this.varStruct, corStruct: this.corStruct, psi: Array.from(this.psi), nobs: this.nobs, feval: this.feval, converged: this.converged, messages: this.messages,
     };
   }
 }

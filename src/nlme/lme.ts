@@ -10,7 +10,7 @@ import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { buildLmm, type LmmModel } from '../lmm/model.js';
-import { assembleFit } from '../lmm/assemble.js';
+import { assembleFit, totalSumOfSquares } from '../lmm/assemble.js';
 import { lmmThetaProblem } from '../lmm/thetaProblem.js';
 import { thetaToOriginal } from '../model/reparam.js';
 import { scaledStart } from '../optim/thetaOptimizer.js';
@@ -19,7 +19,7 @@ import { checkMethod, checkOptionNames } from './options.js';
 import { corStructure } from './correlation.js';
 import { varFunction } from './varFunction.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
-import { type ResidualCovariance, residualCovariance } from './whitening.js';
+import { type ResidualCovariance, residualCovariance, whitenVector } from './whitening.js';
 import { evaluateLme, lmeObjective, modelRows, residualScale, thetaIntOf } from './objective.js';
 import { fixedPartText, lme4Formula } from './randomSpec.js';
 import { LmeFit } from './lmeFit.js';
@@ -101,7 +101,9 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
     const theta = thetaToOriginal(model, thetaIntOf(x, scales, residualScale(rc, psi)));
     const ev = evaluateLme(model, rc, modelRows(model), theta, psi);
     // β̂, Var(β̂), σ̂, the modes: lme4's assembly on the whitened rows (its criterion lacks log|R|: ours is ev's)
-    const whitened: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(model)) as LmmModel, model, { rows: ev.rows });
+    // (pwrss is of the whitened rows: the exact-fit check judges it against their response's spread)
+    const rowsResponseSS = totalSumOfSquares(whitenVector(rc, psi, model.frame.y));
+    const whitened: LmmModel = Object.assign(Object.create(Object.getPrototypeOf(model)) as LmmModel, model, { rows: ev.rows, rowsResponseSS });
     const inner = assembleFit(whitened, { chol: ev.chol }, theta, {
       feval: opt.feval, converged: opt.converged, optimizerMessage: opt.message, messages: [],
       backend: { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' }, timings: {}, t0,

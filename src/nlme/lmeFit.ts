@@ -44,6 +44,8 @@ export class LmeFit {
   readonly criterion: number;
   readonly feval: number;
   readonly converged: boolean;
+  /** what the fit has to say beyond nlme's printout (the fitted(.) covariate's iteration: fittedIteration.ts) */
+  readonly messages: string[] = [];
   readonly dataName: string;
   readonly fixedText: string;
   readonly ms: number;
@@ -178,7 +180,7 @@ export class LmeFit {
       logLik: this.logLik, AIC: this.AIC, BIC: this.BIC, df: this.npar, sigma: this.sigma,
       fixed: this.tTable, vcov: this.vcov, varCorr: this.varCorr, varStruct: this.varStruct, corStruct: this.corStruct,
       theta: Array.from(this.theta), psi: Array.from(this.psi),
-      nobs: this.nobs, groups: { [this.group]: this.ngroups }, feval: this.feval, converged: this.converged,
+      nobs: this.nobs, groups: { [this.group]: this.ngroups }, feval: this.feval, converged: this.converged, messages: this.messages,
     };
   }
 }

@@ -12,6 +12,7 @@ import type { GramInput } from '../linalg/gram.js';
 import { profiledDeviance } from '../lmm/deviance.js';
 import type { LmmModel } from '../lmm/model.js';
 import { thetaToInternal } from '../model/reparam.js';
+import { NotPositiveDefiniteError, choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 import { type ResidualCovariance, type RowsToWhiten, rowSds, whitenRows } from './whitening.js';
 
 export interface LmeEvaluation {
@@ -33,14 +34,56 @@ export function evaluateLme(model: LmmModel, rc: ResidualCovariance, base: RowsT
 }
 
 /** The same at the internal θ (src/model/reparam.ts: the θ of the blocks' Z M), which the optimizer works in. */
-export function evaluateLmeInternal(model: LmmModel, rc: ResidualCovariance, base: RowsToWhiten, thetaInt: Float64Array, psi: Float64Array): LmeEvaluation {
+export function evaluateLmeInternal(model: LmmModel, rc: ResidualCovariance, base: RowsToWhiten, thetaInt: Float64Array, psi: Float64Array, centre = false): LmeEvaluation {
   const w = whitenRows(rc, psi, base);
-  const rows: GramInput = { n: model.rows.n, X: w.X, p: model.rows.p, y: w.y, blocks: model.rows.blocks.map((b, k) => ({ ...b, Z: w.Z[k] })) };
+  const y = centre ? leastSquaresResidual(w.X, w.y, model.rows.n, model.rows.p) : w.y;
+  const rows: GramInput = { n: model.rows.n, X: w.X, p: model.rows.p, y, blocks: model.rows.blocks.map((b, k) => ({ ...b, Z: w.Z[k] })) };
   const chol = new BlockedCholesky(formGramCpu(rows), thetaInt.length, 'js');
   chol.factor(thetaInt);
   const parts = { ldL2: chol.ldL2, ldRX2: chol.ldRX2, pwrss: chol.pwrss };
   const criterion = profiledDeviance(parts, model.frame.n, model.frame.p, model.reml, 0) + w.logDetR;
   return { criterion, rows, chol, logDetR: w.logDetR };
+}
+
+/**
+ * ỹ − X̃ b with b the whitened rows' least-squares coefficients, b = (X̃ᵀX̃)⁻¹ X̃ᵀỹ. The profiled
+ * criterion is the same for any b (β̂ absorbs it: the rows' [X y] and [X y − X b] span one space), but
+ * A's yᵀy is then the fixed-effects-only residual sum of squares instead of ỹᵀỹ, so that
+ * pwrss = yᵀy − ‖the projections‖² loses fewer digits to cancellation where the weights span orders of
+ * magnitude (Soybean's varPower() of fitted values near 0: the criterion's noise was 2e-10 relative,
+ * and BOBYQA's optimum wandered with it). The rows are returned as they are where X̃ᵀX̃ is singular.
+ */
+function leastSquaresResidual(X: Float64Array, y: Float64Array, n: number, p: number): Float64Array {
+  if (p === 0) return y;
+  const XtX = new Float64Array(p * p);
+  const b = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const xj = X.subarray(j * n, (j + 1) * n);
+    for (let k = 0; k <= j; k++) {
+      const xk = X.subarray(k * n, (k + 1) * n);
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += xj[i] * xk[i];
+      XtX[j * p + k] = XtX[k * p + j] = acc;
+    }
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += xj[i] * y[i];
+    b[j] = acc;
+  }
+  try {
+    choleskyInPlace(XtX, p, 'X̃ᵀX̃');
+  } catch (err) {
+    if (err instanceof NotPositiveDefiniteError) return y;
+    throw err;
+  }
+  solveLower(XtX, p, b);
+  solveLowerT(XtX, p, b);
+  const r = Float64Array.from(y);
+  for (let j = 0; j < p; j++) {
+    const xj = X.subarray(j * n, (j + 1) * n);
+    const bj = b[j];
+    for (let i = 0; i < n; i++) r[i] -= xj[i] * bj;
+  }
+  return r;
 }
 
 /**
@@ -79,7 +122,7 @@ export function lmeObjective(model: LmmModel, rc: ResidualCovariance, scales: Fl
     const psi = x.subarray(nt);
     const scale = residualScale(rc, psi);
     if (!(scale > 0 && Number.isFinite(scale))) return Infinity;
-    const c = evaluateLmeInternal(model, rc, base, thetaIntOf(x, scales, scale), psi).criterion;
+    const c = evaluateLmeInternal(model, rc, base, thetaIntOf(x, scales, scale), psi, true).criterion;
     return Number.isFinite(c) ? c : Infinity;
   };
 }
