@@ -3,10 +3,11 @@
  * Cor(ε_i, ε_j) = (1 − ν) h(d_ij / ρ) for i ≠ j (ν the nugget, 0 without one), d the distance
  * (metric euclidean, manhattan or maximum), ρ the range; unconstrained (log ρ, logit ν), nlme's start
  * ρ = 0.9 × the smallest distance, ν = 0.1. Each group's C_g is dense: its Cholesky factor L_g
- * whitens the group's rows (L_g⁻¹ z by forward substitution), log|C_g| = 2 Σ log L_g,ii. corExp.ts and
+ * whitens the group's rows (L_g⁻¹ z by forward substitution), log|C_g| = 2 Σ log L_g,ii (denseFactor). corExp.ts and
  * corGaus.ts give h.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
+import { NotPositiveDefiniteError, choleskyInPlace, solveLowerColumns } from '../linalg/dense.js';
 import { numericColumn } from './covariates.js';
 import { type CorContext, type CorStructure, type CorrelationFactor, corGroups } from './correlation.js';
 import { checkArgs, numberArg, type StructCall } from './structSpec.js';
@@ -73,42 +74,32 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
 }
 
 /**
- * C_g = L_g L_gᵀ with C_jk = corr(g, j, k) off the diagonal and 1 on it; whitening by forward
- * substitution (also corARMA's).
+ * C_g = L_g L_gᵀ with C_jk = corr(g, j, k) off the diagonal and 1 on it (src/linalg/dense.ts's
+ * choleskyInPlace; log|C| = Σ_g 2 Σ_i log L_g,ii); whitening v ← L_g⁻¹ v by forward substitution
+ * (solveLowerColumns). Also corARMA's and corSymm's.
  */
 export function denseFactor(groups: Int32Array[], corr: (g: number, j: number, k: number) => number): CorrelationFactor {
   let logDet = 0;
-  const Ls = groups.map((g, gi) => {
-    const m = g.length;
-    const L = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = i === j ? 1 : corr(gi, i, j);
-        for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
-        if (i === j) {
-          if (!(s > 0)) return null;
-          L[i * m + i] = Math.sqrt(s);
-          logDet += 2 * Math.log(L[i * m + i]);
-        } else L[i * m + j] = s / L[j * m + j];
+  const Ls: Float64Array[] = [];
+  try {
+    for (let gi = 0; gi < groups.length; gi++) {
+      const m = groups[gi].length;
+      const L = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) {
+        L[i * m + i] = 1;
+        for (let j = 0; j < i; j++) L[i * m + j] = corr(gi, i, j);
       }
+      logDet += choleskyInPlace(L, m, 'the correlation matrix');
+      Ls.push(L);
     }
-    return L;
-  });
-  // a correlation matrix that is not positive definite (Gaussian correlation at a long range): the
-  // criterion is +∞ there
-  if (Ls.some((L) => L === null)) return { logDet: NaN, whiten() { /* not reached: the criterion is NaN */ } };
+  } catch (e) {
+    // a correlation matrix that is not positive definite (Gaussian correlation at a long range): the
+    // criterion is +∞ there
+    if (e instanceof NotPositiveDefiniteError) return { logDet: NaN, whiten() { /* not reached: the criterion is NaN */ } };
+    throw e;
+  }
   return {
     logDet,
-    whiten(gi, v, k) {
-      const m = groups[gi].length;
-      const L = Ls[gi]!;
-      for (let c = 0; c < k; c++) {
-        for (let i = 0; i < m; i++) {
-          let s = v[i * k + c];
-          for (let j = 0; j < i; j++) s -= L[i * m + j] * v[j * k + c];
-          v[i * k + c] = s / L[i * m + i];
-        }
-      }
-    },
+    whiten(gi, v, k) { solveLowerColumns(Ls[gi], groups[gi].length, v, k); },
   };
 }
