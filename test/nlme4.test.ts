@@ -22,6 +22,7 @@ import { buildLme, lme } from '../src/nlme/lme.js';
 import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
 import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { symmCorrelations, symmUnconstrained } from '../src/nlme/corSymm.js';
+import { choleskyInPlace, solveLower, solveLowerColumns } from '../src/linalg/dense.js';
 
 const FACTORS: Record<string, string[]> = { Orthodont: [], BodyWeight: ['Rat'], Wheat2: [] };
 const tables = new Map<string, arrow.Table>();
@@ -273,5 +274,22 @@ describe('bad input', () => {
     await expect(gls('distance ~ age', o(), { weights: 'varComb(a = varPower())' })).rejects.toThrow(/not named arguments/);
     await expect(gls('distance ~ age', o(), { weights: 'varComb(varComb(varPower()), varExp())' })).rejects.toThrow(/varComb inside varComb/);
     await expect(gls('distance ~ age', o(), { weights: 'varComb(varIdent(form = ~ 1 | Sex), varFoo())' })).rejects.toThrow(/unknown variance function 'varFoo'/);
+  });
+});
+
+describe('solveLowerColumns (the whitening of the dense structures)', () => {
+  it('solves L X = B for the row-major columns of B as solveLower does for each column (1e-14)', () => {
+    const n = 5, k = 3;
+    const A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) A[i * n + j] = i === j ? 2 + i : 0.3 / (1 + i + j);
+    choleskyInPlace(A, n);
+    const B = Float64Array.from({ length: n * k }, (_, t) => Math.sin(t + 1));
+    const X = Float64Array.from(B);
+    solveLowerColumns(A, n, X, k);
+    for (let c = 0; c < k; c++) {
+      const col = Float64Array.from({ length: n }, (_, i) => B[i * k + c]);
+      solveLower(A, n, col);
+      col.forEach((v, i) => expect(Math.abs(X[i * k + c] - v)).toBeLessThan(1e-14));
+    }
   });
 });
