@@ -1,6 +1,6 @@
 /**
  * `mixedgpu lme` and `mixedgpu gls` (src/cli/lmeCommand.ts) against nlme 3.1-162
- * (test/fixtures/nlme, test/oracle/nlme.R and nlme2.R): the printout's structure lines as nlme prints them, the
+ * (test/fixtures/nlme, test/oracle/nlme.R, nlme2.R and nlme4.R): the printout's structure lines as nlme prints them, the
  * JSON's logLik to 1e-6 relative, and refusals as exit code 1 with the reason.
  */
 import { readFileSync } from 'node:fs';
@@ -74,6 +74,29 @@ describe('mixedgpu lme / gls', () => {
     expect(Math.abs(j.corStruct.values[0] - f.corStruct.constrained)).toBeLessThan(1e-3);
   });
 
+  it('gls with corSymm and varIdent (test/oracle/nlme4.R): nlme\'s General correlation lines, the JSON\'s logLik', async () => {
+    const f = fixture('gls_symm_varident');
+    const args = ['gls', data('Orthodont.csv'), f.ours.model, '--weights', f.ours.weights, '--correlation', f.ours.correlation];
+    const out = await runMain(args);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    const theirs = (f.print as string).split('\n');
+    // the structure's lines and the correlation matrix (nlme prints its entries to 3 decimals)
+    const at = theirs.indexOf('Correlation Structure: General');
+    expect(at).toBeGreaterThan(0);
+    for (const l of theirs.slice(at, at + 9)) expect(lines).toContain(l);
+    const j = JSON.parse((await runMain([...args, '--json'])).stdout);
+    expect(Math.abs(j.logLik - f.logLik) / Math.abs(f.logLik)).toBeLessThan(1e-6);
+  });
+
+  it('lme with varComb (test/oracle/nlme4.R): nlme\'s Combination lines', async () => {
+    const f = fixture('ortho_varcomb_power');
+    const out = await runMain(['lme', data('Orthodont.csv'), f.ours.fixed, '--random', f.ours.random, '--weights', f.ours.weights]);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    for (const l of ['Combination of variance functions: ', ' Structure: Different standard deviations per stratum', ' Formula: ~1 | Sex ', ' Structure: Power of variance covariate', ' Formula: ~age ']) expect(lines).toContain(l);
+  });
+
   it('--intervals: nlme\'s intervals after the summary, and in the JSON', async () => {
     const f = fixture('ovary_ar1');
     const args = ['lme', data('Ovary.csv'), f.ours.fixed, '--random', f.ours.random, '--correlation', f.ours.correlation, '--factors', 'Mare', '--intervals'];
@@ -88,9 +111,9 @@ describe('mixedgpu lme / gls', () => {
   });
 
   it('refusals: exit code 1 and the reason', async () => {
-    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corLin(form = ~ age | Subject)']);
+    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corNatural(form = ~ 1 | Subject)']);
     expect(a.code).toBe(1);
-    expect(a.stderr).toMatch(/corLin is not implemented/);
+    expect(a.stderr).toMatch(/corNatural is not implemented/);
     const b = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--weights', 'varPower(form = ~ 1)']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/varPower needs a covariate/);

@@ -318,7 +318,7 @@ describe('lme4-style formula and bad input', () => {
   it('refuses unknown and unimplemented functions by name', async () => {
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(OptionError);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(/unknown variance function 'varFoo'/);
-    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corLin(form = ~ age | Subject)' })).rejects.toThrow(/corLin is not implemented/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corNatural(form = ~ 1 | Subject)' })).rejects.toThrow(/corNatural is not implemented/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corBogus()' })).rejects.toThrow(/unknown correlation structure 'corBogus'/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ 1)' })).rejects.toThrow(/needs a covariate/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ fitted(x))' })).rejects.toThrow(/written fitted\(\.\)/);

@@ -83,6 +83,21 @@ export function solveLower(l: Float64Array, n: number, b: Float64Array, boff = 0
   }
 }
 
+/**
+ * Solves L X = B in place for the k columns of B stored row-major (B[i][c] at b[boff + i*k + c]),
+ * forward substitution per column: X[i][c] = (B[i][c] − Σ_{j<i} L[i][j] X[j][c]) / L[i][i].
+ */
+export function solveLowerColumns(l: Float64Array, n: number, b: Float64Array, k: number, boff = 0, off = 0, ld = n): void {
+  for (let c = 0; c < k; c++) {
+    for (let i = 0; i < n; i++) {
+      const ri = off + i * ld;
+      let s = b[boff + i * k + c];
+      for (let j = 0; j < i; j++) s -= l[ri + j] * b[boff + j * k + c];
+      b[boff + i * k + c] = s / l[ri + i];
+    }
+  }
+}
+
 /** Solves Lᵀ x = b in place (back substitution). */
 export function solveLowerT(l: Float64Array, n: number, b: Float64Array, boff = 0, off = 0, ld = n): void {
   for (let i = n - 1; i >= 0; i--) {

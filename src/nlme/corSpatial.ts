@@ -2,18 +2,24 @@
  * nlme's spatial correlation structures (corSpatial) of positions s_i (`form = ~ x + y | g`):
  * Cor(ε_i, ε_j) = (1 − ν) h(d_ij / ρ) for i ≠ j (ν the nugget, 0 without one), d the distance
  * (metric euclidean, manhattan or maximum), ρ the range; unconstrained (log ρ, logit ν), nlme's start
- * ρ = 0.9 × the smallest distance, ν = 0.1. Each group's C_g is dense: its Cholesky factor L_g
- * whitens the group's rows (L_g⁻¹ z by forward substitution), log|C_g| = 2 Σ log L_g,ii. corExp.ts and
- * corGaus.ts give h.
+ * ρ = 0.9 × the smallest distance, ν = 0.1 (corSpher and corLin: ρ = d_min + exp(x_0), from 1.1 d_min). Each group's C_g is dense: its Cholesky factor L_g
+ * whitens the group's rows (L_g⁻¹ z by forward substitution), log|C_g| = 2 Σ log L_g,ii (denseFactor). corExp.ts,
+ * corGaus.ts, corSpher.ts, corLin.ts and corRatio.ts give h.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
+import { NotPositiveDefiniteError, choleskyInPlace, solveLowerColumns } from '../linalg/dense.js';
 import { numericColumn } from './covariates.js';
 import { type CorContext, type CorStructure, type CorrelationFactor, corGroups } from './correlation.js';
-import { checkArgs, numberArg, type StructCall } from './structSpec.js';
+import { checkArgs, numberVectorArg, type StructCall } from './structSpec.js';
 
 const METRICS = ['euclidean', 'manhattan', 'maximum'];
 
-export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => number, structure: string): CorStructure {
+/**
+ * `shifted`: corSpher's and corLin's range ρ = d_min + exp(x_0) (d_min the smallest distance), nlme's,
+ * starting at 1.1 d_min (a given value ≤ d_min is set to that, as nlme does with a warning); the
+ * others' ρ = exp(x_0).
+ */
+export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => number, structure: string, shifted = false): CorStructure {
   checkArgs(call, ['nugget', 'metric', 'value'], 'correlation');
   if (call.covariates.length === 0) throw new OptionError('correlation', `correlation: '${call.text}': ${call.name} needs the positions' columns, as form = ~ x + y | g`);
   const nuggetArg = call.args.nugget ?? 'FALSE';
@@ -21,7 +27,13 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
   const nugget = nuggetArg.startsWith('T');
   const metric = (call.args.metric ?? '"euclidean"').replace(/^["']|["']$/g, '');
   if (!METRICS.includes(metric)) throw new OptionError('correlation', `correlation: '${call.text}': metric must be one of ${METRICS.join(', ')}, got '${metric}'`);
-  if (call.args.value !== undefined) numberArg(call, 'value', 'correlation', 0);
+  // value = range or c(range, nugget), nlme's
+  const value = numberVectorArg(call, 'value', 'correlation');
+  if (value !== null && !(value.length === 1 || (nugget && value.length === 2))) {
+    throw new OptionError('correlation', `correlation: '${call.text}': value must give ${nugget ? 'the range, or the range and the nugget' : 'the range (one number; c(range, nugget) needs nugget = TRUE)'}, got ${value.length} numbers`);
+  }
+  const nugget0 = value !== null && value.length === 2 ? value[1] : 0.1;
+  if (!(nugget0 > 0 && nugget0 < 1)) throw new OptionError('correlation', `correlation: '${call.text}': the nugget's initial value must be between 0 and 1, got ${nugget0}`);
   const what = `correlation ${call.text}`;
   const coords = call.covariates.map((c) => numericColumn(ctx.table, c, ctx.frame, what));
   const { groups, group } = corGroups({ ...call, covariate: null }, ctx);
@@ -49,10 +61,14 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
     return D;
   });
   if (!Number.isFinite(minD)) throw new ModelError(`${what}: every group has one row: a spatial correlation cannot be estimated`);
-  const range0 = call.args.value !== undefined ? Number(call.args.value) : 0.9 * minD;
+  let range0 = value !== null ? value[0] : (shifted ? 1.1 : 0.9) * minD;
   if (!(range0 > 0)) throw new ModelError(`${what}: the range must be positive, got ${range0}`);
-  const start = nugget ? Float64Array.of(Math.log(range0), Math.log(0.1 / 0.9)) : Float64Array.of(Math.log(range0));
-  const constrained = (x: Float64Array) => ({ range: Math.exp(x[0]), nu: nugget ? 1 / (1 + Math.exp(-x[1])) : 0 });
+  if (shifted && range0 <= minD) range0 = 1.1 * minD;
+  const shift = shifted ? minD : 0;
+  const x0 = Math.log(range0 - shift);
+  const start = nugget ? Float64Array.of(x0, Math.log(nugget0 / (1 - nugget0))) : Float64Array.of(x0);
+  // ρ = shift + exp(x_0), ν = 1/(1 + exp(−x_1))
+  const constrained = (x: Float64Array) => ({ range: shift + Math.exp(x[0]), nu: nugget ? 1 / (1 + Math.exp(-x[1])) : 0 });
   return {
     text: call.text,
     structure,
@@ -73,42 +89,32 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
 }
 
 /**
- * C_g = L_g L_gᵀ with C_jk = corr(g, j, k) off the diagonal and 1 on it; whitening by forward
- * substitution (also corARMA's).
+ * C_g = L_g L_gᵀ with C_jk = corr(g, j, k) off the diagonal and 1 on it (src/linalg/dense.ts's
+ * choleskyInPlace; log|C| = Σ_g 2 Σ_i log L_g,ii); whitening v ← L_g⁻¹ v by forward substitution
+ * (solveLowerColumns). Also corARMA's and corSymm's.
  */
 export function denseFactor(groups: Int32Array[], corr: (g: number, j: number, k: number) => number): CorrelationFactor {
   let logDet = 0;
-  const Ls = groups.map((g, gi) => {
-    const m = g.length;
-    const L = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = i === j ? 1 : corr(gi, i, j);
-        for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
-        if (i === j) {
-          if (!(s > 0)) return null;
-          L[i * m + i] = Math.sqrt(s);
-          logDet += 2 * Math.log(L[i * m + i]);
-        } else L[i * m + j] = s / L[j * m + j];
+  const Ls: Float64Array[] = [];
+  try {
+    for (let gi = 0; gi < groups.length; gi++) {
+      const m = groups[gi].length;
+      const L = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) {
+        L[i * m + i] = 1;
+        for (let j = 0; j < i; j++) L[i * m + j] = corr(gi, i, j);
       }
+      logDet += choleskyInPlace(L, m, 'the correlation matrix');
+      Ls.push(L);
     }
-    return L;
-  });
-  // a correlation matrix that is not positive definite (Gaussian correlation at a long range): the
-  // criterion is +∞ there
-  if (Ls.some((L) => L === null)) return { logDet: NaN, whiten() { /* not reached: the criterion is NaN */ } };
+  } catch (e) {
+    // a correlation matrix that is not positive definite (Gaussian correlation at a long range): the
+    // criterion is +∞ there
+    if (e instanceof NotPositiveDefiniteError) return { logDet: NaN, whiten() { /* not reached: the criterion is NaN */ } };
+    throw e;
+  }
   return {
     logDet,
-    whiten(gi, v, k) {
-      const m = groups[gi].length;
-      const L = Ls[gi]!;
-      for (let c = 0; c < k; c++) {
-        for (let i = 0; i < m; i++) {
-          let s = v[i * k + c];
-          for (let j = 0; j < i; j++) s -= L[i * m + j] * v[j * k + c];
-          v[i * k + c] = s / L[i * m + i];
-        }
-      }
-    },
+    whiten(gi, v, k) { solveLowerColumns(Ls[gi], groups[gi].length, v, k); },
   };
 }

@@ -2,7 +2,8 @@
  * nlme's correlation structures (corStruct): within each group g of rows, Cor(ε_g) = C_g(φ), with
  * parameters in nlme's unconstrained parametrization. A structure gives, at its parameters, the
  * whitening of each group by C_g's inverse Cholesky factor and log|C| = Σ_g log|C_g|. One file per
- * structure (corAR1.ts, corCAR1.ts, corCompSymm.ts, corExp.ts, corGaus.ts on corSpatial.ts); this one
+ * structure (corAR1.ts, corARMA.ts, corCAR1.ts, corCompSymm.ts, corSymm.ts, corExp.ts, corGaus.ts,
+ * corSpher.ts, corLin.ts, corRatio.ts on corSpatial.ts); this one
  * reads the call and the groups.
  */
 import type * as arrow from 'apache-arrow';
@@ -15,6 +16,10 @@ import { corCompSymm } from './corCompSymm.js';
 import { corExp } from './corExp.js';
 import { corGaus } from './corGaus.js';
 import { corARMA } from './corARMA.js';
+import { corSymm } from './corSymm.js';
+import { corSpher } from './corSpher.js';
+import { corLin } from './corLin.js';
+import { corRatio } from './corRatio.js';
 
 /** A structure at its parameters. */
 export interface CorrelationFactor {
@@ -37,8 +42,17 @@ export interface CorStructure {
   /** the grouping variable (null: one group) */
   group: string | null;
   factor(x: Float64Array): CorrelationFactor;
-  /** the parameter estimates nlme prints (constrained) */
-  estimates(x: Float64Array): { names: string[]; values: number[] };
+  /**
+   * the parameter estimates nlme prints (constrained); `matrix`: the values are the lower triangle of
+   * a correlation matrix with these dimnames, printed as one (corSymm)
+   */
+  estimates(x: Float64Array): { names: string[]; values: number[]; matrix?: string[] };
+  /**
+   * nlme's "natural" parametrization for intervals() where it differs from the unconstrained one
+   * (corSymm: each correlation's log((1 + ρ)/(1 − ρ)), nlme's corNatural): x → η, η → x (null where η
+   * gives no valid structure), and η → the printed values (each end mapped on its own, as nlme's)
+   */
+  natural?: { from(x: Float64Array): Float64Array; to(eta: Float64Array): Float64Array | null; values(eta: Float64Array): number[] };
 }
 
 export interface CorContext {
@@ -48,8 +62,9 @@ export interface CorContext {
   defaultGroup: string | null;
 }
 
-export const COR_STRUCTURES = ['corAR1', 'corARMA', 'corCAR1', 'corCompSymm', 'corExp', 'corGaus'];
-const NOT_IMPLEMENTED = ['corLin', 'corRatio', 'corSpher', 'corSymm'];
+export const COR_STRUCTURES = ['corAR1', 'corARMA', 'corCAR1', 'corCompSymm', 'corSymm', 'corExp', 'corGaus', 'corSpher', 'corLin', 'corRatio'];
+/** nlme's classes not offered: corNatural (corSymm in the natural parametrization) */
+const NOT_IMPLEMENTED = ['corNatural'];
 
 /** Reads `correlation = 'corAR1(form = ~ time | Subject)'` and friends. */
 export function corStructure(text: string, ctx: CorContext): CorStructure {
@@ -61,6 +76,10 @@ export function corStructure(text: string, ctx: CorContext): CorStructure {
     case 'corCompSymm': return corCompSymm(call, ctx);
     case 'corExp': return corExp(call, ctx);
     case 'corGaus': return corGaus(call, ctx);
+    case 'corSymm': return corSymm(call, ctx);
+    case 'corSpher': return corSpher(call, ctx);
+    case 'corLin': return corLin(call, ctx);
+    case 'corRatio': return corRatio(call, ctx);
     default:
       if (NOT_IMPLEMENTED.includes(call.name)) throw new OptionError('correlation', `correlation: ${call.name} is not implemented (available: ${COR_STRUCTURES.join(', ')})`);
       throw new OptionError('correlation', `correlation: unknown correlation structure '${call.name}' in '${text}' (available: ${COR_STRUCTURES.join(', ')})`);

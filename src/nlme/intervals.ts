@@ -2,7 +2,7 @@
  * nlme's intervals(fit): approximate confidence intervals. Fixed effects: β̂ ± t_{1−α/2, DF} SE (lme: nlme's
  * DF, and an ML fit's SE without summary's N/(N − p); gls: N − p). The variance parameters: on nlme's "natural" scale η — the random effects' log SDs and
  * their correlations' log((1 + r)/(1 − r)), the variance function's and correlation structure's
- * unconstrained parameters, log σ — by the normal approximation η̂ ± z_{1−α/2} √V_kk with
+ * unconstrained parameters (corSymm: each correlation's log((1 + ρ)/(1 − ρ)), nlme's corNatural), log σ — by the normal approximation η̂ ± z_{1−α/2} √V_kk with
  * V = (−∇²ℓ(η̂))⁻¹, the Hessian of the (restricted) log-likelihood at a given σ (not profiled),
  *   −2ℓ(θ, ψ, σ) = log|L_θ|² [+ log|R_X|²] + (n [− p]) log(2πσ²) + r²(θ, ψ)/σ² + log|R(ψ)|,
  * by central differences with steps 1e-3 and 5e-4 on η and Richardson's extrapolation (`step` for a check); the ends mapped back to SDs, correlations, σ and the
@@ -78,16 +78,42 @@ function structTable(rc: ResidualCovariance, which: 'vf' | 'cor', psi: Float64Ar
   const off = which === 'vf' ? 0 : rc.vf?.nPar ?? 0;
   const own = (v: Float64Array) => v.slice(off, off + s.nPar);
   const est = s.estimates(own(psi));
+  const nat = which === 'cor' ? rc.cor?.natural : undefined;
+  if (nat) {
+    // the ends on nlme's natural scale (lo and hi hold η there), each mapped on its own
+    return { names: est.names, lower: nat.values(own(lo)), est: est.values, upper: nat.values(own(hi)) };
+  }
+  // the free parameters' values: the last nPar (varIdent's first stratum is fixed at 1), or a
+  // varComb's places of them
   const shift = est.values.length - s.nPar;
+  const free = ('free' in est && est.free) || Array.from({ length: s.nPar }, (_, j) => shift + j);
+  const pick = (v: ArrayLike<number>) => free.map((j) => v[j]);
   // the whole vector of lower (upper) ends mapped at once, as nlme's intervals (coef(lmeSt) <- lower):
   // the same as one coordinate at a time except where a constrained value depends on several
-  // unconstrained ones (corARMA with p or q ≥ 2)
-  const names = est.names.slice(shift);
+  // unconstrained ones (corARMA with p or q ≥ 2, corSymm)
   return {
-    names,
-    lower: s.estimates(own(lo)).values.slice(shift),
-    est: est.values.slice(shift),
-    upper: s.estimates(own(hi)).values.slice(shift),
+    names: free.map((j) => est.names[j]),
+    lower: pick(s.estimates(own(lo)).values),
+    est: pick(est.values),
+    upper: pick(s.estimates(own(hi)).values),
+  };
+}
+
+/**
+ * ψ on nlme's natural scale (the correlation structure's part, where it has one: corSymm) and back
+ * (null where η gives no valid structure: the criterion +∞ there).
+ */
+function naturalPsi(rc: ResidualCovariance): { from(psi: Float64Array): Float64Array; to(eta: Float64Array): Float64Array | null } {
+  const nat = rc.cor?.natural;
+  const off = rc.vf?.nPar ?? 0;
+  if (!nat) return { from: (psi) => psi, to: (eta) => eta };
+  return {
+    from(psi) { const out = Float64Array.from(psi); out.set(nat.from(psi.slice(off)), off); return out; },
+    to(eta) {
+      const x = nat.to(eta.slice(off));
+      if (!x) return null;
+      const out = Float64Array.from(eta); out.set(x, off); return out;
+    },
   };
 }
 
@@ -105,8 +131,9 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const eta0 = Float64Array.from([
     ...vc.stdDev.slice(0, q).map(Math.log),
     ...pairsOrdered.map(([i, j]) => Math.log((1 + vc.corr[i][j]) / (1 - vc.corr[i][j]))),
-    ...fit.psi, Math.log(fit.sigma),
+    ...naturalPsi(rc).from(fit.psi), Math.log(fit.sigma),
   ]);
+  const nat = naturalPsi(rc);
   const np = pairsOrdered.length, nPsi = fit.psi.length;
   const base = modelRows(model);
   const m2ll = (eta: Float64Array): number => {
@@ -122,7 +149,9 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
     try { choleskyInPlace(D, q, 'Ψ/σ²'); } catch { return Infinity; }
     const theta: number[] = [];
     for (let j = 0; j < q; j++) for (let i = j; i < q; i++) theta.push(D[i * q + j]);
-    const ev = evaluateLme(model, rc, base, Float64Array.from(theta), eta.slice(q + np, q + np + nPsi));
+    const psi = nat.to(eta.slice(q + np, q + np + nPsi));
+    if (!psi) return Infinity;
+    const ev = evaluateLme(model, rc, base, Float64Array.from(theta), psi);
     const parts = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
     return devianceAtSigma(parts, n, p, reml, 0, sigma * sigma) + ev.logDetR;
   };
@@ -155,11 +184,14 @@ export function glsIntervals(fit: GlsFit, level = 0.95, step = 1e-3): NlmeInterv
   const { frame, rc } = fit;
   const reml = fit.method === 'REML';
   const df = frame.n - (reml ? frame.p : 0);
-  const eta0 = Float64Array.from([...fit.psi, Math.log(fit.sigma)]);
+  const nat = naturalPsi(rc);
+  const eta0 = Float64Array.from([...nat.from(fit.psi), Math.log(fit.sigma)]);
   const k = eta0.length;
   const m2ll = (eta: Float64Array): number => {
     const s2 = Math.exp(2 * eta[k - 1]);
-    const ev = evaluateGls(frame, rc, eta.slice(0, k - 1), reml);
+    const psi = nat.to(eta.slice(0, k - 1));
+    if (!psi) return Infinity;
+    const ev = evaluateGls(frame, rc, psi, reml);
     return df * Math.log(2 * Math.PI * s2) + ev.pwrss / s2 + (reml ? ev.ldXtX : 0) + ev.logDetR;
   };
   const V = approximateCovariance(hessian(m2ll, eta0, step), k);

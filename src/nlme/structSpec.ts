@@ -27,7 +27,7 @@ export const FITTED = 'fitted(.)';
 
 const NAME = /^[A-Za-z.][A-Za-z0-9._]*$/;
 /** the structures whose form takes several covariates (the coordinates of a position) */
-const SPATIAL = ['corExp', 'corGaus'];
+const SPATIAL = ['corExp', 'corGaus', 'corSpher', 'corLin', 'corRatio'];
 
 /** Parses `fun(form = ~ cov | g, name = value)`; `option` names the option in errors (`weights`, `correlation`). */
 export function parseStructCall(text: string, option: string): StructCall {
@@ -82,7 +82,7 @@ function parseForm(form: string, option: string, text: string): { covariate: str
 }
 
 /** Splits at commas outside parentheses. */
-function splitTopLevel(s: string): string[] {
+export function splitTopLevel(s: string): string[] {
   const out: string[] = [];
   let depth = 0, start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -109,4 +109,16 @@ export function checkArgs(call: StructCall, allowed: string[], option: string): 
   for (const k of Object.keys(call.args)) {
     if (!allowed.includes(k)) throw new OptionError(option, `${option}: '${call.text}': the argument '${k}' of ${call.name} is not supported${allowed.length ? ` (allowed: form, ${allowed.join(', ')})` : ' (only form)'}`);
   }
+}
+
+/** A numeric vector argument (`value = c(28, 0.2)` or one number), or null when absent. */
+export function numberVectorArg(call: StructCall, key: string, option: string): number[] | null {
+  const v = call.args[key];
+  if (v === undefined) return null;
+  const m = /^c\(([\s\S]*)\)$/.exec(v.trim());
+  const parts = (m ? splitTopLevel(m[1]) : [v]).map((t) => t.trim());
+  const xs = parts.map(Number);
+  const bad = parts.findIndex((t, i) => t === '' || !Number.isFinite(xs[i]));
+  if (bad >= 0) throw new OptionError(option, `${option}: '${call.text}': ${key} = ${v}: '${parts[bad]}' is not a number`);
+  return xs;
 }

@@ -7,7 +7,13 @@
  */
 import { abbreviate, formatR, printMatrix, printNamedVector, quantile7, roundR, zapsmall } from '../results/rFormat.js';
 
-export interface StructEstimates { structure: string; formula: string; names: string[]; values: number[] }
+export interface StructEstimates {
+  structure: string; formula: string; names: string[]; values: number[];
+  /** the values are a correlation matrix's lower triangle by columns, with these dimnames (corSymm) */
+  matrix?: string[];
+  /** a varComb's functions, each printed as its own structure */
+  parts?: StructEstimates[];
+}
 
 export interface SummarySource {
   title: string;
@@ -32,8 +38,21 @@ export interface SummarySource {
 
 function structLines(head: string, s: StructEstimates, label: string): string[] {
   const lines = [`${head}${s.structure}`, ` Formula: ${s.formula} `];
-  if (s.names.length) lines.push(label, ...printNamedVector(formatR(s.values, 7), s.names).map((l) => l));
+  if (s.matrix) {
+    // nlme's print.summary.corSymm: the correlation matrix as print.correlation prints it
+    const K = s.matrix.length;
+    const C: number[][] = Array.from({ length: K }, (_, i) => Array.from({ length: K }, (__, j) => (i === j ? 1 : 0)));
+    let k = 0;
+    for (let j = 0; j < K - 1; j++) for (let i = j + 1; i < K; i++) { C[i][j] = s.values[k]; C[j][i] = s.values[k]; k++; }
+    lines.push(label, ' Correlation: ', ...correlationLines(s.matrix, C, s.matrix));
+  } else if (s.names.length) lines.push(label, ...printNamedVector(formatR(s.values, 7), s.names).map((l) => l));
   return lines;
+}
+
+/** The variance function's lines: nlme's print.summary.varFunc, or print.summary.varComb's list of its functions. */
+function varLines(s: StructEstimates): string[] {
+  if (!s.parts) return ['Variance function:', ...structLines(' Structure: ', s, ' Parameter estimates:')];
+  return [`${s.structure} `, ...s.parts.flatMap((p) => structLines(' Structure: ', p, ' Parameter estimates:'))];
 }
 
 /** print.correlation: the lower triangle of format(round(C, 3)), without the first row and last column. */
@@ -69,7 +88,7 @@ export function formatSummary(s: SummarySource): string {
   lines.push(...printMatrix([formatR([s.AIC], 7), formatR([s.BIC], 7), formatR([s.logLik], 7)], [' '], ['AIC', 'BIC', 'logLik'], true), '');
   if (s.random) lines.push(...randomLines(s.random), '');
   if (s.corStruct) lines.push(...structLines('Correlation Structure: ', s.corStruct, ' Parameter estimate(s):'));
-  if (s.varStruct) lines.push('Variance function:', ...structLines(' Structure: ', s.varStruct, ' Parameter estimates:'));
+  if (s.varStruct) lines.push(...varLines(s.varStruct));
   if (s.random) lines.push(`Fixed effects:  ${s.fixedText} `);
   else {
     if (s.corStruct || s.varStruct) lines.push('');

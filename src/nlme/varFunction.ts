@@ -1,7 +1,8 @@
 /**
  * nlme's variance functions (varFunc): Var(ε_ij) = σ² g_ij², g the relative standard deviation of each
  * row (nlme's 1/varWeights), with parameters in nlme's unconstrained parametrization. One file per
- * function (varIdent.ts, varPower.ts, varExp.ts, varConstPower.ts, varFixed.ts); this one reads the call.
+ * function (varIdent.ts, varPower.ts, varExp.ts, varConstPower.ts, varFixed.ts; varComb.ts their
+ * product); this one reads the call.
  */
 import type * as arrow from 'apache-arrow';
 import { OptionError } from '../errors/errors.js';
@@ -12,6 +13,7 @@ import { varPower } from './varPower.js';
 import { varExp } from './varExp.js';
 import { varConstPower } from './varConstPower.js';
 import { varFixed } from './varFixed.js';
+import { varComb } from './varComb.js';
 
 export interface VarFunction {
   /** the call as written */
@@ -33,8 +35,12 @@ export interface VarFunction {
   usesFitted?: boolean;
   /** sets the covariate of a fitted(.) variance function (the fitted values, in the frame's rows) */
   setCovariate?(v: Float64Array): void;
-  /** the parameter estimates nlme prints (constrained), by name */
-  estimates(x: Float64Array): { names: string[]; values: number[] };
+  /**
+   * the parameter estimates nlme prints (constrained), by name; a varComb's also per function
+   * (`parts`) and the places of its free parameters among the values (`free`: varIdent's first
+   * stratum is not free)
+   */
+  estimates(x: Float64Array): { names: string[]; values: number[]; parts?: { structure: string; formula: string; names: string[]; values: number[] }[]; free?: number[] };
 }
 
 /** What a variance function reads: the data, the frame's rows and the order strata are named in. */
@@ -45,10 +51,11 @@ export interface VarContext {
   order?: Int32Array;
 }
 
-export const VAR_FUNCTIONS = ['varIdent', 'varPower', 'varExp', 'varConstPower', 'varFixed'];
+export const VAR_FUNCTIONS = ['varIdent', 'varPower', 'varExp', 'varConstPower', 'varFixed', 'varComb'];
 
 /** Reads `weights = 'varIdent(form = ~ 1 | Sex)'` and friends. */
 export function varFunction(text: string, ctx: VarContext): VarFunction {
+  if (/^\s*varComb\s*\(/.test(text)) return varComb(text, ctx, varFunction);
   const call = parseStructCall(text, 'weights');
   switch (call.name) {
     case 'varIdent': return varIdent(call, ctx);
@@ -56,8 +63,6 @@ export function varFunction(text: string, ctx: VarContext): VarFunction {
     case 'varExp': return varExp(call, ctx);
     case 'varConstPower': return varConstPower(call, ctx);
     case 'varFixed': return varFixed(call, ctx);
-    case 'varComb':
-      throw new OptionError('weights', `weights: ${call.name} is not implemented (available: ${VAR_FUNCTIONS.join(', ')})`);
     default:
       throw new OptionError('weights', `weights: unknown variance function '${call.name}' in '${text}' (available: ${VAR_FUNCTIONS.join(', ')})`);
   }

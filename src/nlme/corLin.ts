@@ -1,0 +1,11 @@
+/**
+ * nlme's corLin(form = ~ x [+ y] | g [, nugget = TRUE]): the linear correlation h(r) = 1 − r for r < 1,
+ * 0 beyond, Cor = (1 − ν) h(d/ρ); range ρ = d_min + exp(x_0) as nlme's.
+ */
+import type { CorContext, CorStructure } from './correlation.js';
+import { corSpatial } from './corSpatial.js';
+import type { StructCall } from './structSpec.js';
+
+export function corLin(call: StructCall, ctx: CorContext): CorStructure {
+  return corSpatial(call, ctx, (r) => (r < 1 ? 1 - r : 0), 'Linear spatial correlation', true);
+}

@@ -1,0 +1,295 @@
+/**
+ * nlme's corSymm (general correlation), the spatial corSpher, corLin and corRatio, and varComb in lme
+ * and gls (src/nlme) against nlme 3.1-162 (test/oracle/nlme4.R → test/fixtures/nlme/*.json; data in
+ * test/fixtures/data, written by test/oracle/nlme.R).
+ *
+ * The two levels and tolerances of test/nlme.test.ts:
+ *  - the criterion at nlme's estimates (θ from Ψ/σ², the structures' parameters in nlme's
+ *    unconstrained parametrization): our log-likelihood equals nlme's logLik to 1e-8 relative;
+ *  - our own optimum: logLik within 1e-6 relative of nlme's (or above it), β and SEs within 1e-4
+ *    relative, σ, the random effects' SDs and the structures' parameters within 1e-3 relative
+ *    (absolute 1e-3 near 0), nlme's DF exactly; fitted values within 1e-4 of the response's scale,
+ *    normalized residuals within 1e-3; the printout's structure lines line for line;
+ *  - intervals() within 1e-3 relative of nlme's, and stable to 1e-4 when our Hessian's step is doubled.
+ * corSymm's parametrization: the unconstrained values of given correlations are nlme's (1e-12) and map back.
+ */
+import { readFileSync } from 'node:fs';
+import type * as arrow from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { readCsv } from '../src/io/csv.js';
+import { ModelError, OptionError } from '../src/errors/errors.js';
+import { buildLme, lme } from '../src/nlme/lme.js';
+import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
+import { evaluateLme, modelRows } from '../src/nlme/objective.js';
+import { symmCorrelations, symmUnconstrained } from '../src/nlme/corSymm.js';
+import { choleskyInPlace, solveLower, solveLowerColumns } from '../src/linalg/dense.js';
+
+const FACTORS: Record<string, string[]> = { Orthodont: [], BodyWeight: ['Rat'], Wheat2: [] };
+const tables = new Map<string, arrow.Table>();
+function data(name: string): arrow.Table {
+  if (!tables.has(name)) tables.set(name, readCsv(readFileSync(`test/fixtures/data/${name}.csv`, 'utf8'), { factors: FACTORS[name] }).table);
+  return tables.get(name)!;
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const fixture = (name: string): any => JSON.parse(readFileSync(`test/fixtures/nlme/${name}.json`, 'utf8'));
+const yieldTurn = () => new Promise((r) => setTimeout(r, 0));
+
+function expectRel(actual: number, expected: number, tol: number, what: string, abs = 0): void {
+  const err = Math.abs(actual - expected);
+  if (!(err <= tol * Math.abs(expected) || err <= abs)) expect.fail(`${what}: ${actual} vs nlme ${expected} (relative ${err / Math.abs(expected)}, tolerance ${tol})`);
+}
+function expectVec(actual: ArrayLike<number>, expected: number[], tol: number, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  const scale = Math.max(...expected.map(Math.abs));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  if (!(worst <= tol * scale)) expect.fail(`${what}: max |difference| ${worst} > ${tol} × ${scale}`);
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const psiOf = (f: any) => Float64Array.from(([] as number[]).concat(f.varStruct?.unconstrained ?? [], f.corStruct?.unconstrained ?? []));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const glsOptions = (f: any) => ({ weights: f.ours.weights, correlation: f.ours.correlation, method: f.method, factors: FACTORS[f.data], dataName: 'd' });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const options = (f: any) => ({ random: f.ours.random, weights: f.ours.weights, correlation: f.ours.correlation, method: f.method, factors: FACTORS[f.data], dataName: 'd' });
+
+/** a random intercept and corSymm in the same groups: only σ_b² + σ² and σ_b² + σ² ρ_jk are identified */
+const RIDGE = new Set(['ortho_symm']);
+const LME_CASES = ['ortho_symm', 'bw_corratio', 'ortho_varcomb_power', 'bw_varcomb_car1'];
+const GLS_CASES = ['gls_symm_varident', 'gls_symm_occasion_ml', 'gls_ortho_spher', 'gls_ortho_lin_nugget_ml', 'gls_wheat_ratio_nugget', 'gls_varcomb_exp_ml'];
+/**
+ * corSpher and corLin on Wheat2 and BodyWeight: a kink wherever the range crosses a distance and
+ * several local maxima; nlme and our BOBYQA, from the same start, stop at different ones (ours higher
+ * on Wheat2's corSpher with a nugget, lower on the others; test/oracle/nlme4.R): the criterion at
+ * nlme's estimates only
+ */
+const LME_CRITERION_ONLY = ['bw_corlin_ml'];
+const GLS_CRITERION_ONLY = ['gls_wheat_spher', 'gls_wheat_spher_nugget', 'gls_wheat_lin_nugget'];
+const PRINT_LINES = /^( Formula:| Structure:|Linear mixed|Generalized|  Model:|Number of|Fixed effects:|Coefficients:|Degrees of freedom|Correlation Structure:|Variance function:|Combination of|Random effects:)/;
+
+/** nlme's structure part of the printout: from "Correlation Structure:" or "Combination of"/"Variance function:" to the fixed effects */
+function structBlock(lines: string[]): string[] {
+  const from = lines.findIndex((l) => /^(Correlation Structure:|Variance function:|Combination of)/.test(l));
+  const to = lines.findIndex((l, i) => i > from && /^(Fixed effects:|Coefficients:|$)/.test(l));
+  return lines.slice(from, to);
+}
+/**
+ * The structure block line for line: the same lines and words, the numbers (printed to 7 significant
+ * digits, or corSymm's 3 decimals) within the estimates' 1e-3 relative (absolute 1e-3 near 0)
+ */
+function expectStructBlock(mine: string[], theirs: string[]): void {
+  const a = structBlock(mine), b = structBlock(theirs);
+  expect(a.length, `the structure block:\n${a.join('\n')}\nnlme:\n${b.join('\n')}`).toBe(b.length);
+  a.forEach((l, i) => {
+    const ta = l.trim().split(/\s+/), tb = b[i].trim().split(/\s+/);
+    expect(ta.length, `line '${l}' vs '${b[i]}'`).toBe(tb.length);
+    ta.forEach((t, j) => {
+      const x = Number(t), y = Number(tb[j]);
+      if (tb[j] !== '' && Number.isFinite(y)) expectRel(x, y, 1e-3, `'${l}' vs nlme '${b[i]}'`, 1e-3);
+      else expect(t).toBe(tb[j]);
+    });
+  });
+}
+
+describe('lme and gls: the criterion at nlme 3.1-162 estimates', () => {
+  for (const name of [...LME_CASES, ...LME_CRITERION_ONLY]) {
+    it(`${name}: logLik to 1e-8 relative`, async () => {
+      const f = fixture(name);
+      const { model, rc } = buildLme(f.ours.fixed, data(f.data), options(f));
+      const ev = evaluateLme(model, rc, modelRows(model), Float64Array.from(([] as number[]).concat(f.theta)), psiOf(f));
+      expectRel(-ev.criterion / 2, f.logLik, 1e-8, 'logLik at nlme\'s estimates');
+      await yieldTurn();
+    });
+  }
+  for (const name of [...GLS_CASES, ...GLS_CRITERION_ONLY]) {
+    it(`${name}: logLik to 1e-8 relative`, () => {
+      const f = fixture(name);
+      const { frame, rc } = buildGls(f.ours.model, data(f.data), glsOptions(f));
+      const ev = evaluateGls(frame, rc, psiOf(f), f.method === 'REML');
+      expectRel(-ev.criterion / 2, f.logLik, 1e-8, 'logLik at nlme\'s estimates');
+    });
+  }
+});
+
+describe('corSymm: nlme\'s spherical parametrization (test/oracle/nlme4.R)', () => {
+  it('the unconstrained values of given correlations are nlme\'s (1e-12) and map back (1e-12)', () => {
+    const cases = fixture('symm_transform') as { correlations: number[] | number; unconstrained: number[] | number; back: number[] | number }[];
+    expect(cases.length).toBe(4);
+    for (const c of cases) {
+      const r = ([] as number[]).concat(c.correlations);
+      const K = Math.round((1 + Math.sqrt(1 + 8 * r.length)) / 2);
+      const x = symmUnconstrained(r, K)!;
+      expectVec(x, ([] as number[]).concat(c.unconstrained), 1e-12, `unconstrained of ${r}`);
+      expectVec(symmCorrelations(x, K), ([] as number[]).concat(c.back), 1e-12, 'back');
+    }
+    // x = 0 is the identity; a matrix that is not positive definite has no parameters
+    expect(Array.from(symmCorrelations(new Float64Array(3), 3)).every((r) => Math.abs(r) < 1e-15)).toBe(true);
+    expect(symmUnconstrained([0.9, 0.9, -0.9], 3)).toBeNull();
+  });
+});
+
+describe('lme: the fit against nlme 3.1-162', () => {
+  for (const name of LME_CASES) {
+    it(name, async () => {
+      const f = fixture(name);
+      const fit = await lme(f.ours.fixed, data(f.data), options(f));
+      const best = Math.max(f.logLik, f.logLikTight ?? -Infinity);
+      expect(fit.logLik, 'logLik').toBeGreaterThan(best - 1e-6 * Math.abs(best));
+      expectRel(fit.logLik, best, 1e-6, 'logLik');
+      expect(fit.npar).toBe(f.df);
+      expectRel(fit.AIC, f.AIC, 1e-6, 'AIC');
+      expectRel(fit.BIC, f.BIC, 1e-6, 'BIC');
+      fit.tTable.forEach((r, j) => {
+        expect(r.name).toBe(f.fixef.names[j]);
+        expectRel(r.Value, f.fixef.Value[j], 1e-4, `β ${r.name}`, 1e-4 * f.fixef['Std.Error'][j]);
+        expectRel(r.StdError, f.fixef['Std.Error'][j], 1e-4, `SE ${r.name}`);
+        expect(r.DF, `DF ${r.name}`).toBe(f.fixef.DF[j]);
+      });
+      const vc = fit.varCorr;
+      if (RIDGE.has(name)) {
+        const [sb, s] = [vc.stdDev[0], fit.sigma], rho = fit.corStruct!.values;
+        const [sbR, sR, rhoR] = [f.VarCorr.StdDev[0], f.sigma, f.corStruct.constrained as number[]];
+        expectRel(sb ** 2 + s ** 2, sbR ** 2 + sR ** 2, 1e-3, 'σ_b² + σ²');
+        rhoR.forEach((r, k) => expectRel(sb ** 2 + rho[k] * s ** 2, sbR ** 2 + r * sR ** 2, 1e-3, `σ_b² + ρ_${k}σ²`));
+      } else {
+        expectRel(fit.sigma, f.sigma, 1e-3, 'σ');
+        vc.stdDev.forEach((s, k) => expectRel(s, f.VarCorr.StdDev[k], 1e-3, `StdDev ${vc.names[k]}`, 1e-3 * f.sigma));
+        if (f.corStruct) ([] as number[]).concat(f.corStruct.constrained).forEach((v, k) => expectRel(fit.corStruct!.values[k], v, 1e-3, `correlation ${fit.corStruct!.names[k]}`, 1e-3));
+        expectVec(fit.fitted(1), f.fitted1, 1e-4, 'fitted level 1');
+        expectVec(fit.residuals({ type: 'normalized' }), f.normalized, 1e-3, 'normalized residuals');
+      }
+      if (f.varStruct) {
+        const est = fit.varStruct!;
+        expect(est.names.length).toBe(Object.keys(f.varStruct.constrained).length);
+        est.names.forEach((nm, k) => expectRel(est.values[k], f.varStruct.constrained[nm], 1e-3, `varStruct ${nm}`, 1e-3));
+      }
+      expectVec(fit.fitted(0), f.fitted0, 1e-4, 'fitted level 0');
+      const mine = fit.summary().split('\n');
+      const theirs = (f.print as string).split('\n');
+      for (const l of theirs.filter((x) => PRINT_LINES.test(x))) expect(mine, `printout line '${l}'`).toContain(l);
+      if (!RIDGE.has(name)) expectStructBlock(mine, theirs);
+      await yieldTurn();
+    });
+  }
+});
+
+describe('gls: the fit against nlme 3.1-162', () => {
+  for (const name of GLS_CASES) {
+    it(name, async () => {
+      const f = fixture(name);
+      const fit = await gls(f.ours.model, data(f.data), glsOptions(f));
+      const best = Math.max(f.logLik, f.logLikTight ?? -Infinity);
+      expect(fit.logLik).toBeGreaterThan(best - 1e-6 * Math.abs(best));
+      expectRel(fit.logLik, best, 1e-6, 'logLik');
+      expect(fit.npar).toBe(f.df);
+      expectRel(fit.BIC, f.BIC, 1e-6, 'BIC');
+      fit.tTable.forEach((r, j) => {
+        expectRel(r.Value, f.fixef.Value[j], 1e-4, `β ${r.name}`, 1e-4 * f.fixef['Std.Error'][j]);
+        expectRel(r.StdError, f.fixef['Std.Error'][j], 1e-4, `SE ${r.name}`);
+      });
+      expectRel(fit.sigma, f.sigma, 1e-3, 'σ');
+      if (f.corStruct) ([] as number[]).concat(f.corStruct.constrained).forEach((v, k) => expectRel(fit.corStruct!.values[k], v, 1e-3, `correlation ${fit.corStruct!.names[k]}`, 1e-3));
+      if (f.varStruct) {
+        const est = fit.varStruct!;
+        expect(est.names.length).toBe(Object.keys(f.varStruct.constrained).length);
+        est.names.forEach((nm, k) => expectRel(est.values[k], f.varStruct.constrained[nm], 1e-3, `varStruct ${nm}`, 1e-3));
+      }
+      expectVec(fit.fitted(), f.fitted, 1e-4, 'fitted');
+      expectVec(fit.residuals({ type: 'normalized' }), f.normalized, 1e-3, 'normalized residuals');
+      const mine = fit.summary().split('\n');
+      const theirs = (f.print as string).split('\n');
+      for (const l of theirs.filter((x) => PRINT_LINES.test(x))) expect(mine, `printout line '${l}'`).toContain(l);
+      expectStructBlock(mine, theirs);
+      await yieldTurn();
+    });
+  }
+});
+
+/**
+ * intervals(): within 1e-3 relative of nlme's where nlme's fdHess is accurate, and our ends stable to
+ * 1e-4 when our Hessian's step is doubled (test/nlme.test.ts's rule)
+ */
+const IV_NLME = ['gls_ortho_spher', 'bw_corratio'];
+// nlme's fdHess (a step relative to each parameter, round-off-bound: test/nlme.test.ts) is off ours by
+// 1.2e-3 (Wheat2's nugget's lower end), 2.2e-2 (Orthodont's varComb power's lower end, -1.41), 1.1e-3
+// (the varComb exp fit's Male ratio's lower end), 5e-3 (BodyWeight's varComb power's upper end,
+// 0.0079) and, with the estimates equal to 1e-5, 1.7e-3 (corSymm's cor(1,4) lower end, 0.1167, of the ML
+// fit) and 1.9e-3 (the corSymm fit's varIdent ratio 10's lower end); the corSymm ends are on nlme's
+// natural scale (each correlation's log((1 + ρ)/(1 − ρ)), corNatural): ours checked by its stability.
+// (Not ortho_symm: a ridge, where the Hessian is singular.)
+const IV_OURS = ['gls_symm_varident', 'gls_symm_occasion_ml', 'gls_wheat_ratio_nugget', 'ortho_varcomb_power', 'gls_varcomb_exp_ml', 'bw_varcomb_car1'];
+describe('intervals (nlme\'s approximate confidence intervals)', () => {
+  type Iv = { lower: number[]; upper: number[]; names?: string[] } | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ends = (iv: any) => [iv.fixed, iv.reStruct, iv.corStruct, iv.varStruct, { lower: [iv.sigma[0]], upper: [iv.sigma[2]] }] as Iv[];
+  for (const name of [...IV_NLME, ...IV_OURS]) {
+    it(name, async () => {
+      const f = fixture(name);
+      const fit = f.fn === 'lme' ? await lme(f.ours.fixed, data(f.data), options(f)) : await gls(f.ours.model, data(f.data), glsOptions(f));
+      const iv = fit.intervals();
+      const r = f.intervals;
+      if (IV_NLME.includes(name)) {
+      const theirs = [r.fixed, r.reStruct ?? null, r.corStruct ?? null, r.varStruct ?? null, { lower: [r.sigma[0]], upper: [r.sigma[2]] }];
+      ends(iv).forEach((a, k) => {
+        const b = theirs[k];
+        expect(a === null, `part ${k}`).toBe(b === null);
+        if (!a || !b) return;
+        if (k === 2 || k === 3) expect(a.names).toEqual(([] as string[]).concat(b.names));
+        ([] as number[]).concat(b.lower).forEach((v, i) => expectRel(a.lower[i], v, 1e-3, `part ${k} lower ${i}`));
+        ([] as number[]).concat(b.upper).forEach((v, i) => expectRel(a.upper[i], v, 1e-3, `part ${k} upper ${i}`));
+      });
+      }
+      const iv2 = fit.intervals(0.95, 2e-3);
+      ends(iv).forEach((a, k) => {
+        const b = ends(iv2)[k];
+        if (!a || !b) return;
+        a.lower.forEach((v, i) => expectRel(v, b.lower[i], 1e-4, `part ${k} lower ${i} (step)`, 1e-12));
+        a.upper.forEach((v, i) => expectRel(v, b.upper[i], 1e-4, `part ${k} upper ${i} (step)`));
+      });
+      await yieldTurn();
+    });
+  }
+});
+
+describe('bad input', () => {
+  const o = () => data('Orthodont');
+  it('corSymm: refuses positions that are not 1..K, repeated positions, and initial values of the wrong size or not positive definite', async () => {
+    await expect(gls('distance ~ age', o(), { correlation: 'corSymm(form = ~ age | Subject)' })).rejects.toThrow(/the consecutive integers 1\.\.14 .*but 1 does not occur/);
+    await expect(gls('distance ~ age', o(), { correlation: 'corSymm(form = ~ age | Subject)' })).rejects.toThrow(ModelError);
+    const rows = [1, 2, 3, 4, 5, 6].map((i) => ({ y: (i * 7) % 5, t: i <= 3 ? [1, 2, 2][i - 1] : i - 3, g: i <= 3 ? 'a' : 'b' }));
+    await expect(gls('y ~ 1', rows, { correlation: 'corSymm(form = ~ t | g)' })).rejects.toThrow(/the value 2 twice in one group/);
+    const half = rows.map((r, i) => ({ ...r, t: i + 0.5 }));
+    await expect(gls('y ~ 1', half, { correlation: 'corSymm(form = ~ t | g)' })).rejects.toThrow(/must hold the positions 1, 2, …, K/);
+    await expect(gls('distance ~ age', o(), { correlation: 'corSymm(form = ~ 1 | Subject, value = c(0.5, 0.2))' })).rejects.toThrow(/value must give the 6 correlations of 4 positions/);
+    await expect(gls('distance ~ age', o(), { correlation: 'corSymm(form = ~ 1 | Subject, value = c(0.9, 0.9, 0.9, -0.9, 0.9, 0.9))' })).rejects.toThrow(/do not form a positive-definite matrix/);
+    await expect(gls('distance ~ age', o(), { correlation: 'corSymm(form = ~ 1 | Subject, value = c(0.5, 0.2, 0.1, 1, 0.2, 0.1))' })).rejects.toThrow(OptionError);
+  });
+  it('the spatial classes: value of the wrong size, a nugget outside (0, 1), a value with a nugget without nugget = TRUE', async () => {
+    await expect(gls('distance ~ age', o(), { correlation: 'corSpher(form = ~ age | Subject, value = c(5, 0.2))' })).rejects.toThrow(/c\(range, nugget\) needs nugget = TRUE/);
+    await expect(gls('distance ~ age', o(), { correlation: 'corLin(form = ~ age | Subject, nugget = TRUE, value = c(5, 1.2))' })).rejects.toThrow(/nugget's initial value must be between 0 and 1, got 1.2/);
+    await expect(gls('distance ~ age', o(), { correlation: 'corRatio(form = ~ age | Subject, value = c(5, x))' })).rejects.toThrow(/'x' is not a number/);
+    await expect(gls('distance ~ age', o(), { correlation: 'corNatural(form = ~ 1 | Subject)' })).rejects.toThrow(/corNatural is not implemented/);
+  });
+  it('varComb: refuses no functions, a named argument, a nested varComb, and names an unknown function', async () => {
+    await expect(gls('distance ~ age', o(), { weights: 'varComb()' })).rejects.toThrow(/needs one or more variance functions/);
+    await expect(gls('distance ~ age', o(), { weights: 'varComb(a = varPower())' })).rejects.toThrow(/not named arguments/);
+    await expect(gls('distance ~ age', o(), { weights: 'varComb(varComb(varPower()), varExp())' })).rejects.toThrow(/varComb inside varComb/);
+    await expect(gls('distance ~ age', o(), { weights: 'varComb(varIdent(form = ~ 1 | Sex), varFoo())' })).rejects.toThrow(/unknown variance function 'varFoo'/);
+  });
+});
+
+describe('solveLowerColumns (the whitening of the dense structures)', () => {
+  it('solves L X = B for the row-major columns of B as solveLower does for each column (1e-14)', () => {
+    const n = 5, k = 3;
+    const A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) A[i * n + j] = i === j ? 2 + i : 0.3 / (1 + i + j);
+    choleskyInPlace(A, n);
+    const B = Float64Array.from({ length: n * k }, (_, t) => Math.sin(t + 1));
+    const X = Float64Array.from(B);
+    solveLowerColumns(A, n, X, k);
+    for (let c = 0; c < k; c++) {
+      const col = Float64Array.from({ length: n }, (_, i) => B[i * k + c]);
+      solveLower(A, n, col);
+      col.forEach((v, i) => expect(Math.abs(X[i * k + c] - v)).toBeLessThan(1e-14));
+    }
+  });
+});
