@@ -16,6 +16,7 @@ import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
 import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
+import orangeUrl from '../../test/fixtures/data/Orange.csv?url';
 import { nlmeBoxProblem } from './nlme.js';
 import { type NlmeEls, renderNlme } from './nlmeView.js';
 import { isNlmerFormula, nlmerParameters, nlmerStartProblem, parseNlmerFormula } from './nlmer.js';
@@ -50,7 +51,7 @@ import {
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl, orange: orangeUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
@@ -976,6 +977,11 @@ function onLoaded(info: DataInfo): void {
   el.family.value = url?.family ?? sug?.family ?? 'gaussian';
   el.ziformula.value = sug?.ziformula ?? '~ 1';
   el.dispformula.value = sug?.dispformula ?? '~ 1';
+  // an nlmer example's start values (lme4's): the boxes are drawn with them by the formula's check below
+  if (sug?.nlmerStart) {
+    Object.assign(nlmerValues, parseStartText(sug.nlmerStart));
+    delete el.nlmerStart.dataset.params;
+  }
   onFamilyChange(url?.link ?? sug?.link);
   if (url) applyOptions(url);
   if (source?.kind === 'file' && !url) {

@@ -23,7 +23,7 @@ import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim' | 'orange';
 
 export type DataSource =
   | { kind: 'file'; file: File }
@@ -674,7 +674,7 @@ export interface DataInfo {
   bytes?: number;
   loadMs: number;
   /** suggested formula and factor columns (examples) */
-  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string; ziformula?: string; dispformula?: string };
+  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string; ziformula?: string; dispformula?: string; nlmerStart?: string };
 }
 
 export interface GpuInfo {
