@@ -6,7 +6,8 @@
  *    and start in Node: the same Nelder–Mead stages on the same objective, so the deviance agrees to 1e-10
  *    relative and β̂, σ̂, the VarCorr SDs to 1e-6 relative and the SEs to 1e-5 (Chromium's V8 rounds
  *    Math.exp differently from Node's in the last bit, which moves where Nelder–Mead stops within its
- *    tolerance, see ordinal.test.ts; the SEs come from σ̂²(R_XᵀR_X)⁻¹ at that point), the summary's lines
+ *    tolerance, see ordinal.test.ts; the SEs come from σ̂²(R_XᵀR_X)⁻¹ at that point; observed here with
+ *    Debian's Chromium: the same path, every number within 6e-15 relative), the summary's lines
  *    without numbers exactly, the fitted-curves plot with its five trees, and the address keeps the start values.
  * 2. Cancel of a running nlmer fit (Theoph's SSfol with three correlated effects, seconds of work): the fit
  *    stops, the page says Cancelled, and the fit button comes back.
@@ -15,7 +16,7 @@
  *    the app's error box after the worker tried.
  * 4. nlme's anova(fit1, fit2) in the Fits history: two lme fits of Orthodont (REML, the same fixed effects)
  *    give the library's anovaLme rows (df exactly, AIC, BIC, logLik, L.Ratio, p to 1e-6 × max(1, |x|), as
- *    app2.test.ts compares lme fits between Chromium and Node); a REML pair with different fixed effects is
+ *    app2.test.ts compares lme fits between Chromium and Node; observed: 1e-13); a REML pair with different fixed effects is
  *    refused with the library's message; an lmer fit and an nlme fit are not compared.
  */
 import { readFileSync } from 'node:fs';
