@@ -9,8 +9,9 @@
  *    tolerance, see ordinal.test.ts; the SEs come from σ̂²(R_XᵀR_X)⁻¹ at that point; observed here with
  *    Debian's Chromium: the same path, every number within 6e-15 relative), the summary's lines
  *    without numbers exactly, the fitted-curves plot with its five trees, and the address keeps the start values.
- * 2. Cancel of a running nlmer fit (Theoph's SSfol with three correlated effects, seconds of work): the fit
- *    stops, the page says Cancelled, and the fit button comes back.
+ * 2. Cancel of a running nlmer fit (Theoph's SSfol with three correlated effects, seconds of work): the
+ *    library's nlmer takes no signal, so the page's fallback restarts the worker 1.5 s later and says so; the
+ *    data are read again with the formula and start values kept, and the fit button comes back.
  * 3. Bad input: a wrong number of model arguments and an unknown model are the library's formula errors at
  *    their token before fitting; start values for which the model is not finite are the library's error in
  *    the app's error box after the worker tried.
@@ -154,7 +155,9 @@ describe.skipIf(!enabled)('browser app: nlmer fits, nlme fits in the Fits histor
       // the fitted curves: every tree, drawn with Observable Plot
       expect(await page.$('#nlmer-plot svg')).not.toBeNull();
       expect(await page.$eval('#nlmer-curves-caption', (e) => [e.getAttribute('data-levels'), e.getAttribute('data-total')])).toEqual(['5', '5']);
-      expect(await page.$$eval('#nlmer-plot svg path', (ps) => ps.length)).toBeGreaterThanOrEqual(5);
+      // one line per tree (Plot's line mark) and every observation as a dot
+      expect(await page.$$eval('#nlmer-plot svg g[aria-label="line"] path', (ps) => ps.length)).toBe(5);
+      expect(await page.$$eval('#nlmer-plot svg g[aria-label="dot"] circle', (cs) => cs.length)).toBe(35);
       expect(new URL(page.url()).searchParams.get('fit')).toBe('1');
 
       // a bad formula: the library's parser's message at its token, before any fit
@@ -190,6 +193,8 @@ describe.skipIf(!enabled)('browser app: nlmer fits, nlme fits in the Fits histor
       expect(await page.$eval('#cancel', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
       await page.click('#cancel');
       await page.waitForFunction(() => /^Cancelled/.test(document.querySelector('#progress-text')?.textContent ?? ''), { timeout: 30_000 });
+      // the library's nlmer takes no signal: the page's fallback restarts the worker
+      expect(await text(page, '#progress-text')).toBe('Cancelled (the worker was restarted; the data are read again).');
       expect(await page.$eval('#nlmer-results', (e) => (e as HTMLElement).hidden)).toBe(true);
       // the data are read again by the new worker, the formula and start values kept: the page can fit again
       await page.waitForFunction(() => document.body.dataset.state === 'loaded' && !(document.querySelector('#fit') as HTMLButtonElement).disabled, { timeout: 60_000 });
