@@ -89,14 +89,16 @@ describe('nlmer in the app: the formula\'s parameters, the start boxes\' checks,
 describe.skipIf(!enabled)('browser app: nlmer fits, nlme fits in the Fits history', () => {
   const app = appSuite();
 
-  test('the Orange example fits from lme4\'s start values; a link\'s nlstart fills the boxes and fits', async () => {
-    const page = await app().openPage({ query: '?example=orange&fit=1' });
+  test('the Orange example fits from lme4\'s start values (at 390 px, no sideways scroll); a link\'s nlstart fills the boxes and fits', async () => {
+    const page = await app().openPage({ query: '?example=orange&fit=1', width: 390, height: 844 });
     try {
       await page.waitForSelector('#nlmer-results:not([hidden]) #nlmer-fixed-table', { timeout: 120_000 });
       expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe(EXAMPLES.orange.formula);
       expect(await page.$$eval('#nlmer-start input', (xs) => xs.map((x) => (x as HTMLInputElement).value))).toEqual(['200', '725', '350']);
       expect(await text(page, '#nlmer-headline')).toMatch(/start Asym = 200, xmid = 725, scal = 350$/);
       expect(new URL(page.url()).searchParams.get('nlstart')).toBe('Asym=200,xmid=725,scal=350');
+      expect(await page.$('#nlmer-plot svg')).not.toBeNull();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     } finally {
       await page.close();
     }
