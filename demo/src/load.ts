@@ -16,7 +16,7 @@ export interface Loaded {
   info: DataInfo;
 }
 
-export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial' | 'ordinal' | 'zi_poisson' | 'tmb_gaussian'; link?: string; ziformula?: string; dispformula?: string }> = {
+export const EXAMPLES: Record<ExampleName, { label: string; formula: string; factors: string[]; family?: 'binomial' | 'ordinal' | 'zi_poisson' | 'tmb_gaussian'; link?: string; ziformula?: string; dispformula?: string; nlmerStart?: string }> = {
   sleepstudy: { label: 'sleepstudy (180 rows)', formula: 'Reaction ~ Days + (Days | Subject)', factors: ['Subject'] },
   insteval: { label: 'InstEval (73,421 rows)', formula: 'y ~ service + (1 | s) + (1 | d) + (1 | dept:service)', factors: ['s', 'd', 'dept', 'service'] },
   cbpp: { label: 'cbpp (binomial)', formula: 'cbind(incidence, size - incidence) ~ period + (1 | herd)', factors: ['herd', 'period'], family: 'binomial', link: 'logit' },
@@ -31,6 +31,9 @@ export const EXAMPLES: Record<ExampleName, { label: string; formula: string; fac
   tmbfamilies: { label: 'heteroscedastic groups (glmmTMB gaussian, dispersion ~ f)', formula: 'yg ~ x + (1 | g)', factors: [], family: 'tmb_gaussian', link: 'identity', dispformula: '~ f' },
   // mgcv's gamSim(1, n = 400, scale = 2) with a 20-level factor fac (test/oracle/gamm4.R): smooth terms fitted by gamm4
   gamsim: { label: 'gamSim(1) with a factor (smooth terms, gamm4)', formula: 'y ~ s(x0) + s(x1, bs = "cr") + x2 + (1 | fac)', factors: [] },
+  // R's Orange: trunk circumference of five orange trees by age, lme4's nlmer example (SSlogis with a random
+  // asymptote per tree), with the start values of lme4's ?nlmer
+  orange: { label: 'Orange (nonlinear, nlmer)', formula: 'circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree', factors: [], nlmerStart: 'Asym=200,xmid=725,scal=350' },
   sleepstudy_ar1: { label: 'sleepstudy, ar1 over days', formula: 'Reaction ~ Days + ar1(0 + DayF | Subject)', factors: ['Subject', 'DayF'] },
 };
 
@@ -62,7 +65,7 @@ export async function loadSource(source: DataSource, stage: Stage): Promise<Load
       table,
       info: {
         name, rows: table.numRows, columns: describeColumns(table), warnings, bytes, loadMs: performance.now() - t0,
-        suggestion: { formula: ex.formula, factors: ex.factors, family: ex.family, link: ex.link, ...(ex.ziformula ? { ziformula: ex.ziformula } : {}), ...(ex.dispformula ? { dispformula: ex.dispformula } : {}) },
+        suggestion: { formula: ex.formula, factors: ex.factors, family: ex.family, link: ex.link, ...(ex.ziformula ? { ziformula: ex.ziformula } : {}), ...(ex.dispformula ? { dispformula: ex.dispformula } : {}), ...(ex.nlmerStart ? { nlmerStart: ex.nlmerStart } : {}) },
       },
     };
   }

@@ -16,8 +16,12 @@ import wineUrl from '../../test/fixtures/data/wine.csv?url';
 import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
 import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
+import orangeUrl from '../../test/fixtures/data/Orange.csv?url';
 import { nlmeBoxProblem } from './nlme.js';
 import { type NlmeEls, renderNlme } from './nlmeView.js';
+import { isNlmerFormula, nlmerParameters, nlmerStartProblem, parseNlmerFormula } from './nlmer.js';
+import { type NlmerEls, drawNlmerCurves, nlmeAnovaTable, parseStartText, renderNlmer, renderStartBoxes, startText } from './nlmerView.js';
+import type { NlFormula } from '../../src/nlmer/formula.js';
 import { defaultZiFormula, dispFormulaProblem, isBinomialChoice, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
@@ -33,7 +37,7 @@ import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
   LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
-  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, NlmeResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
+  DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, NlmeResultMsg, NlmerResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
@@ -47,7 +51,7 @@ import {
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl, orange: orangeUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
@@ -121,6 +125,11 @@ const el = {
   nlmeError: byId('nlme-error'),
   nlmeNote: byId('nlme-note'),
   nlmeResults: byId('nlme-results'),
+  nlmerRow: byId('nlmer-row'),
+  nlmerStart: byId('nlmer-start'),
+  nlmerNote: byId('nlmer-note'),
+  nlmerError: byId('nlmer-error'),
+  nlmerResults: byId('nlmer-results'),
   tmbWeights: byId<HTMLInputElement>('tmbweights'),
   tmbWeightsError: byId('tmbweights-error'),
   dispRow: byId('disp-row'),
@@ -228,6 +237,15 @@ interface NlmeEntry { id: number; loadId: number; number: number; request: FitRe
 const nlmeHistory: NlmeEntry[] = [];
 let shownNlme: NlmeEntry | null = null;
 const nlmeEls: NlmeEls = { info: byId('nlme-info'), fixed: byId('nlme-fixed'), struct: byId('nlme-struct'), summary: byId('nlme-summary') };
+/** the nlmer fits of this session, numbered in the order fitted; the one shown */
+interface NlmerEntry { id: number; loadId: number; number: number; request: FitRequest; result: NlmerResultMsg }
+const nlmerHistory: NlmerEntry[] = [];
+let shownNlmer: NlmerEntry | null = null;
+const nlmerEls: NlmerEls = { info: byId('nlmer-info'), fixed: byId('nlmer-fixed'), varcorr: byId('nlmer-varcorr'), plot: byId('nlmer-plot'), summary: byId('nlmer-summary') };
+/** an nlmer formula as the library reads it (null: the formula is not one, or not valid), its model's parameters, the start boxes' texts by parameter name (kept while the formula changes) */
+let nlParsed: NlFormula | null = null;
+let nlParams: { model: string; parameters: string[] } | null = null;
+const nlmerValues: Record<string, string> = {};
 const ziHistory: ZiEntry[] = [];
 let shownZi: ZiEntry | null = null;
 /** the caterpillar's choice in the zero-inflated results */
@@ -572,6 +590,18 @@ function onMessage(m: FromWorker): void {
       nlmeHistory.push(entry);
       setState('fitted');
       showNlme(entry);
+      renderHistory();
+      syncUrl();
+      break;
+    }
+    case 'nlmerFitted': {
+      if (m.id !== fitId) break;
+      const id = fitId;
+      endFit();
+      const entry: NlmerEntry = { id, loadId, number: nlmerHistory.length + 1, request: fitRequest!, result: m.result };
+      nlmerHistory.push(entry);
+      setState('fitted');
+      showNlmer(entry);
       syncUrl();
       break;
     }
@@ -860,6 +890,12 @@ function onMessage(m: FromWorker): void {
       renderComparison(m.rows, m.refitted, m.notes);
       updateCompareButton();
       break;
+    case 'nlmeCompared':
+      if (m.id !== compareId) break;
+      compareId = 0;
+      clear(el.compareOut, nlmeAnovaTable(m.rows, m.print));
+      updateCompareButton();
+      break;
     case 'compareError':
       if (m.id !== compareId) break;
       compareId = 0;
@@ -903,6 +939,8 @@ function load(src: DataSource): void {
   el.gammResults.hidden = true;
   el.nlmeResults.hidden = true;
   shownNlme = null;
+  el.nlmerResults.hidden = true;
+  shownNlmer = null;
   shownGamm = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
@@ -939,6 +977,11 @@ function onLoaded(info: DataInfo): void {
   el.family.value = url?.family ?? sug?.family ?? 'gaussian';
   el.ziformula.value = sug?.ziformula ?? '~ 1';
   el.dispformula.value = sug?.dispformula ?? '~ 1';
+  // an nlmer example's start values (lme4's): the boxes are drawn with them by the formula's check below
+  if (sug?.nlmerStart) {
+    Object.assign(nlmerValues, parseStartText(sug.nlmerStart));
+    delete el.nlmerStart.dataset.params;
+  }
   onFamilyChange(url?.link ?? sug?.link);
   if (url) applyOptions(url);
   if (source?.kind === 'file' && !url) {
@@ -963,6 +1006,10 @@ function renderColumns(): void {
     const resp = parsed.response.kind === 'expr' ? varsOf(parsed.response.expr) : [...varsOf(parsed.response.successes), ...varsOf(parsed.response.failures)];
     for (const r of parsed.random) for (const g of r.group) roles.set(g, 'grouping');
     for (const v of resp) roles.set(v, 'response');
+  }
+  if (nlParsed) {
+    for (const r of nlParsed.random) for (const g of r.group) roles.set(g, 'grouping');
+    roles.set(nlParsed.response, 'response');
   }
   const rows = data.columns.map((c) => {
     const role = roles.get(c.name);
@@ -1115,6 +1162,12 @@ function checkFormula(): boolean {
   // the text the messages below belong to (typing is debounced: tests wait for this to catch up)
   el.formula.dataset.validated = text;
   parsed = null;
+  nlParsed = null;
+  // lme4's nlmer: a three-part formula, read by the library's nlmer parser, with its start boxes
+  const nl = isNlmerFormula(text);
+  el.nlmerRow.hidden = !nl;
+  if (nl) return checkNlmerFormula(text);
+  nlParams = null;
   if (text.trim() === '') {
     clearFormulaError();
     return false;
@@ -1209,6 +1262,75 @@ function checkFormula(): boolean {
   }
   clearFormulaError();
   return true;
+}
+
+/**
+ * An nlmer formula: its start boxes (one per parameter of the self-starting model), the library's parser's
+ * verdict at its token, then the columns it names (the response and the covariates numeric).
+ */
+function checkNlmerFormula(text: string): boolean {
+  nlParams = nlmerParameters(text);
+  renderNlmerStart();
+  let nf: NlFormula;
+  try {
+    nf = parseNlmerFormula(text, nlParams?.parameters ?? []);
+  } catch (e) {
+    if (e instanceof FormulaError) showFormulaError(`Formula error: ${e.message.split('\n')[0]!.replace(/ at position \d+:?$/, '')}`, e.position);
+    else showFormulaError(`Formula error: ${(e as Error).message}`);
+    return false;
+  }
+  if (data) {
+    const cols = data.columns.map((c) => c.name);
+    const colSet = new Set(cols);
+    const named = [...new Set([nf.response, ...nf.covariates, ...nf.random.flatMap((r) => r.group)])];
+    const unknown = named.filter((v) => !colSet.has(v));
+    const at = (v: string) => { const i = text.search(new RegExp(`(?<![A-Za-z0-9_.])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_.])`)); return i >= 0 ? i : undefined; };
+    if (unknown.length > 0) {
+      showFormulaError(`Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((x) => `'${x}'`).join(', ')}: not in ${data.name}.\nColumns: ${cols.join(', ')}`, at(unknown[0]!));
+      renderColumns();
+      return false;
+    }
+    const notNumeric = [nf.response, ...nf.covariates].find((v) => data!.columns.find((c) => c.name === v)?.kind !== 'numeric' || factors.has(v));
+    if (notNumeric) {
+      showFormulaError(`Column '${notNumeric}' is ${notNumeric === nf.response ? 'the response' : `a covariate of ${nf.model.name}`} and must be numeric (not a factor) in an nlmer model.`, at(notNumeric));
+      return false;
+    }
+  }
+  if (el.family.value !== 'gaussian') {
+    showFormulaError(`A three-part formula is lme4's nlmer, a Gaussian nonlinear mixed model: choose the family gaussian under Options (not ${el.family.value}).`, 0);
+    return false;
+  }
+  nlParsed = nf;
+  clearFormulaError();
+  return true;
+}
+
+/** the start boxes of the formula's parameters (drawn again only when the parameters change, so typing keeps its box) */
+function renderNlmerStart(): void {
+  const p = nlParams;
+  const key = p ? `${p.model}:${p.parameters.join(',')}` : '';
+  if (el.nlmerStart.dataset.params !== key) {
+    el.nlmerStart.dataset.params = key;
+    if (p) {
+      renderStartBoxes(el.nlmerStart, p.model, p.parameters, nlmerValues, (name, v) => {
+        nlmerValues[name] = v;
+        checkNlmerStart();
+        syncUrl();
+      });
+    } else el.nlmerStart.replaceChildren();
+  }
+  checkNlmerStart();
+}
+
+/** the note under the start boxes, and the boxes' problem (an empty box, not a number); true when they are fine */
+function checkNlmerStart(): boolean {
+  const p = nlParams;
+  el.nlmerNote.textContent = p
+    ? `${p.model}: give each parameter a starting value near its estimate — lme4's nlmer, and this library, do not call the model's self-start function, so there is no default. Fitted by maximum likelihood (Laplace, lme4's two Nelder–Mead stages) on the CPU in float64; the Criterion's REML does not apply.`
+    : 'An nlmer formula is response ~ SelfStartModel(covariates, parameters) ~ random-effects part, such as circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree: a box per parameter appears here.';
+  const problem = p ? nlmerStartProblem(p.parameters, nlmerValues) : null;
+  el.nlmerError.textContent = problem ?? '';
+  return !!p && problem === null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1334,7 +1456,7 @@ function checkNlmeBoxes(): void {
 
 function updateFitButton(): void {
   const busy = fitId !== 0;
-  el.fit.disabled = busy || !data || !parsed || el.formula.getAttribute('aria-invalid') === 'true'
+  el.fit.disabled = busy || !data || !(parsed || nlParsed) || el.formula.getAttribute('aria-invalid') === 'true'
     || (el.family.value === 'gaussian' && el.nlmeWeights.getAttribute('aria-invalid') === 'true')
     || (isZiChoice(el.family.value) && (el.ziformula.getAttribute('aria-invalid') === 'true' || el.dispformula.getAttribute('aria-invalid') === 'true' || el.tmbWeights.getAttribute('aria-invalid') === 'true'));
   el.cancel.disabled = !busy;
@@ -1346,6 +1468,10 @@ function startFit(): void {
   const nAGQ = Number(el.nagq.value);
   el.optionsError.textContent = '';
   el.fitError.textContent = '';
+  if (nlParsed && !checkNlmerStart()) {
+    showError(el.nlmerError, el.nlmerError.textContent || 'nlmer needs a starting value for each parameter.');
+    return;
+  }
   if (relmat && !el.relmatGroup.value) {
     showError(el.optionsError, `Choose the grouping factor that ${relmat.name} is for (or remove the relatedness file).`);
     return;
@@ -1381,6 +1507,7 @@ function startFit(): void {
     dataName: data.name,
     prior: el.prior.value === 'blme' ? 'blme' : undefined,
     relmat: relmat && el.relmatGroup.value ? { group: el.relmatGroup.value, id: relmat.id } : undefined,
+    ...(nlParsed && nlParams ? { nlmerStart: Object.fromEntries(nlParams.parameters.map((p) => [p, Number(nlmerValues[p]!.trim())])) } : {}),
   };
   fitId = nextId++;
   fitStarted = performance.now();
@@ -1389,6 +1516,7 @@ function startFit(): void {
   if (shownClmm) el.clmmResults.classList.add('stale');
   if (shownZi) el.ziResults.classList.add('stale');
   if (shownGamm) el.gammResults.classList.add('stale');
+  if (shownNlmer) el.nlmerResults.classList.add('stale');
   setState('fitting');
   el.progress.hidden = false;
   el.progress.querySelector<HTMLElement>('.bar')!.hidden = false;
@@ -1406,6 +1534,8 @@ function tick(): void {
   // clmm and zeroInflated report −log L per evaluation (criterion), lmer and glmer the deviance
   el.progressText.textContent = p
     ? `${p.stage ? `stage ${p.stage} · ` : ''}evaluations ${p.feval} · ${p.criterion ?? 'deviance'} ${fmt(p.deviance, 8)} · best ${fmt(p.best, 8)} · ${fmtMs(elapsed)}`
+    : fitRequest?.nlmerStart
+    ? `nlmer: lme4's two optimization stages on the CPU (the library reports no per-evaluation progress)… ${fmtMs(elapsed)}`
     : `preparing the model… ${fmtMs(elapsed)}`;
 }
 
@@ -1420,6 +1550,7 @@ function endFit(): void {
   el.clmmResults.classList.remove('stale');
   el.ziResults.classList.remove('stale');
   el.gammResults.classList.remove('stale');
+  el.nlmerResults.classList.remove('stale');
   lastProgress = null;
   window.clearInterval(fitTimer);
   window.clearTimeout(cancelTimer);
@@ -1530,6 +1661,8 @@ function showClmm(entry: ClmmEntry): void {
   el.gammResults.hidden = true;
   el.nlmeResults.hidden = true;
   shownNlme = null;
+  el.nlmerResults.hidden = true;
+  shownNlmer = null;
   shownGamm = null;
   el.clmmResults.hidden = false;
   el.clmmResults.classList.remove('stale');
@@ -1622,6 +1755,8 @@ function showZi(entry: ZiEntry): void {
   el.gammResults.hidden = true;
   el.nlmeResults.hidden = true;
   shownNlme = null;
+  el.nlmerResults.hidden = true;
+  shownNlmer = null;
   shownGamm = null;
   el.ziResults.hidden = false;
   el.ziResults.classList.remove('stale');
@@ -1646,15 +1781,51 @@ function showNlme(entry: NlmeEntry): void {
   el.clmmResults.hidden = true;
   el.ziResults.hidden = true;
   el.gammResults.hidden = true;
+  el.nlmerResults.hidden = true;
+  shownNlmer = null;
   el.nlmeResults.hidden = false;
   el.nlmeResults.classList.remove('stale');
   renderNlme(nlmeEls, entry.result, entry.number);
+}
+
+function showNlmer(entry: NlmerEntry): void {
+  abandonFitCards();
+  shownNlmer = entry;
+  shownNlme = null;
+  shown = null;
+  result = null;
+  shownClmm = null;
+  shownZi = null;
+  shownGamm = null;
+  clearStale();
+  el.results.hidden = true;
+  el.metaResults.hidden = true;
+  el.clmmResults.hidden = true;
+  el.ziResults.hidden = true;
+  el.gammResults.hidden = true;
+  el.nlmeResults.hidden = true;
+  el.nlmerResults.hidden = false;
+  el.nlmerResults.classList.remove('stale');
+  renderNlmer(nlmerEls, entry.result, entry.number, plotWidth(nlmerEls.plot));
+  renderHistory();
+}
+
+function setupNlmer(): void {
+  window.addEventListener('resize', () => { if (shownNlmer && !el.nlmerResults.hidden) drawNlmerCurves(nlmerEls, shownNlmer.result, plotWidth(nlmerEls.plot)); });
+  byId('nlmer-export-json').addEventListener('click', () => {
+    if (!shownNlmer) return;
+    const id = nextId++;
+    jsonWaiters.set(id, (text) => download(`${baseName()}_nlmer.json`, text, 'application/json'));
+    send({ type: 'exportJson', id, fit: shownNlmer.id });
+  });
 }
 
 function showGamm(entry: GammEntry): void {
   abandonFitCards();
   el.nlmeResults.hidden = true;
   shownNlme = null;
+  el.nlmerResults.hidden = true;
+  shownNlmer = null;
   shownGamm = entry;
   shown = null;
   result = null;
@@ -1795,6 +1966,8 @@ function renderResults(entry: HistoryEntry): void {
   el.gammResults.hidden = true;
   el.nlmeResults.hidden = true;
   shownNlme = null;
+  el.nlmerResults.hidden = true;
+  shownNlmer = null;
   shownGamm = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
@@ -3550,32 +3723,64 @@ function renderMeta(r: MetaResultMsg): void {
 // ---------------------------------------------------------------------------------------------
 // Fits: the history and the likelihood-ratio comparison
 
+/** a row of the Fits history: an lmer or glmer fit, or an nlme (lme, gls) fit */
+type HistoryRow = { kind: 'mer'; e: HistoryEntry } | { kind: 'nlme'; e: NlmeEntry };
+
+/** every lmer, glmer and nlme fit of the session in the order fitted (the request ids grow) */
+function historyRows(): HistoryRow[] {
+  return [...history.map((e) => ({ kind: 'mer' as const, e })), ...nlmeHistory.map((e) => ({ kind: 'nlme' as const, e }))].sort((a, b) => a.e.id - b.e.id);
+}
+
 function renderHistory(): void {
-  el.historyPanel.hidden = history.length === 0;
-  if (history.length === 0) {
+  const all = historyRows();
+  el.historyPanel.hidden = all.length === 0;
+  if (all.length === 0) {
     el.history.replaceChildren();
     return;
   }
-  const rows = history.map((e, k) => {
-    const r = e.result;
-    const current = e.loadId === loadId && !!data;
-    const opts = (r.kind === 'lmer' ? (r.reml ? 'REML' : 'ML') : `${r.family}(${r.link}), nAGQ ${e.request.nAGQ ?? 1}`)
-      + (e.request.prior ? ', blme priors' : '') + (e.request.relmat ? `, relatedness of ${e.request.relmat.group}` : '');
+  const rows = all.map((row) => {
+    const current = row.e.loadId === loadId && !!data;
+    const id = row.e.id;
+    // lmer and glmer fits are numbered 1, 2, … (their results say "Fit k"); nlme fits "nlme k" (their results say "nlme fit k")
+    const label = row.kind === 'mer' ? String(history.indexOf(row.e) + 1) : `nlme ${row.e.number}`;
     const box = h('input', {
-      type: 'checkbox', 'data-compare': String(e.id), checked: compareSel.includes(e.id), disabled: !current,
-      'aria-label': `compare fit ${k + 1}`, title: current ? 'select for a comparison' : 'fitted to other data: reload those data to compare',
+      type: 'checkbox', 'data-compare': String(id), checked: compareSel.includes(id), disabled: !current,
+      'aria-label': `compare fit ${label}`, title: current ? 'select for a comparison' : 'fitted to other data: reload those data to compare',
       onchange: (ev: Event) => {
         const on = (ev.target as HTMLInputElement).checked;
-        const i = compareSel.indexOf(e.id);
-        if (on && i < 0) compareSel.push(e.id);
+        const i = compareSel.indexOf(id);
+        if (on && i < 0) compareSel.push(id);
         if (!on && i >= 0) compareSel.splice(i, 1);
         while (compareSel.length > 2) compareSel.shift();
         renderHistory();
       },
     });
+    if (row.kind === 'nlme') {
+      const e = row.e;
+      const r = e.result;
+      const isShown = e === shownNlme;
+      const opts = [`${r.fn}, ${r.method}`, r.weights ? `weights = ${r.weights}` : null, r.correlation ? `correlation = ${r.correlation}` : null].filter((x) => x !== null).join(', ');
+      return h('tr', { 'data-fit': String(id), 'data-kind': 'nlme', class: isShown ? 'selected' : '' },
+        h('td', {}, box),
+        h('td', {}, label),
+        h('td', { class: 'text name' }, h('code', {}, r.formula)),
+        h('td', { class: 'text' }, e.request.dataName ?? ''),
+        h('td', { class: 'text' }, opts),
+        h('td', { class: 'text' }, 'cpu'),
+        h('td', { 'data-col': 'logLik' }, fmt(r.logLik, 7)),
+        h('td', { 'data-col': 'AIC' }, fmt(r.AIC, 7)),
+        h('td', { 'data-col': 'BIC' }, fmt(r.BIC, 7)),
+        h('td', {}, fmtMs(r.elapsedMs)),
+        h('td', {}, h('button', { type: 'button', 'data-show': String(id), disabled: isShown || !current, onclick: () => { showNlme(e); renderHistory(); syncUrl(); } }, isShown ? 'shown' : 'show')),
+      );
+    }
+    const e = row.e;
+    const r = e.result;
+    const opts = (r.kind === 'lmer' ? (r.reml ? 'REML' : 'ML') : `${r.family}(${r.link}), nAGQ ${e.request.nAGQ ?? 1}`)
+      + (e.request.prior ? ', blme priors' : '') + (e.request.relmat ? `, relatedness of ${e.request.relmat.group}` : '');
     return h('tr', { 'data-fit': String(e.id), class: e === shown ? 'selected' : '' },
       h('td', {}, box),
-      h('td', {}, String(k + 1)),
+      h('td', {}, label),
       h('td', { class: 'text name' }, h('code', {}, r.formula)),
       h('td', { class: 'text' }, e.dataName),
       h('td', { class: 'text' }, opts),
@@ -3605,6 +3810,22 @@ function updateCompareButton(): void {
 
 function startCompare(): void {
   if (compareSel.length !== 2) return;
+  el.compareError.textContent = '';
+  const nlme = compareSel.map((id) => nlmeHistory.find((e) => e.id === id) ?? null);
+  if (nlme.some((e) => e) && !nlme.every((e) => e)) {
+    el.compareOut.textContent = '';
+    showError(el.compareError, 'No comparison: an nlme fit (lme or gls) is compared with another nlme fit (nlme\'s anova), an lmer or glmer fit with another lmer or glmer fit (lme4\'s anova). Tick two of the same kind.');
+    return;
+  }
+  if (nlme[0] && nlme[1]) {
+    // nlme's anova(fit1, fit2): the fits in the order fitted, named as the history names them
+    const pair = [nlme[0], nlme[1]].sort((a, b) => a.id - b.id);
+    compareId = nextId++;
+    el.compareOut.textContent = 'comparing… (nlme\'s anova)';
+    updateCompareButton();
+    sendFor('data', { type: 'nlmeCompare', id: compareId, fits: [pair[0]!.id, pair[1]!.id], names: [`nlme${pair[0]!.number}`, `nlme${pair[1]!.number}`] });
+    return;
+  }
   compareId = nextId++;
   el.compareError.textContent = '';
   el.compareOut.textContent = 'comparing… (REML fits are refitted by ML first, as lme4\'s anova does)';
@@ -3651,6 +3872,12 @@ function applyOptions(u: UrlState): void {
   el.tmbWeights.value = isBinomialChoice(u.family) ? u.weights ?? '' : '';
   el.nlmeWeights.value = u.nlmeWeights ?? '';
   el.nlmeCorrelation.value = u.nlmeCorrelation ?? '';
+  if (u.nlmerStart) {
+    Object.assign(nlmerValues, parseStartText(u.nlmerStart));
+    // the boxes are drawn again with these values by the next check of the formula
+    delete el.nlmerStart.dataset.params;
+    if (isNlmerFormula(el.formula.value)) validateFormula();
+  }
   checkNlmeBoxes();
   if (isZiChoice(u.family)) el.dispformula.value = u.dispformula ?? '~ 1';
   checkZiFormula();
@@ -3696,6 +3923,7 @@ function currentUrlState(): UrlState {
     weights: isBinomialChoice(fam) && el.tmbWeights.value.trim() ? el.tmbWeights.value.trim() : undefined,
     nlmeWeights: fam === 'gaussian' && el.nlmeWeights.value.trim() ? el.nlmeWeights.value.trim() : undefined,
     nlmeCorrelation: fam === 'gaussian' && el.nlmeCorrelation.value.trim() ? el.nlmeCorrelation.value.trim() : undefined,
+    nlmerStart: nlParams && isNlmerFormula(el.formula.value) ? startText(nlParams.parameters, nlmerValues) || undefined : undefined,
     diag: shown ? view.diag : undefined,
     modes: shown ? view.modes : undefined,
     cat: shown ? view.cat : undefined,
@@ -3703,6 +3931,7 @@ function currentUrlState(): UrlState {
       || (!!shownNlme && shownNlme.request.formula === el.formula.value && fam === 'gaussian'
         && (shownNlme.request.nlmeWeights ?? '') === el.nlmeWeights.value.trim() && (shownNlme.request.nlmeCorrelation ?? '') === el.nlmeCorrelation.value.trim())
       || (!!shownGamm && shownGamm.request.formula === el.formula.value)
+      || (!!shownNlmer && shownNlmer.request.formula === el.formula.value)
       || (!!shownZi && shownZi.request.formula === el.formula.value && shownZi.request.family === fam
         && shownZi.request.ziformula === (takesZiFormula(fam) ? el.ziformula.value.trim() : undefined)
         && shownZi.request.dispformula === (takesDispFormula(fam) ? el.dispformula.value.trim() : undefined)
@@ -3880,6 +4109,7 @@ function init(): void {
   setupClmm();
   setupZi();
   setupGamm();
+  setupNlmer();
   onFamilyChange();
   let debounce: number | undefined;
   el.formula.addEventListener('input', () => {

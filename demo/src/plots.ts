@@ -572,3 +572,25 @@ export function smoothPlot(p: { label: string; term: string; x: number[]; fit: n
     ],
   });
 }
+
+/**
+ * nlmer's fitted curves: each level's conditional model curve (the library's predict on a grid of the
+ * covariate) over that level's data points, one colour per level (at most MAX_NLMER_CURVES levels).
+ */
+export function nlmerCurvesPlot(c: { x: string; y: string; group: string; points: { x: number; y: number; group: string }[]; lines: { x: number; fit: number; group: string }[]; levels: string[] }, width: number): Element {
+  return Plot.plot({
+    width,
+    height: 320,
+    marginLeft: 56,
+    marginRight: 20,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${c.x} →` },
+    y: { label: `↑ ${c.y}`, grid: true },
+    color: { type: 'categorical', domain: c.levels, legend: true, label: c.group },
+    marks: [
+      Plot.line(c.lines, { x: 'x', y: 'fit', z: 'group', stroke: 'group', strokeWidth: 1.5 }),
+      Plot.dot(c.points, { x: 'x', y: 'y', fill: 'group', r: 3 }),
+      Plot.tip(c.points, Plot.pointer({ x: 'x', y: 'y', title: (d: { x: number; y: number; group: string }) => `${c.group} ${d.group}\n${c.x} = ${fmt(d.x, 4)}, ${c.y} = ${fmt(d.y, 4)}` })),
+    ],
+  });
+}

@@ -23,7 +23,7 @@ import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim' | 'orange';
 
 export type DataSource =
   | { kind: 'file'; file: File }
@@ -64,6 +64,8 @@ export interface FitRequest {
   nlmeWeights?: string;
   /** gaussian: nlme's correlation structure ('corAR1(form = ~ 1 | Subject)', …) */
   nlmeCorrelation?: string;
+  /** lme4's nlmer (a formula `resp ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree`): each parameter's starting value */
+  nlmerStart?: Record<string, number>;
   dataName?: string;
   /** blme's default priors (blmer, bglmer): a Wishart on every random-effects term; the fit is the posterior mode */
   prior?: 'blme';
@@ -86,6 +88,8 @@ export type ToWorker =
   | { type: 'probeGpu' }
   | { type: 'load'; id: number; source: DataSource }
   | { type: 'fit'; id: number; request: FitRequest }
+  /** nlme's anova(fit1, fit2) of two kept lme/gls fits (the Fits history's comparison) */
+  | { type: 'nlmeCompare'; id: number; fits: [number, number]; names: [string, string] }
   | { type: 'cancel'; id: number }
   | { type: 'predict'; id: number; values: Record<string, string>; newGroups: string[]; fit?: number }
   | { type: 'exportJson'; id: number; fit?: number }
@@ -670,7 +674,7 @@ export interface DataInfo {
   bytes?: number;
   loadMs: number;
   /** suggested formula and factor columns (examples) */
-  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string; ziformula?: string; dispformula?: string };
+  suggestion?: { formula: string; factors: string[]; family?: FamilyChoice; link?: string; ziformula?: string; dispformula?: string; nlmerStart?: string };
 }
 
 export interface GpuInfo {
@@ -992,8 +996,59 @@ export interface NlmeResultMsg {
   elapsedMs: number;
 }
 
+/** lme4's nlmer fit as the page shows it: the library's numbers, its summary printout and the curves to draw */
+export interface NlmerResultMsg {
+  kind: 'nlmer';
+  formula: string;
+  /** the self-starting model's name (SSlogis, …) */
+  model: string;
+  /** the starting values used, by parameter */
+  start: Record<string, number>;
+  nobs: number;
+  /** each random-effects term's grouping factor and its number of levels */
+  groups: { name: string; levels: number }[];
+  deviance: number;
+  logLik: number;
+  AIC: number;
+  BIC: number;
+  sigma: number;
+  /** β̂ with lme4's SEs and t values */
+  fixef: { name: string; estimate: number; se: number; t: number }[];
+  /** where Var(β̂) came from (lme4's Hessian, or σ²(R_XᵀR_X)⁻¹ with lme4's warning) */
+  vcovSource: 'hessian' | 'RX';
+  /** VarCorr: per group and parameter the variance and SD (covariances and correlations with var2) */
+  varcorr: { group: string; var1: string | null; var2: string | null; vcov: number; sdcor: number }[];
+  /** the optimizers' evaluations: stage 1 (θ), stage 2 ((θ, β); null for nAGQ = 0) */
+  feval: [number, number | null];
+  messages: string[];
+  /** lme4's print(summary(fit)) */
+  summary: string;
+  /** the fitted curves per level of the first grouping factor over the data: the model at a grid of the covariate x */
+  curves: NlmerCurves;
+  elapsedMs: number;
+}
+
+export interface NlmerCurves {
+  /** the covariate on the x axis, the response, the grouping factor */
+  x: string;
+  y: string;
+  group: string;
+  /** the data's points */
+  points: { x: number; y: number; group: string }[];
+  /** the model per level (its conditional fit) on a grid over the level's range of x */
+  lines: { x: number; fit: number; group: string }[];
+  /** the levels drawn (at most MAX_NLMER_CURVES, evenly spread) and how many there are */
+  levels: string[];
+  total: number;
+}
+
+/** one row of nlme's anova(fit1, fit2) */
+export interface NlmeAnovaRowMsg { fit: number; name: string; model: number; df: number; AIC: number; BIC: number; logLik: number; test: string | null; L_Ratio: number | null; p: number | null }
+
 export type FromWorker =
   | { type: 'nlmeFitted'; id: number; result: NlmeResultMsg }
+  | { type: 'nlmerFitted'; id: number; result: NlmerResultMsg }
+  | { type: 'nlmeCompared'; id: number; rows: NlmeAnovaRowMsg[]; print: string }
   | { type: 'ziFitted'; id: number; result: ZiResultMsg }
   | { type: 'gammFitted'; id: number; result: GammResultMsg }
   | { type: 'clmmFitted'; id: number; result: ClmmResultMsg }

@@ -89,7 +89,7 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
   afexProgress: 'progress', afexDone: 'final', afexError: 'final',
   clmmProbabilities: 'final', clmmAnova: 'final', clmmError: 'final',
   predicted: 'final', predictError: 'final',
-  compared: 'final', compareError: 'final',
+  compared: 'final', nlmeCompared: 'final', compareError: 'final',
   metaFitted: 'final', metaError: 'final',
 };
 
@@ -99,4 +99,4 @@ export function cardReply(type: FromWorker['type']): 'final' | 'progress' | unde
 }
 
 /** the replies to a fit's request: drawn only while that fit is the one running (the page's fitId) */
-export const FIT_REPLIES: ReadonlySet<FromWorker['type']> = new Set<FromWorker['type']>(['progress', 'fitted', 'clmmFitted', 'gammFitted', 'ziFitted', 'nlmeFitted', 'fitError', 'cancelled']);
+export const FIT_REPLIES: ReadonlySet<FromWorker['type']> = new Set<FromWorker['type']>(['progress', 'fitted', 'clmmFitted', 'gammFitted', 'ziFitted', 'nlmeFitted', 'nlmerFitted', 'fitError', 'cancelled']);

@@ -13,7 +13,7 @@
  * the order the user gave; a glmmTMB fit's zero-inflation formula (the families that take one) and
  * dispersion formula (the families with a dispersion parameter); each left out at its default '~ 1';
  * the ANOVA (afex) card, open, with its method, type, test_intercept, expand_re and PB's nsim and seed
- * (never run on opening: LRT and PB refit the model, PB simulates).
+ * (never run on opening: LRT and PB refit the model, PB simulates); an nlmer formula's start values.
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 import { ZI_FAMILY_CHOICES } from './fitting.js';
@@ -44,6 +44,8 @@ export interface UrlState {
   /** gaussian: nlme's residual variance function and correlation structure (`varf`, `corr`) */
   nlmeWeights?: string;
   nlmeCorrelation?: string;
+  /** nlmer (a three-part formula): the start boxes as `Asym=200,xmid=725,scal=350` (`nlstart`) */
+  nlmerStart?: string;
   /** diagnostics plot kind, conditional-modes term (index), caterpillar group:column */
   diag?: string;
   modes?: string;
@@ -142,7 +144,7 @@ export interface PowerUrlState {
   breaks?: number[];
 }
 
-const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies', 'gamsim'];
+const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies', 'gamsim', 'orange'];
 const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', ...ZI_FAMILY_CHOICES];
 /** the glmmTMB families that take a zero-inflation formula, and those that take a dispersion formula */
 const ZI_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => !['tmb_beta', 'tmb_gaussian', 'tmb_gamma', 'tmb_tweedie'].includes(f));
@@ -191,6 +193,8 @@ export function readUrlState(search: string): UrlState {
   if (vf && vf.trim() !== '' && vf.length <= 500) out.nlmeWeights = vf;
   const cr = q.get('corr');
   if (cr && cr.trim() !== '' && cr.length <= 500) out.nlmeCorrelation = cr;
+  const ns = q.get('nlstart');
+  if (ns && ns.trim() !== '' && ns.length <= 500) out.nlmerStart = ns;
   const wt = q.get('weights');
   if (wt && wt.length <= 200 && out.family && WEIGHT_FAMILIES.includes(out.family)) out.weights = wt;
   for (const k of ['diag', 'modes', 'cat'] as const) if (q.get(k)) out[k] = q.get(k)!;
@@ -315,6 +319,8 @@ export function writeUrlState(s: UrlState): string {
   // nlme's boxes: Gaussian models only
   if ((s.family ?? 'gaussian') === 'gaussian' && s.nlmeWeights?.trim()) q.set('varf', s.nlmeWeights.trim());
   if ((s.family ?? 'gaussian') === 'gaussian' && s.nlmeCorrelation?.trim()) q.set('corr', s.nlmeCorrelation.trim());
+  // nlmer's start values (the page writes them only for a three-part formula)
+  if (s.nlmerStart?.trim()) q.set('nlstart', s.nlmerStart.trim());
   if (s.diag) q.set('diag', s.diag);
   if (s.modes && s.modes !== '0') q.set('modes', s.modes);
   if (s.cat && s.cat !== '0:0') q.set('cat', s.cat);

@@ -23,7 +23,8 @@ import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
 import { type NlmeFit, describeNlme, isNlmeRequest, runNlme } from './nlme.js';
-import type { ClmmFit, ZeroInflatedFit } from '../../src/index.js';
+import { describeNlmer, isNlmerFormula, runNlmer } from './nlmer.js';
+import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, formatLmeAnova } from '../../src/index.js';
 import type { AnyGammFit } from './gamm.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
@@ -47,6 +48,8 @@ const clmmFits = new Map<number, ClmmFit>();
 const ziFits = new Map<number, ZeroInflatedFit>();
 /** the nlme fits (lme, gls), by the fit request's id: their JSON export */
 const nlmeFits = new Map<number, NlmeFit>();
+/** the nlmer fits of the current data, by the fit request's id: their JSON export; emptied when new data load */
+const nlmerFits = new Map<number, NlmerFit>();
 /** every gamm4 fit (a formula with smooth terms) of the current data, by the page's fit id; emptied when new data load */
 const gammFits = new Map<number, AnyGammFit>();
 let gpuProbe: Promise<GpuInfo> | null = null;
@@ -130,6 +133,7 @@ scope.addEventListener('message', (ev) => {
           clmmFits.clear();
           ziFits.clear();
           nlmeFits.clear();
+          nlmerFits.clear();
           gammFits.clear();
           const loaded = await loadSource(msg.source, (stage) => post({ type: 'loadProgress', id: msg.id, stage }));
           table = loaded.table;
@@ -165,7 +169,15 @@ scope.addEventListener('message', (ev) => {
         };
         // one of the three kinds of fit; its error placed in the formula, or its cancellation
         try {
-          if (isNlmeRequest(msg.request)) {
+          if (isNlmerFormula(msg.request.formula)) {
+            // lme4's nlmer (a three-part formula): the CPU; the library takes no signal and reports no progress, so
+            // Cancel drops its result here (the page restarts the worker when the fit runs on)
+            const nm = await runNlmer(table, msg.request);
+            if (dataChanged()) return;
+            if (ac.signal.aborted) { post({ type: 'cancelled', id: msg.id }); return; }
+            nlmerFits.set(msg.id, nm);
+            post({ type: 'nlmerFitted', id: msg.id, result: describeNlmer(nm, table, msg.request.nlmerStart ?? {}, performance.now() - t0) });
+          } else if (isNlmeRequest(msg.request)) {
             // nlme's lme (a random-effects term) or gls (none) with the boxes' residual variance and correlation: the CPU
             const { fit: nf, fn } = await runNlme(table, msg.request);
             if (dataChanged()) return;
@@ -263,7 +275,7 @@ scope.addEventListener('message', (ev) => {
       }
       break;
     case 'exportJson': {
-      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) ?? gammFits.get(msg.fit) ?? nlmeFits.get(msg.fit) : fit);
+      const f = (msg.fit !== undefined ? fits.get(msg.fit)?.fit ?? clmmFits.get(msg.fit) ?? ziFits.get(msg.fit) ?? gammFits.get(msg.fit) ?? nlmeFits.get(msg.fit) ?? nlmerFits.get(msg.fit) : fit);
       post({ type: 'json', id: msg.id, text: f ? JSON.stringify(f.toJSON(), jsonReplacer, 1) : '{}' });
       break;
     }
@@ -417,6 +429,23 @@ scope.addEventListener('message', (ev) => {
         }
       })();
       break;
+    case 'nlmeCompare': {
+      // nlme's anova(fit1, fit2) of two lme/gls fits of the data loaded now, in the page's order, named as the page
+      // names them (the library's rules: the same method and observations; REML fits need the same fixed effects)
+      const ids = msg.fits;
+      const pair = ids.map((k) => nlmeFits.get(k));
+      if (pair.some((f) => !f)) {
+        post({ type: 'compareError', id: msg.id, message: 'both nlme fits must be of the data loaded now' });
+        break;
+      }
+      try {
+        const rows = anovaLme(pair as NlmeFit[], [...msg.names]);
+        post({ type: 'nlmeCompared', id: msg.id, rows: rows.map((r, j) => ({ ...r, fit: ids[j]! })), print: formatLmeAnova(rows) });
+      } catch (e) {
+        post({ type: 'compareError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
     case 'compare':
       void (async () => {
         const [a, b] = msg.fits.map((k) => fits.get(k));
