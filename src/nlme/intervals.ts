@@ -24,8 +24,10 @@ export interface IntervalTable { names: string[]; lower: number[]; est: number[]
 export interface NlmeIntervals {
   level: number;
   fixed: IntervalTable;
-  /** the random effects' SDs and correlations (lme) */
+  /** the random effects' SDs and correlations (lme; several levels: theirs in turn, outermost first) */
   reStruct: IntervalTable | null;
+  /** each level's (lme), outermost first */
+  reStructLevels?: { level: string; table: IntervalTable }[];
   corStruct: IntervalTable | null;
   varStruct: IntervalTable | null;
   /** σ: [lower, est, upper] */
@@ -96,54 +98,73 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const { model, rc } = fit;
   const { n, p } = model.frame;
   const reml = fit.method === 'REML';
-  const q = model.blocks[0].q;
-  const vc = fit.varCorr;
-  const pairs: [number, number][] = [];
-  for (let j = 1; j < q; j++) for (let i = 0; i < j; i++) pairs.push([i, j]);
-  const pairsOrdered = pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  // η = (log sd_1..q, log((1 + r)/(1 − r)) per pair, ψ, log σ)
-  const eta0 = Float64Array.from([
-    ...vc.stdDev.slice(0, q).map(Math.log),
-    ...pairsOrdered.map(([i, j]) => Math.log((1 + vc.corr[i][j]) / (1 - vc.corr[i][j]))),
-    ...fit.psi, Math.log(fit.sigma),
-  ]);
-  const np = pairsOrdered.length, nPsi = fit.psi.length;
+  // per level (outermost first): its columns' log SDs, then (pdLogChol) its pairs' correlation transforms
+  const lv = fit.varCorrLevels;
+  const parts = fit.levels.map((l, k) => {
+    const q = model.blocks[l.block].q;
+    const pairs: [number, number][] = [];
+    if (l.pd === 'pdLogChol') for (let i = 0; i < q; i++) for (let j = i + 1; j < q; j++) pairs.push([i, j]);
+    return { q, pairs, block: model.blocks[l.block], vc: lv[k] };
+  });
+  // η = (per level: log sd_1..q, log((1 + r)/(1 − r)) per pair; ψ; log σ)
+  const offsets: number[] = [];
+  const etaRe: number[] = [];
+  for (const part of parts) {
+    offsets.push(etaRe.length);
+    etaRe.push(...part.vc.stdDev.map(Math.log), ...part.pairs.map(([i, j]) => Math.log((1 + part.vc.corr[i][j]) / (1 - part.vc.corr[i][j]))));
+  }
+  const nRe = etaRe.length, nPsi = fit.psi.length;
+  const eta0 = Float64Array.from([...etaRe, ...fit.psi, Math.log(fit.sigma)]);
   const base = modelRows(model);
   const m2ll = (eta: Float64Array): number => {
-    const sd = Array.from(eta.subarray(0, q), Math.exp);
     const sigma = Math.exp(eta[eta.length - 1]);
-    // D/σ² = diag(sd) R diag(sd)/σ² = Λ Λᵀ; θ its lower Cholesky factor by columns (lme4's order)
-    const D = new Float64Array(q * q);
-    for (let i = 0; i < q; i++) D[i * q + i] = (sd[i] / sigma) ** 2;
-    pairsOrdered.forEach(([i, j], k) => {
-      const r = Math.tanh(eta[q + k] / 2);
-      D[i * q + j] = D[j * q + i] = (r * sd[i] * sd[j]) / sigma ** 2;
-    });
-    try { choleskyInPlace(D, q, 'Ψ/σ²'); } catch { return Infinity; }
-    const theta: number[] = [];
-    for (let j = 0; j < q; j++) for (let i = j; i < q; i++) theta.push(D[i * q + j]);
-    const ev = evaluateLme(model, rc, base, Float64Array.from(theta), eta.slice(q + np, q + np + nPsi));
-    const parts = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
-    return devianceAtSigma(parts, n, p, reml, 0, sigma * sigma) + ev.logDetR;
+    const theta = new Float64Array(model.theta.length);
+    for (const [t, { q, pairs, block }] of parts.entries()) {
+      const o = offsets[t];
+      const sd = Array.from(eta.subarray(o, o + q), Math.exp);
+      // D/σ² = diag(sd) R diag(sd)/σ² = Λ Λᵀ; θ its lower Cholesky factor, at the block's θ indices
+      const D = new Float64Array(q * q);
+      for (let i = 0; i < q; i++) D[i * q + i] = (sd[i] / sigma) ** 2;
+      pairs.forEach(([i, j], k) => {
+        const r = Math.tanh(eta[o + q + k] / 2);
+        D[i * q + j] = D[j * q + i] = (r * sd[i] * sd[j]) / sigma ** 2;
+      });
+      try { choleskyInPlace(D, q, 'Ψ/σ²'); } catch { return Infinity; }
+      for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+        const at = block.thetaIndex[i * q + j];
+        if (at >= 0) theta[at] = D[i * q + j];
+      }
+    }
+    const ev = evaluateLme(model, rc, base, theta, eta.slice(nRe, nRe + nPsi));
+    const dev = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
+    return devianceAtSigma(dev, n, p, reml, 0, sigma * sigma) + ev.logDetR;
   };
   const k = eta0.length;
   const V = approximateCovariance(hessian(m2ll, eta0, step), k);
   const z = qnorm(1 - (1 - level) / 2);
   const lo = eta0.map((e, i) => e - z * Math.sqrt(V[i * k + i]));
   const hi = eta0.map((e, i) => e + z * Math.sqrt(V[i * k + i]));
-  const cn = model.blocks[0].cnames;
+  const reStructLevels = parts.map(({ q, pairs, block, vc }, t) => {
+    const o = offsets[t];
+    const cn = block.cnames;
+    const table: IntervalTable = {
+      names: [...cn.map((c) => `sd(${c})`), ...pairs.map(([i, j]) => `cor(${cn[i]},${cn[j]})`)],
+      lower: [...cn.map((_, i) => Math.exp(lo[o + i])), ...pairs.map((_, u) => Math.tanh(lo[o + q + u] / 2))],
+      est: [...vc.stdDev, ...pairs.map(([i, j]) => vc.corr[i][j])],
+      upper: [...cn.map((_, i) => Math.exp(hi[o + i])), ...pairs.map((_, u) => Math.tanh(hi[o + q + u] / 2))],
+    };
+    return { level: fit.levels[t].name, table };
+  });
   const reStruct: IntervalTable = {
-    names: [...cn.map((c) => `sd(${c})`), ...pairsOrdered.map(([i, j]) => `cor(${cn[i]},${cn[j]})`)],
-    lower: [...cn.map((_, i) => Math.exp(lo[i])), ...pairsOrdered.map((_, t) => Math.tanh(lo[q + t] / 2))],
-    est: [...vc.stdDev.slice(0, q), ...pairsOrdered.map(([i, j]) => vc.corr[i][j])],
-    upper: [...cn.map((_, i) => Math.exp(hi[i])), ...pairsOrdered.map((_, t) => Math.tanh(hi[q + t] / 2))],
+    names: reStructLevels.flatMap((l) => l.table.names), lower: reStructLevels.flatMap((l) => l.table.lower),
+    est: reStructLevels.flatMap((l) => l.table.est), upper: reStructLevels.flatMap((l) => l.table.upper),
   };
-  const psiLo = lo.slice(q + np, q + np + nPsi), psiHi = hi.slice(q + np, q + np + nPsi);
+  const psiLo = lo.slice(nRe, nRe + nPsi), psiHi = hi.slice(nRe, nRe + nPsi);
   // lme's intervals take Var(β̂) without the ML fit's N/(N − p) (nlme's summary scales it, intervals does not)
   const unscale = reml ? 1 : Math.sqrt((n - p) / n);
   const fixed = fixedTable(fit.tTable.map((r) => ({ ...r, StdError: r.StdError * unscale })), level);
   return {
-    level, fixed, reStruct,
+    level, fixed, reStruct, reStructLevels,
     corStruct: structTable(rc, 'cor', fit.psi, psiLo, psiHi),
     varStruct: structTable(rc, 'vf', fit.psi, psiLo, psiHi),
     sigma: [Math.exp(lo[k - 1]), fit.sigma, Math.exp(hi[k - 1])],

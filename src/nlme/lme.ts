@@ -1,7 +1,7 @@
 /**
  * nlme's lme: a linear mixed model with a residual covariance σ² R (variance function and correlation
  * structure), as stages:
- *   lme4Formula (randomSpec.ts) → buildLmm (src/lmm: frame, blocks, θ layout, the rows of A)
+ *   randomSpec (randomSpec.ts: nlme's levels as lme4 terms) → buildLmm (src/lmm: frame, blocks, θ layout, the rows of A)
  *   → varFunction / corStructure (the data's covariates, strata and groups) → residualCovariance
  *   → lmeObjective (objective.ts: whitened rows, the profiled criterion + log|R|)
  *   → BOBYQA over (θ, ψ) (src/optim) → assembleFit on the whitened rows (src/lmm) → LmeFit.
@@ -21,11 +21,15 @@ import { varFunction } from './varFunction.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { type ResidualCovariance, residualCovariance } from './whitening.js';
 import { evaluateLme, lmeObjective, modelRows } from './objective.js';
-import { fixedPartText, lme4Formula } from './randomSpec.js';
-import { LmeFit } from './lmeFit.js';
+import { type RandomLevel, fixedPartText, randomSpec } from './randomSpec.js';
+import { LmeFit, type LmeLevel } from './lmeFit.js';
 
 export interface LmeOptions {
-  /** nlme's random: `'~ 1 | Subject'`, `'~ age | Subject'` (or an lme4 term in the formula instead) */
+  /**
+   * nlme's random: `'~ 1 | Subject'`, `'~ age | Subject'`, nested `'~ 1 | Block/Variety'`, the named list
+   * `'list(Dog = ~ day, Side = ~ 1)'` (outermost first), a pdMat class `'list(Subject = pdDiag(~ age))'`
+   * (or an lme4 term in the formula instead)
+   */
   random?: string;
   /** a variance function: `'varIdent(form = ~ 1 | Sex)'`, `'varPower(form = ~ age)'`, … */
   weights?: string;
@@ -43,26 +47,59 @@ export interface LmeOptions {
 
 const KNOWN = ['random', 'weights', 'correlation', 'method', 'factors', 'dataName', 'maxfun'];
 
-/** The rows sorted by group (stable): nlme's row order, which names varIdent's strata. */
-function groupOrder(codes: Int32Array): Int32Array {
-  return Int32Array.from(Array.from(codes.keys()).sort((a, b) => codes[a] - codes[b] || a - b));
+/**
+ * The rows sorted by group, outermost level first (stable): nlme's row order, which names varIdent's
+ * strata.
+ */
+function groupOrder(levels: LmeLevel[], model: LmmModel): Int32Array {
+  const codes = levels.map((l) => model.blocks[l.block].codes);
+  const rows = Array.from({ length: model.frame.n }, (_, i) => i);
+  return Int32Array.from(rows.sort((a, b) => {
+    for (const c of codes) if (c[a] !== c[b]) return c[a] - c[b];
+    return a - b;
+  }));
 }
 
-/** Stage: formula, data and options → the model and its residual covariance. */
-export function buildLme(fixed: string, data: arrow.Table, options: LmeOptions = {}): { model: LmmModel; rc: ResidualCovariance } {
+/** Each of random's levels with its block of the model (the lme4-style formula: its one block). */
+function modelLevels(model: LmmModel, spec: RandomLevel[] | null): LmeLevel[] {
+  if (spec === null) {
+    if (model.blocks.length !== 1) {
+      throw new ModelError(`lme: ${model.blocks.length} grouping factors in the formula (${model.blocks.map((b) => b.group).join(', ')}): give nested levels as nlme's random = '~ 1 | A/B' or 'list(A = ~ 1, B = ~ 1)'`);
+    }
+    const b = model.blocks[0];
+    return [{ name: b.group, label: b.group, group: b.group, pd: 'pdLogChol', lhs: b.cnames.join(' + '), block: 0 }];
+  }
+  const used = new Set<number>();
+  const levels = spec.map((l) => {
+    const block = model.blocks.findIndex((b) => b.group === l.group);
+    if (block < 0) throw new ModelError(`lme: the level '${l.name}' of random has no random-effects block`);
+    used.add(block);
+    return { ...l, block };
+  });
+  if (used.size !== model.blocks.length) throw new ModelError(`lme: random's levels (${spec.map((l) => l.name).join(', ')}) do not account for the model's grouping factors (${model.blocks.map((b) => b.group).join(', ')})`);
+  return levels;
+}
+
+/** Stage: formula, data and options → the model, its levels of grouping and its residual covariance. */
+export function buildLme(fixed: string, data: arrow.Table, options: LmeOptions = {}): { model: LmmModel; rc: ResidualCovariance; levels: LmeLevel[] } {
   checkOptionNames(options, KNOWN, 'lme');
   const reml = checkMethod(options.method);
   if (typeof fixed !== 'string') throw new OptionError('fixed', 'lme: fixed must be a formula as text, e.g. "distance ~ age"');
-  const model = buildLmm(lme4Formula(fixed, options.random), data, { REML: reml, factors: options.factors, momentStart: false });
-  if (model.blocks.length !== 1) {
-    throw new ModelError(`lme: ${model.blocks.length} grouping factors (${model.blocks.map((b) => b.group).join(', ')}): one level of grouping is implemented`);
+  const spec = randomSpec(fixed, options.random);
+  const model = buildLmm(spec.formula, data, { REML: reml, factors: options.factors, momentStart: false });
+  const levels = modelLevels(model, spec.levels);
+  for (const l of levels) {
+    if (l.pd === 'pdIdent' || l.pd === 'pdCompSymm') throw new ModelError(`lme: the pdMat class ${l.pd} of the level '${l.name}' is not implemented (available: pdLogChol, pdDiag)`);
   }
-  const block = model.blocks[0];
+  // the correlation structure and fitted(.) covariates act within the innermost group (nlme's)
+  const inner = levels[levels.length - 1];
+  const block = model.blocks[inner.block];
   const frame = { n: model.frame.n, rows: model.frame.rows };
-  const vf = options.weights === undefined ? null : varFunction(options.weights, { table: data, frame, order: groupOrder(block.codes) });
-  const cor = options.correlation === undefined ? null : corStructure(options.correlation, { table: data, frame, defaultGroup: block.group });
-  if (cor) checkNested(cor.groups, block.codes, block.levels, cor.text, block.group);
-  return { model, rc: residualCovariance(model.frame.n, vf, cor) };
+  const vf = options.weights === undefined ? null : varFunction(options.weights, { table: data, frame, order: groupOrder(levels, model) });
+  const defaultGroup = levels.map((l) => l.name).join('/');
+  const cor = options.correlation === undefined ? null : corStructure(options.correlation, { table: data, frame, defaultGroup });
+  if (cor) checkNested(cor.groups, block.codes, block.levels, cor.text, inner.label);
+  return { model, rc: residualCovariance(model.frame.n, vf, cor), levels };
 }
 
 /** nlme's rule: each correlation group lies within one group of the random effects. */
@@ -80,7 +117,7 @@ export function checkNested(groups: Int32Array[], codes: Int32Array, levels: str
 export async function lme(fixed: string, input: DataInput, options: LmeOptions = {}): Promise<LmeFit> {
   const t0 = performance.now();
   const data = toArrowTable(input);
-  const { model, rc } = buildLme(fixed, data, options);
+  const { model, rc, levels } = buildLme(fixed, data, options);
   const nt = model.theta.length;
   // θ_int scaled as lmer's optimizer scales it (x = 1 on the diagonals at lme4's start)
   const problem = lmmThetaProblem(model.blocks, model.internalBlocks, model.theta, model.frame.n);
@@ -104,7 +141,7 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
       backend: { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' }, timings: {}, t0,
     });
     return new LmeFit({
-      model, rc, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
+      model, rc, levels, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
       dataName, fixedText, ms: performance.now() - t0,
     });
   };
@@ -114,6 +151,6 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
     return at(opt.x, opt);
   }
   // nlme's covariate fitted(.): first the fitted values at the start
-  vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted(1));
-  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(1), vf);
+  vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted());
+  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf);
 }
