@@ -1,6 +1,7 @@
 /**
  * nlme's lme with several nested levels of grouping (`~ 1 | Block/Variety`, `list(Dog = ~ day, Side = ~ 1)`)
- * and pdMat classes for a level's Ψ (pdDiag, pdIdent, pdCompSymm) against nlme 3.1-162
+ * and pdMat classes for a level's Ψ (pdDiag, pdIdent, pdCompSymm: their printout and their intervals() on
+ * nlme's natural scale, `std. dev` and `corr.` for pdCompSymm) against nlme 3.1-162
  * (test/oracle/nlme3.R → test/fixtures/nlme/*.json; data in test/fixtures/data).
  *
  * The two levels and tolerances of test/nlme.test.ts:
@@ -79,7 +80,7 @@ function thetaOf(f: any, built: ReturnType<typeof buildLme>): Float64Array {
   return theta;
 }
 
-const CASES = ['oats_nested_reml', 'oats_nested_ml', 'pixel_list', 'oats_nested_ar1', 'oats_nested_varident_ml', 'ortho_pddiag'];
+const CASES = ['oats_nested_reml', 'oats_nested_ml', 'pixel_list', 'oats_nested_ar1', 'oats_nested_varident_ml', 'ortho_pddiag', 'machines_pdcompsymm', 'machines_pdident'];
 
 describe('nested lme: the criterion at nlme 3.1-162 estimates', () => {
   for (const name of CASES) {
@@ -235,6 +236,8 @@ describe('nested random effects: the forms and bad input', () => {
     await expect(lme('yield ~ nitro', o, { random: '~ 1 | Block/Plot' })).rejects.toThrow(/Plot/);
     await expect(lme('yield ~ nitro', o, { random: '~ 1 | Block/Variety', correlation: 'corAR1(form = ~ 1 | Block)' })).rejects.toThrow(/not nested in the random effects' groups 'Variety %in% Block'/);
     await expect(lme('yield ~ nitro + (1 | Block) + (1 | Variety)', o, {})).rejects.toThrow(ModelError);
+    await expect(lme('yield ~ nitro', o, { random: 'list(Block = pdCompSymm(~ 1))' })).rejects.toThrow(/pdCompSymm\(~ 1\) of the level 'Block' has one column/);
+    await expect(lme('yield ~ nitro', o, { random: 'list(Block = pdSymm(~ nitro))' })).rejects.toThrow(/pdSymm is not implemented/);
     const fit = await lme('yield ~ nitro', o, { random: '~ 1 | Block/Variety' });
     expect(() => fit.fitted(3)).toThrow(/level must be an integer from 0 to 2/);
     expect(() => fit.predict([{ Block: 'I', Variety: 'Victory', nitro: 0 }], 1.5)).toThrow(OptionError);

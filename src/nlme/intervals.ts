@@ -8,8 +8,7 @@
  * by central differences with steps 1e-3 and 5e-4 on η and Richardson's extrapolation (`step` for a check); the ends mapped back to SDs, correlations, σ and the
  * structures' constrained parameters.
  */
-import { choleskyInPlace } from '../linalg/dense.js';
-import { spdInverse } from '../linalg/dense.js';
+import { choleskyInPlace, spdInverse } from '../linalg/dense.js';
 import { devianceAtSigma } from '../lmm/deviance.js';
 import { FitError, OptionError } from '../errors/errors.js';
 import { qnorm, qt } from '../stats/distributions.js';
@@ -18,6 +17,7 @@ import { evaluateGls } from './gls.js';
 import type { LmeFit } from './lmeFit.js';
 import type { GlsFit } from './glsFit.js';
 import type { ResidualCovariance } from './whitening.js';
+import { fillBlockTheta, naturalParameters } from './pdMat.js';
 
 export interface IntervalTable { names: string[]; lower: number[]; est: number[]; upper: number[] }
 
@@ -98,42 +98,23 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const { model, rc } = fit;
   const { n, p } = model.frame;
   const reml = fit.method === 'REML';
-  // per level (outermost first): its columns' log SDs, then (pdLogChol) its pairs' correlation transforms
+  // per level (outermost first): its parameters on nlme's natural scale (pdMat.ts)
   const lv = fit.varCorrLevels;
-  const parts = fit.levels.map((l, k) => {
-    const q = model.blocks[l.block].q;
-    const pairs: [number, number][] = [];
-    if (l.pd === 'pdLogChol') for (let i = 0; i < q; i++) for (let j = i + 1; j < q; j++) pairs.push([i, j]);
-    return { q, pairs, block: model.blocks[l.block], vc: lv[k] };
-  });
-  // η = (per level: log sd_1..q, log((1 + r)/(1 − r)) per pair; ψ; log σ)
+  const parts = fit.levels.map((l, k) => ({ block: model.blocks[l.block], nat: naturalParameters(l.pd, model.blocks[l.block].cnames, l.lhs, lv[k]) }));
+  // η = (per level its natural parameters; ψ; log σ)
   const offsets: number[] = [];
   const etaRe: number[] = [];
-  for (const part of parts) {
-    offsets.push(etaRe.length);
-    etaRe.push(...part.vc.stdDev.map(Math.log), ...part.pairs.map(([i, j]) => Math.log((1 + part.vc.corr[i][j]) / (1 - part.vc.corr[i][j]))));
-  }
+  for (const part of parts) { offsets.push(etaRe.length); etaRe.push(...part.nat.eta); }
   const nRe = etaRe.length, nPsi = fit.psi.length;
   const eta0 = Float64Array.from([...etaRe, ...fit.psi, Math.log(fit.sigma)]);
   const base = modelRows(model);
   const m2ll = (eta: Float64Array): number => {
     const sigma = Math.exp(eta[eta.length - 1]);
     const theta = new Float64Array(model.theta.length);
-    for (const [t, { q, pairs, block }] of parts.entries()) {
-      const o = offsets[t];
-      const sd = Array.from(eta.subarray(o, o + q), Math.exp);
-      // D/σ² = diag(sd) R diag(sd)/σ² = Λ Λᵀ; θ its lower Cholesky factor, at the block's θ indices
-      const D = new Float64Array(q * q);
-      for (let i = 0; i < q; i++) D[i * q + i] = (sd[i] / sigma) ** 2;
-      pairs.forEach(([i, j], k) => {
-        const r = Math.tanh(eta[o + q + k] / 2);
-        D[i * q + j] = D[j * q + i] = (r * sd[i] * sd[j]) / sigma ** 2;
-      });
-      try { choleskyInPlace(D, q, 'Ψ/σ²'); } catch { return Infinity; }
-      for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
-        const at = block.thetaIndex[i * q + j];
-        if (at >= 0) theta[at] = D[i * q + j];
-      }
+    for (const [t, { block, nat }] of parts.entries()) {
+      // Ψ/σ² = Λ Λᵀ; θ its lower Cholesky factor, at the block's θ indices
+      const D = nat.relPsi(eta.subarray(offsets[t], offsets[t] + nat.eta.length), sigma);
+      if (!fillBlockTheta(block, D, theta)) return Infinity;
     }
     const ev = evaluateLme(model, rc, base, theta, eta.slice(nRe, nRe + nPsi));
     const dev = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
@@ -144,14 +125,10 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const z = qnorm(1 - (1 - level) / 2);
   const lo = eta0.map((e, i) => e - z * Math.sqrt(V[i * k + i]));
   const hi = eta0.map((e, i) => e + z * Math.sqrt(V[i * k + i]));
-  const reStructLevels = parts.map(({ q, pairs, block, vc }, t) => {
-    const o = offsets[t];
-    const cn = block.cnames;
+  const reStructLevels = parts.map(({ nat }, t) => {
+    const o = offsets[t], m = nat.eta.length;
     const table: IntervalTable = {
-      names: [...cn.map((c) => `sd(${c})`), ...pairs.map(([i, j]) => `cor(${cn[i]},${cn[j]})`)],
-      lower: [...cn.map((_, i) => Math.exp(lo[o + i])), ...pairs.map((_, u) => Math.tanh(lo[o + q + u] / 2))],
-      est: [...vc.stdDev, ...pairs.map(([i, j]) => vc.corr[i][j])],
-      upper: [...cn.map((_, i) => Math.exp(hi[o + i])), ...pairs.map((_, u) => Math.tanh(hi[o + q + u] / 2))],
+      names: nat.names, lower: nat.back(lo.subarray(o, o + m)), est: nat.back(eta0.subarray(o, o + m)), upper: nat.back(hi.subarray(o, o + m)),
     };
     return { level: fit.levels[t].name, table };
   });

@@ -7,7 +7,7 @@
  *   → BOBYQA over (θ, ψ) (src/optim) → assembleFit on the whitened rows (src/lmm) → LmeFit.
  */
 import type * as arrow from 'apache-arrow';
-import { ModelError, OptionError } from '../errors/errors.js';
+import { FitError, ModelError, OptionError } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { buildLmm, type LmmModel } from '../lmm/model.js';
 import { assembleFit } from '../lmm/assemble.js';
@@ -20,7 +20,8 @@ import { corStructure } from './correlation.js';
 import { varFunction } from './varFunction.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { type ResidualCovariance, residualCovariance } from './whitening.js';
-import { evaluateLme, lmeObjective, modelRows } from './objective.js';
+import { evaluateLme, evaluateLmeInternal, lmeObjective, modelRows } from './objective.js';
+import { type ReLayout, isStructured, reLayout } from './pdMat.js';
 import { type RandomLevel, fixedPartText, randomSpec } from './randomSpec.js';
 import { LmeFit, type LmeLevel } from './lmeFit.js';
 
@@ -89,7 +90,7 @@ export function buildLme(fixed: string, data: arrow.Table, options: LmeOptions =
   const model = buildLmm(spec.formula, data, { REML: reml, factors: options.factors, momentStart: false });
   const levels = modelLevels(model, spec.levels);
   for (const l of levels) {
-    if (l.pd === 'pdIdent' || l.pd === 'pdCompSymm') throw new ModelError(`lme: the pdMat class ${l.pd} of the level '${l.name}' is not implemented (available: pdLogChol, pdDiag)`);
+    if (isStructured(l.pd) && model.blocks[l.block].q < 2) throw new ModelError(`lme: ${l.pd}(~ ${l.lhs}) of the level '${l.name}' has one column: use ~ ${l.lhs} (a single variance)`);
   }
   // the correlation structure and fitted(.) covariates act within the innermost group (nlme's)
   const inner = levels[levels.length - 1];
@@ -113,25 +114,41 @@ export function checkNested(groups: Int32Array[], codes: Int32Array, levels: str
   }
 }
 
+/** x = (the layout's variables, ψ) ↦ criterion, with pdIdent/pdCompSymm levels (pdMat.ts). */
+function structuredObjective(model: LmmModel, rc: ResidualCovariance, layout: ReLayout): (x: Float64Array) => number {
+  const base = modelRows(model);
+  return (x) => {
+    const thetaInt = layout.thetaInt(x.subarray(0, layout.nx));
+    if (!thetaInt) return Infinity;
+    const c = evaluateLmeInternal(model, rc, base, thetaInt, x.subarray(layout.nx)).criterion;
+    return Number.isFinite(c) ? c : Infinity;
+  };
+}
+
 /** Fits a linear mixed model with a residual variance function and correlation structure (nlme's lme). */
 export async function lme(fixed: string, input: DataInput, options: LmeOptions = {}): Promise<LmeFit> {
   const t0 = performance.now();
   const data = toArrowTable(input);
   const { model, rc, levels } = buildLme(fixed, data, options);
-  const nt = model.theta.length;
   // θ_int scaled as lmer's optimizer scales it (x = 1 on the diagonals at lme4's start)
   const problem = lmmThetaProblem(model.blocks, model.internalBlocks, model.theta, model.frame.n);
   const { scales } = problem;
-  const f = lmeObjective(model, rc, scales);
   const start = scaledStart(problem).map((t, k) => t * scales[k]);
-  const x0 = Float64Array.from([...start, ...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
-  const lower = Float64Array.from([...problem.lower, ...new Array<number>(rc.nPar).fill(-Infinity)]);
+  // the random effects' variables: θ_int scaled, or with pdIdent/pdCompSymm levels their own parameters (pdMat.ts)
+  const layout = levels.some((l) => isStructured(l.pd)) ? reLayout(model, levels, problem, start) : null;
+  const nt = layout ? layout.nx : model.theta.length;
+  const thetaIntOf = (x: Float64Array): Float64Array | null => (layout ? layout.thetaInt(x.subarray(0, nt)) : x.slice(0, nt).map((v, k) => v / scales[k]));
+  const f = layout ? structuredObjective(model, rc, layout) : lmeObjective(model, rc, scales);
+  const x0 = Float64Array.from([...(layout ? layout.start : start), ...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
+  const lower = Float64Array.from([...(layout ? layout.lower : problem.lower), ...new Array<number>(rc.nPar).fill(-Infinity)]);
   const upper = new Float64Array(x0.length).fill(Infinity);
   const maxfun = options.maxfun ?? 20000;
   const dataName = options.dataName ?? 'data';
   const fixedText = options.random === undefined ? fixedPartText(fixed) : fixed;
   const at = (x: Float64Array, opt: Optimum): LmeFit => {
-    const theta = thetaToOriginal(model, x.slice(0, nt).map((v, k) => v / scales[k]));
+    const thetaInt = thetaIntOf(x);
+    if (!thetaInt) throw new FitError('lme: a level\'s Ψ is not positive definite at the optimum');
+    const theta = thetaToOriginal(model, thetaInt);
     const psi = x.slice(nt);
     const ev = evaluateLme(model, rc, modelRows(model), theta, psi);
     // β̂, Var(β̂), σ̂, the modes: lme4's assembly on the whitened rows (its criterion lacks log|R|: ours is ev's)
@@ -141,7 +158,7 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
       backend: { name: 'cpu', device: 'CPU (JavaScript, float64)', precision: 'float64' }, timings: {}, t0,
     });
     return new LmeFit({
-      model, rc, levels, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
+      model, rc, levels, fromRandom: options.random !== undefined, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
       dataName, fixedText, ms: performance.now() - t0,
     });
   };

@@ -11,6 +11,7 @@ import { OptionError } from '../errors/errors.js';
 import { pvalueT } from '../stats/distributions.js';
 import { fixedEffectsDFLevels } from './fixDF.js';
 import type { RandomLevel } from './randomSpec.js';
+import { deparseRhs, pdParameterCount } from './pdMat.js';
 import { type ResidualCovariance, rowSds, whitenVector } from './whitening.js';
 import { formatLmeSummary } from './summary.js';
 import { type NlmeIntervals, lmeIntervals } from './intervals.js';
@@ -26,6 +27,8 @@ export interface LmeFitInit {
   rc: ResidualCovariance;
   /** the levels of grouping, outermost first */
   levels: LmeLevel[];
+  /** whether the levels come from nlme's random (else from an lme4 term in the formula) */
+  fromRandom: boolean;
   /** lme4's assembly of the fit on the whitened rows (β̂, Var(β̂), σ̂, modes, predict) */
   inner: LmmFit;
   theta: Float64Array;
@@ -44,7 +47,12 @@ export type ResidualType = 'response' | 'pearson' | 'normalized';
 export interface TTableRow { name: string; Value: number; StdError: number; DF: number; t: number; p: number }
 
 /** One level's random effects: SDs (and correlations) as nlme's VarCorr. */
-export interface LevelVarCorr { level: string; label: string; pd: string; names: string[]; stdDev: number[]; corr: number[][] }
+export interface LevelVarCorr {
+  level: string; label: string; pd: string;
+  /** the level's formula as nlme prints it (`~age`, `~Machine - 1`) */
+  formula: string;
+  names: string[]; stdDev: number[]; corr: number[][];
+}
 
 /** One level's conditional modes; levels named as nlme names them (`I/Golden Rain` for Variety in Block I). */
 export interface LevelRanef { level: string; levels: string[]; values: Record<string, number[]> }
@@ -54,6 +62,7 @@ export class LmeFit {
   readonly rc: ResidualCovariance;
   /** the levels of grouping, outermost first */
   readonly levels: LmeLevel[];
+  readonly fromRandom: boolean;
   readonly inner: LmmFit;
   readonly theta: Float64Array;
   /** the variance function's, then the correlation structure's parameters (nlme's unconstrained) */
@@ -69,7 +78,7 @@ export class LmeFit {
   readonly fixDF: number[];
 
   constructor(init: LmeFitInit) {
-    this.model = init.model; this.rc = init.rc; this.levels = init.levels; this.inner = init.inner; this.theta = init.theta; this.psi = init.psi;
+    this.model = init.model; this.rc = init.rc; this.levels = init.levels; this.fromRandom = init.fromRandom; this.inner = init.inner; this.theta = init.theta; this.psi = init.psi;
     this.criterion = init.criterion; this.feval = init.feval; this.converged = init.converged; this.dataName = init.dataName;
     this.fixedText = init.fixedText; this.ms = init.ms;
     this.method = init.model.reml ? 'REML' : 'ML';
@@ -102,8 +111,11 @@ export class LmeFit {
     return this.inner.vcov.map((r) => r.map((v) => v * s));
   }
   get se(): number[] { return this.vcov.map((r, i) => Math.sqrt(r[i])); }
-  /** number of parameters: β, θ, the variance function's and correlation's, σ */
-  get npar(): number { return this.model.frame.p + this.theta.length + this.rc.nPar + 1; }
+  /** number of parameters: β, each level's Ψ's (θ's free entries, pdIdent 1, pdCompSymm 2), the variance function's and correlation's, σ */
+  get npar(): number {
+    const re = this.levels.reduce((a, l) => a + pdParameterCount(l.pd, this.model.blocks[l.block]), 0);
+    return this.model.frame.p + re + this.rc.nPar + 1;
+  }
   get logLik(): number { return -this.criterion / 2; }
   get AIC(): number { return this.criterion + 2 * this.npar; }
   /** nlme's BIC: log of N − p for REML, of N for ML */
@@ -130,7 +142,7 @@ export class LmeFit {
       const names = b.cnames;
       const stdDev = names.map((_, i) => this.sigma * Math.sqrt(S(i, i)));
       const corr = names.map((_, i) => names.map((__, j) => (i === j ? 1 : S(i, j) / Math.sqrt(S(i, i) * S(j, j)) || 0)));
-      return { level: l.name, label: l.label, pd: l.pd, names: [...names], stdDev, corr };
+      return { level: l.name, label: l.label, pd: l.pd, formula: this.levelFormula(l), names: [...names], stdDev, corr };
     });
   }
 
@@ -163,6 +175,14 @@ export class LmeFit {
   get ranef(): { levels: string[]; values: Record<string, number[]> } {
     const r = this.ranefLevels[this.Q - 1];
     return { levels: r.levels, values: r.values };
+  }
+
+  /** nlme's formula of a level: random's as written (`~Machine - 1`), or of the lme4 term's columns */
+  private levelFormula(l: LmeLevel): string {
+    if (this.fromRandom) return `~${deparseRhs(l.lhs)}`;
+    const names = this.model.blocks[l.block].cnames;
+    const lhs = names.filter((c) => c !== '(Intercept)');
+    return `~${lhs.length ? `${lhs.join(' + ')}${names.includes('(Intercept)') ? '' : ' - 1'}` : '1'}`;
   }
 
   /** level k's groups as nlme names them: the outer levels' values and its own, joined by '/' */
@@ -268,14 +288,10 @@ export class LmeFit {
 
   /** nlme's random as text: `~age | Subject`, `list(Dog = ~day, Side = ~1)`, `list(Subject = pdDiag(~age))` */
   get randomText(): string {
-    const f = (l: LmeLevel) => {
-      const b = this.model.blocks[l.block];
-      const lhs = b.cnames.filter((c) => c !== '(Intercept)');
-      const rhs = `~${lhs.length ? lhs.join(' + ') : '1'}${b.cnames.includes('(Intercept)') || lhs.length === 0 ? '' : ' - 1'}`;
-      return l.pd === 'pdLogChol' ? rhs : `${l.pd}(${rhs})`;
-    };
-    if (this.Q === 1 && this.levels[0].pd === 'pdLogChol') return `${f(this.levels[0])} | ${this.levels[0].name}`;
-    return `list(${this.levels.map((l) => `${l.name} = ${f(l)}`).join(', ')})`;
+    const lv = this.varCorrLevels;
+    const f = (k: number) => (this.levels[k].pd === 'pdLogChol' ? lv[k].formula : `${this.levels[k].pd}(${lv[k].formula})`);
+    if (this.Q === 1 && this.levels[0].pd === 'pdLogChol') return `${f(0)} | ${this.levels[0].name}`;
+    return `list(${this.levels.map((l, k) => `${l.name} = ${f(k)}`).join(', ')})`;
   }
 
   /** what anova compares */

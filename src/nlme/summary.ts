@@ -132,19 +132,16 @@ export function formatSummary(s: SummarySource): string {
 /** An lme fit's printout. */
 export function formatLmeSummary(fit: {
   method: string; dataName: string; AIC: number; BIC: number; logLik: number; sigma: number;
-  varCorrLevels: { label: string; pd: string; names: string[]; stdDev: number[]; corr: number[][] }[];
+  varCorrLevels: { label: string; pd: string; formula: string; names: string[]; stdDev: number[]; corr: number[][] }[];
   groupCounts: { label: string; count: number }[];
   corStruct: StructEstimates | null; varStruct: StructEstimates | null;
   fixedText: string; tTable: SummarySource['table']; vcov: number[][]; residuals(o: { type: 'pearson' }): Float64Array; nobs: number; ngroups: number;
 }): string {
   const lv = fit.varCorrLevels;
   const random = lv.map((l, k): RandomLevelLines => {
-    const lhs = l.names.filter((c) => c !== '(Intercept)');
-    // nlme's formula of the level: ~1, ~age, ~x - 1 (no intercept)
-    const rhs = lhs.length ? `${lhs.join(' + ')}${l.names.includes('(Intercept)') ? '' : ' - 1'}` : '1';
     const last = k === lv.length - 1;
     return {
-      formula: `~${rhs} | ${l.label}`, pd: l.pd,
+      formula: `${l.formula} | ${l.label}`, pd: l.pd,
       names: last ? [...l.names, 'Residual'] : l.names, stdDev: last ? [...l.stdDev, fit.sigma] : l.stdDev, corr: l.corr,
     };
   });
