@@ -15,6 +15,7 @@
  *    relative of nlme's (computed with fdHess's step 1e-4, see below); the printout's fixed lines as nlme's.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
@@ -24,7 +25,9 @@ import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { fixedEffectsDFLevels } from '../src/nlme/fixDF.js';
 import { randomLevels } from '../src/nlme/randomSpec.js';
 import { formatIntervals } from '../src/nlme/summary.js';
+import { anovaLme, formatAnova } from '../src/nlme/anova.js';
 import type { LmeFit } from '../src/nlme/lmeFit.js';
+import { runMain } from './helpers/cliEngines.js';
 
 const tables = new Map<string, arrow.Table>();
 function data(name: string): arrow.Table {
@@ -247,5 +250,53 @@ describe('nested random effects: the forms and bad input', () => {
     const a = await lme('yield ~ nitro', data('Oats'), { random: '~ 1 | Block/Variety', correlation: 'corAR1()' });
     expectRel(a.logLik, Math.max(f.logLik, f.logLikTight), 1e-6, 'logLik');
     expect(a.summary().split('\n')).toContain(' Formula: ~1 | Block/Variety ');
+  });
+});
+
+describe('nested lme: anova (nlme\'s likelihood-ratio table)', () => {
+  it('one level against two (ML): df, logLik, AIC, L.Ratio and p as nlme\'s', async () => {
+    const a = fixture('anova_oats_nested');
+    const o = data('Oats');
+    const f1 = await lme('yield ~ nitro', o, { random: '~ 1 | Block', method: 'ML' });
+    const f2 = await lme('yield ~ nitro', o, { random: '~ 1 | Block/Variety', method: 'ML' });
+    const rows = anovaLme([f1, f2], ['a1', 'a2']);
+    rows.forEach((r, k) => {
+      expect(r.df).toBe(a.df[k]);
+      expectRel(r.logLik, a.logLik[k], 1e-6, 'logLik');
+      expectRel(r.AIC, a.AIC[k], 1e-6, 'AIC');
+      expectRel(r.BIC, a.BIC[k], 1e-6, 'BIC');
+    });
+    expectRel(rows[1].L_Ratio!, a['L.Ratio'][1], 1e-4, 'L.Ratio');
+    expectRel(rows[1].p!, a.p[1], 1e-3, 'p');
+    expect(formatAnova(rows).split('\n')[0]).toBe((a.print as string).split('\n')[0]);
+  });
+});
+
+describe('mixedgpu lme --random with nested levels and pdMat classes', () => {
+  const csv = (f: string) => join(import.meta.dirname, 'fixtures', 'data', f);
+  it('~ 1 | Block/Variety with --intervals: nlme\'s group lines and every level\'s intervals', async () => {
+    const f = fixture('oats_nested_reml');
+    const out = await runMain(['lme', csv('Oats.csv'), f.ours.fixed, '--random', f.ours.random, '--intervals']);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    for (const l of [' Formula: ~1 | Block', ' Formula: ~1 | Variety %in% Block', 'Number of Groups: ', '             Block Variety %in% Block ', '                 6                 18 ', '  Level: Block ', '  Level: Variety ']) {
+      expect(lines, l).toContain(l);
+    }
+  });
+  it('the named list with a pdMat class, as JSON: logLik, the levels, the groups', async () => {
+    const f = fixture('machines_pdcompsymm');
+    const out = await runMain(['lme', csv('Machines.csv'), f.ours.fixed, '--random', f.ours.random, '--json']);
+    expect(out.code).toBe(0);
+    const j = JSON.parse(out.stdout);
+    expectRel(j.logLik, f.logLik, 1e-6, 'logLik');
+    expect(j.call.random).toBe('list(Worker = pdCompSymm(~Machine - 1))');
+    expect(j.groups).toEqual({ Worker: 6 });
+    expect(j.varCorrLevels[0].pd).toBe('pdCompSymm');
+  });
+  it('refuses a bad form with exit code 1 and the reason', async () => {
+    const out = await runMain(['lme', csv('Oats.csv'), 'yield ~ nitro', '--random', 'list(Block = pdBlocked(~ 1))']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/pdBlocked is not implemented/);
   });
 });

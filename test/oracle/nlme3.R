@@ -136,3 +136,12 @@ nestedCase("machines_pdcompsymm", "Machines", score ~ Machine, list(Worker = pdC
            ours = list(fixed = "score ~ Machine", random = "list(Worker = pdCompSymm(~ Machine - 1))"))
 nestedCase("machines_pdident", "Machines", score ~ Machine, list(Worker = pdIdent(~ Machine - 1)), method = "ML",
            ours = list(fixed = "score ~ Machine", random = "list(Worker = pdIdent(~ Machine - 1))"))
+
+# anova(): one level against two (ML, the same fixed effects), nlme's likelihood-ratio table
+d <- datasets$Oats
+a1 <- lme(yield ~ nitro, data = d, random = ~ 1 | Block, method = "ML")
+a2 <- lme(yield ~ nitro, data = d, random = ~ 1 | Block/Variety, method = "ML")
+a <- anova(a1, a2)
+write(toJSON(list(name = "anova_oats_nested", df = a$df, AIC = a$AIC, BIC = a$BIC, logLik = a$logLik,
+                  L.Ratio = a$L.Ratio, p = a$`p-value`, print = paste(capture.output(print(a)), collapse = "\n")),
+             digits = NA, auto_unbox = TRUE, na = "null"), file.path(out, "anova_oats_nested.json"))
