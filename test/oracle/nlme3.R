@@ -136,6 +136,11 @@ nestedCase("machines_pdcompsymm", "Machines", score ~ Machine, list(Worker = pdC
            ours = list(fixed = "score ~ Machine", random = "list(Worker = pdCompSymm(~ Machine - 1))"))
 nestedCase("machines_pdident", "Machines", score ~ Machine, list(Worker = pdIdent(~ Machine - 1)), method = "ML",
            ours = list(fixed = "score ~ Machine", random = "list(Worker = pdIdent(~ Machine - 1))"))
+# a pdMat class at one of two levels: pdDiag at the outer, pdIdent at the inner (beside a general level)
+nestedCase("pixel_pddiag_nested", "Pixel", pixel ~ day + I(day^2), list(Dog = pdDiag(~ day), Side = ~ 1),
+           ours = list(fixed = "pixel ~ day + I(day^2)", random = "list(Dog = pdDiag(~ day), Side = ~ 1)"))
+nestedCase("oats_pdident_inner", "Oats", yield ~ nitro, list(Block = ~ 1, Variety = pdIdent(~ nitro)),
+           ours = list(fixed = "yield ~ nitro", random = "list(Block = ~ 1, Variety = pdIdent(~ nitro))"))
 
 # anova(): one level against two (ML, the same fixed effects), nlme's likelihood-ratio table
 d <- datasets$Oats
