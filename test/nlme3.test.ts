@@ -84,7 +84,7 @@ function thetaOf(f: any, built: ReturnType<typeof buildLme>): Float64Array {
 }
 
 const CASES = ['oats_nested_reml', 'oats_nested_ml', 'pixel_list', 'oats_nested_ar1', 'oats_nested_varident_ml', 'ortho_pddiag', 'machines_pdcompsymm', 'machines_pdident',
-  'pixel_pddiag_nested', 'oats_pdident_inner'];
+  'pixel_pddiag_nested', 'oats_pdident_inner', 'schools3_nested'];
 
 describe('nested lme: the criterion at nlme 3.1-162 estimates', () => {
   for (const name of CASES) {

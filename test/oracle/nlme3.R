@@ -2,7 +2,8 @@
 # nlme 3.1-162's lme with several nested levels of grouping and with pdMat classes for a level's Ψ, for
 # test/nlme3.test.ts (src/nlme/randomSpec.ts, lmeFit.ts).
 #
-# Data: nlme's Oats, Pixel and Machines written to test/fixtures/data as CSV (grouping factors as plain
+# Data: nlme's Oats, Pixel and Machines, and a simulated three-level data set (schools3), written to
+# test/fixtures/data as CSV (grouping factors as plain
 # character columns, Pixel's Dog as D1…D10, the rows sorted by the grouping factors outermost first, as
 # nlme's lme sorts them, so that its fitted values come in the CSV's order); Orthodont is nlme.R's CSV.
 #
@@ -36,13 +37,25 @@ pixel <- as.data.frame(Pixel); pixel$Dog <- paste0("D", as.character(pixel$Dog))
 pixel <- plain(pixel, c("Dog", "Side"))
 machines <- plain(Machines, c("Worker"))
 orth <- read.csv(file.path(dataDir, "Orthodont.csv"), stringsAsFactors = FALSE)
+# three levels, simulated: 6 schools × 3 classes × 4 pupils × 3 observations; x varies within pupils, w
+# between pupils (nlme's DF: the pupils' stratum)
+set.seed(7)
+sim <- expand.grid(obs = 1:3, Pupil = paste0("p", 1:4), Class = paste0("c", 1:3), School = paste0("s", 1:6), stringsAsFactors = FALSE)
+sch <- rnorm(6, sd = 3); cls <- rnorm(18, sd = 1.5); pup <- rnorm(72, sd = 1)
+si <- match(sim$School, paste0("s", 1:6)); ci <- (si - 1) * 3 + match(sim$Class, paste0("c", 1:3)); pi <- (ci - 1) * 4 + match(sim$Pupil, paste0("p", 1:4))
+sim$x <- round(rnorm(nrow(sim)), 3); sim$w <- round(rnorm(72)[pi], 3)
+sim$y <- round(10 + 0.5 * sim$x + 0.8 * sim$w + sch[si] + cls[ci] + pup[pi] + rnorm(nrow(sim), sd = 0.8), 4)
+sim$obs <- NULL
+sim <- plain(sim, c("School", "Class", "Pupil"))
+write.csv(sim, file.path(dataDir, "schools3.csv"), row.names = FALSE)
 write.csv(oats, file.path(dataDir, "Oats.csv"), row.names = FALSE)
 write.csv(pixel, file.path(dataDir, "Pixel.csv"), row.names = FALSE)
 write.csv(machines, file.path(dataDir, "Machines.csv"), row.names = FALSE)
 asFactors <- function(d, vars) { for (v in vars) d[[v]] <- factor(d[[v]]); d }
 datasets <- list(
   Oats = asFactors(oats, c("Block", "Variety")), Pixel = asFactors(pixel, c("Dog", "Side")),
-  Machines = asFactors(machines, c("Worker", "Machine")), Orthodont = asFactors(orth, c("Subject", "Sex")))
+  Machines = asFactors(machines, c("Worker", "Machine")), Orthodont = asFactors(orth, c("Subject", "Sex")),
+  schools3 = asFactors(sim, c("School", "Class", "Pupil")))
 
 # The record of an lme fit with Q ≥ 1 levels (outermost first; nlme's reStruct and ranef lists are too).
 nestedCase <- function(name, dataName, fixed, random, weights = NULL, correlation = NULL, method = "REML",
@@ -136,6 +149,9 @@ nestedCase("machines_pdcompsymm", "Machines", score ~ Machine, list(Worker = pdC
            ours = list(fixed = "score ~ Machine", random = "list(Worker = pdCompSymm(~ Machine - 1))"))
 nestedCase("machines_pdident", "Machines", score ~ Machine, list(Worker = pdIdent(~ Machine - 1)), method = "ML",
            ours = list(fixed = "score ~ Machine", random = "list(Worker = pdIdent(~ Machine - 1))"))
+ndSchools <- data.frame(School = c("s2", "s5"), Class = c("c1", "c3"), Pupil = c("p4", "p2"), x = c(0.5, -1), w = c(1, 0.2))
+nestedCase("schools3_nested", "schools3", y ~ x + w, ~ 1 | School/Class/Pupil, newdata = ndSchools,
+           ours = list(fixed = "y ~ x + w", random = "~ 1 | School/Class/Pupil"))
 # a pdMat class at one of two levels: pdDiag at the outer, pdIdent at the inner (beside a general level)
 nestedCase("pixel_pddiag_nested", "Pixel", pixel ~ day + I(day^2), list(Dog = pdDiag(~ day), Side = ~ 1),
            ours = list(fixed = "pixel ~ day + I(day^2)", random = "list(Dog = pdDiag(~ day), Side = ~ 1)"))
