@@ -1,6 +1,6 @@
 /**
  * nlme's lme with several nested levels of grouping (`~ 1 | Block/Variety`, `list(Dog = ~ day, Side = ~ 1)`)
- * and pdMat classes for a level's Ψ (pdDiag, pdIdent, pdCompSymm: their printout and their intervals() on
+ * and pdMat classes for a level's Ψ (pdDiag, pdIdent, pdCompSymm, pdBlocked: their printout and their intervals() on
  * nlme's natural scale, `std. dev` and `corr.` for pdCompSymm) against nlme 3.1-162
  * (test/oracle/nlme3.R → test/fixtures/nlme/*.json; data in test/fixtures/data).
  *
@@ -84,7 +84,7 @@ function thetaOf(f: any, built: ReturnType<typeof buildLme>): Float64Array {
 }
 
 const CASES = ['oats_nested_reml', 'oats_nested_ml', 'pixel_list', 'oats_nested_ar1', 'oats_nested_varident_ml', 'ortho_pddiag', 'machines_pdcompsymm', 'machines_pdident',
-  'pixel_pddiag_nested', 'oats_pdident_inner', 'schools3_nested'];
+  'pixel_pddiag_nested', 'oats_pdident_inner', 'schools3_nested', 'oats_pdblocked', 'pixel_pdblocked'];
 
 describe('nested lme: the criterion at nlme 3.1-162 estimates', () => {
   for (const name of CASES) {
@@ -154,7 +154,7 @@ describe('nested lme: the fit against nlme 3.1-162', () => {
       }
       const mine = fit.summary().split('\n');
       const theirs = (f.print as string).split('\n');
-      for (const l of theirs.filter((x) => /^( Formula:| Structure:|Linear mixed|Number of|Fixed effects:|Correlation Structure:|Variance function:|Random effects:)/.test(x))) {
+      for (const l of theirs.filter((x) => /^( Formula:| Structure:| Composite Structure:| Block \d+:|Linear mixed|Number of|Fixed effects:|Correlation Structure:|Variance function:|Random effects:)/.test(x))) {
         expect(mine, `printout line '${l}'`).toContain(l);
       }
       // the numbers of groups (several levels: nlme's named vector) and the correlation of the fixed effects
@@ -296,8 +296,11 @@ describe('mixedgpu lme --random with nested levels and pdMat classes', () => {
     expect(j.varCorrLevels[0].pd).toBe('pdCompSymm');
   });
   it('refuses a bad form with exit code 1 and the reason', async () => {
-    const out = await runMain(['lme', csv('Oats.csv'), 'yield ~ nitro', '--random', 'list(Block = pdBlocked(~ 1))']);
+    const out = await runMain(['lme', csv('Oats.csv'), 'yield ~ nitro', '--random', 'list(Block = pdNatural(~ 1))']);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/pdBlocked is not implemented/);
+    expect(out.stderr).toMatch(/pdNatural is not implemented/);
+    const b = await runMain(['lme', csv('Oats.csv'), 'yield ~ nitro', '--random', 'list(Block = pdBlocked(~ 1))']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/pdBlocked takes a list of pdMat classes or formulas/);
   });
 });

@@ -17,7 +17,7 @@ import { evaluateGls } from './gls.js';
 import type { LmeFit } from './lmeFit.js';
 import type { GlsFit } from './glsFit.js';
 import type { ResidualCovariance } from './whitening.js';
-import { fillBlockTheta, naturalParameters } from './pdMat.js';
+import { fillBlockTheta, levelUnits, naturalParameters } from './pdMat.js';
 
 export interface IntervalTable { names: string[]; lower: number[]; est: number[]; upper: number[] }
 
@@ -100,7 +100,13 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const reml = fit.method === 'REML';
   // per level (outermost first): its parameters on nlme's natural scale (pdMat.ts)
   const lv = fit.varCorrLevels;
-  const parts = fit.levels.map((l, k) => ({ block: model.blocks[l.block], nat: naturalParameters(l.pd, model.blocks[l.block].cnames, l.lhs, lv[k]) }));
+  // (pdBlocked: each of its blocks' in turn, on its columns)
+  const parts = fit.levels.flatMap((l, k) => levelUnits(l, model.blocks[l.block]).map((u) => {
+    const block = model.blocks[l.block];
+    const cols = Array.from({ length: u.q }, (_, i) => u.col + i);
+    const vc = { stdDev: cols.map((c) => lv[k].stdDev[c]), corr: cols.map((r) => cols.map((c) => lv[k].corr[r][c])) };
+    return { level: k, unit: u, block, nat: naturalParameters(u.pd, cols.map((c) => block.cnames[c]), u.lhs, vc) };
+  }));
   // η = (per level its natural parameters; ψ; log σ)
   const offsets: number[] = [];
   const etaRe: number[] = [];
@@ -111,10 +117,10 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const m2ll = (eta: Float64Array): number => {
     const sigma = Math.exp(eta[eta.length - 1]);
     const theta = new Float64Array(model.theta.length);
-    for (const [t, { block, nat }] of parts.entries()) {
+    for (const [t, { block, unit, nat }] of parts.entries()) {
       // Ψ/σ² = Λ Λᵀ; θ its lower Cholesky factor, at the block's θ indices
       const D = nat.relPsi(eta.subarray(offsets[t], offsets[t] + nat.eta.length), sigma);
-      if (!fillBlockTheta(block, D, theta)) return Infinity;
+      if (!fillBlockTheta(block, D, theta, unit.col, unit.q)) return Infinity;
     }
     const ev = evaluateLme(model, rc, base, theta, eta.slice(nRe, nRe + nPsi));
     const dev = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
@@ -125,12 +131,17 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const z = qnorm(1 - (1 - level) / 2);
   const lo = eta0.map((e, i) => e - z * Math.sqrt(V[i * k + i]));
   const hi = eta0.map((e, i) => e + z * Math.sqrt(V[i * k + i]));
-  const reStructLevels = parts.map(({ nat }, t) => {
-    const o = offsets[t], m = nat.eta.length;
-    const table: IntervalTable = {
-      names: nat.names, lower: nat.back(lo.subarray(o, o + m)), est: nat.back(eta0.subarray(o, o + m)), upper: nat.back(hi.subarray(o, o + m)),
-    };
-    return { level: fit.levels[t].name, table };
+  const reStructLevels = fit.levels.map((l, k) => {
+    const table: IntervalTable = { names: [], lower: [], est: [], upper: [] };
+    parts.forEach(({ level: pk, nat }, t) => {
+      if (pk !== k) return;
+      const o = offsets[t], m = nat.eta.length;
+      table.names.push(...nat.names);
+      table.lower.push(...nat.back(lo.subarray(o, o + m)));
+      table.est.push(...nat.back(eta0.subarray(o, o + m)));
+      table.upper.push(...nat.back(hi.subarray(o, o + m)));
+    });
+    return { level: l.name, table };
   });
   const reStruct: IntervalTable = {
     names: reStructLevels.flatMap((l) => l.table.names), lower: reStructLevels.flatMap((l) => l.table.lower),

@@ -21,7 +21,7 @@ import { varFunction } from './varFunction.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { type ResidualCovariance, residualCovariance } from './whitening.js';
 import { evaluateLme, evaluateLmeInternal, lmeObjective, modelRows } from './objective.js';
-import { type ReLayout, isStructured, reLayout } from './pdMat.js';
+import { type ReLayout, isStructured, levelUnits, reLayout } from './pdMat.js';
 import { type RandomLevel, fixedPartText, randomSpec } from './randomSpec.js';
 import { LmeFit, type LmeLevel } from './lmeFit.js';
 
@@ -90,7 +90,9 @@ export function buildLme(fixed: string, data: arrow.Table, options: LmeOptions =
   const model = buildLmm(spec.formula, data, { REML: reml, factors: options.factors, momentStart: false });
   const levels = modelLevels(model, spec.levels);
   for (const l of levels) {
-    if (isStructured(l.pd) && model.blocks[l.block].q < 2) throw new ModelError(`lme: ${l.pd}(~ ${l.lhs}) of the level '${l.name}' has one column: use ~ ${l.lhs} (a single variance)`);
+    for (const u of levelUnits(l, model.blocks[l.block])) {
+      if (u.pd === 'pdCompSymm' && u.q < 2) throw new ModelError(`lme: pdCompSymm(~ ${u.lhs}) of the level '${l.name}' has one column: compound symmetry needs two or more`);
+    }
   }
   // the correlation structure and fitted(.) covariates act within the innermost group (nlme's)
   const inner = levels[levels.length - 1];
@@ -135,7 +137,8 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
   const { scales } = problem;
   const start = scaledStart(problem).map((t, k) => t * scales[k]);
   // the random effects' variables: θ_int scaled, or with pdIdent/pdCompSymm levels their own parameters (pdMat.ts)
-  const layout = levels.some((l) => isStructured(l.pd)) ? reLayout(model, levels, problem, start) : null;
+  const units = levels.flatMap((l) => levelUnits(l, model.blocks[l.block]).map((unit) => ({ unit, block: l.block })));
+  const layout = units.some((u) => isStructured(u.unit.pd)) ? reLayout(model, units, problem, start) : null;
   const nt = layout ? layout.nx : model.theta.length;
   const thetaIntOf = (x: Float64Array): Float64Array | null => (layout ? layout.thetaInt(x.subarray(0, nt)) : x.slice(0, nt).map((v, k) => v / scales[k]));
   const f = layout ? structuredObjective(model, rc, layout) : lmeObjective(model, rc, scales);

@@ -11,7 +11,7 @@ import { OptionError } from '../errors/errors.js';
 import { pvalueT } from '../stats/distributions.js';
 import { fixedEffectsDFLevels } from './fixDF.js';
 import type { RandomLevel } from './randomSpec.js';
-import { deparseRhs, pdParameterCount } from './pdMat.js';
+import { deparseRhs, levelUnits, pdParameterCount } from './pdMat.js';
 import { type ResidualCovariance, rowSds, whitenVector } from './whitening.js';
 import { formatLmeSummary } from './summary.js';
 import { type NlmeIntervals, lmeIntervals } from './intervals.js';
@@ -52,6 +52,8 @@ export interface LevelVarCorr {
   /** the level's formula as nlme prints it (`~age`, `~Machine - 1`) */
   formula: string;
   names: string[]; stdDev: number[]; corr: number[][];
+  /** pdBlocked's blocks: each one's class, formula (`~Variety - 1`) and columns */
+  blocks?: { pd: string; formula: string; col: number; q: number }[];
 }
 
 /** One level's conditional modes; levels named as nlme names them (`I/Golden Rain` for Variety in Block I). */
@@ -113,7 +115,10 @@ export class LmeFit {
   get se(): number[] { return this.vcov.map((r, i) => Math.sqrt(r[i])); }
   /** number of parameters: β, each level's Ψ's (θ's free entries, pdIdent 1, pdCompSymm 2), the variance function's and correlation's, σ */
   get npar(): number {
-    const re = this.levels.reduce((a, l) => a + pdParameterCount(l.pd, this.model.blocks[l.block]), 0);
+    const re = this.levels.reduce((a, l) => {
+      const b = this.model.blocks[l.block];
+      return a + levelUnits(l, b).reduce((c, u) => c + pdParameterCount(u, b), 0);
+    }, 0);
     return this.model.frame.p + re + this.rc.nPar + 1;
   }
   get logLik(): number { return -this.criterion / 2; }
@@ -142,7 +147,9 @@ export class LmeFit {
       const names = b.cnames;
       const stdDev = names.map((_, i) => this.sigma * Math.sqrt(S(i, i)));
       const corr = names.map((_, i) => names.map((__, j) => (i === j ? 1 : S(i, j) / Math.sqrt(S(i, i) * S(j, j)) || 0)));
-      return { level: l.name, label: l.label, pd: l.pd, formula: this.levelFormula(l), names: [...names], stdDev, corr };
+      // a formula among pdBlocked's blocks is nlme's pdSymm (printed 'General positive-definite')
+      const blocks = l.parts ? levelUnits(l, b).map((u) => ({ pd: u.pd === 'pdLogChol' ? 'pdSymm' : u.pd, formula: `~${deparseRhs(u.lhs)}`, col: u.col, q: u.q })) : undefined;
+      return { level: l.name, label: l.label, pd: l.pd, formula: this.levelFormula(l), names: [...names], stdDev, corr, ...(blocks ? { blocks } : {}) };
     });
   }
 
@@ -289,7 +296,11 @@ export class LmeFit {
   /** nlme's random as text: `~age | Subject`, `list(Dog = ~day, Side = ~1)`, `list(Subject = pdDiag(~age))` */
   get randomText(): string {
     const lv = this.varCorrLevels;
-    const f = (k: number) => (this.levels[k].pd === 'pdLogChol' ? lv[k].formula : `${this.levels[k].pd}(${lv[k].formula})`);
+    const cls = (pd: string, formula: string) => (pd === 'pdLogChol' || pd === 'pdSymm' ? formula : `${pd}(${formula})`);
+    const f = (k: number) => {
+      const bl = lv[k].blocks;
+      return bl ? `pdBlocked(list(${bl.map((b) => cls(b.pd, b.formula)).join(', ')}))` : cls(this.levels[k].pd, lv[k].formula);
+    };
     if (this.Q === 1 && this.levels[0].pd === 'pdLogChol') return `${f(0)} | ${this.levels[0].name}`;
     return `list(${this.levels.map((l, k) => `${l.name} = ${f(k)}`).join(', ')})`;
   }

@@ -10,19 +10,36 @@
  * (log SDs, correlations' log((1 + r)/(1 − r)), pdCompSymm's x with s the absolute SD) and Ψ/σ² from them.
  */
 import { choleskyInPlace } from '../linalg/dense.js';
-import { type Reparametrized, thetaToInternal } from '../model/reparam.js';
+import { type Reparametrized, thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import type { RandomBlock } from '../model/lambda.js';
-import type { PdClass } from './randomSpec.js';
+import type { PdClass, PdPart } from './randomSpec.js';
+
+/** One class's part of a level's block: a whole level, or one block of a pdBlocked level (columns col … col + q − 1). */
+export interface PdUnit { pd: PdPart['pd']; lhs: string; col: number; q: number }
+
+/** A level's units: pdBlocked's blocks at their columns (each block's lme4 terms in turn), or the whole block. */
+export function levelUnits(level: { pd: PdClass; lhs: string; parts?: PdPart[] }, block: RandomBlock): PdUnit[] {
+  if (!level.parts) return [{ pd: level.pd as PdPart['pd'], lhs: level.lhs, col: 0, q: block.q }];
+  const units: PdUnit[] = [];
+  let t = 0;
+  for (const part of level.parts) {
+    const terms = block.terms.slice(t, t + part.terms);
+    t += part.terms;
+    const col = terms[0].col;
+    units.push({ pd: part.pd, lhs: part.lhs, col, q: terms.reduce((a, x) => a + x.q, 0) });
+  }
+  return units;
+}
 
 /** Whether a class maps its own parameters to θ (pdLogChol's and pdDiag's are θ's entries). */
 export function isStructured(pd: PdClass): boolean { return pd === 'pdIdent' || pd === 'pdCompSymm'; }
 
-/** The number of a level's variance parameters (logLik's df): θ's free entries, or the class's. */
-export function pdParameterCount(pd: PdClass, block: RandomBlock): number {
-  if (pd === 'pdIdent') return 1;
-  if (pd === 'pdCompSymm') return 2;
+/** The number of a unit's variance parameters (logLik's df): θ's free entries in its columns, or the class's. */
+export function pdParameterCount(u: PdUnit, block: RandomBlock): number {
+  if (u.pd === 'pdIdent') return 1;
+  if (u.pd === 'pdCompSymm') return 2;
   let k = 0;
-  for (const t of block.thetaIndex) if (t >= 0) k++;
+  for (let i = u.col; i < u.col + u.q; i++) for (let j = u.col; j <= i; j++) if (block.thetaIndex[i * block.q + j] >= 0) k++;
   return k;
 }
 
@@ -43,12 +60,12 @@ export function structuredRelPsi(pd: PdClass, q: number, x: ArrayLike<number>): 
  * θ's entries of a block from Ψ/σ²: its lower Cholesky factor at the block's θ indices, written into
  * `theta` (false where Ψ is not positive definite).
  */
-export function fillBlockTheta(block: RandomBlock, D: Float64Array, theta: Float64Array): boolean {
-  const q = block.q;
+export function fillBlockTheta(block: RandomBlock, D: Float64Array, theta: Float64Array, col = 0, q = block.q): boolean {
+  // D: the q × q diagonal block of Ψ/σ² at columns col … col + q − 1 (pdBlocked's Ψ is block-diagonal)
   const L = Float64Array.from(D);
   try { choleskyInPlace(L, q, 'Ψ/σ²'); } catch { return false; }
   for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
-    const at = block.thetaIndex[i * q + j];
+    const at = block.thetaIndex[(col + i) * block.q + col + j];
     if (at >= 0) theta[at] = L[i * q + j];
   }
   return true;
@@ -68,21 +85,23 @@ export interface ReLayout {
  * The variables: the unstructured blocks' θ_int entries, scaled as lmer's optimizer scales them
  * (`scales`, `lower` and `start` over all of θ, src/lmm/thetaProblem.ts), then each structured level's x.
  */
-export function reLayout(model: Reparametrized & { theta: { length: number } }, levels: { pd: PdClass; block: number }[],
+export function reLayout(model: Reparametrized & { theta: { length: number } }, units: { unit: PdUnit; block: number }[],
   problem: { scales: Float64Array; lower: Float64Array }, start: Float64Array): ReLayout {
-  const structured = levels.filter((l) => isStructured(l.pd));
+  const structured = units.filter((u) => isStructured(u.unit.pd));
   const inStructured = new Set<number>();
-  for (const l of structured) for (const t of model.blocks[l.block].thetaIndex) if (t >= 0) inStructured.add(t);
+  for (const { unit: u, block } of structured) {
+    const b = model.blocks[block];
+    for (let i = u.col; i < u.col + u.q; i++) for (let j = u.col; j <= i; j++) if (b.thetaIndex[i * b.q + j] >= 0) inStructured.add(b.thetaIndex[i * b.q + j]);
+  }
   const free = Array.from({ length: model.theta.length }, (_, k) => k).filter((k) => !inStructured.has(k));
   const xStart: number[] = free.map((k) => start[k]);
   const xLower: number[] = free.map((k) => problem.lower[k] * problem.scales[k]);
   const offsets: number[] = [];
-  for (const l of structured) {
+  for (const { unit: u } of structured) {
     offsets.push(xStart.length);
-    const q = model.blocks[l.block].q;
     // Ψ/σ² = I at the start (lmer's), ρ = 0
     xStart.push(0); xLower.push(-Infinity);
-    if (l.pd === 'pdCompSymm') { xStart.push(compSymmX2(0, q)); xLower.push(-Infinity); }
+    if (u.pd === 'pdCompSymm') { xStart.push(compSymmX2(0, u.q)); xLower.push(-Infinity); }
   }
   const nt = model.theta.length;
   return {
@@ -92,11 +111,13 @@ export function reLayout(model: Reparametrized & { theta: { length: number } }, 
     thetaInt(x) {
       const out = new Float64Array(nt);
       free.forEach((k, i) => { out[k] = x[i] / problem.scales[k]; });
-      // the structured blocks' θ, then their internal θ (each block's map involves its own entries only)
-      const orig = new Float64Array(nt);
-      for (const [t, l] of structured.entries()) {
-        const blk = model.blocks[l.block];
-        if (!fillBlockTheta(blk, structuredRelPsi(l.pd, blk.q, Array.prototype.slice.call(x, offsets[t], offsets[t] + 2)), orig)) return null;
+      // the structured units' θ, then their internal θ (each block's map involves its own entries only;
+      // a block with structured and free units is mapped whole, its free entries from θ_int back to θ)
+      const orig = thetaToOriginal(model, out);
+      for (const [t, { unit: u, block }] of structured.entries()) {
+        const blk = model.blocks[block];
+        const D = structuredRelPsi(u.pd, u.q, [x[offsets[t]], x[offsets[t] + 1]]);
+        if (!fillBlockTheta(blk, D, orig, u.col, u.q)) return null;
       }
       const int = thetaToInternal(model, orig);
       for (const k of inStructured) out[k] = int[k];

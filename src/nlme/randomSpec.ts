@@ -15,9 +15,12 @@
 import { ModelError, OptionError } from '../errors/errors.js';
 
 /** nlme's pdMat classes: pdLogChol (nlme's default, general positive-definite), pdDiag, pdIdent, pdCompSymm. */
-export type PdClass = 'pdLogChol' | 'pdDiag' | 'pdIdent' | 'pdCompSymm';
-export const PD_CLASSES: PdClass[] = ['pdLogChol', 'pdDiag', 'pdIdent', 'pdCompSymm'];
-const PD_REFUSED = ['pdSymm', 'pdNatural', 'pdBlocked'];
+export type PdClass = 'pdLogChol' | 'pdDiag' | 'pdIdent' | 'pdCompSymm' | 'pdBlocked';
+export const PD_CLASSES: PdClass[] = ['pdLogChol', 'pdDiag', 'pdIdent', 'pdCompSymm', 'pdBlocked'];
+const PD_REFUSED = ['pdSymm', 'pdNatural'];
+
+/** One block of a pdBlocked Ψ (or the whole Ψ of another class): its class and formula. */
+export interface PdPart { pd: Exclude<PdClass, 'pdBlocked'>; lhs: string; /** its lme4 terms' count (pdDiag: one per column) */ terms: number }
 
 /** One level of grouping, outermost first. */
 export interface RandomLevel {
@@ -30,6 +33,8 @@ export interface RandomLevel {
   /** the random-effects formula's right side (`1`, `age`) */
   lhs: string;
   pd: PdClass;
+  /** pdBlocked's blocks, in order (their columns follow one another in the level's block) */
+  parts?: PdPart[];
 }
 
 export interface RandomSpec {
@@ -56,9 +61,18 @@ function splitTopLevel(s: string): string[] {
 }
 
 /** A level's formula: `~ age` or `pdDiag(~ age)` (no grouping). */
-function levelFormula(text: string, random: string): { lhs: string; pd: PdClass } {
+function levelFormula(text: string, random: string): { lhs: string; pd: PdClass; parts?: { pd: PdClass; lhs: string }[] } {
   const t = text.trim();
   const pd = /^(pd[A-Za-z]+)\s*\(([\s\S]*)\)$/.exec(t);
+  if (pd && pd[1] === 'pdBlocked') {
+    // pdBlocked(list(pdIdent(~ 1), pdIdent(~ Variety - 1))): a block-diagonal Ψ, a class per block
+    const inner = /^list\s*\(([\s\S]*)\)$/.exec(pd[2].trim());
+    if (!inner) throw new OptionError('random', `random: '${random}': pdBlocked takes a list of pdMat classes or formulas, such as pdBlocked(list(pdIdent(~ 1), pdIdent(~ Variety - 1)))`);
+    const parts = splitTopLevel(inner[1]).map((e) => levelFormula(e, random));
+    if (parts.some((p) => p.pd === 'pdBlocked')) throw new OptionError('random', `random: '${random}': a pdBlocked inside a pdBlocked`);
+    if (parts.length < 2) throw new OptionError('random', `random: '${random}': pdBlocked needs two or more blocks`);
+    return { lhs: parts.map((p) => p.lhs).join(' + '), pd: 'pdBlocked', parts: parts.map((p) => ({ pd: p.pd, lhs: p.lhs })) };
+  }
   if (pd) {
     const cls = pd[1];
     if (PD_REFUSED.includes(cls)) throw new OptionError('random', `random: '${random}': the pdMat class ${cls} is not implemented (available: ${PD_CLASSES.join(', ')})`);
@@ -82,7 +96,7 @@ function checkGroup(g: string, random: string): void {
 /** The levels of nlme's random: `~ lhs | A/B`, `list(A = ~ lhs, B = pdDiag(~ lhs))`. */
 export function randomLevels(random: string): RandomLevel[] {
   const r = random.trim();
-  const entries: { name: string; lhs: string; pd: PdClass }[] = [];
+  const entries: { name: string; lhs: string; pd: PdClass; parts?: { pd: PdClass; lhs: string }[] }[] = [];
   const list = /^list\s*\(([\s\S]*)\)$/.exec(r);
   if (list) {
     for (const part of splitTopLevel(list[1])) {
@@ -113,23 +127,30 @@ export function randomLevels(random: string): RandomLevel[] {
     const outer = entries.slice(0, k).map((o) => o.name);
     return {
       name: e.name, lhs: e.lhs, pd: e.pd,
+      ...(e.parts ? { parts: e.parts.map((p) => ({ pd: p.pd as PdPart['pd'], lhs: p.lhs, terms: partTerms(p.pd, p.lhs, e.name).length })) } : {}),
       group: [...outer, e.name].join(':'),
       label: outer.length ? `${e.name} %in% ${[...outer].reverse().join(' %in% ')}` : e.name,
     };
   });
 }
 
-/** lme4 terms of a level: pdDiag's uncorrelated columns, the others one term. */
-function levelTerms(l: RandomLevel): string {
-  if (l.pd !== 'pdDiag') return `(${l.lhs} | ${l.group})`;
-  const parts = l.lhs.split('+').map((s) => s.trim()).filter((s) => s.length > 0);
+/** lme4 terms (with `g` for the group) of one class's formula: pdDiag's uncorrelated columns, the others one term. */
+function partTerms(pd: PdClass, lhs: string, g: string): string[] {
+  if (pd !== 'pdDiag') return [`(${lhs} | ${g})`];
+  const parts = lhs.split('+').map((s) => s.trim()).filter((s) => s.length > 0);
   const noInt = parts.some((s) => s === '0' || s === '-1');
   const cols = parts.filter((s) => s !== '1' && s !== '0' && s !== '-1');
-  if (cols.some((c) => !NAME.test(c))) throw new OptionError('random', `pdDiag(~ ${l.lhs}): the columns must be numeric column names (a factor's or an interaction's columns in pdDiag are not implemented)`);
-  const terms = noInt ? [] : [`(1 | ${l.group})`];
-  for (const c of cols) terms.push(`(0 + ${c} | ${l.group})`);
-  if (terms.length === 0) throw new OptionError('random', `pdDiag(~ ${l.lhs}): no columns`);
-  return terms.join(' + ');
+  if (cols.some((c) => !NAME.test(c))) throw new OptionError('random', `pdDiag(~ ${lhs}): the columns must be numeric column names (a factor's or an interaction's columns in pdDiag are not implemented)`);
+  const terms = noInt ? [] : [`(1 | ${g})`];
+  for (const c of cols) terms.push(`(0 + ${c} | ${g})`);
+  if (terms.length === 0) throw new OptionError('random', `pdDiag(~ ${lhs}): no columns`);
+  return terms;
+}
+
+/** lme4 terms of a level: pdBlocked's blocks' in turn (their columns in the order given). */
+function levelTerms(l: RandomLevel): string {
+  const parts = l.parts ?? [{ pd: l.pd, lhs: l.lhs }];
+  return parts.flatMap((p) => partTerms(p.pd, p.lhs, l.group)).join(' + ');
 }
 
 /** The lme4 formula of `fixed` and `random`, and random's levels. */

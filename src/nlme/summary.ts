@@ -10,7 +10,11 @@ import { abbreviate, formatR, printMatrix, printNamedVector, quantile7, roundR, 
 export interface StructEstimates { structure: string; formula: string; names: string[]; values: number[] }
 
 /** One level of the random effects as nlme prints it (the innermost's names and SDs end with the residual's). */
-export interface RandomLevelLines { formula: string; pd: string; names: string[]; stdDev: number[]; corr: number[][] }
+export interface RandomLevelLines {
+  formula: string; pd: string; names: string[]; stdDev: number[]; corr: number[][];
+  /** pdBlocked's blocks: each one's class, its formula (`~Variety - 1 | Block`) and columns */
+  blocks?: { pd: string; formula: string; col: number; q: number }[];
+}
 
 export interface SummarySource {
   title: string;
@@ -53,6 +57,7 @@ function correlationLines(names: string[], C: number[][], colNames: string[]): s
 /** nlme's " Structure:" line of a pdMat class (none for pdLogChol with one column) */
 const PD_STRUCTURE: Record<string, string> = {
   pdLogChol: 'General positive-definite, Log-Cholesky parametrization',
+  pdSymm: 'General positive-definite',
   pdDiag: 'Diagonal',
   pdIdent: 'Multiple of an Identity',
   pdCompSymm: 'Compound Symmetry',
@@ -63,7 +68,7 @@ function randomLevelLines(r: RandomLevelLines): string[] {
   const lines = [` Formula: ${r.formula}`];
   const hasResidual = r.names[r.names.length - 1] === 'Residual';
   const q = r.names.length - (hasResidual ? 1 : 0);
-  if (q === 1 && r.pd === 'pdLogChol' || r.pd === 'pdDiag' || r.pd === 'pdIdent') {
+  if (q === 1 && (r.pd === 'pdLogChol' || r.pd === 'pdSymm') || r.pd === 'pdDiag' || r.pd === 'pdIdent') {
     if (q > 1) lines.push(` Structure: ${PD_STRUCTURE[r.pd]}`);
     lines.push(...printMatrix(r.stdDev.map((v) => [formatR([v], 7)[0]]), ['StdDev:'], r.names, true));
     return lines;
@@ -80,11 +85,30 @@ function randomLevelLines(r: RandomLevelLines): string[] {
   return lines;
 }
 
+/** A pdBlocked level's lines (print.summary.pdBlocked): each block's, headed by its columns' names. */
+function blockedLines(r: RandomLevelLines): string[] {
+  const lines = [' Composite Structure: Blocked'];
+  const blocks = r.blocks!;
+  blocks.forEach((b, k) => {
+    const cols = Array.from({ length: b.q }, (_, i) => b.col + i);
+    const last = k === blocks.length - 1 && r.names[r.names.length - 1] === 'Residual';
+    const names = cols.map((c) => r.names[c]);
+    const sub: RandomLevelLines = {
+      formula: b.formula, pd: b.pd,
+      names: last ? [...names, 'Residual'] : names,
+      stdDev: last ? [...cols.map((c) => r.stdDev[c]), r.stdDev[r.stdDev.length - 1]] : cols.map((c) => r.stdDev[c]),
+      corr: cols.map((i) => cols.map((j) => r.corr[i][j])),
+    };
+    lines.push('', ` Block ${k + 1}: ${names.join(', ')}`, ...randomLevelLines(sub));
+  });
+  return lines;
+}
+
 function randomLines(levels: RandomLevelLines[]): string[] {
   const lines = ['Random effects:'];
   levels.forEach((r, k) => {
     if (k > 0) lines.push('');
-    lines.push(...randomLevelLines(r));
+    lines.push(...(r.blocks ? blockedLines(r) : randomLevelLines(r)));
   });
   return lines;
 }
@@ -132,7 +156,7 @@ export function formatSummary(s: SummarySource): string {
 /** An lme fit's printout. */
 export function formatLmeSummary(fit: {
   method: string; dataName: string; AIC: number; BIC: number; logLik: number; sigma: number;
-  varCorrLevels: { label: string; pd: string; formula: string; names: string[]; stdDev: number[]; corr: number[][] }[];
+  varCorrLevels: { label: string; pd: string; formula: string; names: string[]; stdDev: number[]; corr: number[][]; blocks?: { pd: string; formula: string; col: number; q: number }[] }[];
   groupCounts: { label: string; count: number }[];
   corStruct: StructEstimates | null; varStruct: StructEstimates | null;
   fixedText: string; tTable: SummarySource['table']; vcov: number[][]; residuals(o: { type: 'pearson' }): Float64Array; nobs: number; ngroups: number;
@@ -142,6 +166,7 @@ export function formatLmeSummary(fit: {
     const last = k === lv.length - 1;
     return {
       formula: `${l.formula} | ${l.label}`, pd: l.pd,
+      ...(l.blocks ? { blocks: l.blocks.map((b) => ({ ...b, formula: `${b.formula} | ${l.label}` })) } : {}),
       names: last ? [...l.names, 'Residual'] : l.names, stdDev: last ? [...l.stdDev, fit.sigma] : l.stdDev, corr: l.corr,
     };
   });

@@ -157,6 +157,12 @@ nestedCase("pixel_pddiag_nested", "Pixel", pixel ~ day + I(day^2), list(Dog = pd
            ours = list(fixed = "pixel ~ day + I(day^2)", random = "list(Dog = pdDiag(~ day), Side = ~ 1)"))
 nestedCase("oats_pdident_inner", "Oats", yield ~ nitro, list(Block = ~ 1, Variety = pdIdent(~ nitro)),
            ours = list(fixed = "yield ~ nitro", random = "list(Block = ~ 1, Variety = pdIdent(~ nitro))"))
+# pdBlocked: Oats' Block with two multiples of the identity (nlme's equivalent of ~ 1 | Block/Variety with
+# equal variances), Pixel's Dog with a general block beside a multiple of the identity (Pinheiro & Bates §4.2)
+nestedCase("oats_pdblocked", "Oats", yield ~ nitro, list(Block = pdBlocked(list(pdIdent(~ 1), pdIdent(~ Variety - 1)))),
+           ours = list(fixed = "yield ~ nitro", random = "list(Block = pdBlocked(list(pdIdent(~ 1), pdIdent(~ Variety - 1))))"))
+nestedCase("pixel_pdblocked", "Pixel", pixel ~ day + I(day^2), list(Dog = pdBlocked(list(~ day, pdIdent(~ Side - 1)))),
+           ours = list(fixed = "pixel ~ day + I(day^2)", random = "list(Dog = pdBlocked(list(~ day, pdIdent(~ Side - 1))))"))
 
 # anova(): one level against two (ML, the same fixed effects), nlme's likelihood-ratio table
 d <- datasets$Oats
