@@ -65,7 +65,7 @@ function groupOrder(levels: LmeLevel[], model: LmmModel): Int32Array {
 function modelLevels(model: LmmModel, spec: RandomLevel[] | null): LmeLevel[] {
   if (spec === null) {
     if (model.blocks.length !== 1) {
-      throw new ModelError(`lme: ${model.blocks.length} grouping factors in the formula (${model.blocks.map((b) => b.group).join(', ')}): give nested levels as nlme's random = '~ 1 | A/B' or 'list(A = ~ 1, B = ~ 1)'`);
+      throw new ModelError(`lme: ${model.blocks.length} grouping factors in the formula (${model.blocks.map((b) => b.group).join(', ')}): an lme4-style formula takes one level of grouping; give nested levels as nlme's random = '~ 1 | A/B' or 'list(A = ~ 1, B = ~ 1)'`);
     }
     const b = model.blocks[0];
     return [{ name: b.group, label: b.group, group: b.group, pd: 'pdLogChol', lhs: b.cnames.join(' + '), block: 0 }];
