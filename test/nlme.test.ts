@@ -324,7 +324,8 @@ describe('lme4-style formula and bad input', () => {
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ fitted(x))' })).rejects.toThrow(/written fitted\(\.\)/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corAR1(form = ~ fitted(.) | Subject)' })).rejects.toThrow(/covariate of variance functions only/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', method: 'OLS' as never })).rejects.toThrow(/method must be 'REML' or 'ML'/);
-    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject/Sex' })).rejects.toThrow(ModelError);
+    await expect(lme('distance ~ age', o(), { random: 'list(Subject = pdSymm(~ age))' })).rejects.toThrow(/pdSymm is not implemented/);
+    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject/Subject' })).rejects.toThrow(ModelError);
     await expect(lme('distance ~ age', o(), {})).rejects.toThrow(/no random effects/);
   });
   it('refuses corARMA without orders, with an order above the largest lag, and with non-integer times', async () => {

@@ -58,7 +58,7 @@ export interface CorStructure {
 export interface CorContext {
   table: arrow.Table;
   frame: FrameRows;
-  /** the grouping variable when the call names none (lme: the random effects'), or null */
+  /** the grouping variable when the call names none (lme: the random effects', `A/B` for nested levels), or null */
   defaultGroup: string | null;
 }
 
@@ -99,9 +99,16 @@ export function corGroups(call: StructCall, ctx: CorContext): { groups: Int32Arr
   let lists: number[][];
   if (group === null) lists = [Array.from({ length: n }, (_, i) => i)];
   else {
-    const { codes, levels } = factorColumn(ctx.table, group, ctx.frame, what);
-    lists = levels.map(() => []);
-    for (let i = 0; i < n; i++) lists[codes[i]].push(i);
+    // nested `A/B`: the groups are the combinations of A's and B's levels (nlme's innermost groups)
+    const factors = group.split('/').map((g) => factorColumn(ctx.table, g, ctx.frame, what));
+    const index = new Map<string, number>();
+    lists = [];
+    for (let i = 0; i < n; i++) {
+      const key = factors.map((f) => f.codes[i]).join(',');
+      let c = index.get(key);
+      if (c === undefined) { c = lists.length; index.set(key, c); lists.push([]); }
+      lists[c].push(i);
+    }
   }
   if (time) for (const l of lists) l.sort((a, b) => time[a] - time[b] || a - b);
   return { groups: lists.map((l) => Int32Array.from(l)), group, time };

@@ -1,9 +1,6 @@
 /**
- * nlme's denominator degrees of freedom of the fixed effects (getFixDF) for one level of grouping with
- * M groups and N rows: the strata are the groups (M df) and the residual (N − M df). A column that is
- * constant within every group is a between-groups column, one that varies within some group a
- * within-groups column; each stratum loses its columns, the groups' stratum also the intercept
- * (without one, the residual stratum gains 1); a column gets its stratum's df, the intercept the largest.
+ * nlme's denominator degrees of freedom of the fixed effects (getFixDF; for one level of grouping with
+ * M groups and N rows the strata are the groups, M df, and the residual, N − M df).
  */
 const TOL = Math.sqrt(2.220446049250313e-16);
 
@@ -18,22 +15,41 @@ function isConstant(x: ArrayLike<number>, idx: Iterable<number>): boolean {
   return true;
 }
 
-/** X n × p column-major, codes: each row's group (0 … M − 1). Returns the df of each column. */
-export function fixedEffectsDF(X: Float64Array, n: number, p: number, codes: Int32Array, M: number): number[] {
-  const byGroup: number[][] = Array.from({ length: M }, () => []);
-  for (let i = 0; i < n; i++) byGroup[codes[i]].push(i);
+/**
+ * nlme's getFixDF for Q nested levels (outermost first, level k with M_k groups): the strata are the
+ * levels and the residual, with M_1, M_2 − M_1, …, M_Q − M_{Q−1} and N − M_Q df. A column's stratum is
+ * the one below the innermost level within whose groups it varies (the first level's if it varies in
+ * none, the residual's if it varies within the innermost groups); each stratum loses its columns, the
+ * first also the intercept (without one, every stratum but the first gains 1); a column gets its
+ * stratum's df, the intercept the largest.
+ */
+export function fixedEffectsDFLevels(X: Float64Array, n: number, p: number, levels: { codes: Int32Array; M: number }[]): number[] {
+  const Q = levels.length;
+  const byGroup = levels.map(({ codes, M }) => {
+    const out: number[][] = Array.from({ length: M }, () => []);
+    for (let i = 0; i < n; i++) out[codes[i]].push(i);
+    return out;
+  });
   const all = Array.from({ length: n }, (_, i) => i);
-  const dfGroups = { between: M, within: n - M };
-  const stratum: ('int' | 'between' | 'within')[] = [];
+  // dfX = (M_1, M_2 − M_1, …, N − M_Q)
+  const Ms = [...levels.map((l) => l.M), n];
+  const df = Ms.map((m, k) => m - (k === 0 ? 0 : Ms[k - 1]));
+  const stratum: number[] = []; // −1: the intercept (constant column)
   for (let j = 0; j < p; j++) {
     const col = X.subarray(j * n, (j + 1) * n);
-    if (isConstant(col, all)) { stratum.push('int'); continue; }
-    const within = byGroup.some((rows) => !isConstant(col, rows));
-    stratum.push(within ? 'within' : 'between');
+    if (isConstant(col, all)) { stratum.push(-1); continue; }
+    let s = 0;
+    for (let k = 0; k < Q; k++) if (byGroup[k].some((rows) => rows.length > 0 && !isConstant(col, rows))) s = k + 1;
+    stratum.push(s);
   }
-  for (const s of stratum) if (s !== 'int') dfGroups[s]--;
-  if (stratum.includes('int')) dfGroups.between--;
-  else dfGroups.within++;
-  const max = Math.max(dfGroups.between, dfGroups.within);
-  return stratum.map((s) => (s === 'int' ? max : dfGroups[s]));
+  for (const s of stratum) if (s >= 0) df[s]--;
+  if (stratum.includes(-1)) df[0]--;
+  else for (let k = 1; k <= Q; k++) df[k]++;
+  const max = Math.max(...df);
+  return stratum.map((s) => (s < 0 ? max : df[s]));
+}
+
+/** One level: X n × p column-major, codes: each row's group (0 … M − 1). Returns the df of each column. */
+export function fixedEffectsDF(X: Float64Array, n: number, p: number, codes: Int32Array, M: number): number[] {
+  return fixedEffectsDFLevels(X, n, p, [{ codes, M }]);
 }

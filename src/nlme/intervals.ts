@@ -8,8 +8,7 @@
  * by central differences with steps 1e-3 and 5e-4 on η and Richardson's extrapolation (`step` for a check); the ends mapped back to SDs, correlations, σ and the
  * structures' constrained parameters.
  */
-import { choleskyInPlace } from '../linalg/dense.js';
-import { spdInverse } from '../linalg/dense.js';
+import { choleskyInPlace, spdInverse } from '../linalg/dense.js';
 import { devianceAtSigma } from '../lmm/deviance.js';
 import { FitError, OptionError } from '../errors/errors.js';
 import { qnorm, qt } from '../stats/distributions.js';
@@ -18,14 +17,17 @@ import { evaluateGls } from './gls.js';
 import type { LmeFit } from './lmeFit.js';
 import type { GlsFit } from './glsFit.js';
 import type { ResidualCovariance } from './whitening.js';
+import { fillBlockTheta, levelUnits, naturalParameters } from './pdMat.js';
 
 export interface IntervalTable { names: string[]; lower: number[]; est: number[]; upper: number[] }
 
 export interface NlmeIntervals {
   level: number;
   fixed: IntervalTable;
-  /** the random effects' SDs and correlations (lme) */
+  /** the random effects' SDs and correlations (lme; several levels: theirs in turn, outermost first) */
   reStruct: IntervalTable | null;
+  /** each level's (lme), outermost first */
+  reStructLevels?: { level: string; table: IntervalTable }[];
   corStruct: IntervalTable | null;
   varStruct: IntervalTable | null;
   /** σ: [lower, est, upper] */
@@ -122,57 +124,64 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   const { model, rc } = fit;
   const { n, p } = model.frame;
   const reml = fit.method === 'REML';
-  const q = model.blocks[0].q;
-  const vc = fit.varCorr;
-  const pairs: [number, number][] = [];
-  for (let j = 1; j < q; j++) for (let i = 0; i < j; i++) pairs.push([i, j]);
-  const pairsOrdered = pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  // η = (log sd_1..q, log((1 + r)/(1 − r)) per pair, ψ, log σ)
-  const eta0 = Float64Array.from([
-    ...vc.stdDev.slice(0, q).map(Math.log),
-    ...pairsOrdered.map(([i, j]) => Math.log((1 + vc.corr[i][j]) / (1 - vc.corr[i][j]))),
-    ...naturalPsi(rc).from(fit.psi), Math.log(fit.sigma),
-  ]);
+  // per level (outermost first): its parameters on nlme's natural scale (pdMat.ts)
+  const lv = fit.varCorrLevels;
+  // (pdBlocked: each of its blocks' in turn, on its columns)
+  const parts = fit.levels.flatMap((l, k) => levelUnits(l, model.blocks[l.block]).map((u) => {
+    const block = model.blocks[l.block];
+    const cols = Array.from({ length: u.q }, (_, i) => u.col + i);
+    const vc = { stdDev: cols.map((c) => lv[k].stdDev[c]), corr: cols.map((r) => cols.map((c) => lv[k].corr[r][c])) };
+    return { level: k, unit: u, block, nat: naturalParameters(u.pd, cols.map((c) => block.cnames[c]), u.lhs, vc) };
+  }));
+  // η = (per level its natural parameters; ψ; log σ)
+  const offsets: number[] = [];
+  const etaRe: number[] = [];
+  for (const part of parts) { offsets.push(etaRe.length); etaRe.push(...part.nat.eta); }
+  const nRe = etaRe.length, nPsi = fit.psi.length;
   const nat = naturalPsi(rc);
-  const np = pairsOrdered.length, nPsi = fit.psi.length;
+  const eta0 = Float64Array.from([...etaRe, ...nat.from(fit.psi), Math.log(fit.sigma)]);
   const base = modelRows(model);
   const m2ll = (eta: Float64Array): number => {
-    const sd = Array.from(eta.subarray(0, q), Math.exp);
     const sigma = Math.exp(eta[eta.length - 1]);
-    // D/σ² = diag(sd) R diag(sd)/σ² = Λ Λᵀ; θ its lower Cholesky factor by columns (lme4's order)
-    const D = new Float64Array(q * q);
-    for (let i = 0; i < q; i++) D[i * q + i] = (sd[i] / sigma) ** 2;
-    pairsOrdered.forEach(([i, j], k) => {
-      const r = Math.tanh(eta[q + k] / 2);
-      D[i * q + j] = D[j * q + i] = (r * sd[i] * sd[j]) / sigma ** 2;
-    });
-    try { choleskyInPlace(D, q, 'Ψ/σ²'); } catch { return Infinity; }
-    const theta: number[] = [];
-    for (let j = 0; j < q; j++) for (let i = j; i < q; i++) theta.push(D[i * q + j]);
-    const psi = nat.to(eta.slice(q + np, q + np + nPsi));
+    const theta = new Float64Array(model.theta.length);
+    for (const [t, { block, unit, nat }] of parts.entries()) {
+      // Ψ/σ² = Λ Λᵀ; θ its lower Cholesky factor, at the block's θ indices
+      const D = nat.relPsi(eta.subarray(offsets[t], offsets[t] + nat.eta.length), sigma);
+      if (!fillBlockTheta(block, D, theta, unit.col, unit.q)) return Infinity;
+    }
+    const psi = nat.to(eta.slice(nRe, nRe + nPsi));
     if (!psi) return Infinity;
-    const ev = evaluateLme(model, rc, base, Float64Array.from(theta), psi);
-    const parts = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
-    return devianceAtSigma(parts, n, p, reml, 0, sigma * sigma) + ev.logDetR;
+    const ev = evaluateLme(model, rc, base, theta, psi);
+    const dev = { ldL2: ev.chol.ldL2, ldRX2: ev.chol.ldRX2, pwrss: ev.chol.pwrss };
+    return devianceAtSigma(dev, n, p, reml, 0, sigma * sigma) + ev.logDetR;
   };
   const k = eta0.length;
   const V = approximateCovariance(hessian(m2ll, eta0, step), k);
   const z = qnorm(1 - (1 - level) / 2);
   const lo = eta0.map((e, i) => e - z * Math.sqrt(V[i * k + i]));
   const hi = eta0.map((e, i) => e + z * Math.sqrt(V[i * k + i]));
-  const cn = model.blocks[0].cnames;
+  const reStructLevels = fit.levels.map((l, k) => {
+    const table: IntervalTable = { names: [], lower: [], est: [], upper: [] };
+    parts.forEach(({ level: pk, nat }, t) => {
+      if (pk !== k) return;
+      const o = offsets[t], m = nat.eta.length;
+      table.names.push(...nat.names);
+      table.lower.push(...nat.back(lo.subarray(o, o + m)));
+      table.est.push(...nat.back(eta0.subarray(o, o + m)));
+      table.upper.push(...nat.back(hi.subarray(o, o + m)));
+    });
+    return { level: l.name, table };
+  });
   const reStruct: IntervalTable = {
-    names: [...cn.map((c) => `sd(${c})`), ...pairsOrdered.map(([i, j]) => `cor(${cn[i]},${cn[j]})`)],
-    lower: [...cn.map((_, i) => Math.exp(lo[i])), ...pairsOrdered.map((_, t) => Math.tanh(lo[q + t] / 2))],
-    est: [...vc.stdDev.slice(0, q), ...pairsOrdered.map(([i, j]) => vc.corr[i][j])],
-    upper: [...cn.map((_, i) => Math.exp(hi[i])), ...pairsOrdered.map((_, t) => Math.tanh(hi[q + t] / 2))],
+    names: reStructLevels.flatMap((l) => l.table.names), lower: reStructLevels.flatMap((l) => l.table.lower),
+    est: reStructLevels.flatMap((l) => l.table.est), upper: reStructLevels.flatMap((l) => l.table.upper),
   };
-  const psiLo = lo.slice(q + np, q + np + nPsi), psiHi = hi.slice(q + np, q + np + nPsi);
+  const psiLo = lo.slice(nRe, nRe + nPsi), psiHi = hi.slice(nRe, nRe + nPsi);
   // lme's intervals take Var(β̂) without the ML fit's N/(N − p) (nlme's summary scales it, intervals does not)
   const unscale = reml ? 1 : Math.sqrt((n - p) / n);
   const fixed = fixedTable(fit.tTable.map((r) => ({ ...r, StdError: r.StdError * unscale })), level);
   return {
-    level, fixed, reStruct,
+    level, fixed, reStruct, reStructLevels,
     corStruct: structTable(rc, 'cor', fit.psi, psiLo, psiHi),
     varStruct: structTable(rc, 'vf', fit.psi, psiLo, psiHi),
     sigma: [Math.exp(lo[k - 1]), fit.sigma, Math.exp(hi[k - 1])],

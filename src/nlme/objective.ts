@@ -103,26 +103,42 @@ export function residualScale(rc: ResidualCovariance, psi: Float64Array): number
   return Math.exp(s / g.length);
 }
 
-/** The internal θ of the optimizer's x = (s ⊙ θ_int / c(ψ), ψ). */
-export function thetaIntOf(x: Float64Array, scales: Float64Array, c: number): Float64Array {
-  const thetaInt = new Float64Array(scales.length);
-  for (let k = 0; k < scales.length; k++) thetaInt[k] = (x[k] * c) / scales[k];
-  return thetaInt;
+/** The optimizer's random-effects variables ↦ the internal θ (null where a Ψ is not positive definite). */
+export interface ThetaMap {
+  /** the number of variables (the first entries of x) */
+  n: number;
+  thetaInt(xTheta: ArrayLike<number>): Float64Array | null;
+}
+
+/** x_θ = s ⊙ θ_int, the internal θ scaled by its Z column's size (`scales`, src/lmm/thetaProblem.ts, as lmer's optimizer scales it). */
+export function scaledThetaMap(scales: Float64Array): ThetaMap {
+  return { n: scales.length, thetaInt: (xt) => Float64Array.from({ length: scales.length }, (_, k) => xt[k] / scales[k]) };
 }
 
 /**
- * x = (s ⊙ θ_int / c(ψ), ψ) ↦ criterion, for the optimizer: the internal θ scaled by its Z column's size
- * (`scales`, src/lmm/thetaProblem.ts, as lmer's optimizer scales it), so that a slope's θ and an
- * intercept's are of one size, and relative to the residual covariance's scale c(ψ) (`residualScale`).
+ * The internal θ of the optimizer's x = (x_θ, ψ): the map's θ relative to the rows' typical SD, times
+ * c(ψ)/c(ψ₀) (`residualScale`; c₀ = c(ψ₀) at the start ψ₀, so that x's start is the map's own).
  */
-export function lmeObjective(model: LmmModel, rc: ResidualCovariance, scales: Float64Array): (x: Float64Array) => number {
+export function thetaIntOf(x: Float64Array, map: ThetaMap, rc: ResidualCovariance, c0: number): Float64Array | null {
+  const t = map.thetaInt(x.subarray(0, map.n));
+  const c = residualScale(rc, x.subarray(map.n)) / c0;
+  if (!t || !(c > 0 && Number.isFinite(c))) return null;
+  for (let k = 0; k < t.length; k++) t[k] *= c;
+  return t;
+}
+
+/**
+ * x = (x_θ, ψ) ↦ criterion, for the optimizer: x_θ the map's variables (`scaledThetaMap`: the internal θ
+ * scaled by its Z column's size, so that a slope's θ and an intercept's are of one size; or a pdMat
+ * level's own parameters, src/nlme/pdMat.ts), relative to the residual covariance's scale (`thetaIntOf`).
+ */
+export function lmeObjective(model: LmmModel, rc: ResidualCovariance, map: ThetaMap | Float64Array, c0 = 1): (x: Float64Array) => number {
   const base = modelRows(model);
-  const nt = model.theta.length;
+  const m = map instanceof Float64Array ? scaledThetaMap(map) : map;
   return (x) => {
-    const psi = x.subarray(nt);
-    const scale = residualScale(rc, psi);
-    if (!(scale > 0 && Number.isFinite(scale))) return Infinity;
-    const c = evaluateLmeInternal(model, rc, base, thetaIntOf(x, scales, scale), psi, true).criterion;
+    const thetaInt = thetaIntOf(x, m, rc, c0);
+    if (!thetaInt) return Infinity;
+    const c = evaluateLmeInternal(model, rc, base, thetaInt, x.subarray(m.n), true).criterion;
     return Number.isFinite(c) ? c : Infinity;
   };
 }

@@ -65,10 +65,13 @@ function parseForm(form: string, option: string, text: string): { covariate: str
   const bar = rest.split('|');
   if (bar.length > 2) throw new OptionError(option, `${option}: '${text}': form has more than one '|'`);
   const cov = bar[0].trim();
-  const group = bar.length === 2 ? bar[1].trim() : null;
+  const group = bar.length === 2 ? bar[1].split('/').map((g) => g.trim()).join('/') : null;
   if (group !== null) {
-    if (group.includes('/')) throw new OptionError(option, `${option}: '${text}': nested grouping (${group}) is not supported: give one grouping variable`);
-    if (!NAME.test(group)) throw new OptionError(option, `${option}: '${text}': the grouping '${group}' must be a column name`);
+    // nested groups (`~ 1 | A/B`, nlme's) for correlation structures: their groups are the innermost level's
+    if (group.includes('/') && option !== 'correlation') throw new OptionError(option, `${option}: '${text}': nested grouping (${group}) is not supported: give one grouping variable`);
+    for (const g of group.split('/')) {
+      if (!NAME.test(g.trim())) throw new OptionError(option, `${option}: '${text}': the grouping '${g.trim()}' must be a column name`);
+    }
   }
   if (cov === '1') return { covariate: null, group };
   if (/\bfitted\s*\(/.test(cov)) {

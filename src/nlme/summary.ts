@@ -15,6 +15,13 @@ export interface StructEstimates {
   parts?: StructEstimates[];
 }
 
+/** One level of the random effects as nlme prints it (the innermost's names and SDs end with the residual's). */
+export interface RandomLevelLines {
+  formula: string; pd: string; names: string[]; stdDev: number[]; corr: number[][];
+  /** pdBlocked's blocks: each one's class, its formula (`~Variety - 1 | Block`) and columns */
+  blocks?: { pd: string; formula: string; col: number; q: number }[];
+}
+
 export interface SummarySource {
   title: string;
   /** gls's model line */
@@ -23,7 +30,8 @@ export interface SummarySource {
   AIC: number;
   BIC: number;
   logLik: number;
-  random: { formula: string; names: string[]; stdDev: number[]; corr: number[][] } | null;
+  /** the levels of grouping, outermost first (null: gls) */
+  random: RandomLevelLines[] | null;
   corStruct: StructEstimates | null;
   varStruct: StructEstimates | null;
   fixedText: string;
@@ -33,6 +41,8 @@ export interface SummarySource {
   standardized: Float64Array;
   nobs: number;
   ngroups: number | null;
+  /** several levels: each level's label and number of groups (nlme's "Number of Groups:" vector) */
+  groupCounts?: { label: string; count: number }[];
   sigma: number;
 }
 
@@ -63,21 +73,62 @@ function correlationLines(names: string[], C: number[][], colNames: string[]): s
   return printMatrix(cols, names.slice(1), colNames.slice(0, p - 1), false);
 }
 
-function randomLines(r: NonNullable<SummarySource['random']>): string[] {
-  const lines = ['Random effects:', ` Formula: ${r.formula}`];
-  const q = r.names.length - 1;
-  if (q === 1) {
+/** nlme's " Structure:" line of a pdMat class (none for pdLogChol with one column) */
+const PD_STRUCTURE: Record<string, string> = {
+  pdLogChol: 'General positive-definite, Log-Cholesky parametrization',
+  pdSymm: 'General positive-definite',
+  pdDiag: 'Diagonal',
+  pdIdent: 'Multiple of an Identity',
+  pdCompSymm: 'Compound Symmetry',
+};
+
+/** One level's lines (print.summary.pdMat through print.reStruct). */
+function randomLevelLines(r: RandomLevelLines): string[] {
+  const lines = [` Formula: ${r.formula}`];
+  const hasResidual = r.names[r.names.length - 1] === 'Residual';
+  const q = r.names.length - (hasResidual ? 1 : 0);
+  if (q === 1 && (r.pd === 'pdLogChol' || r.pd === 'pdSymm') || r.pd === 'pdDiag' || r.pd === 'pdIdent') {
+    if (q > 1) lines.push(` Structure: ${PD_STRUCTURE[r.pd]}`);
     lines.push(...printMatrix(r.stdDev.map((v) => [formatR([v], 7)[0]]), ['StdDev:'], r.names, true));
     return lines;
   }
-  lines.push(' Structure: General positive-definite, Log-Cholesky parametrization');
+  lines.push(` Structure: ${PD_STRUCTURE[r.pd]}`);
   const abbr = abbreviate(r.names.slice(0, q), 6);
   const corr = formatR(r.corr.flat().map((v) => roundR(v, 3)), 7);
   const cols = [formatR(r.stdDev, 7)];
   for (let j = 0; j < q - 1; j++) {
-    cols.push(r.names.map((_, i) => (i === j ? abbr[j] : i > j && i < q ? corr[i * q + j] : '')));
+    // compound symmetry's table has no abbreviated names on its diagonal (print.summary.pdCompSymm)
+    cols.push(r.names.map((_, i) => (i === j ? (r.pd === 'pdCompSymm' ? '' : abbr[j]) : i > j && i < q ? corr[i * q + j] : '')));
   }
   lines.push(...printMatrix(cols, r.names, ['StdDev', 'Corr', ...new Array<string>(Math.max(0, q - 2)).fill('')], false));
+  return lines;
+}
+
+/** A pdBlocked level's lines (print.summary.pdBlocked): each block's, headed by its columns' names. */
+function blockedLines(r: RandomLevelLines): string[] {
+  const lines = [' Composite Structure: Blocked'];
+  const blocks = r.blocks!;
+  blocks.forEach((b, k) => {
+    const cols = Array.from({ length: b.q }, (_, i) => b.col + i);
+    const last = k === blocks.length - 1 && r.names[r.names.length - 1] === 'Residual';
+    const names = cols.map((c) => r.names[c]);
+    const sub: RandomLevelLines = {
+      formula: b.formula, pd: b.pd,
+      names: last ? [...names, 'Residual'] : names,
+      stdDev: last ? [...cols.map((c) => r.stdDev[c]), r.stdDev[r.stdDev.length - 1]] : cols.map((c) => r.stdDev[c]),
+      corr: cols.map((i) => cols.map((j) => r.corr[i][j])),
+    };
+    lines.push('', ` Block ${k + 1}: ${names.join(', ')}`, ...randomLevelLines(sub));
+  });
+  return lines;
+}
+
+function randomLines(levels: RandomLevelLines[]): string[] {
+  const lines = ['Random effects:'];
+  levels.forEach((r, k) => {
+    if (k > 0) lines.push('');
+    lines.push(...(r.blocks ? blockedLines(r) : randomLevelLines(r)));
+  });
   return lines;
 }
 
@@ -112,35 +163,51 @@ export function formatSummary(s: SummarySource): string {
   lines.push('', `Standardized ${s.random ? 'Within-Group ' : ''}Residuals:`.replace('Standardized Residuals', 'Standardized residuals'));
   lines.push(...printNamedVector(formatR(quantile7(s.standardized, [0, 0.25, 0.5, 0.75, 1]), 7), ['Min', 'Q1', 'Med', 'Q3', 'Max']));
   lines.push('');
-  if (s.random) lines.push(`Number of Observations: ${s.nobs}`, `Number of Groups: ${s.ngroups} `);
+  if (s.random) {
+    lines.push(`Number of Observations: ${s.nobs}`);
+    if (s.groupCounts && s.groupCounts.length > 1) lines.push('Number of Groups: ', ...printNamedVector(s.groupCounts.map((g) => String(g.count)), s.groupCounts.map((g) => g.label)));
+    else lines.push(`Number of Groups: ${s.ngroups} `);
+  }
   else lines.push(`Residual standard error: ${formatR([s.sigma], 7)[0]} `, `Degrees of freedom: ${s.nobs} total; ${s.nobs - t.length} residual`);
   return lines.join('\n');
 }
 
 /** An lme fit's printout. */
 export function formatLmeSummary(fit: {
-  method: string; dataName: string; AIC: number; BIC: number; logLik: number; varCorr: { names: string[]; stdDev: number[]; corr: number[][] };
-  model: { blocks: { group: string; cnames: string[] }[] }; corStruct: StructEstimates | null; varStruct: StructEstimates | null;
-  fixedText: string; tTable: SummarySource['table']; vcov: number[][]; residuals(o: { type: 'pearson' }): Float64Array; nobs: number; ngroups: number; sigma: number;
+  method: string; dataName: string; AIC: number; BIC: number; logLik: number; sigma: number;
+  varCorrLevels: { label: string; pd: string; formula: string; names: string[]; stdDev: number[]; corr: number[][]; blocks?: { pd: string; formula: string; col: number; q: number }[] }[];
+  groupCounts: { label: string; count: number }[];
+  corStruct: StructEstimates | null; varStruct: StructEstimates | null;
+  fixedText: string; tTable: SummarySource['table']; vcov: number[][]; residuals(o: { type: 'pearson' }): Float64Array; nobs: number; ngroups: number;
 }): string {
-  const blk = fit.model.blocks[0];
-  const lhs = blk.cnames.filter((c) => c !== '(Intercept)');
-  const formula = `~${lhs.length ? lhs.join(' + ') : '1'} | ${blk.group}`;
+  const lv = fit.varCorrLevels;
+  const random = lv.map((l, k): RandomLevelLines => {
+    const last = k === lv.length - 1;
+    return {
+      formula: `${l.formula} | ${l.label}`, pd: l.pd,
+      ...(l.blocks ? { blocks: l.blocks.map((b) => ({ ...b, formula: `${b.formula} | ${l.label}` })) } : {}),
+      names: last ? [...l.names, 'Residual'] : l.names, stdDev: last ? [...l.stdDev, fit.sigma] : l.stdDev, corr: l.corr,
+    };
+  });
   return formatSummary({
     title: `Linear mixed-effects model fit by ${fit.method === 'ML' ? 'maximum likelihood' : 'REML'}`, dataName: fit.dataName, AIC: fit.AIC, BIC: fit.BIC, logLik: fit.logLik,
-    random: { formula, ...fit.varCorr },
+    random,
     corStruct: fit.corStruct, varStruct: fit.varStruct, fixedText: fit.fixedText, table: fit.tTable, vcov: fit.vcov,
-    standardized: fit.residuals({ type: 'pearson' }), nobs: fit.nobs, ngroups: fit.ngroups, sigma: fit.sigma,
+    standardized: fit.residuals({ type: 'pearson' }), nobs: fit.nobs, ngroups: fit.ngroups, groupCounts: fit.groupCounts, sigma: fit.sigma,
   });
 }
 
 /** print(intervals(fit)) as nlme prints it. */
 export function formatIntervals(iv: {
-  level: number; fixed: IntervalRows; reStruct: IntervalRows | null; corStruct: IntervalRows | null; varStruct: IntervalRows | null; sigma: [number, number, number];
+  level: number; fixed: IntervalRows; reStruct: IntervalRows | null; reStructLevels?: { level: string; table: IntervalRows }[];
+  corStruct: IntervalRows | null; varStruct: IntervalRows | null; sigma: [number, number, number];
 }, group: string | null): string {
   const table = (t: IntervalRows) => printMatrix([formatR(t.lower, 7), formatR(t.est, 7), formatR(t.upper, 7)], t.names, ['lower', 'est.', 'upper'], true);
   const lines = [`Approximate ${Math.round(iv.level * 100 * 1e6) / 1e6}% confidence intervals`, '', ` ${group ? 'Fixed effects' : 'Coefficients'}:`, ...table(iv.fixed)];
-  if (iv.reStruct) lines.push('', ' Random Effects:', `  Level: ${group} `, ...table(iv.reStruct));
+  if (iv.reStructLevels) {
+    lines.push('', ' Random Effects:');
+    for (const l of iv.reStructLevels) lines.push(`  Level: ${l.level} `, ...table(l.table));
+  } else if (iv.reStruct) lines.push('', ' Random Effects:', `  Level: ${group} `, ...table(iv.reStruct));
   if (iv.corStruct) lines.push('', ' Correlation structure:', ...table(iv.corStruct));
   if (iv.varStruct) lines.push('', ' Variance function:', ...table(iv.varStruct));
   lines.push('', ` ${group ? 'Within-group standard error' : 'Residual standard error'}:`, ...printNamedVector(formatR(iv.sigma, 7), ['lower', 'est.', 'upper']));
