@@ -233,3 +233,45 @@ describe('refusals that need the data', () => {
     expect(() => describeFrame(parseFormula('y ~ relevel(treat, "A") + (1 | g)'), schema as never)).toThrow(/relevel\(\) is evaluated with the rows in memory only/);
   });
 });
+
+describe('after the fit: update, emmeans, a logical response', () => {
+  const extra = ref.extra;
+  it("fit.update() keeps relevel's and the comparisons' terms (the update formula as R writes it)", async () => {
+    const fit = await lmer('y ~ relevel(treat, ref = "ctl") + I(x > 0) + sex + (1 | g)', data.fs);
+    const u = await fit.update('. ~ . - sex + I(sex == "F")');
+    expect(u.model.frame.xnames).toEqual(['(Intercept)', 'relevel(treat, ref = "ctl")A', 'relevel(treat, ref = "ctl")B', 'I(x > 0)TRUE', 'I(sex == "F")TRUE']);
+    // sex coded by its level F instead of M: the same column space, the same criterion (to the optimizers' 1e-9)
+    expect(Math.abs(u.objective - fit.objective)).toBeLessThan(1e-6);
+  });
+
+  it('emmeans 1.8.4 over x of y ~ I(x > 0): the comparison evaluated at the grid\'s x (its mean, or at)', async () => {
+    const fit = await lmer('y ~ I(x > 0) + (1 | g)', data.fs);
+    // one θ known to ~1e-7 (rhoend 1e-12 in R): means, SEs and Kenward-Roger df to 1e-6 relative (as
+    // test/formulaFunctions.test.ts's emmeans)
+    for (const [rows, want] of [[fit.emmeans('~ x').rows, extra.emm_mean], [fit.emmeans('~ x', { at: { x: [-1, 2] } }).rows, extra.emm_at]] as const) {
+      expect(rows.map((r) => r.levels.x)).toEqual(want.x.map((v: number) => expect.closeTo(v, 12)));
+      rows.forEach((r, i) => {
+        expect(rel(r.emmean, want.emmean[i])).toBeLessThan(1e-6);
+        expect(rel(r.SE, want.SE[i])).toBeLessThan(1e-6);
+        expect(rel(r.df, want.df[i])).toBeLessThan(1e-6);
+      });
+    }
+  });
+
+  it('emmeans refuses a grid over a relevel()\'d factor or a factor compared with a level, naming the term', async () => {
+    const fit = await lmer('y ~ relevel(treat, ref = "ctl") + I(sex == "F") + (1 | g)', data.fs);
+    expect(() => fit.emmeans('~ treat')).toThrow(/emmeans: 'treat' is in the fixed part as 'relevel\(treat, ref = "ctl"\)': a reference grid over a relevel\(\)'d factor/);
+  });
+
+  it('a binomial glmer with a logical response I(y > 2) (TRUE the success), against lme4', async () => {
+    const { glmer } = await import('../src/fit/glmer.js');
+    const want = extra.glmer_logical;
+    const fit = await glmer(want.formula, data.fs, { family: 'binomial' });
+    expect(fit.model.frame.n).toBe(want.n);
+    // glmer to rhoend 1e-12 with tolPwrss 1e-12 over (θ, β): deviance to 1e-7, θ and β to 1e-5 (as
+    // test/formulaFunctions.test.ts's glmer fits)
+    expect(Math.abs(-2 * fit.logLik - want.deviance)).toBeLessThan(1e-7);
+    fit.theta.forEach((t, k) => expect(Math.abs(t - want.theta[k])).toBeLessThan(1e-5));
+    fit.beta.forEach((b, j) => expect(Math.abs(b - want.beta[j])).toBeLessThan(1e-5));
+  });
+});

@@ -8,13 +8,15 @@
 #   models.json  per model: X's column names and values (lme4's getME(m, "X")), the random-effects
 #                terms' column names (cnms), n, θ, β, SEs, σ, the REML criterion and the criterion at a
 #                second θ (lmer's devfun); for two models the fit to rhoend 1e-12 and predictions on
-#                new data (re.form = NA and with the groups' effects).
+#                new data (re.form = NA and with the groups' effects); emmeans 1.8.4 over x of
+#                `y ~ I(x > 0) + (1 | g)` (x at its mean and at -1, 2: the comparison evaluated there);
+#                a binomial glmer with a logical response `I(y > 2) ~ x + (1 | g)`.
 # One data set is generated here (fixed seed) and written beside the fixtures:
 #   fs.csv  120 rows: g (12 groups g01..g12), treat (A, B, ctl), sex (F, M), x (numeric, negative and
 #           positive), dose (0..5 with 6 missing), num (1..4, read as a number), y (Gaussian).
 # Usage (from the repository root):
 #   Rscript test/oracle/formulastr.R test/fixtures/data test/fixtures/formulastr
-suppressMessages({ library(lme4); library(jsonlite) })
+suppressMessages({ library(lme4); library(jsonlite); library(emmeans) })
 args <- commandArgs(trailingOnly = TRUE)
 dataDir <- args[1]; out <- args[2]
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
@@ -114,5 +116,16 @@ for (nm in names(models)) {
   }
   res[[nm]] <- r
 }
-writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), models = res),
+m_emm <- lmer(y ~ I(x > 0) + (1 | g), fs, control = lctrl)
+emm <- function(e) { s <- as.data.frame(summary(e)); list(x = I(s$x), emmean = I(s$emmean), SE = I(s$SE), df = I(s$df)) }
+extra <- list(
+  emm_mean = emm(emmeans(m_emm, ~ x)),
+  emm_at = emm(emmeans(m_emm, ~ x, at = list(x = c(-1, 2)))),
+  glmer_logical = local({
+    gm <- glmer(I(y > 2) ~ x + (1 | g), fs, family = binomial,
+                control = glmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e5), tolPwrss = 1e-12))
+    list(formula = "I(y > 2) ~ x + (1 | g)", theta = I(unname(getME(gm, "theta"))), beta = I(unname(fixef(gm))),
+         deviance = -2 * as.numeric(logLik(gm)), n = nobs(gm))
+  }))
+writeLines(toJSON(list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), models = res, extra = extra),
                   digits = NA, auto_unbox = TRUE, matrix = "rowmajor"), file.path(out, "models.json"))
