@@ -219,6 +219,16 @@ describe('refusals that need the data', () => {
     expect(() => buildLmm('y ~ I(x + "1" > 0) + (1 | g)', fs)).toThrow(/the string "1" is a value, not a variable/);
   });
 
+  it('in arithmetic a logical is 0/1: I((x > 0) * x) is x where x > 0, else 0; g != 3 compares a factor with a number\'s label', () => {
+    const m = buildLmm('y ~ I((x > 0) * x) + (1 | g)', fs).frame;
+    const x = fs.getChild('x')!.toArray() as Float64Array;
+    expect(m.xnames).toEqual(['(Intercept)', 'I((x > 0) * x)']);
+    for (let i = 0; i < m.n; i++) expect(m.X[m.n + i]).toBe((x[i] > 0 ? 1 : 0) * x[i]);
+    const k = buildLmm('y ~ I(num != 3) + (1 | g)', fs, { factors: ['num'] }).frame;
+    const num = fs.getChild('num')!.toArray() as Float64Array;
+    for (let i = 0; i < k.n; i++) expect(k.X[k.n + i]).toBe(num[i] !== 3 ? 1 : 0);
+  });
+
   it('a missing value in a comparison drops the row (NA), as R\'s na.omit; FALSE & NA is FALSE', () => {
     // dose has 6 missing values: I(dose > 2) is NA there
     expect(buildLmm('y ~ I(dose > 2) + (1 | g)', fs).frame.n).toBe(114);
