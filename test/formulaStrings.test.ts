@@ -254,6 +254,15 @@ describe('after the fit: update, emmeans, a logical response', () => {
     expect(Math.abs(u.objective - fit.objective)).toBeLessThan(1e-6);
   });
 
+  it('predict on new rows that lack the compared level: the comparison is FALSE there (no error)', async () => {
+    const fit = await lmer('y ~ I(sex == "F") + x + (1 | g)', data.fs);
+    const [b0, bF, bx] = fit.beta;
+    const p = fit.predict({ sex: ['M', 'M'], x: [1, -2], g: ['g01', 'g02'] }, { groups: false });
+    expect(p[0]).toBeCloseTo(b0 + bx, 12);
+    expect(p[1]).toBeCloseTo(b0 - 2 * bx, 12);
+    expect(fit.predict({ sex: ['F'], x: [0], g: ['g01'] }, { groups: false })[0]).toBeCloseTo(b0 + bF, 12);
+  });
+
   it('emmeans 1.8.4 over x of y ~ I(x > 0): the comparison evaluated at the grid\'s x (its mean, or at)', async () => {
     const fit = await lmer('y ~ I(x > 0) + (1 | g)', data.fs);
     // one θ known to ~1e-7 (rhoend 1e-12 in R): means, SEs and Kenward-Roger df to 1e-6 relative (as
