@@ -88,6 +88,8 @@ models <- list(
   interaction = list(data = "fs", formula = "y ~ I(dose > 2) * sex + (1 | g)"),
   whole_terms = list(data = "fs", formula = 'y ~ (x > 0) + I(!(x > 0) & sex != "M") + I(x <= -1) + (1 | g)'),
   random_logical = list(data = "fs", formula = "y ~ x + (1 | g) + (0 + I(x > 0) | g)"),
+  random_relevel = list(data = "fs", formula = 'y ~ x + (0 + relevel(treat, "ctl") | g)'),
+  random_whole = list(data = "fs", formula = "y ~ x + (x > 0 | g)"),
   fit_relevel = list(data = "fs", formula = 'y ~ relevel(treat, ref = "ctl") + x + (x | g)', fit = TRUE,
     newdata = data.frame(treat = factor(c("A", "B", "A", "B"), levels = levels(fs$treat)), x = c(-1, 0.5, 2, 3), g = "g03")),
   fit_days = list(data = "sleepstudy", formula = "Reaction ~ I(Days > 4) + Days + (Days | Subject)", fit = TRUE,
