@@ -294,3 +294,27 @@ describe('after the fit: update, emmeans, a logical response', () => {
     fit.beta.forEach((b, j) => expect(Math.abs(b - want.beta[j])).toBeLessThan(1e-5));
   });
 });
+
+describe('the CLI with strings in its FORMULA argument', () => {
+  it("fit --json: relevel(treat, ref = \"ctl\") and I(Days > 4) — the coefficients by R's names, lme4's values", async () => {
+    const { runMain } = await import('./helpers/cliEngines.js');
+    for (const [file, c, extraArgs] of [
+      [join(DIR, 'fs.csv'), cases.fit_relevel, []],
+      [join(import.meta.dirname, 'fixtures', 'data', 'sleepstudy.csv'), cases.fit_days, ['--factors', 'Subject']],
+    ] as const) {
+      const r = await runMain(['fit', file, c.formula, ...extraArgs, '--json', '--quiet']);
+      expect(r.code).toBe(0);
+      const json = JSON.parse(r.stdout) as { fixef: Record<string, number> };
+      expect(Object.keys(json.fixef)).toEqual(c.xnames);
+      // lme4 to rhoend 1e-12: β to 1e-7 relative (as the library's fits above)
+      Object.values(json.fixef).forEach((b, j) => expect(rel(b, c.beta[j])).toBeLessThan(1e-7));
+    }
+  });
+
+  it('an unknown level is the CLI\'s error, naming the level and the levels', async () => {
+    const { runMain } = await import('./helpers/cliEngines.js');
+    const r = await runMain(['fit', join(DIR, 'fs.csv'), 'y ~ relevel(treat, ref = "placebo") + (1 | g)', '--quiet']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/the reference level "placebo" is not a level of 'treat' \(its levels: "A", "B", "ctl"\)/);
+  });
+});
