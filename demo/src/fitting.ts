@@ -121,7 +121,8 @@ function exprVars(e: Expr, out: Set<string>): void {
     case 'var': out.add(e.name); break;
     case 'num': break;
     case 'neg': exprVars(e.arg, out); break;
-    case 'binop': exprVars(e.left, out); exprVars(e.right, out); break;
+    case 'binop': case 'compare': case 'and': exprVars(e.left, out); exprVars(e.right, out); break;
+    case 'not': exprVars(e.arg, out); break;
     case 'call': for (const a of e.args) exprVars(a, out); break;
   }
 }

@@ -20,28 +20,6 @@ export interface GammSplit {
   parametric: string;
 }
 
-/** where a string literal ("cr", 'tp') is, written over by a name of the same length: the formula parser reads names, not strings */
-function maskStrings(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '`') {
-      // a backquoted name as it is (a quote inside it is part of the name)
-      const e = text.indexOf('`', i + 1);
-      if (e < 0) return out + text.slice(i);
-      out += text.slice(i, e + 1);
-      i = e;
-    } else if (c === '"' || c === "'") {
-      const e = text.indexOf(c, i + 1);
-      // unterminated: left for the parser to refuse at the quote
-      if (e < 0) return out + text.slice(i);
-      out += '.'.repeat(e + 1 - i);
-      i = e;
-    } else out += c;
-  }
-  return out;
-}
-
 /** the first token's offset of a node (a binary node's own pos is its operator's) */
 function startOf(node: Node): number {
   let n = node;
@@ -76,15 +54,8 @@ export interface Summand {
  * a fixed-effects term. Throws the parser's FormulaError (at the token) for a formula it cannot read.
  */
 export function formulaSummands(text: string): { response: string; summands: Summand[] } {
-  let sides: ReturnType<typeof parseFormulaSides>;
-  try {
-    sides = parseFormulaSides(maskStrings(text));
-  } catch (e) {
-    // the parser's message, shown on the formula as written (its strings, not their masks)
-    if (e instanceof FormulaError) throw new FormulaError(e.message.split('\n')[0]!.replace(/ at position \d+:?$/, ''), text, e.position);
-    throw e;
-  }
-  const { response, rhs } = sides;
+  // (the parser reads string literals, s(x, bs = "cr"), as R does)
+  const { response, rhs } = parseFormulaSides(text);
   if (response === null) throw new FormulaError("a model formula has a response: 'y ~ s(x) + (1 | g)'", text, 0);
   // the top-level chain a + b - c + …: the operators' offsets cut the text into the summands as written
   const cuts: { sign: '+' | '-'; node: Node; opPos: number }[] = [];

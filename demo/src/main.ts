@@ -1086,7 +1086,8 @@ function varsOf(e: import('../../src/index.js').Expr, out: string[] = []): strin
   switch (e.type) {
     case 'var': out.push(e.name); break;
     case 'neg': varsOf(e.arg, out); break;
-    case 'binop': varsOf(e.left, out); varsOf(e.right, out); break;
+    case 'binop': case 'compare': case 'and': varsOf(e.left, out); varsOf(e.right, out); break;
+    case 'not': varsOf(e.arg, out); break;
     case 'call': for (const a of e.args) varsOf(a, out); break;
   }
   return out;

@@ -27,6 +27,12 @@ export const COLUMN_FUNCTIONS: ReadonlySet<string> = new Set(['scale']);
 /** `factor(x)`, `as.factor(x)`: a variable read as a factor (its levels the distinct values, sorted). */
 export const FACTOR_FUNCTIONS: ReadonlySet<string> = new Set(['factor', 'as.factor']);
 
+/**
+ * R's `relevel(f, ref = "ctl")`: the factor f with the level ref moved first (the reference level of
+ * treatment contrasts); f a factor column, `factor(x)` or another relevel (frame/columns.ts).
+ */
+export const RELEVEL = 'relevel';
+
 /** glmmTMB's `numFactor(x, y, …)`: a factor of the coordinates' tuples, levels `(x,y)` (frame/columns.ts). */
 export const NUM_FACTOR = 'numFactor';
 
@@ -43,10 +49,10 @@ export const BASIS_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<s
 
 /** Whether `name` is a function a formula may call. */
 export function isFormulaFunction(name: string): boolean {
-  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || FACTOR_FUNCTIONS.has(name) || name === NUM_FACTOR || BASIS_FUNCTIONS.has(name);
+  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || FACTOR_FUNCTIONS.has(name) || name === RELEVEL || name === NUM_FACTOR || BASIS_FUNCTIONS.has(name);
 }
 
 /** The functions' names, for error messages. */
 export function formulaFunctionNames(): string {
-  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, NUM_FACTOR, ...BASIS_FUNCTIONS.keys()].join(', ');
+  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, RELEVEL, NUM_FACTOR, ...BASIS_FUNCTIONS.keys()].join(', ');
 }

@@ -15,16 +15,18 @@
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
 import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, NUM_FACTOR, formulaFunctionNames, isFormulaFunction } from './functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, NUM_FACTOR, RELEVEL, formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
   type BasisArgs,
+  type CompareOp,
   type CovStructure,
   type Expr,
   type Formula,
   type GroupedFormula,
   type LinearPart,
   type RandomTerm,
+  type RelevelRef,
   type Response,
   type Term,
   type TermVar,
@@ -80,13 +82,17 @@ export function parseFormulaSides(text: string): { response: Node | null; rhs: N
 /**
  * R's terms() of a right-hand side with its random-effects terms kept whole (`(1 | g)` one variable
  * labelled `1 | g`, as R without lme4 sees it): the term labels in R's order (by degree, then by
- * appearance), the intercept, and the offsets' texts. What update.formula's simplification writes.
+ * appearance), the intercept, and the offsets' texts. What update.formula's simplification writes;
+ * `written`: the labels with each logical variable in parentheses (`(x > 0):z`, R's label `x > 0:z`).
  */
-export function termLabels(rhs: Node, text: string): { labels: string[]; intercept: boolean; offsets: string[] } {
+export function termLabels(rhs: Node, text: string): { labels: string[]; written: string[]; intercept: boolean; offsets: string[] } {
   checkNesting(rhs, text, true);
   const encoder = new TermEncoder(text, { insideBarAt: null, barsAsVariables: true });
   const part = encoder.linearPart(encoder.encode(rhs, { parity: true, blocker: null }));
-  return { labels: part.terms.map((t) => t.label), intercept: part.intercept, offsets: encoder.offsetTexts };
+  // a logical variable (`x > 0`, `!z`, `a & b`) in parentheses, so that the label reads back as one variable
+  const logical = (e: Expr) => e.type === 'compare' || e.type === 'and' || e.type === 'not';
+  const written = part.terms.map((t) => t.vars.map((v) => (logical(v.expr) ? `(${v.label})` : v.label)).join(':'));
+  return { labels: part.terms.map((t) => t.label), written, intercept: part.intercept, offsets: encoder.offsetTexts };
 }
 
 /**
@@ -137,18 +143,91 @@ export function parseGroupedFormula(text: string): GroupedFormula {
 // ---------------------------------------------------------------------------------------------
 
 /** Operators and punctuation; `**` is read as `^`, as R does. */
-type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',' | '=';
+type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',' | '=' | CompareOp | '&' | '!';
 
 type Token =
   | { kind: 'name'; name: string; text: string; pos: number }
   | { kind: 'num'; value: number; text: string; pos: number }
+  /** a string literal: `value` with R's escapes resolved, `text` as written (quotes included) */
+  | { kind: 'str'; value: string; text: string; pos: number }
   | { kind: 'op'; op: Op; text: string; pos: number }
   | { kind: 'eof'; text: string; pos: number };
 
 const NAME_START = /[\p{L}.]/u;
 const NAME_CHAR = /[\p{L}\p{N}._]/u;
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
-const OPERATORS: Op[] = ['||', '~', '+', '-', '*', '/', ':', '^', '|', '(', ')', ',', '='];
+/** longest first, so that `==` is not read as `=` `=` nor `<=` as `<` `=` */
+const OPERATORS: Op[] = ['||', '==', '!=', '<=', '>=', '~', '+', '-', '*', '/', ':', '^', '|', '(', ')', ',', '=', '<', '>', '&', '!'];
+const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['==', '!=', '<', '>', '<=', '>=']);
+
+/** R's single-character escapes in a string literal (R's gram.y), the character each stands for. */
+const ESCAPES: Readonly<Record<string, string>> = {
+  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'", '`': '`', ' ': ' ', '\n': '\n',
+};
+
+/**
+ * A string literal `"…"` or `'…'` starting at `start` (its quote), as R's lexer reads it: the escapes
+ * `\n \t \r \a \b \f \v \\ \" \' \``, octal `\ooo`, hex `\xhh`, Unicode `\uXXXX`, `\u{XXXX}`,
+ * `\UXXXXXXXX`, `\U{…}`; any other escape, a nul character or no closing quote is an error at its place.
+ */
+function readString(text: string, start: number): { value: string; end: number } {
+  const quote = text[start];
+  let value = '';
+  let i = start + 1;
+  const hexRun = (from: number, max: number): string => {
+    let j = from;
+    while (j < text.length && j - from < max && /[0-9a-fA-F]/.test(text[j])) j++;
+    return text.slice(from, j);
+  };
+  const codePoint = (cp: number, at: number): string => {
+    if (cp === 0) throw new FormulaError('nul character not allowed in a string', text, at);
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new FormulaError(`invalid Unicode escape in a string: code point ${cp.toString(16)} is not a character`, text, at);
+    return String.fromCodePoint(cp);
+  };
+  while (i < text.length && text[i] !== quote) {
+    if (text[i] !== '\\') {
+      const cp = text.codePointAt(i)!;
+      value += String.fromCodePoint(cp);
+      i += cp > 0xffff ? 2 : 1;
+      continue;
+    }
+    const at = i;
+    const c = text[i + 1];
+    if (c === undefined) break;
+    if (ESCAPES[c] !== undefined) {
+      value += ESCAPES[c];
+      i += 2;
+    } else if (/[0-7]/.test(c)) {
+      let j = i + 1;
+      while (j < text.length && j - (i + 1) < 3 && /[0-7]/.test(text[j])) j++;
+      value += codePoint(parseInt(text.slice(i + 1, j), 8), at);
+      i = j;
+    } else if (c === 'x') {
+      const h = hexRun(i + 2, 2);
+      if (h === '') throw new FormulaError("'\\x' used without hex digits in a string", text, at);
+      value += codePoint(parseInt(h, 16), at);
+      i += 2 + h.length;
+    } else if (c === 'u' || c === 'U') {
+      const max = c === 'u' ? 4 : 8;
+      let h: string;
+      if (text[i + 2] === '{') {
+        h = hexRun(i + 3, max);
+        if (text[i + 3 + h.length] !== '}') throw new FormulaError(`invalid \\${c}{xxxx} sequence in a string: no closing '}'`, text, at);
+        i += 4 + h.length;
+      } else {
+        h = hexRun(i + 2, max);
+        i += 2 + h.length;
+      }
+      if (h === '') throw new FormulaError(`'\\${c}' used without hex digits in a string`, text, at);
+      value += codePoint(parseInt(h, 16), at);
+    } else {
+      const shown = String.fromCodePoint(text.codePointAt(i + 1)!);
+      throw new FormulaError(`'\\${shown}' is an unrecognized escape in a string (R's escapes: \\n \\t \\" \\' \\\\ \\x.. \\u.... and the others of ?Quotes)`, text, at);
+    }
+  }
+  if (i >= text.length) throw new FormulaError(`unterminated string: no closing ${quote}`, text, start);
+  return { value, end: i + 1 };
+}
 
 /** Splits a formula into tokens, ending with an 'eof' token at `text.length`. */
 function tokenize(text: string): Token[] {
@@ -180,6 +259,15 @@ function tokenize(text: string): Token[] {
       if (close === i + 1) throw new FormulaError("empty backquoted name '``'", text, i);
       tokens.push({ kind: 'name', name: text.slice(i + 1, close), text: text.slice(i, close + 1), pos: i });
       i = close + 1;
+    } else if (c === '"' || c === "'") {
+      const { value, end } = readString(text, i);
+      tokens.push({ kind: 'str', value, text: text.slice(i, end), pos: i });
+      i = end;
+    } else if (text.startsWith('<-', i) || text.startsWith('<<-', i)) {
+      // R's assignment, never part of a formula: refused rather than read as `<` and a negative number
+      throw new FormulaError(`'${text.startsWith('<<-', i) ? '<<-' : '<-'}' is R's assignment, not part of a formula (a comparison with a negative number is written with a space: x < -1)`, text, i);
+    } else if (text.startsWith('&&', i)) {
+      throw new FormulaError("'&&' compares single values in R; in a formula, '&' combines the rows' comparisons (I(x > 0 & z < 1))", text, i);
     } else if (text.startsWith('**', i)) {
       tokens.push({ kind: 'op', op: '^', text: '**', pos: i });
       i += 2;
@@ -208,7 +296,7 @@ function describe(tok: Token): string {
 // 2. AST and parser
 // ---------------------------------------------------------------------------------------------
 
-type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||';
+type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | CompareOp | '&';
 
 /**
  * A formula expression as written. Parentheses are kept (R keeps them too, and `deparse` prints
@@ -217,23 +305,33 @@ type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||';
 export type Node =
   | { kind: 'name'; name: string; pos: number }
   | { kind: 'num'; value: number; text: string; pos: number }
+  /** a string literal (`"ctl"`, `'F'`): `value` with its escapes resolved */
+  | { kind: 'str'; value: string; pos: number }
   /** `fn(a, name = b)`: `names[k]` is argument k's name, null when positional */
   | { kind: 'call'; fn: string; args: Node[]; names: (string | null)[]; pos: number }
   /** R's logical constants `TRUE` and `FALSE` (a call argument's value: `raw = TRUE`) */
   | { kind: 'logical'; value: boolean; pos: number }
   | { kind: 'paren'; inner: Node; pos: number }
-  | { kind: 'unary'; op: '+' | '-'; arg: Node; pos: number }
+  | { kind: 'unary'; op: '+' | '-' | '!'; arg: Node; pos: number }
   | { kind: 'binary'; op: BinaryOp; left: Node; right: Node; pos: number };
 
 type BinaryNode = Extract<Node, { kind: 'binary' }>;
 
 /**
- * Binding powers from R's precedence table (?Syntax), lowest first: `|`/`||`, binary `+ -`,
- * `* /`, `:`, unary `+ -`, `^`. All are left-associative except `^` (right).
+ * Binding powers from R's precedence table (?Syntax), lowest first: `|`/`||`, `&`, unary `!`, the
+ * comparisons `== != < > <= >=`, binary `+ -`, `* /`, `:`, unary `+ -`, `^`. All are left-associative
+ * except `^` (right) and the comparisons, which do not chain (R: `a < b < c` is a syntax error).
  */
 const INFIX: Partial<Record<Op, { lbp: number; rbp: number }>> = {
   '|': { lbp: 10, rbp: 11 },
   '||': { lbp: 10, rbp: 11 },
+  '&': { lbp: 12, rbp: 13 },
+  '==': { lbp: 16, rbp: 17 },
+  '!=': { lbp: 16, rbp: 17 },
+  '<': { lbp: 16, rbp: 17 },
+  '>': { lbp: 16, rbp: 17 },
+  '<=': { lbp: 16, rbp: 17 },
+  '>=': { lbp: 16, rbp: 17 },
   '+': { lbp: 20, rbp: 21 },
   '-': { lbp: 20, rbp: 21 },
   '*': { lbp: 30, rbp: 31 },
@@ -242,6 +340,8 @@ const INFIX: Partial<Record<Op, { lbp: number; rbp: number }>> = {
   '^': { lbp: 60, rbp: 59 },
 };
 const UNARY_BP = 50;
+/** `!`'s operand: the comparisons and everything tighter, not `&` nor `|` (`!x > 2 & z` is `(!(x > 2)) & z`) */
+const NOT_BP = 14;
 
 /** Pratt parser over the token list; `~` only at the top level (`response ~ rhs`). */
 class Parser {
@@ -295,6 +395,11 @@ class Parser {
         this.depth--;
         return left;
       }
+      // a comparison's operand is itself no comparison: R's comparisons do not chain (`a < b < c`), while
+      // `a < b & b < c` is fine
+      if (COMPARE_OPS.has(tok.op) && left.kind === 'binary' && COMPARE_OPS.has(left.op)) {
+        throw this.error(`unexpected '${tok.text}': comparisons do not chain in R (write ${deparse(left.right)} twice: a < b & b < c)`, tok.pos);
+      }
       this.next();
       const right = this.parseExpr(power.rbp, tok);
       left = { kind: 'binary', op: tok.op as BinaryOp, left, right, pos: tok.pos };
@@ -319,7 +424,15 @@ class Parser {
       this.next();
       return { kind: 'num', value: tok.value, text: tok.text, pos: tok.pos };
     }
+    if (tok.kind === 'str') {
+      this.next();
+      return { kind: 'str', value: tok.value, pos: tok.pos };
+    }
     if (isOp(tok, '(')) return this.parseParen();
+    if (isOp(tok, '!')) {
+      this.next();
+      return { kind: 'unary', op: '!', arg: this.parseExpr(NOT_BP, tok), pos: tok.pos };
+    }
     if (tok.kind === 'op' && (tok.op === '+' || tok.op === '-')) {
       this.next();
       return { kind: 'unary', op: tok.op, arg: this.parseExpr(UNARY_BP, tok), pos: tok.pos };
@@ -445,6 +558,24 @@ function deparseNumber(value: number): string {
   return `${sign}${digits[0]}${frac}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
+/**
+ * A string as R's deparse writes it: in double quotes, with `\\` and `"` escaped and the control
+ * characters written as escapes (`\n`, `\t`, …; others as `\001`, or `\u007f` for DEL), other
+ * characters as they are (R in a UTF-8 locale).
+ */
+export function deparseString(value: string): string {
+  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+  let out = '"';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (named[ch] !== undefined) out += named[ch];
+    else if (code < 0x20) out += '\\' + code.toString(8).padStart(3, '0');
+    else if (code === 0x7f) out += '\\177';
+    else out += ch;
+  }
+  return out + '"';
+}
+
 /** R's deparse: spaces around `+ - * | || ~`, none around `/ ^ :`; parentheses as written. */
 export function deparse(node: Node): string {
   switch (node.kind) {
@@ -452,6 +583,8 @@ export function deparse(node: Node): string {
       return deparseName(node.name);
     case 'num':
       return deparseNumber(node.value);
+    case 'str':
+      return deparseString(node.value);
     case 'call':
       return `${deparseName(node.fn)}(${node.args.map((a, k) => (node.names[k] !== null ? `${deparseName(node.names[k]!)} = ` : '') + deparse(a)).join(', ')})`;
     case 'logical':
@@ -471,6 +604,7 @@ export function deparse(node: Node): string {
       let out = deparse(left);
       for (let k = chain.length - 1; k >= 0; k--) {
         const b = chain[k];
+        // (R's deparse writes the comparisons and `&` with spaces too)
         const tight = b.op === '/' || b.op === '^' || b.op === ':';
         out += (tight ? b.op : ` ${b.op} `) + deparse(b.right);
       }
@@ -527,6 +661,8 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
       return { type: 'var', name: node.name };
     case 'num':
       return { type: 'num', value: node.value };
+    case 'str':
+      throw new FormulaError(`the string ${deparseString(node.value)} is a value, not a variable: it may be compared with a factor (I(sex == "F")) or name a level (relevel(f, ref = "ctl"))`, text, node.pos);
     case 'logical':
       throw new FormulaError(`'${node.value ? 'TRUE' : 'FALSE'}' is the value of a function's argument (poly(x, 2, raw = TRUE)), not a variable`, text, node.pos);
     case 'call': {
@@ -538,6 +674,7 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
       }
       const matrix = BASIS_FUNCTIONS.has(node.fn);
       if (node.fn === NUM_FACTOR) return numFactorCall(node, text, termVar);
+      if (node.fn === RELEVEL) return relevelCall(node, text, termVar);
       if ((matrix || FACTOR_FUNCTIONS.has(node.fn)) && !termVar) {
         const what = matrix ? `'${node.fn}()' gives a matrix of columns` : `'${node.fn}()' gives a factor`;
         throw new FormulaError(`${what}: it may only be a variable of a term (y ~ ${node.fn}(x${matrix ? ', 2' : ''}) + …), not inside an expression, a response or an offset`, text, node.pos);
@@ -556,13 +693,62 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
     case 'paren':
       return toExpr(node.inner, text, termVar);
     case 'unary':
+      if (node.op === '!') return { type: 'not', arg: toExpr(node.arg, text) };
       return node.op === '-' ? { type: 'neg', arg: toExpr(node.arg, text) } : toExpr(node.arg, text);
     case 'binary':
+      if (node.op === '|' && !termVar) {
+        throw new FormulaError("'|' inside an expression: in a formula '|' is the bar of a random-effects term (lme4 reads I(a | b) as one too); write R's 'or' of two comparisons as !(!a & !b)", text, node.pos);
+      }
       if (node.op === ':' || node.op === '|' || node.op === '||') {
         throw new FormulaError(`operator '${node.op}' is not supported inside an expression`, text, node.pos);
       }
-      return { type: 'binop', op: node.op, left: toExpr(node.left, text), right: toExpr(node.right, text) };
+      if (COMPARE_OPS.has(node.op)) {
+        // a string is an operand of a comparison only: a factor's level (`sex == "F"`)
+        const side = (n: Node): Expr => { const u = unwrap(n); return u.kind === 'str' ? { type: 'str', value: u.value } : toExpr(n, text); };
+        return { type: 'compare', op: node.op as CompareOp, left: side(node.left), right: side(node.right) };
+      }
+      if (node.op === '&') return { type: 'and', left: toExpr(node.left, text), right: toExpr(node.right, text) };
+      return { type: 'binop', op: node.op as '+' | '-' | '*' | '/' | '^', left: toExpr(node.left, text), right: toExpr(node.right, text) };
   }
+}
+
+/**
+ * R's `relevel(x, ref)`: x a factor (a column, `factor(x)`, `as.factor(x)` or another relevel), ref its
+ * reference level, a string (`ref = "ctl"`) or a level's position (`ref = 2`), by name or position as R
+ * matches relevel's formals (x, ref). A whole variable of a term only, as factor().
+ */
+function relevelCall(node: Extract<Node, { kind: 'call' }>, text: string, termVar: boolean): Expr {
+  if (!termVar) throw new FormulaError(`'relevel()' gives a factor: it may only be a variable of a term (y ~ relevel(f, ref = "ctl") + …), not inside an expression, a response or an offset`, text, node.pos);
+  const formals = ['x', 'ref'];
+  const given = new Map<string, Node>();
+  node.args.forEach((arg, k) => {
+    const name = node.names[k];
+    if (name === null) return;
+    if (!formals.includes(name)) throw new FormulaError(`'relevel' has no argument '${name}' (its arguments: x, ref)`, text, arg.pos);
+    if (given.has(name)) throw new FormulaError(`'relevel': argument '${name}' given twice`, text, arg.pos);
+    given.set(name, arg);
+  });
+  const open = formals.filter((f) => !given.has(f));
+  let slot = 0;
+  node.args.forEach((arg, k) => {
+    if (node.names[k] !== null) return;
+    if (slot >= open.length) throw new FormulaError(`'relevel' takes 2 arguments (x, ref), got ${node.args.length}`, text, arg.pos);
+    given.set(open[slot++], arg);
+  });
+  const x = given.get('x'), ref = given.get('ref');
+  if (!x) throw new FormulaError(`'relevel' needs a factor: relevel(f, ref = "level")`, text, node.pos);
+  if (!ref) throw new FormulaError(`'relevel' needs the reference level: relevel(${deparse(x)}, ref = "level") (R: argument "ref" is missing)`, text, node.pos);
+  const xu = unwrap(x);
+  const factorCall = xu.kind === 'call' && (FACTOR_FUNCTIONS.has(xu.fn) || xu.fn === RELEVEL);
+  if (xu.kind !== 'name' && !factorCall) {
+    throw new FormulaError(`'relevel' takes a factor: a column, factor(x) or as.factor(x), not '${deparse(x)}'`, text, x.pos);
+  }
+  const r = unwrap(ref);
+  let level: RelevelRef;
+  if (r.kind === 'str') level = { level: r.value };
+  else if (r.kind === 'num' && Number.isInteger(r.value) && r.value >= 1) level = { index: r.value };
+  else throw new FormulaError(`'relevel': ref must be a level in quotes (ref = "ctl") or a level's position (ref = 2), not '${deparse(ref)}'`, text, ref.pos);
+  return { type: 'call', fn: RELEVEL, args: [toExpr(x, text, true)], ref: level };
 }
 
 /**
@@ -871,6 +1057,8 @@ class TermEncoder {
         return [[this.variable(node)]];
       case 'logical':
         throw this.error(`invalid term '${node.value ? 'TRUE' : 'FALSE'}': TRUE and FALSE are values of a function's argument (poly(x, 2, raw = TRUE))`, node.pos);
+      case 'str':
+        throw this.error(`invalid term ${deparseString(node.value)}: a string is a value, compared with a factor (I(sex == "F")) or naming a level (relevel(f, ref = "ctl"))`, node.pos);
       case 'paren': {
         const inner = unwrap(node);
         if (inner.kind === 'binary' && (inner.op === '|' || inner.op === '||')) {
@@ -879,6 +1067,8 @@ class TermEncoder {
         return this.encode(node.inner, scope);
       }
       case 'unary':
+        // `!x > 0`: one logical variable (R's terms() treats `!` as no formula operator)
+        if (node.op === '!') return [[this.variable(node)]];
         if (node.op === '+') return this.encode(node.arg, scope);
         this.encode(node.arg, { parity: !scope.parity, blocker: { text: node.op, pos: node.pos } });
         return [];
@@ -956,6 +1146,9 @@ class TermEncoder {
       case '||':
         if (this.insideBarAt !== null) throw this.nestedBar(node.pos);
         throw this.error(`'${node.op}' outside parentheses: a random-effects term is written (terms ${node.op} group)`, node.pos);
+      default:
+        // a comparison or `&` (`x > 0`, `x + z > 2`): one logical variable, as R's terms() reads it
+        return [[this.variable(node)]];
     }
   }
 

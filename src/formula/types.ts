@@ -9,11 +9,28 @@ export type Expr =
   | { type: 'num'; value: number }
   | { type: 'neg'; arg: Expr }
   | { type: 'binop'; op: '+' | '-' | '*' | '/' | '^'; left: Expr; right: Expr }
+  /** a string literal (`"F"`): only an operand of a comparison with a factor (`sex == "F"`) */
+  | { type: 'str'; value: string }
+  /** R's comparisons `x > 2`, `sex == "F"`: a logical value (TRUE, FALSE, NA) per row */
+  | { type: 'compare'; op: CompareOp; left: Expr; right: Expr }
+  /** R's `a & b` (elementwise and of two logical values) */
+  | { type: 'and'; left: Expr; right: Expr }
+  /** R's `!a` (negation of a logical value) */
+  | { type: 'not'; arg: Expr }
   /**
    * `fn(args)`; `basis`: the other arguments of `poly()`, `ns()` or `bs()` (their first argument, the
    * variable, is `args[0]`), matched as R matches them (src/formula/parse.ts basisArgs)
    */
-  | { type: 'call'; fn: string; args: Expr[]; basis?: BasisArgs };
+  | { type: 'call'; fn: string; args: Expr[]; basis?: BasisArgs; ref?: RelevelRef };
+
+/** R's comparison operators. */
+export type CompareOp = '==' | '!=' | '<' | '>' | '<=' | '>=';
+
+/**
+ * The reference level of `relevel(f, ref = "ctl")`: a level by its name, or (R's relevel also takes
+ * one) by its 1-based position among the levels (`relevel(f, ref = 2)`).
+ */
+export type RelevelRef = { level: string } | { index: number };
 
 /**
  * The arguments of a matrix-valued call `poly(x, …)`, `ns(x, …)`, `bs(x, …)` other than x, as the

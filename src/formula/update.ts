@@ -6,7 +6,9 @@
  *   2. terms(simplify = TRUE) (fixFormulaObject): the right-hand side rewritten from R's term labels
  *      (by degree, then by first appearance), each label with a `|` in parentheses (a random-effects
  *      term is one variable to R: `(1 | g)` is labelled `1 | g`), the offsets after the terms, `1`
- *      when there is no term and `- 1` appended without an intercept.
+ *      when there is no term and `- 1` appended without an intercept. One departure: a comparison
+ *      that is a whole variable (`y ~ (x > 0) + z`, R's label `x > 0`) is written in parentheses,
+ *      `(x > 0) + z`, where R writes `x > 0 + z`, which reads back as x > (0 + z).
  * With `expandDoubleVerts`, `(x || g)` in `old` is first lme4's `((1 | g) + (0 + x | g))`, as the
  * formula of an lmer fit with `||` is (formula(fit)), so that `- (0 + x | g)` removes one of them.
  */
@@ -38,7 +40,8 @@ export function updateFormula(old: string, update: string, options: UpdateFormul
   const text = (response ? `${deparse(response)} ` : '') + '~ ';
   const terms = termLabels(rhs, text + deparse(rhs));
   // a bar term in parentheses, `(1 | g)`; a structured term `ar1(0 + f | g)` as written (R's label)
-  const parts = [...terms.labels.map((l) => (l.includes('|') && !isStructuredLabel(l) ? `(${l})` : l)), ...terms.offsets];
+  // (R's own test is a '|' anywhere in the label, a string's included: `(I(s == "a|b"))` as R writes it)
+  const parts = [...terms.written.map((l) => (l.includes('|') && !isStructuredLabel(l) ? `(${l})` : l)), ...terms.offsets];
   return text + (parts.length > 0 ? parts.join(' + ') : '1') + (terms.intercept ? '' : ' - 1');
 }
 
@@ -48,6 +51,7 @@ function containsDot(node: Node): boolean {
     case 'name':
       return node.name === '.';
     case 'num':
+    case 'str':
     case 'logical':
       return false;
     case 'call':
@@ -75,6 +79,7 @@ function fillDots(node: Node, value: Node, rhs: boolean): Node {
     case 'name':
       return node.name === '.' ? value : node;
     case 'num':
+    case 'str':
     case 'logical':
       return node;
     case 'call':
@@ -99,7 +104,7 @@ function expandDoubleVerts(node: Node, text: string): Node {
       if (inner.kind === 'binary' && inner.op === '||') {
         const lhs = termLabels(inner.left, text);
         const group = deparse(inner.right);
-        const pieces = [...(lhs.intercept ? ['1'] : []), ...lhs.labels.map((l) => `0 + ${l}`)].map((t) => `(${t} | ${group})`);
+        const pieces = [...(lhs.intercept ? ['1'] : []), ...lhs.written.map((l) => `0 + ${l}`)].map((t) => `(${t} | ${group})`);
         if (pieces.length === 0) throw new FormulaError(`random-effects term '${deparse(inner)}' has no intercept and no terms`, text, inner.pos);
         return { kind: 'paren', inner: parseFormulaSides(`~ ${pieces.join(' + ')}`).rhs, pos: node.pos };
       }

@@ -3,8 +3,9 @@
  * from formula expressions.
  */
 import * as arrow from 'apache-arrow';
-import type { Expr } from '../formula/types.js';
-import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, formulaFunctionNames } from '../formula/functions.js';
+import type { CompareOp, Expr } from '../formula/types.js';
+import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEVEL, formulaFunctionNames } from '../formula/functions.js';
+import { deparseString } from '../formula/parse.js';
 import { type PolyCoefs, polyFit, polyPredict, polyRaw } from './basis/poly.js';
 import { type SplineCoefs, bsBasis, nsBasis, splineKnots } from './basis/splines.js';
 import { DataError, FormulaError } from '../errors/errors.js';
@@ -25,6 +26,11 @@ export interface FactorColumn {
   /** level index per row; -1 marks a missing value */
   codes: Int32Array;
   levels: string[];
+  /**
+   * R's logical vector (a comparison, `I(x > 2)`): levels FALSE, TRUE (codes 0, 1) always, both kept
+   * when the rows use one only — model.matrix codes a logical as factor(x, levels = c(FALSE, TRUE))
+   */
+  logical?: true;
 }
 
 /**
@@ -386,6 +392,13 @@ export function subsetColumn(col: Column, keep: Int32Array | null): Column {
     for (let i = 0; i < keep.length; i++) out[i] = col.values[keep[i]];
     return { kind: 'numeric', values: out };
   }
+  if (col.logical) {
+    // a logical keeps both levels FALSE, TRUE (R's model.matrix: factor(x, levels = c(FALSE, TRUE)))
+    if (!keep) return col;
+    const codes = rowInt32(keep.length);
+    for (let i = 0; i < keep.length; i++) codes[i] = col.codes[keep[i]];
+    return { kind: 'factor', codes, levels: col.levels, logical: true };
+  }
   const n = keep ? keep.length : col.codes.length;
   const used = new Uint8Array(col.levels.length);
   if (!keep) {
@@ -472,11 +485,18 @@ export interface ScaleCenter {
 export type BasisCoefs = { fn: 'poly'; coefs: PolyCoefs | null } | { fn: 'ns' | 'bs'; coefs: SplineCoefs };
 
 /**
+ * What a relevel() or a comparison with a level keeps of the data: `relevel(f, ref)`'s levels in
+ * their new order (new data are coded by them: a level the new rows lack need not be there); a
+ * comparison `f == "F"` only that the level was checked against the data's (new rows may lack it).
+ */
+export type LevelParams = { fn: 'relevel'; levels: string[] } | { fn: 'compare' };
+
+/**
  * What each data-dependent call of a formula keeps of the data, keyed by the call (scaleKey): the
  * centre and scale of a `scale(x)`, the coefficients or knots of a `poly()`, `ns()`, `bs()`.
  * Computed on the data when a model frame is built, and reused for new data (R's `makepredictcall`).
  */
-export type ScaleParams = Map<string, ScaleCenter | BasisCoefs>;
+export type ScaleParams = Map<string, ScaleCenter | BasisCoefs | LevelParams>;
 
 /** The centre and scale of a `scale()` call in `scales`, if computed. */
 export function scaleCenterOf(scales: ScaleParams | undefined, key: string): ScaleCenter | undefined {
@@ -504,8 +524,133 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
     return c.kind === 'factor' ? c : numericToFactor(c);
   }
   if (expr.type === 'call' && expr.fn === NUM_FACTOR) return numFactorColumn(expr.args, source, label, n, scales);
+  if (expr.type === 'call' && expr.fn === RELEVEL) return relevelColumn(expr, source, label, n, scales);
   if (expr.type === 'call' && expr.basis) return basisColumn(expr, source, label, n, scales);
+  if (isLogicalExpr(expr)) {
+    // R's logical vector (TRUE, FALSE, NA): a factor FALSE, TRUE for model.matrix (codes 0, 1; NA -1)
+    const v = asVector(evalNumeric(expr, source, label, scales), n);
+    const codes = rowInt32(n);
+    for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[i]) ? -1 : v[i];
+    return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'], logical: true };
+  }
   return { kind: 'numeric', values: asVector(evalNumeric(expr, source, label, scales), n) };
+}
+
+/** Whether an expression is logical-valued in R: a comparison, `&`, `!`, or I() of one (`I(x > 2)`). */
+export function isLogicalExpr(expr: Expr): boolean {
+  if (expr.type === 'compare' || expr.type === 'and' || expr.type === 'not') return true;
+  return expr.type === 'call' && expr.fn === 'I' && expr.args.length === 1 && isLogicalExpr(expr.args[0]);
+}
+
+/**
+ * R's `relevel(x, ref)`: the factor x with its level ref moved first, the others in their order
+ * (relevel.factor: levels c(ref, levels without ref)). ref by name or by position; on new data
+ * (`scales` holds the fitted levels) the rows are coded by the fitted levels' order, ref need not
+ * be among the new rows; a level the fit did not have is left to the caller (predict names it).
+ */
+function relevelColumn(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource, label: string, n: number, scales?: ScaleParams): FactorColumn {
+  const arg = expr.args[0];
+  const x = evalExpr(arg, source, label, n, scales);
+  if (x.kind !== 'factor') {
+    const name = arg.type === 'var' ? arg.name : label;
+    throw new DataError(`'${label}': '${name}' is ${x.kind === 'numeric' ? 'numeric' : 'a matrix'}; relevel takes a factor (R: 'relevel' only for (unordered) factors): write relevel(factor(${name}), …), or list '${name}' in factors`, { column: name });
+  }
+  const key = scaleKey(expr);
+  const kept = scales?.get(key);
+  let levels: string[];
+  if (kept && 'fn' in kept && kept.fn === 'relevel') {
+    levels = [...kept.levels, ...x.levels.filter((l) => !kept.levels.includes(l))];
+  } else {
+    const ref = expr.ref;
+    if (!ref) throw new FormulaError(`'${label}': relevel needs its reference level`, label, 0);
+    let k: number;
+    if ('level' in ref) {
+      k = x.levels.indexOf(ref.level);
+      if (k < 0) {
+        const shown = x.levels.slice(0, 20).map((l) => deparseString(l)).join(', ') + (x.levels.length > 20 ? ', …' : '');
+        throw new DataError(`'${label}': the reference level ${deparseString(ref.level)} is not a level of '${arg.type === 'var' ? arg.name : label}' (its levels: ${shown}) (R: 'ref' must be an existing level)`, { column: arg.type === 'var' ? arg.name : undefined });
+      }
+    } else {
+      k = ref.index - 1;
+      if (k >= x.levels.length) throw new DataError(`'${label}': ref = ${ref.index} is past the ${x.levels.length} levels of '${arg.type === 'var' ? arg.name : label}' (R: ref = ${ref.index} must be in 1L:${x.levels.length})`);
+    }
+    levels = [x.levels[k], ...x.levels.filter((_, j) => j !== k)];
+    scales?.set(key, { fn: 'relevel', levels });
+  }
+  // each old level's place in the new order
+  const to = new Int32Array(x.levels.length);
+  const pos = new Map(levels.map((l, j) => [l, j] as const));
+  x.levels.forEach((l, j) => { to[j] = pos.get(l)!; });
+  const codes = rowInt32(n);
+  for (let i = 0; i < n; i++) codes[i] = x.codes[i] < 0 ? -1 : to[x.codes[i]];
+  return { kind: 'factor', codes, levels };
+}
+
+/**
+ * One side of a comparison: a string, a factor column (compared by its levels' labels, as R's
+ * Ops.factor), or numbers (a number, a numeric expression, a logical one as 0/1).
+ */
+type CompareSide = { kind: 'str'; value: string } | { kind: 'factor'; col: FactorColumn; name: string } | { kind: 'numeric'; v: Float64Array | number };
+
+function compareSide(e: Expr, source: ColumnSource, label: string, scales?: ScaleParams): CompareSide {
+  if (e.type === 'str') return { kind: 'str', value: e.value };
+  if (e.type === 'var') {
+    const c = source(e.name);
+    if (c.kind === 'factor') return { kind: 'factor', col: c, name: e.name };
+  }
+  if (e.type === 'call' && (FACTOR_FUNCTIONS.has(e.fn) || e.fn === RELEVEL)) {
+    throw new FormulaError(`'${label}': compare the column itself with a level (${e.args[0]?.type === 'var' ? e.args[0].name : 'f'} == "level"), not ${e.fn}()`, label, 0);
+  }
+  return { kind: 'numeric', v: evalNumeric(e, source, label, scales) };
+}
+
+/** R's comparison `op` of two numbers (NaN: NA, either missing). */
+const COMPARE: Readonly<Record<CompareOp, (x: number, y: number) => number>> = {
+  '==': (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : x === y ? 1 : 0),
+  '!=': (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : x !== y ? 1 : 0),
+  '<': (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : x < y ? 1 : 0),
+  '>': (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : x > y ? 1 : 0),
+  '<=': (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : x <= y ? 1 : 0),
+  '>=': (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : x >= y ? 1 : 0),
+};
+
+/**
+ * A comparison, R's logical values as 1 (TRUE), 0 (FALSE), NaN (NA): numbers with numbers (`x > 2`),
+ * or a factor with a level (`sex == "F"`, `g != 3`: the level's label, R's Ops.factor; == and != only).
+ * On the data (no kept entry in `scales`) a level must be one of the factor's, else an error naming the
+ * levels (R would give a constant FALSE column, dropped as aliased); new data may lack it.
+ */
+function evalCompare(expr: Extract<Expr, { type: 'compare' }>, source: ColumnSource, label: string, scales?: ScaleParams): Float64Array | number {
+  const a = compareSide(expr.left, source, label, scales);
+  const b = compareSide(expr.right, source, label, scales);
+  if (a.kind === 'numeric' && b.kind === 'numeric') return map2(a.v, b.v, COMPARE[expr.op]);
+  const f = a.kind === 'factor' ? a : b.kind === 'factor' ? b : null;
+  const other = f === a ? b : a;
+  if (f === null) {
+    throw new FormulaError(`'${label}': a string is compared with a factor column (sex == "F"), not with ${other.kind === 'str' && (a.kind === 'str' && b.kind === 'str') ? 'another string' : 'numbers'}`, label, 0);
+  }
+  if (other.kind === 'factor') throw new FormulaError(`'${label}': two factors ('${a.kind === 'factor' ? a.name : ''}', '${b.kind === 'factor' ? b.name : ''}') compared: compare a factor with a level in quotes (f == "a")`, label, 0);
+  if (expr.op !== '==' && expr.op !== '!=') {
+    throw new FormulaError(`'${label}': '${expr.op}' on the factor '${f.name}': a factor is compared with a level by == or != only (R: '${expr.op}' not meaningful for factors)`, label, 0);
+  }
+  let level: string;
+  if (other.kind === 'str') level = other.value;
+  else if (typeof other.v === 'number') level = formatNumberLevel(other.v);
+  else throw new FormulaError(`'${label}': the factor '${f.name}' is compared with a level in quotes or a number (${f.name} == "a"), not with a column`, label, 0);
+  const k = f.col.levels.indexOf(level);
+  const key = scaleKey(expr);
+  if (!scales?.has(key)) {
+    if (k < 0) {
+      const shown = f.col.levels.slice(0, 20).map((l) => deparseString(l)).join(', ') + (f.col.levels.length > 20 ? ', …' : '');
+      throw new DataError(`'${label}': ${deparseString(level)} is not a level of '${f.name}' (its levels: ${shown}); the comparison would be FALSE in every row`, { column: f.name });
+    }
+    scales?.set(key, { fn: 'compare' });
+  }
+  const codes = f.col.codes;
+  const out = rowFloat64(codes.length);
+  const eq = expr.op === '==' ? 1 : 0;
+  for (let i = 0; i < codes.length; i++) out[i] = codes[i] < 0 ? NaN : codes[i] === k ? eq : 1 - eq;
+  return out;
 }
 
 /**
@@ -612,6 +757,16 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
     }
     case 'neg':
       return map1(evalNumeric(expr.arg, source, label, scales), (x) => -x);
+    case 'str':
+      throw new FormulaError(`'${label}': the string ${deparseString(expr.value)} is not a number: a string is compared with a factor (sex == "F")`, label, 0);
+    case 'compare':
+      return evalCompare(expr, source, label, scales);
+    case 'and':
+      // R's &: FALSE wins over NA (FALSE & NA is FALSE), numbers are TRUE when not 0
+      return map2(evalNumeric(expr.left, source, label, scales), evalNumeric(expr.right, source, label, scales),
+        (x, y) => (x === 0 || y === 0 ? 0 : Number.isNaN(x) || Number.isNaN(y) ? NaN : 1));
+    case 'not':
+      return map1(evalNumeric(expr.arg, source, label, scales), (x) => (Number.isNaN(x) ? NaN : x === 0 ? 1 : 0));
     case 'binop': {
       const a = evalNumeric(expr.left, source, label, scales);
       const b = evalNumeric(expr.right, source, label, scales);

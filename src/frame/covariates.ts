@@ -56,7 +56,9 @@ export function exprVariables(e: Expr, out: Set<string> = new Set()): Set<string
     case 'var': out.add(e.name); break;
     case 'num': break;
     case 'neg': exprVariables(e.arg, out); break;
-    case 'binop': exprVariables(e.left, out); exprVariables(e.right, out); break;
+    case 'binop': case 'compare': case 'and': exprVariables(e.left, out); exprVariables(e.right, out); break;
+    case 'not': exprVariables(e.arg, out); break;
+    case 'str': break;
     case 'call': for (const a of e.args) exprVariables(a, out); break;
   }
   return out;

@@ -14,7 +14,7 @@
  *    term's order) when its factors are at its levels, else 0.
  */
 import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR } from '../formula/functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEVEL } from '../formula/functions.js';
 import { ModelError } from '../errors/errors.js';
 import { codingOf } from '../frame/modelMatrix.js';
 import { type ScaleParams, scaleKey } from '../frame/columns.js';
@@ -131,8 +131,14 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.left, label);
         checkNumeric(expr.right, label);
         return;
+      case 'str':
+      case 'compare':
+      case 'and':
+      case 'not':
+        // R's logical values (a factor FALSE, TRUE of the model matrix) are evaluated on the rows in memory
+        throw new ModelError(`'${label}': comparisons (==, <, &, !, …) are evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory`);
       case 'call':
-        if (FACTOR_FUNCTIONS.has(expr.fn) || BASIS_FUNCTIONS.has(expr.fn) || expr.fn === NUM_FACTOR) {
+        if (FACTOR_FUNCTIONS.has(expr.fn) || BASIS_FUNCTIONS.has(expr.fn) || expr.fn === NUM_FACTOR || expr.fn === RELEVEL) {
           // poly/ns/bs need the whole column (their coefficients, knots) and factor() its distinct values before any row is
           // accumulated: not among the engines' passes
           throw new ModelError(`'${label}': ${expr.fn}() is evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory${FACTOR_FUNCTIONS.has(expr.fn) ? `, or read the column as a factor (factors: ['${expr.args[0]?.type === 'var' ? expr.args[0].name : 'x'}'])` : ''}`);

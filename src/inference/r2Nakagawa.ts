@@ -108,7 +108,8 @@ function exprVars(e: Expr, out: string[]): string[] {
   switch (e.type) {
     case 'var': if (!out.includes(e.name)) out.push(e.name); break;
     case 'neg': exprVars(e.arg, out); break;
-    case 'binop': exprVars(e.left, out); exprVars(e.right, out); break;
+    case 'binop': case 'compare': case 'and': exprVars(e.left, out); exprVars(e.right, out); break;
+    case 'not': exprVars(e.arg, out); break;
     case 'call': for (const a of e.args) exprVars(a, out); break;
     case 'num': break;
   }

@@ -367,7 +367,8 @@ function usesColumnFunction(e: Expr): boolean {
   switch (e.type) {
     case 'call': return COLUMN_FUNCTIONS.has(e.fn) || e.args.some(usesColumnFunction);
     case 'neg': return usesColumnFunction(e.arg);
-    case 'binop': return usesColumnFunction(e.left) || usesColumnFunction(e.right);
+    case 'binop': case 'compare': case 'and': return usesColumnFunction(e.left) || usesColumnFunction(e.right);
+    case 'not': return usesColumnFunction(e.arg);
     default: return false;
   }
 }

@@ -17,6 +17,10 @@ describe("the app's gamm4 split by the library's formula parser", () => {
     expect(splitSmoothFormula("y ~ s(x, bs = 'tp') + ti(x, z)")).toEqual({ formula: "y ~ s(x, bs = 'tp') + ti(x, z)" });
     // a string holding a bar, a plus or a parenthesis is one argument, not a term
     expect(splitSmoothFormula('y ~ s(x, xt = "a|b + (c") + (1 | g)')).toEqual({ formula: 'y ~ s(x, xt = "a|b + (c")', random: '~ (1 | g)' });
+    // the parser reads strings itself (no masking): relevel() and comparisons are fixed-effects terms
+    expect(splitSmoothFormula('y ~ s(x) + relevel(f, ref = "b|c") + I(z > 0 & w != \'a+b\') + (0 + I(z > 0) | g)')).toEqual({
+      formula: 'y ~ relevel(f, ref = "b|c") + I(z > 0 & w != \'a+b\') + s(x)', random: '~ (0 + I(z > 0) | g)',
+    });
   });
 
   test('nested parentheses, vector and uncorrelated terms, nesting, signs', () => {
@@ -52,6 +56,9 @@ describe("the app's gamm4 split by the library's formula parser", () => {
     expect(at(open)[1]).toBe(open.indexOf('(1'));
     expect(at(open)[0]).toContain('\n  y ~ s(x, bs = "cr") + (1 | g\n');
     expect(at('~ s(x)')[0]).toMatch(/^a model formula has a response/);
+    // an unterminated string: the parser's error at its quote
+    const quote = 'y ~ s(x, bs = "cr) + (1 | g)';
+    expect(at(quote)).toEqual([expect.stringMatching(/^unterminated string: no closing "/), quote.indexOf('"')]);
     const minus = 'y ~ s(x) - (1 | g)';
     expect(at(minus)).toEqual([expect.stringMatching(/^a random-effects term is added to a formula, not removed: '- \(1 \| g\)'/), minus.indexOf('(1')]);
   });

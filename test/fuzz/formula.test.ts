@@ -18,7 +18,9 @@ const CORPUS = [
   'TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | LOCATION)',
 ];
 const PIECES = ['~', '+', '-', '*', '/', ':', '^', '|', '||', '(', ')', ',', '`', ' ', '0', '1', '2', '1e308', '1e309', '.5', 'x', 'g', 'log', 'I',
-  'offset', 'cbind', 'constructor', '__proto__', 'hasOwnProperty', 'é', '😀', '\u0000', '\n', '\t', '**', '=', '$', '"', "'", '((((', '))))', '^1e9'];
+  'offset', 'cbind', 'constructor', '__proto__', 'hasOwnProperty', 'é', '😀', '\u0000', '\n', '\t', '**', '=', '$', '"', "'", '((((', '))))', '^1e9',
+  // strings, relevel and comparisons
+  '==', '!=', '<=', '>=', '<', '>', '!', '&', '&&', '<-', '\\', '"a"', "'b\\'c'", '"\\x41"', '"\\u{263A}"', '"\\q"', 'relevel', 'relevel(x, "a")', 'I(x > 2)'];
 
 function mutate(rand: Rand, s: string): string {
   let t = s;
@@ -36,9 +38,9 @@ function mutate(rand: Rand, s: string): string {
   return t;
 }
 
-const NAMES = ['x', 'y', 'a', 'b', 'g', 'h', 'Days', 'constructor', 'toString', '.x', 'x.1', '`a b`', 'é'];
-const FUNCS = ['log', 'exp', 'I', 'sqrt', 'offset', 'cbind', 'poly', 'valueOf'];
-const OPS = ['+', '-', '*', '/', ':', '^', '|', '||'];
+const NAMES = ['x', 'y', 'a', 'b', 'g', 'h', 'Days', 'constructor', 'toString', '.x', 'x.1', '`a b`', 'é', '"F"', "'a\\'b'"];
+const FUNCS = ['log', 'exp', 'I', 'sqrt', 'offset', 'cbind', 'poly', 'valueOf', 'relevel'];
+const OPS = ['+', '-', '*', '/', ':', '^', '|', '||', '==', '<', '>=', '!=', '&'];
 
 /** A random expression of the formula grammar, up to `depth` levels. */
 function expr(rand: Rand, depth: number): string {
@@ -48,7 +50,7 @@ function expr(rand: Rand, depth: number): string {
   switch (rand.int(5)) {
     case 0: return `(${expr(rand, depth - 1)})`;
     case 1: return `${rand.pick(FUNCS)}(${expr(rand, depth - 1)}${rand.chance(0.2) ? `, ${expr(rand, depth - 1)}` : ''})`;
-    case 2: return `${rand.pick(['-', '+'])}${expr(rand, depth - 1)}`;
+    case 2: return `${rand.pick(['-', '+', '!'])}${expr(rand, depth - 1)}`;
     default: return `${expr(rand, depth - 1)} ${rand.pick(OPS)} ${expr(rand, depth - 1)}`;
   }
 }
@@ -84,8 +86,8 @@ describe(`formula fuzzing (seed ${SEED})`, () => {
     const rand = new Rand(SEED + 2);
     for (let i = 0; i < cases(40); i++) {
       const k = 1 + rand.int(6000);
-      const op = rand.pick(['+', '*', ':', '^', '/', '-', '|']);
-      const open = rand.pick(['(', 'log(', 'I(', '-', '']);
+      const op = rand.pick(['+', '*', ':', '^', '/', '-', '|', '&', '==']);
+      const open = rand.pick(['(', 'log(', 'I(', '-', '', '!', 'I(!']);
       const close = open.endsWith('(') ? ')' : '';
       const text = rand.chance(0.5)
         ? `y ~ ${Array.from({ length: k }, (_, j) => `x${j % 50}`).join(` ${op} `)}`

@@ -150,6 +150,9 @@ export class SqlFrame {
         if (!p) throw new Error(`internal: the centre and scale of '${label}' are not known yet`);
         return `((${arg} - ${d.double(p.center)}) / ${d.double(p.scale)})`;
       }
+      default:
+        // strings and logical values: refused by describeFrame (src/gram/frameSpec.ts) before any query
+        throw new Error(`internal: '${label}': a ${e.type} expression in an SQL engine's frame`);
     }
   }
 
