@@ -301,6 +301,26 @@ describe('rows with missing values', () => {
     expectVec(a.fitted(1), Array.from(b.fitted(1)), 1e-8, 'fitted');
     expectVec(a.residuals({ type: 'normalized' }), Array.from(b.residuals({ type: 'normalized' })), 1e-7, 'normalized residuals');
   });
+  it('a row missing a structure\'s covariate or group is dropped too (nlme\'s model frame holds them): lme and gls, the fit of the data without it', async () => {
+    const o = data('Orthodont');
+    const cols = Object.fromEntries(o.schema.fields.map((fl) => [fl.name, Array.from(o.getChild(fl.name)!.toArray() as ArrayLike<unknown>)]));
+    const sexNa = new Set([5, 60]), occNa = new Set([33]);
+    const withNa = {
+      ...cols,
+      Sex: (cols.Sex as (string | null)[]).map((v, i) => (sexNa.has(i) ? null : v)),
+      occasion: (cols.occasion as (number | null)[]).map((v, i) => (occNa.has(i) ? NaN : v)),
+    };
+    const kept = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.filter((_, i) => !sexNa.has(i) && !occNa.has(i))]));
+    const opts = { weights: 'varComb(varIdent(form = ~ 1 | Sex), varPower(form = ~ age))', correlation: 'corAR1(form = ~ occasion | Subject)' };
+    const a = await lme('distance ~ age', withNa, { ...opts, random: '~ 1 | Subject' });
+    const b = await lme('distance ~ age', kept, { ...opts, random: '~ 1 | Subject' });
+    expect(a.nobs).toBe(105);
+    expectRel(a.logLik, b.logLik, 1e-9, 'lme logLik');
+    const g = await gls('distance ~ age', withNa, opts);
+    const h = await gls('distance ~ age', kept, opts);
+    expect(g.nobs).toBe(105);
+    expectRel(g.logLik, h.logLik, 1e-9, 'gls logLik');
+  });
 });
 
 describe('lme4-style formula and bad input', () => {

@@ -74,6 +74,12 @@ export interface ModelFrameOptions {
    * (`{ a: 'contr.sum' }`), used wherever R codes that factor by contrasts (default contr.treatment)
    */
   contrasts?: Contrasts;
+  /**
+   * columns in R's model frame that the formula does not use (nlme's variance-function and correlation
+   * covariates and groups): rows with a missing value in them are dropped too (na.omit); a name that is
+   * not a column is left to whoever reads it
+   */
+  naVariables?: string[];
 }
 
 /** lme4's na.action: 'omit' (na.omit, the default) or 'exclude' (na.exclude) */
@@ -217,6 +223,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   for (const c of removed) addColumn(c);
   for (const g of groups.values()) factorCols.add(g.codes);
   if (lmmWeights.values) numericCols.add(lmmWeights.values);
+  for (const v of options.naVariables ?? []) if (table.getChild(v)) addColumn(source(v));
   // (a column not on shared memory yet, e.g. weights given as numbers, is copied there for the job)
   const numericList = [...numericCols], numericShared = numericList.map((v) => rowShare(v, nInput));
   const marks = markMissing(nInput, numericShared, [...factorCols].map((f) => rowShare(f, nInput)));

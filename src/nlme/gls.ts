@@ -13,6 +13,7 @@ import { buildModelFrame, type ModelFrame } from '../frame/modelFrame.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 import { corStructure } from './correlation.js';
+import { structureColumns } from './structSpec.js';
 import { varFunction } from './varFunction.js';
 import { type ResidualCovariance, residualCovariance, whitenRows } from './whitening.js';
 import { minimize } from './optimize.js';
@@ -89,7 +90,9 @@ export function buildGls(model: string, data: arrow.Table, options: GlsOptions =
   if (typeof model !== 'string') throw new OptionError('model', 'gls: model must be a formula as text, e.g. "distance ~ age"');
   const f = parseFormula(model);
   if (f.random.length) throw new OptionError('model', `gls: '${model}' has random-effects terms: gls has none (use lme)`);
-  const frame = buildModelFrame(f, data, { factors: options.factors });
+  // (nlme's model frame holds the structures' covariates too: a row missing one is dropped, na.omit)
+  const naVariables = [...structureColumns(options.weights, 'weights'), ...structureColumns(options.correlation, 'correlation')];
+  const frame = buildModelFrame(f, data, { factors: options.factors, naVariables });
   const rows = { n: frame.n, rows: frame.rows };
   const vf = options.weights === undefined ? null : varFunction(options.weights, { table: data, frame: rows });
   const cor = options.correlation === undefined ? null : corStructure(options.correlation, { table: data, frame: rows, defaultGroup: null });

@@ -17,6 +17,7 @@ import { scaledStart } from '../optim/thetaOptimizer.js';
 import { minimize } from './optimize.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { corStructure } from './correlation.js';
+import { structureColumns } from './structSpec.js';
 import { varFunction } from './varFunction.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { type ResidualCovariance, residualCovariance, whitenVector } from './whitening.js';
@@ -87,7 +88,9 @@ export function buildLme(fixed: string, data: arrow.Table, options: LmeOptions =
   const reml = checkMethod(options.method);
   if (typeof fixed !== 'string') throw new OptionError('fixed', 'lme: fixed must be a formula as text, e.g. "distance ~ age"');
   const spec = randomSpec(fixed, options.random);
-  const model = buildLmm(spec.formula, data, { REML: reml, factors: options.factors, momentStart: false });
+  // (nlme's model frame holds the structures' covariates too: a row missing one is dropped, na.omit)
+  const naVariables = [...structureColumns(options.weights, 'weights'), ...structureColumns(options.correlation, 'correlation')];
+  const model = buildLmm(spec.formula, data, { REML: reml, factors: options.factors, momentStart: false, naVariables });
   const levels = modelLevels(model, spec.levels);
   for (const l of levels) {
     for (const u of levelUnits(l, model.blocks[l.block])) {

@@ -125,3 +125,19 @@ export function numberVectorArg(call: StructCall, key: string, option: string): 
   if (bad >= 0) throw new OptionError(option, `${option}: '${call.text}': ${key} = ${v}: '${parts[bad]}' is not a number`);
   return xs;
 }
+
+/**
+ * The data columns a variance function or correlation structure reads (its covariates and grouping
+ * variables; each function of a varComb's), for na.omit (src/frame/modelFrame.ts `naVariables`): nlme
+ * puts them in its model frame, so a row missing one is dropped. A call that does not parse gives none
+ * here: the structure's own reading reports it.
+ */
+export function structureColumns(text: string | undefined, option: string): string[] {
+  if (text === undefined) return [];
+  const comb = /^\s*varComb\s*\(([\s\S]*)\)\s*$/.exec(text);
+  if (comb) return comb[1].trim() === '' ? [] : splitTopLevel(comb[1]).flatMap((a) => structureColumns(a.trim(), option));
+  let call: StructCall;
+  try { call = parseStructCall(text, option); } catch { return []; }
+  const names = [...call.covariates.filter((c) => c !== FITTED), ...(call.group ? call.group.split('/') : [])].map((c) => c.trim());
+  return names.filter((c) => NAME.test(c));
+}
