@@ -144,7 +144,7 @@ describe('gamm4 formulas (src/formula/smooth.ts)', () => {
   });
 
   const refused: [string, RegExp, number][] = [
-    ['y ~ s(x, bs = "ps")', /bs = "ps": basis not supported/, 9],
+    ['y ~ s(x, bs = "ds")', /bs = "ds": basis not supported/, 9],
     ['y ~ s(x, by = log(f))', /by = log\(f\): the by variable must be a column name/, 9],
     ['y ~ s(x, by = x)', /the by variable is the smooth's covariate/, 4],
     ['y ~ t2(x)', /t2\(\) needs at least two covariates/, 7],
@@ -231,7 +231,7 @@ describe('gamm4 bad input', () => {
     expect(parsed.plot[0].x.length).toBe(5);
     expect(Math.abs(parsed.criterion - c.mer.criterion) / c.mer.criterion).toBeLessThan(1e-7);
     out.length = 0;
-    expect(await runGamm({ file, formula: 'y ~ s(x0, bs = "ps")', random: '~ (1 | fac)', quiet: true }, io)).toBe(1);
+    expect(await runGamm({ file, formula: 'y ~ s(x0, bs = "ds")', random: '~ (1 | fac)', quiet: true }, io)).toBe(1);
     expect(err.join('')).toMatch(/basis not supported/);
   }, 60_000);
 });

@@ -1,10 +1,10 @@
 /**
  * gamm4's formulas: smooth terms `s(x)`, `s(x, k = 8)`, `s(x, bs = "cr")`, `s(x, bs = "tp", k = 12)`,
- * `s(x, by = f)` (a factor or numeric by variable; `by = ordered(f)`: no smooth for f's first level), and the tensor products `t2(x, z)`, `t2(x, z, k = c(5, 5))`,
+ * `s(x, bs = "cc")` (cyclic), `s(x, bs = "ps")` (P-spline), `s(x, by = f)` (a factor or numeric by variable; `by = ordered(f)`: no smooth for f's first level), and the tensor products `t2(x, z)`, `t2(x, z, k = c(5, 5))`,
  * `t2(x, z, bs = "cr")` (cr margins, mgcv's t2 default) among the parametric terms of an lme4 fixed part
  * (mgcv's interpret.gam). Each smooth is a term of its own, joined by `+`; it is cut out of the formula, whose
  * remaining text (the parametric part, `y ~ z` or `y ~ 1`) is then an ordinary formula (./parse.ts). Refused
- * with a FormulaError at the token: other bases (`bs = "ps"`, …, and tp margins of t2), other arguments of
+ * with a FormulaError at the token: other bases (`bs = "re"`, …, and tp margins of t2), other arguments of
  * s() and t2(), several covariates in s() (`s(x, z)`), `te()` and `ti()` (gamm4's advice: t2), a smooth
  * inside another term, one covariate used by two smooths.
  */
@@ -24,8 +24,9 @@ export interface SmoothTerm {
   by?: string;
   /** `by = ordered(f)`: mgcv's ordered factor by, no smooth for the first level */
   byOrdered?: boolean;
-  /** the basis: thin plate regression spline (mgcv's default) or cubic regression spline */
-  bs: 'tp' | 'cr';
+  /** the basis: thin plate regression spline (mgcv's default), cubic regression spline, cyclic cubic
+   * regression spline or P-spline (s() only; t2's margins: cr) */
+  bs: 'tp' | 'cr' | 'cc' | 'ps';
   /** the basis dimension (mgcv's default 10; t2: the product of the margins') */
   k: number;
   /** mgcv's label: `s(x)`, `s(x):z` (numeric by; a factor by's per level at setup), `t2(x,z)` */
@@ -123,7 +124,7 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
       continue;
     }
     const [, name, value] = m;
-    if (OTHER_ARGS.has(name)) throw new FormulaError(`${kind}()'s argument '${name} =' is not supported: ${kind === 's' ? 's() takes a covariate, k =, bs = ("tp" or "cr") and by =' : 't2() takes its covariates, k = and bs = "cr"'}`, text, a.pos);
+    if (OTHER_ARGS.has(name)) throw new FormulaError(`${kind}()'s argument '${name} =' is not supported: ${kind === 's' ? 's() takes a covariate, k =, bs = ("tp", "cr", "cc" or "ps") and by =' : 't2() takes its covariates, k = and bs = "cr"'}`, text, a.pos);
     if (!SMOOTH_ARGS.has(name)) throw new FormulaError(`${kind}() has no argument '${name} =' here (${kind === 's' ? 'it takes a covariate, k =, bs = and by =' : 'it takes its covariates, k = and bs ='})`, text, a.pos);
     if (name === 'k') kText = { value, pos: a.pos };
     else if (name === 'bs') bsText = { value, pos: a.pos };
@@ -147,12 +148,13 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
     if (covariates.length === 0) throw new FormulaError('s() needs a covariate: s(x)', text, pos);
     if (covariates.length > 1) throw new FormulaError(`s() of several covariates (${covariates.map((c) => c.text).join(', ')}) is not supported: one covariate per smooth (a tensor product: t2(${covariates.map((c) => c.text).join(', ')}))`, text, covariates[1].pos);
     const k = kText ? basisDimension(kText.value, text, kText.pos) : 10;
-    let bs: 'tp' | 'cr' = 'tp';
+    let bs: 'tp' | 'cr' | 'cc' | 'ps' = 'tp';
     if (bsText) {
-      const b = basisName(bsText.value, text, bsText.pos, 'bs = "tp" or bs = "cr"');
-      if (b !== 'tp' && b !== 'cr') throw new FormulaError(`bs = "${b}": basis not supported (supported: "tp", the thin plate regression spline, mgcv's default; "cr", the cubic regression spline)`, text, bsText.pos);
+      const b = basisName(bsText.value, text, bsText.pos, 'bs = "tp", "cr", "cc" or "ps"');
+      if (b !== 'tp' && b !== 'cr' && b !== 'cc' && b !== 'ps') throw new FormulaError(`bs = "${b}": basis not supported (supported: "tp", the thin plate regression spline, mgcv's default; "cr", the cubic regression spline; "cc", the cyclic cubic regression spline; "ps", the P-spline)`, text, bsText.pos);
       bs = b;
     }
+    if (bs === 'cc' && kText && Number(kText.value) < 4) throw new FormulaError(`k = ${kText.value}: a cyclic smooth (bs = "cc") needs k of at least 4`, text, kText.pos);
     const term = terms[0];
     if (by === term) throw new FormulaError(`s(${term}, by = ${by}): the by variable is the smooth's covariate`, text, pos);
     // mgcv's label: a numeric by's `s(x):z`; a factor by's `s(x):zlevel`, set per level at setup

@@ -36,7 +36,7 @@ export interface SmoothBasis {
   /** the (first) covariate and all of them */
   term: string;
   terms: string[];
-  bs: 'tp' | 'cr';
+  bs: 'tp' | 'cr' | 'cc' | 'ps';
   /** the basis dimension (t2: the product of the margins') */
   k: number;
   /** the fit's basis at the data rows (n × p, row-major; × the by values) */

@@ -1,0 +1,105 @@
+/**
+ * gamm4's cyclic cubic (`s(x, bs = "cc")`) and P-spline (`s(x, bs = "ps")`) smooths against gamm4 0.2-6 / mgcv
+ * 1.8-41 / lme4 1.1-31 (fixtures from test/oracle/gamm4_bases.R on test/fixtures/data/gamsim_by.csv), at
+ * test/gamm4By.test.ts's tolerances (test/helpers/gamm4Case.ts; cc and ps bases have no eigenvector freedom, so
+ * every case is exact: lme4's criterion at gamm4's θ 1e-9 relative, the optimum within 1e-7, each penalty's SD,
+ * σ, SEs, edf, s.table's edf, Ref.df, F/Chi.sq and p-values 1e-4, fitted values, smooths and predictions 1e-5 of
+ * the response's SD (GLMM: of the largest linear predictor), coefficients and Vp 1e-4 relative to the largest;
+ * a GLMM's Laplace deviance at gamm4's (θ, β) 1e-9);
+ * the bases: smoothCon's constrained basis at the data's first rows, its scaled penalty (1e-10 relative to the
+ * largest entry), S.scale (1e-10 relative) and PredictMat beyond the data's range (a cc smooth wrapped, a ps
+ * smooth continued linearly; 1e-10 relative to the largest entry).
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTableFile } from '../src/io/node.js';
+import { gamm4 } from '../src/gamm/gamm4.js';
+import { runGamm } from '../src/cli/gammCommand.js';
+import { smoothCon } from '../src/smooth/smoothCon.js';
+import { FormulaError, ModelError } from '../src/errors/errors.js';
+import { expectClose, expectGamm4Case, rel } from './helpers/gamm4Case.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const cases: Record<string, any> = JSON.parse(readFileSync(join(fixtures, 'gamm4', 'gamm4_bases.json'), 'utf8'));
+const data = () => readTableFile(join(fixtures, 'data', 'gamsim_by.csv')).table;
+const numbers = (t: ReturnType<typeof data>, name: string) => Float64Array.from(t.getChild(name)!.toArray() as ArrayLike<number>);
+
+describe('cc and ps bases (src/smooth/ccSpline.ts, pSpline.ts) against mgcv smoothCon', () => {
+  const bases: [string, number, number, 'cc' | 'ps' | 'cr'][] = [['cc', 0, 8, 'cc'], ['ps', 0, 10, 'ps'], ['ps', 1, 10, 'cr'], ['cc_ps_poisson', 0, 10, 'cc'], ['cc_ps_poisson', 1, 8, 'ps']];
+  for (const [name, idx, k, bs] of bases) {
+    it(`${name}: s(${cases[name].smooths[idx].term}, bs = "${bs}", k = ${k}): the basis, penalty, S.scale and PredictMat outside the range`, () => {
+      const ref = cases[name].smooths[idx];
+      const sm = smoothCon({ term: ref.term, bs, k, label: ref.label }, numbers(data(), ref.term));
+      expect(sm.p).toBe(ref.X_head[0].length);
+      expect(sm.rank).toBe(ref.rank);
+      expect(sm.p - sm.rank).toBe(ref.null_space_dim);
+      expectClose(sm.X.subarray(0, 12 * sm.p), (ref.X_head as number[][]).flat(), 1e-10);
+      expectClose(sm.S, (ref.S as number[][]).flat(), 1e-10);
+      expect(rel(sm.sScale, ref.S_scale)).toBeLessThan(1e-10);
+      expectClose(sm.predict(ref.outside), (ref.X_outside as number[][]).flat(), 1e-10);
+    });
+  }
+  it('a cc smooth is periodic: its basis at x and x + period agree, and its value and slope match at the ends', () => {
+    const x = numbers(data(), 'x0');
+    const sm = smoothCon({ term: 'x0', bs: 'cc', k: 6, label: 's(x0)' }, x);
+    const lo = sm.knots![0], hi = sm.knots![5], per = hi - lo;
+    const at = sm.predict([0.3, 0.3 + per, 0.3 - 2 * per, lo, hi, lo + 1e-6, hi - 1e-6]);
+    for (let c = 0; c < sm.p; c++) {
+      expect(Math.abs(at[sm.p + c] - at[c])).toBeLessThan(1e-12);
+      expect(Math.abs(at[2 * sm.p + c] - at[c])).toBeLessThan(1e-12);
+      expect(Math.abs(at[3 * sm.p + c] - at[4 * sm.p + c])).toBeLessThan(1e-12);
+      // the slopes at the two ends (one-sided differences) agree to the difference's O(h) error
+      const s0 = (at[5 * sm.p + c] - at[3 * sm.p + c]) / 1e-6, s1 = (at[4 * sm.p + c] - at[6 * sm.p + c]) / 1e-6;
+      expect(Math.abs(s0 - s1)).toBeLessThan(1e-4 * Math.max(1, Math.abs(s0)));
+    }
+  });
+});
+
+describe('gamm4 cc and ps fits against gamm4 0.2-6', () => {
+  for (const name of ['cc', 'cc_by', 'ps', 'ps_by', 'cc_ps_poisson']) {
+    it(`${name}: ${cases[name].formula}, random ${cases[name].random}`, async () => {
+      const c = cases[name];
+      const glmm = c.family !== 'gaussian';
+      const fit = glmm
+        ? await gamm4(c.formula, data(), { random: c.random, family: c.family })
+        : await gamm4(c.formula, data(), { random: c.random });
+      expectGamm4Case(fit, c, { exact: true });
+      await new Promise((r) => setTimeout(r, 0));
+    }, 120_000);
+  }
+});
+
+describe('cc and ps: bad input', () => {
+  it('refuses a cc smooth with k below 4, more knots than distinct values, and other bases by name', async () => {
+    const t = data();
+    await expect(gamm4('y ~ s(x0, bs = "cc", k = 3)', t, { random: '~ (1 | g)' })).rejects.toThrow(FormulaError);
+    await expect(gamm4('y ~ s(x0, bs = "cc", k = 3)', t, { random: '~ (1 | g)' })).rejects.toThrow(/cyclic smooth \(bs = "cc"\) needs k of at least 4/);
+    const few = { y: [1, 3, 2, 5, 4, 6, 5, 7, 8, 7, 9, 8], x: [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3], g: ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c'] };
+    await expect(gamm4('y ~ s(x, bs = "cc", k = 5)', few, { random: '~ (1 | g)' })).rejects.toThrow(ModelError);
+    await expect(gamm4('y ~ s(x, bs = "cc", k = 5)', few, { random: '~ (1 | g)' })).rejects.toThrow(/x has 3 distinct values, fewer than the k = 5 knots/);
+    await expect(gamm4('y ~ s(x0, bs = "re")', t, { random: '~ (1 | g)' })).rejects.toThrow(/bs = "re": basis not supported .*"cc", the cyclic cubic regression spline; "ps", the P-spline/);
+    await expect(gamm4('y ~ s(x0, bs = "ps", m = 3)', t, { random: '~ (1 | g)' })).rejects.toThrow(/argument 'm =' is not supported/);
+  });
+});
+
+describe('mixedgpu gamm4 with cc and ps smooths (src/cli/gammCommand.ts)', () => {
+  it("prints summary(gam) with the cc and ps smooths; its JSON's s_table and plot data", async () => {
+    const c = cases.cc_ps_poisson;
+    const out: string[] = [], err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
+    const file = join(fixtures, 'data', 'gamsim_by.csv');
+    expect(await runGamm({ file, formula: c.formula, random: c.random, family: 'poisson', json: true, quiet: true, points: 5 }, io)).toBe(0);
+    const parsed = JSON.parse(out.join(''));
+    expect(parsed.s_table.names).toEqual(['s(x0)', 's(x2)']);
+    parsed.s_table.chi_sq.forEach((v: number, k: number) => expect(rel(v, c.gam.s_table.stat[k])).toBeLessThan(1e-4));
+    expect(parsed.plot.map((p: { x: number[] }) => p.x.length)).toEqual([5, 5]);
+    out.length = 0;
+    expect(await runGamm({ file, formula: cases.cc.formula, random: cases.cc.random, quiet: true }, io)).toBe(0);
+    const text = out.join('');
+    expect(text).toMatch(/Formula:\nyvc ~ s\(x1, bs = "cc", k = 8\) \+ z/);
+    // the cc smooth's row: edf, Ref.df (reTest's rank, 6), F, p-value
+    expect(text).toMatch(/^s\(x1\) +5\.047 +6 +78\.82 +<2e-16 \*\*\*$/m);
+  }, 60_000);
+});
