@@ -41,8 +41,11 @@ export interface GamSmooth {
   terms: string[];
   /** the by variable (and a factor by's level) */
   by?: { column: string; level?: string };
+  /** the basis (a t2's first margin's; `margins` has each) */
   bs: 'tp' | 'cr' | 'cc' | 'ps';
   k: number;
+  /** a t2's margins: covariate, basis and dimension each */
+  margins?: { term: string; bs: 'tp' | 'cr' | 'cc' | 'ps'; k: number }[];
   /** its coefficients' positions in `coefficients` (0-based, end exclusive) */
   first: number;
   last: number;
@@ -253,7 +256,7 @@ export function gamAssembly(mer: LmmFit | GlmmFit, setup: GammSetup, sigma: numb
     const label = s.basis.label;
     for (let c = 0; c < p; c++) names.push(`${label}.${c + 1}`);
     smooths.push({
-      label, kind: s.basis.kind, term: s.basis.term, terms: s.basis.terms, ...(s.basis.by ? { by: s.basis.by } : {}), bs: s.basis.bs, k: s.basis.k,
+      label, kind: s.basis.kind, term: s.basis.term, terms: s.basis.terms, ...(s.basis.by ? { by: s.basis.by } : {}), bs: s.basis.bs, k: s.basis.k, ...(s.basis.margins ? { margins: s.basis.margins } : {}),
       first: at, last: at + p, edf: 0, sd: sds[0], sp: sps[0], sds, sps, nullSpaceDim: s.form.nf, refDf: NaN, chiSq: NaN, F: null, pValue: NaN,
     });
     at += p;
