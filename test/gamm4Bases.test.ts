@@ -177,3 +177,44 @@ describe("gamm4 t2() with tp margins (the tp basis's eigenvector signs: another 
     }, 120_000);
   }
 });
+
+describe('t2() margins and by =: bad input, predictions, plot data and the CLI', () => {
+  it('refuses a factor by of one level, a by variable among the covariates, a cc margin of k 3 and other margins by name', async () => {
+    const t = data();
+    const one = { y: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((v) => v * 0.7 + Math.sin(v)), x: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], z: [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], f: new Array(12).fill('a'), g: ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c'] };
+    await expect(gamm4('y ~ t2(x, z, by = f, k = 3)', one, { random: '~ (1 | g)' })).rejects.toThrow(/'f' has (1|one) level \('a'\)/);
+    await expect(gamm4('y ~ t2(x0, x2, by = x2)', t, { random: '~ (1 | g)' })).rejects.toThrow(/the by variable is one of the smooth's covariates/);
+    await expect(gamm4('y ~ t2(x0, x2, bs = "cc", k = 3)', t, { random: '~ (1 | g)' })).rejects.toThrow(/cyclic margin \(bs = "cc"\) needs k of at least 4/);
+    await expect(gamm4('y ~ t2(x0, x2, bs = c("cr", "re"))', t, { random: '~ (1 | g)' })).rejects.toThrow(/bs = "re": t2\(\)'s margins are "cr" \(mgcv's t2 default\), "tp", "cc" or "ps" here/);
+    await expect(gamm4('y ~ t2(x0, x2, bs = c("cr", "tp", "cr"))', t, { random: '~ (1 | g)' })).rejects.toThrow(/takes one basis or 2/);
+  });
+  it('a factor-by t2: predictions need the by column, plotData gives each level a grid; a numeric by t2 has the whole null block as fixed effects', async () => {
+    const t = data();
+    const fit = await gamm4('y ~ fac + t2(x0, x2, by = fac, k = 4)', t, { random: '~ (1 | g)' });
+    expect(() => fit.predict({ x0: [0.5], x2: [0.5] })).toThrow(/by column 'fac'/);
+    const pd = fit.plotData(4);
+    expect(pd.map((p) => p.label)).toEqual(['t2(x0,x2):facl1', 't2(x0,x2):facl2', 't2(x0,x2):facl3']);
+    expect(pd.every((p) => p.x.length === 16 && p.z!.length === 16)).toBe(true);
+    expect(fit.gam.smooths.map((s) => s.sps.length)).toEqual([3, 3, 3]);
+    // a level's smooth is zero off its level
+    const off = fit.predict({ x0: [0.3], x2: [0.6], fac: ['l2'] }), on = fit.predict({ x0: [0.3], x2: [0.6], fac: ['l1'] });
+    expect(off.fit[0]).not.toBeCloseTo(on.fit[0], 3);
+    const vc = await gamm4('yvc ~ t2(x1, x2, by = z, k = 4)', t, { random: '~ (1 | g)' });
+    expect(vc.mer.model.frame.xnames.map((nm) => nm.replace(/^`|`$/g, '')).filter((nm) => /Fx\d$/.test(nm))).toEqual(['t2(x1,x2):zFx1', 't2(x1,x2):zFx2', 't2(x1,x2):zFx3', 't2(x1,x2):zFx4']);
+    expect(vc.gam.smooths[0].nullSpaceDim).toBe(4);
+  }, 60_000);
+  it('mixedgpu gamm4 prints summary(gam) of a factor-by t2 and of a t2 with tp margins; the JSON has each level', async () => {
+    const out: string[] = [], err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
+    const file = join(fixtures, 'data', 'gamsim_by.csv');
+    const c = cases.t2_by_factor;
+    expect(await runGamm({ file, formula: c.formula, random: c.random, json: true, quiet: true, points: 3 }, io)).toBe(0);
+    const parsed = JSON.parse(out.join(''));
+    expect(parsed.s_table.names).toEqual(arr(c.gam.s_table.names));
+    parsed.s_table.edf.forEach((e: number, k: number) => expect(rel(e, c.gam.s_table.edf[k])).toBeLessThan(1e-4));
+    expect(parsed.plot.map((p: { z: number[] }) => p.z.length)).toEqual([9, 9, 9]);
+    out.length = 0;
+    expect(await runGamm({ file, formula: cases.t2_tp.formula, random: cases.t2_tp.random, quiet: true }, io)).toBe(0);
+    expect(out.join('')).toMatch(/^t2\(x0,x2\) +7\.757 +7\.757 /m);
+  }, 60_000);
+});

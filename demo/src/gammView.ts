@@ -67,7 +67,7 @@ export function renderGamm(e: GammEls, r: GammResultMsg, fitNumber: number, widt
       h('thead', {}, h('tr', {}, h('th', {}, 'Smooth'), h('th', {}, 'basis'), h('th', {}, 'k'), h('th', {}, 'edf'), h('th', {}, 'SD (random effects)'), h('th', {}, 'smoothing parameter'),
         h('th', {}, 'Ref.df'), h('th', {}, r.scaleEstimated ? 'F' : 'Chi.sq'), h('th', {}, 'p-value'))),
       h('tbody', {}, r.smooths.map((s) => h('tr', { 'data-term': s.label, 'data-edf': String(s.edf), 'data-sd': String(s.sd), 'data-sp': String(s.sp), 'data-p': String(s.p) },
-        h('td', { class: 'name' }, s.label), h('td', {}, BASIS_NAMES[s.bs]), h('td', {}, String(s.k)),
+        h('td', { class: 'name' }, s.label), h('td', {}, s.margins ? `t2 of ${s.margins.join(' × ')}` : BASIS_NAMES[s.bs]), h('td', {}, String(s.k)),
         h('td', {}, fmtFixed(s.edf, 3)), h('td', {}, fmt(s.sd)), h('td', {}, fmt(s.sp)),
         h('td', {}, fmtFixed(s.refDf, 3)), h('td', {}, fmtFixed(r.scaleEstimated ? s.F : s.chiSq, 3)), h('td', {}, fmtP(s.p))))))),
     h('p', { class: 'caption' }, `edf: the smooth\'s effective degrees of freedom (gamm4\'s, diag(Vp Xᵀ V⁻¹ X) summed over its coefficients); SD: of its penalized coefficients as random effects (gamm4\'s Xr variance component); smoothing parameter σ²/σ²_s; Ref.df, ${r.scaleEstimated ? 'F' : 'Chi.sq'} and p-value: summary.gam's approximate test that the smooth is zero (Wood 2013${r.scaleEstimated ? ', the scale estimated' : ', the scale known'}). `,

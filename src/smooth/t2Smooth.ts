@@ -1,9 +1,11 @@
 /**
  * mgcv's t2 tensor product smooth (smooth.construct.t2.smooth.spec, mgcv 1.8-41; Wood, Scheipl & Faraway
  * 2013, "Straightforward intermediate rank tensor product smoothing in mixed models"), as gamm4 uses it,
- * with cubic regression spline margins (t2's default bs = "cr", k = 5 each):
+ * with cubic regression spline margins (t2's default bs = "cr", k = 5 each) or tp, cc or ps margins:
  *
- *   1. each margin j: the cr basis B_j (n × k_j) and penalty S_j (./crSpline.ts), rank r_j = k_j − 2, put in
+ *   1. each margin j: its own basis B_j (n × k_j; a cc margin's k_j − 1 columns) and penalty S_j, unconstrained
+ *      and unscaled as mgcv's smooth.construct leaves them (./crSpline.ts, ./tprs.ts, ./ccSpline.ts,
+ *      ./pSpline.ts), rank r_j = k_j − 2, put in
  *      its natural parametrization (nat.param, type 3, unit.fnorm): S_j = V Λ Vᵀ, E = (√λ_1 … √λ_r, e…),
  *      X_j = B_j V E⁻¹ with the null columns' E_i = √(‖(B_j V)_i‖² / mean over the range of ‖(B_j V)_l‖²/λ_l),
  *      the null columns rotated by the eigenvectors of X_nᵀX_n (X_n centred; in reverse order), then the
@@ -19,7 +21,11 @@
  *      (Xp = X Z_p): gamm4 maps the fitted coefficients to Xp's parametrization by gam.setup's G$P (the
  *      least-squares map with X_fit = Xp G$P over the whole design; ../gamm/gamView.ts).
  * The margins' eigenvectors have arbitrary signs (R's LAPACK its own): the constrained spaces, the fit and
- * every fitted value agree with mgcv's, single coefficients may not.
+ * every fitted value agree with mgcv's, single coefficients may not. A tp margin's own basis has its eigenvectors'
+ * signs too (./tprs.ts), which reach the t2's penalties through the margin's column scaling: such a t2 is close
+ * to mgcv's, not equal.
+ * `by =` (smoothCon): a factor's levels each take this construction × the level's indicator; a numeric by
+ * variable (not constant) drops both constraints (`constrain: false`).
  */
 import { ModelError } from '../errors/errors.js';
 import { tridiagonalEigen } from '../linalg/tridiagonalEigen.js';
