@@ -142,9 +142,10 @@ describe('gamm4 t2() with cc and ps margins and with by = against gamm4 0.2-6', 
   }, 120_000);
 });
 
-describe("gamm4 t2() with tp margins (the tp basis's eigenvector signs: another model than gamm4's)", () => {
-  // A tp margin's basis comes from eigenvectors whose signs are arbitrary (mgcv's Lanczos has its own; ours:
-  // src/smooth/tprs.ts); its unit-RMS column scaling acts on columns of other signs, so the margin's penalty is
+describe("gamm4 t2() with tp margins (another tp basis than mgcv's: a slightly different model from gamm4's)", () => {
+  // A tp margin's basis spans mgcv's space but is another basis of it (eigenvectors with arbitrary signs, mgcv's
+  // from Lanczos, ours src/smooth/tprs.ts; signs alone do not reproduce mgcv's columns here); its unit-RMS column
+  // scaling acts on other columns, so the margin's penalty is
   // another quadratic form in its coefficients and nat.param's natural parametrization another — the t2 is a
   // slightly different model from gamm4's (unlike an s() tp smooth, whose fit is invariant: README "Signs and
   // scales"). Here: its REML criterion at the optimum 1e-9 relative of gamm4's, fitted values, smooths and
