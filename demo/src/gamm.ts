@@ -96,7 +96,7 @@ export function describeGamm(fit: AnyGammFit, split: GammSplit, table: arrow.Tab
     logLik: mer.logLik,
     AIC: mer.AIC,
     BIC: mer.BIC,
-    smooths: g.smooths.map((s) => ({ label: s.label, term: s.term, bs: s.bs, k: s.k, edf: s.edf, sd: s.sd, sp: s.sp, refDf: s.refDf, chiSq: s.chiSq, F: s.F, p: s.pValue })),
+    smooths: g.smooths.map((s) => ({ label: s.label, term: s.term, bs: s.bs, ...(s.margins ? { margins: s.margins.map((m) => m.bs) } : {}), k: s.k, edf: s.edf, sd: s.sd, sp: s.sp, refDf: s.refDf, chiSq: s.chiSq, F: s.F, p: s.pValue })),
     statName: glmm ? 'z' : 't',
     parametric: par.names.map((name, j) => ({ name, estimate: par.estimate[j]!, se: par.se[j]!, stat: (glmm ? par.z! : par.t!)[j]!, p: par.p[j]! })),
     plots: plots.map((p, k) => ({ ...p, term: g.smooths[k]!.term, rug: rugValues(columnValues(table, g.smooths[k]!.term)) })),

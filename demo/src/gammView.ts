@@ -10,6 +10,11 @@ import { clear, csv, fmt, fmtFixed, fmtP, h } from './dom.js';
 import { smoothPlot } from './plots.js';
 import type { GammResultMsg } from './protocol.js';
 
+/** the smooths' bases as the table names them (mgcv's bs codes) */
+const BASIS_NAMES: Record<GammResultMsg['smooths'][number]['bs'], string> = {
+  tp: 'tp (thin plate)', cr: 'cr (cubic regression)', cc: 'cc (cyclic cubic)', ps: 'ps (P-spline)',
+};
+
 /** The lmer/glmer results' cards that a gamm4 fit does not have, with the reason (one line). */
 export const GAMM_NOT_SHOWN =
   'Not shown for a gamm4 fit: lmerTest\'s anova and df, estimated marginal means, model tests, intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), the ANOVA (afex) card, model checks, shrinkage and residual diagnostics — they would take the mer (the mixed-model form) for the model: its fixed effects are the smooths\' unpenalized columns (s(x)Fx1) and its random effects include each smooth\'s penalized part (the Xr terms), which those methods would test and plot as ordinary terms. The mer\'s summary is below.';
@@ -62,7 +67,7 @@ export function renderGamm(e: GammEls, r: GammResultMsg, fitNumber: number, widt
       h('thead', {}, h('tr', {}, h('th', {}, 'Smooth'), h('th', {}, 'basis'), h('th', {}, 'k'), h('th', {}, 'edf'), h('th', {}, 'SD (random effects)'), h('th', {}, 'smoothing parameter'),
         h('th', {}, 'Ref.df'), h('th', {}, r.scaleEstimated ? 'F' : 'Chi.sq'), h('th', {}, 'p-value'))),
       h('tbody', {}, r.smooths.map((s) => h('tr', { 'data-term': s.label, 'data-edf': String(s.edf), 'data-sd': String(s.sd), 'data-sp': String(s.sp), 'data-p': String(s.p) },
-        h('td', { class: 'name' }, s.label), h('td', {}, s.bs === 'cr' ? 'cr (cubic regression)' : 'tp (thin plate)'), h('td', {}, String(s.k)),
+        h('td', { class: 'name' }, s.label), h('td', {}, s.margins ? `t2 of ${s.margins.join(' × ')}` : BASIS_NAMES[s.bs]), h('td', {}, String(s.k)),
         h('td', {}, fmtFixed(s.edf, 3)), h('td', {}, fmt(s.sd)), h('td', {}, fmt(s.sp)),
         h('td', {}, fmtFixed(s.refDf, 3)), h('td', {}, fmtFixed(r.scaleEstimated ? s.F : s.chiSq, 3)), h('td', {}, fmtP(s.p))))))),
     h('p', { class: 'caption' }, `edf: the smooth\'s effective degrees of freedom (gamm4\'s, diag(Vp Xᵀ V⁻¹ X) summed over its coefficients); SD: of its penalized coefficients as random effects (gamm4\'s Xr variance component); smoothing parameter σ²/σ²_s; Ref.df, ${r.scaleEstimated ? 'F' : 'Chi.sq'} and p-value: summary.gam's approximate test that the smooth is zero (Wood 2013${r.scaleEstimated ? ', the scale estimated' : ', the scale known'}). `,

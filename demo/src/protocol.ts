@@ -1161,7 +1161,7 @@ export interface GammResultMsg {
   BIC: number;
   /** each smooth: its basis, edf, SD of its random effects and smoothing parameter σ²/σ²_s */
   /** with summary.gam's approximate test of each smooth (Wood 2013): Ref.df, Chi.sq, F (scale estimated; else null), p-value */
-  smooths: { label: string; term: string; bs: 'tp' | 'cr'; k: number; edf: number; sd: number; sp: number; refDf: number; chiSq: number; F: number | null; p: number }[];
+  smooths: { label: string; term: string; bs: 'tp' | 'cr' | 'cc' | 'ps'; margins?: ('tp' | 'cr' | 'cc' | 'ps')[]; k: number; edf: number; sd: number; sp: number; refDf: number; chiSq: number; F: number | null; p: number }[];
   /** summary(gam)'s parametric coefficients: t tests (Gaussian) or z tests */
   statName: 't' | 'z';
   parametric: { name: string; estimate: number; se: number; stat: number; p: number }[];

@@ -238,9 +238,9 @@ export function buildProgram(): Command {
 
   program
     .command('gamm4')
-    .description("gamm4's generalized additive mixed model: smooth terms s(x), s(x, k = 8), s(x, bs = \"cr\"), s(x, by = f) and tensor products t2(x, z) written as mixed models and fitted by lmer (Gaussian) or glmer (--family binomial | poisson, Laplace); prints summary(gam) and the mer's summary")
+    .description("gamm4's generalized additive mixed model: smooth terms s(x), s(x, k = 8), s(x, bs = \"cr\" | \"cc\" | \"ps\"), s(x, by = f) and tensor products t2(x, z) written as mixed models and fitted by lmer (Gaussian) or glmer (--family binomial | poisson, Laplace); prints summary(gam) and the mer's summary")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
-    .argument('<formula>', "model formula with smooths, 'y ~ s(x) + z' (bs = \"tp\" (default) or \"cr\"; by = a factor or numeric column; t2(x, z, k = c(5, 5)) with cr margins)")
+    .argument('<formula>', "model formula with smooths, 'y ~ s(x) + z' (bs = \"tp\" (default), \"cr\", \"cc\" (cyclic) or \"ps\" (P-spline); by = a factor or numeric column; t2(x, z, k = c(5, 5)) with cr margins, bs = \"tp\", \"cc\", \"ps\" or one per margin, and by =)")
     .option('--random <formula>', "random-effects formula, gamm4's random = ~ (1 | g)")
     .option('--ml', 'fit by maximum likelihood (default REML; a binomial or Poisson fit is always ML)')
     .option('--family <name>', 'gaussian (default; lmer), binomial or poisson (glmer with the canonical link, Laplace; cbind(s, f) responses too)')

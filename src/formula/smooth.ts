@@ -1,10 +1,11 @@
 /**
  * gamm4's formulas: smooth terms `s(x)`, `s(x, k = 8)`, `s(x, bs = "cr")`, `s(x, bs = "tp", k = 12)`,
- * `s(x, by = f)` (a factor or numeric by variable; `by = ordered(f)`: no smooth for f's first level), and the tensor products `t2(x, z)`, `t2(x, z, k = c(5, 5))`,
- * `t2(x, z, bs = "cr")` (cr margins, mgcv's t2 default) among the parametric terms of an lme4 fixed part
+ * `s(x, bs = "cc")` (cyclic), `s(x, bs = "ps")` (P-spline), `s(x, by = f)` (a factor or numeric by variable; `by = ordered(f)`: no smooth for f's first level), and the tensor products `t2(x, z)`, `t2(x, z, k = c(5, 5))`,
+ * `t2(x, z, bs = "cr")` (cr margins, mgcv's t2 default; "tp", "cc", "ps", or one per margin `bs = c("cr", "tp")`),
+ * `t2(x, z, by = f)` among the parametric terms of an lme4 fixed part
  * (mgcv's interpret.gam). Each smooth is a term of its own, joined by `+`; it is cut out of the formula, whose
  * remaining text (the parametric part, `y ~ z` or `y ~ 1`) is then an ordinary formula (./parse.ts). Refused
- * with a FormulaError at the token: other bases (`bs = "ps"`, …, and tp margins of t2), other arguments of
+ * with a FormulaError at the token: other bases (`bs = "re"`, …), other arguments of
  * s() and t2(), several covariates in s() (`s(x, z)`), `te()` and `ti()` (gamm4's advice: t2), a smooth
  * inside another term, one covariate used by two smooths.
  */
@@ -18,14 +19,15 @@ export interface SmoothTerm {
   term: string;
   /** all covariates (s(): one; t2(): one per margin) */
   terms: string[];
-  /** t2's margins: each a cr basis of dimension k (mgcv's t2 default k = 5) */
-  margins?: { term: string; bs: 'cr'; k: number }[];
+  /** t2's margins: each a basis (cr, t2's default; tp, cc or ps) of dimension k (mgcv's t2 default k = 5) */
+  margins?: { term: string; bs: 'tp' | 'cr' | 'cc' | 'ps'; k: number }[];
   /** `by =`: a factor (one smooth per level) or numeric (varying coefficient) column */
   by?: string;
   /** `by = ordered(f)`: mgcv's ordered factor by, no smooth for the first level */
   byOrdered?: boolean;
-  /** the basis: thin plate regression spline (mgcv's default) or cubic regression spline */
-  bs: 'tp' | 'cr';
+  /** the basis: thin plate regression spline (mgcv's default), cubic regression spline, cyclic cubic
+   * regression spline or P-spline (s() only; t2's margins: cr) */
+  bs: 'tp' | 'cr' | 'cc' | 'ps';
   /** the basis dimension (mgcv's default 10; t2: the product of the margins') */
   k: number;
   /** mgcv's label: `s(x)`, `s(x):z` (numeric by; a factor by's per level at setup), `t2(x,z)` */
@@ -123,12 +125,11 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
       continue;
     }
     const [, name, value] = m;
-    if (OTHER_ARGS.has(name)) throw new FormulaError(`${kind}()'s argument '${name} =' is not supported: ${kind === 's' ? 's() takes a covariate, k =, bs = ("tp" or "cr") and by =' : 't2() takes its covariates, k = and bs = "cr"'}`, text, a.pos);
+    if (OTHER_ARGS.has(name)) throw new FormulaError(`${kind}()'s argument '${name} =' is not supported: ${kind === 's' ? 's() takes a covariate, k =, bs = ("tp", "cr", "cc" or "ps") and by =' : 't2() takes its covariates, k =, bs = ("cr", "tp", "cc" or "ps", one or one per margin) and by ='}`, text, a.pos);
     if (!SMOOTH_ARGS.has(name)) throw new FormulaError(`${kind}() has no argument '${name} =' here (${kind === 's' ? 'it takes a covariate, k =, bs = and by =' : 'it takes its covariates, k = and bs ='})`, text, a.pos);
     if (name === 'k') kText = { value, pos: a.pos };
     else if (name === 'bs') bsText = { value, pos: a.pos };
     else {
-      if (kind === 't2') throw new FormulaError("t2()'s 'by =' is not supported here (s() takes by =)", text, a.pos);
       const ord = /^ordered\s*\(\s*(.*?)\s*\)$/s.exec(value.trim());
       const b = columnName(ord ? ord[1] : value.trim());
       if (b === null) throw new FormulaError(`by = ${value}: the by variable must be a column name (a factor: one smooth per level; numeric: a varying coefficient) or ordered(f)`, text, a.pos);
@@ -147,12 +148,13 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
     if (covariates.length === 0) throw new FormulaError('s() needs a covariate: s(x)', text, pos);
     if (covariates.length > 1) throw new FormulaError(`s() of several covariates (${covariates.map((c) => c.text).join(', ')}) is not supported: one covariate per smooth (a tensor product: t2(${covariates.map((c) => c.text).join(', ')}))`, text, covariates[1].pos);
     const k = kText ? basisDimension(kText.value, text, kText.pos) : 10;
-    let bs: 'tp' | 'cr' = 'tp';
+    let bs: 'tp' | 'cr' | 'cc' | 'ps' = 'tp';
     if (bsText) {
-      const b = basisName(bsText.value, text, bsText.pos, 'bs = "tp" or bs = "cr"');
-      if (b !== 'tp' && b !== 'cr') throw new FormulaError(`bs = "${b}": basis not supported (supported: "tp", the thin plate regression spline, mgcv's default; "cr", the cubic regression spline)`, text, bsText.pos);
+      const b = basisName(bsText.value, text, bsText.pos, 'bs = "tp", "cr", "cc" or "ps"');
+      if (b !== 'tp' && b !== 'cr' && b !== 'cc' && b !== 'ps') throw new FormulaError(`bs = "${b}": basis not supported (supported: "tp", the thin plate regression spline, mgcv's default; "cr", the cubic regression spline; "cc", the cyclic cubic regression spline; "ps", the P-spline)`, text, bsText.pos);
       bs = b;
     }
+    if (bs === 'cc' && kText && Number(kText.value) < 4) throw new FormulaError(`k = ${kText.value}: a cyclic smooth (bs = "cc") needs k of at least 4`, text, kText.pos);
     const term = terms[0];
     if (by === term) throw new FormulaError(`s(${term}, by = ${by}): the by variable is the smooth's covariate`, text, pos);
     // mgcv's label: a numeric by's `s(x):z`; a factor by's `s(x):zlevel`, set per level at setup
@@ -171,18 +173,24 @@ function smoothCall(kind: 's' | 't2', text: string, pos: number, open: number, c
     const vals = parts.map((v) => basisDimension(v, text, kText!.pos));
     ks = parts.length === 1 ? new Array<number>(d).fill(vals[0]) : vals;
   }
+  let bss = new Array<'tp' | 'cr' | 'cc' | 'ps'>(d).fill('cr');
   if (bsText) {
     const parts = vectorArg(bsText.value);
     if (parts.length !== 1 && parts.length !== d) throw new FormulaError(`bs = ${bsText.value}: t2() of ${d} covariates takes one basis or ${d}`, text, bsText.pos);
-    for (const v of parts) {
-      const b = basisName(v, text, bsText.pos, 'bs = "cr"');
-      if (b !== 'cr') throw new FormulaError(`bs = "${b}": t2()'s margins are cubic regression splines here (bs = "cr", mgcv's t2 default); ${b === 'tp' ? 'tp margins are' : 'other bases are'} not supported`, text, bsText.pos);
-    }
+    const names = parts.map((v) => {
+      const b = basisName(v, text, bsText!.pos, 'bs = "cr"');
+      if (b !== 'cr' && b !== 'tp' && b !== 'cc' && b !== 'ps') throw new FormulaError(`bs = "${b}": t2()'s margins are "cr" (mgcv's t2 default), "tp", "cc" or "ps" here; other bases are not supported`, text, bsText!.pos);
+      return b;
+    });
+    bss = names.length === 1 ? new Array(d).fill(names[0]) : names;
   }
-  const margins = terms.map((term, i) => ({ term, bs: 'cr' as const, k: ks[i] }));
+  bss.forEach((b, i) => { if (b === 'cc' && ks[i] < 4) throw new FormulaError(`k = ${kText?.value ?? ks[i]}: a cyclic margin (bs = "cc") needs k of at least 4`, text, kText?.pos ?? pos); });
+  const margins = terms.map((term, i) => ({ term, bs: bss[i], k: ks[i] }));
+  if (by !== undefined && terms.includes(by)) throw new FormulaError(`t2(${terms.join(', ')}, by = ${by}): the by variable is one of the smooth's covariates`, text, pos);
+  const label = `t2(${terms.join(',')})`;
   return {
-    kind, term: terms[0], terms, margins, bs: 'cr', k: ks.reduce((a, b) => a * b, 1),
-    label: `t2(${terms.join(',')})`, text: text.slice(pos, close + 1), pos,
+    kind, term: terms[0], terms, margins, bs: bss[0], k: ks.reduce((a, b) => a * b, 1), ...(by !== undefined ? { by } : {}), ...(byOrdered ? { byOrdered } : {}),
+    label: by !== undefined ? `${label}:${byOrdered ? `ordered(${by})` : by}` : label, text: text.slice(pos, close + 1), pos,
   };
 }
 

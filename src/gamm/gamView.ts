@@ -28,7 +28,7 @@ import { ModelError, DataError } from '../errors/errors.js';
 import { toArrowTable, type DataInput } from '../io/dataInput.js';
 import { makeFloat64Vector } from '../io/arrow.js';
 import type { GammSetup } from './setup.js';
-import { type SmoothTest, smoothTable } from './smoothTable.js';
+import { type SmoothTest, penaltyMatrix, smoothTable } from './smoothTable.js';
 
 /** One smooth in the gam view. */
 export interface GamSmooth {
@@ -41,8 +41,11 @@ export interface GamSmooth {
   terms: string[];
   /** the by variable (and a factor by's level) */
   by?: { column: string; level?: string };
-  bs: 'tp' | 'cr';
+  /** the basis (a t2's first margin's; `margins` has each) */
+  bs: 'tp' | 'cr' | 'cc' | 'ps';
   k: number;
+  /** a t2's margins: covariate, basis and dimension each */
+  margins?: { term: string; bs: 'tp' | 'cr' | 'cc' | 'ps'; k: number }[];
   /** its coefficients' positions in `coefficients` (0-based, end exclusive) */
   first: number;
   last: number;
@@ -52,6 +55,8 @@ export interface GamSmooth {
   sd: number;
   /** gamm4's smoothing parameter σ²/σ²_s (1e10 at σ²_s = 0; a t2's first penalty's) */
   sp: number;
+  /** the penalty's null space left after the constraint (its fixed effects' columns; 0: a cyclic smooth, tested by reTest) */
+  nullSpaceDim: number;
   /** each penalty's SD and smoothing parameter (one for s(); a t2's `rr`, `nr`, `rn`, … in order) */
   sds: number[];
   sps: number[];
@@ -251,8 +256,8 @@ export function gamAssembly(mer: LmmFit | GlmmFit, setup: GammSetup, sigma: numb
     const label = s.basis.label;
     for (let c = 0; c < p; c++) names.push(`${label}.${c + 1}`);
     smooths.push({
-      label, kind: s.basis.kind, term: s.basis.term, terms: s.basis.terms, ...(s.basis.by ? { by: s.basis.by } : {}), bs: s.basis.bs, k: s.basis.k,
-      first: at, last: at + p, edf: 0, sd: sds[0], sp: sps[0], sds, sps, refDf: NaN, chiSq: NaN, F: null, pValue: NaN,
+      label, kind: s.basis.kind, term: s.basis.term, terms: s.basis.terms, ...(s.basis.by ? { by: s.basis.by } : {}), bs: s.basis.bs, k: s.basis.k, ...(s.basis.margins ? { margins: s.basis.margins } : {}),
+      first: at, last: at + p, edf: 0, sd: sds[0], sp: sps[0], sds, sps, nullSpaceDim: s.form.nf, refDf: NaN, chiSq: NaN, F: null, pValue: NaN,
     });
     at += p;
   }
@@ -359,7 +364,8 @@ export function gamView(mer: LmmFit, setup: GammSetup, formula: string): GamStat
   const rSq = 1 - (variance((i) => y[i] - fitted[i]) * (n - 1)) / (variance((i) => y[i]) * dfResidual);
   // summary.gam's tests of the smooths
   const scaleEstimated = Number.isFinite(sigma2) && sigma2 !== 1;
-  smoothTable(smooths, coefficients, Vp, XVX, dfResidual, scaleEstimated).forEach((t: SmoothTest, k) => Object.assign(smooths[k], t));
+  const re = { beta: fitCoefficients, Vp: fitCov.Vp, Slambda: penaltyMatrix(B, pen, P, smooths, sigma2), sig2: sigma2 };
+  smoothTable(smooths, coefficients, Vp, XVX, dfResidual, scaleEstimated, re).forEach((t: SmoothTest, k) => Object.assign(smooths[k], t));
   const view: GamView = {
     formula, smooths, coefficients, names, Vp, edf, sig2: sigma2, scaleEstimated, fitted, dfResidual, parametric, rSq, criterion: mer.objective, n,
   };

@@ -27,7 +27,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import { pvalueNormal } from '../stats/distributions.js';
 import type { GammSetup } from './setup.js';
 import { type GamState, type GamView, applyPredictionMap, crossV, gamAssembly, otherRandomEffects, penalizedCovariance, predictionMap } from './gamView.js';
-import { type SmoothTest, smoothTable } from './smoothTable.js';
+import { type SmoothTest, penaltyMatrix, smoothTable } from './smoothTable.js';
 
 /** summary.gam's parametric table of a GLMM (the scale known: z tests). */
 export interface GlmmParametricTable {
@@ -103,7 +103,8 @@ export function glmmGamView(mer: GlmmFit, setup: GammSetup, formula: string): Gl
   for (const e of edf) sumEdf += e;
   const dfResidual = n - sumEdf;
   // summary.gam's smooth tests with the scale known (binomial, Poisson: Chi.sq; smoothTable.ts)
-  smoothTable(smooths, coefficients, Vp, XVX, dfResidual, false).forEach((t: SmoothTest, k) => Object.assign(smooths[k], t));
+  const re = { beta: fitCoefficients, Vp: fitCov.Vp, Slambda: penaltyMatrix(B, pen, P, smooths, 1), sig2: 1 };
+  smoothTable(smooths, coefficients, Vp, XVX, dfResidual, false, re).forEach((t: SmoothTest, k) => Object.assign(smooths[k], t));
   const parametric: GlmmParametricTable = { names: paramNames, estimate: [], se: [], z: [], p: [] };
   for (let c = 0; c < np; c++) {
     const est = coefficients[c], se = Math.sqrt(Vp[c * P + c]);

@@ -14,7 +14,8 @@
  * and constraint those of s(x), its rows × the level's indicator), each its own term and variance;
  * `s(x, by = z)` with a numeric z is one unconstrained smooth z f(x) (`s(x):z`). A `t2(x, z)` smooth
  * (src/smooth/t2Smooth.ts) has one term per penalty (smooth2random.t2.smooth: its blocks `rr`, `nr`, `rn`),
- * each with its own variance.
+ * each with its own variance; `t2(x, z, by = f)` one such smooth per level (`t2(x,z):fa`), `by = z` numeric one
+ * unconstrained smooth z f(x, z).
  */
 import * as arrow from 'apache-arrow';
 import { parseFormula, parseRandomForm } from '../formula/parse.js';
@@ -23,7 +24,7 @@ import type { Formula } from '../formula/types.js';
 import { buildModelFrame } from '../frame/modelFrame.js';
 import { DataError, ModelError } from '../errors/errors.js';
 import { makeFloat64Vector, makeUtf8Vector } from '../io/arrow.js';
-import { type ConstructedSmooth, smoothCon } from '../smooth/smoothCon.js';
+import { type ConstructedSmooth, type SmoothBy, smoothCon } from '../smooth/smoothCon.js';
 import { type SmoothMixedForm, smoothToRandom, t2ToRandom } from '../smooth/mixedForm.js';
 import { type T2Smooth, t2Construct } from '../smooth/t2Smooth.js';
 import type { SmoothTerm } from '../formula/smooth.js';
@@ -36,9 +37,11 @@ export interface SmoothBasis {
   /** the (first) covariate and all of them */
   term: string;
   terms: string[];
-  bs: 'tp' | 'cr';
+  bs: 'tp' | 'cr' | 'cc' | 'ps';
   /** the basis dimension (t2: the product of the margins') */
   k: number;
+  /** a t2's margins: covariate, basis and dimension each (`bs` is then the first margin's) */
+  margins?: { term: string; bs: 'tp' | 'cr' | 'cc' | 'ps'; k: number }[];
   /** the fit's basis at the data rows (n × p, row-major; × the by values) */
   X: Float64Array;
   p: number;
@@ -167,27 +170,15 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
     }
     return { basis, con, t2, form, fxNames, zNames, group: groups[0], groups, x: xs[0], xs };
   };
-  const smooths: SmoothSetup[] = smooth.smooths.flatMap((spec): SmoothSetup[] => {
-    if (spec.kind === 't2') {
-      const xs = spec.terms.map((t) => numericColumn(spec, t));
-      const t2 = t2Construct({ label: spec.label, margins: spec.margins!.map((m) => ({ term: m.term, k: m.k })) }, xs);
-      const basis: SmoothBasis = {
-        kind: 't2', label: spec.label, term: spec.term, terms: spec.terms, bs: 'cr', k: spec.k, X: t2.X, p: t2.p,
-        predict: (cols) => t2.predict(cols), Xp: t2.Xp,
-      };
-      return [place(basis, null, t2, t2ToRandom(t2), xs)];
-    }
-    const x = numericColumn(spec, spec.term);
-    const base = { term: spec.term, bs: spec.bs, k: spec.k };
-    const make = (label: string, by: { values: Float64Array; constrain: boolean } | undefined, byInfo: SmoothBasis['by']): SmoothSetup => {
-      const con = smoothCon({ ...base, label }, x, by);
-      const basis: SmoothBasis = {
-        kind: 's', label, term: spec.term, terms: [spec.term], bs: spec.bs, k: spec.k, X: con.X, p: con.p,
-        ...(byInfo ? { by: byInfo } : {}), predict: (cols, m) => con.predict(cols[0], m),
-      };
-      return place(basis, con, null, smoothToRandom(con), [x]);
-    };
-    if (spec.by === undefined) return [make(spec.label, undefined, undefined)];
+  /**
+   * smoothCon's `by` handling of one smooth: the variants it makes — none (one smooth), a factor's levels (one
+   * smooth per level present, an ordered factor's first level left out: labels `s(x):fa`, `t2(x,z):fa`, the
+   * basis × the level's indicator, constrained) or a numeric by (one smooth, the basis × z, the constraint
+   * dropped unless z is constant: mgcv's sd(z) > mean(z) ε 1000).
+   */
+  const byVariants = (spec: SmoothTerm): { label: string; by?: SmoothBy; byInfo?: SmoothBasis['by'] }[] => {
+    if (spec.by === undefined) return [{ label: spec.label }];
+    const base = spec.kind === 't2' ? spec.label.slice(0, spec.label.lastIndexOf(':')) : `s(${spec.term})`;
     const byCol = frame.columns.get(spec.by);
     if (!byCol) throw new DataError(`${spec.label}: by column '${spec.by}' not found in the data`, { column: spec.by });
     if (spec.byOrdered && byCol.kind !== 'factor') throw new DataError(`${spec.label}: ordered(${spec.by}) needs a factor ('${spec.by}' is numeric: list it in factors)`, { column: spec.by });
@@ -196,29 +187,63 @@ export function gammSetup(formulaText: string, table: arrow.Table, random: strin
       for (let i = 0; i < n; i++) present.add(byCol.codes[i]);
       const levels = byCol.levels.filter((_, l) => present.has(l));
       if (levels.length < 2) {
-        throw new DataError(`s(${spec.term}, by = ${spec.by}): the factor '${spec.by}' has ${levels.length} level${levels.length === 1 ? ` ('${levels[0]}')` : 's'} in the rows used; a factor by needs at least 2 (one level: write s(${spec.term}))`, { column: spec.by });
+        const call = spec.kind === 't2' ? `t2(${spec.terms.join(', ')}, by = ${spec.by})` : `s(${spec.term}, by = ${spec.by})`;
+        const alone = spec.kind === 't2' ? `t2(${spec.terms.join(', ')})` : `s(${spec.term})`;
+        throw new DataError(`${call}: the factor '${spec.by}' has ${levels.length} level${levels.length === 1 ? ` ('${levels[0]}')` : 's'} in the rows used; a factor by needs at least 2 (one level: write ${alone})`, { column: spec.by });
       }
-      // mgcv: one smooth per level, labelled s(x):fa, its basis × the level's indicator, constrained; an ordered
-      // factor's first level has none (its smooth is the other terms': s(x) + s(x, by = ordered(f)))
       const first = byCol.levels.findIndex((_, l) => present.has(l));
       const name = spec.byOrdered ? `ordered(${spec.by})` : spec.by;
       return byCol.levels.flatMap((level, l) => {
         if (!present.has(l) || (spec.byOrdered && l === first)) return [];
         const ind = new Float64Array(n);
         for (let i = 0; i < n; i++) ind[i] = byCol.codes[i] === l ? 1 : 0;
-        return [make(`s(${spec.term}):${name}${level}`, { values: ind, constrain: true }, { column: spec.by!, level })];
+        return [{ label: `${base}:${name}${level}`, by: { values: ind, constrain: true }, byInfo: { column: spec.by!, level } }];
       });
     }
     if (byCol.kind !== 'numeric') throw new DataError(`${spec.label}: by variable '${spec.by}' is neither a factor nor numeric`, { column: spec.by });
     const z = byCol.values;
-    // mgcv drops the centring constraint unless z is constant (sd(z) > mean(z) ε 1000)
     let mean = 0;
     for (let i = 0; i < n; i++) mean += z[i];
     mean /= n;
     let ss = 0;
     for (let i = 0; i < n; i++) ss += (z[i] - mean) ** 2;
     const sd = Math.sqrt(ss / (n - 1));
-    return [make(spec.label, { values: Float64Array.from(z), constrain: !(sd > mean * 2.220446049250313e-16 * 1000) }, { column: spec.by })];
+    return [{ label: spec.label, by: { values: Float64Array.from(z), constrain: !(sd > mean * 2.220446049250313e-16 * 1000) }, byInfo: { column: spec.by } }];
+  };
+  const times = (A: Float64Array, p: number, m: ArrayLike<number> | undefined) => {
+    if (!m) return A;
+    const out = new Float64Array(A.length);
+    for (let i = 0; i < A.length / p; i++) for (let c = 0; c < p; c++) out[i * p + c] = A[i * p + c] * m[i];
+    return out;
+  };
+  const smooths: SmoothSetup[] = smooth.smooths.flatMap((spec): SmoothSetup[] => {
+    const variants = byVariants(spec);
+    if (spec.kind === 't2') {
+      const xs = spec.terms.map((t) => numericColumn(spec, t));
+      // the construction, its scaling and constraints those of the covariates alone; a numeric by's drops them
+      const constrain = variants[0].by?.constrain ?? true;
+      const t2 = t2Construct({ label: spec.label, margins: spec.margins!.map((m) => ({ term: m.term, k: m.k, bs: m.bs })) }, xs, constrain);
+      return variants.map(({ label, by, byInfo }) => {
+        const X = times(t2.X, t2.p, by?.values);
+        const sm: T2Smooth = { ...t2, X, Xp: times(t2.Xp, t2.p, by?.values) };
+        const basis: SmoothBasis = {
+          kind: 't2', label, term: spec.term, terms: spec.terms, bs: spec.bs, k: spec.k, X, p: t2.p,
+          margins: spec.margins!.map((m) => ({ ...m })), ...(byInfo ? { by: byInfo } : {}),
+          predict: (cols, m) => times(t2.predict(cols), t2.p, m), ...(t2.constrained ? { Xp: sm.Xp } : {}),
+        };
+        return place(basis, null, sm, t2ToRandom(sm), xs);
+      });
+    }
+    const x = numericColumn(spec, spec.term);
+    const base = { term: spec.term, bs: spec.bs, k: spec.k };
+    return variants.map(({ label, by, byInfo }) => {
+      const con = smoothCon({ ...base, label }, x, by);
+      const basis: SmoothBasis = {
+        kind: 's', label, term: spec.term, terms: [spec.term], bs: spec.bs, k: spec.k, X: con.X, p: con.p,
+        ...(byInfo ? { by: byInfo } : {}), predict: (cols, m) => con.predict(cols[0], m),
+      };
+      return place(basis, con, null, smoothToRandom(con), [x]);
+    });
   });
   const tilde = smooth.parametric.indexOf('~');
   const parametricRhs = smooth.parametric.slice(tilde + 1).trim();

@@ -35,7 +35,7 @@ export interface TestStat {
 }
 
 /** R's round(): halves to even. */
-function roundR(x: number): number {
+export function roundR(x: number): number {
   const f = Math.floor(x), d = x - f;
   if (d > 0.5) return f + 1;
   if (d < 0.5) return f;

@@ -1,9 +1,11 @@
 /**
  * mgcv's t2 tensor product smooth (smooth.construct.t2.smooth.spec, mgcv 1.8-41; Wood, Scheipl & Faraway
  * 2013, "Straightforward intermediate rank tensor product smoothing in mixed models"), as gamm4 uses it,
- * with cubic regression spline margins (t2's default bs = "cr", k = 5 each):
+ * with cubic regression spline margins (t2's default bs = "cr", k = 5 each) or tp, cc or ps margins:
  *
- *   1. each margin j: the cr basis B_j (n × k_j) and penalty S_j (./crSpline.ts), rank r_j = k_j − 2, put in
+ *   1. each margin j: its own basis B_j (n × k_j; a cc margin's k_j − 1 columns) and penalty S_j, unconstrained
+ *      and unscaled as mgcv's smooth.construct leaves them (./crSpline.ts, ./tprs.ts, ./ccSpline.ts,
+ *      ./pSpline.ts), rank r_j = k_j − 2, put in
  *      its natural parametrization (nat.param, type 3, unit.fnorm): S_j = V Λ Vᵀ, E = (√λ_1 … √λ_r, e…),
  *      X_j = B_j V E⁻¹ with the null columns' E_i = √(‖(B_j V)_i‖² / mean over the range of ‖(B_j V)_l‖²/λ_l),
  *      the null columns rotated by the eigenvectors of X_nᵀX_n (X_n centred; in reverse order), then the
@@ -19,24 +21,55 @@
  *      (Xp = X Z_p): gamm4 maps the fitted coefficients to Xp's parametrization by gam.setup's G$P (the
  *      least-squares map with X_fit = Xp G$P over the whole design; ../gamm/gamView.ts).
  * The margins' eigenvectors have arbitrary signs (R's LAPACK its own): the constrained spaces, the fit and
- * every fitted value agree with mgcv's, single coefficients may not.
+ * every fitted value agree with mgcv's, single coefficients may not. A tp margin's own basis has its eigenvectors'
+ * signs too (./tprs.ts), which reach the t2's penalties through the margin's column scaling: such a t2 is close
+ * to mgcv's, not equal.
+ * `by =` (smoothCon): a factor's levels each take this construction × the level's indicator; a numeric by
+ * variable (not constant) drops both constraints (`constrain: false`).
  */
 import { ModelError } from '../errors/errors.js';
 import { tridiagonalEigen } from '../linalg/tridiagonalEigen.js';
 import { crBasis, crKnots, crMatrices } from './crSpline.js';
-import { sumToZeroBasis } from './smoothCon.js';
+import { ccBasis, ccKnots, ccMatrices } from './ccSpline.js';
+import { psBasis, psKnots, psPenalty } from './pSpline.js';
+import { tprsBasis, tprsConstruct } from './tprs.js';
+import { type SmoothBasisName, sumToZeroBasis } from './smoothCon.js';
 
-/** A t2 smooth as the formula gives it: `t2(x, z, k = c(5, 5))`. */
+/** A t2 smooth as the formula gives it: `t2(x, z, k = c(5, 5))`, `t2(x, z, bs = c("cr", "tp"))`. */
 export interface T2Spec {
   /** mgcv's label, `t2(x,z)` */
   label: string;
-  margins: { term: string; k: number }[];
+  /** each margin's covariate, basis dimension and basis (default cr, t2's default) */
+  margins: { term: string; k: number; bs?: SmoothBasisName }[];
+}
+
+/** One margin's own basis and penalty (mgcv's smooth.construct of the margin: no constraint, no rescaling). */
+function marginBasis(bs: SmoothBasisName, x: ArrayLike<number>, k: number, term: string): { raw: (v: ArrayLike<number>) => Float64Array; S: Float64Array; kb: number; rank: number } {
+  if (bs === 'tp') {
+    const tp = tprsConstruct(x, k, term);
+    return { raw: (v) => tprsBasis(tp, v), S: tp.S, kb: k, rank: k - 2 };
+  }
+  if (bs === 'cc') {
+    if (k < 4) throw new ModelError(`t2(): a cyclic margin (bs = "cc") of ${term} needs k of at least 4, got ${k}`);
+    const knots = ccKnots(x, k, term);
+    const m = ccMatrices(knots);
+    // k − 1 columns, the constant its penalty's null space
+    return { raw: (v) => ccBasis(v, knots, m.BD), S: m.S, kb: k - 1, rank: k - 2 };
+  }
+  if (bs === 'ps') {
+    const knots = psKnots(x, k, term);
+    return { raw: (v) => psBasis(v, knots), S: psPenalty(k), kb: k, rank: k - 2 };
+  }
+  const knots = crKnots(x, k, term);
+  const { F, S } = crMatrices(knots);
+  return { raw: (v) => crBasis(v, knots, F), S, kb: k, rank: k - 2 };
 }
 
 /** One margin in its natural parametrization. */
 interface Margin {
-  knots: Float64Array;
-  F: Float64Array;
+  /** its own basis at covariate values (rows × k) */
+  raw: (v: ArrayLike<number>) => Float64Array;
+  /** its columns (k; a cc margin's k − 1) */
   k: number;
   rank: number;
   /** B P = the margin's natural basis (k × k, row-major) */
@@ -59,6 +92,8 @@ export interface T2Smooth {
   penaltyScale: number;
   /** the columns of the null space left after the constraint (fixed effects) */
   nullDim: number;
+  /** whether the constraints were applied (false: a numeric by's, Xp = X) */
+  constrained: boolean;
   /** the prediction-constrained basis at the data (n × p: mgcv's Xp) */
   Xp: Float64Array;
   /** the prediction-constrained basis at new covariate values (mgcv's PredictMat), one array per margin */
@@ -69,7 +104,8 @@ export interface T2Smooth {
 export function naturalMargin(B: Float64Array, S: Float64Array, n: number, k: number, rank: number): { X: Float64Array; P: Float64Array } {
   const eig = tridiagonalEigen(S, k);
   const V = eig.vectors;
-  signByLargest(V, k, 0, rank);
+  // every eigenvector's sign (a cc margin's one null vector's too), then a two-dimensional null space's basis
+  signByLargest(V, k, 0, k);
   if (k - rank === 2) canonicalNullBasis(V, k, rank);
   const E = new Float64Array(k).fill(1);
   for (let j = 0; j < rank; j++) E[j] = Math.sqrt(eig.values[j]);
@@ -131,15 +167,19 @@ export function naturalMargin(B: Float64Array, S: Float64Array, n: number, k: nu
 
 /**
  * Eigenvectors' signs fixed (columns from … to − 1 of V, k × k row-major): each column's largest entry in
- * absolute value made positive. mgcv's t2 takes R's eigen() signs, and gamm4's summary tests a t2 smooth with
+ * absolute value (the first within 1e-8 of it) made positive. mgcv's t2 takes R's eigen() signs, and gamm4's summary tests a t2 smooth with
  * its coefficients and Vp in the prediction parametrization but R in the fit's (../gamm/gamView.ts), which is
  * not invariant to them; test/oracle/gamm4_by.R fits gamm4 with the same rule.
  */
 function signByLargest(V: Float64Array, k: number, from: number, to: number): void {
   for (let j = from; j < to; j++) {
     let big = 0;
-    for (let r = 0; r < k; r++) if (Math.abs(V[r * k + j]) > Math.abs(big)) big = V[r * k + j];
-    if (big < 0) for (let r = 0; r < k; r++) V[r * k + j] = -V[r * k + j];
+    for (let r = 0; r < k; r++) big = Math.max(big, Math.abs(V[r * k + j]));
+    // the first entry within 1e-8 of the largest: an antisymmetric eigenvector (a ps margin's difference penalty,
+    // symmetric about its middle) has two entries of equal size and opposite sign, which round-off would order
+    let r = 0;
+    while (Math.abs(V[r * k + j]) < big * (1 - 1e-8)) r++;
+    if (V[r * k + j] < 0) for (let i = 0; i < k; i++) V[i * k + j] = -V[i * k + j];
   }
 }
 
@@ -223,18 +263,19 @@ function times(X: Float64Array, n: number, d: number, Z: Float64Array, q: number
   return out;
 }
 
-/** smoothCon(t2(…), absorb.cons = TRUE, scale.penalty = TRUE) at the data's covariates xs (one per margin). */
-export function t2Construct(spec: T2Spec, xs: ArrayLike<number>[]): T2Smooth {
+/**
+ * smoothCon(t2(…), absorb.cons = TRUE, scale.penalty = TRUE) at the data's covariates xs (one per margin).
+ * `constrain: false` (a numeric by variable that is not constant: smoothCon drops C and Cp): no constraint, the
+ * whole null block unpenalized, and no separate prediction parametrization (Xp = X).
+ */
+export function t2Construct(spec: T2Spec, xs: ArrayLike<number>[], constrain = true): T2Smooth {
   if (spec.margins.length < 2 || xs.length !== spec.margins.length) throw new ModelError(`${spec.label}: a t2 smooth needs at least two covariates, one array each`);
   const n = xs[0].length;
   const margins: Margin[] = spec.margins.map((m, j) => {
     if (!Number.isInteger(m.k) || m.k < 3) throw new ModelError(`${spec.label}: the margin's basis dimension k must be an integer of at least 3, got ${m.k}`);
-    const knots = crKnots(xs[j], m.k, m.term);
-    const { F, S } = crMatrices(knots);
-    const B = crBasis(xs[j], knots, F);
-    const rank = m.k - 2;
-    const np = naturalMargin(B, S, n, m.k, rank);
-    return { knots, F, k: m.k, rank, P: np.P, X: np.X };
+    const mb = marginBasis(m.bs ?? 'cr', xs[j], m.k, m.term);
+    const np = naturalMargin(mb.raw(xs[j]), mb.S, n, mb.kb, mb.rank);
+    return { raw: mb.raw, k: mb.kb, rank: mb.rank, P: np.P, X: np.X };
   });
   const mm = t2ModelMatrix(margins, n);
   const { X: Xfull, d } = mm;
@@ -245,9 +286,10 @@ export function t2Construct(spec: T2Spec, xs: ArrayLike<number>[]): T2Smooth {
   for (let i = 0; i < n; i++) { let s = 0; for (let c = 0; c < d; c++) s += Math.abs(Xfull[i * d + c]); maXX = Math.max(maXX, s); }
   maXX *= maXX;
   // the fit's constraint on the null block: C = (0, 1ᵀ X_null)
-  const p = nd > 0 ? d - 1 : d;
+  const p = nd > 0 && constrain ? d - 1 : d;
   const X = new Float64Array(n * p);
-  if (nd > 1) {
+  if (!constrain) X.set(Xfull);
+  else if (nd > 1) {
     const Cn = new Float64Array(nd);
     for (let i = 0; i < n; i++) for (let c = 0; c < nd; c++) Cn[c] += Xfull[i * d + nup + c];
     const Zn = sumToZeroBasis(Cn, spec.label, 'are the covariates constant?');
@@ -261,7 +303,7 @@ export function t2Construct(spec: T2Spec, xs: ArrayLike<number>[]): T2Smooth {
   }
   // the prediction constraint Cp = 1ᵀ X (all columns)
   let Zp: Float64Array | null = null;
-  if (nd > 0) {
+  if (nd > 0 && constrain) {
     const Cp = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) Cp[c] += Xfull[i * d + c];
     Zp = sumToZeroBasis(Cp, spec.label, 'are the covariates constant?');
@@ -270,11 +312,11 @@ export function t2Construct(spec: T2Spec, xs: ArrayLike<number>[]): T2Smooth {
   const predict = (cols: ArrayLike<number>[]): Float64Array => {
     if (cols.length !== margins.length) throw new ModelError(`${spec.label}: ${margins.length} covariates needed, got ${cols.length}`);
     const m = cols[0].length;
-    const Xm = margins.map((mg, j) => ({ X: times(crBasis(cols[j], mg.knots, mg.F), m, mg.k, mg.P, mg.k), k: mg.k, rank: mg.rank }));
+    const Xm = margins.map((mg, j) => ({ X: times(mg.raw(cols[j]), m, mg.k, mg.P, mg.k), k: mg.k, rank: mg.rank }));
     return constrainP(t2ModelMatrix(Xm, m).X, m);
   };
   return {
     spec, X, p, blocks: mm.sizes, blockLabels: mm.labels, penaltyScale: maXX, nullDim: p - nup,
-    Xp: constrainP(Xfull, n), predict,
+    Xp: constrainP(Xfull, n), predict, constrained: constrain,
   };
 }

@@ -63,8 +63,8 @@ describe('smooth terms (gamm4) in the app: the formula', () => {
       try { splitGammFormula(text); } catch (e) { expect(e).toBeInstanceOf(FormulaError); return [(e as FormulaError).message.split('\n')[0]!, (e as FormulaError).position!]; }
       throw new Error(`no error for ${text}`);
     };
-    const ps = 'y ~ s(x0, bs = "ps") + (1 | fac)';
-    expect(at(ps)[0]).toMatch(/bs = "ps": basis not supported/);
+    const ps = 'y ~ s(x0, bs = "ds") + (1 | fac)';
+    expect(at(ps)[0]).toMatch(/bs = "ds": basis not supported/);
     expect(at(ps)[1]).toBe(ps.indexOf('bs ='));
     const id = 'y ~ s(x0, id = 1) + (1 | fac)';
     expect(at(id)[0]).toMatch(/'id =' is not supported/);
@@ -183,7 +183,7 @@ describe('smooth terms (gamm4) in the app: the worker', () => {
 
   test('refusals: another family, priors; a bad smooth placed at its token; Cancel', async () => {
     await expect(runGamm(data, request({ family: 'Gamma' }), new AbortController().signal)).rejects.toMatchObject({ where: 'options', message: expect.stringMatching(/Gaussian, binomial and Poisson responses/) });
-    await expect(runGamm(data, request({ formula: 'y ~ s(x0, bs = "ps") + (1 | fac)' }), new AbortController().signal)).rejects.toMatchObject({ where: 'formula', position: 'y ~ s(x0, bs = "ps") + (1 | fac)'.indexOf('bs =') });
+    await expect(runGamm(data, request({ formula: 'y ~ s(x0, bs = "ds") + (1 | fac)' }), new AbortController().signal)).rejects.toMatchObject({ where: 'formula', position: 'y ~ s(x0, bs = "ds") + (1 | fac)'.indexOf('bs =') });
     await expect(runGamm(data, request({ formula: 'y ~ s(nothere) + (1 | fac)' }), new AbortController().signal)).rejects.toMatchObject({ message: expect.stringMatching(/nothere/) });
     const ac = new AbortController();
     ac.abort();

@@ -69,8 +69,8 @@ describe("the app's gamm4 split by the library's formula parser", () => {
     expect(s.smooths.map((x) => [x.label, x.bs, x.pos])).toEqual([['s(x0)', 'tp', 4], ['s(x1)', 'cr', 12]]);
     expect(splitGammFormula('y ~ x + (1 | g)')).toBeNull();
     // a refusal of the library's smooth parser stays its own (at its token)
-    const ps = 'y ~ s(x0, bs = "ps") + (1 | fac)';
-    expect(at2(ps)).toEqual([expect.stringMatching(/bs = "ps": basis not supported/), ps.indexOf('bs =')]);
+    const ps = 'y ~ s(x0, bs = "ds") + (1 | fac)';
+    expect(at2(ps)).toEqual([expect.stringMatching(/bs = "ds": basis not supported/), ps.indexOf('bs =')]);
   });
 });
 

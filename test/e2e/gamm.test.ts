@@ -66,10 +66,10 @@ describe.skipIf(!enabled)('browser app: smooth terms (gamm4)', () => {
       expect(csv.length).toBe(201);
 
       // the formula box: another basis refused at its token, Fit disabled; k = 8 accepted
-      const bad = 'y ~ s(x0, bs = "ps") + x2 + (1 | fac)';
+      const bad = 'y ~ s(x0, bs = "ds") + x2 + (1 | fac)';
       await page.$eval('#formula', (e, v) => { (e as HTMLInputElement).value = v; e.dispatchEvent(new Event('input', { bubbles: true })); }, bad);
       await page.waitForFunction((f) => (document.querySelector('#formula') as HTMLElement).dataset.validated === f, {}, bad);
-      expect(await text(page, '#formula-error')).toMatch(/bs = "ps": basis not supported/);
+      expect(await text(page, '#formula-error')).toMatch(/bs = "ds": basis not supported/);
       expect(await page.$eval('#formula-token', (e) => e.getAttribute('data-position'))).toBe(String(bad.indexOf('bs =')));
       expect(await page.$eval('#fit', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
       const good = 'y ~ s(x0, k = 8) + x2 + (1 | fac)';
