@@ -14,7 +14,8 @@
  *     derivatives of log f in η (implicit differentiation through λ(μ, ν)) against central differences of
  *     log f and of the first derivative (h = 1e-4: O(h²) ≈ 1e-8 of the second derivative's scale, so 1e-6
  *     relative), and the pmf summing to 1 (1e-12) with the mean μ (1e-9 relative, TMB's Newton tolerance);
- *   - the objective −log L at glmmTMB's optimum and two points about it: 1e-10 relative;
+ *   - the objective −log L at glmmTMB's optimum and two points about it: 1e-10 relative; also (the objective
+ *     only) a zero-inflated compois with random effects in the zero model, ziformula ~ (1 | g);
  *   - the fit: parameters within 1e-5 × max(1, |x|) of the converged optimum (TMB's Newton steps; for
  *     zicompois, where those did not reach max|gradient| < 1e-10, glmmTMB's own point is the reference)
  *     and 5e-5 of glmmTMB's; our objective no higher than glmmTMB's (+1e-12 relative) and within 1e-10
@@ -128,6 +129,15 @@ describe('compois: the objective at glmmTMB\'s points', () => {
       for (const pt of ref.objective) expect(rel(lap.evaluate(Float64Array.from(pt.par)), pt.value)).toBeLessThan(1e-10);
     });
   }
+  it('random effects in the zero model (zero-inflated compois, ziformula ~ (1 | g)): the two-predictor kernel', () => {
+    const Z = JSON.parse(readFileSync(join(fixtures, 'tmbfamilies3', 'objective_zire.json'), 'utf8'));
+    const ref = Z.zicompois_zire;
+    const model = buildZeroInflatedModel(ref.formula, DATA, optionsOf({ ...ref, ziformula: ref.zi, dispformula: ref.disp }));
+    expect(model.ziRandom).toBe(true);
+    expect(model.nPar).toBe(ref.parnames.length);
+    const lap = new ZiLaplace(model);
+    for (const pt of ref.objective) expect(rel(lap.evaluate(Float64Array.from(pt.par)), pt.value)).toBeLessThan(1e-10);
+  });
 });
 
 describe('compois: the fit against glmmTMB 1.1.5', () => {

@@ -14,7 +14,8 @@
 # two points about it, a tight optimum (Newton steps on TMB's gradient) with optimHess's Hessian, logLik,
 # AIC, BIC, df.resid, the tables, sigma, predictions of every type, ranef, Pearson residuals (null where
 # glmmTMB stops or gives NA), performance's checks (null where it stops), and the family's variance
-# function at a few (μ, φ) (compois()$variance: TMB's compois_calc_var).
+# function at a few (μ, φ) (compois()$variance: TMB's compois_calc_var). Also, the objective only, a
+# zero-inflated compois with random effects in the zero model (ziformula ~ (1 | g)): objective_zire.json.
 # Usage (from the repository root): Rscript test/oracle/tmbfamilies3.R
 suppressPackageStartupMessages({ library(glmmTMB); library(jsonlite); library(performance) })
 args <- commandArgs(trailingOnly = FALSE)
@@ -136,3 +137,15 @@ writeLines(toJSON(pr, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(
 vg <- expand.grid(mu = c(0.05, 0.5, 1, 3.7, 12, 40, 150), phi = c(0.2, 0.5, 1, 2.5))
 vg$var <- compois()$variance(vg$mu, vg$phi)
 writeLines(toJSON(list(mu = vg$mu, phi = vg$phi, var = vg$var), digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(out, "variance.json"))
+
+# the objective only (the row kernel's two-predictor form): random effects in the zero model, glmmTMB's
+# objective at its optimum and two points about it
+zre <- list(list(name = "zicompois_zire", formula = "yz ~ x + (1 | g)", zi = "~ (1 | g)", disp = "~ 1", family = "compois"))
+zr <- list()
+for (cs in zre) {
+  fit <- glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), dispformula = as.formula(cs$disp), family = fam_of(cs$family), data = syn)
+  par <- fit$fit$par
+  pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
+  zr[[cs$name]] <- c(cs, list(parnames = names(par), convergence = fit$fit$convergence, objective = lapply(pts, function(x) list(par = unname(x), value = fit$obj$fn(x)))))
+}
+writeLines(toJSON(zr, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(out, "objective_zire.json"))
