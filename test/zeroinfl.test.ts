@@ -222,8 +222,8 @@ describe('zero-inflated input', () => {
     await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'nbinom2', dispformula: '~ x + (1 | site)' })).rejects.toThrow(ModelError);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'nbinom2', dispformula: '~ x + (1 | site)' })).rejects.toThrow(/dispformula: '~ x \+ \(1 \| site\)' has random-effects terms/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { ziformula: '~ ar1(0 + factor(x) | site)' })).rejects.toThrow(/ziformula: covariance structures \(ar1\(…\)\) are not available in the zero-inflation model/);
-    await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'compois' as never })).rejects.toThrow(OptionError);
-    await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'compois' as never })).rejects.toThrow(/not a glmmTMB family offered here; use one of poisson, nbinom1, nbinom2/);
+    await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'ordbeta' as never })).rejects.toThrow(OptionError);
+    await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'ordbeta' as never })).rejects.toThrow(/not a glmmTMB family offered here; use one of poisson, nbinom1, nbinom2/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { backend: 'webgpu' })).rejects.toThrow(/run on the CPU only; the WebGPU backend has no zero-inflated likelihood/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { ziformula: 'x' })).rejects.toThrow(/ziformula must be a one-sided formula/);
     await expect(zeroInflated('count ~ x + (1 | site)', t, { family: 'truncated_poisson', ziformula: '~ 0' })).rejects.toThrow(/cannot have zeros/);

@@ -37,7 +37,7 @@ export interface FitContext {
 
 /** the glmmTMB family choices (fitted by zeroInflated, not lmer or glmer) */
 export const ZI_FAMILY_CHOICES: readonly ZiFamilyChoice[] = ['zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian',
-  'zi_genpois', 'hurdle_genpois', 'tmb_binomial', 'tmb_betabinomial', 'tmb_gamma', 'tmb_tweedie'];
+  'zi_genpois', 'hurdle_genpois', 'tmb_binomial', 'tmb_betabinomial', 'tmb_gamma', 'tmb_tweedie', 'zi_compois', 'hurdle_compois'];
 
 /** a glmmTMB family: zero-inflated or hurdle counts, beta or gaussian (fitted by zeroInflated, not lmer or glmer) */
 export function isZiFamily(f: string | undefined): f is ZiFamilyChoice {

@@ -62,6 +62,7 @@ const LINKS: Record<FamilyChoice, string[]> = {
   zi_poisson: ['log'], zi_nbinom1: ['log'], zi_nbinom2: ['log'], hurdle_poisson: ['log'], hurdle_nbinom1: ['log'], hurdle_nbinom2: ['log'],
   tmb_beta: ['logit'], tmb_gaussian: ['identity'],
   zi_genpois: ['log'], hurdle_genpois: ['log'], tmb_binomial: ['logit'], tmb_betabinomial: ['logit'], tmb_gamma: ['log'], tmb_tweedie: ['log'],
+  zi_compois: ['log'], hurdle_compois: ['log'],
 };
 /** what the Options say under each GLMM family */
 const FAMILY_NOTES: Partial<Record<FamilyChoice, string>> = {

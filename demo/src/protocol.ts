@@ -36,10 +36,11 @@ export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
  * beta_family (tmb_beta) and gaussian (tmb_gaussian: the heteroscedastic LMM of a dispformula), which take
  * no zero model; genpois (zi_genpois) and truncated_genpois (hurdle_genpois), binomial and betabinomial
  * (tmb_binomial, tmb_betabinomial: a zero model allowed, '~ 0' by default), Gamma (tmb_gamma) and tweedie
- * (tmb_tweedie), which take none
+ * (tmb_tweedie), which take none; compois (zi_compois) and truncated_compois (hurdle_compois), the
+ * Conway–Maxwell–Poisson by its mean
  */
 export type ZiFamilyChoice = 'zi_poisson' | 'zi_nbinom1' | 'zi_nbinom2' | 'hurdle_poisson' | 'hurdle_nbinom1' | 'hurdle_nbinom2' | 'tmb_beta' | 'tmb_gaussian'
-  | 'zi_genpois' | 'hurdle_genpois' | 'tmb_binomial' | 'tmb_betabinomial' | 'tmb_gamma' | 'tmb_tweedie';
+  | 'zi_genpois' | 'hurdle_genpois' | 'tmb_binomial' | 'tmb_betabinomial' | 'tmb_gamma' | 'tmb_tweedie' | 'zi_compois' | 'hurdle_compois';
 export type FamilyChoice = 'gaussian' | 'binomial' | 'poisson' | 'negative.binomial' | 'Gamma' | 'inverse.gaussian' | 'ordinal' | ZiFamilyChoice;
 
 export interface FitRequest {

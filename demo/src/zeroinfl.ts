@@ -12,7 +12,8 @@
  *   hurdle:         P(0) = p,                     P(k > 0) = (1 − p) f(k; μ) / (1 − f(0; μ)),
  * f Poisson(μ), NB1(μ, φ) (glmmTMB's nbinom1: Var = μ(1 + φ), an NB of size μ/φ), NB2(μ, size φ)
  * (glmmTMB's nbinom2: Var = μ + μ²/φ) or the generalized Poisson (glmmTMB's genpois: θ = μ/√φ, λ = 1 − 1/√φ,
- * f(y) = θ (θ + λy)^(y−1) e^(−θ−λy) / y!, Var = μφ), with p, μ, φ the fit's per row (predict 'zprob', the
+ * f(y) = θ (θ + λy)^(y−1) e^(−θ−λy) / y!, Var = μφ) or the Conway–Maxwell–Poisson (glmmTMB's compois:
+ * f(y) = λ^y/(y!)^ν/Z(λ, ν), ν = 1/φ, λ solved from the mean μ by the library's compois.ts), with p, μ, φ the fit's per row (predict 'zprob', the
  * conditional model's μ = e^η at the conditional modes, the fit's disp: φ_i = exp(x_d,iᵀδ̂)); and per histogram bin
  *   E[#{lo ≤ y < hi}] = Σ_i F_i(hi) − F_i(lo),   F_i(x) = P(y_i < x),
  * F_i the row's distribution function: gaussian Φ((y − μ_i)/σ_i), σ_i² = φ_i; beta I_y(μ_i φ_i, (1 − μ_i) φ_i);
@@ -25,6 +26,7 @@ import type * as arrow from 'apache-arrow';
 import { zeroInflated, parseFormula, type ZeroInflatedFit, type ZeroInflatedProgress } from '../../src/index.js';
 import { dbinomLog, dpoisLog, lgamma, pnorm } from '../../src/glmm/rmath.js';
 import { dnbinomMu } from '../../src/checks/scoringRules.js';
+import { compoisLogLambda, compoisLogPmf } from '../../src/zeroinfl/compois.js';
 import { incompleteBeta, incompleteGamma, lbeta } from '../../src/stats/distributions.js';
 import { csv } from './dom.js';
 import { modelChecksSetup } from './modelChecksRun.js';
@@ -47,6 +49,8 @@ export const ZI_FAMILY_OF: Record<ZiFamilyChoice, ZeroInflatedFit['family']> = {
   tmb_betabinomial: 'betabinomial',
   tmb_gamma: 'Gamma',
   tmb_tweedie: 'tweedie',
+  zi_compois: 'compois',
+  hurdle_compois: 'truncated_compois',
 };
 
 /** the choices whose response is a proportion of trials (cbind(s, f), 0/1, or a proportion with weights) */
@@ -178,19 +182,27 @@ export function dgenpois(k: number, mu: number, phi: number): number {
   return Math.exp(k === 0 ? -th : Math.log(th) + (k - 1) * Math.log(t) - th - lam * k - lgamma(k + 1));
 }
 
+/** glmmTMB's Conway–Maxwell–Poisson f(k) with mean μ and ν = 1/φ: λ^k/(k!)^ν/Z (the library's compois.ts) */
+export function dcompois(k: number, mu: number, phi: number): number {
+  const z = compoisLogLambda(Math.log(mu), 1 / phi);
+  return Math.exp(compoisLogPmf(k, z.logLambda, z.logZ, 1 / phi));
+}
+
 /**
  * P(y = k) for one row: the zero-inflated or hurdle mixture of the count distribution f — Poisson(μ),
- * NB1 (size μ/φ: Var = μ(1 + φ)), NB2 (size φ: Var = μ + μ²/φ) or genpois (Var = μφ) — with the row's φ
+ * NB1 (size μ/φ: Var = μ(1 + φ)), NB2 (size φ: Var = μ + μ²/φ), genpois (Var = μφ) or compois (ν = 1/φ)
+ * — with the row's φ
  */
 export function ziProbability(k: number, p: number, mu: number, family: ZeroInflatedFit['family'], phi: number): number {
   const nb1 = family === 'nbinom1' || family === 'truncated_nbinom1';
   const nb2 = family === 'nbinom2' || family === 'truncated_nbinom2';
   const gp = family === 'genpois' || family === 'truncated_genpois';
-  const f = (x: number) => (nb1 ? dnbinomMu(x, mu / phi, mu) : nb2 ? dnbinomMu(x, phi, mu) : gp ? dgenpois(x, mu, phi) : Math.exp(dpoisLog(x, mu)));
+  const cmp = family === 'compois' || family === 'truncated_compois';
+  const f = (x: number) => (nb1 ? dnbinomMu(x, mu / phi, mu) : nb2 ? dnbinomMu(x, phi, mu) : gp ? dgenpois(x, mu, phi) : cmp ? dcompois(x, mu, phi) : Math.exp(dpoisLog(x, mu)));
   if (family.startsWith('truncated_')) {
     if (k === 0) return p;
-    // 1 − f(0) without cancellation: Poisson −expm1(−μ); NB2 −expm1(−φ log(1 + μ/φ)); NB1 −expm1(−(μ/φ) log(1 + φ)); genpois −expm1(−θ)
-    const positive = -Math.expm1(nb1 ? -(mu / phi) * Math.log1p(phi) : nb2 ? -phi * Math.log1p(mu / phi) : gp ? -mu / Math.sqrt(phi) : -mu);
+    // 1 − f(0) without cancellation: Poisson −expm1(−μ); NB2 −expm1(−φ log(1 + μ/φ)); NB1 −expm1(−(μ/φ) log(1 + φ)); genpois −expm1(−θ); compois −expm1(−log Z)
+    const positive = -Math.expm1(nb1 ? -(mu / phi) * Math.log1p(phi) : nb2 ? -phi * Math.log1p(mu / phi) : gp ? -mu / Math.sqrt(phi) : cmp ? -compoisLogLambda(Math.log(mu), 1 / phi).logZ : -mu);
     return ((1 - p) * f(k)) / positive;
   }
   return k === 0 ? p + (1 - p) * f(0) : (1 - p) * f(k);

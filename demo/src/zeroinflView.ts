@@ -22,6 +22,8 @@ export const ZI_NOTES: Partial<Record<FamilyChoice, string>> = {
   tmb_beta: 'Beta GLMM (glmmTMB\'s beta_family): a response strictly between 0 and 1 (proportions, rates), y ~ Beta(μφ, (1 − μ)φ), logit μ from the formula, Var = μ(1 − μ)/(1 + φ); no zero model.',
   zi_genpois: 'Zero-inflated generalized Poisson (glmmTMB\'s genpois with ziformula): y = 0 with probability p, else GP(μ, φ), Var = μφ (φ < 1 under-, φ > 1 overdispersed).',
   hurdle_genpois: 'Hurdle generalized Poisson (glmmTMB\'s truncated_genpois with ziformula): P(y = 0) = p from the zero formula; the positive counts a zero-truncated GP(μ, φ), Var = μφ before truncation.',
+  zi_compois: 'Zero-inflated Conway–Maxwell–Poisson (glmmTMB\'s compois with ziformula): y = 0 with probability p, else CMP with mean μ and ν = 1/φ, P(y) ∝ λ^y/(y!)^ν (φ < 1 under-, φ > 1 overdispersed; φ = 1 is the Poisson).',
+  hurdle_compois: 'Hurdle Conway–Maxwell–Poisson (glmmTMB\'s truncated_compois with ziformula): P(y = 0) = p from the zero formula; the positive counts a zero-truncated CMP(μ, ν = 1/φ).',
   tmb_binomial: 'Binomial GLMM (glmmTMB\'s binomial): cbind(successes, failures), a 0/1 response, or a proportion with the trials as weights; logit μ from the formula; a zero-inflation formula allowed (~ 0: none).',
   tmb_betabinomial: 'Beta-binomial GLMM (glmmTMB\'s betabinomial): k of m trials with k ~ BetaBin(m, μφ, (1 − μ)φ), Var = mμ(1 − μ)(1 + (m − 1)/(φ + 1)); cbind(s, f) or a proportion with weights; a zero-inflation formula allowed (~ 0: none).',
   tmb_gamma: 'Gamma GLMM (glmmTMB\'s Gamma, log link): a positive response, shape φ, Var = μ²/φ; dispersion formula for φ. No zero model.',
@@ -45,7 +47,7 @@ export function ziFamilyLabel(r: Pick<ZiResultMsg, 'family' | 'hurdle'>): string
   if (r.family === 'gaussian') return 'gaussian (glmmTMB\'s gaussian)';
   if (r.family === 'binomial' || r.family === 'betabinomial' || r.family === 'Gamma' || r.family === 'tweedie') return `${r.family} (glmmTMB's ${r.family})`;
   const base = r.family.replace('truncated_', '');
-  const dist = base === 'nbinom2' ? 'negative binomial (NB2)' : base === 'nbinom1' ? 'negative binomial (NB1)' : base === 'genpois' ? 'generalized Poisson' : 'Poisson';
+  const dist = base === 'nbinom2' ? 'negative binomial (NB2)' : base === 'nbinom1' ? 'negative binomial (NB1)' : base === 'genpois' ? 'generalized Poisson' : base === 'compois' ? 'Conway–Maxwell–Poisson' : 'Poisson';
   return r.hurdle ? `hurdle ${dist} (glmmTMB's ${r.family})` : `zero-inflated ${dist} (glmmTMB's ${r.family})`;
 }
 
@@ -59,6 +61,7 @@ export function dispersionLine(r: Pick<ZiResultMsg, 'family' | 'sigma' | 'dispfo
   const what = base === 'nbinom2' ? 'Dispersion parameter for nbinom2 family (φ, Var = μ + μ²/φ)'
     : base === 'nbinom1' ? 'Dispersion parameter for nbinom1 family (φ, Var = μ(1 + φ))'
     : base === 'genpois' ? 'Dispersion parameter for genpois family (φ, Var = μφ)'
+    : base === 'compois' ? 'Dispersion parameter for compois family (φ = 1/ν)'
     : base === 'betabinomial' ? 'Dispersion parameter for betabinomial family (φ, Var = mμ(1 − μ)(1 + (m − 1)/(φ + 1)))'
     : base === 'beta_family' ? 'Dispersion parameter for beta family (φ, Var = μ(1 − μ)/(1 + φ))'
     : base === 'Gamma' ? 'Dispersion parameter for Gamma family (φ, the shape: Var = μ²/φ)'

@@ -15,6 +15,8 @@
  *   Gamma:              y_i ~ Gamma(shape φ_i, scale μ_i/φ_i), log link, Var = μ²/φ (sigma() = 1/√φ) (no zero model)
  *   tweedie:            y_i ~ Tweedie(μ_i, φ_i, p), log link, Var = φμ^p, p = 1 + logit⁻¹ ψ_f (no zero model)
  *   genpois:            glmmTMB's generalized Poisson, Var = μφ (zero-inflated; truncated_genpois: hurdle)
+ *   compois:            glmmTMB's Conway–Maxwell–Poisson by its mean μ, ν = 1/φ (compois.ts; zero-inflated;
+ *                       truncated_compois: hurdle)
  * with f Poisson(μ), NB1 (Var = μ(1 + φ)), NB2 (Var = μ + μ²/φ), generalized Poisson, binomial or betabinomial,
  *
  * built from the three formulas and the data: the conditional model frame (lmer's formula syntax,
@@ -45,7 +47,8 @@ import { mixedFormula } from '../model/mixedModel.js';
 
 /** glmmTMB's family names (R's constructors: poisson(), nbinom1(), …, beta_family(), gaussian()) */
 export const ZI_FAMILIES = [
-  'poisson', 'nbinom1', 'nbinom2', 'genpois', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2', 'truncated_genpois',
+  'poisson', 'nbinom1', 'nbinom2', 'genpois', 'compois', 'truncated_poisson', 'truncated_nbinom1', 'truncated_nbinom2', 'truncated_genpois',
+  'truncated_compois',
   'binomial', 'betabinomial', 'beta_family', 'gaussian', 'Gamma', 'tweedie',
 ] as const;
 export type ZiFamily = (typeof ZI_FAMILIES)[number];
@@ -53,7 +56,7 @@ export type ZiFamily = (typeof ZI_FAMILIES)[number];
 export const ZI_FAMILY_ALIASES: Readonly<Record<string, ZiFamily>> = { beta: 'beta_family', gamma: 'Gamma' };
 
 /** the response distribution of a family (a truncated family's untruncated one) */
-export type ZiDist = 'poisson' | 'nbinom1' | 'nbinom2' | 'genpois' | 'binomial' | 'betabinomial' | 'beta' | 'gaussian' | 'gamma' | 'tweedie';
+export type ZiDist = 'poisson' | 'nbinom1' | 'nbinom2' | 'genpois' | 'compois' | 'binomial' | 'betabinomial' | 'beta' | 'gaussian' | 'gamma' | 'tweedie';
 export type ZiLink = 'log' | 'logit' | 'identity';
 
 /** the distribution, link and kind of a family */
@@ -70,7 +73,7 @@ export function familyInfo(family: ZiFamily): {
   const dist: ZiDist = family === 'beta_family' ? 'beta' : family === 'Gamma' ? 'gamma' : (family.replace('truncated_', '') as ZiDist);
   const binomial = dist === 'binomial' || dist === 'betabinomial';
   const link: ZiLink = dist === 'beta' || binomial ? 'logit' : dist === 'gaussian' ? 'identity' : 'log';
-  const count = dist === 'poisson' || dist === 'nbinom1' || dist === 'nbinom2' || dist === 'genpois';
+  const count = dist === 'poisson' || dist === 'nbinom1' || dist === 'nbinom2' || dist === 'genpois' || dist === 'compois';
   return {
     dist, link, hurdle, count, binomial, zeroModel: count || binomial,
     hasDispersion: dist !== 'poisson' && dist !== 'binomial', nFamilyPar: dist === 'tweedie' ? 1 : 0,
@@ -119,7 +122,7 @@ export interface ZeroInflatedModel {
   hurdle: boolean;
   /** a negative binomial (nbinom1, nbinom2 or a truncated one) */
   nb: boolean;
-  /** a count family (poisson, nbinom1, nbinom2, genpois, truncated): the response takes whole numbers */
+  /** a count family (poisson, nbinom1, nbinom2, genpois, compois, truncated): the response takes whole numbers */
   count: boolean;
   /** binomial or betabinomial: y is the proportion of size trials (glmmTMB's yobs = y × size successes) */
   binomial: boolean;
@@ -252,7 +255,7 @@ export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Ta
   const dispFormula = sideFormula('dispformula', dispText, yname);
   const dispNone = dispFormula.fixed.intercept === false && dispFormula.fixed.terms.length === 0;
   if (!info.hasDispersion && dispText.replace(/\s+/g, '') !== '~1') {
-    throw new OptionError('dispformula', `dispformula: '${dispText}' with family ${family}: ${info.dist === 'binomial' ? 'a binomial model has no dispersion parameter (Var = nμ(1 − μ); betabinomial has one)' : 'a Poisson model has no dispersion parameter (Var = μ)'}; a dispersion model needs nbinom1, nbinom2, genpois, their truncated forms, betabinomial, beta_family, gaussian, Gamma or tweedie`);
+    throw new OptionError('dispformula', `dispformula: '${dispText}' with family ${family}: ${info.dist === 'binomial' ? 'a binomial model has no dispersion parameter (Var = nμ(1 − μ); betabinomial has one)' : 'a Poisson model has no dispersion parameter (Var = μ)'}; a dispersion model needs nbinom1, nbinom2, genpois, compois, their truncated forms, betabinomial, beta_family, gaussian, Gamma or tweedie`);
   }
   if (info.hasDispersion && dispNone) {
     throw new OptionError('dispformula', `dispformula: '${dispText}' leaves the ${family} family without its dispersion parameter (glmmTMB's '~ 0' fixes a gaussian model's residual variance at a tiny value); give '~ 1' or a model such as '~ x'`);

@@ -22,19 +22,22 @@
  *   betabinomial       V(m) = m (1 − m)   (glmmTMB's variance(mu, phi) ignores φ)
  *   Gamma              V(m) = m²          (one argument: scaled by (disp/sigma)² = 1 — so without 1/φ)
  *   tweedie            V(m) = φ m^p
- *   truncated_nbinom1, truncated_genpois  refused: glmmTMB 1.1.5 stops ("variance for truncated … family
+ *   compois            V(m) = Var y of the CMP with mean m and ν = 1/φ (glmmTMB's compois()$variance: TMB's
+ *                      compois_calc_var, the second derivative of log Z at λ(m); compois.ts)
+ *   truncated_nbinom1, truncated_genpois, truncated_compois  refused: glmmTMB 1.1.5 stops ("variance for truncated … family
  *                      not yet implemented")
  * and for beta_family, gaussian and Gamma with a dispersion model other than '~ 1' refused too: glmmTMB
  * 1.1.5's sigma(fit) is NA there, so are its residuals. binomial and betabinomial: r × √size (glmmTMB
  * multiplies by the square root of the model's weights: cbind's trials, or the weights of a proportion).
  */
 import { ModelError } from '../errors/errors.js';
+import { compoisVariance } from './compois.js';
 import type { ZeroInflatedModel } from './model.js';
 
 /** Refuses the Pearson residuals glmmTMB 1.1.5 does not give (see the header). */
 export function checkPearsonAvailable(model: Pick<ZeroInflatedModel, 'family' | 'dist' | 'dispConstant' | 'dispText'>): void {
-  if (model.family === 'truncated_nbinom1' || model.family === 'truncated_genpois') {
-    const what = model.family === 'truncated_nbinom1' ? 'hurdle NB1' : 'hurdle generalized Poisson';
+  if (model.family === 'truncated_nbinom1' || model.family === 'truncated_genpois' || model.family === 'truncated_compois') {
+    const what = model.family === 'truncated_nbinom1' ? 'hurdle NB1' : model.family === 'truncated_genpois' ? 'hurdle generalized Poisson' : 'hurdle Conway–Maxwell–Poisson';
     const fam = model.family.replace('truncated_', '');
     throw new ModelError(`Pearson residuals of a ${model.family} (${what}) fit are not available: glmmTMB 1.1.5 has no variance function for it ("variance for truncated ${fam} family not yet implemented")`);
   }
@@ -51,6 +54,8 @@ export function ziVarianceFunction(model: Pick<ZeroInflatedModel, 'family'>, m: 
     case 'Gamma': return m * m;
     case 'tweedie': return phi * m ** power;
     case 'truncated_genpois': return NaN;
+    case 'compois': return compoisVariance(m, 1 / phi);
+    case 'truncated_compois': return NaN;
     case 'poisson': return m;
     case 'nbinom1': return m * (1 + phi);
     case 'nbinom2': return m * (1 + m / phi);

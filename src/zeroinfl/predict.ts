@@ -19,6 +19,7 @@ import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 import { type PredictSource, predictLinear } from '../results/predict.js';
+import { compoisLogLambda } from './compois.js';
 import { condFixed, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel } from './model.js';
 
@@ -53,11 +54,15 @@ export interface ZiPredictSource {
   etaZi?: Float64Array;
 }
 
-/** log f(0; μ, φ) of a count distribution: Poisson −μ, NB2 −φ log(1 + μ/φ), NB1 −(μ/φ) log(1 + φ), genpois −μ/√φ */
+/**
+ * log f(0; μ, φ) of a count distribution: Poisson −μ, NB2 −φ log(1 + μ/φ), NB1 −(μ/φ) log(1 + φ), genpois −μ/√φ,
+ * compois −log Z(λ, 1/φ) with λ solved from the mean μ (compois.ts)
+ */
 export function logZeroProbability(dist: ZeroInflatedModel['dist'], mu: number, phi: number): number {
   if (dist === 'nbinom2') return -phi * Math.log1p(mu / phi);
   if (dist === 'nbinom1') return -(mu / phi) * Math.log1p(phi);
   if (dist === 'genpois') return -mu / Math.sqrt(phi);
+  if (dist === 'compois') return -compoisLogLambda(Math.log(mu), 1 / phi).logZ;
   return -mu;
 }
 

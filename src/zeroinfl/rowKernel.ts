@@ -14,6 +14,9 @@
  *   genpois (glmmTMB's dgenpois(y, θ, λ), θ = μ/√φ, λ = 1 − 1/√φ, Var = μφ; t = θ + λy, dθ/dη = θ):
  *             log f(y) = log θ + (y − 1) log t − θ − λy − log y!,
  *             ∂ = 1 + (y − 1) θ/t − θ,   ∂² = (y − 1) θλy/t² − θ
+ *   compois (glmmTMB's dcompois2(y, μ, ν = 1/φ); ℓ = log λ solved from E[y] = μ, κ₁ κ₂ κ₃ the cumulants of y at ℓ, compois.ts):
+ *             log f(y) = yℓ − ν log y! − log Z(ℓ, ν),   ℓ′ = κ₁/κ₂,   ℓ″ = ℓ′(1 − κ₁κ₃/κ₂²),
+ *             ∂ = (y − κ₁) ℓ′,   ∂² = −κ₂ℓ′² + (y − κ₁) ℓ″
  *   binomial (logit link, μ = logit⁻¹ η, k = y × m successes of m trials; glmmTMB's dbinom_robust):
  *             log f = log C(m, k) + kη − m log(1 + e^η),   ∂ = k − mμ,   ∂² = −mμ(1 − μ)
  *   betabinomial (a = μφ, b = (1 − μ)φ, v = μ(1 − μ) = dμ/dη; glmmTMB's dbetabinom_robust):
@@ -22,7 +25,8 @@
  *             D = ψ(k + a) − ψ(a) − ψ(m − k + b) + ψ(b),   T = ψ′(k + a) − ψ′(a) + ψ′(m − k + b) − ψ′(b)
  *             (the differences as sums over j < k of 1/(a + j) and 1/(a + j)², as NB1's)
  *   g = log f(0): Poisson −μ (g′ = g″ = −μ); NB2 −φ log(1 + μ/φ), g′ = −φμ/(φ + μ), g″ = −φ²μ/(φ + μ)²;
- *             NB1 −s c (= g′ = g″, linear in μ); genpois −θ (= g′ = g″); binomial −m log(1 + e^η),
+ *             NB1 −s c (= g′ = g″, linear in μ); genpois −θ (= g′ = g″); compois −log Z, g′ = −κ₁ℓ′,
+ *             g″ = −κ₂ℓ′² − κ₁ℓ″; binomial −m log(1 + e^η),
  *             g′ = −mμ, g″ = −mμ(1 − μ); betabinomial log Γ(m + b) − log Γ(b) + log Γ(φ) − log Γ(m + φ),
  *             g′ = −φv D₀, g″ = −φv(1 − 2μ) D₀ + φ²v² T₀, D₀ = ψ(m + b) − ψ(b), T₀ = ψ′(m + b) − ψ′(b)
  * zero-inflated:
@@ -58,12 +62,14 @@
  * (the safeguard's step weights: the count part's, p(1 − p) for η_zi, no cross term: positive definite).
  * W = −ℓ″ is the observed information (the Laplace determinant's); the safeguard's step weights are
  * never negative: −r g″ (zero-inflated zeros), −∂² (Poisson, NB2 counts), for NB1 counts −∂² where
- * positive, else Fisher's μ/(1 + φ); genpois −∂² where positive, else μ/φ; binomial mμ(1 − μ);
+ * positive, else Fisher's μ/(1 + φ); genpois −∂² where positive, else μ/φ; compois −∂² where positive,
+ * else Fisher's κ₂ℓ′² = μ²/Var; binomial mμ(1 − μ);
  * betabinomial −∂² where positive, else mv/(1 + (m − 1)/(1 + φ)); beta Fisher's φ² v² (ψ′(a) + ψ′(b));
  * gaussian 1/φ; Gamma φ (Fisher's); tweedie −ℓ″.
  */
 import { digamma, lgamma, trigamma } from '../glmm/rmath.js';
 import type { ZeroInflatedModel } from './model.js';
+import { compoisLogLambda } from './compois.js';
 import { tweedieLogW } from './tweedie.js';
 
 /** log(e^a + e^b) */
@@ -235,6 +241,19 @@ export function ziRowLogLik(
         d1 = yi > 0 ? 1 + ((yi - 1) * th) / t - th : -th;
         d2 = yi > 0 ? ((yi - 1) * th * lam * yi) / (t * t) - th : -th;
         cw = -d2 > 0 ? -d2 : mu / phi;
+      } else if (dist === 'compois') {
+        // ν = 1/φ; ℓ = log λ from log μ = η, log Z and the cumulants at ℓ
+        const nu = 1 / phi;
+        const z = compoisLogLambda(eta, nu);
+        const lp1 = z.k1 / z.k2;
+        const lp2 = lp1 * (1 - (z.k1 * z.k3) / (z.k2 * z.k2));
+        g = -z.logZ;
+        g1 = -z.k1 * lp1;
+        g2 = -z.k2 * lp1 * lp1 - z.k1 * lp2;
+        logf = (yi > 0 ? yi * z.logLambda : 0) - nu * lgy1[i] + g;
+        d1 = (yi - z.k1) * lp1;
+        d2 = -z.k2 * lp1 * lp1 + (yi - z.k1) * lp2;
+        cw = -d2 > 0 ? -d2 : z.k2 * lp1 * lp1;
       } else if (dist === 'binomial' || dist === 'betabinomial') {
         // μ and 1 − μ without cancellation; log(1 + e^η) (softplus)
         const m = size![i];

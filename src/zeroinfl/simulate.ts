@@ -32,6 +32,8 @@
  * rtweedie, rgenpois), each from the same streams:
  *   genpois (and its zero-inflated, truncated forms): F_c inverted by summing f(k) = θ(θ + λk)^{k−1}
  *     e^{−θ−λk}/k! from k = 0 (glmmTMB's rgenpois sums the same way), θ = μ/√φ, λ = 1 − 1/√φ;
+ *   compois (and its zero-inflated, truncated forms): F_c inverted by summing f(k) = λ^k/(k!)^ν/Z from
+ *     k = 0, ν = 1/φ, λ from μ* (compois.ts; glmmTMB's rcompois2 is a rejection sampler of the same law);
  *   binomial: k* = F⁻¹(u) of Binomial(m, μ*) (summing its probabilities from 0), zero-inflated as the
  *     counts; y* = k* ÷ m, the proportion (model.y's scale);
  *   betabinomial: π* ~ Beta(μ*φ, (1 − μ*)φ) (the beta draw above), then k* ~ Binomial(m, π*) from u;
@@ -46,6 +48,7 @@ import { CounterNormal, STREAM_EPS, addBlockEffects, drawBlockEffects } from '..
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
 import { condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
 import { tweediePower } from './tweedie.js';
+import { compoisLogLambda, compoisLogPmf } from './compois.js';
 import { lgamma } from '../glmm/rmath.js';
 import { lme4Theta } from './covariance.js';
 import type { ZeroInflatedModel } from './model.js';
@@ -91,6 +94,7 @@ export function ziDraw(model: Pick<ZeroInflatedModel, 'dist' | 'hurdle'>, u: num
   if (u <= p) return 0;
   const v = (u - p) / (1 - p);
   if (model.dist === 'genpois') return genpoisInverse(v, mu, phi, model.hurdle);
+  if (model.dist === 'compois') return compoisInverse(v, mu, phi, model.hurdle);
   const nb = model.dist === 'nbinom1' || model.dist === 'nbinom2';
   // the negative binomial's size: NB2 φ, NB1 μ/φ
   const size = model.dist === 'nbinom1' ? mu / phi : phi;
@@ -140,6 +144,29 @@ function genpoisInverse(v: number, mu: number, phi: number, truncated: boolean):
       cum += Math.exp(genpoisLogPmf(k, th, lam));
     }
     if (cum >= target) return k;
+  }
+  return k;
+}
+
+/**
+ * F⁻¹(v) of the Conway–Maxwell–Poisson with mean μ and ν = 1/φ by summing f(k) = λ^k/(k!)^ν/Z from k = 0
+ * (ℓ = log λ and log Z by TMB's rules, compois.ts; glmmTMB's rcompois2 draws the same distribution by
+ * rejection from a piecewise geometric envelope); truncated: from k = 1 on the truncated scale
+ * (Σ_{j=1..k} f(j) ≥ v (1 − f(0))).
+ */
+function compoisInverse(v: number, mu: number, phi: number, truncated: boolean): number {
+  const nu = 1 / phi;
+  const z = compoisLogLambda(Math.log(mu), nu);
+  const S0 = -Math.expm1(-z.logZ);
+  const target = truncated ? v * S0 : v;
+  let cum = 0;
+  let k = truncated ? 1 : 0;
+  for (; k < 1e7; k++) {
+    const pk = Math.exp(compoisLogPmf(k, z.logLambda, z.logZ, nu));
+    cum += pk;
+    if (cum >= target) return k;
+    // past the mean and with the remaining mass below the rounding of the sum: the last k
+    if (k > z.k1 && pk < 1e-17 * cum) return k;
   }
   return k;
 }

@@ -279,7 +279,8 @@ export class ZeroInflatedFit {
    * against df.residual = n − (number of parameters) (src/checks/overdispersion.ts).
    */
   checkOverdispersion(): Overdispersion {
-    if (!this.model.count && !this.model.binomial) {
+    // insight 0.19.0's model_info reads compois as neither count nor Poisson: performance stops on it
+    if ((!this.model.count && !this.model.binomial) || this.model.dist === 'compois') {
       throw new ModelError(`checkOverdispersion: performance 0.10.2's check_overdispersion takes models of Poisson or binomial families only ("Overdispersion checks can only be used for models from Poisson families or binomial families with trials > 1"), not ${this.family}`);
     }
     if (this.model.binomial && this.model.size!.every((m) => m === 1)) {
@@ -297,8 +298,8 @@ export class ZeroInflatedFit {
    */
   checkZeroinflation(options: { tolerance?: number } = {}): ZeroInflation | null {
     checkObject(options, 'checkZeroinflation', { tolerance: positiveNumber });
-    if (!this.model.count) {
-      throw new ModelError(`checkZeroinflation: performance 0.10.2's check_zeroinflation takes count models only ("Model must be from Poisson-family."), not ${this.family}`);
+    if (!this.model.count || this.model.dist === 'compois') {
+      throw new ModelError(`checkZeroinflation: performance 0.10.2's check_zeroinflation takes count models only ("Model must be from Poisson-family."), not ${this.family}${this.model.dist === 'compois' ? ' (insight 0.19.0 does not read compois as a count family)' : ''}`);
     }
     // insight 0.19.0's is_negbin holds for nbinom1, nbinom2 and genpois (their truncated forms too)
     const negbin = this.model.nb || this.model.dist === 'genpois';

@@ -866,7 +866,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
         await page.select('#family', family);
         return page.$$eval('#link option', (o) => o.map((x) => (x as HTMLOptionElement).value));
       };
-      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', 'zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian', 'zi_genpois', 'hurdle_genpois', 'tmb_binomial', 'tmb_betabinomial', 'tmb_gamma', 'tmb_tweedie']);
+      expect(await page.$$eval('#family option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', 'zi_poisson', 'zi_nbinom1', 'zi_nbinom2', 'hurdle_poisson', 'hurdle_nbinom1', 'hurdle_nbinom2', 'tmb_beta', 'tmb_gaussian', 'zi_genpois', 'hurdle_genpois', 'tmb_binomial', 'tmb_betabinomial', 'tmb_gamma', 'tmb_tweedie', 'zi_compois', 'hurdle_compois']);
       expect(await links('ordinal')).toEqual(['logit', 'probit', 'cloglog', 'loglog', 'cauchit']);
       expect(await links('hurdle_nbinom2')).toEqual(['log']);
       expect(await links('hurdle_nbinom1')).toEqual(['log']);
