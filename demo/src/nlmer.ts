@@ -9,7 +9,7 @@
 import type * as arrow from 'apache-arrow';
 import { FormulaError, OptionError, nlmer, type NlmerFit, SELF_START_MODELS } from '../../src/index.js';
 import { parseFormulaSides } from '../../src/formula/parse.js';
-import { type NlFormula, parseNlFormula } from '../../src/nlmer/formula.js';
+import { type NlFormula, parseNlFormula, tildes } from '../../src/nlmer/formula.js';
 import { PlacedError, placeError } from './fitting.js';
 import type { FitRequest, NlmerCurves, NlmerResultMsg } from './protocol.js';
 
@@ -17,22 +17,6 @@ import type { FitRequest, NlmerCurves, NlmerResultMsg } from './protocol.js';
 export const MAX_NLMER_CURVES = 12;
 /** points of each level's curve */
 const GRID = 60;
-
-/** the offsets of the text's `~` outside parentheses and quotes */
-function tildes(text: string): number[] {
-  const at: number[] = [];
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) { if (c === quote) quote = null; continue; }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '~' && depth === 0) at.push(i);
-  }
-  return at;
-}
 
 /** the formula is lme4's nlmer form (two `~` at the top level: response, nonlinear model, mixed part) */
 export function isNlmerFormula(text: string): boolean {

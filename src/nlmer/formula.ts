@@ -43,7 +43,7 @@ export interface NlFormula {
 }
 
 /** Splits a formula at its `~` outside parentheses and quotes: the offsets of each `~`. */
-function tildes(text: string): number[] {
+export function tildes(text: string): number[] {
   const at: number[] = [];
   let depth = 0;
   let quote: string | null = null;
