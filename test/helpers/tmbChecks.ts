@@ -1,15 +1,93 @@
 /**
- * The checks test/tmbfamilies.test.ts and test/tmbfamilies2.test.ts make of a glmmTMB-family fit against
- * their glmmTMB 1.1.5 / performance 0.10.2 fixtures (the same fixture layout from both oracle scripts).
+ * The checks test/tmbfamilies.test.ts, tmbfamilies2.test.ts and tmbfamilies3.test.ts make of a glmmTMB-family
+ * fit against their glmmTMB 1.1.5 / performance 0.10.2 fixtures (the same fixture layout from the oracle scripts).
  */
 import type * as arrow from 'apache-arrow';
 import { expect } from 'vitest';
 import { ModelError } from '../../src/errors/errors.js';
 import type { ZeroInflatedFit } from '../../src/zeroinfl/zeroInflatedFit.js';
 
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+export const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 /** jsonlite writes a one-element vector as a scalar */
-const arr = <T>(v: T | T[]): T[] => ([] as T[]).concat(v);
+export const arr = <T>(v: T | T[]): T[] => ([] as T[]).concat(v);
+
+/**
+ * The fit against glmmTMB's record: nobs and df exactly; each parameter within 1e-5 of the converged
+ * optimum (`tight`, the oracle's refit; glmmTMB's own nlminb optimum within 5e-5: it stops up to 1.8e-5
+ * from the converged one); the objective at most glmmTMB's (1e-12) and the converged one's (1e-10);
+ * logLik, AIC, BIC 1e-8; SEs 1e-4; the coefficient tables; σ 1e-5 (NaN where glmmTMB has none); the
+ * first random-effects SD 1e-5 (unless `sd` is false); predictions of every type 1e-5; ranef 1e-5.
+ * `skip(k)`: a parameter on a flat ridge, its value and SE not compared.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectTmbFit(fit: ZeroInflatedFit, ref: any, options: { tight?: number[]; skip?: (k: number) => boolean; sd?: boolean } = {}): void {
+  const tight = options.tight ?? ref.tight.par;
+  const skip = options.skip ?? (() => false);
+  expect(fit.nobs).toBe(ref.nobs);
+  expect(fit.df).toBe(ref.df);
+  fit.par.forEach((v, k) => {
+    if (skip(k)) return;
+    expect(Math.abs(v - tight[k])).toBeLessThan(1e-5 * Math.max(1, Math.abs(tight[k])));
+    expect(Math.abs(v - ref.par[k])).toBeLessThan(5e-5 * Math.max(1, Math.abs(ref.par[k])));
+  });
+  expect(fit.objective - ref.objective_at_opt).toBeLessThan(1e-12 * ref.objective_at_opt);
+  expect(rel(fit.objective, ref.tight.value)).toBeLessThan(1e-10);
+  expect(rel(fit.logLik, ref.loglik)).toBeLessThan(1e-8);
+  expect(rel(fit.AIC, ref.aic)).toBeLessThan(1e-8);
+  expect(rel(fit.BIC, ref.bic)).toBeLessThan(1e-8);
+  expect(fit.dfResid).toBe(ref.df_resid);
+  for (let k = 0; k < fit.df; k++) {
+    if (!skip(k)) expect(rel(Math.sqrt(fit.vcov[k * fit.df + k]), Math.sqrt(ref.vcov_full[k][k]))).toBeLessThan(1e-4);
+  }
+  expectCoefTables(fit, ref);
+  if (ref.sigma === null) expect(fit.sigma).toBeNaN();
+  else expect(rel(fit.sigma, ref.sigma)).toBeLessThan(1e-5);
+  if (options.sd !== false) expect(rel(fit.varCorr[0].sd, arr<number>(ref.sd_re)[0])).toBeLessThan(1e-5);
+  for (const type of ['response', 'conditional', 'zprob', 'disp'] as const) {
+    const pr = fit.predict(type);
+    const want: number[] = ref[`predict_${type}`];
+    pr.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5 * Math.max(Math.abs(want[i]), type === 'zprob' ? 1 : 0)));
+  }
+  fit.predict('link').forEach((v, i) => expect(Math.abs(v - ref.predict_link[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(ref.predict_link[i]))));
+  const re = fit.ranef[0];
+  ref.ranef.levels.forEach((l: string | number, k: number) => expect(Math.abs(re.values[re.levels.indexOf(String(l))] - ref.ranef.values[k])).toBeLessThan(1e-5));
+}
+
+/**
+ * print.summary.glmmTMB's head: the family, formula and zero-inflation/dispersion formula lines exactly
+ * (and present in ours where in R's), the information line and its values, the dispersion line
+ * (dispformula ~ 1) or its absence, and whether there is a "Dispersion model:" table.
+ */
+export function expectTmbPrintoutHead(text: string[], rLines: string[]): void {
+  for (const l of rLines.filter((x) => /^( Family:|Formula:|Zero inflation:|Dispersion: )/.test(x))) expect(text).toContain(l);
+  expect(text.some((l) => l.startsWith('Zero inflation:'))).toBe(rLines.some((l) => l.startsWith('Zero inflation:')));
+  expect(text.some((l) => l.startsWith('Dispersion: '))).toBe(rLines.some((l) => l.startsWith('Dispersion: ')));
+  const at = rLines.findIndex((l) => l.includes('df.resid'));
+  expect(text).toContain(rLines[at]);
+  expect(text).toContain(rLines[at + 1]);
+  const dline = rLines.find((l) => /^Dispersion (parameter|estimate)/.test(l));
+  if (dline) expect(text).toContain(dline);
+  else expect(text.some((l) => /^Dispersion (parameter|estimate)/.test(l))).toBe(false);
+  expect(text.includes('Dispersion model:')).toBe(rLines.includes('Dispersion model:'));
+}
+
+/**
+ * A coefficient table of the printout (its last `header`, e.g. "Conditional model:"): the column header
+ * exactly, each of its `nRows` rows' name exactly and numbers to the printed digits (the last printed
+ * digit may differ by one: glmmTMB prints at its own optimum, 1.8e-5 from ours).
+ */
+export function expectPrintedTable(text: string[], rLines: string[], header: string, nRows: number): void {
+  const theirs = rLines.lastIndexOf(header);
+  const ours = text.lastIndexOf(header);
+  expect(ours, header).toBeGreaterThanOrEqual(0);
+  expect(text[ours + 1]).toBe(rLines[theirs + 1]);
+  for (let k = 2; k <= nRows + 1; k++) {
+    const a = text[ours + k].trim().split(/\s+/), b = rLines[theirs + k].trim().split(/\s+/);
+    expect(a[0]).toBe(b[0]);
+    expect(a.length).toBe(b.length);
+    for (let c = 1; c < 4; c++) expect(Math.abs(Number(a[c]) - Number(b[c]))).toBeLessThanOrEqual(1.5e-3 * Math.max(1e-2, Math.abs(Number(b[c]))));
+  }
+}
 
 /** the conditional, zero-inflation (none for '~ 0') and dispersion (glmmTMB's unless '~ 1') tables: names exact, SEs 1e-4, z 1e-4 × max(1, |z|) */
 export function expectCoefTables(fit: ZeroInflatedFit, ref: Record<string, { rownames: string | string[]; se: number | number[]; z: number | number[] } | null>): void {
