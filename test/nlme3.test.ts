@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from '../src/io/csv.js';
+import { expectRel, expectVec, nlmeData, nlmeFixture, yieldTurn } from './helpers/nlmeChecks.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 import { buildLme, lme } from '../src/nlme/lme.js';
 import { evaluateLme, modelRows } from '../src/nlme/objective.js';
@@ -29,26 +29,9 @@ import { anovaLme, formatAnova } from '../src/nlme/anova.js';
 import type { LmeFit } from '../src/nlme/lmeFit.js';
 import { runMain } from './helpers/cliEngines.js';
 
-const tables = new Map<string, arrow.Table>();
-function data(name: string): arrow.Table {
-  if (!tables.has(name)) tables.set(name, readCsv(readFileSync(`test/fixtures/data/${name}.csv`, 'utf8')).table);
-  return tables.get(name)!;
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fixture = (name: string): any => JSON.parse(readFileSync(`test/fixtures/nlme/${name}.json`, 'utf8'));
-const yieldTurn = () => new Promise((r) => setTimeout(r, 0));
+const fixture = nlmeFixture;
+const data = nlmeData();
 
-function expectRel(actual: number, expected: number, tol: number, what: string, abs = 0): void {
-  const err = Math.abs(actual - expected);
-  if (!(err <= tol * Math.abs(expected) || err <= abs)) expect.fail(`${what}: ${actual} vs nlme ${expected} (relative ${err / Math.abs(expected)}, tolerance ${tol})`);
-}
-function expectVec(actual: ArrayLike<number>, expected: number[], tol: number, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  const scale = Math.max(...expected.map(Math.abs));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  if (!(worst <= tol * scale)) expect.fail(`${what}: max |difference| ${worst} > ${tol} × ${scale}`);
-}
 const arr = (x: number | number[]): number[] => ([] as number[]).concat(x);
 function psiOf(f: { varStruct: { unconstrained: number[] | number } | null; corStruct: { unconstrained: number[] | number } | null }): Float64Array {
   return Float64Array.from([...arr(f.varStruct?.unconstrained ?? []), ...arr(f.corStruct?.unconstrained ?? [])]);

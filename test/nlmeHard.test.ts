@@ -13,10 +13,8 @@
  * −488.252 against −488.450), so only Phenobarb, where both reach it, is compared parameter by parameter
  * (β and SEs 1e-4 relative, σ and the structure's parameters 1e-3, as test/nlme.test.ts).
  */
-import { readFileSync } from 'node:fs';
-import type * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from '../src/io/csv.js';
+import { expectRel, nlmeData, nlmeFixture } from './helpers/nlmeChecks.js';
 import { buildLme, lme } from '../src/nlme/lme.js';
 import { evaluateLme, lmeObjective, modelRows } from '../src/nlme/objective.js';
 import { minimize } from '../src/nlme/optimize.js';
@@ -25,20 +23,10 @@ import { lmmThetaProblem } from '../src/lmm/thetaProblem.js';
 import type { VarFunction } from '../src/nlme/varFunction.js';
 
 const FACTORS: Record<string, string[]> = { Soybean: ['Plot'], Dialyzer: ['Subject', 'QB'], Phenobarb: ['Subject'] };
-const tables = new Map<string, arrow.Table>();
-function data(name: string): arrow.Table {
-  if (!tables.has(name)) tables.set(name, readCsv(readFileSync(`test/fixtures/data/${name}.csv`, 'utf8'), { factors: FACTORS[name] }).table);
-  return tables.get(name)!;
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fixture = (name: string): any => JSON.parse(readFileSync(`test/fixtures/nlme/${name}.json`, 'utf8'));
+const data = nlmeData(FACTORS);
+const fixture = nlmeFixture;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const options = (f: any) => ({ random: f.ours.random, weights: f.ours.weights, method: f.method, factors: FACTORS[f.data] });
-
-function expectRel(actual: number, expected: number, tol: number, what: string): void {
-  const err = Math.abs(actual - expected);
-  if (!(err <= tol * Math.abs(expected))) expect.fail(`${what}: ${actual} vs nlme ${expected} (relative ${err / Math.abs(expected)}, tolerance ${tol})`);
-}
 
 describe('lme with weights over orders of magnitude: the criterion at nlme 3.1-162 estimates', () => {
   for (const name of ['soy_varpower_time', 'dial_varpower', 'pheno_varconstpower']) {

@@ -1,0 +1,42 @@
+/**
+ * What the nlme tests (test/nlme.test.ts, nlme3.test.ts, nlme4.test.ts, nlmeHard.test.ts) share: the data
+ * and fixtures their oracles wrote (test/oracle/nlme*.R), and the comparisons with nlme's numbers.
+ */
+import { readFileSync } from 'node:fs';
+import type * as arrow from 'apache-arrow';
+import { expect } from 'vitest';
+import { readCsv } from '../../src/io/csv.js';
+
+/** The data set `name` (test/fixtures/data/name.csv) with its numeric columns `factors[name]` read as factors, read once. */
+export function nlmeData(factors: Record<string, string[]> = {}): (name: string) => arrow.Table {
+  const tables = new Map<string, arrow.Table>();
+  return (name) => {
+    if (!tables.has(name)) tables.set(name, readCsv(readFileSync(`test/fixtures/data/${name}.csv`, 'utf8'), { factors: factors[name] }).table);
+    return tables.get(name)!;
+  };
+}
+
+/** The oracle's record of a case (test/fixtures/nlme/name.json). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const nlmeFixture = (name: string): any => JSON.parse(readFileSync(`test/fixtures/nlme/${name}.json`, 'utf8'));
+
+export const yieldTurn = () => new Promise((r) => setTimeout(r, 0));
+
+/** |actual − expected| ≤ tol |expected|, or ≤ abs (for values near 0). */
+export function expectRel(actual: number, expected: number, tol: number, what: string, abs = 0): void {
+  const err = Math.abs(actual - expected);
+  if (!(err <= tol * Math.abs(expected) || err <= abs)) expect.fail(`${what}: ${actual} vs nlme ${expected} (relative ${err / Math.abs(expected)}, tolerance ${tol})`);
+}
+
+/** max_i |actual_i − expected_i| ≤ tol × max_i |expected_i|. */
+export function expectVec(actual: ArrayLike<number>, expected: number[], tol: number, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  const scale = Math.max(...expected.map(Math.abs));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  if (!(worst <= tol * scale)) expect.fail(`${what}: max |difference| ${worst} > ${tol} × ${scale}`);
+}
+
+/** ψ in nlme's unconstrained parametrization: the variance function's, then the correlation structure's. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const psiOf = (f: any): Float64Array => Float64Array.from(([] as number[]).concat(f.varStruct?.unconstrained ?? [], f.corStruct?.unconstrained ?? []));
