@@ -18,6 +18,7 @@ export type { GlmerNbOptions } from './fit/glmerNb.js';
 export { lmList, LmList } from './lmlist/lmList.js';
 export { nlmer } from './nlmer/nlmer.js';
 export type { NlmerOptions } from './nlmer/nlmer.js';
+export type { NlmerProgress } from './nlmer/fit.js';
 export { NlmerFit } from './nlmer/nlmerFit.js';
 export type { NlmerPredictOptions } from './nlmer/nlmerFit.js';
 export { SELF_START_MODELS } from './nlmer/selfStart.js';

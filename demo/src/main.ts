@@ -1533,11 +1533,9 @@ let lastProgress: { feval: number; deviance: number; best: number; stage?: numbe
 function tick(): void {
   const elapsed = performance.now() - fitStarted;
   const p = lastProgress;
-  // clmm and zeroInflated report −log L per evaluation (criterion), lmer and glmer the deviance
+  // clmm and zeroInflated report −log L per evaluation (criterion), lmer, glmer and nlmer the deviance (glmer and nlmer with their stage)
   el.progressText.textContent = p
     ? `${p.stage ? `stage ${p.stage} · ` : ''}evaluations ${p.feval} · ${p.criterion ?? 'deviance'} ${fmt(p.deviance, 8)} · best ${fmt(p.best, 8)} · ${fmtMs(elapsed)}`
-    : fitRequest?.nlmerStart
-    ? `nlmer: lme4's two optimization stages on the CPU (the library reports no per-evaluation progress)… ${fmtMs(elapsed)}`
     : `preparing the model… ${fmtMs(elapsed)}`;
 }
 

@@ -4,10 +4,12 @@
  * parameters from the formula (one start box each: lme4's nlmer, and the library, take no self-start, so the
  * user gives the values) and checks the formula with the library's own parser; the worker fits it by
  * `nlmer` and describes it: the library's numbers, its summary printout, and the model per level of the first
- * grouping factor at a grid of its covariate (the library's predict) for the fitted curves. No library math here.
+ * grouping factor at a grid of its covariate (the library's predict) for the fitted curves; Cancel reaches the
+ * library's nlmer through its AbortSignal, and its progress (the stage, the evaluations, the deviance) goes to
+ * the page's progress line. No library math here.
  */
 import type * as arrow from 'apache-arrow';
-import { FormulaError, OptionError, nlmer, type NlmerFit, SELF_START_MODELS } from '../../src/index.js';
+import { FormulaError, OptionError, nlmer, type NlmerFit, type NlmerProgress, SELF_START_MODELS } from '../../src/index.js';
 import { parseFormulaSides } from '../../src/formula/parse.js';
 import { type NlFormula, parseNlFormula, tildes } from '../../src/nlmer/formula.js';
 import { PlacedError, placeError } from './fitting.js';
@@ -73,8 +75,11 @@ export function nlmerStartProblem(parameters: readonly string[], values: Readonl
   return null;
 }
 
-/** Fits the request by the library's nlmer (maximum likelihood, lme4's two Nelder–Mead stages) on the CPU. */
-export async function runNlmer(table: arrow.Table, req: FitRequest): Promise<NlmerFit> {
+/**
+ * Fits the request by the library's nlmer (maximum likelihood, lme4's two Nelder–Mead stages) on the CPU;
+ * `signal` aborts it (the library's AbortError), `onProgress` gets each optimizer evaluation.
+ */
+export async function runNlmer(table: arrow.Table, req: FitRequest, signal?: AbortSignal, onProgress?: (p: NlmerProgress) => void): Promise<NlmerFit> {
   if (req.family !== 'gaussian') throw new PlacedError(`An nlmer formula is a Gaussian nonlinear mixed model (lme4's nlmer): choose the family gaussian, not ${req.family}.`, 'options');
   if (req.nlmeWeights?.trim() || req.nlmeCorrelation?.trim()) throw new PlacedError('nlme\'s residual variance and correlation are for lme and gls fits: empty those boxes for an nlmer fit.', 'options');
   if (req.relmat) throw new PlacedError('A relatedness file is for lmer and glmer fits: remove it for an nlmer fit.', 'options');
@@ -86,8 +91,9 @@ export async function runNlmer(table: arrow.Table, req: FitRequest): Promise<Nlm
   }
   const dataName = req.dataName ? req.dataName.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data' : 'data';
   try {
-    return await nlmer(req.formula, table, { start, dataName });
+    return await nlmer(req.formula, table, { start, dataName, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
     if (e instanceof FormulaError) throw placeError(e);
     if (e instanceof OptionError) throw new PlacedError((e as Error).message, 'options');
     throw placeError(e);

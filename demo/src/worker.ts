@@ -170,10 +170,16 @@ scope.addEventListener('message', (ev) => {
         // one of the three kinds of fit; its error placed in the formula, or its cancellation
         try {
           if (isNlmerFormula(msg.request.formula)) {
-            // lme4's nlmer (a three-part formula): the CPU; the library takes no signal and reports no progress, so
-            // Cancel drops its result here (the page restarts the worker when the fit runs on)
-            const nm = await runNlmer(table, msg.request);
+            // lme4's nlmer (a three-part formula): the CPU; its progress (the stage, the evaluations, the deviance)
+            // at most every 100 ms; Cancel through the signal (the worker and its data stay)
+            const nm = await runNlmer(table, msg.request, ac.signal, (p) => {
+              const now = performance.now();
+              if (now - lastPost < 100) return;
+              lastPost = now;
+              post({ type: 'progress', id: msg.id, stage: p.stage, feval: p.feval, deviance: p.deviance, best: p.best, elapsedMs: p.elapsedMs });
+            });
             if (dataChanged()) return;
+            // an abort after the fit's last turn of the event loop: the fit is dropped all the same
             if (ac.signal.aborted) { post({ type: 'cancelled', id: msg.id }); return; }
             nlmerFits.set(msg.id, nm);
             post({ type: 'nlmerFitted', id: msg.id, result: describeNlmer(nm, table, msg.request.nlmerStart ?? {}, performance.now() - t0) });

@@ -11,6 +11,9 @@
  *     Var(β̂) = 2 H⁻¹ on β's block where that is positive definite, else σ̂² (R_XᵀR_X)⁻¹ with lme4's
  *     warning (vcov.merMod); then one evaluation at the optimum, the fit's state.
  * nAGQ > 1: lme4 stops ("nAGQ > 1 not yet implemented for nlmer models"), and so do we.
+ * Like the library's other long fits, an AbortSignal stops the fit (checked before the start and before each
+ * evaluation, and seen at the event-loop turns it takes every 50 evaluations or 50 ms) with the library's
+ * AbortError, and onProgress gets each optimizer evaluation (its stage, the evaluations so far, the deviance).
  */
 import type * as arrow from 'apache-arrow';
 import { OptionError, showValue } from '../errors/errors.js';
@@ -20,6 +23,7 @@ import { deriv12 } from '../optim/deriv12.js';
 import { bobyqaAsync } from '../optim/bobyqa.js';
 import { nelderMead } from '../optim/nelderMead.js';
 import type { MinimizeResult } from '../optim/types.js';
+import { macrotask, throwIfAborted } from '../model/control.js';
 import { nlmerLaplace } from './laplace.js';
 import type { NlmerModel } from './model.js';
 import { type PnlsResult, pnls } from './pnls.js';
@@ -33,6 +37,26 @@ export interface NlmerFitOptions {
   nAGQ?: number;
   /** PNLS's tolerance (nlmerControl's tolPwrss, 1e-10) */
   tolPwrss?: number;
+  /** aborts the fit (an AbortError is thrown, as the library's other fits) */
+  signal?: AbortSignal;
+  /** called after each optimizer evaluation (it changes nothing of the fit) */
+  onProgress?: (p: NlmerProgress) => void;
+}
+
+/** One optimizer evaluation of lme4's two stages (glmer's GlmmProgress without its Hessian stage). */
+export interface NlmerProgress {
+  /** 1: θ with β from the PNLS solve (lme4's nAGQ = 0 devfun); 2: θ and β together (Laplace) */
+  stage: 1 | 2;
+  /** the optimizers' evaluations so far (stage 1's, then stage 2's added: the fit's feval sum at its end) */
+  feval: number;
+  /** the deviance at this evaluation */
+  deviance: number;
+  /** the least deviance of this stage so far (at the end of stage 2: the fit's deviance) */
+  best: number;
+  /** θ and β of this evaluation (stage 1: β from the solve) */
+  theta: Float64Array;
+  beta: Float64Array;
+  elapsedMs: number;
 }
 
 export interface NlmerEstimate {
@@ -52,15 +76,36 @@ export interface NlmerEstimate {
   nAGQ: number;
 }
 
-/** yields to the event loop now and then (long synchronous work) */
-const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+/** evaluations between turns of the event loop at most (and 50 ms of computing at most) */
+const YIELD_EVERY = 50;
+const YIELD_EVERY_MS = 50;
+
+/**
+ * The fit's evaluations: the abort checked before each, and a turn of the event loop (a macrotask: timers,
+ * a worker's messages, an abort from outside) every YIELD_EVERY evaluations or YIELD_EVERY_MS, after which
+ * the abort is checked again.
+ */
+class Pace {
+  private count = 0;
+  private last = performance.now();
+  constructor(private readonly signal: AbortSignal | undefined) {}
+  check(): void {
+    throwIfAborted(this.signal);
+  }
+  async step(): Promise<void> {
+    this.check();
+    if (++this.count % YIELD_EVERY !== 0 && performance.now() - this.last < YIELD_EVERY_MS) return;
+    await macrotask();
+    this.last = performance.now();
+    this.check();
+  }
+}
 
 async function minimize(
   method: NlmerOptimizer, f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array,
-  xst?: Float64Array,
+  pace: Pace, xst?: Float64Array,
 ): Promise<MinimizeResult> {
-  let count = 0;
-  const g = async (x: Float64Array) => { if (++count % 50 === 0) await tick(); return f(x); };
+  const g = async (x: Float64Array) => { await pace.step(); return f(x); };
   if (method === 'bobyqa') {
     // lme4's optwrap for bobyqa: a start at 0 moved to 0.001; rhobeg 2e-4, rhoend 2e-7 in stage 2 (adj)
     const x = Float64Array.from(x0, (v) => (x0.every((w) => w === 0) ? 0.001 : v));
@@ -79,6 +124,24 @@ export async function estimateNlmer(model: NlmerModel, start: Float64Array, opti
   }
   const tol = options.tolPwrss ?? 1e-10;
   if (!(tol > 0 && tol < 1)) throw new OptionError('tolPwrss', `nlmer: tolPwrss must be in (0, 1), not ${showValue(tol)}`);
+  const pace = new Pace(options.signal);
+  pace.check();
+  const t0 = performance.now();
+  // progress: each optimizer evaluation, with the stage's least deviance so far (NaN counts as +∞, as Nelder–Mead's)
+  let fevalBefore = 0;
+  let stageEvals = 0;
+  let best = Infinity;
+  const report = (stage: 1 | 2, f: (x: Float64Array) => PnlsResult, thetaOf: (x: Float64Array, r: PnlsResult) => Float64Array, betaOf: (x: Float64Array, r: PnlsResult) => Float64Array) => {
+    stageEvals = 0;
+    best = Infinity;
+    return (x: Float64Array): number => {
+      const r = f(x);
+      stageEvals++;
+      if (r.deviance < best) best = r.deviance;
+      options.onProgress?.({ stage, feval: fevalBefore + stageEvals, deviance: r.deviance, best, theta: thetaOf(x, r), beta: betaOf(x, r), elapsedMs: performance.now() - t0 });
+      return r.deviance;
+    };
+  };
   const nth = model.nTheta;
   const p = model.fixed.length;
   // β₀ = the start values on X's columns (lme4's qr.coef(qr(X), start) for X the indicators)
@@ -96,11 +159,12 @@ export async function estimateNlmer(model: NlmerModel, start: Float64Array, opti
   solve(model.theta0, null);
   const dev1 = (theta: Float64Array) => solve(theta, null);
   const upper1 = new Float64Array(nth).fill(Infinity);
-  const stage1 = await minimize(optimizer, (th) => dev1(th).deviance, Float64Array.from(model.theta0), model.lower, upper1);
+  const stage1 = await minimize(optimizer, report(1, dev1, (th) => Float64Array.from(th), (_, r) => Float64Array.from(r.beta)), Float64Array.from(model.theta0), model.lower, upper1, pace);
+  fevalBefore = stageEvals;
   // optwrap: deriv12 at the optimum (lme4 keeps it; its evaluations move the warm start), then f(x̂).
   // optwrap passes fx = opt$value, which Nelder_Mead's result does not have (its value is fval), so
   // deriv12 evaluates f(x̂) first: so do we, as each evaluation moves the warm start
-  await deriv12(async (x) => dev1(x).deviance, stage1.x, optimizer === 'Nelder_Mead' ? dev1(stage1.x).deviance : stage1.fval, new Float64Array(nth).fill(-Infinity));
+  await deriv12(async (x) => { await pace.step(); return dev1(x).deviance; }, stage1.x, optimizer === 'Nelder_Mead' ? dev1(stage1.x).deviance : stage1.fval, new Float64Array(nth).fill(-Infinity));
   let state = dev1(stage1.x);
   const messages: string[] = [];
   if (!stage1.converged) messages.push(`convergence code from ${optimizer} (stage 1): ${stage1.message}`);
@@ -121,12 +185,11 @@ export async function estimateNlmer(model: NlmerModel, start: Float64Array, opti
   x0.set(stage1.x);
   x0.set(state.beta, nth);
   const dev2 = (x: Float64Array) => solve(x.subarray(0, nth), x.subarray(nth));
-  const stage2 = await minimize(optimizer, (x) => dev2(x).deviance, x0, lower2, upper2, xst);
+  const stage2 = await minimize(optimizer, report(2, dev2, (x) => x.slice(0, nth), (x) => x.slice(nth)), x0, lower2, upper2, pace, xst);
   if (!stage2.converged) messages.push(`convergence code from ${optimizer}: ${stage2.message}`);
   // Var(β̂): the Hessian of the deviance in (θ, β) (lme4's deriv12 at the optimum, no bounds)
-  let evals = 0;
   const fx = optimizer === 'Nelder_Mead' ? dev2(stage2.x).deviance : stage2.fval; // (stage 1's note; bobyqa's result has $value)
-  const { hessian } = await deriv12(async (x) => { if (++evals % 20 === 0) await tick(); return dev2(x).deviance; }, stage2.x, fx, new Float64Array(nth + p).fill(-Infinity));
+  const { hessian } = await deriv12(async (x) => { await pace.step(); return dev2(x).deviance; }, stage2.x, fx, new Float64Array(nth + p).fill(-Infinity));
   state = dev2(stage2.x);
   const sigma = Math.sqrt(pwrssOf(state) / model.n);
   let vcov = hessianVcov(hessian, nth, p);

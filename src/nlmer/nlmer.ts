@@ -8,7 +8,9 @@
  */
 import { OptionError, showValue } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
-import { estimateNlmer, type NlmerOptimizer } from './fit.js';
+import { throwIfAborted } from '../model/control.js';
+import { abortSignal, fn } from '../options/rules.js';
+import { estimateNlmer, type NlmerOptimizer, type NlmerProgress } from './fit.js';
 import { parseNlFormula } from './formula.js';
 import { buildNlmerModel } from './model.js';
 import { NlmerFit } from './nlmerFit.js';
@@ -24,9 +26,13 @@ export interface NlmerOptions {
   tolPwrss?: number;
   /** the data's name in the printout */
   dataName?: string;
+  /** aborts the fit: it rejects with an AbortError (name 'AbortError'), as the library's other fits */
+  signal?: AbortSignal;
+  /** called after each optimizer evaluation of either stage: { stage, feval, deviance, best, theta, beta, elapsedMs } */
+  onProgress?: (p: NlmerProgress) => void;
 }
 
-const KNOWN = new Set(['start', 'nAGQ', 'optimizer', 'tolPwrss', 'dataName']);
+const KNOWN = new Set(['start', 'nAGQ', 'optimizer', 'tolPwrss', 'dataName', 'signal', 'onProgress']);
 const REFUSED: Record<string, string> = {
   weights: 'lme4 1.1-31 nlmer does not apply prior weights to the model gradient (its nlsResp), so they are not offered',
   offset: 'an offset is not offered for nlmer',
@@ -45,6 +51,9 @@ export async function nlmer(formula: string, data: DataInput, options: NlmerOpti
   if (start === undefined || start === null || typeof start !== 'object' || Array.isArray(start)) {
     throw new OptionError('start', `nlmer: start must give each parameter's starting value by name, e.g. { Asym: 200, xmid: 725, scal: 350 }, not ${showValue(start)} (lme4's nlmer requires it)`);
   }
+  if (options.signal !== undefined) abortSignal(options.signal, 'nlmer: signal');
+  if (options.onProgress !== undefined) fn(options.onProgress, 'nlmer: onProgress');
+  throwIfAborted(options.signal);
   const names = Object.keys(start);
   if (names.length === 0) throw new OptionError('start', 'nlmer: start names no parameter');
   for (const nm of names) {
@@ -58,6 +67,8 @@ export async function nlmer(formula: string, data: DataInput, options: NlmerOpti
     ...(options.nAGQ !== undefined ? { nAGQ: options.nAGQ } : {}),
     ...(options.optimizer !== undefined ? { optimizer: options.optimizer } : {}),
     ...(options.tolPwrss !== undefined ? { tolPwrss: options.tolPwrss } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
   return new NlmerFit(model, est, options.dataName ?? 'data');
 }

@@ -9,9 +9,11 @@
  *    tolerance, see ordinal.test.ts; the SEs come from σ̂²(R_XᵀR_X)⁻¹ at that point; observed here with
  *    Debian's Chromium: the same path, every number within 6e-15 relative), the summary's lines
  *    without numbers exactly, the fitted-curves plot with its five trees, and the address keeps the start values.
- * 2. Cancel of a running nlmer fit (Theoph's SSfol with three correlated effects, seconds of work): the
- *    library's nlmer takes no signal, so the page's fallback restarts the worker 1.5 s later and says so; the
- *    data are read again with the formula and start values kept, and the fit button comes back.
+ * 2. Cancel of a running nlmer fit (Theoph's SSfol with three correlated effects, seconds of work), once the
+ *    progress line shows the library's stage 1, its evaluations and deviance: the worker's AbortSignal stops
+ *    it, the page says "Cancelled." and the worker is not restarted (a mark set in its global scope before the
+ *    fit is still there after the page's 1.5 s fallback), the data stay loaded, and a second fit then runs to
+ *    the library's fit in Node (logLik to 1e-10 relative, as case 1).
  * 3. Bad input: a wrong number of model arguments and an unknown model are the library's formula errors at
  *    their token before fitting; start values for which the model is not finite are the library's error in
  *    the app's error box after the worker tried.
@@ -183,29 +185,50 @@ describe.skipIf(!enabled)('browser app: nlmer fits, nlme fits in the Fits histor
     }
   }, 300_000);
 
-  test('Cancel stops a running nlmer fit (Theoph, SSfol)', async () => {
+  test('Cancel stops a running nlmer fit (Theoph, SSfol) through the library\'s signal: the worker and its data stay, a second fit runs', async () => {
+    const formula = 'conc ~ SSfol(Dose, Time, lKe, lKa, lCl) ~ (lKe + lKa + lCl | Subject)';
+    const start = { lKe: -2.5, lKa: 0.5, lCl: -3 };
     const page = await app().openPage();
     try {
       await load(page, 'Theoph.csv');
-      await setFormula(page, 'conc ~ SSfol(Dose, Time, lKe, lKa, lCl) ~ (lKe + lKa + lCl | Subject)');
+      await setFormula(page, formula);
       expect(await page.$$eval('#nlmer-start input', (xs) => xs.map((x) => (x as HTMLInputElement).dataset.param))).toEqual(['lKe', 'lKa', 'lCl']);
       await fillStart(page, { lKe: '-2.5', lKa: '0.5', lCl: '-3' });
+      // a mark in the worker's global scope: a restarted worker would not have it
+      const workers = page.workers();
+      expect(workers.length).toBe(1);
+      await workers[0]!.evaluate(() => { (self as unknown as { mark: string }).mark = 'before Cancel'; });
       await page.click('#fit');
-      await page.waitForFunction(() => /^nlmer: lme4's two optimization stages/.test(document.querySelector('#progress-text')?.textContent ?? ''), { timeout: 30_000 });
+      // the library's progress: the stage, the evaluations, the deviance
+      await page.waitForFunction(() => /^stage 1 · evaluations \d+ · deviance [-\d.]+ · best [-\d.]+ · /.test(document.querySelector('#progress-text')?.textContent ?? ''), { timeout: 30_000 });
       expect(await page.$eval('#cancel', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
       await page.click('#cancel');
       await page.waitForFunction(() => /^Cancelled/.test(document.querySelector('#progress-text')?.textContent ?? ''), { timeout: 30_000 });
-      // the library's nlmer takes no signal: the page's fallback restarts the worker
-      expect(await text(page, '#progress-text')).toBe('Cancelled (the worker was restarted; the data are read again).');
+      // stopped by the AbortSignal, not by restarting the worker: the data stay loaded, the fit button is back
+      expect(await text(page, '#progress-text')).toBe('Cancelled.');
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe('loaded');
+      expect(await page.$eval('#fit', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
       expect(await page.$eval('#nlmer-results', (e) => (e as HTMLElement).hidden)).toBe(true);
-      // the data are read again by the new worker, the formula and start values kept: the page can fit again
-      await page.waitForFunction(() => document.body.dataset.state === 'loaded' && !(document.querySelector('#fit') as HTMLButtonElement).disabled, { timeout: 60_000 });
-      expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe('conc ~ SSfol(Dose, Time, lKe, lKa, lCl) ~ (lKe + lKa + lCl | Subject)');
+      // past the page's 1.5 s fallback (it restarts a worker whose fit runs on): still the same worker
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await text(page, '#progress-text')).toBe('Cancelled.');
+      expect(page.workers().length).toBe(1);
+      expect(await page.workers()[0]!.evaluate(() => (self as unknown as { mark?: string }).mark)).toBe('before Cancel');
+      expect(await page.$eval('#formula', (e) => (e as HTMLInputElement).value)).toBe(formula);
       expect(await page.$$eval('#nlmer-start input', (xs) => xs.map((x) => (x as HTMLInputElement).value))).toEqual(['-2.5', '0.5', '-3']);
+
+      // a second fit on the same worker's data runs to the end: the library's fit of Theoph (its stage 2's progress shown on the way)
+      const lib = await nlmer(formula, readCsv(csv('Theoph.csv')).table, { start, dataName: 'Theoph' });
+      await page.click('#fit');
+      await page.waitForSelector('#nlmer-results:not([hidden]) #nlmer-fixed-table', { timeout: 240_000 });
+      expect(await page.workers()[0]!.evaluate(() => (self as unknown as { mark?: string }).mark)).toBe('before Cancel');
+      const logLik = Number(await page.$eval('#nlmer-loglik', (e) => e.getAttribute('data-value')));
+      expect(rel(logLik, lib.logLik())).toBeLessThan(1e-10);
+      expect(await text(page, '#nlmer-info')).toMatch(/ · evaluations \d+ \+ \d+ \(lme4's two stages\)/);
     } finally {
       await page.close();
     }
-  }, 300_000);
+  }, 400_000);
 
   test('two lme fits in the Fits history: nlme\'s anova, its REML rule, no mixed pair', async () => {
     const ortho = readCsv(csv('Orthodont.csv')).table;
