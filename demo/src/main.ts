@@ -929,20 +929,8 @@ function load(src: DataSource): void {
   source = src;
   loadId = nextId++;
   data = null;
-  result = null;
-  shown = null;
-  el.results.hidden = true;
+  hideFitSections();
   el.metaResults.hidden = true;
-  el.clmmResults.hidden = true;
-  shownClmm = null;
-  el.ziResults.hidden = true;
-  shownZi = null;
-  el.gammResults.hidden = true;
-  el.nlmeResults.hidden = true;
-  shownNlme = null;
-  el.nlmerResults.hidden = true;
-  shownNlmer = null;
-  shownGamm = null;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
   clearStale();
@@ -1650,20 +1638,10 @@ function ordinalLevelsToSend(): string[] | undefined {
 
 function showClmm(entry: ClmmEntry): void {
   abandonFitCards();
+  hideFitSections();
   shownClmm = entry;
-  shown = null;
-  result = null;
   clearStale();
-  el.results.hidden = true;
   el.metaResults.hidden = true;
-  el.ziResults.hidden = true;
-  shownZi = null;
-  el.gammResults.hidden = true;
-  el.nlmeResults.hidden = true;
-  shownNlme = null;
-  el.nlmerResults.hidden = true;
-  shownNlmer = null;
-  shownGamm = null;
   el.clmmResults.hidden = false;
   el.clmmResults.classList.remove('stale');
   clmmCat = renderClmm(clmmEls, entry.result, entry.number, plotWidth, clmmCat);
@@ -1744,20 +1722,10 @@ function checkDispFormula(): boolean {
 
 function showZi(entry: ZiEntry): void {
   abandonFitCards();
+  hideFitSections();
   shownZi = entry;
-  shown = null;
-  result = null;
-  shownClmm = null;
   clearStale();
-  el.results.hidden = true;
   el.metaResults.hidden = true;
-  el.clmmResults.hidden = true;
-  el.gammResults.hidden = true;
-  el.nlmeResults.hidden = true;
-  shownNlme = null;
-  el.nlmerResults.hidden = true;
-  shownNlmer = null;
-  shownGamm = null;
   el.ziResults.hidden = false;
   el.ziResults.classList.remove('stale');
   byId('zi-export-error').textContent = '';
@@ -1769,20 +1737,10 @@ function showZi(entry: ZiEntry): void {
 
 function showNlme(entry: NlmeEntry): void {
   abandonFitCards();
+  hideFitSections();
   shownNlme = entry;
-  shown = null;
-  result = null;
-  shownClmm = null;
-  shownZi = null;
-  shownGamm = null;
   clearStale();
-  el.results.hidden = true;
   el.metaResults.hidden = true;
-  el.clmmResults.hidden = true;
-  el.ziResults.hidden = true;
-  el.gammResults.hidden = true;
-  el.nlmerResults.hidden = true;
-  shownNlmer = null;
   el.nlmeResults.hidden = false;
   el.nlmeResults.classList.remove('stale');
   renderNlme(nlmeEls, entry.result, entry.number);
@@ -1790,20 +1748,10 @@ function showNlme(entry: NlmeEntry): void {
 
 function showNlmer(entry: NlmerEntry): void {
   abandonFitCards();
+  hideFitSections();
   shownNlmer = entry;
-  shownNlme = null;
-  shown = null;
-  result = null;
-  shownClmm = null;
-  shownZi = null;
-  shownGamm = null;
   clearStale();
-  el.results.hidden = true;
   el.metaResults.hidden = true;
-  el.clmmResults.hidden = true;
-  el.ziResults.hidden = true;
-  el.gammResults.hidden = true;
-  el.nlmeResults.hidden = true;
   el.nlmerResults.hidden = false;
   el.nlmerResults.classList.remove('stale');
   renderNlmer(nlmerEls, entry.result, entry.number, plotWidth(nlmerEls.plot));
@@ -1822,20 +1770,10 @@ function setupNlmer(): void {
 
 function showGamm(entry: GammEntry): void {
   abandonFitCards();
-  el.nlmeResults.hidden = true;
-  shownNlme = null;
-  el.nlmerResults.hidden = true;
-  shownNlmer = null;
+  hideFitSections();
   shownGamm = entry;
-  shown = null;
-  result = null;
-  shownClmm = null;
-  shownZi = null;
   clearStale();
-  el.results.hidden = true;
   el.metaResults.hidden = true;
-  el.clmmResults.hidden = true;
-  el.ziResults.hidden = true;
   el.gammResults.hidden = false;
   el.gammResults.classList.remove('stale');
   renderGamm(gammEls, entry.result, entry.number, plotWidth, (name, text) => download(`${baseName()}_${name}`, text, 'text/csv'));
@@ -1930,6 +1868,21 @@ function markStale(why: string): void {
   el.staleBanner.textContent = `${why}: ${shown.result.formula} (fit ${history.indexOf(shown) + 1}).`;
 }
 
+/**
+ * No fit's results shown: every model family's section hidden and no entry shown (the meta-analysis
+ * results are the caller's); a show function then reveals its own section.
+ */
+function hideFitSections(): void {
+  shown = null;
+  result = null;
+  shownClmm = null;
+  shownZi = null;
+  shownGamm = null;
+  shownNlme = null;
+  shownNlmer = null;
+  for (const section of [el.results, el.clmmResults, el.ziResults, el.gammResults, el.nlmeResults, el.nlmerResults]) section.hidden = true;
+}
+
 function clearStale(): void {
   el.results.classList.remove('stale');
   delete el.results.dataset.stale;
@@ -1955,20 +1908,11 @@ function renderTiming(entry: HistoryEntry): void {
 function renderResults(entry: HistoryEntry): void {
   const r = entry.result;
   abandonFitCards();
+  hideFitSections();
   shown = entry;
   result = r;
   clearStale();
   el.results.hidden = false;
-  el.clmmResults.hidden = true;
-  shownClmm = null;
-  el.ziResults.hidden = true;
-  shownZi = null;
-  el.gammResults.hidden = true;
-  el.nlmeResults.hidden = true;
-  shownNlme = null;
-  el.nlmerResults.hidden = true;
-  shownNlmer = null;
-  shownGamm = null;
   // header: backend, size, criterion, time, messages
   const groups = Object.entries(r.ngroups).map(([g, n]) => `${g}: ${n.toLocaleString('en-US')} levels`).join(', ');
   const crit = r.kind === 'lmer' ? (r.reml ? 'REML criterion' : 'deviance (ML)') : 'deviance (Laplace)';
