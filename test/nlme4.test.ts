@@ -17,13 +17,14 @@ import { readFileSync } from 'node:fs';
 import type * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
-import { ModelError, OptionError } from '../src/errors/errors.js';
+import { FitError, ModelError, OptionError } from '../src/errors/errors.js';
 import { buildLme, lme } from '../src/nlme/lme.js';
 import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
 import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { symmCorrelations, symmUnconstrained } from '../src/nlme/corSymm.js';
 import { MAX_SCAN, scanRanges } from '../src/nlme/corSpatial.js';
 import { minimize, minimizeScanned } from '../src/nlme/optimize.js';
+import { HESSIAN_RATIO_MIN } from '../src/nlme/intervals.js';
 import { choleskyInPlace, solveLower, solveLowerColumns } from '../src/linalg/dense.js';
 
 const FACTORS: Record<string, string[]> = { Orthodont: [], BodyWeight: ['Rat'], Wheat2: [] };
@@ -299,6 +300,41 @@ describe('intervals (nlme\'s approximate confidence intervals)', () => {
         a.lower.forEach((v, i) => expectRel(v, b.lower[i], 1e-4, `part ${k} lower ${i} (step)`, 1e-12));
         a.upper.forEach((v, i) => expectRel(v, b.upper[i], 1e-4, `part ${k} upper ${i} (step)`));
       });
+      await yieldTurn();
+    });
+  }
+});
+
+/**
+ * intervals() on Orthodont's two ridges (a random intercept and corCompSymm, test/nlme.test.ts's
+ * ortho_cs, or corSymm, ortho_symm, in the same groups): the Hessian is singular and intervals()
+ * refuses with nlme's "Non-positive definite approximate variance-covariance", naming the smallest
+ * eigenvalue relative to the largest (ours ~1e-9, below HESSIAN_RATIO_MIN, at both Hessian steps).
+ * nlme 3.1-162 refuses each of them at one of its two fits (test/oracle/nlme5.R: ortho_cs with its
+ * default control, ortho_symm with the tight one) and gives intervals at the other, by its fdHess's noise.
+ */
+describe('intervals on a ridge: refused as nlme refuses', () => {
+  const ridges = fixture('ridge_intervals') as { name: string; default: { intervalsError: string | null }; tight: { intervalsError: string | null } }[];
+  it('nlme refuses each ridge at one of its two fits', () => {
+    expect(ridges.map((r) => r.name)).toEqual(['ortho_cs', 'ortho_symm']);
+    for (const r of ridges) {
+      const msgs = [r.default.intervalsError, r.tight.intervalsError];
+      expect(msgs.filter((m) => m !== null && /Non-positive definite approximate variance-covariance/.test(m)).length, r.name).toBe(1);
+    }
+  });
+  for (const name of ['ortho_cs', 'ortho_symm']) {
+    it(`${name}: a FitError naming the Hessian's smallest eigenvalue relative to its largest`, async () => {
+      const f = fixture(name);
+      const fit = await lme(f.ours.fixed, data(f.data), options(f));
+      for (const step of [undefined, 2e-3]) {
+        let err: unknown = null;
+        try { fit.intervals(0.95, step); } catch (e) { err = e; }
+        expect(err, `step ${step}`).toBeInstanceOf(FitError);
+        const msg = (err as Error).message;
+        expect(msg).toMatch(/^intervals: Non-positive definite approximate variance-covariance: the Hessian .* has smallest eigenvalue \S+, (\S+) of its largest \(\S+\), below 1e-6: a parameter is not identified/);
+        const ratio = Number(/, (\S+) of its largest/.exec(msg)![1]);
+        expect(ratio).toBeLessThan(HESSIAN_RATIO_MIN);
+      }
       await yieldTurn();
     });
   }
