@@ -82,6 +82,11 @@ glsCase("gls_wheat_lin_nugget", "Wheat2", yield ~ variety - 1,
 glsCase("gls_wheat_spher_nugget_36", "Wheat2", yield ~ variety - 1,
         correlation = quote(corSpher(c(36, 0.18), form = ~ latitude + longitude, nugget = TRUE)),
         ours = list(model = "yield ~ variety - 1", correlation = "corSpher(value = c(36, 0.18), form = ~ latitude + longitude, nugget = TRUE)"))
+# (from a start beyond the largest distance, 49.8, nlme's corSpher with a nugget runs the range off
+# towards ∞, where the likelihood rises to a linear variogram's limit, −533.4185, range ≈ 7e4)
+glsCase("gls_wheat_spher_nugget_60", "Wheat2", yield ~ variety - 1,
+        correlation = quote(corSpher(c(60, 0.1), form = ~ latitude + longitude, nugget = TRUE)),
+        ours = list(model = "yield ~ variety - 1", correlation = "corSpher(value = c(60, 0.1), form = ~ latitude + longitude, nugget = TRUE)"))
 glsCase("gls_wheat_lin_nugget_15", "Wheat2", yield ~ variety - 1,
         correlation = quote(corLin(c(15, 0.2), form = ~ latitude + longitude, nugget = TRUE)),
         ours = list(model = "yield ~ variety - 1", correlation = "corLin(value = c(15, 0.2), form = ~ latitude + longitude, nugget = TRUE)"))
