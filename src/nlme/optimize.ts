@@ -17,6 +17,15 @@ export async function minimize(f: (x: Float64Array) => number, x0: Float64Array,
   return { ...best, feval: first.feval + second.feval, converged: first.converged && second.converged };
 }
 
+/** f with a turn for the event loop every 100 evaluations. */
+function yielding(f: (x: Float64Array) => number): (x: Float64Array) => number | Promise<number> {
+  let count = 0;
+  return (x) => {
+    const v = f(x);
+    return ++count % 100 === 0 ? new Promise<number>((r) => setTimeout(() => r(v), 0)) : v;
+  };
+}
+
 /** How many of the profile's best local minima `minimizeScanned` starts BOBYQA from (besides x0). */
 export const SCAN_STARTS = 3;
 
@@ -51,12 +60,7 @@ export async function minimizeScanned(
       if (feval % 10 === 0) await new Promise((r) => setTimeout(r, 0));
       continue;
     }
-    let count = 0;
-    const g = (y: Float64Array): number | Promise<number> => {
-      const val = f(join(v, y));
-      return ++count % 100 === 0 ? new Promise<number>((r) => setTimeout(() => r(val), 0)) : val;
-    };
-    const opt = await bobyqaAsync(g, o, { lower: lo, upper: hi, rhobeg: 0.1, rhoend: 1e-3, maxfun: 200 });
+    const opt = await bobyqaAsync(yielding((y) => f(join(v, y))), o, { lower: lo, upper: hi, rhobeg: 0.1, rhoend: 1e-3, maxfun: 200 });
     feval += opt.feval;
     profile.push({ p: opt.fval, x: join(v, opt.x) });
     // (the next range's profile starts here, unless this one failed)
@@ -82,7 +86,7 @@ export async function minimizeScanned(
   // lowers the optimum by more than 1e-10 relative, 5 rounds at most.
   for (let round = 0; round < 5 && x0.length > 1; round++) {
     const xi = best.x[index];
-    const fixed = await bobyqaAsync((y: Float64Array) => f(join(xi, y)), others(best.x), { lower: lo, upper: hi, rhobeg: 0.01, rhoend: 1e-10, maxfun });
+    const fixed = await bobyqaAsync(yielding((y) => f(join(xi, y))), others(best.x), { lower: lo, upper: hi, rhobeg: 0.01, rhoend: 1e-10, maxfun });
     const opt = await minimize(f, join(xi, fixed.x), lower, upper, maxfun);
     feval += fixed.feval + opt.feval;
     const cand = fixed.fval < opt.fval ? { ...opt, x: join(xi, fixed.x), fval: fixed.fval } : opt;
