@@ -11,8 +11,6 @@
  *    fitted values, residuals (response, pearson, normalized) and predictions within 1e-4 of the
  *    response's scale, ranef within 1e-3 of its largest value.
  */
-import { readFileSync } from 'node:fs';
-import type * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { expectRel, expectVec, nlmeData, nlmeFixture, yieldTurn } from './helpers/nlmeChecks.js';
 import { DataError, ModelError, OptionError } from '../src/errors/errors.js';

@@ -14,9 +14,7 @@
  *    innermost residuals 1e-3), ranef within 1e-3 of its largest value; intervals() within 1e-3
  *    relative of nlme's (computed with fdHess's step 1e-4, see below); the printout's fixed lines as nlme's.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { expectRel, expectVec, nlmeData, nlmeFixture, yieldTurn } from './helpers/nlmeChecks.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';

@@ -4,7 +4,8 @@
  * (metric euclidean, manhattan or maximum), ρ the range; unconstrained (log ρ, logit ν), nlme's start
  * ρ = 0.9 × the smallest distance, ν = 0.1 (corSpher and corLin: ρ = d_min + exp(x_0), from 1.1 d_min). Each group's C_g is dense: its Cholesky factor L_g
  * whitens the group's rows (L_g⁻¹ z by forward substitution), log|C_g| = 2 Σ log L_g,ii (denseFactor). corExp.ts,
- * corGaus.ts, corSpher.ts, corLin.ts and corRatio.ts give h.
+ * corGaus.ts, corSpher.ts, corLin.ts and corRatio.ts give h. corSpher and corLin also give the ranges
+ * to scan for the optimizer's starts (`scanRanges`; optimize.ts minimizeScanned).
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { NotPositiveDefiniteError, choleskyInPlace, solveLowerColumns } from '../linalg/dense.js';
@@ -68,6 +69,7 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
   const x0 = Math.log(range0 - shift);
   const start = nugget ? Float64Array.of(x0, Math.log(nugget0 / (1 - nugget0))) : Float64Array.of(x0);
   // ρ = shift + exp(x_0), ν = 1/(1 + exp(−x_1))
+  const rangeScan = shifted ? scanRanges(dist, minD).map((r) => Math.log(r - shift)) : undefined;
   const constrained = (x: Float64Array) => ({ range: shift + Math.exp(x[0]), nu: nugget ? 1 / (1 + Math.exp(-x[1])) : 0 });
   return {
     text: call.text,
@@ -77,6 +79,7 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
     start,
     groups,
     group,
+    ...(rangeScan ? { rangeScan } : {}),
     factor(x) {
       const { range, nu } = constrained(x);
       return denseFactor(groups, (gi, a, b) => (1 - nu) * h(dist[gi][a * groups[gi].length + b] / range));
@@ -86,6 +89,32 @@ export function corSpatial(call: StructCall, ctx: CorContext, h: (r: number) => 
       return nugget ? { names: ['range', 'nugget'], values: [range, nu] } : { names: ['range'], values: [range] };
     },
   };
+}
+
+/** The most ranges that `scanRanges` gives. */
+export const MAX_SCAN = 48;
+
+/**
+ * The ranges to scan for corSpher's and corLin's optimizer starts: C(ρ) has a kink in ρ at each
+ * distinct distance d_(1) < … < d_(m) (h(d/ρ) changes form at ρ = d, for corLin a jump of its
+ * derivative), so the criterion is smooth on each piece (d_(k), d_(k+1)) and on (d_(m), ∞). One range
+ * per piece, its midpoint (d_(k) + d_(k+1))/2, and 1.5 d_(m) beyond the largest distance; where there
+ * are more than MAX_SCAN pieces, MAX_SCAN of them at equally spaced ranks (the first and the last
+ * kept). Distances equal to 1e-9 relative are one.
+ */
+export function scanRanges(dist: Float64Array[], minD: number): number[] {
+  const all: number[] = [];
+  for (const D of dist) for (const d of D) if (d > 0) all.push(d);
+  all.sort((a, b) => a - b);
+  const distinct: number[] = [];
+  for (const d of all) if (distinct.length === 0 || d > distinct[distinct.length - 1] * (1 + 1e-9)) distinct.push(d);
+  const pieces: number[] = [];
+  for (let k = 0; k + 1 < distinct.length; k++) pieces.push((distinct[k] + distinct[k + 1]) / 2);
+  pieces.push(1.5 * distinct[distinct.length - 1]);
+  const out = pieces.length <= MAX_SCAN ? pieces
+    : Array.from({ length: MAX_SCAN }, (_, i) => pieces[Math.round((i * (pieces.length - 1)) / (MAX_SCAN - 1))]);
+  // (every range above d_min, as the parametrization ρ = d_min + exp(x) needs)
+  return out.filter((r) => r > minD);
 }
 
 /**

@@ -53,6 +53,12 @@ export interface CorStructure {
    * gives no valid structure), and η → the printed values (each end mapped on its own, as nlme's)
    */
   natural?: { from(x: Float64Array): Float64Array; to(eta: Float64Array): Float64Array | null; values(eta: Float64Array): number[] };
+  /**
+   * corSpher and corLin, whose criterion has a kink wherever the range crosses a distance and several
+   * local maxima: the unconstrained range's (the structure's first parameter's) values to scan for the
+   * optimizer's starts (optimize.ts minimizeScanned), one in each smooth piece of the range's line
+   */
+  rangeScan?: number[];
 }
 
 export interface CorContext {

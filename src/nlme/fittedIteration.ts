@@ -3,7 +3,7 @@
  * alternation of optimizing with the covariate fixed and updating it from the fit (lme.ts, gls.ts).
  */
 import { FitError } from '../errors/errors.js';
-import { minimize } from './optimize.js';
+import { minimizeScanned } from './optimize.js';
 import type { VarFunction } from './varFunction.js';
 
 export interface Optimum { x: Float64Array; feval: number; converged: boolean; message: string }
@@ -38,13 +38,16 @@ export async function fittedIteration<F extends { messages: string[] }>(
   f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, maxfun: number,
   at: (x: Float64Array, opt: Optimum) => F, fitted: (fit: F) => Float64Array, vf: VarFunction,
   tolerance = 1e-7, maxIter = 50, floor = 1e-5, patience = 5,
+  scan: { index: number; values: number[] } | null = null,
 ): Promise<F> {
   let x = x0;
   let feval = 0;
   let v: Float64Array | null = null;
   let best: { fit: F; change: number; iter: number; covariate: Float64Array | null } | null = null;
   for (let iter = 1; ; iter++) {
-    const opt = await minimize(f, x, lower, upper, maxfun);
+    // (corSpher, corLin: the first round from the range profile's starts too, optimize.ts minimizeScanned;
+    // the later rounds start at the optimum before)
+    const opt = await minimizeScanned(f, x, lower, upper, maxfun, iter === 1 ? scan : null);
     feval += opt.feval;
     const fit = at(opt.x, { ...opt, feval });
     const vNew = fitted(fit);

@@ -16,7 +16,7 @@ import { corStructure } from './correlation.js';
 import { structureColumns } from './structSpec.js';
 import { varFunction } from './varFunction.js';
 import { type ResidualCovariance, residualCovariance, whitenRows } from './whitening.js';
-import { minimize } from './optimize.js';
+import { minimizeScanned } from './optimize.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { GlsFit } from './glsFit.js';
@@ -117,11 +117,13 @@ export async function gls(model: string, input: DataInput, options: GlsOptions =
   const upper = new Float64Array(rc.nPar).fill(Infinity);
   const f = (x: Float64Array) => evaluateGls(frame, rc, x, reml).criterion;
   const vf = rc.vf;
+  // corSpher, corLin: BOBYQA from nlme's start and from the best of a profile over the range (optimize.ts)
+  const scan = rc.cor?.rangeScan ? { index: vf?.nPar ?? 0, values: rc.cor.rangeScan } : null;
   if (!vf?.usesFitted) {
-    const opt = await minimize(f, x0, lower, upper, maxfun);
+    const opt = await minimizeScanned(f, x0, lower, upper, maxfun, scan);
     return at(opt.x, opt);
   }
   // nlme's covariate fitted(.) (lme.ts's fittedIteration): first the fitted values Xβ̂ at the start
   vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted());
-  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf);
+  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf, undefined, undefined, undefined, undefined, scan);
 }

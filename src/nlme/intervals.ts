@@ -8,7 +8,8 @@
  * by central differences with steps 1e-3 and 5e-4 on η and Richardson's extrapolation (`step` for a check); the ends mapped back to SDs, correlations, σ and the
  * structures' constrained parameters.
  */
-import { choleskyInPlace, spdInverse } from '../linalg/dense.js';
+import { NotPositiveDefiniteError, spdInverse } from '../linalg/dense.js';
+import { symmetricEigen } from '../linalg/symmetricEigen.js';
 import { devianceAtSigma } from '../lmm/deviance.js';
 import { FitError, OptionError } from '../errors/errors.js';
 import { qnorm, qt } from '../stats/distributions.js';
@@ -62,15 +63,38 @@ function centralHessian(f: (x: Float64Array) => number, x: Float64Array, h: numb
   return H;
 }
 
-/** V = 2 H⁻¹ for H the Hessian of −2ℓ; an error naming the problem where H is not positive definite. */
+/**
+ * The smallest eigenvalue of the Hessian relative to its largest, λ_min/λ_max, below which intervals()
+ * refuses. On a ridge of the likelihood (a random intercept and corCompSymm or corSymm in the same
+ * groups: only σ_b² + σ² and σ_b² + ρσ² identified) the Hessian is singular and ours gives
+ * λ_min/λ_max of 4e-11 to 6e-9 (its finite-difference noise; Orthodont's two ridges, steps 1e-3 to
+ * 1e-2); the fits whose intervals are tested against nlme's have 2.3e-4 (Orthodont's varPower with
+ * random slopes) and more. 1e-6 lies between, 2.4 decades from each; an eigenvalue that small would
+ * give a combination of the natural parameters an SD of √(2/λ_min) ≥ 60 on the log scale.
+ */
+export const HESSIAN_RATIO_MIN = 1e-6;
+
+/**
+ * V = 2 H⁻¹ for H the Hessian of −2ℓ. Refused (a FitError) where H's eigenvalues λ_max ≥ … ≥ λ_min
+ * (symmetricEigen) have λ_min ≤ HESSIAN_RATIO_MIN λ_max, or λ_max ≤ 0: nlme's "Non-positive definite
+ * approximate variance-covariance", which nlme's intervals() gives where its own Hessian (fdHess) has
+ * an eigenvalue ≤ 0. On a ridge nlme's fdHess is noisy enough that nlme refuses or not by where it
+ * stops (test/oracle/nlme5.R: each of Orthodont's two ridges is refused at one of nlme's two fits, the
+ * default control's and the tight one's, and given nonsense-wide or arbitrary intervals at the other);
+ * ours refuses at both.
+ */
 function approximateCovariance(H: Float64Array, k: number): Float64Array {
-  try {
-    const check = Float64Array.from(H);
-    choleskyInPlace(check, k, 'the Hessian');
-  } catch {
-    throw new FitError("intervals: the Hessian of the log-likelihood in the variance parameters is not positive definite (a parameter at its boundary or not identified): nlme's approximate intervals do not exist");
+  const ev = symmetricEigen(H, k).values;
+  const lmax = ev[0], lmin = ev[k - 1];
+  if (!(lmax > 0 && lmin > HESSIAN_RATIO_MIN * lmax)) {
+    throw new FitError(`intervals: Non-positive definite approximate variance-covariance: the Hessian of the log-likelihood in the variance parameters (on nlme's natural scale) has smallest eigenvalue ${lmin.toPrecision(3)}, ${(lmin / lmax).toPrecision(3)} of its largest (${lmax.toPrecision(3)}), below ${HESSIAN_RATIO_MIN.toExponential()}: a parameter is not identified (a ridge of the likelihood: a random intercept and a correlation structure in the same groups identify only their sums) or at a boundary, and nlme's approximate intervals do not exist (the fixed effects' are in tTable: Value ± t × Std.Error)`);
   }
-  return spdInverse(H, k, 'the Hessian').inv.map((v) => 2 * v);
+  try {
+    return spdInverse(H, k, 'the Hessian').inv.map((v) => 2 * v);
+  } catch (e) {
+    if (!(e instanceof NotPositiveDefiniteError)) throw e;
+    throw new FitError(`intervals: Non-positive definite approximate variance-covariance: the Hessian of the log-likelihood in the variance parameters could not be inverted (smallest eigenvalue ${lmin.toPrecision(3)}, largest ${lmax.toPrecision(3)})`);
+  }
 }
 
 /** The structures' rows of the intervals: each free parameter's ends mapped to nlme's constrained value. */

@@ -14,7 +14,7 @@ import { assembleFit, totalSumOfSquares } from '../lmm/assemble.js';
 import { lmmThetaProblem } from '../lmm/thetaProblem.js';
 import { thetaToOriginal } from '../model/reparam.js';
 import { scaledStart } from '../optim/thetaOptimizer.js';
-import { minimize } from './optimize.js';
+import { minimizeScanned } from './optimize.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { corStructure } from './correlation.js';
 import { structureColumns } from './structSpec.js';
@@ -163,11 +163,13 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
     });
   };
   const vf = rc.vf;
+  // corSpher, corLin: BOBYQA from nlme's start and from the best of a profile over the range (optimize.ts)
+  const scan = rc.cor?.rangeScan ? { index: nt + (vf?.nPar ?? 0), values: rc.cor.rangeScan } : null;
   if (!vf?.usesFitted) {
-    const opt = await minimize(f, x0, lower, upper, maxfun);
+    const opt = await minimizeScanned(f, x0, lower, upper, maxfun, scan);
     return at(opt.x, opt);
   }
   // nlme's covariate fitted(.): first the fitted values at the start
   vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted());
-  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf);
+  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf, undefined, undefined, undefined, undefined, scan);
 }
