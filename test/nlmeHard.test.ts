@@ -100,7 +100,7 @@ describe('fittedIteration: the stopping rules', () => {
     const f = (x: Float64Array) => (x[0] - (v + 1) / 2) ** 2 + x[1] ** 2;
     const at = (x: Float64Array) => ({ x: x[0], fittedAt: v, round: ++round, messages: [] as string[] });
     const fitted = (fit: { x: number; round: number }) => Float64Array.of(fit.x + noise(fit.round));
-    const fit = await fittedIteration(f, Float64Array.of(0, 0.5), Float64Array.of(-10, -10), Float64Array.of(10, 10), 2000, at, fitted, vf, tolerance);
+    const fit = await fittedIteration(f, Float64Array.of(0, 0.5), Float64Array.of(-10, -10), Float64Array.of(10, 10), 2000, at, fitted, vf, { tolerance });
     return { fit, covariate: v, rounds: round };
   }
   it('stops by the tolerance when the fitted values settle to it', async () => {

@@ -8,6 +8,16 @@ import type { VarFunction } from './varFunction.js';
 
 export interface Optimum { x: Float64Array; feval: number; converged: boolean; message: string }
 
+/** The iteration's rules (fittedIteration's header): their defaults are nlme's tolerance and this file's floor and patience. */
+export interface FittedIterationOptions {
+  tolerance?: number;
+  maxIter?: number;
+  floor?: number;
+  patience?: number;
+  /** a structure's starts over a parameter (optimize.ts, corSpher's and corLin's range) for the first round */
+  scan?: { index: number; values: number[] } | null;
+}
+
 /**
  * nlme's iteration for a variance covariate of the fitted values (lme.formula's and gls's loop around
  * needUpdate): with the covariate v fixed, all parameters x are optimized; the fit at the optimum
@@ -37,9 +47,9 @@ export interface Optimum { x: Float64Array; feval: number; converged: boolean; m
 export async function fittedIteration<F extends { messages: string[] }>(
   f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, maxfun: number,
   at: (x: Float64Array, opt: Optimum) => F, fitted: (fit: F) => Float64Array, vf: VarFunction,
-  tolerance = 1e-7, maxIter = 50, floor = 1e-5, patience = 5,
-  scan: { index: number; values: number[] } | null = null,
+  options: FittedIterationOptions = {},
 ): Promise<F> {
+  const { tolerance = 1e-7, maxIter = 50, floor = 1e-5, patience = 5, scan = null } = options;
   let x = x0;
   let feval = 0;
   let v: Float64Array | null = null;

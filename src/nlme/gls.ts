@@ -125,5 +125,5 @@ export async function gls(model: string, input: DataInput, options: GlsOptions =
   }
   // nlme's covariate fitted(.) (lme.ts's fittedIteration): first the fitted values Xβ̂ at the start
   vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted());
-  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf, undefined, undefined, undefined, undefined, scan);
+  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf, { scan });
 }

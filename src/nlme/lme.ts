@@ -171,5 +171,5 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
   }
   // nlme's covariate fitted(.): first the fitted values at the start
   vf.setCovariate!(at(x0, { x: x0, feval: 0, converged: true, message: '' }).fitted());
-  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf, undefined, undefined, undefined, undefined, scan);
+  return fittedIteration(f, x0, lower, upper, maxfun, at, (fit) => fit.fitted(), vf, { scan });
 }
