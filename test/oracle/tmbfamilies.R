@@ -22,6 +22,7 @@ here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)]))
 root <- normalizePath(file.path(here, "..", ".."))
 out <- file.path(root, "test/fixtures/tmbfamilies")
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
+source(file.path(here, "tmb_common.R"))
 
 sal <- read.csv(file.path(root, "test/fixtures/data/salamanders.csv"), stringsAsFactors = TRUE)
 
@@ -59,18 +60,8 @@ for (cs in cases) {
   d <- if (cs$data == "salamanders") sal else syn
   fit <- glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), dispformula = as.formula(cs$disp), family = fam_of(cs$family), data = d)
   s <- summary(fit)
-  par <- fit$fit$par
-  obj <- fit$obj
-  fn <- function(x) obj$fn(x)
-  gr <- function(x) as.numeric(obj$gr(x))
-  pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
-  objective <- lapply(pts, function(x) list(par = unname(x), value = fn(x)))
-  tp <- par
-  for (it in 1:30) {
-    gg <- gr(tp)
-    if (max(abs(gg)) < 1e-10) break
-    tp <- tp - solve(optimHess(tp, fn, gr), gg)
-  }
+  nt <- tmbNewton(fit, 30)
+  par <- nt$par; fn <- nt$fn; gr <- nt$gr; objective <- nt$objective; tp <- nt$tp
   stopifnot(max(abs(gr(tp))) < 1e-9)
   tight <- list(par = tp, objective = fn(tp))
   Ht <- optimHess(tight$par, fn, gr)

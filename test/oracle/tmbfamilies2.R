@@ -26,6 +26,7 @@ here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)]))
 root <- normalizePath(file.path(here, "..", ".."))
 out <- file.path(root, "test/fixtures/tmbfamilies2")
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
+source(file.path(here, "tmb_common.R"))
 
 sal <- read.csv(file.path(root, "test/fixtures/data/salamanders.csv"), stringsAsFactors = TRUE)
 cbpp <- read.csv(file.path(root, "test/fixtures/data/cbpp.csv"), stringsAsFactors = TRUE)
@@ -74,18 +75,8 @@ for (cs in cases) {
   d <- dat_of(cs$data)
   fit <- glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), dispformula = as.formula(cs$disp), family = fam_of(cs$family), data = d)
   s <- summary(fit)
-  par <- fit$fit$par
-  obj <- fit$obj
-  fn <- function(x) obj$fn(x)
-  gr <- function(x) as.numeric(obj$gr(x))
-  pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
-  objective <- lapply(pts, function(x) list(par = unname(x), value = fn(x)))
-  tp <- par
-  for (it in 1:30) {
-    gg <- gr(tp)
-    if (max(abs(gg)) < 1e-10) break
-    tp <- tp - solve(optimHess(tp, fn, gr), gg)
-  }
+  nt <- tmbNewton(fit, 30)
+  par <- nt$par; fn <- nt$fn; gr <- nt$gr; objective <- nt$objective; tp <- nt$tp
   tight_ok <- max(abs(gr(tp))) < 1e-8 && fn(tp) <= fn(par) + 1e-12
   if (!tight_ok) tp <- par
   tight <- list(par = tp, objective = fn(tp))
@@ -164,7 +155,6 @@ zr <- list()
 for (cs in zre) {
   fit <- glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), dispformula = as.formula(cs$disp), family = fam_of(cs$family), data = dat_of(cs$data))
   par <- fit$fit$par
-  pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
-  zr[[cs$name]] <- c(cs, list(parnames = names(par), objective = lapply(pts, function(x) list(par = unname(x), value = fit$obj$fn(x)))))
+  zr[[cs$name]] <- c(cs, list(parnames = names(par), objective = tmbPoints(fit, par)))
 }
 writeLines(toJSON(zr, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(out, "objective_zire.json"))

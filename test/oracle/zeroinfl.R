@@ -25,6 +25,7 @@ here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)]))
 root <- normalizePath(file.path(here, "..", ".."))
 out <- file.path(root, "test/fixtures/zeroinfl")
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
+source(file.path(here, "tmb_common.R"))
 
 csv <- file.path(root, "test/fixtures/data/salamanders.csv")
 write.csv(Salamanders[, c("site", "mined", "cover", "spp", "count")], csv, row.names = FALSE, quote = FALSE)
@@ -45,18 +46,8 @@ tab <- function(m) list(rownames = rownames(m), estimate = unname(m[, 1]), se = 
 for (cs in cases) {
   fit <- glmmTMB(as.formula(cs$formula), ziformula = as.formula(cs$zi), family = fam_of(cs$family), data = d)
   s <- summary(fit)
-  par <- fit$fit$par
-  obj <- fit$obj
-  fn <- function(x) obj$fn(x)
-  gr <- function(x) as.numeric(obj$gr(x))
-  pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
-  objective <- lapply(pts, function(x) list(par = unname(x), value = fn(x)))
-  tp <- par
-  for (it in 1:20) {
-    g <- gr(tp)
-    if (max(abs(g)) < 1e-10) break
-    tp <- tp - solve(optimHess(tp, fn, gr), g)
-  }
+  nt <- tmbNewton(fit, 20)
+  par <- nt$par; fn <- nt$fn; gr <- nt$gr; objective <- nt$objective; tp <- nt$tp
   stopifnot(max(abs(gr(tp))) < 1e-9)
   tight <- list(par = tp, objective = fn(tp))
   Ht <- optimHess(tight$par, fn, gr)

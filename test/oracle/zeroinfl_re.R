@@ -19,6 +19,7 @@ here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)]))
 root <- normalizePath(file.path(here, "..", ".."))
 out <- file.path(root, "test/fixtures/zeroinfl_re")
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
+source(file.path(here, "tmb_common.R"))
 
 csv <- file.path(root, "test/fixtures/data/salamanders_doy.csv")
 write.csv(Salamanders[, c("site", "mined", "spp", "DOY", "Wtemp", "DOP", "count")], csv, row.names = FALSE, quote = FALSE)
@@ -57,25 +58,14 @@ for (cs in cases) {
   if (isTRUE(cs$objective_only)) {
     par <- fit$fit$par
     if (!is.null(cs$theta)) par[names(par) %in% c("theta", "thetazi")] <- cs$theta
-    pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
     res <- list(name = cs$name, formula = cs$formula, ziformula = cs$zi, family = cs$family, message = fit$fit$message,
-      objective = lapply(pts, function(x) list(par = unname(x), value = fit$obj$fn(x))))
+      objective = tmbPoints(fit, par))
     writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(out, paste0(cs$name, ".json")))
     next
   }
   s <- summary(fit)
-  par <- fit$fit$par
-  obj <- fit$obj
-  fn <- function(x) obj$fn(x)
-  gr <- function(x) as.numeric(obj$gr(x))
-  pts <- list(par, par + 0.05 * seq_along(par) / length(par), par - 0.03)
-  objective <- lapply(pts, function(x) list(par = unname(x), value = fn(x)))
-  tp <- par
-  for (it in 1:20) {
-    g <- gr(tp)
-    if (max(abs(g)) < 1e-10) break
-    tp <- tp - solve(optimHess(tp, fn, gr), g)
-  }
+  nt <- tmbNewton(fit, 20)
+  par <- nt$par; fn <- nt$fn; gr <- nt$gr; objective <- nt$objective; tp <- nt$tp
   cat(cs$name, "max|gr| at tight", max(abs(gr(tp))), "\n")
   tight <- list(par = tp, objective = fn(tp))
   Ht <- optimHess(tight$par, fn, gr)
