@@ -1,4 +1,4 @@
-# Helpers shared by test/oracle/nlme.R and test/oracle/nlme2.R (sourced by both): nlme's tight controls,
+# Helpers shared by the nlme oracles (test/oracle/nlme.R, nlme2.R, nlme3.R, nlme4.R, nlme5.R, nlme_hard.R; each sources it): nlme's tight controls,
 # intervals() and the structures' coefficients as JSON-ready lists.
 tight <- lmeControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14, niterEM = 0, msMaxEval = 2000)
 tightGls <- glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-14)
