@@ -6,11 +6,7 @@ import { bobyqaAsync } from '../optim/bobyqa.js';
  * variance parameters); a turn for the event loop every 100 evaluations.
  */
 export async function minimize(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, maxfun: number) {
-  let count = 0;
-  const g = (x: Float64Array): number | Promise<number> => {
-    const v = f(x);
-    return ++count % 100 === 0 ? new Promise<number>((r) => setTimeout(() => r(v), 0)) : v;
-  };
+  const g = yielding(f);
   const first = await bobyqaAsync(g, x0, { lower, upper, rhobeg: 0.2, rhoend: 1e-9, maxfun });
   const second = await bobyqaAsync(g, first.x, { lower, upper, rhobeg: 0.01, rhoend: 1e-10, maxfun });
   const best = second.fval <= first.fval ? second : first;
