@@ -304,6 +304,26 @@ describe('rows with missing values', () => {
   });
 });
 
+describe('cancellation', () => {
+  // a signal that turns aborted at its n-th read (the objective reads it once per evaluation)
+  const abortingAt = (n: number) => {
+    let reads = 0;
+    return { signal: { get aborted() { return ++reads >= n; }, addEventListener() {}, removeEventListener() {} } as unknown as AbortSignal, reads: () => reads };
+  };
+  it('lme and gls reject with the library\'s AbortError when the signal is aborted, before or during the fit (no further evaluation)', async () => {
+    const opts = { random: '~ 1 | Subject', weights: 'varIdent(form = ~ 1 | Sex)', correlation: 'corAR1(form = ~ 1 | Subject)' };
+    const before = new AbortController(); before.abort();
+    await expect(lme('distance ~ age', data('Orthodont'), { ...opts, signal: before.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const a = abortingAt(40);
+    await expect(lme('distance ~ age', data('Orthodont'), { ...opts, signal: a.signal })).rejects.toMatchObject({ name: 'AbortError', message: 'the fit was cancelled' });
+    expect(a.reads()).toBe(40);
+    const g = abortingAt(25);
+    await expect(gls('distance ~ age', data('Orthodont'), { weights: opts.weights, correlation: opts.correlation, signal: g.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(g.reads()).toBe(25);
+    await expect(lme('distance ~ age', data('Orthodont'), { ...opts, signal: 'stop' as unknown as AbortSignal })).rejects.toThrow(OptionError);
+  });
+});
+
 describe('lme4-style formula and bad input', () => {
   const o = () => data('Orthodont');
   it('accepts an lme4 random-effects term in the formula instead of random', async () => {

@@ -73,9 +73,9 @@ export function splitLmeFormula(formula: string): { fixed: string; random: strin
 
 /**
  * Fits the request by lme (a random-effects term in the formula) or gls (none), REML or ML as the
- * Criterion says, on the CPU (the library's nlme code has no GPU path and no cancellation).
+ * Criterion says, on the CPU (the library's nlme code has no GPU path); Cancel through the signal.
  */
-export async function runNlme(table: arrow.Table, req: FitRequest): Promise<{ fit: NlmeFit; fn: 'lme' | 'gls' }> {
+export async function runNlme(table: arrow.Table, req: FitRequest, signal?: AbortSignal): Promise<{ fit: NlmeFit; fn: 'lme' | 'gls' }> {
   const weights = req.nlmeWeights?.trim() || undefined;
   const correlation = req.nlmeCorrelation?.trim() || undefined;
   const problem = (weights ? nlmeBoxProblem('weights', weights) : null) ?? (correlation ? nlmeBoxProblem('correlation', correlation) : null);
@@ -93,6 +93,7 @@ export async function runNlme(table: arrow.Table, req: FitRequest): Promise<{ fi
     ...(correlation ? { correlation } : {}),
     method: req.reml ? ('REML' as const) : ('ML' as const),
     factors: req.factors,
+    ...(signal ? { signal } : {}),
     ...(req.dataName ? { dataName: req.dataName.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._]+/g, '_') || 'data' } : {}),
   };
   try {
@@ -104,9 +105,10 @@ export async function runNlme(table: arrow.Table, req: FitRequest): Promise<{ fi
     }
     return { fit: await gls(req.formula, table, options), fn: 'gls' };
   } catch (e) {
+    if ((e as Error)?.name === 'AbortError') throw e;
     const msg = (e as Error)?.message ?? String(e);
     // the structures' own complaints belong to their boxes under Options
-    if (/\b(var(Ident|Power|Exp|ConstPower|Fixed|Comb)|cor(AR1|CAR1|CompSymm|Exp|Gaus|ARMA|Symm)|variance function|correlation)\b/.test(msg)) throw new PlacedError(msg, 'options');
+    if (/\b(var(Ident|Power|Exp|ConstPower|Fixed|Comb)|cor(AR1|CAR1|CompSymm|Exp|Gaus|ARMA|Symm|Spher|Lin|Ratio)|variance function|correlation)\b/.test(msg)) throw new PlacedError(msg, 'options');
     throw placeError(e);
   }
 }

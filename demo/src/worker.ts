@@ -185,7 +185,7 @@ scope.addEventListener('message', (ev) => {
             post({ type: 'nlmerFitted', id: msg.id, result: describeNlmer(nm, table, msg.request.nlmerStart ?? {}, performance.now() - t0) });
           } else if (isNlmeRequest(msg.request)) {
             // nlme's lme (a random-effects term) or gls (none) with the boxes' residual variance and correlation: the CPU
-            const { fit: nf, fn } = await runNlme(table, msg.request);
+            const { fit: nf, fn } = await runNlme(table, msg.request, ac.signal);
             if (dataChanged()) return;
             if (ac.signal.aborted) { post({ type: 'cancelled', id: msg.id }); return; }
             nlmeFits.set(msg.id, nf);

@@ -16,7 +16,9 @@ import { corStructure } from './correlation.js';
 import { structureColumns } from './structSpec.js';
 import { varFunction } from './varFunction.js';
 import { type ResidualCovariance, residualCovariance, whitenRows } from './whitening.js';
-import { minimizeScanned } from './optimize.js';
+import { abortable, minimizeScanned } from './optimize.js';
+import { throwIfAborted } from '../model/control.js';
+import { abortSignal } from '../options/rules.js';
 import { type Optimum, fittedIteration } from './fittedIteration.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { GlsFit } from './glsFit.js';
@@ -28,6 +30,8 @@ export interface GlsOptions {
   factors?: string[];
   dataName?: string;
   maxfun?: number;
+  /** cancels the fit: it rejects with the library's AbortError (name 'AbortError') within 100 evaluations */
+  signal?: AbortSignal;
 }
 
 export interface GlsEvaluation {
@@ -81,7 +85,7 @@ export function evaluateGls(frame: ModelFrame, rc: ResidualCovariance, psi: Floa
   return { criterion: Number.isFinite(criterion) ? criterion : Infinity, beta, XtXinv, pwrss, ldXtX, logDetR: w.logDetR };
 }
 
-const KNOWN = ['weights', 'correlation', 'method', 'factors', 'dataName', 'maxfun'];
+const KNOWN = ['weights', 'correlation', 'method', 'factors', 'dataName', 'maxfun', 'signal'];
 
 /** Stage: formula, data, options → the model frame and the residual covariance. */
 export function buildGls(model: string, data: arrow.Table, options: GlsOptions = {}): { frame: ModelFrame; rc: ResidualCovariance } {
@@ -102,6 +106,8 @@ export function buildGls(model: string, data: arrow.Table, options: GlsOptions =
 /** Fits a linear model with a residual variance function and correlation structure (nlme's gls). */
 export async function gls(model: string, input: DataInput, options: GlsOptions = {}): Promise<GlsFit> {
   const t0 = performance.now();
+  if (options.signal !== undefined) abortSignal(options.signal, 'gls: signal');
+  throwIfAborted(options.signal);
   const data = toArrowTable(input);
   const { frame, rc } = buildGls(model, data, options);
   const reml = checkMethod(options.method);
@@ -115,7 +121,7 @@ export async function gls(model: string, input: DataInput, options: GlsOptions =
   if (rc.nPar === 0) return at(x0, { x: x0, feval: 0, converged: true, message: '' });
   const lower = new Float64Array(rc.nPar).fill(-Infinity);
   const upper = new Float64Array(rc.nPar).fill(Infinity);
-  const f = (x: Float64Array) => evaluateGls(frame, rc, x, reml).criterion;
+  const f = abortable((x: Float64Array) => evaluateGls(frame, rc, x, reml).criterion, options.signal);
   const vf = rc.vf;
   // corSpher, corLin: BOBYQA from nlme's start and from the best of a profile over the range (optimize.ts)
   const scan = rc.cor?.rangeScan ? { index: vf?.nPar ?? 0, values: rc.cor.rangeScan } : null;

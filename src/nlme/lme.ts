@@ -14,7 +14,9 @@ import { assembleFit, totalSumOfSquares } from '../lmm/assemble.js';
 import { lmmThetaProblem } from '../lmm/thetaProblem.js';
 import { thetaToOriginal } from '../model/reparam.js';
 import { scaledStart } from '../optim/thetaOptimizer.js';
-import { minimizeScanned } from './optimize.js';
+import { abortable, minimizeScanned } from './optimize.js';
+import { throwIfAborted } from '../model/control.js';
+import { abortSignal } from '../options/rules.js';
 import { checkMethod, checkOptionNames } from './options.js';
 import { corStructure } from './correlation.js';
 import { structureColumns } from './structSpec.js';
@@ -45,9 +47,11 @@ export interface LmeOptions {
   dataName?: string;
   /** the optimizer's evaluation limit (default 20000) */
   maxfun?: number;
+  /** cancels the fit: it rejects with the library's AbortError (name 'AbortError') within 100 evaluations */
+  signal?: AbortSignal;
 }
 
-const KNOWN = ['random', 'weights', 'correlation', 'method', 'factors', 'dataName', 'maxfun'];
+const KNOWN = ['random', 'weights', 'correlation', 'method', 'factors', 'dataName', 'maxfun', 'signal'];
 
 /**
  * The rows sorted by group, outermost level first (stable): nlme's row order, which names varIdent's
@@ -122,6 +126,8 @@ export function checkNested(groups: Int32Array[], codes: Int32Array, levels: str
 /** Fits a linear mixed model with a residual variance function and correlation structure (nlme's lme). */
 export async function lme(fixed: string, input: DataInput, options: LmeOptions = {}): Promise<LmeFit> {
   const t0 = performance.now();
+  if (options.signal !== undefined) abortSignal(options.signal, 'lme: signal');
+  throwIfAborted(options.signal);
   const data = toArrowTable(input);
   const { model, rc, levels } = buildLme(fixed, data, options);
   // θ_int scaled as lmer's optimizer scales it (x = 1 on the diagonals at lme4's start)
@@ -136,7 +142,7 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
   // x's θ relative to the residual covariance's scale at ψ, as at the start ψ₀ (objective.ts residualScale)
   const psi0 = Float64Array.from([...(rc.vf?.start ?? []), ...(rc.cor?.start ?? [])]);
   const c0 = residualScale(rc, psi0);
-  const f = lmeObjective(model, rc, map, c0);
+  const f = abortable(lmeObjective(model, rc, map, c0), options.signal);
   const x0 = Float64Array.from([...(layout ? layout.start : start), ...psi0]);
   const lower = Float64Array.from([...(layout ? layout.lower : problem.lower), ...new Array<number>(rc.nPar).fill(-Infinity)]);
   const upper = new Float64Array(x0.length).fill(Infinity);

@@ -1,5 +1,6 @@
 /** The joint optimization of (θ, ψ) (lme) or ψ (gls) by the library's BOBYQA (src/optim). */
 import { bobyqaAsync } from '../optim/bobyqa.js';
+import { throwIfAborted } from '../model/control.js';
 
 /**
  * BOBYQA from x0, then again from its optimum with a smaller radius (the criterion is flat along some
@@ -11,6 +12,15 @@ export async function minimize(f: (x: Float64Array) => number, x0: Float64Array,
   const second = await bobyqaAsync(g, first.x, { lower, upper, rhobeg: 0.01, rhoend: 1e-10, maxfun });
   const best = second.fval <= first.fval ? second : first;
   return { ...best, feval: first.feval + second.feval, converged: first.converged && second.converged };
+}
+
+/**
+ * f that first throws the library's AbortError once `signal` is aborted (the optimizers give the event loop
+ * a turn every 100 evaluations, `yielding`, where an abort from outside is seen).
+ */
+export function abortable(f: (x: Float64Array) => number, signal: AbortSignal | undefined): (x: Float64Array) => number {
+  if (!signal) return f;
+  return (x) => { throwIfAborted(signal); return f(x); };
 }
 
 /** f with a turn for the event loop every 100 evaluations. */
