@@ -40,3 +40,26 @@ export function expectVec(actual: ArrayLike<number>, expected: number[], tol: nu
 /** ψ in nlme's unconstrained parametrization: the variance function's, then the correlation structure's. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const psiOf = (f: any): Float64Array => Float64Array.from(([] as number[]).concat(f.varStruct?.unconstrained ?? [], f.corStruct?.unconstrained ?? []));
+
+/**
+ * An lme or gls fit's likelihood and fixed effects against nlme's record: logLik at nlme's best (its
+ * default or tight fit's) or above it, and within 1e-6 relative; the parameter count exactly; AIC and BIC
+ * 1e-6; the coefficients' names exactly, Value and Std.Error 1e-4 (Value also 1e-4 of its SE); with `df`
+ * nlme's DF exactly, with `p` the p-values 1e-3.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectNlmeFixedFit(fit: { logLik: number; npar: number; AIC: number; BIC: number; tTable: { name: string; Value: number; StdError: number; DF?: number; p: number }[] }, f: any, options: { df?: boolean; p?: boolean } = {}): void {
+  const best = Math.max(f.logLik, f.logLikTight ?? -Infinity);
+  expect(fit.logLik, 'logLik').toBeGreaterThan(best - 1e-6 * Math.abs(best));
+  expectRel(fit.logLik, best, 1e-6, 'logLik');
+  expect(fit.npar).toBe(f.df);
+  expectRel(fit.AIC, f.AIC, 1e-6, 'AIC');
+  expectRel(fit.BIC, f.BIC, 1e-6, 'BIC');
+  expect(fit.tTable.map((r) => r.name)).toEqual(([] as string[]).concat(f.fixef.names));
+  fit.tTable.forEach((r, j) => {
+    expectRel(r.Value, f.fixef.Value[j], 1e-4, `β ${r.name}`, 1e-4 * f.fixef['Std.Error'][j]);
+    expectRel(r.StdError, f.fixef['Std.Error'][j], 1e-4, `SE ${r.name}`);
+    if (options.df) expect(r.DF, `DF ${r.name}`).toBe(f.fixef.DF[j]);
+    if (options.p) expectRel(r.p, f.fixef.p[j], 1e-3, `p ${r.name}`, 1e-12);
+  });
+}
