@@ -45,7 +45,7 @@ import { ZiLaplace } from '../src/zeroinfl/laplace.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { glmmTMB as exported, zeroInflated as exportedZi } from '../src/index.js';
 import { zeroInflatedAt } from './helpers/zeroinflAt.js';
-import { arr, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks, expectPrintedTable, expectTmbFit, expectTmbPrintoutHead, rel } from './helpers/tmbChecks.js';
+import { arr, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks, expectPrintedTable, expectTmbFit, expectTmbPrintoutHead, rel, runZeroinflCli } from './helpers/tmbChecks.js';
 import { lmer } from '../src/fit/lmer.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -291,12 +291,7 @@ describe('glmmTMB families: names, JSON, input', () => {
 });
 
 describe('mixedgpu zeroinfl (CLI): the new families and --disp', () => {
-  const run = async (args: Record<string, string | boolean>) => {
-    let out = '', err = '';
-    const { runZeroinfl } = await import('../src/cli/zeroinflCommand.js');
-    const code = await runZeroinfl(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
-    return { code, out, err };
-  };
+  const run = runZeroinflCli;
   it('--family nbinom2 --disp \'~ mined\' (JSON, the printout), --predict disp; beta; bad input', async () => {
     const file = join(fixtures, 'data', 'salamanders.csv');
     const ref = reference('zinb2_disp_mined');

@@ -48,7 +48,7 @@ import { ZiLaplace } from '../src/zeroinfl/laplace.js';
 import { tweedieLogW } from '../src/zeroinfl/tweedie.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { zeroInflatedAt } from './helpers/zeroinflAt.js';
-import { arr, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks, expectPrintedTable, expectTmbFit, expectTmbPrintoutHead, rel } from './helpers/tmbChecks.js';
+import { arr, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks, expectPrintedTable, expectTmbFit, expectTmbPrintoutHead, rel, runZeroinflCli } from './helpers/tmbChecks.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
@@ -294,12 +294,7 @@ describe('glmmTMB families (2): bad input', () => {
 });
 
 describe('mixedgpu zeroinfl (CLI): the new families and --weights', () => {
-  const run = async (args: Record<string, string | boolean>) => {
-    let out = '', err = '';
-    const { runZeroinfl } = await import('../src/cli/zeroinflCommand.js');
-    const code = await runZeroinfl(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
-    return { code, out, err };
-  };
+  const run = runZeroinflCli;
   it('--family binomial --weights (a proportion), tweedie (JSON with the power), Gamma --predict disp, bad input', async () => {
     const file = join(fixtures, 'data', 'tmbfamilies2.csv');
     const zb = reference('zibinom_x');

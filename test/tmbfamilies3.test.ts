@@ -43,7 +43,7 @@ import { ziRowLogLik } from '../src/zeroinfl/rowKernel.js';
 import { compoisLogDensity, compoisLogLambda, compoisLogPmf, compoisLogZ, compoisVariance } from '../src/zeroinfl/compois.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { zeroInflatedAt } from './helpers/zeroinflAt.js';
-import { arr, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks, expectPrintedTable, expectTmbFit, expectTmbPrintoutHead, rel } from './helpers/tmbChecks.js';
+import { arr, expectDrawMoments, expectNewdataPredictions, expectPearsonAndChecks, expectPrintedTable, expectTmbFit, expectTmbPrintoutHead, rel, runZeroinflCli } from './helpers/tmbChecks.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
@@ -252,12 +252,7 @@ describe('compois: bad input', () => {
 });
 
 describe('mixedgpu zeroinfl (CLI): --family compois', () => {
-  const run = async (args: Record<string, string | boolean>) => {
-    let out = '', err = '';
-    const { runZeroinfl } = await import('../src/cli/zeroinflCommand.js');
-    const code = await runZeroinfl(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
-    return { code, out, err };
-  };
+  const run = runZeroinflCli;
   it('the summary, JSON, --predict disp; --check refused (performance stops on compois)', async () => {
     const file = join(fixtures, 'data', 'tmbfamilies3.csv');
     const u = reference('compois_under');

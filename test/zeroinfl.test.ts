@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { runZeroinflCli } from './helpers/tmbChecks.js';
 import { readCsv } from '../src/io/csv.js';
 import { DataError, MixedGpuError, ModelError, OptionError } from '../src/errors/errors.js';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
@@ -250,12 +251,7 @@ describe('zero-inflated input', () => {
 });
 
 describe('mixedgpu zeroinfl (CLI)', () => {
-  const run = async (args: Record<string, string | boolean>) => {
-    let out = '', err = '';
-    const { runZeroinfl } = await import('../src/cli/zeroinflCommand.js');
-    const code = await runZeroinfl(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
-    return { code, out, err };
-  };
+  const run = runZeroinflCli;
   it('prints the summary, the JSON and predictions; refuses the WebGPU backend and a bad --predict', async () => {
     const file = join(fixtures, 'data', 'salamanders.csv');
     const formula = 'count ~ mined + (1 | site)';

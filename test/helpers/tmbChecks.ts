@@ -6,6 +6,7 @@ import type * as arrow from 'apache-arrow';
 import { expect } from 'vitest';
 import { ModelError } from '../../src/errors/errors.js';
 import type { ZeroInflatedFit } from '../../src/zeroinfl/zeroInflatedFit.js';
+import { type ZeroinflArgs, runZeroinfl } from '../../src/cli/zeroinflCommand.js';
 
 export const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 /** jsonlite writes a one-element vector as a scalar */
@@ -173,4 +174,11 @@ export function expectDrawMoments(y: ArrayLike<number>[], m: Float64Array, v: Fl
   }
   expect(maxZ).toBeLessThan(4.5);
   expect(Math.abs(ss / vs - 1)).toBeLessThan(0.05);
+}
+
+/** `mixedgpu zeroinfl` with these arguments: its exit code and what it wrote to stdout and stderr. */
+export async function runZeroinflCli(args: Record<string, string | boolean>): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const code = await runZeroinfl(args as unknown as ZeroinflArgs, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
+  return { code, out, err };
 }
