@@ -3,7 +3,7 @@
 # test/fixtures/data): each fit's time, the median of 5 after one warm-up, and its log-likelihood.
 #   Rscript bench/nlme.R
 suppressPackageStartupMessages({ library(nlme); library(lme4); library(jsonlite) })
-factors <- list(Orthodont = character(), Ovary = "Mare", BodyWeight = "Rat", Wheat2 = character())
+factors <- list(Orthodont = character(), Ovary = "Mare", BodyWeight = "Rat", Wheat2 = character(), Soybean = "Plot", Phenobarb = "Subject", Oats = character())
 read <- function(name) {
   d <- read.csv(file.path("test/fixtures/data", paste0(name, ".csv")), stringsAsFactors = TRUE)
   for (f in factors[[name]]) d[[f]] <- factor(d[[f]])
@@ -15,7 +15,8 @@ timed <- function(f) {
   list(s = median(t), out = f())
 }
 ex <- function(s) if (is.null(s)) NULL else eval(parse(text = s))
-for (name in c("ortho_varident_reml", "ovary_ar1", "bw_car1", "bw_varpower_car1_ml", "gls_wheat_exp_ml")) {
+for (name in c("ortho_varident_reml", "ovary_ar1", "bw_car1", "bw_varpower_car1_ml", "gls_wheat_exp_ml",
+               "ortho_varpower_fitted", "bw_varpower_fitted", "soy_varpower_fitted", "soy_varpower_time", "pheno_varconstpower", "oats_nested_reml", "gls_wheat_spher")) {
   fx <- fromJSON(file.path("test/fixtures/nlme", paste0(name, ".json")))
   d <- read(fx$data)
   o <- fx$ours
