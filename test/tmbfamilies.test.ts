@@ -226,9 +226,21 @@ describe('gaussian with dispformula \'~ 1\': the Laplace approximation is exact'
 describe('glmmTMB families: names, JSON, input', () => {
   const syn = DATA.tmbfamilies;
   const withColumn = (name: string, values: number[]) => syn.assign(arrow.tableFromArrays({ [name]: Float64Array.from(values) }));
-  it('glmmTMB is zeroInflated (also from the package index); family \'beta\' is beta_family', async () => {
-    expect(glmmTMB).toBe(zeroInflated);
-    expect(exported).toBe(exportedZi);
+  it('glmmTMB is zeroInflated with glmmTMB\'s defaults (family gaussian, ziformula ~ 0; also from the package index); family \'beta\' is beta_family', async () => {
+    expect(exported).toBe(glmmTMB);
+    expect(exportedZi).toBe(zeroInflated);
+    // glmmTMB(y ~ …, data): a gaussian LMM (glmmTMB's default family), as zeroInflated with family gaussian
+    const g = await glmmTMB('yg ~ x + (1 | g)', syn);
+    const z = await zeroInflated('yg ~ x + (1 | g)', syn, { family: 'gaussian' });
+    expect(g.family).toBe('gaussian');
+    expect(g.logLik).toBe(z.logLik);
+    // a count family without ziformula: no zero model (glmmTMB's ~ 0), where zeroInflated's default is ~ 1
+    const sal = DATA.salamanders;
+    const gp = await glmmTMB('count ~ mined + (1 | site)', sal, { family: 'poisson' });
+    const zp = await zeroInflated('count ~ mined + (1 | site)', sal, { family: 'poisson' });
+    expect(gp.zi).toEqual([]);
+    expect(zp.zi.length).toBe(1);
+    expect((await glmmTMB('count ~ mined + (1 | site)', sal, { family: 'poisson', ziformula: '~ 1' })).logLik).toBe(zp.logLik);
     const a = buildZeroInflatedModel('yb ~ x + (1 | g)', syn, { family: 'beta' });
     expect(a.family).toBe('beta_family');
     const ref = reference('beta_x');

@@ -57,5 +57,13 @@ export async function zeroInflated(formula: string | Formula, input: DataInput, 
   return fitZeroInflated(formula, toArrowTable(input), options);
 }
 
-/** glmmTMB's name for zeroInflated: `glmmTMB(formula, data, { family, ziformula, dispformula })`, the same function. */
-export const glmmTMB = zeroInflated;
+/**
+ * glmmTMB's own call, `glmmTMB(formula, data, { family, ziformula, dispformula })`, with glmmTMB 1.1.5's
+ * defaults: family gaussian and ziformula `~ 0` (no zero model unless one is given). zeroInflated's
+ * defaults are a zero-inflated Poisson (family poisson, a zero model `~ 1` for counts): the same call
+ * without a family or ziformula must not silently fit another model than glmmTMB's.
+ */
+export async function glmmTMB(formula: string | Formula, input: DataInput, options: ZeroInflatedOptions = {}): Promise<ZeroInflatedFit> {
+  if (options === null || typeof options !== 'object') return zeroInflated(formula, input, options);
+  return zeroInflated(formula, input, { ...options, family: options.family ?? 'gaussian', ziformula: options.ziformula ?? '~ 0' });
+}
