@@ -341,6 +341,10 @@ describe('allFit: options, refusals, failed refits', () => {
     const seen: string[] = [];
     await fit.allFit({ optimizers: ['nelderMead'], onProgress: (p) => seen.push(`${p.done}/${p.total} ${p.optimizer}`) });
     expect(seen).toEqual(['1/1 Nelder_Mead']);
+    // an aborted signal: the library's AbortError (as every fit's), not the platform's
+    const ac = new AbortController();
+    ac.abort();
+    await expect(fit.allFit({ optimizers: ['nelderMead'], signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError', message: 'the fit was cancelled' });
   });
 
   it('a fit names the optimizer that ran: the summary\'s convergence line and glmer\'s JSON', async () => {

@@ -15,6 +15,9 @@ import { lmer } from '../src/fit/lmer.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { readCsv } from '../src/io/csv.js';
 import { FormulaError } from '../src/errors/errors.js';
+import * as arrow from 'apache-arrow';
+import { buildModelFrame } from '../src/frame/modelFrame.js';
+import { toArrowTable } from '../src/io/dataInput.js';
 import { fitAtTheta } from './helpers/atTheta.js';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'formulastr');
@@ -316,5 +319,31 @@ describe('the CLI with strings in its FORMULA argument', () => {
     const r = await runMain(['fit', join(DIR, 'fs.csv'), 'y ~ relevel(treat, ref = "placebo") + (1 | g)', '--quiet']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/the reference level "placebo" is not a level of 'treat' \(its levels: "A", "B", "ctl"\)/);
+  });
+});
+
+describe('a logical (boolean) data column, as R codes it', () => {
+  // R (lme4 1.1-31), checked by hand: with flag TRUE in every row, lmer(y ~ 0 + flag + (1 | g)) has the one
+  // coefficient flagTRUE (model.matrix's flagFALSE is all zero, dropped as rank deficient), y ~ flag only the
+  // intercept (flagTRUE dropped), and (1 | flag) stops: "grouping factors must have > 1 sampled level"
+  const n = 40;
+  const g = Array.from({ length: n }, (_, i) => `g${i % 5}`);
+  const y = Array.from({ length: n }, (_, i) => Math.sin(i) + (i % 5) * 0.3);
+  it('keeps both levels FALSE, TRUE in the fixed effects when the rows hold one; a grouping factor has its sampled levels', async () => {
+    const allTrue = { y, g, flag: y.map(() => true) };
+    expect(Object.keys((await lmer('y ~ 0 + flag + (1 | g)', allTrue)).fixef)).toEqual(['flagTRUE']);
+    expect(Object.keys((await lmer('y ~ flag + (1 | g)', allTrue)).fixef)).toEqual(['(Intercept)']);
+    await expect(lmer('y ~ 1 + (1 | flag)', allTrue)).rejects.toThrow(/grouping factor 'flag' has 1 level \('TRUE'\)/);
+    const mixed = { y, g, flag: y.map((_, i) => i % 3 === 0) };
+    expect(Object.keys((await lmer('y ~ flag + (1 | g)', mixed)).fixef)).toEqual(['(Intercept)', 'flagTRUE']);
+    expect(Object.keys((await lmer('y ~ 0 + flag + (1 | g)', mixed)).fixef)).toEqual(['flagFALSE', 'flagTRUE']);
+    // the strings TRUE and FALSE (R's read.csv: a logical) and an Arrow Bool column alike
+    expect(Object.keys((await lmer('y ~ 0 + flag + (1 | g)', { y, g, flag: y.map(() => 'TRUE') })).fixef)).toEqual(['flagTRUE']);
+    const bool = arrow.tableFromArrays({ y: Float64Array.from(y), g, flag: y.map(() => true) });
+    expect(Object.keys((await lmer('y ~ 0 + flag + (1 | g)', bool)).fixef)).toEqual(['flagTRUE']);
+  });
+  it('a binomial response that is TRUE in every row is all successes (R\'s logical), not all failures: lme4\'s constant-response refusal says 1', () => {
+    expect(() => buildModelFrame(parseFormula('ok ~ 1 + (1 | g)'), toArrowTable({ ok: y.map(() => true), g }), {}, { family: 'binomial', link: 'logit' }))
+      .toThrow(/the response 'ok' is 1 in all 40 rows used/);
   });
 });

@@ -78,7 +78,7 @@ describe('dictionary and buffer readers equal the row-by-row readers', () => {
       expect(Array.from((col as { values: Float64Array }).values)).toEqual(want);
     }
     const b = new arrow.Table({ b: arrow.vectorFromArray([true, null, false, true, false], new arrow.Bool()) }).slice(1);
-    expect(columnFromArrow(b, 'b')).toEqual({ kind: 'factor', codes: Int32Array.from([-1, 0, 1, 0]), levels: ['FALSE', 'TRUE'] });
+    expect(columnFromArrow(b, 'b')).toEqual({ kind: 'factor', codes: Int32Array.from([-1, 0, 1, 0]), levels: ['FALSE', 'TRUE'], logical: true });
   });
 });
 

@@ -25,6 +25,7 @@
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { type OptimizerMethod, OPTIMIZER_LABELS, OPTIMIZER_METHODS } from '../optim/minimizers.js';
 import { SINGULAR_MESSAGE } from '../model/lambda.js';
+import { throwIfAborted } from '../model/control.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
 import { callOf, updateFit } from './update.js';
@@ -130,7 +131,7 @@ export async function allFit(fit: LmmFit | GlmmFit, options: AllFitOptions = {})
 
   const rows: AllFitRow[] = [];
   for (const method of methods as readonly OptimizerMethod[]) {
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal);
     // BOBYQA keeps the call's radii; the others take only maxfun (src/fit/checks.ts)
     const optimizer = method === 'bobyqa' ? { ...userOptimizer, method, maxfun } : { method, maxfun };
     const changes: Record<string, unknown> = { optimizer, ...(call.fn === 'lmer' ? { momentStart: false } : {}), ...(options.signal ? { signal: options.signal } : {}) };

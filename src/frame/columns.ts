@@ -83,8 +83,8 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
   const n = vec.length;
   const type = vec.type;
   const order: LevelOrder = table.schema.fields.find((f) => f.name === name)?.metadata.get(LEVEL_ORDER_KEY) === 'C' ? 'C' : 'locale';
-  if (arrow.DataType.isDictionary(type)) return dictionaryFactor(vec.data, order);
-  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return factorFromStrings(utf8Strings(vec.data, n), order);
+  if (arrow.DataType.isDictionary(type)) return logicalIfBoolean(dictionaryFactor(vec.data, order));
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return logicalIfBoolean(factorFromStrings(utf8Strings(vec.data, n), order));
   if (arrow.DataType.isBool(type)) {
     const codes = rowInt32(n);
     let o = 0;
@@ -96,7 +96,9 @@ export function columnFromArrow(table: arrow.Table, name: string, asFactor = fal
       }
       o += d.length;
     }
-    return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'] };
+    // R's logical: model.matrix codes it as factor(x, levels = c(FALSE, TRUE)), both levels kept when the
+    // rows used hold one only (a grouping factor keeps its sampled levels: modelFrame.ts asFactor)
+    return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'], logical: true };
   }
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) {
     // on shared memory; with threads, its pages first touched by them (zeros written as a row job): the
@@ -143,6 +145,19 @@ function checkStrayText(table: arrow.Table, name: string): void {
 }
 
 /** Whether a chunk has missing values (else every row is present). */
+/**
+ * A column of the strings TRUE and FALSE only (R's read.csv reads them as a logical; the library's boolean
+ * input is written so, src/io/dataInput.ts) is R's logical: levels FALSE, TRUE always (`logical`).
+ */
+function logicalIfBoolean(col: FactorColumn): FactorColumn {
+  if (col.levels.length === 0 || !col.levels.every((l) => l === 'FALSE' || l === 'TRUE')) return col;
+  if (col.levels.length === 2 && col.levels[0] === 'FALSE') return { ...col, logical: true };
+  const to = col.levels.map((l) => (l === 'FALSE' ? 0 : 1));
+  const codes = rowInt32(col.codes.length);
+  for (let i = 0; i < codes.length; i++) codes[i] = col.codes[i] < 0 ? -1 : to[col.codes[i]];
+  return { kind: 'factor', codes, levels: ['FALSE', 'TRUE'], logical: true };
+}
+
 function hasNulls(d: arrow.Data): boolean {
   return !(d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0);
 }

@@ -172,6 +172,8 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   };
   const asFactor = (name: string): FactorColumn => {
     const c = source(name);
+    // (a grouping factor of a logical column has its sampled levels, as lme4's factor(): not `logical`'s both)
+    if (c.kind === 'factor' && c.logical) return { kind: 'factor', codes: c.codes, levels: c.levels };
     return c.kind === 'factor' ? c : numericToFactor(c);
   };
 
