@@ -12,7 +12,7 @@
  *    response's scale, ranef within 1e-3 of its largest value.
  */
 import { describe, expect, it } from 'vitest';
-import { expectNlmeFixedFit, expectRel, expectVec, nlmeData, nlmeFixture, yieldTurn } from './helpers/nlmeChecks.js';
+import { expectIntervalsAsNlme, expectIntervalsStable, expectNlmeFixedFit, expectRel, expectVec, nlmeData, nlmeFixture, yieldTurn } from './helpers/nlmeChecks.js';
 import { DataError, ModelError, OptionError } from '../src/errors/errors.js';
 import { buildLme, lme } from '../src/nlme/lme.js';
 import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
@@ -20,7 +20,6 @@ import { evaluateLme, modelRows } from '../src/nlme/objective.js';
 import { anovaLme, formatAnova } from '../src/nlme/anova.js';
 import { fixedPartText } from '../src/nlme/randomSpec.js';
 import { armaCoefficients, armaCorrelation, armaUnconstrained } from '../src/nlme/corARMA.js';
-import type { LmeFit as LmeFitT } from '../src/nlme/lmeFit.js';
 
 const FACTORS: Record<string, string[]> = { Orthodont: [], Ovary: ['Mare'], BodyWeight: ['Rat'], Wheat2: [] };
 const fixture = nlmeFixture;
@@ -211,31 +210,13 @@ const IV_NLME = [
 // and 1.7e-4 (Phi2's lower, 0.0170), over 1e-3 relative (nlme's fdHess, as above)
 const IV_OURS = ['bw_varpower_car1_ml', 'ortho_slope_varpower', 'ortho_varexp_strata', 'bw_car1', 'bw_varconstpower_ml', 'gls_varpower_strata', 'ovary_arma11', 'ovary_arma2_ml'];
 describe('intervals (nlme\'s approximate confidence intervals)', () => {
-  type Iv = { lower: number[]; upper: number[] } | null;
-  const ends = (iv: ReturnType<LmeFitT['intervals']>) => [iv.fixed, iv.reStruct, iv.corStruct, iv.varStruct, { lower: [iv.sigma[0]], upper: [iv.sigma[2]] }] as Iv[];
   for (const name of [...IV_NLME, ...IV_OURS]) {
     it(name, async () => {
       const f = fixture(name);
       const fit = f.fn === 'lme' ? await lme(f.ours.fixed, data(f.data), options(f)) : await gls(f.ours.model, data(f.data), glsOptions(f));
       const iv = fit.intervals();
-      if (IV_NLME.includes(name)) {
-        const r = f.intervals;
-        const theirs = [r.fixed, r.reStruct ?? null, r.corStruct ?? null, r.varStruct ?? null, { lower: [r.sigma[0]], upper: [r.sigma[2]] }];
-        ends(iv).forEach((a, k) => {
-          const b = theirs[k];
-          expect(a === null, `part ${k}`).toBe(b === null);
-          if (!a || !b) return;
-          ([] as number[]).concat(b.lower).forEach((v, i) => expectRel(a.lower[i], v, 1e-3, `part ${k} lower ${i}`));
-          ([] as number[]).concat(b.upper).forEach((v, i) => expectRel(a.upper[i], v, 1e-3, `part ${k} upper ${i}`));
-        });
-      }
-      const iv2 = fit.intervals(0.95, 2e-3);
-      ends(iv).forEach((a, k) => {
-        const b = ends(iv2)[k];
-        if (!a || !b) return;
-        a.lower.forEach((v, i) => expectRel(v, b.lower[i], 1e-4, `part ${k} lower ${i} (step)`, 1e-12));
-        a.upper.forEach((v, i) => expectRel(v, b.upper[i], 1e-4, `part ${k} upper ${i} (step)`));
-      });
+      if (IV_NLME.includes(name)) expectIntervalsAsNlme(iv, f.intervals);
+      expectIntervalsStable(iv, fit.intervals(0.95, 2e-3));
     });
   }
   it('refuses a level outside (0, 1)', async () => {

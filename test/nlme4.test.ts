@@ -14,7 +14,7 @@
  * corSymm's parametrization: the unconstrained values of given correlations are nlme's (1e-12) and map back.
  */
 import { describe, expect, it } from 'vitest';
-import { expectNlmeFixedFit, expectRel, expectVec, nlmeData, nlmeFixture, psiOf, yieldTurn } from './helpers/nlmeChecks.js';
+import { expectIntervalsAsNlme, expectIntervalsStable, expectNlmeFixedFit, expectRel, expectVec, nlmeData, nlmeFixture, psiOf, yieldTurn } from './helpers/nlmeChecks.js';
 import { FitError, ModelError, OptionError } from '../src/errors/errors.js';
 import { buildLme, lme } from '../src/nlme/lme.js';
 import { buildGls, evaluateGls, gls } from '../src/nlme/gls.js';
@@ -238,33 +238,13 @@ const IV_NLME = ['gls_ortho_spher', 'bw_corratio'];
 // (Not ortho_symm: a ridge, where the Hessian is singular.)
 const IV_OURS = ['gls_symm_varident', 'gls_symm_occasion_ml', 'gls_wheat_ratio_nugget', 'ortho_varcomb_power', 'gls_varcomb_exp_ml', 'bw_varcomb_car1'];
 describe('intervals (nlme\'s approximate confidence intervals)', () => {
-  type Iv = { lower: number[]; upper: number[]; names?: string[] } | null;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const ends = (iv: any) => [iv.fixed, iv.reStruct, iv.corStruct, iv.varStruct, { lower: [iv.sigma[0]], upper: [iv.sigma[2]] }] as Iv[];
   for (const name of [...IV_NLME, ...IV_OURS]) {
     it(name, async () => {
       const f = fixture(name);
       const fit = f.fn === 'lme' ? await lme(f.ours.fixed, data(f.data), options(f)) : await gls(f.ours.model, data(f.data), glsOptions(f));
       const iv = fit.intervals();
-      const r = f.intervals;
-      if (IV_NLME.includes(name)) {
-      const theirs = [r.fixed, r.reStruct ?? null, r.corStruct ?? null, r.varStruct ?? null, { lower: [r.sigma[0]], upper: [r.sigma[2]] }];
-      ends(iv).forEach((a, k) => {
-        const b = theirs[k];
-        expect(a === null, `part ${k}`).toBe(b === null);
-        if (!a || !b) return;
-        if (k === 2 || k === 3) expect(a.names).toEqual(([] as string[]).concat(b.names));
-        ([] as number[]).concat(b.lower).forEach((v, i) => expectRel(a.lower[i], v, 1e-3, `part ${k} lower ${i}`));
-        ([] as number[]).concat(b.upper).forEach((v, i) => expectRel(a.upper[i], v, 1e-3, `part ${k} upper ${i}`));
-      });
-      }
-      const iv2 = fit.intervals(0.95, 2e-3);
-      ends(iv).forEach((a, k) => {
-        const b = ends(iv2)[k];
-        if (!a || !b) return;
-        a.lower.forEach((v, i) => expectRel(v, b.lower[i], 1e-4, `part ${k} lower ${i} (step)`, 1e-12));
-        a.upper.forEach((v, i) => expectRel(v, b.upper[i], 1e-4, `part ${k} upper ${i} (step)`));
-      });
+      if (IV_NLME.includes(name)) expectIntervalsAsNlme(iv, f.intervals, { names: true });
+      expectIntervalsStable(iv, fit.intervals(0.95, 2e-3));
       await yieldTurn();
     });
   }

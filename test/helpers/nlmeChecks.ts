@@ -63,3 +63,37 @@ export function expectNlmeFixedFit(fit: { logLik: number; npar: number; AIC: num
     if (options.p) expectRel(r.p, f.fixef.p[j], 1e-3, `p ${r.name}`, 1e-12);
   });
 }
+
+type IntervalEnds = { lower: number[]; upper: number[]; names?: string[] } | null;
+/** intervals()'s parts in order (fixed, reStruct, corStruct, varStruct, sigma): ours or the oracle's record of nlme's */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const intervalEnds = (iv: any): IntervalEnds[] =>
+  [iv.fixed, iv.reStruct ?? null, iv.corStruct ?? null, iv.varStruct ?? null, { lower: [iv.sigma[0]], upper: [iv.sigma[2]] }];
+
+/**
+ * Our intervals() against nlme's (the oracle's `intervals` record): the same parts present, each end within
+ * 1e-3 relative; with `names`, the correlation and variance structures' row names exactly.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectIntervalsAsNlme(iv: unknown, theirs: any, options: { names?: boolean } = {}): void {
+  const t = intervalEnds(theirs);
+  intervalEnds(iv).forEach((a, k) => {
+    const b = t[k];
+    expect(a === null, `part ${k}`).toBe(b === null);
+    if (!a || !b) return;
+    if (options.names && (k === 2 || k === 3)) expect(a.names).toEqual(([] as string[]).concat(b.names ?? []));
+    ([] as number[]).concat(b.lower).forEach((v, i) => expectRel(a.lower[i], v, 1e-3, `part ${k} lower ${i}`));
+    ([] as number[]).concat(b.upper).forEach((v, i) => expectRel(a.upper[i], v, 1e-3, `part ${k} upper ${i}`));
+  });
+}
+
+/** intervals() by two step sizes of the Hessian (`iv`, `iv2`): every end within 1e-4 relative (lower ends also 1e-12 absolute). */
+export function expectIntervalsStable(iv: unknown, iv2: unknown): void {
+  const other = intervalEnds(iv2);
+  intervalEnds(iv).forEach((a, k) => {
+    const b = other[k];
+    if (!a || !b) return;
+    a.lower.forEach((v, i) => expectRel(v, b.lower[i], 1e-4, `part ${k} lower ${i} (step)`, 1e-12));
+    a.upper.forEach((v, i) => expectRel(v, b.upper[i], 1e-4, `part ${k} upper ${i} (step)`));
+  });
+}
