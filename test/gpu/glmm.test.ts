@@ -31,7 +31,7 @@ import type { GramMatrix } from '../../src/linalg/gram.js';
 import { GLMM_PASS_REL_BOUND, GlmmPassGpu } from '../../src/backend/webgpu/glmmPass.js';
 import { glmer, type GlmerOptions } from '../../src/fit/glmer.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
-import { loadData, loadReference } from '../helpers/reference.js';
+import { DATASETS_FOLDER, DATASET_GLMER_CASES, loadData, loadReference } from '../helpers/reference.js';
 import { CONVERGED_DEFAULTS, EXTRA_CASES, GLMM_CASES, checkEstimates, checkRandomAndFitted, loadNbTight, loadTight, optionsOf, rel } from '../helpers/glmmParity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
 import { ComputeKernel, packUniform, structLayout } from '../../src/backend/webgpu/kernel.js';
@@ -401,8 +401,8 @@ async function checkReference(name: string, extra: Partial<GlmerOptions> = {}): 
 }
 
 /** A WebGPU fit of a tight-reference case against that reference, with its raw f32 objective error reported and bounded. */
-async function checkGpuFit(name: string, extra: Partial<GlmerOptions> = {}, label = name): Promise<void> {
-  const t = loadTight(name);
+async function checkGpuFit(name: string, extra: Partial<GlmerOptions> = {}, label = name, folder?: string): Promise<void> {
+  const t = loadTight(name, folder);
   const fit: GlmmFit = await glmer(t.formula, loadData(t), { ...optionsOf(t), backend: 'webgpu', device: gpu!.device, ...extra });
   expect(fit.backend.name).toBe('webgpu');
   expect(fit.converged).toBe(true);
@@ -416,6 +416,10 @@ async function checkGpuFit(name: string, extra: Partial<GlmerOptions> = {}, labe
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend: other links, an offset, proportions with weights'), { timeout: GPU_TIMEOUT * 2 }, () => {
   for (const name of EXTRA_CASES) it(name, () => checkGpuFit(name));
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer on the WebGPU backend: more data sets (Arabidopsis, bacteria, epil)'), { timeout: GPU_TIMEOUT * 2 }, () => {
+  for (const name of DATASET_GLMER_CASES) it(name, () => checkGpuFit(name, {}, name, DATASETS_FOLDER));
 });
 
 describe.skipIf(!gpu)(gpuSuiteName(gpu, 'glmer with the weights and working residual computed on the CPU (gpuReweight: false)'), { timeout: GPU_TIMEOUT }, () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lmer } from '../../src/fit/lmer.js';
-import { GAUSSIAN_CASES, loadData, loadReference } from '../helpers/reference.js';
+import { DATASETS_FOLDER, DATASET_LMER_CASES, GAUSSIAN_CASES, loadData, loadReference } from '../helpers/reference.js';
 import { checkAgainstReference, loadTight } from '../helpers/parity.js';
 import { GPU_TIMEOUT, gpuOrSkip, gpuSuiteName } from './setup.js';
 import { readCsv } from '../../src/io/csv.js';
@@ -29,6 +29,24 @@ describe.skipIf(!gpu)(gpuSuiteName(gpu, 'lmer on the WebGPU backend matches lme4
       const check = fit.gpuCheck!;
       const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
       console.log(`${name}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations, Δθ ${check.thetaChange.toExponential(2)}`);
+      expect(relErr).toBeLessThan(1e-5);
+    });
+  }
+});
+
+describe.skipIf(!gpu)(gpuSuiteName(gpu, 'lmer on the WebGPU backend matches lme4 on more data sets (test/datasets.test.ts)'), { timeout: GPU_TIMEOUT * 2 }, () => {
+  for (const name of DATASET_LMER_CASES) {
+    it(name, async () => {
+      // lme4's fits of these cases are its tight-tolerance optimum already (test/oracle/datasets.R)
+      const ref = loadReference(name, DATASETS_FOLDER);
+      const fit = await lmer(ref.formula, loadData(ref), { REML: ref.reml, factors: ref.factors, backend: 'webgpu' });
+      expect(fit.backend.name).toBe('webgpu');
+      expect(fit.backend.precision).toBe('float32 (webgpu) polished in float64');
+      checkAgainstReference(fit, ref);
+      expect(fit.converged).toBe(true);
+      const check = fit.gpuCheck!;
+      const relErr = Math.abs(check.objectiveError) / Math.abs(check.float64AtGpuOptimum);
+      console.log(`${name}: GPU objective error ${check.objectiveError.toExponential(2)} (relative ${relErr.toExponential(2)}), polish ${check.polishEvaluations} evaluations`);
       expect(relErr).toBeLessThan(1e-5);
     });
   }

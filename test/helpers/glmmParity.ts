@@ -28,8 +28,9 @@ export interface TightCase extends ReferenceCase {
   default_at_default_optimum?: number;
 }
 
-export function loadTight(name: string): TightCase {
-  return JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'reference-tight', `${name}_tight.json`), 'utf8'));
+/** glmer's exact optimum (test/oracle/glmer_tight.R) from test/fixtures/reference-tight or another folder */
+export function loadTight(name: string, folder = 'reference-tight'): TightCase {
+  return JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', folder, `${name}_tight.json`), 'utf8'));
 }
 
 /**

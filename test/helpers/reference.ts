@@ -40,15 +40,29 @@ export const GAUSSIAN_CASES = [
   'insteval_crossed_reml', 'insteval_crossed_ml',
 ];
 
+/** the further data sets of test/fixtures/datasets (test/oracle/datasets.R): lmer cases, fitted by lme4 to tight tolerances */
+export const DATASET_LMER_CASES = [
+  'cake_reml', 'cake_temp_ml', 'ergostool_reml', 'rail_reml', 'mathach_slopes_reml', 'assay_nested_reml',
+  'milk_slopes_ml', 'wafer_nested_slopes_reml', 'bodyweight_slopes_reml',
+];
+/** … and glmer cases, with glmer's exact optimum in `<name>_tight.json` (test/oracle/glmer_tight.R) */
+export const DATASET_GLMER_CASES = ['arabidopsis_poisson_crossed', 'bacteria_binomial', 'epil_poisson', 'epil_poisson_agq'];
+export const DATASETS_FOLDER = 'datasets';
+
 interface CaseSpec { name: string; factors?: string[]; nAGQ?: number; family?: string }
 
-/** The cases file (how each reference was fitted: its `factors`, family, nAGQ). */
-const cases: CaseSpec[] = JSON.parse(readFileSync(join(root, 'reference', 'cases.json'), 'utf8'));
+/** The cases files (how each reference was fitted: its `factors`, family, nAGQ), per fixtures folder. */
+const cases = new Map<string, CaseSpec[]>();
 
-/** A reference fit, with the case's `factors` (which the result files do not repeat). */
-export function loadReference(name: string): ReferenceCase & { nAGQ?: number } {
-  const ref = JSON.parse(readFileSync(join(root, 'reference', `${name}.json`), 'utf8')) as ReferenceCase;
-  const spec = cases.find((c) => c.name === name);
+/**
+ * A reference fit, with the case's `factors` (which the result files do not repeat): from
+ * test/fixtures/reference, or another folder that test/oracle/lme4_reference.R wrote with its cases file
+ * (`datasets`: test/oracle/datasets.R).
+ */
+export function loadReference(name: string, folder = 'reference'): ReferenceCase & { nAGQ?: number } {
+  const ref = JSON.parse(readFileSync(join(root, folder, `${name}.json`), 'utf8')) as ReferenceCase;
+  if (!cases.has(folder)) cases.set(folder, JSON.parse(readFileSync(join(root, folder, 'cases.json'), 'utf8')));
+  const spec = cases.get(folder)!.find((c) => c.name === name);
   return { ...ref, factors: spec?.factors, nAGQ: spec?.nAGQ };
 }
 

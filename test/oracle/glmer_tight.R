@@ -1,7 +1,7 @@
 #!/usr/bin/env Rscript
 # Tight glmer references for the GLMM parity tests (test/glmm.test.ts), with the same lme4 1.1-31
 # and the same fields as test/oracle/lme4_reference.R writes.
-# Usage: Rscript glmer_tight.R ../fixtures/reference/cases.json ../fixtures/reference ../fixtures/reference-tight
+# Usage: Rscript glmer_tight.R ../fixtures/reference/cases.json ../fixtures/reference ../fixtures/reference-tight [--cases-only]
 #
 # Why: glmer's PIRLS stops when the relative change of the penalized deviance is below
 # tolPwrss = 1e-7 and evaluates the Laplace deviance with the Cholesky factor L of the previous
@@ -131,8 +131,9 @@ for (cs in cases) {
       "default", format(-2 * ref$loglik, digits = 15), "tight devfun at default optimum", format(res$tight_at_default_optimum, digits = 15), "\n")
 }
 
-# further cases for the other links, prior weights and an offset (no default-fit reference files)
-extra <- list(
+# further cases for the other links, prior weights and an offset (no default-fit reference files);
+# a fourth argument "--cases-only" fits the cases file's cases only (test/oracle/datasets.R)
+extra <- if (identical(args[4], "--cases-only")) list() else list(
   list(name = "cbpp_probit", data = "../data/cbpp.csv", formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)",
        family = "binomial", link = "probit", factors = list("herd", "period")),
   list(name = "cbpp_cloglog", data = "../data/cbpp.csv", formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)",
