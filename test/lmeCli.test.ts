@@ -111,9 +111,9 @@ describe('mixedgpu lme / gls', () => {
   });
 
   it('refusals: exit code 1 and the reason', async () => {
-    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corNatural(form = ~ 1 | Subject)']);
+    const a = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--correlation', 'corNatural(form = ~ 1 | Subject, value = c(0.5, 0.2))']);
     expect(a.code).toBe(1);
-    expect(a.stderr).toMatch(/corNatural is not implemented/);
+    expect(a.stderr).toMatch(/value must give the 6 correlations of 4 positions/);
     const b = await runMain(['lme', data('Orthodont.csv'), 'distance ~ age', '--random', '~ 1 | Subject', '--weights', 'varPower(form = ~ 1)']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/varPower needs a covariate/);

@@ -295,16 +295,14 @@ describe('lme4-style formula and bad input', () => {
     expect(fixedPartText('y ~ (1 | g) + x * z + (0 + x | g)')).toBe('y ~ x * z');
     expect(fixedPartText('y ~ (1 | g)')).toBe('y ~ 1');
   });
-  it('refuses unknown and unimplemented functions by name', async () => {
+  it('refuses unknown functions by name', async () => {
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(OptionError);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varFoo(form = ~ age)' })).rejects.toThrow(/unknown variance function 'varFoo'/);
-    await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corNatural(form = ~ 1 | Subject)' })).rejects.toThrow(/corNatural is not implemented/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corBogus()' })).rejects.toThrow(/unknown correlation structure 'corBogus'/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ 1)' })).rejects.toThrow(/needs a covariate/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', weights: 'varPower(form = ~ fitted(x))' })).rejects.toThrow(/written fitted\(\.\)/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', correlation: 'corAR1(form = ~ fitted(.) | Subject)' })).rejects.toThrow(/covariate of variance functions only/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject', method: 'OLS' as never })).rejects.toThrow(/method must be 'REML' or 'ML'/);
-    await expect(lme('distance ~ age', o(), { random: 'list(Subject = pdSymm(~ age))' })).rejects.toThrow(/pdSymm is not implemented/);
     await expect(lme('distance ~ age', o(), { random: '~ 1 | Subject/Subject' })).rejects.toThrow(ModelError);
     await expect(lme('distance ~ age', o(), {})).rejects.toThrow(/no random effects/);
   });

@@ -1,7 +1,7 @@
 /**
  * Worker side of nlme fits (the library's lme and gls, src/nlme): a Gaussian model whose residuals have a
  * variance function (varIdent, varPower, varExp, varConstPower, varFixed, varComb) and/or a correlation structure
- * (corAR1, corARMA, corCAR1, corCompSymm, corSymm, corExp, corGaus, corSpher, corLin, corRatio), asked for by the model form's "Residual variance" and
+ * (corAR1, corARMA, corCAR1, corCompSymm, corSymm, corNatural, corExp, corGaus, corSpher, corLin, corRatio), asked for by the model form's "Residual variance" and
  * "Residual correlation" boxes. The formula's random-effects term, `(1 | g)` or `(x | g)` on one grouping
  * factor, is lme's random as lme4 writes it; a formula without one is a gls fit. What the page shows is the
  * library's: nlme's summary printout, its fixed-effects table (Value, Std.Error, DF, t-value, p-value), the
@@ -21,14 +21,14 @@ export function isNlmeRequest(req: Pick<FitRequest, 'family' | 'nlmeWeights' | '
 
 /** what the boxes must start with: the library's structures by name */
 const VAR_PREFIX = /^var(Ident|Power|Exp|ConstPower|Fixed|Comb)\s*\(/;
-const COR_PREFIX = /^cor(AR1|ARMA|CAR1|CompSymm|Symm|Exp|Gaus|Spher|Lin|Ratio)\s*\(/;
+const COR_PREFIX = /^cor(AR1|ARMA|CAR1|CompSymm|Symm|Natural|Exp|Gaus|Spher|Lin|Ratio)\s*\(/;
 
 /** a box's problem as the page says it before fitting (null where the text names a structure the library has) */
 export function nlmeBoxProblem(kind: 'weights' | 'correlation', text: string): string | null {
   const t = text.trim();
   if (t === '') return null;
   if (kind === 'weights' && !VAR_PREFIX.test(t)) return `Residual variance: '${t}' is not one of nlme's variance functions offered here (varIdent, varPower, varExp, varConstPower, varFixed, varComb), such as varIdent(form = ~ 1 | Sex).`;
-  if (kind === 'correlation' && !COR_PREFIX.test(t)) return `Residual correlation: '${t}' is not one of nlme's correlation structures offered here (corAR1, corARMA, corCAR1, corCompSymm, corSymm, corExp, corGaus, corSpher, corLin, corRatio), such as corAR1(form = ~ 1 | Subject).`;
+  if (kind === 'correlation' && !COR_PREFIX.test(t)) return `Residual correlation: '${t}' is not one of nlme's correlation structures offered here (corAR1, corARMA, corCAR1, corCompSymm, corSymm, corNatural, corExp, corGaus, corSpher, corLin, corRatio), such as corAR1(form = ~ 1 | Subject).`;
   return null;
 }
 

@@ -201,10 +201,10 @@ export function buildProgram(): Command {
         : "nlme's gls: a linear model with a residual variance function (--weights) and correlation structure (--correlation), printed as nlme's summary")
       .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
       .argument('<formula>', fn === 'lme' ? "fixed-effects formula 'y ~ x' (or an lme4 formula with one (… | g) term, without --random)" : "model formula 'y ~ x'");
-    if (fn === 'lme') cmd.option('--random <formula>', "nlme's random effects: '~ 1 | g' or '~ x | g' (one level of grouping)");
+    if (fn === 'lme') cmd.option('--random <formula>', "nlme's random effects: '~ 1 | g', '~ x | g', nested '~ 1 | A/B', or the named list 'list(A = ~ x, B = pdSymm(~ 1))' (pdMat classes pdDiag, pdIdent, pdCompSymm, pdSymm, pdNatural, pdBlocked)");
     cmd
       .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)', 'varComb(varIdent(form = ~ 1 | s), varPower())'")
-      .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corARMA(form = ~ t | g, p = 1, q = 1)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corSymm(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)', 'corSpher(…)', 'corLin(…)', 'corRatio(…)'")
+      .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corARMA(form = ~ t | g, p = 1, q = 1)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corSymm(form = ~ 1 | g)', 'corNatural(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)', 'corSpher(…)', 'corLin(…)', 'corRatio(…)'")
       .option('--ml', 'fit by maximum likelihood (default REML)')
       .option('--intervals', "also nlme's approximate 95% confidence intervals (intervals(fit))")
       .option('--factors <columns>', 'comma-separated numeric columns to read as factors')

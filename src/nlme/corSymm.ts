@@ -12,7 +12,7 @@
 import { ModelError, OptionError } from '../errors/errors.js';
 import { NotPositiveDefiniteError, choleskyInPlace } from '../linalg/dense.js';
 import { numericColumn } from './covariates.js';
-import { type CorContext, type CorStructure, corGroups } from './correlation.js';
+import { type CorContext, type CorStructure, type CorrelationFactor, corGroups } from './correlation.js';
 import { denseFactor } from './corSpatial.js';
 import { checkArgs, numberVectorArg, type StructCall } from './structSpec.js';
 import { formText } from './varFunction.js';
@@ -81,7 +81,23 @@ function pairIndex(i: number, j: number, K: number): number {
   return i * K - (i * (i + 1)) / 2 + (j - i - 1);
 }
 
-export function corSymm(call: StructCall, ctx: CorContext): CorStructure {
+/** A general correlation's groups and positions (corSymm's and corNatural's): K positions, the pair names. */
+export interface GeneralPositions {
+  groups: Int32Array[];
+  group: string | null;
+  /** each group's rows' positions 0..K−1 */
+  pos: Int32Array[];
+  K: number;
+  /** the positions' labels 1..K and the pairs' names cor(1,2), cor(1,3), … (column by column) */
+  labels: string[];
+  names: string[];
+}
+
+/**
+ * The positions of a general correlation's rows: their places in the group (`~ 1 | g`), or an integer
+ * covariate's values 1..K (`~ t | g`), distinct within a group and all of 1..K used (nlme's rules).
+ */
+export function generalPositions(call: StructCall, ctx: CorContext): GeneralPositions {
   checkArgs(call, ['value'], 'correlation');
   const what = `correlation ${call.text}`;
   // the groups in the data's row order (nlme keeps it; the positions index C)
@@ -94,7 +110,7 @@ export function corSymm(call: StructCall, ctx: CorContext): CorStructure {
     pos = groups.map((g) => {
       const seen = new Set<number>();
       return Int32Array.from(g, (i) => {
-        if (!Number.isInteger(t[i]) || t[i] < 1) throw new ModelError(`${what}: corSymm's covariate '${call.covariate}' must hold the positions 1, 2, …, K (integers), got ${t[i]} (row ${r(i)})`);
+        if (!Number.isInteger(t[i]) || t[i] < 1) throw new ModelError(`${what}: ${call.name}'s covariate '${call.covariate}' must hold the positions 1, 2, …, K (integers), got ${t[i]} (row ${r(i)})`);
         if (seen.has(t[i])) throw new ModelError(`${what}: the covariate '${call.covariate}' has the value ${t[i]} twice in one group (row ${r(i)}): positions must be distinct within a group`);
         seen.add(t[i]);
         return t[i] - 1;
@@ -109,35 +125,50 @@ export function corSymm(call: StructCall, ctx: CorContext): CorStructure {
     throw new ModelError(`${what}: the values of '${call.covariate}' must be the consecutive integers 1..${K} (nlme's rule), but ${missing} does not occur`);
   }
   if (K < 2) throw new ModelError(`${what}: every group has one row: a within-group correlation cannot be estimated`);
-  const nPar = (K * (K - 1)) / 2;
-  let start: Float64Array = new Float64Array(nPar);
-  const value = numberVectorArg(call, 'value', 'correlation');
-  if (value !== null) {
-    if (value.length !== nPar) throw new OptionError('correlation', `correlation: '${call.text}': value must give the ${nPar} correlations of ${K} positions (the lower triangle by columns), got ${value.length}`);
-    if (value.some((v) => !(Math.abs(v) < 1))) throw new OptionError('correlation', `correlation: '${call.text}': the initial correlations must be between -1 and 1`);
-    const x = symmUnconstrained(value, K);
-    if (!x) throw new OptionError('correlation', `correlation: '${call.text}': the initial correlations do not form a positive-definite matrix`);
-    start = x;
-  }
   const labels = Array.from({ length: K }, (_, i) => String(i + 1));
   const names: string[] = [];
   for (let i = 0; i < K - 1; i++) for (let j = i + 1; j < K; j++) names.push(`cor(${labels[i]},${labels[j]})`);
+  return { groups, group, pos, K, labels, names };
+}
+
+/**
+ * `value`: the K(K − 1)/2 initial correlations (the lower triangle by columns), checked to lie in (−1, 1)
+ * and to form a positive-definite matrix; null where not given.
+ */
+export function initialCorrelations(call: StructCall, K: number): number[] | null {
+  const value = numberVectorArg(call, 'value', 'correlation');
+  if (value === null) return null;
+  const nPar = (K * (K - 1)) / 2;
+  if (value.length !== nPar) throw new OptionError('correlation', `correlation: '${call.text}': value must give the ${nPar} correlations of ${K} positions (the lower triangle by columns), got ${value.length}`);
+  if (value.some((v) => !(Math.abs(v) < 1))) throw new OptionError('correlation', `correlation: '${call.text}': the initial correlations must be between -1 and 1`);
+  if (!symmUnconstrained(value, K)) throw new OptionError('correlation', `correlation: '${call.text}': the initial correlations do not form a positive-definite matrix`);
+  return value;
+}
+
+/** Each group's dense factor of C_ab = ρ of the positions of rows a and b (corSpatial.ts's denseFactor). */
+export function generalFactor(at: GeneralPositions, rho: Float64Array): CorrelationFactor {
+  const { pos, K } = at;
+  return denseFactor(at.groups, (gi, a, b) => {
+    const [i, j] = pos[gi][a] < pos[gi][b] ? [pos[gi][a], pos[gi][b]] : [pos[gi][b], pos[gi][a]];
+    return rho[pairIndex(i, j, K)];
+  });
+}
+
+export function corSymm(call: StructCall, ctx: CorContext): CorStructure {
+  const at = generalPositions(call, ctx);
+  const { K, labels, names } = at;
+  const nPar = (K * (K - 1)) / 2;
+  const value = initialCorrelations(call, K);
+  const start = value === null ? new Float64Array(nPar) : symmUnconstrained(value, K)!;
   return {
     text: call.text,
     structure: 'General',
-    formula: formText(call.covariate, group),
+    formula: formText(call.covariate, at.group),
     nPar,
     start,
-    groups,
-    group,
-    factor(x) {
-      const rho = symmCorrelations(x, K);
-      // C_ab = ρ of the positions of rows a and b
-      return denseFactor(groups, (gi, a, b) => {
-        const [i, j] = pos[gi][a] < pos[gi][b] ? [pos[gi][a], pos[gi][b]] : [pos[gi][b], pos[gi][a]];
-        return rho[pairIndex(i, j, K)];
-      });
-    },
+    groups: at.groups,
+    group: at.group,
+    factor: (x) => generalFactor(at, symmCorrelations(x, K)),
     estimates(x) {
       return { names, values: Array.from(symmCorrelations(x, K)), matrix: labels };
     },

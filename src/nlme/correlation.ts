@@ -2,7 +2,7 @@
  * nlme's correlation structures (corStruct): within each group g of rows, Cor(ε_g) = C_g(φ), with
  * parameters in nlme's unconstrained parametrization. A structure gives, at its parameters, the
  * whitening of each group by C_g's inverse Cholesky factor and log|C| = Σ_g log|C_g|. One file per
- * structure (corAR1.ts, corARMA.ts, corCAR1.ts, corCompSymm.ts, corSymm.ts, corExp.ts, corGaus.ts,
+ * structure (corAR1.ts, corARMA.ts, corCAR1.ts, corCompSymm.ts, corSymm.ts, corNatural.ts, corExp.ts, corGaus.ts,
  * corSpher.ts, corLin.ts, corRatio.ts on corSpatial.ts); this one
  * reads the call and the groups.
  */
@@ -17,6 +17,7 @@ import { corExp } from './corExp.js';
 import { corGaus } from './corGaus.js';
 import { corARMA } from './corARMA.js';
 import { corSymm } from './corSymm.js';
+import { corNatural } from './corNatural.js';
 import { corSpher } from './corSpher.js';
 import { corLin } from './corLin.js';
 import { corRatio } from './corRatio.js';
@@ -68,9 +69,7 @@ export interface CorContext {
   defaultGroup: string | null;
 }
 
-export const COR_STRUCTURES = ['corAR1', 'corARMA', 'corCAR1', 'corCompSymm', 'corSymm', 'corExp', 'corGaus', 'corSpher', 'corLin', 'corRatio'];
-/** nlme's classes not offered: corNatural (corSymm in the natural parametrization) */
-const NOT_IMPLEMENTED = ['corNatural'];
+export const COR_STRUCTURES = ['corAR1', 'corARMA', 'corCAR1', 'corCompSymm', 'corSymm', 'corNatural', 'corExp', 'corGaus', 'corSpher', 'corLin', 'corRatio'];
 
 /** Reads `correlation = 'corAR1(form = ~ time | Subject)'` and friends. */
 export function corStructure(text: string, ctx: CorContext): CorStructure {
@@ -83,11 +82,11 @@ export function corStructure(text: string, ctx: CorContext): CorStructure {
     case 'corExp': return corExp(call, ctx);
     case 'corGaus': return corGaus(call, ctx);
     case 'corSymm': return corSymm(call, ctx);
+    case 'corNatural': return corNatural(call, ctx);
     case 'corSpher': return corSpher(call, ctx);
     case 'corLin': return corLin(call, ctx);
     case 'corRatio': return corRatio(call, ctx);
     default:
-      if (NOT_IMPLEMENTED.includes(call.name)) throw new OptionError('correlation', `correlation: ${call.name} is not implemented (available: ${COR_STRUCTURES.join(', ')})`);
       throw new OptionError('correlation', `correlation: unknown correlation structure '${call.name}' in '${text}' (available: ${COR_STRUCTURES.join(', ')})`);
   }
 }

@@ -52,8 +52,8 @@ export interface LevelVarCorr {
   /** the level's formula as nlme prints it (`~age`, `~Machine - 1`) */
   formula: string;
   names: string[]; stdDev: number[]; corr: number[][];
-  /** pdBlocked's blocks: each one's class, formula (`~Variety - 1`) and columns */
-  blocks?: { pd: string; formula: string; col: number; q: number }[];
+  /** pdBlocked's blocks: each one's class as nlme prints it, formula (`~Variety - 1`) and columns; the class as written (a bare formula: pdLogChol) */
+  blocks?: { pd: string; formula: string; col: number; q: number; written?: string }[];
 }
 
 /** One level's conditional modes; levels named as nlme names them (`I/Golden Rain` for Variety in Block I). */
@@ -150,7 +150,7 @@ export class LmeFit {
       const stdDev = names.map((_, i) => this.sigma * Math.sqrt(S(i, i)));
       const corr = names.map((_, i) => names.map((__, j) => (i === j ? 1 : S(i, j) / Math.sqrt(S(i, i) * S(j, j)) || 0)));
       // a formula among pdBlocked's blocks is nlme's pdSymm (printed 'General positive-definite')
-      const blocks = l.parts ? levelUnits(l, b).map((u) => ({ pd: u.pd === 'pdLogChol' ? 'pdSymm' : u.pd, formula: `~${deparseRhs(u.lhs)}`, col: u.col, q: u.q })) : undefined;
+      const blocks = l.parts ? levelUnits(l, b).map((u) => ({ pd: u.pd === 'pdLogChol' ? 'pdSymm' : u.pd, formula: `~${deparseRhs(u.lhs)}`, col: u.col, q: u.q, written: u.pd })) : undefined;
       return { level: l.name, label: l.label, pd: l.pd, formula: this.levelFormula(l), names: [...names], stdDev, corr, ...(blocks ? { blocks } : {}) };
     });
   }
@@ -298,10 +298,11 @@ export class LmeFit {
   /** nlme's random as text: `~age | Subject`, `list(Dog = ~day, Side = ~1)`, `list(Subject = pdDiag(~age))` */
   get randomText(): string {
     const lv = this.varCorrLevels;
-    const cls = (pd: string, formula: string) => (pd === 'pdLogChol' || pd === 'pdSymm' ? formula : `${pd}(${formula})`);
+    // (a bare formula is nlme's default class: pdLogChol, or pdSymm inside pdBlocked)
+    const cls = (pd: string, formula: string) => (pd === 'pdLogChol' ? formula : `${pd}(${formula})`);
     const f = (k: number) => {
       const bl = lv[k].blocks;
-      return bl ? `pdBlocked(list(${bl.map((b) => cls(b.pd, b.formula)).join(', ')}))` : cls(this.levels[k].pd, lv[k].formula);
+      return bl ? `pdBlocked(list(${bl.map((b) => cls(b.written ?? b.pd, b.formula)).join(', ')}))` : cls(this.levels[k].pd, lv[k].formula);
     };
     if (this.Q === 1 && this.levels[0].pd === 'pdLogChol') return `${f(0)} | ${this.levels[0].name}`;
     return `list(${this.levels.map((l, k) => `${l.name} = ${f(k)}`).join(', ')})`;

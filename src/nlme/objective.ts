@@ -13,7 +13,7 @@ import { profiledDeviance } from '../lmm/deviance.js';
 import type { LmmModel } from '../lmm/model.js';
 import { thetaToInternal } from '../model/reparam.js';
 import { NotPositiveDefiniteError, choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
-import { type ResidualCovariance, type RowsToWhiten, rowSds, whitenRows } from './whitening.js';
+import { type ResidualCovariance, type RowScales, type RowsToWhiten, rowScales, whitenRows } from './whitening.js';
 
 export interface LmeEvaluation {
   criterion: number;
@@ -33,9 +33,12 @@ export function evaluateLme(model: LmmModel, rc: ResidualCovariance, base: RowsT
   return evaluateLmeInternal(model, rc, base, thetaToInternal(model, theta), psi);
 }
 
-/** The same at the internal θ (src/model/reparam.ts: the θ of the blocks' Z M), which the optimizer works in. */
-export function evaluateLmeInternal(model: LmmModel, rc: ResidualCovariance, base: RowsToWhiten, thetaInt: Float64Array, psi: Float64Array, centre = false): LmeEvaluation {
-  const w = whitenRows(rc, psi, base);
+/**
+ * The same at the internal θ (src/model/reparam.ts: the θ of the blocks' Z M), which the optimizer works in;
+ * `scales`: g_i(ψ) where the caller has computed them for this evaluation (lmeObjective).
+ */
+export function evaluateLmeInternal(model: LmmModel, rc: ResidualCovariance, base: RowsToWhiten, thetaInt: Float64Array, psi: Float64Array, centre = false, scales?: RowScales): LmeEvaluation {
+  const w = whitenRows(rc, psi, base, scales ?? rowScales(rc, psi));
   const y = centre ? leastSquaresResidual(w.X, w.y, model.rows.n, model.rows.p) : w.y;
   const rows: GramInput = { n: model.rows.n, X: w.X, p: model.rows.p, y, blocks: model.rows.blocks.map((b, k) => ({ ...b, Z: w.Z[k] })) };
   const chol = new BlockedCholesky(formGramCpu(rows), thetaInt.length, 'js');
@@ -95,12 +98,10 @@ function leastSquaresResidual(X: Float64Array, y: Float64Array, n: number, p: nu
  * θ relative to the typical row's SD σ c(ψ) instead, x_θ = s ⊙ θ_int / c(ψ): an exact change of
  * variables (c > 0), so the optimum is the same.
  */
-export function residualScale(rc: ResidualCovariance, psi: Float64Array): number {
+export function residualScale(rc: ResidualCovariance, psi: Float64Array, scales?: RowScales): number {
   if (!rc.vf) return 1;
-  const g = rowSds(rc, psi);
-  let s = 0;
-  for (let i = 0; i < g.length; i++) s += Math.log(g[i]);
-  return Math.exp(s / g.length);
+  const { g, logSum } = scales ?? rowScales(rc, psi);
+  return Math.exp(logSum / g.length);
 }
 
 /** The optimizer's random-effects variables ↦ the internal θ (null where a Ψ is not positive definite). */
@@ -119,9 +120,9 @@ export function scaledThetaMap(scales: Float64Array): ThetaMap {
  * The internal θ of the optimizer's x = (x_θ, ψ): the map's θ relative to the rows' typical SD, times
  * c(ψ)/c(ψ₀) (`residualScale`; c₀ = c(ψ₀) at the start ψ₀, so that x's start is the map's own).
  */
-export function thetaIntOf(x: Float64Array, map: ThetaMap, rc: ResidualCovariance, c0: number): Float64Array | null {
+export function thetaIntOf(x: Float64Array, map: ThetaMap, rc: ResidualCovariance, c0: number, scales?: RowScales): Float64Array | null {
   const t = map.thetaInt(x.subarray(0, map.n));
-  const c = residualScale(rc, x.subarray(map.n)) / c0;
+  const c = residualScale(rc, x.subarray(map.n), scales) / c0;
   if (!t || !(c > 0 && Number.isFinite(c))) return null;
   for (let k = 0; k < t.length; k++) t[k] *= c;
   return t;
@@ -136,9 +137,12 @@ export function lmeObjective(model: LmmModel, rc: ResidualCovariance, map: Theta
   const base = modelRows(model);
   const m = map instanceof Float64Array ? scaledThetaMap(map) : map;
   return (x) => {
-    const thetaInt = thetaIntOf(x, m, rc, c0);
+    const psi = x.subarray(m.n);
+    // g_i(ψ) once per evaluation: for c(ψ) (thetaIntOf) and for the whitening and log|V|
+    const scales = rowScales(rc, psi);
+    const thetaInt = thetaIntOf(x, m, rc, c0, scales);
     if (!thetaInt) return Infinity;
-    const c = evaluateLmeInternal(model, rc, base, thetaInt, x.subarray(m.n), true).criterion;
+    const c = evaluateLmeInternal(model, rc, base, thetaInt, psi, true, scales).criterion;
     return Number.isFinite(c) ? c : Infinity;
   };
 }

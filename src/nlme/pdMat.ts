@@ -1,7 +1,8 @@
 /**
  * nlme's pdMat classes of a level's Ψ (Pinheiro & Bates 2000, §6.1), as maps from the class's own
  * parameters to Ψ/σ²:
- *   pdLogChol (general positive-definite) and pdDiag: lme4's θ itself (a full, or a diagonal, template);
+ *   pdLogChol, pdSymm, pdNatural (general positive-definite) and pdDiag: lme4's θ itself (a full, or a
+ *               diagonal, template);
  *   pdIdent:    Ψ/σ² = s² I,                        x = log s;
  *   pdCompSymm: Ψ/σ² = s² [(1 − ρ) I + ρ 1 1ᵀ],      x = (log s, log((ρ + 1/(q − 1))/(1 − ρ))),
  *               ρ = (e^{x₂} − 1/(q − 1))/(e^{x₂} + 1) ∈ (−1/(q − 1), 1) (nlme's coef.pdCompSymm).
@@ -12,7 +13,7 @@
 import { choleskyInPlace } from '../linalg/dense.js';
 import { type Reparametrized, thetaToInternal, thetaToOriginal } from '../model/reparam.js';
 import type { RandomBlock } from '../model/lambda.js';
-import type { PdClass, PdPart } from './randomSpec.js';
+import { type PdClass, type PdPart, isGeneralPd } from './randomSpec.js';
 
 /** One class's part of a level's block: a whole level, or one block of a pdBlocked level (columns col … col + q − 1). */
 export interface PdUnit { pd: PdPart['pd']; lhs: string; col: number; q: number }
@@ -137,7 +138,8 @@ export interface NaturalParameters {
 }
 
 /**
- * pdLogChol: (log sd_i, log((1 + r_ij)/(1 − r_ij)) per pair i < j), nlme's pdNatural; pdDiag: log sd_i;
+ * pdLogChol, pdSymm, pdNatural: (log sd_i, log((1 + r_ij)/(1 − r_ij)) per pair i < j), nlme's pdNatural
+ * (nlme's lmeApVar turns every pdSymm, pdLogChol included, into a pdNatural); pdDiag: log sd_i;
  * pdIdent: log sd; pdCompSymm: (log sd, log((ρ + 1/(q − 1))/(1 − ρ))) — nlme's lmeApVar.
  */
 export function naturalParameters(pd: PdClass, cnames: string[], lhs: string, vc: { stdDev: number[]; corr: number[][] }): NaturalParameters {
@@ -154,7 +156,7 @@ export function naturalParameters(pd: PdClass, cnames: string[], lhs: string, vc
     };
   }
   const pairs: [number, number][] = [];
-  if (pd === 'pdLogChol') for (let i = 0; i < q; i++) for (let j = i + 1; j < q; j++) pairs.push([i, j]);
+  if (isGeneralPd(pd)) for (let i = 0; i < q; i++) for (let j = i + 1; j < q; j++) pairs.push([i, j]);
   return {
     eta: [...vc.stdDev.map(Math.log), ...pairs.map(([i, j]) => Math.log((1 + vc.corr[i][j]) / (1 - vc.corr[i][j])))],
     relPsi(eta, sigma) {

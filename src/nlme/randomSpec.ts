@@ -9,15 +9,26 @@
  *    per level: `(day | Dog) + (1 | Dog:Side)`;
  *  - a pdMat class in the list, `list(Subject = pdDiag(~ age))`: pdDiag as lme4's uncorrelated terms
  *    `(1 | Subject) + (0 + age | Subject)` (one block with a diagonal template); pdIdent and pdCompSymm
- *    as the general term, their Ψ mapped from the class's own parameters (pdMat.ts);
+ *    as the general term, their Ψ mapped from the class's own parameters (pdMat.ts); pdSymm and
+ *    pdNatural, nlme's other parametrizations of a general Ψ (the matrix logarithm; log SDs and
+ *    correlations' Fisher z), as the general term itself: the same model, the same MLE;
  *  - or an lme4-style formula with its random-effects term in `fixed` (`distance ~ age + (1 | Subject)`).
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 
-/** nlme's pdMat classes: pdLogChol (nlme's default, general positive-definite), pdDiag, pdIdent, pdCompSymm. */
-export type PdClass = 'pdLogChol' | 'pdDiag' | 'pdIdent' | 'pdCompSymm' | 'pdBlocked';
-export const PD_CLASSES: PdClass[] = ['pdLogChol', 'pdDiag', 'pdIdent', 'pdCompSymm', 'pdBlocked'];
-const PD_REFUSED = ['pdSymm', 'pdNatural'];
+/**
+ * nlme's pdMat classes: pdLogChol (nlme's default), pdSymm and pdNatural (general positive-definite, in
+ * other parametrizations), pdDiag, pdIdent, pdCompSymm, pdBlocked.
+ */
+export type PdClass = 'pdLogChol' | 'pdSymm' | 'pdNatural' | 'pdDiag' | 'pdIdent' | 'pdCompSymm' | 'pdBlocked';
+export const PD_CLASSES: PdClass[] = ['pdLogChol', 'pdSymm', 'pdNatural', 'pdDiag', 'pdIdent', 'pdCompSymm', 'pdBlocked'];
+/**
+ * The classes of a general positive-definite Ψ: the same model and MLE, θ the Cholesky factor of Ψ/σ²
+ * (nlme's parametrizations differ in its optimizer's path and printout only; intervals() works on the
+ * natural one for all three, nlme's lmeApVar).
+ */
+export const GENERAL_PD: PdClass[] = ['pdLogChol', 'pdSymm', 'pdNatural'];
+export const isGeneralPd = (pd: string): boolean => (GENERAL_PD as string[]).includes(pd);
 
 /** One block of a pdBlocked Ψ (or the whole Ψ of another class): its class and formula. */
 export interface PdPart { pd: Exclude<PdClass, 'pdBlocked'>; lhs: string; /** its lme4 terms' count (pdDiag: one per column) */ terms: number }
@@ -75,7 +86,6 @@ function levelFormula(text: string, random: string): { lhs: string; pd: PdClass;
   }
   if (pd) {
     const cls = pd[1];
-    if (PD_REFUSED.includes(cls)) throw new OptionError('random', `random: '${random}': the pdMat class ${cls} is not implemented (available: ${PD_CLASSES.join(', ')})`);
     if (!(PD_CLASSES as string[]).includes(cls)) throw new OptionError('random', `random: '${random}': unknown pdMat class '${cls}' (available: ${PD_CLASSES.join(', ')})`);
     const inner = pd[2].trim().replace(/^form\s*=\s*/, '');
     const f = levelFormula(inner, random);

@@ -6,6 +6,7 @@
  * quantiles and the numbers of observations and groups (lme) or the residual SE and df (gls).
  */
 import { abbreviate, formatR, printMatrix, printNamedVector, quantile7, roundR, zapsmall } from '../results/rFormat.js';
+import { isGeneralPd } from './randomSpec.js';
 
 export interface StructEstimates {
   structure: string; formula: string; names: string[]; values: number[];
@@ -73,10 +74,11 @@ function correlationLines(names: string[], C: number[][], colNames: string[]): s
   return printMatrix(cols, names.slice(1), colNames.slice(0, p - 1), false);
 }
 
-/** nlme's " Structure:" line of a pdMat class (none for pdLogChol with one column) */
+/** nlme's " Structure:" line of a pdMat class (none for a general class with one column) */
 const PD_STRUCTURE: Record<string, string> = {
   pdLogChol: 'General positive-definite, Log-Cholesky parametrization',
   pdSymm: 'General positive-definite',
+  pdNatural: 'General positive-definite, Natural parametrization',
   pdDiag: 'Diagonal',
   pdIdent: 'Multiple of an Identity',
   pdCompSymm: 'Compound Symmetry',
@@ -87,7 +89,7 @@ function randomLevelLines(r: RandomLevelLines): string[] {
   const lines = [` Formula: ${r.formula}`];
   const hasResidual = r.names[r.names.length - 1] === 'Residual';
   const q = r.names.length - (hasResidual ? 1 : 0);
-  if (q === 1 && (r.pd === 'pdLogChol' || r.pd === 'pdSymm') || r.pd === 'pdDiag' || r.pd === 'pdIdent') {
+  if (q === 1 && isGeneralPd(r.pd) || r.pd === 'pdDiag' || r.pd === 'pdIdent') {
     if (q > 1) lines.push(` Structure: ${PD_STRUCTURE[r.pd]}`);
     lines.push(...printMatrix(r.stdDev.map((v) => [formatR([v], 7)[0]]), ['StdDev:'], r.names, true));
     return lines;

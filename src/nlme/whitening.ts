@@ -45,13 +45,36 @@ export function rowSds(rc: ResidualCovariance, psi: Float64Array): Float64Array 
   return g;
 }
 
-/** Stage: the rows whitened at ψ = (variance parameters, correlation parameters); new arrays. */
-export function whitenRows(rc: ResidualCovariance, psi: Float64Array, rows: RowsToWhiten): WhitenedRows {
+/**
+ * The variance function's part of one evaluation at ψ: the relative SDs g_i and Σ_i log g_i, which
+ * both log|V| = 2 Σ_i log g_i (whitenRows) and the rows' typical SD c(ψ) = exp(Σ_i log g_i / n)
+ * (objective.ts residualScale) take: computed once per evaluation and passed to both.
+ */
+export interface RowScales {
+  g: Float64Array;
+  /** Σ_i log g_i (0 without a variance function) */
+  logSum: number;
+}
+
+/** Stage: g_i(ψ) and Σ log g_i (without a variance function: g = 1, no logarithms taken). */
+export function rowScales(rc: ResidualCovariance, psi: Float64Array): RowScales {
+  const g = rowSds(rc, psi);
+  if (!rc.vf) return { g, logSum: 0 };
+  let logSum = 0;
+  for (let i = 0; i < g.length; i++) logSum += Math.log(g[i]);
+  return { g, logSum };
+}
+
+/**
+ * Stage: the rows whitened at ψ = (variance parameters, correlation parameters); new arrays. `scales`:
+ * the variance function's g_i at ψ where the caller has them (rowScales), else computed here.
+ */
+export function whitenRows(rc: ResidualCovariance, psi: Float64Array, rows: RowsToWhiten, scales: RowScales = rowScales(rc, psi)): WhitenedRows {
   const { n } = rc;
   const { p } = rows;
-  const g = rowSds(rc, psi);
-  let logDetR = 0;
-  for (let i = 0; i < n; i++) logDetR += 2 * Math.log(g[i]);
+  const { g } = scales;
+  // log|V| = 2 Σ log g_i (doubling is exact: the same bits as summing 2 log g_i)
+  let logDetR = 2 * scales.logSum;
   const X = new Float64Array(rows.X.length);
   const y = new Float64Array(n);
   const Z = rows.Z.map((b) => new Float64Array(b.Z.length));

@@ -91,7 +91,8 @@ describe('nlme fits (worker logic)', () => {
     expect(isNlmeRequest(request({ family: 'poisson', nlmeWeights: 'varPower()' }))).toBe(false);
     expect(nlmeBoxProblem('weights', 'varIdent(form = ~ 1 | Sex)')).toBeNull();
     expect(nlmeBoxProblem('weights', 'corAR1()')).toMatch(/^Residual variance: 'corAR1\(\)' is not one of nlme's variance functions/);
-    expect(nlmeBoxProblem('correlation', 'corNatural(form = ~ 1 | Subject)')).toMatch(/^Residual correlation: 'corNatural\(form = ~ 1 \| Subject\)' is not one of/);
+    expect(nlmeBoxProblem('correlation', 'corIdent(form = ~ 1 | Subject)')).toMatch(/^Residual correlation: 'corIdent\(form = ~ 1 \| Subject\)' is not one of/);
+    expect(nlmeBoxProblem('correlation', 'corNatural(form = ~ 1 | Subject)')).toBeNull();
     expect(nlmeBoxProblem('correlation', 'corSymm(form = ~ 1 | Subject)')).toBeNull();
     expect(nlmeBoxProblem('correlation', 'corSpher(form = ~ x + y, nugget = TRUE)')).toBeNull();
     expect(nlmeBoxProblem('weights', 'varComb(varIdent(form = ~ 1 | Sex), varPower())')).toBeNull();

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type * as arrow from 'apache-arrow';
 import { expect } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
+import { type AnovaRow, formatAnova } from '../../src/nlme/anova.js';
 
 /** The data set `name` (test/fixtures/data/name.csv) with its numeric columns `factors[name]` read as factors, read once. */
 export function nlmeData(factors: Record<string, string[]> = {}): (name: string) => arrow.Table {
@@ -95,5 +96,46 @@ export function expectIntervalsStable(iv: unknown, iv2: unknown): void {
     if (!a || !b) return;
     a.lower.forEach((v, i) => expectRel(v, b.lower[i], 1e-4, `part ${k} lower ${i} (step)`, 1e-12));
     a.upper.forEach((v, i) => expectRel(v, b.upper[i], 1e-4, `part ${k} upper ${i} (step)`));
+  });
+}
+
+/**
+ * nlme's anova(fit1, fit2) table (the oracle's record: df, logLik, AIC, BIC, L.Ratio, p, print): df exactly,
+ * logLik, AIC and BIC 1e-6 relative, the likelihood ratio 1e-4, its p 1e-3, the header line as nlme's.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectAnovaAsNlme(rows: AnovaRow[], a: any): void {
+  rows.forEach((r, k) => {
+    expect(r.df).toBe(a.df[k]);
+    expectRel(r.logLik, a.logLik[k], 1e-6, 'logLik');
+    expectRel(r.AIC, a.AIC[k], 1e-6, 'AIC');
+    expectRel(r.BIC, a.BIC[k], 1e-6, 'BIC');
+  });
+  expectRel(rows[1].L_Ratio!, a['L.Ratio'][1], 1e-4, 'L.Ratio');
+  expectRel(rows[1].p!, a.p[1], 1e-3, 'p');
+  expect(formatAnova(rows).split('\n')[0]).toBe((a.print as string).split('\n')[0]);
+}
+
+/** nlme's structure part of the printout: from "Correlation Structure:" or "Combination of"/"Variance function:" to the fixed effects */
+function structBlock(lines: string[]): string[] {
+  const from = lines.findIndex((l) => /^(Correlation Structure:|Variance function:|Combination of)/.test(l));
+  const to = lines.findIndex((l, i) => i > from && /^(Fixed effects:|Coefficients:|$)/.test(l));
+  return lines.slice(from, to);
+}
+/**
+ * The structure block line for line: the same lines and words, the numbers (printed to 7 significant
+ * digits, or corSymm's 3 decimals) within the estimates' 1e-3 relative (absolute 1e-3 near 0)
+ */
+export function expectStructBlock(mine: string[], theirs: string[]): void {
+  const a = structBlock(mine), b = structBlock(theirs);
+  expect(a.length, `the structure block:\n${a.join('\n')}\nnlme:\n${b.join('\n')}`).toBe(b.length);
+  a.forEach((l, i) => {
+    const ta = l.trim().split(/\s+/), tb = b[i].trim().split(/\s+/);
+    expect(ta.length, `line '${l}' vs '${b[i]}'`).toBe(tb.length);
+    ta.forEach((t, j) => {
+      const x = Number(t), y = Number(tb[j]);
+      if (tb[j] !== '' && Number.isFinite(y)) expectRel(x, y, 1e-3, `'${l}' vs nlme '${b[i]}'`, 1e-3);
+      else expect(t).toBe(tb[j]);
+    });
   });
 }

@@ -33,34 +33,9 @@ normalizedDirect <- function(f, pearson, grp) {
   out
 }
 
-# A variance covariate of the fitted values (`fitted(.)`, varPower()'s default form): nlme's own loop
-# (lme.formula / gls: optimize with the covariate fixed, update it from the fit, stop when the inner
-# optimizer no longer moves the parameters by more than `tolerance`) can stop off the fixed point: on
-# Orthodont's varPower() it stops at power 1.10600 whatever the tolerance (nlminb does not move from
-# its start once the covariate's change is small), 1.10631 with opt = "optim", where the fixed point
-# is 1.106395. The fixtures therefore hold the fixed point, found with nlme's own fits: the fitted
-# values as a data column `.fv`, refitted (tight control) until they change by < 1e-9 relative; the
-# case's values are that last fit's (its covariate recorded as `fittedCheck$covariate`), the printout
-# nlme's fit with fitted(.), and nlme's own estimates as `nlmeBuiltin`.
-usesFitted <- function(weights) {
-  w <- paste(deparse(weights), collapse = "")
-  !is.null(weights) && (grepl("fitted", w) || !grepl("form", w))
-}
-fvWeights <- function(weights) {
-  w <- paste(deparse(weights), collapse = "")
-  str2lang(if (grepl("form", w)) gsub("fitted\\(\\.\\)", ".fv", w) else sub("\\)$", "form = ~.fv)", w))
-}
-fixedPoint <- function(env, call, fitted1) {
-  call$weights <- fvWeights(call$weights)
-  call$control <- if (call[[1]] == quote(lme)) tight else tightGls
-  for (i in 1:200) {
-    g <- eval(call, env)
-    new <- unname(fitted1(g))
-    if (max(abs(new - env$d$.fv) / abs(new)) < 1e-9) return(g)
-    env$d$.fv <- new
-  }
-  stop("no fixed point")
-}
+# A variance covariate of the fitted values (`fitted(.)`, varPower()'s default form): nlme's own loop can
+# stop off the fixed point; the fixtures hold the fixed point, found with nlme's own fits (usesFitted,
+# fvWeights and fixedPoint in test/oracle/nlme_common.R, which says why).
 
 source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "nlme_common.R"))
 

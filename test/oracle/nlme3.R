@@ -57,78 +57,7 @@ datasets <- list(
   Machines = asFactors(machines, c("Worker", "Machine")), Orthodont = asFactors(orth, c("Subject", "Sex")),
   schools3 = asFactors(sim, c("School", "Class", "Pupil")))
 
-# The record of an lme fit with Q ≥ 1 levels (outermost first; nlme's reStruct and ranef lists are too).
-nestedCase <- function(name, dataName, fixed, random, weights = NULL, correlation = NULL, method = "REML",
-                       ours = list(), newdata = NULL) {
-  d <- datasets[[dataName]]
-  call <- bquote(lme(.(fixed), data = d, random = .(random), weights = .(weights), correlation = .(correlation), method = .(method)))
-  f <- eval(call)
-  call$control <- tight
-  ft <- tryCatch(eval(call), error = function(e) NULL)
-  s <- summary(f)
-  tt <- s$tTable
-  rs <- f$modelStruct$reStruct
-  Q <- length(rs)
-  # nlme keeps the reStruct innermost first; the levels' names outermost first are rev(names(rs))
-  levs <- rev(names(rs))
-  re <- ranef(f)
-  if (Q == 1) re <- setNames(list(re), levs)
-  lv <- 0:Q
-  fit <- fitted(f, level = lv)
-  res <- residuals(f, level = lv)
-  iv <- tryCatch(intervals(f), error = function(e) NULL)
-  # nlme's intervals with its Hessian's step (fdHess's .relStep, default ε^(1/3) ≈ 6e-6 relative to each
-  # parameter: round-off-bound, 0.2–0.9% off on these fits) at 1e-4: the same fit, a more accurate Hessian
-  call$control <- lmeControl(.relStep = 1e-4)
-  f4 <- eval(call)
-  stopifnot(isTRUE(all.equal(logLik(f4), logLik(f), tolerance = 1e-10)))
-  iv4 <- tryCatch(intervals(f4), error = function(e) NULL)
-  r <- c(list(
-    name = name, fn = "lme", data = dataName, ours = ours, fixed = deparse(fixed), random = paste(deparse(random), collapse = " "), method = method,
-    logLik = as.numeric(logLik(f)), AIC = AIC(f), BIC = BIC(f), df = attr(logLik(f), "df"),
-    logLikTight = if (is.null(ft)) NULL else as.numeric(logLik(ft)),
-    sigma = f$sigma,
-    levels = lapply(levs, function(l) {
-      M <- as.matrix(rs[[l]])
-      sdc <- sqrt(diag(M)) * f$sigma
-      list(name = l, class = class(rs[[l]])[1], names = colnames(M), relPsi = unname(M), stdDev = unname(sdc),
-           corr = unname(cov2cor(M)), ngroups = unname(f$dims$ngrps[l]),
-           ranef = list(groups = rownames(re[[l]]), names = colnames(re[[l]]), values = lapply(re[[l]], unname)))
-    }),
-    fixef = list(names = rownames(tt), Value = unname(tt[, 1]), Std.Error = unname(tt[, 2]), DF = unname(tt[, 3]),
-                 t = unname(tt[, 4]), p = unname(tt[, 5])),
-    vcov = unname(as.matrix(vcov(f))),
-    fittedLevels = lapply(seq_along(lv), function(k) unname(as.matrix(fit)[, k])),
-    residLevels = lapply(seq_along(lv), function(k) unname(as.matrix(res)[, k])),
-    normalized = unname(residuals(f, type = "normalized")),
-    pearson = unname(residuals(f, type = "pearson")),
-    nobs = nrow(d),
-    print = paste(capture.output(print(s)), collapse = "\n")
-  ), structs(f$modelStruct))
-  if (!is.null(iv)) {
-    r$intervals <- intervalsList(iv)
-    r$intervals$reStruct <- lapply(levs, function(l) {
-      m <- as.matrix(iv$reStruct[[l]])
-      list(level = l, names = rownames(m), lower = unname(m[, 1]), est = unname(m[, 2]), upper = unname(m[, 3]))
-    })
-    r$intervalsPrint <- paste(capture.output(print(iv)), collapse = "\n")
-  }
-  if (!is.null(iv4)) {
-    r$intervalsStep4 <- intervalsList(iv4)
-    r$intervalsStep4$reStruct <- lapply(levs, function(l) {
-      m <- as.matrix(iv4$reStruct[[l]])
-      list(level = l, names = rownames(m), lower = unname(m[, 1]), est = unname(m[, 2]), upper = unname(m[, 3]))
-    })
-  }
-  if (!is.null(newdata)) {
-    p <- predict(f, newdata = newdata, level = lv)
-    r$newdata <- newdata
-    r$predictLevels <- lapply(seq_along(lv), function(k) unname(p[[ncol(p) - Q - 1 + k]]))
-  }
-  write(toJSON(r, digits = NA, auto_unbox = TRUE, null = "null"), file.path(out, paste0(name, ".json")))
-  invisible(f)
-}
-
+# (nestedCase, the record of an lme fit with Q ≥ 1 levels: test/oracle/nlme_common.R)
 ndOats <- data.frame(Block = c("I", "IV", "VI"), Variety = c("Victory", "Golden Rain", "Marvellous"), nitro = c(0.2, 0.4, 0.6))
 nestedCase("oats_nested_reml", "Oats", yield ~ nitro, ~ 1 | Block/Variety, newdata = ndOats,
            ours = list(fixed = "yield ~ nitro", random = "~ 1 | Block/Variety"))
