@@ -7,7 +7,7 @@
  *   → Newton steps on the objective's central-difference Hessian and gradient (src/optim/deriv12.ts,
  *   δ = 1e-4) while they lower it → the Hessian at the optimum, whose inverse is Var(x̂) (as glmmTMB's
  *   sdreport: the Hessian of the Laplace objective in all fixed parameters, b integrated out; ours by
- *   central differences of the objective with Richardson's extrapolation (δ = 2e-3 and 1e-3), TMB's
+ *   central differences of the objective with Richardson's extrapolation (δ = 1e-3 and 5e-4), TMB's
  *   by automatic differentiation) → the fit
  *   (zeroInflatedFit.ts).
  * Starting values: β₀ = g(ȳ) for an intercept (log ȳ, logit ȳ, ȳ by the link), for gaussian the
@@ -254,12 +254,13 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     H = await deriv12(objective, x, fx, lower);
   }
   // Var(x̂)'s Hessian: Richardson's extrapolation of two central-difference Hessians,
-  // H = (4 H(δ/2) − H(δ)) / 3 with δ = 2e-3, which cancels their O(δ²) error term. Its other error, the
-  // objective's noise (~1e-12 relative) over δ², grows with |f| and the number of parameters: in glmmTMB's
-  // zinbm3 (30 parameters, −log L ≈ 805) δ = 1e-3 left SEs 4e-5 off the exact Hessian's, δ = 2e-3 5e-6
+  // H = (4 H(δ/2) − H(δ)) / 3 with δ = 1e-3, which cancels their O(δ²) error term. Its other error, the
+  // objective's noise over δ², grows with the number of parameters: in glmmTMB's zinbm3 (30 parameters) it
+  // leaves SEs up to ~1.2e-4 off the exact Hessian's (δ = 2e-3 would leave 5e-6 there, but moves a small
+  // model's SEs by 2e-5 through the truncation error: test/zeroinflEmtrends.test.ts's zinb1_zi_cover)
   if (hessianPd) {
-    const h1 = await deriv12(objective, x, fx, lower, 2e-3);
-    const h2 = await deriv12(objective, x, fx, lower, 1e-3);
+    const h1 = await deriv12(objective, x, fx, lower, 1e-3);
+    const h2 = await deriv12(objective, x, fx, lower, 5e-4);
     H = { gradient: H.gradient, hessian: Float64Array.from(h2.hessian, (v, k) => (4 * v - h1.hessian[k]) / 3) };
   }
   // the state at the optimum (modes, weights, L)
