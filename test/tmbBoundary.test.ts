@@ -25,7 +25,7 @@ import { readCsv } from '../src/io/csv.js';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { buildZeroInflatedModel } from '../src/zeroinfl/model.js';
-import { describeRows, projectedCovariance } from '../src/zeroinfl/boundary.js';
+import { boundaryCandidate, describeRows, projectedCovariance } from '../src/zeroinfl/boundary.js';
 import { spdInverse } from '../src/linalg/dense.js';
 import { arr, rel } from './helpers/tmbChecks.js';
 
@@ -110,6 +110,28 @@ describe('boundary.ts pieces', () => {
     const sub = spdInverse(Float64Array.from({ length: 9 }, (_, r) => H[keep[Math.floor(r / 3)] * nx + keep[r % 3]]), 3, 'H').inv;
     keep.forEach((a, i) => keep.forEach((b, j) => expect(Math.abs(V[a * nx + b] - sub[i * 3 + j])).toBeLessThan(1e-14)));
     for (let k = 0; k < nx; k++) { expect(V[2 * nx + k]).toBeNaN(); expect(V[k * nx + 2]).toBeNaN(); }
+  });
+
+  it('a candidate: the rows of a cell beyond |η| = 5 and the direction that moves them alone; none for rows a covariate separates', () => {
+    const model = buildZeroInflatedModel('count ~ f + (1 | g)', data.tmb_boundary, { family: 'poisson', ziformula: '~ f' });
+    const none = { cond: new Uint8Array(model.n), zi: new Uint8Array(model.n) };
+    const x = new Float64Array(model.nPar);
+    x[model.p + 2] = -8; // zi:fc: logit p = −8 on level c
+    const c = boundaryCandidate(model, x, none, [], () => false)!;
+    expect(c.part).toBe('zi');
+    expect(c.rows.length).toBe(100);
+    expect([...c.signs].every((s) => s === -1)).toBe(true);
+    c.d.forEach((v, k) => expect(Math.abs(v - (k === model.p + 2 ? -1 : 0))).toBeLessThan(1e-10));
+    expect(c.directions.length).toBe(1);
+    expect(Math.abs(c.directions[0][model.p + 2])).toBeCloseTo(1, 12);
+    expect(boundaryCandidate(model, x, none, [], () => true)).toBeNull();
+    x[model.p + 2] = -4; // not beyond the trigger
+    expect(boundaryCandidate(model, x, none, [], () => false)).toBeNull();
+    // logit p = −3y: rows with y ≥ 2 beyond −5, but the rows y ∈ {0, 1} fix both coefficients (no direction moves the others alone)
+    const m2 = buildZeroInflatedModel('count ~ f + (1 | g)', data.tmb_boundary, { family: 'poisson', ziformula: '~ y' });
+    const x2 = new Float64Array(m2.nPar);
+    x2[m2.p + 1] = -3;
+    expect(boundaryCandidate(m2, x2, none, [], () => false)).toBeNull();
   });
 
   it('rows that are not a union of the factors\' cells are described by their count', () => {
