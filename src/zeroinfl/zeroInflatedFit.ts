@@ -28,7 +28,7 @@ import { checkPearsonAvailable, ziPearsonResiduals } from './pearson.js';
 import type { DharmaResiduals } from '../diagnostics/dharma.js';
 import { type DharmaSimulator, type SimulateResidualsOptions, simulateResiduals } from '../diagnostics/simulateResiduals.js';
 import { pvalueNormal } from '../glmm/rmath.js';
-import { spdInverse } from '../linalg/dense.js';
+import { projectedCovariance } from './boundary.js';
 import { applyTemplate } from '../linalg/template.js';
 import { conditionalVariances } from '../lmm/solution.js';
 import { type ZiLaplace, condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
@@ -51,6 +51,13 @@ export interface ZeroInflatedOptimum {
   parNames: string[];
   /** parameters at their boundary (a log SD → −∞): left out of Var(x̂) (their rows and columns NaN) */
   boundary?: number[];
+  /**
+   * the boundary basis B (orthonormal, nPar each; boundary.ts): the unit vectors of `boundary` and the
+   * directions of fixed effects running to a boundary; Var(x̂) is formed in its complement
+   */
+  boundaryBasis?: Float64Array[];
+  /** the fixed-effects coefficients that load on a boundary direction (their estimates unbounded, SEs NaN) */
+  unbounded?: string[];
   evaluations: number;
   iterations: number;
   safeguardedSteps: number;
@@ -126,6 +133,11 @@ export class ZeroInflatedFit {
   readonly iterations: number;
   readonly safeguardedSteps: number;
   readonly converged: boolean;
+  /**
+   * the fixed-effects coefficients that run to a boundary (boundary.ts: a zero-inflation probability or a
+   * conditional mean → 0 or 1 on a set of rows): their estimates are unbounded, their SEs NaN
+   */
+  readonly unbounded: string[];
   readonly messages: string[];
   readonly dataName?: string;
   readonly elapsedMs: number;
@@ -157,15 +169,15 @@ export class ZeroInflatedFit {
     const nx = model.nPar;
     this.hessian = Float64Array.from(opt.hessian);
     this.gradient = Float64Array.from(opt.gradient);
-    // Var(x̂) = H⁻¹ over the parameters not at a boundary (their rows and columns; NaN for the others)
-    const vcov = new Float64Array(nx * nx).fill(NaN);
-    const free = Array.from({ length: nx }, (_, k) => k).filter((k) => !(opt.boundary ?? []).includes(k));
-    const nf = free.length;
+    // Var(x̂) = Q (QᵀHQ)⁻¹ Qᵀ in the complement of the boundary basis B (H⁻¹ without one; boundary.ts):
+    // NaN in the rows and columns of the parameters at or loading on a boundary
+    const B = opt.boundaryBasis ?? (opt.boundary ?? []).map((k) => Float64Array.from({ length: nx }, (_, r) => (r === k ? 1 : 0)));
+    let vcov: Float64Array;
     try {
-      const inv = spdInverse(Float64Array.from({ length: nf * nf }, (_, r) => opt.hessian[free[Math.floor(r / nf)] * nx + free[r % nf]]), nf, 'the Hessian').inv;
-      for (let a = 0; a < nf; a++) for (let b = 0; b < nf; b++) vcov[free[a] * nx + free[b]] = inv[a * nf + b];
+      vcov = projectedCovariance(opt.hessian, nx, B);
     } catch {
       // not positive definite: every SE NaN (glmmTMB's "non-positive-definite Hessian matrix")
+      vcov = new Float64Array(nx * nx).fill(NaN);
     }
     this.vcov = vcov;
     const row = (name: string, k: number): ZiCoefRow => {
@@ -238,6 +250,7 @@ export class ZeroInflatedFit {
     this.iterations = opt.iterations;
     this.safeguardedSteps = opt.safeguardedSteps;
     this.converged = opt.converged;
+    this.unbounded = opt.unbounded ?? [];
     this.messages = opt.messages;
     if (opt.dataName !== undefined) this.dataName = opt.dataName;
     this.elapsedMs = opt.elapsedMs;
@@ -388,7 +401,7 @@ export class ZeroInflatedFit {
       vcov: Array.from({ length: this.df }, (_, r) => Array.from(this.vcov.subarray(r * this.df, (r + 1) * this.df))),
       ngroups: this.ngroups,
       evaluations: this.evaluations, inner_iterations: this.iterations, safeguarded_steps: this.safeguardedSteps,
-      converged: this.converged, messages: this.messages, elapsed_ms: this.elapsedMs,
+      converged: this.converged, unbounded: this.unbounded, messages: this.messages, elapsed_ms: this.elapsedMs,
     };
   }
 }
