@@ -1,0 +1,175 @@
+/**
+ * The engines fit the formula language that the in-memory frame fits: comparisons and logicals
+ * (`I(x > 100)`, `(z > 1)`, `f2 == "lo"`, `!`, `&`), relevel() and factor() of a numeric column, R's
+ * contrasts (contr.sum, contr.helmert, contr.poly, contr.SAS) and boolean columns — the same fits as
+ * memory's, and the tables that engine fits give from A (lmerTest's coefficients and anova, emmeans,
+ * predictions of new data) the same, or refused as memory refuses them.
+ *
+ * Data: the feature table (test/helpers/featureData.ts: 3 000 rows, missing values of every kind).
+ * A's parity itself (every feature model, every engine, every file format) is test/gram/features.test.ts
+ * and stream.test.ts; here the optimum and what comes after it, at fit.test.ts's and inference.test.ts's
+ * tolerances: the stream (Parquet row groups of 1 000 rows) does the in-memory arithmetic, its fit is
+ * memory's to 1e-12 (θ, β, criterion) and its tables to 1e-10; DuckDB and two-shard ClickHouse sum in
+ * another order: the criterion 1e-10, β 1e-8, |Δθ| ≤ 1e-6, the tables 1e-5 (relative above 1,
+ * absolute below: p values).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as arrow from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readParquet } from '../../src/io/parquet.js';
+import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
+import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
+import { lmerSql } from '../../src/gram/sql/lmer.js';
+import type { SqlEngine } from '../../src/gram/sql/engine.js';
+import { lmerStream } from '../../src/gram/stream/lmer.js';
+import { openBatchSource } from '../../src/gram/stream/node.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { emmeans } from '../../src/inference/emmeans.js';
+import '../../src/inference/methods.js';
+import type { Contrasts } from '../../src/frame/contrasts.js';
+import type { LmmFit } from '../../src/lmm/lmmFit.js';
+import { featureColumns, featureParquet } from '../helpers/featureData.js';
+import { fitDifferences, jsonDiff } from '../helpers/gramCompare.js';
+import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
+
+interface Case {
+  name: string;
+  formula: string;
+  factors?: string[];
+  contrasts?: Contrasts;
+  /** emmeans's specs, with memory's refusal where it refuses */
+  emmeans: string;
+  refused?: RegExp;
+}
+
+const CASES: Case[] = [
+  { name: 'comparisons in interactions and as whole terms, a factor with a level', formula: 'y ~ I(x > 100) * f + (z > 1) + I(h != "2") + (1 | g)', emmeans: 'f', refused: /'h' is in the fixed part as 'I\(h != "2"\)': a reference grid over a relevel\(\)'d factor or a factor's comparison with a level is not supported/ },
+  { name: 'a comparison of numbers in an interaction with a factor', formula: 'y ~ I(x > 100) * f + (z > 1) + (1 | g)', emmeans: 'f' },
+  { name: '!, & and a logical in arithmetic', formula: 'y ~ I(!(x > 100) & g2 != 3) + I((z > 1) * x) + f + (1 | g)', factors: ['g2'], emmeans: 'f', refused: /'g2' is in the fixed part as 'I\(!\(x > 100\) & g2 != 3\)': a reference grid over a relevel\(\)'d factor or a factor's comparison with a level is not supported/ },
+  { name: 'relevel() by name and position, factor() of a number', formula: 'y ~ relevel(f, ref = "mid") + x + relevel(factor(g2), ref = 3) + (1 | g)', emmeans: 'f', refused: /a reference grid over a relevel\(\)'d factor .* is not supported/ },
+  { name: 'contr.sum × x, contr.helmert, contr.poly of a boolean', formula: 'y ~ f * x + h + b + (1 | g)', contrasts: { f: 'contr.sum', h: 'contr.helmert', b: 'contr.poly' }, emmeans: 'f' },
+];
+
+/** lmerTest's tables, emmeans and predictions of new data: the largest difference of engine from memory */
+function downstream(c: Case, mem: LmmFit, eng: LmmFit, newdata: arrow.Table): number {
+  let worst = jsonDiff(mem.coefficients({ ddf: 'satterthwaite' }), eng.coefficients({ ddf: 'satterthwaite' }));
+  worst = Math.max(worst, jsonDiff(mem.anova({ ddf: 'satterthwaite', type: 'I' }), eng.anova({ ddf: 'satterthwaite', type: 'I' })));
+  if (c.contrasts) {
+    // lmerTest's type III with contrasts maps the hypotheses through the rows' X (src/inference): refused, as for every engine fit
+    expect(() => eng.anova({ ddf: 'satterthwaite', type: 'III' })).toThrow(/anova of type III with contrasts: this fit's rows are not in memory/);
+  } else {
+    worst = Math.max(worst, jsonDiff(mem.anova({ ddf: 'satterthwaite', type: 'III' }), eng.anova({ ddf: 'satterthwaite', type: 'III' })));
+  }
+  worst = Math.max(worst, jsonDiff(Array.from(mem.predict(newdata)), Array.from(eng.predict(newdata))));
+  if (c.refused) {
+    expect(() => emmeans(mem, c.emmeans)).toThrow(c.refused);
+    expect(() => emmeans(eng, c.emmeans)).toThrow(c.refused);
+  } else {
+    worst = Math.max(worst, jsonDiff(emmeans(mem, c.emmeans).toJSON(), emmeans(eng, c.emmeans).toJSON()));
+  }
+  return worst;
+}
+
+const cols = featureColumns();
+let dir: string;
+let table: arrow.Table;
+/** new data: rows of the table (predict codes them by the fit's levels, the comparisons evaluated again) */
+let newdata: arrow.Table;
+const memFits = new Map<string, LmmFit>();
+
+async function memoryFit(c: Case): Promise<LmmFit> {
+  let fit = memFits.get(c.name);
+  if (!fit) {
+    // the engines' start (the moment start backfits over rows, which an engine's fit has not)
+    fit = await lmer(c.formula, table, { factors: c.factors, contrasts: c.contrasts, momentStart: false });
+    memFits.set(c.name, fit);
+  }
+  return fit;
+}
+
+async function compareSql(engine: SqlEngine, from: string, c: Case): Promise<void> {
+  const mem = await memoryFit(c);
+  const { fit } = await lmerSql(engine, { from, name: from }, c.formula, { factors: c.factors, contrasts: c.contrasts });
+  expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
+  expect(fit.model.frame.messages).toEqual(mem.model.frame.messages);
+  const d = fitDifferences(mem, fit);
+  expect(d.criterion).toBeLessThan(1e-10);
+  expect(d.beta).toBeLessThan(1e-8);
+  expect(d.theta).toBeLessThan(1e-6);
+  expect(downstream(c, mem, fit, newdata)).toBeLessThan(1e-5);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mixedgpu-formula-parity-'));
+  const pq = featureParquet(cols);
+  writeFileSync(join(dir, 'features.parquet'), new Uint8Array(pq));
+  table = (await readParquet(pq)).table;
+  newdata = table.slice(100, 500);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the stream fits the formula language as memory does (Parquet, batches of 1 000 rows)', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const mem = await memoryFit(c);
+      const src = await openBatchSource(join(dir, 'features.parquet'));
+      try {
+        const { fit } = await lmerStream(src, c.formula, { factors: c.factors, contrasts: c.contrasts, batchSize: 1000 });
+        expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
+        const d = fitDifferences(mem, fit);
+        expect(d.criterion).toBeLessThan(1e-12);
+        expect(d.theta).toBeLessThan(1e-12);
+        expect(d.beta).toBeLessThan(1e-12);
+        expect(downstream(c, mem, fit, newdata)).toBeLessThan(1e-10);
+      } finally {
+        await src.close();
+      }
+    }, 120_000);
+  }
+  it("a comparison with a level the factor does not have: memory's error, naming the engine", async () => {
+    const formula = 'y ~ I(f == "none") + (1 | g)';
+    await expect(lmer(formula, table)).rejects.toThrow(/"none" is not a level of 'f' .*the comparison would be FALSE in every row/);
+    const src = await openBatchSource(join(dir, 'features.parquet'));
+    try {
+      await expect(lmerStream(src, formula)).rejects.toThrow(/^stream: pass 1 \(moments\): 'I\(f == "none"\)': "none" is not a level of 'f'; the comparison would be FALSE in every row/);
+    } finally {
+      await src.close();
+    }
+  });
+  it("relevel()'s reference level not a level: memory's error, naming the engine", async () => {
+    const formula = 'y ~ relevel(f, ref = "none") + (1 | g)';
+    await expect(lmer(formula, table)).rejects.toThrow(/the reference level "none" is not a level of 'f' \(its levels: "hi", "lo", "mid"\)/);
+    const src = await openBatchSource(join(dir, 'features.parquet'));
+    try {
+      await expect(lmerStream(src, formula)).rejects.toThrow(/^stream: pass 1 \(moments\): 'relevel\(f, ref = "none"\)': the reference level "none" is not a level of 'f' \(its levels: "hi", "lo", "mid"\)/);
+    } finally {
+      await src.close();
+    }
+  });
+});
+
+describe('DuckDB fits the formula language as memory does', () => {
+  let duck: DuckDbEngine;
+  beforeAll(async () => { duck = await DuckDbEngine.open({ threads: 2 }); });
+  afterAll(async () => { await duck?.close(); });
+  for (const c of CASES) {
+    it(c.name, async () => { await compareSql(duck, duckdbSource(join(dir, 'features.parquet')), c); }, 120_000);
+  }
+  it("a comparison with a level the factor does not have: memory's error, naming the engine", async () => {
+    await expect(lmerSql(duck, { from: duckdbSource(join(dir, 'features.parquet')), name: 'features' }, 'y ~ I(f2 != "none") + (1 | g)'))
+      .rejects.toThrow(/^duckdb: pass 1 \(moments\): 'I\(f2 != "none"\)': "none" is not a level of 'f2'/);
+  });
+});
+
+const missing = clickhouseTestsMissing();
+
+describe.skipIf(missing !== null)('ClickHouse (two shards) fits the formula language as memory does', () => {
+  const ch = useCluster();
+  let from: string;
+  beforeAll(async () => { from = clickhouseSource(await loadSharded(ch.cluster, 'formula_parity', table)); }, 120_000);
+  for (const c of CASES) {
+    it(c.name, async () => { await compareSql(ch.engine, from, c); }, 120_000);
+  }
+});
