@@ -16,6 +16,8 @@ import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel, RowSource } from '../lmm/model.js';
 import type { BlockTransform } from '../model/reparam.js';
+import { type CovParameters, covParameters } from '../model/covStructure.js';
+import { structuredChange } from '../lmm/structured.js';
 
 /** The scaled-residual quantiles an LmmFit's summary prints. */
 type FitQuantiles = NonNullable<LmmFit['scaledResidualQuantiles']>;
@@ -77,6 +79,16 @@ function levelScales(res: GramSourceResult): ScaleParams {
   return scales;
 }
 
+/**
+ * glmmTMB's covariance structures of the terms (`ar1(0 + factor(t) | g)`, src/model/covStructure.ts):
+ * A does not depend on θ, so a structure only maps its parameters to θ; the times or positions its
+ * factor's levels name are the levels the engine's first pass found (the fitted columns). Null
+ * without one.
+ */
+function structuresOf(res: GramSourceResult): CovParameters | null {
+  return covParameters({ reTerms: res.reTerms, columns: fittedColumns(res) }, res.theta);
+}
+
 /** The model of a Gram source: shapes, transform and A's statistics, no rows. */
 export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sourceName = res.engine): LmmModel {
   const S: FrameSummary = res.summary;
@@ -101,7 +113,7 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   const fixed = { Xc: empty, yc: empty, means: S.means, intercept: S.intercept, beta0: S.beta0 };
   return {
     formula: res.spec.formula, frame, frameOptions: { factors: options.factors, ...(options.contrasts ? { contrasts: options.contrasts } : {}) }, blocks: res.blocks, theta: res.theta,
-    transforms, known: res.blocks.map(() => null), covariance: null, internalBlocks: res.blocks, fixed, weights: null, offset: null,
+    transforms, known: res.blocks.map(() => null), covariance: structuresOf(res), internalBlocks: res.blocks, fixed, weights: null, offset: null,
     reml: options.REML ?? true, sumLogW: S.sumLogW,
     rows: { n: S.n, X: empty, p: S.p, y: empty, blocks: res.blocks },
     source,
@@ -120,8 +132,10 @@ export async function lmerFromGram(res: GramSourceResult, options: GramLmerOptio
   const reference = new CpuBackend(res.gram, model.theta.length);
   timings.gramSetupMs = performance.now() - t0;
   const device = await lmmBackend(model, reference, options, messages, timings);
+  // a structured model's optimizer works in the structures' parameters (src/lmm/structured.ts), as lmer's
+  const change = model.covariance ? structuredChange(model) : undefined;
   try {
-    return await optimizeAndAssemble(model, device ?? reference, reference, timings, options, t0, messages);
+    return await optimizeAndAssemble(model, device ?? reference, reference, timings, options, t0, messages, change);
   } finally {
     device?.dispose();
   }

@@ -136,9 +136,8 @@ function columnList(schema: ColumnSchema): string {
  * errors for a missing column, a factor in arithmetic, a factor response or offset, an unknown function.
  */
 export function describeFrame(formula: Formula, schema: ColumnSchema, options: FrameSpecOptions = {}): FrameSpec {
-  // glmmTMB's covariance structures (src/model/covStructure.ts) are fitted from the rows in memory only
-  const structured = formula.random.find((r) => r.structure !== undefined && r.structure !== 'us');
-  if (structured) throw new ModelError(`term ${structured.text}: covariance structures are fitted with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory`);
+  // glmmTMB's covariance structures (src/model/covStructure.ts): A is the unstructured term's, the
+  // structure maps its parameters to θ (src/gram/fit.ts)
   const factorSet = new Set(options.factors ?? []);
   for (const f of factorSet) {
     if (!schema.has(f)) throw new Error(`factors: column '${f}' not found in the data (columns: ${columnList(schema)})`);

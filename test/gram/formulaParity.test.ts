@@ -33,14 +33,19 @@ import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { featureColumns, featureParquet } from '../helpers/featureData.js';
 import { fitDifferences, jsonDiff } from '../helpers/gramCompare.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
+import { loadDataFile } from '../helpers/inference.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
 
 interface Case {
   name: string;
   formula: string;
+  /** the data (default: the feature table) */
+  data?: string;
+  REML?: boolean;
   factors?: string[];
   contrasts?: Contrasts;
-  /** emmeans's specs, with memory's refusal where it refuses */
-  emmeans: string;
+  /** emmeans's specs, with memory's refusal where it refuses (none: not compared) */
+  emmeans?: string;
   refused?: RegExp;
 }
 
@@ -50,6 +55,20 @@ const CASES: Case[] = [
   { name: '!, & and a logical in arithmetic', formula: 'y ~ I(!(x > 100) & g2 != 3) + I((z > 1) * x) + f + (1 | g)', factors: ['g2'], emmeans: 'f', refused: /'g2' is in the fixed part as 'I\(!\(x > 100\) & g2 != 3\)': a reference grid over a relevel\(\)'d factor or a factor's comparison with a level is not supported/ },
   { name: 'relevel() by name and position, factor() of a number', formula: 'y ~ relevel(f, ref = "mid") + x + relevel(factor(g2), ref = 3) + (1 | g)', emmeans: 'f', refused: /a reference grid over a relevel\(\)'d factor .* is not supported/ },
   { name: 'contr.sum × x, contr.helmert, contr.poly of a boolean', formula: 'y ~ f * x + h + b + (1 | g)', contrasts: { f: 'contr.sum', h: 'contr.helmert', b: 'contr.poly' }, emmeans: 'f' },
+];
+
+/**
+ * glmmTMB's covariance structures (test/structcov.test.ts's data and models against glmmTMB 1.1.5): A
+ * is the unstructured term's, the fit works in the structure's parameters on it
+ */
+const STRUCTURED: Case[] = [
+  { name: 'ar1() with a crossed (1 | site)', data: 'structcov.csv', formula: 'y_ar1 ~ time + x + ar1(0 + factor(time) | subject) + (1 | site)' },
+  { name: 'cs(), ML', data: 'structcov.csv', formula: 'y_cs ~ time + x + cs(0 + factor(time) | subject)', REML: false },
+  { name: 'toep()', data: 'structcov.csv', formula: 'y_toep ~ time + x + toep(0 + factor(time) | subject)' },
+  { name: 'ou() at irregular times (the levels of factor(t_irr))', data: 'structcov.csv', formula: 'y_ar1 ~ time + x + ou(0 + factor(t_irr) | subject)' },
+  { name: 'diag() of a centred block (1 + Days)', data: 'sleepstudy.csv', formula: 'Reaction ~ Days + diag(1 + Days | Subject)', factors: ['Subject'] },
+  { name: "exp() over the positions a text column of numFactor's (x,y) strings names", data: 'spatialcov.csv', formula: 'y_exp ~ x + exp(0 + pos | plot)' },
+  { name: 'an unstructured intercept beside ar1() on the same factor', data: 'structcov.csv', formula: 'y_cs ~ time + x + (1 | subject) + ar1(0 + factor(time) | subject)' },
 ];
 
 /** lmerTest's tables, emmeans and predictions of new data: the largest difference of engine from memory */
@@ -63,10 +82,10 @@ function downstream(c: Case, mem: LmmFit, eng: LmmFit, newdata: arrow.Table): nu
     worst = Math.max(worst, jsonDiff(mem.anova({ ddf: 'satterthwaite', type: 'III' }), eng.anova({ ddf: 'satterthwaite', type: 'III' })));
   }
   worst = Math.max(worst, jsonDiff(Array.from(mem.predict(newdata)), Array.from(eng.predict(newdata))));
-  if (c.refused) {
-    expect(() => emmeans(mem, c.emmeans)).toThrow(c.refused);
-    expect(() => emmeans(eng, c.emmeans)).toThrow(c.refused);
-  } else {
+  if (c.emmeans && c.refused) {
+    expect(() => emmeans(mem, c.emmeans!)).toThrow(c.refused);
+    expect(() => emmeans(eng, c.emmeans!)).toThrow(c.refused);
+  } else if (c.emmeans) {
     worst = Math.max(worst, jsonDiff(emmeans(mem, c.emmeans).toJSON(), emmeans(eng, c.emmeans).toJSON()));
   }
   return worst;
@@ -75,30 +94,49 @@ function downstream(c: Case, mem: LmmFit, eng: LmmFit, newdata: arrow.Table): nu
 const cols = featureColumns();
 let dir: string;
 let table: arrow.Table;
+const tableOf = (c: Case) => (c.data ? loadDataFile(c.data) : table);
+/** a case's data as Parquet (row groups of 1 000 rows) */
+const fileOf = (c: Case) => join(dir, c.data ? c.data.replace('.csv', '.parquet') : 'features.parquet');
 /** new data: rows of the table (predict codes them by the fit's levels, the comparisons evaluated again) */
-let newdata: arrow.Table;
+const newdataOf = (c: Case) => (c.data ? tableOf(c).slice(0, 60) : table.slice(100, 500));
 const memFits = new Map<string, LmmFit>();
 
 async function memoryFit(c: Case): Promise<LmmFit> {
   let fit = memFits.get(c.name);
   if (!fit) {
     // the engines' start (the moment start backfits over rows, which an engine's fit has not)
-    fit = await lmer(c.formula, table, { factors: c.factors, contrasts: c.contrasts, momentStart: false });
+    fit = await lmer(c.formula, tableOf(c), { REML: c.REML, factors: c.factors, contrasts: c.contrasts, momentStart: false });
     memFits.set(c.name, fit);
   }
   return fit;
 }
 
+async function compareStream(c: Case): Promise<void> {
+  const mem = await memoryFit(c);
+  const src = await openBatchSource(fileOf(c));
+  try {
+    const { fit } = await lmerStream(src, c.formula, { REML: c.REML, factors: c.factors, contrasts: c.contrasts, batchSize: 1000 });
+    expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
+    const d = fitDifferences(mem, fit);
+    expect(d.criterion).toBeLessThan(1e-12);
+    expect(d.theta).toBeLessThan(1e-12);
+    expect(d.beta).toBeLessThan(1e-12);
+    expect(downstream(c, mem, fit, newdataOf(c))).toBeLessThan(1e-10);
+  } finally {
+    await src.close();
+  }
+}
+
 async function compareSql(engine: SqlEngine, from: string, c: Case): Promise<void> {
   const mem = await memoryFit(c);
-  const { fit } = await lmerSql(engine, { from, name: from }, c.formula, { factors: c.factors, contrasts: c.contrasts });
+  const { fit } = await lmerSql(engine, { from, name: from }, c.formula, { REML: c.REML, factors: c.factors, contrasts: c.contrasts });
   expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
   expect(fit.model.frame.messages).toEqual(mem.model.frame.messages);
   const d = fitDifferences(mem, fit);
   expect(d.criterion).toBeLessThan(1e-10);
   expect(d.beta).toBeLessThan(1e-8);
   expect(d.theta).toBeLessThan(1e-6);
-  expect(downstream(c, mem, fit, newdata)).toBeLessThan(1e-5);
+  expect(downstream(c, mem, fit, newdataOf(c))).toBeLessThan(1e-5);
 }
 
 beforeAll(async () => {
@@ -106,28 +144,12 @@ beforeAll(async () => {
   const pq = featureParquet(cols);
   writeFileSync(join(dir, 'features.parquet'), new Uint8Array(pq));
   table = (await readParquet(pq)).table;
-  newdata = table.slice(100, 500);
+  for (const file of new Set(STRUCTURED.map((c) => c.data!))) writeFileSync(fileOf({ data: file } as Case), new Uint8Array(tableToParquet(loadDataFile(file), 1000)));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the stream fits the formula language as memory does (Parquet, batches of 1 000 rows)', () => {
-  for (const c of CASES) {
-    it(c.name, async () => {
-      const mem = await memoryFit(c);
-      const src = await openBatchSource(join(dir, 'features.parquet'));
-      try {
-        const { fit } = await lmerStream(src, c.formula, { factors: c.factors, contrasts: c.contrasts, batchSize: 1000 });
-        expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
-        const d = fitDifferences(mem, fit);
-        expect(d.criterion).toBeLessThan(1e-12);
-        expect(d.theta).toBeLessThan(1e-12);
-        expect(d.beta).toBeLessThan(1e-12);
-        expect(downstream(c, mem, fit, newdata)).toBeLessThan(1e-10);
-      } finally {
-        await src.close();
-      }
-    }, 120_000);
-  }
+  for (const c of [...CASES, ...STRUCTURED]) it(c.name, async () => { await compareStream(c); }, 120_000);
   it("a comparison with a level the factor does not have: memory's error, naming the engine", async () => {
     const formula = 'y ~ I(f == "none") + (1 | g)';
     await expect(lmer(formula, table)).rejects.toThrow(/"none" is not a level of 'f' .*the comparison would be FALSE in every row/);
@@ -154,11 +176,11 @@ describe('DuckDB fits the formula language as memory does', () => {
   let duck: DuckDbEngine;
   beforeAll(async () => { duck = await DuckDbEngine.open({ threads: 2 }); });
   afterAll(async () => { await duck?.close(); });
-  for (const c of CASES) {
-    it(c.name, async () => { await compareSql(duck, duckdbSource(join(dir, 'features.parquet')), c); }, 120_000);
+  for (const c of [...CASES, ...STRUCTURED]) {
+    it(c.name, async () => { await compareSql(duck, duckdbSource(fileOf(c)), c); }, 120_000);
   }
   it("a comparison with a level the factor does not have: memory's error, naming the engine", async () => {
-    await expect(lmerSql(duck, { from: duckdbSource(join(dir, 'features.parquet')), name: 'features' }, 'y ~ I(f2 != "none") + (1 | g)'))
+    await expect(lmerSql(duck, { from: duckdbSource(fileOf(CASES[0])), name: 'features' }, 'y ~ I(f2 != "none") + (1 | g)'))
       .rejects.toThrow(/^duckdb: pass 1 \(moments\): 'I\(f2 != "none"\)': "none" is not a level of 'f2'/);
   });
 });
@@ -167,9 +189,12 @@ const missing = clickhouseTestsMissing();
 
 describe.skipIf(missing !== null)('ClickHouse (two shards) fits the formula language as memory does', () => {
   const ch = useCluster();
-  let from: string;
-  beforeAll(async () => { from = clickhouseSource(await loadSharded(ch.cluster, 'formula_parity', table)); }, 120_000);
-  for (const c of CASES) {
-    it(c.name, async () => { await compareSql(ch.engine, from, c); }, 120_000);
+  const from = new Map<string, string>();
+  beforeAll(async () => {
+    from.set('features', clickhouseSource(await loadSharded(ch.cluster, 'formula_parity', table)));
+    for (const file of new Set(STRUCTURED.map((c) => c.data!))) from.set(file, clickhouseSource(await loadSharded(ch.cluster, file.replace('.csv', ''), loadDataFile(file))));
+  }, 120_000);
+  for (const c of [...CASES, ...STRUCTURED]) {
+    it(c.name, async () => { await compareSql(ch.engine, from.get(c.data ?? 'features')!, c); }, 120_000);
   }
 });
