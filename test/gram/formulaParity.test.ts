@@ -68,6 +68,7 @@ const STRUCTURED: Case[] = [
   { name: 'ou() at irregular times (the levels of factor(t_irr))', data: 'structcov.csv', formula: 'y_ar1 ~ time + x + ou(0 + factor(t_irr) | subject)' },
   { name: 'diag() of a centred block (1 + Days)', data: 'sleepstudy.csv', formula: 'Reaction ~ Days + diag(1 + Days | Subject)', factors: ['Subject'] },
   { name: "exp() over the positions a text column of numFactor's (x,y) strings names", data: 'spatialcov.csv', formula: 'y_exp ~ x + exp(0 + pos | plot)' },
+  { name: 'rr() of rank 1', data: 'structcov.csv', formula: 'y_cs ~ time + x + rr(0 + factor(time) | subject, d = 1)' },
   { name: 'an unstructured intercept beside ar1() on the same factor', data: 'structcov.csv', formula: 'y_cs ~ time + x + (1 | subject) + ar1(0 + factor(time) | subject)' },
 ];
 
