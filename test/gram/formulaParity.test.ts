@@ -3,7 +3,8 @@
  * (`I(x > 100)`, `(z > 1)`, `f2 == "lo"`, `!`, `&`), relevel() and factor() of a numeric column, R's
  * contrasts (contr.sum, contr.helmert, contr.poly, contr.SAS) and boolean columns — the same fits as
  * memory's, and the tables that engine fits give from A (lmerTest's coefficients and anova, emmeans,
- * predictions of new data) the same, or refused as memory refuses them.
+ * predictions of new data, the summary's scaled-residual quantiles by the engine's passes over the
+ * rows) the same, or refused as memory refuses them.
  *
  * Data: the feature table (test/helpers/featureData.ts: 3 000 rows, missing values of every kind).
  * A's parity itself (every feature model, every engine, every file format) is test/gram/features.test.ts
@@ -83,6 +84,10 @@ function downstream(c: Case, mem: LmmFit, eng: LmmFit, newdata: arrow.Table): nu
     worst = Math.max(worst, jsonDiff(mem.anova({ ddf: 'satterthwaite', type: 'III' }), eng.anova({ ddf: 'satterthwaite', type: 'III' })));
   }
   worst = Math.max(worst, jsonDiff(Array.from(mem.predict(newdata)), Array.from(eng.predict(newdata))));
+  // the summary's scaled-residual quantiles, the engine's by its own passes over the rows (R's type 7)
+  const r = Float64Array.from(mem.residuals('response', { scaled: true })).sort();
+  const q = [0, 0.25, 0.5, 0.75, 1].map((p) => { const h = (r.length - 1) * p, lo = Math.floor(h); return r[lo] + (h - lo) * (r[Math.min(lo + 1, r.length - 1)] - r[lo]); });
+  worst = Math.max(worst, jsonDiff(q, eng.scaledResidualQuantiles));
   if (c.emmeans && c.refused) {
     expect(() => emmeans(mem, c.emmeans!)).toThrow(c.refused);
     expect(() => emmeans(eng, c.emmeans!)).toThrow(c.refused);
