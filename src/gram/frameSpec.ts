@@ -93,6 +93,8 @@ export interface FrameSpec {
   random: RandomSpec[];
   /** every column the model reads */
   columns: string[];
+  /** the numeric columns read as factors (FrameSpecOptions.factors) */
+  asFactors: string[];
   /** the factors compared with a level, each level to be found in the data (checkLevelTests) */
   levelTests: LevelTest[];
   /** R's contrasts of the fixed part's factors other than contr.treatment (lme4's `contrasts`), or undefined */
@@ -346,7 +348,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   return {
     formula, yname: response.label, response: response.expr, numeric, factors, offsets, removed, weights, groups, random,
     columns: [...schema.keys()].filter((c) => used.has(c)),
-    levelTests, ...(contrasts ? { contrasts } : {}), notes,
+    asFactors: [...factorSet], levelTests, ...(contrasts ? { contrasts } : {}), notes,
     levelOrder: options.levelOrder === 'C' ? 'C' : 'locale',
     scaled, scales,
   };

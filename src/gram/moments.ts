@@ -56,9 +56,10 @@ export function momentPlan(spec: FrameSpec): MomentPlan {
   for (let a = 0; a < co.length; a++) for (let b = a; b < co.length; b++) pairs.push([co[a], co[b]]);
   const y = response + 1;
   pairs.push([y, y]);
-  // (the factors, and the columns only compared with a level — `f2` of `I(f2 == "lo")`, read as factors
-  // as in memory — are not covariates)
-  const factorColumns = new Set([...spec.factors.values()].map((f) => f.column).concat(spec.levelTests.map((t) => t.column)));
+  // the columns memory reads as factors are not covariates: text and boolean columns (factors, or only
+  // compared with a level: `f2` of `I(f2 == "lo")`) and those named in `factors`; a numeric column is
+  // one also where the formula reads it as factor(x) (memory's too: emmeans's grid maps it to the factor)
+  const factorColumns = new Set([...spec.factors.values(), ...spec.levelTests].filter((f) => f.kind !== 'numeric').map((f) => f.column).concat(spec.asFactors));
   const covariates = fixedVariables(spec.formula).filter((name) => !factorColumns.has(name));
   return { spec, cellFactors: cellFactors(spec), monos, response, y, nvars: monos.length + 2, pairs, covariates };
 }
