@@ -249,12 +249,14 @@ describe('refusals and errors', () => {
     const f = await lmer('Reaction ~ factor(Days) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] });
     expect((await f.influence({ groups: 'Subject', maxfun: 200 })).deleted.length).toBe(18);
   });
-  it('the engines (stream, SQL) refuse factor(), poly(), ns(), bs() with the reason', async () => {
+  it('the engines (stream, SQL) refuse poly(), ns(), bs() and factor() of an expression with the reason; factor() of a column is read as a factor', async () => {
     const { describeFrame } = await import('../src/gram/frameSpec.js');
     const { parseFormula } = await import('../src/formula/parse.js');
     const schema = new Map([['y', 'numeric'], ['x', 'numeric'], ['g', 'text']]) as never;
-    for (const f of ['y ~ poly(x, 2) + (1 | g)', 'y ~ ns(x, df = 3) + (1 | g)', 'y ~ factor(x) + (1 | g)']) {
+    for (const f of ['y ~ poly(x, 2) + (1 | g)', 'y ~ ns(x, df = 3) + (1 | g)']) {
       expect(() => describeFrame(parseFormula(f), schema)).toThrow(/is evaluated with the rows in memory only, not by the engines/);
     }
+    expect(() => describeFrame(parseFormula('y ~ factor(x + 1) + (1 | g)'), schema)).toThrow(/the engines \(stream, DuckDB, ClickHouse\) read factor\(\) of a column only, not of an expression/);
+    expect(describeFrame(parseFormula('y ~ factor(x) + (1 | g)'), schema).factors.get('factor(x)')).toEqual({ column: 'x', kind: 'numeric' });
   });
 });

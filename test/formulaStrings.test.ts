@@ -239,11 +239,15 @@ describe('refusals that need the data', () => {
     expect(buildLmm('y ~ I(x < -100 & dose > 2) + (1 | g)', fs).frame.n).toBe(120);
   });
 
-  it('the engines (stream, SQL) refuse relevel and comparisons by name', async () => {
+  it('the engines (stream, SQL) read comparisons as logical factors and relevel() as its column, with memory\'s refusals (fits: test/gram/formulaParity.test.ts)', async () => {
     const { describeFrame } = await import('../src/gram/frameSpec.js');
-    const schema = new Map([['y', 'numeric'], ['x', 'numeric'], ['g', 'string'], ['treat', 'string']] as const);
-    expect(() => describeFrame(parseFormula('y ~ I(x > 0) + (1 | g)'), schema as never)).toThrow(/comparisons \(==, <, &, !, …\) are evaluated with the rows in memory only/);
-    expect(() => describeFrame(parseFormula('y ~ relevel(treat, "A") + (1 | g)'), schema as never)).toThrow(/relevel\(\) is evaluated with the rows in memory only/);
+    const schema = new Map([['y', 'numeric'], ['x', 'numeric'], ['g', 'text'], ['treat', 'text']] as const);
+    const spec = describeFrame(parseFormula('y ~ I(x > 0) + relevel(treat, "A") + (1 | g)'), schema as never);
+    expect(spec.factors.get('I(x > 0)')).toMatchObject({ kind: 'bool', logical: { type: 'call', fn: 'I' } });
+    expect(spec.factors.get('relevel(treat, "A")')).toMatchObject({ column: 'treat', kind: 'text', relevel: { ref: { level: 'A' } } });
+    expect(() => describeFrame(parseFormula('y ~ I(treat > "A") + (1 | g)'), schema as never)).toThrow(/'>' on the factor 'treat': a factor is compared with a level by == or != only/);
+    expect(() => describeFrame(parseFormula('y ~ I(x == "A") + (1 | g)'), schema as never)).toThrow(/a string is compared with a factor column \(sex == "F"\), not with numbers/);
+    expect(() => describeFrame(parseFormula('y ~ relevel(x, "A") + (1 | g)'), schema as never)).toThrow(/'x' is numeric; relevel takes a factor/);
   });
 });
 

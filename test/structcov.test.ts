@@ -295,10 +295,11 @@ describe('glmmTMB\'s rules and the errors', () => {
 });
 
 describe('the engines (stream, DuckDB, ClickHouse)', () => {
-  it('refuse a structured term before any pass over the rows', () => {
+  it('describe a structured term as its unstructured one (A is the same; the fits: test/gram/formulaParity.test.ts)', () => {
     const schema = new Map([['y', 'numeric'], ['time', 'text'], ['subject', 'text']] as const);
-    expect(() => describeFrame(parseFormula('y ~ 1 + ar1(0 + time | subject)'), schema)).toThrow(/term ar1\(0 \+ time \| subject\): covariance structures are fitted with the rows in memory only.*--engine memory/);
-    // us(…) is lme4's term: the engines take it
+    const spec = describeFrame(parseFormula('y ~ 1 + ar1(0 + time | subject)'), schema);
+    expect(spec.random.map((r) => [r.term.structure, r.group])).toEqual([['ar1', 'subject']]);
+    expect(spec.factors.get('time')).toEqual({ column: 'time', kind: 'text' });
     expect(() => describeFrame(parseFormula('y ~ 1 + us(1 | subject)'), schema)).not.toThrow();
   });
 });

@@ -50,7 +50,7 @@ export function glmmEngineError(engine: EngineChoice): string {
 export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   const { engine, formula, notes } = args;
   const options: GramLmerOptions & { weights?: string } = {
-    REML: args.REML, factors: args.factors, weights: args.weights, backend: args.backend, dataName: args.dataName,
+    REML: args.REML, factors: args.factors, ...(args.contrasts ? { contrasts: args.contrasts } : {}), weights: args.weights, backend: args.backend, dataName: args.dataName,
     onProgress: args.onProgress, calcDerivs: args.calcDerivs, ...(args.start !== undefined ? { start: args.start } : {}),
     ...(args.optimizer !== undefined ? { optimizer: args.optimizer } : {}),
   };

@@ -361,7 +361,6 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const start = resolveStart(args, glmm !== null);
     const optimizer = args.optimizer === undefined ? {} : { optimizer: { method: args.optimizer as OptimizerMethod } };
     const { engine, note } = resolveEngine(args, glmm !== null);
-    if (contrasts && engine !== 'memory') throw new CliError(`--contrasts: the ${engine} engine builds X with treatment contrasts only; fit with the rows in memory (--engine memory) for other contrasts`);
     if (engine !== 'memory' && glmm) throw new CliError(glmmEngineError(engine));
     if (engine === 'clickhouse' ? args.file !== undefined : !args.file) {
       throw new CliError(engine === 'clickhouse' ? `--engine clickhouse reads --table, not a file ('${args.file}')` : 'missing data file');
@@ -406,7 +405,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     if (engine !== 'memory') {
       fit = await lmerThroughEngine({
         engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
-        REML: reml, factors, weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,
+        REML: reml, factors, ...(contrasts ? { contrasts } : {}), weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,
       });
     } else if (glmm) {
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;

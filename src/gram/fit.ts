@@ -8,13 +8,16 @@ import { OptionError } from '../errors/errors.js';
 import { CpuBackend } from '../backend/cpu/cpuBackend.js';
 import { type BackendOptions, lmmBackend } from '../backend/select.js';
 import type { FrameSummary } from './moments.js';
+import type { Contrasts } from '../frame/contrasts.js';
 import type { FitValues, GramSourceResult } from './source.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
-import type { Column } from '../frame/columns.js';
+import { type Column, type ScaleParams, scaleKey } from '../frame/columns.js';
 import { type LmmFitOptions, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel, RowSource } from '../lmm/model.js';
 import type { BlockTransform } from '../model/reparam.js';
+import { type CovParameters, covParameters } from '../model/covStructure.js';
+import { structuredChange } from '../lmm/structured.js';
 
 /** The scaled-residual quantiles an LmmFit's summary prints. */
 type FitQuantiles = NonNullable<LmmFit['scaledResidualQuantiles']>;
@@ -43,6 +46,8 @@ export interface GramLmmOptions {
   REML?: boolean;
   /** the numeric columns read as factors (kept for new data, as the in-memory model keeps them) */
   factors?: string[];
+  /** lme4's `contrasts` of the fixed part's factors (FrameSpecOptions; kept as the in-memory model keeps them) */
+  contrasts?: Contrasts;
 }
 
 /**
@@ -60,6 +65,30 @@ function fittedColumns(res: GramSourceResult): Map<string, Column> {
   return columns;
 }
 
+/**
+ * What the frame keeps of the data for new rows (src/frame/columns.ts ScaleParams): scale()'s centres
+ * and scales, the comparisons' checks, and each relevel()'s levels in the fitted order (new rows are
+ * coded by them, as memory's relevelColumn codes them).
+ */
+function levelScales(res: GramSourceResult): ScaleParams {
+  const scales: ScaleParams = new Map(res.spec.scales);
+  for (const [label, f] of res.spec.factors) {
+    const levels = res.summary.levels.get(label);
+    if (f.relevel && levels) scales.set(scaleKey(f.relevel), { fn: 'relevel', levels: levels.labels });
+  }
+  return scales;
+}
+
+/**
+ * glmmTMB's covariance structures of the terms (`ar1(0 + factor(t) | g)`, src/model/covStructure.ts):
+ * A does not depend on θ, so a structure only maps its parameters to θ; the times or positions its
+ * factor's levels name are the levels the engine's first pass found (the fitted columns). Null
+ * without one.
+ */
+function structuresOf(res: GramSourceResult): CovParameters | null {
+  return covParameters({ reTerms: res.reTerms, columns: fittedColumns(res) }, res.theta);
+}
+
 /** The model of a Gram source: shapes, transform and A's statistics, no rows. */
 export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sourceName = res.engine): LmmModel {
   const S: FrameSummary = res.summary;
@@ -67,7 +96,8 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   const frame: ModelFrame = {
     formula: res.spec.formula, n: S.n, y: empty, yname: res.spec.yname, X: empty, p: S.p, xnames: S.xnames,
     offset: null, reTerms: res.reTerms, nDropped: S.nDropped, rows: null, nInput: S.nInput, messages: S.messages,
-    columns: fittedColumns(res), scales: new Map(res.spec.scales), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
+    columns: fittedColumns(res), scales: levelScales(res), ...(res.spec.weights ? { weightsName: res.spec.weights } : {}),
+    ...(res.spec.contrasts ? { contrasts: res.spec.contrasts } : {}),
     // emmeans's reference grid without the rows: the first pass's summaries (./gridCells.ts)
     ...(res.grid ? { covariates: res.grid.covariates, cellCounts: res.grid.cellCounts } : {}),
     ...(S.fullCrossProduct ? { fullCrossProduct: S.fullCrossProduct } : {}),
@@ -82,8 +112,8 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   Object.defineProperty(source, 'gram', { value: res.gram, enumerable: false, writable: true, configurable: true });
   const fixed = { Xc: empty, yc: empty, means: S.means, intercept: S.intercept, beta0: S.beta0 };
   return {
-    formula: res.spec.formula, frame, frameOptions: { factors: options.factors }, blocks: res.blocks, theta: res.theta,
-    transforms, known: res.blocks.map(() => null), covariance: null, internalBlocks: res.blocks, fixed, weights: null, offset: null,
+    formula: res.spec.formula, frame, frameOptions: { factors: options.factors, ...(options.contrasts ? { contrasts: options.contrasts } : {}) }, blocks: res.blocks, theta: res.theta,
+    transforms, known: res.blocks.map(() => null), covariance: structuresOf(res), internalBlocks: res.blocks, fixed, weights: null, offset: null,
     reml: options.REML ?? true, sumLogW: S.sumLogW,
     rows: { n: S.n, X: empty, p: S.p, y: empty, blocks: res.blocks },
     source,
@@ -102,8 +132,10 @@ export async function lmerFromGram(res: GramSourceResult, options: GramLmerOptio
   const reference = new CpuBackend(res.gram, model.theta.length);
   timings.gramSetupMs = performance.now() - t0;
   const device = await lmmBackend(model, reference, options, messages, timings);
+  // a structured model's optimizer works in the structures' parameters (src/lmm/structured.ts), as lmer's
+  const change = model.covariance ? structuredChange(model) : undefined;
   try {
-    return await optimizeAndAssemble(model, device ?? reference, reference, timings, options, t0, messages);
+    return await optimizeAndAssemble(model, device ?? reference, reference, timings, options, t0, messages, change);
   } finally {
     device?.dispose();
   }

@@ -13,11 +13,14 @@
  *    interaction varying fastest; a column's value is the product of its numeric variables (in the
  *    term's order) when its factors are at its levels, else 0.
  */
-import type { Expr, Formula, LinearPart, RandomTerm } from '../formula/types.js';
+import type { Expr, Formula, LinearPart, RandomTerm, TermVar } from '../formula/types.js';
 import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEVEL } from '../formula/functions.js';
-import { ModelError } from '../errors/errors.js';
+import { DataError, FormulaError, ModelError } from '../errors/errors.js';
+import { deparseString } from '../formula/parse.js';
 import { codingOf } from '../frame/modelMatrix.js';
-import { type ScaleParams, scaleKey } from '../frame/columns.js';
+import { type Column, type ScaleParams, formatNumberLevel, isLogicalExpr, scaleKey } from '../frame/columns.js';
+import { type Contrasts, contrastMatrix } from '../frame/contrasts.js';
+import { frameContrasts } from '../frame/modelFrame.js';
 
 /** How an engine's column reads into the model frame. */
 export type ColumnKind = 'numeric' | 'text' | 'bool';
@@ -25,10 +28,37 @@ export type ColumnKind = 'numeric' | 'text' | 'bool';
 /** The columns of a table, in order, with their kinds. */
 export type ColumnSchema = ReadonlyMap<string, ColumnKind>;
 
-/** A factor variable: a bare column read as a factor. `kind` 'numeric': a numeric column named in `factors`. */
+/**
+ * A factor variable: a column read as a factor (bare, named in `factors`, `factor(x)`, `as.factor(x)`,
+ * `relevel(f, ref)`), or R's logical value of a comparison (`I(dose > 2)`, `sex == "F"`, `!`, `&`).
+ * `kind` 'numeric': a numeric column read as a factor (its levels sorted numerically).
+ */
 export interface FactorVar {
+  /** the column whose values are the factor's keys; for a logical, LOGICAL_KEY + its label (no column of the data) */
   column: string;
   kind: ColumnKind;
+  /** a logical variable: its expression, R's TRUE, FALSE or NA per row (kind 'bool': levels FALSE, TRUE) */
+  logical?: Expr;
+  /** `relevel(f, ref)`: the call (its `ref` the level moved first, R's relevel.factor) */
+  relevel?: Extract<Expr, { type: 'call' }>;
+}
+
+/** The prefix of a logical variable's key name (FactorVar.column): not a column of the data. */
+export const LOGICAL_KEY = '\u0000logical:';
+
+/**
+ * A factor compared with a level (`sex == "F"`, `g != 3`): as in memory (src/frame/columns.ts
+ * evalCompare), the level must be one of the column's values in the input (else the comparison would
+ * be FALSE in every row: an error); the engines count the rows holding `key` in their first pass.
+ */
+export interface LevelTest {
+  label: string;
+  column: string;
+  kind: ColumnKind;
+  /** the level as written (a string, or a number's label) */
+  level: string;
+  /** the level's key as the engines key the column (text and bool: the label; numeric: the double) */
+  key: string | number;
 }
 
 /** One random-effects term of the frame, with its grouping factor's components. */
@@ -63,6 +93,14 @@ export interface FrameSpec {
   random: RandomSpec[];
   /** every column the model reads */
   columns: string[];
+  /** the numeric columns read as factors (FrameSpecOptions.factors) */
+  asFactors: string[];
+  /** the factors compared with a level, each level to be found in the data (checkLevelTests) */
+  levelTests: LevelTest[];
+  /** R's contrasts of the fixed part's factors other than contr.treatment (lme4's `contrasts`), or undefined */
+  contrasts?: Contrasts;
+  /** notes of the frame (frameContrasts's), after na.omit's and before the rank check's */
+  notes: string[];
   /** how text factors' levels sort (readCsv's levelOrder: R's collation, or 'C', code points) */
   levelOrder: 'locale' | 'C';
   /**
@@ -87,6 +125,8 @@ export interface FrameSpecOptions {
    * the C locale, readCsv's `levelOrder: 'C'`)
    */
   levelOrder?: 'locale' | 'C';
+  /** lme4's `contrasts`: R's contrast function of a fixed-effects factor, by its label */
+  contrasts?: Contrasts;
 }
 
 function columnList(schema: ColumnSchema): string {
@@ -98,9 +138,8 @@ function columnList(schema: ColumnSchema): string {
  * errors for a missing column, a factor in arithmetic, a factor response or offset, an unknown function.
  */
 export function describeFrame(formula: Formula, schema: ColumnSchema, options: FrameSpecOptions = {}): FrameSpec {
-  // glmmTMB's covariance structures (src/model/covStructure.ts) are fitted from the rows in memory only
-  const structured = formula.random.find((r) => r.structure !== undefined && r.structure !== 'us');
-  if (structured) throw new ModelError(`term ${structured.text}: covariance structures are fitted with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory`);
+  // glmmTMB's covariance structures (src/model/covStructure.ts): A is the unstructured term's, the
+  // structure maps its parameters to θ (src/gram/fit.ts)
   const factorSet = new Set(options.factors ?? []);
   for (const f of factorSet) {
     if (!schema.has(f)) throw new Error(`factors: column '${f}' not found in the data (columns: ${columnList(schema)})`);
@@ -117,6 +156,45 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     return kind !== 'numeric' || factorSet.has(name);
   };
   const scaled: FrameSpec['scaled'] = [];
+  const scales: ScaleParams = new Map();
+  const levelTests: LevelTest[] = [];
+  /** a factor compared with a level: the checks of memory's evalCompare (src/frame/columns.ts), before any row is read */
+  const checkCompare = (expr: Extract<Expr, { type: 'compare' }>, label: string): void => {
+    type Side = { kind: 'str'; value: string } | { kind: 'factor'; name: string } | { kind: 'numeric'; value: number | null };
+    const side = (e: Expr): Side => {
+      if (e.type === 'str') return { kind: 'str', value: e.value };
+      if (e.type === 'var' && isFactorColumn(e.name)) return { kind: 'factor', name: e.name };
+      if (e.type === 'call' && (FACTOR_FUNCTIONS.has(e.fn) || e.fn === RELEVEL)) {
+        throw new FormulaError(`'${label}': compare the column itself with a level (${e.args[0]?.type === 'var' ? e.args[0].name : 'f'} == "level"), not ${e.fn}()`, label, 0);
+      }
+      checkNumeric(e, label);
+      const value = e.type === 'num' ? e.value : e.type === 'neg' && e.arg.type === 'num' ? -e.arg.value : null;
+      return { kind: 'numeric', value };
+    };
+    const a = side(expr.left);
+    const b = side(expr.right);
+    if (a.kind === 'numeric' && b.kind === 'numeric') return;
+    const f = a.kind === 'factor' ? a : b.kind === 'factor' ? b : null;
+    const other = f === a ? b : a;
+    if (f === null) {
+      throw new FormulaError(`'${label}': a string is compared with a factor column (sex == "F"), not with ${a.kind === 'str' && b.kind === 'str' ? 'another string' : 'numbers'}`, label, 0);
+    }
+    if (other.kind === 'factor') throw new FormulaError(`'${label}': two factors ('${a.kind === 'factor' ? a.name : ''}', '${b.kind === 'factor' ? b.name : ''}') compared: compare a factor with a level in quotes (f == "a")`, label, 0);
+    if (expr.op !== '==' && expr.op !== '!=') {
+      throw new FormulaError(`'${label}': '${expr.op}' on the factor '${f.name}': a factor is compared with a level by == or != only (R: '${expr.op}' not meaningful for factors)`, label, 0);
+    }
+    if (other.kind === 'numeric' && other.value === null) throw new FormulaError(`'${label}': the factor '${f.name}' is compared with a level in quotes or a number (${f.name} == "a"), not with a column`, label, 0);
+    const level = other.kind === 'str' ? other.value : formatNumberLevel(other.value as number);
+    const kind = schema.get(f.name)!;
+    // a numeric column's level is a number's label (R's as.character): its key is that number
+    const key = kind === 'numeric' ? Number(level) : level;
+    if (typeof key === 'number' && !(Number.isFinite(key) && formatNumberLevel(key) === level)) {
+      throw new DataError(`'${label}': ${deparseString(level)} is not a level of '${f.name}' (its levels are numbers); the comparison would be FALSE in every row`, { column: f.name });
+    }
+    levelTests.push({ label, column: f.name, kind, level, key });
+    // new data (predict) are compared without the check, as memory keeps it (LevelParams 'compare')
+    scales.set(scaleKey(expr), { fn: 'compare' });
+  };
   const checkNumeric = (expr: Expr, label: string): void => {
     switch (expr.type) {
       case 'num':
@@ -132,16 +210,23 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.right, label);
         return;
       case 'str':
+        throw new FormulaError(`'${label}': the string ${deparseString(expr.value)} is not a number: a string is compared with a factor (sex == "F")`, label, 0);
+      // R's logical values as numbers: 1 (TRUE), 0 (FALSE), NaN (NA), evaluated row by row as in memory
       case 'compare':
+        checkCompare(expr, label);
+        return;
       case 'and':
+        checkNumeric(expr.left, label);
+        checkNumeric(expr.right, label);
+        return;
       case 'not':
-        // R's logical values (a factor FALSE, TRUE of the model matrix) are evaluated on the rows in memory
-        throw new ModelError(`'${label}': comparisons (==, <, &, !, …) are evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory`);
+        checkNumeric(expr.arg, label);
+        return;
       case 'call':
         if (FACTOR_FUNCTIONS.has(expr.fn) || BASIS_FUNCTIONS.has(expr.fn) || expr.fn === NUM_FACTOR || expr.fn === RELEVEL) {
-          // poly/ns/bs need the whole column (their coefficients, knots) and factor() its distinct values before any row is
-          // accumulated: not among the engines' passes
-          throw new ModelError(`'${label}': ${expr.fn}() is evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory${FACTOR_FUNCTIONS.has(expr.fn) ? `, or read the column as a factor (factors: ['${expr.args[0]?.type === 'var' ? expr.args[0].name : 'x'}'])` : ''}`);
+          // poly/ns/bs need the whole column (their coefficients, knots) before any row is accumulated: not
+          // among the engines' passes; factor() and relevel() are whole variables of a term (factorVariable)
+          throw new ModelError(`'${label}': ${expr.fn}() is evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory`);
         }
         if (expr.fn === 'scale' && expr.args.length === 1) {
           // R evaluates scale() over the whole column before na.omit: its centre and scale come from a pass of their own
@@ -156,6 +241,41 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         }
         checkNumeric(expr.args[0], label);
     }
+  };
+  /** `factor(x)` / `as.factor(x)` of a column: the column read as a factor (a numeric one by its values) */
+  const asFactor = (e: Extract<Expr, { type: 'call' }>, label: string): FactorVar => {
+    const arg = e.args[0];
+    if (e.args.length !== 1 || arg.type !== 'var') {
+      throw new ModelError(`'${label}': the engines (stream, DuckDB, ClickHouse) read ${e.fn}() of a column only, not of an expression: fit with --engine memory, or write the expression as a column first`);
+    }
+    return { column: arg.name, kind: need(arg.name) };
+  };
+  /** the factor a whole variable of a term is, or null for a numeric variable */
+  const factorVariable = (v: TermVar): FactorVar | null => {
+    const e = v.expr;
+    if (e.type === 'var') return isFactorColumn(e.name) ? { column: e.name, kind: schema.get(e.name)! } : null;
+    if (isLogicalExpr(e)) {
+      checkNumeric(e, v.label);
+      return { column: LOGICAL_KEY + v.label, kind: 'bool', logical: e };
+    }
+    if (e.type === 'call' && FACTOR_FUNCTIONS.has(e.fn)) return asFactor(e, v.label);
+    if (e.type === 'call' && e.fn === RELEVEL) {
+      const arg = e.args[0];
+      let f: FactorVar;
+      if (arg?.type === 'var') {
+        if (!isFactorColumn(arg.name)) {
+          throw new DataError(`'${v.label}': '${arg.name}' is numeric; relevel takes a factor (R: 'relevel' only for (unordered) factors): write relevel(factor(${arg.name}), …), or list '${arg.name}' in factors`, { column: arg.name });
+        }
+        f = { column: arg.name, kind: schema.get(arg.name)! };
+      } else if (arg?.type === 'call' && FACTOR_FUNCTIONS.has(arg.fn)) {
+        f = asFactor(arg, v.label);
+      } else {
+        throw new ModelError(`'${v.label}': the engines (stream, DuckDB, ClickHouse) relevel a column or factor(column), not a relevel() of a relevel(): fit with --engine memory`);
+      }
+      if (!e.ref) throw new FormulaError(`'${v.label}': relevel needs its reference level`, v.label, 0);
+      return { ...f, relevel: e };
+    }
+    return null;
   };
 
   const response = formula.response;
@@ -181,8 +301,9 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     for (const t of part.terms) {
       for (const v of t.vars) {
         if (numeric.has(v.label) || factors.has(v.label)) continue;
-        if (v.expr.type === 'var' && isFactorColumn(v.expr.name)) {
-          factors.set(v.label, { column: v.expr.name, kind: schema.get(v.expr.name)! });
+        const f = factorVariable(v);
+        if (f) {
+          factors.set(v.label, f);
         } else {
           checkNumeric(v.expr, v.label);
           numeric.set(v.label, v.expr);
@@ -196,8 +317,9 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   const removed = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
   for (const v of formula.removedVars ?? []) {
     if (numeric.has(v.label) || factors.has(v.label) || removed.numeric.has(v.label) || removed.factors.has(v.label)) continue;
-    if (v.expr.type === 'var' && isFactorColumn(v.expr.name)) {
-      removed.factors.set(v.label, { column: v.expr.name, kind: schema.get(v.expr.name)! });
+    const f = factorVariable(v);
+    if (f) {
+      removed.factors.set(v.label, f);
     } else {
       checkNumeric(v.expr, v.label);
       removed.numeric.set(v.label, v.expr);
@@ -216,12 +338,42 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     groups.set(r.groupLabel, r.group.map((name) => ({ column: name, kind: need(name) })));
   }
   const random = formula.random.map((term) => ({ term, group: term.groupLabel }));
+  // lme4's contrasts, checked as the in-memory frame checks them (its notes, its errors): the kinds
+  // of the variables are known without rows
+  const notes: string[] = [];
+  const kinds = new Map<string, Column>();
+  for (const label of numeric.keys()) kinds.set(label, { kind: 'numeric', values: new Float64Array(0) });
+  for (const label of factors.keys()) kinds.set(label, { kind: 'factor', codes: new Int32Array(0), levels: [] });
+  const contrasts = frameContrasts(formula, kinds, options.contrasts, (name) => schema.has(name), notes);
   return {
     formula, yname: response.label, response: response.expr, numeric, factors, offsets, removed, weights, groups, random,
     columns: [...schema.keys()].filter((c) => used.has(c)),
+    asFactors: [...factorSet], levelTests, ...(contrasts ? { contrasts } : {}), notes,
     levelOrder: options.levelOrder === 'C' ? 'C' : 'locale',
-    scaled, scales: new Map(),
+    scaled, scales,
   };
+}
+
+/**
+ * The factor and level of a comparison `f == "a"` (its levelTests entry: the column, its kind and the
+ * level's key), or null for a comparison of numbers.
+ */
+export function comparedLevel(spec: FrameSpec, e: Extract<Expr, { type: 'compare' }>): LevelTest | null {
+  const columns = new Set(spec.levelTests.map((t) => t.column));
+  const [f, other] = e.left.type === 'var' && columns.has(e.left.name) ? [e.left.name, e.right] : e.right.type === 'var' && columns.has(e.right.name) ? [e.right.name, e.left] : [null, null];
+  if (f === null || other === null) return null;
+  const level = other.type === 'str' ? other.value : formatNumberLevel(other.type === 'num' ? other.value : other.type === 'neg' && other.arg.type === 'num' ? -other.arg.value : NaN);
+  return spec.levelTests.find((t) => t.column === f && t.level === level) ?? null;
+}
+
+/**
+ * A comparison's level not among its factor's values in the input (`seen[k]`: whether the engine found
+ * a row with levelTests[k]'s key): the in-memory frame's error.
+ */
+export function checkLevelTests(spec: FrameSpec, seen: ArrayLike<boolean | number>): void {
+  spec.levelTests.forEach((t, k) => {
+    if (!seen[k]) throw new DataError(`'${t.label}': ${deparseString(t.level)} is not a level of '${t.column}'; the comparison would be FALSE in every row`, { column: t.column });
+  });
 }
 
 /** The factor variables whose levels the model matrices need (the cells of the first pass). */
@@ -236,6 +388,27 @@ export interface DesignColumn {
   mono: string[];
   /** the factor levels at which the column is non-zero (indices into the factor's levels) */
   ind: { factor: string; level: number }[];
+  /**
+   * factors coded by a contrast matrix C (lme4's `contrasts`): the column is also multiplied by
+   * `weights[l]` = C[l, j] at the factor's level l (columnValue)
+   */
+  coded?: { factor: string; weights: Float64Array }[];
+}
+
+/**
+ * The constant factor of a column in a row (or cell) whose factors are at levels `levelOf(factor)`
+ * (−1: missing): 1 or 0 for its indicators, times its contrast weights (R's model.matrix value
+ * C[l, j] of a contrast-coded factor, src/frame/modelMatrix.ts).
+ */
+export function columnFactor(col: DesignColumn, levelOf: (factor: string) => number): number {
+  for (const d of col.ind) if (levelOf(d.factor) !== d.level) return 0;
+  let w = 1;
+  for (const c of col.coded ?? []) {
+    const l = levelOf(c.factor);
+    if (l < 0) return 0;
+    w *= c.weights[l];
+  }
+  return w;
 }
 
 /** Key of a monomial (its variables in order). */
@@ -245,9 +418,17 @@ export function monoKey(mono: readonly string[]): string {
 
 /**
  * R's model.matrix columns of a linear part (the same names and order as src/frame/modelMatrix.ts),
- * given each factor's levels.
+ * given each factor's levels; `contrasts`: the contrast functions of factors coded otherwise than by
+ * treatment (the fixed part's, FrameSpec.contrasts).
+ *
+ * A contrast-coded factor's columns are the rows' coded values C[level, j] themselves (`coded`), not
+ * A formed on indicator columns and transformed afterwards (A' = Tᵀ A T): each engine evaluates the
+ * column as memory's model.matrix does (the same doubles: C[l, j] times the term's other variables),
+ * the first pass's cells carry C[l, j] as a constant of the cell (./moments.ts), and the rank check,
+ * centring and β₀ see X as R builds it; a transform would need the indicator design of every term
+ * (its own rank check, and T built per term from Kronecker products), which is more code and no more exact.
  */
-export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (factor: string) => readonly string[]): DesignColumn[] {
+export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (factor: string) => readonly string[], contrasts?: Contrasts): DesignColumn[] {
   const out: DesignColumn[] = [];
   if (part.intercept) out.push({ name: '(Intercept)', mono: [], ind: [] });
   const coding = codingOf(part, (label) => (spec.numeric.has(label) ? null : levelsOf(label)));
@@ -258,6 +439,13 @@ export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (facto
       let own: DesignColumn[];
       if (spec.numeric.has(v.label)) {
         own = [{ name: v.label, mono: [v.label], ind: [] }];
+      } else if (coding[j][k] && contrasts && Object.hasOwn(contrasts, v.label)) {
+        // coded by the contrast matrix C (levels × m): column jc of the factor is C[level, jc]
+        const { matrix: C, m, suffixes } = contrastMatrix(contrasts[v.label], levelsOf(v.label));
+        const L = levelsOf(v.label).length;
+        own = suffixes.map((suffix, jc) => ({
+          name: v.label + suffix, mono: [], ind: [], coded: [{ factor: v.label, weights: Float64Array.from({ length: L }, (_, l) => C[l * m + jc]) }],
+        }));
       } else {
         const levels = levelsOf(v.label);
         const start = coding[j][k] ? 1 : 0;
@@ -268,7 +456,8 @@ export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (facto
       for (const o of own) {
         for (const p of pieces) {
           if (first) { next.push(o); continue; }
-          next.push({ name: `${p.name}:${o.name}`, mono: [...p.mono, ...o.mono], ind: [...p.ind, ...o.ind] });
+          const coded = [...(p.coded ?? []), ...(o.coded ?? [])];
+          next.push({ name: `${p.name}:${o.name}`, mono: [...p.mono, ...o.mono], ind: [...p.ind, ...o.ind], ...(coded.length ? { coded } : {}) });
         }
       }
       pieces = next;

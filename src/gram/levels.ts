@@ -6,11 +6,16 @@
  *  - a numeric column read as a factor: numerically, labelled as R's as.character (the engines key a
  *    level by its label's double, numericLevelKey: doubles with one label are one level);
  *  - boolean: FALSE, TRUE.
+ * A factor of the model matrices (factorLevels) is then R's logical where it is boolean, a logical
+ * variable (`I(x > 2)`) or text of the values TRUE and FALSE only: levels FALSE, TRUE whatever the rows
+ * hold (src/frame/columns.ts logicalIfBoolean); and relevel()'s reference level is moved first.
  * An engine returns a text or boolean key as a string ('TRUE'/'FALSE' for booleans) and a numeric
  * factor's key as a number.
  */
 import { type LevelOrder, factorFromStrings, formatNumberLevel } from '../frame/columns.js';
-import type { ColumnKind } from './frameSpec.js';
+import { DataError } from '../errors/errors.js';
+import { deparseString } from '../formula/parse.js';
+import type { ColumnKind, FactorVar } from './frameSpec.js';
 
 /** A factor's key as an engine returns it. */
 export type LevelKey = string | number;
@@ -54,6 +59,43 @@ export function orderLevels(kind: ColumnKind, present: Iterable<LevelKey>, other
   const sorted = factorFromStrings([...all], order).levels;
   keys = sorted.filter((s) => used.has(s));
   return { labels: keys as string[], keys, index: indexOf(keys) };
+}
+
+const LOGICAL: OrderedLevels = { labels: ['FALSE', 'TRUE'], keys: ['FALSE', 'TRUE'], index: new Map<LevelKey, number>([['FALSE', 0], ['TRUE', 1]]) };
+
+/**
+ * The levels of a factor of the model matrices (not a grouping factor, which keeps the levels its
+ * rows hold): orderLevels, then R's logical (a boolean column, a logical variable, text of the values
+ * TRUE and FALSE only) with both levels FALSE, TRUE; then relevel()'s reference level first (R's
+ * relevel.factor: by name, or by its position among the column's levels in the input, `others` too),
+ * an error naming the levels where it is not one.
+ */
+export function factorLevels(f: FactorVar, label: string, present: Iterable<LevelKey>, others: Iterable<LevelKey> = [], order: LevelOrder = 'locale'): OrderedLevels {
+  const seen = [...present];
+  const dropped = [...others];
+  const logical = f.kind === 'bool' || (f.kind === 'text' && seen.length + dropped.length > 0 && [...seen, ...dropped].every((k) => k === 'TRUE' || k === 'FALSE'));
+  const lv = logical ? LOGICAL : orderLevels(f.kind, seen, dropped, order);
+  if (!f.relevel?.ref) return lv;
+  // every level of the column in the input, in R's order (relevel's positions count them)
+  const all = logical ? LOGICAL.labels : orderLevels(f.kind, [...seen, ...dropped], [], order).labels;
+  const ref = f.relevel.ref;
+  const name = f.column;
+  let k: number;
+  if ('level' in ref) {
+    k = all.indexOf(ref.level);
+    if (k < 0) {
+      const shown = all.slice(0, 20).map((l) => deparseString(l)).join(', ') + (all.length > 20 ? ', …' : '');
+      throw new DataError(`'${label}': the reference level ${deparseString(ref.level)} is not a level of '${name}' (its levels: ${shown}) (R: 'ref' must be an existing level)`, { column: name });
+    }
+  } else {
+    k = ref.index - 1;
+    if (k >= all.length) throw new DataError(`'${label}': ref = ${ref.index} is past the ${all.length} levels of '${name}' (R: ref = ${ref.index} must be in 1L:${all.length})`);
+  }
+  const at = lv.labels.indexOf(all[k]);
+  if (at <= 0) return lv;
+  const move = <T>(a: T[]) => [a[at], ...a.filter((_, j) => j !== at)];
+  const keys = move(lv.keys);
+  return { labels: move(lv.labels), keys, index: indexOf(keys) };
 }
 
 function indexOf(keys: LevelKey[]): Map<LevelKey, number> {

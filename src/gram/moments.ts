@@ -19,9 +19,9 @@
  */
 import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
 import {
-  type DesignColumn, type FrameSpec, cellFactors, expandDesign, monoKey, partMonomials,
+  type DesignColumn, type FrameSpec, cellFactors, columnFactor, expandDesign, monoKey, partMonomials,
 } from './frameSpec.js';
-import { type LevelKey, type OrderedLevels, orderLevels } from './levels.js';
+import { type LevelKey, type OrderedLevels, factorLevels } from './levels.js';
 import { fixedVariables } from '../frame/covariates.js';
 
 /** What the first pass computes, per moment variable and pair. */
@@ -56,7 +56,10 @@ export function momentPlan(spec: FrameSpec): MomentPlan {
   for (let a = 0; a < co.length; a++) for (let b = a; b < co.length; b++) pairs.push([co[a], co[b]]);
   const y = response + 1;
   pairs.push([y, y]);
-  const factorColumns = new Set([...spec.factors.values()].map((f) => f.column));
+  // the columns memory reads as factors are not covariates: text and boolean columns (factors, or only
+  // compared with a level: `f2` of `I(f2 == "lo")`) and those named in `factors`; a numeric column is
+  // one also where the formula reads it as factor(x) (memory's too: emmeans's grid maps it to the factor)
+  const factorColumns = new Set([...spec.factors.values(), ...spec.levelTests].filter((f) => f.kind !== 'numeric').map((f) => f.column).concat(spec.asFactors));
   const covariates = fixedVariables(spec.formula).filter((name) => !factorColumns.has(name));
   return { spec, cellFactors: cellFactors(spec), monos, response, y, nvars: monos.length + 2, pairs, covariates };
 }
@@ -231,12 +234,13 @@ export function summarizeFrame(plan: MomentPlan, cells: CellTable, nInput: numbe
       if (k === null) continue;
       (cells.ok[c] ? present : others).push(k);
     }
-    const lv = orderLevels(spec.factors.get(f)!.kind, present, others, spec.levelOrder);
+    const lv = factorLevels(spec.factors.get(f)!, f, present, others, spec.levelOrder);
     levels.set(f, lv);
     cellLevel.set(f, Int32Array.from(keys, (k) => (k === null ? -1 : (lv.index.get(k) ?? -1))));
   });
   const levelsOf = (f: string) => levels.get(f)!.labels;
-  const at = (col: DesignColumn, c: number) => (col.ind.every((d) => cellLevel.get(d.factor)![c] === d.level) ? 1 : 0);
+  // a column's constant in cell c: its indicators and contrast weights at the cell's levels
+  const at = (col: DesignColumn, c: number) => columnFactor(col, (f) => cellLevel.get(f)![c]);
 
   // moment variables
   const monoIndex = new Map(plan.monos.map((m, k) => [monoKey(m), k] as const));
@@ -256,7 +260,7 @@ export function summarizeFrame(plan: MomentPlan, cells: CellTable, nInput: numbe
   };
 
   // the design and its centred cross-products (Chan's formula over cells)
-  const all = expandDesign(spec.formula.fixed, spec, levelsOf);
+  const all = expandDesign(spec.formula.fixed, spec, levelsOf, spec.contrasts);
   const P = all.length;
   const intercept0 = all.findIndex((c) => c.name === '(Intercept)');
   const vars = [...all.map(varOf), plan.response];
@@ -304,6 +308,7 @@ export function summarizeFrame(plan: MomentPlan, cells: CellTable, nInput: numbe
   }
   const messages: string[] = [];
   if (nDropped > 0) messages.push(`${nDropped} of ${nInput} rows dropped for missing values (na.omit)`);
+  messages.push(...spec.notes);
   if (dropped.length > 0) {
     messages.push(`fixed-effect model matrix is rank deficient so dropping ${dropped.length} column${dropped.length > 1 ? 's' : ''} / coefficient${dropped.length > 1 ? 's' : ''} (${dropped.join(', ')})`);
   }

@@ -109,7 +109,8 @@ export function referenceGrid(model: GridModel & { source?: { engine: string; na
     if (!c) {
       // a factor read through relevel() or compared with a level (`sex == "F"`): no column of its own
       const use = frame.formula.fixed.terms.flatMap((t) => t.vars).find((v) => exprVariables(v.expr).has(name));
-      if (use && (JSON.stringify(use.expr).includes('"fn":"relevel"') || JSON.stringify(use.expr).includes('"type":"str"'))) {
+      // (a factor column compared with a number, `g2 != 3` with g2 in factors, is compared with a level too)
+      if (use && ['"fn":"relevel"', '"type":"str"', '"type":"compare"'].some((s) => JSON.stringify(use.expr).includes(s))) {
         throw new ModelError(`emmeans: '${name}' is in the fixed part as '${use.label}': a reference grid over a relevel()'d factor or a factor's comparison with a level is not supported (emmeans 1.8.4 cannot rebuild such a model's data either); refit with the factor itself (its levels in the order wanted)`);
       }
       throw new Error(`internal: no summary of the covariate '${name}'`);

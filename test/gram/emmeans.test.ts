@@ -40,6 +40,7 @@ import { jointTests } from '../../src/inference/jointTests.js';
 import { type AtValues, referenceGrid } from '../../src/inference/referenceGrid.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
+import { diff, jsonDiff } from '../helpers/gramCompare.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 
 /** trt × d, log(z), site; d a 0/1 covariate kept at both values, z at its mean (of z, not log z) */
@@ -67,29 +68,6 @@ function dataCsv(n = 1200, seed = 5, emptyCell = false): string {
     lines.push(`${y},${x},${z},${d},${e},${trt},${site},g${g}`);
   }
   return lines.join('\n') + '\n';
-}
-
-/** |a − b| / max(|a|, |b|, 1): relative for large numbers, absolute below 1 (p values, means near 0) */
-const diff = (a: number, b: number) => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1));
-
-/** the largest difference over the numbers of two JSON values; strings, keys, nulls and shapes equal */
-function jsonDiff(a: unknown, b: unknown, path = ''): number {
-  if (typeof a === 'number') {
-    expect(typeof b, path).toBe('number');
-    const d = diff(a, b as number);
-    return Number.isNaN(d) ? Infinity : d;
-  }
-  if (Array.isArray(a)) {
-    expect(Array.isArray(b), path).toBe(true);
-    expect((b as unknown[]).length, path).toBe(a.length);
-    return Math.max(0, ...a.map((x, i) => jsonDiff(x, (b as unknown[])[i], `${path}[${i}]`)));
-  }
-  if (a !== null && typeof a === 'object') {
-    expect(Object.keys(b as object), path).toEqual(Object.keys(a));
-    return Math.max(0, ...Object.entries(a).map(([k, v]) => jsonDiff(v, (b as Record<string, unknown>)[k], `${path}.${k}`)));
-  }
-  expect(b, path).toEqual(a);
-  return 0;
 }
 
 const worst: Record<string, number> = {};

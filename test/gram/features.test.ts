@@ -44,9 +44,9 @@ afterAll(async () => {
 });
 
 async function compare(engine: SqlEngine, from: string, table: arrow.Table, m: (typeof FEATURE_MODELS)[number]): Promise<void> {
-  const model = buildLmm(m.formula, table, { weights: m.weights, factors: m.factors });
+  const model = buildLmm(m.formula, table, { weights: m.weights, factors: m.factors, contrasts: m.contrasts });
   const mem = formGram(model);
-  const sql = await gramFromSql(engine, { from, name: from }, m.formula, { weights: m.weights, factors: m.factors });
+  const sql = await gramFromSql(engine, { from, name: from }, m.formula, { weights: m.weights, factors: m.factors, contrasts: m.contrasts });
   expect(sql.summary.nInput).toBe(model.frame.nInput);
   expect(sql.summary.n).toBe(model.frame.n);
   expect(sql.summary.nDropped).toBe(model.frame.nDropped);

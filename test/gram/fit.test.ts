@@ -20,27 +20,11 @@ import { lmerStream } from '../../src/gram/stream/lmer.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
 import { lmer } from '../../src/fit/lmer.js';
 import '../../src/inference/methods.js';
-import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { GAUSSIAN_CASES, dataPath, loadData, loadReference } from '../helpers/reference.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
-import { objectiveAt } from '../helpers/gramCompare.js';
+import { fitDifferences as differences, objectiveAt } from '../helpers/gramCompare.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
-
-function rel(a: number, b: number): number {
-  return Math.abs(a - b) / Math.max(1e-300, Math.abs(a));
-}
-
-/** the largest differences between two fits: criterion (relative), θ (absolute, θ is of order 1), β (relative to its scale) */
-function differences(a: LmmFit, b: LmmFit): { criterion: number; theta: number; beta: number; sigma: number } {
-  const betaScale = Math.max(...Array.from(a.beta, Math.abs), 1);
-  return {
-    criterion: rel(a.objective, b.objective),
-    theta: Math.max(...Array.from(a.theta, (t, k) => Math.abs(t - b.theta[k]))),
-    beta: Math.max(...Array.from(a.beta, (x, k) => Math.abs(x - b.beta[k]))) / betaScale,
-    sigma: rel(a.sigma, b.sigma),
-  };
-}
 
 /** the summary without the line naming the backend and its evaluations */
 const summaryBody = (s: string) => s.split('\n').filter((l) => !l.startsWith('Backend:')).join('\n');

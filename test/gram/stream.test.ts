@@ -16,11 +16,12 @@ import { buildLmm, type LmmModel } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import type { GramSourceResult } from '../../src/gram/source.js';
+import type { Contrasts } from '../../src/frame/contrasts.js';
 import { GAUSSIAN_CASES, dataPath, loadData, loadReference } from '../helpers/reference.js';
 import { FEATURE_MODELS, featureColumns, featureCsv, featureParquet } from '../helpers/featureData.js';
 import { centresOf, gramDifference, objectiveAt, rebaseGram } from '../helpers/gramCompare.js';
 
-async function streamGram(path: string, formula: string, options: { factors?: string[]; weights?: string; batchSize: number }): Promise<GramSourceResult> {
+async function streamGram(path: string, formula: string, options: { factors?: string[]; weights?: string; contrasts?: Contrasts; batchSize: number }): Promise<GramSourceResult> {
   const src = await openBatchSource(path);
   try {
     return await gramFromStream(src, formula, options);
@@ -79,9 +80,9 @@ describe('stream: model-frame features from Parquet, CSV and Arrow IPC', () => {
     for (const [ext, batchSize] of [['parquet', 1000], ['csv', 333], ['arrow', 500]] as const) {
       it(`${ext}, batches of ${batchSize}: ${m.name}`, async () => {
         const table = ext === 'csv' ? csvTable : parquetTable;
-        const model = buildLmm(m.formula, table, { weights: m.weights, factors: m.factors });
+        const model = buildLmm(m.formula, table, { weights: m.weights, factors: m.factors, contrasts: m.contrasts });
         const th = Float64Array.from(model.theta.start, (t, k) => t * (0.5 + 0.1 * k));
-        const got = await streamGram(join(dir, `features.${ext}`), m.formula, { weights: m.weights, factors: m.factors, batchSize });
+        const got = await streamGram(join(dir, `features.${ext}`), m.formula, { weights: m.weights, factors: m.factors, contrasts: m.contrasts, batchSize });
         compare(model, got, true, [th], 1e-12);
       }, 60_000);
     }

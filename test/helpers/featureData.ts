@@ -5,6 +5,7 @@
  * weights, collinear columns. Written as Parquet (hyparquet-writer) and CSV for the engines.
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { Contrasts } from '../../src/frame/contrasts.js';
 
 export interface FeatureColumns {
   n: number;
@@ -20,6 +21,8 @@ export interface FeatureColumns {
   f2: (string | null)[];
   h: string[];
   b: (boolean | null)[];
+  /** a boolean column that is TRUE wherever present: R's logical keeps the level FALSE all the same */
+  bt: (boolean | null)[];
 }
 
 /** Park–Miller generator: deterministic across platforms. */
@@ -32,7 +35,7 @@ function rng(seed: number): () => number {
 export function featureColumns(n = 3000, seed = 7): FeatureColumns {
   const u = rng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-  const c: FeatureColumns = { n, y: [], x: [], x2: [], z: [], o: [], w: [], g: [], g2: [], f: [], f2: [], h: [], b: [] };
+  const c: FeatureColumns = { n, y: [], x: [], x2: [], z: [], o: [], w: [], g: [], g2: [], f: [], f2: [], h: [], b: [], bt: [] };
   const gEff = Array.from({ length: 40 }, () => normal());
   const hLevels = ['1', '2', '10', '3'];
   for (let i = 0; i < n; i++) {
@@ -50,6 +53,7 @@ export function featureColumns(n = 3000, seed = 7): FeatureColumns {
     c.f2.push(i % 97 === 3 ? null : ['lo', 'mid', 'hi'][fi]);
     c.h.push(hLevels[Math.floor(u() * 4)]);
     c.b.push(i % 89 === 7 ? null : u() < 0.4);
+    c.bt.push(i % 83 === 5 ? null : true);
     c.x.push(i % 101 === 9 ? null : x);
     c.x2.push(i % 101 === 9 ? null : 2 * x);
     c.z.push(z);
@@ -79,6 +83,7 @@ export function featureParquet(c: FeatureColumns, from = 0, to = c.n): ArrayBuff
       { name: 'f2', data: sl(c.f2), type: 'STRING' },
       { name: 'h', data: sl(c.h), type: 'STRING' },
       { name: 'b', data: sl(c.b), type: 'BOOLEAN' },
+      { name: 'bt', data: sl(c.bt), type: 'BOOLEAN' },
     ],
     rowGroupSize: 1000,
   });
@@ -86,7 +91,7 @@ export function featureParquet(c: FeatureColumns, from = 0, to = c.n): ArrayBuff
 
 /** The columns as CSV (empty field: missing; numbers in round-trip form; TRUE/FALSE). */
 export function featureCsv(c: FeatureColumns): string {
-  const names = ['y', 'x', 'x2', 'z', 'o', 'w', 'g', 'g2', 'f', 'f2', 'h', 'b'] as const;
+  const names = ['y', 'x', 'x2', 'z', 'o', 'w', 'g', 'g2', 'f', 'f2', 'h', 'b', 'bt'] as const;
   const cell = (v: unknown) => (v === null ? '' : typeof v === 'boolean' ? (v ? 'TRUE' : 'FALSE') : String(v));
   const lines = [names.join(',')];
   for (let i = 0; i < c.n; i++) lines.push(names.map((k) => cell((c[k] as unknown[])[i])).join(','));
@@ -94,7 +99,7 @@ export function featureCsv(c: FeatureColumns): string {
 }
 
 /** Models over the feature table, with their options. */
-export const FEATURE_MODELS: { name: string; formula: string; weights?: string; factors?: string[] }[] = [
+export const FEATURE_MODELS: { name: string; formula: string; weights?: string; factors?: string[]; contrasts?: Contrasts }[] = [
   { name: 'interactions, I(), log(), boolean, offset, weights, centred slope, numeric-coded factor', formula: 'y ~ f * x + I(x^2) + log(z) + b + offset(o) + (x | g) + (1 | g2)', weights: 'w', factors: ['g2'] },
   { name: 'indicator coding, x:z, a factor in a random term, numeric-looking text levels with a dropped-only value', formula: 'y ~ 0 + f + x:z + (0 + f | g) + (1 | h)' },
   { name: 'nested grouping factor of text components', formula: 'y ~ x + (1 | g/f)' },
@@ -102,4 +107,10 @@ export const FEATURE_MODELS: { name: string; formula: string; weights?: string; 
   { name: 'functions of the response and of covariates', formula: 'log(y - 1000) ~ sqrt(z) + exp(x / 100) + abs(x - 100) + (1 | g)' },
   { name: 'variables only in removed terms (- x, - b): in na.omit only', formula: 'y ~ z + f - x - b + (1 | g)' },
   { name: 'scale() of a column and of an expression, over the whole column before na.omit, in a random term too', formula: 'y ~ scale(x) + scale(sqrt(z)) + f + (scale(x) | g)' },
+  // R's logical values (frameSpec.ts: a factor FALSE, TRUE; NA where an operand is missing, the row dropped)
+  { name: 'comparisons: I(x > 100) * f, a factor with a level, a whole comparison, in a random term', formula: 'y ~ I(x > 100) * f + I(f2 == "lo") + (z > 1) + (0 + I(z > 1) | g)' },
+  { name: 'comparisons: !, &, != of a numeric-coded factor, a logical in arithmetic, a logical without an intercept', formula: 'y ~ 0 + I(!(x > 100) & g2 != 3) + I((z > 1) * x) + b + (1 | g)', factors: ['g2'] },
+  { name: 'relevel() by name and by position, of factor(num), as.factor(), a relevel()d factor in a random term', formula: 'y ~ relevel(f, ref = "mid") * x + relevel(factor(g2), ref = 3) + as.factor(h) + (0 + relevel(f2, "lo") | g)' },
+  { name: 'a boolean column TRUE wherever present and a constant comparison: levels FALSE, TRUE all the same (0 + bt: btFALSE and btTRUE), aliased columns dropped; a boolean grouping factor', formula: 'y ~ 0 + bt + I(x > 0) + x + (1 | g) + (1 | b)' },
+  { name: "contrasts: contr.sum, contr.helmert, contr.poly, contr.SAS, in interactions with a covariate and each other", formula: 'y ~ f * x + h + b + relevel(f2, ref = "mid"):h + (1 | g)', contrasts: { f: 'contr.sum', h: 'contr.helmert', b: 'contr.poly', 'relevel(f2, ref = "mid")': 'contr.SAS' } },
 ];

@@ -7,6 +7,8 @@ import type { GramMatrix } from '../../src/linalg/gram.js';
 import { findInPattern } from '../../src/linalg/gram.js';
 import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { profiledDeviance } from '../../src/lmm/deviance.js';
+import { expect } from 'vitest';
+import type { LmmFit } from '../../src/lmm/lmmFit.js';
 
 /** max over entries of |a − b| / √(a_ii a_jj) (diagonals from `a`) */
 export function gramDifference(a: GramMatrix, b: GramMatrix): number {
@@ -157,4 +159,42 @@ export function rebaseGram(g: GramMatrix, from: TransformParams, to: TransformPa
     return { ...A, values };
   }));
   return { ...g, AXX, Akk, AXk, Ajk };
+}
+
+/** |a − b| / max(|a|, |b|, 1): relative for large numbers, absolute below 1 (p values, means near 0) */
+export const diff = (a: number, b: number) => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1));
+
+/** the largest difference over the numbers of two JSON values; strings, keys, nulls and shapes equal */
+export function jsonDiff(a: unknown, b: unknown, path = ''): number {
+  if (typeof a === 'number') {
+    expect(typeof b, path).toBe('number');
+    const d = diff(a, b as number);
+    return Number.isNaN(d) ? Infinity : d;
+  }
+  if (Array.isArray(a)) {
+    expect(Array.isArray(b), path).toBe(true);
+    expect((b as unknown[]).length, path).toBe(a.length);
+    return Math.max(0, ...a.map((x, i) => jsonDiff(x, (b as unknown[])[i], `${path}[${i}]`)));
+  }
+  if (a !== null && typeof a === 'object') {
+    expect(Object.keys(b as object), path).toEqual(Object.keys(a));
+    return Math.max(0, ...Object.entries(a).map(([k, v]) => jsonDiff(v, (b as Record<string, unknown>)[k], `${path}.${k}`)));
+  }
+  expect(b, path).toEqual(a);
+  return 0;
+}
+
+function relative(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(1e-300, Math.abs(a));
+}
+
+/** the largest differences between two fits: criterion (relative), θ (absolute, θ is of order 1), β (relative to its scale) */
+export function fitDifferences(a: LmmFit, b: LmmFit): { criterion: number; theta: number; beta: number; sigma: number } {
+  const betaScale = Math.max(...Array.from(a.beta, Math.abs), 1);
+  return {
+    criterion: relative(a.objective, b.objective),
+    theta: Math.max(...Array.from(a.theta, (t, k) => Math.abs(t - b.theta[k]))),
+    beta: Math.max(...Array.from(a.beta, (x, k) => Math.abs(x - b.beta[k]))) / betaScale,
+    sigma: relative(a.sigma, b.sigma),
+  };
 }

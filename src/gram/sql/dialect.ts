@@ -31,6 +31,8 @@ export interface Dialect {
   numericColumn(name: string): string;
   /** a factor's key: text as a string, boolean as 'TRUE'/'FALSE', a numeric column read as a factor as a double */
   factorKey(name: string, kind: 'numeric' | 'text' | 'bool'): string;
+  /** a logical variable's key from its value 1 (TRUE), 0 (FALSE) or NaN (NA): 'TRUE', 'FALSE' or NULL */
+  logicalKey(v: string): string;
   /** whether a factor key is present (not NULL, and not NaN for a numeric key) */
   keyPresent(key: string, kind: 'numeric' | 'text' | 'bool'): string;
   /** a formula function applied to `arg`; throws for one the engine lacks */
@@ -114,6 +116,7 @@ export const duckdb: Dialect = {
     if (kind === 'bool') return `(CASE WHEN ${id} THEN 'TRUE' WHEN NOT ${id} THEN 'FALSE' END)`;
     return `CAST(${id} AS VARCHAR)`;
   },
+  logicalKey: (v) => `(CASE WHEN ${v} = 1 THEN 'TRUE' WHEN ${v} = 0 THEN 'FALSE' END)`,
   keyPresent: (key, kind) => (kind === 'numeric' ? `(${key} IS NOT NULL AND NOT isnan(${key}))` : `(${key} IS NOT NULL)`),
   call(fn, a, label) {
     const nan = "CAST('NaN' AS DOUBLE)";
@@ -171,6 +174,7 @@ export const clickhouse: Dialect = {
     if (kind === 'bool') return `multiIf(isNull(${id}), NULL, ${id} != 0, 'TRUE', 'FALSE')`;
     return `toString(${id})`;
   },
+  logicalKey: (v) => `multiIf(${v} = 1, 'TRUE', ${v} = 0, 'FALSE', NULL)`,
   keyPresent(key, kind) {
     return kind === 'numeric' ? this.and([`isNotNull(${key})`, `isNaN(ifNull(${key}, 0)) = 0`]) : `isNotNull(${key})`;
   },

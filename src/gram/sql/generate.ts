@@ -26,7 +26,7 @@
  */
 import type { Expr } from '../../formula/types.js';
 import type { GroupSpec } from '../assemble.js';
-import type { DesignColumn, FactorVar, FrameSpec } from '../frameSpec.js';
+import { type DesignColumn, type FactorVar, type FrameSpec, LOGICAL_KEY, comparedLevel } from '../frameSpec.js';
 import { scaleCenterOf, scaleKey } from '../../frame/columns.js';
 import type { FrameSummary, MomentPlan } from '../moments.js';
 import type { Dialect, FrameLayer } from './dialect.js';
@@ -150,10 +150,45 @@ export class SqlFrame {
         if (!p) throw new Error(`internal: the centre and scale of '${label}' are not known yet`);
         return `((${arg} - ${d.double(p.center)}) / ${d.double(p.scale)})`;
       }
+      case 'compare': return this.compare(e, label);
+      case 'and': {
+        // R's &: FALSE wins over NA (FALSE & NA is FALSE), numbers are TRUE when not 0 (memory's evalNumeric)
+        const a = this.expr(e.left, label);
+        const b = this.expr(e.right, label);
+        return d.ifThen(d.or([`${a} = ${d.double(0)}`, `${b} = ${d.double(0)}`]), d.double(0), d.ifThen(d.or([this.isNaN(a), this.isNaN(b)]), d.double(NaN), d.double(1)));
+      }
+      case 'not': {
+        const a = this.expr(e.arg, label);
+        return d.ifThen(this.isNaN(a), d.double(NaN), d.ifThen(`${a} = ${d.double(0)}`, d.double(1), d.double(0)));
+      }
       default:
-        // strings and logical values: refused by describeFrame (src/gram/frameSpec.ts) before any query
+        // a string alone: refused by describeFrame (src/gram/frameSpec.ts) before any query
         throw new Error(`internal: '${label}': a ${e.type} expression in an SQL engine's frame`);
     }
+  }
+
+  /** whether a double is NaN (R's NA of a logical or of a number) */
+  private isNaN(e: string): string {
+    return this.d.not(this.d.or([this.d.isFinite(e), this.d.isInfinite(e)]));
+  }
+
+  /**
+   * R's comparison as memory's evalCompare evaluates it: 1 (TRUE), 0 (FALSE), NaN (NA, an operand
+   * missing); numbers with numbers, or a factor's key with a level's (describeFrame's levelTests)
+   */
+  private compare(e: Extract<Expr, { type: 'compare' }>, label: string): string {
+    const d = this.d;
+    const test = comparedLevel(this.spec, e);
+    if (test) {
+      const key = this.key({ column: test.column, kind: test.kind });
+      const eq = e.op === '==' ? 1 : 0;
+      const lit = typeof test.key === 'number' ? d.double(test.key) : d.text(test.key);
+      return d.ifThen(d.keyPresent(key, test.kind), d.ifThen(`${key} = ${lit}`, d.double(eq), d.double(1 - eq)), d.double(NaN));
+    }
+    const a = this.expr(e.left, label);
+    const b = this.expr(e.right, label);
+    const op = e.op === '==' ? '=' : e.op === '!=' ? '<>' : e.op;
+    return d.ifThen(d.or([this.isNaN(a), this.isNaN(b)]), d.double(NaN), d.ifThen(`(${a} ${op} ${b})`, d.double(1), d.double(0)));
   }
 
   /**
@@ -183,12 +218,17 @@ export class SqlFrame {
     return a;
   }
 
-  /** the alias of a factor's key (a column read as a factor) */
+  /** the alias of a factor's key (a column read as a factor; a logical variable's 'TRUE', 'FALSE' or NULL) */
   key(f: FactorVar): string {
     let k = this.keyAlias.get(f.column);
     if (!k) {
       k = { alias: A.key(this.keyAlias.size), kind: f.kind };
       this.keyAlias.set(f.column, k);
+      if (f.logical) {
+        // over layer 0's columns, so in layer 1 (before `ok`, which tests it)
+        this.layer1.push([k.alias, this.d.logicalKey(this.expr(f.logical, f.column.slice(LOGICAL_KEY.length)))]);
+        return k.alias;
+      }
       let e = this.d.factorKey(f.column, f.kind === 'numeric' ? 'numeric' : f.kind);
       const alias = f.kind === 'numeric' ? this.aliases.get(f.column) : undefined;
       if (alias && alias.size > 0) {
@@ -204,17 +244,28 @@ export class SqlFrame {
     return this.d.keyPresent(this.key(f), f.kind);
   }
 
-  /** a model-matrix column's value: the product of its numeric variables where its factors are at its levels, else 0 */
+  /**
+   * a model-matrix column's value: the product of its numeric variables where its factors are at its
+   * levels, else 0; times the contrast weight C[l, j] of each contrast-coded factor at its level l
+   */
   value(col: DesignColumn, summary: FrameSummary): string {
     const { d } = this;
-    const mono = this.monomial(col.mono) ?? d.constantColumn(1);
-    if (col.ind.length === 0) return mono;
+    let v = this.monomial(col.mono) ?? d.constantColumn(1);
+    for (const c of col.coded ?? []) {
+      const f = this.spec.factors.get(c.factor)!;
+      const keys = summary.levels.get(c.factor)!.keys;
+      const key = this.key(f);
+      // the weight of the row's level (0 for a key not among the levels: no such row is used)
+      const w = keys.reduceRight((acc: string, k, l) => d.ifThen(`${key} = ${typeof k === 'number' ? d.double(k) : d.text(k)}`, d.double(c.weights[l]), acc), d.double(0));
+      v = `(${v} * ${w})`;
+    }
+    if (col.ind.length === 0) return v;
     const conds = col.ind.map(({ factor, level }) => {
       const f = this.spec.factors.get(factor)!;
       const key = summary.levels.get(factor)!.keys[level];
       return `${this.key(f)} = ${typeof key === 'number' ? d.double(key) : d.text(key)}`;
     });
-    return d.ifThen(d.and(conds), mono, d.double(0));
+    return d.ifThen(d.and(conds), v, d.double(0));
   }
 
   /** the product of numeric variables (left to right), or null for the constant 1 */
@@ -241,6 +292,11 @@ export function momentsQuery(frame: SqlFrame, plan: MomentPlan, source: string, 
   for (const name of plan.covariates) {
     const v = frame.column(name);
     select.push(d.kahanSum(v), d.min(v), d.max(v));
+  }
+  // per factor compared with a level: the rows (complete or not) holding it (frameSpec.ts checkLevelTests)
+  for (const t of spec.levelTests) {
+    const key = frame.key({ column: t.column, kind: t.kind });
+    select.push(d.countIf(`${key} = ${typeof t.key === 'number' ? d.double(t.key) : d.text(t.key)}`));
   }
   // per value that must be finite: the complete rows where it is ±∞ (an error, as in memory)
   for (const c of frame.finiteChecks) select.push(d.countIf(d.and([frame.present, d.isInfinite(c.expr)])));

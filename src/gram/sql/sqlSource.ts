@@ -7,7 +7,7 @@ import { infiniteValueError } from '../../frame/checks.js';
 import { parseFormula } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
-import { type FactorVar, type FrameSpecOptions, describeFrame } from '../frameSpec.js';
+import { type FactorVar, type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
 import { type LevelKey, numericLevelKey } from '../levels.js';
 import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
@@ -125,6 +125,9 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     for (const v of r1.values[infAt + c]) count += v;
     if (count > 0) throw infiniteValueError(check.label, check.what, count);
   }
+  // each factor's level compared with (`sex == "F"`): among the column's values, over every row (as in memory)
+  const testAt = infAt - spec.levelTests.length;
+  await inStage(engine.name, 'pass 1 (moments)', () => checkLevelTests(spec, spec.levelTests.map((_, k) => r1.values[testAt + k].some((v) => v > 0))));
   const cells = cellTable(plan, r1, spec.weights !== null);
   // the estimated levels of each grouping factor: the last columns, summed over the complete cells
   const levelEstimate = new Map<string, number>();

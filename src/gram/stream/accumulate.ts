@@ -66,10 +66,13 @@ export class MomentAccumulator {
   /** text grouping components: keys seen in dropped rows */
   readonly dropped = new Map<string, Set<LevelKey>>();
   nInput = 0;
+  /** per spec.levelTests entry: whether a row holds its level (frameSpec.ts checkLevelTests) */
+  readonly levelSeen: Uint8Array;
   /** ±∞ in complete rows, per value checked (by its place in the checks): the count and the first (1-based input row, value) */
   readonly infinite = new Map<number, { label: string; what: string; count: number; row: number; value: number }>();
 
   constructor(readonly plan: MomentPlan, readonly groups: [string, { column: string; kind: string }[]][]) {
+    this.levelSeen = new Uint8Array(plan.spec.levelTests.length);
     for (const [label, comps] of groups) {
       this.groupLevels.set(label, new Map());
       for (const c of comps) if (c.kind === 'text') this.dropped.set(c.column, new Set());
@@ -85,6 +88,7 @@ export class MomentAccumulator {
       else this.infinite.set(f.index, { label: f.label, what: f.what, count: f.count, row: this.nInput + f.first + 1, value: f.value });
     }
     this.nInput += n;
+    frame.levelSeen.forEach((v, k) => { this.levelSeen[k] |= v; });
     const M = plan.nvars - 1;
     const u = [...monomials(frame, plan.monos), frame.yp, frame.y];
     const factorKeys = plan.cellFactors.map((f) => frame.keys.get(plan.spec.factors.get(f)!.column)!);

@@ -4,10 +4,10 @@
  * the second pass (src/model/fixedTransform.ts, lambda.ts): the same arithmetic in the same order,
  * so the same doubles per row.
  */
-import { evalExpr } from '../../frame/columns.js';
+import { evalExpr, formatNumberLevel } from '../../frame/columns.js';
 import type { DataColumn } from '../../frame/columns.js';
 import type { GroupSpec } from '../assemble.js';
-import type { DesignColumn, FrameSpec } from '../frameSpec.js';
+import { type DesignColumn, type FrameSpec, LOGICAL_KEY, columnFactor } from '../frameSpec.js';
 import { type LevelKey, numericLevelKey } from '../levels.js';
 import type { FrameSummary } from '../moments.js';
 import { monoKey } from '../frameSpec.js';
@@ -34,6 +34,8 @@ export interface BatchFrame {
   column: (name: string) => Float64Array;
   /** the values that are ±∞ in complete rows (not used: ok = 0), in the in-memory frame's order */
   infinite: InfiniteValues[];
+  /** per spec.levelTests entry: whether a row of the batch (complete or not) holds its level */
+  levelSeen: Uint8Array;
 }
 
 /** A variable's ±∞ values in a batch's complete rows: how many, and the first (row in the batch, value). */
@@ -47,11 +49,29 @@ export interface InfiniteValues {
   value: number;
 }
 
-/** A batch's numeric columns as a formula's expressions read them. */
-function numericSource(batch: Batch): (name: string) => DataColumn {
+/**
+ * A batch's columns as a formula's expressions read them: numbers, and the factors compared with a
+ * level (`sex == "F"`: spec.levelTests' columns) as factors of the batch's own values (their labels
+ * compared as memory compares them; the levels' presence is checked over the whole input instead,
+ * by checkLevelTests, and spec.scales' 'compare' entries skip memory's check per batch).
+ */
+function numericSource(batch: Batch, spec?: FrameSpec): (name: string) => DataColumn {
+  const compared = new Set(spec?.levelTests.map((t) => t.column) ?? []);
   return (name) => {
     const v = batch.columns.get(name);
     if (!v) throw new Error(`internal: column '${name}' not read`);
+    if (compared.has(name)) {
+      const labels = v instanceof Float64Array ? Array.from(v, (x) => (Number.isNaN(x) ? null : formatNumberLevel(x))) : v;
+      const levels: string[] = [];
+      const index = new Map<string, number>();
+      const codes = Int32Array.from(labels, (l) => {
+        if (l === null) return -1;
+        let k = index.get(l);
+        if (k === undefined) { k = levels.length; index.set(l, k); levels.push(l); }
+        return k;
+      });
+      return { kind: 'factor', codes, levels };
+    }
     if (!(v instanceof Float64Array)) throw new Error(`'${name}' is a factor and cannot be used in arithmetic`);
     return { kind: 'numeric', values: v };
   };
@@ -70,7 +90,7 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     if (!v) throw new Error(`internal: column '${name}' not read`);
     return v;
   };
-  const source = numericSource(batch);
+  const source = numericSource(batch, spec);
   // scale(): the centres and scales of the whole column (spec.scales, from streamSource.ts's passes)
   const numeric = (label: string, e: Parameters<typeof evalExpr>[0]) => (evalExpr(e, source, label, n, spec.scales) as { values: Float64Array }).values;
   // na.omit: NA and NaN are missing; ±∞ in a complete row is an error (below), as in memory
@@ -99,8 +119,16 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     for (let i = 0; i < n; i++) yp[i] = y[i] - offset[i];
   }
   const keys = new Map<string, (LevelKey | null)[]>();
-  const factorKeys = (column: string, kind: string) => {
+  const factorKeys = (column: string, kind: string, logical?: Parameters<typeof evalExpr>[0]) => {
     if (keys.has(column)) return;
+    if (logical) {
+      // R's logical (memory's evalExpr: a factor FALSE, TRUE; NA missing)
+      const c = evalExpr(logical, source, column.slice(LOGICAL_KEY.length), n, spec.scales) as { codes: Int32Array };
+      const k = Array.from(c.codes, (code) => (code < 0 ? null : code === 1 ? 'TRUE' : 'FALSE'));
+      keys.set(column, k);
+      for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
+      return;
+    }
     const v = raw(column);
     const k: (LevelKey | null)[] = v instanceof Float64Array
       ? (kind === 'numeric' ? Array.from(v, (x) => (Number.isNaN(x) ? null : numericLevelKey(x))) : Array.from(v, (x) => (Number.isNaN(x) ? null : String(x))))
@@ -108,7 +136,7 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     keys.set(column, k);
     for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
   };
-  for (const f of spec.factors.values()) factorKeys(f.column, f.kind);
+  for (const f of spec.factors.values()) factorKeys(f.column, f.kind, f.logical);
   for (const comps of spec.groups.values()) for (const f of comps) factorKeys(f.column, f.kind);
   // variables only in removed terms (`y ~ a - x`): in na.omit's marks only, as in memory
   for (const [label, e] of spec.removed.numeric) {
@@ -116,6 +144,11 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) ok[i] = 0;
   }
   for (const f of spec.removed.factors.values()) {
+    if (f.logical) {
+      const c = evalExpr(f.logical, source, f.column.slice(LOGICAL_KEY.length), n, spec.scales) as { codes: Int32Array };
+      for (let i = 0; i < n; i++) if (c.codes[i] < 0) ok[i] = 0;
+      continue;
+    }
     const v = raw(f.column);
     if (v instanceof Float64Array) { for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) ok[i] = 0; } else for (let i = 0; i < n; i++) if (v[i] === null) ok[i] = 0;
   }
@@ -133,8 +166,14 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     const v = finite[index].v;
     for (let i = 0; i < n; i++) if (v[i] === Infinity || v[i] === -Infinity) ok[i] = 0;
   }
-  const column = (name: string) => (source(name) as { values: Float64Array }).values;
-  return { n, ok, vars, y, off, yp, w, keys, infinite, column };
+  const column = (name: string) => raw(name) as Float64Array;
+  // the factors' levels compared with: whether this batch holds them (in any row)
+  const levelSeen = Uint8Array.from(spec.levelTests, (t) => {
+    const v = raw(t.column);
+    if (v instanceof Float64Array) return v.some((x) => !Number.isNaN(x) && formatNumberLevel(x) === t.level) ? 1 : 0;
+    return v.some((x) => x === t.key) ? 1 : 0;
+  });
+  return { n, ok, vars, y, off, yp, w, keys, infinite, column, levelSeen };
 }
 
 /** The products of numeric variables (monomials) of a frame, by key. */
@@ -176,6 +215,17 @@ export function designColumns(frame: BatchFrame, summary: FrameSummary): (col: D
     const mono = col.mono.length ? monoValues[monoIndex.get(monoKey(col.mono))!] : null;
     const out = new Float64Array(n);
     const conds = col.ind.map(({ factor, level }) => ({ keys: frame.keys.get(summary.plan.spec.factors.get(factor)!.column)!, key: summary.levels.get(factor)!.keys[level] }));
+    if (col.coded) {
+      // contrast-coded factors: the product with C[l, j] at each factor's level l (columnFactor)
+      const rowKeys = new Map([...col.ind.map((d) => d.factor), ...col.coded.map((c) => c.factor)].map((f) => [f, {
+        keys: frame.keys.get(summary.plan.spec.factors.get(f)!.column)!, index: summary.levels.get(f)!.index,
+      }] as const));
+      for (let i = 0; i < n; i++) {
+        const c = columnFactor(col, (f) => { const r = rowKeys.get(f)!; const k = r.keys[i]; return k === null ? -1 : (r.index.get(k) ?? -1); });
+        out[i] = c === 0 ? 0 : mono ? mono[i] * c : c;
+      }
+      return out;
+    }
     for (let i = 0; i < n; i++) {
       let at = true;
       for (const c of conds) if (c.keys[i] !== c.key) { at = false; break; }

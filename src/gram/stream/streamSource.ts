@@ -9,7 +9,7 @@ import { infiniteValueError } from '../../frame/checks.js';
 import { parseFormula } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { assembleGram, groupSpecs } from '../assemble.js';
-import { type FrameSpecOptions, describeFrame } from '../frameSpec.js';
+import { type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
 import { momentPlan, summarizeFrame } from '../moments.js';
 import { gridCells } from '../gridCells.js';
 import { type GramSourceResult, type QueryTiming } from '../source.js';
@@ -94,6 +94,8 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     const f = moments.infinite.get(Math.min(...moments.infinite.keys()))!;
     throw infiniteValueError(f.label, f.what, f.count, { row: f.row, value: f.value });
   }
+  // each factor's level compared with (`sex == "F"`): among the column's values, over every row (as in memory)
+  await inStage('stream', 'pass 1 (moments)', () => checkLevelTests(spec, moments.levelSeen));
   let { summary, groups, grid } = await inStage('stream', 'pass 1 (moments)', () => {
     const cells = moments.cellTable();
     const summary = summarizeFrame(plan, cells, moments.nInput);
