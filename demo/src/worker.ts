@@ -24,7 +24,7 @@ import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm }
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
 import { type NlmeFit, describeNlme, isNlmeRequest, runNlme } from './nlme.js';
 import { describeNlmer, isNlmerFormula, runNlmer } from './nlmer.js';
-import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, formatLmeAnova } from '../../src/index.js';
+import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, anovaNlmer, formatLmeAnova } from '../../src/index.js';
 import type { AnyGammFit } from './gamm.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
@@ -447,6 +447,27 @@ scope.addEventListener('message', (ev) => {
       try {
         const rows = anovaLme(pair as NlmeFit[], [...msg.names]);
         post({ type: 'nlmeCompared', id: msg.id, rows: rows.map((r, j) => ({ ...r, fit: ids[j]! })), print: formatLmeAnova(rows) });
+      } catch (e) {
+        post({ type: 'compareError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
+    case 'nlmerCompare': {
+      // lme4's anova(fit1, fit2) of two nlmer fits of the data loaded now (the library's anovaNlmer: the same rows
+      // and response), the models named as the page names them
+      const ids = msg.fits;
+      const pair = ids.map((k) => nlmerFits.get(k));
+      if (pair.some((f) => !f)) {
+        post({ type: 'compareError', id: msg.id, message: 'both nlmer fits must be of the data loaded now' });
+        break;
+      }
+      try {
+        const a = anovaNlmer(pair as NlmerFit[], [...msg.names]);
+        const rows = a.models.map((m, k) => ({
+          fit: ids[msg.names.indexOf(a.names[k]!)]!, formula: m.formula, npar: m.npar, AIC: m.aic, BIC: m.bic, logLik: m.loglik, deviance: m.deviance,
+          Chisq: a.tests[k]?.chisq ?? null, Df: a.tests[k]?.df ?? null, p: a.tests[k]?.p ?? null,
+        }));
+        post({ type: 'nlmerCompared', id: msg.id, rows, names: a.names, print: a.print.join('\n') });
       } catch (e) {
         post({ type: 'compareError', id: msg.id, message: (e as Error).message ?? String(e) });
       }
