@@ -20,6 +20,8 @@ export { nlmer } from './nlmer/nlmer.js';
 export type { NlmerOptions } from './nlmer/nlmer.js';
 export type { NlmerProgress } from './nlmer/fit.js';
 export { NlmerFit } from './nlmer/nlmerFit.js';
+export { anovaNlmer } from './nlmer/anova.js';
+export type { NlmerAnova } from './nlmer/anova.js';
 export type { NlmerPredictOptions } from './nlmer/nlmerFit.js';
 export { SELF_START_MODELS } from './nlmer/selfStart.js';
 export type { SelfStartModel } from './nlmer/selfStart.js';

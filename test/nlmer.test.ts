@@ -1,6 +1,7 @@
 /**
  * lme4 1.1-31's nlmer and R 4.2.2's self-starting models against R (test/oracle/nlmer.R →
- * test/fixtures/nlmer/*.json; data in test/fixtures/data: Orange.csv, Theoph.csv, micmen.csv, asymp.csv).
+ * test/fixtures/nlmer/*.json; data in test/fixtures/data: Orange.csv, Theoph.csv, micmen.csv, asymp.csv, and
+ * logis200.csv: 200 groups, where PNLS's L by level blocks matters).
  *
  * Tolerances (relative, |ours − R| ≤ tol · max(1, |R|) for a scalar, · max |R| over a vector):
  *  - the models' values and gradients: 1e-12 (the same expressions as R's deriv);
@@ -77,7 +78,7 @@ describe("R's self-starting models: values and gradients (R's deriv)", () => {
   }
 });
 
-const CASES = ['orange', 'theoph', 'micmen', 'asymp'] as const;
+const CASES = ['orange', 'theoph', 'micmen', 'asymp', 'logis200'] as const;
 const fits = new Map<string, NlmerFit>();
 async function fitOf(name: string): Promise<{ fit: NlmerFit; fx: FitFixture }> {
   const fx = load<FitFixture>(`${name}.json`);

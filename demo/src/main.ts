@@ -891,6 +891,12 @@ function onMessage(m: FromWorker): void {
       renderComparison(m.rows, m.refitted, m.notes);
       updateCompareButton();
       break;
+    case 'nlmerCompared':
+      if (m.id !== compareId) break;
+      compareId = 0;
+      renderComparison(m.rows, [], ['nlmer fits are maximum-likelihood fits (none is refitted); the test assumes the smaller model is nested in the larger one.'], { names: m.names, print: m.print });
+      updateCompareButton();
+      break;
     case 'nlmeCompared':
       if (m.id !== compareId) break;
       compareId = 0;
@@ -3667,12 +3673,15 @@ function renderMeta(r: MetaResultMsg): void {
 // ---------------------------------------------------------------------------------------------
 // Fits: the history and the likelihood-ratio comparison
 
-/** a row of the Fits history: an lmer or glmer fit, or an nlme (lme, gls) fit */
-type HistoryRow = { kind: 'mer'; e: HistoryEntry } | { kind: 'nlme'; e: NlmeEntry };
+/** a row of the Fits history: an lmer or glmer fit, an nlme (lme, gls) fit or an nlmer fit */
+type HistoryRow = { kind: 'mer'; e: HistoryEntry } | { kind: 'nlme'; e: NlmeEntry } | { kind: 'nlmer'; e: NlmerEntry };
 
-/** every lmer, glmer and nlme fit of the session in the order fitted (the request ids grow) */
+/** every lmer, glmer, nlme and nlmer fit of the session in the order fitted (the request ids grow) */
 function historyRows(): HistoryRow[] {
-  return [...history.map((e) => ({ kind: 'mer' as const, e })), ...nlmeHistory.map((e) => ({ kind: 'nlme' as const, e }))].sort((a, b) => a.e.id - b.e.id);
+  return [
+    ...history.map((e) => ({ kind: 'mer' as const, e })), ...nlmeHistory.map((e) => ({ kind: 'nlme' as const, e })),
+    ...nlmerHistory.map((e) => ({ kind: 'nlmer' as const, e })),
+  ].sort((a, b) => a.e.id - b.e.id);
 }
 
 function renderHistory(): void {
@@ -3685,8 +3694,9 @@ function renderHistory(): void {
   const rows = all.map((row) => {
     const current = row.e.loadId === loadId && !!data;
     const id = row.e.id;
-    // lmer and glmer fits are numbered 1, 2, … (their results say "Fit k"); nlme fits "nlme k" (their results say "nlme fit k")
-    const label = row.kind === 'mer' ? String(history.indexOf(row.e) + 1) : `nlme ${row.e.number}`;
+    // lmer and glmer fits are numbered 1, 2, … (their results say "Fit k"); nlme fits "nlme k" (their results say "nlme fit k"),
+    // nlmer fits "nlmer k"
+    const label = row.kind === 'mer' ? String(history.indexOf(row.e) + 1) : `${row.kind} ${row.e.number}`;
     const box = h('input', {
       type: 'checkbox', 'data-compare': String(id), checked: compareSel.includes(id), disabled: !current,
       'aria-label': `compare fit ${label}`, title: current ? 'select for a comparison' : 'fitted to other data: reload those data to compare',
@@ -3716,6 +3726,24 @@ function renderHistory(): void {
         h('td', { 'data-col': 'BIC' }, fmt(r.BIC, 7)),
         h('td', {}, fmtMs(r.elapsedMs)),
         h('td', {}, h('button', { type: 'button', 'data-show': String(id), disabled: isShown || !current, onclick: () => { showNlme(e); renderHistory(); syncUrl(); } }, isShown ? 'shown' : 'show')),
+      );
+    }
+    if (row.kind === 'nlmer') {
+      const e = row.e;
+      const r = e.result;
+      const isShown = e === shownNlmer;
+      return h('tr', { 'data-fit': String(id), 'data-kind': 'nlmer', class: isShown ? 'selected' : '' },
+        h('td', {}, box),
+        h('td', {}, label),
+        h('td', { class: 'text name' }, h('code', {}, r.formula)),
+        h('td', { class: 'text' }, e.request.dataName ?? ''),
+        h('td', { class: 'text' }, `nlmer, ${r.feval[1] === null ? 'nAGQ 0' : 'Laplace'}`),
+        h('td', { class: 'text' }, 'cpu'),
+        h('td', { 'data-col': 'logLik' }, fmt(r.logLik, 7)),
+        h('td', { 'data-col': 'AIC' }, fmt(r.AIC, 7)),
+        h('td', { 'data-col': 'BIC' }, fmt(r.BIC, 7)),
+        h('td', {}, fmtMs(r.elapsedMs)),
+        h('td', {}, h('button', { type: 'button', 'data-show': String(id), disabled: isShown || !current, onclick: () => { showNlmer(e); syncUrl(); } }, isShown ? 'shown' : 'show')),
       );
     }
     const e = row.e;
@@ -3756,9 +3784,18 @@ function startCompare(): void {
   if (compareSel.length !== 2) return;
   el.compareError.textContent = '';
   const nlme = compareSel.map((id) => nlmeHistory.find((e) => e.id === id) ?? null);
-  if (nlme.some((e) => e) && !nlme.every((e) => e)) {
+  const nlmer = compareSel.map((id) => nlmerHistory.find((e) => e.id === id) ?? null);
+  if ((nlme.some((e) => e) && !nlme.every((e) => e)) || (nlmer.some((e) => e) && !nlmer.every((e) => e))) {
     el.compareOut.textContent = '';
-    showError(el.compareError, 'No comparison: an nlme fit (lme or gls) is compared with another nlme fit (nlme\'s anova), an lmer or glmer fit with another lmer or glmer fit (lme4\'s anova). Tick two of the same kind.');
+    showError(el.compareError, 'No comparison: an nlme fit (lme or gls) is compared with another nlme fit (nlme\'s anova), an nlmer fit with another nlmer fit, an lmer or glmer fit with another lmer or glmer fit (lme4\'s anova). Tick two of the same kind.');
+    return;
+  }
+  if (nlmer[0] && nlmer[1]) {
+    // lme4's anova(fit1, fit2) of two nlmer fits, named as the history names them
+    compareId = nextId++;
+    el.compareOut.textContent = 'comparing… (lme4\'s anova)';
+    updateCompareButton();
+    sendFor('data', { type: 'nlmerCompare', id: compareId, fits: [nlmer[0].id, nlmer[1].id], names: [`nlmer${nlmer[0].number}`, `nlmer${nlmer[1].number}`] });
     return;
   }
   if (nlme[0] && nlme[1]) {
@@ -3777,8 +3814,12 @@ function startCompare(): void {
   sendFor('data', { type: 'compare', id: compareId, fits: [compareSel[0]!, compareSel[1]!] });
 }
 
-function renderComparison(rows: CompareRow[], refitted: string[], notes: string[]): void {
-  const num = (k: number) => history.findIndex((e) => e.id === rows[k]!.fit) + 1;
+/**
+ * lme4's anova(m0, m1) table of two lmer/glmer fits (named by their number in the history), or of two nlmer fits
+ * (`names`: nlmer1, …; with lme4's printout)
+ */
+function renderComparison(rows: CompareRow[], refitted: string[], notes: string[], nlmer?: { names: string[]; print: string }): void {
+  const num = (k: number) => nlmer ? nlmer.names[k]! : history.findIndex((e) => e.id === rows[k]!.fit) + 1;
   clear(el.compareOut,
     h('div', { class: 'table-wrap' }, h('table', { class: 'stats', id: 'compare-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Fit'), h('th', {}, 'npar'), h('th', {}, 'AIC'), h('th', {}, 'BIC'), h('th', {}, 'logLik'), h('th', {}, 'deviance'),
@@ -3796,6 +3837,7 @@ function renderComparison(rows: CompareRow[], refitted: string[], notes: string[
       ))))),
     h('p', { class: 'caption' }, `Likelihood-ratio test as lme4's anova(m0, m1): models ordered by their number of parameters; Chisq = 2 (logLik₁ − logLik₀) on Df = npar₁ − npar₀.` +
       (refitted.length ? ` Refitted by ML (REML likelihoods of models with different fixed effects are not comparable): ${refitted.join('; ')}.` : '') + ` ${notes.join(' ')}`),
+    nlmer ? h('pre', { class: 'summary', id: 'compare-print' }, nlmer.print) : null,
   );
 }
 

@@ -91,6 +91,8 @@ export type ToWorker =
   | { type: 'fit'; id: number; request: FitRequest }
   /** nlme's anova(fit1, fit2) of two kept lme/gls fits (the Fits history's comparison) */
   | { type: 'nlmeCompare'; id: number; fits: [number, number]; names: [string, string] }
+  /** lme4's anova(fit1, fit2) of two kept nlmer fits (the Fits history's comparison) */
+  | { type: 'nlmerCompare'; id: number; fits: [number, number]; names: [string, string] }
   | { type: 'cancel'; id: number }
   | { type: 'predict'; id: number; values: Record<string, string>; newGroups: string[]; fit?: number }
   | { type: 'exportJson'; id: number; fit?: number }
@@ -1070,6 +1072,8 @@ export type FromWorker =
   | { type: 'text'; id: number; text: string }
   | { type: 'textError'; id: number; message: string }
   | { type: 'compared'; id: number; rows: CompareRow[]; refitted: string[]; notes: string[] }
+  /** lme4's anova of two nlmer fits: the rows in the table's order, the models' names and lme4's printout */
+  | { type: 'nlmerCompared'; id: number; rows: CompareRow[]; names: string[]; print: string }
   | { type: 'compareError'; id: number; message: string }
   | { type: 'metaFitted'; id: number; result: MetaResultMsg }
   | { type: 'metaError'; id: number; message: string }

@@ -89,7 +89,7 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
   afexProgress: 'progress', afexDone: 'final', afexError: 'final',
   clmmProbabilities: 'final', clmmAnova: 'final', clmmError: 'final',
   predicted: 'final', predictError: 'final',
-  compared: 'final', nlmeCompared: 'final', compareError: 'final',
+  compared: 'final', nlmeCompared: 'final', nlmerCompared: 'final', compareError: 'final',
   metaFitted: 'final', metaError: 'final',
 };
 

@@ -24,7 +24,7 @@ import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm }
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
 import { type NlmeFit, describeNlme, isNlmeRequest, runNlme } from './nlme.js';
 import { describeNlmer, isNlmerFormula, runNlmer } from './nlmer.js';
-import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, formatLmeAnova } from '../../src/index.js';
+import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, anovaNlmer, formatLmeAnova } from '../../src/index.js';
 import type { AnyGammFit } from './gamm.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
@@ -71,6 +71,22 @@ function probeGpu(): Promise<GpuInfo> {
     }
   })();
   return gpuProbe;
+}
+
+/**
+ * A comparison of two kept fits of one kind (nlme's or lme4's anova): `run` posts its reply; a fit that is not
+ * of the data loaded now, or the library's refusal, is a compareError.
+ */
+function comparePair<F>(id: number, pair: (F | undefined)[], kind: string, run: (pair: F[]) => void): void {
+  if (pair.some((f) => !f)) {
+    post({ type: 'compareError', id, message: `both ${kind} fits must be of the data loaded now` });
+    return;
+  }
+  try {
+    run(pair as F[]);
+  } catch (e) {
+    post({ type: 'compareError', id, message: (e as Error).message ?? String(e) });
+  }
 }
 
 /** a fit kept in the worker by the page's id: an in-memory fit of the data loaded now, or the last streamed fit */
@@ -439,17 +455,24 @@ scope.addEventListener('message', (ev) => {
       // nlme's anova(fit1, fit2) of two lme/gls fits of the data loaded now, in the page's order, named as the page
       // names them (the library's rules: the same method and observations; REML fits need the same fixed effects)
       const ids = msg.fits;
-      const pair = ids.map((k) => nlmeFits.get(k));
-      if (pair.some((f) => !f)) {
-        post({ type: 'compareError', id: msg.id, message: 'both nlme fits must be of the data loaded now' });
-        break;
-      }
-      try {
-        const rows = anovaLme(pair as NlmeFit[], [...msg.names]);
+      comparePair(msg.id, ids.map((k) => nlmeFits.get(k)), 'nlme', (pair) => {
+        const rows = anovaLme(pair, [...msg.names]);
         post({ type: 'nlmeCompared', id: msg.id, rows: rows.map((r, j) => ({ ...r, fit: ids[j]! })), print: formatLmeAnova(rows) });
-      } catch (e) {
-        post({ type: 'compareError', id: msg.id, message: (e as Error).message ?? String(e) });
-      }
+      });
+      break;
+    }
+    case 'nlmerCompare': {
+      // lme4's anova(fit1, fit2) of two nlmer fits of the data loaded now (the library's anovaNlmer: the same rows
+      // and response), the models named as the page names them
+      const ids = msg.fits;
+      comparePair(msg.id, ids.map((k) => nlmerFits.get(k)), 'nlmer', (pair) => {
+        const a = anovaNlmer(pair, [...msg.names]);
+        const rows = a.models.map((m, k) => ({
+          fit: ids[msg.names.indexOf(a.names[k]!)]!, formula: m.formula, npar: m.npar, AIC: m.aic, BIC: m.bic, logLik: m.loglik, deviance: m.deviance,
+          Chisq: a.tests[k]?.chisq ?? null, Df: a.tests[k]?.df ?? null, p: a.tests[k]?.p ?? null,
+        }));
+        post({ type: 'nlmerCompared', id: msg.id, rows, names: a.names, print: a.print.join('\n') });
+      });
       break;
     }
     case 'compare':

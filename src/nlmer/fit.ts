@@ -25,6 +25,7 @@ import { nelderMead } from '../optim/nelderMead.js';
 import type { MinimizeResult } from '../optim/types.js';
 import { macrotask, throwIfAborted } from '../model/control.js';
 import { nlmerLaplace } from './laplace.js';
+import type { DecompositionStructure } from './decompose.js';
 import type { NlmerModel } from './model.js';
 import { type PnlsResult, pnls } from './pnls.js';
 
@@ -41,6 +42,8 @@ export interface NlmerFitOptions {
   signal?: AbortSignal;
   /** called after each optimizer evaluation (it changes nothing of the fit) */
   onProgress?: (p: NlmerProgress) => void;
+  /** PNLS's L: 'auto' (by level for one grouping factor, decompose.ts) or 'dense' (the general path; for tests and bench/nlmer.ts) */
+  structure?: DecompositionStructure;
 }
 
 /** One optimizer evaluation of lme4's two stages (glmer's GlmmProgress without its Hessian stage). */
@@ -123,6 +126,8 @@ export async function estimateNlmer(model: NlmerModel, start: Float64Array, opti
     throw new OptionError('nAGQ', `nlmer: nAGQ = ${showValue(nAGQ)} is not offered: lme4 1.1-31 stops with "nAGQ > 1 not yet implemented for nlmer models"; use 1 (Laplace, the default) or 0`);
   }
   const tol = options.tolPwrss ?? 1e-10;
+  const structure = options.structure ?? 'auto';
+  if (structure !== 'auto' && structure !== 'dense') throw new OptionError('structure', `nlmer: structure ${showValue(structure)} is not offered: 'auto' or 'dense'`);
   if (!(tol > 0 && tol < 1)) throw new OptionError('tolPwrss', `nlmer: tolPwrss must be in (0, 1), not ${showValue(tol)}`);
   const pace = new Pace(options.signal);
   pace.check();
@@ -151,7 +156,7 @@ export async function estimateNlmer(model: NlmerModel, start: Float64Array, opti
   // optimizers see lme4's function.
   const warm: { u: Float64Array; beta: Float64Array } = { u: new Float64Array(model.q), beta: beta0 };
   const solve = (theta: ArrayLike<number>, beta: ArrayLike<number> | null): PnlsResult => {
-    const r = pnls(model, theta, warm.u, beta ?? warm.beta, beta === null ? false : true, nlmerLaplace, tol);
+    const r = pnls(model, theta, warm.u, beta ?? warm.beta, beta === null ? false : true, nlmerLaplace, tol, 300, 0, structure);
     warm.u = r.u as Float64Array;
     if (beta === null) warm.beta = r.beta as Float64Array;
     return r;

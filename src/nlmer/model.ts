@@ -38,8 +38,9 @@ export interface NlTerm {
 
 export interface NlmerModel {
   formula: NlFormula;
-  /** the input rows used (0-based), after na.omit */
+  /** the input rows used (0-based), after na.omit, of nInput */
   rows: Int32Array;
+  nInput: number;
   n: number;
   y: Float64Array;
   /** covariate columns (model's covariate order), each of length n */
@@ -138,7 +139,7 @@ export function buildNlmerModel(formula: NlFormula, table: arrow.Table): NlmerMo
     }
   }
   return {
-    formula, rows, n, y: pick(yAll), covariates: covAll.map(pick), params,
+    formula, rows, nInput: N, n, y: pick(yAll), covariates: covAll.map(pick), params,
     fixed: formula.fixed, fixedParam: formula.fixed.map((f) => params.indexOf(f)),
     terms, q: uOff, nTheta: thOff, lower, theta0,
   };

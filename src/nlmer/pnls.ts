@@ -11,10 +11,12 @@
  * Otherwise the step factor h = 1, 1/2, … (> 0.001) is the first with r²(u₀ + h δu, β₀ + h δβ) < r²(u₀, β₀);
  * none is lme4's error, unless the criterion is already below `stallTol` (not lme4's: for a tolerance
  * tighter than rounding lets every step lower r²).
- * Dense q × q: the model's u is small in nlmer's uses (q = Σ levels × k).
+ * The decomposition (decompose.ts) keeps L block diagonal by level for one random-effects term (q = levels × k
+ * in the thousands: O(q) per step), dense q × q for several.
  */
 import { FitError } from '../errors/errors.js';
-import { choleskyInPlace, solveLower, solveLowerT } from '../linalg/dense.js';
+import { solveLower, solveLowerT } from '../linalg/dense.js';
+import { type Decomposition, type DecompositionStructure, decompose, solveL, solveLT } from './decompose.js';
 import { type NlmerModel, termTemplate } from './model.js';
 
 /** The model's values f(φ_i) and gradients G (row-major n × P) at the parameters φ (row-major n × P). */
@@ -80,87 +82,6 @@ export function termEffects(t: NlmerModel['terms'][number], theta: ArrayLike<num
   return b;
 }
 
-/** The decomposition at (θ, G): L (q × q lower, row-major), R_ZX (q × p), R_X (p × p lower), ΛᵀUᵀr, Vᵀr. */
-export interface Decomposition {
-  L: Float64Array;
-  ldL2: number;
-  RZX: Float64Array;
-  RX: Float64Array;
-  ldRX2: number;
-  Utr: Float64Array;
-  Vtr: Float64Array;
-}
-
-/** ΛᵀUᵀUΛ + I, its Cholesky factor and the rest of the decomposition (header). */
-export function decompose(model: NlmerModel, theta: ArrayLike<number>, grad: Float64Array, resid: Float64Array): Decomposition {
-  const { n, q, terms } = model;
-  const P = model.params.length;
-  const p = model.fixed.length;
-  const templates = terms.map((t) => termTemplate(t, theta));
-  const M = new Float64Array(q * q);
-  const B = new Float64Array(q * p);
-  const VtV = new Float64Array(p * p);
-  const Utr = new Float64Array(q);
-  const Vtr = new Float64Array(p);
-  const s = terms.reduce((a, t) => a + t.k, 0);
-  const idx = new Int32Array(s);
-  const val = new Float64Array(s);
-  const v = new Float64Array(p);
-  for (let i = 0; i < n; i++) {
-    // the row of UΛ: for term t, level ℓ, column j: Σ_m G_{i, param m} T_t[m][j]
-    let e = 0;
-    for (let ti = 0; ti < terms.length; ti++) {
-      const t = terms[ti], T = templates[ti], k = t.k;
-      const base = t.uOffset + t.codes[i] * k;
-      for (let j = 0; j < k; j++) {
-        let a = 0;
-        for (let m = j; m < k; m++) a += grad[i * P + t.params[m]] * T[m * k + j];
-        idx[e] = base + j;
-        val[e++] = a;
-      }
-    }
-    for (let c = 0; c < p; c++) v[c] = grad[i * P + model.fixedParam[c]];
-    const r = resid[i];
-    for (let a = 0; a < s; a++) {
-      const ia = idx[a], va = val[a];
-      if (va === 0) continue;
-      for (let b = 0; b < s; b++) M[ia * q + idx[b]] += va * val[b];
-      for (let c = 0; c < p; c++) B[ia * p + c] += va * v[c];
-      Utr[ia] += va * r;
-    }
-    for (let c = 0; c < p; c++) {
-      Vtr[c] += v[c] * r;
-      for (let d = 0; d < p; d++) VtV[c * p + d] += v[c] * v[d];
-    }
-  }
-  for (let j = 0; j < q; j++) M[j * q + j] += 1;
-  const ldL2 = choleskyInPlace(M, q, 'ΛᵀUᵀUΛ + I');
-  // R_ZX = L⁻¹ B, column by column
-  const col = new Float64Array(q);
-  for (let c = 0; c < p; c++) {
-    for (let j = 0; j < q; j++) col[j] = B[j * p + c];
-    solveLower(M, q, col);
-    for (let j = 0; j < q; j++) B[j * p + c] = col[j];
-  }
-  // R_X R_Xᵀ = VᵀV − R_ZXᵀ R_ZX
-  for (let c = 0; c < p; c++) {
-    for (let d = 0; d <= c; d++) {
-      let sum = 0;
-      for (let j = 0; j < q; j++) sum += B[j * p + c] * B[j * p + d];
-      VtV[c * p + d] -= sum;
-      VtV[d * p + c] = VtV[c * p + d];
-    }
-  }
-  for (let c = 0; c < p; c++) for (let d = c + 1; d < p; d++) VtV[c * p + d] = 0;
-  let ldRX2: number;
-  try {
-    ldRX2 = choleskyInPlace(VtV, p, 'VᵀV − R_ZXᵀR_ZX');
-  } catch {
-    throw new FitError('Downdated VtV is not positive definite: the fixed effects are not determined at these parameter values (the model gradient is degenerate)');
-  }
-  return { L: M, ldL2, RZX: B, RX: VtV, ldRX2, Utr, Vtr };
-}
-
 /** The result of a PNLS solve at θ. */
 export interface PnlsResult {
   /** lme4's Laplace deviance (laplace.ts) at the solution */
@@ -182,12 +103,12 @@ export interface PnlsResult {
 
 /**
  * lme4's prssUpdate from (u₀, β₀) at θ (header); `uOnly`: β stays β₀ (nlmer's second stage).
- * `laplace` turns the solution into the deviance.
+ * `laplace` turns the solution into the deviance; `structure` 'dense' takes the general dense L (decompose.ts).
  */
 export function pnls(
   model: NlmerModel, theta: ArrayLike<number>, u0In: ArrayLike<number>, beta0In: ArrayLike<number>,
   uOnly: boolean, laplace: (ldL2: number, wrss: number, sqrL: number, n: number) => number, tol = 1e-10, maxit = 300,
-  stallTol = 0,
+  stallTol = 0, structure: DecompositionStructure = 'auto',
 ): PnlsResult {
   const { q, y, n } = model;
   const p = model.fixed.length;
@@ -197,14 +118,14 @@ export function pnls(
   for (let it = 0; it < maxit; it++) {
     const mv = evalModel(model, parametersAt(model, theta, u0, beta0));
     for (let i = 0; i < n; i++) resid[i] = y[i] - mv.mu[i];
-    const d = decompose(model, theta, mv.grad, resid);
+    const d = decompose(model, theta, mv.grad, resid, structure);
     let u2 = 0;
     for (let j = 0; j < q; j++) u2 += u0[j] * u0[j];
     const pwrss0 = mv.wrss + u2;
     // c_u = L⁻¹(ΛᵀUᵀr − u₀)
     const delu = new Float64Array(q);
     for (let j = 0; j < q; j++) delu[j] = d.Utr[j] - u0[j];
-    solveLower(d.L, q, delu);
+    solveL(d, delu);
     let ccNumer = 0;
     for (let j = 0; j < q; j++) ccNumer += delu[j] * delu[j];
     const delb = new Float64Array(p);
@@ -224,7 +145,7 @@ export function pnls(
         delu[j] -= sum;
       }
     }
-    solveLowerT(d.L, q, delu);
+    solveLT(d, delu);
     const ccrit = ccNumer / pwrss0;
     if (ccrit < tol) {
       let sqrL = 0;

@@ -21,12 +21,17 @@
  *    give the library's anovaLme rows (df exactly, AIC, BIC, logLik, L.Ratio, p to 1e-6 × max(1, |x|), as
  *    app2.test.ts compares lme fits between Chromium and Node; observed: 1e-13); a REML pair with different fixed effects is
  *    refused with the library's message; an lmer fit and an nlme fit are not compared.
+ * 5. nlmer fits in the Fits history: two Orange fits (a random Asym; a random Asym and xmid) are listed with
+ *    the library's logLik, AIC and BIC (1e-10 relative, as case 1), and their comparison is lme4's anova(fit1, fit2)
+ *    (test/fixtures/nlmer/orange_anova.json: npar exactly, AIC, BIC, logLik, deviance, Chisq and p to 1e-6 of the
+ *    7 significant digits shown) with the library's printout (anovaNlmer, tested against lme4's in
+ *    test/nlmerBlocks.test.ts) exactly; an nlmer fit and an lmer fit are not compared.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer';
 import { describe, expect, test } from 'vitest';
-import { anovaLme, lme, nlmer, readCsv } from '../../src/index.js';
+import { anovaLme, anovaNlmer, lme, nlmer, readCsv } from '../../src/index.js';
 import { EXAMPLES } from '../../demo/src/load.js';
 import { isNlmerFormula, nlmerParameters, nlmerStartProblem } from '../../demo/src/nlmer.js';
 import { parseStartText, startText } from '../../demo/src/nlmerView.js';
@@ -291,6 +296,59 @@ describe.skipIf(!enabled)('browser app: nlmer fits, nlme fits in the Fits histor
       await pick([0, 3]);
       await page.click('#compare');
       expect(await text(page, '#compare-error')).toMatch(/^No comparison: an nlme fit \(lme or gls\) is compared with another nlme fit/);
+    } finally {
+      await page.close();
+    }
+  }, 400_000);
+  test('two nlmer fits in the Fits history: logLik, AIC, BIC and lme4\'s anova(fit1, fit2); no nlmer-lmer pair', async () => {
+    const fx = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/nlmer/orange_anova.json'), 'utf8')) as {
+      formulas: string[]; npar: number[]; AIC: number[]; BIC: number[]; logLik: number[]; deviance: number[]; Chisq: (number | null)[]; Df: (number | null)[]; p: (number | null)[];
+    };
+    const start = { Asym: 200, xmid: 725, scal: 350 };
+    const libs = await Promise.all(fx.formulas.map((f) => nlmer(f, readCsv(csv('Orange.csv')).table, { start, dataName: 'Orange' })));
+    const page = await app().openPage();
+    try {
+      await load(page, 'Orange.csv');
+      for (const [k, formula] of fx.formulas.entries()) {
+        await setFormula(page, formula);
+        await fillStart(page, { Asym: '200', xmid: '725', scal: '350' });
+        await page.click('#fit');
+        await page.waitForFunction((n) => document.querySelectorAll('#history-table tbody tr[data-kind="nlmer"]').length === n, { timeout: 120_000 }, k + 1);
+      }
+      const hist = await page.$$eval('#history-table tbody tr', (trs) => trs.map((r) => ({
+        kind: (r as HTMLElement).dataset.kind, label: r.children[1]!.textContent, formula: r.children[2]!.textContent, options: r.children[4]!.textContent,
+        logLik: Number(r.querySelector('[data-col="logLik"]')!.textContent), AIC: Number(r.querySelector('[data-col="AIC"]')!.textContent), BIC: Number(r.querySelector('[data-col="BIC"]')!.textContent),
+      })));
+      expect(hist.map((r) => [r.kind, r.label, r.formula, r.options])).toEqual(fx.formulas.map((f, k) => ['nlmer', `nlmer ${k + 1}`, f, 'nlmer, Laplace']));
+      hist.forEach((r, k) => {
+        // the history shows 7 significant digits
+        expect(near(r.logLik, libs[k]!.logLik())).toBeLessThan(1e-6);
+        expect(near(r.AIC, libs[k]!.AIC())).toBeLessThan(1e-6);
+        expect(near(r.BIC, libs[k]!.BIC())).toBeLessThan(1e-6);
+      });
+      for (const k of [0, 1]) await page.click(`#history-table tbody tr:nth-child(${k + 1}) input[data-compare]`);
+      await page.click('#compare');
+      await page.waitForSelector('#compare-table', { timeout: 60_000 });
+      const rows = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((r) => Object.fromEntries(Array.from(r.querySelectorAll('[data-col]'), (c) => [(c as HTMLElement).dataset.col!, c.textContent ?? '']))));
+      rows.forEach((r, k) => {
+        expect(Number(r.npar)).toBe(fx.npar[k]);
+        for (const [col, ref] of [['AIC', fx.AIC], ['BIC', fx.BIC], ['logLik', fx.logLik], ['deviance', fx.deviance]] as const) expect(near(Number(r[col]), ref[k]!), `${col} ${k}`).toBeLessThan(1e-6);
+      });
+      expect(rows[0]!.Chisq).toBe('');
+      expect(near(Number(rows[1]!.Chisq), fx.Chisq[1]!)).toBeLessThan(1e-4);
+      expect(Number(rows[1]!.Df)).toBe(fx.Df[1]);
+      expect(near(Number(rows[1]!.p), fx.p[1]!)).toBeLessThan(1e-4);
+      expect(await text(page, '#compare-print')).toBe(anovaNlmer(libs, ['nlmer1', 'nlmer2']).print.join('\n'));
+      expect(await text(page, '#compare-error')).toBe('');
+
+      // an nlmer fit and an lmer fit: not compared
+      await setFormula(page, 'circumference ~ age + (1 | Tree)');
+      await page.click('#fit');
+      await page.waitForFunction(() => document.querySelectorAll('#history-table tbody tr').length === 3, { timeout: 120_000 });
+      while (await page.$('#history-table input[data-compare]:checked')) await page.click('#history-table input[data-compare]:checked');
+      for (const k of [0, 2]) await page.click(`#history-table tbody tr:nth-child(${k + 1}) input[data-compare]`);
+      await page.click('#compare');
+      expect(await text(page, '#compare-error')).toMatch(/^No comparison: .* an nlmer fit with another nlmer fit/);
     } finally {
       await page.close();
     }

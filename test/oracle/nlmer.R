@@ -10,10 +10,14 @@
 #   micmen.json      a constructed Michaelis–Menten data set (micmen.csv): rate ~ SSmicmen(conc, Vm, K) ~ Vm | g
 #   asymp.json       a constructed asymptotic-regression data set (asymp.csv):
 #                    y ~ SSasymp(x, Asym, R0, lrc) ~ Asym + R0 + lrc + (R0 | g)
+#   logis200.json    many groups (test/nlmerBlocks.test.ts): simulated SSlogis growth curves, 200 groups × 10
+#                    ages (logis200.csv), y ~ SSlogis(x, Asym, xmid, scal) ~ Asym + xmid | g
+#   orange_anova.json  lme4's anova(fit1, fit2) of the Orange fits with a random Asym and with a random
+#                    Asym and xmid: the table, its heading and printout, and the second fit's estimates
 # Each fit: θ, β, the deviance at the optimum (opt$fval), σ, vcov as summary() uses it (and whether
 # lme4 fell back to R_X), ranef, fitted, residuals, the summary printout, the stage-1 (nAGQ = 0) fit,
 # and lme4's second-stage deviance function (devFunOnly) at its optimum and at a moved point.
-# The data sets are written to test/fixtures/data as CSV (Orange.csv, Theoph.csv, micmen.csv, asymp.csv).
+# The data sets are written to test/fixtures/data as CSV (Orange.csv, Theoph.csv, micmen.csv, asymp.csv, logis200.csv).
 # Usage (from the repository root):
 #   Rscript test/oracle/nlmer.R test/fixtures/data test/fixtures/nlmer
 # Needs: lme4 1.1-31, jsonlite.
@@ -120,3 +124,28 @@ fitCase("orange", circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree, 
 fitCase("theoph", conc ~ SSfol(Dose, Time, lKe, lKa, lCl) ~ (lKe + lKa + lCl | Subject), theoph, c(lKe = -2.5, lKa = 0.5, lCl = -3), "Theoph.csv")
 fitCase("micmen", rate ~ SSmicmen(conc, Vm, K) ~ Vm | g, micmen, c(Vm = 200, K = 0.05), "micmen.csv")
 fitCase("asymp", y ~ SSasymp(x, Asym, R0, lrc) ~ Asym + R0 + lrc + (R0 | g), asymp, c(Asym = 45, R0 = 8, lrc = -1.5), "asymp.csv")
+
+## many groups: 200 groups × 10 ages, random Asym and xmid (the level blocks of PNLS's L at a size where they matter)
+set.seed(20261207)
+G <- 200
+asymG <- 200 + rnorm(G, 0, 25)
+xmidG <- 700 + rnorm(G, 0, 60)
+logis200 <- data.frame(g = rep(sprintf("g%03d", 1:G), each = 10), x = rep(150 * (1:10), G))
+gi <- as.integer(factor(logis200$g))
+logis200$y <- round(asymG[gi] / (1 + exp((xmidG[gi] - logis200$x) / 300)) + rnorm(G * 10, 0, 5), 4)
+write.csv(logis200, file.path(dataDir, "logis200.csv"), row.names = FALSE)
+fitCase("logis200", y ~ SSlogis(x, Asym, xmid, scal) ~ Asym + xmid | g, logis200, c(Asym = 200, xmid = 700, scal = 300), "logis200.csv")
+
+## lme4's anova(fit1, fit2) of two nlmer fits (the browser app's Fits comparison)
+Orange <- orange
+fit1 <- nlmer(circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree, Orange, start = c(Asym = 200, xmid = 725, scal = 350))
+fit2 <- nlmer(circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym + xmid | Tree, Orange, start = c(Asym = 200, xmid = 725, scal = 350))
+a <- anova(fit1, fit2)
+wj(list(
+  data = "Orange.csv", start = list(Asym = 200, xmid = 725, scal = 350),
+  formulas = c(paste(deparse(formula(fit1), width.cutoff = 500), collapse = ""), paste(deparse(formula(fit2), width.cutoff = 500), collapse = "")),
+  names = rownames(a), npar = a$npar, AIC = a$AIC, BIC = a$BIC, logLik = a$logLik, deviance = a$deviance,
+  Chisq = a$Chisq, Df = a$Df, p = a[["Pr(>Chisq)"]], heading = attr(a, "heading"),
+  print = capture.output(print(a)),
+  fit2 = list(theta = getME(fit2, "theta"), beta = as.list(fixef(fit2)), deviance = unname(fit2@devcomp$cmp["dev"]))
+), "orange_anova.json")
