@@ -223,7 +223,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const { engine, res } = this;
     const d = engine.dialect;
     const t0 = performance.now();
-    const p = gram.p;
+    const p = gram.p, p1 = p + 1;
     const S = res.summary;
     const beta = state?.beta ?? new Float64Array(S.p);
     const b = state?.b ?? res.blocks.map((blk) => new Float64Array(blk.nl * blk.q));
@@ -231,7 +231,65 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const layers = this.rowLayers(state, transforms);
     const V = [...Array.from({ length: p }, (_, j) => G.x(j)), G.r];
     const K = res.blocks.length;
+    const keysOf = (k: number) => this.byBlock[k].components.map((f) => this.frame.key(f));
+    const codeOf = (k: number, keys: (LevelKey | null)[]) => this.codes[k].get(keyString(keys));
     let dev = 0;
+    // the groupings of one pass: per grouping factor (A_kk, A_Xk; the first also A_XX and Σ d) and per pair (A_jk)
+    const parts: { keys: string[]; select: string[]; stage: string; reset(): void; add(keys: (LevelKey | null)[], v: (i: number) => number): void }[] = [];
+    for (let k = 0; k < K; k++) {
+      const blk = res.blocks[k];
+      const q = blk.q, m = blk.nl * q;
+      const comp = blk.nl <= COMPENSATED_UP_TO;
+      const wz = (s: number) => `(${G.w} * ${G.zt(k, s)})`;
+      const select: string[] = [];
+      for (let s = 0; s < q; s++) for (let t = s; t < q; t++) select.push(this.sum(`(${wz(s)} * ${G.zt(k, t)})`, comp));
+      for (const v of V) for (let s = 0; s < q; s++) select.push(this.sum(`(${wz(s)} * ${v})`, comp));
+      if (k === 0) {
+        for (let a = 0; a < V.length; a++) for (let c = a; c < V.length; c++) select.push(this.sum(`(${G.w} * ${V[a]} * ${V[c]})`, comp));
+        select.push(this.sum(G.d, comp));
+      }
+      const Akk = gram.Akk[k], AXk = gram.AXk[k];
+      parts.push({
+        keys: keysOf(k), select, stage: `per level of ${blk.group}`,
+        reset: () => { Akk.fill(0); AXk.fill(0); if (k === 0) gram.AXX.fill(0); },
+        add: (keys, v) => {
+          const c = codeOf(k, keys);
+          if (c === undefined) throw new Error(`internal: ${engine.name}: a level of ${blk.group} in a PIRLS pass that the first passes did not see`);
+          let o = 0;
+          for (let s = 0; s < q; s++) for (let t = s; t < q; t++) { const x = v(o++); Akk[c * q * q + s * q + t] = x; Akk[c * q * q + t * q + s] = x; }
+          for (let r = 0; r < V.length; r++) for (let s = 0; s < q; s++) AXk[r * m + c * q + s] = v(o++);
+          if (k === 0) {
+            for (let a = 0; a < p1; a++) for (let cc = a; cc < p1; cc++) { const x = v(o++); gram.AXX[a * p1 + cc] += x; if (cc !== a) gram.AXX[cc * p1 + a] += x; }
+            dev += v(o++);
+          }
+        },
+      });
+    }
+    for (let j = 1; j < K; j++) {
+      for (let k = 0; k < j; k++) {
+        const a = gram.Ajk[j][k];
+        const qr = res.blocks[j].q, qc = res.blocks[k].q;
+        const select: string[] = [];
+        for (let s = 0; s < qr; s++) for (let t = 0; t < qc; t++) select.push(this.sum(`(${G.w} * ${G.zt(j, s)} * ${G.zt(k, t)})`));
+        const kj = keysOf(j), kk = keysOf(k);
+        const keys = [...new Set([...kj, ...kk])];
+        // each factor's components among the part's distinct key aliases (a nested factor shares some)
+        const ij = kj.map((n) => keys.indexOf(n)), ik = kk.map((n) => keys.indexOf(n));
+        parts.push({
+          keys, select, stage: `per pair of levels of ${res.blocks[j].group} and ${res.blocks[k].group}`,
+          reset: () => a.values.fill(0),
+          add: (kv, v) => {
+            const cj = codeOf(j, ij.map((i) => kv[i])), ck = codeOf(k, ik.map((i) => kv[i]));
+            const e = cj === undefined || ck === undefined ? undefined : this.entries[j][k].get(ck * res.blocks[j].nl + cj);
+            if (e === undefined) throw new Error(`internal: ${engine.name}: a pair of levels of ${res.blocks[j].group} and ${res.blocks[k].group} in a PIRLS pass that the first passes did not see`);
+            for (let x = 0; x < qr * qc; x++) a.values[e * qr * qc + x] += v(x);
+          },
+        });
+      }
+    }
+    for (const part of parts) part.reset();
+    const kindOf = new Map<string, GramQuery['keys'][number]>();
+    for (let k = 0; k < K; k++) this.byBlock[k].components.forEach((f) => kindOf.set(this.frame.key(f), f.kind));
     await rs.withTables(engine, async () => {
       const rel = rs.relation(this.from);
       const run = async (q: GramQuery) => {
@@ -239,66 +297,37 @@ export class SqlGlmmPasses implements GlmmPassRunner {
         this.stats.queries++;
         return out;
       };
-      for (let k = 0; k < K; k++) {
-        const blk = res.blocks[k];
-        const q = blk.q, m = blk.nl * q;
-        const comp = blk.nl <= COMPENSATED_UP_TO;
-        const wz = (s: number) => `(${G.w} * ${G.zt(k, s)})`;
-        const select: string[] = [];
-        for (let s = 0; s < q; s++) for (let t = s; t < q; t++) select.push(this.sum(`(${wz(s)} * ${G.zt(k, t)})`, comp));
-        for (const v of V) for (let s = 0; s < q; s++) select.push(this.sum(`(${wz(s)} * ${v})`, comp));
-        if (k === 0) {
-          for (let a = 0; a < V.length; a++) for (let c = a; c < V.length; c++) select.push(this.sum(`(${G.w} * ${V[a]} * ${V[c]})`, comp));
-          select.push(this.sum(G.d, comp));
-        }
-        const keys = this.byBlock[k].components.map((f) => this.frame.key(f));
-        const out = await run({
-          stage: `glmer: PIRLS pass (per level of ${blk.group})`, keys: this.byBlock[k].components.map((f) => f.kind), values: select.length,
-          sql: d.query({ source: rel, layers, select: [...keys, ...select], groupBy: [...new Set(keys)] }),
-        });
-        const Akk = gram.Akk[k], AXk = gram.AXk[k];
-        Akk.fill(0);
-        AXk.fill(0);
-        if (k === 0) { gram.AXX.fill(0); }
-        const p1 = p + 1;
-        for (let row = 0; row < out.rows; row++) {
-          const c = this.codes[k].get(keyString(out.keys.map((col) => col[row])));
-          if (c === undefined) throw new Error(`internal: ${engine.name}: a level of ${blk.group} in a PIRLS pass that the first passes did not see`);
-          let o = 0;
-          for (let s = 0; s < q; s++) for (let t = s; t < q; t++) { const v = out.values[o++][row]; Akk[c * q * q + s * q + t] = v; Akk[c * q * q + t * q + s] = v; }
-          for (let r = 0; r < V.length; r++) for (let s = 0; s < q; s++) AXk[r * m + c * q + s] = out.values[o++][row];
-          if (k === 0) {
-            for (let a = 0; a < p1; a++) for (let cc = a; cc < p1; cc++) { const v = out.values[o++][row]; gram.AXX[a * p1 + cc] += v; if (cc !== a) gram.AXX[cc * p1 + a] += v; }
-            dev += out.values[o++][row];
-          }
-        }
-        if (k === 0) gram.yty = gram.AXX[p * p1 + p];
-      }
-      for (let j = 1; j < K; j++) {
-        for (let k = 0; k < j; k++) {
-          const a = gram.Ajk[j][k];
-          const qr = res.blocks[j].q, qc = res.blocks[k].q;
-          const select: string[] = [];
-          for (let s = 0; s < qr; s++) for (let t = 0; t < qc; t++) select.push(this.sum(`(${G.w} * ${G.zt(j, s)} * ${G.zt(k, t)})`));
-          const kj = this.byBlock[j].components.map((f) => this.frame.key(f));
-          const kk = this.byBlock[k].components.map((f) => this.frame.key(f));
+      if (parts.length === 1 || d.name !== 'duckdb') {
+        // one query per grouping
+        for (const part of parts) {
           const out = await run({
-            stage: `glmer: PIRLS pass (per pair of levels of ${res.blocks[j].group} and ${res.blocks[k].group})`,
-            keys: [...this.byBlock[j].components, ...this.byBlock[k].components].map((f) => f.kind), values: select.length,
-            sql: d.query({ source: rel, layers, select: [...kj, ...kk, ...select], groupBy: [...new Set([...kj, ...kk])] }),
+            stage: `glmer: PIRLS pass (${part.stage})`, keys: part.keys.map((k) => kindOf.get(k)!), values: part.select.length,
+            sql: d.query({ source: rel, layers, select: [...part.keys, ...part.select], groupBy: part.keys }),
           });
-          a.values.fill(0);
-          const nj = kj.length;
-          for (let row = 0; row < out.rows; row++) {
-            const cj = this.codes[j].get(keyString(out.keys.slice(0, nj).map((col) => col[row])));
-            const ck = this.codes[k].get(keyString(out.keys.slice(nj).map((col) => col[row])));
-            const e = cj === undefined || ck === undefined ? undefined : this.entries[j][k].get(ck * res.blocks[j].nl + cj);
-            if (e === undefined) throw new Error(`internal: ${engine.name}: a pair of levels of ${res.blocks[j].group} and ${res.blocks[k].group} in a PIRLS pass that the first passes did not see`);
-            for (let v = 0; v < qr * qc; v++) a.values[e * qr * qc + v] += out.values[v][row];
-          }
+          for (let row = 0; row < out.rows; row++) part.add(out.keys.map((col) => col[row]), (i) => out.values[i][row]);
         }
+        return;
+      }
+      // DuckDB: every grouping in one scan (GROUPING SETS); grouping(keys) tells a row's set (a bit per key
+      // not grouped), and each set reads its own aggregates
+      const all = [...new Set(parts.flatMap((pt) => pt.keys))];
+      const offsets: number[] = [];
+      let o = 1;
+      for (const part of parts) { offsets.push(o); o += part.select.length; }
+      const mask = (keys: string[]) => all.reduce((acc, k, i) => acc | (keys.includes(k) ? 0 : 1 << (all.length - 1 - i)), 0);
+      const setOf = new Map(parts.map((pt, i) => [mask(pt.keys), i] as const));
+      const out = await run({
+        stage: 'glmer: PIRLS pass (grouping sets)', keys: all.map((k) => kindOf.get(k)!), values: o,
+        sql: `${d.query({ source: rel, layers, select: [...all, `CAST(grouping(${all.join(', ')}) AS DOUBLE)`, ...parts.flatMap((pt) => pt.select)] })} GROUP BY GROUPING SETS (${parts.map((pt) => `(${pt.keys.join(', ')})`).join(', ')})`,
+      });
+      for (let row = 0; row < out.rows; row++) {
+        const i = setOf.get(out.values[0][row]);
+        if (i === undefined) throw new Error(`internal: ${engine.name}: a PIRLS pass returned grouping ${out.values[0][row]}`);
+        const part = parts[i];
+        part.add(part.keys.map((k) => out.keys[all.indexOf(k)][row]), (x) => out.values[offsets[i] + x][row]);
       }
     });
+    if (K > 0) gram.yty = gram.AXX[p * p1 + p];
     this.stats.passes++;
     this.stats.ms += performance.now() - t0;
     return dev;
