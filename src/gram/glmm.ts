@@ -39,6 +39,19 @@ export interface GlmmRowSummary {
   zSq: Float64Array[];
 }
 
+/**
+ * The response checks of an engine's first GLMM pass (the in-memory frame's rules, src/frame/glmResponse.ts,
+ * on the engines: a binomial response 0/1 or cbind counts, Poisson counts), as the error texts every
+ * engine gives: `count` rows failing, the response's range `lo`–`hi`.
+ */
+export const RESPONSE_CHECKS = {
+  binary: (label: string, count: number, lo: number, hi: number) => `the response '${label}' is not 0/1 in ${count} rows (values from ${lo} to ${hi}): a binomial response must be 0/1 on the engines, or cbind(successes, failures)`,
+  negativeCounts: (label: string, count: number) => `the successes or failures of '${label}' are negative in ${count} rows: counts must be ≥ 0`,
+  wholeCounts: (label: string, count: number) => `the counts of '${label}' are not whole numbers in ${count} rows: the engines fit whole counts (fit with the rows in memory for R's non-integer warning)`,
+  poissonNegative: (label: string, count: number, lo: number) => `the response '${label}' is negative in ${count} rows (down to ${lo}): the poisson family needs counts ≥ 0`,
+  poissonWhole: (label: string, count: number) => `the response '${label}' is not a whole number in ${count} rows: the poisson family needs integer counts`,
+};
+
 /** A state's coefficients for a pass: β and each block's modes b_k = M_k b_int on the formula's scale (level-major nl × q). */
 export interface GlmmPassState {
   beta: Float64Array;

@@ -19,7 +19,7 @@ import type { GramMatrix } from '../../linalg/gram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 import type { BlockTransform } from '../../model/reparam.js';
 import { type GroupSpec, groupSpecs } from '../assemble.js';
-import type { GlmmPassRunner, GlmmPassState, GlmmRowSummary } from '../glmm.js';
+import { type GlmmPassRunner, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { LevelKey } from '../levels.js';
 import type { GramSourceResult } from '../source.js';
 import type { FrameLayer } from './dialect.js';
@@ -131,14 +131,14 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const label = this.response.label;
     const checks: { pred: string; message: (count: number, min: number, max: number) => string }[] = [];
     if (fam === 'binomial' && this.response.kind === 'numeric') {
-      checks.push({ pred: d.and([`${y} <> 0`, `${y} <> 1`]), message: (c, lo, hi) => `the response '${label}' is not 0/1 in ${c} rows (values from ${lo} to ${hi}): a binomial response must be 0/1 on the engines, or cbind(successes, failures)` });
+      checks.push({ pred: d.and([`${y} <> 0`, `${y} <> 1`]), message: (c, lo, hi) => RESPONSE_CHECKS.binary(label, c, lo, hi) });
     } else if (fam === 'binomial') {
       const [s, f] = [A.y, G.f];
-      checks.push({ pred: d.or([`${s} < 0`, `${f} < 0`]), message: (c) => `the successes or failures of '${label}' are negative in ${c} rows: counts must be ≥ 0` });
-      checks.push({ pred: d.or([`${s} <> round(${s})`, `${f} <> round(${f})`]), message: (c) => `the counts of '${label}' are not whole numbers in ${c} rows: the engines fit whole counts (fit with the rows in memory for R's non-integer warning)` });
+      checks.push({ pred: d.or([`${s} < 0`, `${f} < 0`]), message: (c) => RESPONSE_CHECKS.negativeCounts(label, c) });
+      checks.push({ pred: d.or([`${s} <> round(${s})`, `${f} <> round(${f})`]), message: (c) => RESPONSE_CHECKS.wholeCounts(label, c) });
     } else {
-      checks.push({ pred: `${y} < 0`, message: (c, lo) => `the response '${label}' is negative in ${c} rows (down to ${lo}): the poisson family needs counts ≥ 0` });
-      checks.push({ pred: `${y} <> round(${y})`, message: (c) => `the response '${label}' is not a whole number in ${c} rows: the poisson family needs integer counts` });
+      checks.push({ pred: `${y} < 0`, message: (c, lo) => RESPONSE_CHECKS.poissonNegative(label, c, lo) });
+      checks.push({ pred: `${y} <> round(${y})`, message: (c) => RESPONSE_CHECKS.poissonWhole(label, c) });
     }
     for (const c of checks) select.push(d.countIf(c.pred));
     select.push(d.min(y), d.max(y));
