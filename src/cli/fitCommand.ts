@@ -362,7 +362,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const optimizer = args.optimizer === undefined ? {} : { optimizer: { method: args.optimizer as OptimizerMethod } };
     const { engine, note } = resolveEngine(args, glmm !== null);
     if (contrasts && engine !== 'memory') throw new CliError(`--contrasts: the ${engine} engine builds X with treatment contrasts only; fit with the rows in memory (--engine memory) for other contrasts`);
-    if (engine !== 'memory' && engine !== 'duckdb' && glmm) throw new CliError(glmmEngineError(engine));
+    if (engine === 'clickhouse' && glmm) throw new CliError(glmmEngineError(engine));
     if (engine === 'clickhouse' ? args.file !== undefined : !args.file) {
       throw new CliError(engine === 'clickhouse' ? `--engine clickhouse reads --table, not a file ('${args.file}')` : 'missing data file');
     }
@@ -405,7 +405,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const notes: string[] = [];
     if (engine !== 'memory' && glmm) {
       fit = await glmerThroughEngine({
-        engine, formula: args.formula, file: args.file, memoryLimit: args.memoryLimit, residuals: args.residuals, factors, dataName,
+        engine, formula: args.formula, file: args.file, memoryLimit: args.memoryLimit, batchSize, residuals: args.residuals, factors, dataName,
         family: glmm.family, ...(glmm.link ? { link: glmm.link } : {}), ...(glmm.nAGQ !== undefined ? { nAGQ: glmm.nAGQ } : {}),
         ...(glmm.weights !== undefined ? { weights: glmm.weights } : {}), ...(glmm.theta !== undefined ? { theta: glmm.theta } : {}),
         calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,

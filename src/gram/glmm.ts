@@ -14,7 +14,8 @@
  * float64, so PIRLS keeps its default (tight) tolerances. A cold start's pass is at R's mustart
  * instead (formAsync: z = η − offset + r whole, nothing added).
  */
-import { ModelError } from '../errors/errors.js';
+import { ModelError, OptionError } from '../errors/errors.js';
+import type { Expr, Formula } from '../formula/types.js';
 import type { GramMatrix } from '../linalg/gram.js';
 import { type GlmmFitOptions, fitGlmm } from '../glmm/fit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
@@ -24,7 +25,7 @@ import { PirlsEngine } from '../glmm/pirls.js';
 import type { DeviceWeightedGram } from '../glmm/pirlsDevice.js';
 import { addFittedPart } from '../glmm/weightedGram.js';
 import { type BlockTransform, modesToOriginal, transformFromMoments } from '../model/reparam.js';
-import { gramLmm } from './fit.js';
+import { gramLmm, refuseRelmatOption } from './fit.js';
 import type { GramSourceResult } from './source.js';
 
 /** What the engine's first GLMM query gives: the response checked, and what PIRLS would read of the rows. */
@@ -82,6 +83,34 @@ export function engineFamily(engine: string, family: FamilyName, link?: LinkName
     throw new ModelError(`${engine}: the ${family} family with the ${f.link} link is not evaluated by the engines (they fit ${offered}); fit it with the rows in memory (the CLI's --engine memory)`);
   }
   return f;
+}
+
+/** The GLMM's response as an engine reads it: a numeric column (0/1, counts) or cbind(successes, failures). */
+export type GlmmEngineResponse = { kind: 'numeric'; label: string } | { kind: 'cbind'; label: string; failures: Expr; failuresLabel: string };
+
+/**
+ * The formula the LMM's first passes read (a cbind response as its successes, the failures in
+ * na.omit's marks as a variable of no column) and the response as the GLMM's passes read it.
+ */
+export function engineGlmmFormula(f: Formula, family: string): { formula: Formula; response: GlmmEngineResponse } {
+  const r = f.response;
+  if (r.kind !== 'cbind') return { formula: f, response: { kind: 'numeric', label: r.label } };
+  if (family !== 'binomial') throw new ModelError(`the response '${r.label}' (cbind) is for the binomial family, not ${family}`);
+  const failuresLabel = `${r.label} (failures)`;
+  return {
+    formula: { ...f, response: { kind: 'expr', label: r.label, expr: r.successes }, removedVars: [...(f.removedVars ?? []), { label: failuresLabel, expr: r.failures }] },
+    response: { kind: 'cbind', label: r.label, failures: r.failures, failuresLabel },
+  };
+}
+
+/** Options an engine's glmer does not take, refused by name (not ignored). */
+export function refuseEngineGlmerOptions(options: object, engine: string): void {
+  refuseRelmatOption(options, `${engine} glmer`);
+  for (const name of ['weights', 'prior', 'theta', 'contrasts'] as const) {
+    if ((options as Record<string, unknown>)[name] !== undefined) {
+      throw new OptionError(name, `${engine}: glmer's ${name} is not available on the engines yet (a GLMM's prior weights, priors, the negative binomial and contrasts other than treatment are fitted with the rows in memory: the CLI's --engine memory)`);
+    }
+  }
 }
 
 /** The weighted pass of PIRLS on an engine: a DeviceWeightedGram whose evaluations are the engine's float64 passes. */

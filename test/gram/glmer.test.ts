@@ -1,6 +1,6 @@
 /**
  * glmer through DuckDB (src/gram/glmm.ts, src/gram/sql/glmer.ts, glmmPass.ts): PIRLS's passes as
- * GROUP BY queries, the rows never in memory. Each engine fit is compared with the in-memory glmer
+ * GROUP BY queries, the rows never in memory; and from record batches (src/gram/stream/glmer.ts). Each engine fit is compared with the in-memory glmer
  * fit of the same data (which test/glmm.test.ts compares with lme4): the Laplace deviance within
  * 1e-7 relative, θ and β within 1e-5 (relative to max(1, |v|)), standard errors within 1e-4 and
  * the conditional modes within 1e-5 of the largest — both are float64 PIRLS to the same tight
@@ -9,8 +9,9 @@
  * 1e-7, the estimates at glmer's tolerances (checkEstimates). Cases: cbpp (binomial, cbind),
  * grouseticks (poisson, BROOD nested in LOCATION; with an offset), cbpp with a random slope (the
  * internal transform M from the engine's column sums), a simulated 0/1 response with continuous
- * covariates (Laplace and nAGQ = 0; and crossed factors), 200,000 rows from a Parquet file; the CLI;
- * and the refusals.
+ * covariates (Laplace and nAGQ = 0; and crossed factors), 200,000 rows from a Parquet file; the
+ * stream engine (record batches of CSV and Parquet files, one pass per evaluation: src/gram/stream/glmer.ts)
+ * on cbpp, grouseticks with an offset and the crossed case; the CLI; and the refusals.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ import { glmer } from '../../src/fit/glmer.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
 import { type SqlGlmerOptions, glmerSql } from '../../src/gram/sql/glmer.js';
+import { glmerStream } from '../../src/gram/stream/glmer.js';
+import { openBatchSource } from '../../src/gram/stream/node.js';
 import { generateLmmData } from '../../bench/synth.js';
 import { checkEstimates, loadTight, optionsOf } from '../helpers/glmmParity.js';
 import { dataPath, loadData } from '../helpers/reference.js';
@@ -67,6 +70,16 @@ async function throughDuckdb(file: string, formula: string, options: SqlGlmerOpt
   return glmerSql(duck, { from: duckdbSource(file), name: file }, formula, options);
 }
 
+/** the same fit from record batches of the file (batches of 1,000 rows) */
+async function throughStream(file: string, formula: string, options: SqlGlmerOptions): Promise<GlmmFit> {
+  const src = await openBatchSource(file);
+  try {
+    return await glmerStream(src, formula, { ...options, batchSize: 1000 });
+  } finally {
+    await src.close();
+  }
+}
+
 /** a table as a Parquet file in the test's directory */
 function parquet(name: string, table: arrow.Table): string {
   const file = join(dir, `${name}.parquet`);
@@ -93,6 +106,30 @@ describe('glmer through DuckDB against the in-memory fit and lme4', () => {
       expect(ours.timings.enginePasses).toBeGreaterThan(10);
     }, 600_000);
   }
+});
+
+describe('glmer from record batches (the stream engine) against the in-memory fit', () => {
+  for (const name of ['cbpp_binomial', 'grouseticks_offset']) {
+    it(`${name} from CSV batches`, async () => {
+      const t = loadTight(name);
+      const o = optionsOf(t);
+      const ours = await throughStream(dataPath(t.data.replace('../data/', '')), t.formula, { family: o.family, link: o.link, factors: o.factors, nAGQ: o.nAGQ });
+      expectSameFit(ours, await glmer(t.formula, loadData(t), o));
+      expect(Math.abs(ours.objective - t.deviance_laplace)).toBeLessThan(1e-7);
+      expect(ours.toJSON()).toMatchObject({ engine: 'stream' });
+    }, 600_000);
+  }
+
+  it('a 0/1 response from Parquet batches, crossed factors and a slope', async () => {
+    const d = generateLmmData({ n: 1500, groups: 40, seed: 11, family: 'binomial', crossed: 8 });
+    const f = 'y ~ x + w + (x | g) + (1 | h)';
+    expectSameFit(await throughStream(parquet('binary-stream', d.table), f, { family: 'binomial' }), await glmer(f, d.table, { family: 'binomial' }));
+  }, 600_000);
+
+  it('a binomial response that is not 0/1, by the stream', async () => {
+    await expect(throughStream(dataPath('grouseticks.csv'), 'TICKS ~ cHEIGHT + (1 | BROOD)', { family: 'binomial', factors: ['BROOD'] }))
+      .rejects.toThrow(/stream: the response 'TICKS' is not 0\/1 in \d+ rows \(values from 0 to 85\)/);
+  });
 });
 
 describe('a simulated 0/1 response with continuous covariates', () => {
@@ -126,20 +163,23 @@ describe('the CLI', () => {
   it('mixedgpu fit --engine duckdb --family binomial equals --engine memory', async () => {
     const args = [dataPath('cbpp.csv'), 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--family', 'binomial', '--factors', 'herd,period', '--json', '--quiet'];
     const mem = await runMain(['fit', ...args, '--engine', 'memory']);
-    const eng = await runMain(['fit', ...args, '--engine', 'duckdb']);
     expect(mem.code).toBe(0);
-    expect(eng.code).toBe(0);
-    const a = JSON.parse(eng.stdout), b = JSON.parse(mem.stdout);
-    expect(a.engine).toBe('duckdb');
-    expect(Math.abs(a.deviance_laplace - b.deviance_laplace) / b.deviance_laplace).toBeLessThan(DEV_TOL);
-    a.theta.forEach((t: number, k: number) => expect(near(t, b.theta[k])).toBeLessThan(EST_TOL));
+    const b = JSON.parse(mem.stdout);
+    for (const engine of ['duckdb', 'stream']) {
+      const eng = await runMain(['fit', ...args, '--engine', engine]);
+      expect(eng.code).toBe(0);
+      const a = JSON.parse(eng.stdout);
+      expect(a.engine).toBe(engine);
+      expect(Math.abs(a.deviance_laplace - b.deviance_laplace) / b.deviance_laplace).toBeLessThan(DEV_TOL);
+      a.theta.forEach((t: number, k: number) => expect(near(t, b.theta[k])).toBeLessThan(EST_TOL));
+    }
   }, 600_000);
 
-  it('the stream and ClickHouse engines refuse a GLMM with the reason', async () => {
-    const r = await runMain(['fit', dataPath('cbpp.csv'), 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--family', 'binomial', '--engine', 'stream']);
+  it('the ClickHouse engine refuses a GLMM with the reason', async () => {
+    const r = await runMain(['fit', dataPath('cbpp.csv'), 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--family', 'binomial', '--engine', 'clickhouse']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('needs one pass over the rows for every PIRLS iteration');
-    expect(r.stderr).toContain('--engine duckdb');
+    expect(r.stderr).toContain('--engine stream, duckdb or memory');
   });
 });
 

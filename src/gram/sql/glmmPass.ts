@@ -14,12 +14,11 @@
  * A cbind(s, f) response is y = s/(s + f) with prior weight wt = s + f; 0/1 and count responses wt = 1.
  */
 import { DataError } from '../../errors/errors.js';
-import type { Expr } from '../../formula/types.js';
 import type { GramMatrix } from '../../linalg/gram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 import type { BlockTransform } from '../../model/reparam.js';
 import { type GroupSpec, groupSpecs } from '../assemble.js';
-import { type GlmmPassRunner, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
+import { type GlmmEngineResponse, type GlmmPassRunner, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { LevelKey } from '../levels.js';
 import type { GramSourceResult } from '../source.js';
 import type { FrameLayer } from './dialect.js';
@@ -27,8 +26,6 @@ import { type SqlEngine, inStage } from './engine.js';
 import { A, type GramQuery, SqlFrame } from './generate.js';
 import { R, ResidualSql } from './residuals.js';
 
-/** The GLMM's response as the engine reads it: a numeric column (0/1, counts) or cbind(successes, failures). */
-export type GlmmResponseSql = { kind: 'numeric'; label: string } | { kind: 'cbind'; label: string; failures: Expr; failuresLabel: string };
 
 /** Plain sums beyond this many levels (as the LMM's pass 2, sqlSource.ts compensatedUpTo) */
 const COMPENSATED_UP_TO = 131_072;
@@ -66,7 +63,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
   private readonly entries: Map<number, number>[][];
   private readonly failures: string | null;
 
-  constructor(private readonly engine: SqlEngine, private readonly res: GramSourceResult, private readonly from: string, private readonly response: GlmmResponseSql, private readonly family: GlmFamily) {
+  constructor(private readonly engine: SqlEngine, private readonly res: GramSourceResult, private readonly from: string, private readonly response: GlmmEngineResponse, private readonly family: GlmFamily) {
     this.frame = new SqlFrame(engine.dialect, res.spec, res.keyAliases);
     // the failures' columns join layer 0 before any query reads it
     this.failures = response.kind === 'cbind' ? this.frame.numeric(response.failures, response.failuresLabel) : null;
