@@ -2,10 +2,11 @@
  * glmer on rows that stay in DuckDB (src/gram/sql/glmer.ts: PIRLS's passes as GROUP BY queries)
  * against the memory engine on the same rows: a binary response y ~ x + (1 | g) with G groups
  * (bench/synth.ts, seeded; default 1,000,000 rows and 1,000 groups) in a table of a DuckDB database
- * file, both on one thread (DuckDB's threads = 1, the row threads off). Prints the times, the
- * passes and queries of the engine's fit, and the two fits' differences (deviance, θ, β).
+ * file, both on one thread (DuckDB's threads = 1, the row threads off); with `--stream` also the
+ * stream engine on the same rows as a Parquet file (batches of 65,536 rows). Prints the times, the
+ * passes and queries of the engines' fits, and their differences from the memory engine's (deviance, θ, β).
  *
- *   npm run build && node dist/bench/glmmEngine.js [--rows N] [--groups G] [--seed S] [--dir DIR]
+ *   npm run build && node dist/bench/glmmEngine.js [--rows N] [--groups G] [--seed S] [--dir DIR] [--stream]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { glmer } from '../src/fit/glmer.js';
 import { DuckDbEngine } from '../src/gram/sql/duckdb.js';
 import { glmerSql } from '../src/gram/sql/glmer.js';
+import { glmerStream } from '../src/gram/stream/glmer.js';
+import { openBatchSource } from '../src/gram/stream/node.js';
 import { setDenseThreads } from '../src/linalg/denseThreads.js';
 import { generateLmmData } from './synth.js';
 
@@ -59,7 +62,21 @@ async function main(): Promise<void> {
       await duck.close();
     }
     const engineMs = performance.now() - t1;
+    let stream: { ms: number; evaluations: number; passes: number; deviance: number; theta: number; beta: number } | null = null;
     const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]) / Math.max(1, Math.abs(b[i]))));
+    if (process.argv.includes('--stream')) {
+      const t2 = performance.now();
+      const batches = await openBatchSource(pq);
+      try {
+        const fit = await glmerStream(batches, formula, { family: 'binomial' });
+        stream = {
+          ms: Math.round(performance.now() - t2), evaluations: fit.feval, passes: fit.timings.enginePasses,
+          deviance: Math.abs(fit.objective - memory.objective) / memory.objective, theta: maxDiff(fit.theta, memory.theta), beta: maxDiff(fit.beta, memory.beta),
+        };
+      } finally {
+        await batches.close();
+      }
+    }
     const src = ours.toJSON() as { queries: { stage: string; ms: number }[]; rows_scanned: number };
     console.log(JSON.stringify({
       rows: n, groups, formula,
@@ -70,6 +87,7 @@ async function main(): Promise<void> {
         firstPasses: src.queries.filter((q) => !q.stage.startsWith('PIRLS')).map((q) => `${q.stage}: ${Math.round(q.ms)} ms`),
         deviance: ours.objective,
       },
+      ...(stream ? { stream } : {}),
       differences: {
         devianceRelative: Math.abs(ours.objective - memory.objective) / memory.objective,
         theta: maxDiff(ours.theta, memory.theta), beta: maxDiff(ours.beta, memory.beta),

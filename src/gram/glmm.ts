@@ -71,6 +71,20 @@ export interface GlmmPassRunner {
   readonly stats: { passes: number; queries: number; ms: number };
 }
 
+/**
+ * Per pair of blocks (j > k) of A's cross blocks, (code_k · nl_j + code_j) → the entry of A_jk's
+ * pattern: where an engine's pass adds a row's (or a group's) cross-products.
+ */
+export function pairEntries(gram: GramMatrix): Map<number, number>[][] {
+  return gram.Ajk.map((row, j) => row.map((a) => {
+    const m = new Map<number, number>();
+    if (!a) return m;
+    const nlj = gram.blocks[j].nl;
+    for (let col = 0; col < a.pattern.ncol; col++) for (let e = a.pattern.colPtr[col]; e < a.pattern.colPtr[col + 1]; e++) m.set(col * nlj + a.pattern.rowIdx[e], e);
+    return m;
+  }));
+}
+
 /** The families and links the engines evaluate in their passes (logit and log: canonical, Fisher's steps are Newton's). */
 export const ENGINE_GLMM_FAMILIES: Readonly<Partial<Record<FamilyName, readonly LinkName[]>>> = { binomial: ['logit'], poisson: ['log'] };
 

@@ -18,7 +18,7 @@ import type { GramMatrix } from '../../linalg/gram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 import type { BlockTransform } from '../../model/reparam.js';
 import { type GroupSpec, groupSpecs } from '../assemble.js';
-import { type GlmmEngineResponse, type GlmmPassRunner, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
+import { type GlmmEngineResponse, type GlmmPassRunner, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { LevelKey } from '../levels.js';
 import type { GramSourceResult } from '../source.js';
 import type { FrameLayer } from './dialect.js';
@@ -76,13 +76,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
       for (let c = 0; c < b.nl; c++) m.set(keyString(keys.map((col) => col[c])), c);
       return m;
     });
-    this.entries = res.gram.Ajk.map((row, j) => row.map((a) => {
-      const m = new Map<number, number>();
-      if (!a) return m;
-      const nlj = res.blocks[j].nl;
-      for (let col = 0; col < a.pattern.ncol; col++) for (let e = a.pattern.colPtr[col]; e < a.pattern.colPtr[col + 1]; e++) m.set(col * nlj + a.pattern.rowIdx[e], e);
-      return m;
-    }));
+    this.entries = pairEntries(res.gram);
   }
 
   /** y, the prior weight wt (and for cbind the failures) over the frame's layers */

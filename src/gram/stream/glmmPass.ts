@@ -15,7 +15,7 @@ import type { GlmFamily } from '../../glmm/family.js';
 import { lgamma } from '../../glmm/rmath.js';
 import type { BlockTransform } from '../../model/reparam.js';
 import { type GroupSpec, groupSpecs } from '../assemble.js';
-import { type GlmmPassRunner, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
+import { type GlmmPassRunner, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { GramSourceResult } from '../source.js';
 import { type LevelId, levelIdOf } from './accumulate.js';
 import type { Batch, BatchSource } from './batch.js';
@@ -54,13 +54,7 @@ export class StreamGlmmPasses implements GlmmPassRunner {
       for (let l = 0; l < b.nl; l++) m.set(levelIdOf(cols, l), l);
       return m;
     });
-    this.entries = res.gram.Ajk.map((row, j) => row.map((a) => {
-      const m = new Map<number, number>();
-      if (!a) return m;
-      const nlj = res.blocks[j].nl;
-      for (let col = 0; col < a.pattern.ncol; col++) for (let e = a.pattern.colPtr[col]; e < a.pattern.colPtr[col + 1]; e++) m.set(col * nlj + a.pattern.rowIdx[e], e);
-      return m;
-    }));
+    this.entries = pairEntries(res.gram);
   }
 
   private read(batch: Batch): GlmmBatch {
