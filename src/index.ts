@@ -338,6 +338,9 @@ export type { SimulateOptions, SimulateResult } from './inference/simulate.js';
 // A from record batches (Parquet row groups, Arrow IPC, CSV chunks), never the whole table (#14)
 export { lmerStream } from './gram/stream/lmer.js';
 export type { StreamFit, StreamLmerOptions } from './gram/stream/lmer.js';
+// glmer from record batches: one pass over them per PIRLS evaluation
+export { glmerStream } from './gram/stream/glmer.js';
+export type { StreamGlmerOptions } from './gram/stream/glmer.js';
 export { gramFromStream } from './gram/stream/streamSource.js';
 export type { StreamGramOptions } from './gram/stream/streamSource.js';
 export { blobSource } from './gram/stream/batch.js';

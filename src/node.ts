@@ -4,6 +4,9 @@ export { readCsvFile, readTableFile, readTableFileAsync, fileSource, TABLE_EXTEN
 // A through an SQL engine (#14): DuckDB embedded over files and globs, a ClickHouse table; a stream from a file
 export { lmerSql } from './gram/sql/lmer.js';
 export type { SqlFit, SqlLmerOptions } from './gram/sql/lmer.js';
+// glmer with its PIRLS passes as queries (DuckDB)
+export { glmerSql } from './gram/sql/glmer.js';
+export type { SqlGlmerOptions } from './gram/sql/glmer.js';
 export { gramFromSql } from './gram/sql/sqlSource.js';
 export type { SqlGramOptions, SqlSourceRef } from './gram/sql/sqlSource.js';
 export { DuckDbEngine, duckdbSource } from './gram/sql/duckdb.js';

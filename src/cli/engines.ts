@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { type EngineChoice, isGlob } from './engineChoice.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GramLmerOptions } from '../gram/fit.js';
+import type { GramGlmerOptions } from '../gram/glmm.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
 import { lmerSql } from '../gram/sql/lmer.js';
 import { writeResiduals } from '../gram/sql/residuals.js';
 import { lmerStream } from '../gram/stream/lmer.js';
@@ -41,9 +43,52 @@ export interface EngineFitArgs extends GramLmerOptions {
   calcDerivs?: boolean;
 }
 
-/** GLMMs need one pass over the rows per PIRLS iteration; only the memory engine holds them. */
+/** GLMMs need one pass over the rows per PIRLS iteration: the memory, stream and DuckDB engines make them. */
 export function glmmEngineError(engine: EngineChoice): string {
-  return `--family: a GLMM (glmer) needs one pass over the rows for every PIRLS iteration, and the ${engine} engine forms A once (a linear mixed model needs only A); fit GLMMs with --engine memory`;
+  return `--family: a GLMM (glmer) needs one pass over the rows for every PIRLS iteration, which the stream and DuckDB engines make and the ${engine} engine does not yet (it forms A once: a linear mixed model needs only A); fit GLMMs with --engine stream, duckdb or memory`;
+}
+
+export interface EngineGlmerArgs extends Omit<GramGlmerOptions, 'factors'> {
+  engine: Exclude<EngineChoice, 'memory'>;
+  formula: string;
+  file?: string;
+  factors?: string[];
+  /** duckdb: its memory_limit */
+  memoryLimit?: string;
+  /** stream: rows per batch */
+  batchSize?: number;
+  /** refused with its reason: a GLMM's residuals are not written back yet */
+  residuals?: string;
+  /** refused by the engine fit (a GLMM's prior weights, the negative binomial's size: the rows in memory) */
+  weights?: string;
+  theta?: number;
+}
+
+/** Fits a GLMM through the stream or DuckDB engine (a PIRLS pass over the batches, or a query, per evaluation); ClickHouse refuses with the reason. */
+export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit> {
+  const { engine, formula, file, residuals, memoryLimit, batchSize, ...options } = args;
+  if (engine === 'clickhouse') throw new Error(glmmEngineError(engine));
+  if (residuals !== undefined) throw new Error('--residuals: a GLMM\'s fitted values and residuals are not written back by the engines yet; fit with --engine memory for them');
+  if (!file) throw new Error(`--engine ${engine} needs a data file`);
+  if (engine === 'stream') {
+    if (isGlob(file)) throw new Error(`stream: ${file} is a glob; the stream engine reads one file (use --engine duckdb)`);
+    const { glmerStream } = await import('../gram/stream/glmer.js');
+    const src = await openBatchSource(file);
+    try {
+      return await glmerStream(src, formula, { ...options, ...(batchSize !== undefined ? { batchSize } : {}) });
+    } finally {
+      await src.close();
+    }
+  }
+  if (!isGlob(file) && !existsSync(file)) throw new Error(`duckdb: reading ${file}: data file not found`);
+  const { DuckDbEngine, duckdbSource } = await import('../gram/sql/duckdb.js');
+  const { glmerSql } = await import('../gram/sql/glmer.js');
+  const duck = await DuckDbEngine.open({ memoryLimit });
+  try {
+    return await glmerSql(duck, { from: duckdbSource(file), name: file }, formula, options);
+  } finally {
+    await duck.close();
+  }
 }
 
 /** Fits a linear mixed model through a stream or an SQL engine; writes the residuals when asked. */

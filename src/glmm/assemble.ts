@@ -55,13 +55,25 @@ export interface GlmmAssembleOptions {
  * whose central differences give glmer's Hessian (NaN where PIRLS fails or θ(ψ) is undefined).
  */
 export function hessianObjective(e: GlmmEngines, rule: GHRule | null, penalty?: (theta: Float64Array, beta: Float64Array) => number): (z: Float64Array) => number {
+  const f = hessianEvaluation(e, rule, penalty);
+  return (z) => {
+    const v = f(z);
+    if (v instanceof Promise) throw new Error('internal: a synchronous Hessian objective on an engine\'s asynchronous passes');
+    return v;
+  };
+}
+
+/** hessianObjective, asynchronous where the float64 engine's passes are (an engine's, the rows not in memory) */
+export function hessianEvaluation(e: GlmmEngines, rule: GHRule | null, penalty?: (theta: Float64Array, beta: Float64Array) => number): (z: Float64Array) => number | Promise<number> {
   const { engine } = e;
   const nth = e.variance.length;
   return (z) => {
     const theta = e.variance.thetaInternalOfReported(z.subarray(0, nth));
     if (!theta) return NaN;
-    const v = e.value(() => e.run(theta, z.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN) as number;
-    return penalty ? v + penalty(Float64Array.from(z.subarray(0, nth)), Float64Array.from(z.subarray(nth))) : v;
+    const add = (v: number) => (penalty ? v + penalty(Float64Array.from(z.subarray(0, nth)), Float64Array.from(z.subarray(nth))) : v);
+    // asynchronous on an engine's passes (the rows not in memory), synchronous on the rows
+    const v = e.value(() => e.run(theta, z.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN);
+    return v instanceof Promise ? v.then(add) : add(v);
   };
 }
 
@@ -94,10 +106,10 @@ export async function assembleGlmm(
   const tA = performance.now();
   let final;
   if (nAGQ === 0) {
-    final = e.run(theta, null);
+    final = await e.run(theta, null);
     beta = Float64Array.from(engine.beta);
   } else {
-    final = e.run(theta, beta);
+    final = await e.run(theta, beta);
     objective = rule ? engine.agq(rule) : final.laplace;
   }
   // η and μ of the state (a run by levels, or a device's, leaves them behind)
@@ -109,7 +121,7 @@ export async function assembleGlmm(
     mu: Float64Array.from(engine.mu),
     condVar: engine.conditionalVariances(),
   };
-  const { unsc } = engine.fixedEffectsFactor(theta);
+  const { unsc } = await e.fixedEffectsFactorF64(theta);
   // σ̂ of a family with a scale (lme4's mkMerMod: sigmaML = √(pwrss/n), pwrss = wrss + ‖ũ‖² with
   // wrss = Σ wt (y − μ̂)²/V(μ̂), the Pearson sum of lmResp's wtres); it scales the conditional variances
   // (lme4's ranef(condVar) multiplies by sigma²) and the RX Var(β̂) (vcov.merMod: sigma² unsc)
@@ -147,7 +159,7 @@ export async function assembleGlmm(
       const pen = options.penalty;
       const at0 = pen ? objective + pen(thetaToOriginal(model, theta), beta) : objective;
       let bestH = at0;
-      const fH = evaluations.wrap(hessianObjective(e, rule, pen), (xx, v) => {
+      const fH = evaluations.wrap(hessianEvaluation(e, rule, pen), (xx, v) => {
         if (v < bestH) bestH = v;
         // progress reports lme4's θ (from ψ with structures)
         const th = e.variance.covariance ? e.variance.thetaInternalOfReported(xx.subarray(0, nth)) : null;
@@ -168,7 +180,7 @@ export async function assembleGlmm(
     timings.hessianMs = performance.now() - tH;
   }
   // restore the state at the optimum (the Hessian moved it)
-  if (nAGQ === 0) e.run(theta, null); else e.run(theta, beta);
+  await (nAGQ === 0 ? e.run(theta, null) : e.run(theta, beta));
 
   // back to lme4's parametrization: θ, b = M b_int, Var(b) = M Var(b_int) Mᵀ
   const thetaOrig = thetaToOriginal(model, theta);

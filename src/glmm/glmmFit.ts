@@ -19,6 +19,7 @@ import { familyLabel } from './family.js';
 import { formatGlmmSummary } from './summary.js';
 import { type StructureEstimate, structureEstimates } from '../model/covStructure.js';
 import { GLMM_SIGMA } from './structured.js';
+import { ModelError } from '../errors/errors.js';
 
 export interface GlmmFitInit extends Omit<MixedFitInit<GlmmModel>, 'backend'> {
   nAGQ: number;
@@ -162,15 +163,27 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   /** spherical conditional modes ũ of block k */
   sphericalModes(k: number): Float64Array { return this.init.u[k]; }
 
+  /** where the rows of an engine's fit are (its engine and source), null when they are in memory */
+  get rowsSource(): string | null {
+    const src = this.model.source;
+    return src ? `${src.engine} (${src.name})` : null;
+  }
+
+  /** the state's rows (μ̂, η̂), or the error naming where they are for an engine's fit */
+  private rowState(what: string): { mu: Float64Array; eta: Float64Array } {
+    if (this.model.source) throw new ModelError(`${what}: the rows of this fit are in ${this.rowsSource}, not in memory; fit with the rows in memory for them (the CLI's --engine memory)`);
+    return this.init;
+  }
+
   /** μ̂ on the response scale for the rows used (lme4's fit@resp$mu; never padded) */
-  get mu(): Float64Array { return Float64Array.from(this.init.mu); }
+  get mu(): Float64Array { return Float64Array.from(this.rowState('fitted values').mu); }
   /**
    * fitted values on the response scale (lme4's fitted): μ̂ of the rows used; with naAction 'exclude',
    * one per input row with NaN at the rows dropped for missing values (napredict)
    */
   get fitted(): Float64Array { return naPad(this.model.frame, this.mu); }
   /** the linear predictor η̂ = offset + Xβ̂ + Zb̂ of the rows used */
-  get linearPredictor(): Float64Array { return Float64Array.from(this.init.eta); }
+  get linearPredictor(): Float64Array { return Float64Array.from(this.rowState('the linear predictor').eta); }
 
   /**
    * residuals as lme4's residuals(fit, type, scaled) (residuals.glmResp): deviance (default), pearson,
@@ -184,8 +197,9 @@ export class GlmmFit extends MixedFit<GlmmModel> {
   /** residuals(type, options) of the rows used (never padded, whatever naAction) */
   rowResiduals(type: ResidualType = 'deviance', options: ResidualOptions = {}): Float64Array {
     const c = checkResidualsCall(type, options, 'deviance');
+    const { mu, eta } = this.rowState('residuals');
     const { y, weights } = this.model.pirls;
-    return glmmResiduals(this.model.family, y, this.init.mu, this.init.eta, weights, c.type, c.scaled ? this.sigma : 1);
+    return glmmResiduals(this.model.family, y, mu, eta, weights, c.type, c.scaled ? this.sigma : 1);
   }
 
   /**
@@ -221,7 +235,7 @@ export class GlmmFit extends MixedFit<GlmmModel> {
         optimizer: this.optimizer,
         stage1: { theta: Array.from(this.stage1.theta), fixef: named(this.model.frame.xnames, this.stage1.beta), deviance: this.stage1.objective, feval: this.stage1.feval },
       },
-      fitted: { fitted_head: Array.from(this.init.mu.subarray(0, 20)), resid_head: Array.from(this.rowResiduals('deviance').subarray(0, 20)) },
+      fitted: this.model.source ? {} : { fitted_head: Array.from(this.init.mu.subarray(0, 20)), resid_head: Array.from(this.rowResiduals('deviance').subarray(0, 20)) },
     };
   }
 }

@@ -10,6 +10,7 @@ import { type MixedModel, type RelmatOptions, buildMixedModel, mixedFormula } fr
 import { type FamilyName, type GlmFamily, type LinkName, makeFamily } from './family.js';
 import type { PirlsModel } from './pirls.js';
 import { checkGlmmStructures } from './structured.js';
+import type { RowSource } from '../lmm/model.js';
 
 export interface GlmmModelOptions extends ModelFrameOptions, RelmatOptions {
   family: FamilyName;
@@ -26,6 +27,8 @@ export interface GlmmModel extends MixedModel {
   weightsName?: string;
   /** the data PIRLS works on (its blocks are the internal blocks, Z M; its θ the internal θ) */
   pirls: PirlsModel;
+  /** set when the rows are in an engine (src/gram/glmm.ts): PIRLS ran on its passes, the rows are there, not here */
+  source?: Pick<RowSource, 'engine' | 'name' | 'rowsScanned' | 'queries'>;
 }
 
 /** formula text + data → GLMM structure */

@@ -115,7 +115,7 @@ export class GlmmEngines {
   /** PIRLS at θ (β free when `beta` is null) on the optimizing engine: asynchronous on a device */
   runOpt(theta: ArrayLike<number>, beta: ArrayLike<number> | null): PirlsResult | Promise<PirlsResult> {
     const d = this.device;
-    return d ? this.onDevice(d, () => d.engine.runAsync(theta, beta, this.pirlsOptions)) : this.engine.run(theta, beta, this.pirlsOptions);
+    return d ? this.onDevice(d, () => d.engine.runAsync(theta, beta, this.pirlsOptions)) : this.run(theta, beta);
   }
 
   /** R_X at θ on the optimizing engine (the float64 one's when the device is lost on the way) */
@@ -128,12 +128,20 @@ export class GlmmEngines {
         if (!(err instanceof DeviceLostError)) throw err;
       }
     }
-    return this.engine.fixedEffectsFactor(theta);
+    return this.engine.asyncPasses ? this.engine.fixedEffectsFactorAsync(theta) : this.engine.fixedEffectsFactor(theta);
   }
 
-  /** PIRLS at θ on the float64 engine */
-  run(theta: ArrayLike<number>, beta: ArrayLike<number> | null): PirlsResult {
-    return this.engine.run(theta, beta, this.pirlsOptions);
+  /**
+   * PIRLS at θ on the float64 engine: synchronous on the rows in memory, asynchronous on an
+   * engine's float64 passes (the rows in DuckDB or a file, src/gram/glmm.ts)
+   */
+  run(theta: ArrayLike<number>, beta: ArrayLike<number> | null): PirlsResult | Promise<PirlsResult> {
+    return this.engine.asyncPasses ? this.engine.runAsync(theta, beta, this.pirlsOptions) : this.engine.run(theta, beta, this.pirlsOptions);
+  }
+
+  /** R_X and (R_XᵀR_X)⁻¹ at θ on the float64 engine */
+  fixedEffectsFactorF64(theta: ArrayLike<number>): Promise<{ RX: Float64Array; unsc: Float64Array }> {
+    return this.engine.asyncPasses ? this.engine.fixedEffectsFactorAsync(theta) : Promise.resolve(this.engine.fixedEffectsFactor(theta));
   }
 
   /**

@@ -41,7 +41,7 @@
  * θ here is that of `model.blocks`: for a GLMM built by buildGlmm, the internal parametrization
  * (Z M, src/model/reparam.ts); thetaToInternal maps lme4's θ to it.
  */
-import { FitError } from '../errors/errors.js';
+import { FitError, ModelError } from '../errors/errors.js';
 import { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { NotPositiveDefiniteError, choleskyInPlace, invertLower, solveLower, solveLowerT } from '../linalg/dense.js';
 import type { RandomBlock, ThetaLayout } from '../model/lambda.js';
@@ -90,6 +90,13 @@ export interface PirlsModel {
   known?: (CovFactor | null)[];
   /** offset (zeros when none) */
   offset: Float64Array;
+  /**
+   * a model whose rows are not in memory (an engine's fit, src/gram/glmm.ts: n = 0 here, the row
+   * arrays empty): where they are, and what the engine would otherwise read of them — aic − Σ wt·d(y, μ)
+   * (aicMinusDeviance) and the bound's max |X_r| and max |Z_ks| (etaStepBound), from the engine's
+   * queries. Its PIRLS runs only on that engine's passes (PirlsEngineOptions.grams).
+   */
+  rowless?: { source: string; aicConst: number; colMaxX: Float64Array; colMaxZ: Float64Array[] };
 }
 
 export interface PirlsOptions {
@@ -240,6 +247,8 @@ export class PirlsEngine {
    * host (asynchronous passes: f32 on a GPU)
    */
   readonly rowsOnDevice: boolean;
+  /** the device's evaluations are float64 (an engine's queries or passes): no f32 noise in its deviance */
+  private readonly float64Device: boolean;
   private readonly residualForm: boolean;
   /** device passes: Σ wt·d(y, μ) of the last evaluation, the pass formed at that state, aic − deviance */
   private devSum = NaN;
@@ -312,6 +321,9 @@ export class PirlsEngine {
   constructor(model: PirlsModel, options: PirlsEngineOptions = {}) {
     this.model = model;
     const { n, X, p, blocks, theta } = model;
+    if (model.rowless && !options.grams) {
+      throw new ModelError(`the rows of this GLMM are in ${model.rowless.source}, not in memory: its PIRLS runs only on that engine's passes (a refit, a bootstrap or a profile of such a fit needs the rows: fit with the rows in memory, the CLI's --engine memory)`);
+    }
     this.tolerances = { etaTol: ETA_TOL, halvingNoise: HALVING_NOISE, pdevStall: PDEV_STALL, stallCount: STALL_COUNT, noiseFloor: 0, ...options.tolerances };
     const { family: fam, link } = model.family;
     this.newtonSteps = (fam === 'binomial' && link === 'logit') || (fam === 'poisson' && link === 'log');
@@ -399,7 +411,7 @@ export class PirlsEngine {
     }
     this.residualForm = !('form' in this.gramFull);
     const onDevice = (g: AnyWeightedGram) => 'rowsOnDevice' in g && (g as DeviceWeightedGram).rowsOnDevice;
-    this.aicConst = aicMinusDeviance(model);
+    this.aicConst = model.rowless ? model.rowless.aicConst : aicMinusDeviance(model);
     this.rowsOnDevice = onDevice(this.gramFull) && onDevice(this.gramU) && Number.isFinite(this.aicConst);
     this.rows = options.generalRows ? generalRows(model.family, model.y, model.weights) : rowKernel(model.family, model.y, model.weights);
     this.newtonRows = options.observedInformation !== false && model.family.observedFactor && !this.residualForm && !this.rowsOnDevice
@@ -407,8 +419,9 @@ export class PirlsEngine {
     this.deviceNewton = options.observedInformation !== false && model.family.observedFactor !== undefined && this.rowsOnDevice;
     if (this.newtonRows || this.deviceNewton) this.newtonSteps = true;
     this.groups = this.rowsOnDevice && options.groups ? options.groups : null;
-    this.colMaxX = Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
-    this.colMaxZ = blocks.map(columnMaxAbs);
+    this.colMaxX = model.rowless ? model.rowless.colMaxX : Float64Array.from({ length: p }, (_, r) => { let m = 0; for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(X[r * n + i])); return m; });
+    this.colMaxZ = model.rowless ? model.rowless.colMaxZ : blocks.map(columnMaxAbs);
+    this.float64Device = this.rowsOnDevice && (this.gramFull as DeviceWeightedGram).float64 === true && (this.gramU as DeviceWeightedGram).float64 === true;
     this.cholFull = new BlockedCholesky(this.gramFull.gram, theta.length);
     this.cholU = new BlockedCholesky(this.gramU.gram, theta.length);
     this.reset();
@@ -591,6 +604,11 @@ export class PirlsEngine {
     this.jobStep = step;
     this.wzFresh = true;
     return dev + sumSquares(this.u);
+  }
+
+  /** whether the data passes complete asynchronously only (a device's or an engine's): then run with runAsync */
+  get asyncPasses(): boolean {
+    return this.residualForm;
   }
 
   /** Resolves when the row threads this engine's evaluations may use are running (at once when none). */
@@ -799,7 +817,7 @@ export class PirlsEngine {
         pdev = yield* this.evaluate(full);
       }
       // rounding in the sum over n observations: increases below this are not increases
-      const noise = (this.rowsOnDevice ? Math.max(this.tolerances.halvingNoise, DEVICE_DEVIANCE_NOISE) : this.tolerances.halvingNoise) * (Math.abs(pdevOld) + 1);
+      const noise = (this.rowsOnDevice && !this.float64Device ? Math.max(this.tolerances.halvingNoise, DEVICE_DEVIANCE_NOISE) : this.tolerances.halvingNoise) * (Math.abs(pdevOld) + 1);
       let k = 0;
       while (!(pdev <= pdevOld + noise) && Number.isFinite(pdevOld) && k < 10) {
         // step halving: average with the previous iterate

@@ -15,6 +15,8 @@ export type AnyWeightedGram = WeightedGramBackend | AsyncWeightedGramBackend;
  */
 export interface DeviceWeightedGram extends AsyncWeightedGramBackend {
   readonly rowsOnDevice: boolean;
+  /** the evaluations are float64 (an engine's queries, src/gram/glmm.ts): PIRLS's default tolerances apply */
+  readonly float64?: boolean;
   evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; base: Float64Array; full: boolean; observed?: boolean }): Promise<number>;
   /** whether agqRowSums runs on this device (one scalar term) */
   readonly agqOnDevice?: boolean;

@@ -26,7 +26,8 @@ export function formatGlmmSummary(fit: GlmmFit): string {
   out.push(...aicTable(fit.AIC, fit.BIC, fit.logLik, fit.objective, fit.dfResidual));
   out.push('');
   // lme4's residuals(fit, 'pearson', scaled = TRUE): divided by σ̂ (1 without a scale)
-  out.push(...residualLines(fit.rowResiduals('pearson').map((r) => r / fit.sigma)));
+  if (fit.rowsSource) out.push(`Scaled residuals: not computed (the rows are in ${fit.rowsSource})`, '');
+  else out.push(...residualLines(fit.rowResiduals('pearson').map((r) => r / fit.sigma)));
   out.push('Random effects:');
   // glmmTMB's structured terms print as lmer's structured fits (`0.58 (ar1)` on the term's first row)
   out.push(...varCorrTable(fit.varCorr, fit.model.family.hasScale ? fit.sigma : null, new Map(fit.structures.map((s) => [s.group, s]))));

@@ -93,26 +93,38 @@ export function blockTransforms(blocks: RandomBlock[], options: ReparamOptions):
     const arrays: RowArrays = { Z: b.Z, zParams: zParams(n, q), zMoments: sharedFloat64(2 * q * chunks) };
     rowJobs(arrays, arrays).run(Z_MOMENTS, chunks);
     const moments = arrays.zMoments as Float64Array;
-    const mean = moments.slice(0, q), sq = moments.slice(q, 2 * q);
-    for (let c = 1; c < chunks; c++) for (let s = 0; s < q; s++) { mean[s] += moments[2 * q * c + s]; sq[s] += moments[2 * q * c + q + s]; }
-    const M = new Float64Array(q * q);
-    let identity = true;
-    for (let s = 0; s < q; s++) {
-      M[s * q + s] = 1;
-      if (s === intercept) continue;
-      const m = mean[s] / n;
-      let scale = 1;
-      if (options.scale) {
-        const spread = centre ? Math.sqrt(Math.max(0, sq[s] / n - m * m)) : Math.sqrt(sq[s] / n);
-        scale = spread > 0 && Number.isFinite(spread) ? 1 / spread : 1;
-      }
-      M[s * q + s] = scale;
-      if (centre) M[0 * q + s] = -m * scale;
-      if (scale !== 1 || (centre && m !== 0)) identity = false;
-    }
-    if (identity) return null;
-    return { M, Minv: invertUnitStructure(M, q) };
+    const sum = moments.slice(0, q), sq = moments.slice(q, 2 * q);
+    for (let c = 1; c < chunks; c++) for (let s = 0; s < q; s++) { sum[s] += moments[2 * q * c + s]; sq[s] += moments[2 * q * c + q + s]; }
+    return transformFromMoments(b, n, sum, sq, options);
   });
+}
+
+/**
+ * M = C S of a block from its column sums Σ z_s and Σ z_s² over its n rows (null for the identity):
+ * blockTransforms's step after its pass, and an engine's (src/gram/glmm.ts) from its query's sums.
+ */
+export function transformFromMoments(b: Pick<RandomBlock, 'q' | 'cnames' | 'terms'>, n: number, sum: ArrayLike<number>, sq: ArrayLike<number>, options: ReparamOptions): BlockTransform | null {
+  const { q } = b;
+  const intercept = b.cnames.indexOf('(Intercept)');
+  const centre = b.terms.length === 1 && q > 1 && intercept === 0;
+  if (!centre && !options.scale) return null;
+  const M = new Float64Array(q * q);
+  let identity = true;
+  for (let s = 0; s < q; s++) {
+    M[s * q + s] = 1;
+    if (s === intercept) continue;
+    const m = sum[s] / n;
+    let scale = 1;
+    if (options.scale) {
+      const spread = centre ? Math.sqrt(Math.max(0, sq[s] / n - m * m)) : Math.sqrt(sq[s] / n);
+      scale = spread > 0 && Number.isFinite(spread) ? 1 / spread : 1;
+    }
+    M[s * q + s] = scale;
+    if (centre) M[0 * q + s] = -m * scale;
+    if (scale !== 1 || (centre && m !== 0)) identity = false;
+  }
+  if (identity) return null;
+  return { M, Minv: invertUnitStructure(M, q) };
 }
 
 /** The block with Z M in place of Z (what the objective's backends and PIRLS work with). */

@@ -130,6 +130,11 @@ export class SqlFrame {
     this.present = d.and([...new Set([...keys, ...this.finiteChecks.map((c) => d.or([d.isFinite(c.expr), d.isInfinite(c.expr)]))])]);
   }
 
+  /** a numeric expression beyond the frame's variables (a GLMM's cbind failures) over layer 0's columns, which it adds to */
+  numeric(e: Expr, label: string): string {
+    return this.expr(e, label);
+  }
+
   /** a numeric formula expression over layer 0's columns */
   private expr(e: Expr, label: string): string {
     const d = this.d;

@@ -17,7 +17,7 @@ import { A, type GramQuery, SqlFrame } from './generate.js';
 
 export type { FitValues } from '../source.js';
 
-const R = {
+export const R = {
   fit: '__mg_fit',
   res: '__mg_res',
   sres: '__mg_sres',

@@ -1,0 +1,228 @@
+/**
+ * glmer from an engine (the rows in DuckDB or a file, never in memory): the GLMM without its rows —
+ * the core's GlmmModel with empty row arrays, `pirls.rowless` and a `source` — whose PIRLS runs on
+ * the engine's float64 passes, fitted by the core's own stages (src/glmm/fit.ts fitGlmm), exactly as
+ * src/fit/glmer.ts fits an in-memory table; nothing here optimizes.
+ *
+ * Per PIRLS evaluation the engine makes one pass over the rows (GlmmPassRunner: GROUP BY queries
+ * of an SQL engine, ./sql/glmmPass.ts) at the state's coefficients β and b = M b_int per grouping
+ * factor (the modes on the formula's scale, src/model/reparam.ts): per row
+ *   η = offset + Xβ + Σ_k z_kᵀ b_k[g_k(i)],  μ = g⁻¹(η),  w = wt (dμ/dη)²/V(μ),  r = (y − μ)/(dμ/dη),
+ * and the weighted cross-products A(w) = [Z̃ X r]ᵀ W [Z̃ X r] of the internal Z̃ = Z M, with Σ wt·d(y, μ).
+ * EngineWeightedGram adds the fitted part (src/glmm/weightedGram.ts addFittedPart), so that the solve
+ * returns the iterate plus Newton's step — the DeviceWeightedGram of src/glmm/pirlsDevice.ts, in
+ * float64, so PIRLS keeps its default (tight) tolerances. A cold start's pass is at R's mustart
+ * instead (formAsync: z = η − offset + r whole, nothing added).
+ */
+import { ModelError, OptionError } from '../errors/errors.js';
+import type { Expr, Formula } from '../formula/types.js';
+import type { GramMatrix } from '../linalg/gram.js';
+import { type GlmmFitOptions, fitGlmm } from '../glmm/fit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { type FamilyName, type GlmFamily, type LinkName, makeFamily } from '../glmm/family.js';
+import type { GlmmModel } from '../glmm/model.js';
+import { PirlsEngine } from '../glmm/pirls.js';
+import type { DeviceWeightedGram } from '../glmm/pirlsDevice.js';
+import { addFittedPart } from '../glmm/weightedGram.js';
+import { type BlockTransform, modesToOriginal, transformFromMoments } from '../model/reparam.js';
+import { gramLmm, refuseRelmatOption } from './fit.js';
+import type { GramSourceResult } from './source.js';
+
+/** What the engine's first GLMM query gives: the response checked, and what PIRLS would read of the rows. */
+export interface GlmmRowSummary {
+  /** aic − Σ wt·d(y, μ), constant in μ (src/glmm/pirls.ts aicMinusDeviance) */
+  aicConst: number;
+  /** max |X_r| per column of X (the fixed part's columns after the rank check) */
+  colMaxX: Float64Array;
+  /** per block, max |z_s| per column of Z, and Σ z_s and Σ z_s² (the internal transform M) */
+  colMaxZ: Float64Array[];
+  zSum: Float64Array[];
+  zSq: Float64Array[];
+}
+
+/**
+ * The response checks of an engine's first GLMM pass (the in-memory frame's rules, src/frame/glmResponse.ts,
+ * on the engines: a binomial response 0/1 or cbind counts, Poisson counts), as the error texts every
+ * engine gives: `count` rows failing, the response's range `lo`–`hi`.
+ */
+export const RESPONSE_CHECKS = {
+  binary: (label: string, count: number, lo: number, hi: number) => `the response '${label}' is not 0/1 in ${count} rows (values from ${lo} to ${hi}): a binomial response must be 0/1 on the engines, or cbind(successes, failures)`,
+  negativeCounts: (label: string, count: number) => `the successes or failures of '${label}' are negative in ${count} rows: counts must be ≥ 0`,
+  wholeCounts: (label: string, count: number) => `the counts of '${label}' are not whole numbers in ${count} rows: the engines fit whole counts (fit with the rows in memory for R's non-integer warning)`,
+  poissonNegative: (label: string, count: number, lo: number) => `the response '${label}' is negative in ${count} rows (down to ${lo}): the poisson family needs counts ≥ 0`,
+  poissonWhole: (label: string, count: number) => `the response '${label}' is not a whole number in ${count} rows: the poisson family needs integer counts`,
+};
+
+/** A state's coefficients for a pass: β and each block's modes b_k = M_k b_int on the formula's scale (level-major nl × q). */
+export interface GlmmPassState {
+  beta: Float64Array;
+  b: Float64Array[];
+}
+
+/** An engine's passes over its rows. */
+export interface GlmmPassRunner {
+  /**
+   * One pass at `state` (η from its coefficients; the fitted part is added by the caller) or, for
+   * null, at R's mustart (z = η − offset + r whole), into `gram` (gram.p = 0: the random effects
+   * alone, X only through η): A(w) of the internal Z̃ = Z M (`transforms`). Returns Σ wt·d(y, μ).
+   */
+  pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[]): Promise<number>;
+  /** passes made, each one's queries, and their time */
+  readonly stats: { passes: number; queries: number; ms: number };
+}
+
+/**
+ * Per pair of blocks (j > k) of A's cross blocks, (code_k · nl_j + code_j) → the entry of A_jk's
+ * pattern: where an engine's pass adds a row's (or a group's) cross-products.
+ */
+export function pairEntries(gram: GramMatrix): Map<number, number>[][] {
+  return gram.Ajk.map((row, j) => row.map((a) => {
+    const m = new Map<number, number>();
+    if (!a) return m;
+    const nlj = gram.blocks[j].nl;
+    for (let col = 0; col < a.pattern.ncol; col++) for (let e = a.pattern.colPtr[col]; e < a.pattern.colPtr[col + 1]; e++) m.set(col * nlj + a.pattern.rowIdx[e], e);
+    return m;
+  }));
+}
+
+/** The families and links the engines evaluate in their passes (logit and log: canonical, Fisher's steps are Newton's). */
+export const ENGINE_GLMM_FAMILIES: Readonly<Partial<Record<FamilyName, readonly LinkName[]>>> = { binomial: ['logit'], poisson: ['log'] };
+
+/** The family of an engine fit, or the error naming what the engines do not evaluate. */
+export function engineFamily(engine: string, family: FamilyName, link?: LinkName): GlmFamily {
+  const f = makeFamily(family, link);
+  const links = ENGINE_GLMM_FAMILIES[family];
+  if (!links || !links.includes(f.link)) {
+    const offered = Object.entries(ENGINE_GLMM_FAMILIES).map(([fam, l]) => `${fam}(${l!.join(', ')})`).join(' and ');
+    throw new ModelError(`${engine}: the ${family} family with the ${f.link} link is not evaluated by the engines (they fit ${offered}); fit it with the rows in memory (the CLI's --engine memory)`);
+  }
+  return f;
+}
+
+/** The GLMM's response as an engine reads it: a numeric column (0/1, counts) or cbind(successes, failures). */
+export type GlmmEngineResponse = { kind: 'numeric'; label: string } | { kind: 'cbind'; label: string; failures: Expr; failuresLabel: string };
+
+/**
+ * The formula the LMM's first passes read (a cbind response as its successes, the failures in
+ * na.omit's marks as a variable of no column) and the response as the GLMM's passes read it.
+ */
+export function engineGlmmFormula(f: Formula, family: string): { formula: Formula; response: GlmmEngineResponse } {
+  const r = f.response;
+  if (r.kind !== 'cbind') return { formula: f, response: { kind: 'numeric', label: r.label } };
+  if (family !== 'binomial') throw new ModelError(`the response '${r.label}' (cbind) is for the binomial family, not ${family}`);
+  const failuresLabel = `${r.label} (failures)`;
+  return {
+    formula: { ...f, response: { kind: 'expr', label: r.label, expr: r.successes }, removedVars: [...(f.removedVars ?? []), { label: failuresLabel, expr: r.failures }] },
+    response: { kind: 'cbind', label: r.label, failures: r.failures, failuresLabel },
+  };
+}
+
+/** Options an engine's glmer does not take, refused by name (not ignored). */
+export function refuseEngineGlmerOptions(options: object, engine: string): void {
+  refuseRelmatOption(options, `${engine} glmer`);
+  for (const name of ['weights', 'prior', 'theta', 'contrasts'] as const) {
+    if ((options as Record<string, unknown>)[name] !== undefined) {
+      throw new OptionError(name, `${engine}: glmer's ${name} is not available on the engines yet (a GLMM's prior weights, priors, the negative binomial and contrasts other than treatment are fitted with the rows in memory: the CLI's --engine memory)`);
+    }
+  }
+}
+
+/** The weighted pass of PIRLS on an engine: a DeviceWeightedGram whose evaluations are the engine's float64 passes. */
+export class EngineWeightedGram implements DeviceWeightedGram {
+  readonly rowsOnDevice = true;
+  readonly float64 = true;
+  readonly gram: GramMatrix;
+
+  constructor(private readonly runner: GlmmPassRunner, shape: GramMatrix, p: number, private readonly transforms: readonly (BlockTransform | null)[]) {
+    const p1 = p + 1;
+    this.gram = {
+      n: shape.n, p, blocks: shape.blocks,
+      Akk: shape.blocks.map((b) => new Float64Array(b.nl * b.q * b.q)),
+      Ajk: shape.Ajk.map((row) => row.map((a) => ({ ...a, values: new Float64Array(a.values.length) }))),
+      AXk: shape.blocks.map((b) => new Float64Array(p1 * b.nl * b.q)),
+      AXX: new Float64Array(p1 * p1),
+      yty: 0,
+    };
+  }
+
+  /** η, μ, w, r and the deviance at the state in the engine's pass; A(w) with the fitted part added */
+  async evaluateAsync(state: { beta: Float64Array; b: Float64Array[] }): Promise<number> {
+    const b = state.b.map((bk, k) => {
+      const out = Float64Array.from(bk);
+      modesToOriginal(out, this.gram.blocks[k].q, this.transforms[k]);
+      return out;
+    });
+    const dev = await this.runner.pass({ beta: state.beta, b }, this.gram, this.transforms);
+    addFittedPart(this.gram, state.b, this.gram.p > 0 ? state.beta : null);
+    return dev;
+  }
+
+  /** A(w) at R's mustart (PIRLS's cold start; its w and z are computed in the pass, not here) */
+  async formAsync(): Promise<GramMatrix> {
+    if (this.gram.p === 0) throw new Error('internal: a cold start with β fixed on an engine\'s pass');
+    await this.runner.pass(null, this.gram, this.transforms);
+    return this.gram;
+  }
+}
+
+export interface GramGlmerOptions extends GlmmFitOptions {
+  family: FamilyName;
+  link?: LinkName;
+  /** 1 (default): Laplace; 0: stage 1 only */
+  nAGQ?: number;
+  /** the numeric columns read as factors */
+  factors?: string[];
+}
+
+/**
+ * The GLMM of an engine: the LMM's shapes from the engine's first passes (gramLmm: frame without
+ * rows, blocks, θ), the family, the internal transform from the engine's column sums, and PIRLS's
+ * data without rows (`rowless`). `yname`: the response as the formula writes it.
+ */
+export function gramGlmm(res: GramSourceResult, family: GlmFamily, rows: GlmmRowSummary, yname: string, options: { factors?: string[] }, sourceName = res.engine): GlmmModel {
+  const lmm = gramLmm(res, options, sourceName);
+  if (lmm.covariance) {
+    const terms = lmm.covariance.structured.map((t) => t.text).join(', ');
+    throw new ModelError(`${res.engine}: covariance structures (${terms}) in a GLMM are fitted with the rows in memory only; the engines fit them in lmer (a linear mixed model), not in glmer: fit with the rows in memory (the CLI's --engine memory)`);
+  }
+  const n = res.summary.n;
+  const transforms = res.blocks.map((b, k) => transformFromMoments(b, n, rows.zSum[k], rows.zSq[k], { scale: true }));
+  const empty = new Float64Array(0);
+  const source = { engine: res.engine, name: sourceName, rowsScanned: res.rowsScanned, queries: res.queries };
+  // the internal blocks' shapes are the blocks' (their Z M is formed in the engine's queries)
+  return {
+    formula: lmm.formula, frame: { ...lmm.frame, yname }, frameOptions: lmm.frameOptions, blocks: lmm.blocks, theta: lmm.theta,
+    transforms, internalBlocks: lmm.blocks, known: lmm.known, covariance: null, fixed: lmm.fixed, weights: null, offset: null,
+    family,
+    pirls: {
+      n: 0, X: empty, p: res.summary.p, blocks: lmm.blocks, theta: lmm.theta, family, y: empty, weights: empty, trials: null, offset: empty,
+      rowless: { source: `${res.engine} (${sourceName})`, aicConst: rows.aicConst, colMaxX: rows.colMaxX, colMaxZ: rows.colMaxZ },
+    },
+    source,
+  };
+}
+
+/** Fits the GLMM of an engine: PIRLS on its passes (`runner`), the core's two stages and assembly. */
+export async function glmerFromGram(
+  res: GramSourceResult, family: GlmFamily, rows: GlmmRowSummary, runner: GlmmPassRunner, yname: string, options: GramGlmerOptions, sourceName?: string,
+): Promise<GlmmFit> {
+  const t0 = performance.now();
+  const nAGQ = options.nAGQ ?? 1;
+  if (nAGQ > 1) throw new ModelError(`${res.engine}: nAGQ = ${nAGQ} (adaptive Gauss–Hermite quadrature) is not available on the engines (each node would be another pass over the rows per evaluation); use nAGQ = 1 or 0, or fit with the rows in memory`);
+  const model = gramGlmm(res, family, rows, yname, options, sourceName);
+  const full = new EngineWeightedGram(runner, res.gram, res.summary.p, model.transforms);
+  const u = new EngineWeightedGram(runner, res.gram, 0, model.transforms);
+  const engine = new PirlsEngine(model.pirls, { grams: { full, u } });
+  const timings: Record<string, number> = {};
+  for (const q of res.queries) timings[`${res.engine}: ${q.stage} (ms)`] = q.ms;
+  timings.setupMs = performance.now() - t0;
+  const fit = await fitGlmm(model, engine, nAGQ, options, t0, timings);
+  // the PIRLS passes as one more stage of the source, with the rows they scanned
+  const s = runner.stats;
+  model.source!.queries.push({ stage: `PIRLS passes (${s.passes} passes, ${s.queries} queries)`, ms: s.ms, rows: res.summary.n });
+  model.source!.rowsScanned += s.queries * res.summary.nInput;
+  fit.timings[`${res.engine}: PIRLS passes (ms)`] = s.ms;
+  fit.timings.enginePasses = s.passes;
+  fit.timings.engineQueries = s.queries;
+  return fit;
+}

@@ -1,0 +1,25 @@
+/**
+ * glmer through an SQL engine: the model's shapes by the LMM's first passes (./sqlSource.ts: levels,
+ * X's columns, the pattern of crossed factors), the response checked and PIRLS's row summaries by one
+ * query, then the core's fit with PIRLS on the engine's passes (../glmm.ts, ./glmmPass.ts).
+ */
+import { parseFormula } from '../../formula/parse.js';
+import type { Formula } from '../../formula/types.js';
+import type { GlmmFit } from '../../glmm/glmmFit.js';
+import { type GramGlmerOptions, engineFamily, engineGlmmFormula, glmerFromGram, refuseEngineGlmerOptions } from '../glmm.js';
+import type { SqlEngine } from './engine.js';
+import { SqlGlmmPasses } from './glmmPass.js';
+import { type SqlGramOptions, type SqlSourceRef, gramFromSql } from './sqlSource.js';
+
+export interface SqlGlmerOptions extends Omit<SqlGramOptions, 'weights'>, GramGlmerOptions {}
+
+export async function glmerSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlGlmerOptions): Promise<GlmmFit> {
+  refuseEngineGlmerOptions(options, engine.name);
+  const family = engineFamily(engine.name, options.family, options.link);
+  const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
+  const { formula: f, response } = engineGlmmFormula(parsed, family.family);
+  const gram = await gramFromSql(engine, source, f, options);
+  const passes = new SqlGlmmPasses(engine, gram, source.from, response, family);
+  const rows = await passes.rowSummary();
+  return glmerFromGram(gram, family, rows, passes, response.label, options, source.name);
+}
