@@ -42,16 +42,23 @@ function evalRows(model: NlmerModel, phi: Float64Array, covariates: Float64Array
   // the self-starting models have one or two covariates (SSfol: Dose, input)
   const x0 = covariates[0];
   const x1 = covariates.length > 1 ? covariates[1] : x0;
-  let wrss = 0;
+  // finiteness: z = Σ (f_i·0 + Σ_k G_ik·0) is 0 unless a value is ±∞ or NaN; then the rows are searched for the first
+  let wrss = 0, z = 0;
   for (let i = 0, o = 0; i < n; i++, o += P) {
     const v = row(x0[i], x1[i], phi, o, grad);
-    if (!Number.isFinite(v)) throw notFinite(model, covariates, phi, i, v, -1, grad);
-    for (let k = 0; k < P; k++) if (!Number.isFinite(grad[o + k])) throw notFinite(model, covariates, phi, i, v, k, grad);
+    z += v * 0;
+    for (let k = 0; k < P; k++) z += grad[o + k] * 0;
     mu[i] = v;
     if (y) {
       const r = y[i] - v;
       if (resid) resid[i] = r;
       wrss += r * r;
+    }
+  }
+  if (z !== 0) {
+    for (let i = 0, o = 0; i < n; i++, o += P) {
+      if (!Number.isFinite(mu[i])) throw notFinite(model, covariates, phi, i, mu[i], -1, grad);
+      for (let k = 0; k < P; k++) if (!Number.isFinite(grad[o + k])) throw notFinite(model, covariates, phi, i, mu[i], k, grad);
     }
   }
   return wrss;
@@ -83,13 +90,17 @@ function parametersInto(model: NlmerModel, theta: ArrayLike<number>, u: ArrayLik
   const P = model.params.length;
   const p = fixedParam.length;
   for (const t of terms) termEffectsInto(t, theta, u, b, t.uOffset);
+  // by columns, each entry's additions in the same order: 0 + β_k, then the terms' effects in order
   phi.fill(0);
-  for (let i = 0, o = 0; i < n; i++, o += P) {
-    for (let c = 0; c < p; c++) phi[o + fixedParam[c]] += beta[c];
-    for (let ti = 0; ti < terms.length; ti++) {
-      const t = terms[ti], k = t.k, params = t.params;
-      const bo = t.uOffset + t.codes[i] * k;
-      for (let j = 0; j < k; j++) phi[o + params[j]] += b[bo + j];
+  for (let c = 0; c < p; c++) {
+    const bc = beta[c];
+    for (let o = fixedParam[c], end = n * P; o < end; o += P) phi[o] += bc;
+  }
+  for (let ti = 0; ti < terms.length; ti++) {
+    const t = terms[ti], k = t.k, codes = t.codes;
+    for (let j = 0; j < k; j++) {
+      const bj = t.uOffset + j;
+      for (let i = 0, o = t.params[j]; i < n; i++, o += P) phi[o] += b[bj + codes[i] * k];
     }
   }
 }
