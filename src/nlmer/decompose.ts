@@ -156,20 +156,40 @@ function accumulateDense(model: NlmerModel, templates: Float64Array[], grad: Flo
   }
 }
 
-/** Vᵀr and VᵀV's lower triangle (v_i = G_i on X's columns): each entry's sum over the rows in order, in a register. */
+/**
+ * Vᵀr and VᵀV's lower triangle (v_i = G_i on X's columns): each entry's sum over the rows in order, in a register;
+ * two entries a pass (Vᵀr_c with VᵀV_cc, then VᵀV_cd for two d at a time).
+ */
 function accumulateV(model: NlmerModel, grad: Float64Array, resid: Float64Array, VtV: Float64Array, Vtr: Float64Array): void {
   const { n, fixedParam } = model;
   const P = model.params.length, p = fixedParam.length;
   for (let c = 0; c < p; c++) {
     const fc = fixedParam[c];
-    let sr = 0;
-    for (let i = 0, o = fc; i < n; i++, o += P) sr += grad[o] * resid[i];
+    let sr = 0, scc = 0;
+    for (let i = 0, o = fc; i < n; i++, o += P) {
+      const g = grad[o];
+      sr += g * resid[i];
+      scc += g * g;
+    }
     Vtr[c] = sr;
-    for (let d = 0; d <= c; d++) {
-      const fd = fixedParam[d];
-      let sv = 0;
-      for (let i = 0, o = 0; i < n; i++, o += P) sv += grad[o + fc] * grad[o + fd];
-      VtV[c * p + d] = sv;
+    VtV[c * p + c] = scc;
+    let d = 0;
+    for (; d + 1 < c; d += 2) {
+      const f0 = fixedParam[d] - fc, f1 = fixedParam[d + 1] - fc;
+      let s0 = 0, s1 = 0;
+      for (let o = fc, end = n * P; o < end; o += P) {
+        const g = grad[o];
+        s0 += g * grad[o + f0];
+        s1 += g * grad[o + f1];
+      }
+      VtV[c * p + d] = s0;
+      VtV[c * p + d + 1] = s1;
+    }
+    if (d < c) {
+      const f0 = fixedParam[d] - fc;
+      let s0 = 0;
+      for (let o = fc, end = n * P; o < end; o += P) s0 += grad[o] * grad[o + f0];
+      VtV[c * p + d] = s0;
     }
   }
 }
