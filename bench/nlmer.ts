@@ -6,7 +6,9 @@
  * the dense q × q L (the general path, `structure: 'dense'`, the code before the blocks) where that
  * fits (dense solves up to q = --dense-solve-q, dense fits up to q = --dense-fit-q).
  * The data are written to --out (default bench/out/nlmer) as CSV for bench/nlmer.R (lme4 on the same rows).
- *   npx vite-node bench/nlmer.ts [-- --groups 50,500,2000,5000 --dense-solve-q 5000 --dense-fit-q 500]
+ * The fit's CPU time (process.cpuUsage, user + system: the process's other threads, the garbage collector's,
+ * included) is reported beside its wall time, for a loaded machine.
+ *   npx vite-node bench/nlmer.ts [-- --groups 50,500,2000,5000 --cases A,AX --dense-solve-q 5000 --dense-fit-q 500]
  *   Rscript bench/nlmer.R bench/out/nlmer
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,21 +23,27 @@ import type { DecompositionStructure } from '../src/nlmer/decompose.js';
 import { flags, positiveInt } from './common.js';
 import { Rng } from './synth.js';
 
+const START = { Asym: 200, xmid: 700, scal: 300 };
+const FORMULAS = { A: 'y ~ SSlogis(x, Asym, xmid, scal) ~ Asym | g', AX: 'y ~ SSlogis(x, Asym, xmid, scal) ~ Asym + xmid | g' };
+
 let groups = [50, 500, 2000, 5000];
+let cases: (keyof typeof FORMULAS)[] = ['A', 'AX'];
 let denseSolveQ = 5000;
 let denseFitQ = 500;
 let out = 'bench/out/nlmer';
 for (const [flag, value] of flags(process.argv.slice(2))) {
   if (flag === '--groups') groups = (value() ?? '').split(',').map((g) => positiveInt(flag, g));
-  else if (flag === '--dense-solve-q') denseSolveQ = positiveInt(flag, value());
+  else if (flag === '--cases') {
+    cases = (value() ?? '').split(',').map((c) => {
+      if (c !== 'A' && c !== 'AX') throw new Error(`--cases: unknown case '${c}' (A, AX)`);
+      return c;
+    });
+  } else if (flag === '--dense-solve-q') denseSolveQ = positiveInt(flag, value());
   else if (flag === '--dense-fit-q') denseFitQ = positiveInt(flag, value());
   else if (flag === '--out') out = value() ?? out;
   else throw new Error(`unknown flag ${flag}`);
 }
 mkdirSync(out, { recursive: true });
-
-const START = { Asym: 200, xmid: 700, scal: 300 };
-const FORMULAS = { A: 'y ~ SSlogis(x, Asym, xmid, scal) ~ Asym | g', AX: 'y ~ SSlogis(x, Asym, xmid, scal) ~ Asym + xmid | g' };
 
 /** G groups × 10 ages: y = Asym_g / (1 + exp((xmid_g − x)/scal)) + ε, Asym_g ~ N(200, 25²), xmid_g ~ N(700, 60²) (case AX; 700 in A), ε ~ N(0, 5²). */
 function simulate(G: number, randomXmid: boolean, seed: number): { g: string[]; x: Float64Array; y: Float64Array } {
@@ -68,34 +76,37 @@ function makeCase(G: number, name: keyof typeof FORMULAS, csv: boolean) {
 }
 
 // warm-up (the JIT): one small fit of each case by each path, not reported
-for (const name of ['A', 'AX'] as const) {
+for (const name of cases) {
   const { model, start } = makeCase(30, name, false);
   for (const structure of ['auto', 'dense'] as const) await estimateNlmer(model, start, { structure });
 }
 
-console.log('| case | groups | q | L | first PNLS solve (s) | iterations | per iteration (ms) | fit (s) | evaluations | per evaluation (ms) | deviance |');
-console.log('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| case | groups | q | L | first PNLS solve (s) | iterations | per iteration (ms) | fit (s) | fit CPU (s) | evaluations | per evaluation (ms) | deviance |');
+console.log('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const G of groups) {
-  for (const name of ['A', 'AX'] as const) {
+  for (const name of cases) {
     const { model, start, beta0 } = makeCase(G, name, true);
     for (const structure of ['auto', 'dense'] as DecompositionStructure[]) {
       const label = structure === 'auto' ? 'blocks' : 'dense';
       if (structure === 'dense' && model.q > denseSolveQ) {
-        console.log(`| ${name} | ${G} | ${model.q} | ${label} | not run (q > ${denseSolveQ}) | | | | | | |`);
+        console.log(`| ${name} | ${G} | ${model.q} | ${label} | not run (q > ${denseSolveQ}) | | | | | | | |`);
         continue;
       }
       let t0 = performance.now();
       const first = pnls(model, model.theta0, new Float64Array(model.q), beta0, false, nlmerLaplace, 1e-10, 300, 0, structure);
       const solveS = secs(t0);
       const iters = first.iterations + 1;
-      let fitCells = 'not run | | ';
+      let fitCells = 'not run | | | ';
       let dev = '';
       if (structure === 'auto' || model.q <= denseFitQ) {
         t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         const est = await estimateNlmer(model, start, { structure });
         const fitS = secs(t0);
+        const cpu = process.cpuUsage(cpu0);
+        const cpuS = (cpu.user + cpu.system) / 1e6;
         const feval = est.stage1.feval + (est.stage2?.feval ?? 0);
-        fitCells = `${fitS.toFixed(2)} | ${feval} | ${(1000 * fitS / feval).toFixed(2)}`;
+        fitCells = `${fitS.toFixed(2)} | ${cpuS.toFixed(2)} | ${feval} | ${(1000 * fitS / feval).toFixed(2)}`;
         dev = est.deviance.toFixed(4);
       }
       console.log(`| ${name} | ${G} | ${model.q} | ${label} | ${solveS.toFixed(3)} | ${iters} | ${(1000 * solveS / iters).toFixed(2)} | ${fitCells} | ${dev} |`);

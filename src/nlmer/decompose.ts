@@ -46,46 +46,15 @@ export function decompose(model: NlmerModel, theta: ArrayLike<number>, grad: Flo
   const P = model.params.length;
   const p = model.fixed.length;
   const templates = terms.map((t) => termTemplate(t, theta));
-  // M = ΛᵀUᵀUΛ: entry (a, b) at a·ld + b − shift, shift = the row's level's first column in the blocks (a, b of one level)
-  const ld = blocked ? k1 : q;
-  const M = new Float64Array(q * ld);
+  // M = ΛᵀUᵀUΛ: dense q × q, or the blocks: level ℓ's entry (a, b) at ℓk² + ak + b
+  const M = new Float64Array(q * (blocked ? k1 : q));
   const B = new Float64Array(q * p);
   const VtV = new Float64Array(p * p);
   const Utr = new Float64Array(q);
   const Vtr = new Float64Array(p);
-  const s = terms.reduce((a, t) => a + t.k, 0);
-  const idx = new Int32Array(s);
-  const val = new Float64Array(s);
-  const v = new Float64Array(p);
-  for (let i = 0; i < n; i++) {
-    // the row of UΛ: for term t, level ℓ, column j: Σ_m G_{i, param m} T_t[m][j]
-    let e = 0;
-    for (let ti = 0; ti < terms.length; ti++) {
-      const t = terms[ti], T = templates[ti], k = t.k;
-      const base = t.uOffset + t.codes[i] * k;
-      for (let j = 0; j < k; j++) {
-        let a = 0;
-        for (let m = j; m < k; m++) a += grad[i * P + t.params[m]] * T[m * k + j];
-        idx[e] = base + j;
-        val[e++] = a;
-      }
-    }
-    const shift = blocked ? idx[0] : 0;
-    for (let c = 0; c < p; c++) v[c] = grad[i * P + model.fixedParam[c]];
-    const r = resid[i];
-    for (let a = 0; a < s; a++) {
-      const ia = idx[a], va = val[a];
-      if (va === 0) continue;
-      const row = ia * ld - shift;
-      for (let b = 0; b < s; b++) M[row + idx[b]] += va * val[b];
-      for (let c = 0; c < p; c++) B[ia * p + c] += va * v[c];
-      Utr[ia] += va * r;
-    }
-    for (let c = 0; c < p; c++) {
-      Vtr[c] += v[c] * r;
-      for (let d = 0; d < p; d++) VtV[c * p + d] += v[c] * v[d];
-    }
-  }
+  if (blocked) accumulateBlocks(model, templates[0], grad, resid, M, B, Utr);
+  else accumulateDense(model, templates, grad, resid, M, B, Utr);
+  accumulateV(model, grad, resid, VtV, Vtr);
   let ldL2 = 0;
   if (blocked) {
     // per level ℓ: L_ℓ L_ℓᵀ = M_ℓ + I, R_ZX,ℓ = L_ℓ⁻¹ B_ℓ
@@ -107,7 +76,7 @@ export function decompose(model: NlmerModel, theta: ArrayLike<number>, grad: Flo
       for (let j = 0; j < q; j++) B[j * p + c] = col[j];
     }
   }
-  // R_X R_Xᵀ = VᵀV − R_ZXᵀ R_ZX (the levels' Schur complements summed, in the blocks' case)
+  // R_X R_Xᵀ = VᵀV − R_ZXᵀ R_ZX (the levels' Schur complements summed, in the blocks' case; the lower triangle, then mirrored)
   for (let c = 0; c < p; c++) {
     for (let d = 0; d <= c; d++) {
       let sum = 0;
@@ -124,6 +93,122 @@ export function decompose(model: NlmerModel, theta: ArrayLike<number>, grad: Flo
     throw new FitError('Downdated VtV is not positive definite: the fixed effects are not determined at these parameter values (the model gradient is degenerate)');
   }
   return { L: M, blockSize: k1, ldL2, RZX: B, RX: VtV, ldRX2, Utr, Vtr };
+}
+
+/**
+ * One term's blocks from the rows: a_i = the row of UΛ in its level ℓ's k columns (rowsOfUL), then per entry,
+ * summed over the rows in order: M_ℓ += a_i a_iᵀ, ΛᵀUᵀr += a_i r_i, B_ℓ += a_i v_iᵀ (v_i = G_i on X's columns).
+ * Each is a simple loop over the rows (faster than one loop doing all, whose small inner loops V8 does not unroll).
+ */
+function accumulateBlocks(model: NlmerModel, T: Float64Array, grad: Float64Array, resid: Float64Array, M: Float64Array, B: Float64Array, Utr: Float64Array): void {
+  const { n, fixedParam } = model;
+  const t = model.terms[0], codes = t.codes, k = t.k, kk = k * k;
+  const P = model.params.length, p = fixedParam.length;
+  const A = rowsOfUL(model, t, T, grad);
+  for (let i = 0, e = 0; i < n; i++, e += k) {
+    const l = codes[i], r = resid[i];
+    for (let a = 0; a < k; a++) {
+      const va = A[e + a], row = l * kk + a * k;
+      for (let b = 0; b < k; b++) M[row + b] += va * A[e + b];
+      Utr[l * k + a] += va * r;
+    }
+  }
+  for (let c = 0; c < p; c++) {
+    for (let i = 0, e = 0, o = fixedParam[c]; i < n; i++, e += k, o += P) {
+      const vc = grad[o], ib = codes[i] * k * p + c;
+      for (let a = 0; a < k; a++) B[ib + a * p] += A[e + a] * vc;
+    }
+  }
+}
+
+/** The dense M = ΛᵀUᵀUΛ, B = ΛᵀUᵀV and ΛᵀUᵀr from the rows (any number of terms): the rows' nonzero entries of UΛ. */
+function accumulateDense(model: NlmerModel, templates: Float64Array[], grad: Float64Array, resid: Float64Array, M: Float64Array, B: Float64Array, Utr: Float64Array): void {
+  const { n, q, terms, fixedParam } = model;
+  const P = model.params.length, p = fixedParam.length;
+  // the row of UΛ: its nonzero entries' columns (idx) and values (val), s = Σ_t k_t of them
+  const s = terms.reduce((a, t) => a + t.k, 0);
+  const idx = new Int32Array(s);
+  const val = new Float64Array(s);
+  const v = new Float64Array(p);
+  for (let i = 0, o = 0; i < n; i++, o += P) {
+    // for term t, level ℓ, column j: Σ_m G_{i, param m} T_t[m][j]
+    let e = 0;
+    for (let ti = 0; ti < terms.length; ti++) {
+      const t = terms[ti], T = templates[ti], k = t.k;
+      const base = t.uOffset + t.codes[i] * k;
+      for (let j = 0; j < k; j++) {
+        let a = 0;
+        for (let m = j; m < k; m++) a += grad[o + t.params[m]] * T[m * k + j];
+        idx[e] = base + j;
+        val[e++] = a;
+      }
+    }
+    for (let c = 0; c < p; c++) v[c] = grad[o + fixedParam[c]];
+    const r = resid[i];
+    for (let a = 0; a < s; a++) {
+      const ia = idx[a], va = val[a];
+      if (va === 0) continue;
+      const row = ia * q;
+      for (let b = 0; b < s; b++) M[row + idx[b]] += va * val[b];
+      for (let c = 0; c < p; c++) B[ia * p + c] += va * v[c];
+      Utr[ia] += va * r;
+    }
+  }
+}
+
+/**
+ * Vᵀr and VᵀV's lower triangle (v_i = G_i on X's columns): each entry's sum over the rows in order, in a register;
+ * two entries a pass (Vᵀr_c with VᵀV_cc, then VᵀV_cd for two d at a time).
+ */
+function accumulateV(model: NlmerModel, grad: Float64Array, resid: Float64Array, VtV: Float64Array, Vtr: Float64Array): void {
+  const { n, fixedParam } = model;
+  const P = model.params.length, p = fixedParam.length;
+  for (let c = 0; c < p; c++) {
+    const fc = fixedParam[c];
+    let sr = 0, scc = 0;
+    for (let i = 0, o = fc; i < n; i++, o += P) {
+      const g = grad[o];
+      sr += g * resid[i];
+      scc += g * g;
+    }
+    Vtr[c] = sr;
+    VtV[c * p + c] = scc;
+    let d = 0;
+    for (; d + 1 < c; d += 2) {
+      const f0 = fixedParam[d] - fc, f1 = fixedParam[d + 1] - fc;
+      let s0 = 0, s1 = 0;
+      for (let o = fc, end = n * P; o < end; o += P) {
+        const g = grad[o];
+        s0 += g * grad[o + f0];
+        s1 += g * grad[o + f1];
+      }
+      VtV[c * p + d] = s0;
+      VtV[c * p + d + 1] = s1;
+    }
+    if (d < c) {
+      const f0 = fixedParam[d] - fc;
+      let s0 = 0;
+      for (let o = fc, end = n * P; o < end; o += P) s0 += grad[o] * grad[o + f0];
+      VtV[c * p + d] = s0;
+    }
+  }
+}
+
+/** a_i = the row of UΛ in its level's k columns, a_{i,j} = Σ_{m ≥ j} G_{i, param m} T[m][j], row-major n × k, into a buffer of the model's (reused). */
+const rowsBuffers = new WeakMap<NlmerModel, Float64Array>();
+function rowsOfUL(model: NlmerModel, t: NlmerModel['terms'][number], T: Float64Array, grad: Float64Array): Float64Array {
+  const { n } = model;
+  const k = t.k, P = model.params.length, params = t.params;
+  let A = rowsBuffers.get(model);
+  if (!A || A.length !== n * k) { A = new Float64Array(n * k); rowsBuffers.set(model, A); }
+  for (let i = 0, o = 0, e = 0; i < n; i++, o += P) {
+    for (let j = 0; j < k; j++, e++) {
+      let a = 0;
+      for (let m = j; m < k; m++) a += grad[o + params[m]] * T[m * k + j];
+      A[e] = a;
+    }
+  }
+  return A;
 }
 
 /** x ← L⁻¹ x (forward substitution; level by level for the blocks). */
