@@ -9,9 +9,8 @@
  * x itself (nlme's natural scale for corSymm too), each end mapped to a correlation on its own.
  */
 import { type CorContext, type CorStructure } from './correlation.js';
-import { generalFactor, generalPositions, initialCorrelations } from './corSymm.js';
+import { generalStructure } from './corSymm.js';
 import type { StructCall } from './structSpec.js';
-import { formText } from './varFunction.js';
 
 /** ρ_k = tanh(x_k / 2) of each natural parameter. */
 export function naturalCorrelations(x: ArrayLike<number>): Float64Array {
@@ -19,21 +18,6 @@ export function naturalCorrelations(x: ArrayLike<number>): Float64Array {
 }
 
 export function corNatural(call: StructCall, ctx: CorContext): CorStructure {
-  const at = generalPositions(call, ctx);
-  const { K, labels, names } = at;
-  const nPar = (K * (K - 1)) / 2;
-  const value = initialCorrelations(call, K);
   // nlme's start: the given correlations' log((1 + ρ)/(1 − ρ)), or 0 (the identity)
-  const start = value === null ? new Float64Array(nPar) : Float64Array.from(value, (r) => Math.log((1 + r) / (1 - r)));
-  return {
-    text: call.text,
-    structure: 'General',
-    formula: formText(call.covariate, at.group),
-    nPar,
-    start,
-    groups: at.groups,
-    group: at.group,
-    factor: (x) => generalFactor(at, naturalCorrelations(x)),
-    estimates: (x) => ({ names, values: Array.from(naturalCorrelations(x)), matrix: labels }),
-  };
+  return generalStructure(call, ctx, (value) => Float64Array.from(value, (r) => Math.log((1 + r) / (1 - r))), naturalCorrelations);
 }

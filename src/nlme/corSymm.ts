@@ -154,24 +154,38 @@ export function generalFactor(at: GeneralPositions, rho: Float64Array): Correlat
   });
 }
 
-export function corSymm(call: StructCall, ctx: CorContext): CorStructure {
+/**
+ * A general correlation within each group (corSymm, corNatural): its positions, the parameters' start
+ * (`toParameters` of the initial correlations `value`, or 0: the identity) and their correlations
+ * (`correlations`); the structure each parametrization shares.
+ */
+export function generalStructure(
+  call: StructCall, ctx: CorContext,
+  toParameters: (value: number[], K: number) => Float64Array, correlations: (x: ArrayLike<number>, K: number) => Float64Array,
+): CorStructure {
   const at = generalPositions(call, ctx);
   const { K, labels, names } = at;
   const nPar = (K * (K - 1)) / 2;
   const value = initialCorrelations(call, K);
-  const start = value === null ? new Float64Array(nPar) : symmUnconstrained(value, K)!;
   return {
     text: call.text,
     structure: 'General',
     formula: formText(call.covariate, at.group),
     nPar,
-    start,
+    start: value === null ? new Float64Array(nPar) : toParameters(value, K),
     groups: at.groups,
     group: at.group,
-    factor: (x) => generalFactor(at, symmCorrelations(x, K)),
-    estimates(x) {
-      return { names, values: Array.from(symmCorrelations(x, K)), matrix: labels };
-    },
+    factor: (x) => generalFactor(at, correlations(x, K)),
+    estimates: (x) => ({ names, values: Array.from(correlations(x, K)), matrix: labels }),
+  };
+}
+
+export function corSymm(call: StructCall, ctx: CorContext): CorStructure {
+  const general = generalStructure(call, ctx, (value, K) => symmUnconstrained(value, K)!, symmCorrelations);
+  // the number of positions K of the nPar = K(K − 1)/2 correlations
+  const K = Math.round((1 + Math.sqrt(1 + 8 * general.nPar)) / 2);
+  return {
+    ...general,
     natural: {
       // η_k = log((1 + ρ_k)/(1 − ρ_k)), ρ_k = tanh(η_k / 2)
       from(x) { return symmCorrelations(x, K).map((r) => Math.log((1 + r) / (1 - r))); },
