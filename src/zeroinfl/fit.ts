@@ -22,6 +22,17 @@
  *   central differences of the objective with Richardson's extrapolation (δ = 1e-3 and 5e-4), TMB's
  *   by automatic differentiation) → the fit
  *   (zeroInflatedFit.ts).
+ * REML (glmmTMB's REML = TRUE: TMB's random = c("b", "beta")): β is integrated out with the random effects
+ * (laplace.ts, src/glmm/rowLaplace.ts: the inner Newton iteration over (u, β), the log-determinant of their
+ * joint Hessian), and the stages above run over the outer parameters x_o = (γ, δ, ψ) alone, without the
+ * search for fixed effects running to a boundary (boundary.ts moves β, which is no longer an outer
+ * parameter; a boundary there shows as the inner iteration's limit, in the fit's messages). β̂ is the
+ * joint mode β̃ at x̂_o, and Var of (β̂, x̂_o) as glmmTMB's vcov reads TMB's joint precision (sdreport's
+ * jointPrecision with the random effects b marginalized, GMRFmarginal): with S = R_XXᵀR_XX (β's precision
+ * given x_o, b integrated out; the Schur complement of the joint Hessian at the mode), J = dβ̃/dx_o (central
+ * differences of the mode, δ = 1e-4) and P the Hessian of the objective in x_o,
+ *   Var(β̂, x̂_o) = [S, −SJ; −JᵀS, P + JᵀSJ]⁻¹ = [S⁻¹ + J P⁻¹ Jᵀ, J P⁻¹; P⁻¹Jᵀ, P⁻¹]
+ * (β = β̃(x_o) + e, e ~ N(0, S⁻¹), linearized in x_o ~ N(x̂_o, P⁻¹): TMB's construction).
  * Starting values: β₀ = g(ȳ) for an intercept (log ȳ, logit ȳ, ȳ by the link), for gaussian the
  * dispersion model's intercept log s² (the response's variance), every other parameter 0 (p = ½,
  * φ = 1, SD 1), as glmmTMB starts at 0.
@@ -47,7 +58,16 @@ export type ZeroInflatedProgress = LaplaceFitProgress;
 /** The fit's options (src/glmm/rowLaplace.ts). */
 export type ZeroInflatedFitOptions = LaplaceFitOptions;
 
-export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInflatedFitOptions {}
+export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInflatedFitOptions {
+  /**
+   * glmmTMB's REML = TRUE: the conditional model's fixed effects integrated out with the random effects
+   * (the restricted likelihood; for a gaussian LMM with dispformula '~ 1', lmer's REML criterion / 2)
+   */
+  REML?: boolean;
+}
+
+/** the central-difference step of dβ̃/dx_o (REML's Var(β̂)) */
+const MODE_STEP = 1e-4;
 
 /** Newton steps on the central-difference Hessian after the optimizer, at most */
 const NEWTON_STEPS = 4;
@@ -132,10 +152,22 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   }
   if (options.maxfun !== undefined && !(Number.isInteger(options.maxfun) && options.maxfun > 0)) throw new OptionError('maxfun', `maxfun must be a positive whole number, got ${String(options.maxfun)}`);
   await rowPassesReady(data.numRows);
+  if (options.REML !== undefined && typeof options.REML !== 'boolean') throw new OptionError('REML', `REML must be true or false, got ${String(options.REML)}`);
   const model = buildZeroInflatedModel(formula, data, options);
   if (model.nPar >= model.n) throw new ModelError(`the model has ${model.nPar} parameters for ${model.n} observations`);
-  const lap = new ZiLaplace(model);
-  const nx = model.nPar;
+  const reml = options.REML === true;
+  if (reml && model.p >= model.n) throw new ModelError(`REML: the conditional model has ${model.p} fixed effects for ${model.n} observations`);
+  const lap = new ZiLaplace(model, reml);
+  // REML: the optimizer's x is x_o, x without its leading pb = p entries (β, integrated out)
+  const pb = reml ? model.p : 0;
+  const nx = model.nPar - pb;
+  /** x = (β, x_o) with β the inner iteration's last mode (ignored by the REML objective) */
+  const full = (xo: ArrayLike<number>) => {
+    const out = new Float64Array(model.nPar);
+    out.set(lap.beta.subarray(0, pb));
+    out.set(Array.from(xo), pb);
+    return out;
+  };
   let evaluations = 0;
   let last = performance.now();
   let best = Infinity;
@@ -147,19 +179,26 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
       throwIfAborted(options.signal);
       last = performance.now();
     }
-    const v = lap.evaluate(x);
+    const v = lap.evaluate(reml ? full(x) : x);
     if (options.onProgress) {
       if (v < best) best = v;
       options.onProgress({ feval: evaluations, objective: v, best, elapsedMs: performance.now() - t0 });
     }
     return v;
   };
-  const x0 = zeroInflatedStart(model);
+  const xStart = zeroInflatedStart(model);
+  if (reml) {
+    // the inner iteration's β starts (and restarts) at the starting values' β
+    lap.beta = xStart.slice(0, pb);
+    lap.betaStart = xStart.slice(0, pb);
+  }
+  const x0 = xStart.slice(pb);
   const f0 = await objective(x0);
   if (!Number.isFinite(f0)) throw new ModelError('the likelihood is not finite at the starting values');
   const lower = new Float64Array(nx).fill(-Infinity);
   const upper = new Float64Array(nx).fill(Infinity);
-  const names = parameterNames(model);
+  const allNames = parameterNames(model);
+  const names = allNames.slice(pb);
   // BOBYQA, stopped when a set of rows drifts to a boundary of a fixed-effects predictor (boundary.ts): the
   // rows stepped to it and the optimization resumed in the complement of its directions, x = x_b + Q z
   const maxfun = options.maxfun ?? 10000;
@@ -195,13 +234,13 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     }, Q ? new Float64Array(m) : x, {
       lower: lower.subarray(0, m), upper: upper.subarray(0, m), rhobeg: run === 0 ? 0.5 : 0.2, rhoend: 1e-8, maxfun: Math.max(1, maxfun - used),
       // every CHECK_EVERY evaluations, the best point's rows tested for a drift to a boundary (boundary.ts)
-      shouldStop: () => ++count % CHECK_EVERY === 0 && (hit.c = boundaryCandidate(model, bestX, atBoundary, B, skip)) !== null,
+      shouldStop: () => !reml && ++count % CHECK_EVERY === 0 && (hit.c = boundaryCandidate(model, bestX, atBoundary, B, skip)) !== null,
     });
     used += opt.feval;
     x = toX(opt.x);
     fx = opt.fval;
     const found = hit.c;
-    const candidate: BoundaryCandidate | null = found ?? (used < maxfun ? boundaryCandidate(model, x, atBoundary, B, skip) : null);
+    const candidate: BoundaryCandidate | null = found ?? (used < maxfun && !reml ? boundaryCandidate(model, x, atBoundary, B, skip) : null);
     if (!candidate || run >= MAX_BOUNDARY_RUNS) break;
     const stepped = await stepToBoundary(objective, model, candidate, found ? bestX : x, found ? bestF : fx);
     if (stepped) {
@@ -275,8 +314,21 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     const h2 = await deriv12(objective, x, fx, lower, 5e-4);
     H = { gradient: H.gradient, hessian: Float64Array.from(h2.hessian, (v, k) => (4 * v - h1.hessian[k]) / 3) };
   }
+  // REML: β̃'s derivatives in x_o, dβ̃/dx_o ≈ (β̃(x + δe_k) − β̃(x − δe_k)) / 2δ (J, p × nx row-major)
+  const J = new Float64Array(pb * nx);
+  if (reml) {
+    for (let k = 0; k < nx; k++) {
+      const xp = Float64Array.from(x), xm = Float64Array.from(x);
+      xp[k] += MODE_STEP;
+      xm[k] -= MODE_STEP;
+      await objective(xp);
+      const bp = Float64Array.from(lap.beta);
+      await objective(xm);
+      for (let r = 0; r < pb; r++) J[r * nx + k] = (bp[r] - lap.beta[r]) / (2 * MODE_STEP);
+    }
+  }
   // the state at the optimum (modes, weights, L)
-  const fFinal = lap.evaluate(x);
+  const fFinal = lap.evaluate(reml ? full(x) : x);
   const messages = [...model.messages];
   if (!opt.converged) messages.push(`optimizer (BOBYQA) did not converge: ${opt.message}`);
   if (!hessianPd) messages.push('the Hessian of the objective is not positive definite at the optimum: standard errors are not available (glmmTMB: "non-positive-definite Hessian matrix")');
@@ -291,10 +343,63 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   }
   for (const k of boundary) messages.push(`${names[k]} is at its boundary (SD ${Math.exp(x[k]).toExponential(1)}, the objective flat there): its standard error is not available, the others' are from the Hessian without it`);
   if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
+  if (reml) {
+    // x = (β̃, x̂_o), the joint precision of (β̂, x̂_o) (the file's comment), and the modes and L of the
+    // Laplace approximation in u alone at x (the conditional modes, their variances given β̂ and x̂_o)
+    const xFull = full(x);
+    const S = schurPrecision(lap);
+    const np = model.nPar;
+    const Qm = new Float64Array(np * np);
+    // [S, −SJ; −JᵀS, P + JᵀSJ]
+    const SJ = new Float64Array(pb * nx);
+    for (let a = 0; a < pb; a++) for (let k = 0; k < nx; k++) { let v = 0; for (let b = 0; b < pb; b++) v += S[a * pb + b] * J[b * nx + k]; SJ[a * nx + k] = v; }
+    for (let a = 0; a < pb; a++) {
+      for (let b = 0; b < pb; b++) Qm[a * np + b] = S[a * pb + b];
+      for (let k = 0; k < nx; k++) { Qm[a * np + pb + k] = -SJ[a * nx + k]; Qm[(pb + k) * np + a] = -SJ[a * nx + k]; }
+    }
+    for (let k = 0; k < nx; k++) {
+      for (let l = 0; l < nx; l++) {
+        let v = H.hessian[k * nx + l];
+        for (let a = 0; a < pb; a++) v += J[a * nx + k] * SJ[a * nx + l];
+        Qm[(pb + k) * np + pb + l] = v;
+      }
+    }
+    const embed = (v: Float64Array) => { const o = new Float64Array(np); o.set(v, pb); return o; };
+    const lapU = new ZiLaplace(model);
+    lapU.evaluate(xFull);
+    return new ZeroInflatedFit(model, lapU, {
+      x: xFull, objective: fFinal, hessian: Qm, gradient: embed(H.gradient), parNames: allNames, boundary: boundary.map((k) => k + pb), boundaryBasis: B.map(embed),
+      unbounded: [], reml: true,
+      evaluations, iterations: lap.iterations + lapU.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
+      dataName: options.dataName, elapsedMs: performance.now() - t0,
+    });
+  }
   return new ZeroInflatedFit(model, lap, {
     x, objective: fFinal, hessian: H.hessian, gradient: H.gradient, parNames: names, boundary, boundaryBasis: B,
     unbounded: names.filter((_, k) => loaded[k] && !boundary.includes(k)),
     evaluations, iterations: lap.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
     dataName: options.dataName, elapsedMs: performance.now() - t0,
   });
+}
+
+/**
+ * REML: β's precision given the outer parameters at the joint mode, S = R_XXᵀR_XX = XᵀWX − R_ZXᵀR_ZX (the
+ * Schur complement of the joint Hessian of h in (u, β)), from the leading p × p of the Cholesky factor's
+ * L_XX (R_XXᵀ, row-major with row stride p + 1), p × p row-major.
+ */
+export function schurPrecision(lap: ZiLaplace): Float64Array {
+  const p = lap.pInner;
+  const p1 = p + 1;
+  const L = lap.chol.LXX;
+  const S = new Float64Array(p * p);
+  // S_ab = Σ_k L_ak L_bk over k ≤ min(a, b)
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b <= a; b++) {
+      let v = 0;
+      for (let k = 0; k <= b; k++) v += L[a * p1 + k] * L[b * p1 + k];
+      S[a * p + b] = v;
+      S[b * p + a] = v;
+    }
+  }
+  return S;
 }
