@@ -338,7 +338,9 @@ export abstract class RowLaplace {
     this.blocks.forEach((bk, k) => {
       const q = bk.q;
       const pred = this.predictors[k];
-      const rhs = g.AXk[k];
+      // the working response's row of A_Xk (after REML's p rows of X)
+      const m = bk.nl * q;
+      const rhs = g.AXk[k].subarray(this.pInner * m, (this.pInner + 1) * m);
       rhs.fill(0);
       const { codes, Z } = bk;
       for (let i = 0; i < n; i++) {

@@ -9,11 +9,15 @@
 #   beta_x:          beta_family yb ~ x + (1 | g)                 (tmbfamilies.csv);
 #   tweedie_x:       tweedie ytw ~ x + (1 | g)                    (tmbfamilies2.csv);
 #   zip_mined:       poisson count ~ mined + (1 | site), ziformula ~ mined (salamanders.csv);
-#   nb2_mined:       nbinom2 count ~ mined + cover + (1 | site)   (salamanders.csv).
+#   nb2_mined:       nbinom2 count ~ mined + cover + (1 | site)   (salamanders.csv);
+#   zip_zire:        poisson count ~ mined + (1 | site), ziformula ~ mined + (1 | site) (random effects in the
+#                    zero model: the two-predictor inner problem).
 # For each: the outer parameters, the objective there and at two points about it (TMB's obj$fn, which
 # integrates beta: no optimizer involved), a tight optimum by Newton steps on TMB's gradient
 # (tmb_common.R), the fixed effects and their SEs (summary), logLik, df, AIC, BIC, deviance, df.resid,
-# sigma, VarCorr and the printed summary.
+# sigma, VarCorr and the printed summary; and at the tight optimum, sdreport's joint mode beta and the SEs
+# of vcov's construction (GMRFmarginal of the joint precision), tight_beta and tight_se, with the
+# conditional modes b there (tight_b).
 # Usage (from the repository root): Rscript test/oracle/tmbreml.R
 suppressPackageStartupMessages({ library(glmmTMB); library(lme4); library(jsonlite) })
 args <- commandArgs(trailingOnly = FALSE)
@@ -30,7 +34,8 @@ cases <- list(
   list(name = "beta_x", data = "tmbfamilies", formula = "yb ~ x + (1 | g)", zi = "~ 0", disp = "~ 1", family = "beta_family"),
   list(name = "tweedie_x", data = "tmbfamilies2", formula = "ytw ~ x + (1 | g)", zi = "~ 0", disp = "~ 1", family = "tweedie"),
   list(name = "zip_mined", data = "salamanders", formula = "count ~ mined + (1 | site)", zi = "~ mined", disp = "~ 1", family = "poisson"),
-  list(name = "nb2_mined", data = "salamanders", formula = "count ~ mined + cover + (1 | site)", zi = "~ 0", disp = "~ 1", family = "nbinom2")
+  list(name = "nb2_mined", data = "salamanders", formula = "count ~ mined + cover + (1 | site)", zi = "~ 0", disp = "~ 1", family = "nbinom2"),
+  list(name = "zip_zire", data = "salamanders", formula = "count ~ mined + (1 | site)", zi = "~ mined + (1 | site)", disp = "~ 1", family = "poisson")
 )
 fam_of <- function(f) switch(f, gaussian = gaussian(), beta_family = beta_family(), tweedie = tweedie(link = "log"),
   poisson = poisson(), nbinom2 = nbinom2())
@@ -42,6 +47,12 @@ for (cs in cases) {
     family = fam_of(cs$family), data = d, REML = TRUE)
   nt <- tmbNewton(fit, 8)
   s <- summary(fit)
+  # at the tight optimum: sdreport's joint mode and vcov's covariance (GMRFmarginal of the joint precision, as vcov.glmmTMB)
+  sdr <- TMB::sdreport(fit$obj, par.fixed = nt$tp, getJointPrecision = TRUE)
+  Q <- sdr$jointPrecision
+  Qm <- glmmTMB:::GMRFmarginal(Q, which(!rownames(Q) %in% c("b", "bzi")))
+  V <- solve(as.matrix(Qm))
+  ib <- which(rownames(Qm) == "beta")
   ll <- logLik(fit)
   vc <- VarCorr(fit)$cond
   varcorr <- unlist(lapply(names(vc), function(g) { m <- vc[[g]]; lapply(seq_len(nrow(m)), function(j) list(group = g, name = rownames(m)[j], sd = sqrt(m[j, j]), corr = if (j > 1) unname(attr(m, "correlation")[j, seq_len(j - 1)]) else NULL)) }), recursive = FALSE)
@@ -51,6 +62,9 @@ for (cs in cases) {
     objective_at = nt$objective,
     tight_par = unname(nt$tp), tight_objective = nt$fn(nt$tp), tight_gradient = max(abs(nt$gr(nt$tp))),
     beta = unname(fixef(fit)$cond),
+    tight_beta = unname(sdr$par.random[names(sdr$par.random) == "beta"]), tight_se = unname(sqrt(diag(V)[ib])),
+    tight_se_outer = unname(sqrt(diag(V)[-ib])),
+    tight_b = unname(sdr$par.random[names(sdr$par.random) == "b"]),
     loglik = c(ll), df = attr(ll, "df"), aic = AIC(fit), bic = BIC(fit), deviance = unname(s$AICtab[["deviance"]]),
     df_resid = df.residual(fit), nobs = nobs(fit), sigma = sigma(fit),
     cond = tab(s$coefficients$cond), zi = tab(s$coefficients$zi), disp = tab(s$coefficients$disp),
