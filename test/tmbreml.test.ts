@@ -11,6 +11,10 @@
  *     the outer parameters' within 1e-4; logLik, df (β counted), AIC, BIC, deviance 1e-8, df.resid (β not
  *     counted) exactly; σ 1e-5; the conditional modes b̃ 1e-5 (relative to max(1, |b|));
  *   - the printout as glmmTMB prints it (no mention of REML; the AIC line's numbers);
+ *   - fixed effects running to a boundary (test/fixtures/tmbreml/boundary.json): a zero model's (ZIP, zi:fc → −∞)
+ *     stepped there as without REML — the objective at most glmmTMB's and within 1e-6 of it, β̂ and the other
+ *     parameters within 1e-5 of its; a conditional model's (Poisson, all zeros in f = c) refused with a
+ *     ModelError naming the coefficient (REML's integral over β diverges; glmmTMB's vcov fails there);
  *   - a conditional model without fixed effects: REML is ML (glmmTMB's too); bad input: a REML option that
  *     is not true or false is an error naming REML; the CLI's --reml.
  */
@@ -19,7 +23,7 @@ import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
-import { OptionError } from '../src/errors/errors.js';
+import { ModelError, OptionError } from '../src/errors/errors.js';
 import { glmmTMB } from '../src/zeroinfl/zeroInflated.js';
 import { buildZeroInflatedModel } from '../src/zeroinfl/model.js';
 import { ZiLaplace } from '../src/zeroinfl/laplace.js';
@@ -30,6 +34,7 @@ const fixtures = join(import.meta.dirname, 'fixtures');
 const table = (f: string) => readCsv(readFileSync(join(fixtures, 'data', f), 'utf8')).table;
 const DATA: Record<string, arrow.Table> = {
   sleepstudy: table('sleepstudy.csv'), tmbfamilies: table('tmbfamilies.csv'), tmbfamilies2: table('tmbfamilies2.csv'), salamanders: table('salamanders.csv'),
+  tmb_boundary: table('tmb_boundary.csv'),
 };
 const reference = (name: string) => JSON.parse(readFileSync(join(fixtures, 'tmbreml', `${name}.json`), 'utf8'));
 const CASES = ['sleepstudy_lmm', 'gaussian_disp_f', 'beta_x', 'tweedie_x', 'zip_mined', 'nb2_mined', 'zip_zire'];
@@ -141,6 +146,37 @@ describe('glmmTMB REML: the printout (print.summary.glmmTMB)', () => {
 });
 
 describe('glmmTMB REML: other cases and bad input', () => {
+  const boundary = JSON.parse(readFileSync(join(fixtures, 'tmbreml', 'boundary.json'), 'utf8'));
+
+  it("a zero model's coefficient running to a boundary: stepped there as without REML (ZIP, no excess zeros in f = c)", async () => {
+    const ref = boundary.zip_cell;
+    const fit = await glmmTMB(ref.formula, DATA.tmb_boundary, { family: 'poisson', ziformula: ref.ziformula, REML: true });
+    expect(fit.unbounded).toEqual(['zi:fc']);
+    expect(fit.zi[2].se).toBeNaN();
+    expect(fit.zi[2].estimate).toBeLessThan(-25);
+    expect(fit.messages.some((m) => /zero-inflation probability → 0 for rows with f = c/.test(m))).toBe(true);
+    // glmmTMB stops with zi:fc ≈ −20: its objective is above the supremum by e^−20-sized terms
+    expect(fit.objective).toBeLessThanOrEqual(ref.objective);
+    expect(ref.objective - fit.objective).toBeLessThan(1e-6);
+    arr<number>(ref.beta).forEach((b, r) => expect(Math.abs(fit.beta[r] - b)).toBeLessThan(1e-5 * Math.max(1, Math.abs(b))));
+    const m = fit.model;
+    for (const k of [0, 1, 3]) expect(Math.abs(fit.par[m.p + k] - ref.par[k]), fit.parNames[m.p + k]).toBeLessThan(1e-5);
+    for (const r of [...fit.cond, fit.zi[0], fit.zi[1]]) expect(Number.isFinite(r.se), r.name).toBe(true);
+  });
+
+  it("a conditional model's coefficient running to a boundary: REML refused (its integral over β diverges)", async () => {
+    const ref = boundary.pois_zero_cell;
+    const err = await glmmTMB(ref.formula, DATA.tmb_boundary, { family: 'poisson', REML: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect(String(err.message)).toMatch(/^REML: the conditional model's coefficients cond:fc run to a boundary \(conditional mean → 0 for rows with f = c/);
+    expect(String(err.message)).toMatch(/REML: false/);
+    // glmmTMB 1.1.5 stops at an arbitrary fc and cannot give its vcov
+    expect(ref.vcov).toMatch(/singular/);
+    // by ML the same model is fitted, fc stepped to its boundary
+    const ml = await glmmTMB(ref.formula, DATA.tmb_boundary, { family: 'poisson' });
+    expect(ml.unbounded).toEqual(['cond:fc']);
+  });
+
   it('a conditional model without fixed effects: REML is ML (nothing to integrate; glmmTMB gives the same objective)', async () => {
     const f = 'Reaction ~ 0 + (1 | Subject)';
     const a = await glmmTMB(f, DATA.sleepstudy, { factors: ['Subject'], REML: true });

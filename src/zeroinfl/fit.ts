@@ -24,9 +24,10 @@
  *   (zeroInflatedFit.ts).
  * REML (glmmTMB's REML = TRUE: TMB's random = c("b", "beta")): β is integrated out with the random effects
  * (laplace.ts, src/glmm/rowLaplace.ts: the inner Newton iteration over (u, β), the log-determinant of their
- * joint Hessian), and the stages above run over the outer parameters x_o = (γ, δ, ψ) alone, without the
- * search for fixed effects running to a boundary (boundary.ts moves β, which is no longer an outer
- * parameter; a boundary there shows as the inner iteration's limit, in the fit's messages). β̂ is the
+ * joint Hessian), and the stages above run over the outer parameters x_o = (γ, δ, ψ) alone: a zero model's γ
+ * running to a boundary is stepped there as without REML (boundary.ts, in x_o's coordinates); a conditional
+ * model's β running to one is refused after the optimization (the likelihood tends to a positive limit along
+ * that direction, so its integral over β under a flat prior diverges: REML has no optimum). β̂ is the
  * joint mode β̃ at x̂_o, and Var of (β̂, x̂_o) as glmmTMB's vcov reads TMB's joint precision (sdreport's
  * jointPrecision with the random effects b marginalized, GMRFmarginal): with S = R_XXᵀR_XX (β's precision
  * given x_o, b integrated out; the Schur complement of the joint Hessian at the mode), J = dβ̃/dx_o (central
@@ -85,9 +86,11 @@ const MAX_BOUNDARY_RUNS = 12;
  */
 export async function stepToBoundary(
   objective: (x: Float64Array) => Promise<number>, model: ZeroInflatedModel, c: BoundaryCandidate, x0: Float64Array, f0: number,
+  toModel: (x: Float64Array) => ArrayLike<number> = (x) => x,
 ): Promise<{ x: Float64Array; f: number } | null> {
   let x = x0, f = f0;
-  for (let step = 0; minAbsEta(model, c.part, c.rows, x) < ETA_BOUNDARY && step < 20; step++) {
+  // (toModel: the optimizer's x as the model's (β, γ, δ, ψ), for η; REML's x_o with β before it)
+  for (let step = 0; minAbsEta(model, c.part, c.rows, toModel(x)) < ETA_BOUNDARY && step < 20; step++) {
     const xn = Float64Array.from(x, (v, k) => v + 2 * c.d[k]);
     const fn = await objective(xn);
     if (!(fn <= f + OBJECTIVE_NOISE * Math.max(1, Math.abs(f)))) return null;
@@ -168,6 +171,8 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     out.set(Array.from(xo), pb);
     return out;
   };
+  /** a vector of x_o's coordinates in x's (0 in β's): REML's boundary basis, gradient */
+  const embed = (v: ArrayLike<number>) => { const o = new Float64Array(model.nPar); o.set(Array.from(v), pb); return o; };
   let evaluations = 0;
   let last = performance.now();
   let best = Infinity;
@@ -207,6 +212,13 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   const accepted: { candidate: BoundaryCandidate; directions: Float64Array[] }[] = [];
   const rejected = new Map<string, number>();
   const skip = (key: string, m: number) => rejected.has(key) && rejected.get(key)! + 2 > m;
+  // boundary.ts's candidate at the optimizer's x; REML: the zero model's only, in x_o's coordinates (β is not
+  // an outer parameter: a conditional model's boundary is refused after the optimization, below)
+  const candidateAt = (xo: Float64Array): BoundaryCandidate | null => {
+    if (!reml) return boundaryCandidate(model, xo, atBoundary, B, skip);
+    const c = boundaryCandidate(model, full(xo), atBoundary, B.map(embed), (key, m) => key.startsWith('cond:') || skip(key, m));
+    return c && { ...c, d: c.d.slice(pb), directions: c.directions.map((v) => v.slice(pb)) };
+  };
   let x: Float64Array = Float64Array.from(x0);
   let fx = f0;
   let used = 0;
@@ -234,15 +246,15 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     }, Q ? new Float64Array(m) : x, {
       lower: lower.subarray(0, m), upper: upper.subarray(0, m), rhobeg: run === 0 ? 0.5 : 0.2, rhoend: 1e-8, maxfun: Math.max(1, maxfun - used),
       // every CHECK_EVERY evaluations, the best point's rows tested for a drift to a boundary (boundary.ts)
-      shouldStop: () => !reml && ++count % CHECK_EVERY === 0 && (hit.c = boundaryCandidate(model, bestX, atBoundary, B, skip)) !== null,
+      shouldStop: () => ++count % CHECK_EVERY === 0 && (hit.c = candidateAt(bestX)) !== null,
     });
     used += opt.feval;
     x = toX(opt.x);
     fx = opt.fval;
     const found = hit.c;
-    const candidate: BoundaryCandidate | null = found ?? (used < maxfun && !reml ? boundaryCandidate(model, x, atBoundary, B, skip) : null);
+    const candidate: BoundaryCandidate | null = found ?? (used < maxfun ? candidateAt(x) : null);
     if (!candidate || run >= MAX_BOUNDARY_RUNS) break;
-    const stepped = await stepToBoundary(objective, model, candidate, found ? bestX : x, found ? bestF : fx);
+    const stepped = await stepToBoundary(objective, model, candidate, found ? bestX : x, found ? bestF : fx, reml ? full : undefined);
     if (stepped) {
       x = stepped.x;
       fx = stepped.f;
@@ -329,6 +341,17 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   }
   // the state at the optimum (modes, weights, L)
   const fFinal = lap.evaluate(reml ? full(x) : x);
+  if (reml) {
+    // a conditional model's fixed effects running to a boundary (boundary.ts: the mean → 0 on rows of zeros, a
+    // probability → 0 or 1): along that direction the likelihood tends to a positive limit, so its integral over
+    // β under a flat prior — the restricted likelihood — diverges, and REML has no optimum
+    const c = boundaryCandidate(model, full(x), atBoundary, B.map(embed), (key) => !key.startsWith('cond:'));
+    if (c) {
+      const coefs = allNames.filter((_, k) => loadedParameters(c.directions, model.nPar)[k]);
+      const words = [...new Set(Array.from(c.signs, (s) => limitWords(model, 'cond', s)))].join(', ');
+      throw new ModelError(`REML: the conditional model's coefficients ${coefs.join(', ')} run to a boundary (${words} for rows with ${describeRows(model.frame, c.rows)}): the likelihood tends to a positive limit along that direction, so the restricted likelihood, its integral over β under a flat prior, diverges and REML has no optimum (glmmTMB 1.1.5 stops at an arbitrary β and fails in vcov). Fit by maximum likelihood (REML: false), which steps these coefficients to the boundary and reports them`);
+    }
+  }
   const messages = [...model.messages];
   if (!opt.converged) messages.push(`optimizer (BOBYQA) did not converge: ${opt.message}`);
   if (!hessianPd) messages.push('the Hessian of the objective is not positive definite at the optimum: standard errors are not available (glmmTMB: "non-positive-definite Hessian matrix")');
@@ -364,12 +387,11 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
         Qm[(pb + k) * np + pb + l] = v;
       }
     }
-    const embed = (v: Float64Array) => { const o = new Float64Array(np); o.set(v, pb); return o; };
     const lapU = new ZiLaplace(model);
     lapU.evaluate(xFull);
     return new ZeroInflatedFit(model, lapU, {
       x: xFull, objective: fFinal, hessian: Qm, gradient: embed(H.gradient), parNames: allNames, boundary: boundary.map((k) => k + pb), boundaryBasis: B.map(embed),
-      unbounded: [], reml: true,
+      unbounded: names.filter((_, k) => loaded[k] && !boundary.includes(k)), reml: true,
       evaluations, iterations: lap.iterations + lapU.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
       dataName: options.dataName, elapsedMs: performance.now() - t0,
     });

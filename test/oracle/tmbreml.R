@@ -81,3 +81,20 @@ for (cs in cases) {
   cat(cs$name, "objective", fit$fit$objective, "tight", res$tight_objective, "grad", res$tight_gradient, "\n")
 }
 
+
+# Fixed effects running to a boundary under REML (test/fixtures/data/tmb_boundary.csv, test/oracle/tmb_boundary.R):
+#   zip_cell: ZIP count ~ f + (1 | g), ziformula ~ f: the zero model's zi:fc runs to -Inf (no excess zeros in
+#     f = c); glmmTMB's REML fit stops with zi:fc near -20, its objective, outer parameters and beta;
+#   pois_zero_cell: Poisson y ~ f + (1 | g) with all y = 0 in f = c: the conditional coefficient fc runs to
+#     -Inf, where the restricted likelihood (an integral over beta under a flat prior) diverges; glmmTMB 1.1.5
+#     stops at an arbitrary fc and its vcov fails (recorded as the error message).
+d <- rd("tmb_boundary")
+zc <- glmmTMB(count ~ f + (1 | g), d, ziformula = ~ f, family = poisson(), REML = TRUE)
+pz <- glmmTMB(y ~ f + (1 | g), d, family = poisson(), REML = TRUE)
+pz_vcov <- tryCatch({ vcov(pz); "ok" }, error = function(e) conditionMessage(e))
+write(toJSON(list(
+  zip_cell = list(formula = "count ~ f + (1 | g)", ziformula = "~ f", family = "poisson", objective = zc$fit$objective,
+    par = unname(zc$fit$par), par_names = names(zc$fit$par), beta = unname(fixef(zc)$cond), message = zc$fit$message),
+  pois_zero_cell = list(formula = "y ~ f + (1 | g)", ziformula = "~ 0", family = "poisson", objective = pz$fit$objective,
+    beta = unname(fixef(pz)$cond), vcov = pz_vcov)
+), auto_unbox = TRUE, digits = NA), file.path(out, "boundary.json"))
