@@ -28,6 +28,8 @@ import { glmmTMB } from '../src/zeroinfl/zeroInflated.js';
 import { buildZeroInflatedModel } from '../src/zeroinfl/model.js';
 import { ZiLaplace } from '../src/zeroinfl/laplace.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
+import { remlJointPrecision } from '../src/zeroinfl/remlPrecision.js';
+import { spdInverse } from '../src/linalg/dense.js';
 import { arr, expectPrintedTable, expectTmbPrintoutHead, rel, runZeroinflCli } from './helpers/tmbChecks.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -143,6 +145,21 @@ describe('glmmTMB REML: the printout (print.summary.glmmTMB)', () => {
       expect(text.some((l) => /REML/.test(l))).toBe(false);
     });
   }
+});
+
+describe('glmmTMB REML: the joint precision (remlPrecision.ts)', () => {
+  it('Q⁻¹ = [S⁻¹ + J P⁻¹ Jᵀ, J P⁻¹; P⁻¹ Jᵀ, P⁻¹] (2 fixed effects, 3 outer parameters)', () => {
+    const S = [4, 1, 1, 3], P = [5, 1, 0.5, 1, 4, 0.2, 0.5, 0.2, 3], J = [0.3, -0.2, 1.1, 0.7, 0.4, -0.5];
+    const Q = remlJointPrecision(S, J, P, 2, 3);
+    const V = spdInverse(Q, 5, 'Q').inv;
+    const Si = spdInverse(S, 2, 'S').inv, Pi = spdInverse(P, 3, 'P').inv;
+    const JPi = (a: number, l: number) => [0, 1, 2].reduce((t, k) => t + J[a * 3 + k] * Pi[k * 3 + l], 0);
+    for (let a = 0; a < 2; a++) {
+      for (let b = 0; b < 2; b++) expect(V[a * 5 + b]).toBeCloseTo(Si[a * 2 + b] + [0, 1, 2].reduce((t, l) => t + JPi(a, l) * J[b * 3 + l], 0), 12);
+      for (let l = 0; l < 3; l++) expect(V[a * 5 + 2 + l]).toBeCloseTo(JPi(a, l), 12);
+    }
+    for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) expect(V[(2 + k) * 5 + 2 + l]).toBeCloseTo(Pi[k * 3 + l], 12);
+  });
 });
 
 describe('glmmTMB REML: other cases and bad input', () => {

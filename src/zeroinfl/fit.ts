@@ -51,6 +51,7 @@ import { deriv12 } from '../optim/deriv12.js';
 import { ZiLaplace } from './laplace.js';
 import { type ZeroInflatedModel, type ZeroInflatedModelOptions, buildZeroInflatedModel } from './model.js';
 import { ZeroInflatedFit } from './zeroInflatedFit.js';
+import { remlJointPrecision, schurPrecision } from './remlPrecision.js';
 import type { LaplaceFitOptions, LaplaceFitProgress } from '../glmm/rowLaplace.js';
 
 /** What the fit reports after each evaluation (src/glmm/rowLaplace.ts). */
@@ -367,26 +368,10 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   for (const k of boundary) messages.push(`${names[k]} is at its boundary (SD ${Math.exp(x[k]).toExponential(1)}, the objective flat there): its standard error is not available, the others' are from the Hessian without it`);
   if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
   if (reml) {
-    // x = (β̃, x̂_o), the joint precision of (β̂, x̂_o) (the file's comment), and the modes and L of the
+    // x = (β̃, x̂_o), the joint precision of (β̂, x̂_o) (remlPrecision.ts), and the modes and L of the
     // Laplace approximation in u alone at x (the conditional modes, their variances given β̂ and x̂_o)
     const xFull = full(x);
-    const S = schurPrecision(lap);
-    const np = model.nPar;
-    const Qm = new Float64Array(np * np);
-    // [S, −SJ; −JᵀS, P + JᵀSJ]
-    const SJ = new Float64Array(pb * nx);
-    for (let a = 0; a < pb; a++) for (let k = 0; k < nx; k++) { let v = 0; for (let b = 0; b < pb; b++) v += S[a * pb + b] * J[b * nx + k]; SJ[a * nx + k] = v; }
-    for (let a = 0; a < pb; a++) {
-      for (let b = 0; b < pb; b++) Qm[a * np + b] = S[a * pb + b];
-      for (let k = 0; k < nx; k++) { Qm[a * np + pb + k] = -SJ[a * nx + k]; Qm[(pb + k) * np + a] = -SJ[a * nx + k]; }
-    }
-    for (let k = 0; k < nx; k++) {
-      for (let l = 0; l < nx; l++) {
-        let v = H.hessian[k * nx + l];
-        for (let a = 0; a < pb; a++) v += J[a * nx + k] * SJ[a * nx + l];
-        Qm[(pb + k) * np + pb + l] = v;
-      }
-    }
+    const Qm = remlJointPrecision(schurPrecision(lap.chol.LXX, pb), J, H.hessian, pb, nx);
     const lapU = new ZiLaplace(model);
     lapU.evaluate(xFull);
     return new ZeroInflatedFit(model, lapU, {
@@ -404,24 +389,3 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   });
 }
 
-/**
- * REML: β's precision given the outer parameters at the joint mode, S = R_XXᵀR_XX = XᵀWX − R_ZXᵀR_ZX (the
- * Schur complement of the joint Hessian of h in (u, β)), from the leading p × p of the Cholesky factor's
- * L_XX (R_XXᵀ, row-major with row stride p + 1), p × p row-major.
- */
-export function schurPrecision(lap: ZiLaplace): Float64Array {
-  const p = lap.pInner;
-  const p1 = p + 1;
-  const L = lap.chol.LXX;
-  const S = new Float64Array(p * p);
-  // S_ab = Σ_k L_ak L_bk over k ≤ min(a, b)
-  for (let a = 0; a < p; a++) {
-    for (let b = 0; b <= a; b++) {
-      let v = 0;
-      for (let k = 0; k <= b; k++) v += L[a * p1 + k] * L[b * p1 + k];
-      S[a * p + b] = v;
-      S[b * p + a] = v;
-    }
-  }
-  return S;
-}

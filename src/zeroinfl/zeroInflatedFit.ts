@@ -10,7 +10,10 @@
  *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2), Gamma 1/√φ; 1 for Poisson and binomial; NaN with a dispersion model
  *     (glmmTMB's NA); disp: φ_i = exp(x_d,iᵀδ̂) per row;
  *   - logLik = −objective, df = the number of parameters, AIC = −2ℓ + 2 df, BIC = −2ℓ + log(n) df,
- *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df;
+ *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df; REML (glmmTMB's REML = TRUE, fit.ts): the
+ *     objective the restricted one, df still counting β (glmmTMB's logLik reads its parfull), df.resid = n −
+ *     (df − p) (its fit$par: the outer parameters), Var(x̂) the inverse of the joint precision of (β̂, x̂_o)
+ *     (remlPrecision.ts) in place of H⁻¹;
  *   - ranef: b̃ = Λũ per level, with the conditional variances Λ (L Lᵀ)⁻¹ Λᵀ (L at ũ, observed W); with
  *     the zero model's random effects, one entry per grouping factor and model (component 'cond', then
  *     'zi': a shared factor's block split by its columns' predictor);
