@@ -140,6 +140,9 @@ describe('glmmTMB REML: the printout (print.summary.glmmTMB)', () => {
       expectTmbPrintoutHead(text, rLines);
       expectPrintedTable(text, rLines, 'Conditional model:', fit.cond.length);
       if (fit.zi.length > 0) expectPrintedTable(text, rLines, 'Zero-inflation model:', fit.zi.length);
+      // the conditional model's table line by line (printCoefmat with glmmTMB's zap.ind = 3: sleepstudy's z 36.84)
+      const at = (lines: string[]) => lines.lastIndexOf('Conditional model:');
+      for (let k = 1; k <= fit.cond.length + 1; k++) expect(text[at(text) + k]).toBe(rLines[at(rLines) + k]);
       // glmmTMB's summary says nothing of REML: neither does ours
       expect(rLines.some((l) => /REML/.test(l))).toBe(false);
       expect(text.some((l) => /REML/.test(l))).toBe(false);

@@ -34,6 +34,8 @@ function coefTable(rows: ZiCoefRow[]): string[] {
   return printCoefmat({
     names: rows.map((r) => r.name), estimate: rows.map((r) => r.estimate), se: rows.map((r) => r.se),
     statistic: rows.map((r) => r.z), statName: 'z value', pvalues: rows.map((r) => r.p),
+    // glmmTMB's printCoefmat(…, zap.ind = 3): the z column zapped to the digits its largest value leaves
+    zapStatistic: true,
   });
 }
 
