@@ -398,6 +398,7 @@ export function buildProgram(): Command {
     .option('--zi <formula>', "the zero-inflation (hurdle: zero) model: '~ 1' (default for counts), '~ x', '~ x + (1 | g)' (random effects), '~ 0' (default for binomial and betabinomial; the only one for beta_family, gaussian, Gamma and tweedie)")
     .option('--weights <column>', 'binomial and betabinomial: the numbers of trials of a proportion response (glmmTMB\'s weights)')
     .option('--disp <formula>', "the dispersion model log(phi) = X_d delta, fixed effects only: '~ 1' (default), '~ x' (glmmTMB's dispformula; gaussian: phi = sigma^2)")
+    .option('--reml', "glmmTMB's REML = TRUE: the conditional model's fixed effects integrated out with the random effects (the restricted likelihood; logLik, AIC and df.resid as glmmTMB reports them)")
     .option('--factors <cols>', 'numeric columns to treat as factors (comma-separated)')
     .option('--predict <type>', "print one prediction per row instead: response, conditional, zprob, link, zlink or disp (glmmTMB's predict types)")
     .option('--dharma', "print DHARMa's simulated-residual tests instead (print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers)")

@@ -1,5 +1,5 @@
 /**
- * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--weights COL] [--disp '~ 1'] [--factors a,b] [--predict TYPE]
+ * `mixedgpu zeroinfl FILE FORMULA [--family poisson] [--zi '~ 1'] [--weights COL] [--disp '~ 1'] [--reml] [--factors a,b] [--predict TYPE]
  * [--dharma [--nsim 250] [--seed 123] [--unconditional]] [--check] [--json]`: a glmmTMB model (a
  * zero-inflated or hurdle count GLMM, a binomial, betabinomial, beta, gaussian, Gamma or tweedie GLMM, with glmmTMB's ziformula and dispformula,
  * src/zeroinfl) on the CPU; prints glmmTMB's summary, the fit's JSON,
@@ -42,6 +42,8 @@ export interface ZeroinflArgs {
   weights?: string;
   /** glmmTMB's dispformula */
   disp?: string;
+  /** glmmTMB's REML = TRUE */
+  reml?: boolean;
   factors?: string;
   predict?: string;
   /** DHARMa's simulated residuals and tests */
@@ -109,6 +111,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
       ...(args.zi !== undefined ? { ziformula: args.zi } : {}),
       ...(args.weights !== undefined ? { weights: args.weights } : {}),
       ...(args.disp !== undefined ? { dispformula: args.disp } : {}),
+      ...(args.reml ? { REML: true } : {}),
       ...(factors ? { factors } : {}),
       ...(args.backend !== undefined ? { backend: args.backend as 'cpu' } : {}),
       dataName: basename(args.file, extname(args.file)),

@@ -33,6 +33,16 @@
  * the zero model's terms being more terms (merged with the conditional ones on the same factor, as
  * lmer's (1 | g) + (0 + x | g)). The Newton right-hand side is ΛᵀZᵀ(Wζ + ℓ′), per column of its
  * predictor: r_a,i = Σ_b W_ab,i ζ_b,i + ℓ′_a,i.
+ *
+ * Fixed effects integrated out (glmmTMB's REML = TRUE, TMB's random = c("b", "beta")): given the
+ * conditional model's X (n × p), β joins the inner variables under a flat prior, ζ_0 = ZΛu + Xβ, and
+ *   h(u, β) = −Σ_i ℓ_i(ζ_i) + ½‖u‖²,   ∇_β h = −Xᵀℓ′_0,
+ *   ∇²h = [ΛᵀZᵀWZΛ + I, ΛᵀZᵀWX; XᵀWZΛ, XᵀWX],  its Cholesky [L, 0; R_ZXᵀ, R_XXᵀ] (lme4's, with X in the Gram matrix)
+ *   Newton: the penalized weighted least-squares solve of lmer for (u, β) jointly, working response z = ζ + ℓ′/W
+ *   −log L_R ≈ h(ũ, β̃) + ½ log|L Lᵀ| + ½ log|R_XXᵀR_XX| − (p/2) log 2π
+ * (the Laplace approximation over (u, β): ½ log of the joint Hessian's determinant, −(p/2) log 2π for the p
+ * dimensions of β that have no normalized prior; u's −(q/2) log 2π cancels its prior's constant). With two
+ * predictors X is on pseudo-rows 0 and 2 (β enters η_0 only): Σ over them of w x xᵀ is XᵀW_00X.
  */
 import { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { NotPositiveDefiniteError } from '../linalg/dense.js';
@@ -66,6 +76,9 @@ export interface LaplaceFitOptions {
   onProgress?: (p: LaplaceFitProgress) => void;
 }
 
+/** The conditional model's fixed effects integrated out with the random effects (REML): X, n × p column-major. */
+export interface InnerFixedEffects { X: Float64Array; p: number }
+
 /** max|∇h| at which the conditional modes are taken as converged */
 const GRAD_TOL = 1e-10;
 const MAX_ITER = 100;
@@ -85,6 +98,12 @@ export abstract class RowLaplace {
   readonly weight: Float64Array;
   /** the modes ũ per block (level-major) */
   u: Float64Array[];
+  /** REML: the number of fixed effects integrated out (0 otherwise), their X (n × p) and modes β̃ */
+  readonly pInner: number;
+  readonly Xinner: Float64Array | null;
+  beta: Float64Array;
+  /** REML: log|R_XXᵀR_XX| at the last evaluation (0 otherwise) */
+  ldRX2 = 0;
   /** lme4's θ at the last parameters, and the templates T */
   theta: Float64Array;
   readonly T: Float64Array[];
@@ -110,8 +129,11 @@ export abstract class RowLaplace {
    * `predictors`: per block, the linear predictor of each column (0 the conditional model's, 1 the zero
    * model's); omitted, or all 0, for one predictor.
    */
-  constructor(n: number, blocks: RandomBlock[], nTheta: number, predictors?: Int8Array[]) {
+  constructor(n: number, blocks: RandomBlock[], nTheta: number, predictors?: Int8Array[], inner?: InnerFixedEffects) {
     this.n = n;
+    this.pInner = inner?.p ?? 0;
+    this.Xinner = inner && inner.p > 0 ? inner.X : null;
+    this.beta = new Float64Array(this.pInner);
     this.blocks = blocks;
     this.predictors = predictors ?? blocks.map((b) => new Int8Array(b.q));
     this.nPred = this.predictors.some((v) => v.some((a) => a === 1)) ? 2 : 1;
@@ -126,7 +148,7 @@ export abstract class RowLaplace {
     this.u = blocks.map((b) => new Float64Array(b.nl * b.q));
     this.theta = new Float64Array(nTheta);
     this.T = blocks.map((b) => new Float64Array(b.q * b.q));
-    this.gram = new WeightedGramCpu({ n: nw, X: new Float64Array(0), p: 0, blocks: this.nPred === 1 ? blocks : this.pseudoRowBlocks() });
+    this.gram = new WeightedGramCpu({ n: nw, X: this.pseudoRowX(), p: this.pInner, blocks: this.nPred === 1 ? blocks : this.pseudoRowBlocks() });
     this.chol = new BlockedCholesky(this.gram.gram, nTheta);
   }
 
@@ -152,6 +174,21 @@ export abstract class RowLaplace {
     });
   }
 
+  /** REML's X on the Gram pass's rows: X itself (one predictor), or on pseudo-rows 0 and 2 (two); empty without REML */
+  private pseudoRowX(): Float64Array {
+    const X = this.Xinner;
+    if (!X) return new Float64Array(0);
+    if (this.nPred === 1) return X;
+    const n = this.n;
+    const out = new Float64Array(3 * n * this.pInner);
+    for (let r = 0; r < this.pInner; r++) {
+      const col = X.subarray(r * n, r * n + n);
+      out.set(col, r * 3 * n);
+      out.set(col, r * 3 * n + 2 * n);
+    }
+    return out;
+  }
+
   /**
    * Σ_i ℓ_i at ζ (ζ = null: 0), and (when `grad` is given) ℓ′_i into grad and W_i = −ℓ″_i into
    * weight; −Infinity where a row is outside the model's support.
@@ -172,10 +209,17 @@ export abstract class RowLaplace {
     this.blocks.forEach((b, k) => fillTemplate(b, this.theta, this.T[k]));
   }
 
-  /** ζ = ZΛu into out (two predictors: ζ_a = Z_aΛ_a u into out[a n + i]) */
-  zetaOf(u: Float64Array[], out: Float64Array): void {
+  /** ζ = ZΛu (+ Xβ with REML's β) into out (two predictors: ζ_a = Z_aΛ_a u into out[a n + i]) */
+  zetaOf(u: Float64Array[], out: Float64Array, beta?: Float64Array): void {
     out.fill(0);
     const n = this.n;
+    const X = this.Xinner;
+    if (X && beta) {
+      for (let r = 0; r < this.pInner; r++) {
+        const br = beta[r];
+        for (let i = 0; i < n; i++) out[i] += X[r * n + i] * br;
+      }
+    }
     this.blocks.forEach((bk, k) => {
       const q = bk.q;
       const b = applyTemplate(this.T[k], q, bk.nl, u[k]);
@@ -206,10 +250,18 @@ export abstract class RowLaplace {
     return -ll + 0.5 * uu;
   }
 
-  /** max|∇h| = max|u − ΛᵀZᵀℓ′| at the current ℓ′ */
+  /** max|∇h| = max|u − ΛᵀZᵀℓ′| (and REML's |Xᵀℓ′_0|) at the current ℓ′ */
   private maxGradient(u: Float64Array[]): number {
     const n = this.n;
     let mx = 0;
+    const X = this.Xinner;
+    if (X) {
+      for (let r = 0; r < this.pInner; r++) {
+        let v = 0;
+        for (let i = 0; i < n; i++) v += X[r * n + i] * this.grad[i];
+        mx = Math.max(mx, Math.abs(v));
+      }
+    }
     this.blocks.forEach((bk, k) => {
       const q = bk.q;
       const r = new Float64Array(bk.nl * q);
@@ -286,7 +338,9 @@ export abstract class RowLaplace {
     this.blocks.forEach((bk, k) => {
       const q = bk.q;
       const pred = this.predictors[k];
-      const rhs = g.AXk[k];
+      // the working response's row of A_Xk (after REML's p rows of X)
+      const m = bk.nl * q;
+      const rhs = g.AXk[k].subarray(this.pInner * m, (this.pInner + 1) * m);
       rhs.fill(0);
       const { codes, Z } = bk;
       for (let i = 0; i < n; i++) {
@@ -294,23 +348,45 @@ export abstract class RowLaplace {
         for (let s = 0; s < q; s++) rhs[c + s] += Z[i * q + s] * (pred[s] === 0 ? r0[i] : r1[i]);
       }
     });
+    // REML: Xᵀr_0, X's right-hand side (the working response's column of A_XX; its own entry unused)
+    const X = this.Xinner;
+    if (X) {
+      const p = this.pInner, p1 = p + 1;
+      for (let r = 0; r < p; r++) {
+        let v = 0;
+        for (let i = 0; i < n; i++) v += X[r * n + i] * r0[i];
+        g.AXX[r * p1 + p] = v;
+        g.AXX[p * p1 + r] = v;
+      }
+      g.AXX[p * p1 + p] = 0;
+    }
     return this.tryFactor();
   }
 
-  /** h(ũ) + ½ log|L Lᵀ| at the current θ and fixed parameters; +∞ where it is not defined. */
+  /**
+   * h(ũ) + ½ log|L Lᵀ| at the current θ and fixed parameters (REML: h(ũ, β̃) + ½ log|L Lᵀ| + ½ log|R_XXᵀR_XX|
+   * − (p/2) log 2π); +∞ where it is not defined.
+   */
   laplace(): number {
     if (!this.modes()) return Infinity;
+    if (this.pInner > 0) return this.h + 0.5 * (this.ldL2 + this.ldRX2) - 0.5 * this.pInner * Math.log(2 * Math.PI);
     return this.h + 0.5 * this.ldL2;
   }
 
-  /** Newton's iteration for ũ from the last modes (or 0 where that fails); false where h is not finite. */
+  /**
+   * Newton's iteration for ũ (REML: and β̃) from the last modes (or u = 0, β at its last value, where that
+   * fails); false where h is not finite.
+   */
   modes(): boolean {
-    if (this.newton(this.u.map((v) => Float64Array.from(v)))) return true;
-    return this.newton(this.u.map((v) => new Float64Array(v.length)));
+    if (this.newton(this.u.map((v) => Float64Array.from(v)), Float64Array.from(this.beta))) return true;
+    return this.newton(this.u.map((v) => new Float64Array(v.length)), Float64Array.from(this.betaStart ?? this.beta));
   }
 
-  private newton(u: Float64Array[]): boolean {
-    let h = (this.zetaOf(u, this.zeta), this.hAt(u, this.zeta, true));
+  /** REML: β's starting value for a restart of the inner iteration (the caller's, e.g. g(ȳ) for the intercept) */
+  betaStart: Float64Array | null = null;
+
+  private newton(u: Float64Array[], beta: Float64Array): boolean {
+    let h = (this.zetaOf(u, this.zeta, beta), this.hAt(u, this.zeta, true));
     if (!Number.isFinite(h)) return false;
     let converged = false;
     for (let it = 0; it < MAX_ITER; it++) {
@@ -320,21 +396,26 @@ export abstract class RowLaplace {
         if (!this.stepWeights(this.stepW) || !this.factorAt(true, this.stepW)) return false;
         this.safeguardedSteps++;
       }
-      const uNew = solveLmm(this.chol, this.weight.length, false).u;
+      const sol = solveLmm(this.chol, this.weight.length, false);
+      const uNew = sol.u;
       this.iterations++;
-      // the step, halved while h increases
+      // the step, halved while h increases (REML: in (u, β) jointly)
       const step = uNew.map((v, k) => v.map((x, c) => x - u[k][c]));
+      const stepBeta = Float64Array.from(beta, (b, r) => sol.beta[r] - b);
       let s = 1;
       let accepted = false;
       let maxStep = 0;
       for (const v of step) for (const x of v) maxStep = Math.max(maxStep, Math.abs(x));
+      for (const x of stepBeta) maxStep = Math.max(maxStep, Math.abs(x));
       // (each trial's ℓ′ and W are computed with it: the accepted one's are the next iteration's)
       for (let k = 0; k <= MAX_HALVINGS; k++) {
         const uTry = u.map((v, b) => v.map((x, c) => x + s * step[b][c]));
-        this.zetaOf(uTry, this.trial);
+        const betaTry = Float64Array.from(beta, (b, r) => b + s * stepBeta[r]);
+        this.zetaOf(uTry, this.trial, betaTry);
         const hTry = this.hAt(uTry, this.trial, true);
         if (hTry <= h || (Number.isFinite(hTry) && hTry - h <= 1e-13 * Math.abs(h))) {
           u = uTry;
+          beta = betaTry;
           h = hTry;
           this.zeta.set(this.trial);
           accepted = true;
@@ -350,8 +431,10 @@ export abstract class RowLaplace {
     // L at ũ, with the observed W
     if (!this.factorAt(false)) return false;
     this.u = u;
+    this.beta = beta;
     this.h = h;
     this.ldL2 = this.chol.ldL2;
+    this.ldRX2 = this.pInner > 0 ? this.chol.ldRX2 : 0;
     return Number.isFinite(h);
   }
 }

@@ -170,6 +170,8 @@ export interface CoefColumns {
   statName: string;
   /** Pr(>|z|), printed with format.pval and significance stars */
   pvalues?: number[];
+  /** zap.ind = 3 (glmmTMB's print.summary): the statistic's column zapsmall(·, digits) before its rounding */
+  zapStatistic?: boolean;
 }
 
 /**
@@ -193,7 +195,9 @@ export function printCoefmat(c: CoefColumns): string[] {
     const re = formatR(badIdx.map((k) => csVals[k]), Math.max(1, DIGITS - 1));
     badIdx.forEach((k, i) => { cs[k] = re[i]; });
   }
-  const tCol = formatR(c.statistic.map((v) => roundR(v, digTst)), DIGITS);
+  // zap.ind = 3: xm[, 3] <- zapsmall(xm[, 3], digits), then format(round(·, dig.tst), digits)
+  const stat = c.zapStatistic ? zapsmall(c.statistic, DIGITS) : c.statistic;
+  const tCol = formatR(stat.map((v) => roundR(v, digTst)), DIGITS);
   const cols = [cs.slice(0, p), cs.slice(p), tCol];
   const labels = ['Estimate', 'Std. Error', c.statName];
   const pv = c.pvalues;

@@ -22,6 +22,18 @@
  *   central differences of the objective with Richardson's extrapolation (δ = 1e-3 and 5e-4), TMB's
  *   by automatic differentiation) → the fit
  *   (zeroInflatedFit.ts).
+ * REML (glmmTMB's REML = TRUE: TMB's random = c("b", "beta")): β is integrated out with the random effects
+ * (laplace.ts, src/glmm/rowLaplace.ts: the inner Newton iteration over (u, β), the log-determinant of their
+ * joint Hessian), and the stages above run over the outer parameters x_o = (γ, δ, ψ) alone: a zero model's γ
+ * running to a boundary is stepped there as without REML (boundary.ts, in x_o's coordinates); a conditional
+ * model's β running to one is refused after the optimization (the likelihood tends to a positive limit along
+ * that direction, so its integral over β under a flat prior diverges: REML has no optimum). β̂ is the
+ * joint mode β̃ at x̂_o, and Var of (β̂, x̂_o) as glmmTMB's vcov reads TMB's joint precision (sdreport's
+ * jointPrecision with the random effects b marginalized, GMRFmarginal): with S = R_XXᵀR_XX (β's precision
+ * given x_o, b integrated out; the Schur complement of the joint Hessian at the mode), J = dβ̃/dx_o (central
+ * differences of the mode, δ = 1e-4) and P the Hessian of the objective in x_o,
+ *   Var(β̂, x̂_o) = [S, −SJ; −JᵀS, P + JᵀSJ]⁻¹ = [S⁻¹ + J P⁻¹ Jᵀ, J P⁻¹; P⁻¹Jᵀ, P⁻¹]
+ * (β = β̃(x_o) + e, e ~ N(0, S⁻¹), linearized in x_o ~ N(x̂_o, P⁻¹): TMB's construction).
  * Starting values: β₀ = g(ȳ) for an intercept (log ȳ, logit ȳ, ȳ by the link), for gaussian the
  * dispersion model's intercept log s² (the response's variance), every other parameter 0 (p = ½,
  * φ = 1, SD 1), as glmmTMB starts at 0.
@@ -39,6 +51,7 @@ import { deriv12 } from '../optim/deriv12.js';
 import { ZiLaplace } from './laplace.js';
 import { type ZeroInflatedModel, type ZeroInflatedModelOptions, buildZeroInflatedModel } from './model.js';
 import { ZeroInflatedFit } from './zeroInflatedFit.js';
+import { remlJointPrecision, schurPrecision } from './remlPrecision.js';
 import type { LaplaceFitOptions, LaplaceFitProgress } from '../glmm/rowLaplace.js';
 
 /** What the fit reports after each evaluation (src/glmm/rowLaplace.ts). */
@@ -47,7 +60,16 @@ export type ZeroInflatedProgress = LaplaceFitProgress;
 /** The fit's options (src/glmm/rowLaplace.ts). */
 export type ZeroInflatedFitOptions = LaplaceFitOptions;
 
-export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInflatedFitOptions {}
+export interface ZeroInflatedOptions extends ZeroInflatedModelOptions, ZeroInflatedFitOptions {
+  /**
+   * glmmTMB's REML = TRUE: the conditional model's fixed effects integrated out with the random effects
+   * (the restricted likelihood; for a gaussian LMM with dispformula '~ 1', lmer's REML criterion / 2)
+   */
+  REML?: boolean;
+}
+
+/** the central-difference step of dβ̃/dx_o (REML's Var(β̂)) */
+const MODE_STEP = 1e-4;
 
 /** Newton steps on the central-difference Hessian after the optimizer, at most */
 const NEWTON_STEPS = 4;
@@ -65,9 +87,11 @@ const MAX_BOUNDARY_RUNS = 12;
  */
 export async function stepToBoundary(
   objective: (x: Float64Array) => Promise<number>, model: ZeroInflatedModel, c: BoundaryCandidate, x0: Float64Array, f0: number,
+  toModel: (x: Float64Array) => ArrayLike<number> = (x) => x,
 ): Promise<{ x: Float64Array; f: number } | null> {
   let x = x0, f = f0;
-  for (let step = 0; minAbsEta(model, c.part, c.rows, x) < ETA_BOUNDARY && step < 20; step++) {
+  // (toModel: the optimizer's x as the model's (β, γ, δ, ψ), for η; REML's x_o with β before it)
+  for (let step = 0; minAbsEta(model, c.part, c.rows, toModel(x)) < ETA_BOUNDARY && step < 20; step++) {
     const xn = Float64Array.from(x, (v, k) => v + 2 * c.d[k]);
     const fn = await objective(xn);
     if (!(fn <= f + OBJECTIVE_NOISE * Math.max(1, Math.abs(f)))) return null;
@@ -132,10 +156,24 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   }
   if (options.maxfun !== undefined && !(Number.isInteger(options.maxfun) && options.maxfun > 0)) throw new OptionError('maxfun', `maxfun must be a positive whole number, got ${String(options.maxfun)}`);
   await rowPassesReady(data.numRows);
+  if (options.REML !== undefined && typeof options.REML !== 'boolean') throw new OptionError('REML', `REML must be true or false, got ${String(options.REML)}`);
   const model = buildZeroInflatedModel(formula, data, options);
   if (model.nPar >= model.n) throw new ModelError(`the model has ${model.nPar} parameters for ${model.n} observations`);
-  const lap = new ZiLaplace(model);
-  const nx = model.nPar;
+  const reml = options.REML === true;
+  if (reml && model.p >= model.n) throw new ModelError(`REML: the conditional model has ${model.p} fixed effects for ${model.n} observations`);
+  const lap = new ZiLaplace(model, reml);
+  // REML: the optimizer's x is x_o, x without its leading pb = p entries (β, integrated out)
+  const pb = reml ? model.p : 0;
+  const nx = model.nPar - pb;
+  /** x = (β, x_o) with β the inner iteration's last mode (ignored by the REML objective) */
+  const full = (xo: ArrayLike<number>) => {
+    const out = new Float64Array(model.nPar);
+    out.set(lap.beta.subarray(0, pb));
+    out.set(Array.from(xo), pb);
+    return out;
+  };
+  /** a vector of x_o's coordinates in x's (0 in β's): REML's boundary basis, gradient */
+  const embed = (v: ArrayLike<number>) => { const o = new Float64Array(model.nPar); o.set(Array.from(v), pb); return o; };
   let evaluations = 0;
   let last = performance.now();
   let best = Infinity;
@@ -147,19 +185,26 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
       throwIfAborted(options.signal);
       last = performance.now();
     }
-    const v = lap.evaluate(x);
+    const v = lap.evaluate(reml ? full(x) : x);
     if (options.onProgress) {
       if (v < best) best = v;
       options.onProgress({ feval: evaluations, objective: v, best, elapsedMs: performance.now() - t0 });
     }
     return v;
   };
-  const x0 = zeroInflatedStart(model);
+  const xStart = zeroInflatedStart(model);
+  if (reml) {
+    // the inner iteration's β starts (and restarts) at the starting values' β
+    lap.beta = xStart.slice(0, pb);
+    lap.betaStart = xStart.slice(0, pb);
+  }
+  const x0 = xStart.slice(pb);
   const f0 = await objective(x0);
   if (!Number.isFinite(f0)) throw new ModelError('the likelihood is not finite at the starting values');
   const lower = new Float64Array(nx).fill(-Infinity);
   const upper = new Float64Array(nx).fill(Infinity);
-  const names = parameterNames(model);
+  const allNames = parameterNames(model);
+  const names = allNames.slice(pb);
   // BOBYQA, stopped when a set of rows drifts to a boundary of a fixed-effects predictor (boundary.ts): the
   // rows stepped to it and the optimization resumed in the complement of its directions, x = x_b + Q z
   const maxfun = options.maxfun ?? 10000;
@@ -168,6 +213,13 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   const accepted: { candidate: BoundaryCandidate; directions: Float64Array[] }[] = [];
   const rejected = new Map<string, number>();
   const skip = (key: string, m: number) => rejected.has(key) && rejected.get(key)! + 2 > m;
+  // boundary.ts's candidate at the optimizer's x; REML: the zero model's only, in x_o's coordinates (β is not
+  // an outer parameter: a conditional model's boundary is refused after the optimization, below)
+  const candidateAt = (xo: Float64Array): BoundaryCandidate | null => {
+    if (!reml) return boundaryCandidate(model, xo, atBoundary, B, skip);
+    const c = boundaryCandidate(model, full(xo), atBoundary, B.map(embed), (key, m) => key.startsWith('cond:') || skip(key, m));
+    return c && { ...c, d: c.d.slice(pb), directions: c.directions.map((v) => v.slice(pb)) };
+  };
   let x: Float64Array = Float64Array.from(x0);
   let fx = f0;
   let used = 0;
@@ -195,15 +247,15 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     }, Q ? new Float64Array(m) : x, {
       lower: lower.subarray(0, m), upper: upper.subarray(0, m), rhobeg: run === 0 ? 0.5 : 0.2, rhoend: 1e-8, maxfun: Math.max(1, maxfun - used),
       // every CHECK_EVERY evaluations, the best point's rows tested for a drift to a boundary (boundary.ts)
-      shouldStop: () => ++count % CHECK_EVERY === 0 && (hit.c = boundaryCandidate(model, bestX, atBoundary, B, skip)) !== null,
+      shouldStop: () => ++count % CHECK_EVERY === 0 && (hit.c = candidateAt(bestX)) !== null,
     });
     used += opt.feval;
     x = toX(opt.x);
     fx = opt.fval;
     const found = hit.c;
-    const candidate: BoundaryCandidate | null = found ?? (used < maxfun ? boundaryCandidate(model, x, atBoundary, B, skip) : null);
+    const candidate: BoundaryCandidate | null = found ?? (used < maxfun ? candidateAt(x) : null);
     if (!candidate || run >= MAX_BOUNDARY_RUNS) break;
-    const stepped = await stepToBoundary(objective, model, candidate, found ? bestX : x, found ? bestF : fx);
+    const stepped = await stepToBoundary(objective, model, candidate, found ? bestX : x, found ? bestF : fx, reml ? full : undefined);
     if (stepped) {
       x = stepped.x;
       fx = stepped.f;
@@ -275,8 +327,32 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     const h2 = await deriv12(objective, x, fx, lower, 5e-4);
     H = { gradient: H.gradient, hessian: Float64Array.from(h2.hessian, (v, k) => (4 * v - h1.hessian[k]) / 3) };
   }
+  // REML: β̃'s derivatives in x_o, dβ̃/dx_o ≈ (β̃(x + δe_k) − β̃(x − δe_k)) / 2δ (J, p × nx row-major)
+  const J = new Float64Array(pb * nx);
+  if (reml) {
+    for (let k = 0; k < nx; k++) {
+      const xp = Float64Array.from(x), xm = Float64Array.from(x);
+      xp[k] += MODE_STEP;
+      xm[k] -= MODE_STEP;
+      await objective(xp);
+      const bp = Float64Array.from(lap.beta);
+      await objective(xm);
+      for (let r = 0; r < pb; r++) J[r * nx + k] = (bp[r] - lap.beta[r]) / (2 * MODE_STEP);
+    }
+  }
   // the state at the optimum (modes, weights, L)
-  const fFinal = lap.evaluate(x);
+  const fFinal = lap.evaluate(reml ? full(x) : x);
+  if (reml) {
+    // a conditional model's fixed effects running to a boundary (boundary.ts: the mean → 0 on rows of zeros, a
+    // probability → 0 or 1): along that direction the likelihood tends to a positive limit, so its integral over
+    // β under a flat prior — the restricted likelihood — diverges, and REML has no optimum
+    const c = boundaryCandidate(model, full(x), atBoundary, B.map(embed), (key) => !key.startsWith('cond:'));
+    if (c) {
+      const coefs = allNames.filter((_, k) => loadedParameters(c.directions, model.nPar)[k]);
+      const words = [...new Set(Array.from(c.signs, (s) => limitWords(model, 'cond', s)))].join(', ');
+      throw new ModelError(`REML: the conditional model's coefficients ${coefs.join(', ')} run to a boundary (${words} for rows with ${describeRows(model.frame, c.rows)}): the likelihood tends to a positive limit along that direction, so the restricted likelihood, its integral over β under a flat prior, diverges and REML has no optimum (glmmTMB 1.1.5 stops at an arbitrary β and fails in vcov). Fit by maximum likelihood (REML: false), which steps these coefficients to the boundary and reports them`);
+    }
+  }
   const messages = [...model.messages];
   if (!opt.converged) messages.push(`optimizer (BOBYQA) did not converge: ${opt.message}`);
   if (!hessianPd) messages.push('the Hessian of the objective is not positive definite at the optimum: standard errors are not available (glmmTMB: "non-positive-definite Hessian matrix")');
@@ -291,6 +367,20 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   }
   for (const k of boundary) messages.push(`${names[k]} is at its boundary (SD ${Math.exp(x[k]).toExponential(1)}, the objective flat there): its standard error is not available, the others' are from the Hessian without it`);
   if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
+  if (reml) {
+    // x = (β̃, x̂_o), the joint precision of (β̂, x̂_o) (remlPrecision.ts), and the modes and L of the
+    // Laplace approximation in u alone at x (the conditional modes, their variances given β̂ and x̂_o)
+    const xFull = full(x);
+    const Qm = remlJointPrecision(schurPrecision(lap.chol.LXX, pb), J, H.hessian, pb, nx);
+    const lapU = new ZiLaplace(model);
+    lapU.evaluate(xFull);
+    return new ZeroInflatedFit(model, lapU, {
+      x: xFull, objective: fFinal, hessian: Qm, gradient: embed(H.gradient), parNames: allNames, boundary: boundary.map((k) => k + pb), boundaryBasis: B.map(embed),
+      unbounded: names.filter((_, k) => loaded[k] && !boundary.includes(k)), reml: true,
+      evaluations, iterations: lap.iterations + lapU.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
+      dataName: options.dataName, elapsedMs: performance.now() - t0,
+    });
+  }
   return new ZeroInflatedFit(model, lap, {
     x, objective: fFinal, hessian: H.hessian, gradient: H.gradient, parNames: names, boundary, boundaryBasis: B,
     unbounded: names.filter((_, k) => loaded[k] && !boundary.includes(k)),
@@ -298,3 +388,4 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
     dataName: options.dataName, elapsedMs: performance.now() - t0,
   });
 }
+

@@ -10,6 +10,11 @@
  * with step halving (src/glmm/rowLaplace.ts); where the observed system is indefinite at an iterate
  * (a zero-inflated zero's ℓ″ > 0), that step takes Fisher-scoring-like positive weights (the
  * kernel's step weights) instead — the safeguard. The determinant is always the observed one at ũ.
+ *
+ * REML (glmmTMB's REML = TRUE): the conditional model's β is integrated out with u (RowLaplace's inner
+ * fixed effects): the objective is a function of x's other parts (γ, δ, ψ, the family's), β in x is ignored,
+ * and the kernel's fixed part of η is the offset alone (Xβ is in ζ):
+ *   −log L_R(γ, δ, ψ) ≈ h(ũ, β̃) + ½ log|L Lᵀ| + ½ log|R_XXᵀR_XX| − (p/2) log 2π.
  */
 import { RowLaplace } from '../glmm/rowLaplace.js';
 import { lme4Theta } from './covariance.js';
@@ -72,9 +77,13 @@ export class ZiLaplace extends RowLaplace {
   readonly model: ZeroInflatedModel;
   readonly state: ZiRowState;
 
-  constructor(model: ZeroInflatedModel) {
-    super(model.n, model.blocks, model.nTheta, model.predictors);
+  /** β integrated out (REML) */
+  readonly reml: boolean;
+
+  constructor(model: ZeroInflatedModel, reml = false) {
+    super(model.n, model.blocks, model.nTheta, model.predictors, reml ? { X: model.X, p: model.p } : undefined);
     this.model = model;
+    this.reml = reml;
     const n = model.n;
     this.state = {
       etaFixed: new Float64Array(n), logP: new Float64Array(n), log1mP: new Float64Array(n), phi: new Float64Array(n).fill(NaN), aux: new Float64Array(n),
@@ -100,7 +109,8 @@ export class ZiLaplace extends RowLaplace {
   setParameters(x: ArrayLike<number>): void {
     const m = this.model;
     const { beta, gamma, delta, psi, familyPar } = splitParameters(m, x);
-    this.state.etaFixed.set(condFixed(m, beta));
+    // (REML: the offset alone; β is the inner iteration's)
+    this.state.etaFixed.set(condFixed(m, this.reml ? new Float64Array(m.p) : beta));
     const lz = ziLinear(m, gamma);
     if (this.state.etaZiFixed) this.state.etaZiFixed.set(lz);
     for (let i = 0; i < m.n; i++) {

@@ -7,10 +7,11 @@
  * number of groups, then the zero-inflation model's random effects the same way where it has them
  * ("Zero-inflation model:"); for dispformula '~ 1' the dispersion line
  * (printDispersion: "Dispersion estimate for gaussian family (sigma^2)", else "Dispersion parameter
- * for <family> family ()"); the conditional, zero-inflation and dispersion models' coefficient tables
+ * for <family> family ()", the value as formatC(·, digits = 3): " 655", "1.23e+03"); the conditional, zero-inflation and dispersion models' coefficient tables
  * (printCoefmat, 4 digits, signif stars).
  */
 import type { VarCorrRow } from '../results/components.js';
+import { formatCg } from '../gamm/summary.js';
 import { printCoefmat, varCorrTable } from '../results/lme4Print.js';
 import { formatR, printMatrix } from '../results/rFormat.js';
 import type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow } from './zeroInflatedFit.js';
@@ -33,6 +34,8 @@ function coefTable(rows: ZiCoefRow[]): string[] {
   return printCoefmat({
     names: rows.map((r) => r.name), estimate: rows.map((r) => r.estimate), se: rows.map((r) => r.se),
     statistic: rows.map((r) => r.z), statName: 'z value', pvalues: rows.map((r) => r.p),
+    // glmmTMB's printCoefmat(…, zap.ind = 3): the z column zapped to the digits its largest value leaves
+    zapStatistic: true,
   });
 }
 
@@ -105,8 +108,8 @@ function finish(fit: ZeroInflatedFit, lines: string[], familyName: string): stri
   const m = fit.model;
   if (m.pd > 0 && m.dispConstant) {
     lines.push('', m.dist === 'gaussian'
-      ? `Dispersion estimate for gaussian family (sigma^2): ${formatR([fit.sigma * fit.sigma], 3)[0]} `
-      : `Dispersion parameter for ${familyName} family (): ${formatR([fit.sigma], 3)[0]} `);
+      ? `Dispersion estimate for gaussian family (sigma^2): ${formatCg(fit.sigma * fit.sigma, 3)} `
+      : `Dispersion parameter for ${familyName} family (): ${formatCg(fit.sigma, 3)} `);
   }
   lines.push('', 'Conditional model:');
   lines.push(...coefTable(fit.cond));

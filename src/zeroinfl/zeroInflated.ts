@@ -13,7 +13,7 @@ import { OptionError, showValue } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
-import { type Schema, abortSignal, checkObject, columnNames, fn, integer, oneOf, string, weights } from '../options/rules.js';
+import { type Schema, abortSignal, bool, checkObject, columnNames, fn, integer, oneOf, string, weights } from '../options/rules.js';
 import { type ZeroInflatedOptions, fitZeroInflated } from './fit.js';
 import { ZI_FAMILIES, ZI_FAMILY_ALIASES } from './model.js';
 import type { ZeroInflatedFit } from './zeroInflatedFit.js';
@@ -42,6 +42,7 @@ const ZI_OPTIONS: Schema = {
     oneOf('cpu', 'auto')(v, at);
   },
   maxfun: integer(1),
+  REML: bool,
   dataName: string,
   signal: abortSignal,
   onProgress: fn,

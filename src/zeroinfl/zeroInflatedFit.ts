@@ -10,7 +10,10 @@
  *     beta Var = μ(1 − μ)/(1 + φ)), gaussian σ = exp(δ/2), Gamma 1/√φ; 1 for Poisson and binomial; NaN with a dispersion model
  *     (glmmTMB's NA); disp: φ_i = exp(x_d,iᵀδ̂) per row;
  *   - logLik = −objective, df = the number of parameters, AIC = −2ℓ + 2 df, BIC = −2ℓ + log(n) df,
- *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df;
+ *     deviance = −2ℓ (glmmTMB's summary), df.resid = n − df; REML (glmmTMB's REML = TRUE, fit.ts): the
+ *     objective the restricted one, df still counting β (glmmTMB's logLik reads its parfull), df.resid = n −
+ *     (df − p) (its fit$par: the outer parameters), Var(x̂) the inverse of the joint precision of (β̂, x̂_o)
+ *     (remlPrecision.ts) in place of H⁻¹;
  *   - ranef: b̃ = Λũ per level, with the conditional variances Λ (L Lᵀ)⁻¹ Λᵀ (L at ũ, observed W); with
  *     the zero model's random effects, one entry per grouping factor and model (component 'cond', then
  *     'zi': a shared factor's block split by its columns' predictor);
@@ -58,6 +61,11 @@ export interface ZeroInflatedOptimum {
   boundaryBasis?: Float64Array[];
   /** the fixed-effects coefficients that load on a boundary direction (their estimates unbounded, SEs NaN) */
   unbounded?: string[];
+  /**
+   * glmmTMB's REML = TRUE: objective is −log of the restricted likelihood (β integrated out), x's β the joint
+   * mode, hessian the joint precision of (β, the outer parameters) (fit.ts)
+   */
+  reml?: boolean;
   evaluations: number;
   iterations: number;
   safeguardedSteps: number;
@@ -141,6 +149,8 @@ export class ZeroInflatedFit {
   readonly messages: string[];
   readonly dataName?: string;
   readonly elapsedMs: number;
+  /** fitted by REML (glmmTMB's REML = TRUE): logLik is the restricted likelihood's */
+  readonly REML: boolean;
 
   constructor(model: ZeroInflatedModel, lap: ZiLaplace, opt: ZeroInflatedOptimum) {
     this.model = model;
@@ -165,7 +175,10 @@ export class ZeroInflatedFit {
     this.AIC = -2 * this.logLik + 2 * this.df;
     this.BIC = -2 * this.logLik + Math.log(model.n) * this.df;
     this.deviance = -2 * this.logLik;
-    this.dfResid = model.n - this.df;
+    // glmmTMB's df.residual: n − length(fit$par), the outer parameters (without β under REML); logLik's df
+    // counts β in both (its parfull)
+    this.REML = opt.reml === true;
+    this.dfResid = model.n - (this.df - (this.REML ? model.p : 0));
     const nx = model.nPar;
     this.hessian = Float64Array.from(opt.hessian);
     this.gradient = Float64Array.from(opt.gradient);
@@ -391,7 +404,7 @@ export class ZeroInflatedFit {
   toJSON(): Record<string, unknown> {
     const tab = (rows: ZiCoefRow[]) => rows.map((r) => ({ name: r.name, estimate: r.estimate, se: r.se, z: r.z, p: r.p }));
     return {
-      model: 'glmmTMB', family: this.family, link: this.link, formula: this.formula, ziformula: this.ziformula, dispformula: this.dispformula,
+      model: 'glmmTMB', family: this.family, link: this.link, formula: this.formula, ziformula: this.ziformula, dispformula: this.dispformula, reml: this.REML,
       nobs: this.nobs, nobs_dropped: this.model.frame.nDropped,
       par: Array.from(this.par), par_names: this.parNames,
       objective: this.objective, loglik: this.logLik, df: this.df, aic: this.AIC, bic: this.BIC, deviance: this.deviance, df_resid: this.dfResid,
