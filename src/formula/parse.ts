@@ -15,7 +15,7 @@
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
 import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, NUM_FACTOR, RELEVEL, formulaFunctionNames, isFormulaFunction } from './functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, ROW_FUNCTIONS, formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
   type BasisArgs,
@@ -28,6 +28,7 @@ import {
   type RandomTerm,
   type RelevelRef,
   type Response,
+  type ScaleArgs,
   type Term,
   type TermVar,
 } from './types.js';
@@ -672,6 +673,9 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
           : node.fn === 'c' ? ": 'c(...)' is the value of an argument such as knots = c(2, 5)" : '';
         throw new FormulaError(`unknown function '${node.fn}'${where} (functions: ${formulaFunctionNames()}; I(...) for arithmetic)`, text, node.pos);
       }
+      if (REDUCTIONS.has(node.fn)) return reductionCall(node, text);
+      if (node.fn === 'scale' && (node.args.length !== 1 || node.names[0] !== null)) return scaleCall(node, text);
+      if (ROW_FUNCTIONS.has(node.fn)) return rowCall(node, text);
       const matrix = BASIS_FUNCTIONS.has(node.fn);
       if (node.fn === NUM_FACTOR) return numFactorCall(node, text, termVar);
       if (node.fn === RELEVEL) return relevelCall(node, text, termVar);
@@ -710,6 +714,128 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
       if (node.op === '&') return { type: 'and', left: toExpr(node.left, text), right: toExpr(node.right, text) };
       return { type: 'binop', op: node.op as '+' | '-' | '*' | '/' | '^', left: toExpr(node.left, text), right: toExpr(node.right, text) };
   }
+}
+
+/**
+ * A call's arguments matched to `formals` as R matches a closure's: named ones by their exact name (a
+ * partial name is refused, naming the full one), then the positional ones in order to the formals
+ * left; `...` (pmin, pmax) takes every positional argument.
+ */
+function matchCallArgs(node: Extract<Node, { kind: 'call' }>, formals: readonly string[], text: string): { given: Map<string, Node>; dots: Node[] } {
+  const fn = node.fn;
+  const given = new Map<string, Node>();
+  const dots: Node[] = [];
+  const shown = formals.filter((f) => f !== '...').join(', ') || '…';
+  node.args.forEach((arg, k) => {
+    const name = node.names[k];
+    if (name === null) return;
+    if (!formals.includes(name) || name === '...') {
+      const full = formals.filter((f) => f !== '...' && f.startsWith(name));
+      const hint = full.length === 1 ? ` (write its full name: ${full[0]} = …)` : '';
+      throw new FormulaError(`'${fn}' has no argument '${name}'${hint} (its arguments: ${shown})`, text, arg.pos);
+    }
+    if (given.has(name)) throw new FormulaError(`'${fn}': argument '${name}' given twice`, text, arg.pos);
+    given.set(name, arg);
+  });
+  const open = formals.filter((f) => !given.has(f));
+  let slot = 0;
+  node.args.forEach((arg, k) => {
+    if (node.names[k] !== null) return;
+    const formal = open[slot];
+    if (formal === '...') { dots.push(arg); return; }
+    if (formal === undefined) throw new FormulaError(`'${fn}' takes at most ${formals.length} argument${formals.length === 1 ? '' : 's'} (${shown}), got ${node.args.length}`, text, arg.pos);
+    given.set(formal, arg);
+    slot++;
+  });
+  return { given, dots };
+}
+
+/** A TRUE/FALSE argument written out (`na.rm = TRUE`), or undefined when not given. */
+function logicalArg(fn: string, name: string, arg: Node | undefined, text: string): boolean | undefined {
+  if (!arg) return undefined;
+  const a = unwrap(arg);
+  if (a.kind !== 'logical') throw new FormulaError(`'${fn}': ${name} must be TRUE or FALSE, not '${deparse(arg)}'`, text, arg.pos);
+  return a.value;
+}
+
+/**
+ * R's summaries of a whole column, `mean(x)`, `sd(x, na.rm = TRUE)`, …, `length(x)`
+ * (functions.ts REDUCTIONS): x a numeric expression, na.rm TRUE or FALSE written out.
+ */
+function reductionCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const fn = node.fn;
+  const { given } = matchCallArgs(node, REDUCTIONS.get(fn)!, text);
+  const x = given.get('x');
+  if (!x) throw new FormulaError(`'${fn}' needs a variable: ${fn}(x${fn === 'length' ? '' : ', na.rm = TRUE'})`, text, node.pos);
+  const naRm = logicalArg(fn, 'na.rm', given.get('na.rm'), text);
+  return { type: 'call', fn, args: [toExpr(x, text)], ...(naRm ? { naRm: true as const } : {}) };
+}
+
+/**
+ * R's `scale(x, center = TRUE, scale = TRUE)`: center and scale TRUE, FALSE or a number written out;
+ * R's defaults leave the call as scale(x) (no scaleArgs).
+ */
+function scaleCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const { given } = matchCallArgs(node, ['x', 'center', 'scale'], text);
+  const x = given.get('x');
+  if (!x) throw new FormulaError(`'scale' needs a variable: scale(x, center = TRUE, scale = TRUE)`, text, node.pos);
+  const value = (name: 'center' | 'scale'): boolean | number => {
+    const arg = given.get(name);
+    if (!arg) return true;
+    const a = unwrap(arg);
+    if (a.kind === 'logical') return a.value;
+    const v = numbers(arg, text, `scale's ${name}`, true);
+    if (v === null || v.length !== 1 || !Number.isFinite(v[0])) throw new FormulaError(`'scale': ${name} must be TRUE, FALSE or one number written out, not '${deparse(arg)}'`, text, arg.pos);
+    return v[0];
+  };
+  const scaleArgs: ScaleArgs = { center: value('center'), scale: value('scale') };
+  if (scaleArgs.scale === 0) throw new FormulaError(`'scale': scale = 0 divides by zero`, text, given.get('scale')!.pos);
+  const defaults = scaleArgs.center === true && scaleArgs.scale === true;
+  return { type: 'call', fn: 'scale', args: [toExpr(x, text)], ...(defaults ? {} : { scaleArgs }) };
+}
+
+/**
+ * R's row-wise functions (functions.ts ROW_FUNCTIONS): round's digits and log's base written out as
+ * numbers (round(x, 1), log(x, 2)); pmin/pmax of two or more expressions; ifelse(test, yes, no);
+ * as.numeric of a numeric expression or of a factor (a column, factor(x), relevel(…)).
+ */
+function rowCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const fn = node.fn;
+  const { given, dots } = matchCallArgs(node, ROW_FUNCTIONS.get(fn)!, text);
+  const literal = (name: string, arg: Node): number => {
+    const v = numbers(arg, text, `${fn}'s ${name}`, true);
+    if (v === null || v.length !== 1 || !Number.isFinite(v[0])) throw new FormulaError(`'${fn}': ${name} must be one number written out (${fn === 'round' ? 'round(x, 1)' : 'log(x, 2)'}), not '${deparse(arg)}'`, text, arg.pos);
+    return v[0];
+  };
+  if (fn === 'pmin' || fn === 'pmax') {
+    if (dots.length < 2) throw new FormulaError(`'${fn}' takes two or more arguments (${fn}(x, 0)), got ${dots.length}`, text, node.pos);
+    return { type: 'call', fn, args: dots.map((a) => toExpr(a, text)) };
+  }
+  const need = (name: string): Node => {
+    const arg = given.get(name);
+    if (!arg) throw new FormulaError(`'${fn}': argument '${name}' is missing (${fn}(${ROW_FUNCTIONS.get(fn)!.join(', ')}))`, text, node.pos);
+    return arg;
+  };
+  if (fn === 'ifelse') return { type: 'call', fn, args: [toExpr(need('test'), text), toExpr(need('yes'), text), toExpr(need('no'), text)] };
+  const x = need('x');
+  if (fn === 'round') {
+    const digits = given.get('digits');
+    return { type: 'call', fn, args: [toExpr(x, text), { type: 'num', value: digits ? literal('digits', digits) : 0 }] };
+  }
+  if (fn === 'log') {
+    const base = given.get('base');
+    if (!base) return { type: 'call', fn, args: [toExpr(x, text)] };
+    const b = literal('base', base);
+    if (!(b > 0) || b === 1) throw new FormulaError(`'log': base must be a positive number other than 1, not '${deparse(base)}'`, text, base.pos);
+    return { type: 'call', fn, args: [toExpr(x, text), { type: 'num', value: b }] };
+  }
+  if (fn === 'as.numeric') {
+    // a factor's codes: the argument may be a factor-valued call (as.numeric(factor(x)))
+    const u = unwrap(x);
+    const factorCall = u.kind === 'call' && (FACTOR_FUNCTIONS.has(u.fn) || u.fn === RELEVEL);
+    return { type: 'call', fn, args: [toExpr(x, text, factorCall)] };
+  }
+  return { type: 'call', fn, args: [toExpr(x, text)] };
 }
 
 /**

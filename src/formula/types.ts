@@ -21,7 +21,27 @@ export type Expr =
    * `fn(args)`; `basis`: the other arguments of `poly()`, `ns()` or `bs()` (their first argument, the
    * variable, is `args[0]`), matched as R matches them (src/formula/parse.ts basisArgs)
    */
-  | { type: 'call'; fn: string; args: Expr[]; basis?: BasisArgs; ref?: RelevelRef };
+  | {
+      type: 'call';
+      fn: string;
+      args: Expr[];
+      basis?: BasisArgs;
+      ref?: RelevelRef;
+      /** a summary of the whole column (`mean(x, na.rm = TRUE)`): skip its missing values */
+      naRm?: true;
+      /** `scale(x, center = …, scale = …)` other than R's defaults (TRUE, TRUE): what is subtracted and divided by */
+      scaleArgs?: ScaleArgs;
+    };
+
+/**
+ * R's scale(x, center, scale): `center` TRUE subtracts the mean, FALSE nothing, a number that number;
+ * `scale` TRUE divides by √(Σ (x − c)² / (m − 1)) of the centred values (the SD when centred at the
+ * mean, the root mean square when center = FALSE), FALSE by nothing, a number by that number.
+ */
+export interface ScaleArgs {
+  center: boolean | number;
+  scale: boolean | number;
+}
 
 /** R's comparison operators. */
 export type CompareOp = '==' | '!=' | '<' | '>' | '<=' | '>=';
