@@ -751,7 +751,8 @@ export function scaleParams(m: number, center: number, ss: number, label: string
   if (by !== true) return { center, scale: by === false ? 1 : by };
   const scale = Math.sqrt(ss / Math.max(1, m - 1));
   if (!(scale > 0 && Number.isFinite(scale))) {
-    throw new DataError(`scale() in '${label}': the variable ${m === 0 ? 'has no values' : `is constant (${center})`}, so it cannot be scaled`);
+    const why = m === 0 ? 'has no values' : !Number.isFinite(scale) ? 'has infinite values (its scale is not a number)' : (args?.center ?? true) === true ? `is constant (${center})` : 'is 0 in every row';
+    throw new DataError(`scale() in '${label}': the variable ${why}, so it cannot be scaled`);
   }
   return { center, scale };
 }

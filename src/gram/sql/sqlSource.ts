@@ -14,7 +14,7 @@ import type { GramSourceResult } from '../source.js';
 import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
 import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery, thirdValueCounts } from './generate.js';
 import { gridCells, twoValueCandidates } from '../gridCells.js';
-import { scaleParams } from '../../frame/columns.js';
+import { scaleCentre, scaleParams } from '../../frame/columns.js';
 
 export interface SqlGramOptions extends FrameSpecOptions {
   /** the most levels a grouping factor may have (default 50 million) */
@@ -107,9 +107,10 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     // scale(): each centre (the mean), then Σ (e − centre)², over the whole column, before na.omit (as R)
     const first = await run(scaleQuery(engine.dialect, spec, source.from));
     const m = spec.scaled.map((_, k) => first.values[2 * k][0]);
-    const centres = spec.scaled.map((_, k) => first.values[2 * k + 1][0] / m[k]);
+    // the centre: the mean, 0 (center = FALSE) or the number given (R's scale(x, center =))
+    const centres = spec.scaled.map((s, k) => scaleCentre(s.scaleArgs, m[k], first.values[2 * k + 1][0]));
     const second = await run(scaleQuery(engine.dialect, spec, source.from, centres));
-    spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centres[k], second.values[k][0], s.label)));
+    spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centres[k], second.values[k][0], s.label, s.scaleArgs)));
   }
   const plan = momentPlan(spec);
   let frame = await inStage(engine.name, `the model frame of ${source.name}`, () => new SqlFrame(engine.dialect, spec));

@@ -62,7 +62,7 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     // scale(), as the in-memory frame's scaleColumn: the mean over the whole column's non-missing values, then
     // Σ (x − centre)², each summed in input order (the same doubles), before na.omit (as R)
     t = performance.now();
-    const sums = spec.scaled.map((s) => new ScaleSums(s.label));
+    const sums = spec.scaled.map((s) => new ScaleSums(s.label, s.scaleArgs));
     for (const [stage, add] of [['scale(): the centres', 'addValues'], ['scale(): the sums of squares', 'addSquares']] as const) {
       await inStage('stream', stage, async () => {
         for await (const batch of source.batches(spec.columns, batchSize)) {
