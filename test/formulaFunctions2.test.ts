@@ -93,6 +93,17 @@ describe('errors naming the problem', () => {
     expect(() => parseFormula('y ~ ifelse(x > 0, x)')).toThrow(/'ifelse': argument 'no' is missing/);
     expect(() => parseFormula('y ~ scale(x, center = "a")')).toThrow(/'scale': center must be TRUE, FALSE or one number written out/);
     expect(() => parseFormula('y ~ floor(x, 2)')).toThrow(/'floor' takes at most 1 argument \(x\), got 2/);
+    // `.` needs the data; lme4 does not expand it inside a bar; %in% in a grouping factor is R's match()
+    expect(() => parseFormula('y ~ . + (1 | g)')).toThrow(/'\.' \(all other columns\) needs the data's columns/);
+    expect(() => parseFormula('y ~ x + (. | g)', { dataColumns: ['y', 'x', 'g'] })).toThrow(/'\.' inside a random-effects term/);
+    expect(() => parseFormula('y ~ x + (1 | h %in% g)')).toThrow(/'%in%' in a grouping factor: lme4 evaluates it as R's match\(\)/);
+    expect(() => parseFormula('y ~ x %o% f')).toThrow(/unexpected operator '%o%': of R's %…% operators a formula takes %in% only/);
+    expect(() => parseFormula('y ~ I(x %in% f)')).toThrow(/operator '%in%' is not supported inside an expression/);
+  });
+  it("`.` is every column but the response's variables, in the data's order", () => {
+    const f = parseFormula('log(y) ~ . - g + (1 | g)', { dataColumns: ['g', 'x', 'y', 'f'] });
+    expect(f.fixed.terms.map((t) => t.label)).toEqual(['x', 'f']);
+    expect(f.removedVars?.map((v) => v.label)).toEqual(['g']);
   });
   it("scale(x, center = FALSE) keeps its centre and scale for new data (R's makepredictcall); mean() is re-evaluated on them, as R's predict does", async () => {
     const fit = await lmer('y ~ scale(x, center = FALSE) + I(x2 - mean(x2)) + (1 | g)', data);

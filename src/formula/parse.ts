@@ -33,13 +33,20 @@ import {
   type TermVar,
 } from './types.js';
 
-/** Parses an lme4 model formula such as `y ~ x + (1 | g)`; throws `FormulaError` on a malformed formula. */
-export function parseFormula(text: string): Formula {
+/**
+ * Parses an lme4 model formula such as `y ~ x + (1 | g)`; throws `FormulaError` on a malformed formula.
+ * `dataColumns`: the data's columns in order, for `.` on the right-hand side (R's terms(formula, data =):
+ * every column but the response's variables, each a term, the grouping factors included).
+ */
+export function parseFormula(text: string, options: { dataColumns?: readonly string[] } = {}): Formula {
   if (typeof text !== 'string') throw new FormulaError(`a formula is a string such as 'y ~ x + (1 | g)', not ${text === null ? 'null' : typeof text}`, '', 0);
   const { response, rhs } = new Parser(text, tokenize(text)).parseFormula();
   checkNesting(response, text, false);
   checkNesting(rhs, text, true);
-  const encoder = new TermEncoder(text, { insideBarAt: null });
+  const responseVars = new Set<string>();
+  nodeNames(response, responseVars);
+  const dot = options.dataColumns?.filter((c) => !responseVars.has(c));
+  const encoder = new TermEncoder(text, { insideBarAt: null, ...(dot ? { dot } : {}) });
   const terms = encoder.encode(rhs, { parity: true, blocker: null });
   const fixed = encoder.linearPart(terms);
   const removedVars = encoder.variablesOutside(fixed);
@@ -51,6 +58,31 @@ export function parseFormula(text: string): Formula {
     random: encoder.random,
     ...(removedVars.length > 0 ? { removedVars } : {}),
   };
+}
+
+/**
+ * Whether a formula's text has R's `.` (all other columns) as a name: the caller then reads the data's
+ * columns for parseFormula's `dataColumns`. False for text that does not tokenize (parseFormula's error).
+ */
+export function usesDot(text: string): boolean {
+  try {
+    return tokenize(text).some((t) => t.kind === 'name' && t.text === '.');
+  } catch {
+    return false;
+  }
+}
+
+/** The names a formula expression reads (R's all.vars), added to `out`. */
+function nodeNames(node: Node, out: Set<string>): void {
+  const stack: Node[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.kind === 'name') out.add(n.name);
+    else if (n.kind === 'call') stack.push(...n.args);
+    else if (n.kind === 'paren') stack.push(n.inner);
+    else if (n.kind === 'unary') stack.push(n.arg);
+    else if (n.kind === 'binary') stack.push(n.left, n.right);
+  }
 }
 
 /**
@@ -144,7 +176,7 @@ export function parseGroupedFormula(text: string): GroupedFormula {
 // ---------------------------------------------------------------------------------------------
 
 /** Operators and punctuation; `**` is read as `^`, as R does. */
-type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',' | '=' | CompareOp | '&' | '!';
+type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',' | '=' | CompareOp | '&' | '!' | '%in%';
 
 type Token =
   | { kind: 'name'; name: string; text: string; pos: number }
@@ -269,6 +301,13 @@ function tokenize(text: string): Token[] {
       throw new FormulaError(`'${text.startsWith('<<-', i) ? '<<-' : '<-'}' is R's assignment, not part of a formula (a comparison with a negative number is written with a space: x < -1)`, text, i);
     } else if (text.startsWith('&&', i)) {
       throw new FormulaError("'&&' compares single values in R; in a formula, '&' combines the rows' comparisons (I(x > 0 & z < 1))", text, i);
+    } else if (c === '%') {
+      // R's %op% operators: %in% (a term nested in another: x %in% f is x:f) only
+      const close = text.indexOf('%', i + 1);
+      const op = close > i ? text.slice(i, close + 1) : '%';
+      if (op !== '%in%') throw new FormulaError(`unexpected operator '${op}': of R's %…% operators a formula takes %in% only (x %in% f, R's x:f)`, text, i);
+      tokens.push({ kind: 'op', op: '%in%', text: op, pos: i });
+      i += op.length;
     } else if (text.startsWith('**', i)) {
       tokens.push({ kind: 'op', op: '^', text: '**', pos: i });
       i += 2;
@@ -297,7 +336,7 @@ function describe(tok: Token): string {
 // 2. AST and parser
 // ---------------------------------------------------------------------------------------------
 
-type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | CompareOp | '&';
+type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | CompareOp | '&' | '%in%';
 
 /**
  * A formula expression as written. Parentheses are kept (R keeps them too, and `deparse` prints
@@ -337,6 +376,8 @@ const INFIX: Partial<Record<Op, { lbp: number; rbp: number }>> = {
   '-': { lbp: 20, rbp: 21 },
   '*': { lbp: 30, rbp: 31 },
   '/': { lbp: 30, rbp: 31 },
+  // R's %any% binds tighter than * and /, less tightly than ':'
+  '%in%': { lbp: 35, rbp: 36 },
   ':': { lbp: 40, rbp: 41 },
   '^': { lbp: 60, rbp: 59 },
 };
@@ -703,7 +744,7 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
       if (node.op === '|' && !termVar) {
         throw new FormulaError("'|' inside an expression: in a formula '|' is the bar of a random-effects term (lme4 reads I(a | b) as one too); write R's 'or' of two comparisons as !(!a & !b)", text, node.pos);
       }
-      if (node.op === ':' || node.op === '|' || node.op === '||') {
+      if (node.op === ':' || node.op === '%in%' || node.op === '|' || node.op === '||') {
         throw new FormulaError(`operator '${node.op}' is not supported inside an expression`, text, node.pos);
       }
       if (COMPARE_OPS.has(node.op)) {
@@ -1106,6 +1147,15 @@ function crossTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
 }
 
 /** `a/b` = `a` + (all variables of `a`):b. */
+/**
+ * R's `a %in% b` (model.c InTerms): each term of a with all of b's variables, `(x + z) %in% f` is
+ * x:f + z:f (R's help: `x %in% f` is x:f).
+ */
+function inTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
+  const all = b.reduce(orBits, []);
+  return checkTermCount(trimRepeats(a.map((l) => orBits(all, l))), at);
+}
+
 function nestTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
   const all = a.reduce(orBits, []);
   return checkTermCount(trimRepeats([...a, ...b.map((r) => orBits(all, r))]), at);
@@ -1160,11 +1210,14 @@ class TermEncoder {
    * (update.formula's simplification), not expanded
    */
   private readonly barsAsVariables: boolean;
+  /** the columns `.` stands for (the data's, less the response's variables), when the data are known */
+  private readonly dot: readonly string[] | undefined;
 
   constructor(
     private readonly text: string,
-    options: { insideBarAt: number | null; barsAsVariables?: boolean },
+    options: { insideBarAt: number | null; barsAsVariables?: boolean; dot?: readonly string[] },
   ) {
+    this.dot = options.dot;
     this.insideBarAt = options.insideBarAt;
     this.barsAsVariables = options.barsAsVariables ?? false;
   }
@@ -1175,7 +1228,12 @@ class TermEncoder {
       case 'num':
         return this.encodeNumber(node, scope);
       case 'name':
-        if (node.name === '.') throw this.error("'.' (all other columns) is not supported in a formula", node.pos);
+        if (node.name === '.') {
+          if (this.insideBarAt !== null) throw this.error("'.' inside a random-effects term: lme4 does not expand it there; name the columns", node.pos);
+          if (!this.dot) throw this.error("'.' (all other columns) needs the data's columns: it is expanded where the formula is fitted to data (lmer, glmer, the engines)", node.pos);
+          // R's terms(formula, data =): each column but the response's variables, a term of its own
+          return this.dot.map((name) => [this.variable({ kind: 'name', name, pos: node.pos })]);
+        }
         return [[this.variable(node)]];
       case 'call':
         if (node.fn === 'offset') return this.encodeOffset(node, scope);
@@ -1264,6 +1322,8 @@ class TermEncoder {
         return crossTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case ':':
         return interactTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
+      case '%in%':
+        return inTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case '/':
         return nestTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case '^':
@@ -1490,6 +1550,10 @@ function interactionNames(node: Node, barPos: number, text: string): GroupVar[] 
       return interactionNames(node.inner, barPos, text);
     case 'binary':
       if (node.op === ':') return [...interactionNames(node.left, barPos, text), ...interactionNames(node.right, barPos, text)];
+      if (node.op === '%in%') {
+        // lme4 evaluates the grouping expression: %in% is then R's match(), a logical vector, never a nesting
+        throw new FormulaError(`'%in%' in a grouping factor: lme4 evaluates it as R's match() (a TRUE/FALSE grouping, 'grouping factors must have > 1 sampled level'); write the nesting as (1 | g/h) or (1 | g:h)`, text, node.pos);
+      }
       if (node.op === '|' || node.op === '||') {
         throw new FormulaError("nested '|': a random-effects term cannot contain another '|'", text, Math.max(barPos, node.pos));
       }

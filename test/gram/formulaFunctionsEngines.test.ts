@@ -100,6 +100,9 @@ const MODELS = [
   'y ~ round(x, 1) + round(x2) + pmin(x, 1) + ifelse(x > 0, x, 0) + (1 | g)',
   'y ~ scale(x, center = FALSE) + scale(x2, scale = FALSE) + floor(x2 / 2) + sign(x) + (1 | g)',
   'y ~ log(x2 + 3, 3) + exp(x2 / 4) + ceiling(x) + pmax(x2, 0, x) + as.numeric(x2) + (round(x2) | g)',
+  // `.` (the source's columns but the response) and %in%
+  'y ~ . - g + (1 | g)',
+  'y ~ h + (x + x2) %in% f + (1 | g)',
 ];
 const REFUSED: [string, RegExp][] = [
   ['y ~ I(x - mean(x, na.rm = TRUE)) + (1 | g)', /'I\(x - mean\(x, na.rm = TRUE\)\)': mean\(\) summarizes the whole column .* fit with --engine memory/],

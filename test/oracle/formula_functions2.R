@@ -58,7 +58,14 @@ cases <- list(
   ifelse = "y ~ ifelse(x > 0, x, 0) + ifelse(f == \"b\", x2, -x2) + (1 | g)",
   as_numeric = "y ~ as.numeric(f) + as.numeric(x2) + (1 | g)",
   exp_log_base = "y ~ exp(x2 / 4) + log(x2 + 3, 3) + log(x2 + 3, base = 10) + (1 | g)",
-  random_slope = "y ~ pmax(x, 0) + (round(x2) | g)"
+  random_slope = "y ~ pmax(x, 0) + (round(x2) | g)",
+  # `.`: every column but the response's (the grouping factor g too, as R's terms(formula, data =))
+  dot_minus_g = "y ~ . - g + (1 | g)",
+  dot_minus_h = "y ~ . - h - g + (1 | g)",
+  dot_power = "y ~ .^2 - g - x2 - x:g - f:g - h:g + (1 | g)",
+  # %in%: x %in% f is x:f; (x + x2) %in% f is x:f + x2:f
+  in_op = "y ~ x %in% f + (1 | g)",
+  in_sum = "y ~ h + (x + x2) %in% f + (1 | g)"
 )
 lctrl <- lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e5))
 mat <- function(m) unname(as.matrix(m))

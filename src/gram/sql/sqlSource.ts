@@ -4,7 +4,7 @@
  * per-pair sums), and the assembly (../assemble.ts). See ./generate.ts for the SQL.
  */
 import { infiniteValueError } from '../../frame/checks.js';
-import { parseFormula } from '../../formula/parse.js';
+import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
 import { type FactorVar, type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
@@ -61,7 +61,8 @@ export function cellTable(plan: MomentPlan, res: GroupSums, weights: boolean): C
 }
 
 export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlGramOptions = {}): Promise<GramSourceResult> {
-  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  // `.`: the table's columns (R's terms(formula, data =))
+  const f = typeof formula === 'string' ? parseFormula(formula, usesDot(formula) ? { dataColumns: [...(await engine.schema(source.from)).keys()] } : {}) : formula;
   if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   const maxLevels = options.maxLevels ?? 50_000_000;
   const maxPairs = options.maxPairs ?? 200_000_000;

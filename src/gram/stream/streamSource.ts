@@ -6,7 +6,7 @@
  * Memory: O(batch + levels + pairs). Browser-safe.
  */
 import { infiniteValueError } from '../../frame/checks.js';
-import { parseFormula } from '../../formula/parse.js';
+import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { assembleGram, groupSpecs } from '../assemble.js';
 import { type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
@@ -39,7 +39,8 @@ export interface StreamGramOptions extends FrameSpecOptions {
 }
 
 export async function gramFromStream(source: BatchSource, formula: string | Formula, options: StreamGramOptions = {}): Promise<GramSourceResult> {
-  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  // `.`: the source's columns (R's terms(formula, data =))
+  const f = typeof formula === 'string' ? parseFormula(formula, usesDot(formula) ? { dataColumns: [...(await source.schema()).keys()] } : {}) : formula;
   if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   const batchSize = options.batchSize ?? 65_536;
   if (!(batchSize >= 1)) throw new Error(`batchSize must be at least 1 (got ${batchSize})`);
