@@ -49,7 +49,10 @@ describe("the model matrix and the criterion at lme4's θ (no optimizer)", () =>
       expect(n).toBe(c.n);
       // model.matrix's values: the summaries in double (R sums in long double): 1e-13 relative to max(1, |x|)
       c.X.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(X[j * n + i] - v) / Math.max(1, Math.abs(v)), `X[${i}, ${j}]`).toBeLessThan(1e-13)));
-      expect(Object.fromEntries(model.frame.reTerms.map((t) => [t.group, t.cnames]))).toEqual(c.cnames);
+      // lme4's cnms: a grouping factor's second term is named g.1
+      const seen = new Map<string, number>();
+      const cnms = model.frame.reTerms.map((t) => { const k = seen.get(t.group) ?? 0; seen.set(t.group, k + 1); return [k ? `${t.group}.${k}` : t.group, t.cnames]; });
+      expect(Object.fromEntries(cnms)).toEqual(c.cnames);
       // at the same θ the criterion, β and σ are closed-form functions of A: 1e-8 relative (as
       // test/formulaFunctions.test.ts: float64 sums over ≤ 240 rows against R's 15 digits)
       const fit = fitAtTheta(model, c.theta);
@@ -99,11 +102,18 @@ describe('errors naming the problem', () => {
     expect(() => parseFormula('y ~ x + (1 | h %in% g)')).toThrow(/'%in%' in a grouping factor: lme4 evaluates it as R's match\(\)/);
     expect(() => parseFormula('y ~ x %o% f')).toThrow(/unexpected operator '%o%': of R's %…% operators a formula takes %in% only/);
     expect(() => parseFormula('y ~ I(x %in% f)')).toThrow(/operator '%in%' is not supported inside an expression/);
+    expect(() => parseFormula('y ~ x + (0 + dummy(f, c("a", "b")) | g)')).toThrow(/'dummy': levelsToKeep must be one level in quotes .*several levels are several terms/);
+    expect(() => parseFormula('y ~ C(f, contr.treatment(3, base = 2))')).toThrow(/'C': the contrasts must be one of .* \(a call such as contr.treatment\(3, base = 2\): relevel\(\) the factor instead\)/);
+    expect(() => parseFormula('y ~ I(interaction(f, h))')).toThrow(/'interaction\(\)' gives a factor: it may only be a variable of a term/);
+    expect(() => parseFormula('y ~ interaction(f, h, lex.order = TRUE)')).toThrow(/lex.order = TRUE is not supported/);
   });
   it("`.` is every column but the response's variables, in the data's order", () => {
     const f = parseFormula('log(y) ~ . - g + (1 | g)', { dataColumns: ['g', 'x', 'y', 'f'] });
     expect(f.fixed.terms.map((t) => t.label)).toEqual(['x', 'f']);
     expect(f.removedVars?.map((v) => v.label)).toEqual(['g']);
+  });
+  it('a level dummy() names that f does not have: the comparison\'s error', async () => {
+    await expect(lmer('y ~ x + (1 | g) + (0 + dummy(f, "z") | g)', data)).rejects.toThrow(/"z" is not a level of 'f' \(its levels: "a", "b", "c"\)/);
   });
   it("scale(x, center = FALSE) keeps its centre and scale for new data (R's makepredictcall); mean() is re-evaluated on them, as R's predict does", async () => {
     const fit = await lmer('y ~ scale(x, center = FALSE) + I(x2 - mean(x2)) + (1 | g)', data);

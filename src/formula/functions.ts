@@ -47,7 +47,8 @@ export const REDUCTIONS: ReadonlyMap<string, readonly string[]> = new Map<string
  * (R's half-to-even rounding at the decimal), `floor`, `ceiling`, `trunc`, `sign`, `pmin(x, y)`,
  * `pmax(x, y)`, `ifelse(test, yes, no)`, `as.numeric(x)` (a factor's codes 1..K), `log(x, base)`.
  * `log` and `exp` of one argument are also in FORMULA_FUNCTIONS. `digits` and `base` are numbers
- * written out; pmin/pmax take two or more arguments.
+ * written out; pmin/pmax take two or more arguments. lme4's `dummy(f, "b")`: the indicator of one
+ * level of a factor column, a number per row (1, 0; NA where f is), for `(0 + dummy(f, "b") | g)`.
  */
 export const ROW_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
   ['round', ['x', 'digits']],
@@ -60,7 +61,16 @@ export const ROW_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<str
   ['ifelse', ['test', 'yes', 'no']],
   ['as.numeric', ['x']],
   ['log', ['x', 'base']],
+  ['dummy', ['f', 'levelsToKeep']],
 ]);
+
+/**
+ * R's functions that build a factor from others, whole variables of a term (src/frame/factorBuilders.ts):
+ * `interaction(f, h, drop =, sep =)` (levels with the first factor varying fastest, `a.hi`), and
+ * `C(f, contr.sum)` (the factor with its contrasts: contr.treatment, contr.sum, contr.helmert,
+ * contr.poly, contr.SAS, by name). Evaluated with the rows in memory only.
+ */
+export const FACTOR_BUILDERS: ReadonlySet<string> = new Set(['interaction', 'C']);
 
 /** `factor(x)`, `as.factor(x)`: a variable read as a factor (its levels the distinct values, sorted). */
 export const FACTOR_FUNCTIONS: ReadonlySet<string> = new Set(['factor', 'as.factor']);
@@ -87,10 +97,10 @@ export const BASIS_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<s
 
 /** Whether `name` is a function a formula may call. */
 export function isFormulaFunction(name: string): boolean {
-  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || ROW_FUNCTIONS.has(name) || FACTOR_FUNCTIONS.has(name) || name === RELEVEL || name === NUM_FACTOR || BASIS_FUNCTIONS.has(name);
+  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || ROW_FUNCTIONS.has(name) || FACTOR_BUILDERS.has(name) || FACTOR_FUNCTIONS.has(name) || name === RELEVEL || name === NUM_FACTOR || BASIS_FUNCTIONS.has(name);
 }
 
 /** The functions' names, for error messages. */
 export function formulaFunctionNames(): string {
-  return [...new Set([...FORMULA_FUNCTIONS.keys(), ...ROW_FUNCTIONS.keys()])].join(', ') + ', ' + [...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, RELEVEL, NUM_FACTOR, ...BASIS_FUNCTIONS.keys()].join(', ');
+  return [...new Set([...FORMULA_FUNCTIONS.keys(), ...ROW_FUNCTIONS.keys()])].join(', ') + ', ' + [...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, ...FACTOR_BUILDERS, RELEVEL, NUM_FACTOR, ...BASIS_FUNCTIONS.keys()].join(', ');
 }

@@ -15,7 +15,7 @@
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
 import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, ROW_FUNCTIONS, formulaFunctionNames, isFormulaFunction } from './functions.js';
+import { BASIS_FUNCTIONS, FACTOR_BUILDERS, FACTOR_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, ROW_FUNCTIONS, formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
   type BasisArgs,
@@ -714,6 +714,7 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
           : node.fn === 'c' ? ": 'c(...)' is the value of an argument such as knots = c(2, 5)" : '';
         throw new FormulaError(`unknown function '${node.fn}'${where} (functions: ${formulaFunctionNames()}; I(...) for arithmetic)`, text, node.pos);
       }
+      if (FACTOR_BUILDERS.has(node.fn)) return factorBuilderCall(node, text, termVar);
       if (REDUCTIONS.has(node.fn)) return reductionCall(node, text);
       if (node.fn === 'scale' && (node.args.length !== 1 || node.names[0] !== null)) return scaleCall(node, text);
       if (ROW_FUNCTIONS.has(node.fn)) return rowCall(node, text);
@@ -799,6 +800,48 @@ function logicalArg(fn: string, name: string, arg: Node | undefined, text: strin
   return a.value;
 }
 
+/** the contrast functions C() takes by name (src/frame/contrasts.ts CONTRAST_NAMES) */
+const C_CONTRASTS = ['contr.treatment', 'contr.sum', 'contr.helmert', 'contr.SAS', 'contr.poly'];
+
+/**
+ * R's `interaction(f, h, …, drop = FALSE, sep = ".")` and `C(f, contr)`: factors built from factors
+ * (columns, factor(x), relevel(…)), whole variables of a term. interaction's lex.order = TRUE and C's
+ * how.many, a contrast matrix or a call such as contr.treatment(3, base = 2) are refused by name.
+ */
+function factorBuilderCall(node: Extract<Node, { kind: 'call' }>, text: string, termVar: boolean): Expr {
+  const fn = node.fn;
+  if (!termVar) throw new FormulaError(`'${fn}()' gives a factor: it may only be a variable of a term (y ~ ${fn}(f, ${fn === 'C' ? 'contr.sum' : 'h'}) + …), not inside an expression, a response or an offset`, text, node.pos);
+  const factorArg = (a: Node): Expr => {
+    const u = unwrap(a);
+    const ok = u.kind === 'name' || (u.kind === 'call' && (FACTOR_FUNCTIONS.has(u.fn) || u.fn === RELEVEL));
+    if (!ok) throw new FormulaError(`'${fn}' takes factors: columns, factor(x) or relevel(…), not '${deparse(a)}'`, text, a.pos);
+    return toExpr(a, text, true);
+  };
+  if (fn === 'interaction') {
+    const { given, dots } = matchCallArgs(node, ['...', 'drop', 'sep', 'lex.order'], text);
+    if (dots.length === 0) throw new FormulaError(`'interaction' needs factors: interaction(f, h)`, text, node.pos);
+    if (logicalArg(fn, 'lex.order', given.get('lex.order'), text)) throw new FormulaError(`'interaction': lex.order = TRUE is not supported (the levels with the first factor varying fastest, R's default)`, text, given.get('lex.order')!.pos);
+    // drop = TRUE keeps only the combinations present; the model frame drops the unused ones anyway (R's drop.unused.levels)
+    logicalArg(fn, 'drop', given.get('drop'), text);
+    const sepNode = given.get('sep');
+    const sep = sepNode ? unwrap(sepNode) : null;
+    if (sep && sep.kind !== 'str') throw new FormulaError(`'interaction': sep must be a string in quotes (sep = "_"), not '${deparse(sepNode!)}'`, text, sepNode!.pos);
+    return { type: 'call', fn, args: dots.map(factorArg), ...(sep && sep.kind === 'str' && sep.value !== '.' ? { sep: sep.value } : {}) };
+  }
+  const { given } = matchCallArgs(node, ['object', 'contr', 'how.many'], text);
+  const object = given.get('object');
+  if (!object) throw new FormulaError(`'C' needs a factor: C(f, contr.sum)`, text, node.pos);
+  if (given.has('how.many')) throw new FormulaError(`'C': how.many is not supported`, text, given.get('how.many')!.pos);
+  const contrNode = given.get('contr');
+  if (!contrNode) throw new FormulaError(`'C' needs its contrasts: C(${deparse(object)}, contr.sum) (R: argument "contr" is missing)`, text, node.pos);
+  const c = unwrap(contrNode);
+  const name = c.kind === 'name' ? c.name : c.kind === 'str' ? c.value : null;
+  if (name === null || !C_CONTRASTS.includes(name)) {
+    throw new FormulaError(`'C': the contrasts must be one of ${C_CONTRASTS.join(', ')} by name, not '${deparse(contrNode)}'${c.kind === 'call' ? ' (a call such as contr.treatment(3, base = 2): relevel() the factor instead)' : ''}`, text, contrNode.pos);
+  }
+  return { type: 'call', fn, args: [factorArg(object)], contrast: name };
+}
+
 /**
  * R's summaries of a whole column, `mean(x)`, `sd(x, na.rm = TRUE)`, …, `length(x)`
  * (functions.ts REDUCTIONS): x a numeric expression, na.rm TRUE or FALSE written out.
@@ -857,6 +900,18 @@ function rowCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
     if (!arg) throw new FormulaError(`'${fn}': argument '${name}' is missing (${fn}(${ROW_FUNCTIONS.get(fn)!.join(', ')}))`, text, node.pos);
     return arg;
   };
+  if (fn === 'dummy') {
+    // lme4's dummy(f, "b") = model.matrix(~ 0 + f)[, "b"]: the comparison f == "b" as a number
+    const f = need('f'), keep = need('levelsToKeep');
+    if (unwrap(f).kind !== 'name') throw new FormulaError(`'dummy' takes a factor column by name (dummy(f, "b")), not '${deparse(f)}'`, text, f.pos);
+    const k = unwrap(keep);
+    const one = k.kind === 'call' && k.fn === 'c' && k.args.length === 1 && k.names[0] === null ? unwrap(k.args[0]) : k;
+    if (one.kind !== 'str') {
+      const several = k.kind === 'call' && k.fn === 'c' && k.args.length > 1;
+      throw new FormulaError(`'dummy': levelsToKeep must be one level in quotes (dummy(f, "b"))${several ? '; several levels are several terms: dummy(f, "b") + dummy(f, "c")' : `, not '${deparse(keep)}'`}`, text, keep.pos);
+    }
+    return { type: 'call', fn, args: [{ type: 'compare', op: '==', left: toExpr(f, text), right: { type: 'str', value: one.value } }] };
+  }
   if (fn === 'ifelse') return { type: 'call', fn, args: [toExpr(need('test'), text), toExpr(need('yes'), text), toExpr(need('no'), text)] };
   const x = need('x');
   if (fn === 'round') {

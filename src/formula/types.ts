@@ -31,6 +31,10 @@ export type Expr =
       naRm?: true;
       /** `scale(x, center = …, scale = …)` other than R's defaults (TRUE, TRUE): what is subtracted and divided by */
       scaleArgs?: ScaleArgs;
+      /** `interaction(…, sep =)`: the separator of the levels' parts (R's default ".") */
+      sep?: string;
+      /** `C(f, contr.sum)`: the name of the contrast function */
+      contrast?: string;
     };
 
 /**

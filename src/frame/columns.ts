@@ -8,6 +8,7 @@ import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, f
 import { fround, ifelse, logBase, pminmax, rSign, rTrunc } from './rowFunctions.js';
 import { type ReductionName, reduceColumn } from './reductions.js';
 import { exprVariables } from './covariates.js';
+import { interactionColumn } from './factorBuilders.js';
 import { deparseString } from '../formula/parse.js';
 import { type PolyCoefs, polyFit, polyPredict, polyRaw } from './basis/poly.js';
 import { type SplineCoefs, bsBasis, nsBasis, splineKnots } from './basis/splines.js';
@@ -542,6 +543,17 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
     return c.kind === 'factor' ? c : numericToFactor(c);
   }
   if (expr.type === 'call' && expr.fn === NUM_FACTOR) return numFactorColumn(expr.args, source, label, n, scales);
+  if (expr.type === 'call' && (expr.fn === 'interaction' || expr.fn === 'C')) {
+    // R's interaction() reads each argument as a factor (as.factor); C() takes a factor
+    const cols = expr.args.map((a) => {
+      const c = evalExpr(a, source, label, n, scales);
+      if (c.kind === 'factor') return c;
+      const name = a.type === 'var' ? a.name : label;
+      if (expr.fn === 'C' || c.kind !== 'numeric') throw new DataError(`'${label}': '${name}' is ${c.kind === 'numeric' ? 'numeric' : 'a matrix'}; ${expr.fn}() takes a factor: write ${expr.fn}(factor(${name}), …), or list '${name}' in factors`, { column: name });
+      return numericToFactor(c);
+    });
+    return expr.fn === 'C' ? cols[0] : interactionColumn(cols, expr.sep ?? '.');
+  }
   if (expr.type === 'call' && expr.fn === RELEVEL) return relevelColumn(expr, source, label, n, scales);
   if (expr.type === 'call' && expr.basis) return basisColumn(expr, source, label, n, scales);
   if (isLogicalExpr(expr)) {
@@ -840,6 +852,8 @@ function evalRowCall(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource
   const arg = (k: number) => evalNumeric(expr.args[k], source, label, scales);
   switch (expr.fn) {
     case 'round': return map2(arg(0), arg(1), fround);
+    // lme4's dummy(f, "b"): its argument is the comparison f == "b" (parse.ts), as a number
+    case 'dummy': return arg(0);
     case 'floor': return map1(arg(0), Math.floor);
     case 'ceiling': return map1(arg(0), Math.ceil);
     case 'trunc': return map1(arg(0), rTrunc);

@@ -65,7 +65,15 @@ cases <- list(
   dot_power = "y ~ .^2 - g - x2 - x:g - f:g - h:g + (1 | g)",
   # %in%: x %in% f is x:f; (x + x2) %in% f is x:f + x2:f
   in_op = "y ~ x %in% f + (1 | g)",
-  in_sum = "y ~ h + (x + x2) %in% f + (1 | g)"
+  in_sum = "y ~ h + (x + x2) %in% f + (1 | g)",
+  # lme4's dummy(): one level's indicator, a random slope of its own
+  dummy = "y ~ x + (1 | g) + (0 + dummy(f, \"b\") | g)",
+  # interaction(): levels with f varying fastest (a.hi, b.hi, c.hi, a.lo, …); unused ones dropped by the frame
+  interaction = "y ~ x + interaction(f, h) + (1 | g)",
+  interaction_sep = "y ~ interaction(h, f, sep = \"_\") + (1 | g)",
+  # C(): the factor with its contrasts
+  C_sum = "y ~ C(f, contr.sum) + x + (1 | g)",
+  C_poly_helmert = "y ~ C(f, contr.poly) * x + C(h, contr.helmert) + (1 | g)"
 )
 lctrl <- lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e5))
 mat <- function(m) unname(as.matrix(m))

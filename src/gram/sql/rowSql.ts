@@ -62,7 +62,7 @@ export function rowCallSql(d: Dialect, fn: string, args: string[], values: (numb
     // toward zero (NaN: floor(NaN) is NaN)
     case 'trunc': return d.ifThen(`${a} < ${d.double(0)}`, `ceil(${a})`, `floor(${a})`);
     case 'sign': return d.ifThen(isNaN(d, a), nan, d.ifThen(`${a} > ${d.double(0)}`, d.double(1), d.ifThen(`${a} < ${d.double(0)}`, d.double(-1), d.double(0))));
-    case 'as.numeric': return a;
+    case 'as.numeric': case 'dummy': return a;
     case 'pmin': case 'pmax': {
       // pairwise from the left, as pminmax: NA if either is, else the second where it is less (greater)
       const op = fn === 'pmin' ? '<' : '>';
