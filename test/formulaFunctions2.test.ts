@@ -106,11 +106,18 @@ describe('errors naming the problem', () => {
     expect(() => parseFormula('y ~ C(f, contr.treatment(3, base = 2))')).toThrow(/'C': the contrasts must be one of .* \(a call such as contr.treatment\(3, base = 2\): relevel\(\) the factor instead\)/);
     expect(() => parseFormula('y ~ I(interaction(f, h))')).toThrow(/'interaction\(\)' gives a factor: it may only be a variable of a term/);
     expect(() => parseFormula('y ~ interaction(f, h, lex.order = TRUE)')).toThrow(/lex.order = TRUE is not supported/);
+    expect(() => parseFormula('y ~ cut(x, 1)')).toThrow(/'cut': breaks = 1 is an invalid number of intervals/);
+    expect(() => parseFormula('y ~ cut(x, c(0, z))')).toThrow(/'cut': breaks must be a number of intervals or numbers c\(…\) written out/);
+    expect(() => parseFormula('y ~ cut(x, 3, labels = FALSE)')).toThrow(/'cut': labels are not supported/);
+    expect(() => parseFormula('y ~ cut(x, 3, ordered_result = TRUE)')).toThrow(/ordered_result = TRUE .* is not supported/);
   });
   it("`.` is every column but the response's variables, in the data's order", () => {
     const f = parseFormula('log(y) ~ . - g + (1 | g)', { dataColumns: ['g', 'x', 'y', 'f'] });
     expect(f.fixed.terms.map((t) => t.label)).toEqual(['x', 'f']);
     expect(f.removedVars?.map((v) => v.label)).toEqual(['g']);
+  });
+  it("cut()'s breaks not unique: R's error", async () => {
+    await expect(lmer('y ~ cut(x2, c(0, 1, 1, 3)) + (1 | g)', data)).rejects.toThrow(/'cut\(x2, c\(0, 1, 1, 3\)\)': the breaks are not unique/);
   });
   it('a level dummy() names that f does not have: the comparison\'s error', async () => {
     await expect(lmer('y ~ x + (1 | g) + (0 + dummy(f, "z") | g)', data)).rejects.toThrow(/"z" is not a level of 'f' \(its levels: "a", "b", "c"\)/);

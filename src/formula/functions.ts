@@ -68,9 +68,10 @@ export const ROW_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<str
  * R's functions that build a factor from others, whole variables of a term (src/frame/factorBuilders.ts):
  * `interaction(f, h, drop =, sep =)` (levels with the first factor varying fastest, `a.hi`), and
  * `C(f, contr.sum)` (the factor with its contrasts: contr.treatment, contr.sum, contr.helmert,
- * contr.poly, contr.SAS, by name). Evaluated with the rows in memory only.
+ * contr.poly, contr.SAS, by name), `cut(x, breaks, include.lowest =, right =, dig.lab =)` (R's
+ * intervals "(a,b]" of a numeric x). Evaluated with the rows in memory only.
  */
-export const FACTOR_BUILDERS: ReadonlySet<string> = new Set(['interaction', 'C']);
+export const FACTOR_BUILDERS: ReadonlySet<string> = new Set(['interaction', 'C', 'cut']);
 
 /** `factor(x)`, `as.factor(x)`: a variable read as a factor (its levels the distinct values, sorted). */
 export const FACTOR_FUNCTIONS: ReadonlySet<string> = new Set(['factor', 'as.factor']);

@@ -284,7 +284,9 @@ function tokenize(text: string): Token[] {
         j += d.length;
       }
       const name = text.slice(i, j);
-      tokens.push({ kind: 'name', name, text: name, pos: i });
+      // R's Inf is a number constant (a reserved word, deparsed as Inf), not a name: cut(x, c(-Inf, 0, Inf))
+      if (name === 'Inf') tokens.push({ kind: 'num', value: Infinity, text: name, pos: i });
+      else tokens.push({ kind: 'name', name, text: name, pos: i });
       i = j;
     } else if (c === '`') {
       const close = text.indexOf('`', i + 1);
@@ -828,6 +830,7 @@ function factorBuilderCall(node: Extract<Node, { kind: 'call' }>, text: string, 
     if (sep && sep.kind !== 'str') throw new FormulaError(`'interaction': sep must be a string in quotes (sep = "_"), not '${deparse(sepNode!)}'`, text, sepNode!.pos);
     return { type: 'call', fn, args: dots.map(factorArg), ...(sep && sep.kind === 'str' && sep.value !== '.' ? { sep: sep.value } : {}) };
   }
+  if (fn === 'cut') return cutCall(node, text);
   const { given } = matchCallArgs(node, ['object', 'contr', 'how.many'], text);
   const object = given.get('object');
   if (!object) throw new FormulaError(`'C' needs a factor: C(f, contr.sum)`, text, node.pos);
@@ -840,6 +843,45 @@ function factorBuilderCall(node: Extract<Node, { kind: 'call' }>, text: string, 
     throw new FormulaError(`'C': the contrasts must be one of ${C_CONTRASTS.join(', ')} by name, not '${deparse(contrNode)}'${c.kind === 'call' ? ' (a call such as contr.treatment(3, base = 2): relevel() the factor instead)' : ''}`, text, contrNode.pos);
   }
   return { type: 'call', fn, args: [factorArg(object)], contrast: name };
+}
+
+/**
+ * R's `cut(x, breaks, labels = NULL, include.lowest = FALSE, right = TRUE, dig.lab = 3,
+ * ordered_result = FALSE)`: breaks a number of intervals (≥ 2) or numbers c(…) written out (Inf, -Inf
+ * too); labels other than NULL and ordered_result = TRUE are refused by name.
+ */
+function cutCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const { given } = matchCallArgs(node, ['x', 'breaks', 'labels', 'include.lowest', 'right', 'dig.lab', 'ordered_result'], text);
+  const x = given.get('x'), b = given.get('breaks');
+  if (!x) throw new FormulaError(`'cut' needs a variable: cut(x, breaks = 3)`, text, node.pos);
+  if (!b) throw new FormulaError(`'cut' needs its breaks: cut(${deparse(x)}, breaks = 3) or cut(${deparse(x)}, c(-Inf, 0, 1, Inf)) (R: argument "breaks" is missing)`, text, node.pos);
+  const labels = given.get('labels');
+  if (labels && !(unwrap(labels).kind === 'name' && (unwrap(labels) as { name: string }).name === 'NULL')) throw new FormulaError(`'cut': labels are not supported (R's own "(a,b]" labels are used)`, text, labels.pos);
+  if (logicalArg('cut', 'ordered_result', given.get('ordered_result'), text)) throw new FormulaError(`'cut': ordered_result = TRUE (an ordered factor, coded by contr.poly) is not supported`, text, given.get('ordered_result')!.pos);
+  // the breaks: numbers written out, Inf and -Inf among them
+  const literal = (n: Node): number | null => {
+    const u = unwrap(n);
+    if (u.kind === 'num') return u.value;
+    if (u.kind === 'name' && u.name === 'Inf') return Infinity;
+    if (u.kind === 'unary' && (u.op === '-' || u.op === '+')) { const v = literal(u.arg); return v === null ? null : u.op === '-' ? -v : v; }
+    return null;
+  };
+  const bu = unwrap(b);
+  const list = bu.kind === 'call' && bu.fn === 'c' && bu.names.every((nm) => nm === null) ? bu.args.map(literal) : [literal(b)];
+  if (list.length === 0 || list.some((v) => v === null || Number.isNaN(v))) throw new FormulaError(`'cut': breaks must be a number of intervals or numbers c(…) written out, not '${deparse(b)}'`, text, b.pos);
+  let breaks: number | number[];
+  if (list.length === 1) {
+    const k = list[0]!;
+    if (!(k >= 2) || !Number.isFinite(k)) throw new FormulaError(`'cut': breaks = ${deparse(b)} is an invalid number of intervals (at least 2; R: invalid number of intervals)`, text, b.pos);
+    breaks = k;
+  } else breaks = list as number[];
+  const digArg = given.get('dig.lab');
+  const dig = digArg ? literal(digArg) : 3;
+  if (dig === null || !Number.isInteger(dig) || dig < 1 || dig > 22) throw new FormulaError(`'cut': dig.lab must be a whole number from 1 to 22`, text, digArg!.pos);
+  return {
+    type: 'call', fn: 'cut', args: [toExpr(x, text)],
+    cut: { breaks, includeLowest: logicalArg('cut', 'include.lowest', given.get('include.lowest'), text) ?? false, right: logicalArg('cut', 'right', given.get('right'), text) ?? true, digLab: dig },
+  };
 }
 
 /**

@@ -35,7 +35,18 @@ export type Expr =
       sep?: string;
       /** `C(f, contr.sum)`: the name of the contrast function */
       contrast?: string;
+      /** `cut(x, breaks, …)`: its arguments */
+      cut?: CutArgs;
     };
+
+/** cut(x, breaks, include.lowest, right, dig.lab)'s arguments other than x (src/frame/factorBuilders.ts). */
+export interface CutArgs {
+  /** the number of intervals (≥ 2), or the breaks themselves (±Inf allowed) */
+  breaks: number | number[];
+  includeLowest: boolean;
+  right: boolean;
+  digLab: number;
+}
 
 /**
  * R's scale(x, center, scale): `center` TRUE subtracts the mean, FALSE nothing, a number that number;

@@ -8,7 +8,7 @@ import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, f
 import { fround, ifelse, logBase, pminmax, rSign, rTrunc } from './rowFunctions.js';
 import { type ReductionName, reduceColumn } from './reductions.js';
 import { exprVariables } from './covariates.js';
-import { interactionColumn } from './factorBuilders.js';
+import { cutColumn, interactionColumn } from './factorBuilders.js';
 import { deparseString } from '../formula/parse.js';
 import { type PolyCoefs, polyFit, polyPredict, polyRaw } from './basis/poly.js';
 import { type SplineCoefs, bsBasis, nsBasis, splineKnots } from './basis/splines.js';
@@ -543,6 +543,17 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
     return c.kind === 'factor' ? c : numericToFactor(c);
   }
   if (expr.type === 'call' && expr.fn === NUM_FACTOR) return numFactorColumn(expr.args, source, label, n, scales);
+  if (expr.type === 'call' && expr.fn === 'cut' && expr.cut) {
+    // R evaluates cut() in model.frame over every row (before na.omit): the breaks from the whole column
+    const a = expr.args[0];
+    if (a.type === 'var' && source(a.name).kind === 'factor') throw new DataError(`'${label}': '${a.name}' is a factor; cut() needs a numeric variable`, { column: a.name });
+    try {
+      return cutColumn(asVector(evalNumeric(a, source, label, scales), n), expr.cut, `'${label}'`);
+    } catch (e) {
+      if (e instanceof DataError || e instanceof FormulaError) throw e;
+      throw new DataError((e as Error).message);
+    }
+  }
   if (expr.type === 'call' && (expr.fn === 'interaction' || expr.fn === 'C')) {
     // R's interaction() reads each argument as a factor (as.factor); C() takes a factor
     const cols = expr.args.map((a) => {

@@ -73,7 +73,13 @@ cases <- list(
   interaction_sep = "y ~ interaction(h, f, sep = \"_\") + (1 | g)",
   # C(): the factor with its contrasts
   C_sum = "y ~ C(f, contr.sum) + x + (1 | g)",
-  C_poly_helmert = "y ~ C(f, contr.poly) * x + C(h, contr.helmert) + (1 | g)"
+  C_poly_helmert = "y ~ C(f, contr.poly) * x + C(h, contr.helmert) + (1 | g)",
+  # cut(): R's breaks (equal widths over the whole column, the outer ones moved by diff/1000) and labels
+  cut_n = "y ~ cut(x2, breaks = 3) + (1 | g)",
+  cut_inf = "y ~ cut(x, c(-Inf, 0, 1, Inf)) + (1 | g)",
+  # rows outside the breaks are NA, dropped by na.omit; include.lowest closes [-1.25, 0]
+  cut_lowest = "y ~ cut(x, c(-1.25, 0, 0.45, 3), include.lowest = TRUE) + x2 + (1 | g)",
+  cut_left = "y ~ cut(x2, 4, right = FALSE, dig.lab = 2) + (1 | g)"
 )
 lctrl <- lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e5))
 mat <- function(m) unname(as.matrix(m))
