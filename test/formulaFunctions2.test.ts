@@ -15,6 +15,7 @@ import { readCsv } from '../src/io/csv.js';
 import { parseFormula } from '../src/formula/parse.js';
 import { fround } from '../src/frame/rowFunctions.js';
 import { fitAtTheta } from './helpers/atTheta.js';
+import { emmeans } from '../src/inference/emmeans.js';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'formula_functions2');
 const ref = JSON.parse(readFileSync(join(DIR, 'models.json'), 'utf8'));
@@ -115,6 +116,14 @@ describe('errors naming the problem', () => {
     const f = parseFormula('log(y) ~ . - g + (1 | g)', { dataColumns: ['g', 'x', 'y', 'f'] });
     expect(f.fixed.terms.map((t) => t.label)).toEqual(['x', 'f']);
     expect(f.removedVars?.map((v) => v.label)).toEqual(['g']);
+  });
+  it('emmeans over a summary, cut(), interaction(), C() or as.numeric(f): refused, naming the term', async () => {
+    for (const [formula, label] of [['y ~ I(x2 - mean(x2)) + (1 | g)', 'I(x2 - mean(x2))'], ['y ~ cut(x2, 3) + (1 | g)', 'cut(x2, 3)'], ['y ~ interaction(f, h) + (1 | g)', 'interaction(f, h)'], ['y ~ C(f, contr.sum) + x + (1 | g)', 'C(f, contr.sum)']]) {
+      const fit = await lmer(formula, data);
+      expect(() => emmeans(fit, '~ 1')).toThrow(`emmeans: '${label}' is in the fixed part: a reference grid over a summary of a column (mean(x), …), cut(), interaction() or C() is not supported`);
+    }
+    const fit = await lmer('y ~ as.numeric(f) + x + (1 | g)', data);
+    expect(() => emmeans(fit, 'x')).toThrow(/emmeans: 'f' is in the fixed part as 'as.numeric\(f\)': a reference grid over a factor's codes/);
   });
   it("cut()'s breaks not unique: R's error", async () => {
     await expect(lmer('y ~ cut(x2, c(0, 1, 1, 3)) + (1 | g)', data)).rejects.toThrow(/'cut\(x2, c\(0, 1, 1, 3\)\)': the breaks are not unique/);
