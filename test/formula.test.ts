@@ -299,9 +299,9 @@ describe('parseFormula: errors', () => {
 
   it('unknown characters', () => {
     expectError('y ~ x $ z', 6, "unexpected character '$'");
-    expectError('y ~ a %in% b', 6, "unexpected character '%'");
+    expectError('y ~ a %o% b', 6, "unexpected operator '%o%'");
     expectError('y ~ x = 2', 6, "unexpected '='", 'names an argument of a function call');
-    expectError('y ~ log(x, base = 2)', 18, "'log' takes no named argument here");
+    expectError('y ~ sqrt(x, base = 2)', 19, "'sqrt' takes no named argument here");
     expectError('y ~ `x', 4, 'unterminated', "'`'");
   });
 

@@ -55,7 +55,7 @@ describe('calls with named arguments (R deparse labels, R argument matching)', (
 describe('refusals, each a FormulaError at the token', () => {
   const cases: [string, number, RegExp][] = [
     ['y ~ x = 2', 6, /unexpected '=': '=' names an argument of a function call/],
-    ['y ~ log(x, base = 2)', 18, /'log' takes no named argument here: 'base = '/],
+    ['y ~ sqrt(x, base = 2)', 19, /'sqrt' takes no named argument here: 'base = '/],
     ['y ~ poly(x, deg = 2)', 18, /'poly' has no argument 'deg' \(write its full name: degree = …\)/],
     ['y ~ poly(x, 2, degree = 3)', 12, /the degree given twice/],
     ['y ~ poly(x, z, 2)', 15, /'poly' of several variables \(R's polym/],

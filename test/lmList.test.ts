@@ -255,6 +255,8 @@ describe('lmList: refusals and bad input', () => {
   it('refuses offset(), scale() and the grouping variable in the model', () => {
     expect(() => lmList('Reaction ~ Days + offset(Days) | Subject', ss)).toThrow(/offset\(\) .* not supported/);
     expect(() => lmList('Reaction ~ scale(Days) | Subject', ss)).toThrow(/scale\(\) on each group's rows/);
+    expect(() => lmList('Reaction ~ I(Days - mean(Days)) | Subject', ss)).toThrow(/'I\(Days - mean\(Days\)\)' .* lm evaluates the summaries of a column/);
+    expect(() => lmList('Reaction ~ cut(Days, 3) | Subject', ss)).toThrow(/'cut\(Days, 3\)' .* cut\(\) and scale\(\) on each group's rows/);
     expect(() => lmList('Reaction ~ Days + Subject | Subject', ss)).toThrow(/grouping variable 'Subject' is also in the model/);
     expect(() => lmList('Reaction ~ Days | Nope', ss)).toThrow(/column 'Nope' not found/);
   });

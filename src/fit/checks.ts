@@ -9,7 +9,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { FormulaError, ModelError, OptionError, showValue } from '../errors/errors.js';
-import { parseFormula } from '../formula/parse.js';
+import { parseFormula, usesDot } from '../formula/parse.js';
 import type { Formula } from '../formula/types.js';
 import { FAMILY_LINKS, GAUSSIAN_IDENTITY } from '../glmm/family.js';
 import { BACKENDS } from '../backend/select.js';
@@ -161,8 +161,9 @@ export const GLMER_NB_OPTIONS: Schema = {
 };
 
 /** The formula argument: text (parsed here, so that a FormulaError comes first) or a parsed Formula. */
-function checkFormula(formula: unknown, at: string): Formula {
-  if (typeof formula === 'string') return parseFormula(formula);
+function checkFormula(formula: unknown, at: string, data?: unknown): Formula {
+  // `.`: the data's columns (read only for a formula that has one, so that a formula's error comes first)
+  if (typeof formula === 'string') return parseFormula(formula, usesDot(formula) ? { dataColumns: toArrowTable(data).schema.fields.map((c) => c.name) } : {});
   const f = formula as Partial<Formula> | null;
   if (f && typeof f === 'object' && f.fixed && Array.isArray(f.random) && f.response) return f as Formula;
   throw new FormulaError(`${at}: the formula must be a string such as 'y ~ x + (1 | g)' (or a parsed Formula), not ${showValue(formula)}`, '', 0);
@@ -190,7 +191,7 @@ export function checkLmerCall(formula: unknown, data: unknown, options: unknown)
   if (o?.sigma !== undefined && o.prior !== undefined) {
     throw new OptionError('sigma', "lmer: give sigma or prior, not both (blme's resid.prior = 'point(value = σ)' fixes σ with a prior)");
   }
-  const f = checkFormula(formula, 'lmer');
+  const f = checkFormula(formula, 'lmer', data);
   if (f.random.length === 0) throw noRandomTerms(f);
   return toArrowTable(data);
 }
@@ -211,7 +212,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
     throw new OptionError('link', `glmer: link '${o.link}' is not available for the ${family} family (available: ${FAMILY_LINKS[family].join(', ')})`);
   }
   checkOptimizerOrder(options as never, 'glmer');
-  const f = checkFormula(formula, 'glmer');
+  const f = checkFormula(formula, 'glmer', data);
   if (f.random.length === 0) throw noRandomTerms(f);
   const table = toArrowTable(data);
   // lme4 1.1-31 runs nAGQ > 1 for these families, but its quadrature sums the deviance residuals
@@ -230,7 +231,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
 export function checkGlmerNbCall(formula: unknown, data: unknown, options: unknown): arrow.Table {
   checkObject(options, 'glmerNb', GLMER_NB_OPTIONS);
   checkOptimizerOrder(options as never, 'glmerNb');
-  const f = checkFormula(formula, 'glmerNb');
+  const f = checkFormula(formula, 'glmerNb', data);
   if (f.random.length === 0) throw noRandomTerms(f);
   return toArrowTable(data);
 }

@@ -59,7 +59,7 @@ async function fitGlmer(formula: string | Formula, data: arrow.Table, options: G
   // glmmTMB's structures need a canonical link (src/glmm/structured.ts): the negative binomial's log
   // link is not one, refused here before glmer.nb's first (Poisson) fit
   if (options.family === 'negative.binomial') {
-    const s = mixedFormula(formula).random.find((r) => r.structure !== undefined && r.structure !== 'us');
+    const s = mixedFormula(formula, data).random.find((r) => r.structure !== undefined && r.structure !== 'us');
     if (s) throw new ModelError(`glmer: the covariance structure ${s.text} is not available for the negative binomial family (glmer.nb): its log link is not canonical, so lme4's Laplace approximation (the expected Hessian) is not glmmTMB's (the observed one); structures are fitted for binomial with logit and Poisson with log`);
   }
   // the negative binomial without a size: θ estimated by glmer.nb's alternation (src/fit/glmerNb.ts)

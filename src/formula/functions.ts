@@ -22,7 +22,56 @@ export const FORMULA_FUNCTIONS: ReadonlyMap<string, (x: number) => number> = new
  * Functions of a whole column rather than of each value: `scale(x)` is (x − mean)/sd over the data's
  * rows (frame/columns.ts evaluates it and keeps its centre and scale for new data).
  */
-export const COLUMN_FUNCTIONS: ReadonlySet<string> = new Set(['scale']);
+export const COLUMN_FUNCTIONS: ReadonlySet<string> = new Set(['scale', 'mean', 'sd', 'var', 'median', 'min', 'max', 'sum', 'length']);
+
+/**
+ * R's summaries of a whole column inside an expression (`I(x - mean(x))`, `log(x2 - min(x2) + 1)`),
+ * with their formal arguments in R's order: one number, evaluated over every row of the data before
+ * na.omit (R's model.frame), then broadcast (src/frame/reductions.ts). `na.rm = TRUE` skips missing
+ * values; without it a missing value makes the summary NA (length() takes no na.rm: it counts them).
+ */
+export const REDUCTIONS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  ['mean', ['x', 'na.rm']],
+  ['sd', ['x', 'na.rm']],
+  ['var', ['x', 'na.rm']],
+  ['median', ['x', 'na.rm']],
+  ['min', ['x', 'na.rm']],
+  ['max', ['x', 'na.rm']],
+  ['sum', ['x', 'na.rm']],
+  ['length', ['x']],
+]);
+
+/**
+ * R's row-wise functions of several arguments or of a factor, by their formal arguments in R's order
+ * (src/frame/rowFunctions.ts evaluates them; the engines too, row by row): `round(x, digits = 0)`
+ * (R's half-to-even rounding at the decimal), `floor`, `ceiling`, `trunc`, `sign`, `pmin(x, y)`,
+ * `pmax(x, y)`, `ifelse(test, yes, no)`, `as.numeric(x)` (a factor's codes 1..K), `log(x, base)`.
+ * `log` and `exp` of one argument are also in FORMULA_FUNCTIONS. `digits` and `base` are numbers
+ * written out; pmin/pmax take two or more arguments. lme4's `dummy(f, "b")`: the indicator of one
+ * level of a factor column, a number per row (1, 0; NA where f is), for `(0 + dummy(f, "b") | g)`.
+ */
+export const ROW_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  ['round', ['x', 'digits']],
+  ['floor', ['x']],
+  ['ceiling', ['x']],
+  ['trunc', ['x']],
+  ['sign', ['x']],
+  ['pmin', ['...']],
+  ['pmax', ['...']],
+  ['ifelse', ['test', 'yes', 'no']],
+  ['as.numeric', ['x']],
+  ['log', ['x', 'base']],
+  ['dummy', ['f', 'levelsToKeep']],
+]);
+
+/**
+ * R's functions that build a factor from others, whole variables of a term (src/frame/factorBuilders.ts):
+ * `interaction(f, h, drop =, sep =)` (levels with the first factor varying fastest, `a.hi`), and
+ * `C(f, contr.sum)` (the factor with its contrasts: contr.treatment, contr.sum, contr.helmert,
+ * contr.poly, contr.SAS, by name), `cut(x, breaks, include.lowest =, right =, dig.lab =)` (R's
+ * intervals "(a,b]" of a numeric x). Evaluated with the rows in memory only.
+ */
+export const FACTOR_BUILDERS: ReadonlySet<string> = new Set(['interaction', 'C', 'cut']);
 
 /** `factor(x)`, `as.factor(x)`: a variable read as a factor (its levels the distinct values, sorted). */
 export const FACTOR_FUNCTIONS: ReadonlySet<string> = new Set(['factor', 'as.factor']);
@@ -49,10 +98,10 @@ export const BASIS_FUNCTIONS: ReadonlyMap<string, readonly string[]> = new Map<s
 
 /** Whether `name` is a function a formula may call. */
 export function isFormulaFunction(name: string): boolean {
-  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || FACTOR_FUNCTIONS.has(name) || name === RELEVEL || name === NUM_FACTOR || BASIS_FUNCTIONS.has(name);
+  return FORMULA_FUNCTIONS.has(name) || COLUMN_FUNCTIONS.has(name) || ROW_FUNCTIONS.has(name) || FACTOR_BUILDERS.has(name) || FACTOR_FUNCTIONS.has(name) || name === RELEVEL || name === NUM_FACTOR || BASIS_FUNCTIONS.has(name);
 }
 
 /** The functions' names, for error messages. */
 export function formulaFunctionNames(): string {
-  return [...FORMULA_FUNCTIONS.keys(), ...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, RELEVEL, NUM_FACTOR, ...BASIS_FUNCTIONS.keys()].join(', ');
+  return [...new Set([...FORMULA_FUNCTIONS.keys(), ...ROW_FUNCTIONS.keys()])].join(', ') + ', ' + [...COLUMN_FUNCTIONS, ...FACTOR_FUNCTIONS, ...FACTOR_BUILDERS, RELEVEL, NUM_FACTOR, ...BASIS_FUNCTIONS.keys()].join(', ');
 }

@@ -15,7 +15,7 @@
  * variables (capped there: higher powers add nothing), an unknown function (looked up in a Map).
  */
 import { MAX_FORMULA_DEPTH, MAX_MODEL_COLUMNS } from '../errors/limits.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, NUM_FACTOR, RELEVEL, formulaFunctionNames, isFormulaFunction } from './functions.js';
+import { BASIS_FUNCTIONS, FACTOR_BUILDERS, FACTOR_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, ROW_FUNCTIONS, formulaFunctionNames, isFormulaFunction } from './functions.js';
 import {
   FormulaError,
   type BasisArgs,
@@ -28,17 +28,25 @@ import {
   type RandomTerm,
   type RelevelRef,
   type Response,
+  type ScaleArgs,
   type Term,
   type TermVar,
 } from './types.js';
 
-/** Parses an lme4 model formula such as `y ~ x + (1 | g)`; throws `FormulaError` on a malformed formula. */
-export function parseFormula(text: string): Formula {
+/**
+ * Parses an lme4 model formula such as `y ~ x + (1 | g)`; throws `FormulaError` on a malformed formula.
+ * `dataColumns`: the data's columns in order, for `.` on the right-hand side (R's terms(formula, data =):
+ * every column but the response's variables, each a term, the grouping factors included).
+ */
+export function parseFormula(text: string, options: { dataColumns?: readonly string[] } = {}): Formula {
   if (typeof text !== 'string') throw new FormulaError(`a formula is a string such as 'y ~ x + (1 | g)', not ${text === null ? 'null' : typeof text}`, '', 0);
   const { response, rhs } = new Parser(text, tokenize(text)).parseFormula();
   checkNesting(response, text, false);
   checkNesting(rhs, text, true);
-  const encoder = new TermEncoder(text, { insideBarAt: null });
+  const responseVars = new Set<string>();
+  nodeNames(response, responseVars);
+  const dot = options.dataColumns?.filter((c) => !responseVars.has(c));
+  const encoder = new TermEncoder(text, { insideBarAt: null, ...(dot ? { dot } : {}) });
   const terms = encoder.encode(rhs, { parity: true, blocker: null });
   const fixed = encoder.linearPart(terms);
   const removedVars = encoder.variablesOutside(fixed);
@@ -50,6 +58,31 @@ export function parseFormula(text: string): Formula {
     random: encoder.random,
     ...(removedVars.length > 0 ? { removedVars } : {}),
   };
+}
+
+/**
+ * Whether a formula's text has R's `.` (all other columns) as a name: the caller then reads the data's
+ * columns for parseFormula's `dataColumns`. False for text that does not tokenize (parseFormula's error).
+ */
+export function usesDot(text: string): boolean {
+  try {
+    return tokenize(text).some((t) => t.kind === 'name' && t.text === '.');
+  } catch {
+    return false;
+  }
+}
+
+/** The names a formula expression reads (R's all.vars), added to `out`. */
+function nodeNames(node: Node, out: Set<string>): void {
+  const stack: Node[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.kind === 'name') out.add(n.name);
+    else if (n.kind === 'call') stack.push(...n.args);
+    else if (n.kind === 'paren') stack.push(n.inner);
+    else if (n.kind === 'unary') stack.push(n.arg);
+    else if (n.kind === 'binary') stack.push(n.left, n.right);
+  }
 }
 
 /**
@@ -143,7 +176,7 @@ export function parseGroupedFormula(text: string): GroupedFormula {
 // ---------------------------------------------------------------------------------------------
 
 /** Operators and punctuation; `**` is read as `^`, as R does. */
-type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',' | '=' | CompareOp | '&' | '!';
+type Op = '~' | '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '(' | ')' | ',' | '=' | CompareOp | '&' | '!' | '%in%';
 
 type Token =
   | { kind: 'name'; name: string; text: string; pos: number }
@@ -251,7 +284,9 @@ function tokenize(text: string): Token[] {
         j += d.length;
       }
       const name = text.slice(i, j);
-      tokens.push({ kind: 'name', name, text: name, pos: i });
+      // R's Inf is a number constant (a reserved word, deparsed as Inf), not a name: cut(x, c(-Inf, 0, Inf))
+      if (name === 'Inf') tokens.push({ kind: 'num', value: Infinity, text: name, pos: i });
+      else tokens.push({ kind: 'name', name, text: name, pos: i });
       i = j;
     } else if (c === '`') {
       const close = text.indexOf('`', i + 1);
@@ -268,6 +303,13 @@ function tokenize(text: string): Token[] {
       throw new FormulaError(`'${text.startsWith('<<-', i) ? '<<-' : '<-'}' is R's assignment, not part of a formula (a comparison with a negative number is written with a space: x < -1)`, text, i);
     } else if (text.startsWith('&&', i)) {
       throw new FormulaError("'&&' compares single values in R; in a formula, '&' combines the rows' comparisons (I(x > 0 & z < 1))", text, i);
+    } else if (c === '%') {
+      // R's %op% operators: %in% (a term nested in another: x %in% f is x:f) only
+      const close = text.indexOf('%', i + 1);
+      const op = close > i ? text.slice(i, close + 1) : '%';
+      if (op !== '%in%') throw new FormulaError(`unexpected operator '${op}': of R's %…% operators a formula takes %in% only (x %in% f, R's x:f)`, text, i);
+      tokens.push({ kind: 'op', op: '%in%', text: op, pos: i });
+      i += op.length;
     } else if (text.startsWith('**', i)) {
       tokens.push({ kind: 'op', op: '^', text: '**', pos: i });
       i += 2;
@@ -296,7 +338,7 @@ function describe(tok: Token): string {
 // 2. AST and parser
 // ---------------------------------------------------------------------------------------------
 
-type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | CompareOp | '&';
+type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | CompareOp | '&' | '%in%';
 
 /**
  * A formula expression as written. Parentheses are kept (R keeps them too, and `deparse` prints
@@ -336,6 +378,8 @@ const INFIX: Partial<Record<Op, { lbp: number; rbp: number }>> = {
   '-': { lbp: 20, rbp: 21 },
   '*': { lbp: 30, rbp: 31 },
   '/': { lbp: 30, rbp: 31 },
+  // R's %any% binds tighter than * and /, less tightly than ':'
+  '%in%': { lbp: 35, rbp: 36 },
   ':': { lbp: 40, rbp: 41 },
   '^': { lbp: 60, rbp: 59 },
 };
@@ -672,6 +716,10 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
           : node.fn === 'c' ? ": 'c(...)' is the value of an argument such as knots = c(2, 5)" : '';
         throw new FormulaError(`unknown function '${node.fn}'${where} (functions: ${formulaFunctionNames()}; I(...) for arithmetic)`, text, node.pos);
       }
+      if (FACTOR_BUILDERS.has(node.fn)) return factorBuilderCall(node, text, termVar);
+      if (REDUCTIONS.has(node.fn)) return reductionCall(node, text);
+      if (node.fn === 'scale' && (node.args.length !== 1 || node.names[0] !== null)) return scaleCall(node, text);
+      if (ROW_FUNCTIONS.has(node.fn)) return rowCall(node, text);
       const matrix = BASIS_FUNCTIONS.has(node.fn);
       if (node.fn === NUM_FACTOR) return numFactorCall(node, text, termVar);
       if (node.fn === RELEVEL) return relevelCall(node, text, termVar);
@@ -699,7 +747,7 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
       if (node.op === '|' && !termVar) {
         throw new FormulaError("'|' inside an expression: in a formula '|' is the bar of a random-effects term (lme4 reads I(a | b) as one too); write R's 'or' of two comparisons as !(!a & !b)", text, node.pos);
       }
-      if (node.op === ':' || node.op === '|' || node.op === '||') {
+      if (node.op === ':' || node.op === '%in%' || node.op === '|' || node.op === '||') {
         throw new FormulaError(`operator '${node.op}' is not supported inside an expression`, text, node.pos);
       }
       if (COMPARE_OPS.has(node.op)) {
@@ -710,6 +758,222 @@ function toExpr(node: Node, text: string, termVar = false): Expr {
       if (node.op === '&') return { type: 'and', left: toExpr(node.left, text), right: toExpr(node.right, text) };
       return { type: 'binop', op: node.op as '+' | '-' | '*' | '/' | '^', left: toExpr(node.left, text), right: toExpr(node.right, text) };
   }
+}
+
+/**
+ * A call's arguments matched to `formals` as R matches a closure's: named ones by their exact name (a
+ * partial name is refused, naming the full one), then the positional ones in order to the formals
+ * left; `...` (pmin, pmax) takes every positional argument.
+ */
+function matchCallArgs(node: Extract<Node, { kind: 'call' }>, formals: readonly string[], text: string): { given: Map<string, Node>; dots: Node[] } {
+  const fn = node.fn;
+  const given = new Map<string, Node>();
+  const dots: Node[] = [];
+  const shown = formals.filter((f) => f !== '...').join(', ') || '…';
+  node.args.forEach((arg, k) => {
+    const name = node.names[k];
+    if (name === null) return;
+    if (!formals.includes(name) || name === '...') {
+      const full = formals.filter((f) => f !== '...' && f.startsWith(name));
+      const hint = full.length === 1 ? ` (write its full name: ${full[0]} = …)` : '';
+      throw new FormulaError(`'${fn}' has no argument '${name}'${hint} (its arguments: ${shown})`, text, arg.pos);
+    }
+    if (given.has(name)) throw new FormulaError(`'${fn}': argument '${name}' given twice`, text, arg.pos);
+    given.set(name, arg);
+  });
+  const open = formals.filter((f) => !given.has(f));
+  let slot = 0;
+  node.args.forEach((arg, k) => {
+    if (node.names[k] !== null) return;
+    const formal = open[slot];
+    if (formal === '...') { dots.push(arg); return; }
+    if (formal === undefined) throw new FormulaError(`'${fn}' takes at most ${formals.length} argument${formals.length === 1 ? '' : 's'} (${shown}), got ${node.args.length}`, text, arg.pos);
+    given.set(formal, arg);
+    slot++;
+  });
+  return { given, dots };
+}
+
+/** A TRUE/FALSE argument written out (`na.rm = TRUE`), or undefined when not given. */
+function logicalArg(fn: string, name: string, arg: Node | undefined, text: string): boolean | undefined {
+  if (!arg) return undefined;
+  const a = unwrap(arg);
+  if (a.kind !== 'logical') throw new FormulaError(`'${fn}': ${name} must be TRUE or FALSE, not '${deparse(arg)}'`, text, arg.pos);
+  return a.value;
+}
+
+/** the contrast functions C() takes by name (src/frame/contrasts.ts CONTRAST_NAMES) */
+const C_CONTRASTS = ['contr.treatment', 'contr.sum', 'contr.helmert', 'contr.SAS', 'contr.poly'];
+
+/**
+ * R's `interaction(f, h, …, drop = FALSE, sep = ".")` and `C(f, contr)`: factors built from factors
+ * (columns, factor(x), relevel(…)), whole variables of a term. interaction's lex.order = TRUE and C's
+ * how.many, a contrast matrix or a call such as contr.treatment(3, base = 2) are refused by name.
+ */
+function factorBuilderCall(node: Extract<Node, { kind: 'call' }>, text: string, termVar: boolean): Expr {
+  const fn = node.fn;
+  if (!termVar) throw new FormulaError(`'${fn}()' gives a factor: it may only be a variable of a term (y ~ ${fn}(f, ${fn === 'C' ? 'contr.sum' : 'h'}) + …), not inside an expression, a response or an offset`, text, node.pos);
+  const factorArg = (a: Node): Expr => {
+    const u = unwrap(a);
+    const ok = u.kind === 'name' || (u.kind === 'call' && (FACTOR_FUNCTIONS.has(u.fn) || u.fn === RELEVEL));
+    if (!ok) throw new FormulaError(`'${fn}' takes factors: columns, factor(x) or relevel(…), not '${deparse(a)}'`, text, a.pos);
+    return toExpr(a, text, true);
+  };
+  if (fn === 'interaction') {
+    const { given, dots } = matchCallArgs(node, ['...', 'drop', 'sep', 'lex.order'], text);
+    if (dots.length === 0) throw new FormulaError(`'interaction' needs factors: interaction(f, h)`, text, node.pos);
+    if (logicalArg(fn, 'lex.order', given.get('lex.order'), text)) throw new FormulaError(`'interaction': lex.order = TRUE is not supported (the levels with the first factor varying fastest, R's default)`, text, given.get('lex.order')!.pos);
+    // drop = TRUE keeps only the combinations present; the model frame drops the unused ones anyway (R's drop.unused.levels)
+    logicalArg(fn, 'drop', given.get('drop'), text);
+    const sepNode = given.get('sep');
+    const sep = sepNode ? unwrap(sepNode) : null;
+    if (sep && sep.kind !== 'str') throw new FormulaError(`'interaction': sep must be a string in quotes (sep = "_"), not '${deparse(sepNode!)}'`, text, sepNode!.pos);
+    return { type: 'call', fn, args: dots.map(factorArg), ...(sep && sep.kind === 'str' && sep.value !== '.' ? { sep: sep.value } : {}) };
+  }
+  if (fn === 'cut') return cutCall(node, text);
+  const { given } = matchCallArgs(node, ['object', 'contr', 'how.many'], text);
+  const object = given.get('object');
+  if (!object) throw new FormulaError(`'C' needs a factor: C(f, contr.sum)`, text, node.pos);
+  if (given.has('how.many')) throw new FormulaError(`'C': how.many is not supported`, text, given.get('how.many')!.pos);
+  const contrNode = given.get('contr');
+  if (!contrNode) throw new FormulaError(`'C' needs its contrasts: C(${deparse(object)}, contr.sum) (R: argument "contr" is missing)`, text, node.pos);
+  const c = unwrap(contrNode);
+  const name = c.kind === 'name' ? c.name : c.kind === 'str' ? c.value : null;
+  if (name === null || !C_CONTRASTS.includes(name)) {
+    throw new FormulaError(`'C': the contrasts must be one of ${C_CONTRASTS.join(', ')} by name, not '${deparse(contrNode)}'${c.kind === 'call' ? ' (a call such as contr.treatment(3, base = 2): relevel() the factor instead)' : ''}`, text, contrNode.pos);
+  }
+  return { type: 'call', fn, args: [factorArg(object)], contrast: name };
+}
+
+/**
+ * R's `cut(x, breaks, labels = NULL, include.lowest = FALSE, right = TRUE, dig.lab = 3,
+ * ordered_result = FALSE)`: breaks a number of intervals (≥ 2) or numbers c(…) written out (Inf, -Inf
+ * too); labels other than NULL and ordered_result = TRUE are refused by name.
+ */
+function cutCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const { given } = matchCallArgs(node, ['x', 'breaks', 'labels', 'include.lowest', 'right', 'dig.lab', 'ordered_result'], text);
+  const x = given.get('x'), b = given.get('breaks');
+  if (!x) throw new FormulaError(`'cut' needs a variable: cut(x, breaks = 3)`, text, node.pos);
+  if (!b) throw new FormulaError(`'cut' needs its breaks: cut(${deparse(x)}, breaks = 3) or cut(${deparse(x)}, c(-Inf, 0, 1, Inf)) (R: argument "breaks" is missing)`, text, node.pos);
+  const labels = given.get('labels');
+  if (labels && !(unwrap(labels).kind === 'name' && (unwrap(labels) as { name: string }).name === 'NULL')) throw new FormulaError(`'cut': labels are not supported (R's own "(a,b]" labels are used)`, text, labels.pos);
+  if (logicalArg('cut', 'ordered_result', given.get('ordered_result'), text)) throw new FormulaError(`'cut': ordered_result = TRUE (an ordered factor, coded by contr.poly) is not supported`, text, given.get('ordered_result')!.pos);
+  // the breaks: numbers written out, Inf and -Inf among them
+  const literal = (n: Node): number | null => {
+    const u = unwrap(n);
+    if (u.kind === 'num') return u.value;
+    if (u.kind === 'name' && u.name === 'Inf') return Infinity;
+    if (u.kind === 'unary' && (u.op === '-' || u.op === '+')) { const v = literal(u.arg); return v === null ? null : u.op === '-' ? -v : v; }
+    return null;
+  };
+  const bu = unwrap(b);
+  const list = bu.kind === 'call' && bu.fn === 'c' && bu.names.every((nm) => nm === null) ? bu.args.map(literal) : [literal(b)];
+  if (list.length === 0 || list.some((v) => v === null || Number.isNaN(v))) throw new FormulaError(`'cut': breaks must be a number of intervals or numbers c(…) written out, not '${deparse(b)}'`, text, b.pos);
+  let breaks: number | number[];
+  if (list.length === 1) {
+    const k = list[0]!;
+    if (!(k >= 2) || !Number.isFinite(k)) throw new FormulaError(`'cut': breaks = ${deparse(b)} is an invalid number of intervals (at least 2; R: invalid number of intervals)`, text, b.pos);
+    breaks = k;
+  } else breaks = list as number[];
+  const digArg = given.get('dig.lab');
+  const dig = digArg ? literal(digArg) : 3;
+  if (dig === null || !Number.isInteger(dig) || dig < 1 || dig > 22) throw new FormulaError(`'cut': dig.lab must be a whole number from 1 to 22`, text, digArg!.pos);
+  return {
+    type: 'call', fn: 'cut', args: [toExpr(x, text)],
+    cut: { breaks, includeLowest: logicalArg('cut', 'include.lowest', given.get('include.lowest'), text) ?? false, right: logicalArg('cut', 'right', given.get('right'), text) ?? true, digLab: dig },
+  };
+}
+
+/**
+ * R's summaries of a whole column, `mean(x)`, `sd(x, na.rm = TRUE)`, …, `length(x)`
+ * (functions.ts REDUCTIONS): x a numeric expression, na.rm TRUE or FALSE written out.
+ */
+function reductionCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const fn = node.fn;
+  const { given } = matchCallArgs(node, REDUCTIONS.get(fn)!, text);
+  const x = given.get('x');
+  if (!x) throw new FormulaError(`'${fn}' needs a variable: ${fn}(x${fn === 'length' ? '' : ', na.rm = TRUE'})`, text, node.pos);
+  const naRm = logicalArg(fn, 'na.rm', given.get('na.rm'), text);
+  return { type: 'call', fn, args: [toExpr(x, text)], ...(naRm ? { naRm: true as const } : {}) };
+}
+
+/**
+ * R's `scale(x, center = TRUE, scale = TRUE)`: center and scale TRUE, FALSE or a number written out;
+ * R's defaults leave the call as scale(x) (no scaleArgs).
+ */
+function scaleCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const { given } = matchCallArgs(node, ['x', 'center', 'scale'], text);
+  const x = given.get('x');
+  if (!x) throw new FormulaError(`'scale' needs a variable: scale(x, center = TRUE, scale = TRUE)`, text, node.pos);
+  const value = (name: 'center' | 'scale'): boolean | number => {
+    const arg = given.get(name);
+    if (!arg) return true;
+    const a = unwrap(arg);
+    if (a.kind === 'logical') return a.value;
+    const v = numbers(arg, text, `scale's ${name}`, true);
+    if (v === null || v.length !== 1 || !Number.isFinite(v[0])) throw new FormulaError(`'scale': ${name} must be TRUE, FALSE or one number written out, not '${deparse(arg)}'`, text, arg.pos);
+    return v[0];
+  };
+  const scaleArgs: ScaleArgs = { center: value('center'), scale: value('scale') };
+  if (scaleArgs.scale === 0) throw new FormulaError(`'scale': scale = 0 divides by zero`, text, given.get('scale')!.pos);
+  const defaults = scaleArgs.center === true && scaleArgs.scale === true;
+  return { type: 'call', fn: 'scale', args: [toExpr(x, text)], ...(defaults ? {} : { scaleArgs }) };
+}
+
+/**
+ * R's row-wise functions (functions.ts ROW_FUNCTIONS): round's digits and log's base written out as
+ * numbers (round(x, 1), log(x, 2)); pmin/pmax of two or more expressions; ifelse(test, yes, no);
+ * as.numeric of a numeric expression or of a factor (a column, factor(x), relevel(…)).
+ */
+function rowCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
+  const fn = node.fn;
+  const { given, dots } = matchCallArgs(node, ROW_FUNCTIONS.get(fn)!, text);
+  const literal = (name: string, arg: Node): number => {
+    const v = numbers(arg, text, `${fn}'s ${name}`, true);
+    if (v === null || v.length !== 1 || !Number.isFinite(v[0])) throw new FormulaError(`'${fn}': ${name} must be one number written out (${fn === 'round' ? 'round(x, 1)' : 'log(x, 2)'}), not '${deparse(arg)}'`, text, arg.pos);
+    return v[0];
+  };
+  if (fn === 'pmin' || fn === 'pmax') {
+    if (dots.length < 2) throw new FormulaError(`'${fn}' takes two or more arguments (${fn}(x, 0)), got ${dots.length}`, text, node.pos);
+    return { type: 'call', fn, args: dots.map((a) => toExpr(a, text)) };
+  }
+  const need = (name: string): Node => {
+    const arg = given.get(name);
+    if (!arg) throw new FormulaError(`'${fn}': argument '${name}' is missing (${fn}(${ROW_FUNCTIONS.get(fn)!.join(', ')}))`, text, node.pos);
+    return arg;
+  };
+  if (fn === 'dummy') {
+    // lme4's dummy(f, "b") = model.matrix(~ 0 + f)[, "b"]: the comparison f == "b" as a number
+    const f = need('f'), keep = need('levelsToKeep');
+    if (unwrap(f).kind !== 'name') throw new FormulaError(`'dummy' takes a factor column by name (dummy(f, "b")), not '${deparse(f)}'`, text, f.pos);
+    const k = unwrap(keep);
+    const one = k.kind === 'call' && k.fn === 'c' && k.args.length === 1 && k.names[0] === null ? unwrap(k.args[0]) : k;
+    if (one.kind !== 'str') {
+      const several = k.kind === 'call' && k.fn === 'c' && k.args.length > 1;
+      throw new FormulaError(`'dummy': levelsToKeep must be one level in quotes (dummy(f, "b"))${several ? '; several levels are several terms: dummy(f, "b") + dummy(f, "c")' : `, not '${deparse(keep)}'`}`, text, keep.pos);
+    }
+    return { type: 'call', fn, args: [{ type: 'compare', op: '==', left: toExpr(f, text), right: { type: 'str', value: one.value } }] };
+  }
+  if (fn === 'ifelse') return { type: 'call', fn, args: [toExpr(need('test'), text), toExpr(need('yes'), text), toExpr(need('no'), text)] };
+  const x = need('x');
+  if (fn === 'round') {
+    const digits = given.get('digits');
+    return { type: 'call', fn, args: [toExpr(x, text), { type: 'num', value: digits ? literal('digits', digits) : 0 }] };
+  }
+  if (fn === 'log') {
+    const base = given.get('base');
+    if (!base) return { type: 'call', fn, args: [toExpr(x, text)] };
+    const b = literal('base', base);
+    if (!(b > 0) || b === 1) throw new FormulaError(`'log': base must be a positive number other than 1, not '${deparse(base)}'`, text, base.pos);
+    return { type: 'call', fn, args: [toExpr(x, text), { type: 'num', value: b }] };
+  }
+  if (fn === 'as.numeric') {
+    // a factor's codes: the argument may be a factor-valued call (as.numeric(factor(x)))
+    const u = unwrap(x);
+    const factorCall = u.kind === 'call' && (FACTOR_FUNCTIONS.has(u.fn) || u.fn === RELEVEL);
+    return { type: 'call', fn, args: [toExpr(x, text, factorCall)] };
+  }
+  return { type: 'call', fn, args: [toExpr(x, text)] };
 }
 
 /**
@@ -980,6 +1244,15 @@ function crossTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
 }
 
 /** `a/b` = `a` + (all variables of `a`):b. */
+/**
+ * R's `a %in% b` (model.c InTerms): each term of a with all of b's variables, `(x + z) %in% f` is
+ * x:f + z:f (R's help: `x %in% f` is x:f).
+ */
+function inTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
+  const all = b.reduce(orBits, []);
+  return checkTermCount(trimRepeats(a.map((l) => orBits(all, l))), at);
+}
+
 function nestTerms(a: TermBits[], b: TermBits[], at: At): TermBits[] {
   const all = a.reduce(orBits, []);
   return checkTermCount(trimRepeats([...a, ...b.map((r) => orBits(all, r))]), at);
@@ -1034,11 +1307,14 @@ class TermEncoder {
    * (update.formula's simplification), not expanded
    */
   private readonly barsAsVariables: boolean;
+  /** the columns `.` stands for (the data's, less the response's variables), when the data are known */
+  private readonly dot: readonly string[] | undefined;
 
   constructor(
     private readonly text: string,
-    options: { insideBarAt: number | null; barsAsVariables?: boolean },
+    options: { insideBarAt: number | null; barsAsVariables?: boolean; dot?: readonly string[] },
   ) {
+    this.dot = options.dot;
     this.insideBarAt = options.insideBarAt;
     this.barsAsVariables = options.barsAsVariables ?? false;
   }
@@ -1049,7 +1325,12 @@ class TermEncoder {
       case 'num':
         return this.encodeNumber(node, scope);
       case 'name':
-        if (node.name === '.') throw this.error("'.' (all other columns) is not supported in a formula", node.pos);
+        if (node.name === '.') {
+          if (this.insideBarAt !== null) throw this.error("'.' inside a random-effects term: lme4 does not expand it there; name the columns", node.pos);
+          if (!this.dot) throw this.error("'.' (all other columns) needs the data's columns: it is expanded where the formula is fitted to data (lmer, glmer, the engines)", node.pos);
+          // R's terms(formula, data =): each column but the response's variables, a term of its own
+          return this.dot.map((name) => [this.variable({ kind: 'name', name, pos: node.pos })]);
+        }
         return [[this.variable(node)]];
       case 'call':
         if (node.fn === 'offset') return this.encodeOffset(node, scope);
@@ -1138,6 +1419,8 @@ class TermEncoder {
         return crossTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case ':':
         return interactTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
+      case '%in%':
+        return inTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case '/':
         return nestTerms(this.encode(node.left, inner), this.encode(node.right, inner), at);
       case '^':
@@ -1364,6 +1647,10 @@ function interactionNames(node: Node, barPos: number, text: string): GroupVar[] 
       return interactionNames(node.inner, barPos, text);
     case 'binary':
       if (node.op === ':') return [...interactionNames(node.left, barPos, text), ...interactionNames(node.right, barPos, text)];
+      if (node.op === '%in%') {
+        // lme4 evaluates the grouping expression: %in% is then R's match(), a logical vector, never a nesting
+        throw new FormulaError(`'%in%' in a grouping factor: lme4 evaluates it as R's match() (a TRUE/FALSE grouping, 'grouping factors must have > 1 sampled level'); write the nesting as (1 | g/h) or (1 | g:h)`, text, node.pos);
+      }
       if (node.op === '|' || node.op === '||') {
         throw new FormulaError("nested '|': a random-effects term cannot contain another '|'", text, Math.max(barPos, node.pos));
       }

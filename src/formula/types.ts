@@ -21,7 +21,42 @@ export type Expr =
    * `fn(args)`; `basis`: the other arguments of `poly()`, `ns()` or `bs()` (their first argument, the
    * variable, is `args[0]`), matched as R matches them (src/formula/parse.ts basisArgs)
    */
-  | { type: 'call'; fn: string; args: Expr[]; basis?: BasisArgs; ref?: RelevelRef };
+  | {
+      type: 'call';
+      fn: string;
+      args: Expr[];
+      basis?: BasisArgs;
+      ref?: RelevelRef;
+      /** a summary of the whole column (`mean(x, na.rm = TRUE)`): skip its missing values */
+      naRm?: true;
+      /** `scale(x, center = …, scale = …)` other than R's defaults (TRUE, TRUE): what is subtracted and divided by */
+      scaleArgs?: ScaleArgs;
+      /** `interaction(…, sep =)`: the separator of the levels' parts (R's default ".") */
+      sep?: string;
+      /** `C(f, contr.sum)`: the name of the contrast function */
+      contrast?: string;
+      /** `cut(x, breaks, …)`: its arguments */
+      cut?: CutArgs;
+    };
+
+/** cut(x, breaks, include.lowest, right, dig.lab)'s arguments other than x (src/frame/factorBuilders.ts). */
+export interface CutArgs {
+  /** the number of intervals (≥ 2), or the breaks themselves (±Inf allowed) */
+  breaks: number | number[];
+  includeLowest: boolean;
+  right: boolean;
+  digLab: number;
+}
+
+/**
+ * R's scale(x, center, scale): `center` TRUE subtracts the mean, FALSE nothing, a number that number;
+ * `scale` TRUE divides by √(Σ (x − c)² / (m − 1)) of the centred values (the SD when centred at the
+ * mean, the root mean square when center = FALSE), FALSE by nothing, a number by that number.
+ */
+export interface ScaleArgs {
+  center: boolean | number;
+  scale: boolean | number;
+}
 
 /** R's comparison operators. */
 export type CompareOp = '==' | '!=' | '<' | '>' | '<=' | '>=';

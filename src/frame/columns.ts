@@ -3,8 +3,12 @@
  * from formula expressions.
  */
 import * as arrow from 'apache-arrow';
-import type { CompareOp, Expr } from '../formula/types.js';
-import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEVEL, formulaFunctionNames } from '../formula/functions.js';
+import type { CompareOp, Expr, ScaleArgs } from '../formula/types.js';
+import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, formulaFunctionNames } from '../formula/functions.js';
+import { fround, ifelse, logBase, pminmax, rSign, rTrunc } from './rowFunctions.js';
+import { type ReductionName, reduceColumn } from './reductions.js';
+import { exprVariables } from './covariates.js';
+import { cutColumn, interactionColumn } from './factorBuilders.js';
 import { deparseString } from '../formula/parse.js';
 import { type PolyCoefs, polyFit, polyPredict, polyRaw } from './basis/poly.js';
 import { type SplineCoefs, bsBasis, nsBasis, splineKnots } from './basis/splines.js';
@@ -539,6 +543,28 @@ export function evalExpr(expr: Expr, source: ColumnSource, label: string, n: num
     return c.kind === 'factor' ? c : numericToFactor(c);
   }
   if (expr.type === 'call' && expr.fn === NUM_FACTOR) return numFactorColumn(expr.args, source, label, n, scales);
+  if (expr.type === 'call' && expr.fn === 'cut' && expr.cut) {
+    // R evaluates cut() in model.frame over every row (before na.omit): the breaks from the whole column
+    const a = expr.args[0];
+    if (a.type === 'var' && source(a.name).kind === 'factor') throw new DataError(`'${label}': '${a.name}' is a factor; cut() needs a numeric variable`, { column: a.name });
+    try {
+      return cutColumn(asVector(evalNumeric(a, source, label, scales), n), expr.cut, `'${label}'`);
+    } catch (e) {
+      if (e instanceof DataError || e instanceof FormulaError) throw e;
+      throw new DataError((e as Error).message);
+    }
+  }
+  if (expr.type === 'call' && (expr.fn === 'interaction' || expr.fn === 'C')) {
+    // R's interaction() reads each argument as a factor (as.factor); C() takes a factor
+    const cols = expr.args.map((a) => {
+      const c = evalExpr(a, source, label, n, scales);
+      if (c.kind === 'factor') return c;
+      const name = a.type === 'var' ? a.name : label;
+      if (expr.fn === 'C' || c.kind !== 'numeric') throw new DataError(`'${label}': '${name}' is ${c.kind === 'numeric' ? 'numeric' : 'a matrix'}; ${expr.fn}() takes a factor: write ${expr.fn}(factor(${name}), …), or list '${name}' in factors`, { column: name });
+      return numericToFactor(c);
+    });
+    return expr.fn === 'C' ? cols[0] : interactionColumn(cols, expr.sep ?? '.');
+  }
   if (expr.type === 'call' && expr.fn === RELEVEL) return relevelColumn(expr, source, label, n, scales);
   if (expr.type === 'call' && expr.basis) return basisColumn(expr, source, label, n, scales);
   if (isLogicalExpr(expr)) {
@@ -700,9 +726,10 @@ function numFactorColumn(args: Expr[], source: ColumnSource, label: string, n: n
 }
 
 /**
- * R's scale(x) over the non-missing values, from two passes over them in order: `addValues` sums
- * them (and counts them), then `addSquares` sums (x − centre)² with centre = their mean; `params`
- * gives centre and scale = √(Σ (x − centre)² / (m − 1)), or an error where the scale is not a
+ * R's scale(x, center, scale) over the non-missing values, from two passes over them in order:
+ * `addValues` sums them (and counts them), then `addSquares` sums (x − c)² with c the centre (their
+ * mean, 0 or the number given: `args`, R's defaults TRUE, TRUE when absent); `params` gives c and the
+ * scale √(Σ (x − c)² / (m − 1)) (or 1, or the number given), or an error where the scale is not a
  * positive number (no values, a constant). The in-memory frame passes the whole column once each;
  * the stream (src/gram/stream/streamSource.ts) passes its batches in input order, so the same sums.
  */
@@ -711,14 +738,14 @@ export class ScaleSums {
   private sum = 0;
   private ss = 0;
 
-  constructor(private readonly label: string) {}
+  constructor(private readonly label: string, private readonly args: ScaleArgs = { center: true, scale: true }) {}
 
   addValues(x: Float64Array): void {
     for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { this.m++; this.sum += x[i]; }
   }
 
   get center(): number {
-    return this.sum / this.m;
+    return scaleCentre(this.args, this.m, this.sum);
   }
 
   addSquares(x: Float64Array): void {
@@ -727,29 +754,44 @@ export class ScaleSums {
   }
 
   params(): { center: number; scale: number } {
-    return scaleParams(this.m, this.center, this.ss, this.label);
+    return scaleParams(this.m, this.center, this.ss, this.label, this.args);
   }
 }
 
+/** scale()'s centre c: the mean Σx / m (center = TRUE), 0 (FALSE) or the number given. */
+export function scaleCentre(args: ScaleArgs | undefined, m: number, sum: number): number {
+  const c = args?.center ?? true;
+  return c === true ? sum / m : c === false ? 0 : c;
+}
+
 /**
- * R's scale(x) from the m non-missing values' centre (their mean) and Σ (x − centre)²:
- * scale = √(Σ (x − centre)² / (m − 1)); an error where it is not a positive number (no values, a constant).
+ * R's scale(x, center, scale) from the m non-missing values' centre c and Σ (x − c)²: scale = √(Σ (x − c)² / (m − 1))
+ * (or 1, or the number given: `args`); an error where it is not a positive number (no values, a constant).
  * (The SQL engines, src/gram/sql/, take the sums by queries of their own.)
  */
-export function scaleParams(m: number, center: number, ss: number, label: string): { center: number; scale: number } {
+export function scaleParams(m: number, center: number, ss: number, label: string, args?: ScaleArgs): { center: number; scale: number } {
+  const by = args?.scale ?? true;
+  if (by !== true) return { center, scale: by === false ? 1 : by };
   const scale = Math.sqrt(ss / Math.max(1, m - 1));
   if (!(scale > 0 && Number.isFinite(scale))) {
-    throw new DataError(`scale() in '${label}': the variable ${m === 0 ? 'has no values' : `is constant (${center})`}, so it cannot be scaled`);
+    const why = m === 0 ? 'has no values' : !Number.isFinite(scale) ? 'has infinite values (its scale is not a number)' : (args?.center ?? true) === true ? `is constant (${center})` : 'is 0 in every row';
+    throw new DataError(`scale() in '${label}': the variable ${why}, so it cannot be scaled`);
   }
   return { center, scale };
 }
 
-/** R's scale(x): centre = mean, scale = √(Σ (x − centre)² / (m − 1)) over the m non-missing values. */
-function scaleColumn(x: Float64Array | number, key: string, label: string, scales?: ScaleParams): Float64Array {
+/**
+ * R's scale(x, center, scale) over the m non-missing values (scale.default): x_c = x − c, with c the
+ * mean (center = TRUE), 0 (FALSE) or the number given; then x_c / s, with s = √(Σ x_c² / (m − 1))
+ * (scale = TRUE: the SD when centred at the mean, the root mean square when center = FALSE), 1
+ * (FALSE) or the number given. On new data the kept c and s (R's makepredictcall).
+ */
+function scaleColumn(x: Float64Array | number, expr: Extract<Expr, { type: 'call' }>, label: string, scales?: ScaleParams): Float64Array {
   if (typeof x === 'number') throw new FormulaError(`scale() of a constant in '${label}': scale needs a variable`, label, 0);
+  const key = scaleKey(expr);
   let p = scaleCenterOf(scales, key);
   if (!p) {
-    const sums = new ScaleSums(label);
+    const sums = new ScaleSums(label, expr.scaleArgs);
     sums.addValues(x);
     sums.addSquares(x);
     p = sums.params();
@@ -794,7 +836,9 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
       return map2(a, b, f);
     }
     case 'call': {
-      if (expr.fn === 'scale' && expr.args.length === 1) return scaleColumn(evalNumeric(expr.args[0], source, label, scales), scaleKey(expr), label, scales);
+      if (expr.fn === 'scale' && expr.args.length === 1) return scaleColumn(evalNumeric(expr.args[0], source, label, scales), expr, label, scales);
+      const row = evalRowCall(expr, source, label, scales);
+      if (row !== undefined) return row;
       // a Map: names such as 'constructor' are unknown (parseFormula refuses them too; a Formula
       // object may have been built by hand)
       const fn = FORMULA_FUNCTIONS.get(expr.fn);
@@ -804,6 +848,57 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
       return map1(evalNumeric(expr.args[0], source, label, scales), fn);
     }
   }
+}
+
+/**
+ * R's row-wise functions of several arguments (round(x, digits), log(x, base), pmin, pmax, ifelse),
+ * floor, ceiling, trunc, sign, as.numeric (a factor's codes 1..K), and the summaries of a whole column
+ * (mean(x), sd(x), …: src/frame/reductions.ts); undefined for any other call.
+ */
+function columnLength(c: DataColumn): number {
+  return c.kind === 'factor' ? c.codes.length : c.values.length;
+}
+
+function evalRowCall(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource, label: string, scales?: ScaleParams): Float64Array | number | undefined {
+  const arg = (k: number) => evalNumeric(expr.args[k], source, label, scales);
+  switch (expr.fn) {
+    case 'round': return map2(arg(0), arg(1), fround);
+    // lme4's dummy(f, "b"): its argument is the comparison f == "b" (parse.ts), as a number
+    case 'dummy': return arg(0);
+    case 'floor': return map1(arg(0), Math.floor);
+    case 'ceiling': return map1(arg(0), Math.ceil);
+    case 'trunc': return map1(arg(0), rTrunc);
+    case 'sign': return map1(arg(0), rSign);
+    case 'log': return expr.args.length === 2 ? map2(arg(0), arg(1), logBase) : undefined;
+    case 'pmin': case 'pmax': {
+      const fn = expr.fn;
+      return expr.args.map((_, k) => arg(k)).reduce((a, b) => map2(a, b, (x, y) => pminmax(fn, [x, y])));
+    }
+    case 'ifelse': {
+      const test = arg(0), yes = arg(1), no = arg(2);
+      const n = [test, yes, no].find((v) => typeof v !== 'number') as Float64Array | undefined;
+      if (!n) return ifelse(test as number, yes as number, no as number);
+      const at = (v: Float64Array | number, i: number) => (typeof v === 'number' ? v : v[i]);
+      const out = rowFloat64(n.length);
+      for (let i = 0; i < n.length; i++) out[i] = ifelse(at(test, i), at(yes, i), at(no, i));
+      return out;
+    }
+    case 'as.numeric': {
+      // as.numeric of a factor: its codes 1..K (R's integer codes), NA where missing
+      const a = expr.args[0];
+      const f = a.type === 'var' ? source(a.name) : a.type === 'call' && (FACTOR_FUNCTIONS.has(a.fn) || a.fn === RELEVEL) ? evalExpr(a, source, label, columnLength(source(exprVariables(a).values().next().value!)), scales) : null;
+      if (f && f.kind === 'factor') return Float64Array.from(f.codes, (c) => (c < 0 ? NaN : c + 1));
+      return arg(0);
+    }
+  }
+  if (REDUCTIONS.has(expr.fn)) {
+    // R's model.frame: over every row of the data (source), before na.omit
+    const what = `${expr.fn}(${[...exprVariables(expr.args[0])].join(', ')})`;
+    const x = arg(0);
+    if (typeof x === 'number') throw new FormulaError(`'${label}': ${expr.fn}() of a constant: it summarizes a column`, label, 0);
+    return reduceColumn(expr.fn as ReductionName, x, expr.naRm === true, what, [...exprVariables(expr.args[0])], label);
+  }
+  return undefined;
 }
 
 /**

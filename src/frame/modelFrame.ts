@@ -8,7 +8,7 @@ import { type Expr, type Formula, type LinearPart, type RandomTerm, isSpatialStr
 import {
   type Column, type DataColumn, type FactorColumn, type ScaleParams, columnFromArrow, evalExpr, interactFactors, numericToFactor, subsetColumn,
 } from './columns.js';
-import type { Contrasts } from './contrasts.js';
+import type { ContrastName, Contrasts } from './contrasts.js';
 import { countColumns, dropRankDeficient, dropRankDeficientWithResidual, modelMatrix } from './modelMatrix.js';
 import { checkFinite, checkModelMatrixSize, checkResponseNotConstant, checkScale } from './checks.js';
 import { DataError, ModelError, OptionError } from '../errors/errors.js';
@@ -305,7 +305,7 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
   // a linear mixed model whose fixed effects alone reproduce the response leaves nothing to estimate
   // (unless σ is fixed: observationLevel, as a meta-analysis's known sampling variances)
   const residualCheck = !glm && options.observationLevel !== true;
-  const contrasts = frameContrasts(formula, columns, options.contrasts, (name) => table.getChild(name) !== null, messages);
+  const contrasts = frameContrasts(formula, columns, withCContrasts(formula, options.contrasts), (name) => table.getChild(name) !== null, messages);
   const fixed = fixedEffectsDesign(formula.fixed, columnOf, n, ones, residualCheck ? { y, offset, response: response.label } : null, contrasts);
   messages.push(...fixed.messages);
   const { X, p, xnames } = fixed;
@@ -325,6 +325,18 @@ export function buildModelFrame(formula: Formula, table: arrow.Table, options: M
     ...(lmmW ? { weights: lmmW, ...(typeof options.weights === 'string' ? { weightsName: options.weights } : {}) } : {}),
     ...(contrasts ? { contrasts } : {}),
   };
+}
+
+/**
+ * The contrasts of the fixed part's C(f, contr) variables (R's C() sets the factor's contrasts
+ * attribute, which model.matrix uses) joined to lme4's `contrasts` (which name other labels).
+ */
+export function withCContrasts(formula: Formula, contrasts: Contrasts | undefined): Contrasts | undefined {
+  const fromC: Record<string, ContrastName> = {};
+  for (const t of formula.fixed.terms) {
+    for (const v of t.vars) if (v.expr.type === 'call' && v.expr.fn === 'C' && v.expr.contrast) fromC[v.label] = v.expr.contrast as ContrastName;
+  }
+  return Object.keys(fromC).length === 0 ? contrasts : { ...contrasts, ...fromC };
 }
 
 /**

@@ -34,7 +34,7 @@ export interface GlmmModel extends MixedModel {
 /** formula text + data → GLMM structure */
 export function buildGlmm(formula: string | Formula, data: arrow.Table, options: GlmmModelOptions): GlmmModel {
   const family = makeFamily(options.family, options.link, options.theta);
-  const f = mixedFormula(formula);
+  const f = mixedFormula(formula, data);
   const knownCovarianceGroups = Object.keys(options.relmat ?? {});
   const frame = buildModelFrame(f, data, { factors: options.factors, knownCovarianceGroups, naAction: options.naAction, contrasts: options.contrasts }, { family: options.family, link: options.link, weights: options.weights });
   return glmmFromFrame(f, frame, family, { factors: options.factors, ...(options.contrasts ? { contrasts: options.contrasts } : {}) }, typeof options.weights === 'string' ? options.weights : undefined, options.relmat);

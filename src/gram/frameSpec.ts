@@ -13,7 +13,8 @@
  *    interaction varying fastest; a column's value is the product of its numeric variables (in the
  *    term's order) when its factors are at its levels, else 0.
  */
-import type { Expr, Formula, LinearPart, RandomTerm, TermVar } from '../formula/types.js';
+import type { Expr, Formula, LinearPart, RandomTerm, ScaleArgs, TermVar } from '../formula/types.js';
+import { engineRowCall } from './rowCalls.js';
 import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEVEL } from '../formula/functions.js';
 import { DataError, FormulaError, ModelError } from '../errors/errors.js';
 import { deparseString } from '../formula/parse.js';
@@ -107,7 +108,7 @@ export interface FrameSpec {
    * each distinct `scale(e)` of the formula (R evaluates it over the whole column, before na.omit):
    * its key (columns.ts scaleKey), the label of the variable it is in, and e
    */
-  scaled: { key: string; label: string; arg: Expr }[];
+  scaled: { key: string; label: string; arg: Expr; scaleArgs?: ScaleArgs }[];
   /**
    * their centres and scales, filled by the engine's first pass over the rows (stream: streamSource.ts,
    * SQL: sqlSource.ts) before any expression with scale() is evaluated
@@ -233,7 +234,12 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
           if (scaleKey(expr.args[0]).includes('"fn":"scale"')) throw new Error(`'${label}': scale() inside scale() is not evaluated by the engines (stream, DuckDB, ClickHouse): fit with the rows in memory (--engine memory)`);
           checkNumeric(expr.args[0], label);
           const key = scaleKey(expr);
-          if (!scaled.some((s) => s.key === key)) scaled.push({ key, label, arg: expr.args[0] });
+          if (!scaled.some((s) => s.key === key)) scaled.push({ key, label, arg: expr.args[0], ...(expr.scaleArgs ? { scaleArgs: expr.scaleArgs } : {}) });
+          return;
+        }
+        // round(x, 1), pmin, ifelse, …: row by row (src/gram/rowCalls.ts); mean(x) and the other summaries refused there
+        if (engineRowCall(expr, label, isFactorColumn)) {
+          for (const a of expr.args) checkNumeric(a, label);
           return;
         }
         if (!FORMULA_FUNCTIONS.has(expr.fn) || expr.args.length !== 1) {

@@ -91,6 +91,12 @@ export function referenceGrid(model: GridModel & { source?: { engine: string; na
   const covariates = frame.covariates;
   if (!covariates) throw new ModelError('emmeans: this fit has no summaries of its covariates (fit the model again with this version)');
   const names = fixedVariables(frame.formula);
+  // summaries of a column and cut(): evaluated again on the grid's rows they would not be the data's
+  // (R's emmeans too rebuilds them from the grid); factors built by interaction() or C(): no grid of theirs
+  const rebuilt = frame.formula.fixed.terms.flatMap((t) => t.vars).find((v) => /"fn":"(mean|sd|var|median|min|max|sum|length|cut|interaction|C)"/.test(JSON.stringify(v.expr)));
+  if (rebuilt) {
+    throw new ModelError(`emmeans: '${rebuilt.label}' is in the fixed part: a reference grid over a summary of a column (mean(x), …), cut(), interaction() or C() is not supported (each is evaluated again on the grid's rows, not the data's); compute the column before the fit, or give the contrasts option instead of C()`);
+  }
   const atValues = checkAt(at, names);
   const variables: GridVariable[] = names.map((name) => {
     const col = gridColumn(frame, name);
@@ -110,6 +116,9 @@ export function referenceGrid(model: GridModel & { source?: { engine: string; na
       // a factor read through relevel() or compared with a level (`sex == "F"`): no column of its own
       const use = frame.formula.fixed.terms.flatMap((t) => t.vars).find((v) => exprVariables(v.expr).has(name));
       // (a factor column compared with a number, `g2 != 3` with g2 in factors, is compared with a level too)
+      if (use && ['"fn":"as.numeric"'].some((s) => JSON.stringify(use.expr).includes(s))) {
+        throw new ModelError(`emmeans: '${name}' is in the fixed part as '${use.label}': a reference grid over a factor's codes (as.numeric of a factor) is not supported; refit with the codes as a column`);
+      }
       if (use && ['"fn":"relevel"', '"type":"str"', '"type":"compare"'].some((s) => JSON.stringify(use.expr).includes(s))) {
         throw new ModelError(`emmeans: '${name}' is in the fixed part as '${use.label}': a reference grid over a relevel()'d factor or a factor's comparison with a level is not supported (emmeans 1.8.4 cannot rebuild such a model's data either); refit with the factor itself (its levels in the order wanted)`);
       }

@@ -362,10 +362,11 @@ function percentNames(a: number): [string, string] {
   return [lo, hi];
 }
 
-/** Whether an expression uses a function of the whole column (scale()). */
+/** Whether an expression uses a function of the whole column (scale(), mean(), cut(), …). */
 function usesColumnFunction(e: Expr): boolean {
   switch (e.type) {
-    case 'call': return COLUMN_FUNCTIONS.has(e.fn) || e.args.some(usesColumnFunction);
+    // cut(x, breaks = 3): its breaks from the rows' range, per group in R's lmList
+    case 'call': return COLUMN_FUNCTIONS.has(e.fn) || e.fn === 'cut' || e.args.some(usesColumnFunction);
     case 'neg': return usesColumnFunction(e.arg);
     case 'binop': case 'compare': case 'and': return usesColumnFunction(e.left) || usesColumnFunction(e.right);
     case 'not': return usesColumnFunction(e.arg);
@@ -385,7 +386,7 @@ export function lmList(formula: string, input: DataInput, options: LmListOptions
   if (model.offsets.length > 0) throw new ModelError(`lmList: offset() in '${formula}' is not supported (each group's lm would take it; not offered here)`);
   const vars = model.fixed.terms.flatMap((t) => t.vars);
   const scaled = vars.find((v) => usesColumnFunction(v.expr)) ?? (model.response.kind === 'expr' && usesColumnFunction(model.response.expr) ? { label: model.response.label } : undefined);
-  if (scaled) throw new ModelError(`lmList: '${scaled.label}' in '${formula}': lm evaluates scale() on each group's rows, which this lmList does not; scale the column before the fit`);
+  if (scaled) throw new ModelError(`lmList: '${scaled.label}' in '${formula}': lm evaluates the summaries of a column (mean(x), …), cut() and scale() on each group's rows, which this lmList does not; compute the column before the fit`);
   if (vars.some((v) => v.label === grouped.group)) throw new ModelError(`lmList: the grouping variable '${grouped.group}' is also in the model '${model.text}': it is constant within each group`);
   const factorSet = new Set(options.factors ?? []);
   // the grouping factor over all input rows (R's factor(g): the levels present, a numeric g in numeric order)

@@ -71,7 +71,7 @@ export interface LmmModel extends MixedModel {
 
 /** Stage: formula text + data → model (frame, random blocks, θ layout, the rows of A). */
 export function buildLmm(formula: string | Formula, data: arrow.Table, options: LmmModelOptions = {}): LmmModel {
-  const f = mixedFormula(formula);
+  const f = mixedFormula(formula, data);
   const relmatGroups = Object.keys(options.relmat ?? {});
   // the caller's known-covariance groups and relmat's
   const frame = buildModelFrame(f, data, { ...options, knownCovarianceGroups: [...(options.knownCovarianceGroups ?? []), ...relmatGroups] });

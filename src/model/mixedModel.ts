@@ -62,9 +62,12 @@ export interface MixedModel {
   offset: Float64Array | null;
 }
 
-/** The formula of a mixed model: parsed, with at least one random-effects term. */
-export function mixedFormula(formula: string | Formula): Formula {
-  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+/**
+ * The formula of a mixed model: parsed, with at least one random-effects term. `data`: the table it is
+ * fitted to, whose columns a `.` on the right-hand side stands for.
+ */
+export function mixedFormula(formula: string | Formula, data?: { schema: { fields: { name: string }[] } }): Formula {
+  const f = typeof formula === 'string' ? parseFormula(formula, data ? { dataColumns: data.schema.fields.map((c) => c.name) } : {}) : formula;
   if (f.random.length === 0) throw new ModelError(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   return f;
 }

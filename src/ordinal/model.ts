@@ -80,7 +80,7 @@ export interface ClmmModel {
 
 /** formula + data → the model. */
 export function buildClmmModel(formula: string | Formula, data: arrow.Table, options: ClmmModelOptions = {}): ClmmModel {
-  const f = mixedFormula(formula);
+  const f = mixedFormula(formula, data);
   const response = f.response;
   if (response.kind !== 'expr' || response.expr.type !== 'var') {
     throw new ModelError(`the response of a cumulative link model is one column of ordered categories, not '${response.label}'`);

@@ -225,7 +225,7 @@ function sideFormula(option: 'ziformula' | 'dispformula', text: string, yname: s
 export function buildZeroInflatedModel(formula: string | Formula, data: arrow.Table, options: ZeroInflatedModelOptions = {}): ZeroInflatedModel {
   const family = ziFamily(options.family);
   const info = familyInfo(family);
-  const f = mixedFormula(formula);
+  const f = mixedFormula(formula, data);
   const response = f.response;
   // the response's column (cbind: the successes'), set missing on the rows the side formulas drop
   const yexpr = response.kind === 'cbind' && info.binomial ? response.successes : response.kind === 'expr' ? response.expr : null;

@@ -135,9 +135,10 @@ export const duckdb: Dialect = {
   pow: (a, b) => `(CASE WHEN isnan(${b}) OR (abs(${a}) = 1 AND isinf(${b})) THEN CAST('NaN' AS DOUBLE) ELSE pow(${a}, ${b}) END)`,
   isFinite: (e) => `coalesce(isfinite(${e}), false)`,
   isInfinite: (e) => `coalesce(isinf(${e}), false)`,
-  and: (preds) => (preds.length === 0 ? 'true' : preds.map((p) => `(${p})`).join(' AND ')),
+  // parenthesized whole: NOT binds tighter than AND and OR (`NOT a OR b` is `(NOT a) OR b`)
+  and: (preds) => (preds.length === 0 ? 'true' : `(${preds.map((p) => `(${p})`).join(' AND ')})`),
   not: (pred) => `(NOT ${pred})`,
-  or: (preds) => (preds.length === 0 ? 'false' : preds.map((p) => `(${p})`).join(' OR ')),
+  or: (preds) => (preds.length === 0 ? 'false' : `(${preds.map((p) => `(${p})`).join(' OR ')})`),
   countIf: (pred) => `CAST(count_if(${pred}) AS DOUBLE)`,
   approxQuantile: (e, p) => `approx_quantile(${e}, ${p})`,
   ifThen: (c, a, b) => `(CASE WHEN ${c} THEN ${a} ELSE ${b} END)`,

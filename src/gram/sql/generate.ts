@@ -30,6 +30,7 @@ import { type DesignColumn, type FactorVar, type FrameSpec, LOGICAL_KEY, compare
 import { scaleCenterOf, scaleKey } from '../../frame/columns.js';
 import type { FrameSummary, MomentPlan } from '../moments.js';
 import type { Dialect, FrameLayer } from './dialect.js';
+import { rowCallSql } from './rowSql.js';
 
 /** A query with the layout of its result: `keys` key columns first, then `sums` numeric columns. */
 export interface GramQuery {
@@ -149,6 +150,9 @@ export class SqlFrame {
       }
       case 'call': {
         const arg = this.expr(e.args[0], label);
+        // round(x, 1), pmin(x, 0), ifelse(…), log(x, base), … (./rowSql.ts)
+        const row = rowCallSql(d, e.fn, [arg, ...e.args.slice(1).map((a) => this.expr(a, label))], e.args.map((a) => (a.type === 'num' ? a.value : null)), label);
+        if (row !== null) return row;
         if (e.fn !== 'scale') return d.call(e.fn, arg, label);
         // R's scale(e) = (e − centre)/scale, both from the whole column (sqlSource.ts's first queries)
         const p = scaleCenterOf(this.spec.scales, scaleKey(e));

@@ -3,7 +3,7 @@
  * X's columns, the pattern of crossed factors), the response checked and PIRLS's row summaries by one
  * query, then the core's fit with PIRLS on the engine's passes (../glmm.ts, ./glmmPass.ts).
  */
-import { parseFormula } from '../../formula/parse.js';
+import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import type { GlmmFit } from '../../glmm/glmmFit.js';
 import { type GramGlmerOptions, engineFamily, engineGlmmFormula, glmerFromGram, refuseEngineGlmerOptions } from '../glmm.js';
@@ -16,7 +16,7 @@ export interface SqlGlmerOptions extends Omit<SqlGramOptions, 'weights'>, GramGl
 export async function glmerSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlGlmerOptions): Promise<GlmmFit> {
   refuseEngineGlmerOptions(options, engine.name);
   const family = engineFamily(engine.name, options.family, options.link);
-  const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
+  const parsed = typeof formula === 'string' ? parseFormula(formula, usesDot(formula) ? { dataColumns: [...(await engine.schema(source.from)).keys()] } : {}) : formula;
   const { formula: f, response } = engineGlmmFormula(parsed, family.family);
   const gram = await gramFromSql(engine, source, f, options);
   const passes = new SqlGlmmPasses(engine, gram, source.from, response, family);

@@ -4,7 +4,7 @@
  * per-pair sums), and the assembly (../assemble.ts). See ./generate.ts for the SQL.
  */
 import { infiniteValueError } from '../../frame/checks.js';
-import { parseFormula } from '../../formula/parse.js';
+import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
 import { type FactorVar, type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
@@ -14,7 +14,7 @@ import type { GramSourceResult } from '../source.js';
 import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine.js';
 import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery, thirdValueCounts } from './generate.js';
 import { gridCells, twoValueCandidates } from '../gridCells.js';
-import { scaleParams } from '../../frame/columns.js';
+import { scaleCentre, scaleParams } from '../../frame/columns.js';
 
 export interface SqlGramOptions extends FrameSpecOptions {
   /** the most levels a grouping factor may have (default 50 million) */
@@ -61,7 +61,8 @@ export function cellTable(plan: MomentPlan, res: GroupSums, weights: boolean): C
 }
 
 export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formula: string | Formula, options: SqlGramOptions = {}): Promise<GramSourceResult> {
-  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  // `.`: the table's columns (R's terms(formula, data =))
+  const f = typeof formula === 'string' ? parseFormula(formula, usesDot(formula) ? { dataColumns: [...(await engine.schema(source.from)).keys()] } : {}) : formula;
   if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   const maxLevels = options.maxLevels ?? 50_000_000;
   const maxPairs = options.maxPairs ?? 200_000_000;
@@ -107,9 +108,10 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     // scale(): each centre (the mean), then Σ (e − centre)², over the whole column, before na.omit (as R)
     const first = await run(scaleQuery(engine.dialect, spec, source.from));
     const m = spec.scaled.map((_, k) => first.values[2 * k][0]);
-    const centres = spec.scaled.map((_, k) => first.values[2 * k + 1][0] / m[k]);
+    // the centre: the mean, 0 (center = FALSE) or the number given (R's scale(x, center =))
+    const centres = spec.scaled.map((s, k) => scaleCentre(s.scaleArgs, m[k], first.values[2 * k + 1][0]));
     const second = await run(scaleQuery(engine.dialect, spec, source.from, centres));
-    spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centres[k], second.values[k][0], s.label)));
+    spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centres[k], second.values[k][0], s.label, s.scaleArgs)));
   }
   const plan = momentPlan(spec);
   let frame = await inStage(engine.name, `the model frame of ${source.name}`, () => new SqlFrame(engine.dialect, spec));

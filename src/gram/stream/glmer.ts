@@ -3,7 +3,7 @@
  * response checked and PIRLS's row summaries in one pass, then the core's fit with PIRLS on one pass
  * over the batches per evaluation (../glmm.ts, ./glmmPass.ts). Browser-safe.
  */
-import { parseFormula } from '../../formula/parse.js';
+import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import type { GlmmFit } from '../../glmm/glmmFit.js';
 import { type GramGlmerOptions, engineFamily, engineGlmmFormula, glmerFromGram, refuseEngineGlmerOptions } from '../glmm.js';
@@ -16,7 +16,7 @@ export interface StreamGlmerOptions extends Omit<StreamGramOptions, 'weights'>, 
 export async function glmerStream(source: BatchSource, formula: string | Formula, options: StreamGlmerOptions): Promise<GlmmFit> {
   refuseEngineGlmerOptions(options, 'stream');
   const family = engineFamily('stream', options.family, options.link);
-  const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
+  const parsed = typeof formula === 'string' ? parseFormula(formula, usesDot(formula) ? { dataColumns: [...(await source.schema()).keys()] } : {}) : formula;
   const { formula: f, response } = engineGlmmFormula(parsed, family.family);
   const gram = await gramFromStream(source, f, options);
   const passes = new StreamGlmmPasses(source, gram, response.kind === 'cbind' ? response.failures : null, family, options.batchSize);

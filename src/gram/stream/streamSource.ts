@@ -6,7 +6,7 @@
  * Memory: O(batch + levels + pairs). Browser-safe.
  */
 import { infiniteValueError } from '../../frame/checks.js';
-import { parseFormula } from '../../formula/parse.js';
+import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { assembleGram, groupSpecs } from '../assemble.js';
 import { type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
@@ -39,7 +39,8 @@ export interface StreamGramOptions extends FrameSpecOptions {
 }
 
 export async function gramFromStream(source: BatchSource, formula: string | Formula, options: StreamGramOptions = {}): Promise<GramSourceResult> {
-  const f = typeof formula === 'string' ? parseFormula(formula) : formula;
+  // `.`: the source's columns (R's terms(formula, data =))
+  const f = typeof formula === 'string' ? parseFormula(formula, usesDot(formula) ? { dataColumns: [...(await source.schema()).keys()] } : {}) : formula;
   if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   const batchSize = options.batchSize ?? 65_536;
   if (!(batchSize >= 1)) throw new Error(`batchSize must be at least 1 (got ${batchSize})`);
@@ -62,7 +63,7 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     // scale(), as the in-memory frame's scaleColumn: the mean over the whole column's non-missing values, then
     // Σ (x − centre)², each summed in input order (the same doubles), before na.omit (as R)
     t = performance.now();
-    const sums = spec.scaled.map((s) => new ScaleSums(s.label));
+    const sums = spec.scaled.map((s) => new ScaleSums(s.label, s.scaleArgs));
     for (const [stage, add] of [['scale(): the centres', 'addValues'], ['scale(): the sums of squares', 'addSquares']] as const) {
       await inStage('stream', stage, async () => {
         for await (const batch of source.batches(spec.columns, batchSize)) {

@@ -1,0 +1,34 @@
+/**
+ * Which of R's functions of several arguments (src/formula/functions.ts ROW_FUNCTIONS, REDUCTIONS) the
+ * engines (stream, DuckDB, ClickHouse) evaluate: the row-wise ones row by row (the stream through
+ * src/frame/columns.ts, the SQL engines as src/gram/sql/rowSql.ts writes them), not the summaries of
+ * a whole column (mean(x), sd(x), …: they would need a pass of their own before the rows are read)
+ * nor as.numeric() of a factor (its codes need the factor's levels, known after a pass), nor the
+ * factors built from factors (interaction(), C()).
+ */
+import type { Expr } from '../formula/types.js';
+import { FACTOR_BUILDERS, FACTOR_FUNCTIONS, REDUCTIONS, RELEVEL, ROW_FUNCTIONS } from '../formula/functions.js';
+import { ModelError } from '../errors/errors.js';
+
+/**
+ * Whether `expr` is a row-wise call the engines evaluate (its arguments still to be checked as numeric
+ * expressions); an error naming the function for the ones they do not; false for any other call.
+ * `isFactorColumn`: whether a column is read as a factor.
+ */
+export function engineRowCall(expr: Extract<Expr, { type: 'call' }>, label: string, isFactorColumn: (name: string) => boolean): boolean {
+  if (REDUCTIONS.has(expr.fn)) {
+    throw new ModelError(`'${label}': ${expr.fn}() summarizes the whole column (R evaluates it over every row before na.omit); the engines (stream, DuckDB, ClickHouse) do not evaluate it: fit with --engine memory, or write its value as a number (I(x - 3.25))`);
+  }
+  if (FACTOR_BUILDERS.has(expr.fn)) {
+    throw new ModelError(`'${label}': ${expr.fn}() builds a factor from the whole columns' levels; the engines (stream, DuckDB, ClickHouse) do not evaluate it: fit with --engine memory${expr.fn === 'C' ? ", or give the engines' contrasts option ({ f: 'contr.sum' })" : ''}`);
+  }
+  if (!ROW_FUNCTIONS.has(expr.fn)) return false;
+  if (expr.fn === 'as.numeric') {
+    const a = expr.args[0];
+    const factor = (a.type === 'var' && isFactorColumn(a.name)) || (a.type === 'call' && (FACTOR_FUNCTIONS.has(a.fn) || a.fn === RELEVEL));
+    if (factor) {
+      throw new ModelError(`'${label}': as.numeric() of a factor (its codes 1..K, by the levels of the whole column) is not evaluated by the engines (stream, DuckDB, ClickHouse): fit with --engine memory`);
+    }
+  }
+  return true;
+}
