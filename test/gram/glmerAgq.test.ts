@@ -7,15 +7,22 @@
  *    the in-memory AGQ deviance (src/glmm/agq.ts) within 1e-9 relative, and lme4's deviance function
  *    with PIRLS converged (test/fixtures/reference-tight, test/oracle/glmer_tight.R: cbpp, binomial
  *    with a cbind response, nAGQ = 9; epil, poisson, nAGQ = 9) within 1e-8 — the in-memory fit's
- *    tolerance (test/glmm.test.ts);
+ *    tolerance (test/glmm.test.ts); and on a scalar term that is not an intercept, (0 + I(2x + 1) | g),
+ *    whose internal scale M (src/model/reparam.ts) the engines' shift must carry;
  *  - fits with nAGQ = 5 and 9 through DuckDB and the stream equal the in-memory glmer fit at the
  *    tolerances of test/gram/glmer.test.ts (−2ℓ within 1e-7 relative, θ and β within 1e-5, SEs within
  *    1e-4, modes within 1e-5 of the largest), and at nAGQ = 9 lme4's tight optimum (−2ℓ within 1e-7,
  *    the estimates at glmer's tolerances, checkEstimates);
  *  - the CLI's --nagq on --engine duckdb and stream; the refusals (crossed factors, a vector term).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { glmer } from '../../src/fit/glmer.js';
+import { generateLmmData } from '../../bench/synth.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
+import { type GlmerOptions, glmer } from '../../src/fit/glmer.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { buildGlmm } from '../../src/glmm/model.js';
 import { PirlsEngine } from '../../src/glmm/pirls.js';
@@ -44,8 +51,15 @@ const DEV_TOL = 1e-7;
 const EST_TOL = 1e-5;
 
 let duck: DuckDbEngine;
-beforeAll(async () => { duck = await DuckDbEngine.open({ threads: 1 }); });
-afterAll(async () => { await duck?.close(); });
+let dir: string;
+beforeAll(async () => {
+  duck = await DuckDbEngine.open({ threads: 1 });
+  dir = mkdtempSync(join(tmpdir(), 'mixedgpu-glmer-agq-'));
+});
+afterAll(async () => {
+  await duck?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 const near = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 const CASES = ['cbpp_binomial_agq', 'epil_poisson_agq'] as const;
@@ -85,50 +99,71 @@ function engineDeviance(res: GramSourceResult, runner: GlmmPassRunner, rows: Glm
   };
 }
 
+/**
+ * The AGQ deviance at the points (θ, β) by DuckDB, by the stream (batches of 50 rows) and in memory
+ * (src/glmm/agq.ts), for each nAGQ; `check(nAGQ, point, sql, stream, memory)` compares them.
+ */
+async function devianceAtPoints(
+  file: string, table: Table, formula: string, o: GlmerOptions, points: { theta: number[]; beta: number[] }[], rules: number[],
+  check: (nAGQ: number, k: number, sql: number, stream: number, memory: number) => void,
+): Promise<void> {
+  const family = engineFamily('duckdb', o.family, o.link);
+  const { formula: f, response } = engineGlmmFormula(parseFormula(formula), family.family);
+  const sqlRes = await gramFromSql(duck, { from: duckdbSource(file), name: file }, f, { factors: o.factors });
+  const sqlPasses = new SqlGlmmPasses(duck, sqlRes, duckdbSource(file), response, family);
+  const sqlAgq = new SqlAgqPass(duck, sqlRes, duckdbSource(file), response, family);
+  const sqlDev = engineDeviance(sqlRes, sqlPasses, await sqlPasses.rowSummary(), sqlAgq, response.label, family, o.factors ?? []);
+  const src = await openBatchSource(file);
+  try {
+    const stRes = await gramFromStream(src, f, { factors: o.factors, batchSize: 50 });
+    const stPasses = new StreamGlmmPasses(src, stRes, response.kind === 'cbind' ? response.failures : null, family, 50);
+    const stAgq = new StreamAgqPass(stPasses, stRes, family);
+    const stDev = engineDeviance(stRes, stPasses, await stPasses.rowSummary(response.label), stAgq, response.label, family, o.factors ?? []);
+    const model = buildGlmm(formula, table, o);
+    const memory = new PirlsEngine(model.pirls);
+    for (const nAGQ of rules) {
+      for (const [k, pt] of points.entries()) {
+        memory.reset();
+        memory.run(thetaToInternal(model, pt.theta), pt.beta);
+        check(nAGQ, k, await sqlDev(pt.theta, pt.beta, nAGQ), await stDev(pt.theta, pt.beta, nAGQ), memory.agq(ghRule(nAGQ)));
+      }
+    }
+    // one quadrature pass per evaluation
+    expect(sqlAgq.stats.passes).toBe(rules.length * points.length);
+    expect(stAgq.stats.passes).toBe(rules.length * points.length);
+  } finally {
+    await src.close();
+  }
+}
+
 describe('the AGQ deviance at fixed (θ, β) on the engines (no optimizer)', () => {
   for (const name of CASES) {
     it(`${name}: DuckDB and the stream equal the in-memory AGQ deviance and lme4's`, async () => {
       const t = tightOf(name);
-      const o = optionsOf(t);
-      const family = engineFamily('duckdb', o.family, o.link);
-      const { formula: f, response } = engineGlmmFormula(parseFormula(t.formula), family.family);
-      const file = fileOf(t);
-      // DuckDB
-      const sqlRes = await gramFromSql(duck, { from: duckdbSource(file), name: file }, f, { factors: o.factors });
-      const sqlPasses = new SqlGlmmPasses(duck, sqlRes, duckdbSource(file), response, family);
-      const sqlAgq = new SqlAgqPass(duck, sqlRes, duckdbSource(file), response, family);
-      const sqlDev = engineDeviance(sqlRes, sqlPasses, await sqlPasses.rowSummary(), sqlAgq, response.label, family, o.factors!);
-      // the stream (batches of 50 rows)
-      const src = await openBatchSource(file);
-      try {
-        const stRes = await gramFromStream(src, f, { factors: o.factors, batchSize: 50 });
-        const stPasses = new StreamGlmmPasses(src, stRes, response.kind === 'cbind' ? response.failures : null, family, 50);
-        const stDev = engineDeviance(stRes, stPasses, await stPasses.rowSummary(response.label), new StreamAgqPass(stPasses, stRes, family), response.label, family, o.factors!);
-        // in memory
-        const model = buildGlmm(t.formula, loadData(t), o);
-        const memory = new PirlsEngine(model.pirls);
-        for (const nAGQ of [5, 9, 25]) {
-          for (const pt of t.objective_at) {
-            memory.reset();
-            memory.run(thetaToInternal(model, pt.theta), pt.beta);
-            const mem = memory.agq(ghRule(nAGQ));
-            const sql = await sqlDev(pt.theta, pt.beta, nAGQ);
-            const st = await stDev(pt.theta, pt.beta, nAGQ);
-            expect(Math.abs(sql - mem) / mem).toBeLessThan(1e-9);
-            expect(Math.abs(st - mem) / mem).toBeLessThan(1e-9);
-            // lme4's deviance function (nAGQ = 9) with PIRLS converged
-            if (nAGQ === t.nAGQ) {
-              expect(Math.abs(sql - pt.value)).toBeLessThan(1e-8);
-              expect(Math.abs(st - pt.value)).toBeLessThan(1e-8);
-            }
-          }
+      await devianceAtPoints(fileOf(t), loadData(t), t.formula, optionsOf(t), t.objective_at, [5, 9, 25], (nAGQ, k, sql, st, mem) => {
+        expect(Math.abs(sql - mem) / mem).toBeLessThan(1e-9);
+        expect(Math.abs(st - mem) / mem).toBeLessThan(1e-9);
+        // lme4's deviance function (nAGQ = 9) with PIRLS converged
+        if (nAGQ === t.nAGQ) {
+          expect(Math.abs(sql - t.objective_at[k].value)).toBeLessThan(1e-8);
+          expect(Math.abs(st - t.objective_at[k].value)).toBeLessThan(1e-8);
         }
-        expect(sqlAgq.stats.passes).toBe(3 * t.objective_at.length);
-      } finally {
-        await src.close();
-      }
+      });
     }, 600_000);
   }
+
+  it('a scalar term that is not an intercept, (0 + I(2 * x + 1) | g): the engines\' internal scale M of z', async () => {
+    // glmer's internal transform divides the term's column by its root mean square (src/model/reparam.ts):
+    // the quadrature's shift is z M t / L_gg on the formula's scale
+    const d = generateLmmData({ n: 1500, groups: 40, seed: 11, family: 'binomial' });
+    const file = join(dir, 'binary-slope.parquet');
+    writeFileSync(file, new Uint8Array(tableToParquet(d.table)));
+    const pts = [{ theta: [0.3], beta: [1.8, 0.4, -0.2] }, { theta: [0.8], beta: [2.1, 0.6, -0.4] }];
+    await devianceAtPoints(file, d.table, 'y ~ x + w + (0 + I(2 * x + 1) | g)', { family: 'binomial' }, pts, [3, 11], (_n, _k, sql, st, mem) => {
+      expect(Math.abs(sql - mem) / mem).toBeLessThan(1e-9);
+      expect(Math.abs(st - mem) / mem).toBeLessThan(1e-9);
+    });
+  }, 600_000);
 });
 
 async function throughStream(file: string, formula: string, options: SqlGlmerOptions): Promise<GlmmFit> {
