@@ -12,7 +12,8 @@
  * EngineWeightedGram adds the fitted part (src/glmm/weightedGram.ts addFittedPart), so that the solve
  * returns the iterate plus Newton's step — the DeviceWeightedGram of src/glmm/pirlsDevice.ts, in
  * float64, so PIRLS keeps its default (tight) tolerances. A cold start's pass is at R's mustart
- * instead (formAsync: z = η − offset + r whole, nothing added).
+ * instead (formAsync: z = η − offset + r whole, nothing added). With nAGQ > 1 (one scalar term) each
+ * stage-2 evaluation adds one pass, the quadrature's rows term (./agq.ts), through agqRowSums.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import type { Expr, Formula } from '../formula/types.js';
