@@ -4,7 +4,8 @@
  * Laplace approximation and with nAGQ = K (default 9) through DuckDB (a table of a database file,
  * threads = 1) and the stream engine (the same rows as a Parquet file, batches of 65,536), and in
  * memory (one thread) for the differences. Prints per fit the time, the objective evaluations, the
- * PIRLS passes and the quadrature's passes (one per stage-2 and Hessian evaluation) with their time.
+ * PIRLS passes and the quadrature's passes (one per stage-2 and Hessian evaluation) with their time
+ * (each fit's line on stderr as it ends, all of them as JSON on stdout at the end).
  *
  *   npm run build && node dist/bench/glmmEngineAgq.js [--rows N] [--groups G] [--seed S] [--nagq K] [--no-stream]
  */
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const fit = await glmer(formula, data.table, { family: 'binomial', nAGQ });
       memory[`nAGQ=${nAGQ}`] = { ms: Math.round(performance.now() - t0), evaluations: fit.feval, deviance: fit.objective, theta: Array.from(fit.theta), beta: Array.from(fit.beta) };
+      console.error(`memory nAGQ=${nAGQ}: ${JSON.stringify(memory[`nAGQ=${nAGQ}`])}`);
     }
     out.memory = memory;
     const diff = (fit: GlmmFit, nAGQ: number) => {
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         const fit = await glmerSql(duck, { from: 'obs', name: `${database}:obs` }, formula, { family: 'binomial', nAGQ });
         res[`nAGQ=${nAGQ}`] = { ...record('duckdb', fit, performance.now() - t0), vsMemory: diff(fit, nAGQ) };
+        console.error(`duckdb nAGQ=${nAGQ}: ${JSON.stringify(res[`nAGQ=${nAGQ}`])}`);
       }
       out.duckdb = res;
     } finally {
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const fit = await glmerStream(batches, formula, { family: 'binomial', nAGQ });
           res[`nAGQ=${nAGQ}`] = { ...record('stream', fit, performance.now() - t0), vsMemory: diff(fit, nAGQ) };
+          console.error(`stream nAGQ=${nAGQ}: ${JSON.stringify(res[`nAGQ=${nAGQ}`])}`);
         } finally {
           await batches.close();
         }
