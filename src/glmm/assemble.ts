@@ -72,7 +72,7 @@ export function hessianEvaluation(e: GlmmEngines, rule: GHRule | null, penalty?:
     if (!theta) return NaN;
     const add = (v: number) => (penalty ? v + penalty(Float64Array.from(z.subarray(0, nth)), Float64Array.from(z.subarray(nth))) : v);
     // asynchronous on an engine's passes (the rows not in memory), synchronous on the rows
-    const v = e.value(() => e.run(theta, z.subarray(nth)), (r) => (rule ? engine.agq(rule) : r.laplace), NaN);
+    const v = e.value(() => e.run(theta, z.subarray(nth)), (r) => (rule ? engine.agqValue(rule) : r.laplace), NaN);
     return v instanceof Promise ? v.then(add) : add(v);
   };
 }
@@ -110,7 +110,7 @@ export async function assembleGlmm(
     beta = Float64Array.from(engine.beta);
   } else {
     final = await e.run(theta, beta);
-    objective = rule ? engine.agq(rule) : final.laplace;
+    objective = rule ? await engine.agqValue(rule) : final.laplace;
   }
   // η and μ of the state (a run by levels, or a device's, leaves them behind)
   engine.syncRows();

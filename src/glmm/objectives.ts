@@ -251,8 +251,9 @@ export function stage2Objective(e: GlmmEngines, theta1: Float64Array, beta1: Flo
     const t = thetaOrNull(x);
     return t ? run(t) : Infinity;
   };
-  // the AGQ deviance: on the device's engine its rows term runs on the device (agqAsync)
-  const deviance = (eng: PirlsEngine) => (r: PirlsResult) => (rule ? eng.agq(rule) : r.laplace);
+  // the AGQ deviance: on the device's engine its rows term runs on the device (agqAsync), on an
+  // engine's float64 passes in one more pass there (agqValue)
+  const deviance = (eng: PirlsEngine) => (r: PirlsResult) => (rule ? eng.agqValue(rule) : r.laplace);
   const devianceOpt = (eng: PirlsEngine) => (r: PirlsResult): number | Promise<number> => {
     const d = e.device;
     return rule && d && eng === d.engine ? e.onDevice(d, () => eng.agqAsync(rule)) : deviance(eng)(r);

@@ -1116,6 +1116,15 @@ export class PirlsEngine {
   }
 
   /**
+   * The AGQ deviance of the float64 engine's state: `agq` on the rows in memory; `agqAsync` where the
+   * passes are asynchronous (an engine's passes, the rows in DuckDB or a file: its rows term is one
+   * more pass there, src/gram/agq.ts).
+   */
+  agqValue(rule: GHRule): number | Promise<number> {
+    return this.asyncPasses ? this.agqAsync(rule) : this.agq(rule);
+  }
+
+  /**
    * The fixed-effects factor at the current state (weights at the current η): R_X (p × p upper,
    * row-major) and (R_XᵀR_X)⁻¹, lme4's `unsc()`. Forms the full weighted system once.
    */

@@ -12,7 +12,8 @@
  * EngineWeightedGram adds the fitted part (src/glmm/weightedGram.ts addFittedPart), so that the solve
  * returns the iterate plus Newton's step — the DeviceWeightedGram of src/glmm/pirlsDevice.ts, in
  * float64, so PIRLS keeps its default (tight) tolerances. A cold start's pass is at R's mustart
- * instead (formAsync: z = η − offset + r whole, nothing added).
+ * instead (formAsync: z = η − offset + r whole, nothing added). With nAGQ > 1 (one scalar term) each
+ * stage-2 evaluation adds one pass, the quadrature's rows term (./agq.ts), through agqRowSums.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import type { Expr, Formula } from '../formula/types.js';
@@ -25,6 +26,7 @@ import { PirlsEngine } from '../glmm/pirls.js';
 import type { DeviceWeightedGram } from '../glmm/pirlsDevice.js';
 import { addFittedPart } from '../glmm/weightedGram.js';
 import { type BlockTransform, modesToOriginal, transformFromMoments } from '../model/reparam.js';
+import { type AgqPassRunner, checkEngineAgq } from './agq.js';
 import { gramLmm, refuseRelmatOption } from './fit.js';
 import type { GramSourceResult } from './source.js';
 
@@ -133,7 +135,8 @@ export class EngineWeightedGram implements DeviceWeightedGram {
   readonly float64 = true;
   readonly gram: GramMatrix;
 
-  constructor(private readonly runner: GlmmPassRunner, shape: GramMatrix, p: number, private readonly transforms: readonly (BlockTransform | null)[]) {
+  /** `agq`: the engine's pass for adaptive quadrature's rows term (./agq.ts), offered to PIRLS as agqRowSums */
+  constructor(private readonly runner: GlmmPassRunner, shape: GramMatrix, p: number, private readonly transforms: readonly (BlockTransform | null)[], private readonly agq?: AgqPassRunner) {
     const p1 = p + 1;
     this.gram = {
       n: shape.n, p, blocks: shape.blocks,
@@ -157,6 +160,27 @@ export class EngineWeightedGram implements DeviceWeightedGram {
     return dev;
   }
 
+  /** whether agqRowSums runs on the engine (a scalar term with an AGQ pass) */
+  get agqOnDevice(): boolean {
+    return this.agq !== undefined;
+  }
+
+  /**
+   * adaptive quadrature's rows term (./agq.ts) in one engine pass at the state (β fixed): the modes and
+   * `scale` = t / L_gg on the internal Z̃ = Z M taken to the formula's scale (b = M b_int; z̃ · scale = z · M scale)
+   */
+  async agqRowSums(state: { beta: Float64Array; b: Float64Array[] }, scale: Float64Array, nodes: ArrayLike<number>): Promise<Float64Array> {
+    if (!this.agq) throw new Error('internal: adaptive quadrature on an engine without its pass');
+    const b = state.b.map((bk, k) => {
+      const out = Float64Array.from(bk);
+      modesToOriginal(out, this.gram.blocks[k].q, this.transforms[k]);
+      return out;
+    });
+    const shift = Float64Array.from(scale);
+    modesToOriginal(shift, 1, this.transforms[0]);
+    return this.agq.rowSums({ beta: state.beta, b }, shift, nodes);
+  }
+
   /** A(w) at R's mustart (PIRLS's cold start; its w and z are computed in the pass, not here) */
   async formAsync(): Promise<GramMatrix> {
     if (this.gram.p === 0) throw new Error('internal: a cold start with β fixed on an engine\'s pass');
@@ -168,7 +192,7 @@ export class EngineWeightedGram implements DeviceWeightedGram {
 export interface GramGlmerOptions extends GlmmFitOptions {
   family: FamilyName;
   link?: LinkName;
-  /** 1 (default): Laplace; 0: stage 1 only */
+  /** 1 (default): Laplace; 0: stage 1 only; 2–25: adaptive Gauss–Hermite quadrature (one scalar term; ./agq.ts) */
   nAGQ?: number;
   /** the numeric columns read as factors */
   factors?: string[];
@@ -202,16 +226,19 @@ export function gramGlmm(res: GramSourceResult, family: GlmFamily, rows: GlmmRow
   };
 }
 
-/** Fits the GLMM of an engine: PIRLS on its passes (`runner`), the core's two stages and assembly. */
+/**
+ * Fits the GLMM of an engine: PIRLS on its passes (`runner`), the core's two stages and assembly;
+ * `agq`: the engine's pass for adaptive quadrature (nAGQ > 1, ./agq.ts), one per stage-2 evaluation.
+ */
 export async function glmerFromGram(
-  res: GramSourceResult, family: GlmFamily, rows: GlmmRowSummary, runner: GlmmPassRunner, yname: string, options: GramGlmerOptions, sourceName?: string,
+  res: GramSourceResult, family: GlmFamily, rows: GlmmRowSummary, runner: GlmmPassRunner, yname: string, options: GramGlmerOptions, sourceName?: string, agq?: AgqPassRunner,
 ): Promise<GlmmFit> {
   const t0 = performance.now();
   const nAGQ = options.nAGQ ?? 1;
-  if (nAGQ > 1) throw new ModelError(`${res.engine}: nAGQ = ${nAGQ} (adaptive Gauss–Hermite quadrature) is not available on the engines (each node would be another pass over the rows per evaluation); use nAGQ = 1 or 0, or fit with the rows in memory`);
   const model = gramGlmm(res, family, rows, yname, options, sourceName);
+  checkEngineAgq(res.engine, model, nAGQ, agq);
   const full = new EngineWeightedGram(runner, res.gram, res.summary.p, model.transforms);
-  const u = new EngineWeightedGram(runner, res.gram, 0, model.transforms);
+  const u = new EngineWeightedGram(runner, res.gram, 0, model.transforms, nAGQ > 1 ? agq : undefined);
   const engine = new PirlsEngine(model.pirls, { grams: { full, u } });
   const timings: Record<string, number> = {};
   for (const q of res.queries) timings[`${res.engine}: ${q.stage} (ms)`] = q.ms;
@@ -224,5 +251,13 @@ export async function glmerFromGram(
   fit.timings[`${res.engine}: PIRLS passes (ms)`] = s.ms;
   fit.timings.enginePasses = s.passes;
   fit.timings.engineQueries = s.queries;
+  if (nAGQ > 1 && agq) {
+    // the quadrature's passes (one per stage-2 and Hessian evaluation), as one more stage
+    const a = agq.stats;
+    model.source!.queries.push({ stage: `AGQ passes (${a.passes} passes, ${a.queries} queries)`, ms: a.ms, rows: res.summary.n });
+    model.source!.rowsScanned += a.queries * res.summary.nInput;
+    fit.timings[`${res.engine}: AGQ passes (ms)`] = a.ms;
+    fit.timings.engineAgqPasses = a.passes;
+  }
   return fit;
 }

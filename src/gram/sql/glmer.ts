@@ -1,13 +1,15 @@
 /**
  * glmer through an SQL engine: the model's shapes by the LMM's first passes (./sqlSource.ts: levels,
  * X's columns, the pattern of crossed factors), the response checked and PIRLS's row summaries by one
- * query, then the core's fit with PIRLS on the engine's passes (../glmm.ts, ./glmmPass.ts).
+ * query, then the core's fit with PIRLS on the engine's passes (../glmm.ts, ./glmmPass.ts) and, for
+ * nAGQ > 1, adaptive quadrature's rows term in one more query per evaluation (../agq.ts, ./agqPass.ts).
  */
 import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import type { GlmmFit } from '../../glmm/glmmFit.js';
 import { type GramGlmerOptions, engineFamily, engineGlmmFormula, glmerFromGram, refuseEngineGlmerOptions } from '../glmm.js';
 import type { SqlEngine } from './engine.js';
+import { SqlAgqPass } from './agqPass.js';
 import { SqlGlmmPasses } from './glmmPass.js';
 import { type SqlGramOptions, type SqlSourceRef, gramFromSql } from './sqlSource.js';
 
@@ -21,5 +23,7 @@ export async function glmerSql(engine: SqlEngine, source: SqlSourceRef, formula:
   const gram = await gramFromSql(engine, source, f, options);
   const passes = new SqlGlmmPasses(engine, gram, source.from, response, family);
   const rows = await passes.rowSummary();
-  return glmerFromGram(gram, family, rows, passes, response.label, options, source.name);
+  // adaptive quadrature's pass (nAGQ > 1; glmerFromGram refuses it for more than one scalar term)
+  const agq = (options.nAGQ ?? 1) > 1 && gram.blocks.length === 1 ? new SqlAgqPass(engine, gram, source.from, response, family) : undefined;
+  return glmerFromGram(gram, family, rows, passes, response.label, options, source.name, agq);
 }

@@ -48,7 +48,7 @@ const G = {
 };
 
 /** key tuple → one string (components joined; numbers and strings kept apart) */
-function keyString(parts: (LevelKey | null)[]): string {
+export function keyString(parts: (LevelKey | null)[]): string {
   return parts.map((k) => (typeof k === 'number' ? `n${k}` : `s${k}`)).join('\u0000');
 }
 

@@ -1,13 +1,15 @@
 /**
  * glmer from record batches: the model's shapes by the LMM's first passes (./streamSource.ts), the
  * response checked and PIRLS's row summaries in one pass, then the core's fit with PIRLS on one pass
- * over the batches per evaluation (../glmm.ts, ./glmmPass.ts). Browser-safe.
+ * over the batches per evaluation (../glmm.ts, ./glmmPass.ts), and for nAGQ > 1 adaptive quadrature's
+ * rows term in one more pass per evaluation (../agq.ts, ./agqPass.ts). Browser-safe.
  */
 import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import type { GlmmFit } from '../../glmm/glmmFit.js';
 import { type GramGlmerOptions, engineFamily, engineGlmmFormula, glmerFromGram, refuseEngineGlmerOptions } from '../glmm.js';
 import type { BatchSource } from './batch.js';
+import { StreamAgqPass } from './agqPass.js';
 import { StreamGlmmPasses } from './glmmPass.js';
 import { type StreamGramOptions, gramFromStream } from './streamSource.js';
 
@@ -21,5 +23,7 @@ export async function glmerStream(source: BatchSource, formula: string | Formula
   const gram = await gramFromStream(source, f, options);
   const passes = new StreamGlmmPasses(source, gram, response.kind === 'cbind' ? response.failures : null, family, options.batchSize);
   const rows = await passes.rowSummary(response.label);
-  return glmerFromGram(gram, family, rows, passes, response.label, options, source.name);
+  // adaptive quadrature's pass (nAGQ > 1; glmerFromGram refuses it for more than one scalar term)
+  const agq = (options.nAGQ ?? 1) > 1 && gram.blocks.length === 1 ? new StreamAgqPass(passes, gram, family) : undefined;
+  return glmerFromGram(gram, family, rows, passes, response.label, options, source.name, agq);
 }

@@ -25,7 +25,7 @@ import { designColumns, evaluateBatch } from './evaluate.js';
 const ylogy = (y: number, m: number) => (y !== 0 ? y * Math.log(y / m) : 0);
 
 /** A batch's rows as the GLMM reads them: y, wt, offset, X's and Z's columns, each block's level codes. */
-interface GlmmBatch {
+export interface GlmmBatch {
   n: number;
   ok: Uint8Array;
   y: Float64Array;
@@ -79,7 +79,8 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     return { n, ok, y, wt, s, f, off: frame.off, x, z, codes };
   }
 
-  private async each(f: (b: GlmmBatch) => void): Promise<void> {
+  /** one pass over the source, each batch's rows as the GLMM reads them (also adaptive quadrature's pass, ./agqPass.ts) */
+  async each(f: (b: GlmmBatch) => void): Promise<void> {
     for await (const batch of this.source.batches(this.res.spec.columns, this.batchSize)) f(this.read(batch));
   }
 

@@ -1,0 +1,249 @@
+/**
+ * Adaptive Gauss–Hermite quadrature (nAGQ > 1) on the engines (src/gram/agq.ts, src/gram/sql/agqPass.ts,
+ * src/gram/stream/agqPass.ts): the rows term of each evaluation in one GROUP BY (DuckDB) or one scan
+ * of the batches (stream).
+ *
+ *  - the deviance at fixed (θ, β), no optimizer: the engine's PIRLS at (θ, β) and its AGQ pass equal
+ *    the in-memory AGQ deviance (src/glmm/agq.ts) within 1e-9 relative, and lme4's deviance function
+ *    with PIRLS converged (test/fixtures/reference-tight, test/oracle/glmer_tight.R: cbpp, binomial
+ *    with a cbind response, nAGQ = 9; epil, poisson, nAGQ = 9) within 1e-8 — the in-memory fit's
+ *    tolerance (test/glmm.test.ts); and on a scalar term that is not an intercept, (0 + I(2x + 1) | g),
+ *    whose internal scale M (src/model/reparam.ts) the engines' shift must carry;
+ *  - fits with nAGQ = 5 and 9 through DuckDB and the stream equal the in-memory glmer fit at the
+ *    tolerances of test/gram/glmer.test.ts (−2ℓ within 1e-7 relative, θ and β within 1e-5, SEs within
+ *    1e-4, modes within 1e-5 of the largest), and at nAGQ = 9 lme4's tight optimum (−2ℓ within 1e-7,
+ *    the estimates at glmer's tolerances, checkEstimates);
+ *  - the CLI's --nagq on --engine duckdb and stream; the refusals (crossed factors, a vector term).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Table } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateLmmData } from '../../bench/synth.js';
+import { tableToParquet } from '../helpers/parquetFile.js';
+import { type GlmerOptions, glmer } from '../../src/fit/glmer.js';
+import type { GlmmFit } from '../../src/glmm/glmmFit.js';
+import { buildGlmm } from '../../src/glmm/model.js';
+import { PirlsEngine } from '../../src/glmm/pirls.js';
+import { ghRule } from '../../src/glmm/rmath.js';
+import { parseFormula } from '../../src/formula/parse.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
+import type { AgqPassRunner } from '../../src/gram/agq.js';
+import type { GlmFamily } from '../../src/glmm/family.js';
+import { EngineWeightedGram, type GlmmPassRunner, type GlmmRowSummary, engineFamily, engineGlmmFormula, gramGlmm } from '../../src/gram/glmm.js';
+import type { GramSourceResult } from '../../src/gram/source.js';
+import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
+import { SqlAgqPass } from '../../src/gram/sql/agqPass.js';
+import { type SqlGlmerOptions, glmerSql } from '../../src/gram/sql/glmer.js';
+import { SqlGlmmPasses } from '../../src/gram/sql/glmmPass.js';
+import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
+import { StreamAgqPass } from '../../src/gram/stream/agqPass.js';
+import { glmerStream } from '../../src/gram/stream/glmer.js';
+import { StreamGlmmPasses } from '../../src/gram/stream/glmmPass.js';
+import { openBatchSource } from '../../src/gram/stream/node.js';
+import { gramFromStream } from '../../src/gram/stream/streamSource.js';
+import { checkEstimates, loadTight, optionsOf } from '../helpers/glmmParity.js';
+import { dataPath, loadData } from '../helpers/reference.js';
+import { runMain } from '../helpers/cliEngines.js';
+
+const DEV_TOL = 1e-7;
+const EST_TOL = 1e-5;
+
+let duck: DuckDbEngine;
+let dir: string;
+beforeAll(async () => {
+  duck = await DuckDbEngine.open({ threads: 1 });
+  dir = mkdtempSync(join(tmpdir(), 'mixedgpu-glmer-agq-'));
+});
+afterAll(async () => {
+  await duck?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const near = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+const CASES = ['cbpp_binomial_agq', 'epil_poisson_agq'] as const;
+const tightOf = (name: string) => (name.startsWith('epil') ? loadTight(name, 'datasets') : loadTight(name));
+const fileOf = (t: { data: string }) => dataPath(t.data.replace('../data/', ''));
+
+/** the engine's fit equals the in-memory fit of the same rows (test/gram/glmer.test.ts's tolerances) */
+function expectSameFit(ours: GlmmFit, memory: GlmmFit): void {
+  expect(ours.nAGQ).toBe(memory.nAGQ);
+  expect(ours.nobs).toBe(memory.nobs);
+  expect(ours.model.frame.xnames).toEqual(memory.model.frame.xnames);
+  expect(Math.abs(ours.objective - memory.objective) / Math.abs(memory.objective)).toBeLessThan(DEV_TOL);
+  ours.theta.forEach((t, k) => expect(near(t, memory.theta[k])).toBeLessThan(EST_TOL));
+  ours.beta.forEach((b, j) => expect(near(b, memory.beta[j])).toBeLessThan(EST_TOL));
+  for (const [name, se] of Object.entries(memory.se)) expect(Math.abs(ours.se[name] - se) / se).toBeLessThan(1e-4);
+  memory.ranef.forEach((g, k) => {
+    expect(ours.ranef[k].levels).toEqual(g.levels);
+    for (const [col, values] of Object.entries(g.values)) {
+      const scale = Math.max(...values.map(Math.abs));
+      ours.ranef[k].values[col].forEach((v, i) => expect(Math.abs(v - values[i]) / scale).toBeLessThan(EST_TOL));
+    }
+  });
+}
+
+/**
+ * The engine's PIRLS and AGQ pass as glmerFromGram composes them (src/gram/glmm.ts), without its
+ * optimizer: the deviance at fixed (θ, β).
+ */
+function engineDeviance(res: GramSourceResult, runner: GlmmPassRunner, rows: GlmmRowSummary, agq: AgqPassRunner, yname: string, family: GlmFamily, factors: string[]) {
+  const model = gramGlmm(res, family, rows, yname, { factors });
+  const full = new EngineWeightedGram(runner, res.gram, res.summary.p, model.transforms);
+  const u = new EngineWeightedGram(runner, res.gram, 0, model.transforms, agq);
+  const engine = new PirlsEngine(model.pirls, { grams: { full, u } });
+  return async (theta: number[], beta: number[], nAGQ: number) => {
+    await engine.runAsync(thetaToInternal(model, theta), beta);
+    return engine.agqValue(ghRule(nAGQ));
+  };
+}
+
+/**
+ * The AGQ deviance at the points (θ, β) by DuckDB, by the stream (batches of 50 rows) and in memory
+ * (src/glmm/agq.ts), for each nAGQ; `check(nAGQ, point, sql, stream, memory)` compares them.
+ */
+async function devianceAtPoints(
+  file: string, table: Table, formula: string, o: GlmerOptions, points: { theta: number[]; beta: number[] }[], rules: number[],
+  check: (nAGQ: number, k: number, sql: number, stream: number, memory: number) => void,
+): Promise<void> {
+  const family = engineFamily('duckdb', o.family, o.link);
+  const { formula: f, response } = engineGlmmFormula(parseFormula(formula), family.family);
+  const sqlRes = await gramFromSql(duck, { from: duckdbSource(file), name: file }, f, { factors: o.factors });
+  const sqlPasses = new SqlGlmmPasses(duck, sqlRes, duckdbSource(file), response, family);
+  const sqlAgq = new SqlAgqPass(duck, sqlRes, duckdbSource(file), response, family);
+  const sqlDev = engineDeviance(sqlRes, sqlPasses, await sqlPasses.rowSummary(), sqlAgq, response.label, family, o.factors ?? []);
+  const src = await openBatchSource(file);
+  try {
+    const stRes = await gramFromStream(src, f, { factors: o.factors, batchSize: 50 });
+    const stPasses = new StreamGlmmPasses(src, stRes, response.kind === 'cbind' ? response.failures : null, family, 50);
+    const stAgq = new StreamAgqPass(stPasses, stRes, family);
+    const stDev = engineDeviance(stRes, stPasses, await stPasses.rowSummary(response.label), stAgq, response.label, family, o.factors ?? []);
+    const model = buildGlmm(formula, table, o);
+    const memory = new PirlsEngine(model.pirls);
+    for (const nAGQ of rules) {
+      for (const [k, pt] of points.entries()) {
+        memory.reset();
+        memory.run(thetaToInternal(model, pt.theta), pt.beta);
+        check(nAGQ, k, await sqlDev(pt.theta, pt.beta, nAGQ), await stDev(pt.theta, pt.beta, nAGQ), memory.agq(ghRule(nAGQ)));
+      }
+    }
+    // one quadrature pass per evaluation
+    expect(sqlAgq.stats.passes).toBe(rules.length * points.length);
+    expect(stAgq.stats.passes).toBe(rules.length * points.length);
+  } finally {
+    await src.close();
+  }
+}
+
+describe('the AGQ deviance at fixed (θ, β) on the engines (no optimizer)', () => {
+  for (const name of CASES) {
+    it(`${name}: DuckDB and the stream equal the in-memory AGQ deviance and lme4's`, async () => {
+      const t = tightOf(name);
+      await devianceAtPoints(fileOf(t), loadData(t), t.formula, optionsOf(t), t.objective_at, [5, 9, 25], (nAGQ, k, sql, st, mem) => {
+        expect(Math.abs(sql - mem) / mem).toBeLessThan(1e-9);
+        expect(Math.abs(st - mem) / mem).toBeLessThan(1e-9);
+        // lme4's deviance function (nAGQ = 9) with PIRLS converged
+        if (nAGQ === t.nAGQ) {
+          expect(Math.abs(sql - t.objective_at[k].value)).toBeLessThan(1e-8);
+          expect(Math.abs(st - t.objective_at[k].value)).toBeLessThan(1e-8);
+        }
+      });
+    }, 600_000);
+  }
+
+  it('a scalar term that is not an intercept, (0 + I(2 * x + 1) | g): the engines\' internal scale M of z', async () => {
+    // glmer's internal transform divides the term's column by its root mean square (src/model/reparam.ts):
+    // the quadrature's shift is z M t / L_gg on the formula's scale
+    const d = generateLmmData({ n: 1500, groups: 40, seed: 11, family: 'binomial' });
+    const file = join(dir, 'binary-slope.parquet');
+    writeFileSync(file, new Uint8Array(tableToParquet(d.table)));
+    const pts = [{ theta: [0.3], beta: [1.8, 0.4, -0.2] }, { theta: [0.8], beta: [2.1, 0.6, -0.4] }];
+    await devianceAtPoints(file, d.table, 'y ~ x + w + (0 + I(2 * x + 1) | g)', { family: 'binomial' }, pts, [3, 11], (_n, _k, sql, st, mem) => {
+      expect(Math.abs(sql - mem) / mem).toBeLessThan(1e-9);
+      expect(Math.abs(st - mem) / mem).toBeLessThan(1e-9);
+    });
+  }, 600_000);
+});
+
+async function throughStream(file: string, formula: string, options: SqlGlmerOptions): Promise<GlmmFit> {
+  const src = await openBatchSource(file);
+  try {
+    return await glmerStream(src, formula, { ...options, batchSize: 100 });
+  } finally {
+    await src.close();
+  }
+}
+
+describe('glmer(nAGQ = 5, 9) through DuckDB and the stream against the in-memory fit and lme4', () => {
+  // each engine fits each family and each nAGQ once (cbpp 5: DuckDB, 9: stream; epil 5: stream, 9: DuckDB)
+  CASES.forEach((name, c) => [5, 9].forEach((nAGQ, a) => {
+    const engine = (c + a) % 2 === 0 ? 'duckdb' : 'stream';
+    it(`${name}, nAGQ = ${nAGQ}, ${engine}`, async () => {
+      const t = tightOf(name);
+      const o = { ...optionsOf(t), nAGQ };
+      const memory = await glmer(t.formula, loadData(t), o);
+      const opts = { family: o.family, link: o.link, factors: o.factors, nAGQ };
+      const ours = engine === 'duckdb'
+        ? await glmerSql(duck, { from: duckdbSource(fileOf(t)), name: fileOf(t) }, t.formula, opts)
+        : await throughStream(fileOf(t), t.formula, opts);
+      expectSameFit(ours, memory);
+      expect(ours.converged).toBe(true);
+      expect(ours.vcovMethod).toBe('hessian');
+      expect(ours.summary()).toContain(`Gauss-Hermite Quadrature, nAGQ = ${nAGQ}) [glmerMod]`);
+      expect(ours.toJSON()).toMatchObject({ engine, nAGQ });
+      // one quadrature pass per stage-2 and Hessian evaluation (stage 1 is nAGQ = 0's)
+      expect(ours.timings.engineAgqPasses).toBeGreaterThan(20);
+      if (nAGQ === t.nAGQ) {
+        // lme4 converged (the tight reference), as test/glmm.test.ts checks the in-memory fit
+        expect(Math.abs(ours.objective - t.deviance_laplace)).toBeLessThan(1e-7);
+        checkEstimates(ours, t);
+      }
+    }, 600_000);
+  }));
+});
+
+describe('the CLI', () => {
+  it('mixedgpu fit --nagq 9 --engine duckdb and stream equal --engine memory', async () => {
+    const args = [dataPath('cbpp.csv'), 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--family', 'binomial', '--factors', 'herd,period', '--nagq', '9', '--json', '--quiet'];
+    const mem = await runMain(['fit', ...args, '--engine', 'memory']);
+    expect(mem.code).toBe(0);
+    const b = JSON.parse(mem.stdout);
+    expect(b.nAGQ).toBe(9);
+    for (const engine of ['duckdb', 'stream']) {
+      const eng = await runMain(['fit', ...args, '--engine', engine]);
+      expect(eng.code).toBe(0);
+      const a = JSON.parse(eng.stdout);
+      expect(a).toMatchObject({ engine, nAGQ: 9 });
+      expect(Math.abs(a.deviance_laplace - b.deviance_laplace) / b.deviance_laplace).toBeLessThan(DEV_TOL);
+      a.theta.forEach((t: number, k: number) => expect(near(t, b.theta[k])).toBeLessThan(EST_TOL));
+    }
+  }, 600_000);
+});
+
+describe('refusals', () => {
+  const crossed = 'TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | LOCATION)';
+  // period read as a number (not in factors): (period | herd) is a vector term, q = 2
+  const slope = 'cbind(incidence, size - incidence) ~ period + (period | herd)';
+
+  it('nAGQ > 1 with crossed factors or a vector random effect, by both engines, with lme4\'s reason', async () => {
+    const grouse = dataPath('grouseticks.csv');
+    const o = { family: 'poisson' as const, factors: ['BROOD', 'LOCATION', 'YEAR'], nAGQ: 5 };
+    const msg = (engine: string, terms: string) => new RegExp(`${engine}: nAGQ > 1 is only available for models with a single, scalar random-effects term \\(this model has ${terms.replace(/[()|+]/g, '\\$&')}\\)`);
+    await expect(glmerSql(duck, { from: duckdbSource(grouse), name: grouse }, crossed, o)).rejects.toThrow(msg('duckdb', '(1 | BROOD) + (1 | LOCATION)'));
+    await expect(throughStream(grouse, crossed, o)).rejects.toThrow(msg('stream', '(1 | BROOD) + (1 | LOCATION)'));
+    const cbpp = dataPath('cbpp.csv');
+    const v = { family: 'binomial' as const, factors: ['herd'], nAGQ: 9 };
+    await expect(glmerSql(duck, { from: duckdbSource(cbpp), name: cbpp }, slope, v)).rejects.toThrow(msg('duckdb', '(period | herd)'));
+    await expect(throughStream(cbpp, slope, v)).rejects.toThrow(msg('stream', '(period | herd)'));
+  }, 600_000);
+
+  it('an nAGQ that is not a whole number from 0 to 25', async () => {
+    const cbpp = dataPath('cbpp.csv');
+    const f = 'cbind(incidence, size - incidence) ~ period + (1 | herd)';
+    for (const nAGQ of [2.5, 26, -1]) {
+      await expect(glmerSql(duck, { from: duckdbSource(cbpp), name: cbpp }, f, { family: 'binomial', factors: ['herd'], nAGQ })).rejects.toThrow(new RegExp(`duckdb glmer: nAGQ must be an integer from 0 to 25, not the number ${nAGQ}`));
+    }
+    await expect(throughStream(cbpp, f, { family: 'binomial', factors: ['herd'], nAGQ: 30 })).rejects.toThrow(/stream glmer: nAGQ must be an integer from 0 to 25, not the number 30/);
+  }, 600_000);
+});
