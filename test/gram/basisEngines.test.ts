@@ -42,7 +42,9 @@ import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import type { BasisCoefs, ScaleParams } from '../../src/frame/columns.js';
 import { featureColumns, featureParquet } from '../helpers/featureData.js';
-import { fitDifferences } from '../helpers/gramCompare.js';
+import { fitDifferences, jsonDiff } from '../helpers/gramCompare.js';
+import { emmeans } from '../../src/inference/emmeans.js';
+import '../../src/inference/methods.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 import { dataPath } from '../helpers/reference.js';
@@ -73,7 +75,7 @@ const CASES: Case[] = [
     name: 'given knots and Boundary.knots inside the range (rows beyond them), bs of degree 2, a tied lower knot',
     formula: 'y ~ ns(x, knots = c(99.5, 100.5), Boundary.knots = c(98, 102)) + bs(z, degree = 2, df = 4) + (1 | g)', data: 'features', exactOnStream: true,
   },
-  { name: 'poly of an expression, raw poly', formula: 'y ~ poly(log(z + 1), 3) + poly(o, 2, raw = TRUE) + (1 | g)', data: 'features', exactOnStream: false },
+  { name: 'poly of an expression, raw poly', formula: 'y ~ poly(log(z + 1), 3) + poly(w, 2, raw = TRUE) + (1 | g)', data: 'features', exactOnStream: false },
   { name: 'poly in a random term (sleepstudy)', formula: 'Reaction ~ poly(Days, 2) + (poly(Days, 1) | Subject)', data: 'sleepstudy', factors: ['Subject'], exactOnStream: false },
 ];
 
@@ -139,6 +141,22 @@ async function compare(c: Case, fit: LmmFit, exact: boolean): Promise<void> {
     expect(d.theta).toBeLessThan(1e-6);
   }
   expect(comparePredictions(mem, fit, c)).toBeLessThan(exact ? 1e-12 : 1e-5);
+  expect(downstream(mem, fit, c)).toBeLessThan(exact ? 1e-10 : 1e-5);
+}
+
+/**
+ * lmerTest's coefficients and anova (types I and III: the engine's type III from the design grid, a
+ * basis as its zero and unit rows), emmeans over f where the model has it, the scaled-residual
+ * quantiles by the engine's own passes: the largest difference from memory's (formulaParity.test.ts)
+ */
+function downstream(mem: LmmFit, eng: LmmFit, c: Case): number {
+  let worst = jsonDiff(mem.coefficients({ ddf: 'satterthwaite' }), eng.coefficients({ ddf: 'satterthwaite' }));
+  worst = Math.max(worst, jsonDiff(mem.anova({ ddf: 'satterthwaite', type: 'I' }), eng.anova({ ddf: 'satterthwaite', type: 'I' })));
+  worst = Math.max(worst, jsonDiff(mem.anova({ ddf: 'satterthwaite', type: 'III' }), eng.anova({ ddf: 'satterthwaite', type: 'III' })));
+  if (/\bf\b/.test(c.formula)) worst = Math.max(worst, jsonDiff(emmeans(mem, 'f', { ddf: 'satterthwaite' }).toJSON(), emmeans(eng, 'f', { ddf: 'satterthwaite' }).toJSON()));
+  const r = Float64Array.from(mem.residuals('response', { scaled: true })).filter((v) => !Number.isNaN(v)).sort();
+  const q = [0, 0.25, 0.5, 0.75, 1].map((p) => { const h = (r.length - 1) * p, lo = Math.floor(h); return r[lo] + (h - lo) * (r[Math.min(lo + 1, r.length - 1)] - r[lo]); });
+  return Math.max(worst, jsonDiff(q, eng.scaledResidualQuantiles));
 }
 
 beforeAll(async () => {
@@ -271,9 +289,10 @@ describe('glmer with poly() and ns() on the stream and DuckDB', () => {
     ours.beta.forEach((b, j) => expect(near(b, memory.beta[j])).toBeLessThan(1e-5));
   };
   const file = dataPath('grouseticks.csv');
+  // (DuckDB's glmer, a query per PIRLS step, is the slow part: the spline case on the stream only)
   const cases = [
-    { formula: 'TICKS ~ poly(HEIGHT, 2) + YEAR + (1 | BROOD)', factors: ['BROOD', 'YEAR'] },
-    { formula: 'TICKS ~ ns(HEIGHT, df = 3) + (1 | LOCATION)', factors: ['LOCATION'] },
+    { formula: 'TICKS ~ poly(HEIGHT, 2) + (1 | LOCATION)', factors: ['LOCATION'], duckdb: true },
+    { formula: 'TICKS ~ ns(HEIGHT, df = 3) + YEAR + (1 | BROOD)', factors: ['BROOD', 'YEAR'], duckdb: false },
   ];
   let duck: DuckDbEngine;
   beforeAll(async () => { duck = await DuckDbEngine.open({ threads: 1 }); });
@@ -284,11 +303,11 @@ describe('glmer with poly() and ns() on the stream and DuckDB', () => {
       const memory = await glmer(c.formula, table, { family: 'poisson', factors: c.factors });
       const src = await openBatchSource(file);
       try {
-        expectSameFit(await glmerStream(src, c.formula, { family: 'poisson', factors: c.factors, batchSize: 100 }), memory);
+        expectSameFit(await glmerStream(src, c.formula, { family: 'poisson', factors: c.factors, batchSize: 150 }), memory);
       } finally {
         await src.close();
       }
-      expectSameFit(await glmerSql(duck, { from: duckdbSource(file), name: file }, c.formula, { family: 'poisson', factors: c.factors }), memory);
+      if (c.duckdb) expectSameFit(await glmerSql(duck, { from: duckdbSource(file), name: file }, c.formula, { family: 'poisson', factors: c.factors }), memory);
     }, 300_000);
   }
 });
