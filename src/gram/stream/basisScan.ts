@@ -8,6 +8,7 @@ import type { ArgSummary, BasisCall, BasisScan } from '../basisPass.js';
 import type { FrameSpec } from '../frameSpec.js';
 import type { BatchSource } from './batch.js';
 import { basisArguments } from './evaluate.js';
+import { streamQuantileScan } from './quantileScan.js';
 
 export function streamBasisScan(source: BatchSource, spec: FrameSpec, batchSize: number, abort: () => void): BasisScan {
   /** each batch's arguments of `calls` (by their place in spec.bases) */
@@ -61,37 +62,8 @@ export function streamBasisScan(source: BatchSource, spec: FrameSpec, batchSize:
       return out;
     },
     quantiles(call, lo, hi) {
-      const inside = (v: number) => v >= lo && v <= hi;
-      const values = async (f: (v: number) => void) => each([call], ([x]) => { for (let i = 0; i < x.length; i++) if (inside(x[i])) f(x[i]); });
-      return {
-        async stats(ps) {
-          // count, range and a systematic sample of ~65 536 values for the approximation (as ./residuals.ts)
-          let n = 0, min = Infinity, max = -Infinity;
-          const sample: number[] = [];
-          let step = 1, next = 0;
-          await values((v) => {
-            if (v < min) min = v;
-            if (v > max) max = v;
-            if (n++ === next) {
-              sample.push(v);
-              next += step;
-              if (sample.length >= 131_072) { for (let k = 0; k < 65_536; k++) sample[k] = sample[2 * k]; sample.length = 65_536; step *= 2; next = n - 1 + step; }
-            }
-          });
-          sample.sort((a, b) => a - b);
-          return { n, min, max, approx: ps.map((p) => sample[Math.min(sample.length - 1, Math.floor(p * (sample.length - 1)))] ?? NaN) };
-        },
-        async count(br) {
-          const c = br.map(() => [0, 0] as [number, number]);
-          await values((v) => br.forEach(([a, b], k) => { if (v < a) c[k][0]++; if (v <= b) c[k][1]++; }));
-          return c;
-        },
-        async values(br) {
-          const out: number[] = [];
-          await values((v) => { if (br.some(([a, b]) => v >= a && v <= b)) out.push(v); });
-          return Float64Array.from(out);
-        },
-      };
+      // the non-missing x inside [lo, hi] (./quantileScan.ts)
+      return streamQuantileScan((f) => each([call], ([x]) => { for (let i = 0; i < x.length; i++) if (x[i] >= lo && x[i] <= hi) f(x[i]); }));
     },
   };
 }
