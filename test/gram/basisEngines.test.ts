@@ -76,6 +76,7 @@ const CASES: Case[] = [
     formula: 'y ~ ns(x, knots = c(99.5, 100.5), Boundary.knots = c(98, 102)) + bs(z, degree = 2, df = 4) + (1 | g)', data: 'features', exactOnStream: true,
   },
   { name: 'poly of an expression, raw poly', formula: 'y ~ poly(log(z + 1), 3) + poly(w, 2, raw = TRUE) + (1 | g)', data: 'features', exactOnStream: false },
+  { name: 'a basis × basis interaction; a removed ns() still drops the rows its x is missing in (R\'s model frame)', formula: 'y ~ poly(z, 2):ns(w, df = 2) + z - ns(x, df = 2) + (1 | g)', data: 'features', exactOnStream: false },
   { name: 'poly in a random term (sleepstudy)', formula: 'Reaction ~ poly(Days, 2) + (poly(Days, 1) | Subject)', data: 'sleepstudy', factors: ['Subject'], exactOnStream: false },
 ];
 

@@ -54,7 +54,7 @@ export function streamBasisScan(source: BatchSource, spec: FrameSpec, batchSize:
         const { j, xbar, alpha, norm2 } = steps[k];
         for (let i = 0; i < x.length; i++) {
           // P_j(x_i) by the recurrence (src/frame/basis/poly.ts polyRecurrence)
-          const p = polyRecurrence(x[i], alpha, norm2, j)[j];
+          const p = polyRecurrence(x[i], alpha, norm2, j);
           out[k].ss += p * p;
           out[k].sxs += (x[i] - xbar) * p * p;
         }
