@@ -17,7 +17,9 @@
  *   norm2_{j+1} = Σ P_j²,  α_{j+1} = Σ (x − x̄) P_j² / Σ P_j² + x̄,
  * one scan per degree with the coefficients of the lower degrees known — never the raw moments
  * Σ x^k, whose cancellation loses the high degrees. x̄ as memory's mean: Σx/n, then corrected by
- * the mean of the residuals Σ(x − x̄)/n (a scan of its own).
+ * the mean of the residuals Σ(x − x̄)/n (a scan of its own). Memory's α_1 adds Σ(x − x̄)/n once more
+ * (≈ 0 after the correction); here α_1 = x̄: they differ by rounding, as the columns do (the
+ * recurrence's P_j against the QR's Z_j), which the engines' tests bound through the fits.
  * ns/bs: boundary knots from the range of the non-missing x (or given), inner knots at exact type-7
  * quantiles of the x inside them (./quantiles.ts: a few scans), both through splines.ts's own rules.
  */

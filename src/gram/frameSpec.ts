@@ -18,10 +18,9 @@ import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEV
 import { DataError, FormulaError, ModelError } from '../errors/errors.js';
 import { deparseString } from '../formula/parse.js';
 import { codingOf } from '../frame/modelMatrix.js';
-import { type Column, type ScaleParams, formatNumberLevel, isLogicalExpr, scaleKey } from '../frame/columns.js';
+import { type Column, type ScaleParams, basisWidth, formatNumberLevel, isLogicalExpr, scaleKey } from '../frame/columns.js';
 import { type Contrasts, contrastMatrix } from '../frame/contrasts.js';
 import { frameContrasts } from '../frame/modelFrame.js';
-import { basisWidth } from '../frame/columns.js';
 import type { BasisCall } from './basisPass.js';
 
 /** How an engine's column reads into the model frame. */
@@ -295,7 +294,8 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   const basisColumns: FrameSpec['basisColumns'] = new Map();
   /**
    * poly(x, …), ns(x, …), bs(x, …) as a whole variable of a term: its columns as numeric variables
-   * (the call their expression), its coefficients left to the engine's pre-pass; null for another variable
+   * (the call their expression, in `into`), its coefficients left to the engine's pre-pass; false for
+   * another variable
    */
   const basisVariable = (v: TermVar, into: Map<string, Expr>): boolean => {
     const e = v.expr;
