@@ -249,13 +249,13 @@ describe('refusals and errors', () => {
     const f = await lmer('Reaction ~ factor(Days) + (1 | Subject)', data.sleepstudy, { factors: ['Subject'] });
     expect((await f.influence({ groups: 'Subject', maxfun: 200 })).deleted.length).toBe(18);
   });
-  it('the engines (stream, SQL) refuse poly(), ns(), bs() and factor() of an expression with the reason; factor() of a column is read as a factor', async () => {
+  it('the engines (stream, SQL) read poly(), ns(), bs() as matrix variables (fits: test/gram/basisEngines.test.ts) and refuse factor() of an expression with the reason; factor() of a column is read as a factor', async () => {
     const { describeFrame } = await import('../src/gram/frameSpec.js');
     const { parseFormula } = await import('../src/formula/parse.js');
     const schema = new Map([['y', 'numeric'], ['x', 'numeric'], ['g', 'text']]) as never;
-    for (const f of ['y ~ poly(x, 2) + (1 | g)', 'y ~ ns(x, df = 3) + (1 | g)']) {
-      expect(() => describeFrame(parseFormula(f), schema)).toThrow(/is evaluated with the rows in memory only, not by the engines/);
-    }
+    const spec = describeFrame(parseFormula('y ~ poly(x, 2) + ns(x, df = 3) + (1 | g)'), schema);
+    expect(spec.bases.map((b) => b.labels)).toEqual([['poly(x, 2)1', 'poly(x, 2)2'], ['ns(x, df = 3)1', 'ns(x, df = 3)2', 'ns(x, df = 3)3']]);
+    expect([...spec.numeric.keys()]).toEqual(['poly(x, 2)1', 'poly(x, 2)2', 'ns(x, df = 3)1', 'ns(x, df = 3)2', 'ns(x, df = 3)3']);
     expect(() => describeFrame(parseFormula('y ~ factor(x + 1) + (1 | g)'), schema)).toThrow(/the engines \(stream, DuckDB, ClickHouse\) read factor\(\) of a column only, not of an expression/);
     expect(describeFrame(parseFormula('y ~ factor(x) + (1 | g)'), schema).factors.get('factor(x)')).toEqual({ column: 'x', kind: 'numeric' });
   });

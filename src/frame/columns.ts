@@ -3,7 +3,7 @@
  * from formula expressions.
  */
 import * as arrow from 'apache-arrow';
-import type { CompareOp, Expr, ScaleArgs } from '../formula/types.js';
+import type { BasisArgs, CompareOp, Expr, ScaleArgs } from '../formula/types.js';
 import { FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL, formulaFunctionNames } from '../formula/functions.js';
 import { fround, ifelse, logBase, pminmax, rSign, rTrunc } from './rowFunctions.js';
 import { type ReductionName, reduceColumn } from './reductions.js';
@@ -914,9 +914,7 @@ function basisColumn(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource
     throw new DataError(`'${label}': '${xv.name}' is a factor; ${expr.fn}() needs a numeric variable`, { column: xv.name });
   }
   // the columns it will have, checked before any is built (a degree or df of millions)
-  const ncol = expr.fn === 'poly' ? args.degree
-    : args.knots !== undefined ? args.knots.length + (expr.fn === 'ns' ? 1 : args.degree)
-    : args.df ?? (expr.fn === 'ns' ? 1 : args.degree);
+  const ncol = basisWidth(expr.fn, args);
   checkModelMatrixSize(`'${label}' term's`, ncol, n, [{ label, columns: ncol }]);
   const x = asVector(evalNumeric(xv, source, label, scales), n);
   const key = scaleKey(expr);
@@ -945,6 +943,17 @@ function basisColumn(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource
     columns = fn === 'ns' ? nsBasis(x, coefs) : bsBasis(x, coefs);
   }
   return { kind: 'matrix', columns, colnames: columns.map((_, k) => String(k + 1)) };
+}
+
+/**
+ * The number of columns of poly(x, …), ns(x, …), bs(x, …) (known before any row is read): poly's
+ * degree; ns/bs with knots: their number + 1 (ns) or + degree (bs); else df (default 1 for ns, the
+ * degree for bs).
+ */
+export function basisWidth(fn: string, args: BasisArgs): number {
+  return fn === 'poly' ? args.degree
+    : args.knots !== undefined ? args.knots.length + (fn === 'ns' ? 1 : args.degree)
+    : args.df ?? (fn === 'ns' ? 1 : args.degree);
 }
 
 function map1(a: Float64Array | number, f: (x: number) => number): Float64Array | number {

@@ -57,7 +57,9 @@ export interface GramLmmOptions {
  */
 function fittedColumns(res: GramSourceResult): Map<string, Column> {
   const columns = new Map<string, Column>();
-  for (const label of res.spec.numeric.keys()) columns.set(label, { kind: 'numeric', values: new Float64Array(0) });
+  for (const label of res.spec.numeric.keys()) if (!res.spec.basisColumns.has(label)) columns.set(label, { kind: 'numeric', values: new Float64Array(0) });
+  // poly/ns/bs: a matrix variable of its columns (new data evaluate it with the fitted coefficients, spec.scales)
+  for (const b of res.spec.bases) columns.set(b.label, { kind: 'matrix', columns: b.labels.map(() => new Float64Array(0)), colnames: b.labels.map((_, k) => String(k + 1)) });
   for (const label of res.spec.factors.keys()) {
     const levels = res.summary.levels.get(label);
     if (levels) columns.set(label, { kind: 'factor', codes: new Int32Array(0), levels: levels.labels });

@@ -19,9 +19,10 @@ import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEV
 import { DataError, FormulaError, ModelError } from '../errors/errors.js';
 import { deparseString } from '../formula/parse.js';
 import { codingOf } from '../frame/modelMatrix.js';
-import { type Column, type ScaleParams, formatNumberLevel, isLogicalExpr, scaleKey } from '../frame/columns.js';
+import { type Column, type ScaleParams, basisWidth, formatNumberLevel, isLogicalExpr, scaleKey } from '../frame/columns.js';
 import { type Contrasts, contrastMatrix } from '../frame/contrasts.js';
 import { frameContrasts } from '../frame/modelFrame.js';
+import type { BasisCall } from './basisPass.js';
 
 /** How an engine's column reads into the model frame. */
 export type ColumnKind = 'numeric' | 'text' | 'bool';
@@ -114,6 +115,14 @@ export interface FrameSpec {
    * SQL: sqlSource.ts) before any expression with scale() is evaluated
    */
   scales: ScaleParams;
+  /**
+   * each distinct poly(), ns(), bs() call of the formula, its coefficients filled by the engine's
+   * pre-pass (./basisPass.ts) before the model frame's passes; its columns are numeric variables
+   * (in `numeric`, the call their expression) labelled label + column (`poly(x, 2)1`)
+   */
+  bases: BasisCall[];
+  /** the basis columns among the numeric variables: the call and the column's index */
+  basisColumns: Map<string, { call: BasisCall; index: number }>;
 }
 
 export interface FrameSpecOptions {
@@ -224,9 +233,12 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         checkNumeric(expr.arg, label);
         return;
       case 'call':
-        if (FACTOR_FUNCTIONS.has(expr.fn) || BASIS_FUNCTIONS.has(expr.fn) || expr.fn === NUM_FACTOR || expr.fn === RELEVEL) {
-          // poly/ns/bs need the whole column (their coefficients, knots) before any row is accumulated: not
-          // among the engines' passes; factor() and relevel() are whole variables of a term (factorVariable)
+        if (BASIS_FUNCTIONS.has(expr.fn)) {
+          // poly/ns/bs are whole variables of a term (basisVariable); the parser allows them nowhere else
+          throw new FormulaError(`'${label}': ${expr.fn}() gives a matrix of columns: it may only be a variable of a term`, label, 0);
+        }
+        if (FACTOR_FUNCTIONS.has(expr.fn) || expr.fn === NUM_FACTOR || expr.fn === RELEVEL) {
+          // factor() and relevel() are whole variables of a term (factorVariable)
           throw new ModelError(`'${label}': ${expr.fn}() is evaluated with the rows in memory only, not by the engines (stream, DuckDB, ClickHouse): fit with --engine memory`);
         }
         if (expr.fn === 'scale' && expr.args.length === 1) {
@@ -284,6 +296,35 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     return null;
   };
 
+  const bases: BasisCall[] = [];
+  const basisColumns: FrameSpec['basisColumns'] = new Map();
+  /**
+   * poly(x, …), ns(x, …), bs(x, …) as a whole variable of a term: its columns as numeric variables
+   * (the call their expression, in `into`), its coefficients left to the engine's pre-pass; false for
+   * another variable
+   */
+  const basisVariable = (v: TermVar, into: Map<string, Expr>): boolean => {
+    const e = v.expr;
+    if (e.type !== 'call' || !e.basis || !BASIS_FUNCTIONS.has(e.fn)) return false;
+    const arg = e.args[0];
+    if (arg.type === 'var' && isFactorColumn(arg.name)) {
+      throw new DataError(`'${v.label}': '${arg.name}' is a factor; ${e.fn}() needs a numeric variable`, { column: arg.name });
+    }
+    checkNumeric(arg, v.label);
+    const key = scaleKey(e);
+    let call = bases.find((b) => b.key === key);
+    if (!call) {
+      const width = basisWidth(e.fn, e.basis);
+      call = { key, label: v.label, fn: e.fn as BasisCall['fn'], call: e, arg, args: e.basis, labels: Array.from({ length: width }, (_, k) => `${v.label}${k + 1}`) };
+      bases.push(call);
+    }
+    call.labels.forEach((label, index) => {
+      basisColumns.set(label, { call: call!, index });
+      into.set(label, e);
+    });
+    return true;
+  };
+
   const response = formula.response;
   if (response.kind !== 'expr') throw new Error(`the response '${response.label}' (cbind) is for binomial models; a linear mixed model needs a numeric response`);
   if (response.expr.type === 'var' && isFactorColumn(response.expr.name)) {
@@ -307,6 +348,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     for (const t of part.terms) {
       for (const v of t.vars) {
         if (numeric.has(v.label) || factors.has(v.label)) continue;
+        if (basisVariable(v, numeric)) continue;
         const f = factorVariable(v);
         if (f) {
           factors.set(v.label, f);
@@ -323,6 +365,12 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   const removed = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
   for (const v of formula.removedVars ?? []) {
     if (numeric.has(v.label) || factors.has(v.label) || removed.numeric.has(v.label) || removed.factors.has(v.label)) continue;
+    // a removed basis: in na.omit's marks through its first column (all its columns are missing together)
+    if (bases.some((b) => b.label === v.label) || basisVariable(v, new Map())) {
+      const b = bases.find((c) => c.label === v.label)!;
+      removed.numeric.set(b.labels[0], b.call);
+      continue;
+    }
     const f = factorVariable(v);
     if (f) {
       removed.factors.set(v.label, f);
@@ -356,7 +404,7 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     columns: [...schema.keys()].filter((c) => used.has(c)),
     asFactors: [...factorSet], levelTests, ...(contrasts ? { contrasts } : {}), notes,
     levelOrder: options.levelOrder === 'C' ? 'C' : 'locale',
-    scaled, scales,
+    scaled, scales, bases, basisColumns,
   };
 }
 
@@ -437,13 +485,18 @@ export function monoKey(mono: readonly string[]): string {
 export function expandDesign(part: LinearPart, spec: FrameSpec, levelsOf: (factor: string) => readonly string[], contrasts?: Contrasts): DesignColumn[] {
   const out: DesignColumn[] = [];
   if (part.intercept) out.push({ name: '(Intercept)', mono: [], ind: [] });
-  const coding = codingOf(part, (label) => (spec.numeric.has(label) ? null : levelsOf(label)));
+  const basisOf = (label: string) => spec.bases.find((b) => b.label === label);
+  const coding = codingOf(part, (label) => (spec.numeric.has(label) || basisOf(label) ? null : levelsOf(label)));
   for (const [j, term] of part.terms.entries()) {
     let pieces: DesignColumn[] = [{ name: '', mono: [], ind: [] }];
     let first = true;
     term.vars.forEach((v, k) => {
       let own: DesignColumn[];
-      if (spec.numeric.has(v.label)) {
+      const basis = basisOf(v.label);
+      if (basis) {
+        // a matrix variable (poly, ns, bs): its columns, named label + colname (`poly(x, 2)1`), as modelMatrix.ts
+        own = basis.labels.map((l) => ({ name: l, mono: [l], ind: [] }));
+      } else if (spec.numeric.has(v.label)) {
         own = [{ name: v.label, mono: [v.label], ind: [] }];
       } else if (coding[j][k] && contrasts && Object.hasOwn(contrasts, v.label)) {
         // coded by the contrast matrix C (levels × m): column jc of the factor is C[level, jc]
@@ -479,8 +532,14 @@ export function partMonomials(parts: LinearPart[], spec: FrameSpec): string[][] 
   const seen = new Map<string, string[]>();
   for (const part of parts) {
     for (const term of part.terms) {
-      const mono = term.vars.filter((v) => spec.numeric.has(v.label)).map((v) => v.label);
-      if (mono.length > 0 && !seen.has(monoKey(mono))) seen.set(monoKey(mono), mono);
+      // a basis variable contributes each of its columns (the term's monomials are their products with the others)
+      let monos: string[][] = [[]];
+      for (const v of term.vars) {
+        const basis = spec.bases.find((b) => b.label === v.label);
+        const own = basis ? basis.labels : spec.numeric.has(v.label) ? [v.label] : null;
+        if (own) monos = own.flatMap((l) => monos.map((m) => [...m, l]));
+      }
+      for (const mono of monos) if (mono.length > 0 && !seen.has(monoKey(mono))) seen.set(monoKey(mono), mono);
     }
   }
   return [...seen.values()];

@@ -108,14 +108,16 @@ export function gramDesign(frame: Pick<ModelFrame, 'p' | 'columns' | 'formula' |
 
 /**
  * The grid of design points: every combination of the levels of the fixed part's factor variables and
- * the values 0 and 1 of each numeric one (the first variable varying fastest).
+ * the values 0 and 1 of each numeric one, the zero row and the unit rows of each matrix one (poly, ns,
+ * bs) (the first variable varying fastest).
  */
 function designGrid(frame: Pick<ModelFrame, 'columns' | 'formula'>, where: string): { columnOf: (label: string) => Column; n: number } {
   const labels = [...new Set(frame.formula.fixed.terms.flatMap((t) => t.vars.map((v) => v.label)))];
   const sizes = labels.map((label) => {
     const c = frame.columns.get(label);
     if (!c) throw new Error(`internal: no fitted column '${label}'`);
-    return c.kind === 'factor' ? c.levels.length : 2;
+    // a matrix variable (poly, ns, bs) of m columns: the zero row and each unit row (m + 1 points, like a factor's levels)
+    return c.kind === 'factor' ? c.levels.length : c.kind === 'matrix' ? c.columns.length + 1 : 2;
   });
   const n = sizes.reduce((a, b) => a * b, 1);
   if (!(n <= GRID_MAX_POINTS)) throw new ModelError(`anova of type III: not available for this fit, whose rows are in ${where}: its design grid (${n} points) is too large to find X⁺ rdX without the rows; fit with the rows in memory for it`);
@@ -127,7 +129,9 @@ function designGrid(frame: Pick<ModelFrame, 'columns' | 'formula'>, where: strin
     const c = frame.columns.get(label)!;
     grid.set(label, c.kind === 'factor'
       ? { kind: 'factor', codes: Int32Array.from({ length: n }, (_, i) => code(i)), levels: c.levels }
-      : { kind: 'numeric', values: Float64Array.from({ length: n }, (_, i) => code(i)) });
+      : c.kind === 'matrix'
+        ? { kind: 'matrix', columns: c.columns.map((_, k) => Float64Array.from({ length: n }, (_, i) => (code(i) === k + 1 ? 1 : 0))), colnames: c.colnames }
+        : { kind: 'numeric', values: Float64Array.from({ length: n }, (_, i) => code(i)) });
     stride *= size;
   });
   return { columnOf: (label) => grid.get(label)!, n };

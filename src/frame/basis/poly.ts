@@ -98,6 +98,23 @@ export function polyPredict(x: Float64Array, coefs: PolyCoefs): Float64Array[] {
   });
 }
 
+/**
+ * The unnormalised P_d(x) of one x by predict.poly's recurrence (polyPredict's arithmetic, one row,
+ * no allocation): P_0 = 1, P_1 = x − α_1, P_{i+1} = (x − α_{i+1}) P_i − (norm2_{i+1} / norm2_i) P_{i−1}
+ * (R's 1-based α and norm2); `alpha` and `norm2` need only hold what P_d uses (α_1..α_d, norm2_1..norm2_d).
+ * The engines take poly's coefficients degree by degree with it (src/gram/basisPass.ts).
+ */
+export function polyRecurrence(x: number, alpha: readonly number[], norm2: readonly number[], d: number): number {
+  if (d === 0) return 1;
+  let prev = 1, cur = x - alpha[0];
+  for (let i = 2; i <= d; i++) {
+    const next = (x - alpha[i - 1]) * cur - (norm2[i] / norm2[i - 1]) * prev;
+    prev = cur;
+    cur = next;
+  }
+  return cur;
+}
+
 /** poly(x, degree, raw = TRUE): x^1, …, x^degree (R's outer(x, 1:degree, "^")). */
 export function polyRaw(x: Float64Array, degree: number): Float64Array[] {
   const out: Float64Array[] = [];

@@ -33,34 +33,61 @@ export function splineKnots(
   if (xs.length === 0) throw new DataError(`'${label}': the variable has no values`);
   let lo = Infinity, hi = -Infinity;
   for (const v of xs) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const plan = splineKnotPlan(fn, args, lo, hi, label);
+  const inner = plan.probs.length > 0 ? quantile7(xs.filter((v) => v >= plan.boundary[0] && v <= plan.boundary[1]), plan.probs) : [];
+  return splineKnotsAt(plan, inner, label);
+}
+
+/**
+ * What splineKnots needs of x beyond its range [lo, hi] (of the non-missing values): the boundary
+ * knots, and the probabilities at which the inner knots are x's type-7 quantiles (of the x inside
+ * the boundary knots; none where the knots are given). Shared by the in-memory frame and the
+ * engines, which take the quantiles by scans (src/gram/basisPass.ts).
+ */
+export interface SplineKnotPlan {
+  fn: 'ns' | 'bs';
+  degree: number;
+  boundary: [number, number];
+  /** the given knots, or null (then the quantiles at probs) */
+  given: number[] | null;
+  probs: number[];
+}
+
+export function splineKnotPlan(
+  fn: 'ns' | 'bs', args: { degree: number; df?: number; knots?: number[]; boundary?: [number, number] }, lo: number, hi: number, label: string,
+): SplineKnotPlan {
   const boundary: [number, number] = args.boundary ?? [lo, hi];
   if (!(boundary[0] < boundary[1]) || !Number.isFinite(boundary[0]) || !Number.isFinite(boundary[1])) {
     throw new DataError(`'${label}': the boundary knots (${boundary.join(', ')}) are not two finite increasing numbers${args.boundary ? '' : ' (the variable is constant or infinite)'}`);
   }
   const degree = fn === 'ns' ? 3 : args.degree;
-  let knots = args.knots ? [...args.knots].sort((a, b) => a - b) : [];
+  let probs: number[] = [];
   if (args.df !== undefined && args.knots === undefined) {
     const nIknots = fn === 'ns' ? args.df - 1 : args.df - degree;
     if (nIknots < 0) throw new DataError(`'${label}': df = ${args.df} is too small: ${fn}() needs df ≥ ${fn === 'ns' ? 1 : degree} (R uses ${fn === 'ns' ? 1 : degree} with a warning)`);
-    if (nIknots > 0) {
-      // R's seq.int(0, 1, length.out = nIknots + 2) without its ends
-      const probs = Array.from({ length: nIknots }, (_, i) => (i + 1) * (1 / (nIknots + 1)));
-      knots = quantile7(xs.filter((v) => v >= boundary[0] && v <= boundary[1]), probs);
-    }
+    // R's seq.int(0, 1, length.out = nIknots + 2) without its ends
+    probs = Array.from({ length: nIknots }, (_, i) => (i + 1) * (1 / (nIknots + 1)));
   }
+  return { fn, degree, boundary, given: args.knots ? [...args.knots].sort((a, b) => a - b) : null, probs };
+}
+
+/** The knots of a plan, given x's quantiles at plan.probs (inside the boundary knots), checked. */
+export function splineKnotsAt(plan: SplineKnotPlan, quantiles: number[], label: string): SplineCoefs {
+  const { fn, degree, boundary } = plan;
+  const knots = plan.given ?? quantiles;
   for (const k of knots) {
     // a knot at the lower boundary knot (quantiles of x tied at its minimum) gives R's basis (checked
     // against R); one at or beyond the upper boundary knot does not (R's ns stops there, bs's
     // continuation beyond it is degenerate), nor one outside: refused
     if (!(k >= boundary[0] && k < boundary[1])) {
-      throw new DataError(`'${label}': the knot ${k} is not inside the boundary knots [${boundary[0]}, ${boundary[1]})${args.knots ? '' : ' (the quantiles of x coincide with its maximum: fewer df, or give knots)'}`);
+      throw new DataError(`'${label}': the knot ${k} is not inside the boundary knots [${boundary[0]}, ${boundary[1]})${plan.given ? '' : ' (the quantiles of x coincide with its maximum: fewer df, or give knots)'}`);
     }
   }
   return { fn, degree, knots, boundary };
 }
 
 /** R's Aknots: the boundary knots repeated `ord` times around the inner knots. */
-function allKnots(c: SplineCoefs, ord: number): number[] {
+export function allKnots(c: SplineCoefs, ord: number): number[] {
   return [...Array(ord).fill(c.boundary[0]), ...c.knots, ...Array(ord).fill(c.boundary[1])];
 }
 
@@ -75,8 +102,7 @@ export function bsBasis(x: Float64Array, c: SplineCoefs): Float64Array[] {
   const t = allKnots(c, ord);
   const nb = t.length - ord;
   const rows = splineRows(x, t, ord, (xi, side) => {
-    const e = 1 / 4;
-    const pivot = side < 0 ? (1 - e) * c.boundary[0] + e * t[ord] : (1 - e) * c.boundary[1] + e * t[t.length - ord - 1];
+    const pivot = bsPivot(c, side);
     const row = new Float64Array(nb);
     let factorial = 1, power = 1;
     for (let r = 0; r <= c.degree; r++) {
@@ -88,6 +114,14 @@ export function bsBasis(x: Float64Array, c: SplineCoefs): Float64Array[] {
     return row;
   });
   return columnsOf(rows, x.length, 1, nb);
+}
+
+/** bs's pivot beyond the boundary knot on `side`: k = (3/4) b + (1/4) a, a the knot next to b. */
+export function bsPivot(c: SplineCoefs, side: -1 | 1): number {
+  const ord = c.degree + 1;
+  const t = allKnots(c, ord);
+  const e = 1 / 4;
+  return side < 0 ? (1 - e) * c.boundary[0] + e * t[ord] : (1 - e) * c.boundary[1] + e * t[t.length - ord - 1];
 }
 
 /**
@@ -107,6 +141,26 @@ export function nsBasis(x: Float64Array, c: SplineCoefs): Float64Array[] {
     const v = splineRow(t, ord, b, 0), d = splineRow(t, ord, b, 1);
     return v.map((vj, j) => vj + (xi - b) * d[j]);
   });
+  const project = nsProjection(c);
+  const out = Array.from({ length: nb - 3 }, () => new Float64Array(x.length));
+  const y = new Float64Array(nb - 3);
+  rows.forEach((row, i) => {
+    if (row === null) { for (const col of out) col[i] = NaN; return; }
+    project(row, y);
+    for (let j = 0; j < y.length; j++) out[j][i] = y[j];
+  });
+  return out;
+}
+
+/**
+ * ns's map from a cubic B-spline row (nb values) to its nb − 3 columns: the first value dropped,
+ * then qr.qty by the LINPACK QR of t(C) (C the second derivatives at the boundary knots), the first
+ * two results dropped. Linear in the row: it maps derivatives too (./splinePieces.ts).
+ */
+export function nsProjection(c: SplineCoefs): (row: Float64Array, out: Float64Array) => void {
+  const ord = 4;
+  const t = allKnots(c, ord);
+  const nb = t.length - ord;
   // t(C): (nb − 1) × 2, column-major
   const m = nb - 1;
   const Ct = new Float64Array(m * 2);
@@ -115,15 +169,12 @@ export function nsBasis(x: Float64Array, c: SplineCoefs): Float64Array[] {
     for (let j = 1; j < nb; j++) Ct[s * m + (j - 1)] = d2[j];
   }
   const qr = linpackQr(Ct, m, 2);
-  const out = Array.from({ length: m - 2 }, () => new Float64Array(x.length));
   const y = new Float64Array(m);
-  rows.forEach((row, i) => {
-    if (row === null) { for (const col of out) col[i] = NaN; return; }
+  return (row, out) => {
     for (let j = 1; j < nb; j++) y[j - 1] = row[j];
     linpackQty(qr, y);
-    for (let j = 2; j < m; j++) out[j - 2][i] = y[j];
-  });
-  return out;
+    for (let j = 2; j < m; j++) out[j - 2] = y[j];
+  };
 }
 
 /** Each x's basis row (null where x is missing): splineDesign inside the boundary knots, `outside(x, −1 | 1)` beyond them. */

@@ -31,6 +31,7 @@ import { scaleCenterOf, scaleKey } from '../../frame/columns.js';
 import type { FrameSummary, MomentPlan } from '../moments.js';
 import type { Dialect, FrameLayer } from './dialect.js';
 import { rowCallSql } from './rowSql.js';
+import { basisColumnSql } from './basisColumns.js';
 
 /** A query with the layout of its result: `keys` key columns first, then `sums` numeric columns. */
 export interface GramQuery {
@@ -149,6 +150,13 @@ export class SqlFrame {
         return e.op === '^' ? d.pow(a, b) : `(${a} ${e.op} ${b})`;
       }
       case 'call': {
+        if (e.basis) {
+          // a column of poly/ns/bs (the numeric variable `label`), with the pre-pass's coefficients
+          const b = this.spec.basisColumns.get(label);
+          const coefs = b && this.spec.scales.get(b.call.key);
+          if (!b || !coefs || !('fn' in coefs) || (coefs.fn !== 'poly' && coefs.fn !== 'ns' && coefs.fn !== 'bs')) throw new Error(`internal: the coefficients of '${label}' are not known yet`);
+          return basisColumnSql(d, coefs, this.expr(b.call.arg, label), b.index);
+        }
         const arg = this.expr(e.args[0], label);
         // round(x, 1), pmin(x, 0), ifelse(…), log(x, base), … (./rowSql.ts)
         const row = rowCallSql(d, e.fn, [arg, ...e.args.slice(1).map((a) => this.expr(a, label))], e.args.map((a) => (a.type === 'num' ? a.value : null)), label);
@@ -211,6 +219,21 @@ export class SqlFrame {
     const argSpec: FrameSpec = {
       ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
       response: { type: 'num', value: 0 }, yname: '(none)',
+    };
+    const frame = new SqlFrame(d, argSpec);
+    return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
+  }
+
+  /**
+   * A frame of the poly/ns/bs calls' arguments alone (`spec.bases`, as numeric variables with their
+   * own labels), for the pre-pass's queries (./basisScan.ts); `args`: their aliases, in spec.bases' order.
+   */
+  static basisArguments(d: Dialect, spec: FrameSpec): { frame: SqlFrame; args: string[] } {
+    const numeric = new Map(spec.bases.map((b, k) => [`${b.label} #${k}`, b.arg] as const));
+    const none = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
+    const argSpec: FrameSpec = {
+      ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
+      response: { type: 'num', value: 0 }, yname: '(none)', basisColumns: new Map(),
     };
     const frame = new SqlFrame(d, argSpec);
     return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };

@@ -15,6 +15,8 @@ import { EngineError, type QueryTiming, type SqlEngine, inStage } from './engine
 import { CentredFrame, type GramQuery, SqlFrame, droppedKeysQuery, momentsQuery, scaleQuery, thirdValueCounts } from './generate.js';
 import { gridCells, twoValueCandidates } from '../gridCells.js';
 import { scaleCentre, scaleParams } from '../../frame/columns.js';
+import { basisCoefficients } from '../basisPass.js';
+import { sqlBasisScan } from './basisScan.js';
 
 export interface SqlGramOptions extends FrameSpecOptions {
   /** the most levels a grouping factor may have (default 50 million) */
@@ -112,6 +114,10 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
     const centres = spec.scaled.map((s, k) => scaleCentre(s.scaleArgs, m[k], first.values[2 * k + 1][0]));
     const second = await run(scaleQuery(engine.dialect, spec, source.from, centres));
     spec.scaled.forEach((s, k) => spec.scales.set(s.key, scaleParams(m[k], centres[k], second.values[k][0], s.label, s.scaleArgs)));
+  }
+  if (spec.bases.length > 0) {
+    // poly/ns/bs: their coefficients and knots over every row (../basisPass.ts), before any query evaluates them
+    await inStage(engine.name, 'poly/ns/bs: their coefficients', () => basisCoefficients(spec.bases, sqlBasisScan(engine.dialect, spec, source.from, run), spec.scales));
   }
   const plan = momentPlan(spec);
   let frame = await inStage(engine.name, `the model frame of ${source.name}`, () => new SqlFrame(engine.dialect, spec));

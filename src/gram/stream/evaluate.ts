@@ -77,6 +77,12 @@ function numericSource(batch: Batch, spec?: FrameSpec): (name: string) => DataCo
   };
 }
 
+/** The arguments x of the formula's poly/ns/bs calls (spec.bases) on one batch, every row, for their coefficients. */
+export function basisArguments(spec: FrameSpec, batch: Batch): Float64Array[] {
+  const source = numericSource(batch, spec);
+  return spec.bases.map((b) => (evalExpr(b.arg, source, b.label, batch.n, spec.scales) as { values: Float64Array }).values);
+}
+
 /** The arguments of the formula's scale() calls (spec.scaled) on one batch, for their centres and scales. */
 export function scaleArguments(spec: FrameSpec, batch: Batch): Float64Array[] {
   const source = numericSource(batch);
@@ -92,7 +98,19 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
   };
   const source = numericSource(batch, spec);
   // scale(): the centres and scales of the whole column (spec.scales, from streamSource.ts's passes)
-  const numeric = (label: string, e: Parameters<typeof evalExpr>[0]) => (evalExpr(e, source, label, n, spec.scales) as { values: Float64Array }).values;
+  // poly/ns/bs: memory's basis with the pre-pass's coefficients (../basisPass.ts), once per call and batch
+  const matrices = new Map<string, Float64Array[]>();
+  const numeric = (label: string, e: Parameters<typeof evalExpr>[0]) => {
+    const b = spec.basisColumns.get(label);
+    if (!b) return (evalExpr(e, source, label, n, spec.scales) as { values: Float64Array }).values;
+    let m = matrices.get(b.call.key);
+    if (!m) {
+      if (!spec.scales.has(b.call.key)) throw new Error(`internal: the coefficients of '${b.call.label}' are not known yet`);
+      m = (evalExpr(b.call.call, source, b.call.label, n, spec.scales) as { columns: Float64Array[] }).columns;
+      matrices.set(b.call.key, m);
+    }
+    return m[b.index];
+  };
   // na.omit: NA and NaN are missing; ±∞ in a complete row is an error (below), as in memory
   const ok = new Uint8Array(n).fill(1);
   const finite: { label: string; what: string; v: Float64Array }[] = [];

@@ -7,6 +7,7 @@
 import { type GroupSpec, groupSpecs } from '../assemble.js';
 import type { FitValues, GramSourceResult } from '../source.js';
 import { exactQuantiles } from '../quantiles.js';
+import { streamQuantileScan } from './quantileScan.js';
 import type { Batch, BatchSource } from './batch.js';
 import { type LevelId, levelIdOf } from './accumulate.js';
 import { designColumns, evaluateBatch } from './evaluate.js';
@@ -81,46 +82,8 @@ export async function streamResidualQuantiles(source: BatchSource, sr: StreamRes
   const each = async (f: (s: Float64Array, ok: Uint8Array) => void) => {
     for await (const b of source.batches(columns, batchSize)) { const r = sr.compute(b); f(r.scaled, r.ok); }
   };
-  const res = await exactQuantiles({
-    async stats(ps) {
-      // count, range and a systematic sample of ~65 536 values for the approximation
-      let n = 0, min = Infinity, max = -Infinity;
-      const sample: number[] = [];
-      let step = 1, next = 0;
-      await each((s, ok) => {
-        for (let i = 0; i < s.length; i++) {
-          if (!ok[i]) continue;
-          const v = s[i];
-          if (v < min) min = v;
-          if (v > max) max = v;
-          if (n++ === next) {
-            sample.push(v);
-            next += step;
-            if (sample.length >= 131_072) { for (let k = 0; k < 65_536; k++) sample[k] = sample[2 * k]; sample.length = 65_536; step *= 2; next = n - 1 + step; }
-          }
-        }
-      });
-      sample.sort((a, b) => a - b);
-      const approx = ps.map((p) => sample[Math.min(sample.length - 1, Math.floor(p * (sample.length - 1)))] ?? NaN);
-      return { n, min, max, approx };
-    },
-    async count(br) {
-      const c = br.map(() => [0, 0] as [number, number]);
-      await each((s, ok) => {
-        for (let i = 0; i < s.length; i++) {
-          if (!ok[i]) continue;
-          br.forEach(([a, b], k) => { if (s[i] < a) c[k][0]++; if (s[i] <= b) c[k][1]++; });
-        }
-      });
-      return c;
-    },
-    async values(br) {
-      const out: number[] = [];
-      await each((s, ok) => {
-        for (let i = 0; i < s.length; i++) if (ok[i] && br.some(([a, b]) => s[i] >= a && s[i] <= b)) out.push(s[i]);
-      });
-      return Float64Array.from(out);
-    },
-  }, probs);
+  // the scaled residuals of the complete rows, batch by batch (./quantileScan.ts)
+  const values = (f: (v: number) => void) => each((s, ok) => { for (let i = 0; i < s.length; i++) if (ok[i]) f(s[i]); });
+  const res = await exactQuantiles(streamQuantileScan(values), probs);
   return { quantiles: res.quantiles, scans: res.scans };
 }

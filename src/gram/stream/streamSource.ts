@@ -19,6 +19,8 @@ import { ScaleSums } from '../../frame/columns.js';
 import { GramAccumulator, MomentAccumulator } from './accumulate.js';
 import { ColumnSums, NormalEquations } from './exact.js';
 import { inStage } from '../source.js';
+import { basisCoefficients } from '../basisPass.js';
+import { streamBasisScan } from './basisScan.js';
 
 export interface StreamGramOptions extends FrameSpecOptions {
   /** rows per batch (default 65 536) */
@@ -75,6 +77,13 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     spec.scaled.forEach((s, k) => spec.scales.set(s.key, sums[k].params()));
     queries.push({ stage: 'scale(): the centres and sums of squares', ms: performance.now() - t, rows: 0 });
     scalePasses = 2;
+  }
+  if (spec.bases.length > 0) {
+    // poly/ns/bs: their coefficients and knots over every row (../basisPass.ts), before any pass evaluates them
+    t = performance.now();
+    const { scans } = await inStage('stream', 'poly/ns/bs: their coefficients', () => basisCoefficients(spec.bases, streamBasisScan(source, spec, batchSize, abort), spec.scales));
+    queries.push({ stage: 'poly/ns/bs: their coefficients', ms: performance.now() - t, rows: 0 });
+    scalePasses += scans;
   }
 
   t = performance.now();
