@@ -18,13 +18,15 @@ import type { GramMatrix } from '../../linalg/gram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 import type { BlockTransform } from '../../model/reparam.js';
 import { type GroupSpec, groupSpecs } from '../assemble.js';
-import { type GlmmEngineResponse, type GlmmPassRunner, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
+import { type GlmmEngineResponse, type GlmmPassRunner, muRangeError, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { LevelKey } from '../levels.js';
 import type { GramSourceResult } from '../source.js';
 import type { FrameLayer } from './dialect.js';
 import { type SqlEngine, inStage } from './engine.js';
 import { A, type GramQuery, SqlFrame } from './generate.js';
 import { R, ResidualSql } from './residuals.js';
+import { OBSERVED_FLOOR } from '../../glmm/rowPass.js';
+import { linkFunSql, linkInverseSql, observedFactorSql } from './links.js';
 
 
 /** Plain sums beyond this many levels (as the LMM's pass 2, sqlSource.ts compensatedUpTo) */
@@ -40,6 +42,10 @@ const G = {
   w: '__mg_gw',
   r: '__mg_gr',
   d: '__mg_gd',
+  mu0: '__mg_gm0',
+  f0: '__mg_gf0',
+  of: '__mg_gof',
+  bad: '__mg_gbad',
   zt: (k: number, j: number) => `__mg_gt${k}_${j}`,
   // the relation's X and Z columns and η (./residuals.ts)
   x: R.x,
@@ -143,9 +149,14 @@ export class SqlGlmmPasses implements GlmmPassRunner {
       select.push(this.sum(`(2 * ${wt} * (lgamma(${y} + 1) - ${this.ylogy(y, d.double(1))} + ${y}))`));
     } else select.push(d.double(0));
     const nx = S.xcols.length;
-    for (let j = 0; j < nx; j++) select.push(d.max(`abs(${G.x(j)})`));
+    /** the positions of the select list that are maxima (the others after min(y), max(y) are sums) */
+    const maxima = new Set<number>();
+    for (let j = 0; j < nx; j++) { maxima.add(select.length); select.push(d.max(`abs(${G.x(j)})`)); }
     res.blocks.forEach((b, k) => {
-      for (let s = 0; s < b.q; s++) select.push(d.max(`abs(${G.z(k, s)})`), this.sum(G.z(k, s)), this.sum(`(${G.z(k, s)} * ${G.z(k, s)})`));
+      for (let s = 0; s < b.q; s++) {
+        maxima.add(select.length);
+        select.push(d.max(`abs(${G.z(k, s)})`), this.sum(G.z(k, s)), this.sum(`(${G.z(k, s)} * ${G.z(k, s)})`));
+      }
     });
     const q: GramQuery = {
       stage: 'glmer: the response and column summaries', keys: [], values: select.length,
@@ -155,7 +166,21 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const r = await engine.run(q);
     res.queries.push({ stage: q.stage, ms: performance.now() - t, rows: r.rows });
     res.rowsScanned += res.summary.nInput;
-    const v = (i: number) => r.values[i][0];
+    // one row per ClickHouse shard (distributed_group_by_no_merge; one row on DuckDB): counts and sums
+    // add up, the response's minimum and the largest |x|, |z| are the shards' min and max
+    const lowest = checks.length;
+    const merged = r.values.map((col, i) => {
+      if (r.rows === 0) return NaN;
+      let acc = col[0];
+      for (let row = 1; row < r.rows; row++) {
+        const x = col[row];
+        if (i === lowest) acc = Math.min(acc, x);
+        else if (maxima.has(i) || i === lowest + 1) acc = Math.max(acc, x);
+        else acc += x;
+      }
+      return acc;
+    });
+    const v = (i: number) => merged[i];
     const lo = v(checks.length), hi = v(checks.length + 1);
     checks.forEach((c, i) => { if (v(i) > 0) throw new DataError(`${engine.name}: ${c.message(v(i), lo, hi)}`); });
     let o = checks.length + 2;
@@ -171,7 +196,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
   }
 
   /** per row over the relation: y, wt, z̃, η, μ, dμ/dη, then w, r (or z at mustart) and the deviance */
-  private rowLayers(state: GlmmPassState | null, transforms: readonly (BlockTransform | null)[]): FrameLayer[] {
+  private rowLayers(state: GlmmPassState | null, transforms: readonly (BlockTransform | null)[], observed: boolean): FrameLayer[] {
     const d = this.engine.dialect;
     const eps = d.double(Number.EPSILON);
     const first: FrameLayer = [...this.responseLayer()];
@@ -187,30 +212,45 @@ export class SqlGlmmPasses implements GlmmPassRunner {
         first.push([G.zt(k, j), terms.length ? terms.reduce((a, c) => `(${a} + ${c})`) : d.double(0)]);
       }
     });
-    const logit = this.family.family === 'binomial';
+    const binomial = this.family.family === 'binomial';
+    const link = this.family.link;
     const off = this.res.spec.offsets.length ? A.off : d.double(0);
-    // η of the state (the relation's fitted value), or R's starting η from mustart
-    const mustart = logit ? `((${G.wt} * ${G.y} + 0.5) / (${G.wt} + 1))` : `(${G.y} + 0.1)`;
-    const eta = state ? G.fit : logit ? d.call('log', `(${mustart} / (1 - ${mustart}))`, 'the link') : d.call('log', mustart, 'the link');
-    const second: FrameLayer = [[G.eta, eta]];
-    const e = `exp(-abs(${G.eta}))`;
-    const third: FrameLayer = logit
-      ? [[G.mu, `least(1 - ${eps}, ${d.ifThen(`${G.eta} >= 0`, `(1 / (1 + ${e}))`, `(${e} / (1 + ${e}))`)})`], [G.me, `greatest(${eps}, (${e} / ((1 + ${e}) * (1 + ${e}))))`]]
-      : [[G.mu, `greatest(${eps}, exp(${G.eta}))`], [G.me, `greatest(${eps}, exp(${G.eta}))`]];
-    const variance = logit ? `greatest(${eps}, (${G.mu} * (1 - ${G.mu})))` : G.mu;
-    const r = `((${G.y} - ${G.mu}) / ${G.me})`;
-    const dev = logit
+    // η of the state (the relation's fitted value), or R's starting η = g(mustart)
+    const layers: FrameLayer[] = [first];
+    if (state) layers.push([[G.eta, G.fit]]);
+    else {
+      layers.push([[G.mu0, binomial ? `((${G.wt} * ${G.y} + 0.5) / (${G.wt} + 1))` : `(${G.y} + 0.1)`]]);
+      const g = linkFunSql(d, link, G.mu0, '__mg_gs');
+      layers.push(...g.layers, [[G.eta, g.value]]);
+    }
+    // μ = g⁻¹(η), dμ/dη (./links.ts), V(μ)
+    const inv = linkInverseSql(d, link, G.eta, '__mg_gi');
+    layers.push(...inv.layers, [[G.mu, inv.mu], [G.me, inv.muEta]]);
+    const variance = binomial ? `greatest(${eps}, (${G.mu} * (1 - ${G.mu})))` : G.mu;
+    const dev = binomial
       ? `(2 * ${G.wt} * (${this.ylogy(G.y, G.mu)} + ${this.ylogy(`(1 - ${G.y})`, `(1 - ${G.mu})`)}))`
       : `(2 * ${G.wt} * (${this.ylogy(G.y, G.mu)} - (${G.y} - ${G.mu})))`;
-    const fourth: FrameLayer = [
-      [G.w, `((${G.wt} * ${G.me} * ${G.me}) / ${variance})`],
+    // Fisher's weights, or Newton's (the observed information, w f) where PIRLS asks for them
+    // (src/glmm/rowPass.ts observedRows): w f and r/f, f floored at OBSERVED_FLOOR (1 where NaN)
+    const f0 = observed ? observedFactorSql(d, link, G.y, G.eta, G.mu, G.me) : null;
+    if (f0) {
+      const floor = d.double(OBSERVED_FLOOR);
+      layers.push([[G.f0, f0]]);
+      layers.push([[G.of, d.ifThen(d.or([d.isFinite(G.f0), d.isInfinite(G.f0)]), d.ifThen(`${G.f0} >= ${floor}`, G.f0, floor), d.double(1))]]);
+    }
+    const w = f0 ? `((${G.wt} * ${G.me} * ${G.me} * ${G.of}) / ${variance})` : `((${G.wt} * ${G.me} * ${G.me}) / ${variance})`;
+    const r = f0 ? `((${G.y} - ${G.mu}) / (${G.me} * ${G.of}))` : `((${G.y} - ${G.mu}) / ${G.me})`;
+    layers.push([
+      [G.w, w],
       [G.r, state ? r : `((${G.eta} - ${off}) + ${r})`],
       [G.d, dev],
-    ];
-    return [first, second, third, fourth];
+      // a row whose μ left the family's range (poisson's identity link: μ ≤ 0)
+      [G.bad, this.family.muRange ? d.ifThen(d.isFinite(G.mu), d.ifThen(`${G.mu} > 0`, d.double(0), d.double(1)), d.double(1)) : d.double(0)],
+    ]);
+    return layers;
   }
 
-  async pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[]): Promise<number> {
+  async pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[], observed = false): Promise<number> {
     const { engine, res } = this;
     const d = engine.dialect;
     const t0 = performance.now();
@@ -219,7 +259,8 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const beta = state?.beta ?? new Float64Array(S.p);
     const b = state?.b ?? res.blocks.map((blk) => new Float64Array(blk.nl * blk.q));
     const rs = new ResidualSql(this.frame, S, this.groups, res, { beta, b, sigma: 1 });
-    const layers = this.rowLayers(state, transforms);
+    const layers = this.rowLayers(state, transforms, observed);
+    let bad = 0, lowest = Infinity;
     const V = [...Array.from({ length: p }, (_, j) => G.x(j)), G.r];
     const K = res.blocks.length;
     const keysOf = (k: number) => this.byBlock[k].components.map((f) => this.frame.key(f));
@@ -237,21 +278,24 @@ export class SqlGlmmPasses implements GlmmPassRunner {
       for (const v of V) for (let s = 0; s < q; s++) select.push(this.sum(`(${wz(s)} * ${v})`, comp));
       if (k === 0) {
         for (let a = 0; a < V.length; a++) for (let c = a; c < V.length; c++) select.push(this.sum(`(${G.w} * ${V[a]} * ${V[c]})`, comp));
-        select.push(this.sum(G.d, comp));
+        select.push(this.sum(G.d, comp), d.plainSum(G.bad), d.min(G.mu));
       }
       const Akk = gram.Akk[k], AXk = gram.AXk[k];
       parts.push({
         keys: keysOf(k), select, stage: `per level of ${blk.group}`,
         reset: () => { Akk.fill(0); AXk.fill(0); if (k === 0) gram.AXX.fill(0); },
+        // added, not assigned: an engine may return a level more than once (a ClickHouse shard each)
         add: (keys, v) => {
           const c = codeOf(k, keys);
           if (c === undefined) throw new Error(`internal: ${engine.name}: a level of ${blk.group} in a PIRLS pass that the first passes did not see`);
           let o = 0;
-          for (let s = 0; s < q; s++) for (let t = s; t < q; t++) { const x = v(o++); Akk[c * q * q + s * q + t] = x; Akk[c * q * q + t * q + s] = x; }
-          for (let r = 0; r < V.length; r++) for (let s = 0; s < q; s++) AXk[r * m + c * q + s] = v(o++);
+          for (let s = 0; s < q; s++) for (let t = s; t < q; t++) { const x = v(o++); Akk[c * q * q + s * q + t] += x; if (t !== s) Akk[c * q * q + t * q + s] += x; }
+          for (let r = 0; r < V.length; r++) for (let s = 0; s < q; s++) AXk[r * m + c * q + s] += v(o++);
           if (k === 0) {
             for (let a = 0; a < p1; a++) for (let cc = a; cc < p1; cc++) { const x = v(o++); gram.AXX[a * p1 + cc] += x; if (cc !== a) gram.AXX[cc * p1 + a] += x; }
             dev += v(o++);
+            bad += v(o++);
+            lowest = Math.min(lowest, v(o++));
           }
         },
       });
@@ -318,6 +362,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
         part.add(part.keys.map((k) => out.keys[all.indexOf(k)][row]), (x) => out.values[offsets[i] + x][row]);
       }
     });
+    if (bad > 0) throw muRangeError(this.family, `${engine.name} (${this.from})`, bad, lowest);
     if (K > 0) gram.yty = gram.AXX[p * p1 + p];
     this.stats.passes++;
     this.stats.ms += performance.now() - t0;
