@@ -2,15 +2,18 @@
  * A GLMM's PIRLS passes as SQL (../glmm.ts GlmmPassRunner): per evaluation, the modes b_k of each
  * grouping factor loaded as a table keyed as the frame keys the factor and joined to the rows (the
  * relation of ./residuals.ts ResidualSql, whose fitted value is η = offset + Xβ + Σ_k z_kᵀ b_k), then
- * per row (src/glmm/family.ts, lme4's clamps at machine ε):
- *   binomial(logit)  μ = min(1 − ε, plogis(η)), dμ/dη = max(ε, dlogis(η)), V = max(ε, μ(1 − μ)),
- *                    d = 2 wt [y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))];   mustart (wt y + ½)/(wt + 1)
- *   poisson(log)     μ = max(ε, e^η) = dμ/dη = V, d = 2 wt [y log(y/μ) − (y − μ)];  mustart y + 0.1
- *   w = wt (dμ/dη)²/V,  r = (y − μ)/(dμ/dη)  (at mustart: z = η − offset + r whole)
+ * per row (src/glmm/family.ts, lme4's clamps at machine ε; μ = g⁻¹(η) and dμ/dη of each link: ./links.ts):
+ *   binomial  V = max(ε, μ(1 − μ)), d = 2 wt [y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))];  mustart (wt y + ½)/(wt + 1)
+ *   poisson   V = μ, d = 2 wt [y log(y/μ) − (y − μ)];  mustart y + 0.1
+ *   w = wt (dμ/dη)²/V,  r = (y − μ)/(dμ/dη)  (at mustart: η = g(mustart), z = η − offset + r whole);
+ *   Newton's row where PIRLS asks (`observed`, a non-canonical link): w f and r/f, f the observed over
+ *   the expected information (src/glmm/rowPass.ts observedRows)
  * and one GROUP BY query per grouping factor (Σ w z̃_s z̃_t; Σ w v z̃_s for v = X's columns and r; the
  * first factor's query also Σ w v_a v_b and Σ d, summed over its levels here) and one per pair of
  * factors (Σ w z̃_j,s z̃_k,t), with z̃ = z M the internal columns (src/model/reparam.ts). Sums are
  * compensated (Kahan) except for a factor of very many levels (few rows each), as the LMM's pass 2.
+ * On ClickHouse the innermost query reads the (Distributed) table and the joins and groupings run
+ * where the client connects; a query's rows are added up by key (a level may come once per shard).
  * A cbind(s, f) response is y = s/(s + f) with prior weight wt = s + f; 0/1 and count responses wt = 1.
  */
 import { DataError } from '../../errors/errors.js';
