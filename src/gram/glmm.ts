@@ -95,7 +95,20 @@ export function pairEntries(gram: GramMatrix): Map<number, number>[][] {
  */
 export const ENGINE_GLMM_FAMILIES: Readonly<Partial<Record<FamilyName, readonly LinkName[]>>> = { binomial: ['logit', 'probit', 'cloglog'], poisson: ['log', 'sqrt', 'identity'] };
 
-/** The family of an engine fit, or the error naming what the engines do not evaluate. */
+/**
+ * Links one engine cannot evaluate, with the reason. ClickHouse 18.16 expands a query's WITH aliases in
+ * place before it evaluates them, so Cody's Φ in SQL (./sql/links.ts: its ranges' polynomials read |η|,
+ * 1/η² and the tail's factor several times) grows past its limit on a query's syntax tree once every
+ * reference of μ in the pass carries it ("AST is too big. Maximum: 500000 (after expansion of
+ * aliases)", seen with Φ⁻¹ of the starting μ); its erfc(−η/√2) is not float64-accurate in the tail.
+ */
+export const ENGINE_LINK_REFUSALS: Readonly<Record<string, Partial<Record<LinkName, string>>>> = {
+  clickhouse: {
+    probit: 'ClickHouse expands the SQL of Φ (Cody\'s algorithm, the float64-accurate normal distribution function) past its limit on a query\'s size, and its erfc is not accurate to float64 in the tail',
+  },
+};
+
+/** The family of an engine fit, or the error naming what the engines (or this engine) do not evaluate. */
 export function engineFamily(engine: string, family: FamilyName, link?: LinkName): GlmFamily {
   const f = makeFamily(family, link);
   const links = ENGINE_GLMM_FAMILIES[family];
@@ -103,6 +116,8 @@ export function engineFamily(engine: string, family: FamilyName, link?: LinkName
     const offered = Object.entries(ENGINE_GLMM_FAMILIES).map(([fam, l]) => `${fam}(${l!.join(', ')})`).join(' and ');
     throw new ModelError(`${engine}: the ${family} family with the ${f.link} link is not evaluated by the engines (they fit ${offered}); fit it with the rows in memory (the CLI's --engine memory)`);
   }
+  const refused = ENGINE_LINK_REFUSALS[engine]?.[f.link];
+  if (refused) throw new ModelError(`${engine}: the ${family} family with the ${f.link} link is not evaluated on ${engine}: ${refused}; fit it with --engine duckdb or stream (which evaluate it), or with the rows in memory`);
   return f;
 }
 

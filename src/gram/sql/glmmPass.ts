@@ -146,10 +146,12 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     // poisson 2 Σ wt [log Γ(y + 1) − y log y + y]
     if (fam === 'binomial' && this.failures) {
       const m = `(${A.y} + ${G.f})`;
-      const lchoose = `(lgamma(${m} + 1) - lgamma(${A.y} + 1) - lgamma(${G.f} + 1))`;
+      // lgamma of counts ≥ 0 only (DuckDB raises an error at lgamma(0); a negative count is the check's error)
+      const lg = (c: string) => `lgamma(greatest(${c}, 0) + 1)`;
+      const lchoose = `(${lg(m)} - ${lg(A.y)} - ${lg(G.f)})`;
       select.push(this.sum(d.ifThen(`${m} > 0`, `(-2 * (${lchoose} + ${this.ylogy(A.y, m)} + ${this.ylogy(G.f, m)}))`, d.double(0))));
     } else if (fam === 'poisson') {
-      select.push(this.sum(`(2 * ${wt} * (lgamma(${y} + 1) - ${this.ylogy(y, d.double(1))} + ${y}))`));
+      select.push(this.sum(`(2 * ${wt} * (lgamma(greatest(${y}, 0) + 1) - ${this.ylogy(y, d.double(1))} + ${y}))`));
     } else select.push(d.double(0));
     const nx = S.xcols.length;
     /** the positions of the select list that are maxima (the others after min(y), max(y) are sums) */
