@@ -120,7 +120,7 @@ describe.skipIf(clickhouseTestsMissing() !== null)('the post-fit commands with -
     expect(note('joint-tests by', jsonDiff(memB, engB))).toBeLessThan(TOL);
   }, 300_000);
 
-  it('refusals: a FILE with the table, missing or extra arguments, --family, another engine\'s options, no --url, a refused login', async () => {
+  it('refusals: a FILE with the table, missing or extra arguments, a GLMM\'s bad response, another engine\'s options, no --url, a refused login', async () => {
     const fails = async (args: string[], message: RegExp) => {
       const r = await runMain(args);
       expect(r.code, r.stdout).toBe(1);
