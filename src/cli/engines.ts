@@ -43,15 +43,14 @@ export interface EngineFitArgs extends GramLmerOptions {
   calcDerivs?: boolean;
 }
 
-/** GLMMs need one pass over the rows per PIRLS iteration: the memory, stream and DuckDB engines make them. */
-export function glmmEngineError(engine: EngineChoice): string {
-  return `--family: a GLMM (glmer) needs one pass over the rows for every PIRLS iteration, which the stream and DuckDB engines make and the ${engine} engine does not yet (it forms A once: a linear mixed model needs only A); fit GLMMs with --engine stream, duckdb or memory`;
-}
-
 export interface EngineGlmerArgs extends Omit<GramGlmerOptions, 'factors'> {
   engine: Exclude<EngineChoice, 'memory'>;
   formula: string;
   file?: string;
+  /** the table (clickhouse) */
+  table?: string;
+  /** the HTTP interface (clickhouse) */
+  url?: string;
   factors?: string[];
   /** duckdb: its memory_limit */
   memoryLimit?: string;
@@ -64,11 +63,23 @@ export interface EngineGlmerArgs extends Omit<GramGlmerOptions, 'factors'> {
   theta?: number;
 }
 
-/** Fits a GLMM through the stream or DuckDB engine (a PIRLS pass over the batches, or a query, per evaluation); ClickHouse refuses with the reason. */
+/** Fits a GLMM through the stream, DuckDB or ClickHouse engine (a PIRLS pass over the batches, or queries, per evaluation). */
 export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit> {
-  const { engine, formula, file, residuals, memoryLimit, batchSize, ...options } = args;
-  if (engine === 'clickhouse') throw new Error(glmmEngineError(engine));
+  const { engine, formula, file, table, url, residuals, memoryLimit, batchSize, ...options } = args;
   if (residuals !== undefined) throw new Error('--residuals: a GLMM\'s fitted values and residuals are not written back by the engines yet; fit with --engine memory for them');
+  if (engine === 'clickhouse') {
+    if (!url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');
+    if (!table) throw new Error('--engine clickhouse needs --table (a table or a Distributed table over shards)');
+    const { ClickHouseEngine, clickhouseSource } = await import('../gram/sql/clickhouse.js');
+    const { glmerSql } = await import('../gram/sql/glmer.js');
+    const ch = new ClickHouseEngine({ url, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD });
+    try {
+      return await glmerSql(ch, { from: clickhouseSource(table), name: table }, formula, options);
+    } finally {
+      await ch.close();
+    }
+  }
+  if (table) throw new Error(`--table is for --engine clickhouse; the ${engine} engine reads ${file}`);
   if (!file) throw new Error(`--engine ${engine} needs a data file`);
   if (engine === 'stream') {
     if (isGlob(file)) throw new Error(`stream: ${file} is a glob; the stream engine reads one file (use --engine duckdb)`);

@@ -24,7 +24,7 @@ import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInferenc
 import { checkAnovaType } from '../inference/anovaType.js';
 import { printAnovaTable, printCoefTable, printWaldAnova } from '../inference/format.js';
 import { checkWaldType } from '../inference/waldAnova.js';
-import { chooseEngine, glmerThroughEngine, glmmEngineError, lmerThroughEngine, namedEngine } from './engines.js';
+import { chooseEngine, glmerThroughEngine, lmerThroughEngine, namedEngine } from './engines.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
 import { pedigree } from '../relmat/pedigree.js';
@@ -361,7 +361,6 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const start = resolveStart(args, glmm !== null);
     const optimizer = args.optimizer === undefined ? {} : { optimizer: { method: args.optimizer as OptimizerMethod } };
     const { engine, note } = resolveEngine(args, glmm !== null);
-    if (engine === 'clickhouse' && glmm) throw new CliError(glmmEngineError(engine));
     if (engine === 'clickhouse' ? args.file !== undefined : !args.file) {
       throw new CliError(engine === 'clickhouse' ? `--engine clickhouse reads --table, not a file ('${args.file}')` : 'missing data file');
     }
@@ -404,7 +403,7 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const notes: string[] = [];
     if (engine !== 'memory' && glmm) {
       fit = await glmerThroughEngine({
-        engine, formula: args.formula, file: args.file, memoryLimit: args.memoryLimit, batchSize, residuals: args.residuals, factors, dataName,
+        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, memoryLimit: args.memoryLimit, batchSize, residuals: args.residuals, factors, dataName,
         family: glmm.family, ...(glmm.link ? { link: glmm.link } : {}), ...(glmm.nAGQ !== undefined ? { nAGQ: glmm.nAGQ } : {}),
         ...(glmm.weights !== undefined ? { weights: glmm.weights } : {}), ...(glmm.theta !== undefined ? { theta: glmm.theta } : {}),
         calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,

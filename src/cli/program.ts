@@ -140,7 +140,7 @@ export function buildProgram(): Command {
     .option('--start <theta>', "lme4's start: the variance parameters θ to start from, comma-separated in lme4's order (getME(fit, 'theta')), e.g. 0.9,0.2,0.5")
     .option('--start-fixef <beta>', "with --family: glmer's start$fixef, the fixed effects stage 2 starts from, comma-separated in the model matrix's column order")
     .addOption(new Option('--optimizer <method>', "the θ optimizer (lme4's lmerControl(optimizer = )): our BOBYQA (default), lme4's Nelder_Mead, or a projected L-BFGS quasi-Newton; glmer: both stages").choices([...OPTIMIZER_METHODS]));
-  engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); default memory, duckdb for a glob or a file over 1 GiB')
+  engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); a GLMM (--family) on stream, duckdb and clickhouse: binomial (logit, probit, cloglog) and poisson (log, sqrt, identity), a pass over the rows per PIRLS iteration; default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;

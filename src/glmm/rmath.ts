@@ -136,7 +136,7 @@ export function dnorm(x: number): number {
  * threads (src/linalg/rowThreads.ts) can evaluate it (PNORM_INTO_SOURCE) and get the same operations on
  * the same values, whatever names a bundler gives this module's top-level constants.
  */
-function makePnormInto(): (x: number, out: Float64Array) => void {
+function makePnormInto(): ((x: number, out: Float64Array) => void) & { coefficients: PnormCoefficients } {
   const ONE_SQRT_2PI = 0.398942280401432677939946059934;
   const PA = [2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249, 0.065682337918207449113];
   const PB = [47.20258190468824187, 976.09855173777669322, 10260.932208618978205, 45507.789335026729956];
@@ -150,7 +150,7 @@ function makePnormInto(): (x: number, out: Float64Array) => void {
   ];
   const PP = [0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303];
   const PQ = [1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5];
-  return (x: number, out: Float64Array): void => {
+  const pnormInto = (x: number, out: Float64Array): void => {
     const y = Math.abs(x);
     if (Number.isNaN(x)) { out[0] = NaN; out[1] = NaN; return; }
     if (y <= 0.67448975) {
@@ -206,10 +206,20 @@ function makePnormInto(): (x: number, out: Float64Array) => void {
     out[0] = x > 0 ? ccum : cum;
     out[1] = x > 0 ? cum : ccum;
   };
+  // the coefficients, for the engines' SQL of the same algorithm (src/gram/sql/links.ts)
+  return Object.assign(pnormInto, { coefficients: { ONE_SQRT_2PI, PA, PB, PC, PD, PP, PQ } });
 }
 
+/** Cody's coefficients of pnormInto's three ranges (R's pnorm.c names: a, b; c, d; p, q) and 1/√(2π). */
+export interface PnormCoefficients { ONE_SQRT_2PI: number; PA: number[]; PB: number[]; PC: number[]; PD: number[]; PP: number[]; PQ: number[] }
+
+const pnormMade = makePnormInto();
+
 /** Φ(x) into out[0] and 1 − Φ(x) into out[1], each with full relative accuracy in its tail (Cody's algorithm, as R's pnorm); no allocation. */
-export const pnormInto: (x: number, out: Float64Array) => void = makePnormInto();
+export const pnormInto: (x: number, out: Float64Array) => void = pnormMade;
+
+/** pnormInto's coefficients (an SQL engine evaluates the same algorithm with them: src/gram/sql/links.ts). */
+export const PNORM_COEFFICIENTS: PnormCoefficients = pnormMade.coefficients;
 
 /** An expression whose value is pnormInto (evaluated by the row threads: the same function). */
 export const PNORM_INTO_SOURCE = `(${makePnormInto.toString()})()`;

@@ -22,7 +22,7 @@ import { type GlmmFitOptions, fitGlmm } from '../glmm/fit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { type FamilyName, type GlmFamily, type LinkName, makeFamily } from '../glmm/family.js';
 import type { GlmmModel } from '../glmm/model.js';
-import { PirlsEngine } from '../glmm/pirls.js';
+import { PirlsEngine, PirlsError } from '../glmm/pirls.js';
 import type { DeviceWeightedGram } from '../glmm/pirlsDevice.js';
 import { addFittedPart } from '../glmm/weightedGram.js';
 import { type BlockTransform, modesToOriginal, transformFromMoments } from '../model/reparam.js';
@@ -66,9 +66,10 @@ export interface GlmmPassRunner {
   /**
    * One pass at `state` (η from its coefficients; the fitted part is added by the caller) or, for
    * null, at R's mustart (z = η − offset + r whole), into `gram` (gram.p = 0: the random effects
-   * alone, X only through η): A(w) of the internal Z̃ = Z M (`transforms`). Returns Σ wt·d(y, μ).
+   * alone, X only through η): A(w) of the internal Z̃ = Z M (`transforms`), with Fisher's weights, or
+   * with `observed` Newton's (w·f, the family's observedFactor). Returns Σ wt·d(y, μ).
    */
-  pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[]): Promise<number>;
+  pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[], observed?: boolean): Promise<number>;
   /** passes made, each one's queries, and their time */
   readonly stats: { passes: number; queries: number; ms: number };
 }
@@ -87,10 +88,29 @@ export function pairEntries(gram: GramMatrix): Map<number, number>[][] {
   }));
 }
 
-/** The families and links the engines evaluate in their passes (logit and log: canonical, Fisher's steps are Newton's). */
-export const ENGINE_GLMM_FAMILIES: Readonly<Partial<Record<FamilyName, readonly LinkName[]>>> = { binomial: ['logit'], poisson: ['log'] };
+/**
+ * The families and links the engines evaluate in their passes, each in float64 as src/glmm/family.ts
+ * does (the SQL engines: src/gram/sql/links.ts, Φ by Cody's algorithm, expm1 and log1p by Kahan's
+ * formulas; the stream engine: family.ts itself). logit and log are canonical (Fisher's steps are
+ * Newton's); for probit, cloglog, sqrt and identity PIRLS asks the passes for Newton's weights
+ * w·f (the observed information) and refactors L at Fisher's, as in memory.
+ */
+export const ENGINE_GLMM_FAMILIES: Readonly<Partial<Record<FamilyName, readonly LinkName[]>>> = { binomial: ['logit', 'probit', 'cloglog'], poisson: ['log', 'sqrt', 'identity'] };
 
-/** The family of an engine fit, or the error naming what the engines do not evaluate. */
+/**
+ * Links one engine cannot evaluate, with the reason. ClickHouse 18.16 expands a query's WITH aliases in
+ * place before it evaluates them, so Cody's Φ in SQL (./sql/links.ts: its ranges' polynomials read |η|,
+ * 1/η² and the tail's factor several times) grows past its limit on a query's syntax tree once every
+ * reference of μ in the pass carries it ("AST is too big. Maximum: 500000 (after expansion of
+ * aliases)", seen with Φ⁻¹ of the starting μ); its erfc(−η/√2) is not float64-accurate in the tail.
+ */
+export const ENGINE_LINK_REFUSALS: Readonly<Record<string, Partial<Record<LinkName, string>>>> = {
+  clickhouse: {
+    probit: 'ClickHouse expands the SQL of Φ (Cody\'s algorithm, the float64-accurate normal distribution function) past its limit on a query\'s size, and its erfc is not accurate to float64 in the tail',
+  },
+};
+
+/** The family of an engine fit, or the error naming what the engines (or this engine) do not evaluate. */
 export function engineFamily(engine: string, family: FamilyName, link?: LinkName): GlmFamily {
   const f = makeFamily(family, link);
   const links = ENGINE_GLMM_FAMILIES[family];
@@ -98,7 +118,17 @@ export function engineFamily(engine: string, family: FamilyName, link?: LinkName
     const offered = Object.entries(ENGINE_GLMM_FAMILIES).map(([fam, l]) => `${fam}(${l!.join(', ')})`).join(' and ');
     throw new ModelError(`${engine}: the ${family} family with the ${f.link} link is not evaluated by the engines (they fit ${offered}); fit it with the rows in memory (the CLI's --engine memory)`);
   }
+  const refused = ENGINE_LINK_REFUSALS[engine]?.[f.link];
+  if (refused) throw new ModelError(`${engine}: the ${family} family with the ${f.link} link is not evaluated on ${engine}: ${refused}; fit it with --engine duckdb or stream (which evaluate it), or with the rows in memory`);
   return f;
+}
+
+/**
+ * A pass whose μ left the family's range (poisson's identity link: μ ≤ 0) stops PIRLS, as in memory
+ * (src/glmm/pirls.ts checkMuRange; lme4 1.1-31 stops too): `count` rows, the smallest μ `lowest`.
+ */
+export function muRangeError(family: GlmFamily, source: string, count: number, lowest: number): PirlsError {
+  return new PirlsError(`PIRLS: the ${family.family} family's mean left its range with the ${family.link} link: μ = ${lowest} (the smallest) in ${count} rows of ${source}, where the family needs ${family.muRange}; lme4 1.1-31 stops here too ("PIRLS loop resulted in NaN value"). Try the family's canonical link`);
 }
 
 /** The GLMM's response as an engine reads it: a numeric column (0/1, counts) or cbind(successes, failures). */
@@ -149,13 +179,13 @@ export class EngineWeightedGram implements DeviceWeightedGram {
   }
 
   /** η, μ, w, r and the deviance at the state in the engine's pass; A(w) with the fitted part added */
-  async evaluateAsync(state: { beta: Float64Array; b: Float64Array[] }): Promise<number> {
+  async evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; observed?: boolean }): Promise<number> {
     const b = state.b.map((bk, k) => {
       const out = Float64Array.from(bk);
       modesToOriginal(out, this.gram.blocks[k].q, this.transforms[k]);
       return out;
     });
-    const dev = await this.runner.pass({ beta: state.beta, b }, this.gram, this.transforms);
+    const dev = await this.runner.pass({ beta: state.beta, b }, this.gram, this.transforms, state.observed === true);
     addFittedPart(this.gram, state.b, this.gram.p > 0 ? state.beta : null);
     return dev;
   }

@@ -29,9 +29,7 @@ import { checkEstimates, loadTight, optionsOf } from '../helpers/glmmParity.js';
 import { dataPath, loadData } from '../helpers/reference.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 import { runMain } from '../helpers/cliEngines.js';
-
-const DEV_TOL = 1e-7;
-const EST_TOL = 1e-5;
+import { DEV_TOL, EST_TOL, expectSameFit, near } from '../helpers/engineGlmm.js';
 
 let duck: DuckDbEngine;
 let dir: string;
@@ -43,28 +41,6 @@ afterAll(async () => {
   await duck?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-const near = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
-
-/** the engine's fit equals the in-memory fit of the same rows (the tolerances above) */
-function expectSameFit(ours: GlmmFit, memory: GlmmFit): void {
-  expect(ours.nobs).toBe(memory.nobs);
-  expect(ours.ngroups).toEqual(memory.ngroups);
-  expect(ours.model.frame.xnames).toEqual(memory.model.frame.xnames);
-  expect(Math.abs(ours.objective - memory.objective) / Math.abs(memory.objective)).toBeLessThan(DEV_TOL);
-  expect(Math.abs(ours.deviance - memory.deviance) / Math.abs(memory.deviance)).toBeLessThan(1e-6);
-  ours.theta.forEach((t, k) => expect(near(t, memory.theta[k])).toBeLessThan(EST_TOL));
-  ours.beta.forEach((b, j) => expect(near(b, memory.beta[j])).toBeLessThan(EST_TOL));
-  for (const [name, se] of Object.entries(memory.se)) expect(Math.abs(ours.se[name] - se) / se).toBeLessThan(1e-4);
-  const mine = ours.ranef;
-  memory.ranef.forEach((g, k) => {
-    expect(mine[k].levels).toEqual(g.levels);
-    for (const [col, values] of Object.entries(g.values)) {
-      const scale = Math.max(...values.map(Math.abs));
-      mine[k].values[col].forEach((v, i) => expect(Math.abs(v - values[i]) / scale).toBeLessThan(EST_TOL));
-    }
-  });
-}
 
 async function throughDuckdb(file: string, formula: string, options: SqlGlmerOptions): Promise<GlmmFit> {
   return glmerSql(duck, { from: duckdbSource(file), name: file }, formula, options);
@@ -189,11 +165,13 @@ describe('the CLI', () => {
     }
   }, 600_000);
 
-  it('the ClickHouse engine refuses a GLMM with the reason', async () => {
+  it('--engine clickhouse with a GLMM reads --table at --url (a file is refused; the fits: test/gram/glmerClickhouse.test.ts)', async () => {
     const r = await runMain(['fit', dataPath('cbpp.csv'), 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--family', 'binomial', '--engine', 'clickhouse']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('needs one pass over the rows for every PIRLS iteration');
-    expect(r.stderr).toContain('--engine stream, duckdb or memory');
+    expect(r.stderr).toContain('--engine clickhouse reads --table, not a file');
+    const noUrl = await runMain(['fit', 'cbind(incidence, size - incidence) ~ period + (1 | herd)', '--family', 'binomial', '--engine', 'clickhouse', '--table', 'cbpp']);
+    expect(noUrl.code).toBe(1);
+    expect(noUrl.stderr).toContain('--engine clickhouse needs --url');
   });
 });
 
@@ -207,7 +185,8 @@ describe('refusals', () => {
   });
 
   it('a family or link the engines do not evaluate, by name', async () => {
-    await expect(throughDuckdb(cbpp, f, { family: 'binomial', link: 'probit', factors: ['herd'] })).rejects.toThrow(/the binomial family with the probit link is not evaluated by the engines \(they fit binomial\(logit\) and poisson\(log\)\)/);
+    await expect(throughDuckdb(cbpp, f, { family: 'binomial', link: 'cauchit', factors: ['herd'] })).rejects.toThrow(/the binomial family with the cauchit link is not evaluated by the engines \(they fit binomial\(logit, probit, cloglog\) and poisson\(log, sqrt, identity\)\)/);
+    await expect(throughStream(cbpp, f, { family: 'binomial', link: 'log', factors: ['herd'] })).rejects.toThrow(/stream: the binomial family with the log link is not evaluated by the engines/);
     await expect(throughDuckdb(dataPath('grouseticks.csv'), 'TICKS ~ cHEIGHT + (1 | BROOD)', { family: 'Gamma', factors: ['BROOD'] })).rejects.toThrow(/the Gamma family with the inverse link is not evaluated by the engines/);
   });
 

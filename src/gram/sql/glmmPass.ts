@@ -2,15 +2,18 @@
  * A GLMM's PIRLS passes as SQL (../glmm.ts GlmmPassRunner): per evaluation, the modes b_k of each
  * grouping factor loaded as a table keyed as the frame keys the factor and joined to the rows (the
  * relation of ./residuals.ts ResidualSql, whose fitted value is η = offset + Xβ + Σ_k z_kᵀ b_k), then
- * per row (src/glmm/family.ts, lme4's clamps at machine ε):
- *   binomial(logit)  μ = min(1 − ε, plogis(η)), dμ/dη = max(ε, dlogis(η)), V = max(ε, μ(1 − μ)),
- *                    d = 2 wt [y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))];   mustart (wt y + ½)/(wt + 1)
- *   poisson(log)     μ = max(ε, e^η) = dμ/dη = V, d = 2 wt [y log(y/μ) − (y − μ)];  mustart y + 0.1
- *   w = wt (dμ/dη)²/V,  r = (y − μ)/(dμ/dη)  (at mustart: z = η − offset + r whole)
+ * per row (src/glmm/family.ts, lme4's clamps at machine ε; μ = g⁻¹(η) and dμ/dη of each link: ./links.ts):
+ *   binomial  V = max(ε, μ(1 − μ)), d = 2 wt [y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))];  mustart (wt y + ½)/(wt + 1)
+ *   poisson   V = μ, d = 2 wt [y log(y/μ) − (y − μ)];  mustart y + 0.1
+ *   w = wt (dμ/dη)²/V,  r = (y − μ)/(dμ/dη)  (at mustart: η = g(mustart), z = η − offset + r whole);
+ *   Newton's row where PIRLS asks (`observed`, a non-canonical link): w f and r/f, f the observed over
+ *   the expected information (src/glmm/rowPass.ts observedRows)
  * and one GROUP BY query per grouping factor (Σ w z̃_s z̃_t; Σ w v z̃_s for v = X's columns and r; the
  * first factor's query also Σ w v_a v_b and Σ d, summed over its levels here) and one per pair of
  * factors (Σ w z̃_j,s z̃_k,t), with z̃ = z M the internal columns (src/model/reparam.ts). Sums are
  * compensated (Kahan) except for a factor of very many levels (few rows each), as the LMM's pass 2.
+ * On ClickHouse the innermost query reads the (Distributed) table and the joins and groupings run
+ * where the client connects; a query's rows are added up by key (a level may come once per shard).
  * A cbind(s, f) response is y = s/(s + f) with prior weight wt = s + f; 0/1 and count responses wt = 1.
  */
 import { DataError } from '../../errors/errors.js';
@@ -18,13 +21,15 @@ import type { GramMatrix } from '../../linalg/gram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 import type { BlockTransform } from '../../model/reparam.js';
 import { type GroupSpec, groupSpecs } from '../assemble.js';
-import { type GlmmEngineResponse, type GlmmPassRunner, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
+import { type GlmmEngineResponse, type GlmmPassRunner, muRangeError, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { LevelKey } from '../levels.js';
 import type { GramSourceResult } from '../source.js';
 import type { FrameLayer } from './dialect.js';
 import { type SqlEngine, inStage } from './engine.js';
 import { A, type GramQuery, SqlFrame } from './generate.js';
 import { R, ResidualSql } from './residuals.js';
+import { OBSERVED_FLOOR } from '../../glmm/rowPass.js';
+import { linkFunSql, linkInverseSql, observedFactorSql } from './links.js';
 
 
 /** Plain sums beyond this many levels (as the LMM's pass 2, sqlSource.ts compensatedUpTo) */
@@ -40,6 +45,10 @@ const G = {
   w: '__mg_gw',
   r: '__mg_gr',
   d: '__mg_gd',
+  mu0: '__mg_gm0',
+  f0: '__mg_gf0',
+  of: '__mg_gof',
+  bad: '__mg_gbad',
   zt: (k: number, j: number) => `__mg_gt${k}_${j}`,
   // the relation's X and Z columns and η (./residuals.ts)
   x: R.x,
@@ -137,15 +146,22 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     // poisson 2 Σ wt [log Γ(y + 1) − y log y + y]
     if (fam === 'binomial' && this.failures) {
       const m = `(${A.y} + ${G.f})`;
-      const lchoose = `(lgamma(${m} + 1) - lgamma(${A.y} + 1) - lgamma(${G.f} + 1))`;
+      // lgamma of counts ≥ 0 only (DuckDB raises an error at lgamma(0); a negative count is the check's error)
+      const lg = (c: string) => `lgamma(greatest(${c}, 0) + 1)`;
+      const lchoose = `(${lg(m)} - ${lg(A.y)} - ${lg(G.f)})`;
       select.push(this.sum(d.ifThen(`${m} > 0`, `(-2 * (${lchoose} + ${this.ylogy(A.y, m)} + ${this.ylogy(G.f, m)}))`, d.double(0))));
     } else if (fam === 'poisson') {
-      select.push(this.sum(`(2 * ${wt} * (lgamma(${y} + 1) - ${this.ylogy(y, d.double(1))} + ${y}))`));
+      select.push(this.sum(`(2 * ${wt} * (lgamma(greatest(${y}, 0) + 1) - ${this.ylogy(y, d.double(1))} + ${y}))`));
     } else select.push(d.double(0));
     const nx = S.xcols.length;
-    for (let j = 0; j < nx; j++) select.push(d.max(`abs(${G.x(j)})`));
+    /** the positions of the select list that are maxima (the others after min(y), max(y) are sums) */
+    const maxima = new Set<number>();
+    for (let j = 0; j < nx; j++) { maxima.add(select.length); select.push(d.max(`abs(${G.x(j)})`)); }
     res.blocks.forEach((b, k) => {
-      for (let s = 0; s < b.q; s++) select.push(d.max(`abs(${G.z(k, s)})`), this.sum(G.z(k, s)), this.sum(`(${G.z(k, s)} * ${G.z(k, s)})`));
+      for (let s = 0; s < b.q; s++) {
+        maxima.add(select.length);
+        select.push(d.max(`abs(${G.z(k, s)})`), this.sum(G.z(k, s)), this.sum(`(${G.z(k, s)} * ${G.z(k, s)})`));
+      }
     });
     const q: GramQuery = {
       stage: 'glmer: the response and column summaries', keys: [], values: select.length,
@@ -155,7 +171,21 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const r = await engine.run(q);
     res.queries.push({ stage: q.stage, ms: performance.now() - t, rows: r.rows });
     res.rowsScanned += res.summary.nInput;
-    const v = (i: number) => r.values[i][0];
+    // one row per ClickHouse shard (distributed_group_by_no_merge; one row on DuckDB): counts and sums
+    // add up, the response's minimum and the largest |x|, |z| are the shards' min and max
+    const lowest = checks.length;
+    const merged = r.values.map((col, i) => {
+      if (r.rows === 0) return NaN;
+      let acc = col[0];
+      for (let row = 1; row < r.rows; row++) {
+        const x = col[row];
+        if (i === lowest) acc = Math.min(acc, x);
+        else if (maxima.has(i) || i === lowest + 1) acc = Math.max(acc, x);
+        else acc += x;
+      }
+      return acc;
+    });
+    const v = (i: number) => merged[i];
     const lo = v(checks.length), hi = v(checks.length + 1);
     checks.forEach((c, i) => { if (v(i) > 0) throw new DataError(`${engine.name}: ${c.message(v(i), lo, hi)}`); });
     let o = checks.length + 2;
@@ -171,7 +201,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
   }
 
   /** per row over the relation: y, wt, z̃, η, μ, dμ/dη, then w, r (or z at mustart) and the deviance */
-  private rowLayers(state: GlmmPassState | null, transforms: readonly (BlockTransform | null)[]): FrameLayer[] {
+  private rowLayers(state: GlmmPassState | null, transforms: readonly (BlockTransform | null)[], observed: boolean): FrameLayer[] {
     const d = this.engine.dialect;
     const eps = d.double(Number.EPSILON);
     const first: FrameLayer = [...this.responseLayer()];
@@ -187,30 +217,45 @@ export class SqlGlmmPasses implements GlmmPassRunner {
         first.push([G.zt(k, j), terms.length ? terms.reduce((a, c) => `(${a} + ${c})`) : d.double(0)]);
       }
     });
-    const logit = this.family.family === 'binomial';
+    const binomial = this.family.family === 'binomial';
+    const link = this.family.link;
     const off = this.res.spec.offsets.length ? A.off : d.double(0);
-    // η of the state (the relation's fitted value), or R's starting η from mustart
-    const mustart = logit ? `((${G.wt} * ${G.y} + 0.5) / (${G.wt} + 1))` : `(${G.y} + 0.1)`;
-    const eta = state ? G.fit : logit ? d.call('log', `(${mustart} / (1 - ${mustart}))`, 'the link') : d.call('log', mustart, 'the link');
-    const second: FrameLayer = [[G.eta, eta]];
-    const e = `exp(-abs(${G.eta}))`;
-    const third: FrameLayer = logit
-      ? [[G.mu, `least(1 - ${eps}, ${d.ifThen(`${G.eta} >= 0`, `(1 / (1 + ${e}))`, `(${e} / (1 + ${e}))`)})`], [G.me, `greatest(${eps}, (${e} / ((1 + ${e}) * (1 + ${e}))))`]]
-      : [[G.mu, `greatest(${eps}, exp(${G.eta}))`], [G.me, `greatest(${eps}, exp(${G.eta}))`]];
-    const variance = logit ? `greatest(${eps}, (${G.mu} * (1 - ${G.mu})))` : G.mu;
-    const r = `((${G.y} - ${G.mu}) / ${G.me})`;
-    const dev = logit
+    // η of the state (the relation's fitted value), or R's starting η = g(mustart)
+    const layers: FrameLayer[] = [first];
+    if (state) layers.push([[G.eta, G.fit]]);
+    else {
+      layers.push([[G.mu0, binomial ? `((${G.wt} * ${G.y} + 0.5) / (${G.wt} + 1))` : `(${G.y} + 0.1)`]]);
+      const g = linkFunSql(d, link, G.mu0, '__mg_gs');
+      layers.push(...g.layers, [[G.eta, g.value]]);
+    }
+    // μ = g⁻¹(η), dμ/dη (./links.ts), V(μ)
+    const inv = linkInverseSql(d, link, G.eta, '__mg_gi');
+    layers.push(...inv.layers, [[G.mu, inv.mu], [G.me, inv.muEta]]);
+    const variance = binomial ? `greatest(${eps}, (${G.mu} * (1 - ${G.mu})))` : G.mu;
+    const dev = binomial
       ? `(2 * ${G.wt} * (${this.ylogy(G.y, G.mu)} + ${this.ylogy(`(1 - ${G.y})`, `(1 - ${G.mu})`)}))`
       : `(2 * ${G.wt} * (${this.ylogy(G.y, G.mu)} - (${G.y} - ${G.mu})))`;
-    const fourth: FrameLayer = [
-      [G.w, `((${G.wt} * ${G.me} * ${G.me}) / ${variance})`],
+    // Fisher's weights, or Newton's (the observed information, w f) where PIRLS asks for them
+    // (src/glmm/rowPass.ts observedRows): w f and r/f, f floored at OBSERVED_FLOOR (1 where NaN)
+    const f0 = observed ? observedFactorSql(d, link, G.y, G.eta, G.mu, G.me) : null;
+    if (f0) {
+      const floor = d.double(OBSERVED_FLOOR);
+      layers.push([[G.f0, f0]]);
+      layers.push([[G.of, d.ifThen(d.or([d.isFinite(G.f0), d.isInfinite(G.f0)]), d.ifThen(`${G.f0} >= ${floor}`, G.f0, floor), d.double(1))]]);
+    }
+    const w = f0 ? `((${G.wt} * ${G.me} * ${G.me} * ${G.of}) / ${variance})` : `((${G.wt} * ${G.me} * ${G.me}) / ${variance})`;
+    const r = f0 ? `((${G.y} - ${G.mu}) / (${G.me} * ${G.of}))` : `((${G.y} - ${G.mu}) / ${G.me})`;
+    layers.push([
+      [G.w, w],
       [G.r, state ? r : `((${G.eta} - ${off}) + ${r})`],
       [G.d, dev],
-    ];
-    return [first, second, third, fourth];
+      // a row whose μ left the family's range (poisson's identity link: μ ≤ 0)
+      [G.bad, this.family.muRange ? d.ifThen(d.isFinite(G.mu), d.ifThen(`${G.mu} > 0`, d.double(0), d.double(1)), d.double(1)) : d.double(0)],
+    ]);
+    return layers;
   }
 
-  async pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[]): Promise<number> {
+  async pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[], observed = false): Promise<number> {
     const { engine, res } = this;
     const d = engine.dialect;
     const t0 = performance.now();
@@ -219,7 +264,8 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const beta = state?.beta ?? new Float64Array(S.p);
     const b = state?.b ?? res.blocks.map((blk) => new Float64Array(blk.nl * blk.q));
     const rs = new ResidualSql(this.frame, S, this.groups, res, { beta, b, sigma: 1 });
-    const layers = this.rowLayers(state, transforms);
+    const layers = this.rowLayers(state, transforms, observed);
+    let bad = 0, lowest = Infinity;
     const V = [...Array.from({ length: p }, (_, j) => G.x(j)), G.r];
     const K = res.blocks.length;
     const keysOf = (k: number) => this.byBlock[k].components.map((f) => this.frame.key(f));
@@ -237,21 +283,24 @@ export class SqlGlmmPasses implements GlmmPassRunner {
       for (const v of V) for (let s = 0; s < q; s++) select.push(this.sum(`(${wz(s)} * ${v})`, comp));
       if (k === 0) {
         for (let a = 0; a < V.length; a++) for (let c = a; c < V.length; c++) select.push(this.sum(`(${G.w} * ${V[a]} * ${V[c]})`, comp));
-        select.push(this.sum(G.d, comp));
+        select.push(this.sum(G.d, comp), d.plainSum(G.bad), d.min(G.mu));
       }
       const Akk = gram.Akk[k], AXk = gram.AXk[k];
       parts.push({
         keys: keysOf(k), select, stage: `per level of ${blk.group}`,
         reset: () => { Akk.fill(0); AXk.fill(0); if (k === 0) gram.AXX.fill(0); },
+        // added, not assigned: an engine may return a level more than once (a ClickHouse shard each)
         add: (keys, v) => {
           const c = codeOf(k, keys);
           if (c === undefined) throw new Error(`internal: ${engine.name}: a level of ${blk.group} in a PIRLS pass that the first passes did not see`);
           let o = 0;
-          for (let s = 0; s < q; s++) for (let t = s; t < q; t++) { const x = v(o++); Akk[c * q * q + s * q + t] = x; Akk[c * q * q + t * q + s] = x; }
-          for (let r = 0; r < V.length; r++) for (let s = 0; s < q; s++) AXk[r * m + c * q + s] = v(o++);
+          for (let s = 0; s < q; s++) for (let t = s; t < q; t++) { const x = v(o++); Akk[c * q * q + s * q + t] += x; if (t !== s) Akk[c * q * q + t * q + s] += x; }
+          for (let r = 0; r < V.length; r++) for (let s = 0; s < q; s++) AXk[r * m + c * q + s] += v(o++);
           if (k === 0) {
             for (let a = 0; a < p1; a++) for (let cc = a; cc < p1; cc++) { const x = v(o++); gram.AXX[a * p1 + cc] += x; if (cc !== a) gram.AXX[cc * p1 + a] += x; }
             dev += v(o++);
+            bad += v(o++);
+            lowest = Math.min(lowest, v(o++));
           }
         },
       });
@@ -318,6 +367,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
         part.add(part.keys.map((k) => out.keys[all.indexOf(k)][row]), (x) => out.values[offsets[i] + x][row]);
       }
     });
+    if (bad > 0) throw muRangeError(this.family, `${engine.name} (${this.from})`, bad, lowest);
     if (K > 0) gram.yty = gram.AXX[p * p1 + p];
     this.stats.passes++;
     this.stats.ms += performance.now() - t0;

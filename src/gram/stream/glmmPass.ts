@@ -13,9 +13,10 @@ import type { Expr } from '../../formula/types.js';
 import type { GramMatrix } from '../../linalg/gram.js';
 import type { GlmFamily } from '../../glmm/family.js';
 import { lgamma } from '../../glmm/rmath.js';
+import { OBSERVED_FLOOR } from '../../glmm/rowPass.js';
 import type { BlockTransform } from '../../model/reparam.js';
 import { type GroupSpec, groupSpecs } from '../assemble.js';
-import { type GlmmPassRunner, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
+import { type GlmmPassRunner, muRangeError, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { GramSourceResult } from '../source.js';
 import { type LevelId, levelIdOf } from './accumulate.js';
 import type { Batch, BatchSource } from './batch.js';
@@ -124,7 +125,7 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     return { aicConst, colMaxX, colMaxZ, zSum, zSq };
   }
 
-  async pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[]): Promise<number> {
+  async pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[], observed = false): Promise<number> {
     const t0 = performance.now();
     const { res, family } = this;
     const blocks = res.blocks;
@@ -137,6 +138,10 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     const v = new Float64Array(p1);
     const zt = blocks.map((b) => new Float64Array(b.q));
     let dev = 0;
+    // Newton's weights w·f where PIRLS asks for them (a non-canonical link's observed information)
+    const newton = observed ? family.observedFactor : undefined;
+    // rows whose μ left the family's range (poisson's identity link), and the smallest μ
+    let bad = 0, lowest = Infinity;
     await this.each((b) => {
       for (let i = 0; i < b.n; i++) {
         if (!b.ok[i]) continue;
@@ -160,8 +165,12 @@ export class StreamGlmmPasses implements GlmmPassRunner {
           }
         } else eta = family.linkfun(family.mustart(y, wt));
         const mu = family.linkinv(eta), me = family.muEta(eta);
-        const w = (wt * me * me) / family.variance(mu);
-        const r = (y - mu) / me;
+        if (family.muRange && !family.validmu(mu)) { bad++; lowest = Math.min(lowest, mu); }
+        // Newton's row (src/glmm/rowPass.ts observedRows): w f and r/f, f floored at OBSERVED_FLOOR (1 where NaN)
+        const f0 = newton ? newton(y, eta, mu, me) : 1;
+        const f = f0 >= OBSERVED_FLOOR ? f0 : f0 === f0 ? OBSERVED_FLOOR : 1;
+        const w = newton ? (wt * me * me * f) / family.variance(mu) : (wt * me * me) / family.variance(mu);
+        const r = newton ? (y - mu) / (me * f) : (y - mu) / me;
         dev += family.devResid(y, mu, wt);
         for (let j = 0; j < p; j++) v[j] = b.x[j][i];
         v[p] = state ? r : eta - off + r;
@@ -184,6 +193,7 @@ export class StreamGlmmPasses implements GlmmPassRunner {
         }
       }
     });
+    if (bad > 0) throw muRangeError(family, `stream (${this.source.name})`, bad, lowest);
     gram.yty = gram.AXX[p * p1 + p];
     this.stats.passes++;
     this.stats.queries++;
