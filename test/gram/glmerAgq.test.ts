@@ -15,13 +15,14 @@
  *    the estimates at glmer's tolerances, checkEstimates);
  *  - the CLI's --nagq on --engine duckdb and stream; the refusals (crossed factors, a vector term).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLmmData } from '../../bench/synth.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
+import { readCsv } from '../../src/io/csv.js';
 import { type GlmerOptions, glmer } from '../../src/fit/glmer.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { buildGlmm } from '../../src/glmm/model.js';
@@ -164,6 +165,50 @@ describe('the AGQ deviance at fixed (θ, β) on the engines (no optimizer)', () 
       expect(Math.abs(st - mem) / mem).toBeLessThan(1e-9);
     });
   }, 600_000);
+});
+
+/** lme4's AGQ references of the non-canonical links (test/oracle/links_agq.R; data in test/fixtures/links) */
+interface LinkAgqRef {
+  data: string; formula: string; family: 'poisson'; link: 'sqrt' | 'identity'; factors: string[];
+  fits: { nAGQ: number; objective_at: { theta: number[]; beta: number[]; value: number }[] }[];
+}
+
+describe('the AGQ deviance of the non-canonical links on the engines (the link as the PIRLS passes evaluate it)', () => {
+  // poisson(sqrt) and poisson(identity): against lme4's settled AGQ deviance (test/linksAgq.test.ts's
+  // 1e-9) and the in-memory AGQ deviance (1e-9)
+  for (const name of ['poisson_sqrt', 'poisson_identity']) {
+    it(`${name}: DuckDB and the stream equal lme4's AGQ deviance at its (θ, β)`, async () => {
+      const fixtures = join(import.meta.dirname, '..', 'fixtures');
+      const ref = JSON.parse(readFileSync(join(fixtures, 'links_agq', `${name}.json`), 'utf8')) as LinkAgqRef;
+      const file = join(fixtures, ref.data);
+      const table = readCsv(readFileSync(file, 'utf8')).table;
+      let checked = 0;
+      for (const f of ref.fits) {
+        await devianceAtPoints(file, table, ref.formula, { family: ref.family, link: ref.link, factors: ref.factors }, f.objective_at, [f.nAGQ], (_n, k, sql, st, mem) => {
+          const r = f.objective_at[k].value;
+          expect(Math.abs(sql - r) / r).toBeLessThan(1e-9);
+          expect(Math.abs(st - r) / r).toBeLessThan(1e-9);
+          expect(Math.abs(sql - mem) / mem).toBeLessThan(1e-9);
+          checked++;
+        });
+      }
+      expect(checked).toBeGreaterThanOrEqual(6);
+    }, 600_000);
+  }
+
+  // binomial(probit) and binomial(cloglog) on cbpp (cbind): against the in-memory AGQ deviance at lme4's
+  // Laplace optimum of the same link (test/fixtures/reference-tight) and a point beside it
+  for (const link of ['probit', 'cloglog'] as const) {
+    it(`cbpp, binomial(${link}): DuckDB and the stream equal the in-memory AGQ deviance`, async () => {
+      const t = loadTight(`cbpp_${link}`);
+      const pt = t.objective_at[0];
+      const pts = [pt, { theta: pt.theta.map((v: number) => v * 1.2), beta: pt.beta.map((v: number) => v + 0.05) }];
+      await devianceAtPoints(fileOf(t), loadData(t), t.formula, optionsOf(t), pts, [5, 9], (_n, _k, sql, st, mem) => {
+        expect(Math.abs(sql - mem) / mem).toBeLessThan(1e-9);
+        expect(Math.abs(st - mem) / mem).toBeLessThan(1e-9);
+      });
+    }, 600_000);
+  }
 });
 
 async function throughStream(file: string, formula: string, options: SqlGlmerOptions): Promise<GlmmFit> {

@@ -3,8 +3,9 @@
  * Distributed table: the AGQ deviance at lme4's fixed (θ, β) of cbpp (binomial, cbind, nAGQ = 9;
  * test/fixtures/reference-tight), the engine's PIRLS passes (src/gram/sql/glmmPass.ts) and its AGQ
  * pass composed as glmerFromGram composes them, equals lme4's deviance function within 1e-8 and the
- * in-memory AGQ deviance within 1e-9 relative (the DuckDB and stream cases: test/gram/glmerAgq.test.ts).
- * glmer itself is not offered on ClickHouse yet (the CLI refuses it); this checks the dialect's query.
+ * in-memory AGQ deviance within 1e-9 relative (the DuckDB and stream cases: test/gram/glmerAgq.test.ts);
+ * and glmer(nAGQ = 9) through ClickHouse (glmerSql) equals the in-memory fit at the engines' tolerances
+ * (test/helpers/engineGlmm.ts) and lme4's tight optimum (−2ℓ within 1e-7, checkEstimates).
  */
 import { describe, expect, it } from 'vitest';
 import { parseFormula } from '../../src/formula/parse.js';
@@ -15,10 +16,14 @@ import { EngineWeightedGram, engineFamily, engineGlmmFormula, gramGlmm } from '.
 import { SqlAgqPass } from '../../src/gram/sql/agqPass.js';
 import { clickhouseSource } from '../../src/gram/sql/clickhouse.js';
 import { SqlGlmmPasses } from '../../src/gram/sql/glmmPass.js';
+import { glmerSql } from '../../src/gram/sql/glmer.js';
+import { glmer } from '../../src/fit/glmer.js';
+import type { GlmmFit } from '../../src/glmm/glmmFit.js';
+import { expectSameFit } from '../helpers/engineGlmm.js';
 import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
-import { loadTight, optionsOf } from '../helpers/glmmParity.js';
+import { checkEstimates, loadTight, optionsOf } from '../helpers/glmmParity.js';
 import { loadData } from '../helpers/reference.js';
 
 const missing = clickhouseTestsMissing();
@@ -56,4 +61,17 @@ describe.skipIf(missing !== null)('the AGQ pass on ClickHouse (two shards)', () 
     }
     expect(agq.stats.passes).toBe(2 * t.objective_at.length);
   }, 300_000);
+  it('cbpp, glmer(nAGQ = 9) through ClickHouse equals the in-memory fit and lme4\'s optimum', async () => {
+    const t = loadTight('cbpp_binomial_agq');
+    const o = optionsOf(t);
+    const table = loadData(t);
+    const dist = await loadSharded(ch.cluster, 'cbpp_agq_fit', table);
+    const ours = await glmerSql(ch.engine, { from: clickhouseSource(dist), name: dist }, t.formula, { ...o, nAGQ: 9 });
+    const memory = (await glmer(t.formula, table, { ...o, nAGQ: 9 })) as GlmmFit;
+    expect(ours.nAGQ).toBe(9);
+    expectSameFit(ours, memory);
+    // lme4 converged at nAGQ = 9 (the tight reference), as glmerAgq.test.ts checks DuckDB and the stream
+    expect(Math.abs(ours.objective - t.deviance_laplace)).toBeLessThan(1e-7);
+    checkEstimates(ours, t);
+  }, 600_000);
 });

@@ -5,8 +5,10 @@
  * the same keys, then per row, for each node z_k ≠ 0 (src/glmm/family.ts, lme4's clamps at machine ε):
  *
  *   η_k = η + z c_g z_k,   μ_k = g⁻¹(η_k),   d_k = d(y, μ_k)
- *   binomial(logit)  μ = min(1 − ε, plogis(η)),  d = 2 wt [y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))]
- *   poisson(log)     μ = max(ε, e^η),           d = 2 wt [y log(y/μ) − (y − μ)]
+ *   μ by the link as the PIRLS passes evaluate it (./links.ts linkInverseSql: logit, probit, cloglog,
+ *   log, sqrt, identity), and the unit deviance of the family:
+ *   binomial  d = 2 wt [y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))]
+ *   poisson   d = 2 wt [y log(y/μ) − (y − μ)]
  *
  * and one GROUP BY of the grouping factor summing d_k − d_0 per node (compensated sums, as the
  * PIRLS passes, ./glmmPass.ts): K columns per level, one scan of the rows whatever K. A cbind(s, f)
@@ -21,6 +23,7 @@ import type { FrameLayer } from './dialect.js';
 import { type SqlEngine, type TableColumn, inStage } from './engine.js';
 import { A, type GramQuery, SqlFrame } from './generate.js';
 import { keyString } from './glmmPass.js';
+import { linkInverseSql } from './links.js';
 import { R, ResidualSql } from './residuals.js';
 
 /** Plain sums beyond this many levels (as the PIRLS passes and the LMM's pass 2) */
@@ -35,6 +38,8 @@ const Q = {
   eta: (k: number) => `__mg_qe${k}`,
   mu: (k: number) => `__mg_qmu${k}`,
   d: (k: number) => `__mg_qd${k}`,
+  /** the prefix of node k's link layers' aliases */
+  link: (k: number) => `__mg_ql${k}_`,
 };
 
 export class SqlAgqPass implements AgqPassRunner {
@@ -62,15 +67,6 @@ export class SqlAgqPass implements AgqPassRunner {
   private ylogy(y: string, m: string): string {
     const d = this.engine.dialect;
     return d.ifThen(`${y} = 0`, d.double(0), `(${y} * ${d.call('log', `(${y} / ${m})`, 'the deviance')})`);
-  }
-
-  /** μ = g⁻¹(η) with lme4's clamps (the PIRLS passes' expressions) */
-  private mu(eta: string): string {
-    const d = this.engine.dialect;
-    const eps = d.double(Number.EPSILON);
-    if (this.family.family !== 'binomial') return `greatest(${eps}, exp(${eta}))`;
-    const e = `exp(-abs(${eta}))`;
-    return `least(1 - ${eps}, ${d.ifThen(`${eta} >= 0`, `(1 / (1 + ${e}))`, `(${e} / (1 + ${e}))`)})`;
   }
 
   /** the unit deviance wt · d(y, μ) */
@@ -107,8 +103,14 @@ export class SqlAgqPass implements AgqPassRunner {
       : [[Q.y, A.y], [Q.wt, d.double(1)]];
     const first: FrameLayer = [...response, [Q.delta, `(${R.z(0, 0)} * ${Q.c})`]];
     const etas: FrameLayer = [[Q.eta(K), R.fit], ...active.map((k): [string, string] => [Q.eta(k), `(${R.fit} + (${Q.delta} * ${d.double(nodes[k])}))`])];
-    const mus: FrameLayer = [K, ...active].map((k) => [Q.mu(k), this.mu(Q.eta(k))]);
-    const devs: FrameLayer = [K, ...active].map((k) => [Q.d(k), this.dev(Q.mu(k))]);
+    // μ_k = g⁻¹(η_k) with lme4's clamps, by the PIRLS passes' link expressions (./links.ts): their layers
+    // merged by depth across the nodes, then μ_k
+    const nodesK = [K, ...active];
+    const inverses = nodesK.map((k) => linkInverseSql(d, this.family.link, Q.eta(k), `${Q.link(k)}`));
+    const depth = Math.max(0, ...inverses.map((inv) => inv.layers.length));
+    const linkLayers: FrameLayer[] = Array.from({ length: depth }, (_, j) => inverses.flatMap((inv) => inv.layers[j] ?? []));
+    const mus: FrameLayer = nodesK.map((k, j) => [Q.mu(k), inverses[j].mu]);
+    const devs: FrameLayer = nodesK.map((k) => [Q.d(k), this.dev(Q.mu(k))]);
     const comp = blk.nl <= COMPENSATED_UP_TO;
     const select = active.map((k) => (comp ? d.kahanSum(`(${Q.d(k)} - ${Q.d(K)})`) : d.plainSum(`(${Q.d(k)} - ${Q.d(K)})`)));
     const keys = this.group.components.map((f) => this.frame.key(f));
@@ -122,14 +124,15 @@ export class SqlAgqPass implements AgqPassRunner {
         const q: GramQuery = {
           stage: `glmer: adaptive quadrature pass (per level of ${blk.group}, ${active.length} nodes)`,
           keys: this.group.components.map((f) => f.kind), values: select.length,
-          sql: d.query({ source: joined, layers: [first, etas, mus, devs], select: [...keys, ...select], groupBy: keys }),
+          sql: d.query({ source: joined, layers: [first, etas, ...linkLayers, mus, devs], select: [...keys, ...select], groupBy: keys }),
         };
         const r = await inStage(engine.name, q.stage, () => engine.run(q));
         this.stats.queries++;
         for (let row = 0; row < r.rows; row++) {
           const c = this.codes.get(keyString(r.keys.map((col) => col[row])));
           if (c === undefined) throw new Error(`internal: ${engine.name}: a level of ${blk.group} in the quadrature's pass that the first passes did not see`);
-          active.forEach((k, j) => { out[c * K + k] = r.values[j][row]; });
+          // added, not assigned: a level may come back once per ClickHouse shard (as the PIRLS passes add them)
+          active.forEach((k, j) => { out[c * K + k] += r.values[j][row]; });
         }
       } finally {
         await engine.dropTable(table.name).catch(() => {});
