@@ -70,7 +70,7 @@ describe('refusals, each a FormulaError at the token', () => {
     ['y ~ ns(x, intercept = TRUE)', 22, /'intercept' is not supported/],
     ['y ~ ns(x, knots = c(a, 2))', 18, /knots must be a number or numbers c\(…\) written out, not 'c\(a, 2\)'/],
     ['y ~ ns(x, Boundary.knots = c(3, 1))', 27, /Boundary.knots must be two increasing numbers/],
-    ['y ~ ns(x, 3, c(1, 2), FALSE, c(0, 9), 1)', 38, /'ns' takes at most 5 arguments, got 6/],
+    ['y ~ ns(x, 3, c(1, 2), FALSE, c(0, 9), 1)', 38, /'ns' takes at most 5 arguments \(x, df, knots, intercept, Boundary.knots\), got 6/],
     ['y ~ bs(x, df = 3, df = 4)', 23, /argument 'df' given twice/],
     ['y ~ factor(x, levels = 2)', 23, /'factor' takes no named argument here: 'levels = '/],
     ['y ~ factor(x, y)', 4, /'factor' takes 1 argument, got 2/],

@@ -1041,29 +1041,7 @@ function numFactorCall(node: Extract<Node, { kind: 'call' }>, text: string, term
 function basisCall(node: Extract<Node, { kind: 'call' }>, text: string): Expr {
   const fn = node.fn;
   const formals = BASIS_FUNCTIONS.get(fn)!;
-  const given = new Map<string, Node>();
-  const dots: Node[] = [];
-  node.args.forEach((arg, k) => {
-    const name = node.names[k];
-    if (name === null) return;
-    if (!formals.includes(name) || name === '...') {
-      const full = formals.filter((f) => f !== '...' && f.startsWith(name));
-      const hint = full.length === 1 ? ` (write its full name: ${full[0]} = …)` : '';
-      throw new FormulaError(`'${fn}' has no argument '${name}'${hint} (its arguments: ${formals.filter((f) => f !== '...').join(', ')})`, text, arg.pos);
-    }
-    if (given.has(name)) throw new FormulaError(`'${fn}': argument '${name}' given twice`, text, arg.pos);
-    given.set(name, arg);
-  });
-  const open = formals.filter((f) => !given.has(f));
-  let slot = 0;
-  node.args.forEach((arg, k) => {
-    if (node.names[k] !== null) return;
-    const formal = open[slot];
-    if (formal === '...') { dots.push(arg); return; }
-    if (formal === undefined) throw new FormulaError(`'${fn}' takes at most ${formals.length} arguments, got ${node.args.length}`, text, arg.pos);
-    given.set(formal, arg);
-    slot++;
-  });
+  const { given, dots } = matchCallArgs(node, formals, text);
   const x = given.get('x');
   if (!x) throw new FormulaError(`'${fn}' needs a variable: ${fn}(x, …)`, text, node.pos);
   const value = (name: string) => given.get(name);
