@@ -47,7 +47,7 @@ describe("factor coding: R's rules", () => {
     const names = modelMatrix(f.fixed, (l) => frame.columns.get(l)!, frame.n).names;
     expect(names).toEqual(expected);
     // the streaming engines' design (src/gram/frameSpec.ts) codes the same way
-    const spec = { numeric: new Map(['x', 'z'].map((v) => [v, { type: 'var', name: v }])) } as unknown as FrameSpec;
+    const spec = { numeric: new Map(['x', 'z'].map((v) => [v, { type: 'var', name: v }])), bases: [], basisColumns: new Map() } as unknown as FrameSpec;
     const levelsOf = (v: string) => (frame.columns.get(v) as { levels: string[] }).levels;
     expect(expandDesign(f.fixed, spec, levelsOf).map((c) => c.name)).toEqual(expected);
   });
