@@ -21,13 +21,10 @@ import type { GlmmEngineResponse, GlmmPassState } from '../glmm.js';
 import type { GramSourceResult } from '../source.js';
 import type { FrameLayer } from './dialect.js';
 import { type SqlEngine, type TableColumn, inStage } from './engine.js';
-import { A, type GramQuery, SqlFrame } from './generate.js';
-import { keyString } from './glmmPass.js';
+import { type GramQuery, SqlFrame } from './generate.js';
+import { COMPENSATED_UP_TO, keyString, responseLayerSql, unitDevianceSql } from './glmmPass.js';
 import { linkInverseSql } from './links.js';
 import { R, ResidualSql } from './residuals.js';
-
-/** Plain sums beyond this many levels (as the PIRLS passes and the LMM's pass 2) */
-const COMPENSATED_UP_TO = 131_072;
 
 const Q = {
   y: '__mg_qy',
@@ -63,19 +60,6 @@ export class SqlAgqPass implements AgqPassRunner {
     for (let c = 0; c < blk.nl; c++) this.codes.set(keyString(keys.map((col) => col[c])), c);
   }
 
-  /** y log(y/m) with lme4's 0 at y = 0 */
-  private ylogy(y: string, m: string): string {
-    const d = this.engine.dialect;
-    return d.ifThen(`${y} = 0`, d.double(0), `(${y} * ${d.call('log', `(${y} / ${m})`, 'the deviance')})`);
-  }
-
-  /** the unit deviance wt · d(y, μ) */
-  private dev(mu: string): string {
-    return this.family.family === 'binomial'
-      ? `(2 * ${Q.wt} * (${this.ylogy(Q.y, mu)} + ${this.ylogy(`(1 - ${Q.y})`, `(1 - ${mu})`)}))`
-      : `(2 * ${Q.wt} * (${this.ylogy(Q.y, mu)} - (${Q.y} - ${mu})))`;
-  }
-
   /** the shifts' table: the factor's key columns (as the frame keys it) and c_g */
   private shiftTable(shift: Float64Array): { name: string; columns: TableColumn[]; data: (string[] | Float64Array)[]; keys: string[] } {
     const blk = this.res.blocks[0];
@@ -98,10 +82,7 @@ export class SqlAgqPass implements AgqPassRunner {
     const rs = new ResidualSql(this.frame, res.summary, this.groups, res, { beta: state.beta, b: state.b, sigma: 1 });
     const table = this.shiftTable(shift);
     // per row: y, wt (the response), δ = z c_g; η_k = η + δ z_k; μ_k; d_k (k = 0: η itself, node index K)
-    const response: FrameLayer = this.failures
-      ? [[Q.f, this.failures], [Q.y, d.ifThen(`(${A.y} + ${Q.f}) = 0`, d.double(0), `(${A.y} / (${A.y} + ${Q.f}))`)], [Q.wt, `(${A.y} + ${Q.f})`]]
-      : [[Q.y, A.y], [Q.wt, d.double(1)]];
-    const first: FrameLayer = [...response, [Q.delta, `(${R.z(0, 0)} * ${Q.c})`]];
+    const first: FrameLayer = [...responseLayerSql(d, this.failures, Q), [Q.delta, `(${R.z(0, 0)} * ${Q.c})`]];
     const etas: FrameLayer = [[Q.eta(K), R.fit], ...active.map((k): [string, string] => [Q.eta(k), `(${R.fit} + (${Q.delta} * ${d.double(nodes[k])}))`])];
     // μ_k = g⁻¹(η_k) with lme4's clamps, by the PIRLS passes' link expressions (./links.ts): their layers
     // merged by depth across the nodes, then μ_k
@@ -110,7 +91,8 @@ export class SqlAgqPass implements AgqPassRunner {
     const depth = Math.max(0, ...inverses.map((inv) => inv.layers.length));
     const linkLayers: FrameLayer[] = Array.from({ length: depth }, (_, j) => inverses.flatMap((inv) => inv.layers[j] ?? []));
     const mus: FrameLayer = nodesK.map((k, j) => [Q.mu(k), inverses[j].mu]);
-    const devs: FrameLayer = nodesK.map((k) => [Q.d(k), this.dev(Q.mu(k))]);
+    const binomial = this.family.family === 'binomial';
+    const devs: FrameLayer = nodesK.map((k) => [Q.d(k), unitDevianceSql(d, binomial, Q.y, Q.wt, Q.mu(k))]);
     const comp = blk.nl <= COMPENSATED_UP_TO;
     const select = active.map((k) => (comp ? d.kahanSum(`(${Q.d(k)} - ${Q.d(K)})`) : d.plainSum(`(${Q.d(k)} - ${Q.d(K)})`)));
     const keys = this.group.components.map((f) => this.frame.key(f));

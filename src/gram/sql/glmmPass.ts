@@ -24,7 +24,7 @@ import { type GroupSpec, groupSpecs } from '../assemble.js';
 import { type GlmmEngineResponse, type GlmmPassRunner, muRangeError, pairEntries, type GlmmPassState, type GlmmRowSummary, RESPONSE_CHECKS } from '../glmm.js';
 import type { LevelKey } from '../levels.js';
 import type { GramSourceResult } from '../source.js';
-import type { FrameLayer } from './dialect.js';
+import type { Dialect, FrameLayer } from './dialect.js';
 import { type SqlEngine, inStage } from './engine.js';
 import { A, type GramQuery, SqlFrame } from './generate.js';
 import { R, ResidualSql } from './residuals.js';
@@ -32,8 +32,33 @@ import { OBSERVED_FLOOR } from '../../glmm/rowPass.js';
 import { linkFunSql, linkInverseSql, observedFactorSql } from './links.js';
 
 
-/** Plain sums beyond this many levels (as the LMM's pass 2, sqlSource.ts compensatedUpTo) */
-const COMPENSATED_UP_TO = 131_072;
+/** Plain sums beyond this many levels (as the LMM's pass 2, sqlSource.ts compensatedUpTo; also ./agqPass.ts) */
+export const COMPENSATED_UP_TO = 131_072;
+
+/** y log(y/m) with lme4's 0 at y = 0 */
+export function ylogySql(d: Dialect, y: string, m: string): string {
+  return d.ifThen(`${y} = 0`, d.double(0), `(${y} * ${d.call('log', `(${y} / ${m})`, 'the deviance')})`);
+}
+
+/**
+ * The unit deviance wt · d(y, μ) of the aliases y, wt, μ:
+ *   binomial  2 wt [y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))],   poisson  2 wt [y log(y/μ) − (y − μ)]
+ */
+export function unitDevianceSql(d: Dialect, binomial: boolean, y: string, wt: string, mu: string): string {
+  return binomial
+    ? `(2 * ${wt} * (${ylogySql(d, y, mu)} + ${ylogySql(d, `(1 - ${y})`, `(1 - ${mu})`)}))`
+    : `(2 * ${wt} * (${ylogySql(d, y, mu)} - (${y} - ${mu})))`;
+}
+
+/**
+ * y and the prior weight wt as aliases over the frame's layers: the response itself and 1, or for
+ * cbind(s, f) (the failures' expression `failures`, aliased f) y = s/(s + f) (0 where s + f = 0), wt = s + f.
+ */
+export function responseLayerSql(d: Dialect, failures: string | null, alias: { y: string; wt: string; f: string }): FrameLayer {
+  if (!failures) return [[alias.y, A.y], [alias.wt, d.double(1)]];
+  const m = `(${A.y} + ${alias.f})`;
+  return [[alias.f, failures], [alias.y, d.ifThen(`${m} = 0`, d.double(0), `(${A.y} / ${m})`)], [alias.wt, m]];
+}
 
 const G = {
   y: '__mg_gy',
@@ -90,10 +115,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
 
   /** y, the prior weight wt (and for cbind the failures) over the frame's layers */
   private responseLayer(): FrameLayer {
-    const d = this.engine.dialect;
-    if (!this.failures) return [[G.y, A.y], [G.wt, d.double(1)]];
-    const m = `(${A.y} + ${G.f})`;
-    return [[G.f, this.failures], [G.y, d.ifThen(`${m} = 0`, d.double(0), `(${A.y} / ${m})`)], [G.wt, m]];
+    return responseLayerSql(this.engine.dialect, this.failures, G);
   }
 
   /** the raw X and Z columns (as ResidualSql names them) over layers 0 and 1, for the summary query */
@@ -109,12 +131,6 @@ export class SqlGlmmPasses implements GlmmPassRunner {
   private sum(e: string, compensated = true): string {
     const d = this.engine.dialect;
     return compensated ? d.kahanSum(e) : d.plainSum(e);
-  }
-
-  /** y log(y/m) with lme4's 0 at y = 0 */
-  private ylogy(y: string, m: string): string {
-    const d = this.engine.dialect;
-    return d.ifThen(`${y} = 0`, d.double(0), `(${y} * ${d.call('log', `(${y} / ${m})`, 'the deviance')})`);
   }
 
   /**
@@ -149,9 +165,9 @@ export class SqlGlmmPasses implements GlmmPassRunner {
       // lgamma of counts ≥ 0 only (DuckDB raises an error at lgamma(0); a negative count is the check's error)
       const lg = (c: string) => `lgamma(greatest(${c}, 0) + 1)`;
       const lchoose = `(${lg(m)} - ${lg(A.y)} - ${lg(G.f)})`;
-      select.push(this.sum(d.ifThen(`${m} > 0`, `(-2 * (${lchoose} + ${this.ylogy(A.y, m)} + ${this.ylogy(G.f, m)}))`, d.double(0))));
+      select.push(this.sum(d.ifThen(`${m} > 0`, `(-2 * (${lchoose} + ${ylogySql(d, A.y, m)} + ${ylogySql(d, G.f, m)}))`, d.double(0))));
     } else if (fam === 'poisson') {
-      select.push(this.sum(`(2 * ${wt} * (lgamma(greatest(${y}, 0) + 1) - ${this.ylogy(y, d.double(1))} + ${y}))`));
+      select.push(this.sum(`(2 * ${wt} * (lgamma(greatest(${y}, 0) + 1) - ${ylogySql(d, y, d.double(1))} + ${y}))`));
     } else select.push(d.double(0));
     const nx = S.xcols.length;
     /** the positions of the select list that are maxima (the others after min(y), max(y) are sums) */
@@ -232,9 +248,7 @@ export class SqlGlmmPasses implements GlmmPassRunner {
     const inv = linkInverseSql(d, link, G.eta, '__mg_gi');
     layers.push(...inv.layers, [[G.mu, inv.mu], [G.me, inv.muEta]]);
     const variance = binomial ? `greatest(${eps}, (${G.mu} * (1 - ${G.mu})))` : G.mu;
-    const dev = binomial
-      ? `(2 * ${G.wt} * (${this.ylogy(G.y, G.mu)} + ${this.ylogy(`(1 - ${G.y})`, `(1 - ${G.mu})`)}))`
-      : `(2 * ${G.wt} * (${this.ylogy(G.y, G.mu)} - (${G.y} - ${G.mu})))`;
+    const dev = unitDevianceSql(d, binomial, G.y, G.wt, G.mu);
     // Fisher's weights, or Newton's (the observed information, w f) where PIRLS asks for them
     // (src/glmm/rowPass.ts observedRows): w f and r/f, f floored at OBSERVED_FLOOR (1 where NaN)
     const f0 = observed ? observedFactorSql(d, link, G.y, G.eta, G.mu, G.me) : null;
