@@ -314,7 +314,14 @@ describe('R formatting helpers', () => {
     expect(formatR([1, 0.07], 7, 2)).toEqual(['1.00', '0.07']);
   });
 
-  it('round() like R (exact ties to even)', () => {
+  it("round() like R 4's (fround: nearer of the two candidates in doubles, ties to even)", () => {
+    // R 4.2.2: round(c(0.45, -0.45, 0.55, 2.675, 0.285, 1.005), c(1, 1, 1, 2, 2, 2))
+    expect(roundR(0.45, 1)).toBe(0.4); // the decimal closest to 0.45 (…0111) would be 0.5
+    expect(roundR(-0.45, 1)).toBe(-0.4);
+    expect(roundR(0.55, 1)).toBe(0.6);
+    expect(roundR(2.675, 2)).toBe(2.67);
+    expect(roundR(0.285, 2)).toBe(0.28);
+    expect(roundR(1.005, 2)).toBe(1);
     expect(roundR(2.5, 0)).toBe(2);
     expect(roundR(0.125, 2)).toBe(0.12);
     expect(roundR(0.15, 1)).toBe(0.1);

@@ -18,7 +18,8 @@
 import { spdInverse } from '../linalg/dense.js';
 import { symmetricEigen } from '../linalg/symmetricEigen.js';
 import { psumChisq } from '../stats/chisqMixture.js';
-import { roundR, type TestStat } from './testStat.js';
+import { rint } from '../frame/rowFunctions.js';
+import type { TestStat } from './testStat.js';
 
 /**
  * reTest of the smooth occupying coefficients [first, last): `beta` all P coefficients, `XVX` Xfᵀ V⁻¹ Xf, `Slambda`
@@ -67,7 +68,7 @@ export function reTest(first: number, last: number, beta: ArrayLike<number>, XVX
   const rank = ev.filter((v) => v > top * 2.220446049250313e-16 ** 0.8).length;
   let pval: number;
   if (resDf > 0) {
-    const k0 = Math.max(1, roundR(resDf));
+    const k0 = Math.max(1, rint(resDf));
     pval = psumChisq(0, [...ev, -stat / k0], { df: [...ev.map(() => 1), k0] }).p;
   } else pval = psumChisq(stat, ev).p;
   return { stat, pval, rank };

@@ -19,6 +19,7 @@
  * answer exceeds 1), χ²_r or F(r, d) tails of T_r and T′_r. summary.gam prints r as Ref.df, T_r as
  * Chi.sq and T_r / r as F.
  */
+import { rint } from '../frame/rowFunctions.js';
 import { semidefiniteCholesky } from '../linalg/dense.js';
 import { symmetricEigen } from '../linalg/symmetricEigen.js';
 import { psumChisq } from '../stats/chisqMixture.js';
@@ -32,14 +33,6 @@ export interface TestStat {
   pval: number;
   /** the rank used (summary.gam's Ref.df) */
   rank: number;
-}
-
-/** R's round(): halves to even. */
-export function roundR(x: number): number {
-  const f = Math.floor(x), d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
 }
 
 /**
@@ -138,7 +131,7 @@ export function testStat(beta: ArrayLike<number>, XtX: ArrayLike<number>, V: Arr
       pval = (psumChisq(d, val).p + psumChisq(d1, val).p) / 2;
     } else {
       // P(Σ w_j χ²₁ − (T/k₀) χ²_{k₀} > 0)
-      const k0 = Math.max(1, roundR(resDf));
+      const k0 = Math.max(1, rint(resDf));
       const df = [...val.map(() => 1), k0];
       pval = (psumChisq(0, [...val, -d / k0], { df }).p + psumChisq(0, [...val, -d1 / k0], { df }).p) / 2;
     }

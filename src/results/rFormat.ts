@@ -7,6 +7,8 @@
  *   formula and `abbreviate`.
  */
 
+import { fround } from '../frame/rowFunctions.js';
+
 /** R's getOption("width") */
 export const WIDTH = 80;
 /** The largest number of digits R's formatReal considers (KP_MAX). */
@@ -125,11 +127,12 @@ export function formatR(xs: number[], digits: number, nsmall = 0): string[] {
   return xs.map((x) => encodeReal(x, f));
 }
 
-/** R's round(x, digits) for digits ≥ 0 (the decimal closest to x; exact ties to even). */
+/**
+ * R's round(x, digits), which R's print methods apply before formatting: R 4's algorithm (fround,
+ * src/frame/rowFunctions.ts), not the decimal closest to x — round(0.45, 1) is 0.4 in R, as here.
+ */
 export function roundR(x: number, digits: number): number {
-  if (!Number.isFinite(x)) return x;
-  if (digits > 15) return x;
-  return Number(toFixedEven(x, digits));
+  return fround(x, digits);
 }
 
 /**
