@@ -8,16 +8,16 @@
  *
  *   npm run build && node dist/bench/glmmEngine.js [--rows N] [--groups G] [--seed S] [--dir DIR] [--stream]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { glmer } from '../src/fit/glmer.js';
 import { DuckDbEngine } from '../src/gram/sql/duckdb.js';
 import { glmerSql } from '../src/gram/sql/glmer.js';
 import { glmerStream } from '../src/gram/stream/glmer.js';
 import { openBatchSource } from '../src/gram/stream/node.js';
 import { setDenseThreads } from '../src/linalg/denseThreads.js';
+import { writeGlmmEngineFiles } from './glmmEngineFiles.js';
 import { generateLmmData } from './synth.js';
 
 function arg(name: string, fallback: number): number {
@@ -34,20 +34,7 @@ async function main(): Promise<void> {
   const { y, x, g } = data.columns;
   const formula = 'y ~ x + (1 | g)';
   try {
-    // the rows as a table of a DuckDB database file (loaded from a Parquet file)
-    const pq = join(dir, 'obs.parquet');
-    writeFileSync(pq, new Uint8Array(parquetWriteBuffer({
-      columnData: [
-        { name: 'y', data: Array.from(y), type: 'DOUBLE' },
-        { name: 'x', data: Array.from(x), type: 'DOUBLE' },
-        { name: 'g', data: Array.from(g, (k) => `g${k + 1}`), type: 'STRING' },
-      ],
-      rowGroupSize: 100_000,
-    })));
-    const database = join(dir, 'obs.duckdb');
-    const load = await DuckDbEngine.open({ database, threads: 1 });
-    await load.exec(`CREATE TABLE obs AS SELECT * FROM read_parquet('${pq}')`, 'loading the table');
-    await load.close();
+    const { parquet: pq, database } = await writeGlmmEngineFiles(dir, { y, x, g });
 
     const t0 = performance.now();
     const memory = await glmer(formula, data.table, { family: 'binomial' });

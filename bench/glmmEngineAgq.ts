@@ -9,10 +9,9 @@
  *
  *   npm run build && node dist/bench/glmmEngineAgq.js [--rows N] [--groups G] [--seed S] [--nagq K] [--no-stream]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { glmer } from '../src/fit/glmer.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { DuckDbEngine } from '../src/gram/sql/duckdb.js';
@@ -20,6 +19,7 @@ import { glmerSql } from '../src/gram/sql/glmer.js';
 import { glmerStream } from '../src/gram/stream/glmer.js';
 import { openBatchSource } from '../src/gram/stream/node.js';
 import { setDenseThreads } from '../src/linalg/denseThreads.js';
+import { writeGlmmEngineFiles } from './glmmEngineFiles.js';
 import { generateLmmData } from './synth.js';
 
 function arg(name: string, fallback: number): number {
@@ -46,19 +46,7 @@ async function main(): Promise<void> {
   const formula = 'y ~ x + (1 | g)';
   const out: Record<string, unknown> = { rows: n, groups, formula, nAGQ: K };
   try {
-    const pq = join(dir, 'obs.parquet');
-    writeFileSync(pq, new Uint8Array(parquetWriteBuffer({
-      columnData: [
-        { name: 'y', data: Array.from(y), type: 'DOUBLE' },
-        { name: 'x', data: Array.from(x), type: 'DOUBLE' },
-        { name: 'g', data: Array.from(g, (k) => `g${k + 1}`), type: 'STRING' },
-      ],
-      rowGroupSize: 100_000,
-    })));
-    const database = join(dir, 'obs.duckdb');
-    const load = await DuckDbEngine.open({ database, threads: 1 });
-    await load.exec(`CREATE TABLE obs AS SELECT * FROM read_parquet('${pq}')`, 'loading the table');
-    await load.close();
+    const { parquet: pq, database } = await writeGlmmEngineFiles(dir, { y, x, g });
 
     const memory: Record<string, { ms: number; evaluations: number; deviance: number; theta: number[]; beta: number[] }> = {};
     for (const nAGQ of [1, K]) {
