@@ -439,3 +439,28 @@ describe('CLI: mixedgpu fit with structured terms', () => {
     expect(err.join('')).toContain("Kenward-Roger's method is not available for a fit with a covariance structure (cs(0 + factor(time) | subject))");
   });
 });
+
+describe("MixedModels.jl's zerocorr(…) is diag(…)", () => {
+  it('zerocorr(1 + Days | Subject) is the diag fit (lme4: (Days || Subject)), and so with a factor', async () => {
+    const sleep = loadDataFile('sleepstudy.csv');
+    const z = await lmer('Reaction ~ Days + zerocorr(1 + Days | Subject)', sleep, { factors: ['Subject'] });
+    const d = await lmer('Reaction ~ Days + diag(1 + Days | Subject)', sleep, { factors: ['Subject'] });
+    const bars = await lmer('Reaction ~ Days + (Days || Subject)', sleep, { factors: ['Subject'] });
+    expect(Array.from(z.theta)).toEqual(Array.from(d.theta));
+    expect(z.objective).toBe(d.objective);
+    // lme4's double bar on a numeric covariate is the same model (its own θ layout)
+    expect(relErr(z.objective, bars.objective)).toBeLessThan(1e-9);
+    // a factor: every contrast column its own variance
+    const zf = await lmer('Reaction ~ Days + zerocorr(1 + factor(Days > 4) | Subject)', sleep, { factors: ['Subject'] });
+    const df = await lmer('Reaction ~ Days + diag(1 + factor(Days > 4) | Subject)', sleep, { factors: ['Subject'] });
+    expect(Array.from(zf.theta)).toEqual(Array.from(df.theta));
+    expect(zf.objective).toBe(df.objective);
+  });
+
+  it("names zerocorr in its errors, and update() treats it as one term", () => {
+    expect(() => parseFormula('Reaction ~ Days + zerocorr(Days)')).toThrow(/'zerocorr' takes a random-effects term such as zerocorr\(0 \+ f \| g\)/);
+    expect(() => parseFormula('Reaction ~ Days + zerocorr(1 + Days || Subject)')).toThrow(/'\|\|' inside zerocorr/);
+    expect(updateFormula('Reaction ~ Days + zerocorr(1 + Days | Subject)', '. ~ . - zerocorr(1 + Days | Subject) + (1 | Subject)'))
+      .toBe('Reaction ~ Days + (1 | Subject)');
+  });
+});

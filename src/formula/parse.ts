@@ -1464,7 +1464,9 @@ class TermEncoder {
    */
   private encodeStructured(node: Extract<Node, { kind: 'call' }>, scope: Scope): TermBits[] {
     const fn = node.fn;
-    if (!COV_STRUCTURES.has(fn as CovStructure)) {
+    // (MixedModels.jl's zerocorr is diag; messages name what was written)
+    const structure = (STRUCTURE_ALIASES.get(fn) ?? fn) as CovStructure;
+    if (!COV_STRUCTURES.has(structure)) {
       throw this.error(`glmmTMB's covariance structure '${fn}' is not supported (supported: ${[...COV_STRUCTURES].join(', ')})`, node.pos);
     }
     if (this.insideBarAt !== null) throw this.error(`'${fn}(…)' inside a random-effects term: a structured term is written ${fn}(terms | group) on the formula's right-hand side`, node.pos);
@@ -1485,7 +1487,6 @@ class TermEncoder {
     if (inner.kind !== 'binary' || inner.op !== '|') {
       throw this.error(`'${fn}' takes a random-effects term such as ${fn}(0 + f | g): '${deparse(node.args[0])}' has no '|'`, node.args[0].pos);
     }
-    const structure = fn as CovStructure;
     for (const t of expandRandomTerm(inner, this.text)) {
       if (structure === 'rr') this.random.push({ ...t, structure, rank: rank ?? 2, text: `rr(${t.text.slice(1, -1)}, d = ${rank ?? 2})` });
       else this.random.push({ ...t, structure, text: `${structure}(${t.text.slice(1, -1)})` });
@@ -1557,6 +1558,11 @@ const SPATIAL_STRUCTURES: ReadonlySet<string> = new Set(['exp', 'gau', 'mat']);
 
 /** glmmTMB's structures it does not: refused by name rather than as unknown functions. */
 const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['homdiag', 'homcs', 'hetar1', 'propto', 'equalto']);
+/**
+ * MixedModels.jl's names for our structures: `zerocorr(1 + x | g)` is a diagonal covariance of every
+ * column of the term (a factor's contrasts too), glmmTMB's `diag(1 + x | g)`.
+ */
+export const STRUCTURE_ALIASES: ReadonlyMap<string, CovStructure> = new Map([['zerocorr', 'diag']]);
 
 /**
  * Whether `node` is a structured random-effects term `ar1(…)` (or one of glmmTMB's others): one of
@@ -1565,7 +1571,7 @@ const OTHER_STRUCTURES: ReadonlySet<string> = new Set(['homdiag', 'homcs', 'heta
  */
 function isStructureCall(node: Node): node is Extract<Node, { kind: 'call' }> {
   if (node.kind !== 'call') return false;
-  if (COV_STRUCTURES.has(node.fn as CovStructure) && !SPATIAL_STRUCTURES.has(node.fn)) return true;
+  if ((COV_STRUCTURES.has(node.fn as CovStructure) || STRUCTURE_ALIASES.has(node.fn)) && !SPATIAL_STRUCTURES.has(node.fn)) return true;
   if ((!OTHER_STRUCTURES.has(node.fn) && !SPATIAL_STRUCTURES.has(node.fn)) || node.args.length !== 1) return false;
   const inner = unwrap(node.args[0]);
   return inner.kind === 'binary' && (inner.op === '|' || inner.op === '||');

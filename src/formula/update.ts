@@ -13,7 +13,7 @@
  * formula of an lmer fit with `||` is (formula(fit)), so that `- (0 + x | g)` removes one of them.
  */
 import { FormulaError } from '../errors/errors.js';
-import { COV_STRUCTURES, type Node, deparse, parseFormulaSides, termLabels } from './parse.js';
+import { COV_STRUCTURES, STRUCTURE_ALIASES, type Node, deparse, parseFormulaSides, termLabels } from './parse.js';
 import type { CovStructure } from './types.js';
 
 export interface UpdateFormulaOptions {
@@ -122,7 +122,7 @@ function expandDoubleVerts(node: Node, text: string): Node {
 /** Whether a term label is a whole structured term `ar1(…)` (glmmTMB's, src/formula/parse.ts COV_STRUCTURES). */
 function isStructuredLabel(label: string): boolean {
   const m = /^([A-Za-z0-9]+)\(/.exec(label);
-  if (!m || !COV_STRUCTURES.has(m[1] as CovStructure) || !label.endsWith(')')) return false;
+  if (!m || !(COV_STRUCTURES.has(m[1] as CovStructure) || STRUCTURE_ALIASES.has(m[1])) || !label.endsWith(')')) return false;
   // the call's parenthesis closes at the label's end
   let depth = 0;
   for (let k = m[0].length - 1; k < label.length; k++) {
