@@ -369,7 +369,8 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
   if (reml) {
     // x = (β̃, x̂_o), the joint precision of (β̂, x̂_o) (remlPrecision.ts), and the modes and L of the
-    // Laplace approximation in u alone at x (the conditional modes, their variances given β̂ and x̂_o)
+    // Laplace approximation in u alone at x (the conditional modes; their variances add β's and x_o's
+    // uncertainty through the REML vcov, ranefVariance.ts)
     const xFull = full(x);
     const Qm = remlJointPrecision(schurPrecision(lap.chol.LXX, pb), J, H.hessian, pb, nx);
     const lapU = new ZiLaplace(model);

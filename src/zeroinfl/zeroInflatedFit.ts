@@ -14,7 +14,9 @@
  *     objective the restricted one, df still counting β (glmmTMB's logLik reads its parfull), df.resid = n −
  *     (df − p) (its fit$par: the outer parameters), Var(x̂) the inverse of the joint precision of (β̂, x̂_o)
  *     (remlPrecision.ts) in place of H⁻¹;
- *   - ranef: b̃ = Λũ per level, with the conditional variances Λ (L Lᵀ)⁻¹ Λᵀ (L at ũ, observed W); with
+ *   - ranef: b̃ = Λũ per level, with glmmTMB's conditional variances (TMB's sdreport: Λ (L Lᵀ)⁻¹ Λᵀ, L at ũ
+ *     and observed W, plus the parameters' uncertainty A Var(x̂) Aᵀ, ranefVariance.ts; glmmTMB reports the
+ *     diagonal, here the q × q block of each level); with
  *     the zero model's random effects, one entry per grouping factor and model (component 'cond', then
  *     'zi': a shared factor's block split by its columns' predictor);
  *   - predictions on the fit's rows at the conditional modes (glmmTMB's predict, re.form = NULL):
@@ -34,6 +36,7 @@ import { pvalueNormal } from '../glmm/rmath.js';
 import { projectedCovariance } from './boundary.js';
 import { applyTemplate } from '../linalg/template.js';
 import { conditionalVariances } from '../lmm/solution.js';
+import { parameterVariance } from './ranefVariance.js';
 import { type ZiLaplace, condFixed, dispLinear, splitParameters, ziLinear } from './laplace.js';
 import type { ZeroInflatedModel, ZiFamily } from './model.js';
 import { termCovariance, termParameterCount } from './covariance.js';
@@ -216,7 +219,9 @@ export class ZeroInflatedFit {
       }
     });
     this.varCorr = varCorr;
-    const cv = conditionalVariances(lap.chol, 1);
+    // glmmTMB's condVar: Λ(LLᵀ)⁻¹Λᵀ plus the parameters' uncertainty, A Var(x̂) Aᵀ (ranefVariance.ts)
+    const extra = parameterVariance(model, opt.x, vcov);
+    const cv = conditionalVariances(lap.chol, 1).map((v, k) => v.map((e, r) => e + extra[k][r]));
     if (!model.ziRandom) {
       this.ranef = model.blocks.map((b, k) => ({
         group: terms[b.terms[0].term].group, levels: terms[b.terms[0].term].levels, cnames: b.cnames,
