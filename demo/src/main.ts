@@ -1370,6 +1370,10 @@ function setupRelmat(): void {
 }
 
 let gaussianCriterion = 'reml';
+/** the Criterion last chosen for a glmmTMB family (glmmTMB's default: ML) */
+let tmbCriterion = 'ml';
+/** which choice the Criterion's radios hold now: lmer's, glmmTMB's, or none (glmer, ML only) */
+let criterionKind: 'gaussian' | 'tmb' | 'none' = 'gaussian';
 /** the page's drawing time of the last results (the timing header's breakdown) */
 let renderMs = 0;
 
@@ -1397,12 +1401,18 @@ function onFamilyChange(link?: string): void {
   if (isZiChoice(fam)) el.nagq.disabled = true;
   checkZiFormula();
   checkDispFormula();
-  // glmer is fit by maximum likelihood: ML checked (and greyed); the Gaussian choice comes back
+  // glmer is fit by maximum likelihood: ML checked (and greyed); the Gaussian choice (REML by default) and
+  // the glmmTMB families' (glmmTMB's REML = TRUE; ML by default) come back
   const radios = [...el.criterion.querySelectorAll<HTMLInputElement>('input')];
-  if (fam !== 'gaussian' && !radios[0]!.disabled) gaussianCriterion = radios.find((r) => r.checked)?.value ?? 'reml';
+  const chosen = radios.find((r) => r.checked)?.value;
+  if (!radios[0]!.disabled && chosen) {
+    if (criterionKind === 'gaussian') gaussianCriterion = chosen;
+    else if (criterionKind === 'tmb') tmbCriterion = chosen;
+  }
+  criterionKind = fam === 'gaussian' ? 'gaussian' : isZiChoice(fam) ? 'tmb' : 'none';
   for (const r of radios) {
-    r.disabled = fam !== 'gaussian';
-    r.checked = fam === 'gaussian' ? r.value === gaussianCriterion : r.value === 'ml';
+    r.disabled = criterionKind === 'none';
+    r.checked = r.value === (criterionKind === 'gaussian' ? gaussianCriterion : criterionKind === 'tmb' ? tmbCriterion : 'ml');
   }
   el.familyNote.textContent = fam === 'gaussian'
     ? ''
@@ -3847,8 +3857,9 @@ function renderComparison(rows: CompareRow[], refitted: string[], notes: string[
 function applyOptions(u: UrlState): void {
   if (u.nAGQ !== undefined) el.nagq.value = String(u.nAGQ);
   if (u.backend && !el.backend.querySelector<HTMLOptionElement>(`option[value="${u.backend}"]`)?.disabled) el.backend.value = u.backend;
-  if (u.criterion && el.family.value === 'gaussian') {
-    gaussianCriterion = u.criterion;
+  if (u.criterion && (el.family.value === 'gaussian' || isZiChoice(el.family.value))) {
+    if (el.family.value === 'gaussian') gaussianCriterion = u.criterion;
+    else tmbCriterion = u.criterion;
     for (const r of el.criterion.querySelectorAll<HTMLInputElement>('input')) r.checked = r.value === u.criterion;
   }
   el.prior.value = u.prior ?? '';

@@ -936,6 +936,8 @@ export interface ZiResultMsg {
   dispformula: string;
   /** the dispersion model's table on the log scale (glmmTMB's coefficients$disp), when dispformula is not '~ 1'; else empty */
   disp: ZiCoefMsg[];
+  /** fitted by REML (glmmTMB's REML = TRUE): logLik is the restricted likelihood's */
+  reml: boolean;
   nobs: number;
   ngroups: Record<string, number>;
   logLik: number;

@@ -306,7 +306,9 @@ export function writeUrlState(s: UrlState): string {
   if (s.family) q.set('family', s.family);
   if (s.link && s.family !== 'gaussian') q.set('link', s.link);
   if (s.nAGQ !== undefined && s.family !== 'gaussian') q.set('nAGQ', String(s.nAGQ));
+  // lmer's criterion; glmmTMB's REML = TRUE (its default ML left out); glmer's is ML only
   if (s.criterion && s.family === 'gaussian') q.set('criterion', s.criterion);
+  if (s.criterion === 'reml' && (ZI_FAMILY_CHOICES as readonly string[]).includes(s.family ?? '')) q.set('criterion', 'reml');
   if (s.backend) q.set('backend', s.backend);
   if (s.prior) q.set('prior', s.prior);
   if (s.family === 'ordinal' && s.threshold && s.threshold !== 'flexible') q.set('threshold', s.threshold);

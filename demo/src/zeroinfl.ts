@@ -150,6 +150,8 @@ export async function runZeroInflated(table: arrow.Table, req: FitRequest, signa
       family: ZI_FAMILY_OF[req.family],
       ...(zi !== undefined ? { ziformula: zi } : {}),
       ...(disp !== undefined ? { dispformula: disp } : {}),
+      // the Criterion: glmmTMB's REML = TRUE (the conditional model's β integrated out with the random effects)
+      ...(req.reml ? { REML: true } : {}),
       // binomial proportions: glmmTMB's weights, the number of trials per row (a column)
       ...(isBinomialChoice(req.family) && req.weights ? { weights: req.weights } : {}),
       factors: req.factors,
@@ -369,6 +371,7 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     ziformula: fit.ziformula,
     dispformula: fit.dispformula,
     disp: fit.model.pd > 0 && !fit.model.dispConstant ? fit.dispersion.map((r) => ({ ...r })) : [],
+    reml: fit.REML,
     nobs: fit.nobs,
     ngroups: Object.fromEntries(fit.ngroups.map((g) => [g.group, g.levels])),
     logLik: fit.logLik,

@@ -35,7 +35,7 @@ export const ZI_NOTES: Partial<Record<FamilyChoice, string>> = {
 export const DISP_NOTE = 'Dispersion formula (glmmTMB\'s dispformula): log φ = x_dᵀδ, fixed effects only; ~ 1 is one φ, ~ f one per level of f (gaussian: φ = σ²).';
 
 /** the common part of the note: how the fit runs */
-export const ZI_FIT_NOTE = 'Fit by maximum likelihood (the Laplace approximation, all parameters in one optimization, as glmmTMB) on the CPU in float64; random-effects terms (1 | g), (1 + x | g) in the formula and in the zero-inflation formula. Priors, relatedness files and nAGQ are for lmer and glmer.';
+export const ZI_FIT_NOTE = 'Fit by maximum likelihood (the Laplace approximation, all parameters in one optimization, as glmmTMB) or, with the Criterion\'s REML, by glmmTMB\'s REML = TRUE (the conditional model\'s fixed effects integrated out with the random effects) on the CPU in float64; random-effects terms (1 | g), (1 + x | g) in the formula and in the zero-inflation formula. Priors, relatedness files and nAGQ are for lmer and glmer.';
 
 /** The cards of the lmer/glmer results that a glmmTMB fit does not have, with the reason (one line). */
 export const ZI_NOT_SHOWN =
@@ -94,11 +94,11 @@ export function renderZeroInflated(e: ZiEls, r: ZiResultMsg, fitNumber: number, 
   const disp = dispersionLine(r);
   clear(e.info,
     h('div', {}, `glmmTMB fit ${fitNumber} on `, h('span', { class: 'backend', id: 'zi-backend' }, 'cpu'), ' — float64', ` · ${r.feval} evaluations`, ` · ${(r.elapsedMs / 1000).toFixed(2)} s`),
-    h('div', {}, `${ziFamilyLabel(r)}, ${r.link} link, Laplace approximation: `, h('code', {}, r.formula),
+    h('div', {}, `${ziFamilyLabel(r)}, ${r.link} link, Laplace approximation${r.reml ? ', REML' : ''}: `, h('code', {}, r.formula),
       r.takesZi ? [', ', r.hurdle ? 'zero model ' : 'zero-inflation ', h('code', { id: 'zi-ziformula' }, r.ziformula)] : null,
       disp ? [', dispersion ', h('code', { id: 'zi-dispformula' }, r.dispformula)] : null,
       ` · ${r.nobs.toLocaleString('en-US')} observations · ${groups}`),
-    h('div', {}, 'logLik ', h('b', { id: 'zi-loglik', 'data-value': String(r.logLik) }, fmt(r.logLik, 8)),
+    h('div', {}, r.reml ? 'logLik (restricted) ' : 'logLik ', h('b', { id: 'zi-loglik', 'data-value': String(r.logLik) }, fmt(r.logLik, 8)),
       ` · AIC ${fmt(r.AIC, 7)} · BIC ${fmt(r.BIC, 7)} · deviance ${fmt(r.deviance, 7)} · df.resid `, h('span', { id: 'zi-dfresid' }, String(r.dfResid)), ` · ${r.df} parameters`),
     disp
       ? h('div', { id: 'zi-dispersion-line' }, disp.label, disp.value !== null ? h('b', { id: 'zi-sigma', 'data-value': String(disp.value) }, fmt(disp.value, 4)) : null)

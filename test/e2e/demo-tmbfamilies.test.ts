@@ -308,5 +308,24 @@ describe('the address of a glmmTMB fit with a dispersion formula', () => {
     for (const f of ZI_FAMILY_CHOICES) expect(readUrlState(writeUrlState({ family: f })).family).toBe(f);
     // a value that is not a one-sided formula is left out (never an error)
     expect(readUrlState('?family=tmb_beta&disp=f').dispformula).toBeUndefined();
+    // the Criterion: glmmTMB's REML = TRUE travels, its default ML is left out
+    expect(readUrlState(writeUrlState({ ...s, criterion: 'reml' })).criterion).toBe('reml');
+    expect(writeUrlState({ ...s, criterion: 'ml' })).not.toContain('criterion');
+  });
+});
+
+describe("the app's glmmTMB REML (the Criterion's REML: glmmTMB's REML = TRUE)", () => {
+  test("the worker's fit is the library's REML fit; its result says so", async () => {
+    const f = await runZeroInflated(tmb, request({ reml: true }), signal);
+    const lib = await zeroInflated('yg ~ x + (1 | g)', tmb, { family: 'gaussian', dispformula: '~ f', REML: true, dataName: 'tmbfamilies' });
+    expect(f.REML).toBe(true);
+    expect([...f.par]).toEqual([...lib.par]);
+    const r = describeZeroInflated(f, 1, 'tmb_gaussian');
+    expect(r.reml).toBe(true);
+    expect(r.logLik).toBe(lib.logLik);
+    expect(r.cond).toEqual(lib.cond);
+    expect(r.dfResid).toBe(lib.dfResid);
+    // and without it, maximum likelihood (glmmTMB's default)
+    expect(describeZeroInflated(await runZeroInflated(tmb, request(), signal), 1, 'tmb_gaussian').reml).toBe(false);
   });
 });
