@@ -81,6 +81,18 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       expect(await crit()).toBe('reml:false:true ml:true:true');
       await page.select('#family', 'gaussian');
       expect(await crit()).toBe('reml:true:false ml:false:false');
+      // a glmmTMB family: REML = TRUE is a choice, ML (glmmTMB's default) checked; each kind keeps its own
+      await page.select('#family', 'tmb_gaussian');
+      expect(await crit()).toBe('reml:false:false ml:true:false');
+      await page.click('input[name="crit"][value="reml"]');
+      await page.select('#family', 'gaussian');
+      expect(await crit()).toBe('reml:true:false ml:false:false');
+      await page.select('#family', 'tmb_gaussian');
+      expect(await crit()).toBe('reml:true:false ml:false:false');
+      await page.select('#family', 'poisson');
+      expect(await crit()).toBe('reml:false:true ml:true:true');
+      await page.select('#family', 'gaussian');
+      expect(await crit()).toBe('reml:true:false ml:false:false');
       await page.select('#backend', 'cpu');
 
       // fit 1: the timing header counts from the click to the drawn result
