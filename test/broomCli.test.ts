@@ -105,6 +105,21 @@ describe('fit --augment', () => {
   });
 });
 
+describe('fit --engine stream', () => {
+  it('--tidy --glance from the engine\'s A (no rows) equal broom.mixed\'s; --augment needs the rows', async () => {
+    const { code, stdout } = await run({ engine: 'stream', tidy: true, glance: true, json: true, quiet: true });
+    expect(code).toBe(0);
+    const j = JSON.parse(stdout) as { tidy: Record<string, unknown>[]; glance: Record<string, number>[] };
+    const r = ref('sleepstudy_reml');
+    expect(j.tidy.map((x) => x.term)).toEqual(r.tidy[0].table.map((x) => x.term));
+    j.tidy.forEach((row, i) => expect(rel(row.estimate as number, r.tidy[0].table[i].estimate as number)).toBeLessThan(1e-6));
+    for (const [k, v] of Object.entries(r.glance[0])) expect(rel(j.glance[0][k], v), k).toBeLessThan(1e-6);
+    const aug = await run({ engine: 'stream', augment: join(dir, 'never.csv') });
+    expect(aug.code).toBe(1);
+    expect(aug.stderr).toMatch(/augment: the rows of this fit are in stream/);
+  });
+});
+
 describe('fit --tidy: refusals', () => {
   it('names the option', async () => {
     const bad: [Partial<FitArgs>, RegExp][] = [
