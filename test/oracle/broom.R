@@ -70,6 +70,11 @@ add("sleepstudy_lmertest", m, "Reaction ~ Days + (Days | Subject)", "data/sleeps
     list(options = list(ddf = "Kenward-Roger", confInt = TRUE), table = rows(tidy(m, conf.int = TRUE, ddf.method = "Kenward-Roger")))
   )))
 
+# uncorrelated terms of one factor: ran_pars's groups Subject and Subject.1, ranef's one group of two columns
+m <- lme4::lmer(Reaction ~ Days + (Days || Subject), sleep, control = tight)
+add("sleepstudy_uncorrelated", m, "Reaction ~ Days + (Days || Subject)", "data/sleepstudy.csv", list("Subject"), list(
+  tidy = list(list(options = list(effects = c("ran_pars", "ran_vals", "ran_coefs")), table = rows(tidy(m, effects = c("ran_pars", "ran_vals", "ran_coefs")))))))
+
 # Penicillin: crossed
 m <- lme4::lmer(diameter ~ 1 + (1 | plate) + (1 | sample), pen, control = tight)
 add("penicillin_crossed", m, "diameter ~ 1 + (1 | plate) + (1 | sample)", "data/penicillin.csv", list(), list(
