@@ -354,3 +354,12 @@ export { EngineError } from './gram/source.js';
 // nlme's lme and gls with residual variance functions and correlation structures (src/nlme)
 export { lme, gls, LmeFit, GlsFit, anovaLme, formatAnova as formatLmeAnova, VAR_FUNCTIONS, COR_STRUCTURES } from './nlme/index.js';
 export type { LmeOptions, GlsOptions, AnovaRow as LmeAnovaRow, ResidualType as LmeResidualType, TTableRow as LmeTTableRow } from './nlme/index.js';
+// broom.mixed's tidy(), glance() and augment() of lmer and glmer fits (src/broom)
+export { tidy, TIDY_EFFECTS, TIDY_CONF_METHODS } from './broom/tidy.js';
+export type { TidyOptions, TidyResult, TidyEffect, TidyConfMethod } from './broom/tidy.js';
+export { glance } from './broom/glance.js';
+export { augment, augmentColumns, AUGMENT_COLUMNS } from './broom/augment.js';
+export type { AugmentOptions } from './broom/augment.js';
+export { tidyCsv, tidyJson, TIDY_COLUMNS } from './broom/table.js';
+export type { TidyTable, Cell as TidyCell } from './broom/table.js';
+export { ranParsRows } from './broom/ranPars.js';

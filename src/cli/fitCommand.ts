@@ -32,6 +32,7 @@ import { phyloVcv } from '../relmat/phylo.js';
 import { MixedGpuError } from '../errors/errors.js';
 import type { ContrastName } from '../frame/contrasts.js';
 import type { CsvOptions } from '../io/csv.js';
+import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
 
 const DELIMITER_NAMES: Record<string, string> = { comma: ',', tab: '\t', '\\t': '\t', semicolon: ';', bar: '|', pipe: '|', space: ' ' };
 
@@ -58,7 +59,7 @@ export function resolveCsv(args: Pick<FitArgs, 'delimiter' | 'encoding' | 'stray
   return out;
 }
 
-export interface FitArgs {
+export interface FitArgs extends BroomArgs {
   /** data file: .csv, .tsv, .arrow, .feather, .ipc, .parquet; with --engine duckdb also a glob ('data/*.parquet'); none with --engine clickhouse */
   file?: string;
   /** lme4 model formula, e.g. `Reaction ~ Days + (Days | Subject)` */
@@ -457,8 +458,17 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
       throw new CliError(`--ranef must be one of ${RANEF_MODES.join(', ')}, not '${args.ranef}'`);
     }
     const jsonOptions = { ranef: args.ranef as (typeof RANEF_MODES)[number] | undefined };
+    // broom.mixed's tables (--tidy, --glance, --augment): their options checked before the fit
+    broomTidyOptions(args);
+    if (args.ranef !== undefined && (args.tidy !== undefined || args.glance)) throw new CliError('--ranef chooses how --json writes the fit\'s random effects; --tidy ran_vals lists them as rows');
+    if ((args.tidy !== undefined || args.glance) && type) throw new CliError('--type chooses the anova printed with the summary; --tidy and --glance print broom.mixed\'s tables instead');
     // the summary and the JSON carry the fit's messages: no warnings on stderr
-    const { fit } = await fitFromArgs(args, io, undefined, { warn: false });
+    const { fit, table } = await fitFromArgs(args, io, undefined, { warn: false });
+    if (wantsBroom(args)) {
+      await printBroom(fit, args, io, table);
+      // --augment alone writes its file beside the summary (as --residuals does)
+      if (args.tidy !== undefined || args.glance) return 0;
+    }
     if (ddf && 'reml' in fit) {
       const coef = coefficientTable(fit, { ddf });
       const aov = anovaTable(fit, { ddf, type });

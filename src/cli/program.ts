@@ -7,6 +7,8 @@
  *                             [--delimiter C] [--encoding utf-8|latin1] [--stray-text error|missing]
  *                             [--prior blme] [--cov-prior P] [--fixef-prior P] [--resid-prior P]
  *                             [--engine memory|stream|duckdb] [--batch-size N] [--memory-limit 1.5GB] [--residuals OUT.parquet]
+ *                             [--tidy [fixed,ran_pars,ran_vals,ran_coefs] [--conf-int [Wald|profile|boot]] [--conf-level P] [--scales sdcor|vcov]
+ *                              [--ran-prefix a,b] [--exponentiate] [--nsim N --seed S]] [--glance] [--augment OUT.csv]   (broom.mixed's tables)
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
  *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests|getme … with --engine clickhouse --url URL --table TABLE: the
  *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS;
@@ -139,7 +141,17 @@ export function buildProgram(): Command {
     .option('--no-calc-derivs', "no convergence checks (lme4's calc.derivs = FALSE)")
     .option('--start <theta>', "lme4's start: the variance parameters θ to start from, comma-separated in lme4's order (getME(fit, 'theta')), e.g. 0.9,0.2,0.5")
     .option('--start-fixef <beta>', "with --family: glmer's start$fixef, the fixed effects stage 2 starts from, comma-separated in the model matrix's column order")
-    .addOption(new Option('--optimizer <method>', "the θ optimizer (lme4's lmerControl(optimizer = )): our BOBYQA (default), lme4's Nelder_Mead, or a projected L-BFGS quasi-Newton; glmer: both stages").choices([...OPTIMIZER_METHODS]));
+    .addOption(new Option('--optimizer <method>', "the θ optimizer (lme4's lmerControl(optimizer = )): our BOBYQA (default), lme4's Nelder_Mead, or a projected L-BFGS quasi-Newton; glmer: both stages").choices([...OPTIMIZER_METHODS]))
+    .option('--tidy [effects]', "print broom.mixed's tidy() table as CSV instead of the summary: effects fixed, ran_pars, ran_vals, ran_coefs, comma-separated (default ran_pars,fixed); with --json as JSON; with --ddf lmerTest's df and p-values")
+    .option('--glance', "print broom.mixed's glance() row as CSV (after --tidy's table, a blank line between), or with --json as JSON")
+    .option('--augment <file>', "write broom.mixed's augment() rows (the data's columns, .fitted, .resid, .hat, .cooksd, .fixed, .mu, .offset, .sqrtXwt, .sqrtrwt, .weights, .wtres, and glmer's .eta) to a new CSV file; never overwritten")
+    .option('--conf-int [method]', "with --tidy: confidence intervals (conf.low, conf.high) by Wald (default), profile or boot")
+    .option('--conf-level <p>', 'with --tidy: the intervals\' level (default 0.95; implies --conf-int)')
+    .option('--scales <scale>', "with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)")
+    .option('--ran-prefix <a,b>', "with --tidy: ran_pars's term prefixes for one variable and for two (default sd,cor or var,cov), or NA for none")
+    .option('--exponentiate', 'with --tidy: exp() of the fixed effects and their intervals (odds or rate ratios), std.error by the delta method')
+    .option('--nsim <n>', 'with --tidy --conf-int boot: bootstrap replicates (default 500)')
+    .option('--seed <n>', 'with --tidy --conf-int boot: the random seed');
   engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); a GLMM (--family) on stream, duckdb and clickhouse: binomial (logit, probit, cloglog) and poisson (log, sqrt, identity), a pass over the rows per PIRLS iteration; default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
@@ -147,6 +159,7 @@ export function buildProgram(): Command {
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
       engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean; start?: string; startFixef?: string; optimizer?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
+      tidy?: string | boolean; glance?: boolean; augment?: string; confInt?: string | boolean; confLevel?: string; scales?: string; ranPrefix?: string; exponentiate?: boolean; nsim?: string; seed?: string;
     }) => {
       const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
       process.exitCode = await runFit({ file, formula, ...opts }, io());

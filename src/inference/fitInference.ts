@@ -16,6 +16,7 @@ import { type BackendOptions, bootstrapGramBackend } from '../backend/select.js'
 import type { GramMatrix } from '../linalg/gram.js';
 import type { BlockedCholesky } from '../linalg/blockedCholesky.js';
 import { fillTemplate } from '../linalg/template.js';
+import type { FixedTransform } from '../model/fixedTransform.js';
 import { fitFromStart, optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { LmmModel } from '../lmm/model.js';
@@ -366,7 +367,7 @@ function predictionSystem(fit: LmmFit, what: string): { chol: BlockedCholesky; t
  * A design's rows as predictionVariances reads them: x, and per block the row's level (−1: new, or
  * none, counted as new) and z (zeros where the design has no block: population level).
  */
-function predictionRows(model: LmmFit['model'], d: NewDataDesign): PredictionRow[] {
+function predictionRows(model: Pick<LmmFit['model'], 'frame' | 'blocks'>, d: NewDataDesign): PredictionRow[] {
   const { n, X } = d;
   const p = model.frame.p;
   return Array.from({ length: n }, (_, i) => ({
@@ -397,6 +398,33 @@ export function hatValues(fit: LmmFit): Float64Array {
   const v = predictionVariances(chol, model.fixed, model.blocks, model.transforms, templates, covariance, fit.sigma, predictionRows(model, fittedDesign(fit)));
   const s2 = fit.sigma * fit.sigma;
   return Float64Array.from(v, (vi, i) => ((weights ? weights[i] : 1) * vi.confidence) / s2);
+}
+
+/**
+ * lme4's hatvalues(fit) of a glmer fit (hatvalues.merMod, which warns that "the hat matrix may not make
+ * sense for GLMMs"): the same h_i = w_i ‖L⁻¹ [Λᵀ z_i; x_i]‖² with L the factor of the penalized weighted
+ * least-squares system at the optimum, [[ΛᵀZᵀWZΛ + I, ΛᵀZᵀWX], [XᵀWZΛ, XᵀWX]] with PIRLS's weights
+ * W = w (dμ/dη)²/V(μ̂) at (θ̂, β̂, ũ) (lme4's L, RZX, RX after the last PIRLS run), and w_i the prior
+ * weights (lme4's sqrtW = √weights(fit, "prior"), so a binomial row of m trials counts m times).
+ */
+export function glmmHatValues(fit: GlmmFit): Float64Array {
+  refuseKnownCovariance(fit.model, 'hat values', "their solve treats each grouping factor's levels as independent");
+  refuseEngineRows(fit.model, 'hat values');
+  const model = fit.model;
+  const engine = new PirlsEngine(model.pirls);
+  const thetaInt = thetaToInternal(model, fit.theta);
+  // the conditional modes at (θ̂, β̂), then the full system formed and factored at their weights
+  engine.run(thetaInt, fit.beta);
+  engine.fixedEffectsFactor(thetaInt);
+  const chol = engine.cholFull;
+  const templates = model.internalBlocks.map((b) => { const T = new Float64Array(b.q * b.q); fillTemplate(b, thetaInt, T); return T; });
+  // every fitted row has its levels: no new level's variance is read
+  const covariance = model.blocks.map((b) => new Float64Array(b.q * b.q));
+  // PIRLS's X is the model's own (not centred): the identity transform
+  const identity = { intercept: -1, means: new Float64Array(model.frame.p) } as FixedTransform;
+  const v = predictionVariances(chol, identity, model.blocks, model.transforms, templates, covariance, 1, predictionRows(model, fittedDesign(fit)));
+  const w = model.pirls.weights;
+  return Float64Array.from(v, (vi, i) => w[i] * vi.confidence);
 }
 
 /** Confidence or prediction intervals for new rows (predictInterval.ts). */
