@@ -31,6 +31,7 @@ import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { type GgEffects, type GgOptions, ggemmeans, ggpredict } from '../src/inference/ggpredict.js';
 import '../src/inference/methods.js';
 import { fitFixtureModels } from './helpers/atTheta.js';
+import { runGgeffects } from '../src/cli/ggeffectsCommand.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'ggeffects');
 type Cell = string | number | null;
@@ -144,5 +145,44 @@ describe('ggeffects: bad input', () => {
     const a = sleep().ggpredict('Days [1, 2]');
     expect(a.rows.map((r) => r.x)).toEqual([1, 2]);
     expect((fits.get('cbpp') as GlmmFit).ggemmeans('period').rows).toHaveLength(4);
+  });
+});
+
+describe('CLI: mixedgpu ggpredict / ggemmeans', () => {
+  const io = () => { const out: string[] = [], err: string[] = []; return { out, err, stdout: (t: string) => { out.push(t); }, stderr: (t: string) => { err.push(t); } }; };
+  const fxFile = join(dir, 'factor_covariate.csv');
+  it("prints ggeffects's table; --json has the library's numbers", async () => {
+    const c = fx.cases.find((k) => k.name === 'fx_x_f')!;
+    const a = io();
+    expect(await runGgeffects('ggpredict', { file: fxFile, formula: fx.models.fx.formula, terms: ['x', 'f'], quiet: true }, a)).toBe(0);
+    expect(a.out.join('').trimEnd().split('\n')).toEqual(c.printed);
+    const b = io();
+    expect(await runGgeffects('ggemmeans', { file: fxFile, formula: fx.models.fx.formula, terms: ['x [2, 8]', 'h', 'f [a, b]'], json: true, quiet: true }, b)).toBe(0);
+    const json = JSON.parse(b.out.join('')) as { ggemmeans: { rows: { x: number; group: string; facet: string; predicted: number; conf_low: number }[] } };
+    const lib = ggemmeans(fits.get('fx')!, ['x [2, 8]', 'h', 'f [a, b]']);
+    expect(json.ggemmeans.rows.map((r) => r.predicted)).toEqual(lib.rows.map((r) => r.predicted));
+    expect(json.ggemmeans.rows.map((r) => [r.x, r.group, r.facet])).toEqual(lib.rows.map((r) => [r.x, r.group, r.facet]));
+  });
+  it('--type random, --condition and --level reach the library', async () => {
+    const c = fx.cases.find((k) => k.name === 'fx_f_condition')!;
+    const a = io();
+    expect(await runGgeffects('ggpredict', { file: fxFile, formula: fx.models.fx.formula, terms: ['f'], condition: 'x=2', json: true, quiet: true }, a)).toBe(0);
+    const rows = (JSON.parse(a.out.join('')) as { ggpredict: { rows: { predicted: number }[] } }).ggpredict.rows;
+    rows.forEach((r, i) => close(r.predicted, c.rows[i].predicted, 1e-6, `row ${i}`, 'cli'));
+    const b = io();
+    expect(await runGgeffects('ggpredict', { file: join(import.meta.dirname, 'fixtures', 'data', 'cbpp.csv'), formula: fx.models.cbpp.formula, family: 'binomial', factors: 'period,herd', terms: ['period'], type: 'random', level: '0.9', quiet: true }, b)).toBe(0);
+    expect(b.out.join('')).toContain('90% CI');
+    expect(b.out.join('')).toContain('Intervals are prediction intervals.');
+  });
+  it('bad input: a clear error and exit code 1', async () => {
+    const a = io();
+    expect(await runGgeffects('ggpredict', { file: fxFile, formula: fx.models.fx.formula, quiet: true }, a)).toBe(1);
+    expect(a.err.join('')).toMatch(/needs at least one --terms/);
+    const b = io();
+    expect(await runGgeffects('ggpredict', { file: fxFile, formula: fx.models.fx.formula, terms: ['f [a, q]'], quiet: true }, b)).toBe(1);
+    expect(b.err.join('')).toMatch(/'q' is not a level of 'f'/);
+    const c = io();
+    expect(await runGgeffects('ggpredict', { file: fxFile, formula: fx.models.fx.formula, terms: ['f'], condition: 'x', quiet: true }, c)).toBe(1);
+    expect(c.err.join('')).toMatch(/--condition 'x': give name=value/);
   });
 });

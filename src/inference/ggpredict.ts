@@ -122,7 +122,7 @@ export class GgEffects {
     readonly level: number,
     /** whether the intervals are prediction intervals (ggpredict, type random, σ² > 1e-4) */
     readonly predictionInterval: boolean,
-    /** the df of the interval's quantile (∞: normal) */
+    /** the df of the interval's quantile (∞: normal; ggemmeans: emmeans's asymptotic intervals) */
     readonly df: number,
     /** notes (a back-transformed response) */
     readonly messages: string[],
@@ -399,5 +399,6 @@ export function ggemmeans(fit: LmmFit | GlmmFit, terms: string | string[], optio
   backTransform(fit, rows, messages);
   // "Adjusted for": the non-focal covariates (factors are averaged over)
   const listed = s.listed.filter((c) => !c.population && typeof c.value === 'number');
-  return new GgEffects('ggemmeans', names, rows, titleOf(fit), listed, o.type, o.level, false, df, messages);
+  // (the means' intervals are emmeans's asymptotic ones: df ∞)
+  return new GgEffects('ggemmeans', names, rows, titleOf(fit), listed, o.type, o.level, false, Infinity, messages);
 }
