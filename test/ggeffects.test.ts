@@ -37,7 +37,7 @@ const dir = join(import.meta.dirname, 'fixtures', 'ggeffects');
 type Cell = string | number | null;
 interface Row { x: Cell; predicted: number; 'std.error': number | null; 'conf.low': number | null; 'conf.high': number | null; group: string; facet: string | null }
 interface Case { name: string; model: string; fun: 'ggpredict' | 'ggemmeans'; terms: string[]; type: 'fixed' | 'random'; level: number; typical: 'mean' | 'median'; condition?: Record<string, number>; rows: Row[]; printed: string[]; messages: string[] | string }
-interface Model { formula: string; data: string; factors: string[]; family?: string; theta: number[] | number; beta: number[]; vcov: number[][]; sigma: number; df_wald: number | null }
+interface Model { formula: string; data: string; factors: string[]; family?: string; theta: number[] | number; beta: number[]; vcov: number[][]; sigma: number; df_wald: number | null; b: number[] }
 const fx = JSON.parse(readFileSync(join(dir, 'ggeffects.json'), 'utf8')) as { models: Record<string, Model>; cases: Case[] };
 
 const dataOf = (name: string) => readCsv(readFileSync(name === 'factor_covariate' ? join(dir, 'factor_covariate.csv') : join(import.meta.dirname, 'fixtures', 'data', `${name}.csv`))).table;
@@ -46,11 +46,16 @@ const fits = new Map<string, LmmFit | GlmmFit>();
 const atTheta = new Map<string, LmmFit>();
 beforeAll(() => fitFixtureModels(Object.fromEntries(Object.entries(fx.models).map(([k, m]) => [k, { ...m, factors: undefined } as never])), dataOf, factorsOf, { fits, atTheta }), 120_000);
 
-/** the fit with lme4's β̂ and Var(β̂) in place of its own (a glmer fit's machinery-level check) */
+/**
+ * the fit with lme4's β̂, Var(β̂) and conditional modes b in place of its own (a glmer fit's
+ * machinery-level check; its models have one scalar random-effects term, so b is that block's modes)
+ */
 function withREstimates(fit: LmmFit | GlmmFit, m: Model): LmmFit | GlmmFit {
   const o = Object.create(fit) as LmmFit | GlmmFit;
+  expect(fit.model.blocks.length).toBe(1);
   Object.defineProperty(o, 'beta', { value: Float64Array.from(m.beta) });
   Object.defineProperty(o, 'vcov', { value: m.vcov.map((r) => [...r]) });
+  Object.defineProperty(o, 'conditionalModes', { value: () => Float64Array.from([m.b].flat()) });
   return o;
 }
 
@@ -126,7 +131,11 @@ describe('ggeffects: bad input', () => {
   it('names an unknown term', () => expect(() => ggpredict(sleep(), 'Dayz')).toThrow(/'Dayz' is not a variable of the model's fixed part \(its variables: Days\)/));
   it('names a level that does not exist', () => expect(() => ggpredict(fxFit(), 'f [a, z]')).toThrow(/'z' is not a level of 'f'/));
   it('refuses more than three terms', () => expect(() => ggpredict(fxFit(), ['x', 'f', 'h', 'g'])).toThrow(/4 terms given .*at most 3/));
-  it('refuses a grouping factor as a term', () => expect(() => ggpredict(sleep(), ['Days', 'Subject'], { type: 'random' })).toThrow(/'Subject' groups random effects/));
+  it("refuses a grouping factor as a term but in ggpredict's type random", () => {
+    expect(() => ggpredict(sleep(), ['Days', 'Subject'])).toThrow(/'Subject' groups random effects; predictions at its levels are ggpredict's with type 'random'/);
+    expect(() => ggemmeans(sleep(), ['Days', 'Subject'], { type: 'random' })).toThrow(/'Subject' groups random effects/);
+    expect(() => ggpredict(sleep(), ['Days', 'Subject [999]'], { type: 'random' })).toThrow(/'999' is not a level of 'Subject'/);
+  });
   it('refuses a word for a numeric term', () => expect(() => ggpredict(sleep(), 'Days [exp]')).toThrow(/'exp' is not a number, and 'Days' is a numeric variable/));
   it("refuses ggeffects's random sample", () => expect(() => ggpredict(sleep(), 'Days [sample = 3]')).toThrow(/random sample/));
   it('names a term given twice', () => expect(() => ggpredict(fxFit(), ['x', 'x [1, 2]'])).toThrow(/'x' is named twice/));

@@ -12,7 +12,10 @@
  * c the t quantile on insight's "wald" df — lmer: lme4's df.residual n − (p + length(θ) + 1); glmer: ∞ —.
  * type 'random' (ggeffects's "re"): the same η (grouping factors at population level) with
  *   SE² = xᵀVx + σ²  where σ² = insight::get_sigma(fit)² > 1e-4 (lmer: σ̂²; binomial and Poisson: 1),
- * and the intervals are prediction intervals (ggeffects 1.2.0 adds no random-effect variance).
+ * and the intervals are prediction intervals (ggeffects 1.2.0 adds no random-effect variance). A
+ * grouping factor among the terms (type 'random' only) gives each of its levels' predictions with
+ * their conditional modes (lme4's predict with re.form = NULL; the other grouping factors at population
+ * level), the SE unchanged.
  *
  * ggemmeans — emmeans's estimated marginal means (src/inference/emmeans.ts) over a grid of the focal
  * terms' values, the other covariates at their typical value (`at`), the other factors averaged with
@@ -29,7 +32,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { fixedVariables } from '../frame/covariates.js';
 import type { Column } from '../frame/columns.js';
-import { newDataDesign } from '../results/predict.js';
+import { newDataDesign, predictLinear } from '../results/predict.js';
 import { qnorm, qt } from '../stats/distributions.js';
 import { quantile7 } from '../frame/basis/bspline.js';
 import { emmeans } from './emmeans.js';
@@ -164,6 +167,13 @@ function valuesOf(v: VariableInfo, what: string): Float64Array {
   return v.values;
 }
 
+/** a grouping factor as a focal term: its levels in the fit (a factor of one variable only) */
+function groupingInfo(fit: LmmFit | GlmmFit, term: FocalTerm): VariableInfo {
+  const re = fit.model.frame.reTerms.find((t) => t.term.group.length === 1 && t.term.group[0] === term.name);
+  if (!re) throw new OptionError('terms', `term '${term.text}': '${term.name}' is part of an interaction grouping factor (${fit.model.frame.reTerms.map((t) => t.group).join(', ')}); only a grouping factor of one variable can be a focal term`);
+  return { name: term.name, kind: 'factor', levels: [...re.levels], values: null, mean: NaN };
+}
+
 /** ggeffects's .prettify_data and .get_representative_values: a focal term's values. */
 function focalValues(term: FocalTerm, v: VariableInfo, position: number): GridValue[] {
   const spec = term.values;
@@ -229,7 +239,7 @@ function checkOptions(options: unknown): Required<Pick<GgOptions, 'type' | 'leve
 }
 
 /** the focal terms, the non-focal variables' values and what "Adjusted for" lists */
-function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median', condition: Record<string, number | string>): Setup {
+function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median', condition: Record<string, number | string>, groupingFocal: 'ggpredict-random' | 'refuse'): Setup {
   const { frame } = fit.model;
   if (frame.formula.offsets.length > 0) throw new ModelError("ggeffects: a model with an offset is not supported here (ggeffects holds the offset's variable at a typical value and warns that predictions may not be correct)");
   const parsed = parseTerms(terms);
@@ -237,7 +247,13 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
   const grouping = [...new Set(frame.reTerms.flatMap((t) => t.term.group))];
   const focal = parsed.map((term, position) => {
     if (!names.includes(term.name)) {
-      if (grouping.includes(term.name)) throw new OptionError('terms', `term '${term.text}': '${term.name}' groups random effects; predictions at its levels (ggeffects's type "re" with a grouping factor among the terms) are not offered: the predictions here are at population level`);
+      if (grouping.includes(term.name)) {
+        // ggpredict's type "re" at a grouping factor's levels: the predictions with their conditional modes
+        if (groupingFocal === 'refuse') {
+          throw new OptionError('terms', `term '${term.text}': '${term.name}' groups random effects; predictions at its levels are ggpredict's with type 'random' (ggemmeans averages the random effects out, and ggpredict's type 'fixed' ignores them)`);
+        }
+        return { term, info: groupingInfo(fit, term), values: focalValues(term, groupingInfo(fit, term), position) };
+      }
       throw new OptionError('terms', `term '${term.text}': '${term.name}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})`);
     }
     const info = variableInfo(fit, term.name);
@@ -271,7 +287,7 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
       listed.push({ name, value, population: false });
     }
   }
-  for (const g of grouping) listed.push({ name: g, value: 0, population: true });
+  for (const g of grouping) if (!parsed.some((t) => t.name === g)) listed.push({ name: g, value: 0, population: true });
   return { focal, constants, listed, condition: cond };
 }
 
@@ -331,9 +347,27 @@ function gridTable(fit: LmmFit | GlmmFit, s: Setup, combos: GridValue[][]): arro
   };
   s.focal.forEach((f, k) => column(f.term.name, f.info.kind, (r) => combos[r][k]));
   for (const [name, v] of s.constants) column(name, typeof v === 'string' ? 'factor' : 'covariate', () => v);
+  // with a grouping factor among the terms, the other grouping factors at population level (a level
+  // that is none of theirs: ggeffects's 0, lme4's new level)
+  if (s.focal.some((f) => isGrouping(fit, f.term.name))) {
+    for (const t of fit.model.frame.reTerms) for (const g of t.term.group) {
+      if (vectors[g]) continue;
+      const none = unusedLevel(fit, g);
+      column(g, 'factor', () => none);
+    }
+  }
   if (Object.keys(vectors).length === 0) vectors['(grid)'] = arrow.makeVector(new Float64Array(n));
-  void fit;
   return new arrow.Table(vectors);
+}
+
+const isGrouping = (fit: LmmFit | GlmmFit, name: string) => !fixedVariables(fit.model.frame.formula).includes(name) && fit.model.frame.reTerms.some((t) => t.term.group.includes(name));
+
+/** a level name no grouping factor of `g` has ('0', as ggeffects's, unless that is one) */
+function unusedLevel(fit: LmmFit | GlmmFit, g: string): string {
+  const levels = new Set(fit.model.frame.reTerms.filter((t) => t.term.group.includes(g)).flatMap((t) => t.levels.flatMap((l) => l.split(':'))));
+  let v = '0';
+  while (levels.has(v)) v = `${v}_`;
+  return v;
 }
 
 function rowOf(values: GridValue[], r: { predicted: number; se: number; low: number; high: number }): GgRow {
@@ -353,9 +387,10 @@ function backTransform(fit: LmmFit | GlmmFit, rows: GgRow[], messages: string[])
 /** ggeffects::ggpredict(fit, terms, type, ci.lvl, typical, condition) of an lmer or glmer fit. */
 export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions = {}): GgEffects {
   const o = checkOptions(options);
-  const s = setup(fit, terms, o.typical, o.condition);
+  const s = setup(fit, terms, o.typical, o.condition, o.type === 'random' ? 'ggpredict-random' : 'refuse');
   const combos = combinations(s.focal);
-  const design = newDataDesign({ model: fit.model }, gridTable(fit, s, combos), { groups: false });
+  const table = gridTable(fit, s, combos);
+  const design = newDataDesign({ model: fit.model }, table, { groups: false });
   const p = fit.model.frame.p, n = combos.length;
   // the design's rows, row-major
   const X = new Float64Array(n * p);
@@ -366,7 +401,14 @@ export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], optio
   // ggeffects adds σ² only above 1e-4 (its prediction intervals)
   const addVariance = s2 > 1e-4 ? s2 : 0;
   const linkinv = isLmm(fit) ? (x: number) => x : (x: number) => fit.model.family.linkinv(x);
-  const pred = predictionsAt({ X, rows: n, beta: fit.beta, V: Float64Array.from(fit.vcov.flat()), addVariance, crit, linkinv });
+  let pred = predictionsAt({ X, rows: n, beta: fit.beta, V: Float64Array.from(fit.vcov.flat()), addVariance, crit, linkinv });
+  if (s.focal.some((f) => isGrouping(fit, f.term.name))) {
+    // a grouping factor among the terms (type random): η with its levels' conditional modes (lme4's
+    // predict, re.form = NULL, other grouping factors at population level); the SE stays ggeffects's
+    // √(xᵀVx + σ²)
+    const etaC = predictLinear(fit, table, { allowNewLevels: true });
+    pred = pred.map((r, i) => ({ ...r, eta: etaC[i], predicted: linkinv(etaC[i]), low: linkinv(etaC[i] - crit * r.se), high: linkinv(etaC[i] + crit * r.se) }));
+  }
   const rows = pred.map((r, i) => rowOf(combos[i], r));
   const messages: string[] = [];
   backTransform(fit, rows, messages);
@@ -376,7 +418,7 @@ export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], optio
 /** ggeffects::ggemmeans(fit, terms, type, ci.lvl, typical, condition) of an lmer or glmer fit. */
 export function ggemmeans(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions = {}): GgEffects {
   const o = checkOptions(options);
-  const s = setup(fit, terms, o.typical, o.condition);
+  const s = setup(fit, terms, o.typical, o.condition, 'refuse');
   // emmeans's `at`: the focal values, the other covariates' typical values, condition's values
   const at: Record<string, GridValue | GridValue[]> = {};
   for (const f of s.focal) at[f.term.name] = f.values;

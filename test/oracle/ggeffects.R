@@ -3,7 +3,8 @@
 # test/ggeffects.test.ts: the focal terms' representative values (pretty_range, brackets: values,
 # levels, minmax, meansd, quart, n = K), the grid's other covariates at their means, factors at their
 # reference level (ggpredict) or averaged (ggemmeans), type "fixed" and "random" (ggeffects 1.2.0 adds
-# insight::get_sigma(fit)^2 to the variance: lmer's sigma^2, 1 for binomial and Poisson glmer fits),
+# insight::get_sigma(fit)^2 to the variance: lmer's sigma^2, 1 for binomial and Poisson glmer fits;
+# with a grouping factor among the terms, the predictions of its levels with their conditional modes),
 # `condition`, the response scale of glmer fits, and ggeffects's printout.
 # lmer fits use lme4's tight optimizer settings (the optimum our fit reaches). glmer's own optimum
 # belongs to its early-stopping PIRLS (test/oracle/glmer_tight.R), so each glmer fit is moved to the
@@ -53,11 +54,18 @@ models <- list(
 
 # a glmer fit moved to the exact Laplace optimum: beta and the (theta, beta) Hessian of vcov.merMod
 exact_fit <- function(m) {
-  exact <- exact_devfun(update(m, devFunOnly = TRUE))
+  dev <- update(m, devFunOnly = TRUE)
+  exact <- exact_devfun(dev)
   ex <- exact_optimum(exact, getME(m, "theta"), fixef(m), getME(m, "lower"))
   der <- lme4:::deriv12(exact, c(ex$theta, ex$beta))
   m@beta <- ex$beta
   m@optinfo$derivs$Hessian <- der$Hessian
+  # the conditional modes at the exact optimum (PIRLS converged there), for predictions at a grouping
+  # factor's levels: the deviance function's predictor state, evaluated at the optimum, as the fit's
+  exact(c(ex$theta, ex$beta))
+  m@pp <- environment(dev)$pp$copy()
+  m@u <- m@pp$u(1)
+  m@theta <- ex$theta
   stopifnot(max(abs(as.matrix(vcov(m)) - ex$vcov)) < 1e-8 * max(abs(ex$vcov)), max(abs(fixef(m) - ex$beta)) == 0)
   m
 }
@@ -83,7 +91,13 @@ cases <- list(
   list(name = "fx_n5", model = "fx", fun = "ggpredict", terms = list("x [n=5]", "h")),
   list(name = "fx_random", model = "fx", fun = "ggpredict", terms = list("x [0, 6, 12]", "f"), type = "random"),
   list(name = "fx_h_typical_median", model = "fx", fun = "ggpredict", terms = list("h"), typical = "median"),
+  list(name = "sleep_subject_random", model = "sleep", fun = "ggpredict", terms = list("Days [0, 5]", "Subject [308, 309]"), type = "random"),
+  # (with a third term ggeffects 1.2.0 gives the grouping factor's rows the SEs of other rows: its
+  # .safe_se_from_vcov repeats the unique rows' SEs `each` time, which matches the sorted rows only
+  # when the grouping factor is the last term)
+  list(name = "fx_g_random", model = "fx", fun = "ggpredict", terms = list("x [0, 6]", "g [g01, g02]"), type = "random"),
   list(name = "cbpp_period", model = "cbpp", fun = "ggpredict", terms = list("period")),
+  list(name = "cbpp_herd_random", model = "cbpp", fun = "ggpredict", terms = list("period", "herd [1, 5]"), type = "random"),
   list(name = "cbpp_period_random", model = "cbpp", fun = "ggpredict", terms = list("period"), type = "random"),
   list(name = "cbpp_period_emm", model = "cbpp", fun = "ggemmeans", terms = list("period [1, 4]")),
   list(name = "grouse_height", model = "grouse", fun = "ggpredict", terms = list("cHEIGHT")),
@@ -116,7 +130,7 @@ out_cases <- lapply(cases, function(cs) {
 out_models <- lapply(models, function(m) {
   fit <- m$fit
   list(formula = m$formula, data = m$data, factors = m$factors, family = m$family,
-       theta = unname(getME(fit, "theta")), beta = unname(fixef(fit)), names = names(fixef(fit)),
+       theta = unname(getME(fit, "theta")), beta = unname(fixef(fit)), names = names(fixef(fit)), b = as.vector(getME(fit, "b")),
        vcov = unname(as.matrix(vcov(fit))), sigma = sigma(fit), df_wald = insight::get_df(fit, type = "wald"),
        deviance = if (isGLMM(fit)) NULL else REMLcrit(fit))
 })
