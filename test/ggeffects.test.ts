@@ -10,8 +10,8 @@
  *  - lmer at lme4's θ (the model assembled there, no optimizer: the machinery alone): 1e-9;
  *  - lmer at our optimum: 1e-6 (θ̂ is known to ~1e-7 where the REML criterion is flat; see
  *    test/emmeans.test.ts);
- *  - glmer with R's β̂ and vcov (our fit's grid and design with lme4's estimates in place of ours: the
- *    machinery alone): 1e-9;
+ *  - glmer with R's β̂, vcov and conditional modes (our fit's grid and design with lme4's estimates in
+ *    place of ours: the machinery alone): 1e-9;
  *  - glmer at our optimum against R at the exact Laplace optimum (lme4's fit moved there, see the
  *    oracle): predictions 3e-6 (β̂ alone; the glmer tolerance of test/emmeans.test.ts); SEs and interval
  *    ends 3e-5: Var(β̂) is a finite-difference Hessian (lme4's deriv12 stencil) on a criterion flat in θ,
@@ -32,6 +32,8 @@ import { type GgEffects, type GgOptions, ggemmeans, ggpredict } from '../src/inf
 import '../src/inference/methods.js';
 import { fitFixtureModels } from './helpers/atTheta.js';
 import { runGgeffects } from '../src/cli/ggeffectsCommand.js';
+import { lmerStream } from '../src/gram/stream/lmer.js';
+import { openBatchSource } from '../src/gram/stream/node.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'ggeffects');
 type Cell = string | number | null;
@@ -193,5 +195,29 @@ describe('CLI: mixedgpu ggpredict / ggemmeans', () => {
     const c = io();
     expect(await runGgeffects('ggpredict', { file: fxFile, formula: fx.models.fx.formula, terms: ['f'], condition: 'x', quiet: true }, c)).toBe(1);
     expect(c.err.join('')).toMatch(/--condition 'x': give name=value/);
+  });
+});
+
+describe('an lmer fit whose rows are in an engine (a stream)', () => {
+  it("gives the in-memory fit's predictions at bracketed values and factor levels; a covariate's default values are refused", async () => {
+    const src = await openBatchSource(join(dir, 'factor_covariate.csv'));
+    let sfit: LmmFit;
+    try {
+      sfit = (await lmerStream(src, fx.models.fx.formula, { batchSize: 50 })).fit;
+    } finally {
+      await src.close();
+    }
+    const mem = fits.get('fx')!;
+    for (const terms of [['x [1, 5]', 'f'], ['f', 'h'], ['x [0, 12]']]) {
+      for (const fn of [ggpredict, ggemmeans]) {
+        const a = fn(sfit, terms), b = fn(mem, terms);
+        // the two optimizers' θ̂ agree to ~1e-7 (the fits' own tests); the predictions follow them
+        a.rows.forEach((r, i) => {
+          for (const k of ['predicted', 'std_error', 'conf_low', 'conf_high'] as const) close(r[k], b.rows[i][k], 1e-6, `${terms.join(', ')} row ${i} ${k}`, 'stream');
+        });
+        expect(a.toString()).toBe(b.toString());
+      }
+    }
+    expect(() => ggpredict(sfit, 'x')).toThrow(/the default representative values of 'x' need its values over the rows used.*give its values in brackets/);
   });
 });

@@ -151,14 +151,16 @@ function variableInfo(fit: LmmFit | GlmmFit, name: string): VariableInfo {
   const { frame } = fit.model;
   const col: Column | undefined = frame.columns.get(name);
   if (col?.kind === 'factor') {
-    // the levels that occur in the rows used (droplevels)
+    // the levels that occur in the rows used (droplevels); a fit whose rows are in an engine keeps the
+    // levels its first pass saw, and no codes
+    if (!col.codes || col.codes.length !== frame.n) return { name, kind: 'factor', levels: [...col.levels], values: null, mean: NaN };
     const seen = new Uint8Array(col.levels.length);
     for (let i = 0; i < col.codes.length; i++) if (col.codes[i] >= 0) seen[col.codes[i]] = 1;
     return { name, kind: 'factor', levels: col.levels.filter((_, k) => seen[k]), values: null, mean: NaN };
   }
   const c = frame.covariates?.get(name);
   if (!c) throw new ModelError(`ggeffects: '${name}' is in the fixed part through an expression whose grid this model cannot rebuild (a factor read through relevel() or a comparison): refit with the variable itself`);
-  return { name, kind: 'covariate', levels: [], values: col?.kind === 'numeric' ? col.values : null, mean: c.mean };
+  return { name, kind: 'covariate', levels: [], values: col?.kind === 'numeric' && col.values?.length === frame.n ? col.values : null, mean: c.mean };
 }
 
 /** a covariate's values over the rows used, for the choices that read them */

@@ -9,8 +9,9 @@
 # lmer fits use lme4's tight optimizer settings (the optimum our fit reaches). glmer's own optimum
 # belongs to its early-stopping PIRLS (test/oracle/glmer_tight.R), so each glmer fit is moved to the
 # exact Laplace deviance's optimum (test/oracle/exact_laplace.R), the fit our glmer reaches: its beta
-# slot and the Hessian that vcov.merMod reads are replaced by the exact optimum's (predict and vcov, all
-# that ggeffects reads of a glmer fit for these predictions, then give that fit's numbers). Numeric columns are made double (R's read.csv
+# slot, the Hessian that vcov.merMod reads and its predictor state (the conditional modes) are replaced
+# by the exact optimum's (predict and vcov, all that ggeffects reads of a glmer fit for these
+# predictions, then give that fit's numbers). Numeric columns are made double (R's read.csv
 # reads whole numbers as integer, which ggeffects holds at their median instead of their mean).
 # Writes the simulated data beside the expectations.
 # Usage (from the repository root):
