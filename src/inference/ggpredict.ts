@@ -295,7 +295,9 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
 
 /** ggeffects's title: Predicted values / probabilities / counts of the response */
 function titleOf(fit: LmmFit | GlmmFit): string {
-  const y = fit.model.frame.yname;
+  // insight's find_response: a function of one variable (log(y)) is named by the variable; cbind(…) as written
+  const r = fit.model.formula.response;
+  const y = r.kind === 'expr' && r.expr.type === 'call' && r.expr.fn !== 'cbind' && r.expr.args.length === 1 && r.expr.args[0].type === 'var' ? r.expr.args[0].name : fit.model.frame.yname;
   if (isLmm(fit)) return `Predicted values of ${y}`;
   const fam = fit.model.family.family;
   const what = fam === 'binomial' ? 'probabilities' : fam === 'poisson' || fam === 'negative.binomial' ? 'counts' : 'values';

@@ -45,6 +45,8 @@ grouse <- read.csv(file.path(dataDir, "grouseticks.csv")); grouse$YEAR <- factor
 models <- list(
   sleep = list(fit = lmer(Reaction ~ Days + (Days | Subject), sleep, control = tight),
                formula = "Reaction ~ Days + (Days | Subject)", data = "sleepstudy", factors = list("Subject")),
+  sleeplog = list(fit = lmer(log(Reaction) ~ Days + (Days | Subject), sleep, control = tight),
+                  formula = "log(Reaction) ~ Days + (Days | Subject)", data = "sleepstudy", factors = list("Subject")),
   fx = list(fit = lmer(y ~ f * x + h + (1 | g), fx, control = tight),
             formula = "y ~ f * x + h + (1 | g)", data = "factor_covariate", factors = list()),
   cbpp = list(fit = glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, control = gtight),
@@ -80,6 +82,8 @@ cases <- list(
   list(name = "sleep_days_meansd_90", model = "sleep", fun = "ggpredict", terms = list("Days [meansd]"), level = 0.9),
   list(name = "sleep_emm", model = "sleep", fun = "ggemmeans", terms = list("Days [0, 4.5, 9]")),
   list(name = "sleep_emm_random", model = "sleep", fun = "ggemmeans", terms = list("Days [minmax]"), type = "random"),
+  list(name = "sleeplog_days", model = "sleeplog", fun = "ggpredict", terms = list("Days [0, 4.5, 9]")),
+  list(name = "sleeplog_emm_random", model = "sleeplog", fun = "ggemmeans", terms = list("Days [0, 9]"), type = "random"),
   list(name = "fx_x_f", model = "fx", fun = "ggpredict", terms = list("x", "f")),
   list(name = "fx_x_f_emm", model = "fx", fun = "ggemmeans", terms = list("x", "f")),
   list(name = "fx_f_levels", model = "fx", fun = "ggpredict", terms = list("f [c, a]")),
